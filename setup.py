@@ -1,0 +1,66 @@
+"""Packaging for sigopt_like: the client, and its service as an extra."""
+
+import pathlib
+
+from setuptools import find_packages, setup
+
+HERE = pathlib.Path(__file__).parent
+VERSION: dict[str, str] = {}
+exec((HERE / "sigopt_like" / "_version.py").read_text(), VERSION)
+
+SERVICE = [
+    "falcon>=3.1",
+    "SQLAlchemy>=2.0",
+    "prometheus-client>=0.16",
+    "waitress>=2.1",
+    "numpy>=1.24",
+    "scipy>=1.10",
+    "scikit-learn>=1.2",
+    "matplotlib>=3.6",
+]
+TEST = [
+    "pytest>=7.4",
+    "pytest-timeout>=2.1",
+    "hypothesis>=6.80",
+    "schemathesis>=3.19",
+    "sigopt>=8.8",
+    "ruff>=0.4",
+]
+BENCH = ["optuna>=3.0"]
+
+setup(
+    name="sigopt_like",
+    version=VERSION["__version__"],
+    description=(
+        "A SigOpt-style client for design-of-experiments campaigns, "
+        "with its own embedded or served optimization service."
+    ),
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.10",
+    packages=find_packages(include=["sigopt_like", "sigopt_like.*"]),
+    package_data={
+        "sigopt_like": ["py.typed", "data/*.csv", "data/*.json"],
+        "sigopt_like.service": ["openapi.json"],
+    },
+    install_requires=[
+        "requests>=2.28",
+        "urllib3>=1.26",
+        "attrs>=22.2",
+        "backoff>=1.10",
+    ],
+    extras_require={
+        "service": SERVICE,
+        "pandas": ["pandas>=1.5"],
+        "postgres": ["psycopg[binary]>=3.1"],
+        "test": SERVICE + TEST,
+        "bench": SERVICE + BENCH,
+    },
+    entry_points={"console_scripts": ["sigopt-like = sigopt_like.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Scientific/Engineering",
+        "Typing :: Typed",
+    ],
+)
