@@ -1,0 +1,177 @@
+"""Errors the service raises, and how every error becomes one JSON body.
+
+Every error response, 404 and 405 included, has the body
+``{"object": "error", "status", "code", "message", "detail"}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import falcon
+
+LOG = logging.getLogger("sigopt_like.service")
+
+_DEFAULT_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    411: "length_required",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+    500: "internal",
+    503: "unavailable",
+}
+
+
+class APIError(Exception):
+    """An error with an HTTP status, a stable code and a message a person can act on."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        detail: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        self.code = code or self.code
+        self.detail = detail or {}
+        self.headers = headers or {}
+
+    def to_body(self) -> dict[str, Any]:
+        """The JSON body of this error."""
+        return error_body(self.status, self.code, self.message, self.detail)
+
+
+class BadRequest(APIError):
+    """400: the request cannot be read (bad JSON, wrong types, bad query)."""
+
+    status, code = 400, "bad_request"
+
+
+class Unauthorized(APIError):
+    """401: no credentials, or wrong or revoked ones."""
+
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(APIError):
+    """403: the caller is known but may not do this."""
+
+    status, code = 403, "forbidden"
+
+
+class NotFound(APIError):
+    """404: no such object for this caller (never a hint that it exists for another)."""
+
+    status, code = 404, "not_found"
+
+
+class Conflict(APIError):
+    """409: the request clashes with the current state."""
+
+    status, code = 409, "conflict"
+
+
+class PayloadTooLarge(APIError):
+    """413: the body or table is larger than the service accepts."""
+
+    status, code = 413, "payload_too_large"
+
+
+class ValidationFailed(APIError):
+    """422: the request reads fine but its content breaks a rule.
+
+    ``problems`` become ``detail["errors"]``: each with message, row, column, field.
+    """
+
+    status, code = 422, "validation_failed"
+
+    def __init__(self, message: str, problems: list[dict[str, Any]] | None = None, **kw: Any):
+        detail = kw.pop("detail", None) or {}
+        if problems is not None:
+            detail = {**detail, "errors": problems}
+        super().__init__(message, detail=detail, **kw)
+
+
+class RateLimited(APIError):
+    """429: too many requests; ``Retry-After`` says when to come back."""
+
+    status, code = 429, "rate_limited"
+
+    def __init__(self, message: str, retry_after: int, **kw: Any):
+        super().__init__(message, headers={"Retry-After": str(int(retry_after))}, **kw)
+
+
+class Unavailable(APIError):
+    """503: the service cannot serve this now."""
+
+    status, code = 503, "unavailable"
+
+
+def error_body(status: int, code: str, message: str, detail: dict[str, Any] | None = None) -> dict:
+    """The one error body shape."""
+    return {
+        "object": "error",
+        "status": status,
+        "code": code,
+        "message": message,
+        "detail": detail or {},
+    }
+
+
+def _http_status_code(err: falcon.HTTPError) -> int:
+    return int(str(err.status).split()[0]) if not isinstance(err.status, int) else err.status
+
+
+def install_error_handlers(app: falcon.App) -> None:
+    """Route every error, ours, Falcon's and unexpected ones, to the one JSON body."""
+
+    def handle_api_error(req: falcon.Request, resp: falcon.Response, ex: APIError, params):
+        resp.status = ex.status
+        resp.media = ex.to_body()
+        for name, value in ex.headers.items():
+            resp.set_header(name, value)
+
+    def handle_http_error(req, resp, ex: falcon.HTTPError, params):
+        status = _http_status_code(ex)
+        code = _DEFAULT_CODES.get(status, "error")
+        if status == 404:
+            message = f"No route or object at {req.path}."
+        elif status == 405:
+            allowed = ex.headers.get("Allow", "") if ex.headers else ""
+            message = f"{req.method} is not allowed on {req.path}" + (
+                f"; allowed: {allowed}." if allowed else "."
+            )
+        else:
+            message = ex.description or ex.title or code.replace("_", " ")
+        resp.status = status
+        resp.media = error_body(status, code, message)
+        for name, value in (ex.headers or {}).items():
+            resp.set_header(name, value)
+
+    def handle_unexpected(req, resp, ex: Exception, params):
+        LOG.exception("unhandled error on %s %s", req.method, req.path)
+        resp.status = 500
+        resp.media = error_body(
+            500, "internal", "The service failed on this request; the request id identifies it."
+        )
+
+    app.add_error_handler(Exception, handle_unexpected)
+    app.add_error_handler(falcon.HTTPError, handle_http_error)
+    app.add_error_handler(APIError, handle_api_error)

@@ -1,0 +1,218 @@
+"""Small helpers the resource modules share: strict JSON bodies, query
+parameters, pagination, timestamps and the caller's identity."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import falcon
+import sqlalchemy as sa
+
+from .errors import BadRequest, NotFound, PayloadTooLarge
+
+DEFAULT_PAGE_LIMIT = 100
+MAX_PAGE_LIMIT = 1000
+
+
+def now() -> int:
+    """Integer unix seconds, the API's timestamp."""
+    return int(time.time())
+
+
+def owner_id(req: falcon.Request) -> int:
+    """The id of the user making this request (set by the auth middleware)."""
+    return int(req.context.user_id)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def read_json(req: falcon.Request, *, required: bool = True) -> dict[str, Any]:
+    """The request body as a JSON object; a 400 that says what is wrong otherwise.
+
+    NaN and Infinity are refused (they are not JSON); so are non-object bodies.
+    """
+    limit = getattr(req.context, "max_body_bytes", None)
+    length = req.content_length
+    if limit is not None and length is not None and length > limit:
+        raise PayloadTooLarge(
+            f"The request body is {length} bytes; the limit is {limit} bytes.",
+            detail={"limit": limit},
+        )
+    raw = req.bounded_stream.read(limit + 1) if limit is not None else req.bounded_stream.read()
+    if limit is not None and len(raw) > limit:
+        raise PayloadTooLarge(
+            f"The request body is larger than the limit of {limit} bytes.",
+            detail={"limit": limit},
+        )
+    if not raw.strip():
+        if required:
+            raise BadRequest("The request needs a JSON object body.", code="invalid_json")
+        return {}
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise BadRequest(
+            f"The request body is not UTF-8 (byte {err.start}).", code="invalid_json"
+        ) from err
+    try:
+        body = json.loads(text, parse_constant=_reject_constant)
+    except ValueError as err:
+        raise BadRequest(f"The request body is not valid JSON: {err}.", code="invalid_json") from err
+    if not isinstance(body, dict):
+        raise BadRequest(
+            f"The request body must be a JSON object, not {type(body).__name__}.",
+            code="invalid_json",
+        )
+    return body
+
+
+def field(
+    body: Mapping[str, Any],
+    name: str,
+    kind: type | tuple[type, ...],
+    *,
+    required: bool = False,
+    default: Any = None,
+) -> Any:
+    """One field of a JSON body, type-checked; a 400 naming the field otherwise."""
+    if name not in body or body[name] is None:
+        if required:
+            raise BadRequest(f"The field '{name}' is required.", detail={"field": name})
+        return default
+    value = body[name]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if bool not in kinds and isinstance(value, bool) and (int in kinds or float in kinds):
+        raise BadRequest(f"The field '{name}' must be a number, not a boolean.",
+                         detail={"field": name})
+    if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kinds):
+        names = " or ".join(_json_type_name(k) for k in kinds)
+        raise BadRequest(
+            f"The field '{name}' must be {names}, not {_json_type_name(type(value))}.",
+            detail={"field": name},
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadRequest(f"The field '{name}' must be a finite number.", detail={"field": name})
+    return value
+
+
+def _json_type_name(kind: type) -> str:
+    return {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "a boolean",
+        list: "a list",
+        dict: "an object",
+        type(None): "null",
+    }.get(kind, kind.__name__)
+
+
+def query_int(
+    req: falcon.Request, name: str, default: int | None = None, *, minimum: int | None = None,
+    maximum: int | None = None,
+) -> int | None:
+    """An integer query parameter, checked; a 400 naming it otherwise."""
+    raw = req.get_param(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as err:
+        raise BadRequest(f"The query parameter '{name}' must be an integer, not {raw!r}.",
+                         detail={"field": name}) from err
+    if minimum is not None and value < minimum:
+        raise BadRequest(f"The query parameter '{name}' must be at least {minimum}.",
+                         detail={"field": name})
+    if maximum is not None and value > maximum:
+        raise BadRequest(f"The query parameter '{name}' must be at most {maximum}.",
+                         detail={"field": name})
+    return value
+
+
+def query_bool(req: falcon.Request, name: str, default: bool = False) -> bool:
+    """A boolean query parameter (true/false/1/0/yes/no)."""
+    raw = req.get_param(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise BadRequest(f"The query parameter '{name}' must be true or false, not {raw!r}.",
+                     detail={"field": name})
+
+
+def parse_id(raw: str, what: str) -> int:
+    """An id from the path; anything but a positive integer is simply not found."""
+    if not raw.isdigit() or len(raw) > 18:
+        raise NotFound(f"No {what} with id {raw!r}.")
+    return int(raw)
+
+
+def paginate(
+    conn: sa.Connection,
+    query: sa.Select,
+    id_column: sa.ColumnElement,
+    req: falcon.Request,
+    render: Callable[[Any], dict[str, Any]],
+) -> dict[str, Any]:
+    """One page of ``query`` as SigOpt's pagination object, newest first.
+
+    Cursors are ids: ``before`` asks for items older than it, ``after`` for newer.
+    ``paging.before`` / ``paging.after`` are the cursors of the next page each way,
+    or null where there is nothing more.
+    """
+    limit = query_int(req, "limit", DEFAULT_PAGE_LIMIT, minimum=0, maximum=MAX_PAGE_LIMIT)
+    before = req.get_param("before")
+    after = req.get_param("after")
+    if before and after:
+        raise BadRequest("Give 'before' or 'after', not both.")
+    count = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    if after:
+        cursor = _cursor(after, "after")
+        rows = conn.execute(
+            query.where(id_column > cursor).order_by(id_column.asc()).limit(limit + 1)
+        ).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        rows.reverse()
+        newer = more
+        older = bool(rows) and _exists(conn, query, id_column < rows[-1]._mapping[id_column.key])
+    else:
+        q = query
+        if before:
+            q = q.where(id_column < _cursor(before, "before"))
+        rows = conn.execute(q.order_by(id_column.desc()).limit(limit + 1)).all()
+        older = len(rows) > limit
+        rows = rows[:limit]
+        newer = bool(rows) and _exists(conn, query, id_column > rows[0]._mapping[id_column.key])
+    data = [render(row) for row in rows]
+    return {
+        "object": "pagination",
+        "count": count,
+        "data": data,
+        "paging": {
+            "before": str(rows[-1]._mapping[id_column.key]) if rows and older else None,
+            "after": str(rows[0]._mapping[id_column.key]) if rows and newer else None,
+        },
+    }
+
+
+def _exists(conn: sa.Connection, query: sa.Select, condition: sa.ColumnElement) -> bool:
+    return conn.execute(query.where(condition).limit(1)).first() is not None
+
+
+def _cursor(raw: str, name: str) -> int:
+    if not raw.isdigit():
+        raise BadRequest(f"The cursor '{name}' is not one this service gave out: {raw!r}.",
+                         detail={"field": name})
+    return int(raw)

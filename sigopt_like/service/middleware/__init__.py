@@ -1,0 +1,1 @@
+"""Falcon middleware: request ids, auth, idempotency, metrics, limits."""

@@ -1,0 +1,1 @@
+"""REST resources, one module per family; each has ``register(app, context)``."""

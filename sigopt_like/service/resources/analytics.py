@@ -1,0 +1,5 @@
+"""Routes of the 'analytics' family (being written)."""
+
+
+def register(app, context) -> None:
+    """Add this family's routes to the app."""

@@ -1,0 +1,29 @@
+"""The service's settings, with their defaults in one place."""
+
+from __future__ import annotations
+
+import attrs
+
+MiB = 1024 * 1024
+
+
+@attrs.frozen
+class ServiceSettings:
+    """How one service instance runs.
+
+    database: a SQLite path, ``:memory:``, or a SQLAlchemy URL (PostgreSQL).
+    auth_required: served mode needs a token on every route but health, ready, metrics.
+    run_tasks: run tasks in this process (off for app processes of a scaled-out
+        deployment, whose tasks run in ``python -m sigopt_like.service.worker``).
+    """
+
+    database: str = ":memory:"
+    auth_required: bool = False
+    max_body_bytes: int = 10 * MiB
+    max_table_rows: int = 100_000
+    task_threads: int = 2
+    run_tasks: bool = True
+    idempotency_ttl_seconds: int = 24 * 3600
+    requests_per_minute: int | None = None
+    login_attempts_per_minute: int = 10
+    task_time_limit_seconds: int = 3600

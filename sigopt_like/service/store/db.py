@@ -1,0 +1,110 @@
+"""Opening the database: engine settings, schema creation, schema version."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+import weakref
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from . import schema
+
+SCHEMA_VERSION = 1
+LOCAL_USER_EMAIL = "local@localhost"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def database_url(path_or_url: str | os.PathLike[str]) -> str:
+    """A SQLAlchemy URL from a file path, ``:memory:`` or a URL."""
+    text = os.fspath(path_or_url)
+    if "://" in text:
+        return text
+    if text == ":memory:":
+        return "sqlite://"
+    return f"sqlite:///{Path(text).expanduser()}"
+
+
+def open_database(path_or_url: str | os.PathLike[str]) -> sa.Engine:
+    """Open (and on first use create) the database; return its engine.
+
+    SQLite files get WAL journaling and a busy timeout so that several
+    processes can share one file. ``:memory:`` is a throw-away file in a
+    temporary folder, removed when the engine is garbage-collected, so that
+    threads and the task worker see one database with real locking.
+    """
+    url = database_url(path_or_url)
+    if url == "sqlite://":
+        folder = tempfile.mkdtemp(prefix="sigopt-like-")
+        engine = _sqlite_engine(f"sqlite:///{folder}/memory.db")
+        weakref.finalize(engine, shutil.rmtree, folder, True)
+    elif url.startswith("sqlite"):
+        engine = _sqlite_engine(url)
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True, future=True)
+    create_schema(engine)
+    return engine
+
+
+def _sqlite_engine(url: str) -> sa.Engine:
+    Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url, future=True, connect_args={"check_same_thread": False, "timeout": 30}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
+        dbapi_conn.isolation_level = None  # let SQLAlchemy's BEGIN below take over
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # pragma: no cover - exercised by every test
+        # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on
+        # the busy timeout instead of failing with "database is locked" on upgrade.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def create_schema(engine: sa.Engine) -> None:
+    """Create missing tables, record the schema version and the local user."""
+    with engine.begin() as conn:
+        schema.metadata.create_all(conn)
+        version = conn.execute(
+            sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
+        ).scalar()
+        if version is None:
+            conn.execute(
+                schema.meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
+            )
+        elif int(version) > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"The database has schema version {version}, newer than this release "
+                f"understands ({SCHEMA_VERSION}); upgrade sigopt_like."
+            )
+        local = conn.execute(
+            sa.select(schema.users.c.id).where(schema.users.c.email == LOCAL_USER_EMAIL)
+        ).scalar()
+        if local is None:
+            conn.execute(
+                schema.users.insert().values(email=LOCAL_USER_EMAIL, created=int(time.time()))
+            )
+
+
+def local_user_id(engine: sa.Engine) -> int:
+    """The id of the user that owns everything in embedded mode."""
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                sa.select(schema.users.c.id).where(schema.users.c.email == LOCAL_USER_EMAIL)
+            ).scalar_one()
+        )

@@ -1,0 +1,188 @@
+"""Every table of the service, in one place (SQLAlchemy Core).
+
+Ids are integer primary keys, rendered as strings in the API. Timestamps are
+integer unix seconds. JSON documents are stored as text.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("password_hash", sa.Text, nullable=True),
+    sa.Column("created", sa.Integer, nullable=False),
+)
+
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=True),
+    sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("revoked", sa.Boolean, nullable=False, default=False),
+)
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("owner_id", sa.Integer, nullable=False),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("method", sa.String(10), nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("body_hash", sa.String(64), nullable=False),
+    sa.Column("status", sa.Integer, nullable=True),  # null while the first request runs
+    sa.Column("response", sa.Text, nullable=True),
+    sa.Column("content_type", sa.String(100), nullable=True),
+    sa.Column("created", sa.Integer, nullable=False),
+    sa.UniqueConstraint("owner_id", "key", name="uq_idempotency_owner_key"),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("owner_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False, default=""),
+    sa.Column("status", sa.String(20), nullable=False, default="active"),
+    sa.Column("gen", sa.Integer, nullable=False, default=-1),
+    sa.Column("remaining", sa.Integer, nullable=True),
+    sa.Column("completed", sa.Boolean, nullable=False, default=False),
+    sa.Column("population_size", sa.Integer, nullable=True),
+    sa.Column("replicates", sa.Integer, nullable=True),
+    sa.Column("seed", sa.BigInteger, nullable=False),
+    sa.Column("space", sa.Text, nullable=True),  # validated Space as JSON
+    sa.Column("space_size", sa.Text, nullable=True),  # exact, may exceed 64 bits
+    sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("updated", sa.Integer, nullable=False),
+    sa.UniqueConstraint("owner_id", "name", name="uq_sessions_owner_name"),
+)
+
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id"), nullable=False, index=True),
+    sa.Column("owner_id", sa.Integer, nullable=False),
+    sa.Column("type", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, default="new"),
+    sa.Column("phase", sa.String(100), nullable=False, default="queued"),
+    sa.Column("progress_fraction", sa.Float, nullable=False, default=0.0),
+    sa.Column("progress_message", sa.Text, nullable=False, default=""),
+    sa.Column("params", sa.Text, nullable=False, default="{}"),  # JSON input of the task
+    sa.Column("errors", sa.Text, nullable=False, default="[]"),
+    sa.Column("result", sa.Text, nullable=True),
+    sa.Column("cancel_requested", sa.Boolean, nullable=False, default=False),
+    sa.Column("version", sa.Integer, nullable=False, default=0),  # bumped on every change
+    sa.Column("worker", sa.String(100), nullable=True),  # who runs it: host:pid:uuid
+    sa.Column("heartbeat", sa.Integer, nullable=True),  # last sign of life from that worker
+    sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("started", sa.Integer, nullable=True),
+    sa.Column("finished", sa.Integer, nullable=True),
+)
+
+generations = sa.Table(
+    "generations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id"), nullable=False),
+    sa.Column("gen", sa.Integer, nullable=False),
+    sa.Column("design", sa.Text, nullable=True),  # the generated design Table as JSON
+    sa.Column("validated", sa.Boolean, nullable=False, default=False),
+    sa.Column("has_responses", sa.Boolean, nullable=False, default=False),
+    sa.Column("created", sa.Integer, nullable=False),
+    sa.UniqueConstraint("session_id", "gen", name="uq_generations_session_gen"),
+)
+
+experiment_rows = sa.Table(
+    "experiment_rows",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id"), nullable=False, index=True),
+    sa.Column("gen", sa.Integer, nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),  # initial | designed | final
+    sa.Column("designed", sa.Boolean, nullable=False),
+    sa.Column("point", sa.Text, nullable=False),  # JSON list of parameter values
+    sa.Column("response", sa.Float, nullable=True),
+    sa.Column("created", sa.Integer, nullable=False),
+)
+
+analytics_files = sa.Table(
+    "analytics_files",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id"), nullable=False),
+    sa.Column("gen", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("content_type", sa.String(100), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("created", sa.Integer, nullable=False),
+    sa.UniqueConstraint("session_id", "gen", "name", name="uq_analytics_session_gen_name"),
+)
+
+sigopt_experiments = sa.Table(
+    "sigopt_experiments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("owner_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("name", sa.String(500), nullable=False),
+    sa.Column("type", sa.String(20), nullable=False, default="offline"),
+    sa.Column("parameters", sa.Text, nullable=False),
+    sa.Column("metrics", sa.Text, nullable=False),
+    sa.Column("observation_budget", sa.Integer, nullable=True),
+    sa.Column("parallel_bandwidth", sa.Integer, nullable=True),
+    sa.Column("metadata", sa.Text, nullable=True),
+    sa.Column("state", sa.String(20), nullable=False, default="active"),
+    sa.Column("seed", sa.BigInteger, nullable=False),
+    sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("updated", sa.Integer, nullable=False),
+)
+
+suggestions = sa.Table(
+    "suggestions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "experiment_id", sa.Integer, sa.ForeignKey("sigopt_experiments.id"), nullable=False,
+        index=True,
+    ),
+    sa.Column("assignments", sa.Text, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False, default="open"),
+    sa.Column("metadata", sa.Text, nullable=True),
+    sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+    sa.Column("created", sa.Integer, nullable=False),
+)
+
+observations = sa.Table(
+    "observations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "experiment_id", sa.Integer, sa.ForeignKey("sigopt_experiments.id"), nullable=False,
+        index=True,
+    ),
+    sa.Column("suggestion_id", sa.Integer, nullable=True),
+    sa.Column("assignments", sa.Text, nullable=False),
+    sa.Column("values", sa.Text, nullable=False, default="[]"),
+    sa.Column("failed", sa.Boolean, nullable=False, default=False),
+    sa.Column("metadata", sa.Text, nullable=True),
+    sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("updated", sa.Integer, nullable=False),
+)

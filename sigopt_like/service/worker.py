@@ -1,0 +1,1 @@
+"""The task runner (being written by the campaign work)."""
