@@ -1,0 +1,182 @@
+"""CSV reading and writing shared by spaces, tables and exports (stdlib only).
+
+Reading is forgiving about what spreadsheets and other tools produce: a UTF-8
+byte order mark, CRLF line endings, blank lines, whitespace around cells,
+quoted cells with commas, and empty cells at the end of a row. Row numbers are
+those a person sees in a spreadsheet (1-based, blank lines counted).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO, Any, Union
+
+import attrs
+
+CsvSource = Union[str, bytes, "os.PathLike[str]", IO[str], IO[bytes]]
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+class CsvFormatError(ValueError):
+    """The text could not be read as CSV at all (e.g. a NUL byte, not UTF-8)."""
+
+    def __init__(self, message: str, row: int | None = None) -> None:
+        super().__init__(message)
+        self.row = row
+
+
+@attrs.frozen
+class Record:
+    """One non-blank CSV record: its spreadsheet row number and stripped cells."""
+
+    row: int
+    cells: tuple[str, ...]
+
+
+def read_text(source: CsvSource) -> str:
+    """Return the text of ``source``: a path, an open file, bytes, or CSV text itself.
+
+    A ``str`` is taken as CSV text when it contains a line break, or when it
+    names no existing file, contains a comma and does not end in ``.csv``;
+    otherwise it is a path.
+    A leading byte order mark is removed.
+    """
+    if isinstance(source, os.PathLike):
+        data: str | bytes = Path(source).read_bytes()
+    elif isinstance(source, bytes):
+        data = source
+    elif isinstance(source, str):
+        if "\n" in source or "\r" in source or _inline_text(source):
+            data = source
+        elif source == "":
+            data = ""
+        else:
+            data = Path(source).read_bytes()
+    elif hasattr(source, "read"):
+        data = source.read()
+    else:
+        raise TypeError(f"expected a path, a file, bytes or CSV text, not {type(source).__name__}")
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise CsvFormatError(
+                f"the file is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8"
+            ) from exc
+    return data.lstrip("\ufeff")
+
+
+def _inline_text(source: str) -> bool:
+    """Whether a one-line ``str`` is CSV text rather than a file name."""
+    if "," not in source or source.casefold().endswith(".csv"):
+        return False
+    return not os.path.exists(source)
+
+
+def read_records(text: str) -> list[Record]:
+    """Split CSV text into non-blank records, each cell stripped of surrounding space."""
+    records: list[Record] = []
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+    row = 0
+    try:
+        for cells in reader:
+            row += 1
+            stripped = tuple(cell.strip() for cell in cells)
+            if any(stripped):
+                records.append(Record(row=row, cells=stripped))
+    except csv.Error as exc:
+        raise CsvFormatError(f"row {row + 1}: cannot read CSV: {exc}", row=row + 1) from exc
+    return records
+
+
+def trim_trailing(cells: Sequence[str]) -> tuple[str, ...]:
+    """Drop the empty cells at the end of a row."""
+    end = len(cells)
+    while end and cells[end - 1] == "":
+        end -= 1
+    return tuple(cells[:end])
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column letter for a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(ord("A") + rem) + letters
+    return letters
+
+
+def parse_number(text: str) -> float | int | None:
+    """Parse a decimal literal (``3``, ``-2.5``, ``1e3``); None if it is not one.
+
+    Words such as ``nan`` or ``inf`` are not numbers here; an int is returned
+    for integer literals so that ``"3"`` stays ``3``.
+    """
+    text = text.strip()
+    if not _NUMBER.match(text):
+        return None
+    if _INTEGER.match(text):
+        return int(text)
+    return float(text)
+
+
+def format_cell(value: Any) -> str:
+    """Text of one cell: ``None`` is empty, integral floats lose their ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def write_csv(rows: Iterable[Sequence[Any]]) -> str:
+    """CSV text of ``rows`` (LF line endings; cells quoted only where needed)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        writer.writerow([format_cell(value) for value in row])
+    return buffer.getvalue()
+
+
+def write_text_file(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (a temporary file, then a rename)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def write_bytes_file(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (a temporary file, then a rename)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,1059 @@
+"""Experimental spaces: parameters, CSV and JSON forms, validation, size, random experiments.
+
+Pure: no HTTP, no database; stdlib and attrs only. Both the client and the
+service use these classes, so that one definition of a space serves both.
+
+A space file has no header row, one row per parameter::
+
+    temp,numerical,20,40,60,,        (factorial: name, numerical|categorical, values...)
+    A,unit,0,15                      (mixture: name, unit, min, max)
+
+A point (one experiment's parameter values) is a tuple in parameter order:
+float for numerical, str for categorical, int for mixture units.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import math
+import os
+import random
+import re
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Union
+
+import attrs
+
+from sigopt_like import csvio
+
+if TYPE_CHECKING:
+    from sigopt_like.tables import Table
+
+FACTORIAL = "factorial"
+MIXTURE = "mixture"
+SPACE_TYPES = (FACTORIAL, MIXTURE)
+RESPONSE = "Response"
+RESERVED_NAMES = ("Name", "Type", "Value", "Response")
+MIN_POPULATION = 10
+MAX_POPULATION = 2500
+# The reference service refused 125 experiments for a population of 20, "less than the
+# minimum allowed of 300": a space must hold 15 x population distinct experiments.
+SPACE_PER_POPULATION = 15
+MAX_REPLICATES = 10
+ENUMERATION_LIMIT = 100_000
+MAX_TOTAL_UNITS = 10_000  # counting compositions costs components x total_units
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_FACTORIAL_TYPES = ("numerical", "categorical")
+_MIXTURE_TYPES = ("unit",)
+_ROW_SHAPE = {
+    FACTORIAL: "name, numerical|categorical, value, value, ...",
+    MIXTURE: "name, unit, min, max",
+}
+
+
+@attrs.frozen
+class Problem:
+    """One validation finding, with where a person finds it.
+
+    ``row`` is 1-based as a spreadsheet shows it; ``column`` names the column
+    (a table's column name, or a space table's ``Name``/``Type``/``Value.N``/
+    ``Min``/``Max``); ``field`` names the request field (``space``,
+    ``total_units``, ``population_size``, ``replicates``, ``table``).
+    """
+
+    message: str
+    row: int | None = None
+    column: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: ``{"message", "row", "column", "field"}``."""
+        return {
+            "message": self.message,
+            "row": self.row,
+            "column": self.column,
+            "field": self.field,
+        }
+
+
+class SpaceError(ValueError):
+    """A space could not be read or is invalid; ``problems`` lists every finding."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__(_summary("invalid space", self.problems))
+
+
+def _summary(what: str, problems: Sequence[Problem]) -> str:
+    if len(problems) == 1:
+        return f"{what}: {problems[0].message}"
+    lines = [f"{what}: {len(problems)} problems"] + [f"  - {p.message}" for p in problems]
+    return "\n".join(lines)
+
+
+def _levels_text(values: Sequence[Any], limit: int = 10) -> str:
+    shown = ", ".join(csvio.format_cell(v) for v in values[:limit])
+    return shown + (", ..." if len(values) > limit else "")
+
+
+def _to_float(value: Any) -> float | None:
+    """A float from a number or numeric text; None for anything else (bools included)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        parsed = csvio.parse_number(value)
+        return None if parsed is None else float(parsed)
+    return None
+
+
+def _to_int(value: Any) -> int | None:
+    """An int from an integral number or text such as ``"3"`` or ``"3.0"``; else None."""
+    number = _to_float(value)
+    if number is None or not math.isfinite(number) or not number.is_integer():
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(number)
+
+
+def _number_out(value: float) -> int | float:
+    """JSON form of a level: ints where integral, so that ``[0, 1, 2]`` stays that."""
+    if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
+        return int(value)
+    return value
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+@attrs.frozen
+class NumericalParameter:
+    """A factorial parameter taking one of a list of numbers."""
+
+    name: str
+    values: tuple[float, ...] = attrs.field(converter=lambda vs: tuple(float(v) for v in vs))
+
+    @property
+    def type(self) -> str:
+        """Always ``"numerical"``."""
+        return "numerical"
+
+    def coerce(self, value: Any) -> float:
+        """The level equal to ``value`` (numbers compared with a 1e-9 tolerance).
+
+        Raises ValueError with a message a person can act on.
+        """
+        number = _to_float(value)
+        if number is None:
+            raise ValueError(f"{_show(value)} is not a number ('{self.name}' is numerical)")
+        for level in self.values:
+            if math.isclose(number, level, rel_tol=1e-9, abs_tol=1e-9):
+                return level
+        raise ValueError(
+            f"{_show(value)} is not a level of '{self.name}' (levels: {_levels_text(self.values)})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form ``{"name", "type": "numerical", "values"}``."""
+        return {
+            "name": self.name,
+            "type": self.type,
+            "values": [_number_out(v) for v in self.values],
+        }
+
+
+@attrs.frozen
+class CategoricalParameter:
+    """A factorial parameter taking one of a list of labels."""
+
+    name: str
+    values: tuple[str, ...] = attrs.field(converter=lambda vs: tuple(str(v) for v in vs))
+
+    @property
+    def type(self) -> str:
+        """Always ``"categorical"``."""
+        return "categorical"
+
+    def coerce(self, value: Any) -> str:
+        """The level equal to ``value`` (exact text; a number matches a level with its value).
+
+        Raises ValueError with a message a person can act on.
+        """
+        if isinstance(value, str) and value.strip() in self.values:
+            return value.strip()
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            text = csvio.format_cell(value)
+            if text in self.values:
+                return text
+            for level in self.values:
+                number = _to_float(level)
+                if number is not None and math.isclose(number, value, rel_tol=1e-9, abs_tol=1e-9):
+                    return level
+        hint = ""
+        if isinstance(value, str):
+            folded = {level.casefold(): level for level in self.values}
+            if value.strip().casefold() in folded:
+                near = folded[value.strip().casefold()]
+                hint = f" (did you mean '{near}'? levels are case-sensitive)"
+        raise ValueError(
+            f"{_show(value)} is not a level of '{self.name}' "
+            f"(levels: {_levels_text(self.values)}){hint}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form ``{"name", "type": "categorical", "values"}``."""
+        return {"name": self.name, "type": self.type, "values": list(self.values)}
+
+
+@attrs.frozen
+class MixtureComponent:
+    """A mixture component: a whole number of units between ``min`` and ``max``."""
+
+    name: str
+    min: int
+    max: int
+
+    @property
+    def type(self) -> str:
+        """Always ``"unit"``."""
+        return "unit"
+
+    @property
+    def values(self) -> tuple[int, ...]:
+        """Every allowed number of units, ``min`` to ``max``."""
+        return tuple(range(self.min, self.max + 1))
+
+    def coerce(self, value: Any) -> int:
+        """``value`` as an int within ``[min, max]``; raises ValueError otherwise."""
+        number = _to_int(value)
+        if number is None:
+            raise ValueError(f"{_show(value)} is not a whole number of units for '{self.name}'")
+        if not self.min <= number <= self.max:
+            raise ValueError(
+                f"{number} is outside '{self.name}' range {self.min} to {self.max} units"
+            )
+        return number
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form ``{"name", "type": "unit", "min", "max"}``."""
+        return {"name": self.name, "type": self.type, "min": self.min, "max": self.max}
+
+
+Parameter = Union[NumericalParameter, CategoricalParameter, MixtureComponent]  # noqa: UP007
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "":
+        return "an empty value"
+    if isinstance(value, str):
+        return f"'{value}'"
+    return csvio.format_cell(value)
+
+
+# --------------------------------------------------------------------------- space
+
+
+def _parameter_tuple(parameters: Iterable[Parameter]) -> tuple[Parameter, ...]:
+    return tuple(parameters)
+
+
+@attrs.frozen
+class Space:
+    """An experimental space: ``factorial`` (levels) or ``mixture`` (units summing to a total)."""
+
+    type: str
+    parameters: tuple[Parameter, ...] = attrs.field(converter=_parameter_tuple)
+    total_units: int | None = None
+
+    # ----- reading and writing
+
+    @classmethod
+    def from_csv(
+        cls,
+        source: csvio.CsvSource,
+        type: str = FACTORIAL,
+        total_units: int | None = None,
+        *,
+        validate: bool = True,
+    ) -> Space:
+        """Read a space file (no header row) from a path, an open file, bytes or CSV text.
+
+        Raises SpaceError listing every problem: always when the text cannot be
+        read, and also for rule violations unless ``validate=False``.
+        """
+        try:
+            records = csvio.read_records(csvio.read_text(source))
+        except csvio.CsvFormatError as exc:
+            raise SpaceError([Problem(str(exc), row=exc.row, field="space")]) from exc
+        return _build(records, type, total_units, validate)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, validate: bool = True) -> Space:
+        """Build a space from its JSON form (``to_dict``) or Daptics' ``{type, totalUnits, table}``.
+
+        Raises SpaceError as ``from_csv`` does.
+        """
+        if not isinstance(data, Mapping):
+            raise SpaceError([Problem("a space must be a JSON object", field="space")])
+        space_type = data.get("type")
+        total = data.get("total_units", data.get("totalUnits"))
+        if "parameters" not in data and isinstance(data.get("table"), Mapping):
+            rows = data["table"].get("data") or []
+            records = [
+                csvio.Record(row=i, cells=tuple("" if c is None else str(c).strip() for c in row))
+                for i, row in enumerate(rows, 1)
+                if isinstance(row, Sequence) and any(str(c).strip() for c in row if c is not None)
+            ]
+            return _build(records, space_type, total, validate)
+        parameters = data.get("parameters")
+        if not isinstance(parameters, Sequence) or isinstance(parameters, (str, bytes)):
+            raise SpaceError(
+                [
+                    Problem(
+                        "a space needs a list of 'parameters'", field="space", column="parameters"
+                    )
+                ]
+            )
+        entries: list[csvio.Record | Problem] = [
+            _dict_record(i, p) for i, p in enumerate(parameters, 1)
+        ]
+        return _build(entries, space_type, total, validate)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form, as in the contract (``total_units`` only for mixtures)."""
+        out: dict[str, Any] = {"type": self.type}
+        if self.type == MIXTURE:
+            out["total_units"] = self.total_units
+        out["parameters"] = [p.to_dict() for p in self.parameters]
+        return out
+
+    def to_rows(self) -> list[list[Any]]:
+        """The space file's rows (no header), factorial rows padded with empty cells."""
+        rows: list[list[Any]] = []
+        for p in self.parameters:
+            if isinstance(p, MixtureComponent):
+                rows.append([p.name, p.type, p.min, p.max])
+            else:
+                rows.append([p.name, p.type, *p.values])
+        width = max((len(r) for r in rows), default=0)
+        return [r + [""] * (width - len(r)) for r in rows]
+
+    def to_csv(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The space file's text (no header); also written to ``path`` when given."""
+        text = csvio.write_csv(self.to_rows())
+        if path is not None:
+            csvio.write_text_file(path, text)
+        return text
+
+    # ----- facts
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Parameter names, in order."""
+        return tuple(p.name for p in self.parameters)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Columns of this space's experiments table: the names, then ``Response``."""
+        return (*self.names, RESPONSE)
+
+    def parameter(self, name: str) -> Parameter:
+        """The parameter called ``name``; KeyError if there is none."""
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def size(self) -> int:
+        """Exact number of distinct experiments (may be astronomically large).
+
+        Raises ValueError for a mixture whose total_units is above MAX_TOTAL_UNITS.
+        """
+        if self.type == MIXTURE:
+            if not isinstance(self.total_units, int) or self.total_units < 0:
+                return 0
+            if self.total_units > MAX_TOTAL_UNITS:
+                raise ValueError(_too_many_units(self.total_units))
+            return _composition_table(self.parameters, self.total_units)[0][self.total_units]
+        return math.prod(len(set(p.values)) for p in self.parameters) if self.parameters else 0
+
+    def remaining_generations(self, population_size: int, tested: int = 0) -> int:
+        """Generations left before the space is exhausted: ``(size - tested) // population``."""
+        if population_size <= 0:
+            raise ValueError("population_size must be positive")
+        return max(0, (self.size() - tested) // population_size)
+
+    def validate(self) -> list[Problem]:
+        """Every rule violation, each with its row (parameter i is row i) and column."""
+        return _rule_problems(self, range(1, len(self.parameters) + 1))
+
+    # ----- points
+
+    def coerce_point(self, values: Sequence[Any]) -> tuple[Any, ...]:
+        """``values`` (one per parameter, in order) as a point; ValueError saying what is wrong."""
+        if len(values) != len(self.parameters):
+            raise ValueError(f"expected {len(self.parameters)} values, got {len(values)}")
+        point: list[Any] = []
+        errors: list[str] = []
+        for p, value in zip(self.parameters, values, strict=True):
+            try:
+                point.append(p.coerce(value))
+            except ValueError as exc:
+                errors.append(str(exc))
+        if not errors and self.type == MIXTURE and sum(point) != self.total_units:
+            errors.append(f"the units add up to {sum(point)}, not total_units {self.total_units}")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return tuple(point)
+
+    def is_valid_point(self, values: Sequence[Any]) -> bool:
+        """Whether ``values`` is an experiment of this space."""
+        try:
+            self.coerce_point(values)
+        except ValueError:
+            return False
+        return True
+
+    def __contains__(self, values: object) -> bool:
+        return isinstance(values, Sequence) and self.is_valid_point(values)
+
+    def iter_points(self) -> Iterator[tuple[Any, ...]]:
+        """Every experiment of the space, in a fixed order (mind ``size()`` first)."""
+        if self.type == MIXTURE:
+            yield from _compositions(self.parameters, self.total_units or 0)
+        else:
+            yield from itertools.product(*(p.values for p in self.parameters))
+
+    def sampler(self) -> Callable[[random.Random], tuple[Any, ...]]:
+        """A function drawing one point uniformly at random (exactly, for mixtures too)."""
+        if self.type == MIXTURE:
+            return _MixtureSampler(self.parameters, self.total_units or 0)
+        params = self.parameters
+        return lambda rng: tuple(rng.choice(p.values) for p in params)
+
+    def random_points(
+        self,
+        n: int,
+        seed: int | random.Random | None = None,
+        *,
+        distinct: bool = False,
+        exclude: Sequence[tuple[Any, ...]] = (),
+    ) -> list[tuple[Any, ...]]:
+        """``n`` uniformly random points; with ``distinct`` none repeats and none is in ``exclude``.
+
+        Raises ValueError if the space has too few points left for ``distinct``.
+        """
+        rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        draw = self.sampler()
+        if not distinct:
+            return [draw(rng) for _ in range(n)]
+        excluded = set(exclude)
+        size = self.size()
+        available = size - sum(1 for e in excluded if self.is_valid_point(e))
+        if n > available:
+            raise ValueError(
+                f"the space has {size} distinct experiments and {size - available} are already "
+                f"used: cannot draw {n} more distinct ones"
+            )
+        if size <= ENUMERATION_LIMIT and n * 4 > available:
+            pool = [p for p in self.iter_points() if p not in excluded]
+            return rng.sample(pool, n)
+        points: list[tuple[Any, ...]] = []
+        while len(points) < n:
+            point = draw(rng)
+            if point not in excluded:
+                excluded.add(point)
+                points.append(point)
+        return points
+
+    # ----- experiments tables (Daptics' random_* helpers)
+
+    def experiments_template(self) -> Table:
+        """An empty experiments table: the parameter columns and ``Response``."""
+        from sigopt_like.tables import Table
+
+        return Table(columns=self.columns, rows=())
+
+    def random_experiments(
+        self,
+        n: int,
+        seed: int | random.Random | None = None,
+        max_response: float | None = None,
+        *,
+        distinct: bool = False,
+    ) -> Table:
+        """``n`` random experiments; with ``max_response``, responses uniform in [0, max_response].
+
+        Without ``max_response`` the Response column is empty (None).
+        """
+        from sigopt_like.tables import Table
+
+        rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+        points = self.random_points(n, rng, distinct=distinct)
+        return Table(
+            columns=self.columns,
+            rows=tuple((*p, _random_response(rng, max_response)) for p in points),
+        )
+
+    def random_extras(
+        self,
+        design: Table,
+        n: int,
+        seed: int | random.Random | None = None,
+        max_response: float | None = None,
+    ) -> Table:
+        """``n`` extra experiments, distinct from each other and from every row of ``design``."""
+        from sigopt_like.tables import Table, coerce_experiments
+
+        rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+        used = [tuple(row[: len(self.names)]) for row in coerce_experiments(design, self).rows]
+        points = self.random_points(n, rng, distinct=True, exclude=used)
+        return Table(
+            columns=self.columns,
+            rows=tuple((*p, _random_response(rng, max_response)) for p in points),
+        )
+
+    def random_experiments_with_responses(
+        self,
+        design: Table,
+        n_extras: int = 0,
+        max_response: float = 5.0,
+        seed: int | random.Random | None = None,
+    ) -> Table:
+        """The design's rows with random responses, then ``n_extras`` random extra rows."""
+        from sigopt_like.tables import Table, coerce_experiments
+
+        rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+        designed = coerce_experiments(design, self)
+        rows = [(*row[:-1], _random_response(rng, max_response)) for row in designed.rows]
+        extras = self.random_extras(designed, n_extras, rng, max_response)
+        return Table(columns=self.columns, rows=(*rows, *extras.rows))
+
+
+def _random_response(rng: random.Random, max_response: float | None) -> float | None:
+    if max_response is None:
+        return None
+    return round(rng.uniform(0.0, float(max_response)), 4)
+
+
+# --------------------------------------------------------------------------- mixtures
+
+
+def _composition_table(components: Sequence[Any], total: int) -> list[list[int]]:
+    """``ways[i][s]``: compositions of ``s`` units over components ``i..n-1`` within bounds."""
+    n = len(components)
+    ways = [[0] * (total + 1) for _ in range(n + 1)]
+    ways[n][0] = 1
+    for i in range(n - 1, -1, -1):
+        lo, hi = max(components[i].min, 0), components[i].max
+        prefix = [0]
+        for count in ways[i + 1]:
+            prefix.append(prefix[-1] + count)
+        row = ways[i]
+        for s in range(lo, total + 1):
+            top = min(hi, s)  # x runs over [lo, top]; ways[i+1][s - x] over [s - top, s - lo]
+            if top >= lo:
+                row[s] = prefix[s - lo + 1] - prefix[s - top]
+    return ways
+
+
+def _compositions(components: Sequence[Any], total: int) -> Iterator[tuple[int, ...]]:
+    ways = _composition_table(components, total)
+
+    def walk(i: int, left: int) -> Iterator[tuple[int, ...]]:
+        if i == len(components):
+            yield ()
+            return
+        c = components[i]
+        for x in range(c.min, min(c.max, left) + 1):
+            if ways[i + 1][left - x]:
+                for rest in walk(i + 1, left - x):
+                    yield (x, *rest)
+
+    if ways[0][total]:
+        yield from walk(0, total)
+
+
+class _MixtureSampler:
+    """Draws compositions exactly uniformly: an integer rank in [0, size), then unranked."""
+
+    def __init__(self, components: Sequence[Any], total: int) -> None:
+        self.components = components
+        self.total = total
+        self.ways = _composition_table(components, total)
+        if not self.ways[0][total]:
+            raise ValueError("the mixture space has no composition summing to total_units")
+
+    def __call__(self, rng: random.Random) -> tuple[int, ...]:
+        rank = rng.randrange(self.ways[0][self.total])
+        left = self.total
+        point: list[int] = []
+        for i, c in enumerate(self.components):
+            for x in range(c.min, min(c.max, left) + 1):
+                count = self.ways[i + 1][left - x]
+                if rank < count:
+                    point.append(x)
+                    left -= x
+                    break
+                rank -= count
+        return tuple(point)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _dict_record(index: int, param: Any) -> csvio.Record | Problem:
+    """A parameter's JSON object as the cells of its space-file row (or a Problem)."""
+    if not isinstance(param, Mapping):
+        return Problem(f"row {index}: a parameter must be a JSON object", row=index, field="space")
+    name = param.get("name")
+    ptype = param.get("type")
+    if ptype == "unit" or ("min" in param and "max" in param and "values" not in param):
+        cells = [name, ptype or "unit", param.get("min"), param.get("max")]
+    else:
+        values = param.get("values")
+        if not isinstance(values, Sequence) or isinstance(values, (str, bytes)):
+            return Problem(
+                f"row {index}: parameter '{name}' needs a list of 'values'",
+                row=index,
+                column="Value.1",
+                field="space",
+            )
+        cells = [name, ptype, *values]
+    out: list[str] = []
+    for cell in cells:
+        if cell is None:
+            out.append("")
+        elif isinstance(cell, float):
+            out.append(repr(cell) if not math.isfinite(cell) else csvio.format_cell(cell))
+        else:
+            out.append(str(cell).strip())
+    return csvio.Record(row=index, cells=tuple(out))
+
+
+def _column_title(space_type: str, index: int) -> str:
+    if index == 0:
+        return "Name"
+    if index == 1:
+        return "Type"
+    if space_type == MIXTURE:
+        return "Min" if index == 2 else "Max" if index == 3 else f"Extra.{index - 3}"
+    return f"Value.{index - 1}"
+
+
+def _where(space_type: str, row: int, index: int) -> str:
+    return f"row {row}, column {csvio.column_letter(index)} ({_column_title(space_type, index)})"
+
+
+def _looks_like_header(cells: Sequence[str]) -> bool:
+    first = cells[0].casefold() if cells else ""
+    second = cells[1].casefold() if len(cells) > 1 else ""
+    known = (*_FACTORIAL_TYPES, *_MIXTURE_TYPES)
+    return second == "type" or (first == "name" and second not in known)
+
+
+def _build(
+    records: Sequence[csvio.Record | Problem],
+    space_type: Any,
+    total_units: Any,
+    validate: bool,
+) -> Space:
+    problems: list[Problem] = []
+    if space_type not in SPACE_TYPES:
+        raise SpaceError(
+            [
+                Problem(
+                    f"unknown space type {space_type!r}: use 'factorial' or 'mixture'",
+                    column="type",
+                    field="space",
+                )
+            ]
+        )
+    total = total_units
+    if total_units is not None and not isinstance(total_units, int):
+        converted = _to_int(total_units)
+        total = total_units if converted is None else converted
+    if not records:
+        problems.append(
+            Problem(
+                f"the space is empty: give one row per parameter ({_ROW_SHAPE[space_type]})",
+                field="space",
+            )
+        )
+        raise SpaceError(problems)
+    parameters: list[Parameter] = []
+    rows: list[int] = []
+    incomplete: set[int] = set()  # rows with a value that could not be read
+    for record in records:
+        if isinstance(record, Problem):
+            problems.append(record)
+            continue
+        before = len(problems)
+        parsed = _parse_row(space_type, record, problems)
+        if len(problems) > before:
+            incomplete.add(record.row)
+        if parsed is not None:
+            parameters.append(parsed)
+            rows.append(record.row)
+    space = Space(type=space_type, parameters=tuple(parameters), total_units=total)
+    if problems or validate:
+        problems.extend(_rule_problems(space, rows, incomplete))
+    if problems:
+        problems.sort(key=lambda p: (p.row is None, p.row or 0))
+        raise SpaceError(problems)
+    return space
+
+
+def _parse_row(space_type: str, record: csvio.Record, problems: list[Problem]) -> Parameter | None:
+    """One space-file row as a parameter; problems found are appended, None if unusable."""
+    row = record.row
+    cells = csvio.trim_trailing(record.cells)
+
+    def problem(message: str, index: int | None = None) -> None:
+        where = f"row {row}" if index is None else _where(space_type, row, index)
+        column = None if index is None else _column_title(space_type, index)
+        problems.append(Problem(f"{where}: {message}", row=row, column=column, field="space"))
+
+    if _looks_like_header(cells):
+        problems.append(
+            Problem(
+                f"row {row} looks like a header row; space files have no header: delete it "
+                f"(each row is {_ROW_SHAPE[space_type]})",
+                row=row,
+                column="Name",
+                field="space",
+            )
+        )
+        return None
+    name = cells[0]
+    if len(cells) < 2 or not cells[1]:
+        problem(f"parameter '{name}' has no type; each row is {_ROW_SHAPE[space_type]}", 1)
+        return None
+    word = cells[1].casefold()
+    allowed = _FACTORIAL_TYPES if space_type == FACTORIAL else _MIXTURE_TYPES
+    if word not in allowed:
+        other = MIXTURE if space_type == FACTORIAL else FACTORIAL
+        other_words = _MIXTURE_TYPES if space_type == FACTORIAL else _FACTORIAL_TYPES
+        if word in other_words:
+            problem(
+                f"type '{cells[1]}' belongs to {other} spaces; this is a {space_type} space "
+                f"(use {' or '.join(allowed)})",
+                1,
+            )
+        else:
+            close = difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; use {' or '.join(allowed)}"
+            problem(f"unknown parameter type '{cells[1]}'{hint}", 1)
+        return None
+    if space_type == MIXTURE:
+        return _parse_unit_row(name, cells, problem)
+    values: list[Any] = []
+    for index in range(2, len(cells)):
+        cell = cells[index]
+        if cell == "":
+            problem(
+                "empty cell between values: put the values first, empty cells at the end", index
+            )
+            continue
+        if word == "numerical":
+            number = csvio.parse_number(cell)
+            if number is None:
+                problem(f"'{cell}' is not a number (parameter '{name}' is numerical)", index)
+                continue
+            values.append(number)
+        else:
+            values.append(cell)
+    if word == "numerical":
+        return NumericalParameter(name=name, values=tuple(values))
+    return CategoricalParameter(name=name, values=tuple(values))
+
+
+def _parse_unit_row(
+    name: str, cells: Sequence[str], problem: Callable[[str, int | None], None]
+) -> MixtureComponent | None:
+    bounds: list[int | None] = []
+    for index, label in ((2, "minimum"), (3, "maximum")):
+        cell = cells[index] if index < len(cells) else ""
+        value = _to_int(cell)
+        if cell == "":
+            problem(f"component '{name}' has no {label}; each row is {_ROW_SHAPE[MIXTURE]}", index)
+        elif value is None:
+            problem(f"{label} '{cell}' is not a whole number of units", index)
+        bounds.append(value)
+    for index in range(4, len(cells)):
+        if cells[index]:
+            problem(
+                f"unexpected value '{cells[index]}': a mixture row has 4 cells "
+                f"({_ROW_SHAPE[MIXTURE]})",
+                index,
+            )
+    lo, hi = bounds
+    if lo is None or hi is None:
+        return None
+    return MixtureComponent(name=name, min=lo, max=hi)
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _rule_problems(
+    space: Space, rows: Sequence[int], incomplete: Collection[int] = ()
+) -> list[Problem]:
+    """Rule violations of ``space``; parameter i is shown at ``rows[i]``.
+
+    Rows in ``incomplete`` lost values while being read: their value count is not judged.
+    """
+    problems: list[Problem] = []
+    kind = space.type
+
+    def add(message: str, row: int | None = None, index: int | None = None, field: str = "space"):
+        column = None if index is None else _column_title(kind, index)
+        where = ""
+        if row is not None:
+            where = f"row {row}: " if index is None else f"{_where(kind, row, index)}: "
+        problems.append(Problem(where + message, row=row, column=column, field=field))
+
+    if kind not in SPACE_TYPES:
+        add(f"unknown space type {kind!r}: use 'factorial' or 'mixture'")
+        return problems
+    if not space.parameters:
+        add(f"the space has no parameters: give one row per parameter ({_ROW_SHAPE[kind]})")
+    seen: dict[str, int] = {}
+    for param, row in zip(space.parameters, rows, strict=True):
+        _name_problems(param.name, row, seen, add)
+        if kind == FACTORIAL and isinstance(param, MixtureComponent):
+            add(f"component '{param.name}' is a mixture unit; this is a factorial space", row, 1)
+        elif kind == MIXTURE and not isinstance(param, MixtureComponent):
+            add(f"parameter '{param.name}' is {param.type}; a mixture space has units only", row, 1)
+        elif isinstance(param, MixtureComponent):
+            _unit_problems(param, row, space.total_units, add)
+        else:
+            _level_problems(param, row, add, count=row not in incomplete)
+    if kind == MIXTURE:
+        _total_problems(space, add)
+    elif space.total_units is not None:
+        add("total_units applies to mixture spaces only; leave it out", field="total_units")
+    return problems
+
+
+def _name_problems(name: str, row: int, seen: dict[str, int], add: Callable[..., None]) -> None:
+    if not name:
+        add("the parameter name is empty", row, 0)
+        return
+    if name.casefold() in (r.casefold() for r in RESERVED_NAMES):
+        reserved = next(r for r in RESERVED_NAMES if r.casefold() == name.casefold())
+        why = (
+            "the experiments table's response column"
+            if reserved == RESPONSE
+            else "a column title of the space table"
+        )
+        header = " (it looks like a header row: space files have no header)" if row == 1 else ""
+        add(f"'{name}' is a reserved word ({why}); choose another name{header}", row, 0)
+    elif not _NAME.match(name):
+        bad = next((ch for ch in name if not ch.isascii() or not ch.isalnum()), None)
+        detail = f"'{bad}' is not allowed" if bad else "it must start with a letter"
+        add(
+            f"parameter name '{name}' must start with a letter and hold only letters and "
+            f"digits ({detail}); it becomes a column title of the experiments table",
+            row,
+            0,
+        )
+    key = name.casefold()
+    if key in seen:
+        add(
+            f"parameter name '{name}' is used already in row {seen[key]} (names ignore case)",
+            row,
+            0,
+        )
+    else:
+        seen[key] = row
+
+
+def _level_problems(
+    param: NumericalParameter | CategoricalParameter,
+    row: int,
+    add: Callable[..., None],
+    *,
+    count: bool = True,
+) -> None:
+    seen: dict[Any, int] = {}
+    numbers: dict[float, int] = {}  # categorical labels that read as numbers
+    for index, value in enumerate(param.values, 2):
+        if isinstance(value, float) and not math.isfinite(value):
+            add(f"value {value!r} of '{param.name}' is not a finite number", row, index)
+            continue
+        if isinstance(value, str) and value.strip() in ("", "-"):
+            add(
+                f"'{param.name}' has the value {value!r}, which marks a missing value in "
+                "experiments tables; choose another label",
+                row,
+                index,
+            )
+            continue
+        number = _to_float(value) if isinstance(value, str) else None
+        if number is not None and number in numbers and value not in seen:
+            add(
+                f"values '{value}' and '{param.values[numbers[number] - 2]}' of '{param.name}' "
+                "are the same number; experiments tables cannot tell them apart",
+                row,
+                index,
+            )
+            continue
+        if number is not None:
+            numbers.setdefault(number, index)
+        if value in seen:
+            add(
+                f"value {_show(value)} of '{param.name}' is listed twice "
+                f"(also column {csvio.column_letter(seen[value])})",
+                row,
+                index,
+            )
+        else:
+            seen[value] = index
+    if count and len(seen) < 2:
+        add(
+            f"parameter '{param.name}' has {len(seen)} distinct value(s); "
+            "a factorial parameter needs at least two",
+            row,
+            2,
+        )
+
+
+def _unit_problems(param: MixtureComponent, row: int, total: Any, add: Callable[..., None]) -> None:
+    for index, value, label in ((2, param.min, "minimum"), (3, param.max, "maximum")):
+        if not isinstance(value, int) or isinstance(value, bool):
+            add(f"{label} {value!r} of '{param.name}' is not a whole number of units", row, index)
+            return
+    if param.min < 0:
+        add(f"minimum {param.min} of '{param.name}' is negative", row, 2)
+    if param.min >= param.max:
+        add(
+            f"'{param.name}' has minimum {param.min} and maximum {param.max}: "
+            "the minimum must be below the maximum",
+            row,
+            3,
+        )
+    if isinstance(total, int) and param.max > total:
+        add(f"maximum {param.max} of '{param.name}' is above total_units {total}", row, 3)
+
+
+def _too_many_units(total: int) -> str:
+    return (
+        f"total_units {total} is too large: the most is {MAX_TOTAL_UNITS}; "
+        "express the components in coarser units"
+    )
+
+
+def _total_problems(space: Space, add: Callable[..., None]) -> None:
+    total = space.total_units
+    if total is None:
+        add(
+            "a mixture space needs total_units (the units every experiment's components add up to)",
+            field="total_units",
+        )
+        return
+    if not isinstance(total, int) or isinstance(total, bool) or total < 1:
+        add(f"total_units must be a positive whole number, not {total!r}", field="total_units")
+        return
+    if total > MAX_TOTAL_UNITS:
+        add(_too_many_units(total), field="total_units")
+        return
+    units = [p for p in space.parameters if isinstance(p, MixtureComponent)]
+    if len(units) < 2:
+        add("a mixture space needs at least two components")
+    if not units or not all(isinstance(p.min, int) and isinstance(p.max, int) for p in units):
+        return
+    low, high = sum(p.min for p in units), sum(p.max for p in units)
+    if low > total:
+        add(
+            f"the minimums add up to {low}, more than total_units {total}: no experiment fits; "
+            "lower some minimums or raise total_units",
+            field="total_units",
+        )
+    elif high < total:
+        add(
+            f"the maximums add up to {high}, less than total_units {total}: no experiment fits; "
+            "raise some maximums or lower total_units",
+            field="total_units",
+        )
+
+
+# --------------------------------------------------------------------------- design size
+
+
+def check_design_size(space: Space, population_size: Any, replicates: Any) -> list[Problem]:
+    """Problems with a population size and a replicate count for ``space``.
+
+    Rules: ``max(10, parameters) <= population_size <= min(2500, size // 15)``;
+    ``0 <= replicates <= 10``.
+    """
+    problems: list[Problem] = []
+    lowest = max(MIN_POPULATION, len(space.parameters))
+    if not isinstance(population_size, int) or isinstance(population_size, bool):
+        problems.append(
+            Problem(
+                f"population_size must be a whole number, not {population_size!r}",
+                field="population_size",
+            )
+        )
+    else:
+        try:
+            size = space.size()
+        except ValueError as exc:
+            return [Problem(str(exc), field="total_units")]
+        highest = min(MAX_POPULATION, size // SPACE_PER_POPULATION)
+        if population_size < lowest:
+            why = "" if lowest == MIN_POPULATION else f" (one per parameter: {lowest} parameters)"
+            problems.append(
+                Problem(
+                    f"population_size {population_size} is too small: use at least {lowest}{why}",
+                    field="population_size",
+                )
+            )
+        elif population_size > MAX_POPULATION:
+            problems.append(
+                Problem(
+                    f"population_size {population_size} is too large: the maximum is "
+                    f"{MAX_POPULATION}",
+                    field="population_size",
+                )
+            )
+        elif population_size > highest:
+            needed = SPACE_PER_POPULATION * population_size
+            if highest >= lowest:
+                fix = f"use a population of at most {highest} or add levels/parameters"
+            else:
+                fix = (
+                    f"even the smallest population ({lowest}) needs "
+                    f"{SPACE_PER_POPULATION * lowest}: add levels/parameters"
+                )
+            problems.append(
+                Problem(
+                    f"the space has {size} distinct experiments; a population of "
+                    f"{population_size} needs at least {needed} ({SPACE_PER_POPULATION} x "
+                    f"population): {fix}",
+                    field="population_size",
+                )
+            )
+    if not isinstance(replicates, int) or isinstance(replicates, bool):
+        problems.append(
+            Problem(f"replicates must be a whole number, not {replicates!r}", field="replicates")
+        )
+    elif not 0 <= replicates <= MAX_REPLICATES:
+        problems.append(
+            Problem(
+                f"replicates {replicates} is out of range: use 0 to {MAX_REPLICATES} (each "
+                "design has population_size x (replicates + 1) experiments)",
+                field="replicates",
+            )
+        )
+    return problems

@@ -1,0 +1,625 @@
+"""Experiments tables: columns and rows, CSV/JSON/pandas forms, validation against a Space.
+
+Pure: no HTTP, no database; stdlib and attrs, pandas imported only when asked.
+
+An experiments file HAS a header: the space's parameter names, then
+``Response``. A missing response is ``-`` or an empty cell in CSV, ``null`` in
+JSON, ``None`` in Python. Row numbers in problems are those a spreadsheet
+shows: the header is row 1, the first experiment row 2.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Union
+
+import attrs
+
+from sigopt_like import csvio
+from sigopt_like.spaces import MIXTURE, RESPONSE, Problem, Space
+
+MISSING_MARKS = ("", "-")
+HISTORY_COLUMNS = ("Seq_", "Gen_", "Designed_")
+DEFAULT_MAX_PROBLEMS = 100
+
+AllowMissing = Union[bool, Callable[[int], bool]]  # noqa: UP007
+
+
+class TableError(ValueError):
+    """A table could not be read or is invalid; ``problems`` lists every finding."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        if len(self.problems) == 1:
+            message = f"invalid table: {self.problems[0].message}"
+        else:
+            message = "\n".join(
+                [f"invalid table: {len(self.problems)} problems"]
+                + [f"  - {p.message}" for p in self.problems]
+            )
+        super().__init__(message)
+
+
+def _cell_from_text(text: str) -> Any:
+    """A CSV cell's value: None if missing, a number if it reads as one, else the text."""
+    if text in MISSING_MARKS:
+        return None
+    number = csvio.parse_number(text)
+    return text if number is None else number
+
+
+def _cell_from_json(value: Any) -> Any:
+    if isinstance(value, str) and value.strip() in MISSING_MARKS:
+        return None
+    return value
+
+
+def _rows_converter(rows: Any) -> tuple[tuple[Any, ...], ...]:
+    return tuple(tuple(row) for row in rows)
+
+
+@attrs.frozen
+class Table:
+    """An experiments table: column names and rows of values (``None`` where missing).
+
+    ``line_numbers`` (not compared, not serialized) remembers each row's line in
+    the file it was read from, so that problems point at the right line.
+    """
+
+    columns: tuple[str, ...] = attrs.field(converter=lambda cs: tuple(str(c) for c in cs))
+    rows: tuple[tuple[Any, ...], ...] = attrs.field(converter=_rows_converter, default=())
+    line_numbers: tuple[int, ...] | None = attrs.field(default=None, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        width = len(self.columns)
+        problems = [
+            Problem(
+                f"row {self.row_number(i)} has {len(row)} values but there are {width} columns",
+                row=self.row_number(i),
+                field="table",
+            )
+            for i, row in enumerate(self.rows)
+            if len(row) != width
+        ]
+        if problems:
+            raise TableError(problems)
+
+    # ----- reading and writing
+
+    @classmethod
+    def from_csv(cls, source: csvio.CsvSource, *, allow_empty: bool = True) -> Table:
+        """Read an experiments file (header row first) from a path, a file, bytes or text.
+
+        Numbers become int/float, ``-`` and empty cells None, other cells stay text.
+        A header-only file gives an empty table unless ``allow_empty=False``.
+        Raises TableError with the row and column of every problem.
+        """
+        try:
+            records = csvio.read_records(csvio.read_text(source))
+        except csvio.CsvFormatError as exc:
+            raise TableError([Problem(str(exc), row=exc.row, field="table")]) from exc
+        if not records:
+            raise TableError(
+                [
+                    Problem(
+                        "the file is empty: an experiments table needs a header row "
+                        "(the parameter names, then Response)",
+                        field="table",
+                    )
+                ]
+            )
+        header_record, *data = records
+        header = csvio.trim_trailing(header_record.cells)
+        problems = _header_problems(header, header_record.row)
+        width = len(header)
+        rows: list[tuple[Any, ...]] = []
+        lines: list[int] = []
+        for record in data:
+            cells = record.cells
+            if len(cells) < width:
+                problems.append(
+                    Problem(
+                        f"row {record.row} has {len(cells)} cells but the header has {width} "
+                        f"columns (column {csvio.column_letter(len(cells))} "
+                        f"'{header[len(cells)]}' onwards are missing)",
+                        row=record.row,
+                        column=header[len(cells)],
+                        field="table",
+                    )
+                )
+                continue
+            extra = [i for i in range(width, len(cells)) if cells[i]]
+            if extra:
+                problems.append(
+                    Problem(
+                        f"row {record.row}, column {csvio.column_letter(extra[0])}: value "
+                        f"'{cells[extra[0]]}' is beyond the header's {width} columns",
+                        row=record.row,
+                        column=csvio.column_letter(extra[0]),
+                        field="table",
+                    )
+                )
+                continue
+            rows.append(tuple(_cell_from_text(c) for c in cells[:width]))
+            lines.append(record.row)
+        if not data and not allow_empty:
+            problems.append(
+                Problem(
+                    "the file has a header but no experiment rows",
+                    row=header_record.row,
+                    field="table",
+                )
+            )
+        if problems:
+            raise TableError(problems)
+        return cls(columns=header, rows=tuple(rows), line_numbers=tuple(lines))
+
+    def to_csv(self, path: str | os.PathLike[str] | None = None) -> str:
+        """CSV text with a header row (missing values empty); written to ``path`` when given."""
+        text = csvio.write_csv([self.columns, *self.rows])
+        if path is not None:
+            csvio.write_text_file(path, text)
+        return text
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Table:
+        """Build from ``{"columns", "rows"}`` (or Daptics' ``{"colHeaders", "data"}``).
+
+        ``null``, ``""`` and ``"-"`` cells become None. Raises TableError.
+        """
+        if not isinstance(data, Mapping):
+            raise TableError([Problem("a table must be a JSON object", field="table")])
+        columns = data.get("columns", data.get("colHeaders"))
+        rows = data.get("rows", data.get("data", []))
+        if rows is None:
+            rows = []
+        if not _is_list(columns) or not all(isinstance(c, str) for c in columns):
+            raise TableError(
+                [
+                    Problem(
+                        "a table needs 'columns': a list of names", field="table", column="columns"
+                    )
+                ]
+            )
+        if not _is_list(rows):
+            raise TableError(
+                [Problem("a table's 'rows' must be a list of lists", field="table", column="rows")]
+            )
+        problems = _header_problems([c.strip() for c in columns], 1)
+        clean: list[tuple[Any, ...]] = []
+        for i, row in enumerate(rows):
+            if not _is_list(row) or len(row) != len(columns):
+                got = f"{len(row)} values" if _is_list(row) else f"a {type(row).__name__}"
+                problems.append(
+                    Problem(
+                        f"row {i + 2} has {got} but there are {len(columns)} columns",
+                        row=i + 2,
+                        field="table",
+                    )
+                )
+                continue
+            clean.append(tuple(_cell_from_json(v) for v in row))
+        if problems:
+            raise TableError(problems)
+        return cls(columns=[c.strip() for c in columns], rows=clean)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form ``{"columns": [...], "rows": [[...], ...]}`` (None for missing)."""
+        return {"columns": list(self.columns), "rows": [list(row) for row in self.rows]}
+
+    @classmethod
+    def from_dataframe(cls, frame: Any) -> Table:
+        """Build from a pandas DataFrame (NaN/NA become None, numpy scalars Python values)."""
+        _require_pandas()
+        rows = [tuple(_from_pandas(v) for v in row) for row in frame.itertuples(index=False)]
+        return cls(columns=[str(c) for c in frame.columns], rows=rows)
+
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame of the table (None becomes NaN in numeric columns)."""
+        pd = _require_pandas()
+        frame = pd.DataFrame([list(r) for r in self.rows], columns=list(self.columns))
+        for name in frame.columns:
+            values = [v for v in frame[name] if v is not None]
+            if values and all(_is_number(v) for v in values):
+                frame[name] = pd.to_numeric(frame[name])
+            elif not values and name == RESPONSE:
+                frame[name] = frame[name].astype("float64")
+        return frame
+
+    # ----- access
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """Rows as dicts ``{column: value}``."""
+        for row in self.rows:
+            yield dict(zip(self.columns, row, strict=True))
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as a list of dicts ``{column: value}``."""
+        return list(self)
+
+    def column(self, name: str) -> tuple[Any, ...]:
+        """The values of column ``name``; KeyError if there is none."""
+        if name not in self.columns:
+            raise KeyError(name)
+        index = self.columns.index(name)
+        return tuple(row[index] for row in self.rows)
+
+    def responses(self) -> tuple[Any, ...]:
+        """The ``Response`` column's values (KeyError if absent)."""
+        return self.column(RESPONSE)
+
+    def row_number(self, index: int) -> int:
+        """The spreadsheet row of data row ``index`` (0-based): its file line, else index + 2."""
+        if self.line_numbers is not None and index < len(self.line_numbers):
+            return self.line_numbers[index]
+        return index + 2
+
+    def with_responses(self, values: Sequence[Any]) -> Table:
+        """A copy with ``Response`` set to ``values`` (the column is added if absent)."""
+        if len(values) != len(self.rows):
+            raise ValueError(f"expected {len(self.rows)} responses, got {len(values)}")
+        if RESPONSE in self.columns:
+            index = self.columns.index(RESPONSE)
+            rows = [
+                (*r[:index], v, *r[index + 1 :]) for r, v in zip(self.rows, values, strict=True)
+            ]
+            columns = self.columns
+        else:
+            rows = [(*r, v) for r, v in zip(self.rows, values, strict=True)]
+            columns = (*self.columns, RESPONSE)
+        return Table(columns=columns, rows=rows, line_numbers=self.line_numbers)
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _require_pandas() -> Any:
+    try:
+        import pandas
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "pandas is needed for DataFrame conversion: pip install pandas "
+            "(or pip install 'sigopt_like[pandas]')"
+        ) from exc
+    return pandas
+
+
+def _from_pandas(value: Any) -> Any:
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    try:
+        import pandas
+
+        if value is pandas.NA or value is pandas.NaT:
+            return None
+    except ImportError:  # pragma: no cover
+        pass
+    return value
+
+
+def _header_problems(header: Sequence[str], row: int) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for index, name in enumerate(header):
+        letter = csvio.column_letter(index)
+        if name == "":
+            problems.append(
+                Problem(
+                    f"row {row}, column {letter}: the header has an empty column name",
+                    row=row,
+                    column=letter,
+                    field="table",
+                )
+            )
+        elif name in seen:
+            problems.append(
+                Problem(
+                    f"row {row}, column {letter}: column '{name}' appears twice "
+                    f"(also column {csvio.column_letter(seen[name])})",
+                    row=row,
+                    column=name,
+                    field="table",
+                )
+            )
+        else:
+            seen[name] = index
+    return problems
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def validate_experiments(
+    table: Table,
+    space: Space,
+    *,
+    allow_missing_response: AllowMissing = False,
+    max_problems: int = DEFAULT_MAX_PROBLEMS,
+) -> list[Problem]:
+    """Every problem of ``table`` as experiments of ``space``, each with its row and column.
+
+    The header must hold the space's parameter names (any order) and
+    ``Response``. Values must be levels (factorial) or units in range summing
+    to ``total_units`` (mixture); responses finite numbers. A missing response
+    is accepted where ``allow_missing_response`` says so: a bool for every row,
+    or a function of the 0-based data row index. At most ``max_problems`` are
+    listed, then one line saying how many more there are.
+    """
+    foreign = _foreign_header(table, space)
+    if foreign is not None:
+        return [foreign]  # the header is not this space's: row checks would only add noise
+    problems = _columns_problems(table, space, allow_missing_response)
+    positions = {name: table.columns.index(name) for name in space.names if name in table.columns}
+    response_at = table.columns.index(RESPONSE) if RESPONSE in table.columns else None
+    for i, row in enumerate(table.rows):
+        problems.extend(
+            _row_problems(table, space, i, row, positions, response_at, allow_missing_response)
+        )
+    if len(problems) > max_problems:
+        hidden = len(problems) - max_problems
+        problems = problems[:max_problems]
+        problems.append(Problem(f"... and {hidden} more problems not listed", field="table"))
+    return problems
+
+
+def _foreign_header(table: Table, space: Space) -> Problem | None:
+    """One problem when row 1 is mostly not this space's header (e.g. a space file), else None."""
+    expected = [*space.names, RESPONSE]
+    wanted = ", ".join(expected)
+    folded = {name.casefold(): name for name in expected}
+    matched = [c for c in table.columns if c.casefold() in folded]
+    if not matched or len(table.columns) - len(matched) > len(matched):
+        found = ", ".join(table.columns[:8]) + (", ..." if len(table.columns) > 8 else "")
+        hint = ""
+        if len(table.columns) > 1 and table.columns[1].casefold() in (
+            "numerical",
+            "categorical",
+            "unit",
+        ):
+            hint = "; this looks like a space file, not an experiments table"
+        message = (
+            f"row 1 should be the header row {wanted} (an experiments file starts with the "
+            f"parameter names, then Response); found {found}{hint}"
+        )
+        return Problem(message, row=1, field="table")
+    return None
+
+
+def _columns_problems(table: Table, space: Space, allow: AllowMissing) -> list[Problem]:
+    problems = _header_problems(table.columns, 1)
+    expected = [*space.names, RESPONSE]
+    wanted = ", ".join(expected)
+    folded = {name.casefold(): name for name in expected}
+    for index, name in enumerate(table.columns):
+        if name in expected or name == "":
+            continue
+        letter = csvio.column_letter(index)
+        if name.casefold() in folded:
+            message = f"column '{name}' should be spelled '{folded[name.casefold()]}'"
+        elif name in HISTORY_COLUMNS:
+            message = f"column '{name}' belongs to history files; remove Seq_, Gen_ and Designed_"
+        else:
+            message = f"column '{name}' is not a parameter of the space (the columns are: {wanted})"
+        problems.append(
+            Problem(f"row 1, column {letter}: {message}", row=1, column=name, field="table")
+        )
+    folded_columns = {c.casefold() for c in table.columns}
+    for name in space.names:
+        if name not in table.columns and name.casefold() not in folded_columns:
+            problems.append(
+                Problem(
+                    f"row 1: column '{name}' is missing (the columns are: {wanted})",
+                    row=1,
+                    column=name,
+                    field="table",
+                )
+            )
+    if (
+        RESPONSE not in table.columns
+        and RESPONSE.casefold() not in folded_columns
+        and allow is not True
+    ):
+        problems.append(
+            Problem(
+                f"row 1: column 'Response' is missing (the columns are: {wanted})",
+                row=1,
+                column=RESPONSE,
+                field="table",
+            )
+        )
+    return problems
+
+
+def _row_problems(
+    table: Table,
+    space: Space,
+    i: int,
+    row: tuple[Any, ...],
+    positions: Mapping[str, int],
+    response_at: int | None,
+    allow: AllowMissing,
+) -> list[Problem]:
+    line = table.row_number(i)
+    problems: list[Problem] = []
+
+    def add(column: str | None, message: str) -> None:
+        where = f"row {line}" + (f", column {column}" if column else "")
+        problems.append(Problem(f"{where}: {message}", row=line, column=column, field="table"))
+
+    units: list[Any] = []  # coerced values; ints (units) for a mixture
+    for param in space.parameters:
+        if param.name not in positions:
+            continue
+        value = row[positions[param.name]]
+        if value is None:
+            add(param.name, f"the value is missing; every experiment needs a '{param.name}'")
+            continue
+        try:
+            units.append(param.coerce(value))
+        except ValueError as exc:
+            add(param.name, str(exc))
+    complete = len(units) == len(space.parameters)
+    if space.type == MIXTURE and complete and sum(units) != space.total_units:
+        add(
+            None,
+            f"the units add up to {sum(units)}, but every experiment must add up to "
+            f"total_units {space.total_units}",
+        )
+    if response_at is not None:
+        message = _response_problem(row[response_at], _allowed(allow, i))
+        if message:
+            add(RESPONSE, message)
+    return problems
+
+
+def _allowed(allow: AllowMissing, index: int) -> bool:
+    return bool(allow(index)) if callable(allow) else bool(allow)
+
+
+def _response_problem(value: Any, missing_ok: bool) -> str | None:
+    """Why ``value`` is not an acceptable response, or None if it is."""
+    if value is None or (isinstance(value, str) and value.strip() in MISSING_MARKS):
+        return None if missing_ok else "the response is missing; this row needs a measured value"
+    number = _response_number(value)
+    tip = " (leave the cell empty or '-' if it was not measured)" if missing_ok else ""
+    if number is None:
+        return f"response {value!r} is not a number{tip}"
+    if not math.isfinite(number):
+        return f"response {value!r} is not a finite number; NaN and Infinity are refused{tip}"
+    return None
+
+
+def _response_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf
+    if isinstance(value, str):
+        text = value.strip()
+        parsed = csvio.parse_number(text)
+        if parsed is not None:
+            return float(parsed)
+        if text.casefold().lstrip("+-") in ("nan", "inf", "infinity"):
+            return math.nan
+    return None
+
+
+def coerce_experiments(table: Table, space: Space) -> Table:
+    """``table`` normalized for storage: the space's column order, then ``Response``.
+
+    Numerical values become the matching level (float), categorical the level
+    text, units ints, responses float or None (missing responses are allowed,
+    and a table with no Response column gets an empty one). Raises TableError.
+    """
+    problems = validate_experiments(table, space, allow_missing_response=True)
+    if problems:
+        raise TableError(problems)
+    positions = [table.columns.index(name) for name in space.names]
+    response_at = table.columns.index(RESPONSE) if RESPONSE in table.columns else None
+    rows = []
+    for row in table.rows:
+        point = [p.coerce(row[k]) for p, k in zip(space.parameters, positions, strict=True)]
+        response = None if response_at is None else row[response_at]
+        number = None if response is None else _response_number(response)
+        rows.append((*point, number))
+    return Table(columns=space.columns, rows=rows, line_numbers=table.line_numbers)
+
+
+# --------------------------------------------------------------------------- history
+
+
+def _as_table(value: Table | Mapping[str, Any]) -> Table:
+    return value if isinstance(value, Table) else Table.from_dict(value)
+
+
+def history_table(generations: Sequence[Mapping[str, Any]]) -> Table:
+    """All generations in one table with ``Seq_``, ``Gen_`` and ``Designed_`` columns first.
+
+    Each generation is ``{"gen": int, "table": Table | dict, "design_rows": int}``:
+    its first ``design_rows`` rows were designed (``Designed_`` = ``Y``), the
+    rest initial or extra experiments (``N``). ``Seq_`` counts rows from 1.
+    """
+    columns: tuple[str, ...] | None = None
+    rows: list[tuple[Any, ...]] = []
+    for generation in generations:
+        table = _as_table(generation["table"])
+        if columns is None:
+            columns = table.columns
+        elif table.columns != columns:
+            raise ValueError(
+                f"generation {generation.get('gen')} has columns {list(table.columns)}, "
+                f"not {list(columns)}"
+            )
+        designed = int(generation.get("design_rows", generation.get("designRows", 0)) or 0)
+        for i, row in enumerate(table.rows):
+            rows.append((len(rows) + 1, generation["gen"], "Y" if i < designed else "N", *row))
+    return Table(columns=(*HISTORY_COLUMNS, *(columns or ())), rows=rows)
+
+
+def history_to_csv(
+    generations: Sequence[Mapping[str, Any]], path: str | os.PathLike[str] | None = None
+) -> str:
+    """The history CSV (Daptics' ``export_experiments_history_csv`` layout)."""
+    return history_table(generations).to_csv(path)
+
+
+def history_from_csv(source: csvio.CsvSource) -> list[dict[str, Any]]:
+    """Read a history CSV back into ``[{"gen", "table", "design_rows"}, ...]`` (gen order kept).
+
+    ``Designed_`` accepts Y/N, 1/0, true/false, yes/no.
+    """
+    table = Table.from_csv(source)
+    missing = [c for c in HISTORY_COLUMNS if c not in table.columns]
+    if missing:
+        raise TableError(
+            [
+                Problem(f"row 1: column '{c}' is missing from the history file", row=1, column=c)
+                for c in missing
+            ]
+        )
+    keep = [i for i, c in enumerate(table.columns) if c not in HISTORY_COLUMNS]
+    gen_at = table.columns.index("Gen_")
+    designed_at = table.columns.index("Designed_")
+    generations: dict[Any, dict[str, Any]] = {}
+    for i, row in enumerate(table.rows):
+        flag = str(row[designed_at]).strip().casefold()
+        if flag not in ("y", "n", "1", "0", "true", "false", "yes", "no"):
+            line = table.row_number(i)
+            raise TableError(
+                [
+                    Problem(
+                        f"row {line}, column Designed_: {row[designed_at]!r} is not Y or N",
+                        row=line,
+                        column="Designed_",
+                    )
+                ]
+            )
+        entry = generations.setdefault(row[gen_at], {"gen": row[gen_at], "rows": [], "design": 0})
+        entry["rows"].append(tuple(row[k] for k in keep))
+        entry["design"] += flag in ("y", "1", "true", "yes")
+    columns = [table.columns[k] for k in keep]
+    return [
+        {
+            "gen": e["gen"],
+            "table": Table(columns=columns, rows=e["rows"]),
+            "design_rows": e["design"],
+        }
+        for e in generations.values()
+    ]

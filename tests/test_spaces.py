@@ -1,0 +1,746 @@
+"""Tests for sigopt_like.spaces: reading, rules, size, design size, random experiments."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from sigopt_like.spaces import (
+    CategoricalParameter,
+    MixtureComponent,
+    NumericalParameter,
+    Problem,
+    Space,
+    SpaceError,
+    check_design_size,
+)
+from sigopt_like.tables import Table, validate_experiments
+
+DATA = Path(__file__).parent / "data"
+
+
+def problems_of(text: str, **kwargs) -> list[Problem]:
+    with pytest.raises(SpaceError) as info:
+        Space.from_csv(text, **kwargs)
+    assert isinstance(info.value, ValueError)
+    return info.value.problems
+
+
+def one_problem(text: str, **kwargs) -> Problem:
+    problems = problems_of(text, **kwargs)
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+def brute_force_size(space: Space) -> int:
+    ranges = [range(p.min, p.max + 1) for p in space.parameters]
+    return sum(1 for xs in itertools.product(*ranges) if sum(xs) == space.total_units)
+
+
+def mixture(total: int, *bounds: tuple[int, int]) -> Space:
+    comps = [MixtureComponent(f"c{i}", lo, hi) for i, (lo, hi) in enumerate(bounds)]
+    return Space(type="mixture", parameters=comps, total_units=total)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@pytest.mark.parametrize(
+    ("name", "size"),
+    [("3x5", 125), ("4x8", 4096), ("8x5", 390625), ("9x5", 1953125)],
+)
+def test_factorial_example_sizes(name: str, size: int) -> None:
+    space = Space.from_csv(DATA / f"esd-factorial-{name}.csv")
+    assert space.type == "factorial"
+    assert space.size() == size
+    assert all(p.type == "numerical" for p in space.parameters)
+
+
+def test_mixture_example_size_matches_brute_force() -> None:
+    space = Space.from_csv(DATA / "esd-mixture-5.csv", type="mixture", total_units=15)
+    assert space.names == ("param1", "param2", "param3", "param4", "param5")
+    assert space.parameters[2] == MixtureComponent("param3", 1, 5)
+    assert space.parameters[0].type == "unit"
+    assert space.size() == brute_force_size(space) == 486
+
+
+def test_mixture_size_brute_force_many_small_cases() -> None:
+    rng = random.Random(7)
+    for _ in range(200):
+        n = rng.randint(2, 5)
+        bounds = []
+        for _ in range(n):
+            lo = rng.randint(0, 4)
+            bounds.append((lo, lo + rng.randint(1, 5)))
+        total = rng.randint(1, 20)
+        space = mixture(total, *bounds)
+        assert space.size() == brute_force_size(space)
+        assert len(list(space.iter_points())) == space.size()
+
+
+def test_mixture_size_is_exact_for_astronomical_spaces() -> None:
+    space = mixture(1000, *[(0, 1000)] * 30)
+    # compositions of 1000 into 30 non-negative parts (no upper bound binds): C(1029, 29)
+    from math import comb
+
+    assert space.size() == comb(1029, 29)
+    assert space.size() > 2**64
+
+
+def test_factorial_size_big_is_python_int() -> None:
+    params = [NumericalParameter(f"p{i}", range(10)) for i in range(30)]
+    assert Space("factorial", params).size() == 10**30
+
+
+def test_sources_path_str_file_bytes_text() -> None:
+    path = DATA / "esd-factorial-4x8.csv"
+    expected = Space.from_csv(path)
+    assert Space.from_csv(str(path)) == expected
+    assert Space.from_csv(path.read_text()) == expected
+    assert Space.from_csv(path.read_bytes()) == expected
+    with open(path, encoding="utf-8") as handle:
+        assert Space.from_csv(handle) == expected
+    with open(path, "rb") as handle:
+        assert Space.from_csv(handle) == expected
+    assert Space.from_csv(io.StringIO(path.read_text())) == expected
+
+
+def test_missing_file_raises_file_not_found() -> None:
+    with pytest.raises(FileNotFoundError):
+        Space.from_csv(DATA / "nope.csv")
+    with pytest.raises(FileNotFoundError):
+        Space.from_csv("no such dir/a,b.csv")
+    with pytest.raises(FileNotFoundError):
+        Space.from_csv("space")
+
+
+def test_one_line_text_is_text_not_a_path() -> None:
+    assert Space.from_csv("a,numerical,1,2").names == ("a",)
+
+
+def test_tolerates_crlf_bom_blank_lines_whitespace_and_padding() -> None:
+    text = (
+        "\ufeff temp , Numerical , 1 , 2 ,3,,\r\n"
+        "\r\n"
+        '  cat,categorical,"red, dark",blue,,,\r\n'
+        ",,,,\r\n"
+    )
+    space = Space.from_csv(text)
+    assert space.parameters == (
+        NumericalParameter("temp", (1.0, 2.0, 3.0)),
+        CategoricalParameter("cat", ("red, dark", "blue")),
+    )
+    assert Space.from_csv(text.encode("utf-8")) == space
+    assert Space.from_csv(b"\xef\xbb\xbf" + text.lstrip("\ufeff").encode()) == space
+
+
+def test_crlf_example_files_read() -> None:
+    raw = (DATA / "esd-factorial-4x8.csv").read_bytes()
+    crlf = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    assert Space.from_csv(crlf).size() == 4096
+
+
+def test_number_forms() -> None:
+    space = Space.from_csv("x,numerical,-1.5,+2,1e3,.5,3.")
+    assert space.parameters[0].values == (-1.5, 2.0, 1000.0, 0.5, 3.0)
+
+
+# --------------------------------------------------------------------------- round trips
+
+
+def test_factorial_csv_round_trip_pads_rows() -> None:
+    space = Space.from_csv('a,numerical,0,0.25,1\nb,categorical,"x,y",z\n')
+    text = space.to_csv()
+    assert text == 'a,numerical,0,0.25,1\nb,categorical,"x,y",z,\n'
+    assert Space.from_csv(text) == space
+
+
+def test_mixture_csv_round_trip(tmp_path: Path) -> None:
+    space = Space.from_csv(DATA / "esd-mixture-5.csv", type="mixture", total_units=15)
+    target = tmp_path / "sub" / "space.csv"
+    text = space.to_csv(target)
+    assert target.read_text() == text
+    assert text.splitlines()[0] == "param1,unit,0,5"
+    assert Space.from_csv(target, type="mixture", total_units=15) == space
+
+
+def test_dict_round_trip_and_shape() -> None:
+    space = Space.from_csv("p1,numerical,0,1,2.5\nc,categorical,a,b\n")
+    data = space.to_dict()
+    assert data == {
+        "type": "factorial",
+        "parameters": [
+            {"name": "p1", "type": "numerical", "values": [0, 1, 2.5]},
+            {"name": "c", "type": "categorical", "values": ["a", "b"]},
+        ],
+    }
+    assert isinstance(data["parameters"][0]["values"][0], int)
+    assert Space.from_dict(data) == space
+    mix = mixture(25, (0, 15), (0, 15))
+    assert mix.to_dict()["total_units"] == 25
+    assert mix.to_dict()["parameters"][0] == {"name": "c0", "type": "unit", "min": 0, "max": 15}
+    assert Space.from_dict(mix.to_dict()) == mix
+
+
+def test_from_dict_accepts_daptics_table_form() -> None:
+    data = {
+        "type": "mixture",
+        "totalUnits": 25,
+        "table": {
+            "colHeaders": ["Name", "Type", "Min", "Max"],
+            "data": [
+                ["param1", "unit", "1", "10"],
+                ["param2", "unit", "2", "10"],
+                ["param3", "unit", "4", "8"],
+                ["param4", "unit", "2", "5"],
+            ],
+        },
+    }
+    space = Space.from_dict(data)
+    assert space.total_units == 25
+    assert space.size() == brute_force_size(space)
+
+
+def test_from_dict_string_numbers_and_problems() -> None:
+    space = Space.from_dict(
+        {
+            "type": "factorial",
+            "parameters": [{"name": "a", "type": "numerical", "values": ["1", 2]}],
+        }
+    )
+    assert space.parameters[0].values == (1.0, 2.0)
+    with pytest.raises(SpaceError) as info:
+        Space.from_dict({"type": "factorial", "parameters": [{"name": "a", "type": "numerical"}]})
+    assert "needs a list of 'values'" in info.value.problems[0].message
+    with pytest.raises(SpaceError):
+        Space.from_dict({"type": "factorial"})
+    with pytest.raises(SpaceError):
+        Space.from_dict(["not", "a", "dict"])  # type: ignore[arg-type]
+    with pytest.raises(SpaceError) as info:
+        Space.from_dict(
+            {
+                "type": "factorial",
+                "parameters": [{"name": "a", "type": "numerical", "values": [1, float("nan")]}],
+            }
+        )
+    assert "'nan' is not a number" in info.value.problems[0].message
+
+
+def test_validate_false_keeps_rule_violations_for_later() -> None:
+    data = {
+        "type": "factorial",
+        "parameters": [{"name": "Response", "type": "numerical", "values": [1]}],
+    }
+    space = Space.from_dict(data, validate=False)
+    problems = space.validate()
+    assert len(problems) == 2
+    assert all(p.row == 1 for p in problems)
+    lazy = Space.from_csv("a,numerical,1", validate=False)
+    assert lazy.validate()[0].column == "Value.1"
+    with pytest.raises(SpaceError):  # unreadable stays an error
+        Space.from_csv("a,numerical,x,1", validate=False)
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def test_header_row_is_named_as_such() -> None:
+    problem = one_problem("Name,Type,Value.1,Value.2\na,numerical,1,2\n")
+    assert problem.row == 1
+    assert "row 1 looks like a header row; space files have no header" in problem.message
+    mix = one_problem("name,type,min,max\na,unit,0,5\nb,unit,0,5\n", type="mixture", total_units=5)
+    assert "looks like a header row" in mix.message
+
+
+def test_unknown_type_word_reports_row_and_suggestion() -> None:
+    problem = one_problem("a,numerical,1,2\nb,numeric,1,2\n")
+    assert (problem.row, problem.column) == (2, "Type")
+    assert "unknown parameter type 'numeric'" in problem.message
+    assert "did you mean 'numerical'" in problem.message
+    assert "row 2, column B" in problem.message
+    other = one_problem("a,numerical,1,2\nb,float,1,2\n")
+    assert "use numerical or categorical" in other.message
+
+
+def test_type_words_are_case_insensitive() -> None:
+    space = Space.from_csv("a,NUMERICAL,1,2\nb,Categorical,x,y\n")
+    assert [p.type for p in space.parameters] == ["numerical", "categorical"]
+
+
+def test_type_of_the_other_space_kind() -> None:
+    problem = one_problem("a,unit,0,5\nb,numerical,1,2\n")
+    assert problem.row == 1 and "belongs to mixture spaces" in problem.message
+    mix = problems_of("a,unit,0,5\nb,numerical,1,2\n", type="mixture", total_units=5)
+    assert any(p.row == 2 and "belongs to factorial spaces" in p.message for p in mix)
+
+
+def test_missing_type() -> None:
+    problem = one_problem("a\nb,numerical,1,2\n")
+    assert problem.row == 1 and "has no type" in problem.message
+
+
+def test_non_numeric_value_names_row_and_column() -> None:
+    problem = one_problem("a,numerical,1,2\nb,numerical,1,two,3\n")
+    assert (problem.row, problem.column) == (2, "Value.2")
+    assert "row 2, column D (Value.2): 'two' is not a number" in problem.message
+
+
+@pytest.mark.parametrize("word", ["nan", "inf", "Infinity", "1,5"])
+def test_non_finite_or_odd_numbers_refused(word: str) -> None:
+    problems = problems_of(f'a,numerical,1,"{word}"\n')
+    assert problems[0].row == 1
+
+
+def test_overflowing_number_is_not_finite() -> None:
+    problem = problems_of("a,numerical,1,1e400\n")[0]
+    assert "not a finite number" in problem.message
+
+
+def test_at_least_two_distinct_values() -> None:
+    problem = one_problem("a,numerical,1,2\nb,categorical,only\n")
+    assert problem.row == 2 and "at least two" in problem.message
+    dup = problems_of("a,numerical,1,1.0\n")
+    assert any("listed twice" in p.message for p in dup)
+    assert any("at least two" in p.message for p in dup)
+
+
+def test_duplicate_levels_reported() -> None:
+    problem = one_problem("a,categorical,x,y,x\n")
+    assert (problem.row, problem.column) == (1, "Value.3")
+    assert "listed twice (also column C)" in problem.message
+
+
+def test_categorical_labels_experiments_tables_cannot_tell_apart() -> None:
+    problem = one_problem("a,categorical,1,1.0,x\n")
+    assert (problem.row, problem.column) == (1, "Value.2")
+    assert "same number" in problem.message
+    dash = one_problem("a,categorical,x,-,y\n")
+    assert dash.column == "Value.2" and "missing value" in dash.message
+
+
+def test_empty_cell_between_values() -> None:
+    problem = one_problem("a,numerical,1,,2\n")
+    assert (problem.row, problem.column) == (1, "Value.2")
+    assert "empty cell between values" in problem.message
+
+
+@pytest.mark.parametrize("word", ["Name", "TYPE", "value", "Response", "response"])
+def test_reserved_words_refused_with_reason(word: str) -> None:
+    problems = problems_of(f"a,numerical,1,2\n{word},numerical,1,2\n")
+    assert len(problems) == 1
+    assert problems[0].row == 2 and problems[0].column == "Name"
+    assert "reserved word" in problems[0].message
+    assert ("response column" in problems[0].message) == (word.lower() == "response")
+
+
+def test_reserved_response_in_row_one_hints_header() -> None:
+    problem = one_problem("Response,numerical,1,2\n")
+    assert "reserved word" in problem.message and "header" in problem.message
+
+
+@pytest.mark.parametrize("name", ["1abc", "a_b", "a-b", "a b", "température", "_x"])
+def test_invalid_names(name: str) -> None:
+    problem = one_problem(f'"{name}",numerical,1,2\n')
+    assert problem.column == "Name" and problem.row == 1
+    assert "letters and digits" in problem.message
+
+
+def test_duplicate_names_ignore_case() -> None:
+    problem = one_problem("temp,numerical,1,2\n\nTemp,numerical,1,2\n")
+    assert problem.row == 3
+    assert "used already in row 1" in problem.message
+
+
+def test_row_numbers_count_blank_lines() -> None:
+    problem = one_problem("\n\na,numerical,1,2\n\nb,numerical,1,x\n")
+    assert problem.row == 5
+    assert problem.message.startswith("row 5,")
+
+
+def test_empty_space_file() -> None:
+    for text in ["", "\n\n", ",,,\n"]:
+        problem = one_problem(text) if text else problems_of(io.StringIO(text))[0]
+        assert "empty" in problem.message
+
+
+def test_unreadable_bytes() -> None:
+    problem = one_problem(b"a,numerical,1,\xff\xfe\n")
+    assert "not UTF-8" in problem.message
+
+
+def test_unknown_space_type() -> None:
+    problem = one_problem("a,numerical,1,2\n", type="fractional")
+    assert "unknown space type 'fractional'" in problem.message
+
+
+def test_every_problem_reported_at_once() -> None:
+    problems = problems_of(
+        "a,numerical,x,2\nb,bogus,1\nc,categorical,z\n1d,numerical,1,2\nxx,categorical,q,q\n",
+        total_units=3,
+    )
+    # sorted by row; the whole-space finding (total_units) last; no cascade for row 1
+    assert [p.row for p in problems] == [1, 2, 3, 4, 5, 5, None]
+
+
+# ----- mixture rules
+
+
+def test_mixture_needs_total_units() -> None:
+    problem = one_problem("a,unit,0,5\nb,unit,0,5\n", type="mixture")
+    assert problem.field == "total_units" and "needs total_units" in problem.message
+
+
+def test_total_units_only_for_mixtures() -> None:
+    problem = one_problem("a,numerical,1,2\n", total_units=5)
+    assert problem.field == "total_units"
+
+
+def test_total_units_accepts_integral_text_and_refuses_junk() -> None:
+    assert (
+        Space.from_csv("a,unit,0,5\nb,unit,0,5", type="mixture", total_units="5").total_units == 5
+    )
+    problem = one_problem("a,unit,0,5\nb,unit,0,5", type="mixture", total_units="five")
+    assert "positive whole number" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "needle"),
+    [
+        ("b,unit,1.5,3", "Min", "not a whole number"),
+        ("b,unit,0,x", "Max", "not a whole number"),
+        ("b,unit,3,3", "Max", "must be below the maximum"),
+        ("b,unit,4,2", "Max", "must be below the maximum"),
+        ("b,unit,-1,3", "Min", "negative"),
+        ("b,unit,0,11", "Max", "above total_units 10"),
+        ("b,unit,0", "Max", "has no maximum"),
+        ("b,unit,0,3,7", "Extra.1", "a mixture row has 4 cells"),
+    ],
+)
+def test_mixture_row_rules(row: str, column: str, needle: str) -> None:
+    problems = problems_of(f"a,unit,0,10\n{row}\nc,unit,0,10\n", type="mixture", total_units=10)
+    hits = [p for p in problems if needle in p.message]
+    assert hits, problems
+    assert hits[0].row == 2 and hits[0].column == column
+
+
+def test_mixture_integral_decimals_accepted() -> None:
+    space = Space.from_csv("a,unit,0.0,5\nb,unit,0,5.0", type="mixture", total_units=5)
+    assert space.parameters[0] == MixtureComponent("a", 0, 5)
+
+
+def test_mixture_totals_must_be_reachable() -> None:
+    low = one_problem("a,unit,3,5\nb,unit,3,5", type="mixture", total_units=5)
+    assert "minimums add up to 6, more than total_units 5" in low.message
+    high = one_problem("a,unit,0,2\nb,unit,0,2", type="mixture", total_units=5)
+    assert "maximums add up to 4, less than total_units 5" in high.message
+
+
+def test_mixture_total_units_capped() -> None:
+    problem = one_problem("a,unit,0,5\nb,unit,0,5", type="mixture", total_units=10**9)
+    assert "too large" in problem.message and problem.field == "total_units"
+    space = Space.from_csv(
+        "a,unit,0,5\nb,unit,0,5", type="mixture", total_units=10**9, validate=False
+    )
+    with pytest.raises(ValueError, match="too large"):
+        space.size()
+    assert "too large" in check_design_size(space, 10, 0)[0].message
+
+
+def test_mixture_needs_two_components() -> None:
+    problem = one_problem("a,unit,0,5", type="mixture", total_units=5)
+    assert "at least two components" in problem.message
+
+
+def test_parameter_kinds_checked_in_validate() -> None:
+    bad = Space("mixture", [NumericalParameter("a", (1, 2)), MixtureComponent("b", 0, 5)], 5)
+    assert any("mixture space has units only" in p.message for p in bad.validate())
+    bad2 = Space("factorial", [MixtureComponent("b", 0, 5), NumericalParameter("a", (1, 2))])
+    assert any("mixture unit" in p.message for p in bad2.validate())
+
+
+def test_valid_spaces_have_no_problems() -> None:
+    for name in ["3x5", "4x8", "8x5", "9x5"]:
+        assert Space.from_csv(DATA / f"esd-factorial-{name}.csv").validate() == []
+
+
+def test_problem_to_dict_and_error_text() -> None:
+    problem = Problem("boom", row=3, column="Value.1", field="space")
+    assert problem.to_dict() == {"message": "boom", "row": 3, "column": "Value.1", "field": "space"}
+    assert str(problem) == "boom"
+    error = SpaceError([problem, Problem("bang")])
+    assert "2 problems" in str(error) and "boom" in str(error)
+
+
+# --------------------------------------------------------------------------- design size
+
+
+def test_design_size_refuses_3x5_for_population_20_with_numbers_and_fix() -> None:
+    space = Space.from_csv(DATA / "esd-factorial-3x5.csv")
+    problems = check_design_size(space, 20, 2)
+    assert len(problems) == 1
+    message = problems[0].message
+    assert problems[0].field == "population_size"
+    assert "125 distinct experiments" in message
+    assert "needs at least 300" in message
+    assert "add levels/parameters" in message
+
+
+def test_design_size_suggests_largest_population() -> None:
+    space = Space.from_csv(DATA / "esd-factorial-4x8.csv")
+    assert check_design_size(space, 30, 2) == []
+    assert check_design_size(space, 273, 0) == []
+    problems = check_design_size(space, 274, 0)
+    assert "use a population of at most 273" in problems[0].message
+
+
+def test_design_size_bounds() -> None:
+    big = Space.from_csv(DATA / "esd-factorial-9x5.csv")
+    assert check_design_size(big, 2500, 10) == []
+    assert "maximum is 2500" in check_design_size(big, 2501, 0)[0].message
+    assert "at least 10" in check_design_size(big, 9, 0)[0].message
+    many = Space("factorial", [NumericalParameter(f"p{i}", (0, 1)) for i in range(12)])
+    problem = check_design_size(many, 11, 0)[0]
+    assert "at least 12" in problem.message and "12 parameters" in problem.message
+    assert check_design_size(many, 12, 0) == []
+
+
+@pytest.mark.parametrize("replicates", [-1, 11, 2.0, "2", True, None])
+def test_design_size_replicates(replicates: object) -> None:
+    space = Space.from_csv(DATA / "esd-factorial-4x8.csv")
+    problems = check_design_size(space, 30, replicates)
+    assert len(problems) == 1 and problems[0].field == "replicates"
+
+
+@pytest.mark.parametrize("population", [30.0, "30", None, True])
+def test_design_size_population_type(population: object) -> None:
+    space = Space.from_csv(DATA / "esd-factorial-4x8.csv")
+    problems = check_design_size(space, population, 2)
+    assert problems[0].field == "population_size" and "whole number" in problems[0].message
+
+
+def test_remaining_generations() -> None:
+    space = Space.from_csv(DATA / "esd-factorial-4x8.csv")
+    assert space.remaining_generations(30) == 4096 // 30
+    assert space.remaining_generations(30, tested=4000) == 3
+    assert space.remaining_generations(30, tested=5000) == 0
+    with pytest.raises(ValueError):
+        space.remaining_generations(0)
+
+
+# --------------------------------------------------------------------------- points
+
+
+def test_coerce_point_and_membership() -> None:
+    space = Space.from_csv("t,numerical,0.1,0.2\nc,categorical,Pd,Pt\n")
+    assert space.coerce_point([0.1000000000001, "Pd"]) == (0.1, "Pd")
+    assert space.coerce_point(["0.2", "Pt"]) == (0.2, "Pt")
+    assert (0.1, "Pt") in space
+    assert (0.3, "Pt") not in space
+    with pytest.raises(ValueError, match="did you mean 'Pd'"):
+        space.coerce_point([0.1, "pd"])
+    with pytest.raises(ValueError, match="expected 2 values"):
+        space.coerce_point([0.1])
+    with pytest.raises(ValueError, match="is not a number"):
+        space.coerce_point([True, "Pd"])
+
+
+def test_categorical_numbers_match_text_levels() -> None:
+    param = CategoricalParameter("c", ("1", "2.5", "007"))
+    assert param.coerce(1) == "1"
+    assert param.coerce(2.5) == "2.5"
+    assert param.coerce(7) == "007"
+
+
+def test_mixture_point_must_sum() -> None:
+    space = mixture(5, (0, 5), (0, 5))
+    assert space.coerce_point([2, "3"]) == (2, 3)
+    assert not space.is_valid_point([2, 2])
+    with pytest.raises(ValueError, match="add up to 4"):
+        space.coerce_point([2, 2])
+    with pytest.raises(ValueError, match="outside"):
+        space.coerce_point([6, -1])
+
+
+def test_iter_points_factorial_and_mixture() -> None:
+    space = Space.from_csv("a,numerical,1,2\nb,categorical,x,y,z\n")
+    points = list(space.iter_points())
+    assert len(points) == 6 == space.size()
+    assert all(p in space for p in points)
+    mix = mixture(6, (0, 3), (1, 4), (0, 2))
+    assert sorted(mix.iter_points()) == sorted(
+        xs for xs in itertools.product(range(4), range(1, 5), range(3)) if sum(xs) == 6
+    )
+
+
+# --------------------------------------------------------------------------- random experiments
+
+
+def test_random_experiments_valid_for_every_type() -> None:
+    space = Space.from_csv(
+        't,numerical,1,2,3\nc,categorical,red,"dark, blue"\nd,categorical,a,b,c\n'
+    )
+    table = space.random_experiments(200, seed=1)
+    assert isinstance(table, Table)
+    assert table.columns == ("t", "c", "d", "Response")
+    assert len(table) == 200
+    assert validate_experiments(table, space, allow_missing_response=True) == []
+    assert set(table.column("c")) == {"red", "dark, blue"}
+    assert all(r is None for r in table.responses())
+
+
+def test_random_experiments_seeded_and_responses_in_range() -> None:
+    space = Space.from_csv(DATA / "esd-mixture-5.csv", type="mixture", total_units=15)
+    first = space.random_experiments(50, seed=3, max_response=5.0)
+    assert first == space.random_experiments(50, seed=3, max_response=5.0)
+    assert first != space.random_experiments(50, seed=4, max_response=5.0)
+    assert validate_experiments(first, space) == []
+    assert all(0.0 <= r <= 5.0 for r in first.responses())
+    assert all(sum(row[:5]) == 15 for row in first.rows)
+
+
+def test_random_experiments_distinct() -> None:
+    space = Space.from_csv(DATA / "esd-factorial-3x5.csv")
+    table = space.random_experiments(125, seed=0, distinct=True)
+    assert len(set(table.rows)) == 125
+    with pytest.raises(ValueError, match="cannot draw 126"):
+        space.random_experiments(126, seed=0, distinct=True)
+
+
+def test_random_extras_do_not_duplicate_design() -> None:
+    space = Space.from_csv("a,numerical,1,2,3\nb,categorical,x,y\n")  # 6 points
+    design = space.random_experiments(4, seed=2, distinct=True)
+    extras = space.random_extras(design, 2, seed=5, max_response=1.0)
+    design_points = {row[:2] for row in design.rows}
+    extra_points = [row[:2] for row in extras.rows]
+    assert len(set(extra_points)) == 2
+    assert not design_points & set(extra_points)
+    with pytest.raises(ValueError):
+        space.random_extras(design, 3, seed=5)
+
+
+def test_random_extras_accepts_text_design() -> None:
+    space = Space.from_csv(DATA / "esd-factorial-4x8.csv")
+    design = Table.from_csv(DATA / "experiments.csv")
+    extras = space.random_extras(design, 10, seed=1)
+    used = {tuple(float(v) for v in row[:4]) for row in design.rows}
+    assert not used & {row[:4] for row in extras.rows}
+
+
+def test_random_experiments_with_responses() -> None:
+    space = Space.from_csv(DATA / "esd-factorial-4x8.csv")
+    design = space.random_experiments(5, seed=1, distinct=True)
+    table = space.random_experiments_with_responses(design, n_extras=3, max_response=2.0, seed=9)
+    assert len(table) == 8
+    assert [row[:4] for row in table.rows[:5]] == [row[:4] for row in design.rows]
+    assert all(0 <= r <= 2.0 for r in table.responses())
+
+
+def test_experiments_template() -> None:
+    space = Space.from_csv(DATA / "esd-factorial-4x8.csv")
+    template = space.experiments_template()
+    assert template.columns == ("param1", "param2", "param3", "param4", "Response")
+    assert len(template) == 0
+    assert template.to_csv() == "param1,param2,param3,param4,Response\n"
+
+
+def test_mixture_sampling_is_an_exact_bijection_of_ranks() -> None:
+    """Each rank in [0, size) unranks to a different composition: uniform ranks, uniform points."""
+    space = mixture(7, (0, 3), (1, 4), (0, 5), (2, 3))
+
+    class Ranks(random.Random):
+        def __init__(self) -> None:
+            super().__init__(0)
+            self.next_rank = 0
+
+        def randrange(self, stop, *args, **kwargs):  # type: ignore[override]
+            rank = self.next_rank
+            self.next_rank += 1
+            assert rank < stop
+            return rank
+
+    sampler = space.sampler()
+    ranks = Ranks()
+    points = [sampler(ranks) for _ in range(space.size())]
+    assert sorted(points) == sorted(space.iter_points())
+    assert len(set(points)) == space.size()
+
+
+def test_mixture_sampling_uniform_chi_square() -> None:
+    stats = pytest.importorskip("scipy.stats")
+    space = mixture(6, (0, 4), (1, 3), (0, 5))
+    size = space.size()
+    draws = 30 * size * 20
+    table = space.random_experiments(draws, seed=11)
+    counts = Counter(row[:3] for row in table.rows)
+    assert set(counts) == set(space.iter_points())
+    observed = [counts[p] for p in space.iter_points()]
+    result = stats.chisquare(observed)
+    assert result.pvalue > 0.001, (size, observed)
+
+
+def test_factorial_sampling_uniform_chi_square() -> None:
+    stats = pytest.importorskip("scipy.stats")
+    space = Space.from_csv("a,categorical,x,y,z\nb,numerical,0,1\n")
+    table = space.random_experiments(6000, seed=5)
+    counts = Counter(row[:2] for row in table.rows)
+    observed = [counts[p] for p in space.iter_points()]
+    assert stats.chisquare(observed).pvalue > 0.001
+
+
+# --------------------------------------------------------------------------- properties
+
+hypothesis = pytest.importorskip("hypothesis")
+st = hypothesis.strategies
+
+_names = st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,8}", fullmatch=True).filter(
+    lambda n: n.casefold() not in {"name", "type", "value", "response"}
+)
+_numbers = st.one_of(
+    st.integers(-(10**6), 10**6).map(float),
+    st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
+)
+_labels = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=8
+)
+
+
+@st.composite
+def factorial_spaces(draw) -> Space:
+    names = draw(st.lists(_names, min_size=1, max_size=5, unique_by=str.casefold))
+    params = []
+    for name in names:
+        if draw(st.booleans()):
+            values = draw(st.lists(_numbers, min_size=2, max_size=6, unique=True))
+            params.append(NumericalParameter(name, values))
+        else:
+            values = draw(st.lists(_labels, min_size=2, max_size=6, unique=True))
+            params.append(CategoricalParameter(name, values))
+    return Space("factorial", params)
+
+
+@hypothesis.given(factorial_spaces())
+@hypothesis.settings(max_examples=150, deadline=None)
+def test_factorial_round_trips_property(space: Space) -> None:
+    hypothesis.assume(space.validate() == [])
+    assert Space.from_csv(space.to_csv()) == space
+    assert Space.from_dict(space.to_dict()) == space
+    table = space.random_experiments(5, seed=0, max_response=1.0)
+    assert validate_experiments(Table.from_csv(table.to_csv()), space) == []
+
+
+@hypothesis.given(
+    st.lists(st.tuples(st.integers(0, 4), st.integers(1, 5)), min_size=2, max_size=4),
+    st.integers(1, 16),
+)
+@hypothesis.settings(max_examples=150, deadline=None)
+def test_mixture_size_property(bounds: list[tuple[int, int]], total: int) -> None:
+    space = mixture(total, *[(lo, lo + width) for lo, width in bounds])
+    assert space.size() == brute_force_size(space)
+    if space.size():
+        table = space.random_experiments(10, seed=1)
+        assert validate_experiments(table, space, allow_missing_response=True) == []

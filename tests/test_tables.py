@@ -1,0 +1,422 @@
+"""Tests for sigopt_like.tables: CSV/JSON/pandas forms, validation, coercion, history CSV."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+from sigopt_like.spaces import MixtureComponent, Space
+from sigopt_like.tables import (
+    Table,
+    TableError,
+    coerce_experiments,
+    history_from_csv,
+    history_table,
+    history_to_csv,
+    validate_experiments,
+)
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def grid() -> Space:
+    return Space.from_csv(DATA / "esd-factorial-4x8.csv")
+
+
+@pytest.fixture
+def mixed() -> Space:
+    return Space.from_csv('t,numerical,0.5,1,1.5\nc,categorical,Pd,Pt,"Ni, wet"\n')
+
+
+@pytest.fixture
+def mix() -> Space:
+    return Space.from_csv(DATA / "esd-mixture-5.csv", type="mixture", total_units=15)
+
+
+def table_problems(text: str, **kwargs) -> list:
+    with pytest.raises(TableError) as info:
+        Table.from_csv(text, **kwargs)
+    assert isinstance(info.value, ValueError)
+    return info.value.problems
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def test_reads_example_experiments(grid: Space) -> None:
+    table = Table.from_csv(DATA / "experiments.csv")
+    assert table.columns == ("param1", "param2", "param3", "param4", "Response")
+    assert len(table) == 90
+    assert table.rows[0] == (6, 6, 1, 0, 1.902)
+    assert validate_experiments(table, grid) == []
+    assert table.line_numbers[0] == 2
+
+
+def test_tolerances_bom_crlf_whitespace_quotes_trailing_cells() -> None:
+    text = '\ufefft , c ,Response,,\r\n 0.5 ,"Ni, wet", 2.5 ,,\r\n\r\n1,Pd,-,\r\n'
+    table = Table.from_csv(text)
+    assert table.columns == ("t", "c", "Response")
+    assert table.rows == ((0.5, "Ni, wet", 2.5), (1, "Pd", None))
+    assert table.line_numbers == (2, 4)
+    assert Table.from_csv(text.encode("utf-8")) == table
+
+
+def test_empty_file_is_an_error() -> None:
+    for text in ["\n", ",,\n", b""]:
+        problems = table_problems(text)
+        assert "empty" in problems[0].message and "header" in problems[0].message
+
+
+def test_header_only_file_is_an_empty_table(grid: Space) -> None:
+    text = grid.experiments_template().to_csv()
+    table = Table.from_csv(text)
+    assert len(table) == 0 and table.columns == grid.columns
+    problems = table_problems(text, allow_empty=False)
+    assert "no experiment rows" in problems[0].message
+
+
+def test_ragged_rows_reported_with_row_and_column() -> None:
+    problems = table_problems("a,b,Response\n1,2,3\n1,2\n1,2,3,4\n")
+    assert [(p.row, p.column) for p in problems] == [(3, "Response"), (4, "D")]
+    assert "row 3 has 2 cells but the header has 3 columns" in problems[0].message
+    assert "'4' is beyond the header's 3 columns" in problems[1].message
+
+
+def test_header_problems() -> None:
+    problems = table_problems("a,,a,Response\n1,2,3,4\n")
+    assert [(p.row, p.column) for p in problems] == [(1, "B"), (1, "a")]
+    assert "appears twice" in problems[1].message
+
+
+def test_cells_typed_on_read() -> None:
+    table = Table.from_csv("a,b,c,Response\n3,-2.5e1,x1,\n007,1.,abc,-\n")
+    assert table.rows == ((3, -25.0, "x1", None), (7, 1.0, "abc", None))
+
+
+# --------------------------------------------------------------------------- writing, forms
+
+
+def test_csv_round_trip_quotes_and_missing(tmp_path: Path) -> None:
+    table = Table(columns=("t", "c", "Response"), rows=[(0.5, "Ni, wet", None), (1.0, "Pd", 2.0)])
+    text = table.to_csv(tmp_path / "x.csv")
+    assert text == 't,c,Response\n0.5,"Ni, wet",\n1,Pd,2\n'
+    assert (tmp_path / "x.csv").read_text() == text
+    back = Table.from_csv(tmp_path / "x.csv")
+    assert back.rows == ((0.5, "Ni, wet", None), (1, "Pd", 2))
+
+
+def test_dict_round_trip_and_daptics_form() -> None:
+    data = {"columns": ["p1", "p2", "Response"], "rows": [[0, 1, 2.5], [1, 1, None]]}
+    table = Table.from_dict(data)
+    assert table.to_dict() == data
+    daptics = Table.from_dict({"colHeaders": ["p1", "Response"], "data": [["1", ""], ["2", "-"]]})
+    assert daptics.rows == (("1", None), ("2", None))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        [],
+        {"rows": []},
+        {"columns": "p1", "rows": []},
+        {"columns": ["p1"], "rows": "x"},
+        {"columns": ["p1", "Response"], "rows": [[1]]},
+        {"columns": ["p1", "Response"], "rows": [5]},
+    ],
+)
+def test_from_dict_bad_shapes(data: object) -> None:
+    with pytest.raises(TableError):
+        Table.from_dict(data)  # type: ignore[arg-type]
+
+
+def test_ragged_constructor_refused() -> None:
+    with pytest.raises(TableError, match="row 3 has 1 values but there are 2 columns"):
+        Table(columns=("a", "b"), rows=[(1, 2), (1,)])
+
+
+def test_access_helpers() -> None:
+    table = Table(columns=("a", "Response"), rows=[(1, None), (2, 3.0)])
+    assert len(table) == 2
+    assert list(table) == [{"a": 1, "Response": None}, {"a": 2, "Response": 3.0}]
+    assert table.records() == list(table)
+    assert table.column("a") == (1, 2)
+    assert table.responses() == (None, 3.0)
+    with pytest.raises(KeyError):
+        table.column("b")
+    filled = table.with_responses([1.5, 2.5])
+    assert filled.responses() == (1.5, 2.5) and table.responses() == (None, 3.0)
+    added = Table(columns=("a",), rows=[(1,)]).with_responses([4.0])
+    assert added.columns == ("a", "Response") and added.rows == ((1, 4.0),)
+    with pytest.raises(ValueError):
+        table.with_responses([1.0])
+
+
+def test_pandas_round_trip() -> None:
+    pd = pytest.importorskip("pandas")
+    table = Table(columns=("t", "c", "Response"), rows=[(0.5, "Pd", None), (1.0, "Pt", 2.0)])
+    frame = table.to_dataframe()
+    assert list(frame.columns) == ["t", "c", "Response"]
+    assert frame["Response"].dtype.kind == "f"
+    assert math.isnan(frame["Response"][0])
+    assert Table.from_dataframe(frame) == table
+    empty = Table(columns=("t", "Response"), rows=[(1, None)]).to_dataframe()
+    assert empty["Response"].dtype.kind == "f"
+    numpy_frame = pd.DataFrame({"a": [1, 2], "Response": [float("nan"), 2.5]})
+    back = Table.from_dataframe(numpy_frame)
+    assert back.rows == ((1, None), (2, 2.5))
+    assert type(back.rows[0][0]) is int
+
+
+def test_pandas_missing_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match="pip install pandas"):
+        Table(columns=("a",), rows=[]).to_dataframe()
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def test_columns_in_any_order(grid: Space) -> None:
+    table = Table.from_csv("Response,param4,param3,param2,param1\n1.5,0,1,2,3\n")
+    assert validate_experiments(table, grid) == []
+    coerced = coerce_experiments(table, grid)
+    assert coerced.columns == grid.columns
+    assert coerced.rows == ((3.0, 2.0, 1.0, 0.0, 1.5),)
+
+
+def test_header_must_match_space(grid: Space) -> None:
+    table = Table.from_csv("param1,param2,Param3,extra,response\n1,2,3,4,5\n")
+    problems = validate_experiments(table, grid)
+    messages = [p.message for p in problems]
+    assert any("'Param3' should be spelled 'param3'" in m for m in messages)
+    assert any("'response' should be spelled 'Response'" in m for m in messages)
+    assert any("'extra' is not a parameter of the space" in m for m in messages)
+    assert any("column 'param4' is missing" in m for m in messages)
+    assert all(p.row == 1 for p in problems)
+
+
+def test_foreign_header_is_one_problem(grid: Space) -> None:
+    table = Table.from_csv(DATA / "esd-factorial-4x8.csv")
+    problems = validate_experiments(table, grid)
+    assert len(problems) == 1
+    assert "row 1 should be the header row param1, param2, param3, param4, Response" in (
+        problems[0].message
+    )
+    assert "looks like a space file" in problems[0].message
+    headless = Table.from_csv("1,2,3,4,5\n1,2,3,4,5\n")
+    assert len(validate_experiments(headless, grid)) == 1
+
+
+def test_missing_response_column(grid: Space) -> None:
+    table = Table.from_csv("param1,param2,param3,param4\n1,2,3,4\n")
+    problems = validate_experiments(table, grid)
+    assert [p.column for p in problems] == ["Response"]
+    assert validate_experiments(table, grid, allow_missing_response=True) == []
+    assert coerce_experiments(table, grid).rows == ((1.0, 2.0, 3.0, 4.0, None),)
+
+
+def test_values_must_be_levels(mixed: Space) -> None:
+    table = Table.from_csv(
+        't,c,Response\n0.5,Pd,1\n0.7,Pd,1\n1,pd,1\n1.5,"Ni, wet",1\n,Pt,1\nabc,Pt,1\n'
+    )
+    problems = validate_experiments(table, mixed)
+    assert [(p.row, p.column) for p in problems] == [
+        (3, "t"),
+        (4, "c"),
+        (6, "t"),
+        (7, "t"),
+    ]
+    assert "0.7 is not a level of 't' (levels: 0.5, 1, 1.5)" in problems[0].message
+    assert "did you mean 'Pd'" in problems[1].message
+    assert "missing" in problems[2].message
+    assert "'abc' is not a number" in problems[3].message
+    assert problems[0].message.startswith("row 3, column t: ")
+
+
+def test_numerical_tolerance(mixed: Space) -> None:
+    table = Table(columns=("t", "c", "Response"), rows=[(1.0000000000001, "Pt", 0.0)])
+    assert validate_experiments(table, mixed) == []
+    assert coerce_experiments(table, mixed).rows[0][0] == 1.0
+
+
+def test_mixture_rows(mix: Space) -> None:
+    text = (
+        "param1,param2,param3,param4,param5,Response\n"
+        "5,5,1,1,3,1\n"
+        "5,5,1,1,1,1\n"
+        "6,5,1,1,2,1\n"
+        "2.5,5,1,1,5.5,1\n"
+    )
+    problems = validate_experiments(Table.from_csv(text), mix)
+    assert [(p.row, p.column) for p in problems] == [
+        (3, None),
+        (4, "param1"),
+        (5, "param1"),
+        (5, "param5"),
+    ]
+    assert "add up to 13" in problems[0].message and "total_units 15" in problems[0].message
+    assert "outside 'param1' range 0 to 5" in problems[1].message
+    coerced = coerce_experiments(Table.from_csv(text.splitlines()[0] + "\n5.0,5,1,1,3,\n"), mix)
+    assert coerced.rows == ((5, 5, 1, 1, 3, None),)
+    assert all(type(v) is int for v in coerced.rows[0][:5])
+
+
+@pytest.mark.parametrize(
+    ("cell", "needle"),
+    [
+        ("NaN", "not a finite number"),
+        ("nan", "not a finite number"),
+        ("Infinity", "not a finite number"),
+        ("-inf", "not a finite number"),
+        ("1e400", "not a finite number"),
+        ("abc", "is not a number"),
+        ("", "missing"),
+        ("-", "missing"),
+    ],
+)
+def test_bad_responses(grid: Space, cell: str, needle: str) -> None:
+    table = Table.from_csv(f"param1,param2,param3,param4,Response\n1,2,3,4,{cell}\n")
+    problems = validate_experiments(table, grid)
+    assert len(problems) == 1
+    assert (problems[0].row, problems[0].column) == (2, "Response")
+    assert needle in problems[0].message
+
+
+def test_python_non_finite_and_bool_responses(grid: Space) -> None:
+    for value in [math.nan, math.inf, True, "x"]:
+        table = Table(columns=grid.columns, rows=[(1, 2, 3, 4, value)])
+        assert len(validate_experiments(table, grid)) == 1
+
+
+def test_huge_finite_response_is_fine(grid: Space) -> None:
+    table = Table.from_csv("param1,param2,param3,param4,Response\n1,2,3,4,1e300\n")
+    assert validate_experiments(table, grid) == []
+    assert Table(columns=grid.columns, rows=[(1, 2, 3, 4, 10**400)]).rows  # big int
+    assert validate_experiments(Table(columns=grid.columns, rows=[(1, 2, 3, 4, 10**400)]), grid)
+
+
+def test_missing_response_policies(grid: Space) -> None:
+    rows = [(1, 2, 3, 4, 1.0), (1, 2, 3, 5, None), (1, 2, 3, 6, None)]
+    table = Table(columns=grid.columns, rows=rows)
+    assert [p.row for p in validate_experiments(table, grid)] == [3, 4]
+    assert validate_experiments(table, grid, allow_missing_response=True) == []
+    only_last = validate_experiments(table, grid, allow_missing_response=lambda i: i >= 2)
+    assert [p.row for p in only_last] == [3]
+    tip = validate_experiments(
+        Table(columns=grid.columns, rows=[(1, 2, 3, 4, "x")]), grid, allow_missing_response=True
+    )
+    assert "leave the cell empty or '-'" in tip[0].message
+
+
+def test_row_numbers_follow_the_file(grid: Space) -> None:
+    text = "param1,param2,param3,param4,Response\n\n1,2,3,4,1\n\n\n1,2,3,9,1\n"
+    problems = validate_experiments(Table.from_csv(text), grid)
+    assert [(p.row, p.column) for p in problems] == [(6, "param4")]
+
+
+def test_problem_cap(grid: Space) -> None:
+    table = Table(columns=grid.columns, rows=[(9, 9, 9, 9, "x")] * 50)
+    problems = validate_experiments(table, grid, max_problems=10)
+    assert len(problems) == 11
+    assert "240 more problems" in problems[-1].message
+
+
+def test_coerce_refuses_invalid(grid: Space) -> None:
+    with pytest.raises(TableError) as info:
+        coerce_experiments(Table(columns=grid.columns, rows=[(9, 2, 3, 4, 1)]), grid)
+    assert info.value.problems[0].column == "param1"
+
+
+def test_coerce_categorical_and_response_text(mixed: Space) -> None:
+    table = Table.from_dict({"columns": ["c", "t", "Response"], "rows": [["Pd", "1.5", "2.25"]]})
+    assert coerce_experiments(table, mixed).rows == ((1.5, "Pd", 2.25),)
+
+
+def test_mixture_component_table_from_space() -> None:
+    space = Space("mixture", [MixtureComponent("a", 0, 3), MixtureComponent("b", 0, 3)], 3)
+    table = space.random_experiments(20, seed=1, max_response=1.0)
+    assert validate_experiments(table, space) == []
+
+
+# --------------------------------------------------------------------------- history
+
+
+def _generations(grid: Space) -> list[dict]:
+    first = grid.random_experiments(3, seed=1, max_response=5.0)
+    second = grid.random_experiments(4, seed=2, max_response=5.0)
+    return [
+        {"gen": 0, "table": first, "design_rows": 0},
+        {"gen": 1, "table": second.to_dict(), "design_rows": 3},
+    ]
+
+
+def test_history_table_columns_and_flags(grid: Space) -> None:
+    history = history_table(_generations(grid))
+    assert history.columns[:3] == ("Seq_", "Gen_", "Designed_")
+    assert history.columns[3:] == grid.columns
+    assert history.column("Seq_") == (1, 2, 3, 4, 5, 6, 7)
+    assert history.column("Gen_") == (0, 0, 0, 1, 1, 1, 1)
+    assert history.column("Designed_") == ("N", "N", "N", "Y", "Y", "Y", "N")
+
+
+def test_history_csv_round_trip(grid: Space, tmp_path: Path) -> None:
+    generations = _generations(grid)
+    text = history_to_csv(generations, tmp_path / "h.csv")
+    assert text.splitlines()[0] == "Seq_,Gen_,Designed_,param1,param2,param3,param4,Response"
+    back = history_from_csv(tmp_path / "h.csv")
+    assert [g["gen"] for g in back] == [0, 1]
+    assert [g["design_rows"] for g in back] == [0, 3]
+    for original, read in zip(generations, back, strict=True):
+        original_table = original["table"]
+        if isinstance(original_table, dict):
+            original_table = Table.from_dict(original_table)
+        assert coerce_experiments(read["table"], grid) == coerce_experiments(original_table, grid)
+
+
+def test_history_accepts_numeric_flags_and_refuses_junk() -> None:
+    back = history_from_csv("Seq_,Gen_,Designed_,a,Response\n1,1,1,5,\n2,1,0,6,1\n")
+    assert back[0]["design_rows"] == 1
+    with pytest.raises(TableError, match="not Y or N"):
+        history_from_csv("Seq_,Gen_,Designed_,a,Response\n1,1,maybe,5,\n")
+    with pytest.raises(TableError, match="'Seq_' is missing"):
+        history_from_csv("Gen_,Designed_,a,Response\n1,Y,5,\n")
+
+
+def test_history_file_uploaded_as_experiments(grid: Space) -> None:
+    text = history_to_csv(_generations(grid))
+    problems = validate_experiments(Table.from_csv(text), grid)
+    assert len(problems) == 3
+    assert all("belongs to history files" in p.message for p in problems)
+
+
+def test_history_refuses_mixed_columns(grid: Space) -> None:
+    other = Table(columns=("x", "Response"), rows=[(1, 2)])
+    generations = [*_generations(grid), {"gen": 2, "table": other, "design_rows": 0}]
+    with pytest.raises(ValueError, match="generation 2 has columns"):
+        history_table(generations)
+
+
+def test_empty_history() -> None:
+    assert history_to_csv([]) == "Seq_,Gen_,Designed_\n"
+
+
+def test_pure_modules_import_no_heavy_dependencies() -> None:
+    import subprocess
+
+    code = (
+        "import sys; import sigopt_like.spaces, sigopt_like.tables, sigopt_like.exports, "
+        "sigopt_like.data; heavy = {'pandas', 'numpy', 'falcon', 'sqlalchemy'}; "
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert out.stdout.strip() == "[]"
