@@ -1,5 +1,0 @@
-"""Routes of the 'sigopt' family (being written)."""
-
-
-def register(app, context) -> None:
-    """Add this family's routes to the app."""

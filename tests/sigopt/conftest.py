@@ -1,0 +1,109 @@
+"""Fixtures of the SigOpt API tests: one HTTP caller for the embedded and served service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+import falcon.testing
+import pytest
+import requests
+import sqlalchemy as sa
+
+from sigopt_like.service import Service
+from sigopt_like.service.store import schema
+
+COUNTED = (schema.sigopt_experiments, schema.suggestions, schema.observations)
+
+PARAMETERS = [
+    {"name": "x", "type": "double", "bounds": {"min": -5, "max": 10}},
+    {"name": "n", "type": "int", "bounds": {"min": 0, "max": 15}},
+    {"name": "c", "type": "categorical", "categorical_values": ["a", {"name": "b"}, "c"]},
+]
+
+
+@attrs.frozen
+class Reply:
+    """A status code and a JSON body (None when there is none)."""
+
+    status: int
+    body: Any
+
+
+class Api:
+    """Calls the SigOpt routes the way sigopt-python does (query params for GET and
+    DELETE, JSON bodies otherwise), over HTTP or in-process."""
+
+    def __init__(self, service: Service, url: str | None = None, token: str | None = None):
+        self.service = service
+        self.url = url
+        self.token = token
+        self._local = falcon.testing.TestClient(service) if url is None else None
+
+    def as_user(self, token: str) -> Api:
+        """The same service, called with another user's token (served only)."""
+        return Api(self.service, self.url, token)
+
+    def call(self, method: str, path: str, body: Any = None, **params: Any) -> Reply:
+        """One request; ``params`` go in the query string."""
+        if self._local is not None:
+            result = self._local.simulate_request(
+                method, path, json=body, params={k: str(v) for k, v in params.items()}
+            )
+            return Reply(result.status_code, result.json if result.content else None)
+        resp = requests.request(
+            method,
+            self.url + path,
+            json=body,
+            params=params,
+            auth=(self.token, ""),
+            timeout=30,
+        )
+        return Reply(resp.status_code, resp.json() if resp.content else None)
+
+    def get(self, path: str, **params: Any) -> Reply:
+        """GET with query parameters."""
+        return self.call("GET", path, **params)
+
+    def post(self, path: str, body: Any = None) -> Reply:
+        """POST a JSON body."""
+        return self.call("POST", path, body)
+
+    def put(self, path: str, body: Any) -> Reply:
+        """PUT a JSON body (SigOpt's update)."""
+        return self.call("PUT", path, body)
+
+    def delete(self, path: str, **params: Any) -> Reply:
+        """DELETE with query parameters."""
+        return self.call("DELETE", path, **params)
+
+    def counts(self) -> dict[str, int]:
+        """Rows in the SigOpt tables, to check that a refusal wrote nothing."""
+        with self.service.context.engine.connect() as conn:
+            return {
+                t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                for t in COUNTED
+            }
+
+    def snapshot(self) -> dict[str, list[tuple]]:
+        """Every row of the SigOpt tables, to check that a refusal changed nothing."""
+        with self.service.context.engine.connect() as conn:
+            return {t.name: [tuple(r) for r in conn.execute(sa.select(t))] for t in COUNTED}
+
+    def create_experiment(self, **fields: Any) -> dict[str, Any]:
+        """A new experiment (default: x double, n int, c categorical)."""
+        body = {"name": "test", "parameters": PARAMETERS, **fields}
+        reply = self.post("/v1/experiments", body)
+        assert reply.status == 201, reply.body
+        return reply.body
+
+
+@pytest.fixture(params=["embedded", "served"])
+def api(request: pytest.FixtureRequest) -> Iterator[Api]:
+    """The SigOpt API of an embedded service (in-process) and of a served one (HTTP Basic)."""
+    if request.param == "embedded":
+        yield Api(request.getfixturevalue("service"))
+    else:
+        served = request.getfixturevalue("served")
+        yield Api(served.service, served.url, served.token)

@@ -1,0 +1,242 @@
+"""/v1/experiments over the embedded and the served service."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import PARAMETERS, Api
+
+
+def test_create_returns_sigopt_experiment(api: Api):
+    e = api.create_experiment(
+        name="shape",
+        observation_budget=30,
+        parallel_bandwidth=2,
+        metadata={"owner": "lab", "run": 3},
+        metrics=[{"name": "yield", "objective": "maximize"}],
+    )
+    assert e["object"] == "experiment"
+    assert e["id"].isdigit()
+    assert e["name"] == "shape" and e["type"] == "offline" and e["state"] == "active"
+    assert e["observation_budget"] == 30 and e["parallel_bandwidth"] == 2
+    assert e["metadata"] == {"owner": "lab", "run": 3}
+    assert e["development"] is False and isinstance(e["client"], str)
+    assert isinstance(e["created"], int) and isinstance(e["updated"], int)
+    x, n, c = e["parameters"]
+    assert x["bounds"] == {"object": "bounds", "min": -5, "max": 10} and x["type"] == "double"
+    assert n["bounds"]["min"] == 0 and isinstance(n["bounds"]["max"], int)
+    assert c["categorical_values"] == [
+        {"object": "categorical_value", "name": "a", "enum_index": 1},
+        {"object": "categorical_value", "name": "b", "enum_index": 2},
+        {"object": "categorical_value", "name": "c", "enum_index": 3},
+    ]
+    assert e["metrics"] == [
+        {
+            "object": "metric",
+            "name": "yield",
+            "objective": "maximize",
+            "strategy": "optimize",
+            "threshold": None,
+        }
+    ]
+    assert e["progress"] == {
+        "object": "progress",
+        "observation_count": 0,
+        "observation_budget_consumed": 0.0,
+        "first_observation": None,
+        "last_observation": None,
+        "best_observation": None,
+    }
+
+
+def test_default_metric_is_one_unnamed_maximized(api: Api):
+    e = api.create_experiment()
+    assert [(m["name"], m["objective"]) for m in e["metrics"]] == [(None, "maximize")]
+    assert e["parallel_bandwidth"] == 1 and e["observation_budget"] is None
+
+
+def test_fetch_update_delete(api: Api):
+    e = api.create_experiment()
+    path = f"/v1/experiments/{e['id']}"
+    assert api.get(path).body["name"] == "test"
+    reply = api.put(path, {"name": "renamed", "metadata": {"k": "v"}, "observation_budget": 12})
+    assert reply.status == 200, reply.body
+    assert (reply.body["name"], reply.body["metadata"], reply.body["observation_budget"]) == (
+        "renamed",
+        {"k": "v"},
+        12,
+    )
+    assert api.get(path).body["name"] == "renamed"
+    assert api.put(path, {"metadata": None}).body["metadata"] is None
+    assert api.delete(path).status == 204
+    assert api.get(path).body["state"] == "deleted"
+    assert api.delete(path).status == 204
+    listed = [x["id"] for x in api.get("/v1/experiments").body["data"]]
+    assert e["id"] not in listed
+    assert e["id"] in [x["id"] for x in api.get("/v1/experiments", state="all").body["data"]]
+    assert e["id"] in [x["id"] for x in api.get("/v1/experiments", state="deleted").body["data"]]
+    refused = api.post(f"{path}/suggestions")
+    assert refused.status == 409 and "deleted" in refused.body["message"]
+    assert api.put(path, {"state": "active"}).body["state"] == "active"
+    assert api.post(f"{path}/suggestions").status == 201
+
+
+def test_list_pages_newest_first(api: Api):
+    ids = [api.create_experiment(name=f"e{i}")["id"] for i in range(7)]
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 3, **({"before": cursor} if cursor else {})}
+        page = api.get("/v1/experiments", **params).body
+        assert page["object"] == "pagination" and page["count"] == 7
+        seen += [x["id"] for x in page["data"]]
+        cursor = page["paging"]["before"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(ids))
+    newer = api.get("/v1/experiments", limit=2, after=ids[2]).body
+    assert [x["id"] for x in newer["data"]] == [ids[4], ids[3]]
+    assert [x["name"] for x in api.get("/v1/experiments", search="e5").body["data"]] == ["e5"]
+
+
+def test_unknown_experiment_is_404_error_body(api: Api):
+    for path in ("/v1/experiments/999", "/v1/experiments/abc", "/v1/experiments/999/suggestions"):
+        reply = api.get(path)
+        assert reply.status == 404
+        assert reply.body["object"] == "error" and reply.body["status"] == 404
+        assert reply.body["code"] == "not_found" and reply.body["message"]
+
+
+def test_other_users_experiments_are_404(served):
+    owner = Api(served.service, served.url, served.token)
+    _, other_token = served.make_user()
+    other = owner.as_user(other_token)
+    e = owner.create_experiment()
+    s = owner.post(f"/v1/experiments/{e['id']}/suggestions").body
+    before = owner.snapshot()
+    for method, path, body in [
+        ("GET", f"/v1/experiments/{e['id']}", None),
+        ("PUT", f"/v1/experiments/{e['id']}", {"name": "mine"}),
+        ("DELETE", f"/v1/experiments/{e['id']}", None),
+        ("GET", f"/v1/experiments/{e['id']}/suggestions", None),
+        ("POST", f"/v1/experiments/{e['id']}/suggestions", {}),
+        ("GET", f"/v1/experiments/{e['id']}/suggestions/{s['id']}", None),
+        ("DELETE", f"/v1/experiments/{e['id']}/suggestions", None),
+        ("POST", f"/v1/experiments/{e['id']}/observations", {"suggestion": s["id"], "value": 1}),
+        ("GET", f"/v1/experiments/{e['id']}/observations", None),
+        ("GET", f"/v1/experiments/{e['id']}/best_assignments", None),
+    ]:
+        reply = other.call(method, path, body)
+        assert reply.status == 404, (method, path, reply.body)
+    assert owner.snapshot() == before
+    assert other.get("/v1/experiments").body["count"] == 0
+    assert owner.get("/v1/experiments").body["count"] == 1
+
+
+def test_token_is_required_when_served(served):
+    import requests
+
+    reply = requests.get(f"{served.url}/v1/experiments", timeout=10)
+    assert reply.status_code == 401
+    reply = requests.get(f"{served.url}/v1/experiments", auth=("wrong", ""), timeout=10)
+    assert reply.status_code == 401
+
+
+def _param(**overrides):
+    return [{**PARAMETERS[0], **overrides}]
+
+
+BAD_CREATES = [
+    ({"parameters": PARAMETERS}, 400, "name"),
+    ({"name": "", "parameters": PARAMETERS}, 422, "name"),
+    ({"name": 5, "parameters": PARAMETERS}, 400, "name"),
+    ({"name": "x"}, 400, "parameters"),
+    ({"name": "x", "parameters": []}, 422, "parameters"),
+    ({"name": "x", "parameters": _param(bounds={"min": 3, "max": 1})}, 422, "parameters[0].bounds"),
+    ({"name": "x", "parameters": _param(type="integer")}, 422, "parameters[0].type"),
+    (
+        {
+            "name": "x",
+            "parameters": [{"name": "n", "type": "int", "bounds": {"min": 0.5, "max": 2}}],
+        },
+        422,
+        "parameters[0].bounds.min",
+    ),
+    (
+        {
+            "name": "x",
+            "parameters": [{"name": "c", "type": "categorical", "categorical_values": ["a", "a"]}],
+        },
+        422,
+        "parameters[0].categorical_values",
+    ),
+    (
+        {
+            "name": "x",
+            "parameters": [{"name": "c", "type": "categorical", "categorical_values": ["a"]}],
+        },
+        422,
+        "parameters[0].categorical_values",
+    ),
+    ({"name": "x", "parameters": PARAMETERS + PARAMETERS[:1]}, 422, "parameters[3].name"),
+    ({"name": "x", "parameters": PARAMETERS, "observation_budget": 0}, 422, "observation_budget"),
+    ({"name": "x", "parameters": PARAMETERS, "parallel_bandwidth": 1.5}, 422, "parallel_bandwidth"),
+    ({"name": "x", "parameters": PARAMETERS, "metadata": [1]}, 400, "metadata"),
+    (
+        {"name": "x", "parameters": PARAMETERS, "metrics": [{"name": "m", "objective": "up"}]},
+        422,
+        "metrics[0].objective",
+    ),
+    ({"name": "x", "parameters": PARAMETERS, "type": "grid"}, 422, "type"),
+    ({"name": "x", "parameters": PARAMETERS, "seed": -1}, 422, "seed"),
+    (
+        {"name": "x", "parameters": PARAMETERS, "conditionals": [{"name": "c", "values": ["a"]}]},
+        422,
+        "conditionals",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "status", "field"), BAD_CREATES)
+def test_bad_create_is_refused_and_writes_nothing(api: Api, body, status, field):
+    api.create_experiment()
+    before = api.snapshot()
+    reply = api.post("/v1/experiments", body)
+    assert reply.status == status, reply.body
+    assert reply.body["detail"]["field"] == field
+    assert field in reply.body["message"]
+    assert api.snapshot() == before
+
+
+def test_bad_update_is_refused_and_changes_nothing(api: Api):
+    e = api.create_experiment()
+    path = f"/v1/experiments/{e['id']}"
+    before = api.snapshot()
+    for body, field in [
+        ({"name": ""}, "name"),
+        ({"observation_budget": -3}, "observation_budget"),
+        ({"parameters": PARAMETERS[:2]}, "parameters"),
+        ({"state": "archived"}, "state"),
+        ({"metadata": {"k": {"nested": 1}}}, "metadata.k"),
+    ]:
+        reply = api.put(path, body)
+        assert 400 <= reply.status < 500 and reply.body["detail"]["field"] == field, reply.body
+    assert api.snapshot() == before
+
+
+def test_invalid_json_is_400(api: Api):
+    if api.url is None:
+        reply = api._local.simulate_post(
+            "/v1/experiments", body="{nope", headers={"Content-Type": "application/json"}
+        )
+        assert reply.status_code == 400 and reply.json["code"] == "invalid_json"
+    else:
+        import requests
+
+        reply = requests.post(
+            f"{api.url}/v1/experiments",
+            data="{nope",
+            auth=(api.token, ""),
+            headers={"Content-Type": "application/json"},
+            timeout=10,
+        )
+        assert reply.status_code == 400 and reply.json()["code"] == "invalid_json"

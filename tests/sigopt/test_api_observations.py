@@ -1,0 +1,252 @@
+"""/v1/experiments/{id}/observations (and batch, best_assignments) over both services."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import Api
+
+GOOD = {"x": 1.5, "n": 3, "c": "b"}
+
+
+def test_observation_for_a_suggestion_closes_it(api: Api):
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}"
+    s = api.post(f"{base}/suggestions").body
+    reply = api.post(
+        f"{base}/observations",
+        {"suggestion": s["id"], "value": 2.5, "value_stddev": 0.1, "metadata": {"lab": "A"}},
+    )
+    assert reply.status == 201, reply.body
+    o = reply.body
+    assert o == {
+        "object": "observation",
+        "id": o["id"],
+        "assignments": s["assignments"],
+        "value": 2.5,
+        "value_stddev": 0.1,
+        "values": [
+            {"object": "metric_evaluation", "name": None, "value": 2.5, "value_stddev": 0.1}
+        ],
+        "failed": False,
+        "suggestion": s["id"],
+        "experiment": e["id"],
+        "created": o["created"],
+        "updated": o["updated"],
+        "metadata": {"lab": "A"},
+        "task": None,
+    }
+    assert api.get(f"{base}/suggestions/{s['id']}").body["state"] == "closed"
+    assert api.get(f"{base}/observations/{o['id']}").body == o
+    progress = api.get(base).body["progress"]
+    assert progress["observation_count"] == 1
+    assert progress["first_observation"] == o == progress["last_observation"]
+    assert progress["best_observation"] == o
+
+
+def test_observation_with_assignments_and_failed(api: Api):
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}/observations"
+    o = api.post(base, {"assignments": {"x": 1, "n": 3.0, "c": "b"}, "value": -1}).body
+    assert o["assignments"] == {"x": 1.0, "n": 3, "c": "b"} and o["suggestion"] is None
+    f = api.post(base, {"assignments": GOOD, "failed": True}).body
+    assert f["failed"] is True and f["value"] is None and f["values"] == []
+    page = api.get(base).body
+    assert page["count"] == 2 and [x["id"] for x in page["data"]] == [f["id"], o["id"]]
+
+
+def test_update_and_delete(api: Api):
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}/observations"
+    o = api.post(base, {"assignments": GOOD, "value": 1}).body
+    path = f"{base}/{o['id']}"
+    assert api.put(path, {"value": 3}).body["value"] == 3.0
+    updated = api.put(path, {"value_stddev": 0.5, "metadata": {"k": 1}}).body
+    assert (updated["value"], updated["value_stddev"], updated["metadata"]) == (3.0, 0.5, {"k": 1})
+    failed = api.put(path, {"failed": True}).body
+    assert failed["failed"] is True and failed["value"] is None
+    back = api.put(path, {"value": 4}).body
+    assert back["failed"] is False and back["value"] == 4.0
+    moved = api.put(path, {"assignments": {"x": 2, "n": 1, "c": "a"}}).body
+    assert moved["assignments"] == {"x": 2.0, "n": 1, "c": "a"}
+    before = api.snapshot()
+    for body, field in [
+        ({"value": "x"}, "value"),
+        ({"failed": True, "value": 1}, "value"),
+        ({"assignments": {"x": 99, "n": 1, "c": "a"}}, "assignments.x"),
+        ({"value_stddev": -1}, "value_stddev"),
+    ]:
+        reply = api.put(path, body)
+        assert 400 <= reply.status < 500 and reply.body["detail"]["field"] == field, reply.body
+    assert api.snapshot() == before
+    assert api.delete(path).status == 204
+    assert api.get(path).status == 404
+    assert api.delete(path).status == 404
+    api.post(base, {"assignments": GOOD, "value": 1})
+    assert api.delete(base).status == 204
+    assert api.get(base).body["count"] == 0
+
+
+def test_batch_creates_all_in_order(api: Api):
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}"
+    s = api.post(f"{base}/suggestions").body
+    reply = api.post(
+        f"{base}/observations/batch",
+        {
+            "observations": [
+                {"suggestion": s["id"], "value": 1},
+                {"assignments": GOOD, "value": 2},
+                {"assignments": GOOD, "failed": True},
+            ]
+        },
+    )
+    assert reply.status == 201, reply.body
+    page = reply.body
+    assert page["object"] == "pagination" and page["count"] == 3
+    assert [o["value"] for o in page["data"]] == [1.0, 2.0, None]
+    assert api.get(f"{base}/suggestions/{s['id']}").body["state"] == "closed"
+    assert api.get(f"{base}/observations").body["count"] == 3
+
+
+def test_bad_batch_writes_nothing(api: Api):
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}"
+    s = api.post(f"{base}/suggestions").body
+    before = api.snapshot()
+    cases = [
+        (
+            [{"assignments": GOOD, "value": 1}, {"assignments": {**GOOD, "n": 99}, "value": 1}],
+            "observations[1].assignments.n",
+        ),
+        (
+            [{"suggestion": s["id"], "value": 1}, {"suggestion": s["id"], "value": 2}],
+            "observations[1].suggestion",
+        ),
+        ([{"assignments": GOOD}], "observations[0].value"),
+        ([{"assignments": GOOD, "value": 1}, "nope"], "observations[1]"),
+    ]
+    for items, field in cases:
+        reply = api.post(f"{base}/observations/batch", {"observations": items})
+        assert 400 <= reply.status < 500, reply.body
+        assert reply.body["detail"]["field"] == field and field in reply.body["message"]
+        assert api.snapshot() == before
+    reply = api.post(f"{base}/observations/batch", {"observations": "all"})
+    assert reply.status == 400 and reply.body["detail"]["field"] == "observations"
+    assert api.snapshot() == before
+
+
+def _refusals(closed_id: str, deleted_id: str):
+    return [
+        ({"suggestion": closed_id, "value": 1}, 409, "suggestion"),
+        ({"suggestion": deleted_id, "value": 1}, 409, "suggestion"),
+        ({"suggestion": "999999", "value": 1}, 422, "suggestion"),
+        ({"suggestion": "abc", "value": 1}, 422, "suggestion"),
+        ({"value": 1}, 422, "assignments"),
+        ({"assignments": {"n": 3, "c": "b"}, "value": 1}, 422, "assignments.x"),
+        ({"assignments": {**GOOD, "extra": 1}, "value": 1}, 422, "assignments.extra"),
+        ({"assignments": {**GOOD, "x": 10.5}, "value": 1}, 422, "assignments.x"),
+        ({"assignments": {**GOOD, "n": 2.5}, "value": 1}, 422, "assignments.n"),
+        ({"assignments": {**GOOD, "n": -1}, "value": 1}, 422, "assignments.n"),
+        ({"assignments": {**GOOD, "c": "d"}, "value": 1}, 422, "assignments.c"),
+        ({"assignments": "x=1", "value": 1}, 400, "assignments"),
+        ({"assignments": GOOD}, 422, "value"),
+        ({"assignments": GOOD, "failed": False}, 422, "value"),
+        ({"assignments": GOOD, "failed": True, "value": 3}, 422, "value"),
+        ({"assignments": GOOD, "value": "3"}, 400, "value"),
+        ({"assignments": GOOD, "value": 1, "value_stddev": -0.1}, 422, "value_stddev"),
+        ({"assignments": GOOD, "values": [{"name": "other", "value": 1}]}, 422, "values[0].name"),
+        ({"assignments": GOOD, "value": 1, "metadata": 7}, 400, "metadata"),
+    ]
+
+
+def test_bad_observations_are_refused_and_write_nothing(api: Api):
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}"
+    closed = api.post(f"{base}/suggestions").body
+    api.post(f"{base}/observations", {"suggestion": closed["id"], "value": 0})
+    deleted = api.post(f"{base}/suggestions").body
+    api.delete(f"{base}/suggestions/{deleted['id']}")
+    before = api.snapshot()
+    for body, status, field in _refusals(closed["id"], deleted["id"]):
+        reply = api.post(f"{base}/observations", body)
+        assert reply.status == status, (body, reply.body)
+        assert reply.body["object"] == "error" and reply.body["status"] == status
+        assert reply.body["detail"]["field"] == field, (body, reply.body)
+        assert field in reply.body["message"], reply.body
+        assert api.snapshot() == before
+
+
+def test_suggestion_of_another_experiment_is_refused(api: Api):
+    first = api.create_experiment()
+    second = api.create_experiment()
+    s = api.post(f"/v1/experiments/{first['id']}/suggestions").body
+    before = api.snapshot()
+    reply = api.post(
+        f"/v1/experiments/{second['id']}/observations", {"suggestion": s["id"], "value": 1}
+    )
+    assert reply.status == 422 and reply.body["detail"]["field"] == "suggestion"
+    assert api.snapshot() == before
+
+
+@pytest.mark.parametrize("objective", ["maximize", "minimize"])
+def test_best_assignments_respects_the_objective(api: Api, objective):
+    e = api.create_experiment(metrics=[{"name": "y", "objective": objective}])
+    base = f"/v1/experiments/{e['id']}"
+    empty = api.get(f"{base}/best_assignments").body
+    assert empty == {
+        "object": "pagination",
+        "count": 0,
+        "data": [],
+        "paging": {"before": None, "after": None},
+    }
+    made = {}
+    for v in (3.0, -2.0, 7.0, 1.0):
+        made[v] = api.post(
+            f"{base}/observations", {"assignments": {**GOOD, "x": v}, "value": v}
+        ).body
+    api.post(f"{base}/observations", {"assignments": GOOD, "failed": True})
+    page = api.get(f"{base}/best_assignments").body
+    want = made[7.0] if objective == "maximize" else made[-2.0]
+    assert page["count"] == 1
+    (best,) = page["data"]
+    assert best == {
+        "object": "best_assignments",
+        "id": want["id"],
+        "assignments": want["assignments"],
+        "value": want["value"],
+        "value_stddev": None,
+        "values": want["values"],
+    }
+    assert api.get(base).body["progress"]["best_observation"]["id"] == want["id"]
+
+
+def test_multimetric_observations_and_best(api: Api):
+    e = api.create_experiment(metrics=[{"name": "up"}, {"name": "down", "objective": "minimize"}])
+    base = f"/v1/experiments/{e['id']}"
+    a = api.post(
+        f"{base}/observations",
+        {"assignments": GOOD, "values": [{"name": "up", "value": 5}, {"name": "down", "value": 5}]},
+    ).body
+    b = api.post(
+        f"{base}/observations",
+        {
+            "assignments": GOOD,
+            "values": [
+                {"name": "down", "value": 1, "value_stddev": 0.2},
+                {"name": "up", "value": 1},
+            ],
+        },
+    ).body
+    assert a["value"] is None and [v["name"] for v in b["values"]] == ["up", "down"]
+    assert [x["id"] for x in api.get(f"{base}/best_assignments").body["data"]] == [a["id"], b["id"]]
+    before = api.snapshot()
+    reply = api.post(f"{base}/observations", {"assignments": GOOD, "value": 1})
+    assert reply.status == 422 and reply.body["detail"]["field"] == "value"
+    reply = api.post(
+        f"{base}/observations", {"assignments": GOOD, "values": [{"name": "up", "value": 1}]}
+    )
+    assert reply.status == 422 and reply.body["detail"]["field"] == "values"
+    assert api.snapshot() == before
+    s = api.post(f"{base}/suggestions").body
+    assert set(s["assignments"]) == {"x", "n", "c"}

@@ -1,0 +1,149 @@
+"""/v1/experiments/{id}/suggestions over the embedded and the served service."""
+
+from __future__ import annotations
+
+import concurrent.futures
+
+import requests
+
+from .conftest import Api
+
+
+def feasible(assignments: dict) -> bool:
+    x, n, c = assignments["x"], assignments["n"], assignments["c"]
+    return (
+        set(assignments) == {"x", "n", "c"}
+        and isinstance(x, float)
+        and -5 <= x <= 10
+        and isinstance(n, int)
+        and 0 <= n <= 15
+        and c in ("a", "b", "c")
+    )
+
+
+def test_create_fetch_list_delete(api: Api):
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}/suggestions"
+    reply = api.post(base)
+    assert reply.status == 201
+    s = reply.body
+    assert s["object"] == "suggestion" and s["state"] == "open" and s["deleted"] is False
+    assert s["experiment"] == e["id"] and s["id"].isdigit() and isinstance(s["created"], int)
+    assert feasible(s["assignments"])
+    assert api.get(f"{base}/{s['id']}").body == s
+    t = api.post(base, {"metadata": {"worker": "w1"}}).body
+    assert t["metadata"] == {"worker": "w1"}
+    assert api.put(f"{base}/{t['id']}", {"metadata": {"worker": "w2"}}).body["metadata"] == {
+        "worker": "w2"
+    }
+    api.post(f"/v1/experiments/{e['id']}/observations", {"suggestion": s["id"], "value": 1})
+    assert api.get(f"{base}/{s['id']}").body["state"] == "closed"
+    assert [x["id"] for x in api.get(base, state="open").body["data"]] == [t["id"]]
+    assert [x["id"] for x in api.get(base, state="closed").body["data"]] == [s["id"]]
+    assert [x["id"] for x in api.get(base).body["data"]] == [t["id"], s["id"]]
+    assert api.delete(f"{base}/{t['id']}").status == 204
+    assert api.get(f"{base}/{t['id']}").body["deleted"] is True
+    assert api.get(base, state="open").body["count"] == 0
+    assert api.get(f"{base}/12345").status == 404
+    assert api.get(base, state="maybe").status == 400
+
+
+def test_delete_open_suggestions_only(api: Api):
+    e = api.create_experiment(parallel_bandwidth=4)
+    base = f"/v1/experiments/{e['id']}/suggestions"
+    done = api.post(base).body
+    api.post(f"/v1/experiments/{e['id']}/observations", {"suggestion": done["id"], "value": 2})
+    for _ in range(3):
+        api.post(base)
+    assert api.get(base, state="open").body["count"] == 3
+    assert api.delete(base, state="open").status == 204
+    assert api.get(base, state="open").body["count"] == 0
+    assert [x["id"] for x in api.get(base).body["data"]] == [done["id"]]
+    assert api.delete(base).status == 204
+    assert api.get(base).body["count"] == 0
+
+
+def test_many_suggestions_are_feasible_and_open_ones_differ(api: Api):
+    e = api.create_experiment(parallel_bandwidth=5)
+    base = f"/v1/experiments/{e['id']}"
+    for round_ in range(12):
+        opened = [api.post(f"{base}/suggestions").body for _ in range(3)]
+        points = [tuple(sorted(s["assignments"].items())) for s in opened]
+        assert len(set(points)) == 3
+        for s in opened:
+            assert feasible(s["assignments"]), s
+            a = s["assignments"]
+            value = -((a["x"] - 2) ** 2) - (a["n"] - 4) ** 2 + (a["c"] == "b")
+            api.post(f"{base}/observations", {"suggestion": s["id"], "value": value})
+        assert round_ >= 0
+    assert api.get(f"{base}/suggestions", state="open").body["count"] == 0
+
+
+def test_small_discrete_space_open_suggestions_differ(api: Api):
+    params = [
+        {"name": "n", "type": "int", "bounds": {"min": 1, "max": 2}},
+        {"name": "c", "type": "categorical", "categorical_values": ["a", "b"]},
+    ]
+    e = api.create_experiment(parameters=params, parallel_bandwidth=4)
+    opened = [api.post(f"/v1/experiments/{e['id']}/suggestions").body for _ in range(4)]
+    assert len({tuple(sorted(s["assignments"].items())) for s in opened}) == 4
+
+
+def test_manual_suggestion_with_assignments(api: Api):
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}/suggestions"
+    s = api.post(base, {"assignments": {"x": 1, "n": 2, "c": "c"}}).body
+    assert s["assignments"] == {"x": 1.0, "n": 2, "c": "c"}
+    before = api.snapshot()
+    reply = api.post(base, {"assignments": {"x": 1, "n": 2, "c": "nope"}})
+    assert reply.status == 422 and reply.body["detail"]["field"] == "assignments.c"
+    reply = api.post(base, {"metadata": "text"})
+    assert reply.status == 400 and reply.body["detail"]["field"] == "metadata"
+    assert api.snapshot() == before
+
+
+def test_random_experiment_type_suggests_feasibly(api: Api):
+    e = api.create_experiment(type="random")
+    assert e["type"] == "random"
+    for _ in range(5):
+        s = api.post(f"/v1/experiments/{e['id']}/suggestions").body
+        assert feasible(s["assignments"])
+
+
+def test_concurrent_suggestions_differ(served):
+    api = Api(served.service, served.url, served.token)
+    e = api.create_experiment(parallel_bandwidth=8)
+    url = f"{served.url}/v1/experiments/{e['id']}/suggestions"
+
+    def create(_):
+        reply = requests.post(url, json={}, auth=(served.token, ""), timeout=60)
+        assert reply.status_code == 201, reply.text
+        return tuple(sorted(reply.json()["assignments"].items()))
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        points = list(pool.map(create, range(8)))
+    assert len(set(points)) == 8
+
+
+def test_seeded_experiments_suggest_reproducibly(tmp_path, monkeypatch):
+    from sigopt_like.service import create_app
+    from sigopt_like.service.resources.sigopt import suggester
+
+    monkeypatch.setattr(suggester, "DEFAULT_TIME_BUDGET_SECONDS", 120.0)
+    runs = []
+    for i in range(2):
+        with create_app(database=str(tmp_path / f"run{i}.db")) as service:
+            api = Api(service)
+            e = api.create_experiment(seed=7)
+            points = []
+            for _ in range(6):
+                s = api.post(f"/v1/experiments/{e['id']}/suggestions").body
+                a = s["assignments"]
+                points.append(a)
+                value = -((a["x"] - 2) ** 2) - (a["n"] - 4) ** 2
+                api.post(
+                    f"/v1/experiments/{e['id']}/observations",
+                    {"suggestion": s["id"], "value": value},
+                )
+            runs.append(points)
+    assert runs[0] == runs[1]

@@ -1,0 +1,249 @@
+"""The pure rules of SigOpt experiments, suggestions and observations."""
+
+from __future__ import annotations
+
+import pytest
+
+from sigopt_like.service.domain import sigopt_rules as rules
+
+from .conftest import PARAMETERS
+
+
+def canonical() -> list[dict]:
+    return rules.parameters(PARAMETERS)
+
+
+def test_parameters_are_canonical():
+    params = canonical()
+    assert params[0] == {"name": "x", "type": "double", "bounds": {"min": -5.0, "max": 10.0}}
+    assert params[1] == {"name": "n", "type": "int", "bounds": {"min": 0, "max": 15}}
+    assert params[2]["categorical_values"] == ["a", "b", "c"]
+
+
+def test_optional_parameter_fields_are_kept_not_used():
+    raw = {
+        "name": "x",
+        "type": "double",
+        "bounds": {"min": 0, "max": 1},
+        "default_value": 0.5,
+        "precision": 3,
+        "transformation": "log",
+        "prior": {"name": "normal", "mean": 0.5, "scale": 0.1},
+    }
+    (param,) = rules.parameters([raw])
+    assert param["default_value"] == 0.5 and param["transformation"] == "log"
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (None, "parameters"),
+        ([], "parameters"),
+        ("x", "parameters"),
+        ([{"type": "double", "bounds": {"min": 0, "max": 1}}], "parameters[0].name"),
+        ([{"name": "", "type": "double", "bounds": {"min": 0, "max": 1}}], "parameters[0].name"),
+        ([{"name": "x", "type": "float", "bounds": {"min": 0, "max": 1}}], "parameters[0].type"),
+        ([{"name": "x", "type": "double"}], "parameters[0].bounds"),
+        ([{"name": "x", "type": "double", "bounds": {"min": 1, "max": 1}}], "parameters[0].bounds"),
+        ([{"name": "x", "type": "double", "bounds": {"min": 2, "max": 1}}], "parameters[0].bounds"),
+        (
+            [{"name": "x", "type": "double", "bounds": {"min": "a", "max": 1}}],
+            "parameters[0].bounds.min",
+        ),
+        ([{"name": "x", "type": "double", "bounds": {"max": 1}}], "parameters[0].bounds.min"),
+        (
+            [{"name": "n", "type": "int", "bounds": {"min": 0.5, "max": 3}}],
+            "parameters[0].bounds.min",
+        ),
+        (
+            [{"name": "n", "type": "int", "bounds": {"min": 0, "max": 3.2}}],
+            "parameters[0].bounds.max",
+        ),
+        ([{"name": "c", "type": "categorical"}], "parameters[0].categorical_values"),
+        (
+            [{"name": "c", "type": "categorical", "categorical_values": ["a"]}],
+            "parameters[0].categorical_values",
+        ),
+        (
+            [{"name": "c", "type": "categorical", "categorical_values": ["a", "a"]}],
+            "parameters[0].categorical_values",
+        ),
+        (
+            [{"name": "c", "type": "categorical", "categorical_values": ["a", ""]}],
+            "parameters[0].categorical_values[1]",
+        ),
+        (
+            [{"name": "c", "type": "categorical", "categorical_values": ["a", 3]}],
+            "parameters[0].categorical_values[1]",
+        ),
+        (
+            [
+                {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}},
+                {"name": "x", "type": "int", "bounds": {"min": 0, "max": 1}},
+            ],
+            "parameters[1].name",
+        ),
+        (
+            [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}, "grid": [0, 1]}],
+            "parameters[0].grid",
+        ),
+    ],
+)
+def test_bad_parameters_name_the_field(raw, field):
+    with pytest.raises(rules.RuleError) as caught:
+        rules.parameters(raw)
+    assert caught.value.field == field
+    assert field in caught.value.message
+
+
+def test_metrics_default_to_one_unnamed_maximized():
+    assert rules.metrics(None) == [
+        {"name": None, "objective": "maximize", "strategy": "optimize", "threshold": None}
+    ]
+
+
+def test_legacy_single_metric_is_accepted():
+    (metric,) = rules.metrics(None, {"name": "loss", "objective": "minimize"})
+    assert metric["name"] == "loss" and metric["objective"] == "minimize"
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ([], "metrics"),
+        ([{"name": "a", "objective": "max"}], "metrics[0].objective"),
+        ([{"name": "a", "strategy": "guess"}], "metrics[0].strategy"),
+        ([{"name": "a"}, {"name": "a"}], "metrics[1].name"),
+        ([{"name": "a"}, {"objective": "maximize"}], "metrics[1].name"),
+        ([{"name": "a", "strategy": "store"}], "metrics"),
+    ],
+)
+def test_bad_metrics_name_the_field(raw, field):
+    with pytest.raises(rules.RuleError) as caught:
+        rules.metrics(raw)
+    assert caught.value.field == field
+
+
+def test_assignments_are_canonical():
+    out = rules.assignments(canonical(), {"x": 1, "n": 3.0, "c": "b"})
+    assert out == {"x": 1.0, "n": 3, "c": "b"}
+    assert isinstance(out["x"], float) and isinstance(out["n"], int)
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ({"n": 1, "c": "a"}, "assignments.x"),
+        ({"x": 1, "n": 1, "c": "a", "y": 2}, "assignments.y"),
+        ({"x": 11, "n": 1, "c": "a"}, "assignments.x"),
+        ({"x": -5.5, "n": 1, "c": "a"}, "assignments.x"),
+        ({"x": 1, "n": 1.5, "c": "a"}, "assignments.n"),
+        ({"x": 1, "n": 16, "c": "a"}, "assignments.n"),
+        ({"x": 1, "n": 1, "c": "z"}, "assignments.c"),
+        ({"x": "1", "n": 1, "c": "a"}, "assignments.x"),
+        ({"x": True, "n": 1, "c": "a"}, "assignments.x"),
+        ({"x": 1, "n": 1, "c": 1}, "assignments.c"),
+    ],
+)
+def test_bad_assignments_name_the_field(raw, field):
+    with pytest.raises(rules.RuleError) as caught:
+        rules.assignments(canonical(), raw)
+    assert caught.value.field == field
+    assert field in caught.value.message
+
+
+def test_observation_values():
+    metric = rules.metrics(None)
+    assert rules.observation_values(metric, {"value": 2, "value_stddev": 0.1}) == (
+        [{"name": None, "value": 2.0, "value_stddev": 0.1}],
+        False,
+    )
+    assert rules.observation_values(metric, {"failed": True}) == ([], True)
+    assert rules.observation_values(metric, {"values": [{"value": 3}]})[0][0]["value"] == 3.0
+    two = rules.metrics([{"name": "a"}, {"name": "b", "objective": "minimize"}])
+    values, failed = rules.observation_values(
+        two, {"values": [{"name": "b", "value": 1}, {"name": "a", "value": 2}]}
+    )
+    assert [v["name"] for v in values] == ["a", "b"] and not failed
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "value"),
+        ({"failed": True, "value": 1}, "value"),
+        ({"failed": "yes"}, "failed"),
+        ({"value": "high"}, "value"),
+        ({"value": 1, "value_stddev": -1}, "value_stddev"),
+        ({"value": 1, "values": [{"value": 1}]}, "values"),
+        ({"values": [{"name": "other", "value": 1}]}, "values[0].name"),
+        ({"values": [{"value": None}]}, "values[0].value"),
+    ],
+)
+def test_bad_observation_values_name_the_field(body, field):
+    with pytest.raises(rules.RuleError) as caught:
+        rules.observation_values(rules.metrics(None), body)
+    assert caught.value.field == field
+
+
+def test_multimetric_values_need_every_metric():
+    two = rules.metrics([{"name": "a"}, {"name": "b"}])
+    with pytest.raises(rules.RuleError) as caught:
+        rules.observation_values(two, {"values": [{"name": "a", "value": 1}]})
+    assert caught.value.field == "values" and "'b'" in caught.value.message
+    with pytest.raises(rules.RuleError):
+        rules.observation_values(two, {"value": 1})
+
+
+def test_best_per_metric_respects_objectives_and_skips_failed():
+    metric_list = rules.metrics(
+        [
+            {"name": "up"},
+            {"name": "down", "objective": "minimize"},
+            {"name": "s", "strategy": "store"},
+        ]
+    )
+
+    def vals(up, down):
+        return [
+            {"name": "up", "value": up, "value_stddev": None},
+            {"name": "down", "value": down, "value_stddev": None},
+        ]
+
+    observations = [
+        (1, vals(1, 5), False),
+        (2, vals(9, 9), False),
+        (3, [], True),
+        (4, vals(9, 0), False),
+    ]
+    assert rules.best_per_metric(metric_list, observations) == [2, 4]
+    assert rules.best_per_metric(metric_list, [(1, [], True)]) == []
+
+
+def test_observation_update_body_merges():
+    current = [{"name": None, "value": 1.0, "value_stddev": None}]
+    assert rules.observation_update_body(current, False, {"value_stddev": 0.5}) == {
+        "value": 1.0,
+        "value_stddev": 0.5,
+    }
+    assert rules.observation_update_body(current, False, {"failed": True}) == {"failed": True}
+    assert rules.observation_update_body([], True, {"value": 2}) == {"value": 2}
+
+
+def test_experiment_update_allows_some_fields_only():
+    current = {"parameters": canonical(), "metrics": rules.metrics(None), "type": "offline"}
+    assert rules.experiment_update({"name": "b", "observation_budget": 3}, current) == {
+        "name": "b",
+        "observation_budget": 3,
+    }
+    assert rules.experiment_update({"parameters": PARAMETERS}, current) == {}
+    for body, field in [
+        ({"parameters": PARAMETERS[:1]}, "parameters"),
+        ({"type": "random"}, "type"),
+        ({"observation_budget": 0}, "observation_budget"),
+        ({"state": "gone"}, "state"),
+        ({"metadata": []}, "metadata"),
+    ]:
+        with pytest.raises(rules.RuleError) as caught:
+            rules.experiment_update(body, current)
+        assert caught.value.field == field

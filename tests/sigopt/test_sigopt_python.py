@@ -1,0 +1,178 @@
+"""The official sigopt-python client (8.8.x), unchanged, against a served instance."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+sigopt = pytest.importorskip("sigopt")
+from sigopt.exception import ApiException  # noqa: E402
+
+PARAMETERS = [
+    {"name": "x", "type": "double", "bounds": {"min": -5.0, "max": 10.0}},
+    {"name": "y", "type": "double", "bounds": {"min": 0.0, "max": 15.0}},
+    {"name": "k", "type": "int", "bounds": {"min": 1, "max": 4}},
+    {"name": "shape", "type": "categorical", "categorical_values": ["flat", "bump"]},
+]
+
+
+def branin(a: dict) -> float:
+    """Branin (to minimize), shifted by k and shape so every parameter matters."""
+    x, y = a["x"], a["y"]
+    value = (y - 5.1 / (4 * math.pi**2) * x**2 + 5 / math.pi * x - 6) ** 2
+    value += 10 * (1 - 1 / (8 * math.pi)) * math.cos(x) + 10
+    return value + (a["k"] - 2) ** 2 + (0.0 if a["shape"] == "bump" else 1.0)
+
+
+@pytest.fixture
+def conn(served):
+    """sigopt.Connection with our token as its client token, pointed at our server."""
+    connection = sigopt.Connection(client_token=served.token)
+    connection.set_api_url(served.url)
+    return connection
+
+
+def test_optimization_loop(conn):
+    e = conn.experiments().create(
+        name="branin via sigopt-python",
+        parameters=PARAMETERS,
+        metrics=[{"name": "branin", "objective": "minimize"}],
+        observation_budget=30,
+        metadata={"source": "test"},
+    )
+    assert isinstance(e, sigopt.objects.Experiment)
+    assert e.type == "offline" and e.observation_budget == 30
+    assert [p.name for p in e.parameters] == ["x", "y", "k", "shape"]
+    assert [v.name for v in e.parameters[3].categorical_values] == ["flat", "bump"]
+    assert e.parameters[0].bounds.max == 10.0
+    values = []
+    for _ in range(30):
+        s = conn.experiments(e.id).suggestions().create()
+        assert isinstance(s, sigopt.objects.Suggestion) and s.state == "open"
+        a = s.assignments
+        assert -5 <= a["x"] <= 10 and 0 <= a["y"] <= 15
+        assert isinstance(a["k"], int) and 1 <= a["k"] <= 4
+        assert a["shape"] in ("flat", "bump")
+        value = branin(a)
+        values.append(value)
+        o = conn.experiments(e.id).observations().create(suggestion=s.id, value=value)
+        assert isinstance(o, sigopt.objects.Observation)
+        assert o.suggestion == s.id and o.value == pytest.approx(value)
+    fetched = conn.experiments(e.id).fetch()
+    assert fetched.progress.observation_count == 30
+    assert fetched.progress.last_observation.value == pytest.approx(values[-1])
+    best = conn.experiments(e.id).best_assignments().fetch()
+    (top,) = list(best.iterate_pages())
+    assert isinstance(top, sigopt.objects.BestAssignments)
+    assert top.value == pytest.approx(min(values))
+    assert top.values[0].name == "branin"
+    assert min(values) < 5.0  # optimum 0.398 + 0 + 0; a random search rarely gets here
+    observed = list(conn.experiments(e.id).observations().fetch(limit=7).iterate_pages())
+    assert len(observed) == 30 and len({o.id for o in observed}) == 30
+    closed = list(conn.experiments(e.id).suggestions().fetch(state="closed").iterate_pages())
+    assert len(closed) == 30
+
+
+def test_iterate_pages_over_more_than_one_page(conn):
+    ids = [conn.experiments().create(name=f"e{i}", parameters=PARAMETERS[:1]).id for i in range(12)]
+    small = list(conn.experiments().fetch(limit=5).iterate_pages())
+    assert [x.id for x in small] == list(reversed(ids))
+    more = [
+        conn.experiments().create(name=f"f{i}", parameters=PARAMETERS[:1]).id for i in range(95)
+    ]
+    everything = list(conn.experiments().fetch().iterate_pages())  # default page: 100
+    assert [x.id for x in everything] == list(reversed(ids + more))
+
+
+def test_api_exception_carries_our_message(conn):
+    e = conn.experiments().create(name="errors", parameters=PARAMETERS)
+    with pytest.raises(ApiException) as caught:
+        conn.experiments(e.id).observations().create(
+            assignments={"x": 11.0, "y": 1.0, "k": 1, "shape": "flat"}, value=1.0
+        )
+    assert caught.value.status_code == 422
+    assert "assignments.x" in caught.value.message and "maximum" in str(caught.value)
+    assert caught.value.to_json()["detail"]["field"] == "assignments.x"
+    with pytest.raises(ApiException) as caught:
+        conn.experiments("987654").fetch()
+    assert caught.value.status_code == 404 and caught.value.message
+    with pytest.raises(ApiException) as caught:
+        conn.experiments().create(
+            name="bad", parameters=[{"name": "x", "type": "double", "bounds": {"min": 1, "max": 0}}]
+        )
+    assert caught.value.status_code == 422 and "parameters[0].bounds" in caught.value.message
+    s = conn.experiments(e.id).suggestions().create()
+    conn.experiments(e.id).observations().create(suggestion=s.id, value=1.0)
+    with pytest.raises(ApiException) as caught:
+        conn.experiments(e.id).observations().create(suggestion=s.id, value=2.0)
+    assert caught.value.status_code == 409 and "suggestion" in caught.value.message
+
+
+def test_update_delete_and_batch(conn):
+    e = conn.experiments().create(name="crud", parameters=PARAMETERS, parallel_bandwidth=3)
+    updated = conn.experiments(e.id).update(name="renamed", metadata={"a": "b"})
+    assert updated.name == "renamed" and updated.metadata["a"] == "b"
+    opened = [conn.experiments(e.id).suggestions().create() for _ in range(3)]
+    assert len({tuple(sorted(s.assignments.items())) for s in opened}) == 3
+    open_now = list(conn.experiments(e.id).suggestions().fetch(state="open").iterate_pages())
+    assert len(open_now) == 3
+    assert conn.experiments(e.id).suggestions(opened[0].id).delete() is None
+    assert conn.experiments(e.id).suggestions(opened[0].id).fetch().to_json()["deleted"] is True
+    batch = (
+        conn.experiments(e.id)
+        .observations()
+        .create_batch(
+            observations=[
+                {"suggestion": opened[1].id, "value": 1.0},
+                {"assignments": {"x": 1.0, "y": 2.0, "k": 2, "shape": "bump"}, "value": 0.5},
+                {"suggestion": opened[2].id, "failed": True},
+            ]
+        )
+    )
+    made = list(batch.iterate_pages())
+    assert [o.failed for o in made] == [False, False, True]
+    o = conn.experiments(e.id).observations(made[0].id).update(value=3.0, value_stddev=0.2)
+    assert (o.value, o.value_stddev) == (3.0, 0.2)
+    assert conn.experiments(e.id).observations(made[0].id).fetch().value == 3.0
+    conn.experiments(e.id).observations(made[1].id).delete()
+    assert len(list(conn.experiments(e.id).observations().fetch().iterate_pages())) == 2
+    conn.experiments(e.id).suggestions().create()
+    conn.experiments(e.id).suggestions().delete(state="open")
+    assert not list(conn.experiments(e.id).suggestions().fetch(state="open").iterate_pages())
+    conn.experiments(e.id).delete()
+    assert conn.experiments(e.id).fetch().state == "deleted"
+
+
+def test_other_users_see_404(served, conn):
+    e = conn.experiments().create(name="private", parameters=PARAMETERS)
+    _, token = served.make_user()
+    other = sigopt.Connection(client_token=token)
+    other.set_api_url(served.url)
+    with pytest.raises(ApiException) as caught:
+        other.experiments(e.id).fetch()
+    assert caught.value.status_code == 404
+    with pytest.raises(ApiException) as caught:
+        other.experiments(e.id).suggestions().create()
+    assert caught.value.status_code == 404
+    assert not list(other.experiments().fetch().iterate_pages())
+
+
+def test_configured_through_the_environment(served, monkeypatch):
+    monkeypatch.setenv("SIGOPT_API_TOKEN", served.token)
+    monkeypatch.setenv("SIGOPT_API_URL", served.url)
+    from sigopt.interface import Connection
+
+    env_conn = Connection()
+    e = env_conn.experiments().create(name="from env", parameters=PARAMETERS)
+    s = env_conn.experiments(e.id).suggestions().create()
+    env_conn.experiments(e.id).observations().create(suggestion=s.id, value=1.0)
+    assert env_conn.experiments(e.id).fetch().progress.observation_count == 1
+
+
+def test_wrong_token_is_api_exception_401(served):
+    bad = sigopt.Connection(client_token="not-a-token")
+    bad.set_api_url(served.url)
+    with pytest.raises(ApiException) as caught:
+        bad.experiments().fetch()
+    assert caught.value.status_code == 401 and caught.value.message
