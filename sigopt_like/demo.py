@@ -1,0 +1,434 @@
+"""``sigopt-like demo``: a whole simulated campaign on the embedded service.
+
+The demo uses only the public client, as a user's script would::
+
+    conn = sigopt_like.Connection(database=..., export_dir=out)
+    session = conn.sessions.create(name=..., seed=...)
+    conn.sessions(sid).space.put(space=space, population_size=20, replicates=1, wait=True)
+    for each generation:
+        design = conn.sessions(sid).generate(wait=True).result.experiments
+        measured = conn.sessions(sid).responses.simulate(design)
+        conn.sessions(sid).experiments.put(type="designed", table=measured, wait=True)
+    conn.sessions(sid).best.fetch()
+    conn.sessions(sid).analytics.create(wait=True); ...analytics.download(out)
+
+and leaves in ``--out`` the auto-exported CSV files (validated space, one design
+per generation, the history) and the analytics plots (PNG, PDF) and summaries.
+By default the state lives in a fresh SQLite file inside ``--out``, so the demo
+never touches the user's own store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+DEFAULT_OUT = "sigopt-like-demo"
+DEFAULT_GENERATIONS = 6
+DEFAULT_SEED = 7
+DEFAULT_POPULATION = 20
+DEFAULT_REPLICATES = 1
+DATABASE_FILE = "demo.sqlite3"
+HISTORY_FILE = "auto_history.csv"
+SAMPLE_SPACES = {"factorial": "formulation-screen", "mixture": "coating-mixture"}
+OPTIMUM_KEYS = ("surface_optimum", "optimum")
+
+Echo = Callable[[str], None]
+
+
+@attrs.frozen
+class DemoOptions:
+    """What to run: where, how many generations, which sample space, which seed."""
+
+    out: Path
+    generations: int = DEFAULT_GENERATIONS
+    space: str = "factorial"
+    database: Path | None = None
+    seed: int = DEFAULT_SEED
+    population_size: int = DEFAULT_POPULATION
+    replicates: int = DEFAULT_REPLICATES
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite file: ``--database``, else ``demo.sqlite3`` inside ``out``."""
+        return self.database if self.database is not None else self.out / DATABASE_FILE
+
+
+@attrs.frozen
+class GenerationLine:
+    """What the demo reports for one generation."""
+
+    gen: int
+    experiments: int
+    best_so_far: float | None
+    optimum: float | None = None
+
+    def text(self) -> str:
+        """``gen 3: 40 experiments, best so far 0.912 (93% of the surface optimum)``."""
+        best = "no response yet" if self.best_so_far is None else f"{self.best_so_far:.3f}"
+        line = f"gen {self.gen}: {self.experiments} experiments, best so far {best}"
+        if self.best_so_far is not None and self.optimum:
+            line += f" ({self.best_so_far / self.optimum:.0%} of the surface optimum)"
+        return line
+
+
+@attrs.frozen
+class DemoResult:
+    """What a demo run did: its session, lines, recommendation and files written."""
+
+    session_id: str
+    lines: tuple[GenerationLine, ...]
+    recommendation: Any
+    out: Path
+    files: tuple[Path, ...]
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``sigopt-like demo`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="sigopt-like demo",
+        description=(
+            "Run a whole simulated design-of-experiments campaign on the embedded "
+            "service and write its designs, history and analytics plots to a folder."
+        ),
+    )
+    parser.add_argument(
+        "--out",
+        default=DEFAULT_OUT,
+        help=f"folder for the CSV files and plots (default: ./{DEFAULT_OUT})",
+    )
+    parser.add_argument(
+        "--generations",
+        type=_positive_int,
+        default=DEFAULT_GENERATIONS,
+        help=f"number of design generations (default: {DEFAULT_GENERATIONS})",
+    )
+    parser.add_argument(
+        "--space",
+        choices=sorted(SAMPLE_SPACES),
+        default="factorial",
+        help="sample space: a formulation factorial or a coating mixture (default: factorial)",
+    )
+    parser.add_argument(
+        "--database",
+        default=None,
+        help=f"SQLite file for the service's state (default: a fresh {DATABASE_FILE} in --out)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        help=f"seed of the campaign and its simulated surface (default: {DEFAULT_SEED})",
+    )
+    parser.add_argument(
+        "--population-size",
+        type=_positive_int,
+        default=DEFAULT_POPULATION,
+        help=f"designed experiments per generation (default: {DEFAULT_POPULATION})",
+    )
+    parser.add_argument(
+        "--replicates",
+        type=int,
+        default=DEFAULT_REPLICATES,
+        help=f"replicates of each designed experiment (default: {DEFAULT_REPLICATES})",
+    )
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``sigopt-like demo``; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    options = DemoOptions(
+        out=Path(args.out),
+        generations=args.generations,
+        space=args.space,
+        database=Path(args.database) if args.database else None,
+        seed=args.seed,
+        population_size=args.population_size,
+        replicates=args.replicates,
+    )
+    from sigopt_like.errors import SigoptLikeError
+
+    try:
+        run_demo(options)
+    except SigoptLikeError as exc:
+        print(f"sigopt-like demo: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# --------------------------------------------------------------------------- the campaign
+
+
+def run_demo(options: DemoOptions, echo: Echo = print) -> DemoResult:
+    """Run the campaign described by ``options``, reporting to ``echo``; return what it did."""
+    import sigopt_like
+    from sigopt_like.data import sample_space
+
+    out = options.out
+    out.mkdir(parents=True, exist_ok=True)
+    if options.database is None:
+        _remove_database(options.database_path)
+    template = SAMPLE_SPACES[options.space]
+    space = sample_space(template)
+
+    with sigopt_like.Connection(database=str(options.database_path), export_dir=str(out)) as conn:
+        session_id, lines, recommendation = _campaign(conn, template, space, options, echo)
+
+    files = tuple(sorted(p for p in out.iterdir() if p.is_file() and not _is_database(p)))
+    echo(_files_text(out, files))
+    return DemoResult(
+        session_id=session_id,
+        lines=tuple(lines),
+        recommendation=recommendation,
+        out=out,
+        files=files,
+    )
+
+
+def _campaign(
+    conn: Any, template: str, space: Any, options: DemoOptions, echo: Echo
+) -> tuple[str, list[GenerationLine], Any]:
+    """The campaign itself, on an open connection whose export folder is ``options.out``."""
+    out = options.out
+    session = _create_session(conn, template, options.seed)
+    campaign = conn.sessions(session.id)
+    task = campaign.space.put(
+        space=space,
+        population_size=options.population_size,
+        replicates=options.replicates,
+        wait=True,
+    )
+    echo(_header(template, space, task.result, options))
+
+    fetched = campaign.fetch()
+    optimum = _surface_optimum(fetched)
+    lines: list[GenerationLine] = []
+    best: float | None = None
+    for _ in range(options.generations):
+        generated = campaign.generate(wait=True).result  # also writes auto_genN_design.csv
+        measured = campaign.responses.simulate(generated.experiments)
+        campaign.experiments.put(type="designed", table=measured, wait=True)
+        if optimum is None and not lines and getattr(conn, "embedded", False):
+            optimum = local_surface_optimum(space, fetched.seed, measured)
+        best = _best(best, _responses(measured))
+        line = GenerationLine(
+            gen=int(generated.gen), experiments=len(measured), best_so_far=best, optimum=optimum
+        )
+        lines.append(line)
+        echo(line.text())
+        if generated.remaining is not None and generated.remaining <= 0:
+            echo("the space is exhausted: every experiment has been designed")
+            break
+
+    recommendation = campaign.best.fetch()
+    echo(_recommendation_text(space, recommendation, optimum or _surface_optimum(recommendation)))
+
+    # With export_dir set the analytics task already saved its files; downloading
+    # them again under the same auto_genN_ names shows the call without duplicates.
+    campaign.analytics.create(wait=True)
+    campaign.analytics.download(str(out), name_by_gen=True)
+    if not (out / HISTORY_FILE).exists():
+        campaign.history.fetch().to_csv(str(out / HISTORY_FILE))
+    return str(session.id), lines, recommendation
+
+
+def _create_session(conn: Any, template: str, seed: int) -> Any:
+    """A new session named after the sample space; a suffix is added on a name clash."""
+    from sigopt_like.errors import ConflictError
+
+    description = f"sigopt-like demo: simulated campaign on the {template} sample space"
+    for attempt in range(1, 100):
+        name = f"demo {template}" if attempt == 1 else f"demo {template} ({attempt})"
+        try:
+            return conn.sessions.create(name=name, description=description, seed=seed)
+        except ConflictError as exc:
+            if getattr(exc, "code", None) != "duplicate_name":
+                raise
+    raise RuntimeError("could not find a free session name for the demo")
+
+
+def _remove_database(path: Path) -> None:
+    """Delete the demo's own SQLite file (and its WAL/SHM companions) for a fresh start."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        companion = path.with_name(path.name + suffix)
+        if companion.is_file():
+            companion.unlink()
+
+
+def _is_database(path: Path) -> bool:
+    return path.name.startswith(DATABASE_FILE)
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _responses(table: Any) -> list[float]:
+    """The numeric responses of a Table (missing ones skipped)."""
+    values = table.responses() if callable(getattr(table, "responses", None)) else ()
+    return [v for v in (_number(x) for x in values) if v is not None]
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _best(current: float | None, responses: Sequence[float]) -> float | None:
+    """The larger of the best so far and this generation's best."""
+    candidates = [*responses, *([] if current is None else [current])]
+    return max(candidates) if candidates else None
+
+
+def _surface_optimum(obj: Any) -> float | None:
+    """The simulated surface's optimum, when the service reports it (a positive number)."""
+    extra = getattr(obj, "extra", None)
+    sources = [extra] if isinstance(extra, Mapping) else []
+    if isinstance(obj, Mapping):
+        sources.append(obj)
+    for source in sources:
+        for key in OPTIMUM_KEYS:
+            value = source.get(key)
+            if isinstance(value, Mapping):
+                value = value.get("value", value.get("response"))
+            number = _number(value)
+            if number is not None and number > 0:
+                return number
+    return None
+
+
+def local_surface_optimum(space: Any, seed: Any, measured: Any) -> float | None:
+    """The optimum of the embedded service's simulated surface, or None if unsure.
+
+    The service does not report its surface's optimum, but when it runs in this
+    process its simulator is importable: the surface of ``(space, seed)`` is
+    rebuilt and its optimum found by enumeration. The answer is used only if
+    the rebuilt surface gives back every response the service just simulated
+    (``measured``), so a simulator that works differently yields None, never a
+    wrong percentage.
+    """
+    try:
+        from sigopt_like.service.simulator import Surface, optimum
+    except ImportError:
+        return None
+    if not isinstance(seed, int) or measured is None or not len(measured):
+        return None
+    try:
+        surface = Surface.for_space(space, seed)
+        columns = list(measured.columns)
+        positions = [columns.index(name) for name in space.names]
+        points = [
+            tuple(p.coerce(row[k]) for p, k in zip(space.parameters, positions, strict=True))
+            for row in measured.rows
+        ]
+        expected = surface.values(points)
+        for got, want in zip(measured.responses(), expected, strict=True):
+            number = _number(got)
+            if number is None or not math.isclose(number, float(want), abs_tol=1e-4):
+                return None
+        value = optimum(space, surface)[1]
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None
+    return value if math.isfinite(value) and value > 0 else None
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _header(template: str, space: Any, result: Any, options: DemoOptions) -> str:
+    size = getattr(result, "space_size", None) or space.size()
+    per_gen = options.population_size * (options.replicates + 1)
+    kind = space.type
+    if space.type == "mixture":
+        kind = f"mixture of {space.total_units} units"
+    return (
+        f"sigopt-like demo: '{template}' space ({kind}, {len(space.parameters)} parameters, "
+        f"{size:,} possible experiments)\n"
+        f"{_count(options.generations, 'generation')} of {per_gen} experiments "
+        f"(population {options.population_size}, "
+        f"{_count(options.replicates, 'replicate') or 'no replicates'}), "
+        f"seed {options.seed}"
+    )
+
+
+def _recommendation_text(space: Any, recommendation: Any, optimum: float | None) -> str:
+    experiment = getattr(recommendation, "experiment", None)
+    values = _experiment_values(space, experiment)
+    text = "recommended: " + (", ".join(f"{k}={_show(v)}" for k, v in values) or "none yet")
+    details = []
+    predicted = _number(getattr(recommendation, "predicted_response", None))
+    observed = _number(getattr(recommendation, "observed_mean", None))
+    if predicted is not None:
+        details.append(f"predicted {predicted:.3f}")
+    if observed is not None:
+        details.append(f"observed mean {observed:.3f}")
+    if optimum:
+        details.append(f"surface optimum {optimum:.3f}")
+    return text + (f" ({', '.join(details)})" if details else "")
+
+
+def _experiment_values(space: Any, experiment: Any) -> list[tuple[str, Any]]:
+    """``(name, value)`` pairs of a recommended experiment, in the space's order."""
+    if isinstance(experiment, Mapping):
+        if isinstance(experiment.get("values"), Mapping):
+            experiment = experiment["values"]
+        return [(name, experiment[name]) for name in space.names if name in experiment]
+    if isinstance(experiment, Sequence) and not isinstance(experiment, str):
+        return list(zip(space.names, experiment, strict=False))
+    return []
+
+
+def _show(value: Any) -> str:
+    number = _number(value)
+    if number is not None and number.is_integer():
+        return str(int(number))
+    return f"{number:g}" if number is not None else str(value)
+
+
+def _files_text(out: Path, files: Sequence[Path]) -> str:
+    """``wrote 14 files to DIR: 3 designs, ..., 4 plots``, counting what is there."""
+    names = [p.name for p in files]
+    parts = [
+        "the space" if "auto_validated_space.csv" in names else "",
+        _count(sum(n.endswith("_design.csv") for n in names), "design"),
+        _count(sum(n.endswith("_experiments.csv") for n in names), "experiments table"),
+        "the history" if HISTORY_FILE in names else "",
+        _count(sum(n.endswith("summary.csv") for n in names), "summary", "summaries"),
+        _count(sum(n.endswith((".png", ".pdf")) for n in names), "plot"),
+    ]
+    listed = ", ".join(p for p in parts if p)
+    return f"wrote {len(files)} files ({listed}) to {out.resolve()}"
+
+
+def _count(n: int, word: str, plural: str | None = None) -> str:
+    if n == 0:
+        return ""
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

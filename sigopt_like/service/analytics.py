@@ -1,0 +1,470 @@
+"""Analytics files for a session: plots (PNG, PDF) and CSV summaries per generation.
+
+Pure rendering: no HTTP, no database. The ``analytics`` task reads the
+session's history and validated space, calls :func:`render_analytics` and
+stores the files it returns.
+
+``generations`` has the history shape of the contract::
+
+    [{"gen": 1, "table": {"columns": ["p1", "p2", "Response"], "rows": [[0, 1, 2.5]]},
+      "design_rows": 1}, ...]
+
+Responses are maximized, as in Daptics: "best" means the largest response.
+Missing responses (``None``, ``"-"``, empty) are counted but never plotted.
+
+Matplotlib is used through ``Figure`` objects only (no pyplot, no global
+state), so that rendering is safe in the service's worker threads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import math
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from sigopt_like.spaces import RESPONSE, CategoricalParameter, Space
+
+PNG = "image/png"
+PDF = "application/pdf"
+CSV = "text/csv"
+
+BY_GENERATION = "responses_by_generation"
+VS_PARAMETERS = "response_vs_parameters"
+SUMMARY = "summary.csv"
+PARAMETER_SUMMARY = "parameter_summary.csv"
+
+SUMMARY_COLUMNS = ("gen", "n", "n_with_response", "best", "mean", "sd", "best_so_far")
+PARAMETER_SUMMARY_COLUMNS = ("parameter", "level", "n", "n_with_response", "mean", "best")
+
+_PANEL_COLUMNS = 3
+_GOLDEN = (math.sqrt(5) - 1) / 2
+_DPI = 100
+
+
+@attrs.frozen
+class AnalyticsFile:
+    """One rendered analytics file: its name, MIME type and bytes."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+@attrs.frozen
+class Observation:
+    """One experiment of the history: its generation, parameter values and response."""
+
+    gen: int
+    values: Mapping[str, Any]
+    response: float | None
+
+
+@attrs.frozen
+class GenerationSummary:
+    """Statistics of one generation's responses (``None`` where undefined)."""
+
+    gen: int
+    n: int
+    n_with_response: int
+    best: float | None
+    mean: float | None
+    sd: float | None
+    best_so_far: float | None
+
+    def row(self) -> list[Any]:
+        """The CSV row, in ``SUMMARY_COLUMNS`` order."""
+        return [
+            self.gen,
+            self.n,
+            self.n_with_response,
+            *(_cell(v) for v in (self.best, self.mean, self.sd, self.best_so_far)),
+        ]
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def render_analytics(
+    space: Space, generations: Sequence[Mapping[str, Any]], gen: int | None = None
+) -> list[AnalyticsFile]:
+    """Every analytics file for ``space`` and its history, up to generation ``gen``.
+
+    Returns, in this order: ``responses_by_generation.png``/``.pdf``,
+    ``response_vs_parameters.png``/``.pdf``, ``summary.csv`` and
+    ``parameter_summary.csv``. ``gen=None`` uses every generation given.
+    Works with no responses at all and with a single generation.
+    """
+    observations = read_observations(space, generations, gen)
+    summaries = summarize_generations(observations)
+    files: list[AnalyticsFile] = []
+    files += _figure_files(BY_GENERATION, _by_generation_figure(summaries, observations))
+    files += _figure_files(VS_PARAMETERS, _vs_parameters_figure(space, observations))
+    files.append(AnalyticsFile(SUMMARY, CSV, _csv_bytes(SUMMARY_COLUMNS, summary_rows(summaries))))
+    files.append(
+        AnalyticsFile(
+            PARAMETER_SUMMARY,
+            CSV,
+            _csv_bytes(PARAMETER_SUMMARY_COLUMNS, parameter_summary_rows(space, observations)),
+        )
+    )
+    return files
+
+
+# --------------------------------------------------------------------------- data
+
+
+def read_observations(
+    space: Space, generations: Iterable[Mapping[str, Any]], gen: int | None = None
+) -> list[Observation]:
+    """Every experiment of the generations up to ``gen`` (all when None), in history order."""
+    observations: list[Observation] = []
+    for generation in generations:
+        number = int(generation.get("gen", 0))
+        if gen is not None and number > gen:
+            continue
+        table = generation.get("table") or {}
+        columns = list(table.get("columns") or [])
+        index = {name: columns.index(name) for name in space.names if name in columns}
+        response_at = columns.index(RESPONSE) if RESPONSE in columns else None
+        for row in table.get("rows") or []:
+            values = {name: row[i] for name, i in index.items() if i < len(row)}
+            response = (
+                _number(row[response_at])
+                if response_at is not None and response_at < len(row)
+                else None
+            )
+            observations.append(Observation(gen=number, values=values, response=response))
+    return observations
+
+
+def summarize_generations(observations: Sequence[Observation]) -> list[GenerationSummary]:
+    """One summary per generation present, in increasing generation order."""
+    by_gen: dict[int, list[Observation]] = {}
+    for obs in observations:
+        by_gen.setdefault(obs.gen, []).append(obs)
+    summaries: list[GenerationSummary] = []
+    best_so_far: float | None = None
+    for number in sorted(by_gen):
+        responses = [o.response for o in by_gen[number] if o.response is not None]
+        best = max(responses) if responses else None
+        if best is not None:
+            best_so_far = best if best_so_far is None else max(best_so_far, best)
+        summaries.append(
+            GenerationSummary(
+                gen=number,
+                n=len(by_gen[number]),
+                n_with_response=len(responses),
+                best=best,
+                mean=statistics.fmean(responses) if responses else None,
+                sd=statistics.stdev(responses) if len(responses) > 1 else None,
+                best_so_far=best_so_far,
+            )
+        )
+    return summaries
+
+
+def summary_rows(summaries: Sequence[GenerationSummary]) -> list[list[Any]]:
+    """Rows of ``summary.csv`` (no header)."""
+    return [s.row() for s in summaries]
+
+
+def parameter_summary_rows(space: Space, observations: Sequence[Observation]) -> list[list[Any]]:
+    """Rows of ``parameter_summary.csv``: per parameter and level seen, counts, mean and best."""
+    rows: list[list[Any]] = []
+    for param in space.parameters:
+        groups: dict[Any, list[float | None]] = {}
+        for obs in observations:
+            if param.name in obs.values:
+                key = _level_key(param, obs.values[param.name])
+                groups.setdefault(key, []).append(obs.response)
+        for level in _ordered_levels(param, groups):
+            responses = [r for r in groups[level] if r is not None]
+            rows.append(
+                [
+                    param.name,
+                    _cell(level),
+                    len(groups[level]),
+                    len(responses),
+                    _cell(statistics.fmean(responses) if responses else None),
+                    _cell(max(responses) if responses else None),
+                ]
+            )
+    return rows
+
+
+def _number(value: Any) -> float | None:
+    """A finite float, or None for a missing or unreadable value."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(str(value).strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _level_key(param: Any, value: Any) -> Any:
+    """A parameter value as a comparable level: text for categorical, a number otherwise."""
+    if isinstance(param, CategoricalParameter):
+        return str(value)
+    number = _number(value)
+    if number is None:
+        return str(value)
+    return int(number) if param.type == "unit" or number.is_integer() else number
+
+
+def _ordered_levels(param: Any, groups: Mapping[Any, Any]) -> list[Any]:
+    """Levels seen, in the space's order first, then any others as text order."""
+    known = [_level_key(param, v) for v in param.values]
+    ordered = [level for level in dict.fromkeys(known) if level in groups]
+    extra = sorted((level for level in groups if level not in ordered), key=str)
+    return ordered + extra
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell: empty for None, floats rounded to 6 significant digits."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return float(f"{value:.6g}") if not value.is_integer() else int(value)
+    return value
+
+
+def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """UTF-8 CSV text with ``\\n`` line ends."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _figure_files(stem: str, figure: Any) -> list[AnalyticsFile]:
+    """The figure as ``stem.png`` and ``stem.pdf`` (PDF without a creation date)."""
+    png, pdf = io.BytesIO(), io.BytesIO()
+    figure.savefig(png, format="png", dpi=_DPI, metadata={"Software": None})
+    figure.savefig(pdf, format="pdf", metadata={"CreationDate": None, "Creator": None})
+    return [
+        AnalyticsFile(f"{stem}.png", PNG, png.getvalue()),
+        AnalyticsFile(f"{stem}.pdf", PDF, pdf.getvalue()),
+    ]
+
+
+def _new_figure(width: float, height: float) -> Any:
+    """A Figure bound to an Agg canvas, outside pyplot."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _no_data(ax: Any, message: str) -> None:
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="0.4")
+
+
+def _jitter(count: int, width: float) -> list[float]:
+    """Deterministic horizontal offsets in ``[-width/2, width/2)`` that look random.
+
+    The golden-ratio sequence spreads points evenly without a visible pattern,
+    and the same input always gives the same picture.
+    """
+    if count <= 1:
+        return [0.0] * count
+    return [width * (((i + 1) * _GOLDEN) % 1.0 - 0.5) for i in range(count)]
+
+
+def _by_generation_figure(
+    summaries: Sequence[GenerationSummary], observations: Sequence[Observation]
+) -> Any:
+    """Scatter of every response per generation, with the best-so-far line."""
+    figure = _new_figure(7.0, 4.5)
+    ax = figure.subplots()
+    ax.set_title("Responses by generation")
+    ax.set_xlabel("Generation")
+    ax.set_ylabel("Response")
+    gens = [s.gen for s in summaries]
+    if gens:
+        ax.set_xticks(gens)
+        ax.set_xlim(min(gens) - 0.6, max(gens) + 0.6)
+    xs: list[float] = []
+    ys: list[float] = []
+    for number in gens:
+        responses = [o.response for o in observations if o.gen == number and o.response is not None]
+        xs += [number + dx for dx in _jitter(len(responses), 0.5)]
+        ys += responses
+    if not ys:
+        _no_data(ax, "No responses yet")
+        return figure
+    ax.scatter(xs, ys, s=18, alpha=0.55, color="tab:blue", edgecolors="none", label="experiment")
+    means = [(s.gen, s.mean) for s in summaries if s.mean is not None]
+    ax.plot(
+        [g for g, _ in means],
+        [m for _, m in means],
+        marker="_",
+        markersize=14,
+        linestyle="none",
+        color="tab:gray",
+        label="generation mean",
+    )
+    best = [(s.gen, s.best_so_far) for s in summaries if s.best_so_far is not None]
+    ax.step(
+        [g for g, _ in best],
+        [b for _, b in best],
+        where="post",
+        color="tab:red",
+        linewidth=2,
+        marker="o",
+        markersize=4,
+        label="best so far",
+    )
+    missing = sum(s.n - s.n_with_response for s in summaries)
+    if missing:
+        ax.set_xlabel(f"Generation ({missing} experiment(s) without a response not shown)")
+    ax.grid(True, alpha=0.3)
+    figure.legend(loc="outside lower center", ncols=3, fontsize=8, frameon=False)
+    return figure
+
+
+def _vs_parameters_figure(space: Space, observations: Sequence[Observation]) -> Any:
+    """One panel per parameter: response against its value, coloured by generation."""
+    count = max(len(space.parameters), 1)
+    ncols = min(_PANEL_COLUMNS, count)
+    nrows = math.ceil(count / ncols)
+    figure = _new_figure(3.6 * ncols + 0.8, 3.0 * nrows + 0.6)
+    axes = figure.subplots(nrows, ncols, squeeze=False, sharey=True)
+    figure.suptitle("Response against each parameter")
+    measured = [o for o in observations if o.response is not None]
+    gens = sorted({o.gen for o in measured})
+    colors = _generation_colors(gens)
+    best = max(measured, key=_response_key) if measured else None
+    for i, ax in enumerate(axes.flat):
+        if i >= len(space.parameters):
+            ax.set_visible(False)
+            continue
+        _parameter_panel(ax, space.parameters[i], measured, colors, best)
+        if i % ncols == 0:
+            ax.set_ylabel("Response")
+    if gens:
+        handles = [
+            _legend_marker(colors[g], f"gen {g}")
+            for g in (gens if len(gens) <= 8 else [gens[0], gens[-1]])
+        ]
+        if best is not None:
+            handles.append(_legend_marker("none", "best", edge="black", marker="*", size=12))
+        figure.legend(handles=handles, loc="outside right upper", fontsize=8, frameon=False)
+    return figure
+
+
+def _response_key(obs: Observation) -> float:
+    return obs.response if obs.response is not None else -math.inf
+
+
+def _parameter_panel(
+    ax: Any,
+    param: Any,
+    measured: Sequence[Observation],
+    colors: Mapping[int, Any],
+    best: Observation | None,
+) -> None:
+    """Scatter of response against one parameter's values."""
+    categorical = isinstance(param, CategoricalParameter)
+    ax.set_title(param.name, fontsize=10)
+    ax.grid(True, alpha=0.3)
+    if categorical:
+        positions = {str(v): i for i, v in enumerate(param.values)}
+        ax.set_xticks(range(len(param.values)))
+        ax.set_xticklabels(
+            [str(v) for v in param.values], rotation=30 if len(param.values) > 4 else 0
+        )
+        ax.set_xlim(-0.6, len(param.values) - 0.4)
+    else:
+        levels = [float(v) for v in param.values]
+        margin = 0.5 * _level_step(param)
+        ax.set_xlim(min(levels) - margin, max(levels) + margin)
+        if param.type == "unit":
+            ax.set_xlabel("units")
+            ax.xaxis.get_major_locator().set_params(integer=True)
+    points = [o for o in measured if param.name in o.values]
+    if not points:
+        _no_data(ax, "No responses yet")
+        return
+
+    def x_of(obs: Observation) -> float | None:
+        value = obs.values[param.name]
+        if categorical:
+            return positions.get(str(value))
+        return _number(value)
+
+    xy: list[tuple[float, Observation]] = []
+    for obs in points:
+        x = x_of(obs)
+        if x is not None:
+            xy.append((float(x), obs))
+    offsets = _jitter(len(xy), 0.3 * _level_step(param))
+    ax.scatter(
+        [x + dx for (x, _), dx in zip(xy, offsets, strict=True)],
+        [o.response for _, o in xy],
+        c=[colors[o.gen] for _, o in xy],
+        s=16,
+        alpha=0.7,
+        edgecolors="none",
+    )
+    for (x, obs), dx in zip(xy, offsets, strict=True):
+        if obs is best:
+            ax.scatter(
+                [x + dx],
+                [obs.response],
+                marker="*",
+                s=140,
+                facecolors="none",
+                edgecolors="black",
+                linewidths=1.2,
+                zorder=3,
+            )
+
+
+def _level_step(param: Any) -> float:
+    """Smallest gap between neighbouring levels on the x axis (1 for categories and units)."""
+    if isinstance(param, CategoricalParameter) or param.type == "unit":
+        return 1.0
+    levels = sorted(set(param.values))
+    gaps = [b - a for a, b in itertools.pairwise(levels) if b > a]
+    return min(gaps) if gaps else 1.0
+
+
+def _generation_colors(gens: Sequence[int]) -> dict[int, Any]:
+    """A viridis colour per generation, early dark to late bright."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["viridis"]
+    if len(gens) <= 1:
+        return {g: cmap(0.35) for g in gens}
+    return {g: cmap(0.9 * i / (len(gens) - 1)) for i, g in enumerate(gens)}
+
+
+def _legend_marker(
+    color: Any, label: str, *, edge: Any = "none", marker: str = "o", size: float = 7
+) -> Any:
+    from matplotlib.lines import Line2D
+
+    return Line2D(
+        [],
+        [],
+        linestyle="none",
+        marker=marker,
+        markersize=size,
+        markerfacecolor=color,
+        markeredgecolor=edge,
+        label=label,
+    )

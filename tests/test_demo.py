@@ -1,0 +1,188 @@
+"""``sigopt-like demo``: a whole simulated campaign into a folder, and its pieces."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+import sigopt_like
+from sigopt_like import demo
+from sigopt_like.demo import DemoOptions, GenerationLine, build_parser
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PDF_SIGNATURE = b"%PDF-"
+CLIENT_ENV = (
+    "SIGOPT_LIKE_HOST",
+    "SIGOPT_LIKE_TOKEN",
+    "SIGOPT_LIKE_CONFIG",
+    "SIGOPT_LIKE_DATABASE",
+    "SIGOPT_LIKE_EXPORT_DIR",
+)
+
+needs_client = pytest.mark.skipif(
+    not hasattr(sigopt_like, "Connection"), reason="the client (sigopt_like.Connection) is missing"
+)
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    """No client settings from the environment, and a home that is not the user's."""
+    for name in CLIENT_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / "config"))
+    monkeypatch.chdir(tmp_path)
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+def test_parser_defaults():
+    args = build_parser().parse_args([])
+    assert args.out == "sigopt-like-demo"
+    assert args.generations == 6
+    assert args.space == "factorial"
+    assert args.database is None
+
+
+def test_parser_rejects_zero_generations(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--generations", "0"])
+    assert "at least 1" in capsys.readouterr().err
+
+
+def test_default_database_is_inside_out(tmp_path):
+    options = DemoOptions(out=tmp_path / "demo")
+    assert options.database_path.parent == tmp_path / "demo"
+    other = DemoOptions(out=tmp_path / "demo", database=tmp_path / "x.db")
+    assert other.database_path == tmp_path / "x.db"
+
+
+def test_generation_line_text():
+    line = GenerationLine(gen=3, experiments=40, best_so_far=0.9123, optimum=0.98)
+    assert line.text() == "gen 3: 40 experiments, best so far 0.912 (93% of the surface optimum)"
+    assert GenerationLine(3, 40, 0.9123).text() == "gen 3: 40 experiments, best so far 0.912"
+    assert (
+        GenerationLine(1, 40, None).text() == "gen 1: 40 experiments, best so far no response yet"
+    )
+
+
+def test_surface_optimum_is_read_when_reported():
+    class WithExtra:
+        extra = {"surface_optimum": 1.25}
+
+    class Without:
+        extra = {}
+
+    assert demo._surface_optimum(WithExtra()) == 1.25
+    assert demo._surface_optimum({"optimum": {"value": 2.0}}) == 2.0
+    assert demo._surface_optimum(Without()) is None
+    assert demo._surface_optimum(None) is None
+
+
+def test_best_so_far():
+    assert demo._best(None, []) is None
+    assert demo._best(None, [0.2, 0.5]) == 0.5
+    assert demo._best(0.7, [0.2, 0.5]) == 0.7
+
+
+# --------------------------------------------------------------------------- the campaign
+
+
+def _files(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir())
+
+
+def _one(out: Path, suffix: str) -> Path:
+    found = [p for p in out.iterdir() if p.name.endswith(suffix)]
+    assert found, f"no file ending with {suffix!r} in {_files(out)}"
+    return found[0]
+
+
+@needs_client
+@pytest.mark.parametrize("space", ["factorial", "mixture"])
+def test_demo_runs_a_campaign(tmp_path, capsys, clean_env, space):
+    out = tmp_path / "demo-out"
+    code = demo.main(
+        [
+            "--out",
+            str(out),
+            "--generations",
+            "3",
+            "--space",
+            space,
+            "--seed",
+            "5",
+            "--population-size",
+            "10",
+        ]
+    )
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    lines = printed.out.splitlines()
+
+    # a header naming the space, one line per generation, the recommendation, the folder
+    assert lines[0].startswith("sigopt-like demo: '")
+    gen_lines = [line for line in lines if re.match(r"^gen \d+: ", line)]
+    assert [line.split(":")[0] for line in gen_lines] == ["gen 1", "gen 2", "gen 3"]
+    for line in gen_lines:
+        assert re.match(r"^gen \d+: 20 experiments, best so far -?\d+\.\d{3}", line), line
+        assert re.search(r"\(\d+% of the surface optimum\)$", line), line
+    bests = [float(re.search(r"best so far (-?\d+\.\d+)", line).group(1)) for line in gen_lines]
+    assert bests == sorted(bests)
+    assert any(line.startswith("recommended: ") for line in lines)
+    assert str(out.resolve()) in lines[-1]
+    assert len(lines) <= 12
+
+    # the auto-exported CSV files
+    for gen in (1, 2, 3):
+        design = out / f"auto_gen{gen}_design.csv"
+        assert design.is_file(), _files(out)
+        with design.open(newline="") as handle:
+            rows = list(csv.reader(handle))
+        assert rows[0][-1] == "Response"
+        assert len(rows) == 1 + 20
+    history = out / "auto_history.csv"
+    assert history.is_file(), _files(out)
+    with history.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 3 * 20
+    assert {row["Gen_"] for row in rows} == {"1", "2", "3"}
+
+    # the analytics
+    assert _one(out, "responses_by_generation.png").read_bytes().startswith(PNG_SIGNATURE)
+    assert _one(out, "responses_by_generation.pdf").read_bytes().startswith(PDF_SIGNATURE)
+    assert _one(out, "response_vs_parameters.png").read_bytes().startswith(PNG_SIGNATURE)
+    assert _one(out, "response_vs_parameters.pdf").read_bytes().startswith(PDF_SIGNATURE)
+
+    # the state stayed in the demo's own folder
+    assert not (tmp_path / "home").exists() or not any((tmp_path / "home").rglob("*.db"))
+
+
+@needs_client
+def test_demo_starts_fresh_when_run_twice(tmp_path, capsys, clean_env):
+    out = tmp_path / "again"
+    argv = ["--out", str(out), "--generations", "1", "--population-size", "10"]
+    assert demo.main(argv) == 0
+    assert demo.main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line for line in lines if line.startswith("gen ")] == [
+        line for line in lines if line.startswith("gen 1: ")
+    ]
+
+
+@needs_client
+def test_console_script_passes_options_to_the_demo(tmp_path, capsys, clean_env):
+    """``sigopt-like demo --out DIR ...`` reaches ``demo.main`` with its options."""
+    from sigopt_like import cli
+
+    out = tmp_path / "via-cli"
+    code = cli.main(["demo", "--out", str(out), "--generations", "1", "--population-size", "10"])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert (out / "auto_gen1_design.csv").is_file()
+    assert "gen 1: 20 experiments" in printed.out

@@ -1,0 +1,87 @@
+"""The examples in examples/ run against the embedded service, each in its own process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import sigopt_like
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+CLIENT_ENV = (
+    "SIGOPT_LIKE_HOST",
+    "SIGOPT_LIKE_TOKEN",
+    "SIGOPT_LIKE_CONFIG",
+    "SIGOPT_LIKE_DATABASE",
+    "SIGOPT_LIKE_EXPORT_DIR",
+)
+
+pytestmark = pytest.mark.skipif(
+    not hasattr(sigopt_like, "Connection"), reason="the client (sigopt_like.Connection) is missing"
+)
+
+
+def run_example(name: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``examples/<name>`` with a database in ``tmp_path``; fail with its stderr."""
+    env = {k: v for k, v in os.environ.items() if k not in CLIENT_ENV}
+    env["HOME"] = str(tmp_path / "home")
+    root = str(EXAMPLES.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / name), "--database", str(tmp_path / "ex.db"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_sessions_basics(tmp_path):
+    out = run_example("sessions_basics.py", tmp_path).stdout
+    assert "created session " in out
+    assert "duplicate refused: duplicate_name" in out
+    assert "3 sessions, 2 on the first page" in out
+    listed = [line.strip() for line in out.splitlines() if line.startswith("  ")]
+    assert len(listed) == 3
+    assert listed[0].endswith("alloy follow-up")  # newest first
+    assert "search 'alloy': alloy follow-up, alloy screen" in out
+    assert "fetched " in out
+    assert "updated description: 'hardness and cost of a ternary alloy'" in out
+    assert (tmp_path / "ex.db").is_file()
+
+
+def test_campaign_quickstart(tmp_path):
+    files = tmp_path / "files"
+    out = run_example("campaign_quickstart.py", tmp_path, "--out", str(files)).stdout
+    assert "space validated: 240 possible experiments" in out
+    for gen in (1, 2, 3):
+        assert f"generation {gen}: 24 experiments, best " in out
+    assert "recommended experiment: " in out
+    assert "predicted response: " in out
+    assert "history: 72 experiments saved to history.csv" in out
+    for name in ("auto_gen1_design.csv", "auto_gen3_design.csv", "history.csv", "space.csv"):
+        assert (files / name).is_file(), sorted(p.name for p in files.iterdir())
+
+
+def test_examples_default_to_a_temporary_store(tmp_path):
+    """Without --database, nothing is written to the working folder or the home folder."""
+    env = {k: v for k, v in os.environ.items() if k not in CLIENT_ENV}
+    env["HOME"] = str(tmp_path / "home")
+    env["PYTHONPATH"] = str(EXAMPLES.parent)
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "sessions_basics.py")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    assert list(tmp_path.iterdir()) == [] or not any(tmp_path.rglob("*.db*"))
