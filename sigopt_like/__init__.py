@@ -1,0 +1,102 @@
+"""sigopt_like: a SigOpt-style client for design-of-experiments campaigns.
+
+``Connection()`` talks to a remote service (``host=``) or runs one in this
+process (no host). Nothing is read or started at import time.
+"""
+
+from ._version import __version__
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigError,
+    ConflictError,
+    InvalidRequestError,
+    MethodNotAllowedError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    ServiceNotInstalledError,
+    SigoptLikeError,
+    TaskCanceledError,
+    TaskError,
+    TaskFailedError,
+    TaskTimeoutError,
+    ValidationError,
+    VersionError,
+)
+from .interface import API, Connection
+from .models import (
+    AnalyticsFile,
+    AnalyticsFiles,
+    Assignments,
+    BestAssignments,
+    Experiment,
+    History,
+    Metric,
+    Observation,
+    Parameter,
+    Recommendation,
+    Session,
+    SpaceTemplate,
+    Suggestion,
+    Task,
+    Token,
+    Version,
+)
+from .pagination import Page
+from .spaces import Space
+from .tables import Table
+from .transport import RetryPolicy
+
+__all__ = [
+    "API",
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AnalyticsFile",
+    "AnalyticsFiles",
+    "Assignments",
+    "AuthenticationError",
+    "BadRequestError",
+    "BestAssignments",
+    "ConfigError",
+    "ConflictError",
+    "Connection",
+    "Experiment",
+    "History",
+    "InvalidRequestError",
+    "MethodNotAllowedError",
+    "Metric",
+    "NotFoundError",
+    "Observation",
+    "Page",
+    "Parameter",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "Recommendation",
+    "RetryPolicy",
+    "ServerError",
+    "ServiceNotInstalledError",
+    "Session",
+    "SigoptLikeError",
+    "Space",
+    "SpaceTemplate",
+    "Suggestion",
+    "Table",
+    "Task",
+    "TaskCanceledError",
+    "TaskError",
+    "TaskFailedError",
+    "TaskTimeoutError",
+    "Token",
+    "ValidationError",
+    "Version",
+    "VersionError",
+    "__version__",
+]

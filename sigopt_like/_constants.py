@@ -1,0 +1,49 @@
+"""Shared defaults of the client, in one place: timeouts, retries, env names, paths."""
+
+from __future__ import annotations
+
+API_VERSION = "1"
+API_PREFIX = "/v1"
+
+#: (connect, read) seconds of one HTTP attempt.
+DEFAULT_TIMEOUT = (5.0, 60.0)
+#: at most this many attempts of one call (the first one included).
+DEFAULT_MAX_TRIES = 5
+#: and at most this many seconds for all of them, sleeps included.
+DEFAULT_MAX_RETRY_TIME = 60.0
+#: the first back-off step and the largest one, in seconds.
+DEFAULT_BACKOFF_BASE = 0.5
+DEFAULT_BACKOFF_CAP = 8.0
+#: a server's Retry-After is honoured up to this many seconds.
+DEFAULT_RETRY_AFTER_CAP = 30.0
+#: statuses that a retry may cure.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: methods that change state, and so carry an Idempotency-Key.
+MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: connections kept per host: one Connection may be shared by many threads.
+POOL_MAXSIZE = 32
+
+#: the base URL of the in-process service (no socket is ever opened for it).
+EMBEDDED_URL = "http://sigopt-like.embedded"
+
+#: long-poll wait per request, in seconds, when the event stream is not usable.
+LONG_POLL_SECONDS = 20.0
+
+ENV_HOST = "SIGOPT_LIKE_HOST"
+ENV_TOKEN = "SIGOPT_LIKE_TOKEN"
+ENV_EMAIL = "SIGOPT_LIKE_EMAIL"
+ENV_PASSWORD = "SIGOPT_LIKE_PASSWORD"
+ENV_CONFIG = "SIGOPT_LIKE_CONFIG"
+ENV_DATABASE = "SIGOPT_LIKE_DATABASE"
+ENV_EXPORT_DIR = "SIGOPT_LIKE_EXPORT_DIR"
+ENV_TIMEOUT = "SIGOPT_LIKE_TIMEOUT"
+ENV_AUTO_TASK_TIMEOUT = "SIGOPT_LIKE_AUTO_TASK_TIMEOUT"
+ENV_VERIFY = "SIGOPT_LIKE_VERIFY_SSL_CERTIFICATES"
+ENV_MAX_TRIES = "SIGOPT_LIKE_MAX_TRIES"
+
+#: config files looked at, in order, when none is named (only if present).
+LOCAL_CONFIG_FILE = "sigopt_like.conf"
+USER_CONFIG_FILE = ("sigopt-like", "config.json")  # under the user's config dir
+DATABASE_FILE = ("sigopt-like", "sigopt-like.db")  # under the user's data dir
+
+SERVICE_EXTRA_HINT = "pip install 'sigopt_like[service]'"

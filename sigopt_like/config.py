@@ -1,0 +1,341 @@
+"""Client configuration: keyword arguments, then environment, then a JSON file.
+
+Nothing here runs at import time; :func:`resolve_config` is called by
+``Connection()``. A config file is a JSON object (Daptics' ``daptics.conf`` idea)::
+
+    {"host": "https://doe.example.org", "token": "...",        # or "email" + "password"
+     "auto_export_path": "exports", "auto_task_timeout": 600,
+     "verify_ssl_certificates": true, "timeout": [5, 60], "max_tries": 5}
+
+A file named by the caller (``config=`` or ``SIGOPT_LIKE_CONFIG``) must exist and
+parse; the default files (``./sigopt_like.conf``, then
+``~/.config/sigopt-like/config.json``) are read only when present.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from . import _constants as C
+from .errors import ConfigError
+from .transport import RetryPolicy
+
+Timeout = tuple[float, float]
+
+#: keys a config file may hold, with the ClientConfig field each one sets.
+FILE_KEYS = {
+    "host": "host",
+    "token": "token",
+    "email": "email",
+    "password": "password",
+    "database": "database",
+    "auto_export_path": "export_dir",
+    "export_dir": "export_dir",
+    "auto_task_timeout": "auto_task_timeout",
+    "verify_ssl_certificates": "verify",
+    "verify": "verify",
+    "timeout": "timeout",
+    "max_tries": "max_tries",
+    "max_retry_time": "max_retry_time",
+}
+
+ENV_KEYS = {
+    C.ENV_HOST: "host",
+    C.ENV_TOKEN: "token",
+    C.ENV_EMAIL: "email",
+    C.ENV_PASSWORD: "password",
+    C.ENV_DATABASE: "database",
+    C.ENV_EXPORT_DIR: "export_dir",
+    C.ENV_AUTO_TASK_TIMEOUT: "auto_task_timeout",
+    C.ENV_VERIFY: "verify",
+    C.ENV_TIMEOUT: "timeout",
+    C.ENV_MAX_TRIES: "max_tries",
+}
+
+
+@attrs.frozen(repr=False)
+class ClientConfig:
+    """The resolved settings of one Connection.
+
+    host: base URL of a remote service, or None for the embedded one.
+    database: the embedded service's SQLite file (ignored for a remote host).
+    auto_task_timeout: Daptics semantics for methods that start a task when the
+        caller gives no ``wait=``: None -> don't wait; > 0 -> wait up to that many
+        seconds; < 0 -> wait without limit; 0 -> look at the task once.
+    """
+
+    host: str | None = None
+    token: str | None = None
+    email: str | None = None
+    password: str | None = None
+    database: str | None = None
+    export_dir: str | None = None
+    auto_task_timeout: float | None = None
+    timeout: Timeout = C.DEFAULT_TIMEOUT
+    retries: RetryPolicy = attrs.field(factory=RetryPolicy)
+    verify: bool | str = True
+    cert: str | tuple[str, str] | None = None
+    proxies: Mapping[str, str] | None = None
+    config_path: str | None = None
+
+    @property
+    def embedded(self) -> bool:
+        """True when no host is configured: the service runs in this process."""
+        return not self.host
+
+    def __repr__(self) -> str:
+        token = "'***'" if self.token else "None"
+        password = "'***'" if self.password else "None"
+        return (
+            f"ClientConfig(host={self.host!r}, token={token}, email={self.email!r}, "
+            f"password={password}, database={self.database!r}, export_dir={self.export_dir!r}, "
+            f"auto_task_timeout={self.auto_task_timeout!r}, timeout={self.timeout!r}, "
+            f"retries={self.retries!r}, verify={self.verify!r}, config_path={self.config_path!r})"
+        )
+
+
+def resolve_config(
+    host: str | None = None,
+    token: str | None = None,
+    *,
+    config: str | os.PathLike[str] | None = None,
+    email: str | None = None,
+    password: str | None = None,
+    database: str | os.PathLike[str] | None = None,
+    export_dir: str | os.PathLike[str] | None = None,
+    auto_task_timeout: float | None = None,
+    timeout: float | Timeout | None = None,
+    retries: int | RetryPolicy | Mapping[str, Any] | None = None,
+    verify: bool | str | None = None,
+    cert: str | tuple[str, str] | None = None,
+    proxies: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+) -> ClientConfig:
+    """Resolve every setting: arguments first, then environment, then the config file.
+
+    Raises ConfigError (naming the path) when a named config file is missing or
+    unparsable, or when a value has the wrong type.
+    """
+    env = os.environ if environ is None else environ
+    named = config if config is not None else env.get(C.ENV_CONFIG) or None
+    path, from_file = _load_file(named, cwd=Path(cwd) if cwd else Path.cwd(), env=env)
+    from_env = {field: env[name] for name, field in ENV_KEYS.items() if env.get(name)}
+    given = {
+        "host": host,
+        "token": token,
+        "email": email,
+        "password": password,
+        "database": os.fspath(database) if database is not None else None,
+        "export_dir": os.fspath(export_dir) if export_dir is not None else None,
+        "auto_task_timeout": auto_task_timeout,
+        "timeout": timeout,
+        "verify": verify,
+    }
+    where = {key: "argument" for key, value in given.items() if value is not None}
+
+    def pick(field: str) -> tuple[Any, str]:
+        if given.get(field) is not None:
+            return given[field], "argument"
+        if field in from_env:
+            return from_env[field], "environment"
+        if field in from_file:
+            return from_file[field], f"config file {path}"
+        return None, "default"
+
+    values: dict[str, Any] = {}
+    for field in ("host", "token", "email", "password", "database", "export_dir"):
+        value, source = pick(field)
+        if value is not None and not isinstance(value, str):
+            raise ConfigError(f"'{field}' must be a string (from {source}).", path=_p(source, path))
+        values[field] = value or None
+    if values["host"]:
+        values["host"] = _normalise_host(values["host"])
+    if values["host"] and where.get("database"):
+        raise ConfigError("'database' is for the embedded service; it cannot go with a host.")
+    if values["email"] and not values["password"] and not values["token"]:
+        raise ConfigError("An email needs a password.", path=str(path) if path else None)
+
+    att, source = pick("auto_task_timeout")
+    values["auto_task_timeout"] = _number(att, "auto_task_timeout", source, path, allow_none=True)
+    tmo, source = pick("timeout")
+    values["timeout"] = _timeout(tmo, source, path) if tmo is not None else C.DEFAULT_TIMEOUT
+    ver, source = pick("verify")
+    values["verify"] = _verify(ver, source, path) if ver is not None else True
+    values["retries"] = _retries(retries, from_env, from_file, path)
+    return ClientConfig(
+        cert=cert,
+        proxies=dict(proxies) if proxies else None,
+        config_path=str(path) if path else None,
+        **values,
+    )
+
+
+def default_database_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The embedded service's database file in the user's data folder (per platform)."""
+    env = os.environ if environ is None else environ
+    return _data_dir(env).joinpath(*C.DATABASE_FILE)
+
+
+def default_config_paths(
+    cwd: Path | None = None, environ: Mapping[str, str] | None = None
+) -> list[Path]:
+    """The config files read when none is named, in order (the first present one wins)."""
+    env = os.environ if environ is None else environ
+    return [
+        (cwd or Path.cwd()) / C.LOCAL_CONFIG_FILE,
+        _config_dir(env).joinpath(*C.USER_CONFIG_FILE),
+    ]
+
+
+def _data_dir(env: Mapping[str, str]) -> Path:
+    if sys.platform == "win32":
+        return Path(env.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support"
+    return Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+
+
+def _config_dir(env: Mapping[str, str]) -> Path:
+    if sys.platform == "win32":
+        return Path(env.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    return Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+
+
+def _load_file(
+    named: str | os.PathLike[str] | None, *, cwd: Path, env: Mapping[str, str]
+) -> tuple[Path | None, dict[str, Any]]:
+    if named is not None:
+        path = Path(named).expanduser()
+        if not path.is_absolute():
+            path = cwd / path
+        if not path.is_file():
+            raise ConfigError(f"The config file {path} does not exist.", path=str(path))
+        return path, _parse_file(path)
+    for path in default_config_paths(cwd, env):
+        if path.is_file():
+            return path, _parse_file(path)
+    return None, {}
+
+
+def _parse_file(path: Path) -> dict[str, Any]:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise ConfigError(
+            f"The config file {path} cannot be read as JSON: {err}", path=str(path)
+        ) from err
+    if not isinstance(raw, dict):
+        raise ConfigError(f"The config file {path} must hold a JSON object.", path=str(path))
+    unknown = sorted(set(raw) - set(FILE_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"The config file {path} has unknown keys {unknown}; known: {sorted(FILE_KEYS)}.",
+            path=str(path),
+        )
+    return {FILE_KEYS[key]: value for key, value in raw.items() if value is not None}
+
+
+def _p(source: str, path: Path | None) -> str | None:
+    return str(path) if path is not None and source.startswith("config file") else None
+
+
+def _normalise_host(host: str) -> str:
+    host = host.strip().rstrip("/")
+    if "://" not in host:
+        host = "https://" + host
+    return host
+
+
+def _number(
+    value: Any, name: str, source: str, path: Path | None, *, allow_none: bool
+) -> float | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raise ConfigError(
+        f"'{name}' must be a number, not {value!r} (from {source}).", path=_p(source, path)
+    )
+
+
+def _timeout(value: Any, source: str, path: Path | None) -> Timeout:
+    if isinstance(value, str):
+        value = [part for part in value.replace(",", " ").split() if part]
+        if len(value) == 1:
+            value = value[0]
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise ConfigError(
+                f"'timeout' must be a number or a (connect, read) pair, not {value!r} "
+                f"(from {source}).",
+                path=_p(source, path),
+            )
+        connect = _number(value[0], "timeout", source, path, allow_none=False)
+        read = _number(value[1], "timeout", source, path, allow_none=False)
+    else:
+        connect = read = _number(value, "timeout", source, path, allow_none=False)
+    assert connect is not None and read is not None
+    if connect <= 0 or read <= 0:
+        raise ConfigError(f"'timeout' must be positive (from {source}).", path=_p(source, path))
+    return (connect, read)
+
+
+def _verify(value: Any, source: str, path: Path | None) -> bool | str:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        return value  # a CA bundle path
+    raise ConfigError(
+        f"'verify' must be true, false or a CA bundle path (from {source}).", path=_p(source, path)
+    )
+
+
+def _retries(
+    retries: int | RetryPolicy | Mapping[str, Any] | None,
+    from_env: Mapping[str, Any],
+    from_file: Mapping[str, Any],
+    path: Path | None,
+) -> RetryPolicy:
+    if isinstance(retries, RetryPolicy):
+        return retries
+    if isinstance(retries, bool):
+        raise ConfigError("'retries' must be a number of retries, a dict or a RetryPolicy.")
+    if isinstance(retries, int):
+        if retries < 0:
+            raise ConfigError("'retries' cannot be negative.")
+        return RetryPolicy(max_tries=retries + 1)
+    if isinstance(retries, Mapping):
+        try:
+            return RetryPolicy(**retries)
+        except TypeError as err:
+            raise ConfigError(f"'retries' has an unknown key: {err}") from err
+    if retries is not None:
+        raise ConfigError("'retries' must be a number of retries, a dict or a RetryPolicy.")
+    policy: dict[str, Any] = {}
+    for source_name, source in (("config file", from_file), ("environment", from_env)):
+        for key in ("max_tries", "max_retry_time"):
+            if key in source:
+                value = _number(source[key], key, source_name, path, allow_none=False)
+                assert value is not None
+                policy["max_time" if key == "max_retry_time" else key] = (
+                    int(value) if key == "max_tries" else value
+                )
+    return RetryPolicy(**policy)

@@ -1,0 +1,192 @@
+"""The embedded service behind a ``requests`` transport adapter: no socket at all.
+
+:class:`WSGIAdapter` is mounted on a Connection's ``requests.Session`` for
+:data:`~sigopt_like._constants.EMBEDDED_URL`; it turns each prepared request into a
+WSGI environ, calls the app in this process, and hands back a ``requests.Response``
+whose body is read lazily from the app's iterable (so event streams work).
+Timeouts do not apply: there is no network to wait for.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from http.client import responses as REASONS
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import requests
+import requests.adapters
+from requests.structures import CaseInsensitiveDict
+
+from . import _constants as C
+from .errors import ServiceNotInstalledError
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def start_embedded_service(database: str) -> Any:
+    """Start the in-process service on ``database`` (a SQLite path).
+
+    Raises ServiceNotInstalledError, naming the extra to install, when the
+    service's dependencies are missing.
+    """
+    try:
+        from .service import create_app
+    except ImportError as err:
+        raise ServiceNotInstalledError(
+            f"The embedded service needs the 'service' extra ({err}). "
+            f"Install it with: {C.SERVICE_EXTRA_HINT}, or give a host to use a remote service."
+        ) from err
+    return create_app(database=database, auth_required=False)
+
+
+class _AppBody(io.RawIOBase):
+    """A file-like view of a WSGI body iterable, read lazily, closed once."""
+
+    def __init__(self, iterable: Iterable[bytes]) -> None:
+        super().__init__()
+        self._iterable = iterable
+        self._chunks: Iterator[bytes] = iter(iterable)
+        self._buffer = b""
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _next_chunk(self) -> bytes:
+        while not self._done:
+            try:
+                chunk = next(self._chunks)
+            except StopIteration:
+                self.close()
+                return b""
+            if chunk:
+                return bytes(chunk)
+        return b""
+
+    def readinto(self, target: Any) -> int:
+        if not self._buffer:
+            self._buffer = self._next_chunk()
+        size = min(len(target), len(self._buffer))
+        target[:size] = self._buffer[:size]
+        self._buffer = self._buffer[size:]
+        return size
+
+    def stream(self, amt: int | None = None, decode_content: bool | None = None) -> Iterator[bytes]:
+        """Chunks as the app yields them (what ``Response.iter_content`` uses)."""
+        if self._buffer:
+            chunk, self._buffer = self._buffer, b""
+            yield chunk
+        while True:
+            chunk = self._next_chunk()
+            if not chunk:
+                return
+            yield chunk
+
+    def close(self) -> None:
+        if not self._done:
+            self._done = True
+            close = getattr(self._iterable, "close", None)
+            if callable(close):
+                close()
+        super().close()
+
+    def release_conn(self) -> None:
+        """Nothing to release: there is no connection."""
+
+
+class WSGIAdapter(requests.adapters.BaseAdapter):
+    """A ``requests`` adapter that calls a WSGI app in this process."""
+
+    def __init__(self, app: WSGIApp) -> None:
+        super().__init__()
+        self.app = app
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
+        """Run the request through the app; the body is read lazily when ``stream``."""
+        environ = build_environ(request)
+        captured: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
+            if exc_info and captured.get("sent"):
+                raise exc_info[1].with_traceback(exc_info[2])
+            captured["status"] = status
+            captured["headers"] = headers
+            return lambda data: captured.setdefault("written", []).append(data)
+
+        iterable = self.app(environ, start_response)
+        body = _AppBody(iterable)
+        if "status" not in captured:  # a lazy app calls start_response on first iteration
+            first = body._next_chunk()
+            body._buffer = first
+        written = captured.get("written")
+        if written:
+            body._buffer = b"".join(written) + body._buffer
+        response = requests.Response()
+        status = captured.get("status", "500 Internal Server Error")
+        response.status_code = int(status.split(" ", 1)[0])
+        response.reason = (
+            status.split(" ", 1)[1] if " " in status else REASONS.get(response.status_code, "")
+        )
+        response.headers = CaseInsensitiveDict(captured.get("headers", []))
+        response.raw = body
+        response.url = request.url or ""
+        response.request = request
+        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        response.connection = self  # type: ignore[assignment]
+        if not stream:
+            _ = response.content  # read now, and close the app's iterable
+        return response
+
+    def close(self) -> None:
+        """Nothing to close: the Connection closes the service."""
+
+
+def build_environ(request: requests.PreparedRequest) -> dict[str, Any]:
+    """The WSGI environ of a prepared request."""
+    parts = urlsplit(request.url or "/")
+    body = request.body or b""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    elif not isinstance(body, (bytes, bytearray)):
+        body = b"".join(
+            part.encode("utf-8") if isinstance(part, str) else bytes(part)
+            for part in body  # type: ignore[union-attr]
+        )  # a generator body
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": (request.method or "GET").upper(),
+        "SCRIPT_NAME": "",
+        "PATH_INFO": unquote(parts.path or "/", encoding="latin-1"),
+        "QUERY_STRING": parts.query,
+        "SERVER_NAME": parts.hostname or "sigopt-like.embedded",
+        "SERVER_PORT": str(parts.port or 80),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": parts.scheme or "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    for name, value in request.headers.items():
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_TYPE":
+            environ["CONTENT_TYPE"] = value
+        elif key == "CONTENT_LENGTH":
+            continue
+        else:
+            environ[f"HTTP_{key}"] = value
+    return environ

@@ -1,0 +1,325 @@
+"""The client's errors: one hierarchy under :class:`SigoptLikeError`.
+
+An HTTP error becomes an :class:`APIError` subclass chosen by its status, carrying
+the service's stable ``code``, its ``message``, the ``X-Request-Id`` of the
+response and the ``detail`` object; a message reads like
+``409 duplicate_name: A session named 'alloy' already exists (request 3f2a...)``.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+
+class SigoptLikeError(Exception):
+    """Base of every error this library raises."""
+
+
+class ConfigError(SigoptLikeError):
+    """The configuration is missing, unreadable or inconsistent.
+
+    ``path`` names the config file when the problem is in one.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+
+class ServiceNotInstalledError(ConfigError, ImportError):
+    """The embedded service was asked for but its dependencies are not installed."""
+
+
+class APIConnectionError(SigoptLikeError, builtins.ConnectionError):
+    """The service could not be reached, or the connection broke mid-response."""
+
+    def __init__(self, message: str, *, request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request_id = request_id
+
+
+class APITimeoutError(APIConnectionError, builtins.TimeoutError):
+    """The service did not answer within the timeout."""
+
+
+class APIError(SigoptLikeError):
+    """The service answered with an error status.
+
+    Attributes: ``status`` (HTTP status), ``code`` (stable, e.g. ``duplicate_name``),
+    ``message`` (the service's words), ``request_id`` (``X-Request-Id``),
+    ``detail`` (dict), ``errors`` (validation items, a list of dicts), ``body``
+    (the parsed body, or the raw text when it was not JSON).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        code: str | None = None,
+        request_id: str | None = None,
+        detail: dict[str, Any] | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code or "error"
+        self.message = message
+        self.request_id = request_id
+        self.detail = detail or {}
+        self.body = body
+        self.headers = dict(headers or {})
+        super().__init__(self._format())
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        """Validation items (message, row, column, field), when the service gave some."""
+        items = self.detail.get("errors") if isinstance(self.detail, dict) else None
+        return list(items) if isinstance(items, list) else []
+
+    def _format(self) -> str:
+        text = f"{self.status} {self.code}: {self.message}"
+        items = self.errors
+        if items:
+            shown = "; ".join(_describe_item(item) for item in items[:5])
+            more = f" (+{len(items) - 5} more)" if len(items) > 5 else ""
+            text += f" [{shown}{more}]"
+        if self.request_id:
+            text += f" (request {self.request_id})"
+        return text
+
+    def __reduce__(self):  # keep errors picklable (multiprocessing, pytest-xdist)
+        return (
+            _rebuild_api_error,
+            (
+                type(self),
+                self.message,
+                self.status,
+                self.code,
+                self.request_id,
+                self.detail,
+                self.body,
+                self.headers,
+            ),
+        )
+
+
+def _rebuild_api_error(cls, message, status, code, request_id, detail, body, headers):
+    return cls(
+        message,
+        status=status,
+        code=code,
+        request_id=request_id,
+        detail=detail,
+        body=body,
+        headers=headers,
+    )
+
+
+def _describe_item(item: Any) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    where = []
+    if item.get("row") is not None:
+        where.append(f"row {item['row']}")
+    if item.get("column") is not None:
+        where.append(f"column {item['column']}")
+    if item.get("field") is not None and item.get("column") is None:
+        where.append(f"field {item['field']}")
+    prefix = ", ".join(where)
+    message = str(item.get("message", ""))
+    return f"{prefix}: {message}" if prefix else message
+
+
+class InvalidRequestError(APIError):
+    """The request was refused as malformed (400) or invalid (422)."""
+
+
+class BadRequestError(InvalidRequestError):
+    """400: the service could not read the request."""
+
+
+class ValidationError(InvalidRequestError):
+    """422: the request reads fine but breaks a rule; see ``errors``."""
+
+
+class AuthenticationError(APIError):
+    """401: no credentials, or wrong or revoked ones."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the caller may not do this."""
+
+
+class NotFoundError(APIError):
+    """404: no such route or object."""
+
+
+class MethodNotAllowedError(APIError):
+    """405: the route exists but not with this method."""
+
+
+class ConflictError(APIError):
+    """409: the request clashes with the current state (duplicate name, task running...)."""
+
+
+class PayloadTooLargeError(APIError):
+    """413: the body or table is larger than the service accepts."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests; ``retry_after`` (seconds or None) says when to come back."""
+
+    @property
+    def retry_after(self) -> float | None:
+        """The server's Retry-After in seconds, when it gave one."""
+        from .transport import parse_retry_after  # the one parser
+
+        return parse_retry_after(self.headers.get("Retry-After"))
+
+
+class ServerError(APIError):
+    """5xx: the service failed; the request id identifies the failure in its logs."""
+
+
+class VersionError(SigoptLikeError):
+    """The service needs a newer client than this one."""
+
+    def __init__(self, message: str, *, client_version: str, min_client_version: str) -> None:
+        super().__init__(message)
+        self.client_version = client_version
+        self.min_client_version = min_client_version
+
+
+class TaskError(SigoptLikeError):
+    """Base of errors about a task: ``task`` is the last known state of it."""
+
+    def __init__(self, message: str, task: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.task = task
+
+
+class TaskFailedError(TaskError):
+    """The task failed; ``errors`` lists its problems (message, row, column)."""
+
+    def __init__(self, message: str, task: Any = None, errors: list[Any] | None = None) -> None:
+        self.errors = list(errors or [])
+        if self.errors:
+            shown = "; ".join(_describe_item(_as_dict(item)) for item in self.errors[:10])
+            more = f" (+{len(self.errors) - 10} more)" if len(self.errors) > 10 else ""
+            message = f"{message}: {shown}{more}"
+        super().__init__(message, task)
+
+
+class TaskCanceledError(TaskError):
+    """The task was canceled before it finished."""
+
+
+class TaskTimeoutError(TaskError, builtins.TimeoutError):
+    """Waiting for the task took longer than allowed; the task itself goes on."""
+
+
+def _as_dict(item: Any) -> Any:
+    to_dict = getattr(item, "to_dict", None)
+    return to_dict() if callable(to_dict) else item
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    405: MethodNotAllowedError,
+    409: ConflictError,
+    413: PayloadTooLargeError,
+    422: ValidationError,
+    429: RateLimitError,
+}
+
+
+def error_class_for(status: int) -> type[APIError]:
+    """The error class for an HTTP status."""
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    if status >= 500:
+        return ServerError
+    return APIError
+
+
+def api_error(
+    status: int,
+    body: Any,
+    *,
+    request_id: str | None = None,
+    headers: dict[str, str] | None = None,
+    reason: str | None = None,
+) -> APIError:
+    """Build the typed error of a response from its status and (parsed or raw) body."""
+    code = None
+    detail: dict[str, Any] = {}
+    message = None
+    if isinstance(body, dict):
+        code = body.get("code") if isinstance(body.get("code"), str) else None
+        message = body.get("message") if isinstance(body.get("message"), str) else None
+        raw_detail = body.get("detail")
+        detail = raw_detail if isinstance(raw_detail, dict) else {}
+    elif isinstance(body, str) and body.strip():
+        text = " ".join(body.split())
+        message = text if len(text) <= 300 else text[:300] + "..."
+    if not message:
+        message = reason or "the service gave no message"
+    return error_class_for(status)(
+        message,
+        status=status,
+        code=code or _default_code(status),
+        request_id=request_id,
+        detail=detail,
+        body=body,
+        headers=headers,
+    )
+
+
+def _default_code(status: int) -> str:
+    return {
+        400: "bad_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        413: "payload_too_large",
+        422: "validation_failed",
+        429: "rate_limited",
+    }.get(status, "internal" if status >= 500 else "error")
+
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigError",
+    "ConflictError",
+    "InvalidRequestError",
+    "MethodNotAllowedError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "ServiceNotInstalledError",
+    "SigoptLikeError",
+    "TaskCanceledError",
+    "TaskError",
+    "TaskFailedError",
+    "TaskTimeoutError",
+    "ValidationError",
+    "VersionError",
+    "api_error",
+    "error_class_for",
+]

@@ -1,0 +1,248 @@
+"""Client-side pieces of some endpoints: argument conversion (tables, spaces, ids),
+what happens after a task starts (waiting, chaining, auto-export), file downloads.
+
+``interface.py`` names these in its table; nothing here knows the table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import _constants as C
+from .models import AnalyticsFile, AnalyticsFiles, History, Observation, Task, space, table
+from .spaces import Space
+from .tables import Table
+from .tasks import TaskWaiter, check_finished, resolve_wait, task_path
+
+if TYPE_CHECKING:
+    from .resources import Call
+
+
+# ---------------------------------------------------------------- arguments
+
+
+def table_json(value: Any) -> dict[str, Any]:
+    """A table argument as JSON: a Table, a list of dicts, a DataFrame, a CSV path,
+    or a ``{"columns", "rows"}`` dict."""
+    return as_table(value).to_dict()
+
+
+def as_table(value: Any) -> Table:
+    """A table argument as a Table (see :func:`table_json` for what is accepted)."""
+    if isinstance(value, Table):
+        return value
+    if isinstance(value, (str, os.PathLike)):
+        return Table.from_csv(Path(value))
+    if isinstance(value, Mapping):
+        return Table.from_dict(value)
+    if hasattr(value, "itertuples") and hasattr(value, "columns"):
+        return Table.from_dataframe(value)
+    if isinstance(value, Sequence) and all(isinstance(row, Mapping) for row in value):
+        columns: list[str] = []
+        for row in value:
+            columns.extend(str(key) for key in row if str(key) not in columns)
+        return Table(columns=columns, rows=[[row.get(c) for c in columns] for row in value])
+    raise TypeError(
+        "A table must be a Table, a list of dicts, a pandas DataFrame, a CSV path "
+        f"or a {{'columns', 'rows'}} dict, not {type(value).__name__}."
+    )
+
+
+def space_json(value: Any) -> dict[str, Any]:
+    """A space argument as JSON: a Space or its dict form."""
+    if isinstance(value, Space):
+        return value.to_dict()
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(
+        f"A space must be a Space or a dict, not {type(value).__name__}; "
+        "read a space file with Space.from_csv(path, type=...)."
+    )
+
+
+def id_of(value: Any) -> Any:
+    """An object's ``id`` (a Suggestion passed as ``suggestion=``), or the value itself."""
+    return getattr(value, "id", value)
+
+
+def observation_json(value: Any) -> Any:
+    """One observation of a batch: a dict or an Observation, with ``suggestion`` as an id."""
+    data = value.to_dict() if isinstance(value, Observation) else dict(value)
+    if data.get("suggestion") is not None:
+        data["suggestion"] = id_of(data["suggestion"])
+    return {key: item for key, item in data.items() if item is not None}
+
+
+# ---------------------------------------------------------------- responses
+
+
+def parse_table(body: Any) -> Any:
+    """A table response: the table itself or an object holding it under ``table``."""
+    if isinstance(body, Mapping):
+        if "columns" in body:
+            return table(body)
+        for key in ("table", "experiments", "design"):
+            if isinstance(body.get(key), Mapping):
+                return table(body[key])
+    return body
+
+
+def parse_space(body: Any) -> Any:
+    """A space response: the space itself or an object holding it under ``space``."""
+    if (
+        isinstance(body, Mapping)
+        and "parameters" not in body
+        and isinstance(body.get("space"), Mapping)
+    ):
+        return space(body["space"])
+    return space(body)
+
+
+def parse_analytics_files(body: Any) -> list[AnalyticsFile]:
+    """The files of an analytics listing."""
+    return AnalyticsFiles.from_dict(body).files
+
+
+# ---------------------------------------------------------------- tasks
+
+
+def waiter(call: Call) -> TaskWaiter:
+    """A TaskWaiter on this call's connection."""
+    return TaskWaiter(call.conn.transport)
+
+
+def finish_task(call: Call, task: Task, options: Mapping[str, Any]) -> Task:
+    """After a call started ``task``: wait when asked (or by config), chain, export.
+
+    A failed or canceled task raises; with ``generate_next`` the generate task the
+    update chained is waited on too and returned.
+    """
+    config = call.conn.config
+    mode, timeout = resolve_wait(
+        options.get("wait"), options.get("timeout"), config.auto_task_timeout
+    )
+    if task.session is None:
+        task.session = call.node._path[1] if len(call.node._path) > 1 else None
+    if mode == "no":
+        return task
+    tasks = waiter(call)
+    if mode == "once":
+        return tasks.fetch_once(task)
+    clock = tasks.clock
+    started = clock()
+    progress = options.get("progress")
+    task = tasks.wait(task, timeout=timeout, progress=progress)
+    export_dir = options.get("export_dir") or config.export_dir
+    next_id = getattr(task.result, "next_task", None)
+    if task.type == "update" and next_id:
+        if export_dir:
+            export_after(call, task, export_dir)
+        body = call.request("GET", task_path(str(task.session), str(next_id)), params=None)
+        remaining = None if timeout is None else max(0.0, timeout - (clock() - started))
+        task = tasks.wait(Task.from_dict(body), timeout=remaining, progress=progress)
+    if export_dir:
+        export_after(call, task, export_dir)
+    return task
+
+
+def wait_task(call: Call, *, timeout: float | None = None, progress: Any = None) -> Task:
+    """``tasks(tid).wait()``: wait for this task; return it on success, raise otherwise."""
+    task = Task.from_dict(call.request("GET", _item_path(call)))
+    return waiter(call).wait(
+        task, timeout=None if timeout is None or timeout < 0 else timeout, progress=progress
+    )
+
+
+def _item_path(call: Call) -> str:
+    return "/" + "/".join((C.API_PREFIX.strip("/"), *call.node._path))
+
+
+# ---------------------------------------------------------------- exports
+
+
+def export_after(call: Call, task: Task, directory: Any) -> list[Path]:
+    """Write Daptics' auto-export files for a finished task into ``directory``."""
+    from . import exports
+
+    check_finished(task)
+    result = task.result
+    sid = str(task.session)
+    written: list[Path] = []
+    if task.type == "space" and result is not None:
+        value = result.space if isinstance(result.space, Space) else Space.from_dict(result.space)
+        written.append(exports.export_validated_space(directory, value))
+        return written
+    if task.type == "analytics" and result is not None:
+        return download_files(call, sid, directory, gen=result.gen, name_by_gen=True)
+    if task.type == "generate" and result is not None and result.experiments is not None:
+        written.append(exports.export_design(directory, int(result.gen), result.experiments))
+    if task.type == "update" and result is not None and result.gen is not None:
+        body = call.request(
+            "GET", f"{C.API_PREFIX}/sessions/{sid}/experiments", params={"gen": result.gen}
+        )
+        experiments = parse_table(body)
+        if isinstance(experiments, Table):
+            written.append(exports.export_experiments(directory, int(result.gen), experiments))
+    if task.type == "simulate" and isinstance(getattr(result, "history", None), History):
+        history = result.history
+    else:
+        history = History.from_dict(call.request("GET", f"{C.API_PREFIX}/sessions/{sid}/history"))
+    generations = [
+        {"gen": g.gen, "table": g.table, "design_rows": g.design_rows or 0}
+        for g in history.generations
+        if g.table is not None
+    ]
+    if generations:
+        written.append(exports.export_history(directory, generations))
+    return written
+
+
+# ---------------------------------------------------------------- files
+
+
+def download(
+    call: Call, directory: Any, *, gen: int | None = None, name_by_gen: bool = False
+) -> list[Path]:
+    """``analytics.download(dir)``: fetch every analytics file of a generation into ``dir``."""
+    sid = call.node._path[1]
+    return download_files(call, sid, directory, gen=gen, name_by_gen=name_by_gen)
+
+
+def download_files(
+    call: Call, sid: str, directory: Any, *, gen: int | None, name_by_gen: bool
+) -> list[Path]:
+    """Download the analytics files of generation ``gen`` (the latest when None)."""
+    from . import csvio, exports
+
+    base = f"{C.API_PREFIX}/sessions/{sid}/analytics"
+    listing = AnalyticsFiles.from_dict(call.request("GET", base, params={"gen": gen}))
+    out: list[Path] = []
+    for item in listing.files:
+        name = str(item.name)
+        file_gen = item.gen if item.gen is not None else listing.gen
+        response = call.response(
+            "GET", f"{base}/files/{name}", params={"gen": file_gen}, headers={"Accept": "*/*"}
+        )
+        if name_by_gen and file_gen is not None:
+            out.append(
+                exports.export_analytics_file(directory, int(file_gen), name, response.content)
+            )
+        else:
+            if Path(name).name != name or name in (".", ".."):
+                raise ValueError(f"the service gave a file name with a directory part: {name!r}")
+            out.append(csvio.write_bytes_file(Path(directory) / name, response.content))
+    return out
+
+
+def history_csv(call: Call, path: Any = None) -> str:
+    """``history.csv(path=None)``: the history CSV from the service; written to ``path`` too."""
+    response = call.response("GET", params={"format": "csv"}, headers={"Accept": "text/csv"})
+    text = response.content.decode("utf-8")
+    if path is not None:
+        from . import csvio
+
+        csvio.write_text_file(Path(path), text)
+    return text

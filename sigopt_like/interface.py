@@ -1,0 +1,453 @@
+"""The Connection, and THE table of the API's resources.
+
+Read :data:`API` to learn the whole surface: each :class:`~.resources.Group` is a
+path segment (called with an id when ``takes_id``), each
+:class:`~.resources.Endpoint` a method mapped to an HTTP call and the model
+its answer becomes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from . import _constants as C
+from . import handlers as H
+from ._version import __version__
+from .config import ClientConfig, default_database_path, resolve_config
+from .errors import AuthenticationError, NotFoundError, VersionError
+from .models import (
+    AnalyticsFiles,
+    BestAssignments,
+    Experiment,
+    Health,
+    History,
+    Observation,
+    Recommendation,
+    Session,
+    SpaceTemplate,
+    Suggestion,
+    Task,
+    Token,
+    Version,
+)
+from .resources import Call, Endpoint, Group, build_node_class, send_standard
+from .transport import RetryPolicy, Transport
+
+E = Endpoint
+
+TASKS = Group(
+    "tasks",
+    "A session's tasks: list them; fetch, cancel or wait for one.",
+    endpoints=(E("list", "GET", None, Task, "The session's tasks, newest first.", page=True),),
+    item_endpoints=(
+        E("fetch", "GET", None, Task, "The task's current state."),
+        E("cancel", "POST", "cancel", Task, "Cancel the task."),
+        E(
+            "wait",
+            handler=H.wait_task,
+            doc="Wait until the task finishes (timeout=, progress=); raise if it failed.",
+        ),
+    ),
+)
+
+SESSION_GROUPS = (
+    Group(
+        "space",
+        "The session's experimental space.",
+        takes_id=False,
+        endpoints=(
+            E(
+                "put",
+                "PUT",
+                None,
+                Task,
+                "Set the space (space=, population_size=, replicates=).",
+                task=True,
+                convert={"space": H.space_json},
+            ),
+            E("fetch", "GET", None, H.parse_space, "The validated space."),
+        ),
+    ),
+    Group(
+        "experiments",
+        "The session's experiments, by generation.",
+        takes_id=False,
+        endpoints=(
+            E(
+                "put",
+                "POST",
+                None,
+                Task,
+                "Send experiments (type=initial|designed|final, table=, generate_next=).",
+                task=True,
+                convert={"table": H.table_json},
+            ),
+            E(
+                "fetch",
+                "GET",
+                None,
+                H.parse_table,
+                "A generation's experiments (gen=, design_only=).",
+            ),
+        ),
+    ),
+    Group(
+        "design",
+        "The designs the service generated.",
+        takes_id=False,
+        endpoints=(E("fetch", "GET", None, H.parse_table, "The current (or gen=N) design."),),
+    ),
+    Group(
+        "history",
+        "Every generation of the session.",
+        takes_id=False,
+        endpoints=(
+            E("fetch", "GET", None, History, "The history of all generations."),
+            E(
+                "csv",
+                handler=H.history_csv,
+                args=("path",),
+                doc="The history CSV (Seq_, Gen_, Designed_ columns); written to path if given.",
+            ),
+        ),
+    ),
+    Group(
+        "responses",
+        "Simulated responses.",
+        takes_id=False,
+        endpoints=(
+            E(
+                "simulate",
+                "POST",
+                "simulate",
+                H.parse_table,
+                "The table with simulated responses filled in.",
+                args=("table",),
+                convert={"table": H.table_json},
+            ),
+        ),
+    ),
+    Group(
+        "best",
+        "The recommended experiment.",
+        takes_id=False,
+        endpoints=(E("fetch", "GET", None, Recommendation, "The recommended experiment."),),
+    ),
+    Group(
+        "analytics",
+        "Plots and summaries per generation.",
+        takes_id=False,
+        endpoints=(
+            E("create", "POST", None, Task, "Make the analytics files of a generation.", task=True),
+            E("fetch", "GET", None, AnalyticsFiles, "The analytics listing (gen=)."),
+            E("files", "GET", None, H.parse_analytics_files, "The analytics files (gen=)."),
+            E(
+                "download",
+                handler=H.download,
+                args=("directory",),
+                doc="Download the files of a generation into directory (gen=, name_by_gen=).",
+            ),
+        ),
+    ),
+    TASKS,
+)
+
+SESSIONS = Group(
+    "sessions",
+    "Design campaigns (Daptics sessions).",
+    endpoints=(
+        E("create", "POST", None, Session, "Create a session (name=, description=)."),
+        E("list", "GET", None, Session, "Sessions, newest first (q=, limit=).", page=True),
+    ),
+    item_endpoints=(
+        E("fetch", "GET", None, Session, "The session."),
+        E("update", "PUT", None, Session, "Change name= or description=."),
+        E("halt", "POST", "halt", Session, "Halt the campaign."),
+        E("generate", "POST", "generate", Task, "Generate the next design.", task=True),
+        E(
+            "simulate",
+            "POST",
+            "simulate",
+            Task,
+            "Simulate ngens= generations (space=, population_size=, replicates=).",
+            task=True,
+            convert={"space": H.space_json},
+        ),
+    ),
+    groups=SESSION_GROUPS,
+)
+
+EXPERIMENTS = Group(
+    "experiments",
+    "SigOpt experiments: sequential optimization.",
+    endpoints=(
+        E(
+            "create",
+            "POST",
+            None,
+            Experiment,
+            "Create an experiment (name=, parameters=, metrics=, observation_budget=, ...).",
+        ),
+        E("list", "GET", None, Experiment, "Experiments, newest first.", page=True),
+    ),
+    item_endpoints=(
+        E("fetch", "GET", None, Experiment, "The experiment."),
+        E("update", "PUT", None, Experiment, "Change the experiment."),
+        E("delete", "DELETE", None, None, "Delete the experiment."),
+        E("suggest", "POST", "suggestions", Suggestion, "A new suggestion (shorthand)."),
+        E(
+            "report",
+            "POST",
+            "observations",
+            Observation,
+            "Report an observation (suggestion= or assignments=, value=, ...) (shorthand).",
+            convert={"suggestion": H.id_of},
+        ),
+    ),
+    groups=(
+        Group(
+            "suggestions",
+            "Assignments to try.",
+            endpoints=(
+                E("create", "POST", None, Suggestion, "A new suggestion."),
+                E("list", "GET", None, Suggestion, "Suggestions (state=open).", page=True),
+                E("delete", "DELETE", None, None, "Delete suggestions (state=open)."),
+            ),
+            item_endpoints=(
+                E("fetch", "GET", None, Suggestion, "The suggestion."),
+                E("delete", "DELETE", None, None, "Delete the suggestion."),
+            ),
+        ),
+        Group(
+            "observations",
+            "Reported results.",
+            endpoints=(
+                E(
+                    "create",
+                    "POST",
+                    None,
+                    Observation,
+                    "Report (suggestion=, value=, value_stddev=, values=, failed=, assignments=).",
+                    convert={"suggestion": H.id_of},
+                ),
+                E(
+                    "create_batch",
+                    "POST",
+                    "batch",
+                    lambda body: [Observation.from_dict(o) for o in (body or {}).get("data", [])],
+                    "Report many observations at once.",
+                    args=("observations",),
+                    convert={"observations": lambda items: [H.observation_json(o) for o in items]},
+                ),
+                E("list", "GET", None, Observation, "Observations, newest first.", page=True),
+            ),
+            item_endpoints=(
+                E("fetch", "GET", None, Observation, "The observation."),
+                E("update", "PUT", None, Observation, "Change the observation."),
+                E("delete", "DELETE", None, None, "Delete the observation."),
+            ),
+        ),
+        Group(
+            "best_assignments",
+            "The best assignments so far.",
+            takes_id=False,
+            endpoints=(E("fetch", "GET", None, BestAssignments, "Best assignments.", page=True),),
+        ),
+    ),
+)
+
+#: THE table: every resource of the API.
+API = Group(
+    "",
+    "The API's root.",
+    takes_id=False,
+    endpoints=(
+        E("version", "GET", "version", Version, "The service's API version."),
+        E("health", "GET", "/health", Health, "The service's liveness."),
+    ),
+    groups=(
+        SESSIONS,
+        EXPERIMENTS,
+        Group(
+            "tokens",
+            "API tokens.",
+            takes_id=False,
+            endpoints=(E("create", "POST", None, Token, "A new token for the caller."),),
+        ),
+        Group(
+            "space_templates",
+            "Sample spaces.",
+            takes_id=False,
+            endpoints=(E("list", "GET", None, SpaceTemplate, "Sample spaces.", page=True),),
+        ),
+    ),
+)
+
+_Root = build_node_class(API)
+
+
+class Connection(_Root):  # type: ignore[misc, valid-type]
+    """A connection to a sigopt_like service: remote (``host``) or embedded (no host).
+
+    Settings come from the arguments, then the environment (``SIGOPT_LIKE_*``),
+    then a JSON config file (see :mod:`sigopt_like.config`). With no host
+    anywhere, the service runs in this process on ``database`` (a SQLite file,
+    by default in the user's data folder). Use as a context manager, or call
+    ``close()``, to release it.
+    """
+
+    def __init__(
+        self,
+        host: str | None = None,
+        token: str | None = None,
+        *,
+        timeout: float | tuple[float, float] | None = None,
+        retries: int | RetryPolicy | Mapping[str, Any] | None = None,
+        proxies: Mapping[str, str] | None = None,
+        verify: bool | str | None = None,
+        cert: str | tuple[str, str] | None = None,
+        session: requests.Session | None = None,
+        config: str | os.PathLike[str] | None = None,
+        database: str | os.PathLike[str] | None = None,
+        export_dir: str | os.PathLike[str] | None = None,
+        email: str | None = None,
+        password: str | None = None,
+        auto_task_timeout: float | None = None,
+        jitter: Callable[[float], float] | None = None,
+    ) -> None:
+        super().__init__(self, (), "conn")
+        self.config: ClientConfig = resolve_config(
+            host,
+            token,
+            config=config,
+            email=email,
+            password=password,
+            database=database,
+            export_dir=export_dir,
+            auto_task_timeout=auto_task_timeout,
+            timeout=timeout,
+            retries=retries,
+            verify=verify,
+            cert=cert,
+            proxies=proxies,
+        )
+        self.service: Any = None
+        self.database: str | None = None
+        self._closed = False
+        self._lock = threading.Lock()
+        if self.config.embedded:
+            from .embedded import WSGIAdapter, start_embedded_service
+
+            database_path = self.config.database or str(default_database_path())
+            if database_path != ":memory:":
+                Path(database_path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            self.database = database_path
+            self.service = start_embedded_service(
+                os.fspath(Path(database_path).expanduser())
+                if database_path != ":memory:"
+                else database_path
+            )
+            session = session or requests.Session()
+            session.mount(C.EMBEDDED_URL, WSGIAdapter(self.service))
+            base_url = C.EMBEDDED_URL
+        else:
+            base_url = str(self.config.host)
+        self.transport = Transport(
+            base_url,
+            session=session,
+            token=self.config.token,
+            timeout=self.config.timeout,
+            retries=self.config.retries,
+            verify=self.config.verify,
+            cert=self.config.cert,
+            proxies=self.config.proxies,
+            embedded=self.config.embedded,
+            jitter=jitter,
+        )
+        if not self.config.embedded and not self.config.token and self.config.email:
+            self.transport.token = self._login(self.config.email, str(self.config.password))
+        self.transport.set_version_check(self._check_version)
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    def _send(self, call: Call, kwargs: dict[str, Any], task_options: Mapping[str, Any]) -> Any:
+        result = send_standard(call, kwargs)
+        if call.endpoint.task and isinstance(result, Task):
+            return H.finish_task(call, result, task_options)
+        return result
+
+    def _login(self, email: str, password: str) -> str:
+        body = self.transport.request_json(
+            "POST",
+            f"{C.API_PREFIX}/login",
+            json={"email": email, "password": password},
+            check_version=False,
+        )
+        token = Token.from_dict(body).token
+        if not token:
+            raise AuthenticationError(
+                "The service's login answer has no token.", status=200, code="no_token"
+            )
+        return token
+
+    def _check_version(self) -> None:
+        try:
+            body = self.transport.request_json(
+                "GET", f"{C.API_PREFIX}/version", check_version=False
+            )
+        except NotFoundError:
+            return  # a service without the route makes no demand
+        needed = Version.from_dict(body or {}).min_client_version
+        if needed and version_tuple(needed) > version_tuple(__version__):
+            raise VersionError(
+                f"The service needs sigopt_like >= {needed}; this is {__version__}. "
+                "Upgrade with: pip install -U sigopt_like",
+                client_version=__version__,
+                min_client_version=needed,
+            )
+
+    @property
+    def embedded(self) -> bool:
+        """True when the service runs in this process."""
+        return self.config.embedded
+
+    def close(self) -> None:
+        """Release the connection pool and, when embedded, stop the service."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self.transport.close()
+        if self.service is not None:
+            self.service.close()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = f"database={self.database!r}" if self.embedded else f"host={self.config.host!r}"
+        token = ", token='***'" if self.transport.token else ""
+        return f"Connection({where}{token})"
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    """A version string as numbers, for comparison (``"0.10.1"`` -> ``(0, 10, 1)``)."""
+    parts = []
+    for piece in str(text).strip().split("."):
+        match = re.match(r"\d+", piece)
+        if match is None:
+            break
+        parts.append(int(match.group()))
+        if match.end() != len(piece):
+            break
+    return tuple(parts)

@@ -1,0 +1,272 @@
+"""The machinery behind the resource tree: :class:`Group`, :class:`Endpoint`, nodes.
+
+``interface.py`` declares the whole API in one table of Groups and Endpoints.
+From it, :func:`build_node_class` generates one real class per (group, bound) pair,
+with a method per endpoint and a property per sub-group, so ``dir()``, ``help()``
+and autocompletion show the API. A group that takes an id is called with it
+(``conn.sessions("12")``); called without one it is the collection itself, so
+``conn.experiments(e).suggestions().create()`` and
+``conn.experiments(e).suggestions.create()`` are the same call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from . import _constants as C
+from .pagination import Page
+
+if TYPE_CHECKING:
+    from .interface import Connection
+
+_NO_ID = object()
+
+#: per-call options every endpoint takes, beside its own arguments.
+CALL_OPTIONS = ("idempotency_key", "request_timeout", "headers")
+#: options of endpoints that start a task.
+TASK_OPTIONS = ("wait", "timeout", "progress", "export_dir")
+
+
+@attrs.frozen
+class Endpoint:
+    """One API call of a group.
+
+    name: the Python method (``create``, ``fetch``, ``halt``, ...).
+    method: the HTTP method. path: a segment after the group's path (``"halt"``),
+        None for the group's own path, or an absolute path (``"/health"``).
+    returns: a Model class (``from_dict``) or any parser of the JSON body; None
+        gives None. page: ``returns`` is the model of a paginated list -> Page.
+    args: names of the positional arguments the method takes, in order.
+    convert: per-argument converters run before the request (tables, spaces).
+    task: the call starts a task (-> Task, with ``wait=``, ``timeout=``, ...).
+    handler: a client-side implementation ``handler(call, **kwargs)``.
+    """
+
+    name: str
+    method: str = "GET"
+    path: str | None = None
+    returns: Any = None
+    doc: str = ""
+    page: bool = False
+    args: tuple[str, ...] = ()
+    convert: Mapping[str, Callable[[Any], Any]] = attrs.field(factory=dict)
+    task: bool = False
+    handler: Callable[..., Any] | None = None
+
+
+@attrs.frozen
+class Group:
+    """A family of resources at one path segment.
+
+    takes_id: the group is a collection called with an id (``conn.sessions(sid)``);
+        otherwise a single resource (``conn.sessions(sid).space``).
+    endpoints: calls on the collection (or on the single resource).
+    item_endpoints: calls on one item, once an id is given.
+    groups: sub-groups under an item (or under the single resource).
+    """
+
+    name: str
+    doc: str = ""
+    takes_id: bool = True
+    endpoints: tuple[Endpoint, ...] = ()
+    item_endpoints: tuple[Endpoint, ...] = ()
+    groups: tuple[Group, ...] = ()
+
+    def members(self, bound: bool) -> tuple[tuple[Endpoint, ...], tuple[Group, ...]]:
+        """The endpoints and sub-groups of a node of this group."""
+        if self.takes_id and not bound:
+            return self.endpoints, ()
+        if self.takes_id:
+            return self.item_endpoints, self.groups
+        return self.endpoints, self.groups
+
+
+@attrs.frozen
+class Call:
+    """What a client-side handler gets: the connection, the node, the endpoint, options."""
+
+    conn: Connection
+    node: Node
+    endpoint: Endpoint
+    options: Mapping[str, Any]
+
+    @property
+    def path(self) -> str:
+        """The API path of this endpoint."""
+        return endpoint_path(self.node, self.endpoint.path)
+
+    def request(self, method: str | None = None, path: str | None = None, **kwargs: Any) -> Any:
+        """Send a request (to this endpoint unless ``path``) and return its JSON body."""
+        return self.conn.transport.request_json(
+            method or self.endpoint.method, path or self.path, **self._request_options(), **kwargs
+        )
+
+    def response(self, method: str | None = None, path: str | None = None, **kwargs: Any) -> Any:
+        """Send a request and return the ``requests.Response`` (for files and streams)."""
+        return self.conn.transport.request(
+            method or self.endpoint.method, path or self.path, **self._request_options(), **kwargs
+        )
+
+    def _request_options(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.options.get("idempotency_key"):
+            out["idempotency_key"] = self.options["idempotency_key"]
+        if self.options.get("request_timeout") is not None:
+            out["timeout"] = self.options["request_timeout"]
+        if self.options.get("headers"):
+            out["headers"] = self.options["headers"]
+        return out
+
+
+def endpoint_path(node: Node, suffix: str | None) -> str:
+    """The API path of an endpoint of ``node``."""
+    if suffix and suffix.startswith("/"):
+        return suffix
+    segments = [C.API_PREFIX.strip("/"), *node._path]
+    if suffix:
+        segments.append(suffix)
+    return "/" + "/".join(str(s) for s in segments)
+
+
+class Node:
+    """A place in the resource tree: a group, with or without an id."""
+
+    _group: Group
+    _bound: bool
+    _item_class: type[Node]
+
+    def __init__(self, conn: Connection, path: tuple[str, ...], label: str) -> None:
+        self._conn = conn
+        self._path = path
+        self._label = label
+
+    def __call__(self, id_: Any = _NO_ID) -> Node:
+        """With an id: that item of the collection; without: this node itself."""
+        if id_ is _NO_ID:
+            return self
+        if not self._group.takes_id or self._bound:
+            raise TypeError(f"{self._label} takes no id")
+        sid = _id_text(id_)
+        return self._item_class(self._conn, (*self._path, sid), f"{self._label}({sid})")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        endpoints, groups = self._group.members(self._bound)
+        names = [e.name for e in endpoints] + [g.name for g in groups]
+        raise AttributeError(
+            f"{self._label} has no endpoint or group {name!r}; it has: {', '.join(names)}"
+        )
+
+    def __repr__(self) -> str:
+        return f"<{self._label}>"
+
+    def _call(self, endpoint: Endpoint, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if len(args) > len(endpoint.args):
+            allowed = ", ".join(endpoint.args) or "none"
+            raise TypeError(
+                f"{self._label}.{endpoint.name}() takes keyword arguments "
+                f"(positional: {allowed}); got {len(args)} positional"
+            )
+        for name, value in zip(endpoint.args, args, strict=False):
+            if name in kwargs:
+                raise TypeError(f"{self._label}.{endpoint.name}() got {name!r} twice")
+            kwargs[name] = value
+        options = {name: kwargs.pop(name) for name in CALL_OPTIONS if name in kwargs}
+        call = Call(self._conn, self, endpoint, options)
+        if endpoint.handler is not None:
+            return endpoint.handler(call, **kwargs)
+        task_options = {}
+        if endpoint.task:
+            task_options = {name: kwargs.pop(name) for name in TASK_OPTIONS if name in kwargs}
+        for name, convert in endpoint.convert.items():
+            if kwargs.get(name) is not None:
+                kwargs[name] = convert(kwargs[name])
+        return self._conn._send(call, kwargs, task_options)
+
+
+def _id_text(id_: Any) -> str:
+    """An id as it goes in a path: the string of an id, or of an object's ``.id``."""
+    value = getattr(id_, "id", id_)
+    if value is None or value == "" or isinstance(value, bool):
+        raise ValueError(f"not a usable id: {id_!r}")
+    text = str(value)
+    if "/" in text or text in (".", ".."):
+        raise ValueError(f"an id cannot contain '/' or be '.' or '..': {text!r}")
+    return text
+
+
+def send_standard(call: Call, kwargs: dict[str, Any]) -> Any:
+    """Send a table-declared call and parse its body as the endpoint says."""
+    endpoint = call.endpoint
+    if endpoint.method in ("GET", "DELETE"):
+        body = call.request(params=kwargs or None)
+    else:
+        body = call.request(json=kwargs)
+    if endpoint.page:
+        parse = _parser(endpoint.returns)
+
+        def fetch(params: dict[str, Any]) -> Mapping[str, Any]:
+            return call.request("GET", params=params)
+
+        return Page(body or {}, parse, fetch, kwargs)
+    if endpoint.returns is None or body is None:
+        return None
+    return _parser(endpoint.returns)(body)
+
+
+def _parser(returns: Any) -> Callable[[Any], Any]:
+    if returns is None:
+        return lambda value: value
+    from_dict = getattr(returns, "from_dict", None)
+    return from_dict if callable(from_dict) else returns
+
+
+def _method(endpoint: Endpoint) -> Callable[..., Any]:
+    def method(self: Node, *args: Any, **kwargs: Any) -> Any:
+        return self._call(endpoint, args, kwargs)
+
+    method.__name__ = endpoint.name
+    method.__qualname__ = endpoint.name
+    extra = " Also: wait=, timeout=, progress=, export_dir=." if endpoint.task else ""
+    target = endpoint.path or ""
+    method.__doc__ = (
+        f"{endpoint.doc or endpoint.name}\n\n{endpoint.method} .../{target}".rstrip("/")
+        + (f"\nPositional: {', '.join(endpoint.args)}." if endpoint.args else "")
+        + extra
+    )
+    return method
+
+
+def _group_property(group: Group, cls: type[Node]) -> property:
+    def get(self: Node) -> Node:
+        return cls(self._conn, (*self._path, group.name), f"{self._label}.{group.name}")
+
+    get.__doc__ = group.doc or group.name
+    return property(get)
+
+
+def build_node_class(group: Group, bound: bool = False, base: type[Node] = Node) -> type[Node]:
+    """A class for nodes of ``group``: a method per endpoint, a property per sub-group.
+
+    Sub-groups' classes (and the class of an item, for a group that takes an id)
+    are built too, once, so that the tree's classes are fixed when the table is.
+    """
+    endpoints, groups = group.members(bound)
+    namespace: dict[str, Any] = {
+        "_group": group,
+        "_bound": bound,
+        "__doc__": group.doc or f"The {group.name} resources.",
+    }
+    if group.takes_id and not bound:
+        namespace["_item_class"] = build_node_class(group, True)
+    for endpoint in endpoints:
+        namespace[endpoint.name] = _method(endpoint)
+    for sub in groups:
+        namespace[sub.name] = _group_property(sub, build_node_class(sub, False))
+    suffix = "Item" if (bound and group.takes_id) else ""
+    name = "".join(part.title() for part in group.name.split("_")) + suffix
+    return type(name or "Root", (base,), namespace)

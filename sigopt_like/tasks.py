@@ -1,0 +1,235 @@
+"""Waiting on a task: follow its event stream, fall back to long-polling.
+
+A finished task comes back only when it succeeded: a failed one raises
+:class:`~sigopt_like.errors.TaskFailedError` (with its errors), a canceled one
+:class:`~sigopt_like.errors.TaskCanceledError`; running out of time raises
+:class:`~sigopt_like.errors.TaskTimeoutError` and leaves the task running.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from . import _constants as C
+from .errors import (
+    APIConnectionError,
+    APIError,
+    TaskCanceledError,
+    TaskFailedError,
+    TaskTimeoutError,
+)
+from .models import Task
+
+if TYPE_CHECKING:
+    from .transport import Transport
+
+Progress = Callable[[Task], Any]
+
+
+def task_path(session_id: str, task_id: str) -> str:
+    """The API path of a task."""
+    return f"{C.API_PREFIX}/sessions/{session_id}/tasks/{task_id}"
+
+
+def resolve_wait(
+    wait: bool | None, timeout: float | None, auto_task_timeout: float | None
+) -> tuple[str, float | None]:
+    """How to treat a just-started task: ("no", None), ("once", None) or ("wait", timeout).
+
+    ``wait=True`` waits up to ``timeout`` (None: no limit); ``wait=False`` never
+    waits. With ``wait`` not given, a ``timeout`` means wait that long, and
+    otherwise the config's ``auto_task_timeout`` decides (Daptics semantics:
+    None -> don't wait, > 0 -> wait that long, < 0 -> no limit, 0 -> look once).
+    """
+    if wait is False:
+        return "no", None
+    if wait is True:
+        return "wait", _limit(timeout)
+    if timeout is not None:
+        return "wait", _limit(timeout)
+    if auto_task_timeout is None:
+        return "no", None
+    if auto_task_timeout == 0:
+        return "once", None
+    return "wait", _limit(auto_task_timeout)
+
+
+def _limit(timeout: float | None) -> float | None:
+    return None if timeout is None or timeout < 0 else float(timeout)
+
+
+def check_finished(task: Task) -> Task:
+    """Return a successful task; raise for a failed or canceled one."""
+    if task.status == "failed":
+        raise TaskFailedError(
+            f"Task {task.id} ({task.type}) of session {task.session} failed", task, task.errors
+        )
+    if task.status == "canceled":
+        raise TaskCanceledError(
+            f"Task {task.id} ({task.type}) of session {task.session} was canceled", task
+        )
+    return task
+
+
+class TaskWaiter:
+    """Follows one task until it finishes, calling ``progress(task)`` on each change."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        long_poll: float = C.LONG_POLL_SECONDS,
+        use_events: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.transport = transport
+        self.long_poll = long_poll
+        self.use_events = use_events
+        self.clock = clock
+        self.sleep = sleep
+
+    def wait(
+        self, task: Task, *, timeout: float | None = None, progress: Progress | None = None
+    ) -> Task:
+        """Wait until ``task`` finishes; return it on success, raise otherwise."""
+        deadline = None if timeout is None else self.clock() + timeout
+        state = _Seen(progress)
+        state.update(task)
+        if task.done:
+            return check_finished(task)
+        session_id, task_id = str(task.session), str(task.id)
+        # In-process, a stream cannot be interrupted by a read timeout: with a
+        # deadline there, long-poll instead.
+        if self.use_events and (deadline is None or not self.transport.embedded):
+            task = self._follow_events(session_id, task_id, deadline, state) or state.last
+        while not task.done:
+            task = self._poll(session_id, task_id, deadline, state)
+        return check_finished(task)
+
+    def fetch_once(self, task: Task) -> Task:
+        """Look at the task once: a finished one is checked, a running one returned."""
+        body = self.transport.request_json("GET", task_path(str(task.session), str(task.id)))
+        fresh = Task.from_dict(body)
+        return check_finished(fresh) if fresh.done else fresh
+
+    def _remaining(self, deadline: float | None, task: Task) -> float | None:
+        if deadline is None:
+            return None
+        remaining = deadline - self.clock()
+        if remaining <= 0:
+            raise TaskTimeoutError(
+                f"Task {task.id} ({task.type}) of session {task.session} did not finish in time; "
+                f"it is still {task.status} (it was not canceled)",
+                task,
+            )
+        return remaining
+
+    def _follow_events(
+        self, session_id: str, task_id: str, deadline: float | None, state: _Seen
+    ) -> Task | None:
+        path = task_path(session_id, task_id) + "/events"
+        remaining = self._remaining(deadline, state.last)
+        connect, read = self.transport.timeout
+        read_timeout = read if remaining is None else min(read, remaining + 1.0)
+        try:
+            response = self.transport.request(
+                "GET",
+                path,
+                headers={"Accept": "text/event-stream"},
+                stream=True,
+                timeout=(connect, max(read_timeout, 1.0)),
+            )
+        except (APIConnectionError, APIError):
+            return None  # no stream here: long-poll instead
+        try:
+            for data in iter_event_data(response):
+                try:
+                    task = Task.from_dict(json.loads(data))
+                except (ValueError, TypeError):
+                    continue
+                state.update(task)
+                if task.done:
+                    return task
+                self._remaining(deadline, task)
+        except TaskTimeoutError:
+            raise
+        except (requests.RequestException, OSError, ValueError):
+            pass  # the stream broke: long-poll from here
+        finally:
+            response.close()
+        return None
+
+    def _poll(self, session_id: str, task_id: str, deadline: float | None, state: _Seen) -> Task:
+        remaining = self._remaining(deadline, state.last)
+        wait = self.long_poll if remaining is None else max(0.0, min(self.long_poll, remaining))
+        connect, read = self.transport.timeout
+        started = self.clock()
+        body = self.transport.request_json(
+            "GET",
+            task_path(session_id, task_id),
+            params={"wait": f"{wait:g}"} if wait > 0 else None,
+            timeout=(connect, read + wait),
+        )
+        task = Task.from_dict(body)
+        state.update(task)
+        if not task.done:
+            spent = self.clock() - started
+            if spent < min(wait, 0.5):  # the service did not hold the request
+                pause = min(2.0, 0.2 * (2 ** min(state.quick_polls, 4)))
+                state.quick_polls += 1
+                if remaining is not None:
+                    pause = min(pause, max(0.0, remaining - spent))
+                self.sleep(pause)
+        if not task.done:
+            self._remaining(deadline, task)
+        return task
+
+
+class _Seen:
+    """The last state of a task, and the progress callback called when it changes."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.last: Task = Task()
+        self._key: Any = object()
+        self.quick_polls = 0
+
+    def update(self, task: Task) -> None:
+        key = (task.status, task.phase, _progress_key(task))
+        self.last = task
+        if key != self._key:
+            self._key = key
+            if self.progress is not None:
+                self.progress(task)
+
+
+def _progress_key(task: Task) -> Any:
+    progress = task.progress
+    if progress is None:
+        return None
+    return (getattr(progress, "fraction", None), getattr(progress, "message", None))
+
+
+def iter_event_data(response: requests.Response) -> Iterator[str]:
+    """The ``data`` of each server-sent event of a streaming response."""
+    lines: list[str] = []
+    for raw in response.iter_lines(decode_unicode=False):
+        line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        if not line:
+            if lines:
+                yield "\n".join(lines)
+                lines = []
+            continue
+        if line.startswith(":"):
+            continue
+        name, _, value = line.partition(":")
+        if name == "data":
+            lines.append(value[1:] if value.startswith(" ") else value)
+    if lines:
+        yield "\n".join(lines)

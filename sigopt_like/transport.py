@@ -1,0 +1,402 @@
+"""HTTP transport: one pooled ``requests.Session``, timeouts, retries, typed errors.
+
+The retry policy lives in two small functions, :func:`should_retry` and
+:func:`sleep_time`; the randomness in one injectable ``jitter`` callable (the
+default is ``backoff.full_jitter``), so tests can pin it. Every mutating request
+carries an ``Idempotency-Key`` that stays the same across its retries.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json as jsonlib
+import threading
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+import backoff
+import requests
+import requests.adapters
+import urllib3.exceptions
+
+from . import _constants as C
+from ._version import __version__
+from .errors import APIConnectionError, APIError, APITimeoutError, api_error
+
+USER_AGENT = f"sigopt-like-python/{__version__}"
+
+Jitter = Callable[[float], float]
+
+
+class InsecureTransportWarning(UserWarning):
+    """TLS certificate verification was turned off for a Connection."""
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How one call is retried: bounded tries AND bounded total time.
+
+    max_tries: attempts in all, the first included (1 turns retries off).
+    max_time: seconds for all attempts and sleeps; no sleep goes past it.
+    base, cap: the exponential back-off's first step and largest step (seconds),
+        each step drawn with full jitter in [0, step].
+    retry_after_cap: a server's Retry-After is honoured up to this many seconds.
+    statuses: the HTTP statuses worth a retry.
+    """
+
+    max_tries: int = attrs.field(default=C.DEFAULT_MAX_TRIES, validator=attrs.validators.ge(1))
+    max_time: float = attrs.field(
+        default=C.DEFAULT_MAX_RETRY_TIME, validator=attrs.validators.ge(0)
+    )
+    base: float = C.DEFAULT_BACKOFF_BASE
+    cap: float = C.DEFAULT_BACKOFF_CAP
+    retry_after_cap: float = C.DEFAULT_RETRY_AFTER_CAP
+    statuses: frozenset[int] = attrs.field(default=C.RETRY_STATUSES, converter=frozenset)
+
+
+class TruncatedResponseError(requests.exceptions.ConnectionError):
+    """The body ended before its Content-Length (urllib3 1.26 does not always say)."""
+
+
+_RETRYABLE_ERRORS = (
+    requests.exceptions.ConnectionError,  # resets, refused, truncated bodies (ours)
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+def should_retry(
+    policy: RetryPolicy,
+    attempt: int,
+    *,
+    status: int | None = None,
+    error: BaseException | None = None,
+) -> bool:
+    """Whether a call that just made its ``attempt``-th try should try again."""
+    if attempt >= policy.max_tries:
+        return False
+    if error is not None:
+        return isinstance(error, _RETRYABLE_ERRORS)
+    return status is not None and status in policy.statuses
+
+
+def backoff_step(policy: RetryPolicy, attempt: int) -> float:
+    """The exponential step before try ``attempt + 1`` (backoff's expo, capped)."""
+    steps = backoff.expo(base=2, factor=policy.base, max_value=policy.cap)
+    value = next(steps)
+    if value is None:  # backoff 2.x primes its generators with a bare yield
+        value = next(steps)
+    for _ in range(attempt - 1):
+        value = next(steps)
+    return float(value)
+
+
+def sleep_time(
+    policy: RetryPolicy, attempt: int, retry_after: float | None, jitter: Jitter
+) -> float:
+    """Seconds to sleep after try ``attempt``: Retry-After when given (capped), else
+    the jittered exponential step."""
+    if retry_after is not None:
+        return max(0.0, min(retry_after, policy.retry_after_cap))
+    return max(0.0, float(jitter(backoff_step(policy, attempt))))
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """A Retry-After header in seconds: delta seconds or an HTTP date; None if unusable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+def new_idempotency_key() -> str:
+    """A fresh Idempotency-Key (uuid4)."""
+    return str(uuid.uuid4())
+
+
+def _json_default(value: Any) -> Any:
+    for name in ("to_dict", "tolist", "item"):  # our models, numpy arrays and scalars
+        method = getattr(value, name, None)
+        if callable(method):
+            return method()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def encode_json(body: Any) -> bytes:
+    """The request body as UTF-8 JSON; NaN and infinities are refused (not JSON)."""
+    try:
+        return jsonlib.dumps(body, default=_json_default, allow_nan=False).encode("utf-8")
+    except ValueError as err:
+        raise ValueError(f"The request body cannot be sent as JSON: {err}") from err
+
+
+class Transport:
+    """Sends requests to one service, with retries, and turns failures into typed errors.
+
+    Thread-safe: the ``requests.Session`` pools up to ``pool_maxsize`` connections
+    per host, and the only mutable state (the one-time version check) is locked.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        session: requests.Session | None = None,
+        token: str | None = None,
+        timeout: tuple[float, float] = C.DEFAULT_TIMEOUT,
+        retries: RetryPolicy | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+        embedded: bool = False,
+        jitter: Jitter | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        pool_maxsize: int = C.POOL_MAXSIZE,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.retries = retries or RetryPolicy()
+        self.verify = verify
+        self.cert = cert
+        self.proxies = dict(proxies) if proxies else None
+        self.embedded = embedded
+        self.jitter: Jitter = jitter or backoff.full_jitter
+        self.sleep = sleep
+        self.clock = clock
+        self._own_session = session is None
+        if session is None:
+            session = requests.Session()
+            adapter = requests.adapters.HTTPAdapter(
+                pool_connections=4, pool_maxsize=pool_maxsize, max_retries=0
+            )
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        session.trust_env = not embedded and session.trust_env
+        self.session = session
+        if verify is False and not embedded:
+            warnings.warn(
+                "TLS certificate verification is off for this Connection; "
+                "anyone on the network path can read and change its traffic.",
+                InsecureTransportWarning,
+                stacklevel=3,
+            )
+        self._version_check: Callable[[], None] | None = None
+        self._version_lock = threading.Lock()
+        self._version_done = False
+
+    def set_version_check(self, check: Callable[[], None] | None) -> None:
+        """Run ``check`` once, before the first request (thread-safe)."""
+        self._version_check = check
+        self._version_done = check is None
+
+    def url(self, path: str) -> str:
+        """The absolute URL of an API path."""
+        return self.base_url + (path if path.startswith("/") else "/" + path)
+
+    def close(self) -> None:
+        """Release pooled connections (only of a session this transport created)."""
+        if self._own_session:
+            self.session.close()
+
+    # -- requests ----------------------------------------------------------------------
+
+    def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send a request and return its JSON body (None for an empty body)."""
+        response = self.request(method, path, **kwargs)
+        return self.decode(response)
+
+    def decode(self, response: requests.Response) -> Any:
+        """The JSON body of a successful response (None when empty)."""
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as err:
+            raise APIError(
+                f"The service answered {response.status_code} with a body that is not JSON.",
+                status=response.status_code,
+                code="invalid_response",
+                request_id=response.headers.get("X-Request-Id"),
+                body=response.text[:1000],
+                headers=dict(response.headers),
+            ) from err
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        timeout: float | tuple[float, float] | None = None,
+        stream: bool = False,
+        check_version: bool = True,
+    ) -> requests.Response:
+        """Send one call (retrying as the policy says) and return its successful response.
+
+        Raises an APIError subclass for an error status, APITimeoutError or
+        APIConnectionError when the service cannot be reached in time.
+        """
+        if check_version:
+            self._check_version_once()
+        method = method.upper()
+        send_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        if self.token:
+            send_headers["Authorization"] = f"Bearer {self.token}"
+        data = None
+        if json is not None:
+            data = encode_json(json)
+            send_headers["Content-Type"] = "application/json"
+        if method in C.MUTATING_METHODS:
+            send_headers["Idempotency-Key"] = idempotency_key or new_idempotency_key()
+        if headers:
+            send_headers.update(headers)
+        query = _query(params)
+        start = self.clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._send(method, path, query, data, send_headers, timeout, stream)
+            except _RETRYABLE_ERRORS as err:
+                if self._may_retry(start, attempt, error=err):
+                    continue
+                raise _connection_error(err, method, self.url(path)) from err
+            if response.status_code < 400:
+                return response
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if self._may_retry(
+                start, attempt, status=response.status_code, retry_after=retry_after
+            ):
+                response.close()
+                continue
+            raise self._error(response)
+
+    def _may_retry(
+        self,
+        start: float,
+        attempt: int,
+        *,
+        status: int | None = None,
+        error: BaseException | None = None,
+        retry_after: float | None = None,
+    ) -> bool:
+        if not should_retry(self.retries, attempt, status=status, error=error):
+            return False
+        delay = sleep_time(self.retries, attempt, retry_after, self.jitter)
+        if self.clock() - start + delay > self.retries.max_time:
+            return False
+        if delay > 0:
+            self.sleep(delay)
+        return True
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]] | None,
+        data: bytes | None,
+        headers: dict[str, str],
+        timeout: float | tuple[float, float] | None,
+        stream: bool,
+    ) -> requests.Response:
+        response = self.session.request(
+            method,
+            self.url(path),
+            params=query,
+            data=data,
+            headers=headers,
+            timeout=timeout if timeout is not None else self.timeout,
+            verify=self.verify,
+            cert=self.cert,
+            proxies=self.proxies,
+            stream=stream,
+            allow_redirects=False,
+        )
+        if not stream:
+            _check_complete(response)
+        return response
+
+    def _error(self, response: requests.Response) -> APIError:
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = response.text
+        return api_error(
+            response.status_code,
+            body,
+            request_id=response.headers.get("X-Request-Id"),
+            headers=dict(response.headers),
+            reason=response.reason,
+        )
+
+    def _check_version_once(self) -> None:
+        if self._version_done or self._version_check is None:
+            return
+        with self._version_lock:
+            if not self._version_done:
+                self._version_check()
+                self._version_done = True
+
+
+def _query(params: Mapping[str, Any] | None) -> list[tuple[str, str]] | None:
+    if not params:
+        return None
+    pairs = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        pairs.append((key, str(value)))
+    return pairs
+
+
+def _check_complete(response: requests.Response) -> None:
+    """Raise TruncatedResponseError when the body is shorter than its Content-Length."""
+    content = response.content  # reads the whole body
+    length = response.headers.get("Content-Length")
+    if length is None or response.headers.get("Content-Encoding"):
+        return
+    try:
+        expected = int(length)
+    except ValueError:
+        return
+    if len(content) < expected:
+        raise TruncatedResponseError(
+            f"The response body ended after {len(content)} of {expected} bytes."
+        )
+
+
+def _connection_error(err: BaseException, method: str, url: str) -> APIConnectionError:
+    timed_out = isinstance(err, requests.exceptions.Timeout) or any(
+        isinstance(arg, (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.TimeoutError))
+        for arg in getattr(err, "args", ())
+    )
+    if timed_out:
+        return APITimeoutError(f"{method} {url} timed out: {err}")
+    return APIConnectionError(f"{method} {url} failed: {err}")

@@ -1,0 +1,94 @@
+"""A Daptics-style campaign through the client: space, designs, results, analytics."""
+
+from __future__ import annotations
+
+import pytest
+
+from sigopt_like import Recommendation, Space, SpaceTemplate, Table, Task
+
+SPACE = Space.from_dict(
+    {
+        "type": "factorial",
+        "parameters": [
+            {"name": "p1", "type": "numerical", "values": list(range(20))},
+            {"name": "c", "type": "categorical", "values": list("abcdefgh")},
+        ],
+    }
+)
+
+
+@pytest.fixture
+def session(conn):
+    created = conn.sessions.create(name="campaign")
+    node = conn.sessions(created.id)
+    node.space.put(space=SPACE, population_size=10, replicates=1, wait=True)
+    return node
+
+
+def test_design_experiments_best_and_tasks(session, tmp_path):
+    generated = session.generate(wait=True)
+    design = generated.result.experiments
+    assert isinstance(design, Table) and design.columns == ("p1", "c", "Response")
+    assert session.design.fetch().to_dict() == design.to_dict()
+    csv = tmp_path / "measured.csv"
+    session.responses.simulate(design).to_csv(csv)
+    done = session.experiments.put(type="designed", table=csv, wait=True)
+    assert done.type == "update" and done.result.rows == len(design) and done.result.gen == 1
+    stored = session.experiments.fetch(gen=1)
+    assert len(stored) == len(design) and all(v is not None for v in stored.responses())
+    best = session.best.fetch()
+    assert isinstance(best, Recommendation) and set(best.experiment) >= {"p1", "c"}
+    tasks = list(session.tasks.list())
+    assert [t.type for t in tasks] == ["update", "generate", "space"]
+    assert all(isinstance(t, Task) and t.succeeded for t in tasks)
+    assert session.tasks(tasks[0].id).fetch().id == tasks[0].id
+    assert session.tasks(tasks[0].id).wait().succeeded
+
+
+def test_analytics_files_download_and_auto_export(session, tmp_path):
+    design = session.generate(wait=True).result.experiments
+    session.experiments.put(type="designed", table=session.responses.simulate(design), wait=True)
+    task = session.analytics.create(wait=True, export_dir=tmp_path / "auto")
+    assert task.result.files
+    files = session.analytics.files()
+    assert {f.name for f in files} == {f.name for f in task.result.files}
+    paths = session.analytics.download(tmp_path / "dl")
+    assert sorted(p.name for p in paths) == sorted(f.name for f in files)
+    sizes = {f.name: f.size for f in files}
+    assert all(p.stat().st_size == sizes[p.name] for p in paths)
+    auto = sorted(p.name for p in (tmp_path / "auto").iterdir())
+    assert auto == sorted(f"auto_gen{task.result.gen}_{f.name}" for f in files)
+
+
+def test_connection_export_dir_writes_the_validated_space(clean_env, tmp_path):
+    from sigopt_like import Connection
+
+    with Connection(database=tmp_path / "exp.db", export_dir=tmp_path / "exports") as exporting:
+        sid = exporting.sessions.create(name="exporting").id
+        exporting.sessions(sid).space.put(space=SPACE, population_size=10, replicates=1, wait=True)
+    text = (tmp_path / "exports" / "auto_validated_space.csv").read_text()
+    assert Space.from_csv(text, type="factorial").to_dict() == SPACE.to_dict()
+
+
+def test_space_templates(conn):
+    templates = list(conn.space_templates.list())
+    assert templates and all(isinstance(t, SpaceTemplate) for t in templates)
+    assert all(isinstance(t.space, Space) for t in templates)
+
+
+def test_simulate_runs_generations_and_exports_history(conn, tmp_path):
+    sid = conn.sessions.create(name="simulated").id
+    task = conn.sessions(sid).simulate(
+        ngens=2,
+        space=SPACE,
+        population_size=10,
+        replicates=1,
+        wait=True,
+        export_dir=tmp_path / "sim",
+    )
+    assert task.type == "simulate" and task.succeeded
+    gens = [g.gen for g in task.result.history.generations if g.table is not None]
+    assert len(gens) >= 2
+    history_csv = (tmp_path / "sim" / "auto_history.csv").read_text()
+    assert history_csv.splitlines()[0].startswith("Seq_,Gen_,Designed_")
+    assert history_csv == task.result.history.to_csv()

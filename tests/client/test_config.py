@@ -1,0 +1,179 @@
+"""Config resolution: arguments > environment > config file; named files must exist."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import sigopt_like
+from sigopt_like import ConfigError, RetryPolicy
+from sigopt_like.config import default_config_paths, default_database_path, resolve_config
+
+
+def write(path: Path, data) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data) if not isinstance(data, str) else data)
+    return path
+
+
+def test_defaults_with_nothing_configured(clean_env):
+    config = resolve_config()
+    assert config.embedded and config.host is None and config.token is None
+    assert config.timeout == (5.0, 60.0)
+    assert config.verify is True
+    assert config.retries == RetryPolicy()
+    assert config.auto_task_timeout is None
+    assert config.config_path is None
+
+
+def test_arguments_beat_environment_beat_file(clean_env, monkeypatch):
+    path = write(
+        clean_env / "conf.json",
+        {
+            "host": "file.example",
+            "token": "file-token",
+            "auto_export_path": "from-file",
+            "timeout": 11,
+        },
+    )
+    monkeypatch.setenv("SIGOPT_LIKE_CONFIG", str(path))
+    monkeypatch.setenv("SIGOPT_LIKE_TOKEN", "env-token")
+    monkeypatch.setenv("SIGOPT_LIKE_TIMEOUT", "3,30")
+    config = resolve_config()
+    assert config.host == "https://file.example"
+    assert config.token == "env-token"
+    assert config.export_dir == "from-file"
+    assert config.timeout == (3.0, 30.0)
+    assert config.config_path == str(path)
+    config = resolve_config("http://arg.example:8080/", "arg-token", timeout=9)
+    assert config.host == "http://arg.example:8080"
+    assert config.token == "arg-token"
+    assert config.timeout == (9.0, 9.0)
+
+
+def test_default_files_in_order_and_only_when_present(clean_env, monkeypatch):
+    user_file = default_config_paths(clean_env)[1]
+    assert user_file == Path(clean_env.parent / "home" / ".config" / "sigopt-like" / "config.json")
+    assert resolve_config().config_path is None
+    write(user_file, {"host": "user.example"})
+    assert resolve_config().host == "https://user.example"
+    write(clean_env / "sigopt_like.conf", {"host": "local.example"})
+    config = resolve_config()
+    assert config.host == "https://local.example"
+    assert config.config_path == str(clean_env / "sigopt_like.conf")
+
+
+@pytest.mark.parametrize("how", ["argument", "environment"])
+def test_named_missing_file_names_the_path(clean_env, monkeypatch, how):
+    missing = clean_env / "nope.json"
+    if how == "environment":
+        monkeypatch.setenv("SIGOPT_LIKE_CONFIG", str(missing))
+        call = resolve_config
+    else:
+
+        def call():
+            return resolve_config(config=missing)
+
+    with pytest.raises(ConfigError) as info:
+        call()
+    assert str(missing) in str(info.value)
+    assert info.value.path == str(missing)
+
+
+@pytest.mark.parametrize("text", ["{not json", "[1, 2]", '{"host": "x", "colour": "red"}'])
+def test_unparsable_or_unknown_config_file_names_the_path(clean_env, text):
+    path = write(clean_env / "bad.conf", text)
+    with pytest.raises(ConfigError) as info:
+        resolve_config(config=path)
+    assert str(path) in str(info.value)
+
+
+def test_bad_default_file_is_an_error_too(clean_env):
+    write(clean_env / "sigopt_like.conf", "{oops")
+    with pytest.raises(ConfigError, match=r"sigopt_like\.conf"):
+        resolve_config()
+
+
+def test_daptics_style_options(clean_env):
+    path = write(
+        clean_env / "d.conf",
+        {
+            "host": "h.example",
+            "email": "a@b.c",
+            "password": "pw",
+            "auto_task_timeout": -1,
+            "verify_ssl_certificates": False,
+            "max_tries": 2,
+            "max_retry_time": 7,
+        },
+    )
+    config = resolve_config(config=path)
+    assert (config.email, config.password) == ("a@b.c", "pw")
+    assert config.auto_task_timeout == -1.0
+    assert config.verify is False
+    assert config.retries.max_tries == 2 and config.retries.max_time == 7.0
+
+
+def test_wrong_types_are_config_errors(clean_env, monkeypatch):
+    path = write(clean_env / "t.conf", {"host": 5})
+    with pytest.raises(ConfigError, match="host"):
+        resolve_config(config=path)
+    monkeypatch.setenv("SIGOPT_LIKE_TIMEOUT", "soon")
+    with pytest.raises(ConfigError, match="timeout"):
+        resolve_config()
+
+
+def test_email_needs_password(clean_env):
+    with pytest.raises(ConfigError, match="password"):
+        resolve_config("h.example", email="a@b.c")
+
+
+def test_retries_forms(clean_env):
+    assert resolve_config(retries=0).retries.max_tries == 1
+    assert resolve_config(retries=3).retries.max_tries == 4
+    assert resolve_config(retries={"max_tries": 2, "max_time": 1.5}).retries.max_time == 1.5
+    policy = RetryPolicy(max_tries=9)
+    assert resolve_config(retries=policy).retries is policy
+    with pytest.raises(ConfigError):
+        resolve_config(retries={"tries": 2})
+
+
+def test_database_default_is_in_the_user_data_dir(clean_env):
+    path = default_database_path()
+    assert path == clean_env.parent / "home" / ".local" / "share" / "sigopt-like" / "sigopt-like.db"
+
+
+def test_database_with_a_host_is_refused(clean_env):
+    with pytest.raises(ConfigError, match="database"):
+        resolve_config("h.example", database="x.db")
+
+
+def test_repr_hides_secrets(clean_env):
+    config = resolve_config("h.example", "s3cret-token")
+    assert "s3cret-token" not in repr(config)
+    conn = sigopt_like.Connection("http://127.0.0.1:9", "s3cret-token")
+    try:
+        assert "s3cret-token" not in repr(conn)
+        assert "***" in repr(conn)
+    finally:
+        conn.close()
+
+
+def test_nothing_is_read_at_import(clean_env, monkeypatch):
+    import importlib
+
+    monkeypatch.setenv("SIGOPT_LIKE_CONFIG", str(clean_env / "missing.json"))
+    importlib.reload(sigopt_like)  # no error: the file is looked at only by Connection()
+    with pytest.raises(ConfigError):
+        sigopt_like.Connection()
+
+
+def test_embedded_connection_uses_env_database(clean_env, monkeypatch, tmp_path):
+    target = tmp_path / "sub" / "env.db"
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(target))
+    with sigopt_like.Connection() as conn:
+        assert conn.embedded
+        assert conn.health().status == "ok"
+    assert target.exists()

@@ -1,0 +1,103 @@
+"""The error hierarchy: classes, messages that read well, pickling."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+import sigopt_like
+from sigopt_like import errors
+from sigopt_like.models import Task
+
+
+def test_every_error_is_a_sigopt_like_error():
+    for name in errors.__all__:
+        value = getattr(errors, name)
+        if isinstance(value, type):
+            assert issubclass(value, sigopt_like.SigoptLikeError), name
+            assert getattr(sigopt_like, name) is value
+
+
+def test_builtin_bases_for_except_clauses():
+    assert issubclass(errors.APIConnectionError, ConnectionError)
+    assert issubclass(errors.APITimeoutError, TimeoutError)
+    assert issubclass(errors.TaskTimeoutError, TimeoutError)
+    assert issubclass(errors.ServiceNotInstalledError, ImportError)
+
+
+def test_message_reads_like_the_contract():
+    err = errors.api_error(
+        409,
+        {
+            "object": "error",
+            "status": 409,
+            "code": "duplicate_name",
+            "message": "A session named 'alloy' already exists",
+            "detail": {},
+        },
+        request_id="3f2a9c",
+    )
+    assert isinstance(err, errors.ConflictError)
+    assert str(err) == "409 duplicate_name: A session named 'alloy' already exists (request 3f2a9c)"
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "code"),
+    [
+        (None, "Bad Gateway", "internal"),
+        ("", "Bad Gateway", "internal"),
+        ("upstream   died\n badly", "upstream died badly", "internal"),
+        (["a", "list"], "Bad Gateway", "internal"),
+        ({"code": 5, "message": None}, "Bad Gateway", "internal"),
+    ],
+)
+def test_odd_bodies_still_make_a_useful_error(body, message, code):
+    err = errors.api_error(502, body, reason="Bad Gateway")
+    assert isinstance(err, errors.ServerError)
+    assert (err.message, err.code) == (message, code)
+
+
+def test_long_text_bodies_are_shortened():
+    err = errors.api_error(500, "x" * 5000)
+    assert len(err.message) < 400
+
+
+def test_api_errors_pickle():
+    err = errors.api_error(
+        422,
+        {
+            "code": "validation_failed",
+            "message": "bad",
+            "detail": {"errors": [{"message": "m", "row": 1}]},
+        },
+        request_id="r",
+    )
+    again = pickle.loads(pickle.dumps(err))
+    assert type(again) is errors.ValidationError
+    assert (again.status, again.code, again.request_id, again.errors) == (
+        422,
+        "validation_failed",
+        "r",
+        [{"message": "m", "row": 1}],
+    )
+    assert str(again) == str(err)
+
+
+def test_task_failed_error_lists_problems():
+    task = Task.from_dict(
+        {
+            "id": "1",
+            "status": "failed",
+            "errors": [{"message": f"problem {i}", "row": i, "column": "p"} for i in range(12)],
+        }
+    )
+    err = errors.TaskFailedError("Task 1 failed", task, task.errors)
+    assert "row 0, column p: problem 0" in str(err)
+    assert "(+2 more)" in str(err)
+    assert err.task is task and len(err.errors) == 12
+
+
+def test_version_error_carries_versions():
+    err = errors.VersionError("old", client_version="0.1.0", min_client_version="2.0")
+    assert (err.client_version, err.min_client_version) == ("0.1.0", "2.0")

@@ -1,0 +1,176 @@
+"""Models: built from JSON, unknown fields kept, round-trip through to_dict()."""
+
+from __future__ import annotations
+
+import pytest
+
+from sigopt_like import models
+from sigopt_like.spaces import Space
+from sigopt_like.tables import Table
+
+EXPERIMENT = {
+    "object": "experiment",
+    "id": "12",
+    "name": "lr",
+    "type": "offline",
+    "parameters": [
+        {
+            "name": "x",
+            "type": "double",
+            "bounds": {"min": 0.0, "max": 1.0, "object": "bounds"},
+            "categorical_values": None,
+            "precision": None,
+            "default_value": None,
+            "grid": None,
+            "transformation": None,
+            "object": "parameter",
+            "conditions": {},
+        },
+        {
+            "name": "c",
+            "type": "categorical",
+            "bounds": None,
+            "categorical_values": [{"name": "a", "enum_index": 1, "object": "categorical_value"}],
+            "precision": None,
+            "default_value": None,
+            "grid": None,
+            "transformation": None,
+        },
+    ],
+    "metrics": [
+        {"name": "acc", "objective": "maximize", "strategy": "optimize", "threshold": None}
+    ],
+    "observation_budget": 30,
+    "parallel_bandwidth": 2,
+    "metadata": {"team": "x"},
+    "state": "active",
+    "created": 1,
+    "updated": 2,
+    "progress": None,
+    "future_field": {"nested": [1, 2]},
+}
+
+
+def test_experiment_round_trips_known_and_unknown_fields():
+    experiment = models.Experiment.from_dict(EXPERIMENT)
+    assert experiment.parameters[0].bounds.max == 1.0
+    assert experiment.parameters[1].categorical_values[0].name == "a"
+    assert experiment.metrics[0].objective == "maximize"
+    assert experiment.extra == {"object": "experiment", "future_field": {"nested": [1, 2]}}
+    assert experiment.parameters[0].extra == {"object": "parameter", "conditions": {}}
+    assert experiment.to_dict() == EXPERIMENT
+
+
+def test_task_result_is_typed_by_type():
+    body = {
+        "object": "task",
+        "id": "3",
+        "session": "1",
+        "type": "generate",
+        "status": "success",
+        "phase": "done",
+        "progress": {"fraction": 1.0, "message": "ok"},
+        "errors": [],
+        "result": {
+            "gen": 1,
+            "experiments": {"columns": ["p", "Response"], "rows": [[1, None]]},
+            "remaining": 4,
+        },
+        "created": 1,
+        "started": 2,
+        "finished": 3,
+    }
+    task = models.Task.from_dict(body)
+    assert isinstance(task.result, models.GenerateResult)
+    assert isinstance(task.result.experiments, Table)
+    assert task.result.experiments.columns == ("p", "Response")
+    assert task.done and task.succeeded
+    assert task.to_dict() == body
+
+
+def test_space_result_builds_a_space():
+    space = {
+        "type": "factorial",
+        "parameters": [{"name": "p", "type": "numerical", "values": [0, 1]}],
+    }
+    task = models.Task.from_dict(
+        {"type": "space", "status": "running", "result": {"space": space, "space_size": 2}}
+    )
+    assert isinstance(task.result.space, Space)
+    assert task.result.space.to_dict() == Space.from_dict(space).to_dict()
+    assert not task.done
+
+
+def test_unknown_task_type_keeps_a_plain_dict():
+    task = models.Task.from_dict(
+        {"type": "teleport", "status": "success", "result": {"where": "mars"}}
+    )
+    assert task.result == {"where": "mars"}
+
+
+def test_task_errors_are_items_with_row_and_column():
+    task = models.Task.from_dict(
+        {
+            "status": "failed",
+            "errors": [
+                {"message": "not a level", "category": "validation", "row": 4, "column": "p1"}
+            ],
+        }
+    )
+    (item,) = task.errors
+    assert str(item) == "row 4, column p1: not a level"
+
+
+def test_history_to_csv():
+    history = models.History.from_dict(
+        {
+            "object": "history",
+            "generations": [
+                {
+                    "gen": 0,
+                    "validated": True,
+                    "has_responses": True,
+                    "design_rows": 0,
+                    "table": {"columns": ["p", "Response"], "rows": [[1, 2.5]]},
+                },
+                {
+                    "gen": 1,
+                    "validated": True,
+                    "has_responses": False,
+                    "design_rows": 1,
+                    "table": {"columns": ["p", "Response"], "rows": [[2, None]]},
+                },
+            ],
+        }
+    )
+    table = history.to_table()
+    assert table.columns[:3] == ("Seq_", "Gen_", "Designed_")
+    assert table.rows == ((1, 0, "N", 1, 2.5), (2, 1, "Y", 2, None))
+    assert history.to_csv().splitlines()[0].startswith("Seq_,Gen_,Designed_")
+
+
+def test_suggestion_assignments_are_a_dict():
+    suggestion = models.Suggestion.from_dict({"id": "1", "assignments": {"x": 0.5, "c": "a"}})
+    assert isinstance(suggestion.assignments, dict)
+    assert suggestion.assignments["x"] == 0.5
+    observation = models.Observation.from_dict(
+        {"id": "2", "values": [{"name": "acc", "value": 0.9, "value_stddev": None}]}
+    )
+    assert observation.values[0].value == 0.9
+
+
+def test_token_repr_hides_the_token():
+    token = models.Token.from_dict({"object": "token", "token": "abc-secret", "user": "1"})
+    assert "abc-secret" not in repr(token)
+    assert token.to_dict()["token"] == "abc-secret"
+
+
+def test_from_dict_refuses_non_mappings():
+    with pytest.raises(TypeError):
+        models.Session.from_dict(["not", "a", "dict"])
+
+
+def test_malformed_nested_values_are_kept_not_dropped():
+    session = models.Experiment.from_dict({"parameters": "weird", "progress": 5})
+    assert session.parameters == "weird"
+    assert session.progress == 5

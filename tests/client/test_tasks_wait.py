@@ -1,0 +1,193 @@
+"""Waiting on tasks: event stream, long-poll fallback, failures raise, timeouts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+import sigopt_like
+from sigopt_like import TaskCanceledError, TaskFailedError, TaskTimeoutError
+from sigopt_like.models import Task
+from sigopt_like.tasks import TaskWaiter, resolve_wait
+from sigopt_like.transport import RetryPolicy, Transport
+
+from .faulty_server import FaultyServer, Reply, faulty_server
+
+SPACE = {
+    "type": "factorial",
+    "parameters": [
+        {"name": "p1", "type": "numerical", "values": list(range(20))},
+        {"name": "c", "type": "categorical", "values": list("abcdefgh")},
+    ],
+}
+
+
+def task(status: str, fraction: float = 0.0, **extra) -> dict:
+    return {
+        "object": "task",
+        "id": "7",
+        "session": "3",
+        "type": "generate",
+        "status": status,
+        "progress": {"fraction": fraction, "message": status},
+        "errors": [],
+        **extra,
+    }
+
+
+def sse(*tasks: dict) -> Reply:
+    text = ": keep-alive\n\n" + "".join(f"data: {json.dumps(t)}\n\n" for t in tasks)
+    return Reply(kind="text", body=text, headers={"Content-Type": "text/event-stream"})
+
+
+@pytest.fixture
+def server() -> Iterator[FaultyServer]:
+    yield from faulty_server()
+
+
+def waiter(server: FaultyServer) -> TaskWaiter:
+    transport = Transport(server.url, retries=RetryPolicy(max_tries=1), timeout=(2.0, 5.0))
+    return TaskWaiter(transport, long_poll=0.2, sleep=lambda s: None)
+
+
+def test_follows_the_event_stream(server):
+    server.play(
+        sse(task("running", 0.3), task("running", 0.6), task("success", 1.0, result={"gen": 1}))
+    )
+    seen = []
+    done = waiter(server).wait(Task.from_dict(task("new")), progress=seen.append)
+    assert done.status == "success" and done.result.gen == 1
+    assert [t.progress.fraction for t in seen] == [0.0, 0.3, 0.6, 1.0]
+    assert [r.path for r in server.requests] == ["/v1/sessions/3/tasks/7/events"]
+    assert server.requests[0].headers["Accept"] == "text/event-stream"
+
+
+def test_falls_back_to_long_poll_when_there_is_no_stream(server):
+    server.play(
+        Reply(status=404, body={"object": "error", "code": "not_found", "message": "no"}),
+        Reply(body=task("running", 0.5)),
+        Reply(body=task("success", 1.0)),
+    )
+    done = waiter(server).wait(Task.from_dict(task("running")))
+    assert done.succeeded
+    paths = [r.path for r in server.requests]
+    assert paths[0].endswith("/events")
+    assert paths[1:] == ["/v1/sessions/3/tasks/7?wait=0.2"] * 2
+
+
+def test_falls_back_when_the_stream_ends_early(server):
+    server.play(sse(task("running", 0.5)), Reply(body=task("success", 1.0)))
+    assert waiter(server).wait(Task.from_dict(task("running"))).succeeded
+    assert len(server.requests) == 2
+
+
+def test_failed_task_raises_with_its_errors(server):
+    errors = [{"message": "not a level of p1", "category": "validation", "row": 3, "column": "p1"}]
+    server.play(sse(task("running"), task("failed", 1.0, errors=errors)))
+    with pytest.raises(TaskFailedError) as info:
+        waiter(server).wait(Task.from_dict(task("running")))
+    err = info.value
+    assert err.task.status == "failed"
+    assert err.errors[0].row == 3 and err.errors[0].column == "p1"
+    assert "row 3, column p1: not a level of p1" in str(err)
+
+
+def test_canceled_task_raises(server):
+    server.play(Reply(status=404), Reply(body=task("canceled")))
+    with pytest.raises(TaskCanceledError):
+        waiter(server).wait(Task.from_dict(task("running")))
+
+
+def test_timeout_raises_and_does_not_cancel(server):
+    server.play(Reply(status=404), Reply(body=task("running")))
+    with pytest.raises(TaskTimeoutError) as info:
+        waiter(server).wait(Task.from_dict(task("running")), timeout=0.5)
+    assert info.value.task.status == "running"
+    assert not any("cancel" in r.path for r in server.requests)
+    assert all(r.method == "GET" for r in server.requests)
+
+
+def test_already_finished_task_needs_no_request(server):
+    with pytest.raises(TaskFailedError):
+        waiter(server).wait(Task.from_dict(task("failed")))
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("wait", "timeout", "auto", "expected"),
+    [
+        (None, None, None, ("no", None)),
+        (True, None, None, ("wait", None)),
+        (False, 5, -1, ("no", None)),
+        (None, 5, None, ("wait", 5.0)),
+        (None, None, 30, ("wait", 30.0)),
+        (None, None, -1, ("wait", None)),
+        (None, None, 0, ("once", None)),
+        (True, -1, None, ("wait", None)),
+    ],
+)
+def test_resolve_wait(wait, timeout, auto, expected):
+    assert resolve_wait(wait, timeout, auto) == expected
+
+
+# ------------------------------------------------------------ against the real service
+
+
+def test_space_task_waits_and_reports_progress(conn):
+    session = conn.sessions.create(name="alloy")
+    seen = []
+    done = conn.sessions(session.id).space.put(
+        space=SPACE, population_size=10, replicates=1, wait=True, progress=seen.append
+    )
+    assert done.status == "success" and done.type == "space"
+    assert done.result.space_size == 160
+    assert seen and seen[-1].status == "success"
+    assert isinstance(conn.sessions(session.id).space.fetch(), sigopt_like.Space)
+
+
+def test_a_failed_task_is_never_a_success(conn):
+    session = conn.sessions.create(name="too-small")
+    with pytest.raises(TaskFailedError) as info:
+        conn.sessions(session.id).space.put(space=SPACE, population_size=2, replicates=1, wait=True)
+    assert info.value.task.status == "failed"
+    assert info.value.errors and info.value.errors[0].message
+    started = conn.sessions(session.id).space.put(space=SPACE, population_size=2, replicates=1)
+    assert started.status in ("new", "running", "failed")
+    with pytest.raises(TaskFailedError):
+        conn.sessions(session.id).tasks(started.id).wait(timeout=30)
+
+
+def test_auto_task_timeout_from_config_makes_calls_wait(tmp_path, clean_env):
+    with sigopt_like.Connection(database=tmp_path / "a.db", auto_task_timeout=-1) as conn:
+        session = conn.sessions.create(name="auto")
+        done = conn.sessions(session.id).space.put(space=SPACE, population_size=10, replicates=1)
+        assert done.status == "success"
+
+
+def test_generate_next_chains_and_returns_the_generate_task(conn, tmp_path):
+    session = conn.sessions(conn.sessions.create(name="chain").id)
+    session.space.put(space=SPACE, population_size=10, replicates=1, wait=True)
+    design = session.generate(wait=True, export_dir=tmp_path / "out").result.experiments
+    assert isinstance(design, sigopt_like.Table) and len(design) == 20
+    measured = session.responses.simulate(design)
+    assert all(value is not None for value in measured.responses())
+    task = session.experiments.put(
+        type="designed",
+        table=measured.records(),
+        generate_next=True,
+        wait=True,
+        export_dir=tmp_path / "out",
+    )
+    assert task.type == "generate" and task.succeeded and task.result.gen == 2
+    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert {
+        "auto_gen1_design.csv",
+        "auto_gen1_experiments.csv",
+        "auto_gen2_design.csv",
+        "auto_history.csv",
+    } <= set(files)
+    history = session.history.fetch()
+    assert {1, 2} <= {g.gen for g in history.generations}
+    assert session.history.csv().splitlines()[0].startswith("Seq_,Gen_,Designed_")
