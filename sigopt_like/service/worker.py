@@ -1,1 +1,473 @@
-"""The task runner (being written by the campaign work)."""
+"""The task runner: threads that claim ``new`` tasks from the database and run them.
+
+One claim loop serves both deployments: inside a service process (a thread
+pool of ``settings.task_threads``) and standalone for a scaled-out deployment::
+
+    python -m sigopt_like.service.worker --db postgresql://...
+
+Claiming is a transaction that turns the oldest ``new`` task into ``running``
+(``SELECT ... FOR UPDATE SKIP LOCKED`` where the database has it; SQLite's
+``BEGIN IMMEDIATE`` serializes writers). A handler computes its result without
+touching the session, reporting progress and checking for cancellation between
+steps; the runner then applies the result and marks the task ``success`` in one
+final transaction, so a failed, canceled or interrupted task changes nothing.
+
+Each running task records its ``worker`` (``host:pid:uuid``) and a
+``heartbeat``. On start, and every ``STALE_SECONDS`` after, the runner marks
+tasks of dead workers failed ("interrupted: ...", category ``system``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from . import task_store
+from .settings import ServiceSettings
+from .store import schema
+from .task_store import INTERRUPTED_MESSAGE, SYSTEM, TaskError
+
+LOG = logging.getLogger("sigopt_like.service.worker")
+T = schema.tasks
+
+HEARTBEAT_SECONDS = 5.0
+STALE_SECONDS = 30
+POLL_SECONDS = 0.5
+JOIN_SECONDS = 10.0
+
+
+class TaskCanceled(Exception):
+    """Raised inside a handler when its task was asked to stop."""
+
+
+class TaskInterrupted(Exception):
+    """Raised inside a handler when the runner shuts down."""
+
+
+class TaskFailure(Exception):
+    """Raised by a handler to fail its task with these errors."""
+
+    def __init__(self, errors: list[TaskError]) -> None:
+        super().__init__(errors[0].message if errors else "the task failed")
+        self.errors = errors
+
+
+@attrs.define
+class Outcome:
+    """What a handler hands back: the task's result, and how to apply it.
+
+    ``apply(conn, result)`` runs in the final transaction (with the task still
+    running and not canceled); it writes the session's new state and may
+    return entries to add to the result (e.g. ``next_task``).
+    """
+
+    result: dict[str, Any]
+    apply: Callable[[sa.Connection, dict[str, Any]], dict[str, Any] | None] | None = None
+    message: str = "done"
+
+
+Handler = Callable[["TaskContext"], Outcome]
+
+
+class TaskContext:
+    """What a handler gets: its task's inputs, progress reporting and cancellation checks."""
+
+    def __init__(self, runner: TaskRunner, row: Any) -> None:
+        self.runner = runner
+        self.engine = runner.engine
+        self.settings = runner.settings
+        self.task_id: int = row.id
+        self.session_id: int = row.session_id
+        self.owner_id: int = row.owner_id
+        self.type: str = row.type
+        self.params: dict[str, Any] = json.loads(row.params or "{}")
+        self._started = time.monotonic()
+
+    def check(self) -> None:
+        """Stop here if the task was canceled, the runner stops, or time ran out."""
+        if self.runner.stopping:
+            raise TaskInterrupted()
+        limit = self.settings.task_time_limit_seconds
+        if limit and time.monotonic() - self._started > limit:
+            raise TaskFailure(
+                [TaskError(f"the task ran longer than the limit of {limit} s", "execution")]
+            )
+        with self.engine.connect() as conn:
+            requested = conn.execute(
+                sa.select(T.c.cancel_requested, T.c.status).where(T.c.id == self.task_id)
+            ).first()
+        if requested is None or requested.cancel_requested or requested.status != "running":
+            raise TaskCanceled()
+
+    def progress(self, phase: str, fraction: float, message: str = "") -> None:
+        """Report a phase and a fraction done (0..1); also a cancellation check."""
+        self.check()
+        with self.engine.begin() as conn:
+            task_store.change(
+                conn,
+                self.task_id,
+                where=T.c.status == "running",
+                phase=phase,
+                progress_fraction=max(0.0, min(1.0, float(fraction))),
+                progress_message=message or phase,
+                heartbeat=int(time.time()),
+            )
+        self.runner.notify_change()
+
+
+def worker_identity() -> str:
+    """``host:pid:uuid`` naming this runner."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+class TaskRunner:
+    """Claims and runs tasks with a pool of threads; recovers tasks of dead workers.
+
+    ``handlers`` maps task types to functions ``handler(TaskContext) -> Outcome``
+    (default: :func:`sigopt_like.service.task_kinds.default_handlers`).
+    ``recover_new``: also fail ``new`` tasks left from before this runner
+    started (an in-process runner, whose process created them, sets it; a
+    standalone worker, which serves other processes' queues, does not).
+    """
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        settings: ServiceSettings,
+        *,
+        handlers: Mapping[str, Handler] | None = None,
+        threads: int | None = None,
+        recover_new: bool = True,
+        on_finish: Callable[[str, str, float], None] | None = None,
+    ) -> None:
+        if handlers is None:
+            from .task_kinds import default_handlers
+
+            handlers = default_handlers()
+        self.engine = engine
+        self.settings = settings
+        self.handlers = dict(handlers)
+        self.threads = settings.task_threads if threads is None else threads
+        self.recover_new = recover_new
+        self.on_finish = on_finish
+        self.worker_id = worker_identity()
+        self.started_at = int(time.time())
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._changed = threading.Condition()
+        self._threads: list[threading.Thread] = []
+        self._supports_skip_locked = engine.dialect.name in ("postgresql", "mysql", "oracle")
+
+    # ----- lifecycle
+
+    @property
+    def stopping(self) -> bool:
+        """Whether ``shutdown`` was called."""
+        return self._stop.is_set()
+
+    def start(self) -> TaskRunner:
+        """Recover interrupted tasks, then start the worker and heartbeat threads.
+
+        A runner without threads (an app process of a scaled-out deployment)
+        only signals changes; it neither recovers nor runs tasks.
+        """
+        if not self.threads:
+            return self
+        self.recover(include_new=self.recover_new)
+        for i in range(self.threads):
+            thread = threading.Thread(
+                target=self._work_loop, name=f"sigopt-like-task-{i}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+        if self.threads:
+            beat = threading.Thread(
+                target=self._heartbeat_loop, name="sigopt-like-beat", daemon=True
+            )
+            beat.start()
+            self._threads.append(beat)
+        return self
+
+    def shutdown(self, timeout: float = JOIN_SECONDS) -> None:
+        """Stop the threads; a running task stops at its next check as interrupted."""
+        self._stop.set()
+        self._wake.set()
+        self.notify_change()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads = [t for t in self._threads if t.is_alive()]
+
+    # ----- signals between threads
+
+    def submit(self) -> None:
+        """Wake the workers: a task was created (by this process)."""
+        self._wake.set()
+
+    def notify_change(self) -> None:
+        """Wake whoever waits for a task change (long polls, event streams)."""
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for_change(self, timeout: float) -> None:
+        """Sleep until a task of this process changes or ``timeout`` passes."""
+        with self._changed:
+            self._changed.wait(timeout)
+
+    # ----- claiming and running
+
+    def claim(self) -> int | None:
+        """Turn the oldest ``new`` task into ``running`` for this worker; its id or None."""
+        with self.engine.begin() as conn:
+            query = sa.select(T.c.id).where(T.c.status == "new").order_by(T.c.id).limit(1)
+            if self._supports_skip_locked:
+                query = query.with_for_update(skip_locked=True)
+            task_id = conn.execute(query).scalar()
+            if task_id is None:
+                return None
+            stamp = int(time.time())
+            claimed = task_store.change(
+                conn,
+                task_id,
+                where=T.c.status == "new",
+                status="running",
+                phase="starting",
+                progress_message="started",
+                worker=self.worker_id,
+                heartbeat=stamp,
+                started=stamp,
+            )
+        if claimed:
+            self.notify_change()
+            return int(task_id)
+        return None
+
+    def run_one(self) -> bool:
+        """Claim and run one task in this thread; False if there was none."""
+        task_id = self.claim()
+        if task_id is None:
+            return False
+        self.execute(task_id)
+        return True
+
+    def execute(self, task_id: int) -> None:
+        """Run a claimed task to its end (success, failed or canceled)."""
+        with self.engine.connect() as conn:
+            row = task_store.task_by_id(conn, task_id)
+        if row is None:
+            return
+        started = time.monotonic()
+        status = "failed"
+        try:
+            context = TaskContext(self, row)
+            handler = self.handlers.get(row.type)
+            if handler is None:
+                raise TaskFailure([TaskError(f"no handler for task type '{row.type}'", SYSTEM)])
+            outcome = handler(context)
+            context.check()
+            status = self._complete(task_id, outcome)
+        except TaskCanceled:
+            status = "canceled"
+            self._finish(task_id, "canceled", message="canceled; the session is unchanged")
+        except TaskInterrupted:
+            self._finish(
+                task_id,
+                "failed",
+                errors=[TaskError(INTERRUPTED_MESSAGE, SYSTEM)],
+                message=INTERRUPTED_MESSAGE,
+            )
+        except TaskFailure as failure:
+            self._finish(task_id, "failed", errors=failure.errors, message=str(failure))
+        except Exception as exc:  # a bug or an unexpected condition: report, never hang
+            LOG.exception("task %s (%s) failed", task_id, row.type)
+            message = f"the task failed unexpectedly: {type(exc).__name__}: {exc}"
+            self._finish(
+                task_id, "failed", errors=[TaskError(message, "execution")], message=message
+            )
+        finally:
+            self.notify_change()
+            self._wake.set()  # a chained task may be waiting
+            if self.on_finish is not None:
+                try:
+                    self.on_finish(row.type, status, time.monotonic() - started)
+                except Exception:  # metrics must never break a task
+                    LOG.exception("task metrics failed")
+
+    def _complete(self, task_id: int, outcome: Outcome) -> str:
+        with self.engine.begin() as conn:
+            query = sa.select(T).where(T.c.id == task_id)
+            if self._supports_skip_locked:
+                query = query.with_for_update()
+            row = conn.execute(query).first()
+            if row is None or row.status != "running":
+                return row.status if row is not None else "failed"
+            if row.cancel_requested:
+                task_store.finish(
+                    conn, task_id, "canceled", message="canceled; the session is unchanged"
+                )
+                return "canceled"
+            result = dict(outcome.result)
+            if outcome.apply is not None:
+                result.update(outcome.apply(conn, result) or {})
+            task_store.finish(conn, task_id, "success", result=result, message=outcome.message)
+        return "success"
+
+    def _finish(self, task_id: int, status: str, **kw: Any) -> None:
+        try:
+            with self.engine.begin() as conn:
+                task_store.finish(conn, task_id, status, **kw)
+        except Exception:  # the database went away (shutdown): recovery handles it later
+            LOG.exception("could not record the end of task %s", task_id)
+
+    def _work_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ran = self.run_one()
+            except Exception:  # a database hiccup: wait and try again
+                LOG.exception("claiming a task failed")
+                ran = False
+            if not ran:
+                self._wake.wait(POLL_SECONDS)
+                if not self._stop.is_set():
+                    self._wake.clear()
+
+    # ----- liveness
+
+    def _heartbeat_loop(self) -> None:
+        last_recovery = time.monotonic()
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        sa.update(T)
+                        .where(T.c.worker == self.worker_id, T.c.status == "running")
+                        .values(heartbeat=int(time.time()))
+                    )
+                if time.monotonic() - last_recovery >= STALE_SECONDS:
+                    last_recovery = time.monotonic()
+                    self.recover(include_new=False)
+            except Exception:
+                LOG.exception("heartbeat failed")
+
+    def recover(self, *, include_new: bool = False) -> list[int]:
+        """Fail tasks whose worker is gone (and old ``new`` ones if asked); their ids."""
+        failed: list[int] = []
+        with self.engine.begin() as conn:
+            condition = T.c.status == "running"
+            if include_new:
+                condition = sa.or_(
+                    condition, sa.and_(T.c.status == "new", T.c.created <= self.started_at)
+                )
+            for row in conn.execute(sa.select(T).where(condition)).all():
+                if row.status == "running" and (
+                    row.worker == self.worker_id or worker_alive(row.worker, row.heartbeat)
+                ):
+                    continue
+                task_store.finish(
+                    conn,
+                    row.id,
+                    "failed",
+                    errors=[TaskError(INTERRUPTED_MESSAGE, SYSTEM)],
+                    message=INTERRUPTED_MESSAGE,
+                )
+                failed.append(row.id)
+        if failed:
+            LOG.warning("marked interrupted tasks failed: %s", failed)
+            self.notify_change()
+        return failed
+
+
+def runner_for(context: Any) -> TaskRunner:
+    """The started runner of a service instance (no threads when ``run_tasks`` is off).
+
+    Task counts and durations go to ``context.metrics`` when it has them.
+    """
+    metrics = getattr(context, "metrics", None)
+    on_finish = None
+    if metrics is not None and hasattr(metrics, "tasks") and hasattr(metrics, "task_seconds"):
+
+        def on_finish(task_type: str, status: str, seconds: float) -> None:
+            metrics.tasks.labels(type=task_type, status=status).inc()
+            metrics.task_seconds.labels(type=task_type).observe(seconds)
+
+    settings = context.settings
+    threads = settings.task_threads if settings.run_tasks else 0
+    runner = TaskRunner(context.engine, settings, threads=threads, on_finish=on_finish)
+    return runner.start()
+
+
+def worker_alive(worker: str | None, heartbeat: int | None, now: float | None = None) -> bool:
+    """Whether the worker ``host:pid:uuid`` may still be running its task.
+
+    Dead if its heartbeat is older than ``STALE_SECONDS``, or if it ran on this
+    host under a process id that no longer exists.
+    """
+    if not worker:
+        return False
+    now = time.time() if now is None else now
+    if heartbeat is None or now - heartbeat > STALE_SECONDS:
+        return False
+    host, _, rest = worker.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host == socket.gethostname() and pid_text.isdigit():
+        return pid_alive(int(pid_text))
+    return True
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this host."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run only the task runner against a database, until SIGINT or SIGTERM."""
+    from .store.db import open_database
+
+    parser = argparse.ArgumentParser(
+        prog="python -m sigopt_like.service.worker",
+        description="Run sigopt_like tasks from a shared database (scaled-out mode).",
+    )
+    parser.add_argument("--db", required=True, help="database URL or SQLite path")
+    parser.add_argument("--threads", type=int, default=None, help="worker threads")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = ServiceSettings(database=args.db, run_tasks=True)
+    if args.threads is not None:
+        settings = attrs.evolve(settings, task_threads=args.threads)
+    engine = open_database(settings.database)
+    runner = TaskRunner(engine, settings, recover_new=False).start()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    LOG.info("worker %s running %d threads on %s", runner.worker_id, runner.threads, args.db)
+    while not stop.wait(1.0):
+        pass
+    runner.shutdown()
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,5 +1,467 @@
-"""Routes of the 'campaign' family (being written)."""
+"""Campaign routes: space, experiments, design, history, generate, simulate, best, templates.
+
+What is refused at once and what a task reports (see docs/campaign.md):
+
+* at once, nothing stored and no task: a body that cannot be read (400), a
+  space or table whose shape or words cannot be parsed (422 with every
+  problem), a step the session's state does not allow (409 with a code and
+  what to do), a second task while one is active (409 ``task_running``);
+* in the task, failing it with each problem's row and column and leaving the
+  session as it was: the rules of the space and the design size, and every
+  value of an experiments table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+
+from sigopt_like.spaces import Space, SpaceError
+from sigopt_like.tables import Table, TableError, history_to_csv, validate_experiments
+
+from ..campaign_store import load_campaign
+from ..domain.campaign import (
+    DESIGNED,
+    EXPERIMENT_TYPES,
+    FINAL,
+    NO_SPACE,
+    Campaign,
+    CampaignConflict,
+    Row,
+    generation_json,
+    history_generations,
+    points_json,
+    table_json,
+)
+from ..errors import BadRequest, Conflict, NotFound, ValidationFailed
+from ..http import (
+    DEFAULT_PAGE_LIMIT,
+    MAX_PAGE_LIMIT,
+    field,
+    owner_id,
+    parse_id,
+    query_bool,
+    query_int,
+    read_json,
+)
+from ..task_kinds import simulated_responses
+from .tasks import conflict_from, start_task
+
+MAX_SIMULATED_GENERATIONS = 100
 
 
-def register(app, context) -> None:
-    """Add this family's routes to the app."""
+def _problems(problems: Any) -> list[dict[str, Any]]:
+    return [p.to_dict() for p in problems]
+
+
+def _reject_unknown(body: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise BadRequest(
+            f"Unknown field(s) {', '.join(map(repr, unknown))}; allowed: "
+            f"{', '.join(sorted(allowed))}.",
+            detail={"fields": unknown},
+        )
+
+
+def parse_space(raw: Any) -> Space:
+    """The space of a request body, parsed but not rule-checked; 400/422 at once otherwise."""
+    if not isinstance(raw, dict):
+        raise BadRequest("The field 'space' must be an object.", detail={"field": "space"})
+    try:
+        return Space.from_dict(raw, validate=False)
+    except SpaceError as exc:
+        raise ValidationFailed(
+            f"The space cannot be read: {exc.problems[0].message}", _problems(exc.problems)
+        ) from exc
+
+
+def parse_table(raw: Any, max_rows: int) -> Table:
+    """The table of a request body, parsed (shape only); 400/422/413 at once otherwise."""
+    if not isinstance(raw, dict):
+        raise BadRequest(
+            'The field \'table\' must be an object {"columns": [...], "rows": [[...]]}.',
+            detail={"field": "table"},
+        )
+    rows = raw.get("rows", raw.get("data"))
+    if isinstance(rows, list) and len(rows) > max_rows:
+        raise falcon.HTTPPayloadTooLarge(
+            description=f"The table has {len(rows)} rows; the limit is {max_rows}."
+        )
+    try:
+        return Table.from_dict(raw)
+    except TableError as exc:
+        raise ValidationFailed(
+            f"The table cannot be read: {exc.problems[0].message}", _problems(exc.problems)
+        ) from exc
+
+
+def _design_size(body: dict[str, Any], required: bool) -> tuple[Any, Any]:
+    population = field(body, "population_size", int, required=required)
+    replicates = field(body, "replicates", int, required=required)
+    return population, replicates
+
+
+def _campaign(context: Any, req: falcon.Request, sid: str) -> tuple[int, Campaign]:
+    session_id = parse_id(sid, "session")
+    with context.engine.connect() as conn:
+        return session_id, load_campaign(conn, session_id, owner_id(req))
+
+
+def _require_space(c: Campaign) -> Space:
+    if c.space is None or c.state == NO_SPACE:
+        raise Conflict(
+            "The session has no validated space yet: put a space first "
+            "(PUT /v1/sessions/{sid}/space).",
+            code="space_required",
+        )
+    return c.space
+
+
+class SpaceResource:
+    """PUT /v1/sessions/{sid}/space starts a ``space`` task; GET returns the validated space."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
+        """Start validating ``{space, population_size, replicates}``."""
+        body = read_json(req)
+        _reject_unknown(body, {"space", "population_size", "replicates"})
+        raw_space = field(body, "space", dict, required=True)
+        population, replicates = _design_size(body, required=True)
+        space = parse_space(raw_space)
+        params = {"space": space.to_dict(), "population_size": population, "replicates": replicates}
+        start_task(self.context, req, resp, sid, "space", params, Campaign.check_put_space)
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
+        """The validated space with its size and design settings; 404 before one is put."""
+        _, c = _campaign(self.context, req, sid)
+        if c.space is None:
+            raise NotFound("The session has no validated space yet: put one first.")
+        resp.media = {
+            "object": "space",
+            "space": c.space.to_dict(),
+            "space_size": c.space.size(),
+            "population_size": c.population_size,
+            "replicates": c.replicates,
+            "gen": c.gen,
+            "remaining": c.remaining,
+            "completed": c.completed,
+        }
+
+
+class ExperimentsResource:
+    """POST /v1/sessions/{sid}/experiments starts an ``update`` task; GET a generation's table."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
+        """Start storing ``{type, table, generate_next}``."""
+        body = read_json(req)
+        _reject_unknown(body, {"type", "table", "generate_next"})
+        kind = field(body, "type", str, required=True)
+        if kind not in EXPERIMENT_TYPES:
+            raise ValidationFailed(
+                f"Unknown experiments type {kind!r}: use one of {', '.join(EXPERIMENT_TYPES)}.",
+                [{"message": "unknown type", "row": None, "column": None, "field": "type"}],
+            )
+        raw_table = field(body, "table", dict, required=True)
+        generate_next = field(body, "generate_next", bool, default=False)
+        table = parse_table(raw_table, self.context.settings.max_table_rows)
+        params = {"type": kind, "table": table.to_dict(), "generate_next": generate_next}
+
+        def precheck(c: Campaign) -> None:
+            c.check_put_experiments(kind)
+
+        start_task(self.context, req, resp, sid, "update", params, precheck)
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
+        """Generation ``gen`` (default: current) with responses; ``design_only``: designed rows."""
+        _, c = _campaign(self.context, req, sid)
+        _require_space(c)
+        gen = query_int(req, "gen", max(c.gen, 0), minimum=0) or 0
+        design_only = query_bool(req, "design_only", False)
+        generation = c.generation(gen)
+        if generation is None:
+            if gen == 0 and c.gen >= 0:
+                resp.media = {
+                    "object": "experiments",
+                    "gen": 0,
+                    "validated": False,
+                    "has_responses": False,
+                    "design_rows": 0,
+                    "table": table_json(c, []),
+                }
+                return
+            raise NotFound(f"No generation {gen}: the session is at generation {c.gen}.")
+        resp.media = {
+            "object": "experiments",
+            **generation_json(c, generation, design_only=design_only),
+        }
+
+
+class DesignResource:
+    """GET /v1/sessions/{sid}/design?gen=: a generation's design (empty responses)."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
+        """The design of ``gen`` (default: the current generation)."""
+        _, c = _campaign(self.context, req, sid)
+        _require_space(c)
+        gen = query_int(req, "gen", c.gen, minimum=1)
+        generation = c.generation(gen) if gen is not None and gen >= 1 else None
+        if generation is None or not generation.design:
+            if c.gen < 1:
+                raise Conflict(
+                    "No design was generated yet: generate the first design "
+                    "(POST /v1/sessions/{sid}/generate).",
+                    code="no_design",
+                )
+            raise NotFound(f"No design for generation {gen}: the session is at {c.gen}.")
+        rows = [r for r in generation.table_rows() if r.designed]
+        table = table_json(c, rows)
+        table["rows"] = [[*row[:-1], None] for row in table["rows"]]
+        resp.media = {
+            "object": "design",
+            "gen": gen,
+            "design_rows": len(rows),
+            "table": table,
+        }
+
+
+class HistoryResource:
+    """GET /v1/sessions/{sid}/history: every generation; ``?format=csv`` the history CSV."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
+        """The history as JSON, or as Daptics' CSV with Seq_, Gen_ and Designed_ columns."""
+        _, c = _campaign(self.context, req, sid)
+        generations = history_generations(c) if c.space is not None else []
+        fmt = (req.get_param("format") or "json").lower()
+        if fmt == "csv":
+            resp.content_type = "text/csv; charset=utf-8"
+            if generations:
+                resp.text = history_to_csv(generations)
+            else:
+                columns = list(c.space.columns) if c.space is not None else []
+                resp.text = ",".join(["Seq_", "Gen_", "Designed_", *columns]) + "\r\n"
+            return
+        if fmt != "json":
+            raise BadRequest(
+                f"Unknown format {fmt!r}: use json or csv.", detail={"field": "format"}
+            )
+        resp.media = {"object": "history", "gen": c.gen, "generations": generations}
+
+
+class GenerateResource:
+    """POST /v1/sessions/{sid}/generate starts a ``generate`` task."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
+        """Start designing the next generation (409 when the state does not allow it)."""
+        body = read_json(req, required=False)
+        _reject_unknown(body, {"gen"})
+        gen = field(body, "gen", int)
+
+        def precheck(c: Campaign) -> None:
+            c.check_generate()
+            if gen is not None and gen != c.gen:
+                raise CampaignConflict(
+                    "conflict",
+                    f"The session is at generation {c.gen}, not {gen}: generate from the "
+                    "current generation.",
+                )
+
+        start_task(self.context, req, resp, sid, "generate", {}, precheck)
+
+
+class SimulateResource:
+    """POST /v1/sessions/{sid}/simulate starts a ``simulate`` task."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
+        """Start a simulated campaign: ``{ngens, space?, population_size?, replicates?}``."""
+        body = read_json(req)
+        _reject_unknown(body, {"ngens", "space", "population_size", "replicates"})
+        ngens = field(body, "ngens", int, required=True)
+        if not 1 <= ngens <= MAX_SIMULATED_GENERATIONS:
+            raise ValidationFailed(
+                f"ngens must be 1 to {MAX_SIMULATED_GENERATIONS}, not {ngens}.",
+                [{"message": "out of range", "row": None, "column": None, "field": "ngens"}],
+            )
+        raw_space = field(body, "space", dict)
+        params: dict[str, Any] = {"ngens": ngens}
+        if raw_space is not None:
+            population, replicates = _design_size(body, required=True)
+            space = parse_space(raw_space)
+            params.update(space=space.to_dict(), population_size=population, replicates=replicates)
+        elif "population_size" in body or "replicates" in body:
+            raise BadRequest(
+                "population_size and replicates go with a space; without 'space' the "
+                "session's own are used.",
+                detail={"field": "space"},
+            )
+
+        def precheck(c: Campaign) -> None:
+            if raw_space is not None:
+                c.check_put_space()
+            else:
+                c.require_open()
+                if c.state == NO_SPACE:
+                    raise CampaignConflict(
+                        "space_required",
+                        "The session has no validated space: give 'space', "
+                        "'population_size' and 'replicates', or put a space first.",
+                    )
+
+        start_task(self.context, req, resp, sid, "simulate", params, precheck)
+
+
+class ResponsesSimulateResource:
+    """POST /v1/sessions/{sid}/responses/simulate: the table with simulated responses."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
+        """``{table}`` (default: the current design) with responses from the session's surface."""
+        body = read_json(req, required=False)
+        _reject_unknown(body, {"table"})
+        _, c = _campaign(self.context, req, sid)
+        space = _require_space(c)
+        raw = field(body, "table", dict)
+        if raw is None:
+            generation = c.generation(c.gen) if c.gen >= 1 else None
+            if generation is None or not generation.design:
+                raise Conflict(
+                    "No design to simulate: give a 'table', or generate a design first.",
+                    code="no_design",
+                )
+            points = list(generation.design)
+        else:
+            table = parse_table(raw, self.context.settings.max_table_rows)
+            problems = validate_experiments(table, space, allow_missing_response=True)
+            if problems:
+                raise ValidationFailed(
+                    f"The table is not valid for the space: {problems[0].message}",
+                    _problems(problems),
+                )
+            positions = [table.columns.index(n) for n in space.names]
+            points = [
+                tuple(p.coerce(row[k]) for p, k in zip(space.parameters, positions, strict=True))
+                for row in table.rows
+            ]
+        responses = simulated_responses(space, c.seed, points)
+        out = points_json(space, points)
+        out["rows"] = [[*row[:-1], y] for row, y in zip(out["rows"], responses, strict=True)]
+        resp.media = {"object": "table", **out}
+
+
+class BestResource:
+    """GET /v1/sessions/{sid}/best: the recommended experiment (best predicted response)."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
+        """The optimizer's recommendation, with its observed mean; 409 before any response."""
+        from ..optimizer import recommend
+
+        _, c = _campaign(self.context, req, sid)
+        space = _require_space(c)
+        observations = [(p, y) for p, y in c.observations() if y is not None]
+        if not observations:
+            raise Conflict(
+                "No responses yet: put experiments with responses first.", code="no_responses"
+            )
+        point, predicted = recommend(space, observations)
+        point = tuple(point)
+        readings = [y for p, y in observations if tuple(p) == point]
+        experiment = dict(zip(space.names, table_json_row(c, point), strict=True))
+        resp.media = {
+            "object": "recommendation",
+            "experiment": experiment,
+            "predicted_response": predicted,
+            "observed_mean": sum(readings) / len(readings) if readings else None,
+            "n_observations": len(readings),
+            "gen": c.gen,
+        }
+
+
+def table_json_row(c: Campaign, point: tuple) -> list[Any]:
+    """A point's values as they appear in the API's tables."""
+    return table_json(c, [Row(point, None, False, DESIGNED)])["rows"][0][:-1]
+
+
+class SpaceTemplates:
+    """GET /v1/space_templates: the packaged space templates, paginated."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """A page of ``space_template`` objects."""
+        from sigopt_like.data import load_templates
+
+        resp.media = paginate_list(load_templates(), req)
+
+
+def paginate_list(items: list[dict[str, Any]], req: falcon.Request) -> dict[str, Any]:
+    """A page of a fixed list, in its own order; cursors are positions (opaque to callers).
+
+    ``before=k`` gives the items after position k (the next page), ``after=k``
+    the page before it, as the contract's iteration expects.
+    """
+    limit = query_int(req, "limit", DEFAULT_PAGE_LIMIT, minimum=0, maximum=MAX_PAGE_LIMIT)
+    assert limit is not None
+    before, after = req.get_param("before"), req.get_param("after")
+    if before and after:
+        raise BadRequest("Give 'before' or 'after', not both.")
+    for name, raw in (("before", before), ("after", after)):
+        if raw and not raw.isdigit():
+            raise BadRequest(
+                f"The cursor '{name}' is not one this service gave out: {raw!r}.",
+                detail={"field": name},
+            )
+    if after:
+        end = min(int(after) - 1, len(items))
+        start = max(0, end - limit)
+    else:
+        start = min(int(before), len(items)) if before else 0
+        end = min(start + limit, len(items))
+    return {
+        "object": "pagination",
+        "count": len(items),
+        "data": items[start:end],
+        "paging": {
+            "before": str(end) if end < len(items) and end > start else None,
+            "after": str(start + 1) if start > 0 else None,
+        },
+    }
+
+
+def register(app: falcon.App, context: Any) -> None:
+    """Add the campaign routes."""
+    app.add_route("/v1/sessions/{sid}/space", SpaceResource(context))
+    app.add_route("/v1/sessions/{sid}/experiments", ExperimentsResource(context))
+    app.add_route("/v1/sessions/{sid}/design", DesignResource(context))
+    app.add_route("/v1/sessions/{sid}/history", HistoryResource(context))
+    app.add_route("/v1/sessions/{sid}/generate", GenerateResource(context))
+    app.add_route("/v1/sessions/{sid}/simulate", SimulateResource(context))
+    app.add_route("/v1/sessions/{sid}/responses/simulate", ResponsesSimulateResource(context))
+    app.add_route("/v1/sessions/{sid}/best", BestResource(context))
+    app.add_route("/v1/space_templates", SpaceTemplates(context))
+
+
+__all__ = ["FINAL", "conflict_from", "paginate_list", "register"]

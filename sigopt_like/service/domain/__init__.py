@@ -1,0 +1,1 @@
+"""Pure campaign logic: the state machine and its rules (no HTTP, no database)."""

@@ -1,0 +1,457 @@
+"""The campaign state machine: what a session holds and which step may come next.
+
+Pure: no HTTP, no database. A :class:`Campaign` is an immutable value; every
+step (``put_space``, ``put_experiments``, ``generate``, ``simulate_responses``)
+returns a new one, so a task computes the whole new state in memory and the
+store writes it in one transaction at the end (an interrupted or failed task
+changes nothing).
+
+States (``Campaign.state``)::
+
+    no_space --put_space--> ready (gen 0) --generate--> design_pending (gen N >= 1)
+    ready --put_experiments(initial)--> ready        (gen 0 experiments, optional)
+    design_pending --put_experiments(designed)--> responses_in --generate--> design_pending
+    ready | design_pending | responses_in --put_experiments(final)--> completed
+    responses_in (no untested points left for a population) --> completed
+    any --halt--> halted
+
+``put_space`` is allowed in ``no_space`` and ``ready`` only (gen <= 0).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import attrs
+
+from sigopt_like.spaces import Problem, Space, check_design_size
+from sigopt_like.tables import Table, coerce_experiments, validate_experiments
+
+INITIAL, DESIGNED, FINAL = "initial", "designed", "final"
+EXPERIMENT_TYPES = (INITIAL, DESIGNED, FINAL)
+
+NO_SPACE = "no_space"
+READY = "ready"
+DESIGN_PENDING = "design_pending"
+RESPONSES_IN = "responses_in"
+COMPLETED = "completed"
+HALTED = "halted"
+
+# ``remaining`` is stored in an INTEGER column: astronomically large spaces report this.
+MAX_REMAINING = 2**31 - 1
+
+Point = tuple
+DesignFunction = Callable[..., list[tuple]]
+
+
+class CampaignConflict(Exception):
+    """A step that the campaign's state does not allow now (an HTTP 409).
+
+    ``code`` is the stable error code (``design_pending``, ``space_locked``, ...).
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class CampaignInvalid(Exception):
+    """Input that breaks a rule of the space or the design; ``problems`` lists each one."""
+
+    def __init__(self, message: str, problems: Sequence[Problem]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = list(problems)
+
+
+@attrs.frozen
+class Row:
+    """One experiment of a generation: its point, response and where it came from.
+
+    ``kind`` is the experiments type it was put with (initial, designed, final);
+    ``designed`` is True for the rows of the generated design.
+    """
+
+    point: Point
+    response: float | None
+    designed: bool
+    kind: str
+
+
+@attrs.frozen
+class Generation:
+    """Generation ``gen``: its design (gen >= 1) and the experiments put for it.
+
+    Gen 0 holds the initial experiments. ``uploaded`` says the design's
+    responses (or, for gen 0, the initial experiments) were put.
+    """
+
+    gen: int
+    design: tuple[Point, ...] | None = None
+    rows: tuple[Row, ...] = ()
+    uploaded: bool = False
+    created: int = 0
+
+    @property
+    def design_rows(self) -> int:
+        """How many rows of the table are designed (they come first)."""
+        return len(self.design) if self.design else 0
+
+    def table_rows(self) -> list[Row]:
+        """The generation's experiments: designed rows first (empty responses until put)."""
+        if self.design and not self.uploaded:
+            placeholders = [Row(p, None, True, DESIGNED) for p in self.design]
+            return placeholders + list(self.rows)
+        return list(self.rows)
+
+    @property
+    def validated(self) -> bool:
+        """Whether experiments were put (and so validated) for this generation."""
+        return self.uploaded or bool(self.rows)
+
+    @property
+    def has_responses(self) -> bool:
+        """Whether any experiment of this generation has a response."""
+        return any(r.response is not None for r in self.rows)
+
+
+@attrs.frozen
+class Campaign:
+    """Everything a session holds of its campaign, as one immutable value."""
+
+    seed: int
+    status: str = "active"
+    space: Space | None = None
+    population_size: int | None = None
+    replicates: int | None = None
+    gen: int = -1
+    remaining: int | None = None
+    completed: bool = False
+    generations: tuple[Generation, ...] = ()
+
+    # ----- facts
+
+    @property
+    def state(self) -> str:
+        """The state of the machine (see the module docstring)."""
+        if self.status == "halted":
+            return HALTED
+        if self.completed:
+            return COMPLETED
+        if self.space is None or self.gen < 0:
+            return NO_SPACE
+        if self.gen == 0:
+            return READY
+        current = self.generation(self.gen)
+        return RESPONSES_IN if current is not None and current.uploaded else DESIGN_PENDING
+
+    def generation(self, gen: int) -> Generation | None:
+        """Generation ``gen``, or None if there is none."""
+        for g in self.generations:
+            if g.gen == gen:
+                return g
+        return None
+
+    def used_points(self) -> set[Point]:
+        """Every point designed or tested so far (never designed again)."""
+        used: set[Point] = set()
+        for g in self.generations:
+            used.update(g.design or ())
+            used.update(r.point for r in g.rows)
+        return used
+
+    def observations(self) -> list[tuple[Point, float | None]]:
+        """Every tested experiment as ``(point, response)``, in the order they were put."""
+        return [(r.point, r.response) for g in self.generations for r in g.rows]
+
+    def history(self) -> list[Generation]:
+        """The generations in order, gen 0 (initial experiments) first."""
+        return sorted(self.generations, key=lambda g: g.gen)
+
+    def _remaining(self, used: int) -> int | None:
+        if self.space is None or not self.population_size:
+            return None
+        return min(MAX_REMAINING, max(0, (self.space.size() - used) // self.population_size))
+
+    def _with_generation(self, generation: Generation) -> tuple[Generation, ...]:
+        others = [g for g in self.generations if g.gen != generation.gen]
+        return tuple(sorted([*others, generation], key=lambda g: g.gen))
+
+    # ----- rules
+
+    def require_open(self) -> None:
+        """Raise CampaignConflict if the session is halted or completed."""
+        if self.status == "halted":
+            raise CampaignConflict(
+                "session_halted", "The session is halted; create a new session to continue."
+            )
+        if self.completed:
+            raise CampaignConflict(
+                "campaign_completed",
+                "The campaign is completed (final experiments were put or the space is "
+                "exhausted); nothing more can be designed in this session.",
+            )
+
+    def check_put_space(self) -> None:
+        """Raise CampaignConflict unless a space can be put now (before the first design)."""
+        self.require_open()
+        if self.gen > 0:
+            raise CampaignConflict(
+                "space_locked",
+                f"The space can be replaced only before the first design; generation {self.gen} "
+                "was designed already. Create a new session to use another space.",
+            )
+
+    def check_put_experiments(self, kind: str) -> None:
+        """Raise CampaignConflict unless experiments of type ``kind`` can be put now."""
+        if kind not in EXPERIMENT_TYPES:
+            raise ValueError(f"unknown experiments type {kind!r}")
+        self.require_open()
+        if self.space is None or self.gen < 0:
+            raise CampaignConflict(
+                "space_required",
+                "The session has no validated space yet: put a space first "
+                "(PUT /v1/sessions/{sid}/space).",
+            )
+        if kind == INITIAL and self.gen > 0:
+            raise CampaignConflict(
+                "conflict",
+                f"Initial experiments can be put only before the first design; generation "
+                f"{self.gen} was designed already. Put them as extra rows with "
+                "type='designed' instead.",
+            )
+        if kind == DESIGNED and self.gen == 0:
+            raise CampaignConflict(
+                "no_design",
+                "No design was generated yet: put initial experiments with type='initial', "
+                "or generate the first design.",
+            )
+
+    def check_generate(self) -> None:
+        """Raise CampaignConflict unless the next design can be generated now."""
+        self.require_open()
+        if self.space is None or self.gen < 0:
+            raise CampaignConflict(
+                "space_required",
+                "The session has no validated space yet: put a space first "
+                "(PUT /v1/sessions/{sid}/space), then generate.",
+            )
+        if self.state == DESIGN_PENDING:
+            raise CampaignConflict(
+                "design_pending",
+                f"The responses of generation {self.gen} are not in yet: upload the responses "
+                f"of generation {self.gen} with experiments.put(type='designed') first, "
+                "then generate the next design.",
+            )
+        if self.remaining is not None and self.remaining <= 0:
+            raise CampaignConflict(
+                "space_exhausted",
+                "The space is exhausted: fewer untested experiments are left than "
+                "population_size; no further design can be generated.",
+            )
+
+    # ----- steps
+
+    def put_space(self, space: Space, population_size: Any, replicates: Any) -> Campaign:
+        """The campaign with ``space`` validated at gen 0; CampaignInvalid lists every problem.
+
+        Replacing a space (gen 0) drops the initial experiments put for the old one.
+        """
+        self.check_put_space()
+        problems = list(space.validate())
+        if not problems:
+            problems += check_design_size(space, population_size, replicates)
+        if problems:
+            raise CampaignInvalid("The space or the design size is not valid.", problems)
+        size = space.size()
+        return attrs.evolve(
+            self,
+            space=space,
+            population_size=population_size,
+            replicates=replicates,
+            gen=0,
+            remaining=min(MAX_REMAINING, max(0, size // population_size)),
+            completed=False,
+            generations=(),
+        )
+
+    def put_experiments(self, kind: str, table: Table, now: int = 0) -> tuple[Campaign, int]:
+        """The campaign with ``table`` put as ``kind`` experiments, and the number of rows.
+
+        ``designed``: the current design's rows first, exactly as designed (same
+        rows, same order), responses may be missing; then extra rows, whose
+        responses are required. ``initial`` and ``final``: extra rows only.
+        Raises CampaignConflict (state) or CampaignInvalid (rows, each with its
+        row and column).
+        """
+        self.check_put_experiments(kind)
+        space = self.space
+        assert space is not None
+        current = self.generation(self.gen) or Generation(gen=self.gen, created=now)
+        design = tuple(current.design or ()) if kind == DESIGNED else ()
+        n_design = len(design)
+        problems = validate_experiments(table, space, allow_missing_response=lambda i: i < n_design)
+        if not problems and kind == DESIGNED:
+            problems = _design_match_problems(table, space, design, self.gen)
+        if problems:
+            raise CampaignInvalid(f"The {kind} experiments are not valid.", problems)
+        rows = coerce_experiments(table, space).rows
+        new_rows = tuple(
+            Row(
+                point=tuple(r[:-1]),
+                response=r[-1],
+                designed=(kind == DESIGNED and i < n_design),
+                kind=kind,
+            )
+            for i, r in enumerate(rows)
+        )
+        if kind in (INITIAL, DESIGNED):
+            generation = attrs.evolve(current, rows=new_rows, uploaded=True)
+        else:
+            generation = attrs.evolve(current, rows=(*current.rows, *new_rows))
+        out = attrs.evolve(self, generations=self._with_generation(generation))
+        remaining = out._remaining(len(out.used_points()))
+        completed = kind == FINAL or (kind == DESIGNED and remaining == 0)
+        out = attrs.evolve(
+            out,
+            remaining=remaining,
+            completed=completed,
+            status="completed" if completed else out.status,
+        )
+        return out, len(new_rows)
+
+    def generate(self, design: DesignFunction, now: int = 0) -> Campaign:
+        """The campaign with the next generation's design.
+
+        ``design(space, observations, batch_size=, seed=, exclude=)`` picks
+        ``population_size`` distinct untested points; each is repeated
+        ``replicates + 1`` times, in an order shuffled by the session's seed and
+        the generation. Raises CampaignConflict when the design cannot be made.
+        """
+        self.check_generate()
+        space, pop, reps = self.space, self.population_size, self.replicates
+        assert space is not None and pop is not None and reps is not None
+        gen = self.gen + 1
+        used = self.used_points()
+        points = design(
+            space,
+            self.observations(),
+            batch_size=pop,
+            seed=design_seed(self.seed, gen),
+            exclude=sorted(used, key=repr),
+        )
+        points = [tuple(p) for p in points]
+        if len(points) < pop or len(set(points)) < pop:
+            raise CampaignConflict(
+                "space_exhausted",
+                f"The space is exhausted: only {len(set(points))} untested experiments are "
+                f"left, fewer than population_size {pop}.",
+            )
+        rows = [p for p in points for _ in range(reps + 1)]
+        random.Random(f"{self.seed}:{gen}").shuffle(rows)
+        generation = Generation(gen=gen, design=tuple(rows), created=now)
+        out = attrs.evolve(self, gen=gen, generations=self._with_generation(generation))
+        return attrs.evolve(out, remaining=out._remaining(len(used | set(points))))
+
+
+def design_seed(seed: int, gen: int) -> int:
+    """The optimizer's seed for generation ``gen`` of a session seeded ``seed``."""
+    return (int(seed) * 1_000_003 + gen) % (2**32)
+
+
+def _design_match_problems(
+    table: Table, space: Space, design: Sequence[Point], gen: int
+) -> list[Problem]:
+    """Problems where the first rows of ``table`` differ from ``design`` (same rows, same order)."""
+    problems: list[Problem] = []
+    if len(table.rows) < len(design):
+        problems.append(
+            Problem(
+                f"the table has {len(table.rows)} rows but the design of generation {gen} has "
+                f"{len(design)}: give every designed row first, in the design's order, then "
+                "any extra rows",
+                field="table",
+            )
+        )
+    positions = [table.columns.index(name) for name in space.names]
+    for i, expected in enumerate(design[: len(table.rows)]):
+        row = table.rows[i]
+        for param, k, want in zip(space.parameters, positions, expected, strict=True):
+            got = param.coerce(row[k])
+            if got != want:
+                line = table.row_number(i)
+                problems.append(
+                    Problem(
+                        f"row {line}, column {param.name}: {_show(got)} differs from the design "
+                        f"(row {i + 1} of generation {gen}'s design has {_show(want)}); "
+                        "designed rows must match the design exactly, in its order",
+                        row=line,
+                        column=param.name,
+                        field="table",
+                    )
+                )
+                break
+    return problems
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def history_generations(campaign: Campaign) -> list[dict[str, Any]]:
+    """The history: ``[{gen, validated, has_responses, design_rows, table}]``, in gen order.
+
+    Generation 0 (the initial experiments, maybe none) always comes first.
+    """
+    generations = campaign.history()
+    if not generations or generations[0].gen != 0:
+        generations = [Generation(gen=0), *generations]
+    return [generation_json(campaign, g) for g in generations]
+
+
+def generation_json(
+    campaign: Campaign, generation: Generation, *, design_only: bool = False
+) -> dict[str, Any]:
+    """One generation as ``{gen, validated, has_responses, design_rows, table}``."""
+    rows = generation.table_rows()
+    if design_only:
+        rows = [r for r in rows if r.designed]
+    return {
+        "gen": generation.gen,
+        "validated": generation.validated,
+        "has_responses": generation.has_responses,
+        "design_rows": generation.design_rows if not design_only else len(rows),
+        "table": table_json(campaign, rows),
+    }
+
+
+def table_json(campaign: Campaign, rows: Iterable[Row]) -> dict[str, Any]:
+    """Rows as the contract's Table JSON (parameter columns, then Response)."""
+    assert campaign.space is not None
+    return {
+        "columns": list(campaign.space.columns),
+        "rows": [[*_json_point(campaign.space, r.point), r.response] for r in rows],
+    }
+
+
+def points_json(space: Space, points: Iterable[Point]) -> dict[str, Any]:
+    """Points as a Table JSON with an empty Response column."""
+    return {
+        "columns": list(space.columns),
+        "rows": [[*_json_point(space, p), None] for p in points],
+    }
+
+
+def _json_point(space: Space, point: Point) -> list[Any]:
+    out: list[Any] = []
+    for param, value in zip(space.parameters, point, strict=True):
+        if param.type == "numerical" and float(value).is_integer() and abs(value) < 1e15:
+            out.append(int(value))
+        else:
+            out.append(value)
+    return out

@@ -1,0 +1,316 @@
+"""The task kinds: what each task type does (space, update, generate, simulate, analytics).
+
+Each handler reads the session's campaign, computes the new state with the
+pure domain (reporting progress and checking for cancellation between steps)
+and returns an :class:`~.worker.Outcome` whose ``apply`` writes it in the
+runner's final transaction. Nothing is written before that, so a failed,
+canceled or interrupted task leaves the session exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from sigopt_like.spaces import Space, SpaceError
+from sigopt_like.tables import Table, TableError
+
+from . import task_store
+from .campaign_store import load_campaign, save_campaign
+from .domain.campaign import (
+    DESIGN_PENDING,
+    DESIGNED,
+    FINAL,
+    NO_SPACE,
+    Campaign,
+    CampaignConflict,
+    CampaignInvalid,
+    generation_json,
+    history_generations,
+    table_json,
+)
+from .http import now
+from .store import schema
+from .task_store import EXECUTION, VALIDATION, TaskError
+from .worker import Handler, Outcome, TaskContext, TaskFailure
+
+RESPONSE_DIGITS = 6
+
+
+def default_handlers() -> dict[str, Handler]:
+    """A fresh registry of the task kinds: type -> handler."""
+    return {
+        "space": run_space,
+        "update": run_update,
+        "generate": run_generate,
+        "simulate": run_simulate,
+        "analytics": run_analytics,
+    }
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def problems_failure(problems: Sequence[Any]) -> TaskFailure:
+    """A validation failure listing every problem with its row and column."""
+    return TaskFailure(
+        [
+            TaskError(p.message, VALIDATION, row=p.row, column=p.column, field=p.field)
+            for p in problems
+        ]
+    )
+
+
+def _domain_call(step: Callable[..., Any], *args: Any) -> Any:
+    """Run a domain step ``step(*args)``; its refusals become task failures."""
+    try:
+        return step(*args)
+    except CampaignInvalid as exc:
+        raise problems_failure(exc.problems) from exc
+    except CampaignConflict as exc:
+        raise TaskFailure([TaskError(exc.message, VALIDATION)]) from exc
+    except (SpaceError, TableError) as exc:
+        raise problems_failure(exc.problems) from exc
+
+
+def _load(ctx: TaskContext) -> Campaign:
+    with ctx.engine.connect() as conn:
+        return load_campaign(conn, ctx.session_id)
+
+
+def _saver(ctx: TaskContext, old: Campaign, new: Campaign) -> Callable[[sa.Connection], None]:
+    """Write ``new`` if the session still is ``old`` (else fail: someone changed it)."""
+
+    def save(conn: sa.Connection) -> None:
+        current = load_campaign(conn, ctx.session_id)
+        if current != old:
+            reason = "the session was halted" if current.status == "halted" else "it changed"
+            raise TaskFailure(
+                [TaskError(f"the session was not updated: {reason} while the task ran", EXECUTION)]
+            )
+        save_campaign(conn, ctx.session_id, old, new, now())
+
+    return save
+
+
+def _designer(ctx: TaskContext, low: float, high: float) -> Callable[..., list[tuple]]:
+    """The optimizer's ``design_batch``, reporting progress between ``low`` and ``high``."""
+    from .optimizer import design_batch
+
+    def design(space: Space, observations: Sequence[Any], **kw: Any) -> list[tuple]:
+        scored = sum(1 for _, y in observations if y is not None)
+        span = high - low
+        ctx.progress("fitting model", low, f"fitting the model to {scored} responses")
+        ctx.progress("scoring candidates", low + span * 0.2, "scoring candidate experiments")
+        points = design_batch(space, observations, **kw)
+        ctx.progress("choosing batch", low + span * 0.9, f"chose {len(points)} experiments")
+        return points
+
+    return design
+
+
+def simulated_responses(space: Space, seed: int, points: Sequence[Sequence[Any]]) -> list[float]:
+    """The session's synthetic responses of ``points`` (seeded: the same every time)."""
+    from .simulator import Surface
+
+    if not points:
+        return []
+    surface = Surface.for_space(space, seed)
+    return [round(float(v), RESPONSE_DIGITS) for v in surface.values([tuple(p) for p in points])]
+
+
+def _state_result(c: Campaign) -> dict[str, Any]:
+    return {"gen": c.gen, "remaining": c.remaining, "completed": c.completed}
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+def run_space(ctx: TaskContext) -> Outcome:
+    """Validate a space and a design size; on success the session is at gen 0."""
+    params = ctx.params
+    ctx.progress("reading space", 0.1, "reading the space")
+    space = _domain_call(lambda: Space.from_dict(params["space"], validate=False))
+    old = _load(ctx)
+    ctx.progress("validating space", 0.3, "checking the space and the design size")
+    new = _domain_call(
+        lambda: old.put_space(space, params.get("population_size"), params.get("replicates"))
+    )
+    ctx.progress("counting experiments", 0.8, "counting the space's experiments")
+    result = {
+        "space": space.to_dict(),
+        "space_size": space.size(),
+        "population_size": new.population_size,
+        "replicates": new.replicates,
+        **_state_result(new),
+    }
+    save = _saver(ctx, old, new)
+    return Outcome(result=result, apply=lambda conn, _r: save(conn), message="space validated")
+
+
+def run_update(ctx: TaskContext) -> Outcome:
+    """Validate and store experiments (initial, designed, final); may chain a generate task."""
+    kind = ctx.params["type"]
+    generate_next = bool(ctx.params.get("generate_next"))
+    ctx.progress("reading table", 0.1, "reading the experiments table")
+    table = _domain_call(lambda: Table.from_dict(ctx.params["table"]))
+    old = _load(ctx)
+    ctx.progress("validating experiments", 0.4, f"checking {len(table.rows)} experiments")
+    new, count = _domain_call(lambda: old.put_experiments(kind, table, now()))
+    result = {"type": kind, "rows": count, "next_task": None, **_state_result(new)}
+    save = _saver(ctx, old, new)
+
+    def apply(conn: sa.Connection, _result: dict[str, Any]) -> dict[str, Any]:
+        save(conn)
+        if not generate_next or kind == FINAL:
+            return {}
+        try:
+            new.check_generate()
+        except CampaignConflict as exc:
+            return {"next_task": None, "next_task_skipped": exc.message}
+        next_id = task_store.create_task(
+            conn, ctx.session_id, ctx.owner_id, "generate", {}, besides=ctx.task_id
+        )
+        return {"next_task": str(next_id)}
+
+    return Outcome(result=result, apply=apply, message=f"{count} {kind} experiments stored")
+
+
+def run_generate(ctx: TaskContext) -> Outcome:
+    """Design the next generation with the optimizer."""
+    old = _load(ctx)
+    _domain_call(old.check_generate)
+    new = _domain_call(lambda: old.generate(_designer(ctx, 0.1, 0.9), now()))
+    generation = new.generation(new.gen)
+    assert generation is not None
+    result = {
+        "gen": new.gen,
+        "experiments": table_json(new, generation.table_rows()),
+        "remaining": new.remaining,
+        "completed": new.completed,
+    }
+    save = _saver(ctx, old, new)
+    return Outcome(
+        result=result, apply=lambda conn, _r: save(conn), message=f"generation {new.gen} designed"
+    )
+
+
+def _simulated_design(c: Campaign) -> Table:
+    generation = c.generation(c.gen)
+    assert c.space is not None and generation is not None and generation.design is not None
+    responses = simulated_responses(c.space, c.seed, generation.design)
+    return Table(
+        columns=c.space.columns,
+        rows=[(*p, y) for p, y in zip(generation.design, responses, strict=True)],
+    )
+
+
+def run_simulate(ctx: TaskContext) -> Outcome:
+    """Run ``ngens`` generations on simulated responses (putting a space first if given)."""
+    params = ctx.params
+    ngens = int(params["ngens"])
+    old = _load(ctx)
+    c = old
+    if params.get("space") is not None:
+        ctx.progress("validating space", 0.02, "checking the space and the design size")
+        space = _domain_call(lambda: Space.from_dict(params["space"], validate=False))
+        c = _domain_call(
+            lambda: old.put_space(space, params.get("population_size"), params.get("replicates"))
+        )
+    if c.state == NO_SPACE:
+        raise TaskFailure(
+            [TaskError("the session has no space: give one or put one first", VALIDATION)]
+        )
+    _domain_call(c.require_open)
+    if c.state == DESIGN_PENDING:
+        ctx.progress(
+            "simulating responses", 0.04, f"simulating the responses of generation {c.gen}"
+        )
+        c, _ = _domain_call(c.put_experiments, DESIGNED, _simulated_design(c), now())
+    run, note = 0, None
+    for i in range(ngens):
+        low, high = 0.05 + 0.9 * i / ngens, 0.05 + 0.9 * (i + 1) / ngens
+        try:
+            c.check_generate()
+        except CampaignConflict as exc:
+            note = exc.message
+            break
+        ctx.progress("generation", low, f"generation {c.gen + 1} ({i + 1} of {ngens}): designing")
+        c = _domain_call(c.generate, _designer(ctx, low, low + (high - low) * 0.8), now())
+        ctx.progress(
+            "simulating responses",
+            low + (high - low) * 0.85,
+            f"generation {c.gen}: simulating responses",
+        )
+        c, _ = _domain_call(c.put_experiments, DESIGNED, _simulated_design(c), now())
+        run += 1
+    result = {
+        "history": {"object": "history", "generations": history_generations(c)},
+        "generations_run": run,
+        **_state_result(c),
+    }
+    if note:
+        result["stopped"] = note
+    save = _saver(ctx, old, c)
+    return Outcome(
+        result=result, apply=lambda conn, _r: save(conn), message=f"simulated {run} generations"
+    )
+
+
+def run_analytics(ctx: TaskContext) -> Outcome:
+    """Render the analytics files of the current generation and store them."""
+    from .analytics import render_analytics
+
+    c = _load(ctx)
+    if c.space is None:
+        raise TaskFailure(
+            [TaskError("the session has no space yet: put a space first", VALIDATION)]
+        )
+    gen = max(c.gen, 0)
+    ctx.progress("rendering", 0.2, f"rendering the analytics of generation {gen}")
+    files = render_analytics(c.space, history_generations(c), gen)
+    ctx.check()
+    stamp = now()
+    listing = [file_json(ctx.session_id, gen, f.name, f.content_type, len(f.data)) for f in files]
+
+    def apply(conn: sa.Connection, _result: dict[str, Any]) -> None:
+        table = schema.analytics_files
+        conn.execute(
+            sa.delete(table).where(table.c.session_id == ctx.session_id, table.c.gen == gen)
+        )
+        if files:
+            conn.execute(
+                sa.insert(table),
+                [
+                    {
+                        "session_id": ctx.session_id,
+                        "gen": gen,
+                        "name": f.name,
+                        "content_type": f.content_type,
+                        "data": f.data,
+                        "created": stamp,
+                    }
+                    for f in files
+                ],
+            )
+
+    return Outcome(
+        result={"gen": gen, "files": listing}, apply=apply, message=f"{len(files)} files"
+    )
+
+
+def file_json(session_id: int, gen: int, name: str, content_type: str, size: int) -> dict[str, Any]:
+    """One analytics file's listing entry, with the URL that downloads it (same auth)."""
+    return {
+        "object": "analytics_file",
+        "name": name,
+        "gen": gen,
+        "content_type": content_type,
+        "size": size,
+        "url": f"/v1/sessions/{session_id}/analytics/files/{name}?gen={gen}",
+    }
+
+
+__all__ = ["default_handlers", "file_json", "generation_json", "simulated_responses"]

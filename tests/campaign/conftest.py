@@ -1,0 +1,200 @@
+"""Calling the campaign routes embedded (falcon TestClient) or served (requests + token)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import falcon.testing
+import pytest
+import requests
+import sqlalchemy as sa
+
+from sigopt_like.service import Service
+from sigopt_like.service.store import schema
+from sigopt_like.spaces import Space
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+FINISHED = ("success", "failed", "canceled")
+
+
+def space_json(name: str, **kw: Any) -> dict[str, Any]:
+    """A space of tests/data as its JSON form (``esd-factorial-4x8`` ...)."""
+    kind = "mixture" if "mixture" in name else "factorial"
+    return Space.from_csv(DATA / f"{name}.csv", type=kind, **kw).to_dict()
+
+
+def small_space() -> dict[str, Any]:
+    """A 3 x 4 x 4 x 4 = 192-point factorial space (room for a population of 12)."""
+    return {
+        "type": "factorial",
+        "parameters": [
+            {"name": "a", "type": "numerical", "values": [0, 1, 2]},
+            {"name": "b", "type": "numerical", "values": [0, 1, 2, 3]},
+            {"name": "c", "type": "numerical", "values": [1.5, 2.5, 3.5, 4.5]},
+            {"name": "d", "type": "categorical", "values": ["x", "y", "z", "w"]},
+        ],
+    }
+
+
+class Reply:
+    """Status and JSON (or text) body of one response."""
+
+    def __init__(self, status: int, text: str, headers: Any, content: bytes = b"") -> None:
+        self.status = status
+        self.text = text
+        self.headers = headers
+        self.content = content
+        try:
+            self.body = json.loads(text)
+        except ValueError:
+            self.body = text
+
+    def __repr__(self) -> str:
+        return f"Reply({self.status}, {self.text[:300]!r})"
+
+
+class Api:
+    """The service, embedded or over a socket, with campaign shortcuts."""
+
+    def __init__(self, service: Service, url: str | None = None, token: str | None = None):
+        self.service = service
+        self.url = url
+        self.token = token
+        self._client = falcon.testing.TestClient(service.app) if url is None else None
+        self._http = requests.Session() if url is not None else None
+
+    @property
+    def mode(self) -> str:
+        """``embedded`` or ``served``."""
+        return "embedded" if self.url is None else "served"
+
+    def call(self, method: str, path: str, body: Any = None, **params: Any) -> Reply:
+        """One request; ``body`` goes as JSON, keyword arguments as query parameters."""
+        data = json.dumps(body) if body is not None else None
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        params = {k: v for k, v in params.items() if v is not None}
+        if self._client is not None:
+            r = self._client.simulate_request(
+                method, path, body=data, headers=headers, params=params or None
+            )
+            text = r.content.decode("utf-8", errors="replace")
+            return Reply(r.status_code, text, r.headers, r.content)
+        assert self._http is not None
+        headers["Authorization"] = f"Bearer {self.token}"
+        r = self._http.request(
+            method, f"{self.url}{path}", data=data, headers=headers, params=params, timeout=60
+        )
+        return Reply(r.status_code, r.text, r.headers, r.content)
+
+    def get(self, path: str, **params: Any) -> Reply:
+        """GET."""
+        return self.call("GET", path, **params)
+
+    def post(self, path: str, body: Any = None, **params: Any) -> Reply:
+        """POST."""
+        return self.call("POST", path, body, **params)
+
+    def put(self, path: str, body: Any = None) -> Reply:
+        """PUT."""
+        return self.call("PUT", path, body)
+
+    # ----- campaign shortcuts
+
+    def session(self) -> str:
+        """A new session's id."""
+        r = self.post("/v1/sessions", {"name": f"s-{uuid.uuid4().hex[:10]}"})
+        assert r.status == 201, r
+        return r.body["id"]
+
+    def wait(self, sid: str, task: dict[str, Any] | str, timeout: float = 60) -> dict[str, Any]:
+        """The task once finished (long polls)."""
+        tid = task if isinstance(task, str) else task["id"]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            r = self.get(f"/v1/sessions/{sid}/tasks/{tid}", wait=10)
+            assert r.status == 200, r
+            if r.body["status"] in FINISHED:
+                return r.body
+        raise AssertionError(f"task {tid} did not finish in {timeout} s")
+
+    def run(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        """Start a task (202 expected) and wait for it."""
+        r = self.call(method, path, body)
+        assert r.status == 202, r
+        sid = r.body["session"]
+        return self.wait(sid, r.body)
+
+    def put_space(
+        self, sid: str, space: dict[str, Any], population_size: int = 12, replicates: int = 1
+    ) -> dict[str, Any]:
+        """Put a space and wait for its task."""
+        return self.run(
+            "PUT",
+            f"/v1/sessions/{sid}/space",
+            {"space": space, "population_size": population_size, "replicates": replicates},
+        )
+
+    def generate(self, sid: str) -> dict[str, Any]:
+        """Generate and wait; asserts success."""
+        task = self.run("POST", f"/v1/sessions/{sid}/generate")
+        assert task["status"] == "success", task
+        return task
+
+    def simulated(self, sid: str, table: dict[str, Any]) -> dict[str, Any]:
+        """``table`` with simulated responses."""
+        r = self.post(f"/v1/sessions/{sid}/responses/simulate", {"table": table})
+        assert r.status == 200, r
+        return {"columns": r.body["columns"], "rows": r.body["rows"]}
+
+    def put_experiments(
+        self, sid: str, kind: str, table: dict[str, Any], generate_next: bool = False
+    ) -> dict[str, Any]:
+        """Put experiments and wait for the update task."""
+        return self.run(
+            "POST",
+            f"/v1/sessions/{sid}/experiments",
+            {"type": kind, "table": table, "generate_next": generate_next},
+        )
+
+    def snapshot(self, sid: str) -> dict[str, Any]:
+        """Everything a refusal must leave as it was: session, history, tasks, rows."""
+        session = self.get(f"/v1/sessions/{sid}").body
+        history = self.get(f"/v1/sessions/{sid}/history").body
+        tasks = self.get(f"/v1/sessions/{sid}/tasks").body
+        with self.service.context.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(schema.experiment_rows).where(
+                    schema.experiment_rows.c.session_id == int(sid)
+                )
+            ).all()
+            gens = conn.execute(
+                sa.select(schema.generations).where(schema.generations.c.session_id == int(sid))
+            ).all()
+        return {
+            "session": session,
+            "history": history,
+            "tasks": tasks,
+            "rows": [tuple(r) for r in rows],
+            "generations": [tuple(g) for g in gens],
+        }
+
+
+@pytest.fixture(params=["embedded", "served"])
+def api(request: pytest.FixtureRequest) -> Iterator[Api]:
+    """The service, once embedded and once over a socket (auth on)."""
+    if request.param == "embedded":
+        yield Api(request.getfixturevalue("service"))
+    else:
+        served = request.getfixturevalue("served")
+        yield Api(served.service, served.url, served.token)
+
+
+@pytest.fixture
+def embedded(service: Service) -> Api:
+    """The embedded service only."""
+    return Api(service)

@@ -1,0 +1,272 @@
+"""Experiments (the update task), designs (the generate task), history and the state machine."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from .conftest import small_space
+
+POP, REPS = 12, 1
+
+
+@pytest.fixture
+def ready(api):
+    """A session at gen 0 on the small space (population 12, 1 replicate)."""
+    sid = api.session()
+    assert api.put_space(sid, small_space(), POP, REPS)["status"] == "success"
+    return sid
+
+
+def _rows(table):
+    return [tuple(r[:-1]) for r in table["rows"]]
+
+
+def test_generate_before_a_space_is_409(api):
+    sid = api.session()
+    before = api.snapshot(sid)
+    r = api.post(f"/v1/sessions/{sid}/generate")
+    assert r.status == 409 and r.body["code"] == "space_required"
+    assert "put a space" in r.body["message"]
+    r = api.post(
+        f"/v1/sessions/{sid}/experiments", {"type": "initial", "table": {"columns": [], "rows": []}}
+    )
+    assert r.status == 409
+    assert api.snapshot(sid) == before
+
+
+def test_generate_designs_distinct_replicated_shuffled(api, ready):
+    sid = ready
+    task = api.generate(sid)
+    result = task["result"]
+    assert result["gen"] == 1
+    table = result["experiments"]
+    assert table["columns"] == ["a", "b", "c", "d", "Response"]
+    assert len(table["rows"]) == POP * (REPS + 1)
+    assert all(row[-1] is None for row in table["rows"])
+    points = _rows(table)
+    assert len(set(points)) == POP
+    assert all(points.count(p) == REPS + 1 for p in set(points))
+    assert points != sorted(points, key=repr)  # shuffled, not grouped
+    session = api.get(f"/v1/sessions/{sid}").body
+    assert session["gen"] == 1 and session["remaining"] == 192 // POP - 1
+    assert result["remaining"] == session["remaining"]
+    design = api.get(f"/v1/sessions/{sid}/design").body
+    assert design["gen"] == 1 and design["table"] == table
+    phases = {t["phase"] for t in [task]}
+    assert phases == {"success"}
+
+
+def test_design_pending_is_409_saying_what_to_do(api, ready):
+    sid = ready
+    api.generate(sid)
+    before = api.snapshot(sid)
+    r = api.post(f"/v1/sessions/{sid}/generate")
+    assert r.status == 409 and r.body["code"] == "design_pending"
+    assert "generation 1" in r.body["message"]
+    assert "experiments.put(type='designed')" in r.body["message"]
+    assert api.snapshot(sid) == before
+
+
+def test_initial_experiments_empty_and_with_rows(api, ready):
+    sid = ready
+    empty = api.put_experiments(
+        sid, "initial", {"columns": ["a", "b", "c", "d", "Response"], "rows": []}
+    )
+    assert empty["status"] == "success", empty
+    assert empty["result"]["rows"] == 0 and empty["result"]["gen"] == 0
+    rows = [[0, 0, 1.5, "x", 1.0], [2, 3, "4.5", "w", "2.5"]]
+    task = api.put_experiments(
+        sid,
+        "initial",
+        {"columns": ["d", "a", "b", "c", "Response"], "rows": [[r[3], *r[:3], r[4]] for r in rows]},
+    )
+    assert task["status"] == "success", task
+    gen0 = api.get(f"/v1/sessions/{sid}/experiments", gen=0).body
+    assert gen0["validated"] and gen0["has_responses"] and gen0["design_rows"] == 0
+    assert gen0["table"]["rows"] == [[0, 0, 1.5, "x", 1.0], [2, 3, 4.5, "w", 2.5]]
+    design = api.generate(sid)["result"]["experiments"]
+    assert not set(_rows(design)) & {(0, 0, 1.5, "x"), (2, 3, 4.5, "w")}
+    r = api.post(f"/v1/sessions/{sid}/experiments", {"type": "initial", "table": design})
+    assert r.status == 409
+
+
+def test_every_bad_value_is_reported_with_row_and_column(api, ready):
+    sid = ready
+    before = api.snapshot(sid)
+    table = {
+        "columns": ["a", "b", "c", "d", "Response"],
+        "rows": [
+            [0, 0, 1.5, "x", 1.0],
+            [7, 0, 1.5, "x", 1.0],
+            [0, 0, 1.5, "X", 1.0],
+            [0, 0, 1.5, "x", "high"],
+            [0, 0, 1.5, "x", None],
+        ],
+    }
+    task = api.put_experiments(sid, "initial", table)
+    assert task["status"] == "failed"
+    where = {(e["row"], e["column"]) for e in task["errors"]}
+    assert where == {(3, "a"), (4, "d"), (5, "Response"), (6, "Response")}
+    assert all(e["category"] == "validation" for e in task["errors"])
+    after = api.snapshot(sid)
+    assert after["session"] == before["session"] and after["history"] == before["history"]
+    assert after["rows"] == before["rows"]
+    columns = api.put_experiments(
+        sid, "initial", {"columns": ["a", "b", "c", "Response"], "rows": []}
+    )
+    assert columns["status"] == "failed"
+    assert columns["errors"][0]["column"] == "d"
+
+
+def test_designed_rows_must_match_the_design_exactly(api, ready):
+    sid = ready
+    design = api.generate(sid)["result"]["experiments"]
+    filled = api.simulated(sid, design)
+    before = api.snapshot(sid)
+    swapped = {
+        "columns": filled["columns"],
+        "rows": [filled["rows"][1], filled["rows"][0], *filled["rows"][2:]],
+    }
+    if swapped["rows"][0][:-1] != filled["rows"][0][:-1]:
+        task = api.put_experiments(sid, "designed", swapped)
+        assert task["status"] == "failed"
+        assert task["errors"][0]["row"] == 2
+        assert "differs from the design" in task["errors"][0]["message"]
+    short = {"columns": filled["columns"], "rows": filled["rows"][:-1]}
+    task = api.put_experiments(sid, "designed", short)
+    assert task["status"] == "failed"
+    assert "give every designed row first" in task["errors"][0]["message"]
+    after = api.snapshot(sid)
+    assert after["session"] == before["session"] and after["history"] == before["history"]
+
+
+def test_designed_responses_may_be_missing_extras_may_not(api, ready):
+    sid = ready
+    design = api.generate(sid)["result"]["experiments"]
+    filled = api.simulated(sid, design)
+    rows = [list(r) for r in filled["rows"]]
+    rows[0][-1] = None
+    rows[1][-1] = "-"
+    rows[2][-1] = ""
+    extra_ok = [0, 0, 1.5, "x", 0.25]
+    extra_missing = [1, 1, 1.5, "x", None]
+    task = api.put_experiments(
+        sid, "designed", {"columns": filled["columns"], "rows": [*rows, extra_ok, extra_missing]}
+    )
+    assert task["status"] == "failed"
+    assert [(e["row"], e["column"]) for e in task["errors"]] == [(len(rows) + 3, "Response")]
+    task = api.put_experiments(
+        sid, "designed", {"columns": filled["columns"], "rows": [*rows, extra_ok]}
+    )
+    assert task["status"] == "success", task
+    assert task["result"]["rows"] == len(rows) + 1
+    gen1 = api.get(f"/v1/sessions/{sid}/experiments", gen=1).body
+    assert gen1["design_rows"] == len(rows) and len(gen1["table"]["rows"]) == len(rows) + 1
+    assert gen1["table"]["rows"][0][-1] is None and gen1["table"]["rows"][1][-1] is None
+    only = api.get(f"/v1/sessions/{sid}/experiments", gen=1, design_only="true").body
+    assert len(only["table"]["rows"]) == len(rows)
+    second = api.generate(sid)["result"]["experiments"]
+    tested = set(_rows(design)) | {tuple(extra_ok[:-1])}
+    assert not set(_rows(second)) & tested
+
+
+def test_generate_next_chains_the_next_design(api, ready):
+    sid = ready
+    design = api.generate(sid)["result"]["experiments"]
+    task = api.put_experiments(sid, "designed", api.simulated(sid, design), generate_next=True)
+    assert task["status"] == "success", task
+    next_id = task["result"]["next_task"]
+    assert next_id
+    chained = api.wait(sid, next_id)
+    assert chained["type"] == "generate" and chained["status"] == "success", chained
+    assert chained["result"]["gen"] == 2
+    assert api.get(f"/v1/sessions/{sid}").body["gen"] == 2
+
+
+def test_final_experiments_complete_the_campaign(api, ready):
+    sid = ready
+    api.generate(sid)
+    task = api.put_experiments(
+        sid, "final", {"columns": ["a", "b", "c", "d", "Response"], "rows": [[1, 2, 2.5, "y", 3.0]]}
+    )
+    assert task["status"] == "success", task
+    session = api.get(f"/v1/sessions/{sid}").body
+    assert session["completed"] is True and session["status"] == "completed"
+    r = api.post(f"/v1/sessions/{sid}/generate")
+    assert r.status == 409 and r.body["code"] == "campaign_completed"
+    gen1 = api.get(f"/v1/sessions/{sid}/experiments", gen=1).body
+    assert gen1["design_rows"] == POP * (REPS + 1)
+    assert gen1["table"]["rows"][-1] == [1, 2, 2.5, "y", 3.0]
+
+
+def test_history_json_and_csv(api, ready):
+    sid = ready
+    api.put_experiments(
+        sid,
+        "initial",
+        {"columns": ["a", "b", "c", "d", "Response"], "rows": [[0, 0, 1.5, "x", 1.0]]},
+    )
+    for _ in range(2):
+        design = api.generate(sid)["result"]["experiments"]
+        assert (
+            api.put_experiments(sid, "designed", api.simulated(sid, design))["status"] == "success"
+        )
+    history = api.get(f"/v1/sessions/{sid}/history").body
+    assert history["object"] == "history"
+    gens = history["generations"]
+    assert [g["gen"] for g in gens] == [0, 1, 2]
+    assert gens[0]["design_rows"] == 0 and len(gens[0]["table"]["rows"]) == 1
+    assert all(g["validated"] and g["has_responses"] for g in gens)
+    assert gens[1]["design_rows"] == POP * (REPS + 1)
+    r = api.get(f"/v1/sessions/{sid}/history", format="csv")
+    assert r.status == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(r.text)))
+    assert rows[0] == ["Seq_", "Gen_", "Designed_", "a", "b", "c", "d", "Response"]
+    assert rows[1][:3] == ["1", "0", "N"]
+    assert rows[2][:3] == ["2", "1", "Y"]
+    assert len(rows) == 1 + 1 + 2 * POP * (REPS + 1)
+
+
+def test_gen_zero_history_before_any_experiment(api, ready):
+    history = api.get(f"/v1/sessions/{ready}/history").body
+    assert history["generations"][0]["gen"] == 0
+    assert history["generations"][0]["validated"] is False
+    assert api.get(f"/v1/sessions/{ready}/design").status == 409
+    assert api.get(f"/v1/sessions/{ready}/experiments", gen=5).status == 404
+
+
+def test_exhausted_space_completes_the_campaign(api):
+    sid = api.session()
+    tiny = {
+        "type": "factorial",
+        "parameters": [
+            {"name": "a", "type": "numerical", "values": list(range(10))},
+            {"name": "b", "type": "numerical", "values": list(range(16))},
+        ],
+    }
+    assert api.put_space(sid, tiny, 10, 0)["status"] == "success"
+    assert api.get(f"/v1/sessions/{sid}").body["remaining"] == 16
+    tested = set()
+    for gen in range(1, 17):
+        design = api.generate(sid)["result"]["experiments"]
+        points = set(_rows(design))
+        assert not points & tested
+        tested |= points
+        assert (
+            api.put_experiments(sid, "designed", api.simulated(sid, design))["status"] == "success"
+        )
+        if gen in (1, 2):
+            continue
+        if gen == 3:  # jump ahead: the rest goes through simulate
+            break
+    task = api.run("POST", f"/v1/sessions/{sid}/simulate", {"ngens": 20})
+    assert task["status"] == "success", task
+    assert task["result"]["completed"] is True
+    assert "exhausted" in task["result"]["stopped"] or task["result"]["stopped"]
+    session = api.get(f"/v1/sessions/{sid}").body
+    assert session["completed"] is True and session["remaining"] == 0 and session["gen"] == 16
+    r = api.post(f"/v1/sessions/{sid}/generate")
+    assert r.status == 409

@@ -1,0 +1,164 @@
+"""Simulated responses, the simulate task, the recommendation, analytics and templates."""
+
+from __future__ import annotations
+
+import requests
+
+from .conftest import Api, small_space, space_json
+
+
+def test_simulated_responses_repeat_per_session(api):
+    sid = api.session()
+    assert api.put_space(sid, space_json("esd-factorial-4x8"), 10, 0)["status"] == "success"
+    table = {
+        "columns": ["param1", "param2", "param3", "param4"],
+        "rows": [[0, 0, 0, 0], [7, 7, 7, 7], [3, 4, 5, 6]],
+    }
+    first = api.simulated(sid, table)
+    assert first["columns"] == ["param1", "param2", "param3", "param4", "Response"]
+    assert all(isinstance(r[-1], float) for r in first["rows"])
+    assert api.simulated(sid, table) == first
+    other = api.session()
+    assert api.put_space(other, space_json("esd-factorial-4x8"), 10, 0)["status"] == "success"
+    assert api.simulated(other, table) != first  # each session has its own seeded surface
+    bad = api.post(
+        f"/v1/sessions/{sid}/responses/simulate",
+        {"table": {"columns": ["param1", "param2", "param3", "param4"], "rows": [[9, 0, 0, 0]]}},
+    )
+    assert bad.status == 422 and bad.body["detail"]["errors"][0]["column"] == "param1"
+
+
+def test_simulate_task_runs_a_whole_campaign(api):
+    sid = api.session()
+    task = api.run(
+        "POST",
+        f"/v1/sessions/{sid}/simulate",
+        {"ngens": 3, "space": small_space(), "population_size": 12, "replicates": 1},
+    )
+    assert task["status"] == "success", task
+    result = task["result"]
+    assert result["generations_run"] == 3 and result["gen"] == 3
+    gens = result["history"]["generations"]
+    assert [g["gen"] for g in gens] == [0, 1, 2, 3]
+    assert all(g["has_responses"] for g in gens[1:])
+    assert api.get(f"/v1/sessions/{sid}/history").body["generations"] == gens
+    session = api.get(f"/v1/sessions/{sid}").body
+    assert session["gen"] == 3 and session["population_size"] == 12
+
+
+def test_simulate_needs_a_space(api):
+    sid = api.session()
+    r = api.post(f"/v1/sessions/{sid}/simulate", {"ngens": 2})
+    assert r.status == 409 and r.body["code"] == "space_required"
+    r = api.post(f"/v1/sessions/{sid}/simulate", {"ngens": 0})
+    assert r.status == 422
+    r = api.post(f"/v1/sessions/{sid}/simulate", {"ngens": 2, "space": small_space()})
+    assert r.status == 400
+
+
+def test_simulate_fills_a_pending_design_first(api):
+    sid = api.session()
+    assert api.put_space(sid, small_space(), 12, 0)["status"] == "success"
+    api.generate(sid)
+    task = api.run("POST", f"/v1/sessions/{sid}/simulate", {"ngens": 1})
+    assert task["status"] == "success", task
+    gens = api.get(f"/v1/sessions/{sid}/history").body["generations"]
+    assert [g["gen"] for g in gens] == [0, 1, 2]
+    assert gens[1]["has_responses"]
+
+
+def test_best_is_the_best_predicted_experiment(api):
+    sid = api.session()
+    assert api.put_space(sid, small_space(), 12, 1)["status"] == "success"
+    r = api.get(f"/v1/sessions/{sid}/best")
+    assert r.status == 409 and r.body["code"] == "no_responses"
+    assert api.run("POST", f"/v1/sessions/{sid}/simulate", {"ngens": 2})["status"] == "success"
+    best = api.get(f"/v1/sessions/{sid}/best").body
+    assert best["object"] == "recommendation"
+    assert set(best["experiment"]) == {"a", "b", "c", "d"}
+    assert isinstance(best["predicted_response"], float)
+    assert best["n_observations"] == 2  # one design point, replicated
+    history = api.get(f"/v1/sessions/{sid}/history").body["generations"]
+    observed = [
+        r
+        for g in history
+        for r in g["table"]["rows"]
+        if r[:-1] == [best["experiment"][k] for k in ("a", "b", "c", "d")]
+    ]
+    assert abs(best["observed_mean"] - sum(r[-1] for r in observed) / len(observed)) < 1e-9
+
+
+def test_analytics_files_are_made_listed_and_downloaded(api):
+    sid = api.session()
+    r = api.post(f"/v1/sessions/{sid}/analytics")
+    assert r.status == 409
+    assert (
+        api.run(
+            "POST",
+            f"/v1/sessions/{sid}/simulate",
+            {"ngens": 2, "space": small_space(), "population_size": 12, "replicates": 0},
+        )["status"]
+        == "success"
+    )
+    task = api.run("POST", f"/v1/sessions/{sid}/analytics")
+    assert task["status"] == "success", task
+    assert task["result"]["gen"] == 2
+    names = {f["name"] for f in task["result"]["files"]}
+    assert {"summary.csv"} <= names
+    assert any(n.endswith(".png") for n in names) and any(n.endswith(".pdf") for n in names)
+    listing = api.get(f"/v1/sessions/{sid}/analytics").body
+    assert listing["object"] == "analytics" and listing["gen"] == 2
+    assert {f["name"] for f in listing["files"]} == names
+    for f in listing["files"]:
+        assert f["size"] > 0 and "token" not in f["url"]
+        got = api.get(f["url"].split("?")[0], gen=f["gen"])
+        assert got.status == 200
+        assert got.headers["content-type"] == f["content_type"]
+        assert len(got.content) == f["size"]
+        if f["name"].endswith(".png"):
+            assert got.content.startswith(b"\x89PNG")
+        if f["name"].endswith(".pdf"):
+            assert got.content.startswith(b"%PDF")
+    assert api.get(f"/v1/sessions/{sid}/analytics/files/nope.png").status == 404
+
+
+def test_analytics_download_needs_the_owner(served):
+    api = Api(served.service, served.url, served.token)
+    sid = api.session()
+    assert (
+        api.run(
+            "POST",
+            f"/v1/sessions/{sid}/simulate",
+            {"ngens": 1, "space": small_space(), "population_size": 12, "replicates": 0},
+        )["status"]
+        == "success"
+    )
+    assert api.run("POST", f"/v1/sessions/{sid}/analytics")["status"] == "success"
+    url = f"{served.url}/v1/sessions/{sid}/analytics/files/summary.csv"
+    assert requests.get(url, timeout=10).status_code == 401
+    _, other = served.make_user()
+    assert requests.get(url, headers=served.headers(other), timeout=10).status_code == 404
+    ok = requests.get(url, headers=served.headers(), timeout=10)
+    assert ok.status_code == 200 and ok.text.startswith("gen,")
+
+
+def test_space_templates(api):
+    page = api.get("/v1/space_templates").body
+    assert page["object"] == "pagination" and page["count"] >= 1
+    for template in page["data"]:
+        assert template["object"] == "space_template"
+        assert {"name", "description", "space", "population_size", "replicates"} <= set(template)
+    first = api.get("/v1/space_templates", limit=1).body
+    assert len(first["data"]) == 1
+    if page["count"] > 1:
+        second = api.get("/v1/space_templates", limit=1, before=first["paging"]["before"]).body
+        assert second["data"][0]["name"] == page["data"][1]["name"]
+
+
+def test_a_template_space_validates(api):
+    template = api.get("/v1/space_templates").body["data"][0]
+    sid = api.session()
+    task = api.put_space(
+        sid, template["space"], template["population_size"], template["replicates"]
+    )
+    assert task["status"] == "success", task

@@ -1,0 +1,149 @@
+"""The space task: rules, exact size, refusals that change nothing."""
+
+from __future__ import annotations
+
+from .conftest import small_space, space_json
+
+
+def test_factorial_space_validates_to_gen_zero(api):
+    sid = api.session()
+    task = api.put_space(sid, space_json("esd-factorial-4x8"), population_size=20, replicates=2)
+    assert task["status"] == "success", task
+    assert task["type"] == "space"
+    result = task["result"]
+    assert result["space_size"] == 4096
+    assert result["gen"] == 0
+    assert result["remaining"] == 4096 // 20
+    assert result["population_size"] == 20 and result["replicates"] == 2
+    assert task["progress"]["fraction"] == 1.0
+    assert task["started"] is not None and task["finished"] is not None
+    session = api.get(f"/v1/sessions/{sid}").body
+    assert session["gen"] == 0 and session["remaining"] == 204 and session["completed"] is False
+    assert session["population_size"] == 20 and session["replicates"] == 2
+    got = api.get(f"/v1/sessions/{sid}/space").body
+    assert got["object"] == "space"
+    assert got["space"] == space_json("esd-factorial-4x8")
+    assert got["space_size"] == 4096
+
+
+def test_mixture_space_size_is_exact(api):
+    sid = api.session()
+    space = space_json("esd-mixture-5", total_units=15)
+    task = api.put_space(sid, space, population_size=10, replicates=0)
+    assert task["status"] == "success", task
+    assert task["result"]["space_size"] == 486
+    assert task["result"]["remaining"] == 48
+
+
+def test_3x5_space_is_refused_for_a_population_of_20(api):
+    sid = api.session()
+    before = api.snapshot(sid)
+    task = api.put_space(sid, space_json("esd-factorial-3x5"), population_size=20, replicates=2)
+    assert task["status"] == "failed"
+    [error] = task["errors"]
+    assert error["category"] == "validation"
+    assert error["field"] == "population_size"
+    assert "125 distinct experiments" in error["message"]
+    assert "300" in error["message"]
+    after = api.snapshot(sid)
+    assert after["session"] == before["session"]
+    assert after["history"] == before["history"]
+    assert api.get(f"/v1/sessions/{sid}/space").status == 404
+
+
+def test_population_and_replicate_bounds(api):
+    sid = api.session()
+    space = space_json("esd-factorial-4x8")
+    too_small = api.put_space(sid, space, population_size=9, replicates=0)
+    assert too_small["status"] == "failed"
+    assert "at least 10" in too_small["errors"][0]["message"]
+    too_many = api.put_space(sid, space, population_size=10, replicates=11)
+    assert too_many["status"] == "failed"
+    assert too_many["errors"][0]["field"] == "replicates"
+    wide = {
+        "type": "factorial",
+        "parameters": [{"name": f"p{i}", "type": "numerical", "values": [0, 1]} for i in range(12)],
+    }
+    fewer = api.put_space(sid, wide, population_size=11, replicates=0)
+    assert fewer["status"] == "failed"
+    assert "12 parameters" in fewer["errors"][0]["message"]
+    assert api.put_space(sid, wide, population_size=12, replicates=10)["status"] == "success"
+    nine = space_json("esd-factorial-9x5")
+    assert api.put_space(sid, nine, population_size=2501, replicates=0)["status"] == "failed"
+    assert api.put_space(sid, nine, population_size=2500, replicates=10)["status"] == "success"
+
+
+def test_rule_problems_carry_row_and_column(api):
+    sid = api.session()
+    space = {
+        "type": "mixture",
+        "total_units": 10,
+        "parameters": [
+            {"name": "A", "type": "unit", "min": 5, "max": 3},
+            {"name": "B", "type": "unit", "min": 0, "max": 12},
+        ],
+    }
+    task = api.put_space(sid, space, population_size=10, replicates=0)
+    assert task["status"] == "failed"
+    where = {(e["row"], e["column"]) for e in task["errors"]}
+    assert (1, "Max") in where
+    assert (2, "Max") in where
+    assert all(e["category"] == "validation" for e in task["errors"])
+    assert api.get(f"/v1/sessions/{sid}").body["gen"] == -1
+
+
+def test_unreadable_space_is_refused_at_once(api):
+    sid = api.session()
+    before = api.snapshot(sid)
+    bad_word = {
+        "type": "factorial",
+        "parameters": [{"name": "a", "type": "numeric", "values": [1, 2]}],
+    }
+    r = api.put(
+        f"/v1/sessions/{sid}/space", {"space": bad_word, "population_size": 10, "replicates": 0}
+    )
+    assert r.status == 422, r
+    assert r.body["code"] == "validation_failed"
+    assert "numerical" in r.body["message"]
+    assert r.body["detail"]["errors"][0]["row"] == 1
+    r = api.put(
+        f"/v1/sessions/{sid}/space",
+        {"space": small_space(), "population_size": "ten", "replicates": 0},
+    )
+    assert r.status == 400 and r.body["detail"]["field"] == "population_size"
+    r = api.put(
+        f"/v1/sessions/{sid}/space",
+        {"space": {"type": "cubic", "parameters": []}, "population_size": 10, "replicates": 0},
+    )
+    assert r.status == 422
+    r = api.put(f"/v1/sessions/{sid}/space", {"space": small_space(), "population_size": 10})
+    assert r.status == 400
+    r = api.put(f"/v1/sessions/{sid}/space", {"space": [], "population_size": 10, "replicates": 0})
+    assert r.status == 400
+    assert api.snapshot(sid) == before
+
+
+def test_space_can_be_replaced_only_before_the_first_design(api):
+    sid = api.session()
+    assert api.put_space(sid, space_json("esd-factorial-4x8"), 10, 0)["status"] == "success"
+    task = api.put_space(sid, small_space(), 12, 1)
+    assert task["status"] == "success"
+    assert api.get(f"/v1/sessions/{sid}/space").body["space_size"] == 192
+    api.generate(sid)
+    before = api.snapshot(sid)
+    r = api.put(
+        f"/v1/sessions/{sid}/space",
+        {"space": small_space(), "population_size": 12, "replicates": 1},
+    )
+    assert r.status == 409, r
+    assert r.body["code"] == "space_locked"
+    assert "before the first design" in r.body["message"]
+    assert api.snapshot(sid) == before
+
+
+def test_unknown_session_is_404(api):
+    r = api.put(
+        "/v1/sessions/999/space", {"space": small_space(), "population_size": 12, "replicates": 1}
+    )
+    assert r.status == 404
+    assert api.get("/v1/sessions/999/history").status == 404

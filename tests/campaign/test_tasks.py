@@ -1,0 +1,363 @@
+"""The task model: one at a time, cancel, long poll, event stream, failures, recovery."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from sigopt_like.service import create_app
+from sigopt_like.service.store import schema
+from sigopt_like.service.task_kinds import run_generate
+from sigopt_like.service.worker import Outcome, TaskRunner, worker_alive
+
+from .conftest import Api, small_space
+
+
+class Gate:
+    """A handler that reports progress until released (or canceled)."""
+
+    def __init__(self, inner=None, steps: int = 0) -> None:
+        self.release = threading.Event()
+        self.started = threading.Event()
+        self.inner = inner
+        self.steps = steps
+
+    def __call__(self, ctx):
+        self.started.set()
+        outcome = self.inner(ctx) if self.inner else Outcome(result={"done": True})
+        for i in range(self.steps):
+            ctx.progress("stepping", i / max(self.steps, 1), f"step {i + 1} of {self.steps}")
+            time.sleep(0.05)
+        while not self.release.wait(0.05):
+            ctx.check()
+        return outcome
+
+
+@pytest.fixture
+def ready(api):
+    sid = api.session()
+    assert api.put_space(sid, small_space(), 12, 1)["status"] == "success"
+    return sid
+
+
+def _hold(api: Api, gate: Gate, kind: str = "generate") -> None:
+    api.service.context.runner.handlers[kind] = gate
+
+
+def test_one_mutating_task_at_a_time(api, ready):
+    sid = ready
+    gate = Gate()
+    _hold(api, gate)
+    r = api.post(f"/v1/sessions/{sid}/generate")
+    assert r.status == 202 and r.body["status"] == "new"
+    first = r.body["id"]
+    assert gate.started.wait(10)
+    before = api.snapshot(sid)
+    for method, path, body in (
+        ("POST", "generate", None),
+        ("PUT", "space", {"space": small_space(), "population_size": 12, "replicates": 1}),
+        ("POST", "experiments", {"type": "initial", "table": {"columns": [], "rows": []}}),
+        ("POST", "simulate", {"ngens": 1}),
+        ("POST", "analytics", None),
+    ):
+        r = api.call(method, f"/v1/sessions/{sid}/{path}", body)
+        assert r.status == 409, (path, r)
+        assert r.body["code"] == "task_running"
+        assert r.body["detail"]["task"] == first and r.body["detail"]["type"] == "generate"
+        assert first in r.body["message"] and "generate" in r.body["message"]
+    assert api.snapshot(sid)["tasks"]["count"] == before["tasks"]["count"]
+    gate.release.set()
+    assert api.wait(sid, first)["status"] == "success"
+
+
+def test_cancel_a_running_task_leaves_the_session_unchanged(api, ready):
+    sid = ready
+    gate = Gate(inner=run_generate)
+    _hold(api, gate)
+    before = api.snapshot(sid)
+    task = api.post(f"/v1/sessions/{sid}/generate").body
+    assert gate.started.wait(10)
+    r = api.post(f"/v1/sessions/{sid}/tasks/{task['id']}/cancel")
+    assert r.status == 200, r
+    assert r.body["cancel_requested"] is True
+    done = api.wait(sid, task)
+    assert done["status"] == "canceled"
+    assert done["result"] is None
+    after = api.snapshot(sid)
+    assert after["session"] == before["session"]
+    assert after["history"] == before["history"]
+    r = api.post(f"/v1/sessions/{sid}/tasks/{task['id']}/cancel")
+    assert r.status == 409 and "already finished" in r.body["message"]
+    gate.release.set()
+    assert api.generate(sid)["result"]["gen"] == 1  # nothing blocks the next task
+
+
+def test_cancel_a_new_task_at_once(tmp_path):
+    with create_app(database=str(tmp_path / "queued.db"), run_tasks=False) as service:
+        api = Api(service)
+        sid = api.session()
+        r = api.put(
+            f"/v1/sessions/{sid}/space",
+            {"space": small_space(), "population_size": 12, "replicates": 1},
+        )
+        assert r.status == 202 and r.body["status"] == "new"
+        time.sleep(0.3)
+        assert api.get(f"/v1/sessions/{sid}/tasks/{r.body['id']}").body["status"] == "new"
+        c = api.post(f"/v1/sessions/{sid}/tasks/{r.body['id']}/cancel")
+        assert c.status == 200 and c.body["status"] == "canceled" and c.body["finished"]
+        assert api.get(f"/v1/sessions/{sid}").body["gen"] == -1
+
+
+def test_failed_task_reports_execution_errors(api, ready):
+    sid = ready
+
+    def broken(ctx):
+        raise RuntimeError("the optimizer blew up")
+
+    _hold(api, broken)
+    task = api.run("POST", f"/v1/sessions/{sid}/generate")
+    assert task["status"] == "failed"
+    [error] = task["errors"]
+    assert error["category"] == "execution" and "blew up" in error["message"]
+    assert api.get(f"/v1/sessions/{sid}").body["gen"] == 0
+
+
+def test_long_poll_returns_on_change_or_after_wait(api, ready):
+    sid = ready
+    gate = Gate()
+    _hold(api, gate)
+    task = api.post(f"/v1/sessions/{sid}/generate").body
+    assert gate.started.wait(10)
+    current = api.get(f"/v1/sessions/{sid}/tasks/{task['id']}").body
+    started = time.monotonic()
+    r = api.get(f"/v1/sessions/{sid}/tasks/{task['id']}", wait=1)
+    assert 0.8 <= time.monotonic() - started < 5
+    assert r.body["status"] == "running" and r.body["version"] == current["version"]
+    threading.Timer(0.5, gate.release.set).start()
+    started = time.monotonic()
+    r = api.get(f"/v1/sessions/{sid}/tasks/{task['id']}", wait=30, version=current["version"])
+    assert time.monotonic() - started < 10
+    assert r.body["version"] > current["version"]
+    assert api.wait(sid, task)["status"] == "success"
+    r = api.get(f"/v1/sessions/{sid}/tasks/{task['id']}", wait=61)
+    assert r.status == 400
+
+
+def test_event_stream_delivers_progress_and_ends(served):
+    api = Api(served.service, served.url, served.token)
+    sid = api.session()
+    assert api.put_space(sid, small_space(), 12, 1)["status"] == "success"
+    gate = Gate(steps=6)
+    gate.release.set()
+    _hold(api, gate)
+    task = api.post(f"/v1/sessions/{sid}/generate").body
+    events, arrival = [], []
+    started = time.monotonic()
+    with requests.get(
+        f"{served.url}/v1/sessions/{sid}/tasks/{task['id']}/events",
+        headers={**served.headers(), "Accept": "text/event-stream"},
+        stream=True,
+        timeout=30,
+    ) as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        kind = None
+        for line in r.iter_lines(decode_unicode=True):
+            if line.startswith("event:"):
+                kind = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                assert kind == "task"
+                events.append(json.loads(line[5:]))
+                arrival.append(time.monotonic() - started)
+    assert events[-1]["status"] == "success"
+    fractions = [e["progress"]["fraction"] for e in events if e["phase"] == "stepping"]
+    assert len(fractions) >= 3 and fractions == sorted(fractions)
+    versions = [e["version"] for e in events]
+    assert versions == sorted(set(versions))
+    assert arrival[0] < arrival[-1]  # streamed as it happened, not all at the end
+
+
+def test_event_stream_embedded(embedded):
+    api = embedded
+    sid = api.session()
+    task = api.put(
+        f"/v1/sessions/{sid}/space",
+        {"space": small_space(), "population_size": 12, "replicates": 1},
+    ).body
+    r = api.get(f"/v1/sessions/{sid}/tasks/{task['id']}/events")
+    assert r.status == 200
+    datas = [json.loads(line[5:]) for line in r.text.splitlines() if line.startswith("data:")]
+    assert datas[-1]["status"] == "success"
+    assert r.text.endswith("\n\n")
+
+
+def test_task_list_is_paginated(api, ready):
+    sid = ready
+    api.generate(sid)
+    page = api.get(f"/v1/sessions/{sid}/tasks", limit=1).body
+    assert page["object"] == "pagination" and page["count"] == 2
+    assert [t["type"] for t in page["data"]] == ["generate"]
+    nxt = api.get(f"/v1/sessions/{sid}/tasks", limit=1, before=page["paging"]["before"]).body
+    assert [t["type"] for t in nxt["data"]] == ["space"]
+    assert api.get(f"/v1/sessions/{sid}/tasks/999").status == 404
+
+
+def _insert_task(engine, sid: int, status: str, worker: str | None, heartbeat: int | None):
+    with engine.begin() as conn:
+        return conn.execute(
+            sa.insert(schema.tasks).values(
+                session_id=sid,
+                owner_id=1,
+                type="generate",
+                status=status,
+                phase="fitting model",
+                progress_fraction=0.3,
+                progress_message="",
+                params="{}",
+                errors="[]",
+                cancel_requested=False,
+                version=3,
+                worker=worker,
+                heartbeat=heartbeat,
+                created=int(time.time()) - 100,
+                started=int(time.time()) - 100,
+            )
+        ).inserted_primary_key[0]
+
+
+def test_restart_marks_interrupted_tasks_failed(tmp_path):
+    db = str(tmp_path / "crash.db")
+    with create_app(database=db) as service:
+        api = Api(service)
+        sid = api.session()
+        assert api.put_space(sid, small_space(), 12, 1)["status"] == "success"
+        before = api.snapshot(sid)
+        engine = service.context.engine
+        host = socket.gethostname()
+        dead_pid = _insert_task(
+            engine, int(sid), "running", f"{host}:999999:dead", int(time.time())
+        )
+        stale = _insert_task(
+            engine, int(sid), "running", "elsewhere:1:beef", int(time.time()) - 600
+        )
+        queued = _insert_task(engine, int(sid), "new", None, None)
+    with create_app(database=db) as service:
+        api = Api(service)
+        for tid in (dead_pid, stale, queued):
+            task = api.wait(sid, str(tid), timeout=5)
+            assert task["status"] == "failed"
+            [error] = task["errors"]
+            assert error["category"] == "system"
+            assert error["message"].startswith("interrupted: the service stopped")
+        after = api.snapshot(sid)
+        assert after["session"] == before["session"] and after["history"] == before["history"]
+        assert api.generate(sid)["status"] == "success"
+
+
+def test_worker_liveness():
+    now = time.time()
+    host = socket.gethostname()
+    assert worker_alive(f"{host}:{os.getpid()}:x", int(now))
+    assert not worker_alive(f"{host}:999999:x", int(now))
+    assert not worker_alive(f"{host}:{os.getpid()}:x", int(now) - 600)
+    assert worker_alive("other-host:1:x", int(now))
+    assert not worker_alive(None, int(now))
+
+
+def test_claim_loop_runs_tasks_of_an_app_without_runner(tmp_path):
+    """Scaled-out shape on SQLite: the app queues, a separate runner claims and runs."""
+    db = str(tmp_path / "split.db")
+    with create_app(database=db, run_tasks=False) as service:
+        api = Api(service)
+        sid = api.session()
+        task = api.put(
+            f"/v1/sessions/{sid}/space",
+            {"space": small_space(), "population_size": 12, "replicates": 1},
+        ).body
+        runner = TaskRunner(service.context.engine, service.settings, threads=0, recover_new=False)
+        assert runner.run_one() is True
+        assert runner.run_one() is False
+        assert api.get(f"/v1/sessions/{sid}/tasks/{task['id']}").body["status"] == "success"
+        assert api.get(f"/v1/sessions/{sid}").body["gen"] == 0
+
+
+def test_standalone_worker_process(tmp_path):
+    db = str(tmp_path / "worker.db")
+    root = Path(__file__).resolve().parents[2]
+    with create_app(database=db, run_tasks=False) as service:
+        api = Api(service)
+        sid = api.session()
+        task = api.put(
+            f"/v1/sessions/{sid}/space",
+            {"space": small_space(), "population_size": 12, "replicates": 1},
+        ).body
+        env = {**os.environ, "PYTHONPATH": str(root)}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sigopt_like.service.worker", "--db", db, "--threads", "1"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            done = api.wait(sid, task, timeout=60)
+            assert done["status"] == "success", done
+            with service.context.engine.connect() as conn:
+                worker = conn.execute(
+                    sa.select(schema.tasks.c.worker).where(schema.tasks.c.id == int(task["id"]))
+                ).scalar_one()
+            assert worker.split(":")[1] == str(proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+        assert proc.returncode == 0, proc.stdout.read().decode() if proc.stdout else ""
+
+
+def test_task_metrics_are_counted(embedded):
+    api = embedded
+    sid = api.session()
+    assert api.put_space(sid, small_space(), 12, 1)["status"] == "success"
+    text = api.service.context.metrics.render().decode()
+    assert 'sigopt_like_tasks_total{status="success",type="space"} 1.0' in text
+
+
+def test_killed_server_task_is_failed_after_restart(served_process):
+    """A real crash: SIGKILL mid-task, restart on the same database."""
+    url, headers = served_process.url, served_process.headers()
+    sid = requests.post(
+        f"{url}/v1/sessions", json={"name": "crash"}, headers=headers, timeout=10
+    ).json()["id"]
+    body = {"ngens": 100, "space": small_space(), "population_size": 12, "replicates": 0}
+    task = requests.post(
+        f"{url}/v1/sessions/{sid}/simulate", json=body, headers=headers, timeout=10
+    ).json()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        state = requests.get(
+            f"{url}/v1/sessions/{sid}/tasks/{task['id']}", headers=headers, timeout=10
+        ).json()
+        if state["status"] == "running" and state["progress"]["fraction"] > 0.05:
+            break
+        time.sleep(0.1)
+    assert state["status"] == "running", state
+    served_process.restart()
+    done = requests.get(
+        f"{url}/v1/sessions/{sid}/tasks/{task['id']}",
+        params={"wait": 10},
+        headers=headers,
+        timeout=30,
+    ).json()
+    assert done["status"] == "failed", done
+    assert done["errors"][0]["category"] == "system"
+    assert "interrupted" in done["errors"][0]["message"]
+    session = requests.get(f"{url}/v1/sessions/{sid}", headers=headers, timeout=10).json()
+    assert session["gen"] == -1 and session["population_size"] is None
