@@ -25,6 +25,7 @@ TEST = [
     "schemathesis>=3.19",
     "sigopt>=8.8",
     "ruff>=0.4",
+    "psycopg[binary]>=3.1",
 ]
 BENCH = ["optuna>=3.0"]
 

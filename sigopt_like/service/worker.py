@@ -138,8 +138,9 @@ class TaskRunner:
     ``handlers`` maps task types to functions ``handler(TaskContext) -> Outcome``
     (default: :func:`sigopt_like.service.task_kinds.default_handlers`).
     ``recover_new``: also fail ``new`` tasks left from before this runner
-    started (an in-process runner, whose process created them, sets it; a
-    standalone worker, which serves other processes' queues, does not).
+    started. Off by default: runners on one database share one queue (two
+    embedded scripts on one file, or app processes and standalone workers), so
+    a task still ``new`` is simply run by whichever runner claims it.
     """
 
     def __init__(
@@ -149,7 +150,7 @@ class TaskRunner:
         *,
         handlers: Mapping[str, Handler] | None = None,
         threads: int | None = None,
-        recover_new: bool = True,
+        recover_new: bool = False,
         on_finish: Callable[[str, str, float], None] | None = None,
     ) -> None:
         if handlers is None:

@@ -235,7 +235,7 @@ def _insert_task(engine, sid: int, status: str, worker: str | None, heartbeat: i
         ).inserted_primary_key[0]
 
 
-def test_restart_marks_interrupted_tasks_failed(tmp_path):
+def test_restart_marks_interrupted_tasks_failed_and_resumes_queued_ones(tmp_path):
     db = str(tmp_path / "crash.db")
     with create_app(database=db) as service:
         api = Api(service)
@@ -250,10 +250,9 @@ def test_restart_marks_interrupted_tasks_failed(tmp_path):
         stale = _insert_task(
             engine, int(sid), "running", "elsewhere:1:beef", int(time.time()) - 600
         )
-        queued = _insert_task(engine, int(sid), "new", None, None)
     with create_app(database=db) as service:
         api = Api(service)
-        for tid in (dead_pid, stale, queued):
+        for tid in (dead_pid, stale):
             task = api.wait(sid, str(tid), timeout=5)
             assert task["status"] == "failed"
             [error] = task["errors"]
@@ -262,6 +261,23 @@ def test_restart_marks_interrupted_tasks_failed(tmp_path):
         after = api.snapshot(sid)
         assert after["session"] == before["session"] and after["history"] == before["history"]
         assert api.generate(sid)["status"] == "success"
+
+
+def test_a_queued_task_left_by_a_stopped_process_is_resumed(tmp_path):
+    """A task still ``new`` when its process stopped is run by the next runner on the
+    file (two embedded scripts share one queue), never failed behind its back."""
+    db = str(tmp_path / "queued.db")
+    with create_app(database=db) as service:
+        api = Api(service)
+        sid = api.session()
+        assert api.put_space(sid, small_space(), 12, 1)["status"] == "success"
+    with create_app(database=db, run_tasks=False) as service:  # a process with no runner
+        queued = _insert_task(service.context.engine, int(sid), "new", None, None)
+    with create_app(database=db) as service:
+        api = Api(service)
+        task = api.wait(sid, str(queued), timeout=10)
+        assert task["status"] == "success"
+        assert api.get(f"/v1/sessions/{sid}").body["gen"] == 1
 
 
 def test_worker_liveness():
