@@ -15,9 +15,14 @@ import falcon
 import sqlalchemy as sa
 
 from .errors import install_error_handlers
+from .middleware.auth import AuthMiddleware
+from .middleware.idempotency import IdempotencyMiddleware
+from .middleware.limits import BodyLimitMiddleware, RateLimitMiddleware, SlidingWindowLimiter
+from .middleware.metrics import MetricsMiddleware, ServiceMetrics
 from .middleware.request_id import RequestIdMiddleware
 from .settings import ServiceSettings
 from .store.db import local_user_id, open_database
+from .worker import runner_for
 
 # Each module has ``register(app, context)`` adding its routes.
 RESOURCE_MODULES = (
@@ -40,7 +45,16 @@ class ServiceContext:
     local_user_id: int
     started: float = attrs.field(factory=time.time)
     runner: Any = None  # the task runner (sigopt_like.service.worker)
-    metrics: Any = None  # the Prometheus registry and instruments of this instance
+    router: Any = None  # the app's Falcon router (middleware asks it about responders)
+    #: the Prometheus registry and instruments of this instance (never the global registry)
+    metrics: ServiceMetrics = attrs.field(factory=ServiceMetrics.create)
+    #: login attempts, per email and per client address
+    login_limiter: SlidingWindowLimiter = attrs.field(
+        default=attrs.Factory(
+            lambda self: SlidingWindowLimiter(self.settings.login_attempts_per_minute),
+            takes_self=True,
+        )
+    )
 
 
 class Service:
@@ -53,6 +67,7 @@ class Service:
             settings=self.settings, engine=engine, local_user_id=local_user_id(engine)
         )
         self.app = _build_app(self.context)
+        self.context.runner = runner_for(self.context)
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         return self.app(environ, start_response)
@@ -80,7 +95,8 @@ def create_app(settings: ServiceSettings | None = None, **overrides: Any) -> Ser
 
 
 def _build_app(context: ServiceContext) -> falcon.App:
-    app = falcon.App(middleware=_middleware(context))
+    context.router = falcon.routing.CompiledRouter()
+    app = falcon.App(middleware=_middleware(context), router=context.router)
     app.req_options.strip_url_path_trailing_slash = True
     app.req_options.auto_parse_qs_csv = False
     install_error_handlers(app)
@@ -91,4 +107,13 @@ def _build_app(context: ServiceContext) -> falcon.App:
 
 
 def _middleware(context: ServiceContext) -> list[Any]:
-    return [RequestIdMiddleware()]
+    """The middleware, in order: ``process_request`` and ``process_resource`` run
+    top-down, ``process_response`` bottom-up (and always, even after an error)."""
+    return [
+        RequestIdMiddleware(),
+        MetricsMiddleware(context.metrics),
+        BodyLimitMiddleware(context),  # 413 on Content-Length, before reading
+        AuthMiddleware(context),  # after routing: req.context.user_id / token_id or 401
+        RateLimitMiddleware(context),  # per token, 429 with Retry-After
+        IdempotencyMiddleware(context),  # claims or replays Idempotency-Key
+    ]

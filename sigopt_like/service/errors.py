@@ -151,10 +151,11 @@ def install_error_handlers(app: falcon.App) -> None:
     def handle_http_error(req, resp, ex: falcon.HTTPError, params):
         status = _http_status_code(ex)
         code = _DEFAULT_CODES.get(status, "error")
+        headers = dict(ex.headers or {})
         if status == 404:
             message = f"No route or object at {req.path}."
         elif status == 405:
-            allowed = ex.headers.get("Allow", "") if ex.headers else ""
+            allowed = headers.get("Allow", "")
             message = f"{req.method} is not allowed on {req.path}" + (
                 f"; allowed: {allowed}." if allowed else "."
             )
@@ -162,14 +163,18 @@ def install_error_handlers(app: falcon.App) -> None:
             message = ex.description or ex.title or code.replace("_", " ")
         resp.status = status
         resp.media = error_body(status, code, message)
-        for name, value in (ex.headers or {}).items():
+        for name, value in headers.items():
             resp.set_header(name, value)
 
     def handle_unexpected(req, resp, ex: Exception, params):
-        LOG.exception("unhandled error on %s %s", req.method, req.path)
+        request_id = getattr(req.context, "request_id", None)
+        LOG.exception("unhandled error on %s %s (request %s)", req.method, req.path, request_id)
         resp.status = 500
         resp.media = error_body(
-            500, "internal", "The service failed on this request; the request id identifies it."
+            500,
+            "internal",
+            "The service failed on this request; the request id identifies it.",
+            {"request_id": request_id} if request_id else None,
         )
 
     app.add_error_handler(Exception, handle_unexpected)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 
 from .errors import BadRequest, NotFound, PayloadTooLarge
 
+_ID_TEXT = re.compile(r"[0-9]{1,18}")
 DEFAULT_PAGE_LIMIT = 100
 MAX_PAGE_LIMIT = 1000
 
@@ -32,11 +34,15 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def read_json(req: falcon.Request, *, required: bool = True) -> dict[str, Any]:
-    """The request body as a JSON object; a 400 that says what is wrong otherwise.
+def body_bytes(req: falcon.Request) -> bytes:
+    """The raw request body, read once (bounded by the body limit) and cached.
 
-    NaN and Infinity are refused (they are not JSON); so are non-object bodies.
+    The idempotency middleware and ``read_json`` both read it through here.
+    A body over ``req.context.max_body_bytes`` is a 413 that names the limit.
     """
+    cached = getattr(req.context, "raw_body", None)
+    if cached is not None:
+        return cached
     limit = getattr(req.context, "max_body_bytes", None)
     length = req.content_length
     if limit is not None and length is not None and length > limit:
@@ -50,6 +56,16 @@ def read_json(req: falcon.Request, *, required: bool = True) -> dict[str, Any]:
             f"The request body is larger than the limit of {limit} bytes.",
             detail={"limit": limit},
         )
+    req.context.raw_body = raw
+    return raw
+
+
+def read_json(req: falcon.Request, *, required: bool = True) -> dict[str, Any]:
+    """The request body as a JSON object; a 400 that says what is wrong otherwise.
+
+    NaN and Infinity are refused (they are not JSON); so are non-object bodies.
+    """
+    raw = body_bytes(req)
     if not raw.strip():
         if required:
             raise BadRequest("The request needs a JSON object body.", code="invalid_json")
@@ -63,10 +79,12 @@ def read_json(req: falcon.Request, *, required: bool = True) -> dict[str, Any]:
     try:
         body = json.loads(text, parse_constant=_reject_constant)
     except ValueError as err:
-        raise BadRequest(f"The request body is not valid JSON: {err}.", code="invalid_json") from err
+        raise BadRequest(
+            f"The request body is not valid JSON: {err}.", code="invalid_json"
+        ) from err
     if not isinstance(body, dict):
         raise BadRequest(
-            f"The request body must be a JSON object, not {type(body).__name__}.",
+            f"The request body must be a JSON object, not {_json_type_name(type(body))}.",
             code="invalid_json",
         )
     return body
@@ -88,10 +106,13 @@ def field(
     value = body[name]
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if bool not in kinds and isinstance(value, bool) and (int in kinds or float in kinds):
-        raise BadRequest(f"The field '{name}' must be a number, not a boolean.",
-                         detail={"field": name})
+        raise BadRequest(
+            f"The field '{name}' must be a number, not a boolean.", detail={"field": name}
+        )
     if float in kinds and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
+    if int in kinds and float not in kinds and isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON has one number type: 3.0 is the integer 3
     if not isinstance(value, kinds):
         names = " or ".join(_json_type_name(k) for k in kinds)
         raise BadRequest(
@@ -110,50 +131,64 @@ def _json_type_name(kind: type) -> str:
         float: "a number",
         bool: "a boolean",
         list: "a list",
+        tuple: "a list",
         dict: "an object",
         type(None): "null",
     }.get(kind, kind.__name__)
 
 
 def query_int(
-    req: falcon.Request, name: str, default: int | None = None, *, minimum: int | None = None,
+    req: falcon.Request,
+    name: str,
+    default: int | None = None,
+    *,
+    minimum: int | None = None,
     maximum: int | None = None,
 ) -> int | None:
-    """An integer query parameter, checked; a 400 naming it otherwise."""
+    """An integer query parameter, checked; a 400 naming it otherwise (a blank one too)."""
     raw = req.get_param(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         value = int(raw)
     except ValueError as err:
-        raise BadRequest(f"The query parameter '{name}' must be an integer, not {raw!r}.",
-                         detail={"field": name}) from err
+        raise BadRequest(
+            f"The query parameter '{name}' must be an integer, not {raw!r}.", detail={"field": name}
+        ) from err
     if minimum is not None and value < minimum:
-        raise BadRequest(f"The query parameter '{name}' must be at least {minimum}.",
-                         detail={"field": name})
+        raise BadRequest(
+            f"The query parameter '{name}' must be at least {minimum}.", detail={"field": name}
+        )
     if maximum is not None and value > maximum:
-        raise BadRequest(f"The query parameter '{name}' must be at most {maximum}.",
-                         detail={"field": name})
+        raise BadRequest(
+            f"The query parameter '{name}' must be at most {maximum}.", detail={"field": name}
+        )
     return value
 
 
 def query_bool(req: falcon.Request, name: str, default: bool = False) -> bool:
-    """A boolean query parameter (true/false/1/0/yes/no)."""
+    """A boolean query parameter (true/false/1/0/yes/no); a blank one is a 400."""
     raw = req.get_param(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     lowered = raw.strip().lower()
     if lowered in ("true", "1", "yes"):
         return True
     if lowered in ("false", "0", "no"):
         return False
-    raise BadRequest(f"The query parameter '{name}' must be true or false, not {raw!r}.",
-                     detail={"field": name})
+    raise BadRequest(
+        f"The query parameter '{name}' must be true or false, not {raw!r}.", detail={"field": name}
+    )
+
+
+def is_id_text(raw: str) -> bool:
+    """Whether ``raw`` reads as an id: 1 to 18 ASCII digits."""
+    return bool(_ID_TEXT.fullmatch(raw))
 
 
 def parse_id(raw: str, what: str) -> int:
     """An id from the path; anything but a positive integer is simply not found."""
-    if not raw.isdigit() or len(raw) > 18:
+    if not is_id_text(raw):
         raise NotFound(f"No {what} with id {raw!r}.")
     return int(raw)
 
@@ -167,42 +202,50 @@ def paginate(
 ) -> dict[str, Any]:
     """One page of ``query`` as SigOpt's pagination object, newest first.
 
-    Cursors are ids: ``before`` asks for items older than it, ``after`` for newer.
+    Cursors are ids: ``before`` asks for items older than it, ``after`` for newer,
+    both for the items between them.
     ``paging.before`` / ``paging.after`` are the cursors of the next page each way,
     or null where there is nothing more.
     """
     limit = query_int(req, "limit", DEFAULT_PAGE_LIMIT, minimum=0, maximum=MAX_PAGE_LIMIT)
+    assert limit is not None  # it has a default
+    key = str(id_column.key)
     before = req.get_param("before")
     after = req.get_param("after")
-    if before and after:
-        raise BadRequest("Give 'before' or 'after', not both.")
+    rows: list[Any]
     count = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    if before and after:
+        # a window: items between the two cursors, paged like ``before``
+        query = query.where(id_column > _cursor(after, "after"))
+        after = None
     if after:
         cursor = _cursor(after, "after")
-        rows = conn.execute(
-            query.where(id_column > cursor).order_by(id_column.asc()).limit(limit + 1)
-        ).all()
+        rows = list(
+            conn.execute(
+                query.where(id_column > cursor).order_by(id_column.asc()).limit(limit + 1)
+            ).all()
+        )
         more = len(rows) > limit
         rows = rows[:limit]
         rows.reverse()
         newer = more
-        older = bool(rows) and _exists(conn, query, id_column < rows[-1]._mapping[id_column.key])
+        older = bool(rows) and _exists(conn, query, id_column < rows[-1]._mapping[key])
     else:
         q = query
         if before:
             q = q.where(id_column < _cursor(before, "before"))
-        rows = conn.execute(q.order_by(id_column.desc()).limit(limit + 1)).all()
+        rows = list(conn.execute(q.order_by(id_column.desc()).limit(limit + 1)).all())
         older = len(rows) > limit
         rows = rows[:limit]
-        newer = bool(rows) and _exists(conn, query, id_column > rows[0]._mapping[id_column.key])
+        newer = bool(rows) and _exists(conn, query, id_column > rows[0]._mapping[key])
     data = [render(row) for row in rows]
     return {
         "object": "pagination",
         "count": count,
         "data": data,
         "paging": {
-            "before": str(rows[-1]._mapping[id_column.key]) if rows and older else None,
-            "after": str(rows[0]._mapping[id_column.key]) if rows and newer else None,
+            "before": str(rows[-1]._mapping[key]) if rows and older else None,
+            "after": str(rows[0]._mapping[key]) if rows and newer else None,
         },
     }
 
@@ -212,7 +255,9 @@ def _exists(conn: sa.Connection, query: sa.Select, condition: sa.ColumnElement) 
 
 
 def _cursor(raw: str, name: str) -> int:
-    if not raw.isdigit():
-        raise BadRequest(f"The cursor '{name}' is not one this service gave out: {raw!r}.",
-                         detail={"field": name})
+    if not is_id_text(raw):
+        raise BadRequest(
+            f"The cursor '{name}' is not one this service gave out: {raw!r}.",
+            detail={"field": name},
+        )
     return int(raw)

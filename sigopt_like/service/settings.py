@@ -12,9 +12,16 @@ class ServiceSettings:
     """How one service instance runs.
 
     database: a SQLite path, ``:memory:``, or a SQLAlchemy URL (PostgreSQL).
-    auth_required: served mode needs a token on every route but health, ready, metrics.
+    auth_required: served mode needs a token on every route but /health, /ready,
+        /metrics, /v1/version, /v1/openapi.json and /v1/login.
     run_tasks: run tasks in this process (off for app processes of a scaled-out
         deployment, whose tasks run in ``python -m sigopt_like.service.worker``).
+    max_body_bytes: a larger request body is a 413 (checked on Content-Length first).
+    idempotency_ttl_seconds: how long a stored response can be replayed.
+    idempotency_wait_seconds: how long a request waits for another one holding
+        the same idempotency key before it gets a 409 ``idempotency_in_progress``.
+    requests_per_minute: per-token request budget in served mode (None: no limit).
+    login_attempts_per_minute: per email and per client address.
     """
 
     database: str = ":memory:"
@@ -24,6 +31,7 @@ class ServiceSettings:
     task_threads: int = 2
     run_tasks: bool = True
     idempotency_ttl_seconds: int = 24 * 3600
+    idempotency_wait_seconds: float = 5.0
     requests_per_minute: int | None = None
     login_attempts_per_minute: int = 10
     task_time_limit_seconds: int = 3600

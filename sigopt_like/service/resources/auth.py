@@ -1,5 +1,105 @@
-"""Routes of the 'auth' family (being written)."""
+"""Auth routes: POST /v1/login (email and password -> token), POST /v1/tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+
+from ..accounts import IssuedToken, User, check_password, get_user, issue_token, normalize_email
+from ..errors import RateLimited, Unauthorized, ValidationFailed
+from ..http import field, owner_id, read_json
+from ..middleware.limits import retry_after_seconds
+
+MAX_TOKEN_NAME = 200
+MAX_PASSWORD_LENGTH = 1024
 
 
-def register(app, context) -> None:
+def render_user(user: User) -> dict[str, Any]:
+    """The API form of a user."""
+    return {"object": "user", "id": str(user.id), "email": user.email, "created": user.created}
+
+
+def render_token(issued: IssuedToken, user: User | None = None) -> dict[str, Any]:
+    """The API form of a token just made: the only time its secret is shown."""
+    body: dict[str, Any] = {
+        "object": "token",
+        "id": str(issued.id),
+        "token": issued.token,
+        "name": issued.name,
+        "created": issued.created,
+        "user": str(issued.user_id),
+    }
+    if user is not None:
+        body["user"] = render_user(user)
+    return body
+
+
+class Login:
+    """POST /v1/login: trade an email and a password for a new token."""
+
+    auth_exempt = True
+    idempotent_replay = False  # its response holds a secret: never stored
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Rate-limited per email and per client address; a wrong password is a 401."""
+        body = read_json(req)
+        email = field(body, "email", str, required=True)
+        password = field(body, "password", str, required=True)
+        if len(password) > MAX_PASSWORD_LENGTH:
+            raise ValidationFailed(
+                f"The password is longer than {MAX_PASSWORD_LENGTH} characters.",
+                [{"message": "too long", "row": None, "column": None, "field": "password"}],
+            )
+        self._count_attempt(normalize_email(email), req.remote_addr or "unknown")
+        user = check_password(self.context.engine, email, password)
+        if user is None:
+            raise Unauthorized("The email or the password is wrong.")
+        issued = issue_token(self.context.engine, user.id, name="login")
+        resp.status = 201
+        resp.media = render_token(issued, user)
+
+    def _count_attempt(self, email: str, address: str) -> None:
+        limiter = self.context.login_limiter
+        waits = [w for w in (limiter.hit(("email", email)), limiter.hit(("addr", address))) if w]
+        if waits:
+            seconds = retry_after_seconds(max(waits))
+            raise RateLimited(
+                f"Too many login attempts: at most {limiter.limit} a minute for one email "
+                f"or one address; retry in {seconds} s.",
+                retry_after=seconds,
+            )
+
+
+class Tokens:
+    """POST /v1/tokens: another token for the caller."""
+
+    idempotent_replay = False  # its response holds a secret: never stored
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Body (optional): ``{"name": "..."}``."""
+        body = read_json(req, required=False)
+        name = field(body, "name", str)
+        if name is not None and len(name) > MAX_TOKEN_NAME:
+            raise ValidationFailed(
+                f"The token name is longer than {MAX_TOKEN_NAME} characters.",
+                [{"message": "too long", "row": None, "column": None, "field": "name"}],
+            )
+        user_id = owner_id(req)
+        issued = issue_token(self.context.engine, user_id, name=name)
+        with self.context.engine.connect() as conn:
+            user = get_user(conn, user_id)
+        resp.status = 201
+        resp.media = render_token(issued, user)
+
+
+def register(app: falcon.App, context: Any) -> None:
     """Add this family's routes to the app."""
+    app.add_route("/v1/login", Login(context))
+    app.add_route("/v1/tokens", Tokens(context))

@@ -1,5 +1,113 @@
-"""Routes of the 'system' family (being written)."""
+"""System routes: liveness, readiness, metrics, version and the OpenAPI document.
+
+None of these needs a token; none of them tells anything about users or data.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import logging
+from typing import Any
+
+import falcon
+import sqlalchemy as sa
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from ..._version import __version__
+from ..errors import Unavailable
+from ..store import schema
+
+API_VERSION = "1"
+MIN_CLIENT_VERSION = "0.1.0"
+LOG = logging.getLogger("sigopt_like.service")
 
 
-def register(app, context) -> None:
+def openapi_document() -> bytes:
+    """The OpenAPI document shipped in the package, as bytes."""
+    return (importlib.resources.files("sigopt_like.service") / "openapi.json").read_bytes()
+
+
+class Health:
+    """GET /health: the process answers. No database, no auth."""
+
+    auth_exempt = True
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Always ``{"object": "health", "status": "ok"}``."""
+        resp.media = {"object": "health", "status": "ok"}
+
+
+class Ready:
+    """GET /ready: the database answers; 503 with the error body if not."""
+
+    auth_exempt = True
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Run a trivial query against the schema."""
+        try:
+            with self.context.engine.connect() as conn:
+                version = conn.execute(
+                    sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
+                ).scalar_one()
+        except Exception as err:
+            LOG.warning("readiness check failed: %s", type(err).__name__)
+            raise Unavailable(
+                "The database does not answer; the service is not ready.",
+                detail={"check": "database"},
+            ) from err
+        resp.media = {"object": "ready", "status": "ok", "schema_version": int(version)}
+
+
+class Metrics:
+    """GET /metrics: Prometheus text of this instance's registry."""
+
+    auth_exempt = True
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """The exposition format, version 0.0.4."""
+        resp.content_type = CONTENT_TYPE_LATEST
+        resp.data = self.context.metrics.render()
+
+
+class Version:
+    """GET /v1/version: API and server versions, and the oldest client that works."""
+
+    auth_exempt = True
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """The version object."""
+        resp.media = {
+            "object": "version",
+            "api_version": API_VERSION,
+            "server_version": __version__,
+            "min_client_version": MIN_CLIENT_VERSION,
+        }
+
+
+class OpenAPI:
+    """GET /v1/openapi.json: the REST contract of this service."""
+
+    auth_exempt = True
+
+    def __init__(self) -> None:
+        self.document = openapi_document()
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """The document as shipped."""
+        resp.content_type = falcon.MEDIA_JSON
+        resp.data = self.document
+
+
+def register(app: falcon.App, context: Any) -> None:
     """Add this family's routes to the app."""
+    app.add_route("/health", Health())
+    app.add_route("/ready", Ready(context))
+    app.add_route("/metrics", Metrics(context))
+    app.add_route("/v1/version", Version())
+    app.add_route("/v1/openapi.json", OpenAPI())

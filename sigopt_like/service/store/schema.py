@@ -160,7 +160,10 @@ suggestions = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column(
-        "experiment_id", sa.Integer, sa.ForeignKey("sigopt_experiments.id"), nullable=False,
+        "experiment_id",
+        sa.Integer,
+        sa.ForeignKey("sigopt_experiments.id"),
+        nullable=False,
         index=True,
     ),
     sa.Column("assignments", sa.Text, nullable=False),
@@ -175,7 +178,10 @@ observations = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column(
-        "experiment_id", sa.Integer, sa.ForeignKey("sigopt_experiments.id"), nullable=False,
+        "experiment_id",
+        sa.Integer,
+        sa.ForeignKey("sigopt_experiments.id"),
+        nullable=False,
         index=True,
     ),
     sa.Column("suggestion_id", sa.Integer, nullable=True),

@@ -93,11 +93,18 @@ def _optimizer_within(
     return dict(value) if isinstance(value, Mapping) else None
 
 
-def warm_up() -> None:
-    """Import the optimizer's model modules now, so that the first suggestion of a
-    process is not charged for them (they load lazily, in seconds)."""
-    with contextlib.suppress(ImportError):  # an optimizer without that module
-        importlib.import_module(f"{optimizer.__name__}.portfolio")
+def warm_up() -> threading.Thread:
+    """Import the optimizer's model modules in the background, so that neither the
+    service's start nor the first suggestion of a process waits for them (they
+    take seconds to load). Returns the thread, for callers that want to join it."""
+
+    def load() -> None:
+        with contextlib.suppress(ImportError):  # an optimizer without that module
+            importlib.import_module(f"{optimizer.__name__}.portfolio")
+
+    thread = threading.Thread(target=load, name="sigopt-like-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def random_assignments(

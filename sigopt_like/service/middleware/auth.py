@@ -1,0 +1,87 @@
+"""Who is calling: a bearer token (or HTTP Basic with the token as user name) when
+served, the local user when embedded.
+
+Resources that need no caller (health, login, version, ...) set the class
+attribute ``auth_exempt = True``. Everything else gets ``req.context.user_id``
+(and ``req.context.token_id`` when a token was used) or a 401.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import falcon
+
+from ..accounts import lookup_token
+from ..errors import Unauthorized
+from .routing import has_responder
+
+CHALLENGE = 'Bearer realm="sigopt-like"'
+
+
+def presented_token(req: falcon.Request) -> str | None:
+    """The token in ``Authorization`` (Bearer, or Basic user name), or None if absent.
+
+    A header that is there but cannot be read is a 401 saying so.
+    """
+    header = req.get_header("Authorization")
+    if not header:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and value:
+        return value
+    if scheme.lower() == "basic" and value:
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as err:
+            raise _unauthorized("The Basic credentials are not valid base64 of 'token:'.") from err
+        user, _, _password = decoded.partition(":")
+        if user:
+            return user
+    raise _unauthorized(
+        "The Authorization header must be 'Bearer <token>' or HTTP Basic with the "
+        "token as the user name and an empty password."
+    )
+
+
+def _unauthorized(message: str, *, invalid: bool = True) -> Unauthorized:
+    challenge = CHALLENGE + (', error="invalid_token"' if invalid else "")
+    return Unauthorized(message, headers={"WWW-Authenticate": challenge})
+
+
+class AuthMiddleware:
+    """Resolve the caller of each routed request into ``req.context.user_id``."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict
+    ) -> None:
+        """Authenticate after routing, so that unknown routes are plain 404s
+        and unsupported methods plain 405s."""
+        req.context.user_id = None
+        req.context.token_id = None
+        if resource is None or getattr(resource, "auth_exempt", False):
+            return
+        if not self.context.settings.auth_required:
+            req.context.user_id = self.context.local_user_id
+            return
+        if not has_responder(self.context.router, req, resource):
+            return  # Falcon answers 405; nothing to protect
+        token = presented_token(req)
+        if token is None:
+            raise _unauthorized(
+                "This service needs an API token: send 'Authorization: Bearer <token>' "
+                "(create one with 'sigopt-like tokens create' or POST /v1/login).",
+                invalid=False,
+            )
+        with self.context.engine.connect() as conn:
+            owner = lookup_token(conn, token)
+        if owner is None:
+            raise _unauthorized("The API token is not valid: it is unknown or was revoked.")
+        req.context.user_id = owner.user_id
+        req.context.token_id = owner.token_id

@@ -1,0 +1,24 @@
+"""Whether a routed request reaches a responder of its resource (or Falcon's 405)."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import falcon
+
+
+def has_responder(router: Any, req: falcon.Request, resource: object) -> bool:
+    """True if ``req.method`` on this route is served by a method of ``resource``.
+
+    Falcon routes an unsupported method to its own 405 responder; middleware that
+    would do work first (auth, idempotency) asks this to let the 405 through.
+    """
+    if resource is None or router is None:
+        return resource is not None
+    found = router.find(req.path, req)
+    if found is None:
+        return False
+    found_resource, method_map, _params, _template = found
+    responder = method_map.get(req.method) if method_map else None
+    return inspect.ismethod(responder) and responder.__self__ is found_resource

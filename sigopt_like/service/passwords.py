@@ -1,0 +1,54 @@
+"""Password hashing: scrypt with a per-user salt, compared in constant time."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+# scrypt cost: 16 MiB of memory and a few tens of milliseconds per hash.
+_N, _R, _P, _DKLEN = 2**14, 8, 1, 32
+_MAXMEM = 64 * 1024 * 1024
+_SALT_BYTES = 16
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
+    return hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=dklen, maxmem=_MAXMEM
+    )
+
+
+def hash_password(password: str) -> str:
+    """A storable hash of ``password``: ``scrypt$n$r$p$salt$hash`` (salt random per call)."""
+    salt = secrets.token_bytes(_SALT_BYTES)
+    digest = _scrypt(password, salt, _N, _R, _P, _DKLEN)
+    return f"scrypt${_N}${_R}${_P}${_b64(salt)}${_b64(digest)}"
+
+
+def verify_password(password: str, stored: str | None) -> bool:
+    """Whether ``password`` matches ``stored``; False for a missing or unreadable hash.
+
+    Without a stored hash a dummy hash is still computed, so that the time taken
+    does not tell whether the account exists.
+    """
+    if not stored:
+        _scrypt(password, b"\0" * _SALT_BYTES, _N, _R, _P, _DKLEN)
+        return False
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = _unb64(digest)
+        actual = _scrypt(password, _unb64(salt), int(n), int(r), int(p), len(expected))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)

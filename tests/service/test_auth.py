@@ -1,0 +1,252 @@
+"""Served mode: tokens (Bearer or Basic), revocation, login, owners never see each other."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+import requests
+
+from sigopt_like.service.accounts import (
+    create_user,
+    hash_token,
+    issue_token,
+    revoke_token,
+    set_password,
+)
+from sigopt_like.service.passwords import hash_password, verify_password
+from sigopt_like.service.store import schema
+
+from .conftest import Api, assert_error
+
+
+@pytest.fixture
+def http(served) -> Api:
+    return Api(served.service, served.url, served.token)
+
+
+def bare(served, method, path, **kw):
+    return requests.request(method, f"{served.url}{path}", timeout=10, **kw)
+
+
+def test_no_token_is_401_with_challenge(served):
+    r = bare(served, "GET", "/v1/sessions")
+    assert r.status_code == 401
+    assert r.json()["code"] == "unauthorized"
+    assert "token" in r.json()["message"].lower()
+    assert r.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer nope",
+        "Bearer ",
+        "Token abc",
+        "Basic !!!notbase64",
+        "Basic " + base64.b64encode(b":").decode(),
+    ],
+)
+def test_wrong_credentials_are_401(served, header):
+    r = bare(served, "GET", "/v1/sessions", headers={"Authorization": header})
+    assert r.status_code == 401, r.text
+    assert r.json()["object"] == "error"
+    assert "WWW-Authenticate" in r.headers
+    assert "nope" not in r.text
+
+
+def test_wrong_token_does_not_create(served):
+    r = bare(
+        served,
+        "POST",
+        "/v1/sessions",
+        json={"name": "x"},
+        headers={"Authorization": "Bearer wrong"},
+    )
+    assert r.status_code == 401
+    assert Api(served.service).sessions_count() == 0
+
+
+def test_bearer_and_basic_both_work(served):
+    assert bare(served, "GET", "/v1/sessions", headers=served.headers()).status_code == 200
+    r = bare(served, "GET", "/v1/sessions", auth=(served.token, ""))
+    assert r.status_code == 200, r.text
+
+
+def test_revoked_token_is_401(served):
+    engine = served.service.context.engine
+    assert revoke_token(engine, token=served.token) == 1
+    r = bare(served, "GET", "/v1/sessions", headers=served.headers())
+    assert r.status_code == 401
+    assert "revoked" in r.json()["message"]
+
+
+def test_open_routes_need_no_token(served):
+    for path in ("/health", "/ready", "/metrics", "/v1/version", "/v1/openapi.json"):
+        assert bare(served, "GET", path).status_code == 200, path
+
+
+def test_unknown_route_is_404_even_without_token(served):
+    assert bare(served, "GET", "/v1/nowhere").status_code == 404
+
+
+def test_only_the_hash_of_a_token_is_stored(served):
+    with served.service.context.engine.connect() as conn:
+        hashes = [r.token_hash for r in conn.execute(schema.tokens.select())]
+    assert hash_token(served.token) in hashes
+    assert served.token not in hashes
+
+
+def test_owners_never_see_each_other(served):
+    a = Api(served.service, served.url, served.token)
+    _, token_b = served.make_user()
+    b = Api(served.service, served.url, token_b)
+    made = a.call("POST", "/v1/sessions", {"name": "mine", "description": "secret"}).body
+    sid = made["id"]
+    for reply in (
+        b.call("GET", f"/v1/sessions/{sid}"),
+        b.call("PUT", f"/v1/sessions/{sid}", {"name": "stolen"}),
+        b.call("POST", f"/v1/sessions/{sid}/halt"),
+    ):
+        assert_error(reply, 404, "not_found")
+        assert "mine" not in reply.text
+    assert b.call("GET", "/v1/sessions").body["count"] == 0
+    assert b.call("GET", "/v1/sessions", params={"q": "secret"}).body["data"] == []
+    # the same name is free for B, and A's session is untouched
+    assert b.call("POST", "/v1/sessions", {"name": "mine"}).status == 201
+    assert a.call("GET", f"/v1/sessions/{sid}").body == made
+
+
+def test_idempotency_keys_are_per_owner(served):
+    _, token_b = served.make_user()
+    key = {"Idempotency-Key": "shared-key"}
+    ra = Api(served.service, served.url, served.token).call(
+        "POST", "/v1/sessions", {"name": "n"}, headers=key
+    )
+    rb = Api(served.service, served.url, token_b).call(
+        "POST", "/v1/sessions", {"name": "n"}, headers=key
+    )
+    assert ra.status == rb.status == 201
+    assert ra.body["id"] != rb.body["id"]
+    assert "Idempotent-Replayed" not in rb.headers
+
+
+def _user_with_password(served, email="pw@example.com", password="correct horse"):
+    create_user(served.service.context.engine, email, password)
+    return email, password
+
+
+def test_login_returns_a_working_token(served):
+    email, password = _user_with_password(served)
+    r = bare(served, "POST", "/v1/login", json={"email": email.upper(), "password": password})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["object"] == "token" and body["user"]["email"] == email
+    assert password not in r.text
+    ok = bare(served, "GET", "/v1/sessions", headers={"Authorization": f"Bearer {body['token']}"})
+    assert ok.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("pw@example.com", "hunter2-guess"), ("nobody@example.com", "correct horse")],
+)
+def test_login_wrong_password_or_user_is_401(served, email, password):
+    _user_with_password(served)
+    r = bare(served, "POST", "/v1/login", json={"email": email, "password": password})
+    assert r.status_code == 401
+    assert r.json()["message"] == "The email or the password is wrong."
+    assert password not in r.text
+
+
+def test_login_needs_both_fields(served):
+    r = bare(served, "POST", "/v1/login", json={"email": "a@b.c"})
+    assert r.status_code == 400
+    assert "'password'" in r.json()["message"]
+
+
+def test_login_is_rate_limited_per_email(served):
+    email, _ = _user_with_password(served)
+    limit = served.service.settings.login_attempts_per_minute
+    for _ in range(limit):
+        r = bare(served, "POST", "/v1/login", json={"email": email, "password": "bad"})
+        assert r.status_code == 401
+    r = bare(served, "POST", "/v1/login", json={"email": email, "password": "bad"})
+    assert r.status_code == 429
+    assert r.json()["code"] == "rate_limited"
+    assert int(r.headers["Retry-After"]) >= 1
+
+
+def test_login_is_rate_limited_per_address(served):
+    limit = served.service.settings.login_attempts_per_minute
+    for i in range(limit):
+        bare(served, "POST", "/v1/login", json={"email": f"u{i}@x.org", "password": "bad"})
+    r = bare(served, "POST", "/v1/login", json={"email": "fresh@x.org", "password": "bad"})
+    assert r.status_code == 429
+    assert "Retry-After" in r.headers
+
+
+def test_post_tokens_makes_another_token_for_the_caller(served):
+    r = bare(served, "POST", "/v1/tokens", json={"name": "ci"}, headers=served.headers())
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["name"] == "ci" and body["user"]["email"] == served.email
+    assert body["token"] != served.token
+    assert (
+        bare(
+            served, "GET", "/v1/sessions", headers={"Authorization": f"Bearer {body['token']}"}
+        ).status_code
+        == 200
+    )
+    assert bare(served, "POST", "/v1/tokens").status_code == 401
+
+
+def test_token_responses_are_never_replayed(served):
+    key = {"Idempotency-Key": "tok", **served.headers()}
+    first = bare(served, "POST", "/v1/tokens", headers=key).json()["token"]
+    second = bare(served, "POST", "/v1/tokens", headers=key).json()["token"]
+    assert first != second
+    with served.service.context.engine.connect() as conn:
+        stored = [r.response or "" for r in conn.execute(schema.idempotency_keys.select())]
+    assert not any(first in text for text in stored)
+
+
+def test_per_token_request_limit(tmp_path):
+    from tests.fixtures.servers import serve_in_thread
+
+    instance = serve_in_thread(tmp_path, requests_per_minute=3)
+    try:
+        codes = [
+            bare(instance, "GET", "/v1/sessions", headers=instance.headers()).status_code
+            for _ in range(4)
+        ]
+        assert codes == [200, 200, 200, 429]
+        r = bare(instance, "GET", "/v1/sessions", headers=instance.headers())
+        assert r.json()["code"] == "rate_limited" and int(r.headers["Retry-After"]) >= 1
+        _, other = instance.make_user()
+        ok = bare(instance, "GET", "/v1/sessions", headers=instance.headers(other))
+        assert ok.status_code == 200
+        assert bare(instance, "GET", "/health").status_code == 200
+    finally:
+        instance.close()
+
+
+def test_embedded_mode_belongs_to_the_local_user(service):
+    api = Api(service)
+    body = api.call("POST", "/v1/sessions", {"name": "local"}).body
+    assert body["owner"] == str(service.context.local_user_id)
+
+
+def test_passwords_are_salted_scrypt():
+    one, two = hash_password("pw"), hash_password("pw")
+    assert one != two and one.startswith("scrypt$")
+    assert verify_password("pw", one) and not verify_password("px", one)
+    assert not verify_password("pw", None) and not verify_password("pw", "garbage")
+
+
+def test_set_password_and_issue_token(service):
+    engine = service.context.engine
+    user = create_user(engine, "Someone@Example.com")
+    assert user.email == "someone@example.com"
+    set_password(engine, "someone@example.com", "pw")
+    assert issue_token(engine, user.id).token

@@ -1,0 +1,178 @@
+"""The ``sigopt-like`` console script: users, tokens, serve, demo."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from sigopt_like import cli
+from sigopt_like.service.accounts import check_password, find_user
+from sigopt_like.service.store.db import open_database
+
+
+def child_env() -> dict[str, str]:
+    """The environment of a child ``python -m sigopt_like.cli``, able to import this checkout."""
+    import os
+
+    from tests.fixtures.servers import REPO_ROOT
+
+    return {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_users_create_and_tokens_create_work_against_a_served_instance(served, capsys):
+    db = served.database
+    code, out, _ = run(capsys, "users", "create", "cli@example.com", "--db", db)
+    assert code == 0 and "cli@example.com" in out
+    code, out, err = run(capsys, "tokens", "create", "--user", "cli@example.com", "--db", db)
+    assert code == 0
+    token = out.strip()
+    assert len(token) >= 40 and "\n" not in token
+    assert "shown once" in err
+    r = requests.get(
+        f"{served.url}/v1/sessions", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert r.status_code == 200
+    # revoke it by value: it stops working
+    code, out, _ = run(capsys, "tokens", "revoke", token, "--db", db)
+    assert code == 0 and "revoked 1" in out
+    r = requests.get(
+        f"{served.url}/v1/sessions", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert r.status_code == 401
+
+
+def test_users_create_with_password_stdin_enables_login(tmp_path, capsys, monkeypatch):
+    db = str(tmp_path / "cli.db")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret pass\n"))
+    code, _, _ = run(capsys, "users", "create", "pw@example.com", "--password-stdin", "--db", db)
+    assert code == 0
+    engine = open_database(db)
+    try:
+        assert check_password(engine, "pw@example.com", "s3cret pass") is not None
+        assert check_password(engine, "pw@example.com", "s3cret pass\n") is None
+    finally:
+        engine.dispose()
+
+
+def test_duplicate_user_and_unknown_user_fail_cleanly(tmp_path, capsys):
+    db = str(tmp_path / "cli.db")
+    assert run(capsys, "users", "create", "a@example.com", "--db", db)[0] == 0
+    code, _, err = run(capsys, "users", "create", "a@example.com", "--db", db)
+    assert code == 1 and "already exists" in err
+    code, _, err = run(capsys, "tokens", "create", "--user", "b@example.com", "--db", db)
+    assert code == 1 and "users create" in err
+    code, _, err = run(capsys, "users", "create", "not-an-email", "--db", db)
+    assert code == 1 and "email" in err
+
+
+def test_tokens_revoke_by_user_and_id(tmp_path, capsys):
+    db = str(tmp_path / "cli.db")
+    run(capsys, "users", "create", "r@example.com", "--db", db)
+    for _ in range(2):
+        run(capsys, "tokens", "create", "--user", "r@example.com", "--db", db)
+    code, out, _ = run(capsys, "tokens", "revoke", "--id", "1", "--db", db)
+    assert code == 0 and "revoked 1" in out
+    code, out, _ = run(capsys, "tokens", "revoke", "--user", "r@example.com", "--db", db)
+    assert code == 0 and "revoked 1" in out
+    code, out, _ = run(capsys, "tokens", "revoke", "--user", "r@example.com", "--db", db)
+    assert code == 1 and "revoked 0" in out
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main([])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["tokens", "revoke"])
+    assert exc.value.code == 2
+
+
+def test_default_database_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "env.db"))
+    assert cli.default_database() == str(tmp_path / "env.db")
+    monkeypatch.delenv("SIGOPT_LIKE_DATABASE")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert cli.default_database().startswith(str(tmp_path))
+
+
+def test_demo_is_wired_lazily(capsys, monkeypatch):
+    import importlib
+
+    real = importlib.import_module
+
+    def no_demo(name, *a, **k):
+        if name == "sigopt_like.demo":
+            raise ModuleNotFoundError("No module named 'sigopt_like.demo'", name=name)
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(cli.importlib, "import_module", no_demo)
+    code, _, err = run(capsys, "demo")
+    assert code == 1 and "not available" in err
+
+
+def test_serve_subprocess_answers_health_and_needs_tokens(served_process):
+    r = requests.get(f"{served_process.url}/health", timeout=5)
+    assert r.json()["status"] == "ok"
+    assert requests.get(f"{served_process.url}/v1/sessions", timeout=5).status_code == 401
+    r = requests.get(
+        f"{served_process.url}/v1/sessions", headers=served_process.headers(), timeout=5
+    )
+    assert r.status_code == 200
+    served_process.stop()
+    assert served_process.process.returncode == 0
+    assert "serving on http://127.0.0.1" in served_process.output()
+    engine = open_database(served_process.database)
+    try:
+        assert find_user(engine, served_process.email) is not None
+    finally:
+        engine.dispose()
+
+
+def test_console_script_help_runs():
+    done = subprocess.run(
+        [sys.executable, "-m", "sigopt_like.cli", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=child_env(),
+    )
+    assert done.returncode == 0 and "serve" in done.stdout
+
+
+def test_worker_subcommand_starts_and_stops_on_sigterm(tmp_path):
+    import signal
+    import time
+
+    db = str(tmp_path / "worker.db")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sigopt_like.cli", "worker", "--db", db, "--threads", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=child_env(),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        lines = []
+        while time.monotonic() < deadline:  # wait for its "running" log line
+            line = proc.stdout.readline() if proc.stdout else ""
+            lines.append(line)
+            if "running" in line or not line:
+                break
+        assert proc.poll() is None, "".join(lines)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

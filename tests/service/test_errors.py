@@ -1,0 +1,102 @@
+"""One JSON error body everywhere; strict JSON bodies; a request id on every response."""
+
+from __future__ import annotations
+
+import falcon
+import falcon.testing
+import pytest
+
+from sigopt_like.service.errors import APIError, install_error_handlers
+from sigopt_like.service.http import read_json
+
+from .conftest import assert_error
+
+
+def test_unknown_route_is_404_with_the_error_body(api):
+    reply = api.call("GET", "/v1/nothing-here")
+    assert_error(reply, 404, "not_found", "/v1/nothing-here")
+
+
+def test_wrong_method_is_405_with_the_error_body(api):
+    reply = api.call("DELETE", "/v1/sessions")
+    assert_error(reply, 405, "method_not_allowed", "DELETE", "allowed")
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (b"{not json", ["not valid json"]),
+        (b"[1, 2]", ["json object", "list"]),
+        (b'"text"', ["json object", "string"]),
+        (b"", ["needs a json object"]),
+        (b'{"name": NaN}', ["nan"]),
+        (b"\xff\xfe", ["utf-8"]),
+    ],
+)
+def test_malformed_body_is_400_and_creates_nothing(api, raw, words):
+    reply = api.call("POST", "/v1/sessions", data=raw, headers={"Content-Type": "application/json"})
+    assert_error(reply, 400, "invalid_json", *words)
+    assert api.sessions_count() == 0
+
+
+def test_request_id_generated_and_echoed(api):
+    generated = api.call("GET", "/health")
+    assert len(generated.headers["X-Request-Id"]) == 32
+    echoed = api.call("GET", "/v1/nothing", headers={"X-Request-Id": "abc-123"})
+    assert echoed.headers["X-Request-Id"] == "abc-123"
+    insane = api.call("GET", "/health", headers={"X-Request-Id": "bad id\twith spaces"})
+    assert insane.headers["X-Request-Id"] != "bad id\twith spaces"
+
+
+def test_body_over_the_limit_is_413_naming_the_limit(tmp_path):
+    from sigopt_like.service import create_app
+
+    with create_app(database=str(tmp_path / "db.sqlite"), max_body_bytes=100) as svc:
+        client = falcon.testing.TestClient(svc.app)
+        big = '{"name": "' + "x" * 200 + '"}'
+        r = client.simulate_post(
+            "/v1/sessions", body=big, headers={"Content-Type": "application/json"}
+        )
+        assert r.status_code == 413
+        assert r.json["code"] == "payload_too_large"
+        assert "100 bytes" in r.json["message"]
+        assert r.headers["X-Request-Id"]
+
+
+def _tiny_app() -> falcon.App:
+    class Boom:
+        def on_get(self, req, resp):
+            raise RuntimeError("secret internals")
+
+        def on_post(self, req, resp):
+            resp.media = read_json(req)
+
+        def on_put(self, req, resp):
+            raise APIError("a teapot", status=418, code="teapot", headers={"X-Why": "tea"})
+
+    app = falcon.App()
+    install_error_handlers(app)
+    app.add_route("/boom", Boom())
+    return app
+
+
+def test_unexpected_error_is_500_without_internals():
+    client = falcon.testing.TestClient(_tiny_app())
+    r = client.simulate_get("/boom")
+    assert r.status_code == 500
+    assert r.json["code"] == "internal"
+    assert "secret internals" not in r.text
+
+
+def test_api_error_keeps_status_code_and_headers():
+    client = falcon.testing.TestClient(_tiny_app())
+    r = client.simulate_put("/boom")
+    assert r.status_code == 418
+    assert r.json == {
+        "object": "error",
+        "status": 418,
+        "code": "teapot",
+        "message": "a teapot",
+        "detail": {},
+    }
+    assert r.headers["X-Why"] == "tea"

@@ -1,0 +1,101 @@
+"""The OpenAPI document and the Falcon app describe the same routes and methods."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+
+import pytest
+
+from sigopt_like.service import create_app
+from sigopt_like.service.resources.system import openapi_document
+
+HTTP_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+
+
+def registered_routes(app) -> dict[str, set[str]]:
+    """Every route of a Falcon app with the methods its resource implements."""
+    routes: dict[str, set[str]] = {}
+
+    def walk(nodes):
+        for node in nodes:
+            if node.resource is not None and node.method_map:
+                methods = {
+                    method
+                    for method, responder in node.method_map.items()
+                    if method in HTTP_METHODS
+                    and inspect.ismethod(responder)
+                    and responder.__self__ is node.resource
+                }
+                if methods:
+                    routes[node.uri_template] = methods
+            walk(node.children)
+
+    walk(app._router._roots)
+    return routes
+
+
+def _shape(template: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", template)
+
+
+@pytest.fixture(scope="module")
+def document() -> dict:
+    return json.loads(openapi_document())
+
+
+@pytest.fixture(scope="module")
+def routes(tmp_path_factory) -> dict[str, set[str]]:
+    with create_app(database=str(tmp_path_factory.mktemp("oa") / "db.sqlite")) as svc:
+        return {_shape(t): m for t, m in registered_routes(svc.app).items()}
+
+
+def documented(document) -> dict[str, set[str]]:
+    return {
+        _shape(path): {m.upper() for m in item if m.upper() in HTTP_METHODS}
+        for path, item in document["paths"].items()
+    }
+
+
+def test_every_registered_route_is_documented(document, routes):
+    docs = documented(document)
+    missing = {
+        t: sorted(m - docs.get(t, set())) for t, m in routes.items() if m - docs.get(t, set())
+    }
+    assert not missing, f"routes missing from openapi.json: {missing}"
+
+
+def test_every_documented_route_is_registered(document, routes):
+    docs = documented(document)
+    missing = {
+        t: sorted(m - routes.get(t, set())) for t, m in docs.items() if m - routes.get(t, set())
+    }
+    assert not missing, f"openapi.json routes the app does not serve: {missing}"
+
+
+def test_path_parameters_are_declared(document):
+    for path, item in document["paths"].items():
+        names = set(re.findall(r"\{([^}]+)\}", path))
+        for method, op in item.items():
+            declared = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
+            assert declared == names, f"{method.upper()} {path}: {declared} != {names}"
+
+
+def test_operations_have_ids_and_error_responses(document):
+    ids = []
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            ids.append(op["operationId"])
+            if op.get("security") != []:
+                assert "401" in op["responses"], f"{method.upper()} {path} lacks 401"
+            if "requestBody" in op:
+                assert "400" in op["responses"], f"{method.upper()} {path} lacks 400"
+    assert len(ids) == len(set(ids))
+
+
+def test_document_loads_in_schemathesis(document):
+    schemathesis = pytest.importorskip("schemathesis")
+    schema = schemathesis.openapi.from_dict(document)
+    operations = [op.ok() for op in schema.get_all_operations()]
+    assert len(operations) == sum(len(v) for v in documented(document).values())

@@ -1,0 +1,112 @@
+"""Health, readiness, metrics, version and the served OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from prometheus_client import REGISTRY
+
+from sigopt_like._version import __version__
+from sigopt_like.service import create_app
+
+from .conftest import Api, assert_error
+
+
+def test_health(api):
+    reply = api.call("GET", "/health")
+    assert reply.status == 200
+    assert reply.body == {"object": "health", "status": "ok"}
+
+
+def test_health_needs_no_database(service):
+    api = Api(service)
+    real = service.context.engine
+    service.context.engine = None
+    try:
+        assert api.call("GET", "/health").status == 200
+    finally:
+        service.context.engine = real
+
+
+def test_ready(api):
+    reply = api.call("GET", "/ready")
+    assert reply.status == 200
+    assert reply.body["status"] == "ok" and reply.body["schema_version"] >= 1
+
+
+def test_ready_is_503_when_the_database_is_gone(service):
+    api = Api(service)
+    real = service.context.engine
+    service.context.engine = sa.create_engine("sqlite:////nonexistent-dir/nothing/x.db")
+    try:
+        reply = api.call("GET", "/ready")
+    finally:
+        service.context.engine.dispose()
+        service.context.engine = real
+    assert_error(reply, 503, "unavailable", "database")
+
+
+def test_version(api):
+    reply = api.call("GET", "/v1/version")
+    assert reply.body == {
+        "object": "version",
+        "api_version": "1",
+        "server_version": __version__,
+        "min_client_version": "0.1.0",
+    }
+
+
+def test_openapi_is_served(api):
+    reply = api.call("GET", "/v1/openapi.json")
+    assert reply.status == 200
+    assert reply.headers["Content-Type"].startswith("application/json")
+    assert reply.body["openapi"].startswith("3.1")
+    assert "/v1/sessions" in reply.body["paths"]
+
+
+def test_metrics_count_requests_by_route_method_and_status(api):
+    api.call("POST", "/v1/sessions", {"name": "m"})
+    api.call("GET", "/v1/sessions/1")
+    api.call("GET", "/v1/sessions/999")
+    api.call("GET", "/no/such/path")
+    reply = api.call("GET", "/metrics")
+    assert reply.status == 200
+    assert reply.headers["Content-Type"].startswith("text/plain")
+    text = reply.text
+    assert (
+        'sigopt_like_http_requests_total{method="POST",route="/v1/sessions",status="201"} 1.0'
+        in text
+    )
+    assert (
+        'sigopt_like_http_requests_total{method="GET",route="/v1/sessions/{sid}",status="404"} 1.0'
+        in text
+    )
+    assert 'route="unmatched",status="404"' in text
+    assert "sigopt_like_http_request_duration_seconds_bucket" in text
+    assert "sigopt_like_tasks_total" in text or "sigopt_like_tasks" in text
+
+
+def test_each_service_has_its_own_registry(tmp_path):
+    with (
+        create_app(database=str(tmp_path / "a.db")) as one,
+        create_app(database=str(tmp_path / "b.db")) as two,
+    ):
+        assert one.context.metrics.registry is not two.context.metrics.registry
+        Api(one).call("GET", "/health")
+        assert b'route="/health"' in one.context.metrics.render()
+        assert b'route="/health"' not in two.context.metrics.render()
+    names = {m.name for m in REGISTRY.collect()}
+    assert not any(name.startswith("sigopt_like") for name in names)
+
+
+def test_options_answers_with_allow(api):
+    reply = api.call("OPTIONS", "/v1/sessions")
+    assert reply.status == 200
+    assert "POST" in reply.headers["Allow"]
+
+
+def test_openapi_body_matches_the_package_file():
+    from sigopt_like.service.resources.system import openapi_document
+
+    assert json.loads(openapi_document())["info"]["title"] == "sigopt_like"
