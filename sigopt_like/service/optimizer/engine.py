@@ -1,0 +1,128 @@
+"""The engine: from a space view and its history to the codes of the next batch.
+
+One routine serves batch designs (factorial and mixture spaces) and SigOpt
+single suggestions: the first generation is space-filling, later ones are
+chosen by a surrogate model over a candidate pool (see ``portfolio``).
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from .history import History
+from .views import View, code_key, greedy_maximin
+
+
+@attrs.frozen
+class Settings:
+    """Tunable knobs of the engine (defaults are the tuned ones)."""
+
+    min_scored: int = 3
+    """Fewer scored distinct points than this: stay space-filling."""
+    pool_size: int = 4000
+    """Candidate pool size when the space is not enumerated."""
+    gp_max_points: int = 350
+    """Above this many scored points the surrogate is a tree ensemble."""
+
+
+def untested_rows(codes: np.ndarray, existing: np.ndarray) -> np.ndarray:
+    """Rows of ``codes`` that are not rows of ``existing``, first occurrence only, in order."""
+    codes = np.asarray(codes, dtype=float)
+    if len(codes) == 0:
+        return codes
+    existing = np.asarray(existing, dtype=float).reshape(-1, codes.shape[1])
+    ids = _integer_ids(codes, existing)
+    if ids is None:
+        seen = {code_key(r) for r in existing}
+        keep = []
+        for i, row in enumerate(codes):
+            k = code_key(row)
+            if k not in seen:
+                seen.add(k)
+                keep.append(i)
+        return codes[np.array(keep, dtype=np.int64)] if keep else codes[:0]
+    own, other = ids
+    fresh = ~np.isin(own, other)
+    _, first = np.unique(own, return_index=True)
+    keep = np.zeros(len(codes), dtype=bool)
+    keep[first] = True
+    return codes[keep & fresh]
+
+
+def _integer_ids(codes: np.ndarray, existing: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Mixed-radix integer ids for integral non-negative codes (None if not possible)."""
+    both = np.vstack([codes, existing]) if len(existing) else codes
+    if np.any(both < 0) or np.any(both != np.round(both)):
+        return None
+    radix = both.max(axis=0).astype(np.int64) + 1
+    if float(np.prod(radix.astype(float))) >= 2.0**62:
+        return None
+    mult = np.concatenate([np.cumprod(radix[::-1])[::-1][1:], [1]]).astype(np.int64)
+    as_int = both.astype(np.int64) @ mult
+    return as_int[: len(codes)], as_int[len(codes) :]
+
+
+def propose(
+    view: View,
+    hist: History,
+    batch_size: int,
+    rng: np.random.Generator,
+    settings: Settings = Settings(),
+    pending: np.ndarray | None = None,
+) -> np.ndarray:
+    """Codes of up to ``batch_size`` distinct untested feasible points.
+
+    ``pending`` codes (open suggestions, already among ``hist.codes``)
+    are treated as fantasy observations by the model-based step.
+    """
+    if batch_size <= 0:
+        return np.zeros((0, view.n_params))
+    full = view.enumerate()
+    untested = untested_rows(full, hist.codes) if full is not None else None
+    if untested is not None and len(untested) <= batch_size:
+        return untested
+    scored = len(hist.scored)
+    flat = scored and np.ptp(hist.means) <= 1e-12 * max(1.0, float(np.abs(hist.means).max()))
+    if scored < settings.min_scored or flat:
+        return space_filling(view, hist, batch_size, rng, untested)
+    from .portfolio import model_batch
+
+    return model_batch(view, hist, batch_size, rng, untested, settings, pending)
+
+
+def space_filling(
+    view: View,
+    hist: History,
+    batch_size: int,
+    rng: np.random.Generator,
+    untested: np.ndarray | None,
+) -> np.ndarray:
+    """A Latin-hypercube-like / maximin design, avoiding every tested point."""
+    design = untested_rows(view.initial_design(batch_size, rng), hist.codes)[:batch_size]
+    if len(design) == batch_size:
+        return design
+    return fill_maximin(view, hist, design, batch_size, rng, untested)
+
+
+def fill_maximin(
+    view: View,
+    hist: History,
+    chosen: np.ndarray,
+    batch_size: int,
+    rng: np.random.Generator,
+    untested: np.ndarray | None,
+) -> np.ndarray:
+    """Complete ``chosen`` to ``batch_size`` rows by greedy maximin over untested points."""
+    need = batch_size - len(chosen)
+    taken = np.vstack([hist.codes, chosen]) if len(chosen) else hist.codes
+    if untested is not None:
+        pool = untested_rows(untested, taken)
+    else:
+        pool = untested_rows(view.sample(max(20 * need, 500), rng), taken)
+    if len(pool) == 0:
+        return chosen
+    existing = np.vstack([hist.codes, chosen]) if len(hist.codes) else chosen
+    feats_existing = view.encode(existing) if len(existing) else None
+    idx = greedy_maximin(view.encode(pool), need, rng, feats_existing)
+    return np.vstack([chosen, pool[idx]]) if len(chosen) else pool[idx]

@@ -1,0 +1,200 @@
+"""Model-based batch selection: a portfolio against getting stuck on a lower peak.
+
+The batch is split into three roles, each chosen greedily on the surrogate with
+the believer lowering uncertainty around points already in the batch:
+
+* exploit: upper confidence bound with a small beta, anywhere (lands around the
+  incumbent and refines it);
+* basins: other local optima of the posterior mean (leaders at least ``radius``
+  apart), each refined by the best UCB point of its neighbourhood; this keeps
+  the second-best basin alive, as multiple trust regions do;
+* explore: UCB with a large beta (uncertain regions far from the data).
+
+Stagnation is explicit: when the best response has not improved for two
+generations' worth of observations, the batch moves weight from exploitation to
+the other basins and to exploration.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .candidates import generate_pool
+from .engine import Settings, untested_rows
+from .history import History
+from .surrogate import Believer, fit_surrogate
+from .views import View, nearest_sq_distance
+
+EXPLOIT_BETA = 1.0
+EXPLORE_BETA = 3.0
+
+
+def stalled_generations(hist: History, batch_size: int) -> float:
+    """How many generations (of ``batch_size`` points) since the best mean first appeared."""
+    if len(hist.means) == 0:
+        return 0.0
+    replicates = hist.n_observations / max(1, int((hist.counts > 0).sum()))
+    best_first = int(hist.first_seen[int(np.argmax(hist.means))])
+    return (hist.n_observations - best_first) / max(1.0, batch_size * replicates)
+
+
+def role_counts(batch_size: int, stalled: float, rng: np.random.Generator) -> list[str]:
+    """The role of each batch slot, in selection order."""
+    if stalled >= 2.0:
+        shares = {"exploit": 0.3, "basin": 0.4, "explore": 0.3}
+    else:
+        shares = {"exploit": 0.5, "basin": 0.3, "explore": 0.2}
+    if batch_size == 1:
+        role = rng.choice(list(shares), p=list(shares.values()))
+        return [str(role)]
+    n_basin = round(shares["basin"] * batch_size)
+    n_explore = round(shares["explore"] * batch_size)
+    n_exploit = max(1, batch_size - n_basin - n_explore)
+    roles = ["exploit"] * n_exploit + ["basin"] * n_basin + ["explore"] * n_explore
+    return roles[:batch_size]
+
+
+def model_batch(
+    view: View,
+    hist: History,
+    batch_size: int,
+    rng: np.random.Generator,
+    untested: np.ndarray | None,
+    settings: Settings,
+    pending: np.ndarray | None = None,
+) -> np.ndarray:
+    """Choose ``batch_size`` untested codes with the surrogate and the role portfolio."""
+    codes = hist.scored_codes
+    X = view.encode(codes)
+    model = fit_surrogate(X, hist.means, hist.counts, rng, gp_max_points=settings.gp_max_points)
+    mu_tested, _ = model.predict(X)
+    order = np.argsort(-mu_tested)
+    radius = basin_radius(X, rng)
+    heads = _basin_leaders(X, mu_tested, radius, np.ones(len(X), dtype=bool))
+    pool = _pool(view, hist, codes[order], codes[heads], batch_size, rng, untested, settings, model)
+    if pending is not None and len(pending):
+        pool = np.vstack([pending, pool])
+    if len(pool) == 0:
+        return pool
+    feats = view.encode(pool)
+    big_batch = batch_size > 150
+    believer = (
+        model.believer(feats)
+        if not big_batch or not hasattr(model, "gp")
+        else _distance_believer(model, feats)
+    )
+    available = np.ones(len(pool), dtype=bool)
+    if pending is not None and len(pending):
+        for i in range(len(pending)):
+            believer.add(i)
+            available[i] = False
+    leaders = _basin_leaders(feats, believer.mean, radius, available)
+    roles = role_counts(batch_size, stalled_generations(hist, batch_size), rng)
+    chosen: list[int] = []
+    basin_turn = 0
+    for role in roles:
+        if not available.any():
+            break
+        if role == "basin" and len(leaders) > 1:
+            leader = leaders[1 + basin_turn % (len(leaders) - 1)]
+            basin_turn += 1
+            near = ((feats - feats[leader]) ** 2).sum(axis=1) <= radius**2
+            i = _argmax_ucb(believer, EXPLOIT_BETA, available & near)
+            if i < 0:
+                i = _argmax_ucb(believer, EXPLOIT_BETA, available)
+        elif role == "explore" or role == "basin":
+            i = _argmax_ucb(believer, EXPLORE_BETA, available)
+        else:
+            i = _argmax_ucb(believer, EXPLOIT_BETA, available)
+        chosen.append(i)
+        available[i] = False
+        if not big_batch or len(chosen) % 10 == 0:
+            believer.add(i)
+    return pool[np.array(chosen, dtype=np.int64)]
+
+
+def basin_radius(X: np.ndarray, rng: np.random.Generator, share: float = 0.6) -> float:
+    """Distance separating basins: a share of the median distance between tested points."""
+    sample = X[rng.choice(len(X), size=min(len(X), 200), replace=False)]
+    d = np.sqrt(np.maximum(_sq_pairwise(sample), 0.0))
+    upper = d[np.triu_indices(len(sample), k=1)]
+    return share * float(np.median(upper)) if len(upper) else 1.0
+
+
+def _sq_pairwise(F: np.ndarray) -> np.ndarray:
+    sq = (F**2).sum(axis=1)
+    return sq[:, None] + sq[None, :] - 2.0 * F @ F.T
+
+
+def _argmax_ucb(believer: Believer, beta: float, mask: np.ndarray) -> int:
+    if not mask.any():
+        return -1
+    score = np.where(mask, believer.mean + beta * believer.sd, -np.inf)
+    return int(np.argmax(score))
+
+
+def _basin_leaders(
+    feats: np.ndarray, mean: np.ndarray, radius: float, available: np.ndarray, limit: int = 8
+) -> list[int]:
+    """Pool points that are the best of the posterior mean within ``radius`` of each other."""
+    leaders: list[int] = []
+    r2 = radius**2
+    for i in np.argsort(-mean)[: max(200, len(mean) // 5)]:
+        if not available[i]:
+            continue
+        if all(((feats[i] - feats[j]) ** 2).sum() > r2 for j in leaders):
+            leaders.append(int(i))
+            if len(leaders) >= limit:
+                break
+    return leaders
+
+
+def _distance_believer(model, feats: np.ndarray) -> Believer:
+    from .surrogate import DistanceBeliever
+
+    mu, sd = model.predict(feats)
+    return DistanceBeliever(feats, mu, sd, radius=0.2)
+
+
+def _pool(
+    view: View,
+    hist: History,
+    parents: np.ndarray,
+    heads: np.ndarray,
+    batch_size: int,
+    rng: np.random.Generator,
+    untested: np.ndarray | None,
+    settings: Settings,
+    model,
+) -> np.ndarray:
+    """Candidates: the untested part of an enumerated space, or a generated pool."""
+    cap = max(2500, 4 * batch_size, min(8000, int(1.2e6 / max(1, len(hist.means)))))
+    if untested is not None:
+        pool = untested
+    else:
+        size = max(settings.pool_size, 6 * batch_size)
+
+        def score(f: np.ndarray) -> np.ndarray:
+            mu, sd = model.predict(f)
+            return mu + EXPLOIT_BETA * sd
+
+        pool = untested_rows(generate_pool(view, parents, size, rng, score, heads), hist.codes)
+    if len(pool) > cap:
+        pool = _prescreen(view, hist, model, pool, cap, rng)
+    return pool
+
+
+def _prescreen(view: View, hist: History, model, pool: np.ndarray, cap: int, rng) -> np.ndarray:
+    """Cut a large pool cheaply: best posterior means, farthest from data, and random."""
+    feats = view.encode(pool)
+    mean = np.concatenate(
+        [model.predict_mean(c) for c in np.array_split(feats, max(1, len(feats) // 5000))]
+    )
+    data = view.encode(hist.scored_codes)
+    far = nearest_sq_distance(feats, data)
+    keep = np.zeros(len(pool), dtype=bool)
+    keep[np.argsort(-mean)[: cap // 2]] = True
+    keep[np.argsort(-far)[: cap // 5]] = True
+    rest = np.nonzero(~keep)[0]
+    keep[rng.choice(rest, size=max(0, min(len(rest), cap - int(keep.sum()))), replace=False)] = True
+    return pool[keep]

@@ -1,0 +1,194 @@
+"""Surrogate models over encoded features: an ARD Matern 5/2 GP or ExtraTrees.
+
+Both expose ``predict(X) -> (mean, sd)`` and a ``Believer`` that lowers the
+uncertainty around points already put in the batch (kriging believer for the
+GP: exact conditioning on a fantasy observation; a distance penalty for trees).
+Responses are standardised inside; predictions come back in response units.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.linalg import solve_triangular
+from scipy.optimize import minimize
+from sklearn.ensemble import ExtraTreesRegressor
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.gaussian_process import GaussianProcessRegressor
+from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+
+
+class GPSurrogate:
+    """Gaussian process, ARD Matern 5/2 plus a white noise term, fitted on replicate means."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, counts: np.ndarray, seed: int) -> None:
+        self.shift = float(y.mean())
+        self.scale = float(y.std()) or 1.0
+        z = (y - self.shift) / self.scale
+        d = X.shape[1]
+        kernel = ConstantKernel(1.0, (1e-2, 1e2)) * Matern(
+            length_scale=np.full(d, 0.5), length_scale_bounds=(2e-2, 2e1), nu=2.5
+        ) + WhiteKernel(1e-2, (1e-6, 1.0))
+        self.gp = _fit_gp(kernel, X, z, seed)
+        self.X = X
+        self.signal = self.gp.kernel_.k1
+        self.noise = float(self.gp.kernel_.k2.noise_level)
+
+    @property
+    def length_scales(self) -> np.ndarray:
+        return np.atleast_1d(self.signal.k2.length_scale)
+
+    def predict(self, Xp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mu, var, _ = self._posterior(Xp)
+        return self.shift + self.scale * mu, self.scale * np.sqrt(var)
+
+    def predict_mean(self, Xp: np.ndarray) -> np.ndarray:
+        """Posterior mean only (no variance: much cheaper on big pools)."""
+        return self.shift + self.scale * (self.signal(Xp, self.X) @ self.gp.alpha_)
+
+    def _posterior(self, Xp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        Kp = self.signal(Xp, self.X)
+        V = solve_triangular(self.gp.L_, Kp.T, lower=True, check_finite=False)
+        mu = Kp @ self.gp.alpha_
+        var = np.maximum(self.signal.diag(Xp) - (V**2).sum(axis=0), 1e-12)
+        return mu, var, V
+
+    def believer(self, Xp: np.ndarray) -> Believer:
+        mu, var, V = self._posterior(Xp)
+        return GPBeliever(self, Xp, mu, var, V)
+
+
+class GPBeliever:
+    """Posterior over a candidate pool, updated as batch points are fixed."""
+
+    def __init__(self, model: GPSurrogate, Xp: np.ndarray, mu, var, V) -> None:
+        self.model = model
+        self.Xp = Xp
+        self.mu_std = mu
+        self.var = var.copy()
+        self.V = V
+        self.updates: list[np.ndarray] = []
+
+    @property
+    def mean(self) -> np.ndarray:
+        return self.model.shift + self.model.scale * self.mu_std
+
+    @property
+    def sd(self) -> np.ndarray:
+        return self.model.scale * np.sqrt(np.maximum(self.var, 1e-12))
+
+    def add(self, i: int) -> None:
+        """Condition on a fantasy observation at pool point ``i`` equal to its mean."""
+        col = self.model.signal(self.Xp, self.Xp[i : i + 1])[:, 0] - self.V.T @ self.V[:, i]
+        for u in self.updates:
+            col -= u * u[i]
+        u = col / np.sqrt(max(col[i], 1e-12) + self.model.noise)
+        self.updates.append(u)
+        self.var = np.maximum(self.var - u**2, 1e-12)
+
+
+HYPER_FIT_POINTS = 120
+"""Kernel hyperparameters are fitted on at most this many points (best half + random)."""
+HYPER_FIT_ITERATIONS = 30
+"""L-BFGS-B iterations for the hyperparameters (the optimum is flat; more rarely helps)."""
+
+
+def _lbfgs_capped(obj_func, initial_theta: np.ndarray, bounds: np.ndarray):
+    """sklearn optimizer callable: L-BFGS-B with a capped number of iterations."""
+    result = minimize(
+        obj_func,
+        initial_theta,
+        method="L-BFGS-B",
+        jac=True,
+        bounds=bounds,
+        options={"maxiter": HYPER_FIT_ITERATIONS},
+    )
+    return result.x, result.fun
+
+
+def _fit_gp(kernel, X: np.ndarray, z: np.ndarray, seed: int) -> GaussianProcessRegressor:
+    """Fit hyperparameters by marginal likelihood (on a subset when large), then all data."""
+
+    def make(k, optimizer=_lbfgs_capped) -> GaussianProcessRegressor:
+        return GaussianProcessRegressor(
+            kernel=k, alpha=1e-8, normalize_y=False, optimizer=optimizer, random_state=seed
+        )
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        if len(z) <= HYPER_FIT_POINTS:
+            return make(kernel).fit(X, z)
+        rng = np.random.default_rng(seed)
+        half = HYPER_FIT_POINTS // 2
+        best = np.argsort(-z)[:half]
+        rest = np.setdiff1d(np.arange(len(z)), best)
+        subset = np.concatenate([best, rng.choice(rest, HYPER_FIT_POINTS - half, replace=False)])
+        tuned = make(kernel).fit(X[subset], z[subset])
+        return make(tuned.kernel_, optimizer=None).fit(X, z)
+
+
+class TreeSurrogate:
+    """ExtraTrees ensemble: mean and spread over trees."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, counts: np.ndarray, seed: int) -> None:
+        self.shift = float(y.mean())
+        self.scale = float(y.std()) or 1.0
+        self.model = ExtraTreesRegressor(
+            n_estimators=60, min_samples_leaf=2, max_features=0.8, random_state=seed, n_jobs=1
+        )
+        self.model.fit(X, (y - self.shift) / self.scale)
+        self.X = X
+        self.length_scales = np.full(X.shape[1], 0.3)
+
+    def predict(self, Xp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        per_tree = np.stack([t.predict(Xp) for t in self.model.estimators_])
+        mu = per_tree.mean(axis=0)
+        sd = per_tree.std(axis=0) + 1e-6
+        return self.shift + self.scale * mu, self.scale * sd
+
+    def predict_mean(self, Xp: np.ndarray) -> np.ndarray:
+        return self.predict(Xp)[0]
+
+    def believer(self, Xp: np.ndarray) -> Believer:
+        mu, sd = self.predict(Xp)
+        return DistanceBeliever(Xp, mu, sd, radius=0.25)
+
+
+class DistanceBeliever:
+    """Uncertainty shrunk near fixed batch points (local penalisation)."""
+
+    def __init__(self, Xp: np.ndarray, mu: np.ndarray, sd: np.ndarray, radius: float) -> None:
+        self.Xp = Xp
+        self.mean = mu
+        self._sd = sd
+        self.factor = np.ones(len(Xp))
+        self.radius2 = radius**2
+
+    @property
+    def sd(self) -> np.ndarray:
+        return self._sd * self.factor
+
+    def add(self, i: int) -> None:
+        d2 = ((self.Xp - self.Xp[i]) ** 2).sum(axis=1)
+        self.factor *= 1.0 - np.exp(-d2 / (2 * self.radius2))
+
+
+Believer = GPBeliever | DistanceBeliever
+Surrogate = GPSurrogate | TreeSurrogate
+
+
+def fit_surrogate(
+    X: np.ndarray,
+    y: np.ndarray,
+    counts: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    gp_max_points: int = 350,
+) -> Surrogate:
+    """A GP when affordable, else ExtraTrees."""
+    seed = int(rng.integers(2**31 - 1))
+    if len(y) <= gp_max_points:
+        return GPSurrogate(X, y, counts, seed)
+    return TreeSurrogate(X, y, counts, seed)

@@ -1,0 +1,28 @@
+"""Run engine work with single-threaded BLAS.
+
+The engine's matrices are small; multi-threaded BLAS only adds overhead, and
+under load (several workers on few cores) it oversubscribes the CPUs and slows a
+Gaussian-process fit twenty-fold. The limit applies for the duration of a call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from threadpoolctl import threadpool_limits
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def single_threaded(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorator: call ``func`` with BLAS and OpenMP pools limited to one thread."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with threadpool_limits(limits=1):
+            return func(*args, **kwargs)
+
+    return wrapper
