@@ -30,6 +30,23 @@ def caller(req: falcon.Request, context: Any) -> int:
     return int(context.local_user_id)
 
 
+def child_row(
+    conn: sa.Connection, table: sa.Table, experiment: Mapping[str, Any], raw_id: str, what: str
+) -> Mapping[str, Any]:
+    """One row of ``table`` (suggestions or observations) that belongs to ``experiment``;
+    a 404 naming ``what`` otherwise."""
+    row_id = parse_id(raw_id, what)
+    row = conn.execute(
+        sa.select(table).where(table.c.id == row_id, table.c.experiment_id == experiment["id"])
+    ).first()
+    if row is None:
+        raise NotFound(
+            f"No {what} with id {raw_id!r} in experiment {experiment['id']}.",
+            detail={"field": what},
+        )
+    return row._mapping
+
+
 def dumps(value: Any) -> str | None:
     """A JSON column's text (None stays None)."""
     return None if value is None else json.dumps(value, separators=(",", ":"))

@@ -10,7 +10,15 @@ import sqlalchemy as sa
 
 from ...domain import sigopt_rules as rules
 from ...errors import BadRequest
-from ...http import now, paginate, read_json
+from ...http import (
+    DEFAULT_PAGE_LIMIT,
+    MAX_PAGE_LIMIT,
+    is_id_text,
+    now,
+    paginate,
+    query_int,
+    read_json,
+)
 from . import render
 from .common import EXPERIMENTS, caller, dumps, experiment_row, loads, rule_error
 
@@ -147,6 +155,15 @@ class BestAssignments:
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """One ``best_assignments`` object per optimized metric (none before any value)."""
         owner = caller(req, self.context)
+        # one page always holds them all, but the paging parameters are still checked
+        query_int(req, "limit", DEFAULT_PAGE_LIMIT, minimum=0, maximum=MAX_PAGE_LIMIT)
+        for name in ("before", "after"):
+            raw = req.get_param(name)
+            if raw and not is_id_text(raw):
+                raise BadRequest(
+                    f"The cursor '{name}' is not one this service gave out: {raw!r}.",
+                    detail={"field": name},
+                )
         with self.context.engine.connect() as conn:
             rows = render.best_rows(conn, experiment_row(conn, eid, owner))
         data = [render.best_assignments(row) for row in rows]

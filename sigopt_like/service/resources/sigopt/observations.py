@@ -15,14 +15,15 @@ import falcon
 import sqlalchemy as sa
 
 from ...domain import sigopt_rules as rules
-from ...errors import BadRequest, Conflict, NotFound, ValidationFailed
-from ...http import now, paginate, parse_id, read_json
+from ...errors import BadRequest, Conflict, ValidationFailed
+from ...http import now, paginate, read_json
 from . import render
 from .common import (
     OBSERVATIONS,
     SUGGESTIONS,
     body_id,
     caller,
+    child_row,
     dumps,
     experiment_row,
     loads,
@@ -130,23 +131,6 @@ def insert(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[Mapping[str,
     return [r._mapping for r in out]
 
 
-def _observation_row(
-    conn: sa.Connection, experiment: Mapping[str, Any], raw_id: str
-) -> Mapping[str, Any]:
-    oid = parse_id(raw_id, "observation")
-    row = conn.execute(
-        sa.select(OBSERVATIONS).where(
-            OBSERVATIONS.c.id == oid, OBSERVATIONS.c.experiment_id == experiment["id"]
-        )
-    ).first()
-    if row is None:
-        raise NotFound(
-            f"No observation with id {raw_id!r} in experiment {experiment['id']}.",
-            detail={"field": "observation"},
-        )
-    return row._mapping
-
-
 class ObservationCollection:
     """Create one observation; list them (newest first); delete them all."""
 
@@ -235,7 +219,9 @@ class ObservationItem:
         owner = caller(req, self.context)
         with self.context.engine.connect() as conn:
             experiment = experiment_row(conn, eid, owner)
-            resp.media = render.observation(_observation_row(conn, experiment, oid))
+            resp.media = render.observation(
+                child_row(conn, OBSERVATIONS, experiment, oid, "observation")
+            )
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, eid: str, oid: str) -> None:
         """Change value(s), value_stddev, failed, metadata or assignments."""
@@ -243,7 +229,7 @@ class ObservationItem:
         body = read_json(req)
         with self.context.engine.begin() as conn:
             experiment = experiment_row(conn, eid, owner)
-            row = _observation_row(conn, experiment, oid)
+            row = child_row(conn, OBSERVATIONS, experiment, oid, "observation")
             changes = _changes(experiment, row, body)
             conn.execute(
                 OBSERVATIONS.update()
@@ -258,7 +244,7 @@ class ObservationItem:
         owner = caller(req, self.context)
         with self.context.engine.begin() as conn:
             experiment = experiment_row(conn, eid, owner)
-            row = _observation_row(conn, experiment, oid)
+            row = child_row(conn, OBSERVATIONS, experiment, oid, "observation")
             conn.execute(OBSERVATIONS.delete().where(OBSERVATIONS.c.id == row["id"]))
         resp.status = falcon.HTTP_204
 

@@ -9,13 +9,14 @@ import falcon
 import sqlalchemy as sa
 
 from ...domain import sigopt_rules as rules
-from ...errors import BadRequest, NotFound
-from ...http import now, paginate, parse_id, read_json
+from ...errors import BadRequest
+from ...http import now, paginate, read_json
 from . import render, suggester
 from .common import (
     OBSERVATIONS,
     SUGGESTIONS,
     caller,
+    child_row,
     dumps,
     experiment_row,
     loads,
@@ -69,23 +70,6 @@ def _history(
             )
         out.append((loads(row.assignments), None if value is None else sign * value))
     return out
-
-
-def _suggestion_row(
-    conn: sa.Connection, experiment: Mapping[str, Any], raw_id: str
-) -> Mapping[str, Any]:
-    sid = parse_id(raw_id, "suggestion")
-    row = conn.execute(
-        sa.select(SUGGESTIONS).where(
-            SUGGESTIONS.c.id == sid, SUGGESTIONS.c.experiment_id == experiment["id"]
-        )
-    ).first()
-    if row is None:
-        raise NotFound(
-            f"No suggestion with id {raw_id!r} in experiment {experiment['id']}.",
-            detail={"field": "suggestion"},
-        )
-    return row._mapping
 
 
 class SuggestionCollection:
@@ -196,7 +180,9 @@ class SuggestionItem:
         owner = caller(req, self.context)
         with self.context.engine.connect() as conn:
             experiment = experiment_row(conn, eid, owner)
-            resp.media = render.suggestion(_suggestion_row(conn, experiment, sid))
+            resp.media = render.suggestion(
+                child_row(conn, SUGGESTIONS, experiment, sid, "suggestion")
+            )
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, eid: str, sid: str) -> None:
         """Replace the suggestion's metadata."""
@@ -208,7 +194,7 @@ class SuggestionItem:
             raise rule_error(err) from err
         with self.context.engine.begin() as conn:
             experiment = experiment_row(conn, eid, owner)
-            row = _suggestion_row(conn, experiment, sid)
+            row = child_row(conn, SUGGESTIONS, experiment, sid, "suggestion")
             if "metadata" in body:
                 conn.execute(
                     SUGGESTIONS.update()
@@ -223,7 +209,7 @@ class SuggestionItem:
         owner = caller(req, self.context)
         with self.context.engine.begin() as conn:
             experiment = experiment_row(conn, eid, owner)
-            row = _suggestion_row(conn, experiment, sid)
+            row = child_row(conn, SUGGESTIONS, experiment, sid, "suggestion")
             conn.execute(
                 SUGGESTIONS.update().where(SUGGESTIONS.c.id == row["id"]).values(deleted=True)
             )
