@@ -26,6 +26,7 @@ TEST = [
     "sigopt>=8.8",
     "ruff>=0.4",
     "psycopg[binary]>=3.1",
+    "pandas>=1.5",
 ]
 BENCH = ["optuna>=3.0"]
 
