@@ -45,9 +45,9 @@ def untested_rows(codes: np.ndarray, existing: np.ndarray) -> np.ndarray:
     own, other = ids
     fresh = ~np.isin(own, other)
     _, first = np.unique(own, return_index=True)
-    keep = np.zeros(len(codes), dtype=bool)
-    keep[first] = True
-    return codes[keep & fresh]
+    is_first = np.zeros(len(codes), dtype=bool)
+    is_first[first] = True
+    return codes[is_first & fresh]
 
 
 def _integer_ids(codes: np.ndarray, existing: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:

@@ -125,7 +125,7 @@ class DomainView:
     def from_codes(self, codes: np.ndarray) -> list[tuple]:
         out = []
         for row in np.asarray(codes):
-            point = []
+            point: list[Any] = []
             for param, c in zip(self.params, row, strict=True):
                 if param.type == "categorical":
                     point.append(param.values[int(c)])

@@ -137,6 +137,8 @@ class FactorialView:
     def mutate(self, codes: np.ndarray, rng: np.random.Generator, scale: float) -> np.ndarray:
         """Change 1-3 parameters per row: a one-level step, or a jump to another level."""
         out = np.array(codes, dtype=float, copy=True)
+        n: int
+        p: int
         n, p = out.shape
         if p == 0:
             return out
@@ -187,7 +189,7 @@ class MixtureView:
         self.lo = np.array([int(p.min) for p in space.parameters], dtype=np.int64)
         self.hi = np.array([int(p.max) for p in space.parameters], dtype=np.int64)
         self.total = int(space.total_units)
-        self.comp = Compositions(self.lo, self.hi, self.total)
+        self.comp = Compositions(self.lo.tolist(), self.hi.tolist(), self.total)
         span = (self.hi - self.lo).astype(float)
         self._span = np.where(span > 0, span, 1.0)
         self.dim = len(self.lo)
@@ -201,7 +203,7 @@ class MixtureView:
             arr = np.array([float(v) for v in point])
         except (TypeError, ValueError):
             return None
-        if not self.comp.contains(arr):
+        if not self.comp.contains(arr.tolist()):
             return None
         return arr
 

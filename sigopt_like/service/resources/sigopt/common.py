@@ -44,7 +44,7 @@ def child_row(
             f"No {what} with id {raw_id!r} in experiment {experiment['id']}.",
             detail={"field": what},
         )
-    return row._mapping
+    return dict(row._mapping)
 
 
 def dumps(value: Any) -> str | None:
@@ -77,7 +77,7 @@ def experiment_row(conn: sa.Connection, raw_id: str, owner: int) -> Mapping[str,
     ).first()
     if row is None:
         raise NotFound(f"No experiment with id {raw_id!r}.", detail={"field": "experiment"})
-    return row._mapping
+    return dict(row._mapping)
 
 
 def require_active(experiment: Mapping[str, Any]) -> None:

@@ -120,7 +120,9 @@ def insert(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[Mapping[str,
     """Insert checked observations, close their suggestions; the stored rows, in order."""
     out = []
     for values in rows:
-        oid = conn.execute(OBSERVATIONS.insert().values(**values)).inserted_primary_key[0]
+        key = conn.execute(OBSERVATIONS.insert().values(**values)).inserted_primary_key
+        assert key is not None  # a single-row INSERT always reports its primary key
+        oid = key[0]
         if values["suggestion_id"] is not None:
             conn.execute(
                 SUGGESTIONS.update()
@@ -128,7 +130,7 @@ def insert(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[Mapping[str,
                 .values(state="closed")
             )
         out.append(conn.execute(sa.select(OBSERVATIONS).where(OBSERVATIONS.c.id == oid)).one())
-    return [r._mapping for r in out]
+    return [dict(r._mapping) for r in out]
 
 
 class ObservationCollection:

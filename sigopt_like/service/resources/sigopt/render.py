@@ -105,7 +105,7 @@ def suggestion(row: Mapping[str, Any]) -> dict[str, Any]:
 def best_rows(conn: sa.Connection, experiment: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The best observation row per optimized metric, respecting each objective."""
     rows = [
-        r._mapping
+        dict(r._mapping)
         for r in conn.execute(
             sa.select(OBSERVATIONS)
             .where(OBSERVATIONS.c.experiment_id == experiment["id"])
@@ -130,10 +130,10 @@ def progress(conn: sa.Connection, experiment: Mapping[str, Any]) -> dict[str, An
     if count:
         base = sa.select(OBSERVATIONS).where(OBSERVATIONS.c.experiment_id == eid)
         first = observation(
-            conn.execute(base.order_by(OBSERVATIONS.c.id.asc()).limit(1)).one()._mapping
+            dict(conn.execute(base.order_by(OBSERVATIONS.c.id.asc()).limit(1)).one()._mapping)
         )
         last = observation(
-            conn.execute(base.order_by(OBSERVATIONS.c.id.desc()).limit(1)).one()._mapping
+            dict(conn.execute(base.order_by(OBSERVATIONS.c.id.desc()).limit(1)).one()._mapping)
         )
         top = best_rows(conn, experiment)
         best = observation(top[0]) if top else None
