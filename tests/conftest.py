@@ -1,3 +1,3 @@
 """Shared fixtures, gathered from tests/fixtures/ (servers and clients)."""
 
-pytest_plugins = ["tests.fixtures.servers", "tests.fixtures.clients"]
+pytest_plugins = ["tests.fixtures.servers", "tests.fixtures.clients", "tests.fixtures.faults"]

@@ -12,14 +12,19 @@ and then replays, or gets a 409 ``idempotency_in_progress`` with Retry-After.
 While its request runs, a claim names the process holding it (``host:pid:uuid``
 in its ``response`` column); a claim whose process is gone (it crashed) is taken
 over at once by the next request with the key, any other unfinished claim after
-``ABANDONED_CLAIM_SECONDS``.
+``ABANDONED_CLAIM_SECONDS``. When the request's own writes commit, the same
+transaction marks its claim ``done-by ...``: if the process then dies before the
+answer is stored, a retry is not run a second time (that would duplicate the
+work) but answered 409 ``idempotency_answer_lost``, saying the work was done.
 Resources whose responses hold a secret (login, token creation) set
 ``idempotent_replay = False`` and are never stored.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
+import json
 import logging
 import os
 import socket
@@ -46,6 +51,13 @@ PURGE_EVERY_SECONDS = 60.0
 _POLL_SECONDS = 0.05
 #: the ``response`` of a claim still running: ``claimed-by host:pid:uuid``
 CLAIM_PREFIX = "claimed-by "
+#: ... and once the request's own writes have committed, before its answer is stored
+DONE_PREFIX = "done-by "
+_WROTE = "sigopt_like_idempotency_wrote"
+#: the claim of the request being handled in this thread: (middleware, claim id)
+_CURRENT: contextvars.ContextVar[tuple[Any, int] | None] = contextvars.ContextVar(
+    "sigopt_like_idempotency_claim", default=None
+)
 
 LOG = logging.getLogger("sigopt_like.service")
 _T = schema.idempotency_keys
@@ -59,6 +71,50 @@ class IdempotencyMiddleware:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
         self._last_purge = 0.0
         self._purge_lock = threading.Lock()
+        engine = context.engine
+        sa.event.listen(engine, "after_cursor_execute", self._after_execute)
+        sa.event.listen(engine, "commit", self._on_commit)
+        sa.event.listen(engine, "rollback", self._on_rollback)
+
+    # -- the request's own writes ---------------------------------------------
+
+    def _after_execute(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        """Note that the request holding a claim wrote something in this transaction."""
+        current = _CURRENT.get()
+        if current is None or current[0] is not self:
+            return
+        if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE") and (
+            _T.name not in statement
+        ):
+            conn.info[_WROTE] = current[1]
+
+    def _on_commit(self, conn: Any) -> None:
+        """Mark the claim done in the transaction that commits the request's writes."""
+        claim = conn.info.pop(_WROTE, None)
+        current = _CURRENT.get()
+        if claim is None or current is None or current[0] is not self or current[1] != claim:
+            return
+        # SQLAlchemy is committing: the mark goes through the DB-API cursor, same transaction
+        compiled = (
+            _T.update()
+            .where(_T.c.id == claim, _T.c.status.is_(None))
+            .values(response=DONE_PREFIX + self.holder)
+            .compile(dialect=conn.dialect)
+        )
+        params = compiled.construct_params()
+        args: Any = (
+            tuple(params[name] for name in compiled.positiontup or ())
+            if compiled.positional
+            else params
+        )
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(str(compiled), args)
+        finally:
+            cursor.close()
+
+    def _on_rollback(self, conn: Any) -> None:
+        conn.info.pop(_WROTE, None)
 
     # -- before the responder -------------------------------------------------
 
@@ -90,6 +146,7 @@ class IdempotencyMiddleware:
             claim, row = self._claim_or_fetch(owner, key, req.method, path, body_hash)
             if claim is not None:
                 req.context.idempotency_claim = claim
+                _CURRENT.set((self, claim))
                 return
             if row.method != req.method or row.path != path or row.body_hash != body_hash:
                 raise Conflict(
@@ -130,6 +187,19 @@ class IdempotencyMiddleware:
                         )
                     )
                 )
+                if expired and row.status is None and (row.response or "").startswith(DONE_PREFIX):
+                    # its work was done, its answer lost with its process: never redo it
+                    conn.execute(
+                        _T.update()
+                        .where(_T.c.id == row.id)
+                        .values(
+                            status=409,
+                            response=_ANSWER_LOST,
+                            content_type=falcon.MEDIA_JSON,
+                        )
+                    )
+                    row = conn.execute(sa.select(_T).where(_T.c.id == row.id)).one()
+                    expired = False
                 if expired:
                     conn.execute(_T.delete().where(_T.c.id == row.id))
                     row = None
@@ -171,6 +241,7 @@ class IdempotencyMiddleware:
         claim = getattr(req.context, "idempotency_claim", None)
         if claim is None:
             return
+        _CURRENT.set(None)
         try:
             status = resp.status_code
             text = None if resp.stream is not None else _as_text(resp.render_body() or b"")
@@ -187,11 +258,26 @@ class IdempotencyMiddleware:
             LOG.exception("could not store the idempotent response of claim %s", claim)
 
 
+_ANSWER_LOST = json.dumps(
+    {
+        "object": "error",
+        "status": 409,
+        "code": "idempotency_answer_lost",
+        "message": (
+            f"The first request with this {HEADER} was carried out, but the service stopped "
+            "before it could answer. Do not send it again: fetch what it made instead."
+        ),
+        "detail": {"header": HEADER},
+    }
+)
+
+
 def _holder_gone(response: str | None) -> bool:
     """Whether an unfinished claim's process is known to be dead (same host, no such pid)."""
-    if not response or not response.startswith(CLAIM_PREFIX):
+    prefix = next((p for p in (CLAIM_PREFIX, DONE_PREFIX) if (response or "").startswith(p)), None)
+    if response is None or prefix is None:
         return False
-    host, _, rest = response[len(CLAIM_PREFIX) :].partition(":")
+    host, _, rest = response[len(prefix) :].partition(":")
     pid = rest.partition(":")[0]
     if host != socket.gethostname() or not pid.isdigit():
         return False  # another host's process: only its age tells

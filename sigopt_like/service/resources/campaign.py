@@ -34,7 +34,7 @@ from ..domain.campaign import (
     points_json,
     table_json,
 )
-from ..errors import BadRequest, Conflict, NotFound, ValidationFailed
+from ..errors import BadRequest, Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from ..http import (
     DEFAULT_PAGE_LIMIT,
     MAX_PAGE_LIMIT,
@@ -86,8 +86,9 @@ def parse_table(raw: Any, max_rows: int) -> Table:
         )
     rows = raw.get("rows", raw.get("data"))
     if isinstance(rows, list) and len(rows) > max_rows:
-        raise falcon.HTTPPayloadTooLarge(
-            description=f"The table has {len(rows)} rows; the limit is {max_rows}."
+        raise PayloadTooLarge(
+            f"The table has {len(rows)} rows; the limit is {max_rows}.",
+            detail={"limit_rows": max_rows},
         )
     try:
         return Table.from_dict(raw)

@@ -1,0 +1,261 @@
+"""Bad input, by hand: CSV files and tables that a lab script really produces.
+
+- well-formed oddities parse right: a UTF-8 BOM, CRLF line ends, quoted commas,
+  unicode categorical levels and session names;
+- broken ones (ragged rows, empty files, a header row in a space file, non-numeric
+  responses, NaN/Infinity, levels not in the space, unicode parameter names) get
+  a typed error whose problems name the row and the column;
+- sent to the service, a bad table fails with the row and the column named, and
+  the stored state is unchanged afterwards; NaN in the JSON is a 400;
+- request limits: a body over the limit (declared or chunked) and a table over the
+  row limit are a 413 whose message says the limit; nothing is stored.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+import sigopt_like
+from sigopt_like.errors import APIError, PayloadTooLargeError, SigoptLikeError, TaskFailedError
+from sigopt_like.spaces import Space, SpaceError
+from sigopt_like.tables import Table, TableError, validate_experiments
+
+pytestmark = pytest.mark.reliability
+
+SPACE_CSV = (
+    "temp,numerical,40,50,60,70,80,90\n"
+    'cat,categorical,"Pd, fine",Pt,Ni\n'
+    "x,numerical,1,2,3,4,5,6,7,8,9,10\n"
+)
+COLUMNS = ("temp", "cat", "x", "Response")
+
+
+def _problems(err: TableError | SpaceError) -> list[tuple[int | None, str | None]]:
+    return [(p.row, p.column) for p in err.problems]
+
+
+# -- the pure readers ------------------------------------------------------------------
+
+
+def test_bom_crlf_and_quoted_commas_parse_right() -> None:
+    plain = Space.from_csv(SPACE_CSV)
+    odd = Space.from_csv(("\ufeff" + SPACE_CSV.replace("\n", "\r\n")).encode("utf-8"))
+    assert odd == plain
+    assert plain.parameters[1].values == ("Pd, fine", "Pt", "Ni")
+    table = Table.from_csv('\ufefftemp,cat,x,Response\r\n40,"Pd, fine",3,1.5\r\n50,Ni,1,-\r\n')
+    assert table.columns == COLUMNS
+    assert table.rows == ((40, "Pd, fine", 3, 1.5), (50, "Ni", 1, None))
+    assert validate_experiments(table, plain, allow_missing_response=True) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("temp,cat,x,Response\n40,Pt,1,1.5\n50,Pt\n", (3, "x")),  # short row: first missing
+        ("temp,cat,x,Response\n40,Pt,1,1.5,9\n", (2, "E")),  # long row: the extra cell
+    ],
+)
+def test_ragged_rows_name_row_and_column(text: str, where: tuple[int, str]) -> None:
+    with pytest.raises(TableError) as caught:
+        Table.from_csv(text)
+    assert where in _problems(caught.value), caught.value.problems
+
+
+@pytest.mark.parametrize("text", [b"", "\ufeff".encode(), b"\r\n\r\n"])
+def test_empty_files_say_so(text: bytes) -> None:
+    with pytest.raises(TableError) as table_error:
+        Table.from_csv(text, allow_empty=False)
+    assert "empty" in str(table_error.value.problems[0].message)
+    with pytest.raises(SpaceError) as space_error:
+        Space.from_csv(text)
+    assert "empty" in str(space_error.value.problems[0].message)
+
+
+def test_header_row_in_a_space_file_is_named() -> None:
+    with pytest.raises(SpaceError) as caught:
+        Space.from_csv("name,type,v1,v2,v3\n" + SPACE_CSV)
+    first = caught.value.problems[0]
+    assert first.row == 1 and first.column and "header" in first.message
+
+
+def test_unicode_parameter_names_are_refused_with_row_and_column() -> None:
+    with pytest.raises(SpaceError) as caught:
+        Space.from_csv("température,numerical,40,50\n催化剂,categorical,a,b\n")
+    assert _problems(caught.value) == [(1, "Name"), (2, "Name")]
+
+
+@pytest.mark.parametrize(
+    ("response", "word"),
+    [
+        ("abc", "not a number"),
+        (float("nan"), "finite"),
+        ("Infinity", "finite"),
+        ("-inf", "finite"),
+        ("1e999", "finite"),
+    ],
+)
+def test_bad_responses_name_row_and_column(response: Any, word: str) -> None:
+    space = Space.from_csv(SPACE_CSV)
+    table = Table(columns=COLUMNS, rows=[[40, "Pt", 1, 1.0], [50, "Ni", 2, response]])
+    problems = validate_experiments(table, space)
+    assert [(p.row, p.column) for p in problems] == [(3, "Response")]
+    assert word in problems[0].message
+
+
+def test_huge_finite_values_are_numbers() -> None:
+    space = Space.from_csv(SPACE_CSV)
+    table = Table(columns=COLUMNS, rows=[[40, "Pt", 1, 1.7e308], [50, "Ni", 2, -1.7e308]])
+    assert validate_experiments(table, space) == []
+
+
+# -- through the service ------------------------------------------------------------------
+
+
+@pytest.fixture
+def campaign(embedded_conn: sigopt_like.Connection) -> Any:
+    session = embedded_conn.sessions.create(name="bad-input ✓ Ünïcode 试验")
+    assert session.name == "bad-input ✓ Ünïcode 试验"
+    c = embedded_conn.sessions(session.id)
+    c.space.put(space=Space.from_csv(SPACE_CSV), population_size=10, replicates=0, wait=True)
+    c.sid = str(session.id)
+    return c
+
+
+def _state(c: Any) -> Any:
+    history = c.history.fetch()
+    tasks = [(t.type, t.status) for t in c.tasks.list(limit=1000) if t.status == "success"]
+    return [(g.gen, g.table.rows) for g in history.generations], sorted(tasks)
+
+
+@pytest.mark.parametrize(
+    ("rows", "columns", "where"),
+    [
+        ([[40, "Pt", 1, "abc"]], COLUMNS, (2, "Response")),
+        ([[40, "Pt", 1, 1.0], [40, "Pt", 2, "Infinity"]], COLUMNS, (3, "Response")),
+        ([[40, "Pt", 1, "NaN"]], COLUMNS, (2, "Response")),
+        ([[45, "Pt", 1, 1.0]], COLUMNS, (2, "temp")),
+        ([[40, "Pt", 1, 1.0], [40, "Pd", 1, 2.0]], COLUMNS, (3, "cat")),
+        ([[40, "Pt", 1, 1.0]], ("temp", "kät", "x", "Response"), (1, "kät")),
+    ],
+)
+def test_service_refuses_bad_tables_and_keeps_its_state(
+    campaign: Any, rows: list, columns: tuple, where: tuple[int, str]
+) -> None:
+    before = _state(campaign)
+    with pytest.raises((TaskFailedError, APIError)) as caught:
+        campaign.experiments.put(
+            type="initial", table={"columns": columns, "rows": rows}, wait=True
+        )
+    err = caught.value
+    items = [e if isinstance(e, dict) else attr_dict(e) for e in err.errors]
+    assert any((i.get("row"), i.get("column")) == where for i in items), items
+    assert _state(campaign) == before
+
+
+def attr_dict(item: Any) -> dict:
+    return {k: getattr(item, k, None) for k in ("message", "row", "column", "field")}
+
+
+def test_ragged_json_table_is_refused_before_storing(campaign: Any, embedded_conn: Any) -> None:
+    before = _state(campaign)
+    table = {"columns": list(COLUMNS), "rows": [[40, "Pt", 1, 1.0], [50, "Ni", 2]]}
+    # the client refuses it before sending (a typed TableError naming the row) ...
+    with pytest.raises((TableError, SigoptLikeError)) as caught:
+        campaign.experiments.put(type="initial", table=table, wait=True)
+    assert "row 3" in str(caught.value) or "row 2" in str(caught.value)
+    # ... and the service refuses it too when it is sent raw
+    response = _raw(
+        embedded_conn,
+        "POST",
+        f"/v1/sessions/{_sid(campaign)}/experiments",
+        json.dumps({"type": "initial", "table": table}).encode(),
+    )
+    assert response.status_code in (400, 422), response.text
+    body = response.json()
+    assert body["object"] == "error"
+    rows = [e.get("row") for e in body.get("detail", {}).get("errors", [])]
+    assert rows and set(rows) & {2, 3}, body
+    assert _state(campaign) == before
+
+
+def _sid(c: Any) -> str:
+    return c.sid
+
+
+def _raw(
+    conn: sigopt_like.Connection, method: str, path: str, data: Any, headers: dict | None = None
+) -> requests.Response:
+    return conn.transport.session.request(
+        method,
+        conn.transport.url(path),
+        data=data,
+        headers={"Content-Type": "application/json", **(headers or {})},
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_in_json_are_a_400(
+    campaign: Any, embedded_conn: Any, literal: str
+) -> None:
+    before = _state(campaign)
+    body = (
+        '{"type":"initial","table":{"columns":["temp","cat","x","Response"],'
+        f'"rows":[[40,"Pt",1,{literal}]]}}}}'
+    )
+    response = _raw(
+        embedded_conn, "POST", f"/v1/sessions/{_sid(campaign)}/experiments", body.encode()
+    )
+    assert response.status_code == 400 and response.json()["code"] == "invalid_json"
+    assert literal.lstrip("-") in response.json()["message"]
+    assert _state(campaign) == before
+
+
+def test_request_limits_answer_413_saying_the_limit(tmp_path: Path, clean_env: Any) -> None:
+    limit = 1024 * 1024
+    with sigopt_like.Connection(database=tmp_path / "limits.db") as conn:
+        service = conn.service
+        max_rows = service.settings.max_table_rows
+        assert service.settings.max_body_bytes == 10 * 1024 * 1024  # the default: 10 MB
+        session = conn.sessions.create(name="limits")
+        c = conn.sessions(session.id)
+        c.space.put(space=Space.from_csv(SPACE_CSV), population_size=10, replicates=0, wait=True)
+        before = _state(c)
+        path = f"/v1/sessions/{session.id}/experiments"
+        # 1. a body over the default limit of 10 MB, declared by Content-Length
+        big = b'{"type":"initial","table":{"columns":[],"rows":[' + b"[1]," * (3 * 1024 * 1024)
+        big = big[:-1] + b"]}}"
+        assert len(big) > 10 * 1024 * 1024
+        response = _raw(conn, "POST", path, big)
+        assert response.status_code == 413, response.text[:300]
+        assert response.json()["code"] == "payload_too_large"
+        assert str(10 * 1024 * 1024) in response.json()["message"]
+        # 2. the same, chunked (no Content-Length): refused while reading
+        response = _raw(
+            conn, "POST", path, iter([big[i : i + 65536] for i in range(0, len(big), 65536)])
+        )
+        assert response.status_code == 413, response.text[:300]
+        # 3. a table with more rows than the limit, through the client: a typed 413
+        rows = [[40, "Pt", 1, 1.0]] * (max_rows + 1)
+        with pytest.raises(PayloadTooLargeError) as caught:
+            c.experiments.put(type="initial", table={"columns": COLUMNS, "rows": rows})
+        assert str(max_rows) in str(caught.value)
+        assert _state(c) == before
+    # 4. a smaller configured limit is the one the message gives
+    from sigopt_like.service import create_app
+
+    with create_app(database=str(tmp_path / "small.db"), max_body_bytes=limit) as small:
+        import falcon.testing
+
+        client = falcon.testing.TestClient(small)
+        result = client.simulate_post(
+            "/v1/sessions",
+            body=b"{" + b" " * limit + b"}",
+            headers={"Content-Type": "application/json"},
+        )
+        assert result.status_code == 413 and str(limit) in result.json["message"]

@@ -1,0 +1,410 @@
+"""Crashes and restarts: SIGKILL a served process mid-task and mid-write, and a script
+that exits (``os._exit``) while its embedded service runs a task.
+
+After each, on the same SQLite file:
+
+- ``PRAGMA integrity_check`` is ok;
+- the session and every experiment or observation the service had accepted are
+  intact (nothing half-written: a task applies its result in one transaction);
+- the interrupted task is ``failed`` with a message saying it was interrupted;
+- a client that was waiting on it got a typed error, not a hang;
+- the next generate works.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import sigopt_like
+from sigopt_like.errors import ConflictError, SigoptLikeError
+from sigopt_like.spaces import Space
+from sigopt_like.transport import RetryPolicy
+
+pytestmark = [pytest.mark.reliability, pytest.mark.crash, pytest.mark.timeout(300)]
+
+#: 10^6 points and a population of 2500: a generate that runs for about a second
+SPACE = Space.from_csv(
+    "".join(f"p{i},numerical,{','.join(str(v) for v in range(10))}\n" for i in range(6))
+)
+POPULATION = 2500
+
+
+def _client(url: str, token: str) -> sigopt_like.Connection:
+    return sigopt_like.Connection(
+        url,
+        token,
+        timeout=(2.0, 10.0),
+        retries=RetryPolicy(max_tries=3, max_time=4.0, base=0.1, cap=0.5),
+    )
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def script_env() -> dict[str, str]:
+    """The environment of a child script: this checkout importable from anywhere."""
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": str(REPO) + (os.pathsep + path if path else "")}
+
+
+def integrity(path: str) -> str:
+    with sqlite3.connect(path) as db:
+        return str(db.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def _running(campaign: Any, task_id: str, limit: float = 30.0) -> None:
+    deadline = time.monotonic() + limit
+    while True:
+        status = campaign.tasks(task_id).fetch().status
+        if status == "running":
+            return
+        assert status == "new", f"the task finished before the crash ({status})"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+
+
+def _state(campaign: Any) -> Any:
+    history = campaign.history.fetch()
+    return [(g.gen, g.design_rows, g.table.rows) for g in history.generations]
+
+
+def _measured(campaign: Any) -> int:
+    """Rows of the session's history that have a response."""
+    return sum(
+        1
+        for g in campaign.history.fetch().generations
+        for row in g.table.rows
+        if row[-1] is not None
+    )
+
+
+def test_sigkill_during_generate(served_process: Any, figures: Any) -> None:
+    url, token = served_process.url, served_process.token
+    with _client(url, token) as conn:
+        session = conn.sessions.create(name="crash-generate", seed=11)
+        campaign = conn.sessions(session.id)
+        campaign.space.put(space=SPACE, population_size=POPULATION, replicates=0, wait=True)
+        design = campaign.generate(wait=True).result.experiments
+        campaign.experiments.put(
+            type="designed", table=campaign.responses.simulate(design), wait=True
+        )
+        before = _state(campaign)
+        assert sum(len(g[2]) for g in before) == POPULATION
+
+        task = campaign.generate(wait=False)
+        outcome: dict[str, Any] = {}
+
+        def wait_on_it() -> None:
+            with _client(url, token) as waiter:
+                try:
+                    waiter.sessions(session.id).tasks(task.id).wait()
+                    outcome["returned"] = True
+                except SigoptLikeError as err:
+                    outcome["error"] = err
+                except Exception as err:  # anything untyped is a failure of the test
+                    outcome["untyped"] = err
+
+        thread = threading.Thread(target=wait_on_it, daemon=True)
+        thread.start()
+        _running(campaign, task.id)
+        served_process.kill()
+        killed_at = time.monotonic()
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the waiting client hangs"
+        waited = time.monotonic() - killed_at
+        assert "error" in outcome, outcome
+        assert integrity(served_process.database) == "ok"
+
+        served_process.start()  # same port, same database
+        failed = campaign.tasks(task.id).fetch()
+        assert failed.status == "failed"
+        assert any("interrupt" in e.message.lower() for e in failed.errors), failed.errors
+        assert _state(campaign) == before  # the session and every accepted experiment
+        assert campaign.fetch().name == "crash-generate"
+        nxt = campaign.generate(wait=True)
+        assert nxt.status == "success" and nxt.result.gen == 2
+        assert len(nxt.result.experiments) == POPULATION
+    figures(
+        waiter_error=type(outcome["error"]).__name__,
+        waiter_seconds=round(waited, 1),
+        accepted_rows_kept=POPULATION,
+    )
+
+
+def test_sigkill_while_a_generation_is_stored(served_process: Any, figures: Any) -> None:
+    """A kill during the update task that stores 2500 measured experiments: after the
+    restart the generation holds all of them or none (never a part), the task says it
+    was interrupted if it was, and sending the same table again stores it once."""
+    url, token = served_process.url, served_process.token
+    with _client(url, token) as conn:
+        session = conn.sessions.create(name="crash-update", seed=12)
+        campaign = conn.sessions(session.id)
+        campaign.space.put(space=SPACE, population_size=POPULATION, replicates=0, wait=True)
+        design = campaign.generate(wait=True).result.experiments
+        measured = campaign.responses.simulate(design)
+        before = _state(campaign)
+        task = campaign.experiments.put(type="designed", table=measured, wait=False)
+        deadline = time.monotonic() + 30
+        while campaign.tasks(task.id).fetch().status == "new":
+            assert time.monotonic() < deadline
+            time.sleep(0.002)
+        served_process.kill()
+        assert integrity(served_process.database) == "ok"
+        served_process.start()
+        after = campaign.tasks(task.id).fetch()
+        measured_rows = _measured(campaign)
+        if after.status == "failed":
+            assert any("interrupt" in e.message.lower() for e in after.errors), after.errors
+            assert measured_rows == 0
+            assert _state(campaign) == before
+        else:  # it finished in the instant before the kill: then all of it is there
+            assert after.status == "success" and measured_rows == POPULATION
+        again = campaign.experiments.put(type="designed", table=measured, wait=True)
+        assert again.status == "success"
+        assert _measured(campaign) == POPULATION
+        assert sum(len(g[2]) for g in _state(campaign)) == POPULATION  # each row once
+        assert campaign.generate(wait=True).result.gen == 2
+    figures(update_task_at_kill=after.status, measured_rows_after_restart=measured_rows)
+
+
+def test_sigkill_while_experiments_are_written(served_process: Any, figures: Any) -> None:
+    """Three writers report observations, each call with its own Idempotency-Key, when
+    the service is killed. After the restart every accepted observation is there, and
+    each call cut short by the kill, sent again with its key, is stored exactly once:
+    replayed if it had been stored, done now if it had not."""
+    url, token = served_process.url, served_process.token
+    with _client(url, token) as conn:
+        experiment = conn.experiments.create(
+            name="crash-writes",
+            type="random",
+            observation_budget=10_000,
+            parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        )
+        accepted: dict[str, str] = {}  # idempotency key -> observation id
+        cut_short: list[tuple[str, dict]] = []  # (key, body) of calls the kill interrupted
+        errors: list[BaseException] = []
+        stop = threading.Event()
+
+        def write(k: int) -> None:
+            with sigopt_like.Connection(url, token, retries=1, timeout=(2.0, 5.0)) as writer:
+                exp = writer.experiments(experiment.id)
+                i = 0
+                while not stop.is_set():
+                    i += 1
+                    key = f"writer{k}-{i}-{uuid.uuid4().hex}"
+                    body = {"assignments": {"x": (i % 997) / 997}, "value": float(k * 1000 + i)}
+                    try:
+                        obs = exp.observations().create(**body, idempotency_key=key)
+                    except BaseException as err:
+                        errors.append(err)
+                        cut_short.append((key, body))
+                        return
+                    accepted[key] = str(obs.id)
+
+        writers = [threading.Thread(target=write, args=(k,), daemon=True) for k in range(3)]
+        for thread in writers:
+            thread.start()
+        deadline = time.monotonic() + 30
+        while len(accepted) < 60 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        served_process.kill()
+        stop.set()
+        for thread in writers:
+            thread.join(timeout=30)
+            assert not thread.is_alive()
+        assert errors and all(isinstance(e, SigoptLikeError) for e in errors), errors
+        assert integrity(served_process.database) == "ok"
+
+        served_process.start()
+        observations = conn.experiments(experiment.id).observations()
+        stored = {str(o.id) for o in observations.list(limit=1000)}
+        assert set(accepted.values()) <= stored, "an accepted observation was lost"
+        committed_without_answer = len(stored) - len(accepted)
+        # the interrupted calls, sent again with the same keys: each ends up stored once,
+        # replayed, done now, or (stored but its answer lost in the crash) refused with a
+        # 409 that says it was done
+        answer_lost = 0
+        for key, body in cut_short:
+            try:
+                obs = observations.create(**body, idempotency_key=key)
+            except ConflictError as err:
+                assert err.code == "idempotency_answer_lost", err
+                answer_lost += 1
+                continue
+            accepted[key] = str(obs.id)
+        final = list(observations.list(limit=1000))
+        values = [o.value for o in final]
+        assert len(values) == len(set(values)), "a write was stored twice"
+        assert len(values) == len(accepted) + answer_lost, "a write was lost"
+        assert set(accepted.values()) <= {str(o.id) for o in final}
+    figures(
+        accepted_before_kill=len(accepted) - len(cut_short),
+        cut_short=len(cut_short),
+        committed_without_answer=committed_without_answer,
+        answers_lost_in_the_crash=answer_lost,
+        lost=0,
+        duplicates=0,
+    )
+
+
+def _claimed(database: str, key: str) -> bool:
+    """Whether the service has claimed ``key`` and not yet stored its answer."""
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+        row = db.execute("SELECT status FROM idempotency_keys WHERE key = ?", (key,)).fetchone()
+    return row is not None and row[0] is None
+
+
+def test_a_key_cut_short_by_a_crash_can_be_retried(served_process: Any) -> None:
+    """A mutating request killed while its handler runs (nothing committed) leaves its
+    Idempotency-Key claimed. After the restart, the retry with that key must run the
+    request, not wait on a claim whose process is gone (it was a 409
+    ``idempotency_in_progress`` for five minutes)."""
+    url, token = served_process.url, served_process.token
+    with _client(url, token) as conn:
+        session = conn.sessions.create(name="crash-claim", seed=13)
+        campaign = conn.sessions(session.id)
+        campaign.space.put(space=SPACE, population_size=POPULATION, replicates=0, wait=True)
+        table = SPACE.random_experiments(100_000, seed=1, max_response=1.0)
+        body = {"type": "initial", "table": table.to_dict()}
+        key = "cut-short-" + uuid.uuid4().hex
+
+        def send() -> None:
+            with contextlib.suppress(SigoptLikeError):
+                conn.transport.request(
+                    "POST",
+                    f"/v1/sessions/{session.id}/experiments",
+                    json=body,
+                    idempotency_key=key,
+                    timeout=(2.0, 30.0),
+                )
+
+        sent = threading.Thread(target=send, daemon=True)
+        sent.start()
+        deadline = time.monotonic() + 30
+        while not _claimed(served_process.database, key):  # the handler has started
+            assert time.monotonic() < deadline and sent.is_alive()
+            time.sleep(0.005)
+        served_process.kill()  # while the 100,000-row table is being read
+        sent.join(timeout=30)
+        served_process.start()
+        before = [t.id for t in campaign.tasks.list(limit=100)]
+        started = time.monotonic()
+        task = conn.transport.request_json(
+            "POST",
+            f"/v1/sessions/{session.id}/experiments",
+            json=body,
+            idempotency_key=key,
+            timeout=(2.0, 60.0),
+        )
+        assert task["object"] == "task" and task["type"] == "update"
+        assert time.monotonic() - started < 30
+        assert [t.id for t in campaign.tasks.list(limit=100)] == [task["id"], *before]
+
+
+def test_work_done_but_answer_lost_is_not_done_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one instant a retry could duplicate: the request's writes committed, then the
+    process died before its answer was stored. The crash is placed there exactly (the
+    answer is never stored, and the claim's process is a dead one); the retry with the
+    same key must not write again."""
+    import falcon.testing
+
+    from sigopt_like.service import create_app
+    from sigopt_like.service.middleware import idempotency
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    database = str(tmp_path / "lost.db")
+    body = {"name": "made once"}
+    headers = {"Idempotency-Key": "answer-lost-1", "Content-Type": "application/json"}
+    with monkeypatch.context() as patch:  # this process "dies" after the handler
+        patch.setattr(
+            idempotency.IdempotencyMiddleware,
+            "process_response",
+            lambda *args: idempotency._CURRENT.set(None),
+        )
+        with create_app(database=database) as dying:
+            first = falcon.testing.TestClient(dying).simulate_post(
+                "/v1/sessions", json=body, headers=headers
+            )
+    assert first.status_code == 201
+    with contextlib.closing(sqlite3.connect(database)) as db, db:
+        (mark,) = db.execute(
+            "SELECT response FROM idempotency_keys WHERE key = 'answer-lost-1'"
+        ).fetchone()
+        assert mark.startswith(idempotency.DONE_PREFIX), mark
+        host = mark[len(idempotency.DONE_PREFIX) :].split(":")[0]
+        db.execute(
+            "UPDATE idempotency_keys SET response = ? WHERE key = 'answer-lost-1'",
+            (f"{idempotency.DONE_PREFIX}{host}:{dead}:gone",),
+        )
+    with create_app(database=database) as restarted:
+        client = falcon.testing.TestClient(restarted)
+        retry = client.simulate_post("/v1/sessions", json=body, headers=headers)
+        assert retry.status_code == 409
+        assert retry.json["code"] == "idempotency_answer_lost"
+        again = client.simulate_post("/v1/sessions", json=body, headers=headers)
+        assert again.json["code"] == "idempotency_answer_lost"  # the same answer each time
+        listed = client.simulate_get("/v1/sessions").json
+        assert [s["name"] for s in listed["data"]] == ["made once"]
+
+
+SCRIPT = textwrap.dedent(
+    """
+    import os, sys, time
+    import sigopt_like
+    from sigopt_like.spaces import Space
+    space = Space.from_csv(sys.argv[2])
+    conn = sigopt_like.Connection(database=sys.argv[1])
+    session = conn.sessions.create(name="script", seed=5)
+    campaign = conn.sessions(session.id)
+    campaign.space.put(space=space, population_size=2500, replicates=0, wait=True)
+    task = campaign.generate(wait=False)
+    while campaign.tasks(task.id).fetch().status == "new":
+        time.sleep(0.002)
+    print(session.id, task.id, campaign.tasks(task.id).fetch().status, flush=True)
+    os._exit(0)
+    """
+)
+
+
+def test_embedded_script_exiting_mid_task(tmp_path: Path, clean_env: Any) -> None:
+    database = tmp_path / "script.db"
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(database), SPACE.to_csv()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=script_env(),
+    )
+    assert done.returncode == 0, done.stderr
+    session_id, task_id, status = done.stdout.split()
+    assert status == "running", "the task was not running when the script exited"
+    assert integrity(str(database)) == "ok"
+    with sigopt_like.Connection(database=database) as conn:
+        campaign = conn.sessions(session_id)
+        task = campaign.tasks(task_id).fetch()
+        assert task.status == "failed"
+        assert any("interrupt" in e.message.lower() for e in task.errors), task.errors
+        assert campaign.fetch().name == "script"
+        assert campaign.space.fetch() == SPACE
+        nxt = campaign.generate(wait=True)
+        assert nxt.status == "success" and nxt.result.gen == 1
+    assert integrity(str(database)) == "ok"

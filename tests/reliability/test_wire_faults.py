@@ -1,0 +1,249 @@
+"""Faults on the wire: a whole campaign and SigOpt-style rounds through a faulty relay.
+
+Between the client and a served instance sits :class:`FaultProxy`, which, from a
+seeded schedule, resets connections before and after the request reaches the
+server, answers 503 and 429 with ``Retry-After``, stalls answers past the client's
+read timeout (1 s) and truncates bodies. The same seeded campaign (10
+generations) and SigOpt loop (200 suggest/report rounds) also run through a
+proxy that injects nothing, on a fresh instance. Then:
+
+- every call returned (no exception at all: the client's retries, with the same
+  Idempotency-Key, absorbed every fault);
+- the store, read back through the API, equals the fault-free run's: one
+  session, the same tasks, the same generations and rows, one experiment, as
+  many suggestions and observations as rounds, nothing twice;
+- faults were really injected, of every kind, including ones after which the
+  server had acted (so a replay, not a second execution, answered the retry).
+
+Sizes: ``SIGOPT_LIKE_FAULT_SEED``, ``SIGOPT_LIKE_FAULT_RATE``,
+``SIGOPT_LIKE_FAULT_GENERATIONS``, ``SIGOPT_LIKE_FAULT_ROUNDS``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import sigopt_like
+from sigopt_like.data import sample_space
+from sigopt_like.errors import SigoptLikeError
+from sigopt_like.transport import RetryPolicy
+from tests.fixtures.faults import env_float, env_int
+from tests.fixtures.servers import serve_in_thread
+from tests.reliability.faultproxy import (
+    FAULTS,
+    FORWARDED_FAULTS,
+    PASS,
+    FaultSchedule,
+)
+
+pytestmark = [pytest.mark.reliability, pytest.mark.timeout(600)]
+
+SEED = env_int("SIGOPT_LIKE_FAULT_SEED", 20261122)
+RATE = env_float("SIGOPT_LIKE_FAULT_RATE", 0.3)
+GENERATIONS = env_int("SIGOPT_LIKE_FAULT_GENERATIONS", 10)
+ROUNDS = env_int("SIGOPT_LIKE_FAULT_ROUNDS", 200)
+POPULATION = 12
+READ_TIMEOUT = 1.0
+#: stalls and Retry-After: 1 cost about a second each: fewer of them keeps CI fast
+WEIGHTS = {
+    "reset_before": 1.0,
+    "reset_after": 1.5,
+    "status_503": 1.0,
+    "status_429": 1.0,
+    "stall": 0.35,
+    "truncate": 1.0,
+}
+#: the Retry-After values of the proxy's own 503 and 429 answers, drawn in turn
+RETRY_AFTER = (0, 0, 0, 1)
+
+
+def client(url: str, token: str) -> sigopt_like.Connection:
+    """A client with a short read timeout and short, generous retries."""
+    return sigopt_like.Connection(
+        url,
+        token,
+        timeout=(2.0, READ_TIMEOUT),
+        retries=RetryPolicy(max_tries=8, max_time=60.0, base=0.02, cap=0.2, retry_after_cap=1.0),
+    )
+
+
+class Calls:
+    """Counts the calls a run makes; any exception is recorded and re-raised."""
+
+    def __init__(self) -> None:
+        self.made = 0
+        self.returned = 0
+        self.typed_errors: list[str] = []
+        self.untyped_errors: list[str] = []
+
+    def __call__(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        self.made += 1
+        try:
+            result = fn(*args, **kwargs)
+        except SigoptLikeError as err:
+            self.typed_errors.append(f"{type(err).__name__}: {err}")
+            raise
+        except Exception as err:
+            self.untyped_errors.append(f"{type(err).__name__}: {err}")
+            raise
+        self.returned += 1
+        return result
+
+
+def run_campaign(conn: sigopt_like.Connection, calls: Calls) -> str:
+    """The seeded campaign: a space, then GENERATIONS x (generate, simulate, report)."""
+    session = calls(conn.sessions.create, name="wire-faults", description="seeded", seed=SEED)
+    campaign = conn.sessions(session.id)
+    calls(
+        campaign.space.put,
+        space=sample_space("formulation-screen"),
+        population_size=POPULATION,
+        replicates=0,
+        wait=True,
+    )
+    for _ in range(GENERATIONS):
+        generated = calls(campaign.generate, wait=True).result
+        assert generated.experiments is not None and len(generated.experiments) == POPULATION
+        measured = calls(campaign.responses.simulate, generated.experiments)
+        assert len(measured) == POPULATION
+        calls(campaign.experiments.put, type="designed", table=measured, wait=True)
+    return str(session.id)
+
+
+def run_rounds(conn: sigopt_like.Connection, calls: Calls) -> str:
+    """The seeded SigOpt loop: ROUNDS x (suggest, report)."""
+    experiment = calls(
+        conn.experiments.create,
+        name="wire-faults",
+        type="random",
+        seed=SEED,
+        parameters=[
+            {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}},
+            {"name": "n", "type": "int", "bounds": {"min": 1, "max": 50}},
+        ],
+        observation_budget=ROUNDS,
+    )
+    exp = conn.experiments(experiment.id)
+    for _ in range(ROUNDS):
+        suggestion = calls(exp.suggestions().create)
+        value = suggestion.assignments["x"] * suggestion.assignments["n"]
+        observation = calls(exp.observations().create, suggestion=suggestion.id, value=value)
+        assert str(observation.suggestion) == str(suggestion.id)
+    return str(experiment.id)
+
+
+def store_state(conn: sigopt_like.Connection, session_id: str, experiment_id: str) -> dict:
+    """Everything the runs stored, read back through the API (no proxy)."""
+    sessions = list(conn.sessions.list(limit=1000))
+    campaign = conn.sessions(session_id)
+    tasks = list(campaign.tasks.list(limit=1000))
+    history = campaign.history.fetch()
+    experiments = list(conn.experiments.list(limit=1000))
+    exp = conn.experiments(experiment_id)
+    suggestions = list(exp.suggestions().list(limit=1000))
+    observations = list(exp.observations().list(limit=1000))
+    return {
+        "sessions": sorted(s.name for s in sessions),
+        "tasks": sorted(Counter((t.type, t.status) for t in tasks).items()),
+        "generations": [
+            (g.gen, g.design_rows, [tuple(row) for row in g.table.rows])
+            for g in history.generations
+        ],
+        "experiments": sorted(e.name for e in experiments),
+        "suggestions": len(suggestions),
+        "suggestion_ids_distinct": len({s.id for s in suggestions}),
+        "observations": sorted(
+            (round(float(o.value), 9), tuple(sorted(o.assignments.items()))) for o in observations
+        ),
+        "observed_suggestions_distinct": len({str(o.suggestion) for o in observations}),
+        "open_suggestions": sum(1 for s in suggestions if s.state == "open"),
+    }
+
+
+def run_through(tmp_path: Path, fault_proxy: Any, rate: float) -> tuple[dict, Calls, Any, float]:
+    """One whole run (campaign + rounds) on a fresh instance, through a proxy at ``rate``."""
+    served = serve_in_thread(tmp_path)
+    try:
+        schedule = FaultSchedule(SEED, rate=rate, weights=WEIGHTS, max_streak=2)
+        proxy = fault_proxy(
+            served.url,
+            schedule.decide,
+            stall_limit=READ_TIMEOUT + 4,
+            seed=SEED,
+            retry_after=RETRY_AFTER,
+        )
+        calls = Calls()
+        started = time.monotonic()
+        with client(proxy.url, served.token) as conn:
+            session_id = run_campaign(conn, calls)
+            experiment_id = run_rounds(conn, calls)
+        elapsed = time.monotonic() - started
+        proxy.close()
+        with sigopt_like.Connection(served.url, served.token) as direct:
+            state = store_state(direct, session_id, experiment_id)
+        return state, calls, proxy, elapsed
+    finally:
+        served.close()
+
+
+def test_campaign_and_rounds_survive_wire_faults(
+    tmp_path: Path, fault_proxy: Any, figures: Any
+) -> None:
+    # the fault-free run and the faulty one run side by side (each on its own instance):
+    # the faulty one mostly waits (stalls, Retry-After), so this halves the wall time
+    with ThreadPoolExecutor(2) as pool:
+        clean_run = pool.submit(run_through, tmp_path / "clean", fault_proxy, 0)
+        faulty_run = pool.submit(run_through, tmp_path / "faulty", fault_proxy, RATE)
+        clean, clean_calls, clean_proxy, clean_time = clean_run.result()
+        faulty, calls, proxy, faulty_time = faulty_run.result()
+
+    # every call returned; nothing raised, typed or not
+    assert calls.untyped_errors == [] and calls.typed_errors == []
+    assert calls.returned == calls.made == clean_calls.made
+    assert clean_proxy.faults == 0 and proxy.errors == []
+
+    # faults of every kind were injected, some after the server had acted
+    assert all(proxy.counts[kind] > 0 for kind in FAULTS), proxy.counts
+    keys = proxy.kinds_by_key()
+    replayed = [k for k, fates in keys.items() if set(fates[:-1]) & FORWARDED_FAULTS]
+    assert replayed, "no mutating call was retried after the server had acted"
+    assert all(fates[-1] == PASS for fates in keys.values())
+
+    # the store holds exactly what the fault-free run stored: nothing lost, nothing twice
+    assert faulty == clean
+    assert faulty["sessions"] == ["wire-faults"]
+    assert len(faulty["generations"]) == GENERATIONS + 1  # gen 0 holds no experiments
+    assert sum(len(g[2]) for g in faulty["generations"]) == GENERATIONS * POPULATION
+    assert dict(faulty["tasks"]) == {
+        ("space", "success"): 1,
+        ("generate", "success"): GENERATIONS,
+        ("update", "success"): GENERATIONS,
+    }
+    assert faulty["experiments"] == ["wire-faults"]
+    assert faulty["suggestions"] == faulty["suggestion_ids_distinct"] == ROUNDS
+    assert len(faulty["observations"]) == faulty["observed_suggestions_distinct"] == ROUNDS
+    assert faulty["open_suggestions"] == 0
+
+    figures(
+        seed=SEED,
+        rate=RATE,
+        generations=GENERATIONS,
+        rounds=ROUNDS,
+        calls=calls.made,
+        http_requests=sum(proxy.counts.values()),
+        faults_injected=proxy.faults,
+        faults_by_kind={k: proxy.counts[k] for k in FAULTS},
+        mutating_calls_retried_after_server_acted=len(replayed),
+        typed_errors=len(calls.typed_errors),
+        duplicates=0,
+        losses=0,
+        seconds_faulty=round(faulty_time, 1),
+        seconds_clean=round(clean_time, 1),
+        client_closed_first=proxy.client_gone,
+    )
