@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Union
 import attrs
 
 from sigopt_like import csvio
+from sigopt_like.errors import SigoptLikeError
 
 if TYPE_CHECKING:
     from sigopt_like.tables import Table
@@ -81,15 +82,16 @@ class Problem:
         }
 
 
-class SpaceError(ValueError):
+class SpaceError(SigoptLikeError, ValueError):
     """A space could not be read or is invalid; ``problems`` lists every finding."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
-        super().__init__(_summary("invalid space", self.problems))
+        super().__init__(summary("invalid space", self.problems))
 
 
-def _summary(what: str, problems: Sequence[Problem]) -> str:
+def summary(what: str, problems: Sequence[Problem]) -> str:
+    """One message for a list of problems: the problem itself, or a count and a list."""
     if len(problems) == 1:
         return f"{what}: {problems[0].message}"
     lines = [f"{what}: {len(problems)} problems"] + [f"  - {p.message}" for p in problems]

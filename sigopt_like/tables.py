@@ -18,7 +18,8 @@ from typing import Any, Union
 import attrs
 
 from sigopt_like import csvio
-from sigopt_like.spaces import MIXTURE, RESPONSE, Problem, Space
+from sigopt_like.errors import SigoptLikeError
+from sigopt_like.spaces import MIXTURE, RESPONSE, Problem, Space, summary
 
 MISSING_MARKS = ("", "-")
 HISTORY_COLUMNS = ("Seq_", "Gen_", "Designed_")
@@ -27,19 +28,12 @@ DEFAULT_MAX_PROBLEMS = 100
 AllowMissing = Union[bool, Callable[[int], bool]]  # noqa: UP007
 
 
-class TableError(ValueError):
+class TableError(SigoptLikeError, ValueError):
     """A table could not be read or is invalid; ``problems`` lists every finding."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
-        if len(self.problems) == 1:
-            message = f"invalid table: {self.problems[0].message}"
-        else:
-            message = "\n".join(
-                [f"invalid table: {len(self.problems)} problems"]
-                + [f"  - {p.message}" for p in self.problems]
-            )
-        super().__init__(message)
+        super().__init__(summary("invalid table", self.problems))
 
 
 def _cell_from_text(text: str) -> Any:

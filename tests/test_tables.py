@@ -420,3 +420,14 @@ def test_pure_modules_import_no_heavy_dependencies() -> None:
         cwd=Path(__file__).parent.parent,
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_table_and_space_errors_are_library_errors():
+    """A script that catches the library's base error also catches bad files."""
+    import sigopt_like
+
+    with pytest.raises(sigopt_like.SigoptLikeError) as info:
+        Table.from_csv("a,b,Response\n1,2\n")
+    assert isinstance(info.value, ValueError) and info.value.problems
+    with pytest.raises(sigopt_like.SigoptLikeError):
+        sigopt_like.Space.from_csv("Name,Type,Value\n", type="factorial")
