@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import falcon.testing
 import pytest
-import requests
 import sqlalchemy as sa
 
 from sigopt_like.service import Service
 from sigopt_like.service.store import schema
 from sigopt_like.spaces import Space
+from tests.fixtures.api import ServiceApi
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 FINISHED = ("success", "failed", "canceled")
@@ -41,67 +39,8 @@ def small_space() -> dict[str, Any]:
     }
 
 
-class Reply:
-    """Status and JSON (or text) body of one response."""
-
-    def __init__(self, status: int, text: str, headers: Any, content: bytes = b"") -> None:
-        self.status = status
-        self.text = text
-        self.headers = headers
-        self.content = content
-        try:
-            self.body = json.loads(text)
-        except ValueError:
-            self.body = text
-
-    def __repr__(self) -> str:
-        return f"Reply({self.status}, {self.text[:300]!r})"
-
-
-class Api:
+class Api(ServiceApi):
     """The service, embedded or over a socket, with campaign shortcuts."""
-
-    def __init__(self, service: Service, url: str | None = None, token: str | None = None):
-        self.service = service
-        self.url = url
-        self.token = token
-        self._client = falcon.testing.TestClient(service.app) if url is None else None
-        self._http = requests.Session() if url is not None else None
-
-    @property
-    def mode(self) -> str:
-        """``embedded`` or ``served``."""
-        return "embedded" if self.url is None else "served"
-
-    def call(self, method: str, path: str, body: Any = None, **params: Any) -> Reply:
-        """One request; ``body`` goes as JSON, keyword arguments as query parameters."""
-        data = json.dumps(body) if body is not None else None
-        headers = {"Content-Type": "application/json"} if data is not None else {}
-        params = {k: v for k, v in params.items() if v is not None}
-        if self._client is not None:
-            r = self._client.simulate_request(
-                method, path, body=data, headers=headers, params=params or None
-            )
-            text = r.content.decode("utf-8", errors="replace")
-            return Reply(r.status_code, text, r.headers, r.content)
-        assert self._http is not None
-        headers["Authorization"] = f"Bearer {self.token}"
-        r = self._http.request(
-            method, f"{self.url}{path}", data=data, headers=headers, params=params, timeout=60
-        )
-        return Reply(r.status_code, r.text, r.headers, r.content)
-
-    def get(self, path: str, **params: Any) -> Reply:
-        """GET."""
-        return self.call("GET", path, **params)
-
-    def post(self, path: str, body: Any = None, **params: Any) -> Reply:
-        """POST."""
-        return self.call("POST", path, body, **params)
-
-    def put(self, path: str, body: Any = None) -> Reply:
-        """PUT."""
-        return self.call("PUT", path, body)
 
     # ----- campaign shortcuts
 

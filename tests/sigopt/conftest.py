@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import attrs
-import falcon.testing
 import pytest
-import requests
 import sqlalchemy as sa
 
 from sigopt_like.service import Service
 from sigopt_like.service.store import schema
+from tests.fixtures.api import ServiceApi
 
 COUNTED = (schema.sigopt_experiments, schema.suggestions, schema.observations)
 
@@ -23,60 +21,16 @@ PARAMETERS = [
 ]
 
 
-@attrs.frozen
-class Reply:
-    """A status code and a JSON body (None when there is none)."""
-
-    status: int
-    body: Any
-
-
-class Api:
+class Api(ServiceApi):
     """Calls the SigOpt routes the way sigopt-python does (query params for GET and
-    DELETE, JSON bodies otherwise), over HTTP or in-process."""
+    DELETE, JSON bodies otherwise, the token as the HTTP Basic username)."""
 
     def __init__(self, service: Service, url: str | None = None, token: str | None = None):
-        self.service = service
-        self.url = url
-        self.token = token
-        self._local = falcon.testing.TestClient(service) if url is None else None
+        super().__init__(service, url, token, basic_auth=True)
 
     def as_user(self, token: str) -> Api:
         """The same service, called with another user's token (served only)."""
         return Api(self.service, self.url, token)
-
-    def call(self, method: str, path: str, body: Any = None, **params: Any) -> Reply:
-        """One request; ``params`` go in the query string."""
-        if self._local is not None:
-            result = self._local.simulate_request(
-                method, path, json=body, params={k: str(v) for k, v in params.items()}
-            )
-            return Reply(result.status_code, result.json if result.content else None)
-        resp = requests.request(
-            method,
-            self.url + path,
-            json=body,
-            params=params,
-            auth=(self.token, ""),
-            timeout=30,
-        )
-        return Reply(resp.status_code, resp.json() if resp.content else None)
-
-    def get(self, path: str, **params: Any) -> Reply:
-        """GET with query parameters."""
-        return self.call("GET", path, **params)
-
-    def post(self, path: str, body: Any = None) -> Reply:
-        """POST a JSON body."""
-        return self.call("POST", path, body)
-
-    def put(self, path: str, body: Any) -> Reply:
-        """PUT a JSON body (SigOpt's update)."""
-        return self.call("PUT", path, body)
-
-    def delete(self, path: str, **params: Any) -> Reply:
-        """DELETE with query parameters."""
-        return self.call("DELETE", path, **params)
 
     def counts(self) -> dict[str, int]:
         """Rows in the SigOpt tables, to check that a refusal wrote nothing."""

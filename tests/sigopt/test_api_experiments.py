@@ -224,19 +224,9 @@ def test_bad_update_is_refused_and_changes_nothing(api: Api):
 
 
 def test_invalid_json_is_400(api: Api):
-    if api.url is None:
-        reply = api._local.simulate_post(
-            "/v1/experiments", body="{nope", headers={"Content-Type": "application/json"}
-        )
-        assert reply.status_code == 400 and reply.json["code"] == "invalid_json"
-    else:
-        import requests
-
-        reply = requests.post(
-            f"{api.url}/v1/experiments",
-            data="{nope",
-            auth=(api.token, ""),
-            headers={"Content-Type": "application/json"},
-            timeout=10,
-        )
-        assert reply.status_code == 400 and reply.json()["code"] == "invalid_json"
+    before = api.snapshot()
+    reply = api.call(
+        "POST", "/v1/experiments", data="{nope", headers={"Content-Type": "application/json"}
+    )
+    assert reply.status == 400 and reply.body["code"] == "invalid_json"
+    assert api.snapshot() == before
