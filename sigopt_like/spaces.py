@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 import attrs
 
-from sigopt_like import csvio
+from sigopt_like import compositions, csvio
 from sigopt_like.errors import SigoptLikeError
 
 if TYPE_CHECKING:
@@ -383,8 +383,13 @@ class Space:
                 return 0
             if self.total_units > MAX_TOTAL_UNITS:
                 raise ValueError(_too_many_units(self.total_units))
-            return _composition_table(self.parameters, self.total_units)[0][self.total_units]
+            return compositions.count(*self._unit_bounds(), self.total_units or 0)
         return math.prod(len(set(p.values)) for p in self.parameters) if self.parameters else 0
+
+    def _unit_bounds(self) -> tuple[list[int], list[int]]:
+        """The mixture components' minimum and maximum units, in parameter order."""
+        units = [p for p in self.parameters if isinstance(p, MixtureComponent)]
+        return [p.min for p in units], [p.max for p in units]
 
     def remaining_generations(self, population_size: int, tested: int = 0) -> int:
         """Generations left before the space is exhausted: ``(size - tested) // population``."""
@@ -429,14 +434,14 @@ class Space:
     def iter_points(self) -> Iterator[tuple[Any, ...]]:
         """Every experiment of the space, in a fixed order (mind ``size()`` first)."""
         if self.type == MIXTURE:
-            yield from _compositions(self.parameters, self.total_units or 0)
+            yield from compositions.iter_compositions(*self._unit_bounds(), self.total_units or 0)
         else:
             yield from itertools.product(*(p.values for p in self.parameters))
 
     def sampler(self) -> Callable[[random.Random], tuple[Any, ...]]:
         """A function drawing one point uniformly at random (exactly, for mixtures too)."""
         if self.type == MIXTURE:
-            return _MixtureSampler(self.parameters, self.total_units or 0)
+            return compositions.CompositionSampler(*self._unit_bounds(), self.total_units or 0)
         params = self.parameters
         return lambda rng: tuple(rng.choice(p.values) for p in params)
 
@@ -545,69 +550,6 @@ def _random_response(rng: random.Random, max_response: float | None) -> float | 
     if max_response is None:
         return None
     return round(rng.uniform(0.0, float(max_response)), 4)
-
-
-# --------------------------------------------------------------------------- mixtures
-
-
-def _composition_table(components: Sequence[Any], total: int) -> list[list[int]]:
-    """``ways[i][s]``: compositions of ``s`` units over components ``i..n-1`` within bounds."""
-    n = len(components)
-    ways = [[0] * (total + 1) for _ in range(n + 1)]
-    ways[n][0] = 1
-    for i in range(n - 1, -1, -1):
-        lo, hi = max(components[i].min, 0), components[i].max
-        prefix = [0]
-        for count in ways[i + 1]:
-            prefix.append(prefix[-1] + count)
-        row = ways[i]
-        for s in range(lo, total + 1):
-            top = min(hi, s)  # x runs over [lo, top]; ways[i+1][s - x] over [s - top, s - lo]
-            if top >= lo:
-                row[s] = prefix[s - lo + 1] - prefix[s - top]
-    return ways
-
-
-def _compositions(components: Sequence[Any], total: int) -> Iterator[tuple[int, ...]]:
-    ways = _composition_table(components, total)
-
-    def walk(i: int, left: int) -> Iterator[tuple[int, ...]]:
-        if i == len(components):
-            yield ()
-            return
-        c = components[i]
-        for x in range(c.min, min(c.max, left) + 1):
-            if ways[i + 1][left - x]:
-                for rest in walk(i + 1, left - x):
-                    yield (x, *rest)
-
-    if ways[0][total]:
-        yield from walk(0, total)
-
-
-class _MixtureSampler:
-    """Draws compositions exactly uniformly: an integer rank in [0, size), then unranked."""
-
-    def __init__(self, components: Sequence[Any], total: int) -> None:
-        self.components = components
-        self.total = total
-        self.ways = _composition_table(components, total)
-        if not self.ways[0][total]:
-            raise ValueError("the mixture space has no composition summing to total_units")
-
-    def __call__(self, rng: random.Random) -> tuple[int, ...]:
-        rank = rng.randrange(self.ways[0][self.total])
-        left = self.total
-        point: list[int] = []
-        for i, c in enumerate(self.components):
-            for x in range(c.min, min(c.max, left) + 1):
-                count = self.ways[i + 1][left - x]
-                if rank < count:
-                    point.append(x)
-                    left -= x
-                    break
-                rank -= count
-        return tuple(point)
 
 
 # --------------------------------------------------------------------------- parsing

@@ -1,7 +1,8 @@
-"""Bounded integer compositions: exact counting, uniform sampling and enumeration.
+"""Bounded integer compositions, vectorised: exact counting, uniform sampling, enumeration.
 
 A mixture experiment gives each component ``lo[i] <= x[i] <= hi[i]`` units with
-``sum(x) == total``. Counting uses dynamic programming; a uniform sample is a
+``sum(x) == total``. Counting is the shared table of :mod:`sigopt_like.compositions`
+(over the units above each minimum); a uniform sample is a
 uniform rank in ``[0, count)`` decoded by DP backtracking (unranking), so the
 sampling is exactly uniform over the feasible compositions, not approximately.
 Enumeration is unranking every rank, vectorised.
@@ -12,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
+from ...compositions import count_table
 
 _INT64_LIMIT = 2**62
 
@@ -26,16 +29,10 @@ class Compositions:
         self.k = len(self.lo)
         self.cap = self.hi - self.lo
         self.slack = self.total - int(self.lo.sum())
-        # ways[i][s]: number of ways for components i..k-1 to take s extra units.
+        # ways[i][s]: number of ways for components i..k-1 to take s extra units
+        # (the shared table, over the units above each minimum).
         s_max = max(self.slack, 0)
-        ways: list[list[int]] = [[0] * (s_max + 1) for _ in range(self.k + 1)]
-        ways[self.k][0] = 1
-        for i in range(self.k - 1, -1, -1):
-            cap = int(self.cap[i])
-            nxt = ways[i + 1]
-            row = ways[i]
-            for s in range(s_max + 1):
-                row[s] = sum(nxt[s - v] for v in range(min(cap, s) + 1))
+        ways = count_table([0] * self.k, [int(c) for c in self.cap], s_max)
         self._ways = ways
         self.count = ways[0][s_max] if self.slack >= 0 and self.k > 0 else 0
         self._fits = self.count < _INT64_LIMIT
