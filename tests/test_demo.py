@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-import sigopt_like
 from sigopt_like import demo
 from sigopt_like.demo import DemoOptions, GenerationLine, build_parser
 
@@ -20,10 +19,6 @@ CLIENT_ENV = (
     "SIGOPT_LIKE_CONFIG",
     "SIGOPT_LIKE_DATABASE",
     "SIGOPT_LIKE_EXPORT_DIR",
-)
-
-needs_client = pytest.mark.skipif(
-    not hasattr(sigopt_like, "Connection"), reason="the client (sigopt_like.Connection) is missing"
 )
 
 
@@ -103,7 +98,6 @@ def _one(out: Path, suffix: str) -> Path:
     return found[0]
 
 
-@needs_client
 @pytest.mark.parametrize("space", ["factorial", "mixture"])
 def test_demo_runs_a_campaign(tmp_path, capsys, clean_env, space):
     out = tmp_path / "demo-out"
@@ -163,7 +157,6 @@ def test_demo_runs_a_campaign(tmp_path, capsys, clean_env, space):
     assert not (tmp_path / "home").exists() or not any((tmp_path / "home").rglob("*.db"))
 
 
-@needs_client
 def test_demo_starts_fresh_when_run_twice(tmp_path, capsys, clean_env):
     out = tmp_path / "again"
     argv = ["--out", str(out), "--generations", "1", "--population-size", "10"]
@@ -175,7 +168,6 @@ def test_demo_starts_fresh_when_run_twice(tmp_path, capsys, clean_env):
     ]
 
 
-@needs_client
 def test_console_script_passes_options_to_the_demo(tmp_path, capsys, clean_env):
     """``sigopt-like demo --out DIR ...`` reaches ``demo.main`` with its options."""
     from sigopt_like import cli

@@ -7,10 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-import sigopt_like
-
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CLIENT_ENV = (
     "SIGOPT_LIKE_HOST",
@@ -18,10 +14,6 @@ CLIENT_ENV = (
     "SIGOPT_LIKE_CONFIG",
     "SIGOPT_LIKE_DATABASE",
     "SIGOPT_LIKE_EXPORT_DIR",
-)
-
-pytestmark = pytest.mark.skipif(
-    not hasattr(sigopt_like, "Connection"), reason="the client (sigopt_like.Connection) is missing"
 )
 
 
