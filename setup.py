@@ -43,7 +43,7 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["sigopt_like", "sigopt_like.*"]),
     package_data={
-        "sigopt_like": ["py.typed", "data/*.csv", "data/*.json"],
+        "sigopt_like": ["py.typed", "*.pyi", "data/*.csv", "data/*.json"],
         "sigopt_like.service": ["openapi.json"],
     },
     install_requires=[
