@@ -27,6 +27,7 @@ TEST = [
     "ruff>=0.4",
     "psycopg[binary]>=3.1",
     "pandas>=1.5",
+    "mypy>=1.5",
 ]
 BENCH = ["optuna>=3.0"]
 
