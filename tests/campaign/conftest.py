@@ -137,3 +137,49 @@ def api(request: pytest.FixtureRequest) -> Iterator[Api]:
 def embedded(service: Service) -> Api:
     """The embedded service only."""
     return Api(service)
+
+
+def check_standalone_worker(database: str) -> None:
+    """The scaled-out shape on ``database``: an app without a runner queues a space task,
+    ``python -m sigopt_like.service.worker`` (a separate process) claims and runs it, and
+    stops cleanly when asked."""
+    import os
+    import subprocess
+    import sys
+
+    from sigopt_like.service import create_app
+
+    root = Path(__file__).resolve().parents[2]
+    with create_app(database=database, run_tasks=False) as service:
+        api = Api(service)
+        sid = api.session()
+        task = api.put(
+            f"/v1/sessions/{sid}/space",
+            {"space": small_space(), "population_size": 12, "replicates": 1},
+        ).body
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sigopt_like.service.worker",
+                "--db",
+                database,
+                "--threads",
+                "1",
+            ],
+            env={**os.environ, "PYTHONPATH": str(root)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            done = api.wait(sid, task, timeout=60)
+            assert done["status"] == "success", done
+            with service.context.engine.connect() as conn:
+                worker = conn.execute(
+                    sa.select(schema.tasks.c.worker).where(schema.tasks.c.id == int(task["id"]))
+                ).scalar_one()
+            assert worker.split(":")[1] == str(proc.pid)
+        finally:
+            proc.terminate()
+            output = proc.communicate(timeout=20)[0]
+        assert proc.returncode == 0, output.decode() if output else ""

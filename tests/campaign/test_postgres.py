@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sigopt_like.service import create_app
 from sigopt_like.service.worker import TaskRunner
 
-from .conftest import Api, small_space
+from .conftest import Api, check_standalone_worker, small_space
 
 pytest.importorskip("psycopg")
 if not shutil.which("initdb") or not shutil.which("pg_ctl"):
@@ -144,24 +144,4 @@ def test_a_campaign_on_postgres(pg_url: str):
 
 
 def test_standalone_worker_on_postgres(pg_url: str):
-    import sys
-
-    root = Path(__file__).resolve().parents[2]
-    with create_app(database=pg_url, run_tasks=False) as service:
-        api = Api(service)
-        sid = api.session()
-        task = api.put(
-            f"/v1/sessions/{sid}/space",
-            {"space": small_space(), "population_size": 12, "replicates": 1},
-        ).body
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "sigopt_like.service.worker", "--db", pg_url],
-            env={**os.environ, "PYTHONPATH": str(root)},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            assert api.wait(sid, task, timeout=60)["status"] == "success"
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+    check_standalone_worker(pg_url)

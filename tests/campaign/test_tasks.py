@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -20,7 +17,7 @@ from sigopt_like.service.store import schema
 from sigopt_like.service.task_kinds import run_generate
 from sigopt_like.service.worker import Outcome, TaskRunner, worker_alive
 
-from .conftest import Api, small_space
+from .conftest import Api, check_standalone_worker, small_space
 
 
 class Gate:
@@ -308,34 +305,7 @@ def test_claim_loop_runs_tasks_of_an_app_without_runner(tmp_path):
 
 
 def test_standalone_worker_process(tmp_path):
-    db = str(tmp_path / "worker.db")
-    root = Path(__file__).resolve().parents[2]
-    with create_app(database=db, run_tasks=False) as service:
-        api = Api(service)
-        sid = api.session()
-        task = api.put(
-            f"/v1/sessions/{sid}/space",
-            {"space": small_space(), "population_size": 12, "replicates": 1},
-        ).body
-        env = {**os.environ, "PYTHONPATH": str(root)}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "sigopt_like.service.worker", "--db", db, "--threads", "1"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            done = api.wait(sid, task, timeout=60)
-            assert done["status"] == "success", done
-            with service.context.engine.connect() as conn:
-                worker = conn.execute(
-                    sa.select(schema.tasks.c.worker).where(schema.tasks.c.id == int(task["id"]))
-                ).scalar_one()
-            assert worker.split(":")[1] == str(proc.pid)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
-        assert proc.returncode == 0, proc.stdout.read().decode() if proc.stdout else ""
+    check_standalone_worker(str(tmp_path / "worker.db"))
 
 
 def test_task_metrics_are_counted(embedded):
