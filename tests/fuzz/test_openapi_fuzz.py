@@ -46,9 +46,10 @@ from schemathesis.specs.openapi.checks import (
 
 from sigopt_like.service import create_app
 from sigopt_like.service.resources.system import openapi_document
+from tests.fixtures.api import ServiceApi
 from tests.fixtures.faults import env_int, record_figures
+from tests.fixtures.objects import Objects, populate
 from tests.fixtures.servers import _new_user
-from tests.fuzz.seed import Seeded, known_ids, seed_objects
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.timeout(900)]
 
@@ -72,10 +73,11 @@ class Target:
         self.mode = "served" if auth else "embedded"
         self.service = create_app(database=str(tmp / f"fuzz-{self.mode}.db"), auth_required=auth)
         self.headers: dict[str, str] = {}
+        token = None
         if auth:
             _email, token = _new_user(self.service)
             self.headers = {"Authorization": f"Bearer {token}"}
-        self.seeded: Seeded = seed_objects(self.service, self.headers)
+        self.seeded: Objects = populate(ServiceApi(self.service, token=token), "fuzz", seed=3)
         self.cases = 0
         self.statuses: Counter[int] = Counter()
         self.operations: set[str] = set()
@@ -140,7 +142,7 @@ def _use_known_ids(case: Any, target: Target) -> None:
     digest = hashlib.sha256(repr(sorted(case.path_parameters.items())).encode()).digest()
     if digest[0] % 2:
         return
-    ids = known_ids(case.operation.path, target.seeded)
+    ids = target.seeded.ids_for(case.operation.path)
     for name in list(case.path_parameters):
         if name in ids:
             case.path_parameters[name] = ids[name]
