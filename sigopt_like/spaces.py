@@ -27,6 +27,8 @@ import attrs
 
 from sigopt_like import compositions, csvio
 from sigopt_like.errors import SigoptLikeError
+from sigopt_like.population import check_design_size as check_design_size  # re-exported
+from sigopt_like.population import generations_left
 
 if TYPE_CHECKING:
     from sigopt_like.tables import Table
@@ -36,12 +38,6 @@ MIXTURE = "mixture"
 SPACE_TYPES = (FACTORIAL, MIXTURE)
 RESPONSE = "Response"
 RESERVED_NAMES = ("Name", "Type", "Value", "Response")
-MIN_POPULATION = 10
-MAX_POPULATION = 2500
-# The reference service refused 125 experiments for a population of 20, "less than the
-# minimum allowed of 300": a space must hold 15 x population distinct experiments.
-SPACE_PER_POPULATION = 15
-MAX_REPLICATES = 10
 ENUMERATION_LIMIT = 100_000
 MAX_TOTAL_UNITS = 10_000  # counting compositions costs components x total_units
 
@@ -392,10 +388,11 @@ class Space:
         return [p.min for p in units], [p.max for p in units]
 
     def remaining_generations(self, population_size: int, tested: int = 0) -> int:
-        """Generations left before the space is exhausted: ``(size - tested) // population``."""
-        if population_size <= 0:
-            raise ValueError("population_size must be positive")
-        return max(0, (self.size() - tested) // population_size)
+        """Generations of distinct untested experiments left: ``(size - tested) // population``.
+
+        The population rule of :mod:`sigopt_like.population`; ValueError below 1.
+        """
+        return generations_left(self.size(), tested, population_size)
 
     def validate(self) -> list[Problem]:
         """Every rule violation, each with its row (parameter i is row i) and column."""
@@ -929,75 +926,3 @@ def _total_problems(space: Space, add: Callable[..., None]) -> None:
             "raise some maximums or lower total_units",
             field="total_units",
         )
-
-
-# --------------------------------------------------------------------------- design size
-
-
-def check_design_size(space: Space, population_size: Any, replicates: Any) -> list[Problem]:
-    """Problems with a population size and a replicate count for ``space``.
-
-    Rules: ``max(10, parameters) <= population_size <= min(2500, size // 15)``;
-    ``0 <= replicates <= 10``.
-    """
-    problems: list[Problem] = []
-    lowest = max(MIN_POPULATION, len(space.parameters))
-    if not isinstance(population_size, int) or isinstance(population_size, bool):
-        problems.append(
-            Problem(
-                f"population_size must be a whole number, not {population_size!r}",
-                field="population_size",
-            )
-        )
-    else:
-        try:
-            size = space.size()
-        except ValueError as exc:
-            return [Problem(str(exc), field="total_units")]
-        highest = min(MAX_POPULATION, size // SPACE_PER_POPULATION)
-        if population_size < lowest:
-            why = "" if lowest == MIN_POPULATION else f" (one per parameter: {lowest} parameters)"
-            problems.append(
-                Problem(
-                    f"population_size {population_size} is too small: use at least {lowest}{why}",
-                    field="population_size",
-                )
-            )
-        elif population_size > MAX_POPULATION:
-            problems.append(
-                Problem(
-                    f"population_size {population_size} is too large: the maximum is "
-                    f"{MAX_POPULATION}",
-                    field="population_size",
-                )
-            )
-        elif population_size > highest:
-            needed = SPACE_PER_POPULATION * population_size
-            if highest >= lowest:
-                fix = f"use a population of at most {highest} or add levels/parameters"
-            else:
-                fix = (
-                    f"even the smallest population ({lowest}) needs "
-                    f"{SPACE_PER_POPULATION * lowest}: add levels/parameters"
-                )
-            problems.append(
-                Problem(
-                    f"the space has {size} distinct experiments; a population of "
-                    f"{population_size} needs at least {needed} ({SPACE_PER_POPULATION} x "
-                    f"population): {fix}",
-                    field="population_size",
-                )
-            )
-    if not isinstance(replicates, int) or isinstance(replicates, bool):
-        problems.append(
-            Problem(f"replicates must be a whole number, not {replicates!r}", field="replicates")
-        )
-    elif not 0 <= replicates <= MAX_REPLICATES:
-        problems.append(
-            Problem(
-                f"replicates {replicates} is out of range: use 0 to {MAX_REPLICATES} (each "
-                "design has population_size x (replicates + 1) experiments)",
-                field="replicates",
-            )
-        )
-    return problems

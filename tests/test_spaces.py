@@ -479,34 +479,37 @@ def test_problem_to_dict_and_error_text() -> None:
 # --------------------------------------------------------------------------- design size
 
 
-def test_design_size_refuses_3x5_for_population_20_with_numbers_and_fix() -> None:
-    space = Space.from_csv(DATA / "esd-factorial-3x5.csv")
-    problems = check_design_size(space, 20, 2)
-    assert len(problems) == 1
-    message = problems[0].message
-    assert problems[0].field == "population_size"
-    assert "125 distinct experiments" in message
-    assert "needs at least 300" in message
-    assert "add levels/parameters" in message
+def test_design_size_accepts_any_population_the_space_can_fill() -> None:
+    space = Space.from_csv(DATA / "esd-factorial-3x5.csv")  # 125 experiments
+    assert check_design_size(space, 20, 2) == []
+    assert check_design_size(space, 1, 0) == []
+    assert check_design_size(space, 125, 0) == []
+    [problem] = check_design_size(space, 126, 2)
+    assert problem.field == "population_size"
+    assert "125 distinct experiments, fewer than population_size 126" in problem.message
+    assert "use a population of at most 125" in problem.message
+    assert "add levels or parameters" in problem.message
 
 
-def test_design_size_suggests_largest_population() -> None:
-    space = Space.from_csv(DATA / "esd-factorial-4x8.csv")
-    assert check_design_size(space, 30, 2) == []
-    assert check_design_size(space, 273, 0) == []
-    problems = check_design_size(space, 274, 0)
-    assert "use a population of at most 273" in problems[0].message
+def test_design_size_refuses_a_mixture_population_it_cannot_fill() -> None:
+    space = Space.from_csv(DATA / "esd-mixture-5.csv", type="mixture", total_units=15)
+    assert space.size() == 486
+    assert check_design_size(space, 486, 0) == []
+    [problem] = check_design_size(space, 487, 0)
+    assert "at most 486" in problem.message and "widen the components' ranges" in problem.message
 
 
 def test_design_size_bounds() -> None:
     big = Space.from_csv(DATA / "esd-factorial-9x5.csv")
     assert check_design_size(big, 2500, 10) == []
-    assert "maximum is 2500" in check_design_size(big, 2501, 0)[0].message
-    assert "at least 10" in check_design_size(big, 9, 0)[0].message
-    many = Space("factorial", [NumericalParameter(f"p{i}", (0, 1)) for i in range(12)])
-    problem = check_design_size(many, 11, 0)[0]
-    assert "at least 12" in problem.message and "12 parameters" in problem.message
-    assert check_design_size(many, 12, 0) == []
+    assert "at most 2500 experiments per generation" in check_design_size(big, 2501, 0)[0].message
+    for population in (0, -3):
+        [problem] = check_design_size(big, population, 0)
+        assert "not a positive whole number" in problem.message
+        assert "use 1 or more" in problem.message
+    screening = Space("factorial", [NumericalParameter(f"p{i}", (0, 1)) for i in range(33)])
+    assert check_design_size(screening, 30, 0) == []
+    assert check_design_size(screening, 1, 0) == []
 
 
 @pytest.mark.parametrize("replicates", [-1, 11, 2.0, "2", True, None])
@@ -528,7 +531,8 @@ def test_remaining_generations() -> None:
     assert space.remaining_generations(30) == 4096 // 30
     assert space.remaining_generations(30, tested=4000) == 3
     assert space.remaining_generations(30, tested=5000) == 0
-    with pytest.raises(ValueError):
+    assert space.remaining_generations(1, tested=4095) == 1
+    with pytest.raises(ValueError, match="positive"):
         space.remaining_generations(0)
 
 

@@ -47,5 +47,6 @@ def test_a_failed_task_raises_with_its_errors(conn):
     space = Space.from_csv(DATA / "esd-factorial-3x5.csv", type="factorial")
     s = conn.sessions(conn.sessions.create(name="too-small").id)
     with pytest.raises(sigopt_like.errors.SigoptLikeError) as info:
-        s.space.put(space=space, population_size=20, replicates=2, wait=True)
+        s.space.put(space=space, population_size=126, replicates=2, wait=True)
     assert "125 distinct experiments" in str(info.value)
+    assert "at most 125" in str(info.value)

@@ -12,7 +12,7 @@ States (``Campaign.state``)::
     ready --put_experiments(initial)--> ready        (gen 0 experiments, optional)
     design_pending --put_experiments(designed)--> responses_in --generate--> design_pending
     ready | design_pending | responses_in --put_experiments(final)--> completed
-    responses_in (no untested points left for a population) --> completed
+    ready | responses_in (fewer untested points left than a population) --> completed
     any --halt--> halted
 
 ``put_space`` is allowed in ``no_space`` and ``ready`` only (gen <= 0).
@@ -26,7 +26,8 @@ from typing import Any
 
 import attrs
 
-from sigopt_like.spaces import Problem, Space, check_design_size
+from sigopt_like.population import check_design_size, generations_left
+from sigopt_like.spaces import Problem, Space
 from sigopt_like.tables import Table, coerce_experiments, validate_experiments
 
 INITIAL, DESIGNED, FINAL = "initial", "designed", "final"
@@ -172,9 +173,10 @@ class Campaign:
         return sorted(self.generations, key=lambda g: g.gen)
 
     def _remaining(self, used: int) -> int | None:
+        """Generations still possible: the population rule (``sigopt_like.population``)."""
         if self.space is None or not self.population_size:
             return None
-        return min(MAX_REMAINING, max(0, (self.space.size() - used) // self.population_size))
+        return min(MAX_REMAINING, generations_left(self.space.size(), used, self.population_size))
 
     def _with_generation(self, generation: Generation) -> tuple[Generation, ...]:
         others = [g for g in self.generations if g.gen != generation.gen]
@@ -266,14 +268,13 @@ class Campaign:
             problems += check_design_size(space, population_size, replicates)
         if problems:
             raise CampaignInvalid("The space or the design size is not valid.", problems)
-        size = space.size()
         return attrs.evolve(
             self,
             space=space,
             population_size=population_size,
             replicates=replicates,
             gen=0,
-            remaining=min(MAX_REMAINING, max(0, size // population_size)),
+            remaining=min(MAX_REMAINING, generations_left(space.size(), 0, population_size)),
             completed=False,
             generations=(),
         )
@@ -314,7 +315,8 @@ class Campaign:
             generation = attrs.evolve(current, rows=(*current.rows, *new_rows))
         out = attrs.evolve(self, generations=self._with_generation(generation))
         remaining = out._remaining(len(out.used_points()))
-        completed = kind == FINAL or (kind == DESIGNED and remaining == 0)
+        # The population rule ends the campaign when no further generation can be filled.
+        completed = kind == FINAL or remaining == 0
         out = attrs.evolve(
             out,
             remaining=remaining,

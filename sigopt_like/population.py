@@ -1,0 +1,118 @@
+"""The population rule: which design sizes a space accepts, and how many generations remain.
+
+One rule, used when a space is put, when ``remaining`` is counted and when a
+campaign ends:
+
+    a generation is ``population_size`` *distinct* experiments never designed
+    nor tested before in the session.
+
+So a population is accepted when it is a positive whole number (the Daptics
+client documents it as "a positive integer") that the space can fill at least
+once: ``1 <= population_size <= size``. Every generation after the first needs
+the same number of untested experiments, hence
+``remaining = (size - experiments used) // population_size``, and the campaign
+is over when no further generation can be filled (``remaining == 0``).
+
+Why the rule is exactly this permissive: the Daptics documentation calls its
+own examples valid (a 4 x 2 x 3 x 4 = 96-point factorial and a 4-component
+mixture, both at population 30 and replicates 2), so no minimum ratio of space
+size to population, and no minimum population per parameter, can be part of
+it. What is refused is what cannot work: a population the space cannot fill
+with distinct experiments, and, as a service limit, more than
+``MAX_POPULATION`` experiments per generation (the engine designs a generation
+of that size in a few seconds; larger ones belong in several generations).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sigopt_like.spaces import Problem, Space
+
+MIN_POPULATION = 1
+MAX_POPULATION = 2500
+MAX_REPLICATES = 10
+
+
+def generations_left(size: int, used: int, population_size: int) -> int:
+    """Generations of ``population_size`` distinct untested experiments still possible.
+
+    ``size`` is the space's number of distinct experiments, ``used`` how many of
+    them were designed or tested already. Raises ValueError for a population below 1.
+    """
+    if population_size < MIN_POPULATION:
+        raise ValueError("population_size must be a positive whole number")
+    return max(0, (size - used) // population_size)
+
+
+def check_design_size(space: Space, population_size: Any, replicates: Any) -> list[Problem]:
+    """Problems with a population size and a replicate count for ``space`` (empty if none).
+
+    Accepted: ``1 <= population_size <= min(size, MAX_POPULATION)`` and
+    ``0 <= replicates <= MAX_REPLICATES``; each refusal says why and what would work.
+    """
+    from sigopt_like.spaces import Problem
+
+    problems: list[Problem] = []
+    if not _is_whole(population_size):
+        problems.append(
+            Problem(
+                f"population_size must be a whole number, not {population_size!r}",
+                field="population_size",
+            )
+        )
+    else:
+        problem = _population_problem(space, population_size)
+        if problem is not None:
+            problems.append(problem)
+    if not _is_whole(replicates):
+        problems.append(
+            Problem(f"replicates must be a whole number, not {replicates!r}", field="replicates")
+        )
+    elif not 0 <= replicates <= MAX_REPLICATES:
+        problems.append(
+            Problem(
+                f"replicates {replicates} is out of range: use 0 to {MAX_REPLICATES} (each "
+                "design has population_size x (replicates + 1) experiments)",
+                field="replicates",
+            )
+        )
+    return problems
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _population_problem(space: Space, population: int) -> Problem | None:
+    from sigopt_like.spaces import Problem
+
+    def refuse(message: str, field: str = "population_size") -> Problem:
+        return Problem(message, field=field)
+
+    if population < MIN_POPULATION:
+        return refuse(
+            f"population_size {population} is not a positive whole number: a generation is "
+            "population_size distinct experiments, so use 1 or more"
+        )
+    try:
+        size = space.size()
+    except ValueError as exc:
+        return refuse(str(exc), field="total_units")
+    if population > size:
+        fix = f"use a population of at most {size}" if size > 0 else "fix the space first"
+        mixture = space.type == "mixture"
+        grow = "widen the components' ranges" if mixture else "add levels or parameters"
+        return refuse(
+            f"the space has {size} distinct experiments, fewer than population_size "
+            f"{population}: a generation needs {population} distinct experiments; {fix}, "
+            f"or {grow}"
+        )
+    if population > MAX_POPULATION:
+        return refuse(
+            f"population_size {population} is too large: the service designs at most "
+            f"{MAX_POPULATION} experiments per generation; use {MAX_POPULATION} or fewer "
+            "(more generations cover more experiments)"
+        )
+    return None

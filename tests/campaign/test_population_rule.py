@@ -1,0 +1,113 @@
+"""The population rule through the client: Daptics' own examples, the example files, the end.
+
+A population is accepted when the space can fill it with distinct untested
+experiments; ``remaining`` and the campaign's end follow from the same rule
+(``sigopt_like.population``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import sigopt_like
+from sigopt_like.spaces import NumericalParameter, Space
+
+from .conftest import DATA
+
+# The two spaces of the Daptics client documentation (seed 000), in its own dict form,
+# both called "enough combinations to be validated by the backend" at population 30,
+# replicates 2.
+DAPTICS_FACTORIAL = {
+    "type": "factorial",
+    "table": {
+        "colHeaders": ["Name", "Type", "Value.1", "Value.2", "Value.3", "Value.4"],
+        "data": [
+            ["param1", "numerical", "0", "1", "2", "3"],
+            ["param2", "numerical", "2", "3", "", ""],
+            ["param3", "numerical", "0", "1", "2", ""],
+            ["param4", "numerical", "0", "1", "2", "3"],
+        ],
+    },
+}
+DAPTICS_MIXTURE = {
+    "type": "mixture",
+    "totalUnits": 25,
+    "table": {
+        "colHeaders": ["Name", "Type", "Min", "Max"],
+        "data": [
+            ["param1", "unit", "1", "10"],
+            ["param2", "unit", "2", "10"],
+            ["param3", "unit", "4", "8"],
+            ["param4", "unit", "2", "5"],
+        ],
+    },
+}
+EXAMPLE_FILES = [
+    ("esd-factorial-3x5", None),
+    ("esd-factorial-4x8", None),
+    ("esd-factorial-8x5", None),
+    ("esd-factorial-9x5", None),
+    ("esd-mixture-5", 15),
+]
+
+
+def _put(conn: sigopt_like.Connection, space: Space, population: int, replicates: int):
+    session = conn.sessions(conn.sessions.create(name="population-rule").id)
+    task = session.space.put(
+        space=space, population_size=population, replicates=replicates, wait=True
+    )
+    return session, task
+
+
+def test_daptics_factorial_example_runs_to_the_end_of_its_space(conn):
+    space = Space.from_dict(DAPTICS_FACTORIAL)
+    session, task = _put(conn, space, 30, 2)
+    assert task.status == "success"
+    assert task.result.space_size == 96 and task.result.remaining == 3
+    seen: set[tuple] = set()
+    for gen in (1, 2, 3):
+        design = session.generate(wait=True).result.experiments
+        points = {tuple(row[:-1]) for row in design.rows}
+        assert len(design.rows) == 90 and len(points) == 30 and not points & seen
+        seen |= points
+        session.experiments.put(
+            type="designed", table=session.responses.simulate(design), wait=True
+        )
+        assert session.fetch().remaining == 3 - gen
+    state = session.fetch()
+    assert state.completed is True and state.remaining == 0 and state.gen == 3
+    with pytest.raises(sigopt_like.errors.ConflictError, match="completed"):
+        session.generate(wait=True)
+
+
+def test_daptics_mixture_example_is_accepted(conn):
+    space = Space.from_dict(DAPTICS_MIXTURE)
+    _, task = _put(conn, space, 30, 2)
+    assert task.status == "success"
+    assert task.result.space_size == space.size()
+    assert task.result.remaining == space.size() // 30 >= 1
+
+
+@pytest.mark.parametrize(("name", "total_units"), EXAMPLE_FILES)
+def test_example_space_files_validate_at_the_daptics_population(embedded_conn, name, total_units):
+    kind = "mixture" if total_units else "factorial"
+    space = Space.from_csv(DATA / f"{name}.csv", type=kind, total_units=total_units)
+    _, task = _put(embedded_conn, space, 30, 2)
+    assert task.status == "success"
+    assert task.result.remaining == min(2**31 - 1, space.size() // 30)
+
+
+def test_screening_design_with_more_parameters_than_population(embedded_conn):
+    screening = Space("factorial", [NumericalParameter(f"f{i}", (-1, 1)) for i in range(33)])
+    session, task = _put(embedded_conn, screening, 30, 0)
+    assert task.status == "success"
+    design = session.generate(wait=True).result.experiments
+    assert len({tuple(row[:-1]) for row in design.rows}) == 30
+
+
+def test_a_population_the_space_cannot_fill_is_refused_saying_what_would_work(embedded_conn):
+    space = Space.from_dict(DAPTICS_FACTORIAL)
+    with pytest.raises(sigopt_like.errors.TaskFailedError) as info:
+        _put(embedded_conn, space, 97, 0)
+    message = str(info.value)
+    assert "96 distinct experiments" in message and "at most 96" in message
