@@ -29,7 +29,7 @@ TEST = [
     "pandas>=1.5",
     "mypy>=1.5",
 ]
-BENCH = ["optuna>=3.0"]
+BENCH = ["optuna>=4.5", "baybe>=0.14", "pandas>=1.5"]
 
 setup(
     name="sigopt_like",

@@ -1,0 +1,140 @@
+"""Tables from design_benchmark.py's JSON lines: per cell, per method, against the goals.
+
+    python benchmarks/design_report.py benchmarks/results/raw/validation*.jsonl
+
+For each (space, family) cell: seeds per method, mean best/optimum per
+generation, P(>= 0.99) at generations 5 and 10, CPU seconds per generation, and
+the paired one-sided Wilcoxon test of the engine against each peer at
+generation 5 (alternative: the engine is better; on the seeds both ran). Then
+one line per cell against the goals: mean >= 0.97 and P(>= 0.99) >= 0.90 at
+generation 10, better than every peer at generation 5 (p < 0.05), never below
+random (mean) at any generation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+THRESHOLD = 0.99
+ORDER = ("engine", "random", "tpe", "gp", "baybe")
+
+
+def load(paths: Sequence[str]) -> dict[tuple[str, str], dict[str, dict[int, dict]]]:
+    """cell -> method -> seed -> record (the last line wins on duplicates)."""
+    out: dict = defaultdict(lambda: defaultdict(dict))
+    for path in paths:
+        for line in Path(path).read_text().splitlines():
+            r = json.loads(line)
+            out[(r["space"], r["family"])][r["method"]][r["seed"]] = r
+    return out
+
+
+def wilcoxon_greater(a: np.ndarray, b: np.ndarray) -> float:
+    """One-sided paired Wilcoxon p-value that ``a`` is larger than ``b``."""
+    if len(a) == 0 or np.allclose(a, b):
+        return 1.0
+    return float(stats.wilcoxon(a, b, alternative="greater", zero_method="zsplit").pvalue)
+
+
+def cell_table(cell: tuple[str, str], by_method: dict[str, dict[int, dict]]) -> list[str]:
+    space, family = cell
+    methods = [m for m in ORDER if m in by_method] + sorted(set(by_method) - set(ORDER))
+    gens = max(len(r["scores"]) for m in methods for r in by_method[m].values())
+    lines = [f"\n## {space} / {family}"]
+    lines.append(
+        "method  seeds gens "
+        + " ".join(f"g{g + 1:<5d}" for g in range(gens))
+        + "  P@5   P@10  s/gen"
+    )
+    for m in methods:
+        recs = list(by_method[m].values())
+        n_gen = min(len(r["scores"]) for r in recs)
+        s = np.array([r["scores"][:n_gen] for r in recs])
+        means = " ".join(f"{v:6.3f}" for v in s.mean(axis=0)) + "       " * (gens - n_gen)
+        p5 = f"{np.mean(s[:, 4] >= THRESHOLD):5.2f}" if n_gen >= 5 else "    -"
+        p10 = f"{np.mean(s[:, 9] >= THRESHOLD):5.2f}" if n_gen >= 10 else "    -"
+        sec = np.mean([np.mean(r["seconds"][1:]) for r in recs])
+        lines.append(f"{m:<7s} {len(recs):5d} {n_gen:4d} {means}  {p5} {p10} {sec:6.2f}")
+    lines += [f"  {t}" for t in _tests(by_method)]
+    return lines
+
+
+def _tests(by_method: dict[str, dict[int, dict]]) -> list[str]:
+    if "engine" not in by_method:
+        return []
+    out = []
+    engine = by_method["engine"]
+    for m, recs in by_method.items():
+        if m == "engine":
+            continue
+        seeds = sorted(set(engine) & set(recs))
+        usable = [s for s in seeds if len(recs[s]["scores"]) >= 5 and len(engine[s]["scores"]) >= 5]
+        if not usable:
+            continue
+        a = np.array([engine[s]["scores"][4] for s in usable])
+        b = np.array([recs[s]["scores"][4] for s in usable])
+        out.append(
+            f"engine vs {m} at gen 5: mean {a.mean():.3f} vs {b.mean():.3f}, "
+            f"paired one-sided Wilcoxon p = {wilcoxon_greater(a, b):.4f} ({len(usable)} seeds)"
+        )
+    return out
+
+
+def goals(cell: tuple[str, str], by_method: dict[str, dict[int, dict]]) -> str:
+    """One summary line of the cell against the goals."""
+    engine = by_method.get("engine", {})
+    if not engine:
+        return f"{cell[0]:<4s} {cell[1]:<12s} (no engine runs)"
+    s = np.array([r["scores"] for r in engine.values()])
+    mean10, p10 = float(s[:, -1].mean()), float(np.mean(s[:, -1] >= THRESHOLD))
+    worst_p, worst_peer = 0.0, "-"
+    for m, recs in by_method.items():
+        if m in ("engine", "random"):
+            continue
+        seeds = [k for k in sorted(set(engine) & set(recs)) if len(recs[k]["scores"]) >= 5]
+        if not seeds:
+            continue
+        p = wilcoxon_greater(
+            np.array([engine[k]["scores"][4] for k in seeds]),
+            np.array([recs[k]["scores"][4] for k in seeds]),
+        )
+        if p >= worst_p:
+            worst_p, worst_peer = p, m
+    never_below = "-"
+    if "random" in by_method:
+        r = np.array([x["scores"] for x in by_method["random"].values()])
+        n = min(r.shape[1], s.shape[1])
+        never_below = "yes" if np.all(s[:, :n].mean(axis=0) >= r[:, :n].mean(axis=0)) else "NO"
+    ok = mean10 >= 0.97 and p10 >= 0.90 and worst_p < 0.05 and never_below == "yes"
+    return (
+        f"{cell[0]:<4s} {cell[1]:<12s} {len(s):5d} {mean10:8.3f} {p10:6.2f}   "
+        f"{worst_peer:>6s} p={worst_p:.4f}   {never_below:>5s}   {'met' if ok else 'NOT MET'}"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("paths", nargs="+")
+    args = ap.parse_args(argv)
+    data = load(args.paths)
+    print(f"# design_report: {' '.join(args.paths)}")
+    for cell in sorted(data):
+        print("\n".join(cell_table(cell, data[cell])))
+    print("\n## goals (engine): mean and P(>=0.99) at the last generation; the weakest")
+    print("## peer at gen 5 (largest one-sided Wilcoxon p); mean never below random")
+    print("space family       seeds   mean10    P10   weakest-peer p      >=rnd   goals")
+    for cell in sorted(data):
+        print(goals(cell, data[cell]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
