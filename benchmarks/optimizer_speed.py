@@ -27,7 +27,13 @@ from sigopt_like.service.optimizer import design_batch
 
 
 def timed_campaign(space_name: str, population: int, gens: int, seed: int = 0):
-    """Engine and random CPU seconds of generations 2..gens (model-based ones)."""
+    """Engine and random CPU seconds of generations 2..gens (model-based ones).
+
+    The model's modules (scikit-learn) are imported before timing, as the service
+    does when it starts (their import costs about a second once per process).
+    """
+    import sigopt_like.service.optimizer.portfolio  # noqa: F401
+
     g = grid(make_space(space_name))
     surface = make_surface("peaks", g, seed)
     index = g.index_of() if len(g.codes) <= 30_000 else None

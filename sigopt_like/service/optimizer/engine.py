@@ -53,7 +53,8 @@ def untested_rows(codes: np.ndarray, existing: np.ndarray) -> np.ndarray:
 def _integer_ids(codes: np.ndarray, existing: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Mixed-radix integer ids for integral non-negative codes (None if not possible)."""
     both = np.vstack([codes, existing]) if len(existing) else codes
-    if np.any(both < 0) or np.any(both != np.round(both)):
+    # Non-integral, negative or beyond exact float integers (2**53): no id (and no cast warning).
+    if np.any(both < 0) or np.any(both != np.round(both)) or np.any(both >= 2.0**53):
         return None
     radix = both.max(axis=0).astype(np.int64) + 1
     if float(np.prod(radix.astype(float))) >= 2.0**62:

@@ -22,7 +22,7 @@ import numpy as np
 from .candidates import generate_pool
 from .engine import Settings, untested_rows
 from .history import History
-from .surrogate import Believer, fit_surrogate
+from .surrogate import Believer, GPSurrogate, fit_surrogate
 from .views import View, nearest_sq_distance
 
 EXPLOIT_BETA = 1.0
@@ -83,10 +83,17 @@ def model_batch(
         if not big_batch or not hasattr(model, "gp")
         else _distance_believer(model, feats)
     )
+    explorer = (
+        model.exploring().believer(feats)
+        if not big_batch and isinstance(model, GPSurrogate)
+        else believer
+    )
     available = np.ones(len(pool), dtype=bool)
     if pending is not None and len(pending):
         for i in range(len(pending)):
             believer.add(i)
+            if explorer is not believer:
+                explorer.add(i)
             available[i] = False
     leaders = _basin_leaders(feats, believer.mean, radius, available)
     roles = role_counts(batch_size, stalled_generations(hist, batch_size), rng)
@@ -103,13 +110,15 @@ def model_batch(
             if i < 0:
                 i = _argmax_ucb(believer, EXPLOIT_BETA, available)
         elif role == "explore" or role == "basin":
-            i = _argmax_ucb(believer, EXPLORE_BETA, available)
+            i = _argmax_ucb(explorer, EXPLORE_BETA, available)
         else:
             i = _argmax_ucb(believer, EXPLOIT_BETA, available)
         chosen.append(i)
         available[i] = False
         if not big_batch or len(chosen) % 10 == 0:
             believer.add(i)
+            if explorer is not believer:
+                explorer.add(i)
     return pool[np.array(chosen, dtype=np.int64)]
 
 

@@ -8,6 +8,7 @@ Responses are standardised inside; predictions come back in response units.
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import numpy as np
@@ -17,6 +18,14 @@ from sklearn.ensemble import ExtraTreesRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+
+LS_MIN = 0.1
+"""Shortest length scale (unit features): shorter ones, fitted on a few points, turn levels
+into unrelated values and the model into noise (seen on the tune surfaces: 0.02 at 20 points)."""
+EXPLORE_CAP = 1.0
+"""Length scales above this (in unit features) count as this much when exploring."""
+EXPLORE_FACTOR = 2.0
+"""Exploring divides the (capped) length scales by this factor."""
 
 
 class GPSurrogate:
@@ -28,12 +37,35 @@ class GPSurrogate:
         z = (y - self.shift) / self.scale
         d = X.shape[1]
         kernel = ConstantKernel(1.0, (1e-2, 1e2)) * Matern(
-            length_scale=np.full(d, 0.5), length_scale_bounds=(2e-2, 2e1), nu=2.5
+            length_scale=np.full(d, 0.5), length_scale_bounds=(LS_MIN, 2e1), nu=2.5
         ) + WhiteKernel(1e-2, (1e-6, 1.0))
         self.gp = _fit_gp(kernel, X, z, seed)
         self.X = X
+        self.z = z
+        self.seed = seed
         self.signal = self.gp.kernel_.k1
         self.noise = float(self.gp.kernel_.k2.noise_level)
+
+    def exploring(self, cap: float = EXPLORE_CAP, factor: float = EXPLORE_FACTOR) -> GPSurrogate:
+        """The same data with length scales ``min(ls, cap) / factor`` (no refit).
+
+        Marginal likelihood favours long length scales once many points sit on one
+        smooth peak; that model is then sure nothing lies between its data and stops
+        exploring. The shortened copy keeps the posterior mean's shape near the data
+        but is uncertain away from it in every dimension, so the explore role of a
+        batch goes where nothing was tested, not only where the fitted model doubts.
+        """
+        out = copy.copy(self)
+        scales = np.minimum(self.length_scales, cap) / factor
+        kernel = self.gp.kernel_.clone_with_theta(self.gp.kernel_.theta)
+        kernel.set_params(k1__k2__length_scale=scales)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            out.gp = GaussianProcessRegressor(kernel=kernel, alpha=1e-8, optimizer=None).fit(
+                self.X, self.z
+            )
+        out.signal = out.gp.kernel_.k1
+        return out
 
     @property
     def length_scales(self) -> np.ndarray:

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Every run behind benchmarks/README.md's tables, in order of priority; resumable
+# (JSON lines: an interrupted run continues where it stopped).
+# nohup nice -n 15 sh benchmarks/run_all.sh > run_all.log 2>&1 &
+set -e
+cd "$(dirname "$0")/.."
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+B="python benchmarks/design_benchmark.py --jobs 2"
+R=benchmarks/results/raw
+$B --set validation --methods engine,random,tpe --seeds 30 --out $R/validation.jsonl
+$B --set tune --methods engine,random,tpe --seeds 10 --out $R/tune.jsonl
+$B --set validation --methods gp --seeds 5 --gens 5 \
+    --families peaks,additive,needle,categorical,bowl_bound --out $R/validation-gp.jsonl
+$B --set validation --methods baybe --seeds 3 --gens 5 --spaces f7 \
+    --families peaks,categorical --out $R/validation-baybe.jsonl
+$B --set tune --methods engine,random,tpe --seeds 30 --out $R/tune.jsonl
