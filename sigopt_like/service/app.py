@@ -12,7 +12,6 @@ from typing import Any
 
 import attrs
 import falcon
-import sqlalchemy as sa
 
 from .errors import install_error_handlers
 from .middleware.auth import AuthMiddleware
@@ -21,7 +20,9 @@ from .middleware.limits import BodyLimitMiddleware, RateLimitMiddleware, Sliding
 from .middleware.metrics import MetricsMiddleware, ServiceMetrics
 from .middleware.request_id import RequestIdMiddleware
 from .settings import ServiceSettings
-from .store.db import local_user_id, open_database
+from .store import Store, open_store
+from .store.db import local_user_id
+from .store.legacy import EngineView
 from .worker import runner_for
 
 # Each module has ``register(app, context)`` adding its routes.
@@ -41,10 +42,14 @@ class ServiceContext:
     """What every resource of one service instance shares."""
 
     settings: ServiceSettings
-    engine: sa.Engine
+    store: Store
     local_user_id: int
+    #: transitional, for the SigOpt family until store/sigopt.py lands (see store.legacy)
+    engine: EngineView = attrs.field(
+        default=attrs.Factory(lambda self: self.store.engine_view(), takes_self=True)
+    )
     started: float = attrs.field(factory=time.time)
-    runner: Any = None  # the task runner (sigopt_like.service.worker)
+    runner: Any = None  # the task runner (sigopt_like.service.worker), started after the app
     router: Any = None  # the app's Falcon router (middleware asks it about responders)
     #: the Prometheus registry and instruments of this instance (never the global registry)
     metrics: ServiceMetrics = attrs.field(factory=ServiceMetrics.create)
@@ -62,12 +67,13 @@ class Service:
 
     def __init__(self, settings: ServiceSettings | None = None) -> None:
         self.settings = settings or ServiceSettings()
-        engine = open_database(self.settings.database)
+        store = open_store(self.settings.database)
         self.context = ServiceContext(
-            settings=self.settings, engine=engine, local_user_id=local_user_id(engine)
+            settings=self.settings, store=store, local_user_id=local_user_id(store.database.engine)
         )
-        self.app = _build_app(self.context)
         self.context.runner = runner_for(self.context)
+        self.app = _build_app(self.context)
+        self.context.runner.start()
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         return self.app(environ, start_response)
@@ -77,7 +83,7 @@ class Service:
         runner = self.context.runner
         if runner is not None:
             runner.shutdown()
-        self.context.engine.dispose()
+        self.context.store.close()
 
     def __enter__(self) -> Service:
         return self

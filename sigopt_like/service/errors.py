@@ -11,6 +11,8 @@ from typing import Any
 
 import falcon
 
+from .store import errors as store_errors
+
 LOG = logging.getLogger("sigopt_like.service")
 
 _DEFAULT_CODES = {
@@ -135,6 +137,24 @@ def error_body(status: int, code: str, message: str, detail: dict[str, Any] | No
     }
 
 
+#: THE place where store errors become HTTP: class -> status (first match wins)
+STORE_STATUS: tuple[tuple[type[store_errors.StoreError], int], ...] = (
+    (store_errors.NotFound, 404),
+    (store_errors.Conflict, 409),
+    (store_errors.Invalid, 422),
+    (store_errors.Busy, 503),
+)
+
+
+def from_store_error(err: store_errors.StoreError) -> APIError:
+    """The HTTP error of a store error (its code, message and detail kept)."""
+    status = next((code for kind, code in STORE_STATUS if isinstance(err, kind)), 500)
+    headers = {}
+    if isinstance(err, store_errors.Busy):
+        headers["Retry-After"] = str(err.retry_after)
+    return APIError(err.message, code=err.code, status=status, detail=err.detail, headers=headers)
+
+
 def _http_status_code(err: falcon.HTTPError) -> int:
     return int(str(err.status).split()[0]) if not isinstance(err.status, int) else err.status
 
@@ -177,6 +197,10 @@ def install_error_handlers(app: falcon.App) -> None:
             {"request_id": request_id} if request_id else None,
         )
 
+    def handle_store_error(req, resp, ex: store_errors.StoreError, params):
+        handle_api_error(req, resp, from_store_error(ex), params)
+
     app.add_error_handler(Exception, handle_unexpected)
     app.add_error_handler(falcon.HTTPError, handle_http_error)
     app.add_error_handler(APIError, handle_api_error)
+    app.add_error_handler(store_errors.StoreError, handle_store_error)

@@ -1,5 +1,5 @@
 """Small helpers the resource modules share: strict JSON bodies, query
-parameters, pagination, timestamps and the caller's identity."""
+parameters, page requests and pagination objects, timestamps and the caller's identity."""
 
 from __future__ import annotations
 
@@ -8,15 +8,16 @@ import math
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import falcon
-import sqlalchemy as sa
 
 from .errors import BadRequest, NotFound, PayloadTooLarge
+from .store.pages import Page, PageRequest, fetch_page
 
 _ID_TEXT = re.compile(r"[0-9]{1,18}")
 DEFAULT_PAGE_LIMIT = 100
+Item = TypeVar("Item")
 MAX_PAGE_LIMIT = 1000
 
 
@@ -193,65 +194,41 @@ def parse_id(raw: str, what: str) -> int:
     return int(raw)
 
 
-def paginate(
-    conn: sa.Connection,
-    query: sa.Select,
-    id_column: sa.ColumnElement,
-    req: falcon.Request,
-    render: Callable[[Any], dict[str, Any]],
-) -> dict[str, Any]:
-    """One page of ``query`` as SigOpt's pagination object, newest first.
+def page_request(req: falcon.Request) -> PageRequest:
+    """The page a request asks for: ``limit`` (default 100, at most 1000), ``before``
+    and ``after`` cursors (ids this service gave out; a 400 otherwise)."""
+    limit = query_int(req, "limit", DEFAULT_PAGE_LIMIT, minimum=0, maximum=MAX_PAGE_LIMIT)
+    assert limit is not None  # it has a default
+    before = req.get_param("before")
+    after = req.get_param("after")
+    return PageRequest(
+        limit=limit,
+        before=_cursor(before, "before") if before else None,
+        after=_cursor(after, "after") if after else None,
+    )
 
-    Cursors are ids: ``before`` asks for items older than it, ``after`` for newer,
-    both for the items between them.
+
+def render_page(page: Page[Item], render: Callable[[Item], dict[str, Any]]) -> dict[str, Any]:
+    """A store page as SigOpt's pagination object.
+
     ``paging.before`` / ``paging.after`` are the cursors of the next page each way,
     or null where there is nothing more.
     """
-    limit = query_int(req, "limit", DEFAULT_PAGE_LIMIT, minimum=0, maximum=MAX_PAGE_LIMIT)
-    assert limit is not None  # it has a default
-    key = str(id_column.key)
-    before = req.get_param("before")
-    after = req.get_param("after")
-    rows: list[Any]
-    count = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    if before and after:
-        # a window: items between the two cursors, paged like ``before``
-        query = query.where(id_column > _cursor(after, "after"))
-        after = None
-    if after:
-        cursor = _cursor(after, "after")
-        rows = list(
-            conn.execute(
-                query.where(id_column > cursor).order_by(id_column.asc()).limit(limit + 1)
-            ).all()
-        )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        rows.reverse()
-        newer = more
-        older = bool(rows) and _exists(conn, query, id_column < rows[-1]._mapping[key])
-    else:
-        q = query
-        if before:
-            q = q.where(id_column < _cursor(before, "before"))
-        rows = list(conn.execute(q.order_by(id_column.desc()).limit(limit + 1)).all())
-        older = len(rows) > limit
-        rows = rows[:limit]
-        newer = bool(rows) and _exists(conn, query, id_column > rows[0]._mapping[key])
-    data = [render(row) for row in rows]
     return {
         "object": "pagination",
-        "count": count,
-        "data": data,
-        "paging": {
-            "before": str(rows[-1]._mapping[key]) if rows and older else None,
-            "after": str(rows[0]._mapping[key]) if rows and newer else None,
-        },
+        "count": page.count,
+        "data": [render(item) for item in page.items],
+        "paging": {"before": page.before, "after": page.after},
     }
 
 
-def _exists(conn: sa.Connection, query: sa.Select, condition: sa.ColumnElement) -> bool:
-    return conn.execute(query.where(condition).limit(1)).first() is not None
+def paginate(
+    conn: Any, query: Any, id_column: Any, req: falcon.Request, render: Callable[[Any], Any]
+) -> dict[str, Any]:
+    """Transitional, for the SigOpt family until ``store/sigopt.py`` lands: one page of
+    a query, rendered (new code asks its store for a :class:`Page` and renders it)."""
+    page = fetch_page(conn, query, id_column, page_request(req), render)
+    return render_page(page, lambda item: item)
 
 
 def _cursor(raw: str, name: str) -> int:

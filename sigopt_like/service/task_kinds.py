@@ -12,13 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import sqlalchemy as sa
-
 from sigopt_like.spaces import Space, SpaceError
 from sigopt_like.tables import Table, TableError
 
-from . import task_store
-from .campaign_store import load_campaign, save_campaign
 from .domain.campaign import (
     DESIGN_PENDING,
     DESIGNED,
@@ -31,9 +27,9 @@ from .domain.campaign import (
     history_generations,
     table_json,
 )
+from .domain.tasks import VALIDATION, TaskError
 from .http import now
-from .store import schema
-from .task_store import EXECUTION, VALIDATION, TaskError
+from .store.analytics import StoredFile
 from .worker import Handler, Outcome, TaskContext, TaskFailure
 
 RESPONSE_DIGITS = 6
@@ -76,21 +72,15 @@ def _domain_call(step: Callable[..., Any], *args: Any) -> Any:
 
 
 def _load(ctx: TaskContext) -> Campaign:
-    with ctx.engine.connect() as conn:
-        return load_campaign(conn, ctx.session_id)
+    return ctx.store.campaigns.load(ctx.session_id)
 
 
-def _saver(ctx: TaskContext, old: Campaign, new: Campaign) -> Callable[[sa.Connection], None]:
-    """Write ``new`` if the session still is ``old`` (else fail: someone changed it)."""
+def _saver(ctx: TaskContext, old: Campaign, new: Campaign) -> Callable[[], None]:
+    """Write ``new`` if the session still is ``old`` (else the store's Conflict fails
+    the task: someone changed it)."""
 
-    def save(conn: sa.Connection) -> None:
-        current = load_campaign(conn, ctx.session_id)
-        if current != old:
-            reason = "the session was halted" if current.status == "halted" else "it changed"
-            raise TaskFailure(
-                [TaskError(f"the session was not updated: {reason} while the task ran", EXECUTION)]
-            )
-        save_campaign(conn, ctx.session_id, old, new, now())
+    def save() -> None:
+        ctx.store.campaigns.replace(ctx.session_id, old, new, now())
 
     return save
 
@@ -147,7 +137,7 @@ def run_space(ctx: TaskContext) -> Outcome:
         **_state_result(new),
     }
     save = _saver(ctx, old, new)
-    return Outcome(result=result, apply=lambda conn, _r: save(conn), message="space validated")
+    return Outcome(result=result, apply=lambda _r: save(), message="space validated")
 
 
 def run_update(ctx: TaskContext) -> Outcome:
@@ -162,16 +152,16 @@ def run_update(ctx: TaskContext) -> Outcome:
     result = {"type": kind, "rows": count, "next_task": None, **_state_result(new)}
     save = _saver(ctx, old, new)
 
-    def apply(conn: sa.Connection, _result: dict[str, Any]) -> dict[str, Any]:
-        save(conn)
+    def apply(_result: dict[str, Any]) -> dict[str, Any]:
+        save()
         if not generate_next or kind == FINAL:
             return {}
         try:
             new.check_generate()
         except CampaignConflict as exc:
             return {"next_task": None, "next_task_skipped": exc.message}
-        next_id = task_store.create_task(
-            conn, ctx.session_id, ctx.owner_id, "generate", {}, besides=ctx.task_id
+        next_id = ctx.store.tasks.create_next(
+            ctx.session_id, ctx.owner_id, "generate", {}, now(), besides=ctx.task_id
         )
         return {"next_task": str(next_id)}
 
@@ -192,9 +182,7 @@ def run_generate(ctx: TaskContext) -> Outcome:
         "completed": new.completed,
     }
     save = _saver(ctx, old, new)
-    return Outcome(
-        result=result, apply=lambda conn, _r: save(conn), message=f"generation {new.gen} designed"
-    )
+    return Outcome(result=result, apply=lambda _r: save(), message=f"generation {new.gen} designed")
 
 
 def _simulated_design(c: Campaign) -> Table:
@@ -254,9 +242,7 @@ def run_simulate(ctx: TaskContext) -> Outcome:
     if note:
         result["stopped"] = note
     save = _saver(ctx, old, c)
-    return Outcome(
-        result=result, apply=lambda conn, _r: save(conn), message=f"simulated {run} generations"
-    )
+    return Outcome(result=result, apply=lambda _r: save(), message=f"simulated {run} generations")
 
 
 def run_analytics(ctx: TaskContext) -> Outcome:
@@ -275,26 +261,10 @@ def run_analytics(ctx: TaskContext) -> Outcome:
     stamp = now()
     listing = [file_json(ctx.session_id, gen, f.name, f.content_type, len(f.data)) for f in files]
 
-    def apply(conn: sa.Connection, _result: dict[str, Any]) -> None:
-        table = schema.analytics_files
-        conn.execute(
-            sa.delete(table).where(table.c.session_id == ctx.session_id, table.c.gen == gen)
-        )
-        if files:
-            conn.execute(
-                sa.insert(table),
-                [
-                    {
-                        "session_id": ctx.session_id,
-                        "gen": gen,
-                        "name": f.name,
-                        "content_type": f.content_type,
-                        "data": f.data,
-                        "created": stamp,
-                    }
-                    for f in files
-                ],
-            )
+    stored = [StoredFile(f.name, gen, f.content_type, f.data) for f in files]
+
+    def apply(_result: dict[str, Any]) -> None:
+        ctx.store.analytics.replace(ctx.session_id, gen, stored, stamp)
 
     return Outcome(
         result={"gen": gen, "files": listing}, apply=apply, message=f"{len(files)} files"

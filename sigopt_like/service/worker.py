@@ -20,7 +20,6 @@ tasks of dead workers failed ("interrupted: ...", category ``system``).
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import signal
@@ -32,15 +31,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
-import sqlalchemy as sa
 
-from . import task_store
+from .domain.tasks import INTERRUPTED_MESSAGE, SYSTEM, TaskError
 from .settings import ServiceSettings
-from .store import schema
-from .task_store import INTERRUPTED_MESSAGE, SYSTEM, TaskError
+from .store import Store
+from .store.errors import Conflict
+from .store.tasks import TaskRecord
 
 LOG = logging.getLogger("sigopt_like.service.worker")
-T = schema.tasks
 
 HEARTBEAT_SECONDS = 5.0
 STALE_SECONDS = 30
@@ -68,13 +66,14 @@ class TaskFailure(Exception):
 class Outcome:
     """What a handler hands back: the task's result, and how to apply it.
 
-    ``apply(conn, result)`` runs in the final transaction (with the task still
-    running and not canceled); it writes the session's new state and may
-    return entries to add to the result (e.g. ``next_task``).
+    ``apply(result)`` runs inside the final transaction (with the task still
+    running and not canceled): the store calls it makes join that transaction.
+    It writes the session's new state and may return entries to add to the
+    result (e.g. ``next_task``); a store Conflict from it fails the task.
     """
 
     result: dict[str, Any]
-    apply: Callable[[sa.Connection, dict[str, Any]], dict[str, Any] | None] | None = None
+    apply: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
     message: str = "done"
 
 
@@ -84,15 +83,15 @@ Handler = Callable[["TaskContext"], Outcome]
 class TaskContext:
     """What a handler gets: its task's inputs, progress reporting and cancellation checks."""
 
-    def __init__(self, runner: TaskRunner, row: Any) -> None:
+    def __init__(self, runner: TaskRunner, task: TaskRecord) -> None:
         self.runner = runner
-        self.engine = runner.engine
+        self.store = runner.store
         self.settings = runner.settings
-        self.task_id: int = row.id
-        self.session_id: int = row.session_id
-        self.owner_id: int = row.owner_id
-        self.type: str = row.type
-        self.params: dict[str, Any] = json.loads(row.params or "{}")
+        self.task_id: int = task.id
+        self.session_id: int = task.session_id
+        self.owner_id: int = task.owner_id
+        self.type: str = task.type
+        self.params: dict[str, Any] = runner.store.tasks.params(task.id)
         self._started = time.monotonic()
 
     def check(self) -> None:
@@ -104,26 +103,20 @@ class TaskContext:
             raise TaskFailure(
                 [TaskError(f"the task ran longer than the limit of {limit} s", "execution")]
             )
-        with self.engine.connect() as conn:
-            requested = conn.execute(
-                sa.select(T.c.cancel_requested, T.c.status).where(T.c.id == self.task_id)
-            ).first()
-        if requested is None or requested.cancel_requested or requested.status != "running":
+        state = self.store.tasks.cancel_state(self.task_id)
+        if state is None or state[0] or state[1] != "running":
             raise TaskCanceled()
 
     def progress(self, phase: str, fraction: float, message: str = "") -> None:
         """Report a phase and a fraction done (0..1); also a cancellation check."""
         self.check()
-        with self.engine.begin() as conn:
-            task_store.change(
-                conn,
-                self.task_id,
-                where=T.c.status == "running",
-                phase=phase,
-                progress_fraction=max(0.0, min(1.0, float(fraction))),
-                progress_message=message or phase,
-                heartbeat=int(time.time()),
-            )
+        self.store.tasks.progress(
+            self.task_id,
+            phase,
+            max(0.0, min(1.0, float(fraction))),
+            message or phase,
+            int(time.time()),
+        )
         self.runner.notify_change()
 
 
@@ -145,7 +138,7 @@ class TaskRunner:
 
     def __init__(
         self,
-        engine: sa.Engine,
+        store: Store,
         settings: ServiceSettings,
         *,
         handlers: Mapping[str, Handler] | None = None,
@@ -157,7 +150,7 @@ class TaskRunner:
             from .task_kinds import default_handlers
 
             handlers = default_handlers()
-        self.engine = engine
+        self.store = store
         self.settings = settings
         self.handlers = dict(handlers)
         self.threads = settings.task_threads if threads is None else threads
@@ -169,7 +162,6 @@ class TaskRunner:
         self._wake = threading.Event()
         self._changed = threading.Condition()
         self._threads: list[threading.Thread] = []
-        self._supports_skip_locked = engine.dialect.name in ("postgresql", "mysql", "oracle")
 
     # ----- lifecycle
 
@@ -231,29 +223,11 @@ class TaskRunner:
 
     def claim(self) -> int | None:
         """Turn the oldest ``new`` task into ``running`` for this worker; its id or None."""
-        with self.engine.begin() as conn:
-            query = sa.select(T.c.id).where(T.c.status == "new").order_by(T.c.id).limit(1)
-            if self._supports_skip_locked:
-                query = query.with_for_update(skip_locked=True)
-            task_id = conn.execute(query).scalar()
-            if task_id is None:
-                return None
-            stamp = int(time.time())
-            claimed = task_store.change(
-                conn,
-                task_id,
-                where=T.c.status == "new",
-                status="running",
-                phase="starting",
-                progress_message="started",
-                worker=self.worker_id,
-                heartbeat=stamp,
-                started=stamp,
-            )
-        if claimed:
-            self.notify_change()
-            return int(task_id)
-        return None
+        task = self.store.tasks.claim(self.worker_id, int(time.time()))
+        if task is None:
+            return None
+        self.notify_change()
+        return task.id
 
     def run_one(self) -> bool:
         """Claim and run one task in this thread; False if there was none."""
@@ -265,8 +239,7 @@ class TaskRunner:
 
     def execute(self, task_id: int) -> None:
         """Run a claimed task to its end (success, failed or canceled)."""
-        with self.engine.connect() as conn:
-            row = task_store.task_by_id(conn, task_id)
+        row = self.store.tasks.find(task_id)
         if row is None:
             return
         started = time.monotonic()
@@ -307,28 +280,33 @@ class TaskRunner:
                     LOG.exception("task metrics failed")
 
     def _complete(self, task_id: int, outcome: Outcome) -> str:
-        with self.engine.begin() as conn:
-            query = sa.select(T).where(T.c.id == task_id)
-            if self._supports_skip_locked:
-                query = query.with_for_update()
-            row = conn.execute(query).first()
-            if row is None or row.status != "running":
-                return row.status if row is not None else "failed"
-            if row.cancel_requested:
-                task_store.finish(
-                    conn, task_id, "canceled", message="canceled; the session is unchanged"
+        tasks = self.store.tasks
+        try:
+            with self.store.atomic():
+                row = tasks.lock_running(task_id)
+                if row is None or row.status != "running":
+                    return row.status if row is not None else "failed"
+                if row.cancel_requested:
+                    tasks.finish(
+                        task_id,
+                        "canceled",
+                        int(time.time()),
+                        message="canceled; the session is unchanged",
+                    )
+                    return "canceled"
+                result = dict(outcome.result)
+                if outcome.apply is not None:
+                    result.update(outcome.apply(result) or {})
+                tasks.finish(
+                    task_id, "success", int(time.time()), result=result, message=outcome.message
                 )
-                return "canceled"
-            result = dict(outcome.result)
-            if outcome.apply is not None:
-                result.update(outcome.apply(conn, result) or {})
-            task_store.finish(conn, task_id, "success", result=result, message=outcome.message)
+        except Conflict as conflict:  # the session changed while the task ran
+            raise TaskFailure([TaskError(conflict.message, "execution")]) from conflict
         return "success"
 
     def _finish(self, task_id: int, status: str, **kw: Any) -> None:
         try:
-            with self.engine.begin() as conn:
-                task_store.finish(conn, task_id, status, **kw)
+            self.store.tasks.finish(task_id, status, int(time.time()), **kw)
         except Exception:  # the database went away (shutdown): recovery handles it later
             LOG.exception("could not record the end of task %s", task_id)
 
@@ -350,12 +328,7 @@ class TaskRunner:
         last_recovery = time.monotonic()
         while not self._stop.wait(HEARTBEAT_SECONDS):
             try:
-                with self.engine.begin() as conn:
-                    conn.execute(
-                        sa.update(T)
-                        .where(T.c.worker == self.worker_id, T.c.status == "running")
-                        .values(heartbeat=int(time.time()))
-                    )
+                self.store.tasks.beat(self.worker_id, int(time.time()))
                 if time.monotonic() - last_recovery >= STALE_SECONDS:
                     last_recovery = time.monotonic()
                     self.recover(include_new=False)
@@ -365,21 +338,17 @@ class TaskRunner:
     def recover(self, *, include_new: bool = False) -> list[int]:
         """Fail tasks whose worker is gone (and old ``new`` ones if asked); their ids."""
         failed: list[int] = []
-        with self.engine.begin() as conn:
-            condition = T.c.status == "running"
-            if include_new:
-                condition = sa.or_(
-                    condition, sa.and_(T.c.status == "new", T.c.created <= self.started_at)
-                )
-            for row in conn.execute(sa.select(T).where(condition)).all():
+        tasks = self.store.tasks
+        with self.store.atomic():
+            for row in tasks.unfinished(new_before=self.started_at if include_new else None):
                 if row.status == "running" and (
                     row.worker == self.worker_id or worker_alive(row.worker, row.heartbeat)
                 ):
                     continue
-                task_store.finish(
-                    conn,
+                tasks.finish(
                     row.id,
                     "failed",
+                    int(time.time()),
                     errors=[TaskError(INTERRUPTED_MESSAGE, SYSTEM)],
                     message=INTERRUPTED_MESSAGE,
                 )
@@ -391,7 +360,8 @@ class TaskRunner:
 
 
 def runner_for(context: Any) -> TaskRunner:
-    """The started runner of a service instance (no threads when ``run_tasks`` is off).
+    """The runner of a service instance, not yet started (no threads when ``run_tasks``
+    is off).
 
     Task counts and durations go to ``context.metrics`` when it has them.
     """
@@ -405,8 +375,7 @@ def runner_for(context: Any) -> TaskRunner:
 
     settings = context.settings
     threads = settings.task_threads if settings.run_tasks else 0
-    runner = TaskRunner(context.engine, settings, threads=threads, on_finish=on_finish)
-    return runner.start()
+    return TaskRunner(context.store, settings, threads=threads, on_finish=on_finish)
 
 
 def worker_alive(worker: str | None, heartbeat: int | None, now: float | None = None) -> bool:
@@ -444,7 +413,7 @@ def pid_alive(pid: int) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Run only the task runner against a database, until SIGINT or SIGTERM."""
-    from .store.db import open_database
+    from .store import open_store
 
     parser = argparse.ArgumentParser(
         prog="python -m sigopt_like.service.worker",
@@ -457,8 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = ServiceSettings(database=args.db, run_tasks=True)
     if args.threads is not None:
         settings = attrs.evolve(settings, task_threads=args.threads)
-    engine = open_database(settings.database)
-    runner = TaskRunner(engine, settings, recover_new=False).start()
+    store = open_store(settings.database)
+    runner = TaskRunner(store, settings, recover_new=False).start()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -466,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     while not stop.wait(1.0):
         pass
     runner.shutdown()
-    engine.dispose()
+    store.close()
     return 0
 
 

@@ -102,7 +102,7 @@ def test_two_runners_claim_each_task_once(pg_url: str):
 
         runners = [
             TaskRunner(
-                service.context.engine,
+                service.context.store,
                 service.settings,
                 threads=0,
                 recover_new=False,

@@ -297,7 +297,7 @@ def test_claim_loop_runs_tasks_of_an_app_without_runner(tmp_path):
             f"/v1/sessions/{sid}/space",
             {"space": small_space(), "population_size": 12, "replicates": 1},
         ).body
-        runner = TaskRunner(service.context.engine, service.settings, threads=0, recover_new=False)
+        runner = TaskRunner(service.context.store, service.settings, threads=0, recover_new=False)
         assert runner.run_one() is True
         assert runner.run_one() is False
         assert api.get(f"/v1/sessions/{sid}/tasks/{task['id']}").body["status"] == "success"

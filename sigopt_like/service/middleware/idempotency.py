@@ -71,7 +71,7 @@ class IdempotencyMiddleware:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
         self._last_purge = 0.0
         self._purge_lock = threading.Lock()
-        engine = context.engine
+        engine = context.store.database.engine
         sa.event.listen(engine, "after_cursor_execute", self._after_execute)
         sa.event.listen(engine, "commit", self._on_commit)
         sa.event.listen(engine, "rollback", self._on_rollback)

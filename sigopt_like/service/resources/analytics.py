@@ -8,17 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 import falcon
-import sqlalchemy as sa
 
-from ..campaign_store import load_campaign, session_row
 from ..domain.campaign import Campaign, CampaignConflict
 from ..errors import NotFound
 from ..http import owner_id, parse_id, query_int, read_json
-from ..store import schema
+from ..store.analytics import AnalyticsStore
+from ..store.campaigns import CampaignStore
+from ..store.sessions import SessionStore
 from ..task_kinds import file_json
-from .tasks import start_task
-
-A = schema.analytics_files
+from .tasks import TaskStarter
 
 
 def _require_space(c: Campaign) -> None:
@@ -32,67 +30,62 @@ def _require_space(c: Campaign) -> None:
 class AnalyticsResource:
     """POST /v1/sessions/{sid}/analytics (task) and GET (list of files of a generation)."""
 
-    def __init__(self, context: Any) -> None:
-        self.context = context
+    def __init__(
+        self, campaigns: CampaignStore, analytics: AnalyticsStore, starter: TaskStarter
+    ) -> None:
+        self._campaigns = campaigns
+        self._analytics = analytics
+        self._starter = starter
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Start rendering the analytics of the current generation."""
         read_json(req, required=False)
-        start_task(self.context, req, resp, sid, "analytics", {}, _require_space)
+        self._starter.start(req, resp, sid, "analytics", {}, _require_space)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """``{"object": "analytics", "gen", "files": [...]}`` for ``?gen=`` (default: latest)."""
         session_id = parse_id(sid, "session")
-        with self.context.engine.connect() as conn:
-            c = load_campaign(conn, session_id, owner_id(req))
-            gen = query_int(req, "gen", None, minimum=0)
-            if gen is None:
-                gen = conn.execute(
-                    sa.select(sa.func.max(A.c.gen)).where(A.c.session_id == session_id)
-                ).scalar()
-            rows = []
-            if gen is not None:
-                rows = conn.execute(
-                    sa.select(
-                        A.c.name, A.c.gen, A.c.content_type, sa.func.length(A.c.data).label("size")
-                    )
-                    .where(A.c.session_id == session_id, A.c.gen == gen)
-                    .order_by(A.c.id)
-                ).all()
+        c = self._campaigns.load(session_id, owner_id(req))
+        gen = query_int(req, "gen", None, minimum=0)
+        if gen is None:
+            gen = self._analytics.latest_gen(session_id)
+        files = self._analytics.listing(session_id, gen) if gen is not None else []
         resp.media = {
             "object": "analytics",
             "gen": gen if gen is not None else max(c.gen, 0),
-            "files": [
-                file_json(session_id, r.gen, r.name, r.content_type, int(r.size or 0)) for r in rows
-            ],
+            "files": [file_json(session_id, f.gen, f.name, f.content_type, f.size) for f in files],
         }
 
 
 class AnalyticsFile:
     """GET /v1/sessions/{sid}/analytics/files/{name}?gen=: the file's bytes."""
 
-    def __init__(self, context: Any) -> None:
-        self.context = context
+    def __init__(self, sessions: SessionStore, analytics: AnalyticsStore) -> None:
+        self._sessions = sessions
+        self._analytics = analytics
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str, name: str) -> None:
         """The file of generation ``gen`` (default: the latest generation that has it)."""
         session_id = parse_id(sid, "session")
         gen = query_int(req, "gen", None, minimum=0)
-        with self.context.engine.connect() as conn:
-            session_row(conn, session_id, owner_id(req))
-            query = sa.select(A).where(A.c.session_id == session_id, A.c.name == name)
-            if gen is not None:
-                query = query.where(A.c.gen == gen)
-            row = conn.execute(query.order_by(A.c.gen.desc()).limit(1)).first()
-        if row is None:
+        self._sessions.get(owner_id(req), session_id)
+        stored = self._analytics.file(session_id, name, gen)
+        if stored is None:
             where = f" of generation {gen}" if gen is not None else ""
             raise NotFound(f"No analytics file {name!r}{where}: start an analytics task first.")
-        resp.content_type = row.content_type
-        resp.data = bytes(row.data)
-        resp.set_header("Content-Disposition", f'attachment; filename="{row.name}"')
+        resp.content_type = stored.content_type
+        resp.data = stored.data
+        resp.set_header("Content-Disposition", f'attachment; filename="{stored.name}"')
 
 
 def register(app: falcon.App, context: Any) -> None:
     """Add the analytics routes."""
-    app.add_route("/v1/sessions/{sid}/analytics", AnalyticsResource(context))
-    app.add_route("/v1/sessions/{sid}/analytics/files/{name}", AnalyticsFile(context))
+    store = context.store
+    starter = TaskStarter(store, context.runner)
+    app.add_route(
+        "/v1/sessions/{sid}/analytics",
+        AnalyticsResource(store.campaigns, store.analytics, starter),
+    )
+    app.add_route(
+        "/v1/sessions/{sid}/analytics/files/{name}", AnalyticsFile(store.sessions, store.analytics)
+    )

@@ -20,7 +20,6 @@ import falcon
 from sigopt_like.spaces import Space, SpaceError
 from sigopt_like.tables import Table, TableError, history_to_csv, validate_experiments
 
-from ..campaign_store import load_campaign
 from ..domain.campaign import (
     DESIGNED,
     EXPERIMENT_TYPES,
@@ -45,8 +44,9 @@ from ..http import (
     query_int,
     read_json,
 )
+from ..store.campaigns import CampaignStore
 from ..task_kinds import simulated_responses
-from .tasks import conflict_from, start_task
+from .tasks import TaskStarter
 
 MAX_SIMULATED_GENERATIONS = 100
 
@@ -104,10 +104,8 @@ def _design_size(body: dict[str, Any], required: bool) -> tuple[Any, Any]:
     return population, replicates
 
 
-def _campaign(context: Any, req: falcon.Request, sid: str) -> tuple[int, Campaign]:
-    session_id = parse_id(sid, "session")
-    with context.engine.connect() as conn:
-        return session_id, load_campaign(conn, session_id, owner_id(req))
+def _campaign(campaigns: CampaignStore, req: falcon.Request, sid: str) -> Campaign:
+    return campaigns.load(parse_id(sid, "session"), owner_id(req))
 
 
 def _require_space(c: Campaign) -> Space:
@@ -120,11 +118,18 @@ def _require_space(c: Campaign) -> Space:
     return c.space
 
 
-class SpaceResource:
-    """PUT /v1/sessions/{sid}/space starts a ``space`` task; GET returns the validated space."""
+class _CampaignRoute:
+    """What every campaign route is handed: the campaign store, the task starter and
+    the table size limit."""
 
-    def __init__(self, context: Any) -> None:
-        self.context = context
+    def __init__(self, campaigns: CampaignStore, starter: TaskStarter, max_table_rows: int) -> None:
+        self._campaigns = campaigns
+        self._starter = starter
+        self._max_table_rows = max_table_rows
+
+
+class SpaceResource(_CampaignRoute):
+    """PUT /v1/sessions/{sid}/space starts a ``space`` task; GET returns the validated space."""
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Start validating ``{space, population_size, replicates}``."""
@@ -134,11 +139,11 @@ class SpaceResource:
         population, replicates = _design_size(body, required=True)
         space = parse_space(raw_space)
         params = {"space": space.to_dict(), "population_size": population, "replicates": replicates}
-        start_task(self.context, req, resp, sid, "space", params, Campaign.check_put_space)
+        self._starter.start(req, resp, sid, "space", params, Campaign.check_put_space)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """The validated space with its size and design settings; 404 before one is put."""
-        _, c = _campaign(self.context, req, sid)
+        c = _campaign(self._campaigns, req, sid)
         if c.space is None:
             raise NotFound("The session has no validated space yet: put one first.")
         resp.media = {
@@ -153,11 +158,8 @@ class SpaceResource:
         }
 
 
-class ExperimentsResource:
+class ExperimentsResource(_CampaignRoute):
     """POST /v1/sessions/{sid}/experiments starts an ``update`` task; GET a generation's table."""
-
-    def __init__(self, context: Any) -> None:
-        self.context = context
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Start storing ``{type, table, generate_next}``."""
@@ -171,17 +173,17 @@ class ExperimentsResource:
             )
         raw_table = field(body, "table", dict, required=True)
         generate_next = field(body, "generate_next", bool, default=False)
-        table = parse_table(raw_table, self.context.settings.max_table_rows)
+        table = parse_table(raw_table, self._max_table_rows)
         params = {"type": kind, "table": table.to_dict(), "generate_next": generate_next}
 
         def precheck(c: Campaign) -> None:
             c.check_put_experiments(kind)
 
-        start_task(self.context, req, resp, sid, "update", params, precheck)
+        self._starter.start(req, resp, sid, "update", params, precheck)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Generation ``gen`` (default: current) with responses; ``design_only``: designed rows."""
-        _, c = _campaign(self.context, req, sid)
+        c = _campaign(self._campaigns, req, sid)
         _require_space(c)
         gen = query_int(req, "gen", max(c.gen, 0), minimum=0) or 0
         design_only = query_bool(req, "design_only", False)
@@ -204,15 +206,12 @@ class ExperimentsResource:
         }
 
 
-class DesignResource:
+class DesignResource(_CampaignRoute):
     """GET /v1/sessions/{sid}/design?gen=: a generation's design (empty responses)."""
-
-    def __init__(self, context: Any) -> None:
-        self.context = context
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """The design of ``gen`` (default: the current generation)."""
-        _, c = _campaign(self.context, req, sid)
+        c = _campaign(self._campaigns, req, sid)
         _require_space(c)
         gen = query_int(req, "gen", c.gen, minimum=1)
         generation = c.generation(gen) if gen is not None and gen >= 1 else None
@@ -235,15 +234,12 @@ class DesignResource:
         }
 
 
-class HistoryResource:
+class HistoryResource(_CampaignRoute):
     """GET /v1/sessions/{sid}/history: every generation; ``?format=csv`` the history CSV."""
-
-    def __init__(self, context: Any) -> None:
-        self.context = context
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """The history as JSON, or as Daptics' CSV with Seq_, Gen_ and Designed_ columns."""
-        _, c = _campaign(self.context, req, sid)
+        c = _campaign(self._campaigns, req, sid)
         generations = history_generations(c) if c.space is not None else []
         fmt = (req.get_param("format") or "json").lower()
         if fmt == "csv":
@@ -261,11 +257,8 @@ class HistoryResource:
         resp.media = {"object": "history", "gen": c.gen, "generations": generations}
 
 
-class GenerateResource:
+class GenerateResource(_CampaignRoute):
     """POST /v1/sessions/{sid}/generate starts a ``generate`` task."""
-
-    def __init__(self, context: Any) -> None:
-        self.context = context
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Start designing the next generation (409 when the state does not allow it)."""
@@ -282,14 +275,11 @@ class GenerateResource:
                     "current generation.",
                 )
 
-        start_task(self.context, req, resp, sid, "generate", {}, precheck)
+        self._starter.start(req, resp, sid, "generate", {}, precheck)
 
 
-class SimulateResource:
+class SimulateResource(_CampaignRoute):
     """POST /v1/sessions/{sid}/simulate starts a ``simulate`` task."""
-
-    def __init__(self, context: Any) -> None:
-        self.context = context
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Start a simulated campaign: ``{ngens, space?, population_size?, replicates?}``."""
@@ -326,20 +316,17 @@ class SimulateResource:
                         "'population_size' and 'replicates', or put a space first.",
                     )
 
-        start_task(self.context, req, resp, sid, "simulate", params, precheck)
+        self._starter.start(req, resp, sid, "simulate", params, precheck)
 
 
-class ResponsesSimulateResource:
+class ResponsesSimulateResource(_CampaignRoute):
     """POST /v1/sessions/{sid}/responses/simulate: the table with simulated responses."""
-
-    def __init__(self, context: Any) -> None:
-        self.context = context
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """``{table}`` (default: the current design) with responses from the session's surface."""
         body = read_json(req, required=False)
         _reject_unknown(body, {"table"})
-        _, c = _campaign(self.context, req, sid)
+        c = _campaign(self._campaigns, req, sid)
         space = _require_space(c)
         raw = field(body, "table", dict)
         if raw is None:
@@ -351,7 +338,7 @@ class ResponsesSimulateResource:
                 )
             points = list(generation.design)
         else:
-            table = parse_table(raw, self.context.settings.max_table_rows)
+            table = parse_table(raw, self._max_table_rows)
             problems = validate_experiments(table, space, allow_missing_response=True)
             if problems:
                 raise ValidationFailed(
@@ -369,17 +356,14 @@ class ResponsesSimulateResource:
         resp.media = {"object": "table", **out}
 
 
-class BestResource:
+class BestResource(_CampaignRoute):
     """GET /v1/sessions/{sid}/best: the recommended experiment (best predicted response)."""
-
-    def __init__(self, context: Any) -> None:
-        self.context = context
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """The optimizer's recommendation, with its observed mean; 409 before any response."""
         from ..optimizer import recommend
 
-        _, c = _campaign(self.context, req, sid)
+        c = _campaign(self._campaigns, req, sid)
         space = _require_space(c)
         observations = [(p, y) for p, y in c.observations() if y is not None]
         if not observations:
@@ -407,9 +391,6 @@ def table_json_row(c: Campaign, point: tuple) -> list[Any]:
 
 class SpaceTemplates:
     """GET /v1/space_templates: the packaged space templates, paginated."""
-
-    def __init__(self, context: Any) -> None:
-        self.context = context
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """A page of ``space_template`` objects."""
@@ -454,15 +435,20 @@ def paginate_list(items: list[dict[str, Any]], req: falcon.Request) -> dict[str,
 
 def register(app: falcon.App, context: Any) -> None:
     """Add the campaign routes."""
-    app.add_route("/v1/sessions/{sid}/space", SpaceResource(context))
-    app.add_route("/v1/sessions/{sid}/experiments", ExperimentsResource(context))
-    app.add_route("/v1/sessions/{sid}/design", DesignResource(context))
-    app.add_route("/v1/sessions/{sid}/history", HistoryResource(context))
-    app.add_route("/v1/sessions/{sid}/generate", GenerateResource(context))
-    app.add_route("/v1/sessions/{sid}/simulate", SimulateResource(context))
-    app.add_route("/v1/sessions/{sid}/responses/simulate", ResponsesSimulateResource(context))
-    app.add_route("/v1/sessions/{sid}/best", BestResource(context))
-    app.add_route("/v1/space_templates", SpaceTemplates(context))
+    parts = (
+        context.store.campaigns,
+        TaskStarter(context.store, context.runner),
+        context.settings.max_table_rows,
+    )
+    app.add_route("/v1/sessions/{sid}/space", SpaceResource(*parts))
+    app.add_route("/v1/sessions/{sid}/experiments", ExperimentsResource(*parts))
+    app.add_route("/v1/sessions/{sid}/design", DesignResource(*parts))
+    app.add_route("/v1/sessions/{sid}/history", HistoryResource(*parts))
+    app.add_route("/v1/sessions/{sid}/generate", GenerateResource(*parts))
+    app.add_route("/v1/sessions/{sid}/simulate", SimulateResource(*parts))
+    app.add_route("/v1/sessions/{sid}/responses/simulate", ResponsesSimulateResource(*parts))
+    app.add_route("/v1/sessions/{sid}/best", BestResource(*parts))
+    app.add_route("/v1/space_templates", SpaceTemplates())
 
 
-__all__ = ["FINAL", "conflict_from", "paginate_list", "register"]
+__all__ = ["FINAL", "paginate_list", "register"]

@@ -2,7 +2,7 @@
 
 A session is one design-of-experiments campaign of one owner. Its name is
 unique per owner. Another owner's session is a plain 404, never a hint.
-The campaign routes reuse :func:`load_session` and :func:`render_session`.
+Thin: parse, call the :class:`~.store.sessions.SessionStore`, render.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ import secrets
 from typing import Any
 
 import falcon
-import sqlalchemy as sa
 
-from ..errors import BadRequest, Conflict, NotFound, ValidationFailed
-from ..http import field, is_id_text, now, owner_id, paginate, parse_id, read_json
-from ..store import schema
+from ..errors import BadRequest, ValidationFailed
+from ..http import field, now, owner_id, page_request, parse_id, read_json, render_page
+from ..store.sessions import SessionRecord, SessionStore
 
 MAX_NAME_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 10_000
@@ -23,39 +22,28 @@ MAX_QUERY_LENGTH = 200
 MAX_SEED = 2**31 - 1
 CREATE_FIELDS = frozenset({"name", "description", "seed"})
 UPDATE_FIELDS = frozenset({"name", "description"})
-_S = schema.sessions
 #: blank for JSON Schema's ECMA-262 ``\\s`` though not for ``str.strip()``
 _ALSO_BLANK = "\ufeff"
 
 
-def render_session(row: Any) -> dict[str, Any]:
-    """The API form of a session row."""
-    m = row._mapping
+def render_session(session: SessionRecord) -> dict[str, Any]:
+    """The API form of a session."""
     return {
         "object": "session",
-        "id": str(m["id"]),
-        "name": m["name"],
-        "description": m["description"],
-        "status": m["status"],
-        "gen": m["gen"],
-        "remaining": m["remaining"],
-        "completed": bool(m["completed"]),
-        "population_size": m["population_size"],
-        "replicates": m["replicates"],
-        "seed": m["seed"],
-        "created": m["created"],
-        "updated": m["updated"],
-        "owner": str(m["owner_id"]),
+        "id": str(session.id),
+        "name": session.name,
+        "description": session.description,
+        "status": session.status,
+        "gen": session.gen,
+        "remaining": session.remaining,
+        "completed": bool(session.completed),
+        "population_size": session.population_size,
+        "replicates": session.replicates,
+        "seed": session.seed,
+        "created": session.created,
+        "updated": session.updated,
+        "owner": str(session.owner_id),
     }
-
-
-def load_session(conn: sa.Connection, owner: int, raw_id: str) -> Any:
-    """The row of session ``raw_id`` of ``owner``; 404 if it is not theirs or not there."""
-    sid = parse_id(raw_id, "session")
-    row = conn.execute(sa.select(_S).where(_S.c.id == sid, _S.c.owner_id == owner)).first()
-    if row is None:
-        raise NotFound(f"No session with id {raw_id!r}.")
-    return row
 
 
 def _problem(message: str, name: str) -> dict[str, Any]:
@@ -109,33 +97,11 @@ def _seed(body: dict[str, Any]) -> int:
     return seed
 
 
-def _duplicate(conn: sa.Connection, owner: int, name: str) -> Conflict:
-    existing = conn.execute(
-        sa.select(_S.c.id).where(_S.c.owner_id == owner, _S.c.name == name)
-    ).scalar()
-    return Conflict(
-        f"A session named {name!r} already exists (id {existing}); choose another name.",
-        code="duplicate_name",
-        detail={"field": "name", "name": name, "existing_id": str(existing)},
-    )
-
-
-def _search(query: sa.Select, q: str) -> sa.Select:
-    pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    conditions: list[sa.ColumnElement[bool]] = [
-        sa.func.lower(_S.c.name).like(pattern, escape="\\"),
-        sa.func.lower(_S.c.description).like(pattern, escape="\\"),
-    ]
-    if is_id_text(q.strip()):
-        conditions.append(_S.c.id == int(q.strip()))
-    return query.where(sa.or_(*conditions))
-
-
 class Sessions:
     """POST /v1/sessions (create), GET /v1/sessions (list)."""
 
-    def __init__(self, context: Any) -> None:
-        self.context = context
+    def __init__(self, sessions: SessionStore) -> None:
+        self._sessions = sessions
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Create ``{name, description?, seed?}``; 409 ``duplicate_name`` on a clash."""
@@ -144,111 +110,61 @@ class Sessions:
         name = _name(body, required=True)
         assert name is not None  # required
         description = _description(body) or ""
-        seed = _seed(body)
-        owner = owner_id(req)
-        stamp = now()
-        try:
-            with self.context.engine.begin() as conn:
-                sid = conn.execute(
-                    _S.insert().values(
-                        owner_id=owner,
-                        name=name,
-                        description=description,
-                        status="active",
-                        gen=-1,
-                        completed=False,
-                        seed=seed,
-                        created=stamp,
-                        updated=stamp,
-                    )
-                ).inserted_primary_key[0]
-                row = conn.execute(sa.select(_S).where(_S.c.id == sid)).one()
-        except sa.exc.IntegrityError as err:
-            with self.context.engine.connect() as conn:
-                raise _duplicate(conn, owner, name) from err
+        session = self._sessions.create(owner_id(req), name, description, _seed(body), now())
         resp.status = 201
-        resp.media = render_session(row)
+        resp.media = render_session(session)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List newest first; ``q`` matches name or description (substring) or the id."""
-        query = sa.select(_S).where(_S.c.owner_id == owner_id(req))
         q = req.get_param("q")
-        if q:
-            if len(q) > MAX_QUERY_LENGTH:
-                raise BadRequest(
-                    f"The query 'q' is longer than {MAX_QUERY_LENGTH} characters.",
-                    detail={"field": "q"},
-                )
-            query = _search(query, q)
-        with self.context.engine.connect() as conn:
-            resp.media = paginate(conn, query, _S.c.id, req, render_session)
+        if q and len(q) > MAX_QUERY_LENGTH:
+            raise BadRequest(
+                f"The query 'q' is longer than {MAX_QUERY_LENGTH} characters.",
+                detail={"field": "q"},
+            )
+        page = self._sessions.page(owner_id(req), page_request(req), q or None)
+        resp.media = render_page(page, render_session)
 
 
 class Session:
     """GET /v1/sessions/{sid} (fetch), PUT (partial update), POST …/halt."""
 
-    def __init__(self, context: Any) -> None:
-        self.context = context
+    def __init__(self, sessions: SessionStore) -> None:
+        self._sessions = sessions
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """One session of the caller."""
-        with self.context.engine.connect() as conn:
-            resp.media = render_session(load_session(conn, owner_id(req), sid))
+        resp.media = render_session(self._sessions.get(owner_id(req), parse_id(sid, "session")))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Change name and/or description; everything else stays."""
         owner = owner_id(req)
-        with self.context.engine.connect() as conn:
-            load_session(conn, owner, sid)  # 404 before looking at the body
+        session_id = parse_id(sid, "session")
+        self._sessions.get(owner, session_id)  # 404 before looking at the body
         body = read_json(req)
         _reject_unknown(body, UPDATE_FIELDS)
-        values: dict[str, Any] = {}
-        name = _name(body, required=False)
-        if name is not None:
-            values["name"] = name
-        description = _description(body)
-        if description is not None:
-            values["description"] = description
-        try:
-            with self.context.engine.begin() as conn:
-                row = load_session(conn, owner, sid)
-                if values:
-                    values["updated"] = now()
-                    conn.execute(_S.update().where(_S.c.id == row.id).values(**values))
-                    row = load_session(conn, owner, sid)
-        except sa.exc.IntegrityError as err:
-            with self.context.engine.connect() as conn:
-                raise _duplicate(conn, owner, values["name"]) from err
-        resp.media = render_session(row)
+        session = self._sessions.update(
+            owner,
+            session_id,
+            now(),
+            name=_name(body, required=False),
+            description=_description(body),
+        )
+        resp.media = render_session(session)
 
     def on_post_halt(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Halt: status ``halted``, and tasks not yet finished are asked to cancel.
 
         Halting a halted session changes nothing; a completed one stays completed.
         """
-        owner = owner_id(req)
-        with self.context.engine.begin() as conn:
-            row = load_session(conn, owner, sid)
-            if row.status == "active":
-                stamp = now()
-                conn.execute(
-                    _S.update().where(_S.c.id == row.id).values(status="halted", updated=stamp)
-                )
-                conn.execute(
-                    schema.tasks.update()
-                    .where(
-                        schema.tasks.c.session_id == row.id,
-                        schema.tasks.c.status.in_(("new", "running")),
-                    )
-                    .values(cancel_requested=True, version=schema.tasks.c.version + 1)
-                )
-                row = load_session(conn, owner, sid)
-        resp.media = render_session(row)
+        session = self._sessions.halt(owner_id(req), parse_id(sid, "session"), now())
+        resp.media = render_session(session)
 
 
 def register(app: falcon.App, context: Any) -> None:
     """Add this family's routes to the app."""
-    app.add_route("/v1/sessions", Sessions(context))
-    session = Session(context)
+    sessions = context.store.sessions
+    app.add_route("/v1/sessions", Sessions(sessions))
+    session = Session(sessions)
     app.add_route("/v1/sessions/{sid}", session)
     app.add_route("/v1/sessions/{sid}/halt", session, suffix="halt")

@@ -1,115 +1,109 @@
 """Task routes: list, fetch (with a long poll), cancel, and a server-sent event stream.
 
-``start_task`` is how the campaign and analytics routes start a task: in one
-transaction holding the session row it refuses a second active task (409
-``task_running``), runs the route's state check and inserts the task; the
-answer is 202 with the task.
+:class:`TaskStarter` is how the campaign and analytics routes start a task: the
+store refuses a second active task (409 ``task_running``) and runs the route's
+state check while holding the session row; the answer is 202 with the task, and
+the runner is woken once the task is committed.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import falcon
-import sqlalchemy as sa
 
-from ..campaign_store import load_campaign, session_row
-from ..domain.campaign import Campaign, CampaignConflict
-from ..errors import Conflict
-from ..http import owner_id, paginate, parse_id, query_int
-from ..store import schema
-from ..task_store import FINISHED, cancel, create_task, ensure_no_active_task, render_task, task_row
-
-T = schema.tasks
+from ..domain.tasks import FINISHED
+from ..http import now, owner_id, page_request, parse_id, query_int, render_page
+from ..store import Store
+from ..store.tasks import Precheck, TaskRecord, TaskStore
+from ..worker import TaskRunner
 
 MAX_WAIT_SECONDS = 60
 POLL_SECONDS = 0.15
 HEARTBEAT_SECONDS = 10.0
 
 
-def conflict_from(exc: CampaignConflict) -> Conflict:
-    """The HTTP 409 for a refused campaign step (its code and message kept)."""
-    return Conflict(exc.message, code=exc.code)
+def render_task(task: TaskRecord) -> dict[str, Any]:
+    """A task as the contract's Task JSON."""
+    return {
+        "object": "task",
+        "id": str(task.id),
+        "session": str(task.session_id),
+        "type": task.type,
+        "status": task.status,
+        "phase": task.phase,
+        "progress": {"fraction": task.progress_fraction, "message": task.progress_message},
+        "errors": task.errors,
+        "result": task.result,
+        "cancel_requested": task.cancel_requested,
+        "version": task.version,
+        "created": task.created,
+        "started": task.started,
+        "finished": task.finished,
+    }
 
 
-def start_task(
-    context: Any,
-    req: falcon.Request,
-    resp: falcon.Response,
-    raw_sid: str,
-    task_type: str,
-    params: dict[str, Any],
-    precheck: Callable[[Campaign], None] | None = None,
-) -> None:
-    """Start a task of ``task_type`` on a session; the response is 202 with the task."""
-    sid = parse_id(raw_sid, "session")
-    owner = owner_id(req)
-    with context.engine.begin() as conn:
-        session_row(conn, sid, owner, lock=True)
-        ensure_no_active_task(conn, sid)
-        if precheck is not None:
-            try:
-                precheck(load_campaign(conn, sid, owner))
-            except CampaignConflict as exc:
-                raise conflict_from(exc) from exc
-        task_id = create_task(conn, sid, owner, task_type, params)
-        row = task_row(conn, sid, task_id)
-    if context.runner is not None:
-        context.runner.submit()
-        context.runner.notify_change()
-    resp.status = falcon.HTTP_202
-    resp.media = render_task(row)
+class TaskStarter:
+    """Starts a task on a session for a route, and wakes the runner once it is committed."""
 
+    def __init__(self, store: Store, runner: TaskRunner) -> None:
+        self._store = store
+        self._runner = runner
 
-def _wait_change(context: Any, seconds: float) -> None:
-    runner = context.runner
-    if runner is not None:
-        runner.wait_for_change(seconds)
-    else:
-        time.sleep(seconds)
+    def start(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        raw_sid: str,
+        task_type: str,
+        params: dict[str, Any],
+        precheck: Precheck | None = None,
+    ) -> None:
+        """Start a task of ``task_type``; the response is 202 with the task."""
+        task = self._store.tasks.start(
+            owner_id(req), parse_id(raw_sid, "session"), task_type, params, now(), precheck
+        )
+        self._store.after_commit(self._wake)
+        resp.status = falcon.HTTP_202
+        resp.media = render_task(task)
 
-
-def _read(context: Any, sid: int, tid: int) -> Any:
-    with context.engine.connect() as conn:
-        return task_row(conn, sid, tid)
+    def _wake(self) -> None:
+        self._runner.submit()
+        self._runner.notify_change()
 
 
 class TaskList:
     """GET /v1/sessions/{sid}/tasks: the session's tasks, newest first, paginated."""
 
-    def __init__(self, context: Any) -> None:
-        self.context = context
+    def __init__(self, tasks: TaskStore) -> None:
+        self._tasks = tasks
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
-        """One page of tasks (``?status=`` filters)."""
-        session_id = parse_id(sid, "session")
-        with self.context.engine.connect() as conn:
-            session_row(conn, session_id, owner_id(req))
-            query = sa.select(T).where(T.c.session_id == session_id)
-            status = req.get_param("status")
-            if status:
-                query = query.where(T.c.status == status)
-            if req.get_param("type"):
-                query = query.where(T.c.type == req.get_param("type"))
-            resp.media = paginate(conn, query, T.c.id, req, render_task)
+        """One page of tasks (``?status=`` and ``?type=`` filter)."""
+        page = self._tasks.page(
+            owner_id(req),
+            parse_id(sid, "session"),
+            page_request(req),
+            status=req.get_param("status"),
+            task_type=req.get_param("type"),
+        )
+        resp.media = render_page(page, render_task)
 
 
 class TaskItem:
     """GET /v1/sessions/{sid}/tasks/{tid} (``?wait=S``), POST …/cancel, GET …/events."""
 
-    def __init__(self, context: Any) -> None:
-        self.context = context
+    def __init__(self, store: Store, runner: TaskRunner, time_limit_seconds: int) -> None:
+        self._store = store
+        self._tasks = store.tasks
+        self._runner = runner
+        self._stream_seconds = float(time_limit_seconds) + 60.0
 
-    def _ids(self, req: falcon.Request, sid: str, tid: str) -> tuple[int, int]:
-        session_id = parse_id(sid, "session")
-        task_id = parse_id(tid, "task")
-        with self.context.engine.connect() as conn:
-            session_row(conn, session_id, owner_id(req))
-            task_row(conn, session_id, task_id)
-        return session_id, task_id
+    def _owned(self, req: falcon.Request, sid: str, tid: str) -> TaskRecord:
+        return self._tasks.get_owned(owner_id(req), parse_id(sid, "session"), parse_id(tid, "task"))
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str, tid: str) -> None:
         """The task; with ``wait=S`` (up to 60) the answer waits until it changes or finishes.
@@ -117,27 +111,24 @@ class TaskItem:
         "Changes" means its version differs from ``version`` (a query parameter,
         default: the version when the request came in).
         """
-        session_id, task_id = self._ids(req, sid, tid)
+        task = self._owned(req, sid, tid)
         wait = query_int(req, "wait", 0, minimum=0, maximum=MAX_WAIT_SECONDS) or 0
-        row = _read(self.context, session_id, task_id)
-        seen = query_int(req, "version", row.version)
+        seen = query_int(req, "version", task.version)
         deadline = time.monotonic() + wait
-        while row.status not in FINISHED and row.version == seen:
+        while task.status not in FINISHED and task.version == seen:
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            _wait_change(self.context, min(POLL_SECONDS, left))
-            row = _read(self.context, session_id, task_id)
-        resp.media = render_task(row)
+            self._runner.wait_for_change(min(POLL_SECONDS, left))
+            task = self._tasks.get(task.session_id, task.id)
+        resp.media = render_task(task)
 
     def on_post_cancel(self, req: falcon.Request, resp: falcon.Response, sid: str, tid: str):
         """Cancel: a new task at once; a running one stops at its next step; 409 if finished."""
-        session_id, task_id = self._ids(req, sid, tid)
-        with self.context.engine.begin() as conn:
-            row = cancel(conn, session_id, task_id)
-        if self.context.runner is not None:
-            self.context.runner.notify_change()
-        resp.media = render_task(row)
+        owner, session_id, task_id = owner_id(req), parse_id(sid, "session"), parse_id(tid, "task")
+        task = self._tasks.cancel(owner, session_id, task_id, now())
+        self._store.after_commit(self._runner.notify_change)
+        resp.media = render_task(task)
 
     def on_get_events(self, req: falcon.Request, resp: falcon.Response, sid: str, tid: str):
         """``text/event-stream``: ``event: task`` with the task JSON on every change.
@@ -145,37 +136,36 @@ class TaskItem:
         A comment line every 10 s keeps the connection open; the stream ends
         after the finished task is sent, or after the task time limit.
         """
-        session_id, task_id = self._ids(req, sid, tid)
+        task = self._owned(req, sid, tid)
         resp.content_type = "text/event-stream"
         resp.set_header("Cache-Control", "no-cache")
         resp.set_header("X-Accel-Buffering", "no")
-        resp.stream = self._events(session_id, task_id)
+        resp.stream = self._events(task.session_id, task.id)
 
     def _events(self, session_id: int, task_id: int) -> Iterator[bytes]:
-        limit = float(self.context.settings.task_time_limit_seconds) + 60.0
-        deadline = time.monotonic() + limit
+        deadline = time.monotonic() + self._stream_seconds
         last_version = None
         last_sent = time.monotonic()
         yield b"retry: 1000\n\n"
         while True:
-            row = _read(self.context, session_id, task_id)
-            if row.version != last_version:
-                last_version = row.version
+            task = self._tasks.get(session_id, task_id)
+            if task.version != last_version:
+                last_version = task.version
                 last_sent = time.monotonic()
-                data = json.dumps(render_task(row), separators=(",", ":"))
-                yield f"event: task\nid: {row.version}\ndata: {data}\n\n".encode()
-            if row.status in FINISHED or time.monotonic() > deadline:
+                data = json.dumps(render_task(task), separators=(",", ":"))
+                yield f"event: task\nid: {task.version}\ndata: {data}\n\n".encode()
+            if task.status in FINISHED or time.monotonic() > deadline:
                 return
             if time.monotonic() - last_sent >= HEARTBEAT_SECONDS:
                 last_sent = time.monotonic()
                 yield b": keep-alive\n\n"
-            _wait_change(self.context, POLL_SECONDS)
+            self._runner.wait_for_change(POLL_SECONDS)
 
 
 def register(app: falcon.App, context: Any) -> None:
     """Add the task routes."""
-    item = TaskItem(context)
-    app.add_route("/v1/sessions/{sid}/tasks", TaskList(context))
+    item = TaskItem(context.store, context.runner, context.settings.task_time_limit_seconds)
+    app.add_route("/v1/sessions/{sid}/tasks", TaskList(context.store.tasks))
     app.add_route("/v1/sessions/{sid}/tasks/{tid}", item)
     app.add_route("/v1/sessions/{sid}/tasks/{tid}/cancel", item, suffix="cancel")
     app.add_route("/v1/sessions/{sid}/tasks/{tid}/events", item, suffix="events")

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from . import schema
+from .database import WRITE_OPTION
 
 SCHEMA_VERSION = 1
 LOCAL_USER_EMAIL = "local@localhost"
@@ -77,7 +78,7 @@ def _sqlite_engine(url: str) -> sa.Engine:
 
 def create_schema(engine: sa.Engine) -> None:
     """Create missing tables, record the schema version and the local user."""
-    with engine.begin() as conn:
+    with engine.connect() as conn, conn.execution_options(**{WRITE_OPTION: True}).begin():
         schema.metadata.create_all(conn)
         version = conn.execute(
             sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")

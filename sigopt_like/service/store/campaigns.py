@@ -1,8 +1,9 @@
-"""Reading a session's campaign from the database and writing a new one back.
+"""Campaigns: a session's space, generations and experiments, read and written whole.
 
-``load_campaign`` builds the pure :class:`~.domain.campaign.Campaign` from the
+``load_campaign`` builds the pure :class:`~..domain.campaign.Campaign` from the
 ``sessions``, ``generations`` and ``experiment_rows`` tables; ``save_campaign``
 writes the difference between two campaigns inside the caller's transaction.
+:class:`CampaignStore` is what the rest of the service calls.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import sqlalchemy as sa
 
 from sigopt_like.spaces import Space
 
-from .domain.campaign import Campaign, Generation, Row
-from .errors import NotFound
-from .store import schema
+from ..domain.campaign import Campaign, Generation, Row
+from . import schema
+from .database import Database
+from .errors import Conflict, NotFound
 
 S = schema.sessions
 G = schema.generations
@@ -139,3 +141,28 @@ def _insert_generation(conn: sa.Connection, session_id: int, g: Generation, now:
                 for i, r in enumerate(g.rows, 1)
             ],
         )
+
+
+class CampaignStore:
+    """A session's campaign as one immutable value, read and replaced whole."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def load(self, session_id: int, owner: int | None = None) -> Campaign:
+        """The campaign of a session (NotFound if it is not the owner's)."""
+        with self._db.read() as conn:
+            return load_campaign(conn, session_id, owner)
+
+    def replace(self, session_id: int, old: Campaign, new: Campaign, now: int) -> None:
+        """Write ``new`` if the session still holds ``old``; Conflict ``session_changed``
+        (saying whether it was halted) if someone changed it meanwhile."""
+        with self._db.write() as conn:
+            current = load_campaign(conn, session_id)
+            if current != old:
+                reason = "the session was halted" if current.status == "halted" else "it changed"
+                raise Conflict(
+                    f"the session was not updated: {reason} while the task ran",
+                    code="session_changed",
+                )
+            save_campaign(conn, session_id, old, new, now)

@@ -1,0 +1,228 @@
+"""Transactions: reads without SQLite's write lock, writes with it, and one ambient
+unit of work that the store calls of a request or a task join.
+
+SQLAlchemy gives connections and transactions. Two things it leaves to us are
+written here (hand-written because no library does them for SQLAlchemy Core):
+
+* which BEGIN a SQLite transaction takes: a read takes none of the write lock
+  (a deferred ``BEGIN``, a WAL snapshot that never waits for a writer), a write
+  takes it up front (``BEGIN IMMEDIATE``) so that two writers queue on the busy
+  timeout instead of failing when one upgrades its lock;
+* an ambient :class:`Unit` (a context variable of one :class:`Database`, never of
+  the module): the store calls made while a unit is current join its single
+  transaction, so that an idempotency claim, a resource's writes and the stored
+  answer commit together without a connection passed through every layer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar, Token
+
+import sqlalchemy as sa
+
+from .errors import Busy
+
+LOG = logging.getLogger("sigopt_like.service.store")
+
+#: execution option of a connection that writes (SQLite: BEGIN IMMEDIATE)
+WRITE_OPTION = "sigopt_like_write"
+
+OnBegin = Callable[[sa.Connection], None]
+
+_BUSY_WORDS = ("database is locked", "database table is locked", "could not serialize")
+_BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})  # serialization, deadlock, lock timeout
+
+
+def is_busy_error(err: BaseException) -> bool:
+    """Whether a database error means "locked or not serialisable: try again"."""
+    orig = getattr(err, "orig", err)
+    if getattr(orig, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    text = str(orig).lower()
+    return any(word in text for word in _BUSY_WORDS)
+
+
+@contextlib.contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn "locked" and serialisation failures into :class:`~.errors.Busy`."""
+    try:
+        yield
+    except sa.exc.DBAPIError as err:
+        if is_busy_error(err):
+            raise Busy(
+                "The database is busy with other changes; retry in a moment.", retry_after=1
+            ) from err
+        raise
+
+
+class Unit:
+    """One write transaction shared by the store calls of a request or a task.
+
+    It begins on the first write, where ``on_begin`` runs first (an idempotency
+    claim), and its owner commits or rolls it back once. Callbacks given to
+    :meth:`after_commit` run after a successful commit (waking the task runner).
+    """
+
+    def __init__(self, database: Database, on_begin: OnBegin | None = None) -> None:
+        self._database = database
+        self._on_begin = on_begin
+        self._conn: sa.Connection | None = None
+        self._transaction: sa.RootTransaction | None = None
+        self._after_commit: list[Callable[[], None]] = []
+
+    @property
+    def begun(self) -> bool:
+        """Whether the unit's transaction has started (something was written)."""
+        return self._conn is not None
+
+    @property
+    def current_connection(self) -> sa.Connection | None:
+        """The unit's connection once it has begun, else None."""
+        return self._conn
+
+    def connection(self) -> sa.Connection:
+        """The unit's connection, beginning its write transaction on first use."""
+        if self._conn is None:
+            conn = self._database.connect(write=True)
+            try:
+                with translate_errors():
+                    self._transaction = conn.begin()
+                    if self._on_begin is not None:
+                        self._on_begin(conn)
+            except BaseException:
+                conn.close()  # rolls back
+                raise
+            self._conn = conn
+        return self._conn
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the unit has committed (never if it rolls back)."""
+        self._after_commit.append(callback)
+
+    def commit(self) -> None:
+        """Commit what was written (if anything), then run the after-commit callbacks."""
+        conn, transaction = self._conn, self._transaction
+        self._conn = self._transaction = None
+        if conn is not None and transaction is not None:
+            try:
+                with translate_errors():
+                    transaction.commit()
+            except BaseException:
+                self._after_commit.clear()
+                raise
+            finally:
+                conn.close()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # a wake-up must never fail a committed change
+                LOG.exception("an after-commit callback failed")
+
+    def rollback(self) -> None:
+        """Forget everything written in the unit."""
+        conn = self._conn
+        self._conn = self._transaction = None
+        self._after_commit.clear()
+        if conn is not None:
+            conn.close()  # rolls back
+
+
+class Database:
+    """One engine and its transactions; see the module docstring."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self._current: ContextVar[Unit | None] = ContextVar(
+            f"sigopt_like_unit_{id(self)}", default=None
+        )
+
+    @property
+    def supports_skip_locked(self) -> bool:
+        """Whether ``SELECT ... FOR UPDATE SKIP LOCKED`` exists here (not on SQLite)."""
+        return self.dialect in ("postgresql", "mysql", "oracle")
+
+    def connect(self, *, write: bool = False) -> sa.Connection:
+        """A new connection; ``write`` makes its transactions take the write lock up front."""
+        conn = self.engine.connect()
+        if write:
+            conn.execution_options(**{WRITE_OPTION: True})
+        return conn
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        """A connection for reading: inside a unit that wrote, the unit's own (it sees
+        its writes); otherwise a snapshot that never takes the write lock."""
+        unit = self._current.get()
+        if unit is not None and unit.current_connection is not None:
+            yield unit.current_connection
+            return
+        with translate_errors(), self.engine.connect() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """A connection in a write transaction: the current unit's (the block is a
+        savepoint, undone alone if it raises), or a unit of its own committed at the end."""
+        unit = self._current.get()
+        if unit is None:
+            with self.unit() as own:
+                yield own.connection()
+            return
+        conn = unit.connection()
+        with translate_errors(), conn.begin_nested():
+            yield conn
+
+    @contextlib.contextmanager
+    def unit(self, on_begin: OnBegin | None = None) -> Iterator[Unit]:
+        """Make the block one transaction: committed if it ends normally, else rolled back.
+
+        Inside another unit, the block joins it (``on_begin`` is then ignored).
+        """
+        outer = self._current.get()
+        if outer is not None:
+            yield outer
+            return
+        unit, token = self.start_unit(on_begin)
+        try:
+            yield unit
+        except BaseException:
+            self.end_unit(unit, token, commit=False)
+            raise
+        self.end_unit(unit, token, commit=True)
+
+    def start_unit(self, on_begin: OnBegin | None = None) -> tuple[Unit, Token[Unit | None]]:
+        """Make a new unit current (for owners that cannot use a ``with`` block, such
+        as middleware); :meth:`end_unit` with the returned token ends it."""
+        unit = Unit(self, on_begin)
+        return unit, self._current.set(unit)
+
+    def end_unit(self, unit: Unit, token: Token[Unit | None], *, commit: bool) -> None:
+        """Commit or roll back a unit from :meth:`start_unit`, and make it no longer current."""
+        try:
+            if commit:
+                unit.commit()
+            else:
+                unit.rollback()
+        finally:
+            self._current.reset(token)
+
+    def current_unit(self) -> Unit | None:
+        """The unit current in this context, if any."""
+        return self._current.get()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` after the current unit commits; at once when there is none."""
+        unit = self._current.get()
+        if unit is None:
+            callback()
+        else:
+            unit.after_commit(callback)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

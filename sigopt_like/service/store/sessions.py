@@ -1,0 +1,170 @@
+"""Sessions: one owner's design-of-experiments campaigns, their names unique per owner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from . import schema
+from .database import Database
+from .errors import Conflict, NotFound
+from .pages import Page, PageRequest, fetch_page
+
+S = schema.sessions
+T = schema.tasks
+
+
+@attrs.frozen
+class SessionRecord:
+    """A session as stored (its space and campaign are read by the campaign store)."""
+
+    id: int
+    owner_id: int
+    name: str
+    description: str
+    status: str
+    gen: int
+    remaining: int | None
+    completed: bool
+    population_size: int | None
+    replicates: int | None
+    seed: int
+    created: int
+    updated: int
+
+
+_COLUMNS = tuple(S.c[name] for name in attrs.fields_dict(SessionRecord))
+
+
+def _record(row: Any) -> SessionRecord:
+    return SessionRecord(*row)
+
+
+def _select() -> sa.Select:
+    return sa.select(*_COLUMNS)
+
+
+class SessionStore:
+    """Create, read, list, rename and halt sessions."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def create(self, owner: int, name: str, description: str, seed: int, now: int) -> SessionRecord:
+        """A new active session; Conflict ``duplicate_name`` if the owner has one so named."""
+        values: dict[str, Any] = {
+            "owner_id": owner,
+            "name": name,
+            "description": description,
+            "status": "active",
+            "gen": -1,
+            "completed": False,
+            "seed": seed,
+            "created": now,
+            "updated": now,
+        }
+        try:
+            with self._db.write() as conn:
+                key = conn.execute(S.insert().values(**values)).inserted_primary_key
+        except sa.exc.IntegrityError as err:
+            raise self._duplicate(owner, name) from err
+        assert key is not None
+        return SessionRecord(
+            id=int(key[0]),
+            remaining=None,
+            population_size=None,
+            replicates=None,
+            **values,
+        )
+
+    def get(self, owner: int | None, session_id: int) -> SessionRecord:
+        """The session of ``owner`` (any owner when None); NotFound otherwise."""
+        with self._db.read() as conn:
+            return self._get(conn, owner, session_id)
+
+    def page(self, owner: int, request: PageRequest, search: str | None = None) -> Page:
+        """A page of the owner's sessions, newest first; ``search`` matches name or
+        description (substring, any case) or the id."""
+        query = _select().where(S.c.owner_id == owner)
+        if search:
+            query = query.where(_search(search))
+        with self._db.read() as conn:
+            return fetch_page(conn, query, S.c.id, request, _record)
+
+    def update(
+        self,
+        owner: int,
+        session_id: int,
+        now: int,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+    ) -> SessionRecord:
+        """Rename and/or describe; Conflict ``duplicate_name`` on a clash."""
+        values: dict[str, Any] = {}
+        if name is not None:
+            values["name"] = name
+        if description is not None:
+            values["description"] = description
+        try:
+            with self._db.write() as conn:
+                self._get(conn, owner, session_id)
+                if values:
+                    conn.execute(
+                        S.update().where(S.c.id == session_id).values(updated=now, **values)
+                    )
+                return self._get(conn, owner, session_id)
+        except sa.exc.IntegrityError as err:
+            raise self._duplicate(owner, values["name"]) from err
+
+    def halt(self, owner: int, session_id: int, now: int) -> SessionRecord:
+        """Halt an active session and ask its unfinished tasks to cancel; a halted or
+        completed one is returned unchanged."""
+        with self._db.write() as conn:
+            record = self._get(conn, owner, session_id)
+            if record.status != "active":
+                return record
+            conn.execute(
+                S.update().where(S.c.id == session_id).values(status="halted", updated=now)
+            )
+            conn.execute(
+                T.update()
+                .where(T.c.session_id == session_id, T.c.status.in_(("new", "running")))
+                .values(cancel_requested=True, version=T.c.version + 1)
+            )
+            return self._get(conn, owner, session_id)
+
+    def _get(self, conn: sa.Connection, owner: int | None, session_id: int) -> SessionRecord:
+        query = _select().where(S.c.id == session_id)
+        if owner is not None:
+            query = query.where(S.c.owner_id == owner)
+        row = conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"No session with id '{session_id}'.")
+        return _record(row)
+
+    def _duplicate(self, owner: int, name: str) -> Conflict:
+        with self._db.read() as conn:
+            existing = conn.execute(
+                sa.select(S.c.id).where(S.c.owner_id == owner, S.c.name == name)
+            ).scalar()
+        return Conflict(
+            f"A session named {name!r} already exists (id {existing}); choose another name.",
+            code="duplicate_name",
+            detail={"field": "name", "name": name, "existing_id": str(existing)},
+        )
+
+
+def _search(text: str) -> sa.ColumnElement[bool]:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    conditions: list[sa.ColumnElement[bool]] = [
+        sa.func.lower(S.c.name).like(pattern, escape="\\"),
+        sa.func.lower(S.c.description).like(pattern, escape="\\"),
+    ]
+    stripped = text.strip()
+    if stripped.isascii() and stripped.isdigit() and len(stripped) <= 18:
+        conditions.append(S.c.id == int(stripped))
+    return sa.or_(*conditions)

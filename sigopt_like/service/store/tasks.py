@@ -1,0 +1,368 @@
+"""Task rows: starting, reading, claiming, progress and finishing them.
+
+Every visible change bumps the row's ``version``, which long polls and event
+streams watch. Only one task at a time may be ``new`` or ``running`` per
+session; :meth:`TaskStore.start` enforces it while holding the session row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from ..domain.campaign import Campaign, CampaignConflict
+from ..domain.tasks import ACTIVE, FINISHED, TaskError
+from . import schema
+from .campaigns import load_campaign, session_row
+from .database import Database
+from .errors import Conflict, NotFound
+from .pages import Page, PageRequest, fetch_page
+
+T = schema.tasks
+
+Precheck = Callable[[Campaign], None]
+
+
+@attrs.frozen
+class TaskRecord:
+    """A task as stored, without its input (``TaskStore.params`` reads that)."""
+
+    id: int
+    session_id: int
+    owner_id: int
+    type: str
+    status: str
+    phase: str
+    progress_fraction: float
+    progress_message: str
+    errors: list[dict[str, Any]]
+    result: dict[str, Any] | None
+    cancel_requested: bool
+    version: int
+    worker: str | None
+    heartbeat: int | None
+    created: int
+    started: int | None
+    finished: int | None
+
+    @property
+    def active(self) -> bool:
+        """Whether the task is new or running."""
+        return self.status in ACTIVE
+
+    @property
+    def done(self) -> bool:
+        """Whether the task finished (success, failed or canceled)."""
+        return self.status in FINISHED
+
+
+_COLUMNS = tuple(T.c[name] for name in attrs.fields_dict(TaskRecord))
+
+
+def _record(row: Any) -> TaskRecord:
+    m = row._mapping
+    return TaskRecord(
+        **{
+            **m,
+            "errors": json.loads(m["errors"] or "[]"),
+            "result": json.loads(m["result"]) if m["result"] else None,
+            "cancel_requested": bool(m["cancel_requested"]),
+        }
+    )
+
+
+def _select() -> sa.Select:
+    return sa.select(*_COLUMNS)
+
+
+class TaskStore:
+    """Tasks of sessions: what the routes start and read, and what runners claim and finish."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    # ----- the routes
+
+    def start(
+        self,
+        owner: int,
+        session_id: int,
+        task_type: str,
+        params: dict[str, Any],
+        now: int,
+        precheck: Precheck | None = None,
+    ) -> TaskRecord:
+        """A new task on a session of ``owner``: NotFound if it is not theirs, Conflict
+        ``task_running`` if one is active, Conflict with the domain's code if
+        ``precheck`` refuses the campaign's state."""
+        with self._db.write() as conn:
+            session_row(conn, session_id, owner, lock=True)
+            self._ensure_none_active(conn, session_id)
+            if precheck is not None:
+                try:
+                    precheck(load_campaign(conn, session_id, owner))
+                except CampaignConflict as exc:
+                    raise Conflict(exc.message, code=exc.code) from exc
+            task_id = self._insert(conn, session_id, owner, task_type, params, now)
+            return self._get(conn, session_id, task_id)
+
+    def create_next(
+        self,
+        session_id: int,
+        owner: int,
+        task_type: str,
+        params: dict[str, Any],
+        now: int,
+        *,
+        besides: int,
+    ) -> int:
+        """Queue a follow-up task (``besides``, the task queuing it, may still be running)."""
+        with self._db.write() as conn:
+            self._ensure_none_active(conn, session_id, besides=besides)
+            return self._insert(conn, session_id, owner, task_type, params, now)
+
+    def get(self, session_id: int, task_id: int) -> TaskRecord:
+        """Task ``task_id`` of session ``session_id``; NotFound otherwise."""
+        with self._db.read() as conn:
+            return self._get(conn, session_id, task_id)
+
+    def get_owned(self, owner: int, session_id: int, task_id: int) -> TaskRecord:
+        """Task ``task_id`` of the owner's session ``session_id``; NotFound otherwise."""
+        with self._db.read() as conn:
+            session_row(conn, session_id, owner)
+            return self._get(conn, session_id, task_id)
+
+    def page(
+        self,
+        owner: int,
+        session_id: int,
+        request: PageRequest,
+        *,
+        status: str | None = None,
+        task_type: str | None = None,
+    ) -> Page[TaskRecord]:
+        """A page of the owner's session's tasks, newest first, optionally filtered."""
+        query = _select().where(T.c.session_id == session_id)
+        if status:
+            query = query.where(T.c.status == status)
+        if task_type:
+            query = query.where(T.c.type == task_type)
+        with self._db.read() as conn:
+            session_row(conn, session_id, owner)
+            return fetch_page(conn, query, T.c.id, request, _record)
+
+    def cancel(self, owner: int, session_id: int, task_id: int, now: int) -> TaskRecord:
+        """Cancel: a new task at once, a running one by request; Conflict if it finished."""
+        with self._db.write() as conn:
+            session_row(conn, session_id, owner)
+            task = self._get(conn, session_id, task_id)
+            if task.done:
+                raise Conflict(
+                    f"Task {task_id} already finished with status '{task.status}'; "
+                    "nothing to cancel.",
+                    detail={"task": str(task_id), "status": task.status},
+                )
+            canceled_new = task.status == "new" and _change(
+                conn,
+                task_id,
+                where=T.c.status == "new",
+                status="canceled",
+                phase="canceled",
+                finished=now,
+                progress_message="canceled before it started",
+            )
+            if not canceled_new:
+                _change(
+                    conn,
+                    task_id,
+                    where=T.c.status == "running",
+                    cancel_requested=True,
+                    progress_message="cancel requested",
+                )
+            return self._get(conn, session_id, task_id)
+
+    # ----- the runners
+
+    def find(self, task_id: int) -> TaskRecord | None:
+        """The task ``task_id``, or None."""
+        with self._db.read() as conn:
+            row = conn.execute(_select().where(T.c.id == task_id)).first()
+        return _record(row) if row is not None else None
+
+    def params(self, task_id: int) -> dict[str, Any]:
+        """The input of a task (``{}`` if it has none or is gone)."""
+        with self._db.read() as conn:
+            text = conn.execute(sa.select(T.c.params).where(T.c.id == task_id)).scalar()
+        return json.loads(text or "{}")
+
+    def claim(self, worker: str, now: int) -> TaskRecord | None:
+        """Turn the oldest ``new`` task into ``running`` for ``worker``; None if there is none.
+
+        ``FOR UPDATE SKIP LOCKED`` where the database has it, so that runners on
+        PostgreSQL never wait for each other; SQLite's write lock serialises them.
+        """
+        with self._db.write() as conn:
+            query = sa.select(T.c.id).where(T.c.status == "new").order_by(T.c.id).limit(1)
+            if self._db.supports_skip_locked:
+                query = query.with_for_update(skip_locked=True)
+            task_id = conn.execute(query).scalar()
+            if task_id is None:
+                return None
+            claimed = _change(
+                conn,
+                task_id,
+                where=T.c.status == "new",
+                status="running",
+                phase="starting",
+                progress_message="started",
+                worker=worker,
+                heartbeat=now,
+                started=now,
+            )
+            if not claimed:
+                return None
+            row = conn.execute(_select().where(T.c.id == task_id)).one()
+            return _record(row)
+
+    def cancel_state(self, task_id: int) -> tuple[bool, str] | None:
+        """``(cancel_requested, status)`` of a task, or None if it is gone."""
+        with self._db.read() as conn:
+            row = conn.execute(
+                sa.select(T.c.cancel_requested, T.c.status).where(T.c.id == task_id)
+            ).first()
+        return (bool(row.cancel_requested), row.status) if row is not None else None
+
+    def progress(
+        self, task_id: int, phase: str, fraction: float, message: str, heartbeat: int
+    ) -> bool:
+        """Record a running task's phase and fraction done; False if it is not running."""
+        with self._db.write() as conn:
+            return _change(
+                conn,
+                task_id,
+                where=T.c.status == "running",
+                phase=phase,
+                progress_fraction=fraction,
+                progress_message=message,
+                heartbeat=heartbeat,
+            )
+
+    def lock_running(self, task_id: int) -> TaskRecord | None:
+        """The task, its row locked for the rest of the current unit (PostgreSQL;
+        SQLite's write transaction holds the whole file); None if it is gone."""
+        with self._db.write() as conn:
+            query = _select().where(T.c.id == task_id)
+            if self._db.supports_skip_locked:
+                query = query.with_for_update()
+            row = conn.execute(query).first()
+        return _record(row) if row is not None else None
+
+    def finish(
+        self,
+        task_id: int,
+        status: str,
+        now: int,
+        *,
+        result: dict[str, Any] | None = None,
+        errors: Iterable[TaskError] = (),
+        message: str = "",
+    ) -> bool:
+        """Mark an active task finished (success, failed or canceled); False if it was not
+        active."""
+        values: dict[str, Any] = {
+            "status": status,
+            "phase": status,
+            "finished": now,
+            "progress_message": message or status,
+        }
+        if status == "success":
+            values["progress_fraction"] = 1.0
+        if result is not None:
+            values["result"] = json.dumps(result)
+        error_list = [e.to_dict() for e in errors]
+        if error_list:
+            values["errors"] = json.dumps(error_list)
+        with self._db.write() as conn:
+            return _change(conn, task_id, where=T.c.status.in_(ACTIVE), **values)
+
+    def beat(self, worker: str, now: int) -> None:
+        """A sign of life for every task ``worker`` is running."""
+        with self._db.write() as conn:
+            conn.execute(
+                sa.update(T)
+                .where(T.c.worker == worker, T.c.status == "running")
+                .values(heartbeat=now)
+            )
+
+    def unfinished(self, *, new_before: int | None = None) -> list[TaskRecord]:
+        """Running tasks, and (with ``new_before``) new ones created no later than it."""
+        condition: sa.ColumnElement[bool] = T.c.status == "running"
+        if new_before is not None:
+            condition = sa.or_(condition, sa.and_(T.c.status == "new", T.c.created <= new_before))
+        with self._db.read() as conn:
+            return [_record(row) for row in conn.execute(_select().where(condition))]
+
+    # ----- helpers
+
+    def _get(self, conn: sa.Connection, session_id: int, task_id: int) -> TaskRecord:
+        row = conn.execute(_select().where(T.c.id == task_id, T.c.session_id == session_id)).first()
+        if row is None:
+            raise NotFound(f"No task with id '{task_id}' in session '{session_id}'.")
+        return _record(row)
+
+    def _ensure_none_active(
+        self, conn: sa.Connection, session_id: int, *, besides: int | None = None
+    ) -> None:
+        query = sa.select(T.c.id, T.c.type, T.c.status).where(
+            T.c.session_id == session_id, T.c.status.in_(ACTIVE)
+        )
+        if besides is not None:
+            query = query.where(T.c.id != besides)
+        running = conn.execute(query.order_by(T.c.id).limit(1)).first()
+        if running is not None:
+            raise Conflict(
+                f"Task {running.id} ({running.type}) is {running.status} on this session; wait "
+                "for it to finish or cancel it before starting another.",
+                code="task_running",
+                detail={"task": str(running.id), "type": running.type, "status": running.status},
+            )
+
+    def _insert(
+        self,
+        conn: sa.Connection,
+        session_id: int,
+        owner: int,
+        task_type: str,
+        params: dict[str, Any],
+        now: int,
+    ) -> int:
+        key = conn.execute(
+            sa.insert(T).values(
+                session_id=session_id,
+                owner_id=owner,
+                type=task_type,
+                status="new",
+                phase="queued",
+                progress_fraction=0.0,
+                progress_message="waiting for a worker",
+                params=json.dumps(params),
+                errors="[]",
+                cancel_requested=False,
+                version=1,
+                created=now,
+            )
+        ).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+
+def _change(conn: sa.Connection, task_id: int, *, where: Any = None, **values: Any) -> bool:
+    """Update a task and bump its version; False if no row matched."""
+    query = sa.update(T).where(T.c.id == task_id)
+    if where is not None:
+        query = query.where(where)
+    return conn.execute(query.values(version=T.c.version + 1, **values)).rowcount == 1
