@@ -136,17 +136,18 @@ class _CLIError(Exception):
 
 def _service_modules() -> Any:
     try:
-        from .service import accounts, app
+        from .service import app
+        from .service.store import accounts
     except ImportError as err:  # the service extra is missing
         raise _CLIError(f"the service is not installed ({err}); {SERVICE_EXTRA_HINT}") from err
     return accounts, app
 
 
-def _engine(args: argparse.Namespace) -> Any:
+def _store(args: argparse.Namespace) -> Any:
     _service_modules()
-    from .service.store.db import open_database
+    from .service.store import open_store
 
-    return open_database(args.db or default_database())
+    return open_store(args.db or default_database())
 
 
 def _read_stdin_line() -> str:
@@ -160,28 +161,28 @@ def _users(args: argparse.Namespace) -> int:
         password = _read_stdin_line()
         if not password:
             raise _CLIError("the password read from standard input is empty")
-    engine = _engine(args)
+    store = _store(args)
     try:
-        user = accounts.create_user(engine, args.email, password)
+        user = store.accounts.create_user(args.email, password)
     except accounts.AccountError as err:
         raise _CLIError(str(err)) from err
     finally:
-        engine.dispose()
+        store.close()
     print(f"created user {user.email} (id {user.id})")
     return 0
 
 
 def _tokens(args: argparse.Namespace) -> int:
     accounts, _ = _service_modules()
-    engine = _engine(args)
+    store = _store(args)
     try:
         if args.action == "create":
-            user = accounts.find_user(engine, args.user)
+            user = store.accounts.find_user(args.user)
             if user is None:
                 raise _CLIError(
                     f"no user with email {args.user!r}; add one with 'sigopt-like users create'"
                 )
-            issued = accounts.issue_token(engine, user.id, name=args.name)
+            issued = store.accounts.issue_token(user.id, name=args.name)
             print(
                 f"token {issued.id} for {user.email} (shown once, keep it safe):", file=sys.stderr
             )
@@ -189,13 +190,13 @@ def _tokens(args: argparse.Namespace) -> int:
             return 0
         token = _read_stdin_line() if args.token_stdin else args.token
         try:
-            count = accounts.revoke_token(engine, token=token, token_id=args.id, email=args.user)
+            count = store.accounts.revoke_token(token=token, token_id=args.id, email=args.user)
         except accounts.AccountError as err:
             raise _CLIError(str(err)) from err
         print(f"revoked {count} token(s)")
         return 0 if count else 1
     finally:
-        engine.dispose()
+        store.close()
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -21,7 +21,6 @@ from .middleware.metrics import MetricsMiddleware, ServiceMetrics
 from .middleware.request_id import RequestIdMiddleware
 from .settings import ServiceSettings
 from .store import Store, open_store
-from .store.db import local_user_id
 from .store.legacy import EngineView
 from .worker import runner_for
 
@@ -69,7 +68,7 @@ class Service:
         self.settings = settings or ServiceSettings()
         store = open_store(self.settings.database)
         self.context = ServiceContext(
-            settings=self.settings, store=store, local_user_id=local_user_id(store.database.engine)
+            settings=self.settings, store=store, local_user_id=store.accounts.local_user_id()
         )
         self.context.runner = runner_for(self.context)
         self.app = _build_app(self.context)
@@ -121,5 +120,6 @@ def _middleware(context: ServiceContext) -> list[Any]:
         BodyLimitMiddleware(context),  # 413 on Content-Length, before reading
         AuthMiddleware(context),  # after routing: req.context.user_id / token_id or 401
         RateLimitMiddleware(context),  # per token, 429 with Retry-After
-        IdempotencyMiddleware(context),  # claims or replays Idempotency-Key
+        # replays an Idempotency-Key, or makes the request one transaction with its answer
+        IdempotencyMiddleware(context.store.idempotency, context.settings, context.router),
     ]

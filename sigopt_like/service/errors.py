@@ -141,6 +141,7 @@ def error_body(status: int, code: str, message: str, detail: dict[str, Any] | No
 STORE_STATUS: tuple[tuple[type[store_errors.StoreError], int], ...] = (
     (store_errors.NotFound, 404),
     (store_errors.Conflict, 409),
+    (store_errors.KeyTaken, 409),
     (store_errors.Invalid, 422),
     (store_errors.Busy, 503),
 )

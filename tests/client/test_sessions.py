@@ -103,9 +103,8 @@ def test_wrong_token_is_an_authentication_error(served, clean_env):
 
 
 def test_login_with_email_and_password(served, clean_env):
-    from sigopt_like.service.accounts import create_user
 
-    create_user(served.service.context.engine, "lab@example.com", "correct horse battery")
+    served.service.context.store.accounts.create_user("lab@example.com", "correct horse battery")
     with sigopt_like.Connection(
         served.url, email="lab@example.com", password="correct horse battery"
     ) as conn:

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 import requests
 
-from sigopt_like.service.accounts import revoke_token
 from tests.security.helpers import BODIES, PUBLIC_ROUTES, Owned, fill, operations, populate
 
 pytestmark = pytest.mark.security
@@ -86,7 +85,7 @@ def test_revoked_token_is_refused_and_basic_form_works(served: Any) -> None:
     _email, token = served.make_user()
     ok = requests.get(f"{served.url}/v1/sessions", auth=(token, ""), timeout=10)
     assert ok.status_code == 200
-    assert revoke_token(served.service.context.engine, token=token) == 1
+    assert served.service.context.store.accounts.revoke_token(token=token) == 1
     for headers in ({"Authorization": f"Bearer {token}"},):
         _assert_401(_send(served.url, "GET", "/v1/sessions", headers), "revoked bearer")
     revoked_basic = requests.get(f"{served.url}/v1/sessions", auth=(token, ""), timeout=10)

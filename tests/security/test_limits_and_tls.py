@@ -27,7 +27,6 @@ import requests
 
 import sigopt_like
 from sigopt_like.errors import APIConnectionError
-from sigopt_like.service.accounts import create_user
 from sigopt_like.service.middleware import limits
 from sigopt_like.transport import InsecureTransportWarning
 from tests.fixtures.servers import serve_in_thread
@@ -36,8 +35,7 @@ pytestmark = pytest.mark.security
 
 
 def test_login_attempts_are_rate_limited(served: Any) -> None:
-    engine = served.service.context.engine
-    create_user(engine, "limited@example.com", "right password")
+    served.service.context.store.accounts.create_user("limited@example.com", "right password")
     limit = served.service.context.settings.login_attempts_per_minute
     url = f"{served.url}/v1/login"
     statuses = []

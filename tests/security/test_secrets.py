@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 import sigopt_like
 from sigopt_like.errors import AuthenticationError
-from sigopt_like.service.accounts import create_user, hash_token, issue_token
+from sigopt_like.service.store.accounts import hash_token
 
 pytestmark = pytest.mark.security
 
@@ -75,7 +75,7 @@ def captured_logs() -> Any:
 def test_secrets_are_hashed_at_rest_and_never_logged(served: Any, captured_logs: Any) -> None:
     engine = served.service.context.engine
     email = "lab-robot@example.com"
-    create_user(engine, email, PASSWORD)
+    served.service.context.store.accounts.create_user(email, PASSWORD)
     # login through the client (email + password), then use the token it got
     with sigopt_like.Connection(served.url, email=email, password=PASSWORD) as conn:
         login_token = conn.transport.token
@@ -84,7 +84,7 @@ def test_secrets_are_hashed_at_rest_and_never_logged(served: Any, captured_logs:
         conn.sessions(session.id).fetch()
         assert login_token not in repr(conn) and PASSWORD not in repr(conn)
         assert PASSWORD not in repr(conn.config) and login_token not in repr(conn.config)
-    issued = issue_token(engine, 1, name="cli")
+    issued = served.service.context.store.accounts.issue_token(1, name="cli")
     tokens = [served.token, login_token, issued.token]
     # a wrong password and a wrong token: the errors do not echo them
     bad = requests.post(
@@ -165,9 +165,10 @@ def test_tokens_are_compared_by_hash_in_constant_time() -> None:
     found hash is compared again with hmac.compare_digest."""
     import inspect
 
-    from sigopt_like.service import accounts, passwords
+    from sigopt_like.service import passwords
+    from sigopt_like.service.store.accounts import AccountStore
 
-    lookup = inspect.getsource(accounts.lookup_token)
+    lookup = inspect.getsource(AccountStore.token_owner)
     assert "hash_token(token)" in lookup and "compare_digest" in lookup
     assert "compare_digest" in inspect.getsource(passwords.verify_password)
     assert "scrypt" in inspect.getsource(passwords.hash_password)

@@ -7,15 +7,9 @@ import base64
 import pytest
 import requests
 
-from sigopt_like.service.accounts import (
-    create_user,
-    hash_token,
-    issue_token,
-    revoke_token,
-    set_password,
-)
 from sigopt_like.service.passwords import hash_password, verify_password
 from sigopt_like.service.store import schema
+from sigopt_like.service.store.accounts import hash_token
 
 from .conftest import Api, assert_error
 
@@ -74,8 +68,7 @@ def test_bearer_and_basic_both_work(served):
 
 
 def test_revoked_token_is_401(served):
-    engine = served.service.context.engine
-    assert revoke_token(engine, token=served.token) == 1
+    assert served.service.context.store.accounts.revoke_token(token=served.token) == 1
     r = bare(served, "GET", "/v1/sessions", headers=served.headers())
     assert r.status_code == 401
     assert "revoked" in r.json()["message"]
@@ -132,7 +125,7 @@ def test_idempotency_keys_are_per_owner(served):
 
 
 def _user_with_password(served, email="pw@example.com", password="correct horse"):
-    create_user(served.service.context.engine, email, password)
+    served.service.context.store.accounts.create_user(email, password)
     return email, password
 
 
@@ -245,8 +238,8 @@ def test_passwords_are_salted_scrypt():
 
 
 def test_set_password_and_issue_token(service):
-    engine = service.context.engine
-    user = create_user(engine, "Someone@Example.com")
+    accounts = service.context.store.accounts
+    user = accounts.create_user("Someone@Example.com")
     assert user.email == "someone@example.com"
-    set_password(engine, "someone@example.com", "pw")
-    assert issue_token(engine, user.id).token
+    accounts.set_password("someone@example.com", "pw")
+    assert accounts.issue_token(user.id).token

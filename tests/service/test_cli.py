@@ -10,8 +10,7 @@ import pytest
 import requests
 
 from sigopt_like import cli
-from sigopt_like.service.accounts import check_password, find_user
-from sigopt_like.service.store.db import open_database
+from sigopt_like.service.store import open_store
 
 
 def child_env() -> dict[str, str]:
@@ -56,12 +55,12 @@ def test_users_create_with_password_stdin_enables_login(tmp_path, capsys, monkey
     monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret pass\n"))
     code, _, _ = run(capsys, "users", "create", "pw@example.com", "--password-stdin", "--db", db)
     assert code == 0
-    engine = open_database(db)
+    store = open_store(db)
     try:
-        assert check_password(engine, "pw@example.com", "s3cret pass") is not None
-        assert check_password(engine, "pw@example.com", "s3cret pass\n") is None
+        assert store.accounts.check_password("pw@example.com", "s3cret pass") is not None
+        assert store.accounts.check_password("pw@example.com", "s3cret pass\n") is None
     finally:
-        engine.dispose()
+        store.close()
 
 
 def test_duplicate_user_and_unknown_user_fail_cleanly(tmp_path, capsys):
@@ -131,11 +130,11 @@ def test_serve_subprocess_answers_health_and_needs_tokens(served_process):
     served_process.stop()
     assert served_process.process.returncode == 0
     assert "serving on http://127.0.0.1" in served_process.output()
-    engine = open_database(served_process.database)
+    store = open_store(served_process.database)
     try:
-        assert find_user(engine, served_process.email) is not None
+        assert store.accounts.find_user(served_process.email) is not None
     finally:
-        engine.dispose()
+        store.close()
 
 
 def test_console_script_help_runs():

@@ -198,9 +198,9 @@ def test_expired_keys_are_forgotten(service):
     assert len(rows) == 1
 
 
-def test_abandoned_claim_is_taken_over(service):
-    from sigopt_like.service.middleware.idempotency import ABANDONED_CLAIM_SECONDS
-
+def test_a_claim_left_unanswered_by_an_older_release_is_taken_over(service):
+    """Older releases committed a claim before the request's work; one whose request
+    never finished (its process died) no longer blocks the key."""
     api = Api(service)
     with service.context.engine.begin() as conn:
         conn.execute(
@@ -210,7 +210,8 @@ def test_abandoned_claim_is_taken_over(service):
                 method="POST",
                 path="/v1/sessions",
                 body_hash="0" * 64,
-                created=int(time.time()) - ABANDONED_CLAIM_SECONDS - 5,
+                created=int(time.time()) - 5,
+                response="claimed-by elsewhere:1:gone",
             )
         )
     reply = api.call(
@@ -231,3 +232,57 @@ def test_replay_survives_a_server_crash(served_process):
     assert first.status_code == again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
+
+
+class _WritesThenFails:
+    """A test resource: writes a session through the store, then fails with a 500."""
+
+    def __init__(self, service):
+        self.store = service.context.store
+        self.owner = service.context.local_user_id
+
+    def on_post(self, req, resp):
+        self.store.sessions.create(self.owner, "half-done", "", 1, int(time.time()))
+        raise RuntimeError("fails after writing")
+
+
+def test_a_failed_request_rolls_back_its_writes_and_its_claim(service):
+    """Claim, work and answer are one transaction: a 5xx leaves nothing behind, so the
+    retry finds the key free (never 'in progress') and nothing half done."""
+    service.app.add_route("/v1/test-half", _WritesThenFails(service))
+    client = falcon.testing.TestClient(service.app)
+    key = {"Idempotency-Key": "half"}
+    for _ in range(2):
+        assert client.simulate_post("/v1/test-half", json={}, headers=key).status_code == 500
+    api = Api(service)
+    assert api.sessions_count() == 0
+    assert api.count(schema.idempotency_keys) == 0
+
+
+def test_the_answer_commits_with_the_work(service):
+    """Inside the request's transaction its own writes and its claim are invisible to
+    others until the answer is stored with them."""
+    seen = {}
+    store = service.context.store
+
+    class Peek:
+        def on_post(self, req, resp):
+            made = store.sessions.create(service.context.local_user_id, "peek", "", 1, 0)
+            with store.database.engine.connect() as other:  # another connection
+                seen["sessions"] = other.execute(
+                    sa.select(sa.func.count()).select_from(schema.sessions)
+                ).scalar_one()
+                seen["keys"] = other.execute(
+                    sa.select(sa.func.count()).select_from(schema.idempotency_keys)
+                ).scalar_one()
+            resp.media = {"id": made.id}
+
+    service.app.add_route("/v1/test-peek", Peek())
+    client = falcon.testing.TestClient(service.app)
+    reply = client.simulate_post("/v1/test-peek", json={}, headers={"Idempotency-Key": "peek"})
+    assert reply.status_code == 200
+    assert seen == {"sessions": 0, "keys": 0}
+    api = Api(service)
+    assert api.sessions_count() == 1 and api.count(schema.idempotency_keys) == 1
+    replay = client.simulate_post("/v1/test-peek", json={}, headers={"Idempotency-Key": "peek"})
+    assert replay.json == reply.json and replay.headers["Idempotent-Replayed"] == "true"

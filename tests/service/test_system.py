@@ -21,12 +21,13 @@ def test_health(api):
 
 def test_health_needs_no_database(service):
     api = Api(service)
-    real = service.context.engine
-    service.context.engine = None
+    database = service.context.store.database
+    real = database.engine
+    database.engine = None  # type: ignore[assignment]
     try:
         assert api.call("GET", "/health").status == 200
     finally:
-        service.context.engine = real
+        database.engine = real
 
 
 def test_ready(api):
@@ -37,13 +38,14 @@ def test_ready(api):
 
 def test_ready_is_503_when_the_database_is_gone(service):
     api = Api(service)
-    real = service.context.engine
-    service.context.engine = sa.create_engine("sqlite:////nonexistent-dir/nothing/x.db")
+    database = service.context.store.database
+    real = database.engine
+    database.engine = sa.create_engine("sqlite:////nonexistent-dir/nothing/x.db")
     try:
         reply = api.call("GET", "/ready")
     finally:
-        service.context.engine.dispose()
-        service.context.engine = real
+        database.engine.dispose()
+        database.engine = real
     assert_error(reply, 503, "unavailable", "database")
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import falcon
 
-from ..accounts import lookup_token
 from ..errors import Unauthorized
 from .routing import has_responder
 
@@ -79,8 +78,7 @@ class AuthMiddleware:
                 "(create one with 'sigopt-like tokens create' or POST /v1/login).",
                 invalid=False,
             )
-        with self.context.engine.connect() as conn:
-            owner = lookup_token(conn, token)
+        owner = self.context.store.accounts.token_owner(token)
         if owner is None:
             raise _unauthorized("The API token is not valid: it is unknown or was revoked.")
         req.context.user_id = owner.user_id

@@ -6,10 +6,10 @@ from typing import Any
 
 import falcon
 
-from ..accounts import IssuedToken, User, check_password, get_user, issue_token, normalize_email
 from ..errors import RateLimited, Unauthorized, ValidationFailed
 from ..http import field, owner_id, read_json
-from ..middleware.limits import retry_after_seconds
+from ..middleware.limits import SlidingWindowLimiter, retry_after_seconds
+from ..store.accounts import AccountStore, IssuedToken, User, normalize_email
 
 MAX_TOKEN_NAME = 200
 MAX_PASSWORD_LENGTH = 1024
@@ -41,8 +41,9 @@ class Login:
     auth_exempt = True
     idempotent_replay = False  # its response holds a secret: never stored
 
-    def __init__(self, context: Any) -> None:
-        self.context = context
+    def __init__(self, accounts: AccountStore, limiter: SlidingWindowLimiter) -> None:
+        self._accounts = accounts
+        self._limiter = limiter
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Rate-limited per email and per client address; a wrong password is a 401."""
@@ -55,15 +56,15 @@ class Login:
                 [{"message": "too long", "row": None, "column": None, "field": "password"}],
             )
         self._count_attempt(normalize_email(email), req.remote_addr or "unknown")
-        user = check_password(self.context.engine, email, password)
+        user = self._accounts.check_password(email, password)
         if user is None:
             raise Unauthorized("The email or the password is wrong.")
-        issued = issue_token(self.context.engine, user.id, name="login")
+        issued = self._accounts.issue_token(user.id, name="login")
         resp.status = 201
         resp.media = render_token(issued, user)
 
     def _count_attempt(self, email: str, address: str) -> None:
-        limiter = self.context.login_limiter
+        limiter = self._limiter
         waits = [w for w in (limiter.hit(("email", email)), limiter.hit(("addr", address))) if w]
         if waits:
             seconds = retry_after_seconds(max(waits))
@@ -79,8 +80,8 @@ class Tokens:
 
     idempotent_replay = False  # its response holds a secret: never stored
 
-    def __init__(self, context: Any) -> None:
-        self.context = context
+    def __init__(self, accounts: AccountStore) -> None:
+        self._accounts = accounts
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Body (optional): ``{"name": "..."}``."""
@@ -92,14 +93,14 @@ class Tokens:
                 [{"message": "too long", "row": None, "column": None, "field": "name"}],
             )
         user_id = owner_id(req)
-        issued = issue_token(self.context.engine, user_id, name=name)
-        with self.context.engine.connect() as conn:
-            user = get_user(conn, user_id)
+        issued = self._accounts.issue_token(user_id, name=name)
+        user = self._accounts.user(user_id)
         resp.status = 201
         resp.media = render_token(issued, user)
 
 
 def register(app: falcon.App, context: Any) -> None:
     """Add this family's routes to the app."""
-    app.add_route("/v1/login", Login(context))
-    app.add_route("/v1/tokens", Tokens(context))
+    accounts = context.store.accounts
+    app.add_route("/v1/login", Login(accounts, context.login_limiter))
+    app.add_route("/v1/tokens", Tokens(accounts))

@@ -10,12 +10,11 @@ import logging
 from typing import Any
 
 import falcon
-import sqlalchemy as sa
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from ..._version import __version__
 from ..errors import Unavailable
-from ..store import schema
+from ..store import Store
 
 API_VERSION = "1"
 MIN_CLIENT_VERSION = "0.1.0"
@@ -42,16 +41,13 @@ class Ready:
 
     auth_exempt = True
 
-    def __init__(self, context: Any) -> None:
-        self.context = context
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Run a trivial query against the schema."""
         try:
-            with self.context.engine.connect() as conn:
-                version = conn.execute(
-                    sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
-                ).scalar_one()
+            version = self._store.schema_version()
         except Exception as err:
             LOG.warning("readiness check failed: %s", type(err).__name__)
             raise Unavailable(
@@ -107,7 +103,7 @@ class OpenAPI:
 def register(app: falcon.App, context: Any) -> None:
     """Add this family's routes to the app."""
     app.add_route("/health", Health())
-    app.add_route("/ready", Ready(context))
+    app.add_route("/ready", Ready(context.store))
     app.add_route("/metrics", Metrics(context))
     app.add_route("/v1/version", Version())
     app.add_route("/v1/openapi.json", OpenAPI())

@@ -69,9 +69,11 @@ def _sqlite_engine(url: str) -> sa.Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover - exercised by every test
-        # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on
-        # the busy timeout instead of failing with "database is locked" on upgrade.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A write takes the write lock up front (BEGIN IMMEDIATE), so two writers queue
+        # on the busy timeout instead of failing with "database is locked" on upgrade;
+        # a read takes a snapshot and never waits for a writer (deferred BEGIN, WAL).
+        write = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
 
@@ -101,11 +103,10 @@ def create_schema(engine: sa.Engine) -> None:
             )
 
 
-def local_user_id(engine: sa.Engine) -> int:
-    """The id of the user that owns everything in embedded mode."""
+def schema_version(engine: sa.Engine) -> int:
+    """The schema version recorded in the database."""
     with engine.connect() as conn:
-        return int(
-            conn.execute(
-                sa.select(schema.users.c.id).where(schema.users.c.email == LOCAL_USER_EMAIL)
-            ).scalar_one()
-        )
+        version = conn.execute(
+            sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
+        ).scalar_one()
+    return int(version)

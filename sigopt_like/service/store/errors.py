@@ -47,3 +47,9 @@ class Busy(StoreError):
     def __init__(self, message: str, *, retry_after: int = 1, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.retry_after = retry_after
+
+
+class KeyTaken(StoreError):
+    """Another request has answered this Idempotency-Key (found when claiming it)."""
+
+    code = "idempotency_in_progress"

@@ -8,10 +8,12 @@ from contextlib import contextmanager
 
 import attrs
 
+from .accounts import AccountStore
 from .analytics import AnalyticsStore
 from .campaigns import CampaignStore
 from .database import Database, Unit
-from .db import open_database
+from .db import open_database, schema_version
+from .idempotency import IdempotencyStore
 from .legacy import EngineView
 from .sessions import SessionStore
 from .tasks import TaskStore
@@ -30,6 +32,8 @@ class Store:
     campaigns: CampaignStore
     tasks: TaskStore
     analytics: AnalyticsStore
+    accounts: AccountStore
+    idempotency: IdempotencyStore
 
     @classmethod
     def over(cls, database: Database) -> Store:
@@ -40,6 +44,8 @@ class Store:
             campaigns=CampaignStore(database),
             tasks=TaskStore(database),
             analytics=AnalyticsStore(database),
+            accounts=AccountStore(database),
+            idempotency=IdempotencyStore(database),
         )
 
     @contextmanager
@@ -51,6 +57,10 @@ class Store:
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the current transaction commits (at once if none)."""
         self.database.after_commit(callback)
+
+    def schema_version(self) -> int:
+        """The schema version the database records (a cheap query: readiness)."""
+        return schema_version(self.database.engine)
 
     @property
     def dialect(self) -> str:

@@ -1,0 +1,194 @@
+"""Users and API tokens: creation, lookup, revocation.
+
+A token is ``secrets.token_urlsafe(32)``; only its SHA-256 hash is stored, so
+the token itself is shown once, when it is made, and never again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+
+import attrs
+import sqlalchemy as sa
+
+from ..passwords import hash_password, verify_password
+from . import schema
+from .database import Database
+from .db import LOCAL_USER_EMAIL
+from .errors import Invalid
+
+U = schema.users
+TK = schema.tokens
+
+MAX_EMAIL_LENGTH = 320
+
+
+@attrs.frozen
+class User:
+    """A user of the service."""
+
+    id: int
+    email: str
+    created: int
+
+
+@attrs.frozen
+class IssuedToken:
+    """A token just made: ``token`` is the secret, shown only this once."""
+
+    id: int
+    user_id: int
+    token: str
+    name: str | None
+    created: int
+
+
+@attrs.frozen
+class TokenOwner:
+    """Who a presented token belongs to."""
+
+    token_id: int
+    user_id: int
+
+
+class AccountError(Invalid):
+    """A user or token operation that cannot be done (unknown user, duplicate email)."""
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token: its SHA-256, hex."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def normalize_email(email: str) -> str:
+    """Emails compare case-insensitively and without surrounding spaces."""
+    return email.strip().lower()
+
+
+class AccountStore:
+    """Users, their passwords and their tokens."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def create_user(self, email: str, password: str | None = None) -> User:
+        """Create a user; AccountError if the email is malformed or taken."""
+        now = int(time.time())
+        email = normalize_email(email)
+        if not email or "@" not in email or len(email) > MAX_EMAIL_LENGTH:
+            raise AccountError(f"Not a usable email address: {email!r}.")
+        password_hash = hash_password(password) if password else None
+        try:
+            with self._db.write() as conn:
+                key = conn.execute(
+                    U.insert().values(email=email, password_hash=password_hash, created=now)
+                ).inserted_primary_key
+        except sa.exc.IntegrityError as err:
+            raise AccountError(f"A user with email {email!r} already exists.") from err
+        assert key is not None
+        return User(id=int(key[0]), email=email, created=now)
+
+    def find_user(self, email: str) -> User | None:
+        """The user with this email, or None."""
+        with self._db.read() as conn:
+            row = conn.execute(
+                sa.select(U.c.id, U.c.email, U.c.created).where(U.c.email == normalize_email(email))
+            ).first()
+        return User(*row) if row is not None else None
+
+    def user(self, user_id: int) -> User:
+        """The user with this id (it must exist)."""
+        with self._db.read() as conn:
+            row = conn.execute(
+                sa.select(U.c.id, U.c.email, U.c.created).where(U.c.id == user_id)
+            ).one()
+        return User(*row)
+
+    def local_user_id(self) -> int:
+        """The id of the user that owns everything in embedded mode."""
+        with self._db.read() as conn:
+            return int(
+                conn.execute(sa.select(U.c.id).where(U.c.email == LOCAL_USER_EMAIL)).scalar_one()
+            )
+
+    def set_password(self, email: str, password: str) -> None:
+        """Replace a user's password; AccountError if there is no such user."""
+        with self._db.write() as conn:
+            done = conn.execute(
+                U.update()
+                .where(U.c.email == normalize_email(email))
+                .values(password_hash=hash_password(password))
+            ).rowcount
+        if not done:
+            raise AccountError(f"No user with email {email!r}.")
+
+    def check_password(self, email: str, password: str) -> User | None:
+        """The user if ``password`` is theirs, else None (same cost either way)."""
+        with self._db.read() as conn:
+            row = conn.execute(
+                sa.select(U.c.id, U.c.email, U.c.created, U.c.password_hash).where(
+                    U.c.email == normalize_email(email)
+                )
+            ).first()
+        stored = row.password_hash if row is not None else None
+        if verify_password(password, stored) and row is not None:
+            return User(row.id, row.email, row.created)
+        return None
+
+    def issue_token(self, user_id: int, name: str | None = None) -> IssuedToken:
+        """Make a new token for a user; its secret is in the result, only its hash is kept."""
+        token = secrets.token_urlsafe(32)
+        now = int(time.time())
+        with self._db.write() as conn:
+            key = conn.execute(
+                TK.insert().values(
+                    user_id=user_id,
+                    token_hash=hash_token(token),
+                    name=name,
+                    created=now,
+                    revoked=False,
+                )
+            ).inserted_primary_key
+        assert key is not None
+        return IssuedToken(id=int(key[0]), user_id=user_id, token=token, name=name, created=now)
+
+    def token_owner(self, token: str) -> TokenOwner | None:
+        """Who owns a live (not revoked) token, or None."""
+        digest = hash_token(token)
+        with self._db.read() as conn:
+            row = conn.execute(
+                sa.select(TK.c.id, TK.c.user_id, TK.c.token_hash).where(
+                    TK.c.token_hash == digest, TK.c.revoked.is_(False)
+                )
+            ).first()
+        if row is None or not hmac.compare_digest(row.token_hash, digest):
+            return None
+        return TokenOwner(token_id=int(row.id), user_id=int(row.user_id))
+
+    def revoke_token(
+        self,
+        *,
+        token: str | None = None,
+        token_id: int | None = None,
+        email: str | None = None,
+    ) -> int:
+        """Revoke a token (by secret or id) or every token of a user; the number revoked."""
+        condition: sa.ColumnElement[bool]
+        if token is not None:
+            condition = TK.c.token_hash == hash_token(token)
+        elif token_id is not None:
+            condition = TK.c.id == token_id
+        elif email is not None:
+            user = self.find_user(email)
+            if user is None:
+                raise AccountError(f"No user with email {email!r}.")
+            condition = TK.c.user_id == user.id
+        else:
+            raise AccountError("Say which token to revoke: the token, its id or the user's email.")
+        with self._db.write() as conn:
+            return conn.execute(
+                TK.update().where(condition, TK.c.revoked.is_(False)).values(revoked=True)
+            ).rowcount
