@@ -19,6 +19,7 @@ import requests
 
 from . import _constants as C
 from . import handlers as H
+from . import sigopt_calls as SC
 from ._version import __version__
 from .config import ClientConfig, default_database_path, resolve_config
 from .errors import AuthenticationError, NotFoundError, VersionError
@@ -35,6 +36,7 @@ from .models import (
     Suggestion,
     Task,
     Token,
+    TokenInfo,
     Version,
 )
 from .resources import Call, Endpoint, Group, build_node_class, send_standard
@@ -191,9 +193,9 @@ EXPERIMENTS = Group(
         E(
             "create",
             "POST",
-            None,
-            Experiment,
-            "Create an experiment (name=, parameters=, metrics=, observation_budget=, ...).",
+            handler=SC.create_experiment,
+            doc="Create an experiment (name=, parameters=, metrics=, observation_budget=, "
+            "conditionals=, linear_constraints=, num_solutions=, project=, ...; or data=).",
         ),
         E("list", "GET", None, Experiment, "Experiments, newest first.", page=True),
     ),
@@ -201,14 +203,12 @@ EXPERIMENTS = Group(
         E("fetch", "GET", None, Experiment, "The experiment."),
         E("update", "PUT", None, Experiment, "Change the experiment."),
         E("delete", "DELETE", None, None, "Delete the experiment."),
-        E("suggest", "POST", "suggestions", Suggestion, "A new suggestion (shorthand)."),
+        E("suggest", "POST", handler=SC.suggest, doc="A new suggestion (shorthand)."),
         E(
             "report",
             "POST",
-            "observations",
-            Observation,
-            "Report an observation (suggestion= or assignments=, value=, ...) (shorthand).",
-            convert={"suggestion": H.id_of},
+            handler=SC.report,
+            doc="Report an observation (suggestion= or assignments=, value=, ...; or data=).",
         ),
     ),
     groups=(
@@ -271,6 +271,13 @@ API = Group(
     endpoints=(
         E("version", "GET", "version", Version, "The service's API version."),
         E("health", "GET", "/health", Health, "The service's liveness."),
+        E(
+            "token_info",
+            "GET",
+            "tokens/self",
+            TokenInfo,
+            "The calling token's client (SigOpt's client_id) and user.",
+        ),
     ),
     groups=(
         SESSIONS,
@@ -321,8 +328,12 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
         password: str | None = None,
         auto_task_timeout: float | None = None,
         jitter: Callable[[float], float] | None = None,
+        client_token: str | None = None,
+        user_token: str | None = None,
     ) -> None:
         super().__init__(self, (), "conn")
+        # SigOpt's two token kinds are one kind here: either works for every call
+        token = token or client_token or user_token
         self.config: ClientConfig = resolve_config(
             host,
             token,

@@ -23,6 +23,7 @@ from sigopt_like.models import (
     Suggestion,
     Task,
     Token,
+    TokenInfo,
     Version,
 )
 from sigopt_like.pagination import Page
@@ -363,12 +364,16 @@ class _Experiments:
     def create(
         self,
         *,
+        client_id: str | int | None = ...,
+        data: Mapping[str, Any] | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
+        **fields: Any,
     ) -> Experiment:
-        """Create an experiment (name=, parameters=, metrics=, observation_budget=, ...)."""
+        """Create an experiment (name=, parameters=, metrics=, observation_budget=, conditionals=,
+        linear_constraints=, num_solutions=, project=, ...; or data=).
+        """
     def list(
         self,
         *,
@@ -547,21 +552,23 @@ class _ExperimentsItem:
     def suggest(
         self,
         *,
+        data: Mapping[str, Any] | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
+        **fields: Any,
     ) -> Suggestion:
         """A new suggestion (shorthand)."""
     def report(
         self,
         *,
+        data: Mapping[str, Any] | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
+        **fields: Any,
     ) -> Observation:
-        """Report an observation (suggestion= or assignments=, value=, ...) (shorthand)."""
+        """Report an observation (suggestion= or assignments=, value=, ...; or data=)."""
     @property
     def suggestions(self) -> _ExperimentsItemSuggestions:
         """Assignments to try."""
@@ -619,6 +626,15 @@ class _Root:
         **kwargs: Any,
     ) -> Health:
         """The service's liveness."""
+    def token_info(
+        self,
+        *,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+        **kwargs: Any,
+    ) -> TokenInfo:
+        """The calling token's client (SigOpt's client_id) and user."""
     @property
     def sessions(self) -> _Sessions:
         """Design campaigns (Daptics sessions)."""
@@ -664,6 +680,8 @@ class Connection(_Root):
         password: str | None = ...,
         auto_task_timeout: float | None = ...,
         jitter: Callable[[float], float] | None = ...,
+        client_token: str | None = ...,
+        user_token: str | None = ...,
     ) -> None: ...
     def _send(self, call: Call, kwargs: dict[str, Any], task_options: Mapping[str, Any]) -> Any: ...
     def _login(self, email: str, password: str) -> str: ...

@@ -23,6 +23,7 @@ EXPERIMENT = {
             "default_value": None,
             "grid": None,
             "transformation": None,
+            "prior": None,
             "object": "parameter",
             "conditions": {},
         },
@@ -35,14 +36,21 @@ EXPERIMENT = {
             "default_value": None,
             "grid": None,
             "transformation": None,
+            "prior": None,
+            "conditions": None,
         },
     ],
     "metrics": [
         {"name": "acc", "objective": "maximize", "strategy": "optimize", "threshold": None}
     ],
+    "conditionals": [],
+    "linear_constraints": [],
+    "num_solutions": 1,
     "observation_budget": 30,
     "parallel_bandwidth": 2,
     "metadata": {"team": "x"},
+    "project": None,
+    "client": "1",
     "state": "active",
     "created": 1,
     "updated": 2,
@@ -57,7 +65,8 @@ def test_experiment_round_trips_known_and_unknown_fields():
     assert experiment.parameters[1].categorical_values[0].name == "a"
     assert experiment.metrics[0].objective == "maximize"
     assert experiment.extra == {"object": "experiment", "future_field": {"nested": [1, 2]}}
-    assert experiment.parameters[0].extra == {"object": "parameter", "conditions": {}}
+    assert experiment.parameters[0].extra == {"object": "parameter"}
+    assert experiment.parameters[0].conditions == {}
     assert experiment.to_dict() == EXPERIMENT
 
 

@@ -76,4 +76,21 @@ BODIES: dict[tuple[str, str], Any] = {
     },
     ("PUT", "/v1/experiments/{eid}/observations/{oid}"): {"value": 99.0},
     ("PUT", "/v1/experiments/{eid}/suggestions/{sid}"): {"metadata": {"k": "v"}},
+    ("PUT", "/v1/aiexperiments/{eid}"): {"name": "taken over"},
+    ("PUT", "/v1/training_runs/{rid}"): {"state": "failed"},
+    ("PATCH", "/v1/training_runs/{rid}"): {"values": {"loss": {"value": 9.0}}},
+    ("POST", "/v1/training_runs/{rid}/checkpoints"): {"values": [{"name": "m", "value": 1}]},
+    ("POST", "/v1/clients/{cid}/projects"): {"id": "taken-over"},
+    ("PUT", "/v1/clients/{cid}/projects/{pid}"): {"name": "taken over"},
+    ("POST", "/v1/clients/{cid}/experiments"): {
+        "name": "intruder",
+        "parameters": [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+    },
+    ("POST", "/v1/clients/{cid}/projects/{pid}/aiexperiments"): {
+        "name": "intruder",
+        "parameters": [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        "metrics": [{"name": "m"}],
+    },
+    ("POST", "/v1/clients/{cid}/projects/{pid}/training_runs"): {"name": "intruder"},
+    ("POST", "/v1/clients/{cid}/projects/{pid}/training_runs/batch"): {"runs": [{"name": "i"}]},
 }

@@ -21,7 +21,16 @@ from tests.security.helpers import BODIES, PUBLIC_ROUTES, Owned, fill, operation
 pytestmark = pytest.mark.security
 
 MISSING = "987654"
-ALL_IDS = {"sid": "1", "tid": "1", "eid": "1", "oid": "1", "name": "x.png"}
+ALL_IDS = {
+    "sid": "1",
+    "tid": "1",
+    "eid": "1",
+    "oid": "1",
+    "name": "x.png",
+    "rid": "1",
+    "cid": "1",
+    "pid": "p",
+}
 
 
 def _send(
@@ -141,6 +150,11 @@ def _snapshot(base: str, owner: Owned) -> dict:
             (o["id"], o["value"]) for o in get(f"/v1/experiments/{e}/observations")["data"]
         ),
         "analytics": get(f"/v1/sessions/{owner.session}/analytics"),
+        "aiexperiment": {
+            k: get(f"/v1/aiexperiments/{owner.aiexperiment}")[k] for k in ("name", "state")
+        },
+        "run": {k: get(f"/v1/training_runs/{owner.run}")[k] for k in ("state", "values", "name")},
+        "projects": get(f"/v1/clients/{owner.client}/projects")["data"],
     }
 
 
@@ -170,7 +184,8 @@ def test_users_cannot_reach_each_others_objects(served: Any, two_users: Any, fig
         assert a.session_name not in got.text, what
         tried += 1
         names = re.findall(r"\{(\w+)\}", path)
-        if len(names) > 1 and names[-1] != "name":  # file names are per session, not ids
+        if len(names) > 1 and names[-1] not in ("name", "pid"):
+            # (file names are per session and project ids per client: names, not ids)
             # B's own parent (session, experiment) with A's child (task, file, suggestion,
             # observation) in it: still nothing
             mixed = {**theirs, names[0]: b.ids_for(path)[names[0]]}

@@ -186,12 +186,13 @@ BAD_CREATES = [
         422,
         "metrics[0].objective",
     ),
-    ({"name": "x", "parameters": PARAMETERS, "type": "grid"}, 422, "type"),
+    ({"name": "x", "parameters": PARAMETERS, "type": "grid"}, 422, "parameters[0]"),
+    ({"name": "x", "parameters": PARAMETERS, "type": "bayes"}, 422, "type"),
     ({"name": "x", "parameters": PARAMETERS, "seed": -1}, 422, "seed"),
     (
         {"name": "x", "parameters": PARAMETERS, "conditionals": [{"name": "c", "values": ["a"]}]},
         422,
-        "conditionals",
+        "conditionals[0].values",
     ),
 ]
 

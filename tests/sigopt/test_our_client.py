@@ -52,3 +52,101 @@ def test_errors_name_the_field(conn):
     with pytest.raises(APIError) as caught:
         conn.experiments("424242").fetch()
     assert caught.value.status == 404
+
+
+@pytest.fixture(params=["embedded", "served"])
+def seed_conn(request, tmp_path, clean_env):
+    """A Connection made as SigOpt's README makes one: client_token= and user_token=."""
+    import sigopt_like
+
+    if request.param == "embedded":
+        connection = sigopt_like.Connection(
+            client_token="client", user_token="user", database=tmp_path / "seed.db"
+        )
+    else:
+        served = request.getfixturevalue("served")
+        connection = sigopt_like.Connection(
+            served.url, client_token=served.token, user_token=served.token
+        )
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def test_the_sigopt_readme_calls_work_as_written(seed_conn):
+    conn = seed_conn
+    client_id = conn.token_info().client
+    experiment = conn.experiments.create(
+        client_id=client_id,
+        data={
+            "name": "New Experiment",
+            "parameters": [{"name": "param1", "type": "double", "bounds": {"min": 0, "max": 1.0}}],
+        },
+    ).experiment
+    assert experiment.name == "New Experiment" and experiment.client == client_id
+    suggestion = conn.experiments(experiment.id).suggest().suggestion
+    assert 0 <= suggestion.assignments["param1"] <= 1
+    observation = (
+        conn.experiments(experiment.id)
+        .report(data={"assignments": suggestion.assignments, "value": 1.0})
+        .observation
+    )
+    assert observation.value == 1.0 and observation.assignments == suggestion.assignments
+    assert conn.experiments(experiment.id).fetch().progress.observation_count == 1
+    with pytest.raises(APIError) as caught:
+        conn.experiments.create(client_id="999999", data={"name": "x", "parameters": []})
+    assert caught.value.status == 404 and "client" in str(caught.value)
+
+
+def test_definition_features_round_trip_through_our_client(conn):
+    e = conn.experiments.create(
+        name="features",
+        project="team-a",
+        parameters=[
+            {
+                "name": "lr",
+                "type": "double",
+                "bounds": {"min": 1e-4, "max": 1},
+                "transformation": "log",
+            },
+            {"name": "a", "type": "int", "bounds": {"min": 0, "max": 9}},
+            {"name": "b", "type": "int", "bounds": {"min": 0, "max": 9}},
+            {"name": "g", "type": "double", "grid": [0.5, 1.5, 4.0]},
+            {
+                "name": "depth",
+                "type": "int",
+                "bounds": {"min": 1, "max": 4},
+                "conditions": {"kind": "nn"},
+            },
+        ],
+        conditionals=[{"name": "kind", "values": ["nn", "linear"]}],
+        linear_constraints=[
+            {
+                "type": "less_than",
+                "threshold": 9,
+                "terms": [{"name": "a", "weight": 1}, {"name": "b", "weight": 1}],
+            }
+        ],
+        metrics=[
+            {"name": "score"},
+            {"name": "cost", "objective": "minimize", "strategy": "constraint", "threshold": 3},
+        ],
+        observation_budget=20,
+        num_solutions=1,
+    )
+    assert e.project == "team-a" and e.conditionals[0].values == ["nn", "linear"]
+    assert e.linear_constraints[0].terms[1].name == "b"
+    assert e.parameters[0].transformation == "log" and e.parameters[3].grid == [0.5, 1.5, 4.0]
+    assert e.parameters[4].conditions == {"kind": ["nn"]}
+    for _ in range(5):
+        s = conn.experiments(e.id).suggest()
+        a = s.assignments
+        assert a["a"] + a["b"] <= 9 and a["g"] in (0.5, 1.5, 4.0)
+        assert ("depth" in a) == (a["kind"] == "nn")
+        conn.experiments(e.id).report(
+            suggestion=s,
+            values=[{"name": "score", "value": a["a"]}, {"name": "cost", "value": a["b"]}],
+        )
+    best = list(conn.experiments(e.id).best_assignments.fetch())
+    assert all(b.values[1].value <= 3 for b in best)

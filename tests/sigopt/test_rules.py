@@ -20,18 +20,21 @@ def test_parameters_are_canonical():
     assert params[2]["categorical_values"] == ["a", "b", "c"]
 
 
-def test_optional_parameter_fields_are_kept_not_used():
+def test_optional_parameter_fields_are_canonical():
     raw = {
         "name": "x",
         "type": "double",
-        "bounds": {"min": 0, "max": 1},
+        "bounds": {"min": 0.001, "max": 1},
         "default_value": 0.5,
         "precision": 3,
         "transformation": "log",
-        "prior": {"name": "normal", "mean": 0.5, "scale": 0.1},
     }
     (param,) = rules.parameters([raw])
-    assert param["default_value"] == 0.5 and param["transformation"] == "log"
+    assert param == {**raw, "bounds": {"min": 0.001, "max": 1.0}}
+    prior = {"name": "beta", "shape_a": 2, "shape_b": 5, "object": "prior"}
+    (param,) = rules.parameters([{**PARAMETERS[0], "prior": prior, "transformation": "none"}])
+    assert param["prior"] == {"name": "beta", "shape_a": 2.0, "shape_b": 5.0}
+    assert "transformation" not in param
 
 
 @pytest.mark.parametrize(
@@ -85,7 +88,7 @@ def test_optional_parameter_fields_are_kept_not_used():
         ),
         (
             [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}, "grid": [0, 1]}],
-            "parameters[0].grid",
+            "parameters[0].bounds",
         ),
     ],
 )
@@ -195,29 +198,16 @@ def test_multimetric_values_need_every_metric():
         rules.observation_values(two, {"value": 1})
 
 
-def test_best_per_metric_respects_objectives_and_skips_failed():
-    metric_list = rules.metrics(
-        [
-            {"name": "up"},
-            {"name": "down", "objective": "minimize"},
-            {"name": "s", "strategy": "store"},
-        ]
-    )
-
-    def vals(up, down):
-        return [
-            {"name": "up", "value": up, "value_stddev": None},
-            {"name": "down", "value": down, "value_stddev": None},
-        ]
-
+def test_best_of_one_metric_respects_objective_and_skips_failed():
+    definition = {"metrics": rules.metrics([{"name": "down", "objective": "minimize"}])}
     observations = [
-        (1, vals(1, 5), False),
-        (2, vals(9, 9), False),
-        (3, [], True),
-        (4, vals(9, 0), False),
+        rules.Observed(1, {}, {"down": 5.0}, False),
+        rules.Observed(2, {}, {}, True),
+        rules.Observed(3, {}, {"down": 0.5}, False),
+        rules.Observed(4, {}, {"down": 0.5}, False),
     ]
-    assert rules.best_per_metric(metric_list, observations) == [2, 4]
-    assert rules.best_per_metric(metric_list, [(1, [], True)]) == []
+    assert rules.best_keys(definition, observations) == [3]
+    assert rules.best_keys(definition, observations[1:2]) == []
 
 
 def test_observation_update_body_merges():

@@ -1,4 +1,19 @@
-"""SigOpt sequential suggestions over double, int and categorical parameters."""
+"""SigOpt sequential suggestions: one point at a time for an experiment definition.
+
+:func:`suggest_next` takes the whole definition (parameters with grids, log
+transformations, priors and conditions; conditionals; linear constraints;
+metrics with their strategies and thresholds; ``num_solutions``;
+``parallel_bandwidth``; the experiment type), the observations so far and the
+open suggestions, and returns assignments that satisfy every constraint. The
+first points are a space-filling design (in the priors' measure when there are
+priors), planned so that ``parallel_bandwidth`` workers starting together get
+points spread over the space; later ones come from the models
+(``sequential_choice``). ``type: "random"`` draws at random and ``type: "grid"``
+walks the grid of all discrete values in random order, both without repeats.
+
+:func:`suggest` and :func:`from_sigopt_parameters` are the older, parameters-only
+entry point (one metric, maximised).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +24,159 @@ from typing import Any
 import attrs
 import numpy as np
 
-from .engine import Settings, fill_maximin, propose
-from .history import gather
+from .engine import untested_rows
+from .sequential_choice import Evidence, choose
+from .sequential_targets import MetricSpec, targets, values_matrix
+from .sigopt_space import SearchSpace
 from .threads import single_threaded
-from .views import ENUMERATION_LIMIT, greedy_maximin
 
-SUGGEST_SETTINGS = Settings(pool_size=1500, gp_max_points=120)
-"""Suggestions are served while the caller waits: smaller pool, trees sooner."""
+Outcome = Mapping[str | None, float] | None
+"""The values of one observation by metric name, or None when it failed."""
+
+MIN_INITIAL = 4
+MAX_INITIAL = 12
+RANDOM_TRIES = 64
+
+
+@attrs.frozen
+class Problem:
+    """A SigOpt experiment's definition, as the engine needs it (canonical JSON parts)."""
+
+    parameters: tuple[Mapping[str, Any], ...]
+    metrics: tuple[MetricSpec, ...] = (MetricSpec(None),)
+    conditionals: tuple[Mapping[str, Any], ...] = ()
+    linear_constraints: tuple[Mapping[str, Any], ...] = ()
+    num_solutions: int = 1
+    type: str = "offline"
+    parallel_bandwidth: int = 1
+
+    @classmethod
+    def from_definition(cls, definition: Mapping[str, Any]) -> Problem:
+        """From a canonical experiment definition (see ``domain.sigopt_rules``)."""
+        return cls(
+            parameters=tuple(definition["parameters"]),
+            metrics=tuple(MetricSpec.from_json(m) for m in definition["metrics"]),
+            conditionals=tuple(definition.get("conditionals") or ()),
+            linear_constraints=tuple(definition.get("linear_constraints") or ()),
+            num_solutions=int(definition.get("num_solutions") or 1),
+            type=str(definition.get("type") or "offline"),
+            parallel_bandwidth=int(definition.get("parallel_bandwidth") or 1),
+        )
+
+    def space(self) -> SearchSpace:
+        """The engine's view of the parameters, conditionals and constraints."""
+        return SearchSpace(self.parameters, self.conditionals, self.linear_constraints)
+
+    def initial_count(self, space: SearchSpace) -> int:
+        """How many space-filling points come before the models take over."""
+        own = min(MAX_INITIAL, max(MIN_INITIAL, 2 * space.n_params))
+        return max(own, self.parallel_bandwidth)
+
+
+@single_threaded
+def suggest_next(
+    problem: Problem,
+    observations: Sequence[tuple[Mapping[str, Any], Outcome]],
+    *,
+    pending: Sequence[Mapping[str, Any]] = (),
+    seed: int,
+) -> dict[str, Any] | None:
+    """The next assignments, or None when every point of a discrete space is taken.
+
+    ``observations`` are ``(assignments, values by metric name | None if failed)``;
+    ``pending`` are the assignments of open suggestions, which the result differs from.
+    """
+    space = problem.space()
+    rng = np.random.default_rng(seed)
+    rows: list[tuple[np.ndarray, Outcome]] = []
+    for a, outcome in observations:
+        code = space.to_code(a)
+        if code is not None:
+            rows.append((code, outcome))
+    codes = np.array([c for c, _ in rows]).reshape(len(rows), space.n_params)
+    pending_codes = _codes(space, pending)
+    taken = np.vstack([codes, pending_codes])
+    if problem.type == "random":
+        code = _random_point(space, rng, taken)
+    elif problem.type == "grid":
+        full = space.enumerate()
+        free = untested_rows(full, taken) if full is not None else np.zeros((0, space.n_params))
+        code = free[int(rng.integers(len(free)))] if len(free) else None
+    else:
+        code = _optimized_point(problem, space, rows, codes, pending_codes, taken, rng)
+    return None if code is None else space.to_assignments(code)
+
+
+def random_assignments(
+    problem: Problem, pending: Sequence[Mapping[str, Any]], seed: int
+) -> dict[str, Any] | None:
+    """A seeded random feasible point unlike every ``pending`` one (None if none is left)."""
+    space = problem.space()
+    code = _random_point(space, np.random.default_rng(seed), _codes(space, pending))
+    return None if code is None else space.to_assignments(code)
+
+
+def _codes(space: SearchSpace, assignments: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    found = [c for c in (space.to_code(a) for a in assignments) if c is not None]
+    return np.array(found).reshape(len(found), space.n_params)
+
+
+def _random_point(
+    space: SearchSpace, rng: np.random.Generator, taken: np.ndarray
+) -> np.ndarray | None:
+    for _ in range(3):
+        fresh = untested_rows(space.sample(RANDOM_TRIES, rng), taken)
+        if len(fresh):
+            return fresh[0]
+    full = space.enumerate()
+    if full is None:
+        return None
+    free = untested_rows(full, taken)
+    return free[int(rng.integers(len(free)))] if len(free) else None
+
+
+def _optimized_point(
+    problem: Problem,
+    space: SearchSpace,
+    rows: Sequence[tuple[np.ndarray, Outcome]],
+    codes: np.ndarray,
+    pending_codes: np.ndarray,
+    taken: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray | None:
+    values, failed = values_matrix(problem.metrics, [o for _, o in rows])
+    ok = ~failed & ~np.isnan(values).any(axis=1)
+    distinct_ok = len(untested_rows(codes[ok], np.zeros((0, space.n_params))))
+    if distinct_ok >= problem.initial_count(space):
+        evidence = Evidence(
+            codes=codes[ok],
+            targets=targets(problem.metrics, values[ok], problem.num_solutions, rng),
+            failed_codes=codes[failed],
+            pending=pending_codes,
+            taken=taken,
+        )
+        if not _flat(evidence):
+            code = choose(space, evidence, rng)
+            if code is not None:
+                return code
+    design = untested_rows(space.initial_design(1, rng, taken if len(taken) else None), taken)
+    if len(design):
+        return design[0]
+    return _random_point(space, rng, taken)
+
+
+def _flat(evidence: Evidence) -> bool:
+    """Nothing to learn yet: no objective variation and no constraint information."""
+    objective = evidence.targets.objective
+    cons = evidence.targets.constraints
+    if cons.shape[1] or len(evidence.failed_codes):
+        return False
+    if objective is None:
+        return False
+    return bool(np.ptp(objective) <= 1e-12 * max(1.0, float(np.abs(objective).max())))
+
+
+# ---------------------------------------------------------------- parameters only
 
 
 @attrs.frozen
@@ -38,6 +199,16 @@ class Domain:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.parameters)
+
+    def as_json(self) -> tuple[dict[str, Any], ...]:
+        """SigOpt JSON parameters."""
+        out: list[dict[str, Any]] = []
+        for p in self.parameters:
+            if p.type == "categorical":
+                out.append({"name": p.name, "type": p.type, "categorical_values": list(p.values)})
+            else:
+                out.append({"name": p.name, "type": p.type, "bounds": {"min": p.min, "max": p.max}})
+        return tuple(out)
 
 
 def from_sigopt_parameters(parameters: Sequence[Mapping[str, Any]]) -> Domain:
@@ -78,123 +249,6 @@ def from_sigopt_parameters(parameters: Sequence[Mapping[str, Any]]) -> Domain:
     return Domain(parameters=tuple(out))
 
 
-class DomainView:
-    """Engine view of a Domain: codes are values (doubles, ints) and level indices."""
-
-    def __init__(self, domain: Domain) -> None:
-        self.params = domain.parameters
-        self.n_params = len(self.params)
-        self.kind = [p.type for p in self.params]
-        self.lo = np.array([p.min if p.type != "categorical" else 0 for p in self.params], float)
-        self.hi = np.array(
-            [p.max if p.type != "categorical" else len(p.values) - 1 for p in self.params], float
-        )
-        self.is_cat = np.array([k == "categorical" for k in self.kind])
-        self.is_int = np.array([k == "int" for k in self.kind])
-        self.is_double = np.array([k == "double" for k in self.kind])
-        span = self.hi - self.lo
-        self._span = np.where(span > 0, span, 1.0)
-        self.dim = sum(len(p.values) if p.type == "categorical" else 1 for p in self.params)
-
-    def size(self) -> int | None:
-        if self.is_double.any():
-            return None
-        return int(math.prod(int(h - lo) + 1 for lo, h in zip(self.lo, self.hi, strict=True)))
-
-    def to_code(self, point: Sequence[Any]) -> np.ndarray | None:
-        if len(point) != self.n_params:
-            return None
-        code = np.empty(self.n_params)
-        for j, (param, v) in enumerate(zip(self.params, point, strict=True)):
-            if param.type == "categorical":
-                if str(v) not in param.values:
-                    return None
-                code[j] = param.values.index(str(v))
-                continue
-            try:
-                x = float(v)
-            except (TypeError, ValueError):
-                return None
-            if not (param.min <= x <= param.max) or not math.isfinite(x):
-                return None
-            if param.type == "int" and x != round(x):
-                return None
-            code[j] = x
-        return code
-
-    def from_codes(self, codes: np.ndarray) -> list[tuple]:
-        out = []
-        for row in np.asarray(codes):
-            point: list[Any] = []
-            for param, c in zip(self.params, row, strict=True):
-                if param.type == "categorical":
-                    point.append(param.values[int(c)])
-                elif param.type == "int":
-                    point.append(round(c))
-                else:
-                    point.append(float(c))
-            out.append(tuple(point))
-        return out
-
-    def encode(self, codes: np.ndarray) -> np.ndarray:
-        codes = np.asarray(codes, dtype=float).reshape(-1, self.n_params)
-        cols = []
-        for j, param in enumerate(self.params):
-            if param.type == "categorical":
-                cols.append(np.eye(len(param.values))[codes[:, j].astype(int)] / math.sqrt(2))
-            else:
-                cols.append(((codes[:, j] - self.lo[j]) / self._span[j])[:, None])
-        return np.hstack(cols)
-
-    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        u = rng.random((n, self.n_params))
-        vals = self.lo + u * (self.hi - self.lo)
-        discrete = self.is_cat | self.is_int
-        rounded = np.floor(self.lo + u * (self.hi - self.lo + 1))
-        vals[:, discrete] = np.minimum(rounded[:, discrete], self.hi[discrete])
-        return vals
-
-    def enumerate(self) -> np.ndarray | None:
-        size = self.size()
-        if size is None or size > ENUMERATION_LIMIT:
-            return None
-        axes = [np.arange(lo, hi + 1) for lo, hi in zip(self.lo, self.hi, strict=True)]
-        grid = np.meshgrid(*axes, indexing="ij")
-        return np.stack([g.ravel() for g in grid], axis=1).astype(float)
-
-    def mutate(self, codes: np.ndarray, rng: np.random.Generator, scale: float) -> np.ndarray:
-        """Gaussian steps on numbers (rounded for ints), another level for categoricals."""
-        out = np.array(codes, dtype=float, copy=True)
-        n, p = out.shape
-        change = rng.random((n, p)) < min(1.0, (1.5 * scale) / p)
-        none = ~change.any(axis=1)
-        change[none, rng.integers(0, p, size=int(none.sum()))] = True
-        step = rng.normal(0.0, 0.08 * scale, size=(n, p)) * (self.hi - self.lo)
-        num = np.clip(out + step, self.lo, self.hi)
-        ints = np.round(num)
-        same = ints == out
-        bump = np.where(rng.random((n, p)) < 0.5, -1.0, 1.0)
-        ints = np.where(same, np.clip(out + bump, self.lo, self.hi), ints)
-        num = np.where(self.is_int, ints, num)
-        levels = self.hi - self.lo + 1
-        other = (out + rng.integers(1, np.maximum(levels, 2).astype(int), size=(n, p))) % levels
-        num = np.where(self.is_cat, other, num)
-        return np.where(change, num, out)
-
-    def crossover(self, a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        mask = rng.random(a.shape) < 0.5
-        return np.where(mask, a, b)
-
-    def initial_design(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        pool = self.sample(max(20 * n, 200), rng)
-        return pool[greedy_maximin(self.encode(pool), n, rng)]
-
-
-def _point(domain: Domain, assignments: Mapping[str, Any]) -> tuple:
-    return tuple(assignments.get(p.name) for p in domain.parameters)
-
-
-@single_threaded
 def suggest(
     domain: Domain,
     observations: Sequence[tuple[Mapping[str, Any], float | None]],
@@ -202,23 +256,14 @@ def suggest(
     pending: Sequence[Mapping[str, Any]] = (),
     seed: int,
 ) -> dict[str, Any]:
-    """One assignments dict, different from every pending one, within bounds.
-
-    ``observations`` are ``(assignments, value)`` with larger values better and
-    ``None`` for a failed run. Open suggestions in ``pending`` are treated as
-    fantasies at the model's mean (kriging believer), so concurrent workers get
-    different, still promising, points.
-    """
-    view = DomainView(domain)
-    points = [(_point(domain, a), v) for a, v in observations]
-    pending_points = [_point(domain, a) for a in pending]
-    hist = gather(view, points, exclude=pending_points)
-    rng = np.random.default_rng(seed)
-    pending_codes = [c for c in (view.to_code(p) for p in pending_points) if c is not None]
-    pending_arr = np.array(pending_codes).reshape(len(pending_codes), view.n_params)
-    codes = propose(view, hist, 1, rng, SUGGEST_SETTINGS, pending_arr)
-    if len(codes) == 0:  # every discrete point tested: repeat the best or a random one
-        codes = fill_maximin(view, hist, codes, 1, rng, None)
-    if len(codes) == 0:
-        codes = view.sample(1, rng)
-    return dict(zip(domain.names, view.from_codes(codes[:1])[0], strict=True))
+    """One assignments dict for a one-metric (maximised) experiment, unlike every
+    pending one; ``observations`` are ``(assignments, value | None if failed)``."""
+    problem = Problem(parameters=domain.as_json())
+    history: list[tuple[Mapping[str, Any], Outcome]] = [
+        (a, None if v is None else {None: float(v)}) for a, v in observations
+    ]
+    found = suggest_next(problem, history, pending=pending, seed=seed)
+    if found is None:  # every point tested: repeat a random one
+        found = suggest_next(Problem(parameters=domain.as_json(), type="random"), [], seed=seed)
+    assert found is not None
+    return found

@@ -137,15 +137,34 @@ analytics_files = sa.Table(
     sa.UniqueConstraint("session_id", "gen", "name", name="uq_analytics_session_gen_name"),
 )
 
+sigopt_projects = sa.Table(
+    "sigopt_projects",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("owner_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("key", sa.String(100), nullable=False),  # SigOpt's project id, e.g. "my-model"
+    sa.Column("name", sa.String(500), nullable=False),
+    sa.Column("metadata", sa.Text, nullable=True),
+    sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("updated", sa.Integer, nullable=False),
+    sa.UniqueConstraint("owner_id", "key", name="uq_sigopt_projects_owner_key"),
+)
+
 sigopt_experiments = sa.Table(
     "sigopt_experiments",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("owner_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    # "experiment" (SigOpt's v1 API) or "aiexperiment" (runs-based, sigopt.create_experiment)
+    sa.Column("kind", sa.String(20), nullable=False, default="experiment"),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("sigopt_projects.id"), nullable=True),
     sa.Column("name", sa.String(500), nullable=False),
     sa.Column("type", sa.String(20), nullable=False, default="offline"),
     sa.Column("parameters", sa.Text, nullable=False),
     sa.Column("metrics", sa.Text, nullable=False),
+    sa.Column("conditionals", sa.Text, nullable=True),  # JSON list, null = none
+    sa.Column("linear_constraints", sa.Text, nullable=True),  # JSON list, null = none
+    sa.Column("num_solutions", sa.Integer, nullable=True),  # null = 1
     sa.Column("observation_budget", sa.Integer, nullable=True),
     sa.Column("parallel_bandwidth", sa.Integer, nullable=True),
     sa.Column("metadata", sa.Text, nullable=True),
@@ -191,4 +210,44 @@ observations = sa.Table(
     sa.Column("metadata", sa.Text, nullable=True),
     sa.Column("created", sa.Integer, nullable=False),
     sa.Column("updated", sa.Integer, nullable=False),
+)
+
+training_runs = sa.Table(
+    "training_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("owner_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("sigopt_projects.id"), nullable=False),
+    sa.Column(
+        "experiment_id",
+        sa.Integer,
+        sa.ForeignKey("sigopt_experiments.id"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("suggestion_id", sa.Integer, nullable=True),
+    sa.Column("observation_id", sa.Integer, nullable=True),
+    sa.Column("name", sa.String(500), nullable=True),
+    sa.Column("state", sa.String(20), nullable=False, default="active"),
+    sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+    sa.Column("assignments", sa.Text, nullable=False, default="{}"),
+    sa.Column("values", sa.Text, nullable=False, default="{}"),  # {metric: {value, value_stddev}}
+    sa.Column("metadata", sa.Text, nullable=True),
+    # the other fields a run logs (datasets, model, source_code, logs, sys_metadata, ...)
+    sa.Column("fields", sa.Text, nullable=False, default="{}"),
+    sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("updated", sa.Integer, nullable=False),
+    sa.Column("completed", sa.Integer, nullable=True),
+)
+
+run_checkpoints = sa.Table(
+    "run_checkpoints",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "training_run_id", sa.Integer, sa.ForeignKey("training_runs.id"), nullable=False, index=True
+    ),
+    sa.Column("values", sa.Text, nullable=False, default="[]"),
+    sa.Column("metadata", sa.Text, nullable=True),
+    sa.Column("created", sa.Integer, nullable=False),
 )

@@ -1,23 +1,20 @@
-"""What the SigOpt resources share: the caller, loading an experiment they own,
-JSON columns, and turning a broken rule into the service's error body."""
+"""What the SigOpt resources share: the caller, paging, loading what they own, and
+turning a broken rule into the service's error body."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import falcon
-import sqlalchemy as sa
 
 from ...domain import sigopt_rules as rules
 from ...errors import APIError, BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
-from ...http import parse_id
-from ...store import schema
+from ...http import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, is_id_text, parse_id, query_int
+from ...store.sigopt import ExperimentRecord, SigoptUnit
+from ...store.sigopt_pages import Page, PageRequest
 
-EXPERIMENTS = schema.sigopt_experiments
-SUGGESTIONS = schema.suggestions
-OBSERVATIONS = schema.observations
+Item = TypeVar("Item")
 
 
 def caller(req: falcon.Request, context: Any) -> int:
@@ -30,31 +27,40 @@ def caller(req: falcon.Request, context: Any) -> int:
     return int(context.local_user_id)
 
 
-def child_row(
-    conn: sa.Connection, table: sa.Table, experiment: Mapping[str, Any], raw_id: str, what: str
-) -> Mapping[str, Any]:
-    """One row of ``table`` (suggestions or observations) that belongs to ``experiment``;
-    a 404 naming ``what`` otherwise."""
-    row_id = parse_id(raw_id, what)
-    row = conn.execute(
-        sa.select(table).where(table.c.id == row_id, table.c.experiment_id == experiment["id"])
-    ).first()
-    if row is None:
-        raise NotFound(
-            f"No {what} with id {raw_id!r} in experiment {experiment['id']}.",
-            detail={"field": what},
-        )
-    return dict(row._mapping)
+def page_request(req: falcon.Request) -> PageRequest:
+    """``limit``, ``before`` and ``after`` of a list request, checked."""
+    limit = query_int(req, "limit", DEFAULT_PAGE_LIMIT, minimum=0, maximum=MAX_PAGE_LIMIT)
+    assert limit is not None  # it has a default
+    cursors: dict[str, int | None] = {}
+    for name in ("before", "after"):
+        raw = req.get_param(name)
+        if raw and not is_id_text(raw):
+            raise BadRequest(
+                f"The cursor '{name}' is not one this service gave out: {raw!r}.",
+                detail={"field": name},
+            )
+        cursors[name] = int(raw) if raw else None
+    return PageRequest(limit=limit, before=cursors["before"], after=cursors["after"])
 
 
-def dumps(value: Any) -> str | None:
-    """A JSON column's text (None stays None)."""
-    return None if value is None else json.dumps(value, separators=(",", ":"))
+def pagination(page: Page[Item], render: Callable[[Item], dict[str, Any]]) -> dict[str, Any]:
+    """SigOpt's pagination object for a page."""
+    return {
+        "object": "pagination",
+        "count": page.count,
+        "data": [render(item) for item in page.items],
+        "paging": {"before": page.before, "after": page.after},
+    }
 
 
-def loads(text: str | None) -> Any:
-    """A JSON column's value (None stays None)."""
-    return None if text is None else json.loads(text)
+def whole(data: list[dict[str, Any]]) -> dict[str, Any]:
+    """A pagination that holds everything in one page."""
+    return {
+        "object": "pagination",
+        "count": len(data),
+        "data": data,
+        "paging": {"before": None, "after": None},
+    }
 
 
 def rule_error(err: rules.RuleError, prefix: str = "") -> APIError:
@@ -69,22 +75,29 @@ def rule_error(err: rules.RuleError, prefix: str = "") -> APIError:
     return ValidationFailed(message, [problem], detail={"field": field})
 
 
-def experiment_row(conn: sa.Connection, raw_id: str, owner: int) -> Mapping[str, Any]:
+def invalid(message: str, field: str) -> ValidationFailed:
+    """A 422 naming ``field``."""
+    problem = {"message": message, "field": field, "row": None, "column": None}
+    return ValidationFailed(message, [problem], detail={"field": field})
+
+
+def experiment_of(
+    unit: SigoptUnit, raw_id: str, owner: int, kind: str | None = None
+) -> ExperimentRecord:
     """The caller's experiment with this path id, or a 404 (also for others' experiments)."""
-    eid = parse_id(raw_id, "experiment")
-    row = conn.execute(
-        sa.select(EXPERIMENTS).where(EXPERIMENTS.c.id == eid, EXPERIMENTS.c.owner_id == owner)
-    ).first()
-    if row is None:
-        raise NotFound(f"No experiment with id {raw_id!r}.", detail={"field": "experiment"})
-    return dict(row._mapping)
+    what = "AI experiment" if kind == "aiexperiment" else "experiment"
+    eid = parse_id(raw_id, what)
+    found = unit.experiments.get(owner, eid, kind)
+    if found is None:
+        raise NotFound(f"No {what} with id {raw_id!r}.", detail={"field": "experiment"})
+    return found
 
 
-def require_active(experiment: Mapping[str, Any]) -> None:
+def require_active(experiment: ExperimentRecord) -> None:
     """A 409 when the experiment is deleted (its state must be set back to active first)."""
-    if experiment["state"] != "active":
+    if experiment.state != "active":
         raise Conflict(
-            f"Experiment {experiment['id']} is deleted; update its state to 'active' to use it.",
+            f"Experiment {experiment.id} is deleted; update its state to 'active' to use it.",
             detail={"field": "experiment"},
         )
 
@@ -97,9 +110,11 @@ def body_id(value: Any, field: str) -> int | None:
         raise BadRequest(f"'{field}' must be an id string.", detail={"field": field})
     text = str(value)
     if not text.isdigit() or len(text) > 18:
-        raise ValidationFailed(
-            f"'{field}': {value!r} is not an id of this service.",
-            [{"message": f"not an id: {value!r}", "field": field, "row": None, "column": None}],
-            detail={"field": field},
-        )
+        raise invalid(f"'{field}': {value!r} is not an id of this service.", field)
     return int(text)
+
+
+def not_found(what: str, raw_id: str, parent: str = "") -> NotFound:
+    """A 404 for an unknown child id."""
+    where = f" in {parent}" if parent else ""
+    return NotFound(f"No {what} with id {raw_id!r}{where}.", detail={"field": what})

@@ -6,170 +6,136 @@ import secrets
 from typing import Any
 
 import falcon
-import sqlalchemy as sa
 
 from ...domain import sigopt_rules as rules
 from ...errors import BadRequest
-from ...http import (
-    DEFAULT_PAGE_LIMIT,
-    MAX_PAGE_LIMIT,
-    is_id_text,
-    now,
-    paginate,
-    query_int,
-    read_json,
-)
+from ...http import now, read_json
+from ...store.sigopt import SigoptStore, SigoptUnit
 from . import render
-from .common import EXPERIMENTS, caller, dumps, experiment_row, loads, rule_error
+from .common import caller, experiment_of, page_request, pagination, rule_error, whole
 
 LIST_STATES = ("active", "deleted", "all")
 
 
-def _stored(row: Any) -> dict[str, Any]:
-    """The canonical view of a stored experiment that update rules compare against."""
-    return {
-        "parameters": loads(row["parameters"]),
-        "metrics": loads(row["metrics"]),
-        "type": row["type"],
-    }
+def create_and_render(
+    store: SigoptStore,
+    owner: int,
+    body: Any,
+    *,
+    kind: str,
+    project: str | None = None,
+    render_fn: Any = None,
+) -> dict[str, Any]:
+    """Check a create body, store the experiment (filing it in ``project``, or in the
+    body's ``project``), and render it."""
+    try:
+        definition = rules.experiment_create(
+            body, budget_field="budget" if kind == "aiexperiment" else "observation_budget"
+        )
+    except rules.RuleError as err:
+        raise rule_error(err) from err
+    key = project or definition["project"]
+    stamp = now()
+    seed = definition["seed"] if definition["seed"] is not None else secrets.randbits(31)
+    with store.write() as unit:
+        project_id = unit.projects.get_or_create(owner, key, stamp).id if key else None
+        record = unit.experiments.create(
+            owner, definition, kind=kind, seed=seed, project_id=project_id, stamp=stamp
+        )
+        return (render_fn or render.experiment)(unit, record)
+
+
+def list_state(req: falcon.Request) -> str:
+    """The ``state`` filter of a list: active (default), deleted or all."""
+    state = req.get_param("state") or "active"
+    if state not in LIST_STATES:
+        raise BadRequest(
+            f"The query parameter 'state' must be one of {', '.join(LIST_STATES)}, not {state!r}.",
+            detail={"field": "state"},
+        )
+    return state
 
 
 class ExperimentCollection:
     """Create an experiment; list the caller's experiments (newest first)."""
 
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: Any, store: SigoptStore) -> None:
         self.context = context
+        self.store = store
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Create an experiment from SigOpt's JSON."""
         owner = caller(req, self.context)
-        body = read_json(req)
-        try:
-            fields = rules.experiment_create(body)
-        except rules.RuleError as err:
-            raise rule_error(err) from err
-        stamp = now()
-        with self.context.engine.begin() as conn:
-            eid = conn.execute(
-                EXPERIMENTS.insert().values(
-                    owner_id=owner,
-                    name=fields["name"],
-                    type=fields["type"],
-                    parameters=dumps(fields["parameters"]),
-                    metrics=dumps(fields["metrics"]),
-                    observation_budget=fields["observation_budget"],
-                    parallel_bandwidth=fields["parallel_bandwidth"] or 1,
-                    metadata=dumps(fields["metadata"]),
-                    state="active",
-                    seed=fields["seed"] if fields["seed"] is not None else secrets.randbits(31),
-                    created=stamp,
-                    updated=stamp,
-                )
-            ).inserted_primary_key[0]
-            row = conn.execute(sa.select(EXPERIMENTS).where(EXPERIMENTS.c.id == eid)).one()
-            resp.media = render.experiment(conn, row._mapping)
+        resp.media = create_and_render(self.store, owner, read_json(req), kind="experiment")
         resp.status = falcon.HTTP_201
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """A page of the caller's experiments: ``state`` active (default), deleted or all;
         ``search`` filters on the name."""
         owner = caller(req, self.context)
-        state = req.get_param("state") or "active"
-        if state not in LIST_STATES:
-            raise BadRequest(
-                f"The query parameter 'state' must be one of {', '.join(LIST_STATES)}, "
-                f"not {state!r}.",
-                detail={"field": "state"},
+        state = list_state(req)
+        request = page_request(req)
+        with self.store.read() as unit:
+            page = unit.experiments.page(
+                owner, request, kind="experiment", state=state, search=req.get_param("search")
             )
-        query = sa.select(EXPERIMENTS).where(EXPERIMENTS.c.owner_id == owner)
-        if state != "all":
-            query = query.where(EXPERIMENTS.c.state == state)
-        search = req.get_param("search")
-        if search:
-            query = query.where(EXPERIMENTS.c.name.contains(search, autoescape=True))
-        with self.context.engine.connect() as conn:
-            resp.media = paginate(
-                conn,
-                query,
-                EXPERIMENTS.c.id,
-                req,
-                lambda row: render.experiment(conn, row._mapping),
-            )
+            resp.media = pagination(page, lambda r: render.experiment(unit, r))
 
 
 class ExperimentItem:
     """Fetch, update (PUT, partial) and delete (soft: state becomes 'deleted') one experiment."""
 
-    def __init__(self, context: Any) -> None:
+    kind: str | None = None  # an AI experiment is also an experiment
+
+    def __init__(self, context: Any, store: SigoptStore) -> None:
         self.context = context
+        self.store = store
+
+    def _render(self, unit: SigoptUnit, record: Any) -> dict[str, Any]:
+        return render.experiment(unit, record)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """The experiment, with its progress."""
         owner = caller(req, self.context)
-        with self.context.engine.connect() as conn:
-            resp.media = render.experiment(conn, experiment_row(conn, eid, owner))
+        with self.store.read() as unit:
+            resp.media = self._render(unit, experiment_of(unit, eid, owner, self.kind))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
-        """Change name, metadata, observation_budget, parallel_bandwidth or state."""
+        """Change name, metadata, the budget, parallel_bandwidth or state."""
         owner = caller(req, self.context)
         body = read_json(req)
-        with self.context.engine.begin() as conn:
-            row = experiment_row(conn, eid, owner)
+        with self.store.write() as unit:
+            record = experiment_of(unit, eid, owner, self.kind)
             try:
-                changes = rules.experiment_update(body, _stored(row))
+                changes = rules.experiment_update(body, record.definition())
             except rules.RuleError as err:
                 raise rule_error(err) from err
-            if "metadata" in changes:
-                changes["metadata"] = dumps(changes["metadata"])
-            if changes.get("parallel_bandwidth", 1) is None:
-                changes["parallel_bandwidth"] = 1
-            if changes:
-                conn.execute(
-                    EXPERIMENTS.update()
-                    .where(EXPERIMENTS.c.id == row["id"])
-                    .values(**changes, updated=now())
-                )
-            fresh = conn.execute(sa.select(EXPERIMENTS).where(EXPERIMENTS.c.id == row["id"])).one()
-            resp.media = render.experiment(conn, fresh._mapping)
+            unit.experiments.update(record.id, changes, now())
+            fresh = unit.experiments.get(owner, record.id)
+            assert fresh is not None  # in the same transaction
+            resp.media = self._render(unit, fresh)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """Mark the experiment deleted (it stays fetchable, with state 'deleted')."""
         owner = caller(req, self.context)
-        with self.context.engine.begin() as conn:
-            row = experiment_row(conn, eid, owner)
-            if row["state"] != "deleted":
-                conn.execute(
-                    EXPERIMENTS.update()
-                    .where(EXPERIMENTS.c.id == row["id"])
-                    .values(state="deleted", updated=now())
-                )
+        with self.store.write() as unit:
+            record = experiment_of(unit, eid, owner, self.kind)
+            if record.state != "deleted":
+                unit.experiments.update(record.id, {"state": "deleted"}, now())
         resp.status = falcon.HTTP_204
 
 
 class BestAssignments:
-    """The best observed assignments per optimized metric, as a pagination."""
+    """The best observed assignments (see ``domain.sigopt_best``), as a pagination."""
 
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: Any, store: SigoptStore) -> None:
         self.context = context
+        self.store = store
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
-        """One ``best_assignments`` object per optimized metric (none before any value)."""
+        """The best observations, best first (none before a valid observation)."""
         owner = caller(req, self.context)
-        # one page always holds them all, but the paging parameters are still checked
-        query_int(req, "limit", DEFAULT_PAGE_LIMIT, minimum=0, maximum=MAX_PAGE_LIMIT)
-        for name in ("before", "after"):
-            raw = req.get_param(name)
-            if raw and not is_id_text(raw):
-                raise BadRequest(
-                    f"The cursor '{name}' is not one this service gave out: {raw!r}.",
-                    detail={"field": name},
-                )
-        with self.context.engine.connect() as conn:
-            rows = render.best_rows(conn, experiment_row(conn, eid, owner))
-        data = [render.best_assignments(row) for row in rows]
-        resp.media = {
-            "object": "pagination",
-            "count": len(data),
-            "data": data,
-            "paging": {"before": None, "after": None},
-        }
+        page_request(req)  # one page always holds them all, but the parameters are checked
+        with self.store.read() as unit:
+            rows = render.best_rows(unit, experiment_of(unit, eid, owner))
+        resp.media = whole([render.best_assignments(row) for row in rows])

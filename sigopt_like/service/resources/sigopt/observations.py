@@ -12,44 +12,37 @@ from collections.abc import Mapping
 from typing import Any
 
 import falcon
-import sqlalchemy as sa
 
 from ...domain import sigopt_rules as rules
-from ...errors import BadRequest, Conflict, ValidationFailed
-from ...http import now, paginate, read_json
+from ...errors import BadRequest, Conflict
+from ...http import now, parse_id, read_json
+from ...store.sigopt import ExperimentRecord, ObservationRecord, SigoptStore, SigoptUnit
 from . import render
 from .common import (
-    OBSERVATIONS,
-    SUGGESTIONS,
     body_id,
     caller,
-    child_row,
-    dumps,
-    experiment_row,
-    loads,
+    experiment_of,
+    invalid,
+    not_found,
+    page_request,
+    pagination,
     require_active,
     rule_error,
+    whole,
 )
 
 MAX_BATCH = 10_000
-
-
-def _invalid(message: str, field: str) -> ValidationFailed:
-    problem = {"message": message, "field": field, "row": None, "column": None}
-    return ValidationFailed(message, [problem], detail={"field": field})
+FIELDS = ("suggestion", "assignments", "value", "value_stddev", "values", "failed", "metadata")
+ECHOED = ("object", "id", "experiment", "created", "updated")
 
 
 def _suggested_assignments(
-    conn: sa.Connection, experiment: Mapping[str, Any], sid: int, field: str, claimed: set[int]
+    unit: SigoptUnit, experiment: ExperimentRecord, sid: int, field: str, claimed: set[int]
 ) -> dict[str, Any]:
-    row = conn.execute(
-        sa.select(SUGGESTIONS).where(
-            SUGGESTIONS.c.id == sid, SUGGESTIONS.c.experiment_id == experiment["id"]
-        )
-    ).first()
+    row = unit.suggestions.get(experiment.id, sid)
     if row is None:
-        raise _invalid(
-            f"'{field}': there is no suggestion {sid} in experiment {experiment['id']}.", field
+        raise invalid(
+            f"'{field}': there is no suggestion {sid} in experiment {experiment.id}.", field
         )
     if row.deleted:
         raise Conflict(f"'{field}': suggestion {sid} was deleted.", detail={"field": field})
@@ -58,17 +51,31 @@ def _suggested_assignments(
             f"'{field}': suggestion {sid} is closed: it already has an observation.",
             detail={"field": field},
         )
-    return loads(row.assignments)
+    return row.assignments
+
+
+def _check_keys(body: Mapping[str, Any], prefix: str) -> None:
+    if body.get("task") is not None:
+        raise BadRequest(
+            f"'{prefix}task': multitask experiments are not supported by this service.",
+            detail={"field": f"{prefix}task"},
+        )
+    for key in body:
+        if key not in FIELDS and key not in ECHOED and key != "task":
+            raise BadRequest(
+                f"'{prefix}{key}' is not a field of an observation (fields: {', '.join(FIELDS)}).",
+                detail={"field": f"{prefix}{key}"},
+            )
 
 
 def prepare(
-    conn: sa.Connection,
-    experiment: Mapping[str, Any],
+    unit: SigoptUnit,
+    experiment: ExperimentRecord,
     body: Any,
     prefix: str = "",
     claimed: set[int] | None = None,
 ) -> dict[str, Any]:
-    """The column values of one new observation, checked; raises the API error otherwise.
+    """The values of one new observation, checked; raises the API error otherwise.
 
     ``claimed`` holds suggestion ids already used earlier in the same batch.
     """
@@ -76,106 +83,92 @@ def prepare(
     if not isinstance(body, Mapping):
         where = prefix.rstrip(".") or "body"
         raise BadRequest(f"'{where}' must be an object.", detail={"field": where})
-    params = loads(experiment["parameters"])
+    _check_keys(body, prefix)
+    definition = experiment.definition()
     sid = body_id(body.get("suggestion"), f"{prefix}suggestion")
     try:
         if sid is not None:
             assignments = _suggested_assignments(
-                conn, experiment, sid, f"{prefix}suggestion", claimed
+                unit, experiment, sid, f"{prefix}suggestion", claimed
             )
             if body.get("assignments") is not None and not rules.same_assignments(
-                rules.assignments(params, body["assignments"]), assignments
+                _assignments(definition, body["assignments"]), assignments
             ):
-                raise _invalid(
+                raise invalid(
                     f"'{prefix}assignments' differ from those of suggestion {sid}; "
                     "give the suggestion or the assignments.",
                     f"{prefix}assignments",
                 )
         elif body.get("assignments") is None:
-            raise _invalid(
+            raise invalid(
                 f"'{prefix}assignments' is missing: give 'suggestion' (an open suggestion "
                 "id) or 'assignments'.",
                 f"{prefix}assignments",
             )
         else:
-            assignments = rules.assignments(params, body["assignments"])
-        values, failed = rules.observation_values(loads(experiment["metrics"]), body)
+            assignments = _assignments(definition, body["assignments"])
+        values, failed = rules.observation_values(definition["metrics"], body)
         meta = rules.metadata(body.get("metadata"))
     except rules.RuleError as err:
         raise rule_error(err, prefix) from err
     stamp = now()
     return {
-        "experiment_id": experiment["id"],
+        "experiment_id": experiment.id,
         "suggestion_id": sid,
-        "assignments": dumps(assignments),
-        "values": dumps(values),
+        "assignments": assignments,
+        "values": values,
         "failed": failed,
-        "metadata": dumps(meta),
+        "metadata": meta,
         "created": stamp,
         "updated": stamp,
     }
 
 
-def insert(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[Mapping[str, Any]]:
-    """Insert checked observations, close their suggestions; the stored rows, in order."""
-    out = []
-    for values in rows:
-        key = conn.execute(OBSERVATIONS.insert().values(**values)).inserted_primary_key
-        assert key is not None  # a single-row INSERT always reports its primary key
-        oid = key[0]
-        if values["suggestion_id"] is not None:
-            conn.execute(
-                SUGGESTIONS.update()
-                .where(SUGGESTIONS.c.id == values["suggestion_id"])
-                .values(state="closed")
-            )
-        out.append(conn.execute(sa.select(OBSERVATIONS).where(OBSERVATIONS.c.id == oid)).one())
-    return [dict(r._mapping) for r in out]
+def _assignments(definition: Mapping[str, Any], raw: Any) -> dict[str, Any]:
+    return rules.assignments(definition["parameters"], raw, conditionals=definition["conditionals"])
 
 
 class ObservationCollection:
     """Create one observation; list them (newest first); delete them all."""
 
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: Any, store: SigoptStore) -> None:
         self.context = context
+        self.store = store
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """Record one observation (closing its suggestion, if any)."""
         owner = caller(req, self.context)
         body = read_json(req)
-        with self.context.engine.begin() as conn:
-            experiment = experiment_row(conn, eid, owner)
+        with self.store.write() as unit:
+            experiment = experiment_of(unit, eid, owner)
             require_active(experiment)
-            (row,) = insert(conn, [prepare(conn, experiment, body)])
-            resp.media = render.observation(row)
+            row = unit.observations.create(prepare(unit, experiment, body))
+        resp.media = render.observation(row)
         resp.status = falcon.HTTP_201
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """A page of the experiment's observations."""
         owner = caller(req, self.context)
-        with self.context.engine.connect() as conn:
-            experiment = experiment_row(conn, eid, owner)
-            query = sa.select(OBSERVATIONS).where(OBSERVATIONS.c.experiment_id == experiment["id"])
-            resp.media = paginate(
-                conn, query, OBSERVATIONS.c.id, req, lambda row: render.observation(row._mapping)
-            )
+        request = page_request(req)
+        with self.store.read() as unit:
+            experiment = experiment_of(unit, eid, owner)
+            page = unit.observations.page(experiment.id, request)
+        resp.media = pagination(page, render.observation)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """Delete every observation of the experiment."""
         owner = caller(req, self.context)
-        with self.context.engine.begin() as conn:
-            experiment = experiment_row(conn, eid, owner)
-            conn.execute(
-                OBSERVATIONS.delete().where(OBSERVATIONS.c.experiment_id == experiment["id"])
-            )
+        with self.store.write() as unit:
+            unit.observations.delete(experiment_of(unit, eid, owner).id)
         resp.status = falcon.HTTP_204
 
 
 class ObservationBatch:
     """Create many observations at once: all of them, or none."""
 
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: Any, store: SigoptStore) -> None:
         self.context = context
+        self.store = store
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """``{"observations": [...]}`` -> a pagination of the created observations, in order."""
@@ -188,96 +181,88 @@ class ObservationBatch:
                 detail={"field": "observations"},
             )
         if len(items) > MAX_BATCH:
-            raise _invalid(f"'observations' has more than {MAX_BATCH} items.", "observations")
-        with self.context.engine.begin() as conn:
-            experiment = experiment_row(conn, eid, owner)
+            raise invalid(f"'observations' has more than {MAX_BATCH} items.", "observations")
+        with self.store.write() as unit:
+            experiment = experiment_of(unit, eid, owner)
             require_active(experiment)
             claimed: set[int] = set()
             prepared = []
             for i, item in enumerate(items):
-                values = prepare(conn, experiment, item, f"observations[{i}].", claimed)
+                values = prepare(unit, experiment, item, f"observations[{i}].", claimed)
                 if values["suggestion_id"] is not None:
                     claimed.add(values["suggestion_id"])
                 prepared.append(values)
-            rows = insert(conn, prepared)
-            data = [render.observation(row) for row in rows]
-        resp.media = {
-            "object": "pagination",
-            "count": len(data),
-            "data": data,
-            "paging": {"before": None, "after": None},
-        }
+            rows = [unit.observations.create(values) for values in prepared]
+        resp.media = whole([render.observation(row) for row in rows])
         resp.status = falcon.HTTP_201
 
 
 class ObservationItem:
     """Fetch, update (PUT, partial) and delete one observation."""
 
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: Any, store: SigoptStore) -> None:
         self.context = context
+        self.store = store
+
+    def _row(self, unit: SigoptUnit, experiment: ExperimentRecord, oid: str) -> ObservationRecord:
+        row = unit.observations.get(experiment.id, parse_id(oid, "observation"))
+        if row is None:
+            raise not_found("observation", oid, f"experiment {experiment.id}")
+        return row
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str, oid: str) -> None:
         """The observation."""
         owner = caller(req, self.context)
-        with self.context.engine.connect() as conn:
-            experiment = experiment_row(conn, eid, owner)
-            resp.media = render.observation(
-                child_row(conn, OBSERVATIONS, experiment, oid, "observation")
-            )
+        with self.store.read() as unit:
+            resp.media = render.observation(self._row(unit, experiment_of(unit, eid, owner), oid))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, eid: str, oid: str) -> None:
         """Change value(s), value_stddev, failed, metadata or assignments."""
         owner = caller(req, self.context)
         body = read_json(req)
-        with self.context.engine.begin() as conn:
-            experiment = experiment_row(conn, eid, owner)
-            row = child_row(conn, OBSERVATIONS, experiment, oid, "observation")
-            changes = _changes(experiment, row, body)
-            conn.execute(
-                OBSERVATIONS.update()
-                .where(OBSERVATIONS.c.id == row["id"])
-                .values(**changes, updated=now())
-            )
-            fresh = conn.execute(sa.select(OBSERVATIONS).where(OBSERVATIONS.c.id == row["id"]))
-            resp.media = render.observation(fresh.one()._mapping)
+        with self.store.write() as unit:
+            experiment = experiment_of(unit, eid, owner)
+            row = self._row(unit, experiment, oid)
+            _check_keys(body, "")
+            unit.observations.update(row.id, _changes(experiment, row, body), now())
+            resp.media = render.observation(self._row(unit, experiment, oid))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str, oid: str) -> None:
         """Delete the observation (its suggestion stays closed)."""
         owner = caller(req, self.context)
-        with self.context.engine.begin() as conn:
-            experiment = experiment_row(conn, eid, owner)
-            row = child_row(conn, OBSERVATIONS, experiment, oid, "observation")
-            conn.execute(OBSERVATIONS.delete().where(OBSERVATIONS.c.id == row["id"]))
+        with self.store.write() as unit:
+            experiment = experiment_of(unit, eid, owner)
+            row = self._row(unit, experiment, oid)
+            unit.observations.delete(experiment.id, row.id)
         resp.status = falcon.HTTP_204
 
 
 def _changes(
-    experiment: Mapping[str, Any], row: Mapping[str, Any], body: Mapping[str, Any]
+    experiment: ExperimentRecord, row: ObservationRecord, body: Mapping[str, Any]
 ) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     suggestion = body_id(body.get("suggestion"), "suggestion")
-    if suggestion is not None and suggestion != row["suggestion_id"]:
-        raise _invalid("'suggestion' of an observation cannot change.", "suggestion")
+    if suggestion is not None and suggestion != row.suggestion_id:
+        raise invalid("'suggestion' of an observation cannot change.", "suggestion")
+    definition = experiment.definition()
     try:
         if body.get("assignments") is not None:
-            assignments = rules.assignments(loads(experiment["parameters"]), body["assignments"])
-            if row["suggestion_id"] is not None and not rules.same_assignments(
-                assignments, loads(row["assignments"])
+            assignments = _assignments(definition, body["assignments"])
+            if row.suggestion_id is not None and not rules.same_assignments(
+                assignments, row.assignments
             ):
-                raise _invalid(
+                raise invalid(
                     "'assignments' of an observation of a suggestion cannot change.",
                     "assignments",
                 )
-            changes["assignments"] = dumps(assignments)
+            changes["assignments"] = assignments
         if any(k in body for k in ("value", "value_stddev", "values", "failed")):
-            merged = rules.observation_update_body(
-                loads(row["values"]) or [], bool(row["failed"]), body
-            )
-            values, failed = rules.observation_values(loads(experiment["metrics"]), merged)
-            changes["values"] = dumps(values)
+            merged = rules.observation_update_body(row.values, row.failed, body)
+            values, failed = rules.observation_values(definition["metrics"], merged)
+            changes["values"] = values
             changes["failed"] = failed
         if "metadata" in body:
-            changes["metadata"] = dumps(rules.metadata(body["metadata"]))
+            changes["metadata"] = rules.metadata(body["metadata"])
     except rules.RuleError as err:
         raise rule_error(err) from err
     return changes

@@ -1,37 +1,39 @@
-"""Stored rows -> SigOpt v1 JSON objects (experiment, suggestion, observation, best_assignments)."""
+"""Stored records -> SigOpt v1 JSON objects (experiment, suggestion, observation,
+best_assignments, metric_evaluation)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import sqlalchemy as sa
-
 from ...domain import sigopt_rules as rules
-from .common import OBSERVATIONS, loads
+from ...store.sigopt import ExperimentRecord, ObservationRecord, SigoptUnit, SuggestionRecord
+
+MAX_BEST_OBSERVATIONS = 5000
+"""best_assignments and progress.best_observation look at the latest this many."""
 
 
 def parameter(param: Mapping[str, Any]) -> dict[str, Any]:
-    """One parameter as SigOpt renders it."""
+    """One canonical parameter as SigOpt renders it."""
     out: dict[str, Any] = {
         "object": "parameter",
         "name": param["name"],
         "type": param["type"],
         "bounds": None,
         "categorical_values": None,
-        "conditions": {},
+        "conditions": {k: list(v) for k, v in (param.get("conditions") or {}).items()},
         "default_value": param.get("default_value"),
         "precision": param.get("precision"),
-        "prior": param.get("prior"),
+        "prior": {"object": "prior", **param["prior"]} if param.get("prior") else None,
         "transformation": param.get("transformation"),
-        "grid": [],
+        "grid": list(param.get("grid") or []),
     }
     if param["type"] == "categorical":
         out["categorical_values"] = [
             {"object": "categorical_value", "name": name, "enum_index": i}
             for i, name in enumerate(param["categorical_values"], start=1)
         ]
-    else:
+    elif "bounds" in param:
         out["bounds"] = {"object": "bounds", **param["bounds"]}
     return out
 
@@ -39,6 +41,19 @@ def parameter(param: Mapping[str, Any]) -> dict[str, Any]:
 def metric(item: Mapping[str, Any]) -> dict[str, Any]:
     """One metric as SigOpt renders it."""
     return {"object": "metric", **item}
+
+
+def conditional(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {"object": "conditional", "name": item["name"], "values": list(item["values"])}
+
+
+def linear_constraint(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "object": "linear_constraint",
+        "type": item["type"],
+        "threshold": item["threshold"],
+        "terms": [{"object": "constraint_term", **t} for t in item["terms"]],
+    }
 
 
 def evaluation(value: Mapping[str, Any]) -> dict[str, Any]:
@@ -60,114 +75,101 @@ def _value_fields(values: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def observation(row: Mapping[str, Any]) -> dict[str, Any]:
-    """An observation row as SigOpt's ``observation`` object."""
+def observation(row: ObservationRecord) -> dict[str, Any]:
+    """An observation as SigOpt's ``observation`` object."""
     return {
         "object": "observation",
-        "id": str(row["id"]),
-        "assignments": loads(row["assignments"]),
-        **_value_fields(loads(row["values"]) or []),
-        "failed": bool(row["failed"]),
-        "suggestion": str(row["suggestion_id"]) if row["suggestion_id"] is not None else None,
-        "experiment": str(row["experiment_id"]),
-        "created": row["created"],
-        "updated": row["updated"],
-        "metadata": loads(row["metadata"]),
+        "id": str(row.id),
+        "assignments": row.assignments,
+        **_value_fields(row.values),
+        "failed": row.failed,
+        "suggestion": str(row.suggestion_id) if row.suggestion_id is not None else None,
+        "experiment": str(row.experiment_id),
+        "created": row.created,
+        "updated": row.updated,
+        "metadata": row.metadata,
         "task": None,
     }
 
 
-def best_assignments(row: Mapping[str, Any]) -> dict[str, Any]:
-    """An observation row as SigOpt's ``best_assignments`` object."""
+def best_assignments(row: ObservationRecord) -> dict[str, Any]:
+    """An observation as SigOpt's ``best_assignments`` object."""
     return {
         "object": "best_assignments",
-        "id": str(row["id"]),
-        "assignments": loads(row["assignments"]),
-        **_value_fields(loads(row["values"]) or []),
+        "id": str(row.id),
+        "assignments": row.assignments,
+        **_value_fields(row.values),
     }
 
 
-def suggestion(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A suggestion row as SigOpt's ``suggestion`` object."""
+def suggestion(row: SuggestionRecord) -> dict[str, Any]:
+    """A suggestion as SigOpt's ``suggestion`` object."""
     return {
         "object": "suggestion",
-        "id": str(row["id"]),
-        "assignments": loads(row["assignments"]),
-        "state": row["state"],
-        "experiment": str(row["experiment_id"]),
-        "created": row["created"],
-        "metadata": loads(row["metadata"]),
-        "deleted": bool(row["deleted"]),
+        "id": str(row.id),
+        "assignments": row.assignments,
+        "state": row.state,
+        "experiment": str(row.experiment_id),
+        "created": row.created,
+        "metadata": row.metadata,
+        "deleted": row.deleted,
         "task": None,
     }
 
 
-def best_rows(conn: sa.Connection, experiment: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The best observation row per optimized metric, respecting each objective."""
-    rows = [
-        dict(r._mapping)
-        for r in conn.execute(
-            sa.select(OBSERVATIONS)
-            .where(OBSERVATIONS.c.experiment_id == experiment["id"])
-            .order_by(OBSERVATIONS.c.id.asc())
-        )
+def best_rows(unit: SigoptUnit, experiment: ExperimentRecord) -> list[ObservationRecord]:
+    """The experiment's best observations (see ``domain.sigopt_best``), best first."""
+    rows = unit.observations.all(experiment.id, latest=MAX_BEST_OBSERVATIONS)
+    observed = [
+        rules.Observed(row.id, row.assignments, row.values_by_name(), row.failed) for row in rows
     ]
-    by_id = {row["id"]: row for row in rows}
-    keys = rules.best_per_metric(
-        loads(experiment["metrics"]),
-        [(row["id"], loads(row["values"]) or [], bool(row["failed"])) for row in rows],
-    )
-    return [by_id[k] for k in keys]
+    by_id = {row.id: row for row in rows}
+    return [by_id[key] for key in rules.best_keys(experiment.definition(), observed)]
 
 
-def progress(conn: sa.Connection, experiment: Mapping[str, Any]) -> dict[str, Any]:
-    """SigOpt's ``progress`` object of an experiment."""
-    eid = experiment["id"]
-    count = conn.execute(
-        sa.select(sa.func.count()).where(OBSERVATIONS.c.experiment_id == eid)
-    ).scalar_one()
-    first = last = best = None
-    if count:
-        base = sa.select(OBSERVATIONS).where(OBSERVATIONS.c.experiment_id == eid)
-        first = observation(
-            dict(conn.execute(base.order_by(OBSERVATIONS.c.id.asc()).limit(1)).one()._mapping)
-        )
-        last = observation(
-            dict(conn.execute(base.order_by(OBSERVATIONS.c.id.desc()).limit(1)).one()._mapping)
-        )
-        top = best_rows(conn, experiment)
-        best = observation(top[0]) if top else None
+def progress(unit: SigoptUnit, experiment: ExperimentRecord) -> dict[str, Any]:
+    """SigOpt's ``progress`` of a v1 experiment."""
+    count, first, last = unit.observations.ends(experiment.id)
+    top = best_rows(unit, experiment) if count else []
     return {
         "object": "progress",
         "observation_count": count,
         "observation_budget_consumed": float(count),
-        "first_observation": first,
-        "last_observation": last,
-        "best_observation": best,
+        "first_observation": observation(first) if first else None,
+        "last_observation": observation(last) if last else None,
+        "best_observation": observation(top[0]) if top else None,
     }
 
 
-def experiment(conn: sa.Connection, row: Mapping[str, Any]) -> dict[str, Any]:
-    """An experiment row as SigOpt's ``experiment`` object, progress included."""
+def definition_fields(row: ExperimentRecord) -> dict[str, Any]:
+    """The fields that v1 experiments and AI experiments share."""
+    return {
+        "id": str(row.id),
+        "name": row.name,
+        "type": row.type,
+        "parameters": [parameter(p) for p in row.parameters],
+        "metrics": [metric(m) for m in row.metrics],
+        "conditionals": [conditional(c) for c in row.conditionals],
+        "linear_constraints": [linear_constraint(c) for c in row.linear_constraints],
+        "num_solutions": row.num_solutions,
+        "parallel_bandwidth": row.parallel_bandwidth,
+        "metadata": row.metadata,
+        "state": row.state,
+        "created": row.created,
+        "updated": row.updated,
+        "client": str(row.owner_id),
+        "user": str(row.owner_id),
+        "project": row.project,
+    }
+
+
+def experiment(unit: SigoptUnit, row: ExperimentRecord) -> dict[str, Any]:
+    """An experiment as SigOpt's ``experiment`` object, progress included."""
     return {
         "object": "experiment",
-        "id": str(row["id"]),
-        "name": row["name"],
-        "type": row["type"],
-        "parameters": [parameter(p) for p in loads(row["parameters"])],
-        "metrics": [metric(m) for m in loads(row["metrics"])],
-        "conditionals": [],
-        "linear_constraints": [],
-        "num_solutions": 1,
-        "observation_budget": row["observation_budget"],
-        "parallel_bandwidth": row["parallel_bandwidth"],
-        "metadata": loads(row["metadata"]),
-        "state": row["state"],
-        "created": row["created"],
-        "updated": row["updated"],
-        "progress": progress(conn, row),
-        "client": str(row["owner_id"]),
-        "user": str(row["owner_id"]),
-        "project": None,
+        **definition_fields(row),
+        "observation_budget": row.observation_budget,
+        "progress": progress(unit, row),
         "development": False,
+        "tasks": [],
     }

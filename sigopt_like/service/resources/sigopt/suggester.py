@@ -1,7 +1,10 @@
-"""Choosing the next suggestion: the optimizer under a time budget, or a random fallback.
+"""Choosing the next suggestion: the engine under a time budget, or a random fallback.
 
-No HTTP and no database here: the caller passes the experiment's parameters,
-its observations oriented so that larger is better, and the open suggestions.
+No HTTP and no database here: the caller passes the experiment's canonical
+definition, its observations and the open suggestions. The engine runs in a
+worker thread; if it raises, answers something the rules refuse, or takes
+longer than the budget, a seeded random point that honours the definition
+(log scales, grids, conditionals, linear constraints) is served instead.
 """
 
 from __future__ import annotations
@@ -9,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import random
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,13 +20,13 @@ import attrs
 
 from ... import optimizer
 from ...domain import sigopt_rules as rules
+from ...optimizer.sequential import Outcome, Problem, random_assignments, suggest_next
 
 LOG = logging.getLogger("sigopt_like.service.suggestions")
 DEFAULT_TIME_BUDGET_SECONDS = 2.5
-"""The optimizer's share of a suggestion request; past it the fallback answers."""
+"""The engine's share of a suggestion request; past it the fallback answers."""
 MAX_FIT_OBSERVATIONS = 300
-"""The optimizer fits on at most this many of the latest observations."""
-FALLBACK_TRIES = 200
+"""The engine fits on at most this many of the latest observations."""
 
 
 @attrs.frozen
@@ -36,39 +38,62 @@ class Choice:
 
 
 def choose(
-    parameters: Sequence[Mapping[str, Any]],
-    observations: Sequence[tuple[Mapping[str, Any], float | None]],
+    definition: Mapping[str, Any],
+    observations: Sequence[tuple[Mapping[str, Any], Outcome]],
     pending: Sequence[Mapping[str, Any]],
     *,
     seed: int,
-    use_optimizer: bool = True,
     time_budget: float = DEFAULT_TIME_BUDGET_SECONDS,
-) -> Choice:
-    """The next assignments: feasible, and different from every ``pending`` one if possible.
-
-    ``observations`` are ``(assignments, value)`` with larger values better and
-    None for failed ones. The optimizer runs in a worker thread; if it raises,
-    answers something infeasible or already pending, or takes longer than
-    ``time_budget`` seconds, a seeded random assignment is returned instead.
-    """
-    if use_optimizer:
-        proposed = _optimizer_within(
-            parameters, list(observations)[-MAX_FIT_OBSERVATIONS:], pending, seed, time_budget
+) -> Choice | None:
+    """The next assignments, different from every ``pending`` one; None when a grid
+    search has no point left, or when open suggestions hold every point of a discrete
+    space. Other experiments repeat an observed point once every point is observed."""
+    problem = Problem.from_definition(definition)
+    if problem.type == "offline":
+        proposed = _engine_within(
+            problem, list(observations)[-MAX_FIT_OBSERVATIONS:], pending, seed, time_budget
         )
-        if proposed is not None:
-            try:
-                checked = rules.assignments(parameters, proposed)
-            except rules.RuleError:
-                checked = None
-            if checked is not None and not any(rules.same_assignments(checked, p) for p in pending):
-                return Choice(checked, "optimizer")
-        LOG.info("suggestion from the random fallback (optimizer slow, failed or infeasible)")
-    return Choice(random_assignments(parameters, pending, seed), "fallback")
+        checked = _checked(definition, proposed, pending)
+        if checked is not None:
+            return Choice(checked, "optimizer")
+        LOG.info("suggestion from the random fallback (engine slow, failed or refused)")
+    else:  # random and grid search need no model: never a repeat while one is left
+        found = suggest_next(problem, observations, pending=pending, seed=seed)
+        if found is not None:
+            return Choice(found, problem.type)
+        if problem.type == "grid":
+            return None
+    fallback = random_assignments(problem, pending, seed)
+    return None if fallback is None else Choice(fallback, "fallback")
 
 
-def _optimizer_within(
-    parameters: Sequence[Mapping[str, Any]],
-    observations: Sequence[tuple[Mapping[str, Any], float | None]],
+def _checked(
+    definition: Mapping[str, Any],
+    proposed: Mapping[str, Any] | None,
+    pending: Sequence[Mapping[str, Any]],
+) -> dict[str, Any] | None:
+    """The proposal if the rules accept it and no open suggestion has it; doubles are
+    rounded to their ``precision`` when that keeps the point acceptable."""
+    if proposed is None:
+        return None
+    for candidate in (rules.rounded_to_precision(definition["parameters"], proposed), proposed):
+        try:
+            checked = rules.assignments(
+                definition["parameters"], candidate, conditionals=definition["conditionals"]
+            )
+        except rules.RuleError:
+            continue
+        if not rules.satisfies_constraints(definition["linear_constraints"], checked):
+            continue
+        if any(rules.same_assignments(checked, p) for p in pending):
+            continue
+        return checked
+    return None
+
+
+def _engine_within(
+    problem: Problem,
+    observations: Sequence[tuple[Mapping[str, Any], Outcome]],
     pending: Sequence[Mapping[str, Any]],
     seed: int,
     time_budget: float,
@@ -77,12 +102,9 @@ def _optimizer_within(
 
     def work() -> None:
         try:
-            domain = optimizer.from_sigopt_parameters(parameters)
-            outcome["value"] = optimizer.suggest(
-                domain, observations, pending=list(pending), seed=seed
-            )
+            outcome["value"] = suggest_next(problem, observations, pending=pending, seed=seed)
         except Exception:  # the fallback answers instead
-            LOG.exception("the optimizer failed on a suggestion")
+            LOG.exception("the engine failed on a suggestion")
 
     worker = threading.Thread(target=work, name="sigopt-suggest", daemon=True)
     worker.start()
@@ -94,38 +116,17 @@ def _optimizer_within(
 
 
 def warm_up() -> threading.Thread:
-    """Import the optimizer's model modules in the background, so that neither the
+    """Import the engine's model modules in the background, so that neither the
     service's start nor the first suggestion of a process waits for them (they
     take seconds to load). Returns the thread, for callers that want to join it."""
 
     def load() -> None:
-        with contextlib.suppress(ImportError):  # an optimizer without that module
-            importlib.import_module(f"{optimizer.__name__}.portfolio")
+        for name in ("sequential_choice", "polytope", "priors"):
+            with contextlib.suppress(ImportError):
+                importlib.import_module(f"{optimizer.__name__}.{name}")
+        with contextlib.suppress(ImportError):
+            importlib.import_module("scipy.optimize")
 
     thread = threading.Thread(target=load, name="sigopt-like-warm-up", daemon=True)
     thread.start()
     return thread
-
-
-def random_assignments(
-    parameters: Sequence[Mapping[str, Any]],
-    pending: Sequence[Mapping[str, Any]],
-    seed: int,
-) -> dict[str, Any]:
-    """A seeded random feasible assignment, not equal to any pending one when possible."""
-    rng = random.Random(seed)
-    candidate: dict[str, Any] = {}
-    for _ in range(FALLBACK_TRIES):
-        candidate = {p["name"]: _random_value(p, rng) for p in parameters}
-        if not any(rules.same_assignments(candidate, p) for p in pending):
-            break
-    return candidate
-
-
-def _random_value(param: Mapping[str, Any], rng: random.Random) -> Any:
-    if param["type"] == "categorical":
-        return rng.choice(param["categorical_values"])
-    lo, hi = param["bounds"]["min"], param["bounds"]["max"]
-    if param["type"] == "int":
-        return rng.randint(int(lo), int(hi))
-    return rng.uniform(float(lo), float(hi))

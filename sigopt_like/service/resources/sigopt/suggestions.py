@@ -6,20 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 
 import falcon
-import sqlalchemy as sa
 
 from ...domain import sigopt_rules as rules
-from ...errors import BadRequest
-from ...http import now, paginate, read_json
+from ...errors import BadRequest, Conflict
+from ...http import now, parse_id, read_json
+from ...store.sigopt import ExperimentRecord, SigoptStore, SigoptUnit, SuggestionRecord
 from . import render, suggester
 from .common import (
-    OBSERVATIONS,
-    SUGGESTIONS,
     caller,
-    child_row,
-    dumps,
-    experiment_row,
-    loads,
+    experiment_of,
+    not_found,
+    page_request,
+    pagination,
     require_active,
     rule_error,
 )
@@ -39,150 +37,143 @@ def _state_param(req: falcon.Request) -> str | None:
     return state
 
 
-def _open_assignments(conn: sa.Connection, eid: int) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        sa.select(SUGGESTIONS.c.assignments).where(
-            SUGGESTIONS.c.experiment_id == eid,
-            SUGGESTIONS.c.state == "open",
-            SUGGESTIONS.c.deleted.is_(False),
+def history(unit: SigoptUnit, experiment: ExperimentRecord) -> list[tuple[dict, Any]]:
+    """The latest observations as the engine reads them: (assignments, values or None)."""
+    rows = unit.observations.all(experiment.id, latest=suggester.MAX_FIT_OBSERVATIONS)
+    return [(row.assignments, None if row.failed else row.values_by_name()) for row in rows]
+
+
+def time_budget(context: Any) -> float:
+    """The engine's time budget (a ``suggest_time_budget_seconds`` setting overrides it)."""
+    return float(
+        getattr(
+            context.settings, "suggest_time_budget_seconds", suggester.DEFAULT_TIME_BUDGET_SECONDS
         )
     )
-    return [loads(r.assignments) for r in rows]
 
 
-def _history(
-    conn: sa.Connection, experiment: Mapping[str, Any]
-) -> list[tuple[dict[str, Any], float | None]]:
-    """Observations oriented for the optimizer: larger is better, None when failed."""
-    target = rules.primary_metric(loads(experiment["metrics"]))
-    sign = rules.orientation(target)
-    rows = conn.execute(
-        sa.select(OBSERVATIONS.c.assignments, OBSERVATIONS.c["values"], OBSERVATIONS.c.failed)
-        .where(OBSERVATIONS.c.experiment_id == experiment["id"])
-        .order_by(OBSERVATIONS.c.id.asc())
-    )
-    out = []
-    for row in rows:
-        value = None
-        if not row.failed:
-            value = next(
-                (v["value"] for v in loads(row[1]) or [] if v["name"] == target["name"]), None
+def suggest(
+    store: SigoptStore,
+    context: Any,
+    owner: int,
+    raw_eid: str,
+    *,
+    kind: str = "experiment",
+    given: Any = None,
+    metadata: Any = None,
+) -> tuple[ExperimentRecord, SuggestionRecord]:
+    """Make and store one new open suggestion (``given`` assignments, or the engine's).
+
+    The engine runs outside any transaction; the write then checks again that no
+    open suggestion took the same point meanwhile.
+    """
+    with store.read() as unit:
+        experiment = experiment_of(unit, raw_eid, owner, kind)
+        require_active(experiment)
+        definition = experiment.definition()
+        past = history(unit, experiment) if given is None else []
+        pending = unit.suggestions.open_assignments(experiment.id)
+        made = unit.suggestions.count(experiment.id)
+    seed = (experiment.seed * 1_000_003 + made) % (2**63)
+    if given is not None:
+        try:
+            chosen: dict[str, Any] | None = rules.assignments(
+                definition["parameters"], given, conditionals=definition["conditionals"]
             )
-        out.append((loads(row.assignments), None if value is None else sign * value))
-    return out
+        except rules.RuleError as err:
+            raise rule_error(err) from err
+    else:
+        choice = suggester.choose(
+            definition, past, pending, seed=seed, time_budget=time_budget(context)
+        )
+        chosen = None if choice is None else choice.assignments
+    with store.write() as unit:
+        experiment = experiment_of(unit, raw_eid, owner, kind)
+        require_active(experiment)
+        if given is None:
+            pending = unit.suggestions.open_assignments(experiment.id)
+            if chosen is not None and any(rules.same_assignments(chosen, p) for p in pending):
+                # a concurrent request took this point meanwhile
+                again = suggester.choose(
+                    {**definition, "type": "random"}, [], pending, seed=seed + len(pending)
+                )
+                chosen = None if again is None else again.assignments
+        if chosen is None:
+            raise Conflict(_exhausted(definition), detail={"field": "experiment"})
+        return experiment, unit.suggestions.create(experiment.id, chosen, metadata, now())
+
+
+def _exhausted(definition: Mapping[str, Any]) -> str:
+    if definition["type"] == "grid":
+        return (
+            "Every point of this grid search has been suggested; raise no more suggestions, "
+            "or delete open ones to have them suggested again."
+        )
+    return (
+        "Every point of this experiment's space has an open suggestion; report or delete "
+        "one before asking for another."
+    )
 
 
 class SuggestionCollection:
-    """Create a suggestion (from the optimizer, or given ``assignments``); list; delete."""
+    """Create a suggestion (from the engine, or given ``assignments``); list; delete."""
 
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: Any, store: SigoptStore) -> None:
         self.context = context
+        self.store = store
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
-        """A new open suggestion; never waits on the optimizer for more than its budget."""
+        """A new open suggestion; never waits on the engine for more than its budget."""
         owner = caller(req, self.context)
         body = read_json(req, required=False)
         try:
             meta = rules.metadata(body.get("metadata"))
         except rules.RuleError as err:
             raise rule_error(err) from err
-        with self.context.engine.connect() as conn:
-            experiment = experiment_row(conn, eid, owner)
-            require_active(experiment)
-            parameters = loads(experiment["parameters"])
-            history = _history(conn, experiment) if body.get("assignments") is None else []
-            pending = _open_assignments(conn, experiment["id"])
-            made = conn.execute(
-                sa.select(sa.func.count()).where(SUGGESTIONS.c.experiment_id == experiment["id"])
-            ).scalar_one()
-        seed = (int(experiment["seed"]) * 1_000_003 + made) % (2**63)
-        if body.get("assignments") is not None:
-            try:
-                chosen = rules.assignments(parameters, body["assignments"])
-            except rules.RuleError as err:
-                raise rule_error(err) from err
-        else:
-            chosen = suggester.choose(
-                parameters,
-                history,
-                pending,
-                seed=seed,
-                use_optimizer=experiment["type"] != "random",
-                time_budget=self._time_budget(),
-            ).assignments
-        with self.context.engine.begin() as conn:
-            experiment = experiment_row(conn, eid, owner)
-            require_active(experiment)
-            if body.get("assignments") is None:
-                pending = _open_assignments(conn, experiment["id"])
-                if any(rules.same_assignments(chosen, p) for p in pending):
-                    # a concurrent request took this point meanwhile
-                    chosen = suggester.random_assignments(parameters, pending, seed + len(pending))
-            sid = conn.execute(
-                SUGGESTIONS.insert().values(
-                    experiment_id=experiment["id"],
-                    assignments=dumps(chosen),
-                    state="open",
-                    metadata=dumps(meta),
-                    deleted=False,
-                    created=now(),
-                )
-            ).inserted_primary_key[0]
-            row = conn.execute(sa.select(SUGGESTIONS).where(SUGGESTIONS.c.id == sid)).one()
-        resp.media = render.suggestion(row._mapping)
-        resp.status = falcon.HTTP_201
-
-    def _time_budget(self) -> float:
-        return float(
-            getattr(
-                self.context.settings,
-                "suggest_time_budget_seconds",
-                suggester.DEFAULT_TIME_BUDGET_SECONDS,
-            )
+        _, row = suggest(
+            self.store, self.context, owner, eid, given=body.get("assignments"), metadata=meta
         )
+        resp.media = render.suggestion(row)
+        resp.status = falcon.HTTP_201
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """A page of the experiment's suggestions (not deleted); ``state=open|closed``."""
         owner = caller(req, self.context)
         state = _state_param(req)
-        with self.context.engine.connect() as conn:
-            experiment = experiment_row(conn, eid, owner)
-            query = sa.select(SUGGESTIONS).where(
-                SUGGESTIONS.c.experiment_id == experiment["id"], SUGGESTIONS.c.deleted.is_(False)
-            )
-            if state:
-                query = query.where(SUGGESTIONS.c.state == state)
-            resp.media = paginate(
-                conn, query, SUGGESTIONS.c.id, req, lambda row: render.suggestion(row._mapping)
-            )
+        request = page_request(req)
+        with self.store.read() as unit:
+            experiment = experiment_of(unit, eid, owner)
+            page = unit.suggestions.page(experiment.id, request, state)
+        resp.media = pagination(page, render.suggestion)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """Delete every suggestion, or only the open ones with ``state=open``."""
         owner = caller(req, self.context)
         state = _state_param(req)
-        with self.context.engine.begin() as conn:
-            experiment = experiment_row(conn, eid, owner)
-            where = [SUGGESTIONS.c.experiment_id == experiment["id"]]
-            if state:
-                where.append(SUGGESTIONS.c.state == state)
-            conn.execute(SUGGESTIONS.update().where(*where).values(deleted=True))
+        with self.store.write() as unit:
+            experiment = experiment_of(unit, eid, owner)
+            unit.suggestions.delete(experiment.id, state=state)
         resp.status = falcon.HTTP_204
 
 
 class SuggestionItem:
     """Fetch, update (metadata) and delete one suggestion."""
 
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: Any, store: SigoptStore) -> None:
         self.context = context
+        self.store = store
+
+    def _row(self, unit: SigoptUnit, experiment: ExperimentRecord, sid: str) -> SuggestionRecord:
+        row = unit.suggestions.get(experiment.id, parse_id(sid, "suggestion"))
+        if row is None:
+            raise not_found("suggestion", sid, f"experiment {experiment.id}")
+        return row
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str, sid: str) -> None:
         """The suggestion (a deleted one shows ``deleted: true``)."""
         owner = caller(req, self.context)
-        with self.context.engine.connect() as conn:
-            experiment = experiment_row(conn, eid, owner)
-            resp.media = render.suggestion(
-                child_row(conn, SUGGESTIONS, experiment, sid, "suggestion")
-            )
+        with self.store.read() as unit:
+            resp.media = render.suggestion(self._row(unit, experiment_of(unit, eid, owner), sid))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, eid: str, sid: str) -> None:
         """Replace the suggestion's metadata."""
@@ -192,25 +183,18 @@ class SuggestionItem:
             meta = rules.metadata(body.get("metadata"))
         except rules.RuleError as err:
             raise rule_error(err) from err
-        with self.context.engine.begin() as conn:
-            experiment = experiment_row(conn, eid, owner)
-            row = child_row(conn, SUGGESTIONS, experiment, sid, "suggestion")
+        with self.store.write() as unit:
+            experiment = experiment_of(unit, eid, owner)
+            row = self._row(unit, experiment, sid)
             if "metadata" in body:
-                conn.execute(
-                    SUGGESTIONS.update()
-                    .where(SUGGESTIONS.c.id == row["id"])
-                    .values(metadata=dumps(meta))
-                )
-            fresh = conn.execute(sa.select(SUGGESTIONS).where(SUGGESTIONS.c.id == row["id"])).one()
-            resp.media = render.suggestion(fresh._mapping)
+                unit.suggestions.set_metadata(row.id, meta)
+            resp.media = render.suggestion(self._row(unit, experiment, sid))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str, sid: str) -> None:
         """Delete the suggestion: it leaves the lists and can no longer be observed."""
         owner = caller(req, self.context)
-        with self.context.engine.begin() as conn:
-            experiment = experiment_row(conn, eid, owner)
-            row = child_row(conn, SUGGESTIONS, experiment, sid, "suggestion")
-            conn.execute(
-                SUGGESTIONS.update().where(SUGGESTIONS.c.id == row["id"]).values(deleted=True)
-            )
+        with self.store.write() as unit:
+            experiment = experiment_of(unit, eid, owner)
+            row = self._row(unit, experiment, sid)
+            unit.suggestions.delete(experiment.id, sid=row.id)
         resp.status = falcon.HTTP_204

@@ -1,0 +1,137 @@
+"""Test functions of the SigOpt benchmark, as SigOpt experiment definitions.
+
+Plain Python (math only): the same file is imported by the benchmark itself and
+by the sigoptlite worker, which runs in its own virtual environment.
+
+Each problem is a dict: ``experiment`` (the create body), ``evaluate(assignments)
+-> values`` (``[{"name", "value"}]``), ``score(values)`` (the value that counts, or
+None when a constraint is broken: the run's best is the best score), ``better``
+(``"min"`` or ``"max"``) and ``optimum``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+HARTMANN6_A = [
+    [10, 3, 17, 3.5, 1.7, 8],
+    [0.05, 10, 17, 0.1, 8, 14],
+    [3, 3.5, 1.7, 10, 17, 8],
+    [17, 8, 0.05, 10, 0.1, 14],
+]
+HARTMANN6_P = [
+    [1312, 1696, 5569, 124, 8283, 5886],
+    [2329, 4135, 8307, 3736, 1004, 9991],
+    [2348, 1451, 3522, 2883, 3047, 6650],
+    [4047, 8828, 8732, 5743, 1091, 381],
+]
+HARTMANN6_ALPHA = [1.0, 1.2, 3.0, 3.2]
+
+
+def branin(a: dict[str, Any]) -> float:
+    x, y = a["x"], a["y"]
+    b, c = 5.1 / (4 * math.pi**2), 5 / math.pi
+    return (y - b * x**2 + c * x - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x) + 10
+
+
+def hartmann6(a: dict[str, Any]) -> float:
+    x = [a[f"x{i}"] for i in range(6)]
+    total = 0.0
+    for alpha, row, prow in zip(HARTMANN6_ALPHA, HARTMANN6_A, HARTMANN6_P, strict=True):
+        inner = sum(r * (xi - p * 1e-4) ** 2 for r, xi, p in zip(row, x, prow, strict=True))
+        total += alpha * math.exp(-inner)
+    return -total
+
+
+MIXED_OFFSET = {"steel": 0.0, "alloy": 0.6, "polymer": 1.1}
+MIXED_COST = {"steel": 1.0, "alloy": 2.5, "polymer": 0.5}
+MIXED_MAX_COST = 6.0
+
+
+def mixed_yield(a: dict[str, Any]) -> float:
+    """Yield to maximise over a double, an int and a categorical."""
+    t, n, m = a["temperature"], a["layers"], a["material"]
+    peak = 3.0 * math.exp(-((t - 0.62) ** 2) / 0.02) + 1.5 * math.exp(-((t - 0.2) ** 2) / 0.01)
+    return peak - 0.08 * (n - 7) ** 2 + MIXED_OFFSET[m] + 0.3 * math.sin(5 * t * n)
+
+
+def mixed_cost(a: dict[str, Any]) -> float:
+    """Cost (a constraint metric, at most MIXED_MAX_COST): more layers and alloy cost more."""
+    return MIXED_COST[a["material"]] * (0.4 * a["layers"] + 2.0 * a["temperature"])
+
+
+def _single(name: str, f):
+    return lambda a: [{"name": name, "value": f(a)}]
+
+
+PROBLEMS: dict[str, dict[str, Any]] = {
+    "branin": {
+        "experiment": {
+            "name": "branin",
+            "parameters": [
+                {"name": "x", "type": "double", "bounds": {"min": -5.0, "max": 10.0}},
+                {"name": "y", "type": "double", "bounds": {"min": 0.0, "max": 15.0}},
+            ],
+            "metrics": [{"name": "f", "objective": "minimize"}],
+        },
+        "evaluate": _single("f", branin),
+        "better": "min",
+        "optimum": 0.397887,
+    },
+    "hartmann6": {
+        "experiment": {
+            "name": "hartmann6",
+            "parameters": [
+                {"name": f"x{i}", "type": "double", "bounds": {"min": 0.0, "max": 1.0}}
+                for i in range(6)
+            ],
+            "metrics": [{"name": "f", "objective": "minimize"}],
+        },
+        "evaluate": _single("f", hartmann6),
+        "better": "min",
+        "optimum": -3.32237,
+    },
+    "mixed": {
+        "experiment": {
+            "name": "mixed",
+            "parameters": [
+                {"name": "temperature", "type": "double", "bounds": {"min": 0.0, "max": 1.0}},
+                {"name": "layers", "type": "int", "bounds": {"min": 1, "max": 12}},
+                {
+                    "name": "material",
+                    "type": "categorical",
+                    "categorical_values": ["steel", "alloy", "polymer"],
+                },
+            ],
+            "metrics": [
+                {"name": "yield", "objective": "maximize"},
+                {
+                    "name": "cost",
+                    "objective": "minimize",
+                    "strategy": "constraint",
+                    "threshold": MIXED_MAX_COST,
+                },
+            ],
+        },
+        "evaluate": lambda a: [
+            {"name": "yield", "value": mixed_yield(a)},
+            {"name": "cost", "value": mixed_cost(a)},
+        ],
+        "better": "max",
+        "optimum": None,
+    },
+}
+
+
+def score(problem: str, values: list[dict[str, Any]]) -> float | None:
+    """The value that counts for the best-so-far, or None when infeasible."""
+    by_name = {v["name"]: v["value"] for v in values}
+    if problem == "mixed":
+        return by_name["yield"] if by_name["cost"] <= MIXED_MAX_COST else None
+    return by_name["f"]
+
+
+def experiment(problem: str, budget: int) -> dict[str, Any]:
+    """The create body of ``problem`` with an observation budget."""
+    return {**PROBLEMS[problem]["experiment"], "observation_budget": budget}

@@ -1,0 +1,116 @@
+"""Rules of assignments: the parameter values of an observation or a suggestion (pure).
+
+Canonical assignments hold a value for each conditional and for each parameter
+that is active under those conditional values, and nothing else: a parameter
+whose conditions do not hold is left out (sending it is refused, so that a
+value the optimizer would ignore is never stored). An active parameter that is
+missing takes its ``default_value`` when it has one, as in SigOpt. Linear
+constraints are not required of reported assignments (SigOpt accepts
+observations anywhere); suggestions always satisfy them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .sigopt_checks import RuleError, kind
+from .sigopt_parameters import is_active, parameter_value
+
+
+def assignments(
+    params: Sequence[Mapping[str, Any]],
+    raw: Any,
+    field: str = "assignments",
+    conditionals: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """Canonical assignments of ``raw`` for an experiment's canonical parameters and
+    conditionals (see the module's docstring)."""
+    if not isinstance(raw, Mapping):
+        raise RuleError(f"'{field}' must be an object, not {kind(raw)}.", field, 400)
+    names = [p["name"] for p in params] + [c["name"] for c in conditionals]
+    extra = [k for k in raw if k not in names]
+    if extra:
+        where = f"{field}.{extra[0]}"
+        raise RuleError(
+            f"'{where}': {extra[0]!r} is not a parameter of this experiment "
+            f"(parameters: {', '.join(names)}).",
+            where,
+        )
+    out: dict[str, Any] = {}
+    chosen: dict[str, str] = {}
+    for cond in conditionals:
+        where = f"{field}.{cond['name']}"
+        value = raw.get(cond["name"])
+        if value is None:
+            raise RuleError(
+                f"'{where}' is missing: every conditional needs a value (one of {cond['values']}).",
+                where,
+            )
+        if value not in cond["values"]:
+            raise RuleError(
+                f"'{where}': {value!r} is not a value of conditional {cond['name']!r} "
+                f"(values: {cond['values']}).",
+                where,
+            )
+        chosen[cond["name"]] = value
+    for param in params:
+        name = param["name"]
+        where = f"{field}.{name}"
+        active = is_active(param, chosen)
+        given = raw.get(name)
+        if not active:
+            if given is not None:
+                conditions = ", ".join(
+                    f"{c} in {v}" for c, v in (param.get("conditions") or {}).items()
+                )
+                raise RuleError(
+                    f"'{where}': parameter {name!r} is inactive for these conditional values "
+                    f"(it needs {conditions}); leave it out.",
+                    where,
+                )
+            continue
+        if given is None:
+            if param.get("default_value") is None:
+                raise RuleError(f"'{where}' is missing: every parameter needs a value.", where)
+            given = param["default_value"]
+        out[name] = parameter_value(param, given, where)
+    out.update(chosen)
+    return out
+
+
+def same_assignments(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Whether two canonical assignments are the same point."""
+    return dict(a) == dict(b)
+
+
+def satisfies_constraints(
+    linear_constraints: Sequence[Mapping[str, Any]],
+    values: Mapping[str, Any],
+    tolerance: float = 1e-9,
+) -> bool:
+    """Whether assignments satisfy every linear constraint (with a little slack for
+    rounding in the last digits)."""
+    for c in linear_constraints:
+        total = sum(t["weight"] * values[t["name"]] for t in c["terms"] if t["weight"])
+        scale = tolerance * max(1.0, abs(c["threshold"]), *(abs(t["weight"]) for t in c["terms"]))
+        if c["type"] == "greater_than" and total < c["threshold"] - scale:
+            return False
+        if c["type"] == "less_than" and total > c["threshold"] + scale:
+            return False
+    return True
+
+
+def rounded_to_precision(
+    params: Sequence[Mapping[str, Any]], values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Double values rounded to their parameter's ``precision`` (decimal places),
+    kept within the bounds."""
+    out = dict(values)
+    for p in params:
+        digits = p.get("precision")
+        if digits is None or p["name"] not in out or "bounds" not in p:
+            continue
+        lo, hi = p["bounds"]["min"], p["bounds"]["max"]
+        out[p["name"]] = min(max(round(float(out[p["name"]]), int(digits)), lo), hi)
+    return out

@@ -1,0 +1,134 @@
+"""Small checks shared by the SigOpt rules (pure: no HTTP, no database).
+
+Every check either returns a canonical value or raises :class:`RuleError`, whose
+``field`` names the offending field in SigOpt's JSON (``parameters[1].bounds``,
+``assignments.x``, ``observations[2].value``) so that the HTTP layer can answer
+with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+MAX_NAME_LENGTH = 500
+MAX_METADATA_KEYS = 100
+MAX_METADATA_STRING = 500
+
+
+class RuleError(ValueError):
+    """A broken rule: ``status`` 400 for a wrong JSON shape, 422 for a wrong content."""
+
+    def __init__(self, message: str, field: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+# ---------------------------------------------------------------- small checks
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def number(value: Any, field: str) -> float:
+    """A finite JSON number."""
+    if not is_number(value):
+        raise RuleError(f"'{field}' must be a number, not {kind(value)}.", field, 400)
+    if not math.isfinite(value):
+        raise RuleError(f"'{field}' must be a finite number.", field)
+    return float(value)
+
+
+def positive_int_or_none(value: Any, field: str) -> int | None:
+    """None, or an integer of at least 1 (an integral float is accepted)."""
+    if value is None:
+        return None
+    x = number(value, field)
+    if x != math.floor(x):
+        raise RuleError(f"'{field}' must be an integer, not {value!r}.", field)
+    if x < 1:
+        raise RuleError(f"'{field}' must be at least 1, not {value!r}.", field)
+    return int(x)
+
+
+def name_text(value: Any, field: str, *, required: bool = True) -> str | None:
+    """A non-empty string of at most MAX_NAME_LENGTH characters."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise RuleError(f"'{field}' must be a string, not {kind(value)}.", field, 400)
+    if not value.strip():
+        raise RuleError(f"'{field}' must not be empty.", field)
+    if len(value) > MAX_NAME_LENGTH:
+        raise RuleError(f"'{field}' is longer than {MAX_NAME_LENGTH} characters.", field)
+    return value
+
+
+def metadata(value: Any, field: str = "metadata") -> dict[str, Any] | None:
+    """None, or an object of at most 100 keys whose values are strings, numbers or null."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise RuleError(f"'{field}' must be an object, not {kind(value)}.", field, 400)
+    if len(value) > MAX_METADATA_KEYS:
+        raise RuleError(f"'{field}' has more than {MAX_METADATA_KEYS} keys.", field)
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        where = f"{field}.{key}"
+        if isinstance(item, str):
+            if len(item) > MAX_METADATA_STRING:
+                raise RuleError(
+                    f"'{where}' is longer than {MAX_METADATA_STRING} characters.", where
+                )
+        elif item is not None and not is_number(item):
+            raise RuleError(
+                f"'{where}' must be a string, a number or null, not {kind(item)}.", where, 400
+            )
+        elif is_number(item) and not math.isfinite(item):
+            raise RuleError(f"'{where}' must be a finite number.", where)
+        out[str(key)] = item
+    return out
+
+
+def kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return type(value).__name__
+
+
+def seed(value: Any, field: str = "seed") -> int | None:
+    """None, or the experiment's seed: an integer from 0 to 2**62 (an extension of ours)."""
+    if value is None:
+        return None
+    x = number(value, field)
+    if x != math.floor(x) or not 0 <= x <= 2**62:
+        raise RuleError(f"'{field}' must be an integer from 0 to 2**62, not {value!r}.", field)
+    return int(value)
+
+
+def object_of(value: Any, field: str) -> Mapping[str, Any]:
+    """A JSON object, or a 400 naming the field."""
+    if not isinstance(value, Mapping):
+        raise RuleError(f"'{field}' must be an object, not {kind(value)}.", field, 400)
+    return value
+
+
+def list_of(value: Any, field: str) -> list[Any]:
+    """A JSON list, or a 400 naming the field."""
+    if not isinstance(value, (list, tuple)):
+        raise RuleError(f"'{field}' must be a list, not {kind(value)}.", field, 400)
+    return list(value)

@@ -1,0 +1,134 @@
+"""Rules of observation values: one value per metric, or failed (pure).
+
+A failed observation has no value. Otherwise there is a ``value`` (with an
+optional ``value_stddev``) for a one-metric experiment, or ``values``
+``[{name, value, value_stddev}]`` naming every metric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .sigopt_checks import RuleError, kind, number
+
+
+def observation_values(
+    metric_list: Sequence[Mapping[str, Any]], body: Mapping[str, Any], field: str = ""
+) -> tuple[list[dict[str, Any]], bool]:
+    """``(values, failed)`` of an observation body.
+
+    A failed observation has no value. Otherwise there is a ``value`` (with an
+    optional ``value_stddev``) for a one-metric experiment, or ``values``
+    ``[{name, value, value_stddev}]`` naming every metric. ``values`` of a
+    one-metric experiment may leave the name out.
+    """
+    pre = f"{field}." if field else ""
+    failed = body.get("failed")
+    if failed is None:
+        failed = False
+    if not isinstance(failed, bool):
+        raise RuleError(f"'{pre}failed' must be true or false.", f"{pre}failed", 400)
+    value, values = body.get("value"), body.get("values")
+    if failed:
+        for key, given in (("value", value), ("values", values)):
+            if given not in (None, []):
+                raise RuleError(
+                    f"'{pre}{key}': a failed observation has no value; "
+                    "send failed=true alone or a value without failed.",
+                    f"{pre}{key}",
+                )
+        return [], True
+    if value is not None and values is not None:
+        raise RuleError(f"'{pre}values': give 'value' or 'values', not both.", f"{pre}values")
+    if value is None and values is None:
+        raise RuleError(
+            f"'{pre}value' is missing: an observation needs a value (or values), or failed=true.",
+            f"{pre}value",
+        )
+    if value is not None:
+        if len(metric_list) > 1:
+            raise RuleError(
+                f"'{pre}value': this experiment has {len(metric_list)} metrics; "
+                "send 'values' with one entry per metric.",
+                f"{pre}value",
+            )
+        entry = {
+            "name": metric_list[0]["name"],
+            "value": value,
+            "value_stddev": body.get("value_stddev"),
+        }
+        return [_evaluation(entry, f"{pre}value", f"{pre}value_stddev")], False
+    return _values(metric_list, values, f"{pre}values"), False
+
+
+def _values(metric_list: Sequence[Mapping[str, Any]], raw: Any, field: str) -> list[dict]:
+    if not isinstance(raw, (list, tuple)):
+        raise RuleError(f"'{field}' must be a list, not {kind(raw)}.", field, 400)
+    names = [m["name"] for m in metric_list]
+    by_name: dict[Any, dict[str, Any]] = {}
+    for i, item in enumerate(raw):
+        where = f"{field}[{i}]"
+        if not isinstance(item, Mapping):
+            raise RuleError(f"'{where}' must be an object, not {kind(item)}.", where, 400)
+        name = item.get("name")
+        if name is None and len(names) == 1:
+            name = names[0]
+        if name not in names:
+            raise RuleError(
+                f"'{where}.name': {name!r} is not a metric of this experiment "
+                f"(metrics: {', '.join(str(n) for n in names)}).",
+                f"{where}.name",
+            )
+        if name in by_name:
+            raise RuleError(f"'{where}.name': metric {name!r} is given twice.", f"{where}.name")
+        entry = {"name": name, "value": item.get("value"), "value_stddev": item.get("value_stddev")}
+        by_name[name] = _evaluation(entry, f"{where}.value", f"{where}.value_stddev")
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise RuleError(
+            f"'{field}' has no value for metric {missing[0]!r}; give one value per metric.",
+            field,
+        )
+    return [by_name[n] for n in names]
+
+
+def _evaluation(entry: Mapping[str, Any], value_field: str, stddev_field: str) -> dict:
+    if entry["value"] is None:
+        raise RuleError(f"'{value_field}' is missing.", value_field)
+    value = number(entry["value"], value_field)
+    stddev = entry["value_stddev"]
+    if stddev is not None:
+        stddev = number(stddev, stddev_field)
+        if stddev < 0:
+            raise RuleError(f"'{stddev_field}' must not be negative.", stddev_field)
+    return {"name": entry["name"], "value": value, "value_stddev": stddev}
+
+
+def observation_update_body(
+    values: Sequence[Mapping[str, Any]], failed: bool, body: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The body an observation would have after a partial update with ``body``.
+
+    Fields not sent keep their value; sending a value un-fails a failed
+    observation; sending ``failed=true`` drops the stored value.
+    """
+    merged: dict[str, Any]
+    if failed:
+        merged = {"failed": True}
+    elif len(values) == 1:
+        merged = {"value": values[0]["value"], "value_stddev": values[0]["value_stddev"]}
+    else:
+        merged = {"values": [dict(v) for v in values]}
+    if "values" in body:
+        merged.pop("value", None)
+        merged.pop("value_stddev", None)
+    if "value" in body:
+        merged.pop("values", None)
+    if body.get("failed") is True:
+        for key in ("value", "value_stddev", "values"):
+            merged.pop(key, None)
+    elif "failed" not in body and ("value" in body or "values" in body):
+        merged.pop("failed", None)
+    merged.update({k: body[k] for k in ("value", "value_stddev", "values", "failed") if k in body})
+    return merged

@@ -1,0 +1,417 @@
+"""Rules of SigOpt parameters and conditionals (pure).
+
+Canonical parameter: ``{"name", "type"}`` plus, as they apply, ``bounds {min,
+max}``, ``grid`` (sorted values, instead of bounds), ``categorical_values``
+(names, in the given order), ``transformation: "log"``, ``prior`` (normal or
+beta), ``conditions {conditional: [values]}``, ``default_value`` and
+``precision``. What SigOpt refuses is refused here, naming the field: bounds
+and grid together, a log scale on a non-positive range or on an int, a prior on
+anything but a plain double, a condition on an unknown conditional...
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .sigopt_checks import RuleError, is_number, kind, list_of, name_text, number, object_of
+
+PARAMETER_TYPES = ("double", "int", "categorical")
+MAX_PARAMETERS = 100
+MAX_GRID_VALUES = 10_000
+MAX_PRECISION = 15
+TRANSFORMATIONS = ("log",)
+PRIORS = ("normal", "beta")
+MAX_CONDITIONAL_COMBINATIONS = 10_000
+
+
+def parameters(
+    raw: Any, conditionals: Sequence[Mapping[str, Any]] = (), field: str = "parameters"
+) -> list[dict[str, Any]]:
+    """Canonical parameter definitions; ``conditionals`` are the experiment's canonical ones."""
+    if raw is None:
+        raise RuleError(f"'{field}' is required: a list of parameter definitions.", field, 400)
+    items = list_of(raw, field)
+    if not items:
+        raise RuleError(f"'{field}' must define at least one parameter.", field)
+    if len(items) > MAX_PARAMETERS:
+        raise RuleError(f"'{field}' has more than {MAX_PARAMETERS} parameters.", field)
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        param = parameter(item, f"{field}[{i}]", conditionals)
+        if param["name"] in seen:
+            raise RuleError(
+                f"'{field}[{i}].name': the parameter name {param['name']!r} is used twice; "
+                "names must be unique within an experiment.",
+                f"{field}[{i}].name",
+            )
+        seen.add(param["name"])
+        out.append(param)
+    return out
+
+
+def parameter(
+    item: Any, field: str, conditionals: Sequence[Mapping[str, Any]] = ()
+) -> dict[str, Any]:
+    """One canonical parameter definition (see the module's docstring)."""
+    item = object_of(item, field)
+    name = name_text(item.get("name"), f"{field}.name")
+    kind_ = item.get("type")
+    if kind_ not in PARAMETER_TYPES:
+        raise RuleError(
+            f"'{field}.type' of parameter {name!r} must be one of "
+            f"{', '.join(PARAMETER_TYPES)}, not {kind_!r}.",
+            f"{field}.type",
+        )
+    out: dict[str, Any] = {"name": name, "type": kind_}
+    grid = item.get("grid")
+    has_grid = grid not in (None, [])
+    if kind_ == "categorical":
+        for key in ("bounds", "grid", "transformation", "prior"):
+            if item.get(key) not in (None, [], "none"):
+                raise RuleError(
+                    f"'{field}.{key}': categorical parameter {name!r} takes categorical_values "
+                    f"only, not {key}.",
+                    f"{field}.{key}",
+                )
+        out["categorical_values"] = _categorical_values(item.get("categorical_values"), field)
+    else:
+        if item.get("categorical_values") not in (None, []):
+            raise RuleError(
+                f"'{field}.categorical_values': only categorical parameters take them; "
+                f"{name!r} is {kind_}.",
+                f"{field}.categorical_values",
+            )
+        if has_grid:
+            if item.get("bounds") is not None:
+                raise RuleError(
+                    f"'{field}.bounds': parameter {name!r} has a grid; give bounds or grid, "
+                    "not both.",
+                    f"{field}.bounds",
+                )
+            out["grid"] = _grid(grid, kind_, f"{field}.grid")
+        else:
+            out["bounds"] = _bounds(item.get("bounds"), kind_, field)
+    _transformation(item, out, field)
+    _prior(item, out, field)
+    if item.get("precision") is not None:
+        out["precision"] = _precision(item["precision"], kind_, f"{field}.precision")
+    if item.get("conditions") not in (None, {}):
+        out["conditions"] = _conditions(item["conditions"], conditionals, f"{field}.conditions")
+    if item.get("default_value") is not None:
+        out["default_value"] = parameter_value(out, item["default_value"], f"{field}.default_value")
+    return out
+
+
+def _bounds(raw: Any, kind_: str, field: str) -> dict[str, float | int]:
+    where = f"{field}.bounds"
+    if raw is None:
+        raise RuleError(
+            f"'{where}' is required for a {kind_} parameter (or give grid).", where, 400
+        )
+    raw = object_of(raw, where)
+    for key in ("min", "max"):
+        if raw.get(key) is None:
+            raise RuleError(f"'{where}.{key}' is required.", f"{where}.{key}", 400)
+    lo = number(raw["min"], f"{where}.min")
+    hi = number(raw["max"], f"{where}.max")
+    if kind_ == "int":
+        for key, x in (("min", lo), ("max", hi)):
+            if x != math.floor(x):
+                raise RuleError(
+                    f"'{where}.{key}' of an int parameter must be an integer, not {x!r}.",
+                    f"{where}.{key}",
+                )
+        lo, hi = int(lo), int(hi)
+    if not lo < hi:
+        raise RuleError(
+            f"'{where}': min ({raw['min']!r}) must be less than max ({raw['max']!r}).", where
+        )
+    return {"min": lo, "max": hi}
+
+
+def _grid(raw: Any, kind_: str, field: str) -> list[float | int]:
+    values = list_of(raw, field)
+    out: list[float | int] = []
+    for j, value in enumerate(values):
+        x = number(value, f"{field}[{j}]")
+        if kind_ == "int":
+            if x != math.floor(x):
+                raise RuleError(
+                    f"'{field}[{j}]': grid values of an int parameter must be integers, "
+                    f"not {value!r}.",
+                    f"{field}[{j}]",
+                )
+            out.append(int(x))
+        else:
+            out.append(x)
+    if len(out) < 2:
+        raise RuleError(f"'{field}' needs at least two values.", field)
+    if len(out) > MAX_GRID_VALUES:
+        raise RuleError(f"'{field}' has more than {MAX_GRID_VALUES} values.", field)
+    if len(set(out)) != len(out):
+        raise RuleError(f"'{field}' lists a value twice; grid values must be distinct.", field)
+    return sorted(out)
+
+
+def _categorical_values(raw: Any, field: str) -> list[str]:
+    where = f"{field}.categorical_values"
+    if raw is None:
+        raise RuleError(f"'{where}' is required for a categorical parameter.", where, 400)
+    names: list[str] = []
+    for j, value in enumerate(list_of(raw, where)):
+        text = value.get("name") if isinstance(value, Mapping) else value
+        if not isinstance(text, str):
+            raise RuleError(
+                f"'{where}[{j}]' must be a string or an object with a string 'name'.",
+                f"{where}[{j}]",
+                400,
+            )
+        if not text.strip():
+            raise RuleError(f"'{where}[{j}]' must not be empty.", f"{where}[{j}]")
+        if text in names:
+            raise RuleError(f"'{where}' lists {text!r} twice; values must be distinct.", where)
+        names.append(text)
+    if len(names) < 2:
+        raise RuleError(f"'{where}' needs at least two values.", where)
+    return names
+
+
+def _transformation(item: Mapping[str, Any], out: dict[str, Any], field: str) -> None:
+    raw = item.get("transformation")
+    if raw in (None, "none"):
+        return
+    where = f"{field}.transformation"
+    if raw not in TRANSFORMATIONS:
+        raise RuleError(f"'{where}' must be 'log' or 'none', not {raw!r}.", where)
+    if out["type"] != "double":
+        raise RuleError(
+            f"'{where}': a log transformation applies to double parameters only; "
+            f"{out['name']!r} is {out['type']}.",
+            where,
+        )
+    low = min(out["grid"]) if "grid" in out else out["bounds"]["min"]
+    if low <= 0:
+        raise RuleError(
+            f"'{where}': a log transformation needs positive values; the lowest value of "
+            f"{out['name']!r} is {low!r}.",
+            where,
+        )
+    out["transformation"] = "log"
+
+
+def _prior(item: Mapping[str, Any], out: dict[str, Any], field: str) -> None:
+    raw = item.get("prior")
+    if raw is None:
+        return
+    where = f"{field}.prior"
+    raw = object_of(raw, where)
+    if out["type"] != "double" or "grid" in out or out.get("transformation") == "log":
+        raise RuleError(
+            f"'{where}': priors apply to double parameters with bounds and no log "
+            f"transformation; {out['name']!r} is not one.",
+            where,
+        )
+    name = raw.get("name")
+    if name not in PRIORS:
+        raise RuleError(
+            f"'{where}.name' must be normal or beta, not {name!r}.", f"{where}.name", 400
+        )
+    prior: dict[str, Any] = {"name": name}
+    keys = ("mean", "scale") if name == "normal" else ("shape_a", "shape_b")
+    for key in keys:
+        if raw.get(key) is None:
+            raise RuleError(
+                f"'{where}.{key}' is required for a {name} prior.", f"{where}.{key}", 400
+            )
+        prior[key] = number(raw[key], f"{where}.{key}")
+    for key in ("scale", "shape_a", "shape_b"):
+        if key in prior and prior[key] <= 0:
+            raise RuleError(f"'{where}.{key}' must be positive.", f"{where}.{key}")
+    if name == "normal":
+        lo, hi = out["bounds"]["min"], out["bounds"]["max"]
+        if not lo <= prior["mean"] <= hi:
+            raise RuleError(
+                f"'{where}.mean' ({prior['mean']!r}) must be within the bounds [{lo}, {hi}].",
+                f"{where}.mean",
+            )
+    out["prior"] = prior
+
+
+def _precision(raw: Any, kind_: str, field: str) -> int:
+    if kind_ != "double":
+        raise RuleError(f"'{field}': precision applies to double parameters only.", field)
+    x = number(raw, field)
+    if x != math.floor(x) or not 1 <= x <= MAX_PRECISION:
+        raise RuleError(
+            f"'{field}' must be an integer from 1 to {MAX_PRECISION}, not {raw!r}.", field
+        )
+    return int(x)
+
+
+def _conditions(
+    raw: Any, conditionals: Sequence[Mapping[str, Any]], field: str
+) -> dict[str, list[str]]:
+    raw = object_of(raw, field)
+    known = {c["name"]: c["values"] for c in conditionals}
+    out: dict[str, list[str]] = {}
+    for name, allowed in raw.items():
+        where = f"{field}.{name}"
+        if name not in known:
+            listed = ", ".join(known) or "none"
+            raise RuleError(
+                f"'{where}': {name!r} is not a conditional of this experiment "
+                f"(conditionals: {listed}); declare it in 'conditionals'.",
+                where,
+                400,
+            )
+        values = allowed if isinstance(allowed, (list, tuple)) else [allowed]
+        if not values:
+            raise RuleError(f"'{where}' must name at least one value.", where)
+        for value in values:
+            if not isinstance(value, str):
+                raise RuleError(
+                    f"'{where}' must be a value or a list of values, not {kind(value)}.",
+                    where,
+                    400,
+                )
+            if value not in known[name]:
+                raise RuleError(
+                    f"'{where}': {value!r} is not a value of conditional {name!r} "
+                    f"(values: {', '.join(known[name])}).",
+                    where,
+                )
+        out[str(name)] = list(dict.fromkeys(values))
+    return out
+
+
+# ---------------------------------------------------------------- conditionals
+
+
+def conditionals(raw: Any, field: str = "conditionals") -> list[dict[str, Any]]:
+    """Canonical conditionals: ``[{"name", "values": [names]}]``, names unique."""
+    if raw in (None, []):
+        return []
+    out: list[dict[str, Any]] = []
+    for i, item in enumerate(list_of(raw, field)):
+        where = f"{field}[{i}]"
+        item = object_of(item, where)
+        name = name_text(item.get("name"), f"{where}.name")
+        if any(c["name"] == name for c in out):
+            raise RuleError(
+                f"'{where}.name': conditional {name!r} is defined twice.", f"{where}.name"
+            )
+        values = []
+        for j, value in enumerate(list_of(item.get("values"), f"{where}.values")):
+            text = value.get("name") if isinstance(value, Mapping) else value
+            if not isinstance(text, str) or not text.strip():
+                raise RuleError(
+                    f"'{where}.values[{j}]' must be a non-empty string.", f"{where}.values[{j}]"
+                )
+            if text in values:
+                raise RuleError(f"'{where}.values' lists {text!r} twice.", f"{where}.values")
+            values.append(text)
+        if len(values) < 2:
+            raise RuleError(f"'{where}.values' needs at least two values.", f"{where}.values")
+        out.append({"name": name, "values": values})
+    return out
+
+
+def check_conditional_space(
+    params: Sequence[Mapping[str, Any]], conds: Sequence[Mapping[str, Any]]
+) -> None:
+    """Conditionals and parameter conditions come together, names do not clash, and
+    every combination of conditional values leaves some parameter active."""
+    conditioned = [p for p in params if p.get("conditions")]
+    if conds and not conditioned:
+        raise RuleError(
+            "'conditionals' are declared but no parameter has 'conditions' on them; "
+            "give the parameters that depend on them 'conditions'.",
+            "conditionals",
+        )
+    names = {p["name"] for p in params}
+    for i, c in enumerate(conds):
+        if c["name"] in names:
+            raise RuleError(
+                f"'conditionals[{i}].name': {c['name']!r} is also a parameter name.",
+                f"conditionals[{i}].name",
+            )
+    if not conds:
+        return
+    combos = math.prod(len(c["values"]) for c in conds)
+    if combos > MAX_CONDITIONAL_COMBINATIONS:
+        raise RuleError(
+            f"'conditionals' allow {combos} combinations; at most {MAX_CONDITIONAL_COMBINATIONS}.",
+            "conditionals",
+        )
+    for combo in itertools.product(*(c["values"] for c in conds)):
+        chosen = {c["name"]: v for c, v in zip(conds, combo, strict=True)}
+        if not any(is_active(p, chosen) for p in params):
+            text = ", ".join(f"{k} = {v!r}" for k, v in chosen.items())
+            raise RuleError(
+                f"'conditionals': when {text}, no parameter is active; every combination "
+                "of conditional values needs at least one parameter.",
+                "conditionals",
+            )
+
+
+def is_active(param: Mapping[str, Any], chosen: Mapping[str, Any]) -> bool:
+    """Whether ``param``'s conditions hold for the conditional values ``chosen``."""
+    return all(
+        chosen.get(name) in allowed for name, allowed in (param.get("conditions") or {}).items()
+    )
+
+
+def is_discrete(param: Mapping[str, Any]) -> bool:
+    """Whether the parameter takes finitely many values (int, grid or categorical)."""
+    return param["type"] != "double" or "grid" in param
+
+
+def value_count(param: Mapping[str, Any]) -> int:
+    """How many values a discrete parameter takes."""
+    if param["type"] == "categorical":
+        return len(param["categorical_values"])
+    if "grid" in param:
+        return len(param["grid"])
+    return int(param["bounds"]["max"]) - int(param["bounds"]["min"]) + 1
+
+
+def parameter_value(param: Mapping[str, Any], value: Any, field: str) -> Any:
+    """One value checked against one canonical parameter: a categorical value, a
+    grid value, or a number within the bounds (integral for int, ``3.0`` read as 3)."""
+    if param["type"] == "categorical":
+        names = param["categorical_values"]
+        if not isinstance(value, str):
+            raise RuleError(
+                f"'{field}' must be one of the categorical values {names}, not {value!r}.", field
+            )
+        if value not in names:
+            raise RuleError(
+                f"'{field}': {value!r} is not one of the categorical values {names}.", field
+            )
+        return value
+    if not is_number(value):
+        raise RuleError(f"'{field}' must be a number, not {kind(value)}.", field)
+    if not math.isfinite(value):
+        raise RuleError(f"'{field}' must be a finite number.", field)
+    if param["type"] == "int":
+        if value != math.floor(value):
+            raise RuleError(f"'{field}' must be an integer, not {value!r}.", field)
+        value = int(value)
+    else:
+        value = float(value)
+    if "grid" in param:
+        if value not in param["grid"]:
+            raise RuleError(
+                f"'{field}': {value!r} is not one of the grid values {param['grid']}.", field
+            )
+        return value
+    lo, hi = param["bounds"]["min"], param["bounds"]["max"]
+    if value < lo:
+        raise RuleError(f"'{field}' = {value!r} is below the minimum {lo!r}.", field)
+    if value > hi:
+        raise RuleError(f"'{field}' = {value!r} is above the maximum {hi!r}.", field)
+    return value

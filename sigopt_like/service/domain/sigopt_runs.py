@@ -1,0 +1,227 @@
+"""Rules of training runs and projects, as sigopt-python's modern API writes them (pure).
+
+A run is updated by merging: sigopt-python sends one field at a time
+(``{"values": {"acc": {"value": 0.9}}}``, ``{"assignments": {"lr": 0.1}}``,
+``{"metadata": {"k": "v"}}``, ``{"state": "completed"}``...), and each mapping is
+merged into what the run already has. A run of an AI experiment keeps the
+assignments it was suggested; when it finishes, it becomes the experiment's
+observation: ``failed`` as a failed one, ``completed`` with a value for every
+metric of the experiment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from .sigopt_checks import RuleError, is_number, kind, metadata, name_text, number, object_of
+
+STATES = ("active", "completed", "failed")
+FINISHED = ("completed", "failed")
+#: mapping fields merged key by key, with what each value may be
+MERGED_FIELDS = (
+    "assignments",
+    "assignments_meta",
+    "assignments_sources",
+    "datasets",
+    "logs",
+    "sys_metadata",
+    "dev_metadata",
+)
+REPLACED_FIELDS = ("model", "source_code")
+ECHOED_FIELDS = (
+    "object",
+    "id",
+    "created",
+    "updated",
+    "client",
+    "user",
+    "project",
+    "experiment",
+    "suggestion",
+    "observation",
+    "checkpoint_count",
+    "best_checkpoint",
+    "finished",
+    "completed",
+    "files",
+    "tags",
+)
+
+
+@attrs.frozen
+class RunUpdate:
+    """What an update body changes: column values and fields merged into ``fields``."""
+
+    columns: dict[str, Any]
+    fields: dict[str, Any]
+    assignments: dict[str, Any] | None
+    values: dict[str, dict[str, Any]] | None
+    state: str | None
+
+
+def run_create(body: Mapping[str, Any]) -> dict[str, Any]:
+    """``name`` and ``metadata`` of a new run (all sigopt-python sends)."""
+    _known(body, ("name", "metadata", *MERGED_FIELDS, *REPLACED_FIELDS, "values", "state"))
+    out = {
+        "name": name_text(body.get("name"), "name", required=False),
+        "metadata": metadata(body.get("metadata")),
+    }
+    return out
+
+
+def run_update(body: Mapping[str, Any]) -> RunUpdate:
+    """The changes of a MERGE (or PUT) body of a run."""
+    _known(
+        body,
+        ("name", "metadata", "state", "values", "deleted", *MERGED_FIELDS, *REPLACED_FIELDS),
+    )
+    columns: dict[str, Any] = {}
+    if body.get("name") is not None:
+        columns["name"] = name_text(body["name"], "name")
+    if "metadata" in body:
+        columns["metadata"] = metadata(body["metadata"])
+    if body.get("deleted") is not None:
+        if not isinstance(body["deleted"], bool):
+            raise RuleError("'deleted' must be true or false.", "deleted", 400)
+        columns["deleted"] = body["deleted"]
+    state = body.get("state")
+    if state is not None and state not in STATES:
+        raise RuleError(f"'state' must be one of {', '.join(STATES)}, not {state!r}.", "state")
+    fields: dict[str, Any] = {}
+    for key in MERGED_FIELDS:
+        if body.get(key) is not None:
+            fields[key] = dict(object_of(body[key], key))
+    for key in REPLACED_FIELDS:
+        if body.get(key) is not None:
+            fields[key] = dict(object_of(body[key], key))
+    assignments = fields.pop("assignments", None)
+    if assignments is not None:
+        for name, value in assignments.items():
+            if value is not None and not isinstance(value, (str, bool)) and not is_number(value):
+                raise RuleError(
+                    f"'assignments.{name}' must be a number or a string, not {kind(value)}.",
+                    f"assignments.{name}",
+                    400,
+                )
+    values = _values(body["values"]) if body.get("values") is not None else None
+    return RunUpdate(columns, fields, assignments, values, state)
+
+
+def _known(body: Mapping[str, Any], allowed: Sequence[str]) -> None:
+    for key in body:
+        if key not in allowed and key not in ECHOED_FIELDS:
+            raise RuleError(
+                f"'{key}' is not a field of a training run this service keeps "
+                f"(fields: {', '.join(allowed)}).",
+                str(key),
+                400,
+            )
+
+
+def _values(raw: Any) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name, item in object_of(raw, "values").items():
+        where = f"values.{name}"
+        item = object_of(item, where)
+        if item.get("value") is None:
+            raise RuleError(f"'{where}.value' is required.", f"{where}.value", 400)
+        value = number(item["value"], f"{where}.value")
+        stddev = item.get("value_stddev")
+        if stddev is not None:
+            stddev = number(stddev, f"{where}.value_stddev")
+            if stddev < 0:
+                raise RuleError(
+                    f"'{where}.value_stddev' must not be negative.", f"{where}.value_stddev"
+                )
+        out[str(name)] = {"value": value, "value_stddev": stddev}
+    return out
+
+
+def merged(current: Mapping[str, Any], update: RunUpdate) -> dict[str, Any]:
+    """The run's ``fields`` after merging the update's mappings into them."""
+    out = {k: dict(v) if isinstance(v, Mapping) else v for k, v in current.items()}
+    for key, value in update.fields.items():
+        if key in MERGED_FIELDS:
+            base = out.get(key) or {}
+            out[key] = {**base, **value}
+        else:
+            out[key] = value
+    return out
+
+
+def merged_assignments(
+    current: Mapping[str, Any], new: Mapping[str, Any], fixed: Sequence[str]
+) -> dict[str, Any]:
+    """Assignments after an update; the ``fixed`` ones (a suggestion's) cannot change."""
+    for name in fixed:
+        if name in new and new[name] != current.get(name):
+            raise RuleError(
+                f"'assignments.{name}': this run was suggested {name} = "
+                f"{current.get(name)!r} by its experiment; it cannot change.",
+                f"assignments.{name}",
+            )
+    return {**current, **new}
+
+
+def observation_of_run(
+    metrics: Sequence[Mapping[str, Any]], values: Mapping[str, Mapping[str, Any]], state: str
+) -> tuple[list[dict[str, Any]], bool]:
+    """``(values, failed)`` of the observation a finishing run reports to its experiment."""
+    if state == "failed":
+        return [], True
+    out = []
+    for m in metrics:
+        name = m["name"]
+        logged = values.get(name) if name is not None else _only(values)
+        if logged is None:
+            raise RuleError(
+                f"'state': the run cannot complete without a value for metric {name!r} of its "
+                f"experiment; log it (run.log_metric({name!r}, value)) or end the run as failed.",
+                "state",
+            )
+        out.append(
+            {"name": name, "value": logged["value"], "value_stddev": logged.get("value_stddev")}
+        )
+    return out, False
+
+
+def _only(values: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    return next(iter(values.values())) if len(values) == 1 else None
+
+
+def check_state_change(current: str, new: str) -> None:
+    """A finished run may only go from completed to failed."""
+    if current == new or current == "active":
+        return
+    if current == "completed" and new == "failed":
+        return
+    raise RuleError(f"'state': the run is {current}; it cannot become {new}.", "state")
+
+
+def checkpoint(body: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """``(values, metadata)`` of a new checkpoint: values ``[{name, value}]``."""
+    raw = body.get("values")
+    if not isinstance(raw, (list, tuple)):
+        raise RuleError("'values' must be a list of {name, value} objects.", "values", 400)
+    out = []
+    for i, item in enumerate(raw):
+        item = object_of(item, f"values[{i}]")
+        name = name_text(item.get("name"), f"values[{i}].name")
+        out.append({"name": name, "value": number(item.get("value"), f"values[{i}].value")})
+    return out, metadata(body.get("metadata"))
+
+
+def project_fields(body: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+    """``name`` and ``metadata`` of a project body (``id`` is read by the caller)."""
+    for key in body:
+        if key not in ("id", "name", "metadata", "object", "client", "user", "created", "updated"):
+            raise RuleError(f"'{key}' is not a field of a project.", str(key), 400)
+    out: dict[str, Any] = {}
+    if body.get("name") is not None or creating:
+        out["name"] = name_text(body.get("name"), "name", required=False)
+    if "metadata" in body:
+        out["metadata"] = metadata(body["metadata"])
+    return out

@@ -1,0 +1,264 @@
+"""Linear inequality constraints on numeric parameters: checks, sampling, repair.
+
+SigOpt's ``linear_constraints`` (``sum(weight * x) >= threshold`` or ``<=``) cut
+the box of the parameters' bounds down to a convex polytope. Every suggestion
+must lie inside it, integer parameters included, so the engine samples inside
+it (rejection first, which keeps priors and uniformity exact, then hit-and-run
+when the polytope is a small part of the box), and pulls mutated points back
+towards their feasible parent along the segment between them.
+
+Rows are stored as ``A x <= b`` over the full code vector (zero weights for the
+parameters a constraint does not name). Constraints name only plain ``double``
+or ``int`` parameters (never log-transformed, grid or conditional ones: the
+rules refuse those), so codes and values coincide on every constrained column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+import numpy as np
+
+TOLERANCE = 1e-9
+"""Slack allowed on a row, relative to the size of its terms (rounding noise)."""
+HIT_AND_RUN_CHAINS = 32
+HIT_AND_RUN_BURN_IN = 25
+HIT_AND_RUN_THINNING = 3
+
+
+@attrs.frozen(eq=False)
+class LinearConstraints:
+    """``A @ x <= b`` over code vectors of ``n_dims`` columns; ``integer`` marks int columns.
+
+    ``lo`` and ``hi`` are the bounds of every column (only constrained columns matter).
+    """
+
+    A: np.ndarray
+    b: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    integer: np.ndarray
+
+    @classmethod
+    def build(
+        cls,
+        rows: Sequence[tuple[Sequence[tuple[int, float]], str, float]],
+        lo: Sequence[float] | np.ndarray,
+        hi: Sequence[float] | np.ndarray,
+        integer: Sequence[bool] | np.ndarray,
+    ) -> LinearConstraints:
+        """From ``(terms [(column, weight)], "greater_than" | "less_than", threshold)`` rows."""
+        n = len(lo)
+        A = np.zeros((len(rows), n))
+        b = np.zeros(len(rows))
+        for i, (terms, kind, threshold) in enumerate(rows):
+            sign = -1.0 if kind == "greater_than" else 1.0
+            for column, weight in terms:
+                A[i, column] += sign * float(weight)
+            b[i] = sign * float(threshold)
+        return cls(
+            A=A,
+            b=b,
+            lo=np.asarray(lo, dtype=float),
+            hi=np.asarray(hi, dtype=float),
+            integer=np.asarray(integer, dtype=bool),
+        )
+
+    @property
+    def columns(self) -> np.ndarray:
+        """Indices of the columns that some row names."""
+        return np.nonzero(np.any(self.A != 0, axis=0))[0]
+
+    def _slack(self) -> np.ndarray:
+        scale = np.abs(self.A) @ np.maximum(np.abs(self.lo), np.abs(self.hi)) + np.abs(self.b)
+        return TOLERANCE * np.maximum(scale, 1.0)
+
+    def satisfied(self, codes: np.ndarray) -> np.ndarray:
+        """One boolean per row of ``codes``: every constraint holds."""
+        codes = np.atleast_2d(np.asarray(codes, dtype=float))
+        if len(self.b) == 0:
+            return np.ones(len(codes), dtype=bool)
+        return np.all(codes @ self.A.T <= self.b + self._slack(), axis=1)
+
+    # ------------------------------------------------------------ feasibility
+
+    def chebyshev_center(self, shrink: bool = False) -> tuple[np.ndarray, float] | None:
+        """The centre and radius of the largest ball inside the polytope (constrained
+        columns only; the others keep the box centre), or None when it is empty.
+
+        ``shrink`` first tightens each row by half the weight of its int columns, so
+        that rounding any point of the smaller polytope stays feasible.
+        """
+        from scipy.optimize import linprog
+
+        cols = self.columns
+        A = self.A[:, cols]
+        b = self.b - (0.5 * np.abs(A[:, self.integer[cols]]).sum(axis=1) if shrink else 0.0)
+        lo, hi = self.lo[cols], self.hi[cols]
+        d = len(cols)
+        norms = np.linalg.norm(A, axis=1)
+        # variables: x (d), r; maximise r
+        rows = [np.hstack([A, norms[:, None]])]
+        rhs = [b]
+        eye = np.eye(d)
+        rows += [np.hstack([eye, np.ones((d, 1))]), np.hstack([-eye, np.ones((d, 1))])]
+        rhs += [hi, -lo]
+        result = linprog(
+            c=np.concatenate([np.zeros(d), [-1.0]]),
+            A_ub=np.vstack(rows),
+            b_ub=np.concatenate(rhs),
+            bounds=[(None, None)] * d + [(0.0, None)],
+            method="highs",
+        )
+        if result.status != 0 or result.x is None:
+            return None
+        radius = float(result.x[-1])
+        if radius <= 0.0 and shrink:
+            return None
+        center = (self.lo + self.hi) / 2.0
+        center[cols] = result.x[:d]
+        return center, radius
+
+    def feasible_point(self) -> np.ndarray | None:
+        """One point that satisfies every constraint, int columns integral; None if none.
+
+        A mixed-integer program when some constrained column is int, a linear one otherwise.
+        """
+        cols = self.columns
+        if not self.integer[cols].any():
+            found = self.chebyshev_center()
+            return None if found is None else found[0]
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        A = self.A[:, cols]
+        result = milp(
+            c=np.zeros(len(cols)),
+            constraints=LinearConstraint(A, -np.inf, self.b),
+            integrality=self.integer[cols].astype(int),
+            bounds=Bounds(self.lo[cols], self.hi[cols]),
+        )
+        if result.status != 0 or result.x is None:
+            return None
+        point = (self.lo + self.hi) / 2.0
+        point[cols] = np.where(self.integer[cols], np.round(result.x), result.x)
+        return point if bool(self.satisfied(point)[0]) else None
+
+    # ------------------------------------------------------------ sampling
+
+    def hit_and_run(self, n: int, rng: np.random.Generator, start: np.ndarray) -> np.ndarray:
+        """``n`` points spread uniformly over the polytope (constrained columns; the
+        others are copied from ``start``), from chains started at the interior ``start``."""
+        cols = self.columns
+        A = self.A[:, cols]
+        lo, hi = self.lo[cols], self.hi[cols]
+        chains = max(1, min(n, HIT_AND_RUN_CHAINS))
+        x = np.repeat(start[cols][None, :], chains, axis=0)
+        out: list[np.ndarray] = []
+        steps = HIT_AND_RUN_BURN_IN + HIT_AND_RUN_THINNING * int(np.ceil(n / chains))
+        for step in range(steps):
+            u = rng.normal(size=x.shape)
+            u /= np.linalg.norm(u, axis=1, keepdims=True) + 1e-300
+            t_lo, t_hi = _box_range(x, u, lo, hi)
+            au = u @ A.T
+            slack = self.b[None, :] - x @ A.T
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = slack / au
+            t_hi = np.minimum(t_hi, np.where(au > 1e-15, ratio, np.inf).min(axis=1))
+            t_lo = np.maximum(t_lo, np.where(au < -1e-15, ratio, -np.inf).max(axis=1))
+            t = t_lo + rng.random(chains) * np.maximum(t_hi - t_lo, 0.0)
+            x = x + t[:, None] * u
+            if step >= HIT_AND_RUN_BURN_IN and (step - HIT_AND_RUN_BURN_IN) % (
+                HIT_AND_RUN_THINNING
+            ) == (HIT_AND_RUN_THINNING - 1):
+                out.append(x.copy())
+        points = np.vstack(out)[:n] if out else x[:n]
+        full = np.repeat(start[None, :], len(points), axis=0)
+        full[:, cols] = np.clip(points, lo, hi)
+        return full
+
+    def fill(self, codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Rows of ``codes`` made feasible: feasible rows are kept as they are (so
+        uniform or prior-shaped draws stay exact); the others get new values on the
+        constrained columns from hit-and-run (int columns rounded). Rows that cannot be
+        made feasible are dropped."""
+        codes = np.array(codes, dtype=float, copy=True)
+        ok = self.satisfied(codes)
+        bad = np.nonzero(~ok)[0]
+        if len(bad) == 0:
+            return codes
+        cols = self.columns
+        replacement = self._interior_draws(len(bad), rng)
+        if replacement is not None:
+            codes[np.ix_(bad, cols)] = replacement[:, cols]
+            codes[:, self.integer] = np.round(codes[:, self.integer])
+        return codes[self.satisfied(codes)]
+
+    def _interior_draws(self, n: int, rng: np.random.Generator) -> np.ndarray | None:
+        """Draws inside the polytope whose int columns round to feasible points."""
+        cols = self.columns
+        if self.integer[cols].any():
+            found = self.chebyshev_center(shrink=True)
+            if found is not None:
+                shrunk = attrs.evolve(
+                    self,
+                    b=self.b - 0.5 * np.abs(self.A[:, cols][:, self.integer[cols]]).sum(axis=1),
+                )
+                draws = shrunk.hit_and_run(n, rng, found[0])
+                draws[:, self.integer] = np.round(draws[:, self.integer])
+                return draws
+            point = self.feasible_point()
+            if point is None:
+                return None
+            draws = self._rounded_walk(n, rng, point)
+            return draws
+        found = self.chebyshev_center()
+        if found is None:
+            return None
+        return self.hit_and_run(n, rng, found[0])
+
+    def _rounded_walk(self, n: int, rng: np.random.Generator, point: np.ndarray) -> np.ndarray:
+        """Tight integer polytopes: hit-and-run draws rounded, the infeasible ones
+        replaced by the known feasible integer ``point``."""
+        found = self.chebyshev_center()
+        start = point if found is None else found[0]
+        draws = self.hit_and_run(n, rng, start)
+        draws[:, self.integer] = np.round(draws[:, self.integer])
+        bad = ~self.satisfied(draws)
+        draws[bad] = point
+        return draws
+
+    def pull_back(self, parents: np.ndarray, children: np.ndarray) -> np.ndarray:
+        """Each child moved towards its (feasible) parent until every row holds; int
+        columns rounded towards the parent. A child that still fails becomes its parent."""
+        parents = np.atleast_2d(np.asarray(parents, dtype=float))
+        children = np.array(children, dtype=float, copy=True, ndmin=2)
+        if len(self.b) == 0:
+            return children
+        step = children - parents
+        a_step = step @ self.A.T
+        slack = self.b[None, :] - parents @ self.A.T
+        with np.errstate(divide="ignore", invalid="ignore"):
+            limit = np.where(a_step > 1e-15, slack / a_step, np.inf)
+        t = np.clip(limit.min(axis=1), 0.0, 1.0)
+        moved = parents + t[:, None] * step
+        towards = np.where(step > 0, np.floor(moved), np.ceil(moved))
+        moved[:, self.integer] = np.round(moved[:, self.integer])
+        fixed = ~self.satisfied(moved)
+        if fixed.any():
+            moved[np.ix_(fixed, self.integer)] = towards[np.ix_(fixed, self.integer)]
+        still = ~self.satisfied(moved)
+        moved[still] = parents[still]
+        return moved
+
+
+def _box_range(
+    x: np.ndarray, u: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The range of t keeping ``x + t u`` inside the box, per chain."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = (lo - x) / u
+        c = (hi - x) / u
+    low = np.where(u > 0, a, np.where(u < 0, c, -np.inf)).max(axis=1)
+    high = np.where(u > 0, c, np.where(u < 0, a, np.inf)).min(axis=1)
+    return low, high

@@ -1,0 +1,162 @@
+"""Choosing one suggestion with surrogate models: constrained expected improvement.
+
+A Gaussian process models the objective; one more models each constraint
+(``>= 0`` when met), and another the chance that a run fails when some have.
+A candidate's score is its expected improvement over the best *feasible*
+observation, times the probability that every constraint holds, times the
+probability that it does not fail, times a fading prior weight. Before any
+feasible observation exists the score is the probability of feasibility alone,
+and a search for many feasible points (no objective) scores that probability
+times the distance to the feasible points already found. Open suggestions are
+fantasy observations at the model's mean (kriging believer), so parallel
+workers get different points.
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+from scipy.special import log_ndtr
+
+from .candidates import generate_pool
+from .engine import untested_rows
+from .sequential_targets import Targets
+from .sigopt_space import SearchSpace
+from .surrogate import Surrogate, fit_surrogate
+from .views import nearest_sq_distance
+
+POOL_SIZE = 1500
+GP_MAX_POINTS = 150
+PRIOR_STRENGTH = 4.0
+"""The prior weight's exponent is PRIOR_STRENGTH / (number of observations)."""
+
+
+@attrs.frozen
+class Evidence:
+    """What the models are fitted on: codes of successful observations with their
+    targets, codes of failed ones, open suggestions, and every code already taken."""
+
+    codes: np.ndarray
+    targets: Targets
+    failed_codes: np.ndarray
+    pending: np.ndarray
+    taken: np.ndarray
+
+
+def choose(space: SearchSpace, evidence: Evidence, rng: np.random.Generator) -> np.ndarray | None:
+    """The code of the next point, or None when no untested candidate exists."""
+    X = space.encode(evidence.codes)
+    tg = evidence.targets
+    objective = _fit(X, tg.objective, rng) if tg.objective is not None else None
+    constraints = [_fit(X, tg.constraints[:, k], rng) for k in range(tg.constraints.shape[1])]
+    failure = _failure_model(space, evidence, rng)
+    feasible = np.all(tg.constraints >= 0, axis=1)
+
+    def log_feasibility(feats: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(feats))
+        for model in constraints:
+            mu, sd = model.predict(feats)
+            out += log_ndtr(mu / np.maximum(sd, 1e-9))
+        if failure is not None:
+            mu, sd = failure.predict(feats)
+            out += log_ndtr((0.5 - mu) / np.maximum(sd, 1e-9))
+        return out
+
+    incumbent = (
+        float(np.max(tg.objective[feasible]))
+        if tg.objective is not None and feasible.any()
+        else None
+    )
+
+    def quick_score(feats: np.ndarray) -> np.ndarray:
+        score = log_feasibility(feats)
+        if objective is not None and incumbent is not None:
+            mu, sd = objective.predict(feats)
+            score = score + _log_ei(mu, sd, incumbent)
+        return score
+
+    order = _ranking(tg, feasible)
+    pool = _pool(space, evidence, evidence.codes[order], rng, quick_score)
+    if len(pool) == 0:
+        return None
+    n_pending = len(evidence.pending)
+    pool = np.vstack([evidence.pending, pool]) if n_pending else pool
+    feats = space.encode(pool)
+    score = log_feasibility(feats)
+    if tg.diverse:
+        reference = (
+            np.vstack([X[feasible], space.encode(evidence.pending)]) if n_pending else (X[feasible])
+        )
+        score = score + _log_novelty(feats, reference)
+    elif objective is not None and incumbent is not None:
+        believer = objective.believer(feats)
+        for i in range(n_pending):
+            believer.add(i)
+        score = score + _log_ei(believer.mean, believer.sd, incumbent)
+    if space.has_priors and len(evidence.codes):
+        weight = np.log(np.maximum(space.prior_weight(pool), 1e-300))
+        score = score + weight * (PRIOR_STRENGTH / len(evidence.codes))
+    score[:n_pending] = -np.inf
+    if not np.isfinite(score).any():
+        return pool[n_pending + int(rng.integers(len(pool) - n_pending))]
+    return pool[int(np.argmax(score + 1e-12 * rng.random(len(score))))]
+
+
+def _fit(X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> Surrogate:
+    return fit_surrogate(X, y, np.ones(len(y)), rng, gp_max_points=GP_MAX_POINTS)
+
+
+def _failure_model(
+    space: SearchSpace, evidence: Evidence, rng: np.random.Generator
+) -> Surrogate | None:
+    if len(evidence.failed_codes) == 0:
+        return None
+    codes = np.vstack([evidence.codes, evidence.failed_codes])
+    label = np.concatenate([np.zeros(len(evidence.codes)), np.ones(len(evidence.failed_codes))])
+    return _fit(space.encode(codes), label, rng)
+
+
+def _ranking(tg: Targets, feasible: np.ndarray) -> np.ndarray:
+    """Observations best first: feasible before infeasible, then by objective (or by
+    how little the constraints are broken)."""
+    if tg.objective is not None:
+        key = tg.objective
+    elif tg.constraints.shape[1]:
+        key = np.minimum(tg.constraints, 0).sum(axis=1)
+    else:
+        key = np.zeros(len(feasible))
+    return np.lexsort((-key, ~feasible))
+
+
+def _pool(space, evidence: Evidence, parents: np.ndarray, rng, score) -> np.ndarray:
+    """Untested candidates: the whole space when small, else a generated pool."""
+    full = space.enumerate()
+    if full is not None:
+        return untested_rows(full, evidence.taken)
+    pool = generate_pool(space, parents, POOL_SIZE, rng, score)
+    return untested_rows(space.canonical(pool), evidence.taken)
+
+
+def _log_ei(mu: np.ndarray, sd: np.ndarray, best: float) -> np.ndarray:
+    """log of expected improvement over ``best``, accurate far into the tail."""
+    sd = np.maximum(sd, 1e-12)
+    z = (mu - best) / sd
+    out = np.empty_like(z)
+    tail = z < -6.0
+    zt = z[~tail]
+    from scipy.stats import norm
+
+    h = zt * norm.cdf(zt) + norm.pdf(zt)
+    out[~tail] = np.log(np.maximum(h, 1e-300))
+    zz = z[tail]
+    out[tail] = -0.5 * zz**2 - 0.5 * np.log(2 * np.pi) - 2.0 * np.log(-zz)
+    return out + np.log(sd)
+
+
+def _log_novelty(feats: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """log of 1 - exp(-d^2 / 2r^2), d the distance to the nearest reference point."""
+    if len(reference) == 0:
+        return np.zeros(len(feats))
+    d2 = nearest_sq_distance(feats, reference)
+    r2 = (0.3**2) * feats.shape[1] / 6.0
+    return np.log(np.maximum(1.0 - np.exp(-d2 / (2.0 * r2)), 1e-12))

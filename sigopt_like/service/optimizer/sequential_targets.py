@@ -1,0 +1,127 @@
+"""What a SigOpt experiment asks the engine to do with its metrics.
+
+From the metric definitions and the observed values this builds the targets of
+one suggestion: an objective to maximise (one optimized metric, oriented; or,
+with two, a random Chebyshev scalarisation of both, as in ParEGO, so that
+successive suggestions spread along the Pareto front), and the constraints
+that must hold (constraint metrics, and thresholds of optimized metrics), each
+as a value that must be >= 0. An experiment whose metrics are all constraints
+(SigOpt's "all-constraint" search) has no objective: it looks for many
+different feasible points. A multisolution experiment alternates between
+improving the best value and searching, with the upper quartile as a
+threshold, for good points far from the ones already found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+SEARCH_QUANTILE = 0.75
+"""Multisolution search: points above this quantile of the objective count as good."""
+
+
+@attrs.frozen
+class MetricSpec:
+    """One metric of an experiment."""
+
+    name: str | None
+    objective: str = "maximize"
+    strategy: str = "optimize"
+    threshold: float | None = None
+
+    @property
+    def sign(self) -> float:
+        return 1.0 if self.objective == "maximize" else -1.0
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> MetricSpec:
+        return cls(
+            name=raw.get("name"),
+            objective=raw.get("objective") or "maximize",
+            strategy=raw.get("strategy") or "optimize",
+            threshold=raw.get("threshold"),
+        )
+
+
+@attrs.frozen
+class Targets:
+    """Per observation (rows of ``values``): ``objective`` (None in a pure search),
+    ``constraints`` (columns that must be >= 0), and whether to seek diversity."""
+
+    objective: np.ndarray | None
+    constraints: np.ndarray
+    diverse: bool
+
+
+def values_matrix(
+    metrics: Sequence[MetricSpec], outcomes: Sequence[Mapping[str | None, float] | None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, failed)``: one row per outcome, one column per metric (NaN when
+    missing); ``failed`` marks outcomes that are None."""
+    values = np.full((len(outcomes), len(metrics)), np.nan)
+    failed = np.zeros(len(outcomes), dtype=bool)
+    for i, outcome in enumerate(outcomes):
+        if outcome is None:
+            failed[i] = True
+            continue
+        for j, m in enumerate(metrics):
+            v = outcome.get(m.name)
+            if v is not None and np.isfinite(v):
+                values[i, j] = float(v)
+    return values, failed
+
+
+def feasible_rows(metrics: Sequence[MetricSpec], values: np.ndarray) -> np.ndarray:
+    """Rows whose every thresholded metric is on the right side of its threshold."""
+    ok = np.ones(len(values), dtype=bool)
+    for j, m in enumerate(metrics):
+        if m.threshold is None or m.strategy == "store":
+            continue
+        ok &= np.nan_to_num(m.sign * (values[:, j] - m.threshold), nan=-1.0) >= 0
+    return ok
+
+
+def targets(
+    metrics: Sequence[MetricSpec],
+    values: np.ndarray,
+    num_solutions: int,
+    rng: np.random.Generator,
+) -> Targets:
+    """The targets of one suggestion (rows: non-failed observations' values)."""
+    optimized = [j for j, m in enumerate(metrics) if m.strategy == "optimize"]
+    cons = [
+        metrics[j].sign * (values[:, j] - float(metrics[j].threshold))  # type: ignore[arg-type]
+        for j, m in enumerate(metrics)
+        if m.threshold is not None and m.strategy in ("constraint", "optimize")
+    ]
+    constraints = np.column_stack(cons) if cons else np.zeros((len(values), 0))
+    if not optimized:
+        return Targets(None, constraints, True)
+    if len(optimized) == 1:
+        j = optimized[0]
+        objective = metrics[j].sign * values[:, j]
+        if num_solutions > 1 and len(objective) >= 4 and rng.random() < 0.5:
+            good = objective - float(np.quantile(objective, SEARCH_QUANTILE))
+            return Targets(None, np.column_stack([constraints, good]), True)
+        return Targets(objective, constraints, False)
+    return Targets(_chebyshev(metrics, values, optimized, rng), constraints, False)
+
+
+def _chebyshev(
+    metrics: Sequence[MetricSpec],
+    values: np.ndarray,
+    optimized: Sequence[int],
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """ParEGO's augmented Chebyshev scalarisation with random weights (larger is better)."""
+    oriented = np.column_stack([metrics[j].sign * values[:, j] for j in optimized])
+    low = oriented.min(axis=0)
+    span = np.where(np.ptp(oriented, axis=0) > 0, np.ptp(oriented, axis=0), 1.0)
+    unit = (oriented - low) / span
+    weights = rng.dirichlet(np.ones(len(optimized)))
+    weighted = weights * unit
+    return weighted.min(axis=1) + 0.05 * weighted.sum(axis=1)

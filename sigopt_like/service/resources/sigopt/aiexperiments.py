@@ -1,0 +1,86 @@
+"""/v1/aiexperiments/{eid} and its training runs: what ``sigopt.create_experiment``
+and ``for run in experiment.loop()`` use.
+
+An AI experiment is an experiment whose observations come from training runs:
+each run created in it carries a new suggestion's assignments, and reports its
+observation when it finishes (see ``runs``). Its ``budget`` is the number of
+runs; ``progress.remaining_budget`` counts the runs not archived, active ones
+included, so parallel loops stop at the budget together.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+
+from ...domain import sigopt_runs as run_rules
+from ...domain.sigopt_checks import RuleError
+from ...http import now, read_json
+from ...store.sigopt import SigoptStore
+from . import render, render_runs
+from .common import caller, experiment_of, rule_error, whole
+from .experiments import ExperimentItem
+from .suggestions import suggest
+
+
+class AIExperimentItem(ExperimentItem):
+    """Fetch, update and archive (DELETE) one AI experiment."""
+
+    kind = "aiexperiment"
+
+    def _render(self, unit: Any, record: Any) -> dict[str, Any]:
+        return render_runs.aiexperiment(unit, record)
+
+
+class AIExperimentRuns:
+    """POST: a new run of the experiment, with the next suggestion's assignments."""
+
+    def __init__(self, context: Any, store: SigoptStore) -> None:
+        self.context = context
+        self.store = store
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
+        """Suggest, then create the run that will try the suggestion."""
+        owner = caller(req, self.context)
+        body = read_json(req, required=False)
+        try:
+            fields = run_rules.run_create(body)
+        except RuleError as err:
+            raise rule_error(err) from err
+        experiment, suggestion = suggest(self.store, self.context, owner, eid, kind="aiexperiment")
+        stamp = now()
+        with self.store.write() as unit:
+            project_id = experiment.project_id
+            if project_id is None:  # an experiment made through the v1 routes
+                project_id = unit.projects.get_or_create(owner, "default", stamp).id
+            run = unit.runs.create(
+                owner,
+                project_id,
+                name=fields["name"],
+                metadata=fields["metadata"],
+                stamp=stamp,
+                experiment_id=experiment.id,
+                suggestion_id=suggestion.id,
+                assignments=suggestion.assignments,
+            )
+        resp.media = render_runs.training_run(run)
+        resp.status = falcon.HTTP_201
+
+
+class BestTrainingRuns:
+    """The runs behind the experiment's best observations, best first."""
+
+    def __init__(self, context: Any, store: SigoptStore, kind: str | None) -> None:
+        self.context = context
+        self.store = store
+        self.kind = kind
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
+        owner = caller(req, self.context)
+        with self.store.read() as unit:
+            experiment = experiment_of(unit, eid, owner, self.kind)
+            best = render.best_rows(unit, experiment)
+            runs = unit.runs.of_observations(experiment.id, [row.id for row in best])
+        data = [render_runs.training_run(runs[row.id]) for row in best if row.id in runs]
+        resp.media = whole(data)

@@ -1,0 +1,315 @@
+"""/v1/tokens/self, /v1/clients/{cid} and the client's experiments and projects.
+
+A client is a user of this service (its id is the user's). sigopt-python finds
+its client with ``GET /v1/tokens/self``, then checks that the project it is told
+to use exists with ``GET /v1/clients/{cid}/projects/{project}``. Here a project
+exists as soon as it is named: that GET creates it on first use (named after
+its id), so that ``SIGOPT_PROJECT=my-model`` with ``sigopt.create_experiment``
+works against a fresh service without a separate ``sigopt create project``.
+``POST .../projects`` still answers 409 for an id already taken.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import falcon
+
+from ...domain import sigopt_rules as rules
+from ...domain import sigopt_runs as run_rules
+from ...errors import BadRequest, Conflict, NotFound
+from ...http import now, read_json
+from ...store.sigopt import SigoptStore, SigoptUnit
+from ...store.sigopt_runs import ProjectRecord
+from . import render, render_runs
+from .common import caller, page_request, pagination, rule_error, whole
+from .experiments import create_and_render, list_state
+from .runs import apply_update
+
+
+def client_of(req: falcon.Request, context: Any, cid: str) -> int:
+    """The caller, when ``cid`` is the caller's client id; a 404 otherwise."""
+    owner = caller(req, context)
+    if cid != str(owner):
+        raise NotFound(f"No client with id {cid!r} for this token.", detail={"field": "client"})
+    return owner
+
+
+def project_key(raw: str) -> str:
+    try:
+        key = rules.project_id(raw, "project")
+    except rules.RuleError as err:
+        raise rule_error(err) from err
+    assert key is not None
+    return key
+
+
+def project_of(unit: SigoptUnit, owner: int, raw: str, *, create: bool) -> ProjectRecord:
+    """The owner's project ``raw``: created on first use when ``create``, else a 404."""
+    key = project_key(raw)
+    if create:
+        return unit.projects.get_or_create(owner, key, now())
+    found = unit.projects.get(owner, key)
+    if found is None:
+        raise NotFound(f"No project with id {raw!r}.", detail={"field": "project"})
+    return found
+
+
+class TokenSelf:
+    """GET /v1/tokens/self: the calling token's client and user."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        owner = caller(req, self.context)
+        resp.media = render_runs.token_self(owner, getattr(req.context, "token_id", None))
+
+
+class ClientItem:
+    """GET /v1/clients/{cid}."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, cid: str) -> None:
+        resp.media = render_runs.client(client_of(req, self.context, cid))
+
+
+class ClientExperiments:
+    """POST/GET /v1/clients/{cid}/experiments: the client's v1 experiments."""
+
+    def __init__(self, context: Any, store: SigoptStore) -> None:
+        self.context = context
+        self.store = store
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, cid: str) -> None:
+        owner = client_of(req, self.context, cid)
+        resp.media = create_and_render(self.store, owner, read_json(req), kind="experiment")
+        resp.status = falcon.HTTP_201
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, cid: str) -> None:
+        owner = client_of(req, self.context, cid)
+        state, request = list_state(req), page_request(req)
+        with self.store.read() as unit:
+            page = unit.experiments.page(owner, request, kind="experiment", state=state)
+            resp.media = pagination(page, lambda r: render.experiment(unit, r))
+
+
+class Projects:
+    """POST/GET /v1/clients/{cid}/projects."""
+
+    def __init__(self, context: Any, store: SigoptStore) -> None:
+        self.context = context
+        self.store = store
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, cid: str) -> None:
+        """Create a project: ``id`` (required), ``name`` (default: the id), ``metadata``."""
+        owner = client_of(req, self.context, cid)
+        body = read_json(req)
+        if body.get("id") is None:
+            raise BadRequest("'id' is required: the project's id.", detail={"field": "id"})
+        if not isinstance(body["id"], str):
+            raise BadRequest("'id' must be a string.", detail={"field": "id"})
+        key = project_key(body["id"])
+        try:
+            fields = run_rules.project_fields(body, creating=True)
+        except rules.RuleError as err:
+            raise rule_error(err) from err
+        with self.store.write() as unit:
+            if unit.projects.get(owner, key) is not None:
+                raise Conflict(f"A project with id {key!r} exists.", detail={"field": "id"})
+            row = unit.projects.create(
+                owner, key, fields.get("name") or key, fields.get("metadata"), now()
+            )
+        resp.media = render_runs.project(row)
+        resp.status = falcon.HTTP_201
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, cid: str) -> None:
+        owner = client_of(req, self.context, cid)
+        request = page_request(req)
+        with self.store.read() as unit:
+            page = unit.projects.page(owner, request)
+        resp.media = pagination(page, render_runs.project)
+
+
+class ProjectItem:
+    """GET (created on first use) and PUT (name, metadata) /v1/clients/{cid}/projects/{pid}."""
+
+    def __init__(self, context: Any, store: SigoptStore) -> None:
+        self.context = context
+        self.store = store
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, cid: str, pid: str) -> None:
+        owner = client_of(req, self.context, cid)
+        with self.store.write() as unit:
+            resp.media = render_runs.project(project_of(unit, owner, pid, create=True))
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, cid: str, pid: str) -> None:
+        owner = client_of(req, self.context, cid)
+        body = read_json(req)
+        try:
+            fields = run_rules.project_fields(body, creating=False)
+        except rules.RuleError as err:
+            raise rule_error(err) from err
+        if body.get("id") not in (None, pid):
+            raise rule_error(rules.RuleError("'id' of a project cannot change.", "id"))
+        with self.store.write() as unit:
+            row = project_of(unit, owner, pid, create=False)
+            changes = {k: v for k, v in fields.items() if v is not None or k == "metadata"}
+            unit.projects.update(row.id, changes, now())
+            resp.media = render_runs.project(project_of(unit, owner, pid, create=False))
+
+
+class ProjectAIExperiments:
+    """POST/GET /v1/clients/{cid}/projects/{pid}/aiexperiments."""
+
+    def __init__(self, context: Any, store: SigoptStore) -> None:
+        self.context = context
+        self.store = store
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, cid: str, pid: str) -> None:
+        owner = client_of(req, self.context, cid)
+        body = read_json(req)
+        if body.get("project") is not None:
+            raise BadRequest(
+                "'project' is set by the path of this route; leave it out of the body.",
+                detail={"field": "project"},
+            )
+        resp.media = create_and_render(
+            self.store,
+            owner,
+            body,
+            kind="aiexperiment",
+            project=project_key(pid),
+            render_fn=render_runs.aiexperiment,
+        )
+        resp.status = falcon.HTTP_201
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, cid: str, pid: str) -> None:
+        list_project_experiments(self.store, self.context, req, resp, cid, pid, "aiexperiment")
+
+
+class ProjectExperiments:
+    """GET /v1/clients/{cid}/projects/{pid}/experiments: the project's v1 experiments."""
+
+    def __init__(self, context: Any, store: SigoptStore) -> None:
+        self.context = context
+        self.store = store
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, cid: str, pid: str) -> None:
+        list_project_experiments(self.store, self.context, req, resp, cid, pid, "experiment")
+
+
+def list_project_experiments(
+    store: SigoptStore,
+    context: Any,
+    req: falcon.Request,
+    resp: falcon.Response,
+    cid: str,
+    pid: str,
+    kind: str,
+) -> None:
+    """A page of a project's experiments of ``kind``."""
+    owner = client_of(req, context, cid)
+    state, request = list_state(req), page_request(req)
+    with store.read() as unit:
+        project = project_of(unit, owner, pid, create=False)
+        page = unit.experiments.page(owner, request, kind=kind, state=state, project_id=project.id)
+        draw = render_runs.aiexperiment if kind == "aiexperiment" else render.experiment
+        resp.media = pagination(page, lambda r: draw(unit, r))
+
+
+class ProjectRuns:
+    """POST/GET /v1/clients/{cid}/projects/{pid}/training_runs.
+
+    GET takes sigopt-python's ``filters`` (a JSON list); the one it sends,
+    ``[{"field": "experiment", "operator": "==", "value": id}]``, is honoured and
+    any other is refused.
+    """
+
+    def __init__(self, context: Any, store: SigoptStore) -> None:
+        self.context = context
+        self.store = store
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, cid: str, pid: str) -> None:
+        """A run outside any experiment (``sigopt.create_run()``)."""
+        owner = client_of(req, self.context, cid)
+        body = read_json(req, required=False)
+        with self.store.write() as unit:
+            run = create_project_run(unit, owner, pid, body)
+        resp.media = render_runs.training_run(run)
+        resp.status = falcon.HTTP_201
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, cid: str, pid: str) -> None:
+        owner = client_of(req, self.context, cid)
+        request = page_request(req)
+        experiment = _experiment_filter(req.get_param("filters"))
+        with self.store.read() as unit:
+            project = project_of(unit, owner, pid, create=False)
+            page = unit.runs.page(owner, request, project_id=project.id, experiment_id=experiment)
+        resp.media = pagination(page, render_runs.training_run)
+
+
+class ProjectRunBatch:
+    """POST /v1/clients/{cid}/projects/{pid}/training_runs/batch (``sigopt.upload_runs``)."""
+
+    def __init__(self, context: Any, store: SigoptStore) -> None:
+        self.context = context
+        self.store = store
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, cid: str, pid: str) -> None:
+        owner = client_of(req, self.context, cid)
+        body = read_json(req)
+        runs = body.get("runs")
+        if not isinstance(runs, list):
+            raise BadRequest("'runs' must be a list of runs.", detail={"field": "runs"})
+        with self.store.write() as unit:
+            made = [
+                create_project_run(unit, owner, pid, item, f"runs[{i}].")
+                for i, item in enumerate(runs)
+            ]
+        resp.media = whole([render_runs.training_run(run) for run in made])
+        resp.status = falcon.HTTP_201
+
+
+def create_project_run(unit: SigoptUnit, owner: int, pid: str, body: Any, prefix: str = "") -> Any:
+    """Create a run in a project from a body that may also log fields (upload_runs)."""
+    if not isinstance(body, dict):
+        where = prefix.rstrip(".") or "body"
+        raise BadRequest(f"'{where}' must be an object.", detail={"field": where})
+    try:
+        fields = run_rules.run_create(body)
+    except rules.RuleError as err:
+        raise rule_error(err, prefix) from err
+    project = project_of(unit, owner, pid, create=True)
+    run = unit.runs.create(
+        owner, project.id, name=fields["name"], metadata=fields["metadata"], stamp=now()
+    )
+    rest = {k: v for k, v in body.items() if k not in ("name", "metadata")}
+    return apply_update(unit, owner, run, rest) if rest else run
+
+
+def _experiment_filter(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    try:
+        filters = json.loads(raw)
+    except ValueError as err:
+        raise BadRequest("'filters' must be a JSON list.", detail={"field": "filters"}) from err
+    experiment = None
+    for item in filters if isinstance(filters, list) else [None]:
+        if (
+            not isinstance(item, dict)
+            or item.get("field") != "experiment"
+            or item.get("operator") != "=="
+            or not str(item.get("value", "")).isdigit()
+        ):
+            raise BadRequest(
+                "'filters': this service filters runs by experiment only "
+                '([{"field": "experiment", "operator": "==", "value": "<id>"}]).',
+                detail={"field": "filters"},
+            )
+        experiment = int(str(item["value"]))
+    return experiment

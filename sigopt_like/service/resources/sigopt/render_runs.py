@@ -1,0 +1,119 @@
+"""Stored records -> the modern API's objects: project, training_run, aiexperiment,
+checkpoint, client, token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...store.sigopt import ExperimentRecord, SigoptUnit
+from ...store.sigopt_runs import CheckpointRecord, ProjectRecord, RunRecord
+from .render import definition_fields
+
+
+def project(row: ProjectRecord) -> dict[str, Any]:
+    return {
+        "object": "project",
+        "id": row.key,
+        "name": row.name,
+        "client": str(row.owner_id),
+        "user": str(row.owner_id),
+        "metadata": row.metadata,
+        "created": row.created,
+        "updated": row.updated,
+    }
+
+
+def training_run(row: RunRecord) -> dict[str, Any]:
+    fields = row.fields
+    return {
+        "object": "training_run",
+        "id": str(row.id),
+        "name": row.name,
+        "state": row.state,
+        "finished": row.state in ("completed", "failed"),
+        "completed": row.completed,
+        "deleted": row.deleted,
+        "assignments": row.assignments,
+        "values": {
+            name: {"object": "metric_evaluation", "name": name, **value}
+            for name, value in row.values.items()
+        },
+        "metadata": row.metadata,
+        "sys_metadata": fields.get("sys_metadata"),
+        "dev_metadata": fields.get("dev_metadata"),
+        "assignments_meta": fields.get("assignments_meta"),
+        "assignments_sources": fields.get("assignments_sources"),
+        "datasets": list((fields.get("datasets") or {}).keys()),
+        "logs": fields.get("logs") or {},
+        "model": fields.get("model"),
+        "source_code": fields.get("source_code"),
+        "files": [],
+        "tags": [],
+        "best_checkpoint": None,
+        "checkpoint_count": row.checkpoint_count,
+        "client": str(row.owner_id),
+        "user": str(row.owner_id),
+        "project": row.project,
+        "experiment": None if row.experiment_id is None else str(row.experiment_id),
+        "suggestion": None if row.suggestion_id is None else str(row.suggestion_id),
+        "observation": None if row.observation_id is None else str(row.observation_id),
+        "created": row.created,
+        "updated": row.updated,
+    }
+
+
+def aiexperiment(unit: SigoptUnit, row: ExperimentRecord) -> dict[str, Any]:
+    counts = unit.runs.counts(row.id)
+    total = sum(counts.values())
+    finished = counts.get("completed", 0) + counts.get("failed", 0)
+    budget = row.observation_budget
+    return {
+        "object": "aiexperiment",
+        **definition_fields(row),
+        "budget": budget,
+        "progress": {
+            "object": "progress",
+            "active_run_count": counts.get("active", 0),
+            "finished_run_count": finished,
+            "total_run_count": total,
+            "remaining_budget": None if budget is None else float(budget - total),
+        },
+    }
+
+
+def checkpoint(row: CheckpointRecord) -> dict[str, Any]:
+    return {
+        "object": "checkpoint",
+        "id": str(row.id),
+        "training_run": str(row.training_run_id),
+        "values": [{"object": "metric_evaluation", "value_stddev": None, **v} for v in row.values],
+        "metadata": row.metadata,
+        "created": row.created,
+        "should_stop": False,
+        "stopping_reasons": {},
+    }
+
+
+def client(owner: int) -> dict[str, Any]:
+    return {
+        "object": "client",
+        "id": str(owner),
+        "name": f"client {owner}",
+        "organization": None,
+        "created": None,
+    }
+
+
+def token_self(owner: int, token_id: Any) -> dict[str, Any]:
+    return {
+        "object": "token",
+        "id": None if token_id is None else str(token_id),
+        "client": str(owner),
+        "user": str(owner),
+        "development": False,
+        "all_experiments": True,
+        "experiment": None,
+        "expires": None,
+        "token_type": "client-api",
+        "token": None,
+    }

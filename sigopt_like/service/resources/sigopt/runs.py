@@ -1,0 +1,167 @@
+"""/v1/training_runs/{rid} (GET, PUT, PATCH and sigopt-python's MERGE, DELETE) and
+/v1/training_runs/{rid}/checkpoints.
+
+Updates merge (see ``domain.sigopt_runs``). When a run of an AI experiment
+finishes, in the same transaction it becomes the experiment's observation of
+its suggestion: completed with the logged value of every metric, or failed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+
+from ...domain import sigopt_rules as rules
+from ...domain import sigopt_runs as run_rules
+from ...errors import Conflict
+from ...http import now, parse_id, read_json
+from ...store.sigopt import SigoptStore, SigoptUnit
+from ...store.sigopt_runs import RunRecord
+from . import render_runs
+from .common import caller, not_found, page_request, pagination, rule_error
+
+
+def run_of(unit: SigoptUnit, raw_id: str, owner: int) -> RunRecord:
+    """The caller's run with this path id, or a 404."""
+    found = unit.runs.get(owner, parse_id(raw_id, "training run"))
+    if found is None:
+        raise not_found("training run", raw_id)
+    return found
+
+
+def apply_update(unit: SigoptUnit, owner: int, run: RunRecord, body: Any) -> RunRecord:
+    """Check and apply one update body to ``run``; report it to its experiment when it
+    finishes."""
+    try:
+        update = run_rules.run_update(body)
+        changes: dict[str, Any] = dict(update.columns)
+        experiment = unit.experiments.get(owner, run.experiment_id) if run.experiment_id else None
+        finished = run.state in run_rules.FINISHED
+        if experiment is not None and finished and (update.values or update.assignments):
+            raise Conflict(
+                f"Training run {run.id} is {run.state}; its values and assignments are final.",
+                detail={"field": "values" if update.values else "assignments"},
+            )
+        if update.fields:
+            changes["fields"] = run_rules.merged(run.fields, update)
+        if update.assignments is not None:
+            fixed = list(run.assignments) if experiment is not None else []
+            changes["assignments"] = run_rules.merged_assignments(
+                run.assignments, update.assignments, fixed
+            )
+        values = run.values
+        if update.values is not None:
+            values = {**run.values, **update.values}
+            changes["values"] = values
+        if update.state is not None and update.state != run.state:
+            run_rules.check_state_change(run.state, update.state)
+            changes["state"] = update.state
+            stamp = now()
+            if update.state in run_rules.FINISHED and run.completed is None:
+                changes["completed"] = stamp
+            if experiment is not None:
+                reported, failed = run_rules.observation_of_run(
+                    experiment.metrics, values, update.state
+                )
+                changes["observation_id"] = _report(unit, run, reported, failed, stamp)
+    except rules.RuleError as err:
+        raise rule_error(err) from err
+    if changes:
+        unit.runs.update(run.id, changes, now())
+    fresh = unit.runs.get(owner, run.id)
+    assert fresh is not None  # in the same transaction
+    return fresh
+
+
+def _report(
+    unit: SigoptUnit, run: RunRecord, values: list[dict[str, Any]], failed: bool, stamp: int
+) -> int:
+    """Create (or, from completed to failed, change) the run's observation; its id."""
+    if run.observation_id is not None:
+        unit.observations.update(run.observation_id, {"values": values, "failed": failed}, stamp)
+        return run.observation_id
+    assert run.experiment_id is not None
+    suggestion = (
+        unit.suggestions.get(run.experiment_id, run.suggestion_id)
+        if run.suggestion_id is not None
+        else None
+    )
+    open_suggestion = (
+        suggestion is not None and suggestion.state == "open" and not suggestion.deleted
+    )
+    row = unit.observations.create(
+        {
+            "experiment_id": run.experiment_id,
+            "suggestion_id": run.suggestion_id if open_suggestion else None,
+            "assignments": run.assignments,
+            "values": values,
+            "failed": failed,
+            "metadata": None,
+            "created": stamp,
+            "updated": stamp,
+        }
+    )
+    return row.id
+
+
+class TrainingRunItem:
+    """Fetch, update (PUT, PATCH, MERGE: all merge) and archive (DELETE) one run."""
+
+    def __init__(self, context: Any, store: SigoptStore) -> None:
+        self.context = context
+        self.store = store
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, rid: str) -> None:
+        """The run."""
+        owner = caller(req, self.context)
+        with self.store.read() as unit:
+            resp.media = render_runs.training_run(run_of(unit, rid, owner))
+
+    def on_patch(self, req: falcon.Request, resp: falcon.Response, rid: str) -> None:
+        """Merge the body into the run (sigopt-python sends this as MERGE)."""
+        owner = caller(req, self.context)
+        body = read_json(req)
+        with self.store.write() as unit:
+            run = apply_update(unit, owner, run_of(unit, rid, owner), body)
+        resp.media = render_runs.training_run(run)
+
+    on_put = on_patch
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, rid: str) -> None:
+        """Archive the run (``PUT {"deleted": false}`` brings it back)."""
+        owner = caller(req, self.context)
+        with self.store.write() as unit:
+            run = run_of(unit, rid, owner)
+            unit.runs.update(run.id, {"deleted": True}, now())
+        resp.status = falcon.HTTP_204
+
+
+class Checkpoints:
+    """A run's checkpoints: create one (``values``, ``metadata``); list them."""
+
+    def __init__(self, context: Any, store: SigoptStore) -> None:
+        self.context = context
+        self.store = store
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, rid: str) -> None:
+        """Record a checkpoint of an active run."""
+        owner = caller(req, self.context)
+        body = read_json(req)
+        try:
+            values, meta = run_rules.checkpoint(body)
+        except rules.RuleError as err:
+            raise rule_error(err) from err
+        with self.store.write() as unit:
+            run = run_of(unit, rid, owner)
+            row = unit.runs.add_checkpoint(run.id, values, meta, now())
+        resp.media = render_runs.checkpoint(row)
+        resp.status = falcon.HTTP_201
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, rid: str) -> None:
+        """A page of the run's checkpoints."""
+        owner = caller(req, self.context)
+        request = page_request(req)
+        with self.store.read() as unit:
+            page = unit.runs.checkpoints(run_of(unit, rid, owner).id, request)
+        resp.media = pagination(page, render_runs.checkpoint)

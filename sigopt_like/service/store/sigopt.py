@@ -1,0 +1,421 @@
+"""SigOpt experiments, suggestions and observations: the SQL of the SigOpt family.
+
+:class:`SigoptStore` opens a unit of work (``read()`` or ``write()``, one
+transaction each); the unit's parts speak for one kind of row each and return
+typed records with their JSON columns decoded. Lookups by id take the owner,
+so another user's rows are never seen (the resource answers 404).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from . import schema
+from .sigopt_pages import Page, PageRequest, fetch_page
+from .sigopt_runs import Projects, Runs
+
+E = schema.sigopt_experiments
+S = schema.suggestions
+O = schema.observations  # noqa: E741
+P = schema.sigopt_projects
+
+
+def dumps(value: Any) -> str | None:
+    """A JSON column's text (None stays None)."""
+    return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
+def loads(text: str | None) -> Any:
+    """A JSON column's value (None stays None)."""
+    return None if text is None else json.loads(text)
+
+
+@attrs.frozen
+class ExperimentRecord:
+    """An experiment as stored; ``project`` is the project's key (SigOpt's project id)."""
+
+    id: int
+    owner_id: int
+    kind: str
+    name: str
+    type: str
+    parameters: list[dict[str, Any]]
+    metrics: list[dict[str, Any]]
+    conditionals: list[dict[str, Any]]
+    linear_constraints: list[dict[str, Any]]
+    num_solutions: int
+    observation_budget: int | None
+    parallel_bandwidth: int
+    metadata: dict[str, Any] | None
+    state: str
+    seed: int
+    project: str | None
+    project_id: int | None
+    created: int
+    updated: int
+
+    def definition(self) -> dict[str, Any]:
+        """The canonical definition, as the rules and the engine read it."""
+        return {
+            "type": self.type,
+            "parameters": self.parameters,
+            "metrics": self.metrics,
+            "conditionals": self.conditionals,
+            "linear_constraints": self.linear_constraints,
+            "num_solutions": self.num_solutions,
+            "observation_budget": self.observation_budget,
+            "parallel_bandwidth": self.parallel_bandwidth,
+            "project": self.project,
+        }
+
+
+@attrs.frozen
+class SuggestionRecord:
+    """A suggestion as stored."""
+
+    id: int
+    experiment_id: int
+    assignments: dict[str, Any]
+    state: str
+    metadata: dict[str, Any] | None
+    deleted: bool
+    created: int
+
+
+@attrs.frozen
+class ObservationRecord:
+    """An observation as stored; ``values`` is ``[{name, value, value_stddev}]``."""
+
+    id: int
+    experiment_id: int
+    suggestion_id: int | None
+    assignments: dict[str, Any]
+    values: list[dict[str, Any]]
+    failed: bool
+    metadata: dict[str, Any] | None
+    created: int
+    updated: int
+
+    def values_by_name(self) -> dict[str | None, float]:
+        """Metric values by metric name."""
+        return {v["name"]: v["value"] for v in self.values}
+
+
+def _experiment_select() -> sa.Select:
+    return sa.select(E, P.c.key.label("project_key")).select_from(
+        E.outerjoin(P, E.c.project_id == P.c.id)
+    )
+
+
+def _experiment(row: Any) -> ExperimentRecord:
+    m = row._mapping
+    return ExperimentRecord(
+        id=m["id"],
+        owner_id=m["owner_id"],
+        kind=m["kind"] or "experiment",
+        name=m["name"],
+        type=m["type"],
+        parameters=loads(m["parameters"]),
+        metrics=loads(m["metrics"]),
+        conditionals=loads(m["conditionals"]) or [],
+        linear_constraints=loads(m["linear_constraints"]) or [],
+        num_solutions=m["num_solutions"] or 1,
+        observation_budget=m["observation_budget"],
+        parallel_bandwidth=m["parallel_bandwidth"] or 1,
+        metadata=loads(m["metadata"]),
+        state=m["state"],
+        seed=int(m["seed"]),
+        project=m["project_key"],
+        project_id=m["project_id"],
+        created=m["created"],
+        updated=m["updated"],
+    )
+
+
+def _suggestion(row: Any) -> SuggestionRecord:
+    m = row._mapping
+    return SuggestionRecord(
+        id=m["id"],
+        experiment_id=m["experiment_id"],
+        assignments=loads(m["assignments"]),
+        state=m["state"],
+        metadata=loads(m["metadata"]),
+        deleted=bool(m["deleted"]),
+        created=m["created"],
+    )
+
+
+def _observation(row: Any) -> ObservationRecord:
+    m = row._mapping
+    return ObservationRecord(
+        id=m["id"],
+        experiment_id=m["experiment_id"],
+        suggestion_id=m["suggestion_id"],
+        assignments=loads(m["assignments"]),
+        values=loads(m["values"]) or [],
+        failed=bool(m["failed"]),
+        metadata=loads(m["metadata"]),
+        created=m["created"],
+        updated=m["updated"],
+    )
+
+
+class Experiments:
+    """Experiments of one owner (SigOpt v1 experiments and AI experiments)."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+
+    def create(
+        self,
+        owner: int,
+        definition: Mapping[str, Any],
+        *,
+        kind: str,
+        seed: int,
+        project_id: int | None,
+        stamp: int,
+    ) -> ExperimentRecord:
+        """Store a new experiment from a canonical definition."""
+        key = self.conn.execute(
+            E.insert().values(
+                owner_id=owner,
+                kind=kind,
+                project_id=project_id,
+                name=definition["name"],
+                type=definition["type"],
+                parameters=dumps(definition["parameters"]),
+                metrics=dumps(definition["metrics"]),
+                conditionals=dumps(definition["conditionals"] or None),
+                linear_constraints=dumps(definition["linear_constraints"] or None),
+                num_solutions=definition["num_solutions"],
+                observation_budget=definition["observation_budget"],
+                parallel_bandwidth=definition["parallel_bandwidth"],
+                metadata=dumps(definition["metadata"]),
+                state="active",
+                seed=seed,
+                created=stamp,
+                updated=stamp,
+            )
+        ).inserted_primary_key
+        assert key is not None  # a single-row INSERT reports its key
+        found = self.get(owner, int(key[0]))
+        assert found is not None
+        return found
+
+    def get(self, owner: int, eid: int, kind: str | None = None) -> ExperimentRecord | None:
+        """The owner's experiment ``eid`` (of ``kind`` when given), or None."""
+        query = _experiment_select().where(E.c.id == eid, E.c.owner_id == owner)
+        if kind is not None:
+            query = query.where(E.c.kind == kind)
+        row = self.conn.execute(query).first()
+        return None if row is None else _experiment(row)
+
+    def page(
+        self,
+        owner: int,
+        request: PageRequest,
+        *,
+        kind: str,
+        state: str = "active",
+        search: str | None = None,
+        project_id: int | None = None,
+    ) -> Page[ExperimentRecord]:
+        """A page of the owner's experiments of ``kind``, newest first."""
+        query = _experiment_select().where(E.c.owner_id == owner, E.c.kind == kind)
+        if state != "all":
+            query = query.where(E.c.state == state)
+        if search:
+            query = query.where(E.c.name.contains(search, autoescape=True))
+        if project_id is not None:
+            query = query.where(E.c.project_id == project_id)
+        return fetch_page(self.conn, query, E.c.id, request, _experiment)
+
+    def update(self, eid: int, changes: Mapping[str, Any], stamp: int) -> None:
+        """Change name, metadata, observation_budget, parallel_bandwidth or state."""
+        values = dict(changes)
+        if "metadata" in values:
+            values["metadata"] = dumps(values["metadata"])
+        if values:
+            self.conn.execute(E.update().where(E.c.id == eid).values(**values, updated=stamp))
+
+
+class Suggestions:
+    """Suggestions of experiments."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+
+    def open_assignments(self, eid: int) -> list[dict[str, Any]]:
+        """The assignments of the experiment's open suggestions, oldest first."""
+        rows = self.conn.execute(
+            sa.select(S.c.assignments)
+            .where(S.c.experiment_id == eid, S.c.state == "open", S.c.deleted.is_(False))
+            .order_by(S.c.id.asc())
+        )
+        return [loads(r.assignments) for r in rows]
+
+    def count(self, eid: int) -> int:
+        """How many suggestions the experiment was ever given (deleted ones included)."""
+        return int(
+            self.conn.execute(
+                sa.select(sa.func.count()).where(S.c.experiment_id == eid)
+            ).scalar_one()
+        )
+
+    def create(
+        self, eid: int, assignments: Mapping[str, Any], metadata: Any, stamp: int
+    ) -> SuggestionRecord:
+        """A new open suggestion."""
+        key = self.conn.execute(
+            S.insert().values(
+                experiment_id=eid,
+                assignments=dumps(dict(assignments)),
+                state="open",
+                metadata=dumps(metadata),
+                deleted=False,
+                created=stamp,
+            )
+        ).inserted_primary_key
+        assert key is not None
+        found = self.get(eid, int(key[0]))
+        assert found is not None
+        return found
+
+    def get(self, eid: int, sid: int) -> SuggestionRecord | None:
+        """Suggestion ``sid`` of experiment ``eid`` (deleted ones too), or None."""
+        row = self.conn.execute(sa.select(S).where(S.c.id == sid, S.c.experiment_id == eid)).first()
+        return None if row is None else _suggestion(row)
+
+    def page(self, eid: int, request: PageRequest, state: str | None) -> Page[SuggestionRecord]:
+        """A page of the experiment's suggestions that are not deleted."""
+        query = sa.select(S).where(S.c.experiment_id == eid, S.c.deleted.is_(False))
+        if state:
+            query = query.where(S.c.state == state)
+        return fetch_page(self.conn, query, S.c.id, request, _suggestion)
+
+    def set_metadata(self, sid: int, metadata: Any) -> None:
+        self.conn.execute(S.update().where(S.c.id == sid).values(metadata=dumps(metadata)))
+
+    def delete(self, eid: int, sid: int | None = None, state: str | None = None) -> None:
+        """Mark suggestion ``sid`` (or all, or all in ``state``) deleted."""
+        where = [S.c.experiment_id == eid]
+        if sid is not None:
+            where.append(S.c.id == sid)
+        if state:
+            where.append(S.c.state == state)
+        self.conn.execute(S.update().where(*where).values(deleted=True))
+
+    def close(self, sid: int) -> None:
+        self.conn.execute(S.update().where(S.c.id == sid).values(state="closed"))
+
+
+class Observations:
+    """Observations of experiments."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+
+    def create(self, values: Mapping[str, Any]) -> ObservationRecord:
+        """Store one checked observation and close its suggestion, if any.
+
+        ``values``: experiment_id, suggestion_id, assignments, values, failed,
+        metadata, created, updated (JSON parts as Python values).
+        """
+        row = dict(values)
+        for column in ("assignments", "values", "metadata"):
+            row[column] = dumps(row[column])
+        key = self.conn.execute(O.insert().values(**row)).inserted_primary_key
+        assert key is not None
+        if values["suggestion_id"] is not None:
+            self.conn.execute(
+                S.update().where(S.c.id == values["suggestion_id"]).values(state="closed")
+            )
+        found = self.get(values["experiment_id"], int(key[0]))
+        assert found is not None
+        return found
+
+    def get(self, eid: int, oid: int) -> ObservationRecord | None:
+        row = self.conn.execute(sa.select(O).where(O.c.id == oid, O.c.experiment_id == eid)).first()
+        return None if row is None else _observation(row)
+
+    def all(self, eid: int, latest: int | None = None) -> list[ObservationRecord]:
+        """The experiment's observations, oldest first (only the ``latest`` when given)."""
+        query = sa.select(O).where(O.c.experiment_id == eid).order_by(O.c.id.desc())
+        if latest is not None:
+            query = query.limit(latest)
+        rows = [_observation(r) for r in self.conn.execute(query)]
+        rows.reverse()
+        return rows
+
+    def of_ids(self, ids: Sequence[int]) -> dict[int, ObservationRecord]:
+        if not ids:
+            return {}
+        rows = self.conn.execute(sa.select(O).where(O.c.id.in_(list(ids))))
+        return {r.id: _observation(r) for r in rows}
+
+    def page(self, eid: int, request: PageRequest) -> Page[ObservationRecord]:
+        query = sa.select(O).where(O.c.experiment_id == eid)
+        return fetch_page(self.conn, query, O.c.id, request, _observation)
+
+    def ends(self, eid: int) -> tuple[int, ObservationRecord | None, ObservationRecord | None]:
+        """``(count, first, last)`` observations of the experiment."""
+        base = sa.select(O).where(O.c.experiment_id == eid)
+        count = self.conn.execute(
+            sa.select(sa.func.count()).where(O.c.experiment_id == eid)
+        ).scalar_one()
+        if not count:
+            return 0, None, None
+        first = self.conn.execute(base.order_by(O.c.id.asc()).limit(1)).one()
+        last = self.conn.execute(base.order_by(O.c.id.desc()).limit(1)).one()
+        return int(count), _observation(first), _observation(last)
+
+    def update(self, oid: int, changes: Mapping[str, Any], stamp: int) -> None:
+        values = dict(changes)
+        for key in ("assignments", "values", "metadata"):
+            if key in values:
+                values[key] = dumps(values[key])
+        self.conn.execute(O.update().where(O.c.id == oid).values(**values, updated=stamp))
+
+    def delete(self, eid: int, oid: int | None = None) -> None:
+        """Delete observation ``oid``, or all of the experiment's."""
+        where = [O.c.experiment_id == eid]
+        if oid is not None:
+            where.append(O.c.id == oid)
+        self.conn.execute(O.delete().where(*where))
+
+
+class SigoptUnit:
+    """One transaction over the SigOpt family's rows."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.experiments = Experiments(conn)
+        self.suggestions = Suggestions(conn)
+        self.observations = Observations(conn)
+        self.projects = Projects(conn)
+        self.runs = Runs(conn)
+
+
+class SigoptStore:
+    """The SigOpt family's store, over one database engine."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def read(self) -> Iterator[SigoptUnit]:
+        """A unit for reading (no write lock)."""
+        with self.engine.connect() as conn:
+            yield SigoptUnit(conn)
+
+    @contextmanager
+    def write(self) -> Iterator[SigoptUnit]:
+        """A unit that commits at the end of the block, or rolls back on an error."""
+        with self.engine.begin() as conn:
+            yield SigoptUnit(conn)

@@ -1,0 +1,295 @@
+"""SigOpt projects, training runs and their checkpoints: the SQL of the modern API.
+
+A project belongs to one owner and is named by its key (SigOpt's project id,
+such as ``"my-model"``). A training run belongs to a project and, when it was
+created by an AI experiment's loop, to that experiment and one of its
+suggestions; its ``values`` are ``{metric: {"value", "value_stddev"}}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from . import schema
+from .sigopt_pages import Page, PageRequest, fetch_page
+
+P = schema.sigopt_projects
+R = schema.training_runs
+C = schema.run_checkpoints
+
+
+def _dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+@attrs.frozen
+class ProjectRecord:
+    """A project as stored; ``key`` is SigOpt's project id."""
+
+    id: int
+    owner_id: int
+    key: str
+    name: str
+    metadata: dict[str, Any] | None
+    created: int
+    updated: int
+
+
+@attrs.frozen
+class RunRecord:
+    """A training run as stored; ``fields`` holds what else the run logged."""
+
+    id: int
+    owner_id: int
+    project: str
+    project_id: int
+    experiment_id: int | None
+    suggestion_id: int | None
+    observation_id: int | None
+    name: str | None
+    state: str
+    deleted: bool
+    assignments: dict[str, Any]
+    values: dict[str, dict[str, Any]]
+    metadata: dict[str, Any] | None
+    fields: dict[str, Any]
+    created: int
+    updated: int
+    completed: int | None
+    checkpoint_count: int
+
+
+@attrs.frozen
+class CheckpointRecord:
+    """One checkpoint of a run: ``values`` ``[{name, value}]``."""
+
+    id: int
+    training_run_id: int
+    values: list[dict[str, Any]]
+    metadata: dict[str, Any] | None
+    created: int
+
+
+def _project(row: Any) -> ProjectRecord:
+    m = row._mapping
+    return ProjectRecord(
+        id=m["id"],
+        owner_id=m["owner_id"],
+        key=m["key"],
+        name=m["name"],
+        metadata=_loads(m["metadata"]),
+        created=m["created"],
+        updated=m["updated"],
+    )
+
+
+class Projects:
+    """Projects of one owner, by key."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+
+    def get(self, owner: int, key: str) -> ProjectRecord | None:
+        row = self.conn.execute(sa.select(P).where(P.c.owner_id == owner, P.c.key == key)).first()
+        return None if row is None else _project(row)
+
+    def create(self, owner: int, key: str, name: str, metadata: Any, stamp: int) -> ProjectRecord:
+        """A new project (the caller checks first that the key is free)."""
+        self.conn.execute(
+            P.insert().values(
+                owner_id=owner,
+                key=key,
+                name=name,
+                metadata=_dumps(metadata),
+                created=stamp,
+                updated=stamp,
+            )
+        )
+        found = self.get(owner, key)
+        assert found is not None
+        return found
+
+    def get_or_create(self, owner: int, key: str, stamp: int) -> ProjectRecord:
+        """The owner's project ``key``, created (named after its key) if it is new."""
+        return self.get(owner, key) or self.create(owner, key, key, None, stamp)
+
+    def page(self, owner: int, request: PageRequest) -> Page[ProjectRecord]:
+        return fetch_page(
+            self.conn, sa.select(P).where(P.c.owner_id == owner), P.c.id, request, _project
+        )
+
+    def update(self, pid: int, changes: Mapping[str, Any], stamp: int) -> None:
+        values = dict(changes)
+        if "metadata" in values:
+            values["metadata"] = _dumps(values["metadata"])
+        if values:
+            self.conn.execute(P.update().where(P.c.id == pid).values(**values, updated=stamp))
+
+
+def _run_select() -> sa.Select:
+    checkpoints = (
+        sa.select(sa.func.count())
+        .where(C.c.training_run_id == R.c.id)
+        .correlate(R)
+        .scalar_subquery()
+        .label("checkpoint_count")
+    )
+    return sa.select(R, P.c.key.label("project_key"), checkpoints).select_from(
+        R.join(P, R.c.project_id == P.c.id)
+    )
+
+
+def _run(row: Any) -> RunRecord:
+    m = row._mapping
+    return RunRecord(
+        id=m["id"],
+        owner_id=m["owner_id"],
+        project=m["project_key"],
+        project_id=m["project_id"],
+        experiment_id=m["experiment_id"],
+        suggestion_id=m["suggestion_id"],
+        observation_id=m["observation_id"],
+        name=m["name"],
+        state=m["state"],
+        deleted=bool(m["deleted"]),
+        assignments=_loads(m["assignments"]) or {},
+        values=_loads(m["values"]) or {},
+        metadata=_loads(m["metadata"]),
+        fields=_loads(m["fields"]) or {},
+        created=m["created"],
+        updated=m["updated"],
+        completed=m["completed"],
+        checkpoint_count=int(m["checkpoint_count"] or 0),
+    )
+
+
+class Runs:
+    """Training runs and their checkpoints."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+
+    def create(
+        self,
+        owner: int,
+        project_id: int,
+        *,
+        name: str | None,
+        metadata: Any,
+        stamp: int,
+        experiment_id: int | None = None,
+        suggestion_id: int | None = None,
+        assignments: Mapping[str, Any] | None = None,
+    ) -> RunRecord:
+        key = self.conn.execute(
+            R.insert().values(
+                owner_id=owner,
+                project_id=project_id,
+                experiment_id=experiment_id,
+                suggestion_id=suggestion_id,
+                name=name,
+                state="active",
+                deleted=False,
+                assignments=_dumps(dict(assignments or {})),
+                values="{}",
+                metadata=_dumps(metadata),
+                fields="{}",
+                created=stamp,
+                updated=stamp,
+            )
+        ).inserted_primary_key
+        assert key is not None
+        found = self.get(owner, int(key[0]))
+        assert found is not None
+        return found
+
+    def get(self, owner: int, rid: int) -> RunRecord | None:
+        row = self.conn.execute(_run_select().where(R.c.id == rid, R.c.owner_id == owner)).first()
+        return None if row is None else _run(row)
+
+    def page(
+        self,
+        owner: int,
+        request: PageRequest,
+        *,
+        project_id: int | None = None,
+        experiment_id: int | None = None,
+        deleted: bool | None = False,
+    ) -> Page[RunRecord]:
+        query = _run_select().where(R.c.owner_id == owner)
+        if project_id is not None:
+            query = query.where(R.c.project_id == project_id)
+        if experiment_id is not None:
+            query = query.where(R.c.experiment_id == experiment_id)
+        if deleted is not None:
+            query = query.where(R.c.deleted.is_(deleted))
+        return fetch_page(self.conn, query, R.c.id, request, _run)
+
+    def update(self, rid: int, changes: Mapping[str, Any], stamp: int) -> None:
+        """Change columns: name, state, deleted, assignments, values, metadata, fields,
+        completed, observation_id (JSON ones as Python values)."""
+        values = dict(changes)
+        for key in ("assignments", "values", "metadata", "fields"):
+            if key in values:
+                values[key] = _dumps(values[key])
+        self.conn.execute(R.update().where(R.c.id == rid).values(**values, updated=stamp))
+
+    def counts(self, experiment_id: int) -> dict[str, int]:
+        """Runs of an experiment that are not deleted, by state."""
+        rows = self.conn.execute(
+            sa.select(R.c.state, sa.func.count())
+            .where(R.c.experiment_id == experiment_id, R.c.deleted.is_(False))
+            .group_by(R.c.state)
+        )
+        return {state: int(n) for state, n in rows}
+
+    def of_observations(self, experiment_id: int, ids: Sequence[int]) -> dict[int, RunRecord]:
+        """The runs that reported these observations, by observation id."""
+        if not ids:
+            return {}
+        rows = self.conn.execute(
+            _run_select().where(
+                R.c.experiment_id == experiment_id, R.c.observation_id.in_(list(ids))
+            )
+        )
+        runs = [_run(r) for r in rows]
+        return {r.observation_id: r for r in runs if r.observation_id is not None}
+
+    def add_checkpoint(
+        self, rid: int, values: Sequence[Mapping[str, Any]], metadata: Any, stamp: int
+    ) -> CheckpointRecord:
+        key = self.conn.execute(
+            C.insert().values(
+                training_run_id=rid,
+                values=_dumps(list(values)),
+                metadata=_dumps(metadata),
+                created=stamp,
+            )
+        ).inserted_primary_key
+        assert key is not None
+        row = self.conn.execute(sa.select(C).where(C.c.id == int(key[0]))).one()
+        return _checkpoint(row)
+
+    def checkpoints(self, rid: int, request: PageRequest) -> Page[CheckpointRecord]:
+        query = sa.select(C).where(C.c.training_run_id == rid)
+        return fetch_page(self.conn, query, C.c.id, request, _checkpoint)
+
+
+def _checkpoint(row: Any) -> CheckpointRecord:
+    m = row._mapping
+    return CheckpointRecord(
+        id=m["id"],
+        training_run_id=m["training_run_id"],
+        values=_loads(m["values"]) or [],
+        metadata=_loads(m["metadata"]),
+        created=m["created"],
+    )
