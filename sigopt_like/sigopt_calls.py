@@ -45,17 +45,13 @@ def create_experiment(
     return Experiment.from_dict(call.request("POST", path, json=_body(data, fields)))
 
 
-def suggest(
-    call: Call, *, data: Mapping[str, Any] | None = None, **fields: Any
-) -> Suggestion:
+def suggest(call: Call, *, data: Mapping[str, Any] | None = None, **fields: Any) -> Suggestion:
     """A new suggestion (shorthand of suggestions.create; metadata= or data=)."""
     path = f"{call.path}/suggestions"
     return Suggestion.from_dict(call.request("POST", path, json=_body(data, fields)))
 
 
-def report(
-    call: Call, *, data: Mapping[str, Any] | None = None, **fields: Any
-) -> Observation:
+def report(call: Call, *, data: Mapping[str, Any] | None = None, **fields: Any) -> Observation:
     """Report an observation (suggestion= or assignments=, value= or values=, failed=;
     or the same fields in data=), shorthand of observations.create."""
     body = _body(data, fields)

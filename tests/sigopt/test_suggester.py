@@ -7,6 +7,7 @@ import time
 import pytest
 
 from sigopt_like.service.domain import sigopt_rules as rules
+from sigopt_like.service.optimizer import sequential
 from sigopt_like.service.optimizer.sequential import Problem, random_assignments
 from sigopt_like.service.resources.sigopt import suggester
 
@@ -37,7 +38,7 @@ def test_slow_engine_falls_back_within_budget(monkeypatch):
         time.sleep(2)
         return {"x": 1.0, "n": 1, "c": "a"}
 
-    monkeypatch.setattr(suggester, "suggest_next", slow)
+    monkeypatch.setattr(sequential, "suggest_next", slow)
     started = time.monotonic()
     choice = suggester.choose(DEFINITION, history(5), [], seed=1, time_budget=0.2)
     assert time.monotonic() - started < 1.0
@@ -61,7 +62,7 @@ def test_failing_or_refused_engine_falls_back(monkeypatch, answer):
             raise answer
         return answer
 
-    monkeypatch.setattr(suggester, "suggest_next", broken)
+    monkeypatch.setattr(sequential, "suggest_next", broken)
     choice = suggester.choose(DEFINITION, history(5), [], seed=3)
     assert choice is not None and choice.source == "fallback"
     assert rules.assignments(PARAMS, choice.assignments) == choice.assignments
@@ -69,7 +70,7 @@ def test_failing_or_refused_engine_falls_back(monkeypatch, answer):
 
 def test_pending_answer_falls_back_to_a_different_point(monkeypatch):
     pending = {"x": 1.0, "n": 1, "c": "a"}
-    monkeypatch.setattr(suggester, "suggest_next", lambda *a, **k: dict(pending))
+    monkeypatch.setattr(sequential, "suggest_next", lambda *a, **k: dict(pending))
     choice = suggester.choose(DEFINITION, history(5), [pending], seed=3)
     assert choice is not None and choice.source == "fallback" and choice.assignments != pending
 
@@ -110,7 +111,7 @@ def test_slow_engine_keeps_the_endpoint_fast(api, monkeypatch):
         time.sleep(3)
         return {"x": 1.0, "n": 1, "c": "a"}
 
-    monkeypatch.setattr(suggester, "suggest_next", slow)
+    monkeypatch.setattr(sequential, "suggest_next", slow)
     monkeypatch.setattr(suggester, "DEFAULT_TIME_BUDGET_SECONDS", 0.3)
     e = api.create_experiment()
     started = time.monotonic()

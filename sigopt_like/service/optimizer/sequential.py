@@ -25,7 +25,6 @@ import attrs
 import numpy as np
 
 from .engine import untested_rows
-from .sequential_choice import Evidence, choose
 from .sequential_targets import MetricSpec, targets, values_matrix
 from .sigopt_space import SearchSpace
 from .threads import single_threaded
@@ -148,6 +147,8 @@ def _optimized_point(
     ok = ~failed & ~np.isnan(values).any(axis=1)
     distinct_ok = len(untested_rows(codes[ok], np.zeros((0, space.n_params))))
     if distinct_ok >= problem.initial_count(space):
+        from .sequential_choice import Evidence, choose  # the models: loaded when needed
+
         evidence = Evidence(
             codes=codes[ok],
             targets=targets(problem.metrics, values[ok], problem.num_solutions, rng),
@@ -165,7 +166,7 @@ def _optimized_point(
     return _random_point(space, rng, taken)
 
 
-def _flat(evidence: Evidence) -> bool:
+def _flat(evidence: Any) -> bool:
     """Nothing to learn yet: no objective variation and no constraint information."""
     objective = evidence.targets.objective
     cons = evidence.targets.constraints

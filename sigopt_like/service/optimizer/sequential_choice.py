@@ -27,6 +27,11 @@ from .views import nearest_sq_distance
 
 POOL_SIZE = 1500
 GP_MAX_POINTS = 150
+EXPLORE_SHARE = 0.2
+"""The share of model-based suggestions that explore (upper confidence bound)."""
+EXPLORE_BETA = 2.0
+PENDING_RADIUS = 0.05
+"""Open suggestions push new ones at least about this far away (features in [0, 1])."""
 PRIOR_STRENGTH = 4.0
 """The prior weight's exponent is PRIOR_STRENGTH / (number of observations)."""
 
@@ -47,9 +52,9 @@ def choose(space: SearchSpace, evidence: Evidence, rng: np.random.Generator) -> 
     """The code of the next point, or None when no untested candidate exists."""
     X = space.encode(evidence.codes)
     tg = evidence.targets
-    objective = _fit(X, tg.objective, rng) if tg.objective is not None else None
+    objective = _objective_model(space, X, evidence, rng)
     constraints = [_fit(X, tg.constraints[:, k], rng) for k in range(tg.constraints.shape[1])]
-    failure = _failure_model(space, evidence, rng)
+    failure = _failure_model(space, evidence)
     feasible = np.all(tg.constraints >= 0, axis=1)
 
     def log_feasibility(feats: np.ndarray) -> np.ndarray:
@@ -58,8 +63,7 @@ def choose(space: SearchSpace, evidence: Evidence, rng: np.random.Generator) -> 
             mu, sd = model.predict(feats)
             out += log_ndtr(mu / np.maximum(sd, 1e-9))
         if failure is not None:
-            mu, sd = failure.predict(feats)
-            out += log_ndtr((0.5 - mu) / np.maximum(sd, 1e-9))
+            out += failure.log_ok(feats)
         return out
 
     incumbent = (
@@ -88,11 +92,22 @@ def choose(space: SearchSpace, evidence: Evidence, rng: np.random.Generator) -> 
             np.vstack([X[feasible], space.encode(evidence.pending)]) if n_pending else (X[feasible])
         )
         score = score + _log_novelty(feats, reference)
-    elif objective is not None and incumbent is not None:
+    elif objective is not None and incumbent is not None and tg.objective is not None:
         believer = objective.believer(feats)
         for i in range(n_pending):
             believer.add(i)
-        score = score + _log_ei(believer.mean, believer.sd, incumbent)
+        # kriging believer: the open points are taken to reach their predicted values
+        hoped = float(np.max(believer.mean[:n_pending])) if n_pending else incumbent
+        if rng.random() < EXPLORE_SHARE:
+            # now and then the most promising uncertain point instead of the likeliest
+            # gain: EI alone can settle on a plateau and never look at a better basin
+            scale = max(float(np.std(tg.objective)), 1e-12)
+            ucb = (believer.mean + EXPLORE_BETA * believer.sd - incumbent) / scale
+            score = score + np.log(np.maximum(ucb, 0.0) + 1e-9)
+        else:
+            score = score + _log_ei(believer.mean, believer.sd, max(incumbent, hoped))
+    if n_pending:
+        score = score + _log_novelty(feats, space.encode(evidence.pending), PENDING_RADIUS)
     if space.has_priors and len(evidence.codes):
         weight = np.log(np.maximum(space.prior_weight(pool), 1e-300))
         score = score + weight * (PRIOR_STRENGTH / len(evidence.codes))
@@ -102,18 +117,64 @@ def choose(space: SearchSpace, evidence: Evidence, rng: np.random.Generator) -> 
     return pool[int(np.argmax(score + 1e-12 * rng.random(len(score))))]
 
 
+def _objective_model(
+    space: SearchSpace, X: np.ndarray, evidence: Evidence, rng: np.random.Generator
+) -> Surrogate | None:
+    """The objective's model; failed runs count as the worst value seen, so that the
+    model itself, not only the failure model, stops hoping for much where runs fail."""
+    y = evidence.targets.objective
+    if y is None:
+        return None
+    if len(evidence.failed_codes) == 0:
+        return _fit(X, y, rng)
+    worst = float(np.min(y)) - 0.1 * float(np.ptp(y))
+    X_all = np.vstack([X, space.encode(evidence.failed_codes)])
+    y_all = np.concatenate([y, np.full(len(evidence.failed_codes), worst)])
+    return _fit(X_all, y_all, rng)
+
+
 def _fit(X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> Surrogate:
     return fit_surrogate(X, y, np.ones(len(y)), rng, gp_max_points=GP_MAX_POINTS)
 
 
-def _failure_model(
-    space: SearchSpace, evidence: Evidence, rng: np.random.Generator
-) -> Surrogate | None:
+@attrs.frozen
+class FailureModel:
+    """The chance that a run at a point fails: failures and successes nearby, weighted
+    by a Gaussian of their distance, shrunk towards the overall failure rate.
+
+    A smoother rather than a Gaussian process: a GP fitted to 0/1 labels often decides
+    that they are all noise and predicts the same rate everywhere, which would let the
+    objective's model lead straight back into the region that fails.
+    """
+
+    feats: np.ndarray
+    failed: np.ndarray
+    radius: float
+    prior_rate: float
+    prior_weight: float = 1.0
+
+    def log_ok(self, feats: np.ndarray) -> np.ndarray:
+        d2 = nearest_sq_distance_all(feats, self.feats)
+        w = np.exp(-d2 / (2.0 * self.radius**2))
+        fails = w @ self.failed + self.prior_weight * self.prior_rate
+        total = w.sum(axis=1) + self.prior_weight
+        return np.log(np.clip(1.0 - fails / total, 1e-6, 1.0))
+
+
+def _failure_model(space: SearchSpace, evidence: Evidence) -> FailureModel | None:
     if len(evidence.failed_codes) == 0:
         return None
     codes = np.vstack([evidence.codes, evidence.failed_codes])
-    label = np.concatenate([np.zeros(len(evidence.codes)), np.ones(len(evidence.failed_codes))])
-    return _fit(space.encode(codes), label, rng)
+    failed = np.concatenate([np.zeros(len(evidence.codes)), np.ones(len(evidence.failed_codes))])
+    feats = space.encode(codes)
+    radius = 0.1 * np.sqrt(feats.shape[1])
+    return FailureModel(feats, failed, float(radius), float(failed.mean()))
+
+
+def nearest_sq_distance_all(feats: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Squared distances from every row of ``feats`` to every row of ``others``."""
+    sq = (feats**2).sum(axis=1)[:, None] + (others**2).sum(axis=1)[None, :]
+    return np.maximum(sq - 2.0 * feats @ others.T, 0.0)
 
 
 def _ranking(tg: Targets, feasible: np.ndarray) -> np.ndarray:
@@ -153,10 +214,11 @@ def _log_ei(mu: np.ndarray, sd: np.ndarray, best: float) -> np.ndarray:
     return out + np.log(sd)
 
 
-def _log_novelty(feats: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """log of 1 - exp(-d^2 / 2r^2), d the distance to the nearest reference point."""
+def _log_novelty(feats: np.ndarray, reference: np.ndarray, radius: float = 0.3) -> np.ndarray:
+    """log of 1 - exp(-d^2 / 2r^2), d the distance to the nearest reference point and r
+    ``radius`` times the typical distance between random points of the feature cube."""
     if len(reference) == 0:
         return np.zeros(len(feats))
     d2 = nearest_sq_distance(feats, reference)
-    r2 = (0.3**2) * feats.shape[1] / 6.0
+    r2 = (radius**2) * feats.shape[1] / 6.0
     return np.log(np.maximum(1.0 - np.exp(-d2 / (2.0 * r2)), 1e-12))

@@ -28,7 +28,6 @@ from .clients import (
 from .experiments import BestAssignments, ExperimentCollection, ExperimentItem
 from .observations import ObservationBatch, ObservationCollection, ObservationItem
 from .runs import Checkpoints, TrainingRunItem
-from .suggester import warm_up
 from .suggestions import SuggestionCollection, SuggestionItem
 
 EXPERIMENT = "/v1/experiments/{eid}"
@@ -49,7 +48,6 @@ class MergeIsPatch:
 
 def register(app: falcon.App, context: Any) -> None:
     """Add the SigOpt routes to the app."""
-    warm_up()
     store = SigoptStore(context.engine)
     app.add_route("/v1/experiments", ExperimentCollection(context, store))
     app.add_route(EXPERIMENT, ExperimentItem(context, store))

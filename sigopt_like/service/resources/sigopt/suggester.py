@@ -1,7 +1,8 @@
 """Choosing the next suggestion: the engine under a time budget, or a random fallback.
 
 No HTTP and no database here: the caller passes the experiment's canonical
-definition, its observations and the open suggestions. The engine runs in a
+definition, its observations and the open suggestions. The engine (numpy, scipy,
+scikit-learn) is imported on the first suggestion, not when the service starts. The engine runs in a
 worker thread; if it raises, answers something the rules refuse, or takes
 longer than the budget, a seeded random point that honours the definition
 (log scales, grids, conditionals, linear constraints) is served instead.
@@ -9,18 +10,15 @@ longer than the budget, a seeded random point that honours the definition
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import logging
 import threading
 from collections.abc import Mapping, Sequence
+from types import ModuleType
 from typing import Any
 
 import attrs
 
-from ... import optimizer
 from ...domain import sigopt_rules as rules
-from ...optimizer.sequential import Outcome, Problem, random_assignments, suggest_next
 
 LOG = logging.getLogger("sigopt_like.service.suggestions")
 DEFAULT_TIME_BUDGET_SECONDS = 2.5
@@ -37,9 +35,16 @@ class Choice:
     source: str
 
 
+def engine() -> ModuleType:
+    """The sequential engine's module (imported on first use)."""
+    from ...optimizer import sequential
+
+    return sequential
+
+
 def choose(
     definition: Mapping[str, Any],
-    observations: Sequence[tuple[Mapping[str, Any], Outcome]],
+    observations: Sequence[tuple[Mapping[str, Any], Any]],
     pending: Sequence[Mapping[str, Any]],
     *,
     seed: int,
@@ -48,7 +53,8 @@ def choose(
     """The next assignments, different from every ``pending`` one; None when a grid
     search has no point left, or when open suggestions hold every point of a discrete
     space. Other experiments repeat an observed point once every point is observed."""
-    problem = Problem.from_definition(definition)
+    sequential = engine()
+    problem = sequential.Problem.from_definition(definition)
     if problem.type == "offline":
         proposed = _engine_within(
             problem, list(observations)[-MAX_FIT_OBSERVATIONS:], pending, seed, time_budget
@@ -58,12 +64,12 @@ def choose(
             return Choice(checked, "optimizer")
         LOG.info("suggestion from the random fallback (engine slow, failed or refused)")
     else:  # random and grid search need no model: never a repeat while one is left
-        found = suggest_next(problem, observations, pending=pending, seed=seed)
+        found = sequential.suggest_next(problem, observations, pending=pending, seed=seed)
         if found is not None:
             return Choice(found, problem.type)
         if problem.type == "grid":
             return None
-    fallback = random_assignments(problem, pending, seed)
+    fallback = sequential.random_assignments(problem, pending, seed)
     return None if fallback is None else Choice(fallback, "fallback")
 
 
@@ -92,8 +98,8 @@ def _checked(
 
 
 def _engine_within(
-    problem: Problem,
-    observations: Sequence[tuple[Mapping[str, Any], Outcome]],
+    problem: Any,
+    observations: Sequence[tuple[Mapping[str, Any], Any]],
     pending: Sequence[Mapping[str, Any]],
     seed: int,
     time_budget: float,
@@ -102,7 +108,9 @@ def _engine_within(
 
     def work() -> None:
         try:
-            outcome["value"] = suggest_next(problem, observations, pending=pending, seed=seed)
+            outcome["value"] = engine().suggest_next(
+                problem, observations, pending=pending, seed=seed
+            )
         except Exception:  # the fallback answers instead
             LOG.exception("the engine failed on a suggestion")
 
@@ -113,20 +121,3 @@ def _engine_within(
         return None
     value = outcome.get("value")
     return dict(value) if isinstance(value, Mapping) else None
-
-
-def warm_up() -> threading.Thread:
-    """Import the engine's model modules in the background, so that neither the
-    service's start nor the first suggestion of a process waits for them (they
-    take seconds to load). Returns the thread, for callers that want to join it."""
-
-    def load() -> None:
-        for name in ("sequential_choice", "polytope", "priors"):
-            with contextlib.suppress(ImportError):
-                importlib.import_module(f"{optimizer.__name__}.{name}")
-        with contextlib.suppress(ImportError):
-            importlib.import_module("scipy.optimize")
-
-    thread = threading.Thread(target=load, name="sigopt-like-warm-up", daemon=True)
-    thread.start()
-    return thread

@@ -1,0 +1,192 @@
+"""sigopt_like's SigOpt experiments beside sigoptlite, in the same run.
+
+Each method runs the same SigOpt loop (create, then suggest / evaluate / report
+``budget`` times) on the same problems (``sigopt_problems.py``) with the same
+seeds:
+
+* ``ours``: sigopt_like's own client, embedded (the whole path: client, WSGI,
+  service, SQLite, engine);
+* ``sigoptlite``: ``sigopt.Connection(driver="lite")`` in a separate virtual
+  environment, driven through ``sigoptlite_worker.py`` in a subprocess
+  (``--sigoptlite-python``, or ``SIGOPTLITE_PYTHON``);
+* ``random``: our service with ``type: "random"`` (a floor).
+
+Reported per problem and method: the best score at the end of the budget (mean,
+median, and paired wins / ties / losses of ours against sigoptlite) and the wall
+seconds per suggestion (mean, median). Both engines run with one BLAS thread.
+
+    python benchmarks/sigopt_benchmark.py --seeds 10 \\
+        --sigoptlite-python /path/to/sigoptlite-venv/bin/python --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import sigopt_problems  # noqa: E402
+
+DEFAULT_BUDGETS = {"branin": 40, "hartmann6": 60, "mixed": 40}
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def run_ours(problem: str, seed: int, budget: int, kind: str = "offline") -> dict[str, Any]:
+    """One loop through sigopt_like's embedded client."""
+    import sigopt_like
+
+    spec = sigopt_problems.PROBLEMS[problem]
+    with tempfile.TemporaryDirectory() as folder:
+        conn = sigopt_like.Connection(database=Path(folder) / "bench.db")
+        try:
+            body = {**sigopt_problems.experiment(problem, budget), "seed": seed, "type": kind}
+            experiment = conn.experiments.create(**body)
+            values, seconds = [], []
+            for _ in range(budget):
+                started = time.perf_counter()
+                suggestion = conn.experiments(experiment.id).suggest()
+                seconds.append(time.perf_counter() - started)
+                reported = spec["evaluate"](dict(suggestion.assignments))
+                conn.experiments(experiment.id).report(suggestion=suggestion, values=reported)
+                values.append(reported)
+        finally:
+            conn.close()
+    return {"values": values, "seconds": seconds}
+
+
+def run_sigoptlite(python: str, problem: str, seed: int, budget: int) -> dict[str, Any]:
+    """One loop through sigoptlite, in its own environment."""
+    done = subprocess.run(
+        [python, str(HERE / "sigoptlite_worker.py")],
+        input=json.dumps({"problem": problem, "seed": seed, "budget": budget}),
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ONE_THREAD},
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"sigoptlite failed on {problem} seed {seed}:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def best_score(problem: str, values: Sequence[list[dict[str, Any]]]) -> float | None:
+    """The best score over a trace (None if no observation was feasible)."""
+    better = sigopt_problems.PROBLEMS[problem]["better"]
+    scores = [s for s in (sigopt_problems.score(problem, v) for v in values) if s is not None]
+    if not scores:
+        return None
+    return min(scores) if better == "min" else max(scores)
+
+
+def summarize(problem: str, runs: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    rows = []
+    better = sigopt_problems.PROBLEMS[problem]["better"]
+    bests = {m: [best_score(problem, r["values"]) for r in rs] for m, rs in runs.items()}
+    for method, rs in runs.items():
+        finals = [b for b in bests[method] if b is not None]
+        seconds = [s for r in rs for s in r["seconds"]]
+        row = {
+            "problem": problem,
+            "method": method,
+            "seeds": len(rs),
+            "feasible_runs": len(finals),
+            "best_mean": statistics.fmean(finals) if finals else None,
+            "best_median": statistics.median(finals) if finals else None,
+            "seconds_mean": statistics.fmean(seconds),
+            "seconds_median": statistics.median(seconds),
+        }
+        if method == "ours" and "sigoptlite" in bests:
+            wins = ties = losses = 0
+            for a, b in zip(bests["ours"], bests["sigoptlite"], strict=True):
+                if a is None or b is None:
+                    continue
+                gain = (b - a) if better == "min" else (a - b)
+                if abs(gain) <= 1e-6 * max(1.0, abs(a), abs(b)):
+                    ties += 1
+                elif gain > 0:
+                    wins += 1
+                else:
+                    losses += 1
+            row["vs_sigoptlite"] = f"{wins}/{ties}/{losses}"
+        rows.append(row)
+    return rows
+
+
+def table(rows: list[dict[str, Any]], budgets: dict[str, int]) -> str:
+    def num(x: float | None, digits: int = 4) -> str:
+        return "-" if x is None else f"{x:.{digits}f}"
+
+    lines = [
+        "| problem (budget) | method | best: mean | best: median | wins/ties/losses vs "
+        "sigoptlite | s per suggestion: mean | median |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        better = sigopt_problems.PROBLEMS[r["problem"]]["better"]
+        lines.append(
+            f"| {r['problem']} ({budgets[r['problem']]}, {better}) | {r['method']} | "
+            f"{num(r['best_mean'])} | {num(r['best_median'])} | {r.get('vs_sigoptlite', '')} | "
+            f"{num(r['seconds_mean'], 3)} | {num(r['seconds_median'], 3)} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--problems", default=",".join(DEFAULT_BUDGETS))
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--budget", action="append", default=[], help="problem=N (repeatable)")
+    parser.add_argument("--methods", default="ours,sigoptlite,random")
+    parser.add_argument("--sigoptlite-python", default=os.environ.get("SIGOPTLITE_PYTHON"))
+    parser.add_argument("--json", help="write every trace here")
+    args = parser.parse_args(argv)
+    budgets = dict(DEFAULT_BUDGETS)
+    for item in args.budget:
+        name, _, n = item.partition("=")
+        budgets[name] = int(n)
+    methods = args.methods.split(",")
+    if "sigoptlite" in methods and not args.sigoptlite_python:
+        parser.error("sigoptlite needs --sigoptlite-python (or SIGOPTLITE_PYTHON)")
+    os.environ.update(ONE_THREAD)
+    from sigopt_like.service.optimizer import sequential_choice  # noqa: F401  (warm imports)
+
+    rows: list[dict[str, Any]] = []
+    traces: dict[str, Any] = {}
+    for problem in args.problems.split(","):
+        runs: dict[str, list[dict[str, Any]]] = {m: [] for m in methods}
+        for seed in range(args.seeds):
+            for method in methods:
+                if method == "ours":
+                    out = run_ours(problem, seed, budgets[problem])
+                elif method == "random":
+                    out = run_ours(problem, seed, budgets[problem], kind="random")
+                else:
+                    out = run_sigoptlite(args.sigoptlite_python, problem, seed, budgets[problem])
+                runs[method].append(out)
+                best = best_score(problem, out["values"])
+                print(
+                    f"# {problem} seed {seed} {method}: best {best} "
+                    f"({statistics.fmean(out['seconds']):.3f} s per suggestion)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        rows += summarize(problem, runs)
+        traces[problem] = runs
+    print(table(rows, budgets))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"rows": rows, "traces": traces}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,271 @@
+"""The sequential engine honours each option of a SigOpt definition (no service: the
+engine itself, on small problems where what it should do is plain)."""
+
+from __future__ import annotations
+
+import math
+
+from sigopt_like.service.domain import sigopt_rules as rules
+from sigopt_like.service.optimizer.sequential import Problem, suggest_next
+
+UNIT = {"type": "double", "bounds": {"min": 0, "max": 1}}
+
+
+def definition(**fields):
+    return rules.experiment_create({"name": "engine", **fields})
+
+
+def loop(d, evaluate, n, *, start=0, pending_every=0):
+    """Run ``n`` suggestions; ``evaluate(a)`` gives values by metric name, or None."""
+    problem = Problem.from_definition(d)
+    observations, suggested = [], []
+    for i in range(n):
+        pending = [suggested[-1]] if pending_every and i % pending_every == 1 else []
+        a = suggest_next(problem, observations, pending=pending, seed=start + i)
+        assert a is not None
+        assert rules.assignments(d["parameters"], a, conditionals=d["conditionals"]) == a
+        assert rules.satisfies_constraints(d["linear_constraints"], a)
+        assert a not in pending
+        suggested.append(a)
+        observations.append((a, evaluate(a)))
+    return suggested, observations
+
+
+def test_log_scale_explores_every_decade():
+    d = definition(
+        parameters=[
+            {
+                "name": "lr",
+                "type": "double",
+                "bounds": {"min": 1e-5, "max": 1},
+                "transformation": "log",
+            }
+        ],
+        metrics=[{"name": "flat"}],
+    )
+    suggested, _ = loop(d, lambda a: {"flat": 1.0}, 20)
+    small = [a["lr"] for a in suggested if a["lr"] < 0.01]
+    # uniform on [1e-5, 1] puts 1% below 0.01; a log scale puts 60% there
+    assert len(small) >= 8, sorted(a["lr"] for a in suggested)
+    assert min(a["lr"] for a in suggested) < 1e-4
+
+
+def test_log_scale_finds_a_small_optimum():
+    d = definition(
+        parameters=[
+            {
+                "name": "lr",
+                "type": "double",
+                "bounds": {"min": 1e-6, "max": 1},
+                "transformation": "log",
+            }
+        ],
+        metrics=[{"name": "score"}],
+    )
+    _, observations = loop(d, lambda a: {"score": -((math.log10(a["lr"]) + 4.5) ** 2)}, 16)
+    best = max(observations, key=lambda o: o[1]["score"])[0]["lr"]
+    assert 10**-5 < best < 10**-4
+
+
+def test_linear_constraints_hold_for_doubles_and_ints():
+    d = definition(
+        parameters=[
+            {"name": "x", **UNIT},
+            {"name": "y", **UNIT},
+            {"name": "a", "type": "int", "bounds": {"min": 0, "max": 20}},
+            {"name": "b", "type": "int", "bounds": {"min": 0, "max": 20}},
+        ],
+        linear_constraints=[
+            {
+                "type": "less_than",
+                "threshold": 0.6,
+                "terms": [{"name": "x", "weight": 1}, {"name": "y", "weight": 1}],
+            },
+            {
+                "type": "greater_than",
+                "threshold": 0.1,
+                "terms": [{"name": "x", "weight": 1}, {"name": "y", "weight": -1}],
+            },
+            # a narrow integral band: 2a + 3b in [29, 31]
+            {
+                "type": "greater_than",
+                "threshold": 29,
+                "terms": [{"name": "a", "weight": 2}, {"name": "b", "weight": 3}],
+            },
+            {
+                "type": "less_than",
+                "threshold": 31,
+                "terms": [{"name": "a", "weight": 2}, {"name": "b", "weight": 3}],
+            },
+        ],
+        metrics=[{"name": "f"}],
+    )
+    # the optimum (x + y large, a large) sits on the constraints' edges
+    _, observations = loop(d, lambda a: {"f": a["x"] + 2 * a["y"] + 0.1 * a["a"]}, 22)
+    best = max(observations, key=lambda o: o[1]["f"])[0]
+    assert best["x"] + best["y"] > 0.5
+
+
+def test_conditional_parameters_are_left_out_when_inactive():
+    d = definition(
+        parameters=[
+            {"name": "x", **UNIT},
+            {
+                "name": "depth",
+                "type": "int",
+                "bounds": {"min": 1, "max": 8},
+                "conditions": {"model": "tree"},
+            },
+            {"name": "alpha", **UNIT, "conditions": {"model": ["linear"]}},
+        ],
+        conditionals=[{"name": "model", "values": ["tree", "linear"]}],
+        metrics=[{"name": "score"}],
+    )
+
+    def score(a):
+        if a["model"] == "tree":
+            return {"score": 1.0 - abs(a["depth"] - 6) * 0.1 - 0.1 * abs(a["x"] - 0.5)}
+        return {"score": 0.5 - a["alpha"]}
+
+    suggested, _ = loop(d, score, 18)
+    for a in suggested:
+        assert set(a) == (
+            {"x", "model", "depth"} if a["model"] == "tree" else {"x", "model", "alpha"}
+        )
+    assert {a["model"] for a in suggested} == {"tree", "linear"}
+    later = [a["model"] for a in suggested[12:]]
+    assert later.count("tree") >= 4  # the better branch is exploited
+
+
+def test_grid_values_and_grid_search():
+    d = definition(
+        type="grid",
+        parameters=[
+            {"name": "g", "type": "double", "grid": [0.001, 0.01, 0.1], "transformation": "log"},
+            {"name": "n", "type": "int", "grid": [2, 4]},
+            {"name": "c", "type": "categorical", "categorical_values": ["a", "b"]},
+        ],
+    )
+    assert d["observation_budget"] == 12
+    problem = Problem.from_definition(d)
+    observations = []
+    for i in range(12):
+        a = suggest_next(problem, observations, seed=i)
+        assert a is not None and a["g"] in (0.001, 0.01, 0.1) and a["n"] in (2, 4)
+        observations.append((a, {None: 1.0}))
+    points = {tuple(sorted(a.items())) for a, _ in observations}
+    assert len(points) == 12  # the whole grid, no repeat
+    assert suggest_next(problem, observations, seed=99) is None
+
+
+def test_normal_and_beta_priors_shape_the_first_suggestions():
+    d = definition(
+        parameters=[
+            {"name": "p", **UNIT, "prior": {"name": "normal", "mean": 0.8, "scale": 0.05}},
+            {"name": "q", **UNIT, "prior": {"name": "beta", "shape_a": 2, "shape_b": 20}},
+            {"name": "u", **UNIT},
+        ],
+        metrics=[{"name": "f"}],
+    )
+    suggested, _ = loop(d, lambda a: {"f": a["u"]}, 6)
+    assert sum(0.65 <= a["p"] <= 0.95 for a in suggested) >= 5, [a["p"] for a in suggested]
+    assert sum(a["q"] < 0.3 for a in suggested) >= 5, [a["q"] for a in suggested]
+    assert max(a["u"] for a in suggested) - min(a["u"] for a in suggested) > 0.5
+
+
+def test_metric_constraint_steers_to_the_feasible_region():
+    d = definition(
+        parameters=[{"name": "x", **UNIT}, {"name": "y", **UNIT}],
+        metrics=[
+            {"name": "gain"},
+            {"name": "cost", "objective": "minimize", "strategy": "constraint", "threshold": 0.8},
+        ],
+    )
+    # gain grows with x + y, cost too: the best feasible points sit on x + y = 0.8
+    suggested, observations = loop(
+        d, lambda a: {"gain": a["x"] + 1.5 * a["y"], "cost": a["x"] + a["y"]}, 24
+    )
+    modelled = suggested[8:]
+    # the optimum is on the constraint's edge: suggestions crowd it from both sides
+    feasible = [a for a in modelled if a["x"] + a["y"] <= 0.81]
+    assert len(feasible) >= 0.75 * len(modelled), [round(a["x"] + a["y"], 3) for a in modelled]
+    best = max((o for o in observations if o[1]["cost"] <= 0.8), key=lambda o: o[1]["gain"])
+    assert best[1]["gain"] > 1.0  # the feasible optimum is 1.2 (x = 0, y = 0.8)
+
+
+def test_failed_region_is_avoided():
+    d = definition(
+        parameters=[{"name": "x", **UNIT}, {"name": "y", **UNIT}], metrics=[{"name": "f"}]
+    )
+
+    def run(a):
+        return None if a["x"] > 0.6 else {"f": a["x"] + 0.2 * a["y"]}
+
+    suggested, _ = loop(d, run, 22)
+    later = suggested[10:]
+    assert sum(a["x"] > 0.6 for a in later) <= 4, [round(a["x"], 2) for a in later]
+
+
+def test_two_metrics_spread_along_the_pareto_front():
+    d = definition(
+        parameters=[{"name": "x", **UNIT}, {"name": "y", **UNIT}],
+        metrics=[{"name": "a", "threshold": 0.1}, {"name": "b"}],
+        observation_budget=20,
+    )
+    _, observations = loop(
+        d, lambda a: {"a": a["x"] * (1 - 0.5 * a["y"]), "b": (1 - a["x"]) * (1 - 0.5 * a["y"])}, 20
+    )
+    observed = [rules.Observed(i, a, v, False) for i, (a, v) in enumerate(observations)]
+    front = rules.best_keys(d, observed)
+    assert len(front) >= 4
+    assert all(observations[k][1]["a"] >= 0.1 for k in front)
+
+
+def test_open_suggestions_are_pending_points():
+    d = definition(
+        parameters=[{"name": "x", **UNIT}], parallel_bandwidth=3, metrics=[{"name": "f"}]
+    )
+    problem = Problem.from_definition(d)
+    assert problem.initial_count(problem.space()) >= 3
+    observations = [({"x": v}, {"f": -((v - 0.3) ** 2)}) for v in (0.0, 0.2, 0.5, 0.7, 1.0)]
+    pending: list[dict] = []
+    for i in range(3):
+        a = suggest_next(problem, observations, pending=pending, seed=i)
+        assert a is not None and a not in pending
+        pending.append(a)
+    xs = sorted(a["x"] for a in pending)
+    assert xs[1] - xs[0] > 0.01 and xs[2] - xs[1] > 0.01  # three workers, three places
+
+
+def test_all_constraint_search_finds_different_feasible_points():
+    d = definition(
+        parameters=[{"name": "x", **UNIT}, {"name": "y", **UNIT}],
+        metrics=[{"name": "quality", "strategy": "constraint", "threshold": 0.7}],
+        observation_budget=20,
+    )
+
+    def quality(a):
+        return {"quality": 1 - math.hypot(a["x"] - 0.5, a["y"] - 0.5)}
+
+    _, observations = loop(d, quality, 20)
+    observed = [rules.Observed(i, a, v, False) for i, (a, v) in enumerate(observations)]
+    found = rules.best_keys(d, observed)
+    assert len(found) >= 5 and all(observations[k][1]["quality"] >= 0.7 for k in found)
+
+
+def test_multisolution_best_assignments_are_good_and_different():
+    d = definition(
+        parameters=[{"name": "x", **UNIT}],
+        metrics=[{"name": "f"}],
+        num_solutions=2,
+        observation_budget=20,
+    )
+
+    def two_peaks(a):
+        x = a["x"]
+        return {"f": max(math.exp(-((x - 0.2) ** 2) / 0.002), math.exp(-((x - 0.8) ** 2) / 0.002))}
+
+    _, observations = loop(d, two_peaks, 20)
+    observed = [rules.Observed(i, a, v, False) for i, (a, v) in enumerate(observations)]
+    best = [observations[k][0]["x"] for k in rules.best_keys(d, observed)]
+    assert len(best) == 2 and abs(best[0] - best[1]) > 0.3
