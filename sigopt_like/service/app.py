@@ -21,7 +21,6 @@ from .middleware.metrics import MetricsMiddleware, ServiceMetrics
 from .middleware.request_id import RequestIdMiddleware
 from .settings import ServiceSettings
 from .store import Store, open_store
-from .store.legacy import EngineView
 from .worker import runner_for
 
 # Each module has ``register(app, context)`` adding its routes.
@@ -43,10 +42,6 @@ class ServiceContext:
     settings: ServiceSettings
     store: Store
     local_user_id: int
-    #: transitional, for the SigOpt family until store/sigopt.py lands (see store.legacy)
-    engine: EngineView = attrs.field(
-        default=attrs.Factory(lambda self: self.store.engine_view(), takes_self=True)
-    )
     started: float = attrs.field(factory=time.time)
     runner: Any = None  # the task runner (sigopt_like.service.worker), started after the app
     router: Any = None  # the app's Falcon router (middleware asks it about responders)

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import falcon
 
 from .errors import BadRequest, NotFound, PayloadTooLarge
-from .store.pages import Page, PageRequest, fetch_page
+from .store.pages import Page, PageRequest
 
 _ID_TEXT = re.compile(r"[0-9]{1,18}")
 DEFAULT_PAGE_LIMIT = 100
@@ -220,15 +220,6 @@ def render_page(page: Page[Item], render: Callable[[Item], dict[str, Any]]) -> d
         "data": [render(item) for item in page.items],
         "paging": {"before": page.before, "after": page.after},
     }
-
-
-def paginate(
-    conn: Any, query: Any, id_column: Any, req: falcon.Request, render: Callable[[Any], Any]
-) -> dict[str, Any]:
-    """Transitional, for the SigOpt family until ``store/sigopt.py`` lands: one page of
-    a query, rendered (new code asks its store for a :class:`Page` and renders it)."""
-    page = fetch_page(conn, query, id_column, page_request(req), render)
-    return render_page(page, lambda item: item)
 
 
 def _cursor(raw: str, name: str) -> int:

@@ -105,7 +105,7 @@ class Api(ServiceApi):
         session = self.get(f"/v1/sessions/{sid}").body
         history = self.get(f"/v1/sessions/{sid}/history").body
         tasks = self.get(f"/v1/sessions/{sid}/tasks").body
-        with self.service.context.engine.connect() as conn:
+        with self.service.context.store.database.engine.connect() as conn:
             rows = conn.execute(
                 sa.select(schema.experiment_rows).where(
                     schema.experiment_rows.c.session_id == int(sid)
@@ -174,7 +174,7 @@ def check_standalone_worker(database: str) -> None:
         try:
             done = api.wait(sid, task, timeout=60)
             assert done["status"] == "success", done
-            with service.context.engine.connect() as conn:
+            with service.context.store.database.engine.connect() as conn:
                 worker = conn.execute(
                     sa.select(schema.tasks.c.worker).where(schema.tasks.c.id == int(task["id"]))
                 ).scalar_one()

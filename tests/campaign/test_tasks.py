@@ -239,7 +239,7 @@ def test_restart_marks_interrupted_tasks_failed_and_resumes_queued_ones(tmp_path
         sid = api.session()
         assert api.put_space(sid, small_space(), 12, 1)["status"] == "success"
         before = api.snapshot(sid)
-        engine = service.context.engine
+        engine = service.context.store.database.engine
         host = socket.gethostname()
         dead_pid = _insert_task(
             engine, int(sid), "running", f"{host}:999999:dead", int(time.time())
@@ -269,7 +269,7 @@ def test_a_queued_task_left_by_a_stopped_process_is_resumed(tmp_path):
         sid = api.session()
         assert api.put_space(sid, small_space(), 12, 1)["status"] == "success"
     with create_app(database=db, run_tasks=False) as service:  # a process with no runner
-        queued = _insert_task(service.context.engine, int(sid), "new", None, None)
+        queued = _insert_task(service.context.store.database.engine, int(sid), "new", None, None)
     with create_app(database=db) as service:
         api = Api(service)
         task = api.wait(sid, str(queued), timeout=10)

@@ -73,7 +73,7 @@ def captured_logs() -> Any:
 
 
 def test_secrets_are_hashed_at_rest_and_never_logged(served: Any, captured_logs: Any) -> None:
-    engine = served.service.context.engine
+    engine = served.service.context.store.database.engine
     email = "lab-robot@example.com"
     served.service.context.store.accounts.create_user(email, PASSWORD)
     # login through the client (email + password), then use the token it got

@@ -84,7 +84,7 @@ def test_unknown_route_is_404_even_without_token(served):
 
 
 def test_only_the_hash_of_a_token_is_stored(served):
-    with served.service.context.engine.connect() as conn:
+    with served.service.context.store.database.engine.connect() as conn:
         hashes = [r.token_hash for r in conn.execute(schema.tokens.select())]
     assert hash_token(served.token) in hashes
     assert served.token not in hashes
@@ -199,7 +199,7 @@ def test_token_responses_are_never_replayed(served):
     first = bare(served, "POST", "/v1/tokens", headers=key).json()["token"]
     second = bare(served, "POST", "/v1/tokens", headers=key).json()["token"]
     assert first != second
-    with served.service.context.engine.connect() as conn:
+    with served.service.context.store.database.engine.connect() as conn:
         stored = [r.response or "" for r in conn.execute(schema.idempotency_keys.select())]
     assert not any(first in text for text in stored)
 

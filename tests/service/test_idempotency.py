@@ -189,11 +189,11 @@ def test_expired_keys_are_forgotten(service):
     key = {"Idempotency-Key": "old"}
     api.call("POST", "/v1/sessions", {"name": "a"}, headers=key)
     ttl = service.settings.idempotency_ttl_seconds
-    with service.context.engine.begin() as conn:
+    with service.context.store.database.engine.begin() as conn:
         conn.execute(schema.idempotency_keys.update().values(created=int(time.time()) - ttl - 5))
     reply = api.call("POST", "/v1/sessions", {"name": "b"}, headers=key)
     assert reply.status == 201 and reply.body["name"] == "b"
-    with service.context.engine.connect() as conn:
+    with service.context.store.database.engine.connect() as conn:
         rows = conn.execute(sa.select(schema.idempotency_keys.c.path)).all()
     assert len(rows) == 1
 
@@ -202,7 +202,7 @@ def test_a_claim_left_unanswered_by_an_older_release_is_taken_over(service):
     """Older releases committed a claim before the request's work; one whose request
     never finished (its process died) no longer blocks the key."""
     api = Api(service)
-    with service.context.engine.begin() as conn:
+    with service.context.store.database.engine.begin() as conn:
         conn.execute(
             schema.idempotency_keys.insert().values(
                 owner_id=service.context.local_user_id,

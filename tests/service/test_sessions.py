@@ -171,7 +171,7 @@ def test_halt(api):
 
 def test_halt_asks_unfinished_tasks_to_cancel(api):
     made = create(api, "ht")
-    engine = api.service.context.engine
+    engine = api.service.context.store.database.engine
     # no runner may pick up the queued task below: this test watches the halt alone
     api.service.context.runner.shutdown()
     with engine.begin() as conn:

@@ -34,7 +34,7 @@ class Api(ServiceApi):
 
     def counts(self) -> dict[str, int]:
         """Rows in the SigOpt tables, to check that a refusal wrote nothing."""
-        with self.service.context.engine.connect() as conn:
+        with self.service.context.store.database.engine.connect() as conn:
             return {
                 t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
                 for t in COUNTED
@@ -42,7 +42,7 @@ class Api(ServiceApi):
 
     def snapshot(self) -> dict[str, list[tuple]]:
         """Every row of the SigOpt tables, to check that a refusal changed nothing."""
-        with self.service.context.engine.connect() as conn:
+        with self.service.context.store.database.engine.connect() as conn:
             return {t.name: [tuple(r) for r in conn.execute(sa.select(t))] for t in COUNTED}
 
     def create_experiment(self, **fields: Any) -> dict[str, Any]:

@@ -12,9 +12,8 @@ import sigopt_like
 PACKAGE = Path(sigopt_like.__file__).resolve().parent
 STORE = PACKAGE / "service" / "store"
 SQL_MODULES = ("sqlalchemy", "sqlite3", "psycopg", "psycopg2", "alembic")
-#: still writing its own SQL while issue #10 moves it into store/sigopt.py;
-#: the sigopt helper removes this entry when that lands
-NOT_YET_MOVED = (PACKAGE / "service" / "resources" / "sigopt",)
+#: modules allowed to keep their own SQL for a while (none now)
+NOT_YET_MOVED: tuple[Path, ...] = ()
 
 
 def _imports(path: Path) -> set[str]:

@@ -14,8 +14,8 @@ from .campaigns import CampaignStore
 from .database import Database, Unit
 from .db import open_database, schema_version
 from .idempotency import IdempotencyStore
-from .legacy import EngineView
 from .sessions import SessionStore
+from .sigopt import SigoptStore
 from .tasks import TaskStore
 
 
@@ -34,6 +34,7 @@ class Store:
     analytics: AnalyticsStore
     accounts: AccountStore
     idempotency: IdempotencyStore
+    sigopt: SigoptStore
 
     @classmethod
     def over(cls, database: Database) -> Store:
@@ -46,6 +47,7 @@ class Store:
             analytics=AnalyticsStore(database),
             accounts=AccountStore(database),
             idempotency=IdempotencyStore(database),
+            sigopt=SigoptStore(database),
         )
 
     @contextmanager
@@ -66,10 +68,6 @@ class Store:
     def dialect(self) -> str:
         """``sqlite`` or ``postgresql``."""
         return self.database.dialect
-
-    def engine_view(self) -> EngineView:
-        """Transitional ``engine`` for modules that still write SQL (see ``legacy``)."""
-        return EngineView(self.database)
 
     def close(self) -> None:
         """Release the database's connections."""

@@ -17,7 +17,8 @@ import attrs
 import sqlalchemy as sa
 
 from . import schema
-from .sigopt_pages import Page, PageRequest, fetch_page
+from .database import Database
+from .pages import Page, PageRequest, fetch_page
 from .sigopt_runs import Projects, Runs
 
 E = schema.sigopt_experiments
@@ -403,19 +404,25 @@ class SigoptUnit:
 
 
 class SigoptStore:
-    """The SigOpt family's store, over one database engine."""
+    """The SigOpt family's store over one database.
 
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
+    ``read()`` and ``write()`` hand out one connection's worth of the family's
+    parts (see :class:`SigoptUnit`); a write joins the request's unit of work when
+    there is one (its idempotency claim and answer commit with it), else commits
+    at the end of the block.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
 
     @contextmanager
     def read(self) -> Iterator[SigoptUnit]:
-        """A unit for reading (no write lock)."""
-        with self.engine.connect() as conn:
+        """The family's rows as of now, without the write lock."""
+        with self._db.read() as conn:
             yield SigoptUnit(conn)
 
     @contextmanager
     def write(self) -> Iterator[SigoptUnit]:
-        """A unit that commits at the end of the block, or rolls back on an error."""
-        with self.engine.begin() as conn:
+        """One write transaction (or savepoint of the current unit)."""
+        with self._db.write() as conn:
             yield SigoptUnit(conn)

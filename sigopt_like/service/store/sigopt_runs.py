@@ -16,7 +16,7 @@ import attrs
 import sqlalchemy as sa
 
 from . import schema
-from .sigopt_pages import Page, PageRequest, fetch_page
+from .pages import Page, PageRequest, fetch_page
 
 P = schema.sigopt_projects
 R = schema.training_runs

@@ -12,7 +12,6 @@ from typing import Any
 
 import falcon
 
-from ...store.sigopt import SigoptStore
 from .aiexperiments import AIExperimentItem, AIExperimentRuns, BestTrainingRuns
 from .clients import (
     ClientExperiments,
@@ -48,7 +47,7 @@ class MergeIsPatch:
 
 def register(app: falcon.App, context: Any) -> None:
     """Add the SigOpt routes to the app."""
-    store = SigoptStore(context.engine)
+    store = context.store.sigopt
     app.add_route("/v1/experiments", ExperimentCollection(context, store))
     app.add_route(EXPERIMENT, ExperimentItem(context, store))
     app.add_route(f"{EXPERIMENT}/best_assignments", BestAssignments(context, store))

@@ -19,11 +19,11 @@ import falcon
 from ...domain import sigopt_rules as rules
 from ...domain import sigopt_runs as run_rules
 from ...errors import BadRequest, Conflict, NotFound
-from ...http import now, read_json
+from ...http import now, page_request, read_json, render_page
 from ...store.sigopt import SigoptStore, SigoptUnit
 from ...store.sigopt_runs import ProjectRecord
 from . import render, render_runs
-from .common import caller, page_request, pagination, rule_error, whole
+from .common import caller, rule_error, whole
 from .experiments import create_and_render, list_state
 from .runs import apply_update
 
@@ -94,7 +94,7 @@ class ClientExperiments:
         state, request = list_state(req), page_request(req)
         with self.store.read() as unit:
             page = unit.experiments.page(owner, request, kind="experiment", state=state)
-            resp.media = pagination(page, lambda r: render.experiment(unit, r))
+            resp.media = render_page(page, lambda r: render.experiment(unit, r))
 
 
 class Projects:
@@ -131,7 +131,7 @@ class Projects:
         request = page_request(req)
         with self.store.read() as unit:
             page = unit.projects.page(owner, request)
-        resp.media = pagination(page, render_runs.project)
+        resp.media = render_page(page, render_runs.project)
 
 
 class ProjectItem:
@@ -218,7 +218,7 @@ def list_project_experiments(
         project = project_of(unit, owner, pid, create=False)
         page = unit.experiments.page(owner, request, kind=kind, state=state, project_id=project.id)
         draw = render_runs.aiexperiment if kind == "aiexperiment" else render.experiment
-        resp.media = pagination(page, lambda r: draw(unit, r))
+        resp.media = render_page(page, lambda r: draw(unit, r))
 
 
 class ProjectRuns:
@@ -249,7 +249,7 @@ class ProjectRuns:
         with self.store.read() as unit:
             project = project_of(unit, owner, pid, create=False)
             page = unit.runs.page(owner, request, project_id=project.id, experiment_id=experiment)
-        resp.media = pagination(page, render_runs.training_run)
+        resp.media = render_page(page, render_runs.training_run)
 
 
 class ProjectRunBatch:

@@ -3,18 +3,14 @@ turning a broken rule into the service's error body."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import falcon
 
 from ...domain import sigopt_rules as rules
 from ...errors import APIError, BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
-from ...http import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, is_id_text, parse_id, query_int
+from ...http import parse_id
 from ...store.sigopt import ExperimentRecord, SigoptUnit
-from ...store.sigopt_pages import Page, PageRequest
-
-Item = TypeVar("Item")
 
 
 def caller(req: falcon.Request, context: Any) -> int:
@@ -25,32 +21,6 @@ def caller(req: falcon.Request, context: Any) -> int:
     if context.settings.auth_required:
         raise Unauthorized("This service needs an API token.")
     return int(context.local_user_id)
-
-
-def page_request(req: falcon.Request) -> PageRequest:
-    """``limit``, ``before`` and ``after`` of a list request, checked."""
-    limit = query_int(req, "limit", DEFAULT_PAGE_LIMIT, minimum=0, maximum=MAX_PAGE_LIMIT)
-    assert limit is not None  # it has a default
-    cursors: dict[str, int | None] = {}
-    for name in ("before", "after"):
-        raw = req.get_param(name)
-        if raw and not is_id_text(raw):
-            raise BadRequest(
-                f"The cursor '{name}' is not one this service gave out: {raw!r}.",
-                detail={"field": name},
-            )
-        cursors[name] = int(raw) if raw else None
-    return PageRequest(limit=limit, before=cursors["before"], after=cursors["after"])
-
-
-def pagination(page: Page[Item], render: Callable[[Item], dict[str, Any]]) -> dict[str, Any]:
-    """SigOpt's pagination object for a page."""
-    return {
-        "object": "pagination",
-        "count": page.count,
-        "data": [render(item) for item in page.items],
-        "paging": {"before": page.before, "after": page.after},
-    }
 
 
 def whole(data: list[dict[str, Any]]) -> dict[str, Any]:

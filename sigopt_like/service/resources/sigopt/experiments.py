@@ -9,10 +9,10 @@ import falcon
 
 from ...domain import sigopt_rules as rules
 from ...errors import BadRequest
-from ...http import now, read_json
+from ...http import now, page_request, read_json, render_page
 from ...store.sigopt import SigoptStore, SigoptUnit
 from . import render
-from .common import caller, experiment_of, page_request, pagination, rule_error, whole
+from .common import caller, experiment_of, rule_error, whole
 
 LIST_STATES = ("active", "deleted", "all")
 
@@ -79,7 +79,7 @@ class ExperimentCollection:
             page = unit.experiments.page(
                 owner, request, kind="experiment", state=state, search=req.get_param("search")
             )
-            resp.media = pagination(page, lambda r: render.experiment(unit, r))
+            resp.media = render_page(page, lambda r: render.experiment(unit, r))
 
 
 class ExperimentItem:

@@ -15,7 +15,7 @@ import falcon
 
 from ...domain import sigopt_rules as rules
 from ...errors import BadRequest, Conflict
-from ...http import now, parse_id, read_json
+from ...http import now, page_request, parse_id, read_json, render_page
 from ...store.sigopt import ExperimentRecord, ObservationRecord, SigoptStore, SigoptUnit
 from . import render
 from .common import (
@@ -24,8 +24,6 @@ from .common import (
     experiment_of,
     invalid,
     not_found,
-    page_request,
-    pagination,
     require_active,
     rule_error,
     whole,
@@ -153,7 +151,7 @@ class ObservationCollection:
         with self.store.read() as unit:
             experiment = experiment_of(unit, eid, owner)
             page = unit.observations.page(experiment.id, request)
-        resp.media = pagination(page, render.observation)
+        resp.media = render_page(page, render.observation)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """Delete every observation of the experiment."""

@@ -15,11 +15,11 @@ import falcon
 from ...domain import sigopt_rules as rules
 from ...domain import sigopt_runs as run_rules
 from ...errors import Conflict
-from ...http import now, parse_id, read_json
+from ...http import now, page_request, parse_id, read_json, render_page
 from ...store.sigopt import SigoptStore, SigoptUnit
 from ...store.sigopt_runs import RunRecord
 from . import render_runs
-from .common import caller, not_found, page_request, pagination, rule_error
+from .common import caller, not_found, rule_error
 
 
 def run_of(unit: SigoptUnit, raw_id: str, owner: int) -> RunRecord:
@@ -164,4 +164,4 @@ class Checkpoints:
         request = page_request(req)
         with self.store.read() as unit:
             page = unit.runs.checkpoints(run_of(unit, rid, owner).id, request)
-        resp.media = pagination(page, render_runs.checkpoint)
+        resp.media = render_page(page, render_runs.checkpoint)

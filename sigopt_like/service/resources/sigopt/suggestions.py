@@ -9,15 +9,13 @@ import falcon
 
 from ...domain import sigopt_rules as rules
 from ...errors import BadRequest, Conflict
-from ...http import now, parse_id, read_json
+from ...http import now, page_request, parse_id, read_json, render_page
 from ...store.sigopt import ExperimentRecord, SigoptStore, SigoptUnit, SuggestionRecord
 from . import render, suggester
 from .common import (
     caller,
     experiment_of,
     not_found,
-    page_request,
-    pagination,
     require_active,
     rule_error,
 )
@@ -144,7 +142,7 @@ class SuggestionCollection:
         with self.store.read() as unit:
             experiment = experiment_of(unit, eid, owner)
             page = unit.suggestions.page(experiment.id, request, state)
-        resp.media = pagination(page, render.suggestion)
+        resp.media = render_page(page, render.suggestion)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """Delete every suggestion, or only the open ones with ``state=open``."""
