@@ -1,0 +1,277 @@
+"""Each row of issue 10's table, through the official client against a served instance
+and through our own client embedded: the option is honoured, not just echoed."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import pytest
+
+sigopt = pytest.importorskip("sigopt")
+
+import sigopt_like  # noqa: E402
+
+UNIT = {"type": "double", "bounds": {"min": 0, "max": 1}}
+
+
+@attrs.frozen
+class Row:
+    """An experiment, how to score an assignment, how many loops, and what must hold."""
+
+    name: str
+    definition: dict[str, Any]
+    evaluate: Callable[[dict[str, Any]], list[dict[str, Any]] | None]
+    steps: int
+    check: Callable[[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]], None]
+
+
+def _values(**named: float) -> list[dict[str, Any]]:
+    return [{"name": k, "value": v} for k, v in named.items()]
+
+
+def _check_pareto(suggested, best, experiment):
+    front = [(b["values"]["a"], b["values"]["b"]) for b in best]
+    assert len(front) >= 3
+    for a, b in front:  # nobody on the front is dominated by another front point
+        assert not any(a2 >= a and b2 >= b and (a2, b2) != (a, b) for a2, b2 in front)
+    assert all(a >= 0.2 for a, _ in front)  # the threshold on metric a
+
+
+def _check_constraint(suggested, best, experiment):
+    (top,) = best
+    assert top["values"]["cost"] <= 0.8
+    assert top["values"]["gain"] > 0.9
+
+
+def _check_log(suggested, best, experiment):
+    assert sum(a["lr"] < 0.01 for a in suggested) >= 8
+
+
+def _check_linear(suggested, best, experiment):
+    assert all(a["x"] + a["y"] <= 1.0 + 1e-9 and a["a"] + 2 * a["b"] <= 7 for a in suggested)
+
+
+def _check_conditionals(suggested, best, experiment):
+    for a in suggested:
+        assert ("depth" in a) == (a["model"] == "tree")
+        assert ("alpha" in a) == (a["model"] == "linear")
+    assert {a["model"] for a in suggested} == {"tree", "linear"}
+
+
+def _check_grid(suggested, best, experiment):
+    assert all(a["g"] in (0.01, 0.1, 1.0) and a["n"] in (2, 8) for a in suggested)
+
+
+def _check_num_solutions(suggested, best, experiment):
+    assert experiment["num_solutions"] == 2
+    xs = sorted(b["assignments"]["x"] for b in best)
+    assert len(xs) == 2 and xs[1] - xs[0] > 0.3
+
+
+def _check_prior(suggested, best, experiment):
+    assert sum(0.6 <= a["p"] <= 1.0 for a in suggested) >= 5
+    assert experiment["parameters"][0]["prior"]["mean"] == 0.8
+
+
+def _check_project(suggested, best, experiment):
+    assert experiment["project"] == "kept-project"
+
+
+def _check_threshold(suggested, best, experiment):
+    assert best and all(b["values"]["a"] >= 0.5 for b in best)
+
+
+def _two_peaks(a):
+    x = a["x"]
+    return _values(f=max(math.exp(-((x - 0.2) ** 2) / 0.003), math.exp(-((x - 0.8) ** 2) / 0.003)))
+
+
+ROWS = [
+    Row(
+        "pareto",
+        {
+            "parameters": [{"name": "x", **UNIT}, {"name": "y", **UNIT}],
+            "metrics": [{"name": "a", "threshold": 0.2}, {"name": "b"}],
+            "observation_budget": 14,
+        },
+        lambda a: _values(a=a["x"] * (1 - 0.3 * a["y"]), b=(1 - a["x"]) * (1 - 0.3 * a["y"])),
+        14,
+        _check_pareto,
+    ),
+    Row(
+        "metric constraint",
+        {
+            "parameters": [{"name": "x", **UNIT}, {"name": "y", **UNIT}],
+            "metrics": [
+                {"name": "gain"},
+                {
+                    "name": "cost",
+                    "objective": "minimize",
+                    "strategy": "constraint",
+                    "threshold": 0.8,
+                },
+            ],
+            "observation_budget": 16,
+        },
+        lambda a: _values(gain=a["x"] + 1.5 * a["y"], cost=a["x"] + a["y"]),
+        16,
+        _check_constraint,
+    ),
+    Row(
+        "log",
+        {
+            "parameters": [
+                {
+                    "name": "lr",
+                    "type": "double",
+                    "bounds": {"min": 1e-5, "max": 1},
+                    "transformation": "log",
+                }
+            ]
+        },
+        lambda a: _values(f=1.0),
+        20,
+        _check_log,
+    ),
+    Row(
+        "linear constraints",
+        {
+            "parameters": [
+                {"name": "x", **UNIT},
+                {"name": "y", **UNIT},
+                {"name": "a", "type": "int", "bounds": {"min": 0, "max": 7}},
+                {"name": "b", "type": "int", "bounds": {"min": 0, "max": 7}},
+            ],
+            "linear_constraints": [
+                {
+                    "type": "less_than",
+                    "threshold": 1,
+                    "terms": [{"name": "x", "weight": 1}, {"name": "y", "weight": 1}],
+                },
+                {
+                    "type": "less_than",
+                    "threshold": 7,
+                    "terms": [{"name": "a", "weight": 1}, {"name": "b", "weight": 2}],
+                },
+            ],
+        },
+        lambda a: _values(f=a["x"] + a["y"] + a["a"] + a["b"]),
+        12,
+        _check_linear,
+    ),
+    Row(
+        "conditionals",
+        {
+            "parameters": [
+                {"name": "x", **UNIT},
+                {
+                    "name": "depth",
+                    "type": "int",
+                    "bounds": {"min": 1, "max": 6},
+                    "conditions": {"model": "tree"},
+                },
+                {"name": "alpha", **UNIT, "conditions": {"model": "linear"}},
+            ],
+            "conditionals": [{"name": "model", "values": ["tree", "linear"]}],
+        },
+        lambda a: _values(f=a["x"] + (a["depth"] / 6 if "depth" in a else a["alpha"])),
+        10,
+        _check_conditionals,
+    ),
+    Row(
+        "grid",
+        {
+            "parameters": [
+                {"name": "g", "type": "double", "grid": [0.01, 0.1, 1.0], "transformation": "log"},
+                {"name": "n", "type": "int", "grid": [2, 8]},
+            ]
+        },
+        lambda a: _values(f=-abs(math.log10(a["g"]) + 1) - a["n"]),
+        6,
+        _check_grid,
+    ),
+    Row(
+        "num_solutions",
+        {"parameters": [{"name": "x", **UNIT}], "num_solutions": 2, "observation_budget": 16},
+        _two_peaks,
+        16,
+        _check_num_solutions,
+    ),
+    Row(
+        "prior",
+        {
+            "parameters": [
+                {"name": "p", **UNIT, "prior": {"name": "normal", "mean": 0.8, "scale": 0.08}}
+            ]
+        },
+        lambda a: _values(f=a["p"]),
+        6,
+        _check_prior,
+    ),
+    Row(
+        "project",
+        {"parameters": [{"name": "x", **UNIT}], "project": "kept-project"},
+        lambda a: _values(f=a["x"]),
+        1,
+        _check_project,
+    ),
+    Row(
+        "metric threshold",
+        {
+            "parameters": [{"name": "x", **UNIT}],
+            "metrics": [{"name": "a", "threshold": 0.5}, {"name": "b"}],
+            "observation_budget": 8,
+        },
+        lambda a: _values(a=a["x"], b=1 - a["x"]),
+        8,
+        _check_threshold,
+    ),
+]
+
+
+def _drive_sigopt_python(served, row: Row) -> tuple[list, list, dict]:
+    conn = sigopt.Connection(client_token=served.token)
+    conn.set_api_url(served.url)
+    metrics = row.definition.get("metrics", [{"name": "f"}])
+    e = conn.experiments().create(name=row.name, **{"metrics": metrics, **row.definition})
+    suggested = []
+    for _ in range(row.steps):
+        s = conn.experiments(e.id).suggestions().create()
+        a = dict(s.assignments)
+        suggested.append(a)
+        conn.experiments(e.id).observations().create(suggestion=s.id, values=row.evaluate(a))
+    best = [
+        {"assignments": dict(b.assignments), "values": {v.name: v.value for v in b.values}}
+        for b in conn.experiments(e.id).best_assignments().fetch().iterate_pages()
+    ]
+    return suggested, best, conn.experiments(e.id).fetch().to_json()
+
+
+def _drive_ours(tmp_path, row: Row) -> tuple[list, list, dict]:
+    with sigopt_like.Connection(database=tmp_path / "table.db") as conn:
+        metrics = row.definition.get("metrics", [{"name": "f"}])
+        e = conn.experiments.create(name=row.name, **{"metrics": metrics, **row.definition})
+        suggested = []
+        for _ in range(row.steps):
+            s = conn.experiments(e.id).suggest()
+            a = dict(s.assignments)
+            suggested.append(a)
+            conn.experiments(e.id).report(suggestion=s, values=row.evaluate(a))
+        best = [
+            {"assignments": dict(b.assignments), "values": {v.name: v.value for v in b.values}}
+            for b in conn.experiments(e.id).best_assignments.fetch()
+        ]
+        return suggested, best, conn.experiments(e.id).fetch().to_dict()
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
+def test_row_through_sigopt_python_served(served, row: Row):
+    row.check(*_drive_sigopt_python(served, row))
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
+def test_row_through_our_client_embedded(tmp_path, clean_env, row: Row):
+    row.check(*_drive_ours(tmp_path, row))
