@@ -1,84 +1,17 @@
 """Scaled-out mode on PostgreSQL: app processes queue, runners claim with SKIP LOCKED.
 
-Skipped unless PostgreSQL's server binaries and the ``psycopg`` driver (the
-``postgres`` extra) are installed. The server runs in a temporary folder.
+The server is ``tests/fixtures/postgres.py``'s (skipped without PostgreSQL, except
+under CI, where a skip fails).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import tempfile
 import threading
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-import sqlalchemy as sa
 
 from sigopt_like.service import create_app
 from sigopt_like.service.worker import TaskRunner
 
 from .conftest import Api, check_standalone_worker, small_space
-
-pytest.importorskip("psycopg")
-if not shutil.which("initdb") or not shutil.which("pg_ctl"):
-    pytest.skip("PostgreSQL server binaries are not installed", allow_module_level=True)
-
-PORT = 55433
-
-
-def _as_server_user(cmd: list[str]) -> list[str]:
-    if os.geteuid() == 0:  # postgres refuses to run as root
-        return ["runuser", "-u", "nobody", "--", *cmd]
-    return cmd
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    """A throw-away PostgreSQL server; yields its base URL (no database name)."""
-    root = Path(tempfile.mkdtemp(prefix="sigopt-like-pg-"))  # reachable by the server's user
-    if os.geteuid() == 0:
-        shutil.chown(root, "nobody")
-    data = root / "data"
-    run = subprocess.run
-    init = run(
-        _as_server_user(["initdb", "-D", str(data), "-A", "trust", "-U", "postgres"]),
-        capture_output=True,
-        text=True,
-    )
-    if init.returncode != 0:
-        pytest.skip(f"initdb failed: {init.stderr[-500:]}")
-    options = f"-k {root} -p {PORT} -c listen_addresses=''"
-    start = run(
-        _as_server_user(
-            ["pg_ctl", "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]
-        ),
-        capture_output=True,
-        text=True,
-    )
-    if start.returncode != 0:
-        pytest.skip(f"pg_ctl start failed: {start.stderr[-500:]}")
-    try:
-        yield f"postgresql+psycopg://postgres@/{{db}}?host={root}&port={PORT}"
-    finally:
-        run(
-            _as_server_user(["pg_ctl", "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True,
-        )
-
-
-@pytest.fixture
-def pg_url(postgres: str) -> str:
-    """A fresh database on the server."""
-    name = f"t{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(postgres.format(db="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return postgres.format(db=name)
 
 
 def test_two_runners_claim_each_task_once(pg_url: str):
