@@ -7,10 +7,12 @@ API_PREFIX = "/v1"
 
 #: (connect, read) seconds of one HTTP attempt.
 DEFAULT_TIMEOUT = (5.0, 60.0)
-#: at most this many attempts of one call (the first one included).
-DEFAULT_MAX_TRIES = 5
-#: and at most this many seconds for all of them, sleeps included.
-DEFAULT_MAX_RETRY_TIME = 60.0
+#: attempts of one call are not counted by default (None): the deadline bounds them,
+#: as Google's API clients do, so a burst of faults costs time, not the call.
+DEFAULT_MAX_TRIES: int | None = None
+#: the deadline: no retry starts, and no back-off sleeps, past this many seconds after
+#: the call began (one attempt may still run its own timeout).
+DEFAULT_MAX_RETRY_TIME = 120.0
 #: the first back-off step and the largest one, in seconds.
 DEFAULT_BACKOFF_BASE = 0.5
 DEFAULT_BACKOFF_CAP = 8.0
@@ -18,6 +20,9 @@ DEFAULT_BACKOFF_CAP = 8.0
 DEFAULT_RETRY_AFTER_CAP = 30.0
 #: statuses that a retry may cure.
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: error codes (of any status) that say "the same request will succeed later": the
+#: first attempt with this Idempotency-Key is still running; its answer is replayed.
+RETRY_CODES = frozenset({"idempotency_in_progress"})
 #: methods that change state, and so carry an Idempotency-Key.
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: connections kept per host: one Connection may be shared by many threads.

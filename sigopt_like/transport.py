@@ -3,7 +3,10 @@
 The retry policy lives in two small functions, :func:`should_retry` and
 :func:`sleep_time`; the randomness in one injectable ``jitter`` callable (the
 default is ``backoff.full_jitter``), so tests can pin it. Every mutating request
-carries an ``Idempotency-Key`` that stays the same across its retries.
+carries an ``Idempotency-Key`` that stays the same across its retries, which is
+what makes every retry safe, so the default budget is a deadline
+(``RetryPolicy.max_time``), not a count: connection faults, 429/502/503/504 and
+``409 idempotency_in_progress`` are retried, with Retry-After honoured, until it.
 """
 
 from __future__ import annotations
@@ -38,17 +41,23 @@ class InsecureTransportWarning(UserWarning):
 
 @attrs.frozen
 class RetryPolicy:
-    """How one call is retried: bounded tries AND bounded total time.
+    """How one call is retried: until a deadline (and, if given, a number of tries).
 
-    max_tries: attempts in all, the first included (1 turns retries off).
-    max_time: seconds for all attempts and sleeps; no sleep goes past it.
+    max_tries: attempts in all, the first included (1 turns retries off); None
+        (the default) counts none: the deadline alone bounds the call.
+    max_time: the deadline in seconds: no retry starts and no sleep goes past it.
     base, cap: the exponential back-off's first step and largest step (seconds),
         each step drawn with full jitter in [0, step].
     retry_after_cap: a server's Retry-After is honoured up to this many seconds.
     statuses: the HTTP statuses worth a retry.
+    codes: error codes worth a retry whatever their status (``idempotency_in_progress``:
+        the first attempt of this very call is still running; its answer will be replayed).
     """
 
-    max_tries: int = attrs.field(default=C.DEFAULT_MAX_TRIES, validator=attrs.validators.ge(1))
+    max_tries: int | None = attrs.field(
+        default=C.DEFAULT_MAX_TRIES,
+        validator=attrs.validators.optional(attrs.validators.ge(1)),
+    )
     max_time: float = attrs.field(
         default=C.DEFAULT_MAX_RETRY_TIME, validator=attrs.validators.ge(0)
     )
@@ -56,6 +65,7 @@ class RetryPolicy:
     cap: float = C.DEFAULT_BACKOFF_CAP
     retry_after_cap: float = C.DEFAULT_RETRY_AFTER_CAP
     statuses: frozenset[int] = attrs.field(default=C.RETRY_STATUSES, converter=frozenset)
+    codes: frozenset[str] = attrs.field(default=C.RETRY_CODES, converter=frozenset)
 
 
 class TruncatedResponseError(requests.exceptions.ConnectionError):
@@ -75,13 +85,19 @@ def should_retry(
     *,
     status: int | None = None,
     error: BaseException | None = None,
+    code: str | None = None,
 ) -> bool:
-    """Whether a call that just made its ``attempt``-th try should try again."""
-    if attempt >= policy.max_tries:
+    """Whether a call that just made its ``attempt``-th try should try again.
+
+    The deadline is the caller's to check (it needs the clock and the next sleep).
+    """
+    if policy.max_tries is not None and attempt >= policy.max_tries:
         return False
     if error is not None:
         return isinstance(error, _RETRYABLE_ERRORS)
-    return status is not None and status in policy.statuses
+    if status is not None and status in policy.statuses:
+        return True
+    return code is not None and code in policy.codes
 
 
 def backoff_step(policy: RetryPolicy, attempt: int) -> float:
@@ -290,7 +306,11 @@ class Transport:
                 return response
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if self._may_retry(
-                start, attempt, status=response.status_code, retry_after=retry_after
+                start,
+                attempt,
+                status=response.status_code,
+                code=_error_code(response) if self.retries.codes else None,
+                retry_after=retry_after,
             ):
                 response.close()
                 continue
@@ -303,9 +323,10 @@ class Transport:
         *,
         status: int | None = None,
         error: BaseException | None = None,
+        code: str | None = None,
         retry_after: float | None = None,
     ) -> bool:
-        if not should_retry(self.retries, attempt, status=status, error=error):
+        if not should_retry(self.retries, attempt, status=status, error=error, code=code):
             return False
         delay = sleep_time(self.retries, attempt, retry_after, self.jitter)
         if self.clock() - start + delay > self.retries.max_time:
@@ -374,6 +395,18 @@ def _query(params: Mapping[str, Any] | None) -> list[tuple[str, str]] | None:
             value = "true" if value else "false"
         pairs.append((key, str(value)))
     return pairs
+
+
+def _error_code(response: requests.Response) -> str | None:
+    """The ``code`` of a JSON error body, or None (a body that is not one says nothing)."""
+    if "json" not in response.headers.get("Content-Type", ""):
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    code = body.get("code") if isinstance(body, dict) else None
+    return code if isinstance(code, str) else None
 
 
 def _check_complete(response: requests.Response) -> None:

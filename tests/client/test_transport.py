@@ -153,6 +153,52 @@ def test_bounded_total_time(server, clock):
     assert len(server.calls()) == 3
 
 
+def test_the_default_budget_is_a_deadline_not_a_count(server, clock):
+    """Twelve faults in a row cost time, not the call (the old default gave up after 5)."""
+    server.play(*[Reply(status=503)] * 12, OK)
+    assert RetryPolicy().max_tries is None
+    assert make(server, clock).request_json("POST", "/v1/thing", json={})["id"] == "1"
+    assert len(server.calls()) == 13
+    assert len({c.headers["Idempotency-Key"] for c in server.calls()}) == 1
+
+
+def test_the_default_deadline_ends_a_call_that_cannot_succeed(server, clock):
+    server.play(Reply(status=503))
+    with pytest.raises(errors.ServerError):
+        make(server, clock).request("GET", "/v1/thing")
+    policy = RetryPolicy()
+    # steps 0.5, 1, 2, 4, then 8 each: the last sleep that still ends within the deadline
+    assert sum(clock.sleeps) <= policy.max_time < sum(clock.sleeps) + policy.cap
+    assert clock.sleeps[:5] == [0.5, 1.0, 2.0, 4.0, 8.0]
+
+
+def test_idempotency_in_progress_is_waited_out_with_retry_after(server, clock):
+    in_progress = Reply(
+        status=409,
+        headers={"Retry-After": "1"},
+        body={"object": "error", "code": "idempotency_in_progress", "message": "still running"},
+    )
+    server.play(in_progress, in_progress, OK)
+    body = make(server, clock).request_json("POST", "/v1/thing", json={"a": 1})
+    assert body["id"] == "1"
+    assert clock.sleeps == [1.0, 1.0]
+    assert len({c.headers["Idempotency-Key"] for c in server.calls()}) == 1
+
+
+def test_other_conflicts_are_not_retried(server, clock):
+    server.play(
+        Reply(
+            status=409,
+            headers={"Retry-After": "1"},
+            body={"object": "error", "code": "duplicate_name", "message": "taken"},
+        ),
+        OK,
+    )
+    with pytest.raises(errors.APIError) as info:
+        make(server, clock).request("POST", "/v1/thing", json={})
+    assert info.value.code == "duplicate_name" and len(server.calls()) == 1
+
+
 def test_rate_limit_error_carries_retry_after(server, clock):
     server.play(
         Reply(
@@ -331,6 +377,9 @@ def test_policy_functions():
     assert not should_retry(policy, 3, status=503)
     assert not should_retry(policy, 1, status=500)
     assert not should_retry(policy, 1, error=ValueError())
+    assert should_retry(policy, 1, status=409, code="idempotency_in_progress")
+    assert not should_retry(policy, 1, status=409, code="conflict")
+    assert should_retry(RetryPolicy(), 1000, status=503)  # no count by default
     assert sleep_time(policy, 1, None, lambda s: s) == 1.0
     assert sleep_time(policy, 3, None, lambda s: s) == 3.0  # capped
     assert sleep_time(policy, 5, 20.0, lambda s: s) == 10.0

@@ -7,6 +7,9 @@ from a seeded :class:`FaultSchedule` what happens to it:
 ``reset_before``  the request is read, never forwarded, the connection reset (RST)
 ``reset_after``   forwarded, the whole answer read, then the connection reset: the
                   server DID act, so only an idempotent replay makes a retry safe
+``reset_early``   forwarded, then the connection reset at once, while the server
+                  still works (its answer is read and dropped): a retry may meet the
+                  first attempt still running (``409 idempotency_in_progress``)
 ``status_503``    answered by the proxy itself: 503 with ``Retry-After: 0`` or ``1``
 ``status_429``    answered by the proxy itself: 429 with ``Retry-After: 0`` or ``1``
 ``stall``         forwarded, the answer read, then nothing sent until the client gives
@@ -18,7 +21,8 @@ body. Each client connection carries one request: the proxy sends
 ``Connection: close`` upstream and closes toward the client after answering, so
 keep-alive never spans two decisions. Everything is bounded: a socket timeout
 on every read, ``stall_limit`` on stalls, ``max_streak`` faults in a row at most
-(so a client with enough retries always gets through), and ``max_faults`` in all.
+(None: no cap, so only a client that retries long enough gets through), and
+``max_faults`` in all.
 """
 
 from __future__ import annotations
@@ -38,14 +42,15 @@ import attrs
 PASS = "pass"
 RESET_BEFORE = "reset_before"
 RESET_AFTER = "reset_after"
+RESET_EARLY = "reset_early"
 STATUS_503 = "status_503"
 STATUS_429 = "status_429"
 STALL = "stall"
 TRUNCATE = "truncate"
 
-FAULTS = (RESET_BEFORE, RESET_AFTER, STATUS_503, STATUS_429, STALL, TRUNCATE)
-#: the faults after which the server has acted on the request
-FORWARDED_FAULTS = frozenset({RESET_AFTER, STALL, TRUNCATE})
+FAULTS = (RESET_BEFORE, RESET_AFTER, RESET_EARLY, STATUS_503, STATUS_429, STALL, TRUNCATE)
+#: the faults after which the server has acted (or is acting) on the request
+FORWARDED_FAULTS = frozenset({RESET_AFTER, RESET_EARLY, STALL, TRUNCATE})
 
 _IO_TIMEOUT = 30.0
 _MAX_HEAD = 64 * 1024
@@ -80,7 +85,8 @@ class FaultSchedule:
     """Seeded decisions: with probability ``rate`` a fault drawn from ``weights``.
 
     ``max_streak``: at most this many faults in a row (then one pass), so a call
-    retried more than ``max_streak`` times always reaches the service.
+    retried more than ``max_streak`` times always reaches the service; None: no cap
+    (a call meets k faults in a row with probability ``rate ** k``).
     ``max_faults``: no fault after this many (a bound on the test's duration).
     A long-poll or event stream is never stalled (the client allows it a long
     read timeout by design); it gets a reset after forwarding instead.
@@ -91,7 +97,7 @@ class FaultSchedule:
         seed: int,
         rate: float = 0.3,
         weights: dict[str, float] | None = None,
-        max_streak: int = 2,
+        max_streak: int | None = 2,
         max_faults: int | None = None,
     ) -> None:
         self.rng = random.Random(seed)
@@ -110,7 +116,8 @@ class FaultSchedule:
             kinds = list(self.weights)
             kind = self.rng.choices(kinds, [self.weights[k] for k in kinds])[0]
             exhausted = self.max_faults is not None and self.faults >= self.max_faults
-            if roll >= self.rate or self.streak >= self.max_streak or exhausted:
+            capped = self.max_streak is not None and self.streak >= self.max_streak
+            if roll >= self.rate or capped or exhausted:
                 self.streak = 0
                 return PASS
             if kind == STALL and request.streams:
@@ -154,6 +161,8 @@ class FaultProxy:
         self.retry_after = tuple(retry_after)
         self._rng = random.Random(seed ^ 0x5EED)
         self.counts: Counter[str] = Counter()
+        #: statuses of the answers relayed (``pass``), with the error code of JSON errors
+        self.answers: Counter[tuple[int, str | None]] = Counter()
         self.events: list[Event] = []
         self.errors: list[str] = []
         #: connections the client closed before the proxy was done with them
@@ -249,13 +258,18 @@ class FaultProxy:
         return upstream
 
     def _do_pass(self, client: socket.socket, request: Request) -> None:
+        head = b""
         with self._upstream(request) as upstream:
             while True:
                 chunk = upstream.recv(65536)
                 if not chunk:
                     break
+                if len(head) < 4096:
+                    head += chunk[:4096]
                 client.sendall(chunk)
         _close(client)
+        with self._lock:
+            self.answers[_status_and_code(head)] += 1
 
     def _do_reset_before(self, client: socket.socket, request: Request) -> None:
         _reset(client)
@@ -263,6 +277,11 @@ class FaultProxy:
     def _do_reset_after(self, client: socket.socket, request: Request) -> None:
         _read_all(self._upstream(request))
         _reset(client)
+
+    def _do_reset_early(self, client: socket.socket, request: Request) -> None:
+        upstream = self._upstream(request)
+        _reset(client)
+        _read_all(upstream)  # the server goes on; its answer is dropped
 
     def _do_status_503(self, client: socket.socket, request: Request) -> None:
         self._status(client, 503, "Service Unavailable", "unavailable")
@@ -340,6 +359,16 @@ def _read_request(sock: socket.socket) -> Request | None:
             return None
         rest += chunk
     return Request(method, target, tuple(headers), rest[:length])
+
+
+def _status_and_code(head: bytes) -> tuple[int, str | None]:
+    """The status of a relayed answer, and the ``"code"`` of its error body if it shows."""
+    line = head.split(b"\r\n", 1)[0].split(b" ")
+    status = int(line[1]) if len(line) > 1 and line[1].isdigit() else 0
+    code = None
+    if status >= 400 and b'"code": "' in head:
+        code = head.split(b'"code": "', 1)[1].split(b'"', 1)[0].decode("latin-1")
+    return status, code
 
 
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "te", "upgrade"}

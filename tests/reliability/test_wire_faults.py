@@ -1,14 +1,20 @@
 """Faults on the wire: a whole campaign and SigOpt-style rounds through a faulty relay.
 
 Between the client and a served instance sits :class:`FaultProxy`, which, from a
-seeded schedule, resets connections before and after the request reaches the
-server, answers 503 and 429 with ``Retry-After``, stalls answers past the client's
-read timeout (1 s) and truncates bodies. The same seeded campaign (10
-generations) and SigOpt loop (200 suggest/report rounds) also run through a
-proxy that injects nothing, on a fresh instance. Then:
+seeded schedule, resets connections before the request reaches the server, while
+the server works on it and after it answered, answers 503 and 429 with
+``Retry-After``, stalls answers and truncates bodies, with no cap on faults in a
+row (a call meets k in a row with probability 0.3**k). The client is a
+``Connection`` with every setting at its default. The served instance
+answers a retry that meets its first attempt still running with ``409
+idempotency_in_progress`` at once (``idempotency_wait_seconds=0``), so that the
+client must wait that out. The same seeded campaign (10 generations) and SigOpt
+loop (200 suggest/report rounds) also run through a proxy that injects nothing,
+on a fresh instance. Then:
 
-- every call returned (no exception at all: the client's retries, with the same
-  Idempotency-Key, absorbed every fault);
+- every call returned (no exception at all: the client's default retries (a
+  deadline, Retry-After honoured), with the same Idempotency-Key, absorbed every
+  fault);
 - the store, read back through the API, equals the fault-free run's: one
   session, the same tasks, the same generations and rows, one experiment, as
   many suggestions and observations as rounds, nothing twice;
@@ -32,13 +38,14 @@ import pytest
 import sigopt_like
 from sigopt_like.data import sample_space
 from sigopt_like.errors import SigoptLikeError
-from sigopt_like.transport import RetryPolicy
+from sigopt_like.service import create_app
 from tests.fixtures.faults import env_float, env_int
-from tests.fixtures.servers import serve_in_thread
+from tests.fixtures.servers import ServedInstance, serve_in_thread
 from tests.reliability.faultproxy import (
     FAULTS,
     FORWARDED_FAULTS,
     PASS,
+    RESET_EARLY,
     FaultSchedule,
 )
 
@@ -49,11 +56,13 @@ RATE = env_float("SIGOPT_LIKE_FAULT_RATE", 0.3)
 GENERATIONS = env_int("SIGOPT_LIKE_FAULT_GENERATIONS", 10)
 ROUNDS = env_int("SIGOPT_LIKE_FAULT_ROUNDS", 200)
 POPULATION = 12
-READ_TIMEOUT = 1.0
-#: stalls and Retry-After: 1 cost about a second each: fewer of them keeps CI fast
+#: how long the proxy holds a stalled answer before it resets the connection
+STALL_SECONDS = 2.0
+#: stalls and Retry-After: 1 cost a second or two each: fewer of them keeps CI fast
 WEIGHTS = {
     "reset_before": 1.0,
     "reset_after": 1.5,
+    "reset_early": 1.0,
     "status_503": 1.0,
     "status_429": 1.0,
     "stall": 0.35,
@@ -64,13 +73,8 @@ RETRY_AFTER = (0, 0, 0, 1)
 
 
 def client(url: str, token: str) -> sigopt_like.Connection:
-    """A client with a short read timeout and short, generous retries."""
-    return sigopt_like.Connection(
-        url,
-        token,
-        timeout=(2.0, READ_TIMEOUT),
-        retries=RetryPolicy(max_tries=8, max_time=60.0, base=0.02, cap=0.2, retry_after_cap=1.0),
-    )
+    """A client with every setting at its default (timeouts, retries)."""
+    return sigopt_like.Connection(url, token)
 
 
 class Calls:
@@ -168,13 +172,13 @@ def store_state(conn: sigopt_like.Connection, session_id: str, experiment_id: st
 
 def run_through(tmp_path: Path, fault_proxy: Any, rate: float) -> tuple[dict, Calls, Any, float]:
     """One whole run (campaign + rounds) on a fresh instance, through a proxy at ``rate``."""
-    served = serve_in_thread(tmp_path)
+    served = serve_in_thread(tmp_path, idempotency_wait_seconds=0.0)
     try:
-        schedule = FaultSchedule(SEED, rate=rate, weights=WEIGHTS, max_streak=2)
+        schedule = FaultSchedule(SEED, rate=rate, weights=WEIGHTS, max_streak=None)
         proxy = fault_proxy(
             served.url,
             schedule.decide,
-            stall_limit=READ_TIMEOUT + 4,
+            stall_limit=STALL_SECONDS,
             seed=SEED,
             retry_after=RETRY_AFTER,
         )
@@ -240,6 +244,8 @@ def test_campaign_and_rounds_survive_wire_faults(
         faults_injected=proxy.faults,
         faults_by_kind={k: proxy.counts[k] for k in FAULTS},
         mutating_calls_retried_after_server_acted=len(replayed),
+        longest_fault_streak_of_one_call=max(_streak(fates) for fates in keys.values()),
+        answers_409_in_progress=proxy.answers[(409, "idempotency_in_progress")],
         typed_errors=len(calls.typed_errors),
         duplicates=0,
         losses=0,
@@ -247,3 +253,54 @@ def test_campaign_and_rounds_survive_wire_faults(
         seconds_clean=round(clean_time, 1),
         client_closed_first=proxy.client_gone,
     )
+
+
+def _streak(fates: list[str]) -> int:
+    """The longest run of faults among one call's attempts."""
+    longest = current = 0
+    for fate in fates:
+        current = current + 1 if fate != PASS else 0
+        longest = max(longest, current)
+    return longest
+
+
+def test_a_retry_that_meets_its_first_attempt_running_waits_for_its_answer(
+    pg_url: str, fault_proxy: Any
+) -> None:
+    """The issue's 409 case: a batch of observations whose first attempt is cut off while
+    the server still works on it. The retry (same key) is answered ``409
+    idempotency_in_progress`` with ``Retry-After``; the default client waits that out
+    and gets the first attempt's answer, replayed: the batch is stored once.
+
+    On PostgreSQL, where the retry's look at its key does not queue behind the first
+    attempt's write (on SQLite it waits for the write lock, then mostly finds the answer).
+    """
+    served = ServedInstance(
+        create_app(database=pg_url, auth_required=True, idempotency_wait_seconds=0.0), pg_url
+    )
+    cut: list[str] = []
+
+    def decide(request: Any) -> str:
+        if request.path.endswith("/observations/batch") and not cut:
+            cut.append(request.header("Idempotency-Key") or "")
+            return RESET_EARLY
+        return PASS
+
+    try:
+        proxy = fault_proxy(served.url, decide)
+        with sigopt_like.Connection(proxy.url, served.token) as conn:
+            experiment = conn.experiments.create(
+                name="batch",
+                parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+            )
+            batch = [{"assignments": {"x": i / 1000}, "value": float(i)} for i in range(1000)]
+            made = conn.experiments(experiment.id).observations().create_batch(observations=batch)
+            assert len(list(made)) == 1000
+            stored = list(conn.experiments(experiment.id).observations().list(limit=1000))
+        assert len(stored) == 1000
+        assert cut and proxy.counts[RESET_EARLY] == 1
+        assert proxy.answers[(409, "idempotency_in_progress")] >= 1, proxy.answers
+        keys = proxy.kinds_by_key()
+        assert keys[cut[0]][0] == RESET_EARLY and keys[cut[0]][-1] == PASS
+    finally:
+        served.close()
