@@ -6,7 +6,9 @@ owns the database engine and the task runner, and closes them in ``close()``.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import json
 import time
 from typing import Any
 
@@ -15,6 +17,7 @@ import falcon
 
 from .errors import install_error_handlers
 from .middleware.auth import AuthMiddleware
+from .middleware.door import DoorMiddleware
 from .middleware.idempotency import IdempotencyMiddleware
 from .middleware.limits import BodyLimitMiddleware, RateLimitMiddleware, SlidingWindowLimiter
 from .middleware.metrics import MetricsMiddleware, ServiceMetrics
@@ -99,6 +102,12 @@ def _build_app(context: ServiceContext) -> falcon.App:
     app = falcon.App(middleware=_middleware(context), router=context.router)
     app.req_options.strip_url_path_trailing_slash = True
     app.req_options.auto_parse_qs_csv = False
+    # an answer is JSON or nothing: a non-finite number fails here rather than leave as
+    # ``Infinity``, and a lone surrogate fails too (both are refused at the door)
+    json_handler = falcon.media.JSONHandler(
+        dumps=functools.partial(json.dumps, ensure_ascii=False, allow_nan=False)
+    )
+    app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
     install_error_handlers(app)
     for name in RESOURCE_MODULES:
         module = importlib.import_module(f"{__package__}.resources.{name}")
@@ -115,6 +124,7 @@ def _middleware(context: ServiceContext) -> list[Any]:
         BodyLimitMiddleware(context),  # 413 on Content-Length, before reading
         AuthMiddleware(context),  # after routing: req.context.user_id / token_id or 401
         RateLimitMiddleware(context),  # per token, 429 with Retry-After
+        DoorMiddleware(context.router),  # 400/415 on input JSON or the store cannot hold
         # replays an Idempotency-Key, or makes the request one transaction with its answer
         IdempotencyMiddleware(context.store.idempotency, context.settings, context.router),
     ]

@@ -130,6 +130,13 @@ def _bounds(raw: Any, kind_: str, field: str) -> dict[str, float | int]:
         raise RuleError(
             f"'{where}': min ({raw['min']!r}) must be less than max ({raw['max']!r}).", where
         )
+    if not math.isfinite(float(hi) - float(lo)):
+        # suggestions are drawn across the span: an infinite one gives infinite values
+        raise RuleError(
+            f"'{where}': the span from min to max ({raw['min']!r} to {raw['max']!r}) is "
+            "larger than a number can hold; narrow the bounds.",
+            where,
+        )
     return {"min": lo, "max": hi}
 
 

@@ -15,7 +15,8 @@ from typing import Any
 
 import falcon
 
-from ..domain.tasks import FINISHED
+from ..domain.tasks import ACTIVE, FINISHED, TASK_TYPES
+from ..errors import BadRequest
 from ..http import now, owner_id, page_request, parse_id, query_int, render_page
 from ..store import Store
 from ..store.tasks import Precheck, TaskRecord, TaskStore
@@ -75,6 +76,19 @@ class TaskStarter:
         self._runner.notify_change()
 
 
+def _choice(req: falcon.Request, name: str, choices: tuple[str, ...]) -> str | None:
+    """A query parameter that must be one of ``choices`` (empty or absent: None); else 400."""
+    value = req.get_param(name)
+    if not value:
+        return None
+    if value not in choices:
+        raise BadRequest(
+            f"The query parameter '{name}' must be one of {', '.join(choices)}, not {value!r}.",
+            detail={"field": name},
+        )
+    return value
+
+
 class TaskList:
     """GET /v1/sessions/{sid}/tasks: the session's tasks, newest first, paginated."""
 
@@ -87,8 +101,8 @@ class TaskList:
             owner_id(req),
             parse_id(sid, "session"),
             page_request(req),
-            status=req.get_param("status"),
-            task_type=req.get_param("type"),
+            status=_choice(req, "status", ACTIVE + FINISHED),
+            task_type=_choice(req, "type", TASK_TYPES),
         )
         resp.media = render_page(page, render_task)
 

@@ -165,8 +165,8 @@ sigopt_experiments = sa.Table(
     sa.Column("conditionals", sa.Text, nullable=True),  # JSON list, null = none
     sa.Column("linear_constraints", sa.Text, nullable=True),  # JSON list, null = none
     sa.Column("num_solutions", sa.Integer, nullable=True),  # null = 1
-    sa.Column("observation_budget", sa.Integer, nullable=True),
-    sa.Column("parallel_bandwidth", sa.Integer, nullable=True),
+    sa.Column("observation_budget", sa.BigInteger, nullable=True),
+    sa.Column("parallel_bandwidth", sa.BigInteger, nullable=True),
     sa.Column("metadata", sa.Text, nullable=True),
     sa.Column("state", sa.String(20), nullable=False, default="active"),
     sa.Column("seed", sa.BigInteger, nullable=False),

@@ -1,0 +1,151 @@
+"""The door: input that JSON or the store cannot hold is refused before anything runs.
+
+Every request body and query string passes here (``DoorMiddleware``) before a
+resource sees it, so each resource may assume what the door guarantees:
+
+- a body is ``application/json`` (or ``application/*+json``), UTF-8, one JSON
+  value, nested at most :data:`MAX_DEPTH` deep;
+- no string in it (key or value) holds a NUL byte or a lone UTF-16 surrogate
+  (``"\\ud800"``): PostgreSQL refuses NUL in text while SQLite stores it, and a
+  lone surrogate cannot be encoded as UTF-8, so the answer that echoes it back
+  could not be rendered;
+- every integer fits in a signed 64-bit column (both stores' widest integer);
+- every number is finite (``1e400`` parses as infinity; NaN and Infinity are not JSON);
+- no query parameter (name or value) and no header value holds a NUL byte.
+
+A refusal is a 400 (415 for a body that is not JSON) whose ``detail.field`` names
+the offending place, e.g. ``metadata.note`` or ``parameters[0].bounds.max``.
+The rules are generic on purpose: they describe what can be stored and
+rendered, not what a field means (the resources and the domain check that).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from .errors import APIError, BadRequest
+
+#: JSON nested deeper than this is refused (the service's own bodies need fewer than 10).
+MAX_DEPTH = 64
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+_JSON_TYPES = ("application/json",)
+
+
+class UnsupportedMediaType(APIError):
+    """415: the request body is not JSON."""
+
+    status, code = 415, "unsupported_media_type"
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def is_json_media(content_type: str | None) -> bool:
+    """Whether a Content-Type names JSON: ``application/json`` or ``application/<x>+json``."""
+    if not content_type:
+        return False
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media in _JSON_TYPES or (media.startswith("application/") and media.endswith("+json"))
+
+
+def check_content_type(content_type: str | None) -> None:
+    """Refuse (415) a body whose Content-Type is missing or not JSON."""
+    if not is_json_media(content_type):
+        shown = f"'{content_type}'" if content_type else "missing"
+        raise UnsupportedMediaType(
+            f"The request body must be JSON with 'Content-Type: application/json'; "
+            f"the Content-Type is {shown}.",
+            detail={"header": "Content-Type"},
+        )
+
+
+def parse_json(raw: bytes) -> Any:
+    """Decode a UTF-8 JSON body and check it (:func:`check_value`); a 400 otherwise."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise BadRequest(
+            f"The request body is not UTF-8 (byte {err.start}).", code="invalid_json"
+        ) from err
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError as err:
+        raise _too_deep("body") from err
+    except ValueError as err:
+        raise BadRequest(
+            f"The request body is not valid JSON: {err}.", code="invalid_json"
+        ) from err
+    check_value(value)
+    return value
+
+
+def check_value(value: Any, where: str = "") -> None:
+    """Refuse (400 naming the place) what JSON or the store cannot hold; see the module.
+
+    Walks without recursion, so that any depth is reported rather than crashing.
+    """
+    stack: list[tuple[Any, str, int]] = [(value, where, 1)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, str):
+            check_text(item, path or "body")
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, int):
+            if not INT64_MIN <= item <= INT64_MAX:
+                raise BadRequest(
+                    f"The field '{path or 'body'}' is {item}, beyond the integers this service "
+                    f"stores ({INT64_MIN} to {INT64_MAX}).",
+                    detail={"field": path or "body"},
+                )
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                raise BadRequest(
+                    f"The field '{path or 'body'}' must be a finite number.",
+                    detail={"field": path or "body"},
+                )
+        elif isinstance(item, (dict, list)):
+            if depth > MAX_DEPTH:
+                raise _too_deep(path or "body")
+            if isinstance(item, dict):
+                for key, child in item.items():
+                    child_path = f"{path}.{key}" if path else str(key)
+                    check_text(key, child_path)
+                    stack.append((child, child_path, depth + 1))
+            else:
+                stack.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(item))
+
+
+def check_text(text: str, where: str, *, what: str = "field") -> None:
+    """Refuse a NUL byte or a lone UTF-16 surrogate in ``text`` (400 naming ``where``)."""
+    if "\x00" in text:
+        raise BadRequest(
+            f"The {what} '{_printable(where)}' contains a NUL character (\\u0000), "
+            "which this service does not store.",
+            detail={"field": _printable(where)},
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:  # only lone surrogates cannot be encoded
+        raise BadRequest(
+            f"The {what} '{_printable(where)}' contains a lone UTF-16 surrogate "
+            f"(\\u{ord(text[err.start]):04x} at character {err.start}), which is not text.",
+            detail={"field": _printable(where)},
+        ) from None
+
+
+def _printable(where: str) -> str:
+    """A place name safe to echo in an answer (its own NULs and surrogates escaped)."""
+    return where.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
+
+
+def _too_deep(where: str) -> BadRequest:
+    return BadRequest(
+        f"The request body is nested more than {MAX_DEPTH} levels deep (at '{where}').",
+        code="invalid_json",
+        detail={"field": where, "limit": MAX_DEPTH},
+    )

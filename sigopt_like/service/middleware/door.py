@@ -1,0 +1,45 @@
+"""The door as middleware: query strings, header values and JSON bodies checked
+(``sigopt_like.service.door``) before any resource runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+
+from ..door import check_content_type, check_text, parse_json
+from ..errors import BadRequest
+from ..http import body_bytes
+from .routing import has_responder
+
+
+class DoorMiddleware:
+    """Refuse a request whose query, headers or body JSON or the store cannot hold.
+
+    Runs after routing and auth (an unknown path is still a 404, a missing token
+    still a 401) and before the idempotency claim, so a refused request claims
+    no key. A checked body is kept on ``req.context.json_body`` for ``read_json``.
+    """
+
+    def __init__(self, router: Any) -> None:
+        self.router = router
+
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict
+    ) -> None:
+        """Check the query parameters, the header values and a non-empty body."""
+        if resource is None or not has_responder(self.router, req, resource):
+            return  # a 404 or 405 says more than anything about the input
+        for name, value in req.params.items():
+            check_text(name, name, what="query parameter")
+            for item in value if isinstance(value, list) else [value]:
+                check_text(item, name, what="query parameter")
+        for name, value in req.headers.items():
+            if "\x00" in value:
+                raise BadRequest(
+                    f"The header '{name}' contains a NUL character.", detail={"header": name}
+                )
+        raw = body_bytes(req)
+        if raw.strip():
+            check_content_type(req.content_type)
+            req.context.json_body = parse_json(raw)

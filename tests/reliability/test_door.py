@@ -1,0 +1,286 @@
+"""The door: input that JSON or the store cannot hold is a 4xx naming the field.
+
+Each case is sent to a real server (waitress on 127.0.0.1, auth on), on SQLite
+and on PostgreSQL, where the two stores used to differ (PostgreSQL refuses a NUL
+in text that SQLite stores; SQLite overflows beyond 64-bit integers where
+PostgreSQL overflows beyond 32). After each refusal:
+
+- the answer is the one error body, its ``detail`` naming the field or header;
+- the stored state is as before (nothing listed that was not there);
+- every answer the owner then gets is strict JSON (no ``Infinity``, no broken
+  text), and the request's ``Idempotency-Key`` is not left in progress: sent
+  again, it is answered at once with the same refusal.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from sigopt_like.service import create_app
+from tests.fixtures.servers import ServedInstance
+
+pytestmark = pytest.mark.reliability
+
+PARAMS = [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}]
+
+
+class Door:
+    """A served instance and raw HTTP calls to it (bodies sent byte for byte)."""
+
+    def __init__(self, served: ServedInstance, backend: str) -> None:
+        self.served = served
+        self.backend = backend
+        self.http = requests.Session()
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        raw: str | bytes | None = None,
+        *,
+        content_type: str | None = "application/json",
+        key: str | None = None,
+        params: dict[str, str] | None = None,
+    ) -> requests.Response:
+        headers = dict(self.served.headers())
+        if content_type is not None and raw is not None:
+            headers["Content-Type"] = content_type
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+        return self.http.request(
+            method, self.served.url + path, data=data, headers=headers, params=params, timeout=60
+        )
+
+    def json(self, method: str, path: str, body: Any) -> dict[str, Any]:
+        reply = self.call(method, path, json.dumps(body))
+        assert reply.status_code < 300, reply.text
+        return strict_json(reply.text)
+
+    def state(self) -> dict[str, Any]:
+        """What the owner sees: sessions and experiments, each answer strict JSON."""
+        out: dict[str, Any] = {}
+        for path in ("/v1/sessions", "/v1/experiments"):
+            reply = self.call("GET", path, params={"limit": "1000"})
+            assert reply.status_code == 200, reply.text
+            out[path] = [item["id"] for item in strict_json(reply.text)["data"]]
+        return out
+
+
+def strict_json(text: str) -> Any:
+    """Parse JSON, refusing NaN and Infinity (which are not JSON)."""
+
+    def refuse(name: str) -> Any:
+        raise ValueError(f"{name} in an answer")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def assert_refused(
+    reply: requests.Response, field: str, *, status: int = 400, key: str = "field"
+) -> None:
+    """A 4xx with the one error body whose detail names ``field``."""
+    assert reply.status_code == status, reply.text
+    body = strict_json(reply.text)
+    assert body["object"] == "error" and body["status"] == status, body
+    assert body["detail"].get(key) == field, body
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def door(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Door]:
+    """A served instance (auth on) on SQLite, then on PostgreSQL."""
+    if request.param == "sqlite":
+        database = str(tmp_path / f"door-{uuid.uuid4().hex[:8]}.db")
+    else:
+        database = request.getfixturevalue("pg_url")
+    served = ServedInstance(create_app(database=database, auth_required=True), database)
+    try:
+        yield Door(served, request.param)
+    finally:
+        served.close()
+
+
+def experiment(**extra: Any) -> dict[str, Any]:
+    return {"name": "door", "parameters": PARAMS, **extra}
+
+
+# -- strings that cannot be stored or rendered -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ('{"name": "lone \\ud800 surrogate"}', "name"),
+        ('{"name": "ok", "description": "trail \\udfff"}', "description"),
+        ('{"name": "nul \\u0000 byte"}', "name"),
+        ('{"name": "ok", "description": "a\\u0000b"}', "description"),
+    ],
+)
+def test_session_text_that_cannot_be_held_is_refused(door: Door, raw: str, field: str) -> None:
+    before = door.state()
+    assert_refused(door.call("POST", "/v1/sessions", raw), field)
+    sid = door.json("POST", "/v1/sessions", {"name": "kept"})["id"]
+    assert_refused(door.call("PUT", f"/v1/sessions/{sid}", raw), field)
+    after = door.state()
+    assert after["/v1/sessions"] == [sid, *before["/v1/sessions"]]
+    fetched = strict_json(door.call("GET", f"/v1/sessions/{sid}").text)
+    assert fetched["name"] == "kept" and fetched["description"] in ("", None)
+
+
+def test_a_surrogate_in_metadata_poisons_nothing_and_leaves_no_key_stuck(door: Door) -> None:
+    """The issue's first case: metadata with a lone surrogate, sent with a key."""
+    eid = door.json("POST", "/v1/experiments", experiment())["id"]
+    sug = door.json("POST", f"/v1/experiments/{eid}/suggestions", {})["id"]
+    before = door.state()
+    bad_experiment = json.dumps(experiment(metadata={"note": "x"})).replace('"x"', '"\\ud800"')
+    bad_observation = (
+        '{"suggestion": "%s", "value": 1.0, "metadata": {"note": "\\ud83d"}}' % sug  # noqa: UP031
+    )
+    for method, path, raw, field in (
+        ("POST", "/v1/experiments", bad_experiment, "metadata.note"),
+        ("POST", f"/v1/experiments/{eid}/observations", bad_observation, "metadata.note"),
+        ("PUT", f"/v1/experiments/{eid}", '{"metadata": {"k\\udc00": 1}}', "metadata.k\\udc00"),
+    ):
+        key = uuid.uuid4().hex
+        assert_refused(door.call(method, path, raw, key=key), field)
+        # the same key again: the same refusal at once, never "in progress"
+        assert_refused(door.call(method, path, raw, key=key), field)
+    assert door.state() == before
+    for path in (f"/v1/experiments/{eid}", f"/v1/experiments/{eid}/observations"):
+        reply = door.call("GET", path)
+        assert reply.status_code == 200, reply.text
+        strict_json(reply.text)
+    good = door.call(
+        "POST", f"/v1/experiments/{eid}/observations", json.dumps({"suggestion": sug, "value": 1})
+    )
+    assert good.status_code == 201, good.text
+
+
+def test_a_proper_surrogate_pair_is_text(door: Door) -> None:
+    reply = door.call("POST", "/v1/sessions", '{"name": "smile \\ud83d\\ude00"}')
+    assert reply.status_code == 201, reply.text
+    assert strict_json(reply.text)["name"] == "smile \U0001f600"
+
+
+# -- numbers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["observation_budget", "parallel_bandwidth"])
+@pytest.mark.parametrize("value", [2**63, 2**70, -(2**63) - 1])
+def test_integers_beyond_64_bits_are_refused(door: Door, field: str, value: int) -> None:
+    before = door.state()
+    reply = door.call("POST", "/v1/experiments", json.dumps(experiment(**{field: value})))
+    assert_refused(reply, field)
+    assert door.state() == before
+
+
+@pytest.mark.parametrize("field", ["observation_budget", "parallel_bandwidth"])
+def test_large_64_bit_integers_are_stored_on_both_stores(door: Door, field: str) -> None:
+    created = door.json("POST", "/v1/experiments", experiment(**{field: 2**40}))
+    assert created[field] == 2**40
+    assert strict_json(door.call("GET", f"/v1/experiments/{created['id']}").text)[field] == 2**40
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ('{"name": "n", "parameters": [{"name": "x", "type": "double", '
+         '"bounds": {"min": 0, "max": 1e400}}]}', "parameters[0].bounds.max"),
+        ('{"name": "n", "parameters": [], "metadata": {"m": -1e999}}', "metadata.m"),
+        ('{"name": "n", "parameters": [], "metadata": {"m": NaN}}', None),
+        ('{"name": "n", "parameters": [], "metadata": {"m": Infinity}}', None),
+    ],
+)  # fmt: skip
+def test_numbers_that_are_not_finite_are_refused(door: Door, raw: str, field: str | None) -> None:
+    before = door.state()
+    reply = door.call("POST", "/v1/experiments", raw)
+    assert reply.status_code == 400, reply.text
+    if field is not None:
+        assert_refused(reply, field)
+    assert door.state() == before
+
+
+def test_bounds_whose_suggestions_would_not_be_finite_are_refused(door: Door) -> None:
+    """The issue's second case: bounds of +-1e308 (their span overflows to infinity)."""
+    before = door.state()
+    wide = {"name": "x", "type": "double", "bounds": {"min": -1e308, "max": 1e308}}
+    reply = door.call("POST", "/v1/experiments", json.dumps(experiment(parameters=[wide])))
+    assert 400 <= reply.status_code < 500, reply.text
+    assert "parameters[0].bounds" in strict_json(reply.text)["detail"].get("field", ""), reply.text
+    assert door.state() == before
+    # a span that is finite, though huge, gives finite suggestions
+    huge = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1e308}}
+    eid = door.json("POST", "/v1/experiments", experiment(parameters=[huge]))["id"]
+    for _ in range(3):
+        sug = door.json("POST", f"/v1/experiments/{eid}/suggestions", {})
+        assert 0 <= sug["assignments"]["x"] <= 1e308
+    listed = door.call("GET", f"/v1/experiments/{eid}/suggestions")
+    assert listed.status_code == 200
+    strict_json(listed.text)
+
+
+# -- shape ------------------------------------------------------------------------------
+
+
+def test_json_nested_100000_deep_is_a_400(door: Door) -> None:
+    before = door.state()
+    reply = door.call("POST", "/v1/sessions", "[" * 100_000 + "]" * 100_000)
+    assert reply.status_code == 400, reply.text
+    assert strict_json(reply.text)["code"] == "invalid_json"
+    deep = '{"name": "n", "metadata": ' + '{"a": ' * 70 + "1" + "}" * 70 + "}"
+    assert_refused(door.call("POST", "/v1/sessions", deep), "metadata" + ".a" * 63)
+    assert door.state() == before
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_a_body_that_is_not_json_is_a_415(door: Door, content_type: str | None) -> None:
+    before = door.state()
+    reply = door.call("POST", "/v1/sessions", '{"name": "typed"}', content_type=content_type)
+    assert_refused(reply, "Content-Type", status=415, key="header")
+    assert door.state() == before
+    ok = door.call(
+        "POST", "/v1/sessions", '{"name": "typed"}', content_type="application/json; charset=utf-8"
+    )
+    assert ok.status_code == 201, ok.text
+
+
+# -- query strings and headers ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/v1/sessions", {"q": "a\x00b"}, "q"),
+        ("/v1/experiments", {"search": "\x00"}, "search"),
+        ("/v1/sessions", {"limit": str(2**70)}, "limit"),
+    ],
+)
+def test_query_values_that_cannot_be_held_are_refused(
+    door: Door, path: str, params: dict[str, str], field: str
+) -> None:
+    door.json("POST", "/v1/sessions", {"name": "findable"})
+    assert_refused(door.call("GET", path, params=params), field)
+
+
+def test_query_integers_beyond_64_bits_are_refused(door: Door) -> None:
+    sid = door.json("POST", "/v1/sessions", {"name": "gens"})["id"]
+    reply = door.call("GET", f"/v1/sessions/{sid}/analytics", params={"gen": str(2**70)})
+    assert_refused(reply, "gen")
+
+
+def test_an_unknown_task_status_filter_is_a_400(door: Door) -> None:
+    sid = door.json("POST", "/v1/sessions", {"name": "tasks"})["id"]
+    assert_refused(
+        door.call("GET", f"/v1/sessions/{sid}/tasks", params={"status": "bogus"}), "status"
+    )
+    assert_refused(door.call("GET", f"/v1/sessions/{sid}/tasks", params={"type": "bogus"}), "type")
+    for status in ("", "new", "running", "success", "failed", "canceled"):
+        reply = door.call("GET", f"/v1/sessions/{sid}/tasks", params={"status": status})
+        assert reply.status_code == 200, reply.text
