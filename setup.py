@@ -28,6 +28,8 @@ TEST = [
     "psycopg[binary]>=3.1",
     "pandas>=1.5",
     "mypy>=1.5",
+    # the dashboard's browser tests drive the system's Chromium (Debian's 'chromium')
+    "playwright>=1.40",
 ]
 BENCH = ["optuna>=4.5", "baybe>=0.14", "pandas>=1.5"]
 
@@ -46,6 +48,7 @@ setup(
     package_data={
         "sigopt_like": ["py.typed", "*.pyi", "data/*.csv", "data/*.json"],
         "sigopt_like.service": ["openapi.json"],
+        "sigopt_like.service.dashboard": ["static/*"],
     },
     install_requires=[
         "requests>=2.28",

@@ -164,6 +164,8 @@ class Session(Model):
     owner: str | None = None
     created: int | None = None
     updated: int | None = None
+    #: the largest response measured so far (None before any)
+    best_response: float | None = None
 
 
 @attrs.define(kw_only=True)

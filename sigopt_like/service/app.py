@@ -9,12 +9,14 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import secrets
 import time
 from typing import Any
 
 import attrs
 import falcon
 
+from .dashboard.guard import guard_for
 from .errors import install_error_handlers
 from .middleware.auth import AuthMiddleware
 from .middleware.door import DoorMiddleware
@@ -36,6 +38,9 @@ RESOURCE_MODULES = (
     "analytics",
     "sigopt",
 )
+# Packages beside the REST resources that add routes of their own, with the same
+# ``register(app, context)``: the browser dashboard (pages, assets, cookie sign-in).
+FEATURE_MODULES = ("dashboard",)
 
 
 @attrs.define
@@ -50,6 +55,8 @@ class ServiceContext:
     router: Any = None  # the app's Falcon router (middleware asks it about responders)
     #: the Prometheus registry and instruments of this instance (never the global registry)
     metrics: ServiceMetrics = attrs.field(factory=ServiceMetrics.create)
+    #: this instance's secret for the CSRF token of a dashboard without accounts (auth off)
+    browser_secret: str = attrs.field(factory=lambda: secrets.token_urlsafe(32))
     #: login attempts, per email and per client address
     login_limiter: SlidingWindowLimiter = attrs.field(
         default=attrs.Factory(
@@ -112,6 +119,8 @@ def _build_app(context: ServiceContext) -> falcon.App:
     for name in RESOURCE_MODULES:
         module = importlib.import_module(f"{__package__}.resources.{name}")
         module.register(app, context)
+    for name in FEATURE_MODULES:
+        importlib.import_module(f"{__package__}.{name}").register(app, context)
     return app
 
 
@@ -123,6 +132,7 @@ def _middleware(context: ServiceContext) -> list[Any]:
         MetricsMiddleware(context.metrics),
         BodyLimitMiddleware(context),  # 413 on Content-Length, before reading
         AuthMiddleware(context),  # after routing: req.context.user_id / token_id or 401
+        guard_for(context),  # a browser (dashboard cookie) may only read, or change with CSRF
         RateLimitMiddleware(context),  # per token, 429 with Retry-After
         DoorMiddleware(context.router),  # 400/415 on input JSON or the store cannot hold
         # replays an Idempotency-Key, or makes the request one transaction with its answer

@@ -22,6 +22,9 @@ class ServiceSettings:
         the same idempotency key before it gets a 409 ``idempotency_in_progress``.
     requests_per_minute: per-token request budget in served mode (None: no limit).
     login_attempts_per_minute: per email and per client address.
+    dashboard: serve the browser dashboard at ``/`` (its pages, assets and cookie sign-in).
+    dashboard_actions: let the dashboard halt sessions and cancel tasks (off: it only reads).
+    dashboard_session_hours: how long a dashboard sign-in lasts.
     """
 
     database: str = ":memory:"
@@ -35,3 +38,6 @@ class ServiceSettings:
     requests_per_minute: int | None = None
     login_attempts_per_minute: int = 10
     task_time_limit_seconds: int = 3600
+    dashboard: bool = True
+    dashboard_actions: bool = False
+    dashboard_session_hours: float = 12.0

@@ -20,6 +20,12 @@ PUBLIC_ROUTES = {
     ("GET", "/v1/version"),
     ("GET", "/v1/openapi.json"),
     ("POST", "/v1/login"),
+    # the dashboard: its page and files, and cookie sign-in (they hold no user's data)
+    ("GET", "/"),
+    ("GET", "/assets/{name}"),
+    ("GET", "/auth/me"),
+    ("POST", "/auth/sign-in"),
+    ("POST", "/auth/sign-out"),
 }
 
 

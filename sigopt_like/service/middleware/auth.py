@@ -1,9 +1,13 @@
 """Who is calling: a bearer token (or HTTP Basic with the token as user name) when
-served, the local user when embedded.
+served, or the dashboard's session cookie (a browser signed in at ``/``); the
+local user when embedded.
 
 Resources that need no caller (health, login, version, ...) set the class
 attribute ``auth_exempt = True``. Everything else gets ``req.context.user_id``
-(and ``req.context.token_id`` when a token was used) or a 401.
+(and ``req.context.token_id`` when a token was used) or a 401;
+``req.context.via_cookie`` says the session cookie was used. An API token is
+accepted only in the header and a dashboard session only in its cookie, which
+expires (see :mod:`sigopt_like.service.dashboard.cookies`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from typing import Any
 
 import falcon
 
+from ..dashboard.cookies import cookie_owner, is_dashboard_token, session_lifetime
 from ..errors import Unauthorized
+from ..store.accounts import TokenOwner
 from .routing import has_responder
 
 CHALLENGE = 'Bearer realm="sigopt-like"'
@@ -64,6 +70,7 @@ class AuthMiddleware:
         and unsupported methods plain 405s."""
         req.context.user_id = None
         req.context.token_id = None
+        req.context.via_cookie = False
         if resource is None or getattr(resource, "auth_exempt", False):
             return
         if not self.context.settings.auth_required:
@@ -73,13 +80,33 @@ class AuthMiddleware:
             return  # Falcon answers 405; nothing to protect
         token = presented_token(req)
         if token is None:
-            raise _unauthorized(
-                "This service needs an API token: send 'Authorization: Bearer <token>' "
-                "(create one with 'sigopt-like tokens create' or POST /v1/login).",
-                invalid=False,
-            )
-        owner = self.context.store.accounts.token_owner(token)
-        if owner is None:
-            raise _unauthorized("The API token is not valid: it is unknown or was revoked.")
+            owner = self._cookie_owner(req)
+            req.context.via_cookie = True
+        else:
+            owner = self.context.store.accounts.token_owner(token)
+            if owner is not None and is_dashboard_token(owner):
+                raise _unauthorized(
+                    "This token belongs to a dashboard sign-in and works only in its "
+                    "browser; use an API token ('sigopt-like tokens create' or POST /v1/login)."
+                )
+            if owner is None:
+                raise _unauthorized("The API token is not valid: it is unknown or was revoked.")
         req.context.user_id = owner.user_id
         req.context.token_id = owner.token_id
+
+    def _cookie_owner(self, req: falcon.Request) -> TokenOwner:
+        """The owner of a live dashboard session cookie, or a 401 that says what to do."""
+        lifetime = session_lifetime(self.context.settings)
+        found = cookie_owner(self.context.store.accounts, req, lifetime)
+        if found.owner is not None:
+            return found.owner
+        if found.state == "expired":
+            raise _unauthorized("Your dashboard session has expired: sign in again at /.")
+        if found.state == "invalid":
+            raise _unauthorized("The dashboard session is not valid (signed out?): sign in at /.")
+        raise _unauthorized(
+            "This service needs an API token: send 'Authorization: Bearer <token>' "
+            "(create one with 'sigopt-like tokens create' or POST /v1/login), "
+            "or sign in to the dashboard at /.",
+            invalid=False,
+        )

@@ -43,6 +43,7 @@ def render_session(session: SessionRecord) -> dict[str, Any]:
         "created": session.created,
         "updated": session.updated,
         "owner": str(session.owner_id),
+        "best_response": session.best_response,
     }
 
 

@@ -52,6 +52,8 @@ class TokenOwner:
 
     token_id: int
     user_id: int
+    name: str | None = None
+    created: int = 0
 
 
 class AccountError(Invalid):
@@ -160,13 +162,15 @@ class AccountStore:
         digest = hash_token(token)
         with self._db.read() as conn:
             row = conn.execute(
-                sa.select(TK.c.id, TK.c.user_id, TK.c.token_hash).where(
+                sa.select(TK.c.id, TK.c.user_id, TK.c.token_hash, TK.c.name, TK.c.created).where(
                     TK.c.token_hash == digest, TK.c.revoked.is_(False)
                 )
             ).first()
         if row is None or not hmac.compare_digest(row.token_hash, digest):
             return None
-        return TokenOwner(token_id=int(row.id), user_id=int(row.user_id))
+        return TokenOwner(
+            token_id=int(row.id), user_id=int(row.user_id), name=row.name, created=int(row.created)
+        )
 
     def revoke_token(
         self,

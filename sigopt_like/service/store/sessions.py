@@ -14,6 +14,7 @@ from .pages import Page, PageRequest, fetch_page
 
 S = schema.sessions
 T = schema.tasks
+R = schema.experiment_rows
 
 
 @attrs.frozen
@@ -33,9 +34,21 @@ class SessionRecord:
     seed: int
     created: int
     updated: int
+    #: the largest response measured so far (None before any)
+    best_response: float | None = None
 
 
-_COLUMNS = tuple(S.c[name] for name in attrs.fields_dict(SessionRecord))
+#: the best response, read with the session (one indexed aggregate per row)
+_BEST_RESPONSE = (
+    sa.select(sa.func.max(R.c.response))
+    .where(R.c.session_id == S.c.id)
+    .scalar_subquery()
+    .label("best_response")
+)
+_COLUMNS = (
+    *(S.c[name] for name in attrs.fields_dict(SessionRecord) if name != "best_response"),
+    _BEST_RESPONSE,
+)
 
 
 def _record(row: Any) -> SessionRecord:

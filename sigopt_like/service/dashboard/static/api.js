@@ -1,0 +1,85 @@
+// The dashboard's only door to the data: the service's own /v1 REST API, with
+// the session cookie. Auth, ownership and every check are the API's.
+
+/** An error answer of the API: status, stable code, the server's message. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body && body.message ? body.message : `The service answered HTTP ${status}.`);
+    this.status = status;
+    this.code = (body && body.code) || "http_error";
+    this.body = body;
+  }
+}
+
+function randomKey() {
+  // crypto.randomUUID needs a secure context; getRandomValues works on plain http too
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Calls to the service for one signed-in browser tab. */
+export class Api {
+  constructor() {
+    this.csrfToken = "";
+    this.onUnauthorized = null;
+  }
+
+  async request(method, path, { params, body } = {}) {
+    const url = new URL(path, window.location.origin);
+    for (const [key, value] of Object.entries(params || {})) {
+      if (value !== null && value !== undefined && value !== "") url.searchParams.set(key, value);
+    }
+    const headers = { Accept: "application/json" };
+    const init = { method, headers, credentials: "same-origin", cache: "no-store" };
+    if (method !== "GET") {
+      headers["Content-Type"] = "application/json";
+      headers["X-CSRF-Token"] = this.csrfToken;
+      headers["Idempotency-Key"] = randomKey();
+      init.body = JSON.stringify(body ?? {});
+    }
+    const response = await fetch(url, init);
+    const text = await response.text();
+    let data = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      data = null;
+    }
+    if (!response.ok) {
+      const error = new ApiError(response.status, data);
+      if (response.status === 401 && this.onUnauthorized) this.onUnauthorized(error);
+      throw error;
+    }
+    return data;
+  }
+
+  get(path, params) {
+    return this.request("GET", path, { params });
+  }
+
+  post(path, body) {
+    return this.request("POST", path, { body });
+  }
+
+  /** Every item of a paginated list, newest first, up to `max` items. */
+  async all(path, params = {}, max = 5000) {
+    const items = [];
+    let before = null;
+    for (;;) {
+      const page = await this.get(path, { ...params, limit: 1000, before });
+      items.push(...page.data);
+      before = page.paging && page.paging.before;
+      if (!before || page.data.length === 0 || items.length >= max) return items.slice(0, max);
+    }
+  }
+}
+
+/** The path of a session's sub-resource, ids escaped. */
+export function sessionPath(sid, ...rest) {
+  return ["/v1/sessions", encodeURIComponent(sid), ...rest].join("/");
+}
+
+/** The path of a SigOpt experiment's sub-resource, ids escaped. */
+export function experimentPath(eid, ...rest) {
+  return ["/v1/experiments", encodeURIComponent(eid), ...rest].join("/");
+}

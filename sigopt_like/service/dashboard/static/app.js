@@ -1,0 +1,126 @@
+// The dashboard's entry point: who is signed in, the hash router, and the
+// lifetime of each page (timers and event streams end when you leave it).
+
+import { Api } from "./api.js";
+import { fill, h, notice } from "./dom.js";
+import { experimentView } from "./view-experiment.js";
+import { experimentsView } from "./view-experiments.js";
+import { sessionView } from "./view-session.js";
+import { sessionsView } from "./view-sessions.js";
+import { signInView } from "./view-signin.js";
+
+const ROUTES = [
+  { pattern: /^\/?(?:sessions)?$/, nav: "sessions", view: sessionsView },
+  { pattern: /^\/sessions\/([^/]+)$/, nav: "sessions", view: sessionView },
+  { pattern: /^\/experiments$/, nav: "experiments", view: experimentsView },
+  { pattern: /^\/experiments\/([^/]+)$/, nav: "experiments", view: experimentView },
+];
+
+/** Split "#/sessions?q=x" into its path and query. */
+function parseHash(hash) {
+  const raw = hash.replace(/^#/, "");
+  const at = raw.indexOf("?");
+  const path = at < 0 ? raw : raw.slice(0, at);
+  const query = new URLSearchParams(at < 0 ? "" : raw.slice(at + 1));
+  return { path: path || "/", query };
+}
+
+class Dashboard {
+  constructor() {
+    this.api = new Api();
+    this.me = null;
+    this.disposers = [];
+    this.view = document.getElementById("view");
+    this.nav = document.getElementById("nav");
+    this.who = document.getElementById("who");
+  }
+
+  async start() {
+    this.api.onUnauthorized = () => this.refreshIdentity();
+    window.addEventListener("hashchange", () => this.route());
+    await this.refreshIdentity();
+  }
+
+  async refreshIdentity() {
+    try {
+      this.me = await this.api.get("/auth/me");
+    } catch (error) {
+      this.dispose();
+      fill(this.view, notice(`The service cannot be reached: ${error.message}`, "error"));
+      return;
+    }
+    this.api.csrfToken = this.me.csrf_token || "";
+    this.renderIdentity();
+    this.route();
+  }
+
+  renderIdentity() {
+    const me = this.me;
+    this.nav.hidden = !me.signed_in;
+    if (!me.signed_in) {
+      fill(this.who);
+      return;
+    }
+    const parts = [];
+    if (!me.auth_required) parts.push(h("span", { class: "pill" }, "local database"));
+    else parts.push(h("span", { class: "email", title: me.user.email }, me.user.email));
+    if (me.actions) parts.push(h("span", { class: "pill pill-warn", title: "This dashboard can halt sessions and cancel tasks" }, "actions on"));
+    if (me.auth_required) {
+      parts.push(
+        h("button", { type: "button", class: "link-button", id: "sign-out", onclick: () => this.signOut() }, "Sign out"),
+      );
+    }
+    fill(this.who, parts);
+  }
+
+  async signOut() {
+    try {
+      await this.api.post("/auth/sign-out", {});
+    } finally {
+      window.location.hash = "#/";
+      await this.refreshIdentity();
+    }
+  }
+
+  dispose() {
+    for (const dispose of this.disposers.splice(0)) {
+      try {
+        dispose();
+      } catch {
+        // a page that is gone cannot fail the next one
+      }
+    }
+  }
+
+  route() {
+    this.dispose();
+    window.scrollTo(0, 0);
+    if (!this.me.signed_in) {
+      document.title = "Sign in · sigopt-like";
+      fill(this.view, signInView(this.api, () => this.refreshIdentity()));
+      return;
+    }
+    const { path, query } = parseHash(window.location.hash);
+    for (const route of ROUTES) {
+      const match = route.pattern.exec(path);
+      if (!match) continue;
+      for (const link of this.nav.querySelectorAll("a")) {
+        link.classList.toggle("current", link.dataset.nav === route.nav);
+      }
+      const page = {
+        api: this.api,
+        me: this.me,
+        query,
+        onDispose: (fn) => this.disposers.push(fn),
+        setTitle: (title) => {
+          document.title = `${title} · sigopt-like`;
+        },
+      };
+      fill(this.view, route.view(page, ...match.slice(1).map(decodeURIComponent)));
+      return;
+    }
+    fill(this.view, h("h1", null, "Not found"), notice("There is no such page.", "error"), h("a", { href: "#/" }, "Back to the campaigns"));
+  }
+}
+
+new Dashboard().start();

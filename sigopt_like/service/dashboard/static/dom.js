@@ -1,0 +1,77 @@
+// Building DOM nodes without HTML strings: every text goes in as a text node,
+// so names holding any Unicode (or "<script>") are shown, never interpreted.
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+function put(el, props) {
+  for (const [key, value] of Object.entries(props || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") el.setAttribute("class", value);
+    else if (key.startsWith("on") && typeof value === "function") {
+      el.addEventListener(key.slice(2), value);
+    } else if (key === "dataset") Object.assign(el.dataset, value);
+    else el.setAttribute(key, value === true ? "" : String(value));
+  }
+}
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+/** An HTML element: h("a", {href: "#/"}, "text", otherNode). */
+export function h(tag, props, ...children) {
+  const el = document.createElement(tag);
+  put(el, props);
+  return append(el, children);
+}
+
+/** An SVG element, same form as h(). */
+export function s(tag, props, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  put(el, props);
+  return append(el, children);
+}
+
+/** Replace every child of el. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}
+
+/** A card: a titled section of a page. */
+export function card(title, ...children) {
+  return h("section", { class: "card" }, title ? h("h2", null, title) : null, ...children);
+}
+
+/** A table from column names and rows of cells (text or nodes); scrolls sideways. */
+export function table(columns, rows, options = {}) {
+  const head = h("tr", null, columns.map((c) => h("th", { scope: "col" }, c)));
+  const body = rows.map((row, i) =>
+    h(
+      "tr",
+      options.rowClass ? { class: options.rowClass(i) } : null,
+      row.map((cell, j) =>
+        h("td", typeof cell === "number" || options.numeric?.(j) ? { class: "num" } : null, cell),
+      ),
+    ),
+  );
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h("table", options.label ? { "aria-label": options.label } : null, h("thead", null, head), h("tbody", null, body)),
+  );
+}
+
+/** A status pill: "active", "completed", "running"... */
+export function badge(status) {
+  return h("span", { class: `badge badge-${String(status).replace(/[^a-z_]/g, "")}` }, status);
+}
+
+/** A short message shown in place of content (empty lists, refusals). */
+export function notice(text, kind = "muted") {
+  return h("p", { class: `notice ${kind}` }, text);
+}

@@ -1,0 +1,63 @@
+// Numbers, times and CSV: the small formatting rules of the pages.
+
+/** A measured value: up to 4 significant digits, "—" when missing. */
+export function num(value, digits = 4) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "—";
+  if (typeof value !== "number") return String(value);
+  if (Number.isInteger(value) && Math.abs(value) < 1e6) return String(value);
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs >= 1e6 || abs < 1e-3)) return value.toExponential(digits - 1);
+  return String(Number(value.toPrecision(digits)));
+}
+
+/** A parameter value as the tables show it. */
+export function cell(value) {
+  return typeof value === "number" ? num(value, 6) : value === null ? "—" : String(value);
+}
+
+/** "3 min ago", with the full date as a tooltip (unix seconds in). */
+export function when(seconds) {
+  if (!seconds) return "—";
+  const date = new Date(seconds * 1000);
+  const ago = Math.max(0, Date.now() / 1000 - seconds);
+  let text;
+  if (ago < 60) text = "just now";
+  else if (ago < 3600) text = `${Math.floor(ago / 60)} min ago`;
+  else if (ago < 86400) text = `${Math.floor(ago / 3600)} h ago`;
+  else text = date.toLocaleDateString();
+  const el = document.createElement("time");
+  el.dateTime = date.toISOString();
+  el.title = date.toLocaleString();
+  el.textContent = text;
+  return el;
+}
+
+function csvField(value) {
+  if (value === null || value === undefined) return "";
+  const text = String(value);
+  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** A table ({columns, rows}) as CSV text, the form the library reads back. */
+export function toCsv(tableData) {
+  const lines = [tableData.columns, ...tableData.rows].map((row) => row.map(csvField).join(","));
+  return lines.join("\r\n") + "\r\n";
+}
+
+/** Offer text as a file download. */
+export function download(filename, text, type = "text/csv") {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+/** A file name made safe from any session name. */
+export function fileStem(name) {
+  const stem = String(name).normalize("NFKC").replace(/[^\p{L}\p{N}._-]+/gu, "-").replace(/^-+|-+$/g, "");
+  return stem.slice(0, 80) || "session";
+}

@@ -1,0 +1,278 @@
+// Small hand-written SVG plots: scatter/line charts with hover read-outs and
+// series that toggle from the legend, and a parallel-coordinates view.
+//
+// Why by hand: the pages must install with pip alone (no Node build step, no
+// CDN), and a plotting library shipped in a Python package would add a
+// multi-megabyte dependency for four kinds of plot. These few hundred lines
+// draw exactly what the pages need, escape every label (text nodes only), and
+// obey the page's Content-Security-Policy (no inline script or style).
+
+import { h, s } from "./dom.js";
+import { num } from "./format.js";
+
+export const PALETTE = ["#0f766e", "#d97706", "#2563eb", "#be123c", "#7c3aed", "#475569"];
+const VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"];
+
+/** About `count` round tick values covering [lo, hi]. */
+export function niceTicks(lo, hi, count = 5) {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
+  if (lo === hi) return [lo];
+  const raw = (hi - lo) / count;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const ratio = raw / magnitude;
+  const step = (ratio >= 7.5 ? 10 : ratio >= 3.5 ? 5 : ratio >= 1.5 ? 2 : 1) * magnitude;
+  const ticks = [];
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) {
+    ticks.push(Number(v.toPrecision(12)));
+  }
+  return ticks;
+}
+
+function extent(values, padFraction = 0.06) {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length === 0) return [0, 1];
+  let lo = Math.min(...finite);
+  let hi = Math.max(...finite);
+  if (lo === hi) {
+    const pad = Math.abs(lo) * 0.1 || 1;
+    return [lo - pad, hi + pad];
+  }
+  const pad = (hi - lo) * padFraction;
+  return [lo - pad, hi + pad];
+}
+
+function linear(d0, d1, r0, r1) {
+  const span = d1 - d0 || 1;
+  return (v) => r0 + ((v - d0) / span) * (r1 - r0);
+}
+
+/** A colour on a viridis-like ramp for t in [0, 1]. */
+export function ramp(t) {
+  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (VIRIDIS.length - 1);
+  const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = VIRIDIS[i].match(/\w\w/g).map((c) => parseInt(c, 16));
+  const b = VIRIDIS[i + 1].match(/\w\w/g).map((c) => parseInt(c, 16));
+  return `rgb(${a.map((v, k) => Math.round(v + (b[k] - v) * f)).join(",")})`;
+}
+
+function toViewBox(svg, event) {
+  const point = svg.createSVGPoint();
+  point.x = event.clientX;
+  point.y = event.clientY;
+  const matrix = svg.getScreenCTM();
+  return matrix ? point.matrixTransform(matrix.inverse()) : point;
+}
+
+function showTip(tip, figure, event, lines) {
+  tip.replaceChildren(...lines.map((line, i) => h("div", i === 0 ? { class: "tip-head" } : null, line)));
+  tip.hidden = false;
+  const box = figure.getBoundingClientRect();
+  const x = event.clientX - box.left;
+  const y = event.clientY - box.top;
+  const flip = x > box.width * 0.6;
+  tip.style.left = `${flip ? Math.max(0, x - tip.offsetWidth - 14) : x + 14}px`;
+  tip.style.top = `${Math.max(0, y - 10)}px`;
+}
+
+/**
+ * A chart of series of points, drawn as markers and/or lines.
+ *
+ * series: [{name, color?, points: [{x, y, lines: [text...]}], line?, markers?, dashed?}]
+ * options: {label, xLabel, yLabel, integerX?, height?}
+ */
+export function chart(series, options) {
+  const W = 640;
+  const H = options.height || 300;
+  const M = { top: 14, right: 16, bottom: 44, left: 64 };
+  const figure = h("figure", { class: "plot" });
+  const svg = s("svg", {
+    viewBox: `0 0 ${W} ${H}`,
+    class: "plot-svg",
+    role: "img",
+    "aria-label": options.label,
+  });
+  const tip = h("div", { class: "plot-tip", hidden: true, role: "status" });
+  const hidden = new Set();
+  const all = series.flatMap((item) => item.points);
+  const [x0, x1] = extent(all.map((p) => p.x), 0.04);
+  const [y0, y1] = extent(all.map((p) => p.y));
+  const sx = linear(x0, x1, M.left, W - M.right);
+  const sy = linear(y0, y1, H - M.bottom, M.top);
+  let placed = [];
+
+  function axes() {
+    const group = s("g", { class: "axes" });
+    let xTicks = niceTicks(x0, x1, 6);
+    if (options.integerX) xTicks = xTicks.filter((v) => Number.isInteger(v));
+    for (const v of niceTicks(y0, y1, 5)) {
+      group.append(
+        s("line", { x1: M.left, x2: W - M.right, y1: sy(v), y2: sy(v), class: "grid" }),
+        s("text", { x: M.left - 8, y: sy(v) + 4, class: "tick", "text-anchor": "end" }, num(v, 3)),
+      );
+    }
+    for (const v of xTicks) {
+      group.append(
+        s("line", { x1: sx(v), x2: sx(v), y1: H - M.bottom, y2: H - M.bottom + 5, class: "axis" }),
+        s("text", { x: sx(v), y: H - M.bottom + 18, class: "tick", "text-anchor": "middle" }, num(v, 3)),
+      );
+    }
+    group.append(
+      s("line", { x1: M.left, x2: W - M.right, y1: H - M.bottom, y2: H - M.bottom, class: "axis" }),
+      s("text", { x: (M.left + W - M.right) / 2, y: H - 6, class: "axis-label", "text-anchor": "middle" }, options.xLabel),
+      s(
+        "text",
+        { x: 14, y: (M.top + H - M.bottom) / 2, class: "axis-label", "text-anchor": "middle", transform: `rotate(-90 14 ${(M.top + H - M.bottom) / 2})` },
+        options.yLabel,
+      ),
+    );
+    return group;
+  }
+
+  function draw() {
+    placed = [];
+    svg.replaceChildren(axes());
+    series.forEach((item, index) => {
+      if (hidden.has(index)) return;
+      const color = item.color || PALETTE[index % PALETTE.length];
+      const group = s("g", { class: "series", "data-series": item.name });
+      const points = item.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+      if (item.line && points.length > 1) {
+        const d = points.map((p, i) => `${i ? "L" : "M"}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join("");
+        group.append(s("path", { d, fill: "none", stroke: color, "stroke-width": 2.2, "stroke-dasharray": item.dashed ? "5 4" : null }));
+      }
+      if (item.markers !== false) {
+        for (const p of points) {
+          group.append(s("circle", { cx: sx(p.x), cy: sy(p.y), r: item.radius || 3.6, fill: color, "fill-opacity": item.line ? 1 : 0.7, class: "marker" }));
+        }
+      }
+      for (const p of points) placed.push({ x: sx(p.x), y: sy(p.y), point: p, color, name: item.name });
+      svg.append(group);
+    });
+    svg.append(s("circle", { r: 6.5, class: "focus", cx: -20, cy: -20 }));
+  }
+
+  svg.addEventListener("pointermove", (event) => {
+    const at = toViewBox(svg, event);
+    let best = null;
+    let bestDistance = 22 * 22;
+    for (const item of placed) {
+      const d = (item.x - at.x) ** 2 + (item.y - at.y) ** 2;
+      if (d < bestDistance) {
+        best = item;
+        bestDistance = d;
+      }
+    }
+    const focus = svg.querySelector(".focus");
+    if (!best) {
+      tip.hidden = true;
+      focus.setAttribute("cx", -20);
+      return;
+    }
+    focus.setAttribute("cx", best.x);
+    focus.setAttribute("cy", best.y);
+    focus.setAttribute("stroke", best.color);
+    showTip(tip, figure, event, [best.name, ...(best.point.lines || [])]);
+  });
+  svg.addEventListener("pointerleave", () => {
+    tip.hidden = true;
+  });
+
+  const legend = h(
+    "div",
+    { class: "plot-legend" },
+    series.map((item, index) => {
+      const button = h(
+        "button",
+        { type: "button", class: "legend-item", "aria-pressed": "true", title: "Show or hide" },
+        h("span", { class: "swatch" }),
+        item.name,
+      );
+      button.querySelector(".swatch").style.background = item.color || PALETTE[index % PALETTE.length];
+      button.addEventListener("click", () => {
+        if (hidden.has(index)) hidden.delete(index);
+        else hidden.add(index);
+        button.setAttribute("aria-pressed", String(!hidden.has(index)));
+        draw();
+      });
+      return button;
+    }),
+  );
+  draw();
+  figure.append(svg, legend, tip);
+  return figure;
+}
+
+/**
+ * Parallel coordinates: one vertical axis per dimension, one line per row,
+ * coloured by `rows[i].color` (0 = worst, 1 = best); hover a line to read it.
+ *
+ * axes: [{name, kind: "number"|"category", categories?: [...]}]
+ * rows: [{values: [...], color: 0..1, lines: [text...]}]
+ */
+export function parallelCoordinates(axes, rows, options) {
+  const W = Math.max(1000, axes.length * 150);
+  const H = 380;
+  const M = { top: 34, right: 60, bottom: 18, left: 60 };
+  const figure = h("figure", { class: "plot" });
+  const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, class: "plot-svg", role: "img", "aria-label": options.label });
+  const tip = h("div", { class: "plot-tip", hidden: true, role: "status" });
+  const xs = axes.map((_, i) => (axes.length === 1 ? W / 2 : M.left + (i * (W - M.left - M.right)) / (axes.length - 1)));
+  const scales = axes.map((axis, i) => {
+    if (axis.kind === "category") {
+      const cats = axis.categories;
+      const step = (H - M.top - M.bottom) / Math.max(1, cats.length);
+      const pos = new Map(cats.map((c, k) => [String(c), H - M.bottom - step * (k + 0.5)]));
+      return { y: (v) => pos.get(String(v)), ticks: cats.map((c) => [pos.get(String(c)), String(c)]) };
+    }
+    const [lo, hi] = extent(rows.map((r) => r.values[i]), 0.02);
+    const y = linear(lo, hi, H - M.bottom, M.top);
+    return { y, ticks: niceTicks(lo, hi, 4).map((v) => [y(v), num(v, 3)]) };
+  });
+  const lines = s("g", { class: "pc-lines" });
+  const sorted = [...rows].sort((a, b) => (a.color ?? 0) - (b.color ?? 0));
+  for (const row of sorted) {
+    const parts = [];
+    let pen = "M";
+    row.values.forEach((v, i) => {
+      const y = v === null || v === undefined ? undefined : scales[i].y(v);
+      if (y === undefined || !Number.isFinite(y)) {
+        pen = "M";
+        return;
+      }
+      parts.push(`${pen}${xs[i].toFixed(1)},${y.toFixed(1)}`);
+      pen = "L";
+    });
+    const d = parts.join("");
+    const stroke = ramp(row.color);
+    const visible = s("path", { d, class: "pc-line", stroke });
+    const hit = s("path", { d, class: "pc-hit" });
+    hit.addEventListener("pointerenter", () => visible.classList.add("active"));
+    hit.addEventListener("pointermove", (event) => showTip(tip, figure, event, row.lines));
+    hit.addEventListener("pointerleave", () => {
+      visible.classList.remove("active");
+      tip.hidden = true;
+    });
+    lines.append(visible, hit);
+  }
+  svg.append(lines);
+  axes.forEach((axis, i) => {
+    const group = s("g", { class: "pc-axis" });
+    group.append(s("line", { x1: xs[i], x2: xs[i], y1: M.top, y2: H - M.bottom, class: "axis" }));
+    const name = axis.name.length > 18 ? `${axis.name.slice(0, 17)}…` : axis.name;
+    group.append(s("text", { x: xs[i], y: M.top - 14, class: "axis-label", "text-anchor": "middle" }, s("title", null, axis.name), name));
+    for (const [y, text] of scales[i].ticks) {
+      if (!Number.isFinite(y)) continue;
+      group.append(
+        s("line", { x1: xs[i] - 4, x2: xs[i], y1: y, y2: y, class: "axis" }),
+        s("text", { x: xs[i] - 7, y: y + 4, class: "tick pc-tick", "text-anchor": "end" }, text.length > 12 ? `${text.slice(0, 11)}…` : text),
+      );
+    }
+    svg.append(group);
+  });
+  const scaleBar = h("span", { class: "ramp" });
+  scaleBar.style.background = `linear-gradient(90deg, ${VIRIDIS.join(", ")})`;
+  const legend = h("div", { class: "plot-legend" }, h("span", { class: "muted" }, options.worst || "worse"), scaleBar, h("span", { class: "muted" }, options.best || "better"));
+  figure.append(h("div", { class: "plot-scroll" }, svg), legend, tip);
+  return figure;
+}

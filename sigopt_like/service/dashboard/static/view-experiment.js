@@ -1,0 +1,177 @@
+// One SigOpt experiment: its observation history (or the Pareto front of two
+// metrics), the best assignments, parameters against the metric in parallel
+// coordinates, and the open suggestions.
+
+import { experimentPath } from "./api.js";
+import { badge, card, h, notice, table } from "./dom.js";
+import { cell, num, when } from "./format.js";
+import { chart, PALETTE, parallelCoordinates } from "./plots.js";
+import { assignmentsText, maximizes, metricValue, optimizedMetrics, valuesText } from "./sigopt.js";
+
+const TABLE_ROWS = 100;
+
+function historyChart(metric, observations, single) {
+  const name = metric.name ?? "value";
+  const points = [];
+  const best = [];
+  let running = null;
+  observations.forEach((o, i) => {
+    const value = o.failed ? null : metricValue(o, metric.name, single);
+    if (typeof value !== "number") return;
+    running = running === null ? value : maximizes(metric) ? Math.max(running, value) : Math.min(running, value);
+    const lines = [`observation ${i + 1} (id ${o.id})`, `${name} ${num(value)}`, assignmentsText(o.assignments)];
+    points.push({ x: i + 1, y: value, lines });
+    best.push({ x: i + 1, y: running, lines: [`after ${i + 1} observations`, `best ${name} ${num(running)}`] });
+  });
+  if (!points.length) return notice(`No ${name} values yet.`);
+  return chart(
+    [
+      { name: "observations", points, color: PALETTE[2], radius: 3.2 },
+      { name: `best so far (${maximizes(metric) ? "max" : "min"})`, points: best, line: true, markers: false, color: PALETTE[0] },
+    ],
+    { label: `Observation history of ${name}`, xLabel: "observation", yLabel: name, integerX: true },
+  );
+}
+
+function paretoChart(metrics, observations, bestAssignments) {
+  const [a, b] = metrics;
+  const nameA = a.name ?? "value";
+  const nameB = b.name ?? "value";
+  const points = observations
+    .filter((o) => !o.failed)
+    .map((o) => ({ o, x: metricValue(o, a.name), y: metricValue(o, b.name) }))
+    .filter((p) => typeof p.x === "number" && typeof p.y === "number")
+    .map(({ o, x, y }) => ({ x, y, lines: [`observation ${o.id}`, `${nameA} ${num(x)}, ${nameB} ${num(y)}`, assignmentsText(o.assignments)] }));
+  const front = bestAssignments
+    .map((ba) => ({ x: metricValue(ba, a.name), y: metricValue(ba, b.name), ba }))
+    .filter((p) => typeof p.x === "number" && typeof p.y === "number")
+    .sort((p, q) => p.x - q.x)
+    .map(({ x, y, ba }) => ({ x, y, lines: [`Pareto-optimal (id ${ba.id})`, `${nameA} ${num(x)}, ${nameB} ${num(y)}`, assignmentsText(ba.assignments)] }));
+  if (!points.length) return notice("No observations with both metrics yet.");
+  return chart(
+    [
+      { name: "observations", points, color: PALETTE[5], radius: 3.2 },
+      { name: "Pareto front (best assignments)", points: front, line: true, color: PALETTE[1], radius: 4.5 },
+    ],
+    { label: `Pareto front of ${nameA} and ${nameB}`, xLabel: `${nameA} (${maximizes(a) ? "max" : "min"})`, yLabel: `${nameB} (${maximizes(b) ? "max" : "min"})` },
+  );
+}
+
+function parallelView(experiment, observations, metric, single) {
+  const usable = observations.filter((o) => !o.failed && typeof metricValue(o, metric.name, single) === "number");
+  if (usable.length < 2) return notice("Appears after two observations.");
+  const axes = experiment.parameters.map((p) =>
+    p.type === "categorical"
+      ? { name: p.name, kind: "category", categories: (p.categorical_values || []).map((c) => (typeof c === "string" ? c : c.name)) }
+      : { name: p.name, kind: "number" },
+  );
+  const metrics = optimizedMetrics(experiment);
+  for (const m of metrics) axes.push({ name: m.name ?? "value", kind: "number" });
+  // colour by rank, so that one outlier does not paint every other line the same
+  const sorted = usable.map((o) => metricValue(o, metric.name, single)).sort((a, b) => a - b);
+  const rankOf = (v) => (sorted.length === 1 ? 1 : sorted.indexOf(v) / (sorted.length - 1));
+  const rows = usable.map((o) => {
+    const t = rankOf(metricValue(o, metric.name, single));
+    return {
+      values: [...experiment.parameters.map((p) => o.assignments?.[p.name] ?? null), ...metrics.map((m) => metricValue(o, m.name, single))],
+      color: maximizes(metric) ? t : 1 - t,
+      lines: [`observation ${o.id}: ${valuesText(o)}`, ...Object.entries(o.assignments || {}).slice(0, 8).map(([k, x]) => `${k} = ${cell(x)}`)],
+    };
+  });
+  const name = metric.name ?? "value";
+  return parallelCoordinates(axes, rows, { label: `Parameters against ${name}`, worst: `worse ${name}`, best: `better ${name}` });
+}
+
+function assignmentsTable(experiment, items, label, extra) {
+  const names = experiment.parameters.map((p) => p.name);
+  return table(
+    [...extra.map((e) => e[0]), ...names],
+    items.slice(0, TABLE_ROWS).map((item) => [...extra.map((e) => e[1](item)), ...names.map((n) => cell(item.assignments?.[n] ?? null))]),
+    { label },
+  );
+}
+
+/** One SigOpt experiment's page. */
+export function experimentView(page, eid) {
+  const root = h("div", { class: "page" }, h("p", { class: "muted" }, "Loading…"));
+  let gone = false;
+  page.onDispose(() => {
+    gone = true;
+  });
+
+  async function load() {
+    try {
+      const experiment = await page.api.get(experimentPath(eid));
+      const [observations, best, open] = await Promise.all([
+        page.api.all(experimentPath(eid, "observations"), {}, 5000),
+        page.api.get(experimentPath(eid, "best_assignments")),
+        page.api.get(experimentPath(eid, "suggestions"), { state: "open", limit: 100 }),
+      ]);
+      if (gone) return;
+      page.setTitle(experiment.name);
+      const chronological = [...observations].reverse();
+      const metrics = optimizedMetrics(experiment);
+      const single = (experiment.metrics || []).length <= 1;
+      const count = experiment.progress?.observation_count ?? observations.length;
+      const budget = experiment.observation_budget;
+      const failed = observations.filter((o) => o.failed).length;
+      const facts = [
+        ["State", badge(experiment.state)],
+        ["Observations", budget ? `${count} of ${budget}` : String(count)],
+        ["Failed", String(failed)],
+        ["Metrics", metrics.map((m) => `${m.name ?? "value"} (${maximizes(m) ? "maximize" : "minimize"})`).join(", ") || "—"],
+        ["Parameters", String(experiment.parameters.length)],
+        ["Created", when(experiment.created)],
+      ];
+      const budgetBar = budget ? h("progress", { max: budget, value: Math.min(count, budget), class: "budget", "aria-label": "Observation budget used" }) : null;
+      const plots =
+        metrics.length === 2
+          ? [card("Pareto front", paretoChart(metrics, chronological, best.data))]
+          : metrics.slice(0, 4).map((m) => card(`Observation history · ${m.name ?? "value"}`, historyChart(m, chronological, single)));
+      const bestExtra = [["Values", (item) => valuesText(item)]];
+      const bestCard = card(
+        metrics.length === 2 ? "Best assignments · the Pareto front" : "Best assignments",
+        best.data.length ? assignmentsTable(experiment, best.data, "Best assignments", bestExtra) : notice("None yet."),
+      );
+      root.replaceChildren(
+        h(
+          "div",
+          { class: "page-head" },
+          h("div", { class: "crumbs" }, h("a", { href: "#/experiments" }, "SigOpt experiments"), " / ", h("span", null, `#${experiment.id}`)),
+          h("h1", { id: "experiment-name" }, experiment.name),
+          h("dl", { class: "stats" }, facts.map(([k, v]) => h("div", null, h("dt", null, k), h("dd", null, v)))),
+          budgetBar,
+        ),
+        h("div", { class: "grid-2" }, plots, bestCard),
+        card(`Parameters against ${metrics[0]?.name ?? "the metric"}`, parallelView(experiment, chronological, metrics[0] || { name: null }, single)),
+        card(
+          `Open suggestions (${open.count})`,
+          open.data.length
+            ? assignmentsTable(experiment, open.data, "Open suggestions", [
+                ["Suggestion", (s) => s.id],
+                ["Created", (s) => when(s.created)],
+              ])
+            : notice("No open suggestions."),
+        ),
+        card(
+          `Observations (${count})`,
+          observations.length
+            ? assignmentsTable(experiment, observations, "Observations", [
+                ["Id", (o) => o.id],
+                ["Values", (o) => valuesText(o)],
+                ["Created", (o) => when(o.created)],
+              ])
+            : notice("No observations yet."),
+          observations.length > TABLE_ROWS ? notice(`The latest ${TABLE_ROWS} of ${observations.length} shown.`) : null,
+        ),
+      );
+    } catch (error) {
+      if (gone) return;
+      const text = error.status === 404 ? "There is no experiment with this id that you can see." : error.message;
+      root.replaceChildren(h("div", { class: "crumbs" }, h("a", { href: "#/experiments" }, "SigOpt experiments")), h("h1", null, "Experiment not available"), notice(text, "error"));
+      root.dataset.refused = String(error.status);
+    }
+  }
+  load();
+  return root;
+}

@@ -1,0 +1,54 @@
+// SigOpt experiments: every experiment of the signed-in user.
+
+import { badge, h, notice, table } from "./dom.js";
+import { when } from "./format.js";
+import { optimizedMetrics, valuesText } from "./sigopt.js";
+
+const COLUMNS = ["Experiment", "State", "Observations", "Best", "Metrics", "Updated"];
+
+function row(experiment) {
+  const progress = experiment.progress || {};
+  const count = progress.observation_count ?? 0;
+  const budget = experiment.observation_budget;
+  const metrics = optimizedMetrics(experiment)
+    .map((m) => `${m.name ?? "value"} (${m.objective === "minimize" ? "min" : "max"})`)
+    .join(", ");
+  return [
+    h("a", { href: `#/experiments/${encodeURIComponent(experiment.id)}`, class: "name" }, experiment.name),
+    badge(experiment.state),
+    budget ? `${count} / ${budget}` : String(count),
+    progress.best_observation ? valuesText(progress.best_observation) : "—",
+    metrics,
+    when(experiment.updated),
+  ];
+}
+
+/** The list of SigOpt experiments. */
+export function experimentsView(page) {
+  page.setTitle("SigOpt experiments");
+  const summary = h("p", { class: "muted" });
+  const filter = h("input", { type: "search", id: "experiment-filter", placeholder: "Filter by name", "aria-label": "Filter experiments" });
+  const results = h("div", { id: "experiments-table" });
+  let experiments = [];
+
+  function render() {
+    const needle = filter.value.trim().toLowerCase();
+    const shown = experiments.filter((e) => !needle || e.name.toLowerCase().includes(needle) || e.id === needle);
+    summary.textContent = `${experiments.length} experiment${experiments.length === 1 ? "" : "s"}`;
+    results.replaceChildren(
+      shown.length
+        ? table(COLUMNS, shown.map(row), { label: "SigOpt experiments", numeric: (j) => j === 2 || j === 3 })
+        : notice(experiments.length ? "No experiment matches." : "No SigOpt experiments yet (conn.experiments.create(...) or the sigopt client)."),
+    );
+  }
+
+  filter.addEventListener("input", render);
+  page.api
+    .all("/v1/experiments", {}, 1000)
+    .then((list) => {
+      experiments = list;
+      render();
+    })
+    .catch((error) => results.replaceChildren(notice(error.message, "error")));
+  return h("div", { class: "page" }, h("div", { class: "page-head" }, h("h1", null, "SigOpt experiments"), summary), h("div", { class: "toolbar" }, filter), results);
+}

@@ -1,0 +1,379 @@
+// One campaign: its progress by generation, the recommended experiment, the
+// latest design (CSV download), every generation's experiments, the analytics
+// files, and its tasks with live progress from the task event stream.
+
+import { sessionPath } from "./api.js";
+import { badge, card, h, notice, table } from "./dom.js";
+import { cell, download, fileStem, num, toCsv, when } from "./format.js";
+import { chart, PALETTE } from "./plots.js";
+
+const POLL_MS = 3000;
+const FINISHED = new Set(["success", "failed", "canceled"]);
+const MAX_TABLE_ROWS = 500;
+
+function responsesOf(generation) {
+  const at = generation.table.columns.indexOf("Response");
+  return generation.table.rows.map((row) => row[at]).filter((v) => typeof v === "number");
+}
+
+function pointLines(columns, row, limit = 6) {
+  const names = columns.filter((c) => c !== "Response");
+  const lines = names.slice(0, limit).map((name) => `${name} = ${cell(row[columns.indexOf(name)])}`);
+  if (names.length > limit) lines.push(`… ${names.length - limit} more`);
+  return lines;
+}
+
+function progressCharts(history) {
+  const measured = history.generations.filter((g) => g.has_responses);
+  if (measured.length === 0) {
+    return notice("No responses yet: the plots appear once the first experiments are measured.");
+  }
+  let running = -Infinity;
+  const bestSoFar = [];
+  const bestOfGen = [];
+  for (const generation of measured) {
+    const values = responsesOf(generation);
+    if (values.length === 0) continue;
+    const top = Math.max(...values);
+    running = Math.max(running, top);
+    bestOfGen.push({ x: generation.gen, y: top, lines: [`generation ${generation.gen}`, `best of the generation ${num(top)}`] });
+    bestSoFar.push({ x: generation.gen, y: running, lines: [`generation ${generation.gen}`, `best so far ${num(running)}`] });
+  }
+  const scatter = [];
+  for (const generation of measured) {
+    const { columns, rows } = generation.table;
+    const at = columns.indexOf("Response");
+    rows.forEach((row, i) => {
+      if (typeof row[at] !== "number") return;
+      const jitter = (((i * 0.6180339887) % 1) - 0.5) * 0.5;
+      scatter.push({
+        x: generation.gen + jitter,
+        y: row[at],
+        lines: [`generation ${generation.gen}, row ${i + 1}`, `response ${num(row[at])}`, ...pointLines(columns, row)],
+      });
+    });
+  }
+  return h(
+    "div",
+    { class: "grid-2" },
+    card(
+      "Best so far",
+      chart(
+        [
+          { name: "best so far", points: bestSoFar, line: true, color: PALETTE[0] },
+          { name: "best of each generation", points: bestOfGen, line: true, dashed: true, color: PALETTE[1] },
+        ],
+        { label: "Best response so far by generation", xLabel: "generation", yLabel: "response", integerX: true },
+      ),
+    ),
+    card(
+      "All responses by generation",
+      chart([{ name: "responses", points: scatter, color: PALETTE[2], radius: 3 }], {
+        label: "Every measured response by generation",
+        xLabel: "generation",
+        yLabel: "response",
+        integerX: true,
+      }),
+    ),
+  );
+}
+
+function recommendationCard(best) {
+  if (!best) return card("Recommended experiment", notice("Appears once responses are in."));
+  const names = Object.keys(best.experiment);
+  return card(
+    "Recommended experiment",
+    h(
+      "dl",
+      { class: "facts" },
+      h("dt", null, "Predicted response"),
+      h("dd", { class: "big", id: "predicted-response" }, num(best.predicted_response)),
+      h("dt", null, "Observed mean"),
+      h("dd", null, `${num(best.observed_mean)} (${best.n_observations} run${best.n_observations === 1 ? "" : "s"})`),
+    ),
+    table(["Parameter", "Value"], names.map((name) => [name, cell(best.experiment[name])]), { label: "Recommended experiment" }),
+  );
+}
+
+function tableOf(data, label) {
+  const rows = data.rows.slice(0, MAX_TABLE_ROWS).map((row) => row.map(cell));
+  const parts = [table(data.columns, rows, { label })];
+  if (data.rows.length > MAX_TABLE_ROWS) parts.push(notice(`First ${MAX_TABLE_ROWS} of ${data.rows.length} rows shown; download the CSV for all.`));
+  return parts;
+}
+
+function designCard(session, design) {
+  if (!design) return card("Latest design", notice("No design yet: generate the first one."));
+  const button = h(
+    "button",
+    {
+      type: "button",
+      class: "primary",
+      id: "download-design",
+      onclick: () => download(`${fileStem(session.name)}-gen${design.gen}-design.csv`, toCsv(design.table)),
+    },
+    "Download CSV",
+  );
+  const at = design.table.columns.indexOf("Response");
+  const pending = at >= 0 && design.table.rows.every((row) => row[at] === null);
+  const shown = pending
+    ? { columns: design.table.columns.filter((_, j) => j !== at), rows: design.table.rows.map((row) => row.filter((_, j) => j !== at)) }
+    : design.table;
+  return card(
+    `Latest design · generation ${design.gen}`,
+    h(
+      "div",
+      { class: "card-actions" },
+      h("span", { class: "muted" }, `${design.table.rows.length} experiments${pending ? ": run them, fill in Response, send the file back" : ""}`),
+      button,
+    ),
+    tableOf(shown, "Latest design"),
+  );
+}
+
+function generationsCard(history, opened) {
+  if (history.generations.length === 0) return card("Generations", notice("No space yet."));
+  const items = [...history.generations].reverse().map((generation) => {
+    const values = responsesOf(generation);
+    const summary = [
+      `Generation ${generation.gen}`,
+      ` · ${generation.table.rows.length} experiment${generation.table.rows.length === 1 ? "" : "s"}`,
+      values.length ? ` · best ${num(Math.max(...values))}` : generation.table.rows.length ? " · awaiting responses" : "",
+    ].join("");
+    const details = h("details", { class: "generation", "data-gen": generation.gen }, h("summary", null, summary));
+    const show = () => {
+      if (details.open && details.children.length === 1) {
+        details.append(generation.table.rows.length ? h("div", null, tableOf(generation.table, `Generation ${generation.gen}`)) : notice("No experiments in this generation."));
+      }
+    };
+    details.addEventListener("toggle", () => {
+      if (details.open) opened.add(generation.gen);
+      else opened.delete(generation.gen);
+      show();
+    });
+    if (opened.has(generation.gen)) {
+      details.open = true;
+      show();
+    }
+    return details;
+  });
+  return card("Experiments by generation", items);
+}
+
+function analyticsCard(analytics) {
+  if (!analytics.files.length) return card("Analytics", notice("No analytics files yet (conn.sessions(id).analytics.create(), or 'sigopt-like analytics')."));
+  const images = analytics.files.filter((f) => f.content_type === "image/png");
+  return card(
+    `Analytics · generation ${analytics.gen}`,
+    h(
+      "div",
+      { class: "thumbs" },
+      images.map((file) =>
+        h("a", { href: file.url, target: "_blank", rel: "noopener", class: "thumb" }, h("img", { src: file.url, alt: file.name, loading: "lazy" }), h("span", null, file.name)),
+      ),
+    ),
+    h(
+      "ul",
+      { class: "files" },
+      analytics.files.map((file) =>
+        h("li", null, h("a", { href: file.url, target: "_blank", rel: "noopener" }, file.name), h("span", { class: "muted" }, ` ${file.content_type}, ${Math.ceil(file.size / 1024)} KiB`)),
+      ),
+    ),
+  );
+}
+
+/** One campaign's page. */
+export function sessionView(page, sid) {
+  const root = h("div", { class: "page" }, h("p", { class: "muted" }, "Loading…"));
+  const opened = new Set();
+  const streams = new Map();
+  const rows = new Map();
+  const state = { tasksKey: "", loading: false, again: false, gone: false };
+  let timer = null;
+
+  function closeStreams() {
+    for (const source of streams.values()) source.close();
+    streams.clear();
+  }
+  page.onDispose(() => {
+    state.gone = true;
+    clearInterval(timer);
+    closeStreams();
+  });
+
+  function taskKey(tasks) {
+    return tasks.map((t) => `${t.id}:${t.status}`).join(",");
+  }
+
+  function updateTaskRow(task) {
+    const row = rows.get(task.id);
+    if (!row) return;
+    row.querySelector("progress").value = task.progress.fraction;
+    row.querySelector(".task-percent").textContent = `${Math.round(task.progress.fraction * 100)}%`;
+    row.querySelector(".task-message").textContent = task.progress.message || task.phase;
+    row.querySelector(".task-status").replaceChildren(badge(task.status));
+    row.dataset.status = task.status;
+  }
+
+  function follow(sidValue, task) {
+    if (FINISHED.has(task.status) || streams.has(task.id)) return;
+    const source = new EventSource(sessionPath(sidValue, "tasks", encodeURIComponent(task.id), "events"));
+    streams.set(task.id, source);
+    source.addEventListener("task", (event) => {
+      const update = JSON.parse(event.data);
+      updateTaskRow(update);
+      if (FINISHED.has(update.status)) {
+        source.close();
+        streams.delete(task.id);
+        load();
+      }
+    });
+    source.addEventListener("error", () => {
+      // the stream ended or broke: the poll below takes over
+      source.close();
+      streams.delete(task.id);
+    });
+  }
+
+  function tasksCard(session, tasks) {
+    if (!tasks.length) return card("Tasks", notice("No tasks yet."));
+    rows.clear();
+    const list = tasks.map((task) => {
+      const cancel =
+        page.me.actions && !FINISHED.has(task.status) && !task.cancel_requested
+          ? h(
+              "button",
+              {
+                type: "button",
+                class: "secondary small",
+                onclick: async (event) => {
+                  event.target.disabled = true;
+                  try {
+                    await page.api.post(sessionPath(session.id, "tasks", encodeURIComponent(task.id), "cancel"), {});
+                  } catch (error) {
+                    event.target.replaceWith(notice(error.message, "error"));
+                  }
+                  load();
+                },
+              },
+              "Cancel",
+            )
+          : null;
+      const errors = (task.errors || []).slice(0, 5).map((e) => h("li", null, e.message));
+      const row = h(
+        "li",
+        { class: "task", "data-task": task.id, "data-status": task.status },
+        h("div", { class: "task-head" }, h("strong", null, `#${task.id} ${task.type}`), h("span", { class: "task-status" }, badge(task.status)), h("span", { class: "muted" }, when(task.created)), cancel),
+        h("div", { class: "task-progress" }, h("progress", { max: 1, value: task.progress.fraction, "aria-label": `Task ${task.id} progress` }), h("span", { class: "task-percent" }, `${Math.round(task.progress.fraction * 100)}%`)),
+        h("div", { class: "task-message muted" }, task.progress.message || task.phase),
+        errors.length ? h("ul", { class: "task-errors" }, errors) : null,
+      );
+      rows.set(task.id, row);
+      return row;
+    });
+    return card("Tasks", h("ul", { class: "tasks", id: "tasks" }, list));
+  }
+
+  function haltButton(session) {
+    if (!page.me.actions || session.status !== "active" || session.completed) return null;
+    const button = h("button", { type: "button", class: "danger", id: "halt" }, "Halt campaign");
+    button.addEventListener("click", async () => {
+      if (button.dataset.armed !== "yes") {
+        button.dataset.armed = "yes";
+        button.textContent = "Click again to halt";
+        return;
+      }
+      button.disabled = true;
+      try {
+        await page.api.post(sessionPath(session.id, "halt"), {});
+      } catch (error) {
+        button.replaceWith(notice(error.message, "error"));
+      }
+      load();
+    });
+    return button;
+  }
+
+  function header(session) {
+    const status = session.completed ? "completed" : session.status;
+    const facts = [
+      ["Status", badge(status)],
+      ["Generation", session.gen < 0 ? "—" : String(session.gen)],
+      ["Generations left", session.remaining === null ? "—" : String(session.remaining)],
+      ["Population", session.population_size === null ? "—" : `${session.population_size} (+${session.replicates || 0} replicate${session.replicates === 1 ? "" : "s"})`],
+      ["Best so far", h("span", { id: "best-so-far" }, num(session.best_response))],
+      ["Updated", when(session.updated)],
+    ];
+    return h(
+      "div",
+      { class: "page-head" },
+      h("div", { class: "crumbs" }, h("a", { href: "#/" }, "Campaigns"), " / ", h("span", null, `#${session.id}`)),
+      h("div", { class: "title-row" }, h("h1", { id: "session-name" }, session.name), haltButton(session)),
+      session.description ? h("p", { class: "description" }, session.description) : null,
+      h("dl", { class: "stats" }, facts.map(([k, v]) => h("div", null, h("dt", null, k), h("dd", null, v)))),
+    );
+  }
+
+  async function load() {
+    if (state.loading) {
+      state.again = true;
+      return;
+    }
+    state.loading = true;
+    try {
+      const [session, history, tasks, analytics] = await Promise.all([
+        page.api.get(sessionPath(sid)),
+        page.api.get(sessionPath(sid, "history")),
+        page.api.get(sessionPath(sid, "tasks"), { limit: 20 }),
+        page.api.get(sessionPath(sid, "analytics")),
+      ]);
+      const measured = history.generations.some((g) => g.has_responses);
+      const designed = history.generations.some((g) => g.design_rows > 0);
+      const [best, design] = await Promise.all([
+        measured ? page.api.get(sessionPath(sid, "best")) : null,
+        designed ? page.api.get(sessionPath(sid, "design")) : null,
+      ]);
+      if (state.gone) return;
+      page.setTitle(session.name);
+      state.tasksKey = taskKey(tasks.data);
+      const scroll = window.scrollY;
+      root.replaceChildren(
+        header(session),
+        progressCharts(history),
+        h("div", { class: "grid-2" }, recommendationCard(best), tasksCard(session, tasks.data)),
+        designCard(session, design),
+        generationsCard(history, opened),
+        analyticsCard(analytics),
+      );
+      window.scrollTo(0, scroll);
+      for (const task of tasks.data) follow(sid, task);
+    } catch (error) {
+      if (state.gone) return;
+      closeStreams();
+      clearInterval(timer);
+      const text = error.status === 404 ? "There is no campaign with this id that you can see." : error.message;
+      root.replaceChildren(h("div", { class: "crumbs" }, h("a", { href: "#/" }, "Campaigns")), h("h1", null, "Campaign not available"), notice(text, "error"));
+      root.dataset.refused = String(error.status);
+    } finally {
+      state.loading = false;
+      if (state.again && !state.gone) {
+        state.again = false;
+        load();
+      }
+    }
+  }
+
+  async function poll() {
+    if (document.hidden || state.loading || state.gone) return;
+    try {
+      const tasks = await page.api.get(sessionPath(sid, "tasks"), { limit: 20 });
+      if (taskKey(tasks.data) !== state.tasksKey) load();
+    } catch {
+      // a failed poll is retried at the next tick
+    }
+  }
+
+  timer = setInterval(poll, POLL_MS);
+  load();
+  return root;
+}

@@ -1,0 +1,96 @@
+// Campaigns: every session of the signed-in user, searchable, with where each stands.
+
+import { badge, h, notice, table } from "./dom.js";
+import { num, when } from "./format.js";
+
+const PAGE = 50;
+const REFRESH_MS = 10000;
+
+function statusOf(session) {
+  if (session.completed) return "completed";
+  return session.status;
+}
+
+function row(session) {
+  return [
+    h("a", { href: `#/sessions/${encodeURIComponent(session.id)}`, class: "name" }, session.name),
+    badge(statusOf(session)),
+    session.gen < 0 ? "—" : session.gen,
+    session.remaining === null ? "—" : session.remaining,
+    num(session.best_response),
+    session.population_size === null ? "—" : `${session.population_size} × ${1 + (session.replicates || 0)}`,
+    when(session.updated),
+  ];
+}
+
+const COLUMNS = ["Campaign", "Status", "Generation", "Generations left", "Best so far", "Population × runs", "Updated"];
+
+/** The list of campaigns (sessions). */
+export function sessionsView(page) {
+  page.setTitle("Campaigns");
+  const search = h("input", {
+    type: "search",
+    id: "session-search",
+    placeholder: "Search by name, description or id",
+    "aria-label": "Search campaigns",
+    value: page.query.get("q") || "",
+  });
+  const summary = h("p", { class: "muted", id: "sessions-summary" });
+  const results = h("div", { id: "sessions-table" });
+  const more = h("button", { type: "button", class: "secondary", hidden: true }, "Show more");
+  const state = { sessions: [], before: null, generation: 0 };
+
+  function render() {
+    if (state.sessions.length === 0) {
+      const q = search.value.trim();
+      results.replaceChildren(
+        notice(q ? `No campaign matches “${q}”.` : "No campaigns yet. Start one from Python (conn.sessions.create) or with 'sigopt-like sessions create'."),
+      );
+    } else {
+      results.replaceChildren(table(COLUMNS, state.sessions.map(row), { label: "Campaigns", numeric: (j) => j >= 2 && j <= 4 }));
+    }
+    more.hidden = !state.before;
+  }
+
+  async function load({ append = false, quiet = false } = {}) {
+    const generation = ++state.generation;
+    try {
+      const size = append ? PAGE : Math.max(PAGE, state.sessions.length);
+      const list = await page.api.get("/v1/sessions", { q: search.value.trim(), limit: size, before: append ? state.before : null });
+      if (generation !== state.generation) return;
+      state.sessions = append ? [...state.sessions, ...list.data] : list.data;
+      state.before = list.paging.before;
+      summary.textContent = `${list.count} campaign${list.count === 1 ? "" : "s"}`;
+      render();
+    } catch (error) {
+      if (!quiet) results.replaceChildren(notice(error.message, "error"));
+    }
+  }
+
+  let debounce = null;
+  search.addEventListener("input", () => {
+    clearTimeout(debounce);
+    debounce = setTimeout(() => {
+      const q = search.value.trim();
+      history.replaceState(null, "", q ? `#/sessions?q=${encodeURIComponent(q)}` : "#/sessions");
+      load();
+    }, 250);
+  });
+  more.addEventListener("click", () => load({ append: true }));
+  const timer = setInterval(() => {
+    if (!document.hidden) load({ quiet: true });
+  }, REFRESH_MS);
+  page.onDispose(() => {
+    clearInterval(timer);
+    clearTimeout(debounce);
+  });
+  load();
+  return h(
+    "div",
+    { class: "page" },
+    h("div", { class: "page-head" }, h("h1", null, "Campaigns"), summary),
+    h("div", { class: "toolbar" }, search),
+    results,
+    more,
+  );
+}

@@ -1,0 +1,76 @@
+// Sign in with an email and a password, or with an API token. Either way the
+// service answers with an HttpOnly session cookie; nothing is kept in the page.
+
+import { h, notice } from "./dom.js";
+
+function field(label, input) {
+  return h("label", { class: "field" }, h("span", null, label), input);
+}
+
+/** The sign-in page; `done()` runs once the cookie is set. */
+export function signInView(api, done) {
+  const message = h("div", { class: "form-message", role: "alert" });
+  const email = h("input", { type: "email", name: "email", autocomplete: "username", required: true, id: "signin-email" });
+  const password = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true, id: "signin-password" });
+  const token = h("input", { type: "password", name: "token", autocomplete: "off", required: true, id: "signin-token", spellcheck: "false" });
+
+  async function submit(event, body) {
+    event.preventDefault();
+    const button = event.target.querySelector("button[type=submit]");
+    button.disabled = true;
+    message.replaceChildren();
+    try {
+      await api.post("/auth/sign-in", body());
+      done();
+    } catch (error) {
+      message.replaceChildren(notice(error.message, "error"));
+      button.disabled = false;
+    }
+  }
+
+  const byPassword = h(
+    "form",
+    { class: "signin-form", id: "signin-password-form", onsubmit: (e) => submit(e, () => ({ email: email.value, password: password.value })) },
+    field("Email", email),
+    field("Password", password),
+    h("button", { type: "submit", class: "primary" }, "Sign in"),
+  );
+  const byToken = h(
+    "form",
+    { class: "signin-form", id: "signin-token-form", hidden: true, onsubmit: (e) => submit(e, () => ({ token: token.value })) },
+    field("API token", token),
+    h("p", { class: "hint" }, "The token stays on the server: the browser gets a separate session cookie, revoked when you sign out."),
+    h("button", { type: "submit", class: "primary" }, "Sign in with the token"),
+  );
+  const tabs = [
+    ["Email and password", byPassword],
+    ["API token", byToken],
+  ].map(([label, form], i) =>
+    h(
+      "button",
+      {
+        type: "button",
+        role: "tab",
+        class: "tab",
+        "aria-selected": String(i === 0),
+        onclick: (event) => {
+          for (const tab of event.target.parentNode.children) tab.setAttribute("aria-selected", String(tab === event.target));
+          byPassword.hidden = form !== byPassword;
+          byToken.hidden = form !== byToken;
+          message.replaceChildren();
+        },
+      },
+      label,
+    ),
+  );
+  return h(
+    "div",
+    { class: "signin" },
+    h("h1", null, "Sign in"),
+    h("p", { class: "muted" }, "Your campaigns and SigOpt experiments on this service."),
+    h("div", { class: "tabs", role: "tablist" }, tabs),
+    byPassword,
+    byToken,
+    message,
+  );
+}

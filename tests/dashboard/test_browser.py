@@ -1,0 +1,202 @@
+"""The dashboard in a real browser (headless Chromium, Playwright).
+
+A person signs in, finds a campaign, watches a script run it to its end (the
+task's progress moves live, from the event stream), sees the plots, downloads
+the design; opens SigOpt experiments; is refused another person's data; uses
+a phone-sized screen; acts (halt, cancel) through the API's own checks; signs
+out. The console stays free of errors throughout.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from pathlib import Path
+
+from tests.dashboard import site
+from tests.dashboard.conftest import Site, Tab
+
+#: 4 x 4 x 3 = 48 experiments; 6 a generation: the campaign ends after 8 generations
+SMALL_SPACE = {
+    "type": "factorial",
+    "parameters": [
+        {"name": "temperature", "type": "numerical", "values": [40, 50, 60, 70]},
+        {"name": "pH", "type": "numerical", "values": [5, 6, 7, 8]},
+        {"name": "catalyst", "type": "categorical", "values": ["Pd", "Ni", "Pt"]},
+    ],
+}
+#: a name that would run script if a page put it in HTML
+HOSTILE = '<img src=x onerror="alert(1)"> Résine époxy ☃ 催化剂 «lot»'
+
+#: records every value each task's progress bar takes, from the first page load on
+PROGRESS_RECORDER = """
+window.__progress = [];
+new MutationObserver(() => {
+  for (const bar of document.querySelectorAll('.task progress')) {
+    const id = bar.closest('.task').dataset.task;
+    const value = Number(bar.value);
+    const seen = window.__progress.filter((e) => e[0] === id);
+    if (!seen.length || seen[seen.length - 1][1] !== value) window.__progress.push([id, value]);
+  }
+}).observe(document, {
+  subtree: true, childList: true, attributes: true, attributeFilter: ['value'],
+});
+"""
+
+
+def _small_campaign(conn: object, name: str) -> str:
+    session = conn.sessions.create(name=name)  # type: ignore[attr-defined]
+    conn.sessions(session.id).space.put(  # type: ignore[attr-defined]
+        space=SMALL_SPACE, population_size=6, replicates=1, wait=True
+    )
+    return str(session.id)
+
+
+def test_a_campaign_followed_to_its_end(tab: Tab, dashboard_site: Site) -> None:
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    name = f"{HOSTILE} {uuid.uuid4().hex[:6]}"
+    sid = _small_campaign(conn, name)
+    page.add_init_script(PROGRESS_RECORDER)
+    tab.sign_in(dashboard_site.alice)
+
+    page.fill("#session-search", "Résine époxy")
+    link = page.locator("#sessions-table a.name", has_text="Résine époxy")
+    link.wait_for()
+    assert link.inner_text() == name  # shown as text, not as markup
+    assert page.locator("#sessions-table img").count() == 0
+
+    task = conn.sessions(sid).simulate(ngens=100)  # a script runs the campaign
+    link.click()
+    page.wait_for_selector("#session-name")
+    assert page.inner_text("#session-name") == name
+    page.wait_for_selector(f'.task[data-task="{task.id}"][data-status="success"]', timeout=90_000)
+    seen = [value for tid, value in page.evaluate("window.__progress") if tid == str(task.id)]
+    assert any(value < 1 for value in seen) and seen[-1] == 1, seen  # it moved, live
+
+    page.wait_for_selector(".stats .badge-completed")
+    session = conn.sessions(sid).fetch()
+    assert session.completed and session.remaining == 0
+    stats = page.inner_text(".stats")
+    assert f"{session.best_response:.4g}" in stats.replace("\n", " ")
+    markers = page.locator(".plot-svg circle.marker")
+    assert markers.count() > 8 * 6  # every response of 8 generations, and the best-so-far line
+    box = markers.first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector(".plot-tip:not([hidden])")
+    assert "generation" in page.inner_text(".plot-tip:not([hidden])")
+    assert page.inner_text("#predicted-response") not in ("", "—")
+
+    with page.expect_download() as info:
+        page.click("#download-design")
+    download = info.value
+    assert download.suggested_filename.endswith("-design.csv")
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    design = conn.sessions(sid).design.fetch()
+    assert rows[0] == list(design.columns)  # Response included, empty: to fill in the lab
+    assert len(rows) - 1 == len(design.rows)
+    assert [float(v) for v in rows[1][:2]] == [float(v) for v in design.rows[0][:2]]
+    assert rows[1][2] == design.rows[0][2] and rows[1][3] == ""
+
+    page.click(f'details[data-gen="{session.gen}"] summary')
+    assert page.locator(f'details[data-gen="{session.gen}"] tbody tr').count() == 12
+    assert tab.errors == [] and tab.dialogs == []
+
+
+def test_sigopt_experiments(tab: Tab, dashboard_site: Site) -> None:
+    page = tab.page
+    tab.sign_in(dashboard_site.alice)
+    page.click("nav >> text=SigOpt experiments")
+    link = page.locator("#experiments-table a.name", has_text="with")
+    link.wait_for()
+    assert link.inner_text() == "Branin <b>with</b> a solvent"
+    link.click()
+    page.wait_for_selector(".plot-svg")
+    assert page.locator(".plot-svg circle.marker").count() == 12  # one per observation
+    assert page.locator(".pc-line").count() == 12  # parallel coordinates, one line each
+    open_rows = page.locator('table[aria-label="Open suggestions"] tbody tr')
+    assert open_rows.count() == 1
+    assert page.locator('table[aria-label="Best assignments"] tbody tr').count() == 1
+
+    page.goto(f"{dashboard_site.url}/#/experiments/{dashboard_site.alice_pareto}")
+    page.wait_for_selector("text=Pareto front (best assignments)")
+    front = page.locator('.series[data-series="Pareto front (best assignments)"] circle')
+    best = site.connect(dashboard_site.served, dashboard_site.alice)
+    expected = list(best.experiments(dashboard_site.alice_pareto).best_assignments.fetch())
+    assert front.count() == len(expected) > 0
+    assert "yield" in page.inner_text(".plot") and "cost" in page.inner_text(".plot")
+    assert tab.errors == [] and tab.dialogs == []
+
+
+def test_another_persons_data_is_refused(tab: Tab, dashboard_site: Site) -> None:
+    page = tab.page
+    alice = site.connect(dashboard_site.served, dashboard_site.alice)
+    secret = f"Alice's secret {uuid.uuid4().hex[:6]}"
+    sid = alice.sessions.create(name=secret).id
+    page.goto(dashboard_site.url + "/")
+    page.click("text=API token")
+    page.fill("#signin-token", dashboard_site.bob.token)
+    page.click("#signin-token-form button[type=submit]")
+    page.wait_for_selector("#sessions-summary:not(:empty)")
+    assert "Bob's own campaign" in page.inner_text("#sessions-table")
+    assert secret not in page.content()
+
+    for path in (f"#/sessions/{sid}", f"#/experiments/{dashboard_site.alice_experiment}"):
+        page.goto(f"{dashboard_site.url}/{path}")
+        page.wait_for_selector("[data-refused]")
+        assert page.get_attribute("[data-refused]", "data-refused") == "404"
+        assert "not available" in page.inner_text("h1")
+    assert secret not in page.content()
+    status = page.evaluate(f"fetch('/v1/sessions/{sid}').then((r) => r.status)")
+    assert status == 404
+    # the only console errors are the browser's notes on those 404 answers
+    assert tab.errors and all("404" in error for error in tab.errors), tab.errors
+
+
+def test_a_narrow_screen(narrow_tab: Tab, dashboard_site: Site) -> None:
+    page = narrow_tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    sid = site.simulated_campaign(conn, f"Phone view {uuid.uuid4().hex[:6]}", gens=1)
+    narrow_tab.sign_in(dashboard_site.alice)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width
+    page.goto(f"{dashboard_site.url}/#/sessions/{sid}")
+    page.wait_for_selector(".plot-svg")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    plot = page.locator(".plot-svg").first.bounding_box()
+    assert plot["width"] <= 390 and plot["width"] > 250
+    assert narrow_tab.errors == []
+
+
+def test_actions_go_through_the_api(tab: Tab, dashboard_site: Site) -> None:
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    sid = _small_campaign(conn, f"To cancel {uuid.uuid4().hex[:6]}")
+    tab.sign_in(dashboard_site.alice)
+    task = conn.sessions(sid).simulate(ngens=100)
+    page.goto(f"{dashboard_site.url}/#/sessions/{sid}")
+    cancel = page.locator(f'.task[data-task="{task.id}"] button', has_text="Cancel")
+    cancel.click()
+    page.wait_for_selector(f'.task[data-task="{task.id}"][data-status="canceled"]', timeout=60_000)
+    assert conn.sessions(sid).tasks(task.id).fetch().status == "canceled"
+
+    page.click("#halt")
+    assert conn.sessions(sid).fetch().status == "active"  # the first click only arms it
+    page.click("#halt")
+    page.wait_for_selector(".stats .badge-halted")
+    assert conn.sessions(sid).fetch().status == "halted"
+    assert tab.errors == [] and tab.dialogs == []
+
+
+def test_sign_out(tab: Tab, dashboard_site: Site) -> None:
+    page = tab.page
+    tab.sign_in(dashboard_site.alice)
+    cookie = next(c for c in page.context.cookies() if c["name"] == "sigopt_like_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    assert page.evaluate("document.cookie") == ""  # scripts cannot read it
+    page.click("#sign-out")
+    page.wait_for_selector("#signin-email")
+    status = page.evaluate("fetch('/v1/sessions').then((r) => r.status)")
+    assert status == 401
+    assert all("401" in error for error in tab.errors), tab.errors
