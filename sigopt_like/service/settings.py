@@ -25,6 +25,9 @@ class ServiceSettings:
     dashboard: serve the browser dashboard at ``/`` (its pages, assets and cookie sign-in).
     dashboard_actions: let the dashboard halt sessions and cancel tasks (off: it only reads).
     dashboard_session_hours: how long a dashboard sign-in lasts.
+    allowed_hosts: when not empty, a request whose ``Host`` names another host is a 403
+        (``sigopt-like dashboard`` on 127.0.0.1 keeps pages of other sites that rebind
+        their DNS name to this machine from reading a database without accounts).
     """
 
     database: str = ":memory:"
@@ -41,3 +44,4 @@ class ServiceSettings:
     dashboard: bool = True
     dashboard_actions: bool = False
     dashboard_session_hours: float = 12.0
+    allowed_hosts: tuple[str, ...] = ()

@@ -135,7 +135,10 @@ def test_another_persons_data_is_refused(tab: Tab, dashboard_site: Site) -> None
     secret = f"Alice's secret {uuid.uuid4().hex[:6]}"
     sid = alice.sessions.create(name=secret).id
     page.goto(dashboard_site.url + "/")
+    page.wait_for_selector("#signin-password-form")
+    assert page.is_hidden("#signin-token-form") and page.is_hidden("#nav")  # one form at a time
     page.click("text=API token")
+    assert page.is_hidden("#signin-password-form") and page.is_visible("#signin-token-form")
     page.fill("#signin-token", dashboard_site.bob.token)
     page.click("#signin-token-form button[type=submit]")
     page.wait_for_selector("#sessions-summary:not(:empty)")

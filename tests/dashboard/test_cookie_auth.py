@@ -270,3 +270,19 @@ def test_pages_and_files(readonly: ServedInstance, tmp_path: Path) -> None:
         client = falcon.testing.TestClient(service.app)
         assert client.simulate_get("/").status_code == 404
         assert client.simulate_get("/auth/me").status_code == 404
+
+
+def test_a_local_dashboard_answers_only_to_local_names(tmp_path: Path) -> None:
+    local = ("127.0.0.1", "localhost", "::1")
+    served = serve_in_thread(tmp_path, auth_required=False, allowed_hosts=local)
+    try:
+        port = served.url.rsplit(":", 1)[1]
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", "LOCALHOST"):
+            reply = requests.get(f"{served.url}/v1/sessions", headers={"Host": host}, timeout=30)
+            assert reply.status_code == 200, (host, reply.text)
+        for host in (f"rebound.example:{port}", "127.0.0.1.evil.example", ""):
+            reply = requests.get(f"{served.url}/v1/sessions", headers={"Host": host}, timeout=30)
+            assert reply.status_code == 403, (host, reply.text)
+            assert reply.json()["code"] == "host_not_allowed"
+    finally:
+        served.close()

@@ -11,6 +11,11 @@
 
 Scripts (``Authorization`` header, or the embedded client) are not browsers
 and pass untouched. Runs after auth, which marks cookie requests.
+
+With ``settings.allowed_hosts`` (``sigopt-like dashboard`` on 127.0.0.1), any
+request whose ``Host`` names another host is a 403 ``host_not_allowed``, before
+routing: a page of another site that points its DNS name at 127.0.0.1 then
+cannot read a database that has no accounts.
 """
 
 from __future__ import annotations
@@ -45,12 +50,30 @@ def is_browser(req: falcon.Request) -> bool:
     return any(req.get_header(name) for name in ("Origin", "Sec-Fetch-Site", "Sec-Fetch-Mode"))
 
 
+def host_name(header: str) -> str:
+    """The host of a ``Host`` header, without its port or IPv6 brackets, lower case."""
+    text = header.strip().lower()
+    if text.startswith("["):
+        return text[1:].partition("]")[0]
+    return text.rpartition(":")[0] if text.count(":") == 1 else text
+
+
 class BrowserGuard:
     """Keep the dashboard read-only unless actions are on, and guard them with CSRF."""
 
     def __init__(self, settings: ServiceSettings, local_secret: str) -> None:
         self._settings = settings
         self._local_secret = local_secret
+        self._hosts = frozenset(name.lower() for name in settings.allowed_hosts)
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Refuse a ``Host`` outside ``allowed_hosts`` (when there are any)."""
+        if self._hosts and host_name(req.get_header("Host") or "") not in self._hosts:
+            raise Forbidden(
+                "This server answers only to "
+                f"{', '.join(sorted(self._hosts))}; open it by one of those names.",
+                code="host_not_allowed",
+            )
 
     def process_resource(
         self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict

@@ -47,21 +47,25 @@ export function card(title, ...children) {
   return h("section", { class: "card" }, title ? h("h2", null, title) : null, ...children);
 }
 
-/** A table from column names and rows of cells (text or nodes); scrolls sideways. */
+/**
+ * A table from column names and rows of cells (text or nodes); scrolls sideways.
+ * options: label (aria-label), numeric(j) (right-aligned column), stack (on a narrow
+ * screen each row becomes a card of "column: value" lines).
+ */
 export function table(columns, rows, options = {}) {
   const head = h("tr", null, columns.map((c) => h("th", { scope: "col" }, c)));
-  const body = rows.map((row, i) =>
+  const body = rows.map((row) =>
     h(
       "tr",
-      options.rowClass ? { class: options.rowClass(i) } : null,
+      null,
       row.map((cell, j) =>
-        h("td", typeof cell === "number" || options.numeric?.(j) ? { class: "num" } : null, cell),
+        h("td", { class: typeof cell === "number" || options.numeric?.(j) ? "num" : null, "data-label": columns[j] }, cell),
       ),
     ),
   );
   return h(
     "div",
-    { class: "table-wrap" },
+    { class: options.stack ? "table-wrap stack" : "table-wrap" },
     h("table", options.label ? { "aria-label": options.label } : null, h("thead", null, head), h("tbody", null, body)),
   );
 }

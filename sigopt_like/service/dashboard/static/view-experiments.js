@@ -37,7 +37,7 @@ export function experimentsView(page) {
     summary.textContent = `${experiments.length} experiment${experiments.length === 1 ? "" : "s"}`;
     results.replaceChildren(
       shown.length
-        ? table(COLUMNS, shown.map(row), { label: "SigOpt experiments", numeric: (j) => j === 2 || j === 3 })
+        ? table(COLUMNS, shown.map(row), { label: "SigOpt experiments", numeric: (j) => j === 2 || j === 3, stack: true })
         : notice(experiments.length ? "No experiment matches." : "No SigOpt experiments yet (conn.experiments.create(...) or the sigopt client)."),
     );
   }

@@ -47,7 +47,7 @@ export function sessionsView(page) {
         notice(q ? `No campaign matches “${q}”.` : "No campaigns yet. Start one from Python (conn.sessions.create) or with 'sigopt-like sessions create'."),
       );
     } else {
-      results.replaceChildren(table(COLUMNS, state.sessions.map(row), { label: "Campaigns", numeric: (j) => j >= 2 && j <= 4 }));
+      results.replaceChildren(table(COLUMNS, state.sessions.map(row), { label: "Campaigns", numeric: (j) => j >= 2 && j <= 4, stack: true }));
     }
     more.hidden = !state.before;
   }
