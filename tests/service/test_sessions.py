@@ -24,6 +24,7 @@ FIELDS = {
     "created",
     "updated",
     "owner",
+    "best_response",
 }
 
 
@@ -43,6 +44,7 @@ def test_create_returns_the_session(api):
     assert body["gen"] == -1
     assert body["remaining"] is None
     assert body["completed"] is False
+    assert body["best_response"] is None
     assert body["id"].isdigit() and body["owner"].isdigit()
     assert 0 <= body["seed"] < 2**31
     assert body["created"] == body["updated"]
@@ -288,3 +290,23 @@ def test_unicode_blank_names_are_blank(api, name):
 def test_name_length_counts_surrounding_spaces(api):
     reply = api.call("POST", "/v1/sessions", {"name": " " + "n" * 200})
     assert_error(reply, 422, "validation_failed", "201", "200")
+
+
+def test_best_response_is_the_largest_measured(embedded_conn):
+    from sigopt_like.data import load_templates
+
+    template = load_templates()[0]
+    session = embedded_conn.sessions.create(name="best")
+    campaign = embedded_conn.sessions(session.id)
+    campaign.space.put(space=template["space"], population_size=5, replicates=0, wait=True)
+    campaign.simulate(ngens=2, wait=True)
+    measured = [
+        row[-1]
+        for generation in campaign.history.fetch().generations
+        for row in generation.table.rows
+        if row[-1] is not None
+    ]
+    assert measured
+    assert campaign.fetch().best_response == max(measured)
+    listed = next(s for s in embedded_conn.sessions.list() if s.id == session.id)
+    assert listed.best_response == max(measured)
