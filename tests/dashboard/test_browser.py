@@ -175,7 +175,8 @@ def test_a_narrow_screen(narrow_tab: Tab, dashboard_site: Site) -> None:
 def test_actions_go_through_the_api(tab: Tab, dashboard_site: Site) -> None:
     page = tab.page
     conn = site.connect(dashboard_site.served, dashboard_site.alice)
-    sid = _small_campaign(conn, f"To cancel {uuid.uuid4().hex[:6]}")
+    # a long task (about 40 generations of 90 experiments), canceled after its first steps
+    sid = site.simulated_campaign(conn, f"To cancel {uuid.uuid4().hex[:6]}", gens=0)
     tab.sign_in(dashboard_site.alice)
     task = conn.sessions(sid).simulate(ngens=100)
     page.goto(f"{dashboard_site.url}/#/sessions/{sid}")
@@ -185,6 +186,7 @@ def test_actions_go_through_the_api(tab: Tab, dashboard_site: Site) -> None:
     assert conn.sessions(sid).tasks(task.id).fetch().status == "canceled"
 
     page.click("#halt")
+    page.wait_for_selector("#halt >> text=Click again to halt")
     assert conn.sessions(sid).fetch().status == "active"  # the first click only arms it
     page.click("#halt")
     page.wait_for_selector(".stats .badge-halted")

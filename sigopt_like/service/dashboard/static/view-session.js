@@ -188,7 +188,8 @@ export function sessionView(page, sid) {
   const opened = new Set();
   const streams = new Map();
   const rows = new Map();
-  const state = { tasksKey: "", loading: false, again: false, gone: false };
+  // haltArmed survives a refresh of the page, so the second click still halts
+  const state = { tasksKey: "", loading: false, again: false, gone: false, haltArmed: false };
   let timer = null;
 
   function closeStreams() {
@@ -276,13 +277,15 @@ export function sessionView(page, sid) {
 
   function haltButton(session) {
     if (!page.me.actions || session.status !== "active" || session.completed) return null;
-    const button = h("button", { type: "button", class: "danger", id: "halt" }, "Halt campaign");
+    const label = () => (state.haltArmed ? "Click again to halt" : "Halt campaign");
+    const button = h("button", { type: "button", class: "danger", id: "halt" }, label());
     button.addEventListener("click", async () => {
-      if (button.dataset.armed !== "yes") {
-        button.dataset.armed = "yes";
-        button.textContent = "Click again to halt";
+      if (!state.haltArmed) {
+        state.haltArmed = true;
+        button.textContent = label();
         return;
       }
+      state.haltArmed = false;
       button.disabled = true;
       try {
         await page.api.post(sessionPath(session.id, "halt"), {});
