@@ -86,6 +86,13 @@ def test_a_campaign_followed_to_its_end(tab: Tab, dashboard_site: Site) -> None:
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_selector(".plot-tip:not([hidden])")
     assert "generation" in page.inner_text(".plot-tip:not([hidden])")
+    toggle = page.locator(".legend-item", has_text="best of each generation")
+    series = '.series[data-series="best of each generation"]'
+    assert page.locator(series).count() == 1
+    toggle.click()  # the legend hides a series, and shows it again
+    assert toggle.get_attribute("aria-pressed") == "false" and page.locator(series).count() == 0
+    toggle.click()
+    assert page.locator(series).count() == 1
     assert page.inner_text("#predicted-response") not in ("", "—")
 
     with page.expect_download() as info:

@@ -102,7 +102,7 @@ function tableOf(data, label) {
   return parts;
 }
 
-function designCard(session, design) {
+function designCard(session, design, history) {
   if (!design) return card("Latest design", notice("No design yet: generate the first one."));
   const button = h(
     "button",
@@ -116,6 +116,10 @@ function designCard(session, design) {
   );
   const at = design.table.columns.indexOf("Response");
   const pending = at >= 0 && design.table.rows.every((row) => row[at] === null);
+  const measured = history.generations.some((g) => g.gen === design.gen && g.has_responses);
+  const note = measured
+    ? `: measured (generation ${design.gen} below has the responses)`
+    : ": run them, fill in Response, send the file back";
   const shown = pending
     ? { columns: design.table.columns.filter((_, j) => j !== at), rows: design.table.rows.map((row) => row.filter((_, j) => j !== at)) }
     : design.table;
@@ -124,7 +128,7 @@ function designCard(session, design) {
     h(
       "div",
       { class: "card-actions" },
-      h("span", { class: "muted" }, `${design.table.rows.length} experiments${pending ? ": run them, fill in Response, send the file back" : ""}`),
+      h("span", { class: "muted" }, `${design.table.rows.length} experiments${pending ? note : ""}`),
       button,
     ),
     tableOf(shown, "Latest design"),
@@ -189,7 +193,8 @@ export function sessionView(page, sid) {
   const streams = new Map();
   const rows = new Map();
   // haltArmed survives a refresh of the page, so the second click still halts
-  const state = { tasksKey: "", loading: false, again: false, gone: false, haltArmed: false };
+  // shown: what the page was last drawn from (the same data again draws nothing)
+  const state = { tasksKey: "", loading: false, again: false, gone: false, haltArmed: false, shown: "" };
   let timer = null;
 
   function closeStreams() {
@@ -339,12 +344,15 @@ export function sessionView(page, sid) {
       if (state.gone) return;
       page.setTitle(session.name);
       state.tasksKey = taskKey(tasks.data);
+      const drawnFrom = JSON.stringify([session, history, tasks.data, analytics, best, design]);
+      if (drawnFrom === state.shown) return;
+      state.shown = drawnFrom;
       const scroll = window.scrollY;
       root.replaceChildren(
         header(session),
         progressCharts(history),
         h("div", { class: "grid-2" }, recommendationCard(best), tasksCard(session, tasks.data)),
-        designCard(session, design),
+        designCard(session, design, history),
         generationsCard(history, opened),
         analyticsCard(analytics),
       );
