@@ -26,6 +26,9 @@ from .surrogate import Surrogate, fit_surrogate
 from .views import nearest_sq_distance
 
 POOL_SIZE = 1500
+ZOOM_SEEDS = 8
+ZOOM_STEPS = 25
+ZOOM_SCALES = (0.3, 0.08, 0.02)
 GP_MAX_POINTS = 150
 EXPLORE_SHARE = 0.2
 """The share of model-based suggestions that explore (upper confidence bound)."""
@@ -194,8 +197,17 @@ def _pool(space, evidence: Evidence, parents: np.ndarray, rng, score) -> np.ndar
     full = space.enumerate()
     if full is not None:
         return untested_rows(full, evidence.taken)
-    pool = generate_pool(space, parents, POOL_SIZE, rng, score)
-    return untested_rows(space.canonical(pool), evidence.taken)
+    pool = untested_rows(
+        space.canonical(generate_pool(space, parents, POOL_SIZE, rng, score)), evidence.taken
+    )
+    if len(pool) == 0:
+        return pool
+    # zoom in: finer and finer steps around the best candidates, so that the last
+    # suggestions refine an optimum instead of circling it
+    top = pool[np.argsort(-score(space.encode(pool)))[:ZOOM_SEEDS]]
+    fine = [space.mutate(np.repeat(top, ZOOM_STEPS, axis=0), rng, s) for s in ZOOM_SCALES]
+    zoomed = untested_rows(space.canonical(np.vstack(fine)), evidence.taken)
+    return untested_rows(np.vstack([pool, zoomed]), np.zeros((0, pool.shape[1])))
 
 
 def _log_ei(mu: np.ndarray, sd: np.ndarray, best: float) -> np.ndarray:

@@ -90,11 +90,13 @@ def _report(
     open_suggestion = (
         suggestion is not None and suggestion.state == "open" and not suggestion.deleted
     )
+    # the observation holds the suggested assignments; other logged parameters stay on the run
+    suggested = suggestion.assignments if suggestion is not None else run.assignments
     row = unit.observations.create(
         {
             "experiment_id": run.experiment_id,
             "suggestion_id": run.suggestion_id if open_suggestion else None,
-            "assignments": run.assignments,
+            "assignments": {k: run.assignments.get(k, v) for k, v in suggested.items()},
             "values": values,
             "failed": failed,
             "metadata": None,

@@ -1,0 +1,169 @@
+"""The modern API's routes on their own: projects, AI experiments, training runs,
+checkpoints, clients and tokens/self, embedded and served."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import Api
+
+AI = {
+    "name": "ai",
+    "parameters": [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+    "metrics": [{"name": "acc"}, {"name": "loss", "objective": "minimize", "strategy": "store"}],
+    "budget": 3,
+}
+
+
+def merge(api: Api, rid: str, body: dict):
+    return api.call("MERGE" if api.mode == "served" else "PATCH", f"/v1/training_runs/{rid}", body)
+
+
+@pytest.fixture
+def client(api: Api) -> str:
+    reply = api.get("/v1/tokens/self")
+    assert reply.status == 200 and reply.body["object"] == "token"
+    return reply.body["client"]
+
+
+def test_projects_are_created_on_first_use_and_conflict_on_create(api: Api, client: str):
+    first = api.get(f"/v1/clients/{client}/projects/fresh-one")
+    assert (
+        first.status == 200
+        and first.body["id"] == "fresh-one"
+        and first.body["name"] == "fresh-one"
+    )
+    again = api.post(f"/v1/clients/{client}/projects", {"id": "fresh-one"})
+    assert again.status == 409 and "fresh-one" in again.body["message"]
+    made = api.post(
+        f"/v1/clients/{client}/projects", {"id": "other", "name": "Other", "metadata": {"k": 1}}
+    )
+    assert made.status == 201 and made.body["name"] == "Other"
+    renamed = api.put(f"/v1/clients/{client}/projects/other", {"name": "Renamed"})
+    assert renamed.body["name"] == "Renamed" and renamed.body["metadata"] == {"k": 1}
+    listed = api.get(f"/v1/clients/{client}/projects").body
+    assert {p["id"] for p in listed["data"]} == {"fresh-one", "other"}
+    bad = api.get(f"/v1/clients/{client}/projects/Not Valid")
+    assert bad.status == 422 and bad.body["detail"]["field"] == "project"
+    assert api.get("/v1/clients/999999/projects").status == 404
+    assert api.get(f"/v1/clients/{client}").body == {
+        "object": "client",
+        "id": client,
+        "name": f"client {client}",
+        "organization": None,
+        "created": None,
+    }
+
+
+def test_a_finished_run_becomes_the_experiments_observation(api: Api, client: str):
+    e = api.post(f"/v1/clients/{client}/projects/p/aiexperiments", AI)
+    assert e.status == 201, e.body
+    e = e.body
+    assert e["object"] == "aiexperiment" and e["project"] == "p" and e["budget"] == 3
+    assert e["progress"]["remaining_budget"] == 3.0
+    run = api.post(f"/v1/aiexperiments/{e['id']}/training_runs", {"name": "r1"}).body
+    assert run["state"] == "active" and set(run["assignments"]) == {"x"}
+    assert run["experiment"] == e["id"] and run["project"] == "p"
+    x = run["assignments"]["x"]
+    # the suggested assignments are fixed; new ones may be logged
+    fixed = merge(api, run["id"], {"assignments": {"x": x + 0.01}})
+    assert fixed.status == 422 and fixed.body["detail"]["field"] == "assignments.x"
+    assert merge(api, run["id"], {"assignments": {"batch": 32}}).body["assignments"] == {
+        "x": x,
+        "batch": 32,
+    }
+    merge(api, run["id"], {"values": {"loss": {"value": 0.5}}})
+    missing = merge(api, run["id"], {"state": "completed"})
+    assert missing.status == 422 and "'acc'" in missing.body["message"]
+    merge(api, run["id"], {"values": {"acc": {"value": 0.9, "value_stddev": 0.01}}})
+    merge(api, run["id"], {"metadata": {"gpu": "a100"}, "datasets": {"iris": {}}})
+    done = merge(api, run["id"], {"state": "completed"}).body
+    assert done["state"] == "completed" and done["observation"] and done["finished"]
+    assert done["datasets"] == ["iris"] and done["metadata"] == {"gpu": "a100"}
+    late = merge(api, run["id"], {"values": {"acc": {"value": 1.0}}})
+    assert late.status == 409
+    observations = api.get(f"/v1/experiments/{e['id']}/observations").body["data"]
+    (obs,) = observations
+    assert obs["assignments"] == {"x": x}  # the experiment's parameters only
+    assert {v["name"]: v["value"] for v in obs["values"]} == {"acc": 0.9, "loss": 0.5}
+    assert obs["suggestion"] == done["suggestion"]
+    closed = api.get(f"/v1/experiments/{e['id']}/suggestions/{done['suggestion']}").body
+    assert closed["state"] == "closed"
+    # a failed run reports a failed observation
+    second = api.post(f"/v1/aiexperiments/{e['id']}/training_runs").body
+    assert merge(api, second["id"], {"state": "failed"}).body["state"] == "failed"
+    progress = api.get(f"/v1/aiexperiments/{e['id']}").body["progress"]
+    assert progress == {
+        "object": "progress",
+        "active_run_count": 0,
+        "finished_run_count": 2,
+        "total_run_count": 2,
+        "remaining_budget": 1.0,
+    }
+    assert [
+        o["failed"] for o in api.get(f"/v1/experiments/{e['id']}/observations").body["data"]
+    ] == [
+        True,
+        False,
+    ]
+    best = api.get(f"/v1/aiexperiments/{e['id']}/best_training_runs").body["data"]
+    assert [r["id"] for r in best] == [run["id"]]
+    runs = api.get(
+        f"/v1/clients/{client}/projects/p/training_runs",
+        filters=json.dumps([{"field": "experiment", "operator": "==", "value": e["id"]}]),
+    ).body
+    assert {r["id"] for r in runs["data"]} == {run["id"], second["id"]}
+    unsupported = api.get(
+        f"/v1/clients/{client}/projects/p/training_runs",
+        filters=json.dumps([{"field": "state", "operator": "==", "value": "active"}]),
+    )
+    assert unsupported.status == 400 and unsupported.body["detail"]["field"] == "filters"
+
+
+def test_runs_outside_experiments_checkpoints_archive_and_batches(api: Api, client: str):
+    run = api.post(f"/v1/clients/{client}/projects/solo/training_runs", {"name": "by hand"}).body
+    assert run["experiment"] is None and run["project"] == "solo"
+    merge(api, run["id"], {"assignments": {"lr": 0.1}, "logs": {"stdout": {"content": "hi"}}})
+    merge(api, run["id"], {"model": {"type": "xgboost"}, "values": {"loss": {"value": 0.2}}})
+    point = api.post(
+        f"/v1/training_runs/{run['id']}/checkpoints", {"values": [{"name": "loss", "value": 0.3}]}
+    )
+    assert point.status == 201 and point.body["values"][0]["value"] == 0.3
+    assert api.get(f"/v1/training_runs/{run['id']}/checkpoints").body["count"] == 1
+    fetched = api.get(f"/v1/training_runs/{run['id']}").body
+    assert fetched["assignments"] == {"lr": 0.1} and fetched["checkpoint_count"] == 1
+    assert fetched["model"] == {"type": "xgboost"} and fetched["logs"] == {
+        "stdout": {"content": "hi"}
+    }
+    assert merge(api, run["id"], {"state": "completed"}).body["state"] == "completed"
+    assert merge(api, run["id"], {"state": "active"}).status == 422
+    assert api.delete(f"/v1/training_runs/{run['id']}").status == 204
+    assert api.get(f"/v1/training_runs/{run['id']}").body["deleted"] is True
+    assert api.put(f"/v1/training_runs/{run['id']}", {"deleted": False}).body["deleted"] is False
+    batch = api.post(
+        f"/v1/clients/{client}/projects/solo/training_runs/batch",
+        {
+            "runs": [
+                {"name": "a", "values": {"m": {"value": 1}}, "state": "completed"},
+                {"name": "b"},
+            ]
+        },
+    )
+    assert batch.status == 201 and [r["name"] for r in batch.body["data"]] == ["a", "b"]
+    assert batch.body["data"][0]["state"] == "completed"
+    unknown = merge(api, run["id"], {"colour": "blue"})
+    assert unknown.status == 400 and unknown.body["detail"]["field"] == "colour"
+
+
+def test_ai_experiment_create_refuses_what_it_would_not_honour(api: Api, client: str):
+    before = api.snapshot()
+    for body, field in [
+        ({**AI, "project": "elsewhere"}, "project"),
+        ({**AI, "tasks": [{"name": "cheap", "cost": 0.1}]}, "tasks"),
+        ({**AI, "budget": 0}, "budget"),
+    ]:
+        reply = api.post(f"/v1/clients/{client}/projects/p/aiexperiments", body)
+        assert 400 <= reply.status < 500 and reply.body["detail"]["field"] == field, reply.body
+    assert api.snapshot() == before
