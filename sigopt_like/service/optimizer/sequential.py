@@ -48,6 +48,7 @@ class Problem:
     num_solutions: int = 1
     type: str = "offline"
     parallel_bandwidth: int = 1
+    observation_budget: int | None = None
 
     @classmethod
     def from_definition(cls, definition: Mapping[str, Any]) -> Problem:
@@ -60,6 +61,7 @@ class Problem:
             num_solutions=int(definition.get("num_solutions") or 1),
             type=str(definition.get("type") or "offline"),
             parallel_bandwidth=int(definition.get("parallel_bandwidth") or 1),
+            observation_budget=definition.get("observation_budget"),
         )
 
     def space(self) -> SearchSpace:
@@ -155,6 +157,9 @@ def _optimized_point(
             failed_codes=codes[failed],
             pending=pending_codes,
             taken=taken,
+            budget_left=None
+            if problem.observation_budget is None
+            else problem.observation_budget - len(rows) - len(pending_codes),
         )
         if not _flat(evidence):
             code = choose(space, evidence, rng)

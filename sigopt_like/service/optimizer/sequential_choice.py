@@ -32,6 +32,9 @@ ZOOM_SCALES = (0.3, 0.08, 0.02)
 GP_MAX_POINTS = 150
 EXPLORE_SHARE = 0.2
 """The share of model-based suggestions that explore (upper confidence bound)."""
+STALLED_SHARE = 0.35
+FINAL_SHARE = 0.25
+"""The last share of the observation budget only exploits (as SigOpt does past it)."""
 EXPLORE_BETA = 2.0
 PENDING_RADIUS = 0.05
 """Open suggestions push new ones at least about this far away (features in [0, 1])."""
@@ -49,6 +52,8 @@ class Evidence:
     failed_codes: np.ndarray
     pending: np.ndarray
     taken: np.ndarray
+    #: observations (and open suggestions) left before the budget; None: no budget
+    budget_left: int | None = None
 
 
 def choose(space: SearchSpace, evidence: Evidence, rng: np.random.Generator) -> np.ndarray | None:
@@ -96,18 +101,26 @@ def choose(space: SearchSpace, evidence: Evidence, rng: np.random.Generator) -> 
         )
         score = score + _log_novelty(feats, reference)
     elif objective is not None and incumbent is not None and tg.objective is not None:
-        believer = objective.believer(feats)
-        for i in range(n_pending):
-            believer.add(i)
-        # kriging believer: the open points are taken to reach their predicted values
-        hoped = float(np.max(believer.mean[:n_pending])) if n_pending else incumbent
-        if rng.random() < EXPLORE_SHARE:
-            # now and then the most promising uncertain point instead of the likeliest
-            # gain: EI alone can settle on a plateau and never look at a better basin
+        share = explore_share(tg.objective, feasible, space.n_params, evidence.budget_left)
+        if rng.random() < share:
+            # now and then the most promising untested region instead of the likeliest
+            # gain: EI alone settles on one basin and never looks at a better one; the
+            # model's exploring copy (shorter length scales) doubts wherever nothing was
+            # tried, not only where the fitted model does
+            explorer = getattr(objective, "exploring", None)
+            model = explorer() if callable(explorer) else objective
+            believer = model.believer(feats)
+            for i in range(n_pending):
+                believer.add(i)
             scale = max(float(np.std(tg.objective)), 1e-12)
             ucb = (believer.mean + EXPLORE_BETA * believer.sd - incumbent) / scale
             score = score + np.log(np.maximum(ucb, 0.0) + 1e-9)
         else:
+            believer = objective.believer(feats)
+            for i in range(n_pending):
+                believer.add(i)
+            # kriging believer: the open points are taken to reach their predicted values
+            hoped = float(np.max(believer.mean[:n_pending])) if n_pending else incumbent
             score = score + _log_ei(believer.mean, believer.sd, max(incumbent, hoped))
     if n_pending:
         score = score + _log_novelty(feats, space.encode(evidence.pending), PENDING_RADIUS)
@@ -118,6 +131,26 @@ def choose(space: SearchSpace, evidence: Evidence, rng: np.random.Generator) -> 
     if not np.isfinite(score).any():
         return pool[n_pending + int(rng.integers(len(pool) - n_pending))]
     return pool[int(np.argmax(score + 1e-12 * rng.random(len(score))))]
+
+
+def explore_share(
+    objective: np.ndarray, feasible: np.ndarray, n_params: int, budget_left: int | None
+) -> float:
+    """How often to explore: EXPLORE_SHARE, or STALLED_SHARE once the best feasible value
+    has not improved for a while (a basin is exhausted); never in the last FINAL_SHARE of
+    the budget, which goes to refining the best."""
+    if budget_left is not None and budget_left <= FINAL_SHARE * (len(objective) + budget_left):
+        return 0.0
+    return STALLED_SHARE if _stalled(objective, feasible, n_params) else EXPLORE_SHARE
+
+
+def _stalled(objective: np.ndarray, feasible: np.ndarray, n_params: int) -> bool:
+    """Whether the best feasible value has not improved for ``max(6, 2 * n_params)``
+    observations."""
+    if not feasible.any():
+        return False
+    best_at = int(np.argmax(np.where(feasible, objective, -np.inf)))
+    return len(objective) - 1 - best_at >= max(6, 2 * n_params)
 
 
 def _objective_model(
