@@ -201,7 +201,7 @@ def _tokens(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     _, app = _service_modules()
-    from waitress.server import create_server
+    from .service.serving import create_server
 
     overrides: dict[str, Any] = {"auth_required": not args.no_auth}
     if args.no_tasks:

@@ -26,6 +26,7 @@ from .middleware.metrics import MetricsMiddleware, ServiceMetrics
 from .middleware.request_id import RequestIdMiddleware
 from .settings import ServiceSettings
 from .store import Store, open_store
+from .task_watch import TaskWatch
 from .worker import runner_for
 
 # Each module has ``register(app, context)`` adding its routes.
@@ -52,6 +53,8 @@ class ServiceContext:
     local_user_id: int
     started: float = attrs.field(factory=time.time)
     runner: Any = None  # the task runner (sigopt_like.service.worker), started after the app
+    #: wakes event streams and long polls when their task changes (task_watch.py)
+    task_watch: TaskWatch | None = None
     router: Any = None  # the app's Falcon router (middleware asks it about responders)
     #: the Prometheus registry and instruments of this instance (never the global registry)
     metrics: ServiceMetrics = attrs.field(factory=ServiceMetrics.create)
@@ -76,6 +79,11 @@ class Service:
             settings=self.settings, store=store, local_user_id=store.accounts.local_user_id()
         )
         self.context.runner = runner_for(self.context)
+        self.context.task_watch = TaskWatch(
+            store.tasks.versions,
+            capacity=self.settings.max_waiting_requests,
+            local_change=self.context.runner.wait_for_change,
+        )
         self.app = _build_app(self.context)
         self.context.runner.start()
 
@@ -83,7 +91,9 @@ class Service:
         return self.app(environ, start_response)
 
     def close(self) -> None:
-        """Stop the task runner and release the database."""
+        """Stop the task watch and the task runner, and release the database."""
+        if self.context.task_watch is not None:
+            self.context.task_watch.close()
         runner = self.context.runner
         if runner is not None:
             runner.shutdown()

@@ -28,6 +28,9 @@ class ServiceSettings:
     allowed_hosts: when not empty, a request whose ``Host`` names another host is a 403
         (``sigopt-like dashboard`` on 127.0.0.1 keeps pages of other sites that rebind
         their DNS name to this machine from reading a database without accounts).
+    max_waiting_requests: event streams and long polls that may wait at once; more
+        are answered at once (a long poll) or sent the task and ended (a stream).
+        ``sigopt-like serve`` adds this many threads to its pool for them.
     """
 
     database: str = ":memory:"
@@ -45,3 +48,4 @@ class ServiceSettings:
     dashboard_actions: bool = False
     dashboard_session_hours: float = 12.0
     allowed_hosts: tuple[str, ...] = ()
+    max_waiting_requests: int = 256

@@ -20,10 +20,10 @@ from ..errors import BadRequest
 from ..http import now, owner_id, page_request, parse_id, query_int, render_page
 from ..store import Store
 from ..store.tasks import Precheck, TaskRecord, TaskStore
+from ..task_watch import TaskWatch
 from ..worker import TaskRunner
 
 MAX_WAIT_SECONDS = 60
-POLL_SECONDS = 0.15
 HEARTBEAT_SECONDS = 10.0
 
 
@@ -108,12 +108,20 @@ class TaskList:
 
 
 class TaskItem:
-    """GET /v1/sessions/{sid}/tasks/{tid} (``?wait=S``), POST …/cancel, GET …/events."""
+    """GET /v1/sessions/{sid}/tasks/{tid} (``?wait=S``), POST …/cancel, GET …/events.
 
-    def __init__(self, store: Store, runner: TaskRunner, time_limit_seconds: int) -> None:
+    Waiting (a long poll, an event stream) goes through the instance's task watch:
+    one reader wakes every waiter when its task changes, and a bounded number of
+    waiting slots keeps waiters off the threads others need (see task_watch.py).
+    """
+
+    def __init__(
+        self, store: Store, runner: TaskRunner, watch: TaskWatch, time_limit_seconds: int
+    ) -> None:
         self._store = store
         self._tasks = store.tasks
         self._runner = runner
+        self._watch = watch
         self._stream_seconds = float(time_limit_seconds) + 60.0
 
     def _owned(self, req: falcon.Request, sid: str, tid: str) -> TaskRecord:
@@ -123,18 +131,24 @@ class TaskItem:
         """The task; with ``wait=S`` (up to 60) the answer waits until it changes or finishes.
 
         "Changes" means its version differs from ``version`` (a query parameter,
-        default: the version when the request came in).
+        default: the version when the request came in). The request waits only
+        while it holds one of the instance's waiting slots; when all are taken it
+        answers at once, with ``X-Wait-Refused: slots``, and the client polls.
         """
         task = self._owned(req, sid, tid)
         wait = query_int(req, "wait", 0, minimum=0, maximum=MAX_WAIT_SECONDS) or 0
         seen = query_int(req, "version", task.version)
-        deadline = time.monotonic() + wait
-        while task.status not in FINISHED and task.version == seen:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            self._runner.wait_for_change(min(POLL_SECONDS, left))
-            task = self._tasks.get(task.session_id, task.id)
+        if wait and task.status not in FINISHED and task.version == seen:
+            with self._watch.slot() as may_wait:
+                if not may_wait:
+                    resp.set_header("X-Wait-Refused", "slots")
+                deadline = time.monotonic() + (wait if may_wait else 0)
+                while task.status not in FINISHED and task.version == seen:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._watch.wait(task.id, task.version, left)
+                    task = self._tasks.get(task.session_id, task.id)
         resp.media = render_task(task)
 
     def on_post_cancel(self, req: falcon.Request, resp: falcon.Response, sid: str, tid: str):
@@ -148,7 +162,9 @@ class TaskItem:
         """``text/event-stream``: ``event: task`` with the task JSON on every change.
 
         A comment line every 10 s keeps the connection open; the stream ends
-        after the finished task is sent, or after the task time limit.
+        after the finished task is sent, or after the task time limit. It waits
+        only while it holds a waiting slot: when all are taken, it sends the task
+        once and ends (the client then long-polls).
         """
         task = self._owned(req, sid, tid)
         resp.content_type = "text/event-stream"
@@ -157,28 +173,38 @@ class TaskItem:
         resp.stream = self._events(task.session_id, task.id)
 
     def _events(self, session_id: int, task_id: int) -> Iterator[bytes]:
-        deadline = time.monotonic() + self._stream_seconds
-        last_version = None
-        last_sent = time.monotonic()
-        yield b"retry: 1000\n\n"
-        while True:
-            task = self._tasks.get(session_id, task_id)
-            if task.version != last_version:
-                last_version = task.version
-                last_sent = time.monotonic()
-                data = json.dumps(render_task(task), separators=(",", ":"))
-                yield f"event: task\nid: {task.version}\ndata: {data}\n\n".encode()
-            if task.status in FINISHED or time.monotonic() > deadline:
-                return
-            if time.monotonic() - last_sent >= HEARTBEAT_SECONDS:
-                last_sent = time.monotonic()
-                yield b": keep-alive\n\n"
-            self._runner.wait_for_change(POLL_SECONDS)
+        # the slot is taken when the server starts sending, and given back when the
+        # stream ends or the client goes away (the server closes the generator)
+        with self._watch.slot() as may_wait:
+            deadline = time.monotonic() + self._stream_seconds
+            last_version = None
+            last_sent = time.monotonic()
+            yield b"retry: 1000\n\n"
+            while True:
+                task = self._tasks.get(session_id, task_id)
+                if task.version != last_version:
+                    last_version = task.version
+                    last_sent = time.monotonic()
+                    data = json.dumps(render_task(task), separators=(",", ":"))
+                    yield f"event: task\nid: {task.version}\ndata: {data}\n\n".encode()
+                if not may_wait or task.status in FINISHED or time.monotonic() > deadline:
+                    return
+                if time.monotonic() - last_sent >= HEARTBEAT_SECONDS:
+                    last_sent = time.monotonic()
+                    yield b": keep-alive\n\n"
+                quiet = HEARTBEAT_SECONDS - (time.monotonic() - last_sent)
+                left = min(quiet, deadline - time.monotonic())
+                self._watch.wait(task_id, task.version, max(left, 0.01))
 
 
 def register(app: falcon.App, context: Any) -> None:
     """Add the task routes."""
-    item = TaskItem(context.store, context.runner, context.settings.task_time_limit_seconds)
+    item = TaskItem(
+        context.store,
+        context.runner,
+        context.task_watch,
+        context.settings.task_time_limit_seconds,
+    )
     app.add_route("/v1/sessions/{sid}/tasks", TaskList(context.store.tasks))
     app.add_route("/v1/sessions/{sid}/tasks/{tid}", item)
     app.add_route("/v1/sessions/{sid}/tasks/{tid}/cancel", item, suffix="cancel")

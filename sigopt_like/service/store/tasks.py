@@ -228,6 +228,15 @@ class TaskStore:
             row = conn.execute(_select().where(T.c.id == task_id)).one()
             return _record(row)
 
+    def versions(self, task_ids: Iterable[int]) -> dict[int, int]:
+        """``{task id: version}`` of those of ``task_ids`` that exist (one query)."""
+        ids = list(task_ids)
+        if not ids:
+            return {}
+        with self._db.read() as conn:
+            rows = conn.execute(sa.select(T.c.id, T.c.version).where(T.c.id.in_(ids))).all()
+        return {int(row.id): int(row.version) for row in rows}
+
     def cancel_state(self, task_id: int) -> tuple[bool, str] | None:
         """``(cancel_requested, status)`` of a task, or None if it is gone."""
         with self._db.read() as conn:

@@ -1,0 +1,47 @@
+"""How a service instance is served over HTTP: waitress, sized for waiting clients.
+
+A WSGI server gives each request one thread for its whole life, and a client
+waiting on a task (an event stream, a long poll) holds its thread while it
+waits. So the pool has two parts: ``threads`` for ordinary requests, plus one
+thread per waiting slot of the instance (``settings.max_waiting_requests``,
+enforced by :class:`sigopt_like.service.task_watch.TaskWatch`). Waiters can hold
+at most their slots' threads; the ``threads`` others always remain for
+``/health`` and everyone's calls. Connections are allowed for all of them and
+more, and waitress polls its sockets with ``poll()`` (no 1024-descriptor limit of
+``select()``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .app import Service
+
+#: threads for ordinary requests (waiting requests get their own on top)
+DEFAULT_THREADS = 8
+#: open connections allowed beyond one per thread (keep-alive clients, queued requests)
+SPARE_CONNECTIONS = 256
+
+
+def server_options(service: Service, threads: int = DEFAULT_THREADS) -> dict[str, Any]:
+    """waitress options for ``service`` with ``threads`` request threads."""
+    waiting = max(0, int(service.settings.max_waiting_requests))
+    total = threads + waiting
+    return {
+        "threads": total,
+        "connection_limit": total + SPARE_CONNECTIONS,
+        "asyncore_use_poll": True,
+        "clear_untrusted_proxy_headers": True,
+        "ident": "sigopt-like",
+    }
+
+
+def create_server(
+    service: Service, host: str, port: int, *, threads: int = DEFAULT_THREADS, **options: Any
+) -> Any:
+    """A waitress server for ``service`` on ``host:port`` (0: any free port), not yet
+    running; ``options`` override waitress settings."""
+    from waitress.server import create_server as waitress_server
+
+    settings = {**server_options(service, threads), **options}
+    return waitress_server(service, host=host, port=port, **settings)
