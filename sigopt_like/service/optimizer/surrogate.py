@@ -9,13 +9,11 @@ Responses are standardised inside; predictions come back in response units.
 from __future__ import annotations
 
 import copy
-import warnings
 
 import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.optimize import minimize
 from sklearn.ensemble import ExtraTreesRegressor
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
@@ -59,11 +57,7 @@ class GPSurrogate:
         scales = np.minimum(self.length_scales, cap) / factor
         kernel = self.gp.kernel_.clone_with_theta(self.gp.kernel_.theta)
         kernel.set_params(k1__k2__length_scale=scales)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            out.gp = GaussianProcessRegressor(kernel=kernel, alpha=1e-8, optimizer=None).fit(
-                self.X, self.z
-            )
+        out.gp = _conditioned(kernel, self.X, self.z)
         out.signal = out.gp.kernel_.k1
         return out
 
@@ -126,39 +120,52 @@ HYPER_FIT_ITERATIONS = 30
 """L-BFGS-B iterations for the hyperparameters (the optimum is flat; more rarely helps)."""
 
 
-def _lbfgs_capped(obj_func, initial_theta: np.ndarray, bounds: np.ndarray):
-    """sklearn optimizer callable: L-BFGS-B with a capped number of iterations."""
-    result = minimize(
-        obj_func,
-        initial_theta,
-        method="L-BFGS-B",
-        jac=True,
-        bounds=bounds,
-        options={"maxiter": HYPER_FIT_ITERATIONS},
-    )
-    return result.x, result.fun
-
-
 def _fit_gp(kernel, X: np.ndarray, z: np.ndarray, seed: int) -> GaussianProcessRegressor:
     """Fit hyperparameters by marginal likelihood (on a subset when large), then all data."""
-
-    def make(k, optimizer=_lbfgs_capped) -> GaussianProcessRegressor:
-        return GaussianProcessRegressor(
-            kernel=k, alpha=1e-8, normalize_y=False, optimizer=optimizer, random_state=seed
-        )
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", UserWarning)
-        if len(z) <= HYPER_FIT_POINTS:
-            return make(kernel).fit(X, z)
+    subset = np.arange(len(z))
+    if len(z) > HYPER_FIT_POINTS:
         rng = np.random.default_rng(seed)
         half = HYPER_FIT_POINTS // 2
         best = np.argsort(-z)[:half]
         rest = np.setdiff1d(np.arange(len(z)), best)
         subset = np.concatenate([best, rng.choice(rest, HYPER_FIT_POINTS - half, replace=False)])
-        tuned = make(kernel).fit(X[subset], z[subset])
-        return make(tuned.kernel_, optimizer=None).fit(X, z)
+    tuned = kernel.clone_with_theta(fit_hyperparameters(kernel, X[subset], z[subset]))
+    return _conditioned(tuned, X, z)
+
+
+def _conditioned(kernel, X: np.ndarray, z: np.ndarray) -> GaussianProcessRegressor:
+    """A GP with fixed hyperparameters conditioned on the data (no optimizer)."""
+    return GaussianProcessRegressor(kernel=kernel, alpha=1e-8, optimizer=None).fit(X, z)
+
+
+def fit_hyperparameters(kernel, X: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Log-hyperparameters maximising the marginal likelihood within the kernel's bounds.
+
+    L-BFGS-B with a capped number of iterations, run here rather than through
+    ``GaussianProcessRegressor(optimizer=...)``: sklearn's fit then checks the
+    result against the bounds and issues ``ConvergenceWarning`` ("close to the
+    specified lower bound"), which is expected here (a noiseless response drives
+    the noise term to its floor) and would print on a user's console. Silencing
+    it with ``warnings.catch_warnings`` is not an option: that swaps the
+    process-wide filter list, and the service fits in several worker threads at
+    once, so one thread's exit restores the filters under another's fit. Nothing
+    here warns, and nothing global is touched.
+    """
+    gp = _conditioned(kernel, X, z)
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        lml, grad = gp.log_marginal_likelihood(theta, eval_gradient=True, clone_kernel=False)
+        return -float(lml), -np.asarray(grad)
+
+    result = minimize(
+        objective,
+        kernel.theta,
+        method="L-BFGS-B",
+        jac=True,
+        bounds=kernel.bounds,
+        options={"maxiter": HYPER_FIT_ITERATIONS},
+    )
+    return np.asarray(result.x)
 
 
 class TreeSurrogate:

@@ -1,0 +1,79 @@
+"""The engine prints nothing on a user's console and leaves the warning filters alone.
+
+A noiseless smooth response drives the GP's noise term to its lower bound, which
+sklearn reports as a ``ConvergenceWarning`` when it optimises the hyperparameters
+itself. The engine fits them without that check; it must not hide the warning
+with ``warnings.catch_warnings`` either, because that swaps the process-wide
+filter list while the service fits in several worker threads at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import warnings
+
+import numpy as np
+
+import sigopt_like
+from sigopt_like.service.optimizer.surrogate import GPSurrogate
+
+from .conftest import factorial
+
+
+def _bowl(point) -> float:
+    return -sum((float(v) - 1.5) ** 2 for v in point[:4])
+
+
+def test_an_embedded_campaign_emits_no_warnings(tmp_path):
+    space = factorial(levels=4, n_params=4, categorical=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with sigopt_like.Connection(database=tmp_path / "quiet.db") as conn:
+            session = conn.sessions(conn.sessions.create(name="quiet", seed=3).id)
+            session.space.put(space=space, population_size=12, replicates=0, wait=True)
+            for _ in range(4):
+                design = session.generate(wait=True).result.experiments
+                responses = [_bowl(row) for row in design.rows]
+                session.experiments.put(
+                    type="designed", table=design.with_responses(responses), wait=True
+                )
+            best = session.best.fetch()
+    assert best.experiment is not None
+    assert [str(w.message) for w in caught] == []
+
+
+def test_a_fit_whose_noise_term_hits_its_bound_warns_nothing():
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 4))
+    y = -((X - 0.5) ** 2).sum(axis=1)  # noiseless: the likelihood wants no noise at all
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = GPSurrogate(X, y, np.ones(len(y), dtype=int), seed=0)
+        model.exploring().predict(X[:3])
+    assert model.noise < 1e-4  # the bound was reached: sklearn's own fit would have warned
+
+
+def test_a_fit_leaves_the_process_wide_warning_filters_alone():
+    rng = np.random.default_rng(1)
+    X = rng.random((40, 5))
+    y = -((X - 0.3) ** 2).sum(axis=1)
+    filters = warnings.filters
+    swapped = []
+    done = threading.Event()
+
+    def fit() -> None:
+        try:
+            GPSurrogate(X, y, np.ones(len(y), dtype=int), seed=0)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=fit)
+    worker.start()
+    while not done.is_set():  # what any other thread of the service would see meanwhile
+        if warnings.filters is not filters:
+            swapped.append(True)
+            break
+        time.sleep(1e-4)
+    worker.join()
+    assert not swapped
