@@ -30,6 +30,7 @@ TEST = [
     "mypy>=1.5",
     # the dashboard's browser tests drive the system's Chromium (Debian's 'chromium')
     "playwright>=1.40",
+    "tqdm>=4.60",
 ]
 BENCH = ["optuna>=4.5", "baybe>=0.14", "pandas>=1.5"]
 
@@ -60,6 +61,7 @@ setup(
         "service": SERVICE,
         "pandas": ["pandas>=1.5"],
         "postgres": ["psycopg[binary]>=3.1"],
+        "progress": ["tqdm>=4.60"],
         "test": SERVICE + TEST,
         "bench": SERVICE + BENCH,
     },

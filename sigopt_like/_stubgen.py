@@ -48,7 +48,7 @@ CALL_OPTION_TYPES = {
 TASK_OPTION_TYPES = {
     "wait": "bool | None",
     "timeout": "float | None",
-    "progress": "Callable[[Task], Any] | None",
+    "progress": "bool | Callable[[Task], Any] | None",
     "export_dir": "str | os.PathLike[str] | None",
 }
 #: what a parser annotated ``-> Any`` gives in practice (a body that is not a table or

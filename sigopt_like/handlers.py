@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _constants as C
 from .models import AnalyticsFile, AnalyticsFiles, History, Observation, Task, space, table
+from .progress import ProgressArg
 from .spaces import Space
 from .tables import Table
 from .tasks import TaskWaiter, check_finished, resolve_wait, task_path
@@ -148,7 +149,7 @@ def finish_task(call: Call, task: Task, options: Mapping[str, Any]) -> Task:
     return task
 
 
-def wait_task(call: Call, *, timeout: float | None = None, progress: Any = None) -> Task:
+def wait_task(call: Call, *, timeout: float | None = None, progress: ProgressArg = None) -> Task:
     """``tasks(tid).wait()``: wait for this task; return it on success, raise otherwise."""
     task = Task.from_dict(call.request("GET", _item_path(call)))
     return waiter(call).wait(

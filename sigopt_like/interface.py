@@ -39,6 +39,7 @@ from .models import (
     TokenInfo,
     Version,
 )
+from .progress import check_progress
 from .resources import Call, Endpoint, Group, build_node_class, send_standard
 from .transport import RetryPolicy, Transport
 
@@ -389,6 +390,7 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
     # -- plumbing ----------------------------------------------------------------------
 
     def _send(self, call: Call, kwargs: dict[str, Any], task_options: Mapping[str, Any]) -> Any:
+        check_progress(task_options.get("progress"))  # refused before the task starts
         result = send_standard(call, kwargs)
         if call.endpoint.task and isinstance(result, Task):
             return H.finish_task(call, result, task_options)

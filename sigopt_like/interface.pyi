@@ -77,7 +77,7 @@ class _SessionsItemSpace:
         headers: Mapping[str, str] | None = ...,
         wait: bool | None = ...,
         timeout: float | None = ...,
-        progress: Callable[[Task], Any] | None = ...,
+        progress: bool | Callable[[Task], Any] | None = ...,
         export_dir: str | os.PathLike[str] | None = ...,
         **kwargs: Any,
     ) -> Task:
@@ -103,7 +103,7 @@ class _SessionsItemExperiments:
         headers: Mapping[str, str] | None = ...,
         wait: bool | None = ...,
         timeout: float | None = ...,
-        progress: Callable[[Task], Any] | None = ...,
+        progress: bool | Callable[[Task], Any] | None = ...,
         export_dir: str | os.PathLike[str] | None = ...,
         **kwargs: Any,
     ) -> Task:
@@ -191,7 +191,7 @@ class _SessionsItemAnalytics:
         headers: Mapping[str, str] | None = ...,
         wait: bool | None = ...,
         timeout: float | None = ...,
-        progress: Callable[[Task], Any] | None = ...,
+        progress: bool | Callable[[Task], Any] | None = ...,
         export_dir: str | os.PathLike[str] | None = ...,
         **kwargs: Any,
     ) -> Task:
@@ -267,7 +267,7 @@ class _SessionsItemTasksItem:
         self,
         *,
         timeout: float | None = ...,
-        progress: Any = ...,
+        progress: bool | Callable[[Task], Any] | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
@@ -312,7 +312,7 @@ class _SessionsItem:
         headers: Mapping[str, str] | None = ...,
         wait: bool | None = ...,
         timeout: float | None = ...,
-        progress: Callable[[Task], Any] | None = ...,
+        progress: bool | Callable[[Task], Any] | None = ...,
         export_dir: str | os.PathLike[str] | None = ...,
         **kwargs: Any,
     ) -> Task:
@@ -325,7 +325,7 @@ class _SessionsItem:
         headers: Mapping[str, str] | None = ...,
         wait: bool | None = ...,
         timeout: float | None = ...,
-        progress: Callable[[Task], Any] | None = ...,
+        progress: bool | Callable[[Task], Any] | None = ...,
         export_dir: str | os.PathLike[str] | None = ...,
         **kwargs: Any,
     ) -> Task:

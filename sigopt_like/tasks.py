@@ -9,6 +9,7 @@ A finished task comes back only when it succeeded: a failed one raises
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -24,11 +25,13 @@ from .errors import (
     TaskTimeoutError,
 )
 from .models import Task
+from .progress import ProgressArg, Reporter, reporter
 
 if TYPE_CHECKING:
     from .transport import Transport
 
-Progress = Callable[[Task], Any]
+#: what ``progress=`` takes (see :mod:`sigopt_like.progress`).
+Progress = ProgressArg
 
 
 def task_path(session_id: str, task_id: str) -> str:
@@ -94,23 +97,28 @@ class TaskWaiter:
         self.clock = clock
         self.sleep = sleep
 
-    def wait(
-        self, task: Task, *, timeout: float | None = None, progress: Progress | None = None
-    ) -> Task:
-        """Wait until ``task`` finishes; return it on success, raise otherwise."""
+    def wait(self, task: Task, *, timeout: float | None = None, progress: Progress = None) -> Task:
+        """Wait until ``task`` finishes; return it on success, raise otherwise.
+
+        ``progress``: True for a bar (or log lines), a callable (or async
+        callable) for each new state; see :mod:`sigopt_like.progress`.
+        """
         deadline = None if timeout is None else self.clock() + timeout
-        state = _Seen(progress)
-        state.update(task)
-        if task.done:
+        state = _Seen(reporter(progress))
+        try:
+            state.update(task)
+            if task.done:
+                return check_finished(task)
+            session_id, task_id = str(task.session), str(task.id)
+            # In-process, a stream cannot be interrupted by a read timeout: with a
+            # deadline there, long-poll instead.
+            if self.use_events and (deadline is None or not self.transport.embedded):
+                task = self._follow_events(session_id, task_id, deadline, state) or state.last
+            while not task.done:
+                task = self._poll(session_id, task_id, deadline, state)
             return check_finished(task)
-        session_id, task_id = str(task.session), str(task.id)
-        # In-process, a stream cannot be interrupted by a read timeout: with a
-        # deadline there, long-poll instead.
-        if self.use_events and (deadline is None or not self.transport.embedded):
-            task = self._follow_events(session_id, task_id, deadline, state) or state.last
-        while not task.done:
-            task = self._poll(session_id, task_id, deadline, state)
-        return check_finished(task)
+        finally:
+            state.close()
 
     def fetch_once(self, task: Task) -> Task:
         """Look at the task once: a finished one is checked, a running one returned."""
@@ -167,20 +175,22 @@ class TaskWaiter:
 
     def _poll(self, session_id: str, task_id: str, deadline: float | None, state: _Seen) -> Task:
         remaining = self._remaining(deadline, state.last)
-        wait = self.long_poll if remaining is None else max(0.0, min(self.long_poll, remaining))
+        # The service holds a request for whole seconds: never longer than what is left.
+        limit = self.long_poll if remaining is None else min(self.long_poll, remaining)
+        wait = max(0, math.floor(limit))
         connect, read = self.transport.timeout
         started = self.clock()
         body = self.transport.request_json(
             "GET",
             task_path(session_id, task_id),
-            params={"wait": f"{wait:g}"} if wait > 0 else None,
+            params={"wait": wait} if wait > 0 else None,
             timeout=(connect, read + wait),
         )
         task = Task.from_dict(body)
         state.update(task)
         if not task.done:
             spent = self.clock() - started
-            if spent < min(wait, 0.5):  # the service did not hold the request
+            if wait == 0 or spent < min(wait, 0.5):  # the service did not hold the request
                 pause = min(2.0, 0.2 * (2 ** min(state.quick_polls, 4)))
                 state.quick_polls += 1
                 if remaining is not None:
@@ -192,10 +202,10 @@ class TaskWaiter:
 
 
 class _Seen:
-    """The last state of a task, and the progress callback called when it changes."""
+    """The last state of a task, and the reporter told when it changes."""
 
-    def __init__(self, progress: Progress | None) -> None:
-        self.progress = progress
+    def __init__(self, report: Reporter | None) -> None:
+        self.report = report
         self.last: Task = Task()
         self._key: Any = object()
         self.quick_polls = 0
@@ -205,8 +215,12 @@ class _Seen:
         self.last = task
         if key != self._key:
             self._key = key
-            if self.progress is not None:
-                self.progress(task)
+            if self.report is not None:
+                self.report.update(task)
+
+    def close(self) -> None:
+        if self.report is not None:
+            self.report.close()
 
 
 def _progress_key(task: Task) -> Any:

@@ -70,11 +70,23 @@ def test_falls_back_to_long_poll_when_there_is_no_stream(server):
         Reply(body=task("running", 0.5)),
         Reply(body=task("success", 1.0)),
     )
-    done = waiter(server).wait(Task.from_dict(task("running")))
+    transport = Transport(server.url, retries=RetryPolicy(max_tries=1), timeout=(2.0, 5.0))
+    tasks = TaskWaiter(transport, long_poll=3.0, sleep=lambda s: None)
+    done = tasks.wait(Task.from_dict(task("running")))
     assert done.succeeded
     paths = [r.path for r in server.requests]
     assert paths[0].endswith("/events")
-    assert paths[1:] == ["/v1/sessions/3/tasks/7?wait=0.2"] * 2
+    assert paths[1:] == ["/v1/sessions/3/tasks/7?wait=3"] * 2
+
+
+def test_long_polls_ask_for_whole_seconds_within_the_timeout(server):
+    """The service takes whole seconds; a deadline 2.5 s away asks for 2, never 2.5."""
+    server.play(Reply(status=404), Reply(body=task("running")), Reply(body=task("success")))
+    transport = Transport(server.url, retries=RetryPolicy(max_tries=1), timeout=(2.0, 5.0))
+    tasks = TaskWaiter(transport, long_poll=20.0, sleep=lambda s: None)
+    assert tasks.wait(Task.from_dict(task("running")), timeout=2.5).succeeded
+    waits = [r.path.partition("?")[2] for r in server.requests[1:]]
+    assert waits[0] == "wait=2" and all(w in ("", "wait=1", "wait=2") for w in waits)
 
 
 def test_falls_back_when_the_stream_ends_early(server):
