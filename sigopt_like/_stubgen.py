@@ -27,6 +27,7 @@ from . import handlers as H
 from . import interface, resources
 from .models import Observation, Task
 from .pagination import Page
+from .progress import ProgressArg
 from .resources import Endpoint, Group
 from .spaces import Space
 from .tables import Table
@@ -38,19 +39,6 @@ HEADER = (
     "# The resource tree of interface.API as typed classes, for static tools and IDEs.\n"
 )
 
-#: types of the per-call options every endpoint takes (resources.CALL_OPTIONS).
-CALL_OPTION_TYPES = {
-    "idempotency_key": "str | None",
-    "request_timeout": "float | tuple[float, float] | None",
-    "headers": "Mapping[str, str] | None",
-}
-#: types of the options of endpoints that start a task (resources.TASK_OPTIONS).
-TASK_OPTION_TYPES = {
-    "wait": "bool | None",
-    "timeout": "float | None",
-    "progress": "bool | Callable[[Task], Any] | None",
-    "export_dir": "str | os.PathLike[str] | None",
-}
 #: what a parser annotated ``-> Any`` gives in practice (a body that is not a table or
 #: a space is passed through as it is), by parser or by endpoint path.
 RETURN_OVERRIDES: dict[Any, Any] = {
@@ -103,6 +91,14 @@ class _Imports:
         return out
 
 
+#: unions written by their alias's name (long ones), with the module that defines them.
+ALIASES: dict[str, Any] = {
+    "sigopt_like.handlers.TableArg": H.TableArg,
+    "sigopt_like.handlers.SpaceArg": H.SpaceArg,
+    "sigopt_like.progress.ProgressArg": ProgressArg,
+}
+
+
 def render(tp: Any, imports: _Imports) -> str:
     """A type as stub source, recording the imports it needs."""
     if tp is Any:
@@ -113,7 +109,15 @@ def render(tp: Any, imports: _Imports) -> str:
         return tp
     origin, args = get_origin(tp), get_args(tp)
     if origin in (typing.Union, types.UnionType):
-        return " | ".join(render(arg, imports) for arg in args)
+        parts: list[str] = []
+        rest = list(args)
+        for where, alias in ALIASES.items():
+            members = get_args(alias)
+            if all(member in rest for member in members):
+                module, _, name = where.rpartition(".")
+                parts.append(imports.name(module, name))
+                rest = [arg for arg in rest if arg not in members]
+        return " | ".join([*parts, *(render(arg, imports) for arg in rest)])
     if origin is not None:
         if origin is Callable or str(origin) == "collections.abc.Callable":
             params, result = args[0], args[-1]
@@ -237,23 +241,23 @@ def endpoint_lines(endpoint: Endpoint, where: str, imports: _Imports) -> list[st
         if not any(p.startswith("*") for p in params):
             params.append("*")
         params += [
-            _param(name, CALL_OPTION_TYPES[name], True)
+            _param(name, render(resources.OPTION_TYPES[name], imports), True)
             for name in resources.CALL_OPTIONS
             if name not in taken
         ]
         params += rest
     else:
-        params = [_param(name, render(Any, imports), False) for name in endpoint.args]
-        params.append("*")
-        options = resources.CALL_OPTIONS + (resources.TASK_OPTIONS if endpoint.task else ())
-        for name in options:
-            kind = CALL_OPTION_TYPES.get(name) or TASK_OPTION_TYPES[name]
-            params.append(_param(name, kind, True))
-        params.append(f"**kwargs: {render(Any, imports)}")
-    imports.name("collections.abc", "Callable")
-    imports.name("collections.abc", "Mapping")
-    imports.modules.add("os")
-    imports.name("sigopt_like.models", "Task")
+        params = []
+        for param in endpoint.all_params():
+            if param.name not in endpoint.args and "*" not in params:
+                params.append("*")
+            params.append(_param(param.name, render(param.type, imports), not param.required))
+        if "*" not in params:
+            params.append("*")
+        params += [
+            _param(name, render(resources.OPTION_TYPES[name], imports), True)
+            for name in endpoint.options()
+        ]
     doc = _doc(endpoint.doc or endpoint.name, indent * 2)
     lines = _def(endpoint.name, ["self", *params], returns, indent)
     if doc:
@@ -378,10 +382,8 @@ def module_lines(imports: _Imports) -> list[str]:
 
 def generate() -> str:
     """The text of ``interface.pyi`` for the current table."""
-    if set(CALL_OPTION_TYPES) != set(resources.CALL_OPTIONS):
-        raise ValueError("CALL_OPTION_TYPES must name exactly resources.CALL_OPTIONS")
-    if set(TASK_OPTION_TYPES) != set(resources.TASK_OPTIONS):
-        raise ValueError("TASK_OPTION_TYPES must name exactly resources.TASK_OPTIONS")
+    if set(resources.OPTION_TYPES) != {*resources.CALL_OPTIONS, *resources.TASK_OPTIONS}:
+        raise ValueError("resources.OPTION_TYPES must name exactly the call and task options")
     imports = _Imports()
     imports.name("typing", "Protocol")
     imports.name("typing", "overload")

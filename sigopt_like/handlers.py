@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import _constants as C
 from .models import AnalyticsFile, AnalyticsFiles, History, Observation, Task, space, table
@@ -20,6 +20,25 @@ from .tasks import TaskWaiter, check_finished, resolve_wait, task_path
 
 if TYPE_CHECKING:
     from .resources import Call
+
+
+class DataFrameLike(Protocol):
+    """A pandas DataFrame, as far as a table argument needs one (pandas is optional)."""
+
+    @property
+    def columns(self) -> Any:
+        """The column labels."""
+
+    def itertuples(self, index: bool = ..., name: str | None = ...) -> Any:
+        """The rows as tuples."""
+
+
+#: what a ``table=`` argument takes (see :func:`table_json`).
+TableArg = (
+    Table | DataFrameLike | Sequence[Mapping[str, Any]] | Mapping[str, Any] | str | os.PathLike[str]
+)
+#: what a ``space=`` argument takes: a Space (``Space.from_csv(path, type=...)``) or its dict.
+SpaceArg = Space | Mapping[str, Any]
 
 
 # ---------------------------------------------------------------- arguments

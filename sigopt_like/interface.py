@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +40,44 @@ from .models import (
     Version,
 )
 from .progress import check_progress
-from .resources import Call, Endpoint, Group, build_node_class, send_standard
+from .resources import Call, Endpoint, Group, Param, build_node_class, send_standard
 from .transport import RetryPolicy, Transport
 
 E = Endpoint
+P = Param
+
+_GEN = P("gen", int | None, doc="a generation number (default: the latest)")
+_POPULATION = P("population_size", int | None, doc="experiments per design, before replicates")
+_REPLICATES = P("replicates", int | None, doc="repeats of each designed experiment")
+_SPACE = P("space", H.SpaceArg, doc="a Space (Space.from_csv(path, type=...)) or its dict")
+_METADATA = P("metadata", dict[str, Any] | None, doc="your own key/value pairs")
+_OBSERVATION = (
+    P("suggestion", Any, doc="the Suggestion (or its id) this observes"),
+    P("assignments", Mapping[str, Any] | None, doc="the point, when there is no suggestion"),
+    P("value", float | None, doc="the metric's value"),
+    P("value_stddev", float | None, doc="its standard deviation"),
+    P("values", list[Mapping[str, Any]] | None, doc="[{name, value, value_stddev}] per metric"),
+    P("failed", bool | None, doc="the run failed: no value"),
+    _METADATA,
+)
 
 TASKS = Group(
     "tasks",
     "A session's tasks: list them; fetch, cancel or wait for one.",
-    endpoints=(E("list", "GET", None, Task, "The session's tasks, newest first.", page=True),),
+    endpoints=(
+        E(
+            "list",
+            "GET",
+            None,
+            Task,
+            "The session's tasks, newest first.",
+            page=True,
+            params=(
+                P("status", str | None, doc="new, running, success, failed or canceled"),
+                P("type", str | None, doc="space, update, generate, simulate or analytics"),
+            ),
+        ),
+    ),
     item_endpoints=(
         E("fetch", "GET", None, Task, "The task's current state."),
         E("cancel", "POST", "cancel", Task, "Cancel the task."),
@@ -71,8 +100,13 @@ SESSION_GROUPS = (
                 "PUT",
                 None,
                 Task,
-                "Set the space (space=, population_size=, replicates=).",
+                "Set the space and the design's size; starts a 'space' task.",
                 task=True,
+                params=(
+                    P("space", H.SpaceArg, required=True, doc=_SPACE.doc),
+                    _POPULATION,
+                    _REPLICATES,
+                ),
                 convert={"space": H.space_json},
             ),
             E("fetch", "GET", None, H.parse_space, "The validated space."),
@@ -88,8 +122,13 @@ SESSION_GROUPS = (
                 "POST",
                 None,
                 Task,
-                "Send experiments (type=initial|designed|final, table=, generate_next=).",
+                "Send experiments with their responses; starts an 'update' task.",
                 task=True,
+                params=(
+                    P("type", str, required=True, doc="initial, designed or final"),
+                    P("table", H.TableArg, required=True, doc="a Table, DataFrame or CSV path"),
+                    P("generate_next", bool | None, doc="then generate the next design"),
+                ),
                 convert={"table": H.table_json},
             ),
             E(
@@ -97,7 +136,8 @@ SESSION_GROUPS = (
                 "GET",
                 None,
                 H.parse_table,
-                "A generation's experiments (gen=, design_only=).",
+                "A generation's experiments.",
+                params=(_GEN, P("design_only", bool | None, doc="only the designed rows")),
             ),
         ),
     ),
@@ -105,7 +145,9 @@ SESSION_GROUPS = (
         "design",
         "The designs the service generated.",
         takes_id=False,
-        endpoints=(E("fetch", "GET", None, H.parse_table, "The current (or gen=N) design."),),
+        endpoints=(
+            E("fetch", "GET", None, H.parse_table, "The latest (or gen=N) design.", params=(_GEN,)),
+        ),
     ),
     Group(
         "history",
@@ -133,6 +175,7 @@ SESSION_GROUPS = (
                 H.parse_table,
                 "The table with simulated responses filled in.",
                 args=("table",),
+                params=(P("table", H.TableArg, required=True, doc="the experiments to simulate"),),
                 convert={"table": H.table_json},
             ),
         ),
@@ -148,9 +191,24 @@ SESSION_GROUPS = (
         "Plots and summaries per generation.",
         takes_id=False,
         endpoints=(
-            E("create", "POST", None, Task, "Make the analytics files of a generation.", task=True),
-            E("fetch", "GET", None, AnalyticsFiles, "The analytics listing (gen=)."),
-            E("files", "GET", None, H.parse_analytics_files, "The analytics files (gen=)."),
+            E(
+                "create",
+                "POST",
+                None,
+                Task,
+                "Make the plots and summaries of a generation; starts an 'analytics' task.",
+                task=True,
+                params=(_GEN,),
+            ),
+            E("fetch", "GET", None, AnalyticsFiles, "The analytics listing.", params=(_GEN,)),
+            E(
+                "files",
+                "GET",
+                None,
+                H.parse_analytics_files,
+                "The analytics files.",
+                params=(_GEN,),
+            ),
             E(
                 "download",
                 handler=H.download,
@@ -166,21 +224,61 @@ SESSIONS = Group(
     "sessions",
     "Design campaigns (Daptics sessions).",
     endpoints=(
-        E("create", "POST", None, Session, "Create a session (name=, description=)."),
-        E("list", "GET", None, Session, "Sessions, newest first (q=, limit=).", page=True),
+        E(
+            "create",
+            "POST",
+            None,
+            Session,
+            "Create a session.",
+            params=(
+                P("name", str, required=True, doc="unique among your sessions"),
+                P("description", str | None, doc="what the campaign is for"),
+                P("seed", int | None, doc="the optimizer's random seed (reproducible designs)"),
+            ),
+        ),
+        E(
+            "list",
+            "GET",
+            None,
+            Session,
+            "Sessions, newest first.",
+            page=True,
+            params=(P("q", str | None, doc="search in names and descriptions"),),
+        ),
     ),
     item_endpoints=(
         E("fetch", "GET", None, Session, "The session."),
-        E("update", "PUT", None, Session, "Change name= or description=."),
+        E(
+            "update",
+            "PUT",
+            None,
+            Session,
+            "Change the session's name or description.",
+            params=(P("name", str | None), P("description", str | None)),
+        ),
         E("halt", "POST", "halt", Session, "Halt the campaign."),
-        E("generate", "POST", "generate", Task, "Generate the next design.", task=True),
+        E(
+            "generate",
+            "POST",
+            "generate",
+            Task,
+            "Generate the next design; starts a 'generate' task.",
+            task=True,
+            params=(P("gen", int | None, doc="the generation to make (default: the next)"),),
+        ),
         E(
             "simulate",
             "POST",
             "simulate",
             Task,
-            "Simulate ngens= generations (space=, population_size=, replicates=).",
+            "Run generations against the simulated lab; starts a 'simulate' task.",
             task=True,
+            params=(
+                P("ngens", int, required=True, doc="how many generations"),
+                P("space", H.SpaceArg | None, doc="the space, when none is set yet"),
+                _POPULATION,
+                _REPLICATES,
+            ),
             convert={"space": H.space_json},
         ),
     ),
@@ -198,11 +296,35 @@ EXPERIMENTS = Group(
             doc="Create an experiment (name=, parameters=, metrics=, observation_budget=, "
             "conditionals=, linear_constraints=, num_solutions=, project=, ...; or data=).",
         ),
-        E("list", "GET", None, Experiment, "Experiments, newest first.", page=True),
+        E(
+            "list",
+            "GET",
+            None,
+            Experiment,
+            "Experiments, newest first.",
+            page=True,
+            params=(
+                P("state", str | None, doc="active (default), deleted or all"),
+                P("search", str | None, doc="search in names"),
+            ),
+        ),
     ),
     item_endpoints=(
         E("fetch", "GET", None, Experiment, "The experiment."),
-        E("update", "PUT", None, Experiment, "Change the experiment."),
+        E(
+            "update",
+            "PUT",
+            None,
+            Experiment,
+            "Change the experiment.",
+            params=(
+                P("name", str | None),
+                _METADATA,
+                P("observation_budget", int | None),
+                P("parallel_bandwidth", int | None),
+                P("state", str | None, doc="active or deleted"),
+            ),
+        ),
         E("delete", "DELETE", None, None, "Delete the experiment."),
         E("suggest", "POST", handler=SC.suggest, doc="A new suggestion (shorthand)."),
         E(
@@ -217,9 +339,34 @@ EXPERIMENTS = Group(
             "suggestions",
             "Assignments to try.",
             endpoints=(
-                E("create", "POST", None, Suggestion, "A new suggestion."),
-                E("list", "GET", None, Suggestion, "Suggestions (state=open).", page=True),
-                E("delete", "DELETE", None, None, "Delete suggestions (state=open)."),
+                E(
+                    "create",
+                    "POST",
+                    None,
+                    Suggestion,
+                    "A new suggestion.",
+                    params=(
+                        P("assignments", Mapping[str, Any] | None, doc="your own point"),
+                        _METADATA,
+                    ),
+                ),
+                E(
+                    "list",
+                    "GET",
+                    None,
+                    Suggestion,
+                    "Suggestions.",
+                    page=True,
+                    params=(P("state", str | None, doc="open or closed"),),
+                ),
+                E(
+                    "delete",
+                    "DELETE",
+                    None,
+                    None,
+                    "Delete suggestions.",
+                    params=(P("state", str | None, doc="open: only the open ones"),),
+                ),
             ),
             item_endpoints=(
                 E("fetch", "GET", None, Suggestion, "The suggestion."),
@@ -235,7 +382,8 @@ EXPERIMENTS = Group(
                     "POST",
                     None,
                     Observation,
-                    "Report (suggestion=, value=, value_stddev=, values=, failed=, assignments=).",
+                    "Report an observation.",
+                    params=_OBSERVATION,
                     convert={"suggestion": H.id_of},
                 ),
                 E(
@@ -245,13 +393,29 @@ EXPERIMENTS = Group(
                     lambda body: [Observation.from_dict(o) for o in (body or {}).get("data", [])],
                     "Report many observations at once.",
                     args=("observations",),
+                    params=(
+                        P(
+                            "observations",
+                            Sequence[Mapping[str, Any] | Observation],
+                            required=True,
+                            doc="dicts or Observations, each as observations.create takes",
+                        ),
+                    ),
                     convert={"observations": lambda items: [H.observation_json(o) for o in items]},
                 ),
                 E("list", "GET", None, Observation, "Observations, newest first.", page=True),
             ),
             item_endpoints=(
                 E("fetch", "GET", None, Observation, "The observation."),
-                E("update", "PUT", None, Observation, "Change the observation."),
+                E(
+                    "update",
+                    "PUT",
+                    None,
+                    Observation,
+                    "Change the observation.",
+                    params=_OBSERVATION,
+                    convert={"suggestion": H.id_of},
+                ),
                 E("delete", "DELETE", None, None, "Delete the observation."),
             ),
         ),
@@ -287,7 +451,16 @@ API = Group(
             "tokens",
             "API tokens.",
             takes_id=False,
-            endpoints=(E("create", "POST", None, Token, "A new token for the caller."),),
+            endpoints=(
+                E(
+                    "create",
+                    "POST",
+                    None,
+                    Token,
+                    "A new token for the caller.",
+                    params=(P("name", str | None, doc="a label for the token"),),
+                ),
+            ),
         ),
         Group(
             "space_templates",

@@ -2,13 +2,14 @@
 # The resource tree of interface.API as typed classes, for static tools and IDEs.
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeAlias, overload
 
 import requests
 
 from sigopt_like.config import ClientConfig
+from sigopt_like.handlers import SpaceArg, TableArg
 from sigopt_like.models import (
     AnalyticsFile,
     AnalyticsFiles,
@@ -27,7 +28,8 @@ from sigopt_like.models import (
     Version,
 )
 from sigopt_like.pagination import Page
-from sigopt_like.resources import Call, Endpoint, Group
+from sigopt_like.progress import ProgressArg
+from sigopt_like.resources import Call, Endpoint, Group, Param
 from sigopt_like.spaces import Space
 from sigopt_like.tables import Table
 from sigopt_like.transport import RetryPolicy, Transport
@@ -50,21 +52,26 @@ class _Sessions:
     def create(
         self,
         *,
+        name: str,
+        description: str | None = ...,
+        seed: int | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Session:
-        """Create a session (name=, description=)."""
+        """Create a session."""
     def list(
         self,
         *,
+        q: str | None = ...,
+        limit: int | None = ...,
+        before: str | None = ...,
+        after: str | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Page[Session]:
-        """Sessions, newest first (q=, limit=)."""
+        """Sessions, newest first."""
 
 class _SessionsItemSpace:
     """The session's experimental space."""
@@ -72,23 +79,24 @@ class _SessionsItemSpace:
     def put(
         self,
         *,
+        space: SpaceArg,
+        population_size: int | None = ...,
+        replicates: int | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
         wait: bool | None = ...,
         timeout: float | None = ...,
-        progress: bool | Callable[[Task], Any] | None = ...,
+        progress: ProgressArg = ...,
         export_dir: str | os.PathLike[str] | None = ...,
-        **kwargs: Any,
     ) -> Task:
-        """Set the space (space=, population_size=, replicates=)."""
+        """Set the space and the design's size; starts a 'space' task."""
     def fetch(
         self,
         *,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Space:
         """The validated space."""
 
@@ -98,25 +106,28 @@ class _SessionsItemExperiments:
     def put(
         self,
         *,
+        type: str,
+        table: TableArg,
+        generate_next: bool | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
         wait: bool | None = ...,
         timeout: float | None = ...,
-        progress: bool | Callable[[Task], Any] | None = ...,
+        progress: ProgressArg = ...,
         export_dir: str | os.PathLike[str] | None = ...,
-        **kwargs: Any,
     ) -> Task:
-        """Send experiments (type=initial|designed|final, table=, generate_next=)."""
+        """Send experiments with their responses; starts an 'update' task."""
     def fetch(
         self,
         *,
+        gen: int | None = ...,
+        design_only: bool | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Table:
-        """A generation's experiments (gen=, design_only=)."""
+        """A generation's experiments."""
 
 class _SessionsItemDesign:
     """The designs the service generated."""
@@ -124,12 +135,12 @@ class _SessionsItemDesign:
     def fetch(
         self,
         *,
+        gen: int | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Table:
-        """The current (or gen=N) design."""
+        """The latest (or gen=N) design."""
 
 class _SessionsItemHistory:
     """Every generation of the session."""
@@ -140,7 +151,6 @@ class _SessionsItemHistory:
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> History:
         """The history of all generations."""
     def csv(
@@ -158,12 +168,11 @@ class _SessionsItemResponses:
     def __call__(self) -> _SessionsItemResponses: ...
     def simulate(
         self,
-        table: Any,
+        table: TableArg,
         *,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Table:
         """The table with simulated responses filled in."""
 
@@ -176,7 +185,6 @@ class _SessionsItemBest:
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Recommendation:
         """The recommended experiment."""
 
@@ -186,34 +194,34 @@ class _SessionsItemAnalytics:
     def create(
         self,
         *,
+        gen: int | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
         wait: bool | None = ...,
         timeout: float | None = ...,
-        progress: bool | Callable[[Task], Any] | None = ...,
+        progress: ProgressArg = ...,
         export_dir: str | os.PathLike[str] | None = ...,
-        **kwargs: Any,
     ) -> Task:
-        """Make the analytics files of a generation."""
+        """Make the plots and summaries of a generation; starts an 'analytics' task."""
     def fetch(
         self,
         *,
+        gen: int | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> AnalyticsFiles:
-        """The analytics listing (gen=)."""
+        """The analytics listing."""
     def files(
         self,
         *,
+        gen: int | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> list[AnalyticsFile]:
-        """The analytics files (gen=)."""
+        """The analytics files."""
     def download(
         self,
         directory: Any,
@@ -235,10 +243,14 @@ class _SessionsItemTasks:
     def list(
         self,
         *,
+        status: str | None = ...,
+        type: str | None = ...,
+        limit: int | None = ...,
+        before: str | None = ...,
+        after: str | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Page[Task]:
         """The session's tasks, newest first."""
 
@@ -251,7 +263,6 @@ class _SessionsItemTasksItem:
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Task:
         """The task's current state."""
     def cancel(
@@ -260,14 +271,13 @@ class _SessionsItemTasksItem:
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Task:
         """Cancel the task."""
     def wait(
         self,
         *,
         timeout: float | None = ...,
-        progress: bool | Callable[[Task], Any] | None = ...,
+        progress: ProgressArg = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
@@ -283,53 +293,55 @@ class _SessionsItem:
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Session:
         """The session."""
     def update(
         self,
         *,
+        name: str | None = ...,
+        description: str | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Session:
-        """Change name= or description=."""
+        """Change the session's name or description."""
     def halt(
         self,
         *,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Session:
         """Halt the campaign."""
     def generate(
         self,
         *,
+        gen: int | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
         wait: bool | None = ...,
         timeout: float | None = ...,
-        progress: bool | Callable[[Task], Any] | None = ...,
+        progress: ProgressArg = ...,
         export_dir: str | os.PathLike[str] | None = ...,
-        **kwargs: Any,
     ) -> Task:
-        """Generate the next design."""
+        """Generate the next design; starts a 'generate' task."""
     def simulate(
         self,
         *,
+        ngens: int,
+        space: SpaceArg | None = ...,
+        population_size: int | None = ...,
+        replicates: int | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
         wait: bool | None = ...,
         timeout: float | None = ...,
-        progress: bool | Callable[[Task], Any] | None = ...,
+        progress: ProgressArg = ...,
         export_dir: str | os.PathLike[str] | None = ...,
-        **kwargs: Any,
     ) -> Task:
-        """Simulate ngens= generations (space=, population_size=, replicates=)."""
+        """Run generations against the simulated lab; starts a 'simulate' task."""
     @property
     def space(self) -> _SessionsItemSpace:
         """The session's experimental space."""
@@ -377,10 +389,14 @@ class _Experiments:
     def list(
         self,
         *,
+        state: str | None = ...,
+        search: str | None = ...,
+        limit: int | None = ...,
+        before: str | None = ...,
+        after: str | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Page[Experiment]:
         """Experiments, newest first."""
 
@@ -393,30 +409,34 @@ class _ExperimentsItemSuggestions:
     def create(
         self,
         *,
+        assignments: Mapping[str, Any] | None = ...,
+        metadata: dict[str, Any] | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Suggestion:
         """A new suggestion."""
     def list(
         self,
         *,
+        state: str | None = ...,
+        limit: int | None = ...,
+        before: str | None = ...,
+        after: str | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Page[Suggestion]:
-        """Suggestions (state=open)."""
+        """Suggestions."""
     def delete(
         self,
         *,
+        state: str | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> None:
-        """Delete suggestions (state=open)."""
+        """Delete suggestions."""
 
 class _ExperimentsItemSuggestionsItem:
     """Assignments to try."""
@@ -427,7 +447,6 @@ class _ExperimentsItemSuggestionsItem:
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Suggestion:
         """The suggestion."""
     def delete(
@@ -436,7 +455,6 @@ class _ExperimentsItemSuggestionsItem:
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> None:
         """Delete the suggestion."""
 
@@ -449,29 +467,36 @@ class _ExperimentsItemObservations:
     def create(
         self,
         *,
+        suggestion: Any = ...,
+        assignments: Mapping[str, Any] | None = ...,
+        value: float | None = ...,
+        value_stddev: float | None = ...,
+        values: list[Mapping[str, Any]] | None = ...,
+        failed: bool | None = ...,
+        metadata: dict[str, Any] | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Observation:
-        """Report (suggestion=, value=, value_stddev=, values=, failed=, assignments=)."""
+        """Report an observation."""
     def create_batch(
         self,
-        observations: Any,
+        observations: Sequence[Mapping[str, Any] | Observation],
         *,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> list[Observation]:
         """Report many observations at once."""
     def list(
         self,
         *,
+        limit: int | None = ...,
+        before: str | None = ...,
+        after: str | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Page[Observation]:
         """Observations, newest first."""
 
@@ -484,16 +509,21 @@ class _ExperimentsItemObservationsItem:
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Observation:
         """The observation."""
     def update(
         self,
         *,
+        suggestion: Any = ...,
+        assignments: Mapping[str, Any] | None = ...,
+        value: float | None = ...,
+        value_stddev: float | None = ...,
+        values: list[Mapping[str, Any]] | None = ...,
+        failed: bool | None = ...,
+        metadata: dict[str, Any] | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Observation:
         """Change the observation."""
     def delete(
@@ -502,7 +532,6 @@ class _ExperimentsItemObservationsItem:
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> None:
         """Delete the observation."""
 
@@ -512,10 +541,12 @@ class _ExperimentsItemBestAssignments:
     def fetch(
         self,
         *,
+        limit: int | None = ...,
+        before: str | None = ...,
+        after: str | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Page[BestAssignments]:
         """Best assignments."""
 
@@ -528,16 +559,19 @@ class _ExperimentsItem:
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Experiment:
         """The experiment."""
     def update(
         self,
         *,
+        name: str | None = ...,
+        metadata: dict[str, Any] | None = ...,
+        observation_budget: int | None = ...,
+        parallel_bandwidth: int | None = ...,
+        state: str | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Experiment:
         """Change the experiment."""
     def delete(
@@ -546,7 +580,6 @@ class _ExperimentsItem:
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> None:
         """Delete the experiment."""
     def suggest(
@@ -585,10 +618,10 @@ class _Tokens:
     def create(
         self,
         *,
+        name: str | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Token:
         """A new token for the caller."""
 
@@ -598,10 +631,12 @@ class _SpaceTemplates:
     def list(
         self,
         *,
+        limit: int | None = ...,
+        before: str | None = ...,
+        after: str | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Page[SpaceTemplate]:
         """Sample spaces."""
 
@@ -614,7 +649,6 @@ class _Root:
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Version:
         """The service's API version."""
     def health(
@@ -623,7 +657,6 @@ class _Root:
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> Health:
         """The service's liveness."""
     def token_info(
@@ -632,7 +665,6 @@ class _Root:
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
-        **kwargs: Any,
     ) -> TokenInfo:
         """The calling token's client (SigOpt's client_id) and user."""
     @property
@@ -693,6 +725,7 @@ class Connection(_Root):
     def __exit__(self, *exc: object) -> None: ...
 
 E = Endpoint
+P = Param
 TASKS: Group
 SESSION_GROUPS: tuple[Group, ...]
 SESSIONS: Group

@@ -11,6 +11,10 @@ and autocompletion show the API. A group that takes an id is called with it
 
 from __future__ import annotations
 
+import difflib
+import inspect
+import os
+import typing
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +22,7 @@ import attrs
 
 from . import _constants as C
 from .pagination import Page
+from .progress import ProgressArg
 
 if TYPE_CHECKING:
     from .interface import Connection
@@ -28,6 +33,38 @@ _NO_ID = object()
 CALL_OPTIONS = ("idempotency_key", "request_timeout", "headers")
 #: options of endpoints that start a task.
 TASK_OPTIONS = ("wait", "timeout", "progress", "export_dir")
+#: the types of those options, as signatures show them.
+OPTION_TYPES: dict[str, Any] = {
+    "idempotency_key": str | None,
+    "request_timeout": float | tuple[float, float] | None,
+    "headers": Mapping[str, str] | None,
+    "wait": bool | None,
+    "timeout": float | None,
+    "progress": ProgressArg,
+    "export_dir": str | os.PathLike[str] | None,
+}
+
+
+@attrs.frozen
+class Param:
+    """One keyword argument of an endpoint: its name, its type, whether it must be given.
+
+    The type is what ``inspect.signature``, the stub and IDEs show; the service
+    checks the value itself.
+    """
+
+    name: str
+    type: Any = Any
+    required: bool = False
+    doc: str = ""
+
+
+#: the cursor arguments of every paginated list.
+PAGE_PARAMS = (
+    Param("limit", int | None, doc="items per page"),
+    Param("before", str | None, doc="cursor: older items"),
+    Param("after", str | None, doc="cursor: newer items"),
+)
 
 
 @attrs.frozen
@@ -39,10 +76,16 @@ class Endpoint:
         None for the group's own path, or an absolute path (``"/health"``).
     returns: a Model class (``from_dict``) or any parser of the JSON body; None
         gives None. page: ``returns`` is the model of a paginated list -> Page.
-    args: names of the positional arguments the method takes, in order.
+    args: names of the positional arguments the method takes, in order (each one
+        also a ``params`` entry).
+    params: THE declaration of the call's arguments (query or body fields): the
+        method's signature, its checks and the stub are made from it, so a
+        misspelt keyword is a TypeError before any request. A paginated list
+        takes ``limit``, ``before`` and ``after`` too.
     convert: per-argument converters run before the request (tables, spaces).
     task: the call starts a task (-> Task, with ``wait=``, ``timeout=``, ...).
-    handler: a client-side implementation ``handler(call, **kwargs)``.
+    handler: a client-side implementation ``handler(call, **kwargs)``; its own
+        signature is the method's.
     """
 
     name: str
@@ -52,9 +95,24 @@ class Endpoint:
     doc: str = ""
     page: bool = False
     args: tuple[str, ...] = ()
+    params: tuple[Param, ...] = ()
     convert: Mapping[str, Callable[[Any], Any]] = attrs.field(factory=dict)
     task: bool = False
     handler: Callable[..., Any] | None = None
+
+    def all_params(self) -> tuple[Param, ...]:
+        """The declared arguments, positional ones first, then the paging cursors."""
+        declared = {p.name: p for p in self.params}
+        missing = [name for name in self.args if name not in declared]
+        if missing and self.handler is None:
+            raise ValueError(f"{self.name}: positional {missing} not declared in params")
+        first = [declared[name] for name in self.args if name in declared]
+        rest = [p for p in self.params if p.name not in self.args]
+        return (*first, *rest, *(PAGE_PARAMS if self.page else ()))
+
+    def options(self) -> tuple[str, ...]:
+        """The per-call options the method takes beside its arguments."""
+        return CALL_OPTIONS + (TASK_OPTIONS if self.task else ())
 
 
 @attrs.frozen
@@ -165,15 +223,16 @@ class Node:
         return f"<{self._label}>"
 
     def _call(self, endpoint: Endpoint, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        where = f"{self._label}.{endpoint.name}()"
         if len(args) > len(endpoint.args):
             allowed = ", ".join(endpoint.args) or "none"
             raise TypeError(
-                f"{self._label}.{endpoint.name}() takes keyword arguments "
-                f"(positional: {allowed}); got {len(args)} positional"
+                f"{where} takes keyword arguments (positional: {allowed}); "
+                f"got {len(args)} positional"
             )
         for name, value in zip(endpoint.args, args, strict=False):
             if name in kwargs:
-                raise TypeError(f"{self._label}.{endpoint.name}() got {name!r} twice")
+                raise TypeError(f"{where} got multiple values for argument {name!r}")
             kwargs[name] = value
         options = {name: kwargs.pop(name) for name in CALL_OPTIONS if name in kwargs}
         call = Call(self._conn, self, endpoint, options)
@@ -182,10 +241,61 @@ class Node:
         task_options = {}
         if endpoint.task:
             task_options = {name: kwargs.pop(name) for name in TASK_OPTIONS if name in kwargs}
+        check_arguments(where, endpoint, kwargs)
         for name, convert in endpoint.convert.items():
             if kwargs.get(name) is not None:
                 kwargs[name] = convert(kwargs[name])
         return self._conn._send(call, kwargs, task_options)
+
+
+def check_arguments(where: str, endpoint: Endpoint, kwargs: Mapping[str, Any]) -> None:
+    """TypeError, as Python gives for a function, for an unknown or a missing argument."""
+    params = endpoint.all_params()
+    known = [p.name for p in params]
+    for name in kwargs:
+        if name not in known:
+            close = difflib.get_close_matches(name, [*known, *endpoint.options()], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            takes = ", ".join(known) or "no arguments"
+            raise TypeError(
+                f"{where} got an unexpected keyword argument {name!r}{hint} (it takes: {takes})"
+            )
+    missing = [p.name for p in params if p.required and kwargs.get(p.name) is None]
+    if missing:
+        raise TypeError(f"{where} missing required argument(s): {', '.join(missing)}")
+
+
+def endpoint_signature(endpoint: Endpoint) -> inspect.Signature:
+    """The signature of an endpoint's method: ``self``, its declared arguments, its options.
+
+    A handler's signature is the handler's own, with the per-call options added.
+    """
+    P = inspect.Parameter
+    out = [P("self", P.POSITIONAL_OR_KEYWORD)]
+    if endpoint.handler is not None:
+        hints = typing.get_type_hints(endpoint.handler, localns={"Call": Call})
+        own = [
+            p.replace(annotation=hints.get(p.name, p.annotation))
+            for p in list(inspect.signature(endpoint.handler).parameters.values())[1:]
+        ]
+        var_kw = [p for p in own if p.kind is P.VAR_KEYWORD]
+        out += [p for p in own if p.kind is not P.VAR_KEYWORD]
+        taken = {p.name for p in own}
+        out += [
+            P(name, P.KEYWORD_ONLY, default=None, annotation=OPTION_TYPES[name])
+            for name in CALL_OPTIONS
+            if name not in taken
+        ]
+        return inspect.Signature(out + var_kw)
+    for param in endpoint.all_params():
+        kind = P.POSITIONAL_OR_KEYWORD if param.name in endpoint.args else P.KEYWORD_ONLY
+        default = P.empty if param.required else None
+        out.append(P(param.name, kind, default=default, annotation=param.type))
+    out += [
+        P(name, P.KEYWORD_ONLY, default=None, annotation=OPTION_TYPES[name])
+        for name in endpoint.options()
+    ]
+    return inspect.Signature(out)
 
 
 def _id_text(id_: Any) -> str:
@@ -231,14 +341,25 @@ def _method(endpoint: Endpoint) -> Callable[..., Any]:
 
     method.__name__ = endpoint.name
     method.__qualname__ = endpoint.name
-    extra = " Also: wait=, timeout=, progress=, export_dir=." if endpoint.task else ""
-    target = endpoint.path or ""
-    method.__doc__ = (
-        f"{endpoint.doc or endpoint.name}\n\n{endpoint.method} .../{target}".rstrip("/")
-        + (f"\nPositional: {', '.join(endpoint.args)}." if endpoint.args else "")
-        + extra
-    )
+    method.__signature__ = endpoint_signature(endpoint)  # type: ignore[attr-defined]
+    method.__doc__ = endpoint_doc(endpoint)
     return method
+
+
+def endpoint_doc(endpoint: Endpoint) -> str:
+    """The docstring of an endpoint's method: what it does, then its arguments."""
+    lines = [endpoint.doc or endpoint.name]
+    described = [p for p in endpoint.all_params() if p.doc]
+    if described:
+        lines += ["", "Arguments:"]
+        lines += [f"    {p.name}: {p.doc}" for p in described]
+    if endpoint.task:
+        lines += [
+            "",
+            "Starts a task: wait=True waits for it (timeout= seconds), progress=True shows",
+            "a bar (or a callable gets each update), export_dir= writes its files.",
+        ]
+    return "\n".join(lines)
 
 
 def _group_property(group: Group, cls: type[Node]) -> property:

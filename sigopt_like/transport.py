@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email.utils
 import json as jsonlib
+import logging
 import threading
 import time
 import uuid
@@ -31,6 +32,8 @@ from ._version import __version__
 from .errors import APIConnectionError, APIError, APITimeoutError, api_error
 
 USER_AGENT = f"sigopt-like-python/{__version__}"
+#: one DEBUG line per call, one INFO line per retry; never a header or a body.
+LOGGER = "sigopt_like.http"
 
 Jitter = Callable[[float], float]
 
@@ -294,15 +297,19 @@ class Transport:
         query = _query(params)
         start = self.clock()
         attempt = 0
+        log = _CallLog(self, method, path, start)
         while True:
             attempt += 1
             try:
                 response = self._send(method, path, query, data, send_headers, timeout, stream)
             except _RETRYABLE_ERRORS as err:
-                if self._may_retry(start, attempt, error=err):
+                if self._may_retry(start, attempt, error=err, log=log):
                     continue
+                log.done(type(err).__name__, None, attempt)
                 raise _connection_error(err, method, self.url(path)) from err
+            request_id = response.headers.get("X-Request-Id")
             if response.status_code < 400:
+                log.done(response.status_code, request_id, attempt)
                 return response
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if self._may_retry(
@@ -311,9 +318,11 @@ class Transport:
                 status=response.status_code,
                 code=_error_code(response) if self.retries.codes else None,
                 retry_after=retry_after,
+                log=log,
             ):
                 response.close()
                 continue
+            log.done(response.status_code, request_id, attempt)
             raise self._error(response)
 
     def _may_retry(
@@ -325,12 +334,15 @@ class Transport:
         error: BaseException | None = None,
         code: str | None = None,
         retry_after: float | None = None,
+        log: _CallLog | None = None,
     ) -> bool:
         if not should_retry(self.retries, attempt, status=status, error=error, code=code):
             return False
         delay = sleep_time(self.retries, attempt, retry_after, self.jitter)
         if self.clock() - start + delay > self.retries.max_time:
             return False
+        if log is not None:
+            log.retry(status if error is None else type(error).__name__, attempt, delay)
         if delay > 0:
             self.sleep(delay)
         return True
@@ -382,6 +394,46 @@ class Transport:
             if not self._version_done:
                 self._version_check()
                 self._version_done = True
+
+
+class _CallLog:
+    """The log lines of one call: INFO for each retry, DEBUG when it ends.
+
+    Only the method, the path (no query string), the status, the time, the
+    request id and the number of tries are logged: never headers or bodies,
+    which may hold tokens or passwords.
+    """
+
+    def __init__(self, transport: Transport, method: str, path: str, start: float) -> None:
+        self.logger = logging.getLogger(LOGGER)
+        self.transport = transport
+        self.method = method
+        self.path = path
+        self.start = start
+
+    def retry(self, why: int | str | None, attempt: int, delay: float) -> None:
+        most = self.transport.retries.max_tries
+        self.logger.info(
+            "%s %s: %s; retrying in %.2f s (try %d%s)",
+            self.method,
+            self.path,
+            why,
+            delay,
+            attempt + 1,
+            f" of {most}" if most is not None else "",
+        )
+
+    def done(self, status: int | str, request_id: str | None, attempt: int) -> None:
+        if self.logger.isEnabledFor(logging.DEBUG):
+            self.logger.debug(
+                "%s %s %s %.0f ms request_id=%s retries=%d",
+                self.method,
+                self.path,
+                status,
+                (self.transport.clock() - self.start) * 1000,
+                request_id or "-",
+                attempt - 1,
+            )
 
 
 def _query(params: Mapping[str, Any] | None) -> list[tuple[str, str]] | None:

@@ -1,0 +1,102 @@
+"""An access log for a served instance: one line per request, in the combined log form.
+
+:class:`AccessLog` wraps the WSGI app that ``sigopt-like serve`` hands to its
+server and logs, on the ``sigopt_like.access`` logger at INFO, when the body
+has been sent (so an event stream is logged when it ends)::
+
+    127.0.0.1 - - [22/Nov/2026:10:00:00 +0000] "GET /v1/sessions?limit=5 HTTP/1.1" 200 512 "-" "sigopt-like-python/0.1.0" 12ms rid=6f0c...
+
+Waitress writes no access log of its own, and the WSGI loggers that do
+(``paste.translogger``) bring a framework along; this is the ~60 lines that
+we need. Never a header but the user agent and referrer; query values whose
+names look secret (token, password, key, secret) are written as ``***``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+LOGGER = "sigopt_like.access"
+_SECRET = re.compile(r"token|password|secret|key|auth", re.IGNORECASE)
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def redacted_query(query: str) -> str:
+    """The query string with the values of secret-looking names replaced by ``***``."""
+    if not query:
+        return ""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, "***" if _SECRET.search(k) else v) for k, v in pairs], safe="*,/:")
+
+
+class AccessLog:
+    """A WSGI wrapper that logs each request once its answer has been sent."""
+
+    def __init__(self, app: WSGIApp, logger: logging.Logger | None = None) -> None:
+        self.app = app
+        self.logger = logger or logging.getLogger(LOGGER)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        started = time.monotonic()
+        seen: dict[str, Any] = {}
+
+        def record_start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            seen["status"] = status.split(" ", 1)[0]
+            seen["headers"] = headers
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, record_start)
+        return _Logged(body, lambda size: self._log(environ, seen, size, started))
+
+    def _log(self, environ: dict[str, Any], seen: dict[str, Any], size: int, started: float):
+        if not self.logger.isEnabledFor(logging.INFO):
+            return
+        headers = dict((k.lower(), v) for k, v in seen.get("headers", []))
+        query = redacted_query(environ.get("QUERY_STRING", ""))
+        target = environ.get("PATH_INFO", "/") + (f"?{query}" if query else "")
+        when = time.strftime("%d/%b/%Y:%H:%M:%S %z", time.localtime())
+        self.logger.info(
+            '%s - - [%s] "%s %s %s" %s %s "%s" "%s" %.0fms rid=%s',
+            environ.get("REMOTE_ADDR", "-"),
+            when,
+            environ.get("REQUEST_METHOD", "-"),
+            target,
+            environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+            seen.get("status", "-"),
+            size if size or "content-length" in headers else "-",
+            environ.get("HTTP_REFERER", "-"),
+            environ.get("HTTP_USER_AGENT", "-"),
+            (time.monotonic() - started) * 1000,
+            headers.get("x-request-id", "-"),
+        )
+
+
+class _Logged:
+    """The app's body iterable, counting bytes, calling ``done(size)`` once on close."""
+
+    def __init__(self, body: Iterable[bytes], done: Callable[[int], None]) -> None:
+        self.body = body
+        self.done = done
+        self.size = 0
+        self.logged = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.body:
+            self.size += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.body, "close", None)
+            if callable(close):
+                close()
+        finally:
+            if not self.logged:
+                self.logged = True
+                self.done(self.size)

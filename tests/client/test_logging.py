@@ -1,0 +1,70 @@
+"""Log records under ``sigopt_like``: a DEBUG line per call, INFO per retry, no secrets."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import sigopt_like
+from sigopt_like.transport import RetryPolicy, Transport
+
+from .faulty_server import Reply, faulty_server
+
+LINE = re.compile(r"^(GET|POST|PUT|DELETE) (/\S*) (\d{3}|\w+) \d+ ms request_id=(\S+) retries=(\d+)$")
+
+
+def http_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "sigopt_like.http"]
+
+
+def test_one_debug_line_per_call_with_status_time_and_request_id(conn, caplog):
+    """Before: no record came from a sigopt_like logger, embedded or served."""
+    with caplog.at_level(logging.DEBUG, logger="sigopt_like"):
+        session = conn.sessions.create(name="logged")
+        conn.sessions(session.id).fetch()
+        try:
+            conn.sessions("999999").fetch()
+        except sigopt_like.NotFoundError:
+            pass
+    lines = http_lines(caplog)
+    matched = [LINE.match(line) for line in lines]
+    assert all(matched), lines
+    calls = [(m.group(1), m.group(2), m.group(3)) for m in matched if m]
+    assert ("POST", "/v1/sessions", "201") in calls
+    assert ("GET", f"/v1/sessions/{session.id}", "200") in calls
+    assert ("GET", "/v1/sessions/999999", "404") in calls
+    assert all(m.group(4) != "-" and m.group(5) == "0" for m in matched if m)
+    token = conn.transport.token
+    if token:
+        assert all(token not in r.getMessage() for r in caplog.records)
+
+
+def test_retries_are_logged_at_info():
+    for server in faulty_server():
+        server.play(
+            Reply(status=503, body={"object": "error", "message": "busy"}),
+            Reply(body={"object": "health", "status": "ok"}),
+        )
+        transport = Transport(
+            server.url,
+            token="s3cret-token",
+            retries=RetryPolicy(max_tries=3),
+            jitter=lambda step: 0.0,
+        )
+        records: list[logging.LogRecord] = []
+        handler = logging.Handler(logging.DEBUG)
+        handler.emit = records.append  # type: ignore[method-assign]
+        logger = logging.getLogger("sigopt_like")
+        logger.addHandler(handler)
+        old = logger.level
+        logger.setLevel(logging.DEBUG)
+        try:
+            transport.request_json("GET", "/health", check_version=False)
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(old)
+        infos = [r.getMessage() for r in records if r.levelno == logging.INFO]
+        debugs = [r.getMessage() for r in records if r.levelno == logging.DEBUG]
+        assert infos == ["GET /health: 503; retrying in 0.00 s (try 2 of 3)"]
+        assert len(debugs) == 1 and debugs[0].endswith("retries=1")
+        assert not any("s3cret" in r.getMessage() for r in records)
