@@ -100,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Run a whole simulated design-of-experiments campaign on the embedded "
             "service and write its designs, history and analytics plots to a folder."
         ),
+        epilog="Example:\n  sigopt-like demo --out demo-run --generations 4 --space mixture",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--out",

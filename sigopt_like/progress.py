@@ -79,7 +79,7 @@ def bar_or_log() -> Reporter:
 def describe(task: Task) -> str:
     """One line about a task's state: ``generate task 7: running (optimizing) 40% message``."""
     words = [f"{task.type or 'task'} task {task.id}: {task.status or '?'}"]
-    if task.phase:
+    if task.phase and task.phase != task.status:
         words.append(f"({task.phase})")
     fraction = _fraction(task)
     if fraction is not None:
@@ -128,20 +128,23 @@ class BarReporter:
 
             self._bar = tqdm(
                 total=100,
-                unit="%",
                 file=self.file if self.file is not None else sys.stderr,
                 leave=True,
-                bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}] {postfix}",
+                bar_format="{desc} {percentage:3.0f}%|{bar:20}| {elapsed}{postfix}",
+                desc=self._label(task),
             )
         bar = self._bar
-        label = f"{task.type or 'task'} {task.id}"
-        bar.set_description_str(f"{label} {task.phase or task.status or ''}".rstrip(), False)
+        bar.set_description_str(self._label(task), False)
         message = getattr(task.progress, "message", None)
-        bar.set_postfix_str(str(message or task.status or ""), False)
+        bar.set_postfix_str(str(message or ""), False)
         fraction = _fraction(task)
         if fraction is not None:
             bar.n = round(fraction * 100)
         bar.refresh()
+
+    @staticmethod
+    def _label(task: Task) -> str:
+        return f"{task.type or 'task'} {task.id}: {task.phase or task.status or ''}".rstrip()
 
     def close(self) -> None:
         """Close the bar (it stays on the screen)."""

@@ -4,7 +4,8 @@
 server and logs, on the ``sigopt_like.access`` logger at INFO, when the body
 has been sent (so an event stream is logged when it ends)::
 
-    127.0.0.1 - - [22/Nov/2026:10:00:00 +0000] "GET /v1/sessions?limit=5 HTTP/1.1" 200 512 "-" "sigopt-like-python/0.1.0" 12ms rid=6f0c...
+    127.0.0.1 - - [22/Nov/2026:10:00:00 +0000] "GET /v1/sessions?limit=5 HTTP/1.1" 200 512
+    "-" "sigopt-like-python/0.1.0" 12ms rid=6f0c...   (one line)
 
 Waitress writes no access log of its own, and the WSGI loggers that do
 (``paste.translogger``) bring a framework along; this is the ~60 lines that

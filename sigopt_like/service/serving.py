@@ -37,11 +37,18 @@ def server_options(service: Service, threads: int = DEFAULT_THREADS) -> dict[str
 
 
 def create_server(
-    service: Service, host: str, port: int, *, threads: int = DEFAULT_THREADS, **options: Any
+    service: Service,
+    host: str,
+    port: int,
+    *,
+    threads: int = DEFAULT_THREADS,
+    app: Any = None,
+    **options: Any,
 ) -> Any:
     """A waitress server for ``service`` on ``host:port`` (0: any free port), not yet
-    running; ``options`` override waitress settings."""
+    running; ``app`` wraps the service (an access log, say); ``options`` override
+    waitress settings."""
     from waitress.server import create_server as waitress_server
 
     settings = {**server_options(service, threads), **options}
-    return waitress_server(service, host=host, port=port, **settings)
+    return waitress_server(app if app is not None else service, host=host, port=port, **settings)

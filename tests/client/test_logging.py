@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 
@@ -10,7 +11,9 @@ from sigopt_like.transport import RetryPolicy, Transport
 
 from .faulty_server import Reply, faulty_server
 
-LINE = re.compile(r"^(GET|POST|PUT|DELETE) (/\S*) (\d{3}|\w+) \d+ ms request_id=(\S+) retries=(\d+)$")
+LINE = re.compile(
+    r"^(GET|POST|PUT|DELETE) (/\S*) (\d{3}|\w+) \d+ ms request_id=(\S+) retries=(\d+)$"
+)
 
 
 def http_lines(caplog) -> list[str]:
@@ -22,10 +25,8 @@ def test_one_debug_line_per_call_with_status_time_and_request_id(conn, caplog):
     with caplog.at_level(logging.DEBUG, logger="sigopt_like"):
         session = conn.sessions.create(name="logged")
         conn.sessions(session.id).fetch()
-        try:
+        with contextlib.suppress(sigopt_like.NotFoundError):
             conn.sessions("999999").fetch()
-        except sigopt_like.NotFoundError:
-            pass
     lines = http_lines(caplog)
     matched = [LINE.match(line) for line in lines]
     assert all(matched), lines

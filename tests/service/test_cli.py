@@ -6,7 +6,6 @@ import io
 import subprocess
 import sys
 
-import pytest
 import requests
 
 from sigopt_like import cli
@@ -88,12 +87,9 @@ def test_tokens_revoke_by_user_and_id(tmp_path, capsys):
 
 
 def test_usage_errors_exit_2(capsys):
-    with pytest.raises(SystemExit) as exc:
-        cli.main([])
-    assert exc.value.code == 2
-    with pytest.raises(SystemExit) as exc:
-        cli.main(["tokens", "revoke"])
-    assert exc.value.code == 2
+    assert cli.main(["sessions", "create"]) == 2
+    assert cli.main(["tokens", "revoke"]) == 2
+    assert cli.main(["no-such-command"]) == 2
 
 
 def test_default_database_follows_the_environment(monkeypatch, tmp_path):
@@ -101,6 +97,8 @@ def test_default_database_follows_the_environment(monkeypatch, tmp_path):
     assert cli.default_database() == str(tmp_path / "env.db")
     monkeypatch.delenv("SIGOPT_LIKE_DATABASE")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.chdir(tmp_path)
     assert cli.default_database().startswith(str(tmp_path))
 
 
@@ -114,7 +112,7 @@ def test_demo_is_wired_lazily(capsys, monkeypatch):
             raise ModuleNotFoundError("No module named 'sigopt_like.demo'", name=name)
         return real(name, *a, **k)
 
-    monkeypatch.setattr(cli.importlib, "import_module", no_demo)
+    monkeypatch.setattr(importlib, "import_module", no_demo)
     code, _, err = run(capsys, "demo")
     assert code == 1 and "not available" in err
 

@@ -56,6 +56,17 @@ class TokenOwner:
     created: int = 0
 
 
+@attrs.frozen
+class TokenInfo:
+    """A token as an operator sees it: never the token itself nor its hash."""
+
+    id: int
+    email: str
+    name: str | None
+    created: int
+    revoked: bool
+
+
 class AccountError(Invalid):
     """A user or token operation that cannot be done (unknown user, duplicate email)."""
 
@@ -196,3 +207,38 @@ class AccountStore:
             return conn.execute(
                 TK.update().where(condition, TK.c.revoked.is_(False)).values(revoked=True)
             ).rowcount
+
+    def list_users(self) -> list[User]:
+        """Every user, oldest first; not the local user that owns embedded (and --no-auth) work."""
+        query = (
+            sa.select(U.c.id, U.c.email, U.c.created)
+            .where(U.c.email != LOCAL_USER_EMAIL)
+            .order_by(U.c.id)
+        )
+        with self._db.read() as conn:
+            return [User(*row) for row in conn.execute(query).all()]
+
+    def list_tokens(self, *, email: str | None = None) -> list[TokenInfo]:
+        """Every token (or a user's), oldest first, without the secret or its hash."""
+        query = (
+            sa.select(TK.c.id, U.c.email, TK.c.name, TK.c.created, TK.c.revoked)
+            .join(U, U.c.id == TK.c.user_id)
+            .order_by(TK.c.id)
+        )
+        if email is not None:
+            user = self.find_user(email)
+            if user is None:
+                raise AccountError(f"No user with email {email!r}.")
+            query = query.where(TK.c.user_id == user.id)
+        with self._db.read() as conn:
+            rows = conn.execute(query).all()
+        return [
+            TokenInfo(
+                id=int(r.id),
+                email=r.email,
+                name=r.name,
+                created=int(r.created),
+                revoked=bool(r.revoked),
+            )
+            for r in rows
+        ]

@@ -1,0 +1,333 @@
+"""Commands that run or manage the service itself: serve, worker, users, tokens, demo.
+
+They work on a database directly (``--db``, the same default as every other
+command), so ``users create``, ``tokens create`` and ``serve`` without
+``--db`` all use one database.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from .._constants import SERVICE_EXTRA_HINT
+from .errors import CommandError
+from .options import db_option, json_option
+from .output import echo_json, echo_table
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+DEFAULT_THREADS = 8
+
+
+def _service() -> Any:
+    try:
+        from ..service import app
+        from ..service.store import accounts
+    except ImportError as err:  # the service extra is missing
+        raise CommandError(f"the service is not installed ({err}); {SERVICE_EXTRA_HINT}") from err
+    return accounts, app
+
+
+@contextmanager
+def _accounts(db: str | None) -> Iterator[Any]:
+    """The account store of the chosen database, closed afterwards."""
+    _service()
+    from ..service.store import open_store
+    from .database import choose
+
+    store = open_store(choose(db))
+    try:
+        yield store.accounts
+    finally:
+        store.close()
+
+
+@click.command()
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="Port.")
+@db_option
+@click.option("--threads", type=int, default=DEFAULT_THREADS, show_default=True)
+@click.option("--task-threads", type=int, default=None, help="Task runner threads.")
+@click.option("--requests-per-minute", type=int, default=None, help="Per-token request limit.")
+@click.option("--max-body-bytes", type=int, default=None, help="Largest request body.")
+@click.option("--no-auth", is_flag=True, help="No tokens: everything belongs to the local user.")
+@click.option("--no-tasks", is_flag=True, help="Run no tasks here ('sigopt-like worker' does).")
+@click.option("--quiet-access", is_flag=True, help="No access log line per request.")
+def serve(
+    host: str,
+    port: int,
+    db: str | None,
+    threads: int,
+    task_threads: int | None,
+    requests_per_minute: int | None,
+    max_body_bytes: int | None,
+    no_auth: bool,
+    no_tasks: bool,
+    quiet_access: bool,
+) -> None:
+    """Serve the API over HTTP for a team (tokens required), until Ctrl-C or SIGTERM.
+
+    Says which database it opened, and logs each request in the access-log form.
+
+    \b
+    Example:
+      sigopt-like serve --host 0.0.0.0 --port 8080 --db /srv/doe/doe.sqlite3
+    """
+    _, app = _service()
+    from ..service.access_log import AccessLog
+    from ..service.serving import create_server
+    from .database import choose
+    from .errors import redact_url
+
+    database = choose(db)
+    overrides: dict[str, Any] = {"auth_required": not no_auth}
+    if no_tasks:
+        overrides["run_tasks"] = False
+    if task_threads is not None:
+        overrides["task_threads"] = task_threads
+    if requests_per_minute is not None:
+        overrides["requests_per_minute"] = requests_per_minute
+    if max_body_bytes is not None:
+        overrides["max_body_bytes"] = max_body_bytes
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if quiet_access:
+        logging.getLogger("sigopt_like.access").setLevel(logging.WARNING)
+    service = app.create_app(database=database, **overrides)
+    try:
+        server = create_server(
+            service, host=host, port=port, threads=threads, app=AccessLog(service)
+        )
+    except OSError as err:
+        service.close()
+        if err.errno == errno.EADDRINUSE:
+            raise CommandError(
+                f"port {port} on {host} is already in use (is another server running?); "
+                "choose another with --port"
+            ) from err
+        raise CommandError(f"cannot listen on {host}:{port}: {err.strerror or err}") from err
+
+    def _stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    click.echo(
+        f"sigopt-like serving on http://{server.effective_host}:{server.effective_port} "
+        f"(auth {'on' if not no_auth else 'OFF'}), database {redact_url(database)}"
+    )
+    sys.stdout.flush()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        service.close()
+
+
+@click.command()
+@db_option
+@click.option("--threads", type=int, default=None, help="Worker threads.")
+def worker(db: str | None, threads: int | None) -> int:
+    """Run tasks from a shared database (scaled out: app processes use 'serve --no-tasks').
+
+    \b
+    Example:
+      sigopt-like worker --db postgresql+psycopg://doe@db.lab.example/doe --threads 4
+    """
+    _service()
+    from ..service import worker as runner
+    from .database import choose
+
+    argv = ["--db", choose(db)]
+    if threads is not None:
+        argv += ["--threads", str(threads)]
+    return int(runner.main(argv) or 0)
+
+
+@click.group()
+def users() -> None:
+    """Add and list the users of a served instance.
+
+    \b
+    Example:
+      sigopt-like users create alice@lab.example --password-stdin < password.txt
+    """
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read a password (for login) from stdin.")
+@db_option
+def users_create(email: str, password_stdin: bool, db: str | None) -> None:
+    """Add a user with email EMAIL.
+
+    \b
+    Example:
+      sigopt-like users create alice@lab.example --db doe.sqlite3
+    """
+    accounts, _ = _service()
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise CommandError("the password read from standard input is empty")
+    with _accounts(db) as store:
+        try:
+            user = store.create_user(email, password)
+        except accounts.AccountError as err:
+            raise CommandError(str(err)) from err
+    click.echo(f"created user {user.email} (id {user.id})")
+
+
+@users.command("list")
+@db_option
+@json_option
+def users_list(db: str | None, as_json: bool) -> None:
+    """List the users.
+
+    \b
+    Example:
+      sigopt-like users list --json
+    """
+    _service()
+    with _accounts(db) as store:
+        found = store.list_users()
+    if as_json:
+        echo_json([{"id": u.id, "email": u.email, "created": u.created} for u in found])
+    else:
+        echo_table(((u.id, u.email) for u in found), ["id", "email"])
+
+
+@click.group()
+def tokens() -> None:
+    """Issue, list and revoke API tokens.
+
+    \b
+    Example:
+      sigopt-like tokens create --user alice@lab.example > token.txt
+    """
+
+
+@tokens.command("create")
+@click.option("--user", "email", required=True, metavar="EMAIL", help="The token's user.")
+@click.option("--name", default=None, help="A label for the token.")
+@db_option
+def tokens_create(email: str, name: str | None, db: str | None) -> None:
+    """Print a new token for a user (shown once: only its hash is kept).
+
+    \b
+    Example:
+      sigopt-like tokens create --user alice@lab.example --name laptop > token.txt
+    """
+    _service()
+    with _accounts(db) as store:
+        user = store.find_user(email)
+        if user is None:
+            raise CommandError(
+                f"no user with email {email!r}; add one with 'sigopt-like users create'"
+            )
+        issued = store.issue_token(user.id, name=name)
+    click.echo(f"token {issued.id} for {user.email} (shown once, keep it safe):", err=True)
+    click.echo(issued.token)
+
+
+@tokens.command("list")
+@click.option("--user", "email", default=None, metavar="EMAIL", help="Only this user's tokens.")
+@db_option
+@json_option
+def tokens_list(email: str | None, db: str | None, as_json: bool) -> None:
+    """List tokens: id, user, label, revoked (never the token itself).
+
+    \b
+    Example:
+      sigopt-like tokens list --user alice@lab.example
+    """
+    accounts, _ = _service()
+    with _accounts(db) as store:
+        try:
+            found = store.list_tokens(email=email)
+        except accounts.AccountError as err:
+            raise CommandError(str(err)) from err
+    if as_json:
+        echo_json(
+            [
+                {
+                    "id": t.id,
+                    "user": t.email,
+                    "name": t.name,
+                    "created": t.created,
+                    "revoked": t.revoked,
+                }
+                for t in found
+            ]
+        )
+    else:
+        echo_table(
+            ((t.id, t.email, t.name, t.revoked) for t in found), ["id", "user", "name", "revoked"]
+        )
+
+
+@tokens.command("revoke")
+@click.argument("token", required=False)
+@click.option("--token-stdin", is_flag=True, help="Read the token from standard input.")
+@click.option("--id", "token_id", type=int, default=None, help="The token's id.")
+@click.option("--user", "email", default=None, metavar="EMAIL", help="Every token of a user.")
+@db_option
+def tokens_revoke(
+    token: str | None, token_stdin: bool, token_id: int | None, email: str | None, db: str | None
+) -> int:
+    """Revoke a token: give it, --token-stdin, --id ID, or --user EMAIL for all of theirs.
+
+    \b
+    Example:
+      sigopt-like tokens revoke --id 3
+    """
+    given = [token is not None, token_stdin, token_id is not None, email is not None]
+    if sum(given) != 1:
+        raise click.UsageError("say which token: TOKEN, --token-stdin, --id ID or --user EMAIL")
+    accounts, _ = _service()
+    secret = sys.stdin.readline().rstrip("\r\n") if token_stdin else token
+    with _accounts(db) as store:
+        try:
+            count = store.revoke_token(token=secret, token_id=token_id, email=email)
+        except accounts.AccountError as err:
+            raise CommandError(str(err)) from err
+    click.echo(f"revoked {count} token(s)")
+    return 0 if count else 1
+
+
+@click.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def demo(args: tuple[str, ...]) -> int:
+    """Run a whole simulated campaign into a folder (demo --help for its options).
+
+    \b
+    Example:
+      sigopt-like demo --out demo-run --generations 4
+    """
+    import importlib
+
+    try:
+        module = importlib.import_module("sigopt_like.demo")
+    except ModuleNotFoundError as err:
+        if err.name != "sigopt_like.demo":
+            raise
+        raise CommandError("the demo is not available in this installation") from err
+    try:
+        return int(module.main(list(args)) or 0)
+    except SystemExit as stop:  # the demo's own --help and usage errors
+        return stop.code if isinstance(stop.code, int) else 1
+
+
+COMMANDS = (serve, worker, users, tokens, demo)

@@ -1,0 +1,368 @@
+"""The campaign commands: sessions, space, generate, design, history, best, analytics, simulate.
+
+Each command is a thin shell over one or two calls of the Python API; those
+that start a task wait for it, with a progress bar on standard error unless
+``--quiet``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .connect import session_id
+from .options import connected, json_option, progress, quiet_option
+from .output import echo_fields, echo_json, echo_table
+
+if TYPE_CHECKING:
+    from ..interface import Connection
+    from ..models import Session
+
+SPACE_TYPES = click.Choice(["factorial", "mixture"])
+OUTPUT = click.Path(dir_okay=False, writable=True, path_type=Path)
+
+
+@click.group()
+def sessions() -> None:
+    """Create, list, show and halt sessions (design campaigns).
+
+    \b
+    Example:
+      sigopt-like sessions create alloy-screen --description "first screen"
+      sigopt-like sessions list
+    """
+
+
+@sessions.command("create")
+@click.argument("name")
+@click.option("--description", "-d", default=None, help="What the campaign is for.")
+@click.option("--seed", type=int, default=None, help="The optimizer's seed (reproducible designs).")
+@json_option
+@connected
+def sessions_create(
+    conn: Connection, name: str, description: str | None, seed: int | None, as_json: bool
+) -> None:
+    """Create a session named NAME; prints its id.
+
+    \b
+    Example:
+      sigopt-like sessions create alloy-screen -d "5 factors, 1,200 recipes"
+    """
+    session = conn.sessions.create(name=name, description=description, seed=seed)
+    if as_json:
+        echo_json(session)
+    else:
+        click.echo(f"created session {session.id} ({session.name})")
+
+
+@sessions.command("list")
+@click.option("--search", "-s", "query", default=None, help="Only names or descriptions with this.")
+@json_option
+@connected
+def sessions_list(conn: Connection, query: str | None, as_json: bool) -> None:
+    """List your sessions, newest first.
+
+    \b
+    Example:
+      sigopt-like sessions list --search alloy
+    """
+    found = list(conn.sessions.list(q=query))
+    if as_json:
+        echo_json(found)
+        return
+    echo_table(
+        ((s.id, s.name, s.status, s.gen, s.description) for s in found),
+        ["id", "name", "status", "gen", "description"],
+    )
+
+
+@sessions.command("show")
+@click.argument("sid", type=session_id)
+@json_option
+@connected
+def sessions_show(conn: Connection, sid: str, as_json: bool) -> None:
+    """Show session SID: its state, generation and design size.
+
+    \b
+    Example:
+      sigopt-like sessions show 1 --json
+    """
+    session = conn.sessions(sid).fetch()
+    if as_json:
+        echo_json(session)
+    else:
+        _echo_session(session)
+
+
+@sessions.command("halt")
+@click.argument("sid", type=session_id)
+@json_option
+@connected
+def sessions_halt(conn: Connection, sid: str, as_json: bool) -> None:
+    """Halt session SID: no more designs are generated for it.
+
+    \b
+    Example:
+      sigopt-like sessions halt 1
+    """
+    session = conn.sessions(sid).halt()
+    if as_json:
+        echo_json(session)
+    else:
+        click.echo(f"session {session.id} ({session.name}) is {session.status}")
+
+
+def _echo_session(session: Session) -> None:
+    echo_fields(
+        [
+            ("id", session.id),
+            ("name", session.name),
+            ("tag", session.extra.get("tag")),
+            ("description", session.description),
+            ("status", session.status),
+            ("generation", session.gen),
+            ("population", session.population_size),
+            ("replicates", session.replicates),
+            ("remaining", session.remaining),
+            ("completed", session.completed),
+        ]
+    )
+
+
+@click.group()
+def space() -> None:
+    """Set or show a session's experimental space.
+
+    \b
+    Example:
+      sigopt-like space put 1 space.csv --type factorial --population 20 --replicates 1
+    """
+
+
+@space.command("put")
+@click.argument("sid", type=session_id)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--type", "space_type", type=SPACE_TYPES, required=True, help="The kind of space.")
+@click.option("--total-units", type=int, default=None, help="Mixture: units every recipe sums to.")
+@click.option("--population", type=int, default=None, help="Experiments per design.")
+@click.option("--replicates", type=int, default=None, help="Repeats of each designed experiment.")
+@json_option
+@quiet_option
+@connected
+def space_put(
+    conn: Connection,
+    sid: str,
+    file: Path,
+    space_type: str,
+    total_units: int | None,
+    population: int | None,
+    replicates: int | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Validate FILE as session SID's space and set the design's size.
+
+    FILE has no header row: one parameter a line, `name,numerical,1,2,3` or
+    `name,categorical,a,b` for a factorial space, `name,unit,min,max` for a
+    mixture (then --total-units).
+
+    \b
+    Example:
+      sigopt-like space put 1 space.csv --type factorial --population 20 --replicates 1
+      sigopt-like space put 2 blend.csv --type mixture --total-units 25 --population 20
+    """
+    from ..spaces import Space
+
+    value = Space.from_csv(file, type=space_type, total_units=total_units)
+    task = conn.sessions(sid).space.put(
+        space=value,
+        population_size=population,
+        replicates=replicates,
+        wait=True,
+        progress=progress(quiet),
+    )
+    if as_json:
+        echo_json(task)
+        return
+    result = task.result
+    click.echo(
+        f"session {sid}: space validated, {result.space_size:,} possible experiments; "
+        f"designs of {result.population_size} x {result.replicates + 1} experiments"
+    )
+
+
+@space.command("show")
+@click.argument("sid", type=session_id)
+@json_option
+@connected
+def space_show(conn: Connection, sid: str, as_json: bool) -> None:
+    """Print session SID's validated space (in the space file form, or --json).
+
+    \b
+    Example:
+      sigopt-like space show 1 > validated_space.csv
+    """
+    value = conn.sessions(sid).space.fetch()
+    if as_json:
+        echo_json(value)
+    else:
+        click.echo(value.to_csv(), nl=False)
+
+
+@click.command()
+@click.argument("sid", type=session_id)
+@click.option("-o", "--output", type=OUTPUT, default=None, help="Also write the design here.")
+@json_option
+@quiet_option
+@connected
+def generate(conn: Connection, sid: str, output: Path | None, as_json: bool, quiet: bool) -> None:
+    """Generate the next design of session SID.
+
+    \b
+    Example:
+      sigopt-like generate 1 -o gen1.csv
+    """
+    task = conn.sessions(sid).generate(wait=True, progress=progress(quiet))
+    design = task.result.experiments
+    if output is not None:
+        design.to_csv(output)
+    if as_json:
+        echo_json(task)
+        return
+    click.echo(f"session {sid}: generation {task.result.gen} designed, {len(design)} experiments")
+    if output is not None:
+        click.echo(f"wrote {output}: fill in the Response column, then send it back with")
+        click.echo(f"  sigopt-like experiments put {sid} {output} --type designed")
+    else:
+        click.echo(f"write it out with: sigopt-like design {sid} -o design.csv")
+
+
+@click.command()
+@click.argument("sid", type=session_id)
+@click.option("--gen", type=int, default=None, help="The generation (default: the latest).")
+@click.option("-o", "--output", type=OUTPUT, default=None, help="Write the CSV here (else print).")
+@json_option
+@connected
+def design(conn: Connection, sid: str, gen: int | None, output: Path | None, as_json: bool) -> None:
+    """Write a design of session SID as CSV, with an empty Response column to fill in.
+
+    \b
+    Example:
+      sigopt-like design 1 -o gen1.csv
+      sigopt-like design 1 --gen 2 > gen2.csv
+    """
+    table = conn.sessions(sid).design.fetch(gen=gen)
+    if as_json:
+        echo_json(table)
+    elif output is not None:
+        table.to_csv(output)
+        click.echo(f"wrote {output} ({len(table)} experiments)")
+    else:
+        click.echo(table.to_csv(), nl=False)
+
+
+@click.command()
+@click.argument("sid", type=session_id)
+@click.option("-o", "--output", type=OUTPUT, default=None, help="Write the CSV here (else print).")
+@json_option
+@connected
+def history(conn: Connection, sid: str, output: Path | None, as_json: bool) -> None:
+    """Every generation of session SID as one CSV (Seq_, Gen_, Designed_ columns).
+
+    \b
+    Example:
+      sigopt-like history 1 -o history.csv
+    """
+    campaign = conn.sessions(sid)
+    if as_json:
+        echo_json(campaign.history.fetch())
+        return
+    text = campaign.history.csv(output)
+    if output is not None:
+        click.echo(f"wrote {output} ({max(0, len(text.splitlines()) - 1)} experiments)")
+    else:
+        click.echo(text, nl=False)
+
+
+@click.command()
+@click.argument("sid", type=session_id)
+@json_option
+@connected
+def best(conn: Connection, sid: str, as_json: bool) -> None:
+    """The experiment session SID recommends, and its predicted response.
+
+    \b
+    Example:
+      sigopt-like best 1
+    """
+    found = conn.sessions(sid).best.fetch()
+    if as_json:
+        echo_json(found)
+        return
+    experiment: Any = found.experiment or {}
+    pairs = experiment.items() if hasattr(experiment, "items") else []
+    click.echo("recommended: " + ", ".join(f"{k}={v}" for k, v in pairs))
+    echo_fields(
+        [("predicted response", found.predicted_response), ("observed mean", found.observed_mean)]
+    )
+
+
+@click.command()
+@click.argument("sid", type=session_id)
+@click.option("-o", "--output", "directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--gen", type=int, default=None, help="The generation (default: the latest).")
+@json_option
+@quiet_option
+@connected
+def analytics(
+    conn: Connection, sid: str, directory: Path | None, gen: int | None, as_json: bool, quiet: bool
+) -> None:
+    """Make the plots and summaries of a generation of session SID; download them to -o DIR.
+
+    \b
+    Example:
+      sigopt-like analytics 1 -o plots/
+    """
+    campaign = conn.sessions(sid)
+    task = campaign.analytics.create(gen=gen, wait=True, progress=progress(quiet))
+    written = campaign.analytics.download(directory, gen=task.result.gen) if directory else []
+    if as_json:
+        echo_json({"task": task, "files": [str(p) for p in written]})
+        return
+    names = [f.name for f in task.result.files]
+    click.echo(f"session {sid}: analytics of generation {task.result.gen}: {', '.join(names)}")
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+@click.command()
+@click.argument("sid", type=session_id)
+@click.option("--generations", "-n", type=int, required=True, help="How many generations.")
+@json_option
+@quiet_option
+@connected
+def simulate(conn: Connection, sid: str, generations: int, as_json: bool, quiet: bool) -> None:
+    """Run generations of session SID against the simulated lab (its space must be set).
+
+    \b
+    Example:
+      sigopt-like simulate 1 --generations 5
+    """
+    task = conn.sessions(sid).simulate(ngens=generations, wait=True, progress=progress(quiet))
+    if as_json:
+        echo_json(task)
+        return
+    history = getattr(task.result, "history", None)
+    rows = []
+    for generation in getattr(history, "generations", []):
+        table = generation.table
+        if not table:
+            continue
+        responses = [v for v in table.responses() if v is not None]
+        rows.append((generation.gen, len(table), max(responses, default=None)))
+    echo_table(rows, ["gen", "experiments", "best response"])
+
+
+COMMANDS = (sessions, space, generate, design, history, best, analytics, simulate)

@@ -1,0 +1,44 @@
+"""The Connection a command talks through: embedded on ``--db``, or a served host."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from ..interface import Connection
+
+
+def connection(
+    ctx: click.Context, host: str | None, token: str | None, db: str | None
+) -> Connection:
+    """A Connection for this command, closed when the command ends.
+
+    With ``--host`` (or ``SIGOPT_LIKE_HOST``, or a config file's host) it talks
+    to that service with ``--token`` (or the environment's); otherwise it runs
+    the service in this process on the database :func:`.database.choose` picks.
+    """
+    from ..config import resolve_config
+    from ..interface import Connection
+    from . import database
+
+    if host and db:
+        raise click.UsageError("--db is for the embedded service; it cannot go with --host")
+    config = resolve_config(host, token)
+    kwargs: dict[str, Any] = {}
+    if config.embedded:
+        if token:
+            raise click.UsageError("--token needs --host (or SIGOPT_LIKE_HOST)")
+        kwargs["database"] = database.choose(db)
+    conn = Connection(host, token, **kwargs)
+    ctx.call_on_close(conn.close)
+    return conn
+
+
+def session_id(value: str) -> str:
+    """An id as given on the command line (checked to be a plain id)."""
+    text = value.strip()
+    if not text or "/" in text or text in (".", ".."):
+        raise click.BadParameter(f"not an id: {value!r}")
+    return text

@@ -1,0 +1,89 @@
+"""Which database a command uses, and checks that say what is wrong before opening it.
+
+One rule for every command and for ``Connection()``: ``--db``, else
+``$SIGOPT_LIKE_DATABASE``, else the config file's ``database``, else the file
+in the user's data folder. Only that last, default place has its folder made
+for it: a folder named by the user that does not exist is a mistake to report,
+not to create.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+from .errors import POSTGRES_EXTRA, CommandError, redact_url
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+#: the driver module each PostgreSQL dialect imports.
+POSTGRES_DRIVERS = {"": "psycopg2", "psycopg": "psycopg", "psycopg2": "psycopg2"}
+
+
+def configured_target() -> str | None:
+    """The database named by the environment or the config file, if any."""
+    from ..config import resolve_config
+
+    return resolve_config().database
+
+
+def default_target() -> str:
+    """The database used when ``--db`` is not given."""
+    from ..config import default_database_path
+
+    return configured_target() or str(default_database_path())
+
+
+def choose(db: str | None) -> str:
+    """The database a command opens, checked (see :func:`check`)."""
+    if db:
+        return check(db, made_for_you=False)
+    named = configured_target()
+    if named:
+        return check(named, made_for_you=False)
+    return check(default_target(), made_for_you=True)
+
+
+def check(target: str, *, made_for_you: bool) -> str:
+    """``target`` if it can be opened as a database; CommandError saying why not.
+
+    A SQLite path must not be a folder, its folder must exist (unless it is the
+    default place, ``made_for_you``), and an existing file must be a SQLite
+    database. A PostgreSQL URL needs its driver installed.
+    """
+    if target == ":memory:":
+        return target
+    if "://" in target:
+        scheme = target.split("://", 1)[0]
+        dialect, _, driver = scheme.partition("+")
+        if dialect in ("postgresql", "postgres"):
+            module = POSTGRES_DRIVERS.get(driver, driver)
+            if importlib.util.find_spec(module) is None:
+                raise CommandError(
+                    f"the database {redact_url(target)} is PostgreSQL, and its driver "
+                    f"{module!r} is not installed: {POSTGRES_EXTRA} "
+                    "(and write the URL as postgresql+psycopg://...)"
+                )
+        return target
+    path = Path(target).expanduser()
+    if path.is_dir():
+        raise CommandError(
+            f"the database {target} is a folder; name a file in it, "
+            f"e.g. --db {path / 'sigopt-like.db'}"
+        )
+    if not path.parent.is_dir():
+        if not made_for_you:
+            raise CommandError(
+                f"the database's folder {path.parent} does not exist; create it first "
+                f"(mkdir -p {path.parent}) or name another file"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file() and path.stat().st_size > 0:
+        with open(path, "rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+        if head != SQLITE_MAGIC:
+            raise CommandError(
+                f"{target} is not a sigopt-like database (not a SQLite file); "
+                "name a new file, or the database that serve uses"
+            )
+    return os.fspath(path)

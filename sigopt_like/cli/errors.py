@@ -1,0 +1,64 @@
+"""What the command line says about a failure: one readable line, never a traceback.
+
+:func:`describe_error` knows the mistakes a person makes (a wrong id, a bad
+file, a busy port, a database that is not one, a missing driver) and returns
+None for anything else, which is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import errno
+import re
+
+from ..errors import APIError, SigoptLikeError, TaskFailedError
+
+POSTGRES_EXTRA = "pip install 'sigopt_like[postgres]'"
+
+
+class CommandError(Exception):
+    """A mistake the command itself found; its message is shown as it is (exit 1)."""
+
+
+def redact_url(text: str) -> str:
+    """A database URL with its password hidden (``postgresql://me:***@host/db``)."""
+    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+
+
+def describe_error(err: BaseException) -> str | None:
+    """One line (or a few, for a failed task's problems) about ``err``; None if unknown."""
+    if isinstance(err, TaskFailedError):
+        head = err.message.split(": ", 1)[0] if err.errors else err.message
+        lines = [head + ":"] + [f"  - {_item(item)}" for item in err.errors] if err.errors else []
+        return "\n".join(lines) if lines else str(err)
+    if isinstance(err, APIError):
+        return f"the service refused: {err}"
+    if isinstance(err, SigoptLikeError):
+        return str(err)
+    if isinstance(err, ModuleNotFoundError) and (err.name or "").startswith("psycopg"):
+        return f"a PostgreSQL database needs the psycopg driver: {POSTGRES_EXTRA}"
+    if isinstance(err, OSError):
+        return _os_error(err)
+    module = type(err).__module__
+    if module.startswith("sqlalchemy"):
+        original = getattr(err, "orig", None) or err
+        first = str(original).strip().splitlines()[0] if str(original).strip() else type(err)
+        return f"cannot use the database: {redact_url(str(first))}"
+    return None
+
+
+def _item(item: object) -> str:
+    text = str(item)
+    return text
+
+
+def _os_error(err: OSError) -> str:
+    where = f" {err.filename}" if err.filename else ""
+    if err.errno == errno.EADDRINUSE:
+        return f"the address is already in use{where}: another server listens on that port"
+    if isinstance(err, FileNotFoundError):
+        return f"no such file or folder:{where}"
+    if isinstance(err, IsADirectoryError):
+        return f"a folder where a file was expected:{where}"
+    if isinstance(err, PermissionError):
+        return f"permission denied:{where}"
+    return f"{err.strerror or err}{':' + where if where else ''}"

@@ -1,0 +1,301 @@
+"""``sigopt-like experiments ...``: a campaign's measured experiments, and SigOpt experiments.
+
+``experiments put SID FILE`` sends a session's experiments (Daptics); the other
+subcommands are SigOpt's sequential API: ``create``, ``list``, ``show``,
+``suggest``, ``observe`` and ``best``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .connect import session_id
+from .errors import CommandError
+from .options import connected, json_option, progress, quiet_option
+from .output import echo_fields, echo_json, echo_table
+
+if TYPE_CHECKING:
+    from ..interface import Connection
+    from ..models import Experiment
+
+TYPES = click.Choice(["initial", "designed", "final"])
+PARAMETER_HELP = (
+    "A parameter: NAME:double:MIN:MAX, NAME:int:MIN:MAX or NAME:categorical:A,B,C (repeat it)."
+)
+
+
+@click.group()
+def experiments() -> None:
+    """A session's measured experiments (put), and SigOpt experiments (create ... best).
+
+    \b
+    Examples:
+      sigopt-like experiments put 1 gen1.csv --type designed --generate-next
+      sigopt-like experiments create --name lr -p lr:double:0.0001:0.1 --metric accuracy
+      sigopt-like experiments suggest 1
+    """
+
+
+@experiments.command("put")
+@click.argument("sid", type=session_id)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--type", "kind", type=TYPES, required=True, help="Which experiments these are.")
+@click.option("--generate-next", is_flag=True, help="Then generate the next design.")
+@json_option
+@quiet_option
+@connected
+def experiments_put(
+    conn: Connection,
+    sid: str,
+    file: Path,
+    kind: str,
+    generate_next: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Send FILE, experiments with their responses, to session SID.
+
+    FILE has a header row: the parameters' names and Response. `initial`
+    experiments come before the first design, `designed` ones are a design
+    with its responses filled in, `final` ones end the campaign.
+
+    \b
+    Example:
+      sigopt-like experiments put 1 gen1.csv --type designed --generate-next
+    """
+    from ..tables import Table
+
+    table = Table.from_csv(file)
+    task = conn.sessions(sid).experiments.put(
+        type=kind,
+        table=table,
+        generate_next=generate_next or None,
+        wait=True,
+        progress=progress(quiet),
+    )
+    if as_json:
+        echo_json(task)
+    elif task.type == "generate":
+        design = task.result.experiments
+        click.echo(
+            f"session {sid}: {len(table)} experiments accepted; generation {task.result.gen} "
+            f"designed, {len(design)} experiments: sigopt-like design {sid} -o design.csv"
+        )
+    else:
+        click.echo(f"session {sid}: {len(table)} {kind} experiments accepted")
+
+
+def parse_parameter(text: str) -> dict[str, Any]:
+    """``NAME:double:MIN:MAX``, ``NAME:int:MIN:MAX`` or ``NAME:categorical:A,B`` as SigOpt JSON."""
+    parts = text.split(":")
+    if len(parts) == 3 and parts[1] == "categorical":
+        values = [v.strip() for v in parts[2].split(",") if v.strip()]
+        return {"name": parts[0], "type": "categorical", "categorical_values": values}
+    if len(parts) == 4 and parts[1] in ("double", "int"):
+        try:
+            low, high = (float(p) if parts[1] == "double" else int(p) for p in parts[2:])
+        except ValueError as err:
+            raise click.BadParameter(f"{text!r}: the bounds must be numbers") from err
+        return {"name": parts[0], "type": parts[1], "bounds": {"min": low, "max": high}}
+    raise click.BadParameter(
+        f"{text!r} is not NAME:double:MIN:MAX, NAME:int:... or ...:categorical"
+    )
+
+
+@experiments.command("create")
+@click.argument(
+    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--name", default=None, help="The experiment's name.")
+@click.option("-p", "--parameter", "parameters", multiple=True, help=PARAMETER_HELP)
+@click.option("--metric", default=None, help="The metric's name.")
+@click.option("--minimize", is_flag=True, help="Minimize the metric (default: maximize).")
+@click.option("--budget", type=int, default=None, help="How many observations you plan.")
+@json_option
+@connected
+def experiments_create(
+    conn: Connection,
+    file: Path | None,
+    name: str | None,
+    parameters: tuple[str, ...],
+    metric: str | None,
+    minimize: bool,
+    budget: int | None,
+    as_json: bool,
+) -> None:
+    """Create a SigOpt experiment from options, or from FILE (the JSON body SigOpt takes).
+
+    \b
+    Examples:
+      sigopt-like experiments create --name catalyst -p temperature:double:20:120 \\
+          -p solvent:categorical:water,ethanol --metric yield --budget 40
+      sigopt-like experiments create experiment.json
+    """
+    body: dict[str, Any] = {}
+    if file is not None:
+        try:
+            body = json.loads(file.read_text(encoding="utf-8"))
+        except ValueError as err:
+            raise CommandError(f"{file} is not JSON: {err}") from err
+        if not isinstance(body, dict):
+            raise CommandError(f"{file} must hold a JSON object (the experiment)")
+    if name is not None:
+        body["name"] = name
+    if parameters:
+        body["parameters"] = [parse_parameter(p) for p in parameters]
+    if metric is not None or minimize:
+        objective = "minimize" if minimize else "maximize"
+        body["metrics"] = [{"name": metric or "value", "objective": objective}]
+    if budget is not None:
+        body["observation_budget"] = budget
+    if not body.get("parameters"):
+        raise click.UsageError("an experiment needs parameters: -p NAME:double:MIN:MAX or FILE")
+    known = {"name", "type", "parameters", "metrics", "observation_budget", "parallel_bandwidth"}
+    unknown = sorted(set(body) - known - {"metadata"})
+    if unknown:
+        raise CommandError(f"{file}: unknown fields {unknown}; known: {sorted(known)}, metadata")
+    experiment = conn.experiments.create(**body)
+    if as_json:
+        echo_json(experiment)
+    else:
+        click.echo(f"created experiment {experiment.id} ({experiment.name})")
+
+
+@experiments.command("list")
+@json_option
+@connected
+def experiments_list(conn: Connection, as_json: bool) -> None:
+    """List your SigOpt experiments, newest first.
+
+    \b
+    Example:
+      sigopt-like experiments list --json
+    """
+    found = list(conn.experiments.list())
+    if as_json:
+        echo_json(found)
+        return
+    rows = [(e.id, e.name, e.state, _observations(e), e.observation_budget) for e in found]
+    echo_table(rows, ["id", "name", "state", "observations", "budget"])
+
+
+@experiments.command("show")
+@click.argument("eid", type=session_id)
+@json_option
+@connected
+def experiments_show(conn: Connection, eid: str, as_json: bool) -> None:
+    """Show SigOpt experiment EID: its parameters, metrics and progress.
+
+    \b
+    Example:
+      sigopt-like experiments show 1
+    """
+    experiment = conn.experiments(eid).fetch()
+    if as_json:
+        echo_json(experiment)
+        return
+    _echo_experiment(experiment)
+
+
+def _observations(e: Experiment) -> int | None:
+    return getattr(e.progress, "observation_count", None)
+
+
+def _echo_experiment(e: Experiment) -> None:
+    echo_fields(
+        [
+            ("id", e.id),
+            ("name", e.name),
+            ("state", e.state),
+            ("metrics", ", ".join(f"{m.name} ({m.objective})" for m in e.metrics)),
+            ("observations", _observations(e)),
+            ("budget", e.observation_budget),
+        ]
+    )
+    for p in e.parameters:
+        if p.type == "categorical":
+            where = ", ".join(str(v.name) for v in p.categorical_values or [])
+        else:
+            where = f"{p.bounds.min} .. {p.bounds.max}" if p.bounds else ""
+        click.echo(f"  {p.name} ({p.type}): {where}")
+
+
+@experiments.command("suggest")
+@click.argument("eid", type=session_id)
+@json_option
+@connected
+def experiments_suggest(conn: Connection, eid: str, as_json: bool) -> None:
+    """A new suggestion for SigOpt experiment EID: the point to try next.
+
+    \b
+    Example:
+      sigopt-like experiments suggest 1
+    """
+    suggestion = conn.experiments(eid).suggest()
+    if as_json:
+        echo_json(suggestion)
+        return
+    pairs = ", ".join(f"{k}={v}" for k, v in (suggestion.assignments or {}).items())
+    click.echo(f"suggestion {suggestion.id}: {pairs}")
+
+
+@experiments.command("observe")
+@click.argument("eid", type=session_id)
+@click.option("--suggestion", "-s", required=True, help="The suggestion's id.")
+@click.option("--value", type=float, default=None, help="The metric's value.")
+@click.option("--stddev", type=float, default=None, help="Its standard deviation.")
+@click.option("--failed", is_flag=True, help="The run failed: no value.")
+@json_option
+@connected
+def experiments_observe(
+    conn: Connection,
+    eid: str,
+    suggestion: str,
+    value: float | None,
+    stddev: float | None,
+    failed: bool,
+    as_json: bool,
+) -> None:
+    """Report the result of a suggestion of SigOpt experiment EID.
+
+    \b
+    Examples:
+      sigopt-like experiments observe 1 --suggestion 4 --value 0.93
+      sigopt-like experiments observe 1 --suggestion 5 --failed
+    """
+    if value is None and not failed:
+        raise click.UsageError("give --value V, or --failed")
+    observation = conn.experiments(eid).report(
+        suggestion=suggestion, value=value, value_stddev=stddev, failed=failed or None
+    )
+    if as_json:
+        echo_json(observation)
+    else:
+        outcome = "failed" if observation.failed else f"value {observation.value}"
+        click.echo(f"observation {observation.id} of suggestion {suggestion}: {outcome}")
+
+
+@experiments.command("best")
+@click.argument("eid", type=session_id)
+@json_option
+@connected
+def experiments_best(conn: Connection, eid: str, as_json: bool) -> None:
+    """The best assignments of SigOpt experiment EID so far.
+
+    \b
+    Example:
+      sigopt-like experiments best 1
+    """
+    found = list(conn.experiments(eid).best_assignments.fetch())
+    if as_json:
+        echo_json(found)
+        return
+    if not found:
+        click.echo("no observation yet")
+    for item in found:
+        pairs = ", ".join(f"{k}={v}" for k, v in (item.assignments or {}).items())
+        click.echo(f"best: {pairs} (value {item.value})")

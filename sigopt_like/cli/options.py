@@ -1,0 +1,77 @@
+"""Options shared by commands: where the service is, --json, --quiet."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ..models import Task
+from ..progress import ProgressArg, describe
+from .connect import connection
+
+HOST_HELP = "URL of a served instance (default: $SIGOPT_LIKE_HOST, else the embedded service)."
+TOKEN_HELP = "API token for --host (default: $SIGOPT_LIKE_TOKEN)."
+DB_HELP = (
+    "Embedded service's database: a SQLite file or a SQLAlchemy URL "
+    "(default: $SIGOPT_LIKE_DATABASE, else the user data folder)."
+)
+
+
+def db_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--db``: the database of the embedded service or of a service command."""
+    return click.option("--db", metavar="PATH|URL", default=None, help=DB_HELP)(f)
+
+
+def connected(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--host, --token and --db; the command gets ``conn``, a ready Connection."""
+
+    @click.option("--host", metavar="URL", default=None, help=HOST_HELP)
+    @click.option("--token", metavar="TOKEN", default=None, help=TOKEN_HELP)
+    @db_option
+    @click.pass_context
+    @functools.wraps(f)
+    def wrapper(
+        ctx: click.Context, host: str | None, token: str | None, db: str | None, **kwargs: Any
+    ) -> Any:
+        return f(connection(ctx, host, token, db), **kwargs)
+
+    return wrapper
+
+
+def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--json``: print the data as JSON instead of text."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(f)
+
+
+def quiet_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--quiet``: no progress bar while waiting for the task."""
+    return click.option("-q", "--quiet", is_flag=True, help="No progress bar while the task runs.")(
+        f
+    )
+
+
+def progress(quiet: bool) -> ProgressArg:
+    """What a command passes as ``progress=``: nothing with --quiet, a bar on a terminal,
+    else one line on standard error each time the task's state or phase changes."""
+    if quiet:
+        return None
+    if sys.stderr.isatty():
+        return True
+    return PhaseLines()
+
+
+class PhaseLines:
+    """Prints ``describe(task)`` to standard error when the status or phase changes."""
+
+    def __init__(self) -> None:
+        self.last: tuple[Any, Any] | None = None
+
+    def __call__(self, task: Task) -> None:
+        key = (task.status, task.phase)
+        if key != self.last:
+            self.last = key
+            click.echo(describe(task), err=True)

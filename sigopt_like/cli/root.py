@@ -1,0 +1,96 @@
+"""The command tree, the global options, and how errors become exit statuses."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+import click
+
+from .._version import __version__
+from . import admin, campaign, experiments
+from .errors import CommandError, describe_error
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+EPILOG = """\b
+A campaign from the command line (embedded service, nothing to start):
+  sigopt-like sessions create alloy-screen
+  sigopt-like space put 1 space.csv --type factorial --population 20 --replicates 1
+  sigopt-like generate 1
+  sigopt-like design 1 -o gen1.csv        # fill in Response in the lab
+  sigopt-like experiments put 1 gen1.csv --type designed --generate-next
+  sigopt-like best 1
+
+\b
+Against a served instance: --host URL --token TOKEN on any command, or
+SIGOPT_LIKE_HOST and SIGOPT_LIKE_TOKEN in the environment.
+Exit status: 0 done, 1 an API, data or file error, 2 a usage error.
+"""
+
+
+@click.group(context_settings=CONTEXT, epilog=EPILOG)
+@click.version_option(
+    __version__, "--version", prog_name="sigopt-like", message="%(prog)s %(version)s"
+)
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log to standard error: -v retries and task progress, -vv every request.",
+)
+def cli(verbose: int) -> None:
+    """sigopt_like: design-of-experiments campaigns and SigOpt-style experiments.
+
+    Every command talks to the embedded service (a SQLite file, see --db) unless
+    a host is given; commands that start a task wait for it with a progress bar.
+    """
+    if verbose:
+        logging.basicConfig(
+            level=logging.DEBUG if verbose > 1 else logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s %(message)s",
+            stream=sys.stderr,
+        )
+
+
+for command in (*campaign.COMMANDS, experiments.experiments, *admin.COMMANDS):
+    cli.add_command(command)
+
+
+def default_database() -> str:
+    """The database the service commands and the embedded client use when none is given.
+
+    ``$SIGOPT_LIKE_DATABASE``, else the ``database`` of the config file, else the
+    file in the user's data folder: the same rule as ``Connection()``.
+    """
+    from .database import default_target
+
+    return default_target()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit status (0 ok, 1 failed, 2 usage)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args=args, prog_name="sigopt-like", standalone_mode=False)
+    except click.exceptions.ClickException as err:
+        err.show()
+        return err.exit_code
+    except click.exceptions.Abort:
+        click.echo("sigopt-like: aborted", err=True)
+        return 1
+    except CommandError as err:
+        click.echo(f"sigopt-like: error: {err}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("sigopt-like: interrupted", err=True)
+        return 130
+    except Exception as err:  # a user's mistake reads as one line, not a traceback
+        text = describe_error(err)
+        if text is None or os.environ.get("SIGOPT_LIKE_TRACEBACK"):
+            raise
+        click.echo(f"sigopt-like: error: {text}", err=True)
+        return 1
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,117 @@
+"""A whole campaign with the command line alone: embedded, then served."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from .conftest import DATA, measure
+
+SPACE = DATA / "esd-factorial-4x8.csv"
+
+
+def campaign(run, tmp_path, *where: str) -> None:
+    """sessions create -> space put -> generate -> design -> experiments put -> ... -> analytics."""
+    created = run("sessions", "create", "alloy", "--description", "cli run", "--json", *where)
+    assert created.code == 0, created.err
+    sid = created.json()["id"]
+    assert created.json()["name"] == "alloy"
+
+    done = run(
+        "space", "put", sid, SPACE, "--type", "factorial",
+        "--population", 10, "--replicates", 1, *where,
+    )  # fmt: skip
+    assert done.code == 0, done.err
+    assert "4,096 possible experiments" in done.out
+    assert "space" in done.err  # the task's progress, on standard error
+
+    done = run("generate", sid, *where)
+    assert done.code == 0 and "generation 1 designed, 20 experiments" in done.out, done.err
+
+    design = tmp_path / "gen1.csv"
+    done = run("design", sid, "-o", design, *where)
+    assert done.code == 0, done.err
+    rows = list(csv.reader(design.open()))
+    assert rows[0] == ["param1", "param2", "param3", "param4", "Response"]
+    assert len(rows) == 21 and all(row[-1] == "" for row in rows[1:])
+
+    measured = tmp_path / "gen1-measured.csv"
+    measure(design, measured)
+    done = run("experiments", "put", sid, measured, "--type", "designed", "--generate-next", *where)
+    assert done.code == 0, done.err
+    assert "generation 2 designed" in done.out
+
+    second = tmp_path / "gen2.csv"
+    assert run("design", sid, "--gen", 2, "-o", second, *where).code == 0
+    measure(second, tmp_path / "gen2-measured.csv")
+    measured = tmp_path / "gen2-measured.csv"
+    done = run("experiments", "put", sid, measured, "--type", "designed", *where)
+    assert done.code == 0 and "20 designed experiments accepted" in done.out, done.err
+
+    history = tmp_path / "history.csv"
+    assert run("history", sid, "-o", history, *where).code == 0
+    lines = history.read_text().splitlines()
+    assert lines[0].startswith("Seq_,Gen_,Designed_") and len(lines) == 41
+
+    best = run("best", sid, "--json", *where)
+    assert best.code == 0
+    assert set(best.json()["experiment"]) == {"param1", "param2", "param3", "param4"}
+
+    shown = run("sessions", "show", sid, "--json", *where).json()
+    assert shown["gen"] == 2 and shown["population_size"] == 10
+
+    listed = run("sessions", "list", *where)
+    assert listed.code == 0 and "alloy" in listed.out and listed.out.startswith("id")
+
+    plots = tmp_path / "plots"
+    done = run("analytics", sid, "-o", plots, "-q", *where)
+    assert done.code == 0, done.err
+    assert done.err == ""  # --quiet: no progress
+    assert {"responses_by_generation.png", "summary.csv"} <= {p.name for p in plots.iterdir()}
+
+    done = run("sessions", "halt", sid, *where)
+    assert done.code == 0 and "halted" in done.out
+
+
+def test_a_whole_campaign_embedded(run, tmp_path, monkeypatch):
+    """Before: `sigopt-like sessions list` was "invalid choice: 'sessions'"."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "lab.db"))
+    campaign(run, tmp_path)
+
+
+def test_a_whole_campaign_served(run, tmp_path, served):
+    campaign(run, tmp_path, "--host", served.url, "--token", served.token)
+
+
+def test_served_through_the_environment(run, served, monkeypatch):
+    monkeypatch.setenv("SIGOPT_LIKE_HOST", served.url)
+    monkeypatch.setenv("SIGOPT_LIKE_TOKEN", served.token)
+    assert run("sessions", "create", "by-env").code == 0
+    assert "by-env" in run("sessions", "list").out
+    denied = run("sessions", "list", "--token", "wrong")
+    assert denied.code == 1 and "401" in denied.err and "Traceback" not in denied.err
+
+
+def test_simulate_runs_generations(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "sim.db"))
+    sid = run("sessions", "create", "sim", "--json").json()["id"]
+    run("space", "put", sid, SPACE, "--type", "factorial", "--population", 10, "--replicates", 0)
+    done = run("simulate", sid, "--generations", 2, "-q")
+    assert done.code == 0, done.err
+    lines = done.out.splitlines()
+    assert lines[0].split() == ["gen", "experiments", "best", "response"]
+    assert [line.split()[0] for line in lines[1:]] == ["1", "2"]
+    assert run("simulate", sid, "--generations", 2, "--json", "-q").json()["status"] == "success"
+
+
+@pytest.mark.parametrize("space_type", ["mixture"])
+def test_a_mixture_space_with_total_units(run, tmp_path, monkeypatch, space_type):
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "mix.db"))
+    sid = run("sessions", "create", "blend", "--json").json()["id"]
+    done = run(
+        "space", "put", sid, DATA / "esd-mixture-5.csv", "--type", space_type,
+        "--total-units", 15, "--population", 10, "--replicates", 1,
+    )  # fmt: skip
+    assert done.code == 0, done.err
+    assert run("space", "show", sid, "--json").json()["type"] == "mixture"

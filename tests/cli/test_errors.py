@@ -1,0 +1,132 @@
+"""A user's mistake is one readable line and exit 1; a usage error exit 2; never a traceback."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from sigopt_like import __version__
+
+from .conftest import DATA
+
+
+def one_line(result) -> str:
+    assert result.code == 1, result
+    assert "Traceback" not in result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("sigopt-like: error: ")
+    return lines[0]
+
+
+def test_version_and_exit_statuses(run):
+    done = run("--version")
+    assert done.code == 0 and done.out.strip() == f"sigopt-like {__version__}"
+    assert run("sessions", "show").code == 2  # a missing argument
+    assert run("space", "put", "1", "nofile.csv", "--type", "factorial").code == 2
+    assert run("space", "put", "1", DATA / "esd-mixture-5.csv", "--type", "cubic").code == 2
+
+
+def test_api_errors_show_the_services_message(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "e.db"))
+    assert run("sessions", "create", "twice").code == 0
+    line = one_line(run("sessions", "create", "twice"))
+    assert "409 duplicate_name" in line and "already exists" in line
+    line = one_line(run("sessions", "show", "12345"))
+    assert "404" in line and "12345" in line
+
+
+def test_a_bad_file_names_its_problems(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "e.db"))
+    sid = run("sessions", "create", "bad-file", "--json").json()["id"]
+    bad = tmp_path / "space.csv"
+    bad.write_text("temperature,numerical,20,oops,40\n")
+    done = run("space", "put", sid, bad, "--type", "factorial")
+    assert done.code == 1 and "Traceback" not in done.err
+    assert "row 1" in done.err and "oops" in done.err
+
+
+def test_db_naming_a_folder(run, tmp_path):
+    """Before: a 117-line traceback."""
+    line = one_line(run("sessions", "list", "--db", tmp_path))
+    assert "is a folder" in line
+
+
+def test_db_naming_a_file_that_is_not_a_database(run, tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database\n" * 10)
+    line = one_line(run("users", "list", "--db", text))
+    assert "not a sigopt-like database" in line
+    assert text.read_text() == "not a database\n" * 10
+
+
+def test_db_in_a_folder_that_does_not_exist_is_not_created(run, tmp_path):
+    """Before: --db /nonexistent/x.sqlite3 silently created /nonexistent."""
+    missing = tmp_path / "nonexistent" / "x.sqlite3"
+    for argv in (("sessions", "list"), ("users", "create", "a@example.com"), ("serve",)):
+        line = one_line(run(*argv, "--db", missing))
+        assert "does not exist" in line
+    assert not missing.parent.exists()
+
+
+def test_postgres_without_its_driver_names_the_extra(run):
+    """Before: ModuleNotFoundError. (pg8000 is not installed here; psycopg is.)"""
+    line = one_line(run("users", "list", "--db", "postgresql+pg8000://me:s3cret@db.invalid/doe"))
+    assert "sigopt_like[postgres]" in line
+    assert "s3cret" not in line
+
+
+def test_serve_on_a_busy_port(run, tmp_path):
+    """Before: a 21-line traceback."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        line = one_line(run("serve", "--port", port, "--db", tmp_path / "s.db"))
+    assert f"port {port}" in line and "already in use" in line
+
+
+def test_token_without_host_is_a_usage_error(run):
+    assert run("sessions", "list", "--token", "abc").code == 2
+    assert run("sessions", "list", "--host", "http://x.invalid", "--db", "a.db").code == 2
+
+
+def test_experiments_create_refuses_bad_parameters(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "e.db"))
+    assert run("experiments", "create", "-p", "lr:double:low:high").code == 2
+    assert run("experiments", "create", "--name", "no-parameters").code == 2
+
+
+def all_commands():
+    from sigopt_like.cli.root import cli
+
+    def walk(group, path):
+        for name, command in sorted(group.commands.items()):
+            if hasattr(command, "commands"):
+                yield from walk(command, [*path, name])
+            yield [*path, name]
+
+    return list(walk(cli, []))
+
+
+@pytest.mark.parametrize("argv", all_commands(), ids=" ".join)
+def test_every_command_has_help_with_an_example(run, argv):
+    done = run(*argv, "--help")  # demo passes --help to the demo's own options
+    assert done.code == 0, done.err
+    assert "Example" in done.out, done.out
+    assert "sigopt-like " in done.out.split("Example", 1)[1]
+
+
+def test_the_top_level_help_lists_the_campaign(run):
+    done = run("--help")
+    assert done.code == 0
+    for command in ("sessions", "space", "generate", "design", "experiments", "serve", "users"):
+        assert command in done.out
+    assert "Exit status" in done.out
+
+
+def test_the_demo_takes_its_own_options(run):
+    done = run("demo", "--help")
+    assert done.code == 0 and "--generations" in done.out
+    assert run("demo", "--generations", "many").code == 2

@@ -1,0 +1,95 @@
+"""serve, users and tokens: one database for all of them, and a served instance that says so."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import requests
+
+from tests.fixtures.servers import REPO_ROOT, free_port
+
+
+def test_users_and_tokens_list_never_show_a_secret(run, tmp_path):
+    db = tmp_path / "team.db"
+    assert run("users", "create", "ada@lab.example", "--db", db).code == 0
+    assert run("users", "create", "bob@lab.example", "--db", db).code == 0
+    token = run("tokens", "create", "--user", "ada@lab.example", "--name", "laptop", "--db", db)
+    secret = token.out.strip()
+    assert run("tokens", "create", "--user", "bob@lab.example", "--db", db).code == 0
+    assert run("tokens", "revoke", "--id", "2", "--db", db).code == 0
+
+    users = run("users", "list", "--db", db, "--json").json()
+    assert [u["email"] for u in users] == ["ada@lab.example", "bob@lab.example"]
+    listed = run("tokens", "list", "--db", db)
+    assert listed.code == 0 and "laptop" in listed.out and secret not in listed.out
+    tokens = run("tokens", "list", "--db", db, "--json").json()
+    assert [(t["user"], t["name"], t["revoked"]) for t in tokens] == [
+        ("ada@lab.example", "laptop", False),
+        ("bob@lab.example", None, True),
+    ]
+    assert secret not in json.dumps(tokens)
+    only = run("tokens", "list", "--user", "bob@lab.example", "--db", db, "--json").json()
+    assert [t["id"] for t in only] == [2]
+    assert run("tokens", "list", "--user", "nobody@lab.example", "--db", db).code == 1
+
+
+def start_serve(*args: str, env: dict[str, str]) -> tuple[subprocess.Popen[str], str, list[str]]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sigopt_like.cli", "serve", "--port", str(port), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**env, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()[0]
+        try:
+            if requests.get(f"{url}/health", timeout=1).status_code == 200:
+                return proc, url, []
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError(proc.communicate()[0])
+
+
+def stop(proc: subprocess.Popen[str]) -> str:
+    proc.terminate()
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    return out
+
+
+def test_users_tokens_and_serve_share_the_default_database(run, clean_env):
+    """Before: the README's steps gave a 401 (users/tokens and serve opened two databases)."""
+    assert run("users", "create", "alice@lab.example").code == 0
+    token = run("tokens", "create", "--user", "alice@lab.example").out.strip()
+    proc, url, _ = start_serve(env=dict(os.environ))
+    try:
+        answer = requests.get(
+            f"{url}/v1/sessions", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+        assert answer.status_code == 200
+        assert requests.get(f"{url}/v1/sessions?limit=3", timeout=10).status_code == 401
+    finally:
+        out = stop(proc)
+    from sigopt_like.config import default_database_path
+
+    # serve says which database it opened, and logs each request in access-log form
+    assert f"database {default_database_path()}" in out
+    assert '"GET /v1/sessions HTTP/1.1" 200 ' in out
+    assert '"GET /v1/sessions?limit=3 HTTP/1.1" 401 ' in out
+    assert token not in out
+
+
+def test_serve_redacts_secrets_in_logged_queries(tmp_path):
+    from sigopt_like.service.access_log import redacted_query
+
+    assert redacted_query("gen=2&token=abc&api_key=x") == "gen=2&token=***&api_key=***"
+    assert redacted_query("") == ""

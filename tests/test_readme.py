@@ -1,0 +1,160 @@
+"""The README's quick start and its "Serving it for a team" steps, run as written."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import venv
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+SERVE_PORT = 8080  # the README's
+
+
+def section(title: str) -> str:
+    start = README.index(f"\n## {title}\n")
+    end = README.find("\n## ", start + 1)
+    return README[start : end if end > 0 else None]
+
+
+def blocks(text: str, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
+
+
+def child_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_LIKE_")}
+    env.update(
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        PYTHONPATH=str(ROOT),
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
+    )
+    return env
+
+
+@contextmanager
+def port_lock(port: int) -> Iterator[None]:
+    """One README run at a time on this machine: they all need the README's port."""
+    with open(f"/tmp/sigopt-like-readme-{port}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+WAIT_FOR_SERVER = """
+python - <<'PY'
+import time, requests
+for _ in range(600):
+    try:
+        if requests.get("http://127.0.0.1:8080/health", timeout=1).ok:
+            break
+    except requests.ConnectionError:
+        time.sleep(0.1)
+PY
+"""
+
+
+def test_serving_it_for_a_team_as_written(tmp_path):
+    """Before: these steps gave a 401 (users/tokens and serve used two databases)."""
+    text = section("Serving it for a team")
+    setup, client = blocks(text, "bash")
+    (script,) = blocks(text, "python")
+    work = tmp_path / "team"
+    work.mkdir()
+    (work / "password.txt").write_text("correct horse battery staple\n")
+    (work / "snippet.py").write_text(script)
+    run = "\n".join(
+        [
+            "set -euo pipefail",
+            setup,
+            "SERVER=$!",
+            "trap 'kill $SERVER; wait $SERVER' EXIT",
+            WAIT_FOR_SERVER,
+            "python snippet.py",
+            client,
+        ]
+    )
+    with port_lock(SERVE_PORT):
+        done = subprocess.run(
+            ["bash", "-c", run],
+            cwd=work,
+            env=child_env(tmp_path / "home"),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"database {work / 'doe.sqlite3'}" in done.stdout
+    lines = done.stdout.splitlines()
+    assert "team-screen" in lines
+    assert any(line.split()[:2] == ["1", "team-screen"] for line in lines)
+    assert (work / "doe.sqlite3").is_file()
+
+
+def test_the_test_command_is_what_ci_runs():
+    quick = blocks(section("Quick start"), "bash")[0].splitlines()
+    test_line = quick[1].split("#")[0].strip()
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_line in ci.splitlines()
+
+
+def test_quick_start_demo_as_written(tmp_path):
+    """`pip install ".[service]" && python -m sigopt_like demo` in a copy of this folder.
+
+    The new environment sees this one's packages (a .pth file), so pip installs
+    only sigopt_like itself, from the copy, as a user's would.
+    """
+    line = blocks(section("Quick start"), "bash")[0].splitlines()[0].split("#")[0].strip()
+    assert line == 'pip install ".[service]" && python -m sigopt_like demo'
+    copy = tmp_path / "sigopt_like-src"
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for name in files:
+        source = ROOT / name
+        if source.is_file() and not name.startswith(("docs/", "benchmarks/")):
+            target = copy / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    purelib = subprocess.run(
+        [bin_dir / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    Path(purelib, "_parent_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    env = child_env(tmp_path / "home")
+    env.pop("PYTHONPATH")
+    env["PATH"] = os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")])
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    done = subprocess.run(
+        ["bash", "-c", line],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout
+    assert "sigopt-like demo: 'formulation-screen' space" in out
+    assert re.search(r"^gen 6: 40 experiments, best so far", out, flags=re.M)
+    assert re.search(r"^recommended: ", out, flags=re.M)
+    written = [p for p in (copy / "sigopt-like-demo").iterdir() if not p.name.startswith("demo.")]
+    assert re.search(r"^wrote 20 files ", out, flags=re.M)
+    assert len(written) == 20 and any(p.suffix == ".png" for p in written)
