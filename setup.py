@@ -56,6 +56,7 @@ setup(
         "urllib3>=1.26",
         "attrs>=22.2",
         "backoff>=1.10",
+        "click>=8.0",
     ],
     extras_require={
         "service": SERVICE,
