@@ -260,6 +260,11 @@ class History(Model):
         """The history CSV (Daptics' layout); written to ``path`` when given."""
         return self.to_table().to_csv(path)
 
+    def to_dataframe(self) -> Any:
+        """All generations as one pandas DataFrame (``Seq_``, ``Gen_``, ``Designed_``,
+        the parameters, ``Response``); needs pandas (the ``pandas`` extra)."""
+        return self.to_table().to_dataframe()
+
 
 @attrs.define(kw_only=True)
 class SimulateResult(Model):

@@ -183,3 +183,18 @@ def test_malformed_nested_values_are_kept_not_dropped():
     session = models.Experiment.from_dict({"parameters": "weird", "progress": 5})
     assert session.parameters == "weird"
     assert session.progress == 5
+
+
+def test_history_to_dataframe(embedded_conn):
+    """Before: History had no to_dataframe()."""
+    space = {
+        "type": "factorial",
+        "parameters": [{"name": "p1", "type": "numerical", "values": list(range(30))}],
+    }
+    session = embedded_conn.sessions(embedded_conn.sessions.create(name="frame").id)
+    session.space.put(space=space, population_size=10, replicates=0, wait=True)
+    session.simulate(ngens=2, wait=True)
+    frame = session.history.fetch().to_dataframe()
+    assert list(frame.columns) == ["Seq_", "Gen_", "Designed_", "p1", "Response"]
+    assert len(frame) == 20 and sorted(set(frame["Gen_"])) == [1, 2]
+    assert frame["Response"].dtype.kind == "f" and frame["p1"].dtype.kind == "i"
