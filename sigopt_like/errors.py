@@ -131,6 +131,9 @@ def _describe_item(item: Any) -> str:
         where.append(f"field {item['field']}")
     prefix = ", ".join(where)
     message = str(item.get("message", ""))
+    named = (prefix, where[0], str(item.get("field") or "\0"))
+    if prefix and message.startswith(named):
+        return message  # the message names its place already: say it once
     return f"{prefix}: {message}" if prefix else message
 
 

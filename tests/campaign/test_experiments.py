@@ -29,7 +29,7 @@ def test_generate_before_a_space_is_409(api):
     before = api.snapshot(sid)
     r = api.post(f"/v1/sessions/{sid}/generate")
     assert r.status == 409 and r.body["code"] == "space_required"
-    assert "put a space" in r.body["message"]
+    assert "set one first" in r.body["message"]
     r = api.post(
         f"/v1/sessions/{sid}/experiments", {"type": "initial", "table": {"columns": [], "rows": []}}
     )
@@ -134,7 +134,7 @@ def test_designed_rows_must_match_the_design_exactly(api, ready):
         task = api.put_experiments(sid, "designed", swapped)
         assert task["status"] == "failed"
         assert task["errors"][0]["row"] == 2
-        assert "differs from the design" in task["errors"][0]["message"]
+        assert "differs from generation" in task["errors"][0]["message"]
     short = {"columns": filled["columns"], "rows": filled["rows"][:-1]}
     task = api.put_experiments(sid, "designed", short)
     assert task["status"] == "failed"

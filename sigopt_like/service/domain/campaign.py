@@ -215,8 +215,8 @@ class Campaign:
         if self.space is None or self.gen < 0:
             raise CampaignConflict(
                 "space_required",
-                "The session has no validated space yet: put a space first "
-                "(PUT /v1/sessions/{sid}/space).",
+                "The session has no validated space yet: "
+                "set one first (space.put in Python, sigopt-like space put on the command line).",
             )
         if kind == INITIAL and self.gen > 0:
             raise CampaignConflict(
@@ -238,15 +238,16 @@ class Campaign:
         if self.space is None or self.gen < 0:
             raise CampaignConflict(
                 "space_required",
-                "The session has no validated space yet: put a space first "
-                "(PUT /v1/sessions/{sid}/space), then generate.",
+                "The session has no validated space yet: "
+                "set one first (space.put in Python, sigopt-like space put on the command "
+                "line), then generate.",
             )
         if self.state == DESIGN_PENDING:
             raise CampaignConflict(
                 "design_pending",
-                f"The responses of generation {self.gen} are not in yet: upload the responses "
-                f"of generation {self.gen} with experiments.put(type='designed') first, "
-                "then generate the next design.",
+                f"The responses of generation {self.gen} are not in yet: send them first "
+                "(experiments.put(type='designed') in Python, sigopt-like experiments put "
+                "--type designed on the command line), then generate the next design.",
             )
         if self.remaining is not None and self.remaining <= 0:
             raise CampaignConflict(
@@ -387,9 +388,9 @@ def _design_match_problems(
                 line = table.row_number(i)
                 problems.append(
                     Problem(
-                        f"row {line}, column {param.name}: {_show(got)} differs from the design "
-                        f"(row {i + 1} of generation {gen}'s design has {_show(want)}); "
-                        "designed rows must match the design exactly, in its order",
+                        f"row {line}, column {param.name}: {_show(got)} differs from generation "
+                        f"{gen}'s design, which has {_show(want)} in this row; designed rows "
+                        "must match the design exactly, in its order",
                         row=line,
                         column=param.name,
                         field="table",

@@ -111,8 +111,8 @@ def _campaign(campaigns: CampaignStore, req: falcon.Request, sid: str) -> Campai
 def _require_space(c: Campaign) -> Space:
     if c.space is None or c.state == NO_SPACE:
         raise Conflict(
-            "The session has no validated space yet: put a space first "
-            "(PUT /v1/sessions/{sid}/space).",
+            "The session has no validated space yet: "
+            "set one first (space.put in Python, sigopt-like space put on the command line).",
             code="space_required",
         )
     return c.space
@@ -219,7 +219,7 @@ class DesignResource(_CampaignRoute):
             if c.gen < 1:
                 raise Conflict(
                     "No design was generated yet: generate the first design "
-                    "(POST /v1/sessions/{sid}/generate).",
+                    "(generate() in Python, sigopt-like generate on the command line).",
                     code="no_design",
                 )
             raise NotFound(f"No design for generation {gen}: the session is at {c.gen}.")
