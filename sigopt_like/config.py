@@ -5,7 +5,13 @@ Nothing here runs at import time; :func:`resolve_config` is called by
 
     {"host": "https://doe.example.org", "token": "...",        # or "email" + "password"
      "auto_export_path": "exports", "auto_task_timeout": 600,
+     "auto_generate_next_design": true, "run_tasks_async": false,
      "verify_ssl_certificates": true, "timeout": [5, 60], "max_tries": 5}
+
+Daptics' own keys are understood: ``user`` is the email to log in with,
+``auto_generate_next_design`` makes ``experiments.put`` generate the next design
+unless told otherwise, and ``run_tasks_async`` follows a task started without
+``wait=`` in a background thread, handing each update to its ``progress=``.
 
 A file named by the caller (``config=`` or ``SIGOPT_LIKE_CONFIG``) must exist and
 parse; the default files (``./sigopt_like.conf``, then
@@ -34,11 +40,14 @@ FILE_KEYS = {
     "host": "host",
     "token": "token",
     "email": "email",
+    "user": "email",
     "password": "password",
     "database": "database",
     "auto_export_path": "export_dir",
     "export_dir": "export_dir",
     "auto_task_timeout": "auto_task_timeout",
+    "auto_generate_next_design": "auto_generate_next_design",
+    "run_tasks_async": "run_tasks_async",
     "verify_ssl_certificates": "verify",
     "verify": "verify",
     "timeout": "timeout",
@@ -54,6 +63,8 @@ ENV_KEYS = {
     C.ENV_DATABASE: "database",
     C.ENV_EXPORT_DIR: "export_dir",
     C.ENV_AUTO_TASK_TIMEOUT: "auto_task_timeout",
+    C.ENV_AUTO_GENERATE_NEXT_DESIGN: "auto_generate_next_design",
+    C.ENV_RUN_TASKS_ASYNC: "run_tasks_async",
     C.ENV_VERIFY: "verify",
     C.ENV_TIMEOUT: "timeout",
     C.ENV_MAX_TRIES: "max_tries",
@@ -69,6 +80,12 @@ class ClientConfig:
     auto_task_timeout: Daptics semantics for methods that start a task when the
         caller gives no ``wait=``: None -> don't wait; > 0 -> wait up to that many
         seconds; < 0 -> wait without limit; 0 -> look at the task once.
+    auto_generate_next_design: ``experiments.put`` without ``generate_next=``
+        generates the next design after the experiments are in.
+    run_tasks_async: a call that starts a task without ``wait=`` (and is not
+        told to wait by ``auto_task_timeout``) returns the started task at once
+        and follows it in a background thread, giving each update to its
+        ``progress=`` callable or coroutine.
     """
 
     host: str | None = None
@@ -78,6 +95,8 @@ class ClientConfig:
     database: str | None = None
     export_dir: str | None = None
     auto_task_timeout: float | None = None
+    auto_generate_next_design: bool = False
+    run_tasks_async: bool = False
     timeout: Timeout = C.DEFAULT_TIMEOUT
     retries: RetryPolicy = attrs.field(factory=RetryPolicy)
     verify: bool | str = True
@@ -96,7 +115,9 @@ class ClientConfig:
         return (
             f"ClientConfig(host={self.host!r}, token={token}, email={self.email!r}, "
             f"password={password}, database={self.database!r}, export_dir={self.export_dir!r}, "
-            f"auto_task_timeout={self.auto_task_timeout!r}, timeout={self.timeout!r}, "
+            f"auto_task_timeout={self.auto_task_timeout!r}, "
+            f"auto_generate_next_design={self.auto_generate_next_design!r}, "
+            f"run_tasks_async={self.run_tasks_async!r}, timeout={self.timeout!r}, "
             f"retries={self.retries!r}, verify={self.verify!r}, config_path={self.config_path!r})"
         )
 
@@ -111,6 +132,8 @@ def resolve_config(
     database: str | os.PathLike[str] | None = None,
     export_dir: str | os.PathLike[str] | None = None,
     auto_task_timeout: float | None = None,
+    auto_generate_next_design: bool | None = None,
+    run_tasks_async: bool | None = None,
     timeout: float | Timeout | None = None,
     retries: int | RetryPolicy | Mapping[str, Any] | None = None,
     verify: bool | str | None = None,
@@ -136,6 +159,8 @@ def resolve_config(
         "database": os.fspath(database) if database is not None else None,
         "export_dir": os.fspath(export_dir) if export_dir is not None else None,
         "auto_task_timeout": auto_task_timeout,
+        "auto_generate_next_design": auto_generate_next_design,
+        "run_tasks_async": run_tasks_async,
         "timeout": timeout,
         "verify": verify,
     }
@@ -167,6 +192,9 @@ def resolve_config(
     values["auto_task_timeout"] = _number(att, "auto_task_timeout", source, path, allow_none=True)
     tmo, source = pick("timeout")
     values["timeout"] = _timeout(tmo, source, path) if tmo is not None else C.DEFAULT_TIMEOUT
+    for flag in ("auto_generate_next_design", "run_tasks_async"):
+        value, source = pick(flag)
+        values[flag] = _flag(value, flag, source, path) if value is not None else False
     ver, source = pick("verify")
     values["verify"] = _verify(ver, source, path) if ver is not None else True
     values["retries"] = _retries(retries, from_env, from_file, path)
@@ -291,6 +319,18 @@ def _timeout(value: Any, source: str, path: Path | None) -> Timeout:
     if connect <= 0 or read <= 0:
         raise ConfigError(f"'timeout' must be positive (from {source}).", path=_p(source, path))
     return (connect, read)
+
+
+def _flag(value: Any, name: str, source: str, path: Path | None) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(
+        f"'{name}' must be true or false, not {value!r} (from {source}).", path=_p(source, path)
+    )
 
 
 def _verify(value: Any, source: str, path: Path | None) -> bool | str:

@@ -6,7 +6,9 @@ what happens after a task starts (waiting, chaining, auto-export), file download
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -147,6 +149,8 @@ def finish_task(call: Call, task: Task, options: Mapping[str, Any]) -> Task:
     if task.session is None:
         task.session = call.node._path[1] if len(call.node._path) > 1 else None
     if mode == "no":
+        if config.run_tasks_async and options.get("progress") is not None:
+            follow_in_background(call, task, options.get("progress"))
         return task
     tasks = waiter(call)
     if mode == "once":
@@ -166,6 +170,24 @@ def finish_task(call: Call, task: Task, options: Mapping[str, Any]) -> Task:
     if export_dir:
         export_after(call, task, export_dir)
     return task
+
+
+def follow_in_background(call: Call, task: Task, progress: ProgressArg) -> threading.Thread:
+    """Daptics' ``run_tasks_async``: follow ``task`` in a thread, giving updates to ``progress``.
+
+    The thread ends with the task; a failure is logged on ``sigopt_like.tasks``
+    (the callable got the failed state as its last update).
+    """
+
+    def follow() -> None:
+        try:
+            waiter(call).wait(task, progress=progress)
+        except Exception as err:  # the caller is gone: log, do not raise into nothing
+            logging.getLogger("sigopt_like.tasks").warning("%s", err)
+
+    thread = threading.Thread(target=follow, name=f"sigopt-like-task-{task.id}", daemon=True)
+    thread.start()
+    return thread
 
 
 def wait_task(call: Call, *, timeout: float | None = None, progress: ProgressArg = None) -> Task:

@@ -127,8 +127,14 @@ SESSION_GROUPS = (
                 params=(
                     P("type", str, required=True, doc="initial, designed or final"),
                     P("table", H.TableArg, required=True, doc="a Table, DataFrame or CSV path"),
-                    P("generate_next", bool | None, doc="then generate the next design"),
+                    P(
+                        "generate_next",
+                        bool | None,
+                        doc="then generate the next design (default: the "
+                        "auto_generate_next_design setting)",
+                    ),
                 ),
+                config_defaults={"generate_next": "auto_generate_next_design"},
                 convert={"table": H.table_json},
             ),
             E(
@@ -501,6 +507,8 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
         email: str | None = None,
         password: str | None = None,
         auto_task_timeout: float | None = None,
+        auto_generate_next_design: bool | None = None,
+        run_tasks_async: bool | None = None,
         jitter: Callable[[float], float] | None = None,
         client_token: str | None = None,
         user_token: str | None = None,
@@ -517,6 +525,8 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
             database=database,
             export_dir=export_dir,
             auto_task_timeout=auto_task_timeout,
+            auto_generate_next_design=auto_generate_next_design,
+            run_tasks_async=run_tasks_async,
             timeout=timeout,
             retries=retries,
             verify=verify,

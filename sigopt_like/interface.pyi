@@ -711,6 +711,8 @@ class Connection(_Root):
         email: str | None = ...,
         password: str | None = ...,
         auto_task_timeout: float | None = ...,
+        auto_generate_next_design: bool | None = ...,
+        run_tasks_async: bool | None = ...,
         jitter: Callable[[float], float] | None = ...,
         client_token: str | None = ...,
         user_token: str | None = ...,

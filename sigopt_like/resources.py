@@ -83,6 +83,8 @@ class Endpoint:
         misspelt keyword is a TypeError before any request. A paginated list
         takes ``limit``, ``before`` and ``after`` too.
     convert: per-argument converters run before the request (tables, spaces).
+    config_defaults: an argument not given takes the value of this Connection
+        setting (``ClientConfig`` field), when that is set.
     task: the call starts a task (-> Task, with ``wait=``, ``timeout=``, ...).
     handler: a client-side implementation ``handler(call, **kwargs)``; its own
         signature is the method's.
@@ -97,6 +99,7 @@ class Endpoint:
     args: tuple[str, ...] = ()
     params: tuple[Param, ...] = ()
     convert: Mapping[str, Callable[[Any], Any]] = attrs.field(factory=dict)
+    config_defaults: Mapping[str, str] = attrs.field(factory=dict)
     task: bool = False
     handler: Callable[..., Any] | None = None
 
@@ -242,6 +245,10 @@ class Node:
         if endpoint.task:
             task_options = {name: kwargs.pop(name) for name in TASK_OPTIONS if name in kwargs}
         check_arguments(where, endpoint, kwargs)
+        for name, setting in endpoint.config_defaults.items():
+            configured = getattr(self._conn.config, setting, None)
+            if kwargs.get(name) is None and configured:
+                kwargs[name] = configured
         for name, convert in endpoint.convert.items():
             if kwargs.get(name) is not None:
                 kwargs[name] = convert(kwargs[name])

@@ -1,0 +1,86 @@
+"""Daptics' config keys are understood and honoured: user, auto_generate_next_design,
+run_tasks_async (before: refused as unknown keys)."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+import sigopt_like
+from sigopt_like import ConfigError
+from sigopt_like.config import resolve_config
+from sigopt_like.models import Task
+
+SPACE = {
+    "type": "factorial",
+    "parameters": [
+        {"name": "p1", "type": "numerical", "values": list(range(20))},
+        {"name": "c", "type": "categorical", "values": list("abcdefgh")},
+    ],
+}
+
+
+def write_config(path, **keys):
+    path.write_text(json.dumps(keys))
+    return path
+
+
+def test_user_is_the_email_to_log_in_with(tmp_path, clean_env):
+    path = write_config(
+        tmp_path / "daptics.conf",
+        host="https://doe.example",
+        user="a@b.example",
+        password="pw",
+        run_tasks_async=True,
+        auto_generate_next_design=True,
+    )
+    config = resolve_config(config=path)
+    assert config.email == "a@b.example" and config.run_tasks_async
+    assert config.auto_generate_next_design
+
+
+def test_flags_from_the_environment_and_bad_values(tmp_path, clean_env, monkeypatch):
+    monkeypatch.setenv("SIGOPT_LIKE_RUN_TASKS_ASYNC", "yes")
+    assert resolve_config().run_tasks_async is True
+    monkeypatch.setenv("SIGOPT_LIKE_AUTO_GENERATE_NEXT_DESIGN", "maybe")
+    with pytest.raises(ConfigError, match="auto_generate_next_design"):
+        resolve_config()
+
+
+def test_auto_generate_next_design_makes_put_generate(tmp_path, clean_env):
+    path = write_config(tmp_path / "c.json", auto_generate_next_design=True)
+    with sigopt_like.Connection(database=tmp_path / "a.db", config=path) as conn:
+        session = conn.sessions(conn.sessions.create(name="auto-next").id)
+        session.space.put(space=SPACE, population_size=10, replicates=0, wait=True)
+        design = session.generate(wait=True).result.experiments
+        measured = session.responses.simulate(design)
+        task = session.experiments.put(type="designed", table=measured, wait=True)
+        assert task.type == "generate" and task.result.gen == 2
+        measured = session.responses.simulate(task.result.experiments)
+        task = session.experiments.put(
+            type="designed", table=measured, generate_next=False, wait=True
+        )
+        assert task.type == "update"  # said otherwise: honoured
+
+
+def test_run_tasks_async_follows_the_task_in_the_background(tmp_path, clean_env):
+    seen: list[str] = []
+    finished = threading.Event()
+
+    async def on_update(task: Task) -> bool:
+        seen.append(str(task.status))
+        if task.done:
+            finished.set()
+        return not task.done
+
+    with sigopt_like.Connection(database=tmp_path / "a.db", run_tasks_async=True) as conn:
+        session = conn.sessions(conn.sessions.create(name="async").id)
+        started = session.space.put(
+            space=SPACE, population_size=10, replicates=0, progress=on_update
+        )
+        assert started.status in ("new", "running")  # returned at once
+        assert finished.wait(60), seen
+        assert seen[-1] == "success"
+        assert session.tasks(started.id).fetch().status == "success"
