@@ -178,3 +178,59 @@ def test_output_is_deterministic(factorial, history):
 def test_pdf_has_no_creation_date(factorial, history):
     pdf = by_name(render_analytics(factorial, history, 3))["responses_by_generation.pdf"].data
     assert b"CreationDate" not in pdf
+
+
+# ------------------------------------------------------------ plots a report can use
+
+
+def figures(space, history, **labels):
+    from sigopt_like.service import analytics as A
+
+    observations = read_observations(space, history, None)
+    summaries = summarize_generations(observations)
+    names = A._Labels(session=labels.get("session"), metric=labels.get("metric", "Response"), gen=3)
+    return (
+        A._by_generation_figure(summaries, observations, names),
+        A._vs_parameters_figure(space, observations, names),
+    )
+
+
+def test_every_panel_has_a_labelled_x_axis(factorial, history):
+    """Before: factorial panels had no x-axis label (only a title)."""
+    _, panels = figures(factorial, history)
+    visible = [ax for ax in panels.axes if ax.get_visible()]
+    assert [ax.get_xlabel() for ax in visible] == ["temp", "cat"]
+    assert all(ax.get_ylabel() in ("Response", "") for ax in visible)
+    assert [t.get_text() for t in visible[1].get_xticklabels()] == ["Pd", "Pt"]
+
+
+def test_titles_name_the_metric_the_session_and_the_generation(factorial, history):
+    """Before: no metric name, session or generation in the titles."""
+    by_gen, panels = figures(factorial, history, session="session 7 'alloy'", metric="Yield")
+    title = by_gen.axes[0].get_title()
+    assert "Yield by generation" in title and "session 7 'alloy'" in title
+    assert "generation 3" in title and by_gen.axes[0].get_ylabel() == "Yield"
+    suptitle = panels.get_suptitle()
+    assert "Yield against each parameter" in suptitle and "session 7 'alloy'" in suptitle
+
+
+def test_the_best_points_star_sits_on_its_level(factorial, history):
+    """Before: the star was drawn at the best point's jittered x, off its level."""
+    _, panels = figures(factorial, history)
+    temp, cat = [ax for ax in panels.axes if ax.get_visible()]
+    stars = [c for c in temp.collections if c.get_offsets().shape[0] == 1]
+    assert stars, "no star drawn"
+    (x, y) = stars[-1].get_offsets()[0]
+    assert (x, y) == (20.0, 5.0)  # the best: temp 20, response 5.0
+    ((x, _),) = [c for c in cat.collections if c.get_offsets().shape[0] == 1][-1].get_offsets()
+    assert x == 0.0  # "Pd" is the first level
+
+
+def test_mixture_panels_say_units(mixture):
+    history = [generation(1, [[2, 3, 5, 1.0], [5, 5, 0, 2.0]], columns=("A", "B", "C", "Response"))]
+    _, panels = figures(mixture, history)
+    assert [ax.get_xlabel() for ax in panels.axes if ax.get_visible()] == [
+        "A (units)",
+        "B (units)",
+        "C (units)",
+    ]

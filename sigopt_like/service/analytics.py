@@ -91,20 +91,30 @@ class GenerationSummary:
 
 
 def render_analytics(
-    space: Space, generations: Sequence[Mapping[str, Any]], gen: int | None = None
+    space: Space,
+    generations: Sequence[Mapping[str, Any]],
+    gen: int | None = None,
+    *,
+    session: str | None = None,
+    metric: str = RESPONSE,
 ) -> list[AnalyticsFile]:
     """Every analytics file for ``space`` and its history, up to generation ``gen``.
 
     Returns, in this order: ``responses_by_generation.png``/``.pdf``,
     ``response_vs_parameters.png``/``.pdf``, ``summary.csv`` and
     ``parameter_summary.csv``. ``gen=None`` uses every generation given.
-    Works with no responses at all and with a single generation.
+    Works with no responses at all and with a single generation. ``session``
+    (a label such as ``"session 3 'alloy'"``) and ``metric`` (the measured
+    response's name) go into the titles and axes, so a plot stands on its own
+    in a report.
     """
     observations = read_observations(space, generations, gen)
     summaries = summarize_generations(observations)
+    shown = gen if gen is not None else max((s.gen for s in summaries), default=None)
+    labels = _Labels(session=session, metric=metric, gen=shown)
     files: list[AnalyticsFile] = []
-    files += _figure_files(BY_GENERATION, _by_generation_figure(summaries, observations))
-    files += _figure_files(VS_PARAMETERS, _vs_parameters_figure(space, observations))
+    files += _figure_files(BY_GENERATION, _by_generation_figure(summaries, observations, labels))
+    files += _figure_files(VS_PARAMETERS, _vs_parameters_figure(space, observations, labels))
     files.append(AnalyticsFile(SUMMARY, CSV, _csv_bytes(SUMMARY_COLUMNS, summary_rows(summaries))))
     files.append(
         AnalyticsFile(
@@ -114,6 +124,21 @@ def render_analytics(
         )
     )
     return files
+
+
+@attrs.frozen
+class _Labels:
+    """What the plots say about themselves: the session, the metric, the generation."""
+
+    session: str | None
+    metric: str
+    gen: int | None
+
+    def title(self, what: str) -> str:
+        where = [self.session] if self.session else []
+        if self.gen is not None:
+            where.append(f"up to generation {self.gen}")
+        return f"{what}\n{', '.join(where)}" if where else what
 
 
 # --------------------------------------------------------------------------- data
@@ -285,14 +310,14 @@ def _jitter(count: int, width: float) -> list[float]:
 
 
 def _by_generation_figure(
-    summaries: Sequence[GenerationSummary], observations: Sequence[Observation]
+    summaries: Sequence[GenerationSummary], observations: Sequence[Observation], labels: _Labels
 ) -> Any:
     """Scatter of every response per generation, with the best-so-far line."""
-    figure = _new_figure(7.0, 4.5)
+    figure = _new_figure(7.0, 4.8)
     ax = figure.subplots()
-    ax.set_title("Responses by generation")
+    ax.set_title(labels.title(f"{labels.metric} by generation (larger is better)"))
     ax.set_xlabel("Generation")
-    ax.set_ylabel("Response")
+    ax.set_ylabel(labels.metric)
     gens = [s.gen for s in summaries]
     if gens:
         ax.set_xticks(gens)
@@ -336,14 +361,16 @@ def _by_generation_figure(
     return figure
 
 
-def _vs_parameters_figure(space: Space, observations: Sequence[Observation]) -> Any:
+def _vs_parameters_figure(
+    space: Space, observations: Sequence[Observation], labels: _Labels
+) -> Any:
     """One panel per parameter: response against its value, coloured by generation."""
     count = max(len(space.parameters), 1)
     ncols = min(_PANEL_COLUMNS, count)
     nrows = math.ceil(count / ncols)
-    figure = _new_figure(3.6 * ncols + 0.8, 3.0 * nrows + 0.6)
+    figure = _new_figure(3.6 * ncols + 0.8, 3.2 * nrows + 0.9)
     axes = figure.subplots(nrows, ncols, squeeze=False, sharey=True)
-    figure.suptitle("Response against each parameter")
+    figure.suptitle(labels.title(f"{labels.metric} against each parameter"))
     measured = [o for o in observations if o.response is not None]
     gens = sorted({o.gen for o in measured})
     colors = _generation_colors(gens)
@@ -354,14 +381,16 @@ def _vs_parameters_figure(space: Space, observations: Sequence[Observation]) -> 
             continue
         _parameter_panel(ax, space.parameters[i], measured, colors, best)
         if i % ncols == 0:
-            ax.set_ylabel("Response")
+            ax.set_ylabel(labels.metric)
     if gens:
         handles = [
             _legend_marker(colors[g], f"gen {g}")
             for g in (gens if len(gens) <= 8 else [gens[0], gens[-1]])
         ]
         if best is not None:
-            handles.append(_legend_marker("none", "best", edge="black", marker="*", size=12))
+            handles.append(
+                _legend_marker("none", "best experiment", edge="black", marker="*", size=12)
+            )
         figure.legend(handles=handles, loc="outside right upper", fontsize=8, frameon=False)
     return figure
 
@@ -379,7 +408,7 @@ def _parameter_panel(
 ) -> None:
     """Scatter of response against one parameter's values."""
     categorical = isinstance(param, CategoricalParameter)
-    ax.set_title(param.name, fontsize=10)
+    ax.set_xlabel(f"{param.name} (units)" if param.type == "unit" else param.name)
     ax.grid(True, alpha=0.3)
     if categorical:
         positions = {str(v): i for i, v in enumerate(param.values)}
@@ -392,8 +421,9 @@ def _parameter_panel(
         levels = [float(v) for v in param.values]
         margin = 0.5 * _level_step(param)
         ax.set_xlim(min(levels) - margin, max(levels) + margin)
-        if param.type == "unit":
-            ax.set_xlabel("units")
+        if len(set(levels)) <= 12:
+            ax.set_xticks(sorted(set(levels)))
+        elif param.type == "unit":
             ax.xaxis.get_major_locator().set_params(integer=True)
     points = [o for o in measured if param.name in o.values]
     if not points:
@@ -420,10 +450,10 @@ def _parameter_panel(
         alpha=0.7,
         edgecolors="none",
     )
-    for (x, obs), dx in zip(xy, offsets, strict=True):
-        if obs is best:
+    for x, obs in xy:
+        if obs is best:  # on its level itself, not on its jittered dot
             ax.scatter(
-                [x + dx],
+                [x],
                 [obs.response],
                 marker="*",
                 s=140,

@@ -256,7 +256,9 @@ def run_analytics(ctx: TaskContext) -> Outcome:
         )
     gen = max(c.gen, 0)
     ctx.progress("rendering", 0.2, f"rendering the analytics of generation {gen}")
-    files = render_analytics(c.space, history_generations(c), gen)
+    files = render_analytics(
+        c.space, history_generations(c), gen, session=f"session {ctx.session_id}"
+    )
     ctx.check()
     stamp = now()
     listing = [file_json(ctx.session_id, gen, f.name, f.content_type, len(f.data)) for f in files]
