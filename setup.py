@@ -30,7 +30,13 @@ TEST = [
     "mypy>=1.5",
     # the dashboard's browser tests drive the system's Chromium (Debian's 'chromium')
     "playwright>=1.40",
-    "tqdm>=4.60",
+]
+DOCS = [
+    "mkdocs>=1.6",
+    "mkdocstrings[python]>=0.26",
+    "mkdocs-click>=0.8",
+    "mkdocs-gen-files>=0.5",
+    "neoteroi-mkdocs>=1.1",
 ]
 BENCH = ["optuna>=4.5", "baybe>=0.14", "pandas>=1.5"]
 
@@ -63,7 +69,8 @@ setup(
         "pandas": ["pandas>=1.5"],
         "postgres": ["psycopg[binary]>=3.1"],
         "progress": ["tqdm>=4.60"],
-        "test": SERVICE + TEST,
+        "docs": DOCS,
+        "test": SERVICE + TEST + DOCS + ["tqdm>=4.60"],
         "bench": SERVICE + BENCH,
     },
     entry_points={"console_scripts": ["sigopt-like = sigopt_like.cli:main"]},

@@ -154,7 +154,15 @@ def experiments_create(
         body["observation_budget"] = budget
     if not body.get("parameters"):
         raise click.UsageError("an experiment needs parameters: -p NAME:double:MIN:MAX or FILE")
-    known = {"name", "type", "parameters", "metrics", "observation_budget", "parallel_bandwidth"}
+    known = {
+        "name",
+        "type",
+        "parameters",
+        "metrics",
+        "observation_budget",
+        "parallel_bandwidth",
+        "seed",
+    }
     unknown = sorted(set(body) - known - {"metadata"})
     if unknown:
         raise CommandError(f"{file}: unknown fields {unknown}; known: {sorted(known)}, metadata")

@@ -1,0 +1,133 @@
+"""The documentation: built with warnings as errors, every snippet run, no stale file name."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+PAGES = sorted(DOCS.glob("*.md"))
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```", flags=re.S | re.M)
+
+
+def blocks(page: Path, language: str) -> list[str]:
+    return [code for lang, code in FENCE.findall(page.read_text()) if lang == language]
+
+
+def child_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_LIKE_")}
+    env.update(
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        PYTHONPATH=str(ROOT),
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
+        DISABLE_MKDOCS_2_WARNING="true",
+        MPLBACKEND="Agg",
+    )
+    return env
+
+
+def test_the_site_builds_with_warnings_as_errors(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+        cwd=ROOT,
+        env=child_env(tmp_path / "home"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    site = tmp_path / "site"
+    rest = (site / "rest" / "index.html").read_text()
+    assert "listTasks" in rest or "/v1/sessions/{sid}/tasks" in rest  # from the OpenAPI document
+    tree = (site / "reference" / "resources" / "index.html").read_text()
+    assert "population_size" in tree and "sessions(id).space.put" in tree
+    cli = (site / "cli-reference" / "index.html").read_text()
+    assert "experiments put" in cli or "put" in cli
+    api = (site / "api" / "index.html").read_text()
+    assert "TaskFailedError" in api and "resolve_config" in api
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "python")], ids=lambda p: p.name)
+def test_python_snippets_run(page, tmp_path):
+    """Each page's Python blocks run in order, as one script, on the embedded service."""
+    script = "\n\n".join(blocks(page, "python"))
+    (tmp_path / "snippets.py").write_text(script)
+    done = subprocess.run(
+        [sys.executable, "snippets.py"],
+        cwd=tmp_path,
+        env=child_env(tmp_path / "home"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "bash")], ids=lambda p: p.name)
+def test_shell_snippets_run(page, tmp_path):
+    """Each page's shell blocks run in order with `set -e`: the command line as documented."""
+    script = "set -euo pipefail\n" + "\n".join(blocks(page, "bash"))
+    done = subprocess.run(
+        ["bash", "-c", script],
+        cwd=tmp_path,
+        env=child_env(tmp_path / "home"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    if page.name == "cli.md":
+        assert "created session 1 (catalyst-screen)" in done.stdout
+        assert "exit status 1" in done.stdout and "Traceback" not in done.stderr
+
+
+REPO_PATH = re.compile(r"`((?:sigopt_like|tests|docs|examples|benchmarks|\.ci)/[\w./-]*)`")
+
+
+def test_no_stale_file_names():
+    """Before: docs/reliability.md named `seed.py`, docs/contract.md `cli.py` and
+    `sigopt_experiments.py`, none of which exist."""
+    missing = []
+    for page in [*PAGES, ROOT / "README.md"]:
+        text = page.read_text()
+        for path in REPO_PATH.findall(text):
+            if not (ROOT / path.rstrip("/")).exists():
+                missing.append(f"{page.name}: {path}")
+        table = re.findall(r"^\| [^|]+ \| (`[^|]+) \|", text, flags=re.M)  # "file" columns
+        for cell in table:
+            names = re.findall(r"`([\w./-]+\.py)`", cell)
+            # a bare name is beside the cell's first path, else in the package
+            bases = [Path(n).parent for n in names if "/" in n] or [Path("sigopt_like")]
+            for name in names:
+                where = ROOT / name if "/" in name else ROOT / bases[0] / name
+                if not where.exists():
+                    missing.append(f"{page.name}: {name}")
+    tree = FENCE.findall((DOCS / "contract.md").read_text())[0][1]
+    missing += [f"contract.md: {p}" for p in tree_paths(tree) if not (ROOT / p).exists()]
+    assert not missing, missing
+
+
+def tree_paths(tree: str) -> list[str]:
+    """The files and folders of the package layout block in contract.md."""
+    paths: list[str] = []
+    stack: list[tuple[int, str]] = []
+    for line in tree.splitlines():
+        match = re.match(r"^( *)([\w.-]+/?)\s", line + " ")
+        if not match or not re.search(r"\.py$|/$", match.group(2)):
+            continue
+        indent, name = len(match.group(1)), match.group(2)
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        path = "".join(part for _, part in stack) + name
+        paths.append(path.rstrip("/"))
+        if name.endswith("/"):
+            stack.append((indent, name))
+    return paths
