@@ -166,7 +166,8 @@ def users() -> None:
 @click.argument("email")
 @click.option("--password-stdin", is_flag=True, help="Read a password (for login) from stdin.")
 @db_option
-def users_create(email: str, password_stdin: bool, db: str | None) -> None:
+@json_option
+def users_create(email: str, password_stdin: bool, db: str | None, as_json: bool) -> None:
     """Add a user with email EMAIL.
 
     \b
@@ -184,7 +185,10 @@ def users_create(email: str, password_stdin: bool, db: str | None) -> None:
             user = store.create_user(email, password)
         except accounts.AccountError as err:
             raise CommandError(str(err)) from err
-    click.echo(f"created user {user.email} (id {user.id})")
+    if as_json:
+        echo_json({"id": user.id, "email": user.email, "created": user.created})
+    else:
+        click.echo(f"created user {user.email} (id {user.id})")
 
 
 @users.command("list")
@@ -220,7 +224,8 @@ def tokens() -> None:
 @click.option("--user", "email", required=True, metavar="EMAIL", help="The token's user.")
 @click.option("--name", default=None, help="A label for the token.")
 @db_option
-def tokens_create(email: str, name: str | None, db: str | None) -> None:
+@json_option
+def tokens_create(email: str, name: str | None, db: str | None, as_json: bool) -> None:
     """Print a new token for a user (shown once: only its hash is kept).
 
     \b
@@ -236,7 +241,10 @@ def tokens_create(email: str, name: str | None, db: str | None) -> None:
             )
         issued = store.issue_token(user.id, name=name)
     click.echo(f"token {issued.id} for {user.email} (shown once, keep it safe):", err=True)
-    click.echo(issued.token)
+    if as_json:
+        echo_json({"id": issued.id, "user": user.email, "name": name, "token": issued.token})
+    else:
+        click.echo(issued.token)
 
 
 @tokens.command("list")
@@ -281,8 +289,14 @@ def tokens_list(email: str | None, db: str | None, as_json: bool) -> None:
 @click.option("--id", "token_id", type=int, default=None, help="The token's id.")
 @click.option("--user", "email", default=None, metavar="EMAIL", help="Every token of a user.")
 @db_option
+@json_option
 def tokens_revoke(
-    token: str | None, token_stdin: bool, token_id: int | None, email: str | None, db: str | None
+    token: str | None,
+    token_stdin: bool,
+    token_id: int | None,
+    email: str | None,
+    db: str | None,
+    as_json: bool,
 ) -> int:
     """Revoke a token: give it, --token-stdin, --id ID, or --user EMAIL for all of theirs.
 
@@ -300,7 +314,10 @@ def tokens_revoke(
             count = store.revoke_token(token=secret, token_id=token_id, email=email)
         except accounts.AccountError as err:
             raise CommandError(str(err)) from err
-    click.echo(f"revoked {count} token(s)")
+    if as_json:
+        echo_json({"revoked": count})
+    else:
+        click.echo(f"revoked {count} token(s)")
     return 0 if count else 1
 
 

@@ -130,3 +130,19 @@ def test_the_demo_takes_its_own_options(run):
     done = run("demo", "--help")
     assert done.code == 0 and "--generations" in done.out
     assert run("demo", "--generations", "many").code == 2
+
+
+#: commands that print no data: they run something (or print another program's text)
+NO_DATA = {("serve",), ("worker",), ("demo",)}
+
+
+@pytest.mark.parametrize("argv", all_commands(), ids=" ".join)
+def test_every_command_that_prints_data_has_json(run, argv):
+    from sigopt_like.cli.root import cli
+
+    command = cli
+    for name in argv:
+        command = command.commands[name]
+    if hasattr(command, "commands") or tuple(argv) in NO_DATA:
+        return
+    assert any("--json" in p.opts for p in command.params), argv

@@ -16,11 +16,13 @@ from tests.fixtures.servers import REPO_ROOT, free_port
 def test_users_and_tokens_list_never_show_a_secret(run, tmp_path):
     db = tmp_path / "team.db"
     assert run("users", "create", "ada@lab.example", "--db", db).code == 0
-    assert run("users", "create", "bob@lab.example", "--db", db).code == 0
+    bob = run("users", "create", "bob@lab.example", "--db", db, "--json").json()
+    assert bob["email"] == "bob@lab.example"
     token = run("tokens", "create", "--user", "ada@lab.example", "--name", "laptop", "--db", db)
     secret = token.out.strip()
-    assert run("tokens", "create", "--user", "bob@lab.example", "--db", db).code == 0
-    assert run("tokens", "revoke", "--id", "2", "--db", db).code == 0
+    issued = run("tokens", "create", "--user", "bob@lab.example", "--db", db, "--json").json()
+    assert issued["id"] == 2 and len(issued["token"]) >= 40
+    assert run("tokens", "revoke", "--id", "2", "--db", db, "--json").json() == {"revoked": 1}
 
     users = run("users", "list", "--db", db, "--json").json()
     assert [u["email"] for u in users] == ["ada@lab.example", "bob@lab.example"]
