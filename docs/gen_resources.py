@@ -13,7 +13,13 @@ from collections.abc import Iterator
 import mkdocs_gen_files
 
 from sigopt_like.interface import API
-from sigopt_like.resources import Endpoint, Group, endpoint_signature
+from sigopt_like.resources import (
+    CALL_OPTIONS,
+    TASK_OPTIONS,
+    Endpoint,
+    Group,
+    endpoint_signature,
+)
 
 
 def walk(group: Group, call: str, route: str) -> Iterator[tuple[str, str, Group, Endpoint]]:
@@ -33,6 +39,8 @@ def signature(endpoint: Endpoint) -> str:
     sig = endpoint_signature(endpoint)
     parts = []
     for param in list(sig.parameters.values())[1:]:
+        if param.name in (*CALL_OPTIONS, *TASK_OPTIONS):
+            continue  # said once, at the top of the page
         default = "" if param.default is inspect.Parameter.empty else "=..."
         prefix = "**" if param.kind is param.VAR_KEYWORD else ""
         parts.append(f"{prefix}{param.name}{default}")
