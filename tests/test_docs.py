@@ -14,6 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.glob("*.md"))
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", flags=re.S | re.M)
+#: ``<!-- docs-test: served ... -->`` on a page: its snippets run against a served
+#: instance (SIGOPT_API_URL/SIGOPT_API_TOKEN and SIGOPT_LIKE_HOST/TOKEN set), after
+#: the comment's own lines (a reader's stand-ins, e.g. ``def train(lr): ...``).
+SETUP = re.compile(r"^<!-- docs-test: (served|embedded)\n(.*?)^-->", flags=re.S | re.M)
 
 
 def blocks(page: Path, language: str) -> list[str]:
@@ -56,14 +60,25 @@ def test_the_site_builds_with_warnings_as_errors(tmp_path):
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "python")], ids=lambda p: p.name)
-def test_python_snippets_run(page, tmp_path):
-    """Each page's Python blocks run in order, as one script, on the embedded service."""
-    script = "\n\n".join(blocks(page, "python"))
+def test_python_snippets_run(page, tmp_path, request):
+    """Each page's Python blocks run in order, as one script, on the embedded service
+    (or on a served instance, for a page that says so)."""
+    env = child_env(tmp_path / "home")
+    setup = SETUP.search(page.read_text())
+    if setup and setup.group(1) == "served":
+        served = request.getfixturevalue("served")
+        env.update(
+            SIGOPT_API_URL=served.url,
+            SIGOPT_API_TOKEN=served.token,
+            SIGOPT_LIKE_HOST=served.url,
+            SIGOPT_LIKE_TOKEN=served.token,
+        )
+    script = "\n\n".join([setup.group(2) if setup else "", *blocks(page, "python")])
     (tmp_path / "snippets.py").write_text(script)
     done = subprocess.run(
         [sys.executable, "snippets.py"],
         cwd=tmp_path,
-        env=child_env(tmp_path / "home"),
+        env=env,
         capture_output=True,
         text=True,
         timeout=600,
