@@ -61,6 +61,18 @@ def _accounts(db: str | None) -> Iterator[Any]:
 @click.option("--no-auth", is_flag=True, help="No tokens: everything belongs to the local user.")
 @click.option("--no-tasks", is_flag=True, help="Run no tasks here ('sigopt-like worker' does).")
 @click.option("--quiet-access", is_flag=True, help="No access log line per request.")
+@click.option(
+    "--dashboard-actions",
+    is_flag=True,
+    help="Let the dashboard at / halt campaigns and cancel tasks (else it only reads).",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Answer only requests whose Host is NAME (repeatable; default: any).",
+)
 def serve(
     host: str,
     port: int,
@@ -72,8 +84,12 @@ def serve(
     no_auth: bool,
     no_tasks: bool,
     quiet_access: bool,
+    dashboard_actions: bool = False,
+    allowed_hosts: tuple[str, ...] = (),
 ) -> None:
     """Serve the API over HTTP for a team (tokens required), until Ctrl-C or SIGTERM.
+
+    The dashboard is at / (sign in with an email and a password, or a token).
 
     Says which database it opened, and logs each request in the access-log form.
 
@@ -97,6 +113,10 @@ def serve(
         overrides["requests_per_minute"] = requests_per_minute
     if max_body_bytes is not None:
         overrides["max_body_bytes"] = max_body_bytes
+    if dashboard_actions:
+        overrides["dashboard_actions"] = True
+    if allowed_hosts:
+        overrides["allowed_hosts"] = tuple(allowed_hosts)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if quiet_access:
         logging.getLogger("sigopt_like.access").setLevel(logging.WARNING)

@@ -11,6 +11,7 @@ import click
 
 from .._version import __version__
 from . import admin, campaign, experiments
+from .dashboard import dashboard
 from .errors import CommandError, describe_error
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -55,7 +56,7 @@ def cli(verbose: int) -> None:
         )
 
 
-for command in (*campaign.COMMANDS, experiments.experiments, *admin.COMMANDS):
+for command in (*campaign.COMMANDS, experiments.experiments, *admin.COMMANDS, dashboard):
     cli.add_command(command)
 
 

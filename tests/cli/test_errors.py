@@ -133,7 +133,7 @@ def test_the_demo_takes_its_own_options(run):
 
 
 #: commands that print no data: they run something (or print another program's text)
-NO_DATA = {("serve",), ("worker",), ("demo",)}
+NO_DATA = {("serve",), ("worker",), ("demo",), ("dashboard",)}
 
 
 @pytest.mark.parametrize("argv", all_commands(), ids=" ".join)

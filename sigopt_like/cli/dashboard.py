@@ -1,0 +1,55 @@
+"""``sigopt-like dashboard``: look at a local database in the browser.
+
+The service of ``serve``, with no accounts (the local user owns everything),
+listening on 127.0.0.1 and answering only to local host names, running no tasks
+(the scripts that use the database run theirs), read-only unless ``--actions``.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .options import db_option
+
+DEFAULT_PORT = 8050
+LOCAL_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+@click.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="Port.")
+@click.option("--actions", is_flag=True, help="Let the dashboard halt campaigns and cancel tasks.")
+@click.pass_context
+def dashboard(ctx: click.Context, db: str | None, host: str, port: int, actions: bool) -> None:
+    """Look at a local database in your browser: campaigns, tasks, SigOpt experiments.
+
+    No sign-in: everything belongs to the local user, so it listens on this
+    machine only (with another --host, anyone who reaches the port reads all).
+
+    \b
+    Example:
+      sigopt-like dashboard --db ~/doe.sqlite3      # then open http://127.0.0.1:8050/
+    """
+    from .admin import serve
+
+    local = host in LOCAL_NAMES
+    if not local:
+        click.echo(
+            f"sigopt-like: warning: serving {host} without accounts: anyone who can reach "
+            "this port can read every campaign in the database",
+            err=True,
+        )
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"sigopt-like dashboard: open http://{shown}:{port}/ in your browser")
+    ctx.invoke(
+        serve,
+        host=host,
+        port=port,
+        db=db,
+        no_auth=True,
+        no_tasks=True,
+        quiet_access=True,
+        dashboard_actions=actions,
+        allowed_hosts=LOCAL_NAMES if local else (),
+    )

@@ -1,0 +1,81 @@
+"""``sigopt-like dashboard --db PATH``: a local database in the browser, as a person runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+import sigopt_like
+from tests.fixtures.servers import REPO_ROOT, free_port
+
+
+@pytest.fixture
+def local_dashboard(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """``sigopt-like dashboard`` on a database that an embedded script filled first."""
+    database = tmp_path / "lab.sqlite3"
+    with sigopt_like.Connection(database=str(database)) as conn:
+        conn.sessions.create(name="Bench screen <b>7</b>", description="on my laptop")
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    log = tmp_path / "dashboard.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sigopt_like.cli", "dashboard", "--db", str(database),
+             "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, env=env,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, log.read_text()
+            try:
+                if requests.get(f"{url}/health", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        yield url, log
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_local_dashboard(local_dashboard: tuple[str, Path], chromium: Any) -> None:
+    url, log = local_dashboard
+    me = requests.get(f"{url}/auth/me", timeout=10).json()
+    assert me["signed_in"] and not me["auth_required"] and not me["actions"]
+    rebound = requests.get(f"{url}/v1/sessions", headers={"Host": "evil.example"}, timeout=10)
+    assert rebound.status_code == 403 and rebound.json()["code"] == "host_not_allowed"
+    browser_post = requests.post(
+        f"{url}/v1/sessions",
+        json={"name": "from a page"},
+        headers={"Origin": url, "Sec-Fetch-Site": "same-origin", "X-CSRF-Token": me["csrf_token"]},
+        timeout=10,
+    )
+    assert browser_post.status_code == 403 and browser_post.json()["code"] == "read_only"
+
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(url + "/")
+        link = page.locator("#sessions-table a.name")
+        link.wait_for()
+        assert link.inner_text() == "Bench screen <b>7</b>"
+        assert page.is_hidden("#sign-out") or page.locator("#sign-out").count() == 0
+        assert "local database" in page.inner_text("#who")
+        assert errors == []
+    finally:
+        context.close()
+    assert "127.0.0.1" in log.read_text()
