@@ -115,6 +115,12 @@ def test_a_finished_run_becomes_the_experiments_observation(api: Api, client: st
         filters=json.dumps([{"field": "experiment", "operator": "==", "value": e["id"]}]),
     ).body
     assert {r["id"] for r in runs["data"]} == {run["id"], second["id"]}
+    kept = api.call("DELETE", f"/v1/aiexperiments/{e['id']}", include_runs="false")
+    assert kept.status == 204 and api.get(f"/v1/training_runs/{run['id']}").body["deleted"] is False
+    assert api.put(f"/v1/aiexperiments/{e['id']}", {"state": "active"}).status == 200
+    api.call("DELETE", f"/v1/aiexperiments/{e['id']}", include_runs="true")
+    assert api.get(f"/v1/training_runs/{run['id']}").body["deleted"] is True
+    assert api.get(f"/v1/aiexperiments/{e['id']}").body["state"] == "deleted"
     unsupported = api.get(
         f"/v1/clients/{client}/projects/p/training_runs",
         filters=json.dumps([{"field": "state", "operator": "==", "value": "active"}]),

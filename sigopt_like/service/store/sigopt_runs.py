@@ -243,6 +243,12 @@ class Runs:
                 values[key] = _dumps(values[key])
         self.conn.execute(R.update().where(R.c.id == rid).values(**values, updated=stamp))
 
+    def archive_of_experiment(self, experiment_id: int, stamp: int) -> None:
+        """Archive every run of an experiment."""
+        self.conn.execute(
+            R.update().where(R.c.experiment_id == experiment_id).values(deleted=True, updated=stamp)
+        )
+
     def counts(self, experiment_id: int) -> dict[str, int]:
         """Runs of an experiment that are not deleted, by state."""
         rows = self.conn.execute(

@@ -16,6 +16,7 @@ import falcon
 
 from ...domain import sigopt_runs as run_rules
 from ...domain.sigopt_checks import RuleError
+from ...errors import BadRequest
 from ...http import now, read_json
 from ...store.sigopt import SigoptStore
 from . import render, render_runs
@@ -31,6 +32,23 @@ class AIExperimentItem(ExperimentItem):
 
     def _render(self, unit: Any, record: Any) -> dict[str, Any]:
         return render_runs.aiexperiment(unit, record)
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
+        """Archive the AI experiment; ``include_runs=true`` archives its runs too."""
+        include = req.get_param("include_runs") or "false"
+        if include not in ("true", "false"):
+            raise BadRequest(
+                f"The query parameter 'include_runs' must be true or false, not {include!r}.",
+                detail={"field": "include_runs"},
+            )
+        owner = caller(req, self.context)
+        with self.store.write() as unit:
+            record = experiment_of(unit, eid, owner, self.kind)
+            if record.state != "deleted":
+                unit.experiments.update(record.id, {"state": "deleted"}, now())
+            if include == "true":
+                unit.runs.archive_of_experiment(record.id, now())
+        resp.status = falcon.HTTP_204
 
 
 class AIExperimentRuns:
