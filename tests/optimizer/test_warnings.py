@@ -77,3 +77,31 @@ def test_a_fit_leaves_the_process_wide_warning_filters_alone():
         time.sleep(1e-4)
     worker.join()
     assert not swapped
+
+
+def test_suggestions_over_huge_bounds_are_silent_and_inside_them():
+    """Bounds up to 1e308 (and ints up to 2**62): moves never cast a huge span to an int.
+
+    A mutation drew a one-hot level jump for every column, and the count of
+    levels of a double spanning 1e308 does not fit an int64 ("invalid value
+    encountered in cast"), although only categorical columns use it.
+    """
+    from sigopt_like.service.optimizer.sequential import from_sigopt_parameters, suggest
+
+    domain = from_sigopt_parameters(
+        [
+            {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1e308}},
+            {"name": "n", "type": "int", "bounds": {"min": -(2**62), "max": 2**62}},
+            {"name": "c", "type": "categorical", "categorical_values": ["a", "b", "c"]},
+        ]
+    )
+    observations: list = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for seed in range(12):  # past the first random suggestions: model and moves
+            found = suggest(domain, observations, seed=seed)
+            assert 0.0 <= found["x"] <= 1e308 and np.isfinite(found["x"])
+            assert -(2**62) <= found["n"] <= 2**62
+            assert found["c"] in ("a", "b", "c")
+            value = np.log1p(found["x"]) + np.log1p(abs(found["n"])) + (found["c"] == "b")
+            observations.append((found, float(value)))

@@ -296,9 +296,11 @@ class SearchSpace:
         bump = np.where(rng.random((n, p)) < 0.5, -1.0, 1.0)
         ints = np.where(same, np.clip(out + bump, self.lo, self.hi), ints)
         num = np.where(self.is_integral, ints, num)
-        levels = self.hi - self.lo + 1
+        # Only one-hot columns jump to another level; elsewhere (a double's span may be
+        # 1e308, beyond int64) the count stays 2 so nothing huge is cast to an integer.
+        levels = np.where(self.is_onehot, self.hi - self.lo + 1, 2.0)
         other = self.lo + (
-            (out - self.lo + rng.integers(1, np.maximum(levels, 2).astype(int), size=(n, p)))
+            (out - self.lo + rng.integers(1, np.maximum(levels, 2).astype(np.int64), size=(n, p)))
             % levels
         )
         num = np.where(self.is_onehot, other, num)
