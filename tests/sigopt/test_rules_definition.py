@@ -301,7 +301,7 @@ def test_grid_search_budget_defaults_to_the_grid_size():
 
 
 def test_project_and_echoed_read_only_fields_are_accepted():
-    d = create(project="my-proj_1.0", id="4", object="experiment", progress=None)
+    d = create(project="my-proj_1.0", object="experiment")
     assert d["project"] == "my-proj_1.0"
 
 

@@ -127,6 +127,26 @@ def object_of(value: Any, field: str) -> Mapping[str, Any]:
     return value
 
 
+def known_fields(item: Mapping[str, Any], allowed: tuple[str, ...], field: str, what: str) -> None:
+    """A 400 naming the first key of ``item`` that is not in ``allowed``: a field this
+    service does not know would otherwise be stored and ignored (a misspelt
+    ``transfomation`` would silently give a linear scale). ``object``, as the service
+    renders it, may be sent back: it must then name the object ``what`` is."""
+    for key, value in item.items():
+        where = f"{field}.{key}" if field else str(key)
+        if key == "object":
+            if value != what:
+                raise RuleError(f"'{where}' must be {what!r}, not {value!r}.", where, 400)
+            continue
+        if key not in allowed:
+            raise RuleError(
+                f"'{where}' is not a field of this {what} object (fields: {', '.join(allowed)}); "
+                "remove it or fix its spelling.",
+                where,
+                400,
+            )
+
+
 def list_of(value: Any, field: str) -> list[Any]:
     """A JSON list, or a 400 naming the field."""
     if not isinstance(value, (list, tuple)):

@@ -16,10 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .sigopt_checks import RuleError, list_of, name_text, number, object_of
+from .sigopt_checks import RuleError, known_fields, list_of, name_text, number, object_of
 
 TYPES = ("greater_than", "less_than")
 MAX_CONSTRAINTS = 100
+CONSTRAINT_FIELDS = ("type", "threshold", "terms")
+TERM_FIELDS = ("name", "weight")
 
 
 def linear_constraints(
@@ -39,6 +41,7 @@ def linear_constraints(
 
 def _constraint(item: Any, by_name: Mapping[str, Mapping[str, Any]], field: str) -> dict:
     item = object_of(item, field)
+    known_fields(item, CONSTRAINT_FIELDS, field, "linear_constraint")
     kind_ = item.get("type")
     if kind_ not in TYPES:
         raise RuleError(
@@ -59,6 +62,7 @@ def _constraint(item: Any, by_name: Mapping[str, Mapping[str, Any]], field: str)
     for j, term in enumerate(terms):
         where = f"{field}.terms[{j}]"
         term = object_of(term, where)
+        known_fields(term, TERM_FIELDS, where, "constraint_term")
         name = str(name_text(term.get("name"), f"{where}.name"))
         if term.get("weight") is None:
             raise RuleError(f"'{where}.weight' is required.", f"{where}.weight", 400)

@@ -13,17 +13,24 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .sigopt_checks import RuleError, kind, name_text, number
+from .sigopt_checks import RuleError, kind, known_fields, name_text, number
 
 OBJECTIVES = ("maximize", "minimize")
 STRATEGIES = ("optimize", "constraint", "store")
 MAX_METRICS = 50
 MAX_OPTIMIZED = 2
+METRIC_FIELDS = ("name", "objective", "strategy", "threshold")
 
 
 def metrics(raw: Any, legacy: Any = None, field: str = "metrics") -> list[dict[str, Any]]:
     """Canonical metrics. Without ``metrics`` (nor the deprecated single ``metric``)
     an experiment has one unnamed metric to maximize."""
+    if raw is not None and legacy is not None:
+        raise RuleError(
+            "'metric': give 'metrics' (a list), or the deprecated single 'metric', not both.",
+            "metric",
+            400,
+        )
     if raw is None and legacy is not None:
         raw, field = [legacy], "metric"
     if raw is None:
@@ -53,6 +60,7 @@ def _metric(item: Any, field: str, named: bool) -> dict[str, Any]:
         item = {"name": item}
     if not isinstance(item, Mapping):
         raise RuleError(f"'{field}' must be an object, not {kind(item)}.", field, 400)
+    known_fields(item, METRIC_FIELDS, field, "metric")
     name = name_text(item.get("name"), f"{field}.name", required=named)
     objective = item.get("objective") or "maximize"
     if objective not in OBJECTIVES:

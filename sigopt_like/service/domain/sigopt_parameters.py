@@ -16,7 +16,16 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .sigopt_checks import RuleError, is_number, kind, list_of, name_text, number, object_of
+from .sigopt_checks import (
+    RuleError,
+    is_number,
+    kind,
+    known_fields,
+    list_of,
+    name_text,
+    number,
+    object_of,
+)
 
 PARAMETER_TYPES = ("double", "int", "categorical")
 MAX_PARAMETERS = 100
@@ -25,6 +34,23 @@ MAX_PRECISION = 15
 TRANSFORMATIONS = ("log",)
 PRIORS = ("normal", "beta")
 MAX_CONDITIONAL_COMBINATIONS = 10_000
+PARAMETER_FIELDS = (
+    "name",
+    "type",
+    "bounds",
+    "grid",
+    "categorical_values",
+    "transformation",
+    "prior",
+    "precision",
+    "conditions",
+    "default_value",
+)
+BOUNDS_FIELDS = ("min", "max")
+PRIOR_FIELDS = {"normal": ("mean", "scale"), "beta": ("shape_a", "shape_b")}
+CATEGORICAL_VALUE_FIELDS = ("name", "enum_index")
+CONDITIONAL_FIELDS = ("name", "values")
+CONDITIONAL_VALUE_FIELDS = ("name",)
 
 
 def parameters(
@@ -58,6 +84,7 @@ def parameter(
 ) -> dict[str, Any]:
     """One canonical parameter definition (see the module's docstring)."""
     item = object_of(item, field)
+    known_fields(item, PARAMETER_FIELDS, field, "parameter")
     name = name_text(item.get("name"), f"{field}.name")
     kind_ = item.get("type")
     if kind_ not in PARAMETER_TYPES:
@@ -113,6 +140,7 @@ def _bounds(raw: Any, kind_: str, field: str) -> dict[str, float | int]:
             f"'{where}' is required for a {kind_} parameter (or give grid).", where, 400
         )
     raw = object_of(raw, where)
+    known_fields(raw, BOUNDS_FIELDS, where, "bounds")
     for key in ("min", "max"):
         if raw.get(key) is None:
             raise RuleError(f"'{where}.{key}' is required.", f"{where}.{key}", 400)
@@ -170,6 +198,8 @@ def _categorical_values(raw: Any, field: str) -> list[str]:
         raise RuleError(f"'{where}' is required for a categorical parameter.", where, 400)
     names: list[str] = []
     for j, value in enumerate(list_of(raw, where)):
+        if isinstance(value, Mapping):
+            _categorical_value_fields(value, j, f"{where}[{j}]")
         text = value.get("name") if isinstance(value, Mapping) else value
         if not isinstance(text, str):
             raise RuleError(
@@ -185,6 +215,19 @@ def _categorical_values(raw: Any, field: str) -> list[str]:
     if len(names) < 2:
         raise RuleError(f"'{where}' needs at least two values.", where)
     return names
+
+
+def _categorical_value_fields(value: Mapping[str, Any], j: int, where: str) -> None:
+    """A categorical value object takes a name; its enum_index (as rendered) may be
+    sent back, and must then be its place in the list (from 1)."""
+    known_fields(value, CATEGORICAL_VALUE_FIELDS, where, "categorical_value")
+    index = value.get("enum_index")
+    if index is not None and index != j + 1:
+        raise RuleError(
+            f"'{where}.enum_index' is {index!r} but the value is number {j + 1} of the list; "
+            "the order of categorical_values sets enum_index (leave it out).",
+            f"{where}.enum_index",
+        )
 
 
 def _transformation(item: Mapping[str, Any], out: dict[str, Any], field: str) -> None:
@@ -222,13 +265,20 @@ def _prior(item: Mapping[str, Any], out: dict[str, Any], field: str) -> None:
             f"transformation; {out['name']!r} is not one.",
             where,
         )
+    known_fields(raw, ("name", *PRIOR_FIELDS["normal"], *PRIOR_FIELDS["beta"]), where, "prior")
     name = raw.get("name")
     if name not in PRIORS:
         raise RuleError(
             f"'{where}.name' must be normal or beta, not {name!r}.", f"{where}.name", 400
         )
     prior: dict[str, Any] = {"name": name}
-    keys = ("mean", "scale") if name == "normal" else ("shape_a", "shape_b")
+    keys = PRIOR_FIELDS[name]
+    for other in PRIOR_FIELDS["beta" if name == "normal" else "normal"]:
+        if raw.get(other) is not None:
+            raise RuleError(
+                f"'{where}.{other}': a {name} prior takes {' and '.join(keys)}, not {other}.",
+                f"{where}.{other}",
+            )
     for key in keys:
         if raw.get(key) is None:
             raise RuleError(
@@ -306,6 +356,7 @@ def conditionals(raw: Any, field: str = "conditionals") -> list[dict[str, Any]]:
     for i, item in enumerate(list_of(raw, field)):
         where = f"{field}[{i}]"
         item = object_of(item, where)
+        known_fields(item, CONDITIONAL_FIELDS, where, "conditional")
         name = name_text(item.get("name"), f"{where}.name")
         if any(c["name"] == name for c in out):
             raise RuleError(
@@ -313,6 +364,8 @@ def conditionals(raw: Any, field: str = "conditionals") -> list[dict[str, Any]]:
             )
         values = []
         for j, value in enumerate(list_of(item.get("values"), f"{where}.values")):
+            if isinstance(value, Mapping):
+                known_fields(value, CONDITIONAL_VALUE_FIELDS, f"{where}.values[{j}]", "value")
             text = value.get("name") if isinstance(value, Mapping) else value
             if not isinstance(text, str) or not text.strip():
                 raise RuleError(

@@ -30,6 +30,7 @@ from .sigopt_best import Observed, best_keys
 from .sigopt_checks import (
     RuleError,
     kind,
+    known_fields,
     metadata,
     name_text,
     number,
@@ -78,9 +79,9 @@ UNSUPPORTED_FIELDS = {
     "training_monitor": "training monitors (checkpoint-based early stopping) are not supported "
     "by this service",
 }
-#: fields of an experiment object that a client may send back unchanged
+#: fields of an experiment that the service sets: refused in a create or an update
+#: (accepted and dropped they would look honoured)
 READ_ONLY_FIELDS = (
-    "object",
     "id",
     "created",
     "updated",
@@ -105,6 +106,24 @@ CREATE_FIELDS = (
     "parallel_bandwidth",
     "metadata",
     "seed",
+    "project",
+)
+UPDATE_FIELDS = (
+    "name",
+    "metadata",
+    "observation_budget",
+    "budget",
+    "parallel_bandwidth",
+    "state",
+)
+#: definition fields an update may send back, unchanged
+FIXED_FIELDS = (
+    "type",
+    "parameters",
+    "metrics",
+    "conditionals",
+    "linear_constraints",
+    "num_solutions",
     "project",
 )
 PROJECT_ID = re.compile(r"[a-z0-9\-_.]{1,100}\Z")
@@ -155,17 +174,16 @@ def _check_fields(body: Mapping[str, Any]) -> None:
         if body.get(key) not in (None, [], {}):
             raise RuleError(f"'{key}': {why}.", key)
     for key in body:
-        if (
-            key not in CREATE_FIELDS
-            and key not in READ_ONLY_FIELDS
-            and key not in (UNSUPPORTED_FIELDS)
-        ):
+        if key in READ_ONLY_FIELDS:
             raise RuleError(
-                f"'{key}' is not a field of a SigOpt experiment (fields: "
-                f"{', '.join(CREATE_FIELDS)}).",
-                str(key),
-                400,
+                f"'{key}' is set by the service; leave it out of a create.", str(key), 400
             )
+    known_fields(
+        {k: v for k, v in body.items() if k not in UNSUPPORTED_FIELDS},
+        CREATE_FIELDS,
+        "",
+        "experiment",
+    )
 
 
 def _budget(body: Mapping[str, Any], field: str) -> int | None:
@@ -247,6 +265,12 @@ def experiment_update(body: Mapping[str, Any], current: Mapping[str, Any]) -> di
     change; the definition (parameters, metrics, conditionals, linear constraints,
     num_solutions, type, project) may only be sent back unchanged.
     """
+    for key in body:
+        if key in READ_ONLY_FIELDS and key != "state":
+            raise RuleError(f"'{key}' is set by the service; it cannot be updated.", str(key), 400)
+        if key in ("seed", "metric"):
+            raise RuleError(f"'{key}' cannot change after the experiment is created.", str(key))
+    known_fields(body, (*UPDATE_FIELDS, *FIXED_FIELDS), "", "experiment")
     changes: dict[str, Any] = {}
     if body.get("name") is not None:
         changes["name"] = name_text(body["name"], "name")
