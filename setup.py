@@ -11,6 +11,7 @@ exec((HERE / "sigopt_like" / "_version.py").read_text(), VERSION)
 SERVICE = [
     "falcon>=3.1",
     "SQLAlchemy>=2.0",
+    "alembic>=1.13",
     "prometheus-client>=0.16",
     "waitress>=2.1",
     "numpy>=1.24",
@@ -56,6 +57,7 @@ setup(
         "sigopt_like": ["py.typed", "*.pyi", "data/*.csv", "data/*.json"],
         "sigopt_like.service": ["openapi.json"],
         "sigopt_like.service.dashboard": ["static/*"],
+        "sigopt_like.service.store.migrations": ["script.py.mako", "alembic.ini"],
     },
     install_requires=[
         "requests>=2.28",

@@ -1,11 +1,10 @@
-"""Opening the database: engine settings, schema creation, schema version."""
+"""Opening the database: engine settings, then the schema brought to this release's."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
-import time
 import weakref
 from pathlib import Path
 
@@ -14,9 +13,10 @@ from sqlalchemy import event
 
 from . import schema
 from .database import WRITE_OPTION
+from .migrate import LOCAL_USER_EMAIL, SCHEMA_VERSION, prepare
 
-SCHEMA_VERSION = 1
-LOCAL_USER_EMAIL = "local@localhost"
+__all__ = ["LOCAL_USER_EMAIL", "SCHEMA_VERSION", "database_url", "open_database", "schema_version"]
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -31,7 +31,7 @@ def database_url(path_or_url: str | os.PathLike[str]) -> str:
 
 
 def open_database(path_or_url: str | os.PathLike[str]) -> sa.Engine:
-    """Open (and on first use create) the database; return its engine.
+    """Open (and on first use create, or migrate) the database; return its engine.
 
     SQLite files get WAL journaling and a busy timeout so that several
     processes can share one file. ``:memory:`` is a throw-away file in a
@@ -47,7 +47,7 @@ def open_database(path_or_url: str | os.PathLike[str]) -> sa.Engine:
         engine = _sqlite_engine(url)
     else:
         engine = sa.create_engine(url, pool_pre_ping=True, future=True)
-    create_schema(engine)
+    prepare(engine)
     return engine
 
 
@@ -76,31 +76,6 @@ def _sqlite_engine(url: str) -> sa.Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
-
-
-def create_schema(engine: sa.Engine) -> None:
-    """Create missing tables, record the schema version and the local user."""
-    with engine.connect() as conn, conn.execution_options(**{WRITE_OPTION: True}).begin():
-        schema.metadata.create_all(conn)
-        version = conn.execute(
-            sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
-        ).scalar()
-        if version is None:
-            conn.execute(
-                schema.meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
-            )
-        elif int(version) > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"The database has schema version {version}, newer than this release "
-                f"understands ({SCHEMA_VERSION}); upgrade sigopt_like."
-            )
-        local = conn.execute(
-            sa.select(schema.users.c.id).where(schema.users.c.email == LOCAL_USER_EMAIL)
-        ).scalar()
-        if local is None:
-            conn.execute(
-                schema.users.insert().values(email=LOCAL_USER_EMAIL, created=int(time.time()))
-            )
 
 
 def schema_version(engine: sa.Engine) -> int:

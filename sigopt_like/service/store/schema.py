@@ -251,3 +251,13 @@ run_checkpoints = sa.Table(
     sa.Column("metadata", sa.Text, nullable=True),
     sa.Column("created", sa.Integer, nullable=False),
 )
+
+rate_limits = sa.Table(
+    "rate_limits",
+    metadata,
+    # what is limited ("requests" per token, "login" per email or address) and for whom
+    sa.Column("scope", sa.String(20), primary_key=True),
+    sa.Column("key", sa.String(400), primary_key=True),
+    # GCRA's theoretical arrival time of the next request (unix seconds, fractional)
+    sa.Column("tat", sa.Float, nullable=False),
+)

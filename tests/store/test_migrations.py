@@ -1,0 +1,242 @@
+"""Schema migrations (Alembic): an old database opens and upgrades, on SQLite and
+PostgreSQL, and every path ends at exactly the schema of ``store/schema.py``."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import falcon.testing
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from sigopt_like.service import create_app
+from sigopt_like.service.store import migrate, open_store, schema
+from sigopt_like.service.worker import TaskRunner
+
+DUMP = Path(__file__).resolve().parents[1] / "data" / "sigopt-like-0.1.0.sql"
+
+
+def _old_token() -> str:
+    for line in DUMP.read_text(encoding="utf-8").splitlines():
+        if line.startswith("-- user old@example.com"):
+            return line.rsplit(" ", 1)[1]
+    raise AssertionError("the dump names its token")
+
+
+def _database_of_0_1_0(path: Path) -> str:
+    with sqlite3.connect(path) as db:
+        db.executescript(DUMP.read_text(encoding="utf-8"))
+    return str(path)
+
+
+def _differences(engine: sa.Engine) -> list:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(context, schema.metadata)
+
+
+def test_the_revisions_are_alembics_scripts() -> None:
+    """migrate.REVISIONS lists Alembic's scripts in order, one line, head last."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", migrate.SCRIPTS)
+    scripts = ScriptDirectory.from_config(config)
+    chain = [s.revision for s in scripts.walk_revisions()][::-1]
+    assert tuple(chain) == migrate.REVISIONS
+    assert scripts.get_current_head() == migrate.HEAD
+
+
+def test_a_new_database_is_at_head_with_the_schema_of_schema_py(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "new.db")
+    try:
+        engine = store.database.engine
+        with engine.connect() as conn:
+            assert migrate.current_revision(conn) == migrate.HEAD
+        assert _differences(engine) == []
+        assert store.schema_version() == migrate.SCHEMA_VERSION
+    finally:
+        store.close()
+
+
+def test_a_database_of_0_1_0_opens_upgraded_with_its_data(tmp_path: Path) -> None:
+    database = _database_of_0_1_0(tmp_path / "old.db")
+    with create_app(database=database, auth_required=True, run_tasks=False) as service:
+        engine = service.context.store.database.engine
+        with engine.connect() as conn:
+            assert migrate.current_revision(conn) == migrate.HEAD
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        assert _differences(engine) == []
+        client = falcon.testing.TestClient(service)
+        local = {"Authorization": f"Bearer {_old_token()}"}
+        # the old token still works, and its owner sees nothing of the local user's
+        assert client.simulate_get("/v1/sessions", headers=local).json["count"] == 0
+        login = client.simulate_post(
+            "/v1/login", json={"email": "old@example.com", "password": "old password"}
+        )
+        assert login.status_code == 201
+    with create_app(database=database, run_tasks=False) as service:  # the local user's data
+        client = falcon.testing.TestClient(service)
+        sessions = client.simulate_get("/v1/sessions").json
+        assert sorted(s["name"] for s in sessions["data"]) == ["empty one", "old campaign"]
+        old = next(s for s in sessions["data"] if s["name"] == "old campaign")
+        assert old["gen"] == 3 and old["description"] == "made by 0.1.0"
+        history = client.simulate_get(f"/v1/sessions/{old['id']}/history").json
+        assert [g["gen"] for g in history["generations"]] == [0, 1, 2, 3]
+        assert all(len(g["table"]["rows"]) == 24 for g in history["generations"][1:])
+        tasks = client.simulate_get(f"/v1/sessions/{old['id']}/tasks").json
+        assert [t["type"] for t in tasks["data"]] == ["analytics", "generate", "simulate"]
+        assert all(t["status"] == "success" for t in tasks["data"])
+        listing = client.simulate_get(f"/v1/sessions/{old['id']}/analytics").json
+        csv_file = next(f for f in listing["files"] if f["content_type"].startswith("text/csv"))
+        path, _, query = csv_file["url"].partition("?")
+        download = client.simulate_get(path, query_string=query)
+        assert download.status_code == 200
+        assert download.headers["Content-Type"].startswith("text/csv")
+        experiments = client.simulate_get("/v1/experiments").json["data"]
+        assert [e["name"] for e in experiments] == ["old sigopt"]
+        observations = client.simulate_get(f"/v1/experiments/{experiments[0]['id']}/observations")
+        assert observations.json["count"] == 3
+        # the 0.1.0 answer under its key is replayed
+        replay = client.simulate_post(
+            "/v1/sessions",
+            json={"name": "old campaign", "description": "made by 0.1.0", "seed": 7},
+            headers={"Idempotency-Key": "old-key-1"},
+        )
+        assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+        # and the campaign goes on where it stopped
+        table = client.simulate_post(f"/v1/sessions/{old['id']}/responses/simulate", json={})
+        put = client.simulate_post(
+            f"/v1/sessions/{old['id']}/experiments",
+            json={"type": "designed", "table": {k: table.json[k] for k in ("columns", "rows")}},
+        )
+        assert put.status_code == 202, put.json
+        assert TaskRunner(service.context.store, service.settings, threads=0).run_one()
+        done = client.simulate_get(f"/v1/sessions/{old['id']}/tasks/{put.json['id']}").json
+        assert done["status"] == "success", done
+
+
+def test_a_claim_0_1_0_left_after_doing_the_work_is_never_done_again(tmp_path: Path) -> None:
+    """0.1.0 could crash between a request's writes and its answer ("done-by"); the
+    migration keeps that key answered 409 ``idempotency_answer_lost``; a claim whose work
+    had not committed ("claimed-by") goes, so its retry runs."""
+    database = _database_of_0_1_0(tmp_path / "claims.db")
+    with sqlite3.connect(database) as db:
+        db.executemany(
+            "INSERT INTO idempotency_keys (owner_id, key, method, path, body_hash, status, "
+            "response, created) VALUES (1, ?, 'POST', '/v1/sessions', ?, NULL, ?, 2000000000)",
+            [
+                ("done-key", "0" * 64, "done-by host:1:gone"),
+                ("claimed-key", "1" * 64, "claimed-by host:1:gone"),
+            ],
+        )
+    with create_app(database=database, run_tasks=False) as service:
+        client = falcon.testing.TestClient(service)
+        lost = client.simulate_post(
+            "/v1/sessions", body="x", headers={"Idempotency-Key": "done-key"}
+        )
+        assert lost.status_code == 409
+        assert lost.json["code"] in ("idempotency_answer_lost", "idempotency_mismatch")
+        with service.context.store.database.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(schema.idempotency_keys.c.key, schema.idempotency_keys.c.status)
+            ).all()
+        assert sorted(rows) == [("done-key", 409), ("old-key-1", 201)]
+
+
+def test_a_database_of_a_newer_release_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "newer.db"
+    open_store(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(migrate.SchemaTooNew, match="9999"):
+        open_store(path)
+
+
+def test_a_database_that_is_not_ours_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY)")
+    with pytest.raises(RuntimeError, match="not a sigopt_like database"):
+        open_store(path)
+
+
+def test_two_processes_opening_one_new_file_at_once_both_work(tmp_path: Path) -> None:
+    path = tmp_path / "race.db"
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            open_store(path).close()
+        except BaseException as err:  # collected and asserted below
+            errors.append(err)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    store = open_store(path)
+    try:
+        assert store.accounts.local_user_id() == 1
+    finally:
+        store.close()
+
+
+def _migrated_from_first_revision(url: str) -> sa.Engine:
+    """A database at revision 0001 with rows of 0.1.0's shape, then opened (upgraded)."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn, conn.begin():
+        migrate.upgrade(conn, "0001")
+        conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', '1')"))
+        conn.execute(
+            sa.text("INSERT INTO users (id, email, created) VALUES (1, 'local@localhost', 1)")
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO sessions (id, owner_id, name, description, status, gen, completed, "
+                "seed, created, updated) VALUES (5, 1, 'kept', '', 'active', -1, false, 3, 1, 1)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO idempotency_keys (owner_id, key, method, path, body_hash, status, "
+                "response, created) VALUES (1, 'k', 'POST', '/v1/sessions', 'h', NULL, "
+                "'done-by h:1:x', 1)"
+            )
+        )
+    engine.dispose()
+    open_store(url).close()
+    return sa.create_engine(url)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_migrating_from_the_first_revision_ends_at_schema_py(
+    dialect: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if dialect == "sqlite":
+        url = f"sqlite:///{tmp_path / 'steps.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    engine = _migrated_from_first_revision(url)
+    try:
+        assert _differences(engine) == []
+        with engine.connect() as conn:
+            assert migrate.current_revision(conn) == migrate.HEAD
+            assert conn.execute(sa.text("SELECT name FROM sessions")).scalar() == "kept"
+            key = conn.execute(sa.text("SELECT status, response FROM idempotency_keys")).one()
+            assert key.status == 409 and "idempotency_answer_lost" in key.response
+    finally:
+        engine.dispose()
+    store = open_store(url)
+    try:
+        assert store.sessions.get(1, 5).name == "kept"
+        assert store.schema_version() == migrate.SCHEMA_VERSION
+    finally:
+        store.close()
