@@ -550,9 +550,12 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
                 else database_path
             )
             session = session or requests.Session()
-            session.mount(C.EMBEDDED_URL, WSGIAdapter(self.service))
+            adapter = WSGIAdapter(self.service)
+            session.mount(C.EMBEDDED_URL, adapter)
+            direct = adapter.call
             base_url = C.EMBEDDED_URL
         else:
+            direct = None
             base_url = str(self.config.host)
         self.transport = Transport(
             base_url,
@@ -565,6 +568,7 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
             proxies=self.config.proxies,
             embedded=self.config.embedded,
             jitter=jitter,
+            direct=direct,
         )
         if not self.config.embedded and not self.config.token and self.config.email:
             self.transport.token = self._login(self.config.email, str(self.config.password))

@@ -36,6 +36,12 @@ USER_AGENT = f"sigopt-like-python/{__version__}"
 LOGGER = "sigopt_like.http"
 
 Jitter = Callable[[float], float]
+#: an in-process service's answer to one call given by its parts:
+#: ``(method, path, query pairs, body, headers, stream) -> requests.Response``
+DirectCall = Callable[
+    [str, str, "list[tuple[str, str]] | None", "bytes | None", dict[str, str], bool],
+    requests.Response,
+]
 
 
 class InsecureTransportWarning(UserWarning):
@@ -192,6 +198,7 @@ class Transport:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         pool_maxsize: int = C.POOL_MAXSIZE,
+        direct: DirectCall | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
@@ -204,6 +211,8 @@ class Transport:
         self.jitter: Jitter = jitter or backoff.full_jitter
         self.sleep = sleep
         self.clock = clock
+        #: the embedded service's direct call (no network: no session work, no timeouts)
+        self.direct = direct
         self._own_session = session is None
         if session is None:
             session = requests.Session()
@@ -357,6 +366,8 @@ class Transport:
         timeout: float | tuple[float, float] | None,
         stream: bool,
     ) -> requests.Response:
+        if self.direct is not None:
+            return self.direct(method, path, query, data, headers, stream)
         response = self.session.request(
             method,
             self.url(path),

@@ -151,3 +151,58 @@ def test_no_socket_is_opened_in_embedded_mode(tmp_path, clean_env, monkeypatch):
         monkeypatch.setattr(socket, "create_connection", refuse)
         monkeypatch.setattr(socket.socket, "connect", refuse)
         assert conn.health().status == "ok"
+
+
+def test_the_direct_call_builds_the_same_environ_as_the_adapter():
+    """The transport's direct call and a request through the mounted adapter give the
+    app the same environ (paths with spaces and non-ASCII characters included)."""
+    seen: list[dict] = []
+
+    def app(environ, start_response):
+        seen.append(
+            {k: v for k, v in environ.items() if k not in ("wsgi.input", "wsgi.errors")}
+            | {"body": environ["wsgi.input"].read()}
+        )
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b"{}"]
+
+    adapter = WSGIAdapter(app)
+    session = requests.Session()
+    session.mount(C.EMBEDDED_URL, adapter)
+    headers = {"X-Custom": "c", "Content-Type": "application/json"}
+    for path in ("/v1/things/a b", "/v1/things/é/ü", "/v1/plain"):
+        session.post(
+            C.EMBEDDED_URL + path,
+            params=[("x", "1"), ("y", "two words")],
+            data=b'{"k": 1}',
+            headers=headers,
+        )
+        adapter.call("POST", path, [("x", "1"), ("y", "two words")], b'{"k": 1}', headers)
+        through_requests, direct = seen[-2], seen[-1]
+        for key in (
+            "REQUEST_METHOD",
+            "PATH_INFO",
+            "QUERY_STRING",
+            "CONTENT_LENGTH",
+            "CONTENT_TYPE",
+            "HTTP_X_CUSTOM",
+            "body",
+        ):
+            assert direct[key] == through_requests[key], (path, key)
+
+
+def test_an_embedded_call_skips_the_session_but_not_the_transport(tmp_path, clean_env, monkeypatch):
+    """Embedded calls do not go through ``requests.Session.request`` (work only a network
+    needs) yet keep the transport's models, typed errors and request ids."""
+    with sigopt_like.Connection(database=str(tmp_path / "direct.db")) as conn:
+        made = conn.sessions.create(name="direct")
+
+        def no_session(*args, **kwargs):
+            raise AssertionError("an embedded call went through requests.Session.request")
+
+        monkeypatch.setattr(requests.Session, "request", no_session)
+        fetched = conn.sessions(made.id).fetch()
+        assert isinstance(fetched, sigopt_like.Session) and fetched.name == "direct"
+        with pytest.raises(sigopt_like.NotFoundError) as caught:
+            conn.sessions("999999").fetch()
+        assert caught.value.status == 404 and caught.value.request_id

@@ -10,12 +10,12 @@ answer was lost is never done twice.
 
 from __future__ import annotations
 
+import importlib
 from contextvars import Token
 from typing import Any
 
 import attrs
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from . import schema
 from .database import Database, Unit
@@ -189,7 +189,8 @@ class IdempotencyStore:
         }
         dialect = self.database.dialect
         if dialect in ("sqlite", "postgresql"):
-            insert = (sqlite if dialect == "sqlite" else postgresql).insert(K)
+            # the dialect's INSERT ... ON CONFLICT DO NOTHING (imported when first used)
+            insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert(K)
             statement = (
                 insert.values(**values)
                 .on_conflict_do_nothing(index_elements=["owner_id", "key"])
