@@ -23,13 +23,15 @@ from .domain.campaign import (
     Campaign,
     CampaignConflict,
     CampaignInvalid,
+    Generation,
     generation_json,
     history_generations,
-    table_json,
 )
+from .domain.codes import Codec, Codes, encoded_history
 from .domain.tasks import VALIDATION, TaskError
 from .http import now
 from .store.analytics import StoredFile
+from .store.campaigns import LoadedCampaign, StoredCodes
 from .worker import Handler, Outcome, TaskContext, TaskFailure
 
 RESPONSE_DIGITS = 6
@@ -75,26 +77,59 @@ def _load(ctx: TaskContext) -> Campaign:
     return ctx.store.campaigns.load(ctx.session_id)
 
 
-def _saver(ctx: TaskContext, old: Campaign, new: Campaign) -> Callable[[], None]:
+class _CodeBook:
+    """The codes of a task's campaign generations: as stored, or encoded once when a
+    generation is new (one task's working memory)."""
+
+    def __init__(self, loaded: LoadedCampaign) -> None:
+        self._stored = loaded.codes
+        self._codec: tuple[Space, Codec] | None = None
+        self._made: dict[int, tuple[Generation, Sequence[Codes]]] = {}
+
+    def codes(self, generation: Generation, space: Space) -> Sequence[Codes]:
+        """The codes of a generation's table, in ``space`` (the campaign's)."""
+        made = self._made.get(generation.gen)
+        if made is not None and made[0] is generation:
+            return made[1]
+        if self._codec is None or self._codec[0] is not space:
+            self._codec = (space, Codec(space))
+        codes = self._stored.codes_of(generation, self._codec[1])
+        self._made[generation.gen] = (generation, codes)
+        return codes
+
+    def stored(self) -> StoredCodes:
+        """Every generation's codes known so far (so saving encodes none again)."""
+        made = {gen: (g, tuple(codes)) for gen, (g, codes) in self._made.items()}
+        return StoredCodes({**self._stored.by_gen, **made})
+
+
+def _saver(
+    ctx: TaskContext, old: Campaign, new: Campaign, book: _CodeBook | None = None
+) -> Callable[[], None]:
     """Write ``new`` if the session still is ``old`` (else the store's Conflict fails
     the task: someone changed it)."""
 
     def save() -> None:
-        ctx.store.campaigns.replace(ctx.session_id, old, new, now())
+        stored = book.stored() if book is not None else None
+        ctx.store.campaigns.replace(ctx.session_id, old, new, now(), stored)
 
     return save
 
 
-def _designer(ctx: TaskContext, low: float, high: float) -> Callable[..., list[tuple]]:
-    """The optimizer's ``design_batch``, reporting progress between ``low`` and ``high``."""
+def _designer(
+    ctx: TaskContext, low: float, high: float, campaign: Campaign, book: _CodeBook
+) -> Callable[..., list[tuple]]:
+    """The optimizer's ``design_batch`` on ``campaign``'s history as stored (codes, not
+    points encoded again), reporting progress between ``low`` and ``high``."""
     from .optimizer import design_batch
 
     def design(space: Space, observations: Sequence[Any], **kw: Any) -> list[tuple]:
-        scored = sum(1 for _, y in observations if y is not None)
+        encoded = encoded_history(campaign, lambda g: book.codes(g, space))
+        scored = sum(1 for y in encoded.values if y is not None)
         span = high - low
         ctx.progress("fitting model", low, f"fitting the model to {scored} responses")
         ctx.progress("scoring candidates", low + span * 0.2, "scoring candidate experiments")
-        points = design_batch(space, observations, **kw)
+        points = design_batch(space, observations, encoded=encoded, **kw)
         ctx.progress("choosing batch", low + span * 0.9, f"chose {len(points)} experiments")
         return points
 
@@ -170,18 +205,16 @@ def run_update(ctx: TaskContext) -> Outcome:
 
 def run_generate(ctx: TaskContext) -> Outcome:
     """Design the next generation with the optimizer."""
-    old = _load(ctx)
+    loaded = ctx.store.campaigns.load_with_codes(ctx.session_id)
+    old, book = loaded.campaign, _CodeBook(loaded)
     _domain_call(old.check_generate)
-    new = _domain_call(lambda: old.generate(_designer(ctx, 0.1, 0.9), now()))
+    new = _domain_call(lambda: old.generate(_designer(ctx, 0.1, 0.9, old, book), now()))
     generation = new.generation(new.gen)
     assert generation is not None
-    result = {
-        "gen": new.gen,
-        "experiments": table_json(new, generation.table_rows()),
-        "remaining": new.remaining,
-        "completed": new.completed,
-    }
-    save = _saver(ctx, old, new)
+    # the design itself is stored once, in its generation: the task's result shows it
+    # from there (store/tasks.py), as ``experiments``
+    result = {"gen": new.gen, "remaining": new.remaining, "completed": new.completed}
+    save = _saver(ctx, old, new, book)
     return Outcome(result=result, apply=lambda _r: save(), message=f"generation {new.gen} designed")
 
 
@@ -199,7 +232,8 @@ def run_simulate(ctx: TaskContext) -> Outcome:
     """Run ``ngens`` generations on simulated responses (putting a space first if given)."""
     params = ctx.params
     ngens = int(params["ngens"])
-    old = _load(ctx)
+    loaded = ctx.store.campaigns.load_with_codes(ctx.session_id)
+    old, book = loaded.campaign, _CodeBook(loaded)
     c = old
     if params.get("space") is not None:
         ctx.progress("validating space", 0.02, "checking the space and the design size")
@@ -226,7 +260,8 @@ def run_simulate(ctx: TaskContext) -> Outcome:
             note = exc.message
             break
         ctx.progress("generation", low, f"generation {c.gen + 1} ({i + 1} of {ngens}): designing")
-        c = _domain_call(c.generate, _designer(ctx, low, low + (high - low) * 0.8), now())
+        design = _designer(ctx, low, low + (high - low) * 0.8, c, book)
+        c = _domain_call(c.generate, design, now())
         ctx.progress(
             "simulating responses",
             low + (high - low) * 0.85,
@@ -234,14 +269,12 @@ def run_simulate(ctx: TaskContext) -> Outcome:
         )
         c, _ = _domain_call(c.put_experiments, DESIGNED, _simulated_design(c), now())
         run += 1
-    result = {
-        "history": {"object": "history", "generations": history_generations(c)},
-        "generations_run": run,
-        **_state_result(c),
-    }
+    # the history is the campaign's own: the task's result shows it from there
+    # (store/tasks.py), as ``history``, through generation ``gen``
+    result = {"generations_run": run, **_state_result(c)}
     if note:
         result["stopped"] = note
-    save = _saver(ctx, old, c)
+    save = _saver(ctx, old, c, book)
     return Outcome(result=result, apply=lambda _r: save(), message=f"simulated {run} generations")
 
 

@@ -101,16 +101,11 @@ class Api(ServiceApi):
         )
 
     def snapshot(self, sid: str) -> dict[str, Any]:
-        """Everything a refusal must leave as it was: session, history, tasks, rows."""
+        """Everything a refusal must leave as it was: session, history, tasks, generations."""
         session = self.get(f"/v1/sessions/{sid}").body
         history = self.get(f"/v1/sessions/{sid}/history").body
         tasks = self.get(f"/v1/sessions/{sid}/tasks").body
         with self.service.context.store.database.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(schema.experiment_rows).where(
-                    schema.experiment_rows.c.session_id == int(sid)
-                )
-            ).all()
             gens = conn.execute(
                 sa.select(schema.generations).where(schema.generations.c.session_id == int(sid))
             ).all()
@@ -118,7 +113,6 @@ class Api(ServiceApi):
             "session": session,
             "history": history,
             "tasks": tasks,
-            "rows": [tuple(r) for r in rows],
             "generations": [tuple(g) for g in gens],
         }
 

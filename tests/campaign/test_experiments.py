@@ -113,7 +113,7 @@ def test_every_bad_value_is_reported_with_row_and_column(api, ready):
     assert all(e["category"] == "validation" for e in task["errors"])
     after = api.snapshot(sid)
     assert after["session"] == before["session"] and after["history"] == before["history"]
-    assert after["rows"] == before["rows"]
+    assert after["generations"] == before["generations"]
     columns = api.put_experiments(
         sid, "initial", {"columns": ["a", "b", "c", "Response"], "rows": []}
     )

@@ -132,6 +132,9 @@ class Campaign:
     remaining: int | None = None
     completed: bool = False
     generations: tuple[Generation, ...] = ()
+    #: the store's count of changes when this value was read (not part of its meaning:
+    #: a task's result is written only if the session is still at this version)
+    version: int = attrs.field(default=0, eq=False)
 
     # ----- facts
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .engine import Settings, propose
-from .history import gather
+from .history import EncodedObservations, gather, gather_codes
 from .threads import single_threaded
 from .views import view_for
 
@@ -24,16 +24,18 @@ def design_batch(
     seed: int,
     exclude: Iterable[Sequence[Any]] = (),
     settings: Settings = Settings(),
+    encoded: EncodedObservations | None = None,
 ) -> list[tuple]:
     """``batch_size`` distinct feasible points, none tested nor in ``exclude``.
 
     ``observations`` are ``(point, response)`` pairs in chronological order;
     replicates are repeated points and ``None`` is a missing response. When
     fewer untested points remain than ``batch_size``, all of them are returned.
-    Same inputs and seed give the same batch.
+    Same inputs and seed give the same batch. ``encoded``: the same history given
+    as codes (then ``observations`` and ``exclude`` are not read again).
     """
     view = view_for(space)
-    hist = gather(view, observations, exclude)
+    hist = gather(view, observations, exclude) if encoded is None else gather_codes(view, encoded)
     rng = np.random.default_rng(seed)
     return view.from_codes(propose(view, hist, int(batch_size), rng, settings))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 import numpy as np
@@ -80,4 +80,62 @@ def gather(
         counts=cnt[scored],
         first_seen=np.array(first, dtype=np.int64)[scored],
         n_observations=n_obs,
+    )
+
+
+class EncodedObservations(Protocol):
+    """Observations already given as codes (how a campaign's store keeps them):
+    ``codes`` and ``values`` (None: missing) in the order they were put, and the
+    codes of points designed but not tested (``exclude``)."""
+
+    @property
+    def codes(self) -> Sequence[Sequence[float]]: ...
+    @property
+    def values(self) -> Sequence[float | None]: ...
+    @property
+    def exclude(self) -> Sequence[Sequence[float]]: ...
+
+
+def gather_codes(view: View, observed: EncodedObservations) -> History:
+    """:func:`gather` for observations given as codes: the same History, grouped with
+    numpy instead of encoding every point again."""
+    n = len(observed.codes)
+    arr = np.asarray(observed.codes, dtype=float).reshape(n, view.n_params)
+    if n:
+        distinct, first_index, inverse = np.unique(
+            arr, axis=0, return_index=True, return_inverse=True
+        )
+        order = np.argsort(first_index, kind="stable")  # by first appearance, as gather
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        group = rank[np.asarray(inverse).reshape(-1)]
+        rows = distinct[order]
+        first = first_index[order].astype(np.int64)
+        vals = np.array([np.nan if v is None else float(v) for v in observed.values])
+        ok = np.isfinite(vals)
+        sums = np.bincount(group[ok], weights=vals[ok], minlength=len(rows))
+        cnt = np.bincount(group[ok], minlength=len(rows)).astype(np.int64)
+    else:
+        rows = np.zeros((0, view.n_params))
+        first = np.zeros(0, dtype=np.int64)
+        sums = np.zeros(0, dtype=float)
+        cnt = np.zeros(0, dtype=np.int64)
+    keys = {code_key(r) for r in rows}
+    extra = []
+    for code in observed.exclude:
+        row = np.asarray(code, dtype=float)
+        key = code_key(row)
+        if key not in keys:
+            keys.add(key)
+            extra.append(row)
+    codes = np.vstack([rows, *extra]) if extra else rows
+    scored = np.nonzero(cnt > 0)[0]
+    return History(
+        codes=codes.reshape(len(codes), view.n_params),
+        keys=frozenset(keys),
+        scored=scored,
+        means=sums[scored] / np.maximum(cnt[scored], 1),
+        counts=cnt[scored],
+        first_seen=first[scored],
+        n_observations=n,
     )

@@ -1,28 +1,71 @@
-"""Campaigns: a session's space, generations and experiments, read and written whole.
+"""Campaigns: a session's space and generations, read whole and changed per generation.
 
-``load_campaign`` builds the pure :class:`~..domain.campaign.Campaign` from the
-``sessions``, ``generations`` and ``experiment_rows`` tables; ``save_campaign``
-writes the difference between two campaigns inside the caller's transaction.
-:class:`CampaignStore` is what the rest of the service calls.
+Each generation is one row of ``generations`` holding all its experiments once,
+as codes (see :mod:`..domain.codes`): the design first (responses null until
+they are uploaded), then the rows put besides it. Reading a campaign decodes
+them into the pure :class:`~..domain.campaign.Campaign`; the codes themselves
+are handed on as :class:`StoredCodes`, so that the optimizer starts from them
+instead of encoding the whole history again. Writing touches only the
+generations that changed (a campaign value shares its unchanged generations
+with the one it came from), and checks ``sessions.version`` instead of reading
+the campaign again: the write is refused if anything changed meanwhile.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 
 from sigopt_like.spaces import Space
 
-from ..domain.campaign import Campaign, Generation, Row
+from ..domain.campaign import (
+    DESIGNED,
+    FINAL,
+    INITIAL,
+    Campaign,
+    Generation,
+    Row,
+    history_generations,
+    points_json,
+)
+from ..domain.codes import Codec, Codes
 from . import schema
 from .database import Database
 from .errors import Conflict, NotFound
 
 S = schema.sessions
 G = schema.generations
-R = schema.experiment_rows
+
+_KIND = {"D": (DESIGNED, True), "d": (DESIGNED, False), "i": (INITIAL, False), "f": (FINAL, False)}
+_FLAG = {value: key for key, value in _KIND.items()}
+_COMPACT = (",", ":")
+
+
+@attrs.frozen
+class StoredCodes:
+    """The codes of a loaded campaign's generations, valid for exactly those
+    :class:`Generation` objects (a generation made since is encoded afresh)."""
+
+    by_gen: Mapping[int, tuple[Generation, tuple[Codes, ...]]] = attrs.field(factory=dict)
+
+    def codes_of(self, generation: Generation, codec: Codec) -> Sequence[Codes]:
+        """The codes of a generation's stored rows (design first until it is uploaded)."""
+        known = self.by_gen.get(generation.gen)
+        if known is not None and known[0] is generation:
+            return known[1]
+        return codec.encode_all(_stored_points(generation))
+
+
+@attrs.frozen
+class LoadedCampaign:
+    """A campaign as read, with the codes it was stored as."""
+
+    campaign: Campaign
+    codes: StoredCodes
 
 
 def session_row(conn: sa.Connection, session_id: int, owner: int | None, *, lock: bool = False):
@@ -43,31 +86,27 @@ def session_row(conn: sa.Connection, session_id: int, owner: int | None, *, lock
 
 def load_campaign(conn: sa.Connection, session_id: int, owner: int | None = None) -> Campaign:
     """The campaign of a session (NotFound if it is not the owner's)."""
+    return _load(conn, session_id, owner).campaign
+
+
+def _load(conn: sa.Connection, session_id: int, owner: int | None) -> LoadedCampaign:
     session = session_row(conn, session_id, owner)
     space = Space.from_dict(json.loads(session.space), validate=False) if session.space else None
-    rows_by_gen: dict[int, list[Row]] = {}
-    for r in conn.execute(
-        sa.select(R).where(R.c.session_id == session_id).order_by(R.c.gen, R.c.seq)
-    ):
-        rows_by_gen.setdefault(r.gen, []).append(
-            Row(
-                point=tuple(json.loads(r.point)),
-                response=r.response,
-                designed=bool(r.designed),
-                kind=r.kind,
-            )
+    codec = Codec(space) if space is not None else None
+    generations: list[Generation] = []
+    stored: dict[int, tuple[Generation, tuple[Codes, ...]]] = {}
+    query = sa.select(
+        G.c.gen, G.c.codes, G.c.responses, G.c.flags, G.c.design_rows, G.c.uploaded, G.c.created
+    ).where(G.c.session_id == session_id)
+    for g in conn.execute(query.order_by(G.c.gen)):
+        codes = tuple(tuple(row) for row in json.loads(g.codes))
+        points = codec.decode_all(codes) if codec is not None else []
+        generation = _generation(
+            g.gen, points, json.loads(g.responses), g.flags, g.design_rows, g.uploaded, g.created
         )
-    generations = []
-    for g in conn.execute(sa.select(G).where(G.c.session_id == session_id).order_by(G.c.gen)):
-        rows = tuple(rows_by_gen.get(g.gen, ()))
-        design = None
-        if g.design:
-            design = tuple(tuple(p) for p in json.loads(g.design)["points"])
-        uploaded = bool(g.validated) if g.gen == 0 else any(r.designed for r in rows)
-        generations.append(
-            Generation(gen=g.gen, design=design, rows=rows, uploaded=uploaded, created=g.created)
-        )
-    return Campaign(
+        generations.append(generation)
+        stored[g.gen] = (generation, codes)
+    campaign = Campaign(
         seed=int(session.seed),
         status=session.status,
         space=space,
@@ -77,13 +116,65 @@ def load_campaign(conn: sa.Connection, session_id: int, owner: int | None = None
         remaining=session.remaining,
         completed=bool(session.completed),
         generations=tuple(generations),
+        version=int(session.version),
     )
+    return LoadedCampaign(campaign, StoredCodes(stored))
+
+
+def design_table(conn: sa.Connection, session_id: int, gen: int) -> dict[str, Any] | None:
+    """The design of generation ``gen`` as a Table JSON (empty responses), or None."""
+    space_json = conn.execute(sa.select(S.c.space).where(S.c.id == session_id)).scalar()
+    row = conn.execute(
+        sa.select(G.c.codes, G.c.design_rows).where(G.c.session_id == session_id, G.c.gen == gen)
+    ).first()
+    if space_json is None or row is None:
+        return None
+    space = Space.from_dict(json.loads(space_json), validate=False)
+    codes = json.loads(row.codes)[: row.design_rows]
+    return points_json(space, Codec(space).decode_all(codes))
+
+
+def history_through(conn: sa.Connection, session_id: int, gen: int) -> list[dict[str, Any]]:
+    """The history JSON of a session's generations up to ``gen``."""
+    campaign = load_campaign(conn, session_id)
+    kept = tuple(g for g in campaign.generations if g.gen <= gen)
+    return history_generations(attrs.evolve(campaign, generations=kept))
+
+
+def _generation(
+    gen: int,
+    points: Sequence[tuple],
+    responses: Sequence[float | None],
+    flags: str,
+    design_rows: int,
+    uploaded: bool,
+    created: int,
+) -> Generation:
+    rows = tuple(
+        Row(point=p, response=y, designed=_KIND[f][1], kind=_KIND[f][0])
+        for p, y, f in zip(points, responses, flags, strict=True)
+    )
+    design = tuple(points[:design_rows]) if design_rows else None
+    if not uploaded:
+        rows = rows[design_rows:]
+    return Generation(gen=gen, design=design, rows=rows, uploaded=bool(uploaded), created=created)
+
+
+def _stored_points(g: Generation) -> list[tuple]:
+    """The points of a generation's stored rows: its table (design placeholders first)."""
+    return [r.point for r in g.table_rows()]
 
 
 def save_campaign(
-    conn: sa.Connection, session_id: int, old: Campaign, new: Campaign, now: int
+    conn: sa.Connection,
+    session_id: int,
+    old: Campaign,
+    new: Campaign,
+    now: int,
+    stored: StoredCodes | None = None,
 ) -> None:
-    """Write what changed from ``old`` to ``new`` (inside the caller's transaction)."""
+    """Write ``new`` over ``old`` (inside the caller's transaction) if the session's
+    version is still ``old``'s; Conflict ``session_changed`` otherwise."""
     values: dict[str, Any] = {
         "status": new.status,
         "gen": new.gen,
@@ -92,59 +183,56 @@ def save_campaign(
         "population_size": new.population_size,
         "replicates": new.replicates,
         "updated": now,
+        "version": S.c.version + 1,
     }
     if new.space is not old.space:
         values["space"] = json.dumps(new.space.to_dict()) if new.space is not None else None
         values["space_size"] = str(new.space.size()) if new.space is not None else None
-    conn.execute(sa.update(S).where(S.c.id == session_id).values(**values))
+    done = conn.execute(
+        sa.update(S).where(S.c.id == session_id, S.c.version == old.version).values(**values)
+    ).rowcount
+    if done != 1:
+        status = conn.execute(sa.select(S.c.status).where(S.c.id == session_id)).scalar()
+        reason = "the session was halted" if status == "halted" else "it changed"
+        raise Conflict(
+            f"the session was not updated: {reason} while the task ran", code="session_changed"
+        )
+    codec = Codec(new.space) if new.space is not None else None
+    stored = stored or StoredCodes()
     old_gens = {g.gen: g for g in old.generations}
     new_gens = {g.gen: g for g in new.generations}
-    for gen, generation in old_gens.items():
-        if new_gens.get(gen) != generation:
-            _delete_generation(conn, session_id, gen)
+    for gen in old_gens.keys() - new_gens.keys():
+        conn.execute(sa.delete(G).where(G.c.session_id == session_id, G.c.gen == gen))
     for gen, generation in new_gens.items():
-        if old_gens.get(gen) != generation:
-            _insert_generation(conn, session_id, generation, now)
+        before = old_gens.get(gen)
+        if before is generation:
+            continue  # unchanged: the same value, shared
+        assert codec is not None, "generations need a space"
+        row = _generation_row(generation, stored.codes_of(generation, codec), now)
+        if before is None:
+            conn.execute(sa.insert(G).values(session_id=session_id, gen=gen, **row))
+        else:
+            conn.execute(
+                sa.update(G).where(G.c.session_id == session_id, G.c.gen == gen).values(**row)
+            )
 
 
-def _delete_generation(conn: sa.Connection, session_id: int, gen: int) -> None:
-    conn.execute(sa.delete(R).where(R.c.session_id == session_id, R.c.gen == gen))
-    conn.execute(sa.delete(G).where(G.c.session_id == session_id, G.c.gen == gen))
-
-
-def _insert_generation(conn: sa.Connection, session_id: int, g: Generation, now: int) -> None:
-    design = json.dumps({"points": [list(p) for p in g.design]}) if g.design else None
-    conn.execute(
-        sa.insert(G).values(
-            session_id=session_id,
-            gen=g.gen,
-            design=design,
-            validated=g.validated,
-            has_responses=g.has_responses,
-            created=g.created or now,
-        )
-    )
-    if g.rows:
-        conn.execute(
-            sa.insert(R),
-            [
-                {
-                    "session_id": session_id,
-                    "gen": g.gen,
-                    "seq": i,
-                    "kind": r.kind,
-                    "designed": r.designed,
-                    "point": json.dumps(list(r.point)),
-                    "response": r.response,
-                    "created": now,
-                }
-                for i, r in enumerate(g.rows, 1)
-            ],
-        )
+def _generation_row(g: Generation, codes: Sequence[Codes], now: int) -> dict[str, Any]:
+    table = g.table_rows()
+    return {
+        "codes": json.dumps([list(c) for c in codes], separators=_COMPACT),
+        "responses": json.dumps([r.response for r in table], separators=_COMPACT),
+        "flags": "".join(_FLAG[(r.kind, r.designed)] for r in table),
+        "design_rows": g.design_rows,
+        "uploaded": g.uploaded,
+        "validated": g.validated,
+        "has_responses": g.has_responses,
+        "created": g.created or now,
+    }
 
 
 class CampaignStore:
-    """A session's campaign as one immutable value, read and replaced whole."""
+    """A session's campaign as one immutable value, read whole and replaced."""
 
     def __init__(self, database: Database) -> None:
         self._db = database
@@ -154,15 +242,21 @@ class CampaignStore:
         with self._db.read() as conn:
             return load_campaign(conn, session_id, owner)
 
-    def replace(self, session_id: int, old: Campaign, new: Campaign, now: int) -> None:
+    def load_with_codes(self, session_id: int, owner: int | None = None) -> LoadedCampaign:
+        """The campaign and the codes it is stored as (for the optimizer)."""
+        with self._db.read() as conn:
+            return _load(conn, session_id, owner)
+
+    def replace(
+        self,
+        session_id: int,
+        old: Campaign,
+        new: Campaign,
+        now: int,
+        stored: StoredCodes | None = None,
+    ) -> None:
         """Write ``new`` if the session still holds ``old``; Conflict ``session_changed``
-        (saying whether it was halted) if someone changed it meanwhile."""
+        (saying whether it was halted) if someone changed it meanwhile. ``stored``: the
+        codes ``old`` was read with (unchanged generations are never encoded again)."""
         with self._db.write() as conn:
-            current = load_campaign(conn, session_id)
-            if current != old:
-                reason = "the session was halted" if current.status == "halted" else "it changed"
-                raise Conflict(
-                    f"the session was not updated: {reason} while the task ran",
-                    code="session_changed",
-                )
-            save_campaign(conn, session_id, old, new, now)
+            save_campaign(conn, session_id, old, new, now, stored)

@@ -71,6 +71,8 @@ sessions = sa.Table(
     sa.Column("space_size", sa.Text, nullable=True),  # exact, may exceed 64 bits
     sa.Column("created", sa.Integer, nullable=False),
     sa.Column("updated", sa.Integer, nullable=False),
+    # bumped by every change of the campaign (optimistic concurrency for tasks)
+    sa.Column("version", sa.Integer, nullable=False, default=0),
     sa.UniqueConstraint("owner_id", "name", name="uq_sessions_owner_name"),
 )
 
@@ -103,25 +105,20 @@ generations = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id"), nullable=False),
     sa.Column("gen", sa.Integer, nullable=False),
-    sa.Column("design", sa.Text, nullable=True),  # the generated design Table as JSON
+    # every row of the generation, stored once, in the form the optimizer works in:
+    # ``codes`` (JSON rows of level indices / units, see domain/codes.py), ``responses``
+    # (JSON, null where missing) and ``flags`` (one letter per row: D a row of the design,
+    # d an extra row put as designed, i initial, f final); the design is the first
+    # ``design_rows`` rows, their responses null until ``uploaded``
+    sa.Column("codes", sa.Text, nullable=False),
+    sa.Column("responses", sa.Text, nullable=False),
+    sa.Column("flags", sa.Text, nullable=False),
+    sa.Column("design_rows", sa.Integer, nullable=False),
+    sa.Column("uploaded", sa.Boolean, nullable=False),
     sa.Column("validated", sa.Boolean, nullable=False, default=False),
     sa.Column("has_responses", sa.Boolean, nullable=False, default=False),
     sa.Column("created", sa.Integer, nullable=False),
     sa.UniqueConstraint("session_id", "gen", name="uq_generations_session_gen"),
-)
-
-experiment_rows = sa.Table(
-    "experiment_rows",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id"), nullable=False, index=True),
-    sa.Column("gen", sa.Integer, nullable=False),
-    sa.Column("seq", sa.Integer, nullable=False),
-    sa.Column("kind", sa.String(20), nullable=False),  # initial | designed | final
-    sa.Column("designed", sa.Boolean, nullable=False),
-    sa.Column("point", sa.Text, nullable=False),  # JSON list of parameter values
-    sa.Column("response", sa.Float, nullable=True),
-    sa.Column("created", sa.Integer, nullable=False),
 )
 
 analytics_files = sa.Table(

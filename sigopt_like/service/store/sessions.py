@@ -80,7 +80,7 @@ class SessionStore:
         }
         try:
             with self._db.write() as conn:
-                key = conn.execute(S.insert().values(**values)).inserted_primary_key
+                key = conn.execute(S.insert().values(version=0, **values)).inserted_primary_key
         except sa.exc.IntegrityError as err:
             raise self._duplicate(owner, name) from err
         assert key is not None
@@ -140,7 +140,9 @@ class SessionStore:
             if record.status != "active":
                 return record
             conn.execute(
-                S.update().where(S.c.id == session_id).values(status="halted", updated=now)
+                S.update()
+                .where(S.c.id == session_id)
+                .values(status="halted", updated=now, version=S.c.version + 1)
             )
             conn.execute(
                 T.update()

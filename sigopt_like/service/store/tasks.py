@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from ..domain.campaign import Campaign, CampaignConflict
 from ..domain.tasks import ACTIVE, FINISHED, TaskError
 from . import schema
-from .campaigns import load_campaign, session_row
+from .campaigns import design_table, history_through, load_campaign, session_row
 from .database import Database
 from .errors import Conflict, NotFound
 from .pages import Page, PageRequest, fetch_page
@@ -128,13 +128,13 @@ class TaskStore:
     def get(self, session_id: int, task_id: int) -> TaskRecord:
         """Task ``task_id`` of session ``session_id``; NotFound otherwise."""
         with self._db.read() as conn:
-            return self._get(conn, session_id, task_id)
+            return _shown(conn, self._get(conn, session_id, task_id))
 
     def get_owned(self, owner: int, session_id: int, task_id: int) -> TaskRecord:
         """Task ``task_id`` of the owner's session ``session_id``; NotFound otherwise."""
         with self._db.read() as conn:
             session_row(conn, session_id, owner)
-            return self._get(conn, session_id, task_id)
+            return _shown(conn, self._get(conn, session_id, task_id))
 
     def page(
         self,
@@ -153,7 +153,7 @@ class TaskStore:
             query = query.where(T.c.type == task_type)
         with self._db.read() as conn:
             session_row(conn, session_id, owner)
-            return fetch_page(conn, query, T.c.id, request, _record)
+            return fetch_page(conn, query, T.c.id, request, lambda row: _shown(conn, _record(row)))
 
     def cancel(self, owner: int, session_id: int, task_id: int, now: int) -> TaskRecord:
         """Cancel: a new task at once, a running one by request; Conflict if it finished."""
@@ -174,6 +174,7 @@ class TaskStore:
                 phase="canceled",
                 finished=now,
                 progress_message="canceled before it started",
+                params="{}",
             )
             if not canceled_new:
                 _change(
@@ -287,6 +288,7 @@ class TaskStore:
             "phase": status,
             "finished": now,
             "progress_message": message or status,
+            "params": "{}",  # the input was used up; what it made is in the session
         }
         if status == "success":
             values["progress_fraction"] = 1.0
@@ -367,6 +369,23 @@ class TaskStore:
         ).inserted_primary_key
         assert key is not None
         return int(key[0])
+
+
+def _shown(conn: sa.Connection, task: TaskRecord) -> TaskRecord:
+    """A finished task as shown: a generate task's design and a simulate task's history
+    are not stored in its result (they are the campaign's, stored once) but read from
+    the campaign's generations."""
+    result = task.result
+    if task.status != "success" or result is None or "gen" not in result:
+        return task
+    if task.type == "generate" and "experiments" not in result:
+        table = design_table(conn, task.session_id, int(result["gen"]))
+        return attrs.evolve(task, result={**result, "experiments": table})
+    if task.type == "simulate" and "history" not in result:
+        history = history_through(conn, task.session_id, int(result["gen"]))
+        shown = {"history": {"object": "history", "generations": history}, **result}
+        return attrs.evolve(task, result=shown)
+    return task
 
 
 def _change(conn: sa.Connection, task_id: int, *, where: Any = None, **values: Any) -> bool:

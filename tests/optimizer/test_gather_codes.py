@@ -1,0 +1,69 @@
+"""gather_codes: a history given as codes (how the store keeps it) is the same History
+as gather builds from points, and design_batch gives the same batch from either."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sigopt_like.service.domain.codes import Codec, EncodedHistory
+from sigopt_like.service.optimizer import design_batch
+from sigopt_like.service.optimizer.history import gather, gather_codes
+from sigopt_like.service.optimizer.views import view_for
+
+from .conftest import factorial, mixture
+
+
+def _observations(space, seed):
+    rng = np.random.default_rng(seed)
+    points = design_batch(space, [], batch_size=20, seed=seed)
+    obs = []
+    for p in points + points[:6]:  # replicates
+        y = None if rng.random() < 0.15 else float(rng.normal())
+        obs.append((p, y))
+    obs.append((points[0], float("nan")))  # not finite: not a reading
+    exclude = design_batch(space, [], batch_size=8, seed=seed + 100)
+    return obs, exclude
+
+
+@pytest.mark.parametrize("make", [factorial, mixture])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_same_history_from_codes_as_from_points(make, seed):
+    space = make()
+    view = view_for(space)
+    codec = Codec(space)
+    obs, exclude = _observations(space, seed)
+    from_points = gather(view, obs, exclude)
+    encoded = EncodedHistory(
+        codes=[codec.encode(p) for p, _ in obs],
+        values=[y for _, y in obs],
+        exclude=[codec.encode(p) for p in exclude],
+    )
+    from_codes = gather_codes(view, encoded)
+    np.testing.assert_array_equal(from_codes.codes, from_points.codes)
+    np.testing.assert_array_equal(from_codes.scored, from_points.scored)
+    np.testing.assert_allclose(from_codes.means, from_points.means)
+    np.testing.assert_array_equal(from_codes.counts, from_points.counts)
+    np.testing.assert_array_equal(from_codes.first_seen, from_points.first_seen)
+    assert from_codes.keys == from_points.keys
+    assert from_codes.n_observations == from_points.n_observations
+
+
+@pytest.mark.parametrize("make", [factorial, mixture])
+def test_design_batch_is_the_same_from_codes(make):
+    space = make()
+    codec = Codec(space)
+    obs, exclude = _observations(space, 5)
+    encoded = EncodedHistory(
+        [codec.encode(p) for p, _ in obs], [y for _, y in obs], [codec.encode(p) for p in exclude]
+    )
+    plain = design_batch(space, obs, batch_size=12, seed=9, exclude=exclude)
+    coded = design_batch(space, [], batch_size=12, seed=9, encoded=encoded)
+    assert coded == plain
+
+
+def test_an_empty_history_from_codes():
+    view = view_for(factorial())
+    hist = gather_codes(view, EncodedHistory([], [], []))
+    assert hist.codes.shape == (0, view.n_params)
+    assert hist.n_observations == 0 and len(hist.scored) == 0
