@@ -1,7 +1,7 @@
 """Rate limits shared through the database; idempotency claims of 0.1.0 settled.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 
 Several ``serve`` processes on one database now enforce one limit (table
 ``rate_limits``). Idempotency keys are claimed in the same transaction as the
@@ -18,8 +18,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -38,7 +38,7 @@ ANSWER_LOST = json.dumps(
 
 
 def upgrade() -> None:
-    """Add ``rate_limits``; settle unanswered idempotency claims; schema version 2."""
+    """Add ``rate_limits``; settle unanswered idempotency claims; schema version 3."""
     op.create_table(
         "rate_limits",
         sa.Column("scope", sa.String(length=20), nullable=False),
@@ -59,7 +59,7 @@ def upgrade() -> None:
     )
     op.execute(keys.delete().where(keys.c.status.is_(None)))
     meta = sa.table("meta", sa.column("key", sa.String), sa.column("value", sa.Text))
-    op.execute(meta.update().where(meta.c.key == "schema_version").values(value="2"))
+    op.execute(meta.update().where(meta.c.key == "schema_version").values(value="3"))
 
 
 def downgrade() -> None:

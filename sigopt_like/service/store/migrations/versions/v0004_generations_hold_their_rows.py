@@ -1,7 +1,7 @@
 """A generation holds its rows once, as codes; sessions count their changes.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 
 Until now a design was kept in ``generations.design`` (JSON points) and again,
 once its responses were in, as ``experiment_rows`` (one row per experiment,
@@ -25,8 +25,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -108,7 +108,7 @@ def upgrade() -> None:
         batch.drop_column("design")
     op.drop_index("ix_experiment_rows_session_id", table_name="experiment_rows")
     op.drop_table("experiment_rows")
-    op.execute(sa.text("UPDATE meta SET value = '3' WHERE key = 'schema_version'"))
+    op.execute(sa.text("UPDATE meta SET value = '4' WHERE key = 'schema_version'"))
 
 
 def downgrade() -> None:

@@ -1,0 +1,108 @@
+"""Start-up costs of the client and the embedded service, in fresh processes.
+
+    python benchmarks/perf_start.py [--runs 15]
+
+* ``import sigopt_like`` (``from sigopt_like import Connection``) against
+  ``import requests`` (goal <= 1.20x);
+* import + ``Connection()`` + the first embedded call, against the import alone
+  (goal <= 2.0x), on a database that exists (the usual case; a new one is noted);
+* what ``Connection()`` loaded and started: heavy modules, threads.
+
+Each run is a new interpreter; the times are taken inside it (``perf_counter``
+around the statements), so interpreter start-up counts for neither side. Runs
+alternate between the two sides; medians are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from perf_common import REPO, Figure, env_with_path, median, report  # noqa: E402
+
+IMPORT_REQUESTS = """
+import time, json
+t = time.perf_counter()
+import requests
+print(json.dumps({"import": time.perf_counter() - t}))
+"""
+
+IMPORT_CLIENT = """
+import time, json
+t = time.perf_counter()
+from sigopt_like import Connection
+print(json.dumps({"import": time.perf_counter() - t}))
+"""
+
+START = """
+import time, json, sys, threading
+t0 = time.perf_counter()
+import sigopt_like
+t1 = time.perf_counter()
+conn = sigopt_like.Connection(database=sys.argv[1])
+t2 = time.perf_counter()
+conn.sessions.list(limit=1)
+t3 = time.perf_counter()
+heavy = sorted(m for m in ("numpy", "scipy", "sklearn", "matplotlib", "pandas", "alembic")
+               if m in sys.modules)
+threads = sorted(t.name for t in threading.enumerate() if t is not threading.main_thread())
+conn.close()
+print(json.dumps({"import": t1 - t0, "connection": t2 - t1, "first_call": t3 - t2,
+                  "heavy": heavy, "threads": threads}))
+"""
+
+
+def _run(code: str, *args: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env=env_with_path(REPO), capture_output=True, text=True, check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args(argv)
+    requests_s: list[float] = []
+    client_s: list[float] = []
+    starts: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="perf-start-") as tmp:
+        database = str(Path(tmp) / "start.db")
+        fresh = _run(START, str(Path(tmp) / "fresh.db"))  # creates the schema
+        _run(START, database)  # the database exists from here on
+        for _ in range(args.runs):
+            requests_s.append(_run(IMPORT_REQUESTS)["import"])
+            client_s.append(_run(IMPORT_CLIENT)["import"])
+            starts.append(_run(START, database))
+    imp = median(client_s) * 1e3
+    req = median(requests_s) * 1e3
+    alone = median([s["import"] for s in starts]) * 1e3
+    total = median([s["import"] + s["connection"] + s["first_call"] for s in starts]) * 1e3
+    parts = (
+        f"Connection() {median([s['connection'] for s in starts]) * 1e3:.0f} ms, first call "
+        f"{median([s['first_call'] for s in starts]) * 1e3:.1f} ms; new database: "
+        f"{(fresh['connection'] + fresh['first_call']) * 1e3:.0f} ms"
+    )
+    last = starts[-1]
+    report(
+        "start-up (medians of fresh interpreters, interleaved)",
+        [
+            Figure("import sigopt_like vs import requests", imp, req, "ms", "<= 1.20x",
+                   imp / req <= 1.20),
+            Figure("import + Connection() + first embedded call vs import alone", total, alone,
+                   "ms", "<= 2.0x", total / alone <= 2.0, parts),
+        ],
+    )
+    print(f"loaded by Connection(): {', '.join(last['heavy']) or 'nothing heavy'}; "
+          f"threads: {', '.join(last['threads']) or 'none'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
