@@ -26,7 +26,7 @@ import requests
 import sigopt_like
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from perf_common import (  # noqa: E402
+from perf_common import (
     REPO,
     Figure,
     env_with_path,
@@ -74,9 +74,19 @@ def served(rounds: int, per_round: int, folder: Path) -> list[Figure]:
     token = write_token(database, REPO)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "sigopt_like", "serve", "--host", "127.0.0.1",
-           "--port", str(port), "--db", database]
-    with process(cmd, env=env_with_path(REPO)):
+    cmd = [
+        sys.executable,
+        "-m",
+        "sigopt_like",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--db",
+        database,
+    ]
+    with process(cmd, env=env_with_path(REPO), cwd=REPO):
         wait_http(f"{url}/health")
         headers = {"Authorization": f"Bearer {token}"}
         raw = requests.Session()
@@ -91,8 +101,9 @@ def served(rounds: int, per_round: int, folder: Path) -> list[Figure]:
             names = (f"bench-{i}" for i in itertools.count())
 
             def raw_post() -> None:
-                raw.post(f"{url}/v1/sessions", json={"name": next(names)},
-                         headers=headers).raise_for_status()
+                raw.post(
+                    f"{url}/v1/sessions", json={"name": next(names)}, headers=headers
+                ).raise_for_status()
 
             def create() -> None:
                 conn.sessions.create(name=next(names))
@@ -105,11 +116,17 @@ def served(rounds: int, per_round: int, folder: Path) -> list[Figure]:
         raw.close()
     fetch = Figure(
         "served sessions(sid).fetch() vs raw requests GET",
-        median(get_subject) * 1e3, median(get_base) * 1e3, "ms", "<= 1.10x",
+        median(get_subject) * 1e3,
+        median(get_base) * 1e3,
+        "ms",
+        "<= 1.10x",
     )
     post = Figure(
         "served sessions.create() vs raw POST without a key",
-        median(post_subject) * 1e3, median(post_base) * 1e3, "ms", "<= 1.20x",
+        median(post_subject) * 1e3,
+        median(post_base) * 1e3,
+        "ms",
+        "<= 1.20x",
     )
     return [
         Figure(**{**_fields(fetch), "met": fetch.ratio <= 1.10}),

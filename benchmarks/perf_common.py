@@ -114,12 +114,20 @@ def wait_http(url: str, timeout: float = 60.0) -> None:
 
 
 @contextlib.contextmanager
-def process(cmd: Sequence[str], *, env: dict[str, str] | None = None,
-            cwd: str | os.PathLike[str] | None = None) -> Iterator[subprocess.Popen]:
+def process(
+    cmd: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+) -> Iterator[subprocess.Popen]:
     """A child process (its own group), stopped with SIGTERM then SIGKILL."""
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finally, after the child
     proc = subprocess.Popen(
-        list(cmd), env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+        list(cmd),
+        env=env,
+        cwd=cwd,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:
@@ -160,8 +168,21 @@ def baseline_checkout(ref: str = BASELINE_REF) -> Path:
 
 
 def env_with_path(path: Path | str) -> dict[str, str]:
-    """This environment with ``path`` first on PYTHONPATH (which code a child imports)."""
+    """This environment with ``path`` first on PYTHONPATH (which code a child imports;
+    run the child with ``cwd=path`` too: the current folder comes first on its path)."""
     return {**os.environ, "PYTHONPATH": str(path)}
+
+
+def python(code: Path | str, *args: str, **kw: object) -> subprocess.CompletedProcess:
+    """Run ``python *args`` importing sigopt_like from the checkout at ``code``."""
+    return subprocess.run(
+        [sys.executable, *args],
+        env=env_with_path(code),
+        cwd=str(code),
+        capture_output=True,
+        text=True,
+        **kw,  # type: ignore[call-overload]
+    )
 
 
 def write_token(database: str, code: Path | str) -> str:
@@ -178,8 +199,5 @@ def write_token(database: str, code: Path | str) -> str:
         "    e = open_database(sys.argv[1]); u = create_user(e, 'bench@example.com')\n"
         "    print(issue_token(e, u.id).token)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script, database],
-        env=env_with_path(code), capture_output=True, text=True, check=True,
-    )
+    out = python(code, "-c", script, database, check=True)
     return out.stdout.strip().splitlines()[-1]

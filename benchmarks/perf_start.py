@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from perf_common import REPO, Figure, env_with_path, median, report  # noqa: E402
+from perf_common import REPO, Figure, median, python, report
 
 IMPORT_REQUESTS = """
 import time, json
@@ -58,10 +57,7 @@ print(json.dumps({"import": t1 - t0, "connection": t2 - t1, "first_call": t3 - t
 
 
 def _run(code: str, *args: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        env=env_with_path(REPO), capture_output=True, text=True, check=True,
-    )
+    out = python(REPO, "-c", code, *args, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -93,14 +89,29 @@ def main(argv: list[str] | None = None) -> int:
     report(
         "start-up (medians of fresh interpreters, interleaved)",
         [
-            Figure("import sigopt_like vs import requests", imp, req, "ms", "<= 1.20x",
-                   imp / req <= 1.20),
-            Figure("import + Connection() + first embedded call vs import alone", total, alone,
-                   "ms", "<= 2.0x", total / alone <= 2.0, parts),
+            Figure(
+                "import sigopt_like vs import requests",
+                imp,
+                req,
+                "ms",
+                "<= 1.20x",
+                imp / req <= 1.20,
+            ),
+            Figure(
+                "import + Connection() + first embedded call vs import alone",
+                total,
+                alone,
+                "ms",
+                "<= 2.0x",
+                total / alone <= 2.0,
+                parts,
+            ),
         ],
     )
-    print(f"loaded by Connection(): {', '.join(last['heavy']) or 'nothing heavy'}; "
-          f"threads: {', '.join(last['threads']) or 'none'}")
+    print(
+        f"loaded by Connection(): {', '.join(last['heavy']) or 'nothing heavy'}; "
+        f"threads: {', '.join(last['threads']) or 'none'}"
+    )
     return 0
 
 

@@ -1,0 +1,209 @@
+"""A long campaign: the cost of a generation as the history grows, what a design costs
+to store, and the memory a campaign leaves behind.
+
+    python benchmarks/perf_generations.py [--gens 30] [--population 100] [--sessions 2]
+                                          [--no-baseline]
+
+Each campaign runs in a fresh interpreter on the embedded service (``Connection``):
+space, then ``--gens`` rounds of generate, simulated responses, upload. Printed:
+
+* generate at generation 30 vs generation 3 (goal: ratio <= 1.5), medians over
+  ``--sessions`` campaigns, for a space the engine samples (8 parameters x 10
+  levels) and one it enumerates (6 x 6);
+* bytes stored per designed experiment, and how many copies of a design are kept,
+  against 0.1.0 run in the same way in the same run (its code from git);
+* RSS of the process after the campaign (goal <= 150 MB embedded), and of a
+  ``sigopt-like serve`` process after the same campaign through HTTP (goal <= 200 MB),
+  against 0.1.0's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from perf_common import (
+    REPO,
+    Figure,
+    baseline_checkout,
+    env_with_path,
+    free_port,
+    median,
+    process,
+    python,
+    report,
+    rss_mb,
+    wait_http,
+    write_token,
+)
+
+CAMPAIGN = r"""
+import json, sqlite3, sys, time
+import sigopt_like
+args = json.loads(sys.argv[1])
+space = sigopt_like.Space.from_dict({"type": "factorial", "parameters": [
+    {"name": f"p{i}", "type": "numerical", "values": list(range(args["levels"]))}
+    for i in range(args["params"])]})
+if args.get("url"):
+    conn = sigopt_like.Connection(args["url"], args["token"])
+else:
+    conn = sigopt_like.Connection(database=args["database"])
+session = conn.sessions.create(name="perf", seed=args["seed"])
+c = conn.sessions(session.id)
+c.space.put(space=space, population_size=args["population"], replicates=0, wait=True)
+seconds = []
+for gen in range(1, args["gens"] + 1):
+    t = time.perf_counter()
+    c.generate(wait=True)
+    seconds.append(time.perf_counter() - t)
+    table = c.responses.simulate()
+    c.experiments.put(type="designed", table=table, wait=True)
+out = {"seconds": seconds}
+if not args.get("url"):
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            out["rss_mb"] = int(line.split()[1]) / 1024
+    conn.close()
+    db = sqlite3.connect(args["database"])
+    size = 0
+    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+        if name in ("generations", "experiment_rows", "tasks"):
+            cols = [r[1] for r in db.execute(f'PRAGMA table_info("{name}")')]
+            for col in cols:
+                sql = f'SELECT COALESCE(SUM(LENGTH("{col}")), 0) FROM "{name}"'
+                size += db.execute(sql).fetchone()[0]
+    out["bytes"] = size
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    gcols = [r[1] for r in db.execute('PRAGMA table_info("generations")')]
+    one = lambda sql: db.execute(sql).fetchone()[0] > 0
+    out["copies"] = sum([
+        "design" in gcols and one("SELECT COUNT(*) FROM generations WHERE design IS NOT NULL"),
+        "codes" in gcols and one("SELECT COUNT(*) FROM generations WHERE design_rows > 0"),
+        "experiment_rows" in tables and one("SELECT COUNT(*) FROM experiment_rows WHERE designed"),
+        one("SELECT COUNT(*) FROM tasks WHERE type = 'generate' AND result LIKE '%experiments%'"),
+        one("SELECT COUNT(*) FROM tasks WHERE type = 'update' AND params LIKE '%rows%'"),
+    ])
+print(json.dumps(out))
+"""
+
+SAMPLED = {"params": 8, "levels": 10}
+ENUMERATED = {"params": 6, "levels": 6}
+
+
+def campaign(code: Path, folder: Path, name: str, **args: object) -> dict:
+    args = {**args, "database": str(folder / f"{name}.db")}
+    out = python(code, "-c", CAMPAIGN, json.dumps(args))
+    if out.returncode != 0:
+        raise SystemExit(f"campaign {name} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def served_rss(code: Path, folder: Path, name: str, **args: object) -> float:
+    database = str(folder / f"{name}.db")
+    token = write_token(database, code)
+    port = free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "sigopt_like",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--db",
+        database,
+    ]
+    with process(cmd, env=env_with_path(code), cwd=code) as proc:
+        url = f"http://127.0.0.1:{port}"
+        wait_http(f"{url}/health")
+        run = python(REPO, "-c", CAMPAIGN, json.dumps({**args, "url": url, "token": token}))
+        if run.returncode != 0:
+            raise SystemExit(f"served campaign {name} failed:\n{run.stderr[-3000:]}")
+        return rss_mb(proc.pid)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--gens", type=int, default=30)
+    parser.add_argument("--population", type=int, default=100)
+    parser.add_argument("--sessions", type=int, default=2)
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args(argv)
+    common = {"gens": args.gens, "population": args.population}
+    early = min(3, args.gens)
+    figures = []
+    with tempfile.TemporaryDirectory(prefix="perf-gens-") as tmp:
+        folder = Path(tmp)
+        runs = {}
+        for label, space in (("sampled", SAMPLED), ("enumerated", ENUMERATED)):
+            runs[label] = [
+                campaign(REPO, folder, f"{label}{s}", seed=s, **space, **common)
+                for s in range(args.sessions)
+            ]
+            late = median([r["seconds"][args.gens - 1] for r in runs[label]])
+            first = median([r["seconds"][early - 1] for r in runs[label]])
+            figures.append(
+                Figure(
+                    f"generate at gen {args.gens} vs gen {early} "
+                    f"({label} {space['params']}x{space['levels']}, pop {args.population})",
+                    late,
+                    first,
+                    "s",
+                    "<= 1.5x",
+                    late / first <= 1.5,
+                )
+            )
+        ours = runs["sampled"][0]
+        designed = args.gens * args.population
+        rss_served = served_rss(REPO, folder, "served", seed=0, **SAMPLED, **common)
+        if args.no_baseline:
+            base = {"bytes": float("nan"), "rss_mb": float("nan"), "copies": float("nan")}
+            base_served = float("nan")
+        else:
+            old = baseline_checkout()
+            base = campaign(old, folder, "baseline", seed=0, **SAMPLED, **common)
+            base_served = served_rss(old, folder, "baseline-served", seed=0, **SAMPLED, **common)
+        figures += [
+            Figure(
+                "copies of a design stored vs 0.1.0",
+                ours["copies"],
+                base["copies"],
+                "",
+                "once",
+                ours["copies"] == 1,
+            ),
+            Figure(
+                "bytes stored per designed experiment vs 0.1.0",
+                ours["bytes"] / designed,
+                base["bytes"] / designed,
+                "B",
+                "-",
+            ),
+            Figure(
+                f"RSS after a {args.gens}-generation campaign, embedded, vs 0.1.0",
+                ours["rss_mb"],
+                base["rss_mb"],
+                "MB",
+                "<= 150 MB",
+                ours["rss_mb"] <= 150,
+            ),
+            Figure(
+                f"RSS of serve after a {args.gens}-generation campaign, vs 0.1.0",
+                rss_served,
+                base_served,
+                "MB",
+                "<= 200 MB",
+                rss_served <= 200,
+            ),
+        ]
+    report("a long campaign (embedded unless said)", figures)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
