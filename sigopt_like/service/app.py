@@ -21,7 +21,7 @@ from .errors import install_error_handlers
 from .middleware.auth import AuthMiddleware
 from .middleware.door import DoorMiddleware
 from .middleware.idempotency import IdempotencyMiddleware
-from .middleware.limits import BodyLimitMiddleware, RateLimitMiddleware, SlidingWindowLimiter
+from .middleware.limits import BodyLimitMiddleware, RateLimiter, RateLimitMiddleware
 from .middleware.metrics import MetricsMiddleware, ServiceMetrics
 from .middleware.request_id import RequestIdMiddleware
 from .settings import ServiceSettings
@@ -60,10 +60,15 @@ class ServiceContext:
     metrics: ServiceMetrics = attrs.field(factory=ServiceMetrics.create)
     #: this instance's secret for the CSRF token of a dashboard without accounts (auth off)
     browser_secret: str = attrs.field(factory=lambda: secrets.token_urlsafe(32))
-    #: login attempts, per email and per client address
-    login_limiter: SlidingWindowLimiter = attrs.field(
+    #: login attempts, per email and per client address (counted in the database)
+    login_limiter: RateLimiter = attrs.field(
         default=attrs.Factory(
-            lambda self: SlidingWindowLimiter(self.settings.login_attempts_per_minute),
+            lambda self: RateLimiter(
+                self.store.rate_limits,
+                "login",
+                self.settings.login_attempts_per_minute,
+                self.settings.rate_limit_window_seconds,
+            ),
             takes_self=True,
         )
     )
@@ -143,7 +148,7 @@ def _middleware(context: ServiceContext) -> list[Any]:
         BodyLimitMiddleware(context),  # 413 on Content-Length, before reading
         AuthMiddleware(context),  # after routing: req.context.user_id / token_id or 401
         guard_for(context),  # a browser (dashboard cookie) may only read, or change with CSRF
-        RateLimitMiddleware(context),  # per token, 429 with Retry-After
+        RateLimitMiddleware(context.store.rate_limits, context.settings),  # per token, 429
         DoorMiddleware(context.router),  # 400/415 on input JSON or the store cannot hold
         # replays an Idempotency-Key, or makes the request one transaction with its answer
         IdempotencyMiddleware(context.store.idempotency, context.settings, context.router),

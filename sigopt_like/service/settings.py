@@ -31,6 +31,8 @@ class ServiceSettings:
     max_waiting_requests: event streams and long polls that may wait at once; more
         are answered at once (a long poll) or sent the task and ended (a stream).
         ``sigopt-like serve`` adds this many threads to its pool for them.
+    rate_limit_window_seconds: the period of those two limits (a minute; shorter in tests).
+        Both are counted in the database, so every process of a service shares them.
     """
 
     database: str = ":memory:"
@@ -43,6 +45,7 @@ class ServiceSettings:
     idempotency_wait_seconds: float = 5.0
     requests_per_minute: int | None = None
     login_attempts_per_minute: int = 10
+    rate_limit_window_seconds: float = 60.0
     task_time_limit_seconds: int = 3600
     dashboard: bool = True
     dashboard_actions: bool = False

@@ -27,7 +27,6 @@ import requests
 
 import sigopt_like
 from sigopt_like.errors import APIConnectionError
-from sigopt_like.service.middleware import limits
 from sigopt_like.transport import InsecureTransportWarning
 from tests.fixtures.servers import serve_in_thread
 
@@ -55,15 +54,10 @@ def test_login_attempts_are_rate_limited(served: Any) -> None:
 
 
 @pytest.fixture
-def limited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def limited(tmp_path: Path) -> Iterator[Any]:
     """A served instance allowing 4 requests per token per 2-second window (the real
     limiter, with a shorter window so that the test takes seconds, not minutes)."""
-    window = 2.0
-    real = limits.SlidingWindowLimiter
-    monkeypatch.setattr(
-        limits, "SlidingWindowLimiter", lambda limit, *a, **k: real(limit, window=window)
-    )
-    instance = serve_in_thread(tmp_path, requests_per_minute=4)
+    instance = serve_in_thread(tmp_path, requests_per_minute=4, rate_limit_window_seconds=2.0)
     try:
         yield instance
     finally:

@@ -1,55 +1,49 @@
-"""Request limits: body size, and request rates per token.
+"""Request limits: body size, and request rates per token (and login attempts).
 
-The limiter state lives in the middleware (or the service context), never in
-the module, so that two services in one process never share it.
+Rates are counted in the database (``store/rate_limits.py``), so that every
+process of a service enforces one limit; nothing is kept in the module.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Any
 
 import falcon
 
 from ..errors import PayloadTooLarge, RateLimited
+from ..settings import ServiceSettings
+from ..store.errors import Busy
+from ..store.rate_limits import RateLimitStore
 
-_MAX_KEYS_BEFORE_PRUNE = 10_000
+PURGE_EVERY_SECONDS = 60.0
 
 
-class SlidingWindowLimiter:
-    """At most ``limit`` events per ``window`` seconds for each key (thread-safe)."""
+class RateLimiter:
+    """At most ``limit`` events per ``window`` seconds for each key of one scope, the
+    count shared through the database by every process of the service."""
 
     def __init__(
-        self, limit: int, window: float = 60.0, clock: Callable[[], float] = time.monotonic
+        self,
+        store: RateLimitStore,
+        scope: str,
+        limit: int,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.limit = limit
         self.window = window
+        self._store = store
+        self._scope = scope
         self._clock = clock
-        self._events: dict[Hashable, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def hit(self, key: Hashable) -> float | None:
-        """Record one event for ``key``; None if allowed, else seconds until one would be."""
-        now = self._clock()
-        with self._lock:
-            events = self._events.setdefault(key, deque())
-            while events and events[0] <= now - self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                return max(events[0] + self.window - now, 0.001)
-            events.append(now)
-            if len(self._events) > _MAX_KEYS_BEFORE_PRUNE:
-                self._prune(now)
-            return None
-
-    def _prune(self, now: float) -> None:
-        stale = [k for k, ev in self._events.items() if not ev or ev[-1] <= now - self.window]
-        for key in stale:
-            del self._events[key]
+    def hit(self, key: str) -> float | None:
+        """Count one event for ``key``; None if allowed, else seconds until one would be."""
+        return self._store.hit(self._scope, key, self.limit, self.window, self._clock())
 
 
 def retry_after_seconds(wait: float) -> int:
@@ -77,9 +71,16 @@ class BodyLimitMiddleware:
 class RateLimitMiddleware:
     """Per-token request budget (``settings.requests_per_minute``; None turns it off)."""
 
-    def __init__(self, context: Any) -> None:
-        per_minute = context.settings.requests_per_minute
-        self.limiter = SlidingWindowLimiter(per_minute) if per_minute else None
+    def __init__(self, store: RateLimitStore, settings: ServiceSettings) -> None:
+        per_minute = settings.requests_per_minute
+        self._store = store
+        self.limiter = (
+            RateLimiter(store, "requests", per_minute, settings.rate_limit_window_seconds)
+            if per_minute
+            else None
+        )
+        self._last_purge = 0.0
+        self._lock = threading.Lock()
 
     def process_resource(
         self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict
@@ -88,7 +89,8 @@ class RateLimitMiddleware:
         token_id = getattr(req.context, "token_id", None)
         if self.limiter is None or token_id is None:
             return
-        wait = self.limiter.hit(token_id)
+        self._maybe_purge()
+        wait = self.limiter.hit(str(token_id))
         if wait is not None:
             raise RateLimited(
                 f"Too many requests with this token: the limit is {self.limiter.limit} "
@@ -96,3 +98,12 @@ class RateLimitMiddleware:
                 retry_after=retry_after_seconds(wait),
                 detail={"limit_per_minute": self.limiter.limit},
             )
+
+    def _maybe_purge(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last_purge < PURGE_EVERY_SECONDS:
+                return
+            self._last_purge = now
+        with contextlib.suppress(Busy):  # another writer holds the lock: purge next time
+            self._store.purge(time.time())

@@ -8,7 +8,7 @@ import falcon
 
 from ..errors import RateLimited, Unauthorized, ValidationFailed
 from ..http import field, owner_id, read_json
-from ..middleware.limits import SlidingWindowLimiter, retry_after_seconds
+from ..middleware.limits import RateLimiter, retry_after_seconds
 from ..store.accounts import AccountStore, IssuedToken, User, normalize_email
 
 MAX_TOKEN_NAME = 200
@@ -41,7 +41,7 @@ class Login:
     auth_exempt = True
     idempotent_replay = False  # its response holds a secret: never stored
 
-    def __init__(self, accounts: AccountStore, limiter: SlidingWindowLimiter) -> None:
+    def __init__(self, accounts: AccountStore, limiter: RateLimiter) -> None:
         self._accounts = accounts
         self._limiter = limiter
 
@@ -65,7 +65,7 @@ class Login:
 
     def _count_attempt(self, email: str, address: str) -> None:
         limiter = self._limiter
-        waits = [w for w in (limiter.hit(("email", email)), limiter.hit(("addr", address))) if w]
+        waits = [w for w in (limiter.hit(f"email:{email}"), limiter.hit(f"addr:{address}")) if w]
         if waits:
             seconds = retry_after_seconds(max(waits))
             raise RateLimited(

@@ -14,6 +14,7 @@ from .campaigns import CampaignStore
 from .database import Database, Unit
 from .db import open_database, schema_version
 from .idempotency import IdempotencyStore
+from .rate_limits import RateLimitStore
 from .sessions import SessionStore
 from .sigopt import SigoptStore
 from .tasks import TaskStore
@@ -34,6 +35,7 @@ class Store:
     analytics: AnalyticsStore
     accounts: AccountStore
     idempotency: IdempotencyStore
+    rate_limits: RateLimitStore
     sigopt: SigoptStore
 
     @classmethod
@@ -47,6 +49,7 @@ class Store:
             analytics=AnalyticsStore(database),
             accounts=AccountStore(database),
             idempotency=IdempotencyStore(database),
+            rate_limits=RateLimitStore(database),
             sigopt=SigoptStore(database),
         )
 
