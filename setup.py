@@ -39,6 +39,7 @@ DOCS = [
     "mkdocs-gen-files>=0.5",
     "neoteroi-mkdocs>=1.1",
 ]
+GUNICORN = ["gunicorn>=21"]  # the production server (Unix); `serve` uses waitress
 BENCH = ["optuna>=4.5", "baybe>=0.14", "pandas>=1.5"]
 
 setup(
@@ -72,8 +73,9 @@ setup(
         "postgres": ["psycopg[binary]>=3.1"],
         "progress": ["tqdm>=4.60"],
         "docs": DOCS,
-        "test": SERVICE + TEST + DOCS + ["tqdm>=4.60"],
-        "bench": SERVICE + BENCH,
+        "gunicorn": GUNICORN,
+        "test": SERVICE + TEST + DOCS + GUNICORN + ["tqdm>=4.60"],
+        "bench": SERVICE + BENCH + GUNICORN,
     },
     entry_points={"console_scripts": ["sigopt-like = sigopt_like.cli:main"]},
     classifiers=[

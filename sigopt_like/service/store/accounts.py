@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from ..passwords import hash_password, verify_password
 from . import schema
-from .database import Database
+from .database import Database, PointQuery
 from .db import LOCAL_USER_EMAIL
 from .errors import Invalid
 
@@ -86,6 +86,12 @@ class AccountStore:
 
     def __init__(self, database: Database) -> None:
         self._db = database
+        self._token = PointQuery(
+            database,
+            sa.select(TK.c.id, TK.c.user_id, TK.c.token_hash, TK.c.name, TK.c.created).where(
+                TK.c.token_hash == sa.bindparam("digest"), TK.c.revoked.is_(False)
+            ),
+        )
 
     def create_user(self, email: str, password: str | None = None) -> User:
         """Create a user; AccountError if the email is malformed or taken."""
@@ -171,16 +177,11 @@ class AccountStore:
     def token_owner(self, token: str) -> TokenOwner | None:
         """Who owns a live (not revoked) token, or None."""
         digest = hash_token(token)
-        with self._db.read() as conn:
-            row = conn.execute(
-                sa.select(TK.c.id, TK.c.user_id, TK.c.token_hash, TK.c.name, TK.c.created).where(
-                    TK.c.token_hash == digest, TK.c.revoked.is_(False)
-                )
-            ).first()
-        if row is None or not hmac.compare_digest(row.token_hash, digest):
+        row = self._token.one(digest=digest)  # every served request: a precompiled read
+        if row is None or not hmac.compare_digest(row[2], digest):
             return None
         return TokenOwner(
-            token_id=int(row.id), user_id=int(row.user_id), name=row.name, created=int(row.created)
+            token_id=int(row[0]), user_id=int(row[1]), name=row[3], created=int(row[4])
         )
 
     def revoke_token(

@@ -20,6 +20,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar, Token
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -226,3 +227,51 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+class PointQuery:
+    """A SELECT of at most one row, compiled once, run on the DB-API cursor.
+
+    Hand-written because on a point read SQLAlchemy's execution pipeline (cache key,
+    result set-up, row objects) costs several times the query itself; the statement
+    is still written with SQLAlchemy Core and compiled by it for the dialect. Inside
+    a unit that has written, the unit's connection is used (it sees its writes).
+    Values come back as the driver gives them (SQLite booleans are 0 and 1).
+    """
+
+    def __init__(self, database: Database, statement: sa.Select) -> None:
+        compiled = statement.compile(dialect=database.engine.dialect)
+        self._database = database
+        self._sql = str(compiled)
+        self._order = tuple(compiled.positiontup or ()) if compiled.positional else None
+
+    def one(self, **params: Any) -> tuple[Any, ...] | None:
+        """The row for these parameters, or None."""
+        args: Any = (
+            tuple(params[name] for name in self._order) if self._order is not None else params
+        )
+        unit = self._database.current_unit()
+        joined = unit.current_connection if unit is not None else None
+        try:
+            if joined is not None:
+                return self._fetch(joined.connection.dbapi_connection, args)
+            raw = self._database.engine.raw_connection()
+            try:
+                return self._fetch(raw.dbapi_connection, args)
+            finally:
+                raw.close()  # back to the pool (rolled back there)
+        except Exception as err:
+            if is_busy_error(err):
+                raise Busy(
+                    "The database is busy with other changes; retry in a moment.", retry_after=1
+                ) from err
+            raise
+
+    def _fetch(self, dbapi_connection: Any, args: Any) -> tuple[Any, ...] | None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(self._sql, args)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return tuple(row) if row is not None else None

@@ -8,7 +8,7 @@ import attrs
 import sqlalchemy as sa
 
 from . import schema
-from .database import Database
+from .database import Database, PointQuery
 from .errors import Conflict, NotFound
 from .pages import Page, PageRequest, fetch_page
 
@@ -52,7 +52,12 @@ _COLUMNS = (
 
 
 def _record(row: Any) -> SessionRecord:
-    return SessionRecord(*row)
+    record = SessionRecord(*row)
+    return (
+        record
+        if isinstance(record.completed, bool)
+        else attrs.evolve(record, completed=bool(record.completed))
+    )
 
 
 def _select() -> sa.Select:
@@ -64,6 +69,10 @@ class SessionStore:
 
     def __init__(self, database: Database) -> None:
         self._db = database
+        self._owned = PointQuery(
+            database,
+            _select().where(S.c.id == sa.bindparam("sid"), S.c.owner_id == sa.bindparam("owner")),
+        )
 
     def create(self, owner: int, name: str, description: str, seed: int, now: int) -> SessionRecord:
         """A new active session; Conflict ``duplicate_name`` if the owner has one so named."""
@@ -94,6 +103,11 @@ class SessionStore:
 
     def get(self, owner: int | None, session_id: int) -> SessionRecord:
         """The session of ``owner`` (any owner when None); NotFound otherwise."""
+        if owner is not None:  # the hot path: one precompiled point read
+            row = self._owned.one(sid=session_id, owner=owner)
+            if row is None:
+                raise NotFound(f"No session with id '{session_id}'.")
+            return _record(row)
         with self._db.read() as conn:
             return self._get(conn, owner, session_id)
 

@@ -1,0 +1,82 @@
+"""The production entry point: gunicorn (gthread, several worker processes) serves the
+app built by ``sigopt_like.service.wsgi:application``; every worker uses one database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from sigopt_like.service.store import open_store
+from sigopt_like.service.wsgi import application
+from tests.fixtures.servers import free_port
+
+
+def test_the_factory_needs_a_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SIGOPT_LIKE_DATABASE", raising=False)
+    with pytest.raises(RuntimeError, match="database"):
+        application()
+
+
+def test_the_factory_serves_with_auth_and_leaves_tasks_to_workers(tmp_path: Path) -> None:
+    with application(database=str(tmp_path / "w.db")) as service:
+        assert service.settings.auth_required and not service.settings.run_tasks
+    with application(database=str(tmp_path / "w.db"), run_tasks=True) as service:
+        assert service.settings.run_tasks
+
+
+def test_gunicorn_gthread_workers_serve_one_database(tmp_path: Path) -> None:
+    database = str(tmp_path / "g.db")
+    store = open_store(database)
+    accounts = store.accounts
+    token = accounts.issue_token(accounts.create_user("g@example.com").id).token
+    store.close()
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-k",
+            "gthread",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--bind",
+            f"127.0.0.1:{port}",
+            f"sigopt_like.service.wsgi:application(database={database!r})",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"{url}/health", timeout=2)
+                break
+            except requests.RequestException:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.2)
+        made = [
+            requests.post(f"{url}/v1/sessions", json={"name": f"g{i}"}, headers=headers, timeout=10)
+            for i in range(8)
+        ]
+        assert [r.status_code for r in made] == [201] * 8
+        listed = requests.get(f"{url}/v1/sessions", headers=headers, timeout=10).json()
+        assert listed["count"] == 8
+        assert requests.get(f"{url}/v1/sessions", timeout=10).status_code == 401
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
