@@ -184,6 +184,7 @@ def save_campaign(
         "replicates": new.replicates,
         "updated": now,
         "version": S.c.version + 1,
+        "best_response": _best_response(new),
     }
     if new.space is not old.space:
         values["space"] = json.dumps(new.space.to_dict()) if new.space is not None else None
@@ -215,6 +216,12 @@ def save_campaign(
             conn.execute(
                 sa.update(G).where(G.c.session_id == session_id, G.c.gen == gen).values(**row)
             )
+
+
+def _best_response(c: Campaign) -> float | None:
+    """The largest response measured in a campaign (None before any)."""
+    measured = [r.response for g in c.generations for r in g.rows if r.response is not None]
+    return max(measured) if measured else None
 
 
 def _generation_row(g: Generation, codes: Sequence[Codes], now: int) -> dict[str, Any]:

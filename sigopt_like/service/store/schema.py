@@ -73,6 +73,8 @@ sessions = sa.Table(
     sa.Column("updated", sa.Integer, nullable=False),
     # bumped by every change of the campaign (optimistic concurrency for tasks)
     sa.Column("version", sa.Integer, nullable=False, default=0),
+    # the largest response measured so far (kept by the campaign store when it writes)
+    sa.Column("best_response", sa.Float, nullable=True),
     sa.UniqueConstraint("owner_id", "name", name="uq_sessions_owner_name"),
 )
 

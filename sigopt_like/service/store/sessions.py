@@ -14,7 +14,6 @@ from .pages import Page, PageRequest, fetch_page
 
 S = schema.sessions
 T = schema.tasks
-R = schema.experiment_rows
 
 
 @attrs.frozen
@@ -38,26 +37,16 @@ class SessionRecord:
     best_response: float | None = None
 
 
-#: the best response, read with the session (one indexed aggregate per row)
-_BEST_RESPONSE = (
-    sa.select(sa.func.max(R.c.response))
-    .where(R.c.session_id == S.c.id)
-    .scalar_subquery()
-    .label("best_response")
-)
-_COLUMNS = (
-    *(S.c[name] for name in attrs.fields_dict(SessionRecord) if name != "best_response"),
-    _BEST_RESPONSE,
-)
+_COLUMNS = tuple(S.c[name] for name in attrs.fields_dict(SessionRecord))
+
+
+_COMPLETED = list(attrs.fields_dict(SessionRecord)).index("completed")
 
 
 def _record(row: Any) -> SessionRecord:
-    record = SessionRecord(*row)
-    return (
-        record
-        if isinstance(record.completed, bool)
-        else attrs.evolve(record, completed=bool(record.completed))
-    )
+    values = list(row)
+    values[_COMPLETED] = bool(values[_COMPLETED])  # SQLite gives 0/1 on the raw path
+    return SessionRecord(*values)
 
 
 def _select() -> sa.Select:

@@ -1,6 +1,6 @@
 """SigOpt parity (issue 10): projects, training runs and their checkpoints, and the
 experiment options SigOpt honours (kind, project, conditionals, linear constraints,
-number of solutions).
+number of solutions); budgets as 64-bit integers (issue 11).
 
 Revision ID: 0002
 Revises: 0001
@@ -97,6 +97,11 @@ def upgrade() -> None:
     op.add_column("sigopt_experiments", sa.Column("conditionals", sa.Text(), nullable=True))
     op.add_column("sigopt_experiments", sa.Column("linear_constraints", sa.Text(), nullable=True))
     op.add_column("sigopt_experiments", sa.Column("num_solutions", sa.Integer(), nullable=True))
+    if op.get_bind().dialect.name != "sqlite":  # SQLite's INTEGER already holds 64 bits
+        for column in ("observation_budget", "parallel_bandwidth"):
+            op.alter_column(
+                "sigopt_experiments", column, type_=sa.BigInteger(), existing_nullable=True
+            )
     op.execute(sa.text("UPDATE meta SET value = '2' WHERE key = 'schema_version'"))
 
 

@@ -10,7 +10,9 @@ the optimizer works in: ``codes`` (level index or units per parameter, see
 ``domain/codes.py``), ``responses`` and ``flags``, the design being its first
 ``design_rows`` rows. ``experiment_rows`` and ``generations.design`` go.
 ``sessions.version`` counts the changes of a campaign, so that a task checks
-"nothing changed while I ran" without reading the campaign again.
+"nothing changed while I ran" without reading the campaign again, and
+``sessions.best_response`` keeps the largest response measured (the sessions list
+shows it without reading every experiment).
 
 The encoding here is self-contained (from the space's JSON), so that this
 migration keeps working whatever the code does later.
@@ -57,6 +59,7 @@ def upgrade() -> None:
     """Add the new columns, move every generation's rows into them, drop the old ones."""
     with op.batch_alter_table("sessions") as batch:
         batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("best_response", sa.Float(), nullable=True))
     with op.batch_alter_table("generations") as batch:
         batch.add_column(sa.Column("codes", sa.Text(), nullable=False, server_default="[]"))
         batch.add_column(sa.Column("responses", sa.Text(), nullable=False, server_default="[]"))
@@ -104,6 +107,12 @@ def upgrade() -> None:
                 "id": g.id,
             },
         )
+    op.execute(
+        sa.text(
+            "UPDATE sessions SET best_response = (SELECT MAX(response) FROM experiment_rows "
+            "WHERE experiment_rows.session_id = sessions.id)"
+        )
+    )
     with op.batch_alter_table("generations") as batch:
         batch.drop_column("design")
     op.drop_index("ix_experiment_rows_session_id", table_name="experiment_rows")
