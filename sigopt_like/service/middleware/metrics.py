@@ -8,6 +8,7 @@ runner counts tasks through ``context.metrics.tasks`` and
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import attrs
 import falcon
@@ -75,6 +76,8 @@ class MetricsMiddleware:
 
     def __init__(self, metrics: ServiceMetrics) -> None:
         self.metrics = metrics
+        #: the labelled instruments already made: (route, method, status) -> counter, ...
+        self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Start the clock."""
@@ -90,9 +93,13 @@ class MetricsMiddleware:
             return
         route = req.uri_template or UNMATCHED_ROUTE
         self.metrics.in_flight.dec()
-        self.metrics.requests.labels(
-            route=route, method=req.method, status=str(resp.status_code)
-        ).inc()
-        self.metrics.latency.labels(route=route, method=req.method).observe(
-            time.perf_counter() - started
-        )
+        key = (route, req.method, str(resp.status_code))
+        children = self._children.get(key)
+        if children is None:  # labels() validates and locks: once per label set
+            children = (
+                self.metrics.requests.labels(route=route, method=req.method, status=key[2]),
+                self.metrics.latency.labels(route=route, method=req.method),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(time.perf_counter() - started)

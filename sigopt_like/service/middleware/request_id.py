@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import random
 import re
-import uuid
 
 import falcon
 
@@ -12,11 +13,22 @@ _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 
 class RequestIdMiddleware:
-    """Give each request an id (kept from the caller when it is sane) and echo it."""
+    """Give each request an id (kept from the caller when it is sane) and echo it.
+
+    New ids are 128 random bits from a generator of this middleware seeded by the
+    system's entropy: unique like a uuid4, without a system call per request (ids
+    are for finding a request in logs, not secrets).
+    """
+
+    def __init__(self) -> None:
+        self._random = random.Random(os.urandom(32))
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         given = req.get_header(HEADER)
-        req.context.request_id = given if given and _ACCEPTABLE.match(given) else uuid.uuid4().hex
+        if given and _ACCEPTABLE.match(given):
+            req.context.request_id = given
+        else:
+            req.context.request_id = f"{self._random.getrandbits(128):032x}"
         resp.set_header(HEADER, req.context.request_id)
 
     def process_response(

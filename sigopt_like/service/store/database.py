@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar, Token
 from typing import Any
@@ -141,6 +142,10 @@ class Database:
         self._current: ContextVar[Unit | None] = ContextVar(
             f"sigopt_like_unit_{id(self)}", default=None
         )
+        #: each thread's own connection for point reads (see :meth:`point_reader`)
+        self._readers = threading.local()
+        self._reader_list: list[Any] = []
+        self._reader_lock = threading.Lock()
 
     @property
     def supports_skip_locked(self) -> bool:
@@ -224,8 +229,34 @@ class Database:
         else:
             unit.after_commit(callback)
 
+    def point_reader(self) -> Any:
+        """This thread's DB-API connection for single-statement reads, in autocommit (no
+        transaction is held between reads, so none blocks a writer or a checkpoint).
+
+        Taken from the pool once per thread and detached from it: a point read then
+        costs no pool check-out (hand-written for the same reason as PointQuery).
+        """
+        found = getattr(self._readers, "conn", None)
+        if found is not None:
+            return found
+        raw = self.engine.raw_connection()
+        raw.detach()  # ours now; the pool makes itself another one when it needs it
+        conn: Any = raw.dbapi_connection
+        if self.dialect != "sqlite":  # SQLite connections are in autocommit already
+            conn.autocommit = True
+        self._readers.conn = conn
+        with self._reader_lock:
+            self._reader_list.append(conn)
+        return conn
+
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection, and the point readers."""
+        with self._reader_lock:
+            readers, self._reader_list = self._reader_list, []
+        for conn in readers:
+            with contextlib.suppress(Exception):
+                conn.close()
+        self._readers = threading.local()
         self.engine.dispose()
 
 
@@ -255,11 +286,7 @@ class PointQuery:
         try:
             if joined is not None:
                 return self._fetch(joined.connection.dbapi_connection, args)
-            raw = self._database.engine.raw_connection()
-            try:
-                return self._fetch(raw.dbapi_connection, args)
-            finally:
-                raw.close()  # back to the pool (rolled back there)
+            return self._fetch(self._database.point_reader(), args)
         except Exception as err:
             if is_busy_error(err):
                 raise Busy(
