@@ -26,6 +26,7 @@ from .middleware.metrics import MetricsMiddleware, ServiceMetrics
 from .middleware.request_id import RequestIdMiddleware
 from .settings import ServiceSettings
 from .store import Store, open_store
+from .task_processes import TaskProcesses
 from .task_watch import TaskWatch
 from .worker import runner_for
 
@@ -83,7 +84,16 @@ class Service:
         self.context = ServiceContext(
             settings=self.settings, store=store, local_user_id=store.accounts.local_user_id()
         )
-        self.context.runner = runner_for(self.context)
+        self.task_processes: TaskProcesses | None = None
+        if self.settings.run_tasks and self.settings.task_processes:
+            self.task_processes = TaskProcesses(
+                store.database.engine.url.render_as_string(hide_password=False),
+                self.settings.task_processes,
+                self.settings.task_threads,
+                self.settings.task_process_idle_seconds,
+            )
+        wake = self.task_processes.wake if self.task_processes is not None else None
+        self.context.runner = runner_for(self.context, on_submit=wake)
         self.context.task_watch = TaskWatch(
             store.tasks.versions,
             capacity=self.settings.max_waiting_requests,
@@ -91,6 +101,8 @@ class Service:
         )
         self.app = _build_app(self.context)
         self.context.runner.start()
+        if wake is not None and store.tasks.queued():
+            wake()  # tasks left queued by an earlier process
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         return self.app(environ, start_response)
@@ -102,6 +114,8 @@ class Service:
         runner = self.context.runner
         if runner is not None:
             runner.shutdown()
+        if self.task_processes is not None:
+            self.task_processes.close()
         self.context.store.close()
 
     def __enter__(self) -> Service:

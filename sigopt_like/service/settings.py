@@ -14,8 +14,12 @@ class ServiceSettings:
     database: a SQLite path, ``:memory:``, or a SQLAlchemy URL (PostgreSQL).
     auth_required: served mode needs a token on every route but /health, /ready,
         /metrics, /v1/version, /v1/openapi.json and /v1/login.
-    run_tasks: run tasks in this process (off for app processes of a scaled-out
-        deployment, whose tasks run in ``python -m sigopt_like.service.worker``).
+    run_tasks: run tasks (off for app processes of a scaled-out deployment, whose tasks
+        run in ``python -m sigopt_like.service.worker``).
+    task_processes: run them in this many worker processes that the service starts when
+        a task is queued (and that stop after ``task_process_idle_seconds`` without one),
+        instead of in ``task_threads`` threads of this process: the optimizer's memory and
+        CPU stay out of the process serving requests (or running the caller's script).
     max_body_bytes: a larger request body is a 413 (checked on Content-Length first).
     idempotency_ttl_seconds: how long a stored response can be replayed.
     idempotency_wait_seconds: how long a request waits for another one holding
@@ -41,6 +45,8 @@ class ServiceSettings:
     max_table_rows: int = 100_000
     task_threads: int = 2
     run_tasks: bool = True
+    task_processes: int = 0
+    task_process_idle_seconds: float = 120.0
     idempotency_ttl_seconds: int = 24 * 3600
     idempotency_wait_seconds: float = 5.0
     requests_per_minute: int | None = None

@@ -24,6 +24,7 @@ import logging
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -145,6 +146,7 @@ class TaskRunner:
         threads: int | None = None,
         recover_new: bool = False,
         on_finish: Callable[[str, str, float], None] | None = None,
+        on_submit: Callable[[], None] | None = None,
     ) -> None:
         if handlers is None:
             from .task_kinds import default_handlers
@@ -156,6 +158,9 @@ class TaskRunner:
         self.threads = settings.task_threads if threads is None else threads
         self.recover_new = recover_new
         self.on_finish = on_finish
+        #: called by submit() too: wakes the worker processes of a service that has them
+        self.on_submit = on_submit
+        self.last_active = time.monotonic()
         self.worker_id = worker_identity()
         self.started_at = int(time.time())
         self._stop = threading.Event()
@@ -208,6 +213,8 @@ class TaskRunner:
     def submit(self) -> None:
         """Wake the workers: a task was created (by this process)."""
         self._wake.set()
+        if self.on_submit is not None:
+            self.on_submit()
 
     def notify_change(self) -> None:
         """Wake whoever waits for a task change (long polls, event streams)."""
@@ -234,7 +241,11 @@ class TaskRunner:
         task_id = self.claim()
         if task_id is None:
             return False
-        self.execute(task_id)
+        self.last_active = time.monotonic()
+        try:
+            self.execute(task_id)
+        finally:
+            self.last_active = time.monotonic()
         return True
 
     def execute(self, task_id: int) -> None:
@@ -359,7 +370,7 @@ class TaskRunner:
         return failed
 
 
-def runner_for(context: Any) -> TaskRunner:
+def runner_for(context: Any, on_submit: Callable[[], None] | None = None) -> TaskRunner:
     """The runner of a service instance, not yet started (no threads when ``run_tasks``
     is off).
 
@@ -374,8 +385,11 @@ def runner_for(context: Any) -> TaskRunner:
             metrics.task_seconds.labels(type=task_type).observe(seconds)
 
     settings = context.settings
-    threads = settings.task_threads if settings.run_tasks else 0
-    return TaskRunner(context.store, settings, threads=threads, on_finish=on_finish)
+    in_process = settings.run_tasks and not settings.task_processes
+    threads = settings.task_threads if in_process else 0
+    return TaskRunner(
+        context.store, settings, threads=threads, on_finish=on_finish, on_submit=on_submit
+    )
 
 
 def worker_alive(worker: str | None, heartbeat: int | None, now: float | None = None) -> bool:
@@ -421,6 +435,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--db", required=True, help="database URL or SQLite path")
     parser.add_argument("--threads", type=int, default=None, help="worker threads")
+    parser.add_argument(
+        "--follow-stdin",
+        action="store_true",
+        help="started by a service: a line on standard input wakes the runner (a task was "
+        "queued), its end stops the worker (the service is gone)",
+    )
+    parser.add_argument(
+        "--idle-exit",
+        type=float,
+        default=None,
+        help="stop after this many seconds with no task to run (the service starts it again)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = ServiceSettings(database=args.db, run_tasks=True)
@@ -431,12 +457,25 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    if args.follow_stdin:
+        threading.Thread(
+            target=_follow_stdin, args=(runner, stop), name="sigopt-like-stdin", daemon=True
+        ).start()
     LOG.info("worker %s running %d threads on %s", runner.worker_id, runner.threads, args.db)
-    while not stop.wait(1.0):
-        pass
+    while not stop.wait(0.5):
+        if args.idle_exit is not None and time.monotonic() - runner.last_active > args.idle_exit:
+            LOG.info("worker %s idle for %s s: stopping", runner.worker_id, args.idle_exit)
+            break
     runner.shutdown()
     store.close()
     return 0
+
+
+def _follow_stdin(runner: TaskRunner, stop: threading.Event) -> None:
+    """Wake the runner on each line of standard input; stop when it ends."""
+    for _line in sys.stdin:
+        runner.submit()
+    stop.set()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -194,6 +194,14 @@ class TaskStore:
             row = conn.execute(_select().where(T.c.id == task_id)).first()
         return _record(row) if row is not None else None
 
+    def queued(self) -> bool:
+        """Whether any task waits for a worker."""
+        with self._db.read() as conn:
+            return (
+                conn.execute(sa.select(T.c.id).where(T.c.status == "new").limit(1)).first()
+                is not None
+            )
+
     def params(self, task_id: int) -> dict[str, Any]:
         """The input of a task (``{}`` if it has none or is gone)."""
         with self._db.read() as conn:
