@@ -41,9 +41,11 @@ class RateLimiter:
         self._scope = scope
         self._clock = clock
 
-    def hit(self, key: str) -> float | None:
-        """Count one event for ``key``; None if allowed, else seconds until one would be."""
-        return self._store.hit(self._scope, key, self.limit, self.window, self._clock())
+    def hit(self, key: str | tuple[str, ...]) -> float | None:
+        """Count one event for ``key`` (a tuple is joined with ``:``); None if allowed,
+        else the seconds until one would be."""
+        text = key if isinstance(key, str) else ":".join(map(str, key))
+        return self._store.hit(self._scope, text, self.limit, self.window, self._clock())
 
 
 def retry_after_seconds(wait: float) -> int:
