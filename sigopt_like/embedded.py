@@ -32,8 +32,9 @@ from .errors import ServiceNotInstalledError
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def start_embedded_service(database: str) -> Any:
-    """Start the in-process service on ``database`` (a SQLite path).
+def start_embedded_service(database: str, *, task_processes: int = 0) -> Any:
+    """Start the in-process service on ``database`` (a SQLite path); its tasks run in
+    threads of this process, or in ``task_processes`` worker processes.
 
     Raises ServiceNotInstalledError, naming the extra to install, when the
     service's dependencies are missing.
@@ -45,7 +46,7 @@ def start_embedded_service(database: str) -> Any:
             f"The embedded service needs the 'service' extra ({err}). "
             f"Install it with: {C.SERVICE_EXTRA_HINT}, or give a host to use a remote service."
         ) from err
-    return create_app(database=database, auth_required=False)
+    return create_app(database=database, auth_required=False, task_processes=task_processes)
 
 
 class _AppBody(io.RawIOBase):

@@ -22,7 +22,7 @@ from . import handlers as H
 from . import sigopt_calls as SC
 from ._version import __version__
 from .config import ClientConfig, default_database_path, resolve_config
-from .errors import AuthenticationError, NotFoundError, VersionError
+from .errors import AuthenticationError, ConfigError, NotFoundError, VersionError
 from .models import (
     AnalyticsFiles,
     BestAssignments,
@@ -488,6 +488,10 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
     anywhere, the service runs in this process on ``database`` (a SQLite file,
     by default in the user's data folder). Use as a context manager, or call
     ``close()``, to release it.
+
+    ``task_processes=N`` (embedded only) runs the service's tasks in N worker
+    processes started when a task is queued, so that this process never loads the
+    optimizer (its memory and CPU stay out of the caller's script).
     """
 
     def __init__(
@@ -512,6 +516,7 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
         jitter: Callable[[float], float] | None = None,
         client_token: str | None = None,
         user_token: str | None = None,
+        task_processes: int = 0,
     ) -> None:
         super().__init__(self, (), "conn")
         # SigOpt's two token kinds are one kind here: either works for every call
@@ -537,6 +542,11 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
         self.database: str | None = None
         self._closed = False
         self._lock = threading.Lock()
+        if task_processes and not self.config.embedded:
+            raise ConfigError(
+                "'task_processes' is for the embedded service; a remote service runs its "
+                "own tasks."
+            )
         if self.config.embedded:
             from .embedded import WSGIAdapter, start_embedded_service
 
@@ -547,7 +557,8 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
             self.service = start_embedded_service(
                 os.fspath(Path(database_path).expanduser())
                 if database_path != ":memory:"
-                else database_path
+                else database_path,
+                task_processes=task_processes,
             )
             session = session or requests.Session()
             adapter = WSGIAdapter(self.service)

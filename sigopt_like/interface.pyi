@@ -685,7 +685,9 @@ class Connection(_Root):
     from the arguments, then the environment (``SIGOPT_LIKE_*``), then a JSON config file (see
     :mod:`sigopt_like.config`). With no host anywhere, the service runs in this process on
     ``database`` (a SQLite file, by default in the user's data folder). Use as a context manager, or
-    call ``close()``, to release it.
+    call ``close()``, to release it. ``task_processes=N`` (embedded only) runs the service's tasks
+    in N worker processes started when a task is queued, so that this process never loads the
+    optimizer (its memory and CPU stay out of the caller's script).
     """
 
     config: ClientConfig
@@ -716,6 +718,7 @@ class Connection(_Root):
         jitter: Callable[[float], float] | None = ...,
         client_token: str | None = ...,
         user_token: str | None = ...,
+        task_processes: int = ...,
     ) -> None: ...
     def _send(self, call: Call, kwargs: dict[str, Any], task_options: Mapping[str, Any]) -> Any: ...
     def _login(self, email: str, password: str) -> str: ...

@@ -102,3 +102,25 @@ def test_a_worker_process_stops_when_its_service_process_ends(tmp_path: Path) ->
     assert out.returncode == 0, out.stderr
     pid = int(out.stdout.strip().splitlines()[-1])
     assert _gone(pid, 30), "the worker outlived the process that started it"
+
+
+def test_an_embedded_connection_can_keep_its_tasks_out_of_the_script(
+    tmp_path: Path, clean_env: Path
+) -> None:
+    """``Connection(task_processes=1)``: the script's process serves the calls, a worker
+    process runs the tasks; with a host the option is refused (a remote service runs
+    its own tasks)."""
+    import pytest
+
+    import sigopt_like
+
+    with sigopt_like.Connection(database=str(tmp_path / "c.db"), task_processes=1) as conn:
+        session = conn.sessions.create(name="light")
+        space = sigopt_like.Space.from_dict(small_space())
+        task = conn.sessions(session.id).space.put(
+            space=space, population_size=12, replicates=1, wait=True
+        )
+        assert task.status == "success"
+        assert _worker_pid(conn.service, task.id) != os.getpid()
+    with pytest.raises(sigopt_like.ConfigError, match="task_processes"):
+        sigopt_like.Connection("http://127.0.0.1:9", "t", task_processes=1)
