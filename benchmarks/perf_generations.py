@@ -50,6 +50,8 @@ space = sigopt_like.Space.from_dict({"type": "factorial", "parameters": [
     for i in range(args["params"])]})
 if args.get("url"):
     conn = sigopt_like.Connection(args["url"], args["token"])
+elif args.get("task_processes"):
+    conn = sigopt_like.Connection(database=args["database"], task_processes=1)
 else:
     conn = sigopt_like.Connection(database=args["database"])
 session = conn.sessions.create(name="perf", seed=args["seed"])
@@ -63,10 +65,14 @@ for gen in range(1, args["gens"] + 1):
     table = c.responses.simulate()
     c.experiments.put(type="designed", table=table, wait=True)
 out = {"seconds": seconds}
-if not args.get("url"):
-    for line in open("/proc/self/status"):
+def rss(pid):
+    for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmRSS:"):
-            out["rss_mb"] = int(line.split()[1]) / 1024
+            return int(line.split()[1]) / 1024
+if not args.get("url"):
+    out["rss_mb"] = rss("self")
+    workers = getattr(conn.service, "task_processes", None)
+    out["worker_mb"] = sum(rss(pid) for pid in workers.pids) if workers is not None else 0
     conn.close()
     db = sqlite3.connect(args["database"])
     size = 0
@@ -159,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         ours = runs["sampled"][0]
+        light = campaign(REPO, folder, "light", seed=0, task_processes=1, **SAMPLED, **common)
         designed = args.gens * args.population
         rss_served = served_rss(REPO, folder, "served", seed=0, **SAMPLED, **common)
         if args.no_baseline:
@@ -191,6 +198,15 @@ def main(argv: list[str] | None = None) -> int:
                 "MB",
                 "<= 150 MB",
                 ours["rss_mb"] <= 150,
+            ),
+            Figure(
+                "  the same with Connection(task_processes=1), vs 0.1.0",
+                light["rss_mb"],
+                base["rss_mb"],
+                "MB",
+                "<= 150 MB",
+                light["rss_mb"] <= 150,
+                f"its task worker process: {light['worker_mb']:.0f} MB until it stops, idle",
             ),
             Figure(
                 f"RSS of serve after a {args.gens}-generation campaign, vs 0.1.0",
