@@ -108,7 +108,11 @@ def campaign(code: Path, folder: Path, name: str, **args: object) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def served_rss(code: Path, folder: Path, name: str, **args: object) -> float:
+def served_rss(code: Path, folder: Path, name: str, split: bool = False, **args: object) -> float:
+    """RSS of the serve process after the campaign (``split``: ``--no-tasks`` and a
+    ``sigopt-like worker`` process beside it)."""
+    import contextlib
+
     database = str(folder / f"{name}.db")
     token = write_token(database, code)
     port = free_port()
@@ -123,8 +127,13 @@ def served_rss(code: Path, folder: Path, name: str, **args: object) -> float:
         str(port),
         "--db",
         database,
+        *(["--no-tasks"] if split else []),
     ]
-    with process(cmd, env=env_with_path(code), cwd=code) as proc:
+    worker = [sys.executable, "-m", "sigopt_like.service.worker", "--db", database]
+    with contextlib.ExitStack() as stack:
+        proc = stack.enter_context(process(cmd, env=env_with_path(code), cwd=code))
+        if split:
+            stack.enter_context(process(worker, env=env_with_path(code), cwd=code))
         url = f"http://127.0.0.1:{port}"
         wait_http(f"{url}/health")
         run = python(REPO, "-c", CAMPAIGN, json.dumps({**args, "url": url, "token": token}))
@@ -168,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         light = campaign(REPO, folder, "light", seed=0, task_processes=1, **SAMPLED, **common)
         designed = args.gens * args.population
         rss_served = served_rss(REPO, folder, "served", seed=0, **SAMPLED, **common)
+        rss_split = served_rss(REPO, folder, "split", split=True, seed=0, **SAMPLED, **common)
         if args.no_baseline:
             base = {"bytes": float("nan"), "rss_mb": float("nan"), "copies": float("nan")}
             base_served = float("nan")
@@ -215,6 +225,14 @@ def main(argv: list[str] | None = None) -> int:
                 "MB",
                 "<= 200 MB",
                 rss_served <= 200,
+            ),
+            Figure(
+                "  the same with serve --no-tasks + a worker process, vs 0.1.0",
+                rss_split,
+                base_served,
+                "MB",
+                "<= 200 MB",
+                rss_split <= 200,
             ),
         ]
     report("a long campaign (embedded unless said)", figures)
