@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import sys
@@ -181,6 +180,8 @@ def run_awaitable(awaitable: Awaitable[Any]) -> Any:
     running loop (a synchronous wait called from async code) it runs on a fresh
     loop in a helper thread, since the caller's loop is blocked by the wait.
     """
+
+    import asyncio  # only for async callbacks: it weighs as much as requests to import
 
     async def whole() -> Any:
         return await awaitable

@@ -22,7 +22,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
-import backoff
 import requests
 import requests.adapters
 import urllib3.exceptions
@@ -111,6 +110,8 @@ def should_retry(
 
 def backoff_step(policy: RetryPolicy, attempt: int) -> float:
     """The exponential step before try ``attempt + 1`` (backoff's expo, capped)."""
+    import backoff  # imported when a call is first retried, not with the package
+
     steps = backoff.expo(base=2, factor=policy.base, max_value=policy.cap)
     value = next(steps)
     if value is None:  # backoff 2.x primes its generators with a bare yield
@@ -118,6 +119,13 @@ def backoff_step(policy: RetryPolicy, attempt: int) -> float:
     for _ in range(attempt - 1):
         value = next(steps)
     return float(value)
+
+
+def full_jitter(value: float) -> float:
+    """The default jitter: ``backoff.full_jitter`` (uniform in [0, value])."""
+    import backoff
+
+    return float(backoff.full_jitter(value))
 
 
 def sleep_time(
@@ -208,7 +216,7 @@ class Transport:
         self.cert = cert
         self.proxies = dict(proxies) if proxies else None
         self.embedded = embedded
-        self.jitter: Jitter = jitter or backoff.full_jitter
+        self.jitter: Jitter = jitter or full_jitter
         self.sleep = sleep
         self.clock = clock
         #: the embedded service's direct call (no network: no session work, no timeouts)

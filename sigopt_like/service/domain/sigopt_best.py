@@ -18,10 +18,12 @@ The result is ordered best first by the first optimized (else constraint) metric
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import numpy as np
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from .sigopt_metrics import optimized, orientation, within_threshold
 
@@ -76,6 +78,8 @@ def _valid(metric_list: Sequence[Mapping[str, Any]], o: Observed) -> bool:
 
 
 def _pareto(opt: Sequence[Mapping[str, Any]], valid: Sequence[Observed]) -> list[Observed]:
+    import numpy as np  # when first needed: an embedded Connection() does not load numpy
+
     points = np.array([[orientation(m) * o.values[m["name"]] for m in opt] for o in valid])
     front = []
     for i, p in enumerate(points):
@@ -91,6 +95,8 @@ def _diverse(definition: Mapping[str, Any], ordered: Sequence[Observed]) -> list
     top = list(ordered[: max(k, round(MULTISOLUTION_TOP_SHARE * len(ordered)))])
     if len(top) <= k:
         return top
+    import numpy as np
+
     from ..optimizer.sigopt_space import SearchSpace
 
     space = SearchSpace(definition["parameters"], definition.get("conditionals") or ())
