@@ -86,11 +86,17 @@ class SpaceError(SigoptLikeError, ValueError):
         super().__init__(summary("invalid space", self.problems))
 
 
+SUMMARY_LINES = 12  # problems a message lists; a wrong file would otherwise print one per row
+
+
 def summary(what: str, problems: Sequence[Problem]) -> str:
-    """One message for a list of problems: the problem itself, or a count and a list."""
+    """One message for a list of problems: the problem itself, or a count and the first few."""
     if len(problems) == 1:
         return f"{what}: {problems[0].message}"
-    lines = [f"{what}: {len(problems)} problems"] + [f"  - {p.message}" for p in problems]
+    shown = problems[:SUMMARY_LINES]
+    lines = [f"{what}: {len(problems)} problems"] + [f"  - {p.message}" for p in shown]
+    if len(problems) > len(shown):
+        lines.append(f"  ... and {len(problems) - len(shown)} more (every one is in .problems)")
     return "\n".join(lines)
 
 
@@ -595,6 +601,25 @@ def _where(space_type: str, row: int, index: int) -> str:
     return f"row {row}, column {csvio.column_letter(index)} ({_column_title(space_type, index)})"
 
 
+def _experiments_header(record: csvio.Record | Problem) -> Problem | None:
+    """A problem when the first row is an experiments table's header (it ends in Response).
+
+    Without it, an experiments file given as a space reports one "unknown parameter
+    type" per row of data, which hides the one mistake: the wrong file.
+    """
+    if isinstance(record, Problem):
+        return None
+    cells = csvio.trim_trailing(record.cells)
+    if len(cells) < 2 or cells[-1].strip().casefold() != "response":
+        return None
+    return Problem(
+        f"row {record.row} names parameters and a Response column: this is an experiments "
+        "table, not a space file (a space file has no header and one row per parameter)",
+        row=record.row,
+        field="space",
+    )
+
+
 def _looks_like_header(cells: Sequence[str]) -> bool:
     first = cells[0].casefold() if cells else ""
     second = cells[1].casefold() if len(cells) > 1 else ""
@@ -631,6 +656,9 @@ def _build(
             )
         )
         raise SpaceError(problems)
+    table_header = _experiments_header(records[0])
+    if table_header is not None:
+        raise SpaceError([table_header])
     parameters: list[Parameter] = []
     rows: list[int] = []
     incomplete: set[int] = set()  # rows with a value that could not be read

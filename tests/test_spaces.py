@@ -257,6 +257,25 @@ def test_header_row_is_named_as_such() -> None:
     assert "looks like a header row" in mix.message
 
 
+def test_an_experiments_table_given_as_a_space_is_named_once() -> None:
+    """Before: one "unknown parameter type" per data row (92 for the seed's experiments file)."""
+    table = "param1,param2,param3,Response\n" + "".join(f"{i},1,2,0.5\n" for i in range(90))
+    problem = one_problem(table)
+    assert problem.row == 1
+    assert "this is an experiments table, not a space file" in problem.message
+
+
+def test_a_long_list_of_problems_is_summarised() -> None:
+    text = "".join(f"p{i},numeric,1,2\n" for i in range(40))
+    with pytest.raises(SpaceError) as caught:
+        Space.from_csv(text)
+    assert len(caught.value.problems) == 41  # every row, and "the space has no parameters"
+    lines = str(caught.value).splitlines()
+    assert lines[0] == "invalid space: 41 problems"
+    assert lines[-1] == "  ... and 29 more (every one is in .problems)"
+    assert len(lines) == 14
+
+
 def test_unknown_type_word_reports_row_and_suggestion() -> None:
     problem = one_problem("a,numerical,1,2\nb,numeric,1,2\n")
     assert (problem.row, problem.column) == (2, "Type")

@@ -19,7 +19,7 @@ import click
 
 from .._constants import SERVICE_EXTRA_HINT
 from .errors import CommandError
-from .options import db_option, json_option
+from .options import PORT, PORT_HELP, POSITIVE, db_option, json_option
 from .output import echo_json, echo_table
 
 DEFAULT_HOST = "127.0.0.1"
@@ -52,12 +52,12 @@ def _accounts(db: str | None) -> Iterator[Any]:
 
 @click.command()
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="Port.")
+@click.option("--port", type=PORT, default=DEFAULT_PORT, show_default=True, help=PORT_HELP)
 @db_option
-@click.option("--threads", type=int, default=DEFAULT_THREADS, show_default=True)
-@click.option("--task-threads", type=int, default=None, help="Task runner threads.")
-@click.option("--requests-per-minute", type=int, default=None, help="Per-token request limit.")
-@click.option("--max-body-bytes", type=int, default=None, help="Largest request body.")
+@click.option("--threads", type=POSITIVE, default=DEFAULT_THREADS, show_default=True)
+@click.option("--task-threads", type=POSITIVE, default=None, help="Task runner threads.")
+@click.option("--requests-per-minute", type=POSITIVE, default=None, help="Per-token request limit.")
+@click.option("--max-body-bytes", type=POSITIVE, default=None, help="Largest request body.")
 @click.option("--no-auth", is_flag=True, help="No tokens: everything belongs to the local user.")
 @click.option("--no-tasks", is_flag=True, help="Run no tasks here ('sigopt-like worker' does).")
 @click.option("--quiet-access", is_flag=True, help="No access log line per request.")
@@ -154,7 +154,7 @@ def serve(
 
 @click.command()
 @db_option
-@click.option("--threads", type=int, default=None, help="Worker threads.")
+@click.option("--threads", type=POSITIVE, default=None, help="Worker threads.")
 def worker(db: str | None, threads: int | None) -> int:
     """Run tasks from a shared database (scaled out: app processes use 'serve --no-tasks').
 

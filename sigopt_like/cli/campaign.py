@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .connect import session_id
-from .options import connected, json_option, progress, quiet_option
+from .options import POSITIVE, connected, json_option, progress, quiet_option
 from .output import echo_fields, echo_json, echo_table
 
 if TYPE_CHECKING:
@@ -339,7 +339,7 @@ def analytics(
 
 @click.command()
 @click.argument("sid", type=session_id)
-@click.option("--generations", "-n", type=int, required=True, help="How many generations.")
+@click.option("--generations", "-n", type=POSITIVE, required=True, help="How many generations.")
 @json_option
 @quiet_option
 @connected

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from .options import db_option
+from .options import PORT, PORT_HELP, db_option
 
 DEFAULT_PORT = 8050
 LOCAL_NAMES = ("127.0.0.1", "localhost", "::1")
@@ -18,7 +18,7 @@ LOCAL_NAMES = ("127.0.0.1", "localhost", "::1")
 @click.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="Port.")
+@click.option("--port", type=PORT, default=DEFAULT_PORT, show_default=True, help=PORT_HELP)
 @click.option("--actions", is_flag=True, help="Let the dashboard halt campaigns and cancel tasks.")
 @click.pass_context
 def dashboard(ctx: click.Context, db: str | None, host: str, port: int, actions: bool) -> None:

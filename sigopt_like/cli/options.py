@@ -15,6 +15,9 @@ from .connect import connection
 
 HOST_HELP = "URL of a served instance (default: $SIGOPT_LIKE_HOST, else the embedded service)."
 TOKEN_HELP = "API token for --host (default: $SIGOPT_LIKE_TOKEN)."
+PORT = click.IntRange(0, 65535)  # a TCP port; the socket call would wrap 99999 to 34463
+PORT_HELP = "Port (0: any free port, printed at start)."
+POSITIVE = click.IntRange(min=1)  # threads, limits and counts that must be at least one
 DB_HELP = (
     "Embedded service's database: a SQLite file or a SQLAlchemy URL "
     "(default: $SIGOPT_LIKE_DATABASE, else the user data folder)."

@@ -28,6 +28,21 @@ def test_version_and_exit_statuses(run):
     assert run("space", "put", "1", DATA / "esd-mixture-5.csv", "--type", "cubic").code == 2
 
 
+def test_local_numbers_out_of_range_are_usage_errors(run):
+    """Before: --port 99999 served on port 34463 (the socket call wraps it)."""
+    for args in (
+        ("serve", "--port", "99999"),
+        ("serve", "--port", "-1"),
+        ("serve", "--threads", "0"),
+        ("serve", "--requests-per-minute", "0"),
+        ("worker", "--threads", "-2"),
+        ("dashboard", "--port", "70000"),
+    ):
+        done = run(*args)
+        assert done.code == 2, (args, done)
+        assert "is not in the range" in done.err
+
+
 def test_api_errors_show_the_services_message(run, tmp_path, monkeypatch):
     monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "e.db"))
     assert run("sessions", "create", "twice").code == 0
