@@ -3,6 +3,7 @@ and through our own client embedded: the option is honoured, not just echoed."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +27,8 @@ class Row:
     evaluate: Callable[[dict[str, Any]], list[dict[str, Any]] | None]
     steps: int
     check: Callable[[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]], None]
+    batch: int = 1
+    """Suggestions open at once in each step (all reported after the last one)."""
 
 
 def _values(**named: float) -> list[dict[str, Any]]:
@@ -44,6 +47,10 @@ def _check_constraint(suggested, best, experiment):
     (top,) = best
     assert top["values"]["cost"] <= 0.8
     assert top["values"]["gain"] > 0.9
+    # suggestions favour the feasible region (the optimum sits on its edge)
+    modelled = suggested[8:]
+    feasible = [a for a in modelled if a["x"] + a["y"] <= 0.81]
+    assert len(feasible) >= 0.6 * len(modelled), [round(a["x"] + a["y"], 2) for a in modelled]
 
 
 def _check_log(suggested, best, experiment):
@@ -72,12 +79,48 @@ def _check_num_solutions(suggested, best, experiment):
 
 
 def _check_prior(suggested, best, experiment):
-    assert sum(0.6 <= a["p"] <= 1.0 for a in suggested) >= 5
+    assert sum(0.6 <= a["p"] <= 1.0 for a in suggested) >= 5  # uniform: 2 in 5
+    qs = sorted(a["q"] for a in suggested)  # beta(2, 20): the design spreads over its
+    assert qs[3] < 0.3 and qs[2] < 0.2, qs  # quantiles (a corner may sit in its tail)
     assert experiment["parameters"][0]["prior"]["mean"] == 0.8
 
 
 def _check_project(suggested, best, experiment):
     assert experiment["project"] == "kept-project"
+
+
+def _check_bandwidth(suggested, best, experiment):
+    # ten workers, two rounds of five open suggestions: all ten from the space-filling
+    # design (without the bandwidth the second round crowds the best, x = 1)
+    xs = sorted(a["x"] for a in suggested)
+    assert min(b - a for a, b in itertools.pairwise(xs)) > 0.05, [round(x, 3) for x in xs]
+
+
+def _check_open(suggested, best, experiment):
+    assert sorted(a["n"] for a in suggested) == [0, 1, 2]  # three open, three points
+
+
+def _check_random(suggested, best, experiment):
+    # f grows with x: a model would crowd x near 1; random search keeps drawing everywhere
+    assert sum(a["x"] < 0.5 for a in suggested) >= 5, sorted(round(a["x"], 2) for a in suggested)
+
+
+def _check_grid_search(suggested, best, experiment):
+    assert experiment["observation_budget"] == 6
+    assert sorted((a["g"], a["c"]) for a in suggested) == [
+        (g, c) for g in (1, 2, 3) for c in ("a", "b")
+    ]
+
+
+def _check_failed(suggested, best, experiment):
+    later = suggested[10:]
+    assert sum(a["x"] > 0.6 for a in later) <= 4, [round(a["x"], 2) for a in later]
+    (top,) = best
+    assert top["assignments"]["x"] <= 0.6 and top["values"]["f"] is not None
+
+
+def _fails_right(a):
+    return None if a["x"] > 0.6 else _values(f=a["x"] + 0.2 * a["y"])
 
 
 def _check_threshold(suggested, best, experiment):
@@ -114,10 +157,10 @@ ROWS = [
                     "threshold": 0.8,
                 },
             ],
-            "observation_budget": 16,
+            "observation_budget": 20,
         },
         lambda a: _values(gain=a["x"] + 1.5 * a["y"], cost=a["x"] + a["y"]),
-        16,
+        20,
         _check_constraint,
     ),
     Row(
@@ -204,7 +247,8 @@ ROWS = [
         "prior",
         {
             "parameters": [
-                {"name": "p", **UNIT, "prior": {"name": "normal", "mean": 0.8, "scale": 0.08}}
+                {"name": "p", **UNIT, "prior": {"name": "normal", "mean": 0.8, "scale": 0.08}},
+                {"name": "q", **UNIT, "prior": {"name": "beta", "shape_a": 2, "shape_b": 20}},
             ]
         },
         lambda a: _values(f=a["p"]),
@@ -229,6 +273,49 @@ ROWS = [
         8,
         _check_threshold,
     ),
+    Row(
+        "parallel_bandwidth",
+        {"parameters": [{"name": "x", **UNIT}], "parallel_bandwidth": 10, "seed": 2},
+        lambda a: _values(f=a["x"]),
+        2,
+        _check_bandwidth,
+        batch=5,
+    ),
+    Row(
+        "open suggestions",
+        {"parameters": [{"name": "n", "type": "int", "bounds": {"min": 0, "max": 2}}]},
+        lambda a: _values(f=a["n"]),
+        1,
+        _check_open,
+        batch=3,
+    ),
+    Row(
+        "type random",
+        {"parameters": [{"name": "x", **UNIT}], "type": "random", "seed": 4},
+        lambda a: _values(f=a["x"]),
+        16,
+        _check_random,
+    ),
+    Row(
+        "type grid",
+        {
+            "parameters": [
+                {"name": "g", "type": "int", "bounds": {"min": 1, "max": 3}},
+                {"name": "c", "type": "categorical", "categorical_values": ["a", "b"]},
+            ],
+            "type": "grid",
+        },
+        lambda a: _values(f=a["g"]),
+        6,
+        _check_grid_search,
+    ),
+    Row(
+        "failed observations",
+        {"parameters": [{"name": "x", **UNIT}, {"name": "y", **UNIT}]},
+        _fails_right,
+        22,
+        _check_failed,
+    ),
 ]
 
 
@@ -239,10 +326,15 @@ def _drive_sigopt_python(served, row: Row) -> tuple[list, list, dict]:
     e = conn.experiments().create(name=row.name, **{"metrics": metrics, **row.definition})
     suggested = []
     for _ in range(row.steps):
-        s = conn.experiments(e.id).suggestions().create()
-        a = dict(s.assignments)
-        suggested.append(a)
-        conn.experiments(e.id).observations().create(suggestion=s.id, values=row.evaluate(a))
+        opened = [conn.experiments(e.id).suggestions().create() for _ in range(row.batch)]
+        for s in opened:
+            a = dict(s.assignments)
+            suggested.append(a)
+            values = row.evaluate(a)
+            if values is None:
+                conn.experiments(e.id).observations().create(suggestion=s.id, failed=True)
+            else:
+                conn.experiments(e.id).observations().create(suggestion=s.id, values=values)
     best = [
         {"assignments": dict(b.assignments), "values": {v.name: v.value for v in b.values}}
         for b in conn.experiments(e.id).best_assignments().fetch().iterate_pages()
@@ -256,10 +348,15 @@ def _drive_ours(tmp_path, row: Row) -> tuple[list, list, dict]:
         e = conn.experiments.create(name=row.name, **{"metrics": metrics, **row.definition})
         suggested = []
         for _ in range(row.steps):
-            s = conn.experiments(e.id).suggest()
-            a = dict(s.assignments)
-            suggested.append(a)
-            conn.experiments(e.id).report(suggestion=s, values=row.evaluate(a))
+            opened = [conn.experiments(e.id).suggest() for _ in range(row.batch)]
+            for s in opened:
+                a = dict(s.assignments)
+                suggested.append(a)
+                values = row.evaluate(a)
+                if values is None:
+                    conn.experiments(e.id).report(suggestion=s, failed=True)
+                else:
+                    conn.experiments(e.id).report(suggestion=s, values=values)
         best = [
             {"assignments": dict(b.assignments), "values": {v.name: v.value for v in b.values}}
             for b in conn.experiments(e.id).best_assignments.fetch()
@@ -275,3 +372,42 @@ def test_row_through_sigopt_python_served(served, row: Row):
 @pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
 def test_row_through_our_client_embedded(tmp_path, clean_env, row: Row):
     row.check(*_drive_ours(tmp_path, row))
+
+
+CONSTRAINT_ON_AN_UNKNOWN_PARAMETER = {
+    "name": "validation",
+    "parameters": [{"name": "x", **UNIT}, {"name": "y", **UNIT}],
+    "linear_constraints": [
+        {
+            "type": "less_than",
+            "threshold": 1,
+            "terms": [{"name": "x", "weight": 1}, {"name": "z", "weight": 1}],
+        }
+    ],
+}
+
+
+def test_validation_through_sigopt_python_served(served):
+    """As SigOpt: a constraint naming an unknown parameter is a 400 that says so, and
+    nothing is created."""
+    conn = sigopt.Connection(client_token=served.token)
+    conn.set_api_url(served.url)
+    before = conn.experiments().fetch().count
+    with pytest.raises(sigopt.exception.ApiException) as caught:
+        conn.experiments().create(**CONSTRAINT_ON_AN_UNKNOWN_PARAMETER)
+    assert caught.value.status_code == 400
+    assert "'z' is not a parameter of this experiment" in caught.value.message
+    assert caught.value.to_json()["detail"]["field"] == "linear_constraints[0].terms[1].name"
+    assert conn.experiments().fetch().count == before
+
+
+def test_validation_through_our_client_embedded(tmp_path, clean_env):
+    from sigopt_like.errors import APIError
+
+    with sigopt_like.Connection(database=tmp_path / "validation.db") as conn:
+        with pytest.raises(APIError) as caught:
+            conn.experiments.create(**CONSTRAINT_ON_AN_UNKNOWN_PARAMETER)
+        assert caught.value.status == 400
+        assert "'z' is not a parameter of this experiment" in str(caught.value)
+        assert caught.value.detail["field"] == "linear_constraints[0].terms[1].name"
+        assert list(conn.experiments.list()) == []
