@@ -32,6 +32,19 @@ class ServiceNotInstalledError(ConfigError, ImportError):
     """The embedded service was asked for but its dependencies are not installed."""
 
 
+class RequestEncodingError(SigoptLikeError, ValueError):
+    """A request body that JSON cannot carry (NaN, an infinity); nothing was sent.
+
+    ``field`` is the dotted path of the first such value (``value``,
+    ``parameters.0.bounds.max``) when it was found.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
 class APIConnectionError(SigoptLikeError, builtins.ConnectionError):
     """The service could not be reached, or the connection broke mid-response."""
 
@@ -314,6 +327,7 @@ __all__ = [
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestEncodingError",
     "ServerError",
     "ServiceNotInstalledError",
     "SigoptLikeError",

@@ -544,8 +544,7 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
         self._lock = threading.Lock()
         if task_processes and not self.config.embedded:
             raise ConfigError(
-                "'task_processes' is for the embedded service; a remote service runs its "
-                "own tasks."
+                "'task_processes' is for the embedded service; a remote service runs its own tasks."
             )
         if self.config.embedded:
             from .embedded import WSGIAdapter, start_embedded_service

@@ -14,11 +14,12 @@ from __future__ import annotations
 import email.utils
 import json as jsonlib
 import logging
+import math
 import threading
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -28,7 +29,13 @@ import urllib3.exceptions
 
 from . import _constants as C
 from ._version import __version__
-from .errors import APIConnectionError, APIError, APITimeoutError, api_error
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    RequestEncodingError,
+    api_error,
+)
 
 USER_AGENT = f"sigopt-like-python/{__version__}"
 #: one DEBUG line per call, one INFO line per retry; never a header or a body.
@@ -176,11 +183,36 @@ def _json_default(value: Any) -> Any:
 
 
 def encode_json(body: Any) -> bytes:
-    """The request body as UTF-8 JSON; NaN and infinities are refused (not JSON)."""
+    """The request body as UTF-8 JSON; NaN and infinities raise RequestEncodingError."""
     try:
         return jsonlib.dumps(body, default=_json_default, allow_nan=False).encode("utf-8")
     except ValueError as err:
-        raise ValueError(f"The request body cannot be sent as JSON: {err}") from err
+        field = _non_finite_field(body)
+        if field is None:
+            raise RequestEncodingError(f"The request body cannot be sent as JSON: {err}") from err
+        path, value = field
+        raise RequestEncodingError(
+            f"The field {path!r} is {value!r}, which JSON cannot carry: send a finite number "
+            "(a failed measurement is reported with failed=True, not NaN). Nothing was sent.",
+            field=path,
+        ) from err
+
+
+def _non_finite_field(value: Any, path: str = "") -> tuple[str, float] | None:
+    """The dotted path and value of the first NaN or infinity in a request body."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return (path or "body", value)
+    if isinstance(value, Mapping):
+        items: Iterable[tuple[Any, Any]] = value.items()
+    elif isinstance(value, (list, tuple)):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _non_finite_field(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 class Transport:

@@ -101,3 +101,27 @@ def test_task_failed_error_lists_problems():
 def test_version_error_carries_versions():
     err = errors.VersionError("old", client_version="0.1.0", min_client_version="2.0")
     assert (err.client_version, err.min_client_version) == ("0.1.0", "2.0")
+
+
+def test_a_body_json_cannot_carry_names_its_field_and_sends_nothing(conn):
+    """Before: a bare ValueError naming no field."""
+    e = conn.experiments.create(
+        name="nan-value",
+        parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        metrics=[{"name": "m"}],
+    )
+    suggestion = conn.experiments(e.id).suggestions().create()
+    with pytest.raises(errors.RequestEncodingError) as caught:
+        conn.experiments(e.id).observations().create(suggestion=suggestion.id, value=float("nan"))
+    assert caught.value.field == "value"
+    assert "failed=True" in str(caught.value)
+    assert isinstance(caught.value, ValueError)
+    with pytest.raises(errors.RequestEncodingError) as caught:
+        conn.experiments.create(
+            name="inf-bound",
+            parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": float("inf")}}],
+            metrics=[{"name": "m"}],
+        )
+    assert caught.value.field == "parameters.0.bounds.max"
+    assert conn.experiments(e.id).observations().list().data == []  # nothing was stored
+    assert [x.name for x in conn.experiments.list().data] == ["nan-value"]
