@@ -269,3 +269,19 @@ def test_multisolution_best_assignments_are_good_and_different():
     observed = [rules.Observed(i, a, v, False) for i, (a, v) in enumerate(observations)]
     best = [observations[k][0]["x"] for k in rules.best_keys(d, observed)]
     assert len(best) == 2 and abs(best[0] - best[1]) > 0.3
+
+
+def test_reported_stddev_is_each_observations_noise():
+    """value_stddev (sigoptlite feeds it to its GP) is the observation's noise: one
+    lucky reading far from the others, reported with a large stddev, no longer draws
+    the suggestions to it."""
+    d = definition(parameters=[{"name": "x", **UNIT}], metrics=[{"name": "f"}])
+    problem = Problem.from_definition(d)
+    xs = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 1.0]
+    observations = [({"x": x}, {"f": -((x - 0.8) ** 2)}) for x in xs]
+    observations.append(({"x": 0.05}, {"f": 0.5}))  # truth there: -0.56
+    stddevs = [None] * len(xs) + [{"f": 2.0}]
+    trusted = [suggest_next(problem, observations, seed=s)["x"] for s in range(8)]
+    doubted = [suggest_next(problem, observations, seed=s, stddevs=stddevs)["x"] for s in range(8)]
+    assert sum(x > 0.6 for x in trusted) <= 2, trusted
+    assert sum(x > 0.6 for x in doubted) >= 5, doubted

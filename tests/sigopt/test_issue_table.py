@@ -411,3 +411,55 @@ def test_validation_through_our_client_embedded(tmp_path, clean_env):
         assert "'z' is not a parameter of this experiment" in str(caught.value)
         assert caught.value.detail["field"] == "linear_constraints[0].terms[1].name"
         assert list(conn.experiments.list()) == []
+
+
+STDDEV_XS = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 1.0]
+
+
+def _stddev_history() -> list[tuple[dict, list[dict]]]:
+    """Readings of -(x - 0.8)^2, and one lucky reading at x = 0.05 with a large stddev."""
+    out = [
+        ({"x": x}, [{"name": "f", "value": -((x - 0.8) ** 2), "value_stddev": 0.001}])
+        for x in STDDEV_XS
+    ]
+    out.append(({"x": 0.05}, [{"name": "f", "value": 0.5, "value_stddev": 2.0}]))
+    return out
+
+
+@pytest.fixture
+def engine_time(monkeypatch):
+    """The engine's whole answer even on a loaded machine (not the random fallback)."""
+    from sigopt_like.service.resources.sigopt import suggestions
+
+    monkeypatch.setattr(suggestions, "time_budget", lambda context: 120.0)
+
+
+def test_value_stddev_through_sigopt_python_served(served, engine_time):
+    """Without the stddev the engine goes to x = 0 every time (tests/sigopt/test_engine.py)."""
+    conn = sigopt.Connection(client_token=served.token)
+    conn.set_api_url(served.url)
+    picked = []
+    for seed in (1, 2, 3):
+        e = conn.experiments().create(
+            name="stddev", parameters=[{"name": "x", **UNIT}], metrics=[{"name": "f"}], seed=seed
+        )
+        for assignments, values in _stddev_history():
+            conn.experiments(e.id).observations().create(assignments=assignments, values=values)
+        picked.append(conn.experiments(e.id).suggestions().create().assignments["x"])
+    assert sum(x > 0.6 for x in picked) >= 2, picked
+
+
+def test_value_stddev_through_our_client_embedded(tmp_path, clean_env, engine_time):
+    picked = []
+    with sigopt_like.Connection(database=tmp_path / "stddev.db") as conn:
+        for seed in (1, 2, 3):
+            e = conn.experiments.create(
+                name="stddev",
+                parameters=[{"name": "x", **UNIT}],
+                metrics=[{"name": "f"}],
+                seed=seed,
+            )
+            for assignments, values in _stddev_history():
+                conn.experiments(e.id).report(assignments=assignments, values=values)
+            picked.append(conn.experiments(e.id).suggest().assignments["x"])
+    assert sum(x > 0.6 for x in picked) >= 2, picked

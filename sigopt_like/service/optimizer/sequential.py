@@ -25,7 +25,7 @@ import attrs
 import numpy as np
 
 from .engine import untested_rows
-from .sequential_targets import MetricSpec, targets, values_matrix
+from .sequential_targets import MetricSpec, targets, values_matrix, variances_matrix
 from .sigopt_space import SearchSpace
 from .threads import single_threaded
 
@@ -81,19 +81,24 @@ def suggest_next(
     *,
     pending: Sequence[Mapping[str, Any]] = (),
     seed: int,
+    stddevs: Sequence[Mapping[str | None, float | None] | None] = (),
 ) -> dict[str, Any] | None:
     """The next assignments, or None when every point of a discrete space is taken.
 
     ``observations`` are ``(assignments, values by metric name | None if failed)``;
-    ``pending`` are the assignments of open suggestions, which the result differs from.
+    ``pending`` are the assignments of open suggestions, which the result differs from;
+    ``stddevs`` (empty, or one per observation) the reported ``value_stddev`` by metric
+    name: the models take each as that observation's noise.
     """
     space = problem.space()
     rng = np.random.default_rng(seed)
     rows: list[tuple[np.ndarray, Outcome]] = []
-    for a, outcome in observations:
+    noise: list[Mapping[str | None, float | None] | None] = []
+    for i, (a, outcome) in enumerate(observations):
         code = space.to_code(a)
         if code is not None:
             rows.append((code, outcome))
+            noise.append(stddevs[i] if i < len(stddevs) else None)
     codes = np.array([c for c, _ in rows]).reshape(len(rows), space.n_params)
     pending_codes = _codes(space, pending)
     taken = np.vstack([codes, pending_codes])
@@ -104,7 +109,8 @@ def suggest_next(
         free = untested_rows(full, taken) if full is not None else np.zeros((0, space.n_params))
         code = free[int(rng.integers(len(free)))] if len(free) else None
     else:
-        code = _optimized_point(problem, space, rows, codes, pending_codes, taken, rng)
+        variances = variances_matrix(problem.metrics, noise)
+        code = _optimized_point(problem, space, rows, codes, pending_codes, taken, rng, variances)
     return None if code is None else space.to_assignments(code)
 
 
@@ -144,6 +150,7 @@ def _optimized_point(
     pending_codes: np.ndarray,
     taken: np.ndarray,
     rng: np.random.Generator,
+    variances: np.ndarray,
 ) -> np.ndarray | None:
     values, failed = values_matrix(problem.metrics, [o for _, o in rows])
     ok = ~failed & ~np.isnan(values).any(axis=1)
@@ -153,7 +160,7 @@ def _optimized_point(
 
         evidence = Evidence(
             codes=codes[ok],
-            targets=targets(problem.metrics, values[ok], problem.num_solutions, rng),
+            targets=targets(problem.metrics, values[ok], problem.num_solutions, rng, variances[ok]),
             failed_codes=codes[failed],
             pending=pending_codes,
             taken=taken,

@@ -61,7 +61,10 @@ def choose(space: SearchSpace, evidence: Evidence, rng: np.random.Generator) -> 
     X = space.encode(evidence.codes)
     tg = evidence.targets
     objective = _objective_model(space, X, evidence, rng)
-    constraints = [_fit(X, tg.constraints[:, k], rng) for k in range(tg.constraints.shape[1])]
+    constraints = [
+        _fit(X, tg.constraints[:, k], rng, _column(tg.constraint_noise, k))
+        for k in range(tg.constraints.shape[1])
+    ]
     failure = _failure_model(space, evidence)
     feasible = np.all(tg.constraints >= 0, axis=1)
 
@@ -74,11 +77,7 @@ def choose(space: SearchSpace, evidence: Evidence, rng: np.random.Generator) -> 
             out += failure.log_ok(feats)
         return out
 
-    incumbent = (
-        float(np.max(tg.objective[feasible]))
-        if tg.objective is not None and feasible.any()
-        else None
-    )
+    incumbent = _incumbent(tg, feasible, objective, X)
 
     def quick_score(feats: np.ndarray) -> np.ndarray:
         score = log_feasibility(feats)
@@ -159,18 +158,43 @@ def _objective_model(
     """The objective's model; failed runs count as the worst value seen, so that the
     model itself, not only the failure model, stops hoping for much where runs fail."""
     y = evidence.targets.objective
+    noise = evidence.targets.objective_noise
     if y is None:
         return None
     if len(evidence.failed_codes) == 0:
-        return _fit(X, y, rng)
+        return _fit(X, y, rng, noise)
     worst = float(np.min(y)) - 0.1 * float(np.ptp(y))
     X_all = np.vstack([X, space.encode(evidence.failed_codes)])
     y_all = np.concatenate([y, np.full(len(evidence.failed_codes), worst)])
-    return _fit(X_all, y_all, rng)
+    if noise is not None:
+        noise = np.concatenate([noise, np.zeros(len(evidence.failed_codes))])
+    return _fit(X_all, y_all, rng, noise)
 
 
-def _fit(X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> Surrogate:
-    return fit_surrogate(X, y, np.ones(len(y)), rng, gp_max_points=GP_MAX_POINTS)
+def _fit(
+    X: np.ndarray, y: np.ndarray, rng: np.random.Generator, noise: np.ndarray | None = None
+) -> Surrogate:
+    if noise is not None and not np.any(noise > 0):
+        noise = None
+    return fit_surrogate(X, y, np.ones(len(y)), rng, gp_max_points=GP_MAX_POINTS, noise=noise)
+
+
+def _column(matrix: np.ndarray | None, k: int) -> np.ndarray | None:
+    return None if matrix is None else matrix[:, k]
+
+
+def _incumbent(
+    tg: Targets, feasible: np.ndarray, objective: Surrogate | None, X: np.ndarray
+) -> float | None:
+    """The value to improve on: the best feasible observation; when observations came
+    with a known noise (value_stddev), the best of the model's means at them, so that
+    one lucky noisy value does not set the bar."""
+    if tg.objective is None or not feasible.any():
+        return None
+    noisy = tg.objective_noise is not None and bool(np.any(tg.objective_noise > 0))
+    if noisy and objective is not None:
+        return float(np.max(objective.predict_mean(X[feasible])))
+    return float(np.max(tg.objective[feasible]))
 
 
 @attrs.frozen

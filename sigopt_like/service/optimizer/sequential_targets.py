@@ -55,6 +55,24 @@ class Targets:
     objective: np.ndarray | None
     constraints: np.ndarray
     diverse: bool
+    #: known noise variances (value_stddev squared) of the objective and of each
+    #: constraint column; None: not known (a scalarised objective's is not)
+    objective_noise: np.ndarray | None = None
+    constraint_noise: np.ndarray | None = None
+
+
+def variances_matrix(
+    metrics: Sequence[MetricSpec], stddevs: Sequence[Mapping[str | None, float | None] | None]
+) -> np.ndarray:
+    """Known noise variances: one row per observation, one column per metric, 0 where
+    no ``value_stddev`` was reported."""
+    out = np.zeros((len(stddevs), len(metrics)))
+    for i, row in enumerate(stddevs):
+        for j, m in enumerate(metrics):
+            sd = (row or {}).get(m.name)
+            if sd is not None and np.isfinite(sd) and sd > 0:
+                out[i, j] = float(sd) ** 2
+    return out
 
 
 def values_matrix(
@@ -90,25 +108,41 @@ def targets(
     values: np.ndarray,
     num_solutions: int,
     rng: np.random.Generator,
+    variances: np.ndarray | None = None,
 ) -> Targets:
-    """The targets of one suggestion (rows: non-failed observations' values)."""
+    """The targets of one suggestion (rows: non-failed observations' values;
+    ``variances``: their known noise variances, as ``variances_matrix``)."""
+    var = np.zeros_like(values) if variances is None else variances
     optimized = [j for j, m in enumerate(metrics) if m.strategy == "optimize"]
-    cons = [
-        metrics[j].sign * (values[:, j] - float(metrics[j].threshold))  # type: ignore[arg-type]
+    thresholded = [
+        j
         for j, m in enumerate(metrics)
         if m.threshold is not None and m.strategy in ("constraint", "optimize")
     ]
+    cons = [
+        metrics[j].sign * (values[:, j] - float(metrics[j].threshold))  # type: ignore[arg-type]
+        for j in thresholded
+    ]
     constraints = np.column_stack(cons) if cons else np.zeros((len(values), 0))
+    cons_noise = var[:, thresholded] if thresholded else np.zeros((len(values), 0))
     if not optimized:
-        return Targets(None, constraints, True)
+        return Targets(None, constraints, True, None, cons_noise)
     if len(optimized) == 1:
         j = optimized[0]
         objective = metrics[j].sign * values[:, j]
         if num_solutions > 1 and len(objective) >= 4 and rng.random() < 0.5:
             good = objective - float(np.quantile(objective, SEARCH_QUANTILE))
-            return Targets(None, np.column_stack([constraints, good]), True)
-        return Targets(objective, constraints, False)
-    return Targets(_chebyshev(metrics, values, optimized, rng), constraints, False)
+            return Targets(
+                None,
+                np.column_stack([constraints, good]),
+                True,
+                None,
+                np.column_stack([cons_noise, var[:, j]]),
+            )
+        return Targets(objective, constraints, False, var[:, j], cons_noise)
+    return Targets(
+        _chebyshev(metrics, values, optimized, rng), constraints, False, None, cons_noise
+    )
 
 
 def _chebyshev(

@@ -29,15 +29,25 @@ EXPLORE_FACTOR = 2.0
 class GPSurrogate:
     """Gaussian process, ARD Matern 5/2 plus a white noise term, fitted on replicate means."""
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, counts: np.ndarray, seed: int) -> None:
+    def __init__(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        counts: np.ndarray,
+        seed: int,
+        noise: np.ndarray | None = None,
+    ) -> None:
+        """``noise``: each point's known noise variance in ``y``'s units (SigOpt's
+        ``value_stddev`` squared), added to the kernel's diagonal for that point."""
         self.shift = float(y.mean())
         self.scale = float(y.std()) or 1.0
         z = (y - self.shift) / self.scale
+        self.alpha = _alpha(noise, self.scale)
         d = X.shape[1]
         kernel = ConstantKernel(1.0, (1e-2, 1e2)) * Matern(
             length_scale=np.full(d, 0.5), length_scale_bounds=(LS_MIN, 2e1), nu=2.5
         ) + WhiteKernel(1e-2, (1e-6, 1.0))
-        self.gp = _fit_gp(kernel, X, z, seed)
+        self.gp = _fit_gp(kernel, X, z, seed, self.alpha)
         self.X = X
         self.z = z
         self.seed = seed
@@ -57,7 +67,7 @@ class GPSurrogate:
         scales = np.minimum(self.length_scales, cap) / factor
         kernel = self.gp.kernel_.clone_with_theta(self.gp.kernel_.theta)
         kernel.set_params(k1__k2__length_scale=scales)
-        out.gp = _conditioned(kernel, self.X, self.z)
+        out.gp = _conditioned(kernel, self.X, self.z, self.alpha)
         out.signal = out.gp.kernel_.k1
         return out
 
@@ -120,7 +130,21 @@ HYPER_FIT_ITERATIONS = 30
 """L-BFGS-B iterations for the hyperparameters (the optimum is flat; more rarely helps)."""
 
 
-def _fit_gp(kernel, X: np.ndarray, z: np.ndarray, seed: int) -> GaussianProcessRegressor:
+JITTER = 1e-8
+"""The GP's diagonal term for points without a known noise."""
+
+
+def _alpha(noise: np.ndarray | None, scale: float) -> float | np.ndarray:
+    """The GP's per-point diagonal term: jitter, plus a known noise variance scaled
+    to the standardised response."""
+    if noise is None or not np.any(noise > 0):
+        return JITTER
+    return JITTER + np.asarray(noise, dtype=float) / scale**2
+
+
+def _fit_gp(
+    kernel, X: np.ndarray, z: np.ndarray, seed: int, alpha: float | np.ndarray = JITTER
+) -> GaussianProcessRegressor:
     """Fit hyperparameters by marginal likelihood (on a subset when large), then all data."""
     subset = np.arange(len(z))
     if len(z) > HYPER_FIT_POINTS:
@@ -129,16 +153,21 @@ def _fit_gp(kernel, X: np.ndarray, z: np.ndarray, seed: int) -> GaussianProcessR
         best = np.argsort(-z)[:half]
         rest = np.setdiff1d(np.arange(len(z)), best)
         subset = np.concatenate([best, rng.choice(rest, HYPER_FIT_POINTS - half, replace=False)])
-    tuned = kernel.clone_with_theta(fit_hyperparameters(kernel, X[subset], z[subset]))
-    return _conditioned(tuned, X, z)
+    sub_alpha = alpha[subset] if isinstance(alpha, np.ndarray) else alpha
+    tuned = kernel.clone_with_theta(fit_hyperparameters(kernel, X[subset], z[subset], sub_alpha))
+    return _conditioned(tuned, X, z, alpha)
 
 
-def _conditioned(kernel, X: np.ndarray, z: np.ndarray) -> GaussianProcessRegressor:
+def _conditioned(
+    kernel, X: np.ndarray, z: np.ndarray, alpha: float | np.ndarray = JITTER
+) -> GaussianProcessRegressor:
     """A GP with fixed hyperparameters conditioned on the data (no optimizer)."""
-    return GaussianProcessRegressor(kernel=kernel, alpha=1e-8, optimizer=None).fit(X, z)
+    return GaussianProcessRegressor(kernel=kernel, alpha=alpha, optimizer=None).fit(X, z)
 
 
-def fit_hyperparameters(kernel, X: np.ndarray, z: np.ndarray) -> np.ndarray:
+def fit_hyperparameters(
+    kernel, X: np.ndarray, z: np.ndarray, alpha: float | np.ndarray = JITTER
+) -> np.ndarray:
     """Log-hyperparameters maximising the marginal likelihood within the kernel's bounds.
 
     L-BFGS-B with a capped number of iterations, run here rather than through
@@ -151,7 +180,7 @@ def fit_hyperparameters(kernel, X: np.ndarray, z: np.ndarray) -> np.ndarray:
     once, so one thread's exit restores the filters under another's fit. Nothing
     here warns, and nothing global is touched.
     """
-    gp = _conditioned(kernel, X, z)
+    gp = _conditioned(kernel, X, z, alpha)
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         lml, grad = gp.log_marginal_likelihood(theta, eval_gradient=True, clone_kernel=False)
@@ -171,13 +200,23 @@ def fit_hyperparameters(kernel, X: np.ndarray, z: np.ndarray) -> np.ndarray:
 class TreeSurrogate:
     """ExtraTrees ensemble: mean and spread over trees."""
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, counts: np.ndarray, seed: int) -> None:
+    def __init__(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        counts: np.ndarray,
+        seed: int,
+        noise: np.ndarray | None = None,
+    ) -> None:
+        """``noise`` (known noise variances, as for the GP) weighs each point by its
+        precision relative to the response's spread."""
         self.shift = float(y.mean())
         self.scale = float(y.std()) or 1.0
         self.model = ExtraTreesRegressor(
             n_estimators=60, min_samples_leaf=2, max_features=0.8, random_state=seed, n_jobs=1
         )
-        self.model.fit(X, (y - self.shift) / self.scale)
+        weight = None if noise is None else 1.0 / (1.0 + np.asarray(noise) / self.scale**2)
+        self.model.fit(X, (y - self.shift) / self.scale, sample_weight=weight)
         self.X = X
         self.length_scales = np.full(X.shape[1], 0.3)
 
@@ -225,9 +264,11 @@ def fit_surrogate(
     rng: np.random.Generator,
     *,
     gp_max_points: int = 350,
+    noise: np.ndarray | None = None,
 ) -> Surrogate:
-    """A GP when affordable, else ExtraTrees."""
+    """A GP when affordable, else ExtraTrees; ``noise``: each point's known noise
+    variance (None: unknown, the GP's white-noise term learns it)."""
     seed = int(rng.integers(2**31 - 1))
     if len(y) <= gp_max_points:
-        return GPSurrogate(X, y, counts, seed)
-    return TreeSurrogate(X, y, counts, seed)
+        return GPSurrogate(X, y, counts, seed, noise)
+    return TreeSurrogate(X, y, counts, seed, noise)

@@ -107,6 +107,10 @@ class ObservationRecord:
         """Metric values by metric name."""
         return {v["name"]: v["value"] for v in self.values}
 
+    def stddevs_by_name(self) -> dict[str | None, float | None]:
+        """Reported standard deviations (value_stddev) by metric name."""
+        return {v["name"]: v.get("value_stddev") for v in self.values}
+
 
 def _experiment_select() -> sa.Select:
     return sa.select(E, P.c.key.label("project_key")).select_from(

@@ -49,6 +49,7 @@ def choose(
     *,
     seed: int,
     time_budget: float = DEFAULT_TIME_BUDGET_SECONDS,
+    stddevs: Sequence[Mapping[str | None, float | None] | None] = (),
 ) -> Choice | None:
     """The next assignments, different from every ``pending`` one; None when a grid
     search has no point left, or when open suggestions hold every point of a discrete
@@ -56,9 +57,9 @@ def choose(
     sequential = engine()
     problem = sequential.Problem.from_definition(definition)
     if problem.type == "offline":
-        proposed = _engine_within(
-            problem, list(observations)[-MAX_FIT_OBSERVATIONS:], pending, seed, time_budget
-        )
+        recent = list(observations)[-MAX_FIT_OBSERVATIONS:]
+        noise = list(stddevs)[-len(recent) :] if recent and stddevs else []
+        proposed = _engine_within(problem, recent, pending, seed, time_budget, noise)
         checked = _checked(definition, proposed, pending)
         if checked is not None:
             return Choice(checked, "optimizer")
@@ -103,13 +104,14 @@ def _engine_within(
     pending: Sequence[Mapping[str, Any]],
     seed: int,
     time_budget: float,
+    stddevs: Sequence[Mapping[str | None, float | None] | None] = (),
 ) -> dict[str, Any] | None:
     outcome: dict[str, Any] = {}
 
     def work() -> None:
         try:
             outcome["value"] = engine().suggest_next(
-                problem, observations, pending=pending, seed=seed
+                problem, observations, pending=pending, seed=seed, stddevs=stddevs
             )
         except Exception:  # the fallback answers instead
             LOG.exception("the engine failed on a suggestion")

@@ -35,10 +35,14 @@ def _state_param(req: falcon.Request) -> str | None:
     return state
 
 
-def history(unit: SigoptUnit, experiment: ExperimentRecord) -> list[tuple[dict, Any]]:
-    """The latest observations as the engine reads them: (assignments, values or None)."""
+def history(
+    unit: SigoptUnit, experiment: ExperimentRecord
+) -> tuple[list[tuple[dict, Any]], list[dict | None]]:
+    """The latest observations as the engine reads them: (assignments, values or None),
+    and beside them each one's value_stddev by metric (None when failed)."""
     rows = unit.observations.all(experiment.id, latest=suggester.MAX_FIT_OBSERVATIONS)
-    return [(row.assignments, None if row.failed else row.values_by_name()) for row in rows]
+    observed = [(row.assignments, None if row.failed else row.values_by_name()) for row in rows]
+    return observed, [None if row.failed else row.stddevs_by_name() for row in rows]
 
 
 def time_budget(context: Any) -> float:
@@ -69,7 +73,7 @@ def suggest(
         experiment = experiment_of(unit, raw_eid, owner, kind)
         require_active(experiment)
         definition = experiment.definition()
-        past = history(unit, experiment) if given is None else []
+        past, stddevs = history(unit, experiment) if given is None else ([], [])
         pending = unit.suggestions.open_assignments(experiment.id)
         made = unit.suggestions.count(experiment.id)
     seed = (experiment.seed * 1_000_003 + made) % (2**63)
@@ -82,7 +86,12 @@ def suggest(
             raise rule_error(err) from err
     else:
         choice = suggester.choose(
-            definition, past, pending, seed=seed, time_budget=time_budget(context)
+            definition,
+            past,
+            pending,
+            seed=seed,
+            time_budget=time_budget(context),
+            stddevs=stddevs,
         )
         chosen = None if choice is None else choice.assignments
     with store.write() as unit:
