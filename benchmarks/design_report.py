@@ -27,13 +27,21 @@ THRESHOLD = 0.99
 ORDER = ("engine", "random", "tpe", "gp", "baybe")
 
 
-def load(paths: Sequence[str]) -> dict[tuple[str, str], dict[str, dict[int, dict]]]:
-    """cell -> method -> seed -> record (the last line wins on duplicates)."""
+def load(
+    paths: Sequence[str], engine: str = "engine"
+) -> dict[tuple[str, str], dict[str, dict[int, dict]]]:
+    """cell -> method -> seed -> record (the last line wins on duplicates).
+
+    ``engine``: the method reported as the engine (``direct``: the in-process runs).
+    """
     out: dict = defaultdict(lambda: defaultdict(dict))
     for path in paths:
         for line in Path(path).read_text().splitlines():
             r = json.loads(line)
-            out[(r["space"], r["family"])][r["method"]][r["seed"]] = r
+            method = "engine" if r["method"] == engine else r["method"]
+            if engine != "engine" and r["method"] == "engine":
+                continue
+            out[(r["space"], r["family"])][method][r["seed"]] = r
     return out
 
 
@@ -178,8 +186,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("paths", nargs="+")
     ap.add_argument("--markdown", action="store_true", help="only the summary, as Markdown")
+    ap.add_argument(
+        "--engine", default="engine", help="method reported as the engine (direct: in-process)"
+    )
     args = ap.parse_args(argv)
-    data = load(args.paths)
+    data = load(args.paths, args.engine)
     if args.markdown:
         print("\n".join(markdown(data)))
         return 0
