@@ -552,3 +552,31 @@ def test_an_update_refuses_fields_it_would_ignore(api: Api):
         f"/v1/experiments/{e['id']}", {"parameters": e["parameters"], "state": "deleted"}
     )
     assert same.status == 200 and same.body["state"] == "deleted"
+
+
+def test_observations_and_suggestions_refuse_fields_they_would_ignore(api: Api):
+    e = create(api)
+    s = api.post(f"/v1/experiments/{e['id']}/suggestions", {}).body
+    base = {"suggestion": s["id"], "values": f(v=1.0)}
+    before = api.snapshot()
+    for path, body, field in [
+        ("observations", {**base, "id": "77"}, "id"),
+        ("observations", {**base, "created": 1}, "created"),
+        ("observations", {**base, "object": "suggestion"}, "object"),
+        ("observations", {**base, "experiment": "999"}, "experiment"),
+        (
+            "observations",
+            {"suggestion": s["id"], "values": [{"name": "v", "value": 1.0, "stdev": 0.1}]},
+            "values[0].stdev",
+        ),
+        ("suggestions", {"assigments": {"x": 0.5}}, "assigments"),
+        ("suggestions", {"state": "closed"}, "state"),
+    ]:
+        reply = api.post(f"/v1/experiments/{e['id']}/{path}", body)
+        assert reply.status == 400 and reply.body["detail"]["field"] == field, (body, reply.body)
+    reply = api.put(f"/v1/experiments/{e['id']}/suggestions/{s['id']}", {"state": "closed"})
+    assert reply.status == 400 and reply.body["detail"]["field"] == "state", reply.body
+    assert api.snapshot() == before
+    # as rendered, object and experiment may be sent back
+    fine = {**base, "object": "observation", "experiment": e["id"]}
+    assert api.post(f"/v1/experiments/{e['id']}/observations", fine).status == 201

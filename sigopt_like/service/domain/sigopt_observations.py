@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .sigopt_checks import RuleError, kind, number
+from .sigopt_checks import RuleError, kind, known_fields, number
 
 
 def observation_values(
@@ -71,6 +71,7 @@ def _values(metric_list: Sequence[Mapping[str, Any]], raw: Any, field: str) -> l
         where = f"{field}[{i}]"
         if not isinstance(item, Mapping):
             raise RuleError(f"'{where}' must be an object, not {kind(item)}.", where, 400)
+        known_fields(item, ("name", "value", "value_stddev"), where, "metric_evaluation")
         name = item.get("name")
         if name is None and len(names) == 1:
             name = names[0]

@@ -31,7 +31,7 @@ from .common import (
 
 MAX_BATCH = 10_000
 FIELDS = ("suggestion", "assignments", "value", "value_stddev", "values", "failed", "metadata")
-ECHOED = ("object", "id", "experiment", "created", "updated")
+SET_BY_SERVICE = ("id", "created", "updated")
 
 
 def _suggested_assignments(
@@ -52,17 +52,31 @@ def _suggested_assignments(
     return row.assignments
 
 
-def _check_keys(body: Mapping[str, Any], prefix: str) -> None:
+def _check_keys(body: Mapping[str, Any], prefix: str, experiment: ExperimentRecord) -> None:
+    """Known fields only: ``object`` and ``experiment`` as rendered may be sent back
+    (``experiment`` naming this one); what the service sets is refused, not dropped."""
     if body.get("task") is not None:
         raise BadRequest(
             f"'{prefix}task': multitask experiments are not supported by this service.",
             detail={"field": f"{prefix}task"},
         )
-    for key in body:
-        if key not in FIELDS and key not in ECHOED and key != "task":
+    for key, value in body.items():
+        where = f"{prefix}{key}"
+        if key in SET_BY_SERVICE:
             raise BadRequest(
-                f"'{prefix}{key}' is not a field of an observation (fields: {', '.join(FIELDS)}).",
-                detail={"field": f"{prefix}{key}"},
+                f"'{where}' is set by the service; leave it out.", detail={"field": where}
+            )
+        if key == "object" and value != "observation":
+            raise BadRequest(f"'{where}' must be 'observation'.", detail={"field": where})
+        if key == "experiment" and str(value) != str(experiment.id):
+            raise BadRequest(
+                f"'{where}' is {value!r} but this is experiment {experiment.id}.",
+                detail={"field": where},
+            )
+        if key not in FIELDS and key not in ("object", "experiment", "task"):
+            raise BadRequest(
+                f"'{where}' is not a field of an observation (fields: {', '.join(FIELDS)}).",
+                detail={"field": where},
             )
 
 
@@ -81,7 +95,7 @@ def prepare(
     if not isinstance(body, Mapping):
         where = prefix.rstrip(".") or "body"
         raise BadRequest(f"'{where}' must be an object.", detail={"field": where})
-    _check_keys(body, prefix)
+    _check_keys(body, prefix, experiment)
     definition = experiment.definition()
     sid = body_id(body.get("suggestion"), f"{prefix}suggestion")
     try:
@@ -221,7 +235,7 @@ class ObservationItem:
         with self.store.write() as unit:
             experiment = experiment_of(unit, eid, owner)
             row = self._row(unit, experiment, oid)
-            _check_keys(body, "")
+            _check_keys(body, "", experiment)
             unit.observations.update(row.id, _changes(experiment, row, body), now())
             resp.media = render.observation(self._row(unit, experiment, oid))
 

@@ -8,6 +8,7 @@ from typing import Any
 import falcon
 
 from ...domain import sigopt_rules as rules
+from ...domain.sigopt_checks import known_fields
 from ...errors import BadRequest, Conflict
 from ...http import now, page_request, parse_id, read_json, render_page
 from ...store.sigopt import ExperimentRecord, SigoptStore, SigoptUnit, SuggestionRecord
@@ -134,6 +135,7 @@ class SuggestionCollection:
         owner = caller(req, self.context)
         body = read_json(req, required=False)
         try:
+            known_fields(body, ("assignments", "metadata"), "", "suggestion")
             meta = rules.metadata(body.get("metadata"))
         except rules.RuleError as err:
             raise rule_error(err) from err
@@ -187,6 +189,7 @@ class SuggestionItem:
         owner = caller(req, self.context)
         body = read_json(req)
         try:
+            known_fields(body, ("metadata",), "", "suggestion")
             meta = rules.metadata(body.get("metadata"))
         except rules.RuleError as err:
             raise rule_error(err) from err
