@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -106,18 +107,7 @@ def summarize(problem: str, runs: dict[str, list[dict[str, Any]]]) -> list[dict[
             "seconds_median": statistics.median(seconds),
         }
         if method == "ours" and "sigoptlite" in bests:
-            wins = ties = losses = 0
-            for a, b in zip(bests["ours"], bests["sigoptlite"], strict=True):
-                if a is None or b is None:
-                    continue
-                gain = (b - a) if better == "min" else (a - b)
-                if abs(gain) <= 1e-6 * max(1.0, abs(a), abs(b)):
-                    ties += 1
-                elif gain > 0:
-                    wins += 1
-                else:
-                    losses += 1
-            row["vs_sigoptlite"] = f"{wins}/{ties}/{losses}"
+            row["vs_sigoptlite"] = _wins(bests["ours"], bests["sigoptlite"], better)
         rows.append(row)
     return rows
 
@@ -141,6 +131,69 @@ def table(rows: list[dict[str, Any]], budgets: dict[str, int]) -> str:
     return "\n".join(lines)
 
 
+LOG_LINE = re.compile(
+    r"# (?P<problem>\S+) seed (?P<seed>\d+) (?P<method>\S+): best (?P<best>\S+) "
+    r"\((?P<seconds>[0-9.]+) s per suggestion\)"
+)
+
+
+def rows_from_log(text: str) -> list[dict[str, Any]]:
+    """The table's rows from the per-run lines this script prints on stderr (for a run
+    stopped early: only seeds where every method finished count). Seconds are each
+    run's mean seconds per suggestion, so the median is over runs, not suggestions."""
+    runs: dict[str, dict[int, dict[str, tuple[float | None, float]]]] = {}
+    for match in LOG_LINE.finditer(text):
+        best = None if match["best"] == "None" else float(match["best"])
+        by_seed = runs.setdefault(match["problem"], {})
+        by_seed.setdefault(int(match["seed"]), {})[match["method"]] = (
+            best,
+            float(match["seconds"]),
+        )
+    rows = []
+    for problem, by_seed in runs.items():
+        methods = sorted({m for seed in by_seed.values() for m in seed}, key=METHOD_ORDER.index)
+        complete = [seed for seed, done in sorted(by_seed.items()) if set(done) == set(methods)]
+        better = sigopt_problems.PROBLEMS[problem]["better"]
+        for method in methods:
+            bests = [by_seed[s][method][0] for s in complete]
+            finals = [b for b in bests if b is not None]
+            seconds = [by_seed[s][method][1] for s in complete]
+            row: dict[str, Any] = {
+                "problem": problem,
+                "method": method,
+                "seeds": len(complete),
+                "feasible_runs": len(finals),
+                "best_mean": statistics.fmean(finals) if finals else None,
+                "best_median": statistics.median(finals) if finals else None,
+                "seconds_mean": statistics.fmean(seconds),
+                "seconds_median": statistics.median(seconds),
+            }
+            if method == "ours" and "sigoptlite" in methods:
+                row["vs_sigoptlite"] = _wins(
+                    bests, [by_seed[s]["sigoptlite"][0] for s in complete], better
+                )
+            rows.append(row)
+    return rows
+
+
+def _wins(ours: Sequence[float | None], theirs: Sequence[float | None], better: str) -> str:
+    wins = ties = losses = 0
+    for a, b in zip(ours, theirs, strict=True):
+        if a is None or b is None:
+            continue
+        gain = (b - a) if better == "min" else (a - b)
+        if abs(gain) <= 1e-6 * max(1.0, abs(a), abs(b)):
+            ties += 1
+        elif gain > 0:
+            wins += 1
+        else:
+            losses += 1
+    return f"{wins}/{ties}/{losses}"
+
+
+METHOD_ORDER = ["ours", "sigoptlite", "random"]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--problems", default=",".join(DEFAULT_BUDGETS))
@@ -149,7 +202,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--methods", default="ours,sigoptlite,random")
     parser.add_argument("--sigoptlite-python", default=os.environ.get("SIGOPTLITE_PYTHON"))
     parser.add_argument("--json", help="write every trace here")
+    parser.add_argument(
+        "--from-log", help="print the table from a run's stderr lines instead of running"
+    )
     args = parser.parse_args(argv)
+    if args.from_log:
+        print(table(rows_from_log(Path(args.from_log).read_text()), DEFAULT_BUDGETS))
+        return 0
     budgets = dict(DEFAULT_BUDGETS)
     for item in args.budget:
         name, _, n = item.partition("=")
