@@ -240,6 +240,7 @@ SESSIONS = Group(
                 P("name", str, required=True, doc="unique among your sessions"),
                 P("description", str | None, doc="what the campaign is for"),
                 P("seed", int | None, doc="the optimizer's random seed (reproducible designs)"),
+                P("tag", str | None, doc="a read-only identifier (Daptics' session tag)"),
             ),
         ),
         E(
@@ -249,7 +250,7 @@ SESSIONS = Group(
             Session,
             "Sessions, newest first.",
             page=True,
-            params=(P("q", str | None, doc="search in names and descriptions"),),
+            params=(P("q", str | None, doc="search in names, descriptions and tags"),),
         ),
     ),
     item_endpoints=(

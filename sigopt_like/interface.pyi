@@ -55,6 +55,7 @@ class _Sessions:
         name: str,
         description: str | None = ...,
         seed: int | None = ...,
+        tag: str | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,

@@ -166,6 +166,8 @@ class Session(Model):
     updated: int | None = None
     #: the largest response measured so far (None before any)
     best_response: float | None = None
+    #: Daptics' session tag: a read-only identifier given at create (None without one)
+    tag: str | None = None
 
 
 @attrs.define(kw_only=True)

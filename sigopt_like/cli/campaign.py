@@ -39,18 +39,26 @@ def sessions() -> None:
 @click.argument("name")
 @click.option("--description", "-d", default=None, help="What the campaign is for.")
 @click.option("--seed", type=int, default=None, help="The optimizer's seed (reproducible designs).")
+@click.option(
+    "--tag", "-t", default=None, help="A read-only identifier for the session (Daptics' tag)."
+)
 @json_option
 @connected
 def sessions_create(
-    conn: Connection, name: str, description: str | None, seed: int | None, as_json: bool
+    conn: Connection,
+    name: str,
+    description: str | None,
+    seed: int | None,
+    tag: str | None,
+    as_json: bool,
 ) -> None:
     """Create a session named NAME; prints its id.
 
     \b
     Example:
-      sigopt-like sessions create alloy-screen -d "5 factors, 1,200 recipes"
+      sigopt-like sessions create alloy-screen -d "5 factors, 1,200 recipes" --tag AL-7
     """
-    session = conn.sessions.create(name=name, description=description, seed=seed)
+    session = conn.sessions.create(name=name, description=description, seed=seed, tag=tag)
     if as_json:
         echo_json(session)
     else:
@@ -58,7 +66,9 @@ def sessions_create(
 
 
 @sessions.command("list")
-@click.option("--search", "-s", "query", default=None, help="Only names or descriptions with this.")
+@click.option(
+    "--search", "-s", "query", default=None, help="Only names, descriptions or tags with this."
+)
 @json_option
 @connected
 def sessions_list(conn: Connection, query: str | None, as_json: bool) -> None:
@@ -119,7 +129,7 @@ def _echo_session(session: Session) -> None:
         [
             ("id", session.id),
             ("name", session.name),
-            ("tag", session.extra.get("tag")),
+            ("tag", session.tag),
             ("description", session.description),
             ("status", session.status),
             ("generation", session.gen),

@@ -13,10 +13,16 @@ SPACE = DATA / "esd-factorial-4x8.csv"
 
 def campaign(run, tmp_path, *where: str) -> None:
     """sessions create -> space put -> generate -> design -> experiments put -> ... -> analytics."""
-    created = run("sessions", "create", "alloy", "--description", "cli run", "--json", *where)
+    created = run(
+        "sessions", "create", "alloy", "--description", "cli run", "--tag", "AL-7", "--json", *where
+    )  # fmt: skip
     assert created.code == 0, created.err
     sid = created.json()["id"]
-    assert created.json()["name"] == "alloy"
+    assert created.json()["name"] == "alloy" and created.json()["tag"] == "AL-7"
+    shown = run("sessions", "show", sid, *where)
+    assert shown.code == 0 and "AL-7" in shown.out, shown.err
+    found = run("sessions", "list", "--search", "al-7", "--json", *where)
+    assert [s["id"] for s in found.json()] == [sid]
 
     done = run(
         "space", "put", sid, SPACE, "--type", "factorial",

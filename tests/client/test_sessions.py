@@ -24,6 +24,18 @@ def test_create_fetch_update_halt(conn):
     assert conn.sessions(created.id).fetch().status == "halted"
 
 
+def test_a_tag_is_given_at_create_kept_and_searched(conn):
+    """Daptics' session tag: set by create, read-only afterwards, matched by ``q``."""
+    tagged = conn.sessions.create(name="tagged", tag="AL-7")
+    plain = conn.sessions.create(name="plain")
+    assert tagged.tag == "AL-7" and plain.tag is None
+    assert conn.sessions(tagged.id).fetch().tag == "AL-7"
+    assert [s.name for s in conn.sessions.list(q="al-7")] == ["tagged"]
+    with pytest.raises(TypeError, match="tag"):  # update does not take it
+        conn.sessions(tagged.id).update(tag="AL-8")
+    assert conn.sessions(tagged.id).fetch() == tagged
+
+
 def test_duplicate_name_is_a_conflict(conn):
     conn.sessions.create(name="alloy")
     with pytest.raises(ConflictError) as info:

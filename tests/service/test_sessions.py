@@ -25,6 +25,7 @@ FIELDS = {
     "updated",
     "owner",
     "best_response",
+    "tag",
 }
 
 
@@ -45,9 +46,30 @@ def test_create_returns_the_session(api):
     assert body["remaining"] is None
     assert body["completed"] is False
     assert body["best_response"] is None
+    assert body["tag"] is None
     assert body["id"].isdigit() and body["owner"].isdigit()
     assert 0 <= body["seed"] < 2**31
     assert body["created"] == body["updated"]
+
+
+def test_a_tag_is_given_at_create_and_cannot_change(api):
+    """Daptics' session tag: a read-only identifier set by create."""
+    made = create(api, "tagged", tag="  AL-7 ")
+    assert made["tag"] == "AL-7"
+    assert api.call("GET", f"/v1/sessions/{made['id']}").body["tag"] == "AL-7"
+    reply = api.call("PUT", f"/v1/sessions/{made['id']}", {"tag": "AL-8", "name": "renamed"})
+    assert_error(reply, 400, "bad_request", "tag", "read-only")
+    assert reply.body["detail"]["field"] == "tag"
+    assert api.call("GET", f"/v1/sessions/{made['id']}").body == made
+    # not unique: two campaigns of one project may share it
+    assert create(api, "same project", tag="AL-7")["tag"] == "AL-7"
+
+
+def test_search_finds_a_tag(api):
+    create(api, "alpha", tag="Proj-42")
+    create(api, "beta")
+    page = api.call("GET", "/v1/sessions", params={"q": "proj-4"}).body
+    assert [s["name"] for s in page["data"]] == ["alpha"]
 
 
 def test_create_with_a_seed_keeps_it(api):
@@ -80,6 +102,9 @@ def test_duplicate_name_is_409_naming_it_and_leaves_one(api):
         ({"name": "a", "seed": 1.5}, 400, "bad_request", ["'seed'", "integer"]),
         ({"name": "a", "seed": True}, 400, "bad_request", ["'seed'"]),
         ({"name": "a", "status": "halted"}, 400, "bad_request", ["'status'", "allowed"]),
+        ({"name": "a", "tag": 7}, 400, "bad_request", ["'tag'", "string"]),
+        ({"name": "a", "tag": " \t"}, 422, "validation_failed", ["tag", "blank"]),
+        ({"name": "a", "tag": "t" * 201}, 422, "validation_failed", ["tag", "201", "200"]),
     ],
 )
 def test_bad_create_is_refused_and_creates_nothing(api, body, status, code, words):

@@ -249,6 +249,7 @@ def test_migrating_from_the_first_revision_ends_at_schema_py(
     store = open_store(url)
     try:
         assert store.sessions.get(1, 5).name == "kept"
+        assert store.sessions.get(1, 5).tag is None  # 0005: sessions made before have none
         assert store.schema_version() == migrate.SCHEMA_VERSION
     finally:
         store.close()

@@ -2,6 +2,9 @@
 
 A session is one design-of-experiments campaign of one owner. Its name is
 unique per owner. Another owner's session is a plain 404, never a hint.
+Its ``tag`` is Daptics' read-only identifier: given (or not) at create, never
+changed after; not unique (Daptics says nothing of that, so two campaigns may
+share one, e.g. a project code); ``q`` searches it as Daptics' list does.
 Thin: parse, call the :class:`~.store.sessions.SessionStore`, render.
 """
 
@@ -19,8 +22,9 @@ from ..store.sessions import SessionRecord, SessionStore
 MAX_NAME_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 10_000
 MAX_QUERY_LENGTH = 200
+MAX_TAG_LENGTH = 200
 MAX_SEED = 2**31 - 1
-CREATE_FIELDS = frozenset({"name", "description", "seed"})
+CREATE_FIELDS = frozenset({"name", "description", "seed", "tag"})
 UPDATE_FIELDS = frozenset({"name", "description"})
 #: blank for JSON Schema's ECMA-262 ``\\s`` though not for ``str.strip()``
 _ALSO_BLANK = "\ufeff"
@@ -44,6 +48,7 @@ def render_session(session: SessionRecord) -> dict[str, Any]:
         "updated": session.updated,
         "owner": str(session.owner_id),
         "best_response": session.best_response,
+        "tag": session.tag,
     }
 
 
@@ -62,18 +67,27 @@ def _reject_unknown(body: dict[str, Any], allowed: frozenset[str]) -> None:
 
 
 def _name(body: dict[str, Any], *, required: bool) -> str | None:
-    raw = field(body, "name", str, required=required)
+    return _label(body, "name", "session name", MAX_NAME_LENGTH, required=required)
+
+
+def _tag(body: dict[str, Any]) -> str | None:
+    return _label(body, "tag", "tag", MAX_TAG_LENGTH, required=False)
+
+
+def _label(body: dict[str, Any], key: str, what: str, limit: int, *, required: bool) -> str | None:
+    """A one-line label: at most ``limit`` characters, stripped, not blank."""
+    raw = field(body, key, str, required=required)
     if raw is None:
         return None
-    if len(raw) > MAX_NAME_LENGTH:
+    if len(raw) > limit:
         raise ValidationFailed(
-            f"The session name is {len(raw)} characters long; the limit is {MAX_NAME_LENGTH}.",
-            [_problem("too long", "name")],
+            f"The {what} is {len(raw)} characters long; the limit is {limit}.",
+            [_problem("too long", key)],
         )
-    name = raw.strip().strip(_ALSO_BLANK).strip()
-    if not name:
-        raise ValidationFailed("The session name must not be blank.", [_problem("blank", "name")])
-    return name
+    text = raw.strip().strip(_ALSO_BLANK).strip()
+    if not text:
+        raise ValidationFailed(f"The {what} must not be blank.", [_problem("blank", key)])
+    return text
 
 
 def _description(body: dict[str, Any]) -> str | None:
@@ -105,18 +119,20 @@ class Sessions:
         self._sessions = sessions
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        """Create ``{name, description?, seed?}``; 409 ``duplicate_name`` on a clash."""
+        """Create ``{name, description?, seed?, tag?}``; 409 ``duplicate_name`` on a clash."""
         body = read_json(req)
         _reject_unknown(body, CREATE_FIELDS)
         name = _name(body, required=True)
         assert name is not None  # required
         description = _description(body) or ""
-        session = self._sessions.create(owner_id(req), name, description, _seed(body), now())
+        session = self._sessions.create(
+            owner_id(req), name, description, _seed(body), now(), tag=_tag(body)
+        )
         resp.status = 201
         resp.media = render_session(session)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        """List newest first; ``q`` matches name or description (substring) or the id."""
+        """List newest first; ``q`` matches name, description or tag (substring) or the id."""
         q = req.get_param("q")
         if q and len(q) > MAX_QUERY_LENGTH:
             raise BadRequest(
@@ -143,6 +159,12 @@ class Session:
         session_id = parse_id(sid, "session")
         self._sessions.get(owner, session_id)  # 404 before looking at the body
         body = read_json(req)
+        if "tag" in body:
+            raise BadRequest(
+                "The tag is a read-only identifier: it is given when a session is created "
+                "and cannot be changed. Create a new session to use another tag.",
+                detail={"field": "tag"},
+            )
         _reject_unknown(body, UPDATE_FIELDS)
         session = self._sessions.update(
             owner,

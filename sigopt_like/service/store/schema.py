@@ -75,6 +75,8 @@ sessions = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, default=0),
     # the largest response measured so far (kept by the campaign store when it writes)
     sa.Column("best_response", sa.Float, nullable=True),
+    # Daptics' session tag: a read-only identifier set at create (None without one)
+    sa.Column("tag", sa.String(200), nullable=True),
     sa.UniqueConstraint("owner_id", "name", name="uq_sessions_owner_name"),
 )
 

@@ -35,6 +35,8 @@ class SessionRecord:
     updated: int
     #: the largest response measured so far (None before any)
     best_response: float | None = None
+    #: Daptics' tag: a read-only identifier given at create (None without one)
+    tag: str | None = None
 
 
 _COLUMNS = tuple(S.c[name] for name in attrs.fields_dict(SessionRecord))
@@ -63,12 +65,21 @@ class SessionStore:
             _select().where(S.c.id == sa.bindparam("sid"), S.c.owner_id == sa.bindparam("owner")),
         )
 
-    def create(self, owner: int, name: str, description: str, seed: int, now: int) -> SessionRecord:
+    def create(
+        self,
+        owner: int,
+        name: str,
+        description: str,
+        seed: int,
+        now: int,
+        tag: str | None = None,
+    ) -> SessionRecord:
         """A new active session; Conflict ``duplicate_name`` if the owner has one so named."""
         values: dict[str, Any] = {
             "owner_id": owner,
             "name": name,
             "description": description,
+            "tag": tag,
             "status": "active",
             "gen": -1,
             "completed": False,
@@ -101,8 +112,8 @@ class SessionStore:
             return self._get(conn, owner, session_id)
 
     def page(self, owner: int, request: PageRequest, search: str | None = None) -> Page:
-        """A page of the owner's sessions, newest first; ``search`` matches name or
-        description (substring, any case) or the id."""
+        """A page of the owner's sessions, newest first; ``search`` matches name,
+        description or tag (substring, any case) or the id."""
         query = _select().where(S.c.owner_id == owner)
         if search:
             query = query.where(_search(search))
@@ -181,6 +192,7 @@ def _search(text: str) -> sa.ColumnElement[bool]:
     conditions: list[sa.ColumnElement[bool]] = [
         sa.func.lower(S.c.name).like(pattern, escape="\\"),
         sa.func.lower(S.c.description).like(pattern, escape="\\"),
+        sa.func.lower(S.c.tag).like(pattern, escape="\\"),
     ]
     stripped = text.strip()
     if stripped.isascii() and stripped.isdigit() and len(stripped) <= 18:
