@@ -18,7 +18,7 @@ import attrs
 import sqlalchemy as sa
 
 from . import schema
-from .database import Database, Unit
+from .database import Database, PointQuery, Unit
 from .errors import KeyTaken
 
 K = schema.idempotency_keys
@@ -116,17 +116,32 @@ class IdempotencyStore:
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        # built once: every request with a key runs these (see PointQuery for why)
+        self._find = PointQuery(
+            database,
+            sa.select(*_ANSWER).where(
+                K.c.owner_id == sa.bindparam("owner"), K.c.key == sa.bindparam("key")
+            ),
+        )
+        self._answer = (
+            sa.update(K)
+            .where(K.c.id == sa.bindparam("claim_id"))
+            .values(
+                status=sa.bindparam("new_status"),
+                response=sa.bindparam("new_response"),
+                content_type=sa.bindparam("new_content_type"),
+            )
+        )
+        self._claim_insert: Any = None
 
     def find(self, use: KeyUse) -> Answer | None:
         """The live answer under a key (None if there is none, or it expired or was
         left unanswered: then the key is free to claim)."""
-        with self.database.read() as conn:
-            row = conn.execute(
-                sa.select(*_ANSWER).where(K.c.owner_id == use.owner, K.c.key == use.key)
-            ).first()
-        if row is None or _stale(row, use):
+        row = self._find.one(owner=use.owner, key=use.key)
+        if row is None:
             return None
-        return Answer(*row)
+        answer = Answer(*row)
+        return None if _stale(answer, use) else answer
 
     def begin(self, use: KeyUse) -> IdempotentCall:
         """Make the request's unit current; its first write claims the key."""
@@ -142,7 +157,7 @@ class IdempotencyStore:
         row = conn.execute(
             sa.select(K.c.id, *_ANSWER).where(K.c.owner_id == use.owner, K.c.key == use.key)
         ).first()
-        if row is None or _stale(row, use):
+        if row is None or _stale(Answer(*row[1:]), use):
             if row is not None:
                 conn.execute(sa.delete(K).where(K.c.id == row.id))
             claim_id = self._insert(conn, use)
@@ -168,9 +183,13 @@ class IdempotencyStore:
             conn.execute(sa.delete(K).where(K.c.id == claim_id))
             return
         conn.execute(
-            sa.update(K)
-            .where(K.c.id == claim_id)
-            .values(status=status, response=body, content_type=content_type)
+            self._answer,
+            {
+                "claim_id": claim_id,
+                "new_status": status,
+                "new_response": body,
+                "new_content_type": content_type,
+            },
         )
 
     def purge(self, created_before: int) -> int:
@@ -189,14 +208,13 @@ class IdempotencyStore:
         }
         dialect = self.database.dialect
         if dialect in ("sqlite", "postgresql"):
-            # the dialect's INSERT ... ON CONFLICT DO NOTHING (imported when first used)
-            insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert(K)
-            statement = (
-                insert.values(**values)
-                .on_conflict_do_nothing(index_elements=["owner_id", "key"])
-                .returning(K.c.id)
-            )
-            return conn.execute(statement).scalar()
+            if self._claim_insert is None:
+                # the dialect's INSERT ... ON CONFLICT DO NOTHING (imported when first used)
+                insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert(K)
+                self._claim_insert = insert.on_conflict_do_nothing(
+                    index_elements=["owner_id", "key"]
+                ).returning(K.c.id)
+            return conn.execute(self._claim_insert, values).scalar()
         try:
             with conn.begin_nested():
                 key = conn.execute(sa.insert(K).values(**values)).inserted_primary_key
@@ -205,5 +223,5 @@ class IdempotencyStore:
         return int(key[0]) if key is not None else None
 
 
-def _stale(row: Any, use: KeyUse) -> bool:
-    return row.status is None or row.created < use.now - use.ttl_seconds
+def _stale(answer: Answer, use: KeyUse) -> bool:
+    return answer.status is None or answer.created < use.now - use.ttl_seconds

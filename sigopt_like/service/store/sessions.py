@@ -64,6 +64,7 @@ class SessionStore:
             database,
             _select().where(S.c.id == sa.bindparam("sid"), S.c.owner_id == sa.bindparam("owner")),
         )
+        self._insert = S.insert()  # built once; its values come with each execute
 
     def create(
         self,
@@ -89,7 +90,7 @@ class SessionStore:
         }
         try:
             with self._db.write() as conn:
-                key = conn.execute(S.insert().values(version=0, **values)).inserted_primary_key
+                key = conn.execute(self._insert, {"version": 0, **values}).inserted_primary_key
         except sa.exc.IntegrityError as err:
             raise self._duplicate(owner, name) from err
         assert key is not None
