@@ -62,7 +62,7 @@ for gen in range(1, args["gens"] + 1):
     t = time.perf_counter()
     c.generate(wait=True)
     seconds.append(time.perf_counter() - t)
-    table = c.responses.simulate()
+    table = c.responses.simulate(c.design.fetch())
     c.experiments.put(type="designed", table=table, wait=True)
 out = {"seconds": seconds}
 def rss(pid):

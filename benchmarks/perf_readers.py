@@ -49,7 +49,7 @@ c.space.put(space=space, population_size=population, replicates=0, wait=True, ti
 print("ready", flush=True)
 sys.stdin.readline()  # go
 c.generate(wait=True, timeout=600)
-table = c.responses.simulate()
+table = c.responses.simulate(c.design.fetch())
 c.experiments.put(type="designed", table=table, wait=True, timeout=600)
 print("done", flush=True)
 """
