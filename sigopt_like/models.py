@@ -328,6 +328,8 @@ class Task(Model):
     progress: Any = attrs.field(default=None, metadata=parsed(model(TaskProgress)))
     errors: list[TaskErrorItem] = attrs.field(factory=list, metadata=parsed(list_of(TaskErrorItem)))
     result: Any = None
+    #: runs started: a task whose worker stopped is taken over and run again
+    attempts: int | None = None
     created: int | None = None
     started: int | None = None
     finished: int | None = None

@@ -32,6 +32,9 @@ class ServiceSettings:
     allowed_hosts: when not empty, a request whose ``Host`` names another host is a 403
         (``sigopt-like dashboard`` on 127.0.0.1 keeps pages of other sites that rebind
         their DNS name to this machine from reading a database without accounts).
+    task_max_attempts: a task whose worker stops (killed, crashed, lost) is taken over
+        and run again from its start, at most this many runs in all; then it fails,
+        saying so.
     max_waiting_requests: event streams and long polls that may wait at once; more
         are answered at once (a long poll) or sent the task and ended (a stream).
         ``sigopt-like serve`` adds this many threads to its pool for them.
@@ -53,6 +56,7 @@ class ServiceSettings:
     login_attempts_per_minute: int = 10
     rate_limit_window_seconds: float = 60.0
     task_time_limit_seconds: int = 3600
+    task_max_attempts: int = 3
     dashboard: bool = True
     dashboard_actions: bool = False
     dashboard_session_hours: float = 12.0

@@ -12,9 +12,18 @@ touching the session, reporting progress and checking for cancellation between
 steps; the runner then applies the result and marks the task ``success`` in one
 final transaction, so a failed, canceled or interrupted task changes nothing.
 
-Each running task records its ``worker`` (``host:pid:uuid``) and a
-``heartbeat``. On start, and every ``STALE_SECONDS`` after, the runner marks
-tasks of dead workers failed ("interrupted: ...", category ``system``).
+Leases: a running task names its ``worker`` (``host:pid:uuid``) and holds a lease
+that the worker renews with a ``heartbeat`` every ``HEARTBEAT_SECONDS``. A task
+whose worker is gone (its process no longer exists on this host, or its lease is
+older than ``LEASE_SECONDS``) is taken over: put back in the queue, to be run again
+from its start by whichever runner claims it (another worker, or the restarted
+one). Every write of a run is fenced by its worker: progress, and the final
+transaction that applies the result, only happen while the task is still
+``running`` *by that worker*, so a run that was taken over (its worker only
+seemed dead) applies nothing, and nothing is applied twice. A task is run at
+most ``settings.task_max_attempts`` times; when its worker stops during the last
+one, it is failed, saying how often it was interrupted. A runner that shuts
+down cleanly gives its tasks back to the queue without using up an attempt.
 """
 
 from __future__ import annotations
@@ -33,7 +42,13 @@ from typing import Any
 
 import attrs
 
-from .domain.tasks import INTERRUPTED_MESSAGE, SYSTEM, TaskError
+from .domain.tasks import (
+    INTERRUPTED_MESSAGE,
+    SYSTEM,
+    TaskError,
+    given_up_message,
+    requeued_message,
+)
 from .settings import ServiceSettings
 from .store import Store
 from .store.errors import Conflict
@@ -41,8 +56,10 @@ from .store.tasks import TaskRecord
 
 LOG = logging.getLogger("sigopt_like.service.worker")
 
+#: how often a runner renews the leases of its tasks (and looks for stopped workers)
 HEARTBEAT_SECONDS = 5.0
-STALE_SECONDS = 30
+#: a lease not renewed for this long means the worker is gone (another host: no pid to ask)
+LEASE_SECONDS = 20
 POLL_SECONDS = 0.5
 JOIN_SECONDS = 10.0
 
@@ -53,6 +70,11 @@ class TaskCanceled(Exception):
 
 class TaskInterrupted(Exception):
     """Raised inside a handler when the runner shuts down."""
+
+
+class TaskTakenOver(Exception):
+    """Raised inside a handler whose task another runner took over (this run's lease
+    lapsed): this run stops and records nothing."""
 
 
 class TaskFailure(Exception):
@@ -104,8 +126,10 @@ class TaskContext:
             raise TaskFailure(
                 [TaskError(f"the task ran longer than the limit of {limit} s", "execution")]
             )
-        state = self.store.tasks.cancel_state(self.task_id)
-        if state is None or state[0] or state[1] != "running":
+        state = self.store.tasks.run_state(self.task_id)
+        if state is not None and (state[1] != "running" or state[2] != self.runner.worker_id):
+            raise TaskTakenOver()
+        if state is None or state[0]:
             raise TaskCanceled()
 
     def progress(self, phase: str, fraction: float, message: str = "") -> None:
@@ -113,6 +137,7 @@ class TaskContext:
         self.check()
         self.store.tasks.progress(
             self.task_id,
+            self.runner.worker_id,
             phase,
             max(0.0, min(1.0, float(fraction))),
             message or phase,
@@ -176,7 +201,7 @@ class TaskRunner:
         return self._stop.is_set()
 
     def start(self) -> TaskRunner:
-        """Recover interrupted tasks, then start the worker and heartbeat threads.
+        """Take over the tasks of stopped workers, then start the worker and heartbeat threads.
 
         A runner without threads (an app process of a scaled-out deployment)
         only signals changes; it neither recovers nor runs tasks.
@@ -267,12 +292,11 @@ class TaskRunner:
             status = "canceled"
             self._finish(task_id, "canceled", message="canceled; the session is unchanged")
         except TaskInterrupted:
-            self._finish(
-                task_id,
-                "failed",
-                errors=[TaskError(INTERRUPTED_MESSAGE, SYSTEM)],
-                message=INTERRUPTED_MESSAGE,
-            )
+            status = "requeued"
+            self._give_back(task_id)
+        except TaskTakenOver:
+            status = "taken over"
+            LOG.warning("task %s was taken over by another runner; this run stops", task_id)
         except TaskFailure as failure:
             self._finish(task_id, "failed", errors=failure.errors, message=str(failure))
         except Exception as exc:  # a bug or an unexpected condition: report, never hang
@@ -295,8 +319,8 @@ class TaskRunner:
         try:
             with self.store.atomic():
                 row = tasks.lock_running(task_id)
-                if row is None or row.status != "running":
-                    return row.status if row is not None else "failed"
+                if row is None or row.status != "running" or row.worker != self.worker_id:
+                    return "taken over"  # another runner has it now: apply nothing
                 if row.cancel_requested:
                     tasks.finish(
                         task_id,
@@ -317,9 +341,17 @@ class TaskRunner:
 
     def _finish(self, task_id: int, status: str, **kw: Any) -> None:
         try:
-            self.store.tasks.finish(task_id, status, int(time.time()), **kw)
+            self.store.tasks.finish(task_id, status, int(time.time()), worker=self.worker_id, **kw)
         except Exception:  # the database went away (shutdown): recovery handles it later
             LOG.exception("could not record the end of task %s", task_id)
+
+    def _give_back(self, task_id: int) -> None:
+        """This runner stops: its task goes back to the queue, its run not counted."""
+        message = "requeued: its worker stopped cleanly; another worker will run it"
+        try:
+            self.store.tasks.requeue(task_id, self.worker_id, message, counted=False)
+        except Exception:  # the database went away: the lease lapses and it is taken over
+            LOG.exception("could not give task %s back to the queue", task_id)
 
     def _work_loop(self) -> None:
         while not self._stop.is_set():
@@ -336,38 +368,58 @@ class TaskRunner:
     # ----- liveness
 
     def _heartbeat_loop(self) -> None:
-        last_recovery = time.monotonic()
         while not self._stop.wait(HEARTBEAT_SECONDS):
             try:
                 self.store.tasks.beat(self.worker_id, int(time.time()))
-                if time.monotonic() - last_recovery >= STALE_SECONDS:
-                    last_recovery = time.monotonic()
-                    self.recover(include_new=False)
+                self.recover(include_new=False)
             except Exception:
                 LOG.exception("heartbeat failed")
 
     def recover(self, *, include_new: bool = False) -> list[int]:
-        """Fail tasks whose worker is gone (and old ``new`` ones if asked); their ids."""
-        failed: list[int] = []
+        """Take over the tasks of stopped workers: back to the queue, or failed after
+        ``settings.task_max_attempts`` runs (and, if asked, fail ``new`` tasks older than
+        this runner); the ids of the tasks taken over."""
+        taken: list[int] = []
         tasks = self.store.tasks
-        with self.store.atomic():
-            for row in tasks.unfinished(new_before=self.started_at if include_new else None):
-                if row.status == "running" and (
-                    row.worker == self.worker_id or worker_alive(row.worker, row.heartbeat)
-                ):
-                    continue
-                tasks.finish(
+        limit = max(1, int(self.settings.task_max_attempts))
+        now = int(time.time())
+        for row in tasks.unfinished(new_before=self.started_at if include_new else None):
+            if row.status == "running" and (
+                row.worker == self.worker_id or worker_alive(row.worker, row.heartbeat)
+            ):
+                continue
+            if row.status == "new":  # left from before this runner, and asked to fail it
+                done = tasks.finish(
                     row.id,
                     "failed",
-                    int(time.time()),
+                    now,
                     errors=[TaskError(INTERRUPTED_MESSAGE, SYSTEM)],
                     message=INTERRUPTED_MESSAGE,
                 )
-                failed.append(row.id)
-        if failed:
-            LOG.warning("marked interrupted tasks failed: %s", failed)
+            elif row.cancel_requested:
+                done = tasks.finish(
+                    row.id, "canceled", now, message="canceled; the session is unchanged"
+                )
+            elif row.attempts >= limit:
+                message = given_up_message(row.worker, row.attempts)
+                done = tasks.finish(
+                    row.id,
+                    "failed",
+                    now,
+                    errors=[TaskError(message, SYSTEM)],
+                    message=message,
+                    worker=row.worker,
+                )
+            else:
+                message = requeued_message(row.worker, row.attempts)
+                done = tasks.requeue(row.id, row.worker, message, counted=True)
+            if done:
+                taken.append(row.id)
+        if taken:
+            LOG.warning("took over the tasks of stopped workers: %s", taken)
+            self._wake.set()
             self.notify_change()
-        return failed
+        return taken
 
 
 def runner_for(context: Any, on_submit: Callable[[], None] | None = None) -> TaskRunner:
@@ -395,13 +447,13 @@ def runner_for(context: Any, on_submit: Callable[[], None] | None = None) -> Tas
 def worker_alive(worker: str | None, heartbeat: int | None, now: float | None = None) -> bool:
     """Whether the worker ``host:pid:uuid`` may still be running its task.
 
-    Dead if its heartbeat is older than ``STALE_SECONDS``, or if it ran on this
-    host under a process id that no longer exists.
+    Dead if its heartbeat (lease) is older than ``LEASE_SECONDS``, or if it ran on
+    this host under a process id that no longer exists.
     """
     if not worker:
         return False
     now = time.time() if now is None else now
-    if heartbeat is None or now - heartbeat > STALE_SECONDS:
+    if heartbeat is None or now - heartbeat > LEASE_SECONDS:
         return False
     host, _, rest = worker.partition(":")
     pid_text = rest.partition(":")[0]

@@ -85,11 +85,13 @@ def test_task_result_is_typed_by_type():
             "experiments": {"columns": ["p", "Response"], "rows": [[1, None]]},
             "remaining": 4,
         },
+        "attempts": 1,
         "created": 1,
         "started": 2,
         "finished": 3,
     }
     task = models.Task.from_dict(body)
+    assert task.attempts == 1
     assert isinstance(task.result, models.GenerateResult)
     assert isinstance(task.result.experiments, Table)
     assert task.result.experiments.columns == ("p", "Response")

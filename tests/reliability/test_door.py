@@ -284,3 +284,39 @@ def test_an_unknown_task_status_filter_is_a_400(door: Door) -> None:
     for status in ("", "new", "running", "success", "failed", "canceled"):
         reply = door.call("GET", f"/v1/sessions/{sid}/tasks", params={"status": status})
         assert reply.status_code == 200, reply.text
+
+
+def test_an_answer_that_cannot_be_rendered_commits_nothing_and_leaves_no_key(door: Door) -> None:
+    """Render before commit, and a 5xx never leaves a key stuck: an experiment whose
+    stored metadata cannot be rendered (left by an older version, before the door) is
+    renamed with a key. The answer fails (500), the rename is not committed, the same
+    key is free at once (a 500 again, never ``idempotency_in_progress``), and once the
+    data is mended the same key does the work."""
+    import sqlalchemy as sa
+
+    from sigopt_like.service.store import schema
+
+    eid = door.json("POST", "/v1/experiments", experiment())["id"]
+    table = schema.sigopt_experiments
+    engine = door.served.service.context.store.database.engine
+
+    def stored_name() -> str:
+        with engine.connect() as conn:
+            return str(conn.execute(sa.select(table.c.name).where(table.c.id == int(eid))).scalar())
+
+    with engine.begin() as conn:  # what no request can store any more
+        conn.execute(table.update().where(table.c.id == int(eid)).values(metadata='{"m": NaN}'))
+    key = uuid.uuid4().hex
+    rename = json.dumps({"name": "renamed"})
+    for _ in range(2):
+        failed = door.call("PUT", f"/v1/experiments/{eid}", rename, key=key)
+        assert failed.status_code == 500, failed.text
+        assert strict_json(failed.text)["code"] == "internal"
+        assert stored_name() == "door"
+    with engine.begin() as conn:
+        conn.execute(table.update().where(table.c.id == int(eid)).values(metadata=None))
+    done = door.call("PUT", f"/v1/experiments/{eid}", rename, key=key)
+    assert done.status_code == 200, done.text
+    assert strict_json(done.text)["name"] == "renamed" == stored_name()
+    replayed = door.call("PUT", f"/v1/experiments/{eid}", rename, key=key)
+    assert replayed.headers.get("Idempotent-Replayed") == "true"

@@ -253,3 +253,58 @@ def test_migrating_from_the_first_revision_ends_at_schema_py(
         assert store.schema_version() == migrate.SCHEMA_VERSION
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_tasks_of_revision_0005_count_their_runs_after_the_upgrade(
+    dialect: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """0006 adds tasks.attempts: finished and queued tasks count 0 runs, a running one 1;
+    that running task, whose worker is gone, is then taken over (back to the queue)."""
+    from sigopt_like.service.settings import ServiceSettings
+
+    if dialect == "sqlite":
+        url = f"sqlite:///{tmp_path / 'tasks.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    engine = sa.create_engine(url)
+    with engine.connect() as conn, conn.begin():
+        migrate.upgrade(conn, "0005")
+        conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', '5')"))
+        conn.execute(
+            sa.text("INSERT INTO users (id, email, created) VALUES (1, 'local@localhost', 1)")
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO sessions (id, owner_id, name, description, status, gen, completed, "
+                "seed, created, updated, version) "
+                "VALUES (5, 1, 'kept', '', 'active', -1, false, 3, 1, 1, 0)"
+            )
+        )
+        for task_id, status, worker, heartbeat in (
+            (1, "success", None, None),
+            (2, "new", None, None),
+            (3, "running", "gone-host:1:dead", 1),
+        ):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO tasks (id, session_id, owner_id, type, status, phase, "
+                    "progress_fraction, progress_message, params, errors, cancel_requested, "
+                    "version, worker, heartbeat, created) VALUES (:id, 5, 1, 'generate', "
+                    ":status, :status, 0, '', '{}', '[]', false, 0, :worker, :heartbeat, 1)"
+                ),
+                {"id": task_id, "status": status, "worker": worker, "heartbeat": heartbeat},
+            )
+    engine.dispose()
+    store = open_store(url)
+    try:
+        assert _differences(store.database.engine) == []
+        assert store.schema_version() == migrate.SCHEMA_VERSION
+        assert [store.tasks.get(5, i).attempts for i in (1, 2, 3)] == [0, 0, 1]
+        runner = TaskRunner(store, ServiceSettings(), threads=0)
+        assert runner.recover() == [3]
+        taken = store.tasks.get(5, 3)
+        assert taken.status == "new" and taken.attempts == 1
+        assert "requeued" in taken.progress_message
+    finally:
+        store.close()

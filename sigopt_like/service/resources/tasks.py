@@ -40,6 +40,7 @@ def render_task(task: TaskRecord) -> dict[str, Any]:
         "errors": task.errors,
         "result": task.result,
         "cancel_requested": task.cancel_requested,
+        "attempts": task.attempts,
         "version": task.version,
         "created": task.created,
         "started": task.started,

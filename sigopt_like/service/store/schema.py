@@ -98,6 +98,8 @@ tasks = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, default=0),  # bumped on every change
     sa.Column("worker", sa.String(100), nullable=True),  # who runs it: host:pid:uuid
     sa.Column("heartbeat", sa.Integer, nullable=True),  # last sign of life from that worker
+    # runs started (claims); a task whose worker died is run again until this reaches the limit
+    sa.Column("attempts", sa.Integer, nullable=False, default=0, server_default="0"),
     sa.Column("created", sa.Integer, nullable=False),
     sa.Column("started", sa.Integer, nullable=True),
     sa.Column("finished", sa.Integer, nullable=True),

@@ -45,6 +45,7 @@ class TaskRecord:
     version: int
     worker: str | None
     heartbeat: int | None
+    attempts: int
     created: int
     started: int | None
     finished: int | None
@@ -227,10 +228,12 @@ class TaskStore:
                 where=T.c.status == "new",
                 status="running",
                 phase="starting",
+                progress_fraction=0.0,
                 progress_message="started",
                 worker=worker,
                 heartbeat=now,
                 started=now,
+                attempts=T.c.attempts + 1,
             )
             if not claimed:
                 return None
@@ -246,23 +249,32 @@ class TaskStore:
             rows = conn.execute(sa.select(T.c.id, T.c.version).where(T.c.id.in_(ids))).all()
         return {int(row.id): int(row.version) for row in rows}
 
-    def cancel_state(self, task_id: int) -> tuple[bool, str] | None:
-        """``(cancel_requested, status)`` of a task, or None if it is gone."""
+    def run_state(self, task_id: int) -> tuple[bool, str, str | None] | None:
+        """``(cancel_requested, status, worker)`` of a task, or None if it is gone."""
         with self._db.read() as conn:
             row = conn.execute(
-                sa.select(T.c.cancel_requested, T.c.status).where(T.c.id == task_id)
+                sa.select(T.c.cancel_requested, T.c.status, T.c.worker).where(T.c.id == task_id)
             ).first()
-        return (bool(row.cancel_requested), row.status) if row is not None else None
+        if row is None:
+            return None
+        return bool(row.cancel_requested), row.status, row.worker
 
     def progress(
-        self, task_id: int, phase: str, fraction: float, message: str, heartbeat: int
+        self,
+        task_id: int,
+        worker: str,
+        phase: str,
+        fraction: float,
+        message: str,
+        heartbeat: int,
     ) -> bool:
-        """Record a running task's phase and fraction done; False if it is not running."""
+        """Record the phase and fraction done of a task ``worker`` runs; False if it does
+        not (any more)."""
         with self._db.write() as conn:
             return _change(
                 conn,
                 task_id,
-                where=T.c.status == "running",
+                where=(T.c.status == "running") & (T.c.worker == worker),
                 phase=phase,
                 progress_fraction=fraction,
                 progress_message=message,
@@ -288,9 +300,10 @@ class TaskStore:
         result: dict[str, Any] | None = None,
         errors: Iterable[TaskError] = (),
         message: str = "",
+        worker: str | None = None,
     ) -> bool:
         """Mark an active task finished (success, failed or canceled); False if it was not
-        active."""
+        active (or, with ``worker``, not run by that worker)."""
         values: dict[str, Any] = {
             "status": status,
             "phase": status,
@@ -305,8 +318,29 @@ class TaskStore:
         error_list = [e.to_dict() for e in errors]
         if error_list:
             values["errors"] = json.dumps(error_list)
+        where: sa.ColumnElement[bool] = T.c.status.in_(ACTIVE)
+        if worker is not None:
+            where = sa.and_(T.c.status == "running", T.c.worker == worker)
         with self._db.write() as conn:
-            return _change(conn, task_id, where=T.c.status.in_(ACTIVE), **values)
+            return _change(conn, task_id, where=where, **values)
+
+    def requeue(self, task_id: int, worker: str | None, message: str, *, counted: bool) -> bool:
+        """Put a task run by ``worker`` back in the queue, to be run again from its start;
+        False if that worker no longer runs it. ``counted=False`` (its worker stopped
+        cleanly) gives the run back: it does not count toward the attempts."""
+        values: dict[str, Any] = {
+            "status": "new",
+            "phase": "queued",
+            "progress_fraction": 0.0,
+            "progress_message": message,
+            "worker": None,
+            "heartbeat": None,
+        }
+        if not counted:
+            values["attempts"] = sa.case((T.c.attempts > 0, T.c.attempts - 1), else_=0)
+        worker_is = T.c.worker.is_(None) if worker is None else T.c.worker == worker
+        with self._db.write() as conn:
+            return _change(conn, task_id, where=(T.c.status == "running") & worker_is, **values)
 
     def beat(self, worker: str, now: int) -> None:
         """A sign of life for every task ``worker`` is running."""

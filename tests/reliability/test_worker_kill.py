@@ -1,0 +1,203 @@
+"""Tasks survive a dead worker: leases, heartbeats, take-over, nothing applied twice.
+
+The scaled-out shape, on SQLite and on PostgreSQL: an app process that runs no
+tasks, and standalone workers (``python -m sigopt_like.service.worker``, real
+processes). A long ``simulate`` task (many generations) runs on a worker, which
+is killed with SIGKILL in the middle. Then:
+
+- another worker (started after the kill, as a restart would) takes the task over
+  and finishes it: ``success``, its second run;
+- nothing was applied twice: the session holds exactly the generations and rows of
+  one run of the task;
+- a task whose worker is killed during each of its ``task_max_attempts`` runs is
+  failed, with an error that says it was interrupted that many times, and the
+  session is as it was before the task.
+
+Sizes: ``SIGOPT_LIKE_KILL_GENERATIONS`` (generations of the simulate task).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sigopt_like.service import Service, create_app
+from tests.campaign.conftest import Api
+from tests.fixtures.faults import env_int
+
+pytestmark = [pytest.mark.reliability, pytest.mark.crash, pytest.mark.timeout(600)]
+
+REPO = Path(__file__).resolve().parents[2]
+GENERATIONS = env_int("SIGOPT_LIKE_KILL_GENERATIONS", 30)
+POPULATION = 12
+MAX_ATTEMPTS = 3
+#: 6**5 = 7,776 points: room for far more generations than the task runs
+SPACE = {
+    "type": "factorial",
+    "parameters": [
+        {"name": f"p{i}", "type": "numerical", "values": [0, 1, 2, 3, 4, 5]} for i in range(5)
+    ],
+}
+
+
+class Worker:
+    """``python -m sigopt_like.service.worker`` on a database, in its own process."""
+
+    def __init__(self, database: str, log: Path) -> None:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+        self.log = log
+        with open(log, "ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "sigopt_like.service.worker", "--db", database],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up of any kind."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "kill.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[list[Worker]]:
+    started: list[Worker] = []
+    yield started
+    for worker in started:
+        worker.stop()
+
+
+def _worker_of(app: Service, tid: str) -> str:
+    """The ``host:pid:uuid`` of the worker running a task (the store knows; the API
+    does not tell users about the service's hosts)."""
+    task = app.context.store.tasks.find(int(tid))
+    return (task.worker if task is not None else None) or ""
+
+
+def _running_on(app: Service, sid: str, tid: str, worker: Worker, limit: float = 120) -> dict:
+    """Wait until the task is running on ``worker`` and a few generations in."""
+    api = Api(app)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        task = api.get(f"/v1/sessions/{sid}/tasks/{tid}").body
+        assert task["status"] in ("new", "running"), task
+        running_here = task["status"] == "running" and f":{worker.pid}:" in _worker_of(app, tid)
+        if running_here and task["progress"]["fraction"] >= 0.1:
+            return task
+        time.sleep(0.05)
+    raise AssertionError(f"task {tid} did not get going on worker {worker.pid}")
+
+
+def _history(api: Api, sid: str) -> list[tuple[int, int]]:
+    """(generation, rows) of each generation of the session."""
+    history = api.get(f"/v1/sessions/{sid}/history").body
+    return [(g["gen"], len(g["table"]["rows"])) for g in history["generations"]]
+
+
+def _ready_session(api: Api, workers: list[Worker], database: str, tmp_path: Path) -> str:
+    sid = api.session()
+    workers.append(Worker(database, tmp_path / "worker-0.log"))
+    assert api.put_space(sid, SPACE, POPULATION, 0)["status"] == "success"
+    return sid
+
+
+def test_a_killed_workers_task_is_taken_over_and_finishes_once(
+    database: str, workers: list[Worker], tmp_path: Path, figures: Any
+) -> None:
+    with create_app(database=database, run_tasks=False) as app:
+        api = Api(app)
+        sid = _ready_session(api, workers, database, tmp_path)
+        body = {"ngens": GENERATIONS}
+        started = api.post(f"/v1/sessions/{sid}/simulate", body)
+        assert started.status == 202, started
+        tid = started.body["id"]
+        first = _running_on(app, sid, tid, workers[0])
+        workers[0].kill()
+        killed_at = time.monotonic()
+
+        workers.append(Worker(database, tmp_path / "worker-1.log"))
+        done = api.wait(sid, tid, timeout=300)
+        took = time.monotonic() - killed_at
+        assert done["status"] == "success", done
+        assert done["attempts"] == 2 and f":{workers[1].pid}:" in _worker_of(app, tid), done
+        # one run's worth of generations, each with its rows once
+        history = _history(api, sid)
+        assert history == [(0, 0)] + [(g, POPULATION) for g in range(1, GENERATIONS + 1)], history
+        assert done["result"]["generations_run"] == GENERATIONS
+        session = api.get(f"/v1/sessions/{sid}").body
+        assert session["gen"] == GENERATIONS
+        tasks = api.get(f"/v1/sessions/{sid}/tasks").body["data"]
+        assert [(t["type"], t["status"]) for t in tasks] == [
+            ("simulate", "success"),
+            ("space", "success"),
+        ]
+    figures(
+        backend=database.split(":")[0] if "://" in database else "sqlite",
+        killed_at_fraction=round(first["progress"]["fraction"], 2),
+        finished_after_kill_seconds=round(took, 1),
+        runs=done["attempts"],
+        generations=GENERATIONS,
+        duplicates=0,
+    )
+
+
+def test_a_task_whose_workers_keep_dying_fails_after_the_last_attempt(
+    database: str, workers: list[Worker], tmp_path: Path, figures: Any
+) -> None:
+    with create_app(database=database, run_tasks=False) as app:
+        api = Api(app)
+        sid = _ready_session(api, workers, database, tmp_path)
+        before = api.get(f"/v1/sessions/{sid}").body
+        started = api.post(f"/v1/sessions/{sid}/simulate", {"ngens": GENERATIONS})
+        tid = started.body["id"]
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            worker = workers[-1]
+            task = _running_on(app, sid, tid, worker)
+            assert task["attempts"] == attempt, task
+            worker.kill()
+            workers.append(Worker(database, tmp_path / f"worker-{attempt}.log"))
+        done = api.wait(sid, tid, timeout=120)
+        assert done["status"] == "failed", done
+        [error] = done["errors"]
+        assert error["category"] == "system"
+        assert f"interrupted {MAX_ATTEMPTS} times" in error["message"], error
+        assert done["attempts"] == MAX_ATTEMPTS
+        after = api.get(f"/v1/sessions/{sid}").body
+        assert after["gen"] == before["gen"] and _history(api, sid) == [(0, 0)]
+        # the worker still running is free for the next task
+        again = api.run("POST", f"/v1/sessions/{sid}/simulate", {"ngens": 2})
+        assert again["status"] == "success" and again["attempts"] == 1
+    figures(
+        backend=database.split(":")[0] if "://" in database else "sqlite",
+        kills=MAX_ATTEMPTS,
+        final_status=done["status"],
+    )
