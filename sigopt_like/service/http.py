@@ -86,6 +86,18 @@ def read_json(req: falcon.Request, *, required: bool = True) -> dict[str, Any]:
     return body
 
 
+def reject_unknown(body: Mapping[str, Any], allowed: frozenset[str] | set[str]) -> None:
+    """A 400 naming the fields of ``body`` that are not in ``allowed``: a field the
+    service does not know is refused, never stored and ignored."""
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise BadRequest(
+            f"Unknown field(s) {', '.join(map(repr, unknown))}; "
+            f"allowed: {', '.join(sorted(allowed)) or 'none'}.",
+            detail={"fields": unknown},
+        )
+
+
 def field(
     body: Mapping[str, Any],
     name: str,

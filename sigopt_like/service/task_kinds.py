@@ -279,7 +279,8 @@ def run_simulate(ctx: TaskContext) -> Outcome:
 
 
 def run_analytics(ctx: TaskContext) -> Outcome:
-    """Render the analytics files of the current generation and store them."""
+    """Render the analytics files of generation ``gen`` (default: the current one) and
+    store them."""
     from .analytics import render_analytics
 
     c = _load(ctx)
@@ -288,6 +289,13 @@ def run_analytics(ctx: TaskContext) -> Outcome:
             [TaskError("the session has no space yet: put a space first", VALIDATION)]
         )
     gen = max(c.gen, 0)
+    asked = ctx.params.get("gen")
+    if asked is not None:
+        if int(asked) > gen:
+            raise TaskFailure(
+                [TaskError(f"the session is at generation {gen}, not {asked}", VALIDATION)]
+            )
+        gen = int(asked)
     ctx.progress("rendering", 0.2, f"rendering the analytics of generation {gen}")
     files = render_analytics(
         c.space, history_generations(c), gen, session=f"session {ctx.session_id}"

@@ -122,6 +122,24 @@ def test_analytics_files_are_made_listed_and_downloaded(api):
     assert api.get(f"/v1/sessions/{sid}/analytics/files/nope.png").status == 404
 
 
+def test_analytics_of_an_earlier_generation_are_made_when_asked(api):
+    """``gen`` in the body is honoured (it was accepted and ignored: the current one was made)."""
+    sid = api.session()
+    simulate = {"ngens": 2, "space": small_space(), "population_size": 12, "replicates": 0}
+    assert api.run("POST", f"/v1/sessions/{sid}/simulate", simulate)["status"] == "success"
+    task = api.run("POST", f"/v1/sessions/{sid}/analytics", {"gen": 1})
+    assert task["status"] == "success", task
+    assert task["result"]["gen"] == 1
+    assert {f["gen"] for f in task["result"]["files"]} == {1}
+    assert api.get(f"/v1/sessions/{sid}/analytics", gen=1).body["files"]
+    assert api.get(f"/v1/sessions/{sid}/analytics", gen=2).body["files"] == []
+    later = api.post(f"/v1/sessions/{sid}/analytics", {"gen": 3})
+    assert later.status == 409 and "generation 2" in later.body["message"]
+    for body in ({"gen": -1}, {"gen": "1"}, {"generation": 1}):
+        refused = api.post(f"/v1/sessions/{sid}/analytics", body)
+        assert refused.status == 400, (body, refused.body)
+
+
 def test_analytics_download_needs_the_owner(served):
     api = Api(served.service, served.url, served.token)
     sid = api.session()

@@ -48,8 +48,9 @@ class Door:
         content_type: str | None = "application/json",
         key: str | None = None,
         params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> requests.Response:
-        headers = dict(self.served.headers())
+        headers = {**self.served.headers(), **(headers or {})}
         if content_type is not None and raw is not None:
             headers["Content-Type"] = content_type
         if key is not None:
@@ -273,6 +274,28 @@ def test_query_integers_beyond_64_bits_are_refused(door: Door) -> None:
     sid = door.json("POST", "/v1/sessions", {"name": "gens"})["id"]
     reply = door.call("GET", f"/v1/sessions/{sid}/analytics", params={"gen": str(2**70)})
     assert_refused(reply, "gen")
+
+
+def test_a_header_value_holding_nul_is_refused(door: Door) -> None:
+    """Waitress refuses it itself (a plain 400); in process (embedded, or a WSGI server
+    that lets it through) the door does, naming the header. It is checked from the WSGI
+    environ, not Falcon's dict of every header. Nothing is stored either way."""
+    import falcon.testing
+
+    before = door.state()
+    body = json.dumps({"name": "nul header"})
+    served = door.call("POST", "/v1/sessions", body, headers={"X-Request-Note": "a\x00b"})
+    assert served.status_code == 400
+    client = falcon.testing.TestClient(door.served.service)
+    headers = {**door.served.headers(), "Content-Type": "application/json"}
+    reply = client.simulate_post(
+        "/v1/sessions", body=body, headers={**headers, "X-Request-Note": "a\x00b"}
+    )
+    assert reply.status_code == 400, reply.text
+    assert reply.json["detail"] == {"header": "X-Request-Note"}, reply.json
+    assert door.state() == before
+    fine = client.simulate_post("/v1/sessions", body=body, headers=headers)
+    assert fine.status_code == 201, fine.text
 
 
 def test_an_unknown_task_status_filter_is_a_400(door: Door) -> None:

@@ -158,6 +158,25 @@ def test_login_needs_both_fields(served):
     assert "'password'" in r.json()["message"]
 
 
+def test_login_and_tokens_refuse_fields_they_do_not_know(served):
+    """A field the service does not know is a 400 naming it, never ignored (the document
+    says additionalProperties: false, so a fuzzer's extra property is negative data)."""
+    email, password = _user_with_password(served)
+    r = bare(
+        served,
+        "POST",
+        "/v1/login",
+        json={"email": email, "password": password, "remember_me": True},
+    )
+    assert r.status_code == 400 and r.json()["detail"]["fields"] == ["remember_me"]
+    r = bare(served, "POST", "/v1/tokens", json={"nmae": "ci"}, headers=served.headers())
+    assert r.status_code == 400 and r.json()["detail"]["fields"] == ["nmae"]
+    assert "allowed: name" in r.json()["message"]
+    schemas = bare(served, "GET", "/v1/openapi.json").json()["components"]["schemas"]
+    assert schemas["LoginRequest"]["additionalProperties"] is False
+    assert schemas["TokenRequest"]["additionalProperties"] is False
+
+
 def test_login_is_rate_limited_per_email(served):
     email, _ = _user_with_password(served)
     limit = served.service.settings.login_attempts_per_minute

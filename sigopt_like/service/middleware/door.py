@@ -13,6 +13,28 @@ from ..http import body_bytes
 from .routing import has_responder
 
 
+def check_header_values(env: dict[str, Any]) -> None:
+    """Refuse a header value holding a NUL byte (400 naming the header).
+
+    Reads the WSGI environ's ``HTTP_*`` keys (and the two headers WSGI keeps without
+    the prefix) instead of ``req.headers``, which builds a dict of every header on each
+    request: about a tenth of an embedded call went there.
+    """
+    for key, value in env.items():
+        if not isinstance(value, str) or "\x00" not in value:
+            continue
+        if key.startswith("HTTP_"):
+            name = key[5:]
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            name = key
+        else:
+            continue
+        header = name.replace("_", "-").title()
+        raise BadRequest(
+            f"The header '{header}' contains a NUL character.", detail={"header": header}
+        )
+
+
 class DoorMiddleware:
     """Refuse a request whose query, headers or body JSON or the store cannot hold.
 
@@ -34,11 +56,7 @@ class DoorMiddleware:
             check_text(name, name, what="query parameter")
             for item in value if isinstance(value, list) else [value]:
                 check_text(item, name, what="query parameter")
-        for name, value in req.headers.items():
-            if "\x00" in value:
-                raise BadRequest(
-                    f"The header '{name}' contains a NUL character.", detail={"header": name}
-                )
+        check_header_values(req.env)
         raw = body_bytes(req)
         if raw.strip():
             check_content_type(req.content_type)

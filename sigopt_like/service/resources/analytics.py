@@ -5,13 +5,14 @@ Files are served with the same auth as every call (no token in URLs).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import falcon
 
 from ..domain.campaign import Campaign, CampaignConflict
-from ..errors import NotFound
-from ..http import owner_id, parse_id, query_int, read_json
+from ..errors import BadRequest, NotFound
+from ..http import field, owner_id, parse_id, query_int, read_json, reject_unknown
 from ..store.analytics import AnalyticsStore
 from ..store.campaigns import CampaignStore
 from ..store.sessions import SessionStore
@@ -27,6 +28,21 @@ def _require_space(c: Campaign) -> None:
         )
 
 
+def _analytics_check(gen: int | None) -> Callable[[Campaign], None]:
+    """The check before an analytics task starts: a space, and ``gen`` already reached."""
+
+    def check(c: Campaign) -> None:
+        _require_space(c)
+        if gen is not None and gen > max(c.gen, 0):
+            raise CampaignConflict(
+                "generation_not_reached",
+                f"The session is at generation {max(c.gen, 0)}; there are no analytics "
+                f"of generation {gen} to make yet.",
+            )
+
+    return check
+
+
 class AnalyticsResource:
     """POST /v1/sessions/{sid}/analytics (task) and GET (list of files of a generation)."""
 
@@ -38,9 +54,17 @@ class AnalyticsResource:
         self._starter = starter
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
-        """Start rendering the analytics of the current generation."""
-        read_json(req, required=False)
-        self._starter.start(req, resp, sid, "analytics", {}, _require_space)
+        """Start rendering the analytics of generation ``gen`` (default: the current one)."""
+        body = read_json(req, required=False)
+        reject_unknown(body, {"gen"})
+        gen = field(body, "gen", int)
+        if gen is not None and gen < 0:
+            raise BadRequest(
+                f"The field 'gen' is {gen}; generations are numbered from 0.",
+                detail={"field": "gen"},
+            )
+        params = {} if gen is None else {"gen": gen}
+        self._starter.start(req, resp, sid, "analytics", params, _analytics_check(gen))
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """``{"object": "analytics", "gen", "files": [...]}`` for ``?gen=`` (default: latest)."""

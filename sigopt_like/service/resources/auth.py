@@ -7,12 +7,14 @@ from typing import Any
 import falcon
 
 from ..errors import RateLimited, Unauthorized, ValidationFailed
-from ..http import field, owner_id, read_json
+from ..http import field, owner_id, read_json, reject_unknown
 from ..middleware.limits import RateLimiter, retry_after_seconds
 from ..store.accounts import AccountStore, IssuedToken, User, normalize_email
 
 MAX_TOKEN_NAME = 200
 MAX_PASSWORD_LENGTH = 1024
+LOGIN_FIELDS = frozenset({"email", "password"})
+TOKEN_FIELDS = frozenset({"name"})
 
 
 def render_user(user: User) -> dict[str, Any]:
@@ -48,6 +50,7 @@ class Login:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Rate-limited per email and per client address; a wrong password is a 401."""
         body = read_json(req)
+        reject_unknown(body, LOGIN_FIELDS)
         email = field(body, "email", str, required=True)
         password = field(body, "password", str, required=True)
         if len(password) > MAX_PASSWORD_LENGTH:
@@ -86,6 +89,7 @@ class Tokens:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Body (optional): ``{"name": "..."}``."""
         body = read_json(req, required=False)
+        reject_unknown(body, TOKEN_FIELDS)
         name = field(body, "name", str)
         if name is not None and len(name) > MAX_TOKEN_NAME:
             raise ValidationFailed(

@@ -43,6 +43,7 @@ from ..http import (
     query_bool,
     query_int,
     read_json,
+    reject_unknown,
 )
 from ..store.campaigns import CampaignStore
 from ..task_kinds import simulated_responses
@@ -53,16 +54,6 @@ MAX_SIMULATED_GENERATIONS = 100
 
 def _problems(problems: Any) -> list[dict[str, Any]]:
     return [p.to_dict() for p in problems]
-
-
-def _reject_unknown(body: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise BadRequest(
-            f"Unknown field(s) {', '.join(map(repr, unknown))}; allowed: "
-            f"{', '.join(sorted(allowed))}.",
-            detail={"fields": unknown},
-        )
 
 
 def parse_space(raw: Any) -> Space:
@@ -134,7 +125,7 @@ class SpaceResource(_CampaignRoute):
     def on_put(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Start validating ``{space, population_size, replicates}``."""
         body = read_json(req)
-        _reject_unknown(body, {"space", "population_size", "replicates"})
+        reject_unknown(body, {"space", "population_size", "replicates"})
         raw_space = field(body, "space", dict, required=True)
         population, replicates = _design_size(body, required=True)
         space = parse_space(raw_space)
@@ -164,7 +155,7 @@ class ExperimentsResource(_CampaignRoute):
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Start storing ``{type, table, generate_next}``."""
         body = read_json(req)
-        _reject_unknown(body, {"type", "table", "generate_next"})
+        reject_unknown(body, {"type", "table", "generate_next"})
         kind = field(body, "type", str, required=True)
         if kind not in EXPERIMENT_TYPES:
             raise ValidationFailed(
@@ -263,7 +254,7 @@ class GenerateResource(_CampaignRoute):
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Start designing the next generation (409 when the state does not allow it)."""
         body = read_json(req, required=False)
-        _reject_unknown(body, {"gen"})
+        reject_unknown(body, {"gen"})
         gen = field(body, "gen", int)
 
         def precheck(c: Campaign) -> None:
@@ -284,7 +275,7 @@ class SimulateResource(_CampaignRoute):
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Start a simulated campaign: ``{ngens, space?, population_size?, replicates?}``."""
         body = read_json(req)
-        _reject_unknown(body, {"ngens", "space", "population_size", "replicates"})
+        reject_unknown(body, {"ngens", "space", "population_size", "replicates"})
         ngens = field(body, "ngens", int, required=True)
         if not 1 <= ngens <= MAX_SIMULATED_GENERATIONS:
             raise ValidationFailed(
@@ -325,7 +316,7 @@ class ResponsesSimulateResource(_CampaignRoute):
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """``{table}`` (default: the current design) with responses from the session's surface."""
         body = read_json(req, required=False)
-        _reject_unknown(body, {"table"})
+        reject_unknown(body, {"table"})
         c = _campaign(self._campaigns, req, sid)
         space = _require_space(c)
         raw = field(body, "table", dict)

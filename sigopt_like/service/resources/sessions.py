@@ -16,7 +16,16 @@ from typing import Any
 import falcon
 
 from ..errors import BadRequest, ValidationFailed
-from ..http import field, now, owner_id, page_request, parse_id, read_json, render_page
+from ..http import (
+    field,
+    now,
+    owner_id,
+    page_request,
+    parse_id,
+    read_json,
+    reject_unknown,
+    render_page,
+)
 from ..store.sessions import SessionRecord, SessionStore
 
 MAX_NAME_LENGTH = 200
@@ -54,16 +63,6 @@ def render_session(session: SessionRecord) -> dict[str, Any]:
 
 def _problem(message: str, name: str) -> dict[str, Any]:
     return {"message": message, "row": None, "column": None, "field": name}
-
-
-def _reject_unknown(body: dict[str, Any], allowed: frozenset[str]) -> None:
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise BadRequest(
-            f"Unknown field(s) {', '.join(map(repr, unknown))}; "
-            f"allowed: {', '.join(sorted(allowed))}.",
-            detail={"fields": unknown},
-        )
 
 
 def _name(body: dict[str, Any], *, required: bool) -> str | None:
@@ -121,7 +120,7 @@ class Sessions:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Create ``{name, description?, seed?, tag?}``; 409 ``duplicate_name`` on a clash."""
         body = read_json(req)
-        _reject_unknown(body, CREATE_FIELDS)
+        reject_unknown(body, CREATE_FIELDS)
         name = _name(body, required=True)
         assert name is not None  # required
         description = _description(body) or ""
@@ -165,7 +164,7 @@ class Session:
                 "and cannot be changed. Create a new session to use another tag.",
                 detail={"field": "tag"},
             )
-        _reject_unknown(body, UPDATE_FIELDS)
+        reject_unknown(body, UPDATE_FIELDS)
         session = self._sessions.update(
             owner,
             session_id,
