@@ -39,9 +39,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sigopt_like.service.accounts import create_user, issue_token  # noqa: E402
-
-from sigopt_like.service.store.db import open_database  # noqa: E402
+from sigopt_like.service.store import open_store  # noqa: E402
 
 SPACE = {"type": "factorial", "parameters": [{"name": "t", "type": "numerical", "values": [1, 2]}]}
 
@@ -198,12 +196,13 @@ def main(argv: list[str] | None = None) -> int:
 
     folder = Path(tempfile.mkdtemp(prefix="sigopt-like-bench-"))
     database = str(folder / "bench.db")
-    engine = open_database(database)
-    owner = create_user(engine, "waiter@example.com")
-    other = create_user(engine, "other@example.com")
-    owner_token = issue_token(engine, owner.id).token
-    other_token = issue_token(engine, other.id).token
-    engine.dispose()
+    store = open_store(database)
+    accounts = store.accounts
+    owner = accounts.create_user("waiter@example.com")
+    other = accounts.create_user("other@example.com")
+    owner_token = accounts.issue_token(owner.id).token
+    other_token = accounts.issue_token(other.id).token
+    store.database.engine.dispose()
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"

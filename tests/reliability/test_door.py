@@ -189,6 +189,43 @@ def test_large_64_bit_integers_are_stored_on_both_stores(door: Door, field: str)
     assert strict_json(door.call("GET", f"/v1/experiments/{created['id']}").text)[field] == 2**40
 
 
+@pytest.mark.parametrize("field", ["observation_budget", "parallel_bandwidth"])
+def test_the_largest_64_bit_integer_is_stored_exactly(door: Door, field: str) -> None:
+    """2**63 - 1 passed the door and then went through a float (rounding up to 2**63):
+    a 500 "Python int too large to convert to SQLite INTEGER" on create and on update."""
+    top = 2**63 - 1
+    created = door.json("POST", "/v1/experiments", experiment(**{field: top}))
+    assert created[field] == top
+    eid = door.json("POST", "/v1/experiments", experiment())["id"]
+    assert door.json("PUT", f"/v1/experiments/{eid}", {field: top})[field] == top
+    assert strict_json(door.call("GET", f"/v1/experiments/{eid}").text)[field] == top
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"observation_budget": 1e19}, "observation_budget"),
+        ({"parallel_bandwidth": 1e300}, "parallel_bandwidth"),
+        ({"observation_budget": 2**41, "num_solutions": 2**40}, "num_solutions"),
+    ],
+)
+def test_counts_beyond_their_column_are_refused(
+    door: Door, extra: dict[str, Any], field: str
+) -> None:
+    """A float as big as 1e19 is finite JSON, so the door lets it by; a count must still
+    fit its column (num_solutions is a 32-bit INTEGER on PostgreSQL)."""
+    before = door.state()
+    body = experiment(metrics=[{"name": "m"}], **extra)
+    reply = door.call("POST", "/v1/experiments", json.dumps(body))
+    assert_refused(reply, field, status=422)
+    assert "at most" in strict_json(reply.text)["message"]
+    eid = door.json("POST", "/v1/experiments", experiment())["id"]
+    if field != "num_solutions":  # it may only be sent back unchanged
+        update = json.dumps({field: extra[field]})
+        assert_refused(door.call("PUT", f"/v1/experiments/{eid}", update), field, status=422)
+    assert door.state()["/v1/sessions"] == before["/v1/sessions"]
+
+
 @pytest.mark.parametrize(
     ("raw", "field"),
     [

@@ -15,6 +15,10 @@ from typing import Any
 MAX_NAME_LENGTH = 500
 MAX_METADATA_KEYS = 100
 MAX_METADATA_STRING = 500
+#: the widest integer column (BIGINT on PostgreSQL, INTEGER on SQLite)
+MAX_STORED_INT = 2**63 - 1
+#: an INTEGER column on PostgreSQL (num_solutions)
+MAX_INT32 = 2**31 - 1
 
 
 class RuleError(ValueError):
@@ -43,8 +47,13 @@ def number(value: Any, field: str) -> float:
     return float(value)
 
 
-def positive_int_or_none(value: Any, field: str) -> int | None:
-    """None, or an integer of at least 1 (an integral float is accepted)."""
+def positive_int_or_none(value: Any, field: str, maximum: int = MAX_STORED_INT) -> int | None:
+    """None, or an integer from 1 to ``maximum`` (an integral float is accepted).
+
+    Exact: an integer is never passed through a float (``2**63 - 1`` would round up
+    to ``2**63`` and overflow the column), and a float as big as ``1e19`` or ``1e300``
+    (finite, integral, JSON) is refused rather than stored as a 20-digit integer.
+    """
     if value is None:
         return None
     x = number(value, field)
@@ -52,7 +61,10 @@ def positive_int_or_none(value: Any, field: str) -> int | None:
         raise RuleError(f"'{field}' must be an integer, not {value!r}.", field)
     if x < 1:
         raise RuleError(f"'{field}' must be at least 1, not {value!r}.", field)
-    return int(x)
+    exact = value if isinstance(value, int) else int(x)
+    if exact > maximum:
+        raise RuleError(f"'{field}' must be at most {maximum}, not {value!r}.", field)
+    return exact
 
 
 def name_text(value: Any, field: str, *, required: bool = True) -> str | None:

@@ -28,6 +28,7 @@ from .sigopt_assignments import (
 )
 from .sigopt_best import Observed, best_keys
 from .sigopt_checks import (
+    MAX_INT32,
     RuleError,
     kind,
     known_fields,
@@ -153,7 +154,8 @@ def experiment_create(body: Mapping[str, Any], *, budget_field: str = "observati
         "conditionals": conds,
         "linear_constraints": linear_constraints(body.get("linear_constraints"), params),
         "metrics": metrics(body.get("metrics"), body.get("metric")),
-        "num_solutions": positive_int_or_none(body.get("num_solutions"), "num_solutions") or 1,
+        "num_solutions": positive_int_or_none(body.get("num_solutions"), "num_solutions", MAX_INT32)
+        or 1,
         "observation_budget": _budget(body, budget_field),
         "parallel_bandwidth": positive_int_or_none(
             body.get("parallel_bandwidth"), "parallel_bandwidth"
@@ -293,7 +295,7 @@ def experiment_update(body: Mapping[str, Any], current: Mapping[str, Any]) -> di
         "metrics": metrics,
         "conditionals": conditionals,
         "linear_constraints": lambda raw: linear_constraints(raw, current["parameters"]),
-        "num_solutions": lambda raw: positive_int_or_none(raw, "num_solutions") or 1,
+        "num_solutions": lambda raw: positive_int_or_none(raw, "num_solutions", MAX_INT32) or 1,
         "type": lambda raw: raw,
         "project": project_id,
     }
