@@ -41,8 +41,11 @@ def body_bytes(req: falcon.Request) -> bytes:
     cached = getattr(req.context, "raw_body", None)
     if cached is not None:
         return cached
-    limit = getattr(req.context, "max_body_bytes", None)
     length = req.content_length
+    if not length:  # no Content-Length: WSGI (and Falcon's bounded stream) give no body
+        req.context.raw_body = b""
+        return b""
+    limit = getattr(req.context, "max_body_bytes", None)
     if limit is not None and length is not None and length > limit:
         raise PayloadTooLarge(
             f"The request body is {length} bytes; the limit is {limit} bytes.",

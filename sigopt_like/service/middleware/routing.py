@@ -13,12 +13,19 @@ def has_responder(router: Any, req: falcon.Request, resource: object) -> bool:
 
     Falcon routes an unsupported method to its own 405 responder; middleware that
     would do work first (auth, idempotency) asks this to let the 405 through.
+    The answer is kept on ``req.context`` (the route is looked up once per request).
     """
     if resource is None or router is None:
         return resource is not None
+    known = getattr(req.context, "has_responder", None)
+    if known is not None:  # auth, the door and idempotency each ask: route once
+        return bool(known)
     found = router.find(req.path, req)
     if found is None:
-        return False
-    found_resource, method_map, _params, _template = found
-    responder = method_map.get(req.method) if method_map else None
-    return inspect.ismethod(responder) and responder.__self__ is found_resource
+        answer = False
+    else:
+        found_resource, method_map, _params, _template = found
+        responder = method_map.get(req.method) if method_map else None
+        answer = inspect.ismethod(responder) and responder.__self__ is found_resource
+    req.context.has_responder = answer
+    return answer
