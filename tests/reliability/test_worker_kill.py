@@ -104,13 +104,21 @@ def _worker_of(app: Service, tid: str) -> str:
 
 
 def _running_on(app: Service, sid: str, tid: str, worker: Worker, limit: float = 120) -> dict:
-    """Wait until the task is running on ``worker`` and a few generations in."""
-    api = Api(app)
+    """Wait until the task is running on ``worker`` and a few generations in.
+
+    One read of the task's row (status, worker, progress and attempts together): a
+    task JSON and then its worker, read apart, could pair the killed run's progress
+    with the new worker that has just taken it over.
+    """
+    from sigopt_like.service.resources.tasks import render_task
+
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        task = api.get(f"/v1/sessions/{sid}/tasks/{tid}").body
+        record = app.context.store.tasks.find(int(tid))
+        assert record is not None and str(record.session_id) == sid
+        task = render_task(record)
         assert task["status"] in ("new", "running"), task
-        running_here = task["status"] == "running" and f":{worker.pid}:" in _worker_of(app, tid)
+        running_here = task["status"] == "running" and f":{worker.pid}:" in (record.worker or "")
         if running_here and task["progress"]["fraction"] >= 0.1:
             return task
         time.sleep(0.05)
