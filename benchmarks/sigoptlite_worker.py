@@ -22,7 +22,7 @@ import numpy
 import sigopt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import sigopt_problems  # noqa: E402
+import sigopt_problems
 
 
 def main() -> None:
