@@ -105,3 +105,30 @@ def test_suggestions_over_huge_bounds_are_silent_and_inside_them():
             assert found["c"] in ("a", "b", "c")
             value = np.log1p(found["x"]) + np.log1p(abs(found["n"])) + (found["c"] == "b")
             observations.append((found, float(value)))
+
+
+def test_metric_values_near_the_float_limit_are_modelled_silently(tmp_path, caplog):
+    """Values of +-1e308 are finite, so accepted; the engine then failed on every later
+    suggestion ("Input y contains NaN": the mean and spread of the values overflowed) and
+    numpy's overflow warnings reached the console. Now they are standardised from a
+    rescaled copy, and predictions and scores stay finite."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with sigopt_like.Connection(database=tmp_path / "huge.db") as conn:
+            e = conn.experiments.create(
+                name="huge",
+                parameters=[
+                    {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}},
+                    {"name": "c", "type": "categorical", "categorical_values": ["a", "b"]},
+                ],
+                metrics=[{"name": "m"}],
+            )
+            for i in range(24):
+                s = conn.experiments(e.id).suggestions().create()
+                sign = 1.0 if i % 2 else -1.0
+                value = sign * 1e308 * s.assignments["x"]
+                conn.experiments(e.id).observations().create(suggestion=s.id, value=value)
+            best = conn.experiments(e.id).best_assignments().fetch().data[0]
+    assert [str(w.message) for w in caught] == []
+    assert not [r for r in caplog.records if "engine failed" in r.getMessage()]
+    assert 0 < best.value <= 1e308

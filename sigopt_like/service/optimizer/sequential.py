@@ -186,7 +186,8 @@ def _flat(evidence: Any) -> bool:
         return False
     if objective is None:
         return False
-    return bool(np.ptp(objective) <= 1e-12 * max(1.0, float(np.abs(objective).max())))
+    peak = max(1.0, float(np.abs(objective).max()))
+    return bool(np.ptp(objective / peak) <= 1e-12)  # divided first: values may be near 1e308
 
 
 # ---------------------------------------------------------------- parameters only

@@ -22,7 +22,7 @@ from .candidates import generate_pool
 from .engine import untested_rows
 from .sequential_targets import Targets
 from .sigopt_space import SearchSpace
-from .surrogate import Surrogate, fit_surrogate
+from .surrogate import Surrogate, fit_surrogate, standardise
 from .views import nearest_sq_distance
 
 POOL_SIZE = 1500
@@ -111,8 +111,9 @@ def choose(space: SearchSpace, evidence: Evidence, rng: np.random.Generator) -> 
             believer = model.believer(feats)
             for i in range(n_pending):
                 believer.add(i)
-            scale = max(float(np.std(tg.objective)), 1e-12)
-            ucb = (believer.mean + EXPLORE_BETA * believer.sd - incumbent) / scale
+            scale = max(standardise(np.asarray(tg.objective, dtype=float))[1], 1e-12)
+            with np.errstate(over="ignore"):  # metric values near the float limit
+                ucb = (believer.mean + EXPLORE_BETA * believer.sd - incumbent) / scale
             score = score + np.log(np.maximum(ucb, 0.0) + 1e-9)
         else:
             believer = objective.believer(feats)
@@ -270,7 +271,8 @@ def _pool(space, evidence: Evidence, parents: np.ndarray, rng, score) -> np.ndar
 def _log_ei(mu: np.ndarray, sd: np.ndarray, best: float) -> np.ndarray:
     """log of expected improvement over ``best``, accurate far into the tail."""
     sd = np.maximum(sd, 1e-12)
-    z = (mu - best) / sd
+    with np.errstate(over="ignore"):  # metric values near the float limit: mu - best overflows
+        z = np.clip((mu - best) / sd, -1e6, 1e6)  # beyond, the ranking is the same
     out = np.empty_like(z)
     tail = z < -6.0
     zt = z[~tail]

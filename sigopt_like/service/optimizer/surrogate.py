@@ -26,6 +26,37 @@ EXPLORE_FACTOR = 2.0
 """Exploring divides the (capped) length scales by this factor."""
 
 
+FLOAT_MAX = float(np.finfo(float).max)
+HUGE = 1e150
+"""Responses beyond this size are standardised from a rescaled copy: their mean, spread
+and squares would overflow (any finite value is a valid SigOpt metric value)."""
+
+
+def standardise(y: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """``(shift, scale, z)`` with ``z = (y - shift) / scale`` of mean 0 and sd 1, finite for
+    any finite ``y`` (values up to +-1.8e308 included)."""
+    peak = float(np.max(np.abs(y))) if y.size else 0.0
+    unit = peak if peak > HUGE else 1.0
+    u = y / unit
+    shift_u = float(u.mean())
+    scale_u = float(u.std()) or 1.0
+    z = (u - shift_u) / scale_u
+    return shift_u * unit, scale_u * unit, z
+
+
+def unstandardise(shift: float, scale: float, z: np.ndarray) -> np.ndarray:
+    """``shift + scale * z`` in the responses' units, kept finite (clipped at the float
+    limit instead of overflowing to infinity when the responses are near it)."""
+    with np.errstate(over="ignore"):
+        return np.clip(shift + scale * np.asarray(z), -FLOAT_MAX, FLOAT_MAX)
+
+
+def spread(scale: float, sd: np.ndarray) -> np.ndarray:
+    """A standard deviation in the responses' units, kept finite as ``unstandardise`` does."""
+    with np.errstate(over="ignore"):
+        return np.minimum(scale * np.asarray(sd), FLOAT_MAX)
+
+
 class GPSurrogate:
     """Gaussian process, ARD Matern 5/2 plus a white noise term, fitted on replicate means."""
 
@@ -39,9 +70,7 @@ class GPSurrogate:
     ) -> None:
         """``noise``: each point's known noise variance in ``y``'s units (SigOpt's
         ``value_stddev`` squared), added to the kernel's diagonal for that point."""
-        self.shift = float(y.mean())
-        self.scale = float(y.std()) or 1.0
-        z = (y - self.shift) / self.scale
+        self.shift, self.scale, z = standardise(y)
         self.alpha = _alpha(noise, self.scale)
         d = X.shape[1]
         kernel = ConstantKernel(1.0, (1e-2, 1e2)) * Matern(
@@ -77,11 +106,11 @@ class GPSurrogate:
 
     def predict(self, Xp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mu, var, _ = self._posterior(Xp)
-        return self.shift + self.scale * mu, self.scale * np.sqrt(var)
+        return unstandardise(self.shift, self.scale, mu), spread(self.scale, np.sqrt(var))
 
     def predict_mean(self, Xp: np.ndarray) -> np.ndarray:
         """Posterior mean only (no variance: much cheaper on big pools)."""
-        return self.shift + self.scale * (self.signal(Xp, self.X) @ self.gp.alpha_)
+        return unstandardise(self.shift, self.scale, self.signal(Xp, self.X) @ self.gp.alpha_)
 
     def _posterior(self, Xp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         Kp = self.signal(Xp, self.X)
@@ -108,11 +137,11 @@ class GPBeliever:
 
     @property
     def mean(self) -> np.ndarray:
-        return self.model.shift + self.model.scale * self.mu_std
+        return unstandardise(self.model.shift, self.model.scale, self.mu_std)
 
     @property
     def sd(self) -> np.ndarray:
-        return self.model.scale * np.sqrt(np.maximum(self.var, 1e-12))
+        return spread(self.model.scale, np.sqrt(np.maximum(self.var, 1e-12)))
 
     def add(self, i: int) -> None:
         """Condition on a fantasy observation at pool point ``i`` equal to its mean."""
@@ -139,7 +168,7 @@ def _alpha(noise: np.ndarray | None, scale: float) -> float | np.ndarray:
     to the standardised response."""
     if noise is None or not np.any(noise > 0):
         return JITTER
-    return JITTER + np.asarray(noise, dtype=float) / scale**2
+    return JITTER + np.asarray(noise, dtype=float) / scale / scale  # scale**2 may overflow
 
 
 def _fit_gp(
@@ -210,13 +239,14 @@ class TreeSurrogate:
     ) -> None:
         """``noise`` (known noise variances, as for the GP) weighs each point by its
         precision relative to the response's spread."""
-        self.shift = float(y.mean())
-        self.scale = float(y.std()) or 1.0
+        self.shift, self.scale, z = standardise(y)
         self.model = ExtraTreesRegressor(
             n_estimators=60, min_samples_leaf=2, max_features=0.8, random_state=seed, n_jobs=1
         )
-        weight = None if noise is None else 1.0 / (1.0 + np.asarray(noise) / self.scale**2)
-        self.model.fit(X, (y - self.shift) / self.scale, sample_weight=weight)
+        weight = (
+            None if noise is None else 1.0 / (1.0 + np.asarray(noise) / self.scale / self.scale)
+        )
+        self.model.fit(X, z, sample_weight=weight)
         self.X = X
         self.length_scales = np.full(X.shape[1], 0.3)
 
@@ -224,7 +254,7 @@ class TreeSurrogate:
         per_tree = np.stack([t.predict(Xp) for t in self.model.estimators_])
         mu = per_tree.mean(axis=0)
         sd = per_tree.std(axis=0) + 1e-6
-        return self.shift + self.scale * mu, self.scale * sd
+        return unstandardise(self.shift, self.scale, mu), spread(self.scale, sd)
 
     def predict_mean(self, Xp: np.ndarray) -> np.ndarray:
         return self.predict(Xp)[0]
