@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 LOG = logging.getLogger("sigopt_like.service.worker")
+DATABASE_ENV = "SIGOPT_LIKE_DATABASE"  # what the worker reads when --db is not given
 STOP_SECONDS = 15.0
 
 
@@ -34,8 +35,6 @@ class TaskProcesses:
             sys.executable,
             "-c",
             "import sys; from sigopt_like.service.worker import main; sys.exit(main())",
-            "--db",
-            database_url,
             "--threads",
             str(threads),
             "--follow-stdin",
@@ -45,7 +44,13 @@ class TaskProcesses:
         # the children import this very sigopt_like (wherever the parent found it)
         root = str(Path(__file__).resolve().parents[2])
         path = os.environ.get("PYTHONPATH")
-        self._env = {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+        # the database URL goes through the environment: a command line is readable by
+        # every local user (ps), and a PostgreSQL URL may hold a password
+        self._env = {
+            **os.environ,
+            "PYTHONPATH": root + (os.pathsep + path if path else ""),
+            DATABASE_ENV: database_url,
+        }
         self._count = count
         self._procs: list[subprocess.Popen[bytes]] = []
         self._lock = threading.Lock()
@@ -58,7 +63,9 @@ class TaskProcesses:
                 return
             self._procs = [p for p in self._procs if p.poll() is None]
             while len(self._procs) < self._count:
-                self._procs.append(subprocess.Popen(self._command, stdin=subprocess.PIPE))
+                self._procs.append(
+                    subprocess.Popen(self._command, stdin=subprocess.PIPE, env=self._env)
+                )
             for proc in self._procs:
                 try:
                     assert proc.stdin is not None

@@ -485,7 +485,12 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m sigopt_like.service.worker",
         description="Run sigopt_like tasks from a shared database (scaled-out mode).",
     )
-    parser.add_argument("--db", required=True, help="database URL or SQLite path")
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("SIGOPT_LIKE_DATABASE") or None,
+        required="SIGOPT_LIKE_DATABASE" not in os.environ,
+        help="database URL or SQLite path (default: $SIGOPT_LIKE_DATABASE)",
+    )
     parser.add_argument("--threads", type=int, default=None, help="worker threads")
     parser.add_argument(
         "--follow-stdin",

@@ -124,3 +124,18 @@ def test_an_embedded_connection_can_keep_its_tasks_out_of_the_script(
         assert _worker_pid(conn.service, task.id) != os.getpid()
     with pytest.raises(sigopt_like.ConfigError, match="task_processes"):
         sigopt_like.Connection("http://127.0.0.1:9", "t", task_processes=1)
+
+
+def test_a_worker_processs_command_line_holds_no_database_url(tmp_path: Path) -> None:
+    """A command line is readable by every local user (ps), and a PostgreSQL URL may hold a
+    password: the service hands its workers the URL through their environment."""
+    database = str(tmp_path / "secret-name.db")
+    with create_app(database=database, task_processes=1) as service:
+        api = Api(service)
+        sid = api.session()
+        assert api.put_space(sid, small_space(), 12, 1)["status"] == "success"
+        (pid,) = service.task_processes.pids
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().decode()
+        environment = Path(f"/proc/{pid}/environ").read_bytes().decode()
+    assert "secret-name" not in command
+    assert "secret-name.db" in environment
