@@ -35,6 +35,7 @@ from perf_common import (
     median,
     process,
     report,
+    serve_command,
     wait_http,
     write_token,
 )
@@ -74,18 +75,7 @@ def served(rounds: int, per_round: int, folder: Path) -> list[Figure]:
     token = write_token(database, REPO)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    cmd = [
-        sys.executable,
-        "-m",
-        "sigopt_like",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--db",
-        database,
-    ]
+    cmd = serve_command(database, port)
     with process(cmd, env=env_with_path(REPO), cwd=REPO):
         wait_http(f"{url}/health")
         headers = {"Authorization": f"Bearer {token}"}

@@ -146,6 +146,29 @@ def process(
         log.close()
 
 
+def serve_command(database: str, port: int, *, split: bool = False) -> list[str]:
+    """``sigopt-like serve`` on 127.0.0.1:``port`` over ``database`` (``split``: no tasks,
+    a ``worker_command`` process runs them)."""
+    return [
+        sys.executable,
+        "-m",
+        "sigopt_like",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--db",
+        database,
+        *(["--no-tasks"] if split else []),
+    ]
+
+
+def worker_command(database: str) -> list[str]:
+    """A task worker process over ``database``."""
+    return [sys.executable, "-m", "sigopt_like.service.worker", "--db", database]
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process, MB (from /proc)."""
     with open(f"/proc/{pid}/status", encoding="ascii") as f:

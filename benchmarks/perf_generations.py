@@ -37,7 +37,9 @@ from perf_common import (
     python,
     report,
     rss_mb,
+    serve_command,
     wait_http,
+    worker_command,
     write_token,
 )
 
@@ -116,20 +118,8 @@ def served_rss(code: Path, folder: Path, name: str, split: bool = False, **args:
     database = str(folder / f"{name}.db")
     token = write_token(database, code)
     port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "sigopt_like",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--db",
-        database,
-        *(["--no-tasks"] if split else []),
-    ]
-    worker = [sys.executable, "-m", "sigopt_like.service.worker", "--db", database]
+    cmd = serve_command(database, port, split=split)
+    worker = worker_command(database)
     with contextlib.ExitStack() as stack:
         proc = stack.enter_context(process(cmd, env=env_with_path(code), cwd=code))
         if split:

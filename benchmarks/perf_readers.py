@@ -33,7 +33,9 @@ from perf_common import (
     process,
     python,
     report,
+    serve_command,
     wait_http,
+    worker_command,
     write_token,
 )
 
@@ -89,20 +91,8 @@ def run(
     heavy_token = write_token(database, code)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    cmd = [
-        sys.executable,
-        "-m",
-        "sigopt_like",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--db",
-        database,
-        *(["--no-tasks"] if split else []),
-    ]
-    worker = [sys.executable, "-m", "sigopt_like.service.worker", "--db", database]
+    cmd = serve_command(database, port, split=split)
+    worker = worker_command(database)
     with contextlib.ExitStack() as stack:
         server = stack.enter_context(process(cmd, env=env_with_path(code), cwd=code))
         if split:

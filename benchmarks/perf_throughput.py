@@ -30,6 +30,7 @@ from perf_common import (
     process,
     python,
     report,
+    serve_command,
     wait_http,
     write_token,
 )
@@ -61,21 +62,6 @@ import sys, sigopt_like
 conn = sigopt_like.Connection(sys.argv[1], sys.argv[2])
 print(conn.sessions.create(name="load").id)
 """
-
-
-def _serve(code: Path, database: str, port: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "sigopt_like",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--db",
-        database,
-    ]
 
 
 def _gunicorn(workers: int, database: str, port: int) -> list[str]:
@@ -147,17 +133,17 @@ def main(argv: list[str] | None = None) -> int:
             database = str(folder / f"{name}.db")
             token = write_token(database, code)
             port = free_port()
-            with process(_serve(code, database, port), env=env_with_path(code), cwd=code):
+            with process(serve_command(database, port), env=env_with_path(code), cwd=code):
                 wait_http(f"http://127.0.0.1:{port}/health")
                 made = python(REPO, "-c", SESSION, f"http://127.0.0.1:{port}", token, check=True)
             setups[name] = (database, token, made.stdout.strip().splitlines()[-1])
         variants = {
             "0.1.0 serve (waitress)": (
                 old,
-                lambda p: _serve(old, setups["baseline"][0], p),
+                lambda p: serve_command(setups["baseline"][0], p),
                 "baseline",
             ),
-            "serve (waitress)": (REPO, lambda p: _serve(REPO, setups["ours"][0], p), "ours"),
+            "serve (waitress)": (REPO, lambda p: serve_command(setups["ours"][0], p), "ours"),
         }
         for workers in (1, 2, 4):
             variants[f"gunicorn gthread, {workers} worker(s) x 8 threads"] = (
