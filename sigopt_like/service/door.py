@@ -11,7 +11,10 @@ resource sees it, so each resource may assume what the door guarantees:
   could not be rendered;
 - every integer fits in a signed 64-bit column (both stores' widest integer);
 - every number is finite (``1e400`` parses as infinity; NaN and Infinity are not JSON);
-- no query parameter (name or value) and no header value holds a NUL byte.
+- every query parameter (name and value) is UTF-8 once its percent-escapes are
+  decoded (``%ff`` is not text; decoded with replacement characters it would be
+  searched for as ``\ufffd``), percent-encoded rather than raw bytes, and holds no
+  NUL byte; no header value holds a NUL byte.
 
 A refusal is a 400 (415 for a body that is not JSON) whose ``detail.field`` names
 the offending place, e.g. ``metadata.note`` or ``parameters[0].bounds.max``.
@@ -24,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from .errors import APIError, BadRequest
 
@@ -138,8 +142,49 @@ def check_text(text: str, where: str, *, what: str = "field") -> None:
         ) from None
 
 
-def _printable(where: str) -> str:
-    """A place name safe to echo in an answer (its own NULs and surrogates escaped)."""
+def check_query_string(query: str) -> None:
+    """Refuse (400 naming the parameter) a query string whose names or values are not
+    UTF-8 once their percent-escapes are decoded, or that holds raw non-ASCII bytes.
+
+    Falcon decodes ``%ff`` to U+FFFD and a raw byte as Latin-1, so the resources would
+    see text the caller never sent; the door reads the query string (Latin-1, as WSGI
+    hands it over) itself. Waitress already refuses raw non-ASCII bytes in a URI (its
+    own 400); the check keeps other servers and in-process calls the same.
+    """
+    if query.isascii() and "%" not in query:
+        return  # nothing to decode: the common case costs one scan
+    for piece in query.split("&"):
+        name, _, value = piece.partition("=")
+        if not piece.isascii():
+            shown = _printable(name if not name.isascii() else _query_text(name))
+            raise BadRequest(
+                f"The query parameter '{shown}' holds a byte that is not ASCII; "
+                "percent-encode it (UTF-8, e.g. %C3%A9 for \u00e9).",
+                detail={"field": shown},
+            )
+        for part in (name, value):
+            try:
+                _query_text(part).decode("utf-8")
+            except UnicodeDecodeError as err:
+                shown = _printable(_query_text(name))
+                raise BadRequest(
+                    f"The query parameter '{shown}' is not UTF-8 once its percent-escapes "
+                    f"are decoded (byte {err.start}); encode the text as UTF-8 before "
+                    "percent-encoding it.",
+                    detail={"field": shown},
+                ) from None
+
+
+def _query_text(part: str) -> bytes:
+    """The bytes of one query name or value: '+' is a space, %XX escapes decoded."""
+    return unquote_to_bytes(part.replace("+", " "))
+
+
+def _printable(where: str | bytes) -> str:
+    """A place name safe to echo in an answer (its own NULs, surrogates and, given as
+    bytes, what is not UTF-8 escaped)."""
+    if isinstance(where, bytes):
+        return where.decode("utf-8", "backslashreplace").replace("\x00", "\\u0000")
     return where.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
 
 

@@ -307,6 +307,44 @@ def test_query_values_that_cannot_be_held_are_refused(
     assert_refused(door.call("GET", path, params=params), field)
 
 
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/v1/sessions?q=%ff", "q"),
+        ("/v1/sessions?limit=5&q=ok%C3%28", "q"),
+        ("/v1/experiments?search=%ED%A0%80", "search"),  # a surrogate, UTF-8 encoded
+        ("/v1/experiments?%ff=1", "\\xff"),
+        ("/v1/sessions?q=%C3%A9&%E2%82%AC%80=1", "\u20ac\\x80"),
+    ],
+)
+def test_query_text_that_is_not_utf8_is_a_400_naming_the_parameter(
+    door: Door, path: str, field: str
+) -> None:
+    """Falcon would decode ``%ff`` to U+FFFD and answer 200 to a search nobody sent."""
+    door.json("POST", "/v1/sessions", {"name": "findable"})
+    before = door.state()
+    reply = door.call("GET", path)
+    assert_refused(reply, field)
+    assert "UTF-8" in reply.json()["message"]
+    assert door.state() == before
+    fine = door.call("GET", "/v1/sessions?q=%C3%A9t%C3%A9+x&limit=5")
+    assert fine.status_code == 200, fine.text
+
+
+def test_a_raw_byte_in_a_query_is_refused_by_the_door_too(door: Door) -> None:
+    """Waitress refuses a raw non-ASCII byte in the URI itself (its plain 400); a server
+    that lets it through hands it over as Latin-1, which Falcon would decode as such
+    (``é`` sent as UTF-8 would be searched for as ``Ã©``). In process the door refuses it."""
+    import falcon.testing
+
+    client = falcon.testing.TestClient(door.served.service)
+    reply = client.simulate_get(
+        "/v1/sessions", query_string="q=\xc3\xa9", headers=door.served.headers()
+    )
+    assert reply.status_code == 400, reply.text
+    assert reply.json["detail"] == {"field": "q"} and "percent-encode" in reply.json["message"]
+
+
 def test_query_integers_beyond_64_bits_are_refused(door: Door) -> None:
     sid = door.json("POST", "/v1/sessions", {"name": "gens"})["id"]
     reply = door.call("GET", f"/v1/sessions/{sid}/analytics", params={"gen": str(2**70)})

@@ -7,7 +7,7 @@ from typing import Any
 
 import falcon
 
-from ..door import check_content_type, check_text, parse_json
+from ..door import check_content_type, check_query_string, check_text, parse_json
 from ..errors import BadRequest
 from ..http import body_bytes
 from .routing import has_responder
@@ -53,6 +53,7 @@ class DoorMiddleware:
         if resource is None or not has_responder(self.router, req, resource):
             return  # a 404 or 405 says more than anything about the input
         if req.query_string:  # else Falcon would parse nothing into a new dict
+            check_query_string(req.query_string)
             for name, value in req.params.items():
                 check_text(name, name, what="query parameter")
                 for item in value if isinstance(value, list) else [value]:
