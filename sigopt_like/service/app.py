@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import importlib
 import json
-import secrets
 import time
 from typing import Any
 
@@ -59,8 +58,8 @@ class ServiceContext:
     router: Any = None  # the app's Falcon router (middleware asks it about responders)
     #: the Prometheus registry and instruments of this instance (never the global registry)
     metrics: ServiceMetrics = attrs.field(factory=ServiceMetrics.create)
-    #: this instance's secret for the CSRF token of a dashboard without accounts (auth off)
-    browser_secret: str = attrs.field(factory=lambda: secrets.token_urlsafe(32))
+    #: the CSRF secret of a dashboard without accounts, once read (see browser_secret())
+    _browser_secret: str | None = attrs.field(default=None, init=False)
     #: login attempts, per email and per client address (counted in the database)
     login_limiter: RateLimiter = attrs.field(
         default=attrs.Factory(
@@ -73,6 +72,18 @@ class ServiceContext:
             takes_self=True,
         )
     )
+
+    def browser_secret(self) -> str:
+        """The secret of the CSRF token of a dashboard without accounts (auth off).
+
+        Kept in the database (``AccountStore.browser_secret``), so that a page one
+        process rendered is accepted by another on the same database; read on first
+        use, so a service with accounts, or that never serves the dashboard, never
+        reads it.
+        """
+        if self._browser_secret is None:
+            self._browser_secret = self.store.accounts.browser_secret()
+        return self._browser_secret
 
 
 class Service:

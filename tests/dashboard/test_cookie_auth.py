@@ -286,3 +286,75 @@ def test_a_local_dashboard_answers_only_to_local_names(tmp_path: Path) -> None:
             assert reply.json()["code"] == "host_not_allowed"
     finally:
         served.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_local_dashboard_page_works_with_every_process_on_its_database(
+    request: pytest.FixtureRequest, tmp_path: Path, backend: str
+) -> None:
+    """Two processes of one service without accounts (gunicorn workers, or two
+    ``serve --no-auth`` on one database): a page rendered by one may change through the
+    other, as the load balancer sends it. The CSRF secret was per process: a 403."""
+    if backend == "sqlite":
+        database = str(tmp_path / "shared.db")
+    else:
+        database = request.getfixturevalue("pg_url")
+    settings = {"auth_required": False, "dashboard_actions": True}
+    first = ServedInstance(create_app(database=database, **settings), database)
+    second = ServedInstance(create_app(database=database, **settings), database)
+    try:
+        sid = requests.post(f"{first.url}/v1/sessions", json={"name": "shared"}, timeout=30)
+        sid = sid.json()["id"]
+        page = requests.get(f"{first.url}/auth/me", timeout=30).json()["csrf_token"]
+        assert requests.get(f"{second.url}/auth/me", timeout=30).json()["csrf_token"] == page
+        browser = {"Origin": second.url, "Sec-Fetch-Site": "same-origin"}
+        wrong = requests.post(
+            f"{second.url}/v1/sessions/{sid}/halt",
+            json={},
+            headers={**browser, "X-CSRF-Token": "0" * 64},
+            timeout=30,
+        )
+        assert wrong.status_code == 403 and wrong.json()["code"] == "csrf_failed"
+        done = requests.post(
+            f"{second.url}/v1/sessions/{sid}/halt",
+            json={},
+            headers={**browser, "X-CSRF-Token": page},
+            timeout=30,
+        )
+        assert done.status_code == 200, done.text
+        assert requests.get(f"{first.url}/v1/sessions/{sid}", timeout=30).json()["status"] == (
+            "halted"
+        )
+    finally:
+        second.close()
+        first.close()
+    with create_app(database=database, **settings) as later:  # a restart keeps the secret
+        assert later.context.browser_secret() == first.service.context.browser_secret()
+
+
+def test_the_local_secret_is_made_once_when_processes_race(tmp_path: Path) -> None:
+    """Four stores asking a new database for the secret at the same instant get one
+    secret (whichever insert won)."""
+    import threading
+
+    from sigopt_like.service.store import open_store
+
+    database = str(tmp_path / "race.db")
+    stores = [open_store(database) for _ in range(4)]
+    start = threading.Barrier(len(stores))
+    seen: list[str] = []
+
+    def ask(store: Any) -> None:
+        start.wait()
+        seen.append(store.accounts.browser_secret())
+
+    threads = [threading.Thread(target=ask, args=(s,)) for s in stores]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert len(seen) == 4 and len(set(seen)) == 1, seen
+    finally:
+        for store in stores:
+            store.close()

@@ -20,6 +20,7 @@ cannot read a database that has no accounts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -61,9 +62,9 @@ def host_name(header: str) -> str:
 class BrowserGuard:
     """Keep the dashboard read-only unless actions are on, and guard them with CSRF."""
 
-    def __init__(self, settings: ServiceSettings, local_secret: str) -> None:
+    def __init__(self, settings: ServiceSettings, local_secret: Callable[[], str]) -> None:
         self._settings = settings
-        self._local_secret = local_secret
+        self._local_secret = local_secret  # read on first use: see ServiceContext
         self._hosts = frozenset(name.lower() for name in settings.allowed_hosts)
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -97,7 +98,7 @@ class BrowserGuard:
                 "or use the API with a token.",
                 code="read_only",
             )
-        secret = presented_cookie(req) if by_cookie else self._local_secret
+        secret = presented_cookie(req) if by_cookie else self._local_secret()
         if secret is None or not csrf_matches(req, secret):
             raise Forbidden(
                 f"This change needs the dashboard's CSRF token in {CSRF_HEADER}; reload "

@@ -10,6 +10,7 @@ never sits in the browser. Attempts are limited as logins are. With auth off
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import falcon
@@ -60,14 +61,16 @@ class Me:
         self._accounts: AccountStore = context.store.accounts
         self._settings: ServiceSettings = context.settings
         self._local_user_id: int = context.local_user_id
-        self._local_secret: str = context.browser_secret
+        self._local_secret: Callable[[], str] = context.browser_secret
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """The signed-in user and the page's CSRF token, or ``signed_in: false``."""
         resp.set_header("Cache-Control", "no-store")
         if not self._settings.auth_required:
             user = self._accounts.user(self._local_user_id)
-            resp.media = render_session(self._settings, user, csrf_token(self._local_secret), None)
+            resp.media = render_session(
+                self._settings, user, csrf_token(self._local_secret()), None
+            )
             return
         found = cookie_owner(self._accounts, req, session_lifetime(self._settings))
         if found.owner is None or found.token is None:

@@ -16,12 +16,16 @@ import sqlalchemy as sa
 
 from ..passwords import hash_password, verify_password
 from . import schema
-from .database import Database, PointQuery
+from .database import Database, PointQuery, translate_errors
 from .db import LOCAL_USER_EMAIL
 from .errors import Invalid
 
 U = schema.users
 TK = schema.tokens
+META = schema.meta
+
+#: the ``meta`` row holding the dashboard's CSRF secret when the service needs no token
+BROWSER_SECRET_KEY = "browser_secret"
 
 MAX_EMAIL_LENGTH = 320
 
@@ -132,6 +136,30 @@ class AccountStore:
             return int(
                 conn.execute(sa.select(U.c.id).where(U.c.email == LOCAL_USER_EMAIL)).scalar_one()
             )
+
+    def browser_secret(self) -> str:
+        """The secret of a token-less dashboard's CSRF token: made once per database and
+        kept in it, so that every process on the database (gunicorn workers, ``serve``
+        processes side by side) signs and checks the same token.
+
+        Made on a connection of its own, never inside the caller's transaction (a
+        rolled-back request must not take back a secret a page was already given); two
+        processes making it at once both end up with the first one stored.
+        """
+        select = sa.select(META.c.value).where(META.c.key == BROWSER_SECRET_KEY)
+        with self._db.read() as conn:
+            found = conn.execute(select).scalar()
+        if found is not None:
+            return str(found)
+        try:
+            with translate_errors(), self._db.connect(write=True) as conn, conn.begin():
+                conn.execute(
+                    META.insert().values(key=BROWSER_SECRET_KEY, value=secrets.token_urlsafe(32))
+                )
+        except sa.exc.IntegrityError:
+            pass  # another process stored it first: use theirs
+        with self._db.read() as conn:
+            return str(conn.execute(select).scalar_one())
 
     def set_password(self, email: str, password: str) -> None:
         """Replace a user's password; AccountError if there is no such user."""
