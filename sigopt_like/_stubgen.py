@@ -1,6 +1,6 @@
 """Write ``interface.pyi``: the resource tree of :data:`~.interface.API` as typed classes.
 
-The tree's node classes are built at import time (:func:`~.resources.build_node_class`),
+The tree's node classes are built at run time (:func:`~.resources.build_node_class`),
 so static tools (mypy, pyright, IDEs) cannot see them. This module walks the same table
 and writes a stub next to ``interface.py`` in which every group is a class with its
 endpoints as typed methods, its sub-groups as properties and ``__call__`` for ids.
@@ -23,14 +23,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
+from . import arguments as A
 from . import handlers as H
 from . import interface, resources
+from .config import ClientConfig
 from .models import Observation, Task
 from .pagination import Page
 from .progress import ProgressArg
 from .resources import Endpoint, Group
 from .spaces import Space
 from .tables import Table
+from .transport import RetryPolicy, Transport
 
 STUB_PATH = Path(__file__).with_name("interface.pyi")
 LINE = 100
@@ -93,8 +96,8 @@ class _Imports:
 
 #: unions written by their alias's name (long ones), with the module that defines them.
 ALIASES: dict[str, Any] = {
-    "sigopt_like.handlers.TableArg": H.TableArg,
-    "sigopt_like.handlers.SpaceArg": H.SpaceArg,
+    "sigopt_like.arguments.TableArg": A.TableArg,
+    "sigopt_like.arguments.SpaceArg": A.SpaceArg,
     "sigopt_like.progress.ProgressArg": ProgressArg,
 }
 
@@ -106,7 +109,7 @@ def render(tp: Any, imports: _Imports) -> str:
     if tp is None or tp is type(None):
         return "None"
     if isinstance(tp, str):
-        return tp
+        tp = resources.resolve(tp)
     origin, args = get_origin(tp), get_args(tp)
     if origin in (typing.Union, types.UnionType):
         parts: list[str] = []
@@ -139,10 +142,25 @@ def render(tp: Any, imports: _Imports) -> str:
     raise TypeError(f"cannot write the type {tp!r} in a stub")
 
 
+#: names that interface.py imports only for type checking (Connection() imports them)
+TYPE_CHECKING_NAMES = {
+    "Connection": interface.Connection,
+    "ClientConfig": ClientConfig,
+    "RetryPolicy": RetryPolicy,
+    "Transport": Transport,
+}
+
+
 def _hints(fn: Any) -> dict[str, Any]:
     """``fn``'s annotations, with the names modules import only for type checking."""
-    extra = {"Call": resources.Call, "Connection": interface.Connection, "Node": resources.Node}
-    return get_type_hints(fn, localns=extra)
+    return get_type_hints(fn, localns=_Names(TYPE_CHECKING_NAMES))
+
+
+class _Names(dict):  # type: ignore[type-arg]
+    """Names for annotations: these, then those the table's strings may use."""
+
+    def __missing__(self, name: str) -> Any:
+        return resources.NAMES[name]
 
 
 def _returns(value: Any) -> Any:
@@ -161,7 +179,7 @@ def result_type(endpoint: Endpoint, where: str) -> Any:
         return _returns(endpoint.handler)
     if endpoint.task:
         return Task
-    returns = endpoint.returns
+    returns = resources.resolve(endpoint.returns)
     if returns is None:
         item: Any = None if not endpoint.page else Any
     elif isinstance(returns, type):
@@ -312,7 +330,7 @@ def tree_classes(
 def _instance_attributes(cls: type, imports: _Imports) -> list[str]:
     """``self.x: T = ...`` and ``self.x = Class(...)`` assignments of ``cls.__init__``."""
     tree = ast.parse(textwrap.dedent(inspect.getsource(vars(cls)["__init__"])))
-    namespace = vars(sys.modules[cls.__module__])
+    namespace = {**vars(sys.modules[cls.__module__]), **TYPE_CHECKING_NAMES}
     found: dict[str, str] = {}
     for node in ast.walk(tree):
         target: Any = None

@@ -1,7 +1,10 @@
 """Client-side pieces of some endpoints: argument conversion (tables, spaces, ids),
 what happens after a task starts (waiting, chaining, auto-export), file downloads.
 
-``interface.py`` names these in its table; nothing here knows the table.
+``interface.py`` names these in its table; nothing here knows the table. Importing
+this module stays light (it comes with ``import sigopt_like``): the models, tables,
+spaces and the task waiter are imported by the functions that use them, which run
+only once a call has been made.
 """
 
 from __future__ import annotations
@@ -11,36 +14,16 @@ import os
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from . import _constants as C
-from .models import AnalyticsFile, AnalyticsFiles, History, Observation, Task, space, table
-from .progress import ProgressArg
-from .spaces import Space
-from .tables import Table
-from .tasks import TaskWaiter, check_finished, resolve_wait, task_path
 
 if TYPE_CHECKING:
+    from .models import AnalyticsFile, Observation, Task
+    from .progress import ProgressArg
     from .resources import Call
-
-
-class DataFrameLike(Protocol):
-    """A pandas DataFrame, as far as a table argument needs one (pandas is optional)."""
-
-    @property
-    def columns(self) -> Any:
-        """The column labels."""
-
-    def itertuples(self, index: bool = ..., name: str | None = ...) -> Any:
-        """The rows as tuples."""
-
-
-#: what a ``table=`` argument takes (see :func:`table_json`).
-TableArg = (
-    Table | DataFrameLike | Sequence[Mapping[str, Any]] | Mapping[str, Any] | str | os.PathLike[str]
-)
-#: what a ``space=`` argument takes: a Space (``Space.from_csv(path, type=...)``) or its dict.
-SpaceArg = Space | Mapping[str, Any]
+    from .tables import Table
+    from .tasks import TaskWaiter
 
 
 # ---------------------------------------------------------------- arguments
@@ -54,6 +37,8 @@ def table_json(value: Any) -> dict[str, Any]:
 
 def as_table(value: Any) -> Table:
     """A table argument as a Table (see :func:`table_json` for what is accepted)."""
+    from .tables import Table
+
     if isinstance(value, Table):
         return value
     if isinstance(value, (str, os.PathLike)):
@@ -75,6 +60,8 @@ def as_table(value: Any) -> Table:
 
 def space_json(value: Any) -> dict[str, Any]:
     """A space argument as JSON: a Space or its dict form."""
+    from .spaces import Space
+
     if isinstance(value, Space):
         return value.to_dict()
     if isinstance(value, Mapping):
@@ -92,6 +79,8 @@ def id_of(value: Any) -> Any:
 
 def observation_json(value: Any) -> Any:
     """One observation of a batch: a dict or an Observation, with ``suggestion`` as an id."""
+    from .models import Observation
+
     data = value.to_dict() if isinstance(value, Observation) else dict(value)
     if data.get("suggestion") is not None:
         data["suggestion"] = id_of(data["suggestion"])
@@ -103,6 +92,8 @@ def observation_json(value: Any) -> Any:
 
 def parse_table(body: Any) -> Any:
     """A table response: the table itself or an object holding it under ``table``."""
+    from .models import table
+
     if isinstance(body, Mapping):
         if "columns" in body:
             return table(body)
@@ -114,6 +105,8 @@ def parse_table(body: Any) -> Any:
 
 def parse_space(body: Any) -> Any:
     """A space response: the space itself or an object holding it under ``space``."""
+    from .models import space
+
     if (
         isinstance(body, Mapping)
         and "parameters" not in body
@@ -125,7 +118,16 @@ def parse_space(body: Any) -> Any:
 
 def parse_analytics_files(body: Any) -> list[AnalyticsFile]:
     """The files of an analytics listing."""
+    from .models import AnalyticsFiles
+
     return AnalyticsFiles.from_dict(body).files
+
+
+def parse_observations(body: Any) -> list[Observation]:
+    """The observations of a batch answer (``{"data": [...]}``)."""
+    from .models import Observation
+
+    return [Observation.from_dict(o) for o in (body or {}).get("data", [])]
 
 
 # ---------------------------------------------------------------- tasks
@@ -133,6 +135,8 @@ def parse_analytics_files(body: Any) -> list[AnalyticsFile]:
 
 def waiter(call: Call) -> TaskWaiter:
     """A TaskWaiter on this call's connection."""
+    from .tasks import TaskWaiter
+
     return TaskWaiter(call.conn.transport)
 
 
@@ -142,6 +146,9 @@ def finish_task(call: Call, task: Task, options: Mapping[str, Any]) -> Task:
     A failed or canceled task raises; with ``generate_next`` the generate task the
     update chained is waited on too and returned.
     """
+    from .models import Task
+    from .tasks import resolve_wait, task_path
+
     config = call.conn.config
     mode, timeout = resolve_wait(
         options.get("wait"), options.get("timeout"), config.auto_task_timeout
@@ -192,6 +199,8 @@ def follow_in_background(call: Call, task: Task, progress: ProgressArg) -> threa
 
 def wait_task(call: Call, *, timeout: float | None = None, progress: ProgressArg = None) -> Task:
     """``tasks(tid).wait()``: wait for this task; return it on success, raise otherwise."""
+    from .models import Task
+
     task = Task.from_dict(call.request("GET", _item_path(call)))
     return waiter(call).wait(
         task, timeout=None if timeout is None or timeout < 0 else timeout, progress=progress
@@ -208,6 +217,10 @@ def _item_path(call: Call) -> str:
 def export_after(call: Call, task: Task, directory: Any) -> list[Path]:
     """Write Daptics' auto-export files for a finished task into ``directory``."""
     from . import exports
+    from .models import History
+    from .spaces import Space
+    from .tables import Table
+    from .tasks import check_finished
 
     check_finished(task)
     result = task.result
@@ -258,6 +271,7 @@ def download_files(
 ) -> list[Path]:
     """Download the analytics files of generation ``gen`` (the latest when None)."""
     from . import csvio, exports
+    from .models import AnalyticsFiles
 
     base = f"{C.API_PREFIX}/sessions/{sid}/analytics"
     listing = AnalyticsFiles.from_dict(call.request("GET", base, params={"gen": gen}))

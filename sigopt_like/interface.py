@@ -4,6 +4,11 @@ Read :data:`API` to learn the whole surface: each :class:`~.resources.Group` is 
 path segment (called with an id when ``takes_id``), each
 :class:`~.resources.Endpoint` a method mapped to an HTTP call and the model
 its answer becomes.
+
+The models (``"Session"``) and the table and space argument types (``"SpaceArg"``) are
+named by strings, resolved on first use (:func:`~.resources.resolve`): importing this
+module loads neither attrs nor the models; ``Connection()`` loads the configuration and
+the transport, the first call the models.
 """
 
 from __future__ import annotations
@@ -11,9 +16,9 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
@@ -21,27 +26,12 @@ from . import _constants as C
 from . import handlers as H
 from . import sigopt_calls as SC
 from ._version import __version__
-from .config import ClientConfig, default_database_path, resolve_config
 from .errors import AuthenticationError, ConfigError, NotFoundError, VersionError
-from .models import (
-    AnalyticsFiles,
-    BestAssignments,
-    Experiment,
-    Health,
-    History,
-    Observation,
-    Recommendation,
-    Session,
-    SpaceTemplate,
-    Suggestion,
-    Task,
-    Token,
-    TokenInfo,
-    Version,
-)
-from .progress import check_progress
 from .resources import Call, Endpoint, Group, Param, build_node_class, send_standard
-from .transport import RetryPolicy, Transport
+
+if TYPE_CHECKING:
+    from .config import ClientConfig
+    from .transport import RetryPolicy
 
 E = Endpoint
 P = Param
@@ -49,7 +39,7 @@ P = Param
 _GEN = P("gen", int | None, doc="a generation number (default: the latest)")
 _POPULATION = P("population_size", int | None, doc="experiments per design, before replicates")
 _REPLICATES = P("replicates", int | None, doc="repeats of each designed experiment")
-_SPACE = P("space", H.SpaceArg, doc="a Space (Space.from_csv(path, type=...)) or its dict")
+_SPACE = P("space", "SpaceArg", doc="a Space (Space.from_csv(path, type=...)) or its dict")
 _METADATA = P("metadata", dict[str, Any] | None, doc="your own key/value pairs")
 _OBSERVATION = (
     P("suggestion", Any, doc="the Suggestion (or its id) this observes"),
@@ -69,7 +59,7 @@ TASKS = Group(
             "list",
             "GET",
             None,
-            Task,
+            "Task",
             "The session's tasks, newest first.",
             page=True,
             params=(
@@ -79,8 +69,8 @@ TASKS = Group(
         ),
     ),
     item_endpoints=(
-        E("fetch", "GET", None, Task, "The task's current state."),
-        E("cancel", "POST", "cancel", Task, "Cancel the task."),
+        E("fetch", "GET", None, "Task", "The task's current state."),
+        E("cancel", "POST", "cancel", "Task", "Cancel the task."),
         E(
             "wait",
             handler=H.wait_task,
@@ -99,11 +89,11 @@ SESSION_GROUPS = (
                 "put",
                 "PUT",
                 None,
-                Task,
+                "Task",
                 "Set the space and the design's size; starts a 'space' task.",
                 task=True,
                 params=(
-                    P("space", H.SpaceArg, required=True, doc=_SPACE.doc),
+                    P("space", "SpaceArg", required=True, doc=_SPACE.doc),
                     _POPULATION,
                     _REPLICATES,
                 ),
@@ -121,12 +111,12 @@ SESSION_GROUPS = (
                 "put",
                 "POST",
                 None,
-                Task,
+                "Task",
                 "Send experiments with their responses; starts an 'update' task.",
                 task=True,
                 params=(
                     P("type", str, required=True, doc="initial, designed or final"),
-                    P("table", H.TableArg, required=True, doc="a Table, DataFrame or CSV path"),
+                    P("table", "TableArg", required=True, doc="a Table, DataFrame or CSV path"),
                     P(
                         "generate_next",
                         bool | None,
@@ -160,7 +150,7 @@ SESSION_GROUPS = (
         "Every generation of the session.",
         takes_id=False,
         endpoints=(
-            E("fetch", "GET", None, History, "The history of all generations."),
+            E("fetch", "GET", None, "History", "The history of all generations."),
             E(
                 "csv",
                 handler=H.history_csv,
@@ -181,7 +171,7 @@ SESSION_GROUPS = (
                 H.parse_table,
                 "The table with simulated responses filled in.",
                 args=("table",),
-                params=(P("table", H.TableArg, required=True, doc="the experiments to simulate"),),
+                params=(P("table", "TableArg", required=True, doc="the experiments to simulate"),),
                 convert={"table": H.table_json},
             ),
         ),
@@ -190,7 +180,7 @@ SESSION_GROUPS = (
         "best",
         "The recommended experiment.",
         takes_id=False,
-        endpoints=(E("fetch", "GET", None, Recommendation, "The recommended experiment."),),
+        endpoints=(E("fetch", "GET", None, "Recommendation", "The recommended experiment."),),
     ),
     Group(
         "analytics",
@@ -201,12 +191,12 @@ SESSION_GROUPS = (
                 "create",
                 "POST",
                 None,
-                Task,
+                "Task",
                 "Make the plots and summaries of a generation; starts an 'analytics' task.",
                 task=True,
                 params=(_GEN,),
             ),
-            E("fetch", "GET", None, AnalyticsFiles, "The analytics listing.", params=(_GEN,)),
+            E("fetch", "GET", None, "AnalyticsFiles", "The analytics listing.", params=(_GEN,)),
             E(
                 "files",
                 "GET",
@@ -234,7 +224,7 @@ SESSIONS = Group(
             "create",
             "POST",
             None,
-            Session,
+            "Session",
             "Create a session.",
             params=(
                 P("name", str, required=True, doc="unique among your sessions"),
@@ -247,28 +237,28 @@ SESSIONS = Group(
             "list",
             "GET",
             None,
-            Session,
+            "Session",
             "Sessions, newest first.",
             page=True,
             params=(P("q", str | None, doc="search in names, descriptions and tags"),),
         ),
     ),
     item_endpoints=(
-        E("fetch", "GET", None, Session, "The session."),
+        E("fetch", "GET", None, "Session", "The session."),
         E(
             "update",
             "PUT",
             None,
-            Session,
+            "Session",
             "Change the session's name or description.",
             params=(P("name", str | None), P("description", str | None)),
         ),
-        E("halt", "POST", "halt", Session, "Halt the campaign."),
+        E("halt", "POST", "halt", "Session", "Halt the campaign."),
         E(
             "generate",
             "POST",
             "generate",
-            Task,
+            "Task",
             "Generate the next design; starts a 'generate' task.",
             task=True,
             params=(P("gen", int | None, doc="the generation to make (default: the next)"),),
@@ -277,12 +267,12 @@ SESSIONS = Group(
             "simulate",
             "POST",
             "simulate",
-            Task,
+            "Task",
             "Run generations against the simulated lab; starts a 'simulate' task.",
             task=True,
             params=(
                 P("ngens", int, required=True, doc="how many generations"),
-                P("space", H.SpaceArg | None, doc="the space, when none is set yet"),
+                P("space", "SpaceArg | None", doc="the space, when none is set yet"),
                 _POPULATION,
                 _REPLICATES,
             ),
@@ -307,7 +297,7 @@ EXPERIMENTS = Group(
             "list",
             "GET",
             None,
-            Experiment,
+            "Experiment",
             "Experiments, newest first.",
             page=True,
             params=(
@@ -317,12 +307,12 @@ EXPERIMENTS = Group(
         ),
     ),
     item_endpoints=(
-        E("fetch", "GET", None, Experiment, "The experiment."),
+        E("fetch", "GET", None, "Experiment", "The experiment."),
         E(
             "update",
             "PUT",
             None,
-            Experiment,
+            "Experiment",
             "Change the experiment.",
             params=(
                 P("name", str | None),
@@ -350,7 +340,7 @@ EXPERIMENTS = Group(
                     "create",
                     "POST",
                     None,
-                    Suggestion,
+                    "Suggestion",
                     "A new suggestion.",
                     params=(
                         P("assignments", Mapping[str, Any] | None, doc="your own point"),
@@ -361,7 +351,7 @@ EXPERIMENTS = Group(
                     "list",
                     "GET",
                     None,
-                    Suggestion,
+                    "Suggestion",
                     "Suggestions.",
                     page=True,
                     params=(P("state", str | None, doc="open or closed"),),
@@ -376,7 +366,7 @@ EXPERIMENTS = Group(
                 ),
             ),
             item_endpoints=(
-                E("fetch", "GET", None, Suggestion, "The suggestion."),
+                E("fetch", "GET", None, "Suggestion", "The suggestion."),
                 E("delete", "DELETE", None, None, "Delete the suggestion."),
             ),
         ),
@@ -388,7 +378,7 @@ EXPERIMENTS = Group(
                     "create",
                     "POST",
                     None,
-                    Observation,
+                    "Observation",
                     "Report an observation.",
                     params=_OBSERVATION,
                     convert={"suggestion": H.id_of},
@@ -397,28 +387,28 @@ EXPERIMENTS = Group(
                     "create_batch",
                     "POST",
                     "batch",
-                    lambda body: [Observation.from_dict(o) for o in (body or {}).get("data", [])],
+                    H.parse_observations,
                     "Report many observations at once.",
                     args=("observations",),
                     params=(
                         P(
                             "observations",
-                            Sequence[Mapping[str, Any] | Observation],
+                            "Sequence[Mapping[str, Any] | Observation]",
                             required=True,
                             doc="dicts or Observations, each as observations.create takes",
                         ),
                     ),
                     convert={"observations": lambda items: [H.observation_json(o) for o in items]},
                 ),
-                E("list", "GET", None, Observation, "Observations, newest first.", page=True),
+                E("list", "GET", None, "Observation", "Observations, newest first.", page=True),
             ),
             item_endpoints=(
-                E("fetch", "GET", None, Observation, "The observation."),
+                E("fetch", "GET", None, "Observation", "The observation."),
                 E(
                     "update",
                     "PUT",
                     None,
-                    Observation,
+                    "Observation",
                     "Change the observation.",
                     params=_OBSERVATION,
                     convert={"suggestion": H.id_of},
@@ -430,7 +420,7 @@ EXPERIMENTS = Group(
             "best_assignments",
             "The best assignments so far.",
             takes_id=False,
-            endpoints=(E("fetch", "GET", None, BestAssignments, "Best assignments.", page=True),),
+            endpoints=(E("fetch", "GET", None, "BestAssignments", "Best assignments.", page=True),),
         ),
     ),
 )
@@ -441,13 +431,13 @@ API = Group(
     "The API's root.",
     takes_id=False,
     endpoints=(
-        E("version", "GET", "version", Version, "The service's API version."),
-        E("health", "GET", "/health", Health, "The service's liveness."),
+        E("version", "GET", "version", "Version", "The service's API version."),
+        E("health", "GET", "/health", "Health", "The service's liveness."),
         E(
             "token_info",
             "GET",
             "tokens/self",
-            TokenInfo,
+            "TokenInfo",
             "The calling token's client (SigOpt's client_id) and user.",
         ),
     ),
@@ -463,7 +453,7 @@ API = Group(
                     "create",
                     "POST",
                     None,
-                    Token,
+                    "Token",
                     "A new token for the caller.",
                     params=(P("name", str | None, doc="a label for the token"),),
                 ),
@@ -473,7 +463,7 @@ API = Group(
             "space_templates",
             "Sample spaces.",
             takes_id=False,
-            endpoints=(E("list", "GET", None, SpaceTemplate, "Sample spaces.", page=True),),
+            endpoints=(E("list", "GET", None, "SpaceTemplate", "Sample spaces.", page=True),),
         ),
     ),
 )
@@ -520,6 +510,9 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
         task_processes: int = 0,
     ) -> None:
         super().__init__(self, (), "conn")
+        from .config import default_database_path, resolve_config
+        from .transport import Transport
+
         # SigOpt's two token kinds are one kind here: either works for every call
         token = token or client_token or user_token
         self.config: ClientConfig = resolve_config(
@@ -588,13 +581,20 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
     # -- plumbing ----------------------------------------------------------------------
 
     def _send(self, call: Call, kwargs: dict[str, Any], task_options: Mapping[str, Any]) -> Any:
+        if not call.endpoint.task:
+            return send_standard(call, kwargs)
+        from .models import Task
+        from .progress import check_progress
+
         check_progress(task_options.get("progress"))  # refused before the task starts
         result = send_standard(call, kwargs)
-        if call.endpoint.task and isinstance(result, Task):
+        if isinstance(result, Task):
             return H.finish_task(call, result, task_options)
         return result
 
     def _login(self, email: str, password: str) -> str:
+        from .models import Token
+
         body = self.transport.request_json(
             "POST",
             f"{C.API_PREFIX}/login",
@@ -609,6 +609,8 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
         return token
 
     def _check_version(self) -> None:
+        from .models import Version
+
         try:
             body = self.transport.request_json(
                 "GET", f"{C.API_PREFIX}/version", check_version=False

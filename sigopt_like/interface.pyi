@@ -8,8 +8,8 @@ from typing import Any, Protocol, TypeAlias, overload
 
 import requests
 
+from sigopt_like.arguments import SpaceArg, TableArg
 from sigopt_like.config import ClientConfig
-from sigopt_like.handlers import SpaceArg, TableArg
 from sigopt_like.models import (
     AnalyticsFile,
     AnalyticsFiles,

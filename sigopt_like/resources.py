@@ -7,25 +7,33 @@ and autocompletion show the API. A group that takes an id is called with it
 (``conn.sessions("12")``); called without one it is the collection itself, so
 ``conn.experiments(e).suggestions().create()`` and
 ``conn.experiments(e).suggestions.create()`` are the same call.
+
+Importing the package stays light (issue #12: ``import sigopt_like`` within 1.2x of
+``import requests``): the table and its records are plain named tuples, a group's
+class is built when the group is first reached, and the table names the models and
+the argument types that need heavier modules (attrs, spaces, tables) as strings,
+resolved by :func:`resolve` when a class, a call or the stub first needs them, as
+Python resolves a postponed annotation.
 """
 
 from __future__ import annotations
 
-import difflib
-import inspect
+import functools
+import importlib
 import os
+import threading
 import typing
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
-
-import attrs
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from . import _constants as C
-from .pagination import Page
-from .progress import ProgressArg
 
 if TYPE_CHECKING:
+    import inspect
+
     from .interface import Connection
+
+T = TypeVar("T")
 
 _NO_ID = object()
 
@@ -40,17 +48,83 @@ OPTION_TYPES: dict[str, Any] = {
     "headers": Mapping[str, str] | None,
     "wait": bool | None,
     "timeout": float | None,
-    "progress": ProgressArg,
+    "progress": "ProgressArg",
     "export_dir": str | os.PathLike[str] | None,
 }
 
+#: where the names in the table's string types and returns live, searched in this order;
+#: each module is imported when a name is first looked up (see :func:`resolve`).
+NAME_MODULES = (
+    "sigopt_like.models",
+    "sigopt_like.arguments",
+    "sigopt_like.progress",
+    "sigopt_like.pagination",
+    "sigopt_like.tables",
+    "sigopt_like.spaces",
+    "typing",
+    "collections.abc",
+    "os",
+)
 
-@attrs.frozen
-class Param:
+
+class _TableNames(Mapping[str, Any]):
+    """The names a string of the table may use, each imported when first looked up."""
+
+    def __getitem__(self, name: str) -> Any:
+        if name in ("Call", "Node"):
+            return globals()[name]
+        for module_name in NAME_MODULES:
+            module = importlib.import_module(module_name)
+            if name in vars(module):
+                return vars(module)[name]
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+NAMES: Mapping[str, Any] = _TableNames()
+
+
+@functools.cache
+def _evaluate(text: str) -> Any:
+    return eval(text, {}, NAMES)  # the package's own strings, like an annotation
+
+
+def resolve(value: Any) -> Any:
+    """A string of the table (a type, ``"SpaceArg | None"``, or a model, ``"Session"``) as
+    the object it names, importing its module now; anything else as it is."""
+    return _evaluate(value) if isinstance(value, str) else value
+
+
+class Lazy(Generic[T]):
+    """A value built by ``build()`` on first use, once, whichever thread asks first."""
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build: Callable[[], T] | None = build
+        self._value: T | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> T:
+        """The value, built now if it is not yet."""
+        build = self._build
+        if build is not None:
+            with self._lock:
+                if self._build is not None:
+                    self._value = self._build()
+                    self._build = None
+        return self._value  # type: ignore[return-value]
+
+
+class Param(NamedTuple):
     """One keyword argument of an endpoint: its name, its type, whether it must be given.
 
-    The type is what ``inspect.signature``, the stub and IDEs show; the service
-    checks the value itself.
+    The type is what ``inspect.signature``, the stub and IDEs show (a string names a
+    type of the package's heavier modules: see :func:`resolve`); the service checks the
+    value itself.
     """
 
     name: str
@@ -67,14 +141,14 @@ PAGE_PARAMS = (
 )
 
 
-@attrs.frozen
-class Endpoint:
+class Endpoint(NamedTuple):
     """One API call of a group.
 
     name: the Python method (``create``, ``fetch``, ``halt``, ...).
     method: the HTTP method. path: a segment after the group's path (``"halt"``),
         None for the group's own path, or an absolute path (``"/health"``).
-    returns: a Model class (``from_dict``) or any parser of the JSON body; None
+    returns: a Model class (``from_dict``), its name in :mod:`sigopt_like.models`
+        (``"Session"``: imported on first use), or any parser of the JSON body; None
         gives None. page: ``returns`` is the model of a paginated list -> Page.
     args: names of the positional arguments the method takes, in order (each one
         also a ``params`` entry).
@@ -98,8 +172,8 @@ class Endpoint:
     page: bool = False
     args: tuple[str, ...] = ()
     params: tuple[Param, ...] = ()
-    convert: Mapping[str, Callable[[Any], Any]] = attrs.field(factory=dict)
-    config_defaults: Mapping[str, str] = attrs.field(factory=dict)
+    convert: Mapping[str, Callable[[Any], Any]] = {}  # never mutated
+    config_defaults: Mapping[str, str] = {}  # never mutated
     task: bool = False
     handler: Callable[..., Any] | None = None
 
@@ -118,8 +192,7 @@ class Endpoint:
         return CALL_OPTIONS + (TASK_OPTIONS if self.task else ())
 
 
-@attrs.frozen
-class Group:
+class Group(NamedTuple):
     """A family of resources at one path segment.
 
     takes_id: the group is a collection called with an id (``conn.sessions(sid)``);
@@ -145,8 +218,7 @@ class Group:
         return self.endpoints, self.groups
 
 
-@attrs.frozen
-class Call:
+class Call(NamedTuple):
     """What a client-side handler gets: the connection, the node, the endpoint, options."""
 
     conn: Connection
@@ -197,7 +269,8 @@ class Node:
 
     _group: Group
     _bound: bool
-    _item_class: type[Node]
+    #: the class of an item, for a group that takes an id (built when first called with one)
+    _item_class: Lazy[type[Node]]
 
     def __init__(self, conn: Connection, path: tuple[str, ...], label: str) -> None:
         self._conn = conn
@@ -211,7 +284,7 @@ class Node:
         if not self._group.takes_id or self._bound:
             raise TypeError(f"{self._label} takes no id")
         sid = _id_text(id_)
-        return self._item_class(self._conn, (*self._path, sid), f"{self._label}({sid})")
+        return self._item_class.get()(self._conn, (*self._path, sid), f"{self._label}({sid})")
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -261,6 +334,8 @@ def check_arguments(where: str, endpoint: Endpoint, kwargs: Mapping[str, Any]) -
     known = [p.name for p in params]
     for name in kwargs:
         if name not in known:
+            import difflib  # only for this message
+
             close = difflib.get_close_matches(name, [*known, *endpoint.options()], n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             takes = ", ".join(known) or "no arguments"
@@ -277,10 +352,12 @@ def endpoint_signature(endpoint: Endpoint) -> inspect.Signature:
 
     A handler's signature is the handler's own, with the per-call options added.
     """
+    import inspect  # not with the package: the root's methods need no Signature object
+
     P = inspect.Parameter
     out = [P("self", P.POSITIONAL_OR_KEYWORD)]
     if endpoint.handler is not None:
-        hints = typing.get_type_hints(endpoint.handler, localns={"Call": Call})
+        hints = typing.get_type_hints(endpoint.handler, localns=NAMES)
         own = [
             p.replace(annotation=hints.get(p.name, p.annotation))
             for p in list(inspect.signature(endpoint.handler).parameters.values())[1:]
@@ -289,7 +366,7 @@ def endpoint_signature(endpoint: Endpoint) -> inspect.Signature:
         out += [p for p in own if p.kind is not P.VAR_KEYWORD]
         taken = {p.name for p in own}
         out += [
-            P(name, P.KEYWORD_ONLY, default=None, annotation=OPTION_TYPES[name])
+            P(name, P.KEYWORD_ONLY, default=None, annotation=resolve(OPTION_TYPES[name]))
             for name in CALL_OPTIONS
             if name not in taken
         ]
@@ -297,9 +374,9 @@ def endpoint_signature(endpoint: Endpoint) -> inspect.Signature:
     for param in endpoint.all_params():
         kind = P.POSITIONAL_OR_KEYWORD if param.name in endpoint.args else P.KEYWORD_ONLY
         default = P.empty if param.required else None
-        out.append(P(param.name, kind, default=default, annotation=param.type))
+        out.append(P(param.name, kind, default=default, annotation=resolve(param.type)))
     out += [
-        P(name, P.KEYWORD_ONLY, default=None, annotation=OPTION_TYPES[name])
+        P(name, P.KEYWORD_ONLY, default=None, annotation=resolve(OPTION_TYPES[name]))
         for name in endpoint.options()
     ]
     return inspect.Signature(out)
@@ -324,6 +401,8 @@ def send_standard(call: Call, kwargs: dict[str, Any]) -> Any:
     else:
         body = call.request(json=kwargs)
     if endpoint.page:
+        from .pagination import Page
+
         parse = _parser(endpoint.returns)
 
         def fetch(params: dict[str, Any]) -> Mapping[str, Any]:
@@ -336,6 +415,7 @@ def send_standard(call: Call, kwargs: dict[str, Any]) -> Any:
 
 
 def _parser(returns: Any) -> Callable[[Any], Any]:
+    returns = resolve(returns)
     if returns is None:
         return lambda value: value
     from_dict = getattr(returns, "from_dict", None)
@@ -343,13 +423,40 @@ def _parser(returns: Any) -> Callable[[Any], Any]:
 
 
 def _method(endpoint: Endpoint) -> Callable[..., Any]:
-    def method(self: Node, *args: Any, **kwargs: Any) -> Any:
-        return self._call(endpoint, args, kwargs)
+    if _takes_options_only(endpoint):
+        method = _options_only_method(endpoint)
+    else:
 
+        def method(self: Node, *args: Any, **kwargs: Any) -> Any:
+            return self._call(endpoint, args, kwargs)
+
+        method.__signature__ = endpoint_signature(endpoint)  # type: ignore[attr-defined]
     method.__name__ = endpoint.name
     method.__qualname__ = endpoint.name
-    method.__signature__ = endpoint_signature(endpoint)  # type: ignore[attr-defined]
     method.__doc__ = endpoint_doc(endpoint)
+    return method
+
+
+def _takes_options_only(endpoint: Endpoint) -> bool:
+    return endpoint.handler is None and not endpoint.task and not endpoint.all_params()
+
+
+def _options_only_method(endpoint: Endpoint) -> Callable[..., Any]:
+    """The method of an endpoint without arguments (``conn.version()``): a plain function
+    whose own signature is the one :func:`endpoint_signature` gives, so that building the
+    root's class (with the package) needs no ``inspect``."""
+
+    def method(
+        self: Node, *, idempotency_key: Any = None, request_timeout: Any = None, headers: Any = None
+    ) -> Any:
+        given = {
+            "idempotency_key": idempotency_key,
+            "request_timeout": request_timeout,
+            "headers": headers,
+        }
+        return self._call(endpoint, (), {k: v for k, v in given.items() if v is not None})
+
+    method.__annotations__ = {name: OPTION_TYPES[name] for name in CALL_OPTIONS}
     return method
 
 
@@ -369,9 +476,11 @@ def endpoint_doc(endpoint: Endpoint) -> str:
     return "\n".join(lines)
 
 
-def _group_property(group: Group, cls: type[Node]) -> property:
+def _group_property(group: Group) -> property:
+    cls = Lazy(lambda: build_node_class(group, False))
+
     def get(self: Node) -> Node:
-        return cls(self._conn, (*self._path, group.name), f"{self._label}.{group.name}")
+        return cls.get()(self._conn, (*self._path, group.name), f"{self._label}.{group.name}")
 
     get.__doc__ = group.doc or group.name
     return property(get)
@@ -380,8 +489,8 @@ def _group_property(group: Group, cls: type[Node]) -> property:
 def build_node_class(group: Group, bound: bool = False, base: type[Node] = Node) -> type[Node]:
     """A class for nodes of ``group``: a method per endpoint, a property per sub-group.
 
-    Sub-groups' classes (and the class of an item, for a group that takes an id)
-    are built too, once, so that the tree's classes are fixed when the table is.
+    Sub-groups' classes (and the class of an item, for a group that takes an id) are
+    built once, when first reached: importing the package builds only the root's.
     """
     endpoints, groups = group.members(bound)
     namespace: dict[str, Any] = {
@@ -390,11 +499,11 @@ def build_node_class(group: Group, bound: bool = False, base: type[Node] = Node)
         "__doc__": group.doc or f"The {group.name} resources.",
     }
     if group.takes_id and not bound:
-        namespace["_item_class"] = build_node_class(group, True)
+        namespace["_item_class"] = Lazy(lambda: build_node_class(group, True))
     for endpoint in endpoints:
         namespace[endpoint.name] = _method(endpoint)
     for sub in groups:
-        namespace[sub.name] = _group_property(sub, build_node_class(sub, False))
+        namespace[sub.name] = _group_property(sub)
     suffix = "Item" if (bound and group.takes_id) else ""
     name = "".join(part.title() for part in group.name.split("_")) + suffix
     return type(name or "Root", (base,), namespace)

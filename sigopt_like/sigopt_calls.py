@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import _constants as C
 from .handlers import id_of
-from .models import Experiment, Observation, Suggestion
 
 if TYPE_CHECKING:
+    from .models import Experiment, Observation, Suggestion
     from .resources import Call
 
 
@@ -39,6 +39,8 @@ def create_experiment(
 ) -> Experiment:
     """Create an experiment (name=, parameters=, metrics=, observation_budget=, ...,
     or the same fields in data=); client_id= files it under that client."""
+    from .models import Experiment
+
     path = call.path
     if client_id is not None:
         path = f"{C.API_PREFIX}/clients/{id_of(client_id)}/experiments"
@@ -47,6 +49,8 @@ def create_experiment(
 
 def suggest(call: Call, *, data: Mapping[str, Any] | None = None, **fields: Any) -> Suggestion:
     """A new suggestion (shorthand of suggestions.create; metadata= or data=)."""
+    from .models import Suggestion
+
     path = f"{call.path}/suggestions"
     return Suggestion.from_dict(call.request("POST", path, json=_body(data, fields)))
 
@@ -54,6 +58,8 @@ def suggest(call: Call, *, data: Mapping[str, Any] | None = None, **fields: Any)
 def report(call: Call, *, data: Mapping[str, Any] | None = None, **fields: Any) -> Observation:
     """Report an observation (suggestion= or assignments=, value= or values=, failed=;
     or the same fields in data=), shorthand of observations.create."""
+    from .models import Observation
+
     body = _body(data, fields)
     if body.get("suggestion") is not None:
         body["suggestion"] = id_of(body["suggestion"])

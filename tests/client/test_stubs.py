@@ -5,7 +5,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import attrs
 import pytest
 
 from sigopt_like import API, _stubgen
@@ -108,9 +107,9 @@ def test_the_stub_follows_the_table(monkeypatch):
 
     sessions = interface.SESSIONS
     extra = Endpoint("archive", "POST", "archive", Session, "Archive the session.")
-    changed = attrs.evolve(sessions, item_endpoints=(*sessions.item_endpoints, extra))
+    changed = sessions._replace(item_endpoints=(*sessions.item_endpoints, extra))
     groups = tuple(changed if g is sessions else g for g in API.groups)
-    monkeypatch.setattr(interface, "API", attrs.evolve(API, groups=groups))
+    monkeypatch.setattr(interface, "API", API._replace(groups=groups))
     text = _stubgen.generate()
     assert text != _stubgen.STUB_PATH.read_text(encoding="utf-8")
     item = text[text.index("class _SessionsItem:") :]
