@@ -126,6 +126,11 @@ class Unavailable(APIError):
     status, code = 503, "unavailable"
 
 
+def default_code(status: int) -> str:
+    """The stable code of an error status that has no more specific one."""
+    return _DEFAULT_CODES.get(status, "bad_request" if status < 500 else "internal")
+
+
 def error_body(status: int, code: str, message: str, detail: dict[str, Any] | None = None) -> dict:
     """The one error body shape."""
     return {

@@ -8,7 +8,9 @@ enforced by :class:`sigopt_like.service.task_watch.TaskWatch`). Waiters can hold
 at most their slots' threads; the ``threads`` others always remain for
 ``/health`` and everyone's calls. Connections are allowed for all of them and
 more, and waitress polls its sockets with ``poll()`` (no 1024-descriptor limit of
-``select()``).
+``select()``). What waitress refuses before the app sees it (a NUL in a header, a
+raw non-ASCII byte in the URI) is answered with the service's JSON error body
+(``wire_errors``).
 """
 
 from __future__ import annotations
@@ -50,5 +52,8 @@ def create_server(
     waitress settings."""
     from waitress.server import create_server as waitress_server
 
+    from .wire_errors import answer_in_json
+
     settings = {**server_options(service, threads), **options}
-    return waitress_server(app if app is not None else service, host=host, port=port, **settings)
+    server = waitress_server(app if app is not None else service, host=host, port=port, **settings)
+    return answer_in_json(server)  # waitress's own refusals in the service's JSON body

@@ -332,9 +332,10 @@ def test_query_text_that_is_not_utf8_is_a_400_naming_the_parameter(
 
 
 def test_a_raw_byte_in_a_query_is_refused_by_the_door_too(door: Door) -> None:
-    """Waitress refuses a raw non-ASCII byte in the URI itself (its plain 400); a server
-    that lets it through hands it over as Latin-1, which Falcon would decode as such
-    (``é`` sent as UTF-8 would be searched for as ``Ã©``). In process the door refuses it."""
+    """Waitress refuses a raw non-ASCII byte in the URI itself (its 400, in the JSON
+    body); a server that lets it through hands it over as Latin-1, which Falcon would
+    decode as such (``é`` sent as UTF-8 would be searched for as ``Ã©``). In process the
+    door refuses it."""
     import falcon.testing
 
     client = falcon.testing.TestClient(door.served.service)
@@ -352,15 +353,21 @@ def test_query_integers_beyond_64_bits_are_refused(door: Door) -> None:
 
 
 def test_a_header_value_holding_nul_is_refused(door: Door) -> None:
-    """Waitress refuses it itself (a plain 400); in process (embedded, or a WSGI server
-    that lets it through) the door does, naming the header. It is checked from the WSGI
-    environ, not Falcon's dict of every header. Nothing is stored either way."""
+    """Waitress refuses it before the app sees it, now with the service's JSON error
+    body (``service/wire_errors.py``; it was waitress's plain text); in process
+    (embedded, or a WSGI server that lets it through) the door does, naming the header.
+    It is checked from the WSGI environ, not Falcon's dict of every header. Nothing is
+    stored either way."""
     import falcon.testing
 
     before = door.state()
     body = json.dumps({"name": "nul header"})
     served = door.call("POST", "/v1/sessions", body, headers={"X-Request-Note": "a\x00b"})
     assert served.status_code == 400
+    assert served.headers["Content-Type"] == "application/json", served.text
+    refused = strict_json(served.text)
+    assert refused["object"] == "error" and refused["code"] == "bad_request", refused
+    assert "not valid HTTP" in refused["message"] and served.headers["X-Request-Id"]
     client = falcon.testing.TestClient(door.served.service)
     headers = {**door.served.headers(), "Content-Type": "application/json"}
     reply = client.simulate_post(
@@ -371,6 +378,54 @@ def test_a_header_value_holding_nul_is_refused(door: Door) -> None:
     assert door.state() == before
     fine = client.simulate_post("/v1/sessions", body=body, headers=headers)
     assert fine.status_code == 201, fine.text
+
+
+def raw_http(url: str, head: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send ``head`` (a request line and headers, byte for byte) and read the answer."""
+    import socket
+    from urllib.parse import urlsplit
+
+    where = urlsplit(url)
+    with socket.create_connection((where.hostname, where.port), timeout=30) as sock:
+        sock.sendall(head)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    top, _, payload = answer.partition(b"\r\n\r\n")
+    lines = top.decode("latin-1").split("\r\n")
+    fields = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), fields, payload
+
+
+@pytest.mark.parametrize(
+    ("head", "status"),
+    [
+        (b"GET /v1/sessions HTTP/1.1\r\nHost: x\r\nX-Note: a\x00b\r\n", 400),
+        (b"GET /v1/sessions?q=\xc3\xa9 HTTP/1.1\r\nHost: x\r\n", 400),
+        (b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 1e3\r\n", 400),
+    ],
+    ids=["nul-header", "raw-byte-uri", "bad-length"],
+)
+def test_what_sigopt_like_serve_refuses_itself_is_the_json_error(
+    tmp_path: Path, head: bytes, status: int
+) -> None:
+    """``sigopt-like serve`` (a subprocess): waitress's own refusals carry the one JSON
+    error body the client reads, not waitress's plain text; the server goes on."""
+    from tests.fixtures.servers import ServedProcess
+
+    server = ServedProcess(tmp_path / "wire.db")
+    try:
+        auth = f"Authorization: Bearer {server.token}\r\n".encode()
+        code, fields, payload = raw_http(server.url, head + auth + b"Connection: close\r\n\r\n")
+        assert code == status, payload[:300]
+        assert fields["Content-Type"] == "application/json", fields
+        body = strict_json(payload.decode("utf-8"))
+        assert body["object"] == "error" and body["status"] == status, body
+        assert body["detail"]["server"] == "waitress", body
+        listed = requests.get(f"{server.url}/v1/sessions", headers=server.headers(), timeout=30)
+        assert listed.status_code == 200 and listed.json()["data"] == []
+    finally:
+        server.stop()
 
 
 def test_an_unknown_task_status_filter_is_a_400(door: Door) -> None:

@@ -1,0 +1,78 @@
+"""The service's JSON error body for requests waitress refuses before the app sees them.
+
+Waitress answers a request it cannot parse itself: a header holding a NUL or
+another character HTTP does not allow, a raw non-ASCII byte in the URI, headers
+or a body beyond its limits. Its answer is plain text (``Bad Request ... (generated
+by sigopt-like)``), while every other answer of the service is the one JSON error
+body (``errors.error_body``) that the client turns into a typed exception.
+
+Waitress has no public hook for these answers; its channel class names the task
+that renders them (``HTTPChannel.error_task_class``) and each listening server the
+channel class it builds (``channel_class``). Hand-written because there is no
+library for it: :class:`JsonErrorTask` renders waitress's own status and reason as
+the service's body, and :func:`answer_in_json` gives the servers of one
+``create_server`` a channel class that uses it. ``tests/reliability/test_door.py``
+sends such requests to a real server, so a waitress release that moved these
+names would fail there, not in production.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer
+from waitress.task import ErrorTask
+
+from .errors import default_code, error_body
+
+#: what waitress's reasons mean for the caller (its ``body`` says which rule broke)
+_HINTS = {
+    400: "the request is not valid HTTP; check its request line and headers (no NUL or "
+    "other control character, non-ASCII in the URI percent-encoded, a numeric "
+    "Content-Length)",
+    413: "the request body is larger than this server accepts",
+    431: "the request's headers are larger than this server accepts",
+}
+
+
+class JsonErrorTask(ErrorTask):  # type: ignore[misc]
+    """Waitress's error answer with the service's JSON error body."""
+
+    def execute(self) -> None:
+        """Write the status waitress chose, with the one JSON error body."""
+        error = self.request.error
+        status = int(error.code)
+        hint = _HINTS.get(status, str(error.reason).lower())
+        message = f"{error.reason} ({str(error.body).rstrip('.')}): {hint}."
+        detail = {"server": "waitress", "reason": str(error.body)}
+        body = json.dumps(error_body(status, default_code(status), message, detail)).encode("utf-8")
+        self.status = f"{status} {error.reason}"
+        self.response_headers.extend(
+            [
+                ("Content-Type", "application/json"),
+                ("X-Request-Id", os.urandom(16).hex()),
+            ]
+        )
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
+    """A waitress channel whose refusals are the service's JSON error body."""
+
+    error_task_class = JsonErrorTask
+
+
+def answer_in_json(server: Any) -> Any:
+    """Make every listening server of a ``waitress.create_server`` result (one, or the
+    several a ``MultiSocketServer`` registered in its socket map) answer its refusals
+    in JSON; returns ``server``."""
+    socket_map = server.map if hasattr(server, "map") else server._map
+    for listener in [server, *socket_map.values()]:
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = JsonErrorChannel
+    return server
