@@ -75,3 +75,24 @@ def test_version_tuple():
     assert version_tuple("0.10.1") > version_tuple("0.9.9")
     assert version_tuple("1.2.0rc1") == (1, 2, 0)
     assert version_tuple("2") > version_tuple("1.99")
+
+
+def test_an_embedded_connection_sends_no_version_request(tmp_path, clean_env):
+    """The embedded service is this package: its first call is the call alone (before, a
+    GET /v1/version went first)."""
+    from sigopt_like.service.resources.system import MIN_CLIENT_VERSION
+
+    assert version_tuple(MIN_CLIENT_VERSION) <= version_tuple(sigopt_like.__version__)
+    with sigopt_like.Connection(database=str(tmp_path / "v.db")) as conn:
+        service = conn.service
+        paths: list[str] = []
+
+        def app(environ, start_response):
+            paths.append(environ["PATH_INFO"])
+            return service(environ, start_response)
+
+        adapter = conn.transport.direct.__self__  # the WSGIAdapter mounted on the session
+        adapter.app = app
+        assert list(conn.sessions.list(limit=1)) == []
+        assert conn.version().min_client_version == MIN_CLIENT_VERSION
+    assert paths == ["/v1/sessions", "/v1/version"]
