@@ -544,15 +544,11 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
             from .embedded import WSGIAdapter, start_embedded_service
 
             database_path = self.config.database or str(default_database_path())
-            if database_path != ":memory:":
-                Path(database_path).expanduser().parent.mkdir(parents=True, exist_ok=True)
             self.database = database_path
-            self.service = start_embedded_service(
-                os.fspath(Path(database_path).expanduser())
-                if database_path != ":memory:"
-                else database_path,
-                task_processes=task_processes,
-            )
+            if database_path != ":memory:" and "://" not in database_path:  # not a URL
+                database_path = os.fspath(Path(database_path).expanduser())
+                Path(database_path).parent.mkdir(parents=True, exist_ok=True)
+            self.service = start_embedded_service(database_path, task_processes=task_processes)
             session = session or requests.Session()
             adapter = WSGIAdapter(self.service)
             session.mount(C.EMBEDDED_URL, adapter)

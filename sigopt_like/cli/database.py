@@ -54,21 +54,36 @@ def check(target: str, *, made_for_you: bool) -> str:
     if target == ":memory:":
         return target
     if "://" in target:
-        scheme = target.split("://", 1)[0]
+        scheme, _, rest = target.partition("://")
         dialect, _, driver = scheme.partition("+")
-        if dialect in ("postgresql", "postgres"):
-            module = POSTGRES_DRIVERS.get(driver, driver)
-            if importlib.util.find_spec(module) is None:
-                raise CommandError(
-                    f"the database {redact_url(target)} is PostgreSQL, and its driver "
-                    f"{module!r} is not installed: {POSTGRES_EXTRA} "
-                    "(and write the URL as postgresql+psycopg://...)"
-                )
+        if dialect == "sqlite":
+            file = rest.removeprefix("/").split("?", 1)[0]
+            if file in ("", ":memory:") or file.startswith(("file:", ":memory:")):
+                return target
+            _check_file(file, shown=target, made_for_you=made_for_you)
+            return target
+        if dialect not in ("postgresql", "postgres"):
+            raise CommandError(
+                f"the database {redact_url(target)} is neither a SQLite file nor PostgreSQL: "
+                "name a file (--db ~/doe.sqlite3) or a postgresql+psycopg://... URL"
+            )
+        module = POSTGRES_DRIVERS.get(driver, driver)
+        if importlib.util.find_spec(module) is None:
+            raise CommandError(
+                f"the database {redact_url(target)} is PostgreSQL, and its driver "
+                f"{module!r} is not installed: {POSTGRES_EXTRA} "
+                "(and write the URL as postgresql+psycopg://...)"
+            )
         return target
+    return _check_file(target, shown=target, made_for_you=made_for_you)
+
+
+def _check_file(target: str, *, shown: str, made_for_you: bool) -> str:
+    """The SQLite file ``target`` (expanded), checked as :func:`check` says."""
     path = Path(target).expanduser()
     if path.is_dir():
         raise CommandError(
-            f"the database {target} is a folder; name a file in it, "
+            f"the database {shown} is a folder; name a file in it, "
             f"e.g. --db {path / 'sigopt-like.db'}"
         )
     if not path.parent.is_dir():
@@ -83,7 +98,7 @@ def check(target: str, *, made_for_you: bool) -> str:
             head = handle.read(len(SQLITE_MAGIC))
         if head != SQLITE_MAGIC:
             raise CommandError(
-                f"{target} is not a sigopt-like database (not a SQLite file); "
+                f"{shown} is not a sigopt-like database (not a SQLite file); "
                 "name a new file, or the database that serve uses"
             )
     return os.fspath(path)
