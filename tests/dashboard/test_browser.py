@@ -14,6 +14,8 @@ import io
 import uuid
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from tests.dashboard import site
 from tests.dashboard.conftest import Site, Tab
 
@@ -107,7 +109,9 @@ def test_a_campaign_followed_to_its_end(tab: Tab, dashboard_site: Site) -> None:
     assert rows[1][2] == design.rows[0][2] and rows[1][3] == ""
 
     page.click(f'details[data-gen="{session.gen}"] summary')
-    assert page.locator(f'details[data-gen="{session.gen}"] tbody tr').count() == 12
+    # a <details> element's "toggle" event (which fills the table) fires after the click
+    # returns: wait for the rows rather than count them at once
+    expect(page.locator(f'details[data-gen="{session.gen}"] tbody tr')).to_have_count(12)
     assert tab.errors == [] and tab.dialogs == []
 
 
