@@ -153,3 +153,22 @@ def test_a_string_of_the_table_resolves_as_an_annotation_would():
     assert resources.resolve(int) is int
     with pytest.raises(NameError):
         resources.resolve("NoSuchModel")
+
+
+def test_every_string_of_the_table_resolves():
+    """A misspelt model or type name in the table fails here, not at a user's first call."""
+    from sigopt_like import _stubgen
+
+    checked = 0
+    for parts, endpoint in _stubgen._all_endpoints(sigopt_like.API, []):
+        where = ".".join([*parts, endpoint.name])
+        if isinstance(endpoint.returns, str):
+            assert hasattr(resources.resolve(endpoint.returns), "from_dict"), where
+            checked += 1
+        for param in endpoint.params:
+            if isinstance(param.type, str):
+                resources.resolve(param.type)
+                checked += 1
+    for name, option in resources.OPTION_TYPES.items():
+        assert resources.resolve(option) is not None, name
+    assert checked >= 30
