@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -182,7 +183,7 @@ def resolve_config(
             raise ConfigError(f"'{field}' must be a string (from {source}).", path=_p(source, path))
         values[field] = value or None
     if values["host"]:
-        values["host"] = _normalise_host(values["host"])
+        values["host"] = _normalise_host(values["host"], pick("host")[1], path)
     if values["host"] and where.get("database"):
         raise ConfigError("'database' is for the embedded service; it cannot go with a host.")
     if values["email"] and not values["password"] and not values["token"]:
@@ -244,6 +245,10 @@ def _load_file(
         path = Path(named).expanduser()
         if not path.is_absolute():
             path = cwd / path
+        if path.is_dir():
+            raise ConfigError(
+                f"The config file {path} is a folder; name the JSON file in it.", path=str(path)
+            )
         if not path.is_file():
             raise ConfigError(f"The config file {path} does not exist.", path=str(path))
         return path, _parse_file(path)
@@ -275,11 +280,31 @@ def _p(source: str, path: Path | None) -> str | None:
     return str(path) if path is not None and source.startswith("config file") else None
 
 
-def _normalise_host(host: str) -> str:
-    host = host.strip().rstrip("/")
-    if "://" not in host:
-        host = "https://" + host
-    return host
+def _normalise_host(host: str, source: str = "argument", path: Path | None = None) -> str:
+    """``host`` as a base URL (https:// when no scheme is written); ConfigError if it is
+    not an http(s) URL with a host name (before: ``ftp://x`` and ``http://`` were tried,
+    the latter for two minutes, as the host ``http``)."""
+    text = host.strip()
+    if "://" not in text:
+        text = "https://" + text
+    text = text.rstrip("/")
+    parts = urllib.parse.urlsplit(text)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or not port_ok
+        or any(ch.isspace() for ch in text)
+    ):
+        raise ConfigError(
+            f"'host' must be the service's URL, like http://127.0.0.1:8080 or "
+            f"https://doe.lab.example, not {host!r} (from {source}).",
+            path=_p(source, path),
+        )
+    return text
 
 
 def _number(
@@ -342,6 +367,12 @@ def _verify(value: Any, source: str, path: Path | None) -> bool | str:
             return True
         if lowered in ("0", "false", "no", "off"):
             return False
+        if not Path(value).expanduser().exists():
+            raise ConfigError(
+                f"'verify' must be true, false or the path of a CA bundle; {value!r} is "
+                f"neither, and no such file exists (from {source}).",
+                path=_p(source, path),
+            )
         return value  # a CA bundle path
     raise ConfigError(
         f"'verify' must be true, false or a CA bundle path (from {source}).", path=_p(source, path)
@@ -367,14 +398,27 @@ def _retries(
             return RetryPolicy(**retries)
         except TypeError as err:
             raise ConfigError(f"'retries' has an unknown key: {err}") from err
+        except ValueError as err:
+            raise ConfigError(f"'retries': {err}") from err
     if retries is not None:
         raise ConfigError("'retries' must be a number of retries, a dict or a RetryPolicy.")
     policy: dict[str, Any] = {}
     for source_name, source in (("config file", from_file), ("environment", from_env)):
         for key in ("max_tries", "max_retry_time"):
             if key in source:
-                value = _number(source[key], key, source_name, path, allow_none=False)
+                where = f"config file {path}" if source_name == "config file" else source_name
+                value = _number(source[key], key, where, path, allow_none=False)
                 assert value is not None
+                least = 1 if key == "max_tries" else 0
+                if value < least or (key == "max_tries" and value != int(value)):
+                    raise ConfigError(
+                        f"'{key}' must be a whole number of tries, 1 or more (1: no retry), "
+                        f"not {source[key]!r} (from {where})."
+                        if key == "max_tries"
+                        else f"'{key}' must be 0 or more seconds, not {source[key]!r} "
+                        f"(from {where}).",
+                        path=_p(where, path),
+                    )
                 policy["max_time" if key == "max_retry_time" else key] = (
                     int(value) if key == "max_tries" else value
                 )

@@ -15,6 +15,7 @@ import email.utils
 import json as jsonlib
 import logging
 import math
+import re
 import threading
 import time
 import uuid
@@ -355,7 +356,9 @@ class Transport:
                 if self._may_retry(start, attempt, error=err, log=log):
                     continue
                 log.done(type(err).__name__, None, attempt)
-                raise _connection_error(err, method, self.url(path)) from err
+                raise _connection_error(
+                    err, method, self.url(path), attempt, self.clock() - start
+                ) from err
             request_id = response.headers.get("X-Request-Id")
             if response.status_code < 400:
                 log.done(response.status_code, request_id, attempt)
@@ -528,11 +531,30 @@ def _check_complete(response: requests.Response) -> None:
         )
 
 
-def _connection_error(err: BaseException, method: str, url: str) -> APIConnectionError:
+def _connection_error(
+    err: BaseException, method: str, url: str, tries: int = 1, seconds: float = 0.0
+) -> APIConnectionError:
     timed_out = isinstance(err, requests.exceptions.Timeout) or any(
         isinstance(arg, (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.TimeoutError))
         for arg in getattr(err, "args", ())
     )
+    after = f" ({tries} tries in {seconds:.0f} s)" if tries > 1 else ""
     if timed_out:
-        return APITimeoutError(f"{method} {url} timed out: {err}")
-    return APIConnectionError(f"{method} {url} failed: {err}")
+        return APITimeoutError(f"{method} {url} timed out{after}: {_connection_problem(err)}")
+    return APIConnectionError(f"{method} {url} failed{after}: {_connection_problem(err)}")
+
+
+def _connection_problem(err: BaseException) -> str:
+    """What went wrong on the wire, in words (requests and urllib3 wrap it in object reprs).
+
+    ``Connection refused``, ``Name or service not known``, ``Read timed out. (read
+    timeout=5.0)``, or the TLS library's words for a certificate problem.
+    """
+    inner = err.args[0] if err.args and isinstance(err.args[0], BaseException) else err
+    text = str(getattr(inner, "reason", None) or inner)
+    text = re.sub(r"<[\w.]+ object at 0x[0-9a-fA-F]+>: ", "", text)
+    text = re.sub(r"^\w*ConnectionPool\([^)]*\): ", "", text)
+    text = re.sub(r"^Max retries exceeded with url: \S+ \(Caused by \w+\((.*)\)\)$", r"\1", text)
+    text = text.replace("Failed to establish a new connection: ", "")
+    text = re.sub(r"\[Errno -?\d+\] ", "", text).strip("'\" ")
+    return text or type(err).__name__

@@ -21,7 +21,7 @@ def connection(
     """
     from ..config import resolve_config
     from ..interface import Connection
-    from . import database
+    from . import database, notices
 
     if host and db:
         raise click.UsageError("--db is for the embedded service; it cannot go with --host")
@@ -33,6 +33,9 @@ def connection(
         kwargs["database"] = database.choose(db)
     conn = Connection(host, token, **kwargs)
     ctx.call_on_close(conn.close)
+    if not config.embedded and not ctx.find_root().params.get("verbose"):
+        notice = notices.install(str(config.host), conn.transport.retries.max_time)
+        ctx.call_on_close(lambda: notices.remove(notice))
     return conn
 
 

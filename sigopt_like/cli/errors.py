@@ -10,7 +10,7 @@ from __future__ import annotations
 import errno
 import re
 
-from ..errors import APIError, SigoptLikeError, TaskFailedError
+from ..errors import APIConnectionError, APIError, SigoptLikeError, TaskFailedError
 
 POSTGRES_EXTRA = "pip install 'sigopt_like[postgres]'"
 
@@ -32,6 +32,8 @@ def describe_error(err: BaseException) -> str | None:
         return "\n".join(lines) if lines else str(err)
     if isinstance(err, APIError):
         return f"the service refused: {err}"
+    if isinstance(err, APIConnectionError) and "certificate" not in str(err).lower():
+        return f"{err}; is the service running, and is --host (or $SIGOPT_LIKE_HOST) its URL?"
     if isinstance(err, SigoptLikeError):
         return str(err)
     if isinstance(err, ModuleNotFoundError) and (err.name or "").startswith("psycopg"):

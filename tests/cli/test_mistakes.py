@@ -7,6 +7,8 @@ and a non-zero exit status, never a traceback and never a silent success.
 from __future__ import annotations
 
 import os
+import socket
+import time
 from pathlib import Path
 
 import sigopt_like
@@ -62,3 +64,66 @@ def test_campaign_commands_on_postgresql_use_it(run, pg_url, tmp_path, monkeypat
     assert os.listdir(here) == []
     with sigopt_like.Connection(database=pg_url) as conn:
         assert [s.name for s in conn.sessions.list()] == ["on-postgres"]
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_server_that_is_down_is_said_at_once_and_in_words(run, monkeypatch):
+    """Before: silence for the whole retry deadline (two minutes by default), then
+    urllib3's repr: "Max retries exceeded ... NewConnectionError('<urllib3.connection.
+    HTTPConnection object at 0x7f...>: Failed to establish a new connection: ...')"."""
+    monkeypatch.setenv("SIGOPT_LIKE_MAX_TRIES", "3")
+    url = f"http://127.0.0.1:{closed_port()}"
+    done = run("sessions", "list", "--host", url, "--token", "t0ken")
+    assert done.code == 1 and "Traceback" not in done.err
+    notice, error = done.err.strip().splitlines()
+    assert notice.startswith(f"sigopt-like: {url} cannot be reached (ConnectionError)")
+    assert "trying again for up to 120 s (Ctrl-C to stop" in notice
+    assert error.startswith(f"sigopt-like: error: GET {url}/v1/")
+    assert "failed (3 tries in" in error and error.count("Connection refused") == 1
+    assert "is the service running, and is --host" in error
+    assert "object at 0x" not in error and "Max retries" not in error
+
+
+def test_the_notice_is_shown_once_and_not_with_verbose(run, monkeypatch):
+    monkeypatch.setenv("SIGOPT_LIKE_MAX_TRIES", "3")
+    url = f"http://127.0.0.1:{closed_port()}"
+    done = run("-v", "sessions", "list", "--host", url, "--token", "t0ken")
+    assert done.code == 1
+    assert "cannot be reached" not in done.err  # -v logs every retry instead
+
+
+def test_a_host_that_is_not_a_url_is_refused_at_once(run):
+    """Before: ``ftp://x`` reached requests ("No connection adapters"), ``http://`` and
+    ``http://a b`` were retried for two minutes (as the host ``http``)."""
+    for host in ("ftp://lab.example", "http://", "http://exa mple", "http://h:99999"):
+        start = time.monotonic()
+        line = one_line(run("sessions", "list", "--host", host, "--token", "t0ken"))
+        assert "'host' must be the service's URL, like http://127.0.0.1:8080" in line, line
+        assert time.monotonic() - start < 10
+
+
+def test_config_mistakes_are_one_line(run, tmp_path, monkeypatch):
+    """Before: SIGOPT_LIKE_MAX_TRIES=0 was a traceback (attrs' ValueError), a config
+    "file" that is a folder was said not to exist, and any word in
+    SIGOPT_LIKE_VERIFY_SSL_CERTIFICATES was taken as a CA bundle's path."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "c.db"))
+    cases = {
+        ("SIGOPT_LIKE_MAX_TRIES", "0"): "'max_tries' must be a whole number of tries, 1 or more",
+        ("SIGOPT_LIKE_MAX_TRIES", "2.5"): "'max_tries' must be a whole number of tries",
+        ("SIGOPT_LIKE_CONFIG", str(tmp_path)): "is a folder; name the JSON file in it",
+        ("SIGOPT_LIKE_VERIFY_SSL_CERTIFICATES", "maybe"): "'maybe' is neither",
+    }
+    for (name, value), said in cases.items():
+        with monkeypatch.context() as env:
+            env.setenv(name, value)
+            line = one_line(run("sessions", "list"))
+            assert said in line, line
+    config = tmp_path / "sigopt-like.json"
+    config.write_text('{"max_retry_time": -1}')
+    monkeypatch.setenv("SIGOPT_LIKE_CONFIG", str(config))
+    assert "'max_retry_time' must be 0 or more seconds" in one_line(run("sessions", "list"))

@@ -1,0 +1,60 @@
+"""Telling a person at the terminal that a served instance does not answer yet.
+
+The client retries connection errors and timeouts until its deadline (two
+minutes by default), which suits a script left running; a person who typed a
+command would otherwise wait that long in silence. The first such retry of a
+command prints one line on standard error naming the URL, the problem and how
+long the retries may last. Hooked on the ``sigopt_like.http`` retry log records,
+so the transport stays unaware of the command line.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from ..transport import LOGGER
+
+
+class RetryNotice(logging.Handler):
+    """Prints one line at the first retry of a call that could not reach ``host``."""
+
+    def __init__(self, host: str, max_time: float) -> None:
+        super().__init__(level=logging.INFO)
+        self.host = host
+        self.max_time = max_time
+        self.shown = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING and logging.lastResort is not None:
+            logging.lastResort.handle(record)  # what would have been shown without us
+            return
+        args = record.args if isinstance(record.args, tuple) else ()
+        why = args[2] if len(args) > 2 else None
+        if self.shown or not isinstance(why, str) or not record.getMessage().count("retrying"):
+            return  # a status (429, 503) is the service answering: no notice
+        self.shown = True
+        what = "does not answer in time" if "Timeout" in why else "cannot be reached"
+        click.echo(
+            f"sigopt-like: {self.host} {what} ({why}); trying again for up to "
+            f"{self.max_time:.0f} s (Ctrl-C to stop; -v shows each try)",
+            err=True,
+        )
+
+
+def install(host: str, max_time: float) -> RetryNotice:
+    """Add the notice to the retry logger (not with ``-v``, which logs every retry)."""
+    logger = logging.getLogger(LOGGER)
+    notice = RetryNotice(host, max_time)
+    logger.addHandler(notice)
+    logger.setLevel(logging.INFO)
+    return notice
+
+
+def remove(notice: RetryNotice) -> None:
+    """Undo :func:`install` (the logger goes back to its defaults)."""
+    logger = logging.getLogger(LOGGER)
+    logger.removeHandler(notice)
+    if not any(isinstance(h, RetryNotice) for h in logger.handlers):
+        logger.setLevel(logging.NOTSET)
