@@ -2,13 +2,15 @@
 
     python benchmarks/perf_readers.py [--population 2500] [--rounds 2]
 
-One ``sigopt-like serve`` process (tasks in its own threads, as ``serve`` runs
-them by default), two users. The reader repeats ``GET /v1/sessions/{sid}`` (the
+One ``sigopt-like serve`` process (its tasks in the worker process it starts, as
+``serve`` runs them by default), two users. The reader repeats ``GET /v1/sessions/{sid}`` (the
 call behind ``sessions(sid).fetch()``) on a keep-alive connection; the other user
 generates a design of ``--population`` experiments (10^6-point space), simulates
 its responses and uploads them. The reader's p99 while that runs is compared with
 its p99 when the service is idle, measured in the same run, and with 0.1.0 under
-the same load. Goal of issue #12: p99 <= 50 ms.
+the same load; then the same with the tasks in threads of ``serve``
+(``--task-processes 0``), and with ``serve --no-tasks`` and a ``sigopt-like worker``
+process. Goal of issue #12: p99 <= 50 ms.
 """
 
 from __future__ import annotations
@@ -80,10 +82,16 @@ def _latencies(port: int, path: str, token: str, stop: threading.Event) -> list[
 
 
 def run(
-    code: Path, folder: Path, name: str, population: int, split: bool = False
+    code: Path,
+    folder: Path,
+    name: str,
+    population: int,
+    split: bool = False,
+    extra: tuple[str, ...] = (),
 ) -> tuple[list[float], list[float]]:
     """The reader's latencies (seconds) when idle, then during the heavy work; ``split``:
-    ``serve --no-tasks`` and a ``sigopt-like worker`` process (the production shape)."""
+    ``serve --no-tasks`` and a ``sigopt-like worker`` process (the production shape);
+    ``extra``: more options of ``serve``."""
     import contextlib
     import subprocess
 
@@ -91,7 +99,7 @@ def run(
     heavy_token = write_token(database, code)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    cmd = serve_command(database, port, split=split)
+    cmd = [*serve_command(database, port, split=split), *extra]
     worker = worker_command(database)
     with contextlib.ExitStack() as stack:
         server = stack.enter_context(process(cmd, env=env_with_path(code), cwd=code))
@@ -163,12 +171,16 @@ def main(argv: list[str] | None = None) -> int:
     ours_busy: list[float] = []
     base_busy: list[float] = []
     split_busy: list[float] = []
+    threads_busy: list[float] = []
     with tempfile.TemporaryDirectory(prefix="perf-readers-") as tmp:
         folder = Path(tmp)
         for i in range(args.rounds):
             idle, busy = run(REPO, folder, f"ours{i}", args.population)
             ours_idle += idle
             ours_busy += busy
+            threads_busy += run(
+                REPO, folder, f"threads{i}", args.population, extra=("--task-processes", "0")
+            )[1]
             split_busy += run(REPO, folder, f"split{i}", args.population, split=True)[1]
             if not args.no_baseline:
                 base_busy += run(baseline_checkout(), folder, f"base{i}", args.population)[1]
@@ -186,6 +198,18 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(ours_busy)} reads",
         ),
     ]
+    threads = percentile(threads_busy, 99) * 1e3
+    figures.append(
+        Figure(
+            "  the same with serve --task-processes 0 (threads), vs idle",
+            threads,
+            percentile(ours_idle, 99) * 1e3,
+            "ms",
+            "<= 50 ms",
+            threads <= 50,
+            f"max {max(threads_busy) * 1e3:.0f} ms",
+        )
+    )
     split = percentile(split_busy, 99) * 1e3
     figures.append(
         Figure(

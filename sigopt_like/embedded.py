@@ -32,9 +32,10 @@ from .errors import ServiceNotInstalledError
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def start_embedded_service(database: str, *, task_processes: int = 0) -> Any:
+def start_embedded_service(database: str, *, task_processes: int | None = None) -> Any:
     """Start the in-process service on ``database`` (a SQLite path); its tasks run in
-    threads of this process, or in ``task_processes`` worker processes.
+    ``task_processes`` worker processes (None: the service's default, one), or in
+    threads of this process (0).
 
     Raises ServiceNotInstalledError, naming the extra to install, when the
     service's dependencies are missing.

@@ -480,9 +480,11 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
     by default in the user's data folder). Use as a context manager, or call
     ``close()``, to release it.
 
-    ``task_processes=N`` (embedded only) runs the service's tasks in N worker
-    processes started when a task is queued, so that this process never loads the
-    optimizer (its memory and CPU stay out of the caller's script).
+    Embedded, the service's tasks run in a worker process it starts when a task is
+    queued and that stops after two idle minutes, so that this process never loads
+    the optimizer (its imports, memory and CPU stay out of the caller's script).
+    ``task_processes=N`` starts N of them; ``task_processes=0`` runs the tasks in
+    threads of this process (as does a ``:memory:`` database, unless told otherwise).
     """
 
     def __init__(
@@ -507,7 +509,7 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
         jitter: Callable[[float], float] | None = None,
         client_token: str | None = None,
         user_token: str | None = None,
-        task_processes: int = 0,
+        task_processes: int | None = None,
     ) -> None:
         super().__init__(self, (), "conn")
         from .config import default_database_path, resolve_config
@@ -536,9 +538,18 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
         self.database: str | None = None
         self._closed = False
         self._lock = threading.Lock()
-        if task_processes and not self.config.embedded:
+        if task_processes is not None and not self.config.embedded:
             raise ConfigError(
                 "'task_processes' is for the embedded service; a remote service runs its own tasks."
+            )
+        if task_processes is not None and (
+            not isinstance(task_processes, int)
+            or isinstance(task_processes, bool)
+            or task_processes < 0
+        ):
+            raise ConfigError(
+                f"'task_processes' must be a whole number >= 0 (0: threads of this process), "
+                f"not {task_processes!r}."
             )
         if self.config.embedded:
             from .embedded import WSGIAdapter, start_embedded_service

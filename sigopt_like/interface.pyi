@@ -686,9 +686,11 @@ class Connection(_Root):
     from the arguments, then the environment (``SIGOPT_LIKE_*``), then a JSON config file (see
     :mod:`sigopt_like.config`). With no host anywhere, the service runs in this process on
     ``database`` (a SQLite file, by default in the user's data folder). Use as a context manager, or
-    call ``close()``, to release it. ``task_processes=N`` (embedded only) runs the service's tasks
-    in N worker processes started when a task is queued, so that this process never loads the
-    optimizer (its memory and CPU stay out of the caller's script).
+    call ``close()``, to release it. Embedded, the service's tasks run in a worker process it starts
+    when a task is queued and that stops after two idle minutes, so that this process never loads
+    the optimizer (its imports, memory and CPU stay out of the caller's script).
+    ``task_processes=N`` starts N of them; ``task_processes=0`` runs the tasks in threads of this
+    process (as does a ``:memory:`` database, unless told otherwise).
     """
 
     config: ClientConfig
@@ -719,7 +721,7 @@ class Connection(_Root):
         jitter: Callable[[float], float] | None = ...,
         client_token: str | None = ...,
         user_token: str | None = ...,
-        task_processes: int = ...,
+        task_processes: int | None = ...,
     ) -> None: ...
     def _send(self, call: Call, kwargs: dict[str, Any], task_options: Mapping[str, Any]) -> Any: ...
     def _login(self, email: str, password: str) -> str: ...

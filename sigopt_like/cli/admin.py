@@ -56,6 +56,13 @@ def _accounts(db: str | None) -> Iterator[Any]:
 @db_option
 @click.option("--threads", type=POSITIVE, default=DEFAULT_THREADS, show_default=True)
 @click.option("--task-threads", type=POSITIVE, default=None, help="Task runner threads.")
+@click.option(
+    "--task-processes",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Run tasks in N worker processes started when a task is queued and stopped "
+    "when idle [default: 1; 0: threads of this process].",
+)
 @click.option("--requests-per-minute", type=POSITIVE, default=None, help="Per-token request limit.")
 @click.option("--max-body-bytes", type=POSITIVE, default=None, help="Largest request body.")
 @click.option("--no-auth", is_flag=True, help="No tokens: everything belongs to the local user.")
@@ -79,6 +86,7 @@ def serve(
     db: str | None,
     threads: int,
     task_threads: int | None,
+    task_processes: int | None,
     requests_per_minute: int | None,
     max_body_bytes: int | None,
     no_auth: bool,
@@ -105,8 +113,12 @@ def serve(
 
     database = choose(db)
     overrides: dict[str, Any] = {"auth_required": not no_auth}
+    if no_tasks and task_processes:
+        raise click.UsageError("--no-tasks runs no tasks here: it cannot go with --task-processes")
     if no_tasks:
         overrides["run_tasks"] = False
+    if task_processes is not None:
+        overrides["task_processes"] = task_processes
     if task_threads is not None:
         overrides["task_threads"] = task_threads
     if requests_per_minute is not None:

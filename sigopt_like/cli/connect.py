@@ -17,7 +17,8 @@ def connection(
 
     With ``--host`` (or ``SIGOPT_LIKE_HOST``, or a config file's host) it talks
     to that service with ``--token`` (or the environment's); otherwise it runs
-    the service in this process on the database :func:`.database.choose` picks.
+    the service in this process on the database :func:`.database.choose` picks, its
+    tasks in threads of this process.
     """
     from ..config import resolve_config
     from ..interface import Connection
@@ -31,6 +32,9 @@ def connection(
         if token:
             raise click.UsageError("--token needs --host (or SIGOPT_LIKE_HOST)")
         kwargs["database"] = database.choose(db)
+        # a command is one short process: its memory goes back when it ends, so a worker
+        # process for its tasks (Connection's default) would only add its start
+        kwargs["task_processes"] = 0
     conn = Connection(host, token, **kwargs)
     ctx.call_on_close(conn.close)
     if not config.embedded and not ctx.find_root().params.get("verbose"):

@@ -27,7 +27,7 @@ from .settings import ServiceSettings
 from .store import Store, open_store
 from .task_processes import TaskProcesses
 from .task_watch import TaskWatch
-from .worker import runner_for
+from .worker import runner_for, unattended
 
 # Each module has ``register(app, context)`` adding its routes.
 RESOURCE_MODULES = (
@@ -96,12 +96,18 @@ class Service:
             settings=self.settings, store=store, local_user_id=store.accounts.local_user_id()
         )
         self.task_processes: TaskProcesses | None = None
-        if self.settings.run_tasks and self.settings.task_processes:
+        if self.settings.worker_processes:
             self.task_processes = TaskProcesses(
                 store.database.engine.url.render_as_string(hide_password=False),
-                self.settings.task_processes,
+                self.settings.worker_processes,
                 self.settings.task_threads,
                 self.settings.task_process_idle_seconds,
+                waiting=lambda: unattended(store),
+                on_change=self._task_changed,
+                on_finish=self._count_task,
+                on_unavailable=lambda _: self.context.runner.start_threads(
+                    self.settings.task_threads
+                ),  # called from start() on: the runner exists
             )
         wake = self.task_processes.wake if self.task_processes is not None else None
         self.context.runner = runner_for(self.context, on_submit=wake)
@@ -112,8 +118,19 @@ class Service:
         )
         self.app = _build_app(self.context)
         self.context.runner.start()
-        if wake is not None and store.tasks.queued():
-            wake()  # tasks left queued by an earlier process
+        if self.task_processes is not None:
+            self.task_processes.start()  # a task left waiting by an earlier process starts one
+
+    def _task_changed(self) -> None:
+        """A worker process changed a task: wake whoever waits for it."""
+        if self.context.runner is not None:
+            self.context.runner.notify_change()
+
+    def _count_task(self, task_type: str, status: str, seconds: float) -> None:
+        """A task a worker process ran ended: count it as this service's own."""
+        on_finish = self.context.runner.on_finish if self.context.runner else None
+        if on_finish is not None:
+            on_finish(task_type, status, seconds)
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         return self.app(environ, start_response)

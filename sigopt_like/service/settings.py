@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import attrs
 
 MiB = 1024 * 1024
+#: the spellings of SQLite's in-memory database (threads by default: see worker_processes)
+MEMORY_DATABASES = (":memory:", "sqlite://", "sqlite:///:memory:")
 
 
 @attrs.frozen
@@ -18,8 +22,10 @@ class ServiceSettings:
         run in ``python -m sigopt_like.service.worker``).
     task_processes: run them in this many worker processes that the service starts when
         a task is queued (and that stop after ``task_process_idle_seconds`` without one),
-        instead of in ``task_threads`` threads of this process: the optimizer's memory and
-        CPU stay out of the process serving requests (or running the caller's script).
+        each with ``task_threads`` threads: the optimizer's imports, memory and CPU stay
+        out of the process serving requests (or running the caller's script). 0: in
+        ``task_threads`` threads of this process. None (the default): one process, but
+        threads for ``:memory:`` (see :attr:`worker_processes`).
     max_body_bytes: a larger request body is a 413 (checked on Content-Length first).
     idempotency_ttl_seconds: how long a stored response can be replayed.
     idempotency_wait_seconds: how long a request waits for another one holding
@@ -48,7 +54,7 @@ class ServiceSettings:
     max_table_rows: int = 100_000
     task_threads: int = 2
     run_tasks: bool = True
-    task_processes: int = 0
+    task_processes: int | None = None
     task_process_idle_seconds: float = 120.0
     idempotency_ttl_seconds: int = 24 * 3600
     idempotency_wait_seconds: float = 5.0
@@ -62,3 +68,20 @@ class ServiceSettings:
     dashboard_session_hours: float = 12.0
     allowed_hosts: tuple[str, ...] = ()
     max_waiting_requests: int = 256
+
+    @property
+    def worker_processes(self) -> int:
+        """How many worker processes run this service's tasks (0: threads of this process).
+
+        ``task_processes`` when given; else one, except for ``:memory:`` (a scratch
+        database is for tests and short scripts, where a process start costs more than
+        the memory it saves) and for an interpreter that cannot name its executable
+        (embedded in another program: there is nothing to start).
+        """
+        if not self.run_tasks:
+            return 0
+        if self.task_processes is not None:
+            return self.task_processes
+        if self.database in MEMORY_DATABASES or not sys.executable:
+            return 0
+        return 1

@@ -1,14 +1,27 @@
-"""Worker processes a service starts for its tasks (``settings.task_processes``).
+"""Worker processes a service starts for its tasks (``settings.worker_processes``).
 
-Each is ``python -m sigopt_like.service.worker --follow-stdin`` on the service's
-database: it claims and runs tasks exactly as a standalone worker does. The
-service starts them when a task is queued, writes a line to their standard input
-to wake them at once, and closes it to stop them; they stop by themselves after
-``task_process_idle_seconds`` without a task, and when the service's process
-ends (their standard input closes with it). The optimizer's imports, memory and
-CPU thus stay out of the process that serves requests or runs the caller's
-script. Hand-written because a process pool (``multiprocessing``,
-``concurrent.futures``) would run functions, not a claim loop on a shared queue.
+Each is ``python -c "...worker.main()" --follow-stdin`` on the service's database: it
+claims and runs tasks exactly as a standalone worker does. The service starts them
+when a task is queued and writes a line to their standard input to wake them at
+once; closing it stops them. They stop by themselves after
+``task_process_idle_seconds`` without a task (their memory goes back to the
+system), and when the service's process ends, however it ends (their standard input
+closes with it). While none runs, a thread of the service looks for tasks that wait
+for one (queued by another process, or given back by a worker that stopped) every
+``WATCH_SECONDS``. Their standard output is a channel back: ``ready`` once they can
+run tasks, then a line per task change, which wakes the service's waiting clients
+at once, and one per finished task, for the service's metrics. Their standard error
+is the service's: warnings and task failures reach the user, at the log level the
+service's own ``sigopt_like`` loggers have.
+
+A worker that exits before it is ready (no interpreter to run, the package not
+importable) makes the service run its tasks in its own threads from then on, saying
+why; one that exits later (killed) is replaced by the queue watch, and the new one
+takes over the task it held (leases, :mod:`.worker`). Nothing here forks:
+``subprocess`` starts a fresh interpreter the same way on Linux, macOS and Windows.
+
+Hand-written because a process pool (``multiprocessing``, ``concurrent.futures``)
+would run functions, not a claim loop on a shared queue.
 """
 
 from __future__ import annotations
@@ -20,17 +33,42 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 LOG = logging.getLogger("sigopt_like.service.worker")
 DATABASE_ENV = "SIGOPT_LIKE_DATABASE"  # what the worker reads when --db is not given
 STOP_SECONDS = 15.0
+#: how often a service with no worker running looks for tasks that wait for one
+WATCH_SECONDS = 1.0
+READY = b"ready"  # the worker's first line (sigopt_like.service.worker.READY)
+FINISHED = b"finished"  # "finished\t<type>\t<status>\t<seconds>": a task ended
+#: no console window for the workers of a windowed program (Windows; 0 elsewhere)
+NO_WINDOW = getattr(subprocess, "CREATE_NO_WINDOW", 0)
 
 
 class TaskProcesses:
-    """Start, wake and stop a service's worker processes."""
+    """Start, wake and stop a service's worker processes.
 
-    def __init__(self, database_url: str, count: int, threads: int, idle_seconds: float) -> None:
+    ``waiting()`` says whether a task waits for a worker (a store query);
+    ``on_change()`` is called for each task change a worker reports, ``on_finish(type,
+    status, seconds)`` for each task it finished; ``on_unavailable(reason)`` once, if a
+    worker cannot start (the service then runs its tasks itself).
+    """
+
+    def __init__(
+        self,
+        database_url: str,
+        count: int,
+        threads: int,
+        idle_seconds: float,
+        *,
+        waiting: Callable[[], bool] | None = None,
+        on_change: Callable[[], None] | None = None,
+        on_finish: Callable[[str, str, float], None] | None = None,
+        on_unavailable: Callable[[str], None] | None = None,
+    ) -> None:
+        level = logging.getLevelName(logging.getLogger("sigopt_like").getEffectiveLevel())
         self._command = [
             sys.executable,
             "-c",
@@ -40,6 +78,8 @@ class TaskProcesses:
             "--follow-stdin",
             "--idle-exit",
             str(idle_seconds),
+            "--log-level",
+            str(level),
         ]
         # the children import this very sigopt_like (wherever the parent found it)
         root = str(Path(__file__).resolve().parents[2])
@@ -52,20 +92,63 @@ class TaskProcesses:
             DATABASE_ENV: database_url,
         }
         self._count = count
+        self._on_change = on_change
+        self._on_finish = on_finish
+        self._on_unavailable = on_unavailable
         self._procs: list[subprocess.Popen[bytes]] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._stop = threading.Event()
+        self.unavailable: str | None = None  # why workers cannot start, once known
+        self._waiting = waiting
+        self._watcher: threading.Thread | None = None
+
+    def start(self) -> TaskProcesses:
+        """Start watching the queue (with ``waiting``): a worker starts if a task waits."""
+        if self._waiting is not None and self._watcher is None:
+            self._watcher = threading.Thread(
+                target=self._watch,
+                args=(self._waiting,),
+                name="sigopt-like-task-queue",
+                daemon=True,
+            )
+            self._watcher.start()
+        return self
+
+    def _watch(self, waiting: Callable[[], bool]) -> None:
+        """Start a worker when a task waits for one and none runs (checked at once, then
+        every ``WATCH_SECONDS``); a running worker looks for tasks itself."""
+        while not self._stop.is_set() and not self.unavailable:
+            try:
+                if not self.pids and waiting():
+                    self.wake()
+            except Exception:  # the database hiccuped: look again later
+                LOG.exception("looking for queued tasks failed")
+            self._stop.wait(WATCH_SECONDS)
 
     def wake(self) -> None:
         """Make sure the workers run, and wake them (a task was queued)."""
+        failure = None
         with self._lock:
-            if self._closed:
+            if self._closed or self.unavailable:
                 return
             self._procs = [p for p in self._procs if p.poll() is None]
             while len(self._procs) < self._count:
-                self._procs.append(
-                    subprocess.Popen(self._command, stdin=subprocess.PIPE, env=self._env)
-                )
+                try:
+                    proc = subprocess.Popen(
+                        self._command,
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        env=self._env,
+                        creationflags=NO_WINDOW,
+                    )
+                except OSError as err:
+                    failure = f"{self._command[0]!r} cannot be started: {err}"
+                    break
+                self._procs.append(proc)
+                threading.Thread(
+                    target=self._listen, args=(proc,), name="sigopt-like-worker-out", daemon=True
+                ).start()
             for proc in self._procs:
                 try:
                     assert proc.stdin is not None
@@ -73,6 +156,47 @@ class TaskProcesses:
                     proc.stdin.flush()
                 except (BrokenPipeError, OSError):  # it is stopping: the next wake restarts it
                     LOG.info("a task worker process (pid %s) is gone", proc.pid)
+        if failure is not None:
+            self._give_up(failure)
+
+    def _listen(self, proc: subprocess.Popen[bytes]) -> None:
+        """Read what a worker says until it ends; then replace it, or give up."""
+        assert proc.stdout is not None
+        ready = False
+        with proc.stdout:
+            for line in proc.stdout:
+                line = line.strip()
+                if line == READY:
+                    ready = True
+                elif line.startswith(FINISHED):
+                    self._finished(line)
+                elif self._on_change is not None:
+                    self._on_change()
+        code = proc.wait()
+        if self._closed:
+            return
+        if not ready:
+            self._give_up(f"a task worker process exited with code {code} before it was ready")
+        elif code != 0:  # killed: the queue watch starts another, which takes its task over
+            LOG.warning("the task worker process %s ended with code %s", proc.pid, code)
+
+    def _finished(self, line: bytes) -> None:
+        if self._on_finish is None:
+            return
+        try:
+            _, task_type, status, seconds = line.decode().split("\t")
+            self._on_finish(task_type, status, float(seconds))
+        except Exception:  # metrics must never break the service
+            LOG.exception("a task worker's report could not be counted: %r", line)
+
+    def _give_up(self, reason: str) -> None:
+        with self._lock:
+            if self._closed or self.unavailable:
+                return
+            self.unavailable = reason
+        LOG.warning("%s: this process runs its tasks itself from now on", reason)
+        if self._on_unavailable is not None:
+            self._on_unavailable(reason)
 
     @property
     def pids(self) -> list[int]:
@@ -82,6 +206,7 @@ class TaskProcesses:
 
     def close(self) -> None:
         """Stop the workers: a running task stops at its next step, as interrupted."""
+        self._stop.set()
         with self._lock:
             self._closed = True
             procs, self._procs = self._procs, []
@@ -96,3 +221,5 @@ class TaskProcesses:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        if self._watcher is not None:
+            self._watcher.join(STOP_SECONDS)

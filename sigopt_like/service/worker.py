@@ -29,6 +29,7 @@ down cleanly gives its tasks back to the queue without using up an attempt.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -172,6 +173,7 @@ class TaskRunner:
         recover_new: bool = False,
         on_finish: Callable[[str, str, float], None] | None = None,
         on_submit: Callable[[], None] | None = None,
+        on_change: Callable[[], None] | None = None,
     ) -> None:
         if handlers is None:
             from .task_kinds import default_handlers
@@ -185,6 +187,8 @@ class TaskRunner:
         self.on_finish = on_finish
         #: called by submit() too: wakes the worker processes of a service that has them
         self.on_submit = on_submit
+        #: called by notify_change() too: a worker process tells its service (task_processes)
+        self.on_change = on_change
         self.last_active = time.monotonic()
         self.worker_id = worker_identity()
         self.started_at = int(time.time())
@@ -192,6 +196,7 @@ class TaskRunner:
         self._wake = threading.Event()
         self._changed = threading.Condition()
         self._threads: list[threading.Thread] = []
+        self._starting = threading.Lock()
 
     # ----- lifecycle
 
@@ -223,6 +228,16 @@ class TaskRunner:
             self._threads.append(beat)
         return self
 
+    def start_threads(self, threads: int) -> None:
+        """Run tasks in this process from now on, in ``threads`` threads (a service whose
+        worker processes could not start); nothing if it already does or is stopping."""
+        with self._starting:
+            if self._threads or self.stopping or threads <= 0:
+                return
+            self.threads = threads
+            self.start()
+        self._wake.set()
+
     def shutdown(self, timeout: float = JOIN_SECONDS) -> None:
         """Stop the threads; a running task stops at its next check as interrupted."""
         self._stop.set()
@@ -245,6 +260,8 @@ class TaskRunner:
         """Wake whoever waits for a task change (long polls, event streams)."""
         with self._changed:
             self._changed.notify_all()
+        if self.on_change is not None:
+            self.on_change()
 
     def wait_for_change(self, timeout: float) -> None:
         """Sleep until a task of this process changes or ``timeout`` passes."""
@@ -306,13 +323,13 @@ class TaskRunner:
                 task_id, "failed", errors=[TaskError(message, "execution")], message=message
             )
         finally:
-            self.notify_change()
-            self._wake.set()  # a chained task may be waiting
-            if self.on_finish is not None:
+            if self.on_finish is not None:  # counted before its waiters wake: they may look
                 try:
                     self.on_finish(row.type, status, time.monotonic() - started)
                 except Exception:  # metrics must never break a task
                     LOG.exception("task metrics failed")
+            self.notify_change()
+            self._wake.set()  # a chained task may be waiting
 
     def _complete(self, task_id: int, outcome: Outcome) -> str:
         tasks = self.store.tasks
@@ -437,7 +454,7 @@ def runner_for(context: Any, on_submit: Callable[[], None] | None = None) -> Tas
             metrics.task_seconds.labels(type=task_type).observe(seconds)
 
     settings = context.settings
-    in_process = settings.run_tasks and not settings.task_processes
+    in_process = settings.run_tasks and not settings.worker_processes
     threads = settings.task_threads if in_process else 0
     return TaskRunner(
         context.store, settings, threads=threads, on_finish=on_finish, on_submit=on_submit
@@ -462,10 +479,20 @@ def worker_alive(worker: str | None, heartbeat: int | None, now: float | None = 
     return True
 
 
+def unattended(store: Store) -> bool:
+    """Whether a task waits for a runner: queued, or running under a worker that is gone
+    (a runner that starts takes it over)."""
+    return store.tasks.queued() or any(
+        not worker_alive(row.worker, row.heartbeat) for row in store.tasks.unfinished()
+    )
+
+
 def pid_alive(pid: int) -> bool:
     """Whether a process with this id exists on this host."""
     if pid <= 0:
         return False
+    if sys.platform == "win32":  # there os.kill(pid, 0) sends CTRL_C_EVENT: it asks nothing
+        return _windows_pid_alive(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -474,6 +501,26 @@ def pid_alive(pid: int) -> bool:
         return True
     except OSError:
         return False
+    return True
+
+
+def _windows_pid_alive(pid: int) -> bool:
+    """``pid_alive`` on Windows: open the process and read whether it has an exit code."""
+    if sys.platform == "win32":
+        import ctypes
+        from ctypes import wintypes
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return ctypes.get_last_error() == 5  # ERROR_ACCESS_DENIED: it exists
+        try:
+            code = wintypes.DWORD()
+            if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+                return True
+            return code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
     return True
 
 
@@ -499,25 +546,39 @@ def main(argv: list[str] | None = None) -> int:
         "queued), its end stops the worker (the service is gone)",
     )
     parser.add_argument(
+        "--log-level",
+        default="INFO",
+        help="the lowest level logged to standard error (a service passes its own)",
+    )
+    parser.add_argument(
         "--idle-exit",
         type=float,
         default=None,
         help="stop after this many seconds with no task to run (the service starts it again)",
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    # started by a service: standard output carries a line per task change to it, and
+    # whatever else would be printed goes to standard error (which the user sees)
+    changes = _ChangeChannel.take_stdout() if args.follow_stdin else None
     settings = ServiceSettings(database=args.db, run_tasks=True)
     if args.threads is not None:
         settings = attrs.evolve(settings, task_threads=args.threads)
     store = open_store(settings.database)
-    runner = TaskRunner(store, settings, recover_new=False).start()
+    runner = TaskRunner(store, settings, recover_new=False)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    if args.follow_stdin:
+    if changes is not None:
+        runner.on_change = changes.send
+        runner.on_finish = changes.finished
+        changes.send(READY)
         threading.Thread(
             target=_follow_stdin, args=(runner, stop), name="sigopt-like-stdin", daemon=True
         ).start()
+    runner.start()
     LOG.info("worker %s running %d threads on %s", runner.worker_id, runner.threads, args.db)
     while not stop.wait(0.5):
         if args.idle_exit is not None and time.monotonic() - runner.last_active > args.idle_exit:
@@ -526,6 +587,38 @@ def main(argv: list[str] | None = None) -> int:
     runner.shutdown()
     store.close()
     return 0
+
+
+#: what a worker process started by a service says once it can run tasks, and when one ends
+READY = b"ready"
+FINISHED = b"finished"
+
+
+class _ChangeChannel:
+    """A worker process's line to its service: ``ready`` once, then an empty line per
+    task change (the service wakes its waiting clients at once rather than on its next
+    poll of the database)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    @classmethod
+    def take_stdout(cls) -> _ChangeChannel:
+        """Keep standard output for the channel; point ``print`` and fd 1 at stderr."""
+        stream = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
+        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+        sys.stdout = sys.stderr
+        return cls(stream)
+
+    def finished(self, task_type: str, status: str, seconds: float) -> None:
+        """A task ended: for the service's metrics."""
+        self.send(b"\t".join([FINISHED, task_type.encode(), status.encode(), b"%.6f" % seconds]))
+
+    def send(self, line: bytes = b"") -> None:
+        """Write one line; nothing if the service is gone (the worker stops anyway)."""
+        with self._lock, contextlib.suppress(OSError, ValueError):
+            self._stream.write(line + b"\n")
 
 
 def _follow_stdin(runner: TaskRunner, stop: threading.Event) -> None:

@@ -139,3 +139,210 @@ def test_a_worker_processs_command_line_holds_no_database_url(tmp_path: Path) ->
         environment = Path(f"/proc/{pid}/environ").read_bytes().decode()
     assert "secret-name" not in command
     assert "secret-name.db" in environment
+
+
+DEFAULT_SCRIPT = textwrap.dedent(
+    """
+    import json, os, sys
+    import sigopt_like
+    with sigopt_like.Connection(database=sys.argv[1]) as conn:  # the default, as typed
+        c = conn.sessions(conn.sessions.create(name="default").id)
+        space = sigopt_like.Space.from_dict(json.loads(sys.argv[2]))
+        c.space.put(space=space, population_size=12, replicates=1, wait=True)
+        task = c.generate(wait=True)
+        print(json.dumps({
+            "status": task.status, "task": task.id, "pid": os.getpid(),
+            "loaded": [m for m in ("scipy", "sklearn") if m in sys.modules],
+        }))
+    """
+)
+
+
+def _script(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", *args],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_an_embedded_connection_runs_its_tasks_in_a_worker_process_by_default(
+    tmp_path: Path,
+) -> None:
+    """``Connection()`` as the README types it: the tasks run in a worker process, so the
+    script never imports the optimizer's scipy and scikit-learn; the worker's start is
+    not reported on the script's stderr (its log level is the script's: warnings)."""
+    import json
+
+    database = str(tmp_path / "default.db")
+    out = _script(DEFAULT_SCRIPT, database, json.dumps(small_space()))
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["status"] == "success" and report["loaded"] == []
+    with create_app(database=database, run_tasks=False) as service:
+        assert _worker_pid(service, report["task"]) != report["pid"]
+    assert out.stderr == ""
+
+
+def test_a_memory_database_or_task_processes_0_keeps_the_tasks_in_threads(
+    tmp_path: Path, clean_env: Path
+) -> None:
+    import pytest
+
+    import sigopt_like
+
+    space = sigopt_like.Space.from_dict(small_space())
+    for database, processes in ((":memory:", None), (str(tmp_path / "t.db"), 0)):
+        with sigopt_like.Connection(database=database, task_processes=processes) as conn:
+            assert conn.service.task_processes is None
+            session = conn.sessions.create(name="threads")
+            task = conn.sessions(session.id).space.put(
+                space=space, population_size=12, replicates=1, wait=True
+            )
+            assert task.status == "success"
+            assert _worker_pid(conn.service, task.id) == os.getpid()
+    for wrong in (-1, True, 1.5):
+        with pytest.raises(sigopt_like.ConfigError, match="task_processes"):
+            sigopt_like.Connection(database=str(tmp_path / "w.db"), task_processes=wrong)
+    with pytest.raises(sigopt_like.ConfigError, match="task_processes"):
+        sigopt_like.Connection("http://127.0.0.1:9", "t", task_processes=0)
+
+
+def test_serve_runs_its_tasks_in_a_worker_process_unless_told_0(tmp_path: Path) -> None:
+    """``sigopt-like serve`` (the real command): a worker process by default;
+    ``--task-processes 0``: threads of the server; with ``--no-tasks`` it is refused."""
+    import requests
+
+    from tests.fixtures.servers import ServedProcess
+
+    for extra, same_process in (((), False), (("--task-processes", "0"), True)):
+        served = ServedProcess(tmp_path / f"serve{len(extra)}.db", *extra)
+        try:
+            url, headers = served.url, served.headers()
+            sid = requests.post(
+                f"{url}/v1/sessions", json={"name": "s"}, headers=headers, timeout=10
+            ).json()["id"]
+            body = {"space": small_space(), "population_size": 12, "replicates": 1}
+            task = requests.put(
+                f"{url}/v1/sessions/{sid}/space", json=body, headers=headers, timeout=10
+            ).json()
+            deadline = time.monotonic() + 60
+            while task["status"] not in ("success", "failed") and time.monotonic() < deadline:
+                task = requests.get(
+                    f"{url}/v1/sessions/{sid}/tasks/{task['id']}",
+                    params={"wait": 5},
+                    headers=headers,
+                    timeout=30,
+                ).json()
+            assert task["status"] == "success", task
+            with create_app(database=served.database, run_tasks=False) as service:
+                pid = _worker_pid(service, task["id"])
+            assert (pid == served.process.pid) is same_process
+        finally:
+            served.stop()
+    refused = subprocess.run(
+        [sys.executable, "-m", "sigopt_like", "serve", "--no-tasks", "--task-processes", "1"],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 2 and "--task-processes" in refused.stderr
+
+
+def test_a_worker_process_wakes_waiting_clients_and_counts_its_tasks(tmp_path: Path) -> None:
+    """A worker process reports each task change at once (the long poll ends when the
+    task does, not on the service's next poll of the database), and each finished task
+    (the service's /metrics count them)."""
+    with create_app(database=str(tmp_path / "w.db"), task_processes=1) as service:
+        api = Api(service)
+        sid = api.session()
+        assert api.put_space(sid, small_space(), 12, 1)["status"] == "success"
+        assert service.context.task_watch is not None
+        service.context.task_watch.poll_seconds = 60.0
+        time.sleep(0.5)  # the watch's current pause ends
+        started = time.monotonic()
+        assert api.generate(sid)["status"] == "success"  # long polls of 10 s
+        assert time.monotonic() - started < 5
+        text = service.context.metrics.render().decode()
+    assert 'sigopt_like_tasks_total{status="success",type="space"} 1.0' in text
+    assert 'sigopt_like_tasks_total{status="success",type="generate"} 1.0' in text
+
+
+def test_a_service_whose_worker_cannot_start_runs_its_tasks_itself(
+    tmp_path: Path, monkeypatch, caplog
+) -> None:
+    """No interpreter to start (a program that embeds Python), or one that fails before it
+    is ready: the service says why and runs its tasks in its own threads."""
+    broken = tmp_path / "broken-python"
+    broken.write_text("#!/bin/sh\nexit 3\n")
+    broken.chmod(0o755)
+    for executable, reason in ((str(broken), "code 3"), (str(tmp_path / "none"), "cannot")):
+        monkeypatch.setattr(sys, "executable", executable)
+        with create_app(database=str(tmp_path / f"b{len(reason)}.db"), task_processes=1) as app:
+            api = Api(app)
+            sid = api.session()
+            task = api.put_space(sid, small_space(), 12, 1)
+            assert task["status"] == "success", task
+            assert _worker_pid(app, task["id"]) == os.getpid()
+            assert app.task_processes is not None and reason in str(app.task_processes.unavailable)
+        assert "runs its tasks itself" in caplog.text
+
+
+def test_a_killed_worker_process_is_replaced_and_its_task_taken_over(tmp_path: Path) -> None:
+    import signal
+
+    with create_app(database=str(tmp_path / "k.db"), task_processes=1) as service:
+        api = Api(service)
+        sid = api.session()
+        body = {"ngens": 100, "space": small_space(), "population_size": 12, "replicates": 0}
+        task = api.post(f"/v1/sessions/{sid}/simulate", body).body
+        deadline = time.monotonic() + 60
+        state = task
+        while not (state["status"] == "running" and state["progress"]["fraction"] > 0.05):
+            assert time.monotonic() < deadline, state
+            time.sleep(0.1)
+            state = api.get(f"/v1/sessions/{sid}/tasks/{task['id']}").body
+        killed = _worker_pid(service, task["id"])
+        os.kill(killed, signal.SIGKILL)
+        done = api.wait(sid, task, timeout=180)
+        assert done["status"] == "success" and done["attempts"] == 2, done
+        assert _worker_pid(service, task["id"]) not in (killed, os.getpid())
+
+
+LEAVE_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    import sigopt_like
+    conn = sigopt_like.Connection(database=sys.argv[1])
+    c = conn.sessions(conn.sessions.create(name="leaves").id)
+    space = sigopt_like.Space.from_dict(json.loads(sys.argv[2]))
+    c.space.put(space=space, population_size=12, replicates=1, wait=True)
+    task = c.generate(wait=False)
+    print(json.dumps({"task": task.id, "sid": task.session,
+                      "workers": conn.service.task_processes.pids}))
+    # no close(): the script just ends, its task queued or running
+    """
+)
+
+
+def test_a_script_that_ends_right_after_starting_a_task_leaves_no_worker_and_no_lost_task(
+    tmp_path: Path, clean_env: Path
+) -> None:
+    import json
+
+    import sigopt_like
+
+    database = str(tmp_path / "leave.db")
+    out = _script(LEAVE_SCRIPT, database, json.dumps(small_space()))
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    for pid in report["workers"]:
+        assert _gone(pid, 30), "the worker outlived the script that started it"
+    assert report["workers"], "a worker process was started for the task"
+    with sigopt_like.Connection(database=database) as conn:  # the next script on the file
+        task = conn.sessions(report["sid"]).tasks(report["task"]).wait(timeout=120)
+        assert task.status == "success"
+        assert conn.sessions(report["sid"]).fetch().gen == 1

@@ -16,6 +16,7 @@ from sigopt_like.service import create_app
 from sigopt_like.service.store import schema
 from sigopt_like.service.task_kinds import run_generate
 from sigopt_like.service.worker import Outcome, TaskRunner, worker_alive
+from tests.fixtures.servers import ServedProcess
 
 from .conftest import FINISHED, Api, check_standalone_worker, small_space
 
@@ -335,9 +336,22 @@ def test_task_metrics_are_counted(embedded):
     assert 'sigopt_like_tasks_total{status="success",type="space"} 1.0' in text
 
 
-def test_killed_server_task_is_finished_after_restart(served_process):
+@pytest.mark.parametrize(("where", "attempts"), [("processes", 1), ("threads", 2)])
+def test_killed_server_task_is_finished_after_restart(tmp_path, where, attempts):
     """A real crash: SIGKILL mid-task, restart on the same database: the restarted
-    server takes the task over (its worker's process is gone) and finishes it once."""
+    server runs the task again and finishes it once. Its worker process (``serve``'s
+    default) sees the server gone and gives the task back, not counted as a run; with
+    ``--task-processes 0`` the task's thread dies with the server, and the restarted
+    server takes the task over (its worker's process is gone), counting the lost run."""
+    extra = ["--task-processes", "0"] if where == "threads" else []
+    served_process = ServedProcess(tmp_path / "served.db", *extra)
+    try:
+        _kill_and_restart_mid_task(served_process, attempts)
+    finally:
+        served_process.stop()
+
+
+def _kill_and_restart_mid_task(served_process, attempts):
     url, headers = served_process.url, served_process.headers()
     sid = requests.post(
         f"{url}/v1/sessions", json={"name": "crash"}, headers=headers, timeout=10
@@ -365,7 +379,7 @@ def test_killed_server_task_is_finished_after_restart(served_process):
             headers=headers,
             timeout=30,
         ).json()
-    assert done["status"] == "success" and done["attempts"] == 2, done
+    assert done["status"] == "success" and done["attempts"] == attempts, done
     session = requests.get(f"{url}/v1/sessions/{sid}", headers=headers, timeout=10).json()
     ran = done["result"]["generations_run"]
     assert session["gen"] == ran > 0
