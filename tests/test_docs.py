@@ -84,6 +84,9 @@ def test_python_snippets_run(page, tmp_path, request):
         timeout=600,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    # what a reader sees printed must be data: before, the tutorial printed
+    # "<bound method Space.size of Space(...)>" (size is a method)
+    assert not re.search(r"<(bound method|function) ", done.stdout), done.stdout[-2000:]
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "bash")], ids=lambda p: p.name)

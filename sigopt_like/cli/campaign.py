@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..interface import Connection
     from ..models import Session
 
-SPACE_TYPES = click.Choice(["factorial", "mixture"])
+SPACE_TYPES = click.Choice(["factorial", "mixture"], case_sensitive=False)
 OUTPUT = click.Path(dir_okay=False, writable=True, path_type=Path)
 
 
@@ -156,8 +156,18 @@ def space() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--type", "space_type", type=SPACE_TYPES, required=True, help="The kind of space.")
 @click.option("--total-units", type=int, default=None, help="Mixture: units every recipe sums to.")
-@click.option("--population", type=int, default=None, help="Experiments per design.")
-@click.option("--replicates", type=int, default=None, help="Repeats of each designed experiment.")
+@click.option(
+    "--population",
+    type=int,
+    required=True,
+    help="Distinct experiments per design (each run replicates + 1 times).",
+)
+@click.option(
+    "--replicates",
+    type=int,
+    required=True,
+    help="Repeats of each designed experiment (0: each is run once).",
+)
 @json_option
 @quiet_option
 @connected
@@ -167,8 +177,8 @@ def space_put(
     file: Path,
     space_type: str,
     total_units: int | None,
-    population: int | None,
-    replicates: int | None,
+    population: int,
+    replicates: int,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -181,7 +191,8 @@ def space_put(
     \b
     Example:
       sigopt-like space put 1 space.csv --type factorial --population 20 --replicates 1
-      sigopt-like space put 2 blend.csv --type mixture --total-units 25 --population 20
+      sigopt-like space put 2 blend.csv --type mixture --total-units 25 --population 20 \\
+          --replicates 0
     """
     from ..spaces import Space
 

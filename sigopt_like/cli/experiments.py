@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..interface import Connection
     from ..models import Experiment
 
-TYPES = click.Choice(["initial", "designed", "final"])
+TYPES = click.Choice(["initial", "designed", "final"], case_sensitive=False)
 PARAMETER_HELP = (
     "A parameter: NAME:double:MIN:MAX, NAME:int:MIN:MAX or NAME:categorical:A,B,C (repeat it)."
 )

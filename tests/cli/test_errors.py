@@ -57,7 +57,9 @@ def test_a_bad_file_names_its_problems(run, tmp_path, monkeypatch):
     sid = run("sessions", "create", "bad-file", "--json").json()["id"]
     bad = tmp_path / "space.csv"
     bad.write_text("temperature,numerical,20,oops,40\n")
-    done = run("space", "put", sid, bad, "--type", "factorial")
+    done = run(
+        "space", "put", sid, bad, "--type", "factorial", "--population", "2", "--replicates", "0"
+    )
     assert done.code == 1 and "Traceback" not in done.err
     assert "row 1" in done.err and "oops" in done.err
 

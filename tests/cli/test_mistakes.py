@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sigopt_like
 
+from .conftest import DATA
 from .test_errors import one_line
 
 
@@ -127,3 +128,42 @@ def test_config_mistakes_are_one_line(run, tmp_path, monkeypatch):
     config.write_text('{"max_retry_time": -1}')
     monkeypatch.setenv("SIGOPT_LIKE_CONFIG", str(config))
     assert "'max_retry_time' must be 0 or more seconds" in one_line(run("sessions", "list"))
+
+
+def test_space_put_needs_population_and_replicates(run, tmp_path, monkeypatch):
+    """Before: leaving either out reached the service and came back as exit 1 with
+    "400 bad_request: The field 'population_size' is required" (the help's own mixture
+    example had no --replicates, so it failed as written)."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "p.db"))
+    space = DATA / "esd-factorial-4x8.csv"
+    assert run("sessions", "create", "sized").code == 0
+    done = run("space", "put", "1", space, "--type", "factorial", "--replicates", "1")
+    assert done.code == 2 and "Missing option '--population'" in done.err
+    done = run("space", "put", "1", space, "--type", "factorial", "--population", "5")
+    assert done.code == 2 and "Missing option '--replicates'" in done.err
+
+
+def test_space_put_help_examples_run_as_written(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "h.db"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "space.csv").write_text(
+        "temperature,numerical,20,40,60,80\ncatalyst,categorical,Pd,Pt,Ni,Cu,Fe,Co\n"
+    )
+    (tmp_path / "blend.csv").write_text("a,unit,0,10\nb,unit,0,10\nc,unit,5,15\n")
+    help_text = run("space", "put", "--help").out.replace("\\\n", " ")
+    lines = help_text.splitlines()
+    examples = [line.split() for line in lines if line.strip().startswith("sigopt-like space put")]
+    assert len(examples) == 2
+    for number, argv in enumerate(examples, 1):
+        assert run("sessions", "create", f"example-{number}").code == 0
+        done = run(*argv[1:], "-q")
+        assert done.code == 0, (argv, done)
+
+
+def test_choices_ignore_case(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "c.db"))
+    assert run("sessions", "create", "cased").code == 0
+    space = DATA / "esd-mixture-5.csv"
+    argv = ("space", "put", "1", space, "--type", "Mixture", "--total-units", "15")
+    done = run(*argv, "--population", "5", "--replicates", "0", "-q")
+    assert done.code == 0, done
