@@ -7,8 +7,11 @@ listening on 127.0.0.1 and answering only to local host names, running no tasks
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
+from .errors import CommandError
 from .options import PORT, PORT_HELP, db_option
 
 DEFAULT_PORT = 8050
@@ -32,7 +35,15 @@ def dashboard(ctx: click.Context, db: str | None, host: str, port: int, actions:
       sigopt-like dashboard --db ~/doe.sqlite3      # then open http://127.0.0.1:8050/
     """
     from .admin import serve
+    from .database import choose
 
+    target = choose(db)
+    if target != ":memory:" and "://" not in target and not Path(target).is_file():
+        # before: a mistyped path became a new, empty database and an empty dashboard
+        raise CommandError(
+            f"no database at {target}: the dashboard shows an existing one; name the file "
+            "your scripts or 'sigopt-like serve' use (--db or $SIGOPT_LIKE_DATABASE)"
+        )
     local = host in LOCAL_NAMES
     if not local:
         click.echo(
@@ -46,7 +57,7 @@ def dashboard(ctx: click.Context, db: str | None, host: str, port: int, actions:
         serve,
         host=host,
         port=port,
-        db=db,
+        db=target,
         no_auth=True,
         no_tasks=True,
         quiet_access=True,

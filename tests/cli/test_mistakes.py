@@ -167,3 +167,12 @@ def test_choices_ignore_case(run, tmp_path, monkeypatch):
     argv = ("space", "put", "1", space, "--type", "Mixture", "--total-units", "15")
     done = run(*argv, "--population", "5", "--replicates", "0", "-q")
     assert done.code == 0, done
+
+
+def test_the_dashboard_of_a_database_that_does_not_exist(run, tmp_path):
+    """Before: ``dashboard --db ~/doe.sqlite3`` (the README's line) on a mistyped or
+    missing file created an empty database and served an empty dashboard."""
+    missing = tmp_path / "doe.sqlite3"
+    line = one_line(run("dashboard", "--db", missing, "--port", "0"))
+    assert f"no database at {missing}" in line
+    assert not missing.exists()
