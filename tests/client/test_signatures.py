@@ -21,6 +21,8 @@ NOT_TAKEN = {
     ("GET", "/v1/sessions/{id}/history"): {"format"},
     # long polls are the waiter's: tasks(tid).wait() and wait=True send them
     ("GET", "/v1/sessions/{id}/tasks/{id}"): {"wait", "version"},
+    # AI experiments' name for observation_budget, which the client sends
+    ("PUT", "/v1/experiments/{id}"): {"budget"},
 }
 
 
@@ -109,7 +111,8 @@ def _openapi_fields() -> dict[tuple[str, str], set[str] | None]:
                 if not properties:
                     out[(method.upper(), _generic(path))] = None  # an open body
                     continue
-                fields |= set(properties)
+                # what the service renders may be sent back (readOnly): not an argument
+                fields |= {k for k, v in properties.items() if not v.get("readOnly")}
             out[(method.upper(), _generic(path))] = fields
     return out
 

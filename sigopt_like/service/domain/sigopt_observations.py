@@ -12,6 +12,9 @@ from typing import Any
 
 from .sigopt_checks import RuleError, kind, known_fields, number
 
+#: one metric's value in ``values``
+METRIC_EVALUATION_FIELDS = ("name", "value", "value_stddev")
+
 
 def observation_values(
     metric_list: Sequence[Mapping[str, Any]], body: Mapping[str, Any], field: str = ""
@@ -71,7 +74,7 @@ def _values(metric_list: Sequence[Mapping[str, Any]], raw: Any, field: str) -> l
         where = f"{field}[{i}]"
         if not isinstance(item, Mapping):
             raise RuleError(f"'{where}' must be an object, not {kind(item)}.", where, 400)
-        known_fields(item, ("name", "value", "value_stddev"), where, "metric_evaluation")
+        known_fields(item, METRIC_EVALUATION_FIELDS, where, "metric_evaluation")
         name = item.get("name")
         if name is None and len(names) == 1:
             name = names[0]

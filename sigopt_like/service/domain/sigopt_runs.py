@@ -16,7 +16,16 @@ from typing import Any
 
 import attrs
 
-from .sigopt_checks import RuleError, is_number, kind, metadata, name_text, number, object_of
+from .sigopt_checks import (
+    RuleError,
+    is_number,
+    kind,
+    known_fields,
+    metadata,
+    name_text,
+    number,
+    object_of,
+)
 
 STATES = ("active", "completed", "failed")
 FINISHED = ("completed", "failed")
@@ -31,6 +40,26 @@ MERGED_FIELDS = (
     "dev_metadata",
 )
 REPLACED_FIELDS = ("model", "source_code")
+#: what a run create and a run update take (beside ECHOED_FIELDS, sent back and dropped)
+RUN_CREATE_FIELDS = ("name", "metadata", *MERGED_FIELDS, *REPLACED_FIELDS, "values", "state")
+RUN_UPDATE_FIELDS = (
+    "name",
+    "metadata",
+    "state",
+    "values",
+    "deleted",
+    *MERGED_FIELDS,
+    *REPLACED_FIELDS,
+)
+#: what a run of an AI experiment takes when created (its assignments are suggested)
+SUGGESTED_RUN_CREATE_FIELDS = ("name", "metadata")
+#: a logged metric value: ``{"values": {metric: {value, value_stddev}}}``
+RUN_VALUE_FIELDS = ("value", "value_stddev")
+CHECKPOINT_FIELDS = ("values", "metadata")
+CHECKPOINT_VALUE_FIELDS = ("name", "value")
+PROJECT_FIELDS = ("id", "name", "metadata")
+#: what the service renders in a project, which may be sent back (and is dropped)
+PROJECT_ECHOED_FIELDS = ("object", "client", "user", "created", "updated")
 ECHOED_FIELDS = (
     "object",
     "id",
@@ -62,9 +91,12 @@ class RunUpdate:
     state: str | None
 
 
-def run_create(body: Mapping[str, Any]) -> dict[str, Any]:
-    """``name`` and ``metadata`` of a new run (all sigopt-python sends)."""
-    _known(body, ("name", "metadata", *MERGED_FIELDS, *REPLACED_FIELDS, "values", "state"))
+def run_create(body: Mapping[str, Any], *, suggested: bool = False) -> dict[str, Any]:
+    """``name`` and ``metadata`` of a new run (all sigopt-python sends). A run in a
+    project may carry more (``upload_runs``: values, state, ...), applied as an update;
+    a run of an AI experiment (``suggested``) takes only these two, so that nothing
+    else is accepted and dropped."""
+    _known(body, SUGGESTED_RUN_CREATE_FIELDS if suggested else RUN_CREATE_FIELDS)
     out = {
         "name": name_text(body.get("name"), "name", required=False),
         "metadata": metadata(body.get("metadata")),
@@ -74,10 +106,7 @@ def run_create(body: Mapping[str, Any]) -> dict[str, Any]:
 
 def run_update(body: Mapping[str, Any]) -> RunUpdate:
     """The changes of a MERGE (or PUT) body of a run."""
-    _known(
-        body,
-        ("name", "metadata", "state", "values", "deleted", *MERGED_FIELDS, *REPLACED_FIELDS),
-    )
+    _known(body, RUN_UPDATE_FIELDS)
     columns: dict[str, Any] = {}
     if body.get("name") is not None:
         columns["name"] = name_text(body["name"], "name")
@@ -126,6 +155,7 @@ def _values(raw: Any) -> dict[str, dict[str, Any]]:
     for name, item in object_of(raw, "values").items():
         where = f"values.{name}"
         item = object_of(item, where)
+        known_fields(item, RUN_VALUE_FIELDS, where, "metric_value")
         if item.get("value") is None:
             raise RuleError(f"'{where}.value' is required.", f"{where}.value", 400)
         value = number(item["value"], f"{where}.value")
@@ -203,12 +233,14 @@ def check_state_change(current: str, new: str) -> None:
 
 def checkpoint(body: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """``(values, metadata)`` of a new checkpoint: values ``[{name, value}]``."""
+    known_fields(body, CHECKPOINT_FIELDS, "", "checkpoint")
     raw = body.get("values")
     if not isinstance(raw, (list, tuple)):
         raise RuleError("'values' must be a list of {name, value} objects.", "values", 400)
     out = []
     for i, item in enumerate(raw):
         item = object_of(item, f"values[{i}]")
+        known_fields(item, CHECKPOINT_VALUE_FIELDS, f"values[{i}]", "checkpoint_value")
         name = name_text(item.get("name"), f"values[{i}].name")
         out.append({"name": name, "value": number(item.get("value"), f"values[{i}].value")})
     return out, metadata(body.get("metadata"))
@@ -217,7 +249,7 @@ def checkpoint(body: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str,
 def project_fields(body: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
     """``name`` and ``metadata`` of a project body (``id`` is read by the caller)."""
     for key in body:
-        if key not in ("id", "name", "metadata", "object", "client", "user", "created", "updated"):
+        if key not in PROJECT_FIELDS and key not in PROJECT_ECHOED_FIELDS:
             raise RuleError(f"'{key}' is not a field of a project.", str(key), 400)
     out: dict[str, Any] = {}
     if body.get("name") is not None or creating:

@@ -63,7 +63,7 @@ class AIExperimentRuns:
         owner = caller(req, self.context)
         body = read_json(req, required=False)
         try:
-            fields = run_rules.run_create(body)
+            fields = run_rules.run_create(body, suggested=True)
         except RuleError as err:
             raise rule_error(err) from err
         experiment, suggestion = suggest(self.store, self.context, owner, eid, kind="aiexperiment")

@@ -18,6 +18,7 @@ import falcon
 
 from ...domain import sigopt_rules as rules
 from ...domain import sigopt_runs as run_rules
+from ...domain.sigopt_checks import known_fields
 from ...errors import BadRequest, Conflict, NotFound
 from ...http import now, page_request, read_json, render_page
 from ...store.sigopt import SigoptStore, SigoptUnit
@@ -26,6 +27,9 @@ from . import render, render_runs
 from .common import caller, rule_error, whole
 from .experiments import create_and_render, list_state
 from .runs import apply_update
+
+#: ``fields`` (which fields of each run to answer with) is what ``sigopt.upload_runs`` sends
+RUN_BATCH_FIELDS = ("runs", "fields")
 
 
 def client_of(req: falcon.Request, context: Any, cid: str) -> int:
@@ -262,16 +266,37 @@ class ProjectRunBatch:
     def on_post(self, req: falcon.Request, resp: falcon.Response, cid: str, pid: str) -> None:
         owner = client_of(req, self.context, cid)
         body = read_json(req)
+        try:
+            known_fields(body, RUN_BATCH_FIELDS, "", "training run batch")
+        except rules.RuleError as err:
+            raise rule_error(err) from err
         runs = body.get("runs")
         if not isinstance(runs, list):
             raise BadRequest("'runs' must be a list of runs.", detail={"field": "runs"})
+        shown = _fields(body.get("fields"))
         with self.store.write() as unit:
             made = [
                 create_project_run(unit, owner, pid, item, f"runs[{i}].")
                 for i, item in enumerate(runs)
             ]
-        resp.media = whole([render_runs.training_run(run) for run in made])
+        rendered = [render_runs.training_run(run) for run in made]
+        if shown is not None:
+            rendered = [{k: v for k, v in run.items() if k in shown} for run in rendered]
+        resp.media = whole(rendered)
         resp.status = falcon.HTTP_201
+
+
+def _fields(raw: Any) -> set[str] | None:
+    """The fields of each run to answer with (``fields="id"``, as ``sigopt.upload_runs``
+    sends), or None for whole runs."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not raw.strip():
+        raise BadRequest(
+            "'fields' must be a comma-separated list of run fields, such as 'id'.",
+            detail={"field": "fields"},
+        )
+    return {name.strip() for name in raw.split(",")}
 
 
 def create_project_run(unit: SigoptUnit, owner: int, pid: str, body: Any, prefix: str = "") -> Any:

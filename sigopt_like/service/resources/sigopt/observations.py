@@ -14,6 +14,7 @@ from typing import Any
 import falcon
 
 from ...domain import sigopt_rules as rules
+from ...domain.sigopt_checks import known_fields
 from ...errors import BadRequest, Conflict
 from ...http import now, page_request, parse_id, read_json, render_page
 from ...store.sigopt import ExperimentRecord, ObservationRecord, SigoptStore, SigoptUnit
@@ -32,6 +33,11 @@ from .common import (
 MAX_BATCH = 10_000
 FIELDS = ("suggestion", "assignments", "value", "value_stddev", "values", "failed", "metadata")
 SET_BY_SERVICE = ("id", "created", "updated")
+#: rendered observations may be sent back: ``object`` and ``experiment`` (this one)
+ECHOED = ("object", "experiment")
+#: refused unless null: multitask experiments are not supported
+UNSUPPORTED = ("task",)
+BATCH_FIELDS = ("observations",)
 
 
 def _suggested_assignments(
@@ -73,7 +79,7 @@ def _check_keys(body: Mapping[str, Any], prefix: str, experiment: ExperimentReco
                 f"'{where}' is {value!r} but this is experiment {experiment.id}.",
                 detail={"field": where},
             )
-        if key not in FIELDS and key not in ("object", "experiment", "task"):
+        if key not in FIELDS and key not in ECHOED and key not in UNSUPPORTED:
             raise BadRequest(
                 f"'{where}' is not a field of an observation (fields: {', '.join(FIELDS)}).",
                 detail={"field": where},
@@ -186,6 +192,10 @@ class ObservationBatch:
         """``{"observations": [...]}`` -> a pagination of the created observations, in order."""
         owner = caller(req, self.context)
         body = read_json(req)
+        try:
+            known_fields(body, BATCH_FIELDS, "", "observation batch")
+        except rules.RuleError as err:
+            raise rule_error(err) from err
         items = body.get("observations")
         if not isinstance(items, list):
             raise BadRequest(

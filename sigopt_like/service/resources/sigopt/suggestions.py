@@ -23,6 +23,11 @@ from .common import (
 
 STATES = ("open", "closed")
 
+#: what a suggestion create takes (given ``assignments``: a suggestion of the caller's)
+CREATE_FIELDS = ("assignments", "metadata")
+#: what a suggestion update may change
+UPDATE_FIELDS = ("metadata",)
+
 
 def _state_param(req: falcon.Request) -> str | None:
     state = req.get_param("state")
@@ -135,7 +140,7 @@ class SuggestionCollection:
         owner = caller(req, self.context)
         body = read_json(req, required=False)
         try:
-            known_fields(body, ("assignments", "metadata"), "", "suggestion")
+            known_fields(body, CREATE_FIELDS, "", "suggestion")
             meta = rules.metadata(body.get("metadata"))
         except rules.RuleError as err:
             raise rule_error(err) from err
@@ -189,7 +194,7 @@ class SuggestionItem:
         owner = caller(req, self.context)
         body = read_json(req)
         try:
-            known_fields(body, ("metadata",), "", "suggestion")
+            known_fields(body, UPDATE_FIELDS, "", "suggestion")
             meta = rules.metadata(body.get("metadata"))
         except rules.RuleError as err:
             raise rule_error(err) from err

@@ -1,0 +1,589 @@
+"""The OpenAPI document says what the service does with request bodies, so that the two
+cannot drift:
+
+- every object a request body may hold is either closed (``additionalProperties:
+  false``: the service refuses a field it does not know) or an explicit map;
+- each closed SigOpt object lists exactly the fields the service's rules accept
+  (their own constants), what the service renders and takes back marked ``readOnly``;
+- against the real service (embedded), an example of every SigOpt body, valid by the
+  document, is accepted; the same body with an unknown field put into any of its
+  closed objects, at every nesting level, is a 400 naming that field, the state
+  unchanged; and the examples reach every closed object and use every field the
+  document offers a caller.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import jsonschema_rs
+import pytest
+import sqlalchemy as sa
+
+from sigopt_like.service.domain import sigopt_constraints as constraints
+from sigopt_like.service.domain import sigopt_metrics as metrics
+from sigopt_like.service.domain import sigopt_observations as observations_rules
+from sigopt_like.service.domain import sigopt_parameters as parameters
+from sigopt_like.service.domain import sigopt_rules as rules
+from sigopt_like.service.domain import sigopt_runs as runs
+from sigopt_like.service.resources.sigopt import clients, observations, suggestions
+from sigopt_like.service.resources.system import openapi_document
+from sigopt_like.service.store import schema
+
+from .conftest import Api
+
+DOC: dict[str, Any] = json.loads(openapi_document())
+C = "#/components/schemas/"
+UNKNOWN = "zz_unknown"
+
+
+def _fields(*groups: Any) -> set[str]:
+    return {name for group in groups for name in group}
+
+
+#: every closed object of a SigOpt request body -> what the service's rules accept there
+ACCEPTED: dict[str, set[str]] = {
+    C + "ExperimentCreate": _fields(rules.CREATE_FIELDS, ["object"]),
+    C + "AIExperimentCreate": _fields(rules.CREATE_FIELDS, ["object"]) - {"project"},
+    C + "ExperimentUpdate": _fields(rules.UPDATE_FIELDS, rules.FIXED_FIELDS, ["object"]),
+    C + "SigoptParameter": _fields(parameters.PARAMETER_FIELDS, ["object"]),
+    C + "SigoptBounds": _fields(parameters.BOUNDS_FIELDS, ["object"]),
+    C + "SigoptPrior": _fields(["name", "object"], *parameters.PRIOR_FIELDS.values()),
+    C + "SigoptCategoricalValue/oneOf/1": _fields(parameters.CATEGORICAL_VALUE_FIELDS, ["object"]),
+    C + "SigoptConditional": _fields(parameters.CONDITIONAL_FIELDS, ["object"]),
+    C + "SigoptConditional/properties/values/items/oneOf/1": _fields(
+        parameters.CONDITIONAL_VALUE_FIELDS, ["object"]
+    ),
+    C + "SigoptMetric": _fields(metrics.METRIC_FIELDS, ["object"]),
+    C + "SigoptLinearConstraint": _fields(constraints.CONSTRAINT_FIELDS, ["object"]),
+    C + "SigoptConstraintTerm": _fields(constraints.TERM_FIELDS, ["object"]),
+    C + "SuggestionCreate": _fields(suggestions.CREATE_FIELDS, ["object"]),
+    C + "SuggestionUpdate": _fields(suggestions.UPDATE_FIELDS, ["object"]),
+    C + "ObservationCreate": _fields(observations.FIELDS, observations.ECHOED),
+    C + "SigoptMetricEvaluation": _fields(observations_rules.METRIC_EVALUATION_FIELDS, ["object"]),
+    C + "ObservationBatch": _fields(observations.BATCH_FIELDS),
+    C + "ProjectCreate": _fields(runs.PROJECT_FIELDS, runs.PROJECT_ECHOED_FIELDS),
+    C + "ProjectUpdate": _fields(runs.PROJECT_FIELDS, runs.PROJECT_ECHOED_FIELDS),
+    C + "RunCreate": _fields(runs.RUN_CREATE_FIELDS, runs.ECHOED_FIELDS),
+    C + "SuggestedRunCreate": _fields(runs.SUGGESTED_RUN_CREATE_FIELDS, runs.ECHOED_FIELDS),
+    C + "RunUpdate": _fields(runs.RUN_UPDATE_FIELDS, runs.ECHOED_FIELDS),
+    C + "RunMetricValue": _fields(runs.RUN_VALUE_FIELDS, ["object"]),
+    C + "RunBatch": _fields(clients.RUN_BATCH_FIELDS),
+    C + "CheckpointCreate": _fields(runs.CHECKPOINT_FIELDS, ["object"]),
+    C + "CheckpointCreate/properties/values/items": _fields(
+        runs.CHECKPOINT_VALUE_FIELDS, ["object"]
+    ),
+}
+
+
+def _children(pointer: str, node: dict[str, Any]) -> Iterator[str]:
+    for key in ("items", "additionalProperties"):
+        if isinstance(node.get(key), dict):
+            yield f"{pointer}/{key}"
+    for key in ("oneOf", "anyOf", "allOf", "prefixItems"):
+        for i, _ in enumerate(node.get(key, ())):
+            yield f"{pointer}/{key}/{i}"
+    for name in node.get("properties", {}):
+        yield f"{pointer}/properties/{name}"
+
+
+def body_objects(tags: set[str] | None = None) -> dict[str, set[str]]:
+    """Every object schema reachable from a request body (of operations with one of
+    ``tags``; all when None), as pointer -> the operations reaching it."""
+    found: dict[str, set[str]] = {}
+    for path, item in DOC["paths"].items():
+        for method, operation in item.items():
+            if "requestBody" not in operation:
+                continue
+            if tags is not None and not tags & set(operation.get("tags", ())):
+                continue
+            where = f"{method.upper()} {path}"
+            for media in operation["requestBody"]["content"]:
+                start = f"#/paths/{path.replace('/', '~1')}/{method}/requestBody/content/"
+                stack = [start + media.replace("/", "~1") + "/schema"]
+                seen: set[str] = set()
+                while stack:
+                    pointer = stack.pop()
+                    if pointer in seen:
+                        continue
+                    seen.add(pointer)
+                    node = _at(pointer)
+                    if "$ref" in node:
+                        stack.append(node["$ref"])
+                        continue
+                    kinds = node.get("type")
+                    if (
+                        "properties" in node
+                        or kinds == "object"
+                        or (isinstance(kinds, list) and "object" in kinds)
+                    ):
+                        found.setdefault(pointer, set()).add(where)
+                    stack.extend(_children(pointer, node))
+    return found
+
+
+def _at(pointer: str) -> Any:
+    node: Any = DOC
+    for raw in pointer.lstrip("#/").split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
+def test_every_object_of_a_sigopt_body_says_whether_it_is_closed():
+    """A record says ``additionalProperties: false`` (the service refuses what it does
+    not know); a map (metadata, assignments) says ``additionalProperties`` too, so that
+    nobody leaves a body open by forgetting it. (The platform bodies are held closed by
+    ``tests/service/test_fuzz.py``.)"""
+    unsaid, open_records = [], []
+    for pointer, operations in body_objects({"sigopt"}).items():
+        node = _at(pointer)
+        if "additionalProperties" not in node:
+            unsaid.append((pointer, sorted(operations)[0]))
+        elif node.get("properties") and node["additionalProperties"] is not False:
+            open_records.append(pointer)
+    assert unsaid == [] and open_records == []
+
+
+def test_each_closed_sigopt_object_lists_what_the_service_accepts():
+    closed = {p for p in body_objects({"sigopt"}) if _at(p).get("additionalProperties") is False}
+    assert closed == set(ACCEPTED), "a closed object without its fields here, or one gone"
+    for pointer, accepted in ACCEPTED.items():
+        assert set(_at(pointer)["properties"]) == accepted, pointer
+
+
+# ---------------------------------------------------------------- against the service
+
+
+def validator(pointer: str) -> Any:
+    """A validator of the schema at ``pointer``, its references resolved in the document."""
+    return jsonschema_rs.Draft202012Validator(
+        {
+            "$ref": pointer.replace("{", "%7B").replace("}", "%7D"),  # a URI fragment
+            "components": DOC["components"],
+            "paths": DOC["paths"],
+        }
+    )
+
+
+def objects_in(value: Any, pointer: str, path: tuple = ()) -> Iterator[tuple[str, tuple, dict]]:
+    """Each object of ``value`` held by a closed schema: ``(schema pointer, place, object)``."""
+    node = _at(pointer)
+    if "$ref" in node:
+        yield from objects_in(value, node["$ref"], path)
+        return
+    for key in ("oneOf", "anyOf"):
+        if key in node:
+            for i, _ in enumerate(node[key]):
+                option = f"{pointer}/{key}/{i}"
+                if validator(option).is_valid(value):
+                    yield from objects_in(value, option, path)
+                    return
+            raise AssertionError(f"{value!r} matches no option of {pointer}")
+    if isinstance(value, dict):
+        if node.get("additionalProperties") is False:
+            yield pointer, path, value
+        for name, child in value.items():
+            if name in node.get("properties", {}):
+                yield from objects_in(child, f"{pointer}/properties/{name}", (*path, name))
+            elif isinstance(node.get("additionalProperties"), dict):
+                yield from objects_in(child, f"{pointer}/additionalProperties", (*path, name))
+    elif isinstance(value, list) and isinstance(node.get("items"), dict):
+        for i, child in enumerate(value):
+            yield from objects_in(child, f"{pointer}/items", (*path, i))
+
+
+def with_unknown(body: dict, place: tuple) -> dict:
+    out = copy.deepcopy(body)
+    node: Any = out
+    for step in place:
+        node = node[step]
+    node[UNKNOWN] = 1
+    return out
+
+
+SIGOPT_TABLES = (
+    schema.sigopt_experiments,
+    schema.suggestions,
+    schema.observations,
+    schema.sigopt_projects,
+    schema.training_runs,
+    schema.run_checkpoints,
+)
+
+
+def snapshot(api: Api) -> dict[str, list[tuple]]:
+    with api.service.context.store.database.engine.connect() as conn:
+        return {t.name: [tuple(r) for r in conn.execute(sa.select(t))] for t in SIGOPT_TABLES}
+
+
+X = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
+Example = Callable[[Api, dict[str, Any]], tuple[str, str, dict[str, Any]]]
+
+
+def _experiment(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    unit = {"type": "double", "bounds": {"min": 0, "max": 1}}
+    body = {
+        "object": "experiment",
+        "name": "document walk",
+        "type": "offline",
+        "parameters": [
+            {
+                "object": "parameter",
+                "name": "x",
+                "type": "double",
+                "bounds": {"object": "bounds", "min": 0.001, "max": 1},
+                "transformation": "log",
+                "precision": 3,
+            },
+            {
+                "name": "y",
+                **unit,
+                "prior": {"object": "prior", "name": "normal", "mean": 0.5, "scale": 0.2},
+                "default_value": 0.5,
+            },
+            {"name": "z", **unit, "prior": {"name": "beta", "shape_a": 2, "shape_b": 3}},
+            {"name": "u", **unit},
+            {"name": "w", **unit},
+            {"name": "g", "type": "int", "grid": [1, 2, 3], "conditions": {"model": "tree"}},
+            {
+                "name": "c",
+                "type": "categorical",
+                "categorical_values": [
+                    "p",
+                    {"object": "categorical_value", "name": "q", "enum_index": 2},
+                ],
+            },
+        ],
+        "conditionals": [
+            {
+                "object": "conditional",
+                "name": "model",
+                "values": ["tree", {"object": "value", "name": "linear"}],
+            }
+        ],
+        "metrics": [
+            {
+                "object": "metric",
+                "name": "v",
+                "objective": "maximize",
+                "strategy": "optimize",
+                "threshold": None,
+            },
+            "note",
+        ],
+        "linear_constraints": [
+            {
+                "object": "linear_constraint",
+                "type": "less_than",
+                "threshold": 1.5,
+                "terms": [
+                    {"object": "constraint_term", "name": "u", "weight": 1},
+                    {"name": "w", "weight": 1},
+                ],
+            }
+        ],
+        "num_solutions": 1,
+        "observation_budget": 20,
+        "budget": 20,
+        "parallel_bandwidth": 1,
+        "metadata": {"k": "v"},
+        "seed": 3,
+        "project": "document-walk",
+    }
+    return "POST", "/v1/experiments", body
+
+
+def _client_experiment(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {"name": "legacy metric", "parameters": [X], "metric": {"name": "loss"}}
+    return "POST", f"/v1/clients/{ids['client']}/experiments", body
+
+
+def _ai_experiment(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {
+        "object": "experiment",
+        "name": "ai",
+        "type": "offline",
+        "parameters": [X],
+        "metrics": [{"name": "v"}],
+        "conditionals": [],
+        "linear_constraints": [],
+        "num_solutions": 1,
+        "budget": 5,
+        "observation_budget": 5,
+        "parallel_bandwidth": 1,
+        "metadata": {"a": 1},
+        "seed": 1,
+    }
+    return "POST", f"/v1/clients/{ids['client']}/projects/doc/aiexperiments", body
+
+
+def _ai_experiment_metric(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {"name": "ai legacy", "parameters": [X], "metric": {"name": "v"}}
+    return "POST", f"/v1/clients/{ids['client']}/projects/doc/aiexperiments", body
+
+
+def _experiment_update(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    e = api.get(f"/v1/experiments/{ids['simple']}").body
+    fixed = {k: e[k] for k in rules.FIXED_FIELDS}
+    body = {
+        "object": "experiment",
+        "name": "renamed",
+        "metadata": {"a": 1},
+        "observation_budget": 30,
+        "budget": 30,
+        "parallel_bandwidth": 2,
+        "state": "active",
+        **fixed,
+    }
+    return "PUT", f"/v1/experiments/{ids['simple']}", body
+
+
+def _ai_experiment_update(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    return "PUT", f"/v1/aiexperiments/{ids['ai']}", {"name": "ai renamed"}
+
+
+def _suggestion(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {"object": "suggestion", "assignments": {"x": 0.3}, "metadata": {"k": "v"}}
+    return "POST", f"/v1/experiments/{ids['simple']}/suggestions", body
+
+
+def _suggestion_update(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    sid = api.post(f"/v1/experiments/{ids['simple']}/suggestions", {}).body["id"]
+    body = {"object": "suggestion", "metadata": {"b": 1}}
+    return "PUT", f"/v1/experiments/{ids['simple']}/suggestions/{sid}", body
+
+
+def _observation(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    sid = api.post(f"/v1/experiments/{ids['simple']}/suggestions", {}).body["id"]
+    body = {
+        "object": "observation",
+        "experiment": ids["simple"],
+        "suggestion": sid,
+        "values": [
+            {"object": "metric_evaluation", "name": None, "value": 1.0, "value_stddev": 0.1}
+        ],
+        "failed": False,
+        "metadata": {"m": 1},
+    }
+    return "POST", f"/v1/experiments/{ids['simple']}/observations", body
+
+
+def _observation_value(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {"assignments": {"x": 0.2}, "value": 0.5, "value_stddev": 0.1}
+    return "POST", f"/v1/experiments/{ids['simple']}/observations", body
+
+
+def _observation_update(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    made = api.post(
+        f"/v1/experiments/{ids['simple']}/observations", {"assignments": {"x": 0.4}, "failed": True}
+    )
+    body = {"value": 0.7, "metadata": {"z": 1}}
+    return "PUT", f"/v1/experiments/{ids['simple']}/observations/{made.body['id']}", body
+
+
+def _observation_batch(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {"observations": [{"assignments": {"x": 0.9}, "value": 0.1}]}
+    return "POST", f"/v1/experiments/{ids['simple']}/observations/batch", body
+
+
+def _project(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {"id": "walked", "name": "Walked", "metadata": {"a": 1}}
+    return "POST", f"/v1/clients/{ids['client']}/projects", body
+
+
+def _project_update(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {"id": "walked", "name": "Walked again", "metadata": {"b": 2}}
+    return "PUT", f"/v1/clients/{ids['client']}/projects/walked", body
+
+
+RUN_MAPS = {
+    "assignments": {"lr": 0.1},
+    "assignments_meta": {"lr": {"note": "x"}},
+    "assignments_sources": {"lr": {"default_show": True}},
+    "datasets": {"train": {}},
+    "logs": {"stdout": {"content": "ok"}},
+    "sys_metadata": {"host": "h"},
+    "dev_metadata": {"k": 1},
+    "model": {"type": "xgboost"},
+    "source_code": {"hash": "abc"},
+}
+
+
+def _run(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {
+        "name": "run",
+        "metadata": {"a": 1},
+        "state": "active",
+        "values": {"acc": {"object": "metric_value", "value": 0.9, "value_stddev": 0.01}},
+        **RUN_MAPS,
+    }
+    return "POST", f"/v1/clients/{ids['client']}/projects/walked/training_runs", body
+
+
+def _run_batch(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {"runs": [{"name": "b1", "values": {"acc": {"value": 0.3}}}], "fields": "id"}
+    return "POST", f"/v1/clients/{ids['client']}/projects/walked/training_runs/batch", body
+
+
+def _suggested_run(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    return "POST", f"/v1/aiexperiments/{ids['ai']}/training_runs", {"name": "t", "metadata": {}}
+
+
+def _new_run(api: Api, ids: dict[str, Any]) -> str:
+    made = api.post(f"/v1/clients/{ids['client']}/projects/walked/training_runs", {"name": "r"})
+    assert made.status == 201, made.body
+    return str(made.body["id"])
+
+
+def _run_update(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {
+        "name": "renamed",
+        "metadata": {"b": 2},
+        "state": "completed",
+        "deleted": False,
+        "values": {"acc": {"value": 0.8}},
+        **RUN_MAPS,
+    }
+    return "PUT", f"/v1/training_runs/{_new_run(api, ids)}", body
+
+
+def _run_patch(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    return "PATCH", f"/v1/training_runs/{_new_run(api, ids)}", {"logs": {"x": "y"}}
+
+
+def _checkpoint(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {
+        "object": "checkpoint",
+        "values": [{"object": "checkpoint_value", "name": "acc", "value": 0.5}],
+        "metadata": {"epoch": 1},
+    }
+    return "POST", f"/v1/training_runs/{_new_run(api, ids)}/checkpoints", body
+
+
+EXAMPLES: list[Example] = [
+    _experiment,
+    _client_experiment,
+    _ai_experiment,
+    _ai_experiment_metric,
+    _experiment_update,
+    _ai_experiment_update,
+    _suggestion,
+    _suggestion_update,
+    _observation,
+    _observation_value,
+    _observation_update,
+    _observation_batch,
+    _project,
+    _project_update,
+    _run,
+    _run_batch,
+    _suggested_run,
+    _run_update,
+    _run_patch,
+    _checkpoint,
+]
+
+
+def _body_pointer(method: str, path: str) -> str:
+    """The pointer of the request body schema of ``method path`` (ids filled in)."""
+    given = path.split("/")
+    for template, item in DOC["paths"].items():
+        parts = template.split("/")
+        same = len(parts) == len(given) and all(
+            p == g or p.startswith("{") for p, g in zip(parts, given, strict=True)
+        )
+        if same and method.lower() in item:
+            escaped = template.replace("/", "~1")
+            return (
+                f"#/paths/{escaped}/{method.lower()}/requestBody/content/application~1json/schema"
+            )
+    raise AssertionError(f"{method} {path} is not in the document")
+
+
+def test_every_closed_object_is_refused_open_and_accepted_closed(service):
+    api = Api(service)
+    ids: dict[str, Any] = {"client": api.get("/v1/tokens/self").body["client"]}
+    ids["simple"] = api.post("/v1/experiments", {"name": "s", "parameters": [X]}).body["id"]
+    made = api.post(
+        f"/v1/clients/{ids['client']}/projects/doc/aiexperiments",
+        {"name": "ai", "parameters": [X], "metrics": [{"name": "v"}], "budget": 20},
+    )
+    ids["ai"] = made.body["id"]
+    seen: dict[str, set[str]] = {}
+    for example in EXAMPLES:
+        method, path, body = example(api, ids)
+        pointer = _body_pointer(method, path)
+        errors = [e.message for e in validator(pointer).iter_errors(body)]
+        assert errors == [], (example.__name__, errors)
+        places = list(objects_in(body, pointer))
+        assert places, example.__name__
+        before = snapshot(api)
+        for schema_pointer, place, obj in places:
+            seen.setdefault(schema_pointer, set()).update(obj)
+            reply = api.call(method, path, with_unknown(body, place))
+            where = (example.__name__, schema_pointer, place)
+            assert reply.status == 400, (where, reply.status, reply.body)
+            assert reply.body["detail"]["field"].endswith(UNKNOWN), (where, reply.body)
+            assert UNKNOWN in reply.body["message"], (where, reply.body)
+            assert snapshot(api) == before, where
+        reply = api.call(method, path, body)
+        assert 200 <= reply.status < 300, (example.__name__, reply.status, reply.body)
+    assert set(seen) == set(ACCEPTED), "an example for each closed object"
+    for pointer, used in seen.items():
+        offered = {k for k, v in _at(pointer)["properties"].items() if not v.get("readOnly")}
+        assert offered <= used, (pointer, sorted(offered - used))
+
+
+def test_a_run_batch_answers_with_the_fields_asked_for(service):
+    """``fields`` (``sigopt.upload_runs`` sends ``"id"``) is honoured, not dropped."""
+    api = Api(service)
+    client = api.get("/v1/tokens/self").body["client"]
+    path = f"/v1/clients/{client}/projects/batch/training_runs/batch"
+    reply = api.post(path, {"runs": [{"name": "a"}, {"name": "b"}], "fields": "id"})
+    assert reply.status == 201, reply.body
+    assert [set(run) for run in reply.body["data"]] == [{"id"}, {"id"}]
+    whole = api.post(path, {"runs": [{"name": "c"}]}).body["data"][0]
+    assert {"id", "name", "state", "values"} <= set(whole)
+    before = snapshot(api)
+    for wrong in ("", 3, ["id"]):
+        refused = api.post(path, {"runs": [{"name": "d"}], "fields": wrong})
+        assert refused.status == 400 and refused.body["detail"]["field"] == "fields"
+    assert snapshot(api) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("observations/batch", {"observations": [], "fields": "id"}, "fields"),
+        ("checkpoints", {"values": [], "note": 1}, "note"),
+        ("checkpoints", {"values": [{"name": "a", "value": 1, "step": 3}]}, "values[0].step"),
+        ("runs", {"values": {"acc": {"value": 1, "timestamp": 3}}}, "values.acc.timestamp"),
+        ("suggested run", {"name": "r", "values": {"acc": {"value": 1}}}, "values"),
+    ],
+)
+def test_bodies_that_were_open_refuse_what_they_would_drop(service, path, body, field):
+    """These took any field and dropped it: a batch's wrapper, a checkpoint and its
+    values, a logged metric value; a run of an AI experiment took values, state... at
+    creation and dropped all but its name and metadata."""
+    api = Api(service)
+    client = api.get("/v1/tokens/self").body["client"]
+    eid = api.post("/v1/experiments", {"name": "s", "parameters": [X]}).body["id"]
+    ai = api.post(
+        f"/v1/clients/{client}/projects/doc/aiexperiments",
+        {"name": "ai", "parameters": [X], "metrics": [{"name": "acc"}], "budget": 5},
+    ).body["id"]
+    rid = api.post(f"/v1/clients/{client}/projects/doc/training_runs", {"name": "r"}).body["id"]
+    route = {
+        "observations/batch": ("POST", f"/v1/experiments/{eid}/observations/batch"),
+        "checkpoints": ("POST", f"/v1/training_runs/{rid}/checkpoints"),
+        "runs": ("PUT", f"/v1/training_runs/{rid}"),
+        "suggested run": ("POST", f"/v1/aiexperiments/{ai}/training_runs"),
+    }[path]
+    before = snapshot(api)
+    reply = api.call(*route, body)
+    assert reply.status == 400 and reply.body["detail"]["field"] == field, reply.body
+    assert snapshot(api) == before
