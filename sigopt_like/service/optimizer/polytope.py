@@ -57,6 +57,13 @@ class LinearConstraints:
             for column, weight in terms:
                 A[i, column] += sign * float(weight)
             b[i] = sign * float(threshold)
+            # each row scaled so that its largest weight is 1: the same half-space, and
+            # weights of 1e308 no longer overflow a row's norm (the feasibility check
+            # of a definition was a 500)
+            scale = np.abs(A[i]).max(initial=0.0)
+            if scale > 0:
+                A[i] /= scale
+                b[i] /= scale
         return cls(
             A=A,
             b=b,

@@ -61,6 +61,10 @@ class Targets:
     constraint_noise: np.ndarray | None = None
 
 
+#: a reported value_stddev beyond this counts as this (its square must be a finite float)
+MAX_STDDEV = 1e150
+
+
 def variances_matrix(
     metrics: Sequence[MetricSpec], stddevs: Sequence[Mapping[str | None, float | None] | None]
 ) -> np.ndarray:
@@ -71,7 +75,9 @@ def variances_matrix(
         for j, m in enumerate(metrics):
             sd = (row or {}).get(m.name)
             if sd is not None and np.isfinite(sd) and sd > 0:
-                out[i, j] = float(sd) ** 2
+                # capped so that its square is finite: 1e308 squared overflowed, and
+                # every later suggestion failed over to the fallback
+                out[i, j] = min(float(sd), MAX_STDDEV) ** 2
     return out
 
 

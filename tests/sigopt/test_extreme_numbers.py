@@ -1,0 +1,69 @@
+"""Numbers at the float limit in SigOpt definitions and observations, found by sending
+hostile input to a served instance: each is handled (accepted and modelled, or refused
+with a 4xx), never a 500, and the engine does not fail over to its fallback."""
+
+from __future__ import annotations
+
+import warnings
+
+import sigopt_like
+from sigopt_like.service.optimizer.polytope import LinearConstraints
+
+from .conftest import Api
+
+UNIT = {"type": "double", "bounds": {"min": 0, "max": 1}}
+
+
+def test_constraint_weights_near_the_float_limit_are_checked_not_a_500(served):
+    """The feasibility check took the norm of a row of weights 1e308 (infinite) and
+    scipy refused it: ``POST /v1/experiments`` was a 500. Rows are scaled to a largest
+    weight of 1 (the same half-space), so the check runs and suggestions honour it."""
+    api = Api(served.service, served.url, served.token)
+    before = api.snapshot()
+    body = {
+        "name": "huge weights",
+        "parameters": [{"name": "x", **UNIT}, {"name": "y", **UNIT}],
+        "linear_constraints": [
+            {
+                "type": "less_than",
+                "threshold": 1e308,
+                "terms": [{"name": "x", "weight": 1e308}, {"name": "y", "weight": 1e308}],
+            }
+        ],
+    }
+    made = api.post("/v1/experiments", body)
+    assert made.status == 201, made.body
+    for _ in range(4):
+        s = api.post(f"/v1/experiments/{made.body['id']}/suggestions", {}).body
+        assert s["assignments"]["x"] + s["assignments"]["y"] <= 1 + 1e-9
+    body["linear_constraints"][0]["threshold"] = -1e308  # x + y <= -1: nothing feasible
+    refused = api.post("/v1/experiments", body)
+    assert refused.status == 422 and refused.body["detail"]["field"] == "linear_constraints"
+    assert len(api.snapshot()["sigopt_experiments"]) == len(before["sigopt_experiments"]) + 1
+
+
+def test_rows_are_scaled_without_changing_the_half_space():
+    rows = [([(0, 1e308), (1, 1e308)], "less_than", 1e308), ([(0, -2.0)], "greater_than", -1.0)]
+    polytope = LinearConstraints.build(rows, [0.0, 0.0], [1.0, 1.0], [False, False])
+    assert polytope.satisfied([[0.4, 0.5], [0.3, 0.3]]).tolist() == [True, True]
+    assert polytope.satisfied([[0.6, 0.5], [0.6, 0.1]]).tolist() == [False, False]
+    assert polytope.feasible_point() is not None
+
+
+def test_a_value_stddev_near_the_float_limit_is_modelled(tmp_path, caplog):
+    """``value_stddev`` 1e308 is finite, so accepted; its square overflowed and every
+    later suggestion failed over to the fallback, with a traceback in the log."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with sigopt_like.Connection(database=tmp_path / "noisy.db") as conn:
+            e = conn.experiments.create(
+                name="noisy", parameters=[{"name": "x", **UNIT}], metrics=[{"name": "m"}]
+            )
+            for i in range(14):
+                s = conn.experiments(e.id).suggestions().create()
+                stddev = 1e308 if i % 3 == 0 else 0.01
+                conn.experiments(e.id).observations().create(
+                    suggestion=s.id, value=s.assignments["x"], value_stddev=stddev
+                )
+    assert not [r for r in caplog.records if "engine failed" in r.getMessage()]
+    assert [str(w.message) for w in caught] == []
