@@ -143,8 +143,10 @@ def test_a_worker_processs_command_line_holds_no_database_url(tmp_path: Path) ->
 
 DEFAULT_SCRIPT = textwrap.dedent(
     """
-    import json, os, sys
+    import json, logging, os, sys
     import sigopt_like
+    if sys.argv[3:] == ["info"]:
+        logging.basicConfig(level=logging.INFO)
     with sigopt_like.Connection(database=sys.argv[1]) as conn:  # the default, as typed
         c = conn.sessions(conn.sessions.create(name="default").id)
         space = sigopt_like.Space.from_dict(json.loads(sys.argv[2]))
@@ -172,8 +174,9 @@ def test_an_embedded_connection_runs_its_tasks_in_a_worker_process_by_default(
     tmp_path: Path,
 ) -> None:
     """``Connection()`` as the README types it: the tasks run in a worker process, so the
-    script never imports the optimizer's scipy and scikit-learn; the worker's start is
-    not reported on the script's stderr (its log level is the script's: warnings)."""
+    script never imports the optimizer's scipy and scikit-learn. The worker logs to the
+    script's stderr at the script's level: nothing by default (warnings only), its INFO
+    lines once the script asks for INFO."""
     import json
 
     database = str(tmp_path / "default.db")
@@ -184,6 +187,9 @@ def test_an_embedded_connection_runs_its_tasks_in_a_worker_process_by_default(
     with create_app(database=database, run_tasks=False) as service:
         assert _worker_pid(service, report["task"]) != report["pid"]
     assert out.stderr == ""
+    told = _script(DEFAULT_SCRIPT, str(tmp_path / "info.db"), json.dumps(small_space()), "info")
+    assert told.returncode == 0, told.stderr
+    assert "sigopt_like.service.worker worker" in told.stderr and "running" in told.stderr
 
 
 def test_a_memory_database_or_task_processes_0_keeps_the_tasks_in_threads(
@@ -346,3 +352,42 @@ def test_a_script_that_ends_right_after_starting_a_task_leaves_no_worker_and_no_
         task = conn.sessions(report["sid"]).tasks(report["task"]).wait(timeout=120)
         assert task.status == "success"
         assert conn.sessions(report["sid"]).fetch().gen == 1
+
+
+def test_progress_run_tasks_async_and_cancel_reach_a_task_in_a_worker_process(
+    tmp_path: Path, clean_env: Path
+) -> None:
+    """Through the public client, default Connection: ``run_tasks_async`` follows the
+    task in the background, ``progress=`` sees it run in the worker, and a cancel
+    stops it there, leaving the session as it was."""
+    import threading
+
+    import sigopt_like
+
+    seen: list[tuple[str, float]] = []
+    running, ended = threading.Event(), threading.Event()
+
+    def on_update(task: sigopt_like.models.Task) -> bool:
+        seen.append((task.status, task.progress.fraction))
+        if task.status == "running" and task.progress.fraction > 0.05:
+            running.set()
+        if task.status in ("success", "failed", "canceled"):
+            ended.set()
+        return True
+
+    database = str(tmp_path / "async.db")
+    with sigopt_like.Connection(database=database, run_tasks_async=True) as conn:
+        assert conn.service.task_processes is not None
+        session = conn.sessions(conn.sessions.create(name="async").id)
+        before = session.fetch()
+        space = sigopt_like.Space.from_dict(small_space())
+        task = session.simulate(
+            ngens=100, space=space, population_size=12, replicates=0, progress=on_update
+        )
+        assert task.status in ("new", "running")  # returned at once
+        assert running.wait(120), seen
+        session.tasks(task.id).cancel()
+        assert ended.wait(60), seen
+        assert seen[-1][0] == "canceled"
+        assert session.fetch() == before
+        assert _worker_pid(conn.service, task.id) != os.getpid()
