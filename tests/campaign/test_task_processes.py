@@ -391,3 +391,19 @@ def test_progress_run_tasks_async_and_cancel_reach_a_task_in_a_worker_process(
         assert seen[-1][0] == "canceled"
         assert session.fetch() == before
         assert _worker_pid(conn.service, task.id) != os.getpid()
+
+
+def test_a_relative_database_path_is_the_same_file_for_the_worker_after_a_chdir(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The worker starts at the first task, maybe after the caller changed its working
+    folder: it opens the file the caller named, not one of the same name elsewhere."""
+    monkeypatch.chdir(tmp_path)
+    with create_app(database="rel.db", task_processes=1) as service:
+        api = Api(service)
+        sid = api.session()
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        monkeypatch.chdir(elsewhere)
+        assert api.put_space(sid, small_space(), 12, 1)["status"] == "success"
+    assert not (elsewhere / "rel.db").exists()

@@ -21,13 +21,18 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def database_url(path_or_url: str | os.PathLike[str]) -> str:
-    """A SQLAlchemy URL from a file path, ``:memory:`` or a URL."""
+    """A SQLAlchemy URL from a file path, ``:memory:`` or a URL.
+
+    A relative path is made absolute here, once: the engine's later connections, and the
+    worker processes the service starts (task_processes.py), open the same file even if
+    the caller changes its working folder.
+    """
     text = os.fspath(path_or_url)
     if "://" in text:
         return text
     if text == ":memory:":
         return "sqlite://"
-    return f"sqlite:///{Path(text).expanduser()}"
+    return f"sqlite:///{Path(text).expanduser().absolute()}"
 
 
 def open_database(path_or_url: str | os.PathLike[str]) -> sa.Engine:
