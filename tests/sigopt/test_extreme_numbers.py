@@ -67,3 +67,54 @@ def test_a_value_stddev_near_the_float_limit_is_modelled(tmp_path, caplog):
                 )
     assert not [r for r in caplog.records if "engine failed" in r.getMessage()]
     assert [str(w.message) for w in caught] == []
+
+
+def test_a_threshold_and_values_at_the_float_limit_are_modelled(tmp_path, caplog):
+    """A constraint metric's threshold of 1e308 with values of -1e308: their distance
+    (2e308) overflowed to NaN in the model and every later suggestion failed over."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with sigopt_like.Connection(database=tmp_path / "far.db") as conn:
+            e = conn.experiments.create(
+                name="far",
+                parameters=[{"name": "x", **UNIT}],
+                metrics=[
+                    {"name": "gain"},
+                    {"name": "cost", "strategy": "constraint", "threshold": 1e308},
+                ],
+            )
+            for i in range(12):
+                s = conn.experiments(e.id).suggestions().create()
+                cost = -1e308 if i % 2 else 1e308 * s.assignments["x"]
+                values = [
+                    {"name": "gain", "value": s.assignments["x"]},
+                    {"name": "cost", "value": cost},
+                ]
+                conn.experiments(e.id).observations().create(suggestion=s.id, values=values)
+    assert not [r for r in caplog.records if "engine failed" in r.getMessage()]
+    assert [str(w.message) for w in caught] == []
+
+
+def test_a_grid_spanning_the_float_range_is_modelled_silently(tmp_path, caplog):
+    """Grid values of -1e308 and 1e308: the grid's span overflowed (numpy warnings on
+    the console at every suggestion)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with sigopt_like.Connection(database=tmp_path / "grid.db") as conn:
+            e = conn.experiments.create(
+                name="grid",
+                parameters=[
+                    {"name": "x", "type": "double", "grid": [-1e308, 0, 1e308]},
+                    {"name": "y", **UNIT},
+                ],
+            )
+            seen = set()
+            for _ in range(9):
+                s = conn.experiments(e.id).suggestions().create()
+                seen.add(s.assignments["x"])
+                conn.experiments(e.id).observations().create(
+                    suggestion=s.id, value=s.assignments["y"]
+                )
+    assert seen <= {-1e308, 0, 1e308} and len(seen) >= 2
+    assert not [r for r in caplog.records if "engine failed" in r.getMessage()]
+    assert [str(w.message) for w in caught] == []

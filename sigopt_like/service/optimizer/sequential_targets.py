@@ -99,13 +99,21 @@ def values_matrix(
     return values, failed
 
 
+def _distance(values: np.ndarray, threshold: float) -> np.ndarray:
+    """``values - threshold``, kept finite: a threshold of 1e308 and a value of -1e308
+    are 2e308 apart, beyond the largest float (it became NaN in the model)."""
+    with np.errstate(over="ignore"):
+        gap = values - threshold
+    return np.clip(gap, -np.finfo(float).max, np.finfo(float).max)
+
+
 def feasible_rows(metrics: Sequence[MetricSpec], values: np.ndarray) -> np.ndarray:
     """Rows whose every thresholded metric is on the right side of its threshold."""
     ok = np.ones(len(values), dtype=bool)
     for j, m in enumerate(metrics):
         if m.threshold is None or m.strategy == "store":
             continue
-        ok &= np.nan_to_num(m.sign * (values[:, j] - m.threshold), nan=-1.0) >= 0
+        ok &= np.nan_to_num(m.sign * _distance(values[:, j], m.threshold), nan=-1.0) >= 0
     return ok
 
 
@@ -126,7 +134,7 @@ def targets(
         if m.threshold is not None and m.strategy in ("constraint", "optimize")
     ]
     cons = [
-        metrics[j].sign * (values[:, j] - float(metrics[j].threshold))  # type: ignore[arg-type]
+        metrics[j].sign * _distance(values[:, j], float(metrics[j].threshold))  # type: ignore[arg-type]
         for j in thresholded
     ]
     constraints = np.column_stack(cons) if cons else np.zeros((len(values), 0))

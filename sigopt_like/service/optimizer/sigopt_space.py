@@ -368,8 +368,10 @@ def _grid_features(d: Dim) -> np.ndarray:
     values = np.array(d.values, dtype=float)
     if d.log:
         values = np.log10(values)
-    span = float(values.max() - values.min()) or 1.0
-    return (values - values.min()) / span
+    # halves: a grid from -1e308 to 1e308 has a span beyond the largest float
+    low = values.min() / 2.0
+    span = float(values.max() / 2.0 - low) or 1.0
+    return (values / 2.0 - low) / span
 
 
 def _code_of(d: Dim, value: Any) -> float | None:
