@@ -586,6 +586,13 @@ def main(argv: list[str] | None = None) -> int:
             break
     runner.shutdown()
     store.close()
+    if changes is not None:
+        # a service may be waiting for this exit (its close()): skip the interpreter's
+        # teardown of numpy, scipy and scikit-learn (0.04 s instead of about 1.5 s on a
+        # loaded machine); the tasks are given back and the database closed by now
+        logging.shutdown()
+        sys.stderr.flush()
+        os._exit(0)
     return 0
 
 
