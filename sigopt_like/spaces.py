@@ -620,6 +620,27 @@ def _experiments_header(record: csvio.Record | Problem) -> Problem | None:
     )
 
 
+def _other_kind(records: Sequence[csvio.Record | Problem], space_type: str) -> Problem | None:
+    """One problem when every row is of the other kind of space (a mixture file read as a
+    factorial one, or the reverse); before, each row said so, then "the space has no
+    parameters" (and "needs at least two components") followed."""
+    rows = [r for r in records if not isinstance(r, Problem)]
+    other = MIXTURE if space_type == FACTORIAL else FACTORIAL
+    words = _MIXTURE_TYPES if space_type == FACTORIAL else _FACTORIAL_TYPES
+    kinds = {r.cells[1].strip().casefold() if len(r.cells) > 1 else "" for r in rows}
+    if not rows or not kinds <= set(words):
+        return None
+    shown = ", ".join(f"'{word}'" for word in sorted(kinds))
+    extra = " with its total_units" if other == MIXTURE else ""
+    return Problem(
+        f"every row has the type {shown} of a {other} space: this is a {other} space file, "
+        f"not a {space_type} one; read it as a {other} space{extra}",
+        row=rows[0].row,
+        column="Type",
+        field="space",
+    )
+
+
 def _looks_like_header(cells: Sequence[str]) -> bool:
     first = cells[0].casefold() if cells else ""
     second = cells[1].casefold() if len(cells) > 1 else ""
@@ -659,6 +680,9 @@ def _build(
     table_header = _experiments_header(records[0])
     if table_header is not None:
         raise SpaceError([table_header])
+    other_kind = _other_kind(records, space_type)
+    if other_kind is not None:
+        raise SpaceError([other_kind])
     parameters: list[Parameter] = []
     rows: list[int] = []
     incomplete: set[int] = set()  # rows with a value that could not be read
@@ -911,7 +935,7 @@ def _unit_problems(param: MixtureComponent, row: int, total: Any, add: Callable[
             row,
             3,
         )
-    if isinstance(total, int) and param.max > total:
+    if isinstance(total, int) and not isinstance(total, bool) and total >= 1 and param.max > total:
         add(f"maximum {param.max} of '{param.name}' is above total_units {total}", row, 3)
 
 

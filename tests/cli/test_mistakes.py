@@ -11,7 +11,10 @@ import socket
 import time
 from pathlib import Path
 
+import pytest
+
 import sigopt_like
+from sigopt_like.spaces import SpaceError
 
 from .conftest import DATA
 from .test_errors import one_line
@@ -176,3 +179,30 @@ def test_the_dashboard_of_a_database_that_does_not_exist(run, tmp_path):
     line = one_line(run("dashboard", "--db", missing, "--port", "0"))
     assert f"no database at {missing}" in line
     assert not missing.exists()
+
+
+def test_a_space_file_of_the_other_kind_is_one_problem(run, tmp_path, monkeypatch):
+    """Before: a mixture file read as factorial (or the reverse) gave one line per row,
+    then "the space has no parameters" (and "needs at least two components")."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "k.db"))
+    assert run("sessions", "create", "kinds").code == 0
+    sized = ("--population", "5", "--replicates", "0")
+    mixture, factorial = DATA / "esd-mixture-5.csv", DATA / "esd-factorial-4x8.csv"
+    line = one_line(run("space", "put", "1", mixture, "--type", "factorial", *sized))
+    assert "every row has the type 'unit' of a mixture space" in line
+    assert "read it as a mixture space with its total_units" in line
+    args = ("--type", "mixture", "--total-units", "15", *sized)
+    line = one_line(run("space", "put", "1", factorial, *args))
+    assert "this is a factorial space file, not a mixture one" in line
+    with pytest.raises(SpaceError) as caught:
+        sigopt_like.Space.from_csv(mixture, type="factorial")
+    assert len(caught.value.problems) == 1
+
+
+def test_a_bad_total_is_said_once(run, tmp_path, monkeypatch):
+    """Before: total_units -15 also reported every component's maximum as above it."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "t.db"))
+    assert run("sessions", "create", "total").code == 0
+    args = ("--type", "mixture", "--total-units", "-15", "--population", "5", "--replicates", "0")
+    line = one_line(run("space", "put", "1", DATA / "esd-mixture-5.csv", *args))
+    assert line.endswith("invalid space: total_units must be a positive whole number, not -15")
