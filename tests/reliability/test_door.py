@@ -473,3 +473,86 @@ def test_an_answer_that_cannot_be_rendered_commits_nothing_and_leaves_no_key(doo
     assert strict_json(done.text)["name"] == "renamed" == stored_name()
     replayed = door.call("PUT", f"/v1/experiments/{eid}", rename, key=key)
     assert replayed.headers.get("Idempotent-Replayed") == "true"
+
+
+def _rows(door: Door) -> dict[str, list[str]]:
+    """Every row of every table but the bookkeeping ones, as text (nothing may change)."""
+    import sqlalchemy as sa
+
+    from sigopt_like.service.store import schema
+
+    kept = ("rate_limits", "idempotency_keys", "meta")
+    engine = door.served.service.context.store.database.engine
+    with engine.connect() as conn:
+        return {
+            t.name: sorted(map(repr, conn.execute(sa.select(t))))
+            for t in schema.metadata.sorted_tables
+            if t.name not in kept
+        }
+
+
+HOSTILE = [
+    ("a lone surrogate as a key", '{"\\ud800": 1}', "application/json"),
+    ("NUL in a value", '{"name": "a\\u0000b"}', "application/json"),
+    (
+        "an integer beyond 64 bits",
+        '{"name": "n", "metadata": {"k": 1180591620717411303424}}',
+        "application/json",
+    ),
+    ("1e400", '{"name": "n", "metadata": {"k": 1e400}}', "application/json"),
+    ("JSON 70 deep", '{"metadata": ' + "[" * 70 + "]" * 70 + "}", "application/json"),
+    ("a list", "[]", "application/json"),
+    ("null", "null", "application/json"),
+    ("not UTF-8", b'{"name": "\xff"}', "application/json"),
+    ("text/plain", '{"name": "n"}', "text/plain"),
+    ("a form", "name=n", "application/x-www-form-urlencoded"),
+]
+
+
+def test_hostile_bodies_on_every_sigopt_write_route_change_nothing(door: Door) -> None:
+    """A stranger's pass, kept: each SigOpt (and dashboard sign-in) write route gets each
+    hostile body; every answer is a 4xx with the one JSON error body, and no row of any
+    table changes. (The pass that found the 500 fixed in test_extreme_numbers.py sent
+    1,491 such requests, every leaf of every body in turn.)"""
+    x = [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}]
+    client = strict_json(door.call("GET", "/v1/tokens/self").text)["client"]
+    eid = door.json("POST", "/v1/experiments", {"name": "h", "parameters": x})["id"]
+    sid = door.json("POST", f"/v1/experiments/{eid}/suggestions", {})["id"]
+    oid = door.json(
+        "POST", f"/v1/experiments/{eid}/observations", {"assignments": {"x": 0.5}, "value": 1}
+    )["id"]
+    project = f"/v1/clients/{client}/projects/p"
+    ai = door.json(
+        "POST", f"{project}/aiexperiments", {"name": "ai", "parameters": x, "budget": 5}
+    )["id"]
+    rid = door.json("POST", f"{project}/training_runs", {"name": "r"})["id"]
+    routes = [
+        ("POST", "/v1/experiments"),
+        ("PUT", f"/v1/experiments/{eid}"),
+        ("POST", f"/v1/experiments/{eid}/suggestions"),
+        ("PUT", f"/v1/experiments/{eid}/suggestions/{sid}"),
+        ("POST", f"/v1/experiments/{eid}/observations"),
+        ("POST", f"/v1/experiments/{eid}/observations/batch"),
+        ("PUT", f"/v1/experiments/{eid}/observations/{oid}"),
+        ("POST", f"/v1/clients/{client}/experiments"),
+        ("POST", f"/v1/clients/{client}/projects"),
+        ("PUT", project),
+        ("POST", f"{project}/aiexperiments"),
+        ("POST", f"{project}/training_runs"),
+        ("POST", f"{project}/training_runs/batch"),
+        ("PUT", f"/v1/aiexperiments/{ai}"),
+        ("POST", f"/v1/aiexperiments/{ai}/training_runs"),
+        ("PUT", f"/v1/training_runs/{rid}"),
+        ("PATCH", f"/v1/training_runs/{rid}"),
+        ("POST", f"/v1/training_runs/{rid}/checkpoints"),
+        ("POST", "/auth/sign-in"),
+    ]
+    before = _rows(door)
+    for method, path in routes:
+        for what, raw, content_type in HOSTILE:
+            reply = door.call(method, path, raw, content_type=content_type)
+            where = (method, path, what)
+            assert 400 <= reply.status_code < 500, (where, reply.status_code, reply.text[:300])
+            body = strict_json(reply.text)
+            assert body["object"] == "error" and body["status"] == reply.status_code, where
+    assert _rows(door) == before

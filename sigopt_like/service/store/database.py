@@ -34,6 +34,11 @@ WRITE_OPTION = "sigopt_like_write"
 
 OnBegin = Callable[[sa.Connection], None]
 
+#: point-read connections one Database keeps at most (beyond, a read waits for one):
+#: one per thread was 264 connections under ``serve`` (8 threads + 256 waiting slots),
+#: past PostgreSQL's default max_connections of 100 ("too many clients": 500s)
+MAX_POINT_READERS = 8
+
 _BUSY_WORDS = ("database is locked", "database table is locked", "could not serialize")
 _BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})  # serialization, deadlock, lock timeout
 
@@ -142,10 +147,10 @@ class Database:
         self._current: ContextVar[Unit | None] = ContextVar(
             f"sigopt_like_unit_{id(self)}", default=None
         )
-        #: each thread's own connection for point reads (see :meth:`point_reader`)
-        self._readers = threading.local()
-        self._reader_list: list[Any] = []
-        self._reader_lock = threading.Lock()
+        #: idle connections for point reads and how many exist (see :meth:`point_reader`)
+        self._idle_readers: list[Any] = []
+        self._reader_count = 0
+        self._reader_free = threading.Condition(threading.Lock())
 
     @property
     def supports_skip_locked(self) -> bool:
@@ -229,34 +234,56 @@ class Database:
         else:
             unit.after_commit(callback)
 
-    def point_reader(self) -> Any:
-        """This thread's DB-API connection for single-statement reads, in autocommit (no
-        transaction is held between reads, so none blocks a writer or a checkpoint).
+    @contextlib.contextmanager
+    def point_reader(self) -> Iterator[Any]:
+        """A DB-API connection for single-statement reads, in autocommit (no transaction
+        is held between reads, so none blocks a writer or a checkpoint), lent for the
+        block.
 
-        Taken from the pool once per thread and detached from it: a point read then
-        costs no pool check-out (hand-written for the same reason as PointQuery).
+        At most :data:`MAX_POINT_READERS` exist, taken from the pool once and detached
+        from it, so that a point read costs no pool check-out (hand-written for the same
+        reason as PointQuery): a lock and a list, where it was one connection per thread.
+        A connection whose read raised is closed, not lent again (a server restart would
+        otherwise break it for good).
         """
-        found = getattr(self._readers, "conn", None)
-        if found is not None:
-            return found
+        with self._reader_free:
+            while not self._idle_readers and self._reader_count >= MAX_POINT_READERS:
+                self._reader_free.wait()
+            conn = self._idle_readers.pop() if self._idle_readers else None
+            if conn is None:
+                self._reader_count += 1
+        try:
+            if conn is None:
+                conn = self._new_reader()
+            yield conn
+        except BaseException:
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    conn.close()
+            with self._reader_free:
+                self._reader_count -= 1
+                self._reader_free.notify()
+            raise
+        with self._reader_free:
+            self._idle_readers.append(conn)
+            self._reader_free.notify()
+
+    def _new_reader(self) -> Any:
         raw = self.engine.raw_connection()
         raw.detach()  # ours now; the pool makes itself another one when it needs it
         conn: Any = raw.dbapi_connection
         if self.dialect != "sqlite":  # SQLite connections are in autocommit already
             conn.autocommit = True
-        self._readers.conn = conn
-        with self._reader_lock:
-            self._reader_list.append(conn)
         return conn
 
     def dispose(self) -> None:
-        """Close every pooled connection, and the point readers."""
-        with self._reader_lock:
-            readers, self._reader_list = self._reader_list, []
+        """Close every pooled connection, and the idle point readers."""
+        with self._reader_free:
+            readers, self._idle_readers = self._idle_readers, []
+            self._reader_count -= len(readers)
         for conn in readers:
             with contextlib.suppress(Exception):
                 conn.close()
-        self._readers = threading.local()
         self.engine.dispose()
 
 
@@ -286,7 +313,8 @@ class PointQuery:
         try:
             if joined is not None:
                 return self._fetch(joined.connection.dbapi_connection, args)
-            return self._fetch(self._database.point_reader(), args)
+            with self._database.point_reader() as conn:
+                return self._fetch(conn, args)
         except Exception as err:
             if is_busy_error(err):
                 raise Busy(
