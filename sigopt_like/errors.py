@@ -95,7 +95,17 @@ class APIError(SigoptLikeError):
 
     def _format(self) -> str:
         text = f"{self.status} {self.code}: {self.message}"
-        items = self.errors
+        # an item that only repeats the message (one problem, no row or column) adds nothing
+        items = [
+            item
+            for item in self.errors
+            if not (
+                isinstance(item, dict)
+                and item.get("row") is None
+                and item.get("column") is None
+                and str(item.get("message") or "\0") in self.message
+            )
+        ]
         if items:
             shown = "; ".join(_describe_item(item) for item in items[:5])
             more = f" (+{len(items) - 5} more)" if len(items) > 5 else ""
@@ -144,7 +154,8 @@ def _describe_item(item: Any) -> str:
         where.append(f"field {item['field']}")
     prefix = ", ".join(where)
     message = str(item.get("message", ""))
-    named = (prefix, where[0], str(item.get("field") or "\0"))
+    field = str(item.get("field") or "\0")
+    named = (prefix, where[0], field, f"'{field}'")
     if prefix and message.startswith(named):
         return message  # the message names its place already: say it once
     return f"{prefix}: {message}" if prefix else message

@@ -10,7 +10,14 @@ from __future__ import annotations
 import errno
 import re
 
-from ..errors import APIConnectionError, APIError, SigoptLikeError, TaskFailedError
+from ..errors import (
+    APIConnectionError,
+    APIError,
+    SigoptLikeError,
+    TaskFailedError,
+    _as_dict,
+    _describe_item,
+)
 
 POSTGRES_EXTRA = "pip install 'sigopt_like[postgres]'"
 
@@ -49,8 +56,8 @@ def describe_error(err: BaseException) -> str | None:
 
 
 def _item(item: object) -> str:
-    text = str(item)
-    return text
+    """One problem, its place said once (before: "row 1: row 1 should be the header...")."""
+    return _describe_item(_as_dict(item))
 
 
 def _os_error(err: OSError) -> str:

@@ -206,3 +206,21 @@ def test_a_bad_total_is_said_once(run, tmp_path, monkeypatch):
     args = ("--type", "mixture", "--total-units", "-15", "--population", "5", "--replicates", "0")
     line = one_line(run("space", "put", "1", DATA / "esd-mixture-5.csv", *args))
     assert line.endswith("invalid space: total_units must be a positive whole number, not -15")
+
+
+def test_a_problem_is_said_once(run, tmp_path, monkeypatch):
+    """Before: "'parameters[0].bounds': min (5.0) must be less than max (1.0). [field
+    parameters[0].bounds: 'parameters[0].bounds': min (5.0) must be ...]", and a failed
+    task's problem read "row 1: row 1 should be the header row ..."."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "o.db"))
+    line = one_line(run("experiments", "create", "--name", "x", "-p", "a:double:5:1"))
+    assert line.count("must be less than max") == 1, line
+    assert run("sessions", "create", "once").code == 0
+    space = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
+    assert run("space", "put", "1", DATA / "esd-factorial-4x8.csv", *space).code == 0
+    assert run("generate", "1", "-q").code == 0
+    odd = tmp_path / "odd.csv"
+    odd.write_text("x\n")
+    done = run("experiments", "put", "1", odd, "--type", "designed", "-q")
+    assert done.code == 1 and "row 1 should be the header row" in done.err
+    assert "row 1: row 1" not in done.err
