@@ -348,9 +348,16 @@ def tokens_revoke(
             raise CommandError(str(err)) from err
     if as_json:
         echo_json({"revoked": count})
-    else:
-        click.echo(f"revoked {count} token(s)")
-    return 0 if count else 1
+        return 0 if count else 1
+    if not count:  # before: "revoked 0 token(s)" and exit 1, with no word on why
+        which = f"with id {token_id}" if token_id is not None else "for that user"
+        if email is None and token_id is None:
+            which = "of that value"
+        raise CommandError(
+            f"no active token {which}: nothing revoked ('sigopt-like tokens list' shows them)"
+        )
+    click.echo(f"revoked {count} token(s)")
+    return 0
 
 
 @click.command(

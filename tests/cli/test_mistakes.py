@@ -224,3 +224,13 @@ def test_a_problem_is_said_once(run, tmp_path, monkeypatch):
     done = run("experiments", "put", "1", odd, "--type", "designed", "-q")
     assert done.code == 1 and "row 1 should be the header row" in done.err
     assert "row 1: row 1" not in done.err
+
+
+def test_revoking_a_token_that_is_not_there_says_so(run, tmp_path):
+    """Before: "revoked 0 token(s)" on standard output, exit 1, and no word on why."""
+    db = tmp_path / "t.db"
+    assert run("users", "create", "ann@lab.example", "--db", db).code == 0
+    line = one_line(run("tokens", "revoke", "--id", "99", "--db", db))
+    assert "no active token with id 99: nothing revoked" in line
+    line = one_line(run("tokens", "revoke", "not-a-token", "--db", db))
+    assert "no active token of that value" in line
