@@ -140,7 +140,9 @@ def test_sigkill_during_generate(served_process: Any, figures: Any) -> None:
         assert not default.is_alive(), "the patient waiting client hangs"
         assert "task" in patient, patient
         done = patient["task"]
-        assert done.status == "success" and done.attempts == 2 and done.result.gen == 2
+        # serve's task worker process saw its server gone and gave the task back (a run
+        # not counted: the process that ran it stopped cleanly); the restart ran it again
+        assert done.status == "success" and done.attempts == 1 and done.result.gen == 2
         after = _state(campaign)
         assert after[: len(before)] == before  # the session and every accepted experiment
         assert [g[0] for g in after] == [0, 1, 2] and after[2][1] == POPULATION  # once
@@ -393,7 +395,9 @@ def test_embedded_script_exiting_mid_task(tmp_path: Path, clean_env: Any) -> Non
     with sigopt_like.Connection(database=database) as conn:  # the next script on the file
         campaign = conn.sessions(session_id)
         task = campaign.tasks(task_id).wait(timeout=240)  # taken over and finished
-        assert task.status == "success" and task.attempts == 2 and task.result.gen == 1
+        # the script's task worker process saw the script gone and gave the task back
+        # (not counted); the next script's worker ran it
+        assert task.status == "success" and task.attempts == 1 and task.result.gen == 1
         assert campaign.fetch().name == "script" and campaign.fetch().gen == 1
         assert campaign.space.fetch() == SPACE
         assert [g.gen for g in campaign.history.fetch().generations] == [0, 1]
