@@ -60,8 +60,8 @@ if TYPE_CHECKING:
         Version,
     )
     from .pagination import Page
-    from .spaces import Space
-    from .tables import Table
+    from .spaces import Space, SpaceError
+    from .tables import Table, TableError
     from .transport import RetryPolicy
 
 #: where each public name lives (imported on first use).
@@ -109,7 +109,9 @@ _HOMES = {
     "Version": "models",
     "Page": "pagination",
     "Space": "spaces",
+    "SpaceError": "spaces",
     "Table": "tables",
+    "TableError": "tables",
     "RetryPolicy": "transport",
 }
 
@@ -169,9 +171,11 @@ __all__ = [
     "Session",
     "SigoptLikeError",
     "Space",
+    "SpaceError",
     "SpaceTemplate",
     "Suggestion",
     "Table",
+    "TableError",
     "Task",
     "TaskCanceledError",
     "TaskError",

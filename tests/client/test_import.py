@@ -85,6 +85,25 @@ def test_every_public_name_resolves_to_its_modules_object():
         _ = sigopt_like.Sesion
 
 
+def test_every_error_a_user_can_meet_is_a_public_name():
+    # the docs tell users to catch SpaceError and TableError (raised on their side,
+    # before any request): each error class of the client's modules is exported
+    from sigopt_like import errors, spaces, tables
+
+    defined = {
+        cls.__name__
+        for module in (errors, spaces, tables)
+        for cls in vars(module).values()
+        if isinstance(cls, type)
+        and issubclass(cls, sigopt_like.SigoptLikeError)
+        and cls.__module__ == module.__name__
+    }
+    assert {"SpaceError", "TableError"} <= defined
+    assert defined <= set(sigopt_like.__all__)
+    assert sigopt_like.SpaceError is spaces.SpaceError
+    assert sigopt_like.TableError is tables.TableError
+
+
 def test_star_import_and_submodules_work_in_a_fresh_interpreter():
     found = _fresh(
         "import json\n"
