@@ -147,7 +147,8 @@ class Table:
                 )
             )
         if problems:
-            raise TableError(problems)
+            space_row = _space_row(header, header_record.row)
+            raise TableError([space_row] if space_row is not None else problems)
         return cls(columns=header, rows=tuple(rows), line_numbers=tuple(lines))
 
     def to_csv(self, path: str | os.PathLike[str] | None = None) -> str:
@@ -303,6 +304,27 @@ def _from_pandas(value: Any) -> Any:
     except ImportError:  # pragma: no cover
         pass
     return value
+
+
+def _space_row(header: Sequence[str], row: int) -> Problem | None:
+    """One problem when the first row is a space file's parameter (``name,numerical,...``).
+
+    Without it, a space file whose rows differ in width reports one "row N has 5 cells
+    but the header has 7 columns" per parameter, which hides the one mistake (a file
+    that reads as a table is named by ``validate_experiments``).
+    """
+    words = {"numerical", "categorical", "unit"}
+    if len(header) < 2 or header[1].strip().casefold() not in words:
+        return None
+    if any(cell.strip().casefold() == "response" for cell in header):
+        return None
+    return Problem(
+        f"row {row} reads as a parameter of a space file ('{header[0]},{header[1]},...'): "
+        "this is a space file, not an experiments table, which starts with a header row "
+        "(the parameter names, then Response)",
+        row=row,
+        field="table",
+    )
 
 
 def _header_problems(header: Sequence[str], row: int) -> list[Problem]:

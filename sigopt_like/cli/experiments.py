@@ -67,9 +67,21 @@ def experiments_put(
     Example:
       sigopt-like experiments put 1 gen1.csv --type designed --generate-next
     """
+    from ..spaces import RESPONSE
     from ..tables import Table
 
     table = Table.from_csv(file)
+    if table.rows and RESPONSE in table.columns:
+        at = table.columns.index(RESPONSE)
+        if all(row[at] is None for row in table.rows):
+            # before: accepted without a word, and with --generate-next the next design
+            # was made from nothing
+            click.echo(
+                f"sigopt-like: note: no experiment in {file} has a Response: the campaign "
+                "learns nothing from them (fill in the Response column with the lab's "
+                "results before sending the file)",
+                err=True,
+            )
     task = conn.sessions(sid).experiments.put(
         type=kind,
         table=table,

@@ -234,3 +234,30 @@ def test_revoking_a_token_that_is_not_there_says_so(run, tmp_path):
     assert "no active token with id 99: nothing revoked" in line
     line = one_line(run("tokens", "revoke", "not-a-token", "--db", db))
     assert "no active token of that value" in line
+
+
+def test_a_space_file_given_as_experiments_is_named(run, tmp_path, monkeypatch):
+    """Before: one "row N has 5 cells but the header has 7 columns" per parameter."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "s.db"))
+    assert run("sessions", "create", "swap").code == 0
+    space = DATA / "esd-factorial-4x8.csv"
+    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
+    assert run("space", "put", "1", space, *sized).code == 0
+    uneven = tmp_path / "space.csv"  # rows of different widths, as most space files
+    uneven.write_text("param1,numerical,0,1,2,3,4\nparam2,numerical,0,1\nparam3,numerical,0,1,2\n")
+    line = one_line(run("experiments", "put", "1", uneven, "--type", "initial"))
+    assert "this is a space file, not an experiments table" in line
+
+
+def test_a_design_sent_back_without_responses_is_noticed(run, tmp_path, monkeypatch):
+    """Before: a design sent back as it came (every Response empty) was accepted
+    without a word, and --generate-next designed the next generation from nothing."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "n.db"))
+    monkeypatch.chdir(tmp_path)
+    assert run("sessions", "create", "forgot").code == 0
+    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
+    assert run("space", "put", "1", DATA / "esd-factorial-4x8.csv", *sized).code == 0
+    assert run("generate", "1", "-o", "gen1.csv", "-q").code == 0
+    done = run("experiments", "put", "1", "gen1.csv", "--type", "designed", "-q")
+    assert done.code == 0
+    assert "note: no experiment in gen1.csv has a Response" in done.err
