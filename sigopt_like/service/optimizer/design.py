@@ -60,7 +60,13 @@ def recommend(space: Any, observations: Sequence[Observation]) -> tuple[tuple, f
     if len(hist.scored) < 3:
         best = int(np.argmax(hist.means))
         return view.from_codes(codes[best : best + 1])[0], float(hist.means[best])
-    model = fit_surrogate(view.encode(codes), hist.means, hist.counts, np.random.default_rng(0))
+    model = fit_surrogate(
+        view.encode(codes),
+        hist.means,
+        hist.counts,
+        np.random.default_rng(0),
+        ls_prior=hist.replicates_disagree,
+    )
     mu, _ = model.predict(view.encode(codes))
     best = int(np.argmax(mu))
     return view.from_codes(codes[best : best + 1])[0], float(mu[best])

@@ -18,7 +18,9 @@ class History:
     ``codes`` holds every distinct tested point (with or without a response);
     ``scored`` indexes those with at least one response, ``means`` and ``counts``
     are their replicate means and numbers of readings, ``first_seen`` the index of
-    the observation that first tested them (chronology, for stagnation).
+    the observation that first tested them (chronology, for stagnation);
+    ``deviations`` the sum of squared deviations of each scored point's readings
+    from their mean (0 for a single reading).
     """
 
     codes: np.ndarray
@@ -28,10 +30,23 @@ class History:
     counts: np.ndarray
     first_seen: np.ndarray
     n_observations: int
+    deviations: np.ndarray = attrs.field(factory=lambda: np.zeros(0))
 
     @property
     def scored_codes(self) -> np.ndarray:
         return self.codes[self.scored]
+
+    @property
+    def replicates_disagree(self) -> bool:
+        """True when repeated readings of a point differ: the response is measured with
+        noise (beyond rounding: the pooled spread is above 1e-9 of the means' size)."""
+        if len(self.deviations) == 0 or not np.any(self.counts > 1):
+            return False
+        df = float((self.counts - 1).sum())
+        size = max(1.0, float(np.max(np.abs(self.means))))
+        with np.errstate(over="ignore", invalid="ignore"):
+            pooled = float(self.deviations.sum()) / df / size / size
+        return bool(pooled > 1e-18)
 
 
 def gather(
@@ -43,6 +58,7 @@ def gather(
     index: dict[tuple, int] = {}
     rows: list[np.ndarray] = []
     sums: list[float] = []
+    readings: list[list[float]] = []
     counts: list[int] = []
     first: list[int] = []
     n_obs = 0
@@ -55,10 +71,12 @@ def gather(
             index[key] = len(rows)
             rows.append(code)
             sums.append(0.0)
+            readings.append([])
             counts.append(0)
             first.append(n_obs - 1)
         if value is not None and np.isfinite(float(value)):
             sums[index[key]] += float(value)
+            readings[index[key]].append(float(value))
             counts[index[key]] += 1
     keys = set(index)
     extra = []
@@ -72,6 +90,9 @@ def gather(
     cnt = np.array(counts, dtype=np.int64)
     scored = np.nonzero(cnt > 0)[0]
     means = np.array(sums, dtype=float)[scored] / np.maximum(cnt[scored], 1)
+    deviations = np.array(
+        [_squared_deviations(np.array(readings[i]), m) for i, m in zip(scored, means, strict=True)]
+    )
     return History(
         codes=codes,
         keys=frozenset(keys),
@@ -80,7 +101,14 @@ def gather(
         counts=cnt[scored],
         first_seen=np.array(first, dtype=np.int64)[scored],
         n_observations=n_obs,
+        deviations=deviations.reshape(len(scored)),
     )
+
+
+def _squared_deviations(values: np.ndarray, mean: float) -> float:
+    """Sum of squared deviations from ``mean`` (infinite rather than a warning on overflow)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(((values - mean) ** 2).sum())
 
 
 class EncodedObservations(Protocol):
@@ -115,11 +143,16 @@ def gather_codes(view: View, observed: EncodedObservations) -> History:
         ok = np.isfinite(vals)
         sums = np.bincount(group[ok], weights=vals[ok], minlength=len(rows))
         cnt = np.bincount(group[ok], minlength=len(rows)).astype(np.int64)
+        point_means = sums / np.maximum(cnt, 1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            squares = (vals[ok] - point_means[group[ok]]) ** 2
+        devs = np.bincount(group[ok], weights=squares, minlength=len(rows))
     else:
         rows = np.zeros((0, view.n_params))
         first = np.zeros(0, dtype=np.int64)
         sums = np.zeros(0, dtype=float)
         cnt = np.zeros(0, dtype=np.int64)
+        devs = np.zeros(0, dtype=float)
     keys = {code_key(r) for r in rows}
     extra = []
     for code in observed.exclude:
@@ -138,4 +171,5 @@ def gather_codes(view: View, observed: EncodedObservations) -> History:
         counts=cnt[scored],
         first_seen=first[scored],
         n_observations=n,
+        deviations=devs[scored],
     )

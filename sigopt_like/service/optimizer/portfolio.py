@@ -66,7 +66,14 @@ def model_batch(
     """Choose ``batch_size`` untested codes with the surrogate and the role portfolio."""
     codes = hist.scored_codes
     X = view.encode(codes)
-    model = fit_surrogate(X, hist.means, hist.counts, rng, gp_max_points=settings.gp_max_points)
+    model = fit_surrogate(
+        X,
+        hist.means,
+        hist.counts,
+        rng,
+        gp_max_points=settings.gp_max_points,
+        ls_prior=hist.replicates_disagree,
+    )
     mu_tested, _ = model.predict(X)
     order = np.argsort(-mu_tested)
     radius = basin_radius(X, rng)

@@ -26,6 +26,13 @@ EXPLORE_FACTOR = 2.0
 """Exploring divides the (capped) length scales by this factor."""
 
 
+LS_PRIOR_FROM = 1.0
+"""On noisy responses, length scales shorter than this (unit features) are penalised."""
+LS_PRIOR_SD = 1.5
+"""The penalty's spread in log length scale (a half-normal on ``log(LS_PRIOR_FROM / ls)``):
+weak, it rules out only what a few noisy points cannot support."""
+
+
 FLOAT_MAX = float(np.finfo(float).max)
 HUGE = 1e150
 """Responses beyond this size are standardised from a rescaled copy: their mean, spread
@@ -67,16 +74,29 @@ class GPSurrogate:
         counts: np.ndarray,
         seed: int,
         noise: np.ndarray | None = None,
+        ls_prior: bool = False,
     ) -> None:
         """``noise``: each point's known noise variance in ``y``'s units (SigOpt's
-        ``value_stddev`` squared), added to the kernel's diagonal for that point."""
+        ``value_stddev`` squared), added to the kernel's diagonal for that point.
+
+        ``ls_prior``: fit the hyperparameters by maximum a posteriori, with a prior
+        that penalises length scales shorter than ``LS_PRIOR_FROM`` (half-normal in
+        the log, sd ``LS_PRIOR_SD``; longer ones are free), instead of by marginal
+        likelihood alone. For noisy responses: with a few noisy means in many
+        features, the likelihood is maximised by interpolating the noise (some
+        length scales at ``LS_MIN``), the model is then uncertain everywhere off
+        its data, and the next batch scatters instead of following the response.
+        Only short scales are penalised: pulling long ones in too (a two-sided
+        prior) made features that do not matter look uncertain and cost the late
+        generations on the TUNE cell with four categoricals.
+        """
         self.shift, self.scale, z = standardise(y)
         self.alpha = _alpha(noise, self.scale)
         d = X.shape[1]
         kernel = ConstantKernel(1.0, (1e-2, 1e2)) * Matern(
             length_scale=np.full(d, 0.5), length_scale_bounds=(LS_MIN, 2e1), nu=2.5
         ) + WhiteKernel(1e-2, (1e-6, 1.0))
-        self.gp = _fit_gp(kernel, X, z, seed, self.alpha)
+        self.gp = _fit_gp(kernel, X, z, seed, self.alpha, ls_prior)
         self.X = X
         self.z = z
         self.seed = seed
@@ -172,7 +192,12 @@ def _alpha(noise: np.ndarray | None, scale: float) -> float | np.ndarray:
 
 
 def _fit_gp(
-    kernel, X: np.ndarray, z: np.ndarray, seed: int, alpha: float | np.ndarray = JITTER
+    kernel,
+    X: np.ndarray,
+    z: np.ndarray,
+    seed: int,
+    alpha: float | np.ndarray = JITTER,
+    ls_prior: bool = False,
 ) -> GaussianProcessRegressor:
     """Fit hyperparameters by marginal likelihood (on a subset when large), then all data."""
     subset = np.arange(len(z))
@@ -183,7 +208,8 @@ def _fit_gp(
         rest = np.setdiff1d(np.arange(len(z)), best)
         subset = np.concatenate([best, rng.choice(rest, HYPER_FIT_POINTS - half, replace=False)])
     sub_alpha = alpha[subset] if isinstance(alpha, np.ndarray) else alpha
-    tuned = kernel.clone_with_theta(fit_hyperparameters(kernel, X[subset], z[subset], sub_alpha))
+    theta = fit_hyperparameters(kernel, X[subset], z[subset], sub_alpha, ls_prior)
+    tuned = kernel.clone_with_theta(theta)
     return _conditioned(tuned, X, z, alpha)
 
 
@@ -195,9 +221,14 @@ def _conditioned(
 
 
 def fit_hyperparameters(
-    kernel, X: np.ndarray, z: np.ndarray, alpha: float | np.ndarray = JITTER
+    kernel,
+    X: np.ndarray,
+    z: np.ndarray,
+    alpha: float | np.ndarray = JITTER,
+    ls_prior: bool = False,
 ) -> np.ndarray:
-    """Log-hyperparameters maximising the marginal likelihood within the kernel's bounds.
+    """Log-hyperparameters maximising the marginal likelihood within the kernel's bounds
+    (with ``ls_prior``: plus the log density of the prior on short length scales).
 
     L-BFGS-B with a capped number of iterations, run here rather than through
     ``GaussianProcessRegressor(optimizer=...)``: sklearn's fit then checks the
@@ -210,10 +241,16 @@ def fit_hyperparameters(
     here warns, and nothing global is touched.
     """
     gp = _conditioned(kernel, X, z, alpha)
+    scales = _length_scale_slice(kernel) if ls_prior else slice(0, 0)
+    start = np.log(LS_PRIOR_FROM)
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         lml, grad = gp.log_marginal_likelihood(theta, eval_gradient=True, clone_kernel=False)
-        return -float(lml), -np.asarray(grad)
+        grad = np.array(grad, dtype=float)
+        short = np.minimum(theta[scales] - start, 0.0)  # 0 for scales >= LS_PRIOR_FROM
+        grad[scales] -= short / LS_PRIOR_SD**2
+        log_prior = -0.5 * float((short**2).sum()) / LS_PRIOR_SD**2
+        return -(float(lml) + log_prior), -grad
 
     result = minimize(
         objective,
@@ -224,6 +261,19 @@ def fit_hyperparameters(
         options={"maxiter": HYPER_FIT_ITERATIONS},
     )
     return np.asarray(result.x)
+
+
+def _length_scale_slice(kernel) -> slice:
+    """Where the length scales sit in ``kernel.theta`` (hyperparameters in their order)."""
+    start = 0
+    for h in kernel.hyperparameters:
+        if h.fixed:
+            continue
+        size = h.n_elements
+        if h.name.endswith("length_scale"):
+            return slice(start, start + size)
+        start += size
+    return slice(0, 0)
 
 
 class TreeSurrogate:
@@ -295,10 +345,12 @@ def fit_surrogate(
     *,
     gp_max_points: int = 350,
     noise: np.ndarray | None = None,
+    ls_prior: bool = False,
 ) -> Surrogate:
     """A GP when affordable, else ExtraTrees; ``noise``: each point's known noise
-    variance (None: unknown, the GP's white-noise term learns it)."""
+    variance (None: unknown, the GP's white-noise term learns it); ``ls_prior``: the
+    GP's length scales under a prior (see ``GPSurrogate``)."""
     seed = int(rng.integers(2**31 - 1))
     if len(y) <= gp_max_points:
-        return GPSurrogate(X, y, counts, seed, noise)
+        return GPSurrogate(X, y, counts, seed, noise, ls_prior)
     return TreeSurrogate(X, y, counts, seed, noise)
