@@ -105,11 +105,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--out",
+        "-o",
+        "--output",
+        dest="out",
         default=DEFAULT_OUT,
         help=f"folder for the CSV files and plots (default: ./{DEFAULT_OUT})",
     )
     parser.add_argument(
         "--generations",
+        "-n",
+        dest="generations",
         type=_positive_int,
         default=DEFAULT_GENERATIONS,
         help=f"number of design generations (default: {DEFAULT_GENERATIONS})",
@@ -122,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--database",
+        "--db",
+        dest="database",
         default=None,
         help=f"SQLite file for the service's state (default: a fresh {DATABASE_FILE} in --out)",
     )
@@ -133,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--population-size",
+        "--population",
+        dest="population_size",
         type=_positive_int,
         default=DEFAULT_POPULATION,
         help=f"designed experiments per generation (default: {DEFAULT_POPULATION})",

@@ -158,3 +158,51 @@ def test_quick_start_demo_as_written(tmp_path):
     written = [p for p in (copy / "sigopt-like-demo").iterdir() if not p.name.startswith("demo.")]
     assert re.search(r"^wrote 20 files ", out, flags=re.M)
     assert len(written) == 20 and any(p.suffix == ".png" for p in written)
+
+
+LAB = """
+import csv
+with open("gen1_design.csv", newline="") as handle:
+    rows = list(csv.reader(handle))
+for row in rows[1:]:
+    row[-1] = str(float(row[0]) / 100 + float(row[1]) / 10)
+with open("gen1_measured.csv", "w", newline="") as handle:
+    csv.writer(handle).writerows(rows)
+"""
+
+
+def test_a_campaign_in_a_short_script_as_written(tmp_path):
+    """The README's script with the files it names: the demo's space as space.csv, an
+    initial.csv, and the lab filling in gen1_design.csv as gen1_measured.csv.
+
+    Before: it created its session before reading space.csv, so a first run without
+    the file failed after the session existed, and every run after it was a 409.
+    """
+    (script,) = blocks(section("A campaign in a short script"), "python")
+    before, after = script.split('measured = sigopt_like.Table.from_csv("gen1_measured.csv")')
+    work = tmp_path / "lab"
+    work.mkdir()
+    (work / "script.py").write_text(script)
+    env = child_env(tmp_path / "home")
+    env["MPLBACKEND"] = "Agg"
+    first = subprocess.run(
+        [sys.executable, "script.py"], cwd=work, env=env, capture_output=True, text=True
+    )
+    assert first.returncode != 0 and "space.csv" in first.stderr
+    shutil.copy(ROOT / "sigopt_like" / "data" / "formulation-screen.csv", work / "space.csv")
+    (work / "initial.csv").write_text(
+        "temperature,pH,time,catalyst,solvent,Response\n60,7,90,Pd,water,0.8\n"
+    )
+    (work / "script.py").write_text(
+        before + LAB + 'measured = sigopt_like.Table.from_csv("gen1_measured.csv")' + after
+    )
+    done = subprocess.run(
+        [sys.executable, "script.py"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (work / "plots" / "summary.csv").is_file()

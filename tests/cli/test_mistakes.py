@@ -261,3 +261,13 @@ def test_a_design_sent_back_without_responses_is_noticed(run, tmp_path, monkeypa
     done = run("experiments", "put", "1", "gen1.csv", "--type", "designed", "-q")
     assert done.code == 0
     assert "note: no experiment in gen1.csv has a Response" in done.err
+
+
+def test_the_demo_takes_the_option_names_of_the_other_commands(run, tmp_path):
+    """Before: ``demo -o DIR`` (as ``design -o``), ``--db`` and ``--population`` were
+    "unrecognized arguments"; only --out, --database and --population-size worked."""
+    out = tmp_path / "demo-run"
+    argv = ("-o", out, "-n", "1", "--population", "4", "--db", tmp_path / "d.db")
+    done = run("demo", *argv)
+    assert done.code == 0, done
+    assert (out / "auto_gen1_design.csv").is_file() and (tmp_path / "d.db").is_file()
