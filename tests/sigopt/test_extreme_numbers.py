@@ -118,3 +118,46 @@ def test_a_grid_spanning_the_float_range_is_modelled_silently(tmp_path, caplog):
     assert seen <= {-1e308, 0, 1e308} and len(seen) >= 2
     assert not [r for r in caplog.records if "engine failed" in r.getMessage()]
     assert [str(w.message) for w in caught] == []
+
+
+def test_a_subnormal_beta_shape_is_refused_and_never_takes_the_server_down(served):
+    """``shape_a: 5e-324, shape_b: 1`` was accepted; a few suggestions later scipy's beta
+    function overflowed in C++ and std::terminate aborted the whole ``sigopt-like
+    serve`` process. The rules refuse shapes beyond what can be computed (a 422), and
+    the engine keeps a stored shape within them (a definition stored before)."""
+    api = Api(served.service, served.url, served.token)
+    before = api.snapshot()
+    for shapes in ({"shape_a": 5e-324, "shape_b": 1}, {"shape_a": 1, "shape_b": 1e308}):
+        prior = {"name": "beta", **shapes}
+        body = {"name": "tiny", "parameters": [{"name": "x", **UNIT, "prior": prior}]}
+        reply = api.post("/v1/experiments", body)
+        assert reply.status == 422, reply.body
+        assert reply.body["detail"]["field"].startswith("parameters[0].prior.shape_")
+    assert api.snapshot() == before
+    fine = {"name": "beta", "shape_a": 1e-300, "shape_b": 1e300}
+    body = {"name": "edge", "parameters": [{"name": "x", **UNIT, "prior": fine}]}
+    assert api.post("/v1/experiments", body).status == 201
+
+
+def test_the_engine_computes_stored_beta_shapes_without_aborting():
+    """In a child process: before, it died of std::terminate (SIGABRT)."""
+    import subprocess
+    import sys
+
+    from sigopt_like.service.domain.sigopt_parameters import BETA_SHAPES
+    from sigopt_like.service.optimizer.priors import SHAPE_RANGE
+
+    assert BETA_SHAPES == SHAPE_RANGE
+    script = (
+        "import numpy as np\n"
+        "from sigopt_like.service.optimizer.priors import Prior\n"
+        "for a, b in ((5e-324, 1.0), (1.0, 5e-324), (1e308, 5e-324)):\n"
+        "    p = Prior('beta', 0.0, 1.0, shape_a=a, shape_b=b)\n"
+        "    p.quantile(np.linspace(0, 1, 11)); p.cdf(np.linspace(0, 1, 11))\n"
+        "    p.relative_density(np.linspace(0, 1, 11))\n"
+        "print('alive')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0 and "alive" in done.stdout, done.stderr[-500:]

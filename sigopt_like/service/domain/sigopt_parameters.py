@@ -33,6 +33,9 @@ MAX_GRID_VALUES = 10_000
 MAX_PRECISION = 15
 TRANSFORMATIONS = ("log",)
 PRIORS = ("normal", "beta")
+#: a beta prior's shapes (a subnormal one overflows scipy's beta function in C++,
+#: which aborted the whole server process)
+BETA_SHAPES = (1e-300, 1e300)
 MAX_CONDITIONAL_COMBINATIONS = 10_000
 PARAMETER_FIELDS = (
     "name",
@@ -288,6 +291,13 @@ def _prior(item: Mapping[str, Any], out: dict[str, Any], field: str) -> None:
     for key in ("scale", "shape_a", "shape_b"):
         if key in prior and prior[key] <= 0:
             raise RuleError(f"'{where}.{key}' must be positive.", f"{where}.{key}")
+    for key in ("shape_a", "shape_b"):
+        if key in prior and not BETA_SHAPES[0] <= prior[key] <= BETA_SHAPES[1]:
+            raise RuleError(
+                f"'{where}.{key}' must be from {BETA_SHAPES[0]:g} to {BETA_SHAPES[1]:g}, "
+                f"not {prior[key]!r}: a beta prior's density cannot be computed beyond.",
+                f"{where}.{key}",
+            )
     if name == "normal":
         lo, hi = out["bounds"]["min"], out["bounds"]["max"]
         if not lo <= prior["mean"] <= hi:

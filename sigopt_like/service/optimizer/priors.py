@@ -18,6 +18,11 @@ from typing import Any
 import attrs
 import numpy as np
 
+#: the beta shapes computed (a shape kept within them): a subnormal shape made scipy's
+#: beta function overflow in C++, which aborts the whole process (std::terminate), and
+#: a definition stored before the rules refused such shapes must not take a server down
+SHAPE_RANGE = (1e-300, 1e300)
+
 
 @attrs.frozen
 class Prior:
@@ -45,7 +50,10 @@ class Prior:
             a = (self.lo - self.mean) / self.scale
             b = (self.hi - self.mean) / self.scale
             return stats.truncnorm(a, b, loc=self.mean, scale=self.scale)
-        return stats.beta(self.shape_a, self.shape_b, loc=self.lo, scale=self.hi - self.lo)
+        low, high = SHAPE_RANGE
+        a = min(max(self.shape_a, low), high)
+        b = min(max(self.shape_b, low), high)
+        return stats.beta(a, b, loc=self.lo, scale=self.hi - self.lo)
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
         """Values at probabilities ``u`` (in [0, 1]), inside the bounds."""
