@@ -24,6 +24,12 @@ def connection(
     from ..interface import Connection
     from . import database, notices
 
+    if host is not None and not host.strip():  # e.g. --host "$HOST" with HOST unset
+        raise click.UsageError(
+            "--host is empty: give the service's URL, or leave --host out for the embedded service"
+        )
+    if token is not None and not token.strip():
+        raise click.UsageError("--token is empty: give the API token, or leave --token out")
     if host and db:
         raise click.UsageError("--db is for the embedded service; it cannot go with --host")
     config = resolve_config(host, token)

@@ -13,6 +13,8 @@ import importlib.util
 import os
 from pathlib import Path
 
+import click
+
 from .errors import POSTGRES_EXTRA, CommandError, redact_url
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -36,6 +38,11 @@ def default_target() -> str:
 
 def choose(db: str | None) -> str:
     """The database a command opens, checked (see :func:`check`)."""
+    if db is not None and not db.strip():  # before: the default database, silently
+        raise click.UsageError(
+            "--db is empty: name a SQLite file or a database URL, or leave --db out "
+            "for the default database"
+        )
     if db:
         return check(db, made_for_you=False)
     named = configured_target()

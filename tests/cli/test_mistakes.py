@@ -271,3 +271,18 @@ def test_the_demo_takes_the_option_names_of_the_other_commands(run, tmp_path):
     done = run("demo", *argv)
     assert done.code == 0, done
     assert (out / "auto_gen1_design.csv").is_file() and (tmp_path / "d.db").is_file()
+
+
+def test_an_empty_host_token_or_db_is_a_usage_error(run, tmp_path, monkeypatch):
+    """Before: ``--host "$HOST"`` with HOST unset (an empty --host) used the embedded
+    service on the local database without a word, and ``--db ""`` the default one."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "e.db"))
+    for argv, said in (
+        (("sessions", "list", "--host", ""), "--host is empty"),
+        (("sessions", "list", "--host", "http://127.0.0.1:9", "--token", " "), "--token is"),
+        (("sessions", "list", "--db", ""), "--db is empty"),
+        (("users", "list", "--db", ""), "--db is empty"),
+    ):
+        done = run(*argv)
+        assert done.code == 2 and said in done.err, (argv, done)
+    assert not (tmp_path / "e.db").exists()
