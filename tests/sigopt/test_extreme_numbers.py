@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 import sigopt_like
 from sigopt_like.service.optimizer.polytope import LinearConstraints
 
@@ -161,3 +163,31 @@ def test_the_engine_computes_stored_beta_shapes_without_aborting():
         [sys.executable, "-W", "ignore", "-c", script], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0 and "alive" in done.stdout, done.stderr[-500:]
+
+
+def test_a_u_shaped_beta_prior_weighs_suggestions_silently(tmp_path, caplog):
+    """``shape_a: 0.5, shape_b: 0.5`` (a common choice: the bounds are likely) has an
+    infinite density at the bounds: its relative density was inf / inf (NaN weights,
+    and a numpy warning on the console at every suggestion)."""
+    from sigopt_like.service.optimizer.priors import Prior
+
+    prior = Prior("beta", 0.0, 1.0, shape_a=0.5, shape_b=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        relative = prior.relative_density(np.array([0.0, 0.001, 0.5, 1.0]))
+    assert np.all(np.isfinite(relative)) and relative[0] == relative[3] == 1.0
+    assert 0 < relative[2] < relative[1] <= 1.0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with sigopt_like.Connection(database=tmp_path / "u.db") as conn:
+            beta = {"name": "beta", "shape_a": 0.5, "shape_b": 0.5}
+            e = conn.experiments.create(
+                name="u", parameters=[{"name": "x", **UNIT, "prior": beta}, {"name": "y", **UNIT}]
+            )
+            for _ in range(12):
+                s = conn.experiments(e.id).suggestions().create()
+                conn.experiments(e.id).observations().create(
+                    suggestion=s.id, value=s.assignments["y"]
+                )
+    assert not [r for r in caplog.records if "engine failed" in r.getMessage()]
+    assert [str(w.message) for w in caught] == []

@@ -68,8 +68,16 @@ class Prior:
         """The density at ``x`` divided by its largest value over the bounds (in [0, 1])."""
         dist = self._dist()
         grid = np.linspace(self.lo, self.hi, 257)
-        peak = float(np.max(dist.pdf(grid)))
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            on_grid = dist.pdf(grid)
+            dens = np.asarray(dist.pdf(np.asarray(x, dtype=float)), dtype=float)
+        # a beta shape below 1 has an infinite density at its bound: the peak is the
+        # largest finite one, and an infinite density counts as 1 (inf / inf was NaN,
+        # with a numpy warning on the console at every suggestion)
+        finite = on_grid[np.isfinite(on_grid)]
+        peak = float(finite.max()) if finite.size else 1.0
         if self.name == "normal":
             peak = max(peak, float(dist.pdf(np.clip(self.mean, self.lo, self.hi))))
-        dens = dist.pdf(np.asarray(x, dtype=float))
-        return np.clip(dens / max(peak, 1e-300), 0.0, 1.0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            relative = np.where(np.isinf(dens), 1.0, dens / max(peak, 1e-300))
+        return np.clip(np.nan_to_num(relative, nan=0.0), 0.0, 1.0)
