@@ -281,9 +281,12 @@ def _p(source: str, path: Path | None) -> str | None:
 
 
 def _normalise_host(host: str, source: str = "argument", path: Path | None = None) -> str:
-    """``host`` as a base URL (https:// when no scheme is written); ConfigError if it is
-    not an http(s) URL with a host name (before: ``ftp://x`` and ``http://`` were tried,
-    the latter for two minutes, as the host ``http``)."""
+    """``host`` as a base URL; ConfigError if it is not an http(s) URL with a host name.
+
+    https:// is assumed when no scheme is written; a trailing ``/v1``, the API's own
+    prefix, is dropped (before, ``http://h/v1`` asked for ``/v1/v1/...``: a 404).
+    Before, ``ftp://x`` reached requests and ``http://`` was retried for two minutes.
+    """
     text = host.strip()
     if "://" not in text:
         text = "https://" + text
@@ -304,6 +307,8 @@ def _normalise_host(host: str, source: str = "argument", path: Path | None = Non
             f"https://doe.lab.example, not {host!r} (from {source}).",
             path=_p(source, path),
         )
+    if parts.path.endswith("/v1"):  # the API's own prefix: every path already starts with it
+        text = text.removesuffix("/v1")
     return text
 
 

@@ -286,3 +286,12 @@ def test_an_empty_host_token_or_db_is_a_usage_error(run, tmp_path, monkeypatch):
         done = run(*argv)
         assert done.code == 2 and said in done.err, (argv, done)
     assert not (tmp_path / "e.db").exists()
+
+
+def test_a_host_given_with_the_api_prefix_works(run, served):
+    """Before: ``--host http://127.0.0.1:PORT/v1`` asked for /v1/v1/sessions: a 404."""
+    for host in (f"{served.url}/v1", f"{served.url}/v1/"):
+        done = run(
+            "sessions", "create", f"prefixed{len(host)}", "--host", host, "--token", served.token
+        )
+        assert done.code == 0, done
