@@ -254,7 +254,7 @@ def tokens() -> None:
 
 @tokens.command("create")
 @click.option("--user", "email", required=True, metavar="EMAIL", help="The token's user.")
-@click.option("--name", default=None, help="A label for the token.")
+@click.option("--name", "--label", "name", default=None, help="A name (label) for the token.")
 @db_option
 @json_option
 def tokens_create(email: str, name: str | None, db: str | None, as_json: bool) -> None:
@@ -284,7 +284,7 @@ def tokens_create(email: str, name: str | None, db: str | None, as_json: bool) -
 @db_option
 @json_option
 def tokens_list(email: str | None, db: str | None, as_json: bool) -> None:
-    """List tokens: id, user, label, revoked (never the token itself).
+    """List tokens: id, user, name, revoked (never the token itself).
 
     \b
     Example:

@@ -295,3 +295,14 @@ def test_a_host_given_with_the_api_prefix_works(run, served):
             "sessions", "create", f"prefixed{len(host)}", "--host", host, "--token", served.token
         )
         assert done.code == 0, done
+
+
+def test_a_token_name_is_also_its_label(run, tmp_path):
+    """Before: ``tokens list --help`` called the column "label", and ``--label`` was
+    "No such option"; the column prints as "name"."""
+    db = tmp_path / "l.db"
+    assert run("users", "create", "ann@lab.example", "--db", db).code == 0
+    args = ("--user", "ann@lab.example", "--db", db)
+    assert run("tokens", "create", *args, "--label", "laptop").code == 0
+    assert "laptop" in run("tokens", "list", "--db", db).out
+    assert "id, user, name, revoked" in run("tokens", "--help").out
