@@ -75,13 +75,15 @@ class ServiceSettings:
 
         ``task_processes`` when given; else one, except for ``:memory:`` (a scratch
         database is for tests and short scripts, where a process start costs more than
-        the memory it saves) and for an interpreter that cannot name its executable
-        (embedded in another program: there is nothing to start).
+        the memory it saves), for an interpreter that cannot name its executable
+        (embedded in another program: there is nothing to start), and for a frozen
+        application (PyInstaller and the like: its executable is the application, which
+        would start itself again).
         """
         if not self.run_tasks:
             return 0
         if self.task_processes is not None:
             return self.task_processes
-        if self.database in MEMORY_DATABASES or not sys.executable:
+        if self.database in MEMORY_DATABASES or not sys.executable or getattr(sys, "frozen", False):
             return 0
         return 1

@@ -209,6 +209,13 @@ def test_a_memory_database_or_task_processes_0_keeps_the_tasks_in_threads(
             )
             assert task.status == "success"
             assert _worker_pid(conn.service, task.id) == os.getpid()
+    from sigopt_like.service import ServiceSettings
+
+    file_settings = ServiceSettings(database=str(tmp_path / "f.db"))
+    assert file_settings.worker_processes == 1
+    with pytest.MonkeyPatch.context() as patch:  # PyInstaller: sys.executable is the app
+        patch.setattr(sys, "frozen", True, raising=False)
+        assert file_settings.worker_processes == 0
     for wrong in (-1, True, 1.5):
         with pytest.raises(sigopt_like.ConfigError, match="task_processes"):
             sigopt_like.Connection(database=str(tmp_path / "w.db"), task_processes=wrong)
