@@ -20,6 +20,7 @@ from ..errors import (
 )
 
 POSTGRES_EXTRA = "pip install 'sigopt_like[postgres]'"
+TASK_PROBLEMS_SHOWN = 12  # a failed task's problems printed; the rest are counted
 
 
 class CommandError(Exception):
@@ -35,8 +36,14 @@ def describe_error(err: BaseException) -> str | None:
     """One line (or a few, for a failed task's problems) about ``err``; None if unknown."""
     if isinstance(err, TaskFailedError):
         head = err.message.split(": ", 1)[0] if err.errors else err.message
-        lines = [head + ":"] + [f"  - {_item(item)}" for item in err.errors] if err.errors else []
-        return "\n".join(lines) if lines else str(err)
+        if not err.errors:
+            return str(err)
+        shown = err.errors[:TASK_PROBLEMS_SHOWN]
+        lines = [head + ":"] + [f"  - {_item(item)}" for item in shown]
+        more = len(err.errors) - len(shown)
+        if more:  # before: every one, 90 lines for a wrong 90-row file
+            lines.append(f"  ... and {more} more problems like these")
+        return "\n".join(lines)
     if isinstance(err, APIError):
         return f"the service refused: {err}"
     if isinstance(err, APIConnectionError) and "certificate" not in str(err).lower():

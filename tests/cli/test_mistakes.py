@@ -306,3 +306,18 @@ def test_a_token_name_is_also_its_label(run, tmp_path):
     assert run("tokens", "create", *args, "--label", "laptop").code == 0
     assert "laptop" in run("tokens", "list", "--db", db).out
     assert "id, user, name, revoked" in run("tokens", "--help").out
+
+
+def test_a_file_that_is_not_the_design_is_said_in_a_few_lines(run, tmp_path, monkeypatch):
+    """Before: the seed's experiments.csv sent as generation 1's responses printed one
+    line per row (90), none saying that the file was not this generation's design."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "d.db"))
+    assert run("sessions", "create", "other-file").code == 0
+    sized = ("--type", "factorial", "--population", "30", "--replicates", "2", "-q")
+    assert run("space", "put", "1", DATA / "esd-factorial-4x8.csv", *sized).code == 0
+    assert run("generate", "1", "-q").code == 0
+    done = run("experiments", "put", "1", DATA / "experiments.csv", "--type", "designed", "-q")
+    assert done.code == 1 and "Traceback" not in done.err
+    lines = done.err.strip().splitlines()
+    assert "90 of the 90 designed rows differ from generation 1's design" in lines[1]
+    assert len(lines) == 2 + 12 and lines[-1] == "  ... and 79 more problems like these"

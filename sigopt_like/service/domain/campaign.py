@@ -400,6 +400,19 @@ def _design_match_problems(
                     )
                 )
                 break
+    differing = len([p for p in problems if p.row is not None])
+    if differing > 3 and differing * 2 >= len(design):
+        # before: only one line per row (90 for a 90-row design), hiding the one mistake
+        problems.insert(
+            0,
+            Problem(
+                f"{differing} of the {len(design)} designed rows differ from generation "
+                f"{gen}'s design: is this that design's file? Send the design as it was "
+                "written (design.fetch() in Python, sigopt-like design on the command line) "
+                "with its Response column filled in, its rows in their order",
+                field="table",
+            ),
+        )
     return problems
 
 
