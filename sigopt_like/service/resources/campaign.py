@@ -56,16 +56,40 @@ def _problems(problems: Any) -> list[dict[str, Any]]:
     return [p.to_dict() for p in problems]
 
 
+#: a space's fields (``totalUnits`` and ``table``: Daptics' form of the same space)
+SPACE_FIELDS = ("type", "total_units", "parameters", "totalUnits", "table")
+#: a space parameter's fields (``values`` of a factorial one, ``min``/``max`` of a component)
+SPACE_PARAMETER_FIELDS = ("name", "type", "values", "min", "max")
+
+
 def parse_space(raw: Any) -> Space:
-    """The space of a request body, parsed but not rule-checked; 400/422 at once otherwise."""
+    """The space of a request body, parsed but not rule-checked; 400/422 at once otherwise.
+
+    A field the space (or one of its parameters) does not have is a 400 naming it: it
+    was dropped, so a misspelt key looked accepted."""
     if not isinstance(raw, dict):
         raise BadRequest("The field 'space' must be an object.", detail={"field": "space"})
+    _known_keys(raw, SPACE_FIELDS, "space")
+    parameters = raw.get("parameters")
+    for i, item in enumerate(parameters if isinstance(parameters, list) else []):
+        if isinstance(item, dict):
+            _known_keys(item, SPACE_PARAMETER_FIELDS, f"space.parameters[{i}]")
     try:
         return Space.from_dict(raw, validate=False)
     except SpaceError as exc:
         raise ValidationFailed(
             f"The space cannot be read: {exc.problems[0].message}", _problems(exc.problems)
         ) from exc
+
+
+def _known_keys(item: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    for key in item:
+        if key not in allowed:
+            raise BadRequest(
+                f"'{where}.{key}' is not a field of this object (fields: {', '.join(allowed)}); "
+                "remove it or fix its spelling.",
+                detail={"field": f"{where}.{key}"},
+            )
 
 
 def parse_table(raw: Any, max_rows: int) -> Table:

@@ -1,0 +1,66 @@
+"""A space's fields are its own: an unknown key in a space or one of its parameters is a
+400 naming it, on ``PUT .../space`` and ``POST .../simulate``; it was dropped (the space
+task succeeded, so a misspelt key looked accepted). openapi.json closes Space and
+Parameter to match."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from sigopt_like.service.resources.campaign import SPACE_FIELDS, SPACE_PARAMETER_FIELDS
+from sigopt_like.service.resources.system import openapi_document
+
+SPACE = {
+    "type": "factorial",
+    "parameters": [
+        {"name": "a", "type": "numerical", "values": [1, 2, 3]},
+        {"name": "b", "type": "categorical", "values": ["x", "y"]},
+    ],
+}
+
+
+def _with(place: str) -> dict:
+    space = json.loads(json.dumps(SPACE))
+    if place == "space":
+        space["zz"] = 1
+    else:
+        space["parameters"][1]["vaules"] = ["x", "y"]
+    return space
+
+
+@pytest.mark.parametrize(
+    ("place", "field"), [("space", "space.zz"), ("parameter", "space.parameters[1].vaules")]
+)
+def test_an_unknown_space_field_is_a_400_naming_it(served, place, field):
+    url, headers = served.url, served.headers()
+    sid = requests.post(f"{url}/v1/sessions", json={"name": place}, headers=headers).json()["id"]
+    for path, body in [
+        (
+            f"/v1/sessions/{sid}/space",
+            {"space": _with(place), "population_size": 4, "replicates": 0},
+        ),
+        (
+            f"/v1/sessions/{sid}/simulate",
+            {"ngens": 1, "space": _with(place), "population_size": 4, "replicates": 0},
+        ),
+    ]:
+        reply = requests.request(
+            "PUT" if path.endswith("space") else "POST", url + path, json=body, headers=headers
+        )
+        assert reply.status_code == 400, reply.text
+        assert reply.json()["detail"]["field"] == field
+    tasks = requests.get(f"{url}/v1/sessions/{sid}/tasks", headers=headers).json()["data"]
+    assert tasks == []
+    fine = {"space": SPACE, "population_size": 4, "replicates": 0}
+    done = requests.put(f"{url}/v1/sessions/{sid}/space", json=fine, headers=headers)
+    assert done.status_code == 202, done.text
+
+
+def test_the_document_closes_space_and_parameter_with_the_same_fields():
+    schemas = json.loads(openapi_document())["components"]["schemas"]
+    for name, fields in (("Space", SPACE_FIELDS), ("Parameter", SPACE_PARAMETER_FIELDS)):
+        assert schemas[name]["additionalProperties"] is False
+        assert set(schemas[name]["properties"]) == set(fields)
