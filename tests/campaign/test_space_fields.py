@@ -6,11 +6,16 @@ Parameter to match."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import requests
 
-from sigopt_like.service.resources.campaign import SPACE_FIELDS, SPACE_PARAMETER_FIELDS
+from sigopt_like.service.resources.campaign import (
+    SPACE_FIELDS,
+    SPACE_PARAMETER_FIELDS,
+    TABLE_FIELDS,
+)
 from sigopt_like.service.resources.system import openapi_document
 
 SPACE = {
@@ -64,3 +69,25 @@ def test_the_document_closes_space_and_parameter_with_the_same_fields():
     for name, fields in (("Space", SPACE_FIELDS), ("Parameter", SPACE_PARAMETER_FIELDS)):
         assert schemas[name]["additionalProperties"] is False
         assert set(schemas[name]["properties"]) == set(fields)
+
+
+def test_an_unknown_table_field_is_a_400_naming_it(served):
+    url, headers = served.url, served.headers()
+    sid = requests.post(f"{url}/v1/sessions", json={"name": "t"}, headers=headers).json()["id"]
+    space = {"space": SPACE, "population_size": 4, "replicates": 0}
+    requests.put(f"{url}/v1/sessions/{sid}/space", json=space, headers=headers)
+    deadline = time.monotonic() + 60
+    while requests.get(f"{url}/v1/sessions/{sid}/space", headers=headers).status_code != 200:
+        assert time.monotonic() < deadline, "the space task did not finish"
+        time.sleep(0.05)
+    table = {"columns": ["a", "b", "Response"], "rows": [[1, "x", 0.5]], "colums": ["a"]}
+    for method, path, body in [
+        ("POST", f"/v1/sessions/{sid}/experiments", {"type": "initial", "table": table}),
+        ("POST", f"/v1/sessions/{sid}/responses/simulate", {"table": table}),
+    ]:
+        reply = requests.request(method, url + path, json=body, headers=headers)
+        assert reply.status_code == 400, reply.text
+        assert reply.json()["detail"]["field"] == "table.colums"
+    schemas = json.loads(openapi_document())["components"]["schemas"]
+    assert schemas["Table"]["additionalProperties"] is False
+    assert set(schemas["Table"]["properties"]) == set(TABLE_FIELDS)

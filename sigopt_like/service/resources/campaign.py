@@ -60,6 +60,8 @@ def _problems(problems: Any) -> list[dict[str, Any]]:
 SPACE_FIELDS = ("type", "total_units", "parameters", "totalUnits", "table")
 #: a space parameter's fields (``values`` of a factorial one, ``min``/``max`` of a component)
 SPACE_PARAMETER_FIELDS = ("name", "type", "values", "min", "max")
+#: a table's fields (``colHeaders`` and ``data``: Daptics' names; ``object`` as rendered)
+TABLE_FIELDS = ("columns", "rows", "colHeaders", "data", "object")
 
 
 def parse_space(raw: Any) -> Space:
@@ -99,6 +101,7 @@ def parse_table(raw: Any, max_rows: int) -> Table:
             'The field \'table\' must be an object {"columns": [...], "rows": [[...]]}.',
             detail={"field": "table"},
         )
+    _known_keys(raw, TABLE_FIELDS, "table")
     rows = raw.get("rows", raw.get("data"))
     if isinstance(rows, list) and len(rows) > max_rows:
         raise PayloadTooLarge(
