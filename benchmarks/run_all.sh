@@ -12,13 +12,13 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 B="python benchmarks/design_benchmark.py"
 R="${BENCH_OUT:-benchmarks/results/raw}"
 (
-  $B --set validation --methods gp --seeds 3 --gens 5 --spaces f7 \
-      --families peaks,categorical,needle --out "$R/validation-gp.jsonl"
-  $B --set validation --methods baybe --seeds 2 --gens 5 --spaces f7 \
+  $B --set validation --methods gp --seeds 30 --gens 5 --spaces f7 \
+      --families peaks,edges,noisy,categorical,needle --out "$R/validation-gp.jsonl"
+  $B --set validation --methods gp --seeds 30 --gens 5 --spaces m7 \
+      --families peaks,edges --out "$R/validation-gp.jsonl"
+  $B --set validation --methods baybe --seeds 3 --gens 5 --spaces f7 \
       --families peaks --out "$R/validation-baybe.jsonl"
-  $B --set validation --methods gp --seeds 3 --gens 5 --spaces m7 \
-      --families peaks,bowl_bound --out "$R/validation-gp.jsonl"
-  $B --set validation --methods gp --seeds 5 --gens 5 --spaces f7,m7 \
+  $B --set validation --methods gp --seeds 10 --gens 5 --spaces f7,m7 \
       --out "$R/validation-gp.jsonl"
 ) &
 # every cell on 10 seeds first (the whole picture early), then up to 30 (resumed)

@@ -84,8 +84,7 @@ class GPSurrogate:
         the log, sd ``LS_PRIOR_SD``; longer ones are free), instead of by marginal
         likelihood alone. For noisy responses: with a few noisy means in many
         features, the likelihood is maximised by interpolating the noise (some
-        length scales at ``LS_MIN``), the model is then uncertain everywhere off
-        its data, and the next batch scatters instead of following the response.
+        length scales at ``LS_MIN``), and the next batch follows that noise.
         Only short scales are penalised: pulling long ones in too (a two-sided
         prior) made features that do not matter look uncertain and cost the late
         generations on the TUNE cell with four categoricals.
