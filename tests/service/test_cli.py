@@ -82,8 +82,9 @@ def test_tokens_revoke_by_user_and_id(tmp_path, capsys):
     assert code == 0 and "revoked 1" in out
     code, out, _ = run(capsys, "tokens", "revoke", "--user", "r@example.com", "--db", db)
     assert code == 0 and "revoked 1" in out
-    code, out, _ = run(capsys, "tokens", "revoke", "--user", "r@example.com", "--db", db)
-    assert code == 1 and "revoked 0" in out
+    code, out, err = run(capsys, "tokens", "revoke", "--user", "r@example.com", "--db", db)
+    assert code == 1 and out == ""  # nothing left to revoke: said on stderr, with why
+    assert "no active token for that user: nothing revoked" in err
 
 
 def test_usage_errors_exit_2(capsys):
