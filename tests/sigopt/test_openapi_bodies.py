@@ -549,7 +549,7 @@ def test_a_run_batch_answers_with_the_fields_asked_for(service):
     whole = api.post(path, {"runs": [{"name": "c"}]}).body["data"][0]
     assert {"id", "name", "state", "values"} <= set(whole)
     before = snapshot(api)
-    for wrong in ("", 3, ["id"]):
+    for wrong in ("", 3, ["id"], "idd", "id,nmae"):  # a misspelt name is not dropped
         refused = api.post(path, {"runs": [{"name": "d"}], "fields": wrong})
         assert refused.status == 400 and refused.body["detail"]["field"] == "fields"
     assert snapshot(api) == before

@@ -279,9 +279,16 @@ class ProjectRunBatch:
                 create_project_run(unit, owner, pid, item, f"runs[{i}].")
                 for i, item in enumerate(runs)
             ]
-        rendered = [render_runs.training_run(run) for run in made]
-        if shown is not None:
-            rendered = [{k: v for k, v in run.items() if k in shown} for run in rendered]
+            rendered = [render_runs.training_run(run) for run in made]
+            if shown is not None:  # a name no run has is refused (and nothing is kept)
+                unknown = sorted(shown - {k for run in rendered for k in run})
+                if rendered and unknown:
+                    raise BadRequest(
+                        f"'fields' names {', '.join(map(repr, unknown))}, which a training "
+                        "run does not have (such as 'id', 'name', 'state', 'values').",
+                        detail={"field": "fields", "unknown": unknown},
+                    )
+                rendered = [{k: v for k, v in run.items() if k in shown} for run in rendered]
         resp.media = whole(rendered)
         resp.status = falcon.HTTP_201
 
