@@ -332,6 +332,9 @@ def tokens_revoke(
 ) -> int:
     """Revoke a token: give it, --token-stdin, --id ID, or --user EMAIL for all of theirs.
 
+    A token made by 0.1.0 may start with '-': give it after '--'
+    (sigopt-like tokens revoke -- -abc...) or with --token-stdin.
+
     \b
     Example:
       sigopt-like tokens revoke --id 3

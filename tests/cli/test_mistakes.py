@@ -236,6 +236,24 @@ def test_revoking_a_token_that_is_not_there_says_so(run, tmp_path):
     assert "no active token of that value" in line
 
 
+def test_a_token_never_reads_as_an_option(run, tmp_path):
+    """Before: one token in 64 started with '-', and ``tokens revoke TOKEN`` was a usage error.
+
+    CI met it: ``secrets.token_urlsafe`` draws '-' as the first character 1 time in 64.
+    """
+    db = tmp_path / "t.db"
+    assert run("users", "create", "ann@lab.example", "--db", db).code == 0
+    for _ in range(3):
+        secret = run("tokens", "create", "--user", "ann@lab.example", "--db", db).out.strip()
+        assert secret.startswith("slk_") and len(secret) >= 40
+        done = run("tokens", "revoke", secret, "--db", db)
+        assert (done.code, done.out.strip()) == (0, "revoked 1 token(s)")
+    # a 0.1.0 token may still start with '-': after '--' it is a value, as the help says
+    done = run("tokens", "revoke", "--db", db, "--", "-Zm9vYmFy")
+    assert done.code == 1 and "no active token of that value" in one_line(done)
+    assert "after '--'" in run("tokens", "revoke", "--help").out
+
+
 def test_a_space_file_given_as_experiments_is_named(run, tmp_path, monkeypatch):
     """Before: one "row N has 5 cells but the header has 7 columns" per parameter."""
     monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "s.db"))

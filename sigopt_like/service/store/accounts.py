@@ -1,7 +1,10 @@
 """Users and API tokens: creation, lookup, revocation.
 
-A token is ``secrets.token_urlsafe(32)``; only its SHA-256 hash is stored, so
-the token itself is shown once, when it is made, and never again.
+A token is ``"slk_" + secrets.token_urlsafe(32)``; only its SHA-256 hash is
+stored, so the token itself is shown once, when it is made, and never again. The
+prefix names what the secret is (secret scanners match such prefixes) and keeps a
+token from starting with ``-``: ``token_urlsafe`` starts one in 64 tokens with it,
+and a command line (``sigopt-like tokens revoke TOKEN``) then reads it as an option.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ META = schema.meta
 
 #: the ``meta`` row holding the dashboard's CSRF secret when the service needs no token
 BROWSER_SECRET_KEY = "browser_secret"
+TOKEN_PREFIX = "slk_"
 
 MAX_EMAIL_LENGTH = 320
 
@@ -187,7 +191,7 @@ class AccountStore:
 
     def issue_token(self, user_id: int, name: str | None = None) -> IssuedToken:
         """Make a new token for a user; its secret is in the result, only its hash is kept."""
-        token = secrets.token_urlsafe(32)
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = int(time.time())
         with self._db.write() as conn:
             key = conn.execute(
