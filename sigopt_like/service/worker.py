@@ -446,12 +446,7 @@ def runner_for(context: Any, on_submit: Callable[[], None] | None = None) -> Tas
     Task counts and durations go to ``context.metrics`` when it has them.
     """
     metrics = getattr(context, "metrics", None)
-    on_finish = None
-    if metrics is not None and hasattr(metrics, "tasks") and hasattr(metrics, "task_seconds"):
-
-        def on_finish(task_type: str, status: str, seconds: float) -> None:
-            metrics.tasks.labels(type=task_type, status=status).inc()
-            metrics.task_seconds.labels(type=task_type).observe(seconds)
+    on_finish = getattr(metrics, "task_finished", None)
 
     settings = context.settings
     in_process = settings.run_tasks and not settings.worker_processes

@@ -1,74 +1,221 @@
 """Prometheus metrics of one service instance, in its own registry.
 
-``ServiceMetrics`` holds the registry and the instruments; the campaign's task
-runner counts tasks through ``context.metrics.tasks`` and
-``context.metrics.task_seconds``.
+``ServiceMetrics`` counts requests (by route template, method and status, and their
+durations), the requests in flight, and tasks (by type and final status, and their
+durations): the campaign's task runner counts tasks through
+``context.metrics.task_finished``.
+
+The counts are kept here, in plain Python under one lock; ``prometheus_client`` is
+imported only when they are first rendered (``GET /metrics``, or :meth:`render`), into
+a registry of this instance whose one collector reads them. So a service that is never
+asked for its metrics, such as an embedded ``Connection()``, never loads it nor the
+HTTP server modules its exposition imports (issue #12: a light embedded start). The
+text is what ``prometheus_client``'s ``Counter``, ``Histogram`` and ``Gauge`` print for
+the same counts: the same families, samples (``_total``, ``_bucket``, ``_count``,
+``_sum``, ``_created``) and order (``tests/service/test_metrics.py`` compares the two).
 """
 
 from __future__ import annotations
 
+import math
+import os
+import threading
 import time
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
-import attrs
 import falcon
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 UNMATCHED_ROUTE = "unmatched"
+#: prometheus_client's ``Histogram.DEFAULT_BUCKETS`` (the request durations' buckets)
+REQUEST_BUCKETS = (
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.075,
+    0.1,
+    0.25,
+    0.5,
+    0.75,
+    1.0,
+    2.5,
+    5.0,
+    7.5,
+    10.0,
+    math.inf,
+)
+TASK_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, math.inf)
 
 
-@attrs.define
+class _Family:
+    """One counter or histogram family: its label sets' values, and when each began."""
+
+    def __init__(
+        self,
+        name: str,
+        documentation: str,
+        labelnames: Sequence[str],
+        buckets: Sequence[float] = (),
+    ) -> None:
+        self.name = name
+        self.documentation = documentation
+        self.labelnames = tuple(labelnames)
+        self.buckets = tuple(float(b) for b in buckets)
+        #: label values -> [created, count] (a counter) or
+        #: [created, sum, count in each bucket...] (a histogram; not cumulative)
+        self.children: dict[tuple[str, ...], list[float]] = {}
+
+    def count(self, labels: tuple[str, ...]) -> None:
+        child = self.children.get(labels)
+        if child is None:
+            self.children[labels] = [time.time(), 1.0]
+        else:
+            child[1] += 1.0
+
+    def observe(self, labels: tuple[str, ...], value: float) -> None:
+        child = self.children.get(labels)
+        if child is None:
+            child = self.children[labels] = [time.time(), 0.0] + [0.0] * len(self.buckets)
+        child[1] += value
+        for i, bound in enumerate(self.buckets):
+            if value <= bound:  # as prometheus_client: a NaN falls in no bucket
+                child[2 + i] += 1.0
+                break
+
+
 class ServiceMetrics:
-    """A per-app registry and its instruments."""
+    """The counts of one service instance, and its own Prometheus registry (made on
+    first use: never the global one)."""
 
-    registry: CollectorRegistry
-    requests: Counter
-    latency: Histogram
-    in_flight: Gauge
-    tasks: Counter
-    task_seconds: Histogram
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._in_flight = 0.0
+        self._requests = _Family(
+            "sigopt_like_http_requests",
+            "HTTP requests by route template, method and status.",
+            ("route", "method", "status"),
+        )
+        self._latency = _Family(
+            "sigopt_like_http_request_duration_seconds",
+            "Time spent handling HTTP requests, by route template and method.",
+            ("route", "method"),
+            REQUEST_BUCKETS,
+        )
+        self._tasks = _Family(
+            "sigopt_like_tasks", "Tasks by type and final status.", ("type", "status")
+        )
+        self._task_seconds = _Family(
+            "sigopt_like_task_duration_seconds", "Time tasks ran, by type.", ("type",), TASK_BUCKETS
+        )
+        self._registry: CollectorRegistry | None = None
+        self._registry_lock = threading.Lock()  # registering reads the counts (their lock)
 
     @classmethod
     def create(cls) -> ServiceMetrics:
-        """Fresh instruments in a fresh registry (never the global one)."""
-        registry = CollectorRegistry(auto_describe=True)
-        return cls(
-            registry=registry,
-            requests=Counter(
-                "sigopt_like_http_requests",
-                "HTTP requests by route template, method and status.",
-                ["route", "method", "status"],
-                registry=registry,
-            ),
-            latency=Histogram(
-                "sigopt_like_http_request_duration_seconds",
-                "Time spent handling HTTP requests, by route template and method.",
-                ["route", "method"],
-                registry=registry,
-            ),
-            in_flight=Gauge(
-                "sigopt_like_http_requests_in_flight",
-                "HTTP requests being handled now.",
-                registry=registry,
-            ),
-            tasks=Counter(
-                "sigopt_like_tasks",
-                "Tasks by type and final status.",
-                ["type", "status"],
-                registry=registry,
-            ),
-            task_seconds=Histogram(
-                "sigopt_like_task_duration_seconds",
-                "Time tasks ran, by type.",
-                ["type"],
-                registry=registry,
-                buckets=(0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, float("inf")),
-            ),
-        )
+        """Fresh counts (their registry is made when first rendered)."""
+        return cls()
+
+    def request_started(self) -> None:
+        """A request came in (the in-flight gauge)."""
+        with self._lock:
+            self._in_flight += 1.0
+
+    def request_finished(self, route: str, method: str, status: str, seconds: float) -> None:
+        """A request was answered: counted under its route template, and timed."""
+        with self._lock:
+            self._in_flight -= 1.0
+            self._requests.count((route, method, status))
+            self._latency.observe((route, method), seconds)
+
+    def task_finished(self, task_type: str, status: str, seconds: float) -> None:
+        """A task ended with ``status`` after ``seconds``."""
+        with self._lock:
+            self._tasks.count((task_type, status))
+            self._task_seconds.observe((task_type,), seconds)
+
+    @property
+    def registry(self) -> CollectorRegistry:
+        """This instance's registry (its one collector reads the counts above)."""
+        with self._registry_lock:
+            if self._registry is None:
+                from prometheus_client import CollectorRegistry
+
+                registry = CollectorRegistry(auto_describe=True)
+                registry.register(_Collector(self))
+                self._registry = registry
+            return self._registry
 
     def render(self) -> bytes:
         """The Prometheus text exposition of this registry."""
+        from prometheus_client import generate_latest
+
         return generate_latest(self.registry)
+
+    def collect(self) -> Iterator[Any]:
+        """The metric families, as prometheus_client's instruments would give them."""
+        from prometheus_client.core import (
+            CounterMetricFamily,
+            GaugeMetricFamily,
+            HistogramMetricFamily,
+        )
+        from prometheus_client.utils import floatToGoString
+
+        created = os.environ.get("PROMETHEUS_DISABLE_CREATED_SERIES", "False").lower() not in (
+            "true",
+            "1",
+            "t",
+        )
+        with self._lock:  # a snapshot: every family as of one moment
+            in_flight = self._in_flight
+            families = [
+                (f, {k: list(v) for k, v in f.children.items()})
+                for f in (self._requests, self._latency, self._tasks, self._task_seconds)
+            ]
+        for family, children in families:
+            if family is self._tasks:  # the registry's order: requests, latency, gauge, tasks
+                yield GaugeMetricFamily(
+                    "sigopt_like_http_requests_in_flight",
+                    "HTTP requests being handled now.",
+                    value=in_flight,
+                )
+            if not family.buckets:
+                counter = CounterMetricFamily(
+                    family.name, family.documentation, labels=family.labelnames
+                )
+                for labels, (began, value) in children.items():
+                    counter.add_metric(labels, value, created=began if created else None)
+                yield counter
+                continue
+            histogram = HistogramMetricFamily(
+                family.name, family.documentation, labels=family.labelnames
+            )
+            for labels, (began, total, *counts) in children.items():
+                cumulative, buckets = 0.0, []
+                for bound, count in zip(family.buckets, counts, strict=True):
+                    cumulative += count
+                    buckets.append((floatToGoString(bound), cumulative))
+                histogram.add_metric(labels, buckets, total)
+                if created:
+                    histogram.add_sample(
+                        family.name + "_created",
+                        dict(zip(family.labelnames, labels, strict=True)),
+                        began,
+                    )
+            yield histogram
+
+
+class _Collector:
+    """What a CollectorRegistry asks: the families of one ServiceMetrics."""
+
+    def __init__(self, metrics: ServiceMetrics) -> None:
+        self._metrics = metrics
+
+    def collect(self) -> Iterator[Any]:
+        return self._metrics.collect()
 
 
 class MetricsMiddleware:
@@ -76,13 +223,11 @@ class MetricsMiddleware:
 
     def __init__(self, metrics: ServiceMetrics) -> None:
         self.metrics = metrics
-        #: the labelled instruments already made: (route, method, status) -> counter, ...
-        self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Start the clock."""
         req.context.metrics_started = time.perf_counter()
-        self.metrics.in_flight.inc()
+        self.metrics.request_started()
 
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
@@ -91,15 +236,9 @@ class MetricsMiddleware:
         started = getattr(req.context, "metrics_started", None)
         if started is None:
             return
-        route = req.uri_template or UNMATCHED_ROUTE
-        self.metrics.in_flight.dec()
-        key = (route, req.method, str(resp.status_code))
-        children = self._children.get(key)
-        if children is None:  # labels() validates and locks: once per label set
-            children = (
-                self.metrics.requests.labels(route=route, method=req.method, status=key[2]),
-                self.metrics.latency.labels(route=route, method=req.method),
-            )
-            self._children[key] = children
-        children[0].inc()
-        children[1].observe(time.perf_counter() - started)
+        self.metrics.request_finished(
+            req.uri_template or UNMATCHED_ROUTE,
+            req.method,
+            str(resp.status_code),
+            time.perf_counter() - started,
+        )

@@ -10,7 +10,6 @@ import logging
 from typing import Any
 
 import falcon
-from prometheus_client import CONTENT_TYPE_LATEST
 
 from ..._version import __version__
 from ..errors import Unavailable
@@ -67,6 +66,8 @@ class Metrics:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """The exposition format, version 0.0.4."""
+        from prometheus_client import CONTENT_TYPE_LATEST  # loaded when first asked
+
         resp.content_type = CONTENT_TYPE_LATEST
         resp.data = self.context.metrics.render()
 

@@ -1,0 +1,116 @@
+"""The service's metrics: counted in plain Python, rendered as prometheus_client would.
+
+``ServiceMetrics`` keeps its counts itself and imports prometheus_client only to render
+them (issue #12: an embedded start that never serves /metrics never loads it). The text
+must be what prometheus_client's own Counter, Histogram and Gauge print for the same
+requests and tasks.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from sigopt_like.service.middleware.metrics import REQUEST_BUCKETS, TASK_BUCKETS, ServiceMetrics
+
+#: (route, method, status, seconds): bounds exactly, between, past the last bound, NaN
+REQUESTS = [
+    ("/v1/sessions", "POST", "201", 0.004),
+    ("/v1/sessions", "POST", "201", 0.005),
+    ("/v1/sessions", "POST", "400", 0.3),
+    ("/v1/sessions/{sid}", "GET", "200", 0.0),
+    ("/v1/sessions/{sid}", "GET", "404", 12.5),
+    ("unmatched", "GET", "404", 7.5),
+    ("/v1/sessions/{sid}", "GET", "200", math.nan),
+]
+TASKS = [("space", "success", 0.2), ("generate", "success", 1.0), ("generate", "failed", 4000.0)]
+
+
+def _prometheus_text() -> str:
+    """The same events through prometheus_client's instruments, as the service had them."""
+    registry = CollectorRegistry(auto_describe=True)
+    requests = Counter(
+        "sigopt_like_http_requests",
+        "HTTP requests by route template, method and status.",
+        ["route", "method", "status"],
+        registry=registry,
+    )
+    latency = Histogram(
+        "sigopt_like_http_request_duration_seconds",
+        "Time spent handling HTTP requests, by route template and method.",
+        ["route", "method"],
+        registry=registry,
+    )
+    in_flight = Gauge(
+        "sigopt_like_http_requests_in_flight", "HTTP requests being handled now.", registry=registry
+    )
+    tasks = Counter(
+        "sigopt_like_tasks",
+        "Tasks by type and final status.",
+        ["type", "status"],
+        registry=registry,
+    )
+    task_seconds = Histogram(
+        "sigopt_like_task_duration_seconds",
+        "Time tasks ran, by type.",
+        ["type"],
+        registry=registry,
+        buckets=(0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, float("inf")),
+    )
+    in_flight.inc()  # one request still running
+    for route, method, status, seconds in REQUESTS:
+        in_flight.inc()
+        in_flight.dec()
+        requests.labels(route=route, method=method, status=status).inc()
+        latency.labels(route=route, method=method).observe(seconds)
+    for task_type, status, seconds in TASKS:
+        tasks.labels(type=task_type, status=status).inc()
+        task_seconds.labels(type=task_type).observe(seconds)
+    return generate_latest(registry).decode()
+
+
+def _ours() -> ServiceMetrics:
+    metrics = ServiceMetrics.create()
+    metrics.request_started()  # one request still running
+    for route, method, status, seconds in REQUESTS:
+        metrics.request_started()
+        metrics.request_finished(route, method, status, seconds)
+    for task_type, status, seconds in TASKS:
+        metrics.task_finished(task_type, status, seconds)
+    return metrics
+
+
+def _without_times(text: str) -> str:
+    return re.sub(r"^(\S+_created\{.*\}) \S+$", r"\1 T", text, flags=re.MULTILINE)
+
+
+def test_the_text_is_prometheus_clients_for_the_same_events():
+    theirs = _prometheus_text()
+    ours = _ours().render().decode()
+    assert "_created{" in ours and 'le="+Inf"' in ours and "NaN" in ours  # the cases are met
+    assert _without_times(ours) == _without_times(theirs)
+
+
+def test_the_buckets_are_prometheus_clients():
+    assert REQUEST_BUCKETS == Histogram.DEFAULT_BUCKETS
+    assert TASK_BUCKETS[-1] == math.inf
+
+
+def test_created_series_can_be_turned_off_as_prometheus_client_allows(monkeypatch):
+    monkeypatch.setenv("PROMETHEUS_DISABLE_CREATED_SERIES", "True")
+    text = _ours().render().decode()
+    assert "_created" not in text and "sigopt_like_tasks_total" in text
+
+
+def test_the_registry_is_made_once_and_reads_the_counts_as_they_grow():
+    metrics = ServiceMetrics.create()
+    assert metrics.registry is metrics.registry
+    assert b"sigopt_like_http_requests_total{" not in metrics.render()
+    metrics.request_started()
+    metrics.request_finished("/health", "GET", "200", 0.001)
+    assert (
+        b'sigopt_like_http_requests_total{method="GET",route="/health",status="200"} 1.0'
+        in metrics.render()
+    )
