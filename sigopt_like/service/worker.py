@@ -189,7 +189,10 @@ class TaskRunner:
         self.on_submit = on_submit
         #: called by notify_change() too: a worker process tells its service (task_processes)
         self.on_change = on_change
+        #: when a task last ended or was asked for (``stop_if_idle``)
         self.last_active = time.monotonic()
+        self._running = 0  # threads claiming or running a task
+        self._active = threading.Lock()
         self.worker_id = worker_identity()
         self.started_at = int(time.time())
         self._stop = threading.Event()
@@ -251,7 +254,10 @@ class TaskRunner:
     # ----- signals between threads
 
     def submit(self) -> None:
-        """Wake the workers: a task was created (by this process)."""
+        """Wake the workers: a task was created (by this process, or by the service of a
+        worker process, which writes a line to its standard input)."""
+        with self._active:
+            self.last_active = time.monotonic()
         self._wake.set()
         if self.on_submit is not None:
             self.on_submit()
@@ -279,15 +285,35 @@ class TaskRunner:
         return task.id
 
     def run_one(self) -> bool:
-        """Claim and run one task in this thread; False if there was none."""
-        task_id = self.claim()
-        if task_id is None:
-            return False
-        self.last_active = time.monotonic()
+        """Claim and run one task in this thread; False if there was none (or the runner
+        stops)."""
+        with self._active:
+            if self._stop.is_set():
+                return False
+            self._running += 1
+        ran = False
         try:
+            task_id = self.claim()
+            if task_id is None:
+                return False
+            ran = True
             self.execute(task_id)
+            return True
         finally:
-            self.last_active = time.monotonic()
+            with self._active:
+                self._running -= 1
+                if ran:
+                    self.last_active = time.monotonic()
+
+    def stop_if_idle(self, seconds: float) -> bool:
+        """Stop (claim nothing more) if no task ran, was claimed or was asked for in the
+        last ``seconds``; False, and nothing changes, otherwise. A task that runs longer
+        than ``seconds`` keeps its runner: it is work, not idleness."""
+        with self._active:
+            if self._running or time.monotonic() - self.last_active <= seconds:
+                return False
+            self._stop.set()
+        self._wake.set()
         return True
 
     def execute(self, task_id: int) -> None:
@@ -580,7 +606,7 @@ def main(argv: list[str] | None = None) -> int:
     runner.start()
     LOG.info("worker %s running %d threads on %s", runner.worker_id, runner.threads, args.db)
     while not stop.wait(0.5):
-        if args.idle_exit is not None and time.monotonic() - runner.last_active > args.idle_exit:
+        if args.idle_exit is not None and runner.stop_if_idle(args.idle_exit):
             LOG.info("worker %s idle for %s s: stopping", runner.worker_id, args.idle_exit)
             break
     runner.shutdown()

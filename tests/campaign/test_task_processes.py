@@ -69,6 +69,59 @@ def test_an_idle_worker_process_stops_and_comes_back(tmp_path: Path) -> None:
         assert _worker_pid(service, again["id"]) not in (pid, os.getpid())
 
 
+def test_a_task_longer_than_the_idle_time_is_not_stopped_as_idle(tmp_path: Path) -> None:
+    """A worker process stops after ``task_process_idle_seconds`` *without a task*: one
+    running longer than that is work. (It was stopped as idle mid-run, given back and
+    started again by the next worker, which stopped it again: it never finished.)"""
+    settings = {"task_processes": 1, "task_process_idle_seconds": 0.01}
+    with create_app(database=str(tmp_path / "long.db"), **settings) as service:
+        api = Api(service)
+        sid = api.session()
+        body = {"ngens": 8, "space": small_space(), "population_size": 12, "replicates": 0}
+        task = api.post(f"/v1/sessions/{sid}/simulate", body).body
+        seen = []
+        while task["status"] not in ("success", "failed", "canceled"):
+            task = api.get(
+                f"/v1/sessions/{sid}/tasks/{task['id']}", wait=10, version=task["version"]
+            ).body
+            seen.append((task["status"], task["progress"]["message"]))
+            assert "requeued" not in (task["progress"]["message"] or ""), seen
+        assert task["status"] == "success" and task["attempts"] == 1, task
+
+
+def test_a_runner_is_not_idle_while_its_task_runs(tmp_path: Path) -> None:
+    """``stop_if_idle`` (what a worker process asks every half second) says no while a
+    task runs, however long ago it started, and stops the runner once none runs."""
+    import threading
+
+    from sigopt_like.service.task_kinds import run_space
+
+    release, started = threading.Event(), threading.Event()
+
+    def held(ctx):
+        started.set()
+        while not release.wait(0.05):
+            ctx.check()
+        return run_space(ctx)
+
+    with create_app(database=str(tmp_path / "held.db"), task_processes=0) as service:
+        runner = service.context.runner
+        runner.handlers["space"] = held
+        api = Api(service)
+        sid = api.session()
+        body = {"space": small_space(), "population_size": 12, "replicates": 1}
+        task = api.put(f"/v1/sessions/{sid}/space", body).body
+        assert started.wait(30)
+        assert runner.stop_if_idle(0.0) is False and not runner.stopping
+        release.set()
+        assert api.wait(sid, task)["status"] == "success"
+        deadline = time.monotonic() + 30  # its threads may be looking for a next task
+        while not runner.stop_if_idle(-1.0):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert runner.stopping
+
+
 SCRIPT = textwrap.dedent(
     """
     import json, os, sys, time
