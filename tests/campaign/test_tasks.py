@@ -22,20 +22,30 @@ from .conftest import FINISHED, Api, check_standalone_worker, small_space
 
 
 class Gate:
-    """A handler that reports progress until released (or canceled)."""
+    """A handler that reports progress until released (or canceled).
+
+    With ``steps``, it reports that many steps, each only once the test has seen the
+    one before (``step_seen()``; at most 30 s each): a loaded machine can then not
+    run them all before a client starts listening, or between two of its reads.
+    """
 
     def __init__(self, inner=None, steps: int = 0) -> None:
         self.release = threading.Event()
         self.started = threading.Event()
         self.inner = inner
         self.steps = steps
+        self._seen = threading.Semaphore(0)
+
+    def step_seen(self) -> None:
+        """The test saw a step: the next one may come."""
+        self._seen.release()
 
     def __call__(self, ctx):
         self.started.set()
         outcome = self.inner(ctx) if self.inner else Outcome(result={"done": True})
         for i in range(self.steps):
             ctx.progress("stepping", i / max(self.steps, 1), f"step {i + 1} of {self.steps}")
-            time.sleep(0.05)
+            self._seen.acquire(timeout=30)
         while not self.release.wait(0.05):
             ctx.check()
         return outcome
@@ -177,9 +187,11 @@ def test_event_stream_delivers_progress_and_ends(served):
                 assert kind == "task"
                 events.append(json.loads(line[5:]))
                 arrival.append(time.monotonic() - started)
+                if events[-1]["phase"] == "stepping":
+                    gate.step_seen()
     assert events[-1]["status"] == "success"
     fractions = [e["progress"]["fraction"] for e in events if e["phase"] == "stepping"]
-    assert len(fractions) >= 3 and fractions == sorted(fractions)
+    assert fractions == [i / 6 for i in range(6)], fractions
     versions = [e["version"] for e in events]
     assert versions == sorted(set(versions))
     assert arrival[0] < arrival[-1]  # streamed as it happened, not all at the end

@@ -98,13 +98,20 @@ def test_concurrent_requests_with_one_key_run_once(served):
 
 
 class _SlowThenServerError:
-    """A test resource: slow POST (to hold a key in flight) and a POST that fails with 500."""
+    """A test resource: a POST that holds its key in flight (``entered`` is set once it
+    runs, which is after its key was claimed; with ``?hold=1`` it then waits for
+    ``release``; with ``?sleep=S`` it sleeps) and a PUT that fails with 500 once."""
 
     def __init__(self):
         self.calls = 0
+        self.entered = threading.Event()
+        self.release = threading.Event()
 
     def on_post(self, req, resp):
         self.calls += 1
+        self.entered.set()
+        if req.get_param("hold"):
+            self.release.wait(30)
         time.sleep(float(req.get_param("sleep") or 0))
         resp.media = {"object": "thing", "calls": self.calls}
 
@@ -143,19 +150,22 @@ def test_key_in_flight_waits_then_409_in_progress(rigged):
     first = threading.Thread(
         target=lambda: out.setdefault(
             "first",
-            client.simulate_post("/v1/test-thing", json={}, params={"sleep": "1.0"}, headers=key),
+            client.simulate_post("/v1/test-thing", json={}, params={"hold": "1"}, headers=key),
         )
     )
     first.start()
-    time.sleep(0.2)
-    second = client.simulate_post("/v1/test-thing", json={}, params={"sleep": "1.0"}, headers=key)
+    assert thing.entered.wait(30)  # the first holds the key until released
+    try:
+        second = client.simulate_post("/v1/test-thing", json={}, params={"hold": "1"}, headers=key)
+    finally:
+        thing.release.set()
     assert second.status_code == 409
     assert second.json["code"] == "idempotency_in_progress"
     assert "retry" in second.json["message"].lower()
     assert second.headers["Retry-After"] == "1"
     first.join()
     assert out["first"].status_code == 200
-    third = client.simulate_post("/v1/test-thing", json={}, params={"sleep": "1.0"}, headers=key)
+    third = client.simulate_post("/v1/test-thing", json={}, params={"hold": "1"}, headers=key)
     assert third.headers["Idempotent-Replayed"] == "true" and thing.calls == 1
 
 
@@ -172,7 +182,7 @@ def test_key_in_flight_is_waited_for_and_replayed(tmp_path):
             )
         )
         first.start()
-        time.sleep(0.1)
+        assert thing.entered.wait(30)  # its key is claimed: the second waits for it
         second = client.simulate_post(
             "/v1/test-thing", json={}, params={"sleep": "0.5"}, headers=key
         )
