@@ -16,7 +16,7 @@ from sigopt_like.service import create_app
 from sigopt_like.service.store import schema
 from sigopt_like.service.worker import pid_alive
 
-from .conftest import Api, small_space
+from .conftest import FINISHED, Api, small_space
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -329,9 +329,13 @@ def test_a_worker_process_wakes_waiting_clients_and_counts_its_tasks(tmp_path: P
         assert service.context.task_watch is not None
         service.context.task_watch.poll_seconds = 60.0
         time.sleep(0.5)  # the watch's current pause ends
+        task = api.post(f"/v1/sessions/{sid}/generate").body
         started = time.monotonic()
-        assert api.generate(sid)["status"] == "success"  # long polls of 10 s
-        assert time.monotonic() - started < 5
+        while task["status"] not in FINISHED:
+            path = f"/v1/sessions/{sid}/tasks/{task['id']}"
+            task = api.get(path, wait=60, version=task["version"]).body
+        assert task["status"] == "success", task
+        assert time.monotonic() - started < 30  # woken at each change, not after 60 s
         text = service.context.metrics.render().decode()
     assert 'sigopt_like_tasks_total{status="success",type="space"} 1.0' in text
     assert 'sigopt_like_tasks_total{status="success",type="generate"} 1.0' in text

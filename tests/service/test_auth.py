@@ -177,7 +177,23 @@ def test_login_and_tokens_refuse_fields_they_do_not_know(served):
     assert schemas["TokenRequest"]["additionalProperties"] is False
 
 
-def test_login_is_rate_limited_per_email(served):
+@pytest.fixture
+def slow_refill(tmp_path):
+    """A served instance whose limits refill one attempt an hour (the window of the
+    default limit, 10 a minute, stretched 60 times): the attempts that fill one are
+    never given one back while the test runs, however slowly scrypt runs (an attempt
+    came back every 6 s: 11 logins took 4 s at a load of 16)."""
+    from tests.fixtures.servers import serve_in_thread
+
+    instance = serve_in_thread(tmp_path, rate_limit_window_seconds=3600.0)
+    try:
+        yield instance
+    finally:
+        instance.close()
+
+
+def test_login_is_rate_limited_per_email(slow_refill):
+    served = slow_refill
     email, _ = _user_with_password(served)
     limit = served.service.settings.login_attempts_per_minute
     for _ in range(limit):
@@ -189,7 +205,8 @@ def test_login_is_rate_limited_per_email(served):
     assert int(r.headers["Retry-After"]) >= 1
 
 
-def test_login_is_rate_limited_per_address(served):
+def test_login_is_rate_limited_per_address(slow_refill):
+    served = slow_refill
     limit = served.service.settings.login_attempts_per_minute
     for i in range(limit):
         bare(served, "POST", "/v1/login", json={"email": f"u{i}@x.org", "password": "bad"})
