@@ -28,7 +28,6 @@ down cleanly gives its tasks back to the queue without using up an attempt.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import logging
 import os
@@ -551,6 +550,8 @@ def _windows_pid_alive(pid: int) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Run only the task runner against a database, until SIGINT or SIGTERM."""
+    import argparse  # the command line's alone: a service importing this never parses one
+
     from .store import open_store
 
     parser = argparse.ArgumentParser(

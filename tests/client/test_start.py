@@ -2,7 +2,8 @@
 
 ``Connection()`` on a database file and its first calls run the service in this
 process; what only some other call needs (the Prometheus client and the HTTP server
-modules of its exposition, ...) is loaded when that call first comes. Each module named
+modules of its exposition, the SigOpt API's resources, store and domain, the worker's
+command line) is loaded when that call first comes. Each module named
 here was loaded at start before; the check runs in a fresh interpreter, after the start
 and first calls a script makes (a list, a create and a fetch).
 """
@@ -35,6 +36,12 @@ NOT_AT_START = {
     "prometheus_client": "GET /metrics (the counts are kept without it)",
     "wsgiref.simple_server": "prometheus_client's exposition",
     "http.server": "prometheus_client's exposition",
+    "argparse": "the task worker's command line (its own process)",
+    "sigopt_like.service.store.sigopt": "the SigOpt API's first request",
+    "sigopt_like.service.store.sigopt_runs": "the SigOpt API's first request",
+    "sigopt_like.service.resources.sigopt.experiments": "the SigOpt API's first request",
+    "sigopt_like.service.resources.sigopt.suggester": "the SigOpt API's first request",
+    "sigopt_like.service.domain.sigopt_rules": "the SigOpt API's first request",
 }
 
 

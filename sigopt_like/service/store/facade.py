@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -16,8 +18,10 @@ from .db import open_database, schema_version
 from .idempotency import IdempotencyStore
 from .rate_limits import RateLimitStore
 from .sessions import SessionStore
-from .sigopt import SigoptStore
 from .tasks import TaskStore
+
+if TYPE_CHECKING:
+    from .sigopt import SigoptStore
 
 
 @attrs.frozen
@@ -36,7 +40,22 @@ class Store:
     accounts: AccountStore
     idempotency: IdempotencyStore
     rate_limits: RateLimitStore
-    sigopt: SigoptStore
+    #: the SigOpt family's store, made on first use (see :attr:`sigopt`)
+    _sigopt: list[SigoptStore] = attrs.field(factory=list, init=False, repr=False, eq=False)
+    _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False, eq=False)
+
+    @property
+    def sigopt(self) -> SigoptStore:
+        """SigOpt's experiments, suggestions, observations, projects and runs: made, and
+        its module imported, on first use (a service that only runs campaigns never
+        loads it)."""
+        if not self._sigopt:
+            with self._lock:
+                if not self._sigopt:
+                    from .sigopt import SigoptStore
+
+                    self._sigopt.append(SigoptStore(self.database))
+        return self._sigopt[0]
 
     @classmethod
     def over(cls, database: Database) -> Store:
@@ -50,7 +69,6 @@ class Store:
             accounts=AccountStore(database),
             idempotency=IdempotencyStore(database),
             rate_limits=RateLimitStore(database),
-            sigopt=SigoptStore(database),
         )
 
     @contextmanager

@@ -12,28 +12,74 @@ from typing import Any
 
 import falcon
 
-from .aiexperiments import AIExperimentItem, AIExperimentRuns, BestTrainingRuns
-from .clients import (
-    ClientExperiments,
-    ClientItem,
-    ProjectAIExperiments,
-    ProjectExperiments,
-    ProjectItem,
-    ProjectRunBatch,
-    ProjectRuns,
-    Projects,
-    TokenSelf,
-)
-from .experiments import BestAssignments, ExperimentCollection, ExperimentItem
-from .observations import ObservationBatch, ObservationCollection, ObservationItem
-from .runs import Checkpoints, TrainingRunItem
-from .suggestions import SuggestionCollection, SuggestionItem
+from ..lazy import on_first_use
 
 EXPERIMENT = "/v1/experiments/{eid}"
 AIEXPERIMENT = "/v1/aiexperiments/{eid}"
 CLIENT = "/v1/clients/{cid}"
 PROJECT = "/v1/clients/{cid}/projects/{pid}"
 RUN = "/v1/training_runs/{rid}"
+
+#: every route: its template, its resource ("module:Class" in this package), the
+#: resource's responders, and what it is built with besides the context ("store": the
+#: SigOpt store; a string: that argument). The resources (and the SigOpt store, domain
+#: and optimizer modules they import) are loaded on a route's first request
+#: (``..lazy``): a service that only runs campaigns never loads them.
+ROUTES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("/v1/experiments", "experiments:ExperimentCollection", "get post", ("store",)),
+    (EXPERIMENT, "experiments:ExperimentItem", "delete get put", ("store",)),
+    (f"{EXPERIMENT}/best_assignments", "experiments:BestAssignments", "get", ("store",)),
+    (
+        f"{EXPERIMENT}/suggestions",
+        "suggestions:SuggestionCollection",
+        "delete get post",
+        ("store",),
+    ),
+    (
+        f"{EXPERIMENT}/suggestions/{{sid}}",
+        "suggestions:SuggestionItem",
+        "delete get put",
+        ("store",),
+    ),
+    (
+        f"{EXPERIMENT}/observations",
+        "observations:ObservationCollection",
+        "delete get post",
+        ("store",),
+    ),
+    (f"{EXPERIMENT}/observations/batch", "observations:ObservationBatch", "post", ("store",)),
+    (
+        f"{EXPERIMENT}/observations/{{oid}}",
+        "observations:ObservationItem",
+        "delete get put",
+        ("store",),
+    ),
+    (
+        f"{EXPERIMENT}/best_training_runs",
+        "aiexperiments:BestTrainingRuns",
+        "get",
+        ("store", "experiment"),
+    ),
+    (AIEXPERIMENT, "aiexperiments:AIExperimentItem", "delete get put", ("store",)),
+    (f"{AIEXPERIMENT}/training_runs", "aiexperiments:AIExperimentRuns", "post", ("store",)),
+    (
+        f"{AIEXPERIMENT}/best_training_runs",
+        "aiexperiments:BestTrainingRuns",
+        "get",
+        ("store", "aiexperiment"),
+    ),
+    (RUN, "runs:TrainingRunItem", "delete get patch put", ("store",)),
+    (f"{RUN}/checkpoints", "runs:Checkpoints", "get post", ("store",)),
+    ("/v1/tokens/self", "clients:TokenSelf", "get", ()),
+    (CLIENT, "clients:ClientItem", "get", ()),
+    (f"{CLIENT}/experiments", "clients:ClientExperiments", "get post", ("store",)),
+    (f"{CLIENT}/projects", "clients:Projects", "get post", ("store",)),
+    (PROJECT, "clients:ProjectItem", "get put", ("store",)),
+    (f"{PROJECT}/aiexperiments", "clients:ProjectAIExperiments", "get post", ("store",)),
+    (f"{PROJECT}/experiments", "clients:ProjectExperiments", "get", ("store",)),
+    (f"{PROJECT}/training_runs", "clients:ProjectRuns", "get post", ("store",)),
+    (f"{PROJECT}/training_runs/batch", "clients:ProjectRunBatch", "post", ("store",)),
+)
 
 
 class MergeIsPatch:
@@ -46,33 +92,11 @@ class MergeIsPatch:
 
 
 def register(app: falcon.App, context: Any) -> None:
-    """Add the SigOpt routes to the app."""
-    store = context.store.sigopt
-    app.add_route("/v1/experiments", ExperimentCollection(context, store))
-    app.add_route(EXPERIMENT, ExperimentItem(context, store))
-    app.add_route(f"{EXPERIMENT}/best_assignments", BestAssignments(context, store))
-    app.add_route(f"{EXPERIMENT}/suggestions", SuggestionCollection(context, store))
-    app.add_route(f"{EXPERIMENT}/suggestions/{{sid}}", SuggestionItem(context, store))
-    app.add_route(f"{EXPERIMENT}/observations", ObservationCollection(context, store))
-    app.add_route(f"{EXPERIMENT}/observations/batch", ObservationBatch(context, store))
-    app.add_route(f"{EXPERIMENT}/observations/{{oid}}", ObservationItem(context, store))
-    app.add_route(
-        f"{EXPERIMENT}/best_training_runs", BestTrainingRuns(context, store, "experiment")
-    )
-    app.add_route(AIEXPERIMENT, AIExperimentItem(context, store))
-    app.add_route(f"{AIEXPERIMENT}/training_runs", AIExperimentRuns(context, store))
-    app.add_route(
-        f"{AIEXPERIMENT}/best_training_runs", BestTrainingRuns(context, store, "aiexperiment")
-    )
-    app.add_route(RUN, TrainingRunItem(context, store))
-    app.add_route(f"{RUN}/checkpoints", Checkpoints(context, store))
-    app.add_route("/v1/tokens/self", TokenSelf(context))
-    app.add_route(CLIENT, ClientItem(context))
-    app.add_route(f"{CLIENT}/experiments", ClientExperiments(context, store))
-    app.add_route(f"{CLIENT}/projects", Projects(context, store))
-    app.add_route(PROJECT, ProjectItem(context, store))
-    app.add_route(f"{PROJECT}/aiexperiments", ProjectAIExperiments(context, store))
-    app.add_route(f"{PROJECT}/experiments", ProjectExperiments(context, store))
-    app.add_route(f"{PROJECT}/training_runs", ProjectRuns(context, store))
-    app.add_route(f"{PROJECT}/training_runs/batch", ProjectRunBatch(context, store))
+    """Add the SigOpt routes to the app (each resource built on its first request)."""
+    for template, target, methods, args in ROUTES:
+
+        def build(cls: type, args: tuple[str, ...] = args) -> object:
+            return cls(context, *(context.store.sigopt if a == "store" else a for a in args))
+
+        app.add_route(template, on_first_use(f"{__name__}.{target}", methods, build))
     app.add_middleware(MergeIsPatch())

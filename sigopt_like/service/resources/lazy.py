@@ -1,0 +1,65 @@
+"""A route whose resource is built, and its module imported, on its first request.
+
+A family of routes that a service may never be asked for (the SigOpt API beside the
+campaign one, in an embedded ``Connection()`` that runs campaigns) is registered with
+:func:`on_first_use`: Falcon gets, at start, a stand-in with the same responders
+(``on_get``, ``on_post``, ...), which imports the real resource's module and builds it
+the first time one of them is called, or the first time middleware asks the resource
+for one of its attributes (``auth_exempt``, ``idempotent_replay``). Routing, the
+``Allow`` header, 405s and the OpenAPI check see the same methods as before
+(``tests/service/test_lazy_routes.py`` compares each stand-in with its resource).
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+from typing import Any
+
+
+class OnFirstUse:
+    """Stands in for a resource; see the module docstring."""
+
+    #: "module:Class" of the resource this one stands for
+    target: str = ""
+
+    def __init__(self, build: Callable[[type], object]) -> None:
+        self._build = build
+        self._real: object | None = None
+        self._lock = threading.Lock()
+
+    def resource(self) -> Any:
+        """The real resource (imported and built on the first call, once)."""
+        real = self._real
+        if real is None:
+            with self._lock:
+                if self._real is None:
+                    module, _, name = self.target.partition(":")
+                    self._real = self._build(getattr(importlib.import_module(module), name))
+                real = self._real
+        return real
+
+    def __getattr__(self, name: str) -> Any:
+        # only what the class does not define comes here: a responder it lacks is one the
+        # resource lacks too (Falcon asks for every method's when the route is added)
+        if name.startswith(("__", "on_", "_")):
+            raise AttributeError(name)
+        return getattr(self.resource(), name)
+
+
+def _forward(responder: str) -> Callable[..., Any]:
+    def forward(self: OnFirstUse, req: Any, resp: Any, **params: Any) -> Any:
+        return getattr(self.resource(), responder)(req, resp, **params)
+
+    forward.__name__ = responder
+    return forward
+
+
+def on_first_use(target: str, methods: str, build: Callable[[type], object]) -> OnFirstUse:
+    """A stand-in for the resource ``target`` ("package.module:Class") whose responders
+    are ``methods`` ("get post ..."); ``build(cls)`` makes the resource from its class."""
+    name = target.rpartition(":")[2]
+    responders = {f"on_{method}": _forward(f"on_{method}") for method in methods.split()}
+    kind = type(name, (OnFirstUse,), {"target": target, **responders})
+    return kind(build)
