@@ -13,8 +13,8 @@ import pytest
 from sigopt_like.service.domain.codes import Codec, EncodedHistory
 from sigopt_like.service.optimizer import design_batch
 from sigopt_like.service.optimizer.history import gather, gather_codes
-from sigopt_like.service.optimizer.surrogate import LS_MIN, GPSurrogate
-from sigopt_like.service.optimizer.views import view_for
+from sigopt_like.service.optimizer.surrogate import LS_MIN, GPSurrogate, tied_groups
+from sigopt_like.service.optimizer.views import feature_groups, view_for
 
 from .conftest import factorial
 
@@ -83,3 +83,19 @@ def test_a_noisy_history_is_designed_with_the_prior_and_a_noiseless_one_without(
     with_spread = design_batch(SPACE, noisy, batch_size=10, seed=5)
     without = design_batch(SPACE, agreeing, batch_size=10, seed=5)
     assert with_spread != without
+
+
+def test_noisy_fits_give_a_categorical_one_length_scale_and_exact_fits_one_per_level():
+    view = view_for(SPACE)
+    groups = feature_groups(view)
+    block = groups[-1]  # the categorical's three one-hot columns
+    assert len(block) == 3
+    assert [list(g) for g in tied_groups(groups, noisy=True)] == [list(block)]
+    assert tied_groups(groups, noisy=False) == []
+    for seed in (0, 4, 8):
+        X, y, counts = _features_and_means(_noisy_history(seed))
+        model = GPSurrogate(X, y, counts, seed=0, ls_prior=True, tied=tied_groups(groups, True))
+        scales = model.length_scales[block]
+        assert np.allclose(scales, scales[0])
+        free = GPSurrogate(X, y, counts, seed=0, ls_prior=True)
+        assert not np.allclose(free.length_scales[block], free.length_scales[block][0])

@@ -10,7 +10,7 @@ import numpy as np
 from .engine import Settings, propose
 from .history import EncodedObservations, gather, gather_codes
 from .threads import single_threaded
-from .views import view_for
+from .views import feature_groups, view_for
 
 Observation = tuple[Sequence[Any], "float | None"]
 
@@ -48,7 +48,7 @@ def recommend(space: Any, observations: Sequence[Observation]) -> tuple[tuple, f
     not win over a point whose replicates agree on a high value. With too few
     responses for a model, the best replicate mean is returned.
     """
-    from .surrogate import fit_surrogate
+    from .surrogate import fit_surrogate, tied_groups
 
     view = view_for(space)
     hist = gather(view, observations)
@@ -66,6 +66,7 @@ def recommend(space: Any, observations: Sequence[Observation]) -> tuple[tuple, f
         hist.counts,
         np.random.default_rng(0),
         ls_prior=hist.replicates_disagree,
+        tied=tied_groups(feature_groups(view), hist.replicates_disagree),
     )
     mu, _ = model.predict(view.encode(codes))
     best = int(np.argmax(mu))

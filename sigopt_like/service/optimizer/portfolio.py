@@ -22,8 +22,8 @@ import numpy as np
 from .candidates import generate_pool
 from .engine import Settings, untested_rows
 from .history import History
-from .surrogate import Believer, GPSurrogate, fit_surrogate
-from .views import View, nearest_sq_distance
+from .surrogate import Believer, GPSurrogate, fit_surrogate, tied_groups
+from .views import View, feature_groups, nearest_sq_distance
 
 EXPLOIT_BETA = 1.0
 EXPLORE_BETA = 3.0
@@ -73,6 +73,7 @@ def model_batch(
         rng,
         gp_max_points=settings.gp_max_points,
         ls_prior=hist.replicates_disagree,
+        tied=tied_groups(feature_groups(view), hist.replicates_disagree),
     )
     mu_tested, _ = model.predict(X)
     order = np.argsort(-mu_tested)

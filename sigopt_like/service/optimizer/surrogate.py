@@ -4,11 +4,14 @@ Both expose ``predict(X) -> (mean, sd)`` and a ``Believer`` that lowers the
 uncertainty around points already put in the batch (kriging believer for the
 GP: exact conditioning on a fantasy observation; a distance penalty for trees).
 Responses are standardised inside; predictions come back in response units.
+Hyperparameters are fitted by L-BFGS-B on the marginal likelihood (on noisy
+responses: a prior on short length scales, and one length scale per categorical).
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 
 import numpy as np
 from scipy.linalg import solve_triangular
@@ -75,6 +78,7 @@ class GPSurrogate:
         seed: int,
         noise: np.ndarray | None = None,
         ls_prior: bool = False,
+        tied: Sequence[np.ndarray] = (),
     ) -> None:
         """``noise``: each point's known noise variance in ``y``'s units (SigOpt's
         ``value_stddev`` squared), added to the kernel's diagonal for that point.
@@ -88,6 +92,12 @@ class GPSurrogate:
         Only short scales are penalised: pulling long ones in too (a two-sided
         prior) made features that do not matter look uncertain and cost the late
         generations on the TUNE cell with four categoricals.
+
+        ``tied``: groups of feature columns fitted with one shared length scale
+        (``tied_groups``: a categorical's one-hot block, on noisy responses). One
+        length scale per level gave a 4-categorical space 17 of them to fit on 20
+        noisy means; ten sat at the ceiling and the first model-based batch found
+        less than random search (TUNE ``c6 noisy``, benchmarks/README.md).
         """
         self.shift, self.scale, z = standardise(y)
         self.alpha = _alpha(noise, self.scale)
@@ -95,7 +105,7 @@ class GPSurrogate:
         kernel = ConstantKernel(1.0, (1e-2, 1e2)) * Matern(
             length_scale=np.full(d, 0.5), length_scale_bounds=(LS_MIN, 2e1), nu=2.5
         ) + WhiteKernel(1e-2, (1e-6, 1.0))
-        self.gp = _fit_gp(kernel, X, z, seed, self.alpha, ls_prior)
+        self.gp = _fit_gp(kernel, X, z, seed, self.alpha, ls_prior, tied)
         self.X = X
         self.z = z
         self.seed = seed
@@ -197,6 +207,7 @@ def _fit_gp(
     seed: int,
     alpha: float | np.ndarray = JITTER,
     ls_prior: bool = False,
+    tied: Sequence[np.ndarray] = (),
 ) -> GaussianProcessRegressor:
     """Fit hyperparameters by marginal likelihood (on a subset when large), then all data."""
     subset = np.arange(len(z))
@@ -207,7 +218,7 @@ def _fit_gp(
         rest = np.setdiff1d(np.arange(len(z)), best)
         subset = np.concatenate([best, rng.choice(rest, HYPER_FIT_POINTS - half, replace=False)])
     sub_alpha = alpha[subset] if isinstance(alpha, np.ndarray) else alpha
-    theta = fit_hyperparameters(kernel, X[subset], z[subset], sub_alpha, ls_prior)
+    theta = fit_hyperparameters(kernel, X[subset], z[subset], sub_alpha, ls_prior, tied)
     tuned = kernel.clone_with_theta(theta)
     return _conditioned(tuned, X, z, alpha)
 
@@ -225,6 +236,7 @@ def fit_hyperparameters(
     z: np.ndarray,
     alpha: float | np.ndarray = JITTER,
     ls_prior: bool = False,
+    tied: Sequence[np.ndarray] = (),
 ) -> np.ndarray:
     """Log-hyperparameters maximising the marginal likelihood within the kernel's bounds
     (with ``ls_prior``: plus the log density of the prior on short length scales).
@@ -240,26 +252,35 @@ def fit_hyperparameters(
     here warns, and nothing global is touched.
     """
     gp = _conditioned(kernel, X, z, alpha)
-    scales = _length_scale_slice(kernel) if ls_prior else slice(0, 0)
+    scales = _length_scale_slice(kernel)
+    # ``reduce[k]``: the free parameter behind full hyperparameter k (tied length scales
+    # share one); the prior counts each free length scale once
+    reduce = np.arange(len(kernel.theta))
+    for cols in tied:
+        reduce[scales.start + np.asarray(cols)] = scales.start + int(np.min(cols))
+    free, reduce = np.unique(reduce, return_inverse=True)
+    lo, hi = scales.start, scales.stop
+    penalised = (free >= lo) & (free < hi) if ls_prior else np.zeros(len(free), dtype=bool)
     start = np.log(LS_PRIOR_FROM)
 
-    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        lml, grad = gp.log_marginal_likelihood(theta, eval_gradient=True, clone_kernel=False)
-        grad = np.array(grad, dtype=float)
-        short = np.minimum(theta[scales] - start, 0.0)  # 0 for scales >= LS_PRIOR_FROM
-        grad[scales] -= short / LS_PRIOR_SD**2
+    def objective(r: np.ndarray) -> tuple[float, np.ndarray]:
+        theta = r[reduce]
+        lml, grad_full = gp.log_marginal_likelihood(theta, eval_gradient=True, clone_kernel=False)
+        grad = np.bincount(reduce, weights=np.asarray(grad_full, dtype=float), minlength=len(r))
+        short = np.minimum(r[penalised] - start, 0.0)  # 0 for scales >= LS_PRIOR_FROM
+        grad[penalised] -= short / LS_PRIOR_SD**2
         log_prior = -0.5 * float((short**2).sum()) / LS_PRIOR_SD**2
         return -(float(lml) + log_prior), -grad
 
     result = minimize(
         objective,
-        kernel.theta,
+        kernel.theta[free],
         method="L-BFGS-B",
         jac=True,
-        bounds=kernel.bounds,
+        bounds=kernel.bounds[free],
         options={"maxiter": HYPER_FIT_ITERATIONS},
     )
-    return np.asarray(result.x)
+    return np.asarray(result.x)[reduce]
 
 
 def _length_scale_slice(kernel) -> slice:
@@ -336,6 +357,12 @@ Believer = GPBeliever | DistanceBeliever
 Surrogate = GPSurrogate | TreeSurrogate
 
 
+def tied_groups(groups: Sequence[np.ndarray], noisy: bool) -> list[np.ndarray]:
+    """Feature columns sharing one length scale: on noisy responses, each categorical's
+    one-hot block (one length scale per parameter, not per level); none otherwise."""
+    return [g for g in groups if len(g) > 1] if noisy else []
+
+
 def fit_surrogate(
     X: np.ndarray,
     y: np.ndarray,
@@ -345,11 +372,12 @@ def fit_surrogate(
     gp_max_points: int = 350,
     noise: np.ndarray | None = None,
     ls_prior: bool = False,
+    tied: Sequence[np.ndarray] = (),
 ) -> Surrogate:
     """A GP when affordable, else ExtraTrees; ``noise``: each point's known noise
     variance (None: unknown, the GP's white-noise term learns it); ``ls_prior``: the
     GP's length scales under a prior (see ``GPSurrogate``)."""
     seed = int(rng.integers(2**31 - 1))
     if len(y) <= gp_max_points:
-        return GPSurrogate(X, y, counts, seed, noise, ls_prior)
+        return GPSurrogate(X, y, counts, seed, noise, ls_prior, tied)
     return TreeSurrogate(X, y, counts, seed, noise)

@@ -281,6 +281,20 @@ def _random_true(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.where(mask.any(axis=1), idx, -1)
 
 
+def feature_groups(view: View) -> list[np.ndarray]:
+    """The feature columns of each parameter (a categorical's one-hot block is one group)."""
+    kinds = getattr(view, "kinds", None)
+    values = getattr(view, "values", None)
+    if kinds is None or values is None:
+        return [np.array([j]) for j in range(view.dim)]
+    groups, start = [], 0
+    for kind, vals in zip(kinds, values, strict=True):
+        width = 1 if kind == "numerical" else len(vals)
+        groups.append(np.arange(start, start + width))
+        start += width
+    return groups
+
+
 def _pairwise(feats: np.ndarray) -> np.ndarray:
     sq = (feats**2).sum(axis=1)
     return np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2 * feats @ feats.T, 0.0))
