@@ -283,13 +283,18 @@ def _p(source: str, path: Path | None) -> str | None:
 def _normalise_host(host: str, source: str = "argument", path: Path | None = None) -> str:
     """``host`` as a base URL; ConfigError if it is not an http(s) URL with a host name.
 
-    https:// is assumed when no scheme is written; a trailing ``/v1``, the API's own
-    prefix, is dropped (before, ``http://h/v1`` asked for ``/v1/v1/...``: a 404).
-    Before, ``ftp://x`` reached requests and ``http://`` was retried for two minutes.
+    With no scheme written: http:// for this machine (``localhost``, ``127.x.x.x``,
+    ``::1``: where ``sigopt-like serve`` serves plain HTTP and says so), https://
+    elsewhere (a token is not sent in clear over a network unless asked). Before,
+    ``127.0.0.1:8080`` asked a plain-HTTP ``serve`` for TLS and waited for its whole
+    timeout and retries. A trailing ``/v1``, the API's own prefix, is dropped
+    (before, ``http://h/v1`` asked for ``/v1/v1/...``: a 404). Before, ``ftp://x``
+    reached requests and ``http://`` was retried for two minutes.
     """
     text = host.strip()
     if "://" not in text:
-        text = "https://" + text
+        local = _is_loopback(urllib.parse.urlsplit("//" + text).hostname)
+        text = ("http://" if local else "https://") + text
     text = text.rstrip("/")
     parts = urllib.parse.urlsplit(text)
     try:
@@ -310,6 +315,20 @@ def _normalise_host(host: str, source: str = "argument", path: Path | None = Non
     if parts.path.endswith("/v1"):  # the API's own prefix: every path already starts with it
         text = text.removesuffix("/v1")
     return text
+
+
+def _is_loopback(hostname: str | None) -> bool:
+    """Whether a host name is this machine's loopback (``localhost``, 127/8, ``::1``)."""
+    if not hostname:
+        return False
+    if hostname.lower() == "localhost":
+        return True
+    import ipaddress  # here: only a host without a scheme needs it
+
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
 
 
 def _number(

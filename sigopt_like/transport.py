@@ -18,6 +18,7 @@ import math
 import re
 import threading
 import time
+import urllib.parse
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -539,9 +540,20 @@ def _connection_error(
         for arg in getattr(err, "args", ())
     )
     after = f" ({tries} tries in {seconds:.0f} s)" if tries > 1 else ""
+    problem = _connection_problem(err)
+    if url.startswith("https://") and (timed_out or "wrong version number" in problem.lower()):
+        # TLS asked of a plain-HTTP server: it waits for a request that never comes
+        plain = "http://" + urllib.parse.urlsplit(url).netloc
+        problem = f"{problem.rstrip('.')}. {PLAIN_HTTP_HINT} {plain}"
     if timed_out:
-        return APITimeoutError(f"{method} {url} timed out{after}: {_connection_problem(err)}")
-    return APIConnectionError(f"{method} {url} failed{after}: {_connection_problem(err)}")
+        return APITimeoutError(f"{method} {url} timed out{after}: {problem}")
+    return APIConnectionError(f"{method} {url} failed{after}: {problem}")
+
+
+#: said when an https:// call times out: the likeliest cause on a lab's network
+PLAIN_HTTP_HINT = (
+    "sigopt-like serve answers plain HTTP (TLS is a proxy's job): if it runs there, its URL is"
+)
 
 
 def _connection_problem(err: BaseException) -> str:

@@ -14,7 +14,7 @@ import logging
 
 import click
 
-from ..transport import LOGGER
+from ..transport import LOGGER, PLAIN_HTTP_HINT
 
 
 class RetryNotice(logging.Handler):
@@ -36,8 +36,11 @@ class RetryNotice(logging.Handler):
             return  # a status (429, 503) is the service answering: no notice
         self.shown = True
         what = "does not answer in time" if "Timeout" in why else "cannot be reached"
+        hint = ""
+        if "Timeout" in why and self.host.startswith("https://"):  # TLS to a plain server
+            hint = f"; {PLAIN_HTTP_HINT} http://{self.host.removeprefix('https://')}"
         click.echo(
-            f"sigopt-like: {self.host} {what} ({why}); trying again for up to "
+            f"sigopt-like: {self.host} {what} ({why}){hint}; trying again for up to "
             f"{self.max_time:.0f} s (Ctrl-C to stop; -v shows each try)",
             err=True,
         )

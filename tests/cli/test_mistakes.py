@@ -339,3 +339,47 @@ def test_a_file_that_is_not_the_design_is_said_in_a_few_lines(run, tmp_path, mon
     lines = done.err.strip().splitlines()
     assert "90 of the 90 designed rows differ from generation 1's design" in lines[1]
     assert len(lines) == 2 + 12 and lines[-1] == "  ... and 79 more problems like these"
+
+
+def test_a_host_on_this_machine_without_a_scheme_is_plain_http(run, served, monkeypatch):
+    """Before: ``--host 127.0.0.1:PORT`` meant https://, and the plain-HTTP ``serve``
+    that printed ``http://127.0.0.1:PORT`` never answered the TLS handshake: silence for
+    two minutes of retries, then a timeout that named no cause."""
+    port = served.url.rsplit(":", 1)[1]
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
+        done = run("sessions", "create", f"via-{host[:3]}", "--host", host, "--token", served.token)
+        assert done.code == 0, done
+    with sigopt_like.Connection(f"127.0.0.1:{port}/", served.token) as conn:
+        assert {s.name for s in conn.sessions.list()} == {"via-127", "via-loc"}
+    from sigopt_like.config import resolve_config
+
+    assert resolve_config(host="doe.lab.example:8080").host == "https://doe.lab.example:8080"
+    assert resolve_config(host="[::1]:8080").host == "http://[::1]:8080"
+
+
+def test_https_to_a_plain_http_service_names_its_http_url(run, served, monkeypatch):
+    """A TLS handshake to ``sigopt-like serve`` waits for an answer that never comes:
+    the notice at the first retry and the error say which URL it answers on."""
+    monkeypatch.setenv("SIGOPT_LIKE_MAX_TRIES", "2")
+    monkeypatch.setenv("SIGOPT_LIKE_TIMEOUT", "1")
+    port = served.url.rsplit(":", 1)[1]
+    done = run("sessions", "list", "--host", f"https://127.0.0.1:{port}", "--token", "t0ken")
+    assert done.code == 1 and "Traceback" not in done.err
+    notice, error = done.err.strip().splitlines()
+    for line in (notice, error):
+        assert (
+            f"answers plain HTTP (TLS is a proxy's job): if it runs there, its URL is "
+            f"http://127.0.0.1:{port}" in line
+        ), line
+    from sigopt_like.transport import RetryPolicy
+
+    with (
+        pytest.raises(sigopt_like.errors.APITimeoutError, match=f"http://127.0.0.1:{port}"),
+        sigopt_like.Connection(
+            f"https://127.0.0.1:{port}",
+            "t0ken",
+            timeout=(2.0, 1.0),
+            retries=RetryPolicy(max_tries=1),
+        ) as conn,
+    ):
+        conn.sessions.list()
