@@ -14,7 +14,11 @@ resource sees it, so each resource may assume what the door guarantees:
 - every query parameter (name and value) is UTF-8 once its percent-escapes are
   decoded (``%ff`` is not text; decoded with replacement characters it would be
   searched for as ``\ufffd``), percent-encoded rather than raw bytes, and holds no
-  NUL byte; no header value holds a NUL byte.
+  NUL byte; no header value holds a NUL byte;
+- every query parameter of a ``/v1`` route is one that its operation in the OpenAPI
+  document declares (``/v1/sessions?status=active`` filtered nothing and was a 200 with
+  every session: an option taken and not honoured is refused instead). Pages and
+  probes (``/``, ``/health``) take whatever a browser or a monitor adds.
 
 A refusal is a 400 (415 for a body that is not JSON) whose ``detail.field`` names
 the offending place, e.g. ``metadata.note`` or ``parameters[0].bounds.max``.
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -194,3 +199,38 @@ def _too_deep(where: str) -> BadRequest:
         code="invalid_json",
         detail={"field": where, "limit": MAX_DEPTH},
     )
+
+
+#: the HTTP methods of an OpenAPI path item (its other keys are not operations)
+_OPERATIONS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+def declared_query_names(document: Mapping[str, Any]) -> dict[tuple[str, str], frozenset[str]]:
+    """``{(path template, METHOD): query parameter names}`` of an OpenAPI document
+    (the path item's parameters and the operation's); HEAD as GET."""
+    declared: dict[tuple[str, str], frozenset[str]] = {}
+    for path, item in document.get("paths", {}).items():
+        shared = _query_names(item.get("parameters", ()))
+        for method in _OPERATIONS:
+            if method in item:
+                names = shared | _query_names(item[method].get("parameters", ()))
+                declared[(path, method.upper())] = names
+        if "get" in item and "head" not in item:
+            declared[(path, "HEAD")] = declared[(path, "GET")]
+    return declared
+
+
+def _query_names(parameters: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+    return frozenset(p["name"] for p in parameters if p.get("in") == "query" and "name" in p)
+
+
+def check_query_names(names: Iterable[str], method: str, path: str, known: frozenset[str]) -> None:
+    """Refuse (400 naming it) a query parameter that ``method path`` does not take."""
+    for name in names:
+        if name not in known:
+            shown = _printable(name[:100])
+            takes = f"it takes {', '.join(sorted(known))}" if known else "it takes none"
+            raise BadRequest(
+                f"{method} {path} takes no query parameter '{shown}' ({takes}).",
+                detail={"field": shown},
+            )

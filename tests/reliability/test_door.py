@@ -439,6 +439,37 @@ def test_an_unknown_task_status_filter_is_a_400(door: Door) -> None:
         assert reply.status_code == 200, reply.text
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "params", "field"),
+    [
+        ("GET", "/v1/sessions", {"status": "active"}, "status"),  # filtered nothing
+        ("GET", "/v1/sessions/{sid}/history", {"gen": "1"}, "gen"),  # every generation
+        ("GET", "/v1/experiments", {"sort": "name", "limit": "5"}, "sort"),
+        ("GET", "/v1/sessions/{sid}", {"wait": "5"}, "wait"),  # tasks wait, sessions do not
+        ("POST", "/v1/sessions", {"dry_run": "true"}, "dry_run"),  # it created one anyway
+    ],
+)
+def test_a_query_parameter_the_route_does_not_take_is_a_400(
+    door: Door, method: str, path: str, params: dict[str, str], field: str
+) -> None:
+    """Before: taken and ignored, a 200 (and the POST created its session)."""
+    sid = door.json("POST", "/v1/sessions", {"name": "taken"})["id"]
+    before = door.state()
+    body = json.dumps({"name": "x"}) if method == "POST" else None
+    reply = door.call(method, path.format(sid=sid), body, params=params)
+    assert_refused(reply, field)
+    message = reply.json()["message"]
+    assert f"takes no query parameter '{field}'" in message and path.format(sid=sid) in message
+    assert door.state() == before
+    assert (
+        "it takes after, before, limit, q"
+        in door.call("GET", "/v1/sessions", params={"status": "x"}).json()["message"]
+    )
+    assert "it takes none" in door.call("GET", "/v1/version", params={"v": "1"}).json()["message"]
+    for page in ("/", "/health"):  # pages and probes take what browsers and monitors add
+        assert door.call("GET", page, params={"utm_source": "mail"}).status_code == 200
+
+
 def test_an_answer_that_cannot_be_rendered_commits_nothing_and_leaves_no_key(door: Door) -> None:
     """Render before commit, and a 5xx never leaves a key stuck: an experiment whose
     stored metadata cannot be rendered (left by an older version, before the door) is
