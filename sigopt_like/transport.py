@@ -185,9 +185,22 @@ def _json_default(value: Any) -> Any:
 
 
 def encode_json(body: Any) -> bytes:
-    """The request body as UTF-8 JSON; NaN and infinities raise RequestEncodingError."""
+    """The request body as UTF-8 JSON; NaN and infinities raise RequestEncodingError, a
+    value JSON has no form for (bytes, a Decimal, a date) a TypeError naming its field."""
     try:
         return jsonlib.dumps(body, default=_json_default, allow_nan=False).encode("utf-8")
+    except TypeError as err:
+        found = _unencodable_field(body)
+        if found is None:
+            raise
+        path, value = found
+        shown = repr(value)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        raise TypeError(
+            f"The field {path!r} holds {shown} ({type(value).__name__}), which JSON cannot "
+            "carry: send text, a number, True/False, None, a list or a dict (str() or float() "
+            "it first). Nothing was sent."
+        ) from err
     except ValueError as err:
         field = _non_finite_field(body)
         if field is None:
@@ -198,6 +211,35 @@ def encode_json(body: Any) -> bytes:
             "(a failed measurement is reported with failed=True, not NaN). Nothing was sent.",
             field=path,
         ) from err
+
+
+def _unencodable_field(value: Any, path: str = "") -> tuple[str, Any] | None:
+    """The dotted path and value of the first value in a request body that JSON has no
+    form for (after ``_json_default``'s conversions); a bad dict key is its own place."""
+    if value is None or isinstance(value, (str, int, float)):
+        return None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            place = f"{path}.{key}" if path else str(key)
+            if key is not None and not isinstance(key, (str, int, float)):
+                return (place, key)
+            found = _unencodable_field(item, place)
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, list):
+        items = value
+    else:
+        try:
+            converted = _json_default(value)
+        except TypeError:
+            return (path or "body", value)
+        return _unencodable_field(converted, path)
+    for index, item in enumerate(items):
+        found = _unencodable_field(item, f"{path}.{index}" if path else str(index))
+        if found is not None:
+            return found
+    return None
 
 
 def _non_finite_field(value: Any, path: str = "") -> tuple[str, float] | None:

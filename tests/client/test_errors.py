@@ -125,3 +125,31 @@ def test_a_body_json_cannot_carry_names_its_field_and_sends_nothing(conn):
     assert caught.value.field == "parameters.0.bounds.max"
     assert conn.experiments(e.id).observations().list().data == []  # nothing was stored
     assert [x.name for x in conn.experiments.list().data] == ["nan-value"]
+
+
+def test_a_value_json_has_no_form_for_names_its_field_and_sends_nothing(conn):
+    """Before: ``TypeError: bytes is not JSON serialisable``, naming no field (a Decimal
+    from a spreadsheet, a date, bytes read from a file)."""
+    import datetime
+    import decimal
+
+    e = conn.experiments.create(
+        name="typed",
+        parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        metrics=[{"name": "m"}],
+    )
+    suggestion = conn.experiments(e.id).suggestions().create()
+    for value, path, shown in (
+        (decimal.Decimal("0.5"), "value", "Decimal('0.5') (Decimal)"),
+        ({"when": datetime.date(2026, 12, 2)}, "metadata.when", "(date)"),
+    ):
+        key = "value" if path == "value" else "metadata"
+        body = {"suggestion": suggestion.id, "value": 1.0, key: value}
+        with pytest.raises(TypeError) as caught:
+            conn.experiments(e.id).observations().create(**body)
+        assert f"The field {path!r} holds" in str(caught.value) and shown in str(caught.value)
+        assert "Nothing was sent" in str(caught.value)
+    with pytest.raises(TypeError, match="'name' holds b'catalyst' \\(bytes\\)"):
+        conn.sessions.create(name=b"catalyst")
+    assert conn.experiments(e.id).observations().list().data == []  # nothing was stored
+    assert conn.sessions.list().data == []
