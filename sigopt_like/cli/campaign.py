@@ -24,6 +24,35 @@ SPACE_TYPES = click.Choice(["factorial", "mixture"], case_sensitive=False)
 OUTPUT = click.Path(dir_okay=False, writable=True, path_type=Path)
 
 
+def writable_folder(folder: Path) -> None:
+    """Make sure files can be written in ``folder`` (made if missing) before a task
+    runs: a command that changes the session and then cannot write what it was
+    asked to (``generate 1 -o /etc/passwd/x.csv`` designed generation 1, then said
+    "File exists: /etc/passwd") leaves the user unsure what happened. A usage
+    error (exit 2) otherwise, which says that nothing was done."""
+    import os
+
+    hint = "'-o' / '--output'"
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise click.BadParameter(
+            f"{existing} is a file, not a folder; nothing was done.", param_hint=hint
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        why = err.strerror or type(err).__name__
+        raise click.BadParameter(
+            f"the folder {folder} cannot be made ({why}); nothing was done.", param_hint=hint
+        ) from err
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise click.BadParameter(
+            f"the folder {folder} is not writable; nothing was done.", param_hint=hint
+        )
+
+
 @click.group()
 def sessions() -> None:
     """Create, list, show and halt sessions (design campaigns).
@@ -245,6 +274,8 @@ def generate(conn: Connection, sid: str, output: Path | None, as_json: bool, qui
     Example:
       sigopt-like generate 1 -o gen1.csv
     """
+    if output is not None:
+        writable_folder(output.absolute().parent)
     task = conn.sessions(sid).generate(wait=True, progress=progress(quiet))
     design = task.result.experiments
     if output is not None:
@@ -346,6 +377,8 @@ def analytics(
     Example:
       sigopt-like analytics 1 -o plots/
     """
+    if directory is not None:
+        writable_folder(directory.absolute())
     campaign = conn.sessions(sid)
     task = campaign.analytics.create(gen=gen, wait=True, progress=progress(quiet))
     written = campaign.analytics.download(directory, gen=task.result.gen) if directory else []

@@ -383,3 +383,28 @@ def test_https_to_a_plain_http_service_names_its_http_url(run, served, monkeypat
         ) as conn,
     ):
         conn.sessions.list()
+
+
+def test_an_output_that_cannot_be_written_stops_the_task_before_it_runs(run, tmp_path, monkeypatch):
+    """Before: ``generate 1 -o notes.txt/gen1.csv`` designed generation 1, then failed to
+    write ("File exists: notes.txt"); the next ``generate`` was a 409 (the design is
+    pending) and the user had to find ``design 1 -o`` to get it."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "o.db"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("a file, not a folder\n")
+    assert run("sessions", "create", "out").code == 0
+    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
+    assert run("space", "put", "1", DATA / "esd-factorial-4x8.csv", *sized).code == 0
+    for argv in (
+        ("generate", "1", "-o", "notes.txt/gen1.csv"),
+        ("analytics", "1", "-o", "notes.txt/plots"),
+    ):
+        done = run(*argv, "-q")
+        assert done.code == 2, done
+        assert "notes.txt is a file, not a folder; nothing was done" in done.err
+    shown = run("sessions", "show", "1", "--json").json()
+    assert shown["gen"] == 0
+    with sigopt_like.Connection(database=str(tmp_path / "o.db")) as conn:
+        assert [t.type for t in conn.sessions("1").tasks.list()] == ["space"]
+    assert run("generate", "1", "-o", "new/folder/gen1.csv", "-q").code == 0  # made for it
+    assert (tmp_path / "new" / "folder" / "gen1.csv").is_file()
