@@ -95,7 +95,28 @@ def read_records(text: str) -> list[Record]:
                 records.append(Record(row=row, cells=stripped))
     except csv.Error as exc:
         raise CsvFormatError(f"row {row + 1}: cannot read CSV: {exc}", row=row + 1) from exc
+    _check_separator(records)
     return records
+
+
+#: separators a spreadsheet may save "CSV" with, and how to name them
+_OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs"}
+
+
+def _check_separator(records: Sequence[Record]) -> None:
+    """Refuse, in one problem, a file whose values are separated by semicolons (Excel
+    where the decimal mark is a comma) or tabs: read with commas, each row was one cell
+    (before: one "parameter 'temp;numerical;20;40' has no type" per row)."""
+    if not records or any(len(record.cells) > 1 for record in records):
+        return
+    for separator, name in _OTHER_SEPARATORS.items():
+        if all(separator in record.cells[0] for record in records):
+            raise CsvFormatError(
+                f"the values are separated by {name}, not commas: save the file as CSV "
+                "with commas (Excel: 'CSV UTF-8 (Comma delimited)'), with '.' as the "
+                "decimal mark",
+                row=records[0].row,
+            )
 
 
 def trim_trailing(cells: Sequence[str]) -> tuple[str, ...]:

@@ -431,3 +431,30 @@ def test_table_and_space_errors_are_library_errors():
     assert isinstance(info.value, ValueError) and info.value.problems
     with pytest.raises(sigopt_like.SigoptLikeError):
         sigopt_like.Space.from_csv("Name,Type,Value\n", type="factorial")
+
+
+@pytest.mark.parametrize(("separator", "name"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_file_separated_by_semicolons_or_tabs_is_one_problem_that_says_so(
+    separator: str, name: str
+) -> None:
+    """Excel saves "CSV" with semicolons where the decimal mark is a comma. Before: read
+    with commas, each row was one cell: a space file got one "parameter
+    'temp;numerical;20;40' has no type" per row, a table "no Response column"."""
+    from sigopt_like import SpaceError
+
+    def rows(*cells: tuple[str, ...]) -> str:
+        return "".join(separator.join(row) + "\n" for row in cells)
+
+    space = rows(("temp", "numerical", "20", "40"), ("x", "categorical", "a", "b"))
+    table = rows(("temp", "x", "Response"), ("20", "a", "1.5"))
+    for read, text, error in (
+        (lambda t: Space.from_csv(t, type="factorial"), space, SpaceError),
+        (Table.from_csv, table, TableError),
+    ):
+        with pytest.raises(error) as caught:
+            read(text)
+        problems = caught.value.problems
+        assert len(problems) == 1, problems
+        assert f"separated by {name}, not commas" in str(caught.value)
+    one_column = Table.from_csv("Response\n1.5\n2.5\n")  # one column is still a table
+    assert list(one_column.columns) == ["Response"]
