@@ -105,6 +105,9 @@ def serve(
     Example:
       sigopt-like serve --host 0.0.0.0 --port 8080 --db /srv/doe/doe.sqlite3
     """
+    problem = listen_address_problem(host)
+    if problem is not None:
+        raise click.BadParameter(problem, param_hint="'--host'")
     _, app = _service()
     from ..service.access_log import AccessLog
     from ..service.serving import create_server
@@ -137,6 +140,13 @@ def serve(
         server = create_server(
             service, host=host, port=port, threads=threads, app=AccessLog(service)
         )
+    except ValueError as err:  # waitress: no address of this machine has that name
+        service.close()
+        raise click.BadParameter(
+            f"cannot listen on {host!r}: this machine has no address of that name; give "
+            "one it has, such as 127.0.0.1 (this machine only) or 0.0.0.0 (every network)",
+            param_hint="'--host'",
+        ) from err
     except OSError as err:
         service.close()
         if err.errno == errno.EADDRINUSE:
@@ -151,7 +161,7 @@ def serve(
 
     signal.signal(signal.SIGTERM, _stop)
     click.echo(
-        f"sigopt-like serving on http://{server.effective_host}:{server.effective_port} "
+        f"sigopt-like serving on {listen_url(server.effective_host, server.effective_port)} "
         f"(auth {'on' if not no_auth else 'OFF'}), database {redact_url(database)}"
     )
     sys.stdout.flush()
@@ -162,6 +172,34 @@ def serve(
     finally:
         server.close()
         service.close()
+
+
+def listen_url(host: object, port: object) -> str:
+    """The URL of a server listening on ``host``:``port`` (an IPv6 address in brackets:
+    ``http://::1:8080`` was printed, which no client takes)."""
+    shown = str(host)
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
+def listen_address_problem(host: str) -> str | None:
+    """What is wrong with ``host`` as an address to listen on, if something is (before:
+    a traceback from the server, "ValueError: Invalid host/port specified.")."""
+    import ipaddress
+
+    examples = "such as 127.0.0.1 (this machine only) or 0.0.0.0 (every network)"
+    if not host.strip():
+        return f"it is empty: give the address to listen on, {examples}"
+    if "://" in host or "/" in host:
+        return (
+            f"{host!r} is a URL; serve's --host is the address to listen on, {examples} "
+            "(clients take the URL: --host http://127.0.0.1:8080)"
+        )
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host.strip("[]"))
+        except ValueError:
+            return f"{host!r} holds a port: give the address to --host and the port to --port"
+    return None
 
 
 @click.command()

@@ -43,6 +43,27 @@ def test_local_numbers_out_of_range_are_usage_errors(run):
         assert "is not in the range" in done.err
 
 
+def test_an_address_serve_cannot_listen_on_is_a_usage_error(run, tmp_path):
+    """Before: each was a traceback ending "ValueError: Invalid host/port specified."; a
+    URL is what the client commands take as --host, so it is the likely mistake."""
+    db = str(tmp_path / "serve.db")
+    assert run("users", "create", "a@example.com", "--db", db).code == 0  # the file exists
+    for host, says in (
+        ("http://127.0.0.1", "is a URL; serve's --host is the address to listen on"),
+        ("127.0.0.1:8080", "holds a port: give the address to --host and the port to --port"),
+        ("", "it is empty"),
+        ("nosuchhost.invalid", "this machine has no address of that name"),
+    ):
+        for command in ("serve", "dashboard"):
+            done = run(command, "--host", host, "--port", "0", "--db", db)
+            assert done.code == 2, (host, done)
+            assert "Traceback" not in done.err and says in done.err, (host, done.err)
+    from sigopt_like.cli.admin import listen_url
+
+    assert listen_url("::1", 8080) == "http://[::1]:8080"  # it printed http://::1:8080
+    assert listen_url("127.0.0.1", 8080) == "http://127.0.0.1:8080"
+
+
 def test_api_errors_show_the_services_message(run, tmp_path, monkeypatch):
     monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "e.db"))
     assert run("sessions", "create", "twice").code == 0
