@@ -13,23 +13,25 @@ from sigopt_like.config import ClientConfig
 from sigopt_like.models import (
     AnalyticsFile,
     AnalyticsFiles,
-    BestAssignments,
-    Experiment,
     Health,
     History,
-    Observation,
     Recommendation,
     Session,
     SpaceTemplate,
-    Suggestion,
     Task,
     Token,
-    TokenInfo,
     Version,
 )
 from sigopt_like.pagination import Page
 from sigopt_like.progress import ProgressArg
 from sigopt_like.resources import Call, Endpoint, Group, Param
+from sigopt_like.sigopt_models import (
+    BestAssignments,
+    Experiment,
+    Observation,
+    Suggestion,
+    TokenInfo,
+)
 from sigopt_like.spaces import Space
 from sigopt_like.tables import Table
 from sigopt_like.transport import RetryPolicy, Transport

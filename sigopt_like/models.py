@@ -4,12 +4,17 @@ Every model keeps the fields it does not know in ``extra`` (a newer service does
 not break an older client), and ``to_dict()`` gives back known and unknown fields.
 Tables and spaces become :class:`~sigopt_like.tables.Table` and
 :class:`~sigopt_like.spaces.Space`.
+
+SigOpt's models (``Experiment``, ``Suggestion``, ``Observation``, ...) are defined in
+:mod:`sigopt_like.sigopt_models` and are names of this module too, imported on first
+use (PEP 562): a campaign's calls never build their classes (issue #12, start-up).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import attrs
 
@@ -374,193 +379,55 @@ class SpaceTemplate(Model):
     replicates: int | None = None
 
 
-# ---------------------------------------------------------------- SigOpt
+# ---------------------------------------------------------------- SigOpt (on first use)
 
+#: SigOpt's models, defined in sigopt_models.py
+SIGOPT_MODELS = (
+    "Bounds",
+    "CategoricalValue",
+    "Prior",
+    "Parameter",
+    "Conditional",
+    "ConstraintTerm",
+    "LinearConstraint",
+    "Metric",
+    "MetricValue",
+    "Observation",
+    "Progress",
+    "Experiment",
+    "Suggestion",
+    "BestAssignments",
+    "TokenInfo",
+)
 
-@attrs.define(kw_only=True)
-class Bounds(Model):
-    """The range of a double or int parameter."""
-
-    min: float | None = None
-    max: float | None = None
-
-
-@attrs.define(kw_only=True)
-class CategoricalValue(Model):
-    """One value of a categorical parameter."""
-
-    name: str | None = None
-    enum_index: int | None = None
-
-
-@attrs.define(kw_only=True)
-class Prior(Model):
-    """A prior belief on a double parameter: normal (mean, scale) or beta (shape_a, shape_b)."""
-
-    name: str | None = None
-    mean: float | None = None
-    scale: float | None = None
-    shape_a: float | None = None
-    shape_b: float | None = None
-
-
-@attrs.define(kw_only=True)
-class Parameter(Model):
-    """A parameter of a SigOpt experiment (double, int or categorical; bounds or grid)."""
-
-    name: str | None = None
-    type: str | None = None
-    bounds: Any = attrs.field(default=None, metadata=parsed(model(Bounds)))
-    categorical_values: Any = attrs.field(default=None, metadata=parsed(list_of(CategoricalValue)))
-    grid: Any = None
-    transformation: str | None = None
-    prior: Any = attrs.field(default=None, metadata=parsed(model(Prior)))
-    conditions: Any = None
-    precision: int | None = None
-    default_value: Any = None
-
-
-@attrs.define(kw_only=True)
-class Conditional(Model):
-    """A conditional: a choice that switches parameters on and off (their ``conditions``)."""
-
-    name: str | None = None
-    values: list[str] | None = None
-
-
-@attrs.define(kw_only=True)
-class ConstraintTerm(Model):
-    """One ``weight * parameter`` term of a linear constraint."""
-
-    name: str | None = None
-    weight: float | None = None
-
-
-@attrs.define(kw_only=True)
-class LinearConstraint(Model):
-    """``sum(weight * value)`` ``greater_than`` or ``less_than`` a threshold."""
-
-    type: str | None = None
-    threshold: float | None = None
-    terms: Any = attrs.field(default=None, metadata=parsed(list_of(ConstraintTerm)))
-
-
-@attrs.define(kw_only=True)
-class Metric(Model):
-    """A metric of a SigOpt experiment: optimized, a constraint (with a threshold) or stored."""
-
-    name: str | None = None
-    objective: str | None = None
-    strategy: str | None = None
-    threshold: float | None = None
-
-
-@attrs.define(kw_only=True)
-class MetricValue(Model):
-    """One metric's value in an observation."""
-
-    name: str | None = None
-    value: float | None = None
-    value_stddev: float | None = None
-
-
-@attrs.define(kw_only=True)
-class Observation(Model):
-    """A reported result: the assignments tried and the value(s) measured (or failed)."""
-
-    id: str | None = None
-    experiment: str | None = None
-    suggestion: str | None = None
-    assignments: Any = attrs.field(default=None, metadata=parsed(assignments))
-    value: float | None = None
-    value_stddev: float | None = None
-    values: Any = attrs.field(default=None, metadata=parsed(list_of(MetricValue)))
-    failed: bool | None = None
-    metadata: Any = None
-    created: int | None = None
-
-    @property
-    def observation(self) -> Observation:
-        """The observation itself (SigOpt's older ``report(...).observation`` shape)."""
-        return self
-
-
-@attrs.define(kw_only=True)
-class Progress(Model):
-    """A SigOpt experiment's progress."""
-
-    observation_count: int | None = None
-    observation_budget_consumed: float | None = None
-    best_observation: Any = attrs.field(default=None, metadata=parsed(model(Observation)))
-    first_observation: Any = attrs.field(default=None, metadata=parsed(model(Observation)))
-    last_observation: Any = attrs.field(default=None, metadata=parsed(model(Observation)))
-
-
-@attrs.define(kw_only=True)
-class Experiment(Model):
-    """A SigOpt experiment: parameters to tune, metrics to optimise, a budget."""
-
-    id: str | None = None
-    name: str | None = None
-    type: str | None = None
-    parameters: list[Parameter] = attrs.field(factory=list, metadata=parsed(list_of(Parameter)))
-    metrics: list[Metric] = attrs.field(factory=list, metadata=parsed(list_of(Metric)))
-    conditionals: list[Conditional] = attrs.field(
-        factory=list, metadata=parsed(list_of(Conditional))
+if TYPE_CHECKING:  # the same names for type checkers
+    from .sigopt_models import (  # noqa: F401 (their names here, as at run time)
+        BestAssignments,
+        Bounds,
+        CategoricalValue,
+        Conditional,
+        ConstraintTerm,
+        Experiment,
+        LinearConstraint,
+        Metric,
+        MetricValue,
+        Observation,
+        Parameter,
+        Prior,
+        Progress,
+        Suggestion,
+        TokenInfo,
     )
-    linear_constraints: list[LinearConstraint] = attrs.field(
-        factory=list, metadata=parsed(list_of(LinearConstraint))
-    )
-    num_solutions: int | None = None
-    observation_budget: int | None = None
-    parallel_bandwidth: int | None = None
-    metadata: Any = None
-    project: str | None = None
-    client: str | None = None
-    state: str | None = None
-    created: int | None = None
-    updated: int | None = None
-    progress: Any = attrs.field(default=None, metadata=parsed(model(Progress)))
-
-    @property
-    def experiment(self) -> Experiment:
-        """The experiment itself (SigOpt's older ``create(...).experiment`` shape)."""
-        return self
 
 
-@attrs.define(kw_only=True)
-class Suggestion(Model):
-    """Assignments to try next."""
-
-    id: str | None = None
-    experiment: str | None = None
-    assignments: Any = attrs.field(default=None, metadata=parsed(assignments))
-    state: str | None = None
-    metadata: Any = None
-    created: int | None = None
-
-    @property
-    def suggestion(self) -> Suggestion:
-        """The suggestion itself (SigOpt's older ``suggest().suggestion`` shape)."""
-        return self
+def __getattr__(name: str) -> Any:
+    """A SigOpt model, imported from :mod:`sigopt_like.sigopt_models` on first use."""
+    if name in SIGOPT_MODELS:
+        value = getattr(importlib.import_module(".sigopt_models", __package__), name)
+        globals()[name] = value  # found directly from now on
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@attrs.define(kw_only=True)
-class BestAssignments(Model):
-    """The best assignments seen so far, with their value(s)."""
-
-    id: str | None = None
-    assignments: Any = attrs.field(default=None, metadata=parsed(assignments))
-    value: float | None = None
-    value_stddev: float | None = None
-    values: Any = attrs.field(default=None, metadata=parsed(list_of(MetricValue)))
-
-
-@attrs.define(kw_only=True)
-class TokenInfo(Model):
-    """What the service knows of the calling token: its client (SigOpt's ``client_id``)
-    and user."""
-
-    client: str | None = None
-    user: str | None = None
-    token_type: str | None = None
+def __dir__() -> list[str]:
+    return sorted({*globals(), *SIGOPT_MODELS})

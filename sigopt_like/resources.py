@@ -77,6 +77,11 @@ class _TableNames(Mapping[str, Any]):
             module = importlib.import_module(module_name)
             if name in vars(module):
                 return vars(module)[name]
+            if "__getattr__" in vars(module):  # names it imports on first use (PEP 562)
+                try:
+                    return getattr(module, name)
+                except AttributeError:
+                    pass
         raise KeyError(name)
 
     def __iter__(self) -> Iterator[str]:

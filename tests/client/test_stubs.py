@@ -86,7 +86,7 @@ def test_mypy_sees_the_tree_and_rejects_typos(tmp_path, monkeypatch):
         "sigopt_like.tables.Table",
         "list[pathlib.Path]",
         "sigopt_like.pagination.Page[sigopt_like.models.Session]",
-        "sigopt_like.models.Suggestion",
+        "sigopt_like.sigopt_models.Suggestion",
         "sigopt_like.models.Version",
     ):
         assert expected in notes, out

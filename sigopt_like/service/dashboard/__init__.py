@@ -23,7 +23,7 @@ from typing import Any
 
 import falcon
 
-from .assets import Asset, Shell, StaticFiles
+from .assets import Asset, FilesOnFirstUse, Shell
 from .guard import BrowserGuard
 from .signin import Me, SignIn, SignOut
 
@@ -34,7 +34,7 @@ def register(app: falcon.App, context: Any) -> None:
     """Add the dashboard's routes (nothing when ``settings.dashboard`` is off)."""
     if not context.settings.dashboard:
         return
-    files = StaticFiles.load()
+    files = FilesOnFirstUse()  # read on the first request for one
     app.add_route("/", Shell(files))
     app.add_route("/assets/{name}", Asset(files))
     app.add_route("/auth/sign-in", SignIn(context.store.accounts, context))

@@ -1,14 +1,16 @@
 """The dashboard's page (``/``) and its files (``/assets/{name}``), from ``static/``.
 
-Files are read once per service, served with an ETag (a repeat view is a 304)
-and with headers that keep the page to itself: a Content-Security-Policy that
-allows only this origin's scripts, styles and API (no inline code), no
-framing, no MIME sniffing, no referrer.
+Files are read once per service, on the first request for one (a service that never
+serves the dashboard, such as an embedded one, never reads them), served with an ETag
+(a repeat view is a 304) and with headers that keep the page to itself: a
+Content-Security-Policy that allows only this origin's scripts, styles and API (no
+inline code), no framing, no MIME sniffing, no referrer.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from importlib import resources
 
 import attrs
@@ -81,6 +83,28 @@ class StaticFiles:
         return found
 
 
+class FilesOnFirstUse:
+    """The dashboard's files, read on the first call (once, whichever thread asks)."""
+
+    def __init__(self) -> None:
+        self._files: StaticFiles | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the files were read."""
+        return self._files is not None
+
+    def __call__(self) -> StaticFiles:
+        files = self._files
+        if files is None:
+            with self._lock:
+                if self._files is None:
+                    self._files = StaticFiles.load()
+                files = self._files
+        return files
+
+
 def _send(req: falcon.Request, resp: falcon.Response, file: StaticFile) -> None:
     resp.set_headers(PAGE_HEADERS)
     resp.etag = file.etag
@@ -96,12 +120,12 @@ class Shell:
 
     auth_exempt = True
 
-    def __init__(self, files: StaticFiles) -> None:
-        self._page = files.files["index.html"]
+    def __init__(self, files: FilesOnFirstUse) -> None:
+        self._files = files
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """The page; the data comes from the API once it is signed in."""
-        _send(req, resp, self._page)
+        _send(req, resp, self._files().files["index.html"])
 
 
 class Asset:
@@ -109,9 +133,9 @@ class Asset:
 
     auth_exempt = True
 
-    def __init__(self, files: StaticFiles) -> None:
+    def __init__(self, files: FilesOnFirstUse) -> None:
         self._files = files
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
         """The file, or a 404 naming it."""
-        _send(req, resp, self._files.get(name))
+        _send(req, resp, self._files().get(name))

@@ -298,23 +298,30 @@ class PointQuery:
     """
 
     def __init__(self, database: Database, statement: sa.Select) -> None:
-        compiled = statement.compile(dialect=database.engine.dialect)
         self._database = database
-        self._sql = str(compiled)
-        self._order = tuple(compiled.positiontup or ()) if compiled.positional else None
+        self._statement = statement
+        #: the SQL and its parameters' order, compiled on the first run (a service that
+        #: never runs this query, such as an embedded one that never meets a token,
+        #: never compiles it); two threads may both compile it: the same answer
+        self._compiled: tuple[str, tuple[str, ...] | None] | None = None
+
+    def _compile(self) -> tuple[str, tuple[str, ...] | None]:
+        compiled = self._statement.compile(dialect=self._database.engine.dialect)
+        order = tuple(compiled.positiontup or ()) if compiled.positional else None
+        self._compiled = (str(compiled), order)
+        return self._compiled
 
     def one(self, **params: Any) -> tuple[Any, ...] | None:
         """The row for these parameters, or None."""
-        args: Any = (
-            tuple(params[name] for name in self._order) if self._order is not None else params
-        )
+        sql, order = self._compiled or self._compile()
+        args: Any = tuple(params[name] for name in order) if order is not None else params
         unit = self._database.current_unit()
         joined = unit.current_connection if unit is not None else None
         try:
             if joined is not None:
-                return self._fetch(joined.connection.dbapi_connection, args)
+                return self._fetch(joined.connection.dbapi_connection, sql, args)
             with self._database.point_reader() as conn:
-                return self._fetch(conn, args)
+                return self._fetch(conn, sql, args)
         except Exception as err:
             if is_busy_error(err):
                 raise Busy(
@@ -322,10 +329,10 @@ class PointQuery:
                 ) from err
             raise
 
-    def _fetch(self, dbapi_connection: Any, args: Any) -> tuple[Any, ...] | None:
+    def _fetch(self, dbapi_connection: Any, sql: str, args: Any) -> tuple[Any, ...] | None:
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(self._sql, args)
+            cursor.execute(sql, args)
             row = cursor.fetchone()
         finally:
             cursor.close()
