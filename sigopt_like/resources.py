@@ -322,6 +322,12 @@ class Node:
         task_options = {}
         if endpoint.task:
             task_options = {name: kwargs.pop(name) for name in TASK_OPTIONS if name in kwargs}
+            from .tasks import resolve_wait
+
+            try:  # before the call: a wait= taken as "not given" left its task queued
+                resolve_wait(task_options.get("wait"), task_options.get("timeout"), None)
+            except TypeError as err:
+                raise TypeError(f"{where}: {err}") from None
         check_arguments(where, endpoint, kwargs)
         for name, setting in endpoint.config_defaults.items():
             configured = getattr(self._conn.config, setting, None)

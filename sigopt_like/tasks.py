@@ -48,7 +48,17 @@ def resolve_wait(
     waits. With ``wait`` not given, a ``timeout`` means wait that long, and
     otherwise the config's ``auto_task_timeout`` decides (Daptics semantics:
     None -> don't wait, > 0 -> wait that long, < 0 -> no limit, 0 -> look once).
+
+    ``wait=1`` and ``wait=0`` (and numpy's booleans) are taken as True and False;
+    another ``wait`` (``"yes"``), or a ``timeout`` that is no number of seconds (a
+    string, NaN), is a TypeError. Before, ``wait=1`` and ``wait="yes"`` were taken
+    as "not given": the call returned at once, its task still queued.
     """
+    wait = _as_wait(wait)
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or math.isnan(timeout)
+    ):
+        raise TypeError(f"timeout must be a number of seconds or None, not {timeout!r}")
     if wait is False:
         return "no", None
     if wait is True:
@@ -60,6 +70,17 @@ def resolve_wait(
     if auto_task_timeout == 0:
         return "once", None
     return "wait", _limit(auto_task_timeout)
+
+
+def _as_wait(wait: Any) -> bool | None:
+    """``wait`` as True, False or None (see :func:`resolve_wait`)."""
+    if wait is None or isinstance(wait, bool):
+        return wait
+    item = getattr(wait, "item", None)  # numpy's bool_ and integers
+    value = item() if callable(item) else wait
+    if isinstance(value, (bool, int)) and not isinstance(value, float) and value in (0, 1):
+        return bool(value)
+    raise TypeError(f"wait must be True, False or None, not {wait!r}")
 
 
 def _limit(timeout: float | None) -> float | None:

@@ -205,3 +205,23 @@ def test_generate_next_chains_and_returns_the_generate_task(conn, tmp_path):
     history = session.history.fetch()
     assert {1, 2} <= {g.gen for g in history.generations}
     assert session.history.csv().splitlines()[0].startswith("Seq_,Gen_,Designed_")
+
+
+def test_wait_is_a_boolean_and_timeout_a_number_before_anything_starts(embedded_conn):
+    """Before: ``wait=1`` and ``wait="yes"`` were taken as "not given": the call returned
+    at once with its task queued (accepted, not honoured); ``timeout="10"`` failed with
+    Python's "'<' not supported" after the task had started."""
+    space = sigopt_like.Space.from_csv("a,numerical,1,2,3\nb,categorical,x,y\n")
+    session = embedded_conn.sessions(embedded_conn.sessions.create(name="w").id)
+    done = session.space.put(space=space, population_size=2, replicates=0, wait=1)
+    assert done.status == "success"  # 1 is True
+    for options, says in (
+        ({"wait": "yes"}, "wait must be True, False or None, not 'yes'"),
+        ({"wait": 2}, "wait must be True"),
+        ({"wait": True, "timeout": "10"}, "timeout must be a number of seconds"),
+        ({"timeout": float("nan")}, "timeout must be a number of seconds"),
+    ):
+        with pytest.raises(TypeError, match=says):
+            session.generate(**options)
+    assert [t.type for t in session.tasks.list()] == ["space"]  # nothing was started
+    assert session.generate(wait=0).status in ("new", "running", "success")  # 0 is False
