@@ -260,7 +260,7 @@ def _load_file(
 
 def _parse_file(path: Path) -> dict[str, Any]:
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(path.read_text(encoding="utf-8-sig"))  # Notepad writes a BOM
     except (OSError, UnicodeDecodeError, ValueError) as err:
         raise ConfigError(
             f"The config file {path} cannot be read as JSON: {err}", path=str(path)

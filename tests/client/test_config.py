@@ -90,6 +90,14 @@ def test_unparsable_or_unknown_config_file_names_the_path(clean_env, text):
     assert str(path) in str(info.value)
 
 
+def test_a_config_file_saved_with_a_byte_order_mark_is_read(clean_env):
+    """Windows Notepad saves UTF-8 with a BOM. Before: "cannot be read as JSON: Unexpected
+    UTF-8 BOM (decode using utf-8-sig)"."""
+    path = clean_env / "notepad.conf"
+    path.write_bytes(b'\xef\xbb\xbf{"host": "https://bom.example", "token": "t"}')
+    assert resolve_config(config=path).host == "https://bom.example"
+
+
 def test_bad_default_file_is_an_error_too(clean_env):
     write(clean_env / "sigopt_like.conf", "{oops")
     with pytest.raises(ConfigError, match=r"sigopt_like\.conf"):
