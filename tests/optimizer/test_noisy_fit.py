@@ -85,16 +85,19 @@ def test_a_noisy_history_is_designed_with_the_prior_and_a_noiseless_one_without(
     assert with_spread != without
 
 
-def test_noisy_fits_give_a_categorical_one_length_scale_and_exact_fits_one_per_level():
+def test_noisy_fits_on_few_points_give_a_categorical_one_length_scale():
     view = view_for(SPACE)
     groups = feature_groups(view)
     block = groups[-1]  # the categorical's three one-hot columns
     assert len(block) == 3
-    assert [list(g) for g in tied_groups(groups, noisy=True)] == [list(block)]
-    assert tied_groups(groups, noisy=False) == []
+    assert [list(g) for g in tied_groups(groups, noisy=True, n_points=12)] == [list(block)]
+    assert tied_groups(groups, noisy=False, n_points=12) == []
+    assert tied_groups(groups, noisy=True, n_points=4 * 7) == []  # 4 points per feature: free
     for seed in (0, 4, 8):
         X, y, counts = _features_and_means(_noisy_history(seed))
-        model = GPSurrogate(X, y, counts, seed=0, ls_prior=True, tied=tied_groups(groups, True))
+        model = GPSurrogate(
+            X, y, counts, seed=0, ls_prior=True, tied=tied_groups(groups, True, len(y))
+        )
         scales = model.length_scales[block]
         assert np.allclose(scales, scales[0])
         free = GPSurrogate(X, y, counts, seed=0, ls_prior=True)

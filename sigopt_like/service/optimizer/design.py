@@ -66,7 +66,7 @@ def recommend(space: Any, observations: Sequence[Observation]) -> tuple[tuple, f
         hist.counts,
         np.random.default_rng(0),
         ls_prior=hist.replicates_disagree,
-        tied=tied_groups(feature_groups(view), hist.replicates_disagree),
+        tied=tied_groups(feature_groups(view), hist.replicates_disagree, len(hist.scored)),
     )
     mu, _ = model.predict(view.encode(codes))
     best = int(np.argmax(mu))

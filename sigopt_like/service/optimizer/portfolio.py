@@ -73,7 +73,7 @@ def model_batch(
         rng,
         gp_max_points=settings.gp_max_points,
         ls_prior=hist.replicates_disagree,
-        tied=tied_groups(feature_groups(view), hist.replicates_disagree),
+        tied=tied_groups(feature_groups(view), hist.replicates_disagree, len(hist.scored)),
     )
     mu_tested, _ = model.predict(X)
     order = np.argsort(-mu_tested)

@@ -31,6 +31,9 @@ EXPLORE_FACTOR = 2.0
 
 LS_PRIOR_FROM = 1.0
 """On noisy responses, length scales shorter than this (unit features) are penalised."""
+TIE_POINTS_PER_FEATURE = 4
+"""On noisy responses, categorical length scales are tied while there are fewer scored
+points than this many per feature."""
 LS_PRIOR_SD = 1.5
 """The penalty's spread in log length scale (a half-normal on ``log(LS_PRIOR_FROM / ls)``):
 weak, it rules out only what a few noisy points cannot support."""
@@ -94,10 +97,12 @@ class GPSurrogate:
         generations on the TUNE cell with four categoricals.
 
         ``tied``: groups of feature columns fitted with one shared length scale
-        (``tied_groups``: a categorical's one-hot block, on noisy responses). One
-        length scale per level gave a 4-categorical space 17 of them to fit on 20
-        noisy means; ten sat at the ceiling and the first model-based batch found
-        less than random search (TUNE ``c6 noisy``, benchmarks/README.md).
+        (``tied_groups``: a categorical's one-hot block, on noisy responses while
+        there are fewer than 4 points per feature). One length scale per level gave
+        a 4-categorical space 17 of them to fit on 20 noisy means; ten sat at the
+        ceiling and the first model-based batch found less than random search
+        (TUNE ``c6 noisy``, benchmarks/README.md). With more points, per-level
+        scales are free again.
         """
         self.shift, self.scale, z = standardise(y)
         self.alpha = _alpha(noise, self.scale)
@@ -357,10 +362,14 @@ Believer = GPBeliever | DistanceBeliever
 Surrogate = GPSurrogate | TreeSurrogate
 
 
-def tied_groups(groups: Sequence[np.ndarray], noisy: bool) -> list[np.ndarray]:
-    """Feature columns sharing one length scale: on noisy responses, each categorical's
-    one-hot block (one length scale per parameter, not per level); none otherwise."""
-    return [g for g in groups if len(g) > 1] if noisy else []
+def tied_groups(groups: Sequence[np.ndarray], noisy: bool, n_points: int) -> list[np.ndarray]:
+    """Feature columns sharing one length scale: on noisy responses, while there are fewer
+    than ``TIE_POINTS_PER_FEATURE`` points per feature, each categorical's one-hot block
+    (one length scale per parameter, not per level); none otherwise."""
+    n_features = sum(len(g) for g in groups)
+    if not noisy or n_points >= TIE_POINTS_PER_FEATURE * n_features:
+        return []
+    return [g for g in groups if len(g) > 1]
 
 
 def fit_surrogate(
