@@ -8,6 +8,7 @@ subcommands are SigOpt's sequential API: ``create``, ``list``, ``show``,
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,10 +109,13 @@ def parse_parameter(text: str) -> dict[str, Any]:
         values = [v.strip() for v in parts[2].split(",") if v.strip()]
         return {"name": parts[0], "type": "categorical", "categorical_values": values}
     if len(parts) == 4 and parts[1] in ("double", "int"):
+        kind = "whole numbers" if parts[1] == "int" else "finite numbers"
         try:
             low, high = (float(p) if parts[1] == "double" else int(p) for p in parts[2:])
         except ValueError as err:
-            raise click.BadParameter(f"{text!r}: the bounds must be numbers") from err
+            raise click.BadParameter(f"{text!r}: the bounds must be {kind}") from err
+        if not (math.isfinite(low) and math.isfinite(high)):  # '1e999' reads as infinity
+            raise click.BadParameter(f"{text!r}: the bounds must be {kind}")
         return {"name": parts[0], "type": parts[1], "bounds": {"min": low, "max": high}}
     raise click.BadParameter(
         f"{text!r} is not NAME:double:MIN:MAX, NAME:int:... or ...:categorical"
@@ -289,6 +293,10 @@ def experiments_observe(
     """
     if value is None and not failed:
         raise click.UsageError("give --value V, or --failed")
+    for name, number in (("--value", value), ("--stddev", stddev)):
+        if number is not None and not math.isfinite(number):  # before: "failed=True"
+            hint = "; a run that failed is reported with --failed" if name == "--value" else ""
+            raise click.BadParameter(f"{number} is not a finite number{hint}", param_hint=name)
     observation = conn.experiments(eid).report(
         suggestion=suggestion, value=value, value_stddev=stddev, failed=failed or None
     )

@@ -408,3 +408,33 @@ def test_an_output_that_cannot_be_written_stops_the_task_before_it_runs(run, tmp
         assert [t.type for t in conn.sessions("1").tasks.list()] == ["space"]
     assert run("generate", "1", "-o", "new/folder/gen1.csv", "-q").code == 0  # made for it
     assert (tmp_path / "new" / "folder" / "gen1.csv").is_file()
+
+
+def test_sigopt_numbers_on_the_command_line_say_what_they_must_be(run, tmp_path, monkeypatch):
+    """Before: ``-p x:int:0:1.5`` said "the bounds must be numbers"; ``-p x:double:-1e999:1``
+    and ``--value nan`` reached the client's encoder, whose message speaks Python
+    ("failed=True") to a person at a terminal; ``--stddev inf`` likewise."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "e.db"))
+    for spec, says in (
+        ("x:int:0:1.5", "the bounds must be whole numbers"),
+        ("x:double:-1e999:1", "the bounds must be finite numbers"),
+    ):
+        done = run("experiments", "create", "--name", "e", "-p", spec)
+        assert done.code == 2 and says in done.err, done
+    assert run("experiments", "create", "--name", "e", "-p", "x:double:0:1").code == 0
+    assert run("experiments", "suggest", "1").code == 0
+    for option, value, says in (
+        (
+            "--value",
+            "nan",
+            "nan is not a finite number; a run that failed is reported with --failed",
+        ),
+        ("--stddev", "inf", "inf is not a finite number"),
+    ):
+        extra = ("--value", "1") if option == "--stddev" else ()
+        done = run("experiments", "observe", "1", "-s", "1", option, value, *extra)
+        assert done.code == 2 and says in done.err and "failed=True" not in done.err, done
+    assert (
+        "observation 1 of suggestion 1: value 1.0"
+        in run("experiments", "observe", "1", "-s", "1", "--value", "1").out
+    )
