@@ -145,6 +145,14 @@ class EngineDirect:
 # --------------------------------------------------------------------------- random
 
 
+RANDOM_STREAM = 1000
+"""Random search's stream key: ``[seed, RANDOM_STREAM]``. Surfaces are drawn from
+``[seed, family index 0-7]`` and the noise from ``[seed, 99]``; random search used
+``[seed, 7]``, the `noisy` family's own stream, so its draws landed on that surface's peak
+centres (random search on `f7 noisy` reached 0.900 at generation 2, 0.751 on an
+independent stream)."""
+
+
 class RandomSearch:
     """Uniform random untested points, after the engine's own first generation.
 
@@ -161,7 +169,7 @@ class RandomSearch:
         self.replicates = replicates
         self.seed = seed
         self.share_start = share_start
-        self.rng = np.random.default_rng([seed, 7])
+        self.rng = np.random.default_rng([seed, RANDOM_STREAM])
         self.untested = np.ones(len(grid.codes), dtype=bool)
         self.observed = ObservedBest()
 
