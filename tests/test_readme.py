@@ -56,7 +56,7 @@ for _ in range(600):
     try:
         if requests.get("http://127.0.0.1:8080/health", timeout=1).ok:
             break
-    except requests.ConnectionError:
+    except requests.RequestException:
         time.sleep(0.1)
 PY
 """

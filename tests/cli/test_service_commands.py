@@ -55,7 +55,7 @@ def start_serve(*args: str, env: dict[str, str]) -> tuple[subprocess.Popen[str],
         try:
             if requests.get(f"{url}/health", timeout=1).status_code == 200:
                 return proc, url, []
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused, or a slow first answer
             time.sleep(0.1)
     proc.kill()
     raise AssertionError(proc.communicate()[0])

@@ -40,7 +40,7 @@ def local_dashboard(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             try:
                 if requests.get(f"{url}/health", timeout=1).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # refused, or a slow first answer
                 pass
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.05)
