@@ -120,10 +120,13 @@ def test_retry_after_seconds_is_honoured(server, clock):
 
 
 def test_retry_after_http_date_is_honoured(server, clock):
-    when = email.utils.formatdate(time.time() + 5, usegmt=True)
+    # a minute ahead (whole seconds): the wait is the date less the time the call took, so
+    # a loaded machine's slow request must not push it out of the range (it was 5 s, with
+    # 1 s of room once the date's truncation to whole seconds was counted)
+    when = email.utils.formatdate(time.time() + 60, usegmt=True)
     server.play(Reply(status=429, headers={"Retry-After": when}), OK)
-    make(server, clock).request("GET", "/v1/thing")
-    assert len(clock.sleeps) == 1 and 3.0 <= clock.sleeps[0] <= 5.0
+    make(server, clock, retry_after_cap=120.0, max_time=300).request("GET", "/v1/thing")
+    assert len(clock.sleeps) == 1 and 30.0 <= clock.sleeps[0] <= 60.0
 
 
 def test_retry_after_is_capped(server, clock):
