@@ -440,6 +440,43 @@ def test_an_unknown_task_status_filter_is_a_400(door: Door) -> None:
 
 
 @pytest.mark.parametrize(
+    ("method", "path", "params"),
+    [
+        ("GET", "/v1/sessions/{sid}/history", {"format": ""}),  # was json
+        ("GET", "/v1/sessions/{sid}/history", {"format": "CSV"}),  # the schema says csv
+        ("GET", "/v1/experiments", {"state": ""}),  # was active
+        ("DELETE", "/v1/experiments/{eid}/suggestions", {"state": ""}),  # deleted them all
+        ("DELETE", "/v1/aiexperiments/{eid}", {"include_runs": ""}),  # archived it
+    ],
+)
+def test_a_blank_or_unlisted_enum_value_is_a_400_not_the_default(
+    door: Door, method: str, path: str, params: dict[str, str]
+) -> None:
+    """Before: a blank value read as the default (the OpenAPI fuzzer found the
+    aiexperiment archived by ``?include_runs=``; its enum is true or false)."""
+    sid = door.json("POST", "/v1/sessions", {"name": "enums"})["id"]
+    parameters = [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}]
+    metrics = [{"name": "y"}]
+    eid = door.json("POST", "/v1/experiments", {"name": "e", "parameters": parameters})["id"]
+    door.json("POST", f"/v1/experiments/{eid}/suggestions", {})
+    client = strict_json(door.call("GET", "/v1/tokens/self").text)["client"]
+    ai = {"name": "a", "parameters": parameters, "metrics": metrics}
+    aid = door.json("POST", f"/v1/clients/{client}/projects/p/aiexperiments", ai)["id"]
+
+    def seen() -> tuple[Any, ...]:
+        open_ = door.call("GET", f"/v1/experiments/{eid}/suggestions", params={"state": "open"})
+        ai_state = door.call("GET", f"/v1/aiexperiments/{aid}").json()["state"]
+        return door.state(), len(open_.json()["data"]), ai_state
+
+    before = seen()
+    assert before[1:] == (1, "active")
+    target = path.format(sid=sid, eid=aid if "aiexperiments" in path else eid)
+    field = next(iter(params))
+    assert_refused(door.call(method, target, None, params=params), field)
+    assert seen() == before
+
+
+@pytest.mark.parametrize(
     ("method", "path", "params", "field"),
     [
         ("GET", "/v1/sessions", {"status": "active"}, "status"),  # filtered nothing

@@ -115,6 +115,10 @@ def test_a_finished_run_becomes_the_experiments_observation(api: Api, client: st
         filters=json.dumps([{"field": "experiment", "operator": "==", "value": e["id"]}]),
     ).body
     assert {r["id"] for r in runs["data"]} == {run["id"], second["id"]}
+    # an empty include_runs is no answer (the fuzzer found it taken as "false": archived)
+    blank = api.call("DELETE", f"/v1/aiexperiments/{e['id']}", include_runs="")
+    assert blank.status == 400 and blank.body["detail"]["field"] == "include_runs"
+    assert api.get(f"/v1/aiexperiments/{e['id']}").body["state"] == "active"
     kept = api.call("DELETE", f"/v1/aiexperiments/{e['id']}", include_runs="false")
     assert kept.status == 204 and api.get(f"/v1/training_runs/{run['id']}").body["deleted"] is False
     assert api.put(f"/v1/aiexperiments/{e['id']}", {"state": "active"}).status == 200

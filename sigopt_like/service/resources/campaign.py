@@ -259,7 +259,7 @@ class HistoryResource(_CampaignRoute):
         """The history as JSON, or as Daptics' CSV with Seq_, Gen_ and Designed_ columns."""
         c = _campaign(self._campaigns, req, sid)
         generations = history_generations(c) if c.space is not None else []
-        fmt = (req.get_param("format") or "json").lower()
+        fmt = req.get_param("format", default="json")  # as the schema: blank or CSV is no format
         if fmt == "csv":
             resp.content_type = "text/csv; charset=utf-8"
             if generations:

@@ -35,7 +35,7 @@ class AIExperimentItem(ExperimentItem):
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """Archive the AI experiment; ``include_runs=true`` archives its runs too."""
-        include = req.get_param("include_runs") or "false"
+        include = req.get_param("include_runs", default="false")  # blank is not "false"
         if include not in ("true", "false"):
             raise BadRequest(
                 f"The query parameter 'include_runs' must be true or false, not {include!r}.",

@@ -47,7 +47,7 @@ def create_and_render(
 
 def list_state(req: falcon.Request) -> str:
     """The ``state`` filter of a list: active (default), deleted or all."""
-    state = req.get_param("state") or "active"
+    state = req.get_param("state", default="active")  # blank is not active
     if state not in LIST_STATES:
         raise BadRequest(
             f"The query parameter 'state' must be one of {', '.join(LIST_STATES)}, not {state!r}.",

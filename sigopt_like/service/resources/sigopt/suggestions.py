@@ -31,7 +31,7 @@ UPDATE_FIELDS = ("metadata",)
 
 def _state_param(req: falcon.Request) -> str | None:
     state = req.get_param("state")
-    if state in (None, "", "all"):
+    if state is None or state == "all":  # a blank state is no answer: refused below
         return None
     if state not in STATES:
         raise BadRequest(
