@@ -131,6 +131,16 @@ def _total(start: dict) -> float:
     return start["import"] + start["connection"] + start["first_call"]
 
 
+def _floor_ms(floors: list[dict[str, float]], prefix: str) -> tuple[float, float, float]:
+    """Medians in ms of the floor runs: the import, the libraries after it, and the
+    libraries with the least work of a first call (``prefix`` "cpu_" for CPU time)."""
+
+    def ms(*keys: str) -> float:
+        return median([sum(f[prefix + k] for k in keys) for f in floors]) * 1e3
+
+    return ms("import"), ms("libraries"), ms("libraries", "least_work")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=15)
@@ -221,9 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         f"loaded by Connection(): {', '.join(last['heavy']) or 'nothing heavy'}; "
         f"threads: {', '.join(last['threads']) or 'none'}"
     )
-    floor_import = median([f["import"] for f in floors]) * 1e3
-    libraries = median([f["libraries"] for f in floors]) * 1e3
-    least = median([f["libraries"] + f["least_work"] for f in floors]) * 1e3
+    floor_import, libraries, least = _floor_ms(floors, "")
     print(
         f"floor: SQLAlchemy + its SQLite dialect + sqlite3 + Falcon, imported right after "
         f"the client's import in the same interpreter (as an embedded start meets them), add "
@@ -234,9 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     cpu_import = median([s["cpu_import"] for s in starts]) * 1e3
     cpu_total = median([s["cpu_import"] + s["cpu_start"] for s in starts]) * 1e3
-    cpu_floor_import = median([f["cpu_import"] for f in floors]) * 1e3
-    cpu_libraries = median([f["cpu_libraries"] for f in floors]) * 1e3
-    cpu_least = median([f["cpu_libraries"] + f["cpu_least_work"] for f in floors]) * 1e3
+    cpu_floor_import, cpu_libraries, cpu_least = _floor_ms(floors, "cpu_")
     print(
         f"the same in CPU time (the process's own, less moved by other jobs on the machine): "
         f"import {cpu_import:.0f} ms, import + Connection() + first call {cpu_total:.0f} ms, "

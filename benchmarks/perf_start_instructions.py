@@ -64,6 +64,18 @@ def count(code: Path, script: str, database: str) -> float:
     return int(found.group(1)) / 1e6
 
 
+def _first_start(code: Path, database: Path) -> str:
+    """Make ``database`` with one start of ``code`` (the measured starts open one that exists)."""
+    subprocess.run(
+        [sys.executable, "-c", START, str(database)],
+        env=env_with_path(code),
+        cwd=code,
+        check=True,
+        capture_output=True,
+    )
+    return str(database)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--against", default="", help="also count the start of this git ref")
@@ -77,14 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         if code is not None:
             compileall.compile_dir(str(code / "sigopt_like"), quiet=1)
     with tempfile.TemporaryDirectory(prefix="perf-start-ir-") as tmp:
-        database = str(Path(tmp) / "start.db")
-        subprocess.run(
-            [sys.executable, "-c", START, database],
-            env=env_with_path(REPO),
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-        )
+        database = _first_start(REPO, Path(tmp) / "start.db")
         runs = {
             "base": (REPO, BASE),
             "import": (REPO, IMPORT),
@@ -97,14 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             "models": (REPO, MODELS),
         }
         if old is not None:
-            old_database = str(Path(tmp) / "old.db")
-            subprocess.run(
-                [sys.executable, "-c", START, old_database],
-                env=env_with_path(old),
-                cwd=old,
-                check=True,
-                capture_output=True,
-            )
+            old_database = _first_start(old, Path(tmp) / "old.db")
             runs["old_start"] = (old, START)
         with ThreadPoolExecutor(args.jobs) as pool:
             futures = {
