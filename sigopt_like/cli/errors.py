@@ -8,7 +8,9 @@ None for anything else, which is a bug and keeps its traceback.
 from __future__ import annotations
 
 import errno
+import os
 import re
+from collections.abc import Sequence
 
 from ..errors import (
     APIConnectionError,
@@ -60,6 +62,32 @@ def describe_error(err: BaseException) -> str | None:
         first = str(original).strip().splitlines()[0] if str(original).strip() else type(err)
         return f"cannot use the database: {redact_url(str(first))}"
     return None
+
+
+def undecodable_arguments(args: Sequence[str]) -> str | None:
+    """What to say of command-line arguments that were not UTF-8, or None if all were.
+
+    Python keeps such bytes as lone surrogates (``\\udce9`` for the byte 0xE9), which the
+    service refuses as "not text"; this names the argument as the person typed it and
+    the way out (the bytes are another encoding's, and only the person knows which).
+    """
+    bad = [
+        arg
+        for arg in args
+        if any("\udc80" <= char <= "\udcff" for char in arg)
+        and not _looks_like_a_path(arg)  # a file name may be any bytes; it is not sent
+    ]
+    if not bad:
+        return None
+    shown = ", ".join(repr(os.fsencode(arg))[1:] for arg in bad[:3])
+    return (
+        f"the command line holds text that is not UTF-8 ({shown}): set the terminal to "
+        "UTF-8 (e.g. LANG=C.UTF-8) and type it again, or put the text in a UTF-8 file"
+    )
+
+
+def _looks_like_a_path(arg: str) -> bool:
+    return os.sep in arg or os.path.exists(arg)
 
 
 def _item(item: object) -> str:

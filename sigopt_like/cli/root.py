@@ -12,7 +12,7 @@ import click
 from .._version import __version__
 from . import admin, campaign, experiments
 from .dashboard import dashboard
-from .errors import CommandError, describe_error
+from .errors import CommandError, describe_error, undecodable_arguments
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -92,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = describe_error(err)
         if text is None or os.environ.get("SIGOPT_LIKE_TRACEBACK"):
             raise
+        undecodable = undecodable_arguments(args) if "surrogate" in text else None
+        if undecodable:  # else the service's "lone UTF-16 surrogate" is all one reads
+            text = f"{undecodable}\n  ({text})"
         click.echo(f"sigopt-like: error: {text}", err=True)
         return 1
     return result if isinstance(result, int) else 0

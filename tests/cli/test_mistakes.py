@@ -438,3 +438,32 @@ def test_sigopt_numbers_on_the_command_line_say_what_they_must_be(run, tmp_path,
         "observation 1 of suggestion 1: value 1.0"
         in run("experiments", "observe", "1", "-s", "1", "--value", "1").out
     )
+
+
+def test_a_name_typed_in_another_encoding_is_named_as_typed(tmp_path):
+    """Before: a Latin-1 terminal's ``café`` reached the service as a lone surrogate, and
+    the only line was the service's "lone UTF-16 surrogate (\\udce9 at character 3)".
+    A file name in such bytes is still a file name: only text sent as text is refused."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.fixtures.servers import REPO_ROOT
+
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "PYTHONPATH": str(REPO_ROOT)}
+    env.pop("SIGOPT_LIKE_DATABASE", None)
+    database = os.fsencode(tmp_path) + b"/caf\xe9.db"  # a legitimate path in Latin-1 bytes
+
+    def cli(*args: bytes) -> subprocess.CompletedProcess[str]:
+        command = [os.fsencode(sys.executable), b"-m", b"sigopt_like.cli", *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+
+    refused = cli(b"sessions", b"create", b"caf\xe9", b"--db", database)
+    assert refused.returncode == 1, refused
+    first = refused.stderr.splitlines()[0]
+    assert "not UTF-8 ('caf\\xe9')" in first and "UTF-8" in first.split(":", 2)[2]
+    assert "Traceback" not in refused.stderr
+    made = cli(b"sessions", b"create", b"cafe", b"--db", database, b"--json")
+    assert made.returncode == 0, made
+    listed = cli(b"sessions", b"list", b"--db", database, b"--json")
+    assert [session["name"] for session in json.loads(listed.stdout)] == ["cafe"]
