@@ -624,3 +624,79 @@ def test_hostile_bodies_on_every_sigopt_write_route_change_nothing(door: Door) -
             body = strict_json(reply.text)
             assert body["object"] == "error" and body["status"] == reply.status_code, where
     assert _rows(door) == before
+
+
+def _values_the_schema_forbids(schema: dict[str, Any]) -> list[str]:
+    """Query values that break ``schema`` (an OpenAPI parameter's), one per kind of rule."""
+    values: list[str] = []
+    if "enum" in schema:
+        values += ["bogus", str(schema["enum"][-1]).upper() or "X"]
+        values += [] if "" in schema["enum"] else [""]
+    elif schema.get("type") == "integer":
+        values += ["", "abc", "1.5", "2" * 30]
+        values += [str(schema["minimum"] - 1)] if "minimum" in schema else []
+        values += [str(schema["maximum"] + 1)] if "maximum" in schema else []
+    elif schema.get("type") == "boolean":
+        values += ["", "maybe"]
+    elif "pattern" in schema:
+        values.append("x1")
+    if "maxLength" in schema:
+        values.append("a" * (schema["maxLength"] + 1))
+    return values
+
+
+def test_every_query_value_the_openapi_document_forbids_is_a_400_naming_it(tmp_path):
+    """Each query parameter of every operation in /v1/openapi.json, sent each kind of
+    value its schema forbids (not in the enum, blank, not a whole number, out of bounds,
+    off the pattern, too long), on objects that exist: a 400 whose ``detail.field``
+    names it, and nothing changed. The fuzzer draws such cases at random; this sends
+    them all, so that a parameter added to the document without its check fails here
+    (the blank ``include_runs`` that archived an AI experiment was one)."""
+    from tests.fixtures.api import ServiceApi
+    from tests.fixtures.objects import populate
+
+    document = json.loads(
+        (Path(__file__).parents[2] / "sigopt_like/service/openapi.json").read_text()
+    )
+    service = create_app(database=str(tmp_path / "every-query.db"))
+    try:
+        api = ServiceApi(service)
+        made = populate(api, "every-query")
+
+        def seen() -> list[Any]:
+            return [
+                api.get(path).body
+                for path in (
+                    "/v1/sessions",
+                    f"/v1/sessions/{made.session}/tasks",
+                    f"/v1/experiments/{made.experiment}/suggestions",
+                    f"/v1/experiments/{made.experiment}/observations",
+                    f"/v1/aiexperiments/{made.aiexperiment}",
+                    f"/v1/training_runs/{made.run}",
+                )
+            ]
+
+        before = seen()
+        sent = 0
+        for template, item in document["paths"].items():
+            for method in ("get", "post", "put", "delete"):
+                operation = item.get(method)
+                if operation is None:
+                    continue
+                ids = made.ids_for(template)
+                path = template.format(**{name: ids[name] for name in ids if name in template})
+                for parameter in (*item.get("parameters", ()), *operation.get("parameters", ())):
+                    if parameter.get("in") != "query":
+                        continue
+                    name = parameter["name"]
+                    for value in _values_the_schema_forbids(parameter.get("schema", {})):
+                        reply = api.call(method.upper(), path, params={name: value})
+                        detail = reply.body.get("detail") if isinstance(reply.body, dict) else {}
+                        where = (method, template, name, value[:40])
+                        assert reply.status == 400, (*where, reply.status, reply.text[:300])
+                        assert (detail or {}).get("field") == name, (*where, reply.text[:300])
+                        sent += 1
+        assert sent > 150  # the document's parameters were all read
+        assert seen() == before
+    finally:
+        service.close()
