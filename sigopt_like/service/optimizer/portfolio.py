@@ -8,11 +8,14 @@ the believer lowering uncertainty around points already in the batch:
 * basins: other local optima of the posterior mean (leaders at least ``radius``
   apart), each refined by the best UCB point of its neighbourhood; this keeps
   the second-best basin alive, as multiple trust regions do;
-* explore: UCB with a large beta (uncertain regions far from the data).
+* explore: UCB with a large beta (uncertain regions far from the data);
+* cover (stalled batches only): the candidate farthest from the tested points
+  in the most projections on three parameters (``coverage``), for a peak narrow
+  in a few parameters that no tested point has come near.
 
 Stagnation is explicit: when the best response has not improved for two
 generations' worth of observations, the batch moves weight from exploitation to
-the other basins and to exploration.
+the other basins, to exploration and to coverage.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .candidates import generate_pool
+from .coverage import ProjectionCover
 from .engine import Settings, untested_rows
 from .history import History
 from .surrogate import Believer, GPSurrogate, fit_surrogate, tied_groups
@@ -27,6 +31,10 @@ from .views import View, feature_groups, nearest_sq_distance
 
 EXPLOIT_BETA = 1.0
 EXPLORE_BETA = 3.0
+SHARES = {"exploit": 0.5, "basin": 0.3, "explore": 0.2, "cover": 0.0}
+"""Share of each role in a batch while the best response improves."""
+SHARES_STALLED = {"exploit": 0.15, "basin": 0.4, "explore": 0.3, "cover": 0.15}
+"""The same once stalled: exploitation gives way to the other basins, exploration and coverage."""
 
 
 def stalled_generations(hist: History, batch_size: int) -> float:
@@ -40,17 +48,20 @@ def stalled_generations(hist: History, batch_size: int) -> float:
 
 def role_counts(batch_size: int, stalled: float, rng: np.random.Generator) -> list[str]:
     """The role of each batch slot, in selection order."""
-    if stalled >= 2.0:
-        shares = {"exploit": 0.3, "basin": 0.4, "explore": 0.3}
-    else:
-        shares = {"exploit": 0.5, "basin": 0.3, "explore": 0.2}
+    shares = SHARES_STALLED if stalled >= 2.0 else SHARES
     if batch_size == 1:
         role = rng.choice(list(shares), p=list(shares.values()))
         return [str(role)]
     n_basin = round(shares["basin"] * batch_size)
     n_explore = round(shares["explore"] * batch_size)
-    n_exploit = max(1, batch_size - n_basin - n_explore)
-    roles = ["exploit"] * n_exploit + ["basin"] * n_basin + ["explore"] * n_explore
+    n_cover = round(shares["cover"] * batch_size)
+    n_exploit = max(1, batch_size - n_basin - n_explore - n_cover)
+    roles = (
+        ["exploit"] * n_exploit
+        + ["basin"] * n_basin
+        + ["explore"] * n_explore
+        + ["cover"] * n_cover
+    )
     return roles[:batch_size]
 
 
@@ -105,6 +116,10 @@ def model_batch(
             available[i] = False
     leaders = _basin_leaders(feats, believer.mean, radius, available)
     roles = role_counts(batch_size, stalled_generations(hist, batch_size), rng)
+    cover = ProjectionCover(view, feats, X, rng) if "cover" in roles and not big_batch else None
+    if cover is not None and pending is not None:
+        for i in range(len(pending)):
+            cover.add(i)
     chosen: list[int] = []
     basin_turn = 0
     for role in roles:
@@ -117,12 +132,16 @@ def model_batch(
             i = _argmax_ucb(believer, EXPLOIT_BETA, available & near)
             if i < 0:
                 i = _argmax_ucb(believer, EXPLOIT_BETA, available)
-        elif role == "explore" or role == "basin":
+        elif role == "explore" or role == "basin" or (role == "cover" and cover is None):
             i = _argmax_ucb(explorer, EXPLORE_BETA, available)
+        elif role == "cover" and cover is not None:
+            i = _argmax_cover(cover, explorer, available)
         else:
             i = _argmax_ucb(believer, EXPLOIT_BETA, available)
         chosen.append(i)
         available[i] = False
+        if cover is not None:
+            cover.add(i)
         if not big_batch or len(chosen) % 10 == 0:
             believer.add(i)
             if explorer is not believer:
@@ -147,6 +166,14 @@ def _argmax_ucb(believer: Believer, beta: float, mask: np.ndarray) -> int:
     if not mask.any():
         return -1
     score = np.where(mask, believer.mean + beta * believer.sd, -np.inf)
+    return int(np.argmax(score))
+
+
+def _argmax_cover(cover: ProjectionCover, explorer: Believer, mask: np.ndarray) -> int:
+    """The candidate opening most ground in the projections; ties to the explorer's UCB."""
+    ucb = explorer.mean + EXPLORE_BETA * explorer.sd
+    span = float(np.ptp(ucb[mask])) or 1.0
+    score = np.where(mask, cover.score + 1e-3 * (ucb - ucb[mask].min()) / span, -np.inf)
     return int(np.argmax(score))
 
 
