@@ -1,6 +1,6 @@
 """Model-based batch selection: a portfolio against getting stuck on a lower peak.
 
-The batch is split into three roles, each chosen greedily on the surrogate with
+The batch is split into roles (three; four once stalled), each chosen greedily on the surrogate with
 the believer lowering uncertainty around points already in the batch:
 
 * exploit: upper confidence bound with a small beta, anywhere (lands around the
