@@ -205,28 +205,47 @@ def _too_deep(where: str) -> BadRequest:
 _OPERATIONS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
-def declared_query_names(document: Mapping[str, Any]) -> dict[tuple[str, str], frozenset[str]]:
-    """``{(path template, METHOD): query parameter names}`` of an OpenAPI document
-    (the path item's parameters and the operation's); HEAD as GET."""
-    declared: dict[tuple[str, str], frozenset[str]] = {}
+QueryParameters = Mapping[str, "tuple[str, ...] | None"]
+"""A route's query parameters: each name with the values its schema's enum allows (None
+where the schema lists none)."""
+
+
+def declared_query_parameters(
+    document: Mapping[str, Any],
+) -> dict[tuple[str, str], QueryParameters]:
+    """``{(path template, METHOD): {name: enum or None}}`` of an OpenAPI document's query
+    parameters (the path item's and the operation's); HEAD as GET."""
+    declared: dict[tuple[str, str], QueryParameters] = {}
     for path, item in document.get("paths", {}).items():
-        shared = _query_names(item.get("parameters", ()))
+        shared = _query_parameters(item.get("parameters", ()))
         for method in _OPERATIONS:
             if method in item:
-                names = shared | _query_names(item[method].get("parameters", ()))
-                declared[(path, method.upper())] = names
+                own = _query_parameters(item[method].get("parameters", ()))
+                declared[(path, method.upper())] = {**shared, **own}
         if "get" in item and "head" not in item:
             declared[(path, "HEAD")] = declared[(path, "GET")]
     return declared
 
 
-def _query_names(parameters: Iterable[Mapping[str, Any]]) -> frozenset[str]:
-    return frozenset(p["name"] for p in parameters if p.get("in") == "query" and "name" in p)
+def _query_parameters(parameters: Iterable[Mapping[str, Any]]) -> dict[str, tuple[str, ...] | None]:
+    return {
+        p["name"]: _enum(p.get("schema", {}))
+        for p in parameters
+        if p.get("in") == "query" and "name" in p
+    }
 
 
-def check_query_names(names: Iterable[str], method: str, path: str, known: frozenset[str]) -> None:
-    """Refuse (400 naming it) a query parameter that ``method path`` does not take."""
-    for name in names:
+def _enum(schema: Mapping[str, Any]) -> tuple[str, ...] | None:
+    return tuple(str(v) for v in schema["enum"]) if "enum" in schema else None
+
+
+def check_query_parameters(
+    params: Mapping[str, str | list[str]], method: str, path: str, known: QueryParameters
+) -> None:
+    """Refuse (400 naming it) a query parameter that ``method path`` does not take, or a
+    value its enum does not list: a blank one included, which no handler may read as
+    its default (``?include_runs=`` once archived an AI experiment)."""
+    for name, value in params.items():
         if name not in known:
             shown = _printable(name[:100])
             takes = f"it takes {', '.join(sorted(known))}" if known else "it takes none"
@@ -234,3 +253,14 @@ def check_query_names(names: Iterable[str], method: str, path: str, known: froze
                 f"{method} {path} takes no query parameter '{shown}' ({takes}).",
                 detail={"field": shown},
             )
+        allowed = known[name]
+        if allowed is None:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if item not in allowed:
+                listed = ", ".join(repr(v) if v == "" else v for v in allowed)
+                raise BadRequest(
+                    f"The query parameter '{name}' must be one of {listed}, "
+                    f"not {_printable(item[:100])!r}.",
+                    detail={"field": name},
+                )

@@ -8,11 +8,12 @@ from typing import Any
 import falcon
 
 from ..door import (
+    QueryParameters,
     check_content_type,
-    check_query_names,
+    check_query_parameters,
     check_query_string,
     check_text,
-    declared_query_names,
+    declared_query_parameters,
     parse_json,
 )
 from ..errors import BadRequest
@@ -52,20 +53,21 @@ class DoorMiddleware:
 
     def __init__(self, router: Any) -> None:
         self.router = router
-        #: the query parameters each route takes, read from the OpenAPI document at the
-        #: first request with a query string (most have none: no cost at start-up)
-        self._query_names: dict[tuple[str, str], frozenset[str]] | None = None
+        #: the query parameters each route takes (and their enums), read from the OpenAPI
+        #: document at the first request with a query string (no cost at start-up)
+        self._query_parameters: dict[tuple[str, str], QueryParameters] | None = None
 
-    def _declared(self, template: str | None, method: str) -> frozenset[str] | None:
+    def _declared(self, template: str | None, method: str) -> QueryParameters | None:
         """The query parameters ``method template`` takes; None for a route the
         document does not describe (nothing is checked there)."""
-        if self._query_names is None:
+        if self._query_parameters is None:
             import json
 
             from ..resources.system import openapi_document
 
-            self._query_names = declared_query_names(json.loads(openapi_document()))
-        return self._query_names.get((template or "", method))
+            document = json.loads(openapi_document())
+            self._query_parameters = declared_query_parameters(document)
+        return self._query_parameters.get((template or "", method))
 
     def process_resource(
         self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict
@@ -81,7 +83,7 @@ class DoorMiddleware:
                     check_text(item, name, what="query parameter")
             known = self._declared(req.uri_template, req.method)
             if known is not None and req.path.startswith("/v1/"):
-                check_query_names(req.params, req.method, req.path, known)
+                check_query_parameters(req.params, req.method, req.path, known)
         check_header_values(req.env)
         raw = body_bytes(req)
         if raw.strip():
