@@ -94,6 +94,7 @@ def serve(
     quiet_access: bool,
     dashboard_actions: bool = False,
     allowed_hosts: tuple[str, ...] = (),
+    browser_hint: bool = False,
 ) -> None:
     """Serve the API over HTTP for a team (tokens required), until Ctrl-C or SIGTERM.
 
@@ -160,8 +161,11 @@ def serve(
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
+    url = listen_url(server.effective_host, server.effective_port)
+    if browser_hint:  # after the bind: the port really listened on (--port 0 draws one)
+        click.echo(f"sigopt-like dashboard: open {url}/ in your browser")
     click.echo(
-        f"sigopt-like serving on {listen_url(server.effective_host, server.effective_port)} "
+        f"sigopt-like serving on {url} "
         f"(auth {'on' if not no_auth else 'OFF'}), database {redact_url(database)}"
     )
     sys.stdout.flush()

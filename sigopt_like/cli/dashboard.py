@@ -51,8 +51,6 @@ def dashboard(ctx: click.Context, db: str | None, host: str, port: int, actions:
             "this port can read every campaign in the database",
             err=True,
         )
-    shown = f"[{host}]" if ":" in host else host
-    click.echo(f"sigopt-like dashboard: open http://{shown}:{port}/ in your browser")
     ctx.invoke(
         serve,
         host=host,
@@ -63,4 +61,5 @@ def dashboard(ctx: click.Context, db: str | None, host: str, port: int, actions:
         quiet_access=True,
         dashboard_actions=actions,
         allowed_hosts=LOCAL_NAMES if local else (),
+        browser_hint=True,
     )

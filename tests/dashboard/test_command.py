@@ -14,7 +14,7 @@ import pytest
 import requests
 
 import sigopt_like
-from tests.fixtures.servers import REPO_ROOT, free_port
+from tests.fixtures.servers import REPO_ROOT, announced_url
 
 
 @pytest.fixture
@@ -23,17 +23,17 @@ def local_dashboard(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     database = tmp_path / "lab.sqlite3"
     with sigopt_like.Connection(database=str(database)) as conn:
         conn.sessions.create(name="Bench screen <b>7</b>", description="on my laptop")
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1"}
     log = tmp_path / "dashboard.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "sigopt_like.cli", "dashboard", "--db", str(database),
-             "--port", str(port)],
+             "--port", "0"],
             stdout=out, stderr=subprocess.STDOUT, env=env,
         )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
     try:
+        # the line a person follows; with --port 0 it said port 0 (printed before the bind)
+        url = announced_url(process, log, r"open (http://127\.0\.0\.1:\d+)/ in your browser")
         deadline = time.monotonic() + 30
         while True:
             assert process.poll() is None, log.read_text()
@@ -78,4 +78,4 @@ def test_the_local_dashboard(local_dashboard: tuple[str, Path], chromium: Any) -
         assert errors == []
     finally:
         context.close()
-    assert "127.0.0.1" in log.read_text()
+    assert f"serving on {url} (auth OFF)" in log.read_text()
