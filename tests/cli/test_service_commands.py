@@ -7,10 +7,11 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
 
-from tests.fixtures.servers import REPO_ROOT, free_port
+from tests.fixtures.servers import REPO_ROOT, announced_url
 
 
 def test_users_and_tokens_list_never_show_a_secret(run, tmp_path):
@@ -39,40 +40,42 @@ def test_users_and_tokens_list_never_show_a_secret(run, tmp_path):
     assert run("tokens", "list", "--user", "nobody@lab.example", "--db", db).code == 1
 
 
-def start_serve(*args: str, env: dict[str, str]) -> tuple[subprocess.Popen[str], str, list[str]]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sigopt_like.cli", "serve", "--port", str(port), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**env, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1"},
-    )
-    url = f"http://127.0.0.1:{port}"
+def start_serve(*args: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``sigopt-like serve`` on a port of its own choosing (``--port 0``), its output in ``log``."""
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sigopt_like.cli", "serve", "--port", "0", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**env, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1"},
+        )
+    url = announced_url(proc, log, r"serving on (http://127\.0\.0\.1:\d+) ")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.communicate()[0]
+        assert proc.poll() is None, log.read_text()
         try:
             if requests.get(f"{url}/health", timeout=1).status_code == 200:
-                return proc, url, []
+                return proc, url
         except requests.RequestException:  # refused, or a slow first answer
             time.sleep(0.1)
     proc.kill()
-    raise AssertionError(proc.communicate()[0])
+    raise AssertionError(log.read_text())
 
 
-def stop(proc: subprocess.Popen[str]) -> str:
+def stop(proc: subprocess.Popen[bytes], log: Path) -> str:
     proc.terminate()
-    out, _ = proc.communicate(timeout=30)
+    proc.wait(timeout=30)
+    out = log.read_text()
     assert proc.returncode == 0, out
     return out
 
 
-def test_users_tokens_and_serve_share_the_default_database(run, clean_env):
+def test_users_tokens_and_serve_share_the_default_database(run, clean_env, tmp_path):
     """Before: the README's steps gave a 401 (users/tokens and serve opened two databases)."""
     assert run("users", "create", "alice@lab.example").code == 0
     token = run("tokens", "create", "--user", "alice@lab.example").out.strip()
-    proc, url, _ = start_serve(env=dict(os.environ))
+    log = tmp_path / "serve.log"
+    proc, url = start_serve(env=dict(os.environ), log=log)
     try:
         answer = requests.get(
             f"{url}/v1/sessions", headers={"Authorization": f"Bearer {token}"}, timeout=10
@@ -80,7 +83,7 @@ def test_users_tokens_and_serve_share_the_default_database(run, clean_env):
         assert answer.status_code == 200
         assert requests.get(f"{url}/v1/sessions?limit=3", timeout=10).status_code == 401
     finally:
-        out = stop(proc)
+        out = stop(proc, log)
     from sigopt_like.config import default_database_path
 
     # serve says which database it opened, and logs each request in access-log form

@@ -15,7 +15,7 @@ import requests
 
 from sigopt_like.service.store import open_store
 from sigopt_like.service.wsgi import application
-from tests.fixtures.servers import free_port
+from tests.fixtures.servers import announced_url
 
 
 def test_the_factory_needs_a_database(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -37,7 +37,8 @@ def test_gunicorn_gthread_workers_serve_one_database(tmp_path: Path) -> None:
     accounts = store.accounts
     token = accounts.issue_token(accounts.create_user("g@example.com").id).token
     store.close()
-    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    out = open(log, "wb")  # noqa: SIM115 - the server writes to it until the test ends
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -50,17 +51,17 @@ def test_gunicorn_gthread_workers_serve_one_database(tmp_path: Path) -> None:
             "--threads",
             "4",
             "--bind",
-            f"127.0.0.1:{port}",
+            "127.0.0.1:0",  # gunicorn draws the port and says which (no race with others)
             f"sigopt_like.service.wsgi:application(database={database!r})",
         ],
         cwd=Path(__file__).resolve().parents[2],
-        stdout=subprocess.PIPE,
+        stdout=out,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {token}"}
     try:
+        url = announced_url(proc, log, r"Listening at: (http://127\.0\.0\.1:\d+)")
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -80,3 +81,4 @@ def test_gunicorn_gthread_workers_serve_one_database(tmp_path: Path) -> None:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)
+        out.close()
