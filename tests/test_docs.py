@@ -107,6 +107,34 @@ def test_shell_snippets_run(page, tmp_path):
         assert "exit status 1" in done.stdout and "Traceback" not in done.stderr
 
 
+PIP_EXTRAS = re.compile(r"""pip install ['"]?[^\s'"]*\[([\w,-]+)\]""")
+DRIVERS = {"postgresql+psycopg://": "psycopg"}
+
+
+def extra_requirements(extras: list[str]) -> str:
+    """The requirements these extras of the installed distribution add, as one text."""
+    from importlib.metadata import requires
+
+    wanted = {f"extra == '{extra}'" for extra in extras} | {f'extra == "{e}"' for e in extras}
+    return " ".join(r for r in requires("sigopt_like") or [] if any(w in r for w in wanted))
+
+
+def test_install_lines_bring_the_drivers_their_urls_need():
+    """Before: the production steps installed `[service,gunicorn]`, then gave the worker a
+    `postgresql+psycopg://` URL, whose driver only the `postgres` extra installs."""
+    lacking = []
+    for page in [*PAGES, ROOT / "README.md"]:
+        for _, code in FENCE.findall(page.read_text()):
+            extras = [e for found in PIP_EXTRAS.findall(code) for e in found.split(",")]
+            if not extras:
+                continue
+            installed = extra_requirements(extras)
+            for scheme, driver in DRIVERS.items():
+                if scheme in code and driver not in installed:
+                    lacking.append(f"{page.name}: [{','.join(extras)}] lacks {driver}")
+    assert not lacking, lacking
+
+
 REPO_PATH = re.compile(r"`((?:sigopt_like|tests|docs|examples|benchmarks|\.ci)/[\w./-]*)`")
 
 
