@@ -9,11 +9,13 @@ those a person sees in a spreadsheet (1-based, blank lines counted).
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import math
 import os
 import re
 import secrets
+import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any, Union
@@ -184,18 +186,40 @@ def write_bytes_file(path: str | os.PathLike[str], data: bytes) -> Path:
     The file gets the permissions any new file gets (0666 less the umask), so
     colleagues can read it where the umask lets them; ``tempfile.mkstemp`` would
     make it 0600 whatever the umask.
+
+    A symbolic link is followed: the file it points to is replaced, not the link.
+    A path that is not a regular file (``/dev/stdout``, a named pipe, a terminal)
+    is written to as it is: a rename would put a regular file in its place (run as
+    root, ``-o /dev/stdout`` replaced the system's link, and ``-o /dev/full``
+    reported success).
     """
-    target = Path(path)
+    try:
+        mode: int | None = os.stat(path).st_mode  # through links, /proc's magic ones too
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "a folder, not a file", os.fspath(path))
+        try:
+            with open(path, "wb") as stream:
+                stream.write(data)
+        except OSError as err:  # a full device, a pipe closed early: say which file
+            err.filename = err.filename or os.fspath(path)
+            raise
+        return Path(path)
+    target = Path(os.path.realpath(path))
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _new_temporary(target)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as err:
         tmp.unlink(missing_ok=True)
+        if isinstance(err, OSError):  # a full disk: say which file could not be written
+            err.filename = err.filename or os.fspath(path)
         raise
-    return target
+    return Path(path)
 
 
 def _new_temporary(target: Path) -> tuple[int, Path]:

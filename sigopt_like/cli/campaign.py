@@ -279,7 +279,15 @@ def generate(conn: Connection, sid: str, output: Path | None, as_json: bool, qui
     task = conn.sessions(sid).generate(wait=True, progress=progress(quiet))
     design = task.result.experiments
     if output is not None:
-        design.to_csv(output)
+        try:
+            design.to_csv(output)
+        except OSError as err:  # a full disk, say: the design is kept all the same
+            from .errors import CommandError, describe_os_error
+
+            raise CommandError(
+                f"{describe_os_error(err)}; generation {task.result.gen} is designed and "
+                f"kept: write it out with sigopt-like design {sid} -o design.csv"
+            ) from err
     if as_json:
         echo_json(task)
         return

@@ -55,7 +55,7 @@ def describe_error(err: BaseException) -> str | None:
     if isinstance(err, ModuleNotFoundError) and (err.name or "").startswith("psycopg"):
         return f"a PostgreSQL database needs the psycopg driver: {POSTGRES_EXTRA}"
     if isinstance(err, OSError):
-        return _os_error(err)
+        return describe_os_error(err)
     module = type(err).__module__
     if module.startswith("sqlalchemy"):
         original = getattr(err, "orig", None) or err
@@ -95,7 +95,8 @@ def _item(item: object) -> str:
     return _describe_item(_as_dict(item))
 
 
-def _os_error(err: OSError) -> str:
+def describe_os_error(err: OSError) -> str:
+    """One line for a file or network error, naming the file where there is one."""
     where = f" {err.filename}" if err.filename else ""
     if err.errno == errno.EADDRINUSE:
         return f"the address is already in use{where}: another server listens on that port"

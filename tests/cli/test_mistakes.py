@@ -467,3 +467,22 @@ def test_a_name_typed_in_another_encoding_is_named_as_typed(tmp_path):
     assert made.returncode == 0, made
     listed = cli(b"sessions", b"list", b"--db", database, b"--json")
     assert [session["name"] for session in json.loads(listed.stdout)] == ["cafe"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_a_design_written_to_a_full_device_is_an_error(run, tmp_path, monkeypatch):
+    """Before: ``-o`` a path of a full device (here a link to /dev/full) printed "wrote
+    ... (5 experiments)" with status 0: the rename had put a regular file there."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "f.db"))
+    assert run("sessions", "create", "full").code == 0
+    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
+    assert run("space", "put", "1", DATA / "esd-factorial-4x8.csv", *sized).code == 0
+    full = tmp_path / "gen1.csv"
+    full.symlink_to("/dev/full")
+    done = run("generate", "1", "-o", full, "-q")
+    assert done.code == 1 and "wrote" not in done.out
+    assert one_line(done) == (
+        f"sigopt-like: error: No space left on device: {full}; generation 1 is designed "
+        "and kept: write it out with sigopt-like design 1 -o design.csv"
+    )
+    assert full.is_symlink()
