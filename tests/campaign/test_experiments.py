@@ -173,6 +173,39 @@ def test_designed_responses_may_be_missing_extras_may_not(api, ready):
     assert not set(_rows(second)) & tested
 
 
+def test_a_table_sent_again_corrects_responses_but_never_blanks_them(api, ready):
+    """Before: the design's file sent after the measured one (every Response empty)
+    was stored, erasing every measurement of the generation with only a note."""
+    sid = ready
+    design = api.generate(sid)["result"]["experiments"]
+    filled = api.simulated(sid, design)
+    assert api.put_experiments(sid, "designed", filled)["status"] == "success"
+    before = api.snapshot(sid)["history"]
+
+    task = api.put_experiments(sid, "designed", design)  # the design's file by mistake
+    assert task["status"] == "failed"
+    first, *rows = task["errors"]
+    assert "would be erased by empty ones" in first["message"]
+    assert "is this the design's file" in first["message"]
+    assert [(e["row"], e["column"]) for e in rows] == [
+        (i + 2, "Response") for i in range(len(design["rows"]))
+    ]
+    one_blank = [list(r) for r in filled["rows"]]
+    one_blank[4][-1] = None  # the morning's file, one result not in yet
+    task = api.put_experiments(sid, "designed", {"columns": filled["columns"], "rows": one_blank})
+    assert task["status"] == "failed"
+    assert [(e["row"], e["column"]) for e in task["errors"]] == [(6, "Response")]
+    assert f"the response {filled['rows'][4][-1]}" in task["errors"][0]["message"]
+    assert api.snapshot(sid)["history"] == before  # nothing erased
+
+    corrected = [list(r) for r in filled["rows"]]
+    corrected[4][-1] = 0.125  # a corrected measurement is taken
+    task = api.put_experiments(sid, "designed", {"columns": filled["columns"], "rows": corrected})
+    assert task["status"] == "success", task
+    gen1 = api.get(f"/v1/sessions/{sid}/experiments", gen=1).body
+    assert [r[-1] for r in gen1["table"]["rows"]] == [r[-1] for r in corrected]
+
+
 def test_generate_next_chains_the_next_design(api, ready):
     sid = ready
     design = api.generate(sid)["result"]["experiments"]

@@ -27,7 +27,7 @@ from typing import Any
 import attrs
 
 from sigopt_like.population import check_design_size, generations_left
-from sigopt_like.spaces import Problem, Space
+from sigopt_like.spaces import RESPONSE, Problem, Space
 from sigopt_like.tables import Table, coerce_experiments, validate_experiments
 
 INITIAL, DESIGNED, FINAL = "initial", "designed", "final"
@@ -304,6 +304,10 @@ class Campaign:
         if problems:
             raise CampaignInvalid(f"The {kind} experiments are not valid.", problems)
         rows = coerce_experiments(table, space).rows
+        if kind == DESIGNED and current.uploaded:
+            problems = _erased_response_problems(table, current.rows[:n_design], rows, self.gen)
+            if problems:
+                raise CampaignInvalid("The designed experiments would erase responses.", problems)
         new_rows = tuple(
             Row(
                 point=tuple(r[:-1]),
@@ -410,6 +414,41 @@ def _design_match_problems(
                 f"{gen}'s design: is this that design's file? Send the design as it was "
                 "written (design.fetch() in Python, sigopt-like design on the command line) "
                 "with its Response column filled in, its rows in their order",
+                field="table",
+            ),
+        )
+    return problems
+
+
+def _erased_response_problems(
+    table: Table, stored: Sequence[Row], rows: Sequence[Sequence[Any]], gen: int
+) -> list[Problem]:
+    """Problems where a designed row sent again has no response but had one stored.
+
+    A table sent again replaces the generation's experiments; an empty Response there
+    would erase a measurement (the design's file sent instead of the measured one
+    erased them all, with only a note). A stored response can be corrected, not blanked.
+    """
+    problems = [
+        Problem(
+            f"row {table.row_number(i)}, column {RESPONSE}: empty, but the response "
+            f"{_show(kept.response)} of this designed experiment is stored; a table sent "
+            "again replaces the generation's experiments, so give its response again "
+            "(or a corrected one)",
+            row=table.row_number(i),
+            column=RESPONSE,
+            field="table",
+        )
+        for i, (kept, row) in enumerate(zip(stored, rows, strict=False))
+        if kept.response is not None and row[-1] is None
+    ]
+    if len(problems) > 3:
+        problems.insert(
+            0,
+            Problem(
+                f"{len(problems)} responses of generation {gen} that are stored would be "
+                "erased by empty ones: is this the design's file rather than the measured "
+                "one? Nothing was changed",
                 field="table",
             ),
         )
