@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .connect import session_id
+from .files import INPUT, OUTPUT, is_standard_stream, readable
 from .options import POSITIVE, connected, json_option, progress, quiet_option
 from .output import echo_fields, echo_json, echo_table
 
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from ..models import Session
 
 SPACE_TYPES = click.Choice(["factorial", "mixture"], case_sensitive=False)
-OUTPUT = click.Path(dir_okay=False, writable=True, path_type=Path)
 
 
 def writable_folder(folder: Path) -> None:
@@ -182,7 +182,7 @@ def space() -> None:
 
 @space.command("put")
 @click.argument("sid", type=session_id)
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=INPUT)
 @click.option("--type", "space_type", type=SPACE_TYPES, required=True, help="The kind of space.")
 @click.option("--total-units", type=int, default=None, help="Mixture: units every recipe sums to.")
 @click.option(
@@ -225,7 +225,7 @@ def space_put(
     """
     from ..spaces import Space
 
-    value = Space.from_csv(file, type=space_type, total_units=total_units)
+    value = Space.from_csv(readable(file), type=space_type, total_units=total_units)
     task = conn.sessions(sid).space.put(
         space=value,
         population_size=population,
@@ -274,11 +274,14 @@ def generate(conn: Connection, sid: str, output: Path | None, as_json: bool, qui
     Example:
       sigopt-like generate 1 -o gen1.csv
     """
-    if output is not None:
+    to_stdout = is_standard_stream(output)  # -o -: the CSV is the output, words go to stderr
+    if output is not None and not to_stdout:
         writable_folder(output.absolute().parent)
     task = conn.sessions(sid).generate(wait=True, progress=progress(quiet))
     design = task.result.experiments
-    if output is not None:
+    if to_stdout:
+        click.echo(design.to_csv(), nl=False)
+    elif output is not None:
         try:
             design.to_csv(output)
         except OSError as err:  # a full disk, say: the design is kept all the same
@@ -291,8 +294,11 @@ def generate(conn: Connection, sid: str, output: Path | None, as_json: bool, qui
     if as_json:
         echo_json(task)
         return
-    click.echo(f"session {sid}: generation {task.result.gen} designed, {len(design)} experiments")
-    if output is not None:
+    said = f"session {sid}: generation {task.result.gen} designed, {len(design)} experiments"
+    click.echo(said, err=to_stdout)
+    if to_stdout:
+        pass
+    elif output is not None:
         click.echo(f"wrote {output}: fill in the Response column, then send it back with")
         click.echo(f"  sigopt-like experiments put {sid} {output} --type designed")
     else:
@@ -316,7 +322,7 @@ def design(conn: Connection, sid: str, gen: int | None, output: Path | None, as_
     table = conn.sessions(sid).design.fetch(gen=gen)
     if as_json:
         echo_json(table)
-    elif output is not None:
+    elif output is not None and not is_standard_stream(output):
         table.to_csv(output)
         click.echo(f"wrote {output} ({len(table)} experiments)")
     else:
@@ -339,6 +345,8 @@ def history(conn: Connection, sid: str, output: Path | None, as_json: bool) -> N
     if as_json:
         echo_json(campaign.history.fetch())
         return
+    if is_standard_stream(output):
+        output = None  # -o -: printed
     text = campaign.history.csv(output)
     if output is not None:
         click.echo(f"wrote {output} ({max(0, len(text.splitlines()) - 1)} experiments)")

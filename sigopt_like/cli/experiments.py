@@ -16,6 +16,7 @@ import click
 
 from .connect import session_id
 from .errors import CommandError
+from .files import INPUT, read_bytes, readable, shown
 from .options import connected, json_option, progress, quiet_option
 from .output import echo_fields, echo_json, echo_table
 
@@ -43,7 +44,7 @@ def experiments() -> None:
 
 @experiments.command("put")
 @click.argument("sid", type=session_id)
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=INPUT)
 @click.option("--type", "kind", type=TYPES, required=True, help="Which experiments these are.")
 @click.option("--generate-next", is_flag=True, help="Then generate the next design.")
 @json_option
@@ -71,14 +72,14 @@ def experiments_put(
     from ..spaces import RESPONSE
     from ..tables import Table
 
-    table = Table.from_csv(file)
+    table = Table.from_csv(readable(file))
     if table.rows and RESPONSE in table.columns:
         at = table.columns.index(RESPONSE)
         if all(row[at] is None for row in table.rows):
             # before: accepted without a word, and with --generate-next the next design
             # was made from nothing
             click.echo(
-                f"sigopt-like: note: no experiment in {file} has a Response: the campaign "
+                f"sigopt-like: note: no experiment in {shown(file)} has a Response: the campaign "
                 "learns nothing from them (fill in the Response column with the lab's "
                 "results before sending the file)",
                 err=True,
@@ -123,9 +124,7 @@ def parse_parameter(text: str) -> dict[str, Any]:
 
 
 @experiments.command("create")
-@click.argument(
-    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@click.argument("file", required=False, type=INPUT)
 @click.option("--name", default=None, help="The experiment's name.")
 @click.option("-p", "--parameter", "parameters", multiple=True, help=PARAMETER_HELP)
 @click.option("--metric", default=None, help="The metric's name.")
@@ -154,11 +153,11 @@ def experiments_create(
     body: dict[str, Any] = {}
     if file is not None:
         try:
-            body = json.loads(file.read_text(encoding="utf-8"))
+            body = json.loads(read_bytes(file).decode("utf-8"))
         except ValueError as err:
-            raise CommandError(f"{file} is not JSON: {err}") from err
+            raise CommandError(f"{shown(file)} is not JSON: {err}") from err
         if not isinstance(body, dict):
-            raise CommandError(f"{file} must hold a JSON object (the experiment)")
+            raise CommandError(f"{shown(file)} must hold a JSON object (the experiment)")
     if name is not None:
         body["name"] = name
     if parameters:
@@ -181,7 +180,8 @@ def experiments_create(
     }
     unknown = sorted(set(body) - known - {"metadata"})
     if unknown:
-        raise CommandError(f"{file}: unknown fields {unknown}; known: {sorted(known)}, metadata")
+        where = shown(file) if file is not None else "the experiment"
+        raise CommandError(f"{where}: unknown fields {unknown}; known: {sorted(known)}, metadata")
     experiment = conn.experiments.create(**body)
     if as_json:
         echo_json(experiment)
