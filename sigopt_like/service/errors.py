@@ -29,6 +29,7 @@ _DEFAULT_CODES = {
     429: "rate_limited",
     500: "internal",
     503: "unavailable",
+    507: "insufficient_storage",
 }
 
 
@@ -149,6 +150,7 @@ STORE_STATUS: tuple[tuple[type[store_errors.StoreError], int], ...] = (
     (store_errors.KeyTaken, 409),
     (store_errors.Invalid, 422),
     (store_errors.Busy, 503),
+    (store_errors.StorageFull, 507),
 )
 
 

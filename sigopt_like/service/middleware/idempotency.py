@@ -27,10 +27,10 @@ from typing import Any
 
 import falcon
 
-from ..errors import BadRequest, Conflict, error_body
+from ..errors import BadRequest, Conflict, error_body, from_store_error
 from ..http import body_bytes
 from ..settings import ServiceSettings
-from ..store.errors import Busy
+from ..store.errors import Busy, StorageFull
 from ..store.idempotency import Answer, IdempotencyStore, IdempotentCall, KeyUse
 from .routing import has_responder
 
@@ -152,8 +152,9 @@ class IdempotencyMiddleware:
         try:
             body = None if resp.stream is not None else _as_text(resp.render_body() or b"")
             taken = call.finish(resp.status_code, body, resp.content_type)
-        except Busy as busy:
-            _error(resp, 503, busy.code, busy.message, {"Retry-After": str(busy.retry_after)})
+        except (Busy, StorageFull) as refused:
+            error = from_store_error(refused)
+            _error(resp, error.status, error.code, error.message, error.headers)
             return
         except Exception:
             call.abandon()

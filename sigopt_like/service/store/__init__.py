@@ -13,7 +13,7 @@ records (attrs classes), never rows or connections; raise :mod:`.errors`.
 
 from .database import Database, Unit
 from .db import SCHEMA_VERSION, open_database
-from .errors import Busy, Conflict, Invalid, NotFound, StoreError
+from .errors import Busy, Conflict, Invalid, NotFound, StorageFull, StoreError
 from .facade import Store, open_store
 from .pages import Page, PageRequest
 
@@ -26,6 +26,7 @@ __all__ = [
     "NotFound",
     "Page",
     "PageRequest",
+    "StorageFull",
     "Store",
     "StoreError",
     "Unit",

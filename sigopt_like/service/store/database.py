@@ -25,7 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .errors import Busy
+from .errors import Busy, StorageFull
 
 LOG = logging.getLogger("sigopt_like.service.store")
 
@@ -43,6 +43,25 @@ _BUSY_WORDS = ("database is locked", "database table is locked", "could not seri
 _BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})  # serialization, deadlock, lock timeout
 
 
+#: SQLite's SQLITE_FULL, the system's ENOSPC and EDQUOT, PostgreSQL's disk_full
+_FULL_WORDS = ("database or disk is full", "no space left on device", "disk quota exceeded")
+_FULL_SQLSTATES = frozenset({"53100"})
+
+
+def is_full_error(err: BaseException | None) -> bool:
+    """Whether a database error means "no room left to write" (a full disk or quota),
+    itself or the error it happened in the handling of: SQLite may roll the whole
+    transaction back on a full disk, and undoing the savepoint then fails too."""
+    while err is not None:
+        orig = getattr(err, "orig", err)
+        if getattr(orig, "sqlstate", None) in _FULL_SQLSTATES:
+            return True
+        if any(word in str(orig).lower() for word in _FULL_WORDS):
+            return True
+        err = err.__context__
+    return False
+
+
 def is_busy_error(err: BaseException) -> bool:
     """Whether a database error means "locked or not serialisable: try again"."""
     orig = getattr(err, "orig", err)
@@ -54,13 +73,20 @@ def is_busy_error(err: BaseException) -> bool:
 
 @contextlib.contextmanager
 def translate_errors() -> Iterator[None]:
-    """Turn "locked" and serialisation failures into :class:`~.errors.Busy`."""
+    """Turn "locked" and serialisation failures into :class:`~.errors.Busy`, and a full
+    disk into :class:`~.errors.StorageFull` (it was a 500 "internal")."""
     try:
         yield
     except sa.exc.DBAPIError as err:
         if is_busy_error(err):
             raise Busy(
                 "The database is busy with other changes; retry in a moment.", retry_after=1
+            ) from err
+        if is_full_error(err):
+            raise StorageFull(
+                "The service's database has no room left (its disk or quota is full): "
+                "nothing of this request was stored. Free space where the database is "
+                "kept, then send it again."
             ) from err
         raise
 
@@ -79,6 +105,9 @@ class Unit:
         self._conn: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
         self._after_commit: list[Callable[[], None]] = []
+        #: set by Database.end_unit: a unit ends once (an owner cleaning up after a
+        #: failed commit ended it again, and the second end raised a RuntimeError)
+        self.ended = False
 
     @property
     def begun(self) -> bool:
@@ -181,7 +210,7 @@ class Database:
         savepoint, undone alone if it raises), or a unit of its own committed at the end."""
         unit = self._current.get()
         if unit is None:
-            with self.unit() as own:
+            with translate_errors(), self.unit() as own:
                 yield own.connection()
             return
         conn = unit.connection()
@@ -213,7 +242,11 @@ class Database:
         return unit, self._current.set(unit)
 
     def end_unit(self, unit: Unit, token: Token[Unit | None], *, commit: bool) -> None:
-        """Commit or roll back a unit from :meth:`start_unit`, and make it no longer current."""
+        """Commit or roll back a unit from :meth:`start_unit`, and make it no longer current
+        (once: a unit already ended is left as it is)."""
+        if unit.ended:
+            return
+        unit.ended = True
         try:
             if commit:
                 unit.commit()

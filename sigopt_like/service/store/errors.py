@@ -49,6 +49,12 @@ class Busy(StoreError):
         self.retry_after = retry_after
 
 
+class StorageFull(StoreError):
+    """The database has no room left (a full disk or quota): nothing was written."""
+
+    code = "insufficient_storage"
+
+
 class KeyTaken(StoreError):
     """Another request has answered this Idempotency-Key (found when claiming it)."""
 
