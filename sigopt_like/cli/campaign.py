@@ -295,10 +295,11 @@ def generate(conn: Connection, sid: str, output: Path | None, as_json: bool, qui
         echo_json(task)
         return
     said = f"session {sid}: generation {task.result.gen} designed, {len(design)} experiments"
-    click.echo(said, err=to_stdout)
     if to_stdout:
-        pass
-    elif output is not None:
+        click.echo(said, err=True)
+        return
+    click.echo(said)
+    if output is not None:
         click.echo(f"wrote {output}: fill in the Response column, then send it back with")
         click.echo(f"  sigopt-like experiments put {sid} {output} --type designed")
     else:
