@@ -154,11 +154,12 @@ def _describe_item(item: Any) -> str:
         where.append(f"field {item['field']}")
     prefix = ", ".join(where)
     message = str(item.get("message", ""))
+    if not prefix:  # a problem of no row, column or field (before: an IndexError here)
+        return message
     field = str(item.get("field") or "\0")
-    named = (prefix, where[0], field, f"'{field}'")
-    if prefix and message.startswith(named):
+    if message.startswith((prefix, where[0], field, f"'{field}'")):
         return message  # the message names its place already: say it once
-    return f"{prefix}: {message}" if prefix else message
+    return f"{prefix}: {message}"
 
 
 class InvalidRequestError(APIError):

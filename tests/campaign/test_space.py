@@ -139,6 +139,55 @@ def test_space_can_be_replaced_only_before_the_first_design(api):
     assert api.snapshot(sid) == before
 
 
+def _initial(api, sid, columns, rows):
+    return api.put_experiments(sid, "initial", {"columns": columns, "rows": rows})
+
+
+def test_a_space_put_again_keeps_the_initial_experiments_that_fit_it(api):
+    """Before: putting the space again to change only the population dropped every
+    initial experiment (measurements) without a word."""
+    sid = api.session()
+    assert api.put_space(sid, small_space(), 12, 1)["status"] == "success"
+    measured = [[0, 1, 1.5, "x", 0.25], [2, 3, 4.5, "w", 0.75]]
+    assert _initial(api, sid, ["a", "b", "c", "d", "Response"], measured)["status"] == "success"
+
+    task = api.put_space(sid, small_space(), 10, 0)  # another population and replicates
+    assert task["status"] == "success", task
+    assert task["result"]["remaining"] == (192 - 2) // 10
+    gen0 = api.get(f"/v1/sessions/{sid}/experiments", gen=0).body["table"]
+    assert gen0["rows"] == measured
+
+    wider = small_space()  # the parameters in another order, a level added
+    wider["parameters"] = [wider["parameters"][3], *wider["parameters"][:3]]
+    wider["parameters"][0]["values"] = ["x", "y", "z", "w", "v"]
+    assert api.put_space(sid, wider, 10, 0)["status"] == "success"
+    gen0 = api.get(f"/v1/sessions/{sid}/experiments", gen=0).body["table"]
+    assert gen0["columns"] == ["d", "a", "b", "c", "Response"]
+    assert gen0["rows"] == [[r[3], *r[:3], r[4]] for r in measured]
+    design = api.generate(sid)["result"]["experiments"]["rows"]
+    assert not {tuple(r[:-1]) for r in design} & {tuple(r[:-1]) for r in gen0["rows"]}
+
+
+def test_a_space_the_initial_experiments_do_not_fit_is_refused(api):
+    sid = api.session()
+    assert api.put_space(sid, small_space(), 12, 1)["status"] == "success"
+    measured = [[0, 1, 1.5, "x", 0.25], [2, 3, 4.5, "w", 0.75]]
+    assert _initial(api, sid, ["a", "b", "c", "d", "Response"], measured)["status"] == "success"
+    before = api.snapshot(sid)
+    narrower = small_space()
+    narrower["parameters"][0]["values"] = [0, 1]  # a = 2 is no longer a level
+    task = api.put_space(sid, narrower, 12, 1)
+    assert task["status"] == "failed"
+    [error] = task["errors"]
+    assert error["message"].startswith("2 initial experiments are stored")
+    assert "put an empty table of initial experiments to drop them" in error["message"]
+    after = api.snapshot(sid)
+    assert after["session"] == before["session"] and after["history"] == before["history"]
+    # dropped on purpose, the narrower space is taken
+    assert _initial(api, sid, ["a", "b", "c", "d", "Response"], [])["status"] == "success"
+    assert api.put_space(sid, narrower, 12, 1)["status"] == "success"
+
+
 def test_unknown_session_is_404(api):
     r = api.put(
         "/v1/sessions/999/space", {"space": small_space(), "population_size": 12, "replicates": 1}

@@ -98,6 +98,17 @@ def test_task_failed_error_lists_problems():
     assert err.task is task and len(err.errors) == 12
 
 
+def test_a_task_problem_of_no_place_is_said_as_it_is():
+    """Before: a problem with no row, column or field (a refusal of the whole request,
+    such as a space that the stored initial experiments do not fit) raised IndexError
+    while the TaskFailedError was being made."""
+    task = Task.from_dict(
+        {"id": "3", "status": "failed", "errors": [{"message": "2 initial experiments are"}]}
+    )
+    err = errors.TaskFailedError("Task 3 failed", task, task.errors)
+    assert str(err) == "Task 3 failed: 2 initial experiments are"
+
+
 def test_version_error_carries_versions():
     err = errors.VersionError("old", client_version="0.1.0", min_client_version="2.0")
     assert (err.client_version, err.min_client_version) == ("0.1.0", "2.0")

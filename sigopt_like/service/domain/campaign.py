@@ -264,7 +264,9 @@ class Campaign:
     def put_space(self, space: Space, population_size: Any, replicates: Any) -> Campaign:
         """The campaign with ``space`` validated at gen 0; CampaignInvalid lists every problem.
 
-        Replacing a space (gen 0) drops the initial experiments put for the old one.
+        Initial experiments put already are kept when they are experiments of the new
+        space (a new population or replicates, a level added); CampaignConflict when
+        they are not, rather than dropping measurements without a word.
         """
         self.check_put_space()
         problems = list(space.validate())
@@ -272,16 +274,44 @@ class Campaign:
             problems += check_design_size(space, population_size, replicates)
         if problems:
             raise CampaignInvalid("The space or the design size is not valid.", problems)
-        return attrs.evolve(
+        out = attrs.evolve(
             self,
             space=space,
             population_size=population_size,
             replicates=replicates,
             gen=0,
-            remaining=min(MAX_REMAINING, generations_left(space.size(), 0, population_size)),
             completed=False,
-            generations=(),
+            generations=self._initial_experiments_in(space),
         )
+        return attrs.evolve(out, remaining=out._remaining(len(out.used_points())))
+
+    def _initial_experiments_in(self, space: Space) -> tuple[Generation, ...]:
+        """Gen 0's initial experiments as experiments of ``space`` (none if none were put).
+
+        Before, a space put again (to change only the population) dropped them.
+        """
+        initial = self.generation(0)
+        if initial is None or not initial.rows or self.space is None:
+            return ()
+        table = Table(
+            columns=[*self.space.names, RESPONSE],
+            rows=[[*row.point, row.response] for row in initial.rows],
+        )
+        problems = validate_experiments(table, space)
+        if problems:
+            raise CampaignConflict(
+                "initial_experiments_stored",
+                f"{len(initial.rows)} initial experiments are stored, and they are not "
+                f"experiments of the new space ({problems[0].message}). Keep the space and "
+                "change only the population or replicates, or first put an empty table of "
+                "initial experiments to drop them.",
+            )
+        rows = coerce_experiments(table, space).rows
+        moved = tuple(
+            attrs.evolve(row, point=tuple(new[:-1]))
+            for row, new in zip(initial.rows, rows, strict=True)
+        )
+        return (attrs.evolve(initial, rows=moved),)
 
     def put_experiments(self, kind: str, table: Table, now: int = 0) -> tuple[Campaign, int]:
         """The campaign with ``table`` put as ``kind`` experiments, and the number of rows.
