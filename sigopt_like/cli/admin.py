@@ -251,9 +251,12 @@ def users_create(email: str, password_stdin: bool, db: str | None, as_json: bool
     accounts, _ = _service()
     password = None
     if password_stdin:
+        from ..service.passwords import password_problem
+
         password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise CommandError("the password read from standard input is empty")
+        problem = password_problem(password)
+        if problem is not None:
+            raise CommandError(f"{problem} (read from standard input); no user was created")
     with _accounts(db) as store:
         try:
             user = store.create_user(email, password)

@@ -7,6 +7,11 @@ import hashlib
 import hmac
 import secrets
 
+#: the shortest password a person may choose: NIST SP 800-63B's minimum for passwords
+#: people choose (8 characters). Nothing else is asked of them (no character classes):
+#: the same guideline finds such rules make passwords no stronger.
+MIN_PASSWORD_LENGTH = 8
+
 # scrypt cost: 16 MiB of memory and a few tens of milliseconds per hash.
 _N, _R, _P, _DKLEN = 2**14, 8, 1, 32
 _MAXMEM = 64 * 1024 * 1024
@@ -52,3 +57,15 @@ def verify_password(password: str, stored: str | None) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
+
+
+def password_problem(password: str) -> str | None:
+    """What is wrong with ``password`` as one a person chooses, if something is."""
+    if not password:
+        return "the password is empty"
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return (
+            f"the password has {len(password)} characters; choose one of at least "
+            f"{MIN_PASSWORD_LENGTH} (a few words are easy to remember)"
+        )
+    return None

@@ -49,6 +49,21 @@ def test_users_create_and_tokens_create_work_against_a_served_instance(served, c
     assert r.status_code == 401
 
 
+def test_a_short_password_is_refused_and_no_user_is_made(tmp_path, capsys, monkeypatch):
+    """Before: any password of one character or more was taken ("pw", "1")."""
+    db = str(tmp_path / "short.db")
+    short = "the password has 7 characters; choose one of at least 8"
+    for typed, said in (("\n", "the password is empty"), ("7 chars\n", short)):
+        monkeypatch.setattr(sys, "stdin", io.StringIO(typed))
+        argv = ("users", "create", "a@example.com", "--password-stdin", "--db", db)
+        code, _, err = run(capsys, *argv)
+        assert code == 1 and said in err and "no user was created" in err
+    code, out, _ = run(capsys, "users", "list", "--db", db, "--json")
+    assert code == 0 and "a@example.com" not in out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("8 chars!\n"))
+    assert run(capsys, "users", "create", "a@example.com", "--password-stdin", "--db", db)[0] == 0
+
+
 def test_users_create_with_password_stdin_enables_login(tmp_path, capsys, monkeypatch):
     db = str(tmp_path / "cli.db")
     monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret pass\n"))
