@@ -299,10 +299,15 @@ class Campaign:
         )
         problems = validate_experiments(table, space)
         if problems:
+            stored = (
+                "1 initial experiment is stored, and it is not an experiment"
+                if len(initial.rows) == 1
+                else f"{len(initial.rows)} initial experiments are stored, and they are not "
+                "experiments"
+            )
             raise CampaignConflict(
                 "initial_experiments_stored",
-                f"{len(initial.rows)} initial experiments are stored, and they are not "
-                f"experiments of the new space ({problems[0].message}). Keep the space and "
+                f"{stored} of the new space ({problems[0].message}). Keep the space and "
                 "change only the population or replicates, or first put an empty table of "
                 "initial experiments to drop them.",
             )
