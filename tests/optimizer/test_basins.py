@@ -11,8 +11,9 @@ import math
 import numpy as np
 
 from sigopt_like.service.optimizer import design_batch
+from sigopt_like.service.optimizer.engine import untested_rows
 from sigopt_like.service.optimizer.history import gather
-from sigopt_like.service.optimizer.portfolio import SHARES, basin_weights
+from sigopt_like.service.optimizer.portfolio import SHARES, basin_weights, exploring_model
 from sigopt_like.service.optimizer.surrogate import fit_surrogate
 from sigopt_like.service.optimizer.views import feature_groups, view_for
 from sigopt_like.spaces import CategoricalParameter, NumericalParameter, Space
@@ -70,3 +71,30 @@ def test_the_basin_slots_visit_other_levels_of_the_categorical_that_decides():
     # 9 of 10 with the model's metric; 6 of 10 in raw one-hot distance, where the basin
     # slots stayed in one level of "decides" under other levels of the other two
     assert sum(s >= 2 for s in spread) >= 8
+
+
+def _fitted(seed: int = 0):
+    obs = _first(seed)
+    obs += [(p, _response(p)) for p in design_batch(SPACE, obs, batch_size=20, seed=200 + seed)]
+    view = view_for(SPACE)
+    hist = gather(view, obs)
+    X = view.encode(hist.scored_codes)
+    model = fit_surrogate(X, hist.means, hist.counts, np.random.default_rng(0))
+    return view, hist, model
+
+
+def test_the_explorer_does_not_take_an_irrelevant_categoricals_levels_for_new_ground():
+    view, hist, model = _fitted()
+    best = hist.scored_codes[int(np.argmax(hist.means))]
+    other = best.copy()
+    other[4] = (other[4] + 1) % 4  # another level of "not_at_all" only
+    feats = view.encode(np.vstack([best, other]))
+    untested = view.encode(untested_rows(view.enumerate(), hist.codes))
+    explorer = exploring_model(view, model)
+    shortened = model.exploring()  # every length scale shortened, categoricals too
+    # next to a tested point, not unexplored ground; shortened, as uncertain as the most
+    # uncertain untested point of the space
+    assert explorer.predict(feats)[1][1] < 0.2 * explorer.predict(untested)[1].max()
+    assert shortened.predict(feats)[1][1] > 0.8 * shortened.predict(untested)[1].max()
+    noisy = exploring_model(view, model, noisy=True)
+    assert noisy.predict(feats)[1][1] == shortened.predict(feats)[1][1]

@@ -88,7 +88,8 @@ def model_batch(
     )
     mu_tested, _ = model.predict(X)
     order = np.argsort(-mu_tested)
-    weight = basin_weights(view, model, noisy=hist.replicates_disagree)
+    noisy = hist.replicates_disagree
+    weight = basin_weights(view, model, noisy=noisy)
     radius = basin_radius(X * weight, rng)
     heads = _basin_leaders(X * weight, mu_tested, radius, np.ones(len(X), dtype=bool))
     pool = _pool(view, hist, codes[order], codes[heads], batch_size, rng, untested, settings, model)
@@ -104,7 +105,7 @@ def model_batch(
         else _distance_believer(model, feats)
     )
     explorer = (
-        model.exploring().believer(feats)
+        exploring_model(view, model, noisy).believer(feats)
         if not big_batch and isinstance(model, GPSurrogate)
         else believer
     )
@@ -166,10 +167,28 @@ def basin_weights(view: View, model: Surrogate, noisy: bool = False) -> np.ndarr
     if noisy or not isinstance(model, GPSurrogate):
         return weight
     scales = model.length_scales
+    categorical = categorical_columns(view)
+    weight[categorical] = np.minimum(1.0, 1.0 / scales[categorical])
+    return weight
+
+
+def exploring_model(view: View, model: GPSurrogate, noisy: bool = False) -> GPSurrogate:
+    """The explore role's copy of the GP (``GPSurrogate.exploring``: length scales shortened,
+    uncertain wherever nothing was tested), with a categorical's fitted length scales kept
+    on noiseless responses. Shortened, a categorical the model found irrelevant made every
+    untested combination of its levels look like unexplored ground, and the explore slots
+    went to the incumbent under other levels of it (TUNE ``c6 categorical``/``c6 peaks``,
+    benchmarks/README.md)."""
+    return model.exploring(keep=None if noisy else categorical_columns(view))
+
+
+def categorical_columns(view: View) -> np.ndarray:
+    """Mask of the feature columns that are a categorical's one-hot columns."""
+    mask = np.zeros(view.dim, dtype=bool)
     for cols in feature_groups(view):
         if len(cols) > 1:
-            weight[cols] = np.minimum(1.0, 1.0 / scales[cols])
-    return weight
+            mask[cols] = True
+    return mask
 
 
 def basin_radius(X: np.ndarray, rng: np.random.Generator, share: float = 0.6) -> float:

@@ -117,7 +117,12 @@ class GPSurrogate:
         self.signal = self.gp.kernel_.k1
         self.noise = float(self.gp.kernel_.k2.noise_level)
 
-    def exploring(self, cap: float = EXPLORE_CAP, factor: float = EXPLORE_FACTOR) -> GPSurrogate:
+    def exploring(
+        self,
+        cap: float = EXPLORE_CAP,
+        factor: float = EXPLORE_FACTOR,
+        keep: np.ndarray | None = None,
+    ) -> GPSurrogate:
         """The same data with length scales ``min(ls, cap) / factor`` (no refit).
 
         Marginal likelihood favours long length scales once many points sit on one
@@ -125,9 +130,15 @@ class GPSurrogate:
         exploring. The shortened copy keeps the posterior mean's shape near the data
         but is uncertain away from it in every dimension, so the explore role of a
         batch goes where nothing was tested, not only where the fitted model doubts.
+
+        ``keep``: feature columns that keep their fitted length scales (the batch engine
+        passes a categorical's one-hot columns: shortened, a categorical the model found
+        irrelevant made every untested combination of its levels look unexplored).
         """
         out = copy.copy(self)
         scales = np.minimum(self.length_scales, cap) / factor
+        if keep is not None:
+            scales = np.where(keep, self.length_scales, scales)
         kernel = self.gp.kernel_.clone_with_theta(self.gp.kernel_.theta)
         kernel.set_params(k1__k2__length_scale=scales)
         out.gp = _conditioned(kernel, self.X, self.z, self.alpha)
