@@ -158,10 +158,10 @@ def basin_weights(view: View, model: Surrogate, noisy: bool = False) -> np.ndarr
     GP: a categorical the model found irrelevant (long length scales) no longer separates
     basins. In raw one-hot distance every level of every categorical is a basin of its
     own, so the basin role spent its slots on the levels of categoricals that hardly
-    matter around the incumbent, and the level of the one that decides, second by a
-    little after the first design, stayed untested (TUNE ``c6 categorical``,
-    benchmarks/README.md). Numerical columns count fully. On noisy responses (``noisy``)
-    the length scales are fitted to noisy means, and the raw distance is kept.
+    matter around the incumbent, and whole batches stayed in one level of the one that
+    decides (TUNE ``c6 categorical``, benchmarks/README.md). Numerical columns count
+    fully. On noisy responses (``noisy``) the length scales are fitted to noisy means, and
+    the raw distance is kept.
     """
     weight = np.ones(view.dim)
     if noisy or not isinstance(model, GPSurrogate):
