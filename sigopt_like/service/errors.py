@@ -167,6 +167,18 @@ def _http_status_code(err: falcon.HTTPError) -> int:
     return int(str(err.status).split()[0]) if not isinstance(err.status, int) else err.status
 
 
+def _doubled_prefix_hint(path: str) -> str:
+    """What to change when a client was given the API's URL with ``/v1`` already in it
+    (sigopt-python adds ``/v1`` itself: ``SIGOPT_API_URL=http://host:8080/v1`` asked
+    for ``/v1/v1/experiments``, and the 404 did not say why)."""
+    if not path.startswith("/v1/v1/"):
+        return ""
+    return (
+        " The path has /v1 twice: give the client the service's address without /v1 "
+        "(SIGOPT_API_URL=http://host:port; sigopt-python and sigopt_like add /v1 themselves)."
+    )
+
+
 def install_error_handlers(app: falcon.App) -> None:
     """Route every error, ours, Falcon's and unexpected ones, to the one JSON body."""
 
@@ -181,7 +193,7 @@ def install_error_handlers(app: falcon.App) -> None:
         code = _DEFAULT_CODES.get(status, "error")
         headers = dict(ex.headers or {})
         if status == 404:
-            message = f"No route or object at {req.path}."
+            message = f"No route or object at {req.path}." + _doubled_prefix_hint(req.path)
         elif status == 405:
             allowed = headers.get("Allow", "")
             message = f"{req.method} is not allowed on {req.path}" + (

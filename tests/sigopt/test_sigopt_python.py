@@ -109,6 +109,18 @@ def test_api_exception_carries_our_message(conn):
     assert caught.value.status_code == 409 and "suggestion" in caught.value.message
 
 
+def test_an_api_url_with_v1_in_it_is_told_what_to_change(served):
+    """Before: SIGOPT_API_URL=http://host:port/v1 (the client adds /v1 itself) got only
+    "No route or object at /v1/v1/experiments."."""
+    connection = sigopt.Connection(client_token=served.token)
+    connection.set_api_url(served.url + "/v1")
+    with pytest.raises(ApiException) as caught:
+        connection.experiments().create(name="doubled", parameters=PARAMETERS)
+    assert caught.value.status_code == 404
+    assert "The path has /v1 twice" in caught.value.message
+    assert "SIGOPT_API_URL=http://host:port" in caught.value.message
+
+
 def test_update_delete_and_batch(conn):
     e = conn.experiments().create(name="crud", parameters=PARAMETERS, parallel_bandwidth=3)
     updated = conn.experiments(e.id).update(name="renamed", metadata={"a": "b"})
