@@ -6,9 +6,11 @@ the believer lowering uncertainty around points already in the batch:
 * exploit: upper confidence bound with a small beta, anywhere (lands around the
   incumbent and refines it);
 * basins: other local optima of the posterior mean (leaders at least ``radius``
-  apart), each refined by the best UCB point of its neighbourhood; this keeps
-  the second-best basin alive, as multiple trust regions do;
-* explore: UCB with a large beta (uncertain regions far from the data);
+  apart, categoricals weighed by the model's length scales: ``basin_weights``),
+  each refined by the best UCB point of its neighbourhood; this keeps the
+  second-best basin alive, as multiple trust regions do;
+* explore: UCB with a large beta (uncertain regions far from the data, on a copy
+  of the GP with shortened length scales: ``exploring_model``);
 * cover (stalled batches only): the candidate farthest from the tested points
   in the most projections on three parameters (``coverage``), for a peak narrow
   in a few parameters that no tested point has come near.
