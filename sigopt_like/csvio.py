@@ -197,29 +197,31 @@ def write_bytes_file(path: str | os.PathLike[str], data: bytes) -> Path:
         mode: int | None = os.stat(path).st_mode  # through links, /proc's magic ones too
     except FileNotFoundError:
         mode = None
-    if mode is not None and not stat.S_ISREG(mode):
-        if stat.S_ISDIR(mode):
-            raise IsADirectoryError(errno.EISDIR, "a folder, not a file", os.fspath(path))
-        try:
+    if mode is not None and stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "a folder, not a file", os.fspath(path))
+    try:
+        if mode is not None and not stat.S_ISREG(mode):
             with open(path, "wb") as stream:
                 stream.write(data)
-        except OSError as err:  # a full device, a pipe closed early: say which file
-            err.filename = err.filename or os.fspath(path)
-            raise
-        return Path(path)
-    target = Path(os.path.realpath(path))
+        else:
+            _replace(Path(os.path.realpath(path)), data)
+    except OSError as err:  # a full disk or device, a pipe closed early: say which file
+        err.filename = err.filename or os.fspath(path)
+        raise
+    return Path(path)
+
+
+def _replace(target: Path, data: bytes) -> None:
+    """Put ``data`` at ``target`` by a temporary file beside it and a rename."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _new_temporary(target)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, target)
-    except BaseException as err:
+    except BaseException:
         tmp.unlink(missing_ok=True)
-        if isinstance(err, OSError):  # a full disk: say which file could not be written
-            err.filename = err.filename or os.fspath(path)
         raise
-    return Path(path)
 
 
 def _new_temporary(target: Path) -> tuple[int, Path]:
