@@ -156,6 +156,8 @@ def experiments_create(
             body = json.loads(read_bytes(file).decode("utf-8"))
         except ValueError as err:
             raise CommandError(f"{shown(file)} is not JSON: {err}") from err
+        except RecursionError as err:  # before: a traceback
+            raise CommandError(f"{shown(file)} is nested too deeply to be an experiment") from err
         if not isinstance(body, dict):
             raise CommandError(f"{shown(file)} must hold a JSON object (the experiment)")
     if name is not None:

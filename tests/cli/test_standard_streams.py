@@ -58,3 +58,20 @@ def test_an_experiment_definition_through_a_pipe(run, tmp_path, monkeypatch) -> 
     pipe_in(monkeypatch, json.dumps({**body, "colour": "red"}))
     refused = run("experiments", "create", "-")
     assert refused.code == 1 and "standard input: unknown fields ['colour']" in refused.err
+
+
+def test_hostile_experiment_definitions_through_a_pipe(run, tmp_path, monkeypatch) -> None:
+    """Each is one line and status 1, nothing created; a JSON nested 100,000 deep was a
+    RecursionError traceback."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "h.db"))
+    bounds = '{"name": "x", "parameters": [{"name": "a", "type": "int", "bounds": %s}]}'
+    for text, said in (
+        ("[" * 100_000 + "]" * 100_000, "standard input is nested too deeply"),
+        ("\x00{}", "standard input is not JSON"),
+        (bounds % '{"min": 0, "max": 1180591620717411303424}', "beyond the integers"),
+        (bounds.replace('"x"', '"x\\ud800"') % '{"min": 0, "max": 1}', "lone UTF-16 surrogate"),
+    ):
+        pipe_in(monkeypatch, text)
+        done = run("experiments", "create", "-")
+        assert done.code == 1 and said in done.err and "Traceback" not in done.err
+    assert "x" not in run("experiments", "list").out
