@@ -29,7 +29,9 @@ def api(service) -> Api:
 
 
 def create(api: Api, **fields: Any) -> dict[str, Any]:
-    body = {"name": "walk", "parameters": [X], **fields}
+    """An experiment; seeded (3 unless given) so that each check sees the same suggestions
+    every run: unseeded, the beta-prior check failed once in a CI rehearsal (3 of 5 below 0.3)."""
+    body = {"name": "walk", "parameters": [X], "seed": 3, **fields}
     if "metric" not in fields:
         body.setdefault("metrics", [{"name": "v"}])
     reply = api.post("/v1/experiments", body)
