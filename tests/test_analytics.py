@@ -234,3 +234,22 @@ def test_mixture_panels_say_units(mixture):
         "B (units)",
         "C (units)",
     ]
+
+
+def test_responses_at_the_float_limit_are_plotted_and_summarised(factorial):
+    """Before: Matplotlib failed on an axis spanning 3.4e308 ("arange: cannot compute
+    length"), the mean of 1.7e308 twice overflowed, and 1e308 was written as 309 digits."""
+    big = 1.7e308
+    history = [
+        generation(1, [[20, "Pd", big], [40, "Pt", -big], [60, "Pd", 1.0]]),
+        generation(2, [[20, "Pt", big], [40, "Pd", big], [60, "Pt", 1e20]]),
+    ]
+    files = by_name(render_analytics(factorial, history))
+    assert files["responses_by_generation.png"].data.startswith(PNG_SIGNATURE)
+    assert files["response_vs_parameters.pdf"].data.startswith(PDF_SIGNATURE)
+    first, second = read_csv(files["summary.csv"].data)
+    assert first["best"] == "1.7e+308" and float(first["mean"]) == pytest.approx(1 / 3)
+    assert float(second["mean"]) == pytest.approx(big / 3 * 2, rel=1e-5)  # 6 digits in the file
+    assert float(second["sd"]) == pytest.approx(big / 3**0.5, rel=1e-5)
+    temp = {r["level"]: r for r in read_csv(files["parameter_summary.csv"].data)}
+    assert temp["40"]["mean"] == "0" and temp["60"]["best"] == "1e+20"

@@ -22,12 +22,12 @@ import csv
 import io
 import itertools
 import math
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
+from sigopt_like.service.optimizer import finite
 from sigopt_like.spaces import RESPONSE, CategoricalParameter, Space
 
 PNG = "image/png"
@@ -111,10 +111,17 @@ def render_analytics(
     observations = read_observations(space, generations, gen)
     summaries = summarize_generations(observations)
     shown = gen if gen is not None else max((s.gen for s in summaries), default=None)
-    labels = _Labels(session=session, metric=metric, gen=shown)
+    exponent = _plot_exponent(observations)
+    plotted = [attrs.evolve(o, response=_scaled(o.response, exponent)) for o in observations]
+    labels = _Labels(
+        session=session, metric=f"{metric} (x 1e{exponent})" if exponent else metric, gen=shown
+    )
     files: list[AnalyticsFile] = []
-    files += _figure_files(BY_GENERATION, _by_generation_figure(summaries, observations, labels))
-    files += _figure_files(VS_PARAMETERS, _vs_parameters_figure(space, observations, labels))
+    files += _figure_files(
+        BY_GENERATION,
+        _by_generation_figure(summarize_generations(plotted), plotted, labels),
+    )
+    files += _figure_files(VS_PARAMETERS, _vs_parameters_figure(space, plotted, labels))
     files.append(AnalyticsFile(SUMMARY, CSV, _csv_bytes(SUMMARY_COLUMNS, summary_rows(summaries))))
     files.append(
         AnalyticsFile(
@@ -124,6 +131,21 @@ def render_analytics(
         )
     )
     return files
+
+
+def _plot_exponent(observations: Sequence[Observation]) -> int:
+    """0, or the power of ten the plots divide responses by: beyond ``finite.HUGE`` the
+    axis' span can overflow (1.7e308 and -1.7e308 are 3.4e308 apart, and Matplotlib's
+    tick locator failed), so the axis is in units of 1e<exponent> and says so."""
+    sizes = [abs(o.response) for o in observations if o.response is not None]
+    peak = max(sizes, default=0.0)
+    return math.floor(math.log10(peak)) if peak > finite.HUGE else 0
+
+
+def _scaled(response: float | None, exponent: int) -> float | None:
+    if response is None or not exponent:
+        return response
+    return response / 10.0**exponent
 
 
 @attrs.frozen
@@ -186,8 +208,8 @@ def summarize_generations(observations: Sequence[Observation]) -> list[Generatio
                 n=len(by_gen[number]),
                 n_with_response=len(responses),
                 best=best,
-                mean=statistics.fmean(responses) if responses else None,
-                sd=statistics.stdev(responses) if len(responses) > 1 else None,
+                mean=finite.mean(responses) if responses else None,
+                sd=finite.sample_sd(responses) if len(responses) > 1 else None,
                 best_so_far=best_so_far,
             )
         )
@@ -216,7 +238,7 @@ def parameter_summary_rows(space: Space, observations: Sequence[Observation]) ->
                     _cell(level),
                     len(groups[level]),
                     len(responses),
-                    _cell(statistics.fmean(responses) if responses else None),
+                    _cell(finite.mean(responses) if responses else None),
                     _cell(max(responses) if responses else None),
                 ]
             )
@@ -253,11 +275,13 @@ def _ordered_levels(param: Any, groups: Mapping[Any, Any]) -> list[Any]:
 
 
 def _cell(value: Any) -> Any:
-    """A CSV cell: empty for None, floats rounded to 6 significant digits."""
+    """A CSV cell: empty for None, floats rounded to 6 significant digits (whole numbers
+    below 1e16 without a decimal point; 1e308 is not written out as 309 digits)."""
     if value is None:
         return ""
     if isinstance(value, float):
-        return float(f"{value:.6g}") if not value.is_integer() else int(value)
+        whole = math.isfinite(value) and value.is_integer() and abs(value) < 1e16
+        return int(value) if whole else float(f"{value:.6g}")
     return value
 
 

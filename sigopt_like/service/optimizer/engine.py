@@ -84,7 +84,8 @@ def propose(
     if untested is not None and len(untested) <= batch_size:
         return untested
     scored = len(hist.scored)
-    flat = scored and np.ptp(hist.means) <= 1e-12 * max(1.0, float(np.abs(hist.means).max()))
+    with np.errstate(over="ignore"):  # means 3.4e308 apart: the spread is inf, not flat
+        flat = scored and np.ptp(hist.means) <= 1e-12 * max(1.0, float(np.abs(hist.means).max()))
     if scored < settings.min_scored or flat:
         return space_filling(view, hist, batch_size, rng, untested)
     from .portfolio import model_batch

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 import attrs
 import numpy as np
 
+from .finite import group_means
 from .views import View, code_key
 
 
@@ -57,7 +58,6 @@ def gather(
     """Group observations by point (replicates are repeated points) and add exclusions."""
     index: dict[tuple, int] = {}
     rows: list[np.ndarray] = []
-    sums: list[float] = []
     readings: list[list[float]] = []
     counts: list[int] = []
     first: list[int] = []
@@ -70,12 +70,10 @@ def gather(
         if key not in index:
             index[key] = len(rows)
             rows.append(code)
-            sums.append(0.0)
             readings.append([])
             counts.append(0)
             first.append(n_obs - 1)
         if value is not None and np.isfinite(float(value)):
-            sums[index[key]] += float(value)
             readings[index[key]].append(float(value))
             counts[index[key]] += 1
     keys = set(index)
@@ -89,7 +87,9 @@ def gather(
     codes = np.array(all_rows, dtype=float).reshape(len(all_rows), view.n_params)
     cnt = np.array(counts, dtype=np.int64)
     scored = np.nonzero(cnt > 0)[0]
-    means = np.array(sums, dtype=float)[scored] / np.maximum(cnt[scored], 1)
+    flat = [float(v) for r in readings for v in r]
+    owner = np.repeat(np.arange(len(readings)), [len(r) for r in readings])
+    means = group_means(owner, np.array(flat, dtype=float), cnt)[scored]
     deviations = np.array(
         [_squared_deviations(np.array(readings[i]), m) for i, m in zip(scored, means, strict=True)]
     )
@@ -141,16 +141,15 @@ def gather_codes(view: View, observed: EncodedObservations) -> History:
         first = first_index[order].astype(np.int64)
         vals = np.array([np.nan if v is None else float(v) for v in observed.values])
         ok = np.isfinite(vals)
-        sums = np.bincount(group[ok], weights=vals[ok], minlength=len(rows))
         cnt = np.bincount(group[ok], minlength=len(rows)).astype(np.int64)
-        point_means = sums / np.maximum(cnt, 1)
+        point_means = group_means(group[ok], vals[ok], cnt)
         with np.errstate(over="ignore", invalid="ignore"):
             squares = (vals[ok] - point_means[group[ok]]) ** 2
         devs = np.bincount(group[ok], weights=squares, minlength=len(rows))
     else:
         rows = np.zeros((0, view.n_params))
         first = np.zeros(0, dtype=np.int64)
-        sums = np.zeros(0, dtype=float)
+        point_means = np.zeros(0, dtype=float)
         cnt = np.zeros(0, dtype=np.int64)
         devs = np.zeros(0, dtype=float)
     keys = {code_key(r) for r in rows}
@@ -167,7 +166,7 @@ def gather_codes(view: View, observed: EncodedObservations) -> History:
         codes=codes.reshape(len(codes), view.n_params),
         keys=frozenset(keys),
         scored=scored,
-        means=sums[scored] / np.maximum(cnt[scored], 1),
+        means=point_means[scored],
         counts=cnt[scored],
         first_seen=first[scored],
         n_observations=n,

@@ -20,6 +20,8 @@ from sklearn.ensemble import ExtraTreesRegressor
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
+from .finite import FLOAT_MAX, unit_of
+
 LS_MIN = 0.1
 """Shortest length scale (unit features): shorter ones, fitted on a few points, turn levels
 into unrelated values and the model into noise (seen on the tune surfaces: 0.02 at 20 points)."""
@@ -39,17 +41,10 @@ LS_PRIOR_SD = 1.5
 weak, it rules out only what a few noisy points cannot support."""
 
 
-FLOAT_MAX = float(np.finfo(float).max)
-HUGE = 1e150
-"""Responses beyond this size are standardised from a rescaled copy: their mean, spread
-and squares would overflow (any finite value is a valid SigOpt metric value)."""
-
-
 def standardise(y: np.ndarray) -> tuple[float, float, np.ndarray]:
     """``(shift, scale, z)`` with ``z = (y - shift) / scale`` of mean 0 and sd 1, finite for
     any finite ``y`` (values up to +-1.8e308 included)."""
-    peak = float(np.max(np.abs(y))) if y.size else 0.0
-    unit = peak if peak > HUGE else 1.0
+    unit = unit_of(y)  # beyond HUGE, from a rescaled copy: mean, spread, squares overflow
     u = y / unit
     shift_u = float(u.mean())
     scale_u = float(u.std()) or 1.0

@@ -379,7 +379,7 @@ class BestResource(_CampaignRoute):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """The optimizer's recommendation, with its observed mean; 409 before any response."""
-        from ..optimizer import recommend
+        from ..optimizer import finite, recommend
 
         c = _campaign(self._campaigns, req, sid)
         space = _require_space(c)
@@ -396,7 +396,7 @@ class BestResource(_CampaignRoute):
             "object": "recommendation",
             "experiment": experiment,
             "predicted_response": predicted,
-            "observed_mean": sum(readings) / len(readings) if readings else None,
+            "observed_mean": finite.mean(readings) if readings else None,
             "n_observations": len(readings),
             "gen": c.gen,
         }

@@ -1,0 +1,53 @@
+"""Responses near the float limit (1.7e308 is a finite number, so a valid response): a
+campaign goes on, the recommendation and the analytics are made, never a 500.
+
+Found by a stranger's pass: two replicate readings of 1.7e308 had an infinite mean (their
+sum overflowed), the model refused it and ``GET /best`` answered a 500; the analytics task
+failed in Matplotlib (the axis spanned 3.4e308) and its summary wrote 1e308 as 309 digits.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from .conftest import Api, small_space
+
+BIG = 1.7e308
+
+
+def measured_design(api: Api, sid: str) -> tuple[dict[str, Any], list[Any]]:
+    """Generation 1's design, its first point's two replicates at +1.7e308, one other
+    reading at -1.7e308, the rest ordinary; and that first point."""
+    design = api.get(f"/v1/sessions/{sid}/design").body["table"]
+    first = design["rows"][0][:-1]
+    rows = []
+    for i, row in enumerate(design["rows"]):
+        value = BIG if row[:-1] == first else (-BIG if i == 5 else float(i % 7))
+        rows.append([*row[:-1], value])
+    assert sum(r[-1] == BIG for r in rows) == 2  # the replicates of the first point
+    return {"columns": design["columns"], "rows": rows}, first
+
+
+def test_replicates_at_the_float_limit_are_averaged_not_a_500(api):
+    sid = api.session()
+    assert api.put_space(sid, small_space(), 12, 1)["status"] == "success"
+    api.generate(sid)
+    table, first = measured_design(api, sid)
+    assert api.put_experiments(sid, "designed", table)["status"] == "success"
+
+    best = api.get(f"/v1/sessions/{sid}/best")
+    assert best.status == 200, best.body
+    assert [best.body["experiment"][c] for c in ("a", "b", "c", "d")] == first
+    assert best.body["observed_mean"] == BIG
+
+    api.generate(sid)  # the model is fitted on the finite mean: generation 2 is designed
+
+    task = api.run("POST", f"/v1/sessions/{sid}/analytics")
+    assert task["status"] == "success", task
+    got = api.get(f"/v1/sessions/{sid}/analytics/files/summary.csv", gen=task["result"]["gen"])
+    assert got.status == 200
+    row, _ = list(csv.DictReader(io.StringIO(got.content.decode())))  # generations 1 and 2
+    assert row["best"] == "1.7e+308" and row["best_so_far"] == "1.7e+308"
+    assert 1e306 < float(row["mean"]) < 1e307  # (2 x 1.7e308 - 1.7e308 + small) / 24
