@@ -11,10 +11,14 @@ resource sees it, so each resource may assume what the door guarantees:
   could not be rendered;
 - every integer fits in a signed 64-bit column (both stores' widest integer);
 - every number is finite (``1e400`` parses as infinity; NaN and Infinity are not JSON);
+- no JSON object names a field twice (``{"value": 1, "value": 2}``): a parser keeps one
+  of the two and drops the other unseen, so neither is taken;
 - every query parameter (name and value) is UTF-8 once its percent-escapes are
   decoded (``%ff`` is not text; decoded with replacement characters it would be
   searched for as ``\ufffd``), percent-encoded rather than raw bytes, and holds no
   NUL byte; no header value holds a NUL byte;
+- no query parameter of a ``/v1`` route is given twice (``?state=open&state=closed``):
+  a route takes one value of each, and the other would be dropped unseen;
 - every query parameter of a ``/v1`` route is one that its operation in the OpenAPI
   document declares (``/v1/sessions?status=active`` filtered nothing and was a 200 with
   every session: an option taken and not honoured is refused instead). Pages and
@@ -72,6 +76,27 @@ def check_content_type(content_type: str | None) -> None:
         )
 
 
+class _RepeatedName(dict):  # type: ignore[type-arg]
+    """A JSON object that named ``repeated`` more than once (refused by :func:`check_value`)."""
+
+    repeated: str = ""
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object; one that names a field twice is marked for :func:`check_value`."""
+    value = dict(pairs)
+    if len(value) == len(pairs):
+        return value
+    marked = _RepeatedName(value)
+    seen: set[str] = set()
+    for name, _ in pairs:
+        if name in seen:
+            marked.repeated = name
+            break
+        seen.add(name)
+    return marked
+
+
 def parse_json(raw: bytes) -> Any:
     """Decode a UTF-8 JSON body and check it (:func:`check_value`); a 400 otherwise."""
     try:
@@ -81,7 +106,7 @@ def parse_json(raw: bytes) -> Any:
             f"The request body is not UTF-8 (byte {err.start}).", code="invalid_json"
         ) from err
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_object)
     except RecursionError as err:
         raise _too_deep("body") from err
     except ValueError as err:
@@ -120,6 +145,8 @@ def check_value(value: Any, where: str = "") -> None:
         elif isinstance(item, (dict, list)):
             if depth > MAX_DEPTH:
                 raise _too_deep(path or "body")
+            if isinstance(item, _RepeatedName):
+                _refuse_repeated(item.repeated, path)
             if isinstance(item, dict):
                 for key, child in item.items():
                     child_path = f"{path}.{key}" if path else str(key)
@@ -127,6 +154,16 @@ def check_value(value: Any, where: str = "") -> None:
                     stack.append((child, child_path, depth + 1))
             else:
                 stack.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(item))
+
+
+def _refuse_repeated(name: str, path: str) -> None:
+    where = f"{path}.{name}" if path else name
+    owner = f"The object '{_printable(path)}'" if path else "The request body"
+    raise BadRequest(
+        f"{owner} names the field '{_printable(name)}' more than once; only one of its "
+        "values would be kept, so send the field once, with the value you mean.",
+        detail={"field": _printable(where)},
+    )
 
 
 def check_text(text: str, where: str, *, what: str = "field") -> None:
@@ -242,10 +279,18 @@ def _enum(schema: Mapping[str, Any]) -> tuple[str, ...] | None:
 def check_query_parameters(
     params: Mapping[str, str | list[str]], method: str, path: str, known: QueryParameters
 ) -> None:
-    """Refuse (400 naming it) a query parameter that ``method path`` does not take, or a
-    value its enum does not list: a blank one included, which no handler may read as
-    its default (``?include_runs=`` once archived an AI experiment)."""
+    """Refuse (400 naming it) a query parameter that ``method path`` does not take or
+    that is given more than once, or a value its enum does not list: a blank one
+    included, which no handler may read as its default (``?include_runs=`` once
+    archived an AI experiment)."""
     for name, value in params.items():
+        if name in known and isinstance(value, list):
+            shown = ", ".join(repr(_printable(v[:100])) for v in value)
+            raise BadRequest(
+                f"The query parameter '{name}' is given {len(value)} times ({shown}); "
+                f"{method} {path} takes one value of it: give it once.",
+                detail={"field": name},
+            )
         if name not in known:
             shown = _printable(name[:100])
             takes = f"it takes {', '.join(sorted(known))}" if known else "it takes none"
