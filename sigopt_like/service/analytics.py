@@ -134,11 +134,15 @@ def render_analytics(
 
 
 def _plot_exponent(observations: Sequence[Observation]) -> int:
-    """0, or the power of ten the plots divide responses by: beyond ``finite.HUGE`` the
+    """0, or the power of ten the plots divide responses by (see ``_exponent``)."""
+    return _exponent(o.response for o in observations if o.response is not None)
+
+
+def _exponent(values: Iterable[float]) -> int:
+    """0, or the power of ten an axis divides ``values`` by: beyond ``finite.HUGE`` the
     axis' span can overflow (1.7e308 and -1.7e308 are 3.4e308 apart, and Matplotlib's
     tick locator failed), so the axis is in units of 1e<exponent> and says so."""
-    sizes = [abs(o.response) for o in observations if o.response is not None]
-    peak = max(sizes, default=0.0)
+    peak = max((abs(v) for v in values), default=0.0)
     return math.floor(math.log10(peak)) if peak > finite.HUGE else 0
 
 
@@ -432,7 +436,12 @@ def _parameter_panel(
 ) -> None:
     """Scatter of response against one parameter's values."""
     categorical = isinstance(param, CategoricalParameter)
-    ax.set_xlabel(f"{param.name} (units)" if param.type == "unit" else param.name)
+    exponent = 0 if categorical else _exponent(float(v) for v in param.values)
+    unit = 10.0**exponent
+    if exponent:
+        ax.set_xlabel(f"{param.name} (x 1e{exponent})")
+    else:
+        ax.set_xlabel(f"{param.name} (units)" if param.type == "unit" else param.name)
     ax.grid(True, alpha=0.3)
     if categorical:
         positions = {str(v): i for i, v in enumerate(param.values)}
@@ -442,8 +451,8 @@ def _parameter_panel(
         )
         ax.set_xlim(-0.6, len(param.values) - 0.4)
     else:
-        levels = [float(v) for v in param.values]
-        margin = 0.5 * _level_step(param)
+        levels = [float(v) / unit for v in param.values]
+        margin = 0.5 * _level_step(param, unit)
         ax.set_xlim(min(levels) - margin, max(levels) + margin)
         if len(set(levels)) <= 12:
             ax.set_xticks(sorted(set(levels)))
@@ -458,14 +467,15 @@ def _parameter_panel(
         value = obs.values[param.name]
         if categorical:
             return positions.get(str(value))
-        return _number(value)
+        number = _number(value)
+        return None if number is None else number / unit
 
     xy: list[tuple[float, Observation]] = []
     for obs in points:
         x = x_of(obs)
         if x is not None:
             xy.append((float(x), obs))
-    offsets = _jitter(len(xy), 0.3 * _level_step(param))
+    offsets = _jitter(len(xy), 0.3 * _level_step(param, unit))
     ax.scatter(
         [x + dx for (x, _), dx in zip(xy, offsets, strict=True)],
         [o.response for _, o in xy],
@@ -488,11 +498,12 @@ def _parameter_panel(
             )
 
 
-def _level_step(param: Any) -> float:
-    """Smallest gap between neighbouring levels on the x axis (1 for categories and units)."""
+def _level_step(param: Any, unit: float = 1.0) -> float:
+    """Smallest gap between neighbouring levels on the x axis (1 for categories and units),
+    levels counted in ``unit``s."""
     if isinstance(param, CategoricalParameter) or param.type == "unit":
         return 1.0
-    levels = sorted(set(param.values))
+    levels = sorted({float(v) / unit for v in param.values})
     gaps = [b - a for a, b in itertools.pairwise(levels) if b > a]
     return min(gaps) if gaps else 1.0
 

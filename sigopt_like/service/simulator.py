@@ -25,6 +25,7 @@ import attrs
 import numpy as np
 
 from .optimizer.compositions import Compositions
+from .optimizer.finite import half_range
 
 ENUMERATE_LIMIT = 5_000_000
 
@@ -93,9 +94,8 @@ class Surface:
             elif self.space.type == "mixture":
                 x[:, j] = (np.asarray(col, float) - p.min) / max(p.max - p.min, 1)
             else:
-                vals = np.asarray(p.values, float)
-                lo, span = vals.min(), float(np.ptp(vals)) or 1.0
-                x[:, j] = (np.asarray(col, float) - lo) / span
+                low, span = half_range(p.values)  # in halves: levels +-1e308 apart
+                x[:, j] = (np.asarray(col, float) / 2.0 - low) / (span or 0.5)
         return x, off
 
     def values(self, points: Sequence[Sequence[Any]]) -> np.ndarray:

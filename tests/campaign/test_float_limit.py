@@ -51,3 +51,34 @@ def test_replicates_at_the_float_limit_are_averaged_not_a_500(api):
     row, _ = list(csv.DictReader(io.StringIO(got.content.decode())))  # generations 1 and 2
     assert row["best"] == "1.7e+308" and row["best_so_far"] == "1.7e+308"
     assert 1e306 < float(row["mean"]) < 1e307  # (2 x 1.7e308 - 1.7e308 + small) / 24
+
+
+def test_levels_at_the_float_limit_are_designed_simulated_and_plotted(tmp_path):
+    """Levels -1e308, 0 and 1e308 (finite, so valid): their span, 2e308, overflowed. The
+    engine scaled every level to NaN (numpy warnings on the user's console), the
+    simulated lab answered NaN and ``simulate`` failed ("response nan is not a finite
+    number"), and the analytics' x axis overflowed in Matplotlib (warnings)."""
+    import warnings
+
+    import sigopt_like
+
+    space = {
+        "type": "factorial",
+        "parameters": [
+            {"name": "t", "type": "numerical", "values": [-1e308, 0, 1e308]},
+            {"name": "u", "type": "numerical", "values": [-1e308, 1e308]},
+            {"name": "c", "type": "categorical", "values": ["a", "b"]},
+        ],
+    }
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with sigopt_like.Connection(database=tmp_path / "limit.db") as conn:
+            campaign = conn.sessions(conn.sessions.create(name="limit").id)
+            campaign.space.put(space=space, population_size=3, replicates=0, wait=True)
+            assert campaign.simulate(ngens=2, wait=True).status == "success"
+            design = campaign.design.fetch()
+            assert {row[0] for row in design.rows} <= {-1e308, 0, 1e308}
+            assert campaign.analytics.create(wait=True).status == "success"
+            best = campaign.best.fetch()
+            assert best.experiment["t"] in (-1e308, 0, 1e308)
+    assert [f"{w.filename}:{w.lineno}: {w.message}" for w in caught] == []

@@ -52,3 +52,15 @@ def group_means(group: np.ndarray, values: np.ndarray, counts: np.ndarray) -> np
     unit = unit_of(values)
     sums = np.bincount(group, weights=values / unit, minlength=len(counts))
     return sums / np.maximum(counts, 1) * unit
+
+
+def half_range(values: Sequence[float] | np.ndarray) -> tuple[float, float]:
+    """``(low / 2, (high - low) / 2)`` of ``values``, finite for any finite values.
+
+    Levels from -1e308 to 1e308 span 2e308, beyond the largest float; halved, the span
+    is finite, and ``(x / 2 - low / 2) / ((high - low) / 2)`` is ``(x - low) / (high -
+    low)`` exactly (halving is exact), so ordinary levels scale bit for bit as before.
+    """
+    arr = np.asarray(values, dtype=float)
+    low = float(arr.min()) / 2.0
+    return low, float(arr.max()) / 2.0 - low

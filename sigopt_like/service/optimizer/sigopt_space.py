@@ -27,6 +27,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from .finite import half_range
 from .polytope import LinearConstraints
 from .priors import Prior
 from .views import ENUMERATION_LIMIT, greedy_maximin
@@ -368,10 +369,8 @@ def _grid_features(d: Dim) -> np.ndarray:
     values = np.array(d.values, dtype=float)
     if d.log:
         values = np.log10(values)
-    # halves: a grid from -1e308 to 1e308 has a span beyond the largest float
-    low = values.min() / 2.0
-    span = float(values.max() / 2.0 - low) or 1.0
-    return (values / 2.0 - low) / span
+    low, span = half_range(values)  # a grid from -1e308 to 1e308: a span beyond floats
+    return (values / 2.0 - low) / (span or 1.0)
 
 
 def _code_of(d: Dim, value: Any) -> float | None:

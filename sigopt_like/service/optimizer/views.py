@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .compositions import Compositions
+from .finite import half_range
 
 ENUMERATION_LIMIT = 60_000
 """Spaces with at most this many points are enumerated in full."""
@@ -77,9 +78,9 @@ class FactorialView:
         for kind, vals in zip(self.kinds, self.values, strict=True):
             if kind == "numerical":
                 arr = np.asarray(vals, dtype=float)
-                span = float(arr.max() - arr.min())
+                low, span = half_range(arr)  # in halves: levels +-1e308 apart stay finite
                 self._scaled.append(
-                    (arr - arr.min()) / span if span > 0 else np.full(len(arr), 0.5)
+                    (arr / 2.0 - low) / span if span > 0 else np.full(len(arr), 0.5)
                 )
             else:
                 self._scaled.append(np.eye(len(vals)) * _ONE_HOT)
@@ -100,7 +101,8 @@ class FactorialView:
                     x = float(v)
                 except (TypeError, ValueError):
                     return None
-                dist = np.abs(np.asarray(vals) - x)
+                with np.errstate(over="ignore"):  # levels 2e308 away: inf, far enough
+                    dist = np.abs(np.asarray(vals) - x)
                 i = int(dist.argmin())
                 if dist[i] > 1e-9 * max(1.0, abs(x)):
                     return None
