@@ -188,3 +188,58 @@ def test_wrong_token_is_api_exception_401(served):
     with pytest.raises(ApiException) as caught:
         bad.experiments().fetch()
     assert caught.value.status_code == 401 and caught.value.message
+
+
+def test_an_update_in_sigopts_shape_names_what_cannot_change(served, conn):
+    """SigOpt's update lists every parameter by name with only what changes (new bounds,
+    precision, default value, categorical values; a metric's threshold). Here the
+    definition stays as created: an entry that would change it is a 422 naming its field
+    and saying why (it read "'parameters[0].type' must be one of double, int,
+    categorical, not None"), and one that changes nothing is taken."""
+    e = conn.experiments().create(
+        name="update shapes",
+        parameters=PARAMETERS,
+        metrics=[{"name": "f", "objective": "minimize"}],
+        observation_budget=10,
+    )
+    before = conn.experiments(e.id).fetch().to_json()
+
+    def listing(i: int, **change: object) -> list[dict]:
+        """Every parameter by name, the i-th with ``change``: the shape SigOpt takes."""
+        return [{"name": p["name"], **(change if j == i else {})} for j, p in enumerate(PARAMETERS)]
+
+    refused = [
+        ({"parameters": listing(0, bounds={"min": 0, "max": 20})}, "parameters[0].bounds"),
+        ({"parameters": listing(1, precision=3)}, "parameters[1].precision"),
+        ({"parameters": listing(2, default_value=2)}, "parameters[2].default_value"),
+        (
+            {"parameters": listing(3, categorical_values=["flat", "bump", "dip"])},
+            "parameters[3].categorical_values",
+        ),
+        ({"metrics": [{"name": "f", "threshold": 0.5}]}, "metrics[0].threshold"),
+        ({"parameters": [*listing(0), {"name": "z", "default_value": 1}]}, "parameters[4].name"),
+        ({"name": "renamed", "parameters": [*listing(0), {"name": "x"}]}, "parameters[4].name"),
+        ({"parameters": listing(0)[:3]}, "parameters"),
+    ]
+    for body, field in refused:
+        with pytest.raises(ApiException) as caught:
+            conn.experiments(e.id).update(**body)
+        assert caught.value.status_code == 422, body
+        message = caught.value.message
+        assert message.startswith(f"'{field}'"), message
+        assert conn.experiments(e.id).fetch().to_json() == before
+    with pytest.raises(ApiException) as caught:
+        conn.experiments(e.id).update(**refused[0][0])
+    assert "cannot change after the experiment is created" in caught.value.message
+    with pytest.raises(ApiException) as caught:
+        conn.experiments(e.id).update(**refused[-1][0])
+    assert "'shape' is left out" in caught.value.message
+    # the same shapes that change nothing are taken, with the rest of the update
+    same = conn.experiments(e.id).update(
+        name="renamed",
+        parameters=listing(0, bounds={"min": -5, "max": 10}),
+        metrics=[{"threshold": None}],
+    )
+    assert same.name == "renamed"
+    after = conn.experiments(e.id).fetch().to_json()
+    assert after["parameters"] == before["parameters"] and after["metrics"] == before["metrics"]

@@ -305,6 +305,98 @@ def experiment_update(body: Mapping[str, Any], current: Mapping[str, Any]) -> di
         stored = current.get(key)
         if key in ("conditionals", "linear_constraints"):
             stored = stored or []
-        if canonical(body[key]) != stored:
+        if key in ("parameters", "metrics"):
+            _check_named_entries(key, body[key], stored or [], canonical)
+        elif canonical(body[key]) != stored:
             raise RuleError(f"'{key}' cannot change after the experiment is created.", key)
     return changes
+
+
+#: what SigOpt lets an update change, and this service keeps as created
+_SIGOPT_UPDATES = {
+    "parameters": "bounds, categorical values, precision and default values",
+    "metrics": "thresholds",
+}
+
+
+def _check_named_entries(key: str, raw: Any, stored: list[dict], canonical: Any) -> None:
+    """Parameters or metrics of an update: each entry, matched by name, must leave its
+    stored one as it is.
+
+    SigOpt's update matches entries by name and changes only the fields an entry gives
+    (``{"name": "x", "bounds": {...}}``, a metric's ``threshold``; the one metric may go
+    unnamed), and deletes a parameter left out of the list. Here an entry is laid over
+    the stored one of its name; the result must equal the stored definition, else the
+    refusal names the entry's field that would change (or the one left out).
+    """
+    by_name = {entry["name"]: entry for entry in stored}
+    entries = list(raw) if isinstance(raw, list) else []
+    if (
+        key == "metrics"
+        and len(stored) == 1
+        and len(entries) == 1
+        and isinstance(entries[0], Mapping)
+        and "name" not in entries[0]
+    ):
+        entries = [{**entries[0], "name": stored[0]["name"]}]
+    names = [e.get("name") if isinstance(e, Mapping) else None for e in entries]
+    for i, name in enumerate(names):
+        if isinstance(name, str) and name in names[:i]:
+            raise RuleError(
+                f"'{key}[{i}].name': {key[:-1]} {name!r} is named twice; send it once.",
+                f"{key}[{i}].name",
+            )
+        if isinstance(name, str) and name not in by_name:
+            raise RuleError(
+                f"'{key}[{i}].name': this experiment has no {key[:-1]} {name!r}, and its "
+                f"{key} cannot change after it is created.",
+                f"{key}[{i}].name",
+            )
+    if not isinstance(raw, list) or any(
+        not isinstance(e, Mapping) or e.get("name") not in by_name for e in entries
+    ):
+        if canonical(raw) != stored:  # a shape error names its field; else a change
+            raise RuleError(f"'{key}' cannot change after the experiment is created.", key)
+        return
+    missing = [name for name in by_name if name not in names]
+    if missing:
+        raise RuleError(
+            f"'{key}': {key[:-1]} {missing[0]!r} is left out; an update lists every one "
+            f"(only what changes needs more than its name: SigOpt deletes a parameter left "
+            f"out), and this service keeps an experiment's {key} as created.",
+            key,
+        )
+    merged = dict(by_name)
+    for entry in entries:
+        merged[entry["name"]] = {**by_name[entry["name"]], **entry}
+    try:
+        same = canonical([merged[name] for name in by_name]) == stored
+    except RuleError as err:
+        if err.status == 400:  # a wrong shape (an unknown field): its own message
+            raise
+        same = False
+    if same:
+        return
+    for i, entry in enumerate(entries):
+        old = by_name[entry["name"]]
+        for field in entry:
+            if field in ("name", "object"):
+                continue
+            try:
+                one = canonical([{**old, field: entry[field]} if o is old else o for o in stored])
+            except RuleError as err:
+                if err.status == 400:
+                    raise
+                one = None
+            if one != stored:
+                raise _fixed(f"{key}[{i}].{field}", key, f"of {key[:-1]} {entry['name']!r}")
+    raise RuleError(f"'{key}' cannot change after the experiment is created.", key)
+
+
+def _fixed(field: str, key: str, what: str) -> RuleError:
+    return RuleError(
+        f"'{field}' ({what}) cannot change after the experiment is created: this service "
+        f"keeps an experiment's {key} as created (SigOpt lets an update change "
+        f"{_SIGOPT_UPDATES[key]}); create a new experiment with the {key} you want.",
+        field,
+    )
