@@ -208,7 +208,9 @@ def wait_task(call: Call, *, timeout: float | None = None, progress: ProgressArg
 
 
 def _item_path(call: Call) -> str:
-    return "/" + "/".join((C.API_PREFIX.strip("/"), *call.node._path))
+    from .resources import node_path
+
+    return node_path(call.node)
 
 
 # ---------------------------------------------------------------- exports

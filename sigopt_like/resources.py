@@ -25,8 +25,10 @@ import threading
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+from urllib.parse import quote
 
 from . import _constants as C
+from .errors import RequestEncodingError
 
 if TYPE_CHECKING:
     import inspect
@@ -263,10 +265,15 @@ def endpoint_path(node: Node, suffix: str | None) -> str:
     """The API path of an endpoint of ``node``."""
     if suffix and suffix.startswith("/"):
         return suffix
-    segments = [C.API_PREFIX.strip("/"), *node._path]
-    if suffix:
-        segments.append(suffix)
-    return "/" + "/".join(str(s) for s in segments)
+    return node_path(node) + (f"/{suffix}" if suffix else "")
+
+
+def node_path(node: Node) -> str:
+    """The API path of ``node``: its segments percent-encoded, so that an id holding
+    ``%``, ``?`` or ``#`` is that id on the server (``%31`` read as session 1, and
+    ``1?x=1`` sent a query) and not part of the URL's syntax."""
+    segments = [C.API_PREFIX.strip("/"), *(quote(str(s), safe="") for s in node._path)]
+    return "/" + "/".join(segments)
 
 
 class Node:
@@ -401,6 +408,14 @@ def _id_text(id_: Any) -> str:
     text = str(value)
     if "/" in text or text in (".", ".."):
         raise ValueError(f"an id cannot contain '/' or be '.' or '..': {text!r}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # the bytes of another encoding, read as lone surrogates
+        raise RequestEncodingError(
+            f"the id {text!r} is not text: it holds a lone UTF-16 surrogate, which no URL "
+            "can carry. Nothing was sent.",
+            field="id",
+        ) from None
     return text
 
 

@@ -467,6 +467,12 @@ def test_a_name_typed_in_another_encoding_is_named_as_typed(tmp_path):
     assert made.returncode == 0, made
     listed = cli(b"sessions", b"list", b"--db", database, b"--json")
     assert [session["name"] for session in json.loads(listed.stdout)] == ["cafe"]
+    # an id in such bytes: a UnicodeEncodeError traceback before; and "%31" showed session 1
+    shown = cli(b"sessions", b"show", b"caf\xe9", b"--db", database)
+    assert shown.returncode == 1 and "Traceback" not in shown.stderr, shown
+    assert "not UTF-8 ('caf\\xe9')" in shown.stderr.splitlines()[0]
+    escaped = cli(b"sessions", b"show", b"%31", b"--db", database)
+    assert escaped.returncode == 1 and "No session with id '%31'" in escaped.stderr, escaped
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
