@@ -243,3 +243,49 @@ def test_an_update_in_sigopts_shape_names_what_cannot_change(served, conn):
     assert same.name == "renamed"
     after = conn.experiments(e.id).fetch().to_json()
     assert after["parameters"] == before["parameters"] and after["metrics"] == before["metrics"]
+
+
+def test_a_metadata_key_longer_than_sigopts_limit_is_refused(served, conn):
+    """SigOpt refuses a metadata key of more than 100 characters; one of 1,000 (or a
+    megabyte) was stored here. Now a 422 naming the field, nothing stored, wherever
+    metadata goes (experiment, suggestion, observation, run, project)."""
+    long_key, key = "k" * 101, "k" * 100
+    e = conn.experiments().create(name="meta", parameters=PARAMETERS, metadata={key: 1})
+    assert e.metadata[key] == 1
+    s = conn.experiments(e.id).suggestions().create()
+    client = conn.tokens("self").fetch().client
+    conn.clients(client).projects().create(id="meta-runs", name="runs")
+    calls = [
+        lambda: conn.experiments().create(
+            name="meta", parameters=PARAMETERS, metadata={long_key: 1}
+        ),
+        lambda: conn.experiments(e.id).update(metadata={long_key: "x"}),
+        lambda: conn.experiments(e.id).suggestions().create(metadata={long_key: 1}),
+        lambda: conn.experiments(e.id).suggestions(s.id).update(metadata={long_key: 1}),
+        lambda: (
+            conn.experiments(e.id)
+            .observations()
+            .create(suggestion=s.id, value=1.0, metadata={long_key: None})
+        ),
+        lambda: conn.clients(client).projects().create(id="meta", metadata={long_key: 1}),
+        lambda: (
+            conn.clients(client)
+            .projects("meta-runs")
+            .training_runs()
+            .create(name="r", metadata={long_key: 1})
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(ApiException) as caught:
+            call()
+        assert caught.value.status_code == 422
+        assert "a metadata key has at most 100" in caught.value.message
+        assert "kkkkkkkkkk...kkkkkkkkkk" in caught.value.message
+    assert conn.experiments(e.id).fetch().metadata.to_json() == {key: 1}
+    assert conn.experiments(e.id).suggestions(s.id).fetch().metadata is None
+    assert conn.experiments(e.id).observations().fetch().count == 0
+    assert [x.id for x in conn.experiments().fetch().iterate_pages()] == [e.id]
+    runs = conn.clients(client).projects("meta-runs").training_runs().fetch()
+    assert not list(runs.iterate_pages())
+    o = conn.experiments(e.id).observations().create(suggestion=s.id, value=1.0, metadata={key: 2})
+    assert o.metadata[key] == 2

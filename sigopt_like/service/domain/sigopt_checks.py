@@ -15,6 +15,8 @@ from typing import Any
 MAX_NAME_LENGTH = 500
 MAX_METADATA_KEYS = 100
 MAX_METADATA_STRING = 500
+#: SigOpt's limit on a metadata key's length (its service refuses longer ones too)
+MAX_METADATA_KEY = 100
 #: the widest integer column (BIGINT on PostgreSQL, INTEGER on SQLite)
 MAX_STORED_INT = 2**63 - 1
 #: an INTEGER column on PostgreSQL (num_solutions)
@@ -81,7 +83,8 @@ def name_text(value: Any, field: str, *, required: bool = True) -> str | None:
 
 
 def metadata(value: Any, field: str = "metadata") -> dict[str, Any] | None:
-    """None, or an object of at most 100 keys whose values are strings, numbers or null."""
+    """None, or an object of at most 100 keys (each at most 100 characters) whose values
+    are strings, numbers or null."""
     if value is None:
         return None
     if not isinstance(value, Mapping):
@@ -90,6 +93,13 @@ def metadata(value: Any, field: str = "metadata") -> dict[str, Any] | None:
         raise RuleError(f"'{field}' has more than {MAX_METADATA_KEYS} keys.", field)
     out: dict[str, Any] = {}
     for key, item in value.items():
+        if len(str(key)) > MAX_METADATA_KEY:
+            shown = f"{key[:10]}...{key[-10:]}"
+            raise RuleError(
+                f"'{field}': the key '{shown}' is {len(key)} characters long; a metadata key "
+                f"has at most {MAX_METADATA_KEY}.",
+                field,
+            )
         where = f"{field}.{key}"
         if isinstance(item, str):
             if len(item) > MAX_METADATA_STRING:
