@@ -289,3 +289,43 @@ def test_a_metadata_key_longer_than_sigopts_limit_is_refused(served, conn):
     assert not list(runs.iterate_pages())
     o = conn.experiments(e.id).observations().create(suggestion=s.id, value=1.0, metadata={key: 2})
     assert o.metadata[key] == 2
+
+
+def test_a_value_stddev_that_belongs_to_no_value_is_refused(served, conn):
+    """``value_stddev`` beside ``values`` (SigOpt: "should be specified within the
+    'values' list") or on a failed observation was a 201/200 that dropped it. Now a 422
+    naming it, in a create, a batch and an update, nothing changed."""
+    e = conn.experiments().create(
+        name="stddev",
+        parameters=PARAMETERS,
+        metrics=[{"name": "a", "objective": "maximize"}, {"name": "b", "objective": "minimize"}],
+        observation_budget=10,
+    )
+    observations = conn.experiments(e.id).observations()
+    point = {"x": 1.0, "y": 2.0, "k": 2, "shape": "bump"}
+    values = [{"name": "a", "value": 1.0}, {"name": "b", "value": 2.0}]
+    kept = observations.create(assignments=point, values=values)
+    failed = observations.create(assignments=point, failed=True)
+    calls = [
+        lambda: observations.create(assignments=point, values=values, value_stddev=0.1),
+        lambda: observations.create(assignments=point, failed=True, value_stddev=0.1),
+        lambda: observations.create_batch(
+            observations=[{"assignments": point, "values": values, "value_stddev": 0.1}]
+        ),
+        lambda: conn.experiments(e.id).observations(kept.id).update(value_stddev=0.5),
+        lambda: conn.experiments(e.id).observations(failed.id).update(value_stddev=0.5),
+    ]
+    before = [o.to_json() for o in observations.fetch().iterate_pages()]
+    for call in calls:
+        with pytest.raises(ApiException) as caught:
+            call()
+        assert caught.value.status_code == 422
+        assert caught.value.to_json()["detail"]["field"].endswith("value_stddev")
+        assert [o.to_json() for o in observations.fetch().iterate_pages()] == before
+    with pytest.raises(ApiException) as caught:
+        calls[0]()
+    assert "give each metric's value_stddev in its entry of 'values'" in caught.value.message
+    # where it belongs it is kept
+    with_stddev = [{**values[0], "value_stddev": 0.1}, values[1]]
+    o = observations.create(assignments=point, values=with_stddev)
+    assert [v.value_stddev for v in o.values] == [0.1, None]

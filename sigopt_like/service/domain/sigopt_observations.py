@@ -21,9 +21,10 @@ def observation_values(
 ) -> tuple[list[dict[str, Any]], bool]:
     """``(values, failed)`` of an observation body.
 
-    A failed observation has no value. Otherwise there is a ``value`` (with an
-    optional ``value_stddev``) for a one-metric experiment, or ``values``
-    ``[{name, value, value_stddev}]`` naming every metric. ``values`` of a
+    A failed observation has no value (nor ``value_stddev``). Otherwise there is a
+    ``value`` (with an optional ``value_stddev``) for a one-metric experiment, or
+    ``values`` ``[{name, value, value_stddev}]`` naming every metric (a
+    ``value_stddev`` beside them would belong to none: refused). ``values`` of a
     one-metric experiment may leave the name out.
     """
     pre = f"{field}." if field else ""
@@ -33,8 +34,9 @@ def observation_values(
     if not isinstance(failed, bool):
         raise RuleError(f"'{pre}failed' must be true or false.", f"{pre}failed", 400)
     value, values = body.get("value"), body.get("values")
+    stddev = body.get("value_stddev")
     if failed:
-        for key, given in (("value", value), ("values", values)):
+        for key, given in (("value", value), ("values", values), ("value_stddev", stddev)):
             if given not in (None, []):
                 raise RuleError(
                     f"'{pre}{key}': a failed observation has no value; "
@@ -44,6 +46,12 @@ def observation_values(
         return [], True
     if value is not None and values is not None:
         raise RuleError(f"'{pre}values': give 'value' or 'values', not both.", f"{pre}values")
+    if values is not None and stddev is not None:  # it would belong to no metric
+        raise RuleError(
+            f"'{pre}value_stddev' goes with 'value'; with 'values', give each metric's "
+            "value_stddev in its entry of 'values'.",
+            f"{pre}value_stddev",
+        )
     if value is None and values is None:
         raise RuleError(
             f"'{pre}value' is missing: an observation needs a value (or values), or failed=true.",
@@ -59,7 +67,7 @@ def observation_values(
         entry = {
             "name": metric_list[0]["name"],
             "value": value,
-            "value_stddev": body.get("value_stddev"),
+            "value_stddev": stddev,
         }
         return [_evaluation(entry, f"{pre}value", f"{pre}value_stddev")], False
     return _values(metric_list, values, f"{pre}values"), False
