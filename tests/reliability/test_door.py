@@ -626,6 +626,60 @@ def test_hostile_bodies_on_every_sigopt_write_route_change_nothing(door: Door) -
     assert _rows(door) == before
 
 
+def test_hostile_bodies_on_every_campaign_write_route_change_nothing(door: Door) -> None:
+    """The same hostile bodies on the Daptics routes. Before: ``POST …/halt`` with ``[]``
+    or ``null`` (or ``{"now": true}``) halted the session, the body read as nothing;
+    ``/auth/sign-out`` answered 200 to them too. Routes that take no fields refuse any."""
+    space = {
+        "type": "factorial",
+        "parameters": [
+            {"name": "a", "type": "numerical", "values": [0, 1, 2, 3]},
+            {"name": "c", "type": "categorical", "values": ["x", "y"]},
+        ],
+    }
+    sid = door.json("POST", "/v1/sessions", {"name": "h"})["id"]
+    sized = {"space": space, "population_size": 3, "replicates": 0}
+    _finish(door, sid, door.json("PUT", f"/v1/sessions/{sid}/space", sized))
+    task = _finish(door, sid, door.json("POST", f"/v1/sessions/{sid}/generate", {}))
+    campaign = f"/v1/sessions/{sid}"
+    routes = [
+        ("POST", "/v1/login"),
+        ("POST", "/v1/tokens"),
+        ("POST", "/v1/sessions"),
+        ("PUT", campaign),
+        ("POST", f"{campaign}/halt"),
+        ("PUT", f"{campaign}/space"),
+        ("POST", f"{campaign}/experiments"),
+        ("POST", f"{campaign}/generate"),
+        ("POST", f"{campaign}/simulate"),
+        ("POST", f"{campaign}/responses/simulate"),
+        ("POST", f"{campaign}/analytics"),
+        ("POST", f"{campaign}/tasks/{task['id']}/cancel"),
+        ("POST", "/auth/sign-out"),
+    ]
+    before = _rows(door)
+    for method, path in routes:
+        for what, raw, content_type in [*HOSTILE, ("an unknown field", '{"now": true}', None)]:
+            reply = door.call(method, path, raw, content_type=content_type or "application/json")
+            where = (method, path, what)
+            assert 400 <= reply.status_code < 500, (where, reply.status_code, reply.text[:300])
+            body = strict_json(reply.text)
+            assert body["object"] == "error" and body["status"] == reply.status_code, where
+    assert _rows(door) == before
+    assert door.json("POST", f"{campaign}/halt", {})["status"] == "halted"  # {} is no fields
+
+
+def _finish(door: Door, sid: str, task: dict[str, Any]) -> dict[str, Any]:
+    """The task once finished (long polls), asserting success."""
+    for _ in range(12):
+        reply = door.call("GET", f"/v1/sessions/{sid}/tasks/{task['id']}", params={"wait": "10"})
+        task = strict_json(reply.text)
+        if task["status"] in ("success", "failed", "canceled"):
+            break
+    assert task["status"] == "success", task
+    return task
+
+
 def _values_the_schema_forbids(schema: dict[str, Any]) -> list[str]:
     """Query values that break ``schema`` (an OpenAPI parameter's), one per kind of rule."""
     values: list[str] = []

@@ -16,7 +16,7 @@ from typing import Any
 import falcon
 
 from ..errors import BadRequest, Forbidden, RateLimited, Unauthorized
-from ..http import field, read_json
+from ..http import field, read_json, reject_unknown
 from ..middleware.limits import retry_after_seconds
 from ..settings import ServiceSettings
 from ..store.accounts import AccountStore, User, normalize_email
@@ -170,7 +170,9 @@ class SignOut:
         self._settings = settings
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        """200; a live session needs the page's CSRF token (403 otherwise)."""
+        """200; a live session needs the page's CSRF token (403 otherwise). No fields:
+        a body, if any, is ``{}`` (the page sends that)."""
+        reject_unknown(read_json(req, required=False), frozenset())
         found = cookie_owner(self._accounts, req, session_lifetime(self._settings))
         if found.owner is not None and found.token is not None:
             if not csrf_matches(req, found.token):

@@ -177,8 +177,11 @@ class Session:
     def on_post_halt(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Halt: status ``halted``, and tasks not yet finished are asked to cancel.
 
-        Halting a halted session changes nothing; a completed one stays completed.
+        Halting a halted session changes nothing; a completed one stays completed. It
+        takes no fields: a body, if any, is ``{}`` (``[]`` or ``{"now": true}`` halted
+        the session as well, read as nothing).
         """
+        reject_unknown(read_json(req, required=False), frozenset())
         session = self._sessions.halt(owner_id(req), parse_id(sid, "session"), now())
         resp.media = render_session(session)
 
