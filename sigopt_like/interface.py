@@ -282,6 +282,13 @@ SESSIONS = Group(
     groups=SESSION_GROUPS,
 )
 
+
+def _with_fetch(listing: Endpoint) -> tuple[Endpoint, Endpoint]:
+    """A list endpoint and the same call as ``fetch``: sigopt-python names every GET
+    ``fetch`` (``conn.experiments(id).observations().fetch()``), as its README says."""
+    return listing, listing._replace(name="fetch", doc=f"{listing.doc} (SigOpt's name of list)")
+
+
 EXPERIMENTS = Group(
     "experiments",
     "SigOpt experiments: sequential optimization.",
@@ -293,17 +300,19 @@ EXPERIMENTS = Group(
             doc="Create an experiment (name=, parameters=, metrics=, observation_budget=, "
             "conditionals=, linear_constraints=, num_solutions=, project=, ...; or data=).",
         ),
-        E(
-            "list",
-            "GET",
-            None,
-            "Experiment",
-            "Experiments, newest first.",
-            page=True,
-            params=(
-                P("state", str | None, doc="active (default), deleted or all"),
-                P("search", str | None, doc="search in names"),
-            ),
+        *_with_fetch(
+            E(
+                "list",
+                "GET",
+                None,
+                "Experiment",
+                "Experiments, newest first.",
+                page=True,
+                params=(
+                    P("state", str | None, doc="active (default), deleted or all"),
+                    P("search", str | None, doc="search in names"),
+                ),
+            )
         ),
     ),
     item_endpoints=(
@@ -347,14 +356,16 @@ EXPERIMENTS = Group(
                         _METADATA,
                     ),
                 ),
-                E(
-                    "list",
-                    "GET",
-                    None,
-                    "Suggestion",
-                    "Suggestions.",
-                    page=True,
-                    params=(P("state", str | None, doc="open or closed"),),
+                *_with_fetch(
+                    E(
+                        "list",
+                        "GET",
+                        None,
+                        "Suggestion",
+                        "Suggestions.",
+                        page=True,
+                        params=(P("state", str | None, doc="open or closed"),),
+                    )
                 ),
                 E(
                     "delete",
@@ -367,6 +378,14 @@ EXPERIMENTS = Group(
             ),
             item_endpoints=(
                 E("fetch", "GET", None, "Suggestion", "The suggestion."),
+                E(
+                    "update",
+                    "PUT",
+                    None,
+                    "Suggestion",
+                    "Change the suggestion's metadata.",
+                    params=(_METADATA,),
+                ),
                 E("delete", "DELETE", None, None, "Delete the suggestion."),
             ),
         ),
@@ -400,7 +419,10 @@ EXPERIMENTS = Group(
                     ),
                     convert={"observations": lambda items: [H.observation_json(o) for o in items]},
                 ),
-                E("list", "GET", None, "Observation", "Observations, newest first.", page=True),
+                *_with_fetch(
+                    E("list", "GET", None, "Observation", "Observations, newest first.", page=True)
+                ),
+                E("delete", "DELETE", None, None, "Delete every observation of the experiment."),
             ),
             item_endpoints=(
                 E("fetch", "GET", None, "Observation", "The observation."),

@@ -402,6 +402,19 @@ class _Experiments:
         headers: Mapping[str, str] | None = ...,
     ) -> Page[Experiment]:
         """Experiments, newest first."""
+    def fetch(
+        self,
+        *,
+        state: str | None = ...,
+        search: str | None = ...,
+        limit: int | None = ...,
+        before: str | None = ...,
+        after: str | None = ...,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> Page[Experiment]:
+        """Experiments, newest first. (SigOpt's name of list)"""
 
 class _ExperimentsItemSuggestions:
     """Assignments to try."""
@@ -431,6 +444,18 @@ class _ExperimentsItemSuggestions:
         headers: Mapping[str, str] | None = ...,
     ) -> Page[Suggestion]:
         """Suggestions."""
+    def fetch(
+        self,
+        *,
+        state: str | None = ...,
+        limit: int | None = ...,
+        before: str | None = ...,
+        after: str | None = ...,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> Page[Suggestion]:
+        """Suggestions. (SigOpt's name of list)"""
     def delete(
         self,
         *,
@@ -452,6 +477,15 @@ class _ExperimentsItemSuggestionsItem:
         headers: Mapping[str, str] | None = ...,
     ) -> Suggestion:
         """The suggestion."""
+    def update(
+        self,
+        *,
+        metadata: dict[str, Any] | None = ...,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> Suggestion:
+        """Change the suggestion's metadata."""
     def delete(
         self,
         *,
@@ -502,6 +536,25 @@ class _ExperimentsItemObservations:
         headers: Mapping[str, str] | None = ...,
     ) -> Page[Observation]:
         """Observations, newest first."""
+    def fetch(
+        self,
+        *,
+        limit: int | None = ...,
+        before: str | None = ...,
+        after: str | None = ...,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> Page[Observation]:
+        """Observations, newest first. (SigOpt's name of list)"""
+    def delete(
+        self,
+        *,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> None:
+        """Delete every observation of the experiment."""
 
 class _ExperimentsItemObservationsItem:
     """Reported results."""

@@ -61,6 +61,10 @@ class Page(Generic[T]):
         for page in self.pages():
             yield from page.data
 
+    def iterate_pages(self) -> Iterator[T]:
+        """Every item of every page: sigopt-python's name of iterating a list."""
+        return iter(self)
+
     def to_list(self) -> list[T]:
         """Every item of every page."""
         return list(self)

@@ -150,3 +150,42 @@ def test_definition_features_round_trip_through_our_client(conn):
         )
     best = list(conn.experiments(e.id).best_assignments.fetch())
     assert all(b.values[1].value <= 3 for b in best)
+
+
+def test_sigopt_pythons_call_shapes_work_on_our_client(seed_conn):
+    """sigopt-python's README: "POST, GET, PUT and DELETE translate to create, fetch,
+    update and delete", ``conn.experiments(ID).suggestions().create()``. The lists had
+    only ``list`` here (``observations().fetch()`` was an AttributeError), a suggestion
+    no ``update`` and the observations no ``delete``; sigopt-python's pages iterate with
+    ``iterate_pages()``."""
+    conn = seed_conn
+    experiment = conn.experiments().create(
+        name="Franke Optimization",
+        parameters=[
+            dict(name="x", type="double", bounds=dict(min=0.0, max=1.0)),
+            dict(name="y", type="double", bounds=dict(min=0.0, max=1.0)),
+        ],
+        seed=3,
+    )
+    for _ in range(3):
+        suggestion = conn.experiments(experiment.id).suggestions().create()
+        conn.experiments(experiment.id).observations().create(
+            suggestion=suggestion.id, value=suggestion.assignments["x"]
+        )
+    observations = conn.experiments(experiment.id).observations().fetch(limit=2)
+    assert observations.count == 3 and len(observations.data) == 2
+    assert len(list(observations.iterate_pages())) == 3
+    listed = conn.experiments().fetch(state="all")
+    assert [e.id for e in listed.iterate_pages()] == [experiment.id]
+    opened = conn.experiments(experiment.id).suggestions().create()
+    assert [s.id for s in conn.experiments(experiment.id).suggestions().fetch(state="open")] == [
+        opened.id
+    ]
+    updated = conn.experiments(experiment.id).suggestions(opened.id).update(metadata={"host": "a"})
+    assert updated.metadata == {"host": "a"}
+    assert conn.experiments(experiment.id).suggestions(opened.id).fetch().metadata == {"host": "a"}
+    best = conn.experiments(experiment.id).best_assignments().fetch()
+    assert best.data[0].value == max(o.value for o in observations.iterate_pages())
+    assert conn.experiments(experiment.id).observations().delete() is None
+    assert conn.experiments(experiment.id).observations().fetch().count == 0
+    assert conn.experiments(experiment.id).fetch().progress.observation_count == 0
