@@ -216,3 +216,37 @@ def test_sign_out(tab: Tab, dashboard_site: Site) -> None:
     status = page.evaluate("fetch('/v1/sessions').then((r) => r.status)")
     assert status == 401
     assert all("401" in error for error in tab.errors), tab.errors
+
+
+def test_responses_at_the_float_limit_are_plotted(tab: Tab, dashboard_site: Site) -> None:
+    """Responses of 1.7e308 and -1.7e308 (finite, so valid): the axis' span overflowed
+    to Infinity, every marker was placed at NaN and the axis had no ticks; with the span
+    in halves, the tick loop's end was Infinity and the page died ("Invalid array
+    length"). The span is taken in halves and the ticks end at the largest number."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    sid = _small_campaign(conn, f"float limit {uuid.uuid4().hex[:6]}")
+    campaign = conn.sessions(sid)
+    campaign.generate(wait=True)
+    design = campaign.design.fetch()
+    big = 1.7e308
+    rows = [[*r[:-1], (big, -big, 1.0)[i % 3]] for i, r in enumerate(design.rows)]
+    campaign.experiments.put(
+        type="designed", table={"columns": list(design.columns), "rows": rows}, wait=True
+    )
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.served.url}/#/sessions/{sid}")
+    page.wait_for_selector(".plot-svg circle.marker", state="attached")
+    places = page.eval_on_selector_all(
+        ".plot-svg circle.marker",
+        "els => els.map((e) => [e.getAttribute('cx'), e.getAttribute('cy')])",
+    )
+    assert places and all(
+        value not in (None, "NaN") and abs(float(value)) < 1e4
+        for place in places
+        for value in place
+    ), places
+    heights = {float(cy) for _, cy in places}
+    assert len(heights) >= 2  # +1.7e308 and -1.7e308 apart, not on one line
+    assert page.locator(".plot-svg .tick").count() > 0
+    assert tab.errors == [] and tab.dialogs == []

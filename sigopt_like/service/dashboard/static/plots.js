@@ -17,15 +17,26 @@ const VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"];
 export function niceTicks(lo, hi, count = 5) {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
   if (lo === hi) return [lo];
-  const raw = (hi - lo) / count;
+  const raw = ((hi / 2 - lo / 2) / count) * 2; // in halves: see halfSpan
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const ratio = raw / magnitude;
   const step = (ratio >= 7.5 ? 10 : ratio >= 3.5 ? 5 : ratio >= 1.5 ? 2 : 1) * magnitude;
   const ticks = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) {
+  const end = Math.min(hi + step * 1e-9, Number.MAX_VALUE); // near the limit: not Infinity
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= end; v += step) {
     ticks.push(Number(v.toPrecision(12)));
   }
   return ticks;
+}
+
+/**
+ * Half of hi - lo. Values near the float limit (responses of 1.7e308 and -1.7e308 are
+ * valid) are further apart than the largest number: their difference is Infinity, and
+ * every marker was placed at NaN. Halving is exact, so (v/2 - lo/2) / halfSpan is
+ * (v - lo) / (hi - lo) to the last bit for ordinary numbers.
+ */
+function halfSpan(lo, hi) {
+  return hi / 2 - lo / 2;
 }
 
 function extent(values, padFraction = 0.06) {
@@ -35,15 +46,15 @@ function extent(values, padFraction = 0.06) {
   let hi = Math.max(...finite);
   if (lo === hi) {
     const pad = Math.abs(lo) * 0.1 || 1;
-    return [lo - pad, hi + pad];
+    return [Math.max(lo - pad, -Number.MAX_VALUE), Math.min(hi + pad, Number.MAX_VALUE)];
   }
-  const pad = (hi - lo) * padFraction;
-  return [lo - pad, hi + pad];
+  const pad = halfSpan(lo, hi) * (2 * padFraction);
+  return [Math.max(lo - pad, -Number.MAX_VALUE), Math.min(hi + pad, Number.MAX_VALUE)];
 }
 
 function linear(d0, d1, r0, r1) {
-  const span = d1 - d0 || 1;
-  return (v) => r0 + ((v - d0) / span) * (r1 - r0);
+  const half = halfSpan(d0, d1) || 0.5;
+  return (v) => r0 + ((v / 2 - d0 / 2) / half) * (r1 - r0);
 }
 
 /** A colour on a viridis-like ramp for t in [0, 1]. */
