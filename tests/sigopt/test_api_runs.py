@@ -177,3 +177,26 @@ def test_ai_experiment_create_refuses_what_it_would_not_honour(api: Api, client:
         reply = api.post(f"/v1/clients/{client}/projects/p/aiexperiments", body)
         assert 400 <= reply.status < 500 and reply.body["detail"]["field"] == field, reply.body
     assert api.snapshot() == before
+
+
+def test_a_runs_metadata_merges_key_by_key(api: Api, client: str):
+    """sigopt-python's ``run.log_metadata(k, v)`` sends ``{"metadata": {k: v}}`` once per
+    key, and SigOpt's MERGE merges maps: each update replaced the whole metadata here, so
+    only the last key logged was kept. Keys now merge; ``"metadata": null`` clears it;
+    a merge past 100 keys is a 422 with nothing changed."""
+    run = api.post(
+        f"/v1/clients/{client}/projects/meta/training_runs", {"name": "r", "metadata": {"a": 1}}
+    ).body
+    assert merge(api, run["id"], {"metadata": {"b": "x"}}).body["metadata"] == {"a": 1, "b": "x"}
+    assert merge(api, run["id"], {"metadata": {"a": 2, "c": None}}).body["metadata"] == {
+        "a": 2,
+        "b": "x",
+        "c": None,
+    }
+    many = {f"k{i}": i for i in range(98)}
+    reply = merge(api, run["id"], {"metadata": many})
+    assert reply.status == 422 and reply.body["detail"]["field"] == "metadata", reply.body
+    assert "101 keys" in reply.body["message"]
+    fetched = api.get(f"/v1/training_runs/{run['id']}").body
+    assert fetched["metadata"] == {"a": 2, "b": "x", "c": None}
+    assert merge(api, run["id"], {"metadata": None}).body["metadata"] is None

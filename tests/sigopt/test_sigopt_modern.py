@@ -50,7 +50,7 @@ def test_modern_loop_with_environment_variables_only(served, tmp_path):
     manual = out["manual"]
     assert manual["state"] == "completed" and manual["project"] == "my-model"
     assert manual["assignments"] == {"learning_rate": 0.1}
-    assert manual["metadata"] == {"dataset": "iris"}
+    assert manual["metadata"] == {"dataset": "iris", "rows": 150}  # each key kept
     assert manual["values"]["loss"]["value"] == 0.25
     assert manual["values"]["loss"]["value_stddev"] == 0.01
     assert manual["experiment"] is None

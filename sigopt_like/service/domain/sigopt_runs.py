@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from .sigopt_checks import (
+    MAX_METADATA_KEYS,
     RuleError,
     is_number,
     kind,
@@ -179,6 +180,23 @@ def merged(current: Mapping[str, Any], update: RunUpdate) -> dict[str, Any]:
             out[key] = {**base, **value}
         else:
             out[key] = value
+    return out
+
+
+def merged_metadata(
+    current: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+) -> dict[str, Any] | None:
+    """A run's metadata after an update: its keys merged into the run's (sigopt-python's
+    ``run.log_metadata(k, v)`` sends one key at a time); ``"metadata": null`` clears it."""
+    if new is None:
+        return None
+    out = {**(current or {}), **new}
+    if len(out) > MAX_METADATA_KEYS:
+        raise RuleError(
+            f"'metadata' would have {len(out)} keys with this update's; a run keeps at most "
+            f"{MAX_METADATA_KEYS}.",
+            "metadata",
+        )
     return out
 
 

@@ -34,6 +34,7 @@ manual = sigopt.create_run(name="manual")
 with manual:
     manual.params.learning_rate = 0.1
     manual.log_metadata("dataset", "iris")
+    manual.log_metadata("rows", 150)
     manual.log_metric("loss", 0.25, stddev=0.01)
 fetched = sigopt.get_run(manual.id)
 

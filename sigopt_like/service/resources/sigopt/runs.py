@@ -36,6 +36,8 @@ def apply_update(unit: SigoptUnit, owner: int, run: RunRecord, body: Any) -> Run
     try:
         update = run_rules.run_update(body)
         changes: dict[str, Any] = dict(update.columns)
+        if "metadata" in changes:
+            changes["metadata"] = run_rules.merged_metadata(run.metadata, changes["metadata"])
         experiment = unit.experiments.get(owner, run.experiment_id) if run.experiment_id else None
         finished = run.state in run_rules.FINISHED
         if experiment is not None and finished and (update.values or update.assignments):
