@@ -4,6 +4,9 @@ from __future__ import annotations
 
 API_VERSION = "1"
 API_PREFIX = "/v1"
+#: the integers the service stores (64-bit columns); its door refuses others.
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
 
 #: (connect, read) seconds of one HTTP attempt.
 DEFAULT_TIMEOUT = (5.0, 60.0)

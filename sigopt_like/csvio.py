@@ -22,6 +22,8 @@ from typing import IO, Any, Union
 
 import attrs
 
+from ._constants import INT64_MAX, INT64_MIN
+
 CsvSource = Union[str, bytes, "os.PathLike[str]", IO[str], IO[bytes]]
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -143,13 +145,17 @@ def parse_number(text: str) -> float | int | None:
     """Parse a decimal literal (``3``, ``-2.5``, ``1e3``); None if it is not one.
 
     Words such as ``nan`` or ``inf`` are not numbers here; an int is returned
-    for integer literals so that ``"3"`` stays ``3``.
+    for integer literals so that ``"3"`` stays ``3``, up to 64 bits: a longer one
+    (a count of ``1180591620717411303424``) is read as a float, as a spreadsheet
+    reads it, since no integer column of the service holds it (sent as an int, it was
+    refused as "beyond the integers this service stores").
     """
     text = text.strip()
     if not _NUMBER.match(text):
         return None
     if _INTEGER.match(text):
-        return int(text)
+        number = int(text)
+        return number if INT64_MIN <= number <= INT64_MAX else float(text)
     return float(text)
 
 

@@ -38,12 +38,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from sigopt_like._constants import INT64_MAX, INT64_MIN
+
 from .errors import APIError, BadRequest
 
 #: JSON nested deeper than this is refused (the service's own bodies need fewer than 10).
 MAX_DEPTH = 64
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
 _JSON_TYPES = ("application/json",)
 
 

@@ -1,0 +1,57 @@
+"""Integers beyond 64 bits in CSV files are numbers, read as a spreadsheet reads them.
+
+Before: a response cell ``1180591620717411303424`` (a count of 1.18e21) or a level of that
+size was read as a Python int, and the service refused the whole table: "The field
+'table.rows[3][4]' is 1180591620717411303424, beyond the integers this service stores".
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from sigopt_like.csvio import parse_number
+
+BIG = "1180591620717411303424"  # 2**70
+
+
+def test_a_long_integer_reads_as_a_float_and_a_64_bit_one_stays_exact() -> None:
+    assert parse_number(BIG) == 2.0**70 and isinstance(parse_number(BIG), float)
+    assert parse_number("9223372036854775807") == 2**63 - 1  # exact, an int
+    assert parse_number("-9223372036854775808") == -(2**63)
+    assert parse_number("1" + "0" * 400) == float("inf")  # then refused as not finite
+
+
+def test_a_campaign_with_a_long_level_and_a_long_response(run, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "long.db"))
+    space = tmp_path / "space.csv"
+    space.write_text(f"t,numerical,1,2,{BIG}\nc,categorical,a,b,c\n")
+    assert run("sessions", "create", "long").code == 0
+    put = run(
+        "space",
+        "put",
+        "1",
+        space,
+        "--type",
+        "factorial",
+        "--population",
+        "3",
+        "--replicates",
+        "0",
+        "-q",
+    )
+    assert put.code == 0, put.err
+    design = tmp_path / "design.csv"
+    assert run("generate", "1", "-o", design, "-q").code == 0
+    rows = list(csv.reader(design.open()))
+    rows[1][-1] = BIG
+    for row in rows[2:]:
+        row[-1] = "1.5"
+    measured = tmp_path / "measured.csv"
+    with measured.open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    stored = run("experiments", "put", "1", measured, "--type", "designed", "-q")
+    assert stored.code == 0, stored.err
+    best = run("best", "1", "--json")
+    assert best.code == 0, best.err
+    assert best.json()["observed_mean"] == 2.0**70
