@@ -123,6 +123,12 @@ SESSION_GROUPS = (
                         doc="then generate the next design (default: the "
                         "auto_generate_next_design setting)",
                     ),
+                    P(
+                        "replace",
+                        bool | None,
+                        doc="sent again, drop the experiments put before that the table "
+                        "leaves out (else refused)",
+                    ),
                 ),
                 config_defaults={"generate_next": "auto_generate_next_design"},
                 convert={"table": H.table_json},

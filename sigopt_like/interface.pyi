@@ -112,6 +112,7 @@ class _SessionsItemExperiments:
         type: str,
         table: TableArg,
         generate_next: bool | None = ...,
+        replace: bool | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,

@@ -47,6 +47,11 @@ def experiments() -> None:
 @click.argument("file", type=INPUT)
 @click.option("--type", "kind", type=TYPES, required=True, help="Which experiments these are.")
 @click.option("--generate-next", is_flag=True, help="Then generate the next design.")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Sent again: drop the experiments put before that FILE leaves out (else refused).",
+)
 @json_option
 @quiet_option
 @connected
@@ -56,6 +61,7 @@ def experiments_put(
     file: Path,
     kind: str,
     generate_next: bool,
+    replace: bool,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -88,6 +94,7 @@ def experiments_put(
         type=kind,
         table=table,
         generate_next=generate_next or None,
+        replace=replace or None,
         wait=True,
         progress=progress(quiet),
     )

@@ -183,7 +183,8 @@ def run_update(ctx: TaskContext) -> Outcome:
     table = _domain_call(lambda: Table.from_dict(ctx.params["table"]))
     old = _load(ctx)
     ctx.progress("validating experiments", 0.4, f"checking {len(table.rows)} experiments")
-    new, count = _domain_call(lambda: old.put_experiments(kind, table, now()))
+    replace = bool(ctx.params.get("replace"))
+    new, count = _domain_call(lambda: old.put_experiments(kind, table, now(), replace=replace))
     result = {"type": kind, "rows": count, "next_task": None, **_state_result(new)}
     save = _saver(ctx, old, new)
 

@@ -206,6 +206,74 @@ def test_a_table_sent_again_corrects_responses_but_never_blanks_them(api, ready)
     assert [r[-1] for r in gen1["table"]["rows"]] == [r[-1] for r in corrected]
 
 
+def test_a_table_sent_again_keeps_the_extras_put_before_unless_told_to_drop_them(api, ready):
+    """Before: the measured file sent again without its extra rows (say, the design's
+    file with one response corrected) deleted those extras and their measurements,
+    without a word. Now refused, each named; ``replace`` drops them on purpose."""
+    sid = ready
+    design = api.generate(sid)["result"]["experiments"]
+    filled = api.simulated(sid, design)
+    columns, rows = filled["columns"], [list(r) for r in filled["rows"]]
+    extras = [[0, 0, 1.5, "x", 9.5], [2, 3, 4.5, "w", 8.5]]
+    assert (
+        api.put_experiments(sid, "designed", {"columns": columns, "rows": rows + extras})["status"]
+        == "success"
+    )
+    before = api.snapshot(sid)
+
+    task = api.put_experiments(sid, "designed", {"columns": columns, "rows": rows})
+    assert task["status"] == "failed"
+    said = [e["message"] for e in task["errors"]]
+    assert len(said) == 2 and "a=0, b=0, c=1.5, d=x (response 9.5)" in said[0]
+    assert "a=2, b=3, c=4.5, d=w (response 8.5)" in said[1]
+    assert all("replace=True" in m and "--replace" in m for m in said)
+    after = api.snapshot(sid)  # nothing dropped, nothing else changed either
+    assert after["history"] == before["history"] and after["session"] == before["session"]
+
+    corrected = [[2, 3, 4.5, "w", 8.25], extras[0]]  # in another order, one corrected
+    task = api.put_experiments(sid, "designed", {"columns": columns, "rows": rows + corrected})
+    assert task["status"] == "success", task
+    stored = api.get(f"/v1/sessions/{sid}/experiments", gen=1).body["table"]["rows"]
+    assert stored[len(rows) :] == corrected
+
+    task = api.run(
+        "POST",
+        f"/v1/sessions/{sid}/experiments",
+        {"type": "designed", "table": {"columns": columns, "rows": rows}, "replace": True},
+    )
+    assert task["status"] == "success", task
+    stored = api.get(f"/v1/sessions/{sid}/experiments", gen=1).body["table"]["rows"]
+    assert len(stored) == len(rows)  # dropped, as asked
+
+    bad = api.post(
+        f"/v1/sessions/{sid}/experiments",
+        {"type": "designed", "table": {"columns": columns, "rows": rows}, "replace": "yes"},
+    )
+    assert bad.status == 400 and "replace" in bad.body["message"]
+
+
+def test_initial_experiments_sent_again_keep_what_they_leave_out(api, ready):
+    sid = ready
+    columns = ["a", "b", "c", "d", "Response"]
+    first = [[0, 1, 1.5, "x", 0.25], [2, 3, 4.5, "w", 0.75]]
+    assert (
+        api.put_experiments(sid, "initial", {"columns": columns, "rows": first})["status"]
+        == "success"
+    )
+    fixed = [[0, 1, 1.5, "x", 0.5], [2, 3, 4.5, "z", 0.75]]  # the second row's d corrected
+    task = api.put_experiments(sid, "initial", {"columns": columns, "rows": fixed})
+    assert task["status"] == "failed"
+    [error] = task["errors"]
+    assert "a=2, b=3, c=4.5, d=w (response 0.75), put before in generation 0" in error["message"]
+    task = api.run(
+        "POST",
+        f"/v1/sessions/{sid}/experiments",
+        {"type": "initial", "table": {"columns": columns, "rows": fixed}, "replace": True},
+    )
+    assert task["status"] == "success", task
+    assert api.get(f"/v1/sessions/{sid}/experiments", gen=0).body["table"]["rows"] == fixed
+
+
 def test_generate_next_chains_the_next_design(api, ready):
     sid = ready
     design = api.generate(sid)["result"]["experiments"]

@@ -180,11 +180,21 @@ def test_a_space_the_initial_experiments_do_not_fit_is_refused(api):
     assert task["status"] == "failed"
     [error] = task["errors"]
     assert error["message"].startswith("2 initial experiments are stored")
-    assert "put an empty table of initial experiments to drop them" in error["message"]
+    assert "put an empty table of initial experiments with replace=True" in error["message"]
     after = api.snapshot(sid)
     assert after["session"] == before["session"] and after["history"] == before["history"]
-    # dropped on purpose, the narrower space is taken
-    assert _initial(api, sid, ["a", "b", "c", "d", "Response"], [])["status"] == "success"
+    # dropped on purpose, the narrower space is taken (without replace, nothing is dropped)
+    assert _initial(api, sid, ["a", "b", "c", "d", "Response"], [])["status"] == "failed"
+    dropped = api.run(
+        "POST",
+        f"/v1/sessions/{sid}/experiments",
+        {
+            "type": "initial",
+            "table": {"columns": ["a", "b", "c", "d", "Response"], "rows": []},
+            "replace": True,
+        },
+    )
+    assert dropped["status"] == "success"
     assert api.put_space(sid, narrower, 12, 1)["status"] == "success"
 
 

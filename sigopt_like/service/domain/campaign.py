@@ -309,7 +309,8 @@ class Campaign:
                 "initial_experiments_stored",
                 f"{stored} of the new space ({problems[0].message}). Keep the space and "
                 "change only the population or replicates, or first put an empty table of "
-                "initial experiments to drop them.",
+                "initial experiments with replace=True (sigopt-like experiments put "
+                "--replace) to drop them.",
             )
         rows = coerce_experiments(table, space).rows
         moved = tuple(
@@ -318,12 +319,17 @@ class Campaign:
         )
         return (attrs.evolve(initial, rows=moved),)
 
-    def put_experiments(self, kind: str, table: Table, now: int = 0) -> tuple[Campaign, int]:
+    def put_experiments(
+        self, kind: str, table: Table, now: int = 0, *, replace: bool = False
+    ) -> tuple[Campaign, int]:
         """The campaign with ``table`` put as ``kind`` experiments, and the number of rows.
 
         ``designed``: the current design's rows first, exactly as designed (same
         rows, same order), responses may be missing; then extra rows, whose
         responses are required. ``initial`` and ``final``: extra rows only.
+        An ``initial`` or ``designed`` table sent again replaces the generation's
+        experiments: it may correct a stored response, but an experiment put before
+        that it leaves out (an extra row) is refused unless ``replace`` says to drop it.
         Raises CampaignConflict (state) or CampaignInvalid (rows, each with its
         row and column).
         """
@@ -343,6 +349,14 @@ class Campaign:
             problems = _erased_response_problems(table, current.rows[:n_design], rows, self.gen)
             if problems:
                 raise CampaignInvalid("The designed experiments would erase responses.", problems)
+        if kind in (INITIAL, DESIGNED) and current.uploaded and not replace:
+            problems = _dropped_row_problems(
+                space.names, current.rows[n_design:], rows[n_design:], self.gen
+            )
+            if problems:
+                raise CampaignInvalid(
+                    f"The {kind} experiments would drop experiments put before.", problems
+                )
         new_rows = tuple(
             Row(
                 point=tuple(r[:-1]),
@@ -488,6 +502,48 @@ def _erased_response_problems(
             ),
         )
     return problems
+
+
+def _dropped_row_problems(
+    names: Sequence[str], stored: Sequence[Row], sent: Sequence[Sequence[Any]], gen: int
+) -> list[Problem]:
+    """Problems for experiments put before (extra rows) that a table sent again leaves out.
+
+    A table sent again replaces the generation's experiments, so an extra row left out
+    was deleted with its measurement, without a word (the design's file sent again with
+    a corrected response dropped the extras sent with the first one). A row sent again
+    with the same parameter values keeps it (its response may be corrected); ``replace``
+    drops what is left out.
+    """
+    left: dict[tuple, int] = {}
+    for row in sent:
+        key = tuple(row[:-1])
+        left[key] = left.get(key, 0) + 1
+    problems = []
+    for kept in stored:
+        if left.get(kept.point, 0) > 0:
+            left[kept.point] -= 1
+            continue
+        response = "no response" if kept.response is None else f"response {_show(kept.response)}"
+        problems.append(
+            Problem(
+                f"the experiment {_point_text(names, kept.point)} ({response}), put "
+                f"before in generation {gen}, is not in this table: a table sent again "
+                "replaces the generation's experiments, so add its row to keep it, or send "
+                "the table with replace=True (sigopt-like experiments put --replace) to "
+                "drop it",
+                field="table",
+            )
+        )
+    return problems
+
+
+def _point_text(names: Sequence[str], point: Sequence[Any]) -> str:
+    """``a=0, b=1.5, d=x``: an experiment as a person reads it in the table."""
+    return ", ".join(
+        f"{name}={v if isinstance(v, str) else _show(v)}"
+        for name, v in zip(names, point, strict=True)
+    )
 
 
 def _show(value: Any) -> str:

@@ -180,9 +180,9 @@ class ExperimentsResource(_CampaignRoute):
     """POST /v1/sessions/{sid}/experiments starts an ``update`` task; GET a generation's table."""
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
-        """Start storing ``{type, table, generate_next}``."""
+        """Start storing ``{type, table, generate_next, replace}``."""
         body = read_json(req)
-        reject_unknown(body, {"type", "table", "generate_next"})
+        reject_unknown(body, {"type", "table", "generate_next", "replace"})
         kind = field(body, "type", str, required=True)
         if kind not in EXPERIMENT_TYPES:
             raise ValidationFailed(
@@ -191,8 +191,11 @@ class ExperimentsResource(_CampaignRoute):
             )
         raw_table = field(body, "table", dict, required=True)
         generate_next = field(body, "generate_next", bool, default=False)
+        replace = field(body, "replace", bool, default=False)
         table = parse_table(raw_table, self._max_table_rows)
         params = {"type": kind, "table": table.to_dict(), "generate_next": generate_next}
+        if replace:  # only when set, so that the params of earlier tasks read the same
+            params["replace"] = True
 
         def precheck(c: Campaign) -> None:
             c.check_put_experiments(kind)
