@@ -67,7 +67,11 @@ def check(target: str, *, made_for_you: bool) -> str:
             file = rest.removeprefix("/").split("?", 1)[0]
             if file in ("", ":memory:") or file.startswith(("file:", ":memory:")):
                 return target
-            _check_file(file, shown=target, made_for_you=made_for_you)
+            hint = ""
+            if not file.startswith("/") and Path("/" + file).parent.is_dir():
+                # sqlite:///tmp/x.db is tmp/x.db, in the current folder (SQLAlchemy's rule)
+                hint = f" (sqlite:/// names a file in the current folder: for /{file} write sqlite:////{file})"
+            _check_file(file, shown=target, made_for_you=made_for_you, hint=hint)
             return target
         if dialect not in ("postgresql", "postgres"):
             raise CommandError(
@@ -85,7 +89,7 @@ def check(target: str, *, made_for_you: bool) -> str:
     return _check_file(target, shown=target, made_for_you=made_for_you)
 
 
-def _check_file(target: str, *, shown: str, made_for_you: bool) -> str:
+def _check_file(target: str, *, shown: str, made_for_you: bool, hint: str = "") -> str:
     """The SQLite file ``target`` (expanded), checked as :func:`check` says."""
     path = Path(target).expanduser()
     if path.is_dir():
@@ -93,11 +97,15 @@ def _check_file(target: str, *, shown: str, made_for_you: bool) -> str:
             f"the database {shown} is a folder; name a file in it, "
             f"e.g. --db {path / 'sigopt-like.db'}"
         )
+    if path.exists() and not path.is_file():  # /dev/null: "disk I/O error" before
+        raise CommandError(
+            f"the database {shown} is not a regular file (a device or a pipe); name a file"
+        )
     if not path.parent.is_dir():
         if not made_for_you:
             raise CommandError(
                 f"the database's folder {path.parent} does not exist; create it first "
-                f"(mkdir -p {path.parent}) or name another file"
+                f"(mkdir -p {path.parent}) or name another file{hint}"
             )
         path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_file() and path.stat().st_size > 0:

@@ -184,3 +184,15 @@ def test_every_command_that_prints_data_has_json(run, argv):
     if hasattr(command, "commands") or tuple(argv) in NO_DATA:
         return
     assert any("--json" in p.opts for p in command.params), argv
+
+
+def test_db_naming_a_device_or_a_relative_sqlite_url(run, tmp_path, monkeypatch):
+    """Before: ``--db /dev/null`` was "cannot use the database: disk I/O error", and
+    ``sqlite:///tmp/x.db`` (SQLAlchemy: tmp/x.db in the current folder) only said that a
+    folder ``tmp`` does not exist, not how to write the absolute path."""
+    line = one_line(run("sessions", "list", "--db", "/dev/null"))
+    assert "/dev/null is not a regular file" in line
+    monkeypatch.chdir(tmp_path)
+    line = one_line(run("sessions", "list", "--db", "sqlite:///tmp/x.db"))
+    assert "the database's folder tmp does not exist" in line
+    assert "for /tmp/x.db write sqlite:////tmp/x.db" in line
