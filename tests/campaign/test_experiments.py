@@ -274,6 +274,26 @@ def test_initial_experiments_sent_again_keep_what_they_leave_out(api, ready):
     assert api.get(f"/v1/sessions/{sid}/experiments", gen=0).body["table"]["rows"] == fixed
 
 
+def test_the_daptics_names_of_the_experiment_types_are_taken(api, ready):
+    """The Daptics client names the types INITIAL_EXTRAS_ONLY, DESIGNED_WITH_OPTIONAL_EXTRAS
+    and FINAL_EXTRAS_ONLY (DapticsExperimentsType, seed 000); they were a 422."""
+    sid = ready
+    columns = ["a", "b", "c", "d", "Response"]
+    initial = {"columns": columns, "rows": [[0, 1, 1.5, "x", 0.25]]}
+    task = api.put_experiments(sid, "INITIAL_EXTRAS_ONLY", initial)
+    assert task["status"] == "success" and task["result"]["type"] == "initial", task
+    design = api.generate(sid)["result"]["experiments"]
+    task = api.put_experiments(sid, "DESIGNED_WITH_OPTIONAL_EXTRAS", api.simulated(sid, design))
+    assert task["status"] == "success" and task["result"]["type"] == "designed", task
+    final = {"columns": columns, "rows": [[2, 3, 4.5, "w", 0.5]]}
+    task = api.put_experiments(sid, "FINAL_EXTRAS_ONLY", final)
+    assert task["status"] == "success" and task["result"]["type"] == "final", task
+    assert api.get(f"/v1/sessions/{sid}").body["completed"] is True
+    other = api.session()
+    r = api.post(f"/v1/sessions/{other}/experiments", {"type": "Designed", "table": initial})
+    assert r.status == 422 and "DESIGNED_WITH_OPTIONAL_EXTRAS" in r.body["message"]
+
+
 def test_generate_next_chains_the_next_design(api, ready):
     sid = ready
     design = api.generate(sid)["result"]["experiments"]

@@ -32,6 +32,19 @@ from sigopt_like.tables import Table, coerce_experiments, validate_experiments
 
 INITIAL, DESIGNED, FINAL = "initial", "designed", "final"
 EXPERIMENT_TYPES = (INITIAL, DESIGNED, FINAL)
+#: the Daptics client's names of the same types (``DapticsExperimentsType``), taken too
+DAPTICS_EXPERIMENT_TYPES = {
+    "INITIAL_EXTRAS_ONLY": INITIAL,
+    "DESIGNED_WITH_OPTIONAL_EXTRAS": DESIGNED,
+    "FINAL_EXTRAS_ONLY": FINAL,
+}
+
+
+def experiment_type(name: str) -> str | None:
+    """``initial``, ``designed`` or ``final`` for ``name``, or for its Daptics name
+    (``DESIGNED_WITH_OPTIONAL_EXTRAS``); None if it is neither."""
+    return name if name in EXPERIMENT_TYPES else DAPTICS_EXPERIMENT_TYPES.get(name)
+
 
 NO_SPACE = "no_space"
 READY = "ready"

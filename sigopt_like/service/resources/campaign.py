@@ -21,6 +21,7 @@ from sigopt_like.spaces import Space, SpaceError
 from sigopt_like.tables import Table, TableError, history_to_csv, validate_experiments
 
 from ..domain.campaign import (
+    DAPTICS_EXPERIMENT_TYPES,
     DESIGNED,
     EXPERIMENT_TYPES,
     FINAL,
@@ -28,6 +29,7 @@ from ..domain.campaign import (
     Campaign,
     CampaignConflict,
     Row,
+    experiment_type,
     generation_json,
     history_generations,
     points_json,
@@ -183,10 +185,12 @@ class ExperimentsResource(_CampaignRoute):
         """Start storing ``{type, table, generate_next, replace}``."""
         body = read_json(req)
         reject_unknown(body, {"type", "table", "generate_next", "replace"})
-        kind = field(body, "type", str, required=True)
-        if kind not in EXPERIMENT_TYPES:
+        given = field(body, "type", str, required=True)
+        kind = experiment_type(given)
+        if kind is None:
             raise ValidationFailed(
-                f"Unknown experiments type {kind!r}: use one of {', '.join(EXPERIMENT_TYPES)}.",
+                f"Unknown experiments type {given!r}: use one of {', '.join(EXPERIMENT_TYPES)} "
+                f"(or Daptics' {', '.join(DAPTICS_EXPERIMENT_TYPES)}).",
                 [{"message": "unknown type", "row": None, "column": None, "field": "type"}],
             )
         raw_table = field(body, "table", dict, required=True)
