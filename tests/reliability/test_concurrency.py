@@ -256,3 +256,68 @@ def test_racing_clients_one_wins_the_other_gets_409(served: Any, figures: Any) -
         generate_losers_after_the_task=late_losers,
         puts_not_overlapping=sequential_puts,
     )
+
+
+def _walk_grid(url: str, token: str, eid: str) -> tuple[list[tuple], list[int]]:
+    """One sigopt-python-style worker: suggest, observe, until the grid answers 409."""
+    import requests
+
+    http = requests.Session()
+    http.auth = (token, "")  # the token as HTTP Basic user name, as sigopt-python sends it
+    points: list[tuple] = []
+    statuses: list[int] = []
+    base = f"{url}/v1/experiments/{eid}"
+    for _ in range(100):
+        s = http.post(f"{base}/suggestions", json={}, timeout=60)
+        statuses.append(s.status_code)
+        if s.status_code != 201:
+            break
+        points.append(tuple(sorted(s.json()["assignments"].items())))
+        o = http.post(f"{base}/observations", json={"suggestion": s.json()["id"], "value": 1.0})
+        statuses.append(o.status_code)
+    return points, statuses
+
+
+def test_grid_search_workers_never_repeat_a_point(served: Any, figures: Any) -> None:
+    """6 workers (threads, each its own HTTP session) walk one 20-point grid search,
+    suggesting and observing until it answers 409: exactly 20 suggestions, each point
+    once. A point suggested and observed by one worker while another's suggestion was
+    being chosen was suggested again (the last check looked only at open suggestions),
+    so 6 workers made up to 34 suggestions on 20 points."""
+    import requests
+
+    http = requests.Session()
+    http.auth = (served.token, "")
+    grid = {
+        "name": "grid race",
+        "type": "grid",
+        "parameters": [
+            {"name": "a", "type": "int", "bounds": {"min": 1, "max": 5}},
+            {"name": "c", "type": "categorical", "categorical_values": ["p", "q", "r", "s"]},
+        ],
+    }
+    repeats = 0
+    for round_ in range(RACES):
+        eid = http.post(f"{served.url}/v1/experiments", json={**grid, "seed": round_}).json()["id"]
+        results: list[tuple[list[tuple], list[int]]] = []
+        workers = [
+            threading.Thread(
+                target=lambda out=results, e=eid: out.append(
+                    _walk_grid(served.url, served.token, e)
+                )
+            )
+            for _ in range(6)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=120)
+        points = [p for r in results for p in r[0]]
+        statuses = Counter(s for r in results for s in r[1])
+        repeats += len(points) - len(set(points))
+        assert len(results) == 6 and set(statuses) <= {201, 409}, statuses
+        assert len(points) == len(set(points)) == 20, Counter(points).most_common(3)
+        assert statuses[409] == 6  # each worker ends on the exhausted grid
+        count = http.get(f"{served.url}/v1/experiments/{eid}").json()["progress"]
+        assert count["observation_count"] == 20
+    figures(grid_rounds=RACES, workers=6, repeated_points=repeats)

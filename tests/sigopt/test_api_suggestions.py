@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 
+import pytest
 import requests
 
 from .conftest import Api
@@ -147,3 +148,30 @@ def test_seeded_experiments_suggest_reproducibly(tmp_path, monkeypatch):
                 )
             runs.append(points)
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("kind", ["grid", "random"])
+def test_a_walk_past_300_observations_repeats_no_point(api: Api, kind: str):
+    """A grid (or random) search never repeats a point while one is left: it read only
+    the latest 300 observations, so a 310-point grid suggested again points observed
+    before those (and some points never). Every point once, then the grid's 409."""
+    e = api.create_experiment(
+        type=kind,
+        parameters=[
+            {"name": "a", "type": "int", "bounds": {"min": 1, "max": 31}},
+            {"name": "b", "type": "int", "bounds": {"min": 1, "max": 10}},
+        ],
+        observation_budget=310,
+        seed=3,
+    )
+    base = f"/v1/experiments/{e['id']}"
+    seen = []
+    for _ in range(310):
+        s = api.post(f"{base}/suggestions")
+        assert s.status == 201, s.body
+        seen.append((s.body["assignments"]["a"], s.body["assignments"]["b"]))
+        o = api.post(f"{base}/observations", {"suggestion": s.body["id"], "value": 1.0})
+        assert o.status == 201, o.body
+    assert len(set(seen)) == 310
+    if kind == "grid":
+        assert api.post(f"{base}/suggestions").status == 409

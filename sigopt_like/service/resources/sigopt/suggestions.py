@@ -41,12 +41,20 @@ def _state_param(req: falcon.Request) -> str | None:
     return state
 
 
+#: experiment types that walk the space without repeats: they read every observation
+WALKS = ("grid", "random")
+
+
 def history(
     unit: SigoptUnit, experiment: ExperimentRecord
 ) -> tuple[list[tuple[dict, Any]], list[dict | None]]:
-    """The latest observations as the engine reads them: (assignments, values or None),
-    and beside them each one's value_stddev by metric (None when failed)."""
-    rows = unit.observations.all(experiment.id, latest=suggester.MAX_FIT_OBSERVATIONS)
+    """The observations as the engine reads them: (assignments, values or None), and
+    beside them each one's value_stddev by metric (None when failed). The model reads
+    the latest ones; a grid or random search all of them, since it must not repeat any
+    point observed (with the latest 300 only, a 400-point grid repeated points)."""
+    walk = experiment.definition()["type"] in WALKS
+    latest = None if walk else suggester.MAX_FIT_OBSERVATIONS
+    rows = unit.observations.all(experiment.id, latest=latest)
     observed = [(row.assignments, None if row.failed else row.values_by_name()) for row in rows]
     return observed, [None if row.failed else row.stddevs_by_name() for row in rows]
 
@@ -73,7 +81,8 @@ def suggest(
     """Make and store one new open suggestion (``given`` assignments, or the engine's).
 
     The engine runs outside any transaction; the write then checks again that no
-    open suggestion took the same point meanwhile.
+    open suggestion took the same point meanwhile (nor, in a grid or random search, an
+    observation: a point suggested and observed by another client in the meantime).
     """
     with store.read() as unit:
         experiment = experiment_of(unit, raw_eid, owner, kind)
@@ -105,10 +114,16 @@ def suggest(
         require_active(experiment)
         if given is None:
             pending = unit.suggestions.open_assignments(experiment.id)
-            if chosen is not None and any(rules.same_assignments(chosen, p) for p in pending):
+            walk = definition["type"] in WALKS
+            now_past = history(unit, experiment)[0] if walk else []
+            taken = [*pending, *(a for a, _ in now_past)]
+            if chosen is not None and any(rules.same_assignments(chosen, p) for p in taken):
                 # a concurrent request took this point meanwhile
                 again = suggester.choose(
-                    {**definition, "type": "random"}, [], pending, seed=seed + len(pending)
+                    definition if walk else {**definition, "type": "random"},
+                    now_past,
+                    pending,
+                    seed=seed + len(taken),
                 )
                 chosen = None if again is None else again.assignments
         if chosen is None:
