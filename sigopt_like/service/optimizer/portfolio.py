@@ -27,6 +27,7 @@ import numpy as np
 from .candidates import generate_pool
 from .coverage import ProjectionCover
 from .engine import Settings, untested_rows
+from .finite import unit_of
 from .history import History
 from .surrogate import Believer, GPSurrogate, Surrogate, fit_surrogate, tied_groups
 from .views import View, feature_groups, nearest_sq_distance
@@ -206,16 +207,27 @@ def _sq_pairwise(F: np.ndarray) -> np.ndarray:
     return sq[:, None] + sq[None, :] - 2.0 * F @ F.T
 
 
+def _ucb(mean: np.ndarray, sd: np.ndarray, beta: float) -> np.ndarray:
+    """``mean + beta * sd``. Responses near the float limit (1.7e308 is a valid one) made it
+    overflow to infinity everywhere, and the batch was the first candidates in the pool;
+    then it is taken in units of the largest value, which orders the candidates the same
+    (ordinary values: bit for bit the plain sum)."""
+    unit = max(unit_of(mean), unit_of(sd))
+    if unit == 1.0:
+        return mean + beta * sd
+    return mean / unit + beta * (sd / unit)
+
+
 def _argmax_ucb(believer: Believer, beta: float, mask: np.ndarray) -> int:
     if not mask.any():
         return -1
-    score = np.where(mask, believer.mean + beta * believer.sd, -np.inf)
+    score = np.where(mask, _ucb(believer.mean, believer.sd, beta), -np.inf)
     return int(np.argmax(score))
 
 
 def _argmax_cover(cover: ProjectionCover, explorer: Believer, mask: np.ndarray) -> int:
     """The candidate opening most ground in the projections; ties to the explorer's UCB."""
-    ucb = explorer.mean + EXPLORE_BETA * explorer.sd
+    ucb = _ucb(explorer.mean, explorer.sd, EXPLORE_BETA)
     span = float(np.ptp(ucb[mask])) or 1.0
     score = np.where(mask, cover.score + 1e-3 * (ucb - ucb[mask].min()) / span, -np.inf)
     return int(np.argmax(score))
@@ -264,7 +276,7 @@ def _pool(
 
         def score(f: np.ndarray) -> np.ndarray:
             mu, sd = model.predict(f)
-            return mu + EXPLOIT_BETA * sd
+            return _ucb(mu, sd, EXPLOIT_BETA)
 
         pool = untested_rows(generate_pool(view, parents, size, rng, score, heads), hist.codes)
     if len(pool) > cap:
