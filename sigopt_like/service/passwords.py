@@ -63,6 +63,12 @@ def password_problem(password: str) -> str | None:
     """What is wrong with ``password`` as one a person chooses, if something is."""
     if not password:
         return "the password is empty"
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:  # bytes of another encoding, read as lone surrogates
+        return "the password is not UTF-8 text (type it in a UTF-8 terminal, or save it as UTF-8)"
+    if "\x00" in password:  # no login could send it: JSON bodies with NUL are refused
+        return "the password holds a NUL character, which no sign-in can send"
     if len(password) < MIN_PASSWORD_LENGTH:
         return (
             f"the password has {len(password)} characters; choose one of at least "

@@ -64,6 +64,26 @@ def test_a_short_password_is_refused_and_no_user_is_made(tmp_path, capsys, monke
     assert run(capsys, "users", "create", "a@example.com", "--password-stdin", "--db", db)[0] == 0
 
 
+def test_a_password_no_sign_in_could_send_is_refused(tmp_path, capsys, monkeypatch):
+    """Before: a NUL in the password was taken (and no JSON sign-in could ever send it:
+    the door refuses NUL), and Latin-1 bytes on standard input (lone surrogates once
+    read) were a UnicodeEncodeError traceback from the password hash."""
+    db = str(tmp_path / "odd.db")
+    latin = io.TextIOWrapper(io.BytesIO(b"mot de passe \xe9t\xe9\n"), errors="surrogateescape")
+    for stdin, said in (
+        (io.StringIO("pass\x00word123\n"), "holds a NUL character"),
+        (latin, "the password is not UTF-8 text"),
+    ):
+        monkeypatch.setattr(sys, "stdin", stdin)
+        code, _, err = run(
+            capsys, "users", "create", "o@example.com", "--password-stdin", "--db", db
+        )
+        assert code == 1 and said in err and "no user was created" in err, err
+        assert "Traceback" not in err
+    code, out, _ = run(capsys, "users", "list", "--db", db, "--json")
+    assert code == 0 and "o@example.com" not in out
+
+
 def test_users_create_with_password_stdin_enables_login(tmp_path, capsys, monkeypatch):
     db = str(tmp_path / "cli.db")
     monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret pass\n"))
