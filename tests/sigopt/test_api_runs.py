@@ -200,3 +200,29 @@ def test_a_runs_metadata_merges_key_by_key(api: Api, client: str):
     fetched = api.get(f"/v1/training_runs/{run['id']}").body
     assert fetched["metadata"] == {"a": 2, "b": "x", "c": None}
     assert merge(api, run["id"], {"metadata": None}).body["metadata"] is None
+
+
+def test_checkpoints_as_sigopt_keeps_them(api: Api, client: str):
+    """SigOpt refuses a checkpoint naming a metric twice, one of a run that became its
+    experiment's observation, and past 200 per run; all three were stored here (the
+    first keeping two values for one metric). Now 422 / 409 / 409, nothing stored."""
+    e = api.post(f"/v1/clients/{client}/projects/p/aiexperiments", AI).body
+    run = api.post(f"/v1/aiexperiments/{e['id']}/training_runs", {"name": "r"}).body
+    path = f"/v1/training_runs/{run['id']}/checkpoints"
+    twice = api.post(path, {"values": [{"name": "acc", "value": 1}, {"name": "acc", "value": 2}]})
+    assert twice.status == 422 and twice.body["detail"]["field"] == "values[1].name", twice.body
+    assert "'acc' is given twice" in twice.body["message"]
+    assert api.post(path, {"values": [{"name": "acc", "value": 0.5}]}).status == 201
+    values = {"acc": {"value": 0.9}, "loss": {"value": 0.1}}
+    assert merge(api, run["id"], {"values": values, "state": "completed"}).status == 200
+    late = api.post(path, {"values": [{"name": "acc", "value": 0.95}]})
+    assert late.status == 409 and "takes no more checkpoints" in late.body["message"], late.body
+    assert api.get(path).body["count"] == 1
+    # a run outside any experiment: up to 200
+    free = api.post(f"/v1/clients/{client}/projects/p/training_runs", {"name": "free"}).body
+    path = f"/v1/training_runs/{free['id']}/checkpoints"
+    for i in range(200):
+        assert api.post(path, {"values": [{"name": "acc", "value": i}]}).status == 201
+    over = api.post(path, {"values": [{"name": "acc", "value": 1}]})
+    assert over.status == 409 and "the most a run keeps (200" in over.body["message"], over.body
+    assert api.get(f"/v1/training_runs/{free['id']}").body["checkpoint_count"] == 200

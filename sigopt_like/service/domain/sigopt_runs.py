@@ -58,6 +58,8 @@ SUGGESTED_RUN_CREATE_FIELDS = ("name", "metadata")
 RUN_VALUE_FIELDS = ("value", "value_stddev")
 CHECKPOINT_FIELDS = ("values", "metadata")
 CHECKPOINT_VALUE_FIELDS = ("name", "value")
+#: the most checkpoints a run keeps (SigOpt's limit too)
+MAX_CHECKPOINTS = 200
 PROJECT_FIELDS = ("id", "name", "metadata")
 #: what the service renders in a project, which may be sent back (and is dropped)
 PROJECT_ECHOED_FIELDS = ("object", "client", "user", "created", "updated")
@@ -255,11 +257,17 @@ def checkpoint(body: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str,
     raw = body.get("values")
     if not isinstance(raw, (list, tuple)):
         raise RuleError("'values' must be a list of {name, value} objects.", "values", 400)
-    out = []
+    out: list[dict[str, Any]] = []
     for i, item in enumerate(raw):
         item = object_of(item, f"values[{i}]")
         known_fields(item, CHECKPOINT_VALUE_FIELDS, f"values[{i}]", "checkpoint_value")
         name = name_text(item.get("name"), f"values[{i}].name")
+        if any(v["name"] == name for v in out):
+            raise RuleError(
+                f"'values[{i}].name': metric {name!r} is given twice in this checkpoint; "
+                "give each metric once.",
+                f"values[{i}].name",
+            )
         out.append({"name": name, "value": number(item.get("value"), f"values[{i}].value")})
     return out, metadata(body.get("metadata"))
 

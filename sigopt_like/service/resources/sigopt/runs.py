@@ -158,6 +158,18 @@ class Checkpoints:
             raise rule_error(err) from err
         with self.store.write() as unit:
             run = run_of(unit, rid, owner)
+            if run.experiment_id is not None and run.state in run_rules.FINISHED:
+                raise Conflict(
+                    f"Training run {run.id} is {run.state}: it is its experiment's observation "
+                    "now, and takes no more checkpoints.",
+                    detail={"field": "state"},
+                )
+            if run.checkpoint_count >= run_rules.MAX_CHECKPOINTS:
+                raise Conflict(
+                    f"Training run {run.id} has {run.checkpoint_count} checkpoints, the most a "
+                    f"run keeps ({run_rules.MAX_CHECKPOINTS}, as SigOpt).",
+                    detail={"field": "values"},
+                )
             row = unit.runs.add_checkpoint(run.id, values, meta, now())
         resp.media = render_runs.checkpoint(row)
         resp.status = falcon.HTTP_201
