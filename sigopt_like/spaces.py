@@ -306,6 +306,9 @@ class Space:
         """
         if not isinstance(data, Mapping):
             raise SpaceError([Problem("a space must be a JSON object", field="space")])
+        twice = named_twice(data, (("total_units", "totalUnits"), ("parameters", "table")), "space")
+        if twice is not None:
+            raise SpaceError([twice])
         space_type = data.get("type")
         total = data.get("total_units", data.get("totalUnits"))
         if "parameters" not in data and isinstance(data.get("table"), Mapping):
@@ -553,6 +556,23 @@ def _random_response(rng: random.Random, max_response: float | None) -> float | 
     if max_response is None:
         return None
     return round(rng.uniform(0.0, float(max_response)), 4)
+
+
+def named_twice(
+    data: Mapping[str, Any], pairs: Sequence[tuple[str, str]], field: str
+) -> Problem | None:
+    """A problem if ``data`` gives both names of one of ``pairs`` (ours and Daptics', such
+    as ``columns`` and ``colHeaders``): one of the two would be read and the other
+    dropped unseen, so neither is taken."""
+    for ours, theirs in pairs:
+        if ours in data and theirs in data:
+            return Problem(
+                f"the {field} gives both '{ours}' and Daptics' '{theirs}', two names of one "
+                "thing: send one of them",
+                field=field,
+                column=theirs,
+            )
+    return None
 
 
 # --------------------------------------------------------------------------- parsing

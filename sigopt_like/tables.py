@@ -19,7 +19,7 @@ import attrs
 
 from sigopt_like import csvio
 from sigopt_like.errors import SigoptLikeError
-from sigopt_like.spaces import MIXTURE, RESPONSE, Problem, Space, summary
+from sigopt_like.spaces import MIXTURE, RESPONSE, Problem, Space, named_twice, summary
 
 MISSING_MARKS = ("", "-")
 HISTORY_COLUMNS = ("Seq_", "Gen_", "Designed_")
@@ -166,6 +166,9 @@ class Table:
         """
         if not isinstance(data, Mapping):
             raise TableError([Problem("a table must be a JSON object", field="table")])
+        twice = named_twice(data, (("columns", "colHeaders"), ("rows", "data")), "table")
+        if twice is not None:
+            raise TableError([twice])
         columns = data.get("columns", data.get("colHeaders"))
         rows = data.get("rows", data.get("data", []))
         if rows is None:

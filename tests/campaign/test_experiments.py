@@ -294,6 +294,26 @@ def test_the_daptics_names_of_the_experiment_types_are_taken(api, ready):
     assert r.status == 422 and "DESIGNED_WITH_OPTIONAL_EXTRAS" in r.body["message"]
 
 
+def test_a_table_in_both_shapes_at_once_is_refused(api, ready):
+    """Before: ``columns``/``rows`` and Daptics' ``colHeaders``/``data`` in one table were
+    both accepted, and the Daptics ones dropped unseen."""
+    sid = ready
+    before = api.snapshot(sid)["history"]
+    both = {
+        "columns": ["a", "b", "c", "d", "Response"],
+        "rows": [[0, 1, 1.5, "x", 0.25]],
+        "colHeaders": ["a", "b", "c", "d", "Response"],
+        "data": [[2, 3, 4.5, "w", 0.75]],
+    }
+    r = api.post(f"/v1/sessions/{sid}/experiments", {"type": "initial", "table": both})
+    assert r.status == 422, r.body
+    assert "both 'columns' and Daptics' 'colHeaders'" in r.body["message"]
+    del both["colHeaders"]
+    r = api.post(f"/v1/sessions/{sid}/experiments", {"type": "initial", "table": both})
+    assert r.status == 422 and "both 'rows' and Daptics' 'data'" in r.body["message"]
+    assert api.snapshot(sid)["history"] == before
+
+
 def test_generate_next_chains_the_next_design(api, ready):
     sid = ready
     design = api.generate(sid)["result"]["experiments"]

@@ -91,3 +91,28 @@ def test_an_unknown_table_field_is_a_400_naming_it(served):
     schemas = json.loads(openapi_document())["components"]["schemas"]
     assert schemas["Table"]["additionalProperties"] is False
     assert set(schemas["Table"]["properties"]) == set(TABLE_FIELDS)
+
+
+def test_a_space_naming_one_thing_twice_is_refused(served):
+    """Before: ``total_units`` with Daptics' ``totalUnits``, or ``parameters`` with
+    Daptics' ``table``, were both taken, and the second of each pair dropped unseen."""
+    url, headers = served.url, served.headers()
+    sid = requests.post(f"{url}/v1/sessions", json={"name": "twice"}, headers=headers).json()["id"]
+    mixture = {
+        "type": "mixture",
+        "total_units": 10,
+        "totalUnits": 12,
+        "parameters": [
+            {"name": "a", "type": "unit", "min": 0, "max": 10},
+            {"name": "b", "type": "unit", "min": 0, "max": 10},
+        ],
+    }
+    factorial = {**SPACE, "table": {"colHeaders": [], "data": [["z", "numerical", 1, 2]]}}
+    for space, said in (
+        (mixture, "both 'total_units' and Daptics' 'totalUnits'"),
+        (factorial, "both 'parameters' and Daptics' 'table'"),
+    ):
+        body = {"space": space, "population_size": 2, "replicates": 0}
+        reply = requests.put(f"{url}/v1/sessions/{sid}/space", json=body, headers=headers)
+        assert 400 <= reply.status_code < 500 and said in reply.text, reply.text
+    assert requests.get(f"{url}/v1/sessions/{sid}/space", headers=headers).status_code == 404
