@@ -226,3 +226,39 @@ def test_checkpoints_as_sigopt_keeps_them(api: Api, client: str):
     over = api.post(path, {"values": [{"name": "acc", "value": 1}]})
     assert over.status == 409 and "the most a run keeps (200" in over.body["message"], over.body
     assert api.get(f"/v1/training_runs/{free['id']}").body["checkpoint_count"] == 200
+
+
+def test_an_ai_experiments_v1_writes_are_refused_its_reads_served(api: Api, client: str):
+    """An AI experiment's suggestions and observations come from its runs (SigOpt refuses
+    creating them directly). Here a v1 observation was a 201 that no run and no progress
+    counted, deleting a run's observation left the run pointing at nothing (and out of
+    the best runs), and a v1 suggestion was a 404 "No experiment" for an experiment that
+    GET /v1/experiments/{id} answers. Each v1 write is now a 409 saying to create a run."""
+    e = api.post(f"/v1/clients/{client}/projects/p/aiexperiments", AI).body
+    run = api.post(f"/v1/aiexperiments/{e['id']}/training_runs", {"name": "r"}).body
+    values = {"acc": {"value": 0.9}, "loss": {"value": 0.1}}
+    done = merge(api, run["id"], {"values": values, "state": "completed"}).body
+    base = f"/v1/experiments/{e['id']}"
+    point = {
+        "assignments": {"x": 0.5},
+        "values": [{"name": "acc", "value": 1}, {"name": "loss", "value": 1}],
+    }
+    before = api.snapshot()
+    for method, path, body in [
+        ("POST", f"{base}/suggestions", {}),
+        ("DELETE", f"{base}/suggestions", None),
+        ("DELETE", f"{base}/suggestions/{done['suggestion']}", None),
+        ("POST", f"{base}/observations", point),
+        ("POST", f"{base}/observations/batch", {"observations": [point]}),
+        ("PUT", f"{base}/observations/{done['observation']}", {"values": point["values"]}),
+        ("DELETE", f"{base}/observations/{done['observation']}", None),
+        ("DELETE", f"{base}/observations", None),
+    ]:
+        reply = api.call(method, path, body)
+        assert reply.status == 409, (method, path, reply.body)
+        assert "create a run instead" in reply.body["message"]
+        assert api.snapshot() == before
+    for path in (base, f"{base}/suggestions", f"{base}/observations", f"{base}/best_assignments"):
+        assert api.get(path).status == 200, path
+    best = api.get(f"/v1/aiexperiments/{e['id']}/best_training_runs").body["data"]
+    assert [r["id"] for r in best] == [run["id"]]

@@ -63,6 +63,20 @@ def experiment_of(
     return found
 
 
+def require_v1_writable(experiment: ExperimentRecord) -> None:
+    """A 409 for a v1 write of an AI experiment's suggestions or observations: they come
+    from its training runs (SigOpt refuses them too), and a v1 observation or deletion
+    would count for the engine but not for the runs and their progress."""
+    if experiment.kind == "aiexperiment":
+        raise Conflict(
+            f"Experiment {experiment.id} is an AI experiment: its suggestions and "
+            "observations come from its training runs; create a run instead (POST "
+            f"/v1/aiexperiments/{experiment.id}/training_runs, sigopt-python's "
+            "experiment.loop()).",
+            detail={"field": "experiment"},
+        )
+
+
 def require_active(experiment: ExperimentRecord) -> None:
     """A 409 when the experiment is deleted (its state must be set back to active first)."""
     if experiment.state != "active":

@@ -26,6 +26,7 @@ from .common import (
     invalid,
     not_found,
     require_active,
+    require_v1_writable,
     rule_error,
     whole,
 )
@@ -159,6 +160,7 @@ class ObservationCollection:
         body = read_json(req)
         with self.store.write() as unit:
             experiment = experiment_of(unit, eid, owner)
+            require_v1_writable(experiment)
             require_active(experiment)
             row = unit.observations.create(prepare(unit, experiment, body))
         resp.media = render.observation(row)
@@ -177,7 +179,9 @@ class ObservationCollection:
         """Delete every observation of the experiment."""
         owner = caller(req, self.context)
         with self.store.write() as unit:
-            unit.observations.delete(experiment_of(unit, eid, owner).id)
+            experiment = experiment_of(unit, eid, owner)
+            require_v1_writable(experiment)
+            unit.observations.delete(experiment.id)
         resp.status = falcon.HTTP_204
 
 
@@ -206,6 +210,7 @@ class ObservationBatch:
             raise invalid(f"'observations' has more than {MAX_BATCH} items.", "observations")
         with self.store.write() as unit:
             experiment = experiment_of(unit, eid, owner)
+            require_v1_writable(experiment)
             require_active(experiment)
             claimed: set[int] = set()
             prepared = []
@@ -244,6 +249,7 @@ class ObservationItem:
         body = read_json(req)
         with self.store.write() as unit:
             experiment = experiment_of(unit, eid, owner)
+            require_v1_writable(experiment)
             row = self._row(unit, experiment, oid)
             _check_keys(body, "", experiment)
             unit.observations.update(row.id, _changes(experiment, row, body), now())
@@ -254,6 +260,7 @@ class ObservationItem:
         owner = caller(req, self.context)
         with self.store.write() as unit:
             experiment = experiment_of(unit, eid, owner)
+            require_v1_writable(experiment)
             row = self._row(unit, experiment, oid)
             unit.observations.delete(experiment.id, row.id)
         resp.status = falcon.HTTP_204

@@ -18,6 +18,7 @@ from .common import (
     experiment_of,
     not_found,
     require_active,
+    require_v1_writable,
     rule_error,
 )
 
@@ -84,8 +85,11 @@ def suggest(
     open suggestion took the same point meanwhile (nor, in a grid or random search, an
     observation: a point suggested and observed by another client in the meantime).
     """
+    v1 = kind == "experiment"  # the v1 route: an AI experiment is found, then refused
     with store.read() as unit:
-        experiment = experiment_of(unit, raw_eid, owner, kind)
+        experiment = experiment_of(unit, raw_eid, owner, None if v1 else kind)
+        if v1:
+            require_v1_writable(experiment)
         require_active(experiment)
         definition = experiment.definition()
         past, stddevs = history(unit, experiment) if given is None else ([], [])
@@ -110,7 +114,7 @@ def suggest(
         )
         chosen = None if choice is None else choice.assignments
     with store.write() as unit:
-        experiment = experiment_of(unit, raw_eid, owner, kind)
+        experiment = experiment_of(unit, raw_eid, owner, None if v1 else kind)
         require_active(experiment)
         if given is None:
             pending = unit.suggestions.open_assignments(experiment.id)
@@ -181,6 +185,7 @@ class SuggestionCollection:
         state = _state_param(req)
         with self.store.write() as unit:
             experiment = experiment_of(unit, eid, owner)
+            require_v1_writable(experiment)
             unit.suggestions.delete(experiment.id, state=state)
         resp.status = falcon.HTTP_204
 
@@ -225,6 +230,7 @@ class SuggestionItem:
         owner = caller(req, self.context)
         with self.store.write() as unit:
             experiment = experiment_of(unit, eid, owner)
+            require_v1_writable(experiment)
             row = self._row(unit, experiment, sid)
             unit.suggestions.delete(experiment.id, sid=row.id)
         resp.status = falcon.HTTP_204
