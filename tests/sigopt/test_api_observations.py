@@ -250,3 +250,20 @@ def test_multimetric_observations_and_best(api: Api):
     assert api.snapshot() == before
     s = api.post(f"{base}/suggestions").body
     assert set(s["assignments"]) == {"x", "n", "c"}
+
+
+def test_a_suggestion_id_is_ascii_digits(api: Api):
+    """``"suggestion": "²"`` (a digit to ``str.isdigit``, not to ``int``) was a 500, and
+    Arabic-Indic digits were read as the suggestion of that number (while the same text in
+    a path is a 404). Both are a 422 naming the field, nothing written."""
+    e = api.create_experiment(seed=3)
+    base = f"/v1/experiments/{e['id']}"
+    s = api.post(f"{base}/suggestions").body
+    before = api.snapshot()
+    arabic = "".join(chr(0x660 + int(d)) for d in s["id"])
+    for raw in ("\u00b2", arabic):
+        reply = api.post(f"{base}/observations", {"suggestion": raw, "value": 1.0})
+        assert reply.status == 422 and reply.body["detail"]["field"] == "suggestion", reply.body
+        assert "is not an id of this service" in reply.body["message"]
+    assert api.snapshot() == before
+    assert api.post(f"{base}/observations", {"suggestion": s["id"], "value": 1.0}).status == 201

@@ -262,3 +262,31 @@ def test_an_ai_experiments_v1_writes_are_refused_its_reads_served(api: Api, clie
         assert api.get(path).status == 200, path
     best = api.get(f"/v1/aiexperiments/{e['id']}/best_training_runs").body["data"]
     assert [r["id"] for r in best] == [run["id"]]
+
+
+def test_a_runs_filter_names_one_experiment_by_an_ascii_id(api: Api, client: str):
+    """``experiment.get_runs()`` sends ``filters=[{"field": "experiment", ...}]``. A value
+    of 30 digits or "²" (a digit to ``str.isdigit``, not to ``int``) was a 500, JSON
+    nested 5,000 deep too; "١٦" (Arabic-Indic digits) read as experiment 16; with two
+    filters the last one alone was applied. Each is now a 4xx naming what is wrong."""
+    e = api.post(f"/v1/clients/{client}/projects/p/aiexperiments", AI).body
+    api.post(f"/v1/aiexperiments/{e['id']}/training_runs", {"name": "r"})
+    path = f"/v1/clients/{client}/projects/p/training_runs"
+
+    def runs(value: object, *more: object) -> object:
+        return json.dumps(
+            [{"field": "experiment", "operator": "==", "value": v} for v in (value, *more)]
+        )
+
+    assert api.get(path, filters=runs(e["id"])).body["count"] == 1
+    assert api.get(path, filters=runs(int(e["id"]))).body["count"] == 1
+    for value in ("1" * 30, "\u00b2", "".join(chr(0x660 + int(d)) for d in e["id"]), "-1"):
+        reply = api.get(path, filters=runs(value))
+        assert reply.status == 422 and reply.body["detail"]["field"] == "filters[0].value", value
+    for filters in (
+        runs(e["id"], "999"),
+        json.dumps([{"field": "experiment", "operator": "==", "value": e["id"], "x": 1}]),
+        "[" * 5000 + "]" * 5000,
+    ):
+        reply = api.get(path, filters=filters)
+        assert reply.status == 400 and reply.body["detail"]["field"] == "filters", reply.body

@@ -24,7 +24,7 @@ from ...http import now, page_request, read_json, render_page
 from ...store.sigopt import SigoptStore, SigoptUnit
 from ...store.sigopt_runs import ProjectRecord
 from . import render, render_runs
-from .common import caller, rule_error, whole
+from .common import body_id, caller, rule_error, whole
 from .experiments import create_and_render, list_state
 from .runs import apply_update
 
@@ -328,20 +328,20 @@ def _experiment_filter(raw: str | None) -> int | None:
         return None
     try:
         filters = json.loads(raw)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:
         raise BadRequest("'filters' must be a JSON list.", detail={"field": "filters"}) from err
-    experiment = None
-    for item in filters if isinstance(filters, list) else [None]:
-        if (
-            not isinstance(item, dict)
-            or item.get("field") != "experiment"
-            or item.get("operator") != "=="
-            or not str(item.get("value", "")).isdigit()
-        ):
-            raise BadRequest(
-                "'filters': this service filters runs by experiment only "
-                '([{"field": "experiment", "operator": "==", "value": "<id>"}]).',
-                detail={"field": "filters"},
-            )
-        experiment = int(str(item["value"]))
-    return experiment
+    if filters == []:
+        return None
+    item = filters[0] if isinstance(filters, list) and len(filters) == 1 else None
+    if (
+        not isinstance(item, dict)
+        or set(item) != {"field", "operator", "value"}
+        or item["field"] != "experiment"
+        or item["operator"] != "=="
+    ):
+        raise BadRequest(
+            "'filters': this service filters runs by one experiment only "
+            '([{"field": "experiment", "operator": "==", "value": "<id>"}]).',
+            detail={"field": "filters"},
+        )
+    return body_id(item["value"], "filters[0].value")

@@ -9,7 +9,7 @@ import falcon
 
 from ...domain import sigopt_rules as rules
 from ...errors import APIError, BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
-from ...http import parse_id
+from ...http import is_id_text, parse_id
 from ...store.sigopt import ExperimentRecord, SigoptUnit
 
 
@@ -93,7 +93,7 @@ def body_id(value: Any, field: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise BadRequest(f"'{field}' must be an id string.", detail={"field": field})
     text = str(value)
-    if not text.isdigit() or len(text) > 18:
+    if not is_id_text(text):  # ASCII digits: "²" and "٨٣" pass str.isdigit()
         raise invalid(f"'{field}': {value!r} is not an id of this service.", field)
     return int(text)
 
