@@ -1,4 +1,4 @@
-"""The benchmark's spaces: three to tune on, the issue's two held out for validation.
+"""The benchmark's spaces: four to tune on, the issue's two held out for validation.
 
 Each space is enumerated here with numpy (independent of the engine's views),
 so that a surface's optimum and minimum are exact.
@@ -81,6 +81,34 @@ def make_space(name: str) -> Space:
         params += [CategoricalParameter(f"c{i}", ("a", "b", "c", "d")) for i in range(3)]
         params.append(CategoricalParameter("c3", ("u", "v", "w")))
         return Space("factorial", params)
+    if name == "c7":  # tune: 5 numerical (4-6 levels) + 2 categorical (4, 2) = 12,288 points:
+        # f7's shape (a categorical of few levels deciding over 1,536 numerical points)
+        levels7: list[tuple[float, ...]] = [
+            (0.0, 1 / 3, 2 / 3, 1.0),
+            (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+            (0.0, 0.1, 0.4, 1.0),
+            (0.0, 0.5, 0.75, 1.0),
+            (0.0, 1 / 3, 2 / 3, 1.0),
+        ]
+        params = [NumericalParameter(f"x{i}", v) for i, v in enumerate(levels7)]
+        params.append(CategoricalParameter("k", ("p", "q", "r", "s")))
+        params.append(CategoricalParameter("w", ("y", "z")))
+        return Space("factorial", params)
+    if name == "c8":  # tune: 6 numerical (4-5 levels, two unevenly spaced) + 2 categorical (4, 2)
+        # = 40,960 points: shaped like f7 (a categorical of few levels deciding over many
+        # numerical points), with other counts; c6's deciding categorical has 25 points a level
+        levels8: list[tuple[float, ...]] = [
+            (0.0, 1 / 3, 2 / 3, 1.0),
+            (0.0, 0.25, 0.5, 0.75, 1.0),
+            (0.0, 0.1, 0.4, 1.0),
+            (0.0, 1 / 3, 2 / 3, 1.0),
+            (0.0, 0.5, 0.75, 1.0),
+            (0.0, 1 / 3, 2 / 3, 1.0),
+        ]
+        params = [NumericalParameter(f"x{i}", v) for i, v in enumerate(levels8)]
+        params.append(CategoricalParameter("k", ("p", "q", "r", "s")))
+        params.append(CategoricalParameter("w", ("y", "z")))
+        return Space("factorial", params)
     if name == "m5":  # tune: 5 components, 25 units, 0..15 each = 20,176 points
         return Space("mixture", [MixtureComponent(f"m{i}", 0, 15) for i in range(5)], 25)
     if name == "f7":  # held out: 5 numerical (5,4,3,5,4 levels) + 2 categorical (3, 2) = 7,200
@@ -96,7 +124,7 @@ def make_space(name: str) -> Space:
     raise ValueError(f"unknown benchmark space {name!r}")
 
 
-TUNE_SPACES = ("f6", "c6", "m5")
+TUNE_SPACES = ("f6", "c6", "m5", "c7", "c8")
 VALIDATION_SPACES = ("f7", "m7")
 
 
