@@ -173,6 +173,13 @@ def test_space_templates(api):
         assert second["data"][0]["name"] == page["data"][1]["name"]
 
 
+def test_a_space_template_cursor_is_ascii_digits(api):
+    """``before=²`` (a digit to ``str.isdigit``, not to ``int``) was a 500."""
+    for raw in ("\u00b2", "\u0661", "1" * 30):
+        reply = api.get("/v1/space_templates", before=raw)
+        assert reply.status == 400 and reply.body["detail"]["field"] == "before", reply.body
+
+
 def test_a_template_space_validates(api):
     template = api.get("/v1/space_templates").body["data"][0]
     sid = api.session()

@@ -40,6 +40,7 @@ from ..http import (
     DEFAULT_PAGE_LIMIT,
     MAX_PAGE_LIMIT,
     field,
+    is_id_text,
     owner_id,
     parse_id,
     query_bool,
@@ -436,7 +437,7 @@ def paginate_list(items: list[dict[str, Any]], req: falcon.Request) -> dict[str,
     if before and after:
         raise BadRequest("Give 'before' or 'after', not both.")
     for name, raw in (("before", before), ("after", after)):
-        if raw and not raw.isdigit():
+        if raw and not is_id_text(raw):  # ASCII digits: "²" passes str.isdigit()
             raise BadRequest(
                 f"The cursor '{name}' is not one this service gave out: {raw!r}.",
                 detail={"field": name},
