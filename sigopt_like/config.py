@@ -72,6 +72,28 @@ ENV_KEYS = {
 }
 
 
+ENV_PREFIX = "SIGOPT_LIKE_"
+
+
+def _refuse_misspelt_variables(env: Mapping[str, str]) -> None:
+    """A ConfigError for a ``SIGOPT_LIKE_`` variable that is a near miss of a setting's:
+    ``SIGOPT_LIKE_DATABSE`` was ignored, and the campaign went to the default database.
+    Other variables of the prefix (the test harness's, ``SIGOPT_LIKE_TRACEBACK``) are
+    left alone: only a close match to a setting's name is taken for a typo."""
+    import difflib
+
+    names = [name.removeprefix(ENV_PREFIX) for name in (*ENV_KEYS, C.ENV_CONFIG)]
+    for variable in env:
+        if not variable.startswith(ENV_PREFIX) or variable.removeprefix(ENV_PREFIX) in names:
+            continue
+        close = difflib.get_close_matches(variable.removeprefix(ENV_PREFIX), names, 1, 0.8)
+        if close:
+            raise ConfigError(
+                f"the environment variable {variable} is not a setting: did you mean "
+                f"{ENV_PREFIX}{close[0]}? (correct or unset it; it would be ignored)"
+            )
+
+
 @attrs.frozen(repr=False)
 class ClientConfig:
     """The resolved settings of one Connection.
@@ -149,6 +171,7 @@ def resolve_config(
     unparsable, or when a value has the wrong type.
     """
     env = os.environ if environ is None else environ
+    _refuse_misspelt_variables(env)
     named = config if config is not None else env.get(C.ENV_CONFIG) or None
     path, from_file = _load_file(named, cwd=Path(cwd) if cwd else Path.cwd(), env=env)
     from_env = {field: env[name] for name, field in ENV_KEYS.items() if env.get(name)}

@@ -185,3 +185,18 @@ def test_embedded_connection_uses_env_database(clean_env, monkeypatch, tmp_path)
         assert conn.embedded
         assert conn.health().status == "ok"
     assert target.exists()
+
+
+def test_a_misspelt_setting_variable_is_an_error(clean_env, monkeypatch, tmp_path):
+    """Before: ``SIGOPT_LIKE_DATABSE`` was ignored without a word, and the campaign went to
+    the default database. Other variables of the prefix are left alone."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABSE", str(tmp_path / "mine.db"))
+    with pytest.raises(ConfigError, match="did you mean SIGOPT_LIKE_DATABASE"):
+        resolve_config()
+    with pytest.raises(ConfigError, match="SIGOPT_LIKE_DATABSE is not a setting"):
+        sigopt_like.Connection()
+    monkeypatch.delenv("SIGOPT_LIKE_DATABSE")
+    for name in ("SIGOPT_LIKE_TRACEBACK", "SIGOPT_LIKE_CI", "SIGOPT_LIKE_FUZZ_SEED"):
+        monkeypatch.setenv(name, "1")
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "mine.db"))
+    assert resolve_config().database == str(tmp_path / "mine.db")
