@@ -172,10 +172,18 @@ def _observation(row: Any) -> ObservationRecord:
 
 
 class Experiments:
-    """Experiments of one owner (SigOpt v1 experiments and AI experiments)."""
+    """Experiments of one owner (SigOpt v1 experiments and AI experiments).
 
-    def __init__(self, conn: sa.Connection) -> None:
+    In a write (``lock``), :meth:`get` locks the experiment's row until the transaction
+    ends, so that the writes of one experiment (suggest, observe, a run reporting) run
+    one after the other: SQLite's writes already do, but on PostgreSQL two observations
+    of one suggestion both found it open (8 at once stored up to 5), and concurrent
+    suggestions both found a point free.
+    """
+
+    def __init__(self, conn: sa.Connection, lock: bool = False) -> None:
         self.conn = conn
+        self.lock = lock
 
     def create(
         self,
@@ -216,6 +224,9 @@ class Experiments:
 
     def get(self, owner: int, eid: int, kind: str | None = None) -> ExperimentRecord | None:
         """The owner's experiment ``eid`` (of ``kind`` when given), or None."""
+        if self.lock:  # FOR UPDATE on PostgreSQL; SQLite's write transaction is the lock
+            mine = sa.select(E.c.id).where(E.c.id == eid, E.c.owner_id == owner)
+            self.conn.execute(mine.with_for_update())
         query = _experiment_select().where(E.c.id == eid, E.c.owner_id == owner)
         if kind is not None:
             query = query.where(E.c.kind == kind)
@@ -399,12 +410,12 @@ class Observations:
 class SigoptUnit:
     """One transaction over the SigOpt family's rows."""
 
-    def __init__(self, conn: sa.Connection) -> None:
-        self.experiments = Experiments(conn)
+    def __init__(self, conn: sa.Connection, lock: bool = False) -> None:
+        self.experiments = Experiments(conn, lock)
         self.suggestions = Suggestions(conn)
         self.observations = Observations(conn)
         self.projects = Projects(conn)
-        self.runs = Runs(conn)
+        self.runs = Runs(conn, lock)
 
 
 class SigoptStore:
@@ -429,4 +440,4 @@ class SigoptStore:
     def write(self) -> Iterator[SigoptUnit]:
         """One write transaction (or savepoint of the current unit)."""
         with self._db.write() as conn:
-            yield SigoptUnit(conn)
+            yield SigoptUnit(conn, lock=True)

@@ -173,10 +173,12 @@ def _run(row: Any) -> RunRecord:
 
 
 class Runs:
-    """Training runs and their checkpoints."""
+    """Training runs and their checkpoints (in a write, :meth:`get` locks the run's row:
+    two concurrent updates of one run merge one after the other, none lost)."""
 
-    def __init__(self, conn: sa.Connection) -> None:
+    def __init__(self, conn: sa.Connection, lock: bool = False) -> None:
         self.conn = conn
+        self.lock = lock
 
     def create(
         self,
@@ -213,6 +215,9 @@ class Runs:
         return found
 
     def get(self, owner: int, rid: int) -> RunRecord | None:
+        if self.lock:  # FOR UPDATE on PostgreSQL; SQLite's write transaction is the lock
+            mine = sa.select(R.c.id).where(R.c.id == rid, R.c.owner_id == owner)
+            self.conn.execute(mine.with_for_update())
         row = self.conn.execute(_run_select().where(R.c.id == rid, R.c.owner_id == owner)).first()
         return None if row is None else _run(row)
 
