@@ -410,3 +410,35 @@ def test_one_experiments_writes_never_cross_on_either_store(served_on: Any) -> N
         ]
         assert sorted(r.status_code for r in replies) == [201] * 6 + [409] * 2
         assert len(set(made)) == 6, made
+
+
+def test_concurrent_updates_of_one_run_all_merge(served_on: Any) -> None:
+    """8 clients logging into one run at once (sigopt-python sends one MERGE per metric
+    or metadata key): every key is kept, on SQLite and PostgreSQL."""
+    import requests
+
+    def session() -> requests.Session:
+        http = requests.Session()
+        http.auth = (served_on.token, "")
+        return http
+
+    http = session()
+    client = http.get(f"{served_on.url}/v1/tokens/self").json()["client"]
+    for _ in range(RACES):
+        run = http.post(
+            f"{served_on.url}/v1/clients/{client}/projects/race/training_runs", json={"name": "r"}
+        ).json()
+        path = f"{served_on.url}/v1/training_runs/{run['id']}"
+        keys = iter(range(8))
+        lock = threading.Lock()
+
+        def log(keys: Any = keys, lock: Any = lock, path: str = path) -> int:
+            with lock:
+                i = next(keys)
+            body = {"metadata": {f"k{i}": i}, "values": {f"m{i}": {"value": i}}}
+            return session().request("MERGE", path, json=body).status_code
+
+        assert _at_once(8, log) == [200] * 8
+        merged = http.get(path).json()
+        assert merged["metadata"] == {f"k{i}": i for i in range(8)}
+        assert sorted(merged["values"]) == [f"m{i}" for i in range(8)]
