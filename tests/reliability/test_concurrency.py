@@ -442,3 +442,41 @@ def test_concurrent_updates_of_one_run_all_merge(served_on: Any) -> None:
         merged = http.get(path).json()
         assert merged["metadata"] == {f"k{i}": i for i in range(8)}
         assert sorted(merged["values"]) == [f"m{i}" for i in range(8)]
+
+
+def test_clients_starting_together_on_a_new_project(served_on: Any) -> None:
+    """Processes started together with one new ``SIGOPT_PROJECT`` each GET it first
+    (created on first use), then create AI experiments and runs in it; and 8 clients
+    POST the same new project id. On PostgreSQL the losers of the project's insert broke
+    its unique key: 500s on all three. Now the GETs all answer the one project, the
+    creates all succeed in it, and the POSTs are one 201 and seven 409."""
+    import requests
+
+    def session() -> requests.Session:
+        http = requests.Session()
+        http.auth = (served_on.token, "")
+        return http
+
+    client = session().get(f"{served_on.url}/v1/tokens/self").json()["client"]
+    base = f"{served_on.url}/v1/clients/{client}/projects"
+    ai = {
+        "name": "a",
+        "parameters": [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        "metrics": [{"name": "m"}],
+    }
+    for round_ in range(RACES):
+        got = _at_once(8, lambda r=round_: session().get(f"{base}/get-{r}"))
+        assert [g.status_code for g in got] == [200] * 8
+        assert {g.json()["id"] for g in got} == {f"get-{round_}"}
+        made = _at_once(8, lambda r=round_: session().post(f"{base}/ai-{r}/aiexperiments", json=ai))
+        assert [m.status_code for m in made] == [201] * 8
+        runs = _at_once(
+            8, lambda r=round_: session().post(f"{base}/run-{r}/training_runs", json={"name": "r"})
+        )
+        assert [r.status_code for r in runs] == [201] * 8
+        posted = _at_once(
+            8, lambda r=round_: session().post(base, json={"id": f"new-{r}"}).status_code
+        )
+        assert sorted(posted) == [201] + [409] * 7
+    listed = session().get(base, params={"limit": 1000}).json()
+    assert listed["count"] == 4 * RACES  # each project once

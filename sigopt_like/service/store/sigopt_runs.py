@@ -119,8 +119,33 @@ class Projects:
         return found
 
     def get_or_create(self, owner: int, key: str, stamp: int) -> ProjectRecord:
-        """The owner's project ``key``, created (named after its key) if it is new."""
-        return self.get(owner, key) or self.create(owner, key, key, None, stamp)
+        """The owner's project ``key``, created (named after its key) if it is new.
+
+        Clients starting together on a new project (sigopt-python's first GET of
+        ``SIGOPT_PROJECT``) race to create it: on PostgreSQL the losers' inserts broke
+        the unique key (a 500); the insert runs in a savepoint, and a loser reads the
+        winner's project instead.
+        """
+        found = self.get(owner, key) or self.create_new(owner, key, key, None, stamp)
+        if found is None:  # another transaction created it meanwhile
+            found = self.get(owner, key)
+            assert found is not None
+        return found
+
+    def create_new(
+        self, owner: int, key: str, name: str, metadata: Any, stamp: int
+    ) -> ProjectRecord | None:
+        """A new project, or None when the key is taken (by another transaction too: the
+        insert runs in a savepoint, so a broken unique key leaves the transaction usable)."""
+        if self.get(owner, key) is not None:
+            return None
+        try:
+            with self.conn.begin_nested():
+                return self.create(owner, key, name, metadata, stamp)
+        except sa.exc.IntegrityError:
+            if self.get(owner, key) is None:
+                raise
+            return None
 
     def page(self, owner: int, request: PageRequest) -> Page[ProjectRecord]:
         return fetch_page(

@@ -122,11 +122,11 @@ class Projects:
         except rules.RuleError as err:
             raise rule_error(err) from err
         with self.store.write() as unit:
-            if unit.projects.get(owner, key) is not None:
-                raise Conflict(f"A project with id {key!r} exists.", detail={"field": "id"})
-            row = unit.projects.create(
+            row = unit.projects.create_new(
                 owner, key, fields.get("name") or key, fields.get("metadata"), now()
             )
+            if row is None:
+                raise Conflict(f"A project with id {key!r} exists.", detail={"field": "id"})
         resp.media = render_runs.project(row)
         resp.status = falcon.HTTP_201
 
