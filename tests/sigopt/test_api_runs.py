@@ -290,3 +290,21 @@ def test_a_runs_filter_names_one_experiment_by_an_ascii_id(api: Api, client: str
     ):
         reply = api.get(path, filters=filters)
         assert reply.status == 400 and reply.body["detail"]["field"] == "filters", reply.body
+
+
+def test_x_response_content_skip_answers_204(api: Api, client: str):
+    """sigopt-python sends ``X-Response-Content: skip`` with every log into a run and every
+    checkpoint; SigOpt answers those 204 with no body, where this service rendered the
+    whole run (logs and all) each time. The change is made either way."""
+    run = api.post(f"/v1/clients/{client}/projects/p/training_runs", {"name": "r"}).body
+    skip = {"X-Response-Content": "skip", "Content-Type": "application/json"}
+    path = f"/v1/training_runs/{run['id']}"
+    method = "MERGE" if api.mode == "served" else "PATCH"
+    reply = api.call(method, path, data=json.dumps({"metadata": {"k": 1}}), headers=skip)
+    assert reply.status == 204 and reply.content == b"", reply
+    body = json.dumps({"values": [{"name": "acc", "value": 0.5}]})
+    reply = api.call("POST", f"{path}/checkpoints", data=body, headers=skip)
+    assert reply.status == 204 and reply.content == b"", reply
+    fetched = api.get(path).body
+    assert fetched["metadata"] == {"k": 1} and fetched["checkpoint_count"] == 1
+    assert merge(api, run["id"], {"metadata": {"j": 2}}).status == 200  # without it: the run

@@ -63,6 +63,12 @@ def experiment_of(
     return found
 
 
+def skips_content(req: falcon.Request) -> bool:
+    """Whether the caller asked for no body (``X-Response-Content: skip``, which
+    sigopt-python sends with every log into a run): SigOpt answers those 204."""
+    return (req.get_header("X-Response-Content") or "").strip().lower() == "skip"
+
+
 def require_v1_writable(experiment: ExperimentRecord) -> None:
     """A 409 for a v1 write of an AI experiment's suggestions or observations: they come
     from its training runs (SigOpt refuses them too), and a v1 observation or deletion

@@ -19,7 +19,7 @@ from ...http import now, page_request, parse_id, read_json, render_page
 from ...store.sigopt import SigoptStore, SigoptUnit
 from ...store.sigopt_runs import RunRecord
 from . import render_runs
-from .common import caller, not_found, rule_error
+from .common import caller, not_found, rule_error, skips_content
 
 
 def run_of(unit: SigoptUnit, raw_id: str, owner: int) -> RunRecord:
@@ -128,6 +128,9 @@ class TrainingRunItem:
         body = read_json(req)
         with self.store.write() as unit:
             run = apply_update(unit, owner, run_of(unit, rid, owner), body)
+        if skips_content(req):
+            resp.status = falcon.HTTP_204
+            return
         resp.media = render_runs.training_run(run)
 
     on_put = on_patch
@@ -171,6 +174,9 @@ class Checkpoints:
                     detail={"field": "values"},
                 )
             row = unit.runs.add_checkpoint(run.id, values, meta, now())
+        if skips_content(req):
+            resp.status = falcon.HTTP_204
+            return
         resp.media = render_runs.checkpoint(row)
         resp.status = falcon.HTTP_201
 
