@@ -244,3 +244,37 @@ def _cursor(raw: str, name: str) -> int:
             detail={"field": name},
         )
     return int(raw)
+
+
+def paginate_list(items: list[dict[str, Any]], req: falcon.Request) -> dict[str, Any]:
+    """A page of a fixed list, in its own order; cursors are positions (opaque to callers).
+
+    ``before=k`` gives the items after position k (the next page), ``after=k``
+    the page before it, as the contract's iteration expects.
+    """
+    limit = query_int(req, "limit", DEFAULT_PAGE_LIMIT, minimum=0, maximum=MAX_PAGE_LIMIT)
+    assert limit is not None
+    before, after = req.get_param("before"), req.get_param("after")
+    if before and after:
+        raise BadRequest("Give 'before' or 'after', not both.")
+    for name, raw in (("before", before), ("after", after)):
+        if raw and not is_id_text(raw):  # ASCII digits: "²" passes str.isdigit()
+            raise BadRequest(
+                f"The cursor '{name}' is not one this service gave out: {raw!r}.",
+                detail={"field": name},
+            )
+    if after:
+        end = min(int(after) - 1, len(items))
+        start = max(0, end - limit)
+    else:
+        start = min(int(before), len(items)) if before else 0
+        end = min(start + limit, len(items))
+    return {
+        "object": "pagination",
+        "count": len(items),
+        "data": items[start:end],
+        "paging": {
+            "before": str(end) if end < len(items) and end > start else None,
+            "after": str(start + 1) if start > 0 else None,
+        },
+    }

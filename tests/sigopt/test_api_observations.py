@@ -267,3 +267,38 @@ def test_a_suggestion_id_is_ascii_digits(api: Api):
         assert "is not an id of this service" in reply.body["message"]
     assert api.snapshot() == before
     assert api.post(f"{base}/observations", {"suggestion": s["id"], "value": 1.0}).status == 201
+
+
+def test_best_assignments_honour_limit_and_pages(api: Api):
+    """An all-constraint search's best assignments are every feasible observation:
+    ``limit=2`` answered all of them (the parameter was checked, then ignored). It now
+    gives pages of the best-first list whose cursors lead through all of them; with no
+    paging parameter, one page holds them all as before."""
+    e = api.create_experiment(
+        seed=3,
+        metrics=[{"name": "g", "strategy": "constraint", "objective": "minimize", "threshold": 1}],
+        observation_budget=10,
+    )
+    base = f"/v1/experiments/{e['id']}"
+    batch = [
+        {
+            "assignments": {"x": float(i), "n": i, "c": "a"},
+            "values": [{"name": "g", "value": 0.1 * i}],
+        }
+        for i in range(5)
+    ]
+    assert api.post(f"{base}/observations/batch", {"observations": batch}).status == 201
+    everything = api.get(f"{base}/best_assignments").body
+    assert everything["count"] == 5 and len(everything["data"]) == 5
+    assert everything["paging"] == {"before": None, "after": None}
+    first = api.get(f"{base}/best_assignments", limit=2).body
+    assert first["count"] == 5 and [b["id"] for b in first["data"]] == [
+        b["id"] for b in everything["data"][:2]
+    ]
+    seen, page = [], first
+    while True:
+        seen += [b["id"] for b in page["data"]]
+        if page["paging"]["before"] is None:
+            break
+        page = api.get(f"{base}/best_assignments", limit=2, before=page["paging"]["before"]).body
+    assert seen == [b["id"] for b in everything["data"]]

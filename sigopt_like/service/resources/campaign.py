@@ -37,11 +37,9 @@ from ..domain.campaign import (
 )
 from ..errors import BadRequest, Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from ..http import (
-    DEFAULT_PAGE_LIMIT,
-    MAX_PAGE_LIMIT,
     field,
-    is_id_text,
     owner_id,
+    paginate_list,
     parse_id,
     query_bool,
     query_int,
@@ -423,40 +421,6 @@ class SpaceTemplates:
         from sigopt_like.data import load_templates
 
         resp.media = paginate_list(load_templates(), req)
-
-
-def paginate_list(items: list[dict[str, Any]], req: falcon.Request) -> dict[str, Any]:
-    """A page of a fixed list, in its own order; cursors are positions (opaque to callers).
-
-    ``before=k`` gives the items after position k (the next page), ``after=k``
-    the page before it, as the contract's iteration expects.
-    """
-    limit = query_int(req, "limit", DEFAULT_PAGE_LIMIT, minimum=0, maximum=MAX_PAGE_LIMIT)
-    assert limit is not None
-    before, after = req.get_param("before"), req.get_param("after")
-    if before and after:
-        raise BadRequest("Give 'before' or 'after', not both.")
-    for name, raw in (("before", before), ("after", after)):
-        if raw and not is_id_text(raw):  # ASCII digits: "²" passes str.isdigit()
-            raise BadRequest(
-                f"The cursor '{name}' is not one this service gave out: {raw!r}.",
-                detail={"field": name},
-            )
-    if after:
-        end = min(int(after) - 1, len(items))
-        start = max(0, end - limit)
-    else:
-        start = min(int(before), len(items)) if before else 0
-        end = min(start + limit, len(items))
-    return {
-        "object": "pagination",
-        "count": len(items),
-        "data": items[start:end],
-        "paging": {
-            "before": str(end) if end < len(items) and end > start else None,
-            "after": str(start + 1) if start > 0 else None,
-        },
-    }
 
 
 def register(app: falcon.App, context: Any) -> None:

@@ -9,7 +9,7 @@ import falcon
 
 from ...domain import sigopt_rules as rules
 from ...errors import BadRequest
-from ...http import now, page_request, read_json, render_page
+from ...http import now, page_request, paginate_list, read_json, render_page
 from ...store.sigopt import SigoptStore, SigoptUnit
 from . import render
 from .common import caller, experiment_of, rule_error, whole
@@ -135,7 +135,11 @@ class BestAssignments:
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """The best observations, best first (none before a valid observation)."""
         owner = caller(req, self.context)
-        page_request(req)  # one page always holds them all, but the parameters are checked
+        page_request(req)  # checked before any work
         with self.store.read() as unit:
             rows = render.best_rows(unit, experiment_of(unit, eid, owner))
-        resp.media = whole([render.best_assignments(row) for row in rows])
+        items = [render.best_assignments(row) for row in rows]
+        if not any(req.get_param(name) for name in ("limit", "before", "after")):
+            resp.media = whole(items)  # all of them, as ever (a front, many feasible points)
+        else:  # limit=1 gave them all; now pages of the best-first list
+            resp.media = paginate_list(items, req)
