@@ -218,9 +218,11 @@ def worker(db: str | None, threads: int | None) -> int:
     """
     _service()
     from ..service import worker as runner
-    from .database import choose
+    from .database import choose, existing
 
-    argv = ["--db", choose(db)]
+    # before: a mistyped path became a new, empty database, and the worker waited for
+    # tasks there for ever; an in-memory one flooded the terminal with SQL errors
+    argv = ["--db", existing(choose(db), what="a worker")]
     if threads is not None:
         argv += ["--threads", str(threads)]
     return int(runner.main(argv) or 0)

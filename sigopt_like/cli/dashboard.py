@@ -7,11 +7,8 @@ listening on 127.0.0.1 and answering only to local host names, running no tasks
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from .errors import CommandError
 from .options import PORT, PORT_HELP, db_option
 
 DEFAULT_PORT = 8050
@@ -35,15 +32,11 @@ def dashboard(ctx: click.Context, db: str | None, host: str, port: int, actions:
       sigopt-like dashboard --db ~/doe.sqlite3      # then open http://127.0.0.1:8050/
     """
     from .admin import serve
-    from .database import choose
+    from .database import choose, existing
 
     target = choose(db)
-    if target != ":memory:" and "://" not in target and not Path(target).is_file():
-        # before: a mistyped path became a new, empty database and an empty dashboard
-        raise CommandError(
-            f"no database at {target}: the dashboard shows an existing one; name the file "
-            "your scripts or 'sigopt-like serve' use (--db or $SIGOPT_LIKE_DATABASE)"
-        )
+    if target != ":memory:":  # before: a mistyped path became an empty dashboard
+        existing(target, what="the dashboard")
     local = host in LOCAL_NAMES
     if not local:
         click.echo(

@@ -51,6 +51,29 @@ def choose(db: str | None) -> str:
     return check(default_target(), made_for_you=True)
 
 
+def existing(target: str, *, what: str) -> str:
+    """``target`` (from :func:`choose`), refused when it cannot be a database that another
+    process already uses: a SQLite file that does not exist yet (a mistyped path became
+    a new, empty database: an empty dashboard, a worker waiting for tasks that never
+    come) or an in-memory one (each process has its own). ``what`` says who needs it."""
+    file = (
+        target.split("://", 1)[1][1:].split("?", 1)[0] if target.startswith("sqlite://") else target
+    )
+    if "://" in target and not target.startswith("sqlite://"):
+        return target  # a server's database: it exists if it can be reached
+    if file in ("", ":memory:"):
+        raise CommandError(
+            f"{what} needs a database other processes use; an in-memory one is its own "
+            "process's: name the file your scripts or 'sigopt-like serve' use"
+        )
+    if not Path(file).is_file():
+        raise CommandError(
+            f"no database at {file}: {what} needs an existing one; name the file your "
+            "scripts or 'sigopt-like serve' use (--db or $SIGOPT_LIKE_DATABASE)"
+        )
+    return target
+
+
 def check(target: str, *, made_for_you: bool) -> str:
     """``target`` if it can be opened as a database; CommandError saying why not.
 

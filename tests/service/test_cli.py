@@ -182,11 +182,24 @@ def test_console_script_help_runs():
     assert done.returncode == 0 and "serve" in done.stdout
 
 
+def test_a_worker_needs_a_database_other_processes_use(tmp_path, capsys):
+    """Before: a mistyped path became a new, empty database, and the worker waited there
+    for tasks that never come; ``:memory:`` flooded the terminal with SQL errors."""
+    missing = tmp_path / "typo.db"
+    code, _, err = run(capsys, "worker", "--db", str(missing))
+    assert code == 1 and f"no database at {missing}: a worker needs an existing one" in err
+    assert not missing.exists()
+    for memory in (":memory:", "sqlite:///:memory:"):
+        code, _, err = run(capsys, "worker", "--db", memory)
+        assert code == 1 and "an in-memory one is its own process's" in err
+
+
 def test_worker_subcommand_starts_and_stops_on_sigterm(tmp_path):
     import signal
     import time
 
     db = str(tmp_path / "worker.db")
+    open_store(db).close()  # the database the app processes use (a worker needs one)
     proc = subprocess.Popen(
         [sys.executable, "-m", "sigopt_like.cli", "worker", "--db", db, "--threads", "1"],
         stdout=subprocess.PIPE,
