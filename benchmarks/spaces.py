@@ -72,6 +72,15 @@ class Grid:
 LEVELS5 = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
+def _with_deciding_categorical(levels: Sequence[tuple[float, ...]]) -> Space:
+    """Numerical parameters of ``levels``, then a categorical of 4 levels (the surfaces'
+    categorical family makes it decide) and one of 2: TUNE's c7 and c8."""
+    params: list[Any] = [NumericalParameter(f"x{i}", v) for i, v in enumerate(levels)]
+    params.append(CategoricalParameter("k", ("p", "q", "r", "s")))
+    params.append(CategoricalParameter("w", ("y", "z")))
+    return Space("factorial", params)
+
+
 def make_space(name: str) -> Space:
     """A benchmark space by name (see ``SPACES``)."""
     if name == "f6":  # tune: 6 numerical x 5 levels = 15,625 points
@@ -90,10 +99,7 @@ def make_space(name: str) -> Space:
             (0.0, 0.5, 0.75, 1.0),
             (0.0, 1 / 3, 2 / 3, 1.0),
         ]
-        params = [NumericalParameter(f"x{i}", v) for i, v in enumerate(levels7)]
-        params.append(CategoricalParameter("k", ("p", "q", "r", "s")))
-        params.append(CategoricalParameter("w", ("y", "z")))
-        return Space("factorial", params)
+        return _with_deciding_categorical(levels7)
     if name == "c8":  # tune: 6 numerical (4-5 levels, two unevenly spaced) + 2 categorical (4, 2)
         # = 40,960 points: shaped like f7 (a categorical of few levels deciding over many
         # numerical points), with other counts; c6's deciding categorical has 25 points a level
@@ -105,10 +111,7 @@ def make_space(name: str) -> Space:
             (0.0, 0.5, 0.75, 1.0),
             (0.0, 1 / 3, 2 / 3, 1.0),
         ]
-        params = [NumericalParameter(f"x{i}", v) for i, v in enumerate(levels8)]
-        params.append(CategoricalParameter("k", ("p", "q", "r", "s")))
-        params.append(CategoricalParameter("w", ("y", "z")))
-        return Space("factorial", params)
+        return _with_deciding_categorical(levels8)
     if name == "m5":  # tune: 5 components, 25 units, 0..15 each = 20,176 points
         return Space("mixture", [MixtureComponent(f"m{i}", 0, 15) for i in range(5)], 25)
     if name == "f7":  # held out: 5 numerical (5,4,3,5,4 levels) + 2 categorical (3, 2) = 7,200
