@@ -167,7 +167,10 @@ def _positive_int(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``sigopt-like demo``; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if Path(args.out).exists() and not Path(args.out).is_dir():  # was "File exists: ..."
+        parser.error(f"--out {args.out} is a file, not a folder: name a folder for the files")
     options = DemoOptions(
         out=Path(args.out),
         generations=args.generations,

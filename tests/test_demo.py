@@ -50,6 +50,17 @@ def test_parser_rejects_zero_generations(capsys):
     assert "at least 1" in capsys.readouterr().err
 
 
+def test_an_out_that_is_a_file_is_a_usage_error(tmp_path, capsys):
+    """Before: ``demo --out notes.txt`` said "File exists: notes.txt" (exit 1)."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine\n")
+    with pytest.raises(SystemExit) as exited:
+        demo.main(["--out", str(notes)])
+    assert exited.value.code == 2
+    assert f"--out {notes} is a file, not a folder" in capsys.readouterr().err
+    assert notes.read_text() == "mine\n"
+
+
 def test_default_database_is_inside_out(tmp_path):
     options = DemoOptions(out=tmp_path / "demo")
     assert options.database_path.parent == tmp_path / "demo"
