@@ -148,6 +148,9 @@ def _json_type_name(kind: type) -> str:
     }.get(kind, kind.__name__)
 
 
+_QUERY_INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
+
+
 def query_int(
     req: falcon.Request,
     name: str,
@@ -163,11 +166,18 @@ def query_int(
     raw = req.get_param(name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError as err:
+    # ASCII digits only: int() also reads Arabic-Indic digits, "1_0", "+5" and " 5 ", which no
+    # other reader of the URL would take for that number
+    if not _QUERY_INTEGER.fullmatch(raw):
         raise BadRequest(
             f"The query parameter '{name}' must be an integer, not {raw!r}.", detail={"field": name}
+        )
+    try:
+        value = int(raw)
+    except ValueError as err:  # beyond Python's 4,300-digit limit for int()
+        raise BadRequest(
+            f"The query parameter '{name}' must be an integer, not {raw[:40]!r}...",
+            detail={"field": name},
         ) from err
     low = INT64_MIN if minimum is None else max(minimum, INT64_MIN)
     high = INT64_MAX if maximum is None else min(maximum, INT64_MAX)

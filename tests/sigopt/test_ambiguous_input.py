@@ -81,3 +81,15 @@ def test_a_query_parameter_given_twice_is_refused(api: Api):
     assert api.snapshot() == before
     listed = api.get(base, state="open").body
     assert sorted(s["id"] for s in listed["data"]) == sorted(opened)
+
+
+@pytest.mark.parametrize("limit", ["\u0661\u0660", "1_0", "+5", " 5", "5 ", "0x10", "1e1"])
+def test_a_query_integer_is_ascii_digits(api: Api, limit: str):
+    """Before: ``?limit=`` Arabic-Indic digits, ``1_0``, ``+5`` or `` 5`` were read by
+    Python's int() as numbers (no other reader of the URL would); ``-1``, ``7`` work."""
+    e = api.create_experiment(seed=3)
+    base = f"/v1/experiments/{e['id']}/observations"
+    reply = api.get(base, limit=limit)
+    assert_error(reply, 400, "bad_request", "'limit' must be an integer")
+    assert api.get(base, limit="7").status == 200
+    assert_error(api.get(base, limit="-1"), 400, "bad_request", "'limit' must be at least 0")
