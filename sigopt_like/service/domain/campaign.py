@@ -21,6 +21,7 @@ States (``Campaign.state``)::
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -528,13 +529,10 @@ def _dropped_row_problems(
     with the same parameter values keeps it (its response may be corrected); ``replace``
     drops what is left out.
     """
-    left: dict[tuple, int] = {}
-    for row in sent:
-        key = tuple(row[:-1])
-        left[key] = left.get(key, 0) + 1
+    left = Counter(tuple(row[:-1]) for row in sent)
     problems = []
     for kept in stored:
-        if left.get(kept.point, 0) > 0:
+        if left[kept.point] > 0:
             left[kept.point] -= 1
             continue
         response = "no response" if kept.response is None else f"response {_show(kept.response)}"

@@ -93,7 +93,7 @@ def metadata(value: Any, field: str = "metadata") -> dict[str, Any] | None:
         raise RuleError(f"'{field}' has more than {MAX_METADATA_KEYS} keys.", field)
     out: dict[str, Any] = {}
     for key, item in value.items():
-        if len(str(key)) > MAX_METADATA_KEY:
+        if len(key) > MAX_METADATA_KEY:  # JSON object keys are text
             shown = f"{key[:10]}...{key[-10:]}"
             raise RuleError(
                 f"'{field}': the key '{shown}' is {len(key)} characters long; a metadata key "
