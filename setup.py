@@ -12,6 +12,7 @@ SERVICE = [
     "falcon>=3.1",
     "SQLAlchemy>=2.0",
     "alembic>=1.13",
+    "idna>=3.4",
     "prometheus-client>=0.16",
     "waitress>=2.1",
     "numpy>=1.24",

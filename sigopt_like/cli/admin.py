@@ -311,14 +311,17 @@ def tokens_create(email: str, name: str | None, db: str | None, as_json: bool) -
     Example:
       sigopt-like tokens create --user alice@lab.example --name laptop > token.txt
     """
-    _service()
+    accounts, _ = _service()
     with _accounts(db) as store:
         user = store.find_user(email)
         if user is None:
             raise CommandError(
                 f"no user with email {email!r}; add one with 'sigopt-like users create'"
             )
-        issued = store.issue_token(user.id, name=name)
+        try:
+            issued = store.issue_token(user.id, name=name)
+        except accounts.AccountError as err:
+            raise CommandError(f"{err} No token was made.") from err
     click.echo(f"token {issued.id} for {user.email} (shown once, keep it safe):", err=True)
     if as_json:
         echo_json({"id": issued.id, "user": user.email, "name": name, "token": issued.token})

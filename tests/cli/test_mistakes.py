@@ -492,3 +492,38 @@ def test_a_design_written_to_a_full_device_is_an_error(run, tmp_path, monkeypatc
         "and kept: write it out with sigopt-like design 1 -o design.csv"
     )
     assert full.is_symlink()
+
+
+def test_an_email_that_is_no_address_is_refused_saying_why(run, tmp_path):
+    """Before: anything with an ``@`` made a user: ``ann@``, ``@lab``, a 64-letter label,
+    ``a b@lab.example``; the account then could not be told apart in lists or typed."""
+    db = tmp_path / "e.db"
+    for email, said in (
+        ("ann@", "local-part@domain"),
+        ("@lab.example", "local-part@domain"),
+        ("ann@" + "x" * 64 + ".example", "not a host name"),
+        ("ann@lab..example", "not a host name"),
+        ("a b@lab.example", "no spaces"),
+        ("ann\x1b[31m@lab.example", "control characters"),
+        ("a" * 65 + "@lab.example", "at most 64"),
+    ):
+        done = run("users", "create", email, "--db", db)
+        assert done.code == 1 and said in done.err and "Traceback" not in done.err, (email, done)
+    # a lab's own network: dotless, special-use, address literal, internationalised
+    for email in ("ann@localhost", "ann@lab.local", "ann@[192.0.2.1]", "zoë@labör.example"):
+        assert run("users", "create", email, "--db", db).code == 0, email
+    listed = run("users", "list", "--db", db).out
+    assert "ann@lab.local" in listed and "ann@\n" not in listed and "a b@" not in listed
+
+
+def test_a_token_name_with_control_characters_or_too_long_is_refused(run, tmp_path):
+    """Before: ``tokens create --name`` took any length and terminal escapes, which
+    ``tokens list`` then printed to the operator's terminal."""
+    db = tmp_path / "t.db"
+    assert run("users", "create", "ann@lab.example", "--db", db).code == 0
+    args = ("tokens", "create", "--user", "ann@lab.example", "--db", db)
+    for name, said in (("\x1b[2Jgone", "control characters"), ("n" * 201, "at most 200")):
+        done = run(*args, "--name", name)
+        assert done.code == 1 and said in done.err and "Traceback" not in done.err, done
+    assert "\x1b" not in run("tokens", "list", "--db", db).out
+    assert run(*args, "--name", "n" * 200).code == 0

@@ -279,3 +279,15 @@ def test_set_password_and_issue_token(service):
     assert user.email == "someone@example.com"
     accounts.set_password("someone@example.com", "pw")
     assert accounts.issue_token(user.id).token
+
+
+def test_a_token_name_with_control_characters_is_a_422_and_makes_no_token(served):
+    """Before: a name holding ESC made a token whose name ``tokens list`` then
+    printed as a terminal escape."""
+    store = served.service.context.store.accounts
+    before = len(store.list_tokens())
+    for name in ("\u001b[2Jgone", "n" * 201):
+        r = bare(served, "POST", "/v1/tokens", json={"name": name}, headers=served.headers())
+        assert r.status_code == 422, r.text
+        assert "token name" in r.json()["message"]
+    assert len(store.list_tokens()) == before

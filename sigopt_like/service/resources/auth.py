@@ -9,9 +9,14 @@ import falcon
 from ..errors import RateLimited, Unauthorized, ValidationFailed
 from ..http import field, owner_id, read_json, reject_unknown
 from ..middleware.limits import RateLimiter, retry_after_seconds
-from ..store.accounts import AccountStore, IssuedToken, User, normalize_email
+from ..store.accounts import (
+    AccountStore,
+    IssuedToken,
+    User,
+    normalize_email,
+    token_name_problem,
+)
 
-MAX_TOKEN_NAME = 200
 MAX_PASSWORD_LENGTH = 1024
 LOGIN_FIELDS = frozenset({"email", "password"})
 TOKEN_FIELDS = frozenset({"name"})
@@ -91,10 +96,11 @@ class Tokens:
         body = read_json(req, required=False)
         reject_unknown(body, TOKEN_FIELDS)
         name = field(body, "name", str)
-        if name is not None and len(name) > MAX_TOKEN_NAME:
+        problem = token_name_problem(name)
+        if problem is not None:
             raise ValidationFailed(
-                f"The token name is longer than {MAX_TOKEN_NAME} characters.",
-                [{"message": "too long", "row": None, "column": None, "field": "name"}],
+                f"Not a usable token name: {problem}.",
+                [{"message": problem, "row": None, "column": None, "field": "name"}],
             )
         user_id = owner_id(req)
         issued = self._accounts.issue_token(user_id, name=name)

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import time
+import unicodedata
 
 import attrs
+import idna
 import sqlalchemy as sa
 
 from ..passwords import hash_password, verify_password
@@ -32,6 +35,8 @@ BROWSER_SECRET_KEY = "browser_secret"
 TOKEN_PREFIX = "slk_"
 
 MAX_EMAIL_LENGTH = 320
+MAX_LOCAL_PART = 64
+MAX_TOKEN_NAME = 200
 
 
 @attrs.frozen
@@ -89,6 +94,50 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def email_problem(email: str) -> str | None:
+    """Why ``email`` (normalised) cannot name a user, or None.
+
+    An email here names an account and is never sent to, so the rule is only what an
+    address needs to be one: a local part (at most 64 characters) and a domain that is
+    a host name (labels of 1-63 letters, digits or hyphens, as IDNA encodes them; an
+    internal ``lab.local`` or ``localhost`` is fine) or an address literal
+    (``[192.0.2.1]``); no spaces or control characters. The last ``@`` splits them, as
+    a quoted local part may hold one. ``email-validator`` refuses ``localhost`` and
+    other special-use names that a lab's own network uses, hence this check.
+    """
+    if not email or len(email) > MAX_EMAIL_LENGTH:
+        return f"an email has 1 to {MAX_EMAIL_LENGTH} characters"
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in email):
+        return "an email has no spaces or control characters"
+    local, at, domain = email.rpartition("@")
+    if not at or not local or not domain:
+        return "an email is local-part@domain, e.g. alice@lab.example"
+    if len(local) > MAX_LOCAL_PART:
+        return f"the part before the @ has at most {MAX_LOCAL_PART} characters"
+    if domain.startswith("[") and domain.endswith("]"):
+        try:
+            ipaddress.ip_address(domain[1:-1].removeprefix("ipv6:"))
+        except ValueError:
+            return f"{domain} is not an address literal"
+        return None
+    try:
+        idna.encode(domain, uts46=True)
+    except (idna.IDNAError, UnicodeError) as err:
+        return f"{domain!r} is not a host name ({err})"
+    return None
+
+
+def token_name_problem(name: str | None) -> str | None:
+    """Why ``name`` cannot label a token, or None."""
+    if name is None:
+        return None
+    if len(name) > MAX_TOKEN_NAME:
+        return f"a token name has at most {MAX_TOKEN_NAME} characters"
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        return "a token name has no control characters"
+    return None
+
+
 class AccountStore:
     """Users, their passwords and their tokens."""
 
@@ -105,8 +154,9 @@ class AccountStore:
         """Create a user; AccountError if the email is malformed or taken."""
         now = int(time.time())
         email = normalize_email(email)
-        if not email or "@" not in email or len(email) > MAX_EMAIL_LENGTH:
-            raise AccountError(f"Not a usable email address: {email!r}.")
+        problem = email_problem(email)
+        if problem is not None:
+            raise AccountError(f"Not a usable email address: {email!r}: {problem}.")
         password_hash = hash_password(password) if password else None
         try:
             with self._db.write() as conn:
@@ -190,7 +240,11 @@ class AccountStore:
         return None
 
     def issue_token(self, user_id: int, name: str | None = None) -> IssuedToken:
-        """Make a new token for a user; its secret is in the result, only its hash is kept."""
+        """Make a new token for a user; its secret is in the result, only its hash is kept.
+        AccountError if the name is too long or holds control characters."""
+        problem = token_name_problem(name)
+        if problem is not None:
+            raise AccountError(f"Not a usable token name: {problem}.")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = int(time.time())
         with self._db.write() as conn:
