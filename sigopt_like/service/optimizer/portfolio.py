@@ -17,7 +17,8 @@ the believer lowering uncertainty around points already in the batch:
 
 Stagnation is explicit: when the best response has not improved for two
 generations' worth of observations, the batch moves weight from exploitation to
-the other basins, to exploration and to coverage.
+the other basins, to exploration and to coverage. On noisy responses "the best" is
+the model's, within a mean's noise (``noisy_incumbent``), not the best noisy mean.
 """
 
 from __future__ import annotations
@@ -40,13 +41,32 @@ SHARES_STALLED = {"exploit": 0.15, "basin": 0.4, "explore": 0.3, "cover": 0.15}
 """The same once stalled: exploitation gives way to the other basins, exploration and coverage."""
 
 
-def stalled_generations(hist: History, batch_size: int) -> float:
-    """How many generations (of ``batch_size`` points) since the best mean first appeared."""
+def stalled_generations(hist: History, batch_size: int, best: int | None = None) -> float:
+    """How many generations (of ``batch_size`` points) since the best point first appeared.
+
+    The best point is the best mean, or ``best`` (an index into the scored points): on noisy
+    responses the batch engine passes ``noisy_incumbent``.
+    """
     if len(hist.means) == 0:
         return 0.0
     replicates = hist.n_observations / max(1, int((hist.counts > 0).sum()))
-    best_first = int(hist.first_seen[int(np.argmax(hist.means))])
+    top = int(np.argmax(hist.means)) if best is None else int(best)
+    best_first = int(hist.first_seen[top])
     return (hist.n_observations - best_first) / max(1.0, batch_size * replicates)
+
+
+def noisy_incumbent(hist: History, model: Surrogate, mu_tested: np.ndarray) -> int:
+    """On noisy responses, the tested point stagnation is counted from: the earliest one the
+    model rates within a mean's noise (the GP's fitted noise sd) of its best tested point.
+
+    Counted from the best replicate mean, stagnation restarted whenever a new point next to
+    the incumbent read high by luck, and a campaign stuck on a lower peak kept exploiting it
+    (TUNE ``m5 noisy``, benchmarks/README.md); the model's best point alone can move to a new
+    neighbour that it rates higher by less than the noise, which restarts the count as well.
+    """
+    tol = float(np.sqrt(model.noise) * model.scale) if isinstance(model, GPSurrogate) else 0.0
+    top = np.nonzero(mu_tested >= float(np.max(mu_tested)) - tol)[0]
+    return int(top[np.argmin(hist.first_seen[top])])
 
 
 def role_counts(batch_size: int, stalled: float, rng: np.random.Generator) -> list[str]:
@@ -120,7 +140,8 @@ def model_batch(
                 explorer.add(i)
             available[i] = False
     leaders = _basin_leaders(feats * weight, believer.mean, radius, available)
-    roles = role_counts(batch_size, stalled_generations(hist, batch_size), rng)
+    best = noisy_incumbent(hist, model, mu_tested) if noisy else None
+    roles = role_counts(batch_size, stalled_generations(hist, batch_size, best), rng)
     cover = ProjectionCover(view, feats, X, rng) if "cover" in roles and not big_batch else None
     if cover is not None and pending is not None:
         for i in range(len(pending)):
