@@ -51,7 +51,7 @@ from .domain.tasks import (
 )
 from .settings import ServiceSettings
 from .store import Store
-from .store.errors import Conflict
+from .store.errors import Conflict, StorageFull
 from .store.tasks import TaskRecord
 
 LOG = logging.getLogger("sigopt_like.service.worker")
@@ -341,6 +341,16 @@ class TaskRunner:
             LOG.warning("task %s was taken over by another runner; this run stops", task_id)
         except TaskFailure as failure:
             self._finish(task_id, "failed", errors=failure.errors, message=str(failure))
+        except StorageFull:
+            # not a bug: say what to do (it read "failed unexpectedly: StorageFull: ...
+            # nothing of this request was stored ... send it again")
+            LOG.warning("task %s (%s): the database has no room left", task_id, row.type)
+            message = (
+                f"{row.type} could not store its result: the service's database has no "
+                "room left (its disk or quota is full), and the session is unchanged. Free "
+                "space where the database is kept, then run it again."
+            )
+            self._finish(task_id, "failed", errors=[TaskError(message, SYSTEM)], message=message)
         except Exception as exc:  # a bug or an unexpected condition: report, never hang
             LOG.exception("task %s (%s) failed", task_id, row.type)
             message = f"the task failed unexpectedly: {type(exc).__name__}: {exc}"

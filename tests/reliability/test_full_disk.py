@@ -81,3 +81,26 @@ def test_a_full_database_is_a_507_that_stores_nothing(served: Any) -> None:
             wait=True,
         )
         assert task.status == "success"
+
+
+BIG_SPACE = "".join(f"p{i},numerical,{','.join(str(j) for j in range(10))}\n" for i in range(4))
+
+
+def test_a_task_whose_result_finds_no_room_says_so_and_changes_nothing(served: Any) -> None:
+    """Before: "the task failed unexpectedly: StorageFull: ... nothing of this request
+    was stored ... send it again", as if it were a bug and a request."""
+    with sigopt_like.Connection(served.url, served.token) as conn:
+        session = conn.sessions.create(name="full while designing")
+        space = sigopt_like.Space.from_csv(BIG_SPACE, type="factorial")
+        conn.sessions(session.id).space.put(
+            space=space, population_size=400, replicates=0, wait=True
+        )
+        with full_disk(served.service.context.store.database.engine):
+            with pytest.raises(sigopt_like.errors.TaskFailedError) as raised:
+                conn.sessions(session.id).generate(wait=True)
+        said = str(raised.value)
+        assert "generate could not store its result" in said and "no room left" in said
+        assert "unexpectedly" not in said and "session is unchanged" in said
+        # room again: the session is as it was (no generation), and the design is made
+        assert conn.sessions(session.id).fetch().gen == 0
+        assert conn.sessions(session.id).generate(wait=True).status == "success"
