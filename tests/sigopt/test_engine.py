@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from sigopt_like.service.domain import sigopt_rules as rules
+from sigopt_like.service.optimizer.sentinels import rein_in
 from sigopt_like.service.optimizer.sequential import Problem, suggest_next
-from sigopt_like.service.optimizer.sequential_targets import rein_in
 
 UNIT = {"type": "double", "bounds": {"min": 0, "max": 1}}
 

@@ -30,6 +30,7 @@ from .coverage import ProjectionCover
 from .engine import Settings, untested_rows
 from .finite import unit_of
 from .history import History
+from .sentinels import rein_in
 from .surrogate import Believer, GPSurrogate, Surrogate, fit_surrogate, tied_groups
 from .views import View, feature_groups, nearest_sq_distance
 
@@ -102,7 +103,7 @@ def model_batch(
     X = view.encode(codes)
     model = fit_surrogate(
         X,
-        hist.means,
+        rein_in(hist.means),
         hist.counts,
         rng,
         gp_max_points=settings.gp_max_points,
