@@ -95,9 +95,9 @@ def test_a_task_whose_result_finds_no_room_says_so_and_changes_nothing(served: A
         conn.sessions(session.id).space.put(
             space=space, population_size=400, replicates=0, wait=True
         )
-        with full_disk(served.service.context.store.database.engine):
-            with pytest.raises(sigopt_like.errors.TaskFailedError) as raised:
-                conn.sessions(session.id).generate(wait=True)
+        engine = served.service.context.store.database.engine
+        with full_disk(engine), pytest.raises(sigopt_like.errors.TaskFailedError) as raised:
+            conn.sessions(session.id).generate(wait=True)
         said = str(raised.value)
         assert "generate could not store its result" in said and "no room left" in said
         assert "unexpectedly" not in said and "session is unchanged" in said
