@@ -40,6 +40,15 @@ SHARES = {"exploit": 0.5, "basin": 0.3, "explore": 0.2, "cover": 0.0}
 """Share of each role in a batch while the best response improves."""
 SHARES_STALLED = {"exploit": 0.15, "basin": 0.4, "explore": 0.3, "cover": 0.15}
 """The same once stalled: exploitation gives way to the other basins, exploration and coverage."""
+DECIDING_EFFECT = 0.35
+"""A categorical decides when putting a tested point under another of its levels moves the
+posterior mean by at least this share of the observed range, at some tested point."""
+DECIDING_POINTS_PER_FEATURE = 3
+"""Judged only from this many scored points per feature on (on fewer the fit is too loose)."""
+STARVED_SHARE = 0.5
+"""A level of a deciding categorical is starved below this share of an even split of the points."""
+STARVED_ROLES = ("explore", "basin")
+"""The roles whose slots go to a starved level first."""
 
 
 def stalled_generations(hist: History, batch_size: int, best: int | None = None) -> float:
@@ -143,6 +152,7 @@ def model_batch(
     leaders = _basin_leaders(feats * weight, believer.mean, radius, available)
     best = noisy_incumbent(hist, model, mu_tested) if noisy else None
     roles = role_counts(batch_size, stalled_generations(hist, batch_size, best), rng)
+    deciding = [] if noisy else deciding_categoricals(view, model, X, rein_in(hist.means))
     cover = ProjectionCover(view, feats, X, rng) if "cover" in roles and not big_batch else None
     if cover is not None and pending is not None:
         for i in range(len(pending)):
@@ -152,7 +162,14 @@ def model_batch(
     for role in roles:
         if not available.any():
             break
-        if role == "basin" and len(leaders) > 1:
+        starved = (
+            starved_level(deciding, X, feats[np.array(chosen, dtype=np.int64)], feats) & available
+            if role in STARVED_ROLES and deciding
+            else None
+        )
+        if starved is not None and starved.any():
+            i = _argmax_ucb(explorer, EXPLORE_BETA, starved)
+        elif role == "basin" and len(leaders) > 1:
             leader = leaders[1 + basin_turn % (len(leaders) - 1)]
             basin_turn += 1
             near = (((feats - feats[leader]) * weight) ** 2).sum(axis=1) <= radius**2
@@ -205,6 +222,64 @@ def exploring_model(view: View, model: GPSurrogate, noisy: bool = False) -> GPSu
     went to the incumbent under other levels of it (TUNE ``c6 categorical``/``c6 peaks``,
     benchmarks/README.md)."""
     return model.exploring(keep=None if noisy else categorical_columns(view))
+
+
+def deciding_categoricals(
+    view: View, model: Surrogate, X: np.ndarray, y: np.ndarray
+) -> list[np.ndarray]:
+    """The one-hot columns of each categorical whose level decides (noiseless GP fits).
+
+    Its effect is measured, not read from its length scales: each tested point is put
+    under every level of the categorical, and the categorical decides if the posterior
+    mean then spans at least ``DECIDING_EFFECT`` of the observed range at some point. A
+    categorical that only shifts the response (TUNE ``c6 peaks``/``c6 edges``, offsets of
+    up to 0.08) stayed at or below 0.25 from the third generation on; one whose levels have
+    peaks of their own (TUNE ``c7``, ``c8``, ``c6 categorical``) went above from the third
+    or fourth generation. Judging by the shortest one-hot length scale also took the shifting
+    ones for deciding (benchmarks/README.md, round 6).
+    """
+    span = float(np.ptp(y)) if len(y) else 0.0
+    if (
+        not isinstance(model, GPSurrogate)
+        or span <= 0.0
+        or len(X) < DECIDING_POINTS_PER_FEATURE * view.dim
+    ):
+        return []
+    out = []
+    for cols in feature_groups(view):
+        if len(cols) < 2:
+            continue
+        swapped = np.empty((len(cols), len(X)))
+        for k, col in enumerate(cols):
+            Xs = X.copy()
+            Xs[:, cols] = 0.0
+            Xs[:, col] = 1.0
+            swapped[k] = model.predict_mean(Xs)
+        if float(np.max(np.ptp(swapped, axis=0))) >= DECIDING_EFFECT * span:
+            out.append(cols)
+    return out
+
+
+def starved_level(
+    deciding: list[np.ndarray], X: np.ndarray, chosen: np.ndarray, feats: np.ndarray
+) -> np.ndarray:
+    """Mask of the candidates in the least-tested level of a deciding categorical, if that
+    level has fewer than ``STARVED_SHARE`` of an even split of the tested and chosen points
+    (none otherwise).
+
+    With three or four tested points a level whose peak none came near reads low, the
+    model takes it for the baseline the other levels differ from (its one-hot length scale
+    goes to the ceiling), and no role goes back there: on TUNE ``c7`` and ``c8`` campaigns
+    spent 40 of 80 points in one level and 3 in each of the others, and stayed at a lower
+    level's peak for the rest of the campaign. The explore and basin roles' slots go to such
+    a level first (its best exploring UCB there), until it has its share.
+    """
+    for cols in deciding:
+        counts = X[:, cols].sum(axis=0) + (chosen[:, cols].sum(axis=0) if len(chosen) else 0.0)
+        level = int(np.argmin(counts))
+        if counts[level] < STARVED_SHARE * counts.sum() / len(cols):
+            return feats[:, cols[level]] > 0.5
+    return np.zeros(len(feats), dtype=bool)
 
 
 def categorical_columns(view: View) -> np.ndarray:
