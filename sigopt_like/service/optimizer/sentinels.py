@@ -8,10 +8,10 @@ bowl's best after 30 observations up to 0.027 off) and in the design engine (TUN
 `f6 peaks`, 30 seeds, the first batch's worst response typed as ``-1e6``: 0.750 at
 generation 6, none of 30 campaigns >= 0.99, against 0.922 and 18 as measured; with
 ``rein_in``, 0.921 and 19; VALIDATION `f7 peaks`, seeds 1000-1029: 0.838 and 2 without,
-0.980 and 24 with, 0.979 and 23 as measured). ``rein_in`` gives the models a copy in which such values sit
-one range below the others; stored values, the best and the recommendation's reading
-are untouched, and ordinary data is not moved (the same 30 campaigns without the
-sentinel are identical, score for score).
+0.980 and 24 with, 0.979 and 23 as measured). ``rein_in`` gives the models a copy in
+which such values sit one range below the others; stored values, the best and the
+recommendation's reading are untouched, and ordinary data is not moved (the same
+campaigns without the sentinel are identical, score for score).
 """
 
 from __future__ import annotations
