@@ -61,6 +61,36 @@ def mixed_cost(a: dict[str, Any]) -> float:
     return MIXED_COST[a["material"]] * (0.4 * a["layers"] + 2.0 * a["temperature"])
 
 
+def levy(a: dict[str, Any]) -> float:
+    """Levy (minimum 0 at x = 1 in every dimension), over x0..x3."""
+    w = [1 + (a[f"x{i}"] - 1) / 4 for i in range(4)]
+    total = math.sin(math.pi * w[0]) ** 2
+    for wi in w[:-1]:
+        total += (wi - 1) ** 2 * (1 + 10 * math.sin(math.pi * wi + 1) ** 2)
+    return total + (w[-1] - 1) ** 2 * (1 + math.sin(2 * math.pi * w[-1]) ** 2)
+
+
+def ackley(a: dict[str, Any]) -> float:
+    """Ackley (minimum 0 at the origin, many local minima around it), over x0..x4."""
+    x = [a[f"x{i}"] for i in range(5)]
+    n = len(x)
+    squares = math.sqrt(sum(v * v for v in x) / n)
+    cosines = sum(math.cos(2 * math.pi * v) for v in x) / n
+    return -20 * math.exp(-0.2 * squares) - math.exp(cosines) + 20 + math.e
+
+
+def rosenbrock(a: dict[str, Any]) -> float:
+    """Rosenbrock (minimum 0 at x = 1; a curved valley, values up to about 1e6), x0..x3."""
+    x = [a[f"x{i}"] for i in range(4)]
+    return sum(100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(3))
+
+
+def _doubles(n: int, low: float, high: float) -> list[dict[str, Any]]:
+    return [
+        {"name": f"x{i}", "type": "double", "bounds": {"min": low, "max": high}} for i in range(n)
+    ]
+
+
 def _single(name: str, f):
     return lambda a: [{"name": name, "value": f(a)}]
 
@@ -122,6 +152,42 @@ PROBLEMS: dict[str, dict[str, Any]] = {
         "optimum": None,
     },
 }
+
+HOLDOUT: dict[str, dict[str, Any]] = {
+    # Chosen before any run and never tuned on: standard test functions with the bounds
+    # BoTorch's test problems use (Ackley on [-5, 10]: the optimum is not the centre)
+    "levy4": {
+        "experiment": {
+            "name": "levy4",
+            "parameters": _doubles(4, -10.0, 10.0),
+            "metrics": [{"name": "f", "objective": "minimize"}],
+        },
+        "evaluate": _single("f", levy),
+        "better": "min",
+        "optimum": 0.0,
+    },
+    "ackley5": {
+        "experiment": {
+            "name": "ackley5",
+            "parameters": _doubles(5, -5.0, 10.0),
+            "metrics": [{"name": "f", "objective": "minimize"}],
+        },
+        "evaluate": _single("f", ackley),
+        "better": "min",
+        "optimum": 0.0,
+    },
+    "rosenbrock4": {
+        "experiment": {
+            "name": "rosenbrock4",
+            "parameters": _doubles(4, -5.0, 10.0),
+            "metrics": [{"name": "f", "objective": "minimize"}],
+        },
+        "evaluate": _single("f", rosenbrock),
+        "better": "min",
+        "optimum": 0.0,
+    },
+}
+PROBLEMS.update(HOLDOUT)
 
 
 def score(problem: str, values: list[dict[str, Any]]) -> float | None:
