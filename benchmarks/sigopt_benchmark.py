@@ -38,7 +38,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import sigopt_problems  # noqa: E402
 
-DEFAULT_BUDGETS = {"branin": 40, "hartmann6": 60, "mixed": 40}
+DEFAULT_BUDGETS = {
+    "branin": 40,
+    "hartmann6": 60,
+    "mixed": 40,
+    "styblinski4": 40,
+    "michalewicz5": 50,
+    "shekel4": 40,
+}
 """The problems the engine was developed on."""
 HOLDOUT_BUDGETS = {"levy4": 40, "ackley5": 50, "rosenbrock4": 40}
 """Problems held out (``sigopt_problems.HOLDOUT``): run once to report, never tuned on."""

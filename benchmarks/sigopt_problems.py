@@ -85,6 +85,42 @@ def rosenbrock(a: dict[str, Any]) -> float:
     return sum(100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(3))
 
 
+def styblinski_tang(a: dict[str, Any]) -> float:
+    """Styblinski-Tang (minimum -39.16617 n at x = -2.903534 in every dimension; 2^n
+    local minima), over x0..x3."""
+    return sum(v**4 - 16 * v**2 + 5 * v for v in (a[f"x{i}"] for i in range(4))) / 2
+
+
+def michalewicz(a: dict[str, Any]) -> float:
+    """Michalewicz with m = 10 (minimum -4.687658 in 5-D; steep narrow valleys), x0..x4."""
+    x = [a[f"x{i}"] for i in range(5)]
+    return -sum(math.sin(v) * math.sin((i + 1) * v * v / math.pi) ** 20 for i, v in enumerate(x))
+
+
+SHEKEL_A = [
+    [4, 4, 4, 4],
+    [1, 1, 1, 1],
+    [8, 8, 8, 8],
+    [6, 6, 6, 6],
+    [3, 7, 3, 7],
+    [2, 9, 2, 9],
+    [5, 5, 3, 3],
+    [8, 1, 8, 1],
+    [6, 2, 6, 2],
+    [7, 3.6, 7, 3.6],
+]
+SHEKEL_C = [0.1, 0.2, 0.2, 0.4, 0.4, 0.6, 0.3, 0.7, 0.5, 0.5]
+
+
+def shekel(a: dict[str, Any]) -> float:
+    """Shekel with m = 10 (minimum -10.5364 near x = 4; ten narrow wells), over x0..x3."""
+    x = [a[f"x{i}"] for i in range(4)]
+    return -sum(
+        1 / (c + sum((xi - ai) ** 2 for xi, ai in zip(x, row, strict=True)))
+        for row, c in zip(SHEKEL_A, SHEKEL_C, strict=True)
+    )
+
+
 def _doubles(n: int, low: float, high: float) -> list[dict[str, Any]]:
     return [
         {"name": f"x{i}", "type": "double", "bounds": {"min": low, "max": high}} for i in range(n)
@@ -150,6 +186,38 @@ PROBLEMS: dict[str, dict[str, Any]] = {
         ],
         "better": "max",
         "optimum": None,
+    },
+    # Added to TUNE (2026-12-03) to develop the engine on multimodal problems; standard
+    # functions on their usual bounds, none of them a HOLDOUT function
+    "styblinski4": {
+        "experiment": {
+            "name": "styblinski4",
+            "parameters": _doubles(4, -5.0, 5.0),
+            "metrics": [{"name": "f", "objective": "minimize"}],
+        },
+        "evaluate": _single("f", styblinski_tang),
+        "better": "min",
+        "optimum": -156.66468,
+    },
+    "michalewicz5": {
+        "experiment": {
+            "name": "michalewicz5",
+            "parameters": _doubles(5, 0.0, math.pi),
+            "metrics": [{"name": "f", "objective": "minimize"}],
+        },
+        "evaluate": _single("f", michalewicz),
+        "better": "min",
+        "optimum": -4.687658,
+    },
+    "shekel4": {
+        "experiment": {
+            "name": "shekel4",
+            "parameters": _doubles(4, 0.0, 10.0),
+            "metrics": [{"name": "f", "objective": "minimize"}],
+        },
+        "evaluate": _single("f", shekel),
+        "better": "min",
+        "optimum": -10.5364,
     },
 }
 
