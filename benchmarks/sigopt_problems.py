@@ -127,6 +127,20 @@ def _doubles(n: int, low: float, high: float) -> list[dict[str, Any]]:
     ]
 
 
+def _minimise(name: str, parameters: list[dict[str, Any]], f, optimum: float) -> dict[str, Any]:
+    """A problem with one metric ``f`` to minimise."""
+    return {
+        "experiment": {
+            "name": name,
+            "parameters": parameters,
+            "metrics": [{"name": "f", "objective": "minimize"}],
+        },
+        "evaluate": _single("f", f),
+        "better": "min",
+        "optimum": optimum,
+    }
+
+
 def _single(name: str, f):
     return lambda a: [{"name": name, "value": f(a)}]
 
@@ -189,71 +203,17 @@ PROBLEMS: dict[str, dict[str, Any]] = {
     },
     # Added to TUNE (2026-12-03) to develop the engine on multimodal problems; standard
     # functions on their usual bounds, none of them a HOLDOUT function
-    "styblinski4": {
-        "experiment": {
-            "name": "styblinski4",
-            "parameters": _doubles(4, -5.0, 5.0),
-            "metrics": [{"name": "f", "objective": "minimize"}],
-        },
-        "evaluate": _single("f", styblinski_tang),
-        "better": "min",
-        "optimum": -156.66468,
-    },
-    "michalewicz5": {
-        "experiment": {
-            "name": "michalewicz5",
-            "parameters": _doubles(5, 0.0, math.pi),
-            "metrics": [{"name": "f", "objective": "minimize"}],
-        },
-        "evaluate": _single("f", michalewicz),
-        "better": "min",
-        "optimum": -4.687658,
-    },
-    "shekel4": {
-        "experiment": {
-            "name": "shekel4",
-            "parameters": _doubles(4, 0.0, 10.0),
-            "metrics": [{"name": "f", "objective": "minimize"}],
-        },
-        "evaluate": _single("f", shekel),
-        "better": "min",
-        "optimum": -10.5364,
-    },
+    "styblinski4": _minimise("styblinski4", _doubles(4, -5.0, 5.0), styblinski_tang, -156.66468),
+    "michalewicz5": _minimise("michalewicz5", _doubles(5, 0.0, math.pi), michalewicz, -4.687658),
+    "shekel4": _minimise("shekel4", _doubles(4, 0.0, 10.0), shekel, -10.5364),
 }
 
 HOLDOUT: dict[str, dict[str, Any]] = {
     # Chosen before any run and never tuned on: standard test functions with the bounds
     # BoTorch's test problems use (Ackley on [-5, 10]: the optimum is not the centre)
-    "levy4": {
-        "experiment": {
-            "name": "levy4",
-            "parameters": _doubles(4, -10.0, 10.0),
-            "metrics": [{"name": "f", "objective": "minimize"}],
-        },
-        "evaluate": _single("f", levy),
-        "better": "min",
-        "optimum": 0.0,
-    },
-    "ackley5": {
-        "experiment": {
-            "name": "ackley5",
-            "parameters": _doubles(5, -5.0, 10.0),
-            "metrics": [{"name": "f", "objective": "minimize"}],
-        },
-        "evaluate": _single("f", ackley),
-        "better": "min",
-        "optimum": 0.0,
-    },
-    "rosenbrock4": {
-        "experiment": {
-            "name": "rosenbrock4",
-            "parameters": _doubles(4, -5.0, 10.0),
-            "metrics": [{"name": "f", "objective": "minimize"}],
-        },
-        "evaluate": _single("f", rosenbrock),
-        "better": "min",
-        "optimum": 0.0,
-    },
+    "levy4": _minimise("levy4", _doubles(4, -10.0, 10.0), levy, 0.0),
+    "ackley5": _minimise("ackley5", _doubles(5, -5.0, 10.0), ackley, 0.0),
+    "rosenbrock4": _minimise("rosenbrock4", _doubles(4, -5.0, 10.0), rosenbrock, 0.0),
 }
 PROBLEMS.update(HOLDOUT)
 
