@@ -213,6 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"default: the tuned-on ones; held out: {','.join(HOLDOUT_BUDGETS)}",
     )
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds N.. (default 0)")
     parser.add_argument("--budget", action="append", default=[], help="problem=N (repeatable)")
     parser.add_argument("--methods", default="ours,sigoptlite,random")
     parser.add_argument("--sigoptlite-python", default=os.environ.get("SIGOPTLITE_PYTHON"))
@@ -238,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     traces: dict[str, Any] = {}
     for problem in args.problems.split(","):
         runs: dict[str, list[dict[str, Any]]] = {m: [] for m in methods}
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             for method in methods:
                 if method == "ours":
                     out = run_ours(problem, seed, budgets[problem])
