@@ -1,7 +1,7 @@
 """Sentinel values: a failure reported as a far-off number, kept from taking a model's range.
 
-Users report a failed experiment or run as a sentinel (``-1e9``, ``-999``, a diverged
-loss of ``1e308``) as often as they leave it out or mark it failed. One such value made
+Users often report a failed experiment or run as a sentinel (``-1e9``, ``-999``, a
+diverged loss of ``1e308``) instead of leaving it out or marking it failed. One such value made
 every other observation look the same to a Gaussian process (its standardised range was
 taken by the sentinel), and the search stopped converging: in the SigOpt engine (a 2-D
 bowl's best after 30 observations up to 0.027 off) and in the design engine (TUNE
@@ -61,7 +61,7 @@ def rein_in(column: np.ndarray, *, keep_sign: bool = False) -> np.ndarray:
     """``column`` (larger is better) with its sentinel values raised to a fence, for the
     models only (the stored values, the best and the incumbent are untouched).
 
-    Users report failures as sentinels (``-1e9``, a loss of ``1e308``) as often as with
+    Users often report failures as sentinels (``-1e9``, a loss of ``1e308``) instead of
     ``failed``. One such value made every other observation look the same to the
     Gaussian process (its standardised range was taken by the sentinel), and the
     suggestions stopped converging. A sentinel here is a value lower than all the
