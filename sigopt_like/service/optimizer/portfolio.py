@@ -110,9 +110,10 @@ def model_batch(
     """Choose ``batch_size`` untested codes with the surrogate and the role portfolio."""
     codes = hist.scored_codes
     X = view.encode(codes)
+    y = rein_in(hist.means)  # a failure typed as a far-off response must not take the model
     model = fit_surrogate(
         X,
-        rein_in(hist.means),
+        y,
         hist.counts,
         rng,
         gp_max_points=settings.gp_max_points,
@@ -152,7 +153,7 @@ def model_batch(
     leaders = _basin_leaders(feats * weight, believer.mean, radius, available)
     best = noisy_incumbent(hist, model, mu_tested) if noisy else None
     roles = role_counts(batch_size, stalled_generations(hist, batch_size, best), rng)
-    deciding = [] if noisy else deciding_categoricals(view, model, X, rein_in(hist.means))
+    deciding = [] if noisy else deciding_categoricals(view, model, X, y)
     cover = ProjectionCover(view, feats, X, rng) if "cover" in roles and not big_batch else None
     if cover is not None and pending is not None:
         for i in range(len(pending)):
