@@ -56,6 +56,10 @@ def describe_error(err: BaseException) -> str | None:
         return f"a PostgreSQL database needs the psycopg driver: {POSTGRES_EXTRA}"
     if isinstance(err, OSError):
         return describe_os_error(err)
+    if isinstance(err, UnicodeEncodeError) and "surrogate" in str(err):
+        # an argument's undecodable bytes reached the database (a token name, an email to
+        # look up): main() names the argument; this was a traceback
+        return f"the text cannot be stored or looked up: {err}"
     module = type(err).__module__
     if module.startswith("sqlalchemy"):
         original = getattr(err, "orig", None) or err

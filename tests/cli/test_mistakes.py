@@ -505,6 +505,7 @@ def test_an_email_that_is_no_address_is_refused_saying_why(run, tmp_path):
         ("ann@lab..example", "not a host name"),
         ("a b@lab.example", "no spaces"),
         ("ann\x1b[31m@lab.example", "control characters"),
+        ("ann\udcff@lab.example", "not UTF-8 text"),  # a byte the shell passed undecoded
         ("a" * 65 + "@lab.example", "at most 64"),
     ):
         done = run("users", "create", email, "--db", db)
@@ -527,3 +528,18 @@ def test_a_token_name_with_control_characters_or_too_long_is_refused(run, tmp_pa
         assert done.code == 1 and said in done.err and "Traceback" not in done.err, done
     assert "\x1b" not in run("tokens", "list", "--db", db).out
     assert run(*args, "--name", "n" * 200).code == 0
+
+
+def test_an_undecodable_argument_that_reaches_the_database_is_one_line(run, tmp_path):
+    """Before: ``tokens create --name $'lap\\xfftop'`` (a Latin-1 terminal) was a
+    traceback ending in "surrogates not allowed"; so was ``--user`` with such a byte."""
+    db = tmp_path / "u.db"
+    assert run("users", "create", "ann@lab.example", "--db", db).code == 0
+    for args in (
+        ("--user", "ann@lab.example", "--name", "lap\udcfftop"),
+        ("--user", "ann\udcff@lab.example"),
+    ):
+        done = run("tokens", "create", *args, "--db", db)
+        assert done.code == 1 and "Traceback" not in done.err, done
+        assert "not UTF-8" in done.err and "LANG=C.UTF-8" in done.err, done
+    assert "lap" not in run("tokens", "list", "--db", db).out

@@ -108,7 +108,7 @@ def email_problem(email: str) -> str | None:
     if not email or len(email) > MAX_EMAIL_LENGTH:
         return f"an email has 1 to {MAX_EMAIL_LENGTH} characters"
     if any(unicodedata.category(ch)[0] in "CZ" for ch in email):
-        return "an email has no spaces or control characters"
+        return "an email has no spaces, control characters or bytes that are not UTF-8 text"
     local, at, domain = email.rpartition("@")
     if not at or not local or not domain:
         return "an email is local-part@domain, e.g. alice@lab.example"
