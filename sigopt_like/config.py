@@ -74,19 +74,40 @@ ENV_KEYS = {
 
 ENV_PREFIX = "SIGOPT_LIKE_"
 
+# Names a user guesses for a setting that are too short for a close match ("DB" is not
+# near "DATABASE"), or that SigOpt's client uses (SIGOPT_API_TOKEN, SIGOPT_API_URL).
+GUESSED_NAMES = {
+    "DB": "DATABASE",
+    "DB_URL": "DATABASE",
+    "DB_PATH": "DATABASE",
+    "DB_FILE": "DATABASE",
+    "SQLITE": "DATABASE",
+    "URL": "HOST",
+    "API_URL": "HOST",
+    "SERVER": "HOST",
+    "API_TOKEN": "TOKEN",
+    "API_KEY": "TOKEN",
+    "USER": "EMAIL",
+    "USERNAME": "EMAIL",
+}
+
 
 def _refuse_misspelt_variables(env: Mapping[str, str]) -> None:
     """A ConfigError for a ``SIGOPT_LIKE_`` variable that is a near miss of a setting's:
     ``SIGOPT_LIKE_DATABSE`` was ignored, and the campaign went to the default database.
-    Other variables of the prefix (the test harness's, ``SIGOPT_LIKE_TRACEBACK``) are
-    left alone: only a close match to a setting's name is taken for a typo."""
+    ``SIGOPT_LIKE_DB`` and ``SIGOPT_LIKE_API_TOKEN`` (a guess, or SigOpt's name) are
+    refused the same way. Other variables of the prefix (the test harness's,
+    ``SIGOPT_LIKE_TRACEBACK``) are left alone: only a close match to a setting's name or a
+    known guess is taken for a mistake."""
     import difflib
 
     names = [name.removeprefix(ENV_PREFIX) for name in (*ENV_KEYS, C.ENV_CONFIG)]
     for variable in env:
         if not variable.startswith(ENV_PREFIX) or variable.removeprefix(ENV_PREFIX) in names:
             continue
-        close = difflib.get_close_matches(variable.removeprefix(ENV_PREFIX), names, 1, 0.8)
+        name = variable.removeprefix(ENV_PREFIX)
+        close = [GUESSED_NAMES[name]] if name in GUESSED_NAMES else []
+        close = close or difflib.get_close_matches(name, names, 1, 0.8)
         if close:
             raise ConfigError(
                 f"the environment variable {variable} is not a setting: did you mean "

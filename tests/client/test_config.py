@@ -200,3 +200,19 @@ def test_a_misspelt_setting_variable_is_an_error(clean_env, monkeypatch, tmp_pat
         monkeypatch.setenv(name, "1")
     monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "mine.db"))
     assert resolve_config().database == str(tmp_path / "mine.db")
+
+
+@pytest.mark.parametrize(
+    ("guess", "setting"),
+    [
+        ("SIGOPT_LIKE_DB", "SIGOPT_LIKE_DATABASE"),
+        ("SIGOPT_LIKE_API_TOKEN", "SIGOPT_LIKE_TOKEN"),
+        ("SIGOPT_LIKE_API_URL", "SIGOPT_LIKE_HOST"),
+    ],
+)
+def test_a_guessed_setting_name_is_an_error(clean_env, monkeypatch, tmp_path, guess, setting):
+    """Before: ``SIGOPT_LIKE_DB=...`` (too short to be a near miss of DATABASE) was ignored,
+    and the CLI's and the script's campaign went to the default database."""
+    monkeypatch.setenv(guess, str(tmp_path / "mine.db"))
+    with pytest.raises(ConfigError, match=f"{guess} is not a setting: did you mean {setting}"):
+        sigopt_like.Connection()
