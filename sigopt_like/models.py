@@ -219,12 +219,17 @@ class SpaceResult(Model):
 
 @attrs.define(kw_only=True)
 class UpdateResult(Model):
-    """Result of an ``update`` task (experiments put); ``next_task`` when a design was chained."""
+    """Result of an ``update`` task (experiments put); ``next_task`` when a design was chained,
+    ``next_task_skipped`` (why) when ``generate_next`` could not chain one: the campaign
+    is completed, or the space has no untested experiment left."""
 
     type: str | None = None
     rows: int | None = None
     gen: int | None = None
     next_task: str | None = None
+    next_task_skipped: str | None = None
+    remaining: int | None = None
+    completed: bool | None = None
 
 
 @attrs.define(kw_only=True)

@@ -108,6 +108,10 @@ def experiments_put(
         )
     else:
         click.echo(f"session {sid}: {len(table)} {kind} experiments accepted")
+        skipped = getattr(task.result, "next_task_skipped", None)
+        if generate_next and skipped:
+            # before: the next design was silently not made, and nothing said why
+            click.echo(f"sigopt-like: note: no next design: {skipped}", err=True)
 
 
 def parse_parameter(text: str) -> dict[str, Any]:

@@ -281,6 +281,41 @@ def test_a_design_sent_back_without_responses_is_noticed(run, tmp_path, monkeypa
     assert "note: no experiment in gen1.csv has a Response" in done.err
 
 
+def test_generate_next_on_an_exhausted_space_says_why_there_is_no_design(
+    run, tmp_path, monkeypatch
+):
+    """Before: ``experiments put --generate-next`` of a design that used up the space said
+    only "accepted", and no next design came; the Python result dropped the reason."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "x.db"))
+    monkeypatch.chdir(tmp_path)
+    Path("tiny.csv").write_text("a,numerical,1,2\nb,categorical,x,y\n")
+    assert run("sessions", "create", "tiny").code == 0
+    sized = ("--type", "factorial", "--population", "4", "--replicates", "0", "-q")
+    assert run("space", "put", "1", "tiny.csv", *sized).code == 0
+    assert run("generate", "1", "-o", "gen1.csv", "-q").code == 0
+    lines = Path("gen1.csv").read_text().splitlines()
+    Path("gen1.csv").write_text(
+        "\n".join([lines[0], *(f"{r}{i}" for i, r in enumerate(lines[1:]))])
+    )
+    done = run("experiments", "put", "1", "gen1.csv", "--type", "designed", "--generate-next", "-q")
+    assert done.code == 0, done
+    assert "note: no next design: The campaign is completed" in done.err
+    with sigopt_like.Connection() as conn:
+        assert conn.sessions("1").fetch().completed
+        campaign = conn.sessions(conn.sessions.create(name="in python").id)
+        space = sigopt_like.Space.from_csv("tiny.csv", type="factorial")
+        campaign.space.put(space=space, population_size=4, replicates=0, wait=True)
+        design = campaign.generate(wait=True).result.experiments
+        measured = sigopt_like.Table(
+            columns=design.columns, rows=[(*row[:-1], i) for i, row in enumerate(design.rows)]
+        )
+        put = campaign.experiments.put(
+            type="designed", table=measured, generate_next=True, wait=True
+        )
+    assert put.type == "update" and put.result.next_task is None
+    assert put.result.completed and "completed" in put.result.next_task_skipped
+
+
 def test_the_demo_takes_the_option_names_of_the_other_commands(run, tmp_path):
     """Before: ``demo -o DIR`` (as ``design -o``), ``--db`` and ``--population`` were
     "unrecognized arguments"; only --out, --database and --population-size worked."""
