@@ -215,6 +215,7 @@ class SpaceResult(Model):
     replicates: int | None = None
     gen: int | None = None
     remaining: int | None = None
+    completed: bool | None = None
 
 
 @attrs.define(kw_only=True)
@@ -239,6 +240,7 @@ class GenerateResult(Model):
     gen: int | None = None
     experiments: Any = attrs.field(default=None, metadata=parsed(table))
     remaining: int | None = None
+    completed: bool | None = None
 
 
 @attrs.define(kw_only=True)
@@ -257,6 +259,7 @@ class History(Model):
     """Every generation of a campaign."""
 
     generations: list[Generation] = attrs.field(factory=list, metadata=parsed(list_of(Generation)))
+    gen: int | None = None
 
     def to_table(self) -> Table:
         """All generations in one table, with Seq_, Gen_ and Designed_ columns."""
@@ -283,6 +286,11 @@ class SimulateResult(Model):
     """Result of a ``simulate`` task: the campaign's history after the simulated generations."""
 
     history: Any = attrs.field(default=None, metadata=parsed(model(History)))
+    generations_run: int | None = None
+    gen: int | None = None
+    remaining: int | None = None
+    completed: bool | None = None
+    stopped: str | None = None  # why the campaign ended before ``ngens`` generations
 
 
 @attrs.define(kw_only=True)
@@ -371,6 +379,8 @@ class Recommendation(Model):
     experiment: Any = None
     predicted_response: float | None = None
     observed_mean: float | None = None
+    n_observations: int | None = None
+    gen: int | None = None
 
 
 @attrs.define(kw_only=True)

@@ -84,6 +84,7 @@ def test_task_result_is_typed_by_type():
             "gen": 1,
             "experiments": {"columns": ["p", "Response"], "rows": [[1, None]]},
             "remaining": 4,
+            "completed": False,
         },
         "attempts": 1,
         "created": 1,
@@ -200,3 +201,28 @@ def test_history_to_dataframe(embedded_conn):
     assert list(frame.columns) == ["Seq_", "Gen_", "Designed_", "p1", "Response"]
     assert len(frame) == 20 and sorted(set(frame["Gen_"])) == [1, 2]
     assert frame["Response"].dtype.kind == "f" and frame["p1"].dtype.kind == "i"
+
+
+def test_every_field_the_campaign_service_sends_is_a_typed_field(embedded_conn):
+    """Before: ``completed``, ``remaining``, ``next_task_skipped``, ``generations_run``,
+    ``n_observations`` and ``gen`` came from the service but landed in ``extra``, where
+    no one reads them (the CLI could not say why generate_next made no design)."""
+    space = {
+        "type": "factorial",
+        "parameters": [{"name": "p1", "type": "numerical", "values": list(range(4))}],
+    }
+    session = embedded_conn.sessions(embedded_conn.sessions.create(name="typed").id)
+    put = session.space.put(space=space, population_size=2, replicates=0, wait=True)
+    design = session.generate(wait=True)
+    measured = Table(
+        columns=design.result.experiments.columns,
+        rows=[(*row[:-1], float(i)) for i, row in enumerate(design.result.experiments.rows)],
+    )
+    update = session.experiments.put(type="designed", table=measured, wait=True)
+    simulated = session.simulate(ngens=1, wait=True)
+    best, history = session.best.fetch(), session.history.fetch()
+    for received in (put.result, design.result, update.result, simulated.result, best, history):
+        assert set(received.extra) <= {"object"}, (type(received).__name__, received.extra)
+    assert put.result.completed is False and design.result.completed is False
+    assert (simulated.result.generations_run, simulated.result.completed) == (1, True)
+    assert best.n_observations == 1 and best.gen == history.gen == 2
