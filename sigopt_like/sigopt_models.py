@@ -116,6 +116,8 @@ class Observation(Model):
     failed: bool | None = None
     metadata: Any = None
     created: int | None = None
+    updated: int | None = None
+    task: Any = None  # SigOpt's multitask task; None here (multitask is refused)
 
     @property
     def observation(self) -> Observation:
@@ -159,6 +161,9 @@ class Experiment(Model):
     created: int | None = None
     updated: int | None = None
     progress: Any = attrs.field(default=None, metadata=parsed(model(Progress)))
+    user: str | None = None
+    development: bool | None = None
+    tasks: Any = None  # SigOpt's multitask tasks; ``[]`` here (multitask is refused)
 
     @property
     def experiment(self) -> Experiment:
@@ -176,6 +181,8 @@ class Suggestion(Model):
     state: str | None = None
     metadata: Any = None
     created: int | None = None
+    deleted: bool | None = None
+    task: Any = None  # SigOpt's multitask task; None here (multitask is refused)
 
     @property
     def suggestion(self) -> Suggestion:

@@ -55,6 +55,9 @@ EXPERIMENT = {
     "created": 1,
     "updated": 2,
     "progress": None,
+    "user": "1",
+    "development": False,
+    "tasks": [],
     "future_field": {"nested": [1, 2]},
 }
 

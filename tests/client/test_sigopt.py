@@ -86,7 +86,7 @@ def test_open_suggestions_list_and_delete(conn):
     assert experiment.suggestions(made[0].id).fetch().id == made[0].id
     experiment.suggestions(made[0].id).delete()
     assert made[0].id not in {s.id for s in experiment.suggestions.list(state="open")}
-    assert experiment.suggestions(made[0].id).fetch().extra.get("deleted") is True
+    assert experiment.suggestions(made[0].id).fetch().deleted is True
     experiment.suggestions.delete(state="open")
     assert list(experiment.suggestions.list(state="open")) == []
 
@@ -102,3 +102,21 @@ def test_batch_observations_and_update_delete(conn):
     assert experiment.observations(target.id).update(value=9.5).value == 9.5
     experiment.observations(target.id).delete()
     assert experiment.observations.list().count == 2
+
+
+def test_every_field_the_sigopt_service_sends_is_a_typed_field(conn):
+    """Before: an experiment's ``user``, ``development`` and ``tasks``, a suggestion's
+    ``deleted`` and ``task``, an observation's ``updated`` and ``task`` (SigOpt's fields,
+    sent by the service; multitask is refused, so tasks are empty) landed in ``extra``."""
+    experiment = make_experiment(conn)
+    suggestion = conn.experiments(experiment.id).suggestions().create()
+    observation = (
+        conn.experiments(experiment.id)
+        .observations()
+        .create(suggestion=suggestion.id, value=score(suggestion.assignments))
+    )
+    for received in (experiment, suggestion, observation):
+        assert set(received.extra) <= {"object"}, (type(received).__name__, received.extra)
+    assert experiment.development is False and experiment.user and experiment.tasks == []
+    assert suggestion.deleted is False and suggestion.task is None is observation.task
+    assert observation.updated >= observation.created
