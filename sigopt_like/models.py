@@ -144,9 +144,15 @@ class Token(Model):
 
     token: str | None = None
     user: Any = None
+    id: str | None = None
+    name: str | None = None
+    created: int | None = None
 
     def __repr__(self) -> str:
-        return f"Token(token={'***' if self.token else None}, user={self.user!r})"
+        return (
+            f"Token(id={self.id!r}, name={self.name!r}, "
+            f"token={'***' if self.token else None}, user={self.user!r})"
+        )
 
 
 # ---------------------------------------------------------------- campaigns
@@ -351,6 +357,10 @@ class Task(Model):
     created: int | None = None
     started: int | None = None
     finished: int | None = None
+    #: a cancel was asked of the running task; it stops at its next step
+    cancel_requested: bool | None = None
+    #: bumped on every change of the task (progress, status)
+    version: int | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Task:  # type: ignore[override]

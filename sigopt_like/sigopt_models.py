@@ -209,3 +209,9 @@ class TokenInfo(Model):
     client: str | None = None
     user: str | None = None
     token_type: str | None = None
+    id: str | None = None
+    development: bool | None = None
+    all_experiments: bool | None = None
+    experiment: str | None = None
+    expires: int | None = None
+    token: str | None = attrs.field(default=None, repr=False)

@@ -93,6 +93,8 @@ def test_task_result_is_typed_by_type():
         "created": 1,
         "started": 2,
         "finished": 3,
+        "cancel_requested": False,
+        "version": 5,
     }
     task = models.Task.from_dict(body)
     assert task.attempts == 1

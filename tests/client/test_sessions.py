@@ -128,3 +128,22 @@ def test_login_with_email_and_password(served, clean_env):
 def test_tokens_create(conn):
     token = conn.tokens.create()
     assert token.token and token.token not in repr(token)
+
+
+def test_tokens_tasks_and_token_info_type_every_field_sent(conn):
+    """Before: a new token's ``id``, ``name`` and ``created``, a task's ``cancel_requested``
+    and ``version``, and SigOpt's token fields of ``token_info()`` landed in ``extra``."""
+    token = conn.tokens.create(name="robot arm")
+    assert token.id and token.name == "robot arm" and token.created
+    assert token.token not in repr(token) and "robot arm" in repr(token)
+    info = conn.token_info()
+    assert info.development is False and info.all_experiments is True
+    node = conn.sessions(conn.sessions.create(name="typed tasks").id)
+    space = {
+        "type": "factorial",
+        "parameters": [{"name": "p", "type": "numerical", "values": [1, 2]}],
+    }
+    task = node.space.put(space=space, population_size=2, replicates=0, wait=True)
+    assert task.cancel_requested is False and task.version >= 1
+    for received in (token, info, task):
+        assert set(received.extra) <= {"object"}, (type(received).__name__, received.extra)
