@@ -18,9 +18,13 @@ own examples valid (a 4 x 2 x 3 x 4 = 96-point factorial and a 4-component
 mixture, both at population 30 and replicates 2), so no minimum ratio of space
 size to population, and no minimum population per parameter, can be part of
 it. What is refused is what cannot work: a population the space cannot fill
-with distinct experiments, and, as a service limit, more than
+with distinct experiments, and, as service limits, more than
 ``MAX_POPULATION`` experiments per generation (the engine designs a generation
-of that size in a few seconds; larger ones belong in several generations).
+of that size in a few seconds; larger ones belong in several generations) and
+a design table of more than ``MAX_DESIGN_ROWS`` rows (``population_size x
+(replicates + 1)``: the largest population with 10 replicates). Replicates are
+"a non-negative integer" in the Daptics documentation, so no other bound on
+them is part of the rule: 100 replicates of a population of 30 are accepted.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ if TYPE_CHECKING:
 
 MIN_POPULATION = 1
 MAX_POPULATION = 2500
-MAX_REPLICATES = 10
+MAX_DESIGN_ROWS = MAX_POPULATION * 11  # population_size x (replicates + 1) rows per design
 
 
 def generations_left(size: int, used: int, population_size: int) -> int:
@@ -49,8 +53,9 @@ def generations_left(size: int, used: int, population_size: int) -> int:
 def check_design_size(space: Space, population_size: Any, replicates: Any) -> list[Problem]:
     """Problems with a population size and a replicate count for ``space`` (empty if none).
 
-    Accepted: ``1 <= population_size <= min(size, MAX_POPULATION)`` and
-    ``0 <= replicates <= MAX_REPLICATES``; each refusal says why and what would work.
+    Accepted: ``1 <= population_size <= min(size, MAX_POPULATION)``, ``replicates >= 0``
+    and ``population_size x (replicates + 1) <= MAX_DESIGN_ROWS``; each refusal says why
+    and what would work.
     """
     from sigopt_like.spaces import Problem
 
@@ -70,11 +75,22 @@ def check_design_size(space: Space, population_size: Any, replicates: Any) -> li
         problems.append(
             Problem(f"replicates must be a whole number, not {replicates!r}", field="replicates")
         )
-    elif not 0 <= replicates <= MAX_REPLICATES:
+    elif replicates < 0:
         problems.append(
             Problem(
-                f"replicates {replicates} is out of range: use 0 to {MAX_REPLICATES} (each "
-                "design has population_size x (replicates + 1) experiments)",
+                f"replicates {replicates} is negative: use 0 (each experiment once) or more "
+                "(each design has population_size x (replicates + 1) experiments)",
+                field="replicates",
+            )
+        )
+    elif not problems and population_size * (replicates + 1) > MAX_DESIGN_ROWS:
+        most = MAX_DESIGN_ROWS // population_size - 1
+        problems.append(
+            Problem(
+                f"a design of population_size x (replicates + 1) = {population_size} x "
+                f"{replicates + 1} experiments is more than the {MAX_DESIGN_ROWS:,} rows the "
+                f"service designs per generation; use at most {most} replicates at this "
+                "population, or a smaller population",
                 field="replicates",
             )
         )

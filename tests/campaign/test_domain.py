@@ -64,7 +64,7 @@ def test_generate_is_deterministic_per_seed_and_generation():
 
 def test_design_size_problems_are_listed():
     with pytest.raises(CampaignInvalid) as info:
-        Campaign(seed=1).put_space(_space(), 193, 11)
+        Campaign(seed=1).put_space(_space(), 193, -1)
     fields = {p.field for p in info.value.problems}
     assert fields == {"population_size", "replicates"}
 

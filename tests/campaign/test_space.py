@@ -57,9 +57,17 @@ def test_population_and_replicate_bounds(api):
     too_small = api.put_space(sid, space, population_size=0, replicates=0)
     assert too_small["status"] == "failed"
     assert "use 1 or more" in too_small["errors"][0]["message"]
-    too_many = api.put_space(sid, space, population_size=10, replicates=11)
+    too_many = api.put_space(sid, space, population_size=10, replicates=2750)
     assert too_many["status"] == "failed"
     assert too_many["errors"][0]["field"] == "replicates"
+    assert "use at most 2749 replicates" in too_many["errors"][0]["message"]
+    negative = api.put_space(sid, space, population_size=10, replicates=-1)
+    assert (
+        negative["errors"][0]["field"] == "replicates"
+        and "negative" in negative["errors"][0]["message"]
+    )
+    # the Daptics documentation: replicates is "a non-negative integer"; no cap of 10 is stated
+    assert api.put_space(sid, space, population_size=10, replicates=100)["status"] == "success"
     wide = {
         "type": "factorial",
         "parameters": [{"name": f"p{i}", "type": "numerical", "values": [0, 1]} for i in range(12)],
