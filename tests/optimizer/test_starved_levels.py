@@ -92,3 +92,20 @@ def test_a_starved_level_of_the_deciding_categorical_gets_slots_again():
         in_d.append(sum(p[3] == "d" for p in batch))
     # 25 of 100 points in "d" (5 a batch, up to half an even split); before, 6 (0-4)
     assert sum(in_d) >= 14
+
+
+def test_a_starved_levels_slots_avoid_the_corners_of_the_box():
+    """The explore copy is most uncertain at the corners, and the starved level's slots went
+    there (TUNE ``c7``: 80-100% of their coordinates at a bound); a level's peak can be
+    anywhere in the box, so they go to candidates with at most half at a bound."""
+    in_d, at_corners = 0, 0
+    for seed in range(5):
+        obs = _history(seed, _deciding)
+        batch = design_batch(SPACE, obs, batch_size=20, seed=300 + seed)
+        for point in batch:
+            if point[3] == "d":
+                in_d += 1
+                at_corners += sum(float(x) in (LEVELS[0], LEVELS[-1]) for x in point[:3]) >= 2
+    # 1 of 26 points in "d" with 2 or 3 of its coordinates at a bound; before, 14 of 25
+    assert in_d >= 14
+    assert at_corners <= 5

@@ -49,6 +49,9 @@ STARVED_SHARE = 0.5
 """A level of a deciding categorical is starved below this share of an even split of the points."""
 STARVED_ROLES = ("explore", "basin")
 """The roles whose slots go to a starved level first."""
+STARVED_BOUND_SHARE = 0.5
+"""A starved level's slots go to candidates with at most this share of their numerical
+coordinates at a bound of the candidates (``bound_share``)."""
 
 
 def stalled_generations(hist: History, batch_size: int, best: int | None = None) -> float:
@@ -169,7 +172,8 @@ def model_batch(
             else None
         )
         if starved is not None and starved.any():
-            i = _argmax_ucb(explorer, EXPLORE_BETA, starved)
+            inner = starved & (bound_share(view, feats) <= STARVED_BOUND_SHARE)
+            i = _argmax_ucb(explorer, EXPLORE_BETA, inner if inner.any() else starved)
         elif role == "basin" and len(leaders) > 1:
             leader = leaders[1 + basin_turn % (len(leaders) - 1)]
             basin_turn += 1
@@ -281,6 +285,24 @@ def starved_level(
         if counts[level] < STARVED_SHARE * counts.sum() / len(cols):
             return feats[:, cols[level]] > 0.5
     return np.zeros(len(feats), dtype=bool)
+
+
+def bound_share(view: View, feats: np.ndarray) -> np.ndarray:
+    """Per candidate, the share of its numerical coordinates at the lowest or highest value
+    among the candidates (0 when there are no numerical columns).
+
+    The explore copy's uncertainty is largest far from every tested point, at the corners of
+    the box, and a starved level's slots went there: on TUNE ``c7`` 80-100% of their
+    coordinates sat at a bound (47% over the grid), while a level's peak can be anywhere in
+    the box, and campaigns spent 11-12 points in the best level reading at most 0.10 of its
+    peak (benchmarks/README.md, round 9b).
+    """
+    numerical = ~categorical_columns(view)
+    if not numerical.any() or not len(feats):
+        return np.zeros(len(feats))
+    units = feats[:, numerical]
+    lo, hi = units.min(axis=0), units.max(axis=0)
+    return ((units <= lo + 1e-9) | (units >= hi - 1e-9)).mean(axis=1)
 
 
 def categorical_columns(view: View) -> np.ndarray:
