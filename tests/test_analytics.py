@@ -253,3 +253,14 @@ def test_responses_at_the_float_limit_are_plotted_and_summarised(factorial):
     assert float(second["sd"]) == pytest.approx(big / 3**0.5, rel=1e-5)
     temp = {r["level"]: r for r in read_csv(files["parameter_summary.csv"].data)}
     assert temp["40"]["mean"] == "0" and temp["60"]["best"] == "1e+20"
+
+
+def test_dollar_signs_in_names_levels_and_labels_are_drawn_as_written():
+    """Before: a level ``$\\frac{$`` (or a session or metric named with ``$...$``) was read by
+    Matplotlib as math, and the analytics task failed "unexpectedly" with a parse error."""
+    space = Space.from_csv("temp,numerical,20,40\nprice,categorical,$5,$\\frac{$,x^2$\n")
+    rows = [[20, "$5", 1.0], [40, "$\\frac{$", 2.0], [20, "x^2$", 3.0]]
+    history = [generation(1, rows, columns=("temp", "price", "Response"))]
+    files = by_name(render_analytics(space, history, session="run $\\x$", metric="cost $\\frac$"))
+    assert files["response_vs_parameters.png"].data.startswith(PNG_SIGNATURE)
+    assert files["responses_by_generation.pdf"].data.startswith(PDF_SIGNATURE)

@@ -302,7 +302,14 @@ def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def _figure_files(stem: str, figure: Any) -> list[AnalyticsFile]:
-    """The figure as ``stem.png`` and ``stem.pdf`` (PDF without a creation date)."""
+    """The figure as ``stem.png`` and ``stem.pdf`` (PDF without a creation date).
+
+    Every text is drawn as written: names, levels and session labels are the user's, and
+    Matplotlib would read ``$...$`` in them as math (a level ``$\\frac{$`` failed the task)."""
+    from matplotlib.text import Text
+
+    for text in figure.findobj(Text):
+        text.set_parse_math(False)
     png, pdf = io.BytesIO(), io.BytesIO()
     figure.savefig(png, format="png", dpi=_DPI, metadata={"Software": None})
     figure.savefig(pdf, format="pdf", metadata={"CreationDate": None, "Creator": None})
