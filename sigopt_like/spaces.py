@@ -19,7 +19,7 @@ import itertools
 import math
 import os
 import random
-import re
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
@@ -41,7 +41,14 @@ RESERVED_NAMES = ("Name", "Type", "Value", "Response")
 ENUMERATION_LIMIT = 100_000
 MAX_TOTAL_UNITS = 10_000  # counting compositions costs components x total_units
 
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+HISTORY_COLUMNS = ("Seq_", "Gen_", "Designed_")  # the columns a history file adds
+MAX_NAME_LENGTH = 200
+# The Daptics documentation states no rule for parameter names, so any text is a name
+# except what breaks the tables it heads: control and invisible characters, a first
+# character a spreadsheet runs as a formula, and the columns a history file adds
+# (spaces at a name's ends are dropped when a space is read, as CSV readers drop them).
+_FORMULA_STARTS = ("=", "+", "-", "@")
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _FACTORIAL_TYPES = ("numerical", "categorical")
 _MIXTURE_TYPES = ("unit",)
 _ROW_SHAPE = {
@@ -858,6 +865,26 @@ def _rule_problems(
     return problems
 
 
+def _name_text_problem(name: str) -> str | None:
+    """Why ``name`` cannot head a column of the experiments table, or None."""
+    hidden = next((ch for ch in name if unicodedata.category(ch) in _INVISIBLE), None)
+    if hidden is not None:
+        return (
+            f"holds the invisible or control character U+{ord(hidden):04X}; "
+            "type the name again without it"
+        )
+    if name.startswith(_FORMULA_STARTS):
+        return (
+            f"begins with '{name[0]}', which a spreadsheet runs as a formula when it opens "
+            "the experiments table; begin it with a letter, digit or bracket"
+        )
+    if name in HISTORY_COLUMNS:
+        return "is a column that history files add; choose another name"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"is {len(name)} characters long; use at most {MAX_NAME_LENGTH}"
+    return None
+
+
 def _name_problems(name: str, row: int, seen: dict[str, int], add: Callable[..., None]) -> None:
     if not name:
         add("the parameter name is empty", row, 0)
@@ -871,16 +898,11 @@ def _name_problems(name: str, row: int, seen: dict[str, int], add: Callable[...,
         )
         header = " (it looks like a header row: space files have no header)" if row == 1 else ""
         add(f"'{name}' is a reserved word ({why}); choose another name{header}", row, 0)
-    elif not _NAME.match(name):
-        bad = next((ch for ch in name if not ch.isascii() or not ch.isalnum()), None)
-        detail = f"'{bad}' is not allowed" if bad else "it must start with a letter"
-        add(
-            f"parameter name '{name}' must start with a letter and hold only letters and "
-            f"digits ({detail}); it becomes a column title of the experiments table",
-            row,
-            0,
-        )
-    key = name.casefold()
+    else:
+        problem = _name_text_problem(name)
+        if problem:
+            add(f"parameter name {name!r} {problem}", row, 0)
+    key = unicodedata.normalize("NFC", name).casefold()
     if key in seen:
         add(
             f"parameter name '{name}' is used already in row {seen[key]} (names ignore case)",

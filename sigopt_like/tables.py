@@ -19,10 +19,12 @@ import attrs
 
 from sigopt_like import csvio
 from sigopt_like.errors import SigoptLikeError
+from sigopt_like.spaces import (
+    HISTORY_COLUMNS as HISTORY_COLUMNS,  # re-exported: tables write and read them
+)
 from sigopt_like.spaces import MIXTURE, RESPONSE, Problem, Space, named_twice, summary
 
 MISSING_MARKS = ("", "-")
-HISTORY_COLUMNS = ("Seq_", "Gen_", "Designed_")
 DEFAULT_MAX_PROBLEMS = 100
 
 AllowMissing = Union[bool, Callable[[int], bool]]  # noqa: UP007

@@ -3,7 +3,7 @@
 - well-formed oddities parse right: a UTF-8 BOM, CRLF line ends, quoted commas,
   unicode categorical levels and session names;
 - broken ones (ragged rows, empty files, a header row in a space file, non-numeric
-  responses, NaN/Infinity, levels not in the space, unicode parameter names) get
+  responses, NaN/Infinity, levels not in the space, invisible characters in parameter names) get
   a typed error whose problems name the row and the column;
 - sent to the service, a bad table fails with the row and the column named, and
   the stored state is unchanged afterwards; NaN in the JSON is a 400;
@@ -83,9 +83,11 @@ def test_header_row_in_a_space_file_is_named() -> None:
     assert first.row == 1 and first.column and "header" in first.message
 
 
-def test_unicode_parameter_names_are_refused_with_row_and_column() -> None:
+def test_unicode_parameter_names_are_names_and_invisible_characters_are_refused() -> None:
+    space = Space.from_csv("température,numerical,40,50\n催化剂,categorical,a,b\n")
+    assert [p.name for p in space.parameters] == ["température", "催化剂"]
     with pytest.raises(SpaceError) as caught:
-        Space.from_csv("température,numerical,40,50\n催化剂,categorical,a,b\n")
+        Space.from_csv("temp\u200b,numerical,40,50\ncat\u0000,categorical,a,b\n")
     assert _problems(caught.value) == [(1, "Name"), (2, "Name")]
 
 
