@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import stat
+import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any, Union
@@ -28,6 +29,17 @@ CsvSource = Union[str, bytes, "os.PathLike[str]", IO[str], IO[bytes]]
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+def nfc(value: Any) -> Any:
+    """``value`` in Unicode's composed form (NFC) if it is text, else unchanged.
+
+    Names, levels and cells are compared as text: ``café`` typed on one machine (one
+    code point for é) and exported from another (e + a combining accent) look the same
+    and must match, so every name, level and text cell is kept composed."""
+    if isinstance(value, str) and not unicodedata.is_normalized("NFC", value):
+        return unicodedata.normalize("NFC", value)
+    return value
 
 
 class CsvFormatError(ValueError):

@@ -148,7 +148,7 @@ def _number_out(value: float) -> int | float:
 class NumericalParameter:
     """A factorial parameter taking one of a list of numbers."""
 
-    name: str
+    name: str = attrs.field(converter=csvio.nfc)
     values: tuple[float, ...] = attrs.field(converter=lambda vs: tuple(float(v) for v in vs))
 
     @property
@@ -184,8 +184,8 @@ class NumericalParameter:
 class CategoricalParameter:
     """A factorial parameter taking one of a list of labels."""
 
-    name: str
-    values: tuple[str, ...] = attrs.field(converter=lambda vs: tuple(str(v) for v in vs))
+    name: str = attrs.field(converter=csvio.nfc)
+    values: tuple[str, ...] = attrs.field(converter=lambda vs: tuple(csvio.nfc(str(v)) for v in vs))
 
     @property
     def type(self) -> str:
@@ -227,7 +227,7 @@ class CategoricalParameter:
 class MixtureComponent:
     """A mixture component: a whole number of units between ``min`` and ``max``."""
 
-    name: str
+    name: str = attrs.field(converter=csvio.nfc)
     min: int
     max: int
 
@@ -902,7 +902,7 @@ def _name_problems(name: str, row: int, seen: dict[str, int], add: Callable[...,
         problem = _name_text_problem(name)
         if problem:
             add(f"parameter name {name!r} {problem}", row, 0)
-    key = unicodedata.normalize("NFC", name).casefold()
+    key = name.casefold()
     if key in seen:
         add(
             f"parameter name '{name}' is used already in row {seen[key]} (names ignore case)",

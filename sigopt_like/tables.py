@@ -43,13 +43,17 @@ def _cell_from_text(text: str) -> Any:
     if text in MISSING_MARKS:
         return None
     number = csvio.parse_number(text)
-    return text if number is None else number
+    return csvio.nfc(text) if number is None else number
 
 
 def _cell_from_json(value: Any) -> Any:
     if isinstance(value, str) and value.strip() in MISSING_MARKS:
         return None
-    return value
+    return csvio.nfc(value)
+
+
+def _columns_converter(columns: Any) -> tuple[str, ...]:
+    return tuple(csvio.nfc(str(c)) for c in columns)
 
 
 def _rows_converter(rows: Any) -> tuple[tuple[Any, ...], ...]:
@@ -64,7 +68,9 @@ class Table:
     the file it was read from, so that problems point at the right line.
     """
 
-    columns: tuple[str, ...] = attrs.field(converter=lambda cs: tuple(str(c) for c in cs))
+    columns: tuple[str, ...] = attrs.field(
+        converter=lambda cs: tuple(csvio.nfc(str(c)) for c in cs)
+    )
     rows: tuple[tuple[Any, ...], ...] = attrs.field(converter=_rows_converter, default=())
     line_numbers: tuple[int, ...] | None = attrs.field(default=None, eq=False, repr=False)
 

@@ -458,3 +458,19 @@ def test_a_file_separated_by_semicolons_or_tabs_is_one_problem_that_says_so(
         assert f"separated by {name}, not commas" in str(caught.value)
     one_column = Table.from_csv("Response\n1.5\n2.5\n")  # one column is still a table
     assert list(one_column.columns) == ["Response"]
+
+
+def test_accents_typed_one_way_match_accents_exported_another():
+    """Before: a space with ``café`` (one code point for é) and a table exported with
+    ``cafe`` + a combining accent said "column 'café' is not a parameter" and "column
+    'café' is missing", two names that look the same; so did a level ``crème``."""
+    space = Space.from_csv("caf\u00e9,numerical,1,2\nb,categorical,cr\u00e8me,y\n")
+    decomposed = "cafe\u0301,b,Response\n1,cre\u0300me,0.5\n"
+    for table in (
+        Table.from_csv(decomposed),
+        Table.from_dict(
+            {"columns": ["cafe\u0301", "b", "Response"], "rows": [[1, "cre\u0300me", 0.5]]}
+        ),
+    ):
+        assert validate_experiments(table, space) == []
+        assert table.columns[0] == "caf\u00e9" and table.rows[0][1] == "cr\u00e8me"
