@@ -68,9 +68,7 @@ class Table:
     the file it was read from, so that problems point at the right line.
     """
 
-    columns: tuple[str, ...] = attrs.field(
-        converter=lambda cs: tuple(csvio.nfc(str(c)) for c in cs)
-    )
+    columns: tuple[str, ...] = attrs.field(converter=_columns_converter)
     rows: tuple[tuple[Any, ...], ...] = attrs.field(converter=_rows_converter, default=())
     line_numbers: tuple[int, ...] | None = attrs.field(default=None, eq=False, repr=False)
 
