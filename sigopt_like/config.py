@@ -26,6 +26,7 @@ import sys
 import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -76,20 +77,22 @@ ENV_PREFIX = "SIGOPT_LIKE_"
 
 # Names a user guesses for a setting that are too short for a close match ("DB" is not
 # near "DATABASE"), or that SigOpt's client uses (SIGOPT_API_TOKEN, SIGOPT_API_URL).
-GUESSED_NAMES = {
-    "DB": "DATABASE",
-    "DB_URL": "DATABASE",
-    "DB_PATH": "DATABASE",
-    "DB_FILE": "DATABASE",
-    "SQLITE": "DATABASE",
-    "URL": "HOST",
-    "API_URL": "HOST",
-    "SERVER": "HOST",
-    "API_TOKEN": "TOKEN",
-    "API_KEY": "TOKEN",
-    "USER": "EMAIL",
-    "USERNAME": "EMAIL",
-}
+GUESSED_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "DB": "DATABASE",
+        "DB_URL": "DATABASE",
+        "DB_PATH": "DATABASE",
+        "DB_FILE": "DATABASE",
+        "SQLITE": "DATABASE",
+        "URL": "HOST",
+        "API_URL": "HOST",
+        "SERVER": "HOST",
+        "API_TOKEN": "TOKEN",
+        "API_KEY": "TOKEN",
+        "USER": "EMAIL",
+        "USERNAME": "EMAIL",
+    }
+)
 
 
 def _refuse_misspelt_variables(env: Mapping[str, str]) -> None:
