@@ -15,7 +15,7 @@ import click
 from .connect import session_id
 from .files import INPUT, OUTPUT, is_standard_stream, readable
 from .options import POSITIVE, connected, json_option, progress, quiet_option
-from .output import echo_fields, echo_json, echo_table
+from .output import assignment, echo_fields, echo_json, echo_table
 
 if TYPE_CHECKING:
     from ..interface import Connection
@@ -372,7 +372,7 @@ def best(conn: Connection, sid: str, as_json: bool) -> None:
         return
     experiment: Any = found.experiment or {}
     pairs = experiment.items() if hasattr(experiment, "items") else []
-    click.echo("recommended: " + ", ".join(f"{k}={v}" for k, v in pairs))
+    click.echo("recommended: " + ", ".join(assignment(k, v) for k, v in pairs))
     echo_fields(
         [("predicted response", found.predicted_response), ("observed mean", found.observed_mean)]
     )

@@ -37,6 +37,19 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def assignment(name: Any, value: Any) -> str:
+    """``name=value`` for a ``recommended:`` line; a name or value that holds ``,`` or ``=``
+    (or has spaces at its ends, or is empty) is quoted, so the line reads one way."""
+    return f"{_quoted(name)}={_quoted(value)}"
+
+
+def _quoted(text: Any) -> str:
+    text = str(text)
+    if not text or "," in text or "=" in text or '"' in text or text != text.strip():
+        return json.dumps(text, ensure_ascii=False)
+    return text
+
+
 def echo_table(rows: Iterable[Sequence[Any]], columns: Sequence[str]) -> None:
     """Print rows under their column names, aligned."""
     text = [[cell(v) for v in row] for row in rows]

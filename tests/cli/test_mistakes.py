@@ -578,3 +578,20 @@ def test_an_undecodable_argument_that_reaches_the_database_is_one_line(run, tmp_
         assert done.code == 1 and "Traceback" not in done.err, done
         assert "not UTF-8" in done.err and "LANG=C.UTF-8" in done.err, done
     assert "lap" not in run("tokens", "list", "--db", db).out
+
+
+def test_best_quotes_names_and_levels_that_hold_a_comma_or_an_equals_sign(
+    run, tmp_path, monkeypatch
+):
+    """Before: ``recommended: a,b=y z=1, c=x`` read several ways once names could hold
+    commas; such names and levels are quoted now, the others printed as before."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "q.db"))
+    monkeypatch.chdir(tmp_path)
+    Path("space.csv").write_text('"a,b",categorical,"y z=1",w\nc,numerical,1,2\n')
+    assert run("sessions", "create", "quoted").code == 0
+    sized = ("--type", "factorial", "--population", "4", "--replicates", "0", "-q")
+    assert run("space", "put", "1", "space.csv", *sized).code == 0
+    assert run("simulate", "1", "--generations", "1", "-q").code == 0
+    line = run("best", "1").out.splitlines()[0]
+    assert line.startswith('recommended: "a,b"=') and ", c=" in line
+    assert '="y z=1"' in line or "=w" in line
