@@ -281,17 +281,22 @@ def test_a_design_sent_back_without_responses_is_noticed(run, tmp_path, monkeypa
     assert "note: no experiment in gen1.csv has a Response" in done.err
 
 
+def small_campaign(run, tmp_path, monkeypatch, space: str) -> None:
+    """Session 1 of a fresh database, its space put at population 4 (a 4-point space)."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "small.db"))
+    monkeypatch.chdir(tmp_path)
+    Path("space.csv").write_text(space)
+    assert run("sessions", "create", "small").code == 0
+    sized = ("--type", "factorial", "--population", "4", "--replicates", "0", "-q")
+    assert run("space", "put", "1", "space.csv", *sized).code == 0
+
+
 def test_generate_next_on_an_exhausted_space_says_why_there_is_no_design(
     run, tmp_path, monkeypatch
 ):
     """Before: ``experiments put --generate-next`` of a design that used up the space said
     only "accepted", and no next design came; the Python result dropped the reason."""
-    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "x.db"))
-    monkeypatch.chdir(tmp_path)
-    Path("tiny.csv").write_text("a,numerical,1,2\nb,categorical,x,y\n")
-    assert run("sessions", "create", "tiny").code == 0
-    sized = ("--type", "factorial", "--population", "4", "--replicates", "0", "-q")
-    assert run("space", "put", "1", "tiny.csv", *sized).code == 0
+    small_campaign(run, tmp_path, monkeypatch, "a,numerical,1,2\nb,categorical,x,y\n")
     assert run("generate", "1", "-o", "gen1.csv", "-q").code == 0
     lines = Path("gen1.csv").read_text().splitlines()
     Path("gen1.csv").write_text(
@@ -303,7 +308,7 @@ def test_generate_next_on_an_exhausted_space_says_why_there_is_no_design(
     with sigopt_like.Connection() as conn:
         assert conn.sessions("1").fetch().completed
         campaign = conn.sessions(conn.sessions.create(name="in python").id)
-        space = sigopt_like.Space.from_csv("tiny.csv", type="factorial")
+        space = sigopt_like.Space.from_csv("space.csv", type="factorial")
         campaign.space.put(space=space, population_size=4, replicates=0, wait=True)
         design = campaign.generate(wait=True).result.experiments
         measured = sigopt_like.Table(
@@ -585,12 +590,7 @@ def test_best_quotes_names_and_levels_that_hold_a_comma_or_an_equals_sign(
 ):
     """Before: ``recommended: a,b=y z=1, c=x`` read several ways once names could hold
     commas; such names and levels are quoted now, the others printed as before."""
-    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "q.db"))
-    monkeypatch.chdir(tmp_path)
-    Path("space.csv").write_text('"a,b",categorical,"y z=1",w\nc,numerical,1,2\n')
-    assert run("sessions", "create", "quoted").code == 0
-    sized = ("--type", "factorial", "--population", "4", "--replicates", "0", "-q")
-    assert run("space", "put", "1", "space.csv", *sized).code == 0
+    small_campaign(run, tmp_path, monkeypatch, '"a,b",categorical,"y z=1",w\nc,numerical,1,2\n')
     assert run("simulate", "1", "--generations", "1", "-q").code == 0
     line = run("best", "1").out.splitlines()[0]
     assert line.startswith('recommended: "a,b"=') and ", c=" in line
