@@ -157,6 +157,13 @@ def model_batch(
     best = noisy_incumbent(hist, model, mu_tested) if noisy else None
     roles = role_counts(batch_size, stalled_generations(hist, batch_size, best), rng)
     deciding = [] if noisy else deciding_categoricals(view, model, X, y)
+    # the starved slots' preference, computed once per batch (only a deciding categorical
+    # has starved levels)
+    interior = (
+        bound_share(view, feats) <= STARVED_BOUND_SHARE
+        if deciding
+        else np.ones(len(feats), dtype=bool)
+    )
     cover = ProjectionCover(view, feats, X, rng) if "cover" in roles and not big_batch else None
     if cover is not None and pending is not None:
         for i in range(len(pending)):
@@ -172,7 +179,7 @@ def model_batch(
             else None
         )
         if starved is not None and starved.any():
-            inner = starved & (bound_share(view, feats) <= STARVED_BOUND_SHARE)
+            inner = starved & interior
             i = _argmax_ucb(explorer, EXPLORE_BETA, inner if inner.any() else starved)
         elif role == "basin" and len(leaders) > 1:
             leader = leaders[1 + basin_turn % (len(leaders) - 1)]
