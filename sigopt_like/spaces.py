@@ -590,6 +590,14 @@ def _dict_record(index: int, param: Any) -> csvio.Record | Problem:
     if not isinstance(param, Mapping):
         return Problem(f"row {index}: a parameter must be a JSON object", row=index, field="space")
     name = param.get("name")
+    if name is not None and not isinstance(name, str):
+        # before: the number 1e308 became the name '1e+308', not the name that was sent
+        return Problem(
+            f"row {index}: a parameter name is text (a JSON string), not {name!r}",
+            row=index,
+            column="Name",
+            field="space",
+        )
     ptype = param.get("type")
     if ptype == "unit" or ("min" in param and "max" in param and "values" not in param):
         cells = [name, ptype or "unit", param.get("min"), param.get("max")]

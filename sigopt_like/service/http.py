@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import falcon
 
-from .door import INT64_MAX, INT64_MIN, check_content_type, parse_json
+from .door import INT64_MAX, INT64_MIN, check_content_type, check_value, parse_json
 from .errors import BadRequest, NotFound, PayloadTooLarge
 from .store.pages import Page, PageRequest
 
@@ -124,6 +124,7 @@ def field(
         value = float(value)
     if int in kinds and float not in kinds and isinstance(value, float) and value.is_integer():
         value = int(value)  # JSON has one number type: 3.0 is the integer 3
+        check_value(value, name)  # and 1e308 is an integer as far beyond the store as 2**70
     if not isinstance(value, kinds):
         names = " or ".join(_json_type_name(k) for k in kinds)
         raise BadRequest(

@@ -212,3 +212,27 @@ def test_unknown_session_is_404(api):
     )
     assert r.status == 404
     assert api.get("/v1/sessions/999/history").status == 404
+
+
+def test_an_integral_float_beyond_the_store_is_a_400_and_nothing_is_stored(api):
+    """Before: ``"replicates": 1e308`` (an integer to JSON, as 3.0 is 3) became a 309-digit
+    int and a task was started; 2**70 was already a 400."""
+    sid = api.session()
+    for field in ("replicates", "population_size"):
+        body = {"space": small_space(), "population_size": 12, "replicates": 0, field: 1e308}
+        r = api.call("PUT", f"/v1/sessions/{sid}/space", body)
+        assert r.status == 400 and "beyond the integers" in r.body["message"], r
+    assert api.get(f"/v1/sessions/{sid}/space").status == 404
+    assert api.get(f"/v1/sessions/{sid}/tasks").body["data"] == []
+
+
+def test_a_parameter_name_that_is_not_text_is_refused(api):
+    """Before: the JSON number 1e308 as a name was taken as the name '1e+308'."""
+    sid = api.session()
+    space = small_space()
+    space["parameters"][0]["name"] = 1e308
+    r = api.call(
+        "PUT", f"/v1/sessions/{sid}/space", {"space": space, "population_size": 12, "replicates": 0}
+    )
+    assert r.status == 422 and "a parameter name is text" in r.body["message"], r
+    assert api.get(f"/v1/sessions/{sid}/space").status == 404
