@@ -9,6 +9,13 @@ generation 5 (alternative: the engine is better; on the seeds both ran). Then
 one line per cell against the goals: mean >= 0.97 and P(>= 0.99) >= 0.90 at
 generation 10, better than every peer at generation 5 (p < 0.05), never below
 random (mean) at any generation.
+
+``--to-target`` prints another view, for the cells where both reach the optimum by
+generation 5 and the goal's test cannot tell them apart: per peer, how many generations
+each needed to first reach 0.99 of the optimum, on the paired seeds, within the
+generations both ran (a campaign that never reached it counts one more), with the
+paired one-sided Wilcoxon test that the engine needed fewer. It is a report, not a goal:
+the goals above are the issue's and stay as they are.
 """
 
 from __future__ import annotations
@@ -179,6 +186,40 @@ def verdict(
     return "met" if not missed else "missed: " + ", ".join(missed)
 
 
+def generations_to(scores: Sequence[float], horizon: int, target: float = THRESHOLD) -> int:
+    """The first generation (from 1) whose best is at least ``target`` of the optimum within
+    ``horizon`` generations, or ``horizon + 1`` when none is."""
+    for gen, score in enumerate(scores[:horizon], start=1):
+        if score >= target:
+            return gen
+    return horizon + 1
+
+
+def to_target(data: dict) -> list[str]:
+    """One Markdown row per cell: generations to reach 0.99, the engine against each peer."""
+    peers = [m for m in PEERS if any(m in by for by in data.values())]
+    lines = [
+        "| cell | " + " | ".join(f"engine vs {m}" for m in peers) + " |",
+        "|---|" + "---|" * len(peers),
+    ]
+    for cell in sorted(data):
+        by = data[cell]
+        engine = by.get("engine", {})
+        row = [f"{cell[0]} {cell[1]}"]
+        for m in peers:
+            seeds = sorted(set(engine) & set(by.get(m, {})))
+            if not seeds:
+                row.append("-")
+                continue
+            horizon = min(min(len(engine[k]["scores"]), len(by[m][k]["scores"])) for k in seeds)
+            a = np.array([generations_to(engine[k]["scores"], horizon) for k in seeds])
+            b = np.array([generations_to(by[m][k]["scores"], horizon) for k in seeds])
+            p = wilcoxon_greater(b, a)
+            row.append(f"{a.mean():.2f} vs {b.mean():.2f} of {horizon} (p = {p:.3f}, {len(seeds)})")
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
 def markdown(data: dict) -> list[str]:
     """One Markdown row per cell: gen-5 means of every method (seeds), engine at gen 10, goals."""
     lines = [
@@ -213,12 +254,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("paths", nargs="+")
     ap.add_argument("--markdown", action="store_true", help="only the summary, as Markdown")
     ap.add_argument(
+        "--to-target",
+        action="store_true",
+        help="only generations to reach 0.99 of the optimum, engine against each peer, as Markdown",
+    )
+    ap.add_argument(
         "--engine", default="engine", help="method reported as the engine (direct: in-process)"
     )
     args = ap.parse_args(argv)
     data = load(args.paths, args.engine)
     if args.markdown:
         print("\n".join(markdown(data)))
+        return 0
+    if args.to_target:
+        print("\n".join(to_target(data)))
         return 0
     print(f"# design_report: {' '.join(args.paths)}")
     for cell in sorted(data):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from benchmarks.design_report import goal_numbers, load, verdict
+from benchmarks.design_report import generations_to, goal_numbers, load, to_target, verdict
 
 SEEDS = range(1000, 1008)
 
@@ -44,3 +44,22 @@ def test_a_peer_level_with_the_engine_below_the_optimum_is_only_not_shown(tmp_pa
 
 def test_an_engine_ahead_of_every_peer_meets_the_goal(tmp_path):
     assert _goal_line(tmp_path, lambda s: 0.9) == "met"
+
+
+def test_generations_to_the_target_count_a_campaign_that_never_got_there_as_one_more():
+    assert generations_to([0.8, 0.99, 1.0], horizon=3) == 2
+    assert generations_to([0.8, 0.98, 1.0], horizon=2) == 3  # reached only after the horizon
+
+
+def test_to_target_tells_apart_two_methods_the_goal_test_cannot(tmp_path):
+    # both at the optimum at generation 5 on every seed (the goal's test: not shown better),
+    # but the engine got there at generation 2 and the peer at generation 4
+    path = tmp_path / "lines.jsonl"
+    _write(path, "engine", lambda s: [0.9, 0.995, 1.0, 1.0, 1.0] + [1.0] * 5)
+    _write(path, "gp", lambda s: [0.9, 0.95, 0.97, 0.999, 1.0])
+    _write(path, "tpe", lambda s: [0.9, 0.995, 1.0, 1.0, 1.0] + [1.0] * 5)
+    rows = to_target(load([str(path)]))
+    assert rows[0] == "| cell | engine vs tpe | engine vs gp |"
+    tpe, gp = rows[2].split(" | ")[1:3]
+    assert tpe == "2.00 vs 2.00 of 10 (p = 1.000, 8)"
+    assert gp.startswith("2.00 vs 4.00 of 5 (p = 0.00")
