@@ -396,6 +396,35 @@ EXPERIMENTS = Group(
             ),
         ),
         Group(
+            "queued_suggestions",
+            "Assignments queued for the next suggestions (served oldest first).",
+            endpoints=(
+                E(
+                    "create",
+                    "POST",
+                    None,
+                    "QueuedSuggestion",
+                    "Queue assignments for one of the next suggestions.",
+                    params=(P("assignments", Mapping[str, Any], required=True, doc="the point"),),
+                ),
+                *_with_fetch(
+                    E(
+                        "list",
+                        "GET",
+                        None,
+                        "QueuedSuggestion",
+                        "The queue, newest first.",
+                        page=True,
+                    )
+                ),
+                E("delete", "DELETE", None, None, "Empty the queue."),
+            ),
+            item_endpoints=(
+                E("fetch", "GET", None, "QueuedSuggestion", "The queued suggestion."),
+                E("delete", "DELETE", None, None, "Take it out of the queue."),
+            ),
+        ),
+        Group(
             "observations",
             "Reported results.",
             endpoints=(

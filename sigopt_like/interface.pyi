@@ -29,6 +29,7 @@ from sigopt_like.sigopt_models import (
     BestAssignments,
     Experiment,
     Observation,
+    QueuedSuggestion,
     Suggestion,
     TokenInfo,
 )
@@ -496,6 +497,72 @@ class _ExperimentsItemSuggestionsItem:
     ) -> None:
         """Delete the suggestion."""
 
+class _ExperimentsItemQueuedSuggestions:
+    """Assignments queued for the next suggestions (served oldest first)."""
+    @overload
+    def __call__(self) -> _ExperimentsItemQueuedSuggestions: ...
+    @overload
+    def __call__(self, id: _Id, /) -> _ExperimentsItemQueuedSuggestionsItem: ...
+    def create(
+        self,
+        *,
+        assignments: Mapping[str, Any],
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> QueuedSuggestion:
+        """Queue assignments for one of the next suggestions."""
+    def list(
+        self,
+        *,
+        limit: int | None = ...,
+        before: str | None = ...,
+        after: str | None = ...,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> Page[QueuedSuggestion]:
+        """The queue, newest first."""
+    def fetch(
+        self,
+        *,
+        limit: int | None = ...,
+        before: str | None = ...,
+        after: str | None = ...,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> Page[QueuedSuggestion]:
+        """The queue, newest first. (SigOpt's name of list)"""
+    def delete(
+        self,
+        *,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> None:
+        """Empty the queue."""
+
+class _ExperimentsItemQueuedSuggestionsItem:
+    """Assignments queued for the next suggestions (served oldest first)."""
+    def __call__(self) -> _ExperimentsItemQueuedSuggestionsItem: ...
+    def fetch(
+        self,
+        *,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> QueuedSuggestion:
+        """The queued suggestion."""
+    def delete(
+        self,
+        *,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> None:
+        """Take it out of the queue."""
+
 class _ExperimentsItemObservations:
     """Reported results."""
     @overload
@@ -662,6 +729,9 @@ class _ExperimentsItem:
     @property
     def suggestions(self) -> _ExperimentsItemSuggestions:
         """Assignments to try."""
+    @property
+    def queued_suggestions(self) -> _ExperimentsItemQueuedSuggestions:
+        """Assignments queued for the next suggestions (served oldest first)."""
     @property
     def observations(self) -> _ExperimentsItemObservations:
         """Reported results."""

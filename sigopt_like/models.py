@@ -421,6 +421,7 @@ SIGOPT_MODELS = (
     "Progress",
     "Experiment",
     "Suggestion",
+    "QueuedSuggestion",
     "BestAssignments",
     "TokenInfo",
 )
@@ -440,6 +441,7 @@ if TYPE_CHECKING:  # the same names for type checkers
         Parameter,
         Prior,
         Progress,
+        QueuedSuggestion,
         Suggestion,
         TokenInfo,
     )

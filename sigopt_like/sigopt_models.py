@@ -191,6 +191,17 @@ class Suggestion(Model):
 
 
 @attrs.define(kw_only=True)
+class QueuedSuggestion(Model):
+    """Assignments queued for one of the experiment's next suggestions."""
+
+    id: str | None = None
+    experiment: str | None = None
+    assignments: Any = attrs.field(default=None, metadata=parsed(assignments))
+    created: int | None = None
+    task: Any = None  # SigOpt's multitask task; None here (multitask is refused)
+
+
+@attrs.define(kw_only=True)
 class BestAssignments(Model):
     """The best assignments seen so far, with their value(s)."""
 

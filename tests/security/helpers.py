@@ -82,6 +82,7 @@ BODIES: dict[tuple[str, str], Any] = {
     },
     ("PUT", "/v1/experiments/{eid}/observations/{oid}"): {"value": 99.0},
     ("PUT", "/v1/experiments/{eid}/suggestions/{sid}"): {"metadata": {"k": "v"}},
+    ("POST", "/v1/experiments/{eid}/queued_suggestions"): {"assignments": {"x": 0.5}},
     ("PUT", "/v1/aiexperiments/{eid}"): {"name": "taken over"},
     ("PUT", "/v1/training_runs/{rid}"): {"state": "failed"},
     ("PATCH", "/v1/training_runs/{rid}"): {"values": {"loss": {"value": 9.0}}},

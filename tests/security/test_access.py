@@ -26,6 +26,7 @@ ALL_IDS = {
     "tid": "1",
     "eid": "1",
     "oid": "1",
+    "qid": "1",
     "name": "x.png",
     "rid": "1",
     "cid": "1",
@@ -146,6 +147,7 @@ def _snapshot(base: str, owner: Owned) -> dict:
         "suggestions": sorted(
             (s["id"], s["state"]) for s in get(f"/v1/experiments/{e}/suggestions")["data"]
         ),
+        "queued": sorted(q["id"] for q in get(f"/v1/experiments/{e}/queued_suggestions")["data"]),
         "observations": sorted(
             (o["id"], o["value"]) for o in get(f"/v1/experiments/{e}/observations")["data"]
         ),

@@ -12,7 +12,12 @@ from sigopt_like.service import Service
 from sigopt_like.service.store import schema
 from tests.fixtures.api import ServiceApi
 
-COUNTED = (schema.sigopt_experiments, schema.suggestions, schema.observations)
+COUNTED = (
+    schema.sigopt_experiments,
+    schema.suggestions,
+    schema.queued_suggestions,
+    schema.observations,
+)
 
 PARAMETERS = [
     {"name": "x", "type": "double", "bounds": {"min": -5, "max": 10}},

@@ -29,7 +29,7 @@ from sigopt_like.service.domain import sigopt_observations as observations_rules
 from sigopt_like.service.domain import sigopt_parameters as parameters
 from sigopt_like.service.domain import sigopt_rules as rules
 from sigopt_like.service.domain import sigopt_runs as runs
-from sigopt_like.service.resources.sigopt import clients, observations, suggestions
+from sigopt_like.service.resources.sigopt import clients, observations, queued, suggestions
 from sigopt_like.service.resources.system import openapi_document
 from sigopt_like.service.store import schema
 
@@ -61,6 +61,7 @@ ACCEPTED: dict[str, set[str]] = {
     C + "SigoptLinearConstraint": _fields(constraints.CONSTRAINT_FIELDS, ["object"]),
     C + "SigoptConstraintTerm": _fields(constraints.TERM_FIELDS, ["object"]),
     C + "SuggestionCreate": _fields(suggestions.CREATE_FIELDS, ["object"]),
+    C + "QueuedSuggestionCreate": _fields(queued.CREATE_FIELDS, ["object"]),
     C + "SuggestionUpdate": _fields(suggestions.UPDATE_FIELDS, ["object"]),
     C + "ObservationCreate": _fields(observations.FIELDS, observations.ECHOED),
     C + "SigoptMetricEvaluation": _fields(observations_rules.METRIC_EVALUATION_FIELDS, ["object"]),
@@ -208,6 +209,7 @@ def with_unknown(body: dict, place: tuple) -> dict:
 SIGOPT_TABLES = (
     schema.sigopt_experiments,
     schema.suggestions,
+    schema.queued_suggestions,
     schema.observations,
     schema.sigopt_projects,
     schema.training_runs,
@@ -351,6 +353,11 @@ def _suggestion(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
     return "POST", f"/v1/experiments/{ids['simple']}/suggestions", body
 
 
+def _queued_suggestion(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {"object": "queued_suggestion", "assignments": {"x": 0.4}}
+    return "POST", f"/v1/experiments/{ids['simple']}/queued_suggestions", body
+
+
 def _suggestion_update(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
     sid = api.post(f"/v1/experiments/{ids['simple']}/suggestions", {}).body["id"]
     body = {"object": "suggestion", "metadata": {"b": 1}}
@@ -472,6 +479,7 @@ EXAMPLES: list[Example] = [
     _experiment_update,
     _ai_experiment_update,
     _suggestion,
+    _queued_suggestion,
     _suggestion_update,
     _observation,
     _observation_value,

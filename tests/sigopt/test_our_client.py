@@ -189,3 +189,15 @@ def test_sigopt_pythons_call_shapes_work_on_our_client(seed_conn):
     assert conn.experiments(experiment.id).observations().delete() is None
     assert conn.experiments(experiment.id).observations().fetch().count == 0
     assert conn.experiments(experiment.id).fetch().progress.observation_count == 0
+
+
+def test_queued_suggestions_are_served_first(conn):
+    e = conn.experiments.create(name="queued", parameters=PARAMETERS)
+    queued = conn.experiments(e.id).queued_suggestions.create(assignments=GOOD)
+    assert type(queued).__name__ == "QueuedSuggestion" and queued.assignments == GOOD
+    assert [q.id for q in conn.experiments(e.id).queued_suggestions.list()] == [queued.id]
+    assert conn.experiments(e.id).suggest().assignments == GOOD
+    assert list(conn.experiments(e.id).queued_suggestions.list()) == []
+    with pytest.raises(APIError) as caught:
+        conn.experiments(e.id).queued_suggestions.create(assignments={**GOOD, "c": "z"})
+    assert caught.value.status == 422 and "assignments.c" in str(caught.value)

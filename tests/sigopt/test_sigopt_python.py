@@ -329,3 +329,27 @@ def test_a_value_stddev_that_belongs_to_no_value_is_refused(served, conn):
     with_stddev = [{**values[0], "value_stddev": 0.1}, values[1]]
     o = observations.create(assignments=point, values=with_stddev)
     assert [v.value_stddev for v in o.values] == [0.1, None]
+
+
+def test_queued_suggestions_as_sigopt_python_calls_them(conn):
+    """sigopt-python's queued_suggestions() create / fetch / delete (a 404 before)."""
+    e = conn.experiments().create(
+        name="queued", parameters=PARAMETERS, metrics=[{"name": "branin"}]
+    )
+    baseline = {"x": 1.0, "y": 2.0, "k": 2, "shape": "bump"}
+    q = conn.experiments(e.id).queued_suggestions().create(assignments=baseline)
+    assert isinstance(q, sigopt.objects.QueuedSuggestion) and q.experiment == e.id
+    listed = conn.experiments(e.id).queued_suggestions().fetch()
+    assert [x.id for x in listed.iterate_pages()] == [q.id]
+    assert dict(conn.experiments(e.id).queued_suggestions(q.id).fetch().assignments) == baseline
+    s = conn.experiments(e.id).suggestions().create()
+    assert dict(s.assignments) == baseline
+    with pytest.raises(ApiException) as caught:
+        conn.experiments(e.id).queued_suggestions(q.id).fetch()
+    assert caught.value.status_code == 404
+    q2 = conn.experiments(e.id).queued_suggestions().create(assignments=baseline)
+    conn.experiments(e.id).queued_suggestions(q2.id).delete()
+    assert dict(conn.experiments(e.id).suggestions().create().assignments) != baseline
+    with pytest.raises(ApiException) as caught:
+        conn.experiments(e.id).queued_suggestions().create(assignments={**baseline, "k": 9})
+    assert caught.value.status_code == 422 and "k" in str(caught.value)

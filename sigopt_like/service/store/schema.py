@@ -195,6 +195,21 @@ suggestions = sa.Table(
     sa.Column("created", sa.Integer, nullable=False),
 )
 
+queued_suggestions = sa.Table(
+    "queued_suggestions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "experiment_id",
+        sa.Integer,
+        sa.ForeignKey("sigopt_experiments.id"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("assignments", sa.Text, nullable=False),
+    sa.Column("created", sa.Integer, nullable=False),
+)
+
 observations = sa.Table(
     "observations",
     metadata,

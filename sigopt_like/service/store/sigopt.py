@@ -1,4 +1,5 @@
-"""SigOpt experiments, suggestions and observations: the SQL of the SigOpt family.
+"""SigOpt experiments, suggestions, queued suggestions and observations: the SQL of the
+SigOpt family.
 
 :class:`SigoptStore` opens a unit of work (``read()`` or ``write()``, one
 transaction each); the unit's parts speak for one kind of row each and return
@@ -23,6 +24,7 @@ from .sigopt_runs import Projects, Runs
 
 E = schema.sigopt_experiments
 S = schema.suggestions
+Q = schema.queued_suggestions
 O = schema.observations  # noqa: E741
 P = schema.sigopt_projects
 
@@ -90,6 +92,16 @@ class SuggestionRecord:
 
 
 @attrs.frozen
+class QueuedSuggestionRecord:
+    """Assignments queued for one of the experiment's next suggestions."""
+
+    id: int
+    experiment_id: int
+    assignments: dict[str, Any]
+    created: int
+
+
+@attrs.frozen
 class ObservationRecord:
     """An observation as stored; ``values`` is ``[{name, value, value_stddev}]``."""
 
@@ -152,6 +164,16 @@ def _suggestion(row: Any) -> SuggestionRecord:
         state=m["state"],
         metadata=loads(m["metadata"]),
         deleted=bool(m["deleted"]),
+        created=m["created"],
+    )
+
+
+def _queued(row: Any) -> QueuedSuggestionRecord:
+    m = row._mapping
+    return QueuedSuggestionRecord(
+        id=m["id"],
+        experiment_id=m["experiment_id"],
+        assignments=loads(m["assignments"]),
         created=m["created"],
     )
 
@@ -332,6 +354,59 @@ class Suggestions:
         self.conn.execute(S.update().where(S.c.id == sid).values(state="closed"))
 
 
+class QueuedSuggestions:
+    """Queued suggestions: served oldest first, each by the next suggestion asked for."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+
+    def create(
+        self, eid: int, assignments: Mapping[str, Any], stamp: int
+    ) -> QueuedSuggestionRecord:
+        """Queue ``assignments`` behind the experiment's other queued suggestions."""
+        key = self.conn.execute(
+            Q.insert().values(
+                experiment_id=eid, assignments=dumps(dict(assignments)), created=stamp
+            )
+        ).inserted_primary_key
+        assert key is not None
+        found = self.get(eid, int(key[0]))
+        assert found is not None
+        return found
+
+    def get(self, eid: int, qid: int) -> QueuedSuggestionRecord | None:
+        """Queued suggestion ``qid`` of experiment ``eid``, or None (also once served)."""
+        row = self.conn.execute(sa.select(Q).where(Q.c.id == qid, Q.c.experiment_id == eid)).first()
+        return None if row is None else _queued(row)
+
+    def page(self, eid: int, request: PageRequest) -> Page[QueuedSuggestionRecord]:
+        """A page of the experiment's queued suggestions, newest first."""
+        query = sa.select(Q).where(Q.c.experiment_id == eid)
+        return fetch_page(self.conn, query, Q.c.id, request, _queued)
+
+    def waiting(self, eid: int) -> bool:
+        """Whether the experiment has a queued suggestion."""
+        found = self.conn.execute(sa.select(Q.c.id).where(Q.c.experiment_id == eid).limit(1))
+        return found.first() is not None
+
+    def take(self, eid: int) -> QueuedSuggestionRecord | None:
+        """The oldest queued suggestion, removed from the queue; None when it is empty."""
+        row = self.conn.execute(
+            sa.select(Q).where(Q.c.experiment_id == eid).order_by(Q.c.id.asc()).limit(1)
+        ).first()
+        if row is None:
+            return None
+        self.conn.execute(Q.delete().where(Q.c.id == row.id))
+        return _queued(row)
+
+    def delete(self, eid: int, qid: int | None = None) -> None:
+        """Remove queued suggestion ``qid`` (or every one) of the experiment."""
+        where = [Q.c.experiment_id == eid]
+        if qid is not None:
+            where.append(Q.c.id == qid)
+        self.conn.execute(Q.delete().where(*where))
+
+
 class Observations:
     """Observations of experiments."""
 
@@ -413,6 +488,7 @@ class SigoptUnit:
     def __init__(self, conn: sa.Connection, lock: bool = False) -> None:
         self.experiments = Experiments(conn, lock)
         self.suggestions = Suggestions(conn)
+        self.queued = QueuedSuggestions(conn)
         self.observations = Observations(conn)
         self.projects = Projects(conn)
         self.runs = Runs(conn, lock)

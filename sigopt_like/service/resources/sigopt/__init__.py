@@ -1,6 +1,6 @@
-"""SigOpt's API: v1 experiments, suggestions, observations and best assignments, and
-the routes the modern sigopt-python client calls (projects, training runs, AI
-experiments, clients, tokens/self).
+"""SigOpt's API: v1 experiments, suggestions, queued suggestions, observations and best
+assignments, and the routes the modern sigopt-python client calls (projects, training
+runs, AI experiments, clients, tokens/self).
 
 Shapes follow SigOpt's REST API closely enough that the official sigopt-python
 client runs unchanged against this service (see docs/sigopt.md).
@@ -39,6 +39,18 @@ ROUTES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         f"{EXPERIMENT}/suggestions/{{sid}}",
         "suggestions:SuggestionItem",
         "delete get put",
+        ("store",),
+    ),
+    (
+        f"{EXPERIMENT}/queued_suggestions",
+        "queued:QueuedSuggestionCollection",
+        "delete get post",
+        ("store",),
+    ),
+    (
+        f"{EXPERIMENT}/queued_suggestions/{{qid}}",
+        "queued:QueuedSuggestionItem",
+        "delete get",
         ("store",),
     ),
     (

@@ -7,7 +7,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...domain import sigopt_rules as rules
-from ...store.sigopt import ExperimentRecord, ObservationRecord, SigoptUnit, SuggestionRecord
+from ...store.sigopt import (
+    ExperimentRecord,
+    ObservationRecord,
+    QueuedSuggestionRecord,
+    SigoptUnit,
+    SuggestionRecord,
+)
 
 MAX_BEST_OBSERVATIONS = 5000
 """best_assignments and progress.best_observation look at the latest this many."""
@@ -113,6 +119,18 @@ def suggestion(row: SuggestionRecord) -> dict[str, Any]:
         "created": row.created,
         "metadata": row.metadata,
         "deleted": row.deleted,
+        "task": None,
+    }
+
+
+def queued_suggestion(row: QueuedSuggestionRecord) -> dict[str, Any]:
+    """A queued suggestion as SigOpt's ``queued_suggestion`` object."""
+    return {
+        "object": "queued_suggestion",
+        "id": str(row.id),
+        "assignments": row.assignments,
+        "experiment": str(row.experiment_id),
+        "created": row.created,
         "task": None,
     }
 

@@ -79,11 +79,14 @@ def suggest(
     given: Any = None,
     metadata: Any = None,
 ) -> tuple[ExperimentRecord, SuggestionRecord]:
-    """Make and store one new open suggestion (``given`` assignments, or the engine's).
+    """Make and store one new open suggestion (``given`` assignments, the oldest queued
+    suggestion's, or the engine's).
 
     The engine runs outside any transaction; the write then checks again that no
     open suggestion took the same point meanwhile (nor, in a grid or random search, an
     observation: a point suggested and observed by another client in the meantime).
+    A queued suggestion is taken in the write: when another request took the last one
+    meanwhile, this one gets a seeded random point instead of waiting on the engine.
     """
     v1 = kind == "experiment"  # the v1 route: an AI experiment is found, then refused
     with store.read() as unit:
@@ -92,13 +95,17 @@ def suggest(
             require_v1_writable(experiment)
         require_active(experiment)
         definition = experiment.definition()
+        queued = given is None and unit.queued.waiting(experiment.id)
         past, stddevs = history(unit, experiment) if given is None else ([], [])
         pending = unit.suggestions.open_assignments(experiment.id)
         made = unit.suggestions.count(experiment.id)
     seed = (experiment.seed * 1_000_003 + made) % (2**63)
-    if given is not None:
+    chosen: dict[str, Any] | None
+    if queued:
+        chosen = None  # taken from the queue in the write below
+    elif given is not None:
         try:
-            chosen: dict[str, Any] | None = rules.assignments(
+            chosen = rules.assignments(
                 definition["parameters"], given, conditionals=definition["conditionals"]
             )
         except rules.RuleError as err:
@@ -116,6 +123,15 @@ def suggest(
     with store.write() as unit:
         experiment = experiment_of(unit, raw_eid, owner, None if v1 else kind)
         require_active(experiment)
+        first = unit.queued.take(experiment.id) if given is None else None
+        if first is not None:
+            return experiment, unit.suggestions.create(
+                experiment.id, first.assignments, metadata, now()
+            )
+        if queued:  # another request took the queue's last one meanwhile
+            pending = unit.suggestions.open_assignments(experiment.id)
+            found = suggester.choose({**definition, "type": "random"}, [], pending, seed=seed)
+            chosen = None if found is None else found.assignments
         if given is None:
             pending = unit.suggestions.open_assignments(experiment.id)
             walk = definition["type"] in WALKS
