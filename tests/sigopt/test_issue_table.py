@@ -365,12 +365,12 @@ def _drive_ours(tmp_path, row: Row) -> tuple[list, list, dict]:
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
-def test_row_through_sigopt_python_served(served, row: Row):
+def test_row_through_sigopt_python_served(served, row: Row, engine_time):
     row.check(*_drive_sigopt_python(served, row))
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
-def test_row_through_our_client_embedded(tmp_path, clean_env, row: Row):
+def test_row_through_our_client_embedded(tmp_path, clean_env, row: Row, engine_time):
     row.check(*_drive_ours(tmp_path, row))
 
 
