@@ -479,6 +479,44 @@ EXPERIMENTS = Group(
             takes_id=False,
             endpoints=(E("fetch", "GET", None, "BestAssignments", "Best assignments.", page=True),),
         ),
+        Group(
+            "stopping_criteria",
+            "Whether to stop, and why.",
+            takes_id=False,
+            endpoints=(
+                E(
+                    "fetch",
+                    "GET",
+                    None,
+                    "StoppingCriteria",
+                    "should_stop and its reasons (budget reached, possible stagnation).",
+                ),
+            ),
+        ),
+        Group(
+            "importances",
+            "How much each parameter explains the optimized metric.",
+            takes_id=False,
+            endpoints=(
+                E("fetch", "GET", None, "Importances", "Shares of the parameters (sum 1)."),
+            ),
+        ),
+        Group(
+            "metric_importances",
+            "How much each parameter explains each metric.",
+            takes_id=False,
+            endpoints=(
+                E(
+                    "fetch",
+                    "GET",
+                    None,
+                    "MetricImportances",
+                    "One MetricImportances per metric.",
+                    page=True,
+                    params=(P("metric", str | None, doc="only this metric"),),
+                ),
+            ),
+        ),
     ),
 )
 

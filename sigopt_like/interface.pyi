@@ -28,8 +28,11 @@ from sigopt_like.resources import Call, Endpoint, Group, Param
 from sigopt_like.sigopt_models import (
     BestAssignments,
     Experiment,
+    Importances,
+    MetricImportances,
     Observation,
     QueuedSuggestion,
+    StoppingCriteria,
     Suggestion,
     TokenInfo,
 )
@@ -674,6 +677,46 @@ class _ExperimentsItemBestAssignments:
     ) -> Page[BestAssignments]:
         """Best assignments."""
 
+class _ExperimentsItemStoppingCriteria:
+    """Whether to stop, and why."""
+    def __call__(self) -> _ExperimentsItemStoppingCriteria: ...
+    def fetch(
+        self,
+        *,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> StoppingCriteria:
+        """should_stop and its reasons (budget reached, possible stagnation)."""
+
+class _ExperimentsItemImportances:
+    """How much each parameter explains the optimized metric."""
+    def __call__(self) -> _ExperimentsItemImportances: ...
+    def fetch(
+        self,
+        *,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> Importances:
+        """Shares of the parameters (sum 1)."""
+
+class _ExperimentsItemMetricImportances:
+    """How much each parameter explains each metric."""
+    def __call__(self) -> _ExperimentsItemMetricImportances: ...
+    def fetch(
+        self,
+        *,
+        metric: str | None = ...,
+        limit: int | None = ...,
+        before: str | None = ...,
+        after: str | None = ...,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> Page[MetricImportances]:
+        """One MetricImportances per metric."""
+
 class _ExperimentsItem:
     """SigOpt experiments: sequential optimization."""
     def __call__(self) -> _ExperimentsItem: ...
@@ -738,6 +781,15 @@ class _ExperimentsItem:
     @property
     def best_assignments(self) -> _ExperimentsItemBestAssignments:
         """The best assignments so far."""
+    @property
+    def stopping_criteria(self) -> _ExperimentsItemStoppingCriteria:
+        """Whether to stop, and why."""
+    @property
+    def importances(self) -> _ExperimentsItemImportances:
+        """How much each parameter explains the optimized metric."""
+    @property
+    def metric_importances(self) -> _ExperimentsItemMetricImportances:
+        """How much each parameter explains each metric."""
 
 class _Tokens:
     """API tokens."""

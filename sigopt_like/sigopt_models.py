@@ -202,6 +202,29 @@ class QueuedSuggestion(Model):
 
 
 @attrs.define(kw_only=True)
+class StoppingCriteria(Model):
+    """Whether the experiment should stop (``should_stop``) and why (``reasons``)."""
+
+    should_stop: bool | None = None
+    reasons: list[str] | None = None
+
+
+@attrs.define(kw_only=True)
+class Importances(Model):
+    """Each parameter's share in explaining the optimized metric (they sum to 1)."""
+
+    importances: dict[str, float] | None = None
+
+
+@attrs.define(kw_only=True)
+class MetricImportances(Model):
+    """Each parameter's share in explaining ``metric``."""
+
+    metric: str | None = None
+    importances: dict[str, float] | None = None
+
+
+@attrs.define(kw_only=True)
 class BestAssignments(Model):
     """The best assignments seen so far, with their value(s)."""
 

@@ -201,3 +201,17 @@ def test_queued_suggestions_are_served_first(conn):
     with pytest.raises(APIError) as caught:
         conn.experiments(e.id).queued_suggestions.create(assignments={**GOOD, "c": "z"})
     assert caught.value.status == 422 and "assignments.c" in str(caught.value)
+
+
+def test_stopping_criteria_and_importances(conn):
+    e = conn.experiments.create(name="insights", parameters=PARAMETERS, observation_budget=6)
+    for _ in range(6):
+        s = conn.experiments(e.id).suggest()
+        conn.experiments(e.id).report(suggestion=s.id, value=objective(s.assignments))
+    stop = conn.experiments(e.id).stopping_criteria.fetch()
+    assert type(stop).__name__ == "StoppingCriteria"
+    assert stop.should_stop is True and stop.reasons == ["observation_budget_reached"]
+    shares = conn.experiments(e.id).importances.fetch().importances
+    assert set(shares) == {"x", "n", "c"} and sum(shares.values()) == pytest.approx(1.0)
+    (by_metric,) = conn.experiments(e.id).metric_importances.fetch()
+    assert by_metric.metric is None and by_metric.importances == shares

@@ -353,3 +353,27 @@ def test_queued_suggestions_as_sigopt_python_calls_them(conn):
     with pytest.raises(ApiException) as caught:
         conn.experiments(e.id).queued_suggestions().create(assignments={**baseline, "k": 9})
     assert caught.value.status_code == 422 and "k" in str(caught.value)
+
+
+def test_stopping_criteria_and_importances_as_sigopt_python_calls_them(conn):
+    """sigopt-python's stopping_criteria(), importances() and metric_importances()."""
+    e = conn.experiments().create(
+        name="insights",
+        parameters=PARAMETERS,
+        metrics=[{"name": "branin", "objective": "minimize"}],
+        observation_budget=12,
+    )
+    stop = conn.experiments(e.id).stopping_criteria().fetch()
+    assert isinstance(stop, sigopt.objects.StoppingCriteria) and stop.should_stop is False
+    for _ in range(12):
+        s = conn.experiments(e.id).suggestions().create()
+        conn.experiments(e.id).observations().create(suggestion=s.id, value=branin(s.assignments))
+    stop = conn.experiments(e.id).stopping_criteria().fetch()
+    assert stop.should_stop is True and stop.reasons == ["observation_budget_reached"]
+    shares = conn.experiments(e.id).importances().fetch()
+    assert isinstance(shares, sigopt.objects.Importances)
+    assert set(shares.importances) == {"x", "y", "k", "shape"}
+    assert sum(shares.importances.values()) == pytest.approx(1.0)
+    by_metric = list(conn.experiments(e.id).metric_importances().fetch().iterate_pages())
+    assert [m.metric for m in by_metric] == ["branin"]
+    assert dict(by_metric[0].importances) == dict(shares.importances)

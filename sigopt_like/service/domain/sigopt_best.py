@@ -44,7 +44,7 @@ class Observed:
 def best_keys(definition: Mapping[str, Any], observations: Sequence[Observed]) -> list[Any]:
     """Keys of the best observations (see the module's docstring), best first."""
     metric_list = definition["metrics"]
-    valid = [o for o in observations if _valid(metric_list, o)]
+    valid = [o for o in observations if is_valid(metric_list, o)]
     if not valid:
         return []
     opt = optimized(metric_list)
@@ -65,7 +65,8 @@ def best_keys(definition: Mapping[str, Any], observations: Sequence[Observed]) -
     return [o.key for o in sorted(chosen, key=rank, reverse=True)]
 
 
-def _valid(metric_list: Sequence[Mapping[str, Any]], o: Observed) -> bool:
+def is_valid(metric_list: Sequence[Mapping[str, Any]], o: Observed) -> bool:
+    """Not failed, and every metric that is not stored on the feasible side of its threshold."""
     if o.failed:
         return False
     for m in metric_list:

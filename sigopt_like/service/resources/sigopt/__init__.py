@@ -66,6 +66,9 @@ ROUTES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         "delete get put",
         ("store",),
     ),
+    (f"{EXPERIMENT}/stopping_criteria", "insights:StoppingCriteria", "get", ("store",)),
+    (f"{EXPERIMENT}/importances", "insights:Importances", "get", ("store",)),
+    (f"{EXPERIMENT}/metric_importances", "insights:MetricImportances", "get", ("store",)),
     (
         f"{EXPERIMENT}/best_training_runs",
         "aiexperiments:BestTrainingRuns",

@@ -61,12 +61,8 @@ def history(
 
 
 def time_budget(context: Any) -> float:
-    """The engine's time budget (a ``suggest_time_budget_seconds`` setting overrides it)."""
-    return float(
-        getattr(
-            context.settings, "suggest_time_budget_seconds", suggester.DEFAULT_TIME_BUDGET_SECONDS
-        )
-    )
+    """The engine's time budget per suggestion (past it, the random fallback answers)."""
+    return suggester.DEFAULT_TIME_BUDGET_SECONDS
 
 
 def suggest(
