@@ -115,3 +115,37 @@ def test_an_ai_experiments_queue_is_refused_as_its_other_v1_writes(
     reply = api.post(f"/v1/experiments/{e['id']}/queued_suggestions", {"assignments": {"x": 0.5}})
     assert reply.status == 409 and "create a run instead" in reply.body["message"]
     assert api.snapshot() == before
+
+
+def test_many_clients_at_once_take_each_queued_suggestion_once(served):
+    """15 clients asking together: each queued point is served once, then the engine's."""
+    import concurrent.futures
+
+    import requests
+
+    base, headers = served.url, served.headers()
+    e = requests.post(
+        f"{base}/v1/experiments",
+        json={
+            "name": "race",
+            "parameters": [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        },
+        headers=headers,
+        timeout=30,
+    ).json()
+    queue = f"{base}/v1/experiments/{e['id']}/queued_suggestions"
+    wanted = [i / 100 for i in range(10)]
+    for x in wanted:
+        assert requests.post(queue, json={"assignments": {"x": x}}, headers=headers, timeout=30).ok
+
+    def take(_: int) -> tuple[int, float]:
+        reply = requests.post(
+            f"{base}/v1/experiments/{e['id']}/suggestions", headers=headers, timeout=60
+        )
+        return reply.status_code, reply.json()["assignments"]["x"]
+
+    with concurrent.futures.ThreadPoolExecutor(15) as pool:
+        answers = list(pool.map(take, range(25)))
+    assert {status for status, _ in answers} == {201}
+    assert sorted(x for _, x in answers if x in wanted) == wanted
+    assert requests.get(queue, headers=headers, timeout=30).json()["count"] == 0
