@@ -29,7 +29,7 @@ from .sigopt_metrics import optimized, orientation
 
 STAGNATION_WINDOW = 20
 """Observations without a new best after which an experiment may be stagnating."""
-IMPORTANCE_TREES = 200
+IMPORTANCE_TREES = 100
 MIN_IMPORTANCE_OBSERVATIONS = 2
 
 
