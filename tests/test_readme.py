@@ -206,3 +206,52 @@ def test_a_campaign_in_a_short_script_as_written(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert (work / "plots" / "summary.csv").is_file()
+
+
+def test_sigopt_style_as_written(tmp_path):
+    """The SigOpt section's two snippets: ours embedded (``conn`` and ``run_lab`` are the
+    reader's), and sigopt-python against a served instance on the README's port."""
+    ours, official = blocks(section("SigOpt style"), "python")
+    work = tmp_path / "sigopt"
+    work.mkdir()
+    prelude = (
+        "import sigopt_like\n"
+        'conn = sigopt_like.Connection(database="lab.sqlite3")\n'
+        "def run_lab(a):  # the reader's experiment, here a stand-in\n"
+        '    return -((a["temperature"] - 70) ** 2) / 100 + a["stirring"] / 10\n'
+    )
+    (work / "ours.py").write_text(prelude + ours)
+    (work / "official.py").write_text(
+        'TOKEN = open("token.txt").read().strip()\n'
+        + official
+        + 'print(conn.experiments().create(name="from-readme", parameters=['
+        + '{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}]).name)\n'
+    )
+    run = "\n".join(
+        [
+            "set -euo pipefail",
+            "python ours.py",
+            'export SIGOPT_LIKE_DATABASE="$PWD/team.sqlite3"',
+            "echo 'correct horse battery staple' | sigopt-like users create a@lab.example "
+            "--password-stdin",
+            "sigopt-like tokens create --user a@lab.example > token.txt",
+            "sigopt-like serve --host 127.0.0.1 --port 8080 &",
+            "SERVER=$!",
+            "trap 'kill $SERVER; wait $SERVER' EXIT",
+            WAIT_FOR_SERVER,
+            "python official.py",
+        ]
+    )
+    with port_lock(SERVE_PORT):
+        done = subprocess.run(
+            ["bash", "-c", run],
+            cwd=work,
+            env=child_env(tmp_path / "home"),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    shares = next(line for line in done.stdout.splitlines() if line.startswith("{"))
+    assert all(name in shares for name in ("temperature", "stirring", "solvent"))
+    assert done.stdout.splitlines()[-1] == "from-readme"
