@@ -255,3 +255,41 @@ def test_sigopt_style_as_written(tmp_path):
     shares = next(line for line in done.stdout.splitlines() if line.startswith("{"))
     assert all(name in shares for name in ("temperature", "stirring", "solvent"))
     assert done.stdout.splitlines()[-1] == "from-readme"
+
+
+FILL_IN_THE_LAB = """
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+for i, row in enumerate(rows):
+    row["Response"] = str(0.5 + (i % 7) / 10)  # the lab's readings, here stand-ins
+with open(sys.argv[1], "w", newline="") as sink:
+    out = csv.DictWriter(sink, fieldnames=list(rows[0]))
+    out.writeheader()
+    out.writerows(rows)
+"""
+
+
+def test_a_campaign_from_the_command_line_as_written(tmp_path):
+    """The CLI section's commands in order, on a fresh embedded database; between
+    ``generate`` and ``experiments put`` the lab (a stand-in) fills in Response."""
+    (commands,) = blocks(section("A campaign from the command line"), "bash")
+    lines = commands.strip().splitlines()
+    lab = next(i for i, line in enumerate(lines) if "fill in Response" in line) + 1
+    work = tmp_path / "cli"
+    work.mkdir()
+    shutil.copy(ROOT / "sigopt_like" / "data" / "formulation-screen.csv", work / "space.csv")
+    (work / "fill.py").write_text(FILL_IN_THE_LAB)
+    run = "\n".join(["set -euo pipefail", *lines[:lab], "python fill.py gen1.csv", *lines[lab:]])
+    done = subprocess.run(
+        ["bash", "-c", run],
+        cwd=work,
+        env=child_env(tmp_path / "home"),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "created session 1" in done.stdout
+    for made in ("gen1.csv", "gen2.csv", "history.csv", "plots"):
+        assert (work / made).exists(), made
+    assert "Response" in (work / "gen2.csv").read_text().splitlines()[0]
