@@ -41,6 +41,18 @@ def child_env(home: Path) -> dict[str, str]:
     return env
 
 
+def bash(script: str, cwd: Path, home: Path, timeout: float) -> subprocess.CompletedProcess:
+    """Run ``script`` with bash in ``cwd``, as a reader whose home is ``home`` would."""
+    return subprocess.run(
+        ["bash", "-c", script],
+        cwd=cwd,
+        env=child_env(home),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 @contextmanager
 def port_lock(port: int) -> Iterator[None]:
     """One README run at a time on this machine: they all need the README's port."""
@@ -83,14 +95,7 @@ def test_serving_it_for_a_team_as_written(tmp_path):
         ]
     )
     with port_lock(SERVE_PORT):
-        done = subprocess.run(
-            ["bash", "-c", run],
-            cwd=work,
-            env=child_env(tmp_path / "home"),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        done = bash(run, work, tmp_path / "home", timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"database {work / 'doe.sqlite3'}" in done.stdout
     lines = done.stdout.splitlines()
@@ -243,14 +248,7 @@ def test_sigopt_style_as_written(tmp_path):
         ]
     )
     with port_lock(SERVE_PORT):
-        done = subprocess.run(
-            ["bash", "-c", run],
-            cwd=work,
-            env=child_env(tmp_path / "home"),
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        done = bash(run, work, tmp_path / "home", timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     shares = next(line for line in done.stdout.splitlines() if line.startswith("{"))
     assert all(name in shares for name in ("temperature", "stirring", "solvent"))
@@ -280,14 +278,7 @@ def test_a_campaign_from_the_command_line_as_written(tmp_path):
     shutil.copy(ROOT / "sigopt_like" / "data" / "formulation-screen.csv", work / "space.csv")
     (work / "fill.py").write_text(FILL_IN_THE_LAB)
     run = "\n".join(["set -euo pipefail", *lines[:lab], "python fill.py gen1.csv", *lines[lab:]])
-    done = subprocess.run(
-        ["bash", "-c", run],
-        cwd=work,
-        env=child_env(tmp_path / "home"),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    done = bash(run, work, tmp_path / "home", timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "created session 1" in done.stdout
     for made in ("gen1.csv", "gen2.csv", "history.csv", "plots"):
