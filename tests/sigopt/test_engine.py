@@ -351,3 +351,38 @@ def test_only_sentinels_are_moved_and_only_for_the_models():
     assert rein_in(slack)[5] == 46.0  # (an objective's fence need not be below zero)
     huge = np.array([1.7e308, 1.65e308, 1.6e308, 1.55e308, 1.5e308, -1.7e308])
     assert rein_in(huge)[5] == 1.5e308 - (1.7e308 - 1.5e308)  # a gap beyond the float range
+
+
+def _ridges(X: np.ndarray) -> np.ndarray:
+    """Michalewicz's function (m = 10) on [0, 1]^d scaled to [0, pi]^d: narrow ridges."""
+    x = X * np.pi
+    i = np.arange(1, X.shape[1] + 1)
+    return np.sum(np.sin(x) * np.sin(i * x**2 / np.pi) ** 20, axis=1)
+
+
+def test_objective_model_has_no_noise_term_unless_noise_is_reported():
+    """As SigOpt's engine: without value_stddev the objective's GP interpolates. The shared
+    fit (noise term up to the whole variance) reads a fifth of these ridges' variance as
+    noise (as on TUNE michalewicz5)."""
+    from sigopt_like.service.optimizer.sequential_choice import Evidence, _objective_model
+    from sigopt_like.service.optimizer.sequential_targets import Targets
+
+    d = definition(
+        parameters=[{"name": f"x{i}", **UNIT} for i in range(5)], metrics=[{"name": "f"}]
+    )
+    space = Problem.from_definition(d).space()
+    X = np.random.default_rng(0).random((30, 5))
+    y = _ridges(X)
+
+    def model(noise):
+        tg = Targets(y, np.zeros((30, 0)), False, objective_noise=noise)
+        evidence = Evidence(X, tg, np.zeros((0, 5)), np.zeros((0, 5)), X)
+        return _objective_model(space, X, evidence, np.random.default_rng(1))
+
+    quiet = model(None)
+    assert quiet.noise < 1.01e-4
+    assert np.all(quiet.length_scales <= 2.0 + 1e-9)  # no parameter switched off either
+    assert np.max(np.abs(quiet.predict_mean(X) - y)) < 0.01 * np.ptp(y)
+    # reported noise: the shared fit, noise term free (it adds to the reported variances)
+    noisy = model(np.full(30, 1e-6))
+    assert noisy.noise > 1e-2
