@@ -358,7 +358,9 @@ class TaskRunner:
                 task_id, "failed", errors=[TaskError(message, "execution")], message=message
             )
         finally:
-            if self.on_finish is not None:  # counted before its waiters wake: they may look
+            # counted before its waiters are woken, who may look (one that polls the
+            # database can see the task's end a moment before: the count follows its commit)
+            if self.on_finish is not None:
                 try:
                     self.on_finish(row.type, status, time.monotonic() - started)
                 except Exception:  # metrics must never break a task
