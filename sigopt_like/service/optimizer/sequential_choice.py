@@ -27,7 +27,7 @@ from .sigopt_space import SearchSpace
 from .surrogate import (
     GPSurrogate,
     Surrogate,
-    _conditioned,
+    conditioned,
     fit_hyperparameters,
     fit_surrogate,
     standardise,
@@ -229,7 +229,7 @@ def refit_noiseless(model: GPSurrogate, rng: np.random.Generator) -> GPSurrogate
     best, best_lml = None, -np.inf
     for start in starts:
         theta = fit_hyperparameters(kernel.clone_with_theta(start), model.X, model.z, model.alpha)
-        gp = _conditioned(kernel.clone_with_theta(theta), model.X, model.z, model.alpha)
+        gp = conditioned(kernel.clone_with_theta(theta), model.X, model.z, model.alpha)
         lml = float(gp.log_marginal_likelihood_value_)
         if best is None or lml > best_lml:
             best, best_lml = gp, lml

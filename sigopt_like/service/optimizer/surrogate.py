@@ -136,7 +136,7 @@ class GPSurrogate:
             scales = np.where(keep, self.length_scales, scales)
         kernel = self.gp.kernel_.clone_with_theta(self.gp.kernel_.theta)
         kernel.set_params(k1__k2__length_scale=scales)
-        out.gp = _conditioned(kernel, self.X, self.z, self.alpha)
+        out.gp = conditioned(kernel, self.X, self.z, self.alpha)
         out.signal = out.gp.kernel_.k1
         return out
 
@@ -231,10 +231,10 @@ def _fit_gp(
     sub_alpha = alpha[subset] if isinstance(alpha, np.ndarray) else alpha
     theta = fit_hyperparameters(kernel, X[subset], z[subset], sub_alpha, ls_prior, tied)
     tuned = kernel.clone_with_theta(theta)
-    return _conditioned(tuned, X, z, alpha)
+    return conditioned(tuned, X, z, alpha)
 
 
-def _conditioned(
+def conditioned(
     kernel, X: np.ndarray, z: np.ndarray, alpha: float | np.ndarray = JITTER
 ) -> GaussianProcessRegressor:
     """A GP with fixed hyperparameters conditioned on the data (no optimizer)."""
@@ -262,7 +262,7 @@ def fit_hyperparameters(
     once, so one thread's exit restores the filters under another's fit. Nothing
     here warns, and nothing global is touched.
     """
-    gp = _conditioned(kernel, X, z, alpha)
+    gp = conditioned(kernel, X, z, alpha)
     scales = _length_scale_slice(kernel)
     # ``reduce[k]``: the free parameter behind full hyperparameter k (tied length scales
     # share one); the prior counts each free length scale once
