@@ -9,7 +9,7 @@ import falcon
 
 from ...domain import sigopt_rules as rules
 from ...errors import APIError, BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
-from ...http import is_id_text, parse_id
+from ...http import is_id_text, paginate_list, parse_id
 from ...store.sigopt import ExperimentRecord, SigoptUnit
 
 
@@ -31,6 +31,14 @@ def whole(data: list[dict[str, Any]]) -> dict[str, Any]:
         "data": data,
         "paging": {"before": None, "after": None},
     }
+
+
+def whole_or_paged(items: list[dict[str, Any]], req: falcon.Request) -> dict[str, Any]:
+    """Every item in one page, as SigOpt answers these lists; pages of them when the caller
+    asks (``limit``, ``before`` or ``after``)."""
+    if any(req.get_param(name) for name in ("limit", "before", "after")):
+        return paginate_list(items, req)
+    return whole(items)
 
 
 def rule_error(err: rules.RuleError, prefix: str = "") -> APIError:

@@ -9,10 +9,10 @@ import falcon
 
 from ...domain import sigopt_rules as rules
 from ...errors import BadRequest
-from ...http import now, page_request, paginate_list, read_json, render_page
+from ...http import now, page_request, read_json, render_page
 from ...store.sigopt import SigoptStore, SigoptUnit
 from . import render
-from .common import caller, experiment_of, rule_error, whole
+from .common import caller, experiment_of, rule_error, whole_or_paged
 
 LIST_STATES = ("active", "deleted", "all")
 
@@ -138,8 +138,5 @@ class BestAssignments:
         page_request(req)  # checked before any work
         with self.store.read() as unit:
             rows = render.best_rows(unit, experiment_of(unit, eid, owner))
-        items = [render.best_assignments(row) for row in rows]
-        if not any(req.get_param(name) for name in ("limit", "before", "after")):
-            resp.media = whole(items)  # all of them, as ever (a front, many feasible points)
-        else:  # limit=1 gave them all; now pages of the best-first list
-            resp.media = paginate_list(items, req)
+        # all of them, as ever (a front, many feasible points); pages when asked
+        resp.media = whole_or_paged([render.best_assignments(row) for row in rows], req)

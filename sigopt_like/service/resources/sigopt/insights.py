@@ -14,33 +14,51 @@ import falcon
 from ...domain import sigopt_insights as insights
 from ...domain import sigopt_rules as rules
 from ...errors import Conflict
-from ...http import page_request, paginate_list
+from ...http import page_request
 from ...store.sigopt import ExperimentRecord, SigoptStore
-from .common import caller, experiment_of, invalid, whole
+from .common import caller, experiment_of, invalid, whole_or_paged
 
 MAX_IMPORTANCE_OBSERVATIONS = 1000
 """Importances are fitted to the latest this many observations: a forest of 100 trees on
 1,000 points takes about 0.6 s on one core, once per metric asked for."""
 
 
-def _observed(rows: list[Any]) -> list[rules.Observed]:
-    return [rules.Observed(r.id, r.assignments, r.values_by_name(), r.failed) for r in rows]
+class _ObservationsRead:
+    """A read of the caller's experiment and its observations (the latest ``latest``)."""
 
-
-class StoppingCriteria:
-    """Whether the experiment should stop, and why."""
+    latest: int | None = None
 
     def __init__(self, context: Any, store: SigoptStore) -> None:
         self.context = context
         self.store = store
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
+    def observed(
+        self, req: falcon.Request, eid: str
+    ) -> tuple[ExperimentRecord, list[rules.Observed]]:
         owner = caller(req, self.context)
         with self.store.read() as unit:
             experiment = experiment_of(unit, eid, owner)
-            rows = unit.observations.all(experiment.id)
+            rows = unit.observations.all(experiment.id, latest=self.latest)
+        observed = [rules.Observed(r.id, r.assignments, r.values_by_name(), r.failed) for r in rows]
+        return experiment, observed
+
+
+def _importances(
+    experiment: ExperimentRecord, observed: list[rules.Observed], metric: str | None
+) -> dict[str, float]:
+    try:
+        return insights.importances(experiment.definition(), observed, metric, experiment.seed)
+    except insights.TooFewObservations as err:
+        raise Conflict(str(err), detail={"field": "experiment"}) from err
+
+
+class StoppingCriteria(_ObservationsRead):
+    """Whether the experiment should stop, and why (every observation counts)."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
+        experiment, observed = self.observed(req, eid)
         reasons = insights.stopping_reasons(
-            experiment.definition(), _observed(rows), experiment.observation_budget
+            experiment.definition(), observed, experiment.observation_budget
         )
         resp.media = {
             "object": "stopping_criteria",
@@ -49,51 +67,30 @@ class StoppingCriteria:
         }
 
 
-def _importances(
-    experiment: ExperimentRecord, rows: list[Any], metric: str | None
-) -> dict[str, float]:
-    try:
-        return insights.importances(
-            experiment.definition(), _observed(rows), metric, experiment.seed
-        )
-    except insights.TooFewObservations as err:
-        raise Conflict(str(err), detail={"field": "experiment"}) from err
-
-
-class Importances:
+class Importances(_ObservationsRead):
     """Each parameter's importance for the (first) optimized metric."""
 
-    def __init__(self, context: Any, store: SigoptStore) -> None:
-        self.context = context
-        self.store = store
+    latest = MAX_IMPORTANCE_OBSERVATIONS
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
-        owner = caller(req, self.context)
-        with self.store.read() as unit:
-            experiment = experiment_of(unit, eid, owner)
-            rows = unit.observations.all(experiment.id, latest=MAX_IMPORTANCE_OBSERVATIONS)
+        experiment, observed = self.observed(req, eid)
         metrics = experiment.definition()["metrics"]
         lead = next((m for m in metrics if m["strategy"] == "optimize"), metrics[0])
         resp.media = {
             "object": "importances",
-            "importances": _importances(experiment, rows, lead["name"]),
+            "importances": _importances(experiment, observed, lead["name"]),
         }
 
 
-class MetricImportances:
+class MetricImportances(_ObservationsRead):
     """Each parameter's importance for each metric (``metric=``: only that one)."""
 
-    def __init__(self, context: Any, store: SigoptStore) -> None:
-        self.context = context
-        self.store = store
+    latest = MAX_IMPORTANCE_OBSERVATIONS
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
-        owner = caller(req, self.context)
         page_request(req)  # checked before any work
         wanted = req.get_param("metric")
-        with self.store.read() as unit:
-            experiment = experiment_of(unit, eid, owner)
-            rows = unit.observations.all(experiment.id, latest=MAX_IMPORTANCE_OBSERVATIONS)
+        experiment, observed = self.observed(req, eid)
         names = [m["name"] for m in experiment.definition()["metrics"]]
         if wanted is not None:
             if wanted not in names:
@@ -108,11 +105,8 @@ class MetricImportances:
             {
                 "object": "metric_importances",
                 "metric": name,
-                "importances": _importances(experiment, rows, name),
+                "importances": _importances(experiment, observed, name),
             }
             for name in names
         ]
-        if any(req.get_param(name) for name in ("limit", "before", "after")):
-            resp.media = paginate_list(items, req)
-        else:
-            resp.media = whole(items)
+        resp.media = whole_or_paged(items, req)

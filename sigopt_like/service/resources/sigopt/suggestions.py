@@ -92,7 +92,8 @@ def suggest(
         require_active(experiment)
         definition = experiment.definition()
         queued = given is None and unit.queued.waiting(experiment.id)
-        past, stddevs = history(unit, experiment) if given is None else ([], [])
+        # the engine's inputs, unless assignments are given or a queued one will be served
+        past, stddevs = history(unit, experiment) if given is None and not queued else ([], [])
         pending = unit.suggestions.open_assignments(experiment.id)
         made = unit.suggestions.count(experiment.id)
     seed = (experiment.seed * 1_000_003 + made) % (2**63)
