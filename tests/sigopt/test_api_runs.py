@@ -202,6 +202,24 @@ def test_a_runs_metadata_merges_key_by_key(api: Api, client: str):
     assert merge(api, run["id"], {"metadata": None}).body["metadata"] is None
 
 
+def test_a_dataset_is_logged_by_name_and_anything_else_is_refused(api: Api, client: str):
+    """A run renders its datasets as names (sigopt-python's ``log_dataset`` sends
+    ``{name: {}}``); a value other than ``{}`` was accepted and never shown. It is now a
+    400 naming the dataset, in an update and in ``upload_runs``, with the run unchanged."""
+    runs = f"/v1/clients/{client}/projects/data/training_runs"
+    run = api.post(runs, {"name": "r"}).body
+    assert merge(api, run["id"], {"datasets": {"iris": {}}}).body["datasets"] == ["iris"]
+    for value in ("x", {"rows": 150}, None, [1]):
+        reply = merge(api, run["id"], {"datasets": {"mnist": value}})
+        assert reply.status == 400, (value, reply.body)
+        assert reply.body["detail"]["field"].startswith("datasets.mnist")
+        assert "names only" in reply.body["message"]
+    assert api.get(f"/v1/training_runs/{run['id']}").body["datasets"] == ["iris"]
+    batch = api.post(f"{runs}/batch", {"runs": [{"name": "b", "datasets": {"d": "x"}}]})
+    assert batch.status == 400 and batch.body["detail"]["field"] == "datasets.d", batch.body
+    assert [r["name"] for r in api.get(runs).body["data"]] == ["r"]
+
+
 def test_checkpoints_as_sigopt_keeps_them(api: Api, client: str):
     """SigOpt refuses a checkpoint naming a metric twice, one of a run that became its
     experiment's observation, and past 200 per run; all three were stored here (the

@@ -129,6 +129,7 @@ def run_update(body: Mapping[str, Any]) -> RunUpdate:
     for key in REPLACED_FIELDS:
         if body.get(key) is not None:
             fields[key] = dict(object_of(body[key], key))
+    _datasets(fields.get("datasets"))
     assignments = fields.pop("assignments", None)
     if assignments is not None:
         for name, value in assignments.items():
@@ -151,6 +152,27 @@ def _known(body: Mapping[str, Any], allowed: Sequence[str]) -> None:
                 str(key),
                 400,
             )
+
+
+def _datasets(logged: Mapping[str, Any] | None) -> None:
+    """A dataset is logged by name: sigopt-python's ``run.log_dataset(name)`` sends
+    ``{"datasets": {name: {}}}``, and a run renders its datasets as the list of names.
+    So the only value kept is ``{}``; anything else would be stored and never shown."""
+    for name, value in (logged or {}).items():
+        if value == {}:
+            continue
+        where = f"datasets.{name}"
+        if isinstance(value, Mapping):
+            where = f"{where}.{next(iter(value))}"
+            given = "a field"
+        else:
+            given = kind(value)
+        raise RuleError(
+            f"'{where}' is not kept: a run keeps its datasets' names only, each with the "
+            f"value {{}} (run.log_dataset(name) sends {{name: {{}}}}), not {given}.",
+            where,
+            400,
+        )
 
 
 def _values(raw: Any) -> dict[str, dict[str, Any]]:
