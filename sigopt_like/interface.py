@@ -480,6 +480,20 @@ EXPERIMENTS = Group(
             endpoints=(E("fetch", "GET", None, "BestAssignments", "Best assignments.", page=True),),
         ),
         Group(
+            "tokens",
+            "Guest tokens: each reads this experiment only (SigOpt's experiment tokens).",
+            takes_id=False,
+            endpoints=(
+                E(
+                    "create",
+                    "POST",
+                    None,
+                    "TokenInfo",
+                    "A guest token of the experiment; its secret (.token) is shown only here.",
+                ),
+            ),
+        ),
+        Group(
             "stopping_criteria",
             "Whether to stop, and why.",
             takes_id=False,

@@ -677,6 +677,18 @@ class _ExperimentsItemBestAssignments:
     ) -> Page[BestAssignments]:
         """Best assignments."""
 
+class _ExperimentsItemTokens:
+    """Guest tokens: each reads this experiment only (SigOpt's experiment tokens)."""
+    def __call__(self) -> _ExperimentsItemTokens: ...
+    def create(
+        self,
+        *,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> TokenInfo:
+        """A guest token of the experiment; its secret (.token) is shown only here."""
+
 class _ExperimentsItemStoppingCriteria:
     """Whether to stop, and why."""
     def __call__(self) -> _ExperimentsItemStoppingCriteria: ...
@@ -781,6 +793,9 @@ class _ExperimentsItem:
     @property
     def best_assignments(self) -> _ExperimentsItemBestAssignments:
         """The best assignments so far."""
+    @property
+    def tokens(self) -> _ExperimentsItemTokens:
+        """Guest tokens: each reads this experiment only (SigOpt's experiment tokens)."""
     @property
     def stopping_criteria(self) -> _ExperimentsItemStoppingCriteria:
         """Whether to stop, and why."""

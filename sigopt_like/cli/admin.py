@@ -334,7 +334,8 @@ def tokens_create(email: str, name: str | None, db: str | None, as_json: bool) -
 @db_option
 @json_option
 def tokens_list(email: str | None, db: str | None, as_json: bool) -> None:
-    """List tokens: id, user, name, revoked (never the token itself).
+    """List tokens: id, user, name, revoked, and the experiment a guest token reads
+    (never the token itself).
 
     \b
     Example:
@@ -355,13 +356,15 @@ def tokens_list(email: str | None, db: str | None, as_json: bool) -> None:
                     "name": t.name,
                     "created": t.created,
                     "revoked": t.revoked,
+                    "experiment": t.experiment_id,
                 }
                 for t in found
             ]
         )
     else:
         echo_table(
-            ((t.id, t.email, t.name, t.revoked) for t in found), ["id", "user", "name", "revoked"]
+            ((t.id, t.email, t.name, t.revoked, t.experiment_id or "") for t in found),
+            ["id", "user", "name", "revoked", "experiment"],
         )
 
 

@@ -146,6 +146,11 @@ class SignIn:
         owner = self._accounts.token_owner(token.strip())
         if owner is None or owner.name == DASHBOARD_TOKEN_NAME:
             raise Unauthorized("The API token is not valid: it is unknown or was revoked.")
+        if owner.experiment_id is not None:
+            raise Unauthorized(
+                f"This is a guest token of experiment {owner.experiment_id}: it reads that "
+                "experiment through the API only, and signs nobody in."
+            )
         return owner.user_id
 
     def _count(self, *keys: tuple[str, str]) -> None:

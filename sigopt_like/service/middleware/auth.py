@@ -8,6 +8,11 @@ attribute ``auth_exempt = True``. Everything else gets ``req.context.user_id``
 ``req.context.via_cookie`` says the session cookie was used. An API token is
 accepted only in the header and a dashboard session only in its cookie, which
 expires (see :mod:`sigopt_like.service.dashboard.cookies`).
+
+A guest token (SigOpt's experiment token, ``POST /v1/experiments/{id}/tokens``) is
+the one to share an experiment with: it reads that experiment and what is under it
+(``GET /v1/experiments/{id}/...``) and its own ``/v1/tokens/self``, and every other
+request made with it is a 403 that says so.
 """
 
 from __future__ import annotations
@@ -19,11 +24,16 @@ from typing import Any
 import falcon
 
 from ..dashboard.cookies import cookie_owner, is_dashboard_token, session_lifetime
-from ..errors import Unauthorized
+from ..errors import Forbidden, Unauthorized
+from ..http import is_id_text
+from ..resources.sigopt import EXPERIMENT
 from ..store.accounts import TokenOwner
 from .routing import has_responder
 
 CHALLENGE = 'Bearer realm="sigopt-like"'
+#: what a guest token may do besides reading its experiment
+GUEST_ROUTES = ("/v1/tokens/self",)
+GUEST_METHODS = ("GET", "HEAD")
 
 
 def presented_token(req: falcon.Request) -> str | None:
@@ -70,6 +80,7 @@ class AuthMiddleware:
         and unsupported methods plain 405s."""
         req.context.user_id = None
         req.context.token_id = None
+        req.context.guest_experiment = None
         req.context.via_cookie = False
         if resource is None or getattr(resource, "auth_exempt", False):
             return
@@ -91,8 +102,11 @@ class AuthMiddleware:
                 )
             if owner is None:
                 raise _unauthorized("The API token is not valid: it is unknown or was revoked.")
+        if owner.experiment_id is not None:
+            _require_guest_route(req, params, owner.experiment_id)
         req.context.user_id = owner.user_id
         req.context.token_id = owner.token_id
+        req.context.guest_experiment = owner.experiment_id
 
     def _cookie_owner(self, req: falcon.Request) -> TokenOwner:
         """The owner of a live dashboard session cookie, or a 401 that says what to do."""
@@ -110,3 +124,22 @@ class AuthMiddleware:
             "or sign in to the dashboard at /.",
             invalid=False,
         )
+
+
+def _require_guest_route(req: falcon.Request, params: dict, experiment_id: int) -> None:
+    """A 403 unless a guest token of ``experiment_id`` is reading that experiment."""
+    template = req.uri_template or ""
+    raw = params.get("eid", "")
+    own = (
+        template.startswith(EXPERIMENT)
+        and isinstance(raw, str)
+        and is_id_text(raw)
+        and int(raw) == experiment_id
+    )
+    if req.method in GUEST_METHODS and (own or template in GUEST_ROUTES):
+        return
+    raise Forbidden(
+        f"This is a guest token of experiment {experiment_id}: it reads that experiment "
+        f"(GET /v1/experiments/{experiment_id} and what is under it) and nothing else.",
+        detail={"experiment": str(experiment_id)},
+    )

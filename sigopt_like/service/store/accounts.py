@@ -61,12 +61,14 @@ class IssuedToken:
 
 @attrs.frozen
 class TokenOwner:
-    """Who a presented token belongs to."""
+    """Who a presented token belongs to; ``experiment_id`` for a guest token, which
+    reads that SigOpt experiment only."""
 
     token_id: int
     user_id: int
     name: str | None = None
     created: int = 0
+    experiment_id: int | None = None
 
 
 @attrs.frozen
@@ -78,6 +80,7 @@ class TokenInfo:
     name: str | None
     created: int
     revoked: bool
+    experiment_id: int | None = None
 
 
 class AccountError(Invalid):
@@ -145,9 +148,9 @@ class AccountStore:
         self._db = database
         self._token = PointQuery(
             database,
-            sa.select(TK.c.id, TK.c.user_id, TK.c.token_hash, TK.c.name, TK.c.created).where(
-                TK.c.token_hash == sa.bindparam("digest"), TK.c.revoked.is_(False)
-            ),
+            sa.select(
+                TK.c.id, TK.c.user_id, TK.c.token_hash, TK.c.name, TK.c.created, TK.c.experiment_id
+            ).where(TK.c.token_hash == sa.bindparam("digest"), TK.c.revoked.is_(False)),
         )
 
     def create_user(self, email: str, password: str | None = None) -> User:
@@ -239,8 +242,11 @@ class AccountStore:
             return User(row.id, row.email, row.created)
         return None
 
-    def issue_token(self, user_id: int, name: str | None = None) -> IssuedToken:
+    def issue_token(
+        self, user_id: int, name: str | None = None, *, experiment_id: int | None = None
+    ) -> IssuedToken:
         """Make a new token for a user; its secret is in the result, only its hash is kept.
+        With ``experiment_id``, a guest token: it reads that SigOpt experiment only.
         AccountError if the name is too long or holds control characters."""
         problem = token_name_problem(name)
         if problem is not None:
@@ -255,6 +261,7 @@ class AccountStore:
                     name=name,
                     created=now,
                     revoked=False,
+                    experiment_id=experiment_id,
                 )
             ).inserted_primary_key
         assert key is not None
@@ -267,7 +274,11 @@ class AccountStore:
         if row is None or not hmac.compare_digest(row[2], digest):
             return None
         return TokenOwner(
-            token_id=int(row[0]), user_id=int(row[1]), name=row[3], created=int(row[4])
+            token_id=int(row[0]),
+            user_id=int(row[1]),
+            name=row[3],
+            created=int(row[4]),
+            experiment_id=None if row[5] is None else int(row[5]),
         )
 
     def revoke_token(
@@ -308,7 +319,7 @@ class AccountStore:
     def list_tokens(self, *, email: str | None = None) -> list[TokenInfo]:
         """Every token (or a user's), oldest first, without the secret or its hash."""
         query = (
-            sa.select(TK.c.id, U.c.email, TK.c.name, TK.c.created, TK.c.revoked)
+            sa.select(TK.c.id, U.c.email, TK.c.name, TK.c.created, TK.c.revoked, TK.c.experiment_id)
             .join(U, U.c.id == TK.c.user_id)
             .order_by(TK.c.id)
         )
@@ -326,6 +337,7 @@ class AccountStore:
                 name=r.name,
                 created=int(r.created),
                 revoked=bool(r.revoked),
+                experiment_id=r.experiment_id,
             )
             for r in rows
         ]

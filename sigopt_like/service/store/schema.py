@@ -35,6 +35,8 @@ tokens = sa.Table(
     sa.Column("name", sa.String(200), nullable=True),
     sa.Column("created", sa.Integer, nullable=False),
     sa.Column("revoked", sa.Boolean, nullable=False, default=False),
+    # a guest token (SigOpt's experiment token): it reads this SigOpt experiment only
+    sa.Column("experiment_id", sa.Integer, nullable=True),
 )
 
 idempotency_keys = sa.Table(

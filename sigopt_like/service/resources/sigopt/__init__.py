@@ -1,6 +1,6 @@
 """SigOpt's API: v1 experiments, suggestions, queued suggestions, observations and best
 assignments, and the routes the modern sigopt-python client calls (projects, training
-runs, AI experiments, clients, tokens/self).
+runs, AI experiments, clients, tokens/self), and experiment (guest) tokens.
 
 Shapes follow SigOpt's REST API closely enough that the official sigopt-python
 client runs unchanged against this service (see docs/sigopt.md).
@@ -67,6 +67,7 @@ ROUTES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         ("store",),
     ),
     (f"{EXPERIMENT}/stopping_criteria", "insights:StoppingCriteria", "get", ("store",)),
+    (f"{EXPERIMENT}/tokens", "tokens:ExperimentTokens", "post", ("store",)),
     (f"{EXPERIMENT}/importances", "insights:Importances", "get", ("store",)),
     (f"{EXPERIMENT}/metric_importances", "insights:MetricImportances", "get", ("store",)),
     (

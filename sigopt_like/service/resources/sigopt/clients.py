@@ -68,7 +68,11 @@ class TokenSelf:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         owner = caller(req, self.context)
-        resp.media = render_runs.token_self(owner, getattr(req.context, "token_id", None))
+        resp.media = render_runs.token(
+            owner,
+            getattr(req.context, "token_id", None),
+            getattr(req.context, "guest_experiment", None),
+        )
 
 
 class ClientItem:

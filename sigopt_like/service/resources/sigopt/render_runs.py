@@ -104,16 +104,21 @@ def client(owner: int) -> dict[str, Any]:
     }
 
 
-def token_self(owner: int, token_id: Any) -> dict[str, Any]:
+def token(
+    owner: int, token_id: Any, experiment_id: int | None = None, *, secret: str | None = None
+) -> dict[str, Any]:
+    """A token: the caller's own (``tokens/self``, never its secret) or a guest token of
+    one experiment (its secret only when it is made)."""
+    guest = experiment_id is not None
     return {
         "object": "token",
         "id": None if token_id is None else str(token_id),
         "client": str(owner),
         "user": str(owner),
         "development": False,
-        "all_experiments": True,
-        "experiment": None,
+        "all_experiments": not guest,
+        "experiment": str(experiment_id) if guest else None,
         "expires": None,
-        "token_type": "client-api",
-        "token": None,
+        "token_type": "guest" if guest else "client-api",
+        "token": secret,
     }

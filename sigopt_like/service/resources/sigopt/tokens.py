@@ -1,0 +1,48 @@
+"""/v1/experiments/{eid}/tokens: SigOpt's experiment token, a guest token to share.
+
+``conn.experiments(id).tokens().create()`` makes a token that reads this one
+experiment (its suggestions, observations, best assignments, ...) and nothing else:
+what SigOpt's "share experiment" link carries. The middleware
+(:mod:`sigopt_like.service.middleware.auth`) holds it to that. It is a token of the
+experiment's owner, shown once like every token, listed by ``sigopt-like tokens
+list`` with its experiment, and revoked like any other; it does not expire (nor do
+this service's API tokens).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+
+from ...errors import BadRequest
+from ...http import read_json
+from ...store.sigopt import SigoptStore
+from . import render_runs
+from .common import caller, experiment_of
+
+GUEST_TOKEN_NAME = "guest"
+
+
+class ExperimentTokens:
+    """POST: a guest token of the experiment (the caller's own experiment only)."""
+
+    def __init__(self, context: Any, store: SigoptStore) -> None:
+        self.context = context
+        self.store = store
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
+        owner = caller(req, self.context)
+        for key in read_json(req, required=False):
+            raise BadRequest(
+                f"'{key}' is not a field of an experiment token: it is made from nothing "
+                "but the experiment (send no body, or {}).",
+                detail={"field": key},
+            )
+        with self.store.read() as unit:
+            experiment = experiment_of(unit, eid, owner)
+        issued = self.context.store.accounts.issue_token(
+            owner, GUEST_TOKEN_NAME, experiment_id=experiment.id
+        )
+        resp.media = render_runs.token(owner, issued.id, experiment.id, secret=issued.token)
+        resp.status = falcon.HTTP_201
