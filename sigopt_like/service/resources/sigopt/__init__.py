@@ -1,6 +1,7 @@
 """SigOpt's API: v1 experiments, suggestions, queued suggestions, observations and best
 assignments, and the routes the modern sigopt-python client calls (projects, training
-runs, AI experiments, clients, tokens/self), and experiment (guest) tokens.
+runs, AI experiments, clients, organizations, tokens/self), and experiment (guest)
+tokens.
 
 Shapes follow SigOpt's REST API closely enough that the official sigopt-python
 client runs unchanged against this service (see docs/sigopt.md).
@@ -88,6 +89,8 @@ ROUTES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     (f"{RUN}/checkpoints", "runs:Checkpoints", "get post", ("store",)),
     ("/v1/tokens/self", "clients:TokenSelf", "get", ()),
     (CLIENT, "clients:ClientItem", "get", ()),
+    ("/v1/organizations", "organizations:Organizations", "get", ()),
+    ("/v1/organizations/{oid}", "organizations:OrganizationItem", "get", ()),
     (f"{CLIENT}/experiments", "clients:ClientExperiments", "get post", ("store",)),
     (f"{CLIENT}/projects", "clients:Projects", "get post", ("store",)),
     (PROJECT, "clients:ProjectItem", "get put", ("store",)),

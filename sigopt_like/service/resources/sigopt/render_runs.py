@@ -99,7 +99,7 @@ def client(owner: int) -> dict[str, Any]:
         "object": "client",
         "id": str(owner),
         "name": f"client {owner}",
-        "organization": None,
+        "organization": str(owner),
         "created": None,
     }
 

@@ -1,0 +1,33 @@
+"""SigOpt's organizations, as sigopt-python reads them, over real HTTP with auth on."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+sigopt = pytest.importorskip("sigopt")
+from sigopt.exception import ApiException  # noqa: E402
+
+
+def call(served, token: str, method: str, path: str) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}"}
+    return requests.request(method, f"{served.url}{path}", headers=headers, timeout=30)
+
+
+def test_each_user_is_its_own_organization(served):
+    """``conn.organizations().fetch()`` and ``conn.organizations(id).fetch()`` were 404s.
+    Each user is its own client, so its own organization, with the client's id."""
+    conn = sigopt.Connection(client_token=served.token)
+    conn.set_api_url(served.url)
+    client = call(served, served.token, "GET", "/v1/tokens/self").json()["client"]
+    (org,) = list(conn.organizations().fetch().iterate_pages())
+    assert isinstance(org, sigopt.objects.Organization) and org.id == client
+    assert conn.organizations(client).fetch().id == client and org.deleted is False
+    assert conn.clients(client).fetch().organization == client
+    _, other_token = served.make_user()
+    other = call(served, other_token, "GET", f"/v1/organizations/{client}")
+    assert other.status_code == 404
+    assert other.json()["message"].startswith("No organization with id")
+    with pytest.raises(ApiException) as caught:
+        conn.organizations(str(int(client) + 1)).fetch()
+    assert caught.value.status_code == 404
