@@ -24,6 +24,9 @@ resource sees it, so each resource may assume what the door guarantees:
   every session: an option taken and not honoured is refused instead). Pages and
   probes (``/``, ``/health``) take whatever a browser or a monitor adds.
 
+One body is not JSON: a run's file (``PUT /v1/files/{fid}/upload``, a resource with
+``takes_bytes``), which its resource checks against the file's description instead.
+
 A refusal is a 400 (415 for a body that is not JSON) whose ``detail.field`` names
 the offending place, e.g. ``metadata.note`` or ``parameters[0].bounds.max``.
 The rules are generic on purpose: they describe what can be stored and

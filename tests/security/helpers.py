@@ -26,6 +26,8 @@ PUBLIC_ROUTES = {
     ("GET", "/auth/me"),
     ("POST", "/auth/sign-in"),
     ("POST", "/auth/sign-out"),
+    # a run's file upload: the one-time key in its URL is the credential (test_run_files)
+    ("PUT", "/v1/files/{fid}/upload"),
 }
 
 
@@ -87,6 +89,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/v1/training_runs/{rid}"): {"state": "failed"},
     ("PATCH", "/v1/training_runs/{rid}"): {"values": {"loss": {"value": 9.0}}},
     ("POST", "/v1/training_runs/{rid}/checkpoints"): {"values": [{"name": "m", "value": 1}]},
+    ("POST", "/v1/training_runs/{rid}/files"): {
+        "content_type": "image/png",
+        "content_length": 3,
+        "content_md5": "v/E5+gWsWD9oWlI6s9EQoA==",
+    },
     ("POST", "/v1/clients/{cid}/projects"): {"id": "taken-over"},
     ("PUT", "/v1/clients/{cid}/projects/{pid}"): {"name": "taken over"},
     ("POST", "/v1/clients/{cid}/experiments"): {

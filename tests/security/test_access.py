@@ -29,6 +29,7 @@ ALL_IDS = {
     "qid": "1",
     "name": "x.png",
     "rid": "1",
+    "fid": "1",
     "cid": "1",
     "pid": "p",
 }

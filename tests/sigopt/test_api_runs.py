@@ -52,7 +52,7 @@ def test_projects_are_created_on_first_use_and_conflict_on_create(api: Api, clie
         "object": "client",
         "id": client,
         "name": f"client {client}",
-        "organization": None,
+        "organization": client,  # each user is its own organization
         "created": None,
     }
 

@@ -14,7 +14,9 @@ cannot drift:
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -24,6 +26,7 @@ import pytest
 import sqlalchemy as sa
 
 from sigopt_like.service.domain import sigopt_constraints as constraints
+from sigopt_like.service.domain import sigopt_files as files
 from sigopt_like.service.domain import sigopt_metrics as metrics
 from sigopt_like.service.domain import sigopt_observations as observations_rules
 from sigopt_like.service.domain import sigopt_parameters as parameters
@@ -75,6 +78,7 @@ ACCEPTED: dict[str, set[str]] = {
     C + "RunDataset": set(),
     C + "RunBatch": _fields(clients.RUN_BATCH_FIELDS),
     C + "CheckpointCreate": _fields(runs.CHECKPOINT_FIELDS, ["object"]),
+    C + "FileCreate": _fields(files.FIELDS, ["object"]),
     C + "CheckpointCreate/properties/values/items": _fields(
         runs.CHECKPOINT_VALUE_FIELDS, ["object"]
     ),
@@ -472,6 +476,18 @@ def _checkpoint(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
     return "POST", f"/v1/training_runs/{_new_run(api, ids)}/checkpoints", body
 
 
+def _file(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {
+        "object": "file",
+        "name": "loss curve",
+        "filename": "loss.png",
+        "content_type": "image/png",
+        "content_length": 3,
+        "content_md5": base64.b64encode(hashlib.md5(b"png").digest()).decode(),
+    }
+    return "POST", f"/v1/training_runs/{_new_run(api, ids)}/files", body
+
+
 EXAMPLES: list[Example] = [
     _experiment,
     _client_experiment,
@@ -494,6 +510,7 @@ EXAMPLES: list[Example] = [
     _run_update,
     _run_patch,
     _checkpoint,
+    _file,
 ]
 
 

@@ -272,6 +272,25 @@ run_checkpoints = sa.Table(
     sa.Column("created", sa.Integer, nullable=False),
 )
 
+run_files = sa.Table(
+    "run_files",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "training_run_id", sa.Integer, sa.ForeignKey("training_runs.id"), nullable=False, index=True
+    ),
+    sa.Column("name", sa.String(500), nullable=True),
+    sa.Column("filename", sa.String(500), nullable=True),
+    sa.Column("content_type", sa.String(100), nullable=False),
+    sa.Column("content_length", sa.Integer, nullable=False),
+    sa.Column("content_md5", sa.String(24), nullable=False),  # base64 of the 16-byte MD5
+    # the upload URL's one-time key (its SHA-256): the client PUTs there without a token
+    sa.Column("upload_key_hash", sa.String(64), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=True),  # null until uploaded
+    sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("uploaded", sa.Integer, nullable=True),
+)
+
 rate_limits = sa.Table(
     "rate_limits",
     metadata,

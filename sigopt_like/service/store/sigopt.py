@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from . import schema
 from .database import Database
 from .pages import Page, PageRequest, fetch_page
+from .sigopt_files import RunFiles
 from .sigopt_runs import Projects, Runs
 
 E = schema.sigopt_experiments
@@ -492,6 +493,7 @@ class SigoptUnit:
         self.observations = Observations(conn)
         self.projects = Projects(conn)
         self.runs = Runs(conn, lock)
+        self.files = RunFiles(conn)
 
 
 class SigoptStore:

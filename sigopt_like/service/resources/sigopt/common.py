@@ -9,7 +9,7 @@ import falcon
 
 from ...domain import sigopt_rules as rules
 from ...errors import APIError, BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
-from ...http import is_id_text, paginate_list, parse_id
+from ...http import is_id_text, page_request, paginate_list, parse_id
 from ...store.sigopt import ExperimentRecord, SigoptUnit
 
 
@@ -35,7 +35,9 @@ def whole(data: list[dict[str, Any]]) -> dict[str, Any]:
 
 def whole_or_paged(items: list[dict[str, Any]], req: falcon.Request) -> dict[str, Any]:
     """Every item in one page, as SigOpt answers these lists; pages of them when the caller
-    asks (``limit``, ``before`` or ``after``)."""
+    asks (``limit``, ``before`` or ``after``; a value it cannot take, ``limit=`` too, is a
+    400 either way)."""
+    page_request(req)
     if any(req.get_param(name) for name in ("limit", "before", "after")):
         return paginate_list(items, req)
     return whole(items)

@@ -47,7 +47,7 @@ def training_run(row: RunRecord) -> dict[str, Any]:
         "logs": fields.get("logs") or {},
         "model": fields.get("model"),
         "source_code": fields.get("source_code"),
-        "files": [],
+        "files": list(fields.get("files") or []),  # uploaded ones (resources/sigopt/files.py)
         "tags": [],
         "best_checkpoint": None,
         "checkpoint_count": row.checkpoint_count,

@@ -1,0 +1,114 @@
+"""sigopt-python's ``run.log_image``, unchanged, against a served instance.
+
+Before, ``POST /v1/training_runs/{id}/files`` was a 404: the script's ``log_image``
+raised inside ``with run:``, and the run ended failed. Now the file is described, its
+bytes put at the upload URL the answer gives, and the run lists it; what does not
+match its description is refused and changes nothing."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+pytest.importorskip("sigopt")
+
+SCRIPT = Path(__file__).parent / "scripts" / "log_image.py"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+
+
+def md5(data: bytes) -> str:
+    return base64.b64encode(hashlib.md5(data).digest()).decode()
+
+
+def get(served, path: str, token: str | None = None) -> requests.Response:
+    return requests.get(f"{served.url}{path}", headers=served.headers(token), timeout=30)
+
+
+def test_log_image_uploads_and_the_run_lists_the_files(served, tmp_path):
+    (tmp_path / "loss.png").write_bytes(PNG)
+    (tmp_path / "model.svg").write_bytes(SVG)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_")}
+    env.update(
+        SIGOPT_API_URL=served.url,
+        SIGOPT_API_TOKEN=served.token,
+        SIGOPT_PROJECT="images",
+        SIGOPT_HOME=str(tmp_path / "sigopt-home"),
+    )
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "loss.png", "model.svg"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    rid = json.loads(done.stdout.strip().splitlines()[-1])["run"]
+    run = get(served, f"/v1/training_runs/{rid}").json()
+    assert run["state"] == "completed" and len(run["files"]) == 2, run
+    first, second = (get(served, f"/v1/files/{fid}").json() for fid in run["files"])
+    assert first["name"] == "loss curve" and first["content_type"] == "image/png"
+    assert second["content_type"] == "image/svg+xml" and first["upload"] is None
+    content = get(served, f"/v1/files/{first['id']}/content")
+    assert content.status_code == 200 and content.content == PNG
+    assert content.headers["Content-Type"] == "image/png"
+    svg = get(served, f"/v1/files/{second['id']}/content")
+    assert svg.content == SVG and svg.headers["Content-Disposition"].startswith("attachment")
+    assert svg.headers["X-Content-Type-Options"] == "nosniff"
+    assert svg.headers["Content-Security-Policy"] == "sandbox"
+    # another user reads none of it
+    _, other = served.make_user()
+    for path in (f"/v1/files/{first['id']}", f"/v1/files/{first['id']}/content"):
+        assert get(served, path, other).status_code == 404
+
+
+def test_an_upload_that_does_not_match_is_refused_and_changes_nothing(served):
+    headers = served.headers()
+    project = f"{served.url}/v1/clients/{get(served, '/v1/tokens/self').json()['client']}"
+    run = requests.post(
+        f"{project}/projects/files/training_runs", json={"name": "r"}, headers=headers, timeout=30
+    ).json()
+    files = f"{served.url}/v1/training_runs/{run['id']}/files"
+    described = {"content_type": "image/png", "content_length": len(PNG), "content_md5": md5(PNG)}
+    for wrong, field in (
+        ({"content_type": "text/html"}, "content_type"),
+        ({"content_length": 0}, "content_length"),
+        ({"content_length": 2**40}, "content_length"),
+        ({"content_md5": "not base64"}, "content_md5"),
+        ({"url": "x"}, "url"),
+    ):
+        reply = requests.post(files, json={**described, **wrong}, headers=headers, timeout=30)
+        assert reply.status_code in (400, 422), (wrong, reply.text)
+        assert reply.json()["detail"]["field"] == field
+    made = requests.post(files, json=described, headers=headers, timeout=30)
+    assert made.status_code == 201, made.text
+    upload = made.json()["upload"]
+    assert upload["method"] == "PUT" and "key=" in upload["url"]
+    url, sent = upload["url"], upload["headers"]
+    no_key = url.split("?")[0]
+    refused = [
+        (no_key, PNG, sent, 404),
+        (url + "x", PNG, sent, 404),
+        (url, PNG[:-1], sent, 400),
+        (url, PNG[:-1] + b"!", sent, 400),
+        (url, PNG, {**sent, "Content-Type": "image/gif"}, 400),
+    ]
+    for target, data, with_headers, status in refused:
+        reply = requests.put(target, data=data, headers=with_headers, timeout=30)
+        assert reply.status_code == status, (target[-12:], reply.text)
+        assert get(served, f"/v1/training_runs/{run['id']}").json()["files"] == []
+    assert requests.put(url, data=PNG, headers=sent, timeout=30).status_code == 204
+    again = requests.put(url, data=PNG, headers=sent, timeout=30)
+    assert again.status_code == 409
+    fid = made.json()["id"]
+    assert get(served, f"/v1/training_runs/{run['id']}").json()["files"] == [fid]
+    assert get(served, f"/v1/files/{fid}/content").content == PNG
