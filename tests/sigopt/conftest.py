@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +29,32 @@ PARAMETERS = [
     {"name": "n", "type": "int", "bounds": {"min": 0, "max": 15}},
     {"name": "c", "type": "categorical", "categorical_values": ["a", {"name": "b"}, "c"]},
 ]
+
+
+SCRIPTS = Path(__file__).parent / "scripts"
+
+
+def run_sigopt_script(served: Any, cwd: Path, script: str, project: str, *args: str) -> Any:
+    """Run ``scripts/<script>`` as sigopt-python's users do, configured by environment
+    variables only (SIGOPT_API_URL, SIGOPT_API_TOKEN, SIGOPT_PROJECT); the JSON it prints
+    last."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_")}
+    env.update(
+        SIGOPT_API_URL=served.url,
+        SIGOPT_API_TOKEN=served.token,
+        SIGOPT_PROJECT=project,
+        SIGOPT_HOME=str(cwd / "sigopt-home"),
+    )
+    done = subprocess.run(
+        [sys.executable, str(SCRIPTS / script), *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 class Api(ServiceApi):

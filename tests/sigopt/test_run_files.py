@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import requests
 
 pytest.importorskip("sigopt")
 
-SCRIPT = Path(__file__).parent / "scripts" / "log_image.py"
+from .conftest import run_sigopt_script
+
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 
@@ -36,23 +32,8 @@ def get(served, path: str, token: str | None = None) -> requests.Response:
 def test_log_image_uploads_and_the_run_lists_the_files(served, tmp_path):
     (tmp_path / "loss.png").write_bytes(PNG)
     (tmp_path / "model.svg").write_bytes(SVG)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_")}
-    env.update(
-        SIGOPT_API_URL=served.url,
-        SIGOPT_API_TOKEN=served.token,
-        SIGOPT_PROJECT="images",
-        SIGOPT_HOME=str(tmp_path / "sigopt-home"),
-    )
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "loss.png", "model.svg"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    rid = json.loads(done.stdout.strip().splitlines()[-1])["run"]
+    out = run_sigopt_script(served, tmp_path, "log_image.py", "images", "loss.png", "model.svg")
+    rid = out["run"]
     run = get(served, f"/v1/training_runs/{rid}").json()
     assert run["state"] == "completed" and len(run["files"]) == 2, run
     first, second = (get(served, f"/v1/files/{fid}").json() for fid in run["files"])

@@ -3,41 +3,15 @@ configured by environment variables only, as its users run it."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("sigopt")
 
-SCRIPT = Path(__file__).parent / "scripts" / "modern_loop.py"
-
-
-def run_script(served, tmp_path: Path, project: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_")}
-    env.update(
-        SIGOPT_API_URL=served.url,
-        SIGOPT_API_TOKEN=served.token,
-        SIGOPT_PROJECT=project,
-        SIGOPT_HOME=str(tmp_path / "sigopt-home"),
-    )
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT)],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+from .conftest import run_sigopt_script
 
 
 def test_modern_loop_with_environment_variables_only(served, tmp_path):
-    out = run_script(served, tmp_path, "my-model")
+    out = run_sigopt_script(served, tmp_path, "modern_loop.py", "my-model")
     assert out["project"] == "my-model"
     assert len(out["seen"]) == 6
     assert all(0 <= s["x"] <= 1 and 1 <= s["depth"] <= 6 for s in out["seen"])

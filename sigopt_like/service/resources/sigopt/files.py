@@ -127,32 +127,33 @@ class FileUpload:
         resp.status = falcon.HTTP_204
 
 
-class FileItem:
-    """GET /v1/files/{fid}: the file's description, and where to read it once uploaded."""
+class _FileRead:
+    """What the two reads of a file share: the caller's file, else a 404."""
 
     def __init__(self, context: Any, store: SigoptStore) -> None:
         self.context = context
         self.store = store
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response, fid: str) -> None:
+    def owned(self, req: falcon.Request, fid: str, *, data: bool = False) -> tuple[FileRecord, Any]:
         owner = caller(req, self.context)
         with self.store.read() as unit:
             record = _owned(unit, fid, owner)
+            return record, unit.files.data(record.id) if data else None
+
+
+class FileItem(_FileRead):
+    """GET /v1/files/{fid}: the file's description, and where to read it once uploaded."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, fid: str) -> None:
+        record, _ = self.owned(req, fid)
         resp.media = render(record, req.prefix)
 
 
-class FileContent:
+class FileContent(_FileRead):
     """GET /v1/files/{fid}/content: the bytes, as an attachment of their own type."""
 
-    def __init__(self, context: Any, store: SigoptStore) -> None:
-        self.context = context
-        self.store = store
-
     def on_get(self, req: falcon.Request, resp: falcon.Response, fid: str) -> None:
-        owner = caller(req, self.context)
-        with self.store.read() as unit:
-            record = _owned(unit, fid, owner)
-            data = unit.files.data(record.id)
+        record, data = self.owned(req, fid, data=True)
         if data is None:
             raise NotFound(f"File {fid} has no content yet: it was described, not uploaded.")
         resp.data = data
