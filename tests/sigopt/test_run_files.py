@@ -15,6 +15,9 @@ import requests
 
 pytest.importorskip("sigopt")
 
+from sigopt_like.service import create_app
+from tests.fixtures.servers import IN_THREADS, ServedInstance
+
 from .conftest import run_sigopt_script
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
@@ -52,7 +55,22 @@ def test_log_image_uploads_and_the_run_lists_the_files(served, tmp_path):
         assert get(served, path, other).status_code == 404
 
 
-def test_an_upload_that_does_not_match_is_refused_and_changes_nothing(served):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def served_on(request, tmp_path):
+    """A served instance (auth on) on SQLite or on PostgreSQL (the bytes in a bytea)."""
+    if request.param == "sqlite":
+        database = str(tmp_path / "files.db")
+    else:
+        database = request.getfixturevalue("pg_url")
+    instance = ServedInstance(
+        create_app(database=database, auth_required=True, **IN_THREADS), database
+    )
+    yield instance
+    instance.close()
+
+
+def test_an_upload_that_does_not_match_is_refused_and_changes_nothing(served_on):
+    served = served_on
     headers = served.headers()
     project = f"{served.url}/v1/clients/{get(served, '/v1/tokens/self').json()['client']}"
     run = requests.post(
