@@ -111,3 +111,25 @@ def test_an_upload_that_does_not_match_is_refused_and_changes_nothing(served_on)
     fid = made.json()["id"]
     assert get(served, f"/v1/training_runs/{run['id']}").json()["files"] == [fid]
     assert get(served, f"/v1/files/{fid}/content").content == PNG
+
+
+def test_files_and_tags_are_sent_back_as_rendered_or_refused(served):
+    """A run renders ``files`` (its uploads) and ``tags`` (none); a body may send them back
+    as rendered. Any other value was dropped unseen; it is now a 400 with the run as it was."""
+    headers = served.headers()
+    client = get(served, "/v1/tokens/self").json()["client"]
+    runs = f"{served.url}/v1/clients/{client}/projects/echo/training_runs"
+    run = requests.post(runs, json={"name": "r"}, headers=headers, timeout=30).json()
+    path = f"{served.url}/v1/training_runs/{run['id']}"
+    echoed = {k: run[k] for k in ("object", "id", "created", "files", "tags")}
+    same = requests.put(path, json={**echoed, "name": "again"}, headers=headers, timeout=30)
+    assert same.status_code == 200 and same.json()["name"] == "again", same.text
+    for body, field in (({"files": ["1"]}, "files"), ({"tags": ["best"]}, "tags")):
+        reply = requests.put(path, json=body, headers=headers, timeout=30)
+        assert reply.status_code == 400 and reply.json()["detail"]["field"] == field, reply.text
+        batch = requests.post(
+            f"{runs}/batch", json={"runs": [{"name": "b", **body}]}, headers=headers, timeout=30
+        )
+        assert batch.status_code == 400, batch.text
+    listed = requests.get(runs, headers=headers, timeout=30).json()["data"]
+    assert [(r["name"], r["files"], r["tags"]) for r in listed] == [("again", [], [])]

@@ -100,6 +100,7 @@ def run_create(body: Mapping[str, Any], *, suggested: bool = False) -> dict[str,
     a run of an AI experiment (``suggested``) takes only these two, so that nothing
     else is accepted and dropped."""
     _known(body, SUGGESTED_RUN_CREATE_FIELDS if suggested else RUN_CREATE_FIELDS)
+    _echoed_lists(body, ())
     out = {
         "name": name_text(body.get("name"), "name", required=False),
         "metadata": metadata(body.get("metadata")),
@@ -107,9 +108,10 @@ def run_create(body: Mapping[str, Any], *, suggested: bool = False) -> dict[str,
     return out
 
 
-def run_update(body: Mapping[str, Any]) -> RunUpdate:
-    """The changes of a MERGE (or PUT) body of a run."""
+def run_update(body: Mapping[str, Any], files: Sequence[str] = ()) -> RunUpdate:
+    """The changes of a MERGE (or PUT) body of a run whose uploaded files are ``files``."""
     _known(body, RUN_UPDATE_FIELDS)
+    _echoed_lists(body, files)
     columns: dict[str, Any] = {}
     if body.get("name") is not None:
         columns["name"] = name_text(body["name"], "name")
@@ -152,6 +154,22 @@ def _known(body: Mapping[str, Any], allowed: Sequence[str]) -> None:
                 str(key),
                 400,
             )
+
+
+def _echoed_lists(body: Mapping[str, Any], files: Sequence[str]) -> None:
+    """``files`` and ``tags`` may be sent back as the run renders them (its uploaded files,
+    no tags), and are then dropped; another value would be dropped unseen, so it is a 400:
+    files come from ``run.log_image``, and this service keeps no tags."""
+    sent = body.get("files")
+    if sent is not None and sent != list(files):
+        raise RuleError(
+            "'files' is not set by an update: a run's files are those run.log_image uploads "
+            f"(POST /v1/training_runs/{{id}}/files); this run has {list(files)}.",
+            "files",
+            400,
+        )
+    if body.get("tags") not in (None, []):
+        raise RuleError("'tags' is not kept: this service keeps no tags on runs.", "tags", 400)
 
 
 def _datasets(logged: Mapping[str, Any] | None) -> None:

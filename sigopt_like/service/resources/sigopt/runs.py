@@ -34,7 +34,7 @@ def apply_update(unit: SigoptUnit, owner: int, run: RunRecord, body: Any) -> Run
     """Check and apply one update body to ``run``; report it to its experiment when it
     finishes."""
     try:
-        update = run_rules.run_update(body)
+        update = run_rules.run_update(body, run.fields.get("files", ()))
         changes: dict[str, Any] = dict(update.columns)
         if "metadata" in changes:
             changes["metadata"] = run_rules.merged_metadata(run.metadata, changes["metadata"])
