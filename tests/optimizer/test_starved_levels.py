@@ -109,3 +109,17 @@ def test_a_starved_levels_slots_avoid_the_corners_of_the_box():
     # 1 of 26 points in "d" with 2 or 3 of its coordinates at a bound; before, 14 of 25
     assert in_d >= 14
     assert at_corners <= 5
+
+
+def test_the_deciding_categoricals_other_levels_stay_open_while_the_best_is_low():
+    """Once a level had its starved share it got one to four slots a batch, and campaigns
+    stayed at a lower level's peak (TUNE ``c7``); while the levels' best model means spread
+    widely and another level's exploring UCB is above the best tested value, the explore
+    and basin slots go on to the other levels (benchmarks/README.md, round 11d)."""
+    elsewhere = 0
+    for seed in range(6):
+        obs = _history(seed, _deciding)
+        batch = design_batch(SPACE, obs, batch_size=20, seed=300 + seed)
+        elsewhere += sum(p[3] != "a" for p in batch)
+    # 65 of 120 points outside "a" (the incumbent's level); before, 57
+    assert elsewhere >= 62

@@ -52,6 +52,9 @@ STARVED_ROLES = ("explore", "basin")
 STARVED_BOUND_SHARE = 0.5
 """A starved level's slots go to candidates with at most this share of their numerical
 coordinates at a bound of the candidates (``bound_share``)."""
+OPEN_SPREAD = 0.3
+"""The levels of a deciding categorical are open (``open_level``) only while the spread of
+their best model means exceeds this share of the observed range."""
 
 
 def stalled_generations(hist: History, batch_size: int, best: int | None = None) -> float:
@@ -178,9 +181,26 @@ def model_batch(
             if role in STARVED_ROLES and deciding
             else None
         )
+        opened = (
+            open_level(
+                deciding,
+                X,
+                y,
+                feats[np.array(chosen, dtype=np.int64)],
+                feats,
+                believer,
+                explorer,
+                available,
+                interior,
+            )
+            if role in STARVED_ROLES and deciding and (starved is None or not starved.any())
+            else None
+        )
         if starved is not None and starved.any():
             inner = starved & interior
             i = _argmax_ucb(explorer, EXPLORE_BETA, inner if inner.any() else starved)
+        elif opened is not None and opened.any():
+            i = _argmax_ucb(explorer, EXPLORE_BETA, opened)
         elif role == "basin" and len(leaders) > 1:
             leader = leaders[1 + basin_turn % (len(leaders) - 1)]
             basin_turn += 1
@@ -292,6 +312,61 @@ def starved_level(
         if counts[level] < STARVED_SHARE * counts.sum() / len(cols):
             return feats[:, cols[level]] > 0.5
     return np.zeros(len(feats), dtype=bool)
+
+
+def open_level(
+    deciding: list[np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    chosen: np.ndarray,
+    feats: np.ndarray,
+    believer: Believer,
+    explorer: Believer,
+    available: np.ndarray,
+    interior: np.ndarray,
+) -> np.ndarray:
+    """Mask of the candidates a starved-role slot goes to in an open level of the first
+    deciding categorical (none if no level is open).
+
+    A level other than the best tested point's is open while its best exploring UCB among
+    its available candidates (those with at most ``STARVED_BOUND_SHARE`` of their numerical
+    coordinates at a bound, if it has any) is above the best tested value; among open levels
+    the one with the fewest tested and chosen points. Once a level had its starved share it
+    got one to four slots a batch, its points read at most 0.2 of the optimum on TUNE ``c7``
+    and campaigns stayed at a lower level's peak to generation 5; while the incumbent is that
+    low every other level may still hold more, and once it is high they close by themselves.
+    No level is open unless the levels' best model means (each among its available
+    candidates) spread over more than ``OPEN_SPREAD`` of the observed range: a categorical
+    that only shifts the response (VALIDATION ``f7 edges``, spread at most 0.16 of the range)
+    keeps its explore and basin slots in the box.
+    """
+    if not deciding or not len(y):
+        return np.zeros(len(feats), dtype=bool)
+    cols = deciding[0]
+    unit = max(unit_of(believer.mean), unit_of(y))
+    tops = [
+        float(np.max(believer.mean[m])) / unit
+        for m in ((feats[:, col] > 0.5) & available for col in cols)
+        if m.any()
+    ]
+    observed = float(np.max(y)) / unit - float(np.min(y)) / unit
+    if len(tops) < 2 or max(tops) - min(tops) <= OPEN_SPREAD * observed:
+        return np.zeros(len(feats), dtype=bool)
+    incumbent = int(np.argmax(X[int(np.argmax(y)), cols]))
+    counts = X[:, cols].sum(axis=0) + (chosen[:, cols].sum(axis=0) if len(chosen) else 0.0)
+    ucb = _ucb(explorer.mean, explorer.sd, EXPLORE_BETA)
+    top = float(np.max(y)) / max(unit_of(explorer.mean), unit_of(explorer.sd))  # _ucb's units
+    best_mask = np.zeros(len(feats), dtype=bool)
+    best_count = np.inf
+    for k, col in enumerate(cols):
+        if k == incumbent or counts[k] >= best_count:
+            continue
+        level = (feats[:, col] > 0.5) & available
+        inner = level & interior
+        mask = inner if inner.any() else level
+        if mask.any() and float(np.max(ucb[mask])) > top:
+            best_mask, best_count = mask, counts[k]
+    return best_mask
 
 
 def bound_share(view: View, feats: np.ndarray) -> np.ndarray:
