@@ -93,17 +93,3 @@ class RunFiles:
     def data(self, fid: int) -> bytes | None:
         row = self.conn.execute(sa.select(F.c.data).where(F.c.id == fid)).first()
         return None if row is None else row[0]
-
-    def uploaded_ids(self, rids: list[int]) -> dict[int, list[int]]:
-        """The uploaded files of these runs, oldest first, by run id."""
-        out: dict[int, list[int]] = {rid: [] for rid in rids}
-        if not rids:
-            return out
-        rows = self.conn.execute(
-            sa.select(F.c.training_run_id, F.c.id)
-            .where(F.c.training_run_id.in_(rids), F.c.uploaded.is_not(None))
-            .order_by(F.c.id)
-        )
-        for rid, fid in rows:
-            out[int(rid)].append(int(fid))
-        return out

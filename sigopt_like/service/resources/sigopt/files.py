@@ -12,7 +12,6 @@ by the service's own pages: an SVG can hold script).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from typing import Any
@@ -23,14 +22,11 @@ from ...domain import sigopt_files as file_rules
 from ...domain.sigopt_checks import RuleError
 from ...errors import BadRequest, Conflict, NotFound
 from ...http import body_bytes, now, parse_id, read_json
+from ...store.accounts import hash_token
 from ...store.sigopt import SigoptStore, SigoptUnit
 from ...store.sigopt_files import FileRecord
 from .common import caller, rule_error
 from .runs import run_of
-
-
-def _key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def render(record: FileRecord, base: str, upload_key: str | None = None) -> dict[str, Any]:
@@ -84,7 +80,7 @@ class RunFiles:
         key = secrets.token_urlsafe(32)
         with self.store.write() as unit:
             run = run_of(unit, rid, owner)
-            record = unit.files.create(run.id, columns, _key_hash(key), now())
+            record = unit.files.create(run.id, columns, hash_token(key), now())
         resp.media = render(record, req.prefix, key)
         resp.status = falcon.HTTP_201
 
@@ -104,7 +100,7 @@ class FileUpload:
         data = body_bytes(req)
         with self.store.write() as unit:
             record = unit.files.get(parse_id(fid, "file"))
-            if record is None or not hmac.compare_digest(_key_hash(key), record.upload_key_hash):
+            if record is None or not hmac.compare_digest(hash_token(key), record.upload_key_hash):
                 raise NotFound(f"No file with id {fid!r} for this upload key.")
             if record.uploaded is not None:
                 raise Conflict("This file is uploaded already; an upload key works once.")
