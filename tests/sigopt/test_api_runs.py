@@ -220,6 +220,50 @@ def test_a_dataset_is_logged_by_name_and_anything_else_is_refused(api: Api, clie
     assert [r["name"] for r in api.get(runs).body["data"]] == ["r"]
 
 
+def test_a_run_fetched_whole_is_taken_back_whole(api: Api, client: str):
+    """A run's ``datasets`` render as a list of names and its values as
+    ``metric_evaluation`` objects; both were refused when the fetched run was sent back
+    (``datasets`` must be an object; ``object`` must be ``metric_value``), so a client
+    that GETs, edits and PUTs a run could not. Sent back whole, the run is unchanged; a
+    list holding other than names, or a value whose ``name`` is not its key, is a 400
+    with nothing changed."""
+    runs = f"/v1/clients/{client}/projects/data/training_runs"
+    run = api.post(runs, {"name": "r"}).body
+    update = {
+        "datasets": {"iris": {}},
+        "metadata": {"a": 1},
+        "values": {"acc": {"value": 0.5, "value_stddev": 0.1}},
+        "assignments": {"x": 1},
+        "logs": {"stdout": {"content": "hi"}},
+        "model": {"type": "xgb"},
+        "state": "completed",
+    }
+    assert merge(api, run["id"], update).status == 200
+    path = f"/v1/training_runs/{run['id']}"
+    whole = api.get(path).body
+    assert whole["datasets"] == ["iris"]
+    assert whole["values"]["acc"]["object"] == "metric_evaluation"
+    for verb in ("PUT", "MERGE" if api.mode == "served" else "PATCH"):
+        reply = api.call(verb, path, whole)
+        assert reply.status == 200, (verb, reply.body)
+        assert {k: v for k, v in reply.body.items() if k != "updated"} == {
+            k: v for k, v in whole.items() if k != "updated"
+        }
+    grown = merge(api, run["id"], {"datasets": ["iris", "mnist"]}).body
+    assert grown["datasets"] == ["iris", "mnist"]
+    for body, field in (
+        ({"datasets": ["iris", 3]}, "datasets[1]"),
+        ({"values": {"acc": {**whole["values"]["acc"], "name": "loss"}}}, "values.acc.name"),
+        ({"values": {"acc": {"object": "metric", "value": 1.0}}}, "values.acc.object"),
+    ):
+        reply = merge(api, run["id"], body)
+        assert reply.status == 400 and reply.body["detail"]["field"] == field, reply.body
+    after = api.get(path).body
+    assert after["datasets"] == ["iris", "mnist"] and after["values"] == whole["values"]
+    legacy = {"acc": {"object": "metric_value", "value": 0.7}}
+    assert merge(api, run["id"], {"values": legacy}).body["values"]["acc"]["value"] == 0.7
+
+
 def test_checkpoints_as_sigopt_keeps_them(api: Api, client: str):
     """SigOpt refuses a checkpoint naming a metric twice, one of a run that became its
     experiment's observation, and past 200 per run; all three were stored here (the

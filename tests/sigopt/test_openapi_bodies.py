@@ -74,7 +74,7 @@ ACCEPTED: dict[str, set[str]] = {
     C + "RunCreate": _fields(runs.RUN_CREATE_FIELDS, runs.ECHOED_FIELDS),
     C + "SuggestedRunCreate": _fields(runs.SUGGESTED_RUN_CREATE_FIELDS, runs.ECHOED_FIELDS),
     C + "RunUpdate": _fields(runs.RUN_UPDATE_FIELDS, runs.ECHOED_FIELDS),
-    C + "RunMetricValue": _fields(runs.RUN_VALUE_FIELDS, ["object"]),
+    C + "RunMetricValue": _fields(runs.RUN_VALUE_FIELDS, runs.RUN_VALUE_ECHOED_FIELDS),
     C + "RunDataset": set(),
     C + "RunBatch": _fields(clients.RUN_BATCH_FIELDS),
     C + "CheckpointCreate": _fields(runs.CHECKPOINT_FIELDS, ["object"]),

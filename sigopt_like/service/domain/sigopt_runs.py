@@ -56,6 +56,8 @@ RUN_UPDATE_FIELDS = (
 SUGGESTED_RUN_CREATE_FIELDS = ("name", "metadata")
 #: a logged metric value: ``{"values": {metric: {value, value_stddev}}}``
 RUN_VALUE_FIELDS = ("value", "value_stddev")
+#: what a run renders in a metric value beside those, which may be sent back (and is dropped)
+RUN_VALUE_ECHOED_FIELDS = ("object", "name")
 CHECKPOINT_FIELDS = ("values", "metadata")
 CHECKPOINT_VALUE_FIELDS = ("name", "value")
 #: the most checkpoints a run keeps (SigOpt's limit too)
@@ -127,7 +129,8 @@ def run_update(body: Mapping[str, Any], files: Sequence[str] = ()) -> RunUpdate:
     fields: dict[str, Any] = {}
     for key in MERGED_FIELDS:
         if body.get(key) is not None:
-            fields[key] = dict(object_of(body[key], key))
+            raw = _datasets_by_name(body[key]) if key == "datasets" else body[key]
+            fields[key] = dict(object_of(raw, key))
     for key in REPLACED_FIELDS:
         if body.get(key) is not None:
             fields[key] = dict(object_of(body[key], key))
@@ -172,6 +175,23 @@ def _echoed_lists(body: Mapping[str, Any], files: Sequence[str]) -> None:
         raise RuleError("'tags' is not kept: this service keeps no tags on runs.", "tags", 400)
 
 
+def _datasets_by_name(sent: Any) -> Any:
+    """``datasets`` as the run renders it, a list of names, is the same as ``{name: {}}``
+    for each: a run fetched and sent back whole is then taken as it is."""
+    if not isinstance(sent, list):
+        return sent
+    names: dict[str, Any] = {}
+    for i, name in enumerate(sent):
+        if not isinstance(name, str):
+            raise RuleError(
+                f"'datasets[{i}]' must be a dataset's name (a string), not {kind(name)}.",
+                f"datasets[{i}]",
+                400,
+            )
+        names[name] = {}
+    return names
+
+
 def _datasets(logged: Mapping[str, Any] | None) -> None:
     """A dataset is logged by name: sigopt-python's ``run.log_dataset(name)`` sends
     ``{"datasets": {name: {}}}``, and a run renders its datasets as the list of names.
@@ -197,8 +217,8 @@ def _values(raw: Any) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name, item in object_of(raw, "values").items():
         where = f"values.{name}"
-        item = object_of(item, where)
-        known_fields(item, RUN_VALUE_FIELDS, where, "metric_value")
+        item = _as_rendered(object_of(item, where), str(name), where)
+        known_fields(item, RUN_VALUE_FIELDS, where, "metric_evaluation")
         if item.get("value") is None:
             raise RuleError(f"'{where}.value' is required.", f"{where}.value", 400)
         value = number(item["value"], f"{where}.value")
@@ -210,6 +230,24 @@ def _values(raw: Any) -> dict[str, dict[str, Any]]:
                     f"'{where}.value_stddev' must not be negative.", f"{where}.value_stddev"
                 )
         out[str(name)] = {"value": value, "value_stddev": stddev}
+    return out
+
+
+def _as_rendered(item: Mapping[str, Any], name: str, where: str) -> Mapping[str, Any]:
+    """A metric value as a run renders it (``object`` ``metric_evaluation``, its ``name``)
+    is taken back with its echoed fields dropped; ``metric_value``, this service's word
+    before, is still taken. A ``name`` other than the key would be dropped unseen: a 400."""
+    out = dict(item)
+    if out.get("object") == "metric_value":
+        out["object"] = "metric_evaluation"
+    sent = out.pop("name", name)
+    if sent != name:
+        raise RuleError(
+            f"'{where}.name' must be the metric's name, {name!r}, as the run renders it "
+            f"(the key of 'values' names the metric), not {sent!r}.",
+            f"{where}.name",
+            400,
+        )
     return out
 
 
