@@ -21,6 +21,7 @@ def _observations(space, seed):
     for p in points + points[:6]:  # replicates
         y = None if rng.random() < 0.15 else float(rng.normal())
         obs.append((p, y))
+    obs.append((points[1], -1e9))  # a failed replicate typed as a sentinel
     obs.append((points[0], float("nan")))  # not finite: not a reading
     exclude = design_batch(space, [], batch_size=8, seed=seed + 100)
     return obs, exclude
@@ -45,6 +46,9 @@ def test_the_same_history_from_codes_as_from_points(make, seed):
     np.testing.assert_allclose(from_codes.means, from_points.means)
     np.testing.assert_array_equal(from_codes.counts, from_points.counts)
     np.testing.assert_array_equal(from_codes.first_seen, from_points.first_seen)
+    np.testing.assert_allclose(from_codes.modelled, from_points.modelled)
+    np.testing.assert_array_equal(from_codes.modelled_counts, from_points.modelled_counts)
+    np.testing.assert_allclose(from_codes.deviations, from_points.deviations)
     assert from_codes.keys == from_points.keys
     assert from_codes.n_observations == from_points.n_observations
 

@@ -9,7 +9,6 @@ import numpy as np
 
 from .engine import Settings, propose
 from .history import EncodedObservations, gather, gather_codes
-from .sentinels import rein_in
 from .threads import single_threaded
 from .views import feature_groups, view_for
 
@@ -63,8 +62,8 @@ def recommend(space: Any, observations: Sequence[Observation]) -> tuple[tuple, f
         return view.from_codes(codes[best : best + 1])[0], float(hist.means[best])
     model = fit_surrogate(
         view.encode(codes),
-        rein_in(hist.means),
-        hist.counts,
+        hist.modelled,
+        hist.modelled_counts,
         np.random.default_rng(0),
         ls_prior=hist.replicates_disagree,
         tied=tied_groups(feature_groups(view), hist.replicates_disagree, len(hist.scored)),

@@ -9,6 +9,7 @@ import attrs
 import numpy as np
 
 from .finite import group_means
+from .sentinels import rein_in
 from .views import View, code_key
 
 
@@ -20,8 +21,10 @@ class History:
     ``scored`` indexes those with at least one response, ``means`` and ``counts``
     are their replicate means and numbers of readings, ``first_seen`` the index of
     the observation that first tested them (chronology, for stagnation);
-    ``deviations`` the sum of squared deviations of each scored point's readings
-    from their mean (0 for a single reading).
+    ``modelled`` and ``modelled_counts`` are what the models see of each scored point:
+    the mean and number of its readings once sentinel readings are set apart (see
+    :func:`modelled_readings`), and ``deviations`` the sum of squared deviations of those
+    readings from that mean (0 for a single reading).
     """
 
     codes: np.ndarray
@@ -31,7 +34,9 @@ class History:
     counts: np.ndarray
     first_seen: np.ndarray
     n_observations: int
-    deviations: np.ndarray = attrs.field(factory=lambda: np.zeros(0))
+    modelled: np.ndarray
+    modelled_counts: np.ndarray
+    deviations: np.ndarray
 
     @property
     def scored_codes(self) -> np.ndarray:
@@ -41,10 +46,10 @@ class History:
     def replicates_disagree(self) -> bool:
         """True when repeated readings of a point differ: the response is measured with
         noise (beyond rounding: the pooled spread is above 1e-9 of the means' size)."""
-        if len(self.deviations) == 0 or not np.any(self.counts > 1):
+        if len(self.deviations) == 0 or not np.any(self.modelled_counts > 1):
             return False
-        df = float((self.counts - 1).sum())
-        size = max(1.0, float(np.max(np.abs(self.means))))
+        df = float((self.modelled_counts - 1).sum())
+        size = max(1.0, float(np.max(np.abs(self.modelled))))
         with np.errstate(over="ignore", invalid="ignore"):
             pooled = float(self.deviations.sum()) / df / size / size
         return bool(pooled > 1e-18)
@@ -87,12 +92,10 @@ def gather(
     codes = np.array(all_rows, dtype=float).reshape(len(all_rows), view.n_params)
     cnt = np.array(counts, dtype=np.int64)
     scored = np.nonzero(cnt > 0)[0]
-    flat = [float(v) for r in readings for v in r]
+    flat = np.array([float(v) for r in readings for v in r], dtype=float)
     owner = np.repeat(np.arange(len(readings)), [len(r) for r in readings])
-    means = group_means(owner, np.array(flat, dtype=float), cnt)[scored]
-    deviations = np.array(
-        [_squared_deviations(np.array(readings[i]), m) for i, m in zip(scored, means, strict=True)]
-    )
+    means = group_means(owner, flat, cnt)[scored]
+    seen = modelled_readings(owner, flat, len(readings))
     return History(
         codes=codes,
         keys=frozenset(keys),
@@ -101,14 +104,45 @@ def gather(
         counts=cnt[scored],
         first_seen=np.array(first, dtype=np.int64)[scored],
         n_observations=n_obs,
-        deviations=deviations.reshape(len(scored)),
+        modelled=rein_in(seen.means[scored]),
+        modelled_counts=seen.counts[scored],
+        deviations=seen.deviations[scored],
     )
 
 
-def _squared_deviations(values: np.ndarray, mean: float) -> float:
-    """Sum of squared deviations from ``mean`` (infinite rather than a warning on overflow)."""
+@attrs.frozen
+class Modelled:
+    """Per point: the mean, number and squared deviations of the readings the models see."""
+
+    means: np.ndarray
+    counts: np.ndarray
+    deviations: np.ndarray
+
+
+def modelled_readings(group: np.ndarray, values: np.ndarray, n_points: int) -> Modelled:
+    """The readings of each point as the models see them (``group[i]`` the point of
+    ``values[i]``, every value finite).
+
+    A replicate that failed is often typed as a sentinel (``-1e9``) beside its point's
+    honest readings. Averaged in, it made the point's mean a sentinel too, and its
+    squared deviation made a noiseless campaign read as noisy (the engine then fits and
+    chooses as for measured noise). A reading :func:`rein_in` would move is therefore
+    left out of its point when the point has an ordinary reading: a failed run of an
+    experiment says that the run failed, not what the experiment gives. A point whose
+    readings are all sentinels keeps them, reined in, so that the models still see it as
+    the worst. Without sentinels this is the plain mean of every reading.
+    """
+    fenced = rein_in(values)
+    sentinel = fenced != values
+    ordinary = np.bincount(group[~sentinel], minlength=n_points)
+    kept = ~sentinel | (ordinary[group] == 0)
+    used, owner = fenced[kept], group[kept]
+    counts = np.bincount(owner, minlength=n_points).astype(np.int64)
+    means = group_means(owner, used, counts)
     with np.errstate(over="ignore", invalid="ignore"):
-        return float(((values - mean) ** 2).sum())
+        squares = (used - means[owner]) ** 2
+    deviations = np.bincount(owner, weights=squares, minlength=n_points)
+    return Modelled(means, counts, deviations)
 
 
 class EncodedObservations(Protocol):
@@ -143,15 +177,13 @@ def gather_codes(view: View, observed: EncodedObservations) -> History:
         ok = np.isfinite(vals)
         cnt = np.bincount(group[ok], minlength=len(rows)).astype(np.int64)
         point_means = group_means(group[ok], vals[ok], cnt)
-        with np.errstate(over="ignore", invalid="ignore"):
-            squares = (vals[ok] - point_means[group[ok]]) ** 2
-        devs = np.bincount(group[ok], weights=squares, minlength=len(rows))
+        seen = modelled_readings(group[ok], vals[ok], len(rows))
     else:
         rows = np.zeros((0, view.n_params))
         first = np.zeros(0, dtype=np.int64)
         point_means = np.zeros(0, dtype=float)
         cnt = np.zeros(0, dtype=np.int64)
-        devs = np.zeros(0, dtype=float)
+        seen = Modelled(np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0))
     keys = {code_key(r) for r in rows}
     extra = []
     for code in observed.exclude:
@@ -170,5 +202,7 @@ def gather_codes(view: View, observed: EncodedObservations) -> History:
         counts=cnt[scored],
         first_seen=first[scored],
         n_observations=n,
-        deviations=devs[scored],
+        modelled=rein_in(seen.means[scored]),
+        modelled_counts=seen.counts[scored],
+        deviations=seen.deviations[scored],
     )

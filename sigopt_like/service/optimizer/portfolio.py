@@ -30,7 +30,6 @@ from .coverage import ProjectionCover
 from .engine import Settings, untested_rows
 from .finite import unit_of
 from .history import History
-from .sentinels import rein_in
 from .surrogate import Believer, GPSurrogate, Surrogate, fit_surrogate, tied_groups
 from .views import View, feature_groups, nearest_sq_distance
 
@@ -116,11 +115,11 @@ def model_batch(
     """Choose ``batch_size`` untested codes with the surrogate and the role portfolio."""
     codes = hist.scored_codes
     X = view.encode(codes)
-    y = rein_in(hist.means)  # a failure typed as a far-off response must not take the model
+    y = hist.modelled  # a failure typed as a far-off response must not take the model
     model = fit_surrogate(
         X,
         y,
-        hist.counts,
+        hist.modelled_counts,
         rng,
         gp_max_points=settings.gp_max_points,
         ls_prior=hist.replicates_disagree,
