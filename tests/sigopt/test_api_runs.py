@@ -253,6 +253,8 @@ def test_a_run_fetched_whole_is_taken_back_whole(api: Api, client: str):
     assert grown["datasets"] == ["iris", "mnist"]
     for body, field in (
         ({"datasets": ["iris", 3]}, "datasets[1]"),
+        ({"datasets": ["x" * 501]}, "datasets"),
+        ({"datasets": {" ": {}}}, "datasets"),
         ({"values": {"acc": {**whole["values"]["acc"], "name": "loss"}}}, "values.acc.name"),
         ({"values": {"acc": {"object": "metric", "value": 1.0}}}, "values.acc.object"),
     ):

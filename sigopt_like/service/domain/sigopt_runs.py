@@ -18,6 +18,7 @@ import attrs
 
 from .sigopt_checks import (
     MAX_METADATA_KEYS,
+    MAX_NAME_LENGTH,
     RuleError,
     is_number,
     kind,
@@ -195,8 +196,16 @@ def _datasets_by_name(sent: Any) -> Any:
 def _datasets(logged: Mapping[str, Any] | None) -> None:
     """A dataset is logged by name: sigopt-python's ``run.log_dataset(name)`` sends
     ``{"datasets": {name: {}}}``, and a run renders its datasets as the list of names.
-    So the only value kept is ``{}``; anything else would be stored and never shown."""
+    So the only value kept is ``{}``; anything else would be stored and never shown. A
+    name is held to the length of every other name (a 100,000-character one was kept)."""
     for name, value in (logged or {}).items():
+        if not str(name).strip() or len(str(name)) > MAX_NAME_LENGTH:
+            raise RuleError(
+                f"A dataset's name must be a non-empty string of at most {MAX_NAME_LENGTH} "
+                f"characters, as every name here (this one has {len(str(name))}).",
+                "datasets",
+                400,
+            )
         if value == {}:
             continue
         where = f"datasets.{name}"
