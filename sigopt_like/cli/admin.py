@@ -74,6 +74,13 @@ def _accounts(db: str | None) -> Iterator[Any]:
     help="Let the dashboard at / halt campaigns and cancel tasks (else it only reads).",
 )
 @click.option(
+    "--guest-token-days",
+    type=click.FloatRange(min=0, min_open=True, max=36_500),
+    default=None,
+    help="How long a guest token (an experiment shared with tokens().create()) lasts "
+    "[default: 30, as SigOpt's].",
+)
+@click.option(
     "--allowed-host",
     "allowed_hosts",
     multiple=True,
@@ -93,6 +100,7 @@ def serve(
     no_tasks: bool,
     quiet_access: bool,
     dashboard_actions: bool = False,
+    guest_token_days: float | None = None,
     allowed_hosts: tuple[str, ...] = (),
     browser_hint: bool = False,
 ) -> None:
@@ -133,6 +141,8 @@ def serve(
         overrides["dashboard_actions"] = True
     if allowed_hosts:
         overrides["allowed_hosts"] = tuple(allowed_hosts)
+    if guest_token_days is not None:
+        overrides["guest_token_days"] = guest_token_days
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if quiet_access:
         logging.getLogger("sigopt_like.access").setLevel(logging.WARNING)

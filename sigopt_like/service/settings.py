@@ -35,6 +35,9 @@ class ServiceSettings:
     dashboard: serve the browser dashboard at ``/`` (its pages, assets and cookie sign-in).
     dashboard_actions: let the dashboard halt sessions and cancel tasks (off: it only reads).
     dashboard_session_hours: how long a dashboard sign-in lasts.
+    guest_token_days: how long a guest token (SigOpt's experiment token, made by
+        ``conn.experiments(id).tokens().create()``) reads its experiment: 30 days, as
+        SigOpt's. API tokens do not expire (``sigopt-like tokens revoke`` ends them).
     allowed_hosts: when not empty, a request whose ``Host`` names another host is a 403
         (``sigopt-like dashboard`` on 127.0.0.1 keeps pages of other sites that rebind
         their DNS name to this machine from reading a database without accounts).
@@ -66,8 +69,14 @@ class ServiceSettings:
     dashboard: bool = True
     dashboard_actions: bool = False
     dashboard_session_hours: float = 12.0
+    guest_token_days: float = 30.0
     allowed_hosts: tuple[str, ...] = ()
     max_waiting_requests: int = 256
+
+    @property
+    def guest_token_seconds(self) -> int:
+        """How long a guest token lasts from its making, in whole seconds."""
+        return int(self.guest_token_days * 86_400)
 
     @property
     def worker_processes(self) -> int:

@@ -35,6 +35,8 @@ def test_local_numbers_out_of_range_are_usage_errors(run):
         ("serve", "--port", "-1"),
         ("serve", "--threads", "0"),
         ("serve", "--requests-per-minute", "0"),
+        ("serve", "--guest-token-days", "0"),
+        ("serve", "--guest-token-days", "-3"),
         ("worker", "--threads", "-2"),
         ("dashboard", "--port", "70000"),
     ):

@@ -6,11 +6,14 @@ that shares an experiment stopped there."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
 from sigopt_like import Connection
 from sigopt_like.errors import APIError
+from tests.fixtures.servers import ServedProcess, serve_in_thread
 
 sigopt = pytest.importorskip("sigopt")
 from sigopt.exception import ApiException  # noqa: E402
@@ -99,3 +102,62 @@ def test_only_the_owner_makes_one_and_revoking_it_ends_it(served):
     assert accounts.revoke_token(token=made.token) == 1
     gone = call(served, made.token, "GET", f"/v1/experiments/{experiment.id}")
     assert gone.status_code == 401
+
+
+def test_a_guest_token_says_when_it_expires_and_lasts_thirty_days(served):
+    conn = sigopt.Connection(client_token=served.token)
+    conn.set_api_url(served.url)
+    experiment = conn.experiments().create(name="e", parameters=[X])
+    before = time.time()
+    made = conn.experiments(experiment.id).tokens().create()
+    thirty_days = 30 * 86_400
+    assert before - 1 <= made.expires - thirty_days <= time.time()
+    self_info = call(served, made.token, "GET", "/v1/tokens/self").json()
+    assert self_info["expires"] == made.expires
+    own = call(served, served.token, "GET", "/v1/tokens/self").json()
+    assert own["expires"] is None  # an API token does not expire
+
+
+def test_an_expired_guest_token_is_refused_and_changes_nothing(tmp_path):
+    served = serve_in_thread(tmp_path, guest_token_days=0)
+    try:
+        conn = sigopt.Connection(client_token=served.token)
+        conn.set_api_url(served.url)
+        experiment = conn.experiments().create(name="e", parameters=[X])
+        made = conn.experiments(experiment.id).tokens().create()
+        assert made.expires <= time.time()
+        read = call(served, made.token, "GET", f"/v1/experiments/{experiment.id}")
+        assert read.status_code == 401, read.text
+        message = read.json()["message"]
+        assert "expired" in message and f"experiments({experiment.id}).tokens().create()" in message
+        assert 'error="invalid_token"' in read.headers["WWW-Authenticate"]
+        write = call(
+            served, made.token, "PUT", f"/v1/experiments/{experiment.id}", json={"name": "x"}
+        )
+        assert write.status_code == 401
+        assert conn.experiments(experiment.id).fetch().name == "e"
+        # the owner's own token is untouched, and a new guest token is one call away
+        assert conn.experiments(experiment.id).tokens().create().token != made.token
+    finally:
+        served.close()
+
+
+def test_serve_takes_the_guest_token_lifetime(tmp_path):
+    """``sigopt-like serve --guest-token-days`` (the real command) is honoured."""
+    served = ServedProcess(tmp_path / "guest.db", "--guest-token-days", "0.5")
+    try:
+        experiment = requests.post(
+            f"{served.url}/v1/experiments",
+            json={"name": "e", "parameters": [X]},
+            headers=served.headers(),
+            timeout=30,
+        ).json()
+        before = time.time()
+        made = requests.post(
+            f"{served.url}/v1/experiments/{experiment['id']}/tokens",
+            headers=served.headers(),
+            timeout=30,
+        ).json()
+        assert before - 1 <= made["expires"] - 43_200 <= time.time()
+    finally:
+        served.stop()

@@ -12,13 +12,17 @@ expires (see :mod:`sigopt_like.service.dashboard.cookies`).
 A guest token (SigOpt's experiment token, ``POST /v1/experiments/{id}/tokens``) is
 the one to share an experiment with: it reads that experiment and what is under it
 (``GET /v1/experiments/{id}/...``) and its own ``/v1/tokens/self``, and every other
-request made with it is a 403 that says so.
+request made with it is a 403 that says so. It lasts ``guest_token_days`` (30, as
+SigOpt's) from its making; then it is a 401 that says when it expired and how to
+make another.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import time
+from datetime import datetime, timezone
 from typing import Any
 
 import falcon
@@ -81,6 +85,7 @@ class AuthMiddleware:
         req.context.user_id = None
         req.context.token_id = None
         req.context.guest_experiment = None
+        req.context.token_expires = None
         req.context.via_cookie = False
         if resource is None or getattr(resource, "auth_exempt", False):
             return
@@ -103,6 +108,8 @@ class AuthMiddleware:
             if owner is None:
                 raise _unauthorized("The API token is not valid: it is unknown or was revoked.")
         if owner.experiment_id is not None:
+            req.context.token_expires = owner.created + self.context.settings.guest_token_seconds
+            _require_live_guest(owner.experiment_id, req.context.token_expires)
             _require_guest_route(req, params, owner.experiment_id)
         req.context.user_id = owner.user_id
         req.context.token_id = owner.token_id
@@ -124,6 +131,17 @@ class AuthMiddleware:
             "or sign in to the dashboard at /.",
             invalid=False,
         )
+
+
+def _require_live_guest(experiment_id: int, expires: int) -> None:
+    """A 401 once a guest token of ``experiment_id`` has outlived ``expires``."""
+    if time.time() < expires:
+        return
+    when = datetime.fromtimestamp(expires, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    raise _unauthorized(
+        f"This guest token of experiment {experiment_id} expired at {when}: its owner can "
+        f"make another with conn.experiments({experiment_id}).tokens().create()."
+    )
 
 
 def _require_guest_route(req: falcon.Request, params: dict, experiment_id: int) -> None:

@@ -72,6 +72,7 @@ class TokenSelf:
             owner,
             getattr(req.context, "token_id", None),
             getattr(req.context, "guest_experiment", None),
+            expires=getattr(req.context, "token_expires", None),
         )
 
 

@@ -105,10 +105,15 @@ def client(owner: int) -> dict[str, Any]:
 
 
 def token(
-    owner: int, token_id: Any, experiment_id: int | None = None, *, secret: str | None = None
+    owner: int,
+    token_id: Any,
+    experiment_id: int | None = None,
+    *,
+    secret: str | None = None,
+    expires: int | None = None,
 ) -> dict[str, Any]:
     """A token: the caller's own (``tokens/self``, never its secret) or a guest token of
-    one experiment (its secret only when it is made)."""
+    one experiment (its secret only when it is made; ``expires`` when it ends)."""
     guest = experiment_id is not None
     return {
         "object": "token",
@@ -118,7 +123,7 @@ def token(
         "development": False,
         "all_experiments": not guest,
         "experiment": str(experiment_id) if guest else None,
-        "expires": None,
+        "expires": expires,
         "token_type": "guest" if guest else "client-api",
         "token": secret,
     }

@@ -5,8 +5,9 @@ experiment (its suggestions, observations, best assignments, ...) and nothing el
 what SigOpt's "share experiment" link carries. The middleware
 (:mod:`sigopt_like.service.middleware.auth`) holds it to that. It is a token of the
 experiment's owner, shown once like every token, listed by ``sigopt-like tokens
-list`` with its experiment, and revoked like any other; it does not expire (nor do
-this service's API tokens).
+list`` with its experiment, and revoked like any other. It expires ``guest_token_days``
+after its making (30, as SigOpt's; ``expires`` in the answer says when); this
+service's API tokens do not.
 """
 
 from __future__ import annotations
@@ -44,5 +45,8 @@ class ExperimentTokens:
         issued = self.context.store.accounts.issue_token(
             owner, GUEST_TOKEN_NAME, experiment_id=experiment.id
         )
-        resp.media = render_runs.token(owner, issued.id, experiment.id, secret=issued.token)
+        expires = issued.created + self.context.settings.guest_token_seconds
+        resp.media = render_runs.token(
+            owner, issued.id, experiment.id, secret=issued.token, expires=expires
+        )
         resp.status = falcon.HTTP_201
