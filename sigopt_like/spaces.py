@@ -48,6 +48,10 @@ MAX_NAME_LENGTH = 200
 # character a spreadsheet runs as a formula, and the columns a history file adds
 # (spaces at a name's ends are dropped when a space is read, as CSV readers drop them).
 _FORMULA_STARTS = ("=", "+", "-", "@")
+# A categorical level is any text too, except one a spreadsheet would turn into a formula
+# when it opens the experiments table (Excel and LibreOffice read "=x", "@x", "+x" and "-x"
+# as formulas; "+", "-", "+1" and "-2.5" stay values): the table would come back with an
+# error or a result where the level was, and its rows would no longer match the space.
 _INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _FACTORIAL_TYPES = ("numerical", "categorical")
 _MIXTURE_TYPES = ("unit",)
@@ -637,7 +641,9 @@ def _where(space_type: str, row: int, index: int) -> str:
 
 
 def _experiments_header(record: csvio.Record | Problem) -> Problem | None:
-    """A problem when the first row is an experiments table's header (it ends in Response).
+    """A problem when the first row is an experiments table's header (it ends in Response
+    and its second cell is not a parameter type: a categorical's last level may be
+    "response").
 
     Without it, an experiments file given as a space reports one "unknown parameter
     type" per row of data, which hides the one mistake: the wrong file.
@@ -647,6 +653,8 @@ def _experiments_header(record: csvio.Record | Problem) -> Problem | None:
     cells = csvio.trim_trailing(record.cells)
     if len(cells) < 2 or cells[-1].strip().casefold() != "response":
         return None
+    if cells[1].strip().casefold() in (*_FACTORIAL_TYPES, *_MIXTURE_TYPES):
+        return None  # a parameter row whose last level is "response"
     return Problem(
         f"row {record.row} names parameters and a Response column: this is an experiments "
         "table, not a space file (a space file has no header and one row per parameter)",
@@ -942,6 +950,15 @@ def _level_problems(
                 index,
             )
             continue
+        if isinstance(value, str) and _formula_level(value):
+            add(
+                f"'{param.name}' has the value {value!r}, which begins with '{value[0]}': a "
+                "spreadsheet opening the experiments table runs it as a formula; begin it "
+                "with a letter, digit or bracket",
+                row,
+                index,
+            )
+            continue
         number = _to_float(value) if isinstance(value, str) else None
         if number is not None and number in numbers and value not in seen:
             add(
@@ -969,6 +986,14 @@ def _level_problems(
             row,
             2,
         )
+
+
+def _formula_level(value: str) -> bool:
+    """Whether a spreadsheet reads the level ``value`` as a formula (see _FORMULA_STARTS)."""
+    text = value.strip()
+    if not text.startswith(_FORMULA_STARTS):
+        return False
+    return text[0] in "=@" or (len(text) > 1 and _to_float(text) is None)
 
 
 def _unit_problems(param: MixtureComponent, row: int, total: Any, add: Callable[..., None]) -> None:

@@ -814,3 +814,29 @@ def test_mixture_size_property(bounds: list[tuple[int, int]], total: int) -> Non
     if space.size():
         table = space.random_experiments(10, seed=1)
         assert validate_experiments(table, space, allow_missing_response=True) == []
+
+
+@pytest.mark.parametrize("level", ["=1+1", "@sum", "-ctrl", "+x", " =x"])
+def test_levels_a_spreadsheet_runs_as_formulas_are_refused(level: str) -> None:
+    parameters = [{"name": "p", "type": "categorical", "values": ["a", "b", level]}]
+    with pytest.raises(SpaceError) as info:
+        Space.from_dict({"type": "factorial", "parameters": parameters})
+    problem = info.value.problems[0]
+    assert problem.row == 1 and "runs it as a formula" in problem.message
+
+
+@pytest.mark.parametrize("level", ["+", "-1", "+2.5", "a=b", "a-b", "(-)"])
+def test_signs_and_signed_numbers_are_levels(level: str) -> None:
+    parameters = [{"name": "p", "type": "categorical", "values": ["a", level]}]
+    space = Space.from_dict({"type": "factorial", "parameters": parameters})
+    assert len(space.parameters[0].values) == 2
+
+
+def test_a_level_named_response_round_trips() -> None:
+    """Before: a space whose first parameter's last level was "response" was written to CSV
+    and read back as an experiments table's header (found by the round-trip property)."""
+    space = Space(
+        "factorial",
+        [CategoricalParameter("mode", ["baseline", "response"]), NumericalParameter("q", [1, 2])],
+    )
+    assert Space.from_csv(space.to_csv()) == space

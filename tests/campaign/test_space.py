@@ -236,3 +236,25 @@ def test_a_parameter_name_that_is_not_text_is_refused(api):
     )
     assert r.status == 422 and "a parameter name is text" in r.body["message"], r
     assert api.get(f"/v1/sessions/{sid}/space").status == 404
+
+
+def test_a_level_a_spreadsheet_would_run_as_a_formula_is_refused(api):
+    """Before: ``=HYPERLINK(...)`` or ``-cmd|...`` was stored as a level and written into the
+    experiments table, where a spreadsheet opening it runs it (and saves back its result)."""
+    sid = api.session()
+    before = api.snapshot(sid)
+    for level in ('=HYPERLINK("http://x.example","y")', "@SUM(A1)", "-cmd|' /C calc'!A0", "+x"):
+        space = small_space()
+        space["parameters"][3]["values"] = ["x", level, "z"]
+        task = api.put_space(sid, space, population_size=12, replicates=0)
+        assert task["status"] == "failed", (level, task)
+        [error] = task["errors"]
+        assert error["category"] == "validation" and repr(level) in error["message"]
+        assert "runs it as a formula" in error["message"]
+    assert api.get(f"/v1/sessions/{sid}/space").status == 404
+    after = api.snapshot(sid)
+    assert after["session"] == before["session"] and after["history"] == before["history"]
+    # signs and signed numbers stay values, and so does a level with "=" inside
+    space = small_space()
+    space["parameters"][3]["values"] = ["+", "-1", "+2.5", "a=b"]
+    assert api.put_space(sid, space, population_size=12, replicates=0)["status"] == "success"
