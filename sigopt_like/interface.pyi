@@ -399,6 +399,13 @@ class _Experiments:
         *,
         state: str | None = ...,
         search: str | None = ...,
+        sort: str | None = ...,
+        ascending: bool | None = ...,
+        period_start: int | None = ...,
+        period_end: int | None = ...,
+        user: str | None = ...,
+        include_ai: bool | None = ...,
+        development: bool | None = ...,
         limit: int | None = ...,
         before: str | None = ...,
         after: str | None = ...,
@@ -406,12 +413,19 @@ class _Experiments:
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
     ) -> Page[Experiment]:
-        """Experiments, newest first."""
+        """Experiments, newest first (sort= and ascending= choose)."""
     def fetch(
         self,
         *,
         state: str | None = ...,
         search: str | None = ...,
+        sort: str | None = ...,
+        ascending: bool | None = ...,
+        period_start: int | None = ...,
+        period_end: int | None = ...,
+        user: str | None = ...,
+        include_ai: bool | None = ...,
+        development: bool | None = ...,
         limit: int | None = ...,
         before: str | None = ...,
         after: str | None = ...,
@@ -419,7 +433,7 @@ class _Experiments:
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
     ) -> Page[Experiment]:
-        """Experiments, newest first. (SigOpt's name of list)"""
+        """Experiments, newest first (sort= and ascending= choose). (SigOpt's name of list)"""
 
 class _ExperimentsItemSuggestions:
     """Assignments to try."""

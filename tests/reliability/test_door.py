@@ -481,7 +481,8 @@ def test_a_blank_or_unlisted_enum_value_is_a_400_not_the_default(
     [
         ("GET", "/v1/sessions", {"status": "active"}, "status"),  # filtered nothing
         ("GET", "/v1/sessions/{sid}/history", {"gen": "1"}, "gen"),  # every generation
-        ("GET", "/v1/experiments", {"sort": "name", "limit": "5"}, "sort"),
+        # sort is taken (id | recent, tests/sigopt/test_experiment_list_query.py)
+        ("GET", "/v1/experiments", {"order_by": "name", "limit": "5"}, "order_by"),
         ("GET", "/v1/sessions/{sid}", {"wait": "5"}, "wait"),  # tasks wait, sessions do not
         ("POST", "/v1/sessions", {"dry_run": "true"}, "dry_run"),  # it created one anyway
     ],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -32,6 +32,15 @@ class Page(Generic[Item]):
     after: str | None
 
 
+class UnknownCursor(ValueError):
+    """A ``before`` / ``after`` cursor that names no row this listing can start from."""
+
+    def __init__(self, name: str, cursor: int) -> None:
+        super().__init__(f"{name}={cursor}")
+        self.name = name
+        self.cursor = cursor
+
+
 def fetch_page(
     conn: sa.Connection,
     query: sa.Select,
@@ -44,36 +53,95 @@ def fetch_page(
     ``before`` asks for items older than it, ``after`` for newer, both for the items
     between them (paged like ``before``). ``convert`` turns each row into an item.
     """
-    key = str(id_column.key)
+    return fetch_sorted_page(conn, query, (id_column,), request, convert)
+
+
+def fetch_sorted_page(
+    conn: sa.Connection,
+    query: sa.Select,
+    columns: Sequence[sa.ColumnElement],
+    request: PageRequest,
+    convert: Callable[[Any], Item],
+    *,
+    ascending: bool = False,
+    cursor_key: Callable[[int], tuple[Any, ...] | None] | None = None,
+) -> Page[Item]:
+    """One page of ``query`` in the order of ``columns`` (a keyset, compared as a tuple;
+    the last column is the id, which makes it unique), largest first unless ``ascending``.
+
+    The cursors are ids, whatever the order: ``before`` asks for the items that come
+    after it in the listing (the next page, in either direction), ``after`` for the
+    ones that come before it (the previous page), both for the items between them
+    (paged like ``before``). ``cursor_key`` gives the key of a cursor's row (None when
+    there is no such row: :class:`UnknownCursor`); without it the cursor is the key.
+    The answer's ``before`` / ``after`` are the ids that page on from this page's last
+    item and back from its first, None where nothing lies that way.
+    """
+    id_key = str(columns[-1].key)
     limit = request.limit
-    before, after = request.before, request.after
+
+    def key_of(name: str, cursor: int | None) -> tuple[Any, ...] | None:
+        if cursor is None:
+            return None
+        if cursor_key is None:
+            return (cursor,)
+        key = cursor_key(cursor)
+        if key is None:
+            raise UnknownCursor(name, cursor)
+        return key
+
+    def row_key(row: Any) -> tuple[Any, ...]:
+        return tuple(row._mapping[str(c.key)] for c in columns)
+
+    def past(key: tuple[Any, ...]) -> sa.ColumnElement[bool]:
+        """Rows that come after ``key`` in the listing."""
+        return _beyond(columns, key, greater=ascending)
+
+    def short_of(key: tuple[Any, ...]) -> sa.ColumnElement[bool]:
+        """Rows that come before ``key`` in the listing."""
+        return _beyond(columns, key, greater=not ascending)
+
+    forward = [c.asc() if ascending else c.desc() for c in columns]
+    backward = [c.desc() if ascending else c.asc() for c in columns]
+    before = key_of("before", request.before)
+    after = key_of("after", request.after)
     count = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     if before is not None and after is not None:
-        query = query.where(id_column > after)  # a window, paged like ``before``
+        query = query.where(short_of(after))  # a window, paged like ``before``
         after = None
     rows: list[Any]
     if after is not None:
         rows = list(
-            conn.execute(
-                query.where(id_column > after).order_by(id_column.asc()).limit(limit + 1)
-            ).all()
+            conn.execute(query.where(short_of(after)).order_by(*backward).limit(limit + 1)).all()
         )
-        newer = len(rows) > limit
+        earlier = len(rows) > limit
         rows = rows[:limit]
         rows.reverse()
-        older = bool(rows) and _exists(conn, query, id_column < rows[-1]._mapping[key])
+        later = bool(rows) and _exists(conn, query, past(row_key(rows[-1])))
     else:
-        bounded = query.where(id_column < before) if before is not None else query
-        rows = list(conn.execute(bounded.order_by(id_column.desc()).limit(limit + 1)).all())
-        older = len(rows) > limit
+        bounded = query.where(past(before)) if before is not None else query
+        rows = list(conn.execute(bounded.order_by(*forward).limit(limit + 1)).all())
+        later = len(rows) > limit
         rows = rows[:limit]
-        newer = bool(rows) and _exists(conn, query, id_column > rows[0]._mapping[key])
+        earlier = bool(rows) and _exists(conn, query, short_of(row_key(rows[0])))
     return Page(
         count=count,
         items=[convert(row) for row in rows],
-        before=str(rows[-1]._mapping[key]) if rows and older else None,
-        after=str(rows[0]._mapping[key]) if rows and newer else None,
+        before=str(rows[-1]._mapping[id_key]) if rows and later else None,
+        after=str(rows[0]._mapping[id_key]) if rows and earlier else None,
     )
+
+
+def _beyond(
+    columns: Sequence[sa.ColumnElement], key: tuple[Any, ...], *, greater: bool
+) -> sa.ColumnElement[bool]:
+    """``tuple(columns) > key`` (``<`` unless ``greater``), spelt out column by column."""
+    terms = []
+    for i, column in enumerate(columns):
+        equal = [columns[j] == key[j] for j in range(i)]
+        step = column > key[i] if greater else column < key[i]
+        terms.append(sa.and_(*equal, step) if equal else step)
+    return sa.or_(*terms) if len(terms) > 1 else terms[0]
 
 
 def _exists(conn: sa.Connection, query: sa.Select, condition: sa.ColumnElement) -> bool:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from . import schema
 from .database import Database
-from .pages import Page, PageRequest, fetch_page
+from .pages import Page, PageRequest, fetch_page, fetch_sorted_page
 from .sigopt_files import RunFiles
 from .sigopt_runs import Projects, Runs
 
@@ -261,20 +261,62 @@ class Experiments:
         owner: int,
         request: PageRequest,
         *,
-        kind: str,
+        kind: str | Sequence[str],
         state: str = "active",
         search: str | None = None,
         project_id: int | None = None,
+        sort: str = "id",
+        ascending: bool = False,
+        created_from: int | None = None,
+        created_before: int | None = None,
+        development: bool | None = None,
     ) -> Page[ExperimentRecord]:
-        """A page of the owner's experiments of ``kind``, newest first."""
-        query = _experiment_select().where(E.c.owner_id == owner, E.c.kind == kind)
+        """A page of the owner's experiments of ``kind`` (one or several).
+
+        ``sort``: "id" (by id) or "recent" (by the time of the last update, then id);
+        largest first unless ``ascending``. ``created_from`` / ``created_before``: unix
+        seconds, created at or after / before them. ``development``: no experiment of
+        this service is a development one (there are no development tokens), so True
+        finds none. The cursors are ids; under "recent" a cursor must be one of the
+        owner's experiments (:class:`~.pages.UnknownCursor` otherwise), and the page
+        goes on from where that experiment stands now.
+        """
+        kinds = [kind] if isinstance(kind, str) else list(kind)
+        query = _experiment_select().where(E.c.owner_id == owner, E.c.kind.in_(kinds))
         if state != "all":
             query = query.where(E.c.state == state)
         if search:
             query = query.where(E.c.name.contains(search, autoescape=True))
         if project_id is not None:
             query = query.where(E.c.project_id == project_id)
-        return fetch_page(self.conn, query, E.c.id, request, _experiment)
+        if created_from is not None:
+            query = query.where(E.c.created >= created_from)
+        if created_before is not None:
+            query = query.where(E.c.created < created_before)
+        if development:
+            query = query.where(sa.false())
+        if sort == "id":
+            return fetch_sorted_page(
+                self.conn, query, (E.c.id,), request, _experiment, ascending=ascending
+            )
+        if sort != "recent":
+            raise ValueError(f"unknown sort {sort!r}")
+
+        def cursor_key(eid: int) -> tuple[Any, ...] | None:
+            found = self.conn.execute(
+                sa.select(E.c.updated, E.c.id).where(E.c.id == eid, E.c.owner_id == owner)
+            ).first()
+            return None if found is None else (found.updated, found.id)
+
+        return fetch_sorted_page(
+            self.conn,
+            query,
+            (E.c.updated, E.c.id),
+            request,
+            _experiment,
+            ascending=ascending,
+            cursor_key=cursor_key,
+        )
 
     def update(self, eid: int, changes: Mapping[str, Any], stamp: int) -> None:
         """Change name, metadata, observation_budget, parallel_bandwidth or state."""

@@ -23,9 +23,9 @@ from ...errors import BadRequest, Conflict, NotFound
 from ...http import now, page_request, read_json, render_page
 from ...store.sigopt import SigoptStore, SigoptUnit
 from ...store.sigopt_runs import ProjectRecord
-from . import render, render_runs
+from . import render_runs
 from .common import body_id, caller, rule_error, whole
-from .experiments import create_and_render, list_state
+from .experiments import create_and_render, list_query, list_state, render_listed
 from .runs import apply_update
 
 #: ``fields`` (which fields of each run to answer with) is what ``sigopt.upload_runs`` sends
@@ -99,11 +99,12 @@ class ClientExperiments:
         resp.status = falcon.HTTP_201
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, cid: str) -> None:
+        """A page of the client's experiments (the query: ``experiments.list_query``)."""
         owner = client_of(req, self.context, cid)
-        state, request = list_state(req), page_request(req)
+        query, request = list_query(req, owner), page_request(req)
         with self.store.read() as unit:
-            page = unit.experiments.page(owner, request, kind="experiment", state=state)
-            resp.media = render_page(page, lambda r: render.experiment(unit, r))
+            page = query.page(unit, owner, request)
+            resp.media = render_page(page, lambda r: render_listed(unit, r))
 
 
 class Projects:
@@ -220,14 +221,24 @@ def list_project_experiments(
     pid: str,
     kind: str,
 ) -> None:
-    """A page of a project's experiments of ``kind``."""
+    """A page of a project's experiments of ``kind``: the v1 experiments take
+    ``experiments.list_query``'s parameters, the AI experiments ``state`` only."""
     owner = client_of(req, context, cid)
-    state, request = list_state(req), page_request(req)
+    request = page_request(req)
+    if kind == "aiexperiment":
+        state = list_state(req)
+        with store.read() as unit:
+            project = project_of(unit, owner, pid, create=False)
+            page = unit.experiments.page(
+                owner, request, kind=kind, state=state, project_id=project.id
+            )
+            resp.media = render_page(page, lambda r: render_runs.aiexperiment(unit, r))
+        return
+    query = list_query(req, owner)
     with store.read() as unit:
         project = project_of(unit, owner, pid, create=False)
-        page = unit.experiments.page(owner, request, kind=kind, state=state, project_id=project.id)
-        draw = render_runs.aiexperiment if kind == "aiexperiment" else render.experiment
-        resp.media = render_page(page, lambda r: draw(unit, r))
+        page = query.page(unit, owner, request, project_id=project.id)
+        resp.media = render_page(page, lambda r: render_listed(unit, r))
 
 
 class ProjectRuns:

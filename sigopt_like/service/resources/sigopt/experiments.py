@@ -5,16 +5,19 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+import attrs
 import falcon
 
 from ...domain import sigopt_rules as rules
 from ...errors import BadRequest
-from ...http import now, page_request, read_json, render_page
-from ...store.sigopt import SigoptStore, SigoptUnit
-from . import render
+from ...http import now, page_request, query_int, read_json, render_page
+from ...store.pages import Page, PageRequest, UnknownCursor
+from ...store.sigopt import ExperimentRecord, SigoptStore, SigoptUnit
+from . import render, render_runs
 from .common import caller, experiment_of, rule_error, whole_or_paged
 
 LIST_STATES = ("active", "deleted", "all")
+LIST_SORTS = ("id", "recent")
 
 
 def create_and_render(
@@ -56,8 +59,113 @@ def list_state(req: falcon.Request) -> str:
     return state
 
 
+@attrs.frozen
+class ListQuery:
+    """What a list of experiments asked for, besides the page (see :func:`list_query`)."""
+
+    state: str = "active"
+    search: str | None = None
+    sort: str = "id"
+    ascending: bool = False
+    period_start: int | None = None
+    period_end: int | None = None
+    include_ai: bool = False
+    development: bool | None = None
+
+    def page(
+        self, unit: SigoptUnit, owner: int, request: PageRequest, project_id: int | None = None
+    ) -> Page[ExperimentRecord]:
+        """The page of the owner's experiments this query names (a 400 for a ``before``
+        / ``after`` that is not one of the owner's experiments under sort=recent)."""
+        try:
+            return unit.experiments.page(
+                owner,
+                request,
+                kind=("experiment", "aiexperiment") if self.include_ai else "experiment",
+                state=self.state,
+                search=self.search,
+                project_id=project_id,
+                sort=self.sort,
+                ascending=self.ascending,
+                created_from=self.period_start,
+                created_before=self.period_end,
+                development=self.development,
+            )
+        except UnknownCursor as err:
+            raise BadRequest(
+                f"The cursor '{err.name}' is not one this service gave out: {str(err.cursor)!r} "
+                "(under sort=recent a cursor is the id of one of your experiments).",
+                detail={"field": err.name},
+            ) from err
+
+
+def list_query(req: falcon.Request, owner: int) -> ListQuery:
+    """The query parameters of SigOpt's experiment lists, checked (a 400 naming the field):
+
+    - ``state``: active (default), deleted or all; ``search``: in the names;
+    - ``sort``: id (default) or recent (the last update, then id); ``ascending``: true
+      or false (default: largest first, newest or most recent);
+    - ``period_start`` / ``period_end``: unix seconds, created at or after / before them
+      (start before end);
+    - ``user``: only the caller's own id (a client is one user here, so every
+      experiment listed is the caller's);
+    - ``include_ai``: true also lists the AI experiments (as AI experiments);
+    - ``development``: no experiment here is a development one (no development tokens),
+      so false lists them all and true none.
+    """
+    sort = req.get_param("sort", default="id")
+    if sort not in LIST_SORTS:
+        raise BadRequest(
+            f"Invalid sort: the query parameter 'sort' must be one of {', '.join(LIST_SORTS)}, "
+            f"not {sort!r}.",
+            detail={"field": "sort"},
+        )
+    period_start = query_int(req, "period_start", minimum=0)
+    period_end = query_int(req, "period_end", minimum=0)
+    if period_start is not None and period_end is not None and period_start >= period_end:
+        raise BadRequest(
+            f"The query parameter 'period_start' ({period_start}) must be before "
+            f"'period_end' ({period_end}).",
+            detail={"field": "period_start"},
+        )
+    user = req.get_param("user")
+    if user is not None and user != str(owner):
+        raise BadRequest(
+            f"The query parameter 'user' can only be your own user id ({owner}): a client "
+            "is one user in this service, so the list holds only your own experiments; "
+            f"leave 'user' out or give {owner}, not {user[:40]!r}.",
+            detail={"field": "user"},
+        )
+    development = _flag(req, "development")
+    return ListQuery(
+        state=list_state(req),
+        search=req.get_param("search"),
+        sort=sort,
+        ascending=bool(_flag(req, "ascending")),
+        period_start=period_start,
+        period_end=period_end,
+        include_ai=bool(_flag(req, "include_ai")),
+        development=development,
+    )
+
+
+def _flag(req: falcon.Request, name: str) -> bool | None:
+    """A boolean query parameter: true or false, any case (sigopt-python sends
+    ``str(True)``); None when it is not given; a 400 naming it otherwise."""
+    raw = req.get_param(name)
+    if raw is None:
+        return None
+    lowered = raw.lower()
+    if lowered not in ("true", "false"):
+        raise BadRequest(
+            f"The query parameter '{name}' must be true or false, not {raw[:40]!r}.",
+            detail={"field": name},
+        )
+    return lowered == "true"
+
+
 class ExperimentCollection:
-    """Create an experiment; list the caller's experiments (newest first)."""
+    """Create an experiment; list the caller's experiments (newest first by default)."""
 
     def __init__(self, context: Any, store: SigoptStore) -> None:
         self.context = context
@@ -70,16 +178,20 @@ class ExperimentCollection:
         resp.status = falcon.HTTP_201
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        """A page of the caller's experiments: ``state`` active (default), deleted or all;
-        ``search`` filters on the name."""
+        """A page of the caller's experiments (the query: :func:`list_query`)."""
         owner = caller(req, self.context)
-        state = list_state(req)
-        request = page_request(req)
+        query, request = list_query(req, owner), page_request(req)
         with self.store.read() as unit:
-            page = unit.experiments.page(
-                owner, request, kind="experiment", state=state, search=req.get_param("search")
-            )
-            resp.media = render_page(page, lambda r: render.experiment(unit, r))
+            page = query.page(unit, owner, request)
+            resp.media = render_page(page, lambda r: render_listed(unit, r))
+
+
+def render_listed(unit: SigoptUnit, record: ExperimentRecord) -> dict[str, Any]:
+    """An experiment of a list: an AI experiment (listed with ``include_ai=true``) as
+    SigOpt lists it, as an AI experiment."""
+    if record.kind == "aiexperiment":
+        return render_runs.aiexperiment(unit, record)
+    return render.experiment(unit, record)
 
 
 class ExperimentItem:

@@ -1,0 +1,313 @@
+"""The query parameters of SigOpt's experiment lists (``GET /v1/experiments``, the client's
+and the project's): ``sort`` (id | recent), ``ascending``, ``period_start`` /
+``period_end``, ``user``, ``include_ai``, ``development``, with paging right under
+every order; through sigopt-python and our Connection against a served instance.
+
+Before, each of these was a 400 ("takes no query parameter 'sort'"), so a SigOpt
+script that listed with ``sort="recent"`` or a period stopped there.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+import sigopt_like
+from sigopt_like.errors import APIError
+from sigopt_like.service import create_app
+from sigopt_like.service.resources.sigopt import experiments as experiments_resource
+from sigopt_like.service.store import schema
+from tests.fixtures.servers import IN_THREADS, ServedInstance
+
+from .conftest import PARAMETERS, Api
+
+sigopt = pytest.importorskip("sigopt")
+from sigopt.exception import ApiException  # noqa: E402
+
+START = 1_700_000_000
+#: a first page's ``.data`` is what these tests look at (the lists are short)
+pytestmark = pytest.mark.filterwarnings("ignore:The .data field:RuntimeWarning")
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The experiments' clock: each create or update one second after the last."""
+    ticks = itertools.count(START)
+    monkeypatch.setattr(experiments_resource, "now", lambda: next(ticks))
+    return ticks
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def either_store(request, tmp_path):
+    """A served instance (auth on) on SQLite, then on PostgreSQL (the keyset's SQL)."""
+    if request.param == "sqlite":
+        database = str(tmp_path / "list.db")
+    else:
+        database = request.getfixturevalue("pg_url")
+    served = ServedInstance(
+        create_app(database=database, auth_required=True, **IN_THREADS), database
+    )
+    try:
+        yield served
+    finally:
+        served.close()
+
+
+@pytest.fixture
+def sigopt_conn(served):
+    connection = sigopt.Connection(client_token=served.token)
+    connection.set_api_url(served.url)
+    return connection
+
+
+@pytest.fixture
+def our_conn(served, clean_env):
+    connection = sigopt_like.Connection(served.url, served.token)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def made(conn, count: int) -> list[str]:
+    """``count`` experiments e0, e1, ... (created one second apart): their ids."""
+    return [conn.experiments().create(name=f"e{i}", parameters=PARAMETERS).id for i in range(count)]
+
+
+def names(items) -> list[str]:
+    return [e.name for e in items]
+
+
+def every_page(conn, **params) -> list[str]:
+    """The names of every page of a list, paged 2 at a time with sigopt-python."""
+    return names(conn.experiments().fetch(limit=2, **params).iterate_pages())
+
+
+def test_sort_recent_and_ascending_through_sigopt_python(sigopt_conn, clock):
+    made(sigopt_conn, 5)
+    e1 = sigopt_conn.experiments().fetch(search="e1").data[0]
+    sigopt_conn.experiments(e1.id).update(name="e1 renamed")  # now the most recent
+    by_id = ["e4", "e3", "e2", "e1 renamed", "e0"]
+    recent = ["e1 renamed", "e4", "e3", "e2", "e0"]
+    assert names(sigopt_conn.experiments().fetch().data) == by_id
+    assert names(sigopt_conn.experiments().fetch(sort="id").data) == by_id
+    assert names(sigopt_conn.experiments().fetch(ascending=True).data) == by_id[::-1]
+    assert names(sigopt_conn.experiments().fetch(ascending=False).data) == by_id
+    assert names(sigopt_conn.experiments().fetch(sort="recent").data) == recent
+    listed = sigopt_conn.experiments().fetch(sort="recent", ascending=True)
+    assert names(listed.data) == recent[::-1] and listed.count == 5
+    # paged two at a time, sigopt-python's iterate_pages walks every page in each order
+    assert every_page(sigopt_conn) == by_id
+    assert every_page(sigopt_conn, ascending=True) == by_id[::-1]
+    assert every_page(sigopt_conn, sort="recent") == recent
+    assert every_page(sigopt_conn, sort="recent", ascending=True) == recent[::-1]
+
+
+def test_the_same_through_our_connection(our_conn, clock):
+    ids = [our_conn.experiments.create(name=f"e{i}", parameters=PARAMETERS).id for i in range(4)]
+    our_conn.experiments(ids[0]).update(name="e0 renamed")
+    recent = ["e0 renamed", "e3", "e2", "e1"]
+    assert names(our_conn.experiments.list(sort="recent")) == recent
+    assert names(our_conn.experiments.list(sort="recent", limit=1)) == recent  # 4 pages
+    assert (
+        names(our_conn.experiments.fetch(sort="recent", ascending=True, limit=3)) == (recent[::-1])
+    )
+    assert names(our_conn.experiments.list(ascending=True, limit=3)) == [
+        "e0 renamed",
+        "e1",
+        "e2",
+        "e3",
+    ]
+    window = our_conn.experiments.list(period_start=START + 1, period_end=START + 3)
+    assert names(window) == ["e2", "e1"] and window.count == 2
+    with pytest.raises(APIError) as refused:
+        our_conn.experiments.list(sort="name")
+    assert refused.value.status == 400 and "sort" in str(refused.value)
+
+
+def test_paging_under_recent_is_a_keyset_on_update_then_id(either_store, clock):
+    """Experiments updated in the same second keep an order (by id), and paging on
+    ``before`` then back on ``after`` gives the same pages in both directions."""
+    served = either_store
+    api = Api(served.service, served.url, served.token)
+    ids = [api.create_experiment(name=f"e{i}")["id"] for i in range(7)]
+    for eid in (ids[1], ids[4], ids[2]):  # three updates in one second
+        assert api.put(f"/v1/experiments/{eid}", {"name": "same"}).status == 200
+    with served.service.context.store.database.engine.begin() as conn:
+        table = schema.sigopt_experiments
+        conn.execute(
+            table.update()
+            .where(table.c.id.in_([int(ids[i]) for i in (1, 4, 2)]))
+            .values(updated=START + 100)
+        )
+    # most recent first: the tied three by id (4, 2, 1), then the rest newest first
+    order = [ids[i] for i in (4, 2, 1, 6, 5, 3, 0)]
+    for ascending, expected in ((False, order), (True, order[::-1])):
+        pages, cursor = [], None
+        while True:
+            params = {"sort": "recent", "limit": 2, "ascending": str(ascending).lower()}
+            page = api.get("/v1/experiments", **params, **({"before": cursor} if cursor else {}))
+            assert page.status == 200, page.body
+            assert page.body["count"] == 7
+            pages.append([x["id"] for x in page.body["data"]])
+            cursor = page.body["paging"]["before"]
+            if cursor is None:
+                break
+        assert [eid for page in pages for eid in page] == expected
+        assert api.get("/v1/experiments", **params).body["paging"]["after"] is None
+        # back from the last page, one page at a time, on ``after``
+        cursor = pages[-1][0]
+        back = []
+        while cursor is not None:
+            page = api.get("/v1/experiments", **params, after=cursor).body
+            back.insert(0, [x["id"] for x in page["data"]])
+            cursor = page["paging"]["after"]
+        assert [eid for page in back for eid in page] == expected[: -len(pages[-1])]
+        # both cursors: the items between them
+        between = api.get("/v1/experiments", **params, before=expected[0], after=expected[4])
+        assert [x["id"] for x in between.body["data"]] == expected[1:3]
+        assert between.body["paging"]["before"] == expected[2]
+
+
+def test_period_filters_and_paging(sigopt_conn, clock):
+    made(sigopt_conn, 6)  # created at START .. START + 5
+    listed = sigopt_conn.experiments().fetch(period_start=START + 1, period_end=START + 5)
+    assert names(listed.data) == ["e4", "e3", "e2", "e1"] and listed.count == 4
+    assert names(sigopt_conn.experiments().fetch(period_start=START + 4).data) == ["e5", "e4"]
+    assert names(sigopt_conn.experiments().fetch(period_end=START + 1).data) == ["e0"]
+    assert every_page(sigopt_conn, period_start=START + 1, period_end=START + 5) == [
+        "e4",
+        "e3",
+        "e2",
+        "e1",
+    ]
+    assert every_page(
+        sigopt_conn, period_start=START + 1, period_end=START + 5, ascending=True
+    ) == ["e1", "e2", "e3", "e4"]
+    with pytest.raises(ApiException) as refused:
+        sigopt_conn.experiments().fetch(period_start=START + 3, period_end=START + 3)
+    assert refused.value.status_code == 400 and "period_start" in str(refused.value)
+
+
+def test_client_and_project_lists_take_them_too(sigopt_conn, served, clock):
+    api = Api(served.service, served.url, served.token)
+    client = api.get("/v1/tokens/self").body["client"]
+    ids = [
+        sigopt_conn.clients(client).experiments().create(name=f"c{i}", parameters=PARAMETERS).id
+        for i in range(3)
+    ]
+    sigopt_conn.experiments(ids[0]).update(name="c0 renamed")
+    listed = sigopt_conn.clients(client).experiments().fetch(sort="recent", search="c")
+    assert names(listed.data) == ["c0 renamed", "c2", "c1"]
+    for i in range(2):
+        api.create_experiment(name=f"p{i}", project="proj")
+    project = sigopt_conn.clients(client).projects("proj").experiments()
+    assert names(project.fetch(ascending=True).data) == ["p0", "p1"]
+    assert names(project.fetch(sort="recent", period_start=START + 5).data) == ["p1"]
+
+
+def test_include_ai_lists_the_ai_experiments_as_ai_experiments(sigopt_conn, served, clock):
+    api = Api(served.service, served.url, served.token)
+    client = api.get("/v1/tokens/self").body["client"]
+    plain = api.create_experiment(name="plain", project="proj")
+    ai = api.post(
+        f"/v1/clients/{client}/projects/proj/aiexperiments",
+        {"name": "ai", "parameters": PARAMETERS, "metrics": [{"name": "m"}]},
+    )
+    assert ai.status == 201, ai.body
+    assert names(sigopt_conn.experiments().fetch().data) == ["plain"]
+    assert names(sigopt_conn.experiments().fetch(include_ai=False).data) == ["plain"]
+    both = api.get("/v1/experiments", include_ai="true").body
+    assert [(x["name"], x["object"]) for x in both["data"]] == [
+        ("ai", "aiexperiment"),
+        ("plain", "experiment"),
+    ]
+    assert names(sigopt_conn.experiments().fetch(include_ai=True).data) == ["ai", "plain"]
+    in_project = api.get(f"/v1/clients/{client}/projects/proj/experiments", include_ai="True")
+    assert [x["id"] for x in in_project.body["data"]] == [ai.body["id"], plain["id"]]
+
+
+def test_user_and_development(sigopt_conn, served, clock):
+    made(sigopt_conn, 2)
+    me = Api(served.service, served.url, served.token).get("/v1/tokens/self").body["user"]
+    assert names(sigopt_conn.experiments().fetch(user=me).data) == ["e1", "e0"]
+    assert names(sigopt_conn.experiments().fetch(development=False).data) == ["e1", "e0"]
+    nothing = sigopt_conn.experiments().fetch(development=True)
+    assert nothing.data == [] and nothing.count == 0
+    _email, token = served.make_user()
+    other = Api(served.service, served.url, token)
+    someone = other.get("/v1/tokens/self").body["user"]
+    with pytest.raises(ApiException) as refused:
+        sigopt_conn.experiments().fetch(user=someone)
+    assert refused.value.status_code == 400
+    assert "only be your own user id" in str(refused.value)
+
+
+HOSTILE = [
+    ("sort", "name"),
+    ("sort", ""),
+    ("ascending", "yes"),
+    ("ascending", "1"),
+    ("ascending", ""),
+    ("period_start", str(2**70)),
+    ("period_start", "1e308"),
+    ("period_start", "true"),
+    ("period_start", "-1"),
+    ("period_start", ""),
+    ("period_end", "1.5"),
+    ("user", "999999"),
+    ("user", "me"),
+    ("user", ""),
+    ("include_ai", "yes"),
+    ("include_ai", "1"),
+    ("development", "yes"),
+    ("development", ""),
+]
+
+
+ROUTES = (
+    "/v1/experiments",
+    "/v1/clients/{c}/experiments",
+    "/v1/clients/{c}/projects/p/experiments",
+)
+
+
+@pytest.mark.parametrize(("field", "value"), HOSTILE)
+def test_hostile_values_are_a_400_naming_the_field_and_change_nothing(
+    api: Api, field: str, value: str
+):
+    client = api.get("/v1/tokens/self").body["client"]
+    api.create_experiment(name="kept", project="p")
+    before = api.snapshot()
+    for route in ROUTES:
+        reply = api.get(route.format(c=client), **{field: value})
+        assert reply.status == 400, (route, reply.body)
+        assert reply.body["detail"]["field"] == field
+    assert api.snapshot() == before
+
+
+def test_repeated_and_unknown_cursors_are_refused(api: Api):
+    first = api.create_experiment(name="a")["id"]
+    api.create_experiment(name="b")
+    before = api.snapshot()
+    repeated = api.get("/v1/experiments", sort=["id", "recent"])
+    assert repeated.status == 400 and repeated.body["detail"]["field"] == "sort"
+    # under sort=recent a cursor is one of the caller's experiments (the page goes on
+    # from where it stands); an id that is no experiment of theirs is refused
+    unknown = api.get("/v1/experiments", sort="recent", before="999999")
+    assert unknown.status == 400 and unknown.body["detail"]["field"] == "before"
+    assert "not one this service gave out" in unknown.body["message"]
+    after = api.get("/v1/experiments", sort="recent", after=str(2**62))
+    assert after.status == 400 and after.body["detail"]["field"] == "after"
+    assert api.get("/v1/experiments", sort="recent", before=first).body["data"] == []
+    assert api.snapshot() == before
+
+
+def test_another_users_experiment_is_no_cursor_under_recent(served):
+    mine = Api(served.service, served.url, served.token)
+    _email, token = served.make_user()
+    theirs = Api(served.service, served.url, token).create_experiment(name="theirs")["id"]
+    mine.create_experiment(name="mine")
+    reply = mine.get("/v1/experiments", sort="recent", before=theirs)
+    assert reply.status == 400 and reply.body["detail"]["field"] == "before"
