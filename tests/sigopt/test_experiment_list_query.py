@@ -228,6 +228,41 @@ def test_include_ai_lists_the_ai_experiments_as_ai_experiments(sigopt_conn, serv
     assert [x["id"] for x in in_project.body["data"]] == [ai.body["id"], plain["id"]]
 
 
+def test_the_project_ai_experiment_list_takes_sort_ascending_search_and_user(
+    sigopt_conn, served, clock
+):
+    """SigOpt's AI-experiment list takes state, search, sort (with ascending) and user;
+    not the periods, include_ai or development (refused here, as unknown there)."""
+    api = Api(served.service, served.url, served.token)
+    me = api.get("/v1/tokens/self").body
+    route = f"/v1/clients/{me['client']}/projects/proj/aiexperiments"
+    body = {"parameters": PARAMETERS, "metrics": [{"name": "m"}]}
+    ids = [api.post(route, {"name": f"a{i}", **body}).body["id"] for i in range(3)]
+    assert api.put(f"/v1/aiexperiments/{ids[0]}", {"name": "a0 renamed"}).status == 200
+    listing = sigopt_conn.clients(me["client"]).projects("proj").aiexperiments()
+    recent = ["a0 renamed", "a2", "a1"]
+    assert names(listing.fetch(sort="recent").data) == recent
+    assert (
+        names(listing.fetch(sort="recent", ascending=True, limit=1).iterate_pages())
+        == (recent[::-1])
+    )
+    assert names(listing.fetch(ascending=True).data) == ["a0 renamed", "a1", "a2"]
+    assert names(listing.fetch(search="a1", user=me["user"]).data) == ["a1"]
+    before = api.snapshot()
+    for field, value in (
+        ("period_start", "1"),
+        ("include_ai", "true"),
+        ("development", "false"),
+        ("sort", "name"),
+        ("ascending", "yes"),
+        ("user", "999999"),
+    ):
+        reply = api.get(route, **{field: value})
+        assert reply.status == 400, (field, reply.body)
+        assert reply.body["detail"]["field"] == field
+    assert api.snapshot() == before
+
+
 def test_user_and_development(sigopt_conn, served, clock):
     made(sigopt_conn, 2)
     me = Api(served.service, served.url, served.token).get("/v1/tokens/self").body["user"]

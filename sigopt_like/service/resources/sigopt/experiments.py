@@ -73,15 +73,22 @@ class ListQuery:
     development: bool | None = None
 
     def page(
-        self, unit: SigoptUnit, owner: int, request: PageRequest, project_id: int | None = None
+        self,
+        unit: SigoptUnit,
+        owner: int,
+        request: PageRequest,
+        project_id: int | None = None,
+        kind: str | None = None,
     ) -> Page[ExperimentRecord]:
-        """The page of the owner's experiments this query names (a 400 for a ``before``
-        / ``after`` that is not one of the owner's experiments under sort=recent)."""
+        """The page of the owner's experiments this query names, of ``kind`` when given
+        (else v1 experiments, and AI ones with ``include_ai``); a 400 for a ``before`` /
+        ``after`` that is not one of the owner's experiments under sort=recent."""
+        kinds = ("experiment", "aiexperiment") if self.include_ai else "experiment"
         try:
             return unit.experiments.page(
                 owner,
                 request,
-                kind=("experiment", "aiexperiment") if self.include_ai else "experiment",
+                kind=kind or kinds,
                 state=self.state,
                 search=self.search,
                 project_id=project_id,
