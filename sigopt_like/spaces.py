@@ -952,9 +952,9 @@ def _level_problems(
             continue
         if isinstance(value, str) and _formula_level(value):
             add(
-                f"'{param.name}' has the value {value!r}, which begins with '{value[0]}': a "
-                "spreadsheet opening the experiments table runs it as a formula; begin it "
-                "with a letter, digit or bracket",
+                f"'{param.name}' has the value {value!r}, which begins with "
+                f"'{value.strip()[0]}': a spreadsheet opening the experiments table runs it "
+                "as a formula; begin it with a letter, digit or bracket",
                 row,
                 index,
             )

@@ -823,6 +823,7 @@ def test_levels_a_spreadsheet_runs_as_formulas_are_refused(level: str) -> None:
         Space.from_dict({"type": "factorial", "parameters": parameters})
     problem = info.value.problems[0]
     assert problem.row == 1 and "runs it as a formula" in problem.message
+    assert f"begins with '{level.strip()[0]}'" in problem.message
 
 
 @pytest.mark.parametrize("level", ["+", "-1", "+2.5", "a=b", "a-b", "(-)"])
