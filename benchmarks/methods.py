@@ -292,7 +292,46 @@ def repair_mixture(units: list[int], params: Sequence[Any], total: int) -> Point
 # --------------------------------------------------------------------------- baybe
 
 
-class BaybeCampaign:
+class _BaybePeer:
+    """What both BayBE peers share: a batch per generation, told each point's mean reading
+    (replicates averaged), recommending the best observed mean. ``_points`` turns BayBE's
+    recommendation into the space's points, ``_row`` a point into BayBE's columns."""
+
+    campaign: Any
+    space: Any
+    batch: int
+    replicates: int
+    observed: ObservedBest
+
+    def _points(self, frame: Any) -> list[Point]:
+        raise NotImplementedError
+
+    def _row(self, point: Point) -> list[Any]:
+        raise NotImplementedError
+
+    def ask(self) -> list[Point]:
+        points = self._points(self.campaign.recommend(batch_size=self.batch))
+        return [p for p in points for _ in range(self.replicates + 1)]
+
+    def tell(self, rows: Sequence[Point], readings: Sequence[float]) -> None:
+        import pandas as pd
+
+        self.observed.add(rows, readings)
+        k = self.replicates + 1
+        distinct = rows[::k]
+        means = [float(np.mean(readings[i * k : (i + 1) * k])) for i in range(len(distinct))]
+        frame = pd.DataFrame([self._row(p) for p in distinct], columns=list(self.space.names))
+        frame["y"] = means
+        self.campaign.add_measurements(frame)
+
+    def recommend(self) -> Point:
+        return self.observed.best()
+
+    def close(self) -> None:
+        pass
+
+
+class BaybeCampaign(_BaybePeer):
     """BayBE's default recommender on a discrete space of the feasible points."""
 
     def __init__(self, grid: Grid, seed: int, batch: int, replicates: int) -> None:
@@ -321,32 +360,15 @@ class BaybeCampaign:
         self.batch = batch
         self.replicates = replicates
         self.observed = ObservedBest()
-        self._pd = pd
 
-    def ask(self) -> list[Point]:
-        frame = self.campaign.recommend(batch_size=self.batch)
-        points = [self.space.coerce_point(list(r)) for r in frame[list(self.space.names)].values]
-        return [p for p in points for _ in range(self.replicates + 1)]
+    def _points(self, frame: Any) -> list[Point]:
+        return [self.space.coerce_point(list(r)) for r in frame[list(self.space.names)].values]
 
-    def tell(self, rows: Sequence[Point], readings: Sequence[float]) -> None:
-        self.observed.add(rows, readings)
-        k = self.replicates + 1
-        distinct = rows[::k]
-        means = [float(np.mean(readings[i * k : (i + 1) * k])) for i in range(len(distinct))]
-        frame = self._pd.DataFrame(
-            [_as_numbers(self.space, p) for p in distinct], columns=list(self.space.names)
-        )
-        frame["y"] = means
-        self.campaign.add_measurements(frame)
-
-    def recommend(self) -> Point:
-        return self.observed.best()
-
-    def close(self) -> None:
-        pass
+    def _row(self, point: Point) -> list[Any]:
+        return _as_numbers(self.space, point)
 
 
-class BaybeMixture:
+class BaybeMixture(_BaybePeer):
     """BayBE's default recommender on a mixture as continuous components with a sum constraint.
 
     The discrete space of :class:`BaybeCampaign` cannot hold the validation mixture
@@ -362,7 +384,6 @@ class BaybeMixture:
     """
 
     def __init__(self, grid: Grid, seed: int, batch: int, replicates: int) -> None:
-        import pandas as pd
         from baybe import Campaign
         from baybe.constraints import ContinuousLinearConstraint
         from baybe.parameters import NumericalContinuousParameter
@@ -389,30 +410,13 @@ class BaybeMixture:
         self.batch = batch
         self.replicates = replicates
         self.observed = ObservedBest()
-        self._pd = pd
 
-    def ask(self) -> list[Point]:
-        frame = self.campaign.recommend(batch_size=self.batch)
+    def _points(self, frame: Any) -> list[Point]:
         values = frame[list(self.space.names)].to_numpy(dtype=float)
-        points = [whole_units(row, self.space.parameters, self.total) for row in values]
-        return [p for p in points for _ in range(self.replicates + 1)]
+        return [whole_units(row, self.space.parameters, self.total) for row in values]
 
-    def tell(self, rows: Sequence[Point], readings: Sequence[float]) -> None:
-        self.observed.add(rows, readings)
-        k = self.replicates + 1
-        distinct = rows[::k]
-        means = [float(np.mean(readings[i * k : (i + 1) * k])) for i in range(len(distinct))]
-        frame = self._pd.DataFrame(
-            [[float(v) for v in p] for p in distinct], columns=list(self.space.names)
-        )
-        frame["y"] = means
-        self.campaign.add_measurements(frame)
-
-    def recommend(self) -> Point:
-        return self.observed.best()
-
-    def close(self) -> None:
-        pass
+    def _row(self, point: Point) -> list[Any]:
+        return [float(v) for v in point]
 
 
 def whole_units(values: Sequence[float], params: Sequence[Any], total: int) -> Point:
