@@ -3,15 +3,15 @@
 The discrete BayBE space of every feasible point cannot hold the validation mixture m7
 (219,430 compositions), so ``--methods baybe`` on a mixture builds continuous components
 with a ``ContinuousLinearConstraint`` and tests the recommendations rounded to whole units.
+The check that runs BayBE itself needs the 'bench' extra: benchmarks/peer_checks/.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from benchmarks.methods import BaybeMixture, start, whole_units
-from benchmarks.spaces import grid, make_space
+from benchmarks.methods import whole_units
+from benchmarks.spaces import make_space
 
 
 def test_whole_units_sum_to_the_total_within_bounds():
@@ -28,15 +28,3 @@ def test_whole_units_sum_to_the_total_within_bounds():
     inside = np.array([3.4, 2.6, 1.5, 6.5, 4.0, 2.0, 5.0])
     assert np.all((inside >= lo) & (inside <= hi))
     assert whole_units(inside, params, 25) == (3, 3, 2, 6, 4, 2, 5)
-
-
-def test_baybe_on_a_mixture_asks_whole_feasible_compositions():
-    pytest.importorskip("baybe")
-    g = grid(make_space("m7"))
-    campaign = start("baybe", g, seed=1000, batch=4, replicates=0)
-    assert isinstance(campaign, BaybeMixture)
-    rows = campaign.ask()
-    assert len(rows) == 4
-    assert len(g.rows_of(rows)) == 4  # every row is a point of the grid
-    campaign.tell(rows, [0.1, 0.2, 0.3, 0.4])
-    assert campaign.recommend() == rows[3]
