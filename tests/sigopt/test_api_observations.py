@@ -302,3 +302,16 @@ def test_best_assignments_honour_limit_and_pages(api: Api):
             break
         page = api.get(f"{base}/best_assignments", limit=2, before=page["paging"]["before"]).body
     assert seen == [b["id"] for b in everything["data"]]
+
+
+def test_a_metric_name_on_an_experiment_whose_one_metric_is_unnamed(api: Api):
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}/observations"
+    reply = api.post(base, {"assignments": GOOD, "values": [{"name": "yield", "value": 1.0}]})
+    assert reply.status == 422, reply.body
+    message = reply.body["message"]
+    assert "'yield' is not a metric" in message and "None" not in message
+    assert "its one metric is unnamed: leave 'name' out" in message
+    assert api.get(base).body["count"] == 0
+    unnamed = api.post(base, {"assignments": GOOD, "values": [{"value": 1.0}]})
+    assert unnamed.status == 201, unnamed.body

@@ -119,7 +119,8 @@ def test_too_few_observations_and_unknown_metrics_are_refused(api: Api):
     assert reply.status == 409 and "at least 2 valid observations" in reply.body["message"]
     reply = api.get(f"/v1/experiments/{e['id']}/metric_importances", metric="yield")
     assert reply.status == 422 and reply.body["detail"]["field"] == "metric"
-    assert "'yield' is not a metric" in reply.body["message"] and "(y)" in reply.body["message"]
+    message = reply.body["message"]
+    assert "'yield' is not a metric" in message and "(metrics: y)" in message
     assert api.snapshot() == before
     for route in ("importances", "metric_importances", "stopping_criteria"):
         assert api.get(f"/v1/experiments/999999/{route}").status == 404

@@ -73,6 +73,12 @@ def observation_values(
     return _values(metric_list, values, f"{pre}values"), False
 
 
+def metrics_said(names: Sequence[Any]) -> str:
+    """An experiment's metrics as a refusal names them (its one metric may be unnamed)."""
+    known = ", ".join(str(n) for n in names if n is not None)
+    return f"metrics: {known}" if known else "its one metric is unnamed: leave 'name' out"
+
+
 def _values(metric_list: Sequence[Mapping[str, Any]], raw: Any, field: str) -> list[dict]:
     if not isinstance(raw, (list, tuple)):
         raise RuleError(f"'{field}' must be a list, not {kind(raw)}.", field, 400)
@@ -89,7 +95,7 @@ def _values(metric_list: Sequence[Mapping[str, Any]], raw: Any, field: str) -> l
         if name not in names:
             raise RuleError(
                 f"'{where}.name': {name!r} is not a metric of this experiment "
-                f"(metrics: {', '.join(str(n) for n in names)}).",
+                f"({metrics_said(names)}).",
                 f"{where}.name",
             )
         if name in by_name:

@@ -40,7 +40,7 @@ from .sigopt_checks import (
 )
 from .sigopt_constraints import linear_constraints
 from .sigopt_metrics import metrics, optimized, orientation, within_threshold
-from .sigopt_observations import observation_update_body, observation_values
+from .sigopt_observations import metrics_said, observation_update_body, observation_values
 from .sigopt_parameters import (
     check_conditional_space,
     conditionals,
@@ -60,6 +60,7 @@ __all__ = [
     "kind",
     "metadata",
     "metrics",
+    "metrics_said",
     "number",
     "observation_update_body",
     "observation_values",

@@ -94,11 +94,10 @@ class MetricImportances(_ObservationsRead):
         names = [m["name"] for m in experiment.definition()["metrics"]]
         if wanted is not None:
             if wanted not in names:
-                known = (
-                    ", ".join(str(n) for n in names if n is not None) or "its one metric is unnamed"
-                )
                 raise invalid(
-                    f"'metric': {wanted!r} is not a metric of this experiment ({known}).", "metric"
+                    f"'metric': {wanted!r} is not a metric of this experiment "
+                    f"({rules.metrics_said(names)}).",
+                    "metric",
                 )
             names = [wanted]
         items = [
