@@ -11,8 +11,10 @@ import errno
 import logging
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from typing import Any
 
 import click
@@ -344,8 +346,8 @@ def tokens_create(email: str, name: str | None, db: str | None, as_json: bool) -
 @db_option
 @json_option
 def tokens_list(email: str | None, db: str | None, as_json: bool) -> None:
-    """List tokens: id, user, name, revoked, and the experiment a guest token reads
-    (never the token itself).
+    """List tokens: id, user, name, revoked, the experiment a guest token reads and
+    when it expires (never the token itself; API tokens do not expire).
 
     \b
     Example:
@@ -367,15 +369,26 @@ def tokens_list(email: str | None, db: str | None, as_json: bool) -> None:
                     "created": t.created,
                     "revoked": t.revoked,
                     "experiment": t.experiment_id,
+                    "expires": t.expires,
                 }
                 for t in found
             ]
         )
     else:
         echo_table(
-            ((t.id, t.email, t.name, t.revoked, t.experiment_id or "") for t in found),
-            ["id", "user", "name", "revoked", "experiment"],
+            ((t.id, t.email, t.name, t.revoked, t.experiment_id or "", _ends(t)) for t in found),
+            ["id", "user", "name", "revoked", "experiment", "expires"],
         )
+
+
+def _ends(token: Any) -> str:
+    """When a token expires, as a person reads it."""
+    if token.experiment_id is None:
+        return ""
+    if token.expires is None:  # a guest token made before its end was kept with it
+        return "made + serve's --guest-token-days"
+    when = datetime.fromtimestamp(token.expires, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{when} (expired)" if token.expires <= time.time() else when
 
 
 @tokens.command("revoke")

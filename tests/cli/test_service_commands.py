@@ -98,3 +98,27 @@ def test_serve_redacts_secrets_in_logged_queries(tmp_path):
 
     assert redacted_query("gen=2&token=abc&api_key=x") == "gen=2&token=***&api_key=***"
     assert redacted_query("") == ""
+
+
+def test_tokens_list_says_when_guest_tokens_expire(run, tmp_path):
+    from sigopt_like.service.store import open_store
+
+    db = tmp_path / "team.db"
+    assert run("users", "create", "ada@lab.example", "--db", db).code == 0
+    store = open_store(str(db))
+    try:
+        ada = store.accounts.find_user("ada@lab.example")
+        assert ada is not None
+        store.accounts.issue_token(ada.id, "laptop")
+        ended = store.accounts.issue_token(ada.id, "guest", experiment_id=1, lifetime=-60)
+        later = store.accounts.issue_token(ada.id, "guest", experiment_id=1, lifetime=86_400)
+        store.accounts.issue_token(ada.id, "guest", experiment_id=2)  # made before 0010
+    finally:
+        store.close()
+    listed = run("tokens", "list", "--db", db, "--json").json()
+    assert [t["expires"] for t in listed] == [None, ended.expires, later.expires, None]
+    table = run("tokens", "list", "--db", db).out.splitlines()
+    assert table[0].split()[-1] == "expires"
+    assert table[1].rstrip().endswith("laptop  no")  # an API token does not expire
+    assert table[2].endswith(" UTC (expired)") and table[3].endswith(" UTC")
+    assert table[4].endswith("made + serve's --guest-token-days")

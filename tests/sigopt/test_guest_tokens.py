@@ -6,6 +6,10 @@ that shares an experiment stopped there."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -13,7 +17,7 @@ import requests
 
 from sigopt_like import Connection
 from sigopt_like.errors import APIError
-from tests.fixtures.servers import ServedProcess, serve_in_thread
+from tests.fixtures.servers import REPO_ROOT, ServedProcess, serve_in_thread
 
 sigopt = pytest.importorskip("sigopt")
 from sigopt.exception import ApiException  # noqa: E402
@@ -159,5 +163,52 @@ def test_serve_takes_the_guest_token_lifetime(tmp_path):
             timeout=30,
         ).json()
         assert before - 1 <= made["expires"] - 43_200 <= time.time()
+    finally:
+        served.stop()
+
+
+def _tokens_listed(database: str) -> list[dict]:
+    """``sigopt-like tokens list --json`` on the database, as an operator types it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "sigopt_like.cli", "tokens", "list", "--db", database, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    assert done.returncode == 0, done.stderr
+    return [t for t in json.loads(done.stdout) if t["experiment"] is not None]
+
+
+def test_a_guest_token_ends_when_its_answer_said_whatever_serve_comes_later(tmp_path):
+    """Before, a guest token's end was its making plus the lifetime of whichever ``serve``
+    read it: restarted with another ``--guest-token-days``, a token promised a year was
+    cut to that, and one promised a second came back to life for 30 days."""
+    served = ServedProcess(tmp_path / "ends.db", "--guest-token-days", "365")
+    try:
+        experiment = requests.post(
+            f"{served.url}/v1/experiments",
+            json={"name": "e", "parameters": [X]},
+            headers=served.headers(),
+            timeout=30,
+        ).json()
+        path = f"/v1/experiments/{experiment['id']}"
+        year = call(served, served.token, "POST", f"{path}/tokens").json()
+        served.stop()
+        served.extra_args = ["--guest-token-days", "0.00001"]  # 0.864 seconds
+        served.start()
+        second = call(served, served.token, "POST", f"{path}/tokens").json()
+        time.sleep(1.5)
+        assert call(served, year["token"], "GET", path).status_code == 200
+        own = call(served, year["token"], "GET", "/v1/tokens/self").json()
+        assert own["expires"] == year["expires"]
+        assert call(served, second["token"], "GET", path).status_code == 401
+        served.stop()
+        served.extra_args = []  # the default 30 days
+        served.start()
+        assert call(served, second["token"], "GET", path).status_code == 401
+        assert call(served, year["token"], "GET", path).status_code == 200
+        listed = _tokens_listed(served.database)
+        assert [t["expires"] for t in listed] == [year["expires"], second["expires"]]
     finally:
         served.stop()

@@ -13,8 +13,8 @@ A guest token (SigOpt's experiment token, ``POST /v1/experiments/{id}/tokens``) 
 the one to share an experiment with: it reads that experiment and what is under it
 (``GET /v1/experiments/{id}/...``) and its own ``/v1/tokens/self``, and every other
 request made with it is a 403 that says so. It lasts ``guest_token_days`` (30, as
-SigOpt's) from its making; then it is a 401 that says when it expired and how to
-make another.
+SigOpt's) from its making, fixed then (a later ``serve --guest-token-days`` does not
+move it); then it is a 401 that says when it expired and how to make another.
 """
 
 from __future__ import annotations
@@ -108,8 +108,10 @@ class AuthMiddleware:
             if owner is None:
                 raise _unauthorized("The API token is not valid: it is unknown or was revoked.")
         if owner.experiment_id is not None:
-            req.context.token_expires = owner.created + self.context.settings.guest_token_seconds
-            _require_live_guest(owner.experiment_id, req.context.token_expires)
+            ends = owner.ends(self.context.settings.guest_token_seconds)
+            assert ends is not None  # a guest token ends
+            req.context.token_expires = ends
+            _require_live_guest(owner.experiment_id, ends)
             _require_guest_route(req, params, owner.experiment_id)
         req.context.user_id = owner.user_id
         req.context.token_id = owner.token_id

@@ -57,6 +57,7 @@ class IssuedToken:
     token: str
     name: str | None
     created: int
+    expires: int | None = None
 
 
 @attrs.frozen
@@ -69,6 +70,14 @@ class TokenOwner:
     name: str | None = None
     created: int = 0
     experiment_id: int | None = None
+    expires: int | None = None
+
+    def ends(self, lifetime: int) -> int | None:
+        """When a guest token ends: as fixed at its making, else (made before revision
+        0010) ``lifetime`` seconds after it; None for an API token, which does not end."""
+        if self.experiment_id is None:
+            return None
+        return self.expires if self.expires is not None else self.created + lifetime
 
 
 @attrs.frozen
@@ -81,6 +90,7 @@ class TokenInfo:
     created: int
     revoked: bool
     experiment_id: int | None = None
+    expires: int | None = None
 
 
 class AccountError(Invalid):
@@ -149,7 +159,13 @@ class AccountStore:
         self._token = PointQuery(
             database,
             sa.select(
-                TK.c.id, TK.c.user_id, TK.c.token_hash, TK.c.name, TK.c.created, TK.c.experiment_id
+                TK.c.id,
+                TK.c.user_id,
+                TK.c.token_hash,
+                TK.c.name,
+                TK.c.created,
+                TK.c.experiment_id,
+                TK.c.expires,
             ).where(TK.c.token_hash == sa.bindparam("digest"), TK.c.revoked.is_(False)),
         )
 
@@ -243,16 +259,23 @@ class AccountStore:
         return None
 
     def issue_token(
-        self, user_id: int, name: str | None = None, *, experiment_id: int | None = None
+        self,
+        user_id: int,
+        name: str | None = None,
+        *,
+        experiment_id: int | None = None,
+        lifetime: int | None = None,
     ) -> IssuedToken:
         """Make a new token for a user; its secret is in the result, only its hash is kept.
-        With ``experiment_id``, a guest token: it reads that SigOpt experiment only.
+        With ``experiment_id``, a guest token: it reads that SigOpt experiment only; with
+        ``lifetime`` (seconds) it ends that long after its making, whatever comes later.
         AccountError if the name is too long or holds control characters."""
         problem = token_name_problem(name)
         if problem is not None:
             raise AccountError(f"Not a usable token name: {problem}.")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = int(time.time())
+        expires = None if lifetime is None else now + lifetime
         with self._db.write() as conn:
             key = conn.execute(
                 TK.insert().values(
@@ -262,10 +285,13 @@ class AccountStore:
                     created=now,
                     revoked=False,
                     experiment_id=experiment_id,
+                    expires=expires,
                 )
             ).inserted_primary_key
         assert key is not None
-        return IssuedToken(id=int(key[0]), user_id=user_id, token=token, name=name, created=now)
+        return IssuedToken(
+            id=int(key[0]), user_id=user_id, token=token, name=name, created=now, expires=expires
+        )
 
     def token_owner(self, token: str) -> TokenOwner | None:
         """Who owns a live (not revoked) token, or None."""
@@ -279,6 +305,7 @@ class AccountStore:
             name=row[3],
             created=int(row[4]),
             experiment_id=None if row[5] is None else int(row[5]),
+            expires=None if row[6] is None else int(row[6]),
         )
 
     def revoke_token(
@@ -319,7 +346,15 @@ class AccountStore:
     def list_tokens(self, *, email: str | None = None) -> list[TokenInfo]:
         """Every token (or a user's), oldest first, without the secret or its hash."""
         query = (
-            sa.select(TK.c.id, U.c.email, TK.c.name, TK.c.created, TK.c.revoked, TK.c.experiment_id)
+            sa.select(
+                TK.c.id,
+                U.c.email,
+                TK.c.name,
+                TK.c.created,
+                TK.c.revoked,
+                TK.c.experiment_id,
+                TK.c.expires,
+            )
             .join(U, U.c.id == TK.c.user_id)
             .order_by(TK.c.id)
         )
@@ -338,6 +373,7 @@ class AccountStore:
                 created=int(r.created),
                 revoked=bool(r.revoked),
                 experiment_id=r.experiment_id,
+                expires=r.expires,
             )
             for r in rows
         ]

@@ -37,6 +37,11 @@ tokens = sa.Table(
     sa.Column("revoked", sa.Boolean, nullable=False, default=False),
     # a guest token (SigOpt's experiment token): it reads this SigOpt experiment only
     sa.Column("experiment_id", sa.Integer, nullable=True),
+    # a guest token's end (unix seconds), fixed at its making: the time its answer promised,
+    # whatever lifetime a later `serve` is given. Null for API tokens, which do not expire,
+    # and for guest tokens made before revision 0010 (they end guest_token_days after their
+    # making, as they did)
+    sa.Column("expires", sa.Integer, nullable=True),
 )
 
 idempotency_keys = sa.Table(

@@ -6,7 +6,8 @@ what SigOpt's "share experiment" link carries. The middleware
 (:mod:`sigopt_like.service.middleware.auth`) holds it to that. It is a token of the
 experiment's owner, shown once like every token, listed by ``sigopt-like tokens
 list`` with its experiment, and revoked like any other. It expires ``guest_token_days``
-after its making (30, as SigOpt's; ``expires`` in the answer says when); this
+after its making (30, as SigOpt's; ``expires`` in the answer says when, and is kept
+with the token, so a later ``serve`` with another lifetime does not move it); this
 service's API tokens do not.
 """
 
@@ -43,10 +44,12 @@ class ExperimentTokens:
         with self.store.read() as unit:
             experiment = experiment_of(unit, eid, owner)
         issued = self.context.store.accounts.issue_token(
-            owner, GUEST_TOKEN_NAME, experiment_id=experiment.id
+            owner,
+            GUEST_TOKEN_NAME,
+            experiment_id=experiment.id,
+            lifetime=self.context.settings.guest_token_seconds,
         )
-        expires = issued.created + self.context.settings.guest_token_seconds
         resp.media = render_runs.token(
-            owner, issued.id, experiment.id, secret=issued.token, expires=expires
+            owner, issued.id, experiment.id, secret=issued.token, expires=issued.expires
         )
         resp.status = falcon.HTTP_201
