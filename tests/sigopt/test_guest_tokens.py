@@ -146,22 +146,21 @@ def test_an_expired_guest_token_is_refused_and_changes_nothing(tmp_path):
         served.close()
 
 
+def _an_experiment(served: ServedProcess) -> str:
+    """A new SigOpt experiment of the served process's user: its path."""
+    experiment = call(
+        served, served.token, "POST", "/v1/experiments", json={"name": "e", "parameters": [X]}
+    ).json()
+    return f"/v1/experiments/{experiment['id']}"
+
+
 def test_serve_takes_the_guest_token_lifetime(tmp_path):
     """``sigopt-like serve --guest-token-days`` (the real command) is honoured."""
     served = ServedProcess(tmp_path / "guest.db", "--guest-token-days", "0.5")
     try:
-        experiment = requests.post(
-            f"{served.url}/v1/experiments",
-            json={"name": "e", "parameters": [X]},
-            headers=served.headers(),
-            timeout=30,
-        ).json()
+        path = _an_experiment(served)
         before = time.time()
-        made = requests.post(
-            f"{served.url}/v1/experiments/{experiment['id']}/tokens",
-            headers=served.headers(),
-            timeout=30,
-        ).json()
+        made = call(served, served.token, "POST", f"{path}/tokens").json()
         assert before - 1 <= made["expires"] - 43_200 <= time.time()
     finally:
         served.stop()
@@ -186,13 +185,7 @@ def test_a_guest_token_ends_when_its_answer_said_whatever_serve_comes_later(tmp_
     cut to that, and one promised a second came back to life for 30 days."""
     served = ServedProcess(tmp_path / "ends.db", "--guest-token-days", "365")
     try:
-        experiment = requests.post(
-            f"{served.url}/v1/experiments",
-            json={"name": "e", "parameters": [X]},
-            headers=served.headers(),
-            timeout=30,
-        ).json()
-        path = f"/v1/experiments/{experiment['id']}"
+        path = _an_experiment(served)
         year = call(served, served.token, "POST", f"{path}/tokens").json()
         served.stop()
         served.extra_args = ["--guest-token-days", "0.00001"]  # 0.864 seconds
