@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import unicodedata
 import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
@@ -231,6 +232,8 @@ def resolve_config(
         values[field] = value or None
     if values["host"]:
         values["host"] = _normalise_host(values["host"], pick("host")[1], path)
+    if values["token"]:
+        values["token"] = _token(values["token"], pick("token")[1], path)
     if values["host"] and where.get("database"):
         raise ConfigError("'database' is for the embedded service; it cannot go with a host.")
     if values["email"] and not values["password"] and not values["token"]:
@@ -362,6 +365,43 @@ def _normalise_host(host: str, source: str = "argument", path: Path | None = Non
     if parts.path.endswith("/v1"):  # the API's own prefix: every path already starts with it
         text = text.removesuffix("/v1")
     return text
+
+
+def _token(token: str, source: str, path: Path | None) -> str:
+    """``token`` without the white space around it (a line end read from a file); a
+    ConfigError, which never shows the token, if anything else in it is not a visible
+    ASCII character: no API token has one, and an HTTP header cannot carry a line break.
+
+    Before, a token with a line break in it stopped at requests' InvalidHeader, whose
+    message printed the token, and one with a byte the terminal could not decode (a lone
+    surrogate) at a UnicodeEncodeError traceback.
+    """
+    text = token.strip()
+    for at, ch in enumerate(text, start=1):
+        if not "!" <= ch <= "~":
+            raise ConfigError(
+                f"'token' has {_character(ch)} at character {at}, which no API token has (from "
+                f"{source}); copy the token again, as 'sigopt-like tokens create' or "
+                f"POST /v1/login printed it.",
+                path=_p(source, path),
+            )
+    return text
+
+
+def _character(ch: str) -> str:
+    """A character as a refusal names it, e.g. ``a line break (U+000A)``."""
+    if "\ud800" <= ch <= "\udfff":
+        what = "a byte that is not text in this system's encoding"
+    elif ch in _WHITE:
+        what = _WHITE[ch]
+    else:
+        what = str(unicodedata.name(ch, "a control character"))
+    return f"{what} (U+{ord(ch):04X})"
+
+
+_WHITE = MappingProxyType(
+    {"\n": "a line break", "\r": "a carriage return", "\t": "a tab", " ": "a space"}
+)
 
 
 def _is_loopback(hostname: str | None) -> bool:

@@ -198,3 +198,14 @@ def test_db_naming_a_device_or_a_relative_sqlite_url(run, tmp_path, monkeypatch)
     line = one_line(run("sessions", "list", "--db", "sqlite:///tmp/x.db"))
     assert "the database's folder tmp does not exist" in line
     assert "for /tmp/x.db write sqlite:////tmp/x.db" in line
+
+
+def test_a_token_with_a_byte_the_terminal_could_not_decode(run, monkeypatch):
+    # a token typed or pasted in a terminal that is not UTF-8 arrives with a lone
+    # surrogate: before, a UnicodeEncodeError traceback when the header was written
+    monkeypatch.setenv("SIGOPT_LIKE_TOKEN", "slk_secret\udce9")
+    monkeypatch.setenv("SIGOPT_LIKE_HOST", "http://127.0.0.1:9")
+    result = run("sessions", "list")
+    assert result.code == 1 and "Traceback" not in result.err
+    assert "'token' has a byte that is not text" in result.err
+    assert "slk_secret" not in result.err + result.out

@@ -216,3 +216,36 @@ def test_a_guessed_setting_name_is_an_error(clean_env, monkeypatch, tmp_path, gu
     monkeypatch.setenv(guess, str(tmp_path / "mine.db"))
     with pytest.raises(ConfigError, match=f"{guess} is not a setting: did you mean {setting}"):
         sigopt_like.Connection()
+
+
+@pytest.mark.parametrize(
+    ("token", "said"),
+    [
+        ("slk_abc\ndef", "a line break (U+000A) at character 8"),
+        ("slk_abc def", "a space (U+0020) at character 8"),
+        ("slk_abc\udce9", "a byte that is not text in this system's encoding (U+DCE9)"),
+        ("slk_abc\x00", "a control character (U+0000)"),
+        ("slk_abcé", "LATIN SMALL LETTER E WITH ACUTE (U+00E9)"),
+    ],
+)
+def test_a_token_no_header_can_carry_is_refused_without_showing_it(clean_env, token, said):
+    # before: requests' InvalidHeader printed the token, or a UnicodeEncodeError traceback
+    with pytest.raises(ConfigError) as caught:
+        sigopt_like.Connection("http://127.0.0.1:8080", token)
+    message = str(caught.value)
+    assert said in message and "(from argument)" in message
+    assert "slk_abc" not in message
+
+
+def test_a_token_from_the_environment_is_checked_too(clean_env, monkeypatch):
+    monkeypatch.setenv("SIGOPT_LIKE_TOKEN", "slk_abc\ndef")
+    with pytest.raises(ConfigError, match=r"line break .* \(from environment\)"):
+        resolve_config(host="http://127.0.0.1:8080")
+
+
+def test_a_token_read_from_a_file_with_its_line_end_works(clean_env, served):
+    saved = clean_env / "token.txt"
+    saved.write_text(served.token + "\n")
+    conn = sigopt_like.Connection(served.url, saved.read_text())
+    assert conn.config.token == served.token
+    assert conn.sessions.list().data == []
