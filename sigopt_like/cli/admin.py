@@ -21,7 +21,15 @@ import click
 
 from .._constants import SERVICE_EXTRA_HINT
 from .errors import CommandError
-from .options import PORT, PORT_HELP, POSITIVE, db_option, json_option
+from .options import (
+    PORT,
+    PORT_HELP,
+    POSITIVE,
+    THREADS,
+    FiniteFloatRange,
+    db_option,
+    json_option,
+)
 from .output import echo_json, echo_table
 
 DEFAULT_HOST = "127.0.0.1"
@@ -56,8 +64,8 @@ def _accounts(db: str | None) -> Iterator[Any]:
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
 @click.option("--port", type=PORT, default=DEFAULT_PORT, show_default=True, help=PORT_HELP)
 @db_option
-@click.option("--threads", type=POSITIVE, default=DEFAULT_THREADS, show_default=True)
-@click.option("--task-threads", type=POSITIVE, default=None, help="Task runner threads.")
+@click.option("--threads", type=THREADS, default=DEFAULT_THREADS, show_default=True)
+@click.option("--task-threads", type=THREADS, default=None, help="Task runner threads.")
 @click.option(
     "--task-processes",
     type=click.IntRange(min=0),
@@ -77,7 +85,7 @@ def _accounts(db: str | None) -> Iterator[Any]:
 )
 @click.option(
     "--guest-token-days",
-    type=click.FloatRange(min=0, min_open=True, max=36_500),
+    type=FiniteFloatRange(min=0, min_open=True, max=36_500),
     default=None,
     help="How long a guest token (an experiment shared with tokens().create()) lasts "
     "[default: 30, as SigOpt's].",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -17,11 +18,26 @@ HOST_HELP = "URL of a served instance (default: $SIGOPT_LIKE_HOST, else the embe
 TOKEN_HELP = "API token for --host (default: $SIGOPT_LIKE_TOKEN)."
 PORT = click.IntRange(0, 65535)  # a TCP port; the socket call would wrap 99999 to 34463
 PORT_HELP = "Port (0: any free port, printed at start)."
-POSITIVE = click.IntRange(min=1)  # threads, limits and counts that must be at least one
+POSITIVE = click.IntRange(min=1)  # limits and counts that must be at least one
+#: threads of one process: each holds a stack, and the system's limit on them is far below
+#: what an integer allows (before, ``serve --threads 100000`` died of SIGABRT mid-start)
+THREADS = click.IntRange(1, 1024)
 DB_HELP = (
     "Embedded service's database: a SQLite file or a SQLAlchemy URL "
     "(default: $SIGOPT_LIKE_DATABASE, else the user data folder)."
 )
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A FloatRange that refuses NaN: every comparison with NaN is false, so click's bounds
+    let it through (before, ``serve --guest-token-days nan`` started, and its first guest
+    token was a 500)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        converted = super().convert(value, param, ctx)
+        if math.isnan(converted):
+            self.fail(f"{value!r} is not a number.", param, ctx)
+        return converted
 
 
 def db_option(f: Callable[..., Any]) -> Callable[..., Any]:

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import math
 import sys
+from typing import Any
 
 import attrs
 
 MiB = 1024 * 1024
 #: the spellings of SQLite's in-memory database (threads by default: see worker_processes)
 MEMORY_DATABASES = (":memory:", "sqlite://", "sqlite:///:memory:")
+
+
+def _finite_non_negative(instance: Any, attribute: Any, value: float) -> None:
+    """A duration: a NaN or an infinity became a 500 where it is turned into whole
+    seconds (``guest_token_days=nan``: the first guest token)."""
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+        raise ValueError(f"{attribute.name} must be a finite number of at least 0, not {value!r}")
+
+
+def _duration(default: float) -> Any:
+    return attrs.field(default=default, validator=_finite_non_negative)
 
 
 @attrs.frozen
@@ -58,18 +71,18 @@ class ServiceSettings:
     task_threads: int = 2
     run_tasks: bool = True
     task_processes: int | None = None
-    task_process_idle_seconds: float = 120.0
+    task_process_idle_seconds: float = _duration(120.0)
     idempotency_ttl_seconds: int = 24 * 3600
-    idempotency_wait_seconds: float = 5.0
+    idempotency_wait_seconds: float = _duration(5.0)
     requests_per_minute: int | None = None
     login_attempts_per_minute: int = 10
-    rate_limit_window_seconds: float = 60.0
+    rate_limit_window_seconds: float = _duration(60.0)
     task_time_limit_seconds: int = 3600
     task_max_attempts: int = 3
     dashboard: bool = True
     dashboard_actions: bool = False
-    dashboard_session_hours: float = 12.0
-    guest_token_days: float = 30.0
+    dashboard_session_hours: float = _duration(12.0)
+    guest_token_days: float = _duration(30.0)
     allowed_hosts: tuple[str, ...] = ()
     max_waiting_requests: int = 256
 

@@ -37,12 +37,22 @@ def test_local_numbers_out_of_range_are_usage_errors(run):
         ("serve", "--requests-per-minute", "0"),
         ("serve", "--guest-token-days", "0"),
         ("serve", "--guest-token-days", "-3"),
+        # before: 100,000 threads died of SIGABRT mid-start (the system's limit)
+        ("serve", "--threads", "100000"),
+        ("serve", "--task-threads", "5000"),
         ("worker", "--threads", "-2"),
         ("dashboard", "--port", "70000"),
     ):
         done = run(*args)
         assert done.code == 2, (args, done)
         assert "is not in the range" in done.err
+
+
+def test_a_lifetime_that_is_not_a_number_is_a_usage_error(run):
+    """Before: ``serve --guest-token-days nan`` started (NaN is in every range: each
+    comparison with it is false), and its first guest token was a 500."""
+    done = run("serve", "--guest-token-days", "nan")
+    assert done.code == 2 and "'nan' is not a number" in done.err
 
 
 def test_an_address_serve_cannot_listen_on_is_a_usage_error(run, tmp_path):
