@@ -22,6 +22,7 @@ import click
 from .._constants import SERVICE_EXTRA_HINT
 from .errors import CommandError
 from .options import (
+    ID,
     PORT,
     PORT_HELP,
     POSITIVE,
@@ -402,7 +403,7 @@ def _ends(token: Any) -> str:
 @tokens.command("revoke")
 @click.argument("token", required=False)
 @click.option("--token-stdin", is_flag=True, help="Read the token from standard input.")
-@click.option("--id", "token_id", type=int, default=None, help="The token's id.")
+@click.option("--id", "token_id", type=ID, default=None, help="The token's id.")
 @click.option("--user", "email", default=None, metavar="EMAIL", help="Every token of a user.")
 @db_option
 @json_option

@@ -22,6 +22,9 @@ POSITIVE = click.IntRange(min=1)  # limits and counts that must be at least one
 #: threads of one process: each holds a stack, and the system's limit on them is far below
 #: what an integer allows (before, ``serve --threads 100000`` died of SIGABRT mid-start)
 THREADS = click.IntRange(1, 1024)
+#: an id the database stores (a signed 64-bit integer): before, ``tokens revoke --id``
+#: with 23 digits was an OverflowError traceback from the database driver
+ID = click.IntRange(1, 2**63 - 1)
 DB_HELP = (
     "Embedded service's database: a SQLite file or a SQLAlchemy URL "
     "(default: $SIGOPT_LIKE_DATABASE, else the user data folder)."

@@ -40,6 +40,8 @@ def test_local_numbers_out_of_range_are_usage_errors(run):
         # before: 100,000 threads died of SIGABRT mid-start (the system's limit)
         ("serve", "--threads", "100000"),
         ("serve", "--task-threads", "5000"),
+        # before: an OverflowError traceback from the database driver
+        ("tokens", "revoke", "--id", "99999999999999999999999"),
         ("worker", "--threads", "-2"),
         ("dashboard", "--port", "70000"),
     ):
