@@ -101,7 +101,19 @@ def check(target: str, *, made_for_you: bool) -> str:
                 f"the database {redact_url(target)} is neither a SQLite file nor PostgreSQL: "
                 "name a file (--db ~/doe.sqlite3) or a postgresql+psycopg://... URL"
             )
+        if dialect == "postgres":  # SQLAlchemy 1.4 dropped it: "Can't load plugin" before
+            raise CommandError(
+                f"the database {redact_url(target)} starts with postgres://, which SQLAlchemy "
+                f"does not read: write {redact_url('postgresql+psycopg://' + rest)}"
+            )
         module = POSTGRES_DRIVERS.get(driver, driver)
+        if not driver and importlib.util.find_spec(module) is None and _installed("psycopg"):
+            # postgresql:// means psycopg2 to SQLAlchemy; the extra installs psycopg (3)
+            raise CommandError(
+                f"the database {redact_url(target)} asks for the {module!r} driver, which is "
+                "not installed; the installed one is psycopg: write the URL as "
+                f"{redact_url('postgresql+psycopg://' + rest)}"
+            )
         if importlib.util.find_spec(module) is None:
             raise CommandError(
                 f"the database {redact_url(target)} is PostgreSQL, and its driver "
@@ -110,6 +122,10 @@ def check(target: str, *, made_for_you: bool) -> str:
             )
         return target
     return _check_file(target, shown=target, made_for_you=made_for_you)
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
 
 
 def _check_file(target: str, *, shown: str, made_for_you: bool, hint: str = "") -> str:

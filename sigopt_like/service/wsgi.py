@@ -8,12 +8,22 @@ process, so nothing is shared between them but the database): auth is on, and
 tasks are left to ``sigopt-like worker`` processes (``run_tasks=False``) unless
 told otherwise. Any :class:`~.settings.ServiceSettings` field can be given;
 ``database`` defaults to ``$SIGOPT_LIKE_DATABASE``. See docs/service.md.
+
+A database that cannot be used (a wrong password, a database or a folder that does not
+exist, a URL SQLAlchemy cannot load) is refused in one line, the one ``sigopt-like
+serve`` says, not a traceback from each gunicorn worker; a SQLite file's folder must
+exist (it is not made: a mistyped path would become a new, empty database). Under
+gunicorn the refusal is its ``AppImportError``, which it prints as one line before it
+stops ("App failed to load") instead of booting worker after worker.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
+import sys
+from typing import Any, NoReturn
+
+import attrs
 
 from .app import Service, create_app
 from .settings import ServiceSettings
@@ -23,11 +33,43 @@ DATABASE_ENV = "SIGOPT_LIKE_DATABASE"
 
 def application(**settings: Any) -> Service:
     """A service for one worker process of a WSGI server (see the module docstring)."""
+    from ..cli.database import check
+    from ..cli.errors import CommandError, describe_error
+
     database = settings.pop("database", None) or os.environ.get(DATABASE_ENV)
     if not database:
-        raise RuntimeError(
+        _refuse(
             f"Give the database: application(database=...) or ${DATABASE_ENV} "
             "(a SQLite path or a SQLAlchemy URL)."
         )
-    base = ServiceSettings(database=database, auth_required=True, run_tasks=False)
-    return create_app(base, **settings)
+    known = attrs.fields_dict(ServiceSettings)
+    unknown = sorted(set(settings) - set(known))
+    if unknown:
+        _refuse(
+            f"application() takes no {', '.join(unknown)}: its settings are "
+            f"{', '.join(sorted(known))} (docs/service.md)"
+        )
+    try:
+        database = check(database, made_for_you=False)
+        base = ServiceSettings(database=database, auth_required=True, run_tasks=False)
+        return create_app(base, **settings)
+    except CommandError as err:
+        _refuse(f"sigopt_like: {err}")
+    except Exception as err:
+        said = describe_error(err)
+        if said is None:  # not a mistake in the settings: a bug, with its traceback
+            raise
+        _refuse(f"sigopt_like: {said}")
+
+
+class StartError(RuntimeError):
+    """The application cannot start with these settings (the message says why)."""
+
+
+def _refuse(message: str) -> NoReturn:
+    """Stop the server's start with ``message``; under gunicorn the error is also its
+    ``AppImportError``, which it prints as one line before it stops."""
+    errors = sys.modules.get("gunicorn.errors")
+    if errors is not None:
+        raise type("StartError", (StartError, errors.AppImportError), {})(message) from None
+    raise StartError(message) from None

@@ -129,6 +129,18 @@ def test_postgres_without_its_driver_names_the_extra(run):
     assert "s3cret" not in line
 
 
+def test_postgres_urls_sqlalchemy_cannot_load_say_the_one_to_write(run):
+    """Before: postgres:// and postgresql:// said "pip install 'sigopt_like[postgres]'",
+    which was installed (psycopg is; postgresql:// means psycopg2, and SQLAlchemy reads
+    no postgres:// at all)."""
+    line = one_line(run("worker", "--db", "postgres://me:s3cret@db.invalid/doe"))
+    assert "write postgresql+psycopg://me:***@db.invalid/doe" in line
+    assert "s3cret" not in line
+    line = one_line(run("worker", "--db", "postgresql://me@db.invalid/doe"))
+    assert "'psycopg2' driver" in line and "installed one is psycopg" in line
+    assert "pip install" not in line
+
+
 def test_serve_on_a_busy_port(run, tmp_path):
     """Before: a 21-line traceback."""
     with socket.socket() as busy:

@@ -4,6 +4,7 @@ app built by ``sigopt_like.service.wsgi:application``; every worker uses one dat
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 import requests
 
 from sigopt_like.service.store import open_store
-from sigopt_like.service.wsgi import application
+from sigopt_like.service.wsgi import StartError, application
 from tests.fixtures.servers import announced_url
 
 
@@ -22,6 +23,59 @@ def test_the_factory_needs_a_database(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SIGOPT_LIKE_DATABASE", raising=False)
     with pytest.raises(RuntimeError, match="database"):
         application()
+
+
+def test_the_factory_refuses_a_database_it_cannot_use_in_one_line(
+    tmp_path: Path, postgres_server: str
+) -> None:
+    """Before: gunicorn logged sqlalchemy's 290-line traceback from every worker for a
+    database that does not exist (or a wrong password), and a SQLite path in a folder
+    that does not exist made the folder and a new, empty database in it."""
+    missing = tmp_path / "nonexistent" / "x.sqlite3"
+    with pytest.raises(StartError, match=r"folder .*nonexistent does not exist") as raised:
+        application(database=str(missing))
+    assert not missing.parent.exists()
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+    with pytest.raises(StartError, match='database "nosuchdb" does not exist'):
+        application(database=postgres_server.format(db="nosuchdb"))
+    with pytest.raises(StartError, match=re.escape("write postgresql+psycopg://me:***@db/doe")):
+        application(database="postgres://me:s3cret@db/doe")
+    with pytest.raises(StartError, match=r"takes no threads: its settings are .*task_threads"):
+        application(database=str(tmp_path / "w.db"), threads=4)
+
+
+def test_gunicorn_says_a_wrong_database_in_one_line_and_stops(tmp_path: Path) -> None:
+    missing = tmp_path / "nonexistent" / "x.sqlite3"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-k",
+            "gthread",
+            "--workers",
+            "2",
+            "--bind",
+            "127.0.0.1:0",
+            f"sigopt_like.service.wsgi:application(database={str(missing)!r})",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        said, _ = proc.communicate(timeout=60)  # before: served on, from a new folder
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode != 0
+    assert f"the database's folder {missing.parent} does not exist" in said
+    assert "App failed to load" in said
+    assert "Exception in worker process" not in said and "sqlalchemy" not in said
+    assert not missing.parent.exists()
 
 
 def test_the_factory_serves_with_auth_and_leaves_tasks_to_workers(tmp_path: Path) -> None:
