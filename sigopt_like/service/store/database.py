@@ -309,14 +309,27 @@ class Database:
             conn.autocommit = True
         return conn
 
-    def dispose(self) -> None:
-        """Close every pooled connection, and the idle point readers."""
+    def lost_connection(self, err: BaseException, conn: Any) -> bool:
+        """Whether ``err``, raised on the DB-API connection ``conn``, says the connection
+        is gone (the server restarted or closed it), as the pool's pre-ping judges it."""
+        try:
+            return bool(self.engine.dialect.is_disconnect(err, conn, None))  # type: ignore[arg-type]
+        except Exception:
+            return False
+
+    def discard_idle_readers(self) -> None:
+        """Close the idle point readers (after one was found disconnected, so were they)."""
         with self._reader_free:
             readers, self._idle_readers = self._idle_readers, []
             self._reader_count -= len(readers)
+            self._reader_free.notify_all()
         for conn in readers:
             with contextlib.suppress(Exception):
                 conn.close()
+
+    def dispose(self) -> None:
+        """Close every pooled connection, and the idle point readers."""
+        self.discard_idle_readers()
         self.engine.dispose()
 
 
@@ -353,6 +366,16 @@ class PointQuery:
         try:
             if joined is not None:
                 return self._fetch(joined.connection.dbapi_connection, sql, args)
+            conn: Any = None
+            try:
+                with self._database.point_reader() as conn:
+                    return self._fetch(conn, sql, args)
+            except Exception as err:
+                if not self._database.lost_connection(err, conn):
+                    raise
+            # the server dropped its connections (a restart, a failover, an idle timeout):
+            # before, each idle reader answered one request 500; a read is safe to retry
+            self._database.discard_idle_readers()
             with self._database.point_reader() as conn:
                 return self._fetch(conn, sql, args)
         except Exception as err:
