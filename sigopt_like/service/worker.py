@@ -62,6 +62,59 @@ HEARTBEAT_SECONDS = 5.0
 LEASE_SECONDS = 20
 POLL_SECONDS = 0.5
 JOIN_SECONDS = 10.0
+#: while the database keeps failing, a runner waits up to this long between claims
+FAILING_POLL_SECONDS = 5.0
+#: and says it still fails at most this often (one line, not a traceback per attempt)
+FAILING_REPORT_SECONDS = 60.0
+
+
+class _Failures:
+    """What a runner says while one of its loops keeps failing (the database is down):
+    the first failure with its traceback, then one line a minute, then that it works
+    again. Before, each thread logged a 110-line traceback every 0.5 s."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self._lock = threading.Lock()
+        self._count = 0
+        self._since = 0.0
+        self._said = 0.0
+
+    def failed(self, err: BaseException) -> float:
+        """Report ``err`` as the loop's latest failure; how long to wait before retrying."""
+        now = time.monotonic()
+        with self._lock:
+            self._count += 1
+            count, first = self._count, self._count == 1
+            if first:
+                self._since = now
+            say = first or now - self._said >= FAILING_REPORT_SECONDS
+            if say:
+                self._said = now
+            since = self._since
+        if first:
+            LOG.error("%s failed; retrying", self.what, exc_info=err)
+        elif say:
+            line = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            LOG.warning(
+                "%s still fails (%d times in %.0f s): %s", self.what, count, now - since, line
+            )
+        return min(POLL_SECONDS * 2 ** min(count - 1, 4), FAILING_POLL_SECONDS)
+
+    def worked(self) -> None:
+        """The loop worked: say so if it had been failing."""
+        if not self._count:  # the common case, without the lock
+            return
+        with self._lock:
+            count, self._count = self._count, 0
+            since = self._since
+        if count:
+            LOG.warning(
+                "%s works again, after %d failures in %.0f s",
+                self.what,
+                count,
+                time.monotonic() - since,
+            )
 
 
 class TaskCanceled(Exception):
@@ -199,6 +252,8 @@ class TaskRunner:
         self._changed = threading.Condition()
         self._threads: list[threading.Thread] = []
         self._starting = threading.Lock()
+        self._claim_failures = _Failures("claiming a task")
+        self._beat_failures = _Failures("heartbeat")
 
     # ----- lifecycle
 
@@ -409,13 +464,15 @@ class TaskRunner:
 
     def _work_loop(self) -> None:
         while not self._stop.is_set():
+            wait = POLL_SECONDS
             try:
                 ran = self.run_one()
-            except Exception:  # a database hiccup: wait and try again
-                LOG.exception("claiming a task failed")
+                self._claim_failures.worked()
+            except Exception as err:  # a database hiccup, or outage: wait and try again
+                wait = self._claim_failures.failed(err)
                 ran = False
             if not ran:
-                self._wake.wait(POLL_SECONDS)
+                self._wake.wait(wait)
                 if not self._stop.is_set():
                     self._wake.clear()
 
@@ -426,8 +483,9 @@ class TaskRunner:
             try:
                 self.store.tasks.beat(self.worker_id, int(time.time()))
                 self.recover(include_new=False)
-            except Exception:
-                LOG.exception("heartbeat failed")
+                self._beat_failures.worked()
+            except Exception as err:
+                self._beat_failures.failed(err)
 
     def recover(self, *, include_new: bool = False) -> list[int]:
         """Take over the tasks of stopped workers: back to the queue, or failed after

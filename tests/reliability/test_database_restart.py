@@ -3,13 +3,20 @@ served app answers the next requests as if nothing happened, on new connections.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
 import sqlalchemy as sa
 
 from sigopt_like.service import create_app
+from sigopt_like.service.worker import FAILING_POLL_SECONDS
 from tests.fixtures.servers import ServedInstance
 
 pytestmark = [pytest.mark.reliability]
@@ -54,3 +61,47 @@ def test_requests_after_the_database_dropped_its_connections_are_answered(pg_url
             assert set(pool.map(get, range(40))) == {200}
     finally:
         served.close()
+
+
+def _admin(url: str, *statements: str) -> None:
+    base, _, query = url.partition("?")
+    server = base.rsplit("/", 1)[0] + "/postgres" + (f"?{query}" if query else "")
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            for statement in statements:
+                conn.execute(sa.text(statement))
+    finally:
+        admin.dispose()
+
+
+def test_a_worker_says_a_database_outage_once_and_when_it_ends(pg_url: str) -> None:
+    """Before: each thread of ``sigopt-like worker`` logged a 110-line traceback every
+    0.5 s while the database was unreachable (16 in 4 s for two threads); now the first
+    failure has its traceback, later ones one line a minute, and the end is said."""
+    name = pg_url.split("?", 1)[0].rsplit("/", 1)[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sigopt_like", "worker", "--db", pg_url, "--threads", "2"],
+        cwd=Path(__file__).resolve().parents[2],
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stderr is not None
+        assert "running 2 threads" in proc.stderr.readline()
+        _admin(
+            pg_url,
+            f"ALTER DATABASE {name} ALLOW_CONNECTIONS false",
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+        )
+        time.sleep(4)  # 16 polls of two threads, before
+        _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+        time.sleep(FAILING_POLL_SECONDS + 2)  # the next claim works
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        _, said = proc.communicate(timeout=30)
+    logged = [line for line in said.splitlines() if " sigopt_like." in line]
+    assert len(logged) <= 4, logged  # the claim's and the heartbeat's failure, and ends
+    assert said.count("claiming a task failed; retrying") == 1, said[-3000:]
+    assert "claiming a task works again, after" in said, said[-3000:]
