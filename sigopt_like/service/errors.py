@@ -12,8 +12,11 @@ from typing import Any
 import falcon
 
 from .store import errors as store_errors
+from .store.database import is_unreachable_error
 
 LOG = logging.getLogger("sigopt_like.service")
+#: the Retry-After of a request the database did not answer (a restart takes seconds)
+UNREACHABLE_RETRY_AFTER = 2
 
 _DEFAULT_CODES = {
     400: "bad_request",
@@ -208,6 +211,24 @@ def install_error_handlers(app: falcon.App) -> None:
 
     def handle_unexpected(req, resp, ex: Exception, params):
         request_id = getattr(req.context, "request_id", None)
+        if is_unreachable_error(ex):  # before: 500 internal, a traceback, no retry
+            line = (str(getattr(ex, "orig", None) or ex).strip().splitlines() or [""])[0]
+            LOG.warning(
+                "the database does not answer on %s %s (request %s): %s",
+                req.method,
+                req.path,
+                request_id,
+                line,
+            )
+            resp.status = 503
+            resp.set_header("Retry-After", str(UNREACHABLE_RETRY_AFTER))
+            resp.media = error_body(
+                503,
+                "unavailable",
+                "The service's database does not answer (restarting or down); retry in a moment.",
+                {"request_id": request_id} if request_id else None,
+            )
+            return
         LOG.exception("unhandled error on %s %s (request %s)", req.method, req.path, request_id)
         resp.status = 500
         resp.media = error_body(

@@ -7,14 +7,17 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 import sqlalchemy as sa
 
+import sigopt_like
 from sigopt_like.service import create_app
 from sigopt_like.service.worker import FAILING_POLL_SECONDS
 from tests.fixtures.servers import ServedInstance
@@ -105,3 +108,40 @@ def test_a_worker_says_a_database_outage_once_and_when_it_ends(pg_url: str) -> N
     assert len(logged) <= 4, logged  # the claim's and the heartbeat's failure, and ends
     assert said.count("claiming a task failed; retrying") == 1, said[-3000:]
     assert "claiming a task works again, after" in said, said[-3000:]
+
+
+def test_requests_while_the_database_is_down_are_503_and_the_client_rides_over(
+    pg_url: str,
+) -> None:
+    """Before: 500 ``internal`` with a traceback in the log, which the client does not
+    retry: a campaign's request during a PostgreSQL restart failed at once. Now 503
+    ``unavailable`` with Retry-After, which it retries until the database is back."""
+    name = pg_url.split("?", 1)[0].rsplit("/", 1)[1]
+    service = create_app(database=pg_url, auth_required=True, run_tasks=False)
+    served = ServedInstance(service, pg_url)
+    url, headers = f"{served.url}/v1/sessions", served.headers()
+    try:
+        assert requests.get(url, headers=headers, timeout=30).status_code == 200
+        _admin(
+            pg_url,
+            f"ALTER DATABASE {name} ALLOW_CONNECTIONS false",
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+        )
+        for answer in (
+            requests.get(url, headers=headers, timeout=30),
+            requests.post(url, json={"name": "down"}, headers=headers, timeout=30),
+        ):
+            assert answer.status_code == 503, answer.text
+            assert answer.json()["code"] == "unavailable"
+            assert int(answer.headers["Retry-After"]) >= 1
+        made: list[Any] = []
+        with sigopt_like.Connection(served.url, served.token) as conn:
+            during = threading.Thread(target=lambda: made.append(conn.sessions.create(name="x")))
+            during.start()
+            time.sleep(2)
+            _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+            during.join(60)
+        assert [session.name for session in made] == ["x"]
+    finally:
+        _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+        served.close()

@@ -71,6 +71,32 @@ def is_busy_error(err: BaseException) -> bool:
     return any(word in text for word in _BUSY_WORDS)
 
 
+#: PostgreSQL's connection exceptions (08...) and operator interventions (57P01 admin
+#: shutdown, 57P02 crash shutdown, 57P03 cannot connect now)
+_GONE_SQLSTATE_PREFIXES = ("08", "57P")
+
+
+def is_unreachable_error(err: BaseException | None) -> bool:
+    """Whether a database error means "the database server cannot be reached, or dropped
+    the connection" (down, restarting, refusing connections), itself or what it wraps."""
+    while err is not None:
+        if getattr(err, "connection_invalidated", False):  # sqlalchemy saw a disconnect
+            return True
+        orig = getattr(err, "orig", None) or err
+        state = getattr(orig, "sqlstate", None)
+        if state is not None and str(state).startswith(_GONE_SQLSTATE_PREFIXES):
+            return True
+        kind = type(orig)
+        if (
+            state is None  # psycopg's own: "connection failed", "the connection is lost"
+            and kind.__name__ == "OperationalError"
+            and kind.__module__.startswith("psycopg")
+        ):
+            return True
+        err = err.__cause__
+    return False
+
+
 @contextlib.contextmanager
 def translate_errors() -> Iterator[None]:
     """Turn "locked" and serialisation failures into :class:`~.errors.Busy`, and a full
