@@ -51,6 +51,7 @@ from .domain.tasks import (
 )
 from .settings import ServiceSettings
 from .store import Store
+from .store.database import is_unreachable_error
 from .store.errors import Conflict, StorageFull
 from .store.tasks import TaskRecord
 
@@ -254,6 +255,10 @@ class TaskRunner:
         self._starting = threading.Lock()
         self._claim_failures = _Failures("claiming a task")
         self._beat_failures = _Failures("heartbeat")
+        #: ends of tasks the database did not take (it was down): written by the heartbeat
+        #: once it answers, before it renews the leases that would hold them forever
+        self._unrecorded: dict[int, Callable[[], Any]] = {}
+        self._unrecorded_lock = threading.Lock()
 
     # ----- lifecycle
 
@@ -406,7 +411,18 @@ class TaskRunner:
                 "space where the database is kept, then run it again."
             )
             self._finish(task_id, "failed", errors=[TaskError(message, SYSTEM)], message=message)
-        except Exception as exc:  # a bug or an unexpected condition: report, never hang
+        except Exception as exc:
+            if is_unreachable_error(exc):  # not the task's fault: it runs again
+                status = "requeued"
+                LOG.warning(
+                    "task %s (%s): the database did not answer during its run; "
+                    "it goes back to the queue",
+                    task_id,
+                    row.type,
+                )
+                self._record(task_id, lambda: self._requeue_after_outage(task_id))
+                return
+            # a bug or an unexpected condition: report, never hang
             LOG.exception("task %s (%s) failed", task_id, row.type)
             message = f"the task failed unexpectedly: {type(exc).__name__}: {exc}"
             self._finish(
@@ -449,10 +465,45 @@ class TaskRunner:
         return "success"
 
     def _finish(self, task_id: int, status: str, **kw: Any) -> None:
+        ended = int(time.time())
+        self._record(
+            task_id,
+            lambda: self.store.tasks.finish(task_id, status, ended, worker=self.worker_id, **kw),
+        )
+
+    def _requeue_after_outage(self, task_id: int) -> None:
+        self.store.tasks.requeue(
+            task_id,
+            self.worker_id,
+            "requeued: the database did not answer during its run; it runs again",
+            counted=True,
+        )
+
+    def _record(self, task_id: int, write: Callable[[], Any]) -> None:
+        """Write a task's end now, or, if the database does not take it, from the
+        heartbeat once it does. Before, the task stayed ``running`` for good: this
+        runner, alive, renewed its lease, so no other runner took it over."""
         try:
-            self.store.tasks.finish(task_id, status, int(time.time()), worker=self.worker_id, **kw)
-        except Exception:  # the database went away (shutdown): recovery handles it later
-            LOG.exception("could not record the end of task %s", task_id)
+            write()
+        except Exception as err:
+            LOG.warning(
+                "could not record the end of task %s (%s); retrying with the heartbeat",
+                task_id,
+                (str(err).strip().splitlines() or [type(err).__name__])[0],
+            )
+            with self._unrecorded_lock:
+                self._unrecorded[task_id] = write
+
+    def _record_pending(self) -> None:
+        """Write the ends the database did not take (see :meth:`_record`); raises if it
+        still does not, so the heartbeat does not renew their leases meanwhile."""
+        with self._unrecorded_lock:
+            pending = list(self._unrecorded.items())
+        for task_id, write in pending:
+            write()
+            with self._unrecorded_lock:
+                self._unrecorded.pop(task_id, None)
+            LOG.info("recorded the end of task %s", task_id)
 
     def _give_back(self, task_id: int) -> None:
         """This runner stops: its task goes back to the queue, its run not counted."""
@@ -481,6 +532,7 @@ class TaskRunner:
     def _heartbeat_loop(self) -> None:
         while not self._stop.wait(HEARTBEAT_SECONDS):
             try:
+                self._record_pending()
                 self.store.tasks.beat(self.worker_id, int(time.time()))
                 self.recover(include_new=False)
                 self._beat_failures.worked()

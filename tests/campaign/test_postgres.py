@@ -6,9 +6,15 @@ under CI, where a skip fails).
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
+from typing import Any
+
+import sqlalchemy as sa
 
 from sigopt_like.service import create_app
+from sigopt_like.service.task_kinds import default_handlers
 from sigopt_like.service.worker import TaskRunner
 
 from .conftest import Api, check_standalone_worker, small_space
@@ -78,3 +84,71 @@ def test_a_campaign_on_postgres(pg_url: str):
 
 def test_standalone_worker_on_postgres(pg_url: str):
     check_standalone_worker(pg_url)
+
+
+def _connections(url: str, allowed: bool) -> None:
+    """Let the database take connections or not; when not, drop the ones it has (what a
+    restart does, for as long as it lasts)."""
+    name = url.split("?", 1)[0].rsplit("/", 1)[1]
+    base, _, query = url.partition("?")
+    admin = sa.create_engine(
+        base.rsplit("/", 1)[0] + "/postgres" + (f"?{query}" if query else ""),
+        isolation_level="AUTOCOMMIT",
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"ALTER DATABASE {name} ALLOW_CONNECTIONS {str(allowed).lower()}"))
+            if not allowed:
+                conn.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        f"WHERE datname = '{name}'"
+                    )
+                )
+    finally:
+        admin.dispose()
+
+
+def test_a_task_whose_database_went_away_runs_again_when_it_is_back(pg_url: str):
+    """Before: a task whose run met a database outage (PostgreSQL restarting) could not
+    record its end and stayed ``running`` for good, its lease renewed by its live runner
+    (found restarting PostgreSQL under the docs' scale-out workers). Now its runner puts
+    it back in the queue once the database answers, and it runs again."""
+    handlers = default_handlers()
+    space = handlers["space"]
+    runs: list[int] = []
+
+    def cut_off(context: Any) -> Any:
+        runs.append(1)
+        outcome = space(context)
+        if len(runs) == 1:  # the database goes away before the result is stored
+            _connections(pg_url, allowed=False)
+            threading.Timer(2.0, _connections, args=(pg_url, True)).start()
+        return outcome
+
+    with create_app(database=pg_url, run_tasks=False) as service:
+        api = Api(service)
+        sid = api.session()
+        task = api.put(
+            f"/v1/sessions/{sid}/space",
+            {"space": small_space(), "population_size": 12, "replicates": 1},
+        ).body
+        runner = TaskRunner(
+            service.context.store,
+            service.settings,
+            handlers={**handlers, "space": cut_off},
+            threads=1,
+        ).start()
+        try:
+            deadline = time.monotonic() + 40
+            while time.monotonic() < deadline:  # before: running, for good
+                time.sleep(0.5)
+                with contextlib.suppress(Exception):  # the database is away for 2 s
+                    row = service.context.store.tasks.find(int(task["id"]))
+                    if row is not None and row.status == "success":
+                        break
+        finally:
+            runner.shutdown()
+        done = api.get(f"/v1/sessions/{sid}/tasks/{task['id']}").body
+        assert done["status"] == "success", done
+        assert len(runs) == 2 and done["attempts"] == 2
