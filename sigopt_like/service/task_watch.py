@@ -28,6 +28,8 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
+from .failures import RepeatedFailures
+
 LOG = logging.getLogger("sigopt_like.service.task_watch")
 
 #: how often the watcher reads the versions of watched tasks changed by other processes
@@ -66,6 +68,7 @@ class TaskWatch:
         self._local_change = local_change
         self.capacity = capacity
         self.poll_seconds = poll_seconds
+        self._failures = RepeatedFailures("reading task versions", LOG)
         self._slots = threading.BoundedSemaphore(capacity) if capacity > 0 else None
         self._held = 0
         self._lock = threading.Condition()
@@ -158,8 +161,9 @@ class TaskWatch:
                 ids = list(self._waiters)
             try:
                 current = self._versions(ids)
-            except Exception:  # the database hiccuped: waiters time out and read again
-                LOG.exception("reading task versions failed")
+                self._failures.worked()
+            except Exception as err:  # the database hiccuped: waiters time out, read again
+                self._failures.failed(err)
                 current = None
             if current is not None:
                 self._wake(ids, current)

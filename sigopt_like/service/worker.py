@@ -49,6 +49,7 @@ from .domain.tasks import (
     given_up_message,
     requeued_message,
 )
+from .failures import RepeatedFailures
 from .settings import ServiceSettings
 from .store import Store
 from .store.database import is_unreachable_error
@@ -65,57 +66,6 @@ POLL_SECONDS = 0.5
 JOIN_SECONDS = 10.0
 #: while the database keeps failing, a runner waits up to this long between claims
 FAILING_POLL_SECONDS = 5.0
-#: and says it still fails at most this often (one line, not a traceback per attempt)
-FAILING_REPORT_SECONDS = 60.0
-
-
-class _Failures:
-    """What a runner says while one of its loops keeps failing (the database is down):
-    the first failure with its traceback, then one line a minute, then that it works
-    again. Before, each thread logged a 110-line traceback every 0.5 s."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-        self._lock = threading.Lock()
-        self._count = 0
-        self._since = 0.0
-        self._said = 0.0
-
-    def failed(self, err: BaseException) -> float:
-        """Report ``err`` as the loop's latest failure; how long to wait before retrying."""
-        now = time.monotonic()
-        with self._lock:
-            self._count += 1
-            count, first = self._count, self._count == 1
-            if first:
-                self._since = now
-            say = first or now - self._said >= FAILING_REPORT_SECONDS
-            if say:
-                self._said = now
-            since = self._since
-        if first:
-            LOG.error("%s failed; retrying", self.what, exc_info=err)
-        elif say:
-            line = (str(err).strip().splitlines() or [type(err).__name__])[0]
-            LOG.warning(
-                "%s still fails (%d times in %.0f s): %s", self.what, count, now - since, line
-            )
-        return min(POLL_SECONDS * 2 ** min(count - 1, 4), FAILING_POLL_SECONDS)
-
-    def worked(self) -> None:
-        """The loop worked: say so if it had been failing."""
-        if not self._count:  # the common case, without the lock
-            return
-        with self._lock:
-            count, self._count = self._count, 0
-            since = self._since
-        if count:
-            LOG.warning(
-                "%s works again, after %d failures in %.0f s",
-                self.what,
-                count,
-                time.monotonic() - since,
-            )
 
 
 class TaskCanceled(Exception):
@@ -253,8 +203,8 @@ class TaskRunner:
         self._changed = threading.Condition()
         self._threads: list[threading.Thread] = []
         self._starting = threading.Lock()
-        self._claim_failures = _Failures("claiming a task")
-        self._beat_failures = _Failures("heartbeat")
+        self._claim_failures = RepeatedFailures("claiming a task", LOG)
+        self._beat_failures = RepeatedFailures("heartbeat", LOG)
         #: ends of tasks the database did not take (it was down): written by the heartbeat
         #: once it answers, before it renews the leases that would hold them forever
         self._unrecorded: dict[int, Callable[[], Any]] = {}
@@ -520,7 +470,8 @@ class TaskRunner:
                 ran = self.run_one()
                 self._claim_failures.worked()
             except Exception as err:  # a database hiccup, or outage: wait and try again
-                wait = self._claim_failures.failed(err)
+                failures = self._claim_failures.failed(err)
+                wait = min(POLL_SECONDS * 2 ** min(failures - 1, 4), FAILING_POLL_SECONDS)
                 ran = False
             if not ran:
                 self._wake.wait(wait)

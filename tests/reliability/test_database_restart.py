@@ -145,3 +145,58 @@ def test_requests_while_the_database_is_down_are_503_and_the_client_rides_over(
     finally:
         _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
         served.close()
+
+
+def test_a_served_app_says_a_database_outage_once_while_clients_wait_on_tasks(
+    pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before: the task watch (what a long poll on a task waits on, in an app process of
+    the scale-out steps) logged a traceback every second while the database was down."""
+    name = pg_url.split("?", 1)[0].rsplit("/", 1)[1]
+    service = create_app(database=pg_url, auth_required=True, run_tasks=False)
+    served = ServedInstance(service, pg_url)
+    headers = served.headers()
+    try:
+        sid = requests.post(
+            f"{served.url}/v1/sessions", json={"name": "w"}, headers=headers, timeout=30
+        ).json()["id"]
+        space = [[f"p{i}", "numerical", 0, 1, 2] for i in range(5)]
+        task = requests.put(
+            f"{served.url}/v1/sessions/{sid}/space",
+            json={
+                "space": {
+                    "type": "factorial",
+                    "parameters": [
+                        {"name": p[0], "type": "numerical", "values": p[2:]} for p in space
+                    ],
+                },
+                "population_size": 12,
+                "replicates": 1,
+            },
+            headers=headers,
+            timeout=30,
+        ).json()
+        assert task["status"] == "new", task  # no runner: it waits, watched
+        waiting = threading.Thread(
+            target=requests.get,
+            args=(f"{served.url}/v1/sessions/{sid}/tasks/{task['id']}?wait=10",),
+            kwargs={"headers": headers, "timeout": 30},
+        )
+        with caplog.at_level("INFO", logger="sigopt_like.service.task_watch"):
+            waiting.start()
+            time.sleep(1)
+            _admin(
+                pg_url,
+                f"ALTER DATABASE {name} ALLOW_CONNECTIONS false",
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+            )
+            time.sleep(5)
+            _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+            waiting.join(30)
+            time.sleep(2)
+        said = [r for r in caplog.records if r.name == "sigopt_like.service.task_watch"]
+        assert 1 <= len(said) <= 2, [r.getMessage() for r in said]
+        assert said[0].exc_info and said[0].getMessage() == "reading task versions failed; retrying"
+    finally:
+        _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+        served.close()
