@@ -68,6 +68,15 @@ class Api(ServiceApi):
         sid = r.body["session"]
         return self.wait(sid, r.body)
 
+    def queue_space(self, sid: str) -> dict[str, Any]:
+        """Put the small space without waiting: the queued task (202 expected)."""
+        r = self.put(
+            f"/v1/sessions/{sid}/space",
+            {"space": small_space(), "population_size": 12, "replicates": 1},
+        )
+        assert r.status == 202, r
+        return r.body
+
     def put_space(
         self, sid: str, space: dict[str, Any], population_size: int = 12, replicates: int = 1
     ) -> dict[str, Any]:
@@ -147,10 +156,7 @@ def check_standalone_worker(database: str) -> None:
     with create_app(database=database, run_tasks=False) as service:
         api = Api(service)
         sid = api.session()
-        task = api.put(
-            f"/v1/sessions/{sid}/space",
-            {"space": small_space(), "population_size": 12, "replicates": 1},
-        ).body
+        task = api.queue_space(sid)
         proc = subprocess.Popen(
             [
                 sys.executable,

@@ -24,13 +24,7 @@ def test_two_runners_claim_each_task_once(pg_url: str):
     with create_app(database=pg_url, run_tasks=False) as service:
         api = Api(service)
         sessions = [api.session() for _ in range(6)]
-        tasks = [
-            api.put(
-                f"/v1/sessions/{sid}/space",
-                {"space": small_space(), "population_size": 12, "replicates": 1},
-            ).body
-            for sid in sessions
-        ]
+        tasks = [api.queue_space(sid) for sid in sessions]
         assert all(t["status"] == "new" for t in tasks)
         ran: list[str] = []
         lock = threading.Lock()
@@ -129,10 +123,7 @@ def test_a_task_whose_database_went_away_runs_again_when_it_is_back(pg_url: str)
     with create_app(database=pg_url, run_tasks=False) as service:
         api = Api(service)
         sid = api.session()
-        task = api.put(
-            f"/v1/sessions/{sid}/space",
-            {"space": small_space(), "population_size": 12, "replicates": 1},
-        ).body
+        task = api.queue_space(sid)
         runner = TaskRunner(
             service.context.store,
             service.settings,

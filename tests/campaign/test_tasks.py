@@ -200,10 +200,7 @@ def test_event_stream_delivers_progress_and_ends(served):
 def test_event_stream_embedded(embedded):
     api = embedded
     sid = api.session()
-    task = api.put(
-        f"/v1/sessions/{sid}/space",
-        {"space": small_space(), "population_size": 12, "replicates": 1},
-    ).body
+    task = api.queue_space(sid)
     r = api.get(f"/v1/sessions/{sid}/tasks/{task['id']}/events")
     assert r.status == 200
     datas = [json.loads(line[5:]) for line in r.text.splitlines() if line.startswith("data:")]
@@ -337,10 +334,7 @@ def test_claim_loop_runs_tasks_of_an_app_without_runner(tmp_path):
     with create_app(database=db, run_tasks=False) as service:
         api = Api(service)
         sid = api.session()
-        task = api.put(
-            f"/v1/sessions/{sid}/space",
-            {"space": small_space(), "population_size": 12, "replicates": 1},
-        ).body
+        task = api.queue_space(sid)
         runner = TaskRunner(service.context.store, service.settings, threads=0, recover_new=False)
         assert runner.run_one() is True
         assert runner.run_one() is False

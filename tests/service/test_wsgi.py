@@ -19,6 +19,25 @@ from sigopt_like.service.wsgi import StartError, application
 from tests.fixtures.servers import announced_url
 
 
+def _gunicorn(database: str) -> list[str]:
+    """gunicorn with two gthread workers of 4 threads on the factory's app; it draws the
+    port and says which (no race with other servers)."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-k",
+        "gthread",
+        "--workers",
+        "2",
+        "--threads",
+        "4",
+        "--bind",
+        "127.0.0.1:0",
+        f"sigopt_like.service.wsgi:application(database={database!r})",
+    ]
+
+
 def test_the_factory_needs_a_database(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SIGOPT_LIKE_DATABASE", raising=False)
     with pytest.raises(RuntimeError, match="database"):
@@ -47,18 +66,7 @@ def test_the_factory_refuses_a_database_it_cannot_use_in_one_line(
 def test_gunicorn_says_a_wrong_database_in_one_line_and_stops(tmp_path: Path) -> None:
     missing = tmp_path / "nonexistent" / "x.sqlite3"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-k",
-            "gthread",
-            "--workers",
-            "2",
-            "--bind",
-            "127.0.0.1:0",
-            f"sigopt_like.service.wsgi:application(database={str(missing)!r})",
-        ],
+        _gunicorn(str(missing)),
         cwd=Path(__file__).resolve().parents[2],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -94,20 +102,7 @@ def test_gunicorn_gthread_workers_serve_one_database(tmp_path: Path) -> None:
     log = tmp_path / "gunicorn.log"
     out = open(log, "wb")  # noqa: SIM115 - the server writes to it until the test ends
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-k",
-            "gthread",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--bind",
-            "127.0.0.1:0",  # gunicorn draws the port and says which (no race with others)
-            f"sigopt_like.service.wsgi:application(database={database!r})",
-        ],
+        _gunicorn(database),
         cwd=Path(__file__).resolve().parents[2],
         stdout=out,
         stderr=subprocess.STDOUT,
