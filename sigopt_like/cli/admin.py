@@ -129,10 +129,10 @@ def serve(
     if problem is not None:
         raise click.BadParameter(problem, param_hint="'--host'")
     _, app = _service()
+    from ..database_targets import redact_url
     from ..service.access_log import AccessLog
     from ..service.serving import create_server
     from .database import choose
-    from .errors import redact_url
 
     database = choose(db)
     overrides: dict[str, Any] = {"auth_required": not no_auth}

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 from collections.abc import Sequence
 
+from ..database_targets import describe_opening_error
 from ..errors import (
     APIConnectionError,
     APIError,
@@ -21,17 +21,11 @@ from ..errors import (
     _describe_item,
 )
 
-POSTGRES_EXTRA = "pip install 'sigopt_like[postgres]'"
 TASK_PROBLEMS_SHOWN = 12  # a failed task's problems printed; the rest are counted
 
 
 class CommandError(Exception):
     """A mistake the command itself found; its message is shown as it is (exit 1)."""
-
-
-def redact_url(text: str) -> str:
-    """A database URL with its password hidden (``postgresql://me:***@host/db``)."""
-    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
 
 
 def describe_error(err: BaseException) -> str | None:
@@ -52,20 +46,13 @@ def describe_error(err: BaseException) -> str | None:
         return f"{err}; is the service running, and is --host (or $SIGOPT_LIKE_HOST) its URL?"
     if isinstance(err, SigoptLikeError):
         return str(err)
-    if isinstance(err, ModuleNotFoundError) and (err.name or "").startswith("psycopg"):
-        return f"a PostgreSQL database needs the psycopg driver: {POSTGRES_EXTRA}"
     if isinstance(err, OSError):
         return describe_os_error(err)
     if isinstance(err, UnicodeEncodeError) and "surrogate" in str(err):
         # an argument's undecodable bytes reached the database (a token name, an email to
         # look up): main() names the argument; this was a traceback
         return f"the text cannot be stored or looked up: {err}"
-    module = type(err).__module__
-    if module.startswith("sqlalchemy"):
-        original = getattr(err, "orig", None) or err
-        first = str(original).strip().splitlines()[0] if str(original).strip() else type(err)
-        return f"cannot use the database: {redact_url(str(first))}"
-    return None
+    return describe_opening_error(err)
 
 
 def undecodable_arguments(args: Sequence[str]) -> str | None:

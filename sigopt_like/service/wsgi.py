@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 
 import attrs
 
+from ..database_targets import UnusableDatabase, check, describe_opening_error
 from .app import Service, create_app
 from .settings import ServiceSettings
 
@@ -33,9 +34,6 @@ DATABASE_ENV = "SIGOPT_LIKE_DATABASE"
 
 def application(**settings: Any) -> Service:
     """A service for one worker process of a WSGI server (see the module docstring)."""
-    from ..cli.database import check
-    from ..cli.errors import CommandError, describe_error
-
     database = settings.pop("database", None) or os.environ.get(DATABASE_ENV)
     if not database:
         _refuse(
@@ -53,10 +51,10 @@ def application(**settings: Any) -> Service:
         database = check(database, made_for_you=False)
         base = ServiceSettings(database=database, auth_required=True, run_tasks=False)
         return create_app(base, **settings)
-    except CommandError as err:
+    except UnusableDatabase as err:
         _refuse(f"sigopt_like: {err}")
     except Exception as err:
-        said = describe_error(err)
+        said = describe_opening_error(err)
         if said is None:  # not a mistake in the settings: a bug, with its traceback
             raise
         _refuse(f"sigopt_like: {said}")

@@ -1,0 +1,127 @@
+"""Whether a database can be opened, said in one line before anything opens it.
+
+The command line (``--db``) and the WSGI factory (``application(database=...)``, which
+gunicorn loads) take the same targets and must say the same sentence about a wrong one;
+this module is that one definition. It is a pure module, like :mod:`sigopt_like.config`,
+so that both can import it: the service must not import the command line.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from pathlib import Path
+
+POSTGRES_EXTRA = "pip install 'sigopt_like[postgres]'"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+#: the driver module each PostgreSQL dialect imports.
+POSTGRES_DRIVERS = {"": "psycopg2", "psycopg": "psycopg", "psycopg2": "psycopg2"}
+
+
+class UnusableDatabase(ValueError):
+    """A database target that cannot be opened; the message says why and what to write."""
+
+
+def redact_url(text: str) -> str:
+    """A database URL with its password hidden (``postgresql://me:***@host/db``)."""
+    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+
+
+def describe_opening_error(err: BaseException) -> str | None:
+    """One line for an error met while opening a database (a missing driver, one the
+    server refused, a file it cannot read); None if ``err`` is not one of those."""
+    if isinstance(err, ModuleNotFoundError) and (err.name or "").startswith("psycopg"):
+        return f"a PostgreSQL database needs the psycopg driver: {POSTGRES_EXTRA}"
+    if type(err).__module__.startswith("sqlalchemy"):
+        original = getattr(err, "orig", None) or err
+        first = str(original).strip().splitlines()[0] if str(original).strip() else type(err)
+        return f"cannot use the database: {redact_url(str(first))}"
+    if isinstance(err, OSError):
+        where = f": {err.filename}" if err.filename else ""
+        return f"{err.strerror or err}{where}"
+    return None
+
+
+def check(target: str, *, made_for_you: bool) -> str:
+    """``target`` if it can be opened as a database; UnusableDatabase saying why not.
+
+    A SQLite path must not be a folder, its folder must exist (unless it is the
+    default place, ``made_for_you``), and an existing file must be a SQLite
+    database. A PostgreSQL URL needs its driver installed.
+    """
+    if target == ":memory:":
+        return target
+    if "://" in target:
+        scheme, _, rest = target.partition("://")
+        dialect, _, driver = scheme.partition("+")
+        if dialect == "sqlite":
+            file = rest.removeprefix("/").split("?", 1)[0]
+            if file in ("", ":memory:") or file.startswith(("file:", ":memory:")):
+                return target
+            hint = ""
+            if not file.startswith("/") and Path("/" + file).parent.is_dir():
+                # sqlite:///tmp/x.db is tmp/x.db, in the current folder (SQLAlchemy's rule)
+                hint = f" (sqlite:/// names a file in the current folder: for /{file} write sqlite:////{file})"
+            _check_file(file, shown=target, made_for_you=made_for_you, hint=hint)
+            return target
+        if dialect not in ("postgresql", "postgres"):
+            raise UnusableDatabase(
+                f"the database {redact_url(target)} is neither a SQLite file nor PostgreSQL: "
+                "name a file (--db ~/doe.sqlite3) or a postgresql+psycopg://... URL"
+            )
+        if dialect == "postgres":  # SQLAlchemy 1.4 dropped it: "Can't load plugin" before
+            raise UnusableDatabase(
+                f"the database {redact_url(target)} starts with postgres://, which SQLAlchemy "
+                f"does not read: write {redact_url('postgresql+psycopg://' + rest)}"
+            )
+        module = POSTGRES_DRIVERS.get(driver, driver)
+        if not driver and importlib.util.find_spec(module) is None and _installed("psycopg"):
+            # postgresql:// means psycopg2 to SQLAlchemy; the extra installs psycopg (3)
+            raise UnusableDatabase(
+                f"the database {redact_url(target)} asks for the {module!r} driver, which is "
+                "not installed; the installed one is psycopg: write the URL as "
+                f"{redact_url('postgresql+psycopg://' + rest)}"
+            )
+        if importlib.util.find_spec(module) is None:
+            raise UnusableDatabase(
+                f"the database {redact_url(target)} is PostgreSQL, and its driver "
+                f"{module!r} is not installed: {POSTGRES_EXTRA} "
+                "(and write the URL as postgresql+psycopg://...)"
+            )
+        return target
+    return _check_file(target, shown=target, made_for_you=made_for_you)
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _check_file(target: str, *, shown: str, made_for_you: bool, hint: str = "") -> str:
+    """The SQLite file ``target`` (expanded), checked as :func:`check` says."""
+    path = Path(target).expanduser()
+    if path.is_dir():
+        raise UnusableDatabase(
+            f"the database {shown} is a folder; name a file in it, "
+            f"e.g. --db {path / 'sigopt-like.db'}"
+        )
+    if path.exists() and not path.is_file():  # /dev/null: "disk I/O error" before
+        raise UnusableDatabase(
+            f"the database {shown} is not a regular file (a device or a pipe); name a file"
+        )
+    if not path.parent.is_dir():
+        if not made_for_you:
+            raise UnusableDatabase(
+                f"the database's folder {path.parent} does not exist; create it first "
+                f"(mkdir -p {path.parent}) or name another file{hint}"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file() and path.stat().st_size > 0:
+        with open(path, "rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+        if head != SQLITE_MAGIC:
+            raise UnusableDatabase(
+                f"{shown} is not a sigopt-like database (not a SQLite file); "
+                "name a new file, or the database that serve uses"
+            )
+    return os.fspath(path)
