@@ -188,6 +188,12 @@ def serve(
     click.echo(
         f"sigopt-like serving on {url} "
         f"(auth {'on' if not no_auth else 'OFF'}), database {redact_url(database)}"
+        # before, nothing said that queued tasks wait until a worker runs on this database
+        + (
+            f"; tasks run only by 'sigopt-like worker --db {redact_url(database)}'"
+            if no_tasks
+            else ""
+        )
     )
     sys.stdout.flush()
     try:

@@ -122,3 +122,15 @@ def test_tokens_list_says_when_guest_tokens_expire(run, tmp_path):
     assert table[1].rstrip().endswith("laptop  no")  # an API token does not expire
     assert table[2].endswith(" UTC (expired)") and table[3].endswith(" UTC")
     assert table[4].endswith("made + serve's --guest-token-days")
+
+
+def test_serve_without_tasks_says_who_runs_them(tmp_path):
+    """Before: the start line of 'serve --no-tasks' read like any other, and a task queued
+    there waited for a worker nobody had been told to start."""
+    db = tmp_path / "team.db"
+    log = tmp_path / "serve.log"
+    proc, _ = start_serve("--no-tasks", "--db", str(db), env=dict(os.environ), log=log)
+    out = stop(proc, log)
+    assert f"database {db}; tasks run only by 'sigopt-like worker --db {db}'" in out
+    proc, _ = start_serve("--db", str(db), env=dict(os.environ), log=log)
+    assert "tasks run only by" not in stop(proc, log)
