@@ -13,6 +13,10 @@ MiB = 1024 * 1024
 MEMORY_DATABASES = (":memory:", "sqlite://", "sqlite:///:memory:")
 
 
+#: the optimizer's share of a SigOpt suggestion request, by default
+SUGGESTION_TIME_BUDGET_SECONDS = 2.5
+
+
 def _finite_non_negative(instance: Any, attribute: Any, value: float) -> None:
     """A duration: a NaN or an infinity became a 500 where it is turned into whole
     seconds (``guest_token_days=nan``: the first guest token)."""
@@ -62,6 +66,9 @@ class ServiceSettings:
         ``sigopt-like serve`` adds this many threads to its pool for them.
     rate_limit_window_seconds: the period of those two limits (a minute; shorter in tests).
         Both are counted in the database, so every process of a service shares them.
+    suggestion_time_budget_seconds: how long the optimizer may take to choose a SigOpt
+        suggestion; past it a seeded random point that honours the definition answers
+        (counted in ``/metrics`` as ``sigopt_like_suggestion_choices{source="fallback"}``).
     """
 
     database: str = ":memory:"
@@ -85,6 +92,7 @@ class ServiceSettings:
     guest_token_days: float = _duration(30.0)
     allowed_hosts: tuple[str, ...] = ()
     max_waiting_requests: int = 256
+    suggestion_time_budget_seconds: float = _duration(SUGGESTION_TIME_BUDGET_SECONDS)
 
     @property
     def guest_token_seconds(self) -> int:

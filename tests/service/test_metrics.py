@@ -26,6 +26,7 @@ REQUESTS = [
     ("/v1/sessions/{sid}", "GET", "200", math.nan),
 ]
 TASKS = [("space", "success", 0.2), ("generate", "success", 1.0), ("generate", "failed", 4000.0)]
+CHOICES = ["optimizer", "optimizer", "fallback", "grid"]
 
 
 def _prometheus_text() -> str:
@@ -59,6 +60,13 @@ def _prometheus_text() -> str:
         registry=registry,
         buckets=(0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, float("inf")),
     )
+    choices = Counter(
+        "sigopt_like_suggestion_choices",
+        "SigOpt suggestions by how they were chosen: optimizer, fallback (the optimizer "
+        "was slow, failed or refused), random or grid.",
+        ["source"],
+        registry=registry,
+    )
     in_flight.inc()  # one request still running
     for route, method, status, seconds in REQUESTS:
         in_flight.inc()
@@ -68,6 +76,8 @@ def _prometheus_text() -> str:
     for task_type, status, seconds in TASKS:
         tasks.labels(type=task_type, status=status).inc()
         task_seconds.labels(type=task_type).observe(seconds)
+    for source in CHOICES:
+        choices.labels(source=source).inc()
     return generate_latest(registry).decode()
 
 
@@ -79,6 +89,8 @@ def _ours() -> ServiceMetrics:
         metrics.request_finished(route, method, status, seconds)
     for task_type, status, seconds in TASKS:
         metrics.task_finished(task_type, status, seconds)
+    for source in CHOICES:
+        metrics.suggestion_chosen(source)
     return metrics
 
 

@@ -126,14 +126,15 @@ def test_concurrent_suggestions_differ(served):
     assert len(set(points)) == 8
 
 
-def test_seeded_experiments_suggest_reproducibly(tmp_path, monkeypatch):
+def test_seeded_experiments_suggest_reproducibly(tmp_path):
     from sigopt_like.service import create_app
-    from sigopt_like.service.resources.sigopt import suggester
 
-    monkeypatch.setattr(suggester, "DEFAULT_TIME_BUDGET_SECONDS", 120.0)
     runs = []
     for i in range(2):
-        with create_app(database=str(tmp_path / f"run{i}.db")) as service:
+        # a budget the engine never meets here: every point is the optimizer's, not a fallback
+        with create_app(
+            database=str(tmp_path / f"run{i}.db"), suggestion_time_budget_seconds=120.0
+        ) as service:
             api = Api(service)
             e = api.create_experiment(seed=7)
             points = []
@@ -147,6 +148,8 @@ def test_seeded_experiments_suggest_reproducibly(tmp_path, monkeypatch):
                     {"suggestion": s["id"], "value": value},
                 )
             runs.append(points)
+            text = service.context.metrics.render().decode()
+            assert 'sigopt_like_suggestion_choices_total{source="optimizer"} 6.0' in text
     assert runs[0] == runs[1]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import attrs
 import pytest
 
 from sigopt_like.service.domain import sigopt_rules as rules
@@ -125,7 +126,9 @@ def test_precision_rounds_suggested_doubles():
 def test_slow_engine_keeps_the_endpoint_fast(api, monkeypatch):
     stuck = Stuck()
     monkeypatch.setattr(sequential, "suggest_next", stuck)
-    monkeypatch.setattr(suggester, "DEFAULT_TIME_BUDGET_SECONDS", 0.3)
+    context = api.service.context
+    budget = attrs.evolve(context.settings, suggestion_time_budget_seconds=0.3)
+    monkeypatch.setattr(context, "settings", budget)
     e = api.create_experiment()
     try:
         reply = api.post(f"/v1/experiments/{e['id']}/suggestions")
@@ -134,3 +137,7 @@ def test_slow_engine_keeps_the_endpoint_fast(api, monkeypatch):
     finally:
         stuck.release.set()
     assert reply.status == 201
+    # an operator sees the fallback answer: /metrics counts it (before: a log line only)
+    text = api.get("/metrics").text
+    assert 'sigopt_like_suggestion_choices_total{source="fallback"} 1.0' in text
+    assert 'source="optimizer"' not in text

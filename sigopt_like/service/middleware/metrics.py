@@ -13,6 +13,8 @@ HTTP server modules its exposition imports (issue #12: a light embedded start). 
 text is what ``prometheus_client``'s ``Counter``, ``Histogram`` and ``Gauge`` print for
 the same counts: the same families, samples (``_total``, ``_bucket``, ``_count``,
 ``_sum``, ``_created``) and order (``tests/service/test_metrics.py`` compares the two).
+It also counts how SigOpt suggestions were chosen (the optimizer, or the random fallback
+when the optimizer took longer than its budget, failed or was refused).
 """
 
 from __future__ import annotations
@@ -111,6 +113,12 @@ class ServiceMetrics:
         self._task_seconds = _Family(
             "sigopt_like_task_duration_seconds", "Time tasks ran, by type.", ("type",), TASK_BUCKETS
         )
+        self._choices = _Family(
+            "sigopt_like_suggestion_choices",
+            "SigOpt suggestions by how they were chosen: optimizer, fallback (the optimizer "
+            "was slow, failed or refused), random or grid.",
+            ("source",),
+        )
         self._registry: CollectorRegistry | None = None
         self._registry_lock = threading.Lock()  # registering reads the counts (their lock)
 
@@ -136,6 +144,11 @@ class ServiceMetrics:
         with self._lock:
             self._tasks.count((task_type, status))
             self._task_seconds.observe((task_type,), seconds)
+
+    def suggestion_chosen(self, source: str) -> None:
+        """A SigOpt suggestion's assignments were chosen by ``source``."""
+        with self._lock:
+            self._choices.count((source,))
 
     @property
     def registry(self) -> CollectorRegistry:
@@ -173,7 +186,13 @@ class ServiceMetrics:
             in_flight = self._in_flight
             families = [
                 (f, {k: list(v) for k, v in f.children.items()})
-                for f in (self._requests, self._latency, self._tasks, self._task_seconds)
+                for f in (
+                    self._requests,
+                    self._latency,
+                    self._tasks,
+                    self._task_seconds,
+                    self._choices,
+                )
             ]
         for family, children in families:
             if family is self._tasks:  # the registry's order: requests, latency, gauge, tasks

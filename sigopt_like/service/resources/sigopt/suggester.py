@@ -19,10 +19,9 @@ from typing import Any
 import attrs
 
 from ...domain import sigopt_rules as rules
+from ...settings import SUGGESTION_TIME_BUDGET_SECONDS
 
 LOG = logging.getLogger("sigopt_like.service.suggestions")
-DEFAULT_TIME_BUDGET_SECONDS = 2.5
-"""The engine's share of a suggestion request; past it the fallback answers."""
 MAX_FIT_OBSERVATIONS = 300
 """The engine fits on at most this many of the latest observations."""
 
@@ -48,7 +47,7 @@ def choose(
     pending: Sequence[Mapping[str, Any]],
     *,
     seed: int,
-    time_budget: float = DEFAULT_TIME_BUDGET_SECONDS,
+    time_budget: float = SUGGESTION_TIME_BUDGET_SECONDS,
     stddevs: Sequence[Mapping[str | None, float | None] | None] = (),
 ) -> Choice | None:
     """The next assignments, different from every ``pending`` one; None when a grid

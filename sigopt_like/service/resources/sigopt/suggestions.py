@@ -62,7 +62,7 @@ def history(
 
 def time_budget(context: Any) -> float:
     """The engine's time budget per suggestion (past it, the random fallback answers)."""
-    return suggester.DEFAULT_TIME_BUDGET_SECONDS
+    return float(context.settings.suggestion_time_budget_seconds)
 
 
 def suggest(
@@ -117,6 +117,8 @@ def suggest(
             stddevs=stddevs,
         )
         chosen = None if choice is None else choice.assignments
+        if choice is not None:  # an operator sees the fallback answering (engine too slow)
+            context.metrics.suggestion_chosen(choice.source)
     with store.write() as unit:
         experiment = experiment_of(unit, raw_eid, owner, None if v1 else kind)
         require_active(experiment)
