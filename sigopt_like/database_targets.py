@@ -28,15 +28,20 @@ def redact_url(text: str) -> str:
     return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
 
 
+def first_line(err: BaseException) -> str:
+    """The first line of what ``err`` says (of the driver's error, for a SQLAlchemy one,
+    whose own text adds the statement and a link); its type's name if it says nothing."""
+    text = str(getattr(err, "orig", None) or err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
 def describe_opening_error(err: BaseException) -> str | None:
     """One line for an error met while opening a database (a missing driver, one the
     server refused, a file it cannot read); None if ``err`` is not one of those."""
     if isinstance(err, ModuleNotFoundError) and (err.name or "").startswith("psycopg"):
         return f"a PostgreSQL database needs the psycopg driver: {POSTGRES_EXTRA}"
     if type(err).__module__.startswith("sqlalchemy"):
-        original = getattr(err, "orig", None) or err
-        first = str(original).strip().splitlines()[0] if str(original).strip() else type(err)
-        return f"cannot use the database: {redact_url(str(first))}"
+        return f"cannot use the database: {redact_url(first_line(err))}"
     if isinstance(err, OSError):
         where = f": {err.filename}" if err.filename else ""
         return f"{err.strerror or err}{where}"

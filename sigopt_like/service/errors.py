@@ -11,6 +11,7 @@ from typing import Any
 
 import falcon
 
+from ..database_targets import first_line
 from .store import errors as store_errors
 from .store.database import is_unreachable_error
 
@@ -212,13 +213,12 @@ def install_error_handlers(app: falcon.App) -> None:
     def handle_unexpected(req, resp, ex: Exception, params):
         request_id = getattr(req.context, "request_id", None)
         if is_unreachable_error(ex):  # before: 500 internal, a traceback, no retry
-            line = (str(getattr(ex, "orig", None) or ex).strip().splitlines() or [""])[0]
             LOG.warning(
                 "the database does not answer on %s %s (request %s): %s",
                 req.method,
                 req.path,
                 request_id,
-                line,
+                first_line(ex),
             )
             resp.status = 503
             resp.set_header("Retry-After", str(UNREACHABLE_RETRY_AFTER))

@@ -7,6 +7,8 @@ import logging
 import threading
 import time
 
+from ..database_targets import first_line
+
 #: a loop that still fails says so at most this often (one line, not a traceback per try)
 FAILING_REPORT_SECONDS = 60.0
 
@@ -42,9 +44,12 @@ class RepeatedFailures:
         if first:
             self.log.error("%s failed; retrying", self.what, exc_info=err)
         elif say:
-            line = (str(err).strip().splitlines() or [type(err).__name__])[0]
             self.log.warning(
-                "%s still fails (%d times in %.0f s): %s", self.what, count, now - since, line
+                "%s still fails (%d times in %.0f s): %s",
+                self.what,
+                count,
+                now - since,
+                first_line(err),
             )
         return count
 

@@ -42,6 +42,7 @@ from typing import Any
 
 import attrs
 
+from ..database_targets import first_line
 from .domain.tasks import (
     INTERRUPTED_MESSAGE,
     SYSTEM,
@@ -439,7 +440,7 @@ class TaskRunner:
             LOG.warning(
                 "could not record the end of task %s (%s); retrying with the heartbeat",
                 task_id,
-                (str(err).strip().splitlines() or [type(err).__name__])[0],
+                first_line(err),
             )
             with self._unrecorded_lock:
                 self._unrecorded[task_id] = write
