@@ -48,9 +48,12 @@ def application(**settings: Any) -> Service:
             f"{', '.join(sorted(known))} (docs/service.md)"
         )
     try:
-        database = check(database, made_for_you=False)
         base = ServiceSettings(database=database, auth_required=True, run_tasks=False)
-        return create_app(base, **settings)
+        base = attrs.evolve(base, **settings)  # a value it refuses says so, as a setting
+    except ValueError as err:
+        _refuse(f"sigopt_like: {err}")
+    try:
+        return create_app(attrs.evolve(base, database=check(database, made_for_you=False)))
     except UnusableDatabase as err:
         _refuse(f"sigopt_like: {err}")
     except Exception as err:

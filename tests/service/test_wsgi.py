@@ -61,6 +61,10 @@ def test_the_factory_refuses_a_database_it_cannot_use_in_one_line(
         application(database="postgres://me:s3cret@db/doe")
     with pytest.raises(StartError, match=r"takes no threads: its settings are .*task_threads"):
         application(database=str(tmp_path / "w.db"), threads=4)
+    # a value a setting refuses: before, a ValueError traceback from each gunicorn worker
+    with pytest.raises(StartError, match="guest_token_days must be a finite number of at least 0"):
+        application(database=str(tmp_path / "w.db"), guest_token_days=-1)
+    assert not (tmp_path / "w.db").exists()  # refused before anything was opened
 
 
 def test_gunicorn_says_a_wrong_database_in_one_line_and_stops(tmp_path: Path) -> None:
