@@ -185,15 +185,12 @@ def serve(
     url = listen_url(server.effective_host, server.effective_port)
     if browser_hint:  # after the bind: the port really listened on (--port 0 draws one)
         click.echo(f"sigopt-like dashboard: open {url}/ in your browser")
+    shown = redact_url(database)
+    # before, nothing said that queued tasks wait until a worker runs on this database
+    tasks = f"; tasks run only by 'sigopt-like worker --db {shown}'" if no_tasks else ""
     click.echo(
         f"sigopt-like serving on {url} "
-        f"(auth {'on' if not no_auth else 'OFF'}), database {redact_url(database)}"
-        # before, nothing said that queued tasks wait until a worker runs on this database
-        + (
-            f"; tasks run only by 'sigopt-like worker --db {redact_url(database)}'"
-            if no_tasks
-            else ""
-        )
+        f"(auth {'on' if not no_auth else 'OFF'}), database {shown}{tasks}"
     )
     sys.stdout.flush()
     try:
