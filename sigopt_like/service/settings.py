@@ -17,15 +17,30 @@ MEMORY_DATABASES = (":memory:", "sqlite://", "sqlite:///:memory:")
 SUGGESTION_TIME_BUDGET_SECONDS = 2.5
 
 
-def _finite_non_negative(instance: Any, attribute: Any, value: float) -> None:
-    """A duration: a NaN or an infinity became a 500 where it is turned into whole
-    seconds (``guest_token_days=nan``: the first guest token)."""
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-        raise ValueError(f"{attribute.name} must be a finite number of at least 0, not {value!r}")
+#: the longest duration a setting may hold, in seconds (100 years, as ``serve
+#: --guest-token-days`` allows): past what a timeout or a stored timestamp can hold it was
+#: a 500 on every request that used it (``suggestion_time_budget_seconds=1e308``: every
+#: suggestion; ``guest_token_days=1e300``: every guest token)
+LONGEST_SECONDS = 100 * 365.25 * 86_400
 
 
-def _duration(default: float) -> Any:
-    return attrs.field(default=default, validator=_finite_non_negative)
+def _duration(default: float, unit_seconds: float = 1.0) -> Any:
+    """A setting that is a duration in units of ``unit_seconds``: a finite number from 0 to
+    :data:`LONGEST_SECONDS`. A NaN or an infinity, too, became a 500 where it was turned
+    into whole seconds (``guest_token_days=nan``: the first guest token)."""
+    longest = LONGEST_SECONDS / unit_seconds
+
+    def check(instance: Any, attribute: Any, value: float) -> None:
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+            raise ValueError(
+                f"{attribute.name} must be a finite number of at least 0, not {value!r}"
+            )
+        if value > longest:
+            raise ValueError(
+                f"{attribute.name} must be at most {longest:g} (100 years), not {value!r}"
+            )
+
+    return attrs.field(default=default, validator=check)
 
 
 @attrs.frozen
@@ -88,8 +103,8 @@ class ServiceSettings:
     task_max_attempts: int = 3
     dashboard: bool = True
     dashboard_actions: bool = False
-    dashboard_session_hours: float = _duration(12.0)
-    guest_token_days: float = _duration(30.0)
+    dashboard_session_hours: float = _duration(12.0, 3600)
+    guest_token_days: float = _duration(30.0, 86_400)
     allowed_hosts: tuple[str, ...] = ()
     max_waiting_requests: int = 256
     suggestion_time_budget_seconds: float = _duration(SUGGESTION_TIME_BUDGET_SECONDS)

@@ -111,3 +111,21 @@ def test_a_duration_setting_must_be_a_finite_number(tmp_path, value):
     for name in ("guest_token_days", "dashboard_session_hours", "idempotency_wait_seconds"):
         with pytest.raises(ValueError, match=f"{name} must be a finite number"):
             create_app(database=str(tmp_path / "s.db"), **{name: value})
+
+
+def test_a_duration_setting_stops_at_a_hundred_years(tmp_path):
+    """Past what a timeout or a stored timestamp holds, every request that used the setting
+    was a 500: ``suggestion_time_budget_seconds=1e308`` every suggestion (the engine's
+    thread join overflowed), ``guest_token_days=1e300`` every guest token (SQLite's integer)."""
+    import attrs
+
+    from sigopt_like.service import create_app
+    from sigopt_like.service.settings import ServiceSettings
+
+    names = [f.name for f in attrs.fields(ServiceSettings) if f.validator is not None]
+    assert {"suggestion_time_budget_seconds", "guest_token_days"} <= set(names)
+    for name in names:
+        with pytest.raises(ValueError, match=f"{name} must be at most .* \\(100 years\\)"):
+            create_app(database=str(tmp_path / "s.db"), **{name: 1e300})
+    years = ServiceSettings(guest_token_days=36_500, dashboard_session_hours=876_000)
+    assert years.guest_token_seconds == 36_500 * 86_400  # the longest the CLI takes still is
