@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import tempfile
 import weakref
 from pathlib import Path
 
+import backoff
 import sqlalchemy as sa
 from sqlalchemy import event
 
@@ -66,9 +68,9 @@ def _sqlite_engine(url: str) -> sa.Engine:
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
         dbapi_conn.isolation_level = None  # let SQLAlchemy's BEGIN below take over
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        _use_wal(cur)
+        cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
@@ -81,6 +83,29 @@ def _sqlite_engine(url: str) -> sa.Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _locked(err: sqlite3.OperationalError) -> bool:
+    return "locked" in str(err) or "busy" in str(err)
+
+
+@backoff.on_exception(
+    backoff.expo,
+    sqlite3.OperationalError,
+    max_time=SQLITE_BUSY_TIMEOUT_MS / 1000,
+    max_value=0.5,
+    giveup=lambda err: not _locked(err),
+)
+def _use_wal(cur: sqlite3.Cursor) -> None:
+    """Put the file in WAL mode (persistent: only a new file's first opening switches).
+
+    The switch needs the file to itself, and SQLite answers "database is locked" at once
+    there instead of calling the busy handler, so several processes opening one new file
+    together failed now and then (tests/store/test_migrations.py); the switch is retried
+    within the busy timeout. A file already in WAL mode is only read, which never waits.
+    """
+    if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        cur.execute("PRAGMA journal_mode=WAL")
 
 
 def schema_version(engine: sa.Engine) -> int:
