@@ -141,3 +141,33 @@ def test_slow_engine_keeps_the_endpoint_fast(api, monkeypatch):
     text = api.get("/metrics").text
     assert 'sigopt_like_suggestion_choices_total{source="fallback"} 1.0' in text
     assert 'source="optimizer"' not in text
+
+
+def test_metrics_count_the_point_served_when_a_race_replaced_the_engines(api, monkeypatch):
+    """Another client takes the engine's point while it is being chosen: the request serves
+    a random point instead, and /metrics counts that one (before: the engine's point,
+    which nobody was served, was counted as the optimizer's)."""
+    context = api.service.context
+    patient = attrs.evolve(context.settings, suggestion_time_budget_seconds=120.0)
+    monkeypatch.setattr(context, "settings", patient)
+    e = api.create_experiment()
+    engines = suggester.choose
+    taken: list[dict] = []
+
+    def racing(*args, **kwargs):
+        choice = engines(*args, **kwargs)
+        if not taken and choice is not None and choice.source == "optimizer":
+            taken.append(choice.assignments)  # the other client, between choice and write
+            other = api.post(
+                f"/v1/experiments/{e['id']}/suggestions", {"assignments": choice.assignments}
+            )
+            assert other.status == 201, other.body
+        return choice
+
+    monkeypatch.setattr(suggester, "choose", racing)
+    reply = api.post(f"/v1/experiments/{e['id']}/suggestions")
+    assert reply.status == 201, reply.body
+    assert taken and not rules.same_assignments(reply.body["assignments"], taken[0])
+    text = api.get("/metrics").text
+    assert 'sigopt_like_suggestion_choices_total{source="random"} 1.0' in text
+    assert 'source="optimizer"' not in text

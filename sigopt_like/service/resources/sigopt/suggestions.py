@@ -98,6 +98,7 @@ def suggest(
         made = unit.suggestions.count(experiment.id)
     seed = (experiment.seed * 1_000_003 + made) % (2**63)
     chosen: dict[str, Any] | None
+    source: str | None = None  # how an engine-made point was chosen, for /metrics
     if queued:
         chosen = None  # taken from the queue in the write below
     elif given is not None:
@@ -117,8 +118,7 @@ def suggest(
             stddevs=stddevs,
         )
         chosen = None if choice is None else choice.assignments
-        if choice is not None:  # an operator sees the fallback answering (engine too slow)
-            context.metrics.suggestion_chosen(choice.source)
+        source = None if choice is None else choice.source
     with store.write() as unit:
         experiment = experiment_of(unit, raw_eid, owner, None if v1 else kind)
         require_active(experiment)
@@ -131,6 +131,7 @@ def suggest(
             pending = unit.suggestions.open_assignments(experiment.id)
             found = suggester.choose({**definition, "type": "random"}, [], pending, seed=seed)
             chosen = None if found is None else found.assignments
+            source = None if found is None else found.source
         if given is None:
             pending = unit.suggestions.open_assignments(experiment.id)
             walk = definition["type"] in WALKS
@@ -145,9 +146,13 @@ def suggest(
                     seed=seed + len(taken),
                 )
                 chosen = None if again is None else again.assignments
+                source = None if again is None else again.source
         if chosen is None:
             raise Conflict(_exhausted(definition), detail={"field": "experiment"})
-        return experiment, unit.suggestions.create(experiment.id, chosen, metadata, now())
+        made_now = unit.suggestions.create(experiment.id, chosen, metadata, now())
+    if source is not None:  # the point served, not the engine's when a race replaced it
+        context.metrics.suggestion_chosen(source)
+    return experiment, made_now
 
 
 def _exhausted(definition: Mapping[str, Any]) -> str:
