@@ -34,6 +34,8 @@ DEFAULT_GENERATIONS = 6
 DEFAULT_SEED = 7
 DEFAULT_POPULATION = 20
 DEFAULT_REPLICATES = 1
+LARGEST_SEED = 2**31 - 1
+"""The service's seeds run 0 to this (a test checks it is the service's bound)."""
 DATABASE_FILE = "demo.sqlite3"
 HISTORY_FILE = "auto_history.csv"
 SAMPLE_SPACES = {"factorial": "formulation-screen", "mixture": "coating-mixture"}
@@ -115,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--generations",
         "-n",
         dest="generations",
-        type=_positive_int,
+        type=_whole_number(1),
         default=DEFAULT_GENERATIONS,
         help=f"number of design generations (default: {DEFAULT_GENERATIONS})",
     )
@@ -134,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--seed",
-        type=int,
+        type=_whole_number(0, LARGEST_SEED),
         default=DEFAULT_SEED,
         help=f"seed of the campaign and its simulated surface (default: {DEFAULT_SEED})",
     )
@@ -142,27 +144,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--population-size",
         "--population",
         dest="population_size",
-        type=_positive_int,
+        type=_whole_number(1),
         default=DEFAULT_POPULATION,
         help=f"designed experiments per generation (default: {DEFAULT_POPULATION})",
     )
     parser.add_argument(
         "--replicates",
-        type=int,
+        type=_whole_number(0),
         default=DEFAULT_REPLICATES,
         help=f"replicates of each designed experiment (default: {DEFAULT_REPLICATES})",
     )
     return parser
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
+def _whole_number(least: int, most: int | None = None) -> Callable[[str], int]:
+    """An argument type for whole numbers from ``least`` to ``most``: refused by the
+    parser, before the demo makes its folder and database (a negative seed or replicate
+    count had been refused by the service only after both were made)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{value} must be at least {least}")
+        if most is not None and value > most:
+            raise argparse.ArgumentTypeError(f"{value} must be at most {most}")
+        return value
+
+    return parse
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -50,6 +50,34 @@ def test_parser_rejects_zero_generations(capsys):
     assert "at least 1" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--seed", "-1", "-1 must be at least 0"),
+        ("--seed", str(2**31), f"{2**31} must be at most {2**31 - 1}"),
+        ("--replicates", "-1", "-1 must be at least 0"),
+        ("--seed", "seven", "'seven' is not a whole number"),
+    ],
+)
+def test_a_seed_or_replicates_out_of_range_is_refused_before_anything_is_made(
+    tmp_path, capsys, option, value, says
+):
+    """Before: the service refused them (422, or a failed task) after the demo had made
+    its folder and database."""
+    out = tmp_path / "run"
+    with pytest.raises(SystemExit) as exited:
+        demo.main(["--out", str(out), option, value])
+    assert exited.value.code == 2
+    assert says in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_the_demos_largest_seed_is_the_services():
+    from sigopt_like.service.resources.sessions import MAX_SEED
+
+    assert demo.LARGEST_SEED == MAX_SEED
+
+
 def test_an_out_that_is_a_file_is_a_usage_error(tmp_path, capsys):
     """Before: ``demo --out notes.txt`` said "File exists: notes.txt" (exit 1)."""
     notes = tmp_path / "notes.txt"
