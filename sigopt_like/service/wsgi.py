@@ -26,7 +26,8 @@ from typing import Any, NoReturn
 import attrs
 
 from ..database_targets import UnusableDatabase, check, describe_opening_error
-from .app import Service, create_app
+from . import app as service_app  # not its create_app: a factory name gunicorn must not find
+from .app import Service
 from .settings import ServiceSettings
 
 DATABASE_ENV = "SIGOPT_LIKE_DATABASE"
@@ -53,7 +54,9 @@ def application(**settings: Any) -> Service:
     except ValueError as err:
         _refuse(f"sigopt_like: {err}")
     try:
-        return create_app(attrs.evolve(base, database=check(database, made_for_you=False)))
+        return service_app.create_app(
+            attrs.evolve(base, database=check(database, made_for_you=False))
+        )
     except UnusableDatabase as err:
         _refuse(f"sigopt_like: {err}")
     except Exception as err:

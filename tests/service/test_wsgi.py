@@ -19,7 +19,7 @@ from sigopt_like.service.wsgi import StartError, application
 from tests.fixtures.servers import announced_url
 
 
-def _gunicorn(database: str) -> list[str]:
+def _gunicorn(database: str, factory: str = "application") -> list[str]:
     """gunicorn with two gthread workers of 4 threads on the factory's app; it draws the
     port and says which (no race with other servers)."""
     return [
@@ -34,7 +34,7 @@ def _gunicorn(database: str) -> list[str]:
         "4",
         "--bind",
         "127.0.0.1:0",
-        f"sigopt_like.service.wsgi:application(database={database!r})",
+        f"sigopt_like.service.wsgi:{factory}(database={database!r})",
     ]
 
 
@@ -87,6 +87,23 @@ def test_gunicorn_says_a_wrong_database_in_one_line_and_stops(tmp_path: Path) ->
     assert f"the database's folder {missing.parent} does not exist" in said
     assert "App failed to load" in said
     assert "Exception in worker process" not in said and "sqlalchemy" not in said
+    assert not missing.parent.exists()
+
+
+def test_gunicorn_finds_no_create_app_in_the_factorys_module(tmp_path: Path) -> None:
+    """``wsgi:create_app(...)``, the Python API's name typed for the factory's, booted:
+    without the factory's checks, it made a missing folder and served an empty database
+    in it, with auth off and tasks run in the web workers."""
+    missing = tmp_path / "nonexistent" / "x.sqlite3"
+    proc = subprocess.run(
+        _gunicorn(str(missing), factory="create_app"),
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0
+    assert "Failed to find attribute 'create_app'" in proc.stdout + proc.stderr
     assert not missing.parent.exists()
 
 
