@@ -102,7 +102,7 @@ def _use_wal(cur: sqlite3.Cursor) -> None:
     The switch needs the file to itself, and SQLite answers "database is locked" at once
     there instead of calling the busy handler, so several processes opening one new file
     together failed now and then (tests/store/test_migrations.py); the switch is retried
-    within the busy timeout. A file already in WAL mode is only read, which never waits.
+    within the busy timeout. A file already in WAL mode is only asked its mode.
     """
     if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
         cur.execute("PRAGMA journal_mode=WAL")
