@@ -97,18 +97,16 @@ def suggest(
         pending = unit.suggestions.open_assignments(experiment.id)
         made = unit.suggestions.count(experiment.id)
     seed = (experiment.seed * 1_000_003 + made) % (2**63)
-    chosen: dict[str, Any] | None
-    source: str | None = None  # how an engine-made point was chosen, for /metrics
-    if queued:
-        chosen = None  # taken from the queue in the write below
-    elif given is not None:
+    given_point: dict[str, Any] | None = None
+    choice: suggester.Choice | None = None  # the engine's (or a walk's, or random) point
+    if given is not None:
         try:
-            chosen = rules.assignments(
+            given_point = rules.assignments(
                 definition["parameters"], given, conditionals=definition["conditionals"]
             )
         except rules.RuleError as err:
             raise rule_error(err) from err
-    else:
+    elif not queued:  # a queued one is taken in the write below
         choice = suggester.choose(
             definition,
             past,
@@ -117,8 +115,6 @@ def suggest(
             time_budget=time_budget(context),
             stddevs=stddevs,
         )
-        chosen = None if choice is None else choice.assignments
-        source = None if choice is None else choice.source
     with store.write() as unit:
         experiment = experiment_of(unit, raw_eid, owner, None if v1 else kind)
         require_active(experiment)
@@ -129,29 +125,28 @@ def suggest(
             )
         if queued:  # another request took the queue's last one meanwhile
             pending = unit.suggestions.open_assignments(experiment.id)
-            found = suggester.choose({**definition, "type": "random"}, [], pending, seed=seed)
-            chosen = None if found is None else found.assignments
-            source = None if found is None else found.source
+            choice = suggester.choose({**definition, "type": "random"}, [], pending, seed=seed)
         if given is None:
             pending = unit.suggestions.open_assignments(experiment.id)
             walk = definition["type"] in WALKS
             now_past = history(unit, experiment)[0] if walk else []
             taken = [*pending, *(a for a, _ in now_past)]
-            if chosen is not None and any(rules.same_assignments(chosen, p) for p in taken):
+            if choice is not None and any(
+                rules.same_assignments(choice.assignments, p) for p in taken
+            ):
                 # a concurrent request took this point meanwhile
-                again = suggester.choose(
+                choice = suggester.choose(
                     definition if walk else {**definition, "type": "random"},
                     now_past,
                     pending,
                     seed=seed + len(taken),
                 )
-                chosen = None if again is None else again.assignments
-                source = None if again is None else again.source
+        chosen = given_point if choice is None else choice.assignments
         if chosen is None:
             raise Conflict(_exhausted(definition), detail={"field": "experiment"})
         made_now = unit.suggestions.create(experiment.id, chosen, metadata, now())
-    if source is not None:  # the point served, not the engine's when a race replaced it
-        context.metrics.suggestion_chosen(source)
+    if choice is not None:  # the point served, not the engine's when a race replaced it
+        context.metrics.suggestion_chosen(choice.source)
     return experiment, made_now
 
 
