@@ -185,7 +185,7 @@ def test_a_database_that_is_not_ours_is_refused(tmp_path: Path) -> None:
 def test_two_processes_opening_one_new_file_at_once_both_work(tmp_path: Path) -> None:
     """Switching a new file to WAL mode answered "database is locked" at once (SQLite does
     not wait on the busy timeout there): about one new file in 30 failed one of four
-    openers, and a CI run went red on it. A hundred new files, four openers each."""
+    openers (found running the suite twice at once). A hundred new files, four openers each."""
     errors: list[BaseException] = []
 
     def open_it(path: Path) -> None:
