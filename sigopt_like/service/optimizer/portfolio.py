@@ -8,7 +8,9 @@ the believer lowering uncertainty around points already in the batch:
 * basins: other local optima of the posterior mean (leaders at least ``radius``
   apart, categoricals weighed by the model's length scales: ``basin_weights``),
   each refined by the best UCB point of its neighbourhood; this keeps the
-  second-best basin alive, as multiple trust regions do;
+  second-best basin alive, as multiple trust regions do; on noisy responses the leaders
+  that a valley of the posterior mean separates from the better ones come first
+  (``_valley_test``);
 * explore: UCB with a large beta (uncertain regions far from the data, on a copy
   of the GP with shortened length scales: ``exploring_model``);
 * cover (stalled batches only): the candidate farthest from the tested points
@@ -22,6 +24,8 @@ the model's, within a mean's noise (``noisy_incumbent``), not the best noisy mea
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -39,6 +43,8 @@ SHARES = {"exploit": 0.5, "basin": 0.3, "explore": 0.2, "cover": 0.0}
 """Share of each role in a batch while the best response improves."""
 SHARES_STALLED = {"exploit": 0.15, "basin": 0.4, "explore": 0.3, "cover": 0.15}
 """The same once stalled: exploitation gives way to the other basins, exploration and coverage."""
+STALLED_AFTER = 2.0
+"""Generations without a better point after which a batch counts as stalled."""
 DECIDING_EFFECT = 0.35
 """A categorical decides when putting a tested point under another of its levels moves the
 posterior mean by at least this share of the observed range, at some tested point."""
@@ -79,14 +85,57 @@ def noisy_incumbent(hist: History, model: Surrogate, mu_tested: np.ndarray) -> i
     (TUNE ``m5 noisy``, benchmarks/README.md); the model's best point alone can move to a new
     neighbour that it rates higher by less than the noise, which restarts the count as well.
     """
-    tol = float(np.sqrt(model.noise) * model.scale) if isinstance(model, GPSurrogate) else 0.0
+    tol = _noise_sd(model)
     top = np.nonzero(mu_tested >= float(np.max(mu_tested)) - tol)[0]
     return int(top[np.argmin(hist.first_seen[top])])
 
 
+def _noise_sd(model: Surrogate) -> float:
+    """The GP's fitted noise sd in the response's units (0 for other surrogates)."""
+    return float(np.sqrt(model.noise) * model.scale) if isinstance(model, GPSurrogate) else 0.0
+
+
+VALLEY_STEPS = (0.25, 0.5, 0.75)
+"""Where between two candidates the posterior mean is read for a valley (``_valley_test``)."""
+
+
+def _valley_test(
+    model: Surrogate, feats: np.ndarray, mean: np.ndarray
+) -> Callable[[int, list[int]], bool] | None:
+    """On noisy responses, whether candidate ``i`` lies in another basin than each of
+    ``others``: the posterior mean dips between them, somewhere on the segment, below the
+    lower of the two by more than the GP's noise sd (a hill-valley test).
+
+    By distance alone, the basin leaders of a campaign stuck on a lower peak broad in most
+    parameters were all on that peak (VALIDATION ``f7 noisy`` seeds 1002, 1007, 1016, 1026,
+    replayed: eight leaders at least a basin radius apart, each reading 0.7-0.8 of the
+    optimum around a peak of 0.86), and the basin slots kept refining it to generation 10.
+    The leaders it separates come first (``_basin_leaders``); making them the only leaders
+    cost the first generations on TUNE ``f6``/``m5 noisy``, whose basin slots then went to
+    the explore role (benchmarks/README.md, round 16).
+    """
+    if not isinstance(model, GPSurrogate):
+        return None
+    tol = _noise_sd(model)
+    steps = np.asarray(VALLEY_STEPS)[:, None]
+
+    def apart(i: int, others: list[int]) -> bool:
+        if not others:
+            return True
+        ends = feats[np.asarray(others)]
+        path = (feats[i][None, None, :] + steps[None] * (ends[:, None, :] - feats[i])).reshape(
+            -1, feats.shape[1]
+        )
+        low = model.predict_mean(path).reshape(len(others), len(VALLEY_STEPS)).min(axis=1)
+        floor = np.minimum(mean[i], mean[np.asarray(others)]) - tol
+        return bool((low < floor).all())
+
+    return apart
+
+
 def role_counts(batch_size: int, stalled: float, rng: np.random.Generator) -> list[str]:
     """The role of each batch slot, in selection order."""
-    shares = SHARES_STALLED if stalled >= 2.0 else SHARES
+    shares = SHARES_STALLED if stalled >= STALLED_AFTER else SHARES
     if batch_size == 1:
         role = rng.choice(list(shares), p=list(shares.values()))
         return [str(role)]
@@ -155,9 +204,11 @@ def model_batch(
             if explorer is not believer:
                 explorer.add(i)
             available[i] = False
-    leaders = _basin_leaders(feats * weight, believer.mean, radius, available)
     best = noisy_incumbent(hist, model, mu_tested) if noisy else None
-    roles = role_counts(batch_size, stalled_generations(hist, batch_size, best), rng)
+    stalled = stalled_generations(hist, batch_size, best)
+    apart = _valley_test(model, feats, believer.mean) if noisy else None
+    leaders = _basin_leaders(feats * weight, believer.mean, radius, available, apart=apart)
+    roles = role_counts(batch_size, stalled, rng)
     deciding = [] if noisy else deciding_categoricals(view, model, X, y)
     # the starved slots' preference, computed once per batch (only a deciding categorical
     # has starved levels)
@@ -435,18 +486,35 @@ def _argmax_cover(cover: ProjectionCover, explorer: Believer, mask: np.ndarray) 
 
 
 def _basin_leaders(
-    feats: np.ndarray, mean: np.ndarray, radius: float, available: np.ndarray, limit: int = 8
+    feats: np.ndarray,
+    mean: np.ndarray,
+    radius: float,
+    available: np.ndarray,
+    limit: int = 8,
+    apart: Callable[[int, list[int]], bool] | None = None,
 ) -> list[int]:
-    """Pool points that are the best of the posterior mean within ``radius`` of each other."""
-    leaders: list[int] = []
+    """Pool points that are the best of the posterior mean within ``radius`` of each other.
+
+    Given ``apart``, the points it separates from every earlier leader come first, and the
+    rest of the ``limit`` is filled by distance alone.
+    """
     r2 = radius**2
-    for i in np.argsort(-mean)[: max(200, len(mean) // 5)]:
-        if not available[i]:
-            continue
-        if all(((feats[i] - feats[j]) ** 2).sum() > r2 for j in leaders):
-            leaders.append(int(i))
+    order = [int(i) for i in np.argsort(-mean)[: max(200, len(mean) // 5)] if available[i]]
+
+    def far(i: int, leaders: list[int]) -> bool:
+        return all(((feats[i] - feats[j]) ** 2).sum() > r2 for j in leaders)
+
+    leaders: list[int] = []
+    passes = (True, False) if apart is not None else (False,)
+    for valley in passes:
+        for i in order:
             if len(leaders) >= limit:
-                break
+                return leaders
+            if i in leaders or not far(i, leaders):
+                continue
+            if valley and apart is not None and not apart(i, leaders):
+                continue
+            leaders.append(i)
     return leaders
 
 
