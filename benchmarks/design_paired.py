@@ -27,7 +27,7 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.design_report import THRESHOLD, load
+from benchmarks.design_report import THRESHOLD, load_or_exit
 
 GENERATION = 5
 """The early generation every rule looks at (the issue's "better at generation 5")."""
@@ -135,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--base", required=True, help="the baseline's method name in the lines")
     ap.add_argument("--candidate", required=True, help="the candidate's method name")
     args = ap.parse_args(argv)
-    comparisons = compare(load(args.paths), args.base, args.candidate)
+    comparisons = compare(load_or_exit(ap, args.paths), args.base, args.candidate)
     if not comparisons:
         ap.error(f"no cell has lines of both {args.base!r} and {args.candidate!r}")
     print("\n".join(rows(comparisons, args.base, args.candidate)))

@@ -58,6 +58,19 @@ def load(
     return out
 
 
+def load_or_exit(
+    ap: argparse.ArgumentParser, paths: Sequence[str], engine: str = "engine"
+) -> dict[tuple[str, str], dict[str, dict[int, dict]]]:
+    """``load``, or the parser's one-line error for a file that is missing or not
+    design_benchmark.py's JSON lines (a traceback before)."""
+    try:
+        return load(paths, engine)
+    except OSError as err:
+        ap.error(f"cannot read {err.filename}: {err.strerror}")
+    except (ValueError, KeyError, TypeError) as err:
+        ap.error(f"not design_benchmark.py's JSON lines ({type(err).__name__}: {err})")
+
+
 def wilcoxon_greater(a: np.ndarray, b: np.ndarray) -> float:
     """One-sided paired Wilcoxon p-value that ``a`` is larger than ``b``."""
     if len(a) == 0 or np.allclose(a, b):
@@ -262,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--engine", default="engine", help="method reported as the engine (direct: in-process)"
     )
     args = ap.parse_args(argv)
-    data = load(args.paths, args.engine)
+    data = load_or_exit(ap, args.paths, args.engine)
     if args.markdown:
         print("\n".join(markdown(data)))
         return 0

@@ -61,3 +61,23 @@ def test_methods_that_never_ran_side_by_side_are_refused(tmp_path, capsys):
         main(["--base", "main", "--candidate", "cand", str(path)])
     assert stop.value.code == 2
     assert "no cell has lines of both 'main' and 'cand'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (None, "cannot read"),
+        ("{not json\n", "not design_benchmark.py's JSON lines (JSONDecodeError"),
+        ('{"space": "f7"}\n', "not design_benchmark.py's JSON lines (KeyError"),
+    ],
+)
+def test_a_missing_or_foreign_file_is_one_line_not_a_traceback(tmp_path, capsys, content, said):
+    path = tmp_path / "lines.jsonl"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(SystemExit) as stop:
+        main(["--base", "main", "--candidate", "cand", str(path)])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert said in err
+    assert "Traceback" not in err
