@@ -102,17 +102,20 @@ VALLEY_STEPS = (0.25, 0.5, 0.75)
 def _valley_test(
     model: Surrogate, feats: np.ndarray, mean: np.ndarray
 ) -> Callable[[int, list[int]], bool] | None:
-    """On noisy responses, whether candidate ``i`` lies in another basin than each of
-    ``others``: the posterior mean dips between them, somewhere on the segment, below the
-    lower of the two by more than the GP's noise sd (a hill-valley test).
+    """For noisy responses, the test ``apart(i, others)``: whether candidate ``i`` lies in
+    another basin than each of ``others``, that is, the posterior mean dips between them,
+    somewhere on the segment, below the lower of the two by more than the GP's noise sd (a
+    hill-valley test). None for a surrogate other than the GP.
 
     By distance alone, the basin leaders of a campaign stuck on a lower peak broad in most
     parameters were all on that peak (VALIDATION ``f7 noisy`` seeds 1002, 1007, 1016, 1026,
     replayed: eight leaders at least a basin radius apart, each reading 0.7-0.8 of the
     optimum around a peak of 0.86), and the basin slots kept refining it to generation 10.
-    The leaders it separates come first (``_basin_leaders``); making them the only leaders
-    cost the first generations on TUNE ``f6``/``m5 noisy``, whose basin slots then went to
-    the explore role (benchmarks/README.md, round 16).
+    The leaders it separates come first (``_basin_leaders``), and the rest are filled by
+    distance as before: making them the only leaders cost the first generations on TUNE
+    ``f6``/``m5 noisy``, whose basin slots then went to the explore role (round 16), and
+    doing so in stalled batches only cost ``c7 noisy`` at generation 10, where a campaign at
+    the global peak still needs those slots on its plateau (round 17; benchmarks/README.md).
     """
     if not isinstance(model, GPSurrogate):
         return None
