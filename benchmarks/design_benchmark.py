@@ -20,7 +20,9 @@ TUNE cells use seeds 0.. on spaces f6, c6, m5; VALIDATION cells use seeds
 and m7 (7-component mixture, 25 units). HOLDOUT cells are the validation
 spaces again with seeds 2000..: surfaces that no decision has looked at.
 VALIDATION has decided which engine changes were kept, so it has been tuned
-on a little; HOLDOUT is run only to report, never to choose.
+on a little; HOLDOUT is run only to report, never to choose. ``--first-seed``
+runs other seeds of a set's spaces, fresh ones to judge a round on (1060 and up
+for VALIDATION since round 16).
 """
 
 from __future__ import annotations
@@ -119,10 +121,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--spaces", default="")
     ap.add_argument("--methods", default="engine,random,tpe")
     ap.add_argument("--seeds", type=int, default=30)
+    ap.add_argument(
+        "--first-seed",
+        type=int,
+        default=None,
+        help="the first seed (default: the set's own, 0 / 1000 / 2000): fresh seeds for a round",
+    )
     ap.add_argument("--gens", type=int, default=10)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
+    if args.first_seed is not None and args.first_seed < 0:
+        ap.error(f"--first-seed must be 0 or more, not {args.first_seed}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     done = set()
@@ -130,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in out.read_text().splitlines():
             r = json.loads(line)
             done.add((r["space"], r["family"], r["method"], r["seed"], len(r["scores"])))
-    base = SEED_BASE[args.set]
+    base = SEED_BASE[args.set] if args.first_seed is None else args.first_seed
     todo = [
         (space, family, method, seed, args.gens)
         for space, family in cells(
