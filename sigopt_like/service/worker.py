@@ -328,7 +328,20 @@ class TaskRunner:
 
     def execute(self, task_id: int) -> None:
         """Run a claimed task to its end (success, failed or canceled)."""
-        row = self.store.tasks.find(task_id)
+        try:
+            row = self.store.tasks.find(task_id)
+        except Exception as err:
+            # claimed, then not read (the database failed in between): back to the queue.
+            # Before, the error went up to the claim loop and the task stayed ``running``
+            # under this runner, whose heartbeat kept renewing its lease: nobody ran it
+            # while this runner lived.
+            LOG.warning(
+                "task %s could not be read after its claim (%s); it goes back to the queue",
+                task_id,
+                first_line(err),
+            )
+            self._record(task_id, lambda: self._requeue_unread(task_id))
+            return
         if row is None:
             return
         started = time.monotonic()
@@ -420,6 +433,14 @@ class TaskRunner:
         self._record(
             task_id,
             lambda: self.store.tasks.finish(task_id, status, ended, worker=self.worker_id, **kw),
+        )
+
+    def _requeue_unread(self, task_id: int) -> None:
+        self.store.tasks.requeue(
+            task_id,
+            self.worker_id,
+            "requeued: the database did not answer as its run began; it runs again",
+            counted=False,
         )
 
     def _requeue_after_outage(self, task_id: int) -> None:

@@ -409,3 +409,37 @@ def _kill_and_restart_mid_task(served_process, attempts):
     history = requests.get(f"{url}/v1/sessions/{sid}/history", headers=headers, timeout=10)
     gens = [(g["gen"], len(g["table"]["rows"])) for g in history.json()["generations"]]
     assert gens == [(0, 0)] + [(g, 12) for g in range(1, ran + 1)]  # each generation once
+
+
+def test_a_task_that_cannot_be_read_after_its_claim_goes_back_to_the_queue(tmp_path, monkeypatch):
+    """The database fails between a runner's claim and its reading of the task (a fault
+    injected at that instant, the one thing here that is not real). Before, the error went
+    up to the claim loop and the task stayed ``running`` under a live runner, whose
+    heartbeat renewed its lease: nobody ran it. It is given back, uncounted, and runs."""
+    db = str(tmp_path / "unread.db")
+    with create_app(database=db, run_tasks=False) as service:
+        api = Api(service)
+        sid = api.session()
+        task = api.queue_space(sid)
+        url = f"/v1/sessions/{sid}/tasks/{task['id']}"
+        tasks = service.context.store.tasks
+        read = tasks.find
+        failures = iter([sa.exc.OperationalError("SELECT", {}, Exception("disk I/O error"))])
+
+        def find_after_a_hiccup(task_id: int):
+            failure = next(failures, None)
+            if failure is not None:
+                raise failure
+            return read(task_id)
+
+        monkeypatch.setattr(tasks, "find", find_after_a_hiccup)
+        runner = TaskRunner(service.context.store, service.settings, threads=0, recover_new=False)
+        assert runner.run_one() is True  # claimed, not read, given back
+        given_back = api.get(url).body
+        assert given_back["status"] == "new", given_back
+        assert given_back["attempts"] == 0
+        assert runner.run_one() is True
+        done = api.get(url).body
+        assert done["status"] == "success", done
+        assert done["attempts"] == 1
+        assert api.get(f"/v1/sessions/{sid}").body["gen"] == 0
