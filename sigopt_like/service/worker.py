@@ -340,7 +340,7 @@ class TaskRunner:
                 task_id,
                 first_line(err),
             )
-            self._record(task_id, lambda: self._requeue_unread(task_id))
+            self._record(task_id, lambda: self._requeue_after_outage(task_id, during_run=False))
             return
         if row is None:
             return
@@ -435,20 +435,15 @@ class TaskRunner:
             lambda: self.store.tasks.finish(task_id, status, ended, worker=self.worker_id, **kw),
         )
 
-    def _requeue_unread(self, task_id: int) -> None:
+    def _requeue_after_outage(self, task_id: int, *, during_run: bool = True) -> None:
+        """Back to the queue after the database failed during the task's run (the run
+        counted), or as it began, between its claim and its reading (not counted)."""
+        when = "during its run" if during_run else "as its run began"
         self.store.tasks.requeue(
             task_id,
             self.worker_id,
-            "requeued: the database did not answer as its run began; it runs again",
-            counted=False,
-        )
-
-    def _requeue_after_outage(self, task_id: int) -> None:
-        self.store.tasks.requeue(
-            task_id,
-            self.worker_id,
-            "requeued: the database did not answer during its run; it runs again",
-            counted=True,
+            f"requeued: the database did not answer {when}; it runs again",
+            counted=during_run,
         )
 
     def _record(self, task_id: int, write: Callable[[], Any]) -> None:
