@@ -7,6 +7,8 @@ API_PREFIX = "/v1"
 #: the integers the service stores (64-bit columns); its door refuses others.
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+#: the seeds a session takes, 0 to this (the service refuses others; the demo's parser too).
+MAX_SEED = 2**31 - 1
 
 #: (connect, read) seconds of one HTTP attempt.
 DEFAULT_TIMEOUT = (5.0, 60.0)

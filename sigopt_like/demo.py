@@ -29,13 +29,13 @@ from typing import Any
 
 import attrs
 
+from ._constants import MAX_SEED
+
 DEFAULT_OUT = "sigopt-like-demo"
 DEFAULT_GENERATIONS = 6
 DEFAULT_SEED = 7
 DEFAULT_POPULATION = 20
 DEFAULT_REPLICATES = 1
-LARGEST_SEED = 2**31 - 1
-"""The service's seeds run 0 to this (a test checks it is the service's bound)."""
 DATABASE_FILE = "demo.sqlite3"
 HISTORY_FILE = "auto_history.csv"
 SAMPLE_SPACES = {"factorial": "formulation-screen", "mixture": "coating-mixture"}
@@ -136,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--seed",
-        type=_whole_number(0, LARGEST_SEED),
+        type=_whole_number(0, MAX_SEED),
         default=DEFAULT_SEED,
         help=f"seed of the campaign and its simulated surface (default: {DEFAULT_SEED})",
     )

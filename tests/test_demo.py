@@ -73,9 +73,14 @@ def test_a_seed_or_replicates_out_of_range_is_refused_before_anything_is_made(
 
 
 def test_the_demos_largest_seed_is_the_services():
+    """One bound for both (``_constants.MAX_SEED``): the largest seed a session takes
+    parses, and one more is refused."""
     from sigopt_like.service.resources.sessions import MAX_SEED
 
-    assert demo.LARGEST_SEED == MAX_SEED
+    parser = demo.build_parser()
+    assert parser.parse_args(["--seed", str(MAX_SEED)]).seed == MAX_SEED
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--seed", str(MAX_SEED + 1)])
 
 
 def test_an_out_that_is_a_file_is_a_usage_error(tmp_path, capsys):

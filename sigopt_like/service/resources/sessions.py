@@ -15,6 +15,8 @@ from typing import Any
 
 import falcon
 
+from sigopt_like._constants import MAX_SEED
+
 from ..errors import BadRequest, ValidationFailed
 from ..http import (
     field,
@@ -32,7 +34,6 @@ MAX_NAME_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 10_000
 MAX_QUERY_LENGTH = 200
 MAX_TAG_LENGTH = 200
-MAX_SEED = 2**31 - 1
 CREATE_FIELDS = frozenset({"name", "description", "seed", "tag"})
 UPDATE_FIELDS = frozenset({"name", "description"})
 #: blank for JSON Schema's ECMA-262 ``\\s`` though not for ``str.strip()``
