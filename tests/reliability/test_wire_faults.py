@@ -27,6 +27,7 @@ Sizes: ``SIGOPT_LIKE_FAULT_SEED``, ``SIGOPT_LIKE_FAULT_RATE``,
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 import sigopt_like
 from sigopt_like.data import sample_space
@@ -272,19 +274,51 @@ def test_a_retry_that_meets_its_first_attempt_running_waits_for_its_answer(
     idempotency_in_progress`` with ``Retry-After``; the default client waits that out
     and gets the first attempt's answer, replayed: the batch is stored once.
 
-    On PostgreSQL, where the retry's look at its key does not queue behind the first
-    attempt's write (on SQLite it waits for the write lock, then mostly finds the answer).
+    "Still works on it" is made certain, not left to timing (on a fast machine a batch
+    of 1,000 could be stored before the retry arrives): another PostgreSQL connection
+    holds ``observations`` in SHARE mode, so the first attempt waits inside its insert
+    until the proxy has relayed a 409 to the retry; then the lock goes. The proxy lets the
+    retry through only once the first attempt is seen queued on that lock.
     """
     served = ServedInstance(
         create_app(database=pg_url, auth_required=True, idempotency_wait_seconds=0.0), pg_url
     )
     cut: list[str] = []
 
+    locked = threading.Event()
+    engine = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+
     def decide(request: Any) -> str:
-        if request.path.endswith("/observations/batch") and not cut:
+        if not request.path.endswith("/observations/batch"):
+            return PASS
+        if not cut:
             cut.append(request.header("Idempotency-Key") or "")
             return RESET_EARLY
+        if len(cut) == 1:  # the first retry: once the first attempt is inside the server
+            cut.append("retried")
+            wait_for_the_first_attempt_to_queue_on_the_lock()
         return PASS
+
+    def wait_for_the_first_attempt_to_queue_on_the_lock() -> None:
+        waiting = sa.text(
+            "SELECT count(*) FROM pg_locks "
+            "WHERE relation = 'observations'::regclass AND NOT granted"
+        )
+        deadline = time.monotonic() + 30
+        with engine.connect() as conn:
+            while not conn.execute(waiting).scalar() and time.monotonic() < deadline:
+                conn.rollback()
+                time.sleep(0.02)
+
+    def hold_inserts_until_a_409(proxy: Any) -> None:
+        with engine.begin() as conn:
+            conn.execute(sa.text("LOCK TABLE observations IN SHARE MODE"))
+            locked.set()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if proxy.answers[(409, "idempotency_in_progress")]:
+                    break
+                time.sleep(0.05)
 
     try:
         proxy = fault_proxy(served.url, decide)
@@ -293,8 +327,12 @@ def test_a_retry_that_meets_its_first_attempt_running_waits_for_its_answer(
                 name="batch",
                 parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
             )
+            holder = threading.Thread(target=hold_inserts_until_a_409, args=(proxy,))
+            holder.start()
+            assert locked.wait(30)
             batch = [{"assignments": {"x": i / 1000}, "value": float(i)} for i in range(1000)]
             made = conn.experiments(experiment.id).observations().create_batch(observations=batch)
+            holder.join()
             assert len(list(made)) == 1000
             stored = list(conn.experiments(experiment.id).observations().list(limit=1000))
         assert len(stored) == 1000
@@ -304,3 +342,4 @@ def test_a_retry_that_meets_its_first_attempt_running_waits_for_its_answer(
         assert keys[cut[0]][0] == RESET_EARLY and keys[cut[0]][-1] == PASS
     finally:
         served.close()
+        engine.dispose()
