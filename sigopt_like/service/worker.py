@@ -24,6 +24,8 @@ seemed dead) applies nothing, and nothing is applied twice. A task is run at
 most ``settings.task_max_attempts`` times; when its worker stops during the last
 one, it is failed, saying how often it was interrupted. A runner that shuts
 down cleanly gives its tasks back to the queue without using up an attempt.
+The heartbeat renews only the tasks the runner's threads run, so that a task
+claimed under its name whose claim's answer was lost lapses and is given back.
 """
 
 from __future__ import annotations
@@ -196,6 +198,8 @@ class TaskRunner:
         #: when a task last ended or was asked for (``stop_if_idle``)
         self.last_active = time.monotonic()
         self._running = 0  # threads claiming or running a task
+        #: the tasks this runner's threads run: the only leases its heartbeat renews
+        self._mine: set[int] = set()
         self._active = threading.Lock()
         self.worker_id = worker_identity()
         self.started_at = int(time.time())
@@ -291,6 +295,8 @@ class TaskRunner:
         task = self.store.tasks.claim(self.worker_id, int(time.time()))
         if task is None:
             return None
+        with self._active:
+            self._mine.add(task.id)
         self.notify_change()
         return task.id
 
@@ -307,7 +313,11 @@ class TaskRunner:
             if task_id is None:
                 return False
             ran = True
-            self.execute(task_id)
+            try:
+                self.execute(task_id)
+            finally:
+                with self._active:
+                    self._mine.discard(task_id)
             return True
         finally:
             with self._active:
@@ -500,12 +510,26 @@ class TaskRunner:
     def _heartbeat_loop(self) -> None:
         while not self._stop.wait(HEARTBEAT_SECONDS):
             try:
-                self._record_pending()
-                self.store.tasks.beat(self.worker_id, int(time.time()))
-                self.recover(include_new=False)
+                self.heartbeat()
                 self._beat_failures.worked()
             except Exception as err:
                 self._beat_failures.failed(err)
+
+    def heartbeat(self) -> list[int]:
+        """One beat: write the ends the database did not take, renew the leases of the
+        tasks this runner's threads run, and take over the tasks of stopped workers; the
+        ids taken over.
+
+        Only the tasks its threads run: a claim whose commit went through but whose answer
+        was lost (the connection failed at that instant) leaves a task ``running`` under
+        this runner that no thread runs. Renewing every task under its name held that
+        one forever; now its lease lapses and :meth:`recover` gives it back.
+        """
+        self._record_pending()
+        with self._active:
+            mine = sorted(self._mine)
+        self.store.tasks.beat(self.worker_id, int(time.time()), mine)
+        return self.recover(include_new=False)
 
     def recover(self, *, include_new: bool = False) -> list[int]:
         """Take over the tasks of stopped workers: back to the queue, or failed after
@@ -515,12 +539,18 @@ class TaskRunner:
         tasks = self.store.tasks
         limit = max(1, int(self.settings.task_max_attempts))
         now = int(time.time())
+        with self._active:
+            mine = set(self._mine)
         for row in tasks.unfinished(new_before=self.started_at if include_new else None):
             if row.status == "running" and (
-                row.worker == self.worker_id or worker_alive(row.worker, row.heartbeat)
+                row.id in mine or worker_alive(row.worker, row.heartbeat, now)
             ):
                 continue
-            if row.status == "new":  # left from before this runner, and asked to fail it
+            if row.status == "running" and row.worker == self.worker_id:
+                # claimed here, but the claim's answer was lost: no thread runs it
+                message = "requeued: its claim was never answered to its worker; it runs again"
+                done = tasks.requeue(row.id, row.worker, message, counted=False)
+            elif row.status == "new":  # left from before this runner, and asked to fail it
                 done = tasks.finish(
                     row.id,
                     "failed",

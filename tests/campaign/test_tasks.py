@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sigopt_like.service import create_app
 from sigopt_like.service.store import schema
 from sigopt_like.service.task_kinds import run_generate
-from sigopt_like.service.worker import Outcome, TaskRunner, worker_alive
+from sigopt_like.service.worker import LEASE_SECONDS, Outcome, TaskRunner, worker_alive
 from tests.fixtures.servers import ServedProcess
 
 from .conftest import FINISHED, Api, check_standalone_worker, small_space
@@ -443,3 +443,52 @@ def test_a_task_that_cannot_be_read_after_its_claim_goes_back_to_the_queue(tmp_p
         assert done["status"] == "success", done
         assert done["attempts"] == 1
         assert api.get(f"/v1/sessions/{sid}").body["gen"] == 0
+
+
+def test_a_claim_whose_answer_is_lost_is_given_back_once_its_lease_lapses(tmp_path, monkeypatch):
+    """The claim's commit goes through but its answer never reaches the runner (the
+    connection fails at that instant: injected, the one thing here that is not real). The
+    task is then ``running`` under a live runner that no thread runs. Before, the heartbeat
+    renewed every task under the runner's name, so it stayed so for as long as the runner
+    lived. Now only the tasks its threads run are renewed: the lost one's lease lapses, the
+    next beat gives it back (its run not counted), and it runs."""
+    db = str(tmp_path / "lost.db")
+    with create_app(database=db, run_tasks=False) as service:
+        api = Api(service)
+        sid = api.session()
+        task = api.queue_space(sid)
+        url = f"/v1/sessions/{sid}/tasks/{task['id']}"
+        tasks = service.context.store.tasks
+        claim = tasks.claim
+        lost = sa.exc.OperationalError("COMMIT", {}, Exception("server closed the connection"))
+        failures = iter([lost])
+
+        def claim_whose_answer_is_lost(worker: str, now: int):
+            claimed = claim(worker, now)
+            failure = next(failures, None)
+            if failure is not None:
+                raise failure
+            return claimed
+
+        monkeypatch.setattr(tasks, "claim", claim_whose_answer_is_lost)
+        runner = TaskRunner(service.context.store, service.settings, threads=0, recover_new=False)
+        with pytest.raises(sa.exc.OperationalError):
+            runner.run_one()
+        orphan = api.get(url).body
+        assert orphan["status"] == "running" and orphan["attempts"] == 1, orphan
+        assert runner.heartbeat() == []  # its lease is fresh: nobody takes it yet
+        assert api.get(url).body["status"] == "running"
+        # as if LEASE_SECONDS had passed since its last renewal
+        with service.context.store.database.write() as conn:
+            conn.execute(
+                sa.update(schema.tasks)
+                .where(schema.tasks.c.id == int(task["id"]))
+                .values(heartbeat=schema.tasks.c.heartbeat - LEASE_SECONDS - 1)
+            )
+        assert runner.heartbeat() == [int(task["id"])]
+        given_back = api.get(url).body
+        assert given_back["status"] == "new", given_back
+        assert given_back["attempts"] == 0
+        assert runner.run_one() is True
+        done = api.get(url).body
+        assert done["status"] == "success" and done["attempts"] == 1, done

@@ -342,12 +342,15 @@ class TaskStore:
         with self._db.write() as conn:
             return _change(conn, task_id, where=(T.c.status == "running") & worker_is, **values)
 
-    def beat(self, worker: str, now: int) -> None:
-        """A sign of life for every task ``worker`` is running."""
+    def beat(self, worker: str, now: int, task_ids: Iterable[int]) -> None:
+        """A sign of life for the tasks ``task_ids`` that ``worker`` runs."""
+        ids = list(task_ids)
+        if not ids:
+            return
         with self._db.write() as conn:
             conn.execute(
                 sa.update(T)
-                .where(T.c.worker == worker, T.c.status == "running")
+                .where(T.c.worker == worker, T.c.status == "running", T.c.id.in_(ids))
                 .values(heartbeat=now)
             )
 
