@@ -284,6 +284,7 @@ def test_a_retry_that_meets_its_first_attempt_running_waits_for_its_answer(
         create_app(database=pg_url, auth_required=True, idempotency_wait_seconds=0.0), pg_url
     )
     cut: list[str] = []
+    retried: list[bool] = []
 
     locked = threading.Event()
     engine = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
@@ -294,8 +295,8 @@ def test_a_retry_that_meets_its_first_attempt_running_waits_for_its_answer(
         if not cut:
             cut.append(request.header("Idempotency-Key") or "")
             return RESET_EARLY
-        if len(cut) == 1:  # the first retry: once the first attempt is inside the server
-            cut.append("retried")
+        if not retried:  # the first retry: once the first attempt is inside the server
+            retried.append(True)
             wait_for_the_first_attempt_to_queue_on_the_lock()
         return PASS
 
