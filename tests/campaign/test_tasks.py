@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -411,17 +414,23 @@ def _kill_and_restart_mid_task(served_process, attempts):
     assert gens == [(0, 0)] + [(g, 12) for g in range(1, ran + 1)]  # each generation once
 
 
+@contextlib.contextmanager
+def _one_queued_task(tmp_path) -> Iterator[tuple[Any, Api, str, int]]:
+    """A service that runs no tasks, with one session whose space task is queued: the
+    service, its API, the task's URL and id."""
+    with create_app(database=str(tmp_path / "one-task.db"), run_tasks=False) as service:
+        api = Api(service)
+        sid = api.session()
+        task = api.queue_space(sid)
+        yield service, api, f"/v1/sessions/{sid}/tasks/{task['id']}", int(task["id"])
+
+
 def test_a_task_that_cannot_be_read_after_its_claim_goes_back_to_the_queue(tmp_path, monkeypatch):
     """The database fails between a runner's claim and its reading of the task (a fault
     injected at that instant, the one thing here that is not real). Before, the error went
     up to the claim loop and the task stayed ``running`` under a live runner, whose
     heartbeat renewed its lease: nobody ran it. It is given back, uncounted, and runs."""
-    db = str(tmp_path / "unread.db")
-    with create_app(database=db, run_tasks=False) as service:
-        api = Api(service)
-        sid = api.session()
-        task = api.queue_space(sid)
-        url = f"/v1/sessions/{sid}/tasks/{task['id']}"
+    with _one_queued_task(tmp_path) as (service, api, url, _):
         tasks = service.context.store.tasks
         read = tasks.find
         failures = iter([sa.exc.OperationalError("SELECT", {}, Exception("disk I/O error"))])
@@ -442,7 +451,7 @@ def test_a_task_that_cannot_be_read_after_its_claim_goes_back_to_the_queue(tmp_p
         done = api.get(url).body
         assert done["status"] == "success", done
         assert done["attempts"] == 1
-        assert api.get(f"/v1/sessions/{sid}").body["gen"] == 0
+        assert api.get(url.split("/tasks/")[0]).body["gen"] == 0  # the session unchanged
 
 
 def test_a_claim_whose_answer_is_lost_is_given_back_once_its_lease_lapses(tmp_path, monkeypatch):
@@ -452,12 +461,7 @@ def test_a_claim_whose_answer_is_lost_is_given_back_once_its_lease_lapses(tmp_pa
     renewed every task under the runner's name, so it stayed so for as long as the runner
     lived. Now only the tasks its threads run are renewed: the lost one's lease lapses, the
     next beat gives it back (its run not counted), and it runs."""
-    db = str(tmp_path / "lost.db")
-    with create_app(database=db, run_tasks=False) as service:
-        api = Api(service)
-        sid = api.session()
-        task = api.queue_space(sid)
-        url = f"/v1/sessions/{sid}/tasks/{task['id']}"
+    with _one_queued_task(tmp_path) as (service, api, url, task_id):
         tasks = service.context.store.tasks
         claim = tasks.claim
         lost = sa.exc.OperationalError("COMMIT", {}, Exception("server closed the connection"))
@@ -482,10 +486,10 @@ def test_a_claim_whose_answer_is_lost_is_given_back_once_its_lease_lapses(tmp_pa
         with service.context.store.database.write() as conn:
             conn.execute(
                 sa.update(schema.tasks)
-                .where(schema.tasks.c.id == int(task["id"]))
+                .where(schema.tasks.c.id == task_id)
                 .values(heartbeat=schema.tasks.c.heartbeat - LEASE_SECONDS - 1)
             )
-        assert runner.heartbeat() == [int(task["id"])]
+        assert runner.heartbeat() == [task_id]
         given_back = api.get(url).body
         assert given_back["status"] == "new", given_back
         assert given_back["attempts"] == 0
