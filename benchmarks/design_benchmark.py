@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.methods import start
 from benchmarks.spaces import TUNE_SPACES, VALIDATION_SPACES, Grid, grid, make_space
 from benchmarks.surfaces import FAMILIES, Surface, applies, make_surface
+from sigopt_like._constants import MAX_SEED
 
 BATCH = 20
 SEED_BASE = {"tune": 0, "validation": 1000, "holdout": 2000}
@@ -133,6 +134,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.first_seed is not None and args.first_seed < 0:
         ap.error(f"--first-seed must be 0 or more, not {args.first_seed}")
+    base = SEED_BASE[args.set] if args.first_seed is None else args.first_seed
+    if base + args.seeds - 1 > MAX_SEED:
+        # a session's seed (the engine's campaigns go through the API, which refuses more)
+        ap.error(
+            f"seeds {base} to {base + args.seeds - 1} go past {MAX_SEED}, "
+            "the largest seed a session takes"
+        )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     done = set()
@@ -140,7 +148,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in out.read_text().splitlines():
             r = json.loads(line)
             done.add((r["space"], r["family"], r["method"], r["seed"], len(r["scores"])))
-    base = SEED_BASE[args.set] if args.first_seed is None else args.first_seed
     todo = [
         (space, family, method, seed, args.gens)
         for space, family in cells(
