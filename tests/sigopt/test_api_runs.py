@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+import sqlalchemy as sa
+
+from sigopt_like.service.store import schema
 
 from .conftest import Api
 
@@ -216,7 +219,7 @@ def test_a_dataset_is_logged_by_name_and_anything_else_is_refused(api: Api, clie
         assert "names only" in reply.body["message"]
     assert api.get(f"/v1/training_runs/{run['id']}").body["datasets"] == ["iris"]
     batch = api.post(f"{runs}/batch", {"runs": [{"name": "b", "datasets": {"d": "x"}}]})
-    assert batch.status == 400 and batch.body["detail"]["field"] == "datasets.d", batch.body
+    assert batch.status == 400 and batch.body["detail"]["field"] == "runs[0].datasets.d", batch.body
     assert [r["name"] for r in api.get(runs).body["data"]] == ["r"]
 
 
@@ -372,3 +375,66 @@ def test_x_response_content_skip_answers_204(api: Api, client: str):
     fetched = api.get(path).body
     assert fetched["metadata"] == {"k": 1} and fetched["checkpoint_count"] == 1
     assert merge(api, run["id"], {"metadata": {"j": 2}}).status == 200  # without it: the run
+
+
+def _runs_and_projects(api: Api) -> dict[str, list[tuple]]:
+    """Every row of the tables a run or project request writes (and suggestions, which a
+    run of an AI experiment makes first)."""
+    with api.service.context.store.database.engine.connect() as conn:
+        return {
+            t.name: [tuple(r) for r in conn.execute(sa.select(t))]
+            for t in (schema.training_runs, schema.sigopt_projects, schema.suggestions)
+        }
+
+
+def test_what_a_run_or_project_renders_is_sent_back_as_rendered_or_refused(api: Api, client: str):
+    """The fields the service sets in a run (``project``, ``experiment``, ``completed``,
+    ``id``, ``object``...) and in a project (``client``, ``created``...) were taken with any
+    value and dropped: ``{"project": "other"}`` answered 200 and moved no run, and an AI
+    experiment's run made with ``{"experiment": "999"}`` was a run of its own experiment.
+    As rendered they are still taken (a fetched run or project sent back whole); another
+    value is a 400 naming the field (with ``runs[i].`` in a batch, as for every field of
+    one there), and nothing changes."""
+    runs = f"/v1/clients/{client}/projects/echoes/training_runs"
+    run = api.post(runs, {"name": "r"}).body
+    path = f"/v1/training_runs/{run['id']}"
+    ai = api.post(f"/v1/clients/{client}/projects/echoes/aiexperiments", AI).body
+    ai_runs = f"/v1/aiexperiments/{ai['id']}/training_runs"
+    before = _runs_and_projects(api)
+    refused = [
+        ("PUT", path, {"project": "elsewhere"}, "project"),
+        ("PUT", path, {"experiment": ai["id"]}, "experiment"),
+        ("PUT", path, {"completed": 5, "name": "kept?"}, "completed"),
+        ("PUT", path, {"id": "999"}, "id"),
+        ("PUT", path, {"object": "project"}, "object"),
+        ("PUT", path, {"finished": 1}, "finished"),
+        ("PUT", path, {"created": 1}, "created"),
+        ("POST", runs, {"name": "n", "id": run["id"]}, "id"),
+        ("POST", runs, {"name": "n", "experiment": ai["id"]}, "experiment"),
+        ("POST", f"{runs}/batch", {"runs": [{"name": "a"}, {"project": "zz"}]}, "runs[1].project"),
+        (
+            "POST",
+            f"{runs}/batch",
+            {"runs": [{"name": "a"}, {"values": {"m": {"value": "x"}}}]},
+            "runs[1].values.m.value",
+        ),
+        ("POST", ai_runs, {"experiment": "999"}, "experiment"),
+        ("POST", ai_runs, {"suggestion": "1"}, "suggestion"),
+        ("POST", f"/v1/clients/{client}/projects", {"id": "p2", "client": "77"}, "client"),
+        ("POST", f"/v1/clients/{client}/projects", {"id": "p2", "created": 1}, "created"),
+        ("PUT", f"/v1/clients/{client}/projects/echoes", {"object": "experiment"}, "object"),
+        ("PUT", f"/v1/clients/{client}/projects/echoes", {"name": "x", "created": 1}, "created"),
+    ]
+    for verb, where, body, field in refused:
+        reply = api.call(verb, where, body)
+        assert reply.status == 400, (verb, where, body, reply.body)
+        assert reply.body["detail"]["field"] == field, reply.body
+        assert _runs_and_projects(api) == before, (verb, where, body)
+    whole = api.get(path).body
+    assert api.call("PUT", path, {**whole, "name": "again"}).body["name"] == "again"
+    project = api.get(f"/v1/clients/{client}/projects/echoes").body
+    renamed = api.call("PUT", f"/v1/clients/{client}/projects/echoes", {**project, "name": "E"})
+    assert renamed.status == 200 and renamed.body["name"] == "E", renamed.body
+    echoed = {"object": "training_run", "experiment": ai["id"], "name": "loop"}
+    made = api.post(ai_runs, echoed)
+    assert made.status == 201 and made.body["experiment"] == ai["id"], made.body

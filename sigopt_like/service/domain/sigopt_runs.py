@@ -11,6 +11,7 @@ metric of the experiment.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -42,7 +43,7 @@ MERGED_FIELDS = (
     "dev_metadata",
 )
 REPLACED_FIELDS = ("model", "source_code")
-#: what a run create and a run update take (beside ECHOED_FIELDS, sent back and dropped)
+#: what a run create and a run update take (beside ECHOED_FIELDS, sent back as rendered)
 RUN_CREATE_FIELDS = ("name", "metadata", *MERGED_FIELDS, *REPLACED_FIELDS, "values", "state")
 RUN_UPDATE_FIELDS = (
     "name",
@@ -64,8 +65,11 @@ CHECKPOINT_VALUE_FIELDS = ("name", "value")
 #: the most checkpoints a run keeps (SigOpt's limit too)
 MAX_CHECKPOINTS = 200
 PROJECT_FIELDS = ("id", "name", "metadata")
-#: what the service renders in a project, which may be sent back (and is dropped)
+#: what the service renders in a project, which may be sent back as rendered (check_echoed)
 PROJECT_ECHOED_FIELDS = ("object", "client", "user", "created", "updated")
+#: what a new run cannot be given: the service sets them when it makes the run
+CREATE_SET_BY_SERVICE = ("id", "created", "updated")
+#: what the service renders in a run, which may be sent back as rendered (check_echoed)
 ECHOED_FIELDS = (
     "object",
     "id",
@@ -103,6 +107,13 @@ def run_create(body: Mapping[str, Any], *, suggested: bool = False) -> dict[str,
     a run of an AI experiment (``suggested``) takes only these two, so that nothing
     else is accepted and dropped."""
     _known(body, SUGGESTED_RUN_CREATE_FIELDS if suggested else RUN_CREATE_FIELDS)
+    for key in CREATE_SET_BY_SERVICE:
+        if key in body:
+            raise RuleError(
+                f"'{key}' is set by the service when it makes the run; leave it out of a new run.",
+                key,
+                400,
+            )
     _echoed_lists(body, ())
     out = {
         "name": name_text(body.get("name"), "name", required=False),
@@ -111,10 +122,10 @@ def run_create(body: Mapping[str, Any], *, suggested: bool = False) -> dict[str,
     return out
 
 
-def run_update(body: Mapping[str, Any], files: Sequence[str] = ()) -> RunUpdate:
-    """The changes of a MERGE (or PUT) body of a run whose uploaded files are ``files``."""
+def run_update(body: Mapping[str, Any]) -> RunUpdate:
+    """The changes of a MERGE (or PUT) body of a run; the fields the service renders that
+    it sends back are held to the run by :func:`check_echoed`."""
     _known(body, RUN_UPDATE_FIELDS)
-    _echoed_lists(body, files)
     columns: dict[str, Any] = {}
     if body.get("name") is not None:
         columns["name"] = name_text(body["name"], "name")
@@ -158,6 +169,59 @@ def _known(body: Mapping[str, Any], allowed: Sequence[str]) -> None:
                 str(key),
                 400,
             )
+
+
+def check_echoed(
+    body: Mapping[str, Any],
+    shown: Mapping[str, Any],
+    echoed: Sequence[str] = ECHOED_FIELDS,
+    what: str = "run",
+) -> None:
+    """The fields the service renders that a body sends back (``echoed``: a run's, or
+    PROJECT_ECHOED_FIELDS) must be as ``shown``, the run or project as it renders (after
+    the update, for an update: a fetched run sent back whole is taken, and what the
+    update itself sets, such as ``completed`` with its ``state``, is the run's). Any other
+    value would be dropped unseen (``{"project": "other"}`` moved no run, ``{"experiment":
+    "7"}`` tied none): a 400 naming it. A key ``shown`` lacks is one the service sets
+    when it makes the object (a create cannot give it); ``updated`` of an existing one
+    is free, since the update itself moves it."""
+    if what == "run":
+        _echoed_lists(body, shown.get("files", ()))
+    for key in echoed:
+        if key not in body or (what == "run" and key in ("files", "tags")):
+            continue
+        if key not in shown:
+            raise RuleError(
+                f"'{key}' is set by the service when it makes the {what}; leave it out of "
+                f"a new {what}.",
+                key,
+                400,
+            )
+        if key == "updated" or _same_echo(body[key], shown[key]):
+            continue
+        raise RuleError(
+            f"'{key}' is set by the service and not changed by a request: this {what} has "
+            f"{_json(shown[key])}, not {_json(body[key])}; leave it out, or send it as "
+            f"the {what} renders it.",
+            key,
+            400,
+        )
+
+
+def _json(value: Any) -> str:
+    """A value as the body wrote it (``null``, ``true``, ``"7"``), cut to 80 characters."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _same_echo(sent: Any, shown: Any) -> bool:
+    """``sent`` is ``shown`` as a client may send it back: equal, an id as a number or
+    a string, but never ``true`` for ``1``."""
+    if isinstance(sent, bool) or isinstance(shown, bool):
+        return sent is shown
+    if isinstance(shown, str) and isinstance(sent, int):
+        return str(sent) == shown
+    return bool(sent == shown)
 
 
 def _echoed_lists(body: Mapping[str, Any], files: Sequence[str]) -> None:

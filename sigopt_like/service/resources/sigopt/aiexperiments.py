@@ -17,7 +17,7 @@ import falcon
 from ...domain import sigopt_runs as run_rules
 from ...domain.sigopt_checks import RuleError
 from ...errors import BadRequest
-from ...http import now, read_json
+from ...http import now, parse_id, read_json
 from ...store.sigopt import SigoptStore
 from . import render, render_runs
 from .common import caller, experiment_of, rule_error, whole
@@ -64,6 +64,8 @@ class AIExperimentRuns:
         body = read_json(req, required=False)
         try:
             fields = run_rules.run_create(body, suggested=True)
+            shown = render_runs.new_suggested_run(owner, parse_id(eid, "AI experiment"))
+            run_rules.check_echoed(body, shown)  # before the suggestion is made
         except RuleError as err:
             raise rule_error(err) from err
         experiment, suggestion = suggest(self.store, self.context, owner, eid, kind="aiexperiment")

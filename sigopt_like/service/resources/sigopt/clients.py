@@ -125,6 +125,8 @@ class Projects:
         key = project_key(body["id"])
         try:
             fields = run_rules.project_fields(body, creating=True)
+            shown = {"object": "project", "client": str(owner), "user": str(owner)}
+            run_rules.check_echoed(body, shown, run_rules.PROJECT_ECHOED_FIELDS, "project")
         except rules.RuleError as err:
             raise rule_error(err) from err
         with self.store.write() as unit:
@@ -169,7 +171,12 @@ class ProjectItem:
             row = project_of(unit, owner, pid, create=False)
             changes = {k: v for k, v in fields.items() if v is not None or k == "metadata"}
             unit.projects.update(row.id, changes, now())
-            resp.media = render_runs.project(project_of(unit, owner, pid, create=False))
+            rendered = render_runs.project(project_of(unit, owner, pid, create=False))
+            try:  # after the update, whose savepoint a refusal undoes
+                run_rules.check_echoed(body, rendered, run_rules.PROJECT_ECHOED_FIELDS, "project")
+            except rules.RuleError as err:
+                raise rule_error(err) from err
+            resp.media = rendered
 
 
 class ProjectAIExperiments:
@@ -331,7 +338,7 @@ def create_project_run(unit: SigoptUnit, owner: int, pid: str, body: Any, prefix
         owner, project.id, name=fields["name"], metadata=fields["metadata"], stamp=now()
     )
     rest = {k: v for k, v in body.items() if k not in ("name", "metadata")}
-    return apply_update(unit, owner, run, rest) if rest else run
+    return apply_update(unit, owner, run, rest, prefix) if rest else run
 
 
 def _experiment_filter(raw: str | None) -> int | None:

@@ -62,6 +62,25 @@ def training_run(row: RunRecord) -> dict[str, Any]:
     }
 
 
+def new_suggested_run(owner: int, experiment_id: int) -> dict[str, Any]:
+    """What every new run of an AI experiment renders among the fields a client may send
+    back, as far as it is known before the run is made (not its id, times, suggestion
+    or project)."""
+    return {
+        "object": "training_run",
+        "finished": False,
+        "completed": None,
+        "files": [],
+        "tags": [],
+        "best_checkpoint": None,
+        "checkpoint_count": 0,
+        "client": str(owner),
+        "user": str(owner),
+        "experiment": str(experiment_id),
+        "observation": None,
+    }
+
+
 def aiexperiment(unit: SigoptUnit, row: ExperimentRecord) -> dict[str, Any]:
     counts = unit.runs.counts(row.id)
     total = sum(counts.values())

@@ -30,11 +30,15 @@ def run_of(unit: SigoptUnit, raw_id: str, owner: int) -> RunRecord:
     return found
 
 
-def apply_update(unit: SigoptUnit, owner: int, run: RunRecord, body: Any) -> RunRecord:
+def apply_update(
+    unit: SigoptUnit, owner: int, run: RunRecord, body: Any, prefix: str = ""
+) -> RunRecord:
     """Check and apply one update body to ``run``; report it to its experiment when it
-    finishes."""
+    finishes. ``prefix`` is where the body sits in the request (``runs[2].`` in a batch),
+    for the field an error names. Call it in a write unit: a refusal found after the
+    writes (a field sent back that is not as the run renders) undoes them."""
     try:
-        update = run_rules.run_update(body, run.fields.get("files", ()))
+        update = run_rules.run_update(body)
         changes: dict[str, Any] = dict(update.columns)
         if "metadata" in changes:
             changes["metadata"] = run_rules.merged_metadata(run.metadata, changes["metadata"])
@@ -68,11 +72,15 @@ def apply_update(unit: SigoptUnit, owner: int, run: RunRecord, body: Any) -> Run
                 )
                 changes["observation_id"] = _report(unit, run, reported, failed, stamp)
     except rules.RuleError as err:
-        raise rule_error(err) from err
+        raise rule_error(err, prefix) from err
     if changes:
         unit.runs.update(run.id, changes, now())
     fresh = unit.runs.get(owner, run.id)
     assert fresh is not None  # in the same transaction
+    try:
+        run_rules.check_echoed(body, render_runs.training_run(fresh))
+    except rules.RuleError as err:
+        raise rule_error(err, prefix) from err
     return fresh
 
 
