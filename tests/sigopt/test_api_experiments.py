@@ -224,6 +224,45 @@ def test_bad_update_is_refused_and_changes_nothing(api: Api):
     assert api.snapshot() == before
 
 
+def test_null_in_an_update_changes_nothing_unseen(api: Api):
+    """A definition field given as null in an update (``"project": null`` to take the
+    experiment out of its project, ``"conditionals": null``, ``"type": null``,
+    ``"num_solutions": null``), and a null ``name`` or ``state``, answered 200 and changed
+    nothing. Null means what a create makes of it; when that is not the experiment's, it
+    is a 422 naming the field, as any other change of the definition, with nothing
+    changed. A null that matches (a plain experiment's ``project``) is still taken."""
+    conditional = {"name": "model", "values": ["a", "b"]}
+    e = api.create_experiment(
+        project="nulls",
+        type="random",
+        conditionals=[conditional],
+        parameters=[
+            {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}},
+            {**PARAMETERS[1], "conditions": {"model": ["a"]}},
+        ],
+    )
+    several = api.create_experiment(num_solutions=2, observation_budget=10)
+    before = api.snapshot()
+    for eid, field in [
+        (e["id"], "project"),
+        (e["id"], "conditionals"),
+        (e["id"], "type"),
+        (e["id"], "parameters"),
+        (e["id"], "metrics"),
+        (e["id"], "name"),
+        (e["id"], "state"),
+        (several["id"], "num_solutions"),
+    ]:
+        reply = api.put(f"/v1/experiments/{eid}", {field: None, "metadata": {"k": 1}})
+        assert reply.status == 422 and reply.body["detail"]["field"] == field, reply.body
+        assert field in reply.body["message"]
+    assert api.snapshot() == before
+    plain = api.create_experiment()
+    same = {"project": None, "conditionals": None, "type": None, "num_solutions": None}
+    reply = api.put(f"/v1/experiments/{plain['id']}", {**same, "name": "renamed"})
+    assert reply.status == 200 and reply.body["name"] == "renamed", reply.body
+
+
 def test_invalid_json_is_400(api: Api):
     before = api.snapshot()
     reply = api.call(

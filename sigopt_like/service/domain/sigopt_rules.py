@@ -15,6 +15,7 @@ never silently dropped.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -274,6 +275,13 @@ def experiment_update(body: Mapping[str, Any], current: Mapping[str, Any]) -> di
         if key in ("seed", "metric"):
             raise RuleError(f"'{key}' cannot change after the experiment is created.", str(key))
     known_fields(body, (*UPDATE_FIELDS, *FIXED_FIELDS), "", "experiment")
+    for key in ("name", "state"):
+        if key in body and body[key] is None:
+            raise RuleError(
+                f"'{key}' cannot be null: an experiment always has one; leave '{key}' out "
+                "of the update to keep it.",
+                key,
+            )
     changes: dict[str, Any] = {}
     if body.get("name") is not None:
         changes["name"] = name_text(body["name"], "name")
@@ -301,17 +309,47 @@ def experiment_update(body: Mapping[str, Any], current: Mapping[str, Any]) -> di
         "project": project_id,
     }
     for key, canonical in checks.items():
-        if body.get(key) is None:
+        if key not in body:
             continue
         stored = current.get(key)
         if key in ("conditionals", "linear_constraints"):
             stored = stored or []
+        if body[key] is None:  # null is what a create makes of it (no parameters, metrics)
+            if key in ("parameters", "metrics"):
+                raise RuleError(
+                    f"'{key}' cannot be null: an experiment keeps its {key} as created; "
+                    "leave it out of the update.",
+                    key,
+                )
+            if key == "project" and stored is not None:
+                raise RuleError(
+                    "'project' cannot change after the experiment is created: null would "
+                    f"take it out of project {stored!r}; leave it out of the update.",
+                    key,
+                )
+            if _NULL_DEFINITION[key] != stored:
+                raise RuleError(
+                    f"'{key}' cannot change after the experiment is created: null would make "
+                    f"it {json.dumps(_NULL_DEFINITION[key])}, which it is not; leave it out "
+                    "of the update.",
+                    key,
+                )
+            continue
         if key in ("parameters", "metrics"):
             _check_named_entries(key, body[key], stored or [], canonical)
         elif canonical(body[key]) != stored:
             raise RuleError(f"'{key}' cannot change after the experiment is created.", key)
     return changes
 
+
+#: what a create makes of a definition field given as null (an update compares it)
+_NULL_DEFINITION: dict[str, Any] = {
+    "conditionals": [],
+    "linear_constraints": [],
+    "num_solutions": 1,
+    "type": "offline",
+    "project": None,
+}
 
 #: what SigOpt lets an update change, and this service keeps as created
 _SIGOPT_UPDATES = {
