@@ -123,6 +123,29 @@ def test_precision_rounds_suggested_doubles():
         assert choice.assignments["x"] == round(choice.assignments["x"], 2)
 
 
+@pytest.mark.parametrize("kind", ["random", "offline"])
+def test_precision_holds_when_no_model_chooses(api, monkeypatch, kind):
+    """A random experiment's suggestions, and an offline one's when the engine cannot answer
+    (here it fails; on a loaded service it runs out of time), have their doubles at
+    ``precision`` too (before: served as drawn, 0.6369616873214543 for a precision of 2)."""
+    if kind == "offline":
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("engine down")
+
+        monkeypatch.setattr(sequential, "suggest_next", broken)
+    x = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}, "precision": 2}
+    e = api.create_experiment(parameters=[x], type=kind)
+    for _ in range(4):
+        reply = api.post(f"/v1/experiments/{e['id']}/suggestions")
+        assert reply.status == 201, reply.body
+        value = reply.body["assignments"]["x"]
+        assert value == round(value, 2), value
+    source = "fallback" if kind == "offline" else "random"  # no model chose any of them
+    total = f'sigopt_like_suggestion_choices_total{{source="{source}"}} 4.0'
+    assert total in api.get("/metrics").text
+
+
 def test_slow_engine_keeps_the_endpoint_fast(api, monkeypatch):
     stuck = Stuck()
     monkeypatch.setattr(sequential, "suggest_next", stuck)

@@ -5,7 +5,7 @@ definition, its observations and the open suggestions. The engine (numpy, scipy,
 scikit-learn) is imported on the first suggestion, not when the service starts. The engine runs in a
 worker thread; if it raises, answers something the rules refuse, or takes
 longer than the budget, a seeded random point that honours the definition
-(log scales, grids, conditionals, linear constraints) is served instead.
+(log scales, grids, conditionals, linear constraints, precision) is served instead.
 """
 
 from __future__ import annotations
@@ -66,11 +66,20 @@ def choose(
     else:  # random and grid search need no model: never a repeat while one is left
         found = sequential.suggest_next(problem, observations, pending=pending, seed=seed)
         if found is not None:
-            return Choice(found, problem.type)
+            return Choice(_rounded(definition, found, pending), problem.type)
         if problem.type == "grid":
             return None
     fallback = sequential.random_assignments(problem, pending, seed)
-    return None if fallback is None else Choice(fallback, "fallback")
+    return None if fallback is None else Choice(_rounded(definition, fallback, pending), "fallback")
+
+
+def _rounded(
+    definition: Mapping[str, Any], found: dict[str, Any], pending: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """A random, grid or fallback point with its doubles rounded to their ``precision``
+    when that keeps it acceptable, as the engine's are (``_checked``). Served as drawn,
+    a random experiment's or a loaded service's suggestions ignored ``precision``."""
+    return _checked(definition, found, pending) or found
 
 
 def _checked(
