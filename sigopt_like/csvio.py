@@ -29,6 +29,7 @@ CsvSource = Union[str, bytes, "os.PathLike[str]", IO[str], IO[bytes]]
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
+_INT64_DIGITS = len(str(INT64_MAX))  # a literal with more digits is beyond 64 bits
 
 
 def nfc(value: Any) -> Any:
@@ -160,15 +161,29 @@ def parse_number(text: str) -> float | int | None:
     for integer literals so that ``"3"`` stays ``3``, up to 64 bits: a longer one
     (a count of ``1180591620717411303424``) is read as a float, as a spreadsheet
     reads it, since no integer column of the service holds it (sent as an int, it was
-    refused as "beyond the integers this service stores").
+    refused as "beyond the integers this service stores"). A literal past a float's range
+    (``1e309``, 400 digits) is an infinity, which the readers refuse with its row; one of
+    more than 4,300 digits, which ``int()`` refuses, used to be a traceback.
     """
     text = text.strip()
     if not _NUMBER.match(text):
         return None
     if _INTEGER.match(text):
-        number = int(text)
+        digits = text.lstrip("+-").lstrip("0") or "0"  # leading zeros count in int()'s limit
+        if len(digits) > _INT64_DIGITS:
+            return float(text)
+        number = -int(digits) if text.startswith("-") else int(digits)
         return number if INT64_MIN <= number <= INT64_MAX else float(text)
     return float(text)
+
+
+def clip(text: str, limit: int = 60) -> str:
+    """``text`` for a message: whole if short, else its ends and its length.
+
+    A 5,000-digit cell quoted whole made each of a table's problems a screenful."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 20]}...{text[-10:]} ({len(text):,} characters)"
 
 
 def format_cell(value: Any) -> str:

@@ -268,7 +268,7 @@ def _show(value: Any) -> str:
     if value is None or value == "":
         return "an empty value"
     if isinstance(value, str):
-        return f"'{value}'"
+        return f"'{csvio.clip(value)}'"
     return csvio.format_cell(value)
 
 
@@ -804,6 +804,9 @@ def _parse_row(space_type: str, record: csvio.Record, problems: list[Problem]) -
             number = csvio.parse_number(cell)
             if number is None:
                 problem(f"'{cell}' is not a number (parameter '{name}' is numerical)", index)
+                continue
+            if not math.isfinite(number):  # before: "value inf of 'temp' is not a finite..."
+                problem(f"{_show(cell)} is too large: a level is at most +-1.8e308", index)
                 continue
             values.append(number)
         else:

@@ -39,11 +39,18 @@ class TableError(SigoptLikeError, ValueError):
 
 
 def _cell_from_text(text: str) -> Any:
-    """A CSV cell's value: None if missing, a number if it reads as one, else the text."""
+    """A CSV cell's value: None if missing, a number if it reads as one, else the text.
+
+    A number past a float's range (``1e309``) stays its text, so that the table is
+    refused with that cell's row and column; as an infinity it reached the JSON encoder,
+    whose message named ``table.rows.0.4`` and SigOpt's ``failed=True``.
+    """
     if text in MISSING_MARKS:
         return None
     number = csvio.parse_number(text)
-    return csvio.nfc(text) if number is None else number
+    if number is None or not math.isfinite(number):
+        return csvio.nfc(text)
+    return number
 
 
 def _cell_from_json(value: Any) -> Any:
@@ -524,6 +531,9 @@ def _response_problem(value: Any, missing_ok: bool) -> str | None:
     if number is None:
         return f"response {value!r} is not a number{tip}"
     if not math.isfinite(number):
+        if isinstance(value, str) and csvio.parse_number(value) is not None:
+            shown = csvio.clip(value.strip())
+            return f"response '{shown}' is too large: a response is at most +-1.8e308{tip}"
         return f"response {value!r} is not a finite number; NaN and Infinity are refused{tip}"
     return None
 

@@ -315,9 +315,10 @@ def test_non_finite_or_odd_numbers_refused(word: str) -> None:
     assert problems[0].row == 1
 
 
-def test_overflowing_number_is_not_finite() -> None:
+def test_overflowing_number_is_too_large() -> None:
+    """Said with the cell as typed (before: "value inf of 'a' is not a finite number")."""
     problem = problems_of("a,numerical,1,1e400\n")[0]
-    assert "not a finite number" in problem.message
+    assert "'1e400' is too large" in problem.message and problem.column == "Value.2"
 
 
 def test_at_least_two_distinct_values() -> None:
