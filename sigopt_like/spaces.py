@@ -43,6 +43,13 @@ MAX_TOTAL_UNITS = 10_000  # counting compositions costs components x total_units
 
 HISTORY_COLUMNS = ("Seq_", "Gen_", "Designed_")  # the columns a history file adds
 MAX_NAME_LENGTH = 200
+# A space's size is stored and sent as a decimal integer, and Python writes none longer than
+# 4,300 digits: a space of 15,000 two-level parameters failed its task "unexpectedly" with a
+# ValueError. Daptics states no limit; its examples have 4 to 9 parameters, the service
+# designs at most 2,500 experiments a generation, and a mixture is counted in components x
+# total_units steps, so 1,000 parameters is far beyond any design a lab runs.
+MAX_PARAMETERS = 1_000
+MAX_SIZE_DIGITS = 4_000  # distinct experiments below 10**4000 (reached only by huge level lists)
 # The Daptics documentation states no rule for parameter names, so any text is a name
 # except what breaks the tables it heads: control and invisible characters, a first
 # character a spreadsheet runs as a formula, and the columns a history file adds
@@ -866,6 +873,12 @@ def _rule_problems(
         return problems
     if not space.parameters:
         add(f"the space has no parameters: give one row per parameter ({_ROW_SHAPE[kind]})")
+    elif len(space.parameters) > MAX_PARAMETERS:
+        add(
+            f"the space has {len(space.parameters):,} parameters; the service takes at most "
+            f"{MAX_PARAMETERS:,}: keep the ones the response depends on"
+        )
+        return problems  # one problem, not one per row, and no count of the space
     seen: dict[str, int] = {}
     for param, row in zip(space.parameters, rows, strict=True):
         _name_problems(param.name, row, seen, add)
@@ -881,7 +894,24 @@ def _rule_problems(
         _total_problems(space, add)
     elif space.total_units is not None:
         add("total_units applies to mixture spaces only; leave it out", field="total_units")
+    else:
+        _size_problems(space, add)
     return problems
+
+
+def _size_problems(space: Space, add: Callable[..., None]) -> None:
+    """A factorial space too large to count in decimal (its size is sent as an integer)."""
+    levels = (
+        len(set(p.values))
+        for p in space.parameters
+        if isinstance(p, (NumericalParameter, CategoricalParameter)) and p.values
+    )
+    digits = sum(math.log10(count) for count in levels)
+    if digits > MAX_SIZE_DIGITS:
+        add(
+            f"the space has more than 10^{MAX_SIZE_DIGITS:,} distinct experiments (about "
+            f"10^{int(digits):,}), more than the service counts: use fewer parameters or levels"
+        )
 
 
 def _name_text_problem(name: str) -> str | None:
