@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from sigopt_like.spaces import (
-    MAX_PARAMETERS,
+    MAX_COMPONENTS,
     MAX_SIZE_DIGITS,
     CategoricalParameter,
+    MixtureComponent,
     Space,
 )
 
@@ -25,31 +26,44 @@ def _space_file(path: Path, parameters: int) -> Path:
     return path
 
 
-def test_too_many_parameters_is_one_line_and_stores_nothing(run, tmp_path, monkeypatch) -> None:
+def test_a_space_too_large_to_count_is_one_line_and_stores_nothing(
+    run, tmp_path, monkeypatch
+) -> None:
     monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "limits.db"))
     assert run("sessions", "create", "wide").code == 0
     before = run("sessions", "show", "1", "--json").json()
-    many = _space_file(tmp_path / "many.csv", 15_000)
+    many = _space_file(tmp_path / "many.csv", 15_000)  # 2**15000: about 10^4,515
     line = one_line(
         run("space", "put", "1", many, "--type", "factorial", "--population", "4",
             "--replicates", "0", "-q")
     )  # fmt: skip
-    assert f"the space has 15,000 parameters; the service takes at most {MAX_PARAMETERS:,}" in line
+    assert f"more than 10^{MAX_SIZE_DIGITS:,} distinct experiments (about 10^4,515)" in line
     assert run("sessions", "show", "1", "--json").json() == before
 
-    most = _space_file(tmp_path / "most.csv", MAX_PARAMETERS)
+    # no cap on the parameters themselves: 2,000 two-level ones are counted and taken
+    wide = _space_file(tmp_path / "wide.csv", 2_000)
     put = run(
-        "space", "put", "1", most, "--type", "factorial", "--population", "4",
+        "space", "put", "1", wide, "--type", "factorial", "--population", "4",
         "--replicates", "0", "-q",
     )  # fmt: skip
     assert put.code == 0, put.err
 
 
+def test_a_mixture_past_the_components_counted_names_it() -> None:
+    def mixture(components: int) -> Space:
+        units = [MixtureComponent(name=f"c{i}", min=0, max=10) for i in range(components)]
+        return Space(type="mixture", parameters=units, total_units=10)
+
+    (problem,) = mixture(MAX_COMPONENTS + 1).validate()
+    assert "the mixture has 1,001 components; the service counts at most 1,000" in problem.message
+    assert mixture(MAX_COMPONENTS).validate() == []
+
+
 def test_a_space_past_the_countable_size_names_it() -> None:
-    levels = [f"l{k}" for k in range(10_001)]  # 1,000 x log10(10,001) > 4,000 digits
+    levels = [f"l{k}" for k in range(11)]  # 4,001 x log10(11) > 4,000 digits
     space = Space(
         type="factorial",
-        parameters=[CategoricalParameter(name=f"p{i}", values=levels) for i in range(1_000)],
+        parameters=[CategoricalParameter(name=f"p{i}", values=levels) for i in range(4_001)],
     )
     (problem,) = space.validate()
     assert f"more than 10^{MAX_SIZE_DIGITS:,} distinct experiments" in problem.message
