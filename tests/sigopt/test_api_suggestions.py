@@ -90,6 +90,22 @@ def test_small_discrete_space_open_suggestions_differ(api: Api):
     assert len({tuple(sorted(s["assignments"].items())) for s in opened}) == 4
 
 
+def test_a_spent_grid_says_what_to_do(api: Api):
+    """The 409 of a grid with no point left said "raise no more suggestions"; it now says
+    what a person does: ask for no more, or delete open ones. Nothing is stored."""
+    e = api.create_experiment(
+        type="grid", parameters=[{"name": "n", "type": "int", "bounds": {"min": 1, "max": 2}}]
+    )
+    base = f"/v1/experiments/{e['id']}/suggestions"
+    assert [api.post(base).status for _ in range(2)] == [201, 201]
+    before = api.snapshot()
+    spent = api.post(base)
+    assert spent.status == 409 and spent.body["detail"]["field"] == "experiment", spent.body
+    assert "ask for no more suggestions" in spent.body["message"]
+    assert "delete open ones" in spent.body["message"]
+    assert api.snapshot() == before
+
+
 def test_manual_suggestion_with_assignments(api: Api):
     e = api.create_experiment()
     base = f"/v1/experiments/{e['id']}/suggestions"

@@ -153,8 +153,8 @@ def suggest(
 def _exhausted(definition: Mapping[str, Any]) -> str:
     if definition["type"] == "grid":
         return (
-            "Every point of this grid search has been suggested; raise no more suggestions, "
-            "or delete open ones to have them suggested again."
+            "Every point of this grid search has been suggested; ask for no more "
+            "suggestions, or delete open ones to have them suggested again."
         )
     return (
         "Every point of this experiment's space has an open suggestion; report or delete "
