@@ -4,12 +4,15 @@ with a 4xx), never a 500, and the engine does not fail over to its fallback."""
 
 from __future__ import annotations
 
+import logging
 import warnings
 
 import numpy as np
+import pytest
 
 import sigopt_like
 from sigopt_like.service.optimizer.polytope import LinearConstraints
+from sigopt_like.service.optimizer.surrogate import NOISE_CEILING, GPSurrogate
 
 from .conftest import Api
 
@@ -52,9 +55,14 @@ def test_rows_are_scaled_without_changing_the_half_space():
     assert polytope.feasible_point() is not None
 
 
-def test_a_value_stddev_near_the_float_limit_is_modelled(tmp_path, caplog):
+@pytest.mark.parametrize("spread", [1.0, 1e-6])
+def test_a_value_stddev_near_the_float_limit_is_modelled(tmp_path, caplog, spread):
     """``value_stddev`` 1e308 is finite, so accepted; its square overflowed and every
-    later suggestion failed over to the fallback, with a traceback in the log."""
+    later suggestion failed over to the fallback, with a traceback in the log. Capped
+    when squared, it still overflowed once scaled to responses spread by 1e-6: a
+    RuntimeWarning at every suggestion and a GP fitted on a likelihood of -inf. Such an
+    observation now weighs nothing, and every suggestion comes from the engine."""
+    caplog.set_level(logging.INFO, logger="sigopt_like.service.suggestions")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with sigopt_like.Connection(database=tmp_path / "noisy.db") as conn:
@@ -63,12 +71,26 @@ def test_a_value_stddev_near_the_float_limit_is_modelled(tmp_path, caplog):
             )
             for i in range(14):
                 s = conn.experiments(e.id).suggestions().create()
-                stddev = 1e308 if i % 3 == 0 else 0.01
+                stddev = 1e308 if i % 3 == 0 else 0.01 * spread
                 conn.experiments(e.id).observations().create(
-                    suggestion=s.id, value=s.assignments["x"], value_stddev=stddev
+                    suggestion=s.id, value=s.assignments["x"] * spread, value_stddev=stddev
                 )
-    assert not [r for r in caplog.records if "engine failed" in r.getMessage()]
+    said = [r.getMessage() for r in caplog.records]
+    assert not [m for m in said if "engine failed" in m or "random fallback" in m], said
     assert [str(w.message) for w in caught] == []
+
+
+def test_a_noise_past_the_float_limit_once_scaled_weighs_nothing():
+    """The GP's diagonal term of a variance that overflows once scaled to the
+    standardised response is the ceiling (finite), so the marginal likelihood its
+    hyperparameters are fitted on is finite."""
+    x = np.linspace(0, 1, 8).reshape(-1, 1)
+    noise = np.where(np.arange(8) % 3 == 0, 1e300, 1e-16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model = GPSurrogate(x, x[:, 0] * 1e-6, np.ones(8), 0, noise)
+    assert np.isfinite(model.alpha).all() and np.max(model.alpha) <= NOISE_CEILING + 1
+    assert np.isfinite(model.gp.log_marginal_likelihood_value_)
 
 
 def test_a_threshold_and_values_at_the_float_limit_are_modelled(tmp_path, caplog):

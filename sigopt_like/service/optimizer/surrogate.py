@@ -208,7 +208,22 @@ def _alpha(noise: np.ndarray | None, scale: float) -> float | np.ndarray:
     to the standardised response."""
     if noise is None or not np.any(noise > 0):
         return JITTER
-    return JITTER + np.asarray(noise, dtype=float) / scale / scale  # scale**2 may overflow
+    return JITTER + scaled_noise(noise, scale)
+
+
+NOISE_CEILING = 1e300
+"""A known noise variance in standardised units counts as at most this. Far below it an
+observation already weighs nothing; the ceiling keeps the kernel's diagonal finite (a
+``value_stddev`` of 1e150 over responses spread by 1e-6 overflowed to infinity: a
+RuntimeWarning at every suggestion, and a marginal likelihood of -inf for every
+hyperparameter, so the GP's were not fitted)."""
+
+
+def scaled_noise(noise: np.ndarray, scale: float) -> np.ndarray:
+    """Known noise variances in the units of the standardised response (``y / scale``),
+    at most NOISE_CEILING."""
+    with np.errstate(over="ignore"):  # scale**2 may overflow, or underflow to 0
+        return np.minimum(np.asarray(noise, dtype=float) / scale / scale, NOISE_CEILING)
 
 
 def _fit_gp(
@@ -324,9 +339,7 @@ class TreeSurrogate:
         self.model = ExtraTreesRegressor(
             n_estimators=60, min_samples_leaf=2, max_features=0.8, random_state=seed, n_jobs=1
         )
-        weight = (
-            None if noise is None else 1.0 / (1.0 + np.asarray(noise) / self.scale / self.scale)
-        )
+        weight = None if noise is None else 1.0 / (1.0 + scaled_noise(noise, self.scale))
         self.model.fit(X, z, sample_weight=weight)
         self.X = X
         self.length_scales = np.full(X.shape[1], 0.3)
