@@ -170,6 +170,37 @@ def test_runs_outside_experiments_checkpoints_archive_and_batches(api: Api, clie
     assert unknown.status == 400 and unknown.body["detail"]["field"] == "colour"
 
 
+def test_null_in_a_run_or_project_update_means_what_a_create_makes_of_it(api: Api, client: str):
+    """A null ``name`` in a run or project update, and a null ``state`` in a run update,
+    answered 200 and changed nothing. Null now means what a create makes of it, as in an
+    experiment update: a run without a name, a run's first state (active: taken when the
+    run is active, a 422 naming ``state`` with nothing changed when it has finished), a
+    project named after its id."""
+    runs = f"/v1/clients/{client}/projects/nulls/training_runs"
+    run = api.post(runs, {"name": "r"}).body
+    path = f"/v1/training_runs/{run['id']}"
+    for verb in ("PUT", "MERGE" if api.mode == "served" else "PATCH"):
+        named = api.call(verb, path, {"name": "r"})
+        assert named.status == 200 and named.body["name"] == "r", named.body
+        reply = api.call(verb, path, {"name": None, "state": None})
+        assert reply.status == 200 and reply.body["name"] is None, (verb, reply.body)
+        assert reply.body["state"] == "active"
+    assert api.get(path).body["name"] is None
+    done = merge(api, run["id"], {"state": "completed", "name": "done"}).body
+    reopened = merge(api, run["id"], {"state": None, "name": "other"})
+    assert reopened.status == 422 and reopened.body["detail"]["field"] == "state", reopened.body
+    assert "null" in reopened.body["message"] and "completed" in reopened.body["message"]
+    after = api.get(path).body
+    assert {k: v for k, v in after.items() if k != "updated"} == {
+        k: v for k, v in done.items() if k != "updated"
+    }
+    made = api.post(f"/v1/clients/{client}/projects", {"id": "named", "name": "Named"})
+    assert made.status == 201 and made.body["name"] == "Named"
+    reply = api.put(f"/v1/clients/{client}/projects/named", {"name": None})
+    assert reply.status == 200 and reply.body["name"] == "named", reply.body
+    assert api.get(f"/v1/clients/{client}/projects/named").body["name"] == "named"
+
+
 def test_ai_experiment_create_refuses_what_it_would_not_honour(api: Api, client: str):
     before = api.snapshot()
     for body, field in [

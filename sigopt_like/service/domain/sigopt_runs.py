@@ -31,6 +31,8 @@ from .sigopt_checks import (
 )
 
 STATES = ("active", "completed", "failed")
+#: the state of a new run, and what an update's null ``state`` stands for
+NEW_RUN_STATE = "active"
 FINISHED = ("completed", "failed")
 #: mapping fields merged key by key, with what each value may be
 MERGED_FIELDS = (
@@ -127,15 +129,17 @@ def run_update(body: Mapping[str, Any]) -> RunUpdate:
     it sends back are held to the run by :func:`check_echoed`."""
     _known(body, RUN_UPDATE_FIELDS)
     columns: dict[str, Any] = {}
-    if body.get("name") is not None:
-        columns["name"] = name_text(body["name"], "name")
+    # null means what a new run makes of it, as an experiment update reads null: no name,
+    # and (below) state active, held to the run's state by check_state_change
+    if "name" in body:
+        columns["name"] = name_text(body["name"], "name", required=False)
     if "metadata" in body:
         columns["metadata"] = metadata(body["metadata"])
     if body.get("deleted") is not None:
         if not isinstance(body["deleted"], bool):
             raise RuleError("'deleted' must be true or false.", "deleted", 400)
         columns["deleted"] = body["deleted"]
-    state = body.get("state")
+    state = NEW_RUN_STATE if "state" in body and body["state"] is None else body.get("state")
     if state is not None and state not in STATES:
         raise RuleError(f"'state' must be one of {', '.join(STATES)}, not {state!r}.", "state")
     fields: dict[str, Any] = {}
@@ -393,12 +397,19 @@ def _only(values: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Any] | None:
     return next(iter(values.values())) if len(values) == 1 else None
 
 
-def check_state_change(current: str, new: str) -> None:
-    """A finished run may only go from completed to failed."""
+def check_state_change(current: str, new: str, *, null: bool = False) -> None:
+    """A finished run may only go from completed to failed (``null``: the body gave
+    ``state`` as null, which stands for a new run's state)."""
     if current == new or current == "active":
         return
     if current == "completed" and new == "failed":
         return
+    if null:
+        raise RuleError(
+            f"'state': null stands for {new}, a new run's state, and the run is {current}; "
+            f"it cannot become {new}. Leave 'state' out to keep it {current}.",
+            "state",
+        )
     raise RuleError(f"'state': the run is {current}; it cannot become {new}.", "state")
 
 
@@ -423,14 +434,18 @@ def checkpoint(body: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str,
     return out, metadata(body.get("metadata"))
 
 
-def project_fields(body: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
-    """``name`` and ``metadata`` of a project body (``id`` is read by the caller)."""
+def project_fields(
+    body: Mapping[str, Any], *, creating: bool, pid: str | None = None
+) -> dict[str, Any]:
+    """``name`` and ``metadata`` of a project body (``id`` is read by the caller). A null
+    ``name`` stands for the project's id (its name when a create gives none): ``pid`` in
+    an update of project ``pid``; a create names the project after its id itself."""
     for key in body:
         if key not in PROJECT_FIELDS and key not in PROJECT_ECHOED_FIELDS:
             raise RuleError(f"'{key}' is not a field of a project.", str(key), 400)
     out: dict[str, Any] = {}
-    if body.get("name") is not None or creating:
-        out["name"] = name_text(body.get("name"), "name", required=False)
+    if "name" in body or creating:
+        out["name"] = name_text(body.get("name"), "name", required=False) or pid
     if "metadata" in body:
         out["metadata"] = metadata(body["metadata"])
     return out

@@ -162,7 +162,7 @@ class ProjectItem:
         owner = client_of(req, self.context, cid)
         body = read_json(req)
         try:
-            fields = run_rules.project_fields(body, creating=False)
+            fields = run_rules.project_fields(body, creating=False, pid=pid)
         except rules.RuleError as err:
             raise rule_error(err) from err
         if body.get("id") not in (None, pid):

@@ -61,7 +61,8 @@ def apply_update(
             values = {**run.values, **update.values}
             changes["values"] = values
         if update.state is not None and update.state != run.state:
-            run_rules.check_state_change(run.state, update.state)
+            null = "state" in body and body["state"] is None
+            run_rules.check_state_change(run.state, update.state, null=null)
             changes["state"] = update.state
             stamp = now()
             if update.state in run_rules.FINISHED and run.completed is None:
