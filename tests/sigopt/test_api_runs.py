@@ -60,6 +60,41 @@ def test_projects_are_created_on_first_use_and_conflict_on_create(api: Api, clie
     }
 
 
+def test_a_project_id_no_url_path_can_hold_is_refused_at_create(api: Api, client: str):
+    """A project id of '.' or '..' was taken (sigopt-python's check takes it too), but an
+    HTTP client removes such a step from a URL path: ``GET .../projects/..`` reached the
+    client, so the project could only be reached by an encoded path. Each way of making a
+    project now refuses them with a 422 that says why, nothing made; '...' is a project
+    id as any other, and a project made before the rule stays reachable."""
+    projects = f"/v1/clients/{client}/projects"
+    unit = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
+    before = api.snapshot()
+    for key in (".", ".."):
+        encoded = key.replace(".", "%2E")
+        for reply, field in [
+            (api.post(projects, {"id": key}), "id"),
+            (api.get(f"{projects}/{encoded}"), "project"),
+            (api.post(f"{projects}/{encoded}/training_runs", {"name": "r"}), "project"),
+            (api.post(f"{projects}/{encoded}/aiexperiments", AI), "project"),
+            (
+                api.post("/v1/experiments", {"name": "e", "project": key, "parameters": [unit]}),
+                "project",
+            ),
+        ]:
+            assert reply.status == 422 and reply.body["detail"]["field"] == field, reply.body
+            assert "URL path" in reply.body["message"], reply.body
+    assert api.snapshot() == before
+    assert api.get(projects).body["data"] == []
+    made = api.post(projects, {"id": "..."})
+    assert made.status == 201 and api.get(f"{projects}/...").body["id"] == "..."
+    with api.service.context.store.sigopt.write() as unit_of_work:  # made before the rule
+        unit_of_work.projects.create_new(int(client), "..", "old", None, 0)
+    old = api.get(f"{projects}/%2E%2E")
+    assert old.status == 200 and old.body["name"] == "old", old.body
+    filed = api.post("/v1/experiments", {"name": "e", "project": "..", "parameters": [unit]})
+    assert filed.status == 201 and filed.body["project"] == "..", filed.body
+
+
 def test_a_finished_run_becomes_the_experiments_observation(api: Api, client: str):
     e = api.post(f"/v1/clients/{client}/projects/p/aiexperiments", AI)
     assert e.status == 201, e.body

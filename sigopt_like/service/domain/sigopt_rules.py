@@ -130,6 +130,8 @@ FIXED_FIELDS = (
     "project",
 )
 PROJECT_ID = re.compile(r"[a-z0-9\-_.]{1,100}\Z")
+#: path steps an HTTP client removes from a URL before sending it (RFC 3986, 5.2.4)
+DOT_SEGMENTS = (".", "..")
 
 
 def experiment_create(body: Mapping[str, Any], *, budget_field: str = "observation_budget") -> dict:
@@ -213,6 +215,23 @@ def project_id(value: Any, field: str = "project") -> str | None:
             field,
         )
     return value
+
+
+def new_project_id(key: str, field: str = "project") -> None:
+    """A project id a new project may take: any project id but '.' and '..'.
+
+    sigopt-python's own check takes them, but an HTTP client (requests, curl, a browser)
+    removes a '.' or '..' step from a URL path before sending it, so that project could
+    not be reached at /v1/clients/{c}/projects/{id} ('..' reached the client instead).
+    Only a new project is refused: one made before this rule stays reachable."""
+    if key in DOT_SEGMENTS:
+        raise RuleError(
+            f"'{field}': {key!r} cannot be a new project's id: HTTP clients remove a "
+            f"{key!r} step from a URL path, so /v1/clients/{{client}}/projects/{key} would "
+            "never reach the project. Choose another id ('...' and ids with a letter, digit, "
+            "'-' or '_' are fine).",
+            field,
+        )
 
 
 def _check_multisolution(definition: Mapping[str, Any]) -> None:

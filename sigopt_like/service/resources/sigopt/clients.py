@@ -24,7 +24,7 @@ from ...http import now, page_request, read_json, render_page
 from ...store.sigopt import SigoptStore, SigoptUnit
 from ...store.sigopt_runs import ProjectRecord
 from . import render_runs
-from .common import body_id, caller, rule_error, whole
+from .common import body_id, caller, project_on_use, rule_error, whole
 from .experiments import create_and_render, list_query, render_listed
 from .runs import apply_update
 
@@ -53,7 +53,7 @@ def project_of(unit: SigoptUnit, owner: int, raw: str, *, create: bool) -> Proje
     """The owner's project ``raw``: created on first use when ``create``, else a 404."""
     key = project_key(raw)
     if create:
-        return unit.projects.get_or_create(owner, key, now())
+        return project_on_use(unit, owner, key)
     found = unit.projects.get(owner, key)
     if found is None:
         raise NotFound(f"No project with id {raw!r}.", detail={"field": "project"})
@@ -124,6 +124,7 @@ class Projects:
             raise BadRequest("'id' must be a string.", detail={"field": "id"})
         key = project_key(body["id"])
         try:
+            rules.new_project_id(key, "id")
             fields = run_rules.project_fields(body, creating=True)
             shown = {"object": "project", "client": str(owner), "user": str(owner)}
             run_rules.check_echoed(body, shown, run_rules.PROJECT_ECHOED_FIELDS, "project")

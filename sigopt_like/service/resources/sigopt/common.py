@@ -9,8 +9,9 @@ import falcon
 
 from ...domain import sigopt_rules as rules
 from ...errors import APIError, BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
-from ...http import is_id_text, page_request, paginate_list, parse_id
+from ...http import is_id_text, now, page_request, paginate_list, parse_id
 from ...store.sigopt import ExperimentRecord, SigoptUnit
+from ...store.sigopt_runs import ProjectRecord
 
 
 def caller(req: falcon.Request, context: Any) -> int:
@@ -53,6 +54,22 @@ def rule_error(err: rules.RuleError, prefix: str = "") -> APIError:
     if err.status == 400:
         return BadRequest(message, detail={"field": field, "errors": [problem]})
     return ValidationFailed(message, [problem], detail={"field": field})
+
+
+def project_on_use(
+    unit: SigoptUnit, owner: int, key: str, field: str = "project", stamp: int | None = None
+) -> ProjectRecord:
+    """The owner's project ``key`` (a checked project id), made on first use and named
+    after its id; an id a new project cannot take (``rules.new_project_id``) is refused
+    only when the project would be made."""
+    found = unit.projects.get(owner, key)
+    if found is not None:
+        return found
+    try:
+        rules.new_project_id(key, field)
+    except rules.RuleError as err:
+        raise rule_error(err) from err
+    return unit.projects.get_or_create(owner, key, now() if stamp is None else stamp)
 
 
 def invalid(message: str, field: str) -> ValidationFailed:

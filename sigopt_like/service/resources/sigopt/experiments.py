@@ -14,7 +14,7 @@ from ...http import now, page_request, query_int, read_json, render_page
 from ...store.pages import Page, PageRequest, UnknownCursor
 from ...store.sigopt import ExperimentRecord, SigoptStore, SigoptUnit
 from . import render, render_runs
-from .common import caller, experiment_of, rule_error, whole_or_paged
+from .common import caller, experiment_of, project_on_use, rule_error, whole_or_paged
 
 LIST_STATES = ("active", "deleted", "all")
 LIST_SORTS = ("id", "recent")
@@ -41,7 +41,7 @@ def create_and_render(
     stamp = now()
     seed = definition["seed"] if definition["seed"] is not None else secrets.randbits(31)
     with store.write() as unit:
-        project_id = unit.projects.get_or_create(owner, key, stamp).id if key else None
+        project_id = project_on_use(unit, owner, key, stamp=stamp).id if key else None
         record = unit.experiments.create(
             owner, definition, kind=kind, seed=seed, project_id=project_id, stamp=stamp
         )
