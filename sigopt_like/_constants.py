@@ -7,6 +7,10 @@ API_PREFIX = "/v1"
 #: the integers the service stores (64-bit columns); its door refuses others.
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+#: the largest request body the service takes by default (``ServiceSettings.max_body_bytes``);
+#: the command line stops reading a file past it (before, ``/dev/zero`` as FILE was read
+#: until the process was killed).
+MAX_BODY_BYTES = 10 * 1024 * 1024
 #: the seeds a session takes, 0 to this (the service refuses others; the demo's parser too).
 MAX_SEED = 2**31 - 1
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .connect import session_id
-from .files import INPUT, OUTPUT, is_standard_stream, readable
+from .files import INPUT, OUTPUT, is_standard_stream, read_bytes
 from .options import POSITIVE, connected, json_option, progress, quiet_option
 from .output import assignment, echo_fields, echo_json, echo_table
 
@@ -225,7 +225,7 @@ def space_put(
     """
     from ..spaces import Space
 
-    value = Space.from_csv(readable(file), type=space_type, total_units=total_units)
+    value = Space.from_csv(read_bytes(file), type=space_type, total_units=total_units)
     task = conn.sessions(sid).space.put(
         space=value,
         population_size=population,

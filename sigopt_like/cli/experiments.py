@@ -16,7 +16,7 @@ import click
 
 from .connect import session_id
 from .errors import CommandError
-from .files import INPUT, read_bytes, readable, shown
+from .files import INPUT, read_bytes, shown
 from .options import connected, json_option, progress, quiet_option
 from .output import echo_fields, echo_json, echo_table
 
@@ -78,7 +78,7 @@ def experiments_put(
     from ..spaces import RESPONSE
     from ..tables import Table
 
-    table = Table.from_csv(readable(file))
+    table = Table.from_csv(read_bytes(file))
     if table.rows and RESPONSE in table.columns:
         at = table.columns.index(RESPONSE)
         if all(row[at] is None for row in table.rows):

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import IO
 
 import click
+
+from .._constants import MAX_BODY_BYTES
+from .errors import CommandError
 
 DASH = "-"
 #: a file to read that must exist, or ``-``
@@ -22,14 +24,28 @@ def is_standard_stream(path: Path | None) -> bool:
     return path is not None and str(path) == DASH
 
 
-def readable(path: Path) -> Path | IO[bytes]:
-    """What to read for ``path``: the file, or standard input's bytes for ``-``."""
-    return sys.stdin.buffer if is_standard_stream(path) else path
+def read_bytes(path: Path, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The whole of ``path``, or of standard input for ``-``, if it is at most ``limit``
+    bytes (the largest request the service takes); a CommandError past that, after
+    reading one byte more and no further (before, ``/dev/zero`` or an endless pipe was
+    read until the system killed the process)."""
+    if is_standard_stream(path):
+        data = sys.stdin.buffer.read(limit + 1)
+    else:
+        with open(path, "rb") as stream:
+            data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise CommandError(
+            f"{shown(path)} is larger than {_size(limit)}, the largest request the service "
+            "takes; nothing was sent"
+        )
+    return data
 
 
-def read_bytes(path: Path) -> bytes:
-    """The whole of ``path``, or of standard input for ``-``."""
-    return sys.stdin.buffer.read() if is_standard_stream(path) else path.read_bytes()
+def _size(count: int) -> str:
+    """``count`` bytes in words: "10 MiB", or "1,000 bytes"."""
+    mib, rest = divmod(count, 1024 * 1024)
+    return f"{mib:,} MiB" if mib and not rest else f"{count:,} bytes"
 
 
 def shown(path: Path) -> str:

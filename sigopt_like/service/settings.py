@@ -8,7 +8,8 @@ from typing import Any
 
 import attrs
 
-MiB = 1024 * 1024
+from .._constants import MAX_BODY_BYTES
+
 #: the spellings of SQLite's in-memory database (threads by default: see worker_processes)
 MEMORY_DATABASES = (":memory:", "sqlite://", "sqlite:///:memory:")
 
@@ -88,7 +89,7 @@ class ServiceSettings:
 
     database: str = ":memory:"
     auth_required: bool = False
-    max_body_bytes: int = 10 * MiB
+    max_body_bytes: int = MAX_BODY_BYTES
     max_table_rows: int = 100_000
     task_threads: int = 2
     run_tasks: bool = True

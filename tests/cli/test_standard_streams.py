@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
+import sigopt_like
+
 from .conftest import DATA
+from .test_errors import one_line
 
 SIZED = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
 
@@ -75,3 +78,45 @@ def test_hostile_experiment_definitions_through_a_pipe(run, tmp_path, monkeypatc
         done = run("experiments", "create", "-")
         assert done.code == 1 and said in done.err and "Traceback" not in done.err
     assert "x" not in run("experiments", "list").out
+
+
+class EndlessInput(io.RawIOBase):
+    """Standard input that never ends (``yes | sigopt-like ... -``), and that fails the
+    test if asked for all of it: a read of everything would never return."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        buffer[:] = b"1" * len(buffer)
+        return len(buffer)
+
+    def readall(self) -> bytes:
+        raise AssertionError("the whole of an endless input was asked for")
+
+
+def test_an_endless_input_is_refused_at_the_body_limit(run, tmp_path, monkeypatch) -> None:
+    """Before: ``space put 1 /dev/zero`` (or an endless pipe as ``-``) read on until the
+    system killed the process; now reading stops past the service's body limit, one line
+    names it, and nothing is stored."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "z.db"))
+    assert run("sessions", "create", "endless").code == 0
+    said = "is larger than 10 MiB, the largest request the service takes; nothing was sent"
+    for argv in (
+        ("space", "put", "1", "-", *SIZED),
+        ("experiments", "put", "1", "-", "--type", "initial", "-q"),
+        ("experiments", "create", "-"),
+    ):
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(EndlessInput())))
+        assert one_line(run(*argv)) == f"sigopt-like: error: standard input {said}", argv
+    if Path("/dev/zero").exists():
+        for argv in (
+            ("space", "put", "1", "/dev/zero", *SIZED),
+            ("experiments", "put", "1", "/dev/zero", "--type", "initial", "-q"),
+        ):
+            assert one_line(run(*argv)) == f"sigopt-like: error: /dev/zero {said}", argv
+    shown = run("sessions", "show", "1", "--json").json()
+    assert shown["gen"] == -1
+    assert run("experiments", "list", "--json").json() == []
+    with sigopt_like.Connection(database=str(tmp_path / "z.db")) as conn:
+        assert list(conn.sessions("1").tasks.list()) == []
