@@ -245,15 +245,23 @@ def write_bytes_file(path: str | os.PathLike[str], data: bytes) -> Path:
 
 
 def _replace(target: Path, data: bytes) -> None:
-    """Put ``data`` at ``target`` by a temporary file beside it and a rename."""
+    """Put ``data`` at ``target`` by a temporary file beside it and a rename.
+
+    An error about the temporary file names no file (the caller names the one it was
+    asked to write): before, ``-o /proc/version`` said "no such file or folder:
+    /proc/.version.3628dd091ac5.tmp", a name the person never gave."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _new_temporary(target)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+        fd, tmp = _new_temporary(target)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    except OSError as err:
+        err.filename = err.filename2 = None
         raise
 
 

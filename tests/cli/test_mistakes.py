@@ -595,3 +595,23 @@ def test_best_quotes_names_and_levels_that_hold_a_comma_or_an_equals_sign(
     line = run("best", "1").out.splitlines()[0]
     assert line.startswith('recommended: "a,b"=') and ", c=" in line
     assert '="y z=1"' in line or "=w" in line
+
+
+def _with_a_space(run, tmp_path, monkeypatch, name: str) -> Path:
+    """Session 1 with the 4 x 8 factorial space (population 5, no replicates); its database."""
+    database = tmp_path / f"{name}.db"
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(database))
+    assert run("sessions", "create", name).code == 0
+    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
+    assert run("space", "put", "1", DATA / "esd-factorial-4x8.csv", *sized).code == 0
+    return database
+
+
+@pytest.mark.skipif(not Path("/proc/version").is_file(), reason="no /proc on this system")
+def test_an_output_that_cannot_be_written_is_named_as_given(run, tmp_path, monkeypatch):
+    """Before: ``design 1 -o /proc/version`` said "no such file or folder:
+    /proc/.version.3628dd091ac5.tmp", the hidden temporary file beside it."""
+    _with_a_space(run, tmp_path, monkeypatch, "unwritable")
+    assert run("generate", "1", "-q").code == 0
+    line = one_line(run("design", "1", "-o", "/proc/version"))
+    assert line.endswith(": /proc/version") and ".tmp" not in line, line
