@@ -984,6 +984,15 @@ def _level_problems(
                 index,
             )
             continue
+        if isinstance(value, str) and "\x00" in value:
+            # before, the service's door refused the space as "'space.parameters[1].
+            # values[0]' contains a NUL character", a place no space file shows
+            add(
+                f"'{param.name}' has the value {value!r}: it holds a NUL character "
+                "(U+0000), which no space stores; type the value again without it",
+                row,
+                index,
+            )
         if isinstance(value, str) and _formula_level(value):
             add(
                 f"'{param.name}' has the value {value!r}, which begins with "

@@ -120,11 +120,16 @@ class Table:
         header_record, *data = records
         header = csvio.trim_trailing(header_record.cells)
         problems = _header_problems(header, header_record.row)
+        problems.extend(_nul_problems(header_record, ()))
         width = len(header)
         rows: list[tuple[Any, ...]] = []
         lines: list[int] = []
         for record in data:
             cells = record.cells
+            nul = _nul_problems(record, header)
+            if nul:
+                problems.extend(nul)
+                continue
             if len(cells) < width:
                 problems.append(
                     Problem(
@@ -341,6 +346,30 @@ def _space_row(header: Sequence[str], row: int) -> Problem | None:
         row=row,
         field="table",
     )
+
+
+def _nul_problems(record: csvio.Record, header: Sequence[str]) -> list[Problem]:
+    """A problem for each cell of ``record`` that holds a NUL character, by row and column
+    (``header`` names the columns of a data row): no text the service stores holds one,
+    and before, its door refused the table as "'table.rows[0][4]' contains a NUL
+    character", a place no spreadsheet shows."""
+    problems: list[Problem] = []
+    for index, cell in enumerate(record.cells):
+        if "\x00" not in cell:
+            continue
+        letter = csvio.column_letter(index)
+        name = header[index] if index < len(header) else None
+        problems.append(
+            Problem(
+                f"row {record.row}, column {letter}{f' ({name})' if name else ''}: the cell "
+                "holds a NUL character (U+0000), which no table stores; type the value again "
+                "without it (a file full of them was saved as UTF-16: save it as CSV UTF-8)",
+                row=record.row,
+                column=name or letter,
+                field="table",
+            )
+        )
+    return problems
 
 
 def _header_problems(header: Sequence[str], row: int) -> list[Problem]:

@@ -615,3 +615,22 @@ def test_an_output_that_cannot_be_written_is_named_as_given(run, tmp_path, monke
     assert run("generate", "1", "-q").code == 0
     line = one_line(run("design", "1", "-o", "/proc/version"))
     assert line.endswith(": /proc/version") and ".tmp" not in line, line
+
+
+def test_a_nul_in_a_csv_cell_is_named_by_row_and_column(run, tmp_path, monkeypatch):
+    """Before: the service's door refused it as "The field 'table.rows[0][4]' contains a
+    NUL character", a place no spreadsheet shows; a space's level likewise as
+    'space.parameters[1].values[0]'."""
+    database = _with_a_space(run, tmp_path, monkeypatch, "nul")
+    table = tmp_path / "initial.csv"
+    table.write_text("param1,param2,param3,param4,Response\n1,2,3,4,0.5\n1,2,3,5,0\x00.5\n")
+    line = one_line(run("experiments", "put", "1", table, "--type", "initial", "-q"))
+    assert "row 3, column E (Response): the cell holds a NUL character" in line, line
+    space = tmp_path / "space.csv"
+    space.write_text("temperature,numerical,40,60\ncatalyst,categorical,Pd,P\x00t\n")
+    argv = ("space", "put", "1", space, "--type", "factorial", "--population", "2")
+    line = one_line(run(*argv, "--replicates", "0", "-q"))
+    said = "invalid space: row 2, column D (Value.2): 'catalyst' has the value 'P\\x00t': it"
+    assert said in line and "holds a NUL character" in line, line
+    with sigopt_like.Connection(database=str(database)) as conn:
+        assert [t.type for t in conn.sessions("1").tasks.list()] == ["space"]
