@@ -20,6 +20,7 @@ from .output import assignment, echo_fields, echo_json, echo_table
 if TYPE_CHECKING:
     from ..interface import Connection
     from ..models import Session
+    from ..spaces import Space
 
 SPACE_TYPES = click.Choice(["factorial", "mixture"], case_sensitive=False)
 
@@ -226,6 +227,7 @@ def space_put(
     from ..spaces import Space
 
     value = Space.from_csv(read_bytes(file), type=space_type, total_units=total_units)
+    _check_storable_design_size(value, population, replicates)
     task = conn.sessions(sid).space.put(
         space=value,
         population_size=population,
@@ -241,6 +243,24 @@ def space_put(
         f"session {sid}: space validated, {result.space_size:,} possible experiments; "
         f"designs of {result.population_size} x {result.replicates + 1} experiments"
     )
+
+
+def _check_storable_design_size(value: Space, population: int, replicates: int) -> None:
+    """Refuse in the population rule's own words a --population or --replicates the
+    service cannot even receive (beyond 64 bits): before, ``--population`` with 22 digits
+    was told it was "beyond the integers this service stores", not what the rule allows.
+    Values it can receive are left to the service's space task, which says the same."""
+    from .._constants import INT64_MAX, INT64_MIN
+    from ..population import check_design_size
+    from .errors import CommandError
+
+    if all(INT64_MIN <= number <= INT64_MAX for number in (population, replicates)):
+        return
+    options = {"population_size": "--population", "replicates": "--replicates"}
+    problems = check_design_size(value, population, replicates)
+    if problems:
+        first = problems[0]
+        raise CommandError(f"{options.get(first.field or '', '--population')}: {first.message}")
 
 
 @space.command("show")

@@ -634,3 +634,23 @@ def test_a_nul_in_a_csv_cell_is_named_by_row_and_column(run, tmp_path, monkeypat
     assert said in line and "holds a NUL character" in line, line
     with sigopt_like.Connection(database=str(database)) as conn:
         assert [t.type for t in conn.sessions("1").tasks.list()] == ["space"]
+
+
+def test_a_population_beyond_64_bits_gets_the_population_rule(run, tmp_path, monkeypatch):
+    """Before: ``--population`` of 2**70 was told it was "beyond the integers this service
+    stores" (the door's words for any field) rather than the population rule's limit."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "big.db"))
+    assert run("sessions", "create", "big").code == 0
+    space = ("space", "put", "1", DATA / "esd-factorial-4x8.csv", "--type", "factorial")
+    big = str(2**70)
+    line = one_line(run(*space, "--population", big, "--replicates", "0", "-q"))
+    assert line == (
+        f"sigopt-like: error: --population: the space has 4096 distinct experiments, fewer "
+        f"than population_size {big}: a generation needs {big} distinct experiments; use a "
+        "population of at most 4096, or add levels or parameters"
+    )  # the rule's words, as a failed space task says them of --population 5000
+    line = one_line(run(*space, "--population", "5", "--replicates", big, "-q"))
+    assert line.startswith("sigopt-like: error: --replicates: a design of") and "5499" in line
+    line = one_line(run(*space, "--population", f"-{big}", "--replicates", "0", "-q"))
+    assert "is not a positive whole number" in line
+    assert run("sessions", "show", "1", "--json").json()["gen"] == -1
