@@ -224,8 +224,15 @@ def space_put(
       sigopt-like space put 2 blend.csv --type mixture --total-units 25 --population 20 \\
           --replicates 0
     """
-    from ..spaces import Space
+    from ..spaces import MIXTURE, Space
 
+    if space_type.lower() == MIXTURE and total_units is None:
+        raise click.UsageError(
+            "Missing option '--total-units': a mixture needs the units every experiment's "
+            "components add up to (e.g. --total-units 25)"
+        )
+    if space_type.lower() != MIXTURE and total_units is not None:
+        raise click.UsageError("--total-units is for --type mixture only; leave it out")
     value = Space.from_csv(read_bytes(file), type=space_type, total_units=total_units)
     _check_storable_design_size(value, population, replicates)
     task = conn.sessions(sid).space.put(

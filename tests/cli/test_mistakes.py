@@ -654,3 +654,18 @@ def test_a_population_beyond_64_bits_gets_the_population_rule(run, tmp_path, mon
     line = one_line(run(*space, "--population", f"-{big}", "--replicates", "0", "-q"))
     assert "is not a positive whole number" in line
     assert run("sessions", "show", "1", "--json").json()["gen"] == -1
+
+
+def test_a_mixture_without_total_units_names_the_option(run, tmp_path, monkeypatch):
+    """Before: "invalid space: a mixture space needs total_units", the Python name; a
+    factorial space with --total-units likewise ("total_units applies to mixture spaces
+    only")."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "mix.db"))
+    assert run("sessions", "create", "mix").code == 0
+    sized = ("--population", "5", "--replicates", "0", "-q")
+    done = run("space", "put", "1", DATA / "esd-mixture-5.csv", "--type", "mixture", *sized)
+    assert done.code == 2 and "Missing option '--total-units'" in done.err, done
+    factorial = ("space", "put", "1", DATA / "esd-factorial-4x8.csv", "--type", "factorial")
+    done = run(*factorial, "--total-units", "15", *sized)
+    assert done.code == 2 and "--total-units is for --type mixture only" in done.err, done
+    assert run("sessions", "show", "1", "--json").json()["gen"] == -1
