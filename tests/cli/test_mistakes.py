@@ -669,3 +669,13 @@ def test_a_mixture_without_total_units_names_the_option(run, tmp_path, monkeypat
     done = run(*factorial, "--total-units", "15", *sized)
     assert done.code == 2 and "--total-units is for --type mixture only" in done.err, done
     assert run("sessions", "show", "1", "--json").json()["gen"] == -1
+
+
+def test_showing_a_space_not_yet_put_says_how_to_put_one(run, tmp_path, monkeypatch):
+    """A 404, as docs/contract.md promises for GET .../space before one is validated, in
+    the words of the routes' 409 ``space_required`` (before: "put one first", naming
+    neither the command nor the call)."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "show.db"))
+    assert run("sessions", "create", "bare").code == 0
+    line = one_line(run("space", "show", "1"))
+    assert "404 not_found" in line and "sigopt-like space put on the command line" in line

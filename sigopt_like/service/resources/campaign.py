@@ -127,13 +127,17 @@ def _campaign(campaigns: CampaignStore, req: falcon.Request, sid: str) -> Campai
     return campaigns.load(parse_id(sid, "session"), owner_id(req))
 
 
+#: what a route that needs a space says before one is validated (the 409 of the routes that
+#: act on it, the 404 of reading it): both name the way to put one
+NO_SPACE_YET = (
+    "The session has no validated space yet: "
+    "set one first (space.put in Python, sigopt-like space put on the command line)."
+)
+
+
 def _require_space(c: Campaign) -> Space:
     if c.space is None or c.state == NO_SPACE:
-        raise Conflict(
-            "The session has no validated space yet: "
-            "set one first (space.put in Python, sigopt-like space put on the command line).",
-            code="space_required",
-        )
+        raise Conflict(NO_SPACE_YET, code="space_required")
     return c.space
 
 
@@ -164,7 +168,7 @@ class SpaceResource(_CampaignRoute):
         """The validated space with its size and design settings; 404 before one is put."""
         c = _campaign(self._campaigns, req, sid)
         if c.space is None:
-            raise NotFound("The session has no validated space yet: put one first.")
+            raise NotFound(NO_SPACE_YET)  # a 404, as docs/contract.md says: nothing to read
         resp.media = {
             "object": "space",
             "space": c.space.to_dict(),
