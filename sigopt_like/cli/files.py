@@ -4,6 +4,8 @@ as Unix tools take it (``lims-export | sigopt-like experiments put 1 - --type de
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from pathlib import Path
 
@@ -25,19 +27,26 @@ def is_standard_stream(path: Path | None) -> bool:
 
 
 def read_bytes(path: Path, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The whole of ``path``, or of standard input for ``-``, if it is at most ``limit``
-    bytes (the largest request the service takes); a CommandError past that, after
-    reading one byte more and no further (before, ``/dev/zero`` or an endless pipe was
-    read until the system killed the process)."""
+    """The whole of ``path``; standard input (``-``) or a device only if it ends within
+    ``limit`` bytes (the largest request the service takes by default), else a
+    CommandError after reading one byte more and no further.
+
+    Before, ``/dev/zero`` or an endless pipe was read until the system killed the
+    process. A regular file has an end, and is read whole: what a service takes is the
+    service's to say (a 413 naming its ``--max-body-bytes``), and one started with a
+    larger limit takes it."""
     if is_standard_stream(path):
         data = sys.stdin.buffer.read(limit + 1)
     else:
         with open(path, "rb") as stream:
+            if stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                return stream.read()
             data = stream.read(limit + 1)
     if len(data) > limit:
         raise CommandError(
-            f"{shown(path)} is larger than {_size(limit)}, the largest request the service "
-            "takes; nothing was sent"
+            f"{shown(path)} goes on past {_size(limit)}, the largest request a service takes "
+            "by default; nothing was sent (for a service started with a larger "
+            "--max-body-bytes, save it to a file and give the file's path)"
         )
     return data
 

@@ -97,11 +97,15 @@ class EndlessInput(io.RawIOBase):
 
 def test_an_endless_input_is_refused_at_the_body_limit(run, tmp_path, monkeypatch) -> None:
     """Before: ``space put 1 /dev/zero`` (or an endless pipe as ``-``) read on until the
-    system killed the process; now reading stops past the service's body limit, one line
-    names it, and nothing is stored."""
+    system killed the process; now reading stops past the service's default body limit,
+    one line names it, and nothing is stored. A regular file is read whole (below)."""
     monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "z.db"))
     assert run("sessions", "create", "endless").code == 0
-    said = "is larger than 10 MiB, the largest request the service takes; nothing was sent"
+    said = (
+        "goes on past 10 MiB, the largest request a service takes by default; nothing was "
+        "sent (for a service started with a larger --max-body-bytes, save it to a file and "
+        "give the file's path)"
+    )
     for argv in (
         ("space", "put", "1", "-", *SIZED),
         ("experiments", "put", "1", "-", "--type", "initial", "-q"),
@@ -120,3 +124,17 @@ def test_an_endless_input_is_refused_at_the_body_limit(run, tmp_path, monkeypatc
     assert run("experiments", "list", "--json").json() == []
     with sigopt_like.Connection(database=str(tmp_path / "z.db")) as conn:
         assert list(conn.sessions("1").tasks.list()) == []
+
+
+def test_a_regular_file_past_the_default_limit_is_the_services_to_refuse(
+    run, tmp_path, monkeypatch
+) -> None:
+    """A file has an end, so the command line sends it whole and the service answers by
+    its own limit (a 413 naming it): one started with a larger --max-body-bytes takes it."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "f.db"))
+    assert run("sessions", "create", "big").code == 0
+    big = tmp_path / "big.csv"
+    big.write_text("temp,Response\n" + "100,0.5\n" * 1_400_000)  # 11.2 MB
+    assert big.stat().st_size > 10 * 1024 * 1024
+    line = one_line(run("experiments", "put", "1", str(big), "--type", "initial", "-q"))
+    assert "goes on past" not in line and "413" in line, line
