@@ -117,7 +117,8 @@ def _population_problem(space: Space, population: int) -> Problem | None:
     except ValueError as exc:
         return refuse(str(exc), field="total_units")
     if population > size:
-        fix = f"use a population of at most {size}" if size > 0 else "fix the space first"
+        most = min(size, MAX_POPULATION)  # the other cap: "at most 4096" was then refused
+        fix = f"use a population of at most {most}" if size > 0 else "fix the space first"
         mixture = space.type == "mixture"
         grow = "widen the components' ranges" if mixture else "add levels or parameters"
         return refuse(

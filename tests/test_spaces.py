@@ -558,6 +558,20 @@ def test_design_size_accepts_any_population_the_space_can_fill() -> None:
     assert "add levels or parameters" in problem.message
 
 
+def test_design_size_suggests_a_population_the_other_cap_takes_too() -> None:
+    """A space of 4,096 given 5,000: the fix offered is 2,500, the most a generation holds
+    (before: "at most 4096", which the next check then refused)."""
+    levels = ["1", "2", "3", "4"]
+    space = Space(
+        type="factorial",
+        parameters=[NumericalParameter(name=f"p{i}", values=levels) for i in range(6)],
+    )
+    [problem] = check_design_size(space, 5000, 0)
+    assert "4096 distinct experiments, fewer than population_size 5000" in problem.message
+    assert "use a population of at most 2500" in problem.message
+    assert check_design_size(space, 2500, 0) == []
+
+
 def test_design_size_refuses_a_mixture_population_it_cannot_fill() -> None:
     space = Space.from_csv(DATA / "esd-mixture-5.csv", type="mixture", total_units=15)
     assert space.size() == 486
