@@ -647,7 +647,7 @@ def test_a_population_beyond_64_bits_gets_the_population_rule(run, tmp_path, mon
     assert line == (
         f"sigopt-like: error: --population: the space has 4096 distinct experiments, fewer "
         f"than population_size {big}: a generation needs {big} distinct experiments; use a "
-        "population of at most 4096, or add levels or parameters"
+        "population of at most 2500, or add levels or parameters"
     )  # the rule's words, as a failed space task says them of --population 5000
     line = one_line(run(*space, "--population", "5", "--replicates", big, "-q"))
     assert line.startswith("sigopt-like: error: --replicates: a design of") and "5499" in line
