@@ -16,6 +16,9 @@ MAX_SEED = 2**31 - 1
 
 #: (connect, read) seconds of one HTTP attempt.
 DEFAULT_TIMEOUT = (5.0, 60.0)
+#: the longest timeout an attempt takes, in seconds (a year): an infinite one, or 2**70,
+#: overflowed the platform's clock in the socket layer, an OverflowError on every call.
+MAX_TIMEOUT = 365 * 24 * 3600.0
 #: attempts of one call are not counted by default (None): the deadline bounds them,
 #: as Google's API clients do, so a burst of faults costs time, not the call.
 DEFAULT_MAX_TRIES: int | None = None

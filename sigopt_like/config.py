@@ -342,11 +342,15 @@ def _normalise_host(host: str, source: str = "argument", path: Path | None = Non
     reached requests and ``http://`` was retried for two minutes.
     """
     text = host.strip()
-    if "://" not in text:
-        local = _is_loopback(urllib.parse.urlsplit("//" + text).hostname)
-        text = ("http://" if local else "https://") + text
-    text = text.rstrip("/")
-    parts = urllib.parse.urlsplit(text)
+    try:
+        if "://" not in text:
+            local = _is_loopback(urllib.parse.urlsplit("//" + text).hostname)
+            text = ("http://" if local else "https://") + text
+        text = text.rstrip("/")
+        parts = urllib.parse.urlsplit(text)
+        text.encode("utf-8")  # a lone surrogate: before, taken, then requests' InvalidURL
+    except ValueError:  # 'http://[::1' (before: urllib's bare ValueError), or not text
+        parts = urllib.parse.SplitResult("", "", "", "", "")
     try:
         port_ok = parts.port is None or parts.port > 0
     except ValueError:
@@ -454,6 +458,14 @@ def _timeout(value: Any, source: str, path: Path | None) -> Timeout:
     assert connect is not None and read is not None
     if connect <= 0 or read <= 0:
         raise ConfigError(f"'timeout' must be positive (from {source}).", path=_p(source, path))
+    if not (connect <= C.MAX_TIMEOUT and read <= C.MAX_TIMEOUT):  # NaN fails this too
+        # before, NaN, inf and 2**70 were taken, and every call of the Connection then
+        # failed in urllib3 or the socket layer (ValueError, OverflowError)
+        raise ConfigError(
+            f"'timeout' must be a finite number of seconds, at most {C.MAX_TIMEOUT:.0f} (a "
+            f"year), not {value!r} (from {source}).",
+            path=_p(source, path),
+        )
     return (connect, read)
 
 
@@ -508,6 +520,8 @@ def _retries(
         try:
             return RetryPolicy(**retries)
         except TypeError as err:
+            if "unexpected keyword" not in str(err):  # a value of the wrong type
+                raise ConfigError(f"'retries': {err}") from err
             raise ConfigError(f"'retries' has an unknown key: {err}") from err
         except ValueError as err:
             raise ConfigError(f"'retries': {err}") from err

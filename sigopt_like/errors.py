@@ -221,6 +221,15 @@ class VersionError(SigoptLikeError):
         self.client_version = client_version
         self.min_client_version = min_client_version
 
+    def __reduce__(self):  # picklable like the others (before: a TypeError when unpickled)
+        return (_rebuild_version_error, (str(self), self.client_version, self.min_client_version))
+
+
+def _rebuild_version_error(message, client_version, min_client_version):
+    return VersionError(
+        message, client_version=client_version, min_client_version=min_client_version
+    )
+
 
 class TaskError(SigoptLikeError):
     """Base of errors about a task: ``task`` is the last known state of it."""

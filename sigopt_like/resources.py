@@ -241,22 +241,37 @@ class Call(NamedTuple):
     def request(self, method: str | None = None, path: str | None = None, **kwargs: Any) -> Any:
         """Send a request (to this endpoint unless ``path``) and return its JSON body."""
         return self.conn.transport.request_json(
-            method or self.endpoint.method, path or self.path, **self._request_options(), **kwargs
+            method or self.endpoint.method, path or self.path, **self._request_options(kwargs)
         )
 
     def response(self, method: str | None = None, path: str | None = None, **kwargs: Any) -> Any:
         """Send a request and return the ``requests.Response`` (for files and streams)."""
         return self.conn.transport.request(
-            method or self.endpoint.method, path or self.path, **self._request_options(), **kwargs
+            method or self.endpoint.method, path or self.path, **self._request_options(kwargs)
         )
 
-    def _request_options(self) -> dict[str, Any]:
+    def _request_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The caller's options (checked by the transport), then this request's own
+        arguments; headers of both are merged, the request's own (``Accept``) winning.
+        Before, ``headers=`` on a call that sends its own (``history.csv()``,
+        ``analytics.download()``) was a TypeError, "multiple values for 'headers'"."""
+        out = self._options()
+        if "headers" in out and kwargs.get("headers"):
+            from .transport import check_headers
+
+            given = check_headers(out.pop("headers"))
+            kwargs = {**kwargs, "headers": {**given, **kwargs["headers"]}}
+        return {**out, **kwargs}
+
+    def _options(self) -> dict[str, Any]:
+        # every option given (not None) goes to the transport, which checks it: before, a
+        # falsy one (idempotency_key="", headers=0) was dropped without a word
         out: dict[str, Any] = {}
-        if self.options.get("idempotency_key"):
+        if self.options.get("idempotency_key") is not None:
             out["idempotency_key"] = self.options["idempotency_key"]
         if self.options.get("request_timeout") is not None:
             out["timeout"] = self.options["request_timeout"]
-        if self.options.get("headers"):
+        if self.options.get("headers") is not None:
             out["headers"] = self.options["headers"]
         return out
 

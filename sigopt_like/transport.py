@@ -56,6 +56,26 @@ class InsecureTransportWarning(UserWarning):
     """TLS certificate verification was turned off for a Connection."""
 
 
+def _seconds(instance: Any, attribute: Any, value: Any) -> None:
+    """attrs validator: a finite number of seconds, 0 or more."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"'{attribute.name}' must be a number of seconds, not {value!r}")
+    if not 0 <= value < math.inf:  # NaN fails this too
+        raise ValueError(f"'{attribute.name}' must be 0 or more finite seconds, not {value!r}")
+
+
+def _tries(attribute: Any, value: Any) -> None:
+    """A number of tries: None (the deadline alone) or a whole number, 1 or more."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(
+            f"'{attribute.name}' must be a whole number of tries or None, not {value!r}"
+        )
+    if value < 1:
+        raise ValueError(f"'{attribute.name}' must be 1 or more (1: no retry), not {value!r}")
+
+
 @attrs.frozen
 class RetryPolicy:
     """How one call is retried: until a deadline (and, if given, a number of tries).
@@ -73,14 +93,15 @@ class RetryPolicy:
 
     max_tries: int | None = attrs.field(
         default=C.DEFAULT_MAX_TRIES,
-        validator=attrs.validators.optional(attrs.validators.ge(1)),
+        validator=lambda _, attribute, value: _tries(attribute, value),
     )
     max_time: float = attrs.field(
         default=C.DEFAULT_MAX_RETRY_TIME, validator=attrs.validators.ge(0)
     )
-    base: float = C.DEFAULT_BACKOFF_BASE
-    cap: float = C.DEFAULT_BACKOFF_CAP
-    retry_after_cap: float = C.DEFAULT_RETRY_AFTER_CAP
+    # before, these took anything: base="x" failed inside the first retry, a TypeError
+    base: float = attrs.field(default=C.DEFAULT_BACKOFF_BASE, validator=_seconds)
+    cap: float = attrs.field(default=C.DEFAULT_BACKOFF_CAP, validator=_seconds)
+    retry_after_cap: float = attrs.field(default=C.DEFAULT_RETRY_AFTER_CAP, validator=_seconds)
     statuses: frozenset[int] = attrs.field(default=C.RETRY_STATUSES, converter=frozenset)
     codes: frozenset[str] = attrs.field(default=C.RETRY_CODES, converter=frozenset)
 
@@ -317,6 +338,7 @@ class Transport:
         self._version_check: Callable[[], None] | None = None
         self._version_lock = threading.Lock()
         self._version_done = False
+        self._closed = False
 
     def set_version_check(self, check: Callable[[], None] | None) -> None:
         """Run ``check`` once, before the first request (thread-safe)."""
@@ -328,7 +350,9 @@ class Transport:
         return self.base_url + (path if path.startswith("/") else "/" + path)
 
     def close(self) -> None:
-        """Release pooled connections (only of a session this transport created)."""
+        """Release pooled connections (only of a session this transport created); a
+        request after this raises APIConnectionError and sends nothing."""
+        self._closed = True
         if self._own_session:
             self.session.close()
 
@@ -371,23 +395,32 @@ class Transport:
         """Send one call (retrying as the policy says) and return its successful response.
 
         Raises an APIError subclass for an error status, APITimeoutError or
-        APIConnectionError when the service cannot be reached in time.
+        APIConnectionError when the service cannot be reached in time. A per-call
+        option of the wrong kind (``timeout``, ``headers``, ``idempotency_key``) is a
+        TypeError, one no request can carry a RequestEncodingError: nothing is sent.
         """
+        if self._closed:
+            raise APIConnectionError(
+                f"{method.upper()} {path}: this Connection is closed (close() was called, or "
+                "its with block ended); nothing was sent. Open a new Connection."
+            )
+        timeout = check_timeout(timeout, "request_timeout")
+        key = _check_idempotency_key(idempotency_key)
+        extra_headers = check_headers(headers)
         if check_version:
             self._check_version_once()
         method = method.upper()
         send_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         if self.token:
             send_headers["Authorization"] = f"Bearer {self.token}"
+        query = _query(params)
         data = None
         if json is not None:
             data = encode_json(json)
             send_headers["Content-Type"] = "application/json"
         if method in C.MUTATING_METHODS:
-            send_headers["Idempotency-Key"] = idempotency_key or new_idempotency_key()
-        if headers:
-            send_headers.update(headers)
-        query = _query(params)
+            send_headers["Idempotency-Key"] = key or new_idempotency_key()
+        send_headers.update(extra_headers)
         start = self.clock()
         attempt = 0
         log = _CallLog(self, method, path, start)
@@ -533,6 +566,96 @@ class _CallLog:
             )
 
 
+def check_timeout(value: Any, name: str = "timeout") -> float | tuple[float, float] | None:
+    """``value`` if it is None, a number of seconds or a (connect, read) pair of them,
+    each above 0 and at most ``MAX_TIMEOUT``; else a TypeError (not a number) or a
+    ValueError (out of range). Before, ``request_timeout="5"``, NaN, 0 or ``2**70`` reached
+    urllib3 or the socket layer (a ValueError or an OverflowError naming neither the
+    argument nor the call), and an embedded Connection took them without a word."""
+    if value is None:
+        return None
+    parts = value if isinstance(value, (tuple, list)) else (value,)
+    if isinstance(value, (tuple, list)) and len(value) != 2:
+        raise TypeError(
+            f"{name} must be seconds or a (connect, read) pair of seconds, not {value!r}"
+        )
+    for part in parts:
+        if isinstance(part, bool) or not isinstance(part, (int, float)):
+            raise TypeError(
+                f"{name} must be seconds or a (connect, read) pair of seconds, not {value!r}"
+            )
+        if not 0 < part <= C.MAX_TIMEOUT:  # NaN fails this too
+            raise ValueError(
+                f"{name} must be above 0 and at most {C.MAX_TIMEOUT:.0f} seconds (a year), "
+                f"not {value!r}"
+            )
+    if isinstance(value, (tuple, list)):
+        return (float(value[0]), float(value[1]))
+    return float(value)
+
+
+def _check_idempotency_key(key: Any) -> str | None:
+    """The caller's Idempotency-Key: None (a fresh one per call) or text a header carries.
+
+    Before, an int, a list or a lone surrogate reached requests (its InvalidHeader or a
+    UnicodeEncodeError) or, embedded, the service (a 500), and ``""`` was swapped for a
+    fresh key without a word, so the call was not the replay it was meant to be.
+    """
+    if key is None:
+        return None
+    if not isinstance(key, str):
+        raise TypeError(
+            f"idempotency_key must be text (a str), not {type(key).__name__} {key!r}: "
+            "str() it, e.g. idempotency_key=str(run_id)"
+        )
+    if not key.strip():
+        raise ValueError(
+            "idempotency_key is blank; give text that names this call (or None for a "
+            "fresh key per call)"
+        )
+    _check_header_text("Idempotency-Key", key, "idempotency_key")
+    return key
+
+
+def check_headers(headers: Any) -> dict[str, str]:
+    """Extra request headers: a mapping of text to text that HTTP can carry."""
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise TypeError(
+            f"headers must be a dict of header names to values, not {type(headers).__name__} "
+            f"{headers!r}"
+        )
+    out = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError(
+                f"headers must map text to text; {name!r}: {value!r} is "
+                f"{type(name).__name__}: {type(value).__name__} (str() the value)"
+            )
+        _check_header_text(name, name, f"headers[{name!r}]")
+        _check_header_text(name, value, f"headers[{name!r}]")
+        out[name] = value
+    return out
+
+
+def _check_header_text(header: str, text: str, field: str) -> None:
+    for at, ch in enumerate(text, start=1):
+        if ord(ch) < 32 or ord(ch) == 127 or ord(ch) > 255:
+            what = (
+                "a lone UTF-16 surrogate"
+                if "\ud800" <= ch <= "\udfff"
+                else "a control character (a line break, a NUL, ...)"
+                if ord(ch) < 32 or ord(ch) == 127
+                else "a character beyond Latin-1"
+            )
+            raise RequestEncodingError(
+                f"The header {header!r} ({field}) holds {what}, U+{ord(ch):04X} at character "
+                f"{at}, which no HTTP header can carry. Nothing was sent.",
+                field=field,
+            )
+
+
 def _query(params: Mapping[str, Any] | None) -> list[tuple[str, str]] | None:
     if not params:
         return None
@@ -542,7 +665,16 @@ def _query(params: Mapping[str, Any] | None) -> list[tuple[str, str]] | None:
             continue
         if isinstance(value, bool):
             value = "true" if value else "false"
-        pairs.append((key, str(value)))
+        text = str(value)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: no URL can carry it
+            raise RequestEncodingError(
+                f"The query parameter {key!r} is {text!r}, which is not text: it holds a lone "
+                "UTF-16 surrogate, which no URL can carry. Nothing was sent.",
+                field=str(key),
+            ) from None
+        pairs.append((key, text))
     return pairs
 
 
