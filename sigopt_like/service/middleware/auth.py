@@ -15,6 +15,11 @@ the one to share an experiment with: it reads that experiment and what is under 
 request made with it is a 403 that says so. It lasts ``guest_token_days`` (30, as
 SigOpt's) from its making, fixed then (a later ``serve --guest-token-days`` does not
 move it); then it is a 401 that says when it expired and how to make another.
+
+An answer that goes on after its request was let in (a task's event stream) asks
+``req.context.credential_live()`` while it runs, and ends once the token that let it
+in is revoked or has expired (a signed-out or expired dashboard session, a guest
+token's end): a revoked token stops working at once, on open streams too.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -87,6 +93,7 @@ class AuthMiddleware:
         req.context.guest_experiment = None
         req.context.token_expires = None
         req.context.via_cookie = False
+        req.context.credential_live = _always_live
         if resource is None or getattr(resource, "auth_exempt", False):
             return
         if not self.context.settings.auth_required:
@@ -107,15 +114,31 @@ class AuthMiddleware:
                 )
             if owner is None:
                 raise _unauthorized("The API token is not valid: it is unknown or was revoked.")
+        ends: int | None = None
         if owner.experiment_id is not None:
             ends = owner.ends(self.context.settings.guest_token_seconds)
             assert ends is not None  # a guest token ends
             req.context.token_expires = ends
             _require_live_guest(owner.experiment_id, ends)
             _require_guest_route(req, params, owner.experiment_id)
+        elif req.context.via_cookie:
+            ends = owner.created + session_lifetime(self.context.settings)
+        req.context.credential_live = self._liveness(owner.token_id, ends)
         req.context.user_id = owner.user_id
         req.context.token_id = owner.token_id
         req.context.guest_experiment = owner.experiment_id
+
+    def _liveness(self, token_id: int, ends: int | None) -> Callable[[], bool]:
+        """Whether the token that let a request in still would: not revoked, not past
+        ``ends`` (a guest token's or a dashboard session's end; None: never ends)."""
+        accounts = self.context.store.accounts
+
+        def live() -> bool:
+            if ends is not None and time.time() >= ends:
+                return False
+            return bool(accounts.token_is_live(token_id))
+
+        return live
 
     def _cookie_owner(self, req: falcon.Request) -> TokenOwner:
         """The owner of a live dashboard session cookie, or a 401 that says what to do."""
@@ -133,6 +156,11 @@ class AuthMiddleware:
             "or sign in to the dashboard at /.",
             invalid=False,
         )
+
+
+def _always_live() -> bool:
+    """The caller of an open route or of an embedded service: nothing to revoke."""
+    return True
 
 
 def _require_live_guest(experiment_id: int, expires: int) -> None:

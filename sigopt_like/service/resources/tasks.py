@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import falcon
 
 from ..domain.tasks import ACTIVE, FINISHED, TASK_TYPES
-from ..errors import BadRequest
+from ..errors import BadRequest, Unauthorized
 from ..http import now, owner_id, page_request, parse_id, query_int, render_page
+from ..middleware.auth import CHALLENGE
 from ..store import Store
 from ..store.tasks import Precheck, TaskRecord, TaskStore
 from ..task_watch import TaskWatch
@@ -25,6 +26,8 @@ from ..worker import TaskRunner
 
 MAX_WAIT_SECONDS = 60
 HEARTBEAT_SECONDS = 10.0
+#: how often an event stream asks whether the token that opened it is still valid
+CREDENTIAL_CHECK_SECONDS = 1.0
 
 
 def render_task(task: TaskRecord) -> dict[str, Any]:
@@ -134,7 +137,8 @@ class TaskItem:
         "Changes" means its version differs from ``version`` (a query parameter,
         default: the version when the request came in). The request waits only
         while it holds one of the instance's waiting slots; when all are taken it
-        answers at once, with ``X-Wait-Refused: slots``, and the client polls.
+        answers at once, with ``X-Wait-Refused: slots``, and the client polls. A token
+        revoked (or a session signed out) while it waited gets the 401, not the task.
         """
         task = self._owned(req, sid, tid)
         wait = query_int(req, "wait", 0, minimum=0, maximum=MAX_WAIT_SECONDS) or 0
@@ -150,6 +154,12 @@ class TaskItem:
                         break
                     self._watch.wait(task.id, task.version, left)
                     task = self._tasks.get(task.session_id, task.id)
+            if not req.context.credential_live():
+                raise Unauthorized(
+                    "The token of this request was revoked, or its sign-in ended, while it "
+                    "waited: use a valid API token, or sign in again at /.",
+                    headers={"WWW-Authenticate": CHALLENGE + ', error="invalid_token"'},
+                )
         resp.media = render_task(task)
 
     def on_post_cancel(self, req: falcon.Request, resp: falcon.Response, sid: str, tid: str):
@@ -163,7 +173,9 @@ class TaskItem:
         """``text/event-stream``: ``event: task`` with the task JSON on every change.
 
         A comment line every 10 s keeps the connection open; the stream ends
-        after the finished task is sent, or after the task time limit. It waits
+        after the finished task is sent, or after the task time limit, or as soon as
+        the token that opened it is revoked or expires (checked before what it sends,
+        at most a second apart; the next request is then a 401). It waits
         only while it holds a waiting slot: when all are taken, it sends the task
         once and ends (the client then long-polls).
         """
@@ -171,17 +183,23 @@ class TaskItem:
         resp.content_type = "text/event-stream"
         resp.set_header("Cache-Control", "no-cache")
         resp.set_header("X-Accel-Buffering", "no")
-        resp.stream = self._events(task.session_id, task.id)
+        resp.stream = self._events(task.session_id, task.id, req.context.credential_live)
 
-    def _events(self, session_id: int, task_id: int) -> Iterator[bytes]:
+    def _events(
+        self, session_id: int, task_id: int, credential_live: Callable[[], bool]
+    ) -> Iterator[bytes]:
         # the slot is taken when the server starts sending, and given back when the
         # stream ends or the client goes away (the server closes the generator)
         with self._watch.slot() as may_wait:
             deadline = time.monotonic() + self._stream_seconds
             last_version = None
-            last_sent = time.monotonic()
+            last_sent = checked = time.monotonic()
             yield b"retry: 1000\n\n"
             while True:
+                if time.monotonic() - checked >= CREDENTIAL_CHECK_SECONDS:
+                    if not credential_live():
+                        return  # revoked or expired meanwhile: not one event more
+                    checked = time.monotonic()
                 task = self._tasks.get(session_id, task_id)
                 if task.version != last_version:
                     last_version = task.version

@@ -168,6 +168,10 @@ class AccountStore:
                 TK.c.expires,
             ).where(TK.c.token_hash == sa.bindparam("digest"), TK.c.revoked.is_(False)),
         )
+        self._live_token = PointQuery(
+            database,
+            sa.select(TK.c.id).where(TK.c.id == sa.bindparam("id"), TK.c.revoked.is_(False)),
+        )
 
     def create_user(self, email: str, password: str | None = None) -> User:
         """Create a user; AccountError if the email is malformed or taken."""
@@ -307,6 +311,11 @@ class AccountStore:
             experiment_id=None if row[5] is None else int(row[5]),
             expires=None if row[6] is None else int(row[6]),
         )
+
+    def token_is_live(self, token_id: int) -> bool:
+        """True while the token with this id exists and is not revoked (a long answer,
+        such as an event stream, asks again while it runs)."""
+        return self._live_token.one(id=token_id) is not None
 
     def revoke_token(
         self,
