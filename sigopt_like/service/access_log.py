@@ -10,7 +10,9 @@ has been sent (so an event stream is logged when it ends)::
 Waitress writes no access log of its own, and the WSGI loggers that do
 (``paste.translogger``) bring a framework along; this is the ~60 lines that
 we need. Never a header but the user agent and referrer; query values whose
-names look secret (token, password, key, secret) are written as ``***``.
+names look secret (token, password, key, secret) are written as ``***``, and so is
+anything shaped like a service token (``slk_…``) wherever it is in the line: a
+script that put its token in the path, or a user agent or referrer holding one.
 """
 
 from __future__ import annotations
@@ -24,8 +26,15 @@ from urllib.parse import parse_qsl, urlencode
 
 LOGGER = "sigopt_like.access"
 _SECRET = re.compile(r"token|password|secret|key|auth", re.IGNORECASE)
+#: a service token: ``slk_`` and ``secrets.token_urlsafe(32)`` (store/accounts.py)
+_TOKEN_TEXT = re.compile(r"slk_[A-Za-z0-9_-]{8,}")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def redact_tokens(text: str) -> str:
+    """``text`` with every service token in it written as ``slk_***``."""
+    return _TOKEN_TEXT.sub("slk_***", text)
 
 
 def redacted_query(query: str) -> str:
@@ -60,7 +69,7 @@ class AccessLog:
             return
         headers = dict((k.lower(), v) for k, v in seen.get("headers", []))
         query = redacted_query(environ.get("QUERY_STRING", ""))
-        target = environ.get("PATH_INFO", "/") + (f"?{query}" if query else "")
+        target = redact_tokens(environ.get("PATH_INFO", "/") + (f"?{query}" if query else ""))
         when = time.strftime("%d/%b/%Y:%H:%M:%S %z", time.localtime())
         self.logger.info(
             '%s - - [%s] "%s %s %s" %s %s "%s" "%s" %.0fms rid=%s',
@@ -71,8 +80,8 @@ class AccessLog:
             environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
             seen.get("status", "-"),
             size if size or "content-length" in headers else "-",
-            environ.get("HTTP_REFERER", "-"),
-            environ.get("HTTP_USER_AGENT", "-"),
+            redact_tokens(environ.get("HTTP_REFERER", "-")),
+            redact_tokens(environ.get("HTTP_USER_AGENT", "-")),
             (time.monotonic() - started) * 1000,
             headers.get("x-request-id", "-"),
         )

@@ -12,6 +12,7 @@ from typing import Any
 import falcon
 
 from ..database_targets import first_line
+from .access_log import redact_tokens
 from .store import errors as store_errors
 from .store.database import is_unreachable_error
 
@@ -142,7 +143,7 @@ def error_body(status: int, code: str, message: str, detail: dict[str, Any] | No
         "object": "error",
         "status": status,
         "code": code,
-        "message": message,
+        "message": redact_tokens(message),  # an id or path echoed back may be a token
         "detail": detail or {},
     }
 
@@ -216,7 +217,7 @@ def install_error_handlers(app: falcon.App) -> None:
             LOG.warning(
                 "the database does not answer on %s %s (request %s): %s",
                 req.method,
-                req.path,
+                redact_tokens(req.path),
                 request_id,
                 first_line(ex),
             )
@@ -229,7 +230,8 @@ def install_error_handlers(app: falcon.App) -> None:
                 {"request_id": request_id} if request_id else None,
             )
             return
-        LOG.exception("unhandled error on %s %s (request %s)", req.method, req.path, request_id)
+        path = redact_tokens(req.path)
+        LOG.exception("unhandled error on %s %s (request %s)", req.method, path, request_id)
         resp.status = 500
         resp.media = error_body(
             500,

@@ -154,10 +154,28 @@ def test_served_process_output_holds_no_secret(served_process: Any) -> None:
     )
     requests.post(f"{base}/v1/login", json={"email": email, "password": "x" + PASSWORD}, timeout=30)
     requests.get(f"{base}/v1/sessions", headers=served_process.headers(), timeout=30)
+    # a script that put its token where it does not belong: the path (as an id, or as the
+    # whole path), a query value of an innocent name, the user agent, the referrer; the
+    # access log line and the error's message say slk_*** instead
+    misplaced = [
+        requests.get(f"{base}/v1/sessions/{token}", headers=h, timeout=30),
+        requests.get(f"{base}/{token}", timeout=30),
+        requests.get(f"{base}/v1/sessions", params={"q": token}, headers=h, timeout=30),
+        requests.get(
+            f"{base}/health",
+            headers={"User-Agent": f"robot {token}", "Referer": f"http://lab/?t={token}"},
+            timeout=30,
+        ),
+    ]
+    assert [r.status_code for r in misplaced] == [404, 404, 200, 200]
+    for reply in misplaced:
+        assert token not in reply.text
+    assert "slk_***" in misplaced[0].json()["message"]
     served_process.stop()
     output = served_process.output()
     for secret in (PASSWORD, token, served_process.token):
         assert secret not in output
+    assert output.count("slk_***") >= 5, output[-2000:]
 
 
 def test_tokens_are_compared_by_hash_in_constant_time() -> None:
