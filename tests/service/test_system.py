@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import sqlalchemy as sa
 from prometheus_client import REGISTRY
@@ -87,6 +88,25 @@ def test_metrics_count_requests_by_route_method_and_status(api):
     assert 'route="unmatched",status="404"' in text
     assert "sigopt_like_http_request_duration_seconds_bucket" in text
     assert "sigopt_like_tasks_total" in text or "sigopt_like_tasks" in text
+
+
+def test_invented_methods_make_no_new_metric_series(served):
+    """Any token is a method to waitress and Falcon (a 400 or a 405): before, each new one
+    was a label value of its own, 16 more series a route, made by anyone without a token."""
+    import requests
+
+    for i in range(40):
+        reply = requests.request(f"X{i}", f"{served.url}/health", timeout=30)
+        assert reply.status_code in (400, 405), reply.text
+    requests.request("PROPFIND", f"{served.url}/v1/sessions", timeout=30)
+    text = requests.get(f"{served.url}/metrics", timeout=30).text
+    methods = set(re.findall(r'method="([^"]*)"', text))
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}
+    counted = re.search(
+        r'sigopt_like_http_requests_total\{method="other",route="/health",status="(\d+)"\} (\S+)',
+        text,
+    )
+    assert counted is not None and float(counted.group(2)) >= 1.0  # still counted, as other
 
 
 def test_each_service_has_its_own_registry(tmp_path):

@@ -32,6 +32,11 @@ if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
 UNMATCHED_ROUTE = "unmatched"
+#: the methods counted under their own name; any other is counted as ``other``, so that
+#: a client cannot make new series (memory, and a longer ``/metrics``) by inventing
+#: methods: waitress and Falcon pass any token as a method, each answered 400 or 405
+COUNTED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"
 #: prometheus_client's ``Histogram.DEFAULT_BUCKETS`` (the request durations' buckets)
 REQUEST_BUCKETS = (
     0.005,
@@ -251,13 +256,14 @@ class MetricsMiddleware:
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
     ) -> None:
-        """Record the request under its route template (``unmatched`` for unknown paths)."""
+        """Record the request under its route template (``unmatched`` for unknown paths)
+        and its method (``other`` for one outside :data:`COUNTED_METHODS`)."""
         started = getattr(req.context, "metrics_started", None)
         if started is None:
             return
         self.metrics.request_finished(
             req.uri_template or UNMATCHED_ROUTE,
-            req.method,
+            req.method if req.method in COUNTED_METHODS else OTHER_METHOD,
             str(resp.status_code),
             time.perf_counter() - started,
         )
