@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.clients",
     "tests.fixtures.faults",
     "tests.fixtures.postgres",
+    "tests.fixtures.waiting",
 ]

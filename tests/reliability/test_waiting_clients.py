@@ -18,9 +18,7 @@ How fast they are answered while 200 clients wait is measured in
 from __future__ import annotations
 
 import json
-import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,86 +26,18 @@ import requests
 
 from tests.fixtures.faults import env_int
 from tests.fixtures.servers import ServedInstance, serve_in_thread
+from tests.fixtures.waiting import RawRequest, queued_tasks
 
 pytestmark = [pytest.mark.reliability, pytest.mark.concurrency]
 
 STREAMS = env_int("SIGOPT_LIKE_WAITING_STREAMS", 24)
 POLLS = env_int("SIGOPT_LIKE_WAITING_POLLS", 24)
-SPACE = {
-    "type": "factorial",
-    "parameters": [{"name": "t", "type": "numerical", "values": [1, 2, 3]}],
-}
 
 
-class Waiter:
-    """One raw HTTP request left waiting (an event stream or a long poll)."""
-
-    def __init__(self, url: str, path: str, token: str) -> None:
-        host, _, port = url.removeprefix("http://").partition(":")
-        self.sock = socket.create_connection((host, int(port)), timeout=30)
-        self.sock.sendall(
-            (
-                f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
-                "Accept: text/event-stream, application/json\r\n\r\n"
-            ).encode()
-        )
-        self.received = b""
-
-    def read_until(self, marker: bytes, seconds: float) -> bool:
-        """Read until ``marker`` arrives (True) or ``seconds`` pass (False)."""
-        deadline = time.monotonic() + seconds
-        while marker not in self.received:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            self.sock.settimeout(left)
-            try:
-                chunk = self.sock.recv(65536)
-            except TimeoutError:
-                return False
-            if not chunk:
-                return marker in self.received
-            self.received += chunk
-        return True
-
-    def has_answered(self) -> bool:
-        """Whether anything came back yet (without waiting)."""
-        self.sock.settimeout(0.001)
-        try:
-            chunk = self.sock.recv(65536)
-        except (TimeoutError, BlockingIOError):
-            return bool(self.received)
-        self.received += chunk
-        return bool(self.received)
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-def queued_tasks(served: ServedInstance, count: int) -> list[tuple[str, str]]:
-    """``count`` sessions, each with a space task that stays queued: (session, task)."""
-    http = requests.Session()
-    http.headers.update(served.headers())
-    out = []
-    for i in range(count):
-        sid = http.post(f"{served.url}/v1/sessions", json={"name": f"wait-{i}"}).json()["id"]
-        task = http.put(
-            f"{served.url}/v1/sessions/{sid}/space",
-            json={"space": SPACE, "population_size": 3, "replicates": 0},
-        ).json()
-        assert task["status"] == "new", task
-        out.append((sid, task["id"]))
-    return out
-
-
-@pytest.fixture
-def idle_server(tmp_path: Path) -> Iterator[ServedInstance]:
-    """A served instance that runs no tasks: every task stays queued."""
-    served = serve_in_thread(tmp_path, run_tasks=False)
-    try:
-        yield served
-    finally:
-        served.close()
+def open_waiter(url: str, path: str, token: str) -> RawRequest:
+    """One waiting request (an event stream or a long poll) with ``token``."""
+    accept = "text/event-stream, application/json"
+    return RawRequest(url, path, {"Authorization": f"Bearer {token}", "Accept": accept})
 
 
 def test_more_waiters_than_threads_leave_health_and_others_answered(
@@ -115,15 +45,15 @@ def test_more_waiters_than_threads_leave_health_and_others_answered(
 ) -> None:
     served = idle_server
     tasks = queued_tasks(served, STREAMS + POLLS)
-    waiters: list[Waiter] = []
+    waiters: list[RawRequest] = []
     try:
         for sid, tid in tasks[:STREAMS]:
             waiters.append(
-                Waiter(served.url, f"/v1/sessions/{sid}/tasks/{tid}/events", served.token)
+                open_waiter(served.url, f"/v1/sessions/{sid}/tasks/{tid}/events", served.token)
             )
         for sid, tid in tasks[STREAMS:]:
             waiters.append(
-                Waiter(served.url, f"/v1/sessions/{sid}/tasks/{tid}?wait=60", served.token)
+                open_waiter(served.url, f"/v1/sessions/{sid}/tasks/{tid}?wait=60", served.token)
             )
         # every stream is open and has sent the queued task
         for waiter in waiters[:STREAMS]:
@@ -175,12 +105,12 @@ def test_more_waiters_than_threads_leave_health_and_others_answered(
 
 def test_waiters_beyond_the_slots_are_answered_at_once(tmp_path: Path) -> None:
     served = serve_in_thread(tmp_path, run_tasks=False, max_waiting_requests=3)
-    waiters: list[Waiter] = []
+    waiters: list[RawRequest] = []
     try:
         tasks = queued_tasks(served, 5)
         for sid, tid in tasks[:3]:
             waiters.append(
-                Waiter(served.url, f"/v1/sessions/{sid}/tasks/{tid}/events", served.token)
+                open_waiter(served.url, f"/v1/sessions/{sid}/tasks/{tid}/events", served.token)
             )
         for waiter in waiters:
             assert waiter.read_until(b"event: task", 30)
