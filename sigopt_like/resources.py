@@ -257,7 +257,7 @@ class Call(NamedTuple):
         ``analytics.download()``) was a TypeError, "multiple values for 'headers'"."""
         out = self._options()
         if "headers" in out and kwargs.get("headers"):
-            from .transport import check_headers
+            from .call_options import check_headers
 
             given = check_headers(out.pop("headers"))
             kwargs = {**kwargs, "headers": {**given, **kwargs["headers"]}}
