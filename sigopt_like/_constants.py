@@ -8,8 +8,8 @@ API_PREFIX = "/v1"
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 #: the largest request body the service takes by default (``ServiceSettings.max_body_bytes``);
-#: the command line stops reading a file past it (before, ``/dev/zero`` as FILE was read
-#: until the process was killed).
+#: the command line stops reading standard input or a device past it (before, ``/dev/zero``
+#: as FILE was read until the process was killed); a regular file is read whole.
 MAX_BODY_BYTES = 10 * 1024 * 1024
 #: the seeds a session takes, 0 to this (the service refuses others; the demo's parser too).
 MAX_SEED = 2**31 - 1
