@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -24,6 +24,8 @@ from ...settings import SUGGESTION_TIME_BUDGET_SECONDS
 LOG = logging.getLogger("sigopt_like.service.suggestions")
 MAX_FIT_OBSERVATIONS = 300
 """The engine fits on at most this many of the latest observations."""
+REDRAWS = 16
+"""How often a random point that rounds onto an open suggestion is drawn again."""
 
 
 @attrs.frozen
@@ -64,22 +66,48 @@ def choose(
             return Choice(checked, "optimizer")
         LOG.info("suggestion from the random fallback (engine slow, failed or refused)")
     else:  # random and grid search need no model: never a repeat while one is left
-        found = sequential.suggest_next(problem, observations, pending=pending, seed=seed)
+        found = _drawn(
+            definition,
+            pending,
+            seed,
+            lambda s: sequential.suggest_next(problem, observations, pending=pending, seed=s),
+        )
         if found is not None:
-            return Choice(_rounded(definition, found, pending), problem.type)
+            return Choice(found, problem.type)
         if problem.type == "grid":
             return None
-    fallback = sequential.random_assignments(problem, pending, seed)
-    return None if fallback is None else Choice(_rounded(definition, fallback, pending), "fallback")
+    fallback = _drawn(
+        definition, pending, seed, lambda s: sequential.random_assignments(problem, pending, s)
+    )
+    return None if fallback is None else Choice(fallback, "fallback")
 
 
-def _rounded(
-    definition: Mapping[str, Any], found: dict[str, Any], pending: Sequence[Mapping[str, Any]]
-) -> dict[str, Any]:
-    """A random, grid or fallback point with its doubles rounded to their ``precision``
-    when that keeps it acceptable, as the engine's are (``_checked``). Served as drawn,
-    a random experiment's or a loaded service's suggestions ignored ``precision``."""
-    return _checked(definition, found, pending) or found
+def _drawn(
+    definition: Mapping[str, Any],
+    pending: Sequence[Mapping[str, Any]],
+    seed: int,
+    draw: Callable[[int], dict[str, Any] | None],
+) -> dict[str, Any] | None:
+    """A random, grid or fallback point with its doubles at their ``precision``, as the
+    engine's are. A draw that rounds onto an open suggestion is drawn again, with another
+    seed, up to ``REDRAWS`` times; only then is a point served as drawn (when open
+    suggestions hold nearly every point the precision allows). Served as drawn, a random
+    experiment's or a loaded service's suggestions ignored ``precision``."""
+    last: dict[str, Any] | None = None
+    for attempt in range(REDRAWS):
+        found = draw(seed if attempt == 0 else _redraw_seed(seed, attempt))
+        if found is None:
+            return last
+        checked = _checked(definition, found, pending)
+        if checked is not None:
+            return checked
+        last = found
+    return last
+
+
+def _redraw_seed(seed: int, attempt: int) -> int:
+    """Another seed for a redraw, unlike the next suggestions' (which count up by one)."""
+    return (seed * 6_364_136_223_846_793_005 + attempt * 1_442_695_040_888_963_407) % (2**63)
 
 
 def _checked(
@@ -88,7 +116,9 @@ def _checked(
     pending: Sequence[Mapping[str, Any]],
 ) -> dict[str, Any] | None:
     """The proposal if the rules accept it and no open suggestion has it; doubles are
-    rounded to their ``precision`` when that keeps the point acceptable."""
+    rounded to their ``precision`` when that keeps the point acceptable. A proposal
+    whose rounding lands on an open suggestion is refused (None), not served
+    unrounded: at that precision it is the open suggestion."""
     if proposed is None:
         return None
     for candidate in (rules.rounded_to_precision(definition["parameters"], proposed), proposed):
@@ -101,7 +131,7 @@ def _checked(
         if not rules.satisfies_constraints(definition["linear_constraints"], checked):
             continue
         if any(rules.same_assignments(checked, p) for p in pending):
-            continue
+            return None
         return checked
     return None
 
