@@ -315,3 +315,33 @@ def test_a_metric_name_on_an_experiment_whose_one_metric_is_unnamed(api: Api):
     assert api.get(base).body["count"] == 0
     unnamed = api.post(base, {"assignments": GOOD, "values": [{"value": 1.0}]})
     assert unnamed.status == 201, unnamed.body
+
+
+def test_reported_assignments_must_satisfy_the_linear_constraints(api: Api):
+    """An observation's own assignments (create, batch, update) that break a linear
+    constraint are refused naming it, as SigOpt's service refuses them; they used to be
+    stored. A suggestion's assignments sent back as an observation's are taken."""
+    from .test_api_suggestions import CONSTRAINED
+
+    e = api.create_experiment(**CONSTRAINED)
+    base = f"/v1/experiments/{e['id']}/observations"
+    outside = {"x": 0.75, "y": 0.5, "k": 1}
+    inside = {"x": 0.25, "y": 0.5, "k": 1}
+    kept = api.post(base, {"assignments": inside, "value": 1}).body
+    before = api.snapshot()
+    reply = api.post(base, {"assignments": outside, "value": 1})
+    assert reply.status == 422, reply.body
+    assert reply.body["detail"]["field"] == "assignments"
+    assert "linear_constraints[0] (x + y <= 1)" in reply.body["message"]
+    batch = [{"assignments": inside, "value": 2}, {"assignments": outside, "value": 3}]
+    reply = api.post(f"{base}/batch", {"observations": batch})
+    assert reply.status == 422, reply.body
+    assert reply.body["detail"]["field"] == "observations[1].assignments"
+    assert reply.body["message"].startswith("'observations[1].assignments' break")
+    reply = api.put(f"{base}/{kept['id']}", {"assignments": outside})
+    assert reply.status == 422 and reply.body["detail"]["field"] == "assignments"
+    assert api.snapshot() == before
+    for _ in range(3):
+        s = api.post(f"/v1/experiments/{e['id']}/suggestions").body
+        sent = api.post(base, {"assignments": s["assignments"], "value": 1})
+        assert sent.status == 201, sent.body

@@ -194,3 +194,40 @@ def test_a_walk_past_300_observations_repeats_no_point(api: Api, kind: str):
     assert len(set(seen)) == 310
     if kind == "grid":
         assert api.post(f"{base}/suggestions").status == 409
+
+
+#: x + y <= 1 over two unit doubles (and an int beside them, unconstrained)
+CONSTRAINED = {
+    "parameters": [
+        {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}},
+        {"name": "y", "type": "double", "bounds": {"min": 0, "max": 1}},
+        {"name": "k", "type": "int", "bounds": {"min": 0, "max": 3}},
+    ],
+    "linear_constraints": [
+        {
+            "type": "less_than",
+            "threshold": 1,
+            "terms": [{"name": "x", "weight": 1}, {"name": "y", "weight": 1}],
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize("route", ["suggestions", "queued_suggestions"])
+def test_given_assignments_must_satisfy_the_linear_constraints(api: Api, route: str):
+    """A suggestion or a queued suggestion of the caller's that breaks a linear constraint
+    is refused, naming the constraint, as SigOpt's service refuses it
+    (``validate_assignments_map``); it used to be stored and served."""
+    e = api.create_experiment(**CONSTRAINED)
+    base = f"/v1/experiments/{e['id']}/{route}"
+    before = api.snapshot()
+    reply = api.post(base, {"assignments": {"x": 0.75, "y": 0.5, "k": 1}})
+    assert reply.status == 422, reply.body
+    assert reply.body["detail"]["field"] == "assignments"
+    assert "linear_constraints[0] (x + y <= 1)" in reply.body["message"]
+    assert "1.25" in reply.body["message"]
+    assert api.snapshot() == before
+    # on the boundary, up to the last digits' rounding (0.1 + 0.9 is not exactly 1)
+    edge = api.post(base, {"assignments": {"x": 0.1, "y": 0.9, "k": 1}})
+    assert edge.status == 201, edge.body
+    assert edge.body["assignments"] == {"x": 0.1, "y": 0.9, "k": 1}

@@ -4,9 +4,13 @@ Canonical assignments hold a value for each conditional and for each parameter
 that is active under those conditional values, and nothing else: a parameter
 whose conditions do not hold is left out (sending it is refused, so that a
 value the optimizer would ignore is never stored). An active parameter that is
-missing takes its ``default_value`` when it has one, as in SigOpt. Linear
-constraints are not required of reported assignments (SigOpt accepts
-observations anywhere); suggestions always satisfy them.
+missing takes its ``default_value`` when it has one, as in SigOpt.
+
+Assignments a caller gives (an observation's, a suggestion's or a queued
+suggestion's) must satisfy the experiment's linear constraints, as SigOpt's
+service requires of all three (``validate_assignments_map``: "Assignments do not
+satisfy constraint: ..."); :func:`check_constraints` refuses them naming the
+constraint. The engine's suggestions satisfy them by construction.
 """
 
 from __future__ import annotations
@@ -99,6 +103,52 @@ def satisfies_constraints(
         if c["type"] == "less_than" and total > c["threshold"] + scale:
             return False
     return True
+
+
+def check_constraints(
+    linear_constraints: Sequence[Mapping[str, Any]],
+    values: Mapping[str, Any],
+    field: str = "assignments",
+) -> None:
+    """Refuse (422) assignments that break a linear constraint, naming the first one
+    broken, its sum at these assignments and its threshold.
+
+    The slack is :func:`satisfies_constraints`' (1e-9, relative), the one the engine's
+    own suggestions are held to, so that a suggestion's assignments sent back as an
+    observation's are never refused; SigOpt compares exactly.
+    """
+    for i, c in enumerate(linear_constraints):
+        if satisfies_constraints([c], values):
+            continue
+        total = sum(t["weight"] * values[t["name"]] for t in c["terms"] if t["weight"])
+        raise RuleError(
+            f"'{field}' break linear constraint linear_constraints[{i}] "
+            f"({constraint_text(c)}): at these assignments the left side is "
+            f"{_number_text(total)}. Give a point that satisfies every linear constraint "
+            "of the experiment.",
+            field,
+        )
+
+
+def constraint_text(constraint: Mapping[str, Any]) -> str:
+    """A linear constraint as a person writes it: ``x + 2*y >= 3``."""
+    terms = [t for t in constraint["terms"] if t["weight"]]
+    text = ""
+    for j, t in enumerate(terms):
+        weight = float(t["weight"])
+        size = abs(weight)
+        term = t["name"] if size == 1 else f"{_number_text(size)}*{t['name']}"
+        if j == 0:
+            text = f"-{term}" if weight < 0 else term
+        else:
+            text += f" - {term}" if weight < 0 else f" + {term}"
+    sign = ">=" if constraint["type"] == "greater_than" else "<="
+    return f"{text} {sign} {_number_text(constraint['threshold'])}"
+
+
+def _number_text(x: float) -> str:
+    x = float(x)
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
 
 
 def rounded_to_precision(

@@ -23,6 +23,7 @@ from typing import Any
 
 from .sigopt_assignments import (
     assignments,
+    check_constraints,
     rounded_to_precision,
     same_assignments,
     satisfies_constraints,
@@ -55,6 +56,7 @@ __all__ = [
     "RuleError",
     "assignments",
     "best_keys",
+    "check_constraints",
     "conditionals",
     "experiment_create",
     "experiment_update",

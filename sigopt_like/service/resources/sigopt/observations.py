@@ -126,6 +126,7 @@ def prepare(
             )
         else:
             assignments = _assignments(definition, body["assignments"])
+            rules.check_constraints(definition["linear_constraints"], assignments)
         values, failed = rules.observation_values(definition["metrics"], body)
         meta = rules.metadata(body.get("metadata"))
     except rules.RuleError as err:
@@ -284,6 +285,7 @@ def _changes(
                     "'assignments' of an observation of a suggestion cannot change.",
                     "assignments",
                 )
+            rules.check_constraints(definition["linear_constraints"], assignments)
             changes["assignments"] = assignments
         if any(k in body for k in ("value", "value_stddev", "values", "failed")):
             merged = rules.observation_update_body(row.values, row.failed, body)

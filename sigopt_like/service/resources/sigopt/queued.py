@@ -63,6 +63,7 @@ class QueuedSuggestionCollection:
                     body["assignments"],
                     conditionals=definition["conditionals"],
                 )
+                rules.check_constraints(definition["linear_constraints"], chosen)
             except rules.RuleError as err:
                 raise rule_error(err) from err
             row = unit.queued.create(experiment.id, chosen, now())

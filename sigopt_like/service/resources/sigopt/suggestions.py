@@ -104,6 +104,7 @@ def suggest(
             given_point = rules.assignments(
                 definition["parameters"], given, conditionals=definition["conditionals"]
             )
+            rules.check_constraints(definition["linear_constraints"], given_point)
         except rules.RuleError as err:
             raise rule_error(err) from err
     elif not queued:  # a queued one is taken in the write below
