@@ -213,3 +213,59 @@ def test_a_u_shaped_beta_prior_weighs_suggestions_silently(tmp_path, caplog):
                 )
     assert not [r for r in caplog.records if "engine failed" in r.getMessage()]
     assert [str(w.message) for w in caught] == []
+
+
+@pytest.mark.parametrize("scale", [1e15, 1e100, 1e308])
+def test_a_normal_prior_far_wider_than_its_bounds_is_flat(scale):
+    """A normal prior of scale 1e100 on [0, 1] is flat there (SigOpt takes any positive
+    scale): scipy's truncated normal answered NaN for it, with a numpy warning, and every
+    suggestion came at the middle of the bounds; at 1e15 its quantiles were skewed."""
+    from sigopt_like.service.optimizer.priors import Prior
+
+    prior = Prior("normal", 0.0, 1.0, mean=0.3, scale=scale)
+    u = np.linspace(0.01, 0.99, 9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.allclose(prior.quantile(u), u)
+        assert np.allclose(prior.cdf(u), u)
+        assert np.allclose(prior.relative_density(u), 1.0)
+        wide = Prior("normal", -1e300, 1e300, mean=1e300, scale=scale * 1e300)
+        assert np.allclose(wide.relative_density(np.array([-1e300, 0.0, 1e300])), 1.0)
+
+
+def test_a_normal_prior_narrower_than_a_double_is_computed_silently():
+    """A subnormal scale (5e-324) overflowed scipy's standardisation: a warning at every
+    suggestion. It is a point at its mean, as a scale of 1e-300 is."""
+    from sigopt_like.service.optimizer.priors import Prior
+
+    x = np.array([0.0, 0.3, 1.0])
+    for scale in (5e-324, 1e-300):
+        prior = Prior("normal", 0.0, 1.0, mean=0.3, scale=scale)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert np.allclose(prior.quantile(np.array([0.1, 0.5, 0.9])), 0.3)
+            assert list(prior.cdf(x)) == [0.0, 0.5, 1.0]
+            assert list(prior.relative_density(x)) == [0.0, 1.0, 0.0]
+
+
+def test_suggestions_spread_under_a_flat_normal_prior(tmp_path, caplog):
+    """The first suggestions of an experiment whose prior is far wider than its bounds
+    cover the bounds (they were all 0.5)."""
+    flat = {"name": "normal", "mean": 0.3, "scale": 1e300}
+    xs = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with sigopt_like.Connection(database=tmp_path / "flat.db") as conn:
+            e = conn.experiments.create(
+                name="flat",
+                parameters=[{"name": "x", **UNIT, "prior": flat}, {"name": "y", **UNIT}],
+            )
+            for _ in range(8):
+                s = conn.experiments(e.id).suggestions().create()
+                xs.append(s.assignments["x"])
+                conn.experiments(e.id).observations().create(
+                    suggestion=s.id, value=-s.assignments["y"]
+                )
+    assert len(set(xs)) == len(xs) and min(xs) < 0.3 and max(xs) > 0.7, xs
+    assert not [r for r in caplog.records if "engine failed" in r.getMessage()]
+    assert [str(w.message) for w in caught] == []

@@ -22,6 +22,15 @@ import numpy as np
 #: beta function overflow in C++, which aborts the whole process (std::terminate), and
 #: a definition stored before the rules refused such shapes must not take a server down
 SHAPE_RANGE = (1e-300, 1e300)
+#: a normal prior this much wider than its bounds is flat on them to 1e-12 (its log
+#: density varies by at most (FLAT_WIDTH * width / scale)**2 / 2 there): it is computed as
+#: the uniform distribution, since scipy's truncated normal answered NaN (a scale of 1e100
+#: on [0, 1]: every suggestion at the middle) or wrong quantiles (1e15) for it
+FLAT_WIDTH = 1e-6
+#: the narrowest normal computed, relative to its bounds' width: below it, its
+#: standardised bounds or density overflow (a scale of 5e-324). At that width it is
+#: already a point at its mean to the resolution of the bounds, so nothing is lost.
+NARROWEST = 1e-300
 
 
 @attrs.frozen
@@ -47,9 +56,13 @@ class Prior:
         from scipy import stats
 
         if self.name == "normal":
-            a = (self.lo - self.mean) / self.scale
-            b = (self.hi - self.mean) / self.scale
-            return stats.truncnorm(a, b, loc=self.mean, scale=self.scale)
+            width = self.hi - self.lo
+            scale = max(self.scale, NARROWEST * width, NARROWEST)
+            a = (self.lo - self.mean) / scale
+            b = (self.hi - self.mean) / scale
+            if max(abs(a), abs(b)) < FLAT_WIDTH:
+                return stats.uniform(loc=self.lo, scale=width)
+            return stats.truncnorm(a, b, loc=self.mean, scale=scale)
         low, high = SHAPE_RANGE
         a = min(max(self.shape_a, low), high)
         b = min(max(self.shape_b, low), high)
@@ -78,6 +91,9 @@ class Prior:
         peak = float(finite.max()) if finite.size else 1.0
         if self.name == "normal":
             peak = max(peak, float(dist.pdf(np.clip(self.mean, self.lo, self.hi))))
-        with np.errstate(over="ignore", invalid="ignore"):
-            relative = np.where(np.isinf(dens), 1.0, dens / max(peak, 1e-300))
+        # a peak below 1e-300 is real on bounds wider than 1e300 (a floor there turned a
+        # flat prior's relative density into 0.5)
+        peak = peak if peak > 0 else 1.0
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            relative = np.where(np.isinf(dens), 1.0, dens / peak)
         return np.clip(np.nan_to_num(relative, nan=0.0), 0.0, 1.0)
