@@ -236,6 +236,68 @@ def test_null_in_a_run_or_project_update_means_what_a_create_makes_of_it(api: Ap
     assert api.get(f"/v1/clients/{client}/projects/named").body["name"] == "named"
 
 
+#: a run's map fields as logged, and what each renders once cleared by null
+LOGGED = {
+    "assignments": ({"lr": 0.1}, {}),
+    "assignments_meta": ({"lr": {"source": "sigopt"}}, None),
+    "assignments_sources": ({"sigopt": {"sort": 1, "default_show": True}}, None),
+    "datasets": ({"iris": {}}, []),
+    "logs": ({"stdout": {"content": "hello"}}, {}),
+    "sys_metadata": ({"feature_pointers": {}}, None),
+    "dev_metadata": ({"k": "v"}, None),
+    "model": ({"type": "xgboost"}, None),
+    "source_code": ({"hash": "abc123"}, None),
+    "values": ({"acc": {"value": 0.9}}, {}),
+}
+
+
+def test_null_clears_a_runs_maps_and_undeletes_it(api: Api, client: str):
+    """``deleted: null`` and a null map (``logs``, ``values``, ``assignments``...) in a
+    run update answered 200 and changed nothing. As SigOpt's MERGE does (it sets the field
+    to null and strips nulls: "to delete from a map ... with MERGE you will have to
+    explicitly set that field to null"), null now clears the map, and ``deleted: null``
+    is a new run's ``false`` (SigOpt's parser reads it so)."""
+    runs = f"/v1/clients/{client}/projects/clears/training_runs"
+    run = api.post(runs, {"name": "r"}).body
+    for verb in ("PUT", "MERGE" if api.mode == "served" else "PATCH"):
+        path = f"/v1/training_runs/{run['id']}"
+        for key, (logged, empty) in LOGGED.items():
+            full = api.call(verb, path, {key: logged})
+            assert full.status == 200 and full.body[key] != empty, (verb, key, full.body)
+            other = {k: v for k, v in full.body.items() if k not in (key, "updated")}
+            reply = api.call(verb, path, {key: None})
+            assert reply.status == 200 and reply.body[key] == empty, (verb, key, reply.body)
+            assert {k: v for k, v in reply.body.items() if k not in (key, "updated")} == other
+            assert api.get(path).body[key] == empty
+        assert api.call(verb, path, {"deleted": True}).body["deleted"] is True
+        reply = api.call(verb, path, {"deleted": None})
+        assert reply.status == 200 and reply.body["deleted"] is False, reply.body
+        assert [r["id"] for r in api.get(runs).body["data"]] == [run["id"]]
+    bad = merge(api, run["id"], {"deleted": "yes"})
+    assert bad.status == 400 and bad.body["detail"]["field"] == "deleted", bad.body
+
+
+def test_null_cannot_clear_what_a_runs_experiment_fixed(api: Api, client: str):
+    """A run of an AI experiment keeps its suggested assignments (null is a 422 naming
+    them), and its values once it finished (409); an active run's values may be cleared."""
+    e = api.post(f"/v1/clients/{client}/projects/p/aiexperiments", AI).body
+    run = api.post(f"/v1/aiexperiments/{e['id']}/training_runs", {"name": "r"}).body
+    path = f"/v1/training_runs/{run['id']}"
+    before = api.get(path).body
+    kept = merge(api, run["id"], {"assignments": None})
+    assert kept.status == 422 and kept.body["detail"]["field"] == "assignments", kept.body
+    assert "suggested x = " in kept.body["message"]
+    assert api.get(path).body == before
+    logged = merge(api, run["id"], {"values": {"acc": {"value": 0.5}}}).body
+    assert logged["values"]["acc"]["value"] == 0.5
+    assert merge(api, run["id"], {"values": None}).body["values"] == {}
+    values = {"acc": {"value": 0.9}, "loss": {"value": 0.1}}
+    done = merge(api, run["id"], {"values": values, "state": "completed"}).body
+    final = merge(api, run["id"], {"values": None})
+    assert final.status == 409 and final.body["detail"]["field"] == "values", final.body
+    assert api.get(path).body["values"] == done["values"]
+
+
 def test_ai_experiment_create_refuses_what_it_would_not_honour(api: Api, client: str):
     before = api.snapshot()
     for body, field in [

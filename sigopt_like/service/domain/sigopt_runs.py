@@ -45,6 +45,10 @@ MERGED_FIELDS = (
     "dev_metadata",
 )
 REPLACED_FIELDS = ("model", "source_code")
+#: the map fields a run update clears when it gives them as null, as SigOpt's MERGE does
+#: (its update sets the field to null, then strips nulls: "with MERGE you will have to
+#: explicitly set that field to null"); ``metadata`` null clears it too
+CLEARED_FIELDS = (*MERGED_FIELDS, *REPLACED_FIELDS, "values")
 #: what a run create and a run update take (beside ECHOED_FIELDS, sent back as rendered)
 RUN_CREATE_FIELDS = ("name", "metadata", *MERGED_FIELDS, *REPLACED_FIELDS, "values", "state")
 RUN_UPDATE_FIELDS = (
@@ -101,6 +105,9 @@ class RunUpdate:
     assignments: dict[str, Any] | None
     values: dict[str, dict[str, Any]] | None
     state: str | None
+    #: the map fields the body gives as null (``assignments``, ``values``, ``logs``...),
+    #: which the update clears
+    cleared: tuple[str, ...] = ()
 
 
 def run_create(body: Mapping[str, Any], *, suggested: bool = False) -> dict[str, Any]:
@@ -135,10 +142,12 @@ def run_update(body: Mapping[str, Any]) -> RunUpdate:
         columns["name"] = name_text(body["name"], "name", required=False)
     if "metadata" in body:
         columns["metadata"] = metadata(body["metadata"])
-    if body.get("deleted") is not None:
-        if not isinstance(body["deleted"], bool):
-            raise RuleError("'deleted' must be true or false.", "deleted", 400)
-        columns["deleted"] = body["deleted"]
+    if "deleted" in body:
+        # null: a new run's (not deleted), as SigOpt's parser reads it
+        deleted = False if body["deleted"] is None else body["deleted"]
+        if not isinstance(deleted, bool):
+            raise RuleError("'deleted' must be true, false or null.", "deleted", 400)
+        columns["deleted"] = deleted
     state = NEW_RUN_STATE if "state" in body and body["state"] is None else body.get("state")
     if state is not None and state not in STATES:
         raise RuleError(f"'state' must be one of {', '.join(STATES)}, not {state!r}.", "state")
@@ -161,7 +170,8 @@ def run_update(body: Mapping[str, Any]) -> RunUpdate:
                     400,
                 )
     values = _values(body["values"]) if body.get("values") is not None else None
-    return RunUpdate(columns, fields, assignments, values, state)
+    cleared = tuple(k for k in CLEARED_FIELDS if k in body and body[k] is None)
+    return RunUpdate(columns, fields, assignments, values, state, cleared)
 
 
 def _known(body: Mapping[str, Any], allowed: Sequence[str]) -> None:
@@ -329,8 +339,13 @@ def _as_rendered(item: Mapping[str, Any], name: str, where: str) -> Mapping[str,
 
 
 def merged(current: Mapping[str, Any], update: RunUpdate) -> dict[str, Any]:
-    """The run's ``fields`` after merging the update's mappings into them."""
-    out = {k: dict(v) if isinstance(v, Mapping) else v for k, v in current.items()}
+    """The run's ``fields`` after merging the update's mappings into them, without the
+    ones it clears."""
+    out = {
+        k: dict(v) if isinstance(v, Mapping) else v
+        for k, v in current.items()
+        if k not in update.cleared
+    }
     for key, value in update.fields.items():
         if key in MERGED_FIELDS:
             base = out.get(key) or {}
@@ -355,6 +370,19 @@ def merged_metadata(
             "metadata",
         )
     return out
+
+
+def cleared_assignments(current: Mapping[str, Any], fixed: Sequence[str]) -> dict[str, Any]:
+    """Assignments after an update gives ``"assignments": null``: none, unless some are
+    ``fixed`` (a suggestion's), which cannot change."""
+    if fixed:
+        shown = ", ".join(f"{name} = {current.get(name)!r}" for name in fixed)
+        raise RuleError(
+            f"'assignments' cannot be null: this run was suggested {shown} by its "
+            "experiment, and those cannot change; leave 'assignments' out of the update.",
+            "assignments",
+        )
+    return {}
 
 
 def merged_assignments(

@@ -44,19 +44,28 @@ def apply_update(
             changes["metadata"] = run_rules.merged_metadata(run.metadata, changes["metadata"])
         experiment = unit.experiments.get(owner, run.experiment_id) if run.experiment_id else None
         finished = run.state in run_rules.FINISHED
-        if experiment is not None and finished and (update.values or update.assignments):
+        final = [
+            k
+            for k in ("values", "assignments")
+            if getattr(update, k) or (k in update.cleared and getattr(run, k))
+        ]
+        if experiment is not None and finished and final:
             raise Conflict(
                 f"Training run {run.id} is {run.state}; its values and assignments are final.",
-                detail={"field": "values" if update.values else "assignments"},
+                detail={"field": final[0]},
             )
-        if update.fields:
+        if update.fields or set(update.cleared) & set(run.fields):
             changes["fields"] = run_rules.merged(run.fields, update)
+        fixed = list(run.assignments) if experiment is not None else []
+        if "assignments" in update.cleared:
+            changes["assignments"] = run_rules.cleared_assignments(run.assignments, fixed)
         if update.assignments is not None:
-            fixed = list(run.assignments) if experiment is not None else []
             changes["assignments"] = run_rules.merged_assignments(
                 run.assignments, update.assignments, fixed
             )
         values = run.values
+        if "values" in update.cleared:
+            values = changes["values"] = {}
         if update.values is not None:
             values = {**run.values, **update.values}
             changes["values"] = values
