@@ -345,3 +345,26 @@ def test_reported_assignments_must_satisfy_the_linear_constraints(api: Api):
         s = api.post(f"/v1/experiments/{e['id']}/suggestions").body
         sent = api.post(base, {"assignments": s["assignments"], "value": 1})
         assert sent.status == 201, sent.body
+
+
+def test_null_cannot_clear_an_observations_suggestion_or_assignments(api: Api):
+    """``suggestion: null`` on an observation of a suggestion, and ``assignments: null`` on
+    one without, answered 200 and changed nothing; SigOpt refuses both. They are a 422
+    naming the field, with nothing changed; null where the observation has none (or where
+    its assignments are its suggestion's) stays accepted."""
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}"
+    own = api.post(f"{base}/observations", {"assignments": GOOD, "value": 1}).body
+    s = api.post(f"{base}/suggestions").body
+    of_s = api.post(f"{base}/observations", {"suggestion": s["id"], "value": 2}).body
+    before = api.snapshot()
+    for o, field in ((own, "assignments"), (of_s, "suggestion")):
+        reply = api.put(f"{base}/observations/{o['id']}", {field: None})
+        assert reply.status == 422 and reply.body["detail"]["field"] == field, reply.body
+        assert "leave" in reply.body["message"]
+    assert api.snapshot() == before
+    for o, field in ((own, "suggestion"), (of_s, "assignments")):
+        reply = api.put(f"{base}/observations/{o['id']}", {field: None, "value": 5})
+        assert reply.status == 200 and reply.body["value"] == 5.0, reply.body
+        assert reply.body["assignments"] == o["assignments"]
+        assert reply.body["suggestion"] == o["suggestion"]

@@ -274,6 +274,21 @@ def _changes(
     suggestion = body_id(body.get("suggestion"), "suggestion")
     if suggestion is not None and suggestion != row.suggestion_id:
         raise invalid("'suggestion' of an observation cannot change.", "suggestion")
+    # null where the observation has a value cannot clear it (SigOpt refuses both: "Cannot
+    # provide null for `assignments` without providing `suggestion`", and the reverse);
+    # where it has none, null is what it has
+    if "suggestion" in body and body["suggestion"] is None and row.suggestion_id is not None:
+        raise invalid(
+            f"'suggestion' of an observation cannot change: null would take it from "
+            f"suggestion {row.suggestion_id}; leave 'suggestion' out of the update.",
+            "suggestion",
+        )
+    if "assignments" in body and body["assignments"] is None and row.suggestion_id is None:
+        raise invalid(
+            "'assignments' cannot be null: an observation without a suggestion keeps its "
+            "own assignments; leave 'assignments' out of the update to keep them.",
+            "assignments",
+        )
     definition = experiment.definition()
     try:
         if body.get("assignments") is not None:
