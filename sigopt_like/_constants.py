@@ -14,7 +14,8 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 #: the seeds a session takes, 0 to this (the service refuses others; the demo's parser too).
 MAX_SEED = 2**31 - 1
 
-#: (connect, read) seconds of one HTTP attempt.
+#: (connect, read) seconds of one HTTP attempt: read bounds its whole answer, not each
+#: socket read (a task's event stream excepted; ``deadline.py``).
 DEFAULT_TIMEOUT = (5.0, 60.0)
 #: the longest timeout an attempt takes, in seconds (a year): an infinite one, or 2**70,
 #: overflowed the platform's clock in the socket layer, an OverflowError on every call.

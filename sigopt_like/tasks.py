@@ -173,6 +173,8 @@ class TaskWaiter:
                 headers={"Accept": "text/event-stream"},
                 stream=True,
                 timeout=(connect, max(read_timeout, 1.0)),
+                # heartbeats keep a stream's reads short; the wait's deadline ends it
+                stream_within=None if remaining is None else remaining + 1.0,
             )
         except (APIConnectionError, APIError):
             return None  # no stream here: long-poll instead

@@ -26,12 +26,12 @@ from typing import Any
 
 import attrs
 import requests
-import requests.adapters
 import urllib3.exceptions
 
 from . import _constants as C
 from ._version import __version__
 from .call_options import check_headers, check_idempotency_key, check_timeout
+from .deadline import DeadlineAdapter, Timeouts
 from .errors import (
     APIConnectionError,
     APIError,
@@ -322,9 +322,8 @@ class Transport:
         self._own_session = session is None
         if session is None:
             session = requests.Session()
-            adapter = requests.adapters.HTTPAdapter(
-                pool_connections=4, pool_maxsize=pool_maxsize, max_retries=0
-            )
+            # the whole answer within its deadline, not only each read (deadline.py)
+            adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=pool_maxsize, max_retries=0)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
         session.trust_env = not embedded and session.trust_env
@@ -391,9 +390,17 @@ class Transport:
         idempotency_key: str | None = None,
         timeout: float | tuple[float, float] | None = None,
         stream: bool = False,
+        stream_within: float | None = None,
         check_version: bool = True,
     ) -> requests.Response:
         """Send one call (retrying as the policy says) and return its successful response.
+
+        ``timeout`` (else the transport's): ``(connect, read)`` seconds, or one number for
+        both. Each try has ``connect`` seconds to connect and ``read`` seconds for its whole
+        answer, from the request sent to the last byte, not for each read: a server that
+        trickles its answer cannot hold the call longer. A ``stream`` (an event stream,
+        read by the caller as it comes) has ``read`` seconds for each read, and
+        ``stream_within`` seconds in all (None: as long as the server keeps talking).
 
         Raises an APIError subclass for an error status, APITimeoutError or
         APIConnectionError when the service cannot be reached in time. A per-call
@@ -422,19 +429,21 @@ class Transport:
         if method in C.MUTATING_METHODS:
             send_headers["Idempotency-Key"] = key or new_idempotency_key()
         send_headers.update(extra_headers)
+        connect, read = _pair(timeout if timeout is not None else self.timeout)
+        timeouts = Timeouts(connect, read, stream_within if stream else read)
         start = self.clock()
         attempt = 0
         log = _CallLog(self, method, path, start)
         while True:
             attempt += 1
             try:
-                response = self._send(method, path, query, data, send_headers, timeout, stream)
+                response = self._send(method, path, query, data, send_headers, timeouts, stream)
             except _RETRYABLE_ERRORS as err:
                 if self._may_retry(start, attempt, error=err, log=log):
                     continue
                 log.done(type(err).__name__, None, attempt)
                 raise _connection_error(
-                    err, method, self.url(path), attempt, self.clock() - start
+                    err, method, self.url(path), attempt, self.clock() - start, timeouts.whole
                 ) from err
             request_id = response.headers.get("X-Request-Id")
             if response.status_code < 400:
@@ -483,7 +492,7 @@ class Transport:
         query: list[tuple[str, str]] | None,
         data: bytes | None,
         headers: dict[str, str],
-        timeout: float | tuple[float, float] | None,
+        timeouts: Timeouts,
         stream: bool,
     ) -> requests.Response:
         if self.direct is not None:
@@ -494,7 +503,7 @@ class Transport:
             params=query,
             data=data,
             headers=headers,
-            timeout=timeout if timeout is not None else self.timeout,
+            timeout=timeouts,
             verify=self.verify,
             cert=self.cert,
             proxies=self.proxies,
@@ -617,8 +626,20 @@ def _check_complete(response: requests.Response) -> None:
         )
 
 
+def _pair(timeout: float | tuple[float, float]) -> tuple[float, float]:
+    """``(connect, read)`` seconds of a timeout given as a pair or as one number."""
+    if isinstance(timeout, (tuple, list)):
+        return float(timeout[0]), float(timeout[1])
+    return float(timeout), float(timeout)
+
+
 def _connection_error(
-    err: BaseException, method: str, url: str, tries: int = 1, seconds: float = 0.0
+    err: BaseException,
+    method: str,
+    url: str,
+    tries: int = 1,
+    seconds: float = 0.0,
+    whole: float | None = None,
 ) -> APIConnectionError:
     timed_out = isinstance(err, requests.exceptions.Timeout) or any(
         isinstance(arg, (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.TimeoutError))
@@ -626,6 +647,12 @@ def _connection_error(
     )
     after = f" ({tries} tries in {seconds:.0f} s)" if tries > 1 else ""
     problem = _connection_problem(err)
+    if timed_out and whole is not None and not isinstance(err, requests.ConnectTimeout):
+        # urllib3 words it "Read timed out." whichever bound ended the answer
+        problem = (
+            f"no whole answer within {whole:g} s (the read timeout bounds the whole "
+            "answer, not each read)"
+        )
     if url.startswith("https://") and (timed_out or "wrong version number" in problem.lower()):
         # TLS asked of a plain-HTTP server: it waits for a request that never comes
         plain = "http://" + urllib.parse.urlsplit(url).netloc

@@ -25,7 +25,11 @@ class Reply:
     kind: "json" (status, body, headers), "text" (raw body text),
     "reset" (close the connection with an RST before answering),
     "truncate" (send headers with a Content-Length, half the body, then close),
-    "slow" (sleep ``delay`` seconds, then answer as "json").
+    "slow" (sleep ``delay`` seconds, then answer as "json"),
+    "drip" (send the headers, then the JSON body one byte every ``delay`` seconds),
+    "drip_head" (send the status line and headers one byte every ``delay`` seconds),
+    "drip_stream" (an event stream: a comment every ``delay`` seconds, ``body`` of them,
+    then one event whose data is ``{"done": true}``).
     """
 
     kind: str = "json"
@@ -73,6 +77,9 @@ class FaultyServer:
                     return
                 if reply.kind == "slow":
                     time.sleep(reply.delay)
+                if reply.kind.startswith("drip"):
+                    self._drip(reply)
+                    return
                 if reply.kind == "text":
                     payload = str(reply.body).encode("utf-8")
                     content_type = reply.headers.get("Content-Type", "text/html")
@@ -94,6 +101,33 @@ class FaultyServer:
                     return
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def _drip(self, reply: Reply) -> None:
+                self.close_connection = True
+                if reply.kind == "drip_stream":
+                    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                    self.wfile.write(head + b"Connection: close\r\n\r\n")
+                    for _ in range(int(reply.body)):
+                        self.wfile.write(b": keep-alive\n\n")
+                        self.wfile.flush()
+                        time.sleep(reply.delay)
+                    self.wfile.write(b'data: {"done": true}\n\n')
+                    return
+                payload = json.dumps(reply.body).encode("utf-8")
+                head = (
+                    f"HTTP/1.1 {reply.status} OK\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+                ).encode()
+                if reply.kind == "drip_head":
+                    trickle, rest = head, payload
+                else:
+                    self.wfile.write(head)
+                    trickle, rest = payload, b""
+                for byte in trickle:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(reply.delay)
+                self.wfile.write(rest)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 

@@ -397,3 +397,52 @@ def test_nan_in_a_body_is_refused_before_sending(server, clock):
     with pytest.raises(ValueError, match="JSON"):
         make(server, clock).request("POST", "/v1/thing", json={"value": float("nan")})
     assert server.calls() == []
+
+
+# A slow-drip server: each read gets a byte long before the read timeout, so requests'
+# per-read timeout never fires; the whole answer has the read timeout as its deadline.
+# The drip would last about 20 s; the bounds below are generous for a loaded machine.
+DRIP = {"object": "thing", "id": "1", "pad": "x" * 60}
+
+
+@pytest.mark.parametrize("kind", ["drip", "drip_head"])
+def test_a_server_that_trickles_its_answer_times_out_at_the_read_timeout(server, clock, kind):
+    server.play(Reply(kind=kind, body=DRIP, delay=0.25))
+    transport = make(server, clock, max_tries=1)
+    transport.timeout = (2.0, 1.5)
+    started = time.monotonic()
+    with pytest.raises(errors.APITimeoutError) as info:
+        transport.request("GET", "/v1/thing")
+    assert time.monotonic() - started < 12
+    assert "no whole answer within 1.5 s" in str(info.value)
+
+
+def test_a_trickled_answer_within_the_read_timeout_arrives_whole(server, clock):
+    server.play(Reply(kind="drip", body={"id": "1"}, delay=0.01))
+    transport = make(server, clock, max_tries=1)
+    transport.timeout = (2.0, 30.0)
+    assert transport.request_json("GET", "/v1/thing") == {"id": "1"}
+
+
+def test_a_stream_outlives_the_read_timeout_while_the_server_talks(server, clock):
+    from sigopt_like.tasks import iter_event_data
+
+    server.play(Reply(kind="drip_stream", body=8, delay=0.25))
+    transport = make(server, clock, max_tries=1)
+    transport.timeout = (2.0, 1.0)  # the stream lasts 2 s: twice one read's timeout
+    response = transport.request("GET", "/v1/thing/events", stream=True)
+    assert list(iter_event_data(response)) == ['{"done": true}']
+
+
+def test_a_stream_ends_at_its_own_deadline_however_often_the_server_talks(server, clock):
+    import requests
+
+    from sigopt_like.tasks import iter_event_data
+
+    server.play(Reply(kind="drip_stream", body=80, delay=0.25))  # 20 s of keep-alives
+    transport = make(server, clock, max_tries=1)
+    started = time.monotonic()
+    response = transport.request("GET", "/v1/thing/events", stream=True, stream_within=1.5)
+    with pytest.raises(requests.RequestException):
+        list(iter_event_data(response))
+    assert time.monotonic() - started < 12
