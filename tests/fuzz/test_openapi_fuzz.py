@@ -117,7 +117,7 @@ def _operations() -> list[tuple[str, str]]:
         (method.upper(), path)
         for path, item in document["paths"].items()
         for method in item
-        if method in ("get", "post", "put", "patch", "delete")
+        if method in ("get", "head", "post", "put", "patch", "delete")
     ]
 
 

@@ -11,7 +11,7 @@ import pytest
 from sigopt_like.service import create_app
 from sigopt_like.service.resources.system import openapi_document
 
-HTTP_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
 
 
 def registered_routes(app) -> dict[str, set[str]]:

@@ -132,3 +132,27 @@ def test_openapi_body_matches_the_package_file():
     from sigopt_like.service.resources.system import openapi_document
 
     assert json.loads(openapi_document())["info"]["title"] == "sigopt_like"
+
+
+def test_head_answers_the_probes_as_their_get_does(served):
+    """Load balancers and uptime checkers send HEAD: it was a 405 on /health."""
+    import requests
+
+    for path in ("/health", "/ready", "/v1/version"):
+        got = requests.get(f"{served.url}{path}", timeout=30)
+        head = requests.head(f"{served.url}{path}", timeout=30)
+        assert head.status_code == got.status_code == 200, (path, head.status_code)
+        assert head.content == b""
+        assert head.headers["Content-Type"] == got.headers["Content-Type"]
+        assert head.headers["Content-Length"] == got.headers["Content-Length"]
+    text = requests.get(f"{served.url}/metrics", timeout=30).text
+    assert 'sigopt_like_http_requests_total{method="HEAD",route="/health",status="200"}' in text
+
+
+def test_head_elsewhere_is_a_405_naming_get(served):
+    """HEAD is for the probes; an API route says what it allows."""
+    import requests
+
+    head = requests.head(f"{served.url}/v1/sessions", headers=served.headers(), timeout=30)
+    assert head.status_code == 405
+    assert "GET" in head.headers["Allow"]

@@ -34,6 +34,10 @@ class Health:
         """Always ``{"object": "health", "status": "ok"}``."""
         resp.media = {"object": "health", "status": "ok"}
 
+    #: HEAD, as load balancers and uptime checkers send it: the GET's status and
+    #: headers, no body (Falcon drops it); not a 405
+    on_head = on_get
+
 
 class Ready:
     """GET /ready: the database answers; 503 with the error body if not."""
@@ -54,6 +58,8 @@ class Ready:
                 detail={"check": "database"},
             ) from err
         resp.media = {"object": "ready", "status": "ok", "schema_version": int(version)}
+
+    on_head = on_get  # a probe's HEAD: 200 or 503 as the GET, headers only
 
 
 class Metrics:
@@ -85,6 +91,8 @@ class Version:
             "server_version": __version__,
             "min_client_version": MIN_CLIENT_VERSION,
         }
+
+    on_head = on_get  # what uptime checkers send to a service's version URL
 
 
 class OpenAPI:
