@@ -8,7 +8,6 @@ command), so ``users create``, ``tokens create`` and ``serve`` without
 from __future__ import annotations
 
 import errno
-import logging
 import signal
 import sys
 import time
@@ -131,6 +130,7 @@ def serve(
     _, app = _service()
     from ..database_targets import redact_url
     from ..service.access_log import AccessLog
+    from ..service.log_redaction import log_served
     from ..service.serving import create_server
     from .database import choose
 
@@ -154,9 +154,9 @@ def serve(
         overrides["allowed_hosts"] = tuple(allowed_hosts)
     if guest_token_days is not None:
         overrides["guest_token_days"] = guest_token_days
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    if quiet_access:
-        logging.getLogger("sigopt_like.access").setLevel(logging.WARNING)
+    # waitress's own lines ("Client disconnected while serving <path>") and tracebacks
+    # may quote a token: every line goes through one redaction, whoever wrote it
+    log_served(quiet_access)
     service = app.create_app(database=database, **overrides)
     try:
         server = create_server(

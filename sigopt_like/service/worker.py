@@ -53,6 +53,7 @@ from .domain.tasks import (
     requeued_message,
 )
 from .failures import RepeatedFailures
+from .log_redaction import redact_handlers
 from .settings import ServiceSettings
 from .store import Store
 from .store.database import is_unreachable_error
@@ -706,6 +707,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    redact_handlers()  # a task's failure may quote what a user sent, a token included
     # started by a service: standard output carries a line per task change to it, and
     # whatever else would be printed goes to standard error (which the user sees)
     changes = _ChangeChannel.take_stdout() if args.follow_stdin else None

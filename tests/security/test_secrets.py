@@ -190,3 +190,36 @@ def test_tokens_are_compared_by_hash_in_constant_time() -> None:
     assert "hash_token(token)" in lookup and "compare_digest" in lookup
     assert "compare_digest" in inspect.getsource(passwords.verify_password)
     assert "scrypt" in inspect.getsource(passwords.hash_password)
+
+
+def test_every_line_sigopt_like_serve_logs_is_redacted_whoever_writes_it() -> None:
+    """waitress logs "Client disconnected while serving <path>" with the path as sent, and
+    a traceback may quote a URL: before, only the access log and the service's own
+    messages were redacted. ``serve``'s logging (``log_served``) redacts every line."""
+    import io
+
+    from sigopt_like.service.log_redaction import log_served
+
+    token = "slk_" + "Ab3-_x" * 7
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    out = io.StringIO()
+    root.handlers = [logging.StreamHandler(out)]  # as -v leaves it: serve keeps it
+    root.setLevel(logging.INFO)
+    try:
+        log_served()
+        waitress = logging.getLogger("waitress")
+        # as waitress writes it: the path already in the message, no args
+        waitress.info(f"Client disconnected while serving /v1/experiments/1/{token}")
+        waitress.info("Client disconnected while serving %s", f"/{token}")
+        try:
+            raise ValueError(f"bad URL http://lab/?token={token}")
+        except ValueError:
+            waitress.exception("Exception while serving %s", "/v1/sessions")
+        logging.getLogger("sigopt_like.service").warning("x %s", token, stack_info=True)
+    finally:
+        root.handlers, root.level = saved
+    text = out.getvalue()
+    assert "Client disconnected" in text and "ValueError" in text
+    assert token not in text and token[:12] not in text
+    assert text.count("slk_***") == 4, text
