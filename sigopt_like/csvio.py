@@ -249,10 +249,18 @@ def _replace(target: Path, data: bytes) -> None:
 
     An error about the temporary file names no file (the caller names the one it was
     asked to write): before, ``-o /proc/version`` said "no such file or folder:
-    /proc/.version.3628dd091ac5.tmp", a name the person never gave."""
+    /proc/.version.3628dd091ac5.tmp", a name the person never gave. A folder that is
+    there but takes no new file is :class:`OutputFolderError`, not "no such file"."""
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd, tmp = _new_temporary(target)
+        try:
+            fd, tmp = _new_temporary(target)
+        except FileNotFoundError as err:
+            if not target.parent.is_dir():
+                raise
+            # the folder is there and refuses a new file (/proc, /sys): before, this was
+            # "no such file or folder: /proc/version", of a file that exists
+            raise OutputFolderError(target.parent) from err
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -263,6 +271,18 @@ def _replace(target: Path, data: bytes) -> None:
     except OSError as err:
         err.filename = err.filename2 = None
         raise
+
+
+class OutputFolderError(OSError):
+    """The output's folder exists and takes no new file (a file is written beside its
+    target, then renamed over it), as ``/proc`` and ``/sys`` do."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(
+            f"cannot write there: the folder {folder} takes no new file (an output is "
+            "written beside it, then renamed into place); give a path in a folder of yours"
+        )
+        self.strerror = str(self.args[0])
 
 
 def _new_temporary(target: Path) -> tuple[int, Path]:

@@ -617,6 +617,18 @@ def test_an_output_that_cannot_be_written_is_named_as_given(run, tmp_path, monke
     assert line.endswith(": /proc/version") and ".tmp" not in line, line
 
 
+@pytest.mark.skipif(not Path("/proc/version").is_file(), reason="no /proc on this system")
+@pytest.mark.parametrize("output", ["/proc/version", "/proc/sigopt-like-history.csv"])
+def test_an_output_in_a_folder_that_takes_no_file_says_so(run, tmp_path, monkeypatch, output):
+    """Before: ``-o /proc/version`` said "no such file or folder: /proc/version", of a
+    file that exists (/proc refuses the new file written beside it)."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "proc.db"))
+    assert run("sessions", "create", "proc").code == 0
+    line = one_line(run("history", "1", "-o", output))
+    assert "no such file" not in line, line
+    assert "the folder /proc takes no new file" in line and line.endswith(f": {output}"), line
+
+
 def test_a_nul_in_a_csv_cell_is_named_by_row_and_column(run, tmp_path, monkeypatch):
     """Before: the service's door refused it as "The field 'table.rows[0][4]' contains a
     NUL character", a place no spreadsheet shows; a space's level likewise as
