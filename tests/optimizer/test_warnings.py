@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 
 import sigopt_like
+from sigopt_like.service.optimizer.engine import untested_rows
 from sigopt_like.service.optimizer.surrogate import GPSurrogate
 
 from .conftest import factorial
@@ -132,3 +133,15 @@ def test_metric_values_near_the_float_limit_are_modelled_silently(tmp_path, capl
     assert [str(w.message) for w in caught] == []
     assert not [r for r in caplog.records if "engine failed" in r.getMessage()]
     assert 0 < best.value <= 1e308
+
+
+def test_telling_rows_apart_in_a_2000_parameter_space_warns_nothing():
+    """The rows' mixed-radix ids were refused by a product of 2,000 radices, which
+    overflowed a float: "RuntimeWarning: overflow encountered in reduce" on the console
+    of a user generating a 2,000-parameter design."""
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 2, size=(6, 2000)).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fresh = untested_rows(codes, codes[:2])
+    assert [tuple(r) for r in fresh] == [tuple(r) for r in codes[2:]]

@@ -57,7 +57,8 @@ def _integer_ids(codes: np.ndarray, existing: np.ndarray) -> tuple[np.ndarray, n
     if np.any(both < 0) or np.any(both != np.round(both)) or np.any(both >= 2.0**53):
         return None
     radix = both.max(axis=0).astype(np.int64) + 1
-    if float(np.prod(radix.astype(float))) >= 2.0**62:
+    # in logs: the product of 2,000 radices overflows a float (a RuntimeWarning a user saw)
+    if float(np.log2(radix.astype(float)).sum()) >= 62:
         return None
     mult = np.concatenate([np.cumprod(radix[::-1])[::-1][1:], [1]]).astype(np.int64)
     as_int = both.astype(np.int64) @ mult
