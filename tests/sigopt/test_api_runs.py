@@ -314,7 +314,8 @@ def test_a_runs_metadata_merges_key_by_key(api: Api, client: str):
     """sigopt-python's ``run.log_metadata(k, v)`` sends ``{"metadata": {k: v}}`` once per
     key, and SigOpt's MERGE merges maps: each update replaced the whole metadata here, so
     only the last key logged was kept. Keys now merge; ``"metadata": null`` clears it;
-    a merge past 100 keys is a 422 with nothing changed."""
+    a merge past 100 keys is a 422 with nothing changed. A key given as null is no value
+    kept (SigOpt never renders one): the run has no key ``c``."""
     run = api.post(
         f"/v1/clients/{client}/projects/meta/training_runs", {"name": "r", "metadata": {"a": 1}}
     ).body
@@ -322,15 +323,88 @@ def test_a_runs_metadata_merges_key_by_key(api: Api, client: str):
     assert merge(api, run["id"], {"metadata": {"a": 2, "c": None}}).body["metadata"] == {
         "a": 2,
         "b": "x",
-        "c": None,
     }
-    many = {f"k{i}": i for i in range(98)}
+    many = {f"k{i}": i for i in range(99)}
     reply = merge(api, run["id"], {"metadata": many})
     assert reply.status == 422 and reply.body["detail"]["field"] == "metadata", reply.body
     assert "101 keys" in reply.body["message"]
     fetched = api.get(f"/v1/training_runs/{run['id']}").body
-    assert fetched["metadata"] == {"a": 2, "b": "x", "c": None}
+    assert fetched["metadata"] == {"a": 2, "b": "x"}
     assert merge(api, run["id"], {"metadata": None}).body["metadata"] is None
+
+
+#: the maps of plain values, with a value to log in each: sigopt-python's
+#: ``del run.params[k]`` sends ``{"assignments": {k: null}}``, ``run.log_metadata(k, None)``
+#: ``{"metadata": {k: null}}``, ``log_dev_metadata``/``log_sys_metadata`` the same
+VALUE_MAPS = {
+    "assignments": 0.1,
+    "metadata": "iris",
+    "dev_metadata": "v",
+    "sys_metadata": {"scores": [1]},
+}
+
+
+def test_null_inside_a_runs_value_map_removes_that_key(api: Api, client: str):
+    """``{"metadata": {"k": null}}`` (and the same in ``assignments``, ``dev_metadata``,
+    ``sys_metadata``) was kept as a key whose value is null, rendered ``"k": null``. The
+    null now removes the key, the run's other keys as they were; with PUT, MERGE and
+    PATCH alike, and a key the run does not have is no change."""
+    runs = f"/v1/clients/{client}/projects/nulls/training_runs"
+    run = api.post(runs, {"name": "r"}).body
+    path = f"/v1/training_runs/{run['id']}"
+    for verb in ("PUT", "MERGE" if api.mode == "served" else "PATCH"):
+        for key, value in VALUE_MAPS.items():
+            logged = api.call(verb, path, {key: {"gone": value, "kept": value}})
+            assert logged.status == 200 and logged.body[key] == {"gone": value, "kept": value}
+            other = {k: v for k, v in logged.body.items() if k not in (key, "updated")}
+            reply = api.call(verb, path, {key: {"gone": None, "never": None}})
+            assert reply.status == 200, (verb, key, reply.body)
+            assert reply.body[key] == {"kept": value}, (verb, key, reply.body)
+            assert {k: v for k, v in reply.body.items() if k not in (key, "updated")} == other
+            assert api.get(path).body[key] == {"kept": value}
+            assert api.call(verb, path, {key: None}).body[key] in (None, {})
+
+
+def test_null_inside_a_new_runs_value_map_leaves_the_key_out(api: Api, client: str):
+    """A run created with ``{"metadata": {"k": null}}`` (or ``assignments``,
+    ``dev_metadata``, ``sys_metadata``), alone or in ``upload_runs``'s batch, kept
+    ``"k": null``; as SigOpt's parser drops such keys, the run is made without them. A
+    run of an AI experiment made with ``metadata`` holding a null too."""
+    runs = f"/v1/clients/{client}/projects/nulls/training_runs"
+    body = {key: {"gone": None, "kept": value} for key, value in VALUE_MAPS.items()}
+    made = api.post(runs, {"name": "r", **body})
+    assert made.status == 201, made.body
+    batch = api.post(f"{runs}/batch", {"runs": [{"name": "b", **body}]})
+    assert batch.status == 201, batch.body
+    for run in (made.body, batch.body["data"][0]):
+        fetched = api.get(f"/v1/training_runs/{run['id']}").body
+        for key, value in VALUE_MAPS.items():
+            assert run[key] == fetched[key] == {"kept": value}, (key, run[key], fetched[key])
+    e = api.post(f"/v1/clients/{client}/projects/nulls/aiexperiments", AI).body
+    ai = api.post(
+        f"/v1/aiexperiments/{e['id']}/training_runs",
+        {"name": "r", "metadata": {"gone": None, "kept": 1}},
+    )
+    assert ai.status == 201 and ai.body["metadata"] == {"kept": 1}, ai.body
+    assert api.get(f"/v1/training_runs/{ai.body['id']}").body["metadata"] == {"kept": 1}
+
+
+def test_null_cannot_remove_a_suggested_assignment(api: Api, client: str):
+    """A run of an AI experiment keeps the assignments it was suggested: a null one is a
+    422 naming it (it cannot be removed), with nothing changed, by itself or beside
+    other changes."""
+    e = api.post(f"/v1/clients/{client}/projects/p/aiexperiments", AI).body
+    run = api.post(f"/v1/aiexperiments/{e['id']}/training_runs", {"name": "r"}).body
+    before = api.snapshot()
+    for body in (
+        {"assignments": {"x": None}},
+        {"assignments": {"x": None}, "metadata": {"k": 1}, "name": "other"},
+    ):
+        reply = merge(api, run["id"], body)
+        assert reply.status == 422, reply.body
+        assert reply.body["detail"]["field"] == "assignments.x", reply.body
+        assert "cannot be removed" in reply.body["message"], reply.body
+    assert api.snapshot() == before
 
 
 def test_a_dataset_is_logged_by_name_and_anything_else_is_refused(api: Api, client: str):

@@ -28,3 +28,17 @@ def test_modern_loop_with_environment_variables_only(served, tmp_path):
     assert manual["values"]["loss"]["value"] == 0.25
     assert manual["values"]["loss"]["value_stddev"] == 0.01
     assert manual["experiment"] is None
+
+
+def test_a_removed_parameter_and_metadata_key_are_gone_from_the_run(served, tmp_path):
+    """``del run.params[k]`` and ``run.log_metadata(k, None)`` send the key as null; the
+    service kept it as a null value, so the fetched run showed ``k: None`` where the
+    script's own ``run.params`` had no ``k``. The run now has no such key."""
+    out = run_sigopt_script(served, tmp_path, "run_nulls.py", "nulls")
+    run = out["run"]
+    assert out["local"] == {"learning_rate": 0.1}
+    assert run["assignments"] == {"learning_rate": 0.1}
+    assert run["metadata"] == {"dataset": "iris"}
+    assert run["dev_metadata"] == {"kept": 1}
+    assert run["sys_metadata"] == {"kept": "x"}
+    assert run["state"] == "completed" and run["values"]["loss"]["value"] == 0.25

@@ -45,6 +45,10 @@ MERGED_FIELDS = (
     "dev_metadata",
 )
 REPLACED_FIELDS = ("model", "source_code")
+#: maps of plain values, where a null entry removes the key from the run: sigopt-python's
+#: ``del run.params[k]`` sends ``{"assignments": {k: null}}``, ``run.log_metadata(k, None)``
+#: ``{"metadata": {k: null}}`` (and so do log_dev_metadata and log_sys_metadata)
+VALUE_MAPS = ("assignments", "metadata", "sys_metadata", "dev_metadata")
 #: the map fields a run update clears when it gives them as null, as SigOpt's MERGE does
 #: (its update sets the field to null, then strips nulls: "with MERGE you will have to
 #: explicitly set that field to null"); ``metadata`` null clears it too
@@ -126,7 +130,9 @@ def run_create(body: Mapping[str, Any], *, suggested: bool = False) -> dict[str,
     _echoed_lists(body, ())
     out = {
         "name": name_text(body.get("name"), "name", required=False),
-        "metadata": metadata(body.get("metadata")),
+        # a new run has no key to remove: a null entry leaves the key out, as SigOpt's
+        # parser drops null metadata entries (validate_metadata: remove_nones_mapping)
+        "metadata": without_nulls(metadata(body.get("metadata"))),
     }
     return out
 
@@ -338,9 +344,23 @@ def _as_rendered(item: Mapping[str, Any], name: str, where: str) -> Mapping[str,
     return out
 
 
+def without_nulls(entries: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``entries`` without the keys given as null (None stays None)."""
+    if entries is None:
+        return None
+    return {k: v for k, v in entries.items() if v is not None}
+
+
+def _merged_map(current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
+    """``new`` merged into ``current`` key by key; a key ``new`` gives as null is removed
+    (the maps of VALUE_MAPS: the entries of the others cannot be null)."""
+    out = {**(current or {}), **new}
+    return {k: v for k, v in out.items() if not (v is None and k in new)}
+
+
 def merged(current: Mapping[str, Any], update: RunUpdate) -> dict[str, Any]:
     """The run's ``fields`` after merging the update's mappings into them, without the
-    ones it clears."""
+    ones it clears, nor the keys it gives as null."""
     out = {
         k: dict(v) if isinstance(v, Mapping) else v
         for k, v in current.items()
@@ -348,8 +368,7 @@ def merged(current: Mapping[str, Any], update: RunUpdate) -> dict[str, Any]:
     }
     for key, value in update.fields.items():
         if key in MERGED_FIELDS:
-            base = out.get(key) or {}
-            out[key] = {**base, **value}
+            out[key] = _merged_map(out.get(key), value)
         else:
             out[key] = value
     return out
@@ -359,10 +378,11 @@ def merged_metadata(
     current: Mapping[str, Any] | None, new: Mapping[str, Any] | None
 ) -> dict[str, Any] | None:
     """A run's metadata after an update: its keys merged into the run's (sigopt-python's
-    ``run.log_metadata(k, v)`` sends one key at a time); ``"metadata": null`` clears it."""
+    ``run.log_metadata(k, v)`` sends one key at a time), a key given as null removed
+    (``run.log_metadata(k, None)``); ``"metadata": null`` clears it."""
     if new is None:
         return None
-    out = {**(current or {}), **new}
+    out = _merged_map(current, new)
     if len(out) > MAX_METADATA_KEYS:
         raise RuleError(
             f"'metadata' would have {len(out)} keys with this update's; a run keeps at most "
@@ -388,15 +408,23 @@ def cleared_assignments(current: Mapping[str, Any], fixed: Sequence[str]) -> dic
 def merged_assignments(
     current: Mapping[str, Any], new: Mapping[str, Any], fixed: Sequence[str]
 ) -> dict[str, Any]:
-    """Assignments after an update; the ``fixed`` ones (a suggestion's) cannot change."""
+    """Assignments after an update, a key given as null removed (sigopt-python's
+    ``del run.params[k]``); the ``fixed`` ones (a suggestion's) cannot change, nor be
+    removed."""
     for name in fixed:
+        if name in new and new[name] is None:
+            raise RuleError(
+                f"'assignments.{name}': this run was suggested {name} = "
+                f"{current.get(name)!r} by its experiment; it cannot be removed.",
+                f"assignments.{name}",
+            )
         if name in new and new[name] != current.get(name):
             raise RuleError(
                 f"'assignments.{name}': this run was suggested {name} = "
                 f"{current.get(name)!r} by its experiment; it cannot change.",
                 f"assignments.{name}",
             )
-    return {**current, **new}
+    return _merged_map(current, new)
 
 
 def observation_of_run(

@@ -1,0 +1,27 @@
+"""A sigopt-python script that removes what it logged, as its users write it:
+``del run.params[k]`` and ``run.log_metadata(k, None)`` (and the dev and sys metadata
+loggers) send the key as null in a MERGE. Prints the run as fetched, as JSON."""
+
+import json
+
+import sigopt
+
+run = sigopt.create_run(name="nulls")
+with run:
+    run.params.learning_rate = 0.1
+    run.params.batch_size = 32
+    del run.params["batch_size"]
+    run.log_metadata("dataset", "iris")
+    run.log_metadata("scratch", "to remove")
+    run.log_metadata("scratch", None)
+    run.log_dev_metadata("kept", 1)
+    run.log_dev_metadata("scratch", 2)
+    run.log_dev_metadata("scratch", None)
+    run.log_sys_metadata("kept", "x")
+    run.log_sys_metadata("scratch", "y")
+    run.log_sys_metadata("scratch", None)
+    run.log_metric("loss", 0.25)
+    local = dict(run.params)
+fetched = sigopt.get_run(run.id)
+
+print(json.dumps({"local": local, "run": fetched.to_json()}))
