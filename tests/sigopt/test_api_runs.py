@@ -407,6 +407,47 @@ def test_null_cannot_remove_a_suggested_assignment(api: Api, client: str):
     assert api.snapshot() == before
 
 
+#: the maps whose entries are objects, with an entry to log in each
+OBJECT_MAPS = {
+    "logs": ("stdout", {"content": "hello"}),
+    "assignments_meta": ("lr", {"source": "sigopt"}),
+    "assignments_sources": ("sigopt", {"sort": 1, "default_show": True}),
+    "datasets": ("iris", {}),
+    "values": ("acc", {"value": 0.9}),
+}
+
+
+def test_null_inside_a_runs_object_map_is_refused_as_sigopt_refuses_it(api: Api, client: str):
+    """An entry of ``logs``, ``assignments_meta`` or ``assignments_sources`` given as null
+    (or as anything but an object) was kept and rendered (``"logs": {"stdout": null}``).
+    SigOpt's parser takes these maps' entries as objects only, and refuses a null one with
+    a 400: so does this service now, in a create, ``upload_runs`` and an update (PUT and
+    MERGE), naming the entry, nothing changed. ``datasets`` and ``values`` refused a null
+    entry already, and still do."""
+    runs = f"/v1/clients/{client}/projects/objects/training_runs"
+    logged = {key: {name: entry} for key, (name, entry) in OBJECT_MAPS.items()}
+    run = api.post(runs, {"name": "r", "assignments": {"lr": 0.1}, **logged})
+    assert run.status == 201, run.body
+    path = f"/v1/training_runs/{run.body['id']}"
+    before = api.snapshot()
+    for key, (name, _) in OBJECT_MAPS.items():
+        for value in (None, 1, "x") if key in ("logs", "assignments_meta") else (None,):
+            body = {key: {name: value}}
+            for reply, field in (
+                (api.post(runs, {"name": "n", **body}), f"{key}.{name}"),
+                (api.post(f"{runs}/batch", {"runs": [{"name": "n", **body}]}), None),
+                (api.put(path, body), f"{key}.{name}"),
+                (merge(api, run.body["id"], body), f"{key}.{name}"),
+            ):
+                field = field or f"runs[0].{key}.{name}"
+                assert reply.status == 400, (key, value, reply.body)
+                assert reply.body["detail"]["field"] == field, (key, value, reply.body)
+                if value is None and key != "datasets":
+                    assert "cannot be null" in reply.body["message"], reply.body
+    assert api.snapshot() == before
+    assert all(api.get(path).body[key] == run.body[key] for key in OBJECT_MAPS)
+
+
 def test_a_dataset_is_logged_by_name_and_anything_else_is_refused(api: Api, client: str):
     """A run renders its datasets as names (sigopt-python's ``log_dataset`` sends
     ``{name: {}}``); a value other than ``{}`` was accepted and never shown. It is now a

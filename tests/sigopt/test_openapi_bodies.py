@@ -464,7 +464,11 @@ def _run_update(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
 
 
 def _run_patch(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
-    return "PATCH", f"/v1/training_runs/{_new_run(api, ids)}", {"logs": {"x": "y"}}
+    return (
+        "PATCH",
+        f"/v1/training_runs/{_new_run(api, ids)}",
+        {"logs": {"stdout": {"content": "y"}}},
+    )
 
 
 def _checkpoint(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:

@@ -49,6 +49,11 @@ REPLACED_FIELDS = ("model", "source_code")
 #: ``del run.params[k]`` sends ``{"assignments": {k: null}}``, ``run.log_metadata(k, None)``
 #: ``{"metadata": {k: null}}`` (and so do log_dev_metadata and log_sys_metadata)
 VALUE_MAPS = ("assignments", "metadata", "sys_metadata", "dev_metadata")
+#: maps whose entries are objects (``{"logs": {"stdout": {"content": ...}}}``): an entry
+#: that is not one, null too, is a 400, as SigOpt's parser refuses it
+#: (``ValidationType.objectOf(ValidationType.object)``); ``datasets`` too, whose entries
+#: are ``{}`` only (``_datasets``)
+OBJECT_MAPS = ("assignments_meta", "assignments_sources", "logs", "values")
 #: the map fields a run update clears when it gives them as null, as SigOpt's MERGE does
 #: (its update sets the field to null, then strips nulls: "with MERGE you will have to
 #: explicitly set that field to null"); ``metadata`` null clears it too
@@ -161,7 +166,7 @@ def run_update(body: Mapping[str, Any]) -> RunUpdate:
     for key in MERGED_FIELDS:
         if body.get(key) is not None:
             raw = _datasets_by_name(body[key]) if key == "datasets" else body[key]
-            fields[key] = dict(object_of(raw, key))
+            fields[key] = dict(_entries(raw, key) if key in OBJECT_MAPS else object_of(raw, key))
     for key in REPLACED_FIELDS:
         if body.get(key) is not None:
             fields[key] = dict(object_of(body[key], key))
@@ -306,9 +311,29 @@ def _datasets(logged: Mapping[str, Any] | None) -> None:
         )
 
 
+def _entries(raw: Any, key: str) -> Mapping[str, Any]:
+    """``raw``, a map of OBJECT_MAPS whose entries must be objects; a 400 naming the first
+    that is not. Null does not remove an entry there: SigOpt refuses it too, and only
+    VALUE_MAPS take a null."""
+    entries = object_of(raw, key)
+    for name, value in entries.items():
+        where = f"{key}.{name}"
+        if value is None:
+            raise RuleError(
+                f"'{where}' cannot be null: each entry of '{key}' is an object, and one "
+                f"cannot be removed by itself (SigOpt refuses a null one too); "
+                f"'\"{key}\": null' clears them all.",
+                where,
+                400,
+            )
+        if not isinstance(value, Mapping):
+            raise RuleError(f"'{where}' must be an object, not {kind(value)}.", where, 400)
+    return entries
+
+
 def _values(raw: Any) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    for name, item in object_of(raw, "values").items():
+    for name, item in _entries(raw, "values").items():
         where = f"values.{name}"
         item = _as_rendered(object_of(item, where), str(name), where)
         known_fields(item, RUN_VALUE_FIELDS, where, "metric_evaluation")
