@@ -407,6 +407,25 @@ def test_null_cannot_remove_a_suggested_assignment(api: Api, client: str):
     assert api.snapshot() == before
 
 
+def test_a_parameter_an_ai_run_logged_beside_its_suggestion_may_change(api: Api, client: str):
+    """A run of an AI experiment held every assignment it had as suggested: one it logged
+    itself (``run.params.batch = 32``) could not change, nor be removed
+    (``del run.params.batch``), a 422 saying the experiment suggested it. Only the
+    suggestion's assignments are held now; the others change and are removed as a run
+    outside an experiment's are."""
+    e = api.post(f"/v1/clients/{client}/projects/p/aiexperiments", AI).body
+    run = api.post(f"/v1/aiexperiments/{e['id']}/training_runs", {"name": "r"}).body
+    x = run["assignments"]["x"]
+    assert merge(api, run["id"], {"assignments": {"batch": 32}}).status == 200
+    changed = merge(api, run["id"], {"assignments": {"batch": 64}})
+    assert changed.status == 200 and changed.body["assignments"] == {"x": x, "batch": 64}
+    removed = merge(api, run["id"], {"assignments": {"batch": None}})
+    assert removed.status == 200 and removed.body["assignments"] == {"x": x}, removed.body
+    assert api.get(f"/v1/training_runs/{run['id']}").body["assignments"] == {"x": x}
+    held = merge(api, run["id"], {"assignments": {"x": None}})
+    assert held.status == 422 and held.body["detail"]["field"] == "assignments.x", held.body
+
+
 #: the maps whose entries are objects, with an entry to log in each
 OBJECT_MAPS = {
     "logs": ("stdout", {"content": "hello"}),

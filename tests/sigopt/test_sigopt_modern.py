@@ -42,3 +42,11 @@ def test_a_removed_parameter_and_metadata_key_are_gone_from_the_run(served, tmp_
     assert run["dev_metadata"] == {"kept": 1}
     assert run["sys_metadata"] == {"kept": "x"}
     assert run["state"] == "completed" and run["values"]["loss"]["value"] == 0.25
+
+
+def test_a_parameter_logged_in_an_ai_run_can_be_removed(served, tmp_path):
+    """In ``experiment.loop()``, ``del run.params[k]`` of a parameter the script logged
+    itself raised (the service held every assignment of the run as suggested, a 422); the
+    run keeps only its suggested ``x`` now, and completes."""
+    ai = run_sigopt_script(served, tmp_path, "run_nulls.py", "nulls")["ai_run"]
+    assert set(ai["assignments"]) == {"x"} and ai["state"] == "completed"

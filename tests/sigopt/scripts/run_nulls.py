@@ -24,4 +24,17 @@ with run:
     local = dict(run.params)
 fetched = sigopt.get_run(run.id)
 
-print(json.dumps({"local": local, "run": fetched.to_json()}))
+experiment = sigopt.create_experiment(
+    name="nulls",
+    parameters=[{"name": "x", "type": "double", "bounds": {"min": 0.0, "max": 1.0}}],
+    metrics=[{"name": "accuracy", "objective": "maximize"}],
+    budget=1,
+)
+for ai_run in experiment.loop():
+    with ai_run:
+        ai_run.params.batch_size = 32
+        del ai_run.params["batch_size"]
+        ai_run.log_metric("accuracy", ai_run.params.x)
+ai_fetched = sigopt.get_run(ai_run.id)
+
+print(json.dumps({"local": local, "run": fetched.to_json(), "ai_run": ai_fetched.to_json()}))

@@ -56,7 +56,7 @@ def apply_update(
             )
         if update.fields or set(update.cleared) & set(run.fields):
             changes["fields"] = run_rules.merged(run.fields, update)
-        fixed = list(run.assignments) if experiment is not None else []
+        fixed = _suggested(unit, run) if experiment is not None else []
         if "assignments" in update.cleared:
             changes["assignments"] = run_rules.cleared_assignments(run.assignments, fixed)
         if update.assignments is not None:
@@ -92,6 +92,19 @@ def apply_update(
     except rules.RuleError as err:
         raise rule_error(err, prefix) from err
     return fresh
+
+
+def _suggested(unit: SigoptUnit, run: RunRecord) -> list[str]:
+    """The names of the assignments a run of an AI experiment was suggested, which cannot
+    change (those it logged beside them can); all its assignments when its suggestion is
+    not found."""
+    assert run.experiment_id is not None
+    suggestion = (
+        unit.suggestions.get(run.experiment_id, run.suggestion_id)
+        if run.suggestion_id is not None
+        else None
+    )
+    return list(suggestion.assignments if suggestion is not None else run.assignments)
 
 
 def _report(
