@@ -186,7 +186,7 @@ def _middleware(context: ServiceContext) -> list[Any]:
     top-down, ``process_response`` bottom-up (and always, even after an error)."""
     return [
         RequestIdMiddleware(),
-        MetricsMiddleware(context.metrics),
+        MetricsMiddleware(context.metrics, context.router),
         BodyLimitMiddleware(context),  # 413 on Content-Length, before reading
         AuthMiddleware(context),  # after routing: req.context.user_id / token_id or 401
         guard_for(context),  # a browser (dashboard cookie) may only read, or change with CSRF

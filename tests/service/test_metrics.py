@@ -8,12 +8,22 @@ requests and tasks.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 
+import falcon.testing
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from sigopt_like.service.middleware.metrics import REQUEST_BUCKETS, TASK_BUCKETS, ServiceMetrics
+from sigopt_like.service import Service
+from sigopt_like.service.middleware.metrics import (
+    COUNTED_METHODS,
+    REQUEST_BUCKETS,
+    TASK_BUCKETS,
+    UNMATCHED_ROUTE,
+    ServiceMetrics,
+)
+from sigopt_like.service.resources.system import openapi_document
 
 #: (route, method, status, seconds): bounds exactly, between, past the last bound, NaN
 REQUESTS = [
@@ -126,3 +136,45 @@ def test_the_registry_is_made_once_and_reads_the_counts_as_they_grow():
         b'sigopt_like_http_requests_total{method="GET",route="/health",status="200"} 1.0'
         in metrics.render()
     )
+
+
+def _documented_operations() -> set[tuple[str, str]]:
+    """(route template, method) of every operation the OpenAPI document lists."""
+    paths = json.loads(openapi_document())["paths"]
+    return {(path, method.upper()) for path, item in paths.items() for method in item}
+
+
+def _every_route_with_every_method(service: Service) -> str:
+    """/metrics after every documented route was asked with every counted method, as
+    anyone can without a token (the worst case of its size for one instance)."""
+    client = falcon.testing.TestClient(service.app)
+    for path in sorted({path for path, _ in _documented_operations()}):
+        for method in sorted(COUNTED_METHODS):
+            client.simulate_request(method, re.sub(r"\{[^}]+\}", "1", path))
+    return client.simulate_get("/metrics").text
+
+
+def _series(text: str, family: str) -> set[tuple[str, str]]:
+    """(route, method) of each series of ``family`` in the text."""
+    found = re.findall(rf'^{family}\{{(?:le="[^"]*",)?method="([^"]*)",route="([^"]*)"', text, re.M)
+    return {(route, method) for method, route in found}
+
+
+def test_a_method_a_route_has_not_makes_no_series_of_that_route(service):
+    """A 405 (and Falcon's OPTIONS answer) was counted under the route's own label: each
+    route by each method a new counter and histogram, 1 MB of /metrics made by anyone
+    without a token. They are counted under ``unmatched``, as an unknown path is."""
+    text = _every_route_with_every_method(service)
+    operations = _documented_operations()
+    for family in (
+        "sigopt_like_http_requests_total",
+        "sigopt_like_http_request_duration_seconds_bucket",
+    ):
+        series = _series(text, family)
+        assert series, family
+        routed = {s for s in series if s[0] != UNMATCHED_ROUTE}
+        assert routed <= operations, sorted(routed - operations)[:10]
+        unmatched = {method for route, method in series if route == UNMATCHED_ROUTE}
+        assert unmatched <= COUNTED_METHODS  # at most one series a method
+    refused = [line for line in text.splitlines() if 'status="405"' in line]
+    assert refused and all(f'route="{UNMATCHED_ROUTE}"' in line for line in refused)

@@ -103,10 +103,11 @@ def test_invented_methods_make_no_new_metric_series(served):
     methods = set(re.findall(r'method="([^"]*)"', text))
     assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}
     counted = re.search(
-        r'sigopt_like_http_requests_total\{method="other",route="/health",status="(\d+)"\} (\S+)',
+        r'sigopt_like_http_requests_total\{method="other",route="unmatched",status="(\d+)"\} (\S+)',
         text,
     )
     assert counted is not None and float(counted.group(2)) >= 1.0  # still counted, as other
+    assert 'route="/health",status="405"' not in text  # /health has no such method
 
 
 def test_each_service_has_its_own_registry(tmp_path):
