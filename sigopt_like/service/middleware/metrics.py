@@ -11,8 +11,14 @@ a registry of this instance whose one collector reads them. So a service that is
 asked for its metrics, such as an embedded ``Connection()``, never loads it nor the
 HTTP server modules its exposition imports (issue #12: a light embedded start). The
 text is what ``prometheus_client``'s ``Counter``, ``Histogram`` and ``Gauge`` print for
-the same counts: the same families, samples (``_total``, ``_bucket``, ``_count``,
-``_sum``, ``_created``) and order (``tests/service/test_metrics.py`` compares the two).
+the same counts with its ``_created`` series off (``disable_created_metrics()``): the
+same families, samples (``_total``, ``_bucket``, ``_count``, ``_sum``) and order
+(``tests/service/test_metrics.py`` compares the two). No ``_created`` sample is written,
+whatever ``PROMETHEUS_DISABLE_CREATED_SERIES`` says: in the text format Prometheus
+scrapes, each is one more series a child (a counter's lines doubled), holding only when
+the child was first counted. prometheus_client's own switch
+is for its instruments and process-wide; this registry's families are built here, so
+leaving them out is this instance's alone and changes nothing else in the process.
 It also counts how SigOpt suggestions were chosen (the optimizer, or the random fallback
 when the optimizer took longer than its budget, failed or was refused).
 """
@@ -20,7 +26,6 @@ when the optimizer took longer than its budget, failed or was refused).
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -65,7 +70,7 @@ TASK_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, math.inf)
 
 
 class _Family:
-    """One counter or histogram family: its label sets' values, and when each began."""
+    """One counter or histogram family: its label sets' values."""
 
     def __init__(
         self,
@@ -78,25 +83,25 @@ class _Family:
         self.documentation = documentation
         self.labelnames = tuple(labelnames)
         self.buckets = tuple(float(b) for b in buckets)
-        #: label values -> [created, count] (a counter) or
-        #: [created, sum, count in each bucket...] (a histogram; not cumulative)
+        #: label values -> [count] (a counter) or
+        #: [sum, count in each bucket...] (a histogram; not cumulative)
         self.children: dict[tuple[str, ...], list[float]] = {}
 
     def count(self, labels: tuple[str, ...]) -> None:
         child = self.children.get(labels)
         if child is None:
-            self.children[labels] = [time.time(), 1.0]
+            self.children[labels] = [1.0]
         else:
-            child[1] += 1.0
+            child[0] += 1.0
 
     def observe(self, labels: tuple[str, ...], value: float) -> None:
         child = self.children.get(labels)
         if child is None:
-            child = self.children[labels] = [time.time(), 0.0] + [0.0] * len(self.buckets)
-        child[1] += value
+            child = self.children[labels] = [0.0] * (1 + len(self.buckets))
+        child[0] += value
         for i, bound in enumerate(self.buckets):
             if value <= bound:  # as prometheus_client: a NaN falls in no bucket
-                child[2 + i] += 1.0
+                child[1 + i] += 1.0
                 break
 
 
@@ -188,11 +193,6 @@ class ServiceMetrics:
         )
         from prometheus_client.utils import floatToGoString
 
-        created = os.environ.get("PROMETHEUS_DISABLE_CREATED_SERIES", "False").lower() not in (
-            "true",
-            "1",
-            "t",
-        )
         with self._lock:  # a snapshot: every family as of one moment
             in_flight = self._in_flight
             families = [
@@ -216,25 +216,19 @@ class ServiceMetrics:
                 counter = CounterMetricFamily(
                     family.name, family.documentation, labels=family.labelnames
                 )
-                for labels, (began, value) in children.items():
-                    counter.add_metric(labels, value, created=began if created else None)
+                for labels, (value,) in children.items():
+                    counter.add_metric(labels, value)
                 yield counter
                 continue
             histogram = HistogramMetricFamily(
                 family.name, family.documentation, labels=family.labelnames
             )
-            for labels, (began, total, *counts) in children.items():
+            for labels, (total, *counts) in children.items():
                 cumulative, buckets = 0.0, []
                 for bound, count in zip(family.buckets, counts, strict=True):
                     cumulative += count
                     buckets.append((floatToGoString(bound), cumulative))
                 histogram.add_metric(labels, buckets, total)
-                if created:
-                    histogram.add_sample(
-                        family.name + "_created",
-                        dict(zip(family.labelnames, labels, strict=True)),
-                        began,
-                    )
             yield histogram
 
 
