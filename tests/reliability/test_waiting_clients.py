@@ -9,7 +9,8 @@ open at once, and:
   streams open, they timed out);
 - a waiter whose task changes hears of it at once (one watcher wakes it);
 - beyond the instance's waiting slots, a long poll answers at once and a stream
-  sends the task and ends, so waiters never hold the threads others need.
+  sends the task and ends, so waiters never hold the threads others need;
+- an operator sees them on /metrics, in a gauge of their own.
 
 How fast they are answered while 200 clients wait is measured in
 ``benchmarks/waiting_clients.py`` (docs/reliability.md quotes it).
@@ -18,12 +19,14 @@ How fast they are answered while 200 clients wait is measured in
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
 import pytest
 import requests
 
+from sigopt_like.service.resources import tasks as task_routes
 from tests.fixtures.faults import env_int
 from tests.fixtures.servers import ServedInstance, serve_in_thread
 from tests.fixtures.waiting import RawRequest, queued_tasks
@@ -148,3 +151,63 @@ def test_waiters_beyond_the_slots_are_answered_at_once(tmp_path: Path) -> None:
         for waiter in waiters:
             waiter.close()
         served.close()
+
+
+IN_FLIGHT = "sigopt_like_http_requests_in_flight"
+STREAMS_OPEN = 'sigopt_like_http_streams_open{kind="event_stream"}'
+POLLS_WAITING = 'sigopt_like_http_streams_open{kind="long_poll"}'
+
+
+def _gauges(url: str) -> dict[str, float]:
+    """The in-flight and waiting gauges of /metrics (its own request is in flight)."""
+    text = requests.get(f"{url}/metrics", timeout=10).text
+    pattern = r"^(sigopt_like_http_(?:requests_in_flight|streams_open)\S*) (\S+)$"
+    return {name: float(value) for name, value in re.findall(pattern, text, re.M)}
+
+
+def _gauges_become(url: str, expected: dict[str, float], seconds: float = 30) -> dict[str, float]:
+    """The gauges once they read ``expected`` (an assertion error after ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        gauges = _gauges(url)
+        if gauges == expected:
+            return gauges
+        assert time.monotonic() < deadline, (gauges, expected)
+        time.sleep(0.05)
+
+
+def test_waiting_clients_have_a_gauge_of_their_own(
+    idle_server: ServedInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An open event stream was in no gauge (its body is sent after its request is
+    answered) and a waiting long poll was a request in flight, so /metrics could not say
+    how many clients waited. ``sigopt_like_http_streams_open{kind}`` counts them, from
+    the stream's first byte and while the poll waits, until they end or their client
+    goes away; in flight counts the other requests."""
+    # a client gone is noticed at the stream's next write: a keep-alive, every 0.2 s here
+    monkeypatch.setattr(task_routes, "HEARTBEAT_SECONDS", 0.2)
+    served = idle_server
+    (stream_sid, stream_tid), (poll_sid, poll_tid) = queued_tasks(served, 2)
+    stream = open_waiter(
+        served.url, f"/v1/sessions/{stream_sid}/tasks/{stream_tid}/events", served.token
+    )
+    poll = open_waiter(
+        served.url, f"/v1/sessions/{poll_sid}/tasks/{poll_tid}?wait=60", served.token
+    )
+    try:
+        assert stream.read_until(b"event: task", 30), stream.received[:300]
+        # the long poll reaches the server and waits; the stream is counted since before
+        # its first byte; in flight is the /metrics request alone
+        _gauges_become(served.url, {IN_FLIGHT: 1.0, STREAMS_OPEN: 1.0, POLLS_WAITING: 1.0})
+        assert not poll.has_answered()
+
+        stream.close()  # its client goes away
+        _gauges_become(served.url, {IN_FLIGHT: 1.0, STREAMS_OPEN: 0.0, POLLS_WAITING: 1.0})
+
+        cancel = f"{served.url}/v1/sessions/{poll_sid}/tasks/{poll_tid}/cancel"
+        assert requests.post(cancel, headers=served.headers(), timeout=10).ok
+        assert poll.read_until(b'"status": "canceled"', 10), poll.received[-300:]
+        _gauges_become(served.url, {IN_FLIGHT: 1.0, STREAMS_OPEN: 0.0, POLLS_WAITING: 0.0})
+    finally:
+        stream.close()
+        poll.close()

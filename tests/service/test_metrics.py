@@ -29,6 +29,8 @@ from prometheus_client import (
 from sigopt_like.service import Service
 from sigopt_like.service.middleware.metrics import (
     COUNTED_METHODS,
+    EVENT_STREAM,
+    LONG_POLL,
     REQUEST_BUCKETS,
     TASK_BUCKETS,
     UNMATCHED_ROUTE,
@@ -80,7 +82,15 @@ def _prometheus_text() -> str:
         buckets=(0.01, 0.05, 0.25, 1.0, 5.0, float("inf")),
     )
     in_flight = Gauge(
-        "sigopt_like_http_requests_in_flight", "HTTP requests being handled now.", registry=registry
+        "sigopt_like_http_requests_in_flight",
+        "HTTP requests being handled now (long polls waiting are not).",
+        registry=registry,
+    )
+    streams = Gauge(
+        "sigopt_like_http_streams_open",
+        "Requests waiting on a task now: event streams open, long polls waiting.",
+        ["kind"],
+        registry=registry,
     )
     tasks = Counter(
         "sigopt_like_tasks",
@@ -103,6 +113,8 @@ def _prometheus_text() -> str:
         registry=registry,
     )
     in_flight.inc()  # one request still running
+    streams.labels(kind="event_stream").inc()  # one stream open
+    streams.labels(kind="long_poll")  # none waiting: shown at 0
     for route, method, status, seconds in REQUESTS:
         in_flight.inc()
         in_flight.dec()
@@ -131,7 +143,9 @@ def _ours() -> ServiceMetrics:
 
 def test_the_text_is_prometheus_clients_for_the_same_events(created_off):
     theirs = _prometheus_text()
-    ours = _ours().render().decode()
+    metrics = _ours()
+    with metrics.waiting(EVENT_STREAM):  # one stream open
+        ours = metrics.render().decode()
     assert 'le="+Inf"' in ours and "NaN" in ours  # the cases are met
     assert ours == theirs
 
@@ -151,6 +165,32 @@ def test_no_created_series_whatever_the_process_says(monkeypatch):
     text = _ours().render().decode()
     assert "_created" not in text and "sigopt_like_tasks_total" in text
     assert prometheus_client.metrics._use_created is was_on
+
+
+def _gauges(metrics: ServiceMetrics) -> dict[str, float]:
+    text = metrics.render().decode()
+    found = re.findall(
+        r"^(sigopt_like_http_(?:requests_in_flight|streams_open)\S*) (\S+)$", text, re.M
+    )
+    return {name: float(value) for name, value in found}
+
+
+def test_a_waiting_long_poll_leaves_in_flight_for_the_streams_gauge():
+    """In flight counts the requests holding the threads everyone needs; a long poll
+    waits on a waiting slot's thread, so while it waits it is counted as waiting."""
+    metrics = ServiceMetrics.create()
+    metrics.request_started()
+    in_flight = "sigopt_like_http_requests_in_flight"
+    polls = 'sigopt_like_http_streams_open{kind="long_poll"}'
+    streams = 'sigopt_like_http_streams_open{kind="event_stream"}'
+    assert _gauges(metrics) == {in_flight: 1.0, streams: 0.0, polls: 0.0}
+    with metrics.waiting(LONG_POLL):
+        assert _gauges(metrics) == {in_flight: 0.0, streams: 0.0, polls: 1.0}
+    assert _gauges(metrics) == {in_flight: 1.0, streams: 0.0, polls: 0.0}
+    metrics.request_finished("/v1/sessions/{sid}/tasks/{tid}", "GET", "200", 0.5)
+    with metrics.waiting(EVENT_STREAM):  # sent after its request was answered
+        assert _gauges(metrics) == {in_flight: 0.0, streams: 1.0, polls: 0.0}
+    assert _gauges(metrics) == {in_flight: 0.0, streams: 0.0, polls: 0.0}
 
 
 def test_the_registry_is_made_once_and_reads_the_counts_as_they_grow():

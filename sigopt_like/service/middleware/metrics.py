@@ -1,8 +1,9 @@
 """Prometheus metrics of one service instance, in its own registry.
 
 ``ServiceMetrics`` counts requests (by route template, method and status, and their
-durations), the requests in flight, and tasks (by type and final status, and their
-durations): the campaign's task runner counts tasks through
+durations), the requests in flight, the clients waiting on a task (open event streams,
+long polls while they wait: :meth:`ServiceMetrics.waiting`), and tasks (by type and final
+status, and their durations): the campaign's task runner counts tasks through
 ``context.metrics.task_finished``.
 
 The counts are kept here, in plain Python under one lock; ``prometheus_client`` is
@@ -25,6 +26,7 @@ when the optimizer took longer than its budget, failed or was refused).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -55,6 +57,10 @@ OTHER_METHOD = "other"
 #: route and method has a histogram, each bucket is a line of /metrics, and with every
 #: documented route and method asked /metrics stays near 100 KB (eight made it 128 KB)
 REQUEST_BUCKETS = (0.01, 0.05, 0.25, 1.0, 5.0, math.inf)
+#: the kinds of waiting request in ``sigopt_like_http_streams_open{kind}``
+EVENT_STREAM = "event_stream"
+LONG_POLL = "long_poll"
+WAITING_KINDS = (EVENT_STREAM, LONG_POLL)
 TASK_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, math.inf)
 
 
@@ -101,6 +107,7 @@ class ServiceMetrics:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._in_flight = 0.0
+        self._open = dict.fromkeys(WAITING_KINDS, 0.0)
         self._requests = _Family(
             "sigopt_like_http_requests",
             "HTTP requests by route template, method and status.",
@@ -144,6 +151,27 @@ class ServiceMetrics:
             self._requests.count((route, method, status))
             self._latency.observe((route, method), seconds)
 
+    @contextlib.contextmanager
+    def waiting(self, kind: str) -> Iterator[None]:
+        """For the block, one more open ``kind`` (:data:`EVENT_STREAM`, :data:`LONG_POLL`)
+        in ``sigopt_like_http_streams_open``.
+
+        An event stream's body is sent after its request was answered (no longer in
+        flight); a long poll waits inside its request, which leaves the in-flight gauge
+        while it waits: in flight counts the requests that hold the threads everyone
+        needs, this gauge the waiting ones, which hold the waiting slots' threads.
+        """
+        leaves_flight = 1.0 if kind == LONG_POLL else 0.0
+        with self._lock:
+            self._open[kind] += 1.0
+            self._in_flight -= leaves_flight
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._open[kind] -= 1.0
+                self._in_flight += leaves_flight
+
     def task_finished(self, task_type: str, status: str, seconds: float) -> None:
         """A task ended with ``status`` after ``seconds``."""
         with self._lock:
@@ -184,6 +212,7 @@ class ServiceMetrics:
 
         with self._lock:  # a snapshot: every family as of one moment
             in_flight = self._in_flight
+            streams_open = dict(self._open)
             families = [
                 (f, {k: list(v) for k, v in f.children.items()})
                 for f in (
@@ -195,12 +224,20 @@ class ServiceMetrics:
                 )
             ]
         for family, children in families:
-            if family is self._tasks:  # the registry's order: requests, latency, gauge, tasks
+            if family is self._tasks:  # the registry's order: requests, latency, gauges, tasks
                 yield GaugeMetricFamily(
                     "sigopt_like_http_requests_in_flight",
-                    "HTTP requests being handled now.",
+                    "HTTP requests being handled now (long polls waiting are not).",
                     value=in_flight,
                 )
+                streams = GaugeMetricFamily(
+                    "sigopt_like_http_streams_open",
+                    "Requests waiting on a task now: event streams open, long polls waiting.",
+                    labels=("kind",),
+                )
+                for kind, value in streams_open.items():
+                    streams.add_metric((kind,), value)
+                yield streams
             if not family.buckets:
                 counter = CounterMetricFamily(
                     family.name, family.documentation, labels=family.labelnames

@@ -8,6 +8,7 @@ the runner is woken once the task is committed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from ..domain.tasks import ACTIVE, FINISHED, TASK_TYPES
 from ..errors import BadRequest, Unauthorized
 from ..http import now, owner_id, page_request, parse_id, query_int, render_page
 from ..middleware.auth import CHALLENGE
+from ..middleware.metrics import EVENT_STREAM, LONG_POLL, ServiceMetrics
 from ..store import Store
 from ..store.tasks import Precheck, TaskRecord, TaskStore
 from ..task_watch import TaskWatch
@@ -117,15 +119,22 @@ class TaskItem:
     Waiting (a long poll, an event stream) goes through the instance's task watch:
     one reader wakes every waiter when its task changes, and a bounded number of
     waiting slots keeps waiters off the threads others need (see task_watch.py).
+    ``metrics`` counts the waiters (``sigopt_like_http_streams_open``).
     """
 
     def __init__(
-        self, store: Store, runner: TaskRunner, watch: TaskWatch, time_limit_seconds: int
+        self,
+        store: Store,
+        runner: TaskRunner,
+        watch: TaskWatch,
+        time_limit_seconds: int,
+        metrics: ServiceMetrics,
     ) -> None:
         self._store = store
         self._tasks = store.tasks
         self._runner = runner
         self._watch = watch
+        self._metrics = metrics
         self._stream_seconds = float(time_limit_seconds) + 60.0
 
     def _owned(self, req: falcon.Request, sid: str, tid: str) -> TaskRecord:
@@ -144,7 +153,10 @@ class TaskItem:
         wait = query_int(req, "wait", 0, minimum=0, maximum=MAX_WAIT_SECONDS) or 0
         seen = query_int(req, "version", task.version)
         if wait and task.status not in FINISHED and task.version == seen:
-            with self._watch.slot() as may_wait:
+            with (
+                self._watch.slot() as may_wait,
+                self._metrics.waiting(LONG_POLL) if may_wait else contextlib.nullcontext(),
+            ):
                 if not may_wait:
                     resp.set_header("X-Wait-Refused", "slots")
                 deadline = time.monotonic() + (wait if may_wait else 0)
@@ -189,8 +201,9 @@ class TaskItem:
         self, session_id: int, task_id: int, credential_live: Callable[[], bool]
     ) -> Iterator[bytes]:
         # the slot is taken when the server starts sending, and given back when the
-        # stream ends or the client goes away (the server closes the generator)
-        with self._watch.slot() as may_wait:
+        # stream ends or the client goes away (the server closes the generator); the
+        # stream is counted open for as long
+        with self._metrics.waiting(EVENT_STREAM), self._watch.slot() as may_wait:
             deadline = time.monotonic() + self._stream_seconds
             last_version = None
             last_sent = checked = time.monotonic()
@@ -223,6 +236,7 @@ def register(app: falcon.App, context: Any) -> None:
         context.runner,
         context.task_watch,
         context.settings.task_time_limit_seconds,
+        context.metrics,
     )
     app.add_route("/v1/sessions/{sid}/tasks", TaskList(context.store.tasks))
     app.add_route("/v1/sessions/{sid}/tasks/{tid}", item)
