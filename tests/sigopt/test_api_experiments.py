@@ -81,6 +81,23 @@ def test_fetch_update_delete(api: Api):
     assert api.post(f"{path}/suggestions").status == 201
 
 
+def test_a_null_metadata_entry_is_left_out_as_sigopt_leaves_it_out(api: Api):
+    """SigOpt's service checks a metadata entry given as null, then drops it
+    (``validate_metadata``: ``remove_nones_mapping``); it was stored and shown as null."""
+    given = {"a": 1, "gone": None}
+    e = api.create_experiment(metadata=given)
+    assert e["metadata"] == {"a": 1}
+    path = f"/v1/experiments/{e['id']}"
+    assert api.put(path, {"metadata": {"b": "x", "gone": None}}).body["metadata"] == {"b": "x"}
+    s = api.post(f"{path}/suggestions", {"metadata": given})
+    assert s.status == 201 and s.body["metadata"] == {"a": 1}
+    o = api.post(
+        f"{path}/observations", {"suggestion": s.body["id"], "value": 1, "metadata": given}
+    )
+    assert o.status == 201 and o.body["metadata"] == {"a": 1}
+    assert api.get(path).body["metadata"] == {"b": "x"}
+
+
 def test_list_pages_newest_first(api: Api):
     ids = [api.create_experiment(name=f"e{i}")["id"] for i in range(7)]
     seen, cursor = [], None

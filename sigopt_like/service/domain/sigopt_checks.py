@@ -82,9 +82,13 @@ def name_text(value: Any, field: str, *, required: bool = True) -> str | None:
     return value
 
 
-def metadata(value: Any, field: str = "metadata") -> dict[str, Any] | None:
+def metadata(
+    value: Any, field: str = "metadata", *, keep_nulls: bool = False
+) -> dict[str, Any] | None:
     """None, or an object of at most 100 keys (each at most 100 characters) whose values
-    are strings, numbers or null."""
+    are strings, numbers or null; a key given as null is checked, then left out, as
+    SigOpt's service leaves it out (``validate_metadata``: ``remove_nones_mapping``).
+    ``keep_nulls`` keeps them: a run update's null removes the run's key."""
     if value is None:
         return None
     if not isinstance(value, Mapping):
@@ -112,7 +116,8 @@ def metadata(value: Any, field: str = "metadata") -> dict[str, Any] | None:
             )
         elif is_number(item) and not math.isfinite(item):
             raise RuleError(f"'{where}' must be a finite number.", where)
-        out[str(key)] = item
+        if item is not None or keep_nulls:
+            out[str(key)] = item
     return out
 
 

@@ -135,9 +135,9 @@ def run_create(body: Mapping[str, Any], *, suggested: bool = False) -> dict[str,
     _echoed_lists(body, ())
     out = {
         "name": name_text(body.get("name"), "name", required=False),
-        # a new run has no key to remove: a null entry leaves the key out, as SigOpt's
-        # parser drops null metadata entries (validate_metadata: remove_nones_mapping)
-        "metadata": without_nulls(metadata(body.get("metadata"))),
+        # a null entry leaves the key out, as SigOpt's parser drops null metadata
+        # entries (validate_metadata: remove_nones_mapping)
+        "metadata": metadata(body.get("metadata")),
     }
     return out
 
@@ -151,8 +151,8 @@ def run_update(body: Mapping[str, Any]) -> RunUpdate:
     # and (below) state active, held to the run's state by check_state_change
     if "name" in body:
         columns["name"] = name_text(body["name"], "name", required=False)
-    if "metadata" in body:
-        columns["metadata"] = metadata(body["metadata"])
+    if "metadata" in body:  # a null entry removes the run's key (merged_metadata)
+        columns["metadata"] = metadata(body["metadata"], keep_nulls=True)
     if "deleted" in body:
         # null: a new run's (not deleted), as SigOpt's parser reads it
         deleted = False if body["deleted"] is None else body["deleted"]
@@ -367,13 +367,6 @@ def _as_rendered(item: Mapping[str, Any], name: str, where: str) -> Mapping[str,
             400,
         )
     return out
-
-
-def without_nulls(entries: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """``entries`` without the keys given as null (None stays None)."""
-    if entries is None:
-        return None
-    return {k: v for k, v in entries.items() if v is not None}
 
 
 def _merged_map(current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
