@@ -23,9 +23,16 @@ class UnusableDatabase(ValueError):
     """A database target that cannot be opened; the message says why and what to write."""
 
 
+#: a URL's password: up to its LAST ``@`` (an unencoded ``@`` in it must not show its rest)
+_USERINFO_PASSWORD = re.compile(r"(://[^:/@\s]+:)\S*@")
+#: libpq's ``?password=...`` (psycopg reads it from the query too)
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&\s]*", re.IGNORECASE)
+
+
 def redact_url(text: str) -> str:
-    """A database URL with its password hidden (``postgresql://me:***@host/db``)."""
-    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+    """A database URL with its password hidden (``postgresql://me:***@host/db``), in
+    its user part or in its query (``?password=***``)."""
+    return _QUERY_PASSWORD.sub(r"\1***", _USERINFO_PASSWORD.sub(r"\1***@", text))
 
 
 def first_line(err: BaseException) -> str:

@@ -44,7 +44,7 @@ from typing import Any
 
 import attrs
 
-from ..database_targets import first_line
+from ..database_targets import first_line, redact_url
 from .domain.tasks import (
     INTERRUPTED_MESSAGE,
     SYSTEM,
@@ -727,7 +727,9 @@ def main(argv: list[str] | None = None) -> int:
             target=_follow_stdin, args=(runner, stop), name="sigopt-like-stdin", daemon=True
         ).start()
     runner.start()
-    LOG.info("worker %s running %d threads on %s", runner.worker_id, runner.threads, args.db)
+    # the URL's password stays out of the log (before: it was written in clear)
+    shown = redact_url(args.db)
+    LOG.info("worker %s running %d threads on %s", runner.worker_id, runner.threads, shown)
     while not stop.wait(0.5):
         if args.idle_exit is not None and runner.stop_if_idle(args.idle_exit):
             LOG.info("worker %s idle for %s s: stopping", runner.worker_id, args.idle_exit)

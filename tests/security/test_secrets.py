@@ -223,3 +223,41 @@ def test_every_line_sigopt_like_serve_logs_is_redacted_whoever_writes_it() -> No
     assert "Client disconnected" in text and "ValueError" in text
     assert token not in text and token[:12] not in text
     assert text.count("slk_***") == 4, text
+
+
+def test_a_worker_never_logs_its_database_password(pg_url: str) -> None:
+    """Before: ``sigopt-like worker`` began with 'running 4 threads on
+    postgresql+psycopg://app:<the password>@db/...', in clear, in every worker's log.
+    The password is hidden in the URL's user part and in its query (libpq's
+    ``password=``); the server here trusts its socket, so either is accepted."""
+    import os
+    import time
+    from pathlib import Path
+
+    url = pg_url.replace("postgres@", "postgres:s3cret-in-user@", 1) + "&password=s3cret-in-query"
+    repo = Path(__file__).resolve().parents[2]
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "sigopt_like.service.worker", "--db", url],
+        env={**os.environ, "PYTHONPATH": str(repo), "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    try:
+        assert worker.stdout is not None
+        while time.monotonic() < deadline:
+            line = worker.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if " running " in line:
+                break
+    finally:
+        worker.terminate()
+        rest, _ = worker.communicate(timeout=30)
+    text = "".join(lines) + rest
+    assert " running " in text, text
+    assert "s3cret" not in text, text
+    assert "postgres:***@" in text and "password=***" in text, text
