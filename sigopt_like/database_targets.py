@@ -60,7 +60,8 @@ def check(target: str, *, made_for_you: bool) -> str:
 
     A SQLite path must not be a folder, its folder must exist (unless it is the
     default place, ``made_for_you``), and an existing file must be a SQLite
-    database. A PostgreSQL URL needs its driver installed.
+    database. A PostgreSQL URL needs its driver installed, and no unencoded ``@`` in its
+    password.
     """
     if target == ":memory:":
         return target
@@ -86,6 +87,15 @@ def check(target: str, *, made_for_you: bool) -> str:
             raise UnusableDatabase(
                 f"the database {redact_url(target)} starts with postgres://, which SQLAlchemy "
                 f"does not read: write {redact_url('postgresql+psycopg://' + rest)}"
+            )
+        if rest.split("?", 1)[0].count("@") > 1:
+            # SQLAlchemy ends the password at its first @: before, 'p@ss@db' connected to
+            # a host named 'ss@db' and the error quoted that part of the password
+            raise UnusableDatabase(
+                f"the database {redact_url(target)} has more than one '@' before its query: "
+                "an @ in a password, user name or database name must be percent-encoded as "
+                '%40 (and a % as %25), e.g. python3 -c "import urllib.parse; '
+                "print(urllib.parse.quote(input(), safe=''))\""
             )
         module = POSTGRES_DRIVERS.get(driver, driver)
         if not driver and importlib.util.find_spec(module) is None and _installed("psycopg"):

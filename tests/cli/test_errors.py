@@ -141,6 +141,21 @@ def test_postgres_urls_sqlalchemy_cannot_load_say_the_one_to_write(run):
     assert "pip install" not in line
 
 
+def test_an_unencoded_at_in_a_database_password_is_refused_without_quoting_it(run, pg_url):
+    """Before: SQLAlchemy ended the password at its first @, so 'p@ss@...' connected to a
+    host named 'ss' and the error said "failed to resolve host 'ss'": a piece of the
+    password, and no word of what to write. Its percent-encoded form is accepted (this
+    test server trusts its socket, so any password connects)."""
+    raw = pg_url.replace("postgres@", "postgres:p@ss/w%rd@", 1)
+    for argv in (("users", "list"), ("worker",), ("serve", "--port", "0")):
+        line = one_line(run(*argv, "--db", raw))
+        assert "%40" in line and "percent-encoded" in line, line
+        assert "ss/w" not in line and "w%rd" not in line, line
+    encoded = pg_url.replace("postgres@", "postgres:p%40ss%2Fw%25rd@", 1)
+    done = run("users", "create", "a@example.com", "--db", encoded)
+    assert done.code == 0, done.err
+
+
 def test_serve_on_a_busy_port(run, tmp_path):
     """Before: a 21-line traceback."""
     with socket.socket() as busy:
