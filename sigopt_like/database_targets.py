@@ -111,8 +111,36 @@ def check(target: str, *, made_for_you: bool) -> str:
                 f"{module!r} is not installed: {POSTGRES_EXTRA} "
                 "(and write the URL as postgresql+psycopg://...)"
             )
+        _check_url_reads(target)
         return target
     return _check_file(target, shown=target, made_for_you=made_for_you)
+
+
+def _check_url_reads(target: str) -> None:
+    """UnusableDatabase if SQLAlchemy cannot read ``target`` (before: its ValueError, a
+    traceback, for a port that is not a number, such as ``host:5432x`` or ``[::1``)."""
+    try:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+    except ImportError:  # no service installed: opening the database says what to install
+        return
+    try:
+        make_url(target)
+    except ValueError as err:
+        # the port is the one part SQLAlchemy converts (int()); its words would quote it
+        what = "its port, after the host and ':', is not a number" if "int()" in str(err) else ""
+        raise UnusableDatabase(
+            f"the database {redact_url(target)} is not a URL that can be read: "
+            f"{what or redact_url(first_line(err))}; write "
+            "postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE (PORT a number, or left "
+            "out with its ':')"
+        ) from err
+    except ArgumentError as err:
+        raise UnusableDatabase(
+            f"the database {redact_url(target)} is not a URL that can be read: "
+            f"{redact_url(first_line(err))}; write "
+            "postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE"
+        ) from err
 
 
 def _installed(module: str) -> bool:

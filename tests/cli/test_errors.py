@@ -156,6 +156,20 @@ def test_an_unencoded_at_in_a_database_password_is_refused_without_quoting_it(ru
     assert done.code == 0, done.err
 
 
+def test_a_database_url_whose_port_is_not_a_number_is_one_line(run):
+    """Before: a 30-line traceback ending in SQLAlchemy's "ValueError: invalid literal for
+    int() with base 10: 'notaport'", from every command and the worker."""
+    for url in (
+        "postgresql+psycopg://app:s3cret@127.0.0.1:notaport/sigopt",
+        "postgresql+psycopg://app:s3cret@127.0.0.1:/sigopt",
+        "postgresql+psycopg://app:s3cret@[::1/sigopt",
+    ):
+        for argv in (("users", "list"), ("worker",), ("serve", "--port", "0")):
+            line = one_line(run(*argv, "--db", url))
+            assert "port, after the host and ':', is not a number" in line, line
+            assert "s3cret" not in line, line
+
+
 def test_serve_on_a_busy_port(run, tmp_path):
     """Before: a 21-line traceback."""
     with socket.socket() as busy:
