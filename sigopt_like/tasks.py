@@ -152,9 +152,18 @@ class TaskWaiter:
             return None
         remaining = deadline - self.clock()
         if remaining <= 0:
+            # a task no one started: most often a service run with no task runner
+            # ('serve --no-tasks', the WSGI factory) and no worker on its database
+            unstarted = (
+                "; no worker has started it: every one is busy, or none runs (a service "
+                "run with 'serve --no-tasks' or the WSGI factory needs 'sigopt-like worker' "
+                "processes on its database)"
+                if task.status == "new"
+                else ""
+            )
             raise TaskTimeoutError(
                 f"Task {task.id} ({task.type}) of session {task.session} did not finish in time; "
-                f"it is still {task.status} (it was not canceled)",
+                f"it is still {task.status} (it was not canceled){unstarted}",
                 task,
             )
         return remaining

@@ -11,11 +11,14 @@ import threading
 import time
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
+import sigopt_like
 from sigopt_like.service import create_app
 from sigopt_like.service.task_kinds import default_handlers
 from sigopt_like.service.worker import TaskRunner
+from tests.fixtures.servers import ServedInstance
 
 from .conftest import Api, check_standalone_worker, small_space
 
@@ -143,3 +146,23 @@ def test_a_task_whose_database_went_away_runs_again_when_it_is_back(pg_url: str)
         done = api.get(f"/v1/sessions/{sid}/tasks/{task['id']}").body
         assert done["status"] == "success", done
         assert len(runs) == 2 and done["attempts"] == 2
+
+
+def test_a_wait_on_a_task_no_worker_takes_says_to_start_one(pg_url: str):
+    """Before: a script against 'serve --no-tasks' with no 'sigopt-like worker' running
+    timed out with "it is still new (it was not canceled)", and nothing said why."""
+    served = ServedInstance(
+        create_app(database=pg_url, run_tasks=False, auth_required=True), pg_url
+    )
+    try:
+        with sigopt_like.Connection(served.url, served.token) as conn:
+            session = conn.sessions.create(name="no-worker")
+            with pytest.raises(sigopt_like.TaskTimeoutError) as info:
+                conn.sessions(session.id).space.put(
+                    space=small_space(), population_size=4, replicates=1, wait=True, timeout=1.0
+                )
+    finally:
+        served.close()
+    assert info.value.task.status == "new"
+    assert "no worker has started it" in str(info.value)
+    assert "'sigopt-like worker'" in str(info.value)
