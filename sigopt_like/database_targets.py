@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import urllib.parse
 from pathlib import Path
 
 POSTGRES_EXTRA = "pip install 'sigopt_like[postgres]'"
@@ -117,30 +118,32 @@ def check(target: str, *, made_for_you: bool) -> str:
 
 
 def _check_url_reads(target: str) -> None:
-    """UnusableDatabase if SQLAlchemy cannot read ``target`` (before: its ValueError, a
-    traceback, for a port that is not a number, such as ``host:5432x`` or ``[::1``)."""
+    """UnusableDatabase if the host and port of ``target`` cannot be read (before:
+    SQLAlchemy's ValueError, a traceback, for a port that is not a number, such as
+    ``host:5432x``, ``host:`` or ``[::1``). Read with the standard library: this module
+    is outside the store, the one room that imports SQLAlchemy."""
     try:
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-    except ImportError:  # no service installed: opening the database says what to install
-        return
-    try:
-        make_url(target)
+        parts = urllib.parse.urlsplit(target)
+        parts.port  # noqa: B018 - reading it is the check (a ValueError if not a number)
     except ValueError as err:
-        # the port is the one part SQLAlchemy converts (int()); its words would quote it
-        what = "its port, after the host and ':', is not a number" if "int()" in str(err) else ""
-        raise UnusableDatabase(
-            f"the database {redact_url(target)} is not a URL that can be read: "
-            f"{what or redact_url(first_line(err))}; write "
-            "postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE (PORT a number, or left "
-            "out with its ':')"
-        ) from err
-    except ArgumentError as err:
-        raise UnusableDatabase(
-            f"the database {redact_url(target)} is not a URL that can be read: "
-            f"{redact_url(first_line(err))}; write "
-            "postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE"
-        ) from err
+        what = str(err)
+        if "IPv6" in what:
+            what = "its host, an IPv6 address, has no closing ']'"
+        elif "range" in what:
+            what = "its port is beyond 65535"
+        else:
+            what = "its port, after the host and ':', is not a number"
+        raise _unreadable(target, what) from err
+    if parts.netloc.endswith(":"):
+        raise _unreadable(target, "its port, after the host and ':', is not a number")
+
+
+def _unreadable(target: str, what: str) -> UnusableDatabase:
+    return UnusableDatabase(
+        f"the database {redact_url(target)} is not a URL that can be read: {what}; write "
+        "postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE (PORT a number, or left out "
+        "with its ':')"
+    )
 
 
 def _installed(module: str) -> bool:
