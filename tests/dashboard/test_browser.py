@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import expect
 
@@ -47,6 +50,30 @@ new MutationObserver(() => {
 """
 
 
+def _held_after_first_step(inner: Callable[[Any], Any], release: threading.Event) -> Any:
+    """The task handler ``inner``, whose first progress report then waits until ``release``
+    (at most 60 s; cancellation still stops it): the page follows the task before it can
+    end, however slow the browser. (The 8 generations take under a second: a page that
+    opened late saw only the finished task's 1, on a busy machine.)"""
+
+    def handler(ctx: Any) -> Any:
+        report, held = ctx.progress, [False]
+
+        def progress(phase: str, fraction: float, message: str = "") -> None:
+            report(phase, fraction, message)
+            if not held[0]:
+                held[0] = True
+                for _ in range(1200):
+                    if release.wait(0.05):
+                        break
+                    ctx.check()
+
+        ctx.progress = progress
+        return inner(ctx)
+
+    return handler
+
+
 def _small_campaign(conn: object, name: str) -> str:
     session = conn.sessions.create(name=name)  # type: ignore[attr-defined]
     conn.sessions(session.id).space.put(  # type: ignore[attr-defined]
@@ -55,7 +82,7 @@ def _small_campaign(conn: object, name: str) -> str:
     return str(session.id)
 
 
-def test_a_campaign_followed_to_its_end(tab: Tab, dashboard_site: Site) -> None:
+def test_a_campaign_followed_to_its_end(tab: Tab, dashboard_site: Site, monkeypatch: Any) -> None:
     page = tab.page
     conn = site.connect(dashboard_site.served, dashboard_site.alice)
     name = f"{HOSTILE} {uuid.uuid4().hex[:6]}"
@@ -69,10 +96,18 @@ def test_a_campaign_followed_to_its_end(tab: Tab, dashboard_site: Site) -> None:
     assert link.inner_text() == name  # shown as text, not as markup
     assert page.locator("#sessions-table img").count() == 0
 
+    handlers = dashboard_site.served.service.context.runner.handlers
+    release = threading.Event()
+    monkeypatch.setitem(handlers, "simulate", _held_after_first_step(handlers["simulate"], release))
     task = conn.sessions(sid).simulate(ngens=100)  # a script runs the campaign
     link.click()
     page.wait_for_selector("#session-name")
     assert page.inner_text("#session-name") == name
+    # the page shows the task under way before it may go on (and end)
+    page.wait_for_function(
+        "(id) => window.__progress.some((e) => e[0] === id && e[1] < 1)", arg=str(task.id)
+    )
+    release.set()
     page.wait_for_selector(f'.task[data-task="{task.id}"][data-status="success"]', timeout=90_000)
     seen = [value for tid, value in page.evaluate("window.__progress") if tid == str(task.id)]
     assert any(value < 1 for value in seen) and seen[-1] == 1, seen  # it moved, live
