@@ -89,6 +89,14 @@ class Api(ServiceApi):
         return reply.body
 
 
+@pytest.fixture
+def engine_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's whole answer even on a loaded machine (not the random fallback)."""
+    from sigopt_like.service.resources.sigopt import suggestions
+
+    monkeypatch.setattr(suggestions, "time_budget", lambda context: 120.0)
+
+
 @pytest.fixture(params=["embedded", "served"])
 def api(request: pytest.FixtureRequest) -> Iterator[Api]:
     """The SigOpt API of an embedded service (in-process) and of a served one (HTTP Basic)."""

@@ -427,14 +427,6 @@ def _stddev_history() -> list[tuple[dict, list[dict]]]:
     return out
 
 
-@pytest.fixture
-def engine_time(monkeypatch):
-    """The engine's whole answer even on a loaded machine (not the random fallback)."""
-    from sigopt_like.service.resources.sigopt import suggestions
-
-    monkeypatch.setattr(suggestions, "time_budget", lambda context: 120.0)
-
-
 def test_value_stddev_through_sigopt_python_served(served, engine_time):
     """Without the stddev the engine goes to x = 0 every time (tests/sigopt/test_engine.py)."""
     conn = sigopt.Connection(client_token=served.token)

@@ -33,13 +33,16 @@ def conn(served):
     return connection
 
 
-def test_optimization_loop(conn):
+def test_optimization_loop(conn, engine_time):
+    # seeded, and the engine's every answer (engine_time): unseeded, one seed in about 340
+    # stays above 5.0 (seed 1159: 6.76, k = 2 tried once); this one reaches 1.03
     e = conn.experiments().create(
         name="branin via sigopt-python",
         parameters=PARAMETERS,
         metrics=[{"name": "branin", "objective": "minimize"}],
         observation_budget=30,
         metadata={"source": "test"},
+        seed=4,
     )
     assert isinstance(e, sigopt.objects.Experiment)
     assert e.type == "offline" and e.observation_budget == 30
