@@ -238,7 +238,14 @@ ROWS = [
     ),
     Row(
         "num_solutions",
-        {"parameters": [{"name": "x", **UNIT}], "num_solutions": 2, "observation_budget": 16},
+        {
+            "parameters": [{"name": "x", **UNIT}],
+            "num_solutions": 2,
+            "observation_budget": 16,
+            # unseeded, about one seed in a hundred (53) finds only the peak at 0.8 in 16
+            # observations, and its two solutions are both there (0.800 and 0.814)
+            "seed": 1,
+        },
         _two_peaks,
         16,
         _check_num_solutions,
