@@ -45,10 +45,6 @@ MERGED_FIELDS = (
     "dev_metadata",
 )
 REPLACED_FIELDS = ("model", "source_code")
-#: maps of plain values, where a null entry removes the key from the run: sigopt-python's
-#: ``del run.params[k]`` sends ``{"assignments": {k: null}}``, ``run.log_metadata(k, None)``
-#: ``{"metadata": {k: null}}`` (and so do log_dev_metadata and log_sys_metadata)
-VALUE_MAPS = ("assignments", "metadata", "sys_metadata", "dev_metadata")
 #: maps whose entries are objects (``{"logs": {"stdout": {"content": ...}}}``): an entry
 #: that is not one, null too, is a 400, as SigOpt's parser refuses it
 #: (``ValidationType.objectOf(ValidationType.object)``); ``datasets`` too, whose entries
@@ -313,8 +309,8 @@ def _datasets(logged: Mapping[str, Any] | None) -> None:
 
 def _entries(raw: Any, key: str) -> Mapping[str, Any]:
     """``raw``, a map of OBJECT_MAPS whose entries must be objects; a 400 naming the first
-    that is not. Null does not remove an entry there: SigOpt refuses it too, and only
-    VALUE_MAPS take a null."""
+    that is not. Null does not remove an entry there: SigOpt refuses it too; only the maps
+    of plain values (assignments and the metadata maps) take a null."""
     entries = object_of(raw, key)
     for name, value in entries.items():
         where = f"{key}.{name}"
@@ -371,7 +367,9 @@ def _as_rendered(item: Mapping[str, Any], name: str, where: str) -> Mapping[str,
 
 def _merged_map(current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
     """``new`` merged into ``current`` key by key; a key ``new`` gives as null is removed
-    (the maps of VALUE_MAPS: the entries of the others cannot be null)."""
+    (sigopt-python's ``del run.params[k]`` sends ``{"assignments": {k: null}}``,
+    ``run.log_metadata(k, None)`` ``{"metadata": {k: null}}``; OBJECT_MAPS' entries
+    cannot be null)."""
     out = {**(current or {}), **new}
     return {k: v for k, v in out.items() if not (v is None and k in new)}
 
