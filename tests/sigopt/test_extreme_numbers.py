@@ -259,6 +259,7 @@ def test_suggestions_spread_under_a_flat_normal_prior(tmp_path, caplog):
             e = conn.experiments.create(
                 name="flat",
                 parameters=[{"name": "x", **UNIT, "prior": flat}, {"name": "y", **UNIT}],
+                seed=5,  # the spread is checked, not one draw
             )
             for _ in range(8):
                 s = conn.experiments(e.id).suggestions().create()
@@ -266,6 +267,8 @@ def test_suggestions_spread_under_a_flat_normal_prior(tmp_path, caplog):
                 conn.experiments(e.id).observations().create(
                     suggestion=s.id, value=-s.assignments["y"]
                 )
-    assert len(set(xs)) == len(xs) and min(xs) < 0.3 and max(xs) > 0.7, xs
+    # x may repeat at a bound (0.0 twice, with different y: CI saw it unseeded); all at
+    # 0.5 was the defect
+    assert len(set(xs)) >= 5 and min(xs) < 0.3 and max(xs) > 0.7, xs
     assert not [r for r in caplog.records if "engine failed" in r.getMessage()]
     assert [str(w.message) for w in caught] == []
