@@ -243,7 +243,7 @@ LOGGED = {
     "assignments_sources": ({"sigopt": {"sort": 1, "default_show": True}}, None),
     "datasets": ({"iris": {}}, []),
     "logs": ({"stdout": {"content": "hello"}}, {}),
-    "sys_metadata": ({"feature_pointers": {}}, None),
+    "sys_metadata": ({"feature_importances": {"type": "weight"}}, None),
     "dev_metadata": ({"k": "v"}, None),
     "model": ({"type": "xgboost"}, None),
     "source_code": ({"hash": "abc123"}, None),
@@ -262,6 +262,8 @@ def test_null_clears_a_runs_maps_and_undeletes_it(api: Api, client: str):
     for verb in ("PUT", "MERGE" if api.mode == "served" else "PATCH"):
         path = f"/v1/training_runs/{run['id']}"
         for key, (logged, empty) in LOGGED.items():
+            if key == "assignments_meta":  # an assignment's meta needs the assignment
+                assert api.call(verb, path, {"assignments": {"lr": 0.1}}).status == 200
             full = api.call(verb, path, {key: logged})
             assert full.status == 200 and full.body[key] != empty, (verb, key, full.body)
             other = {k: v for k, v in full.body.items() if k not in (key, "updated")}
@@ -335,12 +337,12 @@ def test_a_runs_metadata_merges_key_by_key(api: Api, client: str):
 
 #: the maps of plain values, with a value to log in each: sigopt-python's
 #: ``del run.params[k]`` sends ``{"assignments": {k: null}}``, ``run.log_metadata(k, None)``
-#: ``{"metadata": {k: null}}``, ``log_dev_metadata``/``log_sys_metadata`` the same
+#: ``{"metadata": {k: null}}``, ``log_dev_metadata`` the same (``sys_metadata`` holds
+#: ``feature_importances`` only: tests/sigopt/test_run_maps.py)
 VALUE_MAPS = {
     "assignments": 0.1,
     "metadata": "iris",
     "dev_metadata": "v",
-    "sys_metadata": {"scores": [1]},
 }
 
 

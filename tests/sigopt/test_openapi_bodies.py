@@ -31,6 +31,7 @@ from sigopt_like.service.domain import sigopt_metrics as metrics
 from sigopt_like.service.domain import sigopt_observations as observations_rules
 from sigopt_like.service.domain import sigopt_parameters as parameters
 from sigopt_like.service.domain import sigopt_rules as rules
+from sigopt_like.service.domain import sigopt_run_maps as run_maps
 from sigopt_like.service.domain import sigopt_runs as runs
 from sigopt_like.service.resources.sigopt import clients, observations, queued, suggestions
 from sigopt_like.service.resources.system import openapi_document
@@ -76,6 +77,11 @@ ACCEPTED: dict[str, set[str]] = {
     C + "RunUpdate": _fields(runs.RUN_UPDATE_FIELDS, runs.ECHOED_FIELDS),
     C + "RunMetricValue": _fields(runs.RUN_VALUE_FIELDS, runs.RUN_VALUE_ECHOED_FIELDS),
     C + "RunDataset": set(),
+    C + "RunLog": _fields(run_maps.LOG_FIELDS),
+    C + "RunAssignmentMeta": _fields(run_maps.ASSIGNMENT_META_FIELDS),
+    C + "RunAssignmentSource": _fields(run_maps.ASSIGNMENT_SOURCE_FIELDS),
+    C + "RunSysMetadata": _fields(run_maps.SYS_METADATA_FIELDS),
+    C + "RunFeatureImportances": _fields(run_maps.FEATURE_IMPORTANCES_FIELDS),
     C + "RunBatch": _fields(clients.RUN_BATCH_FIELDS),
     C + "CheckpointCreate": _fields(runs.CHECKPOINT_FIELDS, ["object"]),
     C + "FileCreate": _fields(files.FIELDS, ["object"]),
@@ -414,11 +420,11 @@ def _project_update(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
 
 RUN_MAPS = {
     "assignments": {"lr": 0.1},
-    "assignments_meta": {"lr": {"note": "x"}},
-    "assignments_sources": {"lr": {"default_show": True}},
+    "assignments_meta": {"lr": {"source": "user"}},
+    "assignments_sources": {"user": {"default_show": True, "sort": 1}},
     "datasets": {"train": {}},
     "logs": {"stdout": {"content": "ok"}},
-    "sys_metadata": {"host": "h"},
+    "sys_metadata": {"feature_importances": {"type": "weight", "scores": {"f0": 2.0}}},
     "dev_metadata": {"k": 1},
     "model": {"type": "xgboost"},
     "source_code": {"hash": "abc"},

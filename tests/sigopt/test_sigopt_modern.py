@@ -40,7 +40,7 @@ def test_a_removed_parameter_and_metadata_key_are_gone_from_the_run(served, tmp_
     assert run["assignments"] == {"learning_rate": 0.1}
     assert run["metadata"] == {"dataset": "iris"}
     assert run["dev_metadata"] == {"kept": 1}
-    assert run["sys_metadata"] == {"kept": "x"}
+    assert run["sys_metadata"] == {"feature_importances": {"type": "weight", "scores": {"f": 1.0}}}
     assert run["state"] == "completed" and run["values"]["loss"]["value"] == 0.25
 
 
@@ -50,3 +50,40 @@ def test_a_parameter_logged_in_an_ai_run_can_be_removed(served, tmp_path):
     run keeps only its suggested ``x`` now, and completes."""
     ai = run_sigopt_script(served, tmp_path, "run_nulls.py", "nulls")["ai_run"]
     assert set(ai["assignments"]) == {"x"} and ai["state"] == "completed"
+
+
+def test_what_the_run_context_logs_beside_parameters_is_kept_as_sigopt_keeps_it(served, tmp_path):
+    """Parameter sources and their display (sigopt-python's xgboost integration), captured
+    logs (its CLI), feature importances and dev metadata: each kept as SigOpt keeps it, one
+    MERGE at a time; what SigOpt refuses (a sys_metadata key other than
+    ``feature_importances``, a source for a parameter the run does not have, a source
+    past 30 characters) raises ApiException in the script, as against SigOpt, and changes
+    nothing."""
+    out = run_sigopt_script(served, tmp_path, "run_maps.py", "maps")
+    run = out["run"]
+    assert run["state"] == "completed" and run["values"]["loss"]["value"] == 0.25
+    assert run["assignments"] == {"eta": 0.3, "max_depth": 6}
+    assert run["assignments_meta"] == {
+        "eta": {"source": "User Specified"},
+        "max_depth": {"source": "XGBoost Defaults"},
+    }
+    assert run["assignments_sources"] == {
+        "User Specified": {"default_show": True, "sort": 2},
+        "XGBoost Defaults": {"default_show": False, "sort": 4},
+    }
+    stdout = run["logs"]["stdout"]["content"]
+    assert stdout.startswith("[ WARNING ] The max size has been reached")  # sigopt-python's
+    assert len(stdout) <= 1124 and stdout.endswith("line 399\n")
+    assert run["logs"]["stderr"] == {"content": ""}
+    assert run["sys_metadata"] == {
+        "feature_importances": {"type": "weight", "scores": {"f0": 12.0}}
+    }
+    assert run["dev_metadata"] == {"xgboost": 1}
+    refused = out["refused"]
+    assert set(refused) == {"unknown_sys_metadata", "source_of_no_parameter", "long_source"}
+    assert refused["unknown_sys_metadata"]["status"] == 400
+    assert "sys_metadata.host" in refused["unknown_sys_metadata"]["message"]
+    assert refused["source_of_no_parameter"]["status"] == 422
+    assert "assignments_meta.gamma" in refused["source_of_no_parameter"]["message"]
+    assert refused["long_source"]["status"] == 422
+    assert "at most 30" in refused["long_source"]["message"]

@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from . import sigopt_run_maps as run_maps
 from .sigopt_checks import (
     MAX_METADATA_KEYS,
     MAX_NAME_LENGTH,
@@ -162,7 +163,7 @@ def run_update(body: Mapping[str, Any]) -> RunUpdate:
     for key in MERGED_FIELDS:
         if body.get(key) is not None:
             raw = _datasets_by_name(body[key]) if key == "datasets" else body[key]
-            fields[key] = dict(_entries(raw, key) if key in OBJECT_MAPS else object_of(raw, key))
+            fields[key] = _map(key, raw)
     for key in REPLACED_FIELDS:
         if body.get(key) is not None:
             fields[key] = dict(object_of(body[key], key))
@@ -179,6 +180,25 @@ def run_update(body: Mapping[str, Any]) -> RunUpdate:
     values = _values(body["values"]) if body.get("values") is not None else None
     cleared = tuple(k for k in CLEARED_FIELDS if k in body and body[k] is None)
     return RunUpdate(columns, fields, assignments, values, state, cleared)
+
+
+def _map(key: str, raw: Any) -> dict[str, Any]:
+    """One map of MERGED_FIELDS as kept, each entry checked as SigOpt checks it
+    (``sigopt_run_maps``); ``dev_metadata`` is metadata there, as ``metadata`` is."""
+    if key == "sys_metadata":
+        return run_maps.sys_metadata(raw, keep_nulls=True)
+    if key == "dev_metadata":
+        return dict(metadata(raw, "dev_metadata", keep_nulls=True) or {})
+    if key not in OBJECT_MAPS:
+        return dict(object_of(raw, key))
+    entries = _entries(raw, key)
+    if key == "logs":
+        return run_maps.logs(entries)
+    if key == "assignments_meta":
+        return run_maps.assignments_meta(entries)
+    if key == "assignments_sources":
+        return run_maps.assignments_sources(entries)
+    return dict(entries)
 
 
 def _known(body: Mapping[str, Any], allowed: Sequence[str]) -> None:

@@ -1,6 +1,6 @@
 """A sigopt-python script that removes what it logged, as its users write it:
-``del run.params[k]`` and ``run.log_metadata(k, None)`` (and the dev and sys metadata
-loggers) send the key as null in a MERGE. Prints the run as fetched, as JSON."""
+``del run.params[k]`` and ``run.log_metadata(k, None)`` (and the dev metadata logger)
+send the key as null in a MERGE. Prints the run as fetched, as JSON."""
 
 import json
 
@@ -17,9 +17,7 @@ with run:
     run.log_dev_metadata("kept", 1)
     run.log_dev_metadata("scratch", 2)
     run.log_dev_metadata("scratch", None)
-    run.log_sys_metadata("kept", "x")
-    run.log_sys_metadata("scratch", "y")
-    run.log_sys_metadata("scratch", None)
+    run.log_sys_metadata("feature_importances", {"type": "weight", "scores": {"f": 1.0}})
     run.log_metric("loss", 0.25)
     local = dict(run.params)
 fetched = sigopt.get_run(run.id)

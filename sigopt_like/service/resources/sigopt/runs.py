@@ -13,6 +13,7 @@ from typing import Any
 import falcon
 
 from ...domain import sigopt_rules as rules
+from ...domain import sigopt_run_maps as run_maps
 from ...domain import sigopt_runs as run_rules
 from ...errors import Conflict
 from ...http import now, page_request, parse_id, read_json, render_page
@@ -39,6 +40,10 @@ def apply_update(
     writes (a field sent back that is not as the run renders) undoes them."""
     try:
         update = run_rules.run_update(body)
+        meta = update.fields.get("assignments_meta")
+        if meta:
+            given = [k for k, v in (update.assignments or {}).items() if v is not None]
+            run_maps.check_meta_names(meta, [*given, *run.assignments])
         changes: dict[str, Any] = dict(update.columns)
         if "metadata" in changes:
             changes["metadata"] = run_rules.merged_metadata(run.metadata, changes["metadata"])
