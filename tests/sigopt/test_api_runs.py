@@ -347,10 +347,11 @@ VALUE_MAPS = {
 
 
 def test_null_inside_a_runs_value_map_removes_that_key(api: Api, client: str):
-    """``{"metadata": {"k": null}}`` (and the same in ``assignments``, ``dev_metadata``,
-    ``sys_metadata``) was kept as a key whose value is null, rendered ``"k": null``. The
-    null now removes the key, the run's other keys as they were; with PUT, MERGE and
-    PATCH alike, and a key the run does not have is no change."""
+    """``{"metadata": {"k": null}}`` (and the same in ``assignments``, ``dev_metadata``)
+    was kept as a key whose value is null, rendered ``"k": null``. The null now removes
+    the key, the run's other keys as they were, with MERGE and PATCH; a key the run does
+    not have is no change. A PUT sets the map whole, without its null keys (SigOpt's PUT
+    replaces the map): none is left."""
     runs = f"/v1/clients/{client}/projects/nulls/training_runs"
     run = api.post(runs, {"name": "r"}).body
     path = f"/v1/training_runs/{run['id']}"
@@ -361,6 +362,9 @@ def test_null_inside_a_runs_value_map_removes_that_key(api: Api, client: str):
             other = {k: v for k, v in logged.body.items() if k not in (key, "updated")}
             reply = api.call(verb, path, {key: {"gone": None, "never": None}})
             assert reply.status == 200, (verb, key, reply.body)
+            if verb == "PUT":
+                assert reply.body[key] == {}, (verb, key, reply.body)
+                reply = api.call(verb, path, {key: {"kept": value, "never": None}})
             assert reply.body[key] == {"kept": value}, (verb, key, reply.body)
             assert {k: v for k, v in reply.body.items() if k not in (key, "updated")} == other
             assert api.get(path).body[key] == {"kept": value}

@@ -75,9 +75,10 @@ def test_what_the_run_context_logs_beside_parameters_is_kept_as_sigopt_keeps_it(
     assert stdout.startswith("[ WARNING ] The max size has been reached")  # sigopt-python's
     assert len(stdout) <= 1124 and stdout.endswith("line 399\n")
     assert run["logs"]["stderr"] == {"content": ""}
-    assert run["sys_metadata"] == {
-        "feature_importances": {"type": "weight", "scores": {"f0": 12.0}}
+    assert run["sys_metadata"] == {  # SigOpt's MERGE sets each leaf: the scores merge
+        "feature_importances": {"type": "weight", "scores": {"f0": 12.0, "f1": 0.5}}
     }
+    assert run["deleted"] is False
     assert run["dev_metadata"] == {"xgboost": 1}
     refused = out["refused"]
     assert set(refused) == {"unknown_sys_metadata", "source_of_no_parameter", "long_source"}

@@ -1,9 +1,11 @@
 """Rules of training runs and projects, as sigopt-python's modern API writes them (pure).
 
-A run is updated by merging: sigopt-python sends one field at a time
-(``{"values": {"acc": {"value": 0.9}}}``, ``{"assignments": {"lr": 0.1}}``,
-``{"metadata": {"k": "v"}}``, ``{"state": "completed"}``...), and each mapping is
-merged into what the run already has. A run of an AI experiment keeps the
+A run is updated as SigOpt's ``TrainingRunsUpdateHandler`` updates it: its MERGE
+merges each map the body gives into the run's, and sigopt-python sends every update as
+MERGE, one field at a time (``{"values": {"acc": {"value": 0.9}}}``, ``{"assignments":
+{"lr": 0.1}}``, ``{"metadata": {"k": "v"}}``, ``{"state": "completed"}``...); its PUT sets
+each field the body gives, a map in place of the run's (fields it does not give are
+kept). PATCH is this service's name for MERGE. A run of an AI experiment keeps the
 assignments it was suggested; when it finishes, it becomes the experiment's
 observation: ``failed`` as a failed one, ``completed`` with a value for every
 metric of the experiment.
@@ -35,7 +37,8 @@ STATES = ("active", "completed", "failed")
 #: the state of a new run, and what an update's null ``state`` stands for
 NEW_RUN_STATE = "active"
 FINISHED = ("completed", "failed")
-#: mapping fields merged key by key, with what each value may be
+#: mapping fields a MERGE merges key by key (``sys_metadata`` at every level), a PUT
+#: replaces whole
 MERGED_FIELDS = (
     "assignments",
     "assignments_meta",
@@ -394,31 +397,47 @@ def _merged_map(current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> di
     return {k: v for k, v in out.items() if not (v is None and k in new)}
 
 
-def merged(current: Mapping[str, Any], update: RunUpdate) -> dict[str, Any]:
-    """The run's ``fields`` after merging the update's mappings into them, without the
-    ones it clears, nor the keys it gives as null."""
+def next_map(
+    current: Mapping[str, Any] | None, new: Mapping[str, Any], *, replace: bool
+) -> dict[str, Any]:
+    """A map of the run after an update gives ``new``: ``new`` itself for PUT
+    (``replace``; SigOpt's PUT sets the field whole), or ``new`` merged into ``current``
+    key by key for MERGE (and PATCH); a key given as null is left out either way."""
+    if replace:
+        return {k: v for k, v in new.items() if v is not None}
+    return _merged_map(current, new)
+
+
+def merged(current: Mapping[str, Any], update: RunUpdate, *, replace: bool) -> dict[str, Any]:
+    """The run's ``fields`` after the update: each map it gives replaces the run's
+    (``replace``, PUT) or is merged into it (MERGE: key by key, ``sys_metadata`` at every
+    level, as SigOpt's MERGE sets each leaf); without the ones it clears, nor the keys it
+    gives as null."""
     out = {
         k: dict(v) if isinstance(v, Mapping) else v
         for k, v in current.items()
         if k not in update.cleared
     }
     for key, value in update.fields.items():
-        if key in MERGED_FIELDS:
-            out[key] = _merged_map(out.get(key), value)
+        if replace or key not in MERGED_FIELDS:
+            out[key] = run_maps.without_nulls(value)
+        elif key == "sys_metadata":
+            out[key] = run_maps.merge_patch(out.get(key), value)
         else:
-            out[key] = value
+            out[key] = _merged_map(out.get(key), value)
     return out
 
 
 def merged_metadata(
-    current: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+    current: Mapping[str, Any] | None, new: Mapping[str, Any] | None, *, replace: bool = False
 ) -> dict[str, Any] | None:
     """A run's metadata after an update: its keys merged into the run's (sigopt-python's
     ``run.log_metadata(k, v)`` sends one key at a time), a key given as null removed
-    (``run.log_metadata(k, None)``); ``"metadata": null`` clears it."""
+    (``run.log_metadata(k, None)``), or in place of the run's (``replace``, PUT);
+    ``"metadata": null`` clears it."""
     if new is None:
         return None
-    out = _merged_map(current, new)
+    out = next_map(current, new, replace=replace)
     if len(out) > MAX_METADATA_KEYS:
         raise RuleError(
             f"'metadata' would have {len(out)} keys with this update's; a run keeps at most "
@@ -442,16 +461,18 @@ def cleared_assignments(current: Mapping[str, Any], fixed: Sequence[str]) -> dic
 
 
 def merged_assignments(
-    current: Mapping[str, Any], new: Mapping[str, Any], fixed: Sequence[str]
+    current: Mapping[str, Any], new: Mapping[str, Any], fixed: Sequence[str], *, replace: bool
 ) -> dict[str, Any]:
-    """Assignments after an update, a key given as null removed (sigopt-python's
-    ``del run.params[k]``); the ``fixed`` ones (a suggestion's) cannot change, nor be
-    removed."""
+    """Assignments after an update, merged into the run's or in place of them
+    (``replace``, PUT), a key given as null removed (sigopt-python's ``del
+    run.params[k]``); the ``fixed`` ones (a suggestion's) cannot change, nor be removed
+    (by a null, or by a PUT that leaves them out)."""
     for name in fixed:
-        if name in new and new[name] is None:
+        if (name in new and new[name] is None) or (replace and name not in new):
+            how = "given as null" if name in new else "left out of a PUT's assignments"
             raise RuleError(
                 f"'assignments.{name}': this run was suggested {name} = "
-                f"{current.get(name)!r} by its experiment; it cannot be removed.",
+                f"{current.get(name)!r} by its experiment; it cannot be removed ({how}).",
                 f"assignments.{name}",
             )
         if name in new and new[name] != current.get(name):
@@ -460,7 +481,7 @@ def merged_assignments(
                 f"{current.get(name)!r} by its experiment; it cannot change.",
                 f"assignments.{name}",
             )
-    return _merged_map(current, new)
+    return next_map(current, new, replace=replace)
 
 
 def observation_of_run(

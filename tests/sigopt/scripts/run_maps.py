@@ -1,7 +1,9 @@
 """A sigopt-python script that logs what its xgboost integration and its CLI log beside
 parameters and metrics: parameter sources and their display, captured logs, feature
-importances, dev metadata; each call is one MERGE of one map. Prints the run as fetched,
-and what a refused call raised, as JSON."""
+importances, dev metadata; each call is one MERGE of one map (a second
+``log_sys_metadata("feature_importances", ...)`` merges its scores in, as SigOpt's MERGE
+does); archiving and unarchiving (a PUT of ``deleted`` alone) change nothing else.
+Prints the run as fetched, and what a refused call raised, as JSON."""
 
 import json
 
@@ -20,6 +22,7 @@ with run:
     run.set_parameters_source({"max_depth": 6}, "XGBoost Defaults")
     run.set_logs({"stdout": LONG, "stderr": ""})
     run.log_sys_metadata("feature_importances", {"type": "weight", "scores": {"f0": 12.0}})
+    run.log_sys_metadata("feature_importances", {"scores": {"f1": 0.5}})
     run.log_dev_metadata("xgboost", 1)
     run.log_metric("loss", 0.25)
     for name, call in {
@@ -31,6 +34,8 @@ with run:
             call()
         except ApiException as err:
             refused[name] = {"status": err.status_code, "message": str(err)}
+sigopt.archive_run(run.id)  # a PUT of {"deleted": true}, then of {"deleted": false}
+sigopt.unarchive_run(run.id)
 fetched = sigopt.get_run(run.id)
 
 print(json.dumps({"run": fetched.to_json(), "refused": refused}))

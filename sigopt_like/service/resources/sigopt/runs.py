@@ -1,7 +1,9 @@
 """/v1/training_runs/{rid} (GET, PUT, PATCH and sigopt-python's MERGE, DELETE) and
 /v1/training_runs/{rid}/checkpoints.
 
-Updates merge (see ``domain.sigopt_runs``). When a run of an AI experiment
+As SigOpt's ``TrainingRunsUpdateHandler``: PUT sets each field the body gives, a map
+in place of the run's; MERGE (and PATCH) merges each map into the run's (see
+``domain.sigopt_runs``). When a run of an AI experiment
 finishes, in the same transaction it becomes the experiment's observation of
 its suggestion: completed with the logged value of every metric, or failed.
 """
@@ -32,10 +34,18 @@ def run_of(unit: SigoptUnit, raw_id: str, owner: int) -> RunRecord:
 
 
 def apply_update(
-    unit: SigoptUnit, owner: int, run: RunRecord, body: Any, prefix: str = ""
+    unit: SigoptUnit,
+    owner: int,
+    run: RunRecord,
+    body: Any,
+    prefix: str = "",
+    *,
+    replace: bool = False,
 ) -> RunRecord:
     """Check and apply one update body to ``run``; report it to its experiment when it
-    finishes. ``prefix`` is where the body sits in the request (``runs[2].`` in a batch),
+    finishes. ``replace`` (PUT) sets each map the body gives in place of the run's, as
+    SigOpt's PUT does; otherwise (MERGE, PATCH, a create's fields) each is merged into
+    the run's. ``prefix`` is where the body sits in the request (``runs[2].`` in a batch),
     for the field an error names. Call it in a write unit: a refusal found after the
     writes (a field sent back that is not as the run renders) undoes them."""
     try:
@@ -46,33 +56,38 @@ def apply_update(
             run_maps.check_meta_names(meta, [*given, *run.assignments])
         changes: dict[str, Any] = dict(update.columns)
         if "metadata" in changes:
-            changes["metadata"] = run_rules.merged_metadata(run.metadata, changes["metadata"])
-        experiment = unit.experiments.get(owner, run.experiment_id) if run.experiment_id else None
-        finished = run.state in run_rules.FINISHED
-        final = [
-            k
-            for k in ("values", "assignments")
-            if getattr(update, k) or (k in update.cleared and getattr(run, k))
-        ]
-        if experiment is not None and finished and final:
-            raise Conflict(
-                f"Training run {run.id} is {run.state}; its values and assignments are final.",
-                detail={"field": final[0]},
+            changes["metadata"] = run_rules.merged_metadata(
+                run.metadata, changes["metadata"], replace=replace
             )
+        experiment = unit.experiments.get(owner, run.experiment_id) if run.experiment_id else None
+        values = _next(run.values, update.values, "values" in update.cleared, replace)
+        if experiment is not None and run.state in run_rules.FINISHED:
+            assignments = _next(
+                run.assignments, update.assignments, "assignments" in update.cleared, replace
+            )
+            final = [
+                k
+                for k, now_, then in (
+                    ("values", values, run.values),
+                    ("assignments", assignments, run.assignments),
+                )
+                if now_ != then
+            ]
+            if final:
+                raise Conflict(
+                    f"Training run {run.id} is {run.state}; its values and assignments are final.",
+                    detail={"field": final[0]},
+                )
         if update.fields or set(update.cleared) & set(run.fields):
-            changes["fields"] = run_rules.merged(run.fields, update)
+            changes["fields"] = run_rules.merged(run.fields, update, replace=replace)
         fixed = _suggested(unit, run) if experiment is not None else []
         if "assignments" in update.cleared:
             changes["assignments"] = run_rules.cleared_assignments(run.assignments, fixed)
         if update.assignments is not None:
             changes["assignments"] = run_rules.merged_assignments(
-                run.assignments, update.assignments, fixed
+                run.assignments, update.assignments, fixed, replace=replace
             )
-        values = run.values
-        if "values" in update.cleared:
-            values = changes["values"] = {}
-        if update.values is not None:
-            values = {**run.values, **update.values}
+        if values != run.values:
             changes["values"] = values
         if update.state is not None and update.state != run.state:
             null = "state" in body and body["state"] is None
@@ -97,6 +112,18 @@ def apply_update(
     except rules.RuleError as err:
         raise rule_error(err, prefix) from err
     return fresh
+
+
+def _next(
+    current: dict[str, Any], given: dict[str, Any] | None, cleared: bool, replace: bool
+) -> dict[str, Any]:
+    """A run's values or assignments after an update (no check of what a suggestion
+    fixed: that is ``merged_assignments``'s)."""
+    if cleared:
+        return {}
+    if given is None:
+        return current
+    return run_rules.next_map(current, given, replace=replace)
 
 
 def _suggested(unit: SigoptUnit, run: RunRecord) -> list[str]:
@@ -146,7 +173,8 @@ def _report(
 
 
 class TrainingRunItem:
-    """Fetch, update (PUT, PATCH, MERGE: all merge) and archive (DELETE) one run."""
+    """Fetch, update (PUT replaces the maps it gives; PATCH and MERGE merge them) and
+    archive (DELETE) one run."""
 
     def __init__(self, context: Any, store: SigoptStore) -> None:
         self.context = context
@@ -160,16 +188,23 @@ class TrainingRunItem:
 
     def on_patch(self, req: falcon.Request, resp: falcon.Response, rid: str) -> None:
         """Merge the body into the run (sigopt-python sends this as MERGE)."""
+        self._update(req, resp, rid, replace=False)
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, rid: str) -> None:
+        """Set each field the body gives, a map in place of the run's (SigOpt's PUT)."""
+        self._update(req, resp, rid, replace=True)
+
+    def _update(
+        self, req: falcon.Request, resp: falcon.Response, rid: str, *, replace: bool
+    ) -> None:
         owner = caller(req, self.context)
         body = read_json(req)
         with self.store.write() as unit:
-            run = apply_update(unit, owner, run_of(unit, rid, owner), body)
+            run = apply_update(unit, owner, run_of(unit, rid, owner), body, replace=replace)
         if skips_content(req):
             resp.status = falcon.HTTP_204
             return
         resp.media = render_runs.training_run(run)
-
-    on_put = on_patch
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, rid: str) -> None:
         """Archive the run (``PUT {"deleted": false}`` brings it back)."""
