@@ -335,3 +335,47 @@ def test_null_inside_sys_metadata_removes_that_key(api: Api, runs: str):
     assert reply.status == 200 and reply.body["sys_metadata"] == {}, reply.body
     made = api.post(runs, {"name": "n", "sys_metadata": {"feature_importances": None}})
     assert made.status == 201 and made.body["sys_metadata"] == {}, made.body
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"logs": {"a\ud800": {"content": "x"}}}, "logs.a"),
+        ({"logs": {"a\x00": {"content": "x"}}}, "logs.a"),
+        (
+            {"assignments_sources": {"s\ud800": {"sort": 1, "default_show": True}}},
+            "assignments_sources.s",
+        ),
+        (
+            {"sys_metadata": {"feature_importances": {"scores": {"f\x00": 1}}}},
+            "sys_metadata.feature_importances.scores.f",
+        ),
+        ({"logs": "stdout"}, "logs"),
+        ({"logs": ["stdout"]}, "logs"),
+        ({"assignments_meta": 1}, "assignments_meta"),
+        ({"assignments_sources": [{"sort": 1}]}, "assignments_sources"),
+        ({"sys_metadata": "feature_importances"}, "sys_metadata"),
+        ({"sys_metadata": [1]}, "sys_metadata"),
+        ({"dev_metadata": 1e308}, "dev_metadata"),
+        (
+            {"sys_metadata": {"feature_importances": {"scores": DEEP}}},
+            "sys_metadata.feature_importances.scores",
+        ),
+    ],
+)
+def test_hostile_keys_and_shapes_of_a_runs_maps_are_refused(
+    api: Api, runs: str, body: dict, field: str
+):
+    """A key that is not text (a lone surrogate, a NUL) and a map of the wrong shape: a
+    400 naming the place, by PUT and MERGE, no run changed."""
+    run = api.post(runs, {"name": "r", "assignments": {"lr": 0.1}}).body
+    path = f"/v1/training_runs/{run['id']}"
+    before = runs_rows(api)
+    for reply in (
+        api.put(path, body),
+        merge(api, run["id"], body),
+        api.post(runs, {"name": "n", **body}),
+    ):
+        assert reply.status == 400, (body, reply.status, reply.body)
+        assert reply.body["detail"]["field"].startswith(field), (body, reply.body)
+    assert runs_rows(api) == before
