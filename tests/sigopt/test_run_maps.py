@@ -379,3 +379,27 @@ def test_hostile_keys_and_shapes_of_a_runs_maps_are_refused(
         assert reply.status == 400, (body, reply.status, reply.body)
         assert reply.body["detail"]["field"].startswith(field), (body, reply.body)
     assert runs_rows(api) == before
+
+
+# ---------------------------------------------------------------- assignments
+
+
+@pytest.mark.parametrize(
+    ("value", "field", "status"),
+    [
+        ({"flag": True}, "assignments.flag", 400),
+        ({"k": {"nested": 1}}, "assignments.k", 400),
+        ({"k": [1, 2]}, "assignments.k", 400),
+        ({"k": "v" * 501}, "assignments.k", 422),
+        ({f"p{i}": i for i in range(101)}, "assignments", 422),
+        ({"p" * 101: 1}, "assignments", 422),
+    ],
+)
+def test_assignments_are_metadata_as_sigopt_reads_them(
+    api: Api, runs: str, value: dict, field: str, status: int
+):
+    """SigOpt reads a run's ``assignments`` as metadata (``parse_metadata`` ->
+    ``validate_metadata``): strings of at most 500 characters, numbers or null, at most
+    100 keys of at most 100 characters; a boolean (sigopt-python's ``run.params.flag =
+    True``) is a 400 there. Booleans and any number of keys or characters were kept."""
+    _refused(api, runs, {"assignments": value}, field, status)

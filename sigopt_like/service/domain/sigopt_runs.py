@@ -24,7 +24,6 @@ from .sigopt_checks import (
     MAX_METADATA_KEYS,
     MAX_NAME_LENGTH,
     RuleError,
-    is_number,
     kind,
     known_fields,
     metadata,
@@ -172,14 +171,6 @@ def run_update(body: Mapping[str, Any]) -> RunUpdate:
             fields[key] = dict(object_of(body[key], key))
     _datasets(fields.get("datasets"))
     assignments = fields.pop("assignments", None)
-    if assignments is not None:
-        for name, value in assignments.items():
-            if value is not None and not isinstance(value, (str, bool)) and not is_number(value):
-                raise RuleError(
-                    f"'assignments.{name}' must be a number or a string, not {kind(value)}.",
-                    f"assignments.{name}",
-                    400,
-                )
     values = _values(body["values"]) if body.get("values") is not None else None
     cleared = tuple(k for k in CLEARED_FIELDS if k in body and body[k] is None)
     return RunUpdate(columns, fields, assignments, values, state, cleared)
@@ -187,11 +178,12 @@ def run_update(body: Mapping[str, Any]) -> RunUpdate:
 
 def _map(key: str, raw: Any) -> dict[str, Any]:
     """One map of MERGED_FIELDS as kept, each entry checked as SigOpt checks it
-    (``sigopt_run_maps``); ``dev_metadata`` is metadata there, as ``metadata`` is."""
+    (``sigopt_run_maps``); ``assignments`` and ``dev_metadata`` are metadata there, as
+    ``metadata`` is (``parse_metadata``: strings, numbers or null, at most 100 keys)."""
     if key == "sys_metadata":
         return run_maps.sys_metadata(raw, keep_nulls=True)
-    if key == "dev_metadata":
-        return dict(metadata(raw, "dev_metadata", keep_nulls=True) or {})
+    if key in ("assignments", "dev_metadata"):
+        return dict(metadata(raw, key, keep_nulls=True) or {})
     if key not in OBJECT_MAPS:
         return dict(object_of(raw, key))
     entries = _entries(raw, key)
