@@ -28,6 +28,8 @@ class UnusableDatabase(ValueError):
 _USERINFO_PASSWORD = re.compile(r"(://[^:/@\s]+:)\S*@")
 #: libpq's ``?password=...`` (psycopg reads it from the query too)
 _QUERY_PASSWORD = re.compile(r"([?&]password=)[^&\s]*", re.IGNORECASE)
+#: a ``%`` that is not a percent-escape (two hex digits must follow it)
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def redact_url(text: str) -> str:
@@ -98,6 +100,7 @@ def check(target: str, *, made_for_you: bool) -> str:
                 '%40 (and a % as %25), e.g. python3 -c "import urllib.parse; '
                 "print(urllib.parse.quote(input(), safe=''))\""
             )
+        _check_escapes(target, rest)
         module = POSTGRES_DRIVERS.get(driver, driver)
         if not driver and importlib.util.find_spec(module) is None and _installed("psycopg"):
             # postgresql:// means psycopg2 to SQLAlchemy; the extra installs psycopg (3)
@@ -115,6 +118,35 @@ def check(target: str, *, made_for_you: bool) -> str:
         _check_url_reads(target)
         return target
     return _check_file(target, shown=target, made_for_you=made_for_you)
+
+
+def _check_escapes(target: str, rest: str) -> None:
+    """UnusableDatabase if ``rest`` (the URL after ``://``) holds a ``%`` that is not
+    followed by two hex digits. Every ``%XX`` of a URL is read as the character it encodes
+    (the URL standard; SQLAlchemy and libpq do so), so a password typed ``ab%41`` is
+    ``abA``; a ``%`` that begins no escape (``%zz``, a trailing ``%``) was passed on as it
+    stood, the same mistake left unsaid, and the server's "password authentication
+    failed" never named it. The message names the part, never the password."""
+    bad = _BAD_ESCAPE.search(rest)
+    if bad is None:
+        return
+    at = rest.find("@")
+    query = rest.find("?", max(at, 0))
+    slash = rest.find("/", max(at, 0))
+    if bad.start() < at:
+        part = "user name or password"
+    elif 0 <= query < bad.start():
+        part = "query"
+    elif 0 <= slash < bad.start():
+        part = "database name"
+    else:
+        part = "host"
+    raise UnusableDatabase(
+        f"the database {redact_url(target)} has a '%' in its {part} that is not followed by "
+        "two hex digits: in a URL every %XX is read as the character it encodes (%41 as A), "
+        'so a % itself is written %25 (and an @ %40), e.g. python3 -c "import urllib.parse; '
+        "print(urllib.parse.quote(input(), safe=''))\""
+    )
 
 
 def _check_url_reads(target: str) -> None:

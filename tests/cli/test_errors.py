@@ -156,6 +156,35 @@ def test_an_unencoded_at_in_a_database_password_is_refused_without_quoting_it(ru
     assert done.code == 0, done.err
 
 
+@pytest.mark.parametrize("password", ["s3c%zzret", "s3cret%", "s3cret%4", "%"])
+def test_a_percent_that_begins_no_escape_in_a_database_url_is_refused(run, password):
+    """Before: a '%' not followed by two hex digits went to the server as it stood, while
+    '%41' beside it was read as 'A': the same mistake (a raw % in a password) said nothing,
+    or "password authentication failed". Now one line naming the part, not the password."""
+    url = f"postgresql+psycopg://app:{password}@db.invalid/sigopt"
+    for argv in (("users", "list"), ("worker",), ("serve", "--port", "0")):
+        line = one_line(run(*argv, "--db", url))
+        assert "'%' in its user name or password" in line, line
+        assert "%25" in line and "%41 as A" in line, line
+        assert "s3c" not in line, line
+
+
+def test_a_percent_escape_in_a_database_url_is_read_as_its_character(run, pg_url):
+    """The URL standard: '%41' is 'A' and '%25' a '%' (this test server trusts its
+    socket, so any password connects: the URL is accepted and used)."""
+    for password in ("s3cret%41", "s3c%25ret"):
+        url = pg_url.replace("postgres@", f"postgres:{password}@", 1)
+        done = run("users", "list", "--db", url)
+        assert done.code == 0, done.err
+
+
+def test_a_stray_percent_in_a_database_name_or_query_names_that_part(run):
+    line = one_line(run("users", "list", "--db", "postgresql+psycopg://app@db.invalid/doe%"))
+    assert "in its database name" in line, line
+    line = one_line(run("users", "list", "--db", "postgresql+psycopg://db.invalid/d?sslmode=%x"))
+    assert "in its query" in line, line
+
+
 def test_a_database_url_whose_port_is_not_a_number_is_one_line(run):
     """Before: a 30-line traceback ending in SQLAlchemy's "ValueError: invalid literal for
     int() with base 10: 'notaport'", from every command and the worker."""
