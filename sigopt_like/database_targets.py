@@ -120,6 +120,27 @@ def check(target: str, *, made_for_you: bool) -> str:
     return _check_file(target, shown=target, made_for_you=made_for_you)
 
 
+def shared(target: str, *, what: str) -> str:
+    """``target`` (from :func:`check`), refused when it cannot be a database that another
+    process already uses: a SQLite file that does not exist yet (a mistyped path became
+    a new, empty database: an empty dashboard, a worker waiting for tasks that never
+    come) or an in-memory one (each process has its own). ``what`` says who needs it."""
+    if "://" in target and not target.startswith("sqlite://"):
+        return target  # a server's database: it exists if it can be reached
+    file = target.split("://", 1)[1][1:].split("?", 1)[0] if "://" in target else target
+    if file in ("", ":memory:"):
+        raise UnusableDatabase(
+            f"{what} needs a database other processes use; an in-memory one is its own "
+            "process's: name the file your scripts or 'sigopt-like serve' use"
+        )
+    if not Path(file).is_file():
+        raise UnusableDatabase(
+            f"no database at {file}: {what} needs an existing one; name the file your "
+            "scripts or 'sigopt-like serve' use (--db or $SIGOPT_LIKE_DATABASE)"
+        )
+    return target
+
+
 def _check_escapes(target: str, rest: str) -> None:
     """UnusableDatabase if ``rest`` (the URL after ``://``) holds a ``%`` that is not
     followed by two hex digits. Every ``%XX`` of a URL is read as the character it encodes

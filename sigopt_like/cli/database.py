@@ -9,8 +9,6 @@ not to create.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from .. import database_targets
@@ -47,26 +45,12 @@ def choose(db: str | None) -> str:
 
 
 def existing(target: str, *, what: str) -> str:
-    """``target`` (from :func:`choose`), refused when it cannot be a database that another
-    process already uses: a SQLite file that does not exist yet (a mistyped path became
-    a new, empty database: an empty dashboard, a worker waiting for tasks that never
-    come) or an in-memory one (each process has its own). ``what`` says who needs it."""
-    file = (
-        target.split("://", 1)[1][1:].split("?", 1)[0] if target.startswith("sqlite://") else target
-    )
-    if "://" in target and not target.startswith("sqlite://"):
-        return target  # a server's database: it exists if it can be reached
-    if file in ("", ":memory:"):
-        raise CommandError(
-            f"{what} needs a database other processes use; an in-memory one is its own "
-            "process's: name the file your scripts or 'sigopt-like serve' use"
-        )
-    if not Path(file).is_file():
-        raise CommandError(
-            f"no database at {file}: {what} needs an existing one; name the file your "
-            "scripts or 'sigopt-like serve' use (--db or $SIGOPT_LIKE_DATABASE)"
-        )
-    return target
+    """``target`` (from :func:`choose`) if it can be a database that another process
+    already uses (see :func:`sigopt_like.database_targets.shared`); CommandError if not."""
+    try:
+        return database_targets.shared(target, what=what)
+    except database_targets.UnusableDatabase as err:
+        raise CommandError(str(err)) from None
 
 
 def check(target: str, *, made_for_you: bool) -> str:

@@ -44,7 +44,14 @@ from typing import Any
 
 import attrs
 
-from ..database_targets import first_line, redact_url
+from ..database_targets import (
+    UnusableDatabase,
+    check,
+    describe_opening_error,
+    first_line,
+    redact_url,
+    shared,
+)
 from .domain.tasks import (
     INTERRUPTED_MESSAGE,
     SYSTEM,
@@ -704,6 +711,8 @@ def main(argv: list[str] | None = None) -> int:
         help="stop after this many seconds with no task to run (the service starts it again)",
     )
     args = parser.parse_args(argv)
+    if not args.follow_stdin:  # a person's command (a service checked its own database)
+        args.db = shared(check(args.db, made_for_you=False), what="a worker")
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
@@ -785,5 +794,22 @@ def _follow_stdin(runner: TaskRunner, stop: threading.Event) -> None:
     stop.set()
 
 
+def command(argv: list[str] | None = None) -> int:
+    """``python -m sigopt_like.service.worker``: :func:`main`, with a database it cannot
+    use said in one line and exit 1, as ``sigopt-like worker`` says it (before: a
+    traceback for an unknown host, and a missing SQLite file or folder was "running 2
+    threads" while every claim failed)."""
+    try:
+        return main(argv)
+    except UnusableDatabase as err:
+        said: str | None = str(err)
+    except Exception as err:
+        said = describe_opening_error(err)
+        if said is None:  # not a mistake in the database named: a bug, with its traceback
+            raise
+    print(f"python -m sigopt_like.service.worker: error: {said}", file=sys.stderr)
+    return 1
+
+
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    raise SystemExit(command())

@@ -194,6 +194,34 @@ def test_a_worker_needs_a_database_other_processes_use(tmp_path, capsys):
         assert code == 1 and "an in-memory one is its own process's" in err
 
 
+def test_the_worker_module_says_a_database_it_cannot_use_in_one_line(tmp_path):
+    """``python -m sigopt_like.service.worker``, which docs/service.md gives as the same as
+    ``sigopt-like worker``. Before: an unknown host was a 40-line traceback; a missing
+    file or folder was created and the worker said "running 2 threads" on it; ``:memory:``
+    ran on a database of its own; and every start began with runpy's RuntimeWarning that
+    the module was imported twice."""
+    cases = {
+        str(tmp_path / "typo.db"): "no database at",
+        f"sqlite:///{tmp_path}/no/such/x.db": "does not exist",
+        ":memory:": "an in-memory one is its own process's",
+        "postgresql+psycopg://app:s3c%zz@db.invalid/doe": "not followed by two hex digits",
+        "postgresql+psycopg://app:s3cret@nohost.invalid/doe": "cannot use the database",
+    }
+    for db, said in cases.items():
+        done = subprocess.run(
+            [sys.executable, "-m", "sigopt_like.service.worker", "--db", db],
+            capture_output=True,
+            text=True,
+            env=child_env(),
+            timeout=60,
+        )
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 1 and len(lines) == 1, (db, done.stderr)
+        assert lines[0].startswith("python -m sigopt_like.service.worker: error: "), lines
+        assert said in lines[0] and "s3c" not in lines[0], lines
+    assert not (tmp_path / "typo.db").exists() and not (tmp_path / "no").exists()
+
+
 def test_worker_subcommand_starts_and_stops_on_sigterm(tmp_path):
     import signal
     import time
