@@ -17,6 +17,7 @@ import falcon
 
 from .dashboard.guard import guard_for
 from .errors import install_error_handlers
+from .failures import DatabaseOutage
 from .middleware.auth import AuthMiddleware
 from .middleware.door import DoorMiddleware
 from .middleware.idempotency import IdempotencyMiddleware
@@ -58,6 +59,8 @@ class ServiceContext:
     router: Any = None  # the app's Falcon router (middleware asks it about responders)
     #: the Prometheus registry and instruments of this instance (never the global registry)
     metrics: ServiceMetrics = attrs.field(factory=ServiceMetrics.create)
+    #: whether the database answers, said once for all of this instance's loops (failures.py)
+    outage: DatabaseOutage = attrs.field(factory=DatabaseOutage)
     #: the CSRF secret of a dashboard without accounts, once read (see browser_secret())
     _browser_secret: str | None = attrs.field(default=None, init=False)
     #: login attempts, per email and per client address (counted in the database)
@@ -108,6 +111,7 @@ class Service:
                 on_unavailable=lambda _: self.context.runner.start_threads(
                     self.settings.task_threads
                 ),  # called from start() on: the runner exists
+                outage=self.context.outage,
             )
         wake = self.task_processes.wake if self.task_processes is not None else None
         self.context.runner = runner_for(self.context, on_submit=wake)
@@ -115,6 +119,7 @@ class Service:
             store.tasks.versions,
             capacity=self.settings.max_waiting_requests,
             local_change=self.context.runner.wait_for_change,
+            outage=self.context.outage,
         )
         self.app = _build_app(self.context)
         self.context.runner.start()

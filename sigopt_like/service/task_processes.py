@@ -36,6 +36,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from .failures import DatabaseOutage, RepeatedFailures
+
 LOG = logging.getLogger("sigopt_like.service.worker")
 DATABASE_ENV = "SIGOPT_LIKE_DATABASE"  # what the worker reads when --db is not given
 STOP_SECONDS = 15.0
@@ -67,6 +69,7 @@ class TaskProcesses:
         on_change: Callable[[], None] | None = None,
         on_finish: Callable[[str, str, float], None] | None = None,
         on_unavailable: Callable[[str], None] | None = None,
+        outage: DatabaseOutage | None = None,
     ) -> None:
         level = logging.getLevelName(logging.getLogger("sigopt_like").getEffectiveLevel())
         self._command = [
@@ -101,6 +104,8 @@ class TaskProcesses:
         self._stop = threading.Event()
         self.unavailable: str | None = None  # why workers cannot start, once known
         self._waiting = waiting
+        #: before, each failed look logged a traceback: one a second while the database was down
+        self._watch_failures = RepeatedFailures("looking for queued tasks", LOG, outage)
         self._watcher: threading.Thread | None = None
 
     def start(self) -> TaskProcesses:
@@ -122,8 +127,9 @@ class TaskProcesses:
             try:
                 if not self.pids and waiting():
                     self.wake()
-            except Exception:  # the database hiccuped: look again later
-                LOG.exception("looking for queued tasks failed")
+                self._watch_failures.worked()
+            except Exception as err:  # the database hiccuped: look again later
+                self._watch_failures.failed(err)
             self._stop.wait(WATCH_SECONDS)
 
     def wake(self) -> None:

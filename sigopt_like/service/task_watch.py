@@ -28,7 +28,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
-from .failures import RepeatedFailures
+from .failures import DatabaseOutage, RepeatedFailures
 
 LOG = logging.getLogger("sigopt_like.service.task_watch")
 
@@ -63,12 +63,13 @@ class TaskWatch:
         capacity: int,
         local_change: Callable[[float], None] | None = None,
         poll_seconds: float = POLL_SECONDS,
+        outage: DatabaseOutage | None = None,
     ) -> None:
         self._versions = versions
         self._local_change = local_change
         self.capacity = capacity
         self.poll_seconds = poll_seconds
-        self._failures = RepeatedFailures("reading task versions", LOG)
+        self._failures = RepeatedFailures("reading task versions", LOG, outage)
         self._slots = threading.BoundedSemaphore(capacity) if capacity > 0 else None
         self._held = 0
         self._lock = threading.Condition()

@@ -59,7 +59,7 @@ from .domain.tasks import (
     given_up_message,
     requeued_message,
 )
-from .failures import RepeatedFailures
+from .failures import DatabaseOutage, RepeatedFailures
 from .log_redaction import redact_handlers
 from .settings import ServiceSettings
 from .store import Store
@@ -188,6 +188,7 @@ class TaskRunner:
         on_finish: Callable[[str, str, float], None] | None = None,
         on_submit: Callable[[], None] | None = None,
         on_change: Callable[[], None] | None = None,
+        outage: DatabaseOutage | None = None,
     ) -> None:
         if handlers is None:
             from .task_kinds import default_handlers
@@ -216,8 +217,10 @@ class TaskRunner:
         self._changed = threading.Condition()
         self._threads: list[threading.Thread] = []
         self._starting = threading.Lock()
-        self._claim_failures = RepeatedFailures("claiming a task", LOG)
-        self._beat_failures = RepeatedFailures("heartbeat", LOG)
+        #: said once for all of this runner's loops (and its service's, which hands it in)
+        self.outage = outage if outage is not None else DatabaseOutage()
+        self._claim_failures = RepeatedFailures("claiming a task", LOG, self.outage)
+        self._beat_failures = RepeatedFailures("heartbeat", LOG, self.outage)
         #: ends of tasks the database did not take (it was down): written by the heartbeat
         #: once it answers, before it renews the leases that would hold them forever
         self._unrecorded: dict[int, Callable[[], Any]] = {}
@@ -605,7 +608,12 @@ def runner_for(context: Any, on_submit: Callable[[], None] | None = None) -> Tas
     in_process = settings.run_tasks and not settings.worker_processes
     threads = settings.task_threads if in_process else 0
     return TaskRunner(
-        context.store, settings, threads=threads, on_finish=on_finish, on_submit=on_submit
+        context.store,
+        settings,
+        threads=threads,
+        on_finish=on_finish,
+        on_submit=on_submit,
+        outage=getattr(context, "outage", None),
     )
 
 

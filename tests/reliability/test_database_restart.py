@@ -3,6 +3,7 @@ served app answers the next requests as if nothing happened, on new connections.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 import sigopt_like
 from sigopt_like.service import create_app
 from sigopt_like.service.worker import FAILING_POLL_SECONDS
-from tests.fixtures.servers import ServedInstance
+from tests.fixtures.servers import ServedInstance, announced_url
 
 pytestmark = [pytest.mark.reliability]
 
@@ -78,36 +79,96 @@ def _admin(url: str, *statements: str) -> None:
         admin.dispose()
 
 
-def test_a_worker_says_a_database_outage_once_and_when_it_ends(pg_url: str) -> None:
-    """Before: each thread of ``sigopt-like worker`` logged a 110-line traceback every
-    0.5 s while the database was unreachable (16 in 4 s for two threads); now the first
-    failure has its traceback, later ones one line a minute, and the end is said."""
-    name = pg_url.split("?", 1)[0].rsplit("/", 1)[1]
+def _outage(url: str, seconds: float) -> None:
+    """The database refuses every connection for ``seconds`` (its open ones dropped), as
+    a PostgreSQL restart or stop does to this database's clients."""
+    name = url.split("?", 1)[0].rsplit("/", 1)[1]
+    _admin(
+        url,
+        f"ALTER DATABASE {name} ALLOW_CONNECTIONS false",
+        f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+    )
+    try:
+        time.sleep(seconds)
+    finally:
+        _admin(url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+
+
+def _stop(proc: subprocess.Popen[str]) -> str:
+    """SIGTERM ``proc`` (its own session) and what it wrote, standard error included."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    said, _ = proc.communicate(timeout=30)
+    return said
+
+
+SERVE = (sys.executable, "-m", "sigopt_like", "serve")
+OUTAGE_STARTS = "sigopt_like.service.database the database does not answer ("
+OUTAGE_ENDS = "sigopt_like.service.database the database answers again, after "
+
+
+def test_a_worker_says_a_database_outage_in_one_line_and_its_end_in_another(pg_url: str) -> None:
+    """Before: each loop of ``sigopt-like worker`` (its claims, its heartbeat) logged the
+    driver's chained traceback when it first failed, about 220 lines for a 25 s PostgreSQL
+    stop (and earlier still, a traceback per thread every 0.5 s). Now the whole outage is
+    two lines: its start with the error's first line, and its end."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "sigopt_like", "worker", "--db", pg_url, "--threads", "2"],
         cwd=Path(__file__).resolve().parents[2],
-        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
     )
     try:
-        assert proc.stderr is not None
-        assert "running 2 threads" in proc.stderr.readline()
-        _admin(
-            pg_url,
-            f"ALTER DATABASE {name} ALLOW_CONNECTIONS false",
-            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
-        )
-        time.sleep(4)  # 16 polls of two threads, before
-        _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+        assert proc.stdout is not None
+        assert "running 2 threads" in proc.stdout.readline()
+        _outage(pg_url, 6)  # 12 claims of each thread, and a heartbeat, fail meanwhile
         time.sleep(FAILING_POLL_SECONDS + 2)  # the next claim works
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        _, said = proc.communicate(timeout=30)
-    logged = [line for line in said.splitlines() if " sigopt_like." in line]
-    assert len(logged) <= 4, logged  # the claim's and the heartbeat's failure, and ends
-    assert said.count("claiming a task failed; retrying") == 1, said[-3000:]
-    assert "claiming a task works again, after" in said, said[-3000:]
+        said = _stop(proc)
+    lines = said.strip().splitlines()
+    assert len(lines) == 2, said[-3000:]  # and the start line, read above
+    assert OUTAGE_STARTS in lines[0] and "; retrying until it does" in lines[0], lines
+    assert "Traceback" not in said and "Background on this error" not in said, said[-3000:]
+    assert OUTAGE_ENDS in lines[1], lines
+
+
+def test_serve_says_a_database_outage_in_one_line_and_its_end_in_another(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Before: ``sigopt-like serve`` (its tasks in a worker process it starts) looked for
+    queued tasks every second and logged a 45-line traceback for each look that failed:
+    about 2,800 lines for a 25 s PostgreSQL stop. Now two lines, and its readiness probes
+    during the outage add none."""
+    log = tmp_path / "serve.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [*SERVE, "--no-auth", "--quiet-access", "--port", "0", "--db", pg_url],
+            cwd=Path(__file__).resolve().parents[2],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+    try:
+        url = announced_url(proc, log, r"serving on (http://\S+)")
+        assert requests.get(f"{url}/ready", timeout=30).status_code == 200
+        probes = threading.Thread(
+            target=lambda: [
+                (requests.get(f"{url}/ready", timeout=30), time.sleep(0.5)) for _ in range(10)
+            ]
+        )
+        probes.start()
+        _outage(pg_url, 6)  # 6 looks for queued tasks fail, and 10 probes
+        probes.join(60)
+        time.sleep(3)  # the next look works
+        assert requests.get(f"{url}/ready", timeout=30).status_code == 200
+    finally:
+        _stop(proc)
+    lines = log.read_text().strip().splitlines()
+    assert "serving on" in lines[0], lines
+    assert len(lines) == 3, lines[:20]
+    assert OUTAGE_STARTS in lines[1] and OUTAGE_ENDS in lines[2], lines
 
 
 def test_requests_while_the_database_is_down_are_503_and_the_client_rides_over(
@@ -151,7 +212,8 @@ def test_a_served_app_says_a_database_outage_once_while_clients_wait_on_tasks(
     pg_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Before: the task watch (what a long poll on a task waits on, in an app process of
-    the scale-out steps) logged a traceback every second while the database was down."""
+    the scale-out steps) logged a traceback every second while the database was down; then
+    a traceback once. Now one line, and one when it ends."""
     name = pg_url.split("?", 1)[0].rsplit("/", 1)[1]
     service = create_app(database=pg_url, auth_required=True, run_tasks=False)
     served = ServedInstance(service, pg_url)
@@ -182,7 +244,7 @@ def test_a_served_app_says_a_database_outage_once_while_clients_wait_on_tasks(
             args=(f"{served.url}/v1/sessions/{sid}/tasks/{task['id']}?wait=10",),
             kwargs={"headers": headers, "timeout": 30},
         )
-        with caplog.at_level("INFO", logger="sigopt_like.service.task_watch"):
+        with caplog.at_level("INFO", logger="sigopt_like.service"):
             waiting.start()
             time.sleep(1)
             _admin(
@@ -194,9 +256,15 @@ def test_a_served_app_says_a_database_outage_once_while_clients_wait_on_tasks(
             _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
             waiting.join(30)
             time.sleep(2)
-        said = [r for r in caplog.records if r.name == "sigopt_like.service.task_watch"]
-        assert 1 <= len(said) <= 2, [r.getMessage() for r in said]
-        assert said[0].exc_info and said[0].getMessage() == "reading task versions failed; retrying"
+        said = [
+            r.getMessage()
+            for r in caplog.records
+            if r.name.startswith("sigopt_like.service.") and r.levelno >= logging.WARNING
+        ]
+        said = [m for m in said if "the database does not answer on" not in m]  # requests'
+        assert len(said) == 2, said
+        assert said[0].startswith("the database does not answer (reading task versions): ")
+        assert said[1].startswith("the database answers again, after ")
     finally:
         _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
         served.close()

@@ -12,8 +12,11 @@ from typing import Any
 import falcon
 
 from ..._version import __version__
+from ...database_targets import first_line
 from ..errors import Unavailable
+from ..failures import DatabaseOutage
 from ..store import Store
+from ..store.database import is_unreachable_error
 
 API_VERSION = "1"
 MIN_CLIENT_VERSION = "0.1.0"
@@ -44,15 +47,20 @@ class Ready:
 
     auth_exempt = True
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, outage: DatabaseOutage) -> None:
         self._store = store
+        self._outage = outage
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Run a trivial query against the schema."""
         try:
             version = self._store.schema_version()
+            self._outage.worked()
         except Exception as err:
-            LOG.warning("readiness check failed: %s", type(err).__name__)
+            if is_unreachable_error(err):  # said once an outage, not once a probe
+                self._outage.failed(err, "readiness check")
+            else:
+                LOG.warning("readiness check failed: %s", first_line(err))
             raise Unavailable(
                 "The database does not answer; the service is not ready.",
                 detail={"check": "database"},
@@ -112,7 +120,7 @@ class OpenAPI:
 def register(app: falcon.App, context: Any) -> None:
     """Add this family's routes to the app."""
     app.add_route("/health", Health())
-    app.add_route("/ready", Ready(context.store))
+    app.add_route("/ready", Ready(context.store, context.outage))
     app.add_route("/metrics", Metrics(context))
     app.add_route("/v1/version", Version())
     app.add_route("/v1/openapi.json", OpenAPI())
