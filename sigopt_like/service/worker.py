@@ -242,6 +242,10 @@ class TaskRunner:
         if not self.threads:
             return self
         self.recover(include_new=self.recover_new)
+        try:  # at once, so that a scaled-out service's /ready need not wait for a beat
+            self.store.tasks.runner_seen(int(time.time()))
+        except Exception as err:  # the heartbeat says it again in HEARTBEAT_SECONDS
+            LOG.warning("could not say this runner runs (%s)", first_line(err))
         for i in range(self.threads):
             thread = threading.Thread(
                 target=self._work_loop, name=f"sigopt-like-task-{i}", daemon=True
@@ -528,8 +532,9 @@ class TaskRunner:
 
     def heartbeat(self) -> list[int]:
         """One beat: write the ends the database did not take, renew the leases of the
-        tasks this runner's threads run, and take over the tasks of stopped workers; the
-        ids taken over.
+        tasks this runner's threads run, take over the tasks of stopped workers, and say
+        that a runner runs on the database (what ``/ready`` of a service that runs no
+        tasks reads: ``readiness.py``); the ids taken over.
 
         Only the tasks its threads run: a claim whose commit went through but whose answer
         was lost (the connection failed at that instant) leaves a task ``running`` under
@@ -540,7 +545,9 @@ class TaskRunner:
         with self._active:
             mine = sorted(self._mine)
         self.store.tasks.beat(self.worker_id, int(time.time()), mine)
-        return self.recover(include_new=False)
+        taken = self.recover(include_new=False)
+        self.store.tasks.runner_seen(int(time.time()))
+        return taken
 
     def recover(self, *, include_new: bool = False) -> list[int]:
         """Take over the tasks of stopped workers: back to the queue, or failed after

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.resources
 import logging
+import time
 from typing import Any
 
 import falcon
@@ -15,6 +16,8 @@ from ..._version import __version__
 from ...database_targets import first_line
 from ..errors import Unavailable
 from ..failures import DatabaseOutage
+from ..readiness import task_workers
+from ..settings import ServiceSettings
 from ..store import Store
 from ..store.database import is_unreachable_error
 
@@ -43,18 +46,23 @@ class Health:
 
 
 class Ready:
-    """GET /ready: the database answers; 503 with the error body if not."""
+    """GET /ready: the database answers (503 with the error body if not), and who runs the
+    tasks: ``"status": "degraded"`` with a warning, still a 200, when nothing does
+    (``readiness.py`` says why not a 503)."""
 
     auth_exempt = True
 
-    def __init__(self, store: Store, outage: DatabaseOutage) -> None:
+    def __init__(self, settings: ServiceSettings, store: Store, outage: DatabaseOutage) -> None:
+        self._settings = settings
         self._store = store
         self._outage = outage
+        self._warned = False  # said the missing workers in the log (once, until they come)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        """Run a trivial query against the schema."""
+        """Run a trivial query against the schema; read who runs the tasks."""
         try:
             version = self._store.schema_version()
+            workers = task_workers(self._settings, self._store, time.time())
             self._outage.worked()
         except Exception as err:
             if is_unreachable_error(err):  # said once an outage, not once a probe
@@ -65,7 +73,29 @@ class Ready:
                 "The database does not answer; the service is not ready.",
                 detail={"check": "database"},
             ) from err
-        resp.media = {"object": "ready", "status": "ok", "schema_version": int(version)}
+        body: dict[str, Any] = {
+            "object": "ready",
+            "status": "ok",
+            "schema_version": int(version),
+            "task_workers": workers.state,
+        }
+        if workers.last_seen is not None:
+            body["task_worker_seen"] = workers.last_seen
+        if workers.warning is not None:
+            body["status"] = "degraded"
+            body["warnings"] = [{"check": "task_workers", "message": workers.warning}]
+        self._say(workers.warning)
+        resp.media = body
+
+    def _say(self, warning: str | None) -> None:
+        """Log the missing workers when a probe first finds them missing, and their
+        return; not once a probe."""
+        if warning is not None and not self._warned:
+            self._warned = True
+            LOG.warning("readiness: %s", warning)
+        elif warning is None and self._warned:
+            self._warned = False
+            LOG.warning("readiness: a task worker runs on the database again")
 
     on_head = on_get  # a probe's HEAD: 200 or 503 as the GET, headers only
 
@@ -120,7 +150,7 @@ class OpenAPI:
 def register(app: falcon.App, context: Any) -> None:
     """Add this family's routes to the app."""
     app.add_route("/health", Health())
-    app.add_route("/ready", Ready(context.store, context.outage))
+    app.add_route("/ready", Ready(context.settings, context.store, context.outage))
     app.add_route("/metrics", Metrics(context))
     app.add_route("/v1/version", Version())
     app.add_route("/v1/openapi.json", OpenAPI())

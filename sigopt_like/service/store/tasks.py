@@ -7,6 +7,7 @@ session; :meth:`TaskStore.start` enforces it while holding the session row.
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -23,6 +24,10 @@ from .errors import Conflict, NotFound
 from .pages import Page, PageRequest, fetch_page
 
 T = schema.tasks
+META = schema.meta
+#: the ``meta`` row holding when a task runner last said it runs on this database (unix
+#: seconds); one row for every runner, so it never grows with workers that come and go
+RUNNER_SEEN_KEY = "task_runner_seen"
 
 Precheck = Callable[[Campaign], None]
 
@@ -353,6 +358,34 @@ class TaskStore:
                 .where(T.c.worker == worker, T.c.status == "running", T.c.id.in_(ids))
                 .values(heartbeat=now)
             )
+
+    def runner_seen(self, now: int) -> None:
+        """A task runner runs on this database at ``now`` (its heartbeat): what the
+        readiness of a service that runs no tasks of its own reads."""
+        value = str(int(now))
+        with self._db.write() as conn:
+            dialect = self._db.dialect
+            if dialect in ("sqlite", "postgresql"):  # two runners' first beats at once
+                insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert(META)
+                statement = insert.values(key=RUNNER_SEEN_KEY, value=value)
+                conn.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=["key"], set_={"value": statement.excluded.value}
+                    )
+                )
+            elif not conn.execute(
+                META.update().where(META.c.key == RUNNER_SEEN_KEY).values(value=value)
+            ).rowcount:
+                conn.execute(META.insert().values(key=RUNNER_SEEN_KEY, value=value))
+
+    def runner_last_seen(self) -> int | None:
+        """When a task runner last said it runs on this database (unix seconds), or None if
+        none ever did."""
+        with self._db.read() as conn:
+            text = conn.execute(
+                sa.select(META.c.value).where(META.c.key == RUNNER_SEEN_KEY)
+            ).scalar()
+        return int(text) if text is not None and str(text).isdigit() else None
 
     def unfinished(self, *, new_before: int | None = None) -> list[TaskRecord]:
         """Running tasks, and (with ``new_before``) new ones created no later than it."""

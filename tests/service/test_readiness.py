@@ -1,0 +1,145 @@
+"""``/ready`` tells whether anything runs the tasks: a service that runs none itself
+(``serve --no-tasks``, the WSGI factory) said "ok" with no worker anywhere, and every
+task queued there waited for ever."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from sigopt_like.service import create_app
+from sigopt_like.service.store import open_store
+from sigopt_like.service.worker import HEARTBEAT_SECONDS, LEASE_SECONDS, TaskRunner
+from tests.fixtures.servers import REPO_ROOT, ServedInstance, announced_url, serve_in_thread
+
+
+def _ready(url: str) -> tuple[int, dict[str, Any]]:
+    answer = requests.get(f"{url}/ready", timeout=30)
+    return answer.status_code, answer.json()
+
+
+def _start(tmp_path: Path, name: str, database: str, *argv: str) -> tuple[Any, Path]:
+    """``sigopt-like ARGV`` on ``database`` (in the environment, as docs/service.md
+    advises for a URL), writing to ``<name>.log``."""
+    log = tmp_path / f"{name}.log"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "PYTHONUNBUFFERED": "1",
+        "SIGOPT_LIKE_DATABASE": database,
+    }
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sigopt_like", *argv],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            start_new_session=True,
+        )
+    return proc, log
+
+
+def _stop(proc: Any) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def test_a_scaled_out_pair_is_degraded_without_its_worker_and_ok_with_it(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The scale-out steps of docs/service.md on a real PostgreSQL: ``serve --no-tasks``
+    alone is degraded (still a 200, see readiness.py); with a worker started, ok within a
+    moment and ok at every probe across a lease and more of heartbeats (no flapping);
+    with the worker gone past its lease, degraded again."""
+    serve = ("serve", "--no-auth", "--no-tasks", "--port", "0")
+    app, app_log = _start(tmp_path, "app", pg_url, *serve)
+    worker = None
+    try:
+        url = announced_url(app, app_log, r"serving on (http://\S+)")
+        status, body = _ready(url)
+        assert status == 200 and body["status"] == "degraded", body
+        assert body["task_workers"] == "none" and "task_worker_seen" not in body, body
+        (warning,) = body["warnings"]
+        assert warning["check"] == "task_workers"
+        assert "no task worker has ever run on this database" in warning["message"]
+        assert "sigopt-like worker" in warning["message"]
+
+        worker, worker_log = _start(tmp_path, "worker", pg_url, "worker", "--threads", "1")
+        deadline = time.monotonic() + 60
+        while _ready(url)[1]["status"] != "ok":
+            assert worker.poll() is None, worker_log.read_text()
+            assert time.monotonic() < deadline, worker_log.read_text()
+            time.sleep(0.2)
+        seen = []
+        until = time.monotonic() + LEASE_SECONDS + HEARTBEAT_SECONDS
+        while time.monotonic() < until:  # a lease and a beat: every probe ok
+            status, body = _ready(url)
+            assert status == 200 and body["status"] == "ok", body
+            assert body["task_workers"] == "seen" and "warnings" not in body, body
+            seen.append(body["task_worker_seen"])
+            time.sleep(1)
+        assert len(set(seen)) >= 3, seen  # renewed by the heartbeats, not only at start
+
+        _stop(worker)
+        store = open_store(pg_url)
+        try:  # what the stopped worker leaves once its lease has passed
+            store.tasks.runner_seen(int(time.time()) - LEASE_SECONDS - 10)
+        finally:
+            store.close()
+        status, body = _ready(url)
+        assert status == 200 and body["status"] == "degraded", body
+        assert "no task worker has run on this database for 3" in str(body["warnings"])
+    finally:
+        if worker is not None:
+            _stop(worker)
+        _stop(app)
+    said = app_log.read_text()
+    assert said.count("readiness: no task worker has") == 2, said  # once each time
+    assert said.count("readiness: a task worker runs on the database again") == 1, said
+
+
+def test_services_that_run_their_own_tasks_are_ready_with_no_worker_running(
+    tmp_path: Path,
+) -> None:
+    """Embedded and single-server modes: their worker process starts when a task is
+    queued (none runs while idle), or their threads run the tasks; both are ready."""
+    for settings in ({}, {"task_processes": 0}, {"task_processes": 1}):
+        served = serve_in_thread(tmp_path, **settings)
+        try:
+            if served.service.task_processes is not None:
+                assert served.service.task_processes.pids == []  # idle: no worker process
+            status, body = _ready(served.url)
+            assert status == 200, body
+            assert body["status"] == "ok" and body["task_workers"] == "in_process", body
+            assert "warnings" not in body and "task_worker_seen" not in body, body
+        finally:
+            served.close()
+
+
+def test_the_wsgi_apps_readiness_follows_a_task_runner_on_its_database(tmp_path: Path) -> None:
+    """What gunicorn serves (``run_tasks=False``) on SQLite, with a runner on the file."""
+    database = str(tmp_path / "shared.db")
+    served = ServedInstance(create_app(database=database, run_tasks=False), database)
+    runner = None
+    try:
+        assert _ready(served.url)[1]["status"] == "degraded"
+        store = open_store(database)
+        runner = TaskRunner(store, served.service.settings, threads=1).start()
+        status, body = _ready(served.url)  # a runner says it runs as it starts
+        assert status == 200 and body["status"] == "ok", body
+        assert body["task_workers"] == "seen", body
+        assert abs(body["task_worker_seen"] - time.time()) < 30, body
+    finally:
+        if runner is not None:
+            runner.shutdown()
+            runner.store.close()
+        served.close()
