@@ -13,6 +13,10 @@ The transport says how long an answer may take by passing ``timeout`` as
 request sent to the answer's last byte, or None for no bound beyond each read's (an
 event stream, which lasts as long as its task). Any other adapter takes it as the plain
 pair it also is.
+
+A ``requests.Session`` the caller hands in gets one too, for the service's URL only
+(:func:`mount_for`): the timeout they gave is honoured there as on a session of the
+transport's own, and their adapters for anything else are left as they are.
 """
 
 from __future__ import annotations
@@ -64,6 +68,47 @@ class DeadlineAdapter(requests.adapters.HTTPAdapter):
             return super().send(request, stream=stream, timeout=timeout, **kwargs)
         finally:
             self._answer.whole = None
+
+
+def mount_for(session: requests.Session, base_url: str) -> DeadlineAdapter | None:
+    """Give ``session`` a :class:`DeadlineAdapter` for the URLs under ``base_url`` alone,
+    set up as the adapter it would have used there (pool sizes, ``max_retries``); the
+    adapter this call mounted, or None (one was there already, or the deadline cannot
+    be kept so: :func:`keeps_deadlines` says which).
+
+    Only in place of requests' own ``HTTPAdapter`` (the session's default, or one the
+    caller configured for a scheme or a host), and never over an adapter mounted for
+    this very URL: a subclass (a custom TLS context, a test's mock, a Unix-socket
+    transport) or an adapter meant for the service is the caller's choice to keep.
+    Adapters mounted for narrower URLs keep their precedence (requests picks the
+    longest prefix).
+    """
+    prefix = base_url.rstrip("/") + "/"
+    try:
+        current = session.get_adapter(prefix)
+    except requests.exceptions.InvalidSchema:  # the caller mounted nothing for it
+        return None
+    if type(current) is not requests.adapters.HTTPAdapter:
+        return None
+    if prefix.lower() in {key.lower() for key in session.adapters}:
+        return None  # an adapter of theirs for this very URL
+    adapter = DeadlineAdapter(
+        pool_connections=getattr(current, "_pool_connections", 10),
+        pool_maxsize=getattr(current, "_pool_maxsize", 10),
+        max_retries=current.max_retries,
+        pool_block=getattr(current, "_pool_block", False),
+    )
+    session.mount(prefix, adapter)
+    return adapter
+
+
+def keeps_deadlines(session: requests.Session, base_url: str) -> bool:
+    """Whether ``session`` sends the requests under ``base_url`` through a
+    :class:`DeadlineAdapter`."""
+    try:
+        return isinstance(session.get_adapter(base_url.rstrip("/") + "/"), DeadlineAdapter)
+    except requests.exceptions.InvalidSchema:
+        return False
 
 
 def _pace(manager: Any, answer: threading.local) -> None:

@@ -31,7 +31,7 @@ import urllib3.exceptions
 from . import _constants as C
 from ._version import __version__
 from .call_options import check_headers, check_idempotency_key, check_timeout
-from .deadline import DeadlineAdapter, Timeouts
+from .deadline import DeadlineAdapter, Timeouts, keeps_deadlines, mount_for
 from .errors import (
     APIConnectionError,
     APIError,
@@ -55,6 +55,11 @@ DirectCall = Callable[
 
 class InsecureTransportWarning(UserWarning):
     """TLS certificate verification was turned off for a Connection."""
+
+
+class UnboundedAnswerWarning(UserWarning):
+    """A Connection's ``session=`` sends its calls through an adapter of the caller's that
+    cannot bound a whole answer: its read timeout bounds each socket read only."""
 
 
 def _seconds(instance: Any, attribute: Any, value: Any) -> None:
@@ -320,12 +325,32 @@ class Transport:
         #: the embedded service's direct call (no network: no session work, no timeouts)
         self.direct = direct
         self._own_session = session is None
+        #: the adapter mounted on a caller's session for this service (closed with us)
+        self._mounted: DeadlineAdapter | None = None
         if session is None:
             session = requests.Session()
             # the whole answer within its deadline, not only each read (deadline.py)
             adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=pool_maxsize, max_retries=0)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
+        elif direct is None and not embedded:
+            # the caller's session: the read timeout bounds the whole answer there too
+            # (before, their adapters kept requests' per-read timeout, and a server that
+            # trickled its answer held a call for ever despite the timeout given)
+            self._mounted = mount_for(session, self.base_url)
+            try:
+                kind = type(session.get_adapter(self.url("/"))).__name__
+            except requests.exceptions.InvalidSchema:  # no adapter: the call will say so
+                kind = None
+            if kind is not None and not keeps_deadlines(session, self.base_url):
+                warnings.warn(
+                    f"the session given sends this Connection's calls through its own {kind}, "
+                    "which is kept: the read timeout bounds each socket read of an answer, "
+                    "not the whole answer (mount a requests.adapters.HTTPAdapter, or none, "
+                    "for the service's URL to have it bounded)",
+                    UnboundedAnswerWarning,
+                    stacklevel=3,
+                )
         session.trust_env = not embedded and session.trust_env
         self.session = session
         if verify is False and not embedded:
@@ -355,6 +380,11 @@ class Transport:
         self._closed = True
         if self._own_session:
             self.session.close()
+        elif self._mounted is not None:  # the caller's session stays theirs, as it was
+            for prefix, adapter in list(self.session.adapters.items()):
+                if adapter is self._mounted:
+                    del self.session.adapters[prefix]
+            self._mounted.close()
 
     # -- requests ----------------------------------------------------------------------
 

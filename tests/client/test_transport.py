@@ -446,3 +446,101 @@ def test_a_stream_ends_at_its_own_deadline_however_often_the_server_talks(server
     with pytest.raises(requests.RequestException):
         list(iter_event_data(response))
     assert time.monotonic() - started < 12
+
+
+# A session handed in (Connection(session=...)): the read timeout the caller gave is
+# honoured there too. Before, the transport used the session's adapters as they were, so
+# a trickling server held the call for ever despite the timeout.
+
+
+def _with_session(server: FaultyServer, clock: FakeClock, session) -> Transport:
+    return Transport(
+        server.url,
+        session=session,
+        token="tok-123",
+        timeout=(2.0, 1.5),
+        retries=RetryPolicy(max_tries=1),
+        jitter=lambda step: step,
+        sleep=clock.sleep,
+        clock=clock,
+    )
+
+
+@pytest.mark.parametrize("kind", ["drip", "drip_head"])
+def test_a_callers_session_keeps_the_whole_answer_deadline(server, clock, kind):
+    import requests
+
+    server.play(Reply(kind=kind, body=DRIP, delay=0.25))
+    with requests.Session() as session:
+        transport = _with_session(server, clock, session)
+        started = time.monotonic()
+        with pytest.raises(errors.APITimeoutError) as info:
+            transport.request("GET", "/v1/thing")
+    assert time.monotonic() - started < 12
+    assert "no whole answer within 1.5 s" in str(info.value)
+
+
+def test_a_callers_session_keeps_its_adapters_and_their_settings(server, clock):
+    """Only the service's URL gets the deadline adapter, set up as the one it replaces
+    there; the caller's adapters for anything else (and narrower ones) stay theirs, and
+    closing the Connection leaves the session as it was."""
+    import requests
+    from urllib3.util.retry import Retry
+
+    from sigopt_like.deadline import DeadlineAdapter
+
+    with requests.Session() as session:
+        theirs = requests.adapters.HTTPAdapter(pool_maxsize=33, max_retries=Retry(total=2))
+        other = requests.adapters.HTTPAdapter()
+        narrow = requests.adapters.HTTPAdapter()
+        session.mount("http://", theirs)
+        session.mount("https://elsewhere.example/", other)
+        session.mount(f"{server.url}/narrow/", narrow)
+        before = dict(session.adapters)
+        transport = _with_session(server, clock, session)
+        mine = session.get_adapter(f"{server.url}/v1/thing")
+        assert isinstance(mine, DeadlineAdapter) and mine is not theirs
+        assert mine._pool_maxsize == 33 and mine.max_retries.total == 2
+        assert session.get_adapter("http://other.example/x") is theirs
+        assert session.get_adapter("https://elsewhere.example/x") is other
+        assert session.get_adapter(f"{server.url}/narrow/x") is narrow
+        server.play(OK)
+        assert transport.request_json("GET", "/v1/thing")["id"] == "1"
+        transport.close()
+        assert session.adapters == before
+
+
+def test_a_callers_own_adapter_class_is_kept_and_the_limit_said(server, clock):
+    """A subclass (a custom TLS context, a mock) is the caller's to keep: the deadline
+    cannot be kept there, and a warning says so rather than leaving the option unsaid."""
+    import requests
+
+    from sigopt_like.transport import UnboundedAnswerWarning
+
+    class TheirAdapter(requests.adapters.HTTPAdapter):
+        pass
+
+    with requests.Session() as session:
+        theirs = TheirAdapter()
+        session.mount("http://", theirs)
+        with pytest.warns(UnboundedAnswerWarning, match="TheirAdapter"):
+            _with_session(server, clock, session)
+        assert session.get_adapter(f"{server.url}/v1/thing") is theirs
+
+
+def test_a_connection_given_a_session_mounts_the_deadline_for_its_host_only(server):
+    import requests
+
+    from sigopt_like.deadline import DeadlineAdapter
+
+    with requests.Session() as session:
+        default = session.get_adapter("http://other.example/")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # nothing to warn of
+            conn = sigopt_like.Connection(host=server.url, token="tok-123", session=session)
+        try:
+            assert isinstance(session.get_adapter(f"{server.url}/v1/x"), DeadlineAdapter)
+            assert session.get_adapter("http://other.example/") is default
+        finally:
+            conn.close()
+        assert session.get_adapter(f"{server.url}/v1/x") is default
