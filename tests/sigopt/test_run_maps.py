@@ -392,7 +392,7 @@ def test_hostile_keys_and_shapes_of_a_runs_maps_are_refused(
         ({"k": [1, 2]}, "assignments.k", 400),
         ({"k": "v" * 501}, "assignments.k", 422),
         ({f"p{i}": i for i in range(101)}, "assignments", 422),
-        ({"p" * 101: 1}, "assignments", 422),
+        ({"p" * 501: 1}, "assignments", 422),  # a parameter name runs to 500 here
     ],
 )
 def test_assignments_are_metadata_as_sigopt_reads_them(
@@ -400,6 +400,7 @@ def test_assignments_are_metadata_as_sigopt_reads_them(
 ):
     """SigOpt reads a run's ``assignments`` as metadata (``parse_metadata`` ->
     ``validate_metadata``): strings of at most 500 characters, numbers or null, at most
-    100 keys of at most 100 characters; a boolean (sigopt-python's ``run.params.flag =
-    True``) is a 400 there. Booleans and any number of keys or characters were kept."""
+    100 keys (of at most 500 characters here, a parameter name's limit); a boolean
+    (sigopt-python's ``run.params.flag = True``) is a 400 there. Booleans and any number
+    of keys or characters were kept."""
     _refused(api, runs, {"assignments": value}, field, status)

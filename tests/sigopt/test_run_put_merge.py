@@ -168,3 +168,24 @@ def test_a_finished_ai_runs_values_cannot_be_replaced_but_may_be_sent_back(api: 
         reply = api.call(verb, path, whole)
         assert reply.status == 200, (verb, reply.body)
         assert reply.body["values"] == whole["values"]
+
+
+def test_a_run_whose_parameter_has_a_long_name_can_be_sent_back(api: Api, runs: str):
+    """A parameter's name runs to 500 characters here, a metadata key to 100 (SigOpt's
+    limit, which its assignments share): a run of such an experiment, fetched whole and
+    sent back, was refused for its own suggested assignment's key. Its assignment keys
+    run to the parameter names' limit; a 501-character one is still refused."""
+    name = "p" * 300
+    definition = {**AI, "parameters": [{**AI["parameters"][0], "name": name}]}
+    client = api.get("/v1/tokens/self").body["client"]
+    e = api.post(f"/v1/clients/{client}/projects/verbs/aiexperiments", definition).body
+    run = api.post(f"/v1/aiexperiments/{e['id']}/training_runs", {"name": "r"}).body
+    path = f"/v1/training_runs/{run['id']}"
+    whole = api.get(path).body
+    assert list(whole["assignments"]) == [name]
+    for verb in ("PUT", merge_verb(api)):
+        reply = api.call(verb, path, whole)
+        assert reply.status == 200, (verb, reply.body)
+    reply = api.call(merge_verb(api), path, {"assignments": {"q" * 501: 1}})
+    assert reply.status == 422 and "at most 500" in reply.body["message"], reply.body
+    assert "q" * 501 not in api.get(path).body["assignments"]

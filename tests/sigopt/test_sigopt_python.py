@@ -282,7 +282,7 @@ def test_a_metadata_key_longer_than_sigopts_limit_is_refused(served, conn):
         with pytest.raises(ApiException) as caught:
             call()
         assert caught.value.status_code == 422
-        assert "a metadata key has at most 100" in caught.value.message
+        assert "a key there has at most 100" in caught.value.message
         assert "kkkkkkkkkk...kkkkkkkkkk" in caught.value.message
     assert conn.experiments(e.id).fetch().metadata.to_json() == {key: 1}
     assert conn.experiments(e.id).suggestions(s.id).fetch().metadata is None

@@ -83,10 +83,14 @@ def name_text(value: Any, field: str, *, required: bool = True) -> str | None:
 
 
 def metadata(
-    value: Any, field: str = "metadata", *, keep_nulls: bool = False
+    value: Any,
+    field: str = "metadata",
+    *,
+    keep_nulls: bool = False,
+    max_key: int = MAX_METADATA_KEY,
 ) -> dict[str, Any] | None:
-    """None, or an object of at most 100 keys (each at most 100 characters) whose values
-    are strings, numbers or null; a key given as null is checked, then left out, as
+    """None, or an object of at most 100 keys (each at most ``max_key`` characters) whose
+    values are strings, numbers or null; a key given as null is checked, then left out, as
     SigOpt's service leaves it out (``validate_metadata``: ``remove_nones_mapping``).
     ``keep_nulls`` keeps them: a run update's null removes the run's key."""
     if value is None:
@@ -97,11 +101,11 @@ def metadata(
         raise RuleError(f"'{field}' has more than {MAX_METADATA_KEYS} keys.", field)
     out: dict[str, Any] = {}
     for key, item in value.items():
-        if len(key) > MAX_METADATA_KEY:  # JSON object keys are text
+        if len(key) > max_key:  # JSON object keys are text
             shown = f"{key[:10]}...{key[-10:]}"
             raise RuleError(
-                f"'{field}': the key '{shown}' is {len(key)} characters long; a metadata key "
-                f"has at most {MAX_METADATA_KEY}.",
+                f"'{field}': the key '{shown}' is {len(key)} characters long; a key there "
+                f"has at most {max_key}.",
                 field,
             )
         where = f"{field}.{key}"

@@ -182,7 +182,12 @@ def _map(key: str, raw: Any) -> dict[str, Any]:
     ``metadata`` is (``parse_metadata``: strings, numbers or null, at most 100 keys)."""
     if key == "sys_metadata":
         return run_maps.sys_metadata(raw, keep_nulls=True)
-    if key in ("assignments", "dev_metadata"):
+    if key == "assignments":
+        # a key names a parameter, and this service's parameter names run to
+        # MAX_NAME_LENGTH (SigOpt's, and its metadata keys, stop at 100): a run of an
+        # experiment with a longer name, fetched and sent back, must be taken
+        return dict(metadata(raw, key, keep_nulls=True, max_key=MAX_NAME_LENGTH) or {})
+    if key == "dev_metadata":
         return dict(metadata(raw, key, keep_nulls=True) or {})
     if key not in OBJECT_MAPS:
         return dict(object_of(raw, key))
