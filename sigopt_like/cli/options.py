@@ -25,9 +25,12 @@ THREADS = click.IntRange(1, 1024)
 #: an id the database stores (a signed 64-bit integer): before, ``tokens revoke --id``
 #: with 23 digits was an OverflowError traceback from the database driver
 ID = click.IntRange(1, 2**63 - 1)
+#: one text for the embedded service's commands and the service's own (serve, worker,
+#: tokens...): each opens the database it names
 DB_HELP = (
-    "Embedded service's database: a SQLite file or a SQLAlchemy URL "
-    "(default: $SIGOPT_LIKE_DATABASE, else the user data folder)."
+    "The service's database: a SQLite file, or a SQLAlchemy URL such as "
+    "postgresql+psycopg://user:password@host/db (default: $SIGOPT_LIKE_DATABASE, else a SQLite "
+    "file in the user data folder)."
 )
 
 

@@ -242,6 +242,16 @@ def test_every_command_has_help_with_an_example(run, argv):
     assert "sigopt-like " in done.out.split("Example", 1)[1]
 
 
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_a_service_commands_db_help_names_its_own_database(run, command):
+    """``serve --help`` and ``worker --help`` called ``--db`` the "Embedded service's
+    database", where it is the database they serve or work on (PostgreSQL included)."""
+    done = run(command, "--help")
+    text = " ".join(done.out.split())
+    assert done.code == 0 and "Embedded service's database" not in text
+    assert "--db PATH|URL The service's database" in text and "postgresql" in text
+
+
 def test_the_top_level_help_lists_the_campaign(run):
     done = run("--help")
     assert done.code == 0
