@@ -56,7 +56,14 @@ class Tab:
 @pytest.fixture(scope="session")
 def dashboard_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A served instance (auth on, dashboard actions on) with two people and some data."""
-    served = serve_in_thread(Path(tmp_path_factory.mktemp("dashboard")), dashboard_actions=True)
+    # every test signs in from 127.0.0.1, some of them twice or with a wrong password: the
+    # default login limit (10 a minute per address) refused the later ones of a full run
+    # (test_cookie_auth.py tests the limit itself)
+    served = serve_in_thread(
+        Path(tmp_path_factory.mktemp("dashboard")),
+        dashboard_actions=True,
+        login_attempts_per_minute=1000,
+    )
     try:
         alice = site.make_person(served, "alice")
         bob = site.make_person(served, "bob")

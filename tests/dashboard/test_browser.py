@@ -285,3 +285,29 @@ def test_responses_at_the_float_limit_are_plotted(tab: Tab, dashboard_site: Site
     assert len(heights) >= 2  # +1.7e308 and -1.7e308 apart, not on one line
     assert page.locator(".plot-svg .tick").count() > 0
     assert tab.errors == [] and tab.dialogs == []
+
+
+def test_a_refused_sign_in_says_why(tab: Tab, dashboard_site: Site) -> None:
+    """A wrong password or token is a 401, which also meant "your cookie went": the page
+    drew the sign-in form again, erasing the form's message, so a mistyped password
+    looked like a button that did nothing. The message stays now, and signing in works."""
+    page = tab.page
+    page.goto(dashboard_site.url + "/")
+    page.fill("#signin-email", dashboard_site.alice.email)
+    page.fill("#signin-password", "not the password")
+    page.click("#signin-password-form button[type=submit]")
+    expect(page.locator(".form-message .notice.error")).to_contain_text("password")
+    assert page.input_value("#signin-email") == dashboard_site.alice.email  # kept, to retry
+
+    page.click("button[role=tab] >> text=API token")
+    page.fill("#signin-token", "slk_" + "x" * 43)
+    page.click("#signin-token-form button[type=submit]")
+    expect(page.locator(".form-message .notice.error")).not_to_be_empty()
+    assert page.is_visible("#signin-token-form")  # still the form that was used
+
+    page.click("button[role=tab] >> text=Email and password")
+    page.fill("#signin-password", dashboard_site.alice.password)
+    page.click("#signin-password-form button[type=submit]")
+    page.wait_for_selector("#sessions-summary:not(:empty)")
+    # the browser's notes on the two refusals are the only console errors
+    assert tab.errors and all("401" in error for error in tab.errors), tab.errors

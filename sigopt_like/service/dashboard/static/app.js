@@ -36,7 +36,12 @@ class Dashboard {
   }
 
   async start() {
-    this.api.onUnauthorized = () => this.refreshIdentity();
+    // a 401 while signed in: the cookie expired or was revoked, so sign in again; while
+    // signed out it is a refused sign-in, which the form itself says (re-drawing the
+    // form here erased that message: a wrong password looked like nothing happened)
+    this.api.onUnauthorized = () => {
+      if (this.me && this.me.signed_in) this.refreshIdentity();
+    };
     window.addEventListener("hashchange", () => this.route());
     await this.refreshIdentity();
   }
