@@ -311,3 +311,22 @@ def test_a_refused_sign_in_says_why(tab: Tab, dashboard_site: Site) -> None:
     page.wait_for_selector("#sessions-summary:not(:empty)")
     # the browser's notes on the two refusals are the only console errors
     assert tab.errors and all("401" in error for error in tab.errors), tab.errors
+
+
+def test_an_address_that_is_no_page(tab: Tab, dashboard_site: Site) -> None:
+    """A hash that is not valid percent-encoding threw an uncaught URIError, leaving the
+    previous page (and its title) on screen; refusals and "Not found" kept the previous
+    page's title too."""
+    page = tab.page
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{dashboard_site.alice_experiment}")
+    page.wait_for_selector("#experiment-name")
+    assert page.title().startswith("Branin")
+    for address in ("#/sessions/%E0%A4%A", "#/experiments/%", "#/no-such-page"):
+        page.goto(f"{dashboard_site.url}/{address}")
+        expect(page.locator("h1")).to_have_text("Not found")
+        assert page.title() == "Not found · sigopt-like", address
+    page.goto(f"{dashboard_site.url}/#/sessions/{dashboard_site.bob_session}")  # Bob's
+    page.wait_for_selector("[data-refused]")
+    assert page.title() == "Campaign not available · sigopt-like"
+    assert not [e for e in tab.errors if "404" not in e], tab.errors

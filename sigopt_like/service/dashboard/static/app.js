@@ -25,6 +25,16 @@ function parseHash(hash) {
   return { path: path || "/", query };
 }
 
+/** The parts of a path, percent-decoded; null when one is not valid percent-encoding
+ * (decodeURIComponent throws: the page stayed on the previous one, with an uncaught error). */
+function decodeAll(parts) {
+  try {
+    return parts.map(decodeURIComponent);
+  } catch {
+    return null;
+  }
+}
+
 class Dashboard {
   constructor() {
     this.api = new Api();
@@ -106,9 +116,13 @@ class Dashboard {
       return;
     }
     const { path, query } = parseHash(window.location.hash);
+    // until a page names itself, the title is no longer the last page's
+    document.title = "sigopt-like";
     for (const route of ROUTES) {
       const match = route.pattern.exec(path);
       if (!match) continue;
+      const args = decodeAll(match.slice(1));
+      if (args === null) break; // "#/sessions/%E0": not an id anyone can have
       for (const link of this.nav.querySelectorAll("a")) {
         link.classList.toggle("current", link.dataset.nav === route.nav);
       }
@@ -121,9 +135,11 @@ class Dashboard {
           document.title = `${title} · sigopt-like`;
         },
       };
-      fill(this.view, route.view(page, ...match.slice(1).map(decodeURIComponent)));
+      fill(this.view, route.view(page, ...args));
       return;
     }
+    document.title = "Not found · sigopt-like";
+    for (const link of this.nav.querySelectorAll("a")) link.classList.remove("current");
     fill(this.view, h("h1", null, "Not found"), notice("There is no such page.", "error"), h("a", { href: "#/" }, "Back to the campaigns"));
   }
 }

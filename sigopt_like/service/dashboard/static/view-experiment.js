@@ -168,6 +168,7 @@ export function experimentView(page, eid) {
     } catch (error) {
       if (gone) return;
       const text = error.status === 404 ? "There is no experiment with this id that you can see." : error.message;
+      page.setTitle("Experiment not available");
       root.replaceChildren(h("div", { class: "crumbs" }, h("a", { href: "#/experiments" }, "SigOpt experiments")), h("h1", null, "Experiment not available"), notice(text, "error"));
       root.dataset.refused = String(error.status);
     }

@@ -363,6 +363,7 @@ export function sessionView(page, sid) {
       closeStreams();
       clearInterval(timer);
       const text = error.status === 404 ? "There is no campaign with this id that you can see." : error.message;
+      page.setTitle("Campaign not available");
       root.replaceChildren(h("div", { class: "crumbs" }, h("a", { href: "#/" }, "Campaigns")), h("h1", null, "Campaign not available"), notice(text, "error"));
       root.dataset.refused = String(error.status);
     } finally {
