@@ -330,3 +330,33 @@ def test_an_address_that_is_no_page(tab: Tab, dashboard_site: Site) -> None:
     page.wait_for_selector("[data-refused]")
     assert page.title() == "Campaign not available · sigopt-like"
     assert not [e for e in tab.errors if "404" not in e], tab.errors
+
+
+def test_long_names_on_a_narrow_screen(narrow_tab: Tab, dashboard_site: Site) -> None:
+    """Names as long as the API takes, with no space to break at (a session's 200
+    characters, an experiment's 500, a metric's 100), pushed the lists, a card's title
+    and a plot's legend past the screen: the page scrolled sideways (2,151 and 5,403
+    pixels wide on a 390-pixel screen)."""
+    page = narrow_tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    tag = uuid.uuid4().hex[:6]
+    conn.sessions.create(name=tag + "S" * 194)
+    experiment = conn.experiments.create(
+        name=tag + "E" * 494,
+        parameters=[{"name": "p" * 100, "type": "double", "bounds": {"min": 0, "max": 1}}],
+        metrics=[{"name": "m" * 100, "objective": "maximize"}],
+    )
+    for value in (0.1, 0.7, 0.3):
+        suggestion = conn.experiments(experiment.id).suggestions().create()
+        conn.experiments(experiment.id).observations().create(suggestion=suggestion.id, value=value)
+    narrow_tab.sign_in(dashboard_site.alice)
+    for address, ready in (
+        ("#/", f'#sessions-table a.name:has-text("{tag}")'),
+        ("#/experiments", f'#experiments-table a.name:has-text("{tag}")'),
+        (f"#/experiments/{experiment.id}", ".pc-line"),
+    ):
+        page.goto(f"{dashboard_site.url}/{address}")
+        page.wait_for_selector(ready, state="attached")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (address, width)
+    assert narrow_tab.errors == []
