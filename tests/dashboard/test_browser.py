@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 import threading
 import uuid
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from playwright.sync_api import expect
 
 from tests.dashboard import site
 from tests.dashboard.conftest import Site, Tab
+from tests.fixtures.servers import serve_in_thread
 
 #: 4 x 4 x 3 = 48 experiments; 6 a generation: the campaign ends after 8 generations
 SMALL_SPACE = {
@@ -360,3 +362,82 @@ def test_long_names_on_a_narrow_screen(narrow_tab: Tab, dashboard_site: Site) ->
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (address, width)
     assert narrow_tab.errors == []
+
+
+def test_more_observations_than_the_page_reads(tab: Tab, dashboard_site: Site) -> None:
+    """The page reads the latest 5,000 observations. Past that, the 5,050th was drawn as
+    the 5,000th, the best so far started from the 51st as if it were the first, and the
+    table said "The latest 100 of 5000" of 5,050 observations."""
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    experiment = conn.experiments.create(
+        name=f"Many observations {uuid.uuid4().hex[:6]}",
+        parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        metrics=[{"name": "y", "objective": "maximize"}],
+        observation_budget=6000,
+    )
+    observations = conn.experiments(experiment.id).observations()
+    for start in range(0, 5050, 1010):
+        batch = [
+            {"assignments": {"x": (i % 97) / 97}, "value": float(i)}
+            for i in range(start, start + 1010)
+        ]
+        observations.create_batch(observations=batch)
+    page = tab.page
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{experiment.id}")
+    page.wait_for_selector(".plot-svg", timeout=60_000)
+    text = page.inner_text("#view")
+    assert "The latest 5,000 of 5,050 observations are drawn, from observation 51 on." in text
+    assert "The latest 100 of 5,050 shown." in text
+    assert page.locator(".legend-item", has_text="best so far since observation 51").count()
+    last = page.locator('.series[data-series="observations"] circle.marker').last
+    box = last.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator(".plot-tip:not([hidden])")).to_contain_text("observation 5050")
+    assert tab.errors == [] and tab.dialogs == []
+
+
+def test_a_campaign_of_130_000_responses(chromium: Any, tmp_path: Path) -> None:
+    """Past about 125,000 responses, Math.max(...values) threw "Maximum call stack size
+    exceeded" and the campaign's page said only that. It draws now, with a sample of
+    the markers that says it is one (each generation's best and worst among them)."""
+    served = serve_in_thread(tmp_path, max_table_rows=150_000)
+    try:
+        person = site.make_person(served, "many")
+        campaign = site.connect(served, person).sessions
+        session = campaign.create(name="130,000 responses")
+        names = [f"p{i}" for i in range(6)]
+        space = {
+            "type": "factorial",
+            "parameters": [
+                {"name": n, "type": "numerical", "values": list(range(10))} for n in names
+            ],
+        }
+        campaign(session.id).space.put(space=space, population_size=20, replicates=0, wait=True)
+        rng = random.Random(7)
+        points = rng.sample(range(10**6), 130_000)
+        rows = [[int(d) for d in f"{p:06d}"] + [rng.random()] for p in points]
+        rows[4321][-1] = 2.5  # the best, which the sample must keep
+        campaign(session.id).experiments.put(
+            type="initial", table={"columns": [*names, "Response"], "rows": rows}, wait=True
+        )
+        context = chromium.new_context(viewport={"width": 1280, "height": 900})
+        try:
+            tab = Tab(page=context.new_page(), url=served.url)
+            tab.page.on("pageerror", lambda e: tab.errors.append(f"uncaught: {e}"))
+            tab.page.on(
+                "console", lambda m: tab.errors.append(m.text) if m.type == "error" else None
+            )
+            tab.page.set_default_timeout(120_000)  # /best on 130,000 responses is slow
+            tab.sign_in(person)
+            tab.page.goto(f"{served.url}/#/sessions/{session.id}")
+            tab.page.wait_for_selector("#session-name")
+            assert tab.page.inner_text("#best-so-far") == "2.5"
+            markers = tab.page.locator('.series[data-series="responses"] circle.marker')
+            assert 4000 <= markers.count() <= 5000
+            assert "of 130,000 responses drawn" in tab.page.inner_text("#view")
+            assert tab.errors == []
+        finally:
+            context.close()
+    finally:
+        served.close()

@@ -39,11 +39,26 @@ function halfSpan(lo, hi) {
   return hi / 2 - lo / 2;
 }
 
+/**
+ * The least and the greatest finite number of `values`, or null when none is finite. A
+ * loop, not Math.min(...values): a spread passes each value as an argument, and past
+ * about 125,000 of them Chromium throws "Maximum call stack size exceeded".
+ */
+export function finiteRange(values) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return lo <= hi ? [lo, hi] : null;
+}
+
 function extent(values, padFraction = 0.06) {
-  const finite = values.filter((v) => Number.isFinite(v));
-  if (finite.length === 0) return [0, 1];
-  let lo = Math.min(...finite);
-  let hi = Math.max(...finite);
+  const range = finiteRange(values);
+  if (range === null) return [0, 1];
+  const [lo, hi] = range;
   if (lo === hi) {
     const pad = Math.abs(lo) * 0.1 || 1;
     return [Math.max(lo - pad, -Number.MAX_VALUE), Math.min(hi + pad, Number.MAX_VALUE)];

@@ -9,8 +9,15 @@ import { chart, PALETTE, parallelCoordinates } from "./plots.js";
 import { assignmentsText, maximizes, metricValue, optimizedMetrics, valuesText } from "./sigopt.js";
 
 const TABLE_ROWS = 100;
+// observations read for the plots: the latest ones past it
+const MAX_OBSERVATIONS = 5000;
 
-function historyChart(metric, observations, single) {
+/**
+ * The history of one metric. `first` is the number of the first observation given (the
+ * latest MAX_OBSERVATIONS are read: the 6,000th was drawn as the 5,000th, and the
+ * best so far started with the 1,001st as if it were the first).
+ */
+function historyChart(metric, observations, single, first = 1) {
   const name = metric.name ?? "value";
   const points = [];
   const best = [];
@@ -19,15 +26,18 @@ function historyChart(metric, observations, single) {
     const value = o.failed ? null : metricValue(o, metric.name, single);
     if (typeof value !== "number") return;
     running = running === null ? value : maximizes(metric) ? Math.max(running, value) : Math.min(running, value);
-    const lines = [`observation ${i + 1} (id ${o.id})`, `${name} ${num(value)}`, assignmentsText(o.assignments)];
-    points.push({ x: i + 1, y: value, lines });
-    best.push({ x: i + 1, y: running, lines: [`after ${i + 1} observations`, `best ${name} ${num(running)}`] });
+    const n = first + i;
+    const lines = [`observation ${n} (id ${o.id})`, `${name} ${num(value)}`, assignmentsText(o.assignments)];
+    points.push({ x: n, y: value, lines });
+    const after = first === 1 ? `after ${n} observations` : `observations ${first} to ${n}`;
+    best.push({ x: n, y: running, lines: [after, `best ${name} ${num(running)}`] });
   });
   if (!points.length) return notice(`No ${name} values yet.`);
+  const since = first === 1 ? "" : ` since observation ${first}`;
   return chart(
     [
       { name: "observations", points, color: PALETTE[2], radius: 3.2 },
-      { name: `best so far (${maximizes(metric) ? "max" : "min"})`, points: best, line: true, markers: false, color: PALETTE[0] },
+      { name: `best so far${since} (${maximizes(metric) ? "max" : "min"})`, points: best, line: true, markers: false, color: PALETTE[0] },
     ],
     { label: `Observation history of ${name}`, xLabel: "observation", yLabel: name, integerX: true },
   );
@@ -103,13 +113,19 @@ export function experimentView(page, eid) {
     try {
       const experiment = await page.api.get(experimentPath(eid));
       const [observations, best, open] = await Promise.all([
-        page.api.all(experimentPath(eid, "observations"), {}, 5000),
+        page.api.all(experimentPath(eid, "observations"), {}, MAX_OBSERVATIONS),
         page.api.get(experimentPath(eid, "best_assignments")),
         page.api.get(experimentPath(eid, "suggestions"), { state: "open", limit: 100 }),
       ]);
       if (gone) return;
       page.setTitle(experiment.name);
       const chronological = [...observations].reverse();
+      const total = Math.max(experiment.progress?.observation_count ?? 0, observations.length);
+      const first = total - observations.length + 1;
+      const partial =
+        first > 1
+          ? notice(`The latest ${observations.length.toLocaleString("en")} of ${total.toLocaleString("en")} observations are drawn, from observation ${first.toLocaleString("en")} on.`)
+          : null;
       const metrics = optimizedMetrics(experiment);
       const single = (experiment.metrics || []).length <= 1;
       const count = experiment.progress?.observation_count ?? observations.length;
@@ -118,7 +134,7 @@ export function experimentView(page, eid) {
       const facts = [
         ["State", badge(experiment.state)],
         ["Observations", budget ? `${count} of ${budget}` : String(count)],
-        ["Failed", String(failed)],
+        ["Failed", first > 1 ? `${failed} in the latest ${observations.length.toLocaleString("en")}` : String(failed)],
         ["Metrics", metrics.map((m) => `${m.name ?? "value"} (${maximizes(m) ? "maximize" : "minimize"})`).join(", ") || "—"],
         ["Parameters", String(experiment.parameters.length)],
         ["Created", when(experiment.created)],
@@ -126,8 +142,8 @@ export function experimentView(page, eid) {
       const budgetBar = budget ? h("progress", { max: budget, value: Math.min(count, budget), class: "budget", "aria-label": "Observation budget used" }) : null;
       const plots =
         metrics.length === 2
-          ? [card("Pareto front", paretoChart(metrics, chronological, best.data))]
-          : metrics.slice(0, 4).map((m) => card(`Observation history · ${m.name ?? "value"}`, historyChart(m, chronological, single)));
+          ? [card("Pareto front", paretoChart(metrics, chronological, best.data), partial)]
+          : metrics.slice(0, 4).map((m) => card(`Observation history · ${m.name ?? "value"}`, historyChart(m, chronological, single, first), partial));
       const bestExtra = [["Values", (item) => valuesText(item)]];
       const bestCard = card(
         metrics.length === 2 ? "Best assignments · the Pareto front" : "Best assignments",
@@ -162,7 +178,7 @@ export function experimentView(page, eid) {
                 ["Created", (o) => when(o.created)],
               ])
             : notice("No observations yet."),
-          observations.length > TABLE_ROWS ? notice(`The latest ${TABLE_ROWS} of ${observations.length} shown.`) : null,
+          total > TABLE_ROWS ? notice(`The latest ${TABLE_ROWS} of ${total.toLocaleString("en")} shown.`) : null,
         ),
       );
     } catch (error) {

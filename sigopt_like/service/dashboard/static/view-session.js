@@ -5,15 +5,46 @@
 import { sessionPath } from "./api.js";
 import { badge, card, h, notice, table } from "./dom.js";
 import { cell, download, fileStem, num, toCsv, when } from "./format.js";
-import { chart, PALETTE } from "./plots.js";
+import { chart, finiteRange, PALETTE } from "./plots.js";
 
 const POLL_MS = 3000;
 const FINISHED = new Set(["success", "failed", "canceled"]);
 const MAX_TABLE_ROWS = 500;
+// markers drawn in "All responses by generation"; past it, a sample (each an SVG node:
+// 100,000 of them made the page take seconds to draw and to answer the mouse)
+const MAX_SCATTER = 5000;
 
 function responsesOf(generation) {
   const at = generation.table.columns.indexOf("Response");
   return generation.table.rows.map((row) => row[at]).filter((v) => typeof v === "number");
+}
+
+/** The best (largest) response of a generation, or null. */
+function bestOf(values) {
+  const range = finiteRange(values);
+  return range === null ? null : range[1];
+}
+
+/**
+ * The rows of a generation to draw as markers: all of them when `share` allows, else
+ * `share` of them evenly spread over the generation, its best and worst included.
+ */
+function sampleRows(rows, at, share) {
+  const measured = [];
+  rows.forEach((row, i) => {
+    if (typeof row[at] === "number") measured.push(i);
+  });
+  if (measured.length <= share) return measured;
+  let best = measured[0];
+  let worst = measured[0];
+  for (const i of measured) {
+    if (rows[i][at] > rows[best][at]) best = i;
+    if (rows[i][at] < rows[worst][at]) worst = i;
+  }
+  const kept = new Set([best, worst]);
+  const step = measured.length / Math.max(1, share - 2);
+  for (let k = 0; kept.size < share && k * step < measured.length; k++) kept.add(measured[Math.floor(k * step)]);
+  return [...kept].sort((a, b) => a - b);
 }
 
 function pointLines(columns, row, limit = 6) {
@@ -31,28 +62,36 @@ function progressCharts(history) {
   let running = -Infinity;
   const bestSoFar = [];
   const bestOfGen = [];
+  let total = 0;
   for (const generation of measured) {
     const values = responsesOf(generation);
-    if (values.length === 0) continue;
-    const top = Math.max(...values);
+    total += values.length;
+    const top = bestOf(values);
+    if (top === null) continue;
     running = Math.max(running, top);
     bestOfGen.push({ x: generation.gen, y: top, lines: [`generation ${generation.gen}`, `best of the generation ${num(top)}`] });
     bestSoFar.push({ x: generation.gen, y: running, lines: [`generation ${generation.gen}`, `best so far ${num(running)}`] });
   }
   const scatter = [];
+  // each generation draws its share of the markers, so that none is left out
+  const share = total <= MAX_SCATTER ? Infinity : Math.max(2, Math.floor(MAX_SCATTER / measured.length));
   for (const generation of measured) {
     const { columns, rows } = generation.table;
     const at = columns.indexOf("Response");
-    rows.forEach((row, i) => {
-      if (typeof row[at] !== "number") return;
+    for (const i of sampleRows(rows, at, share)) {
+      const row = rows[i];
       const jitter = (((i * 0.6180339887) % 1) - 0.5) * 0.5;
       scatter.push({
         x: generation.gen + jitter,
         y: row[at],
         lines: [`generation ${generation.gen}, row ${i + 1}`, `response ${num(row[at])}`, ...pointLines(columns, row)],
       });
-    });
+    }
   }
+  const sampled =
+    scatter.length < total
+      ? notice(`${scatter.length.toLocaleString("en")} of ${total.toLocaleString("en")} responses drawn, each generation's best and worst among them.`)
+      : null;
   return h(
     "div",
     { class: "grid-2" },
@@ -74,6 +113,7 @@ function progressCharts(history) {
         yLabel: "response",
         integerX: true,
       }),
+      sampled,
     ),
   );
 }
@@ -142,7 +182,7 @@ function generationsCard(history, opened) {
     const summary = [
       `Generation ${generation.gen}`,
       ` · ${generation.table.rows.length} experiment${generation.table.rows.length === 1 ? "" : "s"}`,
-      values.length ? ` · best ${num(Math.max(...values))}` : generation.table.rows.length ? " · awaiting responses" : "",
+      values.length ? ` · best ${num(bestOf(values))}` : generation.table.rows.length ? " · awaiting responses" : "",
     ].join("");
     const details = h("details", { class: "generation", "data-gen": generation.gen }, h("summary", null, summary));
     const show = () => {
