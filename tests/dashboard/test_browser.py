@@ -441,3 +441,58 @@ def test_a_campaign_of_130_000_responses(chromium: Any, tmp_path: Path) -> None:
             context.close()
     finally:
         served.close()
+
+
+#: what a browser does to a tab another one covers (headless tabs are all "visible")
+HIDE_TAB = """() => {
+  Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});
+  Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
+  document.dispatchEvent(new Event('visibilitychange'));
+}"""
+SHOW_TAB = """() => {
+  delete document.hidden;
+  delete document.visibilityState;
+  document.dispatchEvent(new Event('visibilitychange'));
+}"""
+
+
+def test_many_tabs_on_running_tasks(tab: Tab, dashboard_site: Site, monkeypatch: Any) -> None:
+    """Each campaign page followed its running task with an event stream, one connection
+    held for as long as the task ran; a browser opens at most 6 connections to a host, so
+    with six such tabs open a seventh stayed blank ("Loading…") and the six stopped
+    answering clicks. A tab another covers holds no stream now, and follows the task
+    again, live, when it is shown."""
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    sid = _small_campaign(conn, f"Many tabs {uuid.uuid4().hex[:6]}")
+    handlers = dashboard_site.served.service.context.runner.handlers
+    release = threading.Event()
+    monkeypatch.setitem(handlers, "simulate", _held_after_first_step(handlers["simulate"], release))
+    task = conn.sessions(sid).simulate(ngens=100)
+    tab.sign_in(dashboard_site.alice)
+    pages = []
+    try:
+        for _ in range(8):
+            page = tab.page.context.new_page()
+            page.on("pageerror", lambda e: tab.errors.append(f"uncaught: {e}"))
+            page.set_default_timeout(20_000)
+            page.add_init_script(PROGRESS_RECORDER)
+            page.goto(f"{dashboard_site.url}/#/sessions/{sid}")
+            page.wait_for_selector(f'.task[data-task="{task.id}"]')
+            page.wait_for_function(
+                "(id) => window.__progress.some((e) => e[0] === id && e[1] < 1)",
+                arg=str(task.id),
+            )
+            page.evaluate(HIDE_TAB)  # the next tab covers it
+            pages.append(page)
+        shown = pages[0]
+        shown.evaluate(SHOW_TAB)
+        release.set()
+        shown.wait_for_selector(
+            f'.task[data-task="{task.id}"][data-status="success"]', timeout=90_000
+        )
+        assert tab.page.evaluate("fetch('/v1/sessions').then((r) => r.status)") == 200
+    finally:
+        release.set()
+        for page in pages:
+            page.close()
+    assert tab.errors == [] and tab.dialogs == []

@@ -241,10 +241,19 @@ export function sessionView(page, sid) {
     for (const source of streams.values()) source.close();
     streams.clear();
   }
+  // A hidden tab holds no event stream: a browser opens at most 6 connections to a host,
+  // and each stream holds one, so six tabs following running tasks left a seventh tab
+  // (and every call of theirs) waiting for a connection. Shown again, the tab reloads.
+  const onVisibility = () => {
+    if (document.hidden) closeStreams();
+    else load();
+  };
+  document.addEventListener("visibilitychange", onVisibility);
   page.onDispose(() => {
     state.gone = true;
     clearInterval(timer);
     closeStreams();
+    document.removeEventListener("visibilitychange", onVisibility);
   });
 
   function taskKey(tasks) {
@@ -262,7 +271,7 @@ export function sessionView(page, sid) {
   }
 
   function follow(sidValue, task) {
-    if (FINISHED.has(task.status) || streams.has(task.id)) return;
+    if (FINISHED.has(task.status) || streams.has(task.id) || document.hidden || state.gone) return;
     const source = new EventSource(sessionPath(sidValue, "tasks", encodeURIComponent(task.id), "events"));
     streams.set(task.id, source);
     source.addEventListener("task", (event) => {
@@ -385,18 +394,20 @@ export function sessionView(page, sid) {
       page.setTitle(session.name);
       state.tasksKey = taskKey(tasks.data);
       const drawnFrom = JSON.stringify([session, history, tasks.data, analytics, best, design]);
-      if (drawnFrom === state.shown) return;
-      state.shown = drawnFrom;
-      const scroll = window.scrollY;
-      root.replaceChildren(
-        header(session),
-        progressCharts(history),
-        h("div", { class: "grid-2" }, recommendationCard(best), tasksCard(session, tasks.data)),
-        designCard(session, design, history),
-        generationsCard(history, opened),
-        analyticsCard(analytics),
-      );
-      window.scrollTo(0, scroll);
+      if (drawnFrom !== state.shown) {
+        state.shown = drawnFrom;
+        const scroll = window.scrollY;
+        root.replaceChildren(
+          header(session),
+          progressCharts(history),
+          h("div", { class: "grid-2" }, recommendationCard(best), tasksCard(session, tasks.data)),
+          designCard(session, design, history),
+          generationsCard(history, opened),
+          analyticsCard(analytics),
+        );
+        window.scrollTo(0, scroll);
+      }
+      // also when nothing changed: a tab shown again follows its running task again
       for (const task of tasks.data) follow(sid, task);
     } catch (error) {
       if (state.gone) return;
