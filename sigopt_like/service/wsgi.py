@@ -1,13 +1,23 @@
 """The service as a WSGI application for a production server (gunicorn).
 
-    gunicorn -k gthread --workers 4 --threads 8 --bind 0.0.0.0:8080 \\
-        'sigopt_like.service.wsgi:application(database="postgresql+psycopg://app@db/sigopt")'
+    export SIGOPT_LIKE_DATABASE='postgresql+psycopg://app:PASSWORD@db/sigopt'
+    gunicorn -k gthread --workers 2 --threads 40 --bind 0.0.0.0:8080 \\
+        'sigopt_like.service.wsgi:application(max_waiting_requests=32)'
 
 ``application(**settings)`` is a factory (gunicorn calls it once in each worker
 process, so nothing is shared between them but the database): auth is on, and
 tasks are left to ``sigopt-like worker`` processes (``run_tasks=False``) unless
 told otherwise. Any :class:`~.settings.ServiceSettings` field can be given;
 ``database`` defaults to ``$SIGOPT_LIKE_DATABASE``. See docs/service.md.
+
+Clients that wait (a task's event stream, a long poll) each hold a gunicorn thread while
+they wait, and gunicorn keeps ``--threads`` as given (``sigopt-like serve`` adds a thread
+per waiting slot itself). So the factory's ``max_waiting_requests`` is
+:data:`WAITING_REQUESTS` unless given, not the setting's 256: with gunicorn's default of
+a few threads, 256 slots let waiting clients take every thread and ``/health`` go
+unanswered; past the slots a stream is sent the task's state and ended and a long poll
+answers at once, which clients and the dashboard follow by polling. Give it with
+``--threads`` raised to match (the command above).
 
 A database that cannot be used (a wrong password, a database or a folder that does not
 exist, a URL SQLAlchemy cannot load) is refused in one line, the one ``sigopt-like
@@ -31,6 +41,9 @@ from .app import Service
 from .settings import ServiceSettings
 
 DATABASE_ENV = "SIGOPT_LIKE_DATABASE"
+#: waiting clients per gunicorn worker unless ``max_waiting_requests`` is given: few
+#: enough to leave most of a small ``--threads`` to everyone else
+WAITING_REQUESTS = 4
 
 
 def application(**settings: Any) -> Service:
@@ -49,7 +62,12 @@ def application(**settings: Any) -> Service:
             f"{', '.join(sorted(known))} (docs/service.md)"
         )
     try:
-        base = ServiceSettings(database=database, auth_required=True, run_tasks=False)
+        base = ServiceSettings(
+            database=database,
+            auth_required=True,
+            run_tasks=False,
+            max_waiting_requests=WAITING_REQUESTS,
+        )
         base = attrs.evolve(base, **settings)  # a value it refuses says so, as a setting
     except ValueError as err:
         _refuse(f"sigopt_like: {err}")

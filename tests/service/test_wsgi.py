@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from sigopt_like.service.store import open_store
-from sigopt_like.service.wsgi import StartError, application
+from sigopt_like.service.wsgi import WAITING_REQUESTS, StartError, application
 from tests.fixtures.servers import announced_url
 
 
@@ -112,6 +112,16 @@ def test_the_factory_serves_with_auth_and_leaves_tasks_to_workers(tmp_path: Path
         assert service.settings.auth_required and not service.settings.run_tasks
     with application(database=str(tmp_path / "w.db"), run_tasks=True) as service:
         assert service.settings.run_tasks
+
+
+def test_the_factory_keeps_few_waiting_slots_unless_told(tmp_path: Path) -> None:
+    """gunicorn keeps ``--threads`` as given, and each waiting client holds one: the
+    setting's 256 slots let 16 event streams take every thread of two 8-thread workers
+    (``/health`` timed out). The factory keeps a few unless given more."""
+    with application(database=str(tmp_path / "w.db")) as service:
+        assert service.settings.max_waiting_requests == WAITING_REQUESTS < 8
+    with application(database=str(tmp_path / "w.db"), max_waiting_requests=32) as service:
+        assert service.settings.max_waiting_requests == 32
 
 
 def test_gunicorn_gthread_workers_serve_one_database(tmp_path: Path) -> None:
