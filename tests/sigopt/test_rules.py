@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from sigopt_like.service.domain import sigopt_rules as rules
@@ -208,6 +210,48 @@ def test_best_of_one_metric_respects_objective_and_skips_failed():
     ]
     assert rules.best_keys(definition, observations) == [3]
     assert rules.best_keys(definition, observations[1:2]) == []
+
+
+def _two_peaks(x: float) -> float:
+    """The issue table's num_solutions surface: narrow peaks at 0.2 and 0.8."""
+    return max(math.exp(-((x - 0.2) ** 2) / 0.003), math.exp(-((x - 0.8) ** 2) / 0.003))
+
+
+def _multisolution_best(xs: list[float]) -> list[float]:
+    definition = rules.experiment_create(
+        {
+            "name": "two",
+            "parameters": [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+            "metrics": [{"name": "f"}],
+            "num_solutions": 2,
+            "observation_budget": len(xs),
+        }
+    )
+    observed = [rules.Observed(i, {"x": x}, {"f": _two_peaks(x)}, False) for i, x in enumerate(xs)]
+    return [xs[k] for k in rules.best_keys(definition, observed)]
+
+
+def test_multisolution_reports_the_best_of_the_other_peak():
+    """Seed 4 of the issue table's num_solutions row: both 0.205 (0.99) and 0.18 (0.875)
+    sit on the peak at 0.2; 0.18, the good point farthest from the best, was reported."""
+    xs = [0.027, 0.998, 0.512, 0.27, 0.762, 0.724, 0.0, 0.811, 0.359, 0.932]
+    xs += [0.825, 0.18, 0.801, 0.123, 0.205, 0.608]
+    assert _multisolution_best(xs) == [0.801, 0.205]
+
+
+def test_multisolution_reports_distinct_solutions_not_two_points_of_one_peak():
+    """Seed 53's observations (the engine stayed on the peak at 0.8): its best five are
+    all on that peak, and the two reported were 0.800 and 0.814, one solution. The best
+    distinct point observed, 0.149 (0.42, on the other peak's flank), is the second."""
+    xs = [0.536, 0.001, 1.0, 0.268, 0.772, 0.0, 0.628, 0.925, 0.48, 0.793]
+    xs += [0.814, 0.149, 0.799, 0.364, 0.8, 0.8]
+    assert _multisolution_best(xs) == [0.8, 0.149]
+
+
+def test_multisolution_reports_k_solutions_when_none_are_distinct():
+    """Observations all close together: still k solutions, as far apart as the best
+    share allows."""
+    assert _multisolution_best([0.5, 0.52, 0.55, 0.58, 0.6, 0.61]) == [0.61, 0.6]
 
 
 def test_observation_update_body_merges():
