@@ -275,6 +275,41 @@ def test_multisolution_best_assignments_are_good_and_different():
     assert len(best) == 2 and abs(best[0] - best[1]) > 0.3
 
 
+def _seed_53_evidence(solution: int):
+    """What seed 53 of the issue table's num_solutions row had observed when it spent its
+    last suggestions on the peak at 0.8: that peak refined, and 0.149 (0.42) on the flank
+    of the peak at 0.2."""
+    from sigopt_like.service.optimizer.sequential_choice import Evidence
+    from sigopt_like.service.optimizer.sequential_targets import Targets
+
+    d = definition(
+        parameters=[{"name": "x", **UNIT}],
+        metrics=[{"name": "f"}],
+        num_solutions=2,
+        observation_budget=16,
+    )
+    space = Problem.from_definition(d).space()
+    xs = [0.536, 0.001, 1.0, 0.268, 0.772, 0.0, 0.628, 0.925, 0.48, 0.793, 0.814, 0.149, 0.799]
+    f = np.array([max(math.exp(-((x - c) ** 2) / 0.003) for c in (0.2, 0.8)) for x in xs])
+    codes = np.array([space.to_code({"x": x}) for x in xs])
+    targets = Targets(f, np.zeros((len(xs), 0)), False, np.zeros(len(xs)), solution=solution)
+    none = np.zeros((0, 1))
+    return space, Evidence(codes, targets, none, none, codes, budget_left=3)
+
+
+def test_a_suggestion_for_the_second_solution_climbs_the_other_peak():
+    """Seed 53 spent its last three suggestions at 0.799, 0.800 and 0.800, and reported
+    two solutions on that peak: neither improving the best value nor its search for
+    points above the upper quartile (by then that peak's level) left it. A suggestion
+    for the second solution improves on the best value away from the first: 0.149's."""
+    from sigopt_like.service.optimizer.sequential_choice import choose
+
+    for seed in range(4):
+        space, evidence = _seed_53_evidence(solution=1)
+        x = space.to_assignments(choose(space, evidence, np.random.default_rng(seed)))["x"]
+        assert 0.12 < x < 0.3, (seed, x)
+
+
 def test_reported_stddev_is_each_observations_noise():
     """value_stddev (sigoptlite feeds it to its GP) is the observation's noise: one
     lucky reading far from the others, reported with a large stddev, no longer draws

@@ -7,9 +7,11 @@ observation, times the probability that every constraint holds, times the
 probability that it does not fail, times a fading prior weight. Before any
 feasible observation exists the score is the probability of feasibility alone,
 and a search for many feasible points (no objective) scores that probability
-times the distance to the feasible points already found. Open suggestions are
-fantasy observations at the model's mean (kriging believer), so parallel
-workers get different points.
+times the distance to the feasible points already found. A suggestion for
+another solution of a multisolution experiment improves on the best value at
+least the distinct radius from the better solutions, and stays that far from
+them. Open suggestions are fantasy observations at the model's mean (kriging
+believer), so parallel workers get different points.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from scipy.special import log_ndtr
 
 from .candidates import generate_pool
 from .engine import untested_rows
+from .multisolution import distinct_radius, spread
 from .sequential_targets import Targets
 from .sigopt_space import SearchSpace
 from .surrogate import (
@@ -101,15 +104,24 @@ def choose(space: SearchSpace, evidence: Evidence, rng: np.random.Generator) -> 
         return out
 
     incumbent = _incumbent(tg, feasible, objective, X)
+    order = _ranking(tg, feasible)
+    better = np.zeros((0, X.shape[1]))  # solutions that this suggestion keeps away from
+    if tg.solution and incumbent is not None and tg.objective is not None:
+        incumbent, better, order = _other_solution(X, tg, feasible, order, objective)
+
+    def away(feats: np.ndarray) -> np.ndarray:
+        """Whether each point is at least the distinct radius from the better solutions."""
+        if len(better) == 0:
+            return np.ones(len(feats), dtype=bool)
+        return nearest_sq_distance(feats, better) >= distinct_radius(X.shape[1]) ** 2
 
     def quick_score(feats: np.ndarray) -> np.ndarray:
         score = log_feasibility(feats)
         if objective is not None and incumbent is not None:
             mu, sd = objective.predict(feats)
             score = score + _log_ei(mu, sd, incumbent)
-        return score
+        return np.where(away(feats), score, -np.inf)
 
-    order = _ranking(tg, feasible)
     pool = _pool(space, evidence, evidence.codes[order], rng, quick_score)
     if len(pool) == 0:
         return None
@@ -124,7 +136,7 @@ def choose(space: SearchSpace, evidence: Evidence, rng: np.random.Generator) -> 
         score = score + _log_novelty(feats, reference)
     elif objective is not None and incumbent is not None and tg.objective is not None:
         share = explore_share(tg.objective, feasible, space.n_params, evidence.budget_left)
-        if rng.random() < share:
+        if not tg.solution and rng.random() < share:
             # now and then the most promising untested region instead of the likeliest
             # gain: EI alone settles on one basin and never looks at a better one; the
             # model's exploring copy (shorter length scales) doubts wherever nothing was
@@ -143,8 +155,12 @@ def choose(space: SearchSpace, evidence: Evidence, rng: np.random.Generator) -> 
             for i in range(n_pending):
                 believer.add(i)
             # kriging believer: the open points are taken to reach their predicted values
-            hoped = float(np.max(believer.mean[:n_pending])) if n_pending else incumbent
+            kept = away(feats)
+            hopes = believer.mean[:n_pending][kept[:n_pending]]
+            hoped = float(np.max(hopes)) if len(hopes) else incumbent
             score = score + _log_ei(believer.mean, believer.sd, max(incumbent, hoped))
+            if kept[n_pending:].any():
+                score = np.where(kept, score, -np.inf)
     if n_pending:
         score = score + _log_novelty(feats, space.encode(evidence.pending), PENDING_RADIUS)
     if space.has_priors and len(evidence.codes):
@@ -243,6 +259,39 @@ def refit_noiseless(model: GPSurrogate, rng: np.random.Generator) -> GPSurrogate
 
 def _column(matrix: np.ndarray | None, k: int) -> np.ndarray | None:
     return None if matrix is None else matrix[:, k]
+
+
+def _other_solution(
+    X: np.ndarray,
+    tg: Targets,
+    feasible: np.ndarray,
+    order: np.ndarray,
+    objective: Surrogate | None,
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """For improving solution ``tg.solution`` (j > 0) of a multisolution experiment:
+    the value to improve on, the features of the j better solutions to keep away from,
+    and the observations best first, those away from the better solutions first.
+
+    The solutions are the feasible observations best first, each at least the distinct
+    radius from the ones before (as the best assignments report them); the value to
+    improve on is solution j's (the model's mean there when noise was reported), or the
+    lowest value when there is no j-th solution yet.
+    """
+    assert tg.objective is not None
+    value = tg.objective
+    noisy = tg.objective_noise is not None and bool(np.any(tg.objective_noise > 0))
+    if noisy and objective is not None:
+        value = objective.predict_mean(X)
+    radius = distinct_radius(X.shape[1])
+    rows = order[feasible[order]]
+    held = spread(X[rows], radius, tg.solution + 1)
+    better = X[rows[held[: tg.solution]]]
+    if len(held) > tg.solution:
+        incumbent = float(value[rows[held[tg.solution]]])
+    else:
+        incumbent = float(np.min(value))
+    kept = nearest_sq_distance(X[order], better) >= radius**2
+    return incumbent, better, np.concatenate([order[kept], order[~kept]])
 
 
 def _incumbent(

@@ -7,9 +7,10 @@ successive suggestions spread along the Pareto front), and the constraints
 that must hold (constraint metrics, and thresholds of optimized metrics), each
 as a value that must be >= 0. An experiment whose metrics are all constraints
 (SigOpt's "all-constraint" search) has no objective: it looks for many
-different feasible points. A multisolution experiment alternates between
-improving the best value and searching, with the upper quartile as a
-threshold, for good points far from the ones already found.
+different feasible points. A multisolution experiment (``num_solutions`` k)
+gives each suggestion to one of its k solutions, drawn at random: the best
+value, or the best value away from the better solutions
+(``optimizer.multisolution``).
 """
 
 from __future__ import annotations
@@ -21,9 +22,6 @@ import attrs
 import numpy as np
 
 from .sentinels import rein_in
-
-SEARCH_QUANTILE = 0.75
-"""Multisolution search: points above this quantile of the objective count as good."""
 
 
 @attrs.frozen
@@ -61,6 +59,9 @@ class Targets:
     #: constraint column; None: not known (a scalarised objective's is not)
     objective_noise: np.ndarray | None = None
     constraint_noise: np.ndarray | None = None
+    #: which solution of a multisolution experiment to improve: 0 the best, j > 0 the
+    #: best at least the distinct radius from the j better ones (kept away from them)
+    solution: int = 0
 
 
 #: a reported value_stddev beyond this counts as this (its square must be a finite float)
@@ -149,16 +150,13 @@ def targets(
     if len(optimized) == 1:
         j = optimized[0]
         objective = rein_in(metrics[j].sign * values[:, j])
-        if num_solutions > 1 and len(objective) >= 4 and rng.random() < 0.5:
-            good = objective - float(np.quantile(objective, SEARCH_QUANTILE))
-            return Targets(
-                None,
-                np.column_stack([constraints, good]),
-                True,
-                None,
-                np.column_stack([cons_noise, var[:, j]]),
-            )
-        return Targets(objective, constraints, False, var[:, j], cons_noise)
+        solution = 0
+        if num_solutions > 1 and len(objective) >= 4:
+            # half the suggestions once improved the best value and half searched for
+            # points above the upper quartile far from those: once one peak was found,
+            # the quartile was that peak's level, and both kinds stayed on it
+            solution = int(rng.integers(num_solutions))
+        return Targets(objective, constraints, False, var[:, j], cons_noise, solution)
     return Targets(
         _chebyshev(metrics, values, optimized, rng), constraints, False, None, cons_noise
     )
