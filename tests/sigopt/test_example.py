@@ -8,7 +8,9 @@ from pathlib import Path
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sigopt_branin.py"
 
 
-def test_branin_example_gets_near_the_optimum(tmp_path, clean_env, capsys):
+def test_branin_example_gets_near_the_optimum(tmp_path, clean_env, capsys, engine_time):
+    # the engine's every answer (engine_time): with its time budget at 0, as on a machine
+    # too loaded for it, the random fallback ends 1.87 above the minimum, not within 0.1
     spec = importlib.util.spec_from_file_location("sigopt_branin", EXAMPLE)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
