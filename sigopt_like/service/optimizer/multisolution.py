@@ -15,7 +15,7 @@ import numpy as np
 DISTINCT_SHARE = 0.3
 """Distinct solutions are at least this share of the typical distance between two random
 points of the feature cube (``sqrt(d / 6)``) apart: 0.12 of the range of one parameter.
-The same share sets the reach of the engine's novelty (``sequential_choice``)."""
+The same share as the reach of the engine's novelty (``sequential_choice._log_novelty``)."""
 
 
 def distinct_radius(n_features: int) -> float:
