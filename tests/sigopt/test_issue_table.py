@@ -330,7 +330,13 @@ ROWS = [
     ),
     Row(
         "failed observations",
-        {"parameters": [{"name": "x", **UNIT}, {"name": "y", **UNIT}]},
+        {
+            "parameters": [{"name": "x", **UNIT}, {"name": "y", **UNIT}],
+            # unseeded, about one seed in 300 (74143659) probes the edge of the failing
+            # region from both sides and has 5 of its last 12 above 0.6 (0.610, 0.613,
+            # 0.615, 0.665, 1.0); the served row failed so once here
+            "seed": 1,
+        },
         _fails_right,
         22,
         _check_failed,
