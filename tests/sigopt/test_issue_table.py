@@ -258,8 +258,9 @@ ROWS = [
         # before multisolution suggestions took turns per solution, about one seed in
         # three failed: 53 stayed on the peak at 0.8 (last suggestions 0.799, 0.800, 0.800)
         # and reported 0.800 and 0.814; 3 and 6 left one peak at its flank (0.159 at 0.57,
-        # 0.826 at 0.80); 4 reported 0.18 (0.875) with 0.205 (0.99) observed
-        seeds=(53, 3, 4, 6),
+        # 0.826 at 0.80). (Seed 4, which reported 0.18 at 0.875 with 0.205 at 0.99
+        # observed, is test_rules.py's.)
+        seeds=(53, 3, 6),
     ),
     Row(
         "prior",
