@@ -221,3 +221,44 @@ def test_metrics_count_the_point_served_when_a_race_replaced_the_engines(api, mo
     text = api.get("/metrics").text
     assert 'sigopt_like_suggestion_choices_total{source="random"} 1.0' in text
     assert 'source="optimizer"' not in text
+
+
+#: a beta prior whose bulk is above 0.7 (its mean 0.91); a uniform draw is above it 30% of
+#: the time
+LATE = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
+LATE_PRIOR = {"name": "beta", "shape_a": 20, "shape_b": 2}
+
+
+@pytest.mark.parametrize("kind", ["random", "offline"])
+def test_random_draws_honour_a_prior(api, monkeypatch, kind):
+    """``type: "random"`` and the fallback of an offline experiment (its engine down, or
+    out of time on a loaded service) drew uniformly, whatever the ``prior``: the docs
+    said random search honours priors. They draw in the prior's measure now."""
+    if kind == "offline":
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("engine down")
+
+        monkeypatch.setattr(sequential, "suggest_next", broken)
+    e = api.create_experiment(parameters=[{**LATE, "prior": LATE_PRIOR}], type=kind)
+    drawn = []
+    for _ in range(12):
+        reply = api.post(f"/v1/experiments/{e['id']}/suggestions")
+        assert reply.status == 201, reply.body
+        drawn.append(reply.body["assignments"]["x"])
+    assert sum(x > 0.7 for x in drawn) >= 10, drawn  # uniform: 3.6 of 12 expected
+
+
+def test_a_point_like_prior_does_not_end_a_random_search():
+    """A prior narrow enough to draw its mean every time: the draws go uniform once they
+    find nothing new, rather than saying no point is left."""
+    point = {"name": "normal", "mean": 0.5, "scale": 1e-12}
+    definition = rules.experiment_create(
+        {"name": "p", "parameters": [{**LATE, "prior": point}], "type": "random"}
+    )
+    problem = Problem.from_definition(definition)
+    pending: list[dict] = []
+    for seed in range(4):
+        assignments = random_assignments(problem, pending, seed)
+        assert assignments is not None and assignments not in pending
+        pending.append(assignments)

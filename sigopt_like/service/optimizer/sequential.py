@@ -131,8 +131,12 @@ def _codes(space: SearchSpace, assignments: Sequence[Mapping[str, Any]]) -> np.n
 def _random_point(
     space: SearchSpace, rng: np.random.Generator, taken: np.ndarray
 ) -> np.ndarray | None:
-    for _ in range(3):
-        fresh = untested_rows(space.sample(RANDOM_TRIES, rng), taken)
+    """A random untested point, drawn in the priors' measure (``type: "random"`` and the
+    fallback honour a ``prior`` as the first suggestions do); then uniformly, so that a
+    prior narrow enough to draw one value again and again cannot end the search while
+    the space has room."""
+    for use_priors in (True, True, False) if space.has_priors else (False, False, False):
+        fresh = untested_rows(space.sample(RANDOM_TRIES, rng, use_priors=use_priors), taken)
         if len(fresh):
             return fresh[0]
     full = space.enumerate()
