@@ -225,3 +225,58 @@ def test_wait_is_a_boolean_and_timeout_a_number_before_anything_starts(embedded_
             session.generate(**options)
     assert [t.type for t in session.tasks.list()] == ["space"]  # nothing was started
     assert session.generate(wait=0).status in ("new", "running", "success")  # 0 is False
+
+
+def test_event_lines_split_at_any_line_end_across_chunks():
+    from sigopt_like.tasks import _iter_stream_lines
+
+    chunks = [b"data: a\r", b"\ndata: b\n\n: note\rdata: c\r\n", b"\r\ndata: d"]
+    assert list(_iter_stream_lines(chunks)) == [
+        b"data: a",
+        b"data: b",
+        b"",
+        b": note",
+        b"data: c",
+        b"",
+        b"data: d",
+    ]
+
+
+def test_a_very_large_event_from_a_served_instance_is_read_in_linear_time(idle_server):
+    """A task whose event is 12 MB is followed to its end in seconds.
+
+    Before, the stream was read with ``iter_lines`` (512-byte chunks, re-split on
+    each): a failed task's 30 MB event held ``wait`` at 100% CPU for over 10 minutes,
+    and this one for far longer than the test allows.
+    """
+    import threading
+    import time
+
+    from tests.fixtures.waiting import queued_tasks
+
+    ((session_id, task_id),) = queued_tasks(idle_server, 1)
+    transport = Transport(idle_server.url, token=idle_server.token, timeout=(5.0, 30.0))
+    started = Task.from_dict(
+        transport.request_json("GET", f"/v1/sessions/{session_id}/tasks/{task_id}")
+    )
+    outcome: dict = {}
+
+    def follow() -> None:
+        try:
+            outcome["task"] = TaskWaiter(transport).wait(started)
+        except Exception as exc:  # reported by the test's thread
+            outcome["error"] = exc
+
+    follower = threading.Thread(target=follow, daemon=True)
+    follower.start()
+    time.sleep(0.5)  # the stream is open: the big event comes on it
+    tasks = idle_server.service.context.store.tasks
+    claimed = tasks.claim("test", int(time.time()))
+    assert claimed is not None and str(claimed.id) == task_id
+    blob = "".join(f"{i:09d}," for i in range(1_200_000))  # 12 MB
+    assert tasks.finish(claimed.id, "success", int(time.time()), result={"blob": blob})
+    follower.join(timeout=20)
+    assert not follower.is_alive(), "wait() did not return within 20 s of a 12 MB event"
+    assert "error" not in outcome, outcome
+    assert outcome["task"].status == "success"
+    assert outcome["task"].result.to_dict()["blob"] == blob
