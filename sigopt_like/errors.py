@@ -241,14 +241,27 @@ class TaskError(SigoptLikeError):
 
 
 class TaskFailedError(TaskError):
-    """The task failed; ``errors`` lists its problems (message, row, column)."""
+    """The task failed; ``errors`` lists its problems (message, row, column).
+
+    A task with very many problems keeps the first ones only, after a summary (its
+    ``total``, ``omitted`` and ``kinds``: how many of each), which the message shows
+    first; ``total`` counts them all.
+    """
 
     def __init__(self, message: str, task: Any = None, errors: list[Any] | None = None) -> None:
         self.errors = list(errors or [])
+        #: how many problems the task found (more than ``errors`` holds when capped)
+        self.total = len(self.errors)
         if self.errors:
-            shown = "; ".join(_describe_item(_as_dict(item)) for item in self.errors[:10])
-            more = f" (+{len(self.errors) - 10} more)" if len(self.errors) > 10 else ""
-            message = f"{message}: {shown}{more}"
+            items = [_as_dict(item) for item in self.errors[:10]]
+            problems_shown = len(items)
+            counted = items[0].get("total") if isinstance(items[0], dict) else None
+            if isinstance(counted, int) and not isinstance(counted, bool):
+                self.total = counted  # a summary, listed first, counts them all
+                problems_shown -= 1
+            shown = "; ".join(_describe_item(item) for item in items)
+            more = self.total - problems_shown
+            message = f"{message}: {shown}" + (f" (+{more:,} more)" if more > 0 else "")
         super().__init__(message, task)
 
 

@@ -28,7 +28,7 @@ from .domain.campaign import (
     history_generations,
 )
 from .domain.codes import Codec, Codes, encoded_history
-from .domain.tasks import VALIDATION, TaskError
+from .domain.tasks import VALIDATION, TaskError, capped_errors
 from .http import now
 from .store.analytics import StoredFile
 from .store.campaigns import LoadedCampaign, StoredCodes
@@ -52,12 +52,16 @@ def default_handlers() -> dict[str, Handler]:
 
 
 def problems_failure(problems: Sequence[Any]) -> TaskFailure:
-    """A validation failure listing every problem with its row and column."""
+    """A validation failure listing the problems with their rows and columns; past
+    ``MAX_TASK_ERRORS`` of them, a summary first (the count of each kind) and the
+    first ones only (see :func:`~.domain.tasks.capped_errors`)."""
     return TaskFailure(
-        [
-            TaskError(p.message, VALIDATION, row=p.row, column=p.column, field=p.field)
-            for p in problems
-        ]
+        capped_errors(
+            [
+                TaskError(p.message, VALIDATION, row=p.row, column=p.column, field=p.field)
+                for p in problems
+            ]
+        )
     )
 
 

@@ -280,3 +280,42 @@ def test_a_very_large_event_from_a_served_instance_is_read_in_linear_time(idle_s
     assert "error" not in outcome, outcome
     assert outcome["task"].status == "success"
     assert outcome["task"].result.to_dict()["blob"] == blob
+
+
+def test_a_task_with_very_many_errors_keeps_a_summary_and_the_first_ones(conn):
+    """A re-sent initial table that leaves out 800 experiments put before fails with a
+    summary (every kind, the total) and the first 200 errors, not one per experiment.
+
+    Before, every one was kept, each repeating the same sentence: 77,478 of them made a
+    30 MB task, sent whole in every task listing (the dashboard's, every 3 s).
+    """
+    from sigopt_like.service.domain.tasks import MAX_TASK_ERRORS
+
+    space = {
+        "type": "factorial",
+        "parameters": [
+            {"name": f"p{i}", "type": "numerical", "values": list(range(10))} for i in range(4)
+        ],
+    }
+    session = conn.sessions(conn.sessions.create(name="many-errors").id)
+    session.space.put(space=space, population_size=20, replicates=0, wait=True)
+    columns = ["p0", "p1", "p2", "p3", "Response"]
+    first = [[0, i // 100, i // 10 % 10, i % 10, float(i)] for i in range(1000)]
+    session.experiments.put(type="initial", table={"columns": columns, "rows": first}, wait=True)
+    kept = first[800:]  # leaves out 800 experiments put before
+    with pytest.raises(TaskFailedError) as info:
+        session.experiments.put(type="initial", table={"columns": columns, "rows": kept}, wait=True)
+    failed = info.value
+    assert failed.total == 800
+    assert len(failed.errors) == MAX_TASK_ERRORS + 1
+    summary = failed.errors[0].to_dict()
+    assert summary["total"] == 800 and summary["omitted"] == 800 - MAX_TASK_ERRORS
+    assert [k["count"] for k in summary["kinds"]] == [800]
+    assert "not in this table" in summary["kinds"][0]["example"]
+    assert "800 problems" in str(failed) and "600 are left out" in str(failed)
+    assert "(+791 more)" in str(failed)  # 9 problems shown after the summary
+    # each error kept still says which experiment it is
+    assert "p0=0, p1=0, p2=0, p3=0" in failed.errors[1].message
+    listed = session.tasks.list(status="failed")
+    (task,) = list(listed)
+    assert len(task.errors) == MAX_TASK_ERRORS + 1

@@ -5,6 +5,7 @@ Only one task at a time may be ``new`` or ``running`` per session.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -13,6 +14,14 @@ TASK_TYPES = ("space", "update", "generate", "simulate", "analytics")
 ACTIVE = ("new", "running")
 FINISHED = ("success", "failed", "canceled")
 VALIDATION, EXECUTION, SYSTEM = "validation", "execution", "system"
+
+#: the errors a failed task keeps in full; past these, one summary error (listed first)
+#: tells how many there were, of which kinds, and how many were left out
+MAX_TASK_ERRORS = 200
+#: the kinds a summary names (one per category, field and column: a table's columns)
+MAX_SUMMARY_KINDS = 50
+#: how much of a kind's first message a summary quotes
+EXAMPLE_CHARS = 300
 
 INTERRUPTED_MESSAGE = "interrupted: the service stopped while this task was running; start it again"
 
@@ -47,3 +56,80 @@ class TaskError:
     def to_dict(self) -> dict[str, Any]:
         """JSON form ``{"message", "category", "row", "column", "field"}``."""
         return attrs.asdict(self)
+
+
+@attrs.frozen
+class ErrorSummary(TaskError):
+    """The first error of a task whose errors were capped: how many, and of which kinds.
+
+    ``total`` counts every error found, ``omitted`` those not kept; ``kinds`` has one
+    entry per (category, field, column), first seen first: ``{"category", "field",
+    "column", "count", "first_row", "last_row", "example"}``.
+    """
+
+    total: int = 0
+    omitted: int = 0
+    kinds: tuple[dict[str, Any], ...] = ()
+
+
+def capped_errors(errors: Sequence[TaskError], limit: int = MAX_TASK_ERRORS) -> list[TaskError]:
+    """``errors`` as a failed task keeps them: all of them up to ``limit``; past it, a
+    summary (total, what was left out, a count per kind) then the first ``limit``.
+
+    One table can make an error per row: a re-sent 40,000-row table that left out
+    77,478 experiments put before made a 30 MB task, sent whole in every task listing.
+    """
+    if len(errors) <= limit:
+        return list(errors)
+    kinds: dict[tuple[str, str | None, str | None], dict[str, Any]] = {}
+    for error in errors:
+        key = (error.category, error.field, error.column)
+        kind = kinds.get(key)
+        if kind is None:
+            kind = kinds[key] = {
+                "category": error.category,
+                "field": error.field,
+                "column": error.column,
+                "count": 0,
+                "first_row": None,
+                "last_row": None,
+                "example": _clip(error.message),
+            }
+        kind["count"] += 1
+        if error.row is not None:
+            first, last = kind["first_row"], kind["last_row"]
+            kind["first_row"] = error.row if first is None else min(first, error.row)
+            kind["last_row"] = error.row if last is None else max(last, error.row)
+    shown = list(kinds.values())[:MAX_SUMMARY_KINDS]
+    left = len(kinds) - len(shown)
+    omitted = len(errors) - limit
+    message = (
+        f"{len(errors):,} problems; the first {limit:,} follow and {omitted:,} are left out "
+        f"of this list. By kind: {'; '.join(_kind_text(k) for k in shown)}"
+        + (f"; and {left:,} kinds more" if left else "")
+    )
+    first = errors[0]
+    summary = ErrorSummary(
+        message,
+        first.category if all(e.category == first.category for e in errors) else EXECUTION,
+        field="errors",
+        total=len(errors),
+        omitted=omitted,
+        kinds=tuple(shown),
+    )
+    return [summary, *errors[:limit]]
+
+
+def _kind_text(kind: dict[str, Any]) -> str:
+    where = [f"{kind['count']:,} {kind['category']}"]
+    if kind["column"] is not None:
+        where.append(f"in column {kind['column']}")
+    elif kind["field"] is not None:
+        where.append(f"in {kind['field']}")
+    if kind["first_row"] is not None:
+        where.append(f"(rows {kind['first_row']}-{kind['last_row']})")
+    return f"{' '.join(where)}, such as: {kind['example']}"
+
+
+def _clip(message: str) -> str:
+    return message if len(message) <= EXAMPLE_CHARS else message[: EXAMPLE_CHARS - 1] + "…"
