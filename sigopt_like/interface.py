@@ -65,6 +65,11 @@ TASKS = Group(
             params=(
                 P("status", str | None, doc="new, running, success, failed or canceled"),
                 P("type", str | None, doc="space, update, generate, simulate or analytics"),
+                P(
+                    "result",
+                    str | None,
+                    doc="include (the default) or omit: leave each task's result out",
+                ),
             ),
         ),
     ),

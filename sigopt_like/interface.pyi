@@ -253,6 +253,7 @@ class _SessionsItemTasks:
         *,
         status: str | None = ...,
         type: str | None = ...,
+        result: str | None = ...,
         limit: int | None = ...,
         before: str | None = ...,
         after: str | None = ...,

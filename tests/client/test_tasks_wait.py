@@ -319,3 +319,30 @@ def test_a_task_with_very_many_errors_keeps_a_summary_and_the_first_ones(conn):
     listed = session.tasks.list(status="failed")
     (task,) = list(listed)
     assert len(task.errors) == MAX_TASK_ERRORS + 1
+
+
+def test_tasks_are_listed_without_their_results_when_asked(conn):
+    """``result="omit"`` lists tasks without their results; an unknown value is a 400.
+
+    Before, a listing always carried every result: a simulate task's is the campaign's
+    whole history (4.9 MB for 20 tasks of a 130,000-response campaign), and the
+    dashboard polled it every 3 s for the tasks' statuses.
+    """
+    from sigopt_like.errors import BadRequestError
+
+    sid = conn.sessions.create(name="listing").id
+    session = conn.sessions(sid)
+    session.space.put(space=SPACE, population_size=10, replicates=1, wait=True)
+    session.simulate(ngens=3, wait=True)
+    full = list(session.tasks.list())
+    bare = list(session.tasks.list(result="omit"))
+    assert [t.id for t in bare] == [t.id for t in full] and len(bare) == 2
+    assert full[0].type == "simulate" and full[0].result is not None
+    assert all(t.result is None for t in bare)
+    assert [t.status for t in bare] == ["success", "success"]
+    raw = conn.transport.request_json("GET", f"/v1/sessions/{sid}/tasks", params={"result": "omit"})
+    assert all("result" not in t for t in raw["data"])
+    assert next(iter(session.tasks.list(result="include"))).result is not None
+    with pytest.raises(BadRequestError) as info:
+        list(session.tasks.list(result="none"))
+    assert "'result'" in str(info.value) and "include, omit" in str(info.value)

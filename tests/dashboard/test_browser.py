@@ -495,4 +495,27 @@ def test_many_tabs_on_running_tasks(tab: Tab, dashboard_site: Site, monkeypatch:
         release.set()
         for page in pages:
             page.close()
+def test_the_tasks_card_lists_tasks_without_their_results(tab: Tab, dashboard_site: Site) -> None:
+    """The session page loads and polls its tasks with ``result=omit``: no results moved.
+
+    Before, it listed 20 tasks with their results every 3 s: a simulate task's result
+    is the campaign's whole history, 4.9 MB a poll for a 130,000-response campaign.
+    """
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    sid = site.simulated_campaign(conn, f"Listing {uuid.uuid4().hex[:6]}", gens=2)
+    listings: list[Any] = []
+    page.on(
+        "response",
+        lambda r: listings.append(r) if r.url.split("?")[0].endswith(f"/{sid}/tasks") else None,
+    )
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/sessions/{sid}")
+    page.wait_for_selector('.task[data-status="success"] >> text=simulate')
+    page.wait_for_timeout(3500)  # one poll at least, after the first load
+    assert len(listings) >= 2, [r.url for r in listings]
+    for response in listings:
+        assert "result=omit" in response.url, response.url
+        tasks = response.json()["data"]
+        assert tasks and all("result" not in t for t in tasks)
     assert tab.errors == [] and tab.dialogs == []

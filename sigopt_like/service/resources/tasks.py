@@ -32,9 +32,13 @@ HEARTBEAT_SECONDS = 10.0
 CREDENTIAL_CHECK_SECONDS = 1.0
 
 
-def render_task(task: TaskRecord) -> dict[str, Any]:
-    """A task as the contract's Task JSON."""
-    return {
+#: ``?result=`` of a task listing: each task with its result (the default), or without
+RESULT_CHOICES = ("include", "omit")
+
+
+def render_task(task: TaskRecord, *, with_result: bool = True) -> dict[str, Any]:
+    """A task as the contract's Task JSON; ``with_result=False`` leaves ``result`` out."""
+    out = {
         "object": "task",
         "id": str(task.id),
         "session": str(task.session_id),
@@ -51,6 +55,9 @@ def render_task(task: TaskRecord) -> dict[str, Any]:
         "started": task.started,
         "finished": task.finished,
     }
+    if not with_result:
+        del out["result"]
+    return out
 
 
 class TaskStarter:
@@ -102,15 +109,22 @@ class TaskList:
         self._tasks = tasks
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
-        """One page of tasks (``?status=`` and ``?type=`` filter)."""
+        """One page of tasks (``?status=`` and ``?type=`` filter).
+
+        ``?result=omit`` lists them without their results (the key is left out): a
+        simulate task's result is the campaign's whole history, megabytes that a
+        listing polled for statuses (the dashboard's) need not move.
+        """
+        with_result = _choice(req, "result", RESULT_CHOICES) != "omit"
         page = self._tasks.page(
             owner_id(req),
             parse_id(sid, "session"),
             page_request(req),
             status=_choice(req, "status", ACTIVE + FINISHED),
             task_type=_choice(req, "type", TASK_TYPES),
+            with_result=with_result,
         )
-        resp.media = render_page(page, render_task)
+        resp.media = render_page(page, lambda task: render_task(task, with_result=with_result))
 
 
 class TaskItem:

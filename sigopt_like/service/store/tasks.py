@@ -150,15 +150,27 @@ class TaskStore:
         *,
         status: str | None = None,
         task_type: str | None = None,
+        with_result: bool = True,
     ) -> Page[TaskRecord]:
-        """A page of the owner's session's tasks, newest first, optionally filtered."""
-        query = _select().where(T.c.session_id == session_id)
+        """A page of the owner's session's tasks, newest first, optionally filtered.
+
+        ``with_result=False`` leaves each task's result out (None): neither read nor
+        built (a simulate task's result is the campaign's whole history)."""
+        if with_result:
+            query = _select()
+        else:
+            query = sa.select(
+                *(c for c in _COLUMNS if c.name != "result"), sa.null().label("result")
+            )
+        query = query.where(T.c.session_id == session_id)
         if status:
             query = query.where(T.c.status == status)
         if task_type:
             query = query.where(T.c.type == task_type)
         with self._db.read() as conn:
             session_row(conn, session_id, owner)
+            if not with_result:
+                return fetch_page(conn, query, T.c.id, request, _record)
             return fetch_page(conn, query, T.c.id, request, lambda row: _shown(conn, _record(row)))
 
     def cancel(self, owner: int, session_id: int, task_id: int, now: int) -> TaskRecord:

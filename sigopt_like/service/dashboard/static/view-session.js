@@ -13,6 +13,9 @@ const MAX_TABLE_ROWS = 500;
 // markers drawn in "All responses by generation"; past it, a sample (each an SVG node:
 // 100,000 of them made the page take seconds to draw and to answer the mouse)
 const MAX_SCATTER = 5000;
+// the tasks card shows statuses, progress and errors, never results: a simulate task's
+// result is the whole history (4.9 MB for 20 tasks of a large campaign), every 3 s
+const TASK_LISTING = { limit: 20, result: "omit" };
 
 function responsesOf(generation) {
   const at = generation.table.columns.indexOf("Response");
@@ -381,7 +384,7 @@ export function sessionView(page, sid) {
       const [session, history, tasks, analytics] = await Promise.all([
         page.api.get(sessionPath(sid)),
         page.api.get(sessionPath(sid, "history")),
-        page.api.get(sessionPath(sid, "tasks"), { limit: 20 }),
+        page.api.get(sessionPath(sid, "tasks"), TASK_LISTING),
         page.api.get(sessionPath(sid, "analytics")),
       ]);
       const measured = history.generations.some((g) => g.has_responses);
@@ -429,7 +432,7 @@ export function sessionView(page, sid) {
   async function poll() {
     if (document.hidden || state.loading || state.gone) return;
     try {
-      const tasks = await page.api.get(sessionPath(sid, "tasks"), { limit: 20 });
+      const tasks = await page.api.get(sessionPath(sid, "tasks"), TASK_LISTING);
       if (taskKey(tasks.data) !== state.tasksKey) load();
     } catch {
       // a failed poll is retried at the next tick
