@@ -495,6 +495,8 @@ def test_many_tabs_on_running_tasks(tab: Tab, dashboard_site: Site, monkeypatch:
         release.set()
         for page in pages:
             page.close()
+
+
 def test_the_tasks_card_lists_tasks_without_their_results(tab: Tab, dashboard_site: Site) -> None:
     """The session page loads and polls its tasks with ``result=omit``: no results moved.
 
