@@ -111,3 +111,43 @@ def test_a_population_the_space_cannot_fill_is_refused_saying_what_would_work(em
         _put(embedded_conn, space, 97, 0)
     message = str(info.value)
     assert "96 distinct experiments" in message and "at most 96" in message
+
+
+def test_a_large_space_runs_to_the_end_its_untested_count_gives(embedded_conn, monkeypatch):
+    """The end of a campaign follows the population rule, not the engine's candidates.
+
+    A space too large to enumerate gets a candidate pool of mutations of the best
+    points and a share of random samples; late in a campaign most of it is tested.
+    A 100,000-point factorial at population 1,500 was declared exhausted with 47,500
+    untested points left ("only 1481 untested experiments are left", a pool count).
+    Here the same happens in seconds: the enumeration limit is lowered below this
+    7,776-point space, and initial experiments test all of it but 300 scattered points.
+    """
+    from sigopt_like.service.optimizer import views
+
+    monkeypatch.setattr(views, "ENUMERATION_LIMIT", 1_000)
+    space = Space("factorial", [NumericalParameter(f"p{i}", tuple(range(6))) for i in range(5)])
+    points = [
+        tuple(float(v) for v in (i // 1296, i // 216 % 6, i // 36 % 6, i // 6 % 6, i % 6))
+        for i in range(space.size())
+    ]
+    untested = set(points[7::25][:300])
+    assert len(untested) == 300
+    rows = [[*p, -sum((v - 2.0) ** 2 for v in p)] for p in points if p not in untested]
+    session, _ = _put(embedded_conn, space, 150, 0)
+    session.experiments.put(
+        type="initial", table=sigopt_like.Table(columns=space.columns, rows=rows), wait=True
+    )
+    assert session.fetch().remaining == 2
+    seen: set[tuple] = set()
+    for left in (1, 0):
+        design = session.generate(wait=True).result.experiments
+        designed = {tuple(float(v) for v in row[:-1]) for row in design.rows}
+        assert len(design.rows) == 150 and len(designed) == 150
+        assert designed <= untested and not designed & seen
+        seen |= designed
+        session.experiments.put(
+            type="designed", table=session.responses.simulate(design), wait=True
+        )
+        assert session.fetch().remaining == left
+    assert seen == untested and session.fetch().completed is True

@@ -91,7 +91,12 @@ def propose(
         return space_filling(view, hist, batch_size, rng, untested)
     from .portfolio import model_batch
 
-    return model_batch(view, hist, batch_size, rng, untested, settings, pending)
+    batch = model_batch(view, hist, batch_size, rng, untested, settings, pending)
+    if len(batch) < batch_size and untested is None:
+        # the model's candidates are a sample, not what is left: late in a large space
+        # most of them are tested, and the rest of the batch is drawn from the space
+        batch = fill_maximin(view, hist, batch, batch_size, rng, untested)
+    return batch
 
 
 def space_filling(
@@ -122,7 +127,9 @@ def fill_maximin(
     if untested is not None:
         pool = untested_rows(untested, taken)
     else:
-        pool = untested_rows(view.sample(max(20 * need, 500), rng), taken)
+        from .untested import untested_codes
+
+        pool = untested_codes(view, taken, need, max(20 * need, 500), rng)
     if len(pool) == 0:
         return chosen
     existing = np.vstack([hist.codes, chosen]) if len(hist.codes) else chosen

@@ -136,6 +136,15 @@ class FactorialView:
         grids = np.indices(tuple(int(n) for n in self.levels)).reshape(len(self.levels), -1)
         return grids.T.astype(float)
 
+    def unrank(self, ranks: np.ndarray) -> np.ndarray:
+        """The codes of points numbered in :meth:`enumerate`'s order (last parameter fastest)."""
+        rest = np.asarray(ranks, dtype=np.int64).copy()
+        out = np.empty((len(rest), len(self.levels)))
+        for j in range(len(self.levels) - 1, -1, -1):
+            out[:, j] = rest % self.levels[j]
+            rest //= self.levels[j]
+        return out
+
     def mutate(self, codes: np.ndarray, rng: np.random.Generator, scale: float) -> np.ndarray:
         """Change 1-3 parameters per row: a one-level step, or a jump to another level."""
         out = np.array(codes, dtype=float, copy=True)
@@ -222,6 +231,10 @@ class MixtureView:
         if self.size() > ENUMERATION_LIMIT:
             return None
         return self.comp.enumerate().astype(float)
+
+    def unrank(self, ranks: np.ndarray) -> np.ndarray:
+        """The codes of points numbered in :meth:`enumerate`'s order."""
+        return self.comp.unrank(np.asarray(ranks, dtype=np.int64)).astype(float)
 
     def mutate(self, codes: np.ndarray, rng: np.random.Generator, scale: float) -> np.ndarray:
         """Move one unit from a component to another (1-4 times), within bounds."""
