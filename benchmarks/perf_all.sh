@@ -13,5 +13,6 @@ out=benchmarks/results/perf.txt
     python benchmarks/perf_generations.py
     python benchmarks/perf_first_task.py
     python benchmarks/perf_throughput.py
+    python benchmarks/perf_best.py
     if [ -n "$1" ]; then python benchmarks/perf_tasks.py --pg "$1"; fi
 } | tee "$out"

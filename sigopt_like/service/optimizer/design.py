@@ -40,18 +40,31 @@ def design_batch(
     return view.from_codes(propose(view, hist, int(batch_size), rng, settings))
 
 
+RECOMMEND_FIT_POINTS = 4000
+"""Most scored points ``recommend`` fits its model on (see :func:`recommend_subset`)."""
+
+
 @single_threaded
-def recommend(space: Any, observations: Sequence[Observation]) -> tuple[tuple, float | None]:
+def recommend(
+    space: Any,
+    observations: Sequence[Observation],
+    *,
+    encoded: EncodedObservations | None = None,
+    fit_points: int = RECOMMEND_FIT_POINTS,
+) -> tuple[tuple, float | None]:
     """The tested point with the best *predicted* response, and that prediction.
 
     The surrogate is fitted on replicate means, so a lucky single reading does
     not win over a point whose replicates agree on a high value. With too few
-    responses for a model, the best replicate mean is returned.
+    responses for a model, the best replicate mean is returned. ``encoded``: the
+    same observations given as codes (then ``observations`` is not read). Beyond
+    ``fit_points`` scored points the model is fitted on a bounded subset
+    (:func:`recommend_subset`).
     """
     from .surrogate import fit_surrogate, tied_groups
 
     view = view_for(space)
-    hist = gather(view, observations)
+    hist = gather(view, observations) if encoded is None else gather_codes(view, encoded)
     if len(hist.scored) == 0:
         if len(hist.codes):
             return view.from_codes(hist.codes[:1])[0], None
@@ -60,17 +73,40 @@ def recommend(space: Any, observations: Sequence[Observation]) -> tuple[tuple, f
     if len(hist.scored) < 3:
         best = int(np.argmax(hist.means))
         return view.from_codes(codes[best : best + 1])[0], float(hist.means[best])
+    fit, candidates = recommend_subset(hist.modelled, fit_points)
     model = fit_surrogate(
-        view.encode(codes),
-        hist.modelled,
-        hist.modelled_counts,
+        view.encode(codes[fit]),
+        hist.modelled[fit],
+        hist.modelled_counts[fit],
         np.random.default_rng(0),
         ls_prior=hist.replicates_disagree,
-        tied=tied_groups(feature_groups(view), hist.replicates_disagree, len(hist.scored)),
+        tied=tied_groups(feature_groups(view), hist.replicates_disagree, len(fit)),
     )
-    mu, _ = model.predict(view.encode(codes))
-    best = int(np.argmax(mu))
-    return view.from_codes(codes[best : best + 1])[0], float(mu[best])
+    mu, _ = model.predict(view.encode(codes[candidates]))
+    best = int(candidates[int(np.argmax(mu))])
+    return view.from_codes(codes[best : best + 1])[0], float(mu[int(np.argmax(mu))])
+
+
+def recommend_subset(modelled: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which scored points the recommendation's model is fitted on, and which it may pick.
+
+    Up to ``limit`` points: all of them, both times (the answer is the one of a model of
+    every point). Beyond, the model's cost grows with the history (130,000 responses
+    took 17 s of fitting and predicting for one ``best``), while the recommendation is
+    a point whose own readings are good: the best ``limit // 2`` by modelled mean are
+    the candidates, fitted with an evenly spaced share of the others (in the order they
+    were first tested) for the surface around them. Deterministic: the same history
+    gives the same subset. Both index arrays are in first-seen order.
+    """
+    n = len(modelled)
+    everything = np.arange(n)
+    if n <= limit:
+        return everything, everything
+    order = np.argsort(-modelled, kind="stable")  # ties: the earlier point first
+    top = np.sort(order[: limit // 2])
+    rest = np.sort(order[limit // 2 :])
+    spread = rest[np.unique(np.linspace(0, len(rest) - 1, limit - len(top)).round().astype(int))]
+    return np.sort(np.concatenate([top, spread])), top
 
 
 def count_space(space: Any) -> int:

@@ -184,7 +184,7 @@ def gather_codes(view: View, observed: EncodedObservations) -> History:
         point_means = np.zeros(0, dtype=float)
         cnt = np.zeros(0, dtype=np.int64)
         seen = Modelled(np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0))
-    keys = {code_key(r) for r in rows}
+    keys = set(map(tuple, rows.tolist()))  # code_key of each row, without a call per row
     extra = []
     for code in observed.exclude:
         row = np.asarray(code, dtype=float)
