@@ -45,6 +45,12 @@ def untested_codes(
     found = np.zeros((0, view.n_params))
     if need <= 0:
         return found
+    # first the one draw of ``want`` the engine always made: where it finds ``need``, the
+    # pool (and the seeded stream after it) is what it was, so campaigns that never ran
+    # short design exactly as before
+    found = untested_rows(view.sample(want, rng), taken)
+    if len(found) >= need:
+        return found
     size = view.size()
     distinct_taken = len(untested_rows(taken, found)) if len(taken) else 0
     for _ in range(SAMPLE_ROUNDS):
