@@ -120,6 +120,18 @@ def parse_json(raw: bytes) -> Any:
     return value
 
 
+def _as_decimal(item: int) -> str:
+    """How to send ``item`` where a field takes any number (a value, a bound: a float
+    there, as SigOpt's JSON reads it), if a float can hold it; the end of the sentence."""
+    try:
+        return (
+            f"; where a field takes any number (a value, a bound), write it as a decimal: "
+            f"{float(item)!r}."
+        )
+    except OverflowError:  # past 1.8e308: no number this service takes
+        return ", and beyond the numbers it takes (about 1.8e308)."
+
+
 def check_value(value: Any, where: str = "") -> None:
     """Refuse (400 naming the place) what JSON or the store cannot hold; see the module.
 
@@ -136,7 +148,7 @@ def check_value(value: Any, where: str = "") -> None:
             if not INT64_MIN <= item <= INT64_MAX:
                 raise BadRequest(
                     f"The field '{path or 'body'}' is {item}, beyond the integers this service "
-                    f"stores ({INT64_MIN} to {INT64_MAX}).",
+                    f"stores ({INT64_MIN} to {INT64_MAX}){_as_decimal(item)}",
                     detail={"field": path or "body"},
                 )
         elif isinstance(item, float):

@@ -272,3 +272,21 @@ def test_suggestions_spread_under_a_flat_normal_prior(tmp_path, caplog):
     assert len(set(xs)) >= 5 and min(xs) < 0.3 and max(xs) > 0.7, xs
     assert not [r for r in caplog.records if "engine failed" in r.getMessage()]
     assert [str(w.message) for w in caught] == []
+
+
+def test_an_integer_past_int64_says_how_to_send_the_number(api: Api):
+    """An observation's value of 2**70 written as an integer is refused at the door (no
+    integer column holds it, and the door does not know which fields take floats); the
+    message now says to write it as a decimal, and that decimal is taken. An integer past
+    any float (10**400) is refused as such, never a 500."""
+    e = api.post("/v1/experiments", {"name": "big", "parameters": [{"name": "x", **UNIT}]}).body
+    path = f"/v1/experiments/{e['id']}/observations"
+    before = api.snapshot()
+    refused = api.post(path, {"assignments": {"x": 0.5}, "value": 2**70})
+    assert refused.status == 400 and refused.body["detail"]["field"] == "value", refused.body
+    assert refused.body["message"].endswith("write it as a decimal: 1.1805916207174113e+21.")
+    huge = api.post(path, {"assignments": {"x": 0.5}, "value": 10**400})
+    assert huge.status == 400 and "beyond the numbers it takes" in huge.body["message"]
+    assert api.snapshot() == before
+    taken = api.post(path, {"assignments": {"x": 0.5}, "value": float(2**70)})
+    assert taken.status == 201 and taken.body["value"] == float(2**70), taken.body
