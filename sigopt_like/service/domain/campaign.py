@@ -133,6 +133,22 @@ class Generation:
         return any(r.response is not None for r in self.rows)
 
 
+def campaign_state(
+    status: str, completed: bool, space: Space | None, gen: int, current_uploaded: bool
+) -> str:
+    """The state of a campaign (see the module docstring) from the facts it depends on:
+    ``current_uploaded`` says whether generation ``gen`` has its responses in."""
+    if status == "halted":
+        return HALTED
+    if completed:
+        return COMPLETED
+    if space is None or gen < 0:
+        return NO_SPACE
+    if gen == 0:
+        return READY
+    return RESPONSES_IN if current_uploaded else DESIGN_PENDING
+
+
 @attrs.frozen
 class Campaign:
     """Everything a session holds of its campaign, as one immutable value."""
@@ -155,16 +171,14 @@ class Campaign:
     @property
     def state(self) -> str:
         """The state of the machine (see the module docstring)."""
-        if self.status == "halted":
-            return HALTED
-        if self.completed:
-            return COMPLETED
-        if self.space is None or self.gen < 0:
-            return NO_SPACE
-        if self.gen == 0:
-            return READY
         current = self.generation(self.gen)
-        return RESPONSES_IN if current is not None and current.uploaded else DESIGN_PENDING
+        return campaign_state(
+            self.status,
+            self.completed,
+            self.space,
+            self.gen,
+            current is not None and current.uploaded,
+        )
 
     def generation(self, gen: int) -> Generation | None:
         """Generation ``gen``, or None if there is none."""

@@ -56,6 +56,15 @@ class Codec:
             for levels, code in zip(self._levels, codes, strict=True)
         )
 
+    def codes_equal(self, point: Sequence[Any]) -> list[list[int] | None]:
+        """Per parameter, the codes that decode to a value equal (``==``) to the point's,
+        so that rows can be matched to a point without decoding them; None for a mixture
+        component (its code decodes to ``int(code)``)."""
+        return [
+            None if levels is None else [i for i, level in enumerate(levels) if level == value]
+            for levels, value in zip(self._levels, point, strict=True)
+        ]
+
     def encode_all(self, points: Iterable[Sequence[Any]]) -> list[Codes]:
         """The codes of many points."""
         return [self.encode(p) for p in points]

@@ -28,7 +28,6 @@ class History:
     """
 
     codes: np.ndarray
-    keys: frozenset
     scored: np.ndarray
     means: np.ndarray
     counts: np.ndarray
@@ -98,7 +97,6 @@ def gather(
     seen = modelled_readings(owner, flat, len(readings))
     return History(
         codes=codes,
-        keys=frozenset(keys),
         scored=scored,
         means=means,
         counts=cnt[scored],
@@ -147,15 +145,15 @@ def modelled_readings(group: np.ndarray, values: np.ndarray, n_points: int) -> M
 
 class EncodedObservations(Protocol):
     """Observations already given as codes (how a campaign's store keeps them):
-    ``codes`` and ``values`` (None: missing) in the order they were put, and the
-    codes of points designed but not tested (``exclude``)."""
+    ``codes`` and ``values`` (None or NaN: missing) in the order they were put, and the
+    codes of points designed but not tested (``exclude``); sequences or numpy arrays."""
 
     @property
-    def codes(self) -> Sequence[Sequence[float]]: ...
+    def codes(self) -> Sequence[Sequence[float]] | np.ndarray: ...
     @property
-    def values(self) -> Sequence[float | None]: ...
+    def values(self) -> Sequence[float | None] | np.ndarray: ...
     @property
-    def exclude(self) -> Sequence[Sequence[float]]: ...
+    def exclude(self) -> Sequence[Sequence[float]] | np.ndarray: ...
 
 
 def gather_codes(view: View, observed: EncodedObservations) -> History:
@@ -164,16 +162,14 @@ def gather_codes(view: View, observed: EncodedObservations) -> History:
     n = len(observed.codes)
     arr = np.asarray(observed.codes, dtype=float).reshape(n, view.n_params)
     if n:
-        distinct, first_index, inverse = np.unique(
-            arr, axis=0, return_index=True, return_inverse=True
-        )
+        first_index, inverse = _first_occurrences(arr)
         order = np.argsort(first_index, kind="stable")  # by first appearance, as gather
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
-        group = rank[np.asarray(inverse).reshape(-1)]
-        rows = distinct[order]
+        group = rank[inverse]
         first = first_index[order].astype(np.int64)
-        vals = np.array([np.nan if v is None else float(v) for v in observed.values])
+        rows = arr[first]
+        vals = np.asarray(observed.values, dtype=float)  # None reads as NaN: missing
         ok = np.isfinite(vals)
         cnt = np.bincount(group[ok], minlength=len(rows)).astype(np.int64)
         point_means = group_means(group[ok], vals[ok], cnt)
@@ -184,19 +180,19 @@ def gather_codes(view: View, observed: EncodedObservations) -> History:
         point_means = np.zeros(0, dtype=float)
         cnt = np.zeros(0, dtype=np.int64)
         seen = Modelled(np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0))
-    keys = set(map(tuple, rows.tolist()))  # code_key of each row, without a call per row
     extra = []
-    for code in observed.exclude:
-        row = np.asarray(code, dtype=float)
-        key = code_key(row)
-        if key not in keys:
-            keys.add(key)
-            extra.append(row)
+    if len(observed.exclude):
+        keys = set(map(tuple, rows.tolist()))  # code_key of each row, without a call per row
+        for code in observed.exclude:
+            row = np.asarray(code, dtype=float)
+            key = code_key(row)
+            if key not in keys:
+                keys.add(key)
+                extra.append(row)
     codes = np.vstack([rows, *extra]) if extra else rows
     scored = np.nonzero(cnt > 0)[0]
     return History(
         codes=codes.reshape(len(codes), view.n_params),
-        keys=frozenset(keys),
         scored=scored,
         means=point_means[scored],
         counts=cnt[scored],
@@ -206,3 +202,23 @@ def gather_codes(view: View, observed: EncodedObservations) -> History:
         modelled_counts=seen.counts[scored],
         deviations=seen.deviations[scored],
     )
+
+
+def _first_occurrences(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For the distinct rows of ``arr`` (in no particular order): the index of each one's
+    first occurrence, and which of them each row is.
+
+    Codes are small whole numbers, so a row reads as one integer (the codes as digits of a
+    mixed radix): sorting those is much faster than ``np.unique(axis=0)`` sorting rows
+    (0.3 s of a ``best`` on 130,000 responses). Other rows go through ``np.unique(axis=0)``.
+    """
+    low = arr.min(axis=0)
+    span = arr.max(axis=0) - low + 1
+    whole = np.all(np.isfinite(span)) and np.array_equal(arr, np.round(arr))
+    if whole and float(np.prod(span.astype(float))) < 2.0**62:
+        radix = np.cumprod(np.concatenate([[1], span[:-1]])).astype(np.int64)
+        key = (arr - low).astype(np.int64) @ radix
+        _, first_index, inverse = np.unique(key, return_index=True, return_inverse=True)
+    else:
+        _, first_index, inverse = np.unique(arr, axis=0, return_index=True, return_inverse=True)
+    return first_index, np.asarray(inverse).reshape(-1)
