@@ -51,23 +51,12 @@ def solutions(feats: np.ndarray, k: int, top: int | None = None) -> list[int]:
         return far
     near = feats[: max(k, len(feats) if top is None else top)]
     d = np.sqrt(((near[:, None, :] - near[None, :, :]) ** 2).sum(axis=2))
-    radii = np.unique(d)
+    radii = np.unique(d)  # spread's own distances: the same sums, so the same radii
     low, high = 0, len(radii) - 1  # radius 0 always yields k; find the largest that does
     while low < high:
         mid = (low + high + 1) // 2
-        if len(_spread_within(d, float(radii[mid]), k)) == k:
+        if len(spread(near, float(radii[mid]), k)) == k:
             low = mid
         else:
             high = mid - 1
-    return _spread_within(d, float(radii[low]), k)
-
-
-def _spread_within(d: np.ndarray, radius: float, k: int) -> list[int]:
-    """``spread`` on a matrix of distances (the radii compared are its own entries)."""
-    picked: list[int] = []
-    for i in range(len(d)):
-        if all(d[i, j] >= radius for j in picked):
-            picked.append(i)
-            if len(picked) == k:
-                break
-    return picked
+    return spread(near, float(radii[low]), k)
