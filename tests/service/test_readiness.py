@@ -12,10 +12,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
+import sqlalchemy as sa
 
 from sigopt_like.service import create_app
 from sigopt_like.service.store import open_store
+from sigopt_like.service.store.schema import meta
+from sigopt_like.service.store.tasks import RUNNER_SEEN_KEY
 from sigopt_like.service.worker import HEARTBEAT_SECONDS, LEASE_SECONDS, TaskRunner
 from tests.fixtures.servers import REPO_ROOT, ServedInstance, announced_url, serve_in_thread
 
@@ -51,6 +55,17 @@ def _stop(proc: Any) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+def _age_runner_seen(database: str, when: int) -> None:
+    """What a stopped worker leaves once ``now - when`` seconds have passed (a runner only
+    moves the row forward, so the test writes it as the passing time would leave it)."""
+    engine = sa.create_engine(database)
+    try:
+        with engine.begin() as conn:
+            conn.execute(meta.update().where(meta.c.key == RUNNER_SEEN_KEY).values(value=str(when)))
+    finally:
+        engine.dispose()
 
 
 def test_a_scaled_out_pair_is_degraded_without_its_worker_and_ok_with_it(
@@ -90,11 +105,7 @@ def test_a_scaled_out_pair_is_degraded_without_its_worker_and_ok_with_it(
         assert len(set(seen)) >= 3, seen  # renewed by the heartbeats, not only at start
 
         _stop(worker)
-        store = open_store(pg_url)
-        try:  # what the stopped worker leaves once its lease has passed
-            store.tasks.runner_seen(int(time.time()) - LEASE_SECONDS - 10)
-        finally:
-            store.close()
+        _age_runner_seen(pg_url, int(time.time()) - LEASE_SECONDS - 10)
         status, body = _ready(url)
         assert status == 200 and body["status"] == "degraded", body
         assert "no task worker has run on this database for 3" in str(body["warnings"])
@@ -143,3 +154,33 @@ def test_the_wsgi_apps_readiness_follows_a_task_runner_on_its_database(tmp_path:
             runner.shutdown()
             runner.store.close()
         served.close()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_the_runner_seen_row_keeps_the_latest_time_said(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A runner's beat that waited for the write lock while another runner said a later
+    time must not move the row back: an app would call a running worker gone (or, near
+    the lease's end, flap between ok and degraded)."""
+    database = (
+        request.getfixturevalue("pg_url") if engine == "postgresql" else str(tmp_path / "s.db")
+    )
+    store = open_store(database)
+    try:
+        now = int(time.time())
+        store.tasks.runner_seen(now)
+        store.tasks.runner_seen(now - LEASE_SECONDS - 10)  # the late write of an earlier beat
+        assert store.tasks.runner_last_seen() == now
+        store.tasks.runner_seen(now + 3)
+        assert store.tasks.runner_last_seen() == now + 3
+        store.tasks.runner_seen(now + 3)
+        assert store.tasks.runner_last_seen() == now + 3
+        # across a change in the number of digits, both ways
+        store.tasks.runner_seen(99_999_999_999)
+        store.tasks.runner_seen(now)
+        assert store.tasks.runner_last_seen() == 99_999_999_999
+        store.tasks.runner_seen(100_000_000_000)
+        assert store.tasks.runner_last_seen() == 100_000_000_000
+    finally:
+        store.close()

@@ -373,8 +373,16 @@ class TaskStore:
 
     def runner_seen(self, now: int) -> None:
         """A task runner runs on this database at ``now`` (its heartbeat): what the
-        readiness of a service that runs no tasks of its own reads."""
+        readiness of a service that runs no tasks of its own reads. The row keeps the
+        latest time said: a runner's write that waited for the lock while another said a
+        later time does not move it back."""
         value = str(int(now))
+        # the stored text is a count of seconds without leading zeros: the shorter is the
+        # earlier, and at one length the text's order is the number's
+        earlier = sa.or_(
+            sa.func.length(META.c.value) < len(value),
+            sa.and_(sa.func.length(META.c.value) == len(value), META.c.value < value),
+        )
         with self._db.write() as conn:
             dialect = self._db.dialect
             if dialect in ("sqlite", "postgresql"):  # two runners' first beats at once
@@ -382,13 +390,17 @@ class TaskStore:
                 statement = insert.values(key=RUNNER_SEEN_KEY, value=value)
                 conn.execute(
                     statement.on_conflict_do_update(
-                        index_elements=["key"], set_={"value": statement.excluded.value}
+                        index_elements=["key"], set_={"value": value}, where=earlier
                     )
                 )
             elif not conn.execute(
-                META.update().where(META.c.key == RUNNER_SEEN_KEY).values(value=value)
-            ).rowcount:
+                sa.select(META.c.key).where(META.c.key == RUNNER_SEEN_KEY)
+            ).first():
                 conn.execute(META.insert().values(key=RUNNER_SEEN_KEY, value=value))
+            else:
+                conn.execute(
+                    META.update().where(META.c.key == RUNNER_SEEN_KEY, earlier).values(value=value)
+                )
 
     def runner_last_seen(self) -> int | None:
         """When a task runner last said it runs on this database (unix seconds), or None if
