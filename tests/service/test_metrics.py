@@ -50,6 +50,7 @@ REQUESTS = [
 ]
 TASKS = [("space", "success", 0.2), ("generate", "success", 1.0), ("generate", "failed", 4000.0)]
 CHOICES = ["optimizer", "optimizer", "fallback", "grid"]
+WORKER_SEEN_AGE = 12.5
 
 
 @pytest.fixture
@@ -92,6 +93,12 @@ def _prometheus_text() -> str:
         ["kind"],
         registry=registry,
     )
+    worker_seen_age = Gauge(
+        "sigopt_like_task_worker_seen_age_seconds",
+        "Seconds since a task worker last said it runs on this database "
+        "(+Inf: none ever did), on a service that runs no tasks itself.",
+        registry=registry,
+    )
     tasks = Counter(
         "sigopt_like_tasks",
         "Tasks by type and final status.",
@@ -115,6 +122,7 @@ def _prometheus_text() -> str:
     in_flight.inc()  # one request still running
     streams.labels(kind="event_stream").inc()  # one stream open
     streams.labels(kind="long_poll")  # none waiting: shown at 0
+    worker_seen_age.set(WORKER_SEEN_AGE)
     for route, method, status, seconds in REQUESTS:
         in_flight.inc()
         in_flight.dec()
@@ -138,6 +146,7 @@ def _ours() -> ServiceMetrics:
         metrics.task_finished(task_type, status, seconds)
     for source in CHOICES:
         metrics.suggestion_chosen(source)
+    metrics.task_worker_seen(WORKER_SEEN_AGE)
     return metrics
 
 

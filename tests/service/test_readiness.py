@@ -4,7 +4,9 @@ task queued there waited for ever."""
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -60,7 +62,7 @@ def _stop(proc: Any) -> None:
 def _age_runner_seen(database: str, when: int) -> None:
     """What a stopped worker leaves once ``now - when`` seconds have passed (a runner only
     moves the row forward, so the test writes it as the passing time would leave it)."""
-    engine = sa.create_engine(database)
+    engine = sa.create_engine(database if "://" in database else f"sqlite:///{database}")
     try:
         with engine.begin() as conn:
             conn.execute(meta.update().where(meta.c.key == RUNNER_SEEN_KEY).values(value=str(when)))
@@ -184,3 +186,43 @@ def test_the_runner_seen_row_keeps_the_latest_time_said(
         assert store.tasks.runner_last_seen() == 100_000_000_000
     finally:
         store.close()
+
+
+def _worker_seen_age(url: str) -> float | None:
+    """``sigopt_like_task_worker_seen_age_seconds`` in the service's /metrics, or None."""
+    text = requests.get(f"{url}/metrics", timeout=30).text
+    found = re.findall(r"^sigopt_like_task_worker_seen_age_seconds (\S+)$", text, re.M)
+    assert len(found) <= 1, text
+    return float(found[0]) if found else None
+
+
+def test_metrics_say_how_long_ago_a_task_worker_was_seen(tmp_path: Path) -> None:
+    """What an operator alerts on (``/ready`` says "degraded" in a body a probe must
+    match): on a service that runs no tasks, the seconds since a task worker last said it
+    runs, +Inf when none ever did; no such series where the service runs its own."""
+    database = str(tmp_path / "shared.db")
+    served = ServedInstance(create_app(database=database, run_tasks=False), database)
+    runner = None
+    try:
+        assert _worker_seen_age(served.url) == math.inf
+        runner = TaskRunner(open_store(database), served.service.settings, threads=1).start()
+        age = _worker_seen_age(served.url)
+        assert age is not None and 0 <= age <= HEARTBEAT_SECONDS + 1, age
+        runner.shutdown()
+        runner.store.close()
+        runner = None
+        _age_runner_seen(database, int(time.time()) - LEASE_SECONDS - 25)
+        age = _worker_seen_age(served.url)
+        assert age is not None and LEASE_SECONDS + 25 <= age < LEASE_SECONDS + 60, age
+        assert _ready(served.url)[1]["status"] == "degraded"
+    finally:
+        if runner is not None:
+            runner.shutdown()
+            runner.store.close()
+        served.close()
+    own = serve_in_thread(tmp_path)
+    try:
+        assert _worker_seen_age(own.url) is None
+        assert "sigopt_like_http_requests_total" in requests.get(f"{own.url}/metrics").text
+    finally:
+        own.close()

@@ -21,7 +21,10 @@ the child was first counted. prometheus_client's own switch
 is for its instruments and process-wide; this registry's families are built here, so
 leaving them out is this instance's alone and changes nothing else in the process.
 It also counts how SigOpt suggestions were chosen (the optimizer, or the random fallback
-when the optimizer took longer than its budget, failed or was refused).
+when the optimizer took longer than its budget, failed or was refused), and, on a service
+that runs no tasks itself, shows how long ago a task worker last said it runs on the
+database (:meth:`ServiceMetrics.task_worker_seen`, set by ``GET /metrics`` at each
+scrape): what ``/ready`` calls degraded past ``LEASE_SECONDS``, as a number to alert on.
 """
 
 from __future__ import annotations
@@ -62,6 +65,8 @@ EVENT_STREAM = "event_stream"
 LONG_POLL = "long_poll"
 WAITING_KINDS = (EVENT_STREAM, LONG_POLL)
 TASK_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, math.inf)
+#: the gauge of seconds since a task worker last said it runs on the database
+TASK_WORKER_SEEN_AGE = "sigopt_like_task_worker_seen_age_seconds"
 
 
 class _Family:
@@ -108,6 +113,8 @@ class ServiceMetrics:
         self._lock = threading.Lock()
         self._in_flight = 0.0
         self._open = dict.fromkeys(WAITING_KINDS, 0.0)
+        #: seconds since a task worker was last heard from, or None: not shown
+        self._worker_seen_age: float | None = None
         self._requests = _Family(
             "sigopt_like_http_requests",
             "HTTP requests by route template, method and status.",
@@ -183,6 +190,13 @@ class ServiceMetrics:
         with self._lock:
             self._choices.count((source,))
 
+    def task_worker_seen(self, age: float | None) -> None:
+        """A task worker last said it runs on the database ``age`` seconds ago (``inf``:
+        none ever did); None leaves the gauge out (a service that runs its own tasks, or a
+        database that did not answer)."""
+        with self._lock:
+            self._worker_seen_age = age
+
     @property
     def registry(self) -> CollectorRegistry:
         """This instance's registry (its one collector reads the counts above)."""
@@ -213,6 +227,7 @@ class ServiceMetrics:
         with self._lock:  # a snapshot: every family as of one moment
             in_flight = self._in_flight
             streams_open = dict(self._open)
+            worker_seen_age = self._worker_seen_age
             families = [
                 (f, {k: list(v) for k, v in f.children.items()})
                 for f in (
@@ -238,6 +253,13 @@ class ServiceMetrics:
                 for kind, value in streams_open.items():
                     streams.add_metric((kind,), value)
                 yield streams
+                if worker_seen_age is not None:
+                    yield GaugeMetricFamily(
+                        TASK_WORKER_SEEN_AGE,
+                        "Seconds since a task worker last said it runs on this database "
+                        "(+Inf: none ever did), on a service that runs no tasks itself.",
+                        value=worker_seen_age,
+                    )
             if not family.buckets:
                 counter = CounterMetricFamily(
                     family.name, family.documentation, labels=family.labelnames

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.resources
 import logging
+import math
 import time
 from typing import Any
 
@@ -16,7 +17,7 @@ from ..._version import __version__
 from ...database_targets import first_line
 from ..errors import Unavailable
 from ..failures import DatabaseOutage
-from ..readiness import task_workers
+from ..readiness import runs_its_own_tasks, task_workers
 from ..settings import ServiceSettings
 from ..store import Store
 from ..store.database import is_unreachable_error
@@ -101,7 +102,8 @@ class Ready:
 
 
 class Metrics:
-    """GET /metrics: Prometheus text of this instance's registry."""
+    """GET /metrics: Prometheus text of this instance's registry, with how long ago a task
+    worker was last heard from (read at each scrape) on a service that runs no tasks."""
 
     auth_exempt = True
 
@@ -112,8 +114,30 @@ class Metrics:
         """The exposition format, version 0.0.4."""
         from prometheus_client import CONTENT_TYPE_LATEST  # loaded when first asked
 
+        self.context.metrics.task_worker_seen(self._task_worker_seen_age())
         resp.content_type = CONTENT_TYPE_LATEST
         resp.data = self.context.metrics.render()
+
+    def _task_worker_seen_age(self) -> float | None:
+        """Seconds since a task worker last said it runs (``inf``: never); None where this
+        service runs its own tasks, or the database does not answer (the other metrics
+        are still served: the outage is said in the log, once)."""
+        settings, store = self.context.settings, self.context.store
+        if runs_its_own_tasks(settings):
+            return None
+        now = time.time()
+        try:
+            seen = task_workers(settings, store, now).last_seen
+            self.context.outage.worked()
+        except Exception as err:
+            if is_unreachable_error(err):
+                self.context.outage.failed(err, "metrics")
+            else:
+                LOG.warning(
+                    "metrics: could not read when a task worker was seen: %s", first_line(err)
+                )
+            return None
+        return math.inf if seen is None else max(0.0, now - seen)
 
 
 class Version:
