@@ -16,9 +16,21 @@ import requests
 import sqlalchemy as sa
 
 from sigopt_like.service import create_app
+from sigopt_like.service.domain.tasks import (
+    MAX_TASK_ERRORS,
+    VALIDATION,
+    TaskError,
+    capped_errors,
+)
 from sigopt_like.service.store import schema
 from sigopt_like.service.task_kinds import run_generate
-from sigopt_like.service.worker import LEASE_SECONDS, Outcome, TaskRunner, worker_alive
+from sigopt_like.service.worker import (
+    LEASE_SECONDS,
+    Outcome,
+    TaskFailure,
+    TaskRunner,
+    worker_alive,
+)
 from tests.fixtures.servers import ServedProcess
 
 from .conftest import FINISHED, Api, check_standalone_worker, small_space
@@ -141,6 +153,32 @@ def test_failed_task_reports_execution_errors(api, ready):
     [error] = task["errors"]
     assert error["category"] == "execution" and "blew up" in error["message"]
     assert api.get(f"/v1/sessions/{sid}").body["gen"] == 0
+
+
+def test_any_failed_tasks_errors_are_capped_once(api, ready):
+    """Past MAX_TASK_ERRORS, a failed task keeps a summary and the first ones, whatever
+    failed it (here a handler's own TaskFailure), not only the validation of a table;
+    errors already capped so are stored as they are (no summary of a summary)."""
+    sid = ready
+    errors = [TaskError(f"row {i}: out of range", VALIDATION, row=i) for i in range(450)]
+    stored = []
+    for given in (errors, capped_errors(errors)):
+
+        def failing(ctx, given=given):
+            raise TaskFailure(list(given))
+
+        _hold(api, failing)
+        task = api.run("POST", f"/v1/sessions/{sid}/generate")
+        assert task["status"] == "failed"
+        assert len(task["errors"]) == MAX_TASK_ERRORS + 1, len(task["errors"])
+        summary = task["errors"][0]
+        assert summary["total"] == 450 and summary["omitted"] == 450 - MAX_TASK_ERRORS
+        assert [k["count"] for k in summary["kinds"]] == [450]
+        assert task["errors"][1]["message"] == "row 0: out of range"
+        stored.append(task["errors"])
+        listed = api.get(f"/v1/sessions/{sid}/tasks", status="failed").body["data"]
+        assert len(listed[0]["errors"]) == MAX_TASK_ERRORS + 1
+    assert stored[0] == stored[1]
 
 
 def test_long_poll_returns_on_change_or_after_wait(api, ready):

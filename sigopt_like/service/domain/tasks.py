@@ -78,7 +78,13 @@ def capped_errors(errors: Sequence[TaskError], limit: int = MAX_TASK_ERRORS) -> 
 
     One table can make an error per row: a re-sent 40,000-row table that left out
     77,478 experiments put before made a 30 MB task, sent whole in every task listing.
+    A list already capped (a summary first) stays as it is: the summary counted them all.
     """
+    if errors and isinstance(errors[0], ErrorSummary):
+        summary, kept = errors[0], list(errors[1:])
+        if len(kept) > limit:
+            summary = attrs.evolve(summary, omitted=summary.omitted + len(kept) - limit)
+        return [summary, *kept[:limit]]
     if len(errors) <= limit:
         return list(errors)
     kinds: dict[tuple[str, str | None, str | None], dict[str, Any]] = {}

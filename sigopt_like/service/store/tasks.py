@@ -16,7 +16,7 @@ import attrs
 import sqlalchemy as sa
 
 from ..domain.campaign import Campaign, CampaignConflict
-from ..domain.tasks import ACTIVE, FINISHED, TaskError
+from ..domain.tasks import ACTIVE, FINISHED, TaskError, capped_errors
 from . import schema
 from .campaigns import design_table, history_through, load_campaign, session_row
 from .database import Database
@@ -320,7 +320,8 @@ class TaskStore:
         worker: str | None = None,
     ) -> bool:
         """Mark an active task finished (success, failed or canceled); False if it was not
-        active (or, with ``worker``, not run by that worker)."""
+        active (or, with ``worker``, not run by that worker). ``errors`` are kept as
+        :func:`~..domain.tasks.capped_errors` keeps them, whatever failed the task."""
         values: dict[str, Any] = {
             "status": status,
             "phase": status,
@@ -332,7 +333,7 @@ class TaskStore:
             values["progress_fraction"] = 1.0
         if result is not None:
             values["result"] = json.dumps(result)
-        error_list = [e.to_dict() for e in errors]
+        error_list = [e.to_dict() for e in capped_errors(list(errors))]
         if error_list:
             values["errors"] = json.dumps(error_list)
         where: sa.ColumnElement[bool] = T.c.status.in_(ACTIVE)
