@@ -74,7 +74,16 @@ TASKS = Group(
         ),
     ),
     item_endpoints=(
-        E("fetch", "GET", None, "Task", "The task's current state."),
+        E(
+            "fetch",
+            "GET",
+            None,
+            "Task",
+            "The task's current state.",
+            params=(
+                P("result", str | None, doc="include (the default) or omit: leave its result out"),
+            ),
+        ),
         E("cancel", "POST", "cancel", "Task", "Cancel the task."),
         E(
             "wait",

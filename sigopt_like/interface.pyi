@@ -269,6 +269,7 @@ class _SessionsItemTasksItem:
     def fetch(
         self,
         *,
+        result: str | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,

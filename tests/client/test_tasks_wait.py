@@ -346,3 +346,46 @@ def test_tasks_are_listed_without_their_results_when_asked(conn):
     with pytest.raises(BadRequestError) as info:
         list(session.tasks.list(result="none"))
     assert "'result'" in str(info.value) and "include, omit" in str(info.value)
+
+
+def test_a_task_and_its_event_stream_leave_the_result_out_when_asked(conn):
+    """``result=omit`` on a task's GET and on its event stream, as the listing takes it:
+    the task without its result (the key left out); ``include`` is the default; another
+    value is a 400 that names the choices, on both routes.
+
+    Before, both always carried the result: a simulate task's is the campaign's whole
+    history, which a caller that only wants the status read again at every poll.
+    """
+    from sigopt_like.errors import BadRequestError
+    from sigopt_like.tasks import iter_event_data
+
+    sid = conn.sessions.create(name="one-task").id
+    session = conn.sessions(sid)
+    session.space.put(space=SPACE, population_size=10, replicates=1, wait=True)
+    done = session.simulate(ngens=2, wait=True)
+    task = session.tasks(done.id)
+    assert task.fetch().result is not None
+    assert task.fetch(result="include").result is not None
+    bare = task.fetch(result="omit")
+    assert bare.result is None and bare.status == "success" and bare.id == done.id
+    path = f"/v1/sessions/{sid}/tasks/{done.id}"
+    raw = conn.transport.request_json("GET", path, params={"result": "omit"})
+    assert "result" not in raw and raw["status"] == "success"
+    assert "history" in conn.transport.request_json("GET", path)["result"]
+
+    def events(**params):
+        response = conn.transport.request("GET", f"{path}/events", params=params, stream=True)
+        try:
+            return [json.loads(data) for data in iter_event_data(response)]
+        finally:
+            response.close()
+
+    (omitted,) = events(result="omit")
+    assert "result" not in omitted and omitted["status"] == "success"
+    (full,) = events()
+    assert "history" in full["result"]
+    for call in (lambda: task.fetch(result="none"), lambda: events(result="none")):
+        with pytest.raises(BadRequestError) as info:
+            call()
+        assert "'result'" in str(info.value) and "include, omit" in str(info.value)
+    assert task.fetch().result is not None  # nothing changed

@@ -32,7 +32,8 @@ HEARTBEAT_SECONDS = 10.0
 CREDENTIAL_CHECK_SECONDS = 1.0
 
 
-#: ``?result=`` of a task listing: each task with its result (the default), or without
+#: ``?result=`` of a task listing, a task and its event stream: each task with its result
+#: (the default), or without
 RESULT_CHOICES = ("include", "omit")
 
 
@@ -102,6 +103,11 @@ def _choice(req: falcon.Request, name: str, choices: tuple[str, ...]) -> str | N
     return value
 
 
+def _with_result(req: falcon.Request) -> bool:
+    """``?result=``: include (the default) or omit the task's result; another value, 400."""
+    return _choice(req, "result", RESULT_CHOICES) != "omit"
+
+
 class TaskList:
     """GET /v1/sessions/{sid}/tasks: the session's tasks, newest first, paginated."""
 
@@ -115,7 +121,7 @@ class TaskList:
         simulate task's result is the campaign's whole history, megabytes that a
         listing polled for statuses (the dashboard's) need not move.
         """
-        with_result = _choice(req, "result", RESULT_CHOICES) != "omit"
+        with_result = _with_result(req)
         page = self._tasks.page(
             owner_id(req),
             parse_id(sid, "session"),
@@ -151,8 +157,15 @@ class TaskItem:
         self._metrics = metrics
         self._stream_seconds = float(time_limit_seconds) + 60.0
 
-    def _owned(self, req: falcon.Request, sid: str, tid: str) -> TaskRecord:
-        return self._tasks.get_owned(owner_id(req), parse_id(sid, "session"), parse_id(tid, "task"))
+    def _owned(
+        self, req: falcon.Request, sid: str, tid: str, *, with_result: bool = True
+    ) -> TaskRecord:
+        return self._tasks.get_owned(
+            owner_id(req),
+            parse_id(sid, "session"),
+            parse_id(tid, "task"),
+            with_result=with_result,
+        )
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str, tid: str) -> None:
         """The task; with ``wait=S`` (up to 60) the answer waits until it changes or finishes.
@@ -162,8 +175,10 @@ class TaskItem:
         while it holds one of the instance's waiting slots; when all are taken it
         answers at once, with ``X-Wait-Refused: slots``, and the client polls. A token
         revoked (or a session signed out) while it waited gets the 401, not the task.
+        ``?result=omit`` answers the task without its result, as a listing does.
         """
-        task = self._owned(req, sid, tid)
+        with_result = _with_result(req)
+        task = self._owned(req, sid, tid, with_result=with_result)
         wait = query_int(req, "wait", 0, minimum=0, maximum=MAX_WAIT_SECONDS) or 0
         seen = query_int(req, "version", task.version)
         if wait and task.status not in FINISHED and task.version == seen:
@@ -179,14 +194,14 @@ class TaskItem:
                     if left <= 0:
                         break
                     self._watch.wait(task.id, task.version, left)
-                    task = self._tasks.get(task.session_id, task.id)
+                    task = self._tasks.get(task.session_id, task.id, with_result=with_result)
             if not req.context.credential_live():
                 raise Unauthorized(
                     "The token of this request was revoked, or its sign-in ended, while it "
                     "waited: use a valid API token, or sign in again at /.",
                     headers={"WWW-Authenticate": CHALLENGE + ', error="invalid_token"'},
                 )
-        resp.media = render_task(task)
+        resp.media = render_task(task, with_result=with_result)
 
     def on_post_cancel(self, req: falcon.Request, resp: falcon.Response, sid: str, tid: str):
         """Cancel: a new task at once; a running one stops at its next step; 409 if finished."""
@@ -203,16 +218,24 @@ class TaskItem:
         the token that opened it is revoked or expires (checked before what it sends,
         at most a second apart; the next request is then a 401). It waits
         only while it holds a waiting slot: when all are taken, it sends the task
-        once and ends (the client then long-polls).
+        once and ends (the client then long-polls). ``?result=omit`` sends every task
+        without its result, as a listing does.
         """
-        task = self._owned(req, sid, tid)
+        with_result = _with_result(req)
+        task = self._owned(req, sid, tid, with_result=False)
         resp.content_type = "text/event-stream"
         resp.set_header("Cache-Control", "no-cache")
         resp.set_header("X-Accel-Buffering", "no")
-        resp.stream = self._events(task.session_id, task.id, req.context.credential_live)
+        resp.stream = self._events(
+            task.session_id, task.id, req.context.credential_live, with_result
+        )
 
     def _events(
-        self, session_id: int, task_id: int, credential_live: Callable[[], bool]
+        self,
+        session_id: int,
+        task_id: int,
+        credential_live: Callable[[], bool],
+        with_result: bool,
     ) -> Iterator[bytes]:
         # the slot is taken when the server starts sending, and given back when the
         # stream ends or the client goes away (the server closes the generator); the
@@ -227,11 +250,12 @@ class TaskItem:
                     if not credential_live():
                         return  # revoked or expired meanwhile: not one event more
                     checked = time.monotonic()
-                task = self._tasks.get(session_id, task_id)
+                task = self._tasks.get(session_id, task_id, with_result=with_result)
                 if task.version != last_version:
                     last_version = task.version
                     last_sent = time.monotonic()
-                    data = json.dumps(render_task(task), separators=(",", ":"))
+                    shown = render_task(task, with_result=with_result)
+                    data = json.dumps(shown, separators=(",", ":"))
                     yield f"event: task\nid: {task.version}\ndata: {data}\n\n".encode()
                 if not may_wait or task.status in FINISHED or time.monotonic() > deadline:
                     return

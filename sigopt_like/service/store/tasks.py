@@ -81,8 +81,10 @@ def _record(row: Any) -> TaskRecord:
     )
 
 
-def _select() -> sa.Select:
-    return sa.select(*_COLUMNS)
+def _select(*, with_result: bool = True) -> sa.Select:
+    if with_result:
+        return sa.select(*_COLUMNS)
+    return sa.select(*(c for c in _COLUMNS if c.name != "result"), sa.null().label("result"))
 
 
 class TaskStore:
@@ -131,16 +133,20 @@ class TaskStore:
             self._ensure_none_active(conn, session_id, besides=besides)
             return self._insert(conn, session_id, owner, task_type, params, now)
 
-    def get(self, session_id: int, task_id: int) -> TaskRecord:
-        """Task ``task_id`` of session ``session_id``; NotFound otherwise."""
+    def get(self, session_id: int, task_id: int, *, with_result: bool = True) -> TaskRecord:
+        """Task ``task_id`` of session ``session_id``; NotFound otherwise.
+        ``with_result=False`` leaves its result out (None): neither read nor built."""
         with self._db.read() as conn:
-            return _shown(conn, self._get(conn, session_id, task_id))
+            return self._get_shown(conn, session_id, task_id, with_result)
 
-    def get_owned(self, owner: int, session_id: int, task_id: int) -> TaskRecord:
-        """Task ``task_id`` of the owner's session ``session_id``; NotFound otherwise."""
+    def get_owned(
+        self, owner: int, session_id: int, task_id: int, *, with_result: bool = True
+    ) -> TaskRecord:
+        """Task ``task_id`` of the owner's session ``session_id``; NotFound otherwise.
+        ``with_result=False`` leaves its result out (None): neither read nor built."""
         with self._db.read() as conn:
             session_row(conn, session_id, owner)
-            return _shown(conn, self._get(conn, session_id, task_id))
+            return self._get_shown(conn, session_id, task_id, with_result)
 
     def page(
         self,
@@ -156,13 +162,7 @@ class TaskStore:
 
         ``with_result=False`` leaves each task's result out (None): neither read nor
         built (a simulate task's result is the campaign's whole history)."""
-        if with_result:
-            query = _select()
-        else:
-            query = sa.select(
-                *(c for c in _COLUMNS if c.name != "result"), sa.null().label("result")
-            )
-        query = query.where(T.c.session_id == session_id)
+        query = _select(with_result=with_result).where(T.c.session_id == session_id)
         if status:
             query = query.where(T.c.status == status)
         if task_type:
@@ -422,11 +422,22 @@ class TaskStore:
 
     # ----- helpers
 
-    def _get(self, conn: sa.Connection, session_id: int, task_id: int) -> TaskRecord:
-        row = conn.execute(_select().where(T.c.id == task_id, T.c.session_id == session_id)).first()
+    def _get(
+        self, conn: sa.Connection, session_id: int, task_id: int, *, with_result: bool = True
+    ) -> TaskRecord:
+        """The task as stored (``with_result=False``: without its result, None)."""
+        query = _select(with_result=with_result)
+        row = conn.execute(query.where(T.c.id == task_id, T.c.session_id == session_id)).first()
         if row is None:
             raise NotFound(f"No task with id '{task_id}' in session '{session_id}'.")
         return _record(row)
+
+    def _get_shown(
+        self, conn: sa.Connection, session_id: int, task_id: int, with_result: bool
+    ) -> TaskRecord:
+        """The task as the routes show it (:func:`_shown`), or without its result."""
+        task = self._get(conn, session_id, task_id, with_result=with_result)
+        return _shown(conn, task) if with_result else task
 
     def _ensure_none_active(
         self, conn: sa.Connection, session_id: int, *, besides: int | None = None
