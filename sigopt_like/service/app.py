@@ -177,7 +177,7 @@ def _build_app(context: ServiceContext) -> falcon.App:
         dumps=functools.partial(json.dumps, ensure_ascii=False, allow_nan=False)
     )
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
-    install_error_handlers(app)
+    install_error_handlers(app, context.outage)
     for name in RESOURCE_MODULES:
         module = importlib.import_module(f"{__package__}.resources.{name}")
         module.register(app, context)

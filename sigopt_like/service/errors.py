@@ -13,6 +13,7 @@ import falcon
 
 from ..database_targets import first_line
 from .access_log import redact_tokens
+from .failures import DatabaseOutage
 from .store import errors as store_errors
 from .store.database import is_unreachable_error
 
@@ -184,8 +185,12 @@ def _doubled_prefix_hint(path: str) -> str:
     )
 
 
-def install_error_handlers(app: falcon.App) -> None:
-    """Route every error, ours, Falcon's and unexpected ones, to the one JSON body."""
+def install_error_handlers(app: falcon.App, outage: DatabaseOutage | None = None) -> None:
+    """Route every error, ours, Falcon's and unexpected ones, to the one JSON body.
+
+    A request answered 503 because the database does not answer is said through
+    ``outage`` (the service's, shared with its loops): once an outage and a minute, with
+    a count, rather than a line a request; without one, a line a request."""
 
     def handle_api_error(req: falcon.Request, resp: falcon.Response, ex: APIError, params):
         resp.status = ex.status
@@ -214,13 +219,11 @@ def install_error_handlers(app: falcon.App) -> None:
     def handle_unexpected(req, resp, ex: Exception, params):
         request_id = getattr(req.context, "request_id", None)
         if is_unreachable_error(ex):  # before: 500 internal, a traceback, no retry
-            LOG.warning(
-                "the database does not answer on %s %s (request %s): %s",
-                req.method,
-                redact_tokens(req.path),
-                request_id,
-                first_line(ex),
-            )
+            where = f"{req.method} {redact_tokens(req.path)}, request {request_id}"
+            if outage is not None:  # one line an outage (and a minute), with a count
+                outage.request_failed(ex, where)
+            else:
+                LOG.warning("the database does not answer (%s): %s", where, first_line(ex))
             resp.status = 503
             resp.set_header("Retry-After", str(UNREACHABLE_RETRY_AFTER))
             resp.media = error_body(

@@ -6,9 +6,12 @@ Two things are said differently:
   connections; ``is_unreachable_error``): one line when the process first finds it, with
   the error's first line, one line a minute while it lasts, and one line when it ends,
   however many loops of the process retry meanwhile (:class:`DatabaseOutage`, shared by
-  them). Before, each loop logged the driver's whole chained traceback (about 45 lines)
-  when it first failed, and a service's queue watch did so every second: about 2,800
-  lines from ``serve`` and 220 from a worker in a 25 s PostgreSQL restart;
+  them), and however many requests are answered 503 meanwhile (counted in those lines;
+  the first failure, a request's too, is said with what failed). Before, each loop logged
+  the driver's whole chained traceback (about 45 lines) when it first failed, and a
+  service's queue watch did so every second: about 2,800 lines from ``serve`` and 220
+  from a worker in a 25 s PostgreSQL restart; and each request answered 503 logged a
+  line of its own;
 - **any other failure** of a loop (a bug, a full disk, a lock): its first with the
   traceback, then one line a minute, then that it works again
   (:class:`RepeatedFailures`).
@@ -32,14 +35,24 @@ OUTAGE_LOGGER = "sigopt_like.service.database"
 class DatabaseOutage:
     """Whether this process's database answers, as its loops (and readiness probes) find
     it; said to ``log`` once when it stops answering, once a minute while it does not,
-    and once when it answers again. One per process or service, shared by its loops."""
+    and once when it answers again. One per process or service, shared by its loops and
+    by its requests (:meth:`request_failed`): a failed request is said only when it is
+    the outage's first failure, and counted in the lines after it."""
 
-    def __init__(self, log: logging.Logger | None = None) -> None:
+    def __init__(
+        self, log: logging.Logger | None = None, report_seconds: float = FAILING_REPORT_SECONDS
+    ) -> None:
         self.log = log or logging.getLogger(OUTAGE_LOGGER)
+        #: how often a line says the outage goes on; no failure for as long, and a failure
+        #: is another outage's start
+        self.report_seconds = report_seconds
         self._lock = threading.Lock()
         self._since: float | None = None  # when the outage began (monotonic), or None
         self._said = 0.0
+        self._last = 0.0  # the latest failure (monotonic)
         self._failures = 0
+        self._requests = 0  # requests failed since the last line said
+        self._all_requests = 0  # requests failed in this outage
 
     @property
     def ongoing(self) -> bool:
@@ -48,29 +61,52 @@ class DatabaseOutage:
 
     def failed(self, err: BaseException, what: str) -> None:
         """``what`` (a loop's name) found the database not answering with ``err``."""
+        self._failed(err, what, request=False)
+
+    def request_failed(self, err: BaseException, request: str) -> None:
+        """A request (``request``: its method, path and id) was answered 503 because the
+        database does not answer: said as the outage's start if it is its first failure,
+        else counted in the next line (its own line is logged at DEBUG)."""
+        self._failed(err, request, request=True)
+
+    def _failed(self, err: BaseException, what: str, *, request: bool) -> None:
         now = time.monotonic()
         with self._lock:
             self._failures += 1
-            starts = self._since is None
+            # no failure for a while, and no call said the end (a process with no loop
+            # running, which only requests reach): this is another outage
+            starts = self._since is None or now - self._last > self.report_seconds
+            self._last = now
             if starts:
                 self._since = self._said = now
-            remind = not starts and now - self._said >= FAILING_REPORT_SECONDS
-            if remind:
+                self._failures = 1
+                self._requests = self._all_requests = 0
+            if request:
+                self._requests += 1
+                self._all_requests += 1
+            remind = not starts and now - self._said >= self.report_seconds
+            requests = self._requests
+            if starts or remind:
                 self._said = now
+                self._requests = 0
             since = self._since if self._since is not None else now
         if starts:
             self.log.error(
-                "the database does not answer (%s): %s; retrying until it does",
+                "the database does not answer (%s): %s; %s",
                 what,
                 first_line(err),
+                "answering requests 503 until it does" if request else "retrying until it does",
             )
             self.log.debug("the database's error, in full", exc_info=err)
         elif remind:
             self.log.warning(
-                "the database still does not answer, for %.0f s now: %s",
+                "the database still does not answer, for %.0f s now: %s%s",
                 now - since,
                 first_line(err),
+                f"; {requests} requests answered 503 since the last line" if requests else "",
             )
+        if request and not starts:
+            self.log.debug("the database does not answer on %s: %s", what, first_line(err))
 
     def worked(self) -> None:
         """A loop's call to the database worked: say the outage's end, if one was on."""
@@ -79,11 +115,14 @@ class DatabaseOutage:
         with self._lock:
             since, self._since = self._since, None
             failures, self._failures = self._failures, 0
+            requests, self._all_requests = self._all_requests, 0
+            self._requests = 0
         if since is not None:
             self.log.warning(
-                "the database answers again, after %.0f s (%d failed calls meanwhile)",
+                "the database answers again, after %.0f s (%d failed calls meanwhile%s)",
                 time.monotonic() - since,
                 failures,
+                f", {requests} of them requests answered 503" if requests else "",
             )
 
 

@@ -268,3 +268,46 @@ def test_a_served_app_says_a_database_outage_once_while_clients_wait_on_tasks(
     finally:
         _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
         served.close()
+
+
+def test_requests_failed_in_an_outage_are_said_once_and_counted(
+    pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before: each request answered 503 while the database was down logged a line of its
+    own (a team's scripts retrying every 2 s: lines by the hundred a minute). Now the
+    outage's first failure is said with its request (method, path, request id), and the
+    others are counted in the outage's lines: here, its end."""
+    name = pg_url.split("?", 1)[0].rsplit("/", 1)[1]
+    service = create_app(database=pg_url, auth_required=True, run_tasks=False)
+    served = ServedInstance(service, pg_url)
+    url, headers = f"{served.url}/v1/sessions", served.headers()
+    try:
+        assert requests.get(url, headers=headers, timeout=30).status_code == 200
+        with caplog.at_level("INFO", logger="sigopt_like.service"):
+            _admin(
+                pg_url,
+                f"ALTER DATABASE {name} ALLOW_CONNECTIONS false",
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+            )
+            answers = [requests.get(url, headers=headers, timeout=30) for _ in range(20)]
+            _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+            assert requests.get(f"{served.url}/ready", timeout=30).status_code == 200
+        assert [a.status_code for a in answers] == [503] * 20, answers[-1].text
+        said = [
+            r.getMessage()
+            for r in caplog.records
+            if r.name.startswith("sigopt_like.service")
+            and r.levelno >= logging.WARNING
+            and not r.getMessage().startswith("readiness: ")  # no worker: not this test's
+        ]
+        assert len(said) == 2, said
+        first = answers[0].json()["detail"]["request_id"]
+        assert said[0].startswith(
+            f"the database does not answer (GET /v1/sessions, request {first}): "
+        ), said
+        assert said[0].endswith("; answering requests 503 until it does"), said
+        assert said[1].startswith("the database answers again, after "), said
+        assert "20 failed calls meanwhile, 20 of them requests answered 503" in said[1], said
+    finally:
+        _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+        served.close()
