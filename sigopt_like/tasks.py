@@ -8,6 +8,7 @@ A finished task comes back only when it succeeded: a failed one raises
 
 from __future__ import annotations
 
+import http.client
 import json
 import math
 import re
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import requests
+import urllib3.exceptions
 
 from . import _constants as C
 from .errors import (
@@ -264,8 +266,10 @@ def _progress_key(task: Task) -> Any:
 
 
 #: bytes asked of an event stream per read. A chunked stream (waitress, gunicorn, the
-#: embedded service) hands over each chunk as it comes, up to this size, so a small
-#: event is not held back; a 30 MB one takes some 500 reads rather than 60,000.
+#: embedded service) hands over each chunk as it comes, up to this size, and a stream
+#: without chunks (ended by closing the connection, as a proxy speaking HTTP/1.0 sends
+#: it) what has come, up to this size (:func:`_stream_chunks`): a small event is not held
+#: back; a 30 MB one takes some 500 reads rather than 60,000.
 EVENT_READ_BYTES = 64 * 1024
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
@@ -283,7 +287,7 @@ def iter_event_data(response: requests.Response) -> Iterator[str]:
     service sends (``data:`` lines, comments, blank-line ends) is these few lines.
     """
     data: list[str] = []
-    for raw in _iter_stream_lines(response.iter_content(chunk_size=EVENT_READ_BYTES)):
+    for raw in _iter_stream_lines(_stream_chunks(response)):
         if not raw:
             if data:
                 yield "\n".join(data)
@@ -296,6 +300,40 @@ def iter_event_data(response: requests.Response) -> Iterator[str]:
             data.append((value[1:] if value.startswith(b" ") else value).decode("utf-8"))
     if data:
         yield "\n".join(data)
+
+
+def _stream_chunks(response: requests.Response) -> Iterable[bytes]:
+    """The bytes of a streaming response as they come, up to :data:`EVENT_READ_BYTES` a
+    read.
+
+    ``iter_content`` hands over a chunked body chunk by chunk, but reads a body without
+    chunks (its end the connection's close) through urllib3's ``read(amt)``, which waits
+    until ``amt`` bytes came: a stream's small events and keep-alives waited for 64 KiB
+    or the stream's end (a task's progress came all at once, when it finished). Such a
+    body (not encoded: what the service sends) is read with ``read1``, at most one read
+    of the socket each: urllib3's own (2.3 and later), else that of the standard
+    library's response under it. A failed read raises ``requests.ConnectionError``, as
+    ``iter_content``'s timeouts do.
+    """
+    raw = response.raw
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    if getattr(raw, "chunked", True) or encoding not in ("", "identity"):
+        return response.iter_content(chunk_size=EVENT_READ_BYTES)
+    read1 = getattr(raw, "read1", None) or getattr(getattr(raw, "_fp", None), "read1", None)
+    if not callable(read1):
+        return response.iter_content(chunk_size=EVENT_READ_BYTES)
+    return _read1_chunks(read1)
+
+
+def _read1_chunks(read1: Callable[[int], bytes]) -> Iterator[bytes]:
+    while True:
+        try:
+            chunk = read1(EVENT_READ_BYTES)
+        except (OSError, http.client.HTTPException, urllib3.exceptions.HTTPError) as err:
+            raise requests.exceptions.ConnectionError(err) from err
+        if not chunk:
+            return
+        yield chunk
 
 
 def _iter_stream_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:

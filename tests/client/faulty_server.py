@@ -29,7 +29,9 @@ class Reply:
     "drip" (send the headers, then the JSON body one byte every ``delay`` seconds),
     "drip_head" (send the status line and headers one byte every ``delay`` seconds),
     "drip_stream" (an event stream: a comment every ``delay`` seconds, ``body`` of them,
-    then one event whose data is ``{"done": true}``).
+    then one event whose data is ``{"done": true}``),
+    "held_stream" (an event stream without chunks, ended by closing the connection: each
+    text of ``body`` but the last at once, then the last after ``delay`` seconds).
     """
 
     kind: str = "json"
@@ -77,7 +79,7 @@ class FaultyServer:
                     return
                 if reply.kind == "slow":
                     time.sleep(reply.delay)
-                if reply.kind.startswith("drip"):
+                if reply.kind.startswith("drip") or reply.kind == "held_stream":
                     self._drip(reply)
                     return
                 if reply.kind == "text":
@@ -104,6 +106,16 @@ class FaultyServer:
 
             def _drip(self, reply: Reply) -> None:
                 self.close_connection = True
+                if reply.kind == "held_stream":
+                    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                    self.wfile.write(head + b"Connection: close\r\n\r\n")
+                    *first, last = [str(text).encode("utf-8") for text in reply.body]
+                    for text in first:
+                        self.wfile.write(text)
+                        self.wfile.flush()
+                    time.sleep(reply.delay)
+                    self.wfile.write(last)
+                    return
                 if reply.kind == "drip_stream":
                     head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
                     self.wfile.write(head + b"Connection: close\r\n\r\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -62,6 +63,36 @@ def test_follows_the_event_stream(server):
     assert [t.progress.fraction for t in seen] == [0.0, 0.3, 0.6, 1.0]
     assert [r.path for r in server.requests] == ["/v1/sessions/3/tasks/7/events"]
     assert server.requests[0].headers["Accept"] == "text/event-stream"
+
+
+def test_a_stream_without_chunks_hands_over_each_event_as_it_comes(server):
+    """A stream ended by closing its connection (no chunked encoding: what a proxy
+    speaking HTTP/1.0 sends) was read 64 KiB at a time: urllib3 waits for the whole
+    read, so a task's progress came all at once, when the stream ended. Each event now
+    reaches the caller as it comes."""
+
+    def event(t: dict) -> str:
+        return f"event: task\ndata: {json.dumps(t)}\n\n"
+
+    hold = 4.0
+    server.play(
+        Reply(
+            kind="held_stream",
+            body=[": keep-alive\n\n" + event(task("running", 0.3)), event(task("success", 1.0))],
+            delay=hold,
+        )
+    )
+    started = time.monotonic()
+    seen: list[tuple[float, float]] = []
+    done = waiter(server).wait(
+        Task.from_dict(task("new")),
+        progress=lambda t: seen.append((t.progress.fraction, time.monotonic() - started)),
+    )
+    assert done.status == "success"
+    assert [fraction for fraction, _ in seen] == [0.0, 0.3, 1.0]
+    assert seen[1][1] < hold / 2, seen  # as it came, not when the stream ended
+    assert seen[2][1] >= hold - 0.5, seen
+    assert [r.path for r in server.requests] == ["/v1/sessions/3/tasks/7/events"]
 
 
 def test_falls_back_to_long_poll_when_there_is_no_stream(server):
