@@ -290,7 +290,10 @@ def test_requests_failed_in_an_outage_are_said_once_and_counted(
                 f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
             )
             answers = [requests.get(url, headers=headers, timeout=30) for _ in range(20)]
+            # the metrics are served without the database; only its gauge is left out
+            metrics = requests.get(f"{served.url}/metrics", timeout=30)
             _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+            after = requests.get(f"{served.url}/metrics", timeout=30).text
             assert requests.get(f"{served.url}/ready", timeout=30).status_code == 200
         assert [a.status_code for a in answers] == [503] * 20, answers[-1].text
         said = [
@@ -307,7 +310,11 @@ def test_requests_failed_in_an_outage_are_said_once_and_counted(
         ), said
         assert said[0].endswith("; answering requests 503 until it does"), said
         assert said[1].startswith("the database answers again, after "), said
-        assert "20 failed calls meanwhile, 20 of them requests answered 503" in said[1], said
+        assert "21 failed calls meanwhile, 20 of them requests answered 503" in said[1], said
+        assert metrics.status_code == 200, metrics.text
+        assert 'status="503"' in metrics.text
+        assert "sigopt_like_task_worker_seen_age_seconds" not in metrics.text
+        assert "sigopt_like_task_worker_seen_age_seconds +Inf" in after
     finally:
         _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
         served.close()
