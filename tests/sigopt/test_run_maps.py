@@ -140,6 +140,59 @@ def test_an_assignments_meta_needs_a_short_source(
     _refused(api, runs, {"assignments_meta": {"lr": entry}}, field, status)
 
 
+def test_a_run_of_an_ai_experiment_says_sigopt_chose_its_assignments(api: Api, runs: str):
+    """SigOpt sets the source ``SigOpt`` (sort 1, shown by default) on every assignment
+    of a run it makes from its suggestion (``aiexperiments/training_runs/create.py``);
+    this service rendered ``assignments_meta`` and ``assignments_sources`` null. The run
+    sent back whole is taken (the reserved source is the one it has), a caller still
+    cannot give that source to another assignment, and one it logs beside the suggested
+    ones takes its own source as on any run."""
+    client = runs.split("/")[3]
+    experiment = api.post(
+        f"/v1/clients/{client}/projects/maps/aiexperiments",
+        {
+            "name": "ai",
+            "parameters": [
+                {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}},
+                {"name": "c", "type": "categorical", "categorical_values": ["a", "b"]},
+            ],
+            "metrics": [{"name": "acc"}],
+            "budget": 3,
+        },
+    ).body
+    made = api.post(f"/v1/aiexperiments/{experiment['id']}/training_runs", {"name": "r"})
+    assert made.status == 201, made.body
+    run = made.body
+    assert run["assignments_meta"] == {"x": {"source": "SigOpt"}, "c": {"source": "SigOpt"}}
+    assert run["assignments_sources"] == {"SigOpt": {"default_show": True, "sort": 1}}
+    path = f"/v1/training_runs/{run['id']}"
+    for verb in ("PUT", "MERGE" if api.mode == "served" else "PATCH"):
+        reply = api.call(verb, path, run)
+        assert reply.status == 200, (verb, reply.body)
+        assert reply.body["assignments_meta"] == run["assignments_meta"]
+    before = runs_rows(api)
+    stolen = merge(
+        api,
+        run["id"],
+        {"assignments": {"seed": 3}, "assignments_meta": {"seed": {"source": "SigOpt"}}},
+    )
+    assert stolen.status == 422 and stolen.body["detail"]["field"] == "assignments_meta.seed.source"
+    assert runs_rows(api) == before
+    own = merge(
+        api,
+        run["id"],
+        {"assignments": {"seed": 3}, "assignments_meta": {"seed": {"source": "user"}}},
+    )
+    assert own.status == 200, own.body
+    assert api.get(path).body["assignments_meta"] == {
+        "x": {"source": "SigOpt"},
+        "c": {"source": "SigOpt"},
+        "seed": {"source": "user"},
+    }
+    plain = api.post(runs, {"name": "outside any experiment"}).body
+    assert plain["assignments_meta"] is None and plain["assignments_sources"] is None
+
+
 def test_an_assignments_meta_names_one_of_the_runs_assignments(api: Api, runs: str):
     """SigOpt refuses a parameter meta "but there is no corresponding parameter" in the
     body's assignments or the run's: so does this service, nothing stored."""

@@ -91,14 +91,35 @@ def assignments_meta(entries: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
                 f"{MAX_SOURCE_LENGTH}.",
                 f"{where}.source",
             )
-        if source == RESERVED_SOURCE:
-            raise RuleError(
-                f"'{where}.source': {RESERVED_SOURCE!r} is reserved for the assignments an "
-                "experiment suggests; name another source.",
-                f"{where}.source",
-            )
         out[str(name)] = {"source": source}
     return out
+
+
+def check_reserved_sources(meta: Mapping[str, Any], current: Mapping[str, Any] | None) -> None:
+    """No entry of ``meta`` gives :data:`RESERVED_SOURCE`, except one the run already has
+    (a run of an AI experiment fetched and sent back): SigOpt sets that source itself, on
+    the assignments it suggests (``validate_assignments_meta``)."""
+    for name, entry in meta.items():
+        if entry.get("source") != RESERVED_SOURCE:
+            continue
+        if (current or {}).get(name) == {"source": RESERVED_SOURCE}:
+            continue
+        where = f"assignments_meta.{name}"
+        raise RuleError(
+            f"'{where}.source': {RESERVED_SOURCE!r} is reserved for the assignments an "
+            "experiment suggests; name another source.",
+            f"{where}.source",
+        )
+
+
+def suggested_sources(assignments: Iterable[str]) -> dict[str, Any]:
+    """What SigOpt sets on a new run of an AI experiment (``aiexperiments/training_runs/
+    create.py``): each suggested assignment's source is :data:`RESERVED_SOURCE`, shown by
+    default and sorted first."""
+    return {
+        "assignments_meta": {name: {"source": RESERVED_SOURCE} for name in assignments},
+        "assignments_sources": {RESERVED_SOURCE: {"default_show": True, "sort": 1}},
+    }
 
 
 def check_meta_names(meta: Iterable[str], assignments: Iterable[str]) -> None:

@@ -216,6 +216,7 @@ class Runs:
         experiment_id: int | None = None,
         suggestion_id: int | None = None,
         assignments: Mapping[str, Any] | None = None,
+        fields: Mapping[str, Any] | None = None,
     ) -> RunRecord:
         key = self.conn.execute(
             R.insert().values(
@@ -229,7 +230,7 @@ class Runs:
                 assignments=_dumps(dict(assignments or {})),
                 values="{}",
                 metadata=_dumps(metadata),
-                fields="{}",
+                fields=_dumps(dict(fields or {})),
                 created=stamp,
                 updated=stamp,
             )

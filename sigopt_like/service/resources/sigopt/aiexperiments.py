@@ -14,6 +14,7 @@ from typing import Any
 
 import falcon
 
+from ...domain import sigopt_run_maps as run_maps
 from ...domain import sigopt_runs as run_rules
 from ...domain.sigopt_checks import RuleError
 from ...errors import BadRequest
@@ -83,6 +84,7 @@ class AIExperimentRuns:
                 experiment_id=experiment.id,
                 suggestion_id=suggestion.id,
                 assignments=suggestion.assignments,
+                fields=run_maps.suggested_sources(suggestion.assignments),
             )
         resp.media = render_runs.training_run(run)
         resp.status = falcon.HTTP_201

@@ -54,6 +54,7 @@ def apply_update(
         if meta:
             given = [k for k, v in (update.assignments or {}).items() if v is not None]
             run_maps.check_meta_names(meta, [*given, *run.assignments])
+            run_maps.check_reserved_sources(meta, run.fields.get("assignments_meta"))
         changes: dict[str, Any] = dict(update.columns)
         if "metadata" in changes:
             changes["metadata"] = run_rules.merged_metadata(
