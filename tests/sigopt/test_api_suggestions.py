@@ -106,6 +106,47 @@ def test_a_spent_grid_says_what_to_do(api: Api):
     assert api.snapshot() == before
 
 
+SIMPLEX = {
+    "parameters": [{"name": n, "type": "int", "bounds": {"min": 0, "max": 20}} for n in "abcd"],
+    "linear_constraints": [
+        {"type": "less_than", "threshold": 4, "terms": [{"name": n, "weight": 1} for n in "abcd"]}
+    ],
+}
+"""21**4 = 194,481 points in the box, more than the engine walks; 70 satisfy the constraint."""
+
+
+def test_a_large_box_that_constraints_cut_small_is_searched_to_its_last_point(api: Api):
+    """Whether a discrete space could be walked was judged on its box, before its linear
+    constraints: ints a..d over 0..20 with a+b+c+d <= 4 (70 points) were only drawn at
+    random, and the draws reach few of them, so a random search repeated observed points
+    after about 20 of the 70 (50 repeats in 75 suggestions), and a grid search of it was
+    refused ("the grid has 194481 points"). The constrained points are now enumerated:
+    the random search tries all 70 before any repeat, and the grid search takes them as
+    its budget, walks them all, then answers 409."""
+    e = api.create_experiment(type="random", **SIMPLEX)
+    base = f"/v1/experiments/{e['id']}"
+    seen = set()
+    for _ in range(70):
+        s = api.post(f"{base}/suggestions").body
+        seen.add(tuple(sorted(s["assignments"].items())))
+        reply = api.post(f"{base}/observations", {"suggestion": s["id"], "value": 1.0})
+        assert reply.status == 201, reply.body
+    assert len(seen) == 70
+    grid = api.post("/v1/experiments", {"name": "g", "type": "grid", **SIMPLEX})
+    assert grid.status == 201, grid.body
+    assert grid.body["observation_budget"] == 70
+    points = [api.post(f"/v1/experiments/{grid.body['id']}/suggestions") for _ in range(71)]
+    assert [r.status for r in points] == [201] * 70 + [409]
+    assert len({tuple(sorted(r.body["assignments"].items())) for r in points[:70]}) == 70
+    loose = {
+        **SIMPLEX,
+        "linear_constraints": [{**SIMPLEX["linear_constraints"][0], "threshold": 60}],
+    }
+    refused = api.post("/v1/experiments", {"name": "g", "type": "grid", **loose})
+    assert refused.status == 422 and refused.body["detail"]["field"] == "type", refused.body
+    assert "before its linear constraints" in refused.body["message"]
+
+
 def test_manual_suggestion_with_assignments(api: Api):
     e = api.create_experiment()
     base = f"/v1/experiments/{e['id']}/suggestions"

@@ -421,3 +421,43 @@ def test_objective_model_has_no_noise_term_unless_noise_is_reported():
     # reported noise: the shared fit, noise term free (it adds to the reported variances)
     noisy = model(np.full(30, 1e-6))
     assert noisy.noise > 1e-2
+
+
+def test_the_feasible_points_of_a_constrained_box_are_every_one_and_only_those():
+    """A discrete box too large to walk whole (12**5 * 2 points) is enumerated through
+    its constrained columns when its linear constraints leave few points: exactly the
+    box's points that satisfy every constraint (mixed signs, both directions, an
+    unconstrained int and a categorical beside), each once; None when too many remain."""
+    from sigopt_like.service.optimizer.sigopt_space import SearchSpace
+    from sigopt_like.service.optimizer.views import ENUMERATION_LIMIT
+
+    params = [{"name": f"i{j}", "type": "int", "bounds": {"min": -3, "max": 8}} for j in range(5)]
+    params.append({"name": "c", "type": "categorical", "categorical_values": ["u", "v"]})
+    box = np.stack(
+        [g.ravel() for g in np.meshgrid(*[np.arange(-3, 9)] * 5, [0, 1], indexing="ij")], axis=1
+    ).astype(float)
+    rng = np.random.default_rng(3)
+    counts = []
+    for trial in range(40):
+        rows = [
+            {
+                "type": str(rng.choice(["less_than", "greater_than"])),
+                "threshold": float(rng.integers(-12, 13)),
+                "terms": [
+                    {"name": f"i{j}", "weight": float(rng.choice([-2, -1, 1, 1.5, 3]))}
+                    for j in sorted(rng.choice(4, size=int(rng.integers(2, 5)), replace=False))
+                ],
+            }
+            for _ in range(int(rng.integers(1, 4)))
+        ]
+        space = SearchSpace(params, (), rows)
+        assert space.constraints is not None
+        feasible = box[space.constraints.satisfied(box)]
+        walked = space.enumerate()
+        counts.append(len(feasible))
+        if len(feasible) > ENUMERATION_LIMIT:
+            assert walked is None, trial
+            continue
+        assert walked is not None, (trial, len(feasible))
+        assert sorted(map(tuple, walked)) == sorted(map(tuple, feasible)), trial
+    assert min(counts) <= ENUMERATION_LIMIT < max(counts)  # both answers were checked

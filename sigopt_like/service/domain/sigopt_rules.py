@@ -78,7 +78,7 @@ __all__ = [
 ]
 
 EXPERIMENT_TYPES = ("offline", "random", "grid")
-MAX_GRID_POINTS = 60_000
+MAX_GRID_POINTS = 60_000  # the engine enumerates as many (optimizer.views.ENUMERATION_LIMIT)
 UNSUPPORTED_FIELDS = {
     "tasks": "multitask experiments (tasks) are not supported by this service",
     "training_monitor": "training monitors (checkpoint-based early stopping) are not supported "
@@ -268,19 +268,24 @@ def _check_grid(definition: dict[str, Any]) -> None:
             )
     size = math.prod(value_count(p) for p in definition["parameters"])
     size *= math.prod(len(c["values"]) for c in definition["conditionals"])
-    if size > MAX_GRID_POINTS:
+    if size <= MAX_GRID_POINTS and definition["observation_budget"] is not None:
+        return
+    from ..optimizer.sigopt_space import SearchSpace
+
+    space = SearchSpace(
+        definition["parameters"], definition["conditionals"], definition["linear_constraints"]
+    )
+    # a larger box is walked when its linear constraints leave at most that many points
+    full = space.enumerate()
+    if full is None:
+        cut = " before its linear constraints" if definition["linear_constraints"] else ""
         raise RuleError(
-            f"'type': the grid has {size} points; a grid search takes at most {MAX_GRID_POINTS}.",
+            f"'type': the grid has {size} points{cut}; a grid search takes at most "
+            f"{MAX_GRID_POINTS}.",
             "type",
         )
     if definition["observation_budget"] is None:
-        from ..optimizer.sigopt_space import SearchSpace
-
-        space = SearchSpace(
-            definition["parameters"], definition["conditionals"], definition["linear_constraints"]
-        )
-        full = space.enumerate()
-        definition["observation_budget"] = None if full is None else len(full)
+        definition["observation_budget"] = len(full)
 
 
 def experiment_update(body: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:

@@ -88,6 +88,46 @@ class LinearConstraints:
             return np.ones(len(codes), dtype=bool)
         return np.all(codes @ self.A.T <= self.b + self._slack(), axis=1)
 
+    def lattice_points(self, limit: int) -> np.ndarray | None:
+        """Every integer point of the constrained columns (``columns`` order) inside the
+        polytope, or None when there are more than ``limit`` or a constrained column is
+        not an integer one.
+
+        Built column by column: each partial point extends over the values of the next
+        column that leave every row satisfiable by the columns still to come (their
+        smallest contribution within bounds), so the work follows the feasible points,
+        not the box (a+b+c+d <= 4 over 0..20 each: 70 points of 194,481)."""
+        cols = self.columns
+        if not self.integer[cols].all():
+            return None
+        A = self.A[:, cols]
+        lo, hi = self.lo[cols], self.hi[cols]
+        slack = self._slack()
+        low_part = np.minimum(A * lo, A * hi)  # each column's smallest term in each row
+        rest = np.cumsum(low_part[:, ::-1], axis=1)[:, ::-1]  # columns j.. together
+        rest = np.hstack([rest, np.zeros((len(self.b), 1))])
+        points = np.zeros((1, 0))
+        for j in range(len(cols)):
+            room = self.b + slack - points @ A[:, :j].T - rest[:, j + 1]  # (m, rows)
+            first = np.full(len(points), lo[j])
+            last = np.full(len(points), hi[j])
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                for i, a in enumerate(A[:, j]):
+                    if a > 0:
+                        last = np.minimum(last, np.floor(room[:, i] / a + TOLERANCE))
+                    elif a < 0:
+                        first = np.maximum(first, np.ceil(room[:, i] / a - TOLERANCE))
+            counts = np.maximum(last - first + 1, 0)
+            if not np.isfinite(counts).all() or counts.sum() > limit:
+                return None
+            counts = counts.astype(np.int64)
+            starts = np.repeat(first, counts)
+            offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+            points = np.hstack([np.repeat(points, counts, axis=0), (starts + offsets)[:, None]])
+        full = np.zeros((len(points), len(self.lo)))
+        full[:, cols] = points
+        return points[self.satisfied(full)]
+
     # ------------------------------------------------------------ feasibility
 
     def chebyshev_center(self, shrink: bool = False) -> tuple[np.ndarray, float] | None:

@@ -100,6 +100,8 @@ class SearchSpace:
         self.constraints: LinearConstraints | None = (
             LinearConstraints.build(rows, self.lo, self.hi, self.is_integral) if rows else None
         )
+        #: :meth:`enumerate`'s answer once computed (a one-item tuple: None is an answer)
+        self._enumerated: tuple[np.ndarray | None] | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -176,7 +178,10 @@ class SearchSpace:
     # ------------------------------------------------------------ sampling
 
     def size(self) -> int | None:
-        """Number of points when every column is discrete, else None (before constraints)."""
+        """Number of points of the box when every column is discrete, else None: before
+        linear constraints and conditionals (an upper bound; :meth:`enumerate` counts the
+        feasible points, also when the box is too large to walk but the constraints leave
+        few)."""
         if self.is_double.any():
             return None
         return int(math.prod(d.levels for d in self.dims))
@@ -206,14 +211,39 @@ class SearchSpace:
         return self.constraints.fill(codes, rng)
 
     def enumerate(self) -> np.ndarray | None:
-        """Every distinct feasible point when the space is discrete and small, else None."""
+        """Every distinct feasible point when the space is discrete and small, else None.
+
+        Small means at most ``ENUMERATION_LIMIT`` feasible points: a box too large to
+        walk whose linear constraints leave few points (ints ``a+b+c+d <= 4`` over
+        0..20) is enumerated through its constrained columns' lattice points, so that a
+        random or grid search finds the last untested ones and the engine's pool is the
+        whole space, as for a small box. Memoised: the definition does not change."""
+        if self._enumerated is None:
+            self._enumerated = (self._feasible_points(),)
+        return self._enumerated[0]
+
+    def _feasible_points(self) -> np.ndarray | None:
         size = self.size()
-        if size is None or size > ENUMERATION_LIMIT:
+        if size is None:
             return None
-        axes = [np.arange(d.lo, d.hi + 1) for d in self.dims]
-        mesh = np.meshgrid(*axes, indexing="ij")
-        codes = self.canonical(np.stack([g.ravel() for g in mesh], axis=1).astype(float))
-        codes = np.unique(codes, axis=0)
+        if size <= ENUMERATION_LIMIT:
+            codes = _mesh([np.arange(d.lo, d.hi + 1) for d in self.dims])
+        else:
+            if self.constraints is None:
+                return None
+            cols = self.constraints.columns
+            free = [j for j in range(self.n_params) if j not in set(cols.tolist())]
+            rest = math.prod(self.dims[j].levels for j in free)
+            if rest > ENUMERATION_LIMIT:
+                return None
+            lattice = self.constraints.lattice_points(ENUMERATION_LIMIT // rest)
+            if lattice is None:
+                return None
+            others = _mesh([np.arange(self.dims[j].lo, self.dims[j].hi + 1) for j in free])
+            codes = np.zeros((len(lattice) * len(others), self.n_params))
+            codes[:, cols] = np.repeat(lattice, len(others), axis=0)
+            codes[:, free] = np.tile(others, (len(lattice), 1))
+        codes = np.unique(self.canonical(codes), axis=0)
         if self.constraints is not None:
             codes = codes[self.constraints.satisfied(codes)]
         return codes
@@ -357,6 +387,14 @@ def _dim(
     if log:
         lo, hi = math.log10(lo), math.log10(hi)
     return Dim(name, "double", lo, hi, bounds, log=log, prior=prior, conditions=conditions)
+
+
+def _mesh(axes: Sequence[np.ndarray]) -> np.ndarray:
+    """Every combination of the axes' values, one row each (one empty row for none)."""
+    if not axes:
+        return np.zeros((1, 0))
+    grids = np.meshgrid(*axes, indexing="ij")
+    return np.stack([g.ravel() for g in grids], axis=1).astype(float)
 
 
 def _as_list(value: Any) -> list[Any]:
