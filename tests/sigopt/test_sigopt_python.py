@@ -195,10 +195,12 @@ def test_wrong_token_is_api_exception_401(served):
 
 def test_an_update_in_sigopts_shape_names_what_cannot_change(served, conn):
     """SigOpt's update lists every parameter by name with only what changes (new bounds,
-    precision, default value, categorical values; a metric's threshold). Here the
-    definition stays as created: an entry that would change it is a 422 naming its field
-    and saying why (it read "'parameters[0].type' must be one of double, int,
-    categorical, not None"), and one that changes nothing is taken."""
+    default value, prior, grid or categorical values; a metric's threshold). Bounds,
+    default values, priors and thresholds change here (see
+    ``test_an_update_changes_bounds_defaults_priors_and_thresholds``); an entry that
+    would change anything else is a 422 naming its field and saying why (it read
+    "'parameters[0].type' must be one of double, int, categorical, not None"), and one
+    that changes nothing is taken."""
     e = conn.experiments().create(
         name="update shapes",
         parameters=PARAMETERS,
@@ -212,9 +214,10 @@ def test_an_update_in_sigopts_shape_names_what_cannot_change(served, conn):
         return [{"name": p["name"], **(change if j == i else {})} for j, p in enumerate(PARAMETERS)]
 
     refused = [
-        ({"parameters": listing(0, bounds={"min": 0, "max": 20})}, "parameters[0].bounds"),
         ({"parameters": listing(1, precision=3)}, "parameters[1].precision"),
-        ({"parameters": listing(2, default_value=2)}, "parameters[2].default_value"),
+        ({"parameters": listing(0, bounds={"min": 3, "max": 1})}, "parameters[0].bounds"),
+        ({"parameters": listing(2, default_value=9)}, "parameters[2].default_value"),
+        ({"parameters": listing(2, prior={"name": "beta"})}, "parameters[2].prior"),
         (
             {"parameters": listing(3, categorical_values=["flat", "bump", "dip"])},
             "parameters[3].categorical_values",
@@ -380,3 +383,84 @@ def test_stopping_criteria_and_importances_as_sigopt_python_calls_them(conn):
     by_metric = list(conn.experiments(e.id).metric_importances().fetch().iterate_pages())
     assert [m.metric for m in by_metric] == ["branin"]
     assert dict(by_metric[0].importances) == dict(shares.importances)
+
+
+def test_an_update_changes_bounds_defaults_priors_and_thresholds(served, conn):
+    """SigOpt's update changes a parameter's bounds, default value and prior and a
+    metric's threshold (``_maybe_set_parameter_bounds``, ``..._default_value``,
+    ``..._prior``, ``_update_thresholds_on_metrics``); each was a 422 here, the
+    definition kept as created. Each is taken now and honoured: suggestions come from
+    the new bounds, an observation outside them is refused, one leaving the parameter
+    out takes the new default, the prior is kept (null clears it), and the best
+    assignments follow the new threshold. A change the linear constraints cannot meet
+    is a 422 naming them, nothing changed."""
+    e = conn.experiments().create(
+        name="redefined",
+        parameters=[
+            {"name": "x", "type": "double", "bounds": {"min": -5, "max": 10}},
+            {"name": "y", "type": "double", "bounds": {"min": 0, "max": 1}},
+        ],
+        metrics=[{"name": "a"}, {"name": "c", "strategy": "constraint", "threshold": 0.5}],
+        linear_constraints=[
+            {
+                "type": "greater_than",
+                "threshold": 1,
+                "terms": [{"name": "x", "weight": 1}, {"name": "y", "weight": 1}],
+            }
+        ],
+        observation_budget=20,
+    )
+    experiment = conn.experiments(e.id)
+    observe = experiment.observations().create
+    observe(
+        assignments={"x": 9, "y": 0.5},
+        values=[{"name": "a", "value": 10}, {"name": "c", "value": 0.4}],
+    )
+    observe(
+        assignments={"x": 5, "y": 0.5},
+        values=[{"name": "a", "value": 5}, {"name": "c", "value": 0.6}],
+    )
+    assert [b.assignments["x"] for b in experiment.best_assignments().fetch().data] == [5]
+
+    updated = experiment.update(
+        parameters=[
+            {"name": "x", "bounds": {"min": 2, "max": 3}, "default_value": 2.5},
+            {"name": "y", "prior": {"name": "beta", "shape_a": 2, "shape_b": 5}},
+        ],
+        metrics=[{"name": "a"}, {"name": "c", "threshold": 0.3}],
+    )
+    x, y = updated.parameters
+    assert (x.bounds.min, x.bounds.max, x.default_value) == (2, 3, 2.5)
+    assert y.prior.name == "beta" and y.prior.shape_a == 2
+    assert updated.metrics[1].threshold == 0.3
+    assert [b.assignments["x"] for b in experiment.best_assignments().fetch().data] == [9]
+    for _ in range(4):
+        s = experiment.suggestions().create()
+        assert 2 <= s.assignments["x"] <= 3, s.assignments
+        experiment.suggestions(s.id).delete()
+    with pytest.raises(ApiException) as caught:
+        observe(
+            assignments={"x": 5, "y": 0.5},
+            values=[{"name": "a", "value": 1}, {"name": "c", "value": 1}],
+        )
+    assert caught.value.status_code == 422 and "assignments.x" in caught.value.message
+    filled = observe(
+        assignments={"y": 0.5}, values=[{"name": "a", "value": 1}, {"name": "c", "value": 1}]
+    )
+    assert filled.assignments["x"] == 2.5
+
+    before = experiment.fetch().to_json()
+    with pytest.raises(ApiException) as caught:  # x + y >= 1 has no point in x <= -1
+        experiment.update(
+            parameters=[
+                {"name": "x", "bounds": {"min": -5, "max": -1}, "default_value": -2},
+                {"name": "y"},
+            ]
+        )
+    assert caught.value.status_code == 422 and "linear_constraints" in caught.value.message
+    with pytest.raises(ApiException) as caught:  # the constraint metric keeps a threshold
+        experiment.update(metrics=[{"name": "a"}, {"name": "c", "threshold": None}])
+    assert caught.value.status_code == 422 and "metrics[1]" in caught.value.message
+    assert experiment.fetch().to_json() == before
+    cleared = experiment.update(parameters=[{"name": "x"}, {"name": "y", "prior": None}])
+    assert cleared.parameters[1].prior is None

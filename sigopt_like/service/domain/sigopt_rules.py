@@ -292,8 +292,9 @@ def experiment_update(body: Mapping[str, Any], current: Mapping[str, Any]) -> di
     """The changed fields of an experiment from a (partial) update body.
 
     name, metadata, observation_budget (or budget), parallel_bandwidth and state may
-    change; the definition (parameters, metrics, conditionals, linear constraints,
-    num_solutions, type, project) may only be sent back unchanged.
+    change, and what :data:`CHANGEABLE` names of parameters and metrics (bounds, default
+    values, priors; thresholds); the rest of the definition (conditionals, linear
+    constraints, num_solutions, type, project) may only be sent back unchanged.
     """
     for key in body:
         if key in READ_ONLY_FIELDS and key != "state":
@@ -362,10 +363,29 @@ def experiment_update(body: Mapping[str, Any], current: Mapping[str, Any]) -> di
                 )
             continue
         if key in ("parameters", "metrics"):
-            _check_named_entries(key, body[key], stored or [], canonical)
+            changed = _named_entries(key, body[key], stored or [], canonical)
+            if changed is not None:
+                _check_redefined(current, key, changed)
+                changes[key] = changed
         elif canonical(body[key]) != stored:
             raise RuleError(f"'{key}' cannot change after the experiment is created.", key)
     return changes
+
+
+def _check_redefined(current: Mapping[str, Any], key: str, changed: list[dict[str, Any]]) -> None:
+    """The definition with ``key`` changed still holds together as a create checks it:
+    the linear constraints leave some point within the new bounds (a 422 naming
+    ``linear_constraints`` otherwise), a grid search stays discrete and within its size,
+    two solutions still fit the budget."""
+    definition = {**current, key: changed}
+    definition["conditionals"] = definition.get("conditionals") or []
+    definition["linear_constraints"] = definition.get("linear_constraints") or []
+    if key == "parameters":
+        check_conditional_space(changed, definition["conditionals"])
+        linear_constraints(definition["linear_constraints"], changed)
+    _check_multisolution(definition)
+    if definition.get("type") == "grid":
+        _check_grid({**definition, "observation_budget": definition.get("observation_budget") or 0})
 
 
 #: what a create makes of a definition field given as null (an update compares it)
@@ -377,22 +397,29 @@ _NULL_DEFINITION: dict[str, Any] = {
     "project": None,
 }
 
-#: what SigOpt lets an update change, and this service keeps as created
-_SIGOPT_UPDATES = {
-    "parameters": "bounds, categorical values, precision and default values",
-    "metrics": "thresholds",
+#: what an update may change in a parameter or a metric, as SigOpt's update handler
+#: changes them (``_maybe_set_parameter_bounds``, ``..._default_value``, ``..._prior``;
+#: ``_update_thresholds_on_metrics``)
+CHANGEABLE = {
+    "parameters": ("bounds", "default_value", "prior"),
+    "metrics": ("threshold",),
+}
+#: what SigOpt lets an update change besides, and this service keeps as created
+_SIGOPT_UPDATES: dict[str, str] = {
+    "parameters": "grid values and categorical values, and adds and deletes parameters",
 }
 
 
-def _check_named_entries(key: str, raw: Any, stored: list[dict], canonical: Any) -> None:
-    """Parameters or metrics of an update: each entry, matched by name, must leave its
-    stored one as it is.
+def _named_entries(key: str, raw: Any, stored: list[dict], canonical: Any) -> list[dict] | None:
+    """Parameters or metrics of an update: the new canonical list when an entry changes
+    what :data:`CHANGEABLE` lets it change, None when nothing changes.
 
     SigOpt's update matches entries by name and changes only the fields an entry gives
-    (``{"name": "x", "bounds": {...}}``, a metric's ``threshold``; the one metric may go
-    unnamed), and deletes a parameter left out of the list. Here an entry is laid over
-    the stored one of its name; the result must equal the stored definition, else the
-    refusal names the entry's field that would change (or the one left out).
+    (``{"name": "x", "bounds": {...}}``, a metric's ``threshold``, null clearing it; the
+    one metric may go unnamed), and deletes a parameter left out of the list. Here an
+    entry is laid over the stored one of its name; the result, checked as a create checks
+    it, is the new list; a change of any other field is refused naming the entry's field
+    (or the entry left out).
     """
     by_name = {entry["name"]: entry for entry in stored}
     entries = list(raw) if isinstance(raw, list) else []
@@ -422,30 +449,35 @@ def _check_named_entries(key: str, raw: Any, stored: list[dict], canonical: Any)
     ):
         if canonical(raw) != stored:  # a shape error names its field; else a change
             raise RuleError(f"'{key}' cannot change after the experiment is created.", key)
-        return
+        return None
     missing = [name for name in by_name if name not in names]
     if missing:
         raise RuleError(
             f"'{key}': {key[:-1]} {missing[0]!r} is left out; an update lists every one "
             f"(only what changes needs more than its name: SigOpt deletes a parameter left "
-            f"out), and this service keeps an experiment's {key} as created.",
+            f"out), and this service adds or deletes none after the experiment is created.",
             key,
         )
+    changeable = CHANGEABLE[key]
     merged = dict(by_name)
+    fixed = dict(by_name)  # the entries without the fields an update may change
     for entry in entries:
         merged[entry["name"]] = {**by_name[entry["name"]], **entry}
+        kept = {k: v for k, v in entry.items() if k not in changeable}
+        fixed[entry["name"]] = {**by_name[entry["name"]], **kept}
     try:
-        same = canonical([merged[name] for name in by_name]) == stored
+        same = canonical([fixed[name] for name in by_name]) == stored
     except RuleError as err:
         if err.status == 400:  # a wrong shape (an unknown field): its own message
             raise
         same = False
     if same:
-        return
+        new = canonical([merged[name] for name in by_name])  # a refusal names its field
+        return None if new == stored else new
     for i, entry in enumerate(entries):
         old = by_name[entry["name"]]
         for field in entry:
-            if field in ("name", "object"):
+            if field in ("name", "object", *changeable):
                 continue
             try:
                 one = canonical([{**old, field: entry[field]} if o is old else o for o in stored])
@@ -459,9 +491,11 @@ def _check_named_entries(key: str, raw: Any, stored: list[dict], canonical: Any)
 
 
 def _fixed(field: str, key: str, what: str) -> RuleError:
+    may = ", ".join(CHANGEABLE[key])
+    also = f" (SigOpt's also changes {_SIGOPT_UPDATES[key]})" if key == "parameters" else ""
     return RuleError(
-        f"'{field}' ({what}) cannot change after the experiment is created: this service "
-        f"keeps an experiment's {key} as created (SigOpt lets an update change "
-        f"{_SIGOPT_UPDATES[key]}); create a new experiment with the {key} you want.",
+        f"'{field}' ({what}) cannot change after the experiment is created: an update "
+        f"changes only a {key[:-1]}'s {may}{also}; create a new experiment with the "
+        f"{key} you want.",
         field,
     )

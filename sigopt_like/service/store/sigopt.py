@@ -319,10 +319,12 @@ class Experiments:
         )
 
     def update(self, eid: int, changes: Mapping[str, Any], stamp: int) -> None:
-        """Change name, metadata, observation_budget, parallel_bandwidth or state."""
+        """Change name, metadata, observation_budget, parallel_bandwidth, state, or the
+        parameters' and metrics' definitions (bounds, thresholds...)."""
         values = dict(changes)
-        if "metadata" in values:
-            values["metadata"] = dumps(values["metadata"])
+        for key in ("metadata", "parameters", "metrics"):
+            if key in values:
+                values[key] = dumps(values[key])
         if values:
             self.conn.execute(E.update().where(E.c.id == eid).values(**values, updated=stamp))
 
