@@ -195,8 +195,8 @@ def test_wrong_token_is_api_exception_401(served):
 
 def test_an_update_in_sigopts_shape_names_what_cannot_change(served, conn):
     """SigOpt's update lists every parameter by name with only what changes (new bounds,
-    default value, prior, grid or categorical values; a metric's threshold). Bounds,
-    default values, priors and thresholds change here (see
+    default value, prior, grid or categorical values; a metric's threshold). Each changes
+    here too (see
     ``test_an_update_changes_bounds_defaults_priors_and_thresholds``); an entry that
     would change anything else is a 422 naming its field and saying why (it read
     "'parameters[0].type' must be one of double, int, categorical, not None"), and one
@@ -219,7 +219,7 @@ def test_an_update_in_sigopts_shape_names_what_cannot_change(served, conn):
         ({"parameters": listing(2, default_value=9)}, "parameters[2].default_value"),
         ({"parameters": listing(2, prior={"name": "beta"})}, "parameters[2].prior"),
         (
-            {"parameters": listing(3, categorical_values=["flat", "bump", "dip"])},
+            {"parameters": listing(3, categorical_values=["flat", "flat"])},
             "parameters[3].categorical_values",
         ),
         ({"metrics": [{"name": "f", "threshold": 0.5}]}, "metrics[0].threshold"),
@@ -464,3 +464,36 @@ def test_an_update_changes_bounds_defaults_priors_and_thresholds(served, conn):
     assert experiment.fetch().to_json() == before
     cleared = experiment.update(parameters=[{"name": "x"}, {"name": "y", "prior": None}])
     assert cleared.parameters[1].prior is None
+
+
+def test_an_update_changes_categorical_and_grid_values(served, conn):
+    """SigOpt's update sets a categorical parameter's values (a new one added, one left
+    out deleted) and a parameter's grid (``_maybe_set_parameter_categorical_values``,
+    ``_maybe_set_parameter_grid_values``); both were a 422 here. Now suggestions take
+    the new values only, and an observation of a value left out is refused."""
+    e = conn.experiments().create(
+        name="levels",
+        parameters=[
+            {"name": "c", "type": "categorical", "categorical_values": ["a", "b"]},
+            {"name": "g", "type": "double", "grid": [0.1, 0.2]},
+        ],
+        type="grid",
+    )
+    experiment = conn.experiments(e.id)
+    updated = experiment.update(
+        parameters=[
+            {"name": "c", "categorical_values": ["b", "z"]},
+            {"name": "g", "grid": [0.5, 0.7, 0.9]},
+        ]
+    )
+    assert [v.name for v in updated.parameters[0].categorical_values] == ["b", "z"]
+    assert updated.parameters[1].grid == [0.5, 0.7, 0.9]
+    seen = set()
+    for _ in range(6):  # the new grid has 2 x 3 points
+        s = experiment.suggestions().create()
+        seen.add((s.assignments["c"], s.assignments["g"]))
+        experiment.observations().create(suggestion=s.id, value=1.0)
+    assert seen == {(c, g) for c in ("b", "z") for g in (0.5, 0.7, 0.9)}
+    with pytest.raises(ApiException) as caught:
+        experiment.observations().create(assignments={"c": "a", "g": 0.5}, value=1.0)
+    assert caught.value.status_code == 422 and "assignments.c" in caught.value.message

@@ -292,9 +292,10 @@ def experiment_update(body: Mapping[str, Any], current: Mapping[str, Any]) -> di
     """The changed fields of an experiment from a (partial) update body.
 
     name, metadata, observation_budget (or budget), parallel_bandwidth and state may
-    change, and what :data:`CHANGEABLE` names of parameters and metrics (bounds, default
-    values, priors; thresholds); the rest of the definition (conditionals, linear
-    constraints, num_solutions, type, project) may only be sent back unchanged.
+    change, and what :data:`CHANGEABLE` names of parameters and metrics (bounds, grid and
+    categorical values, default values, priors; thresholds); the rest of the definition
+    (conditionals, linear constraints, num_solutions, type, project) may only be sent
+    back unchanged.
     """
     for key in body:
         if key in READ_ONLY_FIELDS and key != "state":
@@ -398,15 +399,16 @@ _NULL_DEFINITION: dict[str, Any] = {
 }
 
 #: what an update may change in a parameter or a metric, as SigOpt's update handler
-#: changes them (``_maybe_set_parameter_bounds``, ``..._default_value``, ``..._prior``;
+#: changes them (``_maybe_set_parameter_bounds``, ``..._grid_values``,
+#: ``..._categorical_values``, ``..._default_value``, ``..._prior``;
 #: ``_update_thresholds_on_metrics``)
 CHANGEABLE = {
-    "parameters": ("bounds", "default_value", "prior"),
+    "parameters": ("bounds", "grid", "categorical_values", "default_value", "prior"),
     "metrics": ("threshold",),
 }
 #: what SigOpt lets an update change besides, and this service keeps as created
 _SIGOPT_UPDATES: dict[str, str] = {
-    "parameters": "grid values and categorical values, and adds and deletes parameters",
+    "parameters": "the list of parameters, adding and deleting some",
 }
 
 
