@@ -458,6 +458,9 @@ def test_an_update_changes_bounds_defaults_priors_and_thresholds(served, conn):
             ]
         )
     assert caught.value.status_code == 422 and "linear_constraints" in caught.value.message
+    with pytest.raises(ApiException) as caught:  # two metrics: an entry names its own
+        experiment.update(metrics=[{"threshold": 0.2}])
+    assert caught.value.status_code == 422 and caught.value.message.startswith("'metrics[0].name'")
     with pytest.raises(ApiException) as caught:  # the constraint metric keeps a threshold
         experiment.update(metrics=[{"name": "a"}, {"name": "c", "threshold": None}])
     assert caught.value.status_code == 422 and "metrics[1]" in caught.value.message

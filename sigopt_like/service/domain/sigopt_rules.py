@@ -434,6 +434,19 @@ def _named_entries(key: str, raw: Any, stored: list[dict], canonical: Any) -> li
     ):
         entries = [{**entries[0], "name": stored[0]["name"]}]
     names = [e.get("name") if isinstance(e, Mapping) else None for e in entries]
+    for i, entry in enumerate(entries):
+        # SigOpt: "The `name` field must be specified for every metric" (more than one)
+        if (
+            key == "metrics"
+            and len(stored) > 1
+            and isinstance(entry, Mapping)
+            and "name" not in entry
+        ):
+            raise RuleError(
+                f"'metrics[{i}].name' is required: this experiment has {len(stored)} "
+                "metrics, so each entry of an update names the one it is about.",
+                f"metrics[{i}].name",
+            )
     for i, name in enumerate(names):
         if isinstance(name, str) and name in names[:i]:
             raise RuleError(
