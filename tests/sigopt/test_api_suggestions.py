@@ -147,6 +147,28 @@ def test_a_large_box_that_constraints_cut_small_is_searched_to_its_last_point(ap
     assert "before its linear constraints" in refused.body["message"]
 
 
+def test_a_constrained_space_of_huge_ints_is_searched_to_its_last_point(api: Api):
+    """Ints a, b over 0..2**62 with a+b <= 5 hold 21 points. The walk over them took its
+    rounding slack from the bounds (1e-9 of 2**63: about 9e9), so it saw billions of
+    points and gave up; random draws then missed some of the 21 (the corners, where
+    rounding inside the polytope never lands), and the search repeated observed points
+    first. The walk's slack is now the rules' (relative to the threshold)."""
+    e = api.create_experiment(
+        type="random",
+        parameters=[{"name": n, "type": "int", "bounds": {"min": 0, "max": 2**62}} for n in "ab"],
+        linear_constraints=[
+            {"type": "less_than", "threshold": 5, "terms": [{"name": n, "weight": 1} for n in "ab"]}
+        ],
+    )
+    base = f"/v1/experiments/{e['id']}"
+    seen = set()
+    for _ in range(21):
+        s = api.post(f"{base}/suggestions").body
+        seen.add((s["assignments"]["a"], s["assignments"]["b"]))
+        assert api.post(f"{base}/observations", {"suggestion": s["id"], "value": 1.0}).status == 201
+    assert seen == {(a, b) for a in range(6) for b in range(6) if a + b <= 5}
+
+
 def test_manual_suggestion_with_assignments(api: Api):
     e = api.create_experiment()
     base = f"/v1/experiments/{e['id']}/suggestions"

@@ -100,9 +100,22 @@ class LinearConstraints:
         cols = self.columns
         if not self.integer[cols].all():
             return None
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            # bounds near the float limit overflow to inf or nan: then None, not a warning
+            points = self._lattice(cols, limit)
+        if points is None:
+            return None
+        full = np.zeros((len(points), len(self.lo)))
+        full[:, cols] = points
+        return points[self.satisfied(full)]
+
+    def _lattice(self, cols: np.ndarray, limit: int) -> np.ndarray | None:
+        """:meth:`lattice_points` before the last check (see there)."""
         A = self.A[:, cols]
         lo, hi = self.lo[cols], self.hi[cols]
-        slack = self._slack()
+        # the rules' slack (relative to the threshold), not :meth:`_slack`'s: that one
+        # scales with the bounds, and over ints up to 2**62 it let a+b <= 5 reach 9e9
+        slack = np.minimum(self._slack(), TOLERANCE * np.maximum(np.abs(self.b), 1.0))
         low_part = np.minimum(A * lo, A * hi)  # each column's smallest term in each row
         rest = np.cumsum(low_part[:, ::-1], axis=1)[:, ::-1]  # columns j.. together
         rest = np.hstack([rest, np.zeros((len(self.b), 1))])
@@ -111,12 +124,11 @@ class LinearConstraints:
             room = self.b + slack - points @ A[:, :j].T - rest[:, j + 1]  # (m, rows)
             first = np.full(len(points), lo[j])
             last = np.full(len(points), hi[j])
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                for i, a in enumerate(A[:, j]):
-                    if a > 0:
-                        last = np.minimum(last, np.floor(room[:, i] / a + TOLERANCE))
-                    elif a < 0:
-                        first = np.maximum(first, np.ceil(room[:, i] / a - TOLERANCE))
+            for i, a in enumerate(A[:, j]):
+                if a > 0:
+                    last = np.minimum(last, np.floor(room[:, i] / a + TOLERANCE))
+                elif a < 0:
+                    first = np.maximum(first, np.ceil(room[:, i] / a - TOLERANCE))
             counts = np.maximum(last - first + 1, 0)
             if not np.isfinite(counts).all() or counts.sum() > limit:
                 return None
@@ -124,9 +136,7 @@ class LinearConstraints:
             starts = np.repeat(first, counts)
             offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
             points = np.hstack([np.repeat(points, counts, axis=0), (starts + offsets)[:, None]])
-        full = np.zeros((len(points), len(self.lo)))
-        full[:, cols] = points
-        return points[self.satisfied(full)]
+        return points
 
     # ------------------------------------------------------------ feasibility
 
