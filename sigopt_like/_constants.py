@@ -14,6 +14,17 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 #: the seeds a session takes, 0 to this (the service refuses others; the demo's parser too).
 MAX_SEED = 2**31 - 1
 
+#: the spellings of SQLite's in-memory database, all opened as one (``sqlite://``):
+#: ``sqlite:///`` and ``sqlite:///:memory:`` were per-connection databases, so the
+#: service's second connection found no tables (a traceback, or a 500 on every call)
+MEMORY_DATABASES = (
+    ":memory:",
+    "sqlite://",
+    "sqlite:///",
+    "sqlite:///:memory:",
+    "sqlite://:memory:",
+)
+
 #: (connect, read) seconds of one HTTP attempt: read bounds its whole answer, not each
 #: socket read (a task's event stream excepted; ``deadline.py``).
 DEFAULT_TIMEOUT = (5.0, 60.0)

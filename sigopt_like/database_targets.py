@@ -14,6 +14,8 @@ import re
 import urllib.parse
 from pathlib import Path
 
+from ._constants import MEMORY_DATABASES
+
 POSTGRES_EXTRA = "pip install 'sigopt_like[postgres]'"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 #: the driver module each PostgreSQL dialect imports.
@@ -128,7 +130,7 @@ def shared(target: str, *, what: str) -> str:
     if "://" in target and not target.startswith("sqlite://"):
         return target  # a server's database: it exists if it can be reached
     file = target.split("://", 1)[1][1:].split("?", 1)[0] if "://" in target else target
-    if file in ("", ":memory:"):
+    if target in MEMORY_DATABASES or file in ("", ":memory:"):
         raise UnusableDatabase(
             f"{what} needs a database other processes use; an in-memory one is its own "
             "process's: name the file your scripts or 'sigopt-like serve' use"

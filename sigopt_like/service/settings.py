@@ -8,11 +8,7 @@ from typing import Any
 
 import attrs
 
-from .._constants import MAX_BODY_BYTES
-
-#: the spellings of SQLite's in-memory database (threads by default: see worker_processes)
-MEMORY_DATABASES = (":memory:", "sqlite://", "sqlite:///:memory:")
-
+from .._constants import MAX_BODY_BYTES, MEMORY_DATABASES
 
 #: the optimizer's share of a SigOpt suggestion request, by default
 SUGGESTION_TIME_BUDGET_SECONDS = 2.5

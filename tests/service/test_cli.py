@@ -250,3 +250,29 @@ def test_worker_subcommand_starts_and_stops_on_sigterm(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_every_spelling_of_an_in_memory_sqlite_database_is_one_database(tmp_path):
+    """Before: ``sqlite:///`` and ``sqlite:///:memory:`` opened a new, empty database on
+    each connection, so the second found no tables (a 500 and a traceback of the task
+    watcher's thread), and ``sqlite://:memory:`` was a ValueError traceback."""
+    for db in ("sqlite:///", "sqlite:///:memory:", "sqlite://:memory:"):
+        done = subprocess.run(
+            [sys.executable, "-m", "sigopt_like", "sessions", "create", "x", "--db", db],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+            env=child_env(),
+        )
+        assert (done.returncode, done.stdout) == (0, "created session 1 (x)\n"), done.stderr
+        assert "Traceback" not in done.stderr, done.stderr
+        code = subprocess.run(
+            [sys.executable, "-m", "sigopt_like", "worker", "--db", db],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+            env=child_env(),
+        )
+        assert code.returncode == 1 and "an in-memory one is its own process's" in code.stderr

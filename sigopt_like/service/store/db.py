@@ -13,6 +13,7 @@ import backoff
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from ..._constants import MEMORY_DATABASES
 from . import schema
 from .database import WRITE_OPTION
 from .migrate import LOCAL_USER_EMAIL, SCHEMA_VERSION, prepare
@@ -30,10 +31,10 @@ def database_url(path_or_url: str | os.PathLike[str]) -> str:
     the caller changes its working folder.
     """
     text = os.fspath(path_or_url)
+    if text in MEMORY_DATABASES:
+        return "sqlite://"
     if "://" in text:
         return text
-    if text == ":memory:":
-        return "sqlite://"
     return f"sqlite:///{Path(text).expanduser().absolute()}"
 
 
