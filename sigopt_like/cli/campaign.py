@@ -234,7 +234,7 @@ def space_put(
     if space_type.lower() != MIXTURE and total_units is not None:
         raise click.UsageError("--total-units is for --type mixture only; leave it out")
     value = Space.from_csv(read_bytes(file), type=space_type, total_units=total_units)
-    _check_storable_design_size(value, population, replicates)
+    _check_design_size(value, population, replicates)
     task = conn.sessions(sid).space.put(
         space=value,
         population_size=population,
@@ -252,22 +252,25 @@ def space_put(
     )
 
 
-def _check_storable_design_size(value: Space, population: int, replicates: int) -> None:
-    """Refuse in the population rule's own words a --population or --replicates the
-    service cannot even receive (beyond 64 bits): before, ``--population`` with 22 digits
-    was told it was "beyond the integers this service stores", not what the rule allows.
-    Values it can receive are left to the service's space task, which says the same."""
-    from .._constants import INT64_MAX, INT64_MIN
+def _check_design_size(value: Space, population: int, replicates: int) -> None:
+    """Refuse, before any call, a --population or --replicates the population rule
+    refuses, in its own words, one line naming each option.
+
+    Before, only values past 64 bits were refused here; the others (``--population 0``,
+    ``--replicates -1``) queued a space task that failed after its progress lines, with
+    "Task 2 (space) of session 1 failed:" and the problem on a line of its own."""
     from ..population import check_design_size
     from .errors import CommandError
 
-    if all(INT64_MIN <= number <= INT64_MAX for number in (population, replicates)):
-        return
     options = {"population_size": "--population", "replicates": "--replicates"}
     problems = check_design_size(value, population, replicates)
     if problems:
-        first = problems[0]
-        raise CommandError(f"{options.get(first.field or '', '--population')}: {first.message}")
+        raise CommandError(
+            "; ".join(
+                f"{options.get(problem.field or '', '--population')}: {problem.message}"
+                for problem in problems
+            )
+        )
 
 
 @space.command("show")

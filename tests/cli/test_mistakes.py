@@ -668,6 +668,31 @@ def test_a_population_beyond_64_bits_gets_the_population_rule(run, tmp_path, mon
     assert run("sessions", "show", "1", "--json").json()["gen"] == -1
 
 
+def test_a_population_or_replicates_the_rule_refuses_is_one_line_and_no_task(
+    run, tmp_path, monkeypatch
+):
+    """Before: ``--population 0`` or ``--replicates -1`` queued a space task that failed
+    after its progress lines, the problem on a line of its own under "Task 2 (space) of
+    session 1 failed:"; now one line naming the option, and no task is queued."""
+    database = tmp_path / "rule.db"
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(database))
+    assert run("sessions", "create", "rule").code == 0
+    space = ("space", "put", "1", DATA / "esd-factorial-4x8.csv", "--type", "factorial")
+    done = run(*space, "--population", "0", "--replicates", "0")
+    assert done.code == 1 and done.err == (
+        "sigopt-like: error: --population: population_size 0 is not a positive whole number: "
+        "a generation is population_size distinct experiments, so use 1 or more\n"
+    ), done
+    done = run(*space, "--population", "5", "--replicates", "-1")
+    assert done.code == 1 and done.err.count("\n") == 1, done
+    assert done.err.startswith("sigopt-like: error: --replicates: replicates -1 is negative")
+    done = run(*space, "--population", "-3", "--replicates", "-1")
+    assert done.code == 1 and done.err.count("\n") == 1, done
+    assert "--population: population_size -3" in done.err and "; --replicates: " in done.err
+    with sigopt_like.Connection(database=str(database)) as conn:
+        assert list(conn.sessions("1").tasks.list()) == []
+
+
 def test_a_mixture_without_total_units_names_the_option(run, tmp_path, monkeypatch):
     """Before: "invalid space: a mixture space needs total_units", the Python name; a
     factorial space with --total-units likewise ("total_units applies to mixture spaces
