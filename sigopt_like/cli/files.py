@@ -38,10 +38,15 @@ def read_bytes(path: Path, limit: int = MAX_BODY_BYTES) -> bytes:
     if is_standard_stream(path):
         data = sys.stdin.buffer.read(limit + 1)
     else:
-        with open(path, "rb") as stream:
-            if stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-                return stream.read()
-            data = stream.read(limit + 1)
+        try:
+            with open(path, "rb") as stream:
+                if stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                    return stream.read()
+                data = stream.read(limit + 1)
+        except OSError as err:
+            # a read's error names no file (before: "error: Input/output error" alone)
+            err.filename = err.filename or str(path)
+            raise
     if len(data) > limit:
         raise CommandError(
             f"{shown(path)} goes on past {_size(limit)}, the largest request a service takes "

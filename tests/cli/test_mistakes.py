@@ -629,6 +629,19 @@ def test_an_output_in_a_folder_that_takes_no_file_says_so(run, tmp_path, monkeyp
     assert "the folder /proc takes no new file" in line and line.endswith(f": {output}"), line
 
 
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="no /proc on this system")
+def test_a_file_that_fails_to_read_is_named(run, tmp_path, monkeypatch):
+    """Before: ``space put 1 /proc/self/mem`` (a file that opens, then fails to read, as
+    a bad disk or a lost network share does) said "error: Input/output error" alone."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "eio.db"))
+    assert run("sessions", "create", "eio").code == 0
+    space = ("--type", "factorial", "--population", "2", "--replicates", "0", "-q")
+    done = run("space", "put", "1", "/proc/self/mem", *space)
+    assert done.code == 1 and one_line(done).endswith(": /proc/self/mem"), done
+    done = run("experiments", "put", "1", "/proc/self/mem", "--type", "initial", "-q")
+    assert done.code == 1 and one_line(done).endswith(": /proc/self/mem"), done
+
+
 def test_a_nul_in_a_csv_cell_is_named_by_row_and_column(run, tmp_path, monkeypatch):
     """Before: the service's door refused it as "The field 'table.rows[0][4]' contains a
     NUL character", a place no spreadsheet shows; a space's level likewise as
