@@ -113,6 +113,7 @@ def serve(
     guest_token_days: float | None = None,
     allowed_hosts: tuple[str, ...] = (),
     browser_hint: bool = False,
+    warning: str | None = None,
 ) -> None:
     """Serve the API over HTTP for a team (tokens required), until Ctrl-C or SIGTERM.
 
@@ -183,6 +184,8 @@ def serve(
 
     signal.signal(signal.SIGTERM, _stop)
     url = listen_url(server.effective_host, server.effective_port)
+    if warning:
+        click.echo(warning, err=True)
     if browser_hint:  # after the bind: the port really listened on (--port 0 draws one)
         click.echo(f"sigopt-like dashboard: open {url}/ in your browser")
     shown = redact_url(database)

@@ -38,12 +38,6 @@ def dashboard(ctx: click.Context, db: str | None, host: str, port: int, actions:
     if target != ":memory:":  # before: a mistyped path became an empty dashboard
         existing(target, what="the dashboard")
     local = host in LOCAL_NAMES
-    if not local:
-        click.echo(
-            f"sigopt-like: warning: serving {host} without accounts: anyone who can reach "
-            "this port can read every campaign in the database",
-            err=True,
-        )
     ctx.invoke(
         serve,
         host=host,
@@ -55,4 +49,11 @@ def dashboard(ctx: click.Context, db: str | None, host: str, port: int, actions:
         dashboard_actions=actions,
         allowed_hosts=LOCAL_NAMES if local else (),
         browser_hint=True,
+        # said once it listens (before: first, then "cannot listen on ..." for nothing served)
+        warning=None
+        if local
+        else (
+            f"sigopt-like: warning: serving {host} without accounts: anyone who can reach "
+            "this port can read every campaign in the database"
+        ),
     )

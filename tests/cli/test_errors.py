@@ -72,6 +72,8 @@ def test_an_address_serve_cannot_listen_on_is_a_usage_error(run, tmp_path):
             done = run(command, "--host", host, "--port", "0", "--db", db)
             assert done.code == 2, (host, done)
             assert "Traceback" not in done.err and says in done.err, (host, done.err)
+            # before: the dashboard first warned "serving ... without accounts"
+            assert "warning" not in done.err, (host, done.err)
     from sigopt_like.cli.admin import listen_url
 
     assert listen_url("::1", 8080) == "http://[::1]:8080"  # it printed http://::1:8080

@@ -79,3 +79,28 @@ def test_the_local_dashboard(local_dashboard: tuple[str, Path], chromium: Any) -
     finally:
         context.close()
     assert f"serving on {url} (auth OFF)" in log.read_text()
+
+
+def test_a_dashboard_on_every_network_warns_once_it_listens(tmp_path: Path) -> None:
+    """The warning that anyone reaching the port reads every campaign is said once the
+    server listens (before, it came first, also before "cannot listen on" an address
+    this machine does not have: a warning of something never served)."""
+    database = tmp_path / "lab.sqlite3"
+    with sigopt_like.Connection(database=str(database)) as conn:
+        conn.sessions.create(name="open")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1"}
+    log = tmp_path / "dashboard.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sigopt_like.cli", "dashboard", "--db", str(database),
+             "--host", "0.0.0.0", "--port", "0"],
+            stdout=out, stderr=subprocess.STDOUT, env=env,
+        )  # fmt: skip
+    try:
+        announced_url(process, log, r"serving on (http://\S+)")
+        said = log.read_text()
+        assert "warning: serving 0.0.0.0 without accounts" in said, said
+        assert said.index("open http://") > said.index("warning"), said
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
