@@ -51,13 +51,34 @@ def _accounts(db: str | None) -> Iterator[Any]:
     """The account store of the chosen database, closed afterwards."""
     _service()
     from ..service.store import open_store
-    from .database import choose
+    from .database import choose, configured_target
 
-    store = open_store(choose(db))
+    target = choose(db)
+    if db is None and configured_target() is None:
+        _say_the_host_is_not_used(target)
+    store = open_store(target)
     try:
         yield store.accounts
     finally:
         store.close()
+
+
+def _say_the_host_is_not_used(target: str) -> None:
+    """A note when a host is configured ($SIGOPT_LIKE_HOST, or a config file's) and the
+    users and tokens commands open the default database: before, ``users create`` with
+    only SIGOPT_LIKE_HOST set added the user to the data folder's database, which the
+    served instance does not use, and said "created user" (its login then failed)."""
+    from ..config import resolve_config
+    from ..database_targets import redact_url
+
+    host = resolve_config().host
+    if host:
+        click.echo(
+            f"sigopt-like: note: users and tokens act on a database itself, here {target}; "
+            f"the host {redact_url(str(host))} is not used: give --db (or "
+            "$SIGOPT_LIKE_DATABASE) the database that its 'sigopt-like serve' uses",
+            err=True,
+        )
 
 
 @click.command()

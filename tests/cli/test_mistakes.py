@@ -729,3 +729,21 @@ def test_showing_a_space_not_yet_put_says_how_to_put_one(run, tmp_path, monkeypa
     assert run("sessions", "create", "bare").code == 0
     line = one_line(run("space", "show", "1"))
     assert "404 not_found" in line and "sigopt-like space put on the command line" in line
+
+
+def test_users_and_tokens_say_when_a_configured_host_is_not_theirs(run, monkeypatch, tmp_path):
+    """Before: with only SIGOPT_LIKE_HOST set (Alice's shell in the README), ``users
+    create`` added the user to the data folder's database, which the served instance
+    does not use, and said "created user" alone; its login then failed."""
+    monkeypatch.setenv("SIGOPT_LIKE_HOST", "http://alice:s3cret@doe.lab.example:8080")
+    done = run("users", "create", "bob@lab.example")
+    assert done.code == 0 and "created user bob@lab.example" in done.out, done
+    note = done.err.strip()
+    assert note.startswith("sigopt-like: note: users and tokens act on a database itself"), note
+    assert "doe.lab.example:8080 is not used: give --db" in note and "s3cret" not in note
+    assert run("tokens", "list").err == done.err
+    named = run("tokens", "list", "--db", tmp_path / "named.db")
+    assert named.code == 0 and named.err == "", named  # a named database: nothing to say
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "team.db"))
+    done = run("users", "create", "carol@lab.example")
+    assert done.code == 0 and done.err == "", done
