@@ -182,6 +182,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if Path(args.out).exists() and not Path(args.out).is_dir():  # was "File exists: ..."
         parser.error(f"--out {args.out} is a file, not a folder: name a folder for the files")
+    if args.database:  # before: "cannot use the database: unable to open database file"
+        from sigopt_like.database_targets import UnusableDatabase, check
+
+        try:
+            check(args.database, made_for_you=True)
+        except UnusableDatabase as exc:
+            print(f"sigopt-like demo: {exc}", file=sys.stderr)
+            return 1
     options = DemoOptions(
         out=Path(args.out),
         generations=args.generations,

@@ -94,6 +94,25 @@ def test_an_out_that_is_a_file_is_a_usage_error(tmp_path, capsys):
     assert notes.read_text() == "mine\n"
 
 
+def test_a_database_the_demo_cannot_use_is_named_before_anything_is_made(tmp_path, capsys):
+    """Before: ``--db`` naming a folder, a CSV file or /dev/null ran into "cannot use the
+    database: unable to open database file" (or "file is not a database") after the
+    output folder was made; now the other commands' words, and nothing made."""
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    text = tmp_path / "space.csv"
+    text.write_text("temperature,numerical,1,2\n")
+    for database, says in (
+        (folder, "is a folder; name a file in it"),
+        (text, "is not a sigopt-like database (not a SQLite file)"),
+    ):
+        out = tmp_path / "out"
+        assert demo.main(["--db", str(database), "--out", str(out), "-n", "1"]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("sigopt-like demo: ") and says in err and err.count("\n") == 1, err
+        assert not out.exists()
+
+
 def test_default_database_is_inside_out(tmp_path):
     options = DemoOptions(out=tmp_path / "demo")
     assert options.database_path.parent == tmp_path / "demo"
