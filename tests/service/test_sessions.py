@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 import sqlalchemy as sa
 
@@ -335,3 +337,19 @@ def test_best_response_is_the_largest_measured(embedded_conn):
     assert campaign.fetch().best_response == max(measured)
     listed = next(s for s in embedded_conn.sessions.list() if s.id == session.id)
     assert listed.best_response == max(measured)
+
+
+@pytest.mark.parametrize("field", ["name", "tag"])
+@pytest.mark.parametrize("text", ["a\nb", "tab\there", "bell\x07", "a\x85b"])
+def test_a_name_or_tag_is_one_line_without_control_characters(api, field, text):
+    """Before: a name "a\\nb" or a tag "\\x01" was stored (token names and emails refuse
+    control characters; a name broke the listing's and the history CSV's lines)."""
+    body = {"name": "ok", **{field: text}}
+    reply = api.call("POST", "/v1/sessions", body)
+    bad = next(char for char in text if unicodedata.category(char) == "Cc")
+    assert_error(reply, 422, "validation_failed", "control character", repr(bad))
+    assert api.sessions_count() == 0
+    created = api.call("POST", "/v1/sessions", {"name": "fine"}).body
+    reply = api.call("PUT", f"/v1/sessions/{created['id']}", {"name": text})
+    assert_error(reply, 422, "validation_failed", "control character")
+    assert api.call("GET", f"/v1/sessions/{created['id']}").body["name"] == "fine"

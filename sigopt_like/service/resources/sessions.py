@@ -10,7 +10,9 @@ Thin: parse, call the :class:`~.store.sessions.SessionStore`, render.
 
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 from typing import Any
 
 import falcon
@@ -38,6 +40,8 @@ CREATE_FIELDS = frozenset({"name", "description", "seed", "tag"})
 UPDATE_FIELDS = frozenset({"name", "description"})
 #: blank for JSON Schema's ECMA-262 ``\\s`` though not for ``str.strip()``
 _ALSO_BLANK = "\ufeff"
+#: blanks at either end of a label, stripped (the OpenAPI document's pattern says the same)
+_EDGES = re.compile(rf"^[\s{_ALSO_BLANK}]+|[\s{_ALSO_BLANK}]+$")
 
 
 def render_session(session: SessionRecord) -> dict[str, Any]:
@@ -84,9 +88,17 @@ def _label(body: dict[str, Any], key: str, what: str, limit: int, *, required: b
             f"The {what} is {len(raw)} characters long; the limit is {limit}.",
             [_problem("too long", key)],
         )
-    text = raw.strip().strip(_ALSO_BLANK).strip()
+    text = _EDGES.sub("", raw)
     if not text:
         raise ValidationFailed(f"The {what} must not be blank.", [_problem("blank", key)])
+    control = next((i for i, char in enumerate(text) if unicodedata.category(char) == "Cc"), None)
+    if control is not None:  # before: "a\nb" was a name, broken across list and CSV lines
+        raise ValidationFailed(
+            f"The {what} holds a control character ({text[control]!r} at character "
+            f"{control + 1}); it is one line of text: leave out line breaks, tabs and "
+            "control characters (the description may hold line breaks).",
+            [_problem("control character", key)],
+        )
     return text
 
 
