@@ -177,7 +177,8 @@ def experiments_create(
         body["parameters"] = [parse_parameter(p) for p in parameters]
     if metric is not None or minimize:
         objective = "minimize" if minimize else "maximize"
-        body["metrics"] = [{"name": metric or "value", "objective": objective}]
+        # --metric "" is the service's to refuse (before: silently the metric 'value')
+        body["metrics"] = [{"name": "value" if metric is None else metric, "objective": objective}]
     if budget is not None:
         body["observation_budget"] = budget
     if not body.get("parameters"):

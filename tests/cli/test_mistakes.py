@@ -450,6 +450,22 @@ def test_an_output_that_cannot_be_written_stops_the_task_before_it_runs(run, tmp
     assert (tmp_path / "new" / "folder" / "gen1.csv").is_file()
 
 
+def test_an_empty_metric_name_is_refused_not_renamed(run, tmp_path, monkeypatch):
+    """Before: ``--metric ""`` (``--metric "$METRIC"`` with METRIC unset) made an experiment
+    whose metric was silently named 'value'."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "m.db"))
+    line = one_line(
+        run("experiments", "create", "--name", "e", "-p", "x:double:0:1", "--metric", "")
+    )
+    assert "'metrics[0].name' must not be empty" in line, line
+    assert run("experiments", "list", "--json").json() == []
+    done = run("experiments", "create", "--name", "e", "-p", "x:double:0:1", "--minimize")
+    assert (
+        done.code == 0
+        and run("experiments", "show", "1", "--json").json()["metrics"][0]["name"] == "value"
+    )
+
+
 def test_sigopt_numbers_on_the_command_line_say_what_they_must_be(run, tmp_path, monkeypatch):
     """Before: ``-p x:int:0:1.5`` said "the bounds must be numbers"; ``-p x:double:-1e999:1``
     and ``--value nan`` reached the client's encoder, whose message speaks Python
