@@ -420,6 +420,13 @@ def _id_text(id_: Any) -> str:
     value = getattr(id_, "id", id_)
     if value is None or value == "" or isinstance(value, bool):
         raise ValueError(f"not a usable id: {id_!r}")
+    if not isinstance(value, str) and not hasattr(type(value), "__index__"):
+        # a whole number, numpy's too, has __index__; before, str() of anything was sent
+        # (a 404 for "['1']" or "12.0")
+        raise TypeError(
+            f"an id is text or a whole number (or an object with .id), not "
+            f"{type(value).__name__}: {id_!r}"
+        )
     text = str(value)
     if "/" in text or text in (".", ".."):
         raise ValueError(f"an id cannot contain '/' or be '.' or '..': {text!r}")

@@ -50,3 +50,16 @@ def test_an_id_that_is_not_text_is_refused_before_sending(conn):
         conn.sessions("a\udcff").fetch()
     with pytest.raises(RequestEncodingError, match="not text"):
         conn.experiments("\ud800").suggestions().create()
+
+
+def test_an_id_of_another_type_is_a_type_error_and_whole_numbers_are_ids(conn):
+    """Before: ``str()`` of any object was the id: ``sessions(["1"])`` asked for session
+    "['1']" and ``sessions(1.0)`` for "1.0", each a 404 that hid the caller's mistake."""
+    import numpy as np
+
+    created = conn.sessions.create(name="typed")
+    for wrong in (["1"], 1.0, {"id": "1"}, b"1"):
+        with pytest.raises(TypeError, match="an id is text or a whole number"):
+            conn.sessions(wrong).fetch()
+    for whole in (1, np.int64(1), "1", created):
+        assert conn.sessions(whole).fetch().name == "typed"
