@@ -25,7 +25,7 @@ import math
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
 
@@ -94,9 +94,17 @@ class DemoResult:
 # --------------------------------------------------------------------------- command line
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, its usage error said in one line with the way to the help, as the other
+    commands say theirs (before: argparse's usage block, four lines, came first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\nTry '{self.prog} --help' for help.\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``sigopt-like demo`` argument parser."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sigopt-like demo",
         description=(
             "Run a whole simulated design-of-experiments campaign on the embedded "

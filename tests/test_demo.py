@@ -51,6 +51,19 @@ def test_parser_rejects_zero_generations(capsys):
 
 
 @pytest.mark.parametrize(
+    "argv", [["--generations", "abc"], ["--space", "bogus"], ["extra"], ["--seed"]]
+)
+def test_a_usage_error_is_one_line_and_the_way_to_the_help(capsys, argv):
+    """Before: argparse's four-line usage block came first, the error on the last line."""
+    with pytest.raises(SystemExit) as exited:
+        demo.main(argv)
+    assert exited.value.code == 2
+    first, second = capsys.readouterr().err.splitlines()
+    assert first.startswith("sigopt-like demo: error: "), first
+    assert second == "Try 'sigopt-like demo --help' for help."
+
+
+@pytest.mark.parametrize(
     ("option", "value", "says"),
     [
         ("--seed", "-1", "-1 must be at least 0"),
