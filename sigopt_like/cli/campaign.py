@@ -466,4 +466,64 @@ def simulate(conn: Connection, sid: str, generations: int, as_json: bool, quiet:
     echo_table(rows, ["gen", "experiments", "best response"])
 
 
-COMMANDS = (sessions, space, generate, design, history, best, analytics, simulate)
+@click.group()
+def tasks() -> None:
+    """List a session's tasks, and cancel one (the way out of "task_running").
+
+    \b
+    Example:
+      sigopt-like tasks list 1
+      sigopt-like tasks cancel 1 2
+    """
+
+
+@tasks.command("list")
+@click.argument("sid", type=session_id)
+@json_option
+@connected
+def tasks_list(conn: Connection, sid: str, as_json: bool) -> None:
+    """List session SID's tasks, newest first.
+
+    \b
+    Example:
+      sigopt-like tasks list 1
+    """
+    found = list(conn.sessions(sid).tasks.list(result="omit"))
+    if as_json:
+        echo_json(found)
+        return
+    rows = (
+        (t.id, t.type, t.status, t.phase, t.progress.message if t.progress else "") for t in found
+    )
+    echo_table(rows, ["id", "type", "status", "phase", "progress"])
+
+
+@tasks.command("cancel")
+@click.argument("sid", type=session_id)
+@click.argument("tid", type=session_id)
+@json_option
+@connected
+def tasks_cancel(conn: Connection, sid: str, tid: str, as_json: bool) -> None:
+    """Cancel task TID of session SID (a task that is done stays as it ended).
+
+    Before this command, a task left running by a command stopped with Ctrl-C on the
+    embedded service answered every later one with "task_running: ... cancel it", and
+    nothing on the command line could.
+
+    \b
+    Example:
+      sigopt-like tasks cancel 1 2
+    """
+    task = conn.sessions(sid).tasks(tid).cancel()
+    if as_json:
+        echo_json(task)
+    else:
+        said = (
+            "canceled"
+            if task.status == "canceled"
+            else "cancel requested: it stops at its next step"
+        )
+        click.echo(f"task {task.id} ({task.type}) of session {sid}: {said}")
+
+
+COMMANDS = (sessions, space, generate, design, history, best, analytics, simulate, tasks)

@@ -763,3 +763,27 @@ def test_users_and_tokens_say_when_a_configured_host_is_not_theirs(run, monkeypa
     monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "team.db"))
     done = run("users", "create", "carol@lab.example")
     assert done.code == 0 and done.err == "", done
+
+
+def test_a_running_task_can_be_listed_and_canceled_from_the_command_line(
+    run, tmp_path, monkeypatch
+):
+    """Before: a task left running (a command stopped with Ctrl-C on the embedded service)
+    answered every later generate with "task_running: ... wait for it to finish or cancel
+    it", and no command could cancel it (or list it)."""
+    database = tmp_path / "tasks.db"
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(database))
+    assert run("sessions", "create", "long").code == 0
+    space = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
+    assert run("space", "put", "1", DATA / "esd-factorial-4x8.csv", *space).code == 0
+    with sigopt_like.Connection(database=str(database), task_processes=0) as conn:
+        task = conn.sessions("1").simulate(ngens=100)
+        listed = run("tasks", "list", "1")
+        assert listed.code == 0 and f"{task.id}   simulate" in listed.out, listed
+        done = run("tasks", "cancel", "1", task.id)
+        assert done.code == 0 and f"task {task.id} (simulate) of session 1: " in done.out, done
+        with pytest.raises(sigopt_like.TaskCanceledError):
+            conn.sessions("1").tasks(task.id).wait(timeout=60)
+    line = one_line(run("tasks", "cancel", "1", task.id))
+    assert "already finished with status 'canceled'" in line, line
+    assert run("generate", "1", "-q").code == 0
