@@ -11,7 +11,12 @@ from typing import Any
 
 import pytest
 
-from sigopt_like.service.domain import sigopt_constraints, sigopt_metrics, sigopt_parameters
+from sigopt_like.service.domain import (
+    sigopt_constraints,
+    sigopt_metrics,
+    sigopt_parameters,
+    sigopt_tasks,
+)
 from sigopt_like.service.domain import sigopt_rules as rules
 from sigopt_like.service.optimizer import sequential, sequential_choice
 
@@ -354,6 +359,30 @@ def check_pareto_threshold(api: Api) -> None:
     assert front and all(v["value"] >= 0.5 for b in front for v in b["values"] if v["name"] == "a")
 
 
+# ---------------------------------------------------------------- tasks
+
+
+def check_tasks(api: Api) -> None:
+    """Each suggestion has one of the tasks (its cost as given), the budget is spent in
+    cost units, and the best is of the task of cost 1 (a cheap one scores higher)."""
+    tasks = [{"name": "full", "cost": 1}, {"name": "cheap", "cost": 0.2}]
+    e = create(api, parameters=[X], tasks=tasks, observation_budget=4)
+    base = f"/v1/experiments/{e['id']}"
+    seen = []
+    for _ in range(6):
+        s = api.post(f"{base}/suggestions", {}).body
+        task = s["task"]["name"]
+        assert s["task"]["cost"] == {"full": 1.0, "cheap": 0.2}[task]
+        v = s["assignments"]["x"] + (10 if task == "cheap" else 0)
+        seen.append((task, v))
+        api.post(f"{base}/observations", {"suggestion": s["id"], "values": f(v=v)})
+    spent = sum(1.0 if t == "full" else 0.2 for t, _ in seen)
+    assert api.get(base).body["progress"]["observation_budget_consumed"] == pytest.approx(spent)
+    fulls = [v for t, v in seen if t == "full"]
+    top = best(api, e)
+    assert [b["values"][0]["value"] for b in top] == ([max(fulls)] if fulls else [])
+
+
 # ---------------------------------------------------------------- the walk
 
 HONOURED: dict[str, Callable[[Api], None]] = {
@@ -371,6 +400,9 @@ HONOURED: dict[str, Callable[[Api], None]] = {
     "experiment.metadata": check_metadata,
     "experiment.seed": check_seed,
     "experiment.project": check_project,
+    "experiment.tasks": check_tasks,
+    "task.name": check_tasks,
+    "task.cost": check_tasks,
     "parameter.name": check_parameter_name_and_type,
     "parameter.type": check_parameter_name_and_type,
     "parameter.bounds": check_bounds,
@@ -419,6 +451,7 @@ def accepted() -> set[str]:
         "metric": sigopt_metrics.METRIC_FIELDS,
         "linear_constraint": sigopt_constraints.CONSTRAINT_FIELDS,
         "constraint_term": sigopt_constraints.TERM_FIELDS,
+        "task": sigopt_tasks.TASK_FIELDS,
     }
     return {f"{level}.{key}" for level, keys in levels.items() for key in keys}
 

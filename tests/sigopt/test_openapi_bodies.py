@@ -33,6 +33,7 @@ from sigopt_like.service.domain import sigopt_parameters as parameters
 from sigopt_like.service.domain import sigopt_rules as rules
 from sigopt_like.service.domain import sigopt_run_maps as run_maps
 from sigopt_like.service.domain import sigopt_runs as runs
+from sigopt_like.service.domain import sigopt_tasks
 from sigopt_like.service.resources.sigopt import clients, observations, queued, suggestions
 from sigopt_like.service.resources.system import openapi_document
 from sigopt_like.service.store import schema
@@ -52,6 +53,7 @@ def _fields(*groups: Any) -> set[str]:
 ACCEPTED: dict[str, set[str]] = {
     C + "ExperimentCreate": _fields(rules.CREATE_FIELDS, ["object"]),
     C + "AIExperimentCreate": _fields(rules.CREATE_FIELDS, ["object"]) - {"project"},
+    C + "SigoptTask": _fields(sigopt_tasks.TASK_FIELDS, ["object"]),
     C + "ExperimentUpdate": _fields(rules.UPDATE_FIELDS, rules.FIXED_FIELDS, ["object"]),
     C + "SigoptParameter": _fields(parameters.PARAMETER_FIELDS, ["object"]),
     C + "SigoptBounds": _fields(parameters.BOUNDS_FIELDS, ["object"]),
@@ -310,6 +312,35 @@ def _experiment(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
     return "POST", "/v1/experiments", body
 
 
+TASKS = [{"object": "task", "name": "full", "cost": 1}, {"name": "cheap", "cost": 0.25}]
+
+
+def _multitask_experiment(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {"name": "multitask", "parameters": [X], "observation_budget": 10, "tasks": TASKS}
+    return "POST", "/v1/experiments", body
+
+
+def _multitask_id(api: Api, ids: dict[str, Any]) -> str:
+    if "multitask" not in ids:
+        made = api.post(
+            "/v1/experiments",
+            {"name": "mt", "parameters": [X], "observation_budget": 10, "tasks": TASKS},
+        )
+        assert made.status == 201, made.body
+        ids["multitask"] = made.body["id"]
+    return str(ids["multitask"])
+
+
+def _multitask_suggestion(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {"assignments": {"x": 0.35}, "task": {"object": "task", "name": "cheap", "cost": 0.25}}
+    return "POST", f"/v1/experiments/{_multitask_id(api, ids)}/suggestions", body
+
+
+def _multitask_observation(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {"assignments": {"x": 0.45}, "value": 1.0, "task": {"name": "full"}}
+    return "POST", f"/v1/experiments/{_multitask_id(api, ids)}/observations", body
+
+
 def _client_experiment(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
     body = {"name": "legacy metric", "parameters": [X], "metric": {"name": "loss"}}
     return "POST", f"/v1/clients/{ids['client']}/experiments", body
@@ -330,6 +361,7 @@ def _ai_experiment(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
         "parallel_bandwidth": 1,
         "metadata": {"a": 1},
         "seed": 1,
+        "tasks": [],
     }
     return "POST", f"/v1/clients/{ids['client']}/projects/doc/aiexperiments", body
 
@@ -500,6 +532,9 @@ def _file(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
 
 EXAMPLES: list[Example] = [
     _experiment,
+    _multitask_experiment,
+    _multitask_suggestion,
+    _multitask_observation,
     _client_experiment,
     _ai_experiment,
     _ai_experiment_metric,

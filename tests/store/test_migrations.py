@@ -317,3 +317,81 @@ def test_tasks_of_revision_0005_count_their_runs_after_the_upgrade(
         assert "requeued" in taken.progress_message
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_sigopt_rows_of_revision_0010_take_tasks_after_the_upgrade(
+    dialect: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """0011 adds the task columns: an experiment, suggestion and observation made before
+    read as not multitask (null), and a multitask experiment can be made beside them."""
+    if dialect == "sqlite":
+        url = f"sqlite:///{tmp_path / 'sigopt.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    engine = sa.create_engine(url)
+    with engine.connect() as conn, conn.begin():
+        migrate.upgrade(conn, "0010")
+        conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', '10')"))
+        conn.execute(
+            sa.text("INSERT INTO users (id, email, created) VALUES (1, 'local@localhost', 1)")
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO sigopt_experiments (id, owner_id, kind, name, type, parameters, "
+                "metrics, state, seed, created, updated) VALUES (7, 1, 'experiment', 'old', "
+                "'offline', :params, :metrics, 'active', 3, 1, 1)"
+            ),
+            {
+                "params": '[{"name":"x","type":"double","bounds":{"min":0.0,"max":1.0}}]',
+                "metrics": '[{"name":null,"objective":"maximize","strategy":"optimize",'
+                '"threshold":null}]',
+            },
+        )
+        point = {"a": '{"x":0.5}', "v": '[{"name":null,"value":2.0,"value_stddev":null}]'}
+        conn.execute(
+            sa.text(
+                "INSERT INTO suggestions (id, experiment_id, assignments, state, deleted, "
+                "created) VALUES (4, 7, :a, 'closed', false, 1)"
+            ),
+            point,
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO observations (id, experiment_id, suggestion_id, assignments, "
+                '"values", failed, created, updated) VALUES (5, 7, 4, :a, :v, false, 1, 1)'
+            ),
+            point,
+        )
+    engine.dispose()
+    store = open_store(url)
+    try:
+        assert _differences(store.database.engine) == []
+        assert store.schema_version() == migrate.SCHEMA_VERSION == 11
+    finally:
+        store.close()
+    with create_app(database=url, run_tasks=False) as service:
+        client = falcon.testing.TestClient(service)
+        old = client.simulate_get("/v1/experiments/7").json
+        assert old["tasks"] == [] and old["progress"]["observation_budget_consumed"] == 1.0
+        assert old["progress"]["best_observation"]["task"] is None
+        assert client.simulate_get("/v1/experiments/7/suggestions/4").json["task"] is None
+        assert client.simulate_get("/v1/experiments/7/observations/5").json["task"] is None
+        tasks = [{"name": "full", "cost": 1}, {"name": "cheap", "cost": 0.5}]
+        made = client.simulate_post(
+            "/v1/experiments",
+            json={
+                "name": "new",
+                "parameters": old["parameters"],
+                "observation_budget": 3,
+                "tasks": tasks,
+            },
+        )
+        assert made.status_code == 201, made.json
+        eid = made.json["id"]
+        s = client.simulate_post(f"/v1/experiments/{eid}/suggestions").json
+        assert s["task"]["name"] in ("full", "cheap")
+        o = client.simulate_post(
+            f"/v1/experiments/{eid}/observations", json={"suggestion": s["id"], "value": 1.0}
+        ).json
+        assert o["task"] == s["task"]

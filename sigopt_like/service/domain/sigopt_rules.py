@@ -8,7 +8,7 @@ search, conditionals against parameters), and re-exports the names the
 resources use, so that they import one module.
 
 Every refusal is a :class:`RuleError` naming the offending field. SigOpt fields
-this service does not honour (multitask ``tasks``, ``training_monitor``) are
+this service does not honour (``training_monitor``; an AI experiment's ``tasks``) are
 refused, and so are fields SigOpt does not know, so that a misspelt option is
 never silently dropped.
 """
@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from . import sigopt_tasks
 from .sigopt_assignments import (
     assignments,
     check_constraints,
@@ -80,7 +81,6 @@ __all__ = [
 EXPERIMENT_TYPES = ("offline", "random", "grid")
 MAX_GRID_POINTS = 60_000  # the engine enumerates as many (optimizer.views.ENUMERATION_LIMIT)
 UNSUPPORTED_FIELDS = {
-    "tasks": "multitask experiments (tasks) are not supported by this service",
     "training_monitor": "training monitors (checkpoint-based early stopping) are not supported "
     "by this service",
 }
@@ -112,6 +112,7 @@ CREATE_FIELDS = (
     "metadata",
     "seed",
     "project",
+    "tasks",
 )
 UPDATE_FIELDS = (
     "name",
@@ -130,6 +131,7 @@ FIXED_FIELDS = (
     "linear_constraints",
     "num_solutions",
     "project",
+    "tasks",
 )
 PROJECT_ID = re.compile(r"[a-z0-9\-_.]{1,100}\Z")
 #: path steps an HTTP client removes from a URL before sending it (RFC 3986, 5.2.4)
@@ -145,6 +147,8 @@ def experiment_create(body: Mapping[str, Any], *, budget_field: str = "observati
     experiment in one of the caller's projects.
     """
     _check_fields(body)
+    if budget_field == "budget" and body.get("tasks") not in (None, []):
+        raise RuleError("'tasks': AI experiments cannot be multitask.", "tasks")
     kind_ = body.get("type") or "offline"
     if kind_ not in EXPERIMENT_TYPES:
         raise RuleError(
@@ -170,7 +174,9 @@ def experiment_create(body: Mapping[str, Any], *, budget_field: str = "observati
         "metadata": metadata(body.get("metadata")),
         "seed": seed(body.get("seed")),
         "project": project_id(body.get("project")),
+        "tasks": sigopt_tasks.tasks(body.get("tasks")),
     }
+    sigopt_tasks.check_multitask(definition, budget_field)
     _check_multisolution(definition)
     if kind_ == "grid":
         _check_grid(definition)
@@ -370,7 +376,30 @@ def experiment_update(body: Mapping[str, Any], current: Mapping[str, Any]) -> di
                 changes[key] = changed
         elif canonical(body[key]) != stored:
             raise RuleError(f"'{key}' cannot change after the experiment is created.", key)
+    _check_tasks_kept(body, current, changes)
     return changes
+
+
+def _check_tasks_kept(
+    body: Mapping[str, Any], current: Mapping[str, Any], changes: Mapping[str, Any]
+) -> None:
+    """An update may send the tasks back unchanged, not change them (SigOpt: "The tasks
+    of a multitask experiment cannot be updated after creation"), nor take away the
+    budget a multitask experiment needs."""
+    stored = current.get("tasks") or []
+    if "tasks" in body:
+        given = sigopt_tasks.tasks(body["tasks"]) if body["tasks"] not in (None, []) else []
+        if sorted(given, key=lambda t: t["name"]) != sorted(stored, key=lambda t: t["name"]):
+            raise RuleError(
+                "'tasks': the tasks of a multitask experiment cannot be updated after creation.",
+                "tasks",
+            )
+    if stored and "observation_budget" in changes and changes["observation_budget"] is None:
+        key = "observation_budget" if "observation_budget" in body else "budget"
+        raise RuleError(
+            f"'{key}' cannot be null: an experiment with tasks (multitask) needs a budget.",
+            key,
+        )
 
 
 def _check_redefined(current: Mapping[str, Any], key: str, changed: list[dict[str, Any]]) -> None:

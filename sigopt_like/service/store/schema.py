@@ -182,6 +182,7 @@ sigopt_experiments = sa.Table(
     sa.Column("seed", sa.BigInteger, nullable=False),
     sa.Column("created", sa.Integer, nullable=False),
     sa.Column("updated", sa.Integer, nullable=False),
+    sa.Column("tasks", sa.Text, nullable=True),  # JSON [{name, cost}], null = not multitask
 )
 
 suggestions = sa.Table(
@@ -200,6 +201,7 @@ suggestions = sa.Table(
     sa.Column("metadata", sa.Text, nullable=True),
     sa.Column("deleted", sa.Boolean, nullable=False, default=False),
     sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("task", sa.String(500), nullable=True),  # the task's name, null = not multitask
 )
 
 queued_suggestions = sa.Table(
@@ -235,6 +237,7 @@ observations = sa.Table(
     sa.Column("metadata", sa.Text, nullable=True),
     sa.Column("created", sa.Integer, nullable=False),
     sa.Column("updated", sa.Integer, nullable=False),
+    sa.Column("task", sa.String(500), nullable=True),  # the task's name, null = not multitask
 )
 
 training_runs = sa.Table(

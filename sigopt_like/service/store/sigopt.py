@@ -63,6 +63,8 @@ class ExperimentRecord:
     project_id: int | None
     created: int
     updated: int
+    tasks: list[dict[str, Any]] = attrs.field(factory=list)
+    """``[{name, cost}]`` of a multitask experiment (one with cost 1), else empty."""
 
     def definition(self) -> dict[str, Any]:
         """The canonical definition, as the rules and the engine read it."""
@@ -76,6 +78,7 @@ class ExperimentRecord:
             "observation_budget": self.observation_budget,
             "parallel_bandwidth": self.parallel_bandwidth,
             "project": self.project,
+            "tasks": self.tasks,
         }
 
 
@@ -90,6 +93,8 @@ class SuggestionRecord:
     metadata: dict[str, Any] | None
     deleted: bool
     created: int
+    task: str | None = None
+    """The task's name (multitask experiments), else None."""
 
 
 @attrs.frozen
@@ -115,6 +120,8 @@ class ObservationRecord:
     metadata: dict[str, Any] | None
     created: int
     updated: int
+    task: str | None = None
+    """The task's name (multitask experiments), else None."""
 
     def values_by_name(self) -> dict[str | None, float]:
         """Metric values by metric name."""
@@ -153,6 +160,7 @@ def _experiment(row: Any) -> ExperimentRecord:
         project_id=m["project_id"],
         created=m["created"],
         updated=m["updated"],
+        tasks=loads(m["tasks"]) or [],
     )
 
 
@@ -166,6 +174,7 @@ def _suggestion(row: Any) -> SuggestionRecord:
         metadata=loads(m["metadata"]),
         deleted=bool(m["deleted"]),
         created=m["created"],
+        task=m["task"],
     )
 
 
@@ -191,6 +200,7 @@ def _observation(row: Any) -> ObservationRecord:
         metadata=loads(m["metadata"]),
         created=m["created"],
         updated=m["updated"],
+        task=m["task"],
     )
 
 
@@ -238,6 +248,7 @@ class Experiments:
                 seed=seed,
                 created=stamp,
                 updated=stamp,
+                tasks=dumps(definition.get("tasks") or None),
             )
         ).inserted_primary_key
         assert key is not None  # a single-row INSERT reports its key
@@ -353,9 +364,14 @@ class Suggestions:
         )
 
     def create(
-        self, eid: int, assignments: Mapping[str, Any], metadata: Any, stamp: int
+        self,
+        eid: int,
+        assignments: Mapping[str, Any],
+        metadata: Any,
+        stamp: int,
+        task: str | None = None,
     ) -> SuggestionRecord:
-        """A new open suggestion."""
+        """A new open suggestion (of ``task``, by name, in a multitask experiment)."""
         key = self.conn.execute(
             S.insert().values(
                 experiment_id=eid,
@@ -364,6 +380,7 @@ class Suggestions:
                 metadata=dumps(metadata),
                 deleted=False,
                 created=stamp,
+                task=task,
             )
         ).inserted_primary_key
         assert key is not None
@@ -462,7 +479,8 @@ class Observations:
         """Store one checked observation and close its suggestion, if any.
 
         ``values``: experiment_id, suggestion_id, assignments, values, failed,
-        metadata, created, updated (JSON parts as Python values).
+        metadata, created, updated (JSON parts as Python values), and ``task`` (a
+        name) in a multitask experiment.
         """
         row = dict(values)
         for column in ("assignments", "values", "metadata"):
@@ -511,6 +529,13 @@ class Observations:
         first = self.conn.execute(base.order_by(O.c.id.asc()).limit(1)).one()
         last = self.conn.execute(base.order_by(O.c.id.desc()).limit(1)).one()
         return int(count), _observation(first), _observation(last)
+
+    def task_counts(self, eid: int) -> dict[str | None, int]:
+        """How many observations the experiment has of each task (by name; None: none)."""
+        rows = self.conn.execute(
+            sa.select(O.c.task, sa.func.count()).where(O.c.experiment_id == eid).group_by(O.c.task)
+        )
+        return {r[0]: int(r[1]) for r in rows}
 
     def update(self, oid: int, changes: Mapping[str, Any], stamp: int) -> None:
         values = dict(changes)

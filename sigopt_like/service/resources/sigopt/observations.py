@@ -14,10 +14,17 @@ from typing import Any
 import falcon
 
 from ...domain import sigopt_rules as rules
+from ...domain import sigopt_tasks
 from ...domain.sigopt_checks import known_fields
 from ...errors import BadRequest, Conflict
 from ...http import now, page_request, parse_id, read_json, render_page
-from ...store.sigopt import ExperimentRecord, ObservationRecord, SigoptStore, SigoptUnit
+from ...store.sigopt import (
+    ExperimentRecord,
+    ObservationRecord,
+    SigoptStore,
+    SigoptUnit,
+    SuggestionRecord,
+)
 from . import render
 from .common import (
     body_id,
@@ -32,18 +39,25 @@ from .common import (
 )
 
 MAX_BATCH = 10_000
-FIELDS = ("suggestion", "assignments", "value", "value_stddev", "values", "failed", "metadata")
+FIELDS = (
+    "suggestion",
+    "assignments",
+    "value",
+    "value_stddev",
+    "values",
+    "failed",
+    "metadata",
+    "task",
+)
 SET_BY_SERVICE = ("id", "created", "updated")
 #: rendered observations may be sent back: ``object`` and ``experiment`` (this one)
 ECHOED = ("object", "experiment")
-#: refused unless null: multitask experiments are not supported
-UNSUPPORTED = ("task",)
 BATCH_FIELDS = ("observations",)
 
 
-def _suggested_assignments(
+def _suggested(
     unit: SigoptUnit, experiment: ExperimentRecord, sid: int, field: str, claimed: set[int]
-) -> dict[str, Any]:
+) -> SuggestionRecord:
     row = unit.suggestions.get(experiment.id, sid)
     if row is None:
         raise invalid(
@@ -56,17 +70,48 @@ def _suggested_assignments(
             f"'{field}': suggestion {sid} is closed: it already has an observation.",
             detail={"field": field},
         )
-    return row.assignments
+    return row
+
+
+def _task(
+    experiment: ExperimentRecord, body: Mapping[str, Any], prefix: str, suggested: str | None
+) -> str | None:
+    """The observation's task: the one ``task`` names (a name, or an object with a
+    name), which must be its suggestion's when it has one; without ``task``, the
+    suggestion's. Outside a multitask experiment ``task`` may only be null."""
+    field = f"{prefix}task"
+    raw = body.get("task")
+    if not experiment.tasks:
+        if raw is not None:
+            raise invalid(
+                f"'{field}': experiment {experiment.id} is not multitask; leave 'task' out.",
+                field,
+            )
+        return None
+    if raw is None:
+        if suggested is None:
+            raise invalid(
+                f"'{field}' is missing: give 'suggestion', or 'assignments' and 'task' "
+                "(one of the experiment's tasks), when creating an observation.",
+                field,
+            )
+        return suggested
+    try:
+        name = str(sigopt_tasks.task(experiment.tasks, raw, field)["name"])
+    except rules.RuleError as err:
+        raise rule_error(err) from err
+    if suggested is not None and name != suggested:
+        raise invalid(
+            f"'{field}' is {name!r} but the suggestion's task is {suggested!r}; give the "
+            "suggestion without 'task', or the suggestion's task.",
+            field,
+        )
+    return name
 
 
 def _check_keys(body: Mapping[str, Any], prefix: str, experiment: ExperimentRecord) -> None:
     """Known fields only: ``object`` and ``experiment`` as rendered may be sent back
     (``experiment`` naming this one); what the service sets is refused, not dropped."""
-    if body.get("task") is not None:
-        raise BadRequest(
-            f"'{prefix}task': multitask experiments are not supported by this service.",
-            detail={"field": f"{prefix}task"},
-        )
     for key, value in body.items():
         where = f"{prefix}{key}"
         if key in SET_BY_SERVICE:
@@ -80,7 +125,7 @@ def _check_keys(body: Mapping[str, Any], prefix: str, experiment: ExperimentReco
                 f"'{where}' is {value!r} but this is experiment {experiment.id}.",
                 detail={"field": where},
             )
-        if key not in FIELDS and key not in ECHOED and key not in UNSUPPORTED:
+        if key not in FIELDS and key not in ECHOED:
             raise BadRequest(
                 f"'{where}' is not a field of an observation (fields: {', '.join(FIELDS)}).",
                 detail={"field": where},
@@ -105,11 +150,13 @@ def prepare(
     _check_keys(body, prefix, experiment)
     definition = experiment.definition()
     sid = body_id(body.get("suggestion"), f"{prefix}suggestion")
+    suggested = (
+        None if sid is None else _suggested(unit, experiment, sid, f"{prefix}suggestion", claimed)
+    )
+    task = _task(experiment, body, prefix, None if suggested is None else suggested.task)
     try:
-        if sid is not None:
-            assignments = _suggested_assignments(
-                unit, experiment, sid, f"{prefix}suggestion", claimed
-            )
+        if suggested is not None:
+            assignments = suggested.assignments
             if body.get("assignments") is not None and not rules.same_assignments(
                 _assignments(definition, body["assignments"]), assignments
             ):
@@ -141,6 +188,7 @@ def prepare(
         "metadata": meta,
         "created": stamp,
         "updated": stamp,
+        "task": task,
     }
 
 
@@ -164,7 +212,7 @@ class ObservationCollection:
             require_v1_writable(experiment)
             require_active(experiment)
             row = unit.observations.create(prepare(unit, experiment, body))
-        resp.media = render.observation(row)
+        resp.media = render.observation(row, experiment.tasks)
         resp.status = falcon.HTTP_201
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
@@ -174,7 +222,7 @@ class ObservationCollection:
         with self.store.read() as unit:
             experiment = experiment_of(unit, eid, owner)
             page = unit.observations.page(experiment.id, request)
-        resp.media = render_page(page, render.observation)
+        resp.media = render_page(page, lambda row: render.observation(row, experiment.tasks))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """Delete every observation of the experiment."""
@@ -221,7 +269,7 @@ class ObservationBatch:
                     claimed.add(values["suggestion_id"])
                 prepared.append(values)
             rows = [unit.observations.create(values) for values in prepared]
-        resp.media = whole([render.observation(row) for row in rows])
+        resp.media = whole([render.observation(row, experiment.tasks) for row in rows])
         resp.status = falcon.HTTP_201
 
 
@@ -242,7 +290,8 @@ class ObservationItem:
         """The observation."""
         owner = caller(req, self.context)
         with self.store.read() as unit:
-            resp.media = render.observation(self._row(unit, experiment_of(unit, eid, owner), oid))
+            experiment = experiment_of(unit, eid, owner)
+            resp.media = render.observation(self._row(unit, experiment, oid), experiment.tasks)
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, eid: str, oid: str) -> None:
         """Change value(s), value_stddev, failed, metadata or assignments."""
@@ -254,7 +303,7 @@ class ObservationItem:
             row = self._row(unit, experiment, oid)
             _check_keys(body, "", experiment)
             unit.observations.update(row.id, _changes(experiment, row, body), now())
-            resp.media = render.observation(self._row(unit, experiment, oid))
+            resp.media = render.observation(self._row(unit, experiment, oid), experiment.tasks)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str, oid: str) -> None:
         """Delete the observation (its suggestion stays closed)."""
@@ -311,4 +360,22 @@ def _changes(
             changes["metadata"] = rules.metadata(body["metadata"])
     except rules.RuleError as err:
         raise rule_error(err) from err
+    if "task" in body:
+        changes.update(_task_change(experiment, row, body))
     return changes
+
+
+def _task_change(
+    experiment: ExperimentRecord, row: ObservationRecord, body: Mapping[str, Any]
+) -> dict[str, Any]:
+    """An update's ``task``: null is refused in a multitask experiment (an observation
+    there always has a task); an observation of a suggestion keeps the suggestion's."""
+    if experiment.tasks and body["task"] is None:
+        raise invalid(
+            "'task' cannot be null: an observation of a multitask experiment has a task; "
+            "leave 'task' out of the update to keep it.",
+            "task",
+        )
+    suggested = row.task if row.suggestion_id is not None else None
+    task = _task(experiment, body, "", suggested)
+    return {} if task is None else {"task": task}

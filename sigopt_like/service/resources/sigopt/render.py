@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...domain import sigopt_rules as rules
+from ...domain import sigopt_tasks
 from ...store.sigopt import (
     ExperimentRecord,
     ObservationRecord,
@@ -81,8 +82,19 @@ def _value_fields(values: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def observation(row: ObservationRecord) -> dict[str, Any]:
-    """An observation as SigOpt's ``observation`` object."""
+Tasks = Sequence[Mapping[str, Any]]
+
+
+def task(experiment_tasks: Tasks, name: str | None) -> dict[str, Any] | None:
+    """Task ``name`` as SigOpt's ``task`` object (None for no task)."""
+    if name is None:
+        return None
+    return {"object": "task", "name": name, "cost": sigopt_tasks.cost_of(experiment_tasks, name)}
+
+
+def observation(row: ObservationRecord, experiment_tasks: Tasks = ()) -> dict[str, Any]:
+    """An observation as SigOpt's ``observation`` object (``experiment_tasks``: its
+    experiment's, to render the task's cost)."""
     return {
         "object": "observation",
         "id": str(row.id),
@@ -94,7 +106,7 @@ def observation(row: ObservationRecord) -> dict[str, Any]:
         "created": row.created,
         "updated": row.updated,
         "metadata": row.metadata,
-        "task": None,
+        "task": task(experiment_tasks, row.task),
     }
 
 
@@ -108,7 +120,7 @@ def best_assignments(row: ObservationRecord) -> dict[str, Any]:
     }
 
 
-def suggestion(row: SuggestionRecord) -> dict[str, Any]:
+def suggestion(row: SuggestionRecord, experiment_tasks: Tasks = ()) -> dict[str, Any]:
     """A suggestion as SigOpt's ``suggestion`` object."""
     return {
         "object": "suggestion",
@@ -119,7 +131,7 @@ def suggestion(row: SuggestionRecord) -> dict[str, Any]:
         "created": row.created,
         "metadata": row.metadata,
         "deleted": row.deleted,
-        "task": None,
+        "task": task(experiment_tasks, row.task),
     }
 
 
@@ -136,8 +148,12 @@ def queued_suggestion(row: QueuedSuggestionRecord) -> dict[str, Any]:
 
 
 def best_rows(unit: SigoptUnit, experiment: ExperimentRecord) -> list[ObservationRecord]:
-    """The experiment's best observations (see ``domain.sigopt_best``), best first."""
+    """The experiment's best observations (see ``domain.sigopt_best``), best first; in a
+    multitask experiment only those of the task of cost 1 count, as in SigOpt."""
     rows = unit.observations.all(experiment.id, latest=MAX_BEST_OBSERVATIONS)
+    full = sigopt_tasks.full_task(experiment.tasks)
+    if full is not None:
+        rows = [row for row in rows if row.task == full]
     observed = [
         rules.Observed(row.id, row.assignments, row.values_by_name(), row.failed) for row in rows
     ]
@@ -149,13 +165,18 @@ def progress(unit: SigoptUnit, experiment: ExperimentRecord) -> dict[str, Any]:
     """SigOpt's ``progress`` of a v1 experiment."""
     count, first, last = unit.observations.ends(experiment.id)
     top = best_rows(unit, experiment) if count else []
+    spent = float(count)
+    if experiment.tasks and count:  # SigOpt: the sum of the observations' task costs
+        spent = sigopt_tasks.consumed(
+            experiment.tasks, unit.observations.task_counts(experiment.id)
+        )
     return {
         "object": "progress",
         "observation_count": count,
-        "observation_budget_consumed": float(count),
-        "first_observation": observation(first) if first else None,
-        "last_observation": observation(last) if last else None,
-        "best_observation": observation(top[0]) if top else None,
+        "observation_budget_consumed": spent,
+        "first_observation": observation(first, experiment.tasks) if first else None,
+        "last_observation": observation(last, experiment.tasks) if last else None,
+        "best_observation": observation(top[0], experiment.tasks) if top else None,
     }
 
 
@@ -189,5 +210,5 @@ def experiment(unit: SigoptUnit, row: ExperimentRecord) -> dict[str, Any]:
         "observation_budget": row.observation_budget,
         "progress": progress(unit, row),
         "development": False,
-        "tasks": [],
+        "tasks": [{"object": "task", **t} for t in sorted(row.tasks, key=lambda t: -t["cost"])],
     }

@@ -8,6 +8,7 @@ from typing import Any
 import falcon
 
 from ...domain import sigopt_rules as rules
+from ...domain import sigopt_tasks
 from ...domain.sigopt_checks import known_fields
 from ...errors import BadRequest, Conflict
 from ...http import now, page_request, parse_id, read_json, render_page
@@ -16,6 +17,7 @@ from . import render, suggester
 from .common import (
     caller,
     experiment_of,
+    invalid,
     not_found,
     require_active,
     require_v1_writable,
@@ -25,7 +27,7 @@ from .common import (
 STATES = ("open", "closed")
 
 #: what a suggestion create takes (given ``assignments``: a suggestion of the caller's)
-CREATE_FIELDS = ("assignments", "metadata")
+CREATE_FIELDS = ("assignments", "metadata", "task")
 #: what a suggestion update may change
 UPDATE_FIELDS = ("metadata",)
 
@@ -48,7 +50,7 @@ WALKS = ("grid", "random")
 
 def history(
     unit: SigoptUnit, experiment: ExperimentRecord
-) -> tuple[list[tuple[dict, Any]], list[dict | None]]:
+) -> tuple[list[tuple[dict, Any]], list[Mapping[str | None, float | None] | None]]:
     """The observations as the engine reads them: (assignments, values or None), and
     beside them each one's value_stddev by metric (None when failed). The model reads
     the latest ones; a grid or random search all of them, since it must not repeat any
@@ -57,7 +59,13 @@ def history(
     latest = None if walk else suggester.MAX_FIT_OBSERVATIONS
     rows = unit.observations.all(experiment.id, latest=latest)
     observed = [(row.assignments, None if row.failed else row.values_by_name()) for row in rows]
-    return observed, [None if row.failed else row.stddevs_by_name() for row in rows]
+    stddevs: list[Mapping[str | None, float | None] | None] = [
+        None if row.failed else row.stddevs_by_name() for row in rows
+    ]
+    if experiment.tasks:  # a cheaper task's value counts as noisier: the model trusts it less
+        tasked = [(row.task, values) for row, (_, values) in zip(rows, observed, strict=True)]
+        stddevs = sigopt_tasks.fit_stddevs(experiment.tasks, tasked, stddevs)
+    return observed, stddevs
 
 
 def time_budget(context: Any) -> float:
@@ -74,6 +82,7 @@ def suggest(
     kind: str = "experiment",
     given: Any = None,
     metadata: Any = None,
+    given_task: Any = None,
 ) -> tuple[ExperimentRecord, SuggestionRecord]:
     """Make and store one new open suggestion (``given`` assignments, the oldest queued
     suggestion's, or the engine's).
@@ -83,6 +92,9 @@ def suggest(
     observation: a point suggested and observed by another client in the meantime).
     A queued suggestion is taken in the write: when another request took the last one
     meanwhile, this one gets a seeded random point instead of waiting on the engine.
+
+    In a multitask experiment the suggestion has a task: ``given_task`` with ``given``
+    assignments (SigOpt wants both or neither), else :func:`sigopt_tasks.next_task`'s.
     """
     v1 = kind == "experiment"  # the v1 route: an AI experiment is found, then refused
     with store.read() as unit:
@@ -96,7 +108,9 @@ def suggest(
         past, stddevs = history(unit, experiment) if given is None and not queued else ([], [])
         pending = unit.suggestions.open_assignments(experiment.id)
         made = unit.suggestions.count(experiment.id)
+        counts = unit.observations.task_counts(experiment.id) if experiment.tasks else {}
     seed = (experiment.seed * 1_000_003 + made) % (2**63)
+    task = _task(experiment, given, given_task, counts, seed)
     given_point: dict[str, Any] | None = None
     choice: suggester.Choice | None = None  # the engine's (or a walk's, or random) point
     if given is not None:
@@ -122,7 +136,7 @@ def suggest(
         first = unit.queued.take(experiment.id) if given is None else None
         if first is not None:
             return experiment, unit.suggestions.create(
-                experiment.id, first.assignments, metadata, now()
+                experiment.id, first.assignments, metadata, now(), task
             )
         if queued:  # another request took the queue's last one meanwhile
             pending = unit.suggestions.open_assignments(experiment.id)
@@ -145,10 +159,38 @@ def suggest(
         chosen = given_point if choice is None else choice.assignments
         if chosen is None:
             raise Conflict(_exhausted(definition), detail={"field": "experiment"})
-        made_now = unit.suggestions.create(experiment.id, chosen, metadata, now())
+        made_now = unit.suggestions.create(experiment.id, chosen, metadata, now(), task)
     if choice is not None:  # the point served, not the engine's when a race replaced it
         context.metrics.suggestion_chosen(choice.source)
     return experiment, made_now
+
+
+def _task(
+    experiment: ExperimentRecord,
+    given: Any,
+    given_task: Any,
+    counts: Mapping[str | None, int],
+    seed: int,
+) -> str | None:
+    """The new suggestion's task (None when the experiment is not multitask)."""
+    if not experiment.tasks:
+        if given_task is not None:
+            raise invalid("'task' should only be present for multitask experiments.", "task")
+        return None
+    if (given is None) != (given_task is None):
+        missing = "task" if given_task is None else "assignments"
+        raise invalid(
+            f"'{missing}': for multitask experiments, manually created suggestions must "
+            "have both 'assignments' and 'task'.",
+            missing,
+        )
+    try:
+        if given_task is not None:
+            return str(sigopt_tasks.task(experiment.tasks, given_task)["name"])
+    except rules.RuleError as err:
+        raise rule_error(err) from err
+    spent = sigopt_tasks.consumed(experiment.tasks, counts)
+    return sigopt_tasks.next_task(experiment.tasks, spent, experiment.observation_budget or 0, seed)
 
 
 def _exhausted(definition: Mapping[str, Any]) -> str:
@@ -179,10 +221,16 @@ class SuggestionCollection:
             meta = rules.metadata(body.get("metadata"))
         except rules.RuleError as err:
             raise rule_error(err) from err
-        _, row = suggest(
-            self.store, self.context, owner, eid, given=body.get("assignments"), metadata=meta
+        experiment, row = suggest(
+            self.store,
+            self.context,
+            owner,
+            eid,
+            given=body.get("assignments"),
+            metadata=meta,
+            given_task=body.get("task"),
         )
-        resp.media = render.suggestion(row)
+        resp.media = render.suggestion(row, experiment.tasks)
         resp.status = falcon.HTTP_201
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
@@ -193,7 +241,7 @@ class SuggestionCollection:
         with self.store.read() as unit:
             experiment = experiment_of(unit, eid, owner)
             page = unit.suggestions.page(experiment.id, request, state)
-        resp.media = render_page(page, render.suggestion)
+        resp.media = render_page(page, lambda row: render.suggestion(row, experiment.tasks))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """Delete every suggestion, or only the open ones with ``state=open``."""
@@ -223,7 +271,8 @@ class SuggestionItem:
         """The suggestion (a deleted one shows ``deleted: true``)."""
         owner = caller(req, self.context)
         with self.store.read() as unit:
-            resp.media = render.suggestion(self._row(unit, experiment_of(unit, eid, owner), sid))
+            experiment = experiment_of(unit, eid, owner)
+            resp.media = render.suggestion(self._row(unit, experiment, sid), experiment.tasks)
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, eid: str, sid: str) -> None:
         """Replace the suggestion's metadata."""
@@ -239,7 +288,7 @@ class SuggestionItem:
             row = self._row(unit, experiment, sid)
             if "metadata" in body:
                 unit.suggestions.set_metadata(row.id, meta)
-            resp.media = render.suggestion(self._row(unit, experiment, sid))
+            resp.media = render.suggestion(self._row(unit, experiment, sid), experiment.tasks)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str, sid: str) -> None:
         """Delete the suggestion: it leaves the lists and can no longer be observed."""

@@ -1,0 +1,265 @@
+"""Multitask experiments (``tasks``), as SigOpt's: the official sigopt-python client
+against a served instance, and the API of both services (embedded and served)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sigopt_like.service.domain import sigopt_tasks
+
+from .conftest import Api
+
+sigopt = pytest.importorskip("sigopt")
+from sigopt.exception import ApiException  # noqa: E402
+
+X = {"name": "x", "type": "double", "bounds": {"min": 0.0, "max": 1.0}}
+TASKS = [{"name": "cheap", "cost": 0.1}, {"name": "full", "cost": 1}, {"name": "mid", "cost": 0.5}]
+BUDGET = 10
+#: a cheap task's value looks better than any full one: only full ones may be best
+BONUS = {"cheap": 100.0, "mid": 50.0, "full": 0.0}
+
+
+def value(x: float, task: str) -> float:
+    return -((x - 0.3) ** 2) + BONUS[task]
+
+
+@pytest.fixture
+def conn(served):
+    connection = sigopt.Connection(client_token=served.token)
+    connection.set_api_url(served.url)
+    return connection
+
+
+def test_a_multitask_loop_with_sigopt_python(conn):
+    e = conn.experiments().create(
+        name="multitask",
+        parameters=[X],
+        metrics=[{"name": "v", "objective": "maximize"}],
+        observation_budget=BUDGET,
+        tasks=TASKS,
+        seed=7,
+    )
+    assert [(t.name, t.cost) for t in e.tasks] == [("full", 1.0), ("mid", 0.5), ("cheap", 0.1)]
+    assert all(isinstance(t, sigopt.objects.Task) for t in e.tasks)
+    seen: list[tuple[str, float, float]] = []
+    spent = 0.0
+    while spent < BUDGET:
+        s = conn.experiments(e.id).suggestions().create()
+        assert isinstance(s.task, sigopt.objects.Task)
+        cost = {t["name"]: float(t["cost"]) for t in TASKS}[s.task.name]
+        assert s.task.cost == cost
+        v = value(s.assignments["x"], s.task.name)
+        o = conn.experiments(e.id).observations().create(suggestion=s.id, value=v)
+        assert o.task.name == s.task.name and o.task.cost == cost  # the suggestion's task
+        seen.append((s.task.name, s.assignments["x"], v))
+        spent += cost
+    tasks_seen = [t for t, _, _ in seen]
+    assert tasks_seen[0] != "full"  # nothing spent yet: a cheap task first
+    assert "full" in tasks_seen
+    fetched = conn.experiments(e.id).fetch()
+    assert fetched.progress.observation_count == len(seen)
+    assert fetched.progress.observation_budget_consumed == pytest.approx(spent)
+    fulls = [v for t, _, v in seen if t == "full"]
+    (top,) = list(conn.experiments(e.id).best_assignments().fetch().iterate_pages())
+    assert top.value == pytest.approx(max(fulls))  # the cheap ones (+100) do not count
+    assert fetched.progress.best_observation.task.name == "full"
+    # by hand: assignments and a task, by name or as an object
+    manual = (
+        conn.experiments(e.id)
+        .observations()
+        .create(assignments={"x": 0.3}, value=1.0, task={"name": "mid"})
+    )
+    assert manual.task.name == "mid" and manual.task.cost == 0.5
+    with pytest.raises(ApiException) as caught:
+        conn.experiments(e.id).observations().create(assignments={"x": 0.3}, value=1.0)
+    assert caught.value.status_code == 422
+    assert caught.value.to_json()["detail"]["field"] == "task"
+
+
+COST = {t["name"]: float(t["cost"]) for t in TASKS}
+
+
+def _suggested_tasks(api: Api, seed: int) -> list[str]:
+    e = api.create_experiment(
+        type="random", parameters=[X], observation_budget=BUDGET, tasks=TASKS, seed=seed
+    )
+    base = f"/v1/experiments/{e['id']}"
+    names = []
+    for _ in range(30):
+        s = api.post(f"{base}/suggestions").body
+        names.append(s["task"]["name"])
+        reply = api.post(f"{base}/observations", {"suggestion": s["id"], "value": 1.0})
+        assert reply.status == 201, reply.body
+    return names
+
+
+def test_the_tasks_follow_the_budget_and_the_seed(api: Api):
+    first = _suggested_tasks(api, 11)
+    assert first == _suggested_tasks(api, 11)  # the same seed, the same tasks
+    assert first != _suggested_tasks(api, 12)
+    # cheap ones while little is spent, the full task every time once the budget is spent
+    assert first[0] != "full"
+    spent = [sum(COST[t] for t in first[:i]) for i in range(len(first))]
+    assert spent[-1] >= BUDGET
+    assert all(t == "full" for t, before in zip(first, spent, strict=True) if before >= BUDGET)
+    early = first[: len(first) // 3]
+    late = first[-len(first) // 3 :]
+    assert early.count("full") < late.count("full")
+
+
+def test_a_suggestion_by_hand_takes_assignments_and_a_task(api: Api):
+    e = api.create_experiment(parameters=[X], observation_budget=BUDGET, tasks=TASKS)
+    base = f"/v1/experiments/{e['id']}"
+    made = api.post(f"{base}/suggestions", {"assignments": {"x": 0.5}, "task": "mid"})
+    assert made.status == 201, made.body
+    assert made.body["task"] == {"object": "task", "name": "mid", "cost": 0.5}
+    before = api.snapshot()
+    for body, field in (
+        ({"assignments": {"x": 0.5}}, "task"),
+        ({"task": "mid"}, "assignments"),
+        ({"assignments": {"x": 0.5}, "task": "nope"}, "task"),
+    ):
+        reply = api.post(f"{base}/suggestions", body)
+        assert reply.status == 422 and reply.body["detail"]["field"] == field, reply.body
+    assert api.snapshot() == before
+    plain = api.create_experiment()
+    reply = api.post(f"/v1/experiments/{plain['id']}/suggestions", {"task": "full"})
+    assert reply.status == 422 and reply.body["detail"]["field"] == "task", reply.body
+
+
+BAD_CREATES: list[tuple[dict[str, Any], str, str]] = [
+    ({"tasks": [{"name": "a", "cost": 1}]}, "tasks", "at least 2"),
+    ({"tasks": [{"name": "a", "cost": 0.5}, {"name": "b", "cost": 0.2}]}, "tasks", "cost 1"),
+    ({"tasks": [{"name": "a", "cost": 1}, {"name": "b", "cost": 1}]}, "tasks", "distinct"),
+    ({"tasks": [{"name": "a", "cost": 1}, {"name": "a", "cost": 0.2}]}, "tasks", "distinct"),
+    ({"tasks": [{"name": "a", "cost": 1}, {"name": "b", "cost": 0}]}, "tasks[1].cost", "positive"),
+    ({"tasks": [{"name": "a", "cost": 1.5}, {"name": "b", "cost": 1}]}, "tasks[0].cost", "1"),
+    ({"tasks": [{"name": "a", "cost": 1}, {"name": "b"}]}, "tasks[1].cost", "number"),
+    ({"tasks": [{"name": "a", "cost": 1}, {"cost": 0.5}]}, "tasks[1].name", "string"),
+    ({"tasks": [{"name": "a", "cost": 1}, {"name": "b", "cost": 0.5, "x": 1}]}, "tasks[1].x", "x"),
+    ({"tasks": {"name": "a", "cost": 1}}, "tasks", "list"),
+    ({"tasks": TASKS, "observation_budget": None}, "observation_budget", "required"),
+    (
+        {"tasks": TASKS, "metrics": [{"name": "a"}, {"name": "b"}]},
+        "tasks",
+        "multiple optimized metrics",
+    ),
+    (
+        {
+            "tasks": TASKS,
+            "metrics": [{"name": "a"}, {"name": "b", "strategy": "constraint", "threshold": 1}],
+        },
+        "tasks",
+        "constraint metrics",
+    ),
+    ({"tasks": TASKS, "num_solutions": 2}, "tasks", "multisolution"),
+]
+
+
+@pytest.mark.parametrize(("fields", "field", "words"), BAD_CREATES)
+def test_refused_multitask_creates_name_the_field(api: Api, fields, field, words):
+    before = api.counts()
+    body = {"name": "t", "parameters": [X], "observation_budget": BUDGET, **fields}
+    reply = api.post("/v1/experiments", body)
+    assert 400 <= reply.status < 500, reply.body
+    assert reply.body["detail"]["field"] == field and words in reply.body["message"], reply.body
+    assert api.counts() == before
+
+
+def test_ai_experiments_cannot_be_multitask(api: Api):
+    client = api.get("/v1/tokens/self").body["client"]
+    before = api.counts()
+    reply = api.post(
+        f"/v1/clients/{client}/projects/p/aiexperiments",
+        {"name": "ai", "parameters": [X], "metrics": [{"name": "v"}], "budget": 5, "tasks": TASKS},
+    )
+    assert reply.status == 422 and reply.body["detail"]["field"] == "tasks", reply.body
+    assert api.counts() == before
+
+
+def test_refused_observations_and_updates_change_nothing(api: Api):
+    e = api.create_experiment(parameters=[X], observation_budget=BUDGET, tasks=TASKS)
+    base = f"/v1/experiments/{e['id']}"
+    s = api.post(f"{base}/suggestions").body
+    other = next(t["name"] for t in TASKS if t["name"] != s["task"]["name"])
+    mine = api.post(f"{base}/observations", {"assignments": {"x": 0.1}, "value": 1, "task": "mid"})
+    assert mine.status == 201 and mine.body["task"]["name"] == "mid", mine.body
+    oid = mine.body["id"]
+    before = api.snapshot()
+    obs = f"{base}/observations"
+    by_hand = {"assignments": {"x": 0.1}, "value": 1}
+    other_tasks = [{"name": "full", "cost": 1}, {"name": "other", "cost": 0.2}]
+    batch = {"observations": [{**by_hand, "task": "full"}, by_hand]}
+    refused = [
+        ("POST", obs, by_hand, "task"),
+        ("POST", obs, {"suggestion": s["id"], "value": 1, "task": other}, "task"),
+        ("POST", obs, {**by_hand, "task": "no"}, "task"),
+        ("POST", obs, {**by_hand, "task": {}}, "task.name"),
+        ("POST", obs, {**by_hand, "task": {"name": "mid", "cost": 1}}, "task.cost"),
+        ("POST", f"{obs}/batch", batch, "observations[1].task"),
+        ("PUT", f"{obs}/{oid}", {"task": None}, "task"),
+        ("PUT", f"{obs}/{oid}", {"task": "nope"}, "task"),
+        ("PUT", base, {"tasks": other_tasks}, "tasks"),
+        ("PUT", base, {"observation_budget": None}, "observation_budget"),
+    ]
+    for method, path, body, field in refused:
+        reply = api.call(method, path, body)
+        assert 400 <= reply.status < 500, (body, reply.body)
+        assert reply.body["detail"]["field"] == field, (body, reply.body)
+    assert api.snapshot() == before
+    # what is accepted: the suggestion's own task, a new task by hand, the tasks sent back
+    same = {"suggestion": s["id"], "value": 1, "task": s["task"]}
+    assert api.post(f"{base}/observations", same).status == 201
+    moved = api.call("PUT", f"{base}/observations/{oid}", {"task": {"name": "full"}})
+    assert moved.status == 200 and moved.body["task"]["name"] == "full", moved.body
+    kept = api.call("PUT", base, {"tasks": api.get(base).body["tasks"], "name": "kept"})
+    assert kept.status == 200 and kept.body["tasks"] == e["tasks"], kept.body
+
+
+def test_a_task_outside_a_multitask_experiment_is_refused(api: Api):
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}"
+    before = api.snapshot()
+    good = {"assignments": {"x": 1.0, "n": 2, "c": "a"}, "value": 1}
+    reply = api.post(f"{base}/observations", {**good, "task": "full"})
+    assert reply.status == 422 and reply.body["detail"]["field"] == "task", reply.body
+    assert api.snapshot() == before
+    made = api.post(f"{base}/observations", {**good, "task": None})
+    assert made.status == 201 and made.body["task"] is None
+    assert api.get(base).body["tasks"] == []
+
+
+def test_cheaper_tasks_weigh_less_in_the_fit():
+    observed = [("full", {"v": 0.0}), ("full", {"v": 2.0}), ("cheap", {"v": 1.0}), ("mid", None)]
+    noise = sigopt_tasks.fit_stddevs(TASKS, observed, [{"v": 0.3}, None, {"v": None}, None])
+    spread = 1.0  # the standard deviation of 0, 2 and 1
+    assert noise[:2] == [{"v": 0.3}, None]  # full ones keep what they reported
+    assert noise[2] == {"v": pytest.approx(0.9 * spread)}
+    assert noise[3] is None  # a failed one has no value
+    assert sigopt_tasks.consumed(TASKS, {"cheap": 3, "full": 2, None: 1}) == pytest.approx(3.3)
+
+
+def test_the_engine_reads_cheaper_observations_as_noisier(service):
+    """What the engine is given (suggestions.history): a cheap task's value with a noise
+    of (1 - cost) times the values' spread, a full one's as reported."""
+    from sigopt_like.service.resources.sigopt import suggestions
+
+    api = Api(service)
+    e = api.create_experiment(parameters=[X], observation_budget=BUDGET, tasks=TASKS)
+    base = f"/v1/experiments/{e['id']}/observations"
+    for x, v, task in ((0.1, 0.0, "full"), (0.2, 2.0, "full"), (0.3, 1.0, "cheap")):
+        made = api.post(base, {"assignments": {"x": x}, "value": v, "task": task})
+        assert made.status == 201, made.body
+    store = service.context.store.sigopt
+    with store.read() as unit:
+        experiment = unit.experiments.get(unit_owner(api), int(e["id"]))
+        observed, noise = suggestions.history(unit, experiment)
+    assert [v for _, v in observed] == [{None: 0.0}, {None: 2.0}, {None: 1.0}]
+    assert noise[:2] == [{None: None}, {None: None}]
+    assert noise[2] == {None: pytest.approx(0.9)}
+
+
+def unit_owner(api: Api) -> int:
+    return int(api.get("/v1/tokens/self").body["user"])
