@@ -129,6 +129,27 @@ def test_a_suggestion_by_hand_takes_assignments_and_a_task(api: Api):
     assert reply.status == 422 and reply.body["detail"]["field"] == "task", reply.body
 
 
+def test_a_queued_suggestion_keeps_its_task(api: Api):
+    e = api.create_experiment(parameters=[X], observation_budget=BUDGET, tasks=TASKS)
+    queue = f"/v1/experiments/{e['id']}/queued_suggestions"
+    before = api.snapshot()
+    for body, field in (
+        ({"assignments": {"x": 0.5}}, "task"),
+        ({"assignments": {"x": 0.5}, "task": "nope"}, "task"),
+        ({"assignments": {"x": 0.5}, "task": {"name": "mid", "cost": 0.1}}, "task.cost"),
+    ):
+        reply = api.post(queue, body)
+        assert reply.status == 422 and reply.body["detail"]["field"] == field, reply.body
+    assert api.snapshot() == before
+    q = api.post(queue, {"assignments": {"x": 0.5}, "task": "full"})
+    assert q.status == 201 and q.body["task"] == {"object": "task", "name": "full", "cost": 1.0}
+    assert api.get(f"{queue}/{q.body['id']}").body["task"]["name"] == "full"
+    assert api.get(queue).body["data"][0]["task"]["name"] == "full"
+    # nothing is spent yet: the rule would give a cheaper task, the queue gives its own
+    s = api.post(f"/v1/experiments/{e['id']}/suggestions").body
+    assert s["assignments"] == {"x": 0.5} and s["task"]["name"] == "full"
+
+
 BAD_CREATES: list[tuple[dict[str, Any], str, str]] = [
     ({"tasks": [{"name": "a", "cost": 1}]}, "tasks", "at least 2"),
     ({"tasks": [{"name": "a", "cost": 0.5}, {"name": "b", "cost": 0.2}]}, "tasks", "cost 1"),

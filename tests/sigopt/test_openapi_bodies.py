@@ -336,6 +336,11 @@ def _multitask_suggestion(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict
     return "POST", f"/v1/experiments/{_multitask_id(api, ids)}/suggestions", body
 
 
+def _multitask_queued(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {"assignments": {"x": 0.55}, "task": {"name": "cheap"}}
+    return "POST", f"/v1/experiments/{_multitask_id(api, ids)}/queued_suggestions", body
+
+
 def _multitask_observation(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
     body = {"assignments": {"x": 0.45}, "value": 1.0, "task": {"name": "full"}}
     return "POST", f"/v1/experiments/{_multitask_id(api, ids)}/observations", body
@@ -534,6 +539,7 @@ EXAMPLES: list[Example] = [
     _experiment,
     _multitask_experiment,
     _multitask_suggestion,
+    _multitask_queued,
     _multitask_observation,
     _client_experiment,
     _ai_experiment,

@@ -78,7 +78,7 @@ def test_deleted_queued_suggestions_are_not_served(api: Api):
         ({"assignments": "x=1"}, 400, "assignments"),
         ({}, 400, "assignments"),
         ({"assignments": POINT, "metadata": {"k": 1}}, 400, "metadata"),
-        ({"assignments": POINT, "task": {"name": "cheap"}}, 400, "task"),
+        ({"assignments": POINT, "task": {"name": "cheap"}}, 422, "task"),
     ],
 )
 def test_what_the_experiment_would_not_take_is_refused_and_nothing_queued(

@@ -363,6 +363,13 @@ def test_sigopt_rows_of_revision_0010_take_tasks_after_the_upgrade(
             ),
             point,
         )
+        conn.execute(
+            sa.text(
+                "INSERT INTO queued_suggestions (id, experiment_id, assignments, created) "
+                "VALUES (6, 7, :a, 1)"
+            ),
+            point,
+        )
     engine.dispose()
     store = open_store(url)
     try:
@@ -377,6 +384,8 @@ def test_sigopt_rows_of_revision_0010_take_tasks_after_the_upgrade(
         assert old["progress"]["best_observation"]["task"] is None
         assert client.simulate_get("/v1/experiments/7/suggestions/4").json["task"] is None
         assert client.simulate_get("/v1/experiments/7/observations/5").json["task"] is None
+        queued = client.simulate_get("/v1/experiments/7/queued_suggestions/6").json
+        assert queued["task"] is None and queued["assignments"] == {"x": 0.5}
         tasks = [{"name": "full", "cost": 1}, {"name": "cheap", "cost": 0.5}]
         made = client.simulate_post(
             "/v1/experiments",

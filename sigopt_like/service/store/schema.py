@@ -217,6 +217,7 @@ queued_suggestions = sa.Table(
     ),
     sa.Column("assignments", sa.Text, nullable=False),
     sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("task", sa.String(500), nullable=True),  # the task's name, null = not multitask
 )
 
 observations = sa.Table(

@@ -105,6 +105,8 @@ class QueuedSuggestionRecord:
     experiment_id: int
     assignments: dict[str, Any]
     created: int
+    task: str | None = None
+    """The task's name (multitask experiments), else None."""
 
 
 @attrs.frozen
@@ -185,6 +187,7 @@ def _queued(row: Any) -> QueuedSuggestionRecord:
         experiment_id=m["experiment_id"],
         assignments=loads(m["assignments"]),
         created=m["created"],
+        task=m["task"],
     )
 
 
@@ -423,12 +426,13 @@ class QueuedSuggestions:
         self.conn = conn
 
     def create(
-        self, eid: int, assignments: Mapping[str, Any], stamp: int
+        self, eid: int, assignments: Mapping[str, Any], stamp: int, task: str | None = None
     ) -> QueuedSuggestionRecord:
-        """Queue ``assignments`` behind the experiment's other queued suggestions."""
+        """Queue ``assignments`` (of ``task``, by name, in a multitask experiment) behind
+        the experiment's other queued suggestions."""
         key = self.conn.execute(
             Q.insert().values(
-                experiment_id=eid, assignments=dumps(dict(assignments)), created=stamp
+                experiment_id=eid, assignments=dumps(dict(assignments)), created=stamp, task=task
             )
         ).inserted_primary_key
         assert key is not None

@@ -14,6 +14,7 @@ from typing import Any
 import falcon
 
 from ...domain import sigopt_rules as rules
+from ...domain import sigopt_tasks
 from ...domain.sigopt_checks import known_fields
 from ...errors import BadRequest
 from ...http import now, page_request, parse_id, read_json, render_page
@@ -29,7 +30,25 @@ from .common import (
 )
 
 #: what a queued suggestion create takes
-CREATE_FIELDS = ("assignments",)
+CREATE_FIELDS = ("assignments", "task")
+
+
+def _task(experiment: ExperimentRecord, raw: Any) -> str | None:
+    """A queued suggestion's task: required in a multitask experiment (as SigOpt's), only
+    null elsewhere."""
+    if not experiment.tasks:
+        if raw is not None:
+            raise rules.RuleError(
+                "'task' should only be present for multitask experiments.", "task"
+            )
+        return None
+    if raw is None:
+        raise rules.RuleError(
+            "'task' is missing: a queued suggestion of a multitask experiment names one of "
+            "its tasks.",
+            "task",
+        )
+    return str(sigopt_tasks.task(experiment.tasks, raw)["name"])
 
 
 class QueuedSuggestionCollection:
@@ -64,10 +83,11 @@ class QueuedSuggestionCollection:
                     conditionals=definition["conditionals"],
                 )
                 rules.check_constraints(definition["linear_constraints"], chosen)
+                task = _task(experiment, body.get("task"))
             except rules.RuleError as err:
                 raise rule_error(err) from err
-            row = unit.queued.create(experiment.id, chosen, now())
-        resp.media = render.queued_suggestion(row)
+            row = unit.queued.create(experiment.id, chosen, now(), task)
+        resp.media = render.queued_suggestion(row, experiment.tasks)
         resp.status = falcon.HTTP_201
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
@@ -77,7 +97,7 @@ class QueuedSuggestionCollection:
         with self.store.read() as unit:
             experiment = experiment_of(unit, eid, owner)
             page = unit.queued.page(experiment.id, request)
-        resp.media = render_page(page, render.queued_suggestion)
+        resp.media = render_page(page, lambda row: render.queued_suggestion(row, experiment.tasks))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """Empty the queue."""
@@ -109,7 +129,9 @@ class QueuedSuggestionItem:
         owner = caller(req, self.context)
         with self.store.read() as unit:
             experiment = experiment_of(unit, eid, owner)
-            resp.media = render.queued_suggestion(self._row(unit, experiment, qid))
+            resp.media = render.queued_suggestion(
+                self._row(unit, experiment, qid), experiment.tasks
+            )
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str, qid: str) -> None:
         """Take the queued suggestion out of the queue."""

@@ -135,7 +135,7 @@ def suggestion(row: SuggestionRecord, experiment_tasks: Tasks = ()) -> dict[str,
     }
 
 
-def queued_suggestion(row: QueuedSuggestionRecord) -> dict[str, Any]:
+def queued_suggestion(row: QueuedSuggestionRecord, experiment_tasks: Tasks = ()) -> dict[str, Any]:
     """A queued suggestion as SigOpt's ``queued_suggestion`` object."""
     return {
         "object": "queued_suggestion",
@@ -143,7 +143,7 @@ def queued_suggestion(row: QueuedSuggestionRecord) -> dict[str, Any]:
         "assignments": row.assignments,
         "experiment": str(row.experiment_id),
         "created": row.created,
-        "task": None,
+        "task": task(experiment_tasks, row.task),
     }
 
 

@@ -94,7 +94,8 @@ def suggest(
     meanwhile, this one gets a seeded random point instead of waiting on the engine.
 
     In a multitask experiment the suggestion has a task: ``given_task`` with ``given``
-    assignments (SigOpt wants both or neither), else :func:`sigopt_tasks.next_task`'s.
+    assignments (SigOpt wants both or neither), a queued suggestion's own, else
+    :func:`sigopt_tasks.next_task`'s.
     """
     v1 = kind == "experiment"  # the v1 route: an AI experiment is found, then refused
     with store.read() as unit:
@@ -136,7 +137,7 @@ def suggest(
         first = unit.queued.take(experiment.id) if given is None else None
         if first is not None:
             return experiment, unit.suggestions.create(
-                experiment.id, first.assignments, metadata, now(), task
+                experiment.id, first.assignments, metadata, now(), first.task or task
             )
         if queued:  # another request took the queue's last one meanwhile
             pending = unit.suggestions.open_assignments(experiment.id)

@@ -5,8 +5,8 @@ Revision ID: 0011
 Revises: 0010
 
 ``sigopt_experiments`` gains ``tasks`` (JSON ``[{name, cost}]``, null = not
-multitask); ``suggestions`` and ``observations`` gain ``task`` (the task's name,
-null = not multitask). Rows made before keep null: their experiments had no tasks.
+multitask); ``suggestions``, ``queued_suggestions`` and ``observations`` gain ``task``
+(the task's name, null = not multitask). Rows made before keep null: their experiments had no tasks.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ def upgrade() -> None:
     """Add the task columns; schema version 11."""
     op.add_column("sigopt_experiments", sa.Column("tasks", sa.Text(), nullable=True))
     op.add_column("suggestions", sa.Column("task", sa.String(500), nullable=True))
+    op.add_column("queued_suggestions", sa.Column("task", sa.String(500), nullable=True))
     op.add_column("observations", sa.Column("task", sa.String(500), nullable=True))
     meta = sa.table("meta", sa.column("key", sa.String), sa.column("value", sa.Text))
     op.execute(meta.update().where(meta.c.key == "schema_version").values(value="11"))
