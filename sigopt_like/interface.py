@@ -49,6 +49,7 @@ _OBSERVATION = (
     P("values", list[Mapping[str, Any]] | None, doc="[{name, value, value_stddev}] per metric"),
     P("failed", bool | None, doc="the run failed: no value"),
     _METADATA,
+    P("task", str | Mapping[str, Any] | None, doc="multitask: the task (a name or {name})"),
 )
 
 TASKS = Group(
@@ -318,7 +319,8 @@ EXPERIMENTS = Group(
             "POST",
             handler=SC.create_experiment,
             doc="Create an experiment (name=, parameters=, metrics=, observation_budget=, "
-            "conditionals=, linear_constraints=, num_solutions=, project=, ...; or data=).",
+            "conditionals=, linear_constraints=, num_solutions=, project=, tasks=, ...; "
+            "or data=).",
         ),
         *_with_fetch(
             E(
@@ -381,6 +383,11 @@ EXPERIMENTS = Group(
                     params=(
                         P("assignments", Mapping[str, Any] | None, doc="your own point"),
                         _METADATA,
+                        P(
+                            "task",
+                            str | Mapping[str, Any] | None,
+                            doc="multitask, with assignments: the point's task",
+                        ),
                     ),
                 ),
                 *_with_fetch(
@@ -426,7 +433,14 @@ EXPERIMENTS = Group(
                     None,
                     "QueuedSuggestion",
                     "Queue assignments for one of the next suggestions.",
-                    params=(P("assignments", Mapping[str, Any], required=True, doc="the point"),),
+                    params=(
+                        P("assignments", Mapping[str, Any], required=True, doc="the point"),
+                        P(
+                            "task",
+                            str | Mapping[str, Any] | None,
+                            doc="multitask (required there): the suggestion's task",
+                        ),
+                    ),
                 ),
                 *_with_fetch(
                     E(

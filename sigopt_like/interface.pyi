@@ -394,7 +394,7 @@ class _Experiments:
         **fields: Any,
     ) -> Experiment:
         """Create an experiment (name=, parameters=, metrics=, observation_budget=, conditionals=,
-        linear_constraints=, num_solutions=, project=, ...; or data=).
+        linear_constraints=, num_solutions=, project=, tasks=, ...; or data=).
         """
     def list(
         self,
@@ -448,6 +448,7 @@ class _ExperimentsItemSuggestions:
         *,
         assignments: Mapping[str, Any] | None = ...,
         metadata: dict[str, Any] | None = ...,
+        task: str | Mapping[str, Any] | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
@@ -526,6 +527,7 @@ class _ExperimentsItemQueuedSuggestions:
         self,
         *,
         assignments: Mapping[str, Any],
+        task: str | Mapping[str, Any] | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
@@ -598,6 +600,7 @@ class _ExperimentsItemObservations:
         values: list[Mapping[str, Any]] | None = ...,
         failed: bool | None = ...,
         metadata: dict[str, Any] | None = ...,
+        task: str | Mapping[str, Any] | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
@@ -664,6 +667,7 @@ class _ExperimentsItemObservationsItem:
         values: list[Mapping[str, Any]] | None = ...,
         failed: bool | None = ...,
         metadata: dict[str, Any] | None = ...,
+        task: str | Mapping[str, Any] | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,

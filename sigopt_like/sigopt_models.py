@@ -117,7 +117,7 @@ class Observation(Model):
     metadata: Any = None
     created: int | None = None
     updated: int | None = None
-    task: Any = None  # SigOpt's multitask task; None here (multitask is refused)
+    task: Any = None  # {object: "task", name, cost} in a multitask experiment, else None
 
     @property
     def observation(self) -> Observation:
@@ -163,7 +163,7 @@ class Experiment(Model):
     progress: Any = attrs.field(default=None, metadata=parsed(model(Progress)))
     user: str | None = None
     development: bool | None = None
-    tasks: Any = None  # SigOpt's multitask tasks; ``[]`` here (multitask is refused)
+    tasks: Any = None  # [{object: "task", name, cost}] of a multitask experiment, else []
 
     @property
     def experiment(self) -> Experiment:
@@ -182,7 +182,7 @@ class Suggestion(Model):
     metadata: Any = None
     created: int | None = None
     deleted: bool | None = None
-    task: Any = None  # SigOpt's multitask task; None here (multitask is refused)
+    task: Any = None  # {object: "task", name, cost} in a multitask experiment, else None
 
     @property
     def suggestion(self) -> Suggestion:
@@ -198,7 +198,7 @@ class QueuedSuggestion(Model):
     experiment: str | None = None
     assignments: Any = attrs.field(default=None, metadata=parsed(assignments))
     created: int | None = None
-    task: Any = None  # SigOpt's multitask task; None here (multitask is refused)
+    task: Any = None  # {object: "task", name, cost} in a multitask experiment, else None
 
 
 @attrs.define(kw_only=True)

@@ -26,13 +26,14 @@ def value(x: float, task: str) -> float:
 
 
 @pytest.fixture
-def conn(served):
+def sigopt_conn(served):
     connection = sigopt.Connection(client_token=served.token)
     connection.set_api_url(served.url)
     return connection
 
 
-def test_a_multitask_loop_with_sigopt_python(conn):
+def test_a_multitask_loop_with_sigopt_python(sigopt_conn):
+    conn = sigopt_conn
     e = conn.experiments().create(
         name="multitask",
         parameters=[X],
@@ -79,6 +80,29 @@ def test_a_multitask_loop_with_sigopt_python(conn):
 
 
 COST = {t["name"]: float(t["cost"]) for t in TASKS}
+
+
+def test_our_client_sends_and_reads_tasks(conn):
+    """sigopt_like's own client (embedded and served): task= on observations,
+    suggestions and queued suggestions; tasks on the experiment."""
+    e = conn.experiments.create(
+        name="mt", parameters=[X], observation_budget=BUDGET, tasks=TASKS, seed=5
+    )
+    assert [t["name"] for t in e.tasks] == ["full", "mid", "cheap"]
+    s = conn.experiments(e.id).suggest()
+    assert s.task["name"] in COST
+    o = conn.experiments(e.id).report(suggestion=s.id, value=1.0)
+    assert o.task == s.task
+    mine = conn.experiments(e.id).observations.create(assignments={"x": 0.2}, value=2.0, task="mid")
+    assert mine.task["name"] == "mid"
+    by_hand = conn.experiments(e.id).suggestions.create(assignments={"x": 0.4}, task="cheap")
+    assert by_hand.task == {"object": "task", "name": "cheap", "cost": 0.1}
+    q = conn.experiments(e.id).queued_suggestions.create(assignments={"x": 0.6}, task="full")
+    assert q.task["name"] == "full"
+    assert conn.experiments(e.id).suggest().task["name"] == "full"
+    assert conn.experiments(e.id).fetch().progress.observation_budget_consumed == pytest.approx(
+        COST[s.task["name"]] + 0.5
+    )
 
 
 def _suggested_tasks(api: Api, seed: int) -> list[str]:
