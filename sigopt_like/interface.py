@@ -190,9 +190,16 @@ SESSION_GROUPS = (
                 "POST",
                 "simulate",
                 H.parse_table,
-                "The table with simulated responses filled in.",
+                "The table (default: the current design) with simulated responses filled in.",
                 args=("table",),
-                params=(P("table", "TableArg", required=True, doc="the experiments to simulate"),),
+                params=(
+                    P(
+                        "table",
+                        "TableArg | None",
+                        doc="the experiments to simulate (default: the current generation's "
+                        "design, as Daptics' simulate_experiment_responses(None))",
+                    ),
+                ),
                 convert={"table": H.table_json},
             ),
         ),
@@ -282,7 +289,14 @@ SESSIONS = Group(
             "Task",
             "Generate the next design; starts a 'generate' task.",
             task=True,
-            params=(P("gen", int | None, doc="the generation to make (default: the next)"),),
+            params=(
+                P(
+                    "gen",
+                    int | None,
+                    doc="the session's current generation, whose experiments are in (0: the "
+                    "initial ones); a check, as Daptics' generate_design(gen): default, no check",
+                ),
+            ),
         ),
         E(
             "simulate",

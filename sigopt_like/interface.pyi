@@ -176,13 +176,13 @@ class _SessionsItemResponses:
     def __call__(self) -> _SessionsItemResponses: ...
     def simulate(
         self,
-        table: TableArg,
+        table: TableArg | None = ...,
         *,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
     ) -> Table:
-        """The table with simulated responses filled in."""
+        """The table (default: the current design) with simulated responses filled in."""
 
 class _SessionsItemBest:
     """The recommended experiment."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sigopt_like import Recommendation, Space, SpaceTemplate, Table, Task
+from sigopt_like import ConflictError, Recommendation, Space, SpaceTemplate, Table, Task
 
 SPACE = Space.from_dict(
     {
@@ -43,6 +43,19 @@ def test_design_experiments_best_and_tasks(session, tmp_path):
     assert all(isinstance(t, Task) and t.succeeded for t in tasks)
     assert session.tasks(tasks[0].id).fetch().id == tasks[0].id
     assert session.tasks(tasks[0].id).wait().succeeded
+
+
+def test_simulated_responses_default_to_the_current_design(session):
+    """Daptics' simulate_experiment_responses(None): the current design, measured; an
+    error while there is no design yet."""
+    with pytest.raises(ConflictError, match="No design to simulate"):
+        session.responses.simulate()
+    design = session.generate(wait=True).result.experiments
+    measured = session.responses.simulate()
+    assert measured.columns == design.columns and len(measured) == len(design)
+    assert [row[:-1] for row in measured.rows] == [row[:-1] for row in design.rows]
+    assert measured.to_dict() == session.responses.simulate(design).to_dict()
+    assert all(isinstance(y, float) for y in measured.responses())
 
 
 def test_analytics_files_download_and_auto_export(session, tmp_path):
