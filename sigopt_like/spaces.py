@@ -1046,10 +1046,12 @@ def _unit_problems(param: MixtureComponent, row: int, total: Any, add: Callable[
             return
     if param.min < 0:
         add(f"minimum {param.min} of '{param.name}' is negative", row, 2)
-    if param.min >= param.max:
+    if param.max < 1:
+        add(f"maximum {param.max} of '{param.name}' is not a positive number of units", row, 3)
+    elif param.min > param.max:
         add(
             f"'{param.name}' has minimum {param.min} and maximum {param.max}: "
-            "the minimum must be below the maximum",
+            "the minimum must not be above the maximum",
             row,
             3,
         )

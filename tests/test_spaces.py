@@ -480,8 +480,8 @@ def test_total_units_accepts_integral_text_and_refuses_junk() -> None:
     [
         ("b,unit,1.5,3", "Min", "not a whole number"),
         ("b,unit,0,x", "Max", "not a whole number"),
-        ("b,unit,3,3", "Max", "must be below the maximum"),
-        ("b,unit,4,2", "Max", "must be below the maximum"),
+        ("b,unit,0,0", "Max", "not a positive number of units"),
+        ("b,unit,4,2", "Max", "must not be above the maximum"),
         ("b,unit,-1,3", "Min", "negative"),
         ("b,unit,0,11", "Max", "above total_units 10"),
         ("b,unit,0", "Max", "has no maximum"),

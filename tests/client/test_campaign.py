@@ -58,6 +58,29 @@ def test_simulated_responses_default_to_the_current_design(session):
     assert all(isinstance(y, float) for y in measured.responses())
 
 
+def test_a_mixture_component_of_fixed_units_is_designed_around(conn):
+    """Seed 000 asks a mixture row for a minimum (0 or more) and a maximum (1 or more, at
+    most totalUnits), not minimum < maximum: a component always at 3 units (a buffer) is a
+    space, and every design keeps it at 3."""
+    space = Space.from_csv(
+        "buffer,unit,3,3\nsalt,unit,0,10\nacid,unit,1,10\nbase,unit,0,5\n",
+        type="mixture",
+        total_units=12,
+    )
+    created = conn.sessions.create(name="buffered")
+    node = conn.sessions(created.id)
+    assert node.space.put(space=space, population_size=6, replicates=1, wait=True).succeeded
+    for gen in (1, 2):
+        design = node.generate(wait=True).result.experiments
+        assert len(design) == 12 and {row[0] for row in design.rows} == {3}
+        assert all(sum(row[:4]) == 12 for row in design.rows)
+        done = node.experiments.put(
+            type="designed", table=node.responses.simulate(design), wait=True
+        )
+        assert done.result.gen == gen
+    assert node.best.fetch().experiment["buffer"] == 3
+
+
 def test_analytics_files_download_and_auto_export(session, tmp_path):
     design = session.generate(wait=True).result.experiments
     session.experiments.put(type="designed", table=session.responses.simulate(design), wait=True)
