@@ -304,6 +304,7 @@ class AnalyticsFile(Model):
     """One analytics file of a generation (download it with ``analytics.download``)."""
 
     name: str | None = None
+    title: str | None = None
     gen: int | None = None
     content_type: str | None = None
     size: int | None = None

@@ -39,6 +39,23 @@ VS_PARAMETERS = "response_vs_parameters"
 SUMMARY = "summary.csv"
 PARAMETER_SUMMARY = "parameter_summary.csv"
 
+_FORMATS = {".png": "image", ".pdf": "PDF", ".csv": "table"}
+
+
+def file_title(name: str) -> str:
+    """The caption of an analytics file (Daptics' ``title``), from its name."""
+    stem, dot, suffix = name.rpartition(".")
+    captions = {
+        BY_GENERATION: "Responses by generation",
+        VS_PARAMETERS: "Response against each parameter",
+        SUMMARY.removesuffix(".csv"): "Statistics of each generation",
+        PARAMETER_SUMMARY.removesuffix(".csv"): "Response by parameter level",
+    }
+    caption = captions.get(stem if dot else name, name)
+    form = _FORMATS.get(f".{suffix.lower()}") if dot else None
+    return f"{caption} ({form})" if form else caption
+
+
 SUMMARY_COLUMNS = ("gen", "n", "n_with_response", "best", "mean", "sd", "best_so_far")
 PARAMETER_SUMMARY_COLUMNS = ("parameter", "level", "n", "n_with_response", "mean", "best")
 

@@ -320,10 +320,14 @@ def run_analytics(ctx: TaskContext) -> Outcome:
 
 
 def file_json(session_id: int, gen: int, name: str, content_type: str, size: int) -> dict[str, Any]:
-    """One analytics file's listing entry, with the URL that downloads it (same auth)."""
+    """One analytics file's listing entry, with its caption and the URL that downloads it
+    (same auth)."""
+    from .analytics import file_title
+
     return {
         "object": "analytics_file",
         "name": name,
+        "title": file_title(name),
         "gen": gen,
         "content_type": content_type,
         "size": size,

@@ -88,6 +88,11 @@ def test_analytics_files_download_and_auto_export(session, tmp_path):
     assert task.result.files
     files = session.analytics.files()
     assert {f.name for f in files} == {f.name for f in task.result.files}
+    titles = {f.name: f.title for f in files}  # seed 000: title (caption), filename, url
+    assert titles["responses_by_generation.pdf"] == "Responses by generation (PDF)"
+    assert titles["summary.csv"] == "Statistics of each generation (table)"
+    assert {f.title for f in task.result.files} == set(titles.values())
+    assert len(set(titles.values())) == len(files)
     paths = session.analytics.download(tmp_path / "dl")
     assert sorted(p.name for p in paths) == sorted(f.name for f in files)
     sizes = {f.name: f.size for f in files}
