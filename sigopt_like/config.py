@@ -15,7 +15,8 @@ unless told otherwise, and ``run_tasks_async`` follows a task started without
 
 A file named by the caller (``config=`` or ``SIGOPT_LIKE_CONFIG``) must exist and
 parse; the default files (``./sigopt_like.conf``, then
-``~/.config/sigopt-like/config.json``) are read only when present.
+``~/.config/sigopt-like/config.json``) are read only when present. Daptics' environment
+variables (``DAPTICS_HOST``, ``DAPTICS_USER``, ...) count, below ours.
 """
 
 from __future__ import annotations
@@ -73,6 +74,20 @@ ENV_KEYS = {
     C.ENV_MAX_TRIES: "max_tries",
 }
 
+#: the Daptics client's environment variables (its v0.12 docs), read below ours: a script
+#: or a shell set up for Daptics reaches the host it names, not the embedded service.
+DAPTICS_ENV_KEYS: Mapping[str, str] = MappingProxyType(
+    {
+        "DAPTICS_HOST": "host",
+        "DAPTICS_USER": "email",
+        "DAPTICS_PASSWORD": "password",
+        "DAPTICS_AUTO_EXPORT_PATH": "export_dir",
+        "DAPTICS_AUTO_TASK_TIMEOUT": "auto_task_timeout",
+        "DAPTICS_AUTO_GENERATE_NEXT_DESIGN": "auto_generate_next_design",
+        "DAPTICS_RUN_TASKS_ASYNC": "run_tasks_async",
+        "DAPTICS_VERIFY_SSL_CERTIFICATES": "verify",
+    }
+)
 
 ENV_PREFIX = "SIGOPT_LIKE_"
 
@@ -199,7 +214,8 @@ def resolve_config(
     _refuse_misspelt_variables(env)
     named = config if config is not None else env.get(C.ENV_CONFIG) or None
     path, from_file = _load_file(named, cwd=Path(cwd) if cwd else Path.cwd(), env=env)
-    from_env = {field: env[name] for name, field in ENV_KEYS.items() if env.get(name)}
+    from_env = {field: env[name] for name, field in DAPTICS_ENV_KEYS.items() if env.get(name)}
+    from_env.update({field: env[name] for name, field in ENV_KEYS.items() if env.get(name)})
     given = {
         "host": host,
         "token": token,

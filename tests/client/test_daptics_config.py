@@ -7,6 +7,7 @@ import json
 import threading
 
 import pytest
+import requests
 
 import sigopt_like
 from sigopt_like import ConfigError
@@ -84,3 +85,36 @@ def test_run_tasks_async_follows_the_task_in_the_background(tmp_path, clean_env)
         assert finished.wait(60), seen
         assert seen[-1] == "success"
         assert session.tasks(started.id).fetch().status == "success"
+
+
+def test_daptics_environment_variables_reach_the_host_they_name(served, clean_env, monkeypatch):
+    """Seed 000: with no config file, DAPTICS_HOST and friends configure the client; a
+    shell set up for Daptics used to get the embedded service, and its campaign a local
+    database nobody else saw."""
+    monkeypatch.setenv("DAPTICS_HOST", served.url)
+    monkeypatch.setenv("SIGOPT_LIKE_TOKEN", served.token)
+    with sigopt_like.Connection() as conn:
+        assert not conn.embedded
+        created = conn.sessions.create(name="from-daptics-env")
+    seen = requests.get(f"{served.url}/v1/sessions/{created.id}", headers=served.headers())
+    assert seen.status_code == 200 and seen.json()["name"] == "from-daptics-env"
+
+
+def test_daptics_environment_variables_rank_below_ours(clean_env, tmp_path):
+    env = {
+        "DAPTICS_HOST": "https://daptics.example",
+        "DAPTICS_USER": "a@b.example",
+        "DAPTICS_PASSWORD": "pw",
+        "DAPTICS_AUTO_EXPORT_PATH": str(tmp_path / "exports"),
+        "DAPTICS_AUTO_TASK_TIMEOUT": "-1",
+        "DAPTICS_AUTO_GENERATE_NEXT_DESIGN": "true",
+        "DAPTICS_RUN_TASKS_ASYNC": "1",
+        "DAPTICS_VERIFY_SSL_CERTIFICATES": "false",
+    }
+    config = resolve_config(environ=env)
+    assert config.host == "https://daptics.example" and config.email == "a@b.example"
+    assert config.password == "pw" and config.export_dir == str(tmp_path / "exports")
+    assert config.auto_task_timeout == -1 and config.auto_generate_next_design
+    assert config.run_tasks_async and config.verify is False
+    ours = resolve_config(environ={**env, "SIGOPT_LIKE_HOST": "https://ours.example"})
+    assert ours.host == "https://ours.example"
