@@ -295,6 +295,34 @@ def download_files(
     return out
 
 
+def download_file(call: Call, file: Any, path: Any = None, *, gen: int | None = None) -> Path:
+    """``analytics.download_file(file, path=None)``: one analytics file, as Daptics'
+    ``download_analytics_file(url, fname)``. ``file`` is an AnalyticsFile, its name or its
+    URL; ``path`` a file to write, or a folder for the file's own name (default: here)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from . import csvio
+
+    base = f"{C.API_PREFIX}/sessions/{call.node._path[1]}/analytics/files/"
+    url = getattr(file, "url", None) or (file if isinstance(file, str) and "/" in file else None)
+    name = getattr(file, "name", None) or (file if isinstance(file, str) else None)
+    if url is not None:
+        parts = urlsplit(url)
+        if not parts.path.startswith(base) or "/" in parts.path.removeprefix(base):
+            raise ValueError(f"{url!r} is not the URL of an analytics file of this session")
+        name = parts.path.removeprefix(base)
+        listed = parse_qs(parts.query).get("gen")
+        if gen is None and listed and listed[0].isdigit():
+            gen = int(listed[0])
+    if not name or Path(name).name != name or name in (".", ".."):
+        raise ValueError(f"not the name of an analytics file: {file!r}")
+    response = call.response("GET", base + name, params={"gen": gen}, headers={"Accept": "*/*"})
+    target = Path(path) if path is not None else Path(name)
+    if target.is_dir():
+        target = target / name
+    return csvio.write_bytes_file(target, response.content)
+
+
 def history_csv(call: Call, path: Any = None) -> str:
     """``history.csv(path=None)``: the history CSV from the service; written to ``path`` too."""
     response = call.response("GET", params={"format": "csv"}, headers={"Accept": "text/csv"})

@@ -239,6 +239,12 @@ SESSION_GROUPS = (
                 args=("directory",),
                 doc="Download the files of a generation into directory (gen=, name_by_gen=).",
             ),
+            E(
+                "download_file",
+                handler=H.download_file,
+                args=("file", "path"),
+                doc="Download one file (an AnalyticsFile, its name or URL) to path (gen=).",
+            ),
         ),
     ),
     TASKS,

@@ -241,6 +241,17 @@ class _SessionsItemAnalytics:
         headers: Mapping[str, str] | None = ...,
     ) -> list[Path]:
         """Download the files of a generation into directory (gen=, name_by_gen=)."""
+    def download_file(
+        self,
+        file: Any,
+        path: Any = ...,
+        *,
+        gen: int | None = ...,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> Path:
+        """Download one file (an AnalyticsFile, its name or URL) to path (gen=)."""
 
 class _SessionsItemTasks:
     """A session's tasks: list them; fetch, cancel or wait for one."""

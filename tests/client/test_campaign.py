@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from sigopt_like import ConflictError, Recommendation, Space, SpaceTemplate, Table, Task
+from sigopt_like import (
+    ConflictError,
+    NotFoundError,
+    Recommendation,
+    Space,
+    SpaceTemplate,
+    Table,
+    Task,
+)
 
 SPACE = Space.from_dict(
     {
@@ -79,6 +87,29 @@ def test_a_mixture_component_of_fixed_units_is_designed_around(conn):
         )
         assert done.result.gen == gen
     assert node.best.fetch().experiment["buffer"] == 3
+
+
+def test_one_analytics_file_downloads_by_file_name_or_url(session, tmp_path):
+    """Daptics' download_analytics_file(url, fname): one file, not the whole set."""
+    design = session.generate(wait=True).result.experiments
+    session.experiments.put(type="designed", table=session.responses.simulate(design), wait=True)
+    session.analytics.create(wait=True)
+    files = {f.name: f for f in session.analytics.files()}
+    pdf = files["responses_by_generation.pdf"]
+    by_file = session.analytics.download_file(pdf, tmp_path / "plot.pdf")
+    assert by_file == tmp_path / "plot.pdf" and by_file.read_bytes().startswith(b"%PDF")
+    assert by_file.stat().st_size == pdf.size
+    folder = tmp_path / "plots"
+    folder.mkdir()
+    by_url = session.analytics.download_file(files["summary.csv"].url, folder)
+    assert by_url == folder / "summary.csv" and by_url.stat().st_size == files["summary.csv"].size
+    by_name = session.analytics.download_file("summary.csv", tmp_path / "s.csv")
+    assert by_name.read_bytes() == by_url.read_bytes()
+    with pytest.raises(ValueError, match="not the URL of an analytics file"):
+        session.analytics.download_file("/v1/sessions/999/analytics/files/summary.csv")
+    with pytest.raises(NotFoundError):
+        session.analytics.download_file("nothing.pdf", tmp_path / "n.pdf")
+    assert not (tmp_path / "n.pdf").exists()
 
 
 def test_analytics_files_download_and_auto_export(session, tmp_path):
