@@ -9,6 +9,7 @@ only once a call has been made.
 
 from __future__ import annotations
 
+import enum
 import logging
 import os
 import threading
@@ -27,6 +28,14 @@ if TYPE_CHECKING:
 
 
 # ---------------------------------------------------------------- arguments
+
+
+def folded(value: Any) -> Any:
+    """A name the service lists in lower case, in any case: Daptics' ``DapticsTaskType``
+    spells them ``GENERATE``, ... (an Enum member counts by its name)."""
+    if isinstance(value, enum.Enum):
+        value = value.name
+    return value.lower() if isinstance(value, str) else value
 
 
 def table_json(value: Any) -> dict[str, Any]:

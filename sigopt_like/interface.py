@@ -72,6 +72,7 @@ TASKS = Group(
                     doc="include (the default) or omit: leave each task's result out",
                 ),
             ),
+            convert={"status": H.folded, "type": H.folded},
         ),
     ),
     item_endpoints=(

@@ -290,7 +290,7 @@ def test_the_daptics_names_of_the_experiment_types_are_taken(api, ready):
     assert task["status"] == "success" and task["result"]["type"] == "final", task
     assert api.get(f"/v1/sessions/{sid}").body["completed"] is True
     other = api.session()
-    r = api.post(f"/v1/sessions/{other}/experiments", {"type": "Designed", "table": initial})
+    r = api.post(f"/v1/sessions/{other}/experiments", {"type": "measured", "table": initial})
     assert r.status == 422 and "DESIGNED_WITH_OPTIONAL_EXTRAS" in r.body["message"]
 
 

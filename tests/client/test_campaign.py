@@ -12,6 +12,7 @@ from sigopt_like import (
     SpaceTemplate,
     Table,
     Task,
+    ValidationError,
 )
 
 SPACE = Space.from_dict(
@@ -110,6 +111,22 @@ def test_one_analytics_file_downloads_by_file_name_or_url(session, tmp_path):
     with pytest.raises(NotFoundError):
         session.analytics.download_file("nothing.pdf", tmp_path / "n.pdf")
     assert not (tmp_path / "n.pdf").exists()
+
+
+def test_daptics_type_names_are_taken_in_any_case(session):
+    """DapticsTaskType.GENERATE and DapticsExperimentsType names, as a Daptics script
+    spells them (upper case), filter tasks and type experiments like ours."""
+    template = session.space.fetch().experiments_template()
+    for kind in ("Initial", "initial_extras_only", "INITIAL"):
+        assert session.experiments.put(type=kind, table=template, wait=True).succeeded
+    design = session.generate(wait=True).result.experiments
+    measured = session.responses.simulate(design)
+    done = session.experiments.put(type="designed_with_optional_extras", table=measured, wait=True)
+    assert done.result.gen == 1
+    assert [t.type for t in session.tasks.list(type="GENERATE")] == ["generate"]
+    assert len(list(session.tasks.list(type="Update", status="SUCCESS"))) == 4
+    with pytest.raises(ValidationError, match="Unknown experiments type 'measured'"):
+        session.experiments.put(type="measured", table=measured)
 
 
 def test_analytics_files_download_and_auto_export(session, tmp_path):

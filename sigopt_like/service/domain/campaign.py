@@ -43,8 +43,11 @@ DAPTICS_EXPERIMENT_TYPES = {
 
 def experiment_type(name: str) -> str | None:
     """``initial``, ``designed`` or ``final`` for ``name``, or for its Daptics name
-    (``DESIGNED_WITH_OPTIONAL_EXTRAS``); None if it is neither."""
-    return name if name in EXPERIMENT_TYPES else DAPTICS_EXPERIMENT_TYPES.get(name)
+    (``DESIGNED_WITH_OPTIONAL_EXTRAS``), in any case; None if it is neither."""
+    folded = name.lower()
+    if folded in EXPERIMENT_TYPES:
+        return folded
+    return DAPTICS_EXPERIMENT_TYPES.get(name.upper())
 
 
 NO_SPACE = "no_space"
