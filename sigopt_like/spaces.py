@@ -706,6 +706,8 @@ def _build(
     validate: bool,
 ) -> Space:
     problems: list[Problem] = []
+    if isinstance(space_type, str) and space_type.strip().lower() in SPACE_TYPES:
+        space_type = space_type.strip().lower()  # as the rows' types: 'Factorial' too
     if space_type not in SPACE_TYPES:
         raise SpaceError(
             [

@@ -129,6 +129,26 @@ def test_daptics_type_names_are_taken_in_any_case(session):
         session.experiments.put(type="measured", table=measured)
 
 
+def test_a_space_type_is_taken_in_any_case_as_its_rows_types_are(conn):
+    """'Factorial' / 'MIXTURE' (the row types 'Numerical', 'Unit' already were): a
+    Daptics params dict typed by hand was refused as an unknown space type."""
+    for space, size in (
+        ({"type": "Factorial", "table": {"data": [["a", "Numerical", "1", "2", "3"]]}}, 3),
+        (
+            {
+                "type": "MIXTURE",
+                "totalUnits": 4,
+                "table": {"data": [["x", "unit", "0", "4"], ["y", "Unit", "0", "4"]]},
+            },
+            5,
+        ),
+    ):
+        node = conn.sessions(conn.sessions.create(name=space["type"]).id)
+        task = node.space.put(space=space, population_size=1, replicates=0, wait=True)
+        assert task.succeeded and node.space.fetch().type == space["type"].lower()
+        assert node.space.fetch().size() == size
+
+
 def test_analytics_files_download_and_auto_export(session, tmp_path):
     design = session.generate(wait=True).result.experiments
     session.experiments.put(type="designed", table=session.responses.simulate(design), wait=True)
