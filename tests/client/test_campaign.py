@@ -12,6 +12,7 @@ from sigopt_like import (
     SpaceTemplate,
     Table,
     Task,
+    TaskFailedError,
     ValidationError,
 )
 
@@ -147,6 +148,31 @@ def test_a_space_type_is_taken_in_any_case_as_its_rows_types_are(conn):
         task = node.space.put(space=space, population_size=1, replicates=0, wait=True)
         assert task.succeeded and node.space.fetch().type == space["type"].lower()
         assert node.space.fetch().size() == size
+
+
+def test_designed_rows_may_come_back_sorted(session):
+    """Seed 000 asks the designed rows to match the design exactly, not to keep its order:
+    a spreadsheet sorted before the lab ran it was refused ('8 of the 10 designed rows
+    differ'). Each response stays with its experiment; a row not of the design still fails."""
+    design = session.generate(wait=True).result.experiments
+    measured = session.responses.simulate(design)
+    response_of = {tuple(row[:-1]): row[-1] for row in measured.rows}
+    rows = sorted(measured.rows, key=lambda row: (row[1], -row[0]))
+    assert [r[:-1] for r in rows] != [r[:-1] for r in design.rows]
+    wrong = Table(columns=measured.columns, rows=[(19, "h", 1.0), *rows[1:]])
+    with pytest.raises(TaskFailedError, match="differs from generation 1's design"):
+        session.experiments.put(type="designed", table=wrong, wait=True)
+    extra = (0, "a", 0.5)
+    table = Table(columns=measured.columns, rows=[*rows, extra])
+    done = session.experiments.put(type="designed", table=table, wait=True)
+    assert done.result.rows == len(design) + 1
+    stored = session.experiments.fetch(gen=1)
+    assert [r[:-1] for r in stored.rows[: len(design)]] == [r[:-1] for r in design.rows]
+    assert all(r[-1] == response_of[tuple(r[:-1])] for r in stored.rows[: len(design)])
+    assert tuple(stored.rows[-1]) == extra
+    blanked = Table(columns=measured.columns, rows=[(*rows[0][:-1], None), *rows[1:], extra])
+    with pytest.raises(TaskFailedError, match="row 2, column Response: empty"):
+        session.experiments.put(type="designed", table=blanked, wait=True)
 
 
 def test_analytics_files_download_and_auto_export(session, tmp_path):

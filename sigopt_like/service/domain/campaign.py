@@ -356,7 +356,7 @@ class Campaign:
         """The campaign with ``table`` put as ``kind`` experiments, and the number of rows.
 
         ``designed``: the current design's rows first, exactly as designed (same
-        rows, same order), responses may be missing; then extra rows, whose
+        rows, in its order or any other), responses may be missing; then extra rows, whose
         responses are required. ``initial`` and ``final``: extra rows only.
         An ``initial`` or ``designed`` table sent again replaces the generation's
         experiments: it may correct a stored response, but an experiment put before
@@ -372,6 +372,7 @@ class Campaign:
         n_design = len(design)
         problems = validate_experiments(table, space, allow_missing_response=lambda i: i < n_design)
         if not problems and kind == DESIGNED:
+            table = _in_design_order(table, space, design)
             problems = _design_match_problems(table, space, design, self.gen)
         if problems:
             raise CampaignInvalid(f"The {kind} experiments are not valid.", problems)
@@ -463,17 +464,44 @@ def design_seed(seed: int, gen: int) -> int:
     return (int(seed) * 1_000_003 + gen) % (2**32)
 
 
+def _in_design_order(table: Table, space: Space, design: Sequence[Point]) -> Table:
+    """``table`` with its first ``len(design)`` rows put in the design's order when they
+    are the design's rows in another order (a spreadsheet sorted before the lab ran it);
+    each row keeps its file line for messages. Any other table is returned as it is."""
+    n = len(design)
+    if len(table.rows) < n:
+        return table
+    positions = [table.columns.index(name) for name in space.names]
+
+    def point(row: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(p.coerce(row[k]) for p, k in zip(space.parameters, positions, strict=True))
+
+    sent = [point(row) for row in table.rows[:n]]
+    if sent == [tuple(p) for p in design] or Counter(sent) != Counter(tuple(p) for p in design):
+        return table
+    waiting: dict[tuple[Any, ...], list[int]] = {}
+    for i, p in enumerate(sent):
+        waiting.setdefault(p, []).append(i)
+    order = [waiting[tuple(p)].pop(0) for p in design] + list(range(n, len(table.rows)))
+    return Table(
+        columns=table.columns,
+        rows=[table.rows[i] for i in order],
+        line_numbers=tuple(table.row_number(i) for i in order),
+    )
+
+
 def _design_match_problems(
     table: Table, space: Space, design: Sequence[Point], gen: int
 ) -> list[Problem]:
-    """Problems where the first rows of ``table`` differ from ``design`` (same rows, same order)."""
+    """Problems where the first rows of ``table`` differ from ``design`` (same rows, same order:
+    a table of the design's rows in another order was put in order by _in_design_order)."""
     problems: list[Problem] = []
     if len(table.rows) < len(design):
         problems.append(
             Problem(
                 f"the table has {len(table.rows)} rows but the design of generation {gen} has "
-                f"{len(design)}: give every designed row first, in the design's order, then "
-                "any extra rows",
+                f"{len(design)}: give every designed row first (in any order), then any "
+                "extra rows",
                 field="table",
             )
         )
@@ -488,7 +516,7 @@ def _design_match_problems(
                     Problem(
                         f"row {line}, column {param.name}: {_show(got)} differs from generation "
                         f"{gen}'s design, which has {_show(want)} in this row; designed rows "
-                        "must match the design exactly, in its order",
+                        "must be the design's rows exactly (in its order, or all in any order)",
                         row=line,
                         column=param.name,
                         field="table",
@@ -504,7 +532,7 @@ def _design_match_problems(
                 f"{differing} of the {len(design)} designed rows differ from generation "
                 f"{gen}'s design: is this that design's file? Send the design as it was "
                 "written (design.fetch() in Python, sigopt-like design on the command line) "
-                "with its Response column filled in, its rows in their order",
+                "with its Response column filled in",
                 field="table",
             ),
         )
