@@ -2,7 +2,7 @@
 
 Each command is a thin shell over one or two calls of the Python API; those
 that start a task wait for it, with a progress bar on standard error unless
-``--quiet``.
+``--quiet``, and cancel it when stopped with Ctrl-C (:mod:`.interrupts`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import click
 
 from .connect import session_id
 from .files import INPUT, OUTPUT, is_standard_stream, read_bytes
+from .interrupts import canceled_on_interrupt
 from .options import POSITIVE, connected, json_option, progress, quiet_option
 from .output import assignment, echo_fields, echo_json, echo_table
 
@@ -235,13 +236,14 @@ def space_put(
         raise click.UsageError("--total-units is for --type mixture only; leave it out")
     value = Space.from_csv(read_bytes(file), type=space_type, total_units=total_units)
     _check_design_size(value, population, replicates)
-    task = conn.sessions(sid).space.put(
-        space=value,
-        population_size=population,
-        replicates=replicates,
-        wait=True,
-        progress=progress(quiet),
-    )
+    with canceled_on_interrupt(conn, sid, "space"):
+        task = conn.sessions(sid).space.put(
+            space=value,
+            population_size=population,
+            replicates=replicates,
+            wait=True,
+            progress=progress(quiet),
+        )
     if as_json:
         echo_json(task)
         return
@@ -307,7 +309,8 @@ def generate(conn: Connection, sid: str, output: Path | None, as_json: bool, qui
     to_stdout = is_standard_stream(output)  # -o -: the CSV is the output, words go to stderr
     if output is not None and not to_stdout:
         writable_folder(output.absolute().parent)
-    task = conn.sessions(sid).generate(wait=True, progress=progress(quiet))
+    with canceled_on_interrupt(conn, sid, "generate"):
+        task = conn.sessions(sid).generate(wait=True, progress=progress(quiet))
     design = task.result.experiments
     if to_stdout:
         click.echo(design.to_csv(), nl=False)
@@ -427,7 +430,8 @@ def analytics(
     if directory is not None:
         writable_folder(directory.absolute())
     campaign = conn.sessions(sid)
-    task = campaign.analytics.create(gen=gen, wait=True, progress=progress(quiet))
+    with canceled_on_interrupt(conn, sid, "analytics"):
+        task = campaign.analytics.create(gen=gen, wait=True, progress=progress(quiet))
     written = campaign.analytics.download(directory, gen=task.result.gen) if directory else []
     if as_json:
         echo_json({"task": task, "files": [str(p) for p in written]})
@@ -451,7 +455,8 @@ def simulate(conn: Connection, sid: str, generations: int, as_json: bool, quiet:
     Example:
       sigopt-like simulate 1 --generations 5
     """
-    task = conn.sessions(sid).simulate(ngens=generations, wait=True, progress=progress(quiet))
+    with canceled_on_interrupt(conn, sid, "simulate"):
+        task = conn.sessions(sid).simulate(ngens=generations, wait=True, progress=progress(quiet))
     if as_json:
         echo_json(task)
         return

@@ -17,6 +17,7 @@ import click
 from .connect import session_id
 from .errors import CommandError
 from .files import INPUT, read_bytes, shown
+from .interrupts import canceled_on_interrupt
 from .options import connected, json_option, progress, quiet_option
 from .output import echo_fields, echo_json, echo_table
 
@@ -90,14 +91,15 @@ def experiments_put(
                 "results before sending the file)",
                 err=True,
             )
-    task = conn.sessions(sid).experiments.put(
-        type=kind,
-        table=table,
-        generate_next=generate_next or None,
-        replace=replace or None,
-        wait=True,
-        progress=progress(quiet),
-    )
+    with canceled_on_interrupt(conn, sid, "update", "generate"):
+        task = conn.sessions(sid).experiments.put(
+            type=kind,
+            table=table,
+            generate_next=generate_next or None,
+            replace=replace or None,
+            wait=True,
+            progress=progress(quiet),
+        )
     if as_json:
         echo_json(task)
     elif task.type == "generate":

@@ -1,0 +1,56 @@
+"""Ctrl-C on a command that waits for its task cancels that task (a real process, a
+real SIGINT, the embedded service on a database file)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import sigopt_like
+
+from .conftest import DATA
+
+
+def _running(conn: sigopt_like.Connection, kind: str) -> list[sigopt_like.Task]:
+    return [t for t in conn.sessions("1").tasks.list(status="running") if t.type == kind]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+def test_ctrl_c_on_a_waiting_command_cancels_the_task_it_started(run, tmp_path, monkeypatch):
+    """Before: the process stopped, its task stayed "running" on the database, and every
+    later generate of the session said "task_running: ... cancel it"."""
+    database = tmp_path / "interrupted.db"
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(database))
+    assert run("sessions", "create", "long").code == 0
+    space = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
+    assert run("space", "put", "1", DATA / "esd-factorial-4x8.csv", *space).code == 0
+    command = [sys.executable, "-m", "sigopt_like", "simulate", "1", "-n", "100", "-q"]
+    env = {**os.environ, "PYTHONPATH": str(Path(sigopt_like.__file__).resolve().parents[1])}
+    child = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        with sigopt_like.Connection(database=str(database), task_processes=0) as conn:
+            deadline = time.monotonic() + 120
+            while not _running(conn, "simulate"):
+                assert child.poll() is None, child.communicate()
+                assert time.monotonic() < deadline, "the simulate task never ran"
+                time.sleep(0.2)
+            (task,) = _running(conn, "simulate")
+            child.send_signal(signal.SIGINT)
+            out, err = child.communicate(timeout=120)
+            assert child.returncode == 1 and err.endswith("sigopt-like: aborted\n"), (out, err)
+            assert f"canceled task {task.id} (simulate) of session 1" in err, err
+            with pytest.raises(sigopt_like.TaskCanceledError):
+                conn.sessions("1").tasks(task.id).wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert run("generate", "1", "-q").code == 0
