@@ -4,8 +4,10 @@ Pure: no HTTP, no database; stdlib and attrs, pandas imported only when asked.
 
 An experiments file HAS a header: the space's parameter names, then
 ``Response``. A missing response is ``-`` or an empty cell in CSV, ``null`` in
-JSON, ``None`` in Python. Row numbers in problems are those a spreadsheet
-shows: the header is row 1, the first experiment row 2.
+JSON, ``None`` in Python; in the Response column only, ``NA``, ``N/A``, ``#N/A``
+and ``NaN`` (any case, as spreadsheets, R and pandas write them) are missing too.
+Row numbers in problems are those a spreadsheet shows: the header is row 1, the
+first experiment row 2.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ from sigopt_like.spaces import (
 from sigopt_like.spaces import MIXTURE, RESPONSE, Problem, Space, named_twice, summary
 
 MISSING_MARKS = ("", "-")
+# Marks of a response not measured, in the Response column only (compared casefolded,
+# blanks stripped): R's and spreadsheets' NA, Excel's #N/A, pandas' NaN for a missing
+# float. In a parameter column they stay text: "NA" may be a level (sodium's "Na").
+MISSING_RESPONSE_MARKS = ("na", "n/a", "#n/a", "nan")
 DEFAULT_MAX_PROBLEMS = 100
 
 AllowMissing = Union[bool, Callable[[int], bool]]  # noqa: UP007
@@ -59,6 +65,16 @@ def _cell_from_json(value: Any) -> Any:
     return csvio.nfc(value)
 
 
+def is_missing_response(value: Any) -> bool:
+    """Whether ``value`` in the Response column means "not measured"."""
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return text in MISSING_MARKS or text.casefold() in MISSING_RESPONSE_MARKS
+
+
 def _columns_converter(columns: Any) -> tuple[str, ...]:
     return tuple(csvio.nfc(str(c)) for c in columns)
 
@@ -81,6 +97,8 @@ class Table:
 
     def __attrs_post_init__(self) -> None:
         width = len(self.columns)
+        if RESPONSE in self.columns:
+            self._drop_missing_response_marks(self.columns.index(RESPONSE), width)
         problems = [
             Problem(
                 f"row {self.row_number(i)} has {len(row)} values but there are {width} columns",
@@ -93,13 +111,33 @@ class Table:
         if problems:
             raise TableError(problems)
 
+    def _drop_missing_response_marks(self, index: int, width: int) -> None:
+        """Response cells marked not measured (``NA``, ``#N/A``, ``NaN`` ...) become None.
+
+        Done here so that every way in (CSV, JSON, rows, pandas) stores them as ``-`` is
+        stored; the table is frozen, hence ``object.__setattr__``.
+        """
+        if not any(
+            len(row) == width and row[index] is not None and is_missing_response(row[index])
+            for row in self.rows
+        ):
+            return
+        rows = tuple(
+            (*row[:index], None, *row[index + 1 :])
+            if len(row) == width and is_missing_response(row[index])
+            else row
+            for row in self.rows
+        )
+        object.__setattr__(self, "rows", rows)
+
     # ----- reading and writing
 
     @classmethod
     def from_csv(cls, source: csvio.CsvSource, *, allow_empty: bool = True) -> Table:
         """Read an experiments file (header row first) from a path, a file, bytes or text.
 
-        Numbers become int/float, ``-`` and empty cells None, other cells stay text.
+        Numbers become int/float, ``-`` and empty cells None, other cells stay text
+        (but ``NA``, ``N/A``, ``#N/A`` and ``NaN`` in the Response column are None too).
         A header-only file gives an empty table unless ``allow_empty=False``.
         Raises TableError with the row and column of every problem.
         """
@@ -180,7 +218,8 @@ class Table:
     def from_dict(cls, data: Mapping[str, Any]) -> Table:
         """Build from ``{"columns", "rows"}`` (or Daptics' ``{"colHeaders", "data"}``).
 
-        ``null``, ``""`` and ``"-"`` cells become None. Raises TableError.
+        ``null``, ``""`` and ``"-"`` cells become None, and in the Response column
+        ``"NA"``, ``"N/A"``, ``"#N/A"`` and ``"NaN"`` (any case). Raises TableError.
         """
         if not isinstance(data, Mapping):
             raise TableError([Problem("a table must be a JSON object", field="table")])
@@ -553,10 +592,10 @@ def _allowed(allow: AllowMissing, index: int) -> bool:
 
 def _response_problem(value: Any, missing_ok: bool) -> str | None:
     """Why ``value`` is not an acceptable response, or None if it is."""
-    if value is None or (isinstance(value, str) and value.strip() in MISSING_MARKS):
+    if is_missing_response(value):
         return None if missing_ok else "the response is missing; this row needs a measured value"
     number = _response_number(value)
-    tip = " (leave the cell empty or '-' if it was not measured)" if missing_ok else ""
+    tip = " (leave the cell empty, '-' or NA if it was not measured)" if missing_ok else ""
     if number is None:
         return f"response {value!r} is not a number{tip}"
     if not math.isfinite(number):
@@ -601,7 +640,7 @@ def coerce_experiments(table: Table, space: Space) -> Table:
     for row in table.rows:
         point = [p.coerce(row[k]) for p, k in zip(space.parameters, positions, strict=True)]
         response = None if response_at is None else row[response_at]
-        number = None if response is None else _response_number(response)
+        number = None if is_missing_response(response) else _response_number(response)
         rows.append((*point, number))
     return Table(columns=space.columns, rows=rows, line_numbers=table.line_numbers)
 

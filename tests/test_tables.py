@@ -268,8 +268,9 @@ def test_mixture_rows(mix: Space) -> None:
 @pytest.mark.parametrize(
     ("cell", "needle"),
     [
-        ("NaN", "not a finite number"),
-        ("nan", "not a finite number"),
+        ("NaN", "missing"),  # pandas' missing float: not measured, as NA and '-'
+        ("NA", "missing"),
+        ("-nan", "not a finite number"),
         ("Infinity", "not a finite number"),
         ("-inf", "not a finite number"),
         ("1e400", "is too large: a response is at most +-1.8e308"),
@@ -309,7 +310,37 @@ def test_missing_response_policies(grid: Space) -> None:
     tip = validate_experiments(
         Table(columns=grid.columns, rows=[(1, 2, 3, 4, "x")]), grid, allow_missing_response=True
     )
-    assert "leave the cell empty or '-'" in tip[0].message
+    assert "leave the cell empty, '-' or NA" in tip[0].message
+
+
+@pytest.mark.parametrize("mark", ["NA", "N/A", "n/a", "na", " NA ", "#N/A", "NaN", "nan"])
+def test_na_marks_are_missing_responses_in_csv_json_and_rows(mixed: Space, mark: str) -> None:
+    """Before: ``NA`` (R, spreadsheets), ``#N/A`` (Excel), ``NaN`` (pandas' CSV) were
+    refused as "not a number"; they mean "not measured", as ``-`` does."""
+    csv_text = f't,c,Response\n0.5,Pd,"{mark}"\n1,Pt,-\n'
+    from_csv = Table.from_csv(csv_text)
+    from_json = Table.from_dict({"columns": ["t", "c", "Response"], "rows": [[0.5, "Pd", mark]]})
+    from_rows = Table(columns=["t", "c", "Response"], rows=[(0.5, "Pd", mark)])
+    for table in (from_csv, from_json, from_rows):
+        assert table.rows[0] == (0.5, "Pd", None)
+        assert validate_experiments(table, mixed, allow_missing_response=True) == []
+        refused = validate_experiments(table, mixed)
+        assert [(p.row, p.column) for p in refused][:1] == [(2, "Response")]
+        assert "the response is missing" in refused[0].message
+    assert from_csv.with_responses([mark, 1.0]).responses() == (None, 1.0)
+
+
+def test_na_in_a_parameter_column_stays_a_level() -> None:
+    """A categorical level "NA" or "Na" (sodium) is a level, never a missing value."""
+    space = Space.from_csv("ion,categorical,NA,Na,K\n")
+    table = Table.from_csv("ion,Response\nNA,1\nNa,NA\n n/a ,2\n")
+    assert table.rows == (("NA", 1), ("Na", None), ("n/a", 2))
+    problems = validate_experiments(table, space, allow_missing_response=True)
+    assert [(p.row, p.column) for p in problems] == [(4, "ion")]
+    json_table = Table.from_dict({"columns": ["ion", "Response"], "rows": [["NA", 1], ["Na", 2]]})
+    assert json_table.rows == (("NA", 1), ("Na", 2))
+    assert validate_experiments(json_table, space) == []
+    assert coerce_experiments(json_table, space).rows == (("NA", 1.0), ("Na", 2.0))
 
 
 def test_row_numbers_follow_the_file(grid: Space) -> None:

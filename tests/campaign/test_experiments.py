@@ -7,6 +7,8 @@ import io
 
 import pytest
 
+from sigopt_like.tables import Table
+
 from .conftest import small_space
 
 POP, REPS = 12, 1
@@ -173,6 +175,75 @@ def test_designed_responses_may_be_missing_extras_may_not(api, ready):
     second = api.generate(sid)["result"]["experiments"]
     tested = set(_rows(design)) | {tuple(extra_ok[:-1])}
     assert not set(_rows(second)) & tested
+
+
+def test_na_responses_are_stored_missing_as_dash_is(api, ready):
+    """Before: NA (R, spreadsheets), #N/A (Excel) and nan (pandas' CSV) in the Response
+    column were refused as "not a number"; they mean not measured, exactly as '-'."""
+    sid = ready
+    design = api.generate(sid)["result"]["experiments"]
+    filled = api.simulated(sid, design)
+    rows = [list(r) for r in filled["rows"]]
+    marks = ["NA", "N/A", "#N/A", "nan", " na ", "NaN", "-"]
+    for row, mark in zip(rows[: len(marks)], marks, strict=True):
+        row[-1] = mark
+    extra_na = [1, 1, 1.5, "x", "NA"]
+    before = api.snapshot(sid)
+    task = api.put_experiments(
+        sid, "designed", {"columns": filled["columns"], "rows": [*rows, extra_na]}
+    )
+    assert task["status"] == "failed"
+    assert [(e["row"], e["column"]) for e in task["errors"]] == [(len(rows) + 2, "Response")]
+    assert "the response is missing" in task["errors"][0]["message"]
+    assert api.snapshot(sid)["history"] == before["history"]
+
+    lab_file = io.StringIO()  # as a lab's spreadsheet or R writes it
+    csv.writer(lab_file).writerows([filled["columns"], *rows])
+    csv_text = lab_file.getvalue()
+    assert ",NA\r\n" in csv_text and ",#N/A\r\n" in csv_text
+    task = api.put_experiments(sid, "designed", Table.from_csv(csv_text).to_dict())
+    assert task["status"] == "success", task
+    history = api.get(f"/v1/sessions/{sid}/history").body
+    stored = history["generations"][1]["table"]["rows"]
+    assert [r[-1] for r in stored[: len(marks)]] == [None] * len(marks)
+    assert stored[len(marks) :] == filled["rows"][len(marks) :]
+    assert history["generations"][1]["has_responses"] is True
+    exported = api.get(f"/v1/sessions/{sid}/history", format="csv")
+    lines = list(csv.reader(io.StringIO(exported.text)))[1 : 1 + len(marks)]
+    assert [line[-1] for line in lines] == [""] * len(marks)
+    task = api.put_experiments(sid, "designed", {"columns": filled["columns"], "rows": rows})
+    assert task["status"] == "success", task  # the JSON path stores the same
+    assert api.get(f"/v1/sessions/{sid}/history").body["generations"][1]["table"]["rows"] == stored
+    assert api.generate(sid)["result"]["gen"] == 2  # the next design does not trip on them
+
+
+def test_a_categorical_level_na_stays_a_level(api):
+    """ "NA" and "Na" (sodium) as levels of a parameter are values, never missing ones."""
+    sid = api.session()
+    space = {
+        "type": "factorial",
+        "parameters": [
+            {"name": "a", "type": "numerical", "values": [0, 1, 2, 3]},
+            {"name": "ion", "type": "categorical", "values": ["NA", "Na", "K", "Li"]},
+        ],
+    }
+    assert api.put_space(sid, space, 4, 1)["status"] == "success"
+    table = Table.from_csv("a,ion,Response\n0,NA,1.5\n1,Na,NA\n2,K,2\n")
+    task = api.put_experiments(sid, "initial", table.to_dict())
+    assert task["status"] == "failed"  # the NA response of an extra row is missing
+    assert [(e["row"], e["column"]) for e in task["errors"]] == [(3, "Response")]
+    rows = [[0, "NA", 1.5], [1, "Na", 0.5], [2, "na", 2.0]]
+    task = api.put_experiments(sid, "initial", {"columns": ["a", "ion", "Response"], "rows": rows})
+    assert task["status"] == "failed"  # "na" is not a level: the levels are case-sensitive
+    assert [(e["row"], e["column"]) for e in task["errors"]] == [(4, "ion")]
+    task = api.put_experiments(
+        sid, "initial", {"columns": ["a", "ion", "Response"], "rows": rows[:2]}
+    )
+    assert task["status"] == "success", task
+    gen0 = api.get(f"/v1/sessions/{sid}/experiments", gen=0).body
+    assert gen0["table"]["rows"] == [[0, "NA", 1.5], [1, "Na", 0.5]]
+    design = api.generate(sid)["result"]["experiments"]
+    assert {r[1] for r in design["rows"]} <= {"NA", "Na", "K", "Li"}
 
 
 def test_a_table_sent_again_corrects_responses_but_never_blanks_them(api, ready):
