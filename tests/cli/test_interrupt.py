@@ -30,7 +30,13 @@ def test_ctrl_c_on_a_waiting_command_cancels_the_task_it_started(run, tmp_path, 
     assert run("sessions", "create", "long").code == 0
     space = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
     assert run("space", "put", "1", DATA / "esd-factorial-4x8.csv", *space).code == 0
-    command = [sys.executable, "-m", "sigopt_like", "simulate", "1", "-n", "100", "-q"]
+    # SIGINT as a terminal's Ctrl-C finds the command: a shell's background job (a CI
+    # runner's, say) starts its children with SIGINT ignored, and Python keeps that
+    start = (
+        "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "runpy.run_module('sigopt_like', run_name='__main__', alter_sys=True)"
+    )
+    command = [sys.executable, "-c", start, "simulate", "1", "-n", "100", "-q"]
     env = {**os.environ, "PYTHONPATH": str(Path(sigopt_like.__file__).resolve().parents[1])}
     child = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
