@@ -379,6 +379,17 @@ EXPERIMENTS = Group(
                 P("observation_budget", int | None),
                 P("parallel_bandwidth", int | None),
                 P("state", str | None, doc="active or deleted"),
+                P(
+                    "parameters",
+                    "Sequence[Mapping[str, Any]] | None",
+                    doc="[{name, bounds | grid | categorical_values | default_value | prior}]: "
+                    "the fields given change, every parameter named",
+                ),
+                P(
+                    "metrics",
+                    "Sequence[Mapping[str, Any]] | None",
+                    doc="[{name, threshold}]: a metric's threshold (null clears it)",
+                ),
             ),
         ),
         E("delete", "DELETE", None, None, "Delete the experiment."),

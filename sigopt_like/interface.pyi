@@ -779,6 +779,8 @@ class _ExperimentsItem:
         observation_budget: int | None = ...,
         parallel_bandwidth: int | None = ...,
         state: str | None = ...,
+        parameters: Sequence[Mapping[str, Any]] | None = ...,
+        metrics: Sequence[Mapping[str, Any]] | None = ...,
         idempotency_key: str | None = ...,
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,

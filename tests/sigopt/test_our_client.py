@@ -215,3 +215,51 @@ def test_stopping_criteria_and_importances(conn):
     assert set(shares) == {"x", "n", "c"} and sum(shares.values()) == pytest.approx(1.0)
     (by_metric,) = conn.experiments(e.id).metric_importances.fetch()
     assert by_metric.metric is None and by_metric.importances == shares
+
+
+def test_an_update_changes_bounds_defaults_and_thresholds_through_our_client(conn):
+    """``experiments(id).update()`` takes ``parameters`` and ``metrics`` as the service
+    and sigopt-python do (before: a TypeError naming the keyword, nothing sent), and
+    the service honours them: suggestions come from the new bounds, the best
+    assignments follow the new threshold; a change the service refuses is an APIError
+    naming the field, the experiment as before."""
+    e = conn.experiments.create(
+        name="redefined",
+        parameters=PARAMETERS,
+        metrics=[{"name": "a"}, {"name": "c", "strategy": "constraint", "threshold": 0.5}],
+        observation_budget=20,
+    )
+    experiment = conn.experiments(e.id)
+    experiment.report(
+        assignments={**GOOD, "x": 9.0},
+        values=[{"name": "a", "value": 10}, {"name": "c", "value": 0.4}],
+    )
+    experiment.report(
+        assignments={**GOOD, "x": 5.0},
+        values=[{"name": "a", "value": 5}, {"name": "c", "value": 0.6}],
+    )
+    assert [b.assignments["x"] for b in experiment.best_assignments.fetch()] == [5.0]
+
+    updated = experiment.update(
+        parameters=[
+            {"name": "x", "bounds": {"min": 2, "max": 3}, "default_value": 2.5},
+            {"name": "n"},
+            {"name": "c"},
+        ],
+        metrics=[{"name": "a"}, {"name": "c", "threshold": 0.3}],
+    )
+    x = updated.parameters[0]
+    assert (x.bounds.min, x.bounds.max, x.default_value) == (2, 3, 2.5)
+    assert updated.metrics[1].threshold == 0.3
+    assert [b.assignments["x"] for b in experiment.best_assignments.fetch()] == [9.0]
+    for _ in range(3):
+        s = experiment.suggestions.create()
+        assert 2 <= s.assignments["x"] <= 3, s.assignments
+        experiment.suggestions(s.id).delete()
+
+    before = experiment.fetch()
+    with pytest.raises(APIError) as caught:
+        experiment.update(metrics=[{"name": "a"}, {"name": "c", "threshold": None}])
+    assert caught.value.status == 422 and "metrics[1]" in str(caught.value)
+    after = experiment.fetch()
+    assert after.metrics == before.metrics and after.parameters == before.parameters
