@@ -40,8 +40,16 @@ def folded(value: Any) -> Any:
 
 def table_json(value: Any) -> dict[str, Any]:
     """A table argument as JSON: a Table, a list of dicts, a DataFrame, a CSV path,
-    or a ``{"columns", "rows"}`` dict."""
-    return as_table(value).to_dict()
+    or a ``{"columns", "rows"}`` dict. A float NaN in the Response column is sent as
+    None (not measured); one elsewhere, or an infinity, raises TableError by row and
+    column before anything is sent."""
+    from .tables import TableError, non_finite_problems
+
+    table = as_table(value)
+    problems = non_finite_problems(table)
+    if problems:
+        raise TableError(problems)
+    return table.to_dict()
 
 
 def as_table(value: Any) -> Table:

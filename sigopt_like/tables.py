@@ -4,8 +4,9 @@ Pure: no HTTP, no database; stdlib and attrs, pandas imported only when asked.
 
 An experiments file HAS a header: the space's parameter names, then
 ``Response``. A missing response is ``-`` or an empty cell in CSV, ``null`` in
-JSON, ``None`` in Python; in the Response column only, ``NA``, ``N/A``, ``#N/A``
-and ``NaN`` (any case, as spreadsheets, R and pandas write them) are missing too.
+JSON, ``None`` in Python; in the Response column only, ``NA``, ``N/A``, ``#N/A``,
+``NaN`` and ``-nan`` (any case, as spreadsheets, R, pandas and C's printf write them)
+and a float NaN (a DataFrame's or a list of dicts' missing number) are missing too.
 Row numbers in problems are those a spreadsheet shows: the header is row 1, the
 first experiment row 2.
 """
@@ -13,6 +14,7 @@ first experiment row 2.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Union
@@ -29,8 +31,9 @@ from sigopt_like.spaces import MIXTURE, RESPONSE, Problem, Space, named_twice, s
 MISSING_MARKS = ("", "-")
 # Marks of a response not measured, in the Response column only (compared casefolded,
 # blanks stripped): R's and spreadsheets' NA, Excel's #N/A, pandas' NaN for a missing
-# float. In a parameter column they stay text: "NA" may be a level (sodium's "Na").
-MISSING_RESPONSE_MARKS = ("na", "n/a", "#n/a", "nan")
+# float, C's printf "-nan" for a NaN with its sign bit set). In a parameter column they
+# stay text: "NA" may be a level (sodium's "Na").
+MISSING_RESPONSE_MARKS = ("na", "n/a", "#n/a", "nan", "-nan", "+nan")
 DEFAULT_MAX_PROBLEMS = 100
 
 AllowMissing = Union[bool, Callable[[int], bool]]  # noqa: UP007
@@ -66,9 +69,12 @@ def _cell_from_json(value: Any) -> Any:
 
 
 def is_missing_response(value: Any) -> bool:
-    """Whether ``value`` in the Response column means "not measured"."""
+    """Whether ``value`` in the Response column means "not measured": None, a float NaN
+    (what pandas and numpy hold for a missing number), or one of the missing marks."""
     if value is None:
         return True
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+        return math.isnan(value)  # an int (a bool, 2**2000) is never NaN: not asked
     if not isinstance(value, str):
         return False
     text = value.strip()
@@ -112,7 +118,8 @@ class Table:
             raise TableError(problems)
 
     def _drop_missing_response_marks(self, index: int, width: int) -> None:
-        """Response cells marked not measured (``NA``, ``#N/A``, ``NaN`` ...) become None.
+        """Response cells marked not measured (``NA``, ``#N/A``, ``NaN``, a float NaN ...)
+        become None.
 
         Done here so that every way in (CSV, JSON, rows, pandas) stores them as ``-`` is
         stored; the table is frozen, hence ``object.__setattr__``.
@@ -622,6 +629,42 @@ def _response_number(value: Any) -> float | None:
         if text.casefold().lstrip("+-") in ("nan", "inf", "infinity"):
             return math.nan
     return None
+
+
+def non_finite_problems(table: Table) -> list[Problem]:
+    """A problem, by row and column, for each number of ``table`` that JSON cannot carry.
+
+    A float NaN in the Response column is a missing response (the table holds None
+    there); in a parameter column NaN, and an infinity in any column, is no value a
+    space has. Without this check the client refused the table as "the field
+    'table.rows.2.0' is nan", a place no spreadsheet shows.
+    """
+    problems: list[Problem] = []
+    for i, row in enumerate(table.rows):
+        for name, value in zip(table.columns, row, strict=False):
+            if not isinstance(value, numbers.Real) or isinstance(value, numbers.Integral):
+                continue
+            if math.isfinite(value):
+                continue
+            line = table.row_number(i)
+            if name == RESPONSE:
+                message = (
+                    f"response {value!r} is not a finite number; leave the response None, "
+                    "'-' or NaN if it was not measured"
+                )
+            elif math.isnan(value):
+                message = (
+                    f"the value is NaN; every experiment needs a value of '{name}' "
+                    "(NaN means not measured only in the Response column)"
+                )
+            else:
+                message = f"the value is {value!r}, which is no value of '{name}'"
+            problems.append(
+                Problem(
+                    f"row {line}, column {name}: {message}", row=line, column=name, field="table"
+                )
+            )
+    return problems
 
 
 def coerce_experiments(table: Table, space: Space) -> Table:

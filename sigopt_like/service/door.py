@@ -57,7 +57,8 @@ class UnsupportedMediaType(APIError):
 
 
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+    tip = "write null where a value is missing" if name == "NaN" else "write a finite number"
+    raise ValueError(f"{name} is not valid JSON ({tip})")
 
 
 def is_json_media(content_type: str | None) -> bool:

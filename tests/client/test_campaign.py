@@ -11,6 +11,7 @@ from sigopt_like import (
     Space,
     SpaceTemplate,
     Table,
+    TableError,
     Task,
     TaskFailedError,
     ValidationError,
@@ -173,6 +174,39 @@ def test_designed_rows_may_come_back_sorted(session):
     blanked = Table(columns=measured.columns, rows=[(*rows[0][:-1], None), *rows[1:], extra])
     with pytest.raises(TaskFailedError, match="row 2, column Response: empty"):
         session.experiments.put(type="designed", table=blanked, wait=True)
+
+
+def test_a_float_nan_response_is_sent_as_not_measured(session):
+    """Before: a float NaN in the Response column (a DataFrame's or a list of dicts'
+    missing number) was refused before sending as "the field 'table.rows.0.2' is nan,
+    which JSON cannot carry", and C's "-nan" text as "not a finite number"; both mean
+    not measured, as NA does. In a parameter column NaN stays refused, by row and column."""
+    pandas = pytest.importorskip("pandas")
+    design = session.generate(wait=True).result.experiments
+    measured = session.responses.simulate(design)
+    rows = measured.records()
+    rows[0]["Response"] = float("nan")
+    rows[1]["Response"] = "-nan"
+    rows[2]["Response"] = " -NaN "
+    wrong = [dict(row) for row in rows]
+    wrong[3]["p1"] = float("nan")
+    before = session.history.fetch().to_dict()
+    with pytest.raises(TableError) as refused:
+        session.experiments.put(type="designed", table=wrong, wait=True)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(5, "p1")]
+    assert "NaN means not measured only in the Response column" in str(refused.value)
+    infinite = [dict(row) for row in rows]
+    infinite[3]["Response"] = float("inf")
+    with pytest.raises(TableError, match="row 5, column Response: response inf is not a finite"):
+        session.experiments.put(type="designed", table=infinite, wait=True)
+    assert session.history.fetch().to_dict() == before
+
+    for table in (rows, pandas.DataFrame(rows)):
+        done = session.experiments.put(type="designed", table=table, wait=True)
+        assert done.succeeded
+        stored = session.experiments.fetch(gen=1).responses()
+        assert stored[:3] == (None, None, None)
+        assert stored[3:] == measured.responses()[3:]
 
 
 def test_analytics_files_download_and_auto_export(session, tmp_path):

@@ -95,7 +95,8 @@ def test_unicode_parameter_names_are_names_and_invisible_characters_are_refused(
     ("response", "word"),
     [
         ("abc", "not a number"),
-        (float("nan"), "finite"),
+        (float("nan"), "the response is missing"),  # a missing float: not measured
+        ("-nan", "the response is missing"),  # C's printf of a NaN
         ("Infinity", "finite"),
         ("-inf", "finite"),
         ("1e999", "too large: a response is at most"),  # a number past a float's range
@@ -215,6 +216,8 @@ def test_nan_and_infinity_in_json_are_a_400(
     )
     assert response.status_code == 400 and response.json()["code"] == "invalid_json"
     assert literal.lstrip("-") in response.json()["message"]
+    tip = "write null where a value is missing" if literal == "NaN" else "a finite number"
+    assert tip in response.json()["message"]
     assert _state(campaign) == before
 
 
