@@ -444,6 +444,21 @@ def test_history_json_and_csv(api, ready):
     assert len(rows) == 1 + 1 + 2 * POP * (REPS + 1)
 
 
+def test_every_history_csv_ends_its_lines_with_lf(api):
+    """Before: the history CSV of a session without a space was its header row ended by
+    CRLF, where every other CSV of the library (history, designs, analytics) ends its lines
+    with LF alone."""
+    sid = api.session()
+    r = api.get(f"/v1/sessions/{sid}/history", format="csv")
+    assert r.status == 200 and r.text == "Seq_,Gen_,Designed_\n"
+    assert api.put_space(sid, small_space(), POP, REPS)["status"] == "success"
+    r = api.get(f"/v1/sessions/{sid}/history", format="csv")
+    assert r.text == "Seq_,Gen_,Designed_,a,b,c,d,Response\n"
+    api.generate(sid)
+    text = api.get(f"/v1/sessions/{sid}/history", format="csv").text
+    assert "\r" not in text and text.count("\n") == 1 + POP * (REPS + 1)
+
+
 def test_gen_zero_history_before_any_experiment(api, ready):
     history = api.get(f"/v1/sessions/{ready}/history").body
     assert history["generations"][0]["gen"] == 0

@@ -275,11 +275,7 @@ class HistoryResource(_CampaignRoute):
         fmt = req.get_param("format", default="json")  # as the schema: blank or CSV is no format
         if fmt == "csv":
             resp.content_type = "text/csv; charset=utf-8"
-            if generations:
-                resp.text = history_to_csv(generations)
-            else:
-                columns = list(c.space.columns) if c.space is not None else []
-                resp.text = ",".join(["Seq_", "Gen_", "Designed_", *columns]) + "\r\n"
+            resp.text = history_to_csv(generations)  # no space yet: the header row alone
             return
         if fmt != "json":
             raise BadRequest(
