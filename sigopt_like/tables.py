@@ -26,7 +26,16 @@ from sigopt_like.errors import SigoptLikeError
 from sigopt_like.spaces import (
     HISTORY_COLUMNS as HISTORY_COLUMNS,  # re-exported: tables write and read them
 )
-from sigopt_like.spaces import MIXTURE, RESPONSE, Problem, Space, named_twice, summary
+from sigopt_like.spaces import (
+    MIXTURE,
+    RESPONSE,
+    MixtureComponent,
+    Parameter,
+    Problem,
+    Space,
+    named_twice,
+    summary,
+)
 
 MISSING_MARKS = ("", "-")
 # Marks of a response not measured, in the Response column only (compared casefolded,
@@ -573,7 +582,7 @@ def _row_problems(
             continue
         value = row[positions[param.name]]
         if value is None:
-            add(param.name, f"the value is missing; every experiment needs a '{param.name}'")
+            add(param.name, _missing_value_message(param))
             continue
         try:
             units.append(param.coerce(value))
@@ -591,6 +600,24 @@ def _row_problems(
         if message:
             add(RESPONSE, message)
     return problems
+
+
+def _missing_value_message(param: Parameter) -> str:
+    """Why an empty (or ``-``) parameter cell is refused, and what to put there.
+
+    Seed 000 lets an experiment leave only its response empty; before, the message said
+    the value was missing but not what to type, and a ``-`` (a missing response's mark)
+    read as missing with no word that it marks only responses."""
+    if isinstance(param, MixtureComponent):
+        wanted = f"a whole number of units from {param.min} to {param.max}"
+    else:
+        shown = ", ".join(csvio.format_cell(v) for v in param.values[:10])
+        wanted = f"one of its levels ({shown}{', ...' if len(param.values) > 10 else ''})"
+    return (
+        f"the value is missing; every experiment needs a '{param.name}': put {wanted} "
+        "there (an empty cell or '-' marks a response not measured, in the Response "
+        "column only)"
+    )
 
 
 def _allowed(allow: AllowMissing, index: int) -> bool:

@@ -217,6 +217,24 @@ def test_na_responses_are_stored_missing_as_dash_is(api, ready):
     assert api.generate(sid)["result"]["gen"] == 2  # the next design does not trip on them
 
 
+def test_an_empty_parameter_cell_says_what_to_put_there(api, ready):
+    """Seed 000 lets an experiment leave only its response empty, so an empty middle cell
+    (or '-') in a parameter column stays refused; before, the message did not say what
+    belongs there, nor that '-' marks a missing response only."""
+    sid = ready
+    before = api.snapshot(sid)
+    table = Table.from_csv("a,b,c,d,Response\n0,,1.5,x,1\n1,1,2.5,-,2\n")
+    task = api.put_experiments(sid, "initial", table.to_dict())
+    assert task["status"] == "failed"
+    assert [(e["row"], e["column"]) for e in task["errors"]] == [(2, "b"), (3, "d")]
+    first, second = (e["message"] for e in task["errors"])
+    assert first.startswith("row 2, column b: the value is missing")
+    assert "put one of its levels (0, 1, 2, 3) there" in first
+    assert "put one of its levels (x, y, z, w) there" in second
+    assert "'-' marks a response not measured, in the Response column only" in second
+    assert api.snapshot(sid)["history"] == before["history"]
+
+
 def test_a_categorical_level_na_stays_a_level(api):
     """ "NA" and "Na" (sodium) as levels of a parameter are values, never missing ones."""
     sid = api.session()
