@@ -235,6 +235,24 @@ def test_an_empty_parameter_cell_says_what_to_put_there(api, ready):
     assert api.snapshot(sid)["history"] == before["history"]
 
 
+def test_a_huge_response_is_named_short_in_a_message(api, ready):
+    """Before: a stored response of -1e308 was named by its 309 digits ("response
+    -1000000000000000010979063629440455417404923096773118463368106829..."), the int of an
+    integral float, in the problem of a table sent again without its row."""
+    sid = ready
+    columns = ["a", "b", "c", "d", "Response"]
+    rows = [[0, 0, 1.5, "x", 1e308], [1, 0, 1.5, "x", -1e308]]
+    assert api.put_experiments(sid, "initial", {"columns": columns, "rows": rows})["status"] == (
+        "success"
+    )
+    before = api.snapshot(sid)["history"]
+    task = api.put_experiments(sid, "initial", {"columns": columns, "rows": rows[:1]})
+    assert task["status"] == "failed"
+    (problem,) = task["errors"]
+    assert "the experiment a=1, b=0, c=1.5, d=x (response -1e+308)" in problem["message"]
+    assert api.snapshot(sid)["history"] == before
+
+
 def test_a_categorical_level_na_stays_a_level(api):
     """ "NA" and "Na" (sodium) as levels of a parameter are values, never missing ones."""
     sid = api.session()

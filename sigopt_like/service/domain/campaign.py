@@ -27,6 +27,7 @@ from typing import Any
 
 import attrs
 
+from sigopt_like import csvio
 from sigopt_like.population import check_design_size, generations_left
 from sigopt_like.spaces import RESPONSE, Problem, Space
 from sigopt_like.tables import Table, coerce_experiments, validate_experiments
@@ -614,8 +615,10 @@ def _point_text(names: Sequence[str], point: Sequence[Any]) -> str:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    """A cell's value in a message, as the table shows it: ``-1e+308`` stays short (it
+    was written out as its 309 digits, an integral float's ``int``)."""
+    if isinstance(value, float):
+        return csvio.format_cell(value)
     return repr(value) if isinstance(value, str) else str(value)
 
 
