@@ -128,12 +128,36 @@ def _check_separator(records: Sequence[Record]) -> None:
         return
     for separator, name in _OTHER_SEPARATORS.items():
         if all(separator in record.cells[0] for record in records):
-            raise CsvFormatError(
-                f"the values are separated by {name}, not commas: save the file as CSV "
-                "with commas (Excel: 'CSV UTF-8 (Comma delimited)'), with '.' as the "
-                "decimal mark",
-                row=records[0].row,
-            )
+            raise _separator_error(name, records[0].row)
+
+
+def other_separator(records: Sequence[Record]) -> CsvFormatError | None:
+    """The error to raise instead of a file's problems when it reads as separated by
+    semicolons (or tabs) with decimal commas, else None; asked only of a file that
+    fails, so that no file that reads right is refused for its look.
+
+    Such a file (Excel where the decimal mark is a comma) has the separator in every
+    row, in the first row's first cell too; read with commas, each decimal comma split
+    a number, so its rows were of many widths and the problems named cells such as
+    '5;1;2' "beyond the header's 1 columns" or a parameter type '5;1'.
+    """
+    if not records or not records[0].cells:
+        return None
+    for separator, name in _OTHER_SEPARATORS.items():
+        if separator in records[0].cells[0] and all(
+            any(separator in cell for cell in record.cells) for record in records
+        ):
+            return _separator_error(name, records[0].row)
+    return None
+
+
+def _separator_error(name: str, row: int) -> CsvFormatError:
+    return CsvFormatError(
+        f"the values are separated by {name}, not commas: save the file as CSV "
+        "with commas (Excel: 'CSV UTF-8 (Comma delimited)'), with '.' as the "
+        "decimal mark",
+        row=row,
+    )
 
 
 def trim_trailing(cells: Sequence[str]) -> tuple[str, ...]:

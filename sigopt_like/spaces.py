@@ -315,7 +315,13 @@ class Space:
             records = csvio.read_records(csvio.read_text(source))
         except csvio.CsvFormatError as exc:
             raise SpaceError([Problem(str(exc), row=exc.row, field="space")]) from exc
-        return _build(records, type, total_units, validate)
+        try:
+            return _build(records, type, total_units, validate)
+        except SpaceError as exc:
+            other = csvio.other_separator(records)
+            if other is None:
+                raise
+            raise SpaceError([Problem(str(other), row=other.row, field="space")]) from exc
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, validate: bool = True) -> Space:

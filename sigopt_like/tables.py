@@ -219,6 +219,9 @@ class Table:
                 )
             )
         if problems:
+            other = csvio.other_separator(records)
+            if other is not None:
+                raise TableError([Problem(str(other), row=other.row, field="table")])
             space_row = _space_row(header, header_record.row)
             raise TableError([space_row] if space_row is not None else problems)
         return cls(columns=header, rows=tuple(rows), line_numbers=tuple(lines))

@@ -512,6 +512,34 @@ def test_a_file_separated_by_semicolons_or_tabs_is_one_problem_that_says_so(
     assert list(one_column.columns) == ["Response"]
 
 
+@pytest.mark.parametrize(("separator", "name"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_file_separated_by_semicolons_with_decimal_commas_says_so(
+    separator: str, name: str
+) -> None:
+    """Excel where the decimal mark is a comma writes 0,5 in a file separated by
+    semicolons. Before: each decimal comma split a row in two, so the problems were
+    "row 2, column B: value '5;1;2' is beyond the header's 1 columns" and "unknown
+    parameter type '5;1'", not what was wrong with the file."""
+    from sigopt_like import SpaceError
+
+    def rows(*cells: tuple[str, ...]) -> str:
+        return "".join(separator.join(row) + "\n" for row in cells)
+
+    space = rows(("temp", "numerical", "0,5", "1,5"), ("x", "categorical", "a", "b"))
+    table = rows(("temp", "x", "Response"), ("0,5", "a", "1"), ("1,5", "b", "2,5"))
+    for read, text, error in (
+        (lambda t: Space.from_csv(t, type="factorial"), space, SpaceError),
+        (Table.from_csv, table, TableError),
+    ):
+        with pytest.raises(error) as caught:
+            read(text)
+        assert [p.row for p in caught.value.problems] == [1]
+        assert f"separated by {name}, not commas" in str(caught.value)
+    # a comma file that reads right is never refused for its look: names with semicolons
+    named = Space.from_csv("a;b,numerical,0,5\nc;d,numerical,1,2\n", type="factorial")
+    assert named.names == ("a;b", "c;d")
+
+
 def test_accents_typed_one_way_match_accents_exported_another():
     """Before: a space with ``café`` (one code point for é) and a table exported with
     ``cafe`` + a combining accent said "column 'café' is not a parameter" and "column
