@@ -41,15 +41,12 @@ def folded(value: Any) -> Any:
 def table_json(value: Any) -> dict[str, Any]:
     """A table argument as JSON: a Table, a list of dicts, a DataFrame, a CSV path,
     or a ``{"columns", "rows"}`` dict. A float NaN in the Response column is sent as
-    None (not measured); one elsewhere, or an infinity, raises TableError by row and
-    column before anything is sent."""
-    from .tables import TableError, non_finite_problems
+    None (not measured); a cell JSON or the service cannot hold (NaN elsewhere, an
+    infinity, a NUL, a list) raises TableError by row and column before anything is
+    sent (:func:`sigopt_like.table_wire.sendable`)."""
+    from .table_wire import sendable
 
-    table = as_table(value)
-    problems = non_finite_problems(table)
-    if problems:
-        raise TableError(problems)
-    return table.to_dict()
+    return sendable(as_table(value)).to_dict()
 
 
 def as_table(value: Any) -> Table:

@@ -661,42 +661,6 @@ def _response_number(value: Any) -> float | None:
     return None
 
 
-def non_finite_problems(table: Table) -> list[Problem]:
-    """A problem, by row and column, for each number of ``table`` that JSON cannot carry.
-
-    A float NaN in the Response column is a missing response (the table holds None
-    there); in a parameter column NaN, and an infinity in any column, is no value a
-    space has. Without this check the client refused the table as "the field
-    'table.rows.2.0' is nan", a place no spreadsheet shows.
-    """
-    problems: list[Problem] = []
-    for i, row in enumerate(table.rows):
-        for name, value in zip(table.columns, row, strict=False):
-            if not isinstance(value, numbers.Real) or isinstance(value, numbers.Integral):
-                continue
-            if math.isfinite(value):
-                continue
-            line = table.row_number(i)
-            if name == RESPONSE:
-                message = (
-                    f"response {value!r} is not a finite number; leave the response None, "
-                    "'-' or NaN if it was not measured"
-                )
-            elif math.isnan(value):
-                message = (
-                    f"the value is NaN; every experiment needs a value of '{name}' "
-                    "(NaN means not measured only in the Response column)"
-                )
-            else:
-                message = f"the value is {value!r}, which is no value of '{name}'"
-            problems.append(
-                Problem(
-                    f"row {line}, column {name}: {message}", row=line, column=name, field="table"
-                )
-            )
-    return problems
-
-
 def coerce_experiments(table: Table, space: Space) -> Table:
     """``table`` normalized for storage: the space's column order, then ``Response``.
 

@@ -16,7 +16,6 @@ from sigopt_like.tables import (
     history_from_csv,
     history_table,
     history_to_csv,
-    non_finite_problems,
     validate_experiments,
 )
 
@@ -333,22 +332,6 @@ def test_na_marks_are_missing_responses_in_csv_json_and_rows(mixed: Space, mark:
         assert [(p.row, p.column) for p in refused][:1] == [(2, "Response")]
         assert "the response is missing" in refused[0].message
     assert from_csv.with_responses([mark, 1.0]).responses() == (None, 1.0)
-
-
-def test_non_finite_numbers_are_named_by_row_and_column() -> None:
-    """What JSON cannot carry, by row and column: NaN outside the Response column, and
-    an infinity anywhere; a NaN response is None already, so nothing to name."""
-    table = Table(
-        columns=["t", "c", "Response"],
-        rows=[(0.5, "Pd", math.nan), (math.nan, "Pt", 1.0), (-math.inf, "Pt", math.inf)],
-    )
-    assert table.rows[0] == (0.5, "Pd", None)
-    problems = non_finite_problems(table)
-    assert [(p.row, p.column) for p in problems] == [(3, "t"), (4, "t"), (4, "Response")]
-    assert "NaN means not measured only in the Response column" in problems[0].message
-    assert "the value is -inf" in problems[1].message
-    assert "response inf is not a finite number" in problems[2].message
-    assert non_finite_problems(Table(columns=["t", "Response"], rows=[(10**400, None)])) == []
 
 
 def test_na_in_a_parameter_column_stays_a_level() -> None:

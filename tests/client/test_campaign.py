@@ -209,6 +209,34 @@ def test_a_float_nan_response_is_sent_as_not_measured(session):
         assert stored[3:] == measured.responses()[3:]
 
 
+def test_cells_no_table_holds_are_named_by_row_and_column_before_sending(session):
+    """Before: a NUL or a lone surrogate in a cell came back from the service as "the
+    field 'table.rows[0][1]' contains ...", a JSON path; a cell nested 5,000 lists deep
+    was a RecursionError; a count of 2**70 was refused though a CSV reads it as a float."""
+    design = session.generate(wait=True).result.experiments
+    measured = session.responses.simulate(design)
+    before = session.history.fetch().to_dict()
+    deep = "a"
+    for _ in range(5000):
+        deep = [deep]
+    for column, value, words in (
+        ("c", "a\x00", "NUL character"),
+        ("c", "a\ud800", "lone UTF-16 surrogate"),
+        ("c", deep, "the cell holds a list"),
+    ):
+        rows = measured.records()
+        rows[2][column] = value
+        with pytest.raises(TableError) as refused:
+            session.experiments.put(type="designed", table=rows, wait=True)
+        assert [(p.row, p.column) for p in refused.value.problems] == [(4, column)]
+        assert words in str(refused.value)
+    assert session.history.fetch().to_dict() == before
+    rows = measured.records()
+    rows[0]["Response"] = 2**70
+    assert session.experiments.put(type="designed", table=rows, wait=True).succeeded
+    assert session.experiments.fetch(gen=1).responses()[0] == float(2**70)
+
+
 def test_analytics_files_download_and_auto_export(session, tmp_path):
     design = session.generate(wait=True).result.experiments
     session.experiments.put(type="designed", table=session.responses.simulate(design), wait=True)

@@ -1,0 +1,116 @@
+"""A table made ready for the JSON wire: every cell that JSON or the service cannot
+hold is named by its row and column before anything is sent.
+
+Without this, the client's encoder or the service's door refused such a table by a
+JSON path ("the field 'table.rows[0][3]' contains a NUL character", "'table.rows.2.0'
+is nan"), a place no spreadsheet shows, and a cell nested 5,000 lists deep was a
+``RecursionError`` from the encoder. Pure: no HTTP.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+from sigopt_like import csvio
+from sigopt_like._constants import INT64_MAX, INT64_MIN
+from sigopt_like.spaces import RESPONSE, Problem
+from sigopt_like.tables import Table, TableError
+
+
+def sendable(table: Table) -> Table:
+    """``table`` as it can be sent: an integer past 64 bits that a float holds becomes
+    that float (as the CSV reader reads ``1180591620717411303424``, and as the service
+    compares numbers); raises TableError naming the row and column of every cell that
+    cannot be sent."""
+    problems: list[Problem] = []
+    for index, name in enumerate(table.columns):
+        message = _text_problem(name)
+        if message is not None:
+            letter = csvio.column_letter(index)
+            problems.append(
+                Problem(f"row 1, column {letter}: the column name {message}", row=1, column=letter)
+            )
+    rows: list[tuple[Any, ...]] = []
+    changed = False  # compared by identity: 2**70 == float(2**70)
+    for i, row in enumerate(table.rows):
+        cells = []
+        for name, value in zip(table.columns, row, strict=False):
+            cell, message = _cell(name, value)
+            cells.append(cell)
+            changed = changed or cell is not value
+            if message is not None:
+                line = table.row_number(i)
+                problems.append(
+                    Problem(
+                        f"row {line}, column {name}: {message}",
+                        row=line,
+                        column=name,
+                        field="table",
+                    )
+                )
+        rows.append(tuple(cells))
+    if problems:
+        raise TableError(problems)
+    if not changed:
+        return table
+    return Table(columns=table.columns, rows=rows, line_numbers=table.line_numbers)
+
+
+def _cell(name: str, value: Any) -> tuple[Any, str | None]:
+    """The cell as it is sent, and why it cannot be (None if it can)."""
+    if isinstance(value, str):
+        message = _text_problem(value)
+        return value, None if message is None else f"the cell {message}"
+    if isinstance(value, bool) or value is None:
+        return value, None
+    if isinstance(value, numbers.Integral):
+        number = int(value)
+        if INT64_MIN <= number <= INT64_MAX:
+            return value, None
+        try:
+            return float(number), None
+        except OverflowError:
+            shown = csvio.clip(str(number))
+            return value, f"{shown} is beyond the numbers a table holds (about +-1.8e308)"
+    if isinstance(value, numbers.Real):
+        return value, _non_finite_problem(name, value)
+    if isinstance(value, (list, tuple, set, frozenset, Mapping)):
+        kind = "a dict" if isinstance(value, Mapping) else f"a {type(value).__name__}"
+        return value, (f"the cell holds {kind}; a cell holds one value: a number, text or None")
+    return value, None  # the encoder names what JSON has no form for (bytes, a Decimal)
+
+
+def _non_finite_problem(name: str, value: numbers.Real) -> str | None:
+    """Why a float cannot be sent: NaN outside the Response column (there it is a
+    missing response, None already), an infinity anywhere."""
+    if math.isfinite(value):
+        return None
+    if name == RESPONSE:
+        return (
+            f"response {value!r} is not a finite number; leave the response None, "
+            "'-' or NaN if it was not measured"
+        )
+    if math.isnan(value):
+        return (
+            f"the value is NaN; every experiment needs a value of '{name}' "
+            "(NaN means not measured only in the Response column)"
+        )
+    return f"the value is {value!r}, which is no value of '{name}'"
+
+
+def _text_problem(text: str) -> str | None:
+    """Why text cannot be stored: a NUL character, or a lone UTF-16 surrogate."""
+    if "\x00" in text:
+        return "holds a NUL character (U+0000), which no table stores; type it again without it"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        code = ord(text[err.start])
+        return (
+            f"holds a lone UTF-16 surrogate (\\u{code:04x} at character {err.start}), "
+            "which is not text; type it again"
+        )
+    return None

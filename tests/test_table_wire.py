@@ -1,0 +1,72 @@
+"""A table made ready to send: what JSON or the service cannot hold is named by row and
+column (``sigopt_like.table_wire``), and a wide integer becomes the float a CSV gives."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import pytest
+
+from sigopt_like.table_wire import sendable
+from sigopt_like.tables import Table, TableError
+
+
+def _where(table: Table) -> list[tuple[int | None, str | None]]:
+    with pytest.raises(TableError) as caught:
+        sendable(table)
+    return [(p.row, p.column) for p in caught.value.problems]
+
+
+def test_non_finite_numbers_are_named_by_row_and_column() -> None:
+    """NaN outside the Response column and infinities anywhere; a NaN response is None
+    already (not measured), so nothing to name."""
+    table = Table(
+        columns=["t", "c", "Response"],
+        rows=[(0.5, "Pd", math.nan), (math.nan, "Pt", 1.0), (-math.inf, "Pt", math.inf)],
+    )
+    assert table.rows[0] == (0.5, "Pd", None)
+    with pytest.raises(TableError) as caught:
+        sendable(table)
+    problems = caught.value.problems
+    assert [(p.row, p.column) for p in problems] == [(3, "t"), (4, "t"), (4, "Response")]
+    assert "NaN means not measured only in the Response column" in problems[0].message
+    assert "the value is -inf" in problems[1].message
+    assert "response inf is not a finite number" in problems[2].message
+
+
+def test_text_json_or_the_store_cannot_hold_is_named() -> None:
+    """Before: "the field 'table.rows[0][1]' contains a NUL character" from the service,
+    a JSON path and not the row and column a person sees."""
+    table = Table(columns=["t", "c", "Response"], rows=[(0.5, "P\x00d", 1), (1, "x\ud800", 2)])
+    assert _where(table) == [(2, "c"), (3, "c")]
+    assert _where(Table(columns=["t", "c\udc00", "Response"], rows=[])) == [(1, "B")]
+    with pytest.raises(TableError, match=r"row 3, column c: the cell holds a lone UTF-16 "):
+        sendable(table)
+
+
+def test_a_list_in_a_cell_is_named_not_a_recursion_error() -> None:
+    """Before: a cell nested 5,000 lists deep was a RecursionError from the encoder."""
+    deep: object = "x"
+    for _ in range(5000):
+        deep = [deep]
+    table = Table(columns=["t", "c", "Response"], rows=[(0.5, deep, 1), (1, {"v": 1}, 2)])
+    with pytest.raises(TableError) as caught:
+        sendable(table)
+    assert [(p.row, p.column) for p in caught.value.problems] == [(2, "c"), (3, "c")]
+    assert "the cell holds a list; a cell holds one value" in caught.value.problems[0].message
+    assert "the cell holds a dict" in caught.value.problems[1].message
+
+
+def test_wide_integers_become_the_float_a_csv_gives() -> None:
+    """Before: a count of 2**70 was refused by the service as "beyond the integers this
+    service stores", where the same number in a CSV file is read as a float."""
+    table = Table(columns=["t", "Response"], rows=[(2**70, -(2**70)), (3, 10**400)])
+    with pytest.raises(TableError, match=r"row 3, column Response: 1000000.*beyond the numbers"):
+        sendable(table)
+    ready = sendable(Table(columns=["t", "Response"], rows=[(2**70, -(2**70)), (3, True)]))
+    assert ready.rows == ((float(2**70), -float(2**70)), (3, True))
+    assert [type(v) for v in ready.rows[0] + ready.rows[1]] == [float, float, int, bool]
+    assert type(sendable(Table.from_csv(f"t,Response\n{2**70},1\n")).rows[0][0]) is float
+    plain = Table(columns=["t", "Response"], rows=[(1, Decimal("1.5"))])
+    assert sendable(plain) is plain  # the encoder names what JSON has no form for
