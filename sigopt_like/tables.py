@@ -723,7 +723,10 @@ def history_to_csv(
 def history_from_csv(source: csvio.CsvSource) -> list[dict[str, Any]]:
     """Read a history CSV back into ``[{"gen", "table", "design_rows"}, ...]`` (gen order kept).
 
-    ``Designed_`` accepts Y/N, 1/0, true/false, yes/no.
+    ``Gen_`` is a generation number (0, 1, 2, ...); ``Designed_`` accepts Y/N, 1/0,
+    true/false, yes/no. Each generation's designed rows come first in its table, as
+    ``design_rows`` says (a sheet sorted by another column keeps them apart). Raises
+    TableError naming the row and column of every cell that is neither.
     """
     table = Table.from_csv(source)
     missing = [c for c in HISTORY_COLUMNS if c not in table.columns]
@@ -737,29 +740,60 @@ def history_from_csv(source: csvio.CsvSource) -> list[dict[str, Any]]:
     keep = [i for i, c in enumerate(table.columns) if c not in HISTORY_COLUMNS]
     gen_at = table.columns.index("Gen_")
     designed_at = table.columns.index("Designed_")
-    generations: dict[Any, dict[str, Any]] = {}
+    generations: dict[int, dict[str, Any]] = {}
+    problems: list[Problem] = []
     for i, row in enumerate(table.rows):
+        line = table.row_number(i)
+        gen = _generation_number(row[gen_at])
         flag = str(row[designed_at]).strip().casefold()
-        if flag not in ("y", "n", "1", "0", "true", "false", "yes", "no"):
-            line = table.row_number(i)
-            raise TableError(
-                [
-                    Problem(
-                        f"row {line}, column Designed_: {row[designed_at]!r} is not Y or N",
-                        row=line,
-                        column="Designed_",
-                    )
-                ]
+        if gen is None:
+            shown = "empty" if row[gen_at] is None else repr(row[gen_at])
+            problems.append(
+                Problem(
+                    f"row {line}, column Gen_: {shown} is not a generation number; "
+                    "put the experiment's generation there (0 for initial experiments, "
+                    "then 1, 2, ...)",
+                    row=line,
+                    column="Gen_",
+                )
             )
-        entry = generations.setdefault(row[gen_at], {"gen": row[gen_at], "rows": [], "design": 0})
-        entry["rows"].append(tuple(row[k] for k in keep))
-        entry["design"] += flag in ("y", "1", "true", "yes")
+        if flag not in _DESIGNED_FLAGS:
+            shown = "the cell is empty" if row[designed_at] is None else repr(row[designed_at])
+            problems.append(
+                Problem(
+                    f"row {line}, column Designed_: {shown} is not Y or N; put Y for a "
+                    "designed experiment, N for an initial or extra one",
+                    row=line,
+                    column="Designed_",
+                )
+            )
+        if gen is None or flag not in _DESIGNED_FLAGS:
+            continue
+        entry = generations.setdefault(gen, {"gen": gen, "designed": [], "extra": []})
+        designed = flag in ("y", "1", "true", "yes")
+        entry["designed" if designed else "extra"].append(tuple(row[k] for k in keep))
+    if problems:
+        raise TableError(problems)
     columns = [table.columns[k] for k in keep]
     return [
         {
             "gen": e["gen"],
-            "table": Table(columns=columns, rows=e["rows"]),
-            "design_rows": e["design"],
+            "table": Table(columns=columns, rows=[*e["designed"], *e["extra"]]),
+            "design_rows": len(e["designed"]),
         }
         for e in generations.values()
     ]
+
+
+_DESIGNED_FLAGS = ("y", "n", "1", "0", "true", "false", "yes", "no")
+
+
+def _generation_number(value: Any) -> int | None:
+    """``value`` as a generation number (an int from 0; ``2.0`` as a spreadsheet may
+    write it), else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    number = int(value)
+    return number if number >= 0 else None

@@ -421,6 +421,22 @@ def test_history_accepts_numeric_flags_and_refuses_junk() -> None:
         history_from_csv("Gen_,Designed_,a,Response\n1,Y,5,\n")
 
 
+def test_history_reading_names_bad_generations_and_keeps_designed_rows_first() -> None:
+    """Before: a Gen_ of 'x', 1.5, -1 or an empty cell was read as a generation of that
+    name, and a sheet sorted so that an extra row came before a designed one was read
+    with design_rows=1 counting the extra row as the designed one."""
+    head = "Seq_,Gen_,Designed_,a,Response\n"
+    with pytest.raises(TableError) as caught:
+        history_from_csv(head + "1,,Y,5,\n2,x,Y,5,\n3,1.5,N,5,\n4,-1,Y,5,\n5,1,,6,\n6,1,Y,7,\n")
+    where = [(p.row, p.column) for p in caught.value.problems]
+    assert where == [(2, "Gen_"), (3, "Gen_"), (4, "Gen_"), (5, "Gen_"), (6, "Designed_")]
+    assert "put the experiment's generation there" in caught.value.problems[0].message
+    assert "the cell is empty is not Y or N; put Y" in caught.value.problems[4].message
+    back = history_from_csv(head + "1,1,N,5,1\n2,1,Y,6,\n3,2.0,Y,7,\n4,1,Y,8,2\n")
+    assert [(g["gen"], g["design_rows"]) for g in back] == [(1, 2), (2, 1)]
+    assert back[0]["table"].rows == ((6, None), (8, 2), (5, 1))
+
+
 def test_history_file_uploaded_as_experiments(grid: Space) -> None:
     text = history_to_csv(_generations(grid))
     problems = validate_experiments(Table.from_csv(text), grid)
