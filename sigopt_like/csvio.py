@@ -1,7 +1,8 @@
 """CSV reading and writing shared by spaces, tables and exports (stdlib only).
 
 Reading is forgiving about what spreadsheets and other tools produce: a UTF-8
-byte order mark, CRLF line endings, blank lines, whitespace around cells,
+byte order mark (at the start, or at a line's where files were joined), CRLF, CR or
+mixed line endings, blank lines, whitespace around cells,
 quoted cells with commas, and empty cells at the end of a row. Row numbers are
 those a person sees in a spreadsheet (1-based, blank lines counted).
 """
@@ -107,7 +108,9 @@ def read_records(text: str) -> list[Record]:
     try:
         for cells in reader:
             row += 1
-            stripped = tuple(cell.strip() for cell in cells)
+            # a byte order mark starts a line where files were joined (cat a.csv b.csv):
+            # invisible in a message, it made "'\ufeff1' is not a number" read "'1' is ..."
+            stripped = tuple(cell.strip().lstrip("\ufeff").strip() for cell in cells)
             if any(stripped):
                 records.append(Record(row=row, cells=stripped))
     except csv.Error as exc:

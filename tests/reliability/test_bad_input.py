@@ -164,6 +164,25 @@ def attr_dict(item: Any) -> dict:
     return {k: getattr(item, k, None) for k in ("message", "row", "column", "field")}
 
 
+def test_files_joined_with_their_byte_order_marks_read_right(campaign: Any, tmp_path: Path) -> None:
+    """``cat a.csv b.csv`` of two files saved as CSV UTF-8 puts a byte order mark at the
+    start of b's first line, mixed line endings too. Before: "row 3, column temp:
+    '\ufeff50' is not a number", which a terminal shows as "'50' is not a number"."""
+    first = "\ufefftemp,cat,x,Response\r\n40,Pt,1,1.5\r\n".encode()
+    second = "\ufeff50,Ni,2,2.5\n60,Pt,3,-\r".encode()
+    joined = tmp_path / "joined.csv"
+    joined.write_bytes(first + second)
+    table = Table.from_csv(joined)
+    assert table.rows == ((40, "Pt", 1, 1.5), (50, "Ni", 2, 2.5), (60, "Pt", 3, None))
+    with pytest.raises(TaskFailedError) as caught:  # the extra row's response is missing
+        campaign.experiments.put(type="initial", table=joined, wait=True)
+    assert [(e.row, e.column) for e in caught.value.errors] == [(4, "Response")]
+    joined.write_bytes(first + second[: second.index(b"60")])
+    assert campaign.experiments.put(type="initial", table=joined, wait=True).succeeded
+    stored = campaign.history.fetch().generations[0].table.rows
+    assert [tuple(row) for row in stored] == [(40, "Pt", 1, 1.5), (50, "Ni", 2, 2.5)]
+
+
 def test_ragged_json_table_is_refused_before_storing(campaign: Any, embedded_conn: Any) -> None:
     before = _state(campaign)
     table = {"columns": list(COLUMNS), "rows": [[40, "Pt", 1, 1.0], [50, "Ni", 2]]}
