@@ -639,7 +639,8 @@ def _response_problem(value: Any, missing_ok: bool) -> str | None:
         if isinstance(value, str) and csvio.parse_number(value) is not None:
             shown = csvio.clip(value.strip())
             return f"response '{shown}' is too large: a response is at most +-1.8e308{tip}"
-        return f"response {value!r} is not a finite number; NaN and Infinity are refused{tip}"
+        # NaN is a missing response (is_missing_response): only an infinity gets here
+        return f"response {value!r} is not a finite number: an infinity is refused{tip}"
     return None
 
 

@@ -287,6 +287,7 @@ def test_bad_responses(grid: Space, cell: str, needle: str) -> None:
     assert len(problems) == 1
     assert (problems[0].row, problems[0].column) == (2, "Response")
     assert needle in problems[0].message
+    assert "NaN" not in problems[0].message  # NaN is a missing response, never refused
 
 
 def test_python_non_finite_and_bool_responses(grid: Space) -> None:
