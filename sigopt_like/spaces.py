@@ -718,7 +718,7 @@ def _build(
         raise SpaceError(
             [
                 Problem(
-                    f"unknown space type {space_type!r}: use 'factorial' or 'mixture'",
+                    f"unknown space type {_clipped(space_type)}: use 'factorial' or 'mixture'",
                     column="type",
                     field="space",
                 )
@@ -804,7 +804,7 @@ def _parse_row(space_type: str, record: csvio.Record, problems: list[Problem]) -
         else:
             close = difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else f"; use {' or '.join(allowed)}"
-            problem(f"unknown parameter type '{cells[1]}'{hint}", 1)
+            problem(f"unknown parameter type '{csvio.clip(cells[1])}'{hint}", 1)
         return None
     if space_type == MIXTURE:
         return _parse_unit_row(name, cells, problem)
@@ -819,7 +819,9 @@ def _parse_row(space_type: str, record: csvio.Record, problems: list[Problem]) -
         if word == "numerical":
             number = csvio.parse_number(cell)
             if number is None:
-                problem(f"'{cell}' is not a number (parameter '{name}' is numerical)", index)
+                problem(
+                    f"'{csvio.clip(cell)}' is not a number (parameter '{name}' is numerical)", index
+                )
                 continue
             if not math.isfinite(number):  # before: "value inf of 'temp' is not a finite..."
                 problem(f"{_show(cell)} is too large: a level is at most +-1.8e308", index)
@@ -878,7 +880,7 @@ def _rule_problems(
         problems.append(Problem(where + message, row=row, column=column, field=field))
 
     if kind not in SPACE_TYPES:
-        add(f"unknown space type {kind!r}: use 'factorial' or 'mixture'")
+        add(f"unknown space type {_clipped(kind)}: use 'factorial' or 'mixture'")
         return problems
     if not space.parameters:
         add(f"the space has no parameters: give one row per parameter ({_ROW_SHAPE[kind]})")
@@ -943,6 +945,12 @@ def _name_text_problem(name: str) -> str | None:
     return None
 
 
+def _clipped(value: Any) -> str:
+    """``repr(value)`` for a message, a long text clipped (a megabyte typed as a space's
+    type was quoted whole, a megabyte of message)."""
+    return repr(csvio.clip(value)) if isinstance(value, str) else csvio.clip(repr(value))
+
+
 def _name_problems(name: str, row: int, seen: dict[str, int], add: Callable[..., None]) -> None:
     if not name:
         add("the parameter name is empty", row, 0)
@@ -959,11 +967,12 @@ def _name_problems(name: str, row: int, seen: dict[str, int], add: Callable[...,
     else:
         problem = _name_text_problem(name)
         if problem:
-            add(f"parameter name {name!r} {problem}", row, 0)
+            add(f"parameter name {csvio.clip(name)!r} {problem}", row, 0)
     key = name.casefold()
     if key in seen:
         add(
-            f"parameter name '{name}' is used already in row {seen[key]} (names ignore case)",
+            f"parameter name '{csvio.clip(name)}' is used already in row {seen[key]} "
+            "(names ignore case)",
             row,
             0,
         )

@@ -189,7 +189,7 @@ class Table:
                     Problem(
                         f"row {record.row} has {len(cells)} cells but the header has {width} "
                         f"columns (column {csvio.column_letter(len(cells))} "
-                        f"'{header[len(cells)]}' onwards are missing)",
+                        f"'{csvio.clip(header[len(cells)])}' onwards are missing)",
                         row=record.row,
                         column=header[len(cells)],
                         field="table",
@@ -201,7 +201,7 @@ class Table:
                 problems.append(
                     Problem(
                         f"row {record.row}, column {csvio.column_letter(extra[0])}: value "
-                        f"'{cells[extra[0]]}' is beyond the header's {width} columns",
+                        f"'{csvio.clip(cells[extra[0]])}' is beyond the header's {width} columns",
                         row=record.row,
                         column=csvio.column_letter(extra[0]),
                         field="table",
@@ -398,7 +398,8 @@ def _space_row(header: Sequence[str], row: int) -> Problem | None:
     if any(cell.strip().casefold() == "response" for cell in header):
         return None
     return Problem(
-        f"row {row} reads as a parameter of a space file ('{header[0]},{header[1]},...'): "
+        f"row {row} reads as a parameter of a space file "
+        f"('{csvio.clip(header[0])},{csvio.clip(header[1])},...'): "
         "this is a space file, not an experiments table, which starts with a header row "
         "(the parameter names, then Response)",
         row=row,
@@ -447,7 +448,7 @@ def _header_problems(header: Sequence[str], row: int) -> list[Problem]:
         elif name in seen:
             problems.append(
                 Problem(
-                    f"row {row}, column {letter}: column '{name}' appears twice "
+                    f"row {row}, column {letter}: column '{csvio.clip(name)}' appears twice "
                     f"(also column {csvio.column_letter(seen[name])})",
                     row=row,
                     column=name,
@@ -502,7 +503,8 @@ def _foreign_header(table: Table, space: Space) -> Problem | None:
     folded = {name.casefold(): name for name in expected}
     matched = [c for c in table.columns if c.casefold() in folded]
     if not matched or len(table.columns) - len(matched) > len(matched):
-        found = ", ".join(table.columns[:8]) + (", ..." if len(table.columns) > 8 else "")
+        shown = [csvio.clip(name) for name in table.columns[:8]]
+        found = ", ".join(shown) + (", ..." if len(table.columns) > 8 else "")
         hint = ""
         if len(table.columns) > 1 and table.columns[1].casefold() in (
             "numerical",
@@ -532,7 +534,10 @@ def _columns_problems(table: Table, space: Space, allow: AllowMissing) -> list[P
         elif name in HISTORY_COLUMNS:
             message = f"column '{name}' belongs to history files; remove Seq_, Gen_ and Designed_"
         else:
-            message = f"column '{name}' is not a parameter of the space (the columns are: {wanted})"
+            shown = csvio.clip(name)
+            message = (
+                f"column '{shown}' is not a parameter of the space (the columns are: {wanted})"
+            )
         problems.append(
             Problem(f"row 1, column {letter}: {message}", row=1, column=name, field="table")
         )

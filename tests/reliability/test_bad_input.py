@@ -183,6 +183,55 @@ def test_files_joined_with_their_byte_order_marks_read_right(campaign: Any, tmp_
     assert [tuple(row) for row in stored] == [(40, "Pt", 1, 1.5), (50, "Ni", 2, 2.5)]
 
 
+def test_a_huge_column_name_is_quoted_short_in_every_problem(campaign: Any) -> None:
+    """Before: a 1,000,000-character column name (a cell pasted into the header) was
+    quoted whole: each problem of the task was a megabyte, stored and printed."""
+    before = _state(campaign)
+    huge = "q" * 1_000_000
+    for columns in (
+        ["temp", huge, "x", "Response"],  # one name wrong
+        [huge, huge + "r", "x", "Response"],  # the header is mostly not the space's
+        ["temp", "cat", "x", "Response", huge, huge],  # named twice, beyond the space
+    ):
+        table = {"columns": columns, "rows": [[40, "Pt", 1, 1.0, *[""] * (len(columns) - 4)]]}
+        with pytest.raises((TaskFailedError, TableError)) as caught:  # the service's, the client's
+            campaign.experiments.put(type="initial", table=table, wait=True)
+        err = caught.value
+        messages = [
+            e.message for e in (err.problems if isinstance(err, TableError) else err.errors)
+        ]
+        assert messages and all(len(m) < 600 for m in messages), [len(m) for m in messages]
+        assert any("(1,000,000 characters)" in m for m in messages), messages
+    with pytest.raises(TableError) as refused:
+        Table.from_csv(f"temp,cat,x,Response,{huge}\n40,Pt\n")
+    assert [len(p.message) < 600 for p in refused.value.problems] == [True]
+    assert _state(campaign) == before
+
+
+def test_a_huge_space_name_type_or_value_is_quoted_short(embedded_conn: Any) -> None:
+    """Before: a megabyte typed as a space's type, a parameter's type or name was quoted
+    whole in the problem: a megabyte of message, stored with the task and printed."""
+    huge = "n" * 1_000_000
+    session = embedded_conn.sessions.create(name="huge-space")
+    node = embedded_conn.sessions(session.id)
+    numbers = {"name": "t", "type": "numerical", "values": [1, 2]}
+    for space in (
+        {"type": huge, "parameters": [numbers]},
+        {"type": "factorial", "parameters": [{**numbers, "type": huge}]},
+        {"type": "factorial", "parameters": [{**numbers, "name": huge}]},
+        {"type": "factorial", "parameters": [{**numbers, "name": huge + "\u200b"}, numbers]},
+        {"type": "factorial", "parameters": [{**numbers, "values": [huge, 2]}]},
+    ):
+        with pytest.raises(SigoptLikeError) as caught:
+            node.space.put(space=space, population_size=2, replicates=0, wait=True)
+        err = caught.value
+        found = getattr(err, "errors", None) or getattr(err, "problems", None) or [err]
+        messages = [getattr(e, "message", None) or str(e) for e in found]
+        assert all(len(m) < 600 for m in messages), [len(m) for m in messages]
+        assert any(",000 characters)" in m or ",001 characters)" in m for m in messages), messages
+    assert embedded_conn.sessions(session.id).fetch().gen == -1  # still no space
+
+
 def test_ragged_json_table_is_refused_before_storing(campaign: Any, embedded_conn: Any) -> None:
     before = _state(campaign)
     table = {"columns": list(COLUMNS), "rows": [[40, "Pt", 1, 1.0], [50, "Ni", 2]]}
