@@ -72,6 +72,7 @@ ENV_KEYS = {
     C.ENV_VERIFY: "verify",
     C.ENV_TIMEOUT: "timeout",
     C.ENV_MAX_TRIES: "max_tries",
+    C.ENV_MAX_RETRY_TIME: "max_retry_time",
 }
 
 #: the Daptics client's environment variables (its v0.12 docs), read below ours: a script

@@ -43,6 +43,9 @@ from .errors import (
 USER_AGENT = f"sigopt-like-python/{__version__}"
 #: one DEBUG line per call, one INFO line per retry; never a header or a body.
 LOGGER = "sigopt_like.http"
+#: the attribute of the WARNING record of a call's first retry when the service cannot be
+#: reached: ``(base URL, "cannot be reached" or "does not answer in time", error name)``
+UNREACHABLE = "sigopt_like_unreachable"
 
 Jitter = Callable[[float], float]
 #: an in-process service's answer to one call given by its parts:
@@ -510,7 +513,12 @@ class Transport:
         if self.clock() - start + delay > self.retries.max_time:
             return False
         if log is not None:
-            log.retry(status if error is None else type(error).__name__, attempt, delay)
+            log.retry(
+                status if error is None else type(error).__name__,
+                attempt,
+                delay,
+                unreachable=error is not None,
+            )
         if delay > 0:
             self.sleep(delay)
         return True
@@ -567,7 +575,9 @@ class Transport:
 
 
 class _CallLog:
-    """The log lines of one call: INFO for each retry, DEBUG when it ends.
+    """The log lines of one call: INFO for each retry, DEBUG when it ends; the first retry
+    of a call that cannot reach the service is a WARNING naming the URL and the deadline
+    (a plain script shows it: before, it waited out the two minutes in silence).
 
     Only the method, the path (no query string), the status, the time, the
     request id and the number of tries are logged: never headers or bodies,
@@ -581,8 +591,25 @@ class _CallLog:
         self.path = path
         self.start = start
 
-    def retry(self, why: int | str | None, attempt: int, delay: float) -> None:
+    def retry(
+        self, why: int | str | None, attempt: int, delay: float, *, unreachable: bool = False
+    ) -> None:
         most = self.transport.retries.max_tries
+        if unreachable and attempt == 1:
+            what = "does not answer in time" if "Timeout" in str(why) else "cannot be reached"
+            self.logger.warning(
+                "%s %s: %s %s (%s); retrying for up to %.0f s (%s or the Connection's "
+                "retries={'max_time': seconds} shortens it)",
+                self.method,
+                self.path,
+                self.transport.base_url,
+                what,
+                why,
+                self.transport.retries.max_time,
+                C.ENV_MAX_RETRY_TIME,
+                extra={UNREACHABLE: (self.transport.base_url, what, str(why))},
+            )
+            return
         self.logger.info(
             "%s %s: %s; retrying in %.2f s (try %d%s)",
             self.method,

@@ -3,9 +3,10 @@
 The client retries connection errors and timeouts until its deadline (two
 minutes by default), which suits a script left running; a person who typed a
 command would otherwise wait that long in silence. The first such retry of a
-command prints one line on standard error naming the URL, the problem and how
-long the retries may last. Hooked on the ``sigopt_like.http`` retry log records,
-so the transport stays unaware of the command line.
+command prints one line on standard error naming the URL, the problem, how
+long the retries may last and the setting that shortens them. Hooked on the
+``sigopt_like.http`` retry log records, so the transport stays unaware of the command
+line.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import logging
 
 import click
 
-from ..transport import LOGGER, PLAIN_HTTP_HINT
+from .._constants import ENV_MAX_RETRY_TIME
+from ..transport import LOGGER, PLAIN_HTTP_HINT, UNREACHABLE
 
 
 class RetryNotice(logging.Handler):
@@ -27,21 +29,22 @@ class RetryNotice(logging.Handler):
         self.shown = False
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno >= logging.WARNING and logging.lastResort is not None:
-            logging.lastResort.handle(record)  # what would have been shown without us
+        unreachable = getattr(record, UNREACHABLE, None)
+        if unreachable is None:
+            if record.levelno >= logging.WARNING and logging.lastResort is not None:
+                logging.lastResort.handle(record)  # what would have been shown without us
+            return  # a retry of a status (429, 503) is the service answering: no notice
+        if self.shown:
             return
-        args = record.args if isinstance(record.args, tuple) else ()
-        why = args[2] if len(args) > 2 else None
-        if self.shown or not isinstance(why, str) or not record.getMessage().count("retrying"):
-            return  # a status (429, 503) is the service answering: no notice
         self.shown = True
-        what = "does not answer in time" if "Timeout" in why else "cannot be reached"
+        _, what, why = unreachable
         hint = ""
         if "Timeout" in why and self.host.startswith("https://"):  # TLS to a plain server
             hint = f"; {PLAIN_HTTP_HINT} http://{self.host.removeprefix('https://')}"
         click.echo(
             f"sigopt-like: {self.host} {what} ({why}){hint}; trying again for up to "
-            f"{self.max_time:.0f} s (Ctrl-C to stop; -v shows each try)",
+            f"{self.max_time:.0f} s (Ctrl-C to stop; {ENV_MAX_RETRY_TIME}=SECONDS shortens "
+            "it; -v shows each try)",
             err=True,
         )
 

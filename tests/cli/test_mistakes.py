@@ -93,6 +93,24 @@ def test_a_server_that_is_down_is_said_at_once_and_in_words(run, monkeypatch):
     assert "object at 0x" not in error and "Max retries" not in error
 
 
+def test_the_notice_names_the_setting_that_shortens_the_retries_and_it_is_honoured(
+    run, monkeypatch
+):
+    """Before: the line said "up to 120 s" and nothing about how to wait less; the
+    deadline could only be set in a config file (no environment variable read it)."""
+    monkeypatch.setenv("SIGOPT_LIKE_MAX_RETRY_TIME", "1.5")
+    url = f"http://127.0.0.1:{closed_port()}"
+    start = time.monotonic()
+    done = run("sessions", "list", "--host", url, "--token", "t0ken")
+    took = time.monotonic() - start
+    assert done.code == 1, done.err
+    notice, error = done.err.strip().splitlines()
+    assert "trying again for up to 2 s" in notice  # 1.5 s, rounded
+    assert "SIGOPT_LIKE_MAX_RETRY_TIME=SECONDS shortens it" in notice
+    assert error.startswith(f"sigopt-like: error: GET {url}/v1/")
+    assert took < 10, took
+
+
 def test_the_notice_is_shown_once_and_not_with_verbose(run, monkeypatch):
     monkeypatch.setenv("SIGOPT_LIKE_MAX_TRIES", "3")
     url = f"http://127.0.0.1:{closed_port()}"

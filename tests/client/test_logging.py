@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import sigopt_like
 from sigopt_like.transport import RetryPolicy, Transport
@@ -69,3 +74,37 @@ def test_retries_are_logged_at_info():
         assert infos == ["GET /health: 503; retrying in 0.00 s (try 2 of 3)"]
         assert len(debugs) == 1 and debugs[0].endswith("retries=1")
         assert not any("s3cret" in r.getMessage() for r in records)
+
+
+def test_a_plain_script_is_told_at_the_first_retry_that_the_host_cannot_be_reached(
+    tmp_path,
+):
+    """Before: a script with no logging set up waited out the two-minute deadline in
+    silence (each retry was an INFO record, which Python shows to no one)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"  # closed once the block ends
+    script = "import sigopt_like\nsigopt_like.Connection().sessions.list()\n"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_LIKE_")},
+        "SIGOPT_LIKE_HOST": url,
+        "SIGOPT_LIKE_TOKEN": "t0ken",
+        "SIGOPT_LIKE_MAX_RETRY_TIME": "2",
+        "PYTHONPATH": str(Path(sigopt_like.__file__).parent.parent),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    warned = [line for line in done.stderr.splitlines() if "retrying for up to" in line]
+    assert warned == [
+        f"GET /v1/version: {url} cannot be reached (ConnectionError); retrying for up to "
+        "2 s (SIGOPT_LIKE_MAX_RETRY_TIME or the Connection's retries={'max_time': seconds} "
+        "shortens it)"
+    ], done.stderr
+    assert "APIConnectionError" in done.stderr
