@@ -93,3 +93,25 @@ def test_a_query_integer_is_ascii_digits(api: Api, limit: str):
     assert_error(reply, 400, "bad_request", "'limit' must be an integer")
     assert api.get(base, limit="7").status == 200
     assert_error(api.get(base, limit="-1"), 400, "bad_request", "'limit' must be at least 0")
+
+
+@pytest.mark.parametrize("value", [0, -0.0, False, "", [], {}])
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        (lambda v: {"metrics": [{"name": "m", "objective": v}]}, "metrics[0].objective"),
+        (lambda v: {"metrics": [{"name": "m", "strategy": v}]}, "metrics[0].strategy"),
+        (lambda v: {"type": v}, "type"),
+    ],
+)
+def test_a_choice_sent_as_an_empty_or_false_value_is_refused(api: Api, value, fields, field):
+    """Before: ``"objective": 0`` (or false, "", [], {}) was read as not given, so the
+    experiment was made to maximize the metric (strategy optimize, type offline), 201."""
+    before = api.snapshot()
+    reply = api.post(
+        "/v1/experiments", {"name": "falsy", "parameters": PARAMETERS, **fields(value)}
+    )
+    assert reply.status in (400, 422), reply.text
+    assert reply.body["detail"]["field"] == field, reply.body
+    assert field in reply.body["message"]
+    assert api.snapshot() == before

@@ -62,13 +62,16 @@ def _metric(item: Any, field: str, named: bool) -> dict[str, Any]:
         raise RuleError(f"'{field}' must be an object, not {kind(item)}.", field, 400)
     known_fields(item, METRIC_FIELDS, field, "metric")
     name = name_text(item.get("name"), f"{field}.name", required=named)
-    objective = item.get("objective") or "maximize"
+    # None alone is "not given": 0, false, "" were taken for maximize (optimize) before
+    objective = item.get("objective")
+    objective = "maximize" if objective is None else objective
     if objective not in OBJECTIVES:
         raise RuleError(
             f"'{field}.objective' must be maximize or minimize, not {objective!r}.",
             f"{field}.objective",
         )
-    strategy = item.get("strategy") or "optimize"
+    strategy = item.get("strategy")
+    strategy = "optimize" if strategy is None else strategy
     if strategy not in STRATEGIES:
         raise RuleError(
             f"'{field}.strategy' must be one of {', '.join(STRATEGIES)}, not {strategy!r}.",

@@ -149,7 +149,8 @@ def experiment_create(body: Mapping[str, Any], *, budget_field: str = "observati
     _check_fields(body)
     if budget_field == "budget" and body.get("tasks") not in (None, []):
         raise RuleError("'tasks': AI experiments cannot be multitask.", "tasks")
-    kind_ = body.get("type") or "offline"
+    kind_ = body.get("type")
+    kind_ = "offline" if kind_ is None else kind_  # 0, false, "" were taken for offline
     if kind_ not in EXPERIMENT_TYPES:
         raise RuleError(
             f"'type' must be one of {', '.join(EXPERIMENT_TYPES)}, not {kind_!r}.", "type"
