@@ -211,7 +211,7 @@ def serve(
         click.echo(f"sigopt-like dashboard: open {url}/ in your browser")
     shown = redact_url(database)
     # before, nothing said that queued tasks wait until a worker runs on this database
-    tasks = f"; tasks run only by 'sigopt-like worker --db {shown}'" if no_tasks else ""
+    tasks = f"; tasks run only by {worker_command(db, database, shown)}" if no_tasks else ""
     click.echo(
         f"sigopt-like serving on {url} "
         f"(auth {'on' if not no_auth else 'OFF'}), database {shown}{tasks}"
@@ -224,6 +224,17 @@ def serve(
     finally:
         server.close()
         service.close()
+
+
+def worker_command(given: str | None, database: str, shown: str) -> str:
+    """The command that runs the tasks of ``serve --no-tasks``, as one can type it: its URL
+    only when nothing of it is hidden (before, ``--db postgresql+psycopg://app:***@db/x``
+    was printed, whose password ``***`` logs nobody in)."""
+    if shown == database:
+        return f"'sigopt-like worker --db {shown}'"
+    if given is None:
+        return "'sigopt-like worker' with the same SIGOPT_LIKE_DATABASE (or config file)"
+    return "'sigopt-like worker' with SIGOPT_LIKE_DATABASE set to this URL, password included"
 
 
 def listen_url(host: object, port: object) -> str:

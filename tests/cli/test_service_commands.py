@@ -134,3 +134,20 @@ def test_serve_without_tasks_says_who_runs_them(tmp_path):
     assert f"database {db}; tasks run only by 'sigopt-like worker --db {db}'" in out
     proc, _ = start_serve("--db", str(db), env=dict(os.environ), log=log)
     assert "tasks run only by" not in stop(proc, log)
+
+
+def test_serve_without_tasks_never_prints_a_worker_command_with_a_hidden_password(tmp_path, pg_url):
+    """Before: ``serve --no-tasks`` on a URL with a password printed "tasks run only by
+    'sigopt-like worker --db postgresql+psycopg://postgres:***@/...'", a command whose
+    password, ``***``, would log nobody in."""
+    with_password = pg_url.replace("postgres@", "postgres:s3cret@", 1)
+    assert with_password != pg_url  # the test server trusts its socket: any password works
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "SIGOPT_LIKE_DATABASE": with_password}
+    out = stop(*start_serve("--no-tasks", env=env, log=log)[:1], log)
+    assert "tasks run only by 'sigopt-like worker' with the same SIGOPT_LIKE_DATABASE" in out
+    assert "s3cret" not in out and "worker --db" not in out
+    env = {k: v for k, v in os.environ.items() if k != "SIGOPT_LIKE_DATABASE"}
+    out = stop(*start_serve("--no-tasks", "--db", with_password, env=env, log=log)[:1], log)
+    assert "'sigopt-like worker' with SIGOPT_LIKE_DATABASE set to this URL" in out
+    assert "s3cret" not in out and "worker --db" not in out
