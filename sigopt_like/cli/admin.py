@@ -211,7 +211,10 @@ def serve(
         click.echo(f"sigopt-like dashboard: open {url}/ in your browser")
     shown = redact_url(database)
     # before, nothing said that queued tasks wait until a worker runs on this database
-    tasks = f"; tasks run only by {worker_command(db, database, shown)}" if no_tasks else ""
+    # the local dashboard queues no task (the scripts using its database run their own):
+    # naming a worker there sent people to start one they did not need
+    asks_worker = no_tasks and not browser_hint
+    tasks = f"; tasks run only by {worker_command(db, database, shown)}" if asks_worker else ""
     click.echo(
         f"sigopt-like serving on {url} "
         f"(auth {'on' if not no_auth else 'OFF'}), database {shown}{tasks}"

@@ -81,6 +81,18 @@ def test_the_local_dashboard(local_dashboard: tuple[str, Path], chromium: Any) -
     assert f"serving on {url} (auth OFF)" in log.read_text()
 
 
+def test_the_local_dashboard_does_not_send_people_to_start_a_worker(
+    local_dashboard: tuple[str, Path],
+) -> None:
+    """Before: its start line ended "tasks run only by 'sigopt-like worker --db ...'", as
+    if the scripts on the database needed one; they run their own tasks, and the dashboard
+    queues none."""
+    url, log = local_dashboard
+    said = log.read_text()
+    assert f"serving on {url} (auth OFF), database " in said, said
+    assert "worker" not in said, said
+
+
 def test_a_dashboard_on_every_network_warns_once_it_listens(tmp_path: Path) -> None:
     """The warning that anyone reaching the port reads every campaign is said once the
     server listens (before, it came first, also before "cannot listen on" an address
