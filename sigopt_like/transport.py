@@ -38,6 +38,7 @@ from .errors import (
     APITimeoutError,
     RequestEncodingError,
     api_error,
+    error_class_for,
 )
 
 USER_AGENT = f"sigopt-like-python/{__version__}"
@@ -557,6 +558,15 @@ class Transport:
             body: Any = response.json()
         except ValueError:
             body = response.text
+        if response.status_code in (404, 405) and not _service_error(body):
+            return error_class_for(response.status_code)(
+                _not_the_service(response, self.base_url),
+                status=response.status_code,
+                code="not_found" if response.status_code == 404 else "method_not_allowed",
+                request_id=response.headers.get("X-Request-Id"),
+                body=body,  # the other server's page, as it came
+                headers=dict(response.headers),
+            )
         return api_error(
             response.status_code,
             body,
@@ -653,6 +663,25 @@ def _query(params: Mapping[str, Any] | None) -> list[tuple[str, str]] | None:
             ) from None
         pairs.append((key, text))
     return pairs
+
+
+def _service_error(body: Any) -> bool:
+    """Whether ``body`` is an error body of this service (or of SigOpt's API)."""
+    return isinstance(body, dict) and isinstance(body.get("message"), str)
+
+
+def _not_the_service(response: requests.Response, base_url: str) -> str:
+    """The message of a 404 or 405 that no sigopt-like service wrote: another web server
+    (a wrong port, a path in the host's URL) answers so, with a page of its own. Before, the
+    page itself was the message, HTML and all."""
+    kind = response.headers.get("Content-Type", "").split(";")[0].strip() or "no content type"
+    method = response.request.method if response.request is not None else "the request"
+    path = urllib.parse.urlsplit(response.url).path if response.url else ""
+    return (
+        f"{base_url} answered {method} {path} with {response.status_code} "
+        f"{response.reason or ''} ({kind}), not as a sigopt-like service does: is "
+        f"{base_url} the URL 'sigopt-like serve' printed (no path after the port)?"
+    ).replace("  ", " ")
 
 
 def _error_code(response: requests.Response) -> str | None:

@@ -41,7 +41,9 @@ def describe_error(err: BaseException) -> str | None:
             lines.append(f"  ... and {more} more problems like these")
         return "\n".join(lines)
     if isinstance(err, APIError):
-        return f"the service refused: {err}"
+        if isinstance(err.body, dict) and err.body.get("object") == "error":
+            return f"the service refused: {err}"
+        return str(err)  # not an answer of the service: another server's, or a proxy's
     if isinstance(err, APIConnectionError) and "certificate" not in str(err).lower():
         return f"{err}; is the service running, and is --host (or $SIGOPT_LIKE_HOST) its URL?"
     if isinstance(err, SigoptLikeError):

@@ -111,6 +111,32 @@ def test_the_notice_names_the_setting_that_shortens_the_retries_and_it_is_honour
     assert took < 10, took
 
 
+def test_a_host_that_is_another_web_server_is_said_in_words(run, tmp_path):
+    """Before: a --host on another web server's port (python -m http.server, a notebook)
+    printed "the service refused: 404 not_found: <!DOCTYPE HTML> <html lang=...", the
+    other server's page as the service's words."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format, *args):  # its lines would share the command's stderr
+            pass
+
+    handler = functools.partial(Quiet, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        line = one_line(run("sessions", "list", "--host", url, "--token", "t0ken"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "<" not in line and "the service refused" not in line, line
+    assert f"{url} answered GET /v1/sessions with 404" in line, line
+    assert f"is {url} the URL 'sigopt-like serve' printed" in line, line
+
+
 def test_the_notice_is_shown_once_and_not_with_verbose(run, monkeypatch):
     monkeypatch.setenv("SIGOPT_LIKE_MAX_TRIES", "3")
     url = f"http://127.0.0.1:{closed_port()}"
