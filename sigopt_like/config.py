@@ -22,6 +22,7 @@ variables (``DAPTICS_HOST``, ``DAPTICS_USER``, ...) count, below ours.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import unicodedata
@@ -258,6 +259,12 @@ def resolve_config(
 
     att, source = pick("auto_task_timeout")
     values["auto_task_timeout"] = _number(att, "auto_task_timeout", source, path, allow_none=True)
+    if values["auto_task_timeout"] != values["auto_task_timeout"]:  # NaN: no answer to > 0
+        raise ConfigError(
+            f"'auto_task_timeout' must be a number of seconds (< 0: without limit), not "
+            f"{att!r} (from {source}).",
+            path=_p(source, path),
+        )
     tmo, source = pick("timeout")
     values["timeout"] = _timeout(tmo, source, path) if tmo is not None else C.DEFAULT_TIMEOUT
     for flag in ("auto_generate_next_design", "run_tasks_async"):
@@ -552,13 +559,20 @@ def _retries(
                 value = _number(source[key], key, where, path, allow_none=False)
                 assert value is not None
                 least = 1 if key == "max_tries" else 0
-                if value < least or (key == "max_tries" and value != int(value)):
+                # NaN and infinity fail the first test (before: a traceback from int(), or
+                # from RetryPolicy, for 'nan' or 'inf')
+                ok = math.isfinite(value) and value >= least
+                if ok and key == "max_tries":
+                    ok = value == int(value)
+                elif ok:
+                    ok = value <= C.MAX_TIMEOUT
+                if not ok:
                     raise ConfigError(
                         f"'{key}' must be a whole number of tries, 1 or more (1: no retry), "
                         f"not {source[key]!r} (from {where})."
                         if key == "max_tries"
-                        else f"'{key}' must be 0 or more seconds, not {source[key]!r} "
-                        f"(from {where}).",
+                        else f"'{key}' must be a finite number of seconds, 0 to "
+                        f"{C.MAX_TIMEOUT:.0f} (a year), not {source[key]!r} (from {where}).",
                         path=_p(where, path),
                     )
                 policy["max_time" if key == "max_retry_time" else key] = (

@@ -148,6 +148,39 @@ def test_retries_forms(clean_env):
         resolve_config(retries={"tries": 2})
 
 
+def test_the_retry_deadline_comes_from_the_environment(clean_env, monkeypatch):
+    """Before: only a config file's max_retry_time set it; SIGOPT_LIKE_MAX_RETRY_TIME was
+    not a setting (and is now named in the notice of a host that cannot be reached)."""
+    monkeypatch.setenv("SIGOPT_LIKE_MAX_RETRY_TIME", "7.5")
+    assert resolve_config("h.example").retries.max_time == 7.5
+    with sigopt_like.Connection("http://127.0.0.1:9", "t0ken") as conn:
+        assert conn.transport.retries.max_time == 7.5
+
+
+@pytest.mark.parametrize("variable", ["SIGOPT_LIKE_MAX_TRIES", "SIGOPT_LIKE_MAX_RETRY_TIME"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e400"])
+def test_retry_settings_that_are_no_number_are_config_errors(
+    clean_env, monkeypatch, variable, value
+):
+    """Before: SIGOPT_LIKE_MAX_TRIES=inf was a traceback (OverflowError from int()), nan a
+    ValueError from int() or from RetryPolicy; a deadline of inf retried for ever."""
+    monkeypatch.setenv(variable, value)
+    name = variable.removeprefix("SIGOPT_LIKE_").lower()
+    with pytest.raises(ConfigError, match=f"'{name}' must be .* not '{value}'"):
+        resolve_config("h.example")
+    path = write(clean_env / "r.conf", {name: float(value)})
+    monkeypatch.delenv(variable)
+    with pytest.raises(ConfigError, match=f"'{name}' must be"):
+        resolve_config("h.example", config=path)
+
+
+def test_an_auto_task_timeout_of_nan_is_a_config_error(clean_env, monkeypatch):
+    """Before: NaN was taken, and answered none of Daptics' cases (> 0, < 0, 0)."""
+    monkeypatch.setenv("SIGOPT_LIKE_AUTO_TASK_TIMEOUT", "nan")
+    with pytest.raises(ConfigError, match="'auto_task_timeout' must be a number of seconds"):
+        resolve_config()
+
+
 def test_database_default_is_in_the_user_data_dir(clean_env):
     path = default_database_path()
     assert path == clean_env.parent / "home" / ".local" / "share" / "sigopt-like" / "sigopt-like.db"
