@@ -358,3 +358,30 @@ def test_the_local_secret_is_made_once_when_processes_race(tmp_path: Path) -> No
     finally:
         for store in stores:
             store.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_sign_in_with_an_email_too_long_for_any_user_is_a_400(
+    request: pytest.FixtureRequest, tmp_path: Path, backend: str
+) -> None:
+    """Before: on PostgreSQL an email of 400 characters or more at ``/v1/login`` or
+    ``/auth/sign-in`` was a 500 (its rate-limit row did not fit its column)."""
+    database = str(tmp_path / "s.db") if backend == "sqlite" else request.getfixturevalue("pg_url")
+    served = ServedInstance(create_app(database=database, auth_required=True), database)
+    try:
+        for length in (400, 100_000):
+            email = "a" * length + "@lab.example"
+            for path in ("/v1/login", "/auth/sign-in"):
+                reply = requests.post(
+                    f"{served.url}{path}", json={"email": email, "password": "x" * 12}, timeout=30
+                )
+                assert reply.status_code in (400, 422), (path, length, reply.text)
+                assert "email is longer than 320 characters" in reply.json()["message"]
+        fine = requests.post(
+            f"{served.url}/v1/login",
+            json={"email": "nobody@lab.example", "password": "x" * 12},
+            timeout=30,
+        )
+        assert fine.status_code == 401, fine.text
+    finally:
+        served.close()

@@ -41,6 +41,25 @@ def test_refused_events_are_not_counted_and_keys_are_apart(limits) -> None:
     assert limits.hit("t", "a", 2, 10.0, now) is None  # another scope
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_key_longer_than_its_column_is_counted_like_any_other(
+    request: pytest.FixtureRequest, tmp_path: Path, backend: str
+) -> None:
+    """Before: on PostgreSQL a key over the column's 400 characters (an email of 100,000
+    characters at a login) failed the insert ("value too long"), a 500."""
+    database = str(tmp_path / "l.db") if backend == "sqlite" else request.getfixturevalue("pg_url")
+    store = open_store(database)
+    try:
+        limits = store.rate_limits
+        long, other = "e" * 5000, "e" * 4999 + "f"
+        for _ in range(2):
+            assert limits.hit("login", long, 2, 10.0, 50.0) is None
+        assert limits.hit("login", long, 2, 10.0, 50.0) == pytest.approx(5.0)
+        assert limits.hit("login", other, 2, 10.0, 50.0) is None  # another key still
+    finally:
+        store.close()
+
+
 def test_keys_whose_window_passed_are_purged(limits) -> None:
     limits.hit("s", "old", 2, 10.0, 0.0)
     limits.hit("s", "new", 2, 10.0, 100.0)

@@ -19,7 +19,7 @@ from ..errors import BadRequest, Forbidden, RateLimited, Unauthorized
 from ..http import field, read_json, reject_unknown
 from ..middleware.limits import retry_after_seconds
 from ..settings import ServiceSettings
-from ..store.accounts import AccountStore, User, normalize_email
+from ..store.accounts import MAX_EMAIL_LENGTH, AccountStore, User, normalize_email
 from .cookies import (
     DASHBOARD_TOKEN_NAME,
     clear_session_cookie,
@@ -133,6 +133,8 @@ class SignIn:
     def _by_password(self, email: str, password: str, address: str) -> int:
         if len(password) > MAX_SECRET_LENGTH:
             raise BadRequest(f"The password is longer than {MAX_SECRET_LENGTH} characters.")
+        if len(email) > MAX_EMAIL_LENGTH:  # no user has one: before, a 500 on PostgreSQL
+            raise BadRequest(f"The email is longer than {MAX_EMAIL_LENGTH} characters.")
         self._count(("email", normalize_email(email)), ("addr", address))
         user = self._accounts.check_password(email, password)
         if user is None:

@@ -10,6 +10,7 @@ from ..errors import RateLimited, Unauthorized, ValidationFailed
 from ..http import field, owner_id, read_json, reject_unknown
 from ..middleware.limits import RateLimiter, retry_after_seconds
 from ..store.accounts import (
+    MAX_EMAIL_LENGTH,
     AccountStore,
     IssuedToken,
     User,
@@ -62,6 +63,11 @@ class Login:
             raise ValidationFailed(
                 f"The password is longer than {MAX_PASSWORD_LENGTH} characters.",
                 [{"message": "too long", "row": None, "column": None, "field": "password"}],
+            )
+        if len(email) > MAX_EMAIL_LENGTH:  # no user has one: before, a 500 on PostgreSQL
+            raise ValidationFailed(
+                f"The email is longer than {MAX_EMAIL_LENGTH} characters.",
+                [{"message": "too long", "row": None, "column": None, "field": "email"}],
             )
         self._count_attempt(normalize_email(email), req.remote_addr or "unknown")
         user = self._accounts.check_password(email, password)

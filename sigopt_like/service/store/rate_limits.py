@@ -10,6 +10,7 @@ state in an SQL database (``limits``, ``slowapi`` and the like use Redis or memo
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 
 import sqlalchemy as sa
@@ -18,6 +19,8 @@ from . import schema
 from .database import Database
 
 R = schema.rate_limits
+#: the longest key a row holds as it is (the column's length)
+KEY_LENGTH: int = getattr(R.c.key.type, "length", None) or 400
 
 
 class RateLimitStore:
@@ -29,6 +32,7 @@ class RateLimitStore:
     def hit(self, scope: str, key: str, limit: int, window: float, now: float) -> float | None:
         """Count one event: None if it is allowed, else the seconds until one would be
         (a refused event is not counted)."""
+        key = _stored_key(key)
         interval = window / limit
         with self._db.write() as conn:
             query = sa.select(R.c.tat).where(R.c.scope == scope, R.c.key == key)
@@ -62,3 +66,12 @@ class RateLimitStore:
             )
         else:
             conn.execute(sa.insert(R).values(scope=scope, key=key, tat=tat))
+
+
+def _stored_key(key: str) -> str:
+    """``key`` as its row holds it: a key longer than the column (an email of 100,000
+    characters at a login) is its SHA-256, so that it is counted like any other (before,
+    PostgreSQL refused the row: a 500)."""
+    if len(key) <= KEY_LENGTH:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
