@@ -16,6 +16,9 @@ from .errors import BadRequest, NotFound, PayloadTooLarge
 from .store.pages import Page, PageRequest
 
 _ID_TEXT = re.compile(r"[0-9]{1,18}")
+#: the largest id there can be: the id columns are INTEGER, 32 bits on PostgreSQL, which
+#: refuses a larger number in a query ("integer out of range": before, a 500)
+MAX_ID = 2**31 - 1
 DEFAULT_PAGE_LIMIT = 100
 Item = TypeVar("Item")
 MAX_PAGE_LIMIT = 1000
@@ -209,8 +212,8 @@ def query_bool(req: falcon.Request, name: str, default: bool = False) -> bool:
 
 
 def is_id_text(raw: str) -> bool:
-    """Whether ``raw`` reads as an id: 1 to 18 ASCII digits."""
-    return bool(_ID_TEXT.fullmatch(raw))
+    """Whether ``raw`` reads as an id: ASCII digits, a number up to :data:`MAX_ID`."""
+    return bool(_ID_TEXT.fullmatch(raw)) and int(raw) <= MAX_ID
 
 
 def parse_id(raw: str, what: str) -> int:

@@ -1,0 +1,76 @@
+"""Ids and cursors past the largest id there can be (2**31 - 1: the id columns are
+INTEGER, 32 bits on PostgreSQL) are not found, on SQLite and on PostgreSQL alike.
+
+Before, PostgreSQL refused the number in the query ("integer out of range") and every
+such request was a 500; SQLite answered 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from sigopt_like.service import create_app
+from tests.fixtures.servers import IN_THREADS, ServedInstance
+
+TOO_LARGE = [2**31, 2**40, 10**18 - 1]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def served_on(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServedInstance]:
+    database = str(tmp_path / "ids.db") if request.param == "sqlite" else None
+    database = database or request.getfixturevalue("pg_url")
+    instance = ServedInstance(
+        create_app(database=database, auth_required=True, **IN_THREADS), database
+    )
+    try:
+        yield instance
+    finally:
+        instance.close()
+
+
+def _call(served: ServedInstance, method: str, path: str, **kw) -> requests.Response:
+    headers = {"Authorization": f"Bearer {served.token}"}
+    return requests.request(method, f"{served.url}{path}", headers=headers, timeout=30, **kw)
+
+
+@pytest.mark.parametrize("big", TOO_LARGE)
+def test_an_id_past_the_largest_is_not_found(served_on: ServedInstance, big: int) -> None:
+    session = _call(served_on, "POST", "/v1/sessions", json={"name": "s"}).json()["id"]
+    experiment = _call(
+        served_on,
+        "POST",
+        "/v1/experiments",
+        json={
+            "name": "e",
+            "parameters": [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        },
+    ).json()["id"]
+    for path in (
+        f"/v1/sessions/{big}",
+        f"/v1/sessions/{session}/tasks/{big}",
+        f"/v1/experiments/{big}",
+        f"/v1/experiments/{big}/observations",
+        f"/v1/experiments/{experiment}/suggestions/{big}",
+        f"/v1/training_runs/{big}",
+    ):
+        reply = _call(served_on, "GET", path)
+        assert reply.status_code == 404, (path, reply.text)
+        assert str(big) in reply.json()["message"]
+    for path in ("/v1/sessions", f"/v1/experiments/{experiment}/observations"):
+        for cursor in ("before", "after"):
+            reply = _call(served_on, "GET", path, params={cursor: str(big)})
+            assert reply.status_code == 400, (path, cursor, reply.text)
+            assert reply.json()["detail"]["field"] == cursor
+    reply = _call(
+        served_on,
+        "POST",
+        f"/v1/experiments/{experiment}/observations",
+        json={"suggestion": str(big), "value": 1.0},
+    )
+    assert 400 <= reply.status_code < 500 and "suggestion" in reply.json()["message"], reply.text
+    observations = _call(served_on, "GET", f"/v1/experiments/{experiment}/observations")
+    assert observations.json()["count"] == 0
