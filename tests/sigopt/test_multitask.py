@@ -254,13 +254,62 @@ def test_refused_observations_and_updates_change_nothing(api: Api):
         assert 400 <= reply.status < 500, (body, reply.body)
         assert reply.body["detail"]["field"] == field, (body, reply.body)
     assert api.snapshot() == before
-    # what is accepted: the suggestion's own task, a new task by hand, the tasks sent back
-    same = {"suggestion": s["id"], "value": 1, "task": s["task"]}
-    assert api.post(f"{base}/observations", same).status == 201
+    # what is accepted: a new task by hand, the tasks sent back
     moved = api.call("PUT", f"{base}/observations/{oid}", {"task": {"name": "full"}})
     assert moved.status == 200 and moved.body["task"]["name"] == "full", moved.body
     kept = api.call("PUT", base, {"tasks": api.get(base).body["tasks"], "name": "kept"})
     assert kept.status == 200 and kept.body["tasks"] == e["tasks"], kept.body
+
+
+def test_sigopt_python_cannot_give_a_task_with_a_suggestion(sigopt_conn):
+    """SigOpt refuses any ``task`` beside ``suggestion`` ("Cannot provide/update `task`
+    when `suggestion` is provided"), even the suggestion's own: a 400 naming it."""
+    e = sigopt_conn.experiments().create(
+        name="mt", parameters=[X], metrics=[{"name": "v"}], observation_budget=BUDGET, tasks=TASKS
+    )
+    s = sigopt_conn.experiments(e.id).suggestions().create()
+    observations = sigopt_conn.experiments(e.id).observations()
+    for task in (s.task.name, {"name": s.task.name}):
+        with pytest.raises(ApiException) as caught:
+            observations.create(suggestion=s.id, value=1.0, task=task)
+        assert caught.value.status_code == 400
+        assert caught.value.to_json()["detail"]["field"] == "task"
+    assert observations.fetch().count == 0
+    made = observations.create(suggestion=s.id, value=1.0)
+    assert made.task.name == s.task.name
+
+
+HOSTILE_TASKS = ["\ud800", "a\x00b", 2**70, 1e308, ["full"], True, {"name": 3}, {"x": 1}]
+
+
+def test_a_task_beside_a_suggestion_is_refused_and_changes_nothing(api: Api):
+    e = api.create_experiment(parameters=[X], observation_budget=BUDGET, tasks=TASKS)
+    base = f"/v1/experiments/{e['id']}"
+    s = api.post(f"{base}/suggestions").body
+    own = s["task"]["name"]
+    other = next(t["name"] for t in TASKS if t["name"] != own)
+    obs = f"{base}/observations"
+    made = api.post(obs, {"suggestion": s["id"], "value": 1})
+    assert made.status == 201 and made.body["task"]["name"] == own, made.body
+    oid = made.body["id"]
+    open_one = api.post(f"{base}/suggestions").body
+    before = api.snapshot()
+    refused = []
+    for task in [own, other, s["task"], {"name": own}, *HOSTILE_TASKS]:
+        body = {"suggestion": open_one["id"], "value": 1, "task": task}
+        refused += [
+            ("POST", obs, body, "task"),
+            ("POST", f"{obs}/batch", {"observations": [body]}, "observations[0].task"),
+            ("PUT", f"{obs}/{oid}", {"task": task}, "task"),
+        ]
+    for method, path, body, field in refused:
+        reply = api.call(method, path, body)
+        assert reply.status == 400, (body, reply.body)
+        assert reply.body["detail"]["field"] == field, (body, reply.body)
+    assert api.snapshot() == before
+    # null is no task: the suggestion's is kept
+    kept = api.post(obs, {"suggestion": open_one["id"], "value": 1, "task": None})
+    assert kept.status == 201 and kept.body["task"] == open_one["task"], kept.body
 
 
 def test_a_task_outside_a_multitask_experiment_is_refused(api: Api):

@@ -76,9 +76,10 @@ def _suggested(
 def _task(
     experiment: ExperimentRecord, body: Mapping[str, Any], prefix: str, suggested: str | None
 ) -> str | None:
-    """The observation's task: the one ``task`` names (a name, or an object with a
-    name), which must be its suggestion's when it has one; without ``task``, the
-    suggestion's. Outside a multitask experiment ``task`` may only be null."""
+    """The observation's task: its suggestion's when it has one (``task`` is then
+    refused, as SigOpt refuses it, even naming that task); else the one ``task`` names
+    (a name, or an object with a name). Outside a multitask experiment ``task`` may
+    only be null."""
     field = f"{prefix}task"
     raw = body.get("task")
     if not experiment.tasks:
@@ -88,25 +89,24 @@ def _task(
                 field,
             )
         return None
-    if raw is None:
-        if suggested is None:
-            raise invalid(
-                f"'{field}' is missing: give 'suggestion', or 'assignments' and 'task' "
-                "(one of the experiment's tasks), when creating an observation.",
-                field,
+    if suggested is not None:
+        if raw is not None:
+            raise BadRequest(
+                f"'{field}': an observation of a suggestion has the suggestion's task "
+                f"({suggested!r}) and no other; leave 'task' out.",
+                detail={"field": field},
             )
         return suggested
-    try:
-        name = str(sigopt_tasks.task(experiment.tasks, raw, field)["name"])
-    except rules.RuleError as err:
-        raise rule_error(err) from err
-    if suggested is not None and name != suggested:
+    if raw is None:
         raise invalid(
-            f"'{field}' is {name!r} but the suggestion's task is {suggested!r}; give the "
-            "suggestion without 'task', or the suggestion's task.",
+            f"'{field}' is missing: give 'suggestion', or 'assignments' and 'task' "
+            "(one of the experiment's tasks), when creating an observation.",
             field,
         )
-    return name
+    try:
+        return str(sigopt_tasks.task(experiment.tasks, raw, field)["name"])
+    except rules.RuleError as err:
+        raise rule_error(err) from err
 
 
 def _check_keys(body: Mapping[str, Any], prefix: str, experiment: ExperimentRecord) -> None:
