@@ -57,7 +57,6 @@ def test_a_multitask_loop_with_sigopt_python(sigopt_conn):
         seen.append((s.task.name, s.assignments["x"], v))
         spent += cost
     tasks_seen = [t for t, _, _ in seen]
-    assert tasks_seen[0] != "full"  # nothing spent yet: a cheap task first
     assert "full" in tasks_seen
     fetched = conn.experiments(e.id).fetch()
     assert fetched.progress.observation_count == len(seen)
@@ -105,7 +104,7 @@ def test_our_client_sends_and_reads_tasks(conn):
     )
 
 
-def _suggested_tasks(api: Api, seed: int) -> list[str]:
+def _suggested_tasks(api: Api, seed: int, observe: bool = True) -> list[str]:
     e = api.create_experiment(
         type="random", parameters=[X], observation_budget=BUDGET, tasks=TASKS, seed=seed
     )
@@ -114,23 +113,64 @@ def _suggested_tasks(api: Api, seed: int) -> list[str]:
     for _ in range(30):
         s = api.post(f"{base}/suggestions").body
         names.append(s["task"]["name"])
-        reply = api.post(f"{base}/observations", {"suggestion": s["id"], "value": 1.0})
-        assert reply.status == 201, reply.body
+        if observe:
+            reply = api.post(f"{base}/observations", {"suggestion": s["id"], "value": 1.0})
+            assert reply.status == 201, reply.body
     return names
 
 
-def test_the_tasks_follow_the_budget_and_the_seed(api: Api):
+def test_the_tasks_follow_the_seed_not_the_budget(api: Api):
+    """SigOpt draws a task without reading the budget spent or the open suggestions:
+    every task while nothing is spent (open suggestions only), and cheaper tasks still
+    once the budget is spent (30 observations of at least 0.1 against a budget of 10)."""
     first = _suggested_tasks(api, 11)
     assert first == _suggested_tasks(api, 11)  # the same seed, the same tasks
     assert first != _suggested_tasks(api, 12)
-    # cheap ones while little is spent, the full task every time once the budget is spent
-    assert first[0] != "full"
     spent = [sum(COST[t] for t in first[:i]) for i in range(len(first))]
-    assert spent[-1] >= BUDGET
-    assert all(t == "full" for t, before in zip(first, spent, strict=True) if before >= BUDGET)
-    early = first[: len(first) // 3]
-    late = first[-len(first) // 3 :]
-    assert early.count("full") < late.count("full")
+    assert {t for t, before in zip(first, spent, strict=True) if before >= BUDGET} > {"full"}
+    assert set(_suggested_tasks(api, 11, observe=False)) == set(COST)
+
+
+@pytest.mark.parametrize(
+    ("model_based", "expected"),
+    [
+        (False, {"cheap": 1 / 3, "mid": 1 / 3, "full": 1 / 3}),
+        (True, {"cheap": 0.4815, "mid": 0.3228, "full": 0.1958}),
+    ],
+)
+def test_the_task_draw_is_sigopts(model_based: bool, expected: dict[str, float]):
+    """Each task as likely while suggestions are random; then weights exp(-cost)."""
+    draws = [sigopt_tasks.next_task(TASKS, model_based, seed) for seed in range(6000)]
+    for name, share in expected.items():
+        assert draws.count(name) / len(draws) == pytest.approx(share, abs=0.025), name
+
+
+def test_the_model_weighs_the_tasks_after_three_successes(api: Api):
+    """Suggestions draw each task as likely until 3 observations succeeded (failures do
+    not count), then with SigOpt's weights; the draw is seeded by the experiment's seed
+    and the number of suggestions made before."""
+    e = api.create_experiment(parameters=[X], observation_budget=BUDGET, tasks=TASKS, seed=3)
+    base = f"/v1/experiments/{e['id']}"
+    made = 0
+
+    def observe(x: float, failed: bool) -> None:
+        body = {"assignments": {"x": x}, "task": "full", "failed": failed}
+        reply = api.post(f"{base}/observations", body if failed else {**body, "value": x})
+        assert reply.status == 201, reply.body
+
+    def drawn(count: int, model_based: bool) -> None:
+        nonlocal made
+        got = [api.post(f"{base}/suggestions").body["task"]["name"] for _ in range(count)]
+        seeds = [(3 * 1_000_003 + made + i) % 2**63 for i in range(count)]
+        assert got == [sigopt_tasks.next_task(TASKS, model_based, seed) for seed in seeds]
+        assert got != [sigopt_tasks.next_task(TASKS, not model_based, seed) for seed in seeds]
+        made += count
+
+    for x, failed in ((0.1, True), (0.2, False), (0.3, True), (0.4, False)):
+        observe(x, failed)
+    drawn(8, model_based=False)
+    observe(0.5, False)
+    drawn(8, model_based=True)
 
 
 def test_a_suggestion_by_hand_takes_assignments_and_a_task(api: Api):

@@ -541,6 +541,11 @@ class Observations:
         )
         return {r[0]: int(r[1]) for r in rows}
 
+    def successes(self, eid: int) -> int:
+        """How many of the experiment's observations did not fail."""
+        query = sa.select(sa.func.count()).where(O.c.experiment_id == eid, O.c.failed.is_(False))
+        return int(self.conn.execute(query).scalar_one())
+
     def update(self, oid: int, changes: Mapping[str, Any], stamp: int) -> None:
         values = dict(changes)
         for key in ("assignments", "values", "metadata"):

@@ -109,9 +109,10 @@ def suggest(
         past, stddevs = history(unit, experiment) if given is None and not queued else ([], [])
         pending = unit.suggestions.open_assignments(experiment.id)
         made = unit.suggestions.count(experiment.id)
-        counts = unit.observations.task_counts(experiment.id) if experiment.tasks else {}
+        successes = unit.observations.successes(experiment.id) if experiment.tasks else 0
     seed = (experiment.seed * 1_000_003 + made) % (2**63)
-    task = _task(experiment, given, given_task, counts, seed)
+    model_based = definition["type"] not in WALKS and successes >= sigopt_tasks.MODEL_SUCCESSES
+    task = _task(experiment, given, given_task, model_based, seed)
     given_point: dict[str, Any] | None = None
     choice: suggester.Choice | None = None  # the engine's (or a walk's, or random) point
     if given is not None:
@@ -170,7 +171,7 @@ def _task(
     experiment: ExperimentRecord,
     given: Any,
     given_task: Any,
-    counts: Mapping[str | None, int],
+    model_based: bool,
     seed: int,
 ) -> str | None:
     """The new suggestion's task (None when the experiment is not multitask)."""
@@ -190,8 +191,7 @@ def _task(
             return str(sigopt_tasks.task(experiment.tasks, given_task)["name"])
     except rules.RuleError as err:
         raise rule_error(err) from err
-    spent = sigopt_tasks.consumed(experiment.tasks, counts)
-    return sigopt_tasks.next_task(experiment.tasks, spent, experiment.observation_budget or 0, seed)
+    return sigopt_tasks.next_task(experiment.tasks, model_based, seed)
 
 
 def _exhausted(definition: Mapping[str, Any]) -> str:
