@@ -233,6 +233,7 @@ class BestAssignments(Model):
     value: float | None = None
     value_stddev: float | None = None
     values: Any = attrs.field(default=None, metadata=parsed(list_of(MetricValue)))
+    task: str | None = None  # the task's name in a multitask experiment, else None
 
 
 @attrs.define(kw_only=True)

@@ -64,6 +64,7 @@ def test_a_multitask_loop_with_sigopt_python(sigopt_conn):
     fulls = [v for t, _, v in seen if t == "full"]
     (top,) = list(conn.experiments(e.id).best_assignments().fetch().iterate_pages())
     assert top.value == pytest.approx(max(fulls))  # the cheap ones (+100) do not count
+    assert top.to_json()["task"] == "full"  # SigOpt's BestAssignments: the task's name
     assert fetched.progress.best_observation.task.name == "full"
     # by hand: assignments and a task, by name or as an object
     manual = (
@@ -102,6 +103,21 @@ def test_our_client_sends_and_reads_tasks(conn):
     assert conn.experiments(e.id).fetch().progress.observation_budget_consumed == pytest.approx(
         COST[s.task["name"]] + 0.5
     )
+    conn.experiments(e.id).observations.create(assignments={"x": 0.7}, value=0.0, task="full")
+    (top,) = conn.experiments(e.id).best_assignments.fetch()
+    assert top.task == "full" and top.assignments == {"x": 0.7}
+
+
+def test_best_assignments_name_their_task_in_a_multitask_experiment_only(api: Api):
+    e = api.create_experiment(parameters=[X], observation_budget=BUDGET, tasks=TASKS)
+    plain = api.create_experiment(parameters=[X])
+    for made, task in ((e, "full"), (plain, None)):
+        body = {"assignments": {"x": 0.5}, "value": 1.0, "task": task}
+        assert api.post(f"/v1/experiments/{made['id']}/observations", body).status == 201
+    (top,) = api.get(f"/v1/experiments/{e['id']}/best_assignments").body["data"]
+    assert top["task"] == "full", top
+    (other,) = api.get(f"/v1/experiments/{plain['id']}/best_assignments").body["data"]
+    assert "task" not in other, other  # as SigOpt, which hides it there
 
 
 def _suggested_tasks(api: Api, seed: int, observe: bool = True) -> list[str]:

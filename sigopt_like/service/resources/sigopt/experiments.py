@@ -256,6 +256,8 @@ class BestAssignments:
         owner = caller(req, self.context)
         page_request(req)  # checked before any work
         with self.store.read() as unit:
-            rows = render.best_rows(unit, experiment_of(unit, eid, owner))
+            experiment = experiment_of(unit, eid, owner)
+            rows = render.best_rows(unit, experiment)
         # all of them, as ever (a front, many feasible points); pages when asked
-        resp.media = whole_or_paged([render.best_assignments(row) for row in rows], req)
+        best = [render.best_assignments(row, experiment.tasks) for row in rows]
+        resp.media = whole_or_paged(best, req)
