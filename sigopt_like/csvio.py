@@ -204,6 +204,17 @@ def parse_number(text: str) -> float | int | None:
     return float(text)
 
 
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+
+
+def decimal_comma_tip(value: Any) -> str:
+    """`` (write it with '.' as the decimal mark: 1.5)`` when ``value`` is text such as
+    ``1,5`` (a quoted cell of a sheet whose decimal mark is a comma), else ``""``."""
+    if not isinstance(value, str) or not _DECIMAL_COMMA.match(value.strip()):
+        return ""
+    return f" (write it with '.' as the decimal mark: {value.strip().replace(',', '.')})"
+
+
 def clip(text: str, limit: int = 60) -> str:
     """``text`` for a message: whole if short, else its ends and its length.
 

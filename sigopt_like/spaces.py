@@ -175,7 +175,10 @@ class NumericalParameter:
         """
         number = _to_float(value)
         if number is None:
-            raise ValueError(f"{_show(value)} is not a number ('{self.name}' is numerical)")
+            raise ValueError(
+                f"{_show(value)} is not a number ('{self.name}' is numerical)"
+                + csvio.decimal_comma_tip(value)
+            )
         for level in self.values:
             if math.isclose(number, level, rel_tol=1e-9, abs_tol=1e-9):
                 return level

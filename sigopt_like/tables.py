@@ -639,7 +639,8 @@ def _response_problem(value: Any, missing_ok: bool) -> str | None:
     number = _response_number(value)
     tip = " (leave the cell empty, '-' or NA if it was not measured)" if missing_ok else ""
     if number is None:
-        return f"response {value!r} is not a number{tip}"
+        shown = repr(csvio.clip(value)) if isinstance(value, str) else csvio.clip(repr(value))
+        return f"response {shown} is not a number{csvio.decimal_comma_tip(value) or tip}"
     if not math.isfinite(number):
         if isinstance(value, str) and csvio.parse_number(value) is not None:
             shown = csvio.clip(value.strip())

@@ -232,6 +232,24 @@ def test_a_huge_space_name_type_or_value_is_quoted_short(embedded_conn: Any) -> 
     assert embedded_conn.sessions(session.id).fetch().gen == -1  # still no space
 
 
+def test_quoted_decimal_commas_say_to_write_a_point(campaign: Any, tmp_path: Path) -> None:
+    """A sheet whose decimal mark is a comma, saved with commas between values, quotes
+    "1,5". Before: "response '1,5' is not a number (leave the cell empty ...)", a tip
+    for a missing response; and a 100,000-character response was quoted whole."""
+    before = _state(campaign)
+    path = tmp_path / "comma.csv"
+    huge = "z" * 100_000
+    path.write_text(f'temp,cat,x,Response\n40,Pt,"1,0","1,5"\n50,Ni,2,{huge}\n')
+    with pytest.raises(TaskFailedError) as caught:
+        campaign.experiments.put(type="initial", table=path, wait=True)
+    errors = {(e.row, e.column): e.message for e in caught.value.errors}
+    assert list(errors) == [(2, "x"), (2, "Response"), (3, "Response")]
+    assert errors[(2, "x")].endswith("(write it with '.' as the decimal mark: 1.0)")
+    assert errors[(2, "Response")].endswith("(write it with '.' as the decimal mark: 1.5)")
+    assert len(errors[(3, "Response")]) < 300 and "(100,000 characters)" in errors[(3, "Response")]
+    assert _state(campaign) == before
+
+
 def test_ragged_json_table_is_refused_before_storing(campaign: Any, embedded_conn: Any) -> None:
     before = _state(campaign)
     table = {"columns": list(COLUMNS), "rows": [[40, "Pt", 1, 1.0], [50, "Ni", 2]]}
