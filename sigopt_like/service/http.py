@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import falcon
 
-from .door import INT64_MAX, INT64_MIN, check_content_type, check_value, parse_json
+from .door import check_content_type, check_value, parse_json
 from .errors import BadRequest, NotFound, PayloadTooLarge
 from .store.pages import Page, PageRequest
 
@@ -19,6 +19,7 @@ _ID_TEXT = re.compile(r"[0-9]{1,18}")
 #: the largest id there can be: the id columns are INTEGER, 32 bits on PostgreSQL, which
 #: refuses a larger number in a query ("integer out of range": before, a 500)
 MAX_ID = 2**31 - 1
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 DEFAULT_PAGE_LIMIT = 100
 Item = TypeVar("Item")
 MAX_PAGE_LIMIT = 1000
@@ -165,7 +166,9 @@ def query_int(
 ) -> int | None:
     """An integer query parameter, checked; a 400 naming it otherwise (a blank one too).
 
-    Beyond the bounds given, it must fit a signed 64-bit integer (the store's widest).
+    Beyond the bounds given, it must fit a signed 32-bit integer: every integer column
+    a query parameter is compared with (generations, versions, times) is INTEGER, 32 bits
+    on PostgreSQL, which refuses a larger number in the query (before: a 500 there).
     """
     raw = req.get_param(name)
     if raw is None:
@@ -183,8 +186,8 @@ def query_int(
             f"The query parameter '{name}' must be an integer, not {raw[:40]!r}...",
             detail={"field": name},
         ) from err
-    low = INT64_MIN if minimum is None else max(minimum, INT64_MIN)
-    high = INT64_MAX if maximum is None else min(maximum, INT64_MAX)
+    low = INT32_MIN if minimum is None else max(minimum, INT32_MIN)
+    high = INT32_MAX if maximum is None else min(maximum, INT32_MAX)
     if value < low:
         raise BadRequest(
             f"The query parameter '{name}' must be at least {low}.", detail={"field": name}

@@ -74,3 +74,27 @@ def test_an_id_past_the_largest_is_not_found(served_on: ServedInstance, big: int
     assert 400 <= reply.status_code < 500 and "suggestion" in reply.json()["message"], reply.text
     observations = _call(served_on, "GET", f"/v1/experiments/{experiment}/observations")
     assert observations.json()["count"] == 0
+
+
+@pytest.mark.parametrize("big", [2**31, 2**40])
+def test_an_integer_query_past_32_bits_is_a_400_naming_it(
+    served_on: ServedInstance, big: int
+) -> None:
+    """Generations, versions and times are INTEGER columns: before, a larger number in
+    the query was a 500 on PostgreSQL (``?period_start=2**40``, an analytics ``gen``)."""
+    session = _call(served_on, "POST", "/v1/sessions", json={"name": "q"}).json()["id"]
+    cid = _call(served_on, "GET", "/v1/tokens/self").json()["client"]
+    for path, name in (
+        ("/v1/experiments", "period_start"),
+        ("/v1/experiments", "period_end"),
+        (f"/v1/clients/{cid}/experiments", "period_start"),
+        (f"/v1/sessions/{session}/analytics", "gen"),
+        (f"/v1/sessions/{session}/analytics/files/summary.csv", "gen"),
+    ):
+        reply = _call(served_on, "GET", path, params={name: str(big)})
+        assert reply.status_code == 400, (path, name, reply.text)
+        assert reply.json()["detail"]["field"] == name
+        assert "at most 2147483647" in reply.json()["message"]
+    for body in ({"gen": big}, {"gen": -big}):
+        reply = _call(served_on, "POST", f"/v1/sessions/{session}/analytics", json=body)
+        assert 400 <= reply.status_code < 500, (body, reply.text)
