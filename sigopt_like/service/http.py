@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import falcon
 
+from .._constants import INT64_MAX, INT64_MIN
 from .door import check_content_type, check_value, parse_json
 from .errors import BadRequest, NotFound, PayloadTooLarge
 from .store.pages import Page, PageRequest
@@ -20,6 +21,9 @@ _ID_TEXT = re.compile(r"[0-9]{1,18}")
 #: refuses a larger number in a query ("integer out of range": before, a 500)
 MAX_ID = 2**31 - 1
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+#: the latest unix second a query can name: the time columns are BIGINT (64 bits), so a
+#: period past 2038 (2**31 seconds) is compared, not refused
+MAX_UNIX_SECONDS = INT64_MAX
 DEFAULT_PAGE_LIMIT = 100
 Item = TypeVar("Item")
 MAX_PAGE_LIMIT = 1000
@@ -166,9 +170,11 @@ def query_int(
 ) -> int | None:
     """An integer query parameter, checked; a 400 naming it otherwise (a blank one too).
 
-    Beyond the bounds given, it must fit a signed 32-bit integer: every integer column
-    a query parameter is compared with (generations, versions, times) is INTEGER, 32 bits
-    on PostgreSQL, which refuses a larger number in the query (before: a 500 there).
+    A bound not given is that of a signed 32-bit integer: the integer columns a query
+    parameter is compared with (generations, versions) are INTEGER, 32 bits on PostgreSQL,
+    which refuses a larger number in the query (before: a 500 there). A time is compared
+    with a BIGINT column: its caller gives the bounds (up to :data:`MAX_UNIX_SECONDS`). A
+    bound given is kept within 64 bits.
     """
     raw = req.get_param(name)
     if raw is None:
@@ -186,8 +192,8 @@ def query_int(
             f"The query parameter '{name}' must be an integer, not {raw[:40]!r}...",
             detail={"field": name},
         ) from err
-    low = INT32_MIN if minimum is None else max(minimum, INT32_MIN)
-    high = INT32_MAX if maximum is None else min(maximum, INT32_MAX)
+    low = INT32_MIN if minimum is None else max(minimum, INT64_MIN)
+    high = INT32_MAX if maximum is None else min(maximum, INT64_MAX)
     if value < low:
         raise BadRequest(
             f"The query parameter '{name}' must be at least {low}.", detail={"field": name}

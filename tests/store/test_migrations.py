@@ -374,7 +374,7 @@ def test_sigopt_rows_of_revision_0010_take_tasks_after_the_upgrade(
     store = open_store(url)
     try:
         assert _differences(store.database.engine) == []
-        assert store.schema_version() == migrate.SCHEMA_VERSION == 11
+        assert store.schema_version() == migrate.SCHEMA_VERSION
     finally:
         store.close()
     with create_app(database=url, run_tasks=False) as service:
@@ -404,3 +404,120 @@ def test_sigopt_rows_of_revision_0010_take_tasks_after_the_upgrade(
             f"/v1/experiments/{eid}/observations", json={"suggestion": s["id"], "value": 1.0}
         ).json
         assert o["task"] == s["task"]
+
+
+#: 2040-01-01 00:00:00 UTC: past 2**31 unix seconds, the end of a 32-bit INTEGER
+IN_2040 = 2_208_988_800
+#: a time of each column at revision 0011 (2023-11-14), kept through 0012
+BEFORE = 1_700_000_000
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_times_of_revision_0011_are_kept_and_times_past_2038_written_after(
+    dialect: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """0012 makes every time column BIGINT on PostgreSQL (INTEGER there ends on 2038-01-19):
+    the times written at 0011 are kept, and the service then writes and lists 2040's."""
+    if dialect == "sqlite":
+        url = f"sqlite:///{tmp_path / 'times.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    engine = sa.create_engine(url)
+    with engine.connect() as conn, conn.begin():
+        migrate.upgrade(conn, "0011")
+        conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', '11')"))
+        at = {"t": BEFORE}
+        conn.execute(
+            sa.text("INSERT INTO users (id, email, created) VALUES (1, 'local@localhost', :t)"), at
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO tokens (id, user_id, token_hash, created, revoked, expires) "
+                "VALUES (2, 1, 'hash', :t, false, :t + 60)"
+            ),
+            at,
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO sessions (id, owner_id, name, description, status, gen, completed, "
+                "seed, created, updated, version) "
+                "VALUES (5, 1, 'kept', '', 'active', -1, false, 3, :t, :t, 0)"
+            ),
+            at,
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO tasks (id, session_id, owner_id, type, status, phase, "
+                "progress_fraction, progress_message, params, errors, cancel_requested, "
+                "version, heartbeat, attempts, created, started, finished) VALUES (1, 5, 1, "
+                "'generate', 'success', 'done', 1, '', '{}', '[]', false, 0, :t, 1, :t, :t, :t)"
+            ),
+            at,
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO sigopt_experiments (id, owner_id, kind, name, type, parameters, "
+                "metrics, state, seed, created, updated) VALUES (7, 1, 'experiment', 'old', "
+                "'offline', :params, :metrics, 'active', 3, :t, :t)"
+            ),
+            {
+                "t": BEFORE,
+                "params": '[{"name":"x","type":"double","bounds":{"min":0.0,"max":1.0}}]',
+                "metrics": '[{"name":null,"objective":"maximize","strategy":"optimize",'
+                '"threshold":null}]',
+            },
+        )
+    engine.dispose()
+    store = open_store(url)
+    try:
+        assert _differences(store.database.engine) == []
+        assert store.schema_version() == migrate.SCHEMA_VERSION
+        with store.database.engine.connect() as conn:
+            assert migrate.current_revision(conn) == migrate.HEAD == "0012"
+            times = [
+                conn.execute(sa.text(query)).one()
+                for query in (
+                    "SELECT created, created FROM users",
+                    "SELECT created, expires FROM tokens",
+                    "SELECT created, updated FROM sessions",
+                    "SELECT heartbeat, finished FROM tasks",
+                    "SELECT created, updated FROM sigopt_experiments",
+                )
+            ]
+        assert [tuple(row) for row in times] == [
+            (BEFORE, BEFORE),
+            (BEFORE, BEFORE + 60),
+            (BEFORE, BEFORE),
+            (BEFORE, BEFORE),
+            (BEFORE, BEFORE),
+        ]
+    finally:
+        store.close()
+    offset = IN_2040 - time.time()
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + offset)
+    with create_app(database=url, run_tasks=False) as service:
+        client = falcon.testing.TestClient(service)
+        session = client.simulate_post("/v1/sessions", json={"name": "in 2040"})
+        assert session.status_code == 201, session.json
+        assert session.json["created"] >= IN_2040
+        made = client.simulate_post(
+            "/v1/experiments",
+            json={
+                "name": "new",
+                "parameters": [{"name": "x", "type": "int", "bounds": {"min": 0, "max": 9}}],
+            },
+        )
+        assert made.status_code == 201, made.json
+        renamed = client.simulate_put("/v1/experiments/7", json={"name": "renamed"})
+        assert renamed.status_code == 200, renamed.json
+        assert renamed.json["created"] == BEFORE and renamed.json["updated"] >= IN_2040
+
+        def listed(**period: int) -> list[str]:
+            reply = client.simulate_get("/v1/experiments", params=period)
+            assert reply.status_code == 200, reply.json
+            return [e["id"] for e in reply.json["data"]]
+
+        assert listed(period_start=2**31) == [made.json["id"]]
+        assert listed(period_end=2**31) == ["7"]
+        assert client.simulate_get("/v1/sessions/5").json["created"] == BEFORE

@@ -25,7 +25,20 @@ from . import schema
 from .database import WRITE_OPTION
 
 #: every revision in order; the last is the head this release writes
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011")
+REVISIONS = (
+    "0001",
+    "0002",
+    "0003",
+    "0004",
+    "0005",
+    "0006",
+    "0007",
+    "0008",
+    "0009",
+    "0010",
+    "0011",
+    "0012",
+)
 HEAD = REVISIONS[-1]
 SCHEMA_VERSION = len(REVISIONS)
 SCRIPTS = "sigopt_like.service.store:migrations"

@@ -1,7 +1,8 @@
 """Every table of the service, in one place (SQLAlchemy Core).
 
 Ids are integer primary keys, rendered as strings in the API. Timestamps are
-integer unix seconds. JSON documents are stored as text.
+unix seconds in BIGINT columns (INTEGER is 32 bits on PostgreSQL: it ends in 2038).
+JSON documents are stored as text.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ users = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("email", sa.String(320), nullable=False, unique=True),
     sa.Column("password_hash", sa.Text, nullable=True),
-    sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
 )
 
 tokens = sa.Table(
@@ -33,7 +34,7 @@ tokens = sa.Table(
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
     sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
     sa.Column("name", sa.String(200), nullable=True),
-    sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
     sa.Column("revoked", sa.Boolean, nullable=False, default=False),
     # a guest token (SigOpt's experiment token): it reads this SigOpt experiment only
     sa.Column("experiment_id", sa.Integer, nullable=True),
@@ -41,7 +42,7 @@ tokens = sa.Table(
     # whatever lifetime a later `serve` is given. Null for API tokens, which do not expire,
     # and for guest tokens made before revision 0010 (they end guest_token_days after their
     # making, as they did)
-    sa.Column("expires", sa.Integer, nullable=True),
+    sa.Column("expires", sa.BigInteger, nullable=True),
 )
 
 idempotency_keys = sa.Table(
@@ -56,7 +57,7 @@ idempotency_keys = sa.Table(
     sa.Column("status", sa.Integer, nullable=True),  # null while the first request runs
     sa.Column("response", sa.Text, nullable=True),
     sa.Column("content_type", sa.String(100), nullable=True),
-    sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
     sa.UniqueConstraint("owner_id", "key", name="uq_idempotency_owner_key"),
 )
 
@@ -76,8 +77,8 @@ sessions = sa.Table(
     sa.Column("seed", sa.BigInteger, nullable=False),
     sa.Column("space", sa.Text, nullable=True),  # validated Space as JSON
     sa.Column("space_size", sa.Text, nullable=True),  # exact, may exceed 64 bits
-    sa.Column("created", sa.Integer, nullable=False),
-    sa.Column("updated", sa.Integer, nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
+    sa.Column("updated", sa.BigInteger, nullable=False),
     # bumped by every change of the campaign (optimistic concurrency for tasks)
     sa.Column("version", sa.Integer, nullable=False, default=0),
     # the largest response measured so far (kept by the campaign store when it writes)
@@ -104,12 +105,12 @@ tasks = sa.Table(
     sa.Column("cancel_requested", sa.Boolean, nullable=False, default=False),
     sa.Column("version", sa.Integer, nullable=False, default=0),  # bumped on every change
     sa.Column("worker", sa.String(100), nullable=True),  # who runs it: host:pid:uuid
-    sa.Column("heartbeat", sa.Integer, nullable=True),  # last sign of life from that worker
+    sa.Column("heartbeat", sa.BigInteger, nullable=True),  # last sign of life from that worker
     # runs started (claims); a task whose worker died is run again until this reaches the limit
     sa.Column("attempts", sa.Integer, nullable=False, default=0, server_default="0"),
-    sa.Column("created", sa.Integer, nullable=False),
-    sa.Column("started", sa.Integer, nullable=True),
-    sa.Column("finished", sa.Integer, nullable=True),
+    sa.Column("created", sa.BigInteger, nullable=False),
+    sa.Column("started", sa.BigInteger, nullable=True),
+    sa.Column("finished", sa.BigInteger, nullable=True),
 )
 
 generations = sa.Table(
@@ -130,7 +131,7 @@ generations = sa.Table(
     sa.Column("uploaded", sa.Boolean, nullable=False),
     sa.Column("validated", sa.Boolean, nullable=False, default=False),
     sa.Column("has_responses", sa.Boolean, nullable=False, default=False),
-    sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
     sa.UniqueConstraint("session_id", "gen", name="uq_generations_session_gen"),
 )
 
@@ -143,7 +144,7 @@ analytics_files = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("content_type", sa.String(100), nullable=False),
     sa.Column("data", sa.LargeBinary, nullable=False),
-    sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
     sa.UniqueConstraint("session_id", "gen", "name", name="uq_analytics_session_gen_name"),
 )
 
@@ -155,8 +156,8 @@ sigopt_projects = sa.Table(
     sa.Column("key", sa.String(100), nullable=False),  # SigOpt's project id, e.g. "my-model"
     sa.Column("name", sa.String(500), nullable=False),
     sa.Column("metadata", sa.Text, nullable=True),
-    sa.Column("created", sa.Integer, nullable=False),
-    sa.Column("updated", sa.Integer, nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
+    sa.Column("updated", sa.BigInteger, nullable=False),
     sa.UniqueConstraint("owner_id", "key", name="uq_sigopt_projects_owner_key"),
 )
 
@@ -180,8 +181,8 @@ sigopt_experiments = sa.Table(
     sa.Column("metadata", sa.Text, nullable=True),
     sa.Column("state", sa.String(20), nullable=False, default="active"),
     sa.Column("seed", sa.BigInteger, nullable=False),
-    sa.Column("created", sa.Integer, nullable=False),
-    sa.Column("updated", sa.Integer, nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
+    sa.Column("updated", sa.BigInteger, nullable=False),
     sa.Column("tasks", sa.Text, nullable=True),  # JSON [{name, cost}], null = not multitask
 )
 
@@ -200,7 +201,7 @@ suggestions = sa.Table(
     sa.Column("state", sa.String(20), nullable=False, default="open"),
     sa.Column("metadata", sa.Text, nullable=True),
     sa.Column("deleted", sa.Boolean, nullable=False, default=False),
-    sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
     sa.Column("task", sa.String(500), nullable=True),  # the task's name, null = not multitask
 )
 
@@ -216,7 +217,7 @@ queued_suggestions = sa.Table(
         index=True,
     ),
     sa.Column("assignments", sa.Text, nullable=False),
-    sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
     sa.Column("task", sa.String(500), nullable=True),  # the task's name, null = not multitask
 )
 
@@ -236,8 +237,8 @@ observations = sa.Table(
     sa.Column("values", sa.Text, nullable=False, default="[]"),
     sa.Column("failed", sa.Boolean, nullable=False, default=False),
     sa.Column("metadata", sa.Text, nullable=True),
-    sa.Column("created", sa.Integer, nullable=False),
-    sa.Column("updated", sa.Integer, nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
+    sa.Column("updated", sa.BigInteger, nullable=False),
     sa.Column("task", sa.String(500), nullable=True),  # the task's name, null = not multitask
 )
 
@@ -264,9 +265,9 @@ training_runs = sa.Table(
     sa.Column("metadata", sa.Text, nullable=True),
     # the other fields a run logs (datasets, model, source_code, logs, sys_metadata, ...)
     sa.Column("fields", sa.Text, nullable=False, default="{}"),
-    sa.Column("created", sa.Integer, nullable=False),
-    sa.Column("updated", sa.Integer, nullable=False),
-    sa.Column("completed", sa.Integer, nullable=True),
+    sa.Column("created", sa.BigInteger, nullable=False),
+    sa.Column("updated", sa.BigInteger, nullable=False),
+    sa.Column("completed", sa.BigInteger, nullable=True),
 )
 
 run_checkpoints = sa.Table(
@@ -278,7 +279,7 @@ run_checkpoints = sa.Table(
     ),
     sa.Column("values", sa.Text, nullable=False, default="[]"),
     sa.Column("metadata", sa.Text, nullable=True),
-    sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
 )
 
 run_files = sa.Table(
@@ -296,8 +297,8 @@ run_files = sa.Table(
     # the upload URL's one-time key (its SHA-256): the client PUTs there without a token
     sa.Column("upload_key_hash", sa.String(64), nullable=False),
     sa.Column("data", sa.LargeBinary, nullable=True),  # null until uploaded
-    sa.Column("created", sa.Integer, nullable=False),
-    sa.Column("uploaded", sa.Integer, nullable=True),
+    sa.Column("created", sa.BigInteger, nullable=False),
+    sa.Column("uploaded", sa.BigInteger, nullable=True),
 )
 
 rate_limits = sa.Table(

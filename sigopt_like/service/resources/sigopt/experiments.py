@@ -10,7 +10,7 @@ import falcon
 
 from ...domain import sigopt_rules as rules
 from ...errors import BadRequest
-from ...http import now, page_request, query_int, read_json, render_page
+from ...http import MAX_UNIX_SECONDS, now, page_request, query_int, read_json, render_page
 from ...store.pages import Page, PageRequest, UnknownCursor
 from ...store.sigopt import ExperimentRecord, SigoptStore, SigoptUnit
 from . import render, render_runs
@@ -127,8 +127,8 @@ def list_query(req: falcon.Request, owner: int) -> ListQuery:
             f"not {sort!r}.",
             detail={"field": "sort"},
         )
-    period_start = query_int(req, "period_start", minimum=0)
-    period_end = query_int(req, "period_end", minimum=0)
+    period_start = query_int(req, "period_start", minimum=0, maximum=MAX_UNIX_SECONDS)
+    period_end = query_int(req, "period_end", minimum=0, maximum=MAX_UNIX_SECONDS)
     if period_start is not None and period_end is not None and period_start >= period_end:
         raise BadRequest(
             f"The query parameter 'period_start' ({period_start}) must be before "
