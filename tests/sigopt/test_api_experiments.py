@@ -232,7 +232,10 @@ def test_bad_update_is_refused_and_changes_nothing(api: Api):
     for body, field in [
         ({"name": ""}, "name"),
         ({"observation_budget": -3}, "observation_budget"),
-        ({"parameters": PARAMETERS[:2]}, "parameters"),
+        (
+            {"parameters": [*PARAMETERS, {"name": "z", "type": "int"}]},
+            "parameters[3].default_value",
+        ),
         ({"state": "archived"}, "state"),
         ({"metadata": {"k": {"nested": 1}}}, "metadata.k"),
     ]:

@@ -273,6 +273,10 @@ def test_experiment_update_allows_some_fields_only():
     assert rules.experiment_update({"parameters": PARAMETERS}, current) == {}
     for body, field in [
         ({"parameters": PARAMETERS[:1]}, "parameters"),
+        (
+            {"parameters": [*PARAMETERS, {"name": "new", "type": "int"}]},
+            f"parameters[{len(PARAMETERS)}].default_value",
+        ),
         ({"type": "random"}, "type"),
         ({"observation_budget": 0}, "observation_budget"),
         ({"state": "gone"}, "state"),

@@ -223,8 +223,19 @@ def test_an_update_in_sigopts_shape_names_what_cannot_change(served, conn):
             "parameters[3].categorical_values",
         ),
         ({"metrics": [{"name": "f", "threshold": 0.5}]}, "metrics[0].threshold"),
-        ({"parameters": [*listing(0), {"name": "z", "default_value": 1}]}, "parameters[4].name"),
+        # a new name is a new parameter: a whole definition, with a default value
+        ({"parameters": [*listing(0), {"name": "z", "default_value": 1}]}, "parameters[4].type"),
         ({"name": "renamed", "parameters": [*listing(0), {"name": "x"}]}, "parameters[4].name"),
+        (
+            {
+                "parameters": [
+                    *listing(0),
+                    {"name": "z", "type": "int", "bounds": {"min": 0, "max": 3}},
+                ]
+            },
+            "parameters[4].default_value",
+        ),
+        # one left out, which SigOpt deletes: refused, its stored values would be lost
         ({"parameters": listing(0)[:3]}, "parameters"),
     ]
     for body, field in refused:
@@ -238,8 +249,11 @@ def test_an_update_in_sigopts_shape_names_what_cannot_change(served, conn):
         conn.experiments(e.id).update(**refused[0][0])
     assert "cannot change after the experiment is created" in caught.value.message
     with pytest.raises(ApiException) as caught:
+        conn.experiments(e.id).update(**refused[-2][0])
+    assert "'z' is new" in caught.value.message
+    with pytest.raises(ApiException) as caught:
         conn.experiments(e.id).update(**refused[-1][0])
-    assert "'shape' is left out" in caught.value.message
+    assert "'shape' is left out. SigOpt would delete it" in caught.value.message
     # the same shapes that change nothing are taken, with the rest of the update
     same = conn.experiments(e.id).update(
         name="renamed",

@@ -83,6 +83,26 @@ def assignments(
     return out
 
 
+def redefined(
+    values: Mapping[str, Any],
+    before: Sequence[Mapping[str, Any]],
+    after: Sequence[Mapping[str, Any]],
+    conditionals: Sequence[Mapping[str, Any]],
+) -> dict[str, Any]:
+    """Stored assignments after an update added parameters to ``before`` (canonical),
+    giving ``after``: an added parameter takes its ``default_value`` where it is active
+    (its conditions hold for these conditional values), as SigOpt reads an earlier
+    observation or suggestion."""
+    old = {p["name"] for p in before}
+    out = dict(values)
+    chosen = {c["name"]: out[c["name"]] for c in conditionals if c["name"] in out}
+    for param in after:
+        name = param["name"]
+        if name not in old and name not in out and is_active(param, chosen):
+            out[name] = param["default_value"]
+    return out
+
+
 def same_assignments(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """Whether two canonical assignments are the same point."""
     return dict(a) == dict(b)

@@ -25,6 +25,7 @@ from . import sigopt_tasks
 from .sigopt_assignments import (
     assignments,
     check_constraints,
+    redefined,
     rounded_to_precision,
     same_assignments,
     satisfies_constraints,
@@ -38,6 +39,7 @@ from .sigopt_checks import (
     metadata,
     name_text,
     number,
+    object_of,
     positive_int_or_none,
     seed,
 )
@@ -72,6 +74,7 @@ __all__ = [
     "orientation",
     "parameters",
     "project_id",
+    "redefined",
     "rounded_to_precision",
     "same_assignments",
     "satisfies_constraints",
@@ -300,7 +303,9 @@ def experiment_update(body: Mapping[str, Any], current: Mapping[str, Any]) -> di
 
     name, metadata, observation_budget (or budget), parallel_bandwidth and state may
     change, and what :data:`CHANGEABLE` names of parameters and metrics (bounds, grid and
-    categorical values, default values, priors; thresholds); the rest of the definition
+    categorical values, default values, priors; thresholds); parameters may be added,
+    not deleted (see :func:`_named_entries`; the caller rewrites the stored assignments
+    with :func:`redefined`); the rest of the definition
     (conditionals, linear constraints, num_solutions, type, project) may only be sent
     back unchanged.
     """
@@ -371,7 +376,7 @@ def experiment_update(body: Mapping[str, Any], current: Mapping[str, Any]) -> di
                 )
             continue
         if key in ("parameters", "metrics"):
-            changed = _named_entries(key, body[key], stored or [], canonical)
+            changed = _named_entries(key, body[key], stored or [], canonical, current)
             if changed is not None:
                 _check_redefined(current, key, changed)
                 changes[key] = changed
@@ -436,22 +441,23 @@ CHANGEABLE = {
     "parameters": ("bounds", "grid", "categorical_values", "default_value", "prior"),
     "metrics": ("threshold",),
 }
-#: what SigOpt lets an update change besides, and this service keeps as created
-_SIGOPT_UPDATES: dict[str, str] = {
-    "parameters": "the list of parameters, adding and deleting some",
-}
 
 
-def _named_entries(key: str, raw: Any, stored: list[dict], canonical: Any) -> list[dict] | None:
-    """Parameters or metrics of an update: the new canonical list when an entry changes
-    what :data:`CHANGEABLE` lets it change, None when nothing changes.
+def _named_entries(
+    key: str, raw: Any, stored: list[dict], canonical: Any, current: Mapping[str, Any]
+) -> list[dict] | None:
+    """Parameters or metrics of an update: the new canonical list when it changes, None
+    when nothing changes.
 
     SigOpt's update matches entries by name and changes only the fields an entry gives
     (``{"name": "x", "bounds": {...}}``, a metric's ``threshold``, null clearing it; the
-    one metric may go unnamed), and deletes a parameter left out of the list. Here an
-    entry is laid over the stored one of its name; the result, checked as a create checks
-    it, is the new list; a change of any other field is refused naming the entry's field
-    (or the entry left out).
+    one metric may go unnamed). Here an entry is laid over the stored one of its name;
+    a change of a field :data:`CHANGEABLE` does not name is refused naming the entry's
+    field. As SigOpt's, an entry of a new name is a new parameter, which needs a
+    ``default_value`` (see :func:`_added_parameters`); metrics are not added. An entry
+    left out is refused: SigOpt deletes a parameter left out, but that would lose its
+    stored values (see :func:`_left_out`). The result, checked as a create checks it,
+    keeps the stored order, new parameters last.
     """
     by_name = {entry["name"]: entry for entry in stored}
     entries = list(raw) if isinstance(raw, list) else []
@@ -483,43 +489,48 @@ def _named_entries(key: str, raw: Any, stored: list[dict], canonical: Any) -> li
                 f"'{key}[{i}].name': {key[:-1]} {name!r} is named twice; send it once.",
                 f"{key}[{i}].name",
             )
-        if isinstance(name, str) and name not in by_name:
+        if key == "metrics" and isinstance(name, str) and name not in by_name:
             raise RuleError(
                 f"'{key}[{i}].name': this experiment has no {key[:-1]} {name!r}, and its "
                 f"{key} cannot change after it is created.",
                 f"{key}[{i}].name",
             )
-    if not isinstance(raw, list) or any(
-        not isinstance(e, Mapping) or e.get("name") not in by_name for e in entries
+    if not isinstance(raw, list) or (
+        key == "metrics"
+        and any(not isinstance(e, Mapping) or e.get("name") not in by_name for e in entries)
     ):
         if canonical(raw) != stored:  # a shape error names its field; else a change
             raise RuleError(f"'{key}' cannot change after the experiment is created.", key)
         return None
+    for i, entry in enumerate(entries if key == "parameters" else ()):
+        # each parameter entry an object with a name
+        name_text(object_of(entry, f"{key}[{i}]").get("name"), f"{key}[{i}].name")
     missing = [name for name in by_name if name not in names]
     if missing:
-        raise RuleError(
-            f"'{key}': {key[:-1]} {missing[0]!r} is left out; an update lists every one "
-            f"(only what changes needs more than its name: SigOpt deletes a parameter left "
-            f"out), and this service adds or deletes none after the experiment is created.",
-            key,
-        )
+        raise _left_out(key, missing[0])
+    added = _added_parameters(entries, by_name, current) if key == "parameters" else {}
+    kept = [(i, e) for i, e in enumerate(entries) if e["name"] in by_name]
     changeable = CHANGEABLE[key]
-    merged = dict(by_name)
-    fixed = dict(by_name)  # the entries without the fields an update may change
-    for entry in entries:
+    merged: dict[str, dict] = {}
+    fixed: dict[str, dict] = {}  # the entries without the fields an update may change
+    for _, entry in kept:
         merged[entry["name"]] = {**by_name[entry["name"]], **entry}
-        kept = {k: v for k, v in entry.items() if k not in changeable}
-        fixed[entry["name"]] = {**by_name[entry["name"]], **kept}
+        kept_fields = {k: v for k, v in entry.items() if k not in changeable}
+        fixed[entry["name"]] = {**by_name[entry["name"]], **kept_fields}
+    kept_stored = [by_name[e["name"]] for _, e in kept]
     try:
-        same = canonical([fixed[name] for name in by_name]) == stored
+        same = canonical([fixed[e["name"]] for _, e in kept]) == kept_stored
     except RuleError as err:
         if err.status == 400:  # a wrong shape (an unknown field): its own message
             raise
         same = False
     if same:
-        new = canonical([merged[name] for name in by_name])  # a refusal names its field
+        # in the body's order, so that a refusal names the body's entry
+        ordered = [merged.get(e["name"], e) for e in entries]
+        checked = {p["name"]: p for p in canonical(ordered)}
+        new = [checked[name] for name in [*by_name, *added]]
         return None if new == stored else new
-    for i, entry in enumerate(entries):
+    for i, entry in kept:
         old = by_name[entry["name"]]
         for field in entry:
             if field in ("name", "object", *changeable):
@@ -535,9 +546,66 @@ def _named_entries(key: str, raw: Any, stored: list[dict], canonical: Any) -> li
     raise RuleError(f"'{key}' cannot change after the experiment is created.", key)
 
 
+def _left_out(key: str, name: str) -> RuleError:
+    """An update that leaves out a stored parameter or metric: refused. SigOpt deletes
+    a parameter left out (and keeps its values, shown again if it is re-added); here
+    its values would be dropped from every observation and suggestion for good, so a
+    partial list sent by mistake would lose data."""
+    if key == "metrics":
+        return RuleError(
+            f"'metrics': metric {name!r} is left out; an update lists every one (only what "
+            "changes needs more than its name), and the metrics cannot change after the "
+            "experiment is created.",
+            key,
+        )
+    return RuleError(
+        f"'parameters': parameter {name!r} is left out. SigOpt would delete it; this "
+        "service refuses, because its stored values in every observation, suggestion and "
+        "queued suggestion would be lost. List every parameter to keep them (only what "
+        "changes needs more than its name); create a new experiment to drop one.",
+        key,
+    )
+
+
+def _added_parameters(
+    entries: list[Mapping[str, Any]], by_name: Mapping[str, Any], current: Mapping[str, Any]
+) -> dict[str, int]:
+    """The parameters an update adds (name -> index in the body), checked as SigOpt
+    checks them: each with a ``default_value``, which every earlier observation,
+    suggestion and queued suggestion takes; none added in a grid search or an
+    experiment with linear constraints (SigOpt: "Parameters cannot be updated for
+    experiments of type `grid`" / "with constraints")."""
+    added = {e["name"]: i for i, e in enumerate(entries) if e["name"] not in by_name}
+    if not added:
+        return added
+    first = next(iter(added.values()))
+    field = f"parameters[{first}].name"
+    for reason, blocked in (
+        ("a grid search", current.get("type") == "grid"),
+        ("an experiment with linear constraints", bool(current.get("linear_constraints"))),
+    ):
+        if blocked:
+            raise RuleError(
+                f"'{field}': parameter {entries[first]['name']!r} is new (which adds it), "
+                f"but parameters cannot be added in {reason}, as in SigOpt; create a new "
+                "experiment with the parameters you want.",
+                field,
+            )
+    for name, i in added.items():
+        if entries[i].get("default_value") is None:
+            where = f"parameters[{i}].default_value"
+            raise RuleError(
+                f"'{where}' is required: parameter {name!r} is new, and every earlier "
+                "observation, suggestion and queued suggestion takes its default value "
+                "(as SigOpt requires of a parameter added by an update).",
+                where,
+            )
+    return added
+
+
 def _fixed(field: str, key: str, what: str) -> RuleError:
     may = ", ".join(CHANGEABLE[key])
-    also = f" (SigOpt's also changes {_SIGOPT_UPDATES[key]})" if key == "parameters" else ""
+    also = " (or adds whole parameters)" if key == "parameters" else ""
     return RuleError(
         f"'{field}' ({what}) cannot change after the experiment is created: an update "
         f"changes only a {key[:-1]}'s {may}{also}; create a new experiment with the "

@@ -10,7 +10,7 @@ so another user's rows are never seen (the resource answers 404).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -561,6 +561,28 @@ class Observations:
         self.conn.execute(O.delete().where(*where))
 
 
+def reassign(
+    conn: sa.Connection, eid: int, change: Callable[[dict[str, Any]], dict[str, Any]]
+) -> int:
+    """Rewrite the assignments of every suggestion, queued suggestion and observation
+    of experiment ``eid`` with ``change`` (after parameters were added); how many rows
+    changed."""
+    changed = 0
+    for table in (S, Q, O):
+        rows = conn.execute(
+            sa.select(table.c.id, table.c.assignments).where(table.c.experiment_id == eid)
+        ).all()
+        for row in rows:
+            old = loads(row.assignments)
+            new = change(dict(old))
+            if new != old:
+                conn.execute(
+                    table.update().where(table.c.id == row.id).values(assignments=dumps(new))
+                )
+                changed += 1
+    return changed
+
+
 class SigoptUnit:
     """One transaction over the SigOpt family's rows."""
 
@@ -572,6 +594,11 @@ class SigoptUnit:
         self.projects = Projects(conn)
         self.runs = Runs(conn, lock)
         self.files = RunFiles(conn)
+        self._conn = conn
+
+    def reassign(self, eid: int, change: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
+        """See :func:`reassign`."""
+        return reassign(self._conn, eid, change)
 
 
 class SigoptStore:

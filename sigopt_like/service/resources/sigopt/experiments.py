@@ -220,7 +220,8 @@ class ExperimentItem:
             resp.media = self._render(unit, experiment_of(unit, eid, owner, self.kind))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
-        """Change name, metadata, the budget, parallel_bandwidth or state."""
+        """Change name, metadata, the budget, parallel_bandwidth, state, or the parameters
+        and metrics (adding parameters rewrites the stored assignments)."""
         owner = caller(req, self.context)
         body = read_json(req)
         with self.store.write() as unit:
@@ -230,6 +231,8 @@ class ExperimentItem:
             except rules.RuleError as err:
                 raise rule_error(err) from err
             unit.experiments.update(record.id, changes, now())
+            if "parameters" in changes:
+                _reassign(unit, record, changes["parameters"])
             fresh = unit.experiments.get(owner, record.id)
             assert fresh is not None  # in the same transaction
             resp.media = self._render(unit, fresh)
@@ -242,6 +245,21 @@ class ExperimentItem:
             if record.state != "deleted":
                 unit.experiments.update(record.id, {"state": "deleted"}, now())
         resp.status = falcon.HTTP_204
+
+
+def _reassign(unit: SigoptUnit, record: ExperimentRecord, params: list[dict[str, Any]]) -> None:
+    """After an update added parameters, the stored assignments of the experiment's
+    suggestions, queued suggestions and observations, as SigOpt reads them: with an
+    added one's default value."""
+    before = record.parameters
+    if [p["name"] for p in before] == [p["name"] for p in params]:
+        return
+    conditionals = record.conditionals
+
+    def change(values: dict[str, Any]) -> dict[str, Any]:
+        return rules.redefined(values, before, params, conditionals)
+
+    unit.reassign(record.id, change)
 
 
 class BestAssignments:

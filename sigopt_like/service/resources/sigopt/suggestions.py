@@ -161,6 +161,10 @@ def suggest(
         chosen = given_point if choice is None else choice.assignments
         if chosen is None:
             raise Conflict(_exhausted(definition), detail={"field": "experiment"})
+        # an update added parameters meanwhile: as the suggestions it rewrote
+        chosen = rules.redefined(
+            chosen, definition["parameters"], experiment.parameters, experiment.conditionals
+        )
         made_now = unit.suggestions.create(experiment.id, chosen, metadata, now(), task)
     if choice is not None:  # the point served, not the engine's when a race replaced it
         context.metrics.suggestion_chosen(choice.source)
