@@ -383,7 +383,8 @@ EXPERIMENTS = Group(
                     "parameters",
                     "Sequence[Mapping[str, Any]] | None",
                     doc="[{name, bounds | grid | categorical_values | default_value | prior}]: "
-                    "the fields given change, every parameter named",
+                    "the fields given change, every parameter named; a new name, defined "
+                    "whole with a default_value, adds one",
                 ),
                 P(
                     "metrics",
