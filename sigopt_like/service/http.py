@@ -261,12 +261,15 @@ def render_page(page: Page[Item], render: Callable[[Item], dict[str, Any]]) -> d
 
 
 def _cursor(raw: str, name: str) -> int:
-    if not is_id_text(raw):
+    """A cursor: an id. One past the largest id there can be (:data:`MAX_ID`) reads as
+    that id, which pages the same (every id is below it, none above), so the database
+    never sees a number its id column cannot hold (a 500 on PostgreSQL)."""
+    if not _ID_TEXT.fullmatch(raw):
         raise BadRequest(
             f"The cursor '{name}' is not one this service gave out: {raw!r}.",
             detail={"field": name},
         )
-    return int(raw)
+    return min(int(raw), MAX_ID)
 
 
 def paginate_list(items: list[dict[str, Any]], req: falcon.Request) -> dict[str, Any]:
@@ -281,7 +284,7 @@ def paginate_list(items: list[dict[str, Any]], req: falcon.Request) -> dict[str,
     if before and after:
         raise BadRequest("Give 'before' or 'after', not both.")
     for name, raw in (("before", before), ("after", after)):
-        if raw and not is_id_text(raw):  # ASCII digits: "²" passes str.isdigit()
+        if raw and not _ID_TEXT.fullmatch(raw):  # ASCII digits: "²" passes str.isdigit()
             raise BadRequest(
                 f"The cursor '{name}' is not one this service gave out: {raw!r}.",
                 detail={"field": name},
