@@ -15,10 +15,8 @@ import pytest
 
 import sigopt_like
 from sigopt_like.errors import APIError
-from sigopt_like.service import create_app
 from sigopt_like.service.resources.sigopt import experiments as experiments_resource
 from sigopt_like.service.store import schema
-from tests.fixtures.servers import IN_THREADS, ServedInstance
 
 from .conftest import PARAMETERS, Api
 
@@ -36,22 +34,6 @@ def clock(monkeypatch):
     ticks = itertools.count(START)
     monkeypatch.setattr(experiments_resource, "now", lambda: next(ticks))
     return ticks
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def either_store(request, tmp_path):
-    """A served instance (auth on) on SQLite, then on PostgreSQL (the keyset's SQL)."""
-    if request.param == "sqlite":
-        database = str(tmp_path / "list.db")
-    else:
-        database = request.getfixturevalue("pg_url")
-    served = ServedInstance(
-        create_app(database=database, auth_required=True, **IN_THREADS), database
-    )
-    try:
-        yield served
-    finally:
-        served.close()
 
 
 @pytest.fixture
@@ -126,10 +108,10 @@ def test_the_same_through_our_connection(our_conn, clock):
     assert refused.value.status == 400 and "sort" in str(refused.value)
 
 
-def test_paging_under_recent_is_a_keyset_on_update_then_id(either_store, clock):
+def test_paging_under_recent_is_a_keyset_on_update_then_id(served_on_either, clock):
     """Experiments updated in the same second keep an order (by id), and paging on
     ``before`` then back on ``after`` gives the same pages in both directions."""
-    served = either_store
+    served = served_on_either
     api = Api(served.service, served.url, served.token)
     ids = [api.create_experiment(name=f"e{i}")["id"] for i in range(7)]
     for eid in (ids[1], ids[4], ids[2]):  # three updates in one second

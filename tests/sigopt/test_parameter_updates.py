@@ -11,9 +11,6 @@ from typing import Any
 
 import pytest
 
-from sigopt_like.service import create_app
-from tests.fixtures.servers import IN_THREADS, ServedInstance
-
 from .conftest import Api
 
 sigopt = pytest.importorskip("sigopt")
@@ -284,24 +281,8 @@ def test_a_suggestion_chosen_while_parameters_change_is_stored_in_the_new_space(
     assert stored["assignments"] == reply.body["assignments"]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def either_store(request, tmp_path):
-    """A served instance on SQLite, then on PostgreSQL (the rewrite's SQL)."""
-    if request.param == "sqlite":
-        database = str(tmp_path / "updates.db")
-    else:
-        database = request.getfixturevalue("pg_url")
-    served = ServedInstance(
-        create_app(database=database, auth_required=True, **IN_THREADS), database
-    )
-    try:
-        yield served
-    finally:
-        served.close()
-
-
-def test_the_rewrite_holds_on_sqlite_and_postgresql(either_store):
-    api = Api(either_store.service, either_store.url, either_store.token)
+def test_the_rewrite_holds_on_sqlite_and_postgresql(served_on_either):
+    api = Api(served_on_either.service, served_on_either.url, served_on_either.token)
     tasks = [{"name": "full", "cost": 1}, {"name": "cheap", "cost": 0.1}]
     e = api.create_experiment(parameters=[X, Y], observation_budget=10, tasks=tasks)
     base = f"/v1/experiments/{e['id']}"
