@@ -233,6 +233,7 @@ class BestAssignments(Model):
     value: float | None = None
     value_stddev: float | None = None
     values: Any = attrs.field(default=None, metadata=parsed(list_of(MetricValue)))
+    metadata: Any = None  # the observation's own metadata
     task: str | None = None  # the task's name in a multitask experiment, else None
 
 

@@ -203,7 +203,8 @@ def test_best_assignments_respects_the_objective(api: Api, objective):
     made = {}
     for v in (3.0, -2.0, 7.0, 1.0):
         made[v] = api.post(
-            f"{base}/observations", {"assignments": {**GOOD, "x": v}, "value": v}
+            f"{base}/observations",
+            {"assignments": {**GOOD, "x": v}, "value": v, "metadata": {"run": f"r{v}"}},
         ).body
     api.post(f"{base}/observations", {"assignments": GOOD, "failed": True})
     page = api.get(f"{base}/best_assignments").body
@@ -214,10 +215,12 @@ def test_best_assignments_respects_the_objective(api: Api, objective):
         "object": "best_assignments",
         "id": want["id"],
         "assignments": want["assignments"],
+        "metadata": want["metadata"],  # as SigOpt's builder renders it (before: left out)
         "value": want["value"],
         "value_stddev": None,
         "values": want["values"],
     }
+    assert best["metadata"] == {"run": f"r{7.0 if objective == 'maximize' else -2.0}"}
     assert api.get(base).body["progress"]["best_observation"]["id"] == want["id"]
 
 

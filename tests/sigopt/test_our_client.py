@@ -263,3 +263,12 @@ def test_an_update_changes_bounds_defaults_and_thresholds_through_our_client(con
     assert caught.value.status == 422 and "metrics[1]" in str(caught.value)
     after = experiment.fetch()
     assert after.metrics == before.metrics and after.parameters == before.parameters
+
+
+def test_best_assignments_carry_the_observations_metadata(conn):
+    """SigOpt's best assignments render the observation's metadata; our model reads it."""
+    e = conn.experiments.create(name="meta", parameters=PARAMETERS)
+    conn.experiments(e.id).report(assignments=GOOD, value=2.0, metadata={"batch": "b7"})
+    conn.experiments(e.id).report(assignments={**GOOD, "x": 0.5}, value=1.0)
+    (best,) = conn.experiments(e.id).best_assignments.fetch()
+    assert best.value == 2.0 and best.metadata == {"batch": "b7"}

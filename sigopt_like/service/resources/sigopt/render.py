@@ -111,13 +111,15 @@ def observation(row: ObservationRecord, experiment_tasks: Tasks = ()) -> dict[st
 
 
 def best_assignments(row: ObservationRecord, experiment_tasks: Tasks = ()) -> dict[str, Any]:
-    """An observation as SigOpt's ``best_assignments`` object: in a multitask experiment
-    with ``task``, the task's name (SigOpt's BestAssignments renders the name, where an
+    """An observation as SigOpt's ``best_assignments`` object, its ``metadata`` included
+    (SigOpt's builder renders an observation's data); in a multitask experiment with
+    ``task``, the task's name (SigOpt's BestAssignments renders the name, where an
     observation renders the task object); without the field otherwise, as SigOpt."""
     out = {
         "object": "best_assignments",
         "id": str(row.id),
         "assignments": row.assignments,
+        "metadata": row.metadata,
         **_value_fields(row.values),
     }
     if experiment_tasks:
