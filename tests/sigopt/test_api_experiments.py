@@ -211,6 +211,23 @@ BAD_CREATES = [
         422,
         "conditionals[0].values",
     ),
+    # an int past 2**53 that a double rounds: stored rounded before (min 2**62 - 5 read as
+    # 2**62, then "min must be less than max"; max 2**60 + 1 kept as 2**60)
+    (
+        {"parameters": [{"name": "n", "type": "int", "bounds": {"min": 2**62 - 5, "max": 2**62}}]},
+        422,
+        "parameters[0].bounds.min",
+    ),
+    (
+        {"parameters": [{"name": "n", "type": "int", "bounds": {"min": 0, "max": 2**60 + 1}}]},
+        422,
+        "parameters[0].bounds.max",
+    ),
+    (
+        {"parameters": [{"name": "n", "type": "int", "grid": [1, 2**60 + 1]}]},
+        422,
+        "parameters[0].grid[1]",
+    ),
 ]
 
 

@@ -156,6 +156,7 @@ def _bounds(raw: Any, kind_: str, field: str) -> dict[str, float | int]:
                     f"'{where}.{key}' of an int parameter must be an integer, not {x!r}.",
                     f"{where}.{key}",
                 )
+            _exact_int(raw[key], x, f"{where}.{key}")
         lo, hi = int(lo), int(hi)
     if not lo < hi:
         raise RuleError(
@@ -171,6 +172,18 @@ def _bounds(raw: Any, kind_: str, field: str) -> dict[str, float | int]:
     return {"min": lo, "max": hi}
 
 
+def _exact_int(given: Any, read: float, where: str) -> None:
+    """Refuse an int parameter's integer that the engine's doubles cannot hold exactly
+    (past 2**53): it was stored rounded (``max`` 2**62 + 1 became 2**62) and two such
+    bounds could be called equal. SigOpt's bounds are doubles too."""
+    if isinstance(given, int) and not isinstance(given, bool) and int(read) != given:
+        raise RuleError(
+            f"'{where}' is {given}, which a double cannot hold exactly (integers are exact "
+            f"up to 2**53 = {2**53}); give a value within +-2**53.",
+            where,
+        )
+
+
 def _grid(raw: Any, kind_: str, field: str) -> list[float | int]:
     values = list_of(raw, field)
     out: list[float | int] = []
@@ -183,6 +196,7 @@ def _grid(raw: Any, kind_: str, field: str) -> list[float | int]:
                     f"not {value!r}.",
                     f"{field}[{j}]",
                 )
+            _exact_int(value, x, f"{field}[{j}]")
             out.append(int(x))
         else:
             out.append(x)
