@@ -228,6 +228,12 @@ BAD_CREATES = [
         422,
         "parameters[0].grid[1]",
     ),
+    # past the integers the service stores: before, taken, and no value near it reportable
+    (
+        {"parameters": [{"name": "n", "type": "int", "bounds": {"min": 0, "max": 1e308}}]},
+        422,
+        "parameters[0].bounds.max",
+    ),
 ]
 
 

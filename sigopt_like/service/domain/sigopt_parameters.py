@@ -16,6 +16,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sigopt_like._constants import INT64_MAX, INT64_MIN
+
 from .sigopt_checks import (
     RuleError,
     is_number,
@@ -175,8 +177,11 @@ def _bounds(raw: Any, kind_: str, field: str) -> dict[str, float | int]:
 def _exact_int(given: Any, read: float, where: str) -> None:
     """Refuse an int parameter's integer that the engine's doubles cannot hold exactly
     (past 2**53): it was stored rounded (``max`` 2**62 + 1 became 2**62) and two such
-    bounds could be called equal. SigOpt's bounds are doubles too."""
-    if isinstance(given, int) and not isinstance(given, bool) and int(read) != given:
+    bounds could be called equal; and one past the integers the service stores (a
+    ``max`` of 1e308 made values no observation could report). SigOpt's bounds are
+    doubles too."""
+    rounded = isinstance(given, int) and not isinstance(given, bool) and int(read) != given
+    if rounded or not INT64_MIN <= int(read) <= INT64_MAX:
         raise RuleError(
             f"'{where}' is {given}, which a double cannot hold exactly (integers are exact "
             f"up to 2**53 = {2**53}); give a value within +-2**53.",
