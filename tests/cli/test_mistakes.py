@@ -7,6 +7,7 @@ and a non-zero exit status, never a traceback and never a silent success.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import time
 from pathlib import Path
@@ -423,8 +424,11 @@ def test_a_file_that_is_not_the_design_is_said_in_a_few_lines(run, tmp_path, mon
     done = run("experiments", "put", "1", DATA / "experiments.csv", "--type", "designed", "-q")
     assert done.code == 1 and "Traceback" not in done.err
     lines = done.err.strip().splitlines()
-    assert "90 of the 90 designed rows differ from generation 1's design" in lines[1]
-    assert len(lines) == 2 + 12 and lines[-1] == "  ... and 79 more problems like these"
+    # the design is drawn afresh each run: now and then one of the file's rows is in it
+    differ = re.search(r"(\d+) of the 90 designed rows differ from generation 1's design", lines[1])
+    assert differ is not None and int(differ[1]) >= 85, lines[1]
+    more = int(differ[1]) - 11  # one problem per differing row and the file's, 12 shown
+    assert len(lines) == 2 + 12 and lines[-1] == f"  ... and {more} more problems like these"
 
 
 def test_a_host_on_this_machine_without_a_scheme_is_plain_http(run, served, monkeypatch):
