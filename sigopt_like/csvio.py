@@ -204,6 +204,30 @@ def parse_number(text: str) -> float | int | None:
     return float(text)
 
 
+#: NaN as programs print it (compared casefolded): ``nan`` and ``-nan`` (glibc's printf),
+#: ``nan(ind)``, ``-nan(ind)`` and ``nan(snan)`` (MSVC's, which Windows lab software
+#: writes), C99's ``nan(chars)``, and older MSVC's ``-1.#IND`` and ``1.#QNAN`` (padded with
+#: a precision's zeros: ``-1.#IND00``)
+_NAN_TEXT = re.compile(r"[+-]?(?:nan(?:\([0-9a-z_]*\))?|1\.#(?:ind|qnan|snan)0*)")
+
+
+def is_nan_text(text: str) -> bool:
+    """Whether ``text`` is a NaN as a program prints it (``nan``, ``-nan(ind)``,
+    ``1.#QNAN``...), in any case, blanks around it ignored."""
+    return _NAN_TEXT.fullmatch(text.strip().casefold()) is not None
+
+
+def nan_tip(value: Any, name: str) -> str:
+    """``; NaN ...`` saying where NaN means not measured, when ``value`` is NaN's text
+    (a parameter's cell), else ``""``."""
+    if not isinstance(value, str) or not is_nan_text(value):
+        return ""
+    return (
+        f"; NaN means not measured only in the Response column: every experiment "
+        f"needs a value of '{name}'"
+    )
+
+
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 
 

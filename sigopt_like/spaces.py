@@ -177,7 +177,7 @@ class NumericalParameter:
         if number is None:
             raise ValueError(
                 f"{_show(value)} is not a number ('{self.name}' is numerical)"
-                + csvio.decimal_comma_tip(value)
+                + (csvio.decimal_comma_tip(value) or csvio.nan_tip(value, self.name))
             )
         for level in self.values:
             if math.isclose(number, level, rel_tol=1e-9, abs_tol=1e-9):
@@ -260,7 +260,10 @@ class MixtureComponent:
         """``value`` as an int within ``[min, max]``; raises ValueError otherwise."""
         number = _to_int(value)
         if number is None:
-            raise ValueError(f"{_show(value)} is not a whole number of units for '{self.name}'")
+            raise ValueError(
+                f"{_show(value)} is not a whole number of units for '{self.name}'"
+                + csvio.nan_tip(value, self.name)
+            )
         if not self.min <= number <= self.max:
             raise ValueError(
                 f"{number} is outside '{self.name}' range {self.min} to {self.max} units"

@@ -5,8 +5,9 @@ Pure: no HTTP, no database; stdlib and attrs, pandas imported only when asked.
 An experiments file HAS a header: the space's parameter names, then
 ``Response``. A missing response is ``-`` or an empty cell in CSV, ``null`` in
 JSON, ``None`` in Python; in the Response column only, ``NA``, ``N/A``, ``#N/A``,
-``NaN`` and ``-nan`` (any case, as spreadsheets, R, pandas and C's printf write them)
-and a float NaN (a DataFrame's or a list of dicts' missing number) are missing too.
+``NaN``, ``-nan`` and ``-nan(ind)`` (any case, as spreadsheets, R, pandas, C's and
+MSVC's printf write them: :func:`sigopt_like.csvio.is_nan_text`) and a float NaN (a
+DataFrame's or a list of dicts' missing number) are missing too.
 Row numbers in problems are those a spreadsheet shows: the header is row 1, the
 first experiment row 2.
 """
@@ -39,9 +40,10 @@ from sigopt_like.spaces import (
 
 MISSING_MARKS = ("", "-")
 # Marks of a response not measured, in the Response column only (compared casefolded,
-# blanks stripped): R's and spreadsheets' NA, Excel's #N/A, pandas' NaN for a missing
-# float, C's printf "-nan" for a NaN with its sign bit set). In a parameter column they
-# stay text: "NA" may be a level (sodium's "Na").
+# blanks stripped): R's and spreadsheets' NA, Excel's #N/A, and every spelling of NaN
+# (csvio.is_nan_text: pandas' NaN for a missing float, C's printf "-nan" for a NaN with
+# its sign bit set, MSVC's "-nan(ind)"). In a parameter column they stay text: "NA" may
+# be a level (sodium's "Na").
 MISSING_RESPONSE_MARKS = ("na", "n/a", "#n/a", "nan", "-nan", "+nan")
 DEFAULT_MAX_PROBLEMS = 100
 
@@ -87,7 +89,11 @@ def is_missing_response(value: Any) -> bool:
     if not isinstance(value, str):
         return False
     text = value.strip()
-    return text in MISSING_MARKS or text.casefold() in MISSING_RESPONSE_MARKS
+    return (
+        text in MISSING_MARKS
+        or text.casefold() in MISSING_RESPONSE_MARKS
+        or csvio.is_nan_text(text)
+    )
 
 
 def _columns_converter(columns: Any) -> tuple[str, ...]:

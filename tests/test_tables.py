@@ -277,6 +277,8 @@ def test_mixture_rows(mix: Space) -> None:
         ("-inf", "not a finite number"),
         ("1e400", "is too large: a response is at most +-1.8e308"),
         ("abc", "is not a number"),
+        ("nan(", "is not a number"),  # no NaN's spelling: refused as any text is
+        ("1.#INF", "is not a number"),
         ("", "missing"),
         ("-", "missing"),
     ],
@@ -317,7 +319,11 @@ def test_missing_response_policies(grid: Space) -> None:
 
 
 @pytest.mark.parametrize(
-    "mark", ["NA", "N/A", "n/a", "na", " NA ", "#N/A", "NaN", "nan", "-nan", "-NaN", math.nan]
+    "mark",
+    [
+        *("NA", "N/A", "n/a", "na", " NA ", "#N/A", "NaN", "nan", "-nan", "-NaN", math.nan),
+        *("-nan(ind)", "nan(IND)", "-nan(snan)", "nan(0x7ff8)", "-1.#IND", "1.#QNAN0"),  # MSVC
+    ],
 )
 def test_na_marks_are_missing_responses_in_csv_json_and_rows(mixed: Space, mark: object) -> None:
     """Before: ``NA`` (R, spreadsheets), ``#N/A`` (Excel), ``NaN`` (pandas' CSV) were

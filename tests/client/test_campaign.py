@@ -209,6 +209,46 @@ def test_a_float_nan_response_is_sent_as_not_measured(session):
         assert stored[3:] == measured.responses()[3:]
 
 
+def test_nan_as_windows_lab_software_writes_it_is_a_response_not_measured(conn, session, tmp_path):
+    """Before: MSVC's printf spellings of NaN (``-nan(ind)``, ``nan(snan)``; older:
+    ``-1.#IND00``, ``1.#QNAN``), which Windows lab software writes, were refused in the
+    Response column as "response '-nan(ind)' is not a number", though ``nan`` and
+    ``-nan`` read as not measured. In a parameter column they stay refused, by row and
+    column, with a word on where NaN means not measured."""
+    design = session.generate(wait=True).result.experiments
+    measured = session.responses.simulate(design)
+    spellings = ["-nan(ind)", "NAN(IND)", "nan(snan)", "-1.#IND00", "1.#QNAN"]
+    rows = [list(row) for row in measured.rows]
+    for row, text in zip(rows, spellings, strict=False):
+        row[-1] = text
+    lines = [",".join(measured.columns)] + [",".join(map(str, row)) for row in rows]
+    path = tmp_path / "lab.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    before = session.history.fetch().to_dict()
+
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text(path.read_text().replace("\n" + str(rows[2][0]) + ",", "\n-nan(ind),", 1))
+    with pytest.raises(TaskFailedError) as refused:
+        session.experiments.put(type="designed", table=wrong, wait=True)
+    assert [(e.row, e.column) for e in refused.value.errors] == [(4, "p1")]
+    assert "'-nan(ind)' is not a number ('p1' is numerical); NaN means not measured only in " in (
+        str(refused.value)
+    )
+    assert session.history.fetch().to_dict() == before
+
+    assert session.experiments.put(type="designed", table=path, wait=True).succeeded
+    stored = session.experiments.fetch(gen=1).responses()
+    assert stored[:5] == (None,) * 5
+    assert stored[5:] == measured.responses()[5:]
+    # the service reads them so too, in JSON sent as it is (no client table in between)
+    raw = {"columns": list(measured.columns), "rows": [list(row) for row in rows]}
+    sid = session.fetch().id
+    body = {"type": "designed", "table": raw, "replace": True}
+    task = conn.transport.request_json("POST", f"/v1/sessions/{sid}/experiments", json=body)
+    assert session.tasks(task["id"]).wait().succeeded
+    assert session.experiments.fetch(gen=1).responses() == stored
+
+
 def test_cells_no_table_holds_are_named_by_row_and_column_before_sending(session):
     """Before: a NUL or a lone surrogate in a cell came back from the service as "the
     field 'table.rows[0][1]' contains ...", a JSON path; a cell nested 5,000 lists deep
