@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sigopt_like import csvio
@@ -25,38 +25,82 @@ def sendable(table: Table) -> Table:
     that float (as the CSV reader reads ``1180591620717411303424``, and as the service
     compares numbers); raises TableError naming the row and column of every cell that
     cannot be sent."""
-    problems: list[Problem] = []
-    for index, name in enumerate(table.columns):
-        message = _text_problem(name)
-        if message is not None:
-            letter = csvio.column_letter(index)
-            problems.append(
-                Problem(f"row 1, column {letter}: the column name {message}", row=1, column=letter)
-            )
+    problems = _column_name_problems(table.columns)
+    labels = _labels(table.columns)
     rows: list[tuple[Any, ...]] = []
     changed = False  # compared by identity: 2**70 == float(2**70)
     for i, row in enumerate(table.rows):
         cells = []
-        for name, value in zip(table.columns, row, strict=False):
+        for index, (name, value) in enumerate(zip(table.columns, row, strict=False)):
             cell, message = _cell(name, value)
             cells.append(cell)
             changed = changed or cell is not value
             if message is not None:
-                line = table.row_number(i)
-                problems.append(
-                    Problem(
-                        f"row {line}, column {name}: {message}",
-                        row=line,
-                        column=name,
-                        field="table",
-                    )
-                )
+                problems.append(_cell_problem(table.row_number(i), labels[index], message))
         rows.append(tuple(cells))
     if problems:
         raise TableError(problems)
     if not changed:
         return table
     return Table(columns=table.columns, rows=rows, line_numbers=table.line_numbers)
+
+
+def unstorable_text(table: Mapping[str, Any]) -> list[Problem]:
+    """Every NUL character or lone UTF-16 surrogate in a table's JSON form
+    (``{"columns", "rows"}`` or Daptics' ``{"colHeaders", "data"}``), named by row and
+    column in :func:`sendable`'s words; empty if there is none.
+
+    The service's door asks it of a table sent as plain JSON (``curl``, a script's own
+    HTTP), which :func:`sendable` never saw: before, such a cell was refused by its JSON
+    path ("the field 'table.rows[0][1]' contains a NUL character"). A part that is not
+    shaped as a table is left to the table's own checks."""
+    columns = table.get("columns", table.get("colHeaders"))
+    rows = table.get("rows", table.get("data"))
+    names = columns if isinstance(columns, list) else []
+    problems = _column_name_problems(names)
+    labels = _labels(names)
+    for i, row in enumerate(rows if isinstance(rows, list) else []):
+        for index, value in enumerate(row if isinstance(row, list) else []):
+            message = _text_problem(value) if isinstance(value, str) else None
+            if message is not None:
+                where = labels[index] if index < len(labels) else csvio.column_letter(index)
+                problems.append(_cell_problem(i + 2, where, f"the cell {message}"))
+    return problems
+
+
+def _column_name_problems(columns: Sequence[Any]) -> list[Problem]:
+    """A problem for each column name holding text no table stores, named by its letter."""
+    problems = []
+    for index, name in enumerate(columns):
+        message = _text_problem(name) if isinstance(name, str) else None
+        if message is not None:
+            letter = csvio.column_letter(index)
+            problems.append(
+                Problem(
+                    f"row 1, column {letter}: the column name {message}",
+                    row=1,
+                    column=letter,
+                    field="table",
+                )
+            )
+    return problems
+
+
+def _labels(columns: Sequence[Any]) -> list[str]:
+    """How each column is named in a problem: its name, or its letter where the name
+    cannot be shown (a NUL, a lone surrogate, not text)."""
+    return [
+        name
+        if isinstance(name, str) and _text_problem(name) is None
+        else csvio.column_letter(index)
+        for index, name in enumerate(columns)
+    ]
+
+
+def _cell_problem(line: int, column: str, message: str) -> Problem:
+    return Problem(
+        f"row {line}, column {column}: {message}", row=line, column=column, field="table"
+    )
 
 
 def _cell(name: str, value: Any) -> tuple[Any, str | None]:

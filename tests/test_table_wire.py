@@ -41,6 +41,11 @@ def test_text_json_or_the_store_cannot_hold_is_named() -> None:
     table = Table(columns=["t", "c", "Response"], rows=[(0.5, "P\x00d", 1), (1, "x\ud800", 2)])
     assert _where(table) == [(2, "c"), (3, "c")]
     assert _where(Table(columns=["t", "c\udc00", "Response"], rows=[])) == [(1, "B")]
+    # a cell under such a name is named by the column's letter: the name cannot be shown
+    assert _where(Table(columns=["t", "c\x00", "Response"], rows=[(1, "a\x00", 2)])) == [
+        (1, "B"),
+        (2, "B"),
+    ]
     with pytest.raises(TableError, match=r"row 3, column c: the cell holds a lone UTF-16 "):
         sendable(table)
 

@@ -28,7 +28,9 @@ One body is not JSON: a run's file (``PUT /v1/files/{fid}/upload``, a resource w
 ``takes_bytes``), which its resource checks against the file's description instead.
 
 A refusal is a 400 (415 for a body that is not JSON) whose ``detail.field`` names
-the offending place, e.g. ``metadata.note`` or ``parameters[0].bounds.max``.
+the offending place, e.g. ``metadata.note`` or ``parameters[0].bounds.max``; in a
+body's ``table`` a NUL or a lone surrogate is a 422 naming each cell by row and column
+(``detail.errors``), as the table's other problems are.
 The rules are generic on purpose: they describe what can be stored and
 rendered, not what a field means (the resources and the domain check that).
 """
@@ -42,8 +44,9 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from sigopt_like._constants import INT64_MAX, INT64_MIN
+from sigopt_like.table_wire import unstorable_text
 
-from .errors import APIError, BadRequest
+from .errors import APIError, BadRequest, ValidationFailed
 
 #: JSON nested deeper than this is refused (the service's own bodies need fewer than 10).
 MAX_DEPTH = 64
@@ -117,8 +120,31 @@ def parse_json(raw: bytes) -> Any:
         raise BadRequest(
             f"The request body is not valid JSON: {err}.", code="invalid_json"
         ) from err
+    _check_table_text(value)
     check_value(value)
     return value
+
+
+#: at most this many of a table's cells are named in one answer
+_MAX_NAMED_CELLS = 100
+
+
+def _check_table_text(body: Any) -> None:
+    """Refuse (422, as the table's other problems) a body's ``table`` holding a NUL or a
+    lone surrogate, naming every such cell by row and column in the client's words
+    (:func:`sigopt_like.table_wire.unstorable_text`): a person sending a table as plain
+    JSON reads "row 2, column c", not the JSON path "table.rows[0][1]"."""
+    table = body.get("table") if isinstance(body, dict) else None
+    if not isinstance(table, dict):
+        return
+    problems = unstorable_text(table)
+    if not problems:
+        return
+    listed = [p.to_dict() for p in problems[:_MAX_NAMED_CELLS]]
+    if len(problems) > _MAX_NAMED_CELLS:
+        hidden = len(problems) - _MAX_NAMED_CELLS
+        listed.append({"message": f"... and {hidden} more problems not listed", "field": "table"})
+    raise ValidationFailed(f"The table cannot be read: {problems[0].message}", listed)
 
 
 def _as_decimal(item: int) -> str:

@@ -670,6 +670,56 @@ def test_hostile_bodies_on_every_campaign_write_route_change_nothing(door: Door)
     assert door.json("POST", f"{campaign}/halt", {})["status"] == "halted"  # {} is no fields
 
 
+def test_a_table_sent_as_plain_json_names_its_cells_by_row_and_column(door: Door) -> None:
+    """Before: a NUL or a lone surrogate in a cell of a table sent as plain JSON (curl, a
+    script's own HTTP: no client table, so no check before sending) was refused by its
+    JSON path, "The field 'table.rows[0][1]' contains a NUL character". Now it is named
+    by row and column in the client's words (a 422, as the table's other problems), every
+    such cell at once, on both table routes, with nothing stored and the key not stuck."""
+    space = {
+        "type": "factorial",
+        "parameters": [
+            {"name": "a", "type": "numerical", "values": [0, 1, 2, 3]},
+            {"name": "c", "type": "categorical", "values": ["x", "y"]},
+        ],
+    }
+    sid = door.json("POST", "/v1/sessions", {"name": "t"})["id"]
+    sized = {"space": space, "population_size": 3, "replicates": 0}
+    _finish(door, sid, door.json("PUT", f"/v1/sessions/{sid}/space", sized))
+    table = '{"columns": ["a", "c", "Response"], "rows": [[0, "x", 1], [1, "y\\u0000", 2], '
+    table += '[2, "x\\ud800", 3], [3, "\\udfff", 4]]}'
+    daptics = '{"colHeaders": ["a", "c\\u0000", "Response"], "data": [[0, "x", 1]]}'
+    before = _rows(door)
+    for path, raw, expected in (
+        (f"/v1/sessions/{sid}/experiments", f'{{"type": "initial", "table": {table}}}', None),
+        (f"/v1/sessions/{sid}/responses/simulate", f'{{"table": {table}}}', None),
+        (f"/v1/sessions/{sid}/experiments", f'{{"type": "initial", "table": {daptics}}}', "B"),
+    ):
+        key = uuid.uuid4().hex
+        for _ in range(2):  # the same key again: the same refusal at once, never in progress
+            reply = door.call("POST", path, raw, key=key)
+            assert reply.status_code == 422, reply.text
+            body = strict_json(reply.text)
+            errors = body["detail"]["errors"]
+            if expected is not None:
+                assert [(e["row"], e["column"]) for e in errors] == [(1, expected)]
+                assert errors[0]["message"] == (
+                    "row 1, column B: the column name holds a NUL character (U+0000), "
+                    "which no table stores; type it again without it"
+                )
+                continue
+            assert [(e["row"], e["column"]) for e in errors] == [(3, "c"), (4, "c"), (5, "c")]
+            assert body["message"] == (
+                "The table cannot be read: row 3, column c: the cell holds a NUL character "
+                "(U+0000), which no table stores; type it again without it"
+            )
+            assert errors[1]["message"] == (
+                "row 4, column c: the cell holds a lone UTF-16 surrogate (\\ud800 at "
+                "character 1), which is not text; type it again"
+            )
+    assert _rows(door) == before
+
+
 def _finish(door: Door, sid: str, task: dict[str, Any]) -> dict[str, Any]:
     """The task once finished (long polls), asserting success."""
     for _ in range(12):
