@@ -495,6 +495,23 @@ def test_every_history_csv_ends_its_lines_with_lf(api):
     assert "\r" not in text and text.count("\n") == 1 + POP * (REPS + 1)
 
 
+def test_the_design_as_csv_is_the_file_the_library_writes(api):
+    """``design?format=csv`` (the dashboard's download): the bytes ``Table.to_csv`` writes
+    of the design's JSON, LF line ends; another format is a 400 naming it."""
+    sid = api.session()
+    assert api.put_space(sid, small_space(), POP, REPS)["status"] == "success"
+    api.generate(sid)
+    design = api.get(f"/v1/sessions/{sid}/design").body
+    r = api.get(f"/v1/sessions/{sid}/design", format="csv")
+    assert r.status == 200 and r.headers["content-type"].startswith("text/csv")
+    assert r.text == Table.from_dict(design["table"]).to_csv()
+    assert "\r" not in r.text and r.text.count("\n") == 1 + design["design_rows"]
+    assert Table.from_csv(r.text).to_dict() == design["table"]
+    assert api.get(f"/v1/sessions/{sid}/design", format="json").body == design
+    refused = api.get(f"/v1/sessions/{sid}/design", format="xlsx")
+    assert refused.status == 400 and refused.body["detail"]["field"] == "format"
+
+
 def test_gen_zero_history_before_any_experiment(api, ready):
     history = api.get(f"/v1/sessions/{ready}/history").body
     assert history["generations"][0]["gen"] == 0

@@ -19,6 +19,8 @@ OPENAPI = Path(sigopt_like.__file__).with_name("service") / "openapi.json"
 NOT_TAKEN = {
     # the CSV form is history.csv(), which asks for it itself
     ("GET", "/v1/sessions/{id}/history"): {"format"},
+    # the dashboard's download; design.fetch().to_csv() writes the same bytes
+    ("GET", "/v1/sessions/{id}/design"): {"format"},
     # long polls are the waiter's: tasks(tid).wait() and wait=True send them
     ("GET", "/v1/sessions/{id}/tasks/{id}"): {"wait", "version"},
     # AI experiments' name for observation_budget, which the client sends

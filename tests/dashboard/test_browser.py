@@ -20,6 +20,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from sigopt_like.exports import export_design, export_history
+from sigopt_like.tables import Table, history_from_csv
 from tests.dashboard import site
 from tests.dashboard.conftest import Site, Tab
 from tests.fixtures.servers import serve_in_thread
@@ -286,6 +288,54 @@ def test_responses_at_the_float_limit_are_plotted(tab: Tab, dashboard_site: Site
     heights = {float(cy) for _, cy in places}
     assert len(heights) >= 2  # +1.7e308 and -1.7e308 apart, not on one line
     assert page.locator(".plot-svg .tick").count() > 0
+    assert tab.errors == [] and tab.dialogs == []
+
+
+#: levels whose text a browser writes otherwise than Python (1e-7 for 1e-07), a level with
+#: a comma, a quote and non-ASCII letters, a whole float (12.0 is written 12)
+AWKWARD_SPACE = {
+    "type": "factorial",
+    "parameters": [
+        {"name": "dose", "type": "numerical", "values": [1e-07, 2.5e-05, 0.1, 12.0]},
+        {"name": "solvent", "type": "categorical", "values": ['Ét,"OH"', "水", "plain"]},
+    ],
+}
+
+
+def test_the_design_download_is_the_file_the_library_writes(
+    tab: Tab, dashboard_site: Site, tmp_path: Path
+) -> None:
+    """Before: the page wrote the design's CSV itself from its JSON, with CRLF line ends
+    (the library writes LF: history, exports, ``Table.to_csv``) and a browser's numbers
+    ("1e-7" where the library writes "1e-07"). The download is now the service's
+    ``design?format=csv``, the library's own writer: byte for byte the file
+    ``design.fetch().to_csv()`` and ``export_design`` write, read back unchanged, as the
+    history CSV is."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    session = conn.sessions.create(name=f"awkward levels {uuid.uuid4().hex[:6]}")
+    campaign = conn.sessions(session.id)
+    campaign.space.put(space=AWKWARD_SPACE, population_size=8, replicates=0, wait=True)
+    campaign.generate(wait=True)
+    design = campaign.design.fetch()
+    expected = design.to_csv().encode("utf-8")
+    assert b"\r" not in expected and expected.endswith(b"\n") and b"1e-07" in expected
+
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/sessions/{session.id}")
+    page.wait_for_selector("#download-design")
+    with page.expect_download() as info:
+        page.click("#download-design")
+    downloaded = Path(info.value.path()).read_bytes()
+    assert downloaded == expected
+    assert export_design(tmp_path, 1, design).read_bytes() == expected
+    assert Table.from_csv(downloaded).to_dict() == design.to_dict()  # read back unchanged
+
+    history = campaign.history.csv().encode("utf-8")  # the service's history CSV
+    assert b"\r" not in history and history.endswith(b"\n")
+    generations = history_from_csv(history)
+    assert export_history(tmp_path, generations).read_bytes() == history
+    assert [g["table"].to_dict() for g in generations][-1] == design.to_dict()
     assert tab.errors == [] and tab.dialogs == []
 
 

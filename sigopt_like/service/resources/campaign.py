@@ -238,10 +238,12 @@ class ExperimentsResource(_CampaignRoute):
 
 
 class DesignResource(_CampaignRoute):
-    """GET /v1/sessions/{sid}/design?gen=: a generation's design (empty responses)."""
+    """GET /v1/sessions/{sid}/design?gen=: a generation's design (empty responses);
+    ``?format=csv`` the design file, as the library writes it (``Table.to_csv``)."""
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """The design of ``gen`` (default: the current generation)."""
+        fmt = _format(req)
         c = _campaign(self._campaigns, req, sid)
         _require_space(c)
         gen = query_int(req, "gen", c.gen, minimum=1)
@@ -257,6 +259,10 @@ class DesignResource(_CampaignRoute):
         rows = [r for r in generation.table_rows() if r.designed]
         table = table_json(c, rows)
         table["rows"] = [[*row[:-1], None] for row in table["rows"]]
+        if fmt == "csv":  # the dashboard's download: the bytes design.fetch().to_csv() gives
+            resp.content_type = "text/csv; charset=utf-8"
+            resp.text = Table(columns=table["columns"], rows=table["rows"]).to_csv()
+            return
         resp.media = {
             "object": "design",
             "gen": gen,
@@ -270,18 +276,22 @@ class HistoryResource(_CampaignRoute):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """The history as JSON, or as Daptics' CSV with Seq_, Gen_ and Designed_ columns."""
+        fmt = _format(req)
         c = _campaign(self._campaigns, req, sid)
         generations = history_generations(c) if c.space is not None else []
-        fmt = req.get_param("format", default="json")  # as the schema: blank or CSV is no format
         if fmt == "csv":
             resp.content_type = "text/csv; charset=utf-8"
             resp.text = history_to_csv(generations)  # no space yet: the header row alone
             return
-        if fmt != "json":
-            raise BadRequest(
-                f"Unknown format {fmt!r}: use json or csv.", detail={"field": "format"}
-            )
         resp.media = {"object": "history", "gen": c.gen, "generations": generations}
+
+
+def _format(req: falcon.Request) -> str:
+    """The ``format`` asked for: ``json`` (the default) or ``csv``; a 400 otherwise."""
+    fmt = req.get_param("format", default="json")  # as the schema: blank or CSV is no format
+    if fmt not in ("json", "csv"):
+        raise BadRequest(f"Unknown format {fmt!r}: use json or csv.", detail={"field": "format"})
+    return str(fmt)
 
 
 class GenerateResource(_CampaignRoute):

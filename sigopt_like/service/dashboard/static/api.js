@@ -24,12 +24,12 @@ export class Api {
     this.onUnauthorized = null;
   }
 
-  async request(method, path, { params, body } = {}) {
+  async request(method, path, { params, body, accept = "application/json" } = {}) {
     const url = new URL(path, window.location.origin);
     for (const [key, value] of Object.entries(params || {})) {
       if (value !== null && value !== undefined && value !== "") url.searchParams.set(key, value);
     }
-    const headers = { Accept: "application/json" };
+    const headers = { Accept: accept };
     const init = { method, headers, credentials: "same-origin", cache: "no-store" };
     if (method !== "GET") {
       headers["Content-Type"] = "application/json";
@@ -38,6 +38,7 @@ export class Api {
       init.body = JSON.stringify(body ?? {});
     }
     const response = await fetch(url, init);
+    if (response.ok && accept !== "application/json") return response.blob();
     const text = await response.text();
     let data = null;
     try {
@@ -55,6 +56,11 @@ export class Api {
 
   get(path, params) {
     return this.request("GET", path, { params });
+  }
+
+  /** A file the service writes (a design's CSV) as a Blob: its bytes, not a copy made here. */
+  file(path, params, accept = "text/csv") {
+    return this.request("GET", path, { params, accept });
   }
 
   post(path, body) {

@@ -1,4 +1,4 @@
-// Numbers, times and CSV: the small formatting rules of the pages.
+// Numbers, times and downloads: the small formatting rules of the pages.
 
 /** A measured value: up to 4 significant digits, "—" when missing. */
 export function num(value, digits = 4) {
@@ -32,21 +32,9 @@ export function when(seconds) {
   return el;
 }
 
-function csvField(value) {
-  if (value === null || value === undefined) return "";
-  const text = String(value);
-  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** A table ({columns, rows}) as CSV text, the form the library reads back. */
-export function toCsv(tableData) {
-  const lines = [tableData.columns, ...tableData.rows].map((row) => row.map(csvField).join(","));
-  return lines.join("\r\n") + "\r\n";
-}
-
-/** Offer text as a file download. */
-export function download(filename, text, type = "text/csv") {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Offer a file (a Blob, or text) as a download. */
+export function download(filename, file, type = "text/csv") {
+  const url = URL.createObjectURL(file instanceof Blob ? file : new Blob([file], { type }));
   const link = document.createElement("a");
   link.href = url;
   link.download = filename;

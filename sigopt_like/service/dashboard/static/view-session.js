@@ -4,7 +4,7 @@
 
 import { sessionPath } from "./api.js";
 import { badge, card, h, notice, table } from "./dom.js";
-import { cell, download, fileStem, num, toCsv, when } from "./format.js";
+import { cell, download, fileStem, num, when } from "./format.js";
 import { chart, finiteRange, PALETTE } from "./plots.js";
 
 const POLL_MS = 3000;
@@ -145,15 +145,28 @@ function tableOf(data, label) {
   return parts;
 }
 
-function designCard(session, design, history) {
+function designCard(api, session, design, history) {
   if (!design) return card("Latest design", notice("No design yet: generate the first one."));
+  // the file is the service's (?format=csv): the bytes the library writes, LF line ends
+  // (a copy made here from the JSON ended lines with CRLF and wrote 1e-7 for 1e-07)
   const button = h(
     "button",
     {
       type: "button",
       class: "primary",
       id: "download-design",
-      onclick: () => download(`${fileStem(session.name)}-gen${design.gen}-design.csv`, toCsv(design.table)),
+      onclick: async (event) => {
+        const target = event.currentTarget;
+        target.disabled = true;
+        try {
+          const file = await api.file(sessionPath(session.id, "design"), { gen: design.gen, format: "csv" });
+          download(`${fileStem(session.name)}-gen${design.gen}-design.csv`, file);
+        } catch (error) {
+          target.after(notice(error.message, "error"));
+        } finally {
+          target.disabled = false;
+        }
+      },
     },
     "Download CSV",
   );
@@ -404,7 +417,7 @@ export function sessionView(page, sid) {
           header(session),
           progressCharts(history),
           h("div", { class: "grid-2" }, recommendationCard(best), tasksCard(session, tasks.data)),
-          designCard(session, design, history),
+          designCard(page.api, session, design, history),
           generationsCard(history, opened),
           analyticsCard(analytics),
         );
