@@ -1,7 +1,8 @@
 """CSV reading and writing shared by spaces, tables and exports (stdlib only).
 
 Reading is forgiving about what spreadsheets and other tools produce: a UTF-8
-byte order mark (at the start, or at a line's where files were joined), CRLF, CR or
+byte order mark (at the start, or at a line's where files were joined), UTF-16 with its
+byte order mark (as Windows tools save it), Excel's ``sep=,`` first line, CRLF, CR or
 mixed line endings, blank lines, whitespace around cells,
 quoted cells with commas, and empty cells at the end of a row. Row numbers are
 those a person sees in a spreadsheet (1-based, blank lines counted).
@@ -83,6 +84,16 @@ def read_text(source: CsvSource) -> str:
         data = source.read()
     else:
         raise TypeError(f"expected a path, a file, bytes or CSV text, not {type(source).__name__}")
+    if isinstance(data, bytes) and data.startswith(_UTF16_BOMS):
+        # Windows tools (and Excel's "Unicode Text", tab separated) write UTF-16 with its
+        # byte order mark, which names the encoding: before, "not UTF-8 text (byte 0)"
+        try:
+            data = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise CsvFormatError(
+                f"the file is not UTF-16 text past its byte order mark (byte {exc.start}); "
+                "save it as CSV UTF-8"
+            ) from exc
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
@@ -91,6 +102,10 @@ def read_text(source: CsvSource) -> str:
                 f"the file is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8"
             ) from exc
     return data.lstrip("\ufeff")
+
+
+#: the byte order marks of UTF-16 (little and big endian)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def _inline_text(source: str) -> bool:
@@ -103,8 +118,12 @@ def _inline_text(source: str) -> bool:
 def read_records(text: str) -> list[Record]:
     """Split CSV text into non-blank records, each cell stripped of surrounding space."""
     records: list[Record] = []
-    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
     row = 0
+    separator = _SEPARATOR_LINE.match(text)
+    if separator is not None:  # Excel's "sep=," first line: a hint to Excel, not a row
+        _check_separator_line(separator.group(1))
+        text, row = text[separator.end() :], 1
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
     try:
         for cells in reader:
             row += 1
@@ -121,6 +140,21 @@ def read_records(text: str) -> list[Record]:
 
 #: separators a spreadsheet may save "CSV" with, and how to name them
 _OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs"}
+#: Excel's first line naming the file's separator (``sep=,``), which Excel writes and reads
+_SEPARATOR_LINE = re.compile(r"sep=([^\r\n])[ \t]*(?:\r\n|\r|\n|\Z)", re.IGNORECASE)
+
+
+def _check_separator_line(separator: str) -> None:
+    """Refuse a file whose ``sep=`` line names a separator other than a comma."""
+    if separator == ",":
+        return
+    if separator in _OTHER_SEPARATORS:
+        raise _separator_error(_OTHER_SEPARATORS[separator], 1)
+    raise CsvFormatError(
+        f"row 1: the file says its values are separated by {separator!r} (sep={separator}), "
+        "not commas: save the file as CSV with commas (Excel: 'CSV UTF-8 (Comma delimited)')",
+        row=1,
+    )
 
 
 def _check_separator(records: Sequence[Record]) -> None:

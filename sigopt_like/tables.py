@@ -160,6 +160,8 @@ class Table:
 
         Numbers become int/float, ``-`` and empty cells None, other cells stay text
         (but ``NA``, ``N/A``, ``#N/A`` and ``NaN`` in the Response column are None too).
+        A row that repeats the header (files joined with ``cat``) is not an experiment
+        (its Response cell is no response) and is skipped.
         A header-only file gives an empty table unless ``allow_empty=False``.
         Raises TableError with the row and column of every problem.
         """
@@ -186,6 +188,8 @@ class Table:
         lines: list[int] = []
         for record in data:
             cells = record.cells
+            if RESPONSE in header and csvio.trim_trailing(cells) == header:
+                continue  # the header again, where files were joined (cat a.csv b.csv)
             nul = _nul_problems(record, header)
             if nul:
                 problems.extend(nul)

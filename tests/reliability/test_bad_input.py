@@ -183,6 +183,78 @@ def test_files_joined_with_their_byte_order_marks_read_right(campaign: Any, tmp_
     assert [tuple(row) for row in stored] == [(40, "Pt", 1, 1.5), (50, "Ni", 2, 2.5)]
 
 
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _saved_as(text: str, how: str) -> bytes:
+    """``text`` (CSV, LF line ends) as a spreadsheet or a script saves it."""
+    lines = text.splitlines()
+    if how == "excel sep= line":
+        return ("sep=,\r\n" + "\r\n".join(lines) + "\r\n").encode()
+    if how == "UTF-16 with its byte order mark":
+        return ("\r\n".join(lines) + "\r\n").encode("utf-16")
+    if how == "CR line ends":
+        return ("\r".join(lines) + "\r").encode()
+    assert how == "header repeated (cat a.csv b.csv)"
+    if "Response" not in lines[0]:  # a space file has no header row to repeat
+        return text.encode()
+    return "\n".join([*lines[:31], lines[0], *lines[31:]]).encode() + b"\n"
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "excel sep= line",
+        "UTF-16 with its byte order mark",
+        "CR line ends",
+        "header repeated (cat a.csv b.csv)",
+    ],
+)
+def test_the_example_files_as_spreadsheets_save_them_go_through_the_docs_workflow(
+    embedded_conn: Any, tmp_path: Path, how: str
+) -> None:
+    """The example space and experiments (docs/tutorial.md's calls, verbatim) saved as
+    Excel and scripts save them. Before: Excel's ``sep=,`` first line made the space's
+    row 1 "parameter 'sep=' has no type" and the table 91 problems ("value 'param2' is
+    beyond the header's 1 columns"); a UTF-16 file (Excel's "Unicode Text") was "not
+    UTF-8 text (byte 0)"; a header repeated where two files were joined was five
+    problems "'param1' is not a number". Each is read as the plain file is, and stored so."""
+    plain_space = Space.from_csv(str(DATA / "esd-factorial-4x8.csv"), type="factorial")
+    plain_table = Table.from_csv(DATA / "experiments.csv")
+    space_file, table_file = tmp_path / "space.csv", tmp_path / "experiments.csv"
+    space_file.write_bytes(_saved_as((DATA / "esd-factorial-4x8.csv").read_text(), how))
+    table_file.write_bytes(_saved_as((DATA / "experiments.csv").read_text(), how))
+
+    space = sigopt_like.Space.from_csv(str(space_file), type="factorial")
+    assert space == plain_space
+    session = embedded_conn.sessions.create(name=f"saved as: {how}")
+    campaign = embedded_conn.sessions(session.id)
+    task = campaign.space.put(space=space, population_size=30, replicates=2, wait=True)
+    assert task.succeeded
+    assert campaign.experiments.put(type="initial", table=str(table_file), wait=True).succeeded
+    stored = campaign.history.fetch().generations[0].table
+    assert stored.rows == plain_table.rows and len(stored.rows) == 90
+
+
+def test_a_sep_line_naming_another_separator_is_refused_at_row_1(
+    campaign: Any, tmp_path: Path
+) -> None:
+    """Excel's ``sep=;`` (or ``sep=|``) line says the values are not comma separated:
+    refused as such at row 1, for a table and a space, nothing stored."""
+    before = _state(campaign)
+    for separator, words in ((";", "separated by semicolons"), ("|", "separated by '|'")):
+        path = tmp_path / "experiments.csv"
+        path.write_text(f"sep={separator}\ntemp,cat,x,Response\n40,Pt,1,1.5\n")
+        with pytest.raises(TableError, match=words) as caught:
+            campaign.experiments.put(type="initial", table=path, wait=True)
+        assert [p.row for p in caught.value.problems] == [1]
+        with pytest.raises(SpaceError, match=words):
+            Space.from_csv(f"sep={separator}\n{SPACE_CSV}")
+    with pytest.raises(TableError, match="separated by tabs"):  # Excel's "Unicode Text"
+        Table.from_csv("temp\tcat\tx\tResponse\r\n40\tPt\t1\t1.5\r\n".encode("utf-16"))
+    assert _state(campaign) == before
+
+
 def test_a_huge_column_name_is_quoted_short_in_every_problem(campaign: Any) -> None:
     """Before: a 1,000,000-character column name (a cell pasted into the header) was
     quoted whole: each problem of the task was a megabyte, stored and printed."""
