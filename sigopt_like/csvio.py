@@ -48,9 +48,10 @@ def nfc(value: Any) -> Any:
 class CsvFormatError(ValueError):
     """The text could not be read as CSV at all (e.g. a NUL byte, not UTF-8)."""
 
-    def __init__(self, message: str, row: int | None = None) -> None:
+    def __init__(self, message: str, row: int | None = None, column: str | None = None) -> None:
         super().__init__(message)
         self.row = row
+        self.column = column
 
 
 @attrs.frozen
@@ -95,13 +96,41 @@ def read_text(source: CsvSource) -> str:
                 "save it as CSV UTF-8"
             ) from exc
     if isinstance(data, bytes):
+        raw = data
         try:
-            data = data.decode("utf-8-sig")
+            data = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise CsvFormatError(
-                f"the file is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8"
-            ) from exc
+            raise _not_utf8(raw, exc.start) from exc
     return data.lstrip("\ufeff")
+
+
+def _not_utf8(data: bytes, start: int) -> CsvFormatError:
+    """The error for a file that is not UTF-8 at byte ``start``, naming the row and the
+    column of that byte as the file would read (before: "the file is not UTF-8 text
+    (byte 24)", a place no spreadsheet shows). Excel's "CSV (Comma delimited)" saves in
+    the computer's code page (``café`` as cp1252's byte 0xe9)."""
+    byte = f"0x{data[start]:02x}"
+    tip = (
+        "save it as 'CSV UTF-8 (Comma delimited)' (Excel's plain 'CSV' saves in the "
+        "computer's own encoding)"
+    )
+    if b"\x00" in data[:start]:
+        tip = "the file looks like UTF-16 without its byte order mark: save it as CSV UTF-8"
+    before = data[:start].decode("utf-8-sig")  # UTF-8 up to the byte: the decoder said so
+    try:
+        records = list(csv.reader(io.StringIO(before, newline=""), skipinitialspace=True))
+    except csv.Error:  # the byte sits inside a quoted cell gone wrong: say the byte alone
+        records = None
+    if records is None:
+        return CsvFormatError(f"the file is not UTF-8 text (byte {start}, {byte}); {tip}")
+    if not records or before.endswith(("\n", "\r")):
+        row, column = len(records) + 1, 0  # the byte starts a line
+    else:
+        row, column = len(records), max(len(records[-1]) - 1, 0)
+    letter = column_letter(column)
+    return CsvFormatError(
+        f"row {row}, column {letter}: byte {byte} is not UTF-8 text; {tip}", row=row, column=letter
+    )
 
 
 #: the byte order marks of UTF-16 (little and big endian)

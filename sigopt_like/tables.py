@@ -168,7 +168,8 @@ class Table:
         try:
             records = csvio.read_records(csvio.read_text(source))
         except csvio.CsvFormatError as exc:
-            raise TableError([Problem(str(exc), row=exc.row, field="table")]) from exc
+            problem = Problem(str(exc), row=exc.row, column=exc.column, field="table")
+            raise TableError([problem]) from exc
         if not records:
             raise TableError(
                 [

@@ -255,6 +255,31 @@ def test_a_sep_line_naming_another_separator_is_refused_at_row_1(
     assert _state(campaign) == before
 
 
+def test_a_file_in_another_encoding_is_refused_at_the_row_and_column_of_its_byte(
+    campaign: Any, tmp_path: Path
+) -> None:
+    """Excel's plain "CSV (Comma delimited)" saves in the computer's code page (cp1252's
+    0xe9 for é). Before: "the file is not UTF-8 text (byte 61)", a place no spreadsheet
+    shows. Now the byte's row and column as the file reads (a quoted comma is no column,
+    a blank line is a row), for a table and a space; nothing stored."""
+    before = _state(campaign)
+    path = tmp_path / "experiments.csv"
+    text = 'temp,cat,x,Response\r\n40,Pt,1,1.5\r\n\r\n50,"Pd, fine",2,2.5 café\r\n'
+    path.write_bytes(text.encode("cp1252"))
+    with pytest.raises(TableError) as caught:
+        campaign.experiments.put(type="initial", table=path, wait=True)
+    assert _problems(caught.value) == [(4, "D")]
+    assert str(caught.value.problems[0].message) == (
+        "row 4, column D: byte 0xe9 is not UTF-8 text; save it as 'CSV UTF-8 (Comma "
+        "delimited)' (Excel's plain 'CSV' saves in the computer's own encoding)"
+    )
+    with pytest.raises(SpaceError, match=r"row 2, column C: byte 0xe9 is not UTF-8 text"):
+        Space.from_csv("temp,numerical,40,50\ncat,categorical,café,Pt\n".encode("cp1252"))
+    with pytest.raises(TableError, match="looks like UTF-16 without its byte order mark"):
+        Table.from_csv("temp,cat,Response\n40,café,1\n".encode("utf-16-le"))
+    assert _state(campaign) == before
+
+
 def test_a_huge_column_name_is_quoted_short_in_every_problem(campaign: Any) -> None:
     """Before: a 1,000,000-character column name (a cell pasted into the header) was
     quoted whole: each problem of the task was a megabyte, stored and printed."""
