@@ -294,12 +294,31 @@ def nan_tip(value: Any, name: str) -> str:
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 
 
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
+
+
 def decimal_comma_tip(value: Any) -> str:
     """`` (write it with '.' as the decimal mark: 1.5)`` when ``value`` is text such as
-    ``1,5`` (a quoted cell of a sheet whose decimal mark is a comma), else ``""``."""
-    if not isinstance(value, str) or not _DECIMAL_COMMA.match(value.strip()):
+    ``1,5`` (a quoted cell of a sheet whose decimal mark is a comma), else ``""``.
+
+    ``1,500`` may be 1.5 or 1500 (a thousands separator): the tip gives both, since the
+    one tip "1.500" stored a thousandth of what a person meant who followed it; and
+    ``1,234,567`` can only be a number with thousands separators."""
+    if not isinstance(value, str):
         return ""
-    return f" (write it with '.' as the decimal mark: {value.strip().replace(',', '.')})"
+    text = value.strip()
+    bare = text.replace(",", "")
+    if _THOUSANDS.match(text) and text.count(",") > 1:
+        return f" (write it without thousands separators: {bare})"
+    if _THOUSANDS.match(text):
+        point = text.replace(",", ".")
+        return (
+            f" (write it with '.' as the decimal mark and no thousands separator: "
+            f"{point} if the comma is the decimal mark, {bare} if it separates thousands)"
+        )
+    if not _DECIMAL_COMMA.match(text):
+        return ""
+    return f" (write it with '.' as the decimal mark: {text.replace(',', '.')})"
 
 
 def clip(text: str, limit: int = 60) -> str:

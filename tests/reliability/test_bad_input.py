@@ -336,14 +336,21 @@ def test_quoted_decimal_commas_say_to_write_a_point(campaign: Any, tmp_path: Pat
     before = _state(campaign)
     path = tmp_path / "comma.csv"
     huge = "z" * 100_000
-    path.write_text(f'temp,cat,x,Response\n40,Pt,"1,0","1,5"\n50,Ni,2,{huge}\n')
+    rows = '40,Pt,"1,0","1,5"\n50,Ni,2,{huge}\n60,Ni,3,"1,500"\n70,Ni,4,"1,234,567"\n'
+    path.write_text("temp,cat,x,Response\n" + rows.replace("{huge}", huge))
     with pytest.raises(TaskFailedError) as caught:
         campaign.experiments.put(type="initial", table=path, wait=True)
     errors = {(e.row, e.column): e.message for e in caught.value.errors}
-    assert list(errors) == [(2, "x"), (2, "Response"), (3, "Response")]
+    assert list(errors) == [(2, "x"), *[(row, "Response") for row in (2, 3, 4, 5)]]
     assert errors[(2, "x")].endswith("(write it with '.' as the decimal mark: 1.0)")
     assert errors[(2, "Response")].endswith("(write it with '.' as the decimal mark: 1.5)")
     assert len(errors[(3, "Response")]) < 300 and "(100,000 characters)" in errors[(3, "Response")]
+    # "1,500" is 1.5 or 1500: the tip "1.500" alone stored a thousandth of the latter
+    assert errors[(4, "Response")].endswith(
+        "(write it with '.' as the decimal mark and no thousands separator: 1.500 if the "
+        "comma is the decimal mark, 1500 if it separates thousands)"
+    )
+    assert errors[(5, "Response")].endswith("(write it without thousands separators: 1234567)")
     assert _state(campaign) == before
 
 
