@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Union
 
@@ -531,6 +532,10 @@ def _foreign_header(table: Table, space: Space) -> Problem | None:
     return None
 
 
+#: the name pandas gives a column whose header cell is empty (``Unnamed: 5``)
+_PANDAS_UNNAMED = re.compile(r"Unnamed: \d+")
+
+
 def _columns_problems(table: Table, space: Space, allow: AllowMissing) -> list[Problem]:
     problems = _header_problems(table.columns, 1)
     expected = [*space.names, RESPONSE]
@@ -549,6 +554,13 @@ def _columns_problems(table: Table, space: Space, allow: AllowMissing) -> list[P
             message = (
                 f"column '{shown}' is not a parameter of the space (the columns are: {wanted})"
             )
+            if _PANDAS_UNNAMED.fullmatch(name):
+                message += (
+                    "; pandas names a column so where the file's header cell is empty (a "
+                    "comma at the end of its lines): read the file with Table.from_csv, "
+                    "which drops an empty last column, or drop it (frame.dropna(axis=1, "
+                    "how='all'))"
+                )
         problems.append(
             Problem(f"row 1, column {letter}: {message}", row=1, column=name, field="table")
         )

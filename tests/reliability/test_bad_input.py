@@ -236,6 +236,29 @@ def test_the_example_files_as_spreadsheets_save_them_go_through_the_docs_workflo
     assert stored.rows == plain_table.rows and len(stored.rows) == 90
 
 
+def test_an_empty_last_column_read_by_pandas_says_what_it_is(
+    embedded_conn: Any, tmp_path: Path
+) -> None:
+    """A file whose lines end with a comma: ``Table.from_csv`` drops the empty last
+    column; pandas names it ``Unnamed: 5``. Before: "column 'Unnamed: 5' is not a
+    parameter of the space", with no word of where it came from."""
+    pandas = pytest.importorskip("pandas")
+    lines = (DATA / "experiments.csv").read_text().splitlines()
+    path = tmp_path / "experiments.csv"
+    path.write_text("".join(f"{line},\n" for line in lines))
+    session = embedded_conn.sessions.create(name="trailing commas")
+    campaign = embedded_conn.sessions(session.id)
+    space = Space.from_csv(str(DATA / "esd-factorial-4x8.csv"), type="factorial")
+    campaign.space.put(space=space, population_size=30, replicates=2, wait=True)
+    with pytest.raises(TaskFailedError) as caught:
+        campaign.experiments.put(type="initial", table=pandas.read_csv(path), wait=True)
+    assert [(e.row, e.column) for e in caught.value.errors] == [(1, "Unnamed: 5")]
+    assert "pandas names a column so where the file's header cell is empty" in str(caught.value)
+    assert campaign.history.fetch().generations[0].table.rows == ()
+    assert campaign.experiments.put(type="initial", table=path, wait=True).succeeded
+    assert len(campaign.history.fetch().generations[0].table.rows) == 90
+
+
 def test_a_sep_line_naming_another_separator_is_refused_at_row_1(
     campaign: Any, tmp_path: Path
 ) -> None:
