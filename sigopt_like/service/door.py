@@ -120,8 +120,11 @@ def parse_json(raw: bytes) -> Any:
         raise BadRequest(
             f"The request body is not valid JSON: {err}.", code="invalid_json"
         ) from err
-    _check_table_text(value)
-    check_value(value)
+    try:
+        check_value(value)
+    except BadRequest:
+        _check_table_text(value)  # a table's own cells are named by row and column
+        raise
     return value
 
 
