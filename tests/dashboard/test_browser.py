@@ -333,6 +333,7 @@ def test_the_design_download_is_the_file_the_library_writes(
 
     history = campaign.history.csv().encode("utf-8")  # the service's history CSV
     assert b"\r" not in history and history.endswith(b"\n")
+    assert campaign.history.fetch().to_csv().encode("utf-8") == history  # the client's own
     generations = history_from_csv(history)
     assert export_history(tmp_path, generations).read_bytes() == history
     assert [g["table"].to_dict() for g in generations][-1] == design.to_dict()
