@@ -45,10 +45,12 @@ def sendable(table: Table) -> Table:
     return Table(columns=table.columns, rows=rows, line_numbers=table.line_numbers)
 
 
-def unstorable_text(table: Mapping[str, Any]) -> list[Problem]:
-    """Every NUL character or lone UTF-16 surrogate in a table's JSON form
-    (``{"columns", "rows"}`` or Daptics' ``{"colHeaders", "data"}``), named by row and
-    column in :func:`sendable`'s words; empty if there is none.
+def unstorable_cells(table: Mapping[str, Any]) -> list[Problem]:
+    """Every cell of a table's JSON form (``{"columns", "rows"}`` or Daptics'
+    ``{"colHeaders", "data"}``) that the service cannot store, named by row and column:
+    a NUL character or a lone UTF-16 surrogate (in :func:`sendable`'s words, column
+    names too), an integer past 64 bits, a number past a float's range (``1e400``, which
+    JSON reads as an infinity). Empty if there is none.
 
     The service's door asks it of a table sent as plain JSON (``curl``, a script's own
     HTTP), which :func:`sendable` never saw: before, such a cell was refused by its JSON
@@ -61,11 +63,33 @@ def unstorable_text(table: Mapping[str, Any]) -> list[Problem]:
     labels = _labels(names)
     for i, row in enumerate(rows if isinstance(rows, list) else []):
         for index, value in enumerate(row if isinstance(row, list) else []):
-            message = _text_problem(value) if isinstance(value, str) else None
+            message = _wire_problem(value)
             if message is not None:
                 where = labels[index] if index < len(labels) else csvio.column_letter(index)
-                problems.append(_cell_problem(i + 2, where, f"the cell {message}"))
+                problems.append(_cell_problem(i + 2, where, message))
     return problems
+
+
+def _wire_problem(value: Any) -> str | None:
+    """Why a JSON cell cannot be stored (None if it can)."""
+    if isinstance(value, str):
+        message = _text_problem(value)
+        return None if message is None else f"the cell {message}"
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        shown = csvio.clip(str(value))
+        try:
+            decimal = float(value)
+        except OverflowError:
+            return f"{shown} is beyond the numbers a table holds (about +-1.8e308)"
+        return (
+            f"{shown} is beyond the integers a table stores ({INT64_MIN} to {INT64_MAX}); "
+            f"write it as a decimal: {decimal!r}"
+        )
+    if isinstance(value, float) and not math.isfinite(value):  # JSON's 1e400
+        return "the number is beyond the numbers a table holds (about +-1.8e308)"
+    return None
 
 
 def _column_name_problems(columns: Sequence[Any]) -> list[Problem]:

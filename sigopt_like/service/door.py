@@ -29,8 +29,8 @@ One body is not JSON: a run's file (``PUT /v1/files/{fid}/upload``, a resource w
 
 A refusal is a 400 (415 for a body that is not JSON) whose ``detail.field`` names
 the offending place, e.g. ``metadata.note`` or ``parameters[0].bounds.max``; in a
-body's ``table`` a NUL or a lone surrogate is a 422 naming each cell by row and column
-(``detail.errors``), as the table's other problems are.
+body's ``table`` such a cell is a 422 naming each by row and column (``detail.errors``),
+as the table's other problems are.
 The rules are generic on purpose: they describe what can be stored and
 rendered, not what a field means (the resources and the domain check that).
 """
@@ -44,7 +44,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from sigopt_like._constants import INT64_MAX, INT64_MIN
-from sigopt_like.table_wire import unstorable_text
+from sigopt_like.table_wire import unstorable_cells
 
 from .errors import APIError, BadRequest, ValidationFailed
 
@@ -123,7 +123,7 @@ def parse_json(raw: bytes) -> Any:
     try:
         check_value(value)
     except BadRequest:
-        _check_table_text(value)  # a table's own cells are named by row and column
+        _check_table_cells(value)  # a table's own cells are named by row and column
         raise
     return value
 
@@ -132,15 +132,16 @@ def parse_json(raw: bytes) -> Any:
 _MAX_NAMED_CELLS = 100
 
 
-def _check_table_text(body: Any) -> None:
-    """Refuse (422, as the table's other problems) a body's ``table`` holding a NUL or a
-    lone surrogate, naming every such cell by row and column in the client's words
-    (:func:`sigopt_like.table_wire.unstorable_text`): a person sending a table as plain
+def _check_table_cells(body: Any) -> None:
+    """Refuse (422, as the table's other problems) a body's ``table`` holding what no
+    table stores (a NUL, a lone surrogate, an integer past 64 bits, a number past a
+    float's range), naming every such cell by row and column in the client's words
+    (:func:`sigopt_like.table_wire.unstorable_cells`): a person sending a table as plain
     JSON reads "row 2, column c", not the JSON path "table.rows[0][1]"."""
     table = body.get("table") if isinstance(body, dict) else None
     if not isinstance(table, dict):
         return
-    problems = unstorable_text(table)
+    problems = unstorable_cells(table)
     if not problems:
         return
     listed = [p.to_dict() for p in problems[:_MAX_NAMED_CELLS]]

@@ -717,6 +717,22 @@ def test_a_table_sent_as_plain_json_names_its_cells_by_row_and_column(door: Door
                 "row 4, column c: the cell holds a lone UTF-16 surrogate (\\ud800 at "
                 "character 1), which is not text; type it again"
             )
+    numbers = '{"columns": ["a", "c", "Response"], "rows": [[0, "x", 1], '
+    numbers += '[1180591620717411303424, "y", 1e400], [1, "x", 1e999999]]}'
+    reply = door.call(
+        "POST", f"/v1/sessions/{sid}/experiments", f'{{"type": "initial", "table": {numbers}}}'
+    )
+    assert reply.status_code == 422, reply.text
+    errors = strict_json(reply.text)["detail"]["errors"]
+    assert [(e["row"], e["column"]) for e in errors] == [(3, "a"), (3, "Response"), (4, "Response")]
+    assert errors[0]["message"] == (
+        "row 3, column a: 1180591620717411303424 is beyond the integers a table stores "
+        "(-9223372036854775808 to 9223372036854775807); write it as a decimal: "
+        "1.1805916207174113e+21"
+    )
+    assert errors[1]["message"] == (
+        "row 3, column Response: the number is beyond the numbers a table holds (about +-1.8e308)"
+    )
     assert _rows(door) == before
 
 
