@@ -341,6 +341,24 @@ def test_na_marks_are_missing_responses_in_csv_json_and_rows(mixed: Space, mark:
     assert from_csv.with_responses([mark, 1.0]).responses() == (None, 1.0)
 
 
+@pytest.mark.parametrize("cell", ["nan", "-nan(ind)", "NaN(snan)", "-1.#IND00"])
+def test_nan_in_a_parameter_column_is_refused_by_row_and_column(
+    mixed: Space, mix: Space, cell: str
+) -> None:
+    """NaN means not measured only in the Response column: in a numerical or a units
+    column it is refused, saying so; in a categorical one it is not a level."""
+    where = "NaN means not measured only in the Response column: every experiment needs"
+    table = Table.from_csv(f"t,c,Response\n{cell},Pd,1\n1,{cell},2\n")
+    problems = validate_experiments(table, mixed)
+    assert [(p.row, p.column) for p in problems] == [(2, "t"), (3, "c")]
+    assert problems[0].message.endswith(f"{where} a value of 't'")
+    assert f"'{cell}' is not a level of 'c'" in problems[1].message
+    units = Table.from_csv(f"param1,param2,param3,param4,param5,Response\n{cell},5,5,4,1,1\n")
+    problems = validate_experiments(units, mix)
+    assert [(p.row, p.column) for p in problems] == [(2, "param1")]
+    assert problems[0].message.endswith(f"{where} a value of 'param1'")
+
+
 def test_na_in_a_parameter_column_stays_a_level() -> None:
     """A categorical level "NA" or "Na" (sodium) is a level, never a missing value."""
     space = Space.from_csv("ion,categorical,NA,Na,K\n")
