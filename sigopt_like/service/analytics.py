@@ -18,7 +18,6 @@ state), so that rendering is safe in the service's worker threads.
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import math
@@ -27,6 +26,7 @@ from typing import Any
 
 import attrs
 
+from sigopt_like import csvio
 from sigopt_like.service.optimizer import finite
 from sigopt_like.spaces import RESPONSE, CategoricalParameter, Space
 
@@ -307,12 +307,8 @@ def _cell(value: Any) -> Any:
 
 
 def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """UTF-8 CSV text with ``\\n`` line ends."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
+    """UTF-8 CSV text, by the library's one CSV writer (``\\n`` line ends)."""
+    return csvio.write_csv([header, *rows]).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- figures
