@@ -40,10 +40,10 @@ def folded(value: Any) -> Any:
 
 def table_json(value: Any) -> dict[str, Any]:
     """A table argument as JSON: a Table, a list of dicts, a DataFrame, a CSV path,
-    or a ``{"columns", "rows"}`` dict. A float NaN in the Response column is sent as
-    None (not measured); a cell JSON or the service cannot hold (NaN elsewhere, an
-    infinity, a NUL, a list) raises TableError by row and column before anything is
-    sent (:func:`sigopt_like.table_wire.sendable`)."""
+    CSV text (a ``str`` holding a line break), or a ``{"columns", "rows"}`` dict. A
+    float NaN in the Response column is sent as None (not measured); a cell JSON or the
+    service cannot hold (NaN elsewhere, an infinity, a NUL, a list) raises TableError by
+    row and column before anything is sent (:func:`sigopt_like.table_wire.sendable`)."""
     from .table_wire import sendable
 
     return sendable(as_table(value)).to_dict()
@@ -55,6 +55,10 @@ def as_table(value: Any) -> Table:
 
     if isinstance(value, Table):
         return value
+    if isinstance(value, str) and ("\n" in value or "\r" in value):
+        # CSV text itself (no path holds a line break): before, "No such file or
+        # directory: 'param1,param2,...'", the whole text taken for a file's name
+        return Table.from_csv(value)
     if isinstance(value, (str, os.PathLike)):
         return Table.from_csv(Path(value))
     if isinstance(value, Mapping):
@@ -67,8 +71,8 @@ def as_table(value: Any) -> Table:
             columns.extend(str(key) for key in row if str(key) not in columns)
         return Table(columns=columns, rows=[[row.get(c) for c in columns] for row in value])
     raise TypeError(
-        "A table must be a Table, a list of dicts, a pandas DataFrame, a CSV path "
-        f"or a {{'columns', 'rows'}} dict, not {type(value).__name__}."
+        "A table must be a Table, a list of dicts, a pandas DataFrame, a CSV path, CSV "
+        f"text or a {{'columns', 'rows'}} dict, not {type(value).__name__}."
     )
 
 

@@ -132,7 +132,12 @@ SESSION_GROUPS = (
                 task=True,
                 params=(
                     P("type", str, required=True, doc="initial, designed or final"),
-                    P("table", "TableArg", required=True, doc="a Table, DataFrame or CSV path"),
+                    P(
+                        "table",
+                        "TableArg",
+                        required=True,
+                        doc="a Table, DataFrame, CSV path or CSV text",
+                    ),
                     P(
                         "generate_next",
                         bool | None,

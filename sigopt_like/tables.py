@@ -517,6 +517,7 @@ def _foreign_header(table: Table, space: Space) -> Problem | None:
     if not matched or len(table.columns) - len(matched) > len(matched):
         shown = [csvio.clip(name) for name in table.columns[:8]]
         found = ", ".join(shown) + (", ..." if len(table.columns) > 8 else "")
+        found = found or "no column names (an empty table)"  # before: "found " alone
         hint = ""
         if len(table.columns) > 1 and table.columns[1].casefold() in (
             "numerical",

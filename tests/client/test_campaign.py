@@ -249,6 +249,19 @@ def test_nan_as_windows_lab_software_writes_it_is_a_response_not_measured(conn, 
     assert session.experiments.fetch(gen=1).responses() == stored
 
 
+def test_csv_text_is_a_table_and_an_empty_one_says_so(session):
+    """Before: CSV text passed as ``table=`` was taken for a file's name ("No such file or
+    directory: 'p1,c,Response\\n...'"), though ``Table.from_csv`` reads text; and an empty
+    list of dicts was refused as "found " with nothing after it."""
+    before = session.history.fetch().to_dict()
+    with pytest.raises(TaskFailedError, match=r"found no column names \(an empty table\)"):
+        session.experiments.put(type="initial", table=[], wait=True)
+    assert session.history.fetch().to_dict() == before
+    text = "p1,c,Response\r\n3,a,1.5\r\n4,b,2.5\r\n"
+    assert session.experiments.put(type="initial", table=text, wait=True).succeeded
+    assert session.experiments.fetch(gen=0).rows == ((3, "a", 1.5), (4, "b", 2.5))
+
+
 def test_cells_no_table_holds_are_named_by_row_and_column_before_sending(session):
     """Before: a NUL or a lone surrogate in a cell came back from the service as "the
     field 'table.rows[0][1]' contains ...", a JSON path; a cell nested 5,000 lists deep
