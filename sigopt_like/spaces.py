@@ -265,8 +265,8 @@ class MixtureComponent:
                 + csvio.nan_tip(value, self.name)
             )
         if not self.min <= number <= self.max:
-            raise ValueError(
-                f"{number} is outside '{self.name}' range {self.min} to {self.max} units"
+            raise ValueError(  # the value as given: 1e308's int was 309 digits here
+                f"{_show(value)} is outside '{self.name}' range {self.min} to {self.max} units"
             )
         return number
 
@@ -283,7 +283,7 @@ def _show(value: Any) -> str:
         return "an empty value"
     if isinstance(value, str):
         return f"'{csvio.clip(value)}'"
-    return csvio.format_cell(value)
+    return csvio.clip(csvio.format_cell(value))
 
 
 # --------------------------------------------------------------------------- space

@@ -259,6 +259,26 @@ def test_an_empty_last_column_read_by_pandas_says_what_it_is(
     assert len(campaign.history.fetch().generations[0].table.rows) == 90
 
 
+def test_units_out_of_range_are_shown_as_given(embedded_conn: Any, tmp_path: Path) -> None:
+    """Before: ``1e308`` in a units column of the example mixture was refused as "1000...
+    is outside 'param1' range 0 to 5 units", its integer written out in 309 digits."""
+    space = Space.from_csv(str(DATA / "esd-mixture-5.csv"), type="mixture", total_units=15)
+    session = embedded_conn.sessions.create(name="units")
+    campaign = embedded_conn.sessions(session.id)
+    campaign.space.put(space=space, population_size=30, replicates=2, wait=True)
+    path = tmp_path / "units.csv"
+    path.write_text(
+        'param1,param2,param3,param4,param5,Response\n1e308,5,1,2,2,1\n"1e5",5,1,2,2,1\n'
+    )
+    with pytest.raises(TaskFailedError) as caught:
+        campaign.experiments.put(type="initial", table=path, wait=True)
+    assert [(e.row, e.column, e.message) for e in caught.value.errors] == [
+        (2, "param1", "row 2, column param1: 1e+308 is outside 'param1' range 0 to 5 units"),
+        (3, "param1", "row 3, column param1: 100000 is outside 'param1' range 0 to 5 units"),
+    ]
+    assert campaign.history.fetch().generations[0].table.rows == ()
+
+
 def test_a_sep_line_naming_another_separator_is_refused_at_row_1(
     campaign: Any, tmp_path: Path
 ) -> None:
