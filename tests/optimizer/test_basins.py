@@ -1,6 +1,6 @@
 """Basins told apart in the model's metric: a categorical the model found irrelevant does
 not separate basins, so the basin slots of a batch go to the other levels of the
-categorical that decides (benchmarks/README.md: TUNE ``c6 categorical``, where the basin
+categorical that decides (benchmarks/rounds.md: TUNE ``c6 categorical``, where the basin
 slots refined the incumbent level under every level of the categoricals that hardly
 matter while the level holding the optimum stayed untested); and the explore role's copy
 of the GP does not take an irrelevant categorical's untested levels for new ground."""

@@ -1,5 +1,5 @@
 """Projection coverage: a stalled batch spends a share on the candidate that opens most
-new ground in the space's projections on three parameters (benchmarks/README.md: TUNE
+new ground in the space's projections on three parameters (benchmarks/rounds.md: TUNE
 f6 peaks, a global peak narrow in two or three parameters that no tested point came
 near; VALIDATION in round 4)."""
 

@@ -1,5 +1,5 @@
 """design_paired: the figures a round's rule is judged on, from the raw lines
-(benchmarks/README.md, round 16)."""
+(benchmarks/rounds.md, round 16)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 On a few noisy means in many features, marginal likelihood alone interpolates the
 noise (length scales at the floor or the ceiling); the next batch then scatters far
-from the data (benchmarks/README.md: TUNE c6 noisy, first model-based batch).
+from the data (benchmarks/rounds.md: TUNE c6 noisy, first model-based batch).
 """
 
 from __future__ import annotations

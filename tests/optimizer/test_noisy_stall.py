@@ -4,7 +4,7 @@ best replicate mean.
 Exploitation keeps testing points next to the incumbent, and with noise one of them soon
 reads above it by luck; counted from the best mean, that restarted the stagnation count,
 and a campaign stuck on a lower peak went back to exploiting it instead of spending a
-share on coverage and exploration (benchmarks/README.md: TUNE ``m5 noisy``).
+share on coverage and exploration (benchmarks/rounds.md: TUNE ``m5 noisy``).
 """
 
 from __future__ import annotations

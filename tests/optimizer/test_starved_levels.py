@@ -1,5 +1,5 @@
 """A level of the categorical that decides, left with the few points of the first design,
-gets slots again (benchmarks/README.md: TUNE ``c7``/``c8``, where campaigns spent 40 of 80
+gets slots again (benchmarks/rounds.md: TUNE ``c7``/``c8``, where campaigns spent 40 of 80
 points in one level and 3 in each of the others, and stayed at a lower level's peak): the
 categorical is judged by the size of its effect on the posterior mean, so one that only
 shifts the response is left alone."""
@@ -115,7 +115,7 @@ def test_the_deciding_categoricals_other_levels_stay_open_while_the_best_is_low(
     """Once a level had its starved share it got one to four slots a batch, and campaigns
     stayed at a lower level's peak (TUNE ``c7``); while the levels' best model means spread
     widely and another level's exploring UCB is above the best tested value, the explore
-    and basin slots go on to the other levels (benchmarks/README.md, round 11d)."""
+    and basin slots go on to the other levels (benchmarks/rounds.md, round 11d)."""
     elsewhere = 0
     for seed in range(6):
         obs = _history(seed, _deciding)

@@ -3,7 +3,7 @@ posterior mean comes before leaders that are merely far from them.
 
 By distance alone, a lower peak broad in most parameters filled the list of basin leaders
 with points of its own plateau, and the basin slots kept refining it while another hill
-the model already saw went without a leader (benchmarks/README.md, round 16c: VALIDATION
+the model already saw went without a leader (benchmarks/rounds.md, round 16c: VALIDATION
 ``f7 noisy`` campaigns stuck on a peak worth 0.68-0.89 of the optimum).
 """
 

@@ -1,6 +1,6 @@
 """benchmarks/sigopt_benchmark.py counts the suggestions served from the random fallback,
 and ``--time-budget`` gives the engine longer: runs on a loaded machine had been judged
-as the engine's while some of their suggestions were random (benchmarks/README.md)."""
+as the engine's while some of their suggestions were random (benchmarks/rounds.md)."""
 
 from __future__ import annotations
 

@@ -82,7 +82,7 @@ def noisy_incumbent(hist: History, model: Surrogate, mu_tested: np.ndarray) -> i
 
     Counted from the best replicate mean, stagnation restarted whenever a new point next to
     the incumbent read high by luck, and a campaign stuck on a lower peak kept exploiting it
-    (TUNE ``m5 noisy``, benchmarks/README.md); the model's best point alone can move to a new
+    (TUNE ``m5 noisy``, benchmarks/rounds.md); the model's best point alone can move to a new
     neighbour that it rates higher by less than the noise, which restarts the count as well.
     """
     tol = _noise_sd(model)
@@ -115,7 +115,7 @@ def _valley_test(
     distance as before: making them the only leaders cost the first generations on TUNE
     ``f6``/``m5 noisy``, whose basin slots then went to the explore role (round 16), and
     doing so in stalled batches only cost ``c7 noisy`` at generation 10, where a campaign at
-    the global peak still needs those slots on its plateau (round 17; benchmarks/README.md).
+    the global peak still needs those slots on its plateau (round 17; benchmarks/rounds.md).
     """
     if not isinstance(model, GPSurrogate):
         return None
@@ -286,7 +286,7 @@ def basin_weights(view: View, model: Surrogate, noisy: bool = False) -> np.ndarr
     basins. In raw one-hot distance every level of every categorical is a basin of its
     own, so the basin role spent its slots on the levels of categoricals that hardly
     matter around the incumbent, and whole batches stayed in one level of the one that
-    decides (TUNE ``c6 categorical``, benchmarks/README.md). Numerical columns count
+    decides (TUNE ``c6 categorical``, benchmarks/rounds.md). Numerical columns count
     fully. On noisy responses (``noisy``) the length scales are fitted to noisy means, and
     the raw distance is kept.
     """
@@ -305,7 +305,7 @@ def exploring_model(view: View, model: GPSurrogate, noisy: bool = False) -> GPSu
     on noiseless responses. Shortened, a categorical the model found irrelevant made every
     untested combination of its levels look like unexplored ground, and the explore slots
     went to the incumbent under other levels of it (TUNE ``c6 categorical``/``c6 peaks``,
-    benchmarks/README.md)."""
+    benchmarks/rounds.md)."""
     return model.exploring(keep=None if noisy else categorical_columns(view))
 
 
@@ -321,7 +321,7 @@ def deciding_categoricals(
     up to 0.08) stayed at or below 0.25 from the third generation on; one whose levels have
     peaks of their own (TUNE ``c7``, ``c8``, ``c6 categorical``) went above from the third
     or fourth generation. Judging by the shortest one-hot length scale also took the shifting
-    ones for deciding (benchmarks/README.md, round 6).
+    ones for deciding (benchmarks/rounds.md, round 6).
     """
     span = float(np.ptp(y)) if len(y) else 0.0
     if (
@@ -430,7 +430,7 @@ def bound_share(view: View, feats: np.ndarray) -> np.ndarray:
     the box, and a starved level's slots went there: on TUNE ``c7`` 80-100% of their
     coordinates sat at a bound (47% over the grid), while a level's peak can be anywhere in
     the box, and campaigns spent 11-12 points in the best level reading at most 0.10 of its
-    peak (benchmarks/README.md, round 9b).
+    peak (benchmarks/rounds.md, round 9b).
     """
     numerical = ~categorical_columns(view)
     if not numerical.any() or not len(feats):

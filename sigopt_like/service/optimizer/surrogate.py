@@ -96,7 +96,7 @@ class GPSurrogate:
         there are fewer than 4 points per feature). One length scale per level gave
         a 4-categorical space 17 of them to fit on 20 noisy means; ten sat at the
         ceiling and the first model-based batch found less than random search
-        (TUNE ``c6 noisy``, benchmarks/README.md). With more points, per-level
+        (TUNE ``c6 noisy``, benchmarks/rounds.md). With more points, per-level
         scales are free again.
         """
         self.shift, self.scale, z = standardise(y)
