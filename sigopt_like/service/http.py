@@ -261,9 +261,11 @@ def render_page(page: Page[Item], render: Callable[[Item], dict[str, Any]]) -> d
 
 
 def _cursor(raw: str, name: str) -> int:
-    """A cursor: an id. One past the largest id there can be (:data:`MAX_ID`) reads as
-    that id, which pages the same (every id is below it, none above), so the database
-    never sees a number its id column cannot hold (a 500 on PostgreSQL)."""
+    """A cursor: an id, or a position in a fixed list (ASCII digits: "²" passes
+    ``str.isdigit()``); a 400 naming it otherwise. One past the largest id there can be
+    (:data:`MAX_ID`) reads as that id, which pages the same (every id is below it, none
+    above), so the database never sees a number its id column cannot hold (a 500 on
+    PostgreSQL)."""
     if not _ID_TEXT.fullmatch(raw):
         raise BadRequest(
             f"The cursor '{name}' is not one this service gave out: {raw!r}.",
@@ -280,20 +282,14 @@ def paginate_list(items: list[dict[str, Any]], req: falcon.Request) -> dict[str,
     """
     limit = query_int(req, "limit", DEFAULT_PAGE_LIMIT, minimum=0, maximum=MAX_PAGE_LIMIT)
     assert limit is not None
-    before, after = req.get_param("before"), req.get_param("after")
-    if before and after:
+    raw_before, raw_after = req.get_param("before"), req.get_param("after")
+    if raw_before and raw_after:
         raise BadRequest("Give 'before' or 'after', not both.")
-    for name, raw in (("before", before), ("after", after)):
-        if raw and not _ID_TEXT.fullmatch(raw):  # ASCII digits: "²" passes str.isdigit()
-            raise BadRequest(
-                f"The cursor '{name}' is not one this service gave out: {raw!r}.",
-                detail={"field": name},
-            )
-    if after:
-        end = min(int(after) - 1, len(items))
+    if raw_after:
+        end = min(_cursor(raw_after, "after") - 1, len(items))
         start = max(0, end - limit)
     else:
-        start = min(int(before), len(items)) if before else 0
+        start = min(_cursor(raw_before, "before"), len(items)) if raw_before else 0
         end = min(start + limit, len(items))
     return {
         "object": "pagination",
