@@ -10,9 +10,10 @@ has been sent (so an event stream is logged when it ends)::
 Waitress writes no access log of its own, and the WSGI loggers that do
 (``paste.translogger``) bring a framework along; this is the ~60 lines that
 we need. Never a header but the user agent and referrer; query values whose
-names look secret (token, password, key, secret) are written as ``***``, and so is
+names look secret (token, password, key, secret, ...) are written as ``***``, and so is
 anything shaped like a service token (``slk_…``) wherever it is in the line: a
-script that put its token in the path, or a user agent or referrer holding one.
+script that put its token in the path, or a user agent or referrer holding one
+(:mod:`.url_secrets` says which names look secret).
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+
+from .url_secrets import redacted_query
 
 LOGGER = "sigopt_like.access"
-_SECRET = re.compile(r"token|password|secret|key|auth", re.IGNORECASE)
 #: a service token: ``slk_`` and ``secrets.token_urlsafe(32)`` (store/accounts.py)
 _TOKEN_TEXT = re.compile(r"slk_[A-Za-z0-9_-]{8,}")
 
@@ -35,14 +36,6 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 def redact_tokens(text: str) -> str:
     """``text`` with every service token in it written as ``slk_***``."""
     return _TOKEN_TEXT.sub("slk_***", text)
-
-
-def redacted_query(query: str) -> str:
-    """The query string with the values of secret-looking names replaced by ``***``."""
-    if not query:
-        return ""
-    pairs = parse_qsl(query, keep_blank_values=True)
-    return urlencode([(k, "***" if _SECRET.search(k) else v) for k, v in pairs], safe="*,/:")
 
 
 class AccessLog:

@@ -47,6 +47,7 @@ from sigopt_like._constants import INT64_MAX, INT64_MIN
 from sigopt_like.table_wire import unstorable_cells
 
 from .errors import APIError, BadRequest, ValidationFailed
+from .url_secrets import HEADER_HINT, looks_secret
 
 #: JSON nested deeper than this is refused (the service's own bodies need fewer than 10).
 MAX_DEPTH = 64
@@ -340,8 +341,9 @@ def check_query_parameters(
         if name not in known:
             shown = _printable(name[:100])
             takes = f"it takes {', '.join(sorted(known))}" if known else "it takes none"
+            hint = f"; if it holds a token, {HEADER_HINT}" if looks_secret(name) else ""
             raise BadRequest(
-                f"{method} {path} takes no query parameter '{shown}' ({takes}).",
+                f"{method} {path} takes no query parameter '{shown}' ({takes}){hint}.",
                 detail={"field": shown},
             )
         allowed = known[name]

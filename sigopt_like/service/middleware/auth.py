@@ -7,7 +7,8 @@ attribute ``auth_exempt = True``. Everything else gets ``req.context.user_id``
 (and ``req.context.token_id`` when a token was used) or a 401;
 ``req.context.via_cookie`` says the session cookie was used. An API token is
 accepted only in the header and a dashboard session only in its cookie, which
-expires (see :mod:`sigopt_like.service.dashboard.cookies`).
+expires (see :mod:`sigopt_like.service.dashboard.cookies`); a token in the URL
+(``?token=``) is never read, and a 401 says where it goes (:mod:`..url_secrets`).
 
 A guest token (SigOpt's experiment token, ``POST /v1/experiments/{id}/tokens``) is
 the one to share an experiment with: it reads that experiment and what is under it
@@ -38,6 +39,7 @@ from ..errors import Forbidden, Unauthorized
 from ..http import is_id_text
 from ..resources.sigopt import EXPERIMENT
 from ..store.accounts import TokenOwner
+from ..url_secrets import HEADER_HINT, secret_query_names
 from .routing import has_responder
 
 CHALLENGE = 'Bearer realm="sigopt-like"'
@@ -150,6 +152,13 @@ class AuthMiddleware:
             raise _unauthorized("Your dashboard session has expired: sign in again at /.")
         if found.state == "invalid":
             raise _unauthorized("The dashboard session is not valid (signed out?): sign in at /.")
+        in_url = secret_query_names(req.query_string)
+        if in_url:
+            raise _unauthorized(
+                "This request has no token in its 'Authorization' header; its URL has "
+                f"{in_url[0][:40]!r}, which this service does not read: {HEADER_HINT}.",
+                invalid=False,
+            )
         raise _unauthorized(
             "This service needs an API token: send 'Authorization: Bearer <token>' "
             "(create one with 'sigopt-like tokens create' or POST /v1/login), "
