@@ -96,6 +96,14 @@ def _say_the_host_is_not_used(target: str) -> None:
 )
 @click.option("--requests-per-minute", type=POSITIVE, default=None, help="Per-token request limit.")
 @click.option("--max-body-bytes", type=POSITIVE, default=None, help="Largest request body.")
+@click.option(
+    "--request-read-timeout",
+    type=FiniteFloatRange(min=0, min_open=True, max=86_400),
+    default=None,
+    metavar="SECONDS",
+    help="How long a request (headers and body) may take to arrive, plus a second for each "
+    "500 bytes received; a slower client gets a 408 and is disconnected [default: 30].",
+)
 @click.option("--no-auth", is_flag=True, help="No tokens: everything belongs to the local user.")
 @click.option("--no-tasks", is_flag=True, help="Run no tasks here ('sigopt-like worker' does).")
 @click.option("--quiet-access", is_flag=True, help="No access log line per request.")
@@ -133,6 +141,7 @@ def serve(
     dashboard_actions: bool = False,
     guest_token_days: float | None = None,
     allowed_hosts: tuple[str, ...] = (),
+    request_read_timeout: float | None = None,
     browser_hint: bool = False,
     warning: str | None = None,
 ) -> None:
@@ -181,8 +190,9 @@ def serve(
     log_served(quiet_access)
     service = app.create_app(database=database, **overrides)
     try:
+        read = {} if request_read_timeout is None else {"read_seconds": request_read_timeout}
         server = create_server(
-            service, host=host, port=port, threads=threads, app=AccessLog(service)
+            service, host=host, port=port, threads=threads, app=AccessLog(service), **read
         )
     except ValueError as err:  # waitress: no address of this machine has that name
         service.close()

@@ -10,7 +10,8 @@ at most their slots' threads; the ``threads`` others always remain for
 more, and waitress polls its sockets with ``poll()`` (no 1024-descriptor limit of
 ``select()``). What waitress refuses before the app sees it (a NUL in a header, a
 raw non-ASCII byte in the URI) is answered with the service's JSON error body
-(``wire_errors``).
+(``wire_errors``), and so is a request that takes too long to arrive (408,
+``slow_clients``: a slowloris client held a connection for as long as it trickled).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from .app import Service
 
 #: threads for ordinary requests (waiting requests get their own on top)
 DEFAULT_THREADS = 8
+#: how long a request may take to arrive (``serve --request-read-timeout``), plus a
+#: second for each ``slow_clients.MIN_BYTES_PER_SECOND`` bytes received
+DEFAULT_READ_SECONDS = 30.0
 #: open connections allowed beyond one per thread (keep-alive clients, queued requests)
 SPARE_CONNECTIONS = 256
 
@@ -45,15 +49,20 @@ def create_server(
     *,
     threads: int = DEFAULT_THREADS,
     app: Any = None,
+    read_seconds: float = DEFAULT_READ_SECONDS,
     **options: Any,
 ) -> Any:
     """A waitress server for ``service`` on ``host:port`` (0: any free port), not yet
-    running; ``app`` wraps the service (an access log, say); ``options`` override
+    running; ``app`` wraps the service (an access log, say); a request that takes longer
+    than ``read_seconds`` to arrive is a 408 (``slow_clients``); ``options`` override
     waitress settings."""
     from waitress.server import create_server as waitress_server
 
+    from .slow_clients import read_deadline_channel
     from .wire_errors import answer_in_json
 
+    channel = read_deadline_channel(read_seconds)
     settings = {**server_options(service, threads), **options}
     server = waitress_server(app if app is not None else service, host=host, port=port, **settings)
-    return answer_in_json(server)  # waitress's own refusals in the service's JSON body
+    # waitress's own refusals in the service's JSON body, and a deadline for slow clients
+    return answer_in_json(server, channel)

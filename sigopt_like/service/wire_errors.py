@@ -33,6 +33,8 @@ _HINTS = {
     400: "the request is not valid HTTP; check its request line and headers (no NUL or "
     "other control character, non-ASCII in the URI percent-encoded, a numeric "
     "Content-Length)",
+    408: "send each request whole, without pausing (the server's --request-read-timeout "
+    "says how long it waits)",
     413: "the request body is larger than this server accepts",
     431: "the request's headers are larger than this server accepts",
 }
@@ -67,12 +69,12 @@ class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
     error_task_class = JsonErrorTask
 
 
-def answer_in_json(server: Any) -> Any:
+def answer_in_json(server: Any, channel_class: type[JsonErrorChannel] = JsonErrorChannel) -> Any:
     """Make every listening server of a ``waitress.create_server`` result (one, or the
     several a ``MultiSocketServer`` registered in its socket map) answer its refusals
-    in JSON; returns ``server``."""
+    in JSON, with ``channel_class`` (a :class:`JsonErrorChannel`); returns ``server``."""
     socket_map = server.map if hasattr(server, "map") else server._map
     for listener in [server, *socket_map.values()]:
         if isinstance(listener, BaseWSGIServer):
-            listener.channel_class = JsonErrorChannel
+            listener.channel_class = channel_class
     return server

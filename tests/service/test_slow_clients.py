@@ -1,0 +1,147 @@
+"""A client that sends its request slowly ("slowloris": headers or a body a byte every few
+seconds) is answered 408 and disconnected once the request has taken longer than the
+server's read timeout to arrive; a large body that keeps moving is not cut. Real sockets
+against real servers, with a short timeout so that the tests are quick."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from sigopt_like.service import create_app
+from tests.fixtures.servers import IN_THREADS, ServedInstance, ServedProcess
+
+READ_SECONDS = 1.5
+#: how long a test waits for an answer before it calls the server hung
+PATIENCE = 8.0
+
+
+def _address(url: str) -> tuple[str, int]:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    return host, int(port)
+
+
+def _trickle(url: str, head: bytes, body: bytes = b"", every: float = 0.4) -> tuple[bytes, float]:
+    """Send ``head`` then ``body`` one byte every ``every`` s (the rest never comes) until
+    the server answers or closes; what it sent back and after how many seconds."""
+    with socket.create_connection(_address(url), timeout=PATIENCE) as sock:
+        sock.settimeout(every)
+        started = time.monotonic()
+        pending = head + body
+        answer = b""
+        while time.monotonic() - started < PATIENCE:
+            if pending:
+                try:
+                    sock.sendall(pending[:1])
+                except OSError:  # closed by the server
+                    break
+                pending = pending[1:]
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+            if not chunk:
+                break
+            answer += chunk
+        return answer, time.monotonic() - started
+
+
+def _status_and_body(answer: bytes) -> tuple[int, dict[str, Any]]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), json.loads(body)
+
+
+def _post_head(token: str, length: int) -> bytes:
+    return (
+        f"POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+    ).encode()
+
+
+def test_serve_answers_a_slow_body_408_after_its_read_timeout(tmp_path: Path) -> None:
+    """Before: waitress kept the connection for as long as bytes came (its channel_timeout
+    counts idle time only), about 50 minutes for this Content-Length of 1000."""
+    served = ServedProcess(tmp_path / "slow.db", "--request-read-timeout", str(READ_SECONDS))
+    try:
+        answer, took = _trickle(served.url, _post_head(served.token, 1000), b'{"name": "s')
+        assert answer, f"no answer in {PATIENCE} s:\n{served.output()}"
+        status, body = _status_and_body(answer)
+        assert status == 408, answer
+        assert body["object"] == "error" and body["code"] == "request_timeout", body
+        assert "--request-read-timeout" in body["message"], body
+        assert READ_SECONDS <= took < READ_SECONDS + 3, took
+        assert b"Connection: close" in answer.partition(b"\r\n\r\n")[0], answer
+        # nothing was created, and the server answers everyone else
+        listed = requests.get(f"{served.url}/v1/sessions", headers=served.headers(), timeout=10)
+        assert listed.status_code == 200 and listed.json()["count"] == 0
+        assert "answered 408 to 127.0.0.1" in served.output()
+    finally:
+        served.stop()
+
+
+@pytest.fixture
+def quick(tmp_path: Path) -> Any:
+    database = str(tmp_path / f"quick-{uuid.uuid4().hex[:8]}.db")
+    service = create_app(database=database, auth_required=True, **IN_THREADS)
+    instance = ServedInstance(service, database, read_seconds=READ_SECONDS)
+    try:
+        yield instance
+    finally:
+        instance.close()
+
+
+def test_slow_headers_are_408_too(quick: Any) -> None:
+    head = f"GET /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: {'a' * 100}".encode()
+    answer, took = _trickle(quick.url, head)
+    assert _status_and_body(answer)[0] == 408, answer
+    assert took < READ_SECONDS + 3, took
+
+
+def test_a_client_that_stops_mid_body_is_408(quick: Any) -> None:
+    with socket.create_connection(_address(quick.url), timeout=PATIENCE) as sock:
+        started = time.monotonic()
+        sock.sendall(_post_head(quick.token, 100) + b'{"name"')
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        assert _status_and_body(answer)[0] == 408, answer
+        assert time.monotonic() - started < READ_SECONDS + 3
+
+
+def test_a_large_body_that_keeps_moving_is_not_cut(quick: Any) -> None:
+    """Every 500 bytes received give a second more: a 40 KB body sent over 3 s (twice the
+    timeout) at about 13 KB/s is answered as usual."""
+    body = b'{"name": "big"' + b" " * 40_000 + b"}"  # JSON's own white space as padding
+    with socket.create_connection(_address(quick.url), timeout=PATIENCE) as sock:
+        sock.sendall(_post_head(quick.token, len(body)))
+        for at in range(0, len(body), 4000):
+            sock.sendall(body[at : at + 4000])
+            time.sleep(0.3)
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.endswith(b"}"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    status, created = _status_and_body(answer)
+    assert status == 201, answer
+    assert created["name"] == "big"
+
+
+def test_requests_between_pauses_on_one_connection_each_get_their_own_time(quick: Any) -> None:
+    """The clock starts at a request's first byte: a keep-alive connection idle between
+    requests for longer than the timeout is not answered 408."""
+    with requests.Session() as session:
+        for _ in range(2):
+            got = session.get(f"{quick.url}/v1/sessions", headers=quick.headers(), timeout=10)
+            assert got.status_code == 200
+            time.sleep(READ_SECONDS + 1)
