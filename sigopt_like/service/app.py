@@ -98,6 +98,10 @@ class Service:
         self.context = ServiceContext(
             settings=self.settings, store=store, local_user_id=store.accounts.local_user_id()
         )
+        # an outage's end is said at the first connection had after it, a request's too:
+        # before, only a retrying loop or /ready said it, and an app process without
+        # either (serve --no-tasks, the WSGI factory, no probe) never did
+        store.on_connection(self.context.outage.worked)
         self.task_processes: TaskProcesses | None = None
         if self.settings.worker_processes:
             self.task_processes = TaskProcesses(

@@ -4,7 +4,9 @@ Two things are said differently:
 
 - **an outage** (the database server does not answer: down, restarting, refusing
   connections; ``is_unreachable_error``): one line when the process first finds it, with
-  the error's first line, one line a minute while it lasts, and one line when it ends,
+  the error's first line, one line a minute while it lasts, and one line when it ends
+  (said at the first connection had after it, ``Store.on_connection``: a loop's, a
+  ``/ready`` probe's or a request's),
   however many loops of the process retry meanwhile (:class:`DatabaseOutage`, shared by
   them), and however many requests are answered 503 meanwhile (counted in those lines;
   the first failure, a request's too, is said with what failed). Before, each loop logged

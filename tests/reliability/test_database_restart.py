@@ -318,3 +318,41 @@ def test_requests_failed_in_an_outage_are_said_once_and_counted(
     finally:
         _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
         served.close()
+
+
+def test_an_app_process_that_only_requests_reach_says_the_end_of_an_outage(
+    pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before: only a retrying loop or a ``/ready`` probe said an outage's end, so an app
+    process with neither (``serve --no-tasks``, the WSGI factory) said its start at the
+    first 503 and never its end. Now the first request answered after it says it."""
+    name = pg_url.split("?", 1)[0].rsplit("/", 1)[1]
+    service = create_app(database=pg_url, auth_required=True, run_tasks=False)
+    served = ServedInstance(service, pg_url)
+    url, headers = f"{served.url}/v1/sessions", served.headers()
+    outage_log = "sigopt_like.service.database"
+
+    def said() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == outage_log]
+
+    try:
+        with caplog.at_level(logging.INFO, logger=outage_log):
+            assert requests.get(url, headers=headers, timeout=30).status_code == 200
+            _admin(
+                pg_url,
+                f"ALTER DATABASE {name} ALLOW_CONNECTIONS false",
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+            )
+            assert requests.get(url, headers=headers, timeout=30).status_code == 503
+            (start,) = said()
+            assert start.startswith("the database does not answer (GET /v1/sessions"), start
+            _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+            assert requests.get(url, headers=headers, timeout=30).status_code == 200
+            assert len(said()) == 2, said()
+            assert said()[1].startswith("the database answers again, after "), said()
+            assert "1 of them requests answered 503" in said()[1], said()
+            assert requests.get(url, headers=headers, timeout=30).status_code == 200
+            assert len(said()) == 2, said()  # said once
+    finally:
+        _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+        served.close()

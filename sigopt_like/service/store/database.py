@@ -207,6 +207,11 @@ class Database:
         self._reader_count = 0
         self._reader_free = threading.Condition(threading.Lock())
 
+    def on_connection(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` each time a connection is taken from the pool (pinged first
+        on PostgreSQL) or made: the database answers. It must be cheap and not raise."""
+        sa.event.listen(self.engine, "checkout", lambda *_: callback())
+
     @property
     def supports_skip_locked(self) -> bool:
         """Whether ``SELECT ... FOR UPDATE SKIP LOCKED`` exists here (not on SQLite)."""

@@ -81,6 +81,10 @@ class Store:
         """Run ``callback`` once the current transaction commits (at once if none)."""
         self.database.after_commit(callback)
 
+    def on_connection(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` whenever a connection to the database is had (it answers)."""
+        self.database.on_connection(callback)
+
     def schema_version(self) -> int:
         """The schema version the database records (a cheap query: readiness)."""
         return schema_version(self.database.engine)
