@@ -99,10 +99,17 @@ def is_unreachable_error(err: BaseException | None) -> bool:
 
 @contextlib.contextmanager
 def translate_errors() -> Iterator[None]:
-    """Turn "locked" and serialisation failures into :class:`~.errors.Busy`, and a full
-    disk into :class:`~.errors.StorageFull` (it was a 500 "internal")."""
+    """Turn "locked" and serialisation failures, and a wait for a pooled connection that
+    timed out, into :class:`~.errors.Busy`, and a full disk into
+    :class:`~.errors.StorageFull` (each was a 500 "internal")."""
     try:
         yield
+    except sa.exc.TimeoutError as err:  # the pool's: every connection in use for its timeout
+        raise Busy(
+            "The service is answering more requests than its database connections can "
+            "serve at once; retry in a moment.",
+            retry_after=1,
+        ) from err
     except sa.exc.DBAPIError as err:
         if is_busy_error(err):
             raise Busy(
@@ -219,7 +226,8 @@ class Database:
 
     def connect(self, *, write: bool = False) -> sa.Connection:
         """A new connection; ``write`` makes its transactions take the write lock up front."""
-        conn = self.engine.connect()
+        with translate_errors():
+            conn = self.engine.connect()
         if write:
             conn.execution_options(**{WRITE_OPTION: True})
         return conn
@@ -333,7 +341,8 @@ class Database:
             self._reader_free.notify()
 
     def _new_reader(self) -> Any:
-        raw = self.engine.raw_connection()
+        with translate_errors():
+            raw = self.engine.raw_connection()
         raw.detach()  # ours now; the pool makes itself another one when it needs it
         conn: Any = raw.dbapi_connection
         if self.dialect != "sqlite":  # SQLite connections are in autocommit already
