@@ -74,14 +74,34 @@ def is_json_media(content_type: str | None) -> bool:
 
 
 def check_content_type(content_type: str | None) -> None:
-    """Refuse (415) a body whose Content-Type is missing or not JSON."""
+    """Refuse (415) a body whose Content-Type is missing or not JSON, or that says the
+    body is in another charset than UTF-8: JSON's only one (RFC 8259), and the one the
+    body is read in (before, ``charset=latin-1`` was accepted and not honoured)."""
     if not is_json_media(content_type):
-        shown = f"'{content_type}'" if content_type else "missing"
+        shown = f"'{content_type[:100]}'" if content_type else "missing"
         raise UnsupportedMediaType(
             f"The request body must be JSON with 'Content-Type: application/json'; "
             f"the Content-Type is {shown}.",
             detail={"header": "Content-Type"},
         )
+    assert content_type is not None
+    charset = _charset(content_type)
+    if charset is not None and charset.lower() not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(
+            f"The request body is read as UTF-8, JSON's encoding, but the Content-Type says "
+            f"charset={charset[:40]}: send the body as UTF-8, with "
+            "'Content-Type: application/json' (or charset=utf-8).",
+            detail={"header": "Content-Type"},
+        )
+
+
+def _charset(content_type: str) -> str | None:
+    """The ``charset`` parameter of a Content-Type (its quotes removed), or None."""
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"')
+    return None
 
 
 class _RepeatedName(dict):  # type: ignore[type-arg]

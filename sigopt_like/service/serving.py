@@ -34,6 +34,10 @@ def server_options(service: Service, threads: int = DEFAULT_THREADS) -> dict[str
     waiting = max(0, int(service.settings.max_waiting_requests))
     total = threads + waiting
     return {
+        # a larger body is refused (413) as soon as its Content-Length, or its chunks, say
+        # so: before, waitress read up to 1 GB of it, to a temporary file and before any
+        # token was checked, for the app to refuse it then
+        "max_request_body_size": service.settings.max_body_bytes + 1,
         "threads": total,
         "connection_limit": total + SPARE_CONNECTIONS,
         "asyncore_use_poll": True,
@@ -58,11 +62,21 @@ def create_server(
     waitress settings."""
     from waitress.server import create_server as waitress_server
 
-    from .slow_clients import read_deadline_channel
     from .wire_errors import answer_in_json
 
-    channel = read_deadline_channel(read_seconds)
+    channel = channel_class(read_seconds, service.settings.max_body_bytes)
     settings = {**server_options(service, threads), **options}
     server = waitress_server(app if app is not None else service, host=host, port=port, **settings)
     # waitress's own refusals in the service's JSON body, and a deadline for slow clients
     return answer_in_json(server, channel)
+
+
+def channel_class(read_seconds: float, body_limit: int) -> type[Any]:
+    """The waitress channel of a server whose requests have ``read_seconds`` to arrive
+    (``slow_clients``) and bodies at most ``body_limit`` bytes, each refusal in JSON."""
+    from .slow_clients import ReadDeadlineChannel
+
+    if not read_seconds > 0:
+        raise ValueError(f"the request read timeout must be positive, not {read_seconds!r}")
+    settings = {"read_seconds": read_seconds, "body_limit": body_limit}
+    return type("ServiceChannel", (ReadDeadlineChannel,), settings)

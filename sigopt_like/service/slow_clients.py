@@ -46,7 +46,7 @@ class RequestTimeout(Error):  # type: ignore[misc]
 class ReadDeadlineChannel(JsonErrorChannel):
     """A channel that answers 408 and closes once a request takes too long to arrive."""
 
-    #: set on the subclass :func:`read_deadline_channel` makes
+    #: set on the subclass ``serving.channel_class`` makes
     read_seconds = DEFAULT_READ_SECONDS
     _reading_since: float | None = None  # the clock of the request being read (monotonic)
     _read_bytes = 0
@@ -97,13 +97,3 @@ class ReadDeadlineChannel(JsonErrorChannel):
             self.requests.append(late)
             if len(self.requests) == 1:
                 self.server.add_task(self)
-
-
-def read_deadline_channel(read_seconds: float) -> type[ReadDeadlineChannel]:
-    """The channel class of a server that gives each request ``read_seconds`` to arrive."""
-    if not read_seconds > 0:
-        raise ValueError(f"the request read timeout must be positive, not {read_seconds!r}")
-    return type("ReadDeadlineChannel", (ReadDeadlineChannel,), {"read_seconds": read_seconds})
-
-
-__all__ = ["ReadDeadlineChannel", "read_deadline_channel"]

@@ -44,14 +44,31 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
     """Waitress's error answer with the service's JSON error body."""
 
     def execute(self) -> None:
-        """Write the status waitress chose, with the one JSON error body."""
+        """Write the status waitress chose (a 4xx for the client's fault), with the one
+        JSON error body."""
         error = self.request.error
-        status = int(error.code)
-        hint = _HINTS.get(status, str(error.reason).lower())
-        message = f"{error.reason} ({str(error.body).rstrip('.')}): {hint}."
-        detail = {"server": "waitress", "reason": str(error.body)}
+        status, reason = int(error.code), str(error.reason)
+        detail: dict[str, Any] = {"server": "waitress", "reason": str(error.body)}
+        limit = getattr(self.channel, "body_limit", None)
+        if status == 501:
+            # waitress's 501 is for a Transfer-Encoding it does not implement: the request's
+            # fault, as every other refusal here, so a 400 (a 5xx says "the server failed",
+            # which alerts are raised and clients retry on)
+            status, reason = 400, "Bad Request"
+            message = (
+                f"{reason} ({str(error.body).rstrip('.')}): send the body with a "
+                "Content-Length, or with 'Transfer-Encoding: chunked' alone."
+            )
+        elif status == 413 and limit is not None:
+            size = getattr(self.request, "content_length", 0)
+            said = f"is {size} bytes" if size > limit else f"is over {limit} bytes"
+            message = f"The request body {said}; the limit is {limit} bytes."
+            detail["limit"] = limit
+        else:
+            hint = _HINTS.get(status, reason.lower())
+            message = f"{reason} ({str(error.body).rstrip('.')}): {hint}."
         body = json.dumps(error_body(status, default_code(status), message, detail)).encode("utf-8")
-        self.status = f"{status} {error.reason}"
+        self.status = f"{status} {reason}"
         self.response_headers.extend(
             [
                 ("Content-Type", "application/json"),
@@ -67,6 +84,9 @@ class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
     """A waitress channel whose refusals are the service's JSON error body."""
 
     error_task_class = JsonErrorTask
+    #: the largest request body, which waitress refuses past (413) before reading the rest:
+    #: ``serving.server_options`` sets ``max_request_body_size`` to one byte more
+    body_limit: int | None = None
 
 
 def answer_in_json(server: Any, channel_class: type[JsonErrorChannel] = JsonErrorChannel) -> Any:

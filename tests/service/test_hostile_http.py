@@ -1,0 +1,135 @@
+"""Hostile HTTP against a real server (raw sockets): a charset the service does not read
+in, a Transfer-Encoding waitress does not implement, a body over the limit announced or
+streamed. Each a 4xx that says what to send instead, nothing stored, never a 5xx or a
+wait."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from sigopt_like.service import create_app
+from tests.fixtures.servers import IN_THREADS, ServedInstance
+
+LIMIT = 64 * 1024
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Any:
+    """A served instance whose bodies are at most ``LIMIT`` bytes."""
+    database = str(tmp_path / f"small-{uuid.uuid4().hex[:8]}.db")
+    service = create_app(database=database, auth_required=True, max_body_bytes=LIMIT, **IN_THREADS)
+    instance = ServedInstance(service, database)
+    try:
+        yield instance
+    finally:
+        instance.close()
+
+
+def _send(served: Any, head: str, body: bytes = b"", wait: float = 5.0) -> tuple[int, dict, float]:
+    """Send ``head`` (request line and headers, without the blank line) and ``body`` on a
+    new connection; the status, the JSON body and the seconds the answer took."""
+    port = int(served.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=wait) as sock:
+        started = time.monotonic()
+        sock.sendall(
+            f"{head}\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {served.token}\r\n"
+            "Connection: close\r\n\r\n".encode()
+            + body
+        )
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except ConnectionResetError:  # the server closed with the body still coming
+            pass
+        took = time.monotonic() - started
+    status_line, _, rest = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), json.loads(rest.partition(b"\r\n\r\n")[2]), took
+
+
+def _post(served: Any, headers: str, body: bytes) -> tuple[int, dict, float]:
+    """POST /v1/sessions with ``headers`` (CRLF-separated lines) and ``body``."""
+    return _send(served, f"POST /v1/sessions HTTP/1.1\r\n{headers}", body)
+
+
+def _sessions(served: Any) -> int:
+    listed = requests.get(f"{served.url}/v1/sessions", headers=served.headers(), timeout=10)
+    return int(listed.json()["count"])
+
+
+def test_a_charset_other_than_utf8_is_a_415_not_a_body_read_as_utf8(served: Any) -> None:
+    """Before: ``charset=latin-1`` was accepted and the body read as UTF-8 all the same
+    (``\xc3\xa9``, "Ã©" in Latin-1, became "é")."""
+    body = '{"name": "caf\u00c3\u00a9"}'.encode("latin-1")
+    for charset in ("latin-1", '"ISO-8859-1"', "utf-16"):
+        headers = f"Content-Type: application/json; charset={charset}\r\n"
+        status, error, _ = _post(served, headers + f"Content-Length: {len(body)}", body)
+        assert status == 415, error
+        assert "charset=" in error["message"] and "UTF-8" in error["message"], error
+    assert _sessions(served) == 0
+    for charset in ("utf-8", '"UTF-8"', "utf8"):
+        made = requests.post(
+            f"{served.url}/v1/sessions",
+            data=json.dumps({"name": f"ok {charset}"}).encode(),
+            headers={**served.headers(), "Content-Type": f"application/json; charset={charset}"},
+            timeout=10,
+        )
+        assert made.status_code == 201, made.text
+    assert _sessions(served) == 3
+
+
+def test_a_transfer_encoding_waitress_does_not_implement_is_a_400(served: Any) -> None:
+    """Before: 501 with code ``internal``, "not implemented": a 5xx for the client's
+    request."""
+    chunk = b'{"name": "gz"}'
+    body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(chunk), chunk)
+    for coding in ("gzip, chunked", "identity", "deflate"):
+        headers = f"Content-Type: application/json\r\nTransfer-Encoding: {coding}"
+        status, error, _ = _post(served, headers, body)
+        assert status == 400, error
+        assert error["code"] == "bad_request"
+        assert "'Transfer-Encoding: chunked' alone" in error["message"], error
+    assert _sessions(served) == 0
+
+
+def test_a_body_over_the_limit_is_a_413_before_it_is_sent(small: Any) -> None:
+    """Before: waitress waited for (and buffered, to a temporary file, before any token
+    was checked) up to 1 GB of a body the app then refused: an announced 50 MB body
+    with nothing sent got no answer at all."""
+    head = "POST /v1/sessions HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: "
+    status, error, took = _send(small, head + str(50 * 1024 * 1024))
+    assert status == 413, error
+    assert error["code"] == "payload_too_large"
+    assert (
+        error["message"]
+        == f"The request body is {50 * 1024 * 1024} bytes; the limit is {LIMIT} bytes."
+    )
+    assert error["detail"]["limit"] == LIMIT
+    assert took < 2, took
+    # streamed in chunks (no Content-Length): refused once past the limit
+    piece = b" " * 8192
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for _ in range(LIMIT // 8192 + 2))
+    chunked = "POST /v1/sessions HTTP/1.1\r\nContent-Type: application/json\r\n"
+    status, error, _ = _send(small, chunked + "Transfer-Encoding: chunked", chunks)
+    assert status == 413, error
+    assert (
+        error["message"] == f"The request body is over {LIMIT} bytes; the limit is {LIMIT} bytes."
+    )
+    # a body of the limit exactly is read
+    exact = b'{"name": "exact"' + b" " * (LIMIT - len(b'{"name": "exact"}')) + b"}"
+    assert len(exact) == LIMIT
+    status, made, _ = _send(
+        small,
+        f"POST /v1/sessions HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {LIMIT}",
+        exact,
+    )
+    assert status == 201, made
+    assert _sessions(small) == 1
