@@ -13,7 +13,9 @@ we need. Never a header but the user agent and referrer; query values whose
 names look secret (token, password, key, secret, ...) are written as ``***``, and so is
 anything shaped like a service token (``slk_…``) wherever it is in the line: a
 script that put its token in the path, or a user agent or referrer holding one
-(:mod:`.url_secrets` says which names look secret).
+(:mod:`.url_secrets` says which names look secret). The path is written percent-encoded
+as sent, and each field is cut at :data:`MAX_LOGGED` characters with its control
+characters and quotes escaped (:func:`loggable`), so that a request writes one line.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 from .url_secrets import redacted_query
 
@@ -33,9 +36,31 @@ _TOKEN_TEXT = re.compile(r"slk_[A-Za-z0-9_-]{8,}")
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+#: what may not appear as itself in a log line: control characters (a CR or LF from a
+#: path's ``%0d%0a`` forged whole log lines), and the quote and backslash of its fields
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\]')
+#: the longest field a log line writes whole (headers may be 256 KB: a line each request)
+MAX_LOGGED = 1000
+
+
 def redact_tokens(text: str) -> str:
     """``text`` with every service token in it written as ``slk_***``."""
     return _TOKEN_TEXT.sub("slk_***", text)
+
+
+def loggable(text: str, limit: int = MAX_LOGGED) -> str:
+    """``text`` (a path, a header) as one field of one log line: tokens redacted, cut
+    after ``limit`` characters (saying how many more), control characters, quotes and
+    backslashes written as ``\\xNN``."""
+    text = redact_tokens(text)
+    if len(text) > limit:
+        text = f"{text[:limit]}...({len(text) - limit} more)"
+    return _UNSAFE.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
+def sent_path(path: str) -> str:
+    """A WSGI ``PATH_INFO`` (percent-decoded, Latin-1) percent-encoded again, as sent."""
+    return quote(path.encode("latin-1", "backslashreplace"), safe="/:@!$&'()*+,;=-._~")
 
 
 class AccessLog:
@@ -62,7 +87,7 @@ class AccessLog:
             return
         headers = dict((k.lower(), v) for k, v in seen.get("headers", []))
         query = redacted_query(environ.get("QUERY_STRING", ""))
-        target = redact_tokens(environ.get("PATH_INFO", "/") + (f"?{query}" if query else ""))
+        target = loggable(sent_path(environ.get("PATH_INFO", "/")) + (f"?{query}" if query else ""))
         when = time.strftime("%d/%b/%Y:%H:%M:%S %z", time.localtime())
         self.logger.info(
             '%s - - [%s] "%s %s %s" %s %s "%s" "%s" %.0fms rid=%s',
@@ -73,8 +98,8 @@ class AccessLog:
             environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
             seen.get("status", "-"),
             size if size or "content-length" in headers else "-",
-            redact_tokens(environ.get("HTTP_REFERER", "-")),
-            redact_tokens(environ.get("HTTP_USER_AGENT", "-")),
+            loggable(environ.get("HTTP_REFERER", "-")),
+            loggable(environ.get("HTTP_USER_AGENT", "-")),
             (time.monotonic() - started) * 1000,
             headers.get("x-request-id", "-"),
         )

@@ -12,7 +12,7 @@ from typing import Any
 import falcon
 
 from ..database_targets import first_line
-from .access_log import redact_tokens
+from .access_log import loggable, redact_tokens
 from .failures import DatabaseOutage
 from .store import errors as store_errors
 from .store.database import is_unreachable_error
@@ -220,7 +220,7 @@ def install_error_handlers(app: falcon.App, outage: DatabaseOutage | None = None
     def handle_unexpected(req, resp, ex: Exception, params):
         request_id = getattr(req.context, "request_id", None)
         if is_unreachable_error(ex):  # before: 500 internal, a traceback, no retry
-            where = f"{req.method} {redact_tokens(req.path)}, request {request_id}"
+            where = f"{req.method} {loggable(req.path)}, request {request_id}"
             if outage is not None:  # one line an outage (and a minute), with a count
                 outage.request_failed(ex, where)
             else:
@@ -234,7 +234,7 @@ def install_error_handlers(app: falcon.App, outage: DatabaseOutage | None = None
                 {"request_id": request_id} if request_id else None,
             )
             return
-        path = redact_tokens(req.path)
+        path = loggable(req.path)
         LOG.exception("unhandled error on %s %s (request %s)", req.method, path, request_id)
         resp.status = 500
         resp.media = error_body(

@@ -27,7 +27,7 @@ from typing import Any
 
 import falcon
 
-from ..access_log import redact_tokens
+from ..access_log import loggable
 from ..errors import BadRequest, Conflict, error_body, from_store_error
 from ..http import body_bytes
 from ..settings import ServiceSettings
@@ -159,7 +159,7 @@ class IdempotencyMiddleware:
             return
         except Exception:
             call.abandon()
-            path = redact_tokens(req.path)
+            path = loggable(req.path)
             LOG.exception("could not commit the idempotent request %s %s", req.method, path)
             _error(resp, 500, "internal", "The service failed to store this request's result.")
             return
