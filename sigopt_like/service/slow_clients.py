@@ -43,19 +43,38 @@ class RequestTimeout(Error):  # type: ignore[misc]
     reason = "Request Timeout"
 
 
+class TlsOnPlainHttp(Error):  # type: ignore[misc]
+    """Waitress's error for a connection that opens with a TLS handshake."""
+
+    code = 400
+    reason = "Bad Request"
+    hint = (
+        "this server speaks plain HTTP: use an http:// URL, or put TLS in a reverse proxy "
+        "in front of it"
+    )
+
+
 class ReadDeadlineChannel(JsonErrorChannel):
-    """A channel that answers 408 and closes once a request takes too long to arrive."""
+    """A channel that answers 408 and closes once a request takes too long to arrive, and
+    400 at once to a TLS handshake (``https://`` to this plain HTTP port: it waited for
+    the end of headers that never come, as long as the read timeout)."""
 
     #: set on the subclass ``serving.channel_class`` makes
     read_seconds = DEFAULT_READ_SECONDS
     _reading_since: float | None = None  # the clock of the request being read (monotonic)
     _read_bytes = 0
-    _late = False  # answered 408: nothing more is read
+    _late = False  # answered 408 (or the TLS 400): nothing more is read
+    _spoke = False  # whether the client sent anything yet
 
     def received(self, data: bytes) -> bool:
         """Start the clock at a request's first byte; count its bytes."""
         if self._late:
             return False
+        if not self._spoke and data:
+            self._spoke = True
+            if data[:2] == b"\x16\x03":  # a TLS record: handshake, version 3.x
+                self._refuse(TlsOnPlainHttp("a TLS handshake came, not an HTTP request"))
+                return False
         if self.request is None or self._reading_since is None:
             self._reading_since, self._read_bytes = time.monotonic(), 0
         self._read_bytes += len(data)
@@ -79,18 +98,24 @@ class ReadDeadlineChannel(JsonErrorChannel):
         waited = now - self._reading_since
         if waited < allowed:
             return
-        self._late = True
         LOG.info(
             "answered 408 to %s: its request did not arrive within %.0f s (%d bytes in)",
             self.addr[0] if self.addr else "a client",
             waited,
             self._read_bytes,
         )
-        late = self.parser_class(self.adj)
-        late.error = RequestTimeout(
-            f"the request did not arrive within {allowed:.0f} s; {self._read_bytes} bytes "
-            "of it came"
+        self._refuse(
+            RequestTimeout(
+                f"the request did not arrive within {allowed:.0f} s; {self._read_bytes} "
+                "bytes of it came"
+            )
         )
+
+    def _refuse(self, error: Error) -> None:
+        """Answer ``error`` (in JSON) in place of the request being read, then close."""
+        self._late = True
+        late = self.parser_class(self.adj)
+        late.error = error
         late.completed = True
         with self.requests_lock:
             self.request = None

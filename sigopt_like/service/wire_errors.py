@@ -65,7 +65,7 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
             message = f"The request body {said}; the limit is {limit} bytes."
             detail["limit"] = limit
         else:
-            hint = _HINTS.get(status, reason.lower())
+            hint = getattr(error, "hint", None) or _HINTS.get(status, reason.lower())
             message = f"{reason} ({str(error.body).rstrip('.')}): {hint}."
         body = json.dumps(error_body(status, default_code(status), message, detail)).encode("utf-8")
         self.status = f"{status} {reason}"

@@ -145,3 +145,28 @@ def test_requests_between_pauses_on_one_connection_each_get_their_own_time(quick
             got = session.get(f"{quick.url}/v1/sessions", headers=quick.headers(), timeout=10)
             assert got.status_code == 200
             time.sleep(READ_SECONDS + 1)
+
+
+def test_https_to_the_plain_http_port_fails_at_once(served: Any) -> None:
+    """Before: a TLS handshake (an https:// URL for this plain HTTP port) waited for the end
+    of headers that never come: as long as the read timeout (30 s), then a 408."""
+    import ssl
+
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    started = time.monotonic()
+    with (
+        socket.create_connection(_address(served.url), timeout=PATIENCE) as sock,
+        pytest.raises(ssl.SSLError),
+    ):
+        context.wrap_socket(sock, server_hostname="127.0.0.1")
+    assert time.monotonic() - started < 3
+    # what a person reading the bytes sees: the service's JSON error, saying what to do
+    with socket.create_connection(_address(served.url), timeout=PATIENCE) as sock:
+        sock.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(64))
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status, body = _status_and_body(answer)
+    assert status == 400 and "this server speaks plain HTTP" in body["message"], body
