@@ -160,3 +160,35 @@ def test_what_a_request_sends_cannot_forge_or_flood_log_lines(served_process: An
     assert '"GET /v1/x%22%20200%201%20%22-%22%0A' in logged[1]
     assert all(len(line) < 2_500 for line in logged), [len(line) for line in logged]
     assert "...(99001 more)" in logged[0] and "\\x22" in logged[0]
+
+
+def test_an_http_1_0_request_with_a_transfer_encoding_is_a_400_not_a_bodiless_one(
+    served: Any,
+) -> None:
+    """Before: HTTP/1.0 has no Transfer-Encoding, so the server read no body and answered
+    as if none was sent: a chunked suggestion with its own assignments made another."""
+    experiment = requests.post(
+        f"{served.url}/v1/experiments",
+        json={
+            "name": "framing",
+            "parameters": [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        },
+        headers=served.headers(),
+        timeout=10,
+    ).json()
+    path = f"/v1/experiments/{experiment['id']}/suggestions"
+    chunk = b'{"assignments": {"x": 0.25}}'
+    body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(chunk), chunk)
+    head = f"POST {path} HTTP/1.0\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked"
+    status, error, _ = _send(served, head, body)
+    assert status == 400, error
+    assert "send HTTP/1.1, or the body with a Content-Length" in error["message"], error
+    listed = requests.get(f"{served.url}{path}", headers=served.headers(), timeout=10).json()
+    assert listed["count"] == 0, listed
+    # HTTP/1.0 with a Content-Length is read as ever
+    status, made, _ = _send(
+        served,
+        f"POST {path} HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: {len(chunk)}",
+        chunk,
+    )
+    assert status == 201 and made["assignments"] == {"x": 0.25}, made

@@ -43,6 +43,18 @@ def check_header_values(env: dict[str, Any]) -> None:
         )
 
 
+def check_framing(env: dict[str, Any]) -> None:
+    """Refuse (400) an HTTP/1.0 request that says ``Transfer-Encoding``: HTTP/1.0 has
+    none, so the server read no body (RFC 9112: its framing is faulty), and the request
+    would have been answered as if sent without one (a suggestion made from nothing)."""
+    if "HTTP_TRANSFER_ENCODING" in env and env.get("SERVER_PROTOCOL") == "HTTP/1.0":
+        raise BadRequest(
+            "An HTTP/1.0 request cannot carry a Transfer-Encoding (its body was not read): "
+            "send HTTP/1.1, or the body with a Content-Length.",
+            detail={"header": "Transfer-Encoding"},
+        )
+
+
 class DoorMiddleware:
     """Refuse a request whose query, headers or body JSON or the store cannot hold.
 
@@ -85,6 +97,7 @@ class DoorMiddleware:
             if known is not None and req.path.startswith("/v1/"):
                 check_query_parameters(req.params, req.method, req.path, known)
         check_header_values(req.env)
+        check_framing(req.env)
         if getattr(resource, "takes_bytes", False):
             return  # its body is a file (a run's image), checked by the resource itself
         raw = body_bytes(req)
