@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -60,9 +61,13 @@ class UnsupportedMediaType(APIError):
     status, code = 415, "unsupported_media_type"
 
 
+class _NotJsonConstant(ValueError):
+    """NaN or Infinity in a body: Python's JSON reads them, JSON has none."""
+
+
 def _reject_constant(name: str) -> Any:
     tip = "write null where a value is missing" if name == "NaN" else "write a finite number"
-    raise ValueError(f"{name} is not valid JSON ({tip})")
+    raise _NotJsonConstant(f"{name} is not valid JSON ({tip})")
 
 
 def is_json_media(content_type: str | None) -> bool:
@@ -137,9 +142,15 @@ def parse_json(raw: bytes) -> Any:
         value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_object)
     except RecursionError as err:
         raise _too_deep("body") from err
-    except ValueError as err:
+    except (json.JSONDecodeError, _NotJsonConstant) as err:
         raise BadRequest(
             f"The request body is not valid JSON: {err}.", code="invalid_json"
+        ) from err
+    except ValueError as err:  # Python's limit on the digits of an integer it converts
+        raise BadRequest(
+            f"The request body holds an integer of more than {sys.get_int_max_str_digits()} "
+            "digits, which no field takes (integers here are 64-bit).",
+            code="invalid_json",
         ) from err
     try:
         check_value(value)

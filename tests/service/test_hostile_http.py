@@ -192,3 +192,31 @@ def test_an_http_1_0_request_with_a_transfer_encoding_is_a_400_not_a_bodiless_on
         chunk,
     )
     assert status == 201 and made["assignments"] == {"x": 0.25}, made
+
+
+def test_a_compressed_or_merely_labelled_body_is_a_415(served: Any) -> None:
+    """Before: a gzipped body was "not UTF-8 (byte 1)", and a plain one labelled gzip or
+    br was accepted, the label not honoured."""
+    import gzip
+
+    plain = b'{"name": "coded"}'
+    for coding, body in (("gzip", gzip.compress(plain)), ("gzip", plain), ("br", plain)):
+        headers = f"Content-Type: application/json\r\nContent-Encoding: {coding}\r\n"
+        status, error, _ = _post(served, headers + f"Content-Length: {len(body)}", body)
+        assert status == 415, error
+        assert error["detail"] == {"header": "Content-Encoding"}
+        assert "send the body uncompressed" in error["message"], error
+    assert _sessions(served) == 0
+    headers = "Content-Type: application/json\r\nContent-Encoding: identity\r\n"
+    status, made, _ = _post(served, headers + f"Content-Length: {len(plain)}", plain)
+    assert status == 201, made
+
+
+def test_an_integer_of_thousands_of_digits_is_a_400_in_the_callers_terms(served: Any) -> None:
+    """Before: the message told the caller to "use sys.set_int_max_str_digits()"."""
+    body = b'{"name": "digits", "seed": ' + b"9" * 5000 + b"}"
+    headers = f"Content-Type: application/json\r\nContent-Length: {len(body)}"
+    status, error, _ = _post(served, headers, body)
+    assert status == 400, error
+    assert "integer of more than 4300 digits" in error["message"], error
+    assert "sys." not in error["message"]

@@ -9,6 +9,7 @@ import falcon
 
 from ..door import (
     QueryParameters,
+    UnsupportedMediaType,
     check_content_type,
     check_query_parameters,
     check_query_string,
@@ -55,6 +56,20 @@ def check_framing(env: dict[str, Any]) -> None:
         )
 
 
+def check_content_encoding(req: falcon.Request) -> None:
+    """Refuse (415) a body with a ``Content-Encoding`` (gzip, br, ...): the service reads
+    bodies as sent, so a gzipped one was "not UTF-8" and one merely labelled gzip was
+    accepted, the label not honoured."""
+    coding = req.env.get("HTTP_CONTENT_ENCODING", "").strip().lower()
+    if coding in ("", "identity") or not req.content_length:
+        return
+    raise UnsupportedMediaType(
+        f"The request body has 'Content-Encoding: {coding[:40]}', which this service "
+        "does not decode: send the body uncompressed, without the header.",
+        detail={"header": "Content-Encoding"},
+    )
+
+
 class DoorMiddleware:
     """Refuse a request whose query, headers or body JSON or the store cannot hold.
 
@@ -98,6 +113,7 @@ class DoorMiddleware:
                 check_query_parameters(req.params, req.method, req.path, known)
         check_header_values(req.env)
         check_framing(req.env)
+        check_content_encoding(req)
         if getattr(resource, "takes_bytes", False):
             return  # its body is a file (a run's image), checked by the resource itself
         raw = body_bytes(req)
