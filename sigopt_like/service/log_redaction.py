@@ -14,15 +14,19 @@ from __future__ import annotations
 import logging
 
 from .access_log import LOGGER as ACCESS_LOGGER
-from .access_log import redact_tokens
+from .access_log import loggable, redact_tokens
 
 
 class TokenRedaction(logging.Filter):
-    """A handler filter writing every service token of a record as ``slk_***``."""
+    """A handler filter writing every service token of a record as ``slk_***``, and
+    waitress's messages on one line (:func:`~.access_log.loggable`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        clean = redact_tokens(message)
+        # waitress quotes a request's path percent-decoded ("Client disconnected while
+        # serving <path>"): a %0d%0a in it would begin a forged line
+        quotes_requests = record.name == "waitress" or record.name.startswith("waitress.")
+        clean = loggable(message) if quotes_requests else redact_tokens(message)
         if clean != message:
             record.msg, record.args = clean, ()
         if record.exc_info and not record.exc_text:
