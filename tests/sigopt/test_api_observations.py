@@ -371,3 +371,34 @@ def test_null_cannot_clear_an_observations_suggestion_or_assignments(api: Api):
         assert reply.status == 200 and reply.body["value"] == 5.0, reply.body
         assert reply.body["assignments"] == o["assignments"]
         assert reply.body["suggestion"] == o["suggestion"]
+
+
+def test_suggestion_and_assignments_together_are_refused_as_sigopt_refuses_them(api: Api):
+    """SigOpt's observation create refuses ``suggestion`` and ``assignments`` together,
+    even when they are the suggestion's own (``validate_mutually_exclusive_properties``:
+    a 400, "Cannot specify `suggestion` and `assignments`."), in a batch too, and its
+    update refuses ``assignments`` for an observation of a suggestion. They were accepted
+    here when they matched; now each is a 400 naming ``assignments``, nothing changed.
+    ``assignments: null`` beside a suggestion stays accepted, as SigOpt takes it."""
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}"
+    s = api.post(f"{base}/suggestions").body
+    before = api.snapshot()
+    both = {"suggestion": s["id"], "assignments": s["assignments"], "value": 1}
+    for path, body, field in (
+        (f"{base}/observations", both, "assignments"),
+        (f"{base}/observations/batch", {"observations": [both]}, "observations[0].assignments"),
+    ):
+        reply = api.post(path, body)
+        assert reply.status == 400 and reply.body["detail"]["field"] == field, reply.body
+        assert "cannot specify `suggestion` and `assignments`" in reply.body["message"]
+    assert api.snapshot() == before
+    assert api.get(f"{base}/suggestions/{s['id']}").body["state"] == "open"
+    made = api.post(
+        f"{base}/observations", {"suggestion": s["id"], "assignments": None, "value": 1}
+    )
+    assert made.status == 201 and made.body["assignments"] == s["assignments"], made.body
+    before = api.snapshot()
+    reply = api.put(f"{base}/observations/{made.body['id']}", {"assignments": s["assignments"]})
+    assert reply.status == 400 and reply.body["detail"]["field"] == "assignments", reply.body
+    assert api.snapshot() == before

@@ -150,6 +150,8 @@ def prepare(
     _check_keys(body, prefix, experiment)
     definition = experiment.definition()
     sid = body_id(body.get("suggestion"), f"{prefix}suggestion")
+    if sid is not None and body.get("assignments") is not None:
+        raise _both(prefix)
     suggested = (
         None if sid is None else _suggested(unit, experiment, sid, f"{prefix}suggestion", claimed)
     )
@@ -157,14 +159,6 @@ def prepare(
     try:
         if suggested is not None:
             assignments = suggested.assignments
-            if body.get("assignments") is not None and not rules.same_assignments(
-                _assignments(definition, body["assignments"]), assignments
-            ):
-                raise invalid(
-                    f"'{prefix}assignments' differ from those of suggestion {sid}; "
-                    "give the suggestion or the assignments.",
-                    f"{prefix}assignments",
-                )
         elif body.get("assignments") is None:
             raise invalid(
                 f"'{prefix}assignments' is missing: give 'suggestion' (an open suggestion "
@@ -190,6 +184,17 @@ def prepare(
         "updated": stamp,
         "task": task,
     }
+
+
+def _both(prefix: str) -> BadRequest:
+    """SigOpt's refusal of an observation given both a suggestion and assignments
+    (``validate_mutually_exclusive_properties``), even when they are the suggestion's."""
+    field = f"{prefix}assignments"
+    return BadRequest(
+        f"'{field}': cannot specify `suggestion` and `assignments`: an observation of a "
+        "suggestion has the suggestion's assignments; give one of them, as SigOpt requires.",
+        detail={"field": field},
+    )
 
 
 def _assignments(definition: Mapping[str, Any], raw: Any) -> dict[str, Any]:
@@ -341,14 +346,9 @@ def _changes(
     definition = experiment.definition()
     try:
         if body.get("assignments") is not None:
+            if row.suggestion_id is not None:
+                raise _both("")
             assignments = _assignments(definition, body["assignments"])
-            if row.suggestion_id is not None and not rules.same_assignments(
-                assignments, row.assignments
-            ):
-                raise invalid(
-                    "'assignments' of an observation of a suggestion cannot change.",
-                    "assignments",
-                )
             rules.check_constraints(definition["linear_constraints"], assignments)
             changes["assignments"] = assignments
         if any(k in body for k in ("value", "value_stddev", "values", "failed")):
