@@ -160,6 +160,28 @@ def _json_type_name(kind: type) -> str:
 _QUERY_INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
 
 
+#: what SigOpt's service reads as a boolean query parameter (``Request.string_to_bool``:
+#: true or false in any case, 1 or 0)
+QUERY_TRUE = ("true", "1")
+QUERY_FALSE = ("false", "0")
+
+
+def query_flag(req: falcon.Request, name: str) -> bool | None:
+    """A boolean query parameter as SigOpt reads one: true or false in any case
+    (sigopt-python sends ``str(True)``), 1 or 0; None when it is not given; a 400 naming
+    it otherwise (a blank one too)."""
+    raw = req.get_param(name)
+    if raw is None:
+        return None
+    lowered = raw.lower()
+    if lowered not in QUERY_TRUE + QUERY_FALSE:
+        raise BadRequest(
+            f"The query parameter '{name}' must be true or false (or 1 or 0), not {raw[:40]!r}.",
+            detail={"field": name},
+        )
+    return lowered in QUERY_TRUE
+
+
 def query_int(
     req: falcon.Request,
     name: str,

@@ -261,11 +261,36 @@ def test_user_and_development(sigopt_conn, served, clock):
     assert "only be your own user id" in str(refused.value)
 
 
+def test_boolean_query_values_are_read_as_sigopt_reads_them(api: Api):
+    """SigOpt's service reads a boolean query parameter as true or false in any case, or
+    1 or 0 (``Request.string_to_bool``); ``?ascending=1`` and ``?ascending=TRUE`` were a
+    400 here. ``include_runs`` of an AI experiment's archive takes any case, as SigOpt
+    lowers it."""
+    client = api.get("/v1/tokens/self").body["client"]
+    made = [api.create_experiment(name=f"b{i}")["id"] for i in range(3)]
+    ai = api.post(
+        f"/v1/clients/{client}/projects/p/aiexperiments",
+        {"name": "ai", "parameters": PARAMETERS, "metrics": [{"name": "m"}], "budget": 3},
+    ).body["id"]
+    for value, order in (("1", made), ("TRUE", made), ("0", made[::-1]), ("False", made[::-1])):
+        reply = api.get("/v1/experiments", ascending=value)
+        assert reply.status == 200, reply.body
+        assert [x["id"] for x in reply.body["data"]] == order, value
+    for value, listed in (("1", {*made, ai}), ("0", set(made)), ("tRuE", {*made, ai})):
+        reply = api.get("/v1/experiments", include_ai=value)
+        assert {x["id"] for x in reply.body["data"]} == listed, value
+    assert api.get("/v1/experiments", development="1").body["data"] == []
+    assert len(api.get("/v1/experiments", development="0").body["data"]) == 3
+    run = api.post(f"/v1/aiexperiments/{ai}/training_runs", {"name": "r"}).body
+    assert api.delete(f"/v1/aiexperiments/{ai}", include_runs="TRUE").status == 204
+    assert api.get(f"/v1/training_runs/{run['id']}").body["deleted"] is True
+
+
 HOSTILE = [
     ("sort", "name"),
     ("sort", ""),
     ("ascending", "yes"),
-    ("ascending", "1"),
+    ("ascending", "2"),
     ("ascending", ""),
     ("period_start", str(2**70)),
     ("period_start", "1e308"),
@@ -277,7 +302,7 @@ HOSTILE = [
     ("user", "me"),
     ("user", ""),
     ("include_ai", "yes"),
-    ("include_ai", "1"),
+    ("include_ai", "t"),
     ("development", "yes"),
     ("development", ""),
 ]

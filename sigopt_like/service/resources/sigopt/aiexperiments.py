@@ -36,7 +36,8 @@ class AIExperimentItem(ExperimentItem):
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """Archive the AI experiment; ``include_runs=true`` archives its runs too."""
-        include = req.get_param("include_runs", default="false")  # blank is not "false"
+        # blank is not "false"; any case, as SigOpt lowers it (not 1 or 0: SigOpt refuses them)
+        include = req.get_param("include_runs", default="false").lower()
         if include not in ("true", "false"):
             raise BadRequest(
                 f"The query parameter 'include_runs' must be true or false, not {include!r}.",

@@ -10,7 +10,15 @@ import falcon
 
 from ...domain import sigopt_rules as rules
 from ...errors import BadRequest
-from ...http import MAX_UNIX_SECONDS, now, page_request, query_int, read_json, render_page
+from ...http import (
+    MAX_UNIX_SECONDS,
+    now,
+    page_request,
+    query_flag,
+    query_int,
+    read_json,
+    render_page,
+)
 from ...store.pages import Page, PageRequest, UnknownCursor
 from ...store.sigopt import ExperimentRecord, SigoptStore, SigoptUnit
 from . import render, render_runs
@@ -143,32 +151,17 @@ def list_query(req: falcon.Request, owner: int) -> ListQuery:
             f"leave 'user' out or give {owner}, not {user[:40]!r}.",
             detail={"field": "user"},
         )
-    development = _flag(req, "development")
+    development = query_flag(req, "development")
     return ListQuery(
         state=list_state(req),
         search=req.get_param("search"),
         sort=sort,
-        ascending=bool(_flag(req, "ascending")),
+        ascending=bool(query_flag(req, "ascending")),
         period_start=period_start,
         period_end=period_end,
-        include_ai=bool(_flag(req, "include_ai")),
+        include_ai=bool(query_flag(req, "include_ai")),
         development=development,
     )
-
-
-def _flag(req: falcon.Request, name: str) -> bool | None:
-    """A boolean query parameter: true or false, any case (sigopt-python sends
-    ``str(True)``); None when it is not given; a 400 naming it otherwise."""
-    raw = req.get_param(name)
-    if raw is None:
-        return None
-    lowered = raw.lower()
-    if lowered not in ("true", "false"):
-        raise BadRequest(
-            f"The query parameter '{name}' must be true or false, not {raw[:40]!r}.",
-            detail={"field": name},
-        )
-    return lowered == "true"
 
 
 class ExperimentCollection:
