@@ -706,3 +706,34 @@ def test_what_a_run_or_project_renders_is_sent_back_as_rendered_or_refused(api: 
     echoed = {"object": "training_run", "experiment": ai["id"], "name": "loop"}
     made = api.post(ai_runs, echoed)
     assert made.status == 201 and made.body["experiment"] == ai["id"], made.body
+
+
+def test_best_training_runs_are_paged_as_sigopt_pages_them(api: Api, client: str):
+    """SigOpt's best-training-runs list takes ``limit``, ``before`` and ``after``
+    (``request.get_paging()``); they were a 400 here. Three runs on a two-metric front
+    are all best: one at a time, the pages hold each once, best first as unpaged."""
+    e = api.post(
+        f"/v1/clients/{client}/projects/p/aiexperiments",
+        {
+            "name": "front",
+            "parameters": [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+            "metrics": [{"name": "a"}, {"name": "b"}],
+            "budget": 5,
+        },
+    ).body
+    for a, b in ((1.0, 0.0), (0.0, 1.0), (0.5, 0.6)):
+        run = api.post(f"/v1/aiexperiments/{e['id']}/training_runs", {"name": "r"}).body
+        values = {"a": {"value": a}, "b": {"value": b}}
+        assert merge(api, run["id"], {"values": values, "state": "completed"}).status == 200
+    path = f"/v1/aiexperiments/{e['id']}/best_training_runs"
+    every = [r["id"] for r in api.get(path).body["data"]]
+    assert len(every) == 3
+    paged, cursor = [], None
+    for _ in range(3):
+        page = api.get(path, limit="1", **({} if cursor is None else {"before": cursor})).body
+        assert page["count"] == 3 and len(page["data"]) == 1, page
+        paged.append(page["data"][0]["id"])
+        cursor = page["paging"]["before"]
+    assert paged == every and cursor is None
+    assert [r["id"] for r in api.get(path, limit="2").body["data"]] == every[:2]
+    assert api.get(path, limit="-1").status == 400

@@ -21,7 +21,7 @@ from ...errors import BadRequest
 from ...http import now, parse_id, read_json
 from ...store.sigopt import SigoptStore
 from . import render, render_runs
-from .common import caller, experiment_of, rule_error, whole
+from .common import caller, experiment_of, rule_error, whole_or_paged
 from .experiments import ExperimentItem
 from .suggestions import suggest
 
@@ -106,4 +106,4 @@ class BestTrainingRuns:
             best = render.best_rows(unit, experiment)
             runs = unit.runs.of_observations(experiment.id, [row.id for row in best])
         data = [render_runs.training_run(runs[row.id]) for row in best if row.id in runs]
-        resp.media = whole(data)
+        resp.media = whole_or_paged(data, req)  # SigOpt pages them (limit, before, after)
