@@ -528,7 +528,18 @@ EXPERIMENTS = Group(
                     convert={"observations": lambda items: [H.observation_json(o) for o in items]},
                 ),
                 *_with_fetch(
-                    E("list", "GET", None, "Observation", "Observations, newest first.", page=True)
+                    E(
+                        "list",
+                        "GET",
+                        None,
+                        "Observation",
+                        "Observations, newest first (ascending= for oldest first).",
+                        page=True,
+                        params=(
+                            P("sort", str | None, doc="id: the only order here (SigOpt's default)"),
+                            P("ascending", bool | None, doc="oldest first (default: newest)"),
+                        ),
+                    )
                 ),
                 E("delete", "DELETE", None, None, "Delete every observation of the experiment."),
             ),

@@ -629,6 +629,8 @@ class _ExperimentsItemObservations:
     def list(
         self,
         *,
+        sort: str | None = ...,
+        ascending: bool | None = ...,
         limit: int | None = ...,
         before: str | None = ...,
         after: str | None = ...,
@@ -636,10 +638,12 @@ class _ExperimentsItemObservations:
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
     ) -> Page[Observation]:
-        """Observations, newest first."""
+        """Observations, newest first (ascending= for oldest first)."""
     def fetch(
         self,
         *,
+        sort: str | None = ...,
+        ascending: bool | None = ...,
         limit: int | None = ...,
         before: str | None = ...,
         after: str | None = ...,
@@ -647,7 +651,7 @@ class _ExperimentsItemObservations:
         request_timeout: float | tuple[float, float] | None = ...,
         headers: Mapping[str, str] | None = ...,
     ) -> Page[Observation]:
-        """Observations, newest first. (SigOpt's name of list)"""
+        """Observations, newest first (ascending= for oldest first). (SigOpt's name of list)"""
     def delete(
         self,
         *,

@@ -353,3 +353,52 @@ def test_another_users_experiment_is_no_cursor_under_recent(served):
     mine.create_experiment(name="mine")
     reply = mine.get("/v1/experiments", sort="recent", before=theirs)
     assert reply.status == 400 and reply.body["detail"]["field"] == "before"
+
+
+def test_observations_list_oldest_first_as_sigopt_python_asks(sigopt_conn, our_conn):
+    """SigOpt's observation list takes ``sort`` (``id``, its default) and ``ascending``;
+    both were a 400 here. Oldest first, sigopt-python's ``iterate_pages()`` walks every
+    page; another of SigOpt's orders (``value``...) is a 400 naming ``sort``."""
+    e = sigopt_conn.experiments().create(name="obs", parameters=PARAMETERS)
+    made = [
+        sigopt_conn.experiments(e.id)
+        .observations()
+        .create(assignments={"x": 1.0, "n": i, "c": "a"}, value=i)
+        .id
+        for i in range(5)
+    ]
+    listing = sigopt_conn.experiments(e.id).observations()
+    assert [o.id for o in listing.fetch().iterate_pages()] == made[::-1]
+    assert [o.id for o in listing.fetch(ascending=True, limit=2).iterate_pages()] == made
+    assert [o.id for o in listing.fetch(sort="id", ascending=False, limit=2).iterate_pages()] == (
+        made[::-1]
+    )
+    ours = our_conn.experiments(e.id).observations.list(ascending=True, limit=2)
+    assert [o.id for o in ours] == made
+    with pytest.raises(ApiException) as refused:
+        listing.fetch(sort="value")
+    assert refused.value.status_code == 400 and "Invalid sort" in str(refused.value)
+
+
+def test_checkpoints_and_runs_lists_take_sigopts_order_and_search(api: Api):
+    """SigOpt's checkpoint list takes ``ascending``, its run list ``sort`` (``id``),
+    ``ascending`` and ``search`` (in the runs' names, any case); each was a 400 here."""
+    client = api.get("/v1/tokens/self").body["client"]
+    base = f"/v1/clients/{client}/projects/p/training_runs"
+    runs = [api.post(base, {"name": name}).body["id"] for name in ("Alpha", "beta", "ALPHABET")]
+    assert [r["id"] for r in api.get(base, ascending="true").body["data"]] == runs
+    assert [r["id"] for r in api.get(base, sort="id").body["data"]] == runs[::-1]
+    found = api.get(base, search=" alpha ", ascending="1").body
+    assert [r["id"] for r in found["data"]] == [runs[0], runs[2]] and found["count"] == 2
+    assert api.get(base, search="zeta").body["data"] == []
+    refused = api.get(base, sort="created")
+    assert refused.status == 400 and refused.body["detail"]["field"] == "sort"
+    checkpoints = f"/v1/training_runs/{runs[0]}/checkpoints"
+    made = [
+        api.post(checkpoints, {"values": [{"name": "m", "value": v}]}).body["id"] for v in (1, 2, 3)
+    ]
+    assert [c["id"] for c in api.get(checkpoints).body["data"]] == made[::-1]
+    oldest = api.get(checkpoints, ascending="True", limit="2").body
+    assert [c["id"] for c in oldest["data"]] == made[:2]
+    rest = api.get(checkpoints, ascending="True", before=oldest["paging"]["before"]).body
+    assert [c["id"] for c in rest["data"]] == made[2:]

@@ -47,13 +47,17 @@ def fetch_page(
     id_column: sa.ColumnElement,
     request: PageRequest,
     convert: Callable[[Any], Item],
+    *,
+    ascending: bool = False,
 ) -> Page[Item]:
-    """One page of ``query`` ordered by ``id_column``, newest first.
+    """One page of ``query`` ordered by ``id_column``, newest first (oldest first when
+    ``ascending``).
 
-    ``before`` asks for items older than it, ``after`` for newer, both for the items
-    between them (paged like ``before``). ``convert`` turns each row into an item.
+    ``before`` asks for the items that come after it in that order (older ones, newest
+    first), ``after`` for the ones before it, both for the items between them (paged like
+    ``before``). ``convert`` turns each row into an item.
     """
-    return fetch_sorted_page(conn, query, (id_column,), request, convert)
+    return fetch_sorted_page(conn, query, (id_column,), request, convert, ascending=ascending)
 
 
 def fetch_sorted_page(

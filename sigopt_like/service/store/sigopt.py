@@ -518,9 +518,12 @@ class Observations:
         rows = self.conn.execute(sa.select(O).where(O.c.id.in_(list(ids))))
         return {r.id: _observation(r) for r in rows}
 
-    def page(self, eid: int, request: PageRequest) -> Page[ObservationRecord]:
+    def page(
+        self, eid: int, request: PageRequest, *, ascending: bool = False
+    ) -> Page[ObservationRecord]:
+        """A page of the experiment's observations, newest first (oldest when ``ascending``)."""
         query = sa.select(O).where(O.c.experiment_id == eid)
-        return fetch_page(self.conn, query, O.c.id, request, _observation)
+        return fetch_page(self.conn, query, O.c.id, request, _observation, ascending=ascending)
 
     def ends(self, eid: int) -> tuple[int, ObservationRecord | None, ObservationRecord | None]:
         """``(count, first, last)`` observations of the experiment."""

@@ -255,15 +255,22 @@ class Runs:
         project_id: int | None = None,
         experiment_id: int | None = None,
         deleted: bool | None = False,
+        search: str | None = None,
+        ascending: bool = False,
     ) -> Page[RunRecord]:
+        """A page of the owner's runs, newest first (oldest when ``ascending``); ``search``:
+        only runs whose name holds it, in any case (SigOpt's ``ilike``)."""
         query = _run_select().where(R.c.owner_id == owner)
+        if search is not None:
+            text = search.lower().strip()
+            query = query.where(sa.func.lower(R.c.name).contains(text, autoescape=True))
         if project_id is not None:
             query = query.where(R.c.project_id == project_id)
         if experiment_id is not None:
             query = query.where(R.c.experiment_id == experiment_id)
         if deleted is not None:
             query = query.where(R.c.deleted.is_(deleted))
-        return fetch_page(self.conn, query, R.c.id, request, _run)
+        return fetch_page(self.conn, query, R.c.id, request, _run, ascending=ascending)
 
     def update(self, rid: int, changes: Mapping[str, Any], stamp: int) -> None:
         """Change columns: name, state, deleted, assignments, values, metadata, fields,
@@ -316,9 +323,12 @@ class Runs:
         row = self.conn.execute(sa.select(C).where(C.c.id == int(key[0]))).one()
         return _checkpoint(row)
 
-    def checkpoints(self, rid: int, request: PageRequest) -> Page[CheckpointRecord]:
+    def checkpoints(
+        self, rid: int, request: PageRequest, *, ascending: bool = False
+    ) -> Page[CheckpointRecord]:
+        """A page of the run's checkpoints, newest first (oldest when ``ascending``)."""
         query = sa.select(C).where(C.c.training_run_id == rid)
-        return fetch_page(self.conn, query, C.c.id, request, _checkpoint)
+        return fetch_page(self.conn, query, C.c.id, request, _checkpoint, ascending=ascending)
 
 
 def _checkpoint(row: Any) -> CheckpointRecord:

@@ -24,7 +24,7 @@ from ...http import now, page_request, read_json, render_page
 from ...store.sigopt import SigoptStore, SigoptUnit
 from ...store.sigopt_runs import ProjectRecord
 from . import render_runs
-from .common import body_id, caller, project_on_use, rule_error, whole
+from .common import body_id, caller, id_order, project_on_use, rule_error, whole
 from .experiments import create_and_render, list_query, render_listed
 from .runs import apply_update
 
@@ -267,11 +267,18 @@ class ProjectRuns:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, cid: str, pid: str) -> None:
         owner = client_of(req, self.context, cid)
-        request = page_request(req)
+        request, ascending = page_request(req), id_order(req)
         experiment = _experiment_filter(req.get_param("filters"))
         with self.store.read() as unit:
             project = project_of(unit, owner, pid, create=False)
-            page = unit.runs.page(owner, request, project_id=project.id, experiment_id=experiment)
+            page = unit.runs.page(
+                owner,
+                request,
+                project_id=project.id,
+                experiment_id=experiment,
+                search=req.get_param("search"),
+                ascending=ascending,
+            )
         resp.media = render_page(page, render_runs.training_run)
 
 

@@ -9,7 +9,7 @@ import falcon
 
 from ...domain import sigopt_rules as rules
 from ...errors import APIError, BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
-from ...http import is_id_text, now, page_request, paginate_list, parse_id
+from ...http import is_id_text, now, page_request, paginate_list, parse_id, query_flag
 from ...store.sigopt import ExperimentRecord, SigoptUnit
 from ...store.sigopt_runs import ProjectRecord
 
@@ -42,6 +42,21 @@ def whole_or_paged(items: list[dict[str, Any]], req: falcon.Request) -> dict[str
     if any(req.get_param(name) for name in ("limit", "before", "after")):
         return paginate_list(items, req)
     return whole(items)
+
+
+def id_order(req: falcon.Request, sorts: tuple[str, ...] = ("id",)) -> bool:
+    """Whether a list of ids is asked oldest first: ``ascending`` (SigOpt's boolean) and,
+    for the lists whose ``sort`` SigOpt takes, ``sort``, of which only ``id`` (SigOpt's
+    default) is served here; another of SigOpt's orders is a 400 naming ``sort``."""
+    sort = req.get_param("sort")
+    if sort is not None and sort not in sorts:
+        raise BadRequest(
+            f"Invalid sort: this list is sorted by {' or '.join(sorts)} only here, not "
+            f"{sort[:40]!r} (SigOpt's other orders of it are not supported by this service); "
+            "'ascending=true' lists the oldest first.",
+            detail={"field": "sort"},
+        )
+    return bool(query_flag(req, "ascending"))
 
 
 def rule_error(err: rules.RuleError, prefix: str = "") -> APIError:

@@ -30,6 +30,7 @@ from .common import (
     body_id,
     caller,
     experiment_of,
+    id_order,
     invalid,
     not_found,
     require_active,
@@ -221,12 +222,12 @@ class ObservationCollection:
         resp.status = falcon.HTTP_201
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
-        """A page of the experiment's observations."""
+        """A page of the experiment's observations (newest first; ``ascending=true`` oldest)."""
         owner = caller(req, self.context)
-        request = page_request(req)
+        request, ascending = page_request(req), id_order(req)
         with self.store.read() as unit:
             experiment = experiment_of(unit, eid, owner)
-            page = unit.observations.page(experiment.id, request)
+            page = unit.observations.page(experiment.id, request, ascending=ascending)
         resp.media = render_page(page, lambda row: render.observation(row, experiment.tasks))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
