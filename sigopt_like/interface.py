@@ -436,7 +436,11 @@ EXPERIMENTS = Group(
                         "Suggestion",
                         "Suggestions.",
                         page=True,
-                        params=(P("state", str | None, doc="open or closed"),),
+                        params=(
+                            P("state", str | None, doc="open or closed"),
+                            P("deleted", bool | None, doc="true: only the deleted ones"),
+                            P("id", str | None, doc="only these ids, separated by commas"),
+                        ),
                     )
                 ),
                 E(

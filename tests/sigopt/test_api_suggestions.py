@@ -294,3 +294,28 @@ def test_given_assignments_must_satisfy_the_linear_constraints(api: Api, route: 
     edge = api.post(base, {"assignments": {"x": 0.1, "y": 0.9, "k": 1}})
     assert edge.status == 201, edge.body
     assert edge.body["assignments"] == {"x": 0.1, "y": 0.9, "k": 1}
+
+
+def test_the_list_takes_sigopts_deleted_and_id(api: Api):
+    """SigOpt's suggestion list takes ``deleted`` (true: only the deleted suggestions) and
+    ``id`` (comma-separated ids; blank: none); both were a 400 here."""
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}/suggestions"
+    made = [api.post(base).body["id"] for _ in range(4)]
+    assert api.delete(f"{base}/{made[1]}").status == 204
+
+    def listed(**query: str) -> list[str]:
+        reply = api.get(base, **query)
+        assert reply.status == 200, reply.body
+        return [s["id"] for s in reply.body["data"]]
+
+    assert listed() == [made[3], made[2], made[0]]
+    assert listed(deleted="true") == [made[1]]
+    assert listed(deleted="0") == listed()
+    assert listed(id=f"{made[0]},{made[3]}") == [made[3], made[0]]
+    assert listed(id=f"{made[1]}", deleted="1") == [made[1]]
+    assert listed(id=f"{made[1]}") == [] and listed(id="") == []
+    assert listed(id=f"{made[2]},{2**40}") == [made[2]]
+    for query in ({"id": "1,x"}, {"deleted": "yes"}):
+        reply = api.get(base, **query)
+        assert reply.status == 400 and reply.body["detail"]["field"] == next(iter(query))

@@ -396,11 +396,22 @@ class Suggestions:
         row = self.conn.execute(sa.select(S).where(S.c.id == sid, S.c.experiment_id == eid)).first()
         return None if row is None else _suggestion(row)
 
-    def page(self, eid: int, request: PageRequest, state: str | None) -> Page[SuggestionRecord]:
-        """A page of the experiment's suggestions that are not deleted."""
-        query = sa.select(S).where(S.c.experiment_id == eid, S.c.deleted.is_(False))
+    def page(
+        self,
+        eid: int,
+        request: PageRequest,
+        state: str | None,
+        *,
+        deleted: bool = False,
+        ids: Sequence[int] | None = None,
+    ) -> Page[SuggestionRecord]:
+        """A page of the experiment's suggestions that are not deleted (only the deleted
+        ones with ``deleted``), of those ``ids`` when given."""
+        query = sa.select(S).where(S.c.experiment_id == eid, S.c.deleted.is_(deleted))
         if state:
             query = query.where(S.c.state == state)
+        if ids is not None:
+            query = query.where(S.c.id.in_(list(ids)))
         return fetch_page(self.conn, query, S.c.id, request, _suggestion)
 
     def set_metadata(self, sid: int, metadata: Any) -> None:

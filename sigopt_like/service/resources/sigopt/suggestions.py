@@ -11,7 +11,7 @@ from ...domain import sigopt_rules as rules
 from ...domain import sigopt_tasks
 from ...domain.sigopt_checks import known_fields
 from ...errors import BadRequest, Conflict
-from ...http import now, page_request, parse_id, read_json, render_page
+from ...http import is_id_text, now, page_request, parse_id, query_flag, read_json, render_page
 from ...store.sigopt import ExperimentRecord, SigoptStore, SigoptUnit, SuggestionRecord
 from . import render, suggester
 from .common import (
@@ -42,6 +42,24 @@ def _state_param(req: falcon.Request) -> str | None:
             detail={"field": "state"},
         )
     return state
+
+
+def _ids_param(req: falcon.Request) -> list[int] | None:
+    """SigOpt's ``id`` of a suggestion list: comma-separated suggestion ids (blank: none,
+    as SigOpt reads ``?id=``); None when it is not given; a 400 naming it for what is not
+    an id."""
+    raw = req.get_param("id")
+    if raw is None:
+        return None
+    parts = [part for part in raw.split(",") if part]
+    for part in parts:
+        if not part.isascii() or not part.isdigit():
+            raise BadRequest(
+                f"The query parameter 'id' must be suggestion ids separated by commas, "
+                f"not {part[:40]!r}.",
+                detail={"field": "id"},
+            )
+    return [int(part) for part in parts if is_id_text(part)]  # a larger one is no suggestion
 
 
 #: experiment types that walk the space without repeats: they read every observation
@@ -239,13 +257,15 @@ class SuggestionCollection:
         resp.status = falcon.HTTP_201
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
-        """A page of the experiment's suggestions (not deleted); ``state=open|closed``."""
+        """A page of the experiment's suggestions (not deleted); ``state=open|closed``;
+        SigOpt's ``deleted=true`` (only the deleted ones) and ``id`` (those ids)."""
         owner = caller(req, self.context)
         state = _state_param(req)
         request = page_request(req)
+        deleted, ids = bool(query_flag(req, "deleted")), _ids_param(req)
         with self.store.read() as unit:
             experiment = experiment_of(unit, eid, owner)
-            page = unit.suggestions.page(experiment.id, request, state)
+            page = unit.suggestions.page(experiment.id, request, state, deleted=deleted, ids=ids)
         resp.media = render_page(page, lambda row: render.suggestion(row, experiment.tasks))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
