@@ -737,3 +737,38 @@ def test_best_training_runs_are_paged_as_sigopt_pages_them(api: Api, client: str
     assert paged == every and cursor is None
     assert [r["id"] for r in api.get(path, limit="2").body["data"]] == every[:2]
     assert api.get(path, limit="-1").status == 400
+
+
+def test_projects_are_listed_as_sigopt_lists_them(
+    api: Api, client: str, monkeypatch: pytest.MonkeyPatch
+):
+    """SigOpt's project list takes ``sort`` (``updated``, its default, or ``created``),
+    ``ascending``, ``user`` and ``deleted``; each was a 400 here, and the list was in the
+    order of creation where SigOpt's puts the latest update first."""
+    from sigopt_like.service.resources.sigopt import clients as clients_resource
+
+    ticks = iter(range(1_700_000_000, 1_700_000_100))
+    monkeypatch.setattr(clients_resource, "now", lambda: next(ticks))
+    base = f"/v1/clients/{client}/projects"
+    for key in ("p1", "p2", "p3"):
+        assert api.post(base, {"id": key}).status == 201
+    assert api.put(f"{base}/p1", {"name": "touched"}).status == 200
+
+    def listed(**query: str) -> list[str]:
+        reply = api.get(base, **query)
+        assert reply.status == 200, reply.body
+        return [p["id"] for p in reply.body["data"]]
+
+    assert listed() == ["p1", "p3", "p2"] == listed(sort="updated")
+    assert listed(ascending="true") == ["p2", "p3", "p1"]
+    assert listed(sort="created") == ["p3", "p2", "p1"]
+    assert listed(sort="created", ascending="1") == ["p1", "p2", "p3"]
+    assert listed(user=client) == listed(deleted="true") == listed()
+    first = api.get(base, limit="2").body
+    rest = api.get(base, limit="2", before=first["paging"]["before"]).body
+    assert [p["id"] for p in first["data"] + rest["data"]] == ["p1", "p3", "p2"]
+    for query in ({"sort": "name"}, {"user": "999999"}, {"deleted": "yes"}):
+        reply = api.get(base, **query)
+        assert reply.status == 400 and reply.body["detail"]["field"] == next(iter(query))
+    unknown = api.get(base, before="999999")
+    assert unknown.status == 400 and unknown.body["detail"]["field"] == "before"

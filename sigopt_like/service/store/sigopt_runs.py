@@ -16,7 +16,7 @@ import attrs
 import sqlalchemy as sa
 
 from . import schema
-from .pages import Page, PageRequest, fetch_page
+from .pages import Page, PageRequest, fetch_page, fetch_sorted_page
 
 P = schema.sigopt_projects
 R = schema.training_runs
@@ -147,9 +147,36 @@ class Projects:
                 raise
             return None
 
-    def page(self, owner: int, request: PageRequest) -> Page[ProjectRecord]:
-        return fetch_page(
-            self.conn, sa.select(P).where(P.c.owner_id == owner), P.c.id, request, _project
+    def page(
+        self, owner: int, request: PageRequest, *, sort: str = "updated", ascending: bool = False
+    ) -> Page[ProjectRecord]:
+        """A page of the owner's projects, as SigOpt sorts them: ``updated`` (the last
+        update, then id) or ``created`` (id); largest first unless ``ascending``. The
+        cursors are ids; under ``updated`` a cursor must be one of the owner's projects
+        (:class:`~.pages.UnknownCursor` otherwise), and the page goes on from where that
+        project stands now."""
+        query = sa.select(P).where(P.c.owner_id == owner)
+        if sort == "created":
+            return fetch_sorted_page(
+                self.conn, query, (P.c.id,), request, _project, ascending=ascending
+            )
+        if sort != "updated":
+            raise ValueError(f"unknown sort {sort!r}")
+
+        def cursor_key(pid: int) -> tuple[Any, ...] | None:
+            found = self.conn.execute(
+                sa.select(P.c.updated, P.c.id).where(P.c.id == pid, P.c.owner_id == owner)
+            ).first()
+            return None if found is None else (found.updated, found.id)
+
+        return fetch_sorted_page(
+            self.conn,
+            query,
+            (P.c.updated, P.c.id),
+            request,
+            _project,
+            ascending=ascending,
+            cursor_key=cursor_key,
         )
 
     def update(self, pid: int, changes: Mapping[str, Any], stamp: int) -> None:

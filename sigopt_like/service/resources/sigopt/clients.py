@@ -20,14 +20,25 @@ from ...domain import sigopt_rules as rules
 from ...domain import sigopt_runs as run_rules
 from ...domain.sigopt_checks import known_fields
 from ...errors import BadRequest, Conflict, NotFound
-from ...http import now, page_request, read_json, render_page
+from ...http import now, page_request, query_flag, read_json, render_page
+from ...store.pages import UnknownCursor
 from ...store.sigopt import SigoptStore, SigoptUnit
 from ...store.sigopt_runs import ProjectRecord
 from . import render_runs
-from .common import body_id, caller, id_order, project_on_use, rule_error, whole
+from .common import (
+    body_id,
+    caller,
+    id_order,
+    own_user_only,
+    project_on_use,
+    rule_error,
+    whole,
+)
 from .experiments import create_and_render, list_query, render_listed
 from .runs import apply_update
 
+#: SigOpt's orders of the project list (``updated``, its default, or ``created``)
+PROJECT_SORTS = ("updated", "created")
 #: ``fields`` (which fields of each run to answer with) is what ``sigopt.upload_runs`` sends
 RUN_BATCH_FIELDS = ("runs", "fields")
 
@@ -140,10 +151,32 @@ class Projects:
         resp.status = falcon.HTTP_201
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, cid: str) -> None:
+        """The caller's projects, as SigOpt lists them: ``sort`` updated (default: the
+        latest update first) or created, ``ascending``, ``user`` (one's own id only: a
+        client is one user here) and ``deleted`` (no project is deleted here, so the
+        list is the same)."""
         owner = client_of(req, self.context, cid)
         request = page_request(req)
+        sort = req.get_param("sort", default="updated")
+        if sort not in PROJECT_SORTS:
+            raise BadRequest(
+                f"Invalid sort: the query parameter 'sort' of projects must be one of "
+                f"{', '.join(PROJECT_SORTS)}, not {sort[:40]!r}.",
+                detail={"field": "sort"},
+            )
+        ascending = bool(query_flag(req, "ascending"))
+        own_user_only(req, owner, "projects")
+        query_flag(req, "deleted")  # checked: no project is deleted in this service
         with self.store.read() as unit:
-            page = unit.projects.page(owner, request)
+            try:
+                page = unit.projects.page(owner, request, sort=sort, ascending=ascending)
+            except UnknownCursor as err:
+                raise BadRequest(
+                    f"The cursor '{err.name}' is not one this service gave out: "
+                    f"{str(err.cursor)!r} (a cursor is the number of one of your projects, "
+                    "from 'paging').",
+                    detail={"field": err.name},
+                ) from err
         resp.media = render_page(page, render_runs.project)
 
 

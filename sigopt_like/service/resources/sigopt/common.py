@@ -44,6 +44,20 @@ def whole_or_paged(items: list[dict[str, Any]], req: falcon.Request) -> dict[str
     return whole(items)
 
 
+def own_user_only(req: falcon.Request, owner: int, what: str) -> None:
+    """SigOpt's ``user`` of a list (whose items that user made): only the caller's own id,
+    since a client is one user here and the list holds only the caller's {what}; another
+    is a 400 naming it."""
+    user = req.get_param("user")
+    if user is not None and user != str(owner):
+        raise BadRequest(
+            f"The query parameter 'user' can only be your own user id ({owner}): a client "
+            f"is one user in this service, so the list holds only your own {what}; "
+            f"leave 'user' out or give {owner}, not {user[:40]!r}.",
+            detail={"field": "user"},
+        )
+
+
 def id_order(req: falcon.Request, sorts: tuple[str, ...] = ("id",)) -> bool:
     """Whether a list of ids is asked oldest first: ``ascending`` (SigOpt's boolean) and,
     for the lists whose ``sort`` SigOpt takes, ``sort``, of which only ``id`` (SigOpt's

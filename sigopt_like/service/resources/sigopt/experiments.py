@@ -22,7 +22,14 @@ from ...http import (
 from ...store.pages import Page, PageRequest, UnknownCursor
 from ...store.sigopt import ExperimentRecord, SigoptStore, SigoptUnit
 from . import render, render_runs
-from .common import caller, experiment_of, project_on_use, rule_error, whole_or_paged
+from .common import (
+    caller,
+    experiment_of,
+    own_user_only,
+    project_on_use,
+    rule_error,
+    whole_or_paged,
+)
 
 LIST_STATES = ("active", "deleted", "all")
 LIST_SORTS = ("id", "recent")
@@ -143,14 +150,7 @@ def list_query(req: falcon.Request, owner: int) -> ListQuery:
             f"'period_end' ({period_end}).",
             detail={"field": "period_start"},
         )
-    user = req.get_param("user")
-    if user is not None and user != str(owner):
-        raise BadRequest(
-            f"The query parameter 'user' can only be your own user id ({owner}): a client "
-            "is one user in this service, so the list holds only your own experiments; "
-            f"leave 'user' out or give {owner}, not {user[:40]!r}.",
-            detail={"field": "user"},
-        )
+    own_user_only(req, owner, "experiments")
     development = query_flag(req, "development")
     return ListQuery(
         state=list_state(req),
