@@ -602,6 +602,22 @@ def test_an_update_refuses_fields_it_would_ignore(api: Api):
     assert same.status == 200 and same.body["state"] == "deleted"
 
 
+def test_an_update_giving_both_budget_names_different_values_is_refused(api: Api):
+    """An update with ``budget`` and ``observation_budget`` took the last one read and
+    dropped the other (``{"observation_budget": 5, "budget": null}`` cleared the budget);
+    as a create does, differing values are a 422 naming ``budget``, nothing changed, and
+    equal ones are taken."""
+    e = create(api, observation_budget=10)
+    path = f"/v1/experiments/{e['id']}"
+    before = api.snapshot()
+    for body in ({"budget": 4, "observation_budget": 5}, {"observation_budget": 5, "budget": None}):
+        reply = api.put(path, body)
+        assert reply.status == 422 and reply.body["detail"]["field"] == "budget", reply.body
+    assert api.snapshot() == before
+    same = api.put(path, {"budget": 6, "observation_budget": 6})
+    assert same.status == 200 and same.body["observation_budget"] == 6, same.body
+
+
 def test_observations_and_suggestions_refuse_fields_they_would_ignore(api: Api):
     e = create(api)
     s = api.post(f"/v1/experiments/{e['id']}/suggestions", {}).body

@@ -327,9 +327,15 @@ def experiment_update(body: Mapping[str, Any], current: Mapping[str, Any]) -> di
         changes["name"] = name_text(body["name"], "name")
     if "metadata" in body:
         changes["metadata"] = metadata(body["metadata"])
-    for key in ("observation_budget", "budget"):
-        if key in body:
-            changes["observation_budget"] = positive_int_or_none(body[key], key)
+    budgets = {
+        key: positive_int_or_none(body[key], key)
+        for key in ("observation_budget", "budget")
+        if key in body
+    }
+    if len(set(budgets.values())) > 1:  # one of them would be dropped unseen
+        raise RuleError("'budget' and 'observation_budget' differ; give one of them.", "budget")
+    for budget in budgets.values():
+        changes["observation_budget"] = budget
     if "parallel_bandwidth" in body:
         changes["parallel_bandwidth"] = (
             positive_int_or_none(body["parallel_bandwidth"], "parallel_bandwidth") or 1
