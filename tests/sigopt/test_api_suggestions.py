@@ -319,3 +319,46 @@ def test_the_list_takes_sigopts_deleted_and_id(api: Api):
     for query in ({"id": "1,x"}, {"deleted": "yes"}):
         reply = api.get(base, **query)
         assert reply.status == 400 and reply.body["detail"]["field"] == next(iter(query))
+
+
+def test_a_point_suggested_and_observed_during_a_request_is_not_suggested_again(
+    service, engine_time, monkeypatch: pytest.MonkeyPatch
+):
+    """Two requests that read the same history get the same seed, so the engine gives them
+    the same point. The second was checked against the open suggestions only: when the
+    first's suggestion was observed before the second was stored, the point was suggested
+    twice (found running sigopt-python's examples/parallel.py with two workers). The
+    suggestions made since its inputs were read now count as taken too."""
+    import threading
+
+    from sigopt_like.service.optimizer import sequential
+
+    real = sequential.suggest_next
+    held, entered = threading.Event(), threading.Event()
+    calls = []
+
+    def first_call_waits(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            entered.set()
+            assert held.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sequential, "suggest_next", first_call_waits)
+    api = Api(service)
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}"
+    replies = []
+    slow = threading.Thread(target=lambda: replies.append(api.post(f"{base}/suggestions")))
+    slow.start()
+    try:
+        assert entered.wait(60)
+        fast = api.post(f"{base}/suggestions").body
+        observed = api.post(f"{base}/observations", {"suggestion": fast["id"], "value": 1})
+        assert observed.status == 201, observed.body
+    finally:
+        held.set()
+        slow.join(60)
+    (second,) = replies
+    assert second.status == 201, second.body
+    assert second.body["assignments"] != fast["assignments"]

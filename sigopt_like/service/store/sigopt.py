@@ -358,6 +358,19 @@ class Suggestions:
         )
         return [loads(r.assignments) for r in rows]
 
+    def latest_assignments(self, eid: int, count: int) -> list[dict[str, Any]]:
+        """The assignments of the experiment's ``count`` newest suggestions, whatever their
+        state (deleted ones included)."""
+        if count <= 0:
+            return []
+        rows = self.conn.execute(
+            sa.select(S.c.assignments)
+            .where(S.c.experiment_id == eid)
+            .order_by(S.c.id.desc())
+            .limit(count)
+        )
+        return [loads(r.assignments) for r in rows]
+
     def count(self, eid: int) -> int:
         """How many suggestions the experiment was ever given (deleted ones included)."""
         return int(

@@ -165,7 +165,12 @@ def suggest(
             pending = unit.suggestions.open_assignments(experiment.id)
             walk = definition["type"] in WALKS
             now_past = history(unit, experiment)[0] if walk else []
-            taken = [*pending, *(a for a, _ in now_past)]
+            # and those a concurrent request made since the engine's inputs were read: made
+            # from the same inputs and seed, it may be this very point, observed since
+            meanwhile = unit.suggestions.latest_assignments(
+                experiment.id, unit.suggestions.count(experiment.id) - made
+            )
+            taken = [*pending, *(a for a, _ in now_past), *meanwhile]
             if choice is not None and any(
                 rules.same_assignments(choice.assignments, p) for p in taken
             ):
