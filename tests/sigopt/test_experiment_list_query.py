@@ -402,3 +402,21 @@ def test_checkpoints_and_runs_lists_take_sigopts_order_and_search(api: Api):
     assert [c["id"] for c in oldest["data"]] == made[:2]
     rest = api.get(checkpoints, ascending="True", before=oldest["paging"]["before"]).body
     assert [c["id"] for c in rest["data"]] == made[2:]
+
+
+def test_search_reads_names_in_any_case_as_sigopt_does(served_on_either):
+    """SigOpt's ``search`` is lowered, stripped and matched with ``ilike``: ``search=
+    " franke "`` finds "Franke Optimization". Here it was matched as given (no experiment
+    for the spaces; on PostgreSQL none for another case either). Runs search the same."""
+    served = served_on_either
+    api = Api(served.service, served.url, served.token)
+    client = api.get("/v1/tokens/self").body["client"]
+    franke = api.create_experiment(name="Franke Optimization", project="p")["id"]
+    api.create_experiment(name="other", project="p")
+    for route in ("/v1/experiments", f"/v1/clients/{client}/projects/p/experiments"):
+        for text in ("franke", " FRANKE ", "Optimization"):
+            found = api.get(route, search=text).body["data"]
+            assert [e["id"] for e in found] == [franke], (route, text)
+    runs = f"/v1/clients/{client}/projects/p/training_runs"
+    made = api.post(runs, {"name": "Ünïcode Run"}).body["id"]
+    assert [r["id"] for r in api.get(runs, search=" RUN").body["data"]] == [made]

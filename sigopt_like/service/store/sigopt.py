@@ -299,8 +299,9 @@ class Experiments:
         query = _experiment_select().where(E.c.owner_id == owner, E.c.kind.in_(kinds))
         if state != "all":
             query = query.where(E.c.state == state)
-        if search:
-            query = query.where(E.c.name.contains(search, autoescape=True))
+        if search is not None:  # as SigOpt's: lowered and stripped, in any case (ilike)
+            text = search.lower().strip()
+            query = query.where(sa.func.lower(E.c.name).contains(text, autoescape=True))
         if project_id is not None:
             query = query.where(E.c.project_id == project_id)
         if created_from is not None:
