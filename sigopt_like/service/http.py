@@ -254,10 +254,11 @@ def parse_id(raw: str, what: str) -> int:
     return int(raw)
 
 
-def page_request(req: falcon.Request) -> PageRequest:
-    """The page a request asks for: ``limit`` (default 100, at most 1000), ``before``
-    and ``after`` cursors (ids this service gave out; a 400 otherwise)."""
-    limit = query_int(req, "limit", DEFAULT_PAGE_LIMIT, minimum=0, maximum=MAX_PAGE_LIMIT)
+def page_request(req: falcon.Request, default_limit: int = DEFAULT_PAGE_LIMIT) -> PageRequest:
+    """The page a request asks for: ``limit`` (default ``default_limit``, 100 unless
+    given; at most 1000), ``before`` and ``after`` cursors (ids this service gave out; a
+    400 otherwise)."""
+    limit = query_int(req, "limit", default_limit, minimum=0, maximum=MAX_PAGE_LIMIT)
     assert limit is not None  # it has a default
     before = req.get_param("before")
     after = req.get_param("after")
@@ -296,13 +297,16 @@ def _cursor(raw: str, name: str) -> int:
     return min(int(raw), MAX_ID)
 
 
-def paginate_list(items: list[dict[str, Any]], req: falcon.Request) -> dict[str, Any]:
+def paginate_list(
+    items: list[dict[str, Any]], req: falcon.Request, default_limit: int = DEFAULT_PAGE_LIMIT
+) -> dict[str, Any]:
     """A page of a fixed list, in its own order; cursors are positions (opaque to callers).
 
     ``before=k`` gives the items after position k (the next page), ``after=k``
-    the page before it, as the contract's iteration expects.
+    the page before it, as the contract's iteration expects; ``limit`` defaults to
+    ``default_limit``.
     """
-    limit = query_int(req, "limit", DEFAULT_PAGE_LIMIT, minimum=0, maximum=MAX_PAGE_LIMIT)
+    limit = query_int(req, "limit", default_limit, minimum=0, maximum=MAX_PAGE_LIMIT)
     assert limit is not None
     raw_before, raw_after = req.get_param("before"), req.get_param("after")
     if raw_before and raw_after:

@@ -84,7 +84,7 @@ def test_iterate_pages_over_more_than_one_page(conn):
     more = [
         conn.experiments().create(name=f"f{i}", parameters=PARAMETERS[:1]).id for i in range(95)
     ]
-    everything = list(conn.experiments().fetch().iterate_pages())  # default page: 100
+    everything = list(conn.experiments().fetch(limit=100).iterate_pages())  # two pages
     assert [x.id for x in everything] == list(reversed(ids + more))
 
 
@@ -519,3 +519,18 @@ def test_an_update_changes_categorical_and_grid_values(served, conn):
     with pytest.raises(ApiException) as caught:
         experiment.observations().create(assignments={"c": "a", "g": 0.5}, value=1.0)
     assert caught.value.status_code == 422 and "assignments.c" in caught.value.message
+
+
+def test_a_list_asked_without_limit_answers_up_to_1000_as_sigopt_does(conn):
+    """SigOpt's lists default their page to 1000 items (``Request.get_paging``); here it
+    was 100, so a script reading ``.fetch().data`` of 150 observations saw 100 of them."""
+    e = conn.experiments().create(name="many", parameters=PARAMETERS[:1])
+    batch = [{"assignments": {"x": i / 100}, "value": float(i)} for i in range(150)]
+    conn.experiments(e.id).observations().create_batch(observations=batch)
+    for _ in range(3):
+        conn.experiments(e.id).suggestions().create()
+    with pytest.warns(RuntimeWarning):  # sigopt-python's hint to use iterate_pages
+        page = conn.experiments(e.id).observations().fetch()
+        assert len(page.data) == 150 and page.paging.before is None
+    assert len(conn.experiments(e.id).observations().fetch(limit=40).data) == 40
+    assert len(conn.experiments(e.id).suggestions().fetch().data) == 3

@@ -20,7 +20,7 @@ from ...domain import sigopt_rules as rules
 from ...domain import sigopt_runs as run_rules
 from ...domain.sigopt_checks import known_fields
 from ...errors import BadRequest, Conflict, NotFound
-from ...http import now, page_request, query_flag, read_json, render_page
+from ...http import now, query_flag, read_json, render_page
 from ...store.pages import UnknownCursor
 from ...store.sigopt import SigoptStore, SigoptUnit
 from ...store.sigopt_runs import ProjectRecord
@@ -32,6 +32,7 @@ from .common import (
     own_user_only,
     project_on_use,
     rule_error,
+    sigopt_page,
     whole,
 )
 from .experiments import create_and_render, list_query, render_listed
@@ -112,7 +113,7 @@ class ClientExperiments:
     def on_get(self, req: falcon.Request, resp: falcon.Response, cid: str) -> None:
         """A page of the client's experiments (the query: ``experiments.list_query``)."""
         owner = client_of(req, self.context, cid)
-        query, request = list_query(req, owner), page_request(req)
+        query, request = list_query(req, owner), sigopt_page(req)
         with self.store.read() as unit:
             page = query.page(unit, owner, request)
             resp.media = render_page(page, lambda r: render_listed(unit, r))
@@ -156,7 +157,7 @@ class Projects:
         client is one user here) and ``deleted`` (no project is deleted here, so the
         list is the same)."""
         owner = client_of(req, self.context, cid)
-        request = page_request(req)
+        request = sigopt_page(req)
         sort = req.get_param("sort", default="updated")
         if sort not in PROJECT_SORTS:
             raise BadRequest(
@@ -266,7 +267,7 @@ def list_project_experiments(
     parameters (the AI experiments' list takes fewer: the door refuses the others, as
     openapi.json declares them)."""
     owner = client_of(req, context, cid)
-    query, request = list_query(req, owner), page_request(req)
+    query, request = list_query(req, owner), sigopt_page(req)
     with store.read() as unit:
         project = project_of(unit, owner, pid, create=False)
         if kind == "aiexperiment":
@@ -300,7 +301,7 @@ class ProjectRuns:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, cid: str, pid: str) -> None:
         owner = client_of(req, self.context, cid)
-        request, ascending = page_request(req), id_order(req)
+        request, ascending = sigopt_page(req), id_order(req)
         experiment = _experiment_filter(req.get_param("filters"))
         with self.store.read() as unit:
             project = project_of(unit, owner, pid, create=False)

@@ -10,6 +10,7 @@ import falcon
 from ...domain import sigopt_rules as rules
 from ...errors import APIError, BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
 from ...http import is_id_text, now, page_request, paginate_list, parse_id, query_flag
+from ...store.pages import PageRequest
 from ...store.sigopt import ExperimentRecord, SigoptUnit
 from ...store.sigopt_runs import ProjectRecord
 
@@ -34,13 +35,25 @@ def whole(data: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+#: the page of a SigOpt list asked without ``limit``: SigOpt's service answers up to 1000
+#: items (``Request.get_paging``: the limit defaults to its maximum), so that a script
+#: reading ``.fetch().data`` sees as many here as there
+SIGOPT_PAGE_LIMIT = 1000
+
+
+def sigopt_page(req: falcon.Request) -> PageRequest:
+    """The page a SigOpt list asks for: ``limit`` (default :data:`SIGOPT_PAGE_LIMIT`, as
+    SigOpt's), ``before`` and ``after``."""
+    return page_request(req, SIGOPT_PAGE_LIMIT)
+
+
 def whole_or_paged(items: list[dict[str, Any]], req: falcon.Request) -> dict[str, Any]:
     """Every item in one page, as SigOpt answers these lists; pages of them when the caller
     asks (``limit``, ``before`` or ``after``; a value it cannot take, ``limit=`` too, is a
     400 either way)."""
-    page_request(req)
+    sigopt_page(req)
     if any(req.get_param(name) for name in ("limit", "before", "after")):
-        return paginate_list(items, req)
+        return paginate_list(items, req, SIGOPT_PAGE_LIMIT)
     return whole(items)
 
 

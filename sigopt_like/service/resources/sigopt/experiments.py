@@ -13,7 +13,6 @@ from ...errors import BadRequest
 from ...http import (
     MAX_UNIX_SECONDS,
     now,
-    page_request,
     query_flag,
     query_int,
     read_json,
@@ -28,6 +27,7 @@ from .common import (
     own_user_only,
     project_on_use,
     rule_error,
+    sigopt_page,
     whole_or_paged,
 )
 
@@ -180,7 +180,7 @@ class ExperimentCollection:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """A page of the caller's experiments (the query: :func:`list_query`)."""
         owner = caller(req, self.context)
-        query, request = list_query(req, owner), page_request(req)
+        query, request = list_query(req, owner), sigopt_page(req)
         with self.store.read() as unit:
             page = query.page(unit, owner, request)
             resp.media = render_page(page, lambda r: render_listed(unit, r))
@@ -265,7 +265,7 @@ class BestAssignments:
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """The best observations, best first (none before a valid observation)."""
         owner = caller(req, self.context)
-        page_request(req)  # checked before any work
+        sigopt_page(req)  # checked before any work
         with self.store.read() as unit:
             experiment = experiment_of(unit, eid, owner)
             rows = render.best_rows(unit, experiment)

@@ -14,9 +14,8 @@ import falcon
 from ...domain import sigopt_insights as insights
 from ...domain import sigopt_rules as rules
 from ...errors import Conflict
-from ...http import page_request
 from ...store.sigopt import ExperimentRecord, SigoptStore
-from .common import caller, experiment_of, invalid, whole_or_paged
+from .common import caller, experiment_of, invalid, sigopt_page, whole_or_paged
 
 MAX_IMPORTANCE_OBSERVATIONS = 1000
 """Importances are fitted to the latest this many observations: a forest of 100 trees on
@@ -88,7 +87,7 @@ class MetricImportances(_ObservationsRead):
     latest = MAX_IMPORTANCE_OBSERVATIONS
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
-        page_request(req)  # checked before any work
+        sigopt_page(req)  # checked before any work
         wanted = req.get_param("metric")
         experiment, observed = self.observed(req, eid)
         names = [m["name"] for m in experiment.definition()["metrics"]]

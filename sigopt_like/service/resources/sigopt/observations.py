@@ -17,7 +17,7 @@ from ...domain import sigopt_rules as rules
 from ...domain import sigopt_tasks
 from ...domain.sigopt_checks import known_fields
 from ...errors import BadRequest, Conflict
-from ...http import now, page_request, parse_id, read_json, render_page
+from ...http import now, parse_id, read_json, render_page
 from ...store.sigopt import (
     ExperimentRecord,
     ObservationRecord,
@@ -36,6 +36,7 @@ from .common import (
     require_active,
     require_v1_writable,
     rule_error,
+    sigopt_page,
     whole,
 )
 
@@ -224,7 +225,7 @@ class ObservationCollection:
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """A page of the experiment's observations (newest first; ``ascending=true`` oldest)."""
         owner = caller(req, self.context)
-        request, ascending = page_request(req), id_order(req)
+        request, ascending = sigopt_page(req), id_order(req)
         with self.store.read() as unit:
             experiment = experiment_of(unit, eid, owner)
             page = unit.observations.page(experiment.id, request, ascending=ascending)

@@ -17,7 +17,7 @@ from ...domain import sigopt_rules as rules
 from ...domain import sigopt_tasks
 from ...domain.sigopt_checks import known_fields
 from ...errors import BadRequest
-from ...http import now, page_request, parse_id, read_json, render_page
+from ...http import now, parse_id, read_json, render_page
 from ...store.sigopt import ExperimentRecord, QueuedSuggestionRecord, SigoptStore, SigoptUnit
 from . import render
 from .common import (
@@ -27,6 +27,7 @@ from .common import (
     require_active,
     require_v1_writable,
     rule_error,
+    sigopt_page,
 )
 
 #: what a queued suggestion create takes
@@ -93,7 +94,7 @@ class QueuedSuggestionCollection:
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         """A page of the queue, newest first."""
         owner = caller(req, self.context)
-        request = page_request(req)
+        request = sigopt_page(req)
         with self.store.read() as unit:
             experiment = experiment_of(unit, eid, owner)
             page = unit.queued.page(experiment.id, request)

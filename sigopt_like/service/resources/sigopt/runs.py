@@ -18,11 +18,11 @@ from ...domain import sigopt_rules as rules
 from ...domain import sigopt_run_maps as run_maps
 from ...domain import sigopt_runs as run_rules
 from ...errors import Conflict
-from ...http import now, page_request, parse_id, query_flag, read_json, render_page
+from ...http import now, parse_id, query_flag, read_json, render_page
 from ...store.sigopt import SigoptStore, SigoptUnit
 from ...store.sigopt_runs import RunRecord
 from . import render_runs
-from .common import caller, not_found, rule_error, skips_content
+from .common import caller, not_found, rule_error, sigopt_page, skips_content
 
 
 def run_of(unit: SigoptUnit, raw_id: str, owner: int) -> RunRecord:
@@ -255,7 +255,7 @@ class Checkpoints:
     def on_get(self, req: falcon.Request, resp: falcon.Response, rid: str) -> None:
         """A page of the run's checkpoints."""
         owner = caller(req, self.context)
-        request, ascending = page_request(req), bool(query_flag(req, "ascending"))
+        request, ascending = sigopt_page(req), bool(query_flag(req, "ascending"))
         with self.store.read() as unit:
             page = unit.runs.checkpoints(run_of(unit, rid, owner).id, request, ascending=ascending)
         resp.media = render_page(page, render_runs.checkpoint)

@@ -11,7 +11,7 @@ from ...domain import sigopt_rules as rules
 from ...domain import sigopt_tasks
 from ...domain.sigopt_checks import known_fields
 from ...errors import BadRequest, Conflict
-from ...http import is_id_text, now, page_request, parse_id, query_flag, read_json, render_page
+from ...http import is_id_text, now, parse_id, query_flag, read_json, render_page
 from ...store.sigopt import ExperimentRecord, SigoptStore, SigoptUnit, SuggestionRecord
 from . import render, suggester
 from .common import (
@@ -22,6 +22,7 @@ from .common import (
     require_active,
     require_v1_writable,
     rule_error,
+    sigopt_page,
 )
 
 STATES = ("open", "closed")
@@ -266,7 +267,7 @@ class SuggestionCollection:
         SigOpt's ``deleted=true`` (only the deleted ones) and ``id`` (those ids)."""
         owner = caller(req, self.context)
         state = _state_param(req)
-        request = page_request(req)
+        request = sigopt_page(req)
         deleted, ids = bool(query_flag(req, "deleted")), _ids_param(req)
         with self.store.read() as unit:
             experiment = experiment_of(unit, eid, owner)
