@@ -84,6 +84,8 @@ ACCEPTED: dict[str, set[str]] = {
     C + "RunAssignmentSource": _fields(run_maps.ASSIGNMENT_SOURCE_FIELDS),
     C + "RunSysMetadata": _fields(run_maps.SYS_METADATA_FIELDS),
     C + "RunFeatureImportances": _fields(run_maps.FEATURE_IMPORTANCES_FIELDS),
+    C + "RunModel": _fields(run_maps.MODEL_FIELDS),
+    C + "RunSourceCode": _fields(run_maps.SOURCE_CODE_FIELDS),
     C + "RunBatch": _fields(clients.RUN_BATCH_FIELDS),
     C + "CheckpointCreate": _fields(runs.CHECKPOINT_FIELDS, ["object"]),
     C + "FileCreate": _fields(files.FIELDS, ["object"]),
@@ -464,7 +466,7 @@ RUN_MAPS = {
     "sys_metadata": {"feature_importances": {"type": "weight", "scores": {"f0": 2.0}}},
     "dev_metadata": {"k": 1},
     "model": {"type": "xgboost"},
-    "source_code": {"hash": "abc"},
+    "source_code": {"content": "print(1)", "hash": "abc"},
 }
 
 

@@ -457,3 +457,30 @@ def test_assignments_are_metadata_as_sigopt_reads_them(
     (sigopt-python's ``run.params.flag = True``) is a 400 there. Booleans and any number
     of keys or characters were kept."""
     _refused(api, runs, {"assignments": value}, field, status)
+
+
+def test_a_model_and_source_code_hold_what_sigopt_keeps(api: Api, runs: str):
+    """SigOpt keeps a run's ``model`` as its ``type`` and its ``source_code`` as
+    ``content`` and ``hash``, strings (``parse_training_run_model``,
+    ``parse_source_code``); any object was kept here as sent. Another field, or another
+    kind of value, is a 400 naming it, nothing changed; null leaves a field out."""
+    made = api.post(
+        runs,
+        {
+            "name": "m",
+            "model": {"type": "xgboost"},
+            "source_code": {"content": "print(1)", "hash": "abc", "url": None},
+        },
+    )
+    assert made.status == 400 and made.body["detail"]["field"] == "source_code.url"
+    made = api.post(
+        runs, {"name": "m", "model": {"type": None}, "source_code": {"hash": "abc"}}
+    ).body
+    assert made["model"] == {} and made["source_code"] == {"hash": "abc"}
+    for body, field in (
+        ({"model": {"type": "xgb", "framework": "torch"}}, "model.framework"),
+        ({"model": {"type": 3}}, "model.type"),
+        ({"source_code": {"content": 5}}, "source_code.content"),
+        ({"source_code": {"hash": "h", "url": "u"}}, "source_code.url"),
+    ):
+        _refused(api, runs, body, field)

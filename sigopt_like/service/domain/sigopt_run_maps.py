@@ -45,6 +45,10 @@ LOG_FIELDS = ("content",)
 ASSIGNMENT_META_FIELDS = ("source",)
 ASSIGNMENT_SOURCE_FIELDS = ("default_show", "sort")
 SYS_METADATA_FIELDS = ("feature_importances",)
+#: what SigOpt's parser keeps of a run's ``model`` (``parse_training_run_model``) and
+#: ``source_code`` (``parse_source_code``): strings, each optional
+MODEL_FIELDS = ("type",)
+SOURCE_CODE_FIELDS = ("content", "hash")
 FEATURE_IMPORTANCES_FIELDS = ("type", "scores")
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 #: the largest finite 32-bit float
@@ -73,6 +77,20 @@ def logs(entries: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         content = _text(entry, "content", where, required=True)
         assert content is not None
         out[str(name)] = {"content": content[:MAX_LOG_LENGTH]}
+    return out
+
+
+def texts(raw: Any, field: str, names: tuple[str, ...]) -> dict[str, str]:
+    """A run's ``model`` (``{"type": text}``) or ``source_code`` (``{"content": text,
+    "hash": text}``) as SigOpt's parser keeps it: those strings, each optional (null is
+    left out); another field, which SigOpt drops, is a 400 naming it."""
+    given = object_of(raw, field)
+    known_fields(given, names, field, field)
+    out: dict[str, str] = {}
+    for name in names:
+        value = _text(given, name, field, required=False)
+        if value is not None:
+            out[name] = value
     return out
 
 

@@ -168,7 +168,8 @@ def run_update(body: Mapping[str, Any]) -> RunUpdate:
             fields[key] = _map(key, raw)
     for key in REPLACED_FIELDS:
         if body.get(key) is not None:
-            fields[key] = dict(object_of(body[key], key))
+            names = run_maps.MODEL_FIELDS if key == "model" else run_maps.SOURCE_CODE_FIELDS
+            fields[key] = run_maps.texts(body[key], key, names)
     _datasets(fields.get("datasets"))
     assignments = fields.pop("assignments", None)
     values = _values(body["values"]) if body.get("values") is not None else None
