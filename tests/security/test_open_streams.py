@@ -135,3 +135,53 @@ def test_a_long_poll_whose_token_is_revoked_meanwhile_gets_the_401(
         assert b"canceled" not in poll.received and second.token.encode() not in poll.received
     finally:
         poll.close()
+
+
+def test_a_stream_of_a_queued_task_ends_within_seconds_of_the_revocation(
+    idle_server: ServedInstance,
+) -> None:
+    """Before: the check ran only when the stream woke, at a change of the task or at
+    its 10 s keep-alive; a queued task does not change, so its stream went on for up to
+    10 s after the revocation (docs/service.md says within a second)."""
+    served = idle_server
+    ((sid, tid),) = queued_tasks(served, 1)
+    accounts, second = _second_token(served, "streaming-queued")
+    path = f"/v1/sessions/{sid}/tasks/{tid}/events"
+    stream = RawRequest(served.url, path, {"Authorization": f"Bearer {second.token}"})
+    try:
+        stream.read_until(b"event: task", 10)
+        assert accounts.revoke_token(token_id=second.id) == 1
+        revoked = time.monotonic()
+        stream.read_until(None, 8)
+        assert stream.ended, stream.received[-300:]
+        assert time.monotonic() - revoked < 4, time.monotonic() - revoked
+        assert b"keep-alive" not in stream.received, stream.received[-300:]
+    finally:
+        stream.close()
+
+
+def test_a_long_poll_ends_with_the_401_within_seconds_of_the_revocation(
+    idle_server: ServedInstance,
+) -> None:
+    """Before: the poll waited out its ``?wait=`` (up to 60 s, holding a waiting slot)
+    and only then said 401; now it asks a second apart, as an event stream does."""
+    served = idle_server
+    ((sid, tid),) = queued_tasks(served, 1)
+    accounts, second = _second_token(served, "polling-queued")
+    path = f"/v1/sessions/{sid}/tasks/{tid}?wait=30"
+    poll = RawRequest(served.url, path, {"Authorization": f"Bearer {second.token}"})
+    try:
+        watch = served.service.context.task_watch
+        assert watch is not None
+        deadline = time.monotonic() + 10
+        while watch.waiting < 1:  # the poll reached the server and waits
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert accounts.revoke_token(token_id=second.id) == 1
+        revoked = time.monotonic()
+        poll.read_until(b"}", 10)
+        assert poll.received.startswith(b"HTTP/1.1 401"), poll.received[:300]
+        assert time.monotonic() - revoked < 4, time.monotonic() - revoked
+        assert watch.waiting == 0
+    finally:
+        poll.close()

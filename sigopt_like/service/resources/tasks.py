@@ -189,13 +189,19 @@ class TaskItem:
                 if not may_wait:
                     resp.set_header("X-Wait-Refused", "slots")
                 deadline = time.monotonic() + (wait if may_wait else 0)
+                live = True
                 while task.status not in FINISHED and task.version == seen:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         break
-                    self._watch.wait(task.id, task.version, left)
+                    # a second at a time: a token revoked meanwhile ends the wait (and
+                    # frees its slot) within a second, not at the end of ``wait``
+                    self._watch.wait(task.id, task.version, min(left, CREDENTIAL_CHECK_SECONDS))
+                    live = req.context.credential_live()
+                    if not live:
+                        break
                     task = self._tasks.get(task.session_id, task.id, with_result=with_result)
-            if not req.context.credential_live():
+            if not live or not req.context.credential_live():
                 raise Unauthorized(
                     "The token of this request was revoked, or its sign-in ended, while it "
                     "waited: use a valid API token, or sign in again at /.",
@@ -263,7 +269,11 @@ class TaskItem:
                     last_sent = time.monotonic()
                     yield b": keep-alive\n\n"
                 quiet = HEARTBEAT_SECONDS - (time.monotonic() - last_sent)
-                left = min(quiet, deadline - time.monotonic())
+                # never past the next credential check: a stream of a task that does not
+                # change (queued, waiting for a worker) ended at its next keep-alive, up
+                # to 10 s after its token was revoked
+                recheck = CREDENTIAL_CHECK_SECONDS - (time.monotonic() - checked)
+                left = min(quiet, deadline - time.monotonic(), recheck)
                 self._watch.wait(task_id, task.version, max(left, 0.01))
 
 
