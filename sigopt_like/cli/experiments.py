@@ -185,6 +185,9 @@ def experiments_create(
         body["observation_budget"] = budget
     if not body.get("parameters"):
         raise click.UsageError("an experiment needs parameters: -p NAME:double:MIN:MAX or FILE")
+    if "name" not in body:  # before: the service's "'name' must be a string, not null"
+        where = f' or a "name" in {shown(file)}' if file is not None else ""
+        raise click.UsageError(f"an experiment needs a name: --name NAME{where}")
     known = {
         "name",
         "type",

@@ -6,6 +6,7 @@ and a non-zero exit status, never a traceback and never a silent success.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -837,3 +838,18 @@ def test_a_running_task_can_be_listed_and_canceled_from_the_command_line(
     line = one_line(run("tasks", "cancel", "1", task.id))
     assert "already finished with status 'canceled'" in line, line
     assert run("generate", "1", "-q").code == 0
+
+
+def test_an_experiment_without_a_name_is_a_usage_error(run, tmp_path):
+    """Before: the command sent no name and printed the service's 400, "'name' must be
+    a string, not null", which names no option; exit 1."""
+    done = run("experiments", "create", "-p", "x:double:0:1")
+    assert done.code == 2, done
+    assert "an experiment needs a name: --name NAME" in done.err and "Traceback" not in done.err
+    body = tmp_path / "experiment.json"
+    parameter = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
+    body.write_text(json.dumps({"parameters": [parameter]}))
+    done = run("experiments", "create", str(body))
+    assert done.code == 2 and f'or a "name" in {body}' in done.err, done
+    assert run("experiments", "list").out.count("\n") <= 1  # nothing was created
+    assert run("experiments", "create", str(body), "--name", "named").code == 0
