@@ -11,6 +11,7 @@ import errno
 import signal
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -124,6 +125,7 @@ def _say_the_host_is_not_used(target: str) -> None:
     "allowed_hosts",
     multiple=True,
     metavar="NAME",
+    callback=lambda ctx, param, value: tuple(host_name_option(name) for name in value),
     help="Answer only requests whose Host is NAME (repeatable; default: any).",
 )
 def serve(
@@ -248,6 +250,38 @@ def worker_command(given: str | None, database: str, shown: str) -> str:
     if given is None:
         return "'sigopt-like worker' with the same SIGOPT_LIKE_DATABASE (or config file)"
     return "'sigopt-like worker' with SIGOPT_LIKE_DATABASE set to this URL, password included"
+
+
+def host_name_option(name: str) -> str:
+    """A ``--allowed-host`` NAME as the Host check compares it (a bare host name, lower
+    case); a usage error for one that no request's Host could ever match. Before, an
+    empty NAME, a URL or a name with its port was taken, and every request, ``/health``
+    too, was a 403 "This server answers only to ..."."""
+    text = name.strip().lower()
+    hint = "'--allowed-host'"
+    if not text:
+        raise click.BadParameter(
+            "the host name is empty; name one, e.g. doe.lab.example", param_hint=hint
+        )
+    if "/" in text or "@" in text:
+        shown = urllib.parse.urlsplit(text if "//" in text else "//" + text).hostname
+        example = f": --allowed-host {shown}" if shown else ""
+        raise click.BadParameter(
+            f"{name!r} is not a host name: give the name alone, without scheme, port or "
+            f"path{example}",
+            param_hint=hint,
+        )
+    if text.startswith("["):  # an IPv6 address: the check compares it without brackets
+        bare, _, port = text[1:].partition("]")
+    else:
+        bare, port = (text.partition(":")[0], text) if text.count(":") == 1 else (text, "")
+    if port:
+        raise click.BadParameter(
+            f"{name!r} has a port: give the name alone (the Host check ignores the port): "
+            f"--allowed-host {bare}",
+            param_hint=hint,
+        )
+    return bare
 
 
 def listen_url(host: object, port: object) -> str:

@@ -151,3 +151,52 @@ def test_serve_without_tasks_never_prints_a_worker_command_with_a_hidden_passwor
     out = stop(*start_serve("--no-tasks", "--db", with_password, env=env, log=log)[:1], log)
     assert "'sigopt-like worker' with SIGOPT_LIKE_DATABASE set to this URL" in out
     assert "s3cret" not in out and "worker --db" not in out
+
+
+def test_an_allowed_host_no_request_could_match_is_refused(tmp_path):
+    """Before: ``--allowed-host ''`` (or a URL, or a name with its port) was taken and the
+    server answered every request, ``/health`` too, with a 403 "This server answers only
+    to ; ..."; now each is a usage error before anything is served."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    db = tmp_path / "db.sqlite3"
+    cases = {
+        "": "the host name is empty",
+        "http://doe.lab.example:8080/": "--allowed-host doe.lab.example",
+        "doe.lab.example:8080": "has a port",
+        "[::1]:8080": "--allowed-host ::1",
+    }
+    command = [sys.executable, "-m", "sigopt_like.cli", "serve", "--port", "0", "--db", str(db)]
+    for name, said in cases.items():
+        done = subprocess.run(
+            [*command, "--allowed-host", name],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2, (name, done.stderr)
+        assert said in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_an_allowed_host_is_honoured_in_any_case(tmp_path):
+    log = tmp_path / "serve.log"
+    db = tmp_path / "db.sqlite3"
+    proc, url = start_serve(
+        "--db",
+        str(db),
+        "--allowed-host",
+        "LocalHost",
+        "--allowed-host",
+        "[::1]",
+        "--allowed-host",
+        "127.0.0.1",
+        env=dict(os.environ),
+        log=log,
+    )
+    try:
+        port = url.rpartition(":")[2]
+        for host, status in (("localhost", 200), (f"[::1]:{port}", 200), ("evil.example", 403)):
+            answer = requests.get(f"{url}/health", headers={"Host": host}, timeout=10)
+            assert answer.status_code == status, (host, answer.text)
+    finally:
+        stop(proc, log)
