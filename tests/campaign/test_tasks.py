@@ -534,3 +534,66 @@ def test_a_claim_whose_answer_is_lost_is_given_back_once_its_lease_lapses(tmp_pa
         assert runner.run_one() is True
         done = api.get(url).body
         assert done["status"] == "success" and done["attempts"] == 1, done
+
+
+def test_a_not_yet_answer_names_the_task_that_is_making_it(api, ready):
+    """Before: a design asked for while the first generate ran was told "generate the
+    first design", and doing that was a 409 task_running; a space read while the space
+    task ran was told to "set one first"."""
+    sid = ready
+    gate = Gate(inner=run_generate)
+    _hold(api, gate)
+    task = api.post(f"/v1/sessions/{sid}/generate").body
+    assert gate.started.wait(10)
+    for path, code in (("design", "no_design"), ("best", "no_responses")):
+        r = api.get(f"/v1/sessions/{sid}/{path}")
+        assert r.status == 409 and r.body["code"] == code, r
+        said = r.body["message"]
+        assert f"task {task['id']} (generate) is running on this session" in said, said
+        assert "generate the first design" not in said and "put experiments" not in said
+        assert r.body["detail"]["task"] == task["id"]
+    gate.release.set()
+    assert api.wait(sid, task)["status"] == "success"
+    r = api.get(f"/v1/sessions/{sid}/design")
+    assert r.status == 200  # and with no task under way, the plain answer again:
+    r = api.get(f"/v1/sessions/{sid}/best")
+    assert r.status == 409 and r.body["message"].endswith("put experiments with responses first.")
+
+    other = api.session()
+    space = _hold_space(api)
+    queued = api.put(
+        f"/v1/sessions/{other}/space",
+        {"space": small_space(), "population_size": 12, "replicates": 1},
+    ).body
+    assert space.started.wait(10)
+    for path, status in (("space", 404), ("design", 409), ("experiments", 409)):
+        r = api.get(f"/v1/sessions/{other}/{path}")
+        assert r.status == status, r
+        assert f"task {queued['id']} (space) is running" in r.body["message"], r.body
+        assert "set one first" not in r.body["message"]
+    space.release.set()
+    assert api.wait(other, queued)["status"] == "success"
+
+
+def _hold_space(api: Api) -> Gate:
+    from sigopt_like.service.task_kinds import default_handlers
+
+    gate = Gate(inner=default_handlers()["space"])
+    _hold(api, gate, "space")
+    return gate
+
+
+def test_a_not_yet_answer_names_a_queued_task_as_queued(tmp_path):
+    with create_app(database=str(tmp_path / "queued.db"), run_tasks=False) as service:
+        api = Api(service)
+        sid = api.session()
+        task = api.put(
+            f"/v1/sessions/{sid}/space",
+            {"space": small_space(), "population_size": 12, "replicates": 1},
+        ).body
+        r = api.get(f"/v1/sessions/{sid}/design")
+        assert r.status == 409 and r.body["code"] == "space_required", r
+        assert f"task {task['id']} (space) is queued on this session" in r.body["message"]
+        api.post(f"/v1/sessions/{sid}/tasks/{task['id']}/cancel")
+        r = api.get(f"/v1/sessions/{sid}/design")  # nothing under way: the plain answer
+        assert r.status == 409 and "set one first" in r.body["message"], r

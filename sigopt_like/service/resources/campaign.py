@@ -13,6 +13,8 @@ What is refused at once and what a task reports (see docs/campaign.md):
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import falcon
@@ -144,6 +146,21 @@ def _space_in(space: Space | None, state: str) -> Space:
     return space
 
 
+Responder = Callable[[Any, falcon.Request, falcon.Response, str], None]
+
+
+def _explained(responder: Responder) -> Responder:
+    """A campaign route's GET whose "not yet" answer (no space, no design, no responses)
+    names the task under way that is making it (:meth:`TaskStarter.explained`)."""
+
+    @functools.wraps(responder)
+    def answer(route: Any, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
+        with route._starter.explained(sid):
+            responder(route, req, resp, sid)
+
+    return answer
+
+
 class _CampaignRoute:
     """What every campaign route is handed: the campaign store, the task starter and
     the table size limit."""
@@ -171,7 +188,8 @@ class SpaceResource(_CampaignRoute):
         """The validated space with its size and design settings; 404 before one is put."""
         c = _campaign(self._campaigns, req, sid)
         if c.space is None:
-            raise NotFound(NO_SPACE_YET)  # a 404, as docs/contract.md says: nothing to read
+            # a 404, as docs/contract.md says: nothing to read
+            raise self._starter.explain(NotFound(NO_SPACE_YET), sid)
         resp.media = {
             "object": "space",
             "space": c.space.to_dict(),
@@ -212,6 +230,7 @@ class ExperimentsResource(_CampaignRoute):
 
         self._starter.start(req, resp, sid, "update", params, precheck)
 
+    @_explained
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Generation ``gen`` (default: current) with responses; ``design_only``: designed rows."""
         c = _campaign(self._campaigns, req, sid)
@@ -241,6 +260,7 @@ class DesignResource(_CampaignRoute):
     """GET /v1/sessions/{sid}/design?gen=: a generation's design (empty responses);
     ``?format=csv`` the design file, as the library writes it (``Table.to_csv``)."""
 
+    @_explained
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """The design of ``gen`` (default: the current generation)."""
         fmt = _format(req)
@@ -396,6 +416,7 @@ class ResponsesSimulateResource(_CampaignRoute):
 class BestResource(_CampaignRoute):
     """GET /v1/sessions/{sid}/best: the recommended experiment (best predicted response)."""
 
+    @_explained
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """The optimizer's recommendation, with its observed mean; 409 before any response."""
         from ..optimizer import finite, recommend

@@ -17,8 +17,8 @@ from typing import Any
 import falcon
 
 from ..domain.tasks import ACTIVE, FINISHED, TASK_TYPES
-from ..errors import BadRequest, Unauthorized
-from ..http import now, owner_id, page_request, parse_id, query_int, render_page
+from ..errors import APIError, BadRequest, Unauthorized
+from ..http import is_id_text, now, owner_id, page_request, parse_id, query_int, render_page
 from ..middleware.auth import CHALLENGE
 from ..middleware.metrics import EVENT_STREAM, LONG_POLL, ServiceMetrics
 from ..store import Store
@@ -35,6 +35,8 @@ CREDENTIAL_CHECK_SECONDS = 1.0
 #: ``?result=`` of a task listing, a task and its event stream: each task with its result
 #: (the default), or without
 RESULT_CHOICES = ("include", "omit")
+#: the codes of "not yet" answers that a task under way may be about to change
+NOT_YET = frozenset({"space_required", "no_design", "no_responses"})
 
 
 def render_task(task: TaskRecord, *, with_result: bool = True) -> dict[str, Any]:
@@ -84,6 +86,33 @@ class TaskStarter:
         self._store.after_commit(self._wake)
         resp.status = falcon.HTTP_202
         resp.media = render_task(task)
+
+    @contextlib.contextmanager
+    def explained(self, raw_sid: str) -> Iterator[None]:
+        """Add to a "not yet" error (no space, no design, no responses) the task that is
+        making it now (:meth:`explain`)."""
+        try:
+            yield
+        except APIError as err:
+            if err.code not in NOT_YET:
+                raise
+            raise self.explain(err, raw_sid) from None
+
+    def explain(self, err: APIError, raw_sid: str) -> APIError:
+        """``err``, a "not yet" answer about session ``raw_sid`` (its owner's: the route
+        read it first), naming the task under way on it, if there is one. Before, a
+        design asked for while the first generate ran was told "generate the first
+        design", and doing so was a 409 ``task_running``."""
+        task = self._store.tasks.underway(int(raw_sid)) if is_id_text(raw_sid) else None
+        if task is not None:
+            state = "queued" if task.status == "new" else task.status
+            err.message = (
+                f"{err.message.split(':', 1)[0]}: task {task.id} ({task.type}) is {state} "
+                f"on this session; ask again when it has finished (tasks({task.id}).wait() "
+                "in Python)."
+            )
+            err.detail = {**err.detail, "task": str(task.id), "type": task.type}
+        return err
 
     def _wake(self) -> None:
         self._runner.submit()

@@ -204,6 +204,15 @@ class TaskStore:
                 )
             return self._get(conn, session_id, task_id)
 
+    def underway(self, session_id: int) -> TaskRecord | None:
+        """The session's task that is new or running (without its result), or None."""
+        query = _select(with_result=False).where(
+            T.c.session_id == session_id, T.c.status.in_(ACTIVE)
+        )
+        with self._db.read() as conn:
+            row = conn.execute(query.order_by(T.c.id).limit(1)).first()
+        return _record(row) if row is not None else None
+
     # ----- the runners
 
     def find(self, task_id: int) -> TaskRecord | None:
