@@ -47,26 +47,29 @@ def first_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else type(err).__name__
 
 
-def describe_opening_error(err: BaseException) -> str | None:
+def describe_opening_error(err: BaseException, target: str | None = None) -> str | None:
     """One line for an error met while opening a database (a missing driver, one the
-    server refused, a file it cannot read); None if ``err`` is not one of those."""
+    server refused, a file it cannot read), naming ``target`` if given; None if ``err``
+    is not one of those."""
     if isinstance(err, ModuleNotFoundError) and (err.name or "").startswith("psycopg"):
         return f"a PostgreSQL database needs the psycopg driver: {POSTGRES_EXTRA}"
     if type(err).__module__.startswith("sqlalchemy"):
-        return f"cannot use the database: {redact_url(first_line(err))}"
+        named = f" {redact_url(target)}" if target else ""
+        return f"cannot use the database{named}: {redact_url(first_line(err))}"
     if isinstance(err, OSError):
         where = f": {err.filename}" if err.filename else ""
         return f"{err.strerror or err}{where}"
     return None
 
 
-def check(target: str, *, made_for_you: bool) -> str:
+def check(target: str, *, made_for_you: bool, option: str = "--db ") -> str:
     """``target`` if it can be opened as a database; UnusableDatabase saying why not.
 
     A SQLite path must not be a folder, its folder must exist (unless it is the
     default place, ``made_for_you``), and an existing file must be a SQLite
     database. A PostgreSQL URL needs its driver installed, and no unencoded ``@`` in its
-    password.
+    password. ``option`` is how the reader names a database in examples (``--db ``, or
+    ``database=`` for ``Connection``).
     """
     if target == ":memory:":
         return target
@@ -81,12 +84,12 @@ def check(target: str, *, made_for_you: bool) -> str:
             if not file.startswith("/") and Path("/" + file).parent.is_dir():
                 # sqlite:///tmp/x.db is tmp/x.db, in the current folder (SQLAlchemy's rule)
                 hint = f" (sqlite:/// names a file in the current folder: for /{file} write sqlite:////{file})"
-            _check_file(file, shown=target, made_for_you=made_for_you, hint=hint)
+            _check_file(file, shown=target, made_for_you=made_for_you, hint=hint, option=option)
             return target
         if dialect not in ("postgresql", "postgres"):
             raise UnusableDatabase(
                 f"the database {redact_url(target)} is neither a SQLite file nor PostgreSQL: "
-                "name a file (--db ~/doe.sqlite3) or a postgresql+psycopg://... URL"
+                f"name a file ({option}~/doe.sqlite3) or a postgresql+psycopg://... URL"
             )
         if dialect == "postgres":  # SQLAlchemy 1.4 dropped it: "Can't load plugin" before
             raise UnusableDatabase(
@@ -119,7 +122,7 @@ def check(target: str, *, made_for_you: bool) -> str:
             )
         _check_url_reads(target)
         return target
-    return _check_file(target, shown=target, made_for_you=made_for_you)
+    return _check_file(target, shown=target, made_for_you=made_for_you, option=option)
 
 
 def shared(target: str, *, what: str) -> str:
@@ -205,25 +208,38 @@ def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def _check_file(target: str, *, shown: str, made_for_you: bool, hint: str = "") -> str:
+def _check_file(
+    target: str, *, shown: str, made_for_you: bool, hint: str = "", option: str = "--db "
+) -> str:
     """The SQLite file ``target`` (expanded), checked as :func:`check` says."""
     path = Path(target).expanduser()
     if path.is_dir():
         raise UnusableDatabase(
             f"the database {shown} is a folder; name a file in it, "
-            f"e.g. --db {path / 'sigopt-like.db'}"
+            f"e.g. {option}{path / 'sigopt-like.db'}"
         )
     if path.exists() and not path.is_file():  # /dev/null: "disk I/O error" before
         raise UnusableDatabase(
             f"the database {shown} is not a regular file (a device or a pipe); name a file"
         )
     if not path.parent.is_dir():
+        above = next((p for p in path.parents if p.exists()), None)
+        if above is not None and not above.is_dir():  # before: "does not exist; mkdir -p"
+            raise UnusableDatabase(
+                f"the database {shown} cannot be made: {above} is a file, not a folder; "
+                "name a file in a folder"
+            )
         if not made_for_you:
             raise UnusableDatabase(
                 f"the database's folder {path.parent} does not exist; create it first "
                 f"(mkdir -p {path.parent}) or name another file{hint}"
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise UnusableDatabase(
+                f"the database's folder {path.parent} cannot be made: {err.strerror or err}"
+            ) from None
     if path.is_file() and path.stat().st_size > 0:
         with open(path, "rb") as handle:
             head = handle.read(len(SQLITE_MAGIC))

@@ -27,7 +27,7 @@ import requests.adapters
 from requests.structures import CaseInsensitiveDict
 
 from . import _constants as C
-from .errors import ServiceNotInstalledError
+from .errors import ConfigError, ServiceNotInstalledError
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -47,7 +47,26 @@ def start_embedded_service(database: str, *, task_processes: int | None = None) 
             f"The embedded service needs the 'service' extra ({err}). "
             f"Install it with: {C.SERVICE_EXTRA_HINT}, or give a host to use a remote service."
         ) from err
-    return create_app(database=database, auth_required=False, task_processes=task_processes)
+    from .database_targets import UnusableDatabase, check, describe_opening_error
+
+    # before: SQLAlchemy's own errors (OperationalError "unable to open database file",
+    # NoSuchModuleError "Can't load plugin: sqlalchemy.dialects:foo"), outside the
+    # SigoptLikeError hierarchy and without the database's name
+    try:
+        target = (
+            database
+            if database in C.MEMORY_DATABASES
+            else check(database, made_for_you=True, option="database=")
+        )
+    except UnusableDatabase as err:
+        raise ConfigError(str(err)) from None
+    try:
+        return create_app(database=target, auth_required=False, task_processes=task_processes)
+    except Exception as err:
+        said = describe_opening_error(err, database)
+        if said is None:  # not the database: a bug, with its traceback
+            raise
+        raise ConfigError(said) from err
 
 
 class _AppBody(io.RawIOBase):

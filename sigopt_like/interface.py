@@ -754,8 +754,8 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
             database_path = self.config.database or str(default_database_path())
             self.database = database_path
             if database_path != ":memory:" and "://" not in database_path:  # not a URL
+                # its folder is made (or refused, a ConfigError) by start_embedded_service
                 database_path = os.fspath(Path(database_path).expanduser())
-                Path(database_path).parent.mkdir(parents=True, exist_ok=True)
             self.service = start_embedded_service(database_path, task_processes=task_processes)
             session = session or requests.Session()
             adapter = WSGIAdapter(self.service)

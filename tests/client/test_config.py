@@ -282,3 +282,25 @@ def test_a_token_read_from_a_file_with_its_line_end_works(clean_env, served):
     conn = sigopt_like.Connection(served.url, saved.read_text())
     assert conn.config.token == served.token
     assert conn.sessions.list().data == []
+
+
+def test_an_embedded_database_that_cannot_be_used_is_a_config_error(clean_env, tmp_path):
+    """Before: SQLAlchemy's own errors (OperationalError "unable to open database file",
+    DatabaseError "file is not a database", NoSuchModuleError "Can't load plugin"), or a
+    FileExistsError, outside the SigoptLikeError hierarchy and not naming the database."""
+    not_sqlite = tmp_path / "notes.txt"
+    not_sqlite.write_text("not a database\n")
+    cases = {
+        str(tmp_path): "is a folder; name a file in it, e.g. database=",
+        str(not_sqlite): "is not a sigopt-like database",
+        str(not_sqlite / "x.db"): f"{not_sqlite} is a file, not a folder",
+        "foo://bar": "neither a SQLite file nor PostgreSQL: name a file (database=",
+        "/proc/sigopt-like-test.db": "cannot use the database /proc/sigopt-like-test.db: ",
+    }
+    for database, said in cases.items():
+        with pytest.raises(ConfigError) as caught, sigopt_like.Connection(database=database) as c:
+            c.sessions.list()
+        assert said in str(caught.value), (database, str(caught.value))
+    assert not_sqlite.read_text() == "not a database\n"
+    with sigopt_like.Connection(database=str(tmp_path / "new" / "folder" / "x.db")) as conn:
+        assert list(conn.sessions.list()) == []  # the folder of a new file is still made
