@@ -182,3 +182,20 @@ def tree_paths(tree: str) -> list[str]:
         if name.endswith("/"):
             stack.append((indent, name))
     return paths
+
+
+def test_the_task_example_has_the_fields_a_task_has(tmp_path):
+    """Before: docs/campaign.md's task JSON lacked ``attempts``, which every task has."""
+    import json
+
+    import sigopt_like
+
+    (example,) = blocks(DOCS / "campaign.md", "json")
+    documented = json.loads(example)
+    space = sigopt_like.Space.from_csv("x,numerical,1,2,3\ny,categorical,a,b\n", type="factorial")
+    with sigopt_like.Connection(database=str(tmp_path / "t.db"), task_processes=0) as conn:
+        session = conn.sessions.create(name="fields")
+        task = conn.sessions(session.id).space.put(space=space, population_size=2, replicates=0)
+        path = f"/v1/sessions/{session.id}/tasks/{task.id}"
+        served = conn.transport.request_json("GET", path)
+    assert set(documented) == set(served), set(documented) ^ set(served)
