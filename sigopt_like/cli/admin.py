@@ -513,7 +513,14 @@ def tokens_revoke(
     if sum(given) != 1:
         raise click.UsageError("say which token: TOKEN, --token-stdin, --id ID or --user EMAIL")
     accounts, _ = _service()
-    secret = sys.stdin.readline().rstrip("\r\n") if token_stdin else token
+    secret = sys.stdin.readline() if token_stdin else token
+    if secret is not None:
+        # a token holds no blank: one around it is the file's or the paste's (a token saved
+        # by an editor with a trailing space was "no active token of that value")
+        secret = secret.strip()
+        if not secret:  # before: "no active token of that value", as for a wrong one
+            where = " (read from standard input)" if token_stdin else ""
+            raise CommandError(f"the token is empty{where}: nothing revoked")
     with _accounts(db) as store:
         try:
             count = store.revoke_token(token=secret, token_id=token_id, email=email)

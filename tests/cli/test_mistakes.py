@@ -853,3 +853,23 @@ def test_an_experiment_without_a_name_is_a_usage_error(run, tmp_path):
     assert done.code == 2 and f'or a "name" in {body}' in done.err, done
     assert run("experiments", "list").out.count("\n") <= 1  # nothing was created
     assert run("experiments", "create", str(body), "--name", "named").code == 0
+
+
+def test_revoking_an_empty_or_padded_token(run, tmp_path, monkeypatch):
+    """Before: an empty token (an empty file on --token-stdin, a "$TOKEN" left unset) was
+    "no active token of that value", as a wrong one is; a token file with a blank around
+    the token (an editor's trailing space, a CRLF line pasted with a tab) revoked nothing."""
+    import io
+    import sys
+
+    db = tmp_path / "t.db"
+    assert run("users", "create", "ann@lab.example", "--db", db).code == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    line = one_line(run("tokens", "revoke", "--token-stdin", "--db", db))
+    assert "the token is empty (read from standard input): nothing revoked" in line
+    line = one_line(run("tokens", "revoke", "", "--db", db))
+    assert "the token is empty: nothing revoked" in line
+    secret = run("tokens", "create", "--user", "ann@lab.example", "--db", db).out.strip()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"  {secret} \t\r\n"))
+    done = run("tokens", "revoke", "--token-stdin", "--db", db)
+    assert (done.code, done.out.strip()) == (0, "revoked 1 token(s)"), done
