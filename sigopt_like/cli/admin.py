@@ -86,7 +86,13 @@ def _say_the_host_is_not_used(target: str) -> None:
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
 @click.option("--port", type=PORT, default=DEFAULT_PORT, show_default=True, help=PORT_HELP)
 @db_option
-@click.option("--threads", type=THREADS, default=DEFAULT_THREADS, show_default=True)
+@click.option(
+    "--threads",
+    type=THREADS,
+    default=DEFAULT_THREADS,
+    show_default=True,
+    help="Threads answering requests (clients waiting on a task get threads of their own).",
+)
 @click.option("--task-threads", type=THREADS, default=None, help="Task runner threads.")
 @click.option(
     "--task-processes",

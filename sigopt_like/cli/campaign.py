@@ -413,7 +413,13 @@ def best(conn: Connection, sid: str, as_json: bool) -> None:
 
 @click.command()
 @click.argument("sid", type=session_id)
-@click.option("-o", "--output", "directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Download the files into this folder (made if missing; else only list them).",
+)
 @click.option("--gen", type=int, default=None, help="The generation (default: the latest).")
 @json_option
 @quiet_option
@@ -511,9 +517,8 @@ def tasks_list(conn: Connection, sid: str, as_json: bool) -> None:
 def tasks_cancel(conn: Connection, sid: str, tid: str, as_json: bool) -> None:
     """Cancel task TID of session SID (a task that is done stays as it ended).
 
-    Before this command, a task left running by a command stopped with Ctrl-C on the
-    embedded service answered every later one with "task_running: ... cancel it", and
-    nothing on the command line could.
+    The way out when every command on the session answers "task_running" (a task left
+    running or queued); 'sigopt-like tasks list SID' shows its id.
 
     \b
     Example:

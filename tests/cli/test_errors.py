@@ -305,3 +305,25 @@ def test_a_token_with_a_byte_the_terminal_could_not_decode(run, monkeypatch):
     assert result.code == 1 and "Traceback" not in result.err
     assert "'token' has a byte that is not text" in result.err
     assert "slk_secret" not in result.err + result.out
+
+
+@pytest.mark.parametrize("argv", all_commands(), ids=" ".join)
+def test_every_option_is_explained_and_no_help_tells_its_history(run, argv):
+    """Before: ``serve --threads`` and ``analytics -o`` had no help text, and ``tasks
+    cancel --help`` told what happened "Before this command" (a changelog's line)."""
+    import click
+
+    from sigopt_like.cli.root import cli
+
+    done = run(*argv, "--help")
+    assert done.code == 0, done.err
+    assert "Before " not in done.out and "before:" not in done.out, done.out
+    command = cli
+    for name in argv:
+        command = command.commands[name]
+    unexplained = [
+        param.opts
+        for param in command.params
+        if isinstance(param, click.Option) and param.name != "help" and not param.help
+    ]
+    assert not unexplained, unexplained
