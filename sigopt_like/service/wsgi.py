@@ -78,7 +78,7 @@ def application(**settings: Any) -> Service:
     except UnusableDatabase as err:
         _refuse(f"sigopt_like: {err}")
     except Exception as err:
-        said = describe_opening_error(err)
+        said = describe_opening_error(err, database)
         if said is None:  # not a mistake in the settings: a bug, with its traceback
             raise
         _refuse(f"sigopt_like: {said}")

@@ -65,6 +65,10 @@ def test_the_factory_refuses_a_database_it_cannot_use_in_one_line(
     with pytest.raises(StartError, match="guest_token_days must be a finite number of at least 0"):
         application(database=str(tmp_path / "w.db"), guest_token_days=-1)
     assert not (tmp_path / "w.db").exists()  # refused before anything was opened
+    # a file SQLite cannot make there: before, the line did not say which database
+    unusable = "/proc/sigopt-like.db"
+    with pytest.raises(StartError, match=re.escape(f"cannot use the database {unusable}: ")):
+        application(database=unusable)
 
 
 def test_gunicorn_says_a_wrong_database_in_one_line_and_stops(tmp_path: Path) -> None:
