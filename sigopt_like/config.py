@@ -187,6 +187,14 @@ class ClientConfig:
         )
 
 
+#: settings whose value names a file or folder: blanks alone would name one in the
+#: current folder
+BLANK_IS_A_NAME = {
+    "database": "name a SQLite file or a database URL",
+    "export_dir": "name a folder",
+}
+
+
 def resolve_config(
     host: str | None = None,
     token: str | None = None,
@@ -247,6 +255,14 @@ def resolve_config(
         value, source = pick(field)
         if value is not None and not isinstance(value, str):
             raise ConfigError(f"'{field}' must be a string (from {source}).", path=_p(source, path))
+        if field in BLANK_IS_A_NAME and value and not value.strip():
+            # before: a database file (or an export folder) named by the blanks, made in
+            # the current folder, for SIGOPT_LIKE_DATABASE=" " (a quoted, unset variable)
+            raise ConfigError(
+                f"'{field}' is only blanks (from {source}): {BLANK_IS_A_NAME[field]}, or "
+                "leave it unset for the default.",
+                path=_p(source, path),
+            )
         values[field] = value or None
     if values["host"]:
         values["host"] = _normalise_host(values["host"], pick("host")[1], path)

@@ -304,3 +304,19 @@ def test_an_embedded_database_that_cannot_be_used_is_a_config_error(clean_env, t
     assert not_sqlite.read_text() == "not a database\n"
     with sigopt_like.Connection(database=str(tmp_path / "new" / "folder" / "x.db")) as conn:
         assert list(conn.sessions.list()) == []  # the folder of a new file is still made
+
+
+def test_a_database_or_export_folder_of_blanks_is_refused(clean_env, monkeypatch):
+    """Before: SIGOPT_LIKE_DATABASE=" " (a quoted variable left unset) made a database
+    file named by the blanks in the current folder, and the campaign went there."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", "  ")
+    with pytest.raises(ConfigError, match=r"'database' is only blanks \(from environment\)"):
+        sigopt_like.Connection()
+    monkeypatch.delenv("SIGOPT_LIKE_DATABASE")
+    with pytest.raises(ConfigError, match=r"'export_dir' is only blanks \(from argument\)"):
+        sigopt_like.Connection(export_dir="\t")
+    config = write(clean_env / "conf.json", {"database": " "})
+    with pytest.raises(ConfigError, match="'database' is only blanks") as caught:
+        sigopt_like.Connection(config=str(config))
+    assert caught.value.path == str(config)
+    assert [p.name for p in clean_env.iterdir()] == ["conf.json"]  # nothing made
