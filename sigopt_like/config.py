@@ -480,6 +480,7 @@ def _number(
 
 
 def _timeout(value: Any, source: str, path: Path | None) -> Timeout:
+    given = value  # what the message quotes (before: the split text, "not []" for " ")
     if isinstance(value, str):
         value = [part for part in value.replace(",", " ").split() if part]
         if len(value) == 1:
@@ -487,7 +488,7 @@ def _timeout(value: Any, source: str, path: Path | None) -> Timeout:
     if isinstance(value, (list, tuple)):
         if len(value) != 2:
             raise ConfigError(
-                f"'timeout' must be a number or a (connect, read) pair, not {value!r} "
+                f"'timeout' must be a number or a (connect, read) pair, not {given!r} "
                 f"(from {source}).",
                 path=_p(source, path),
             )
@@ -503,7 +504,7 @@ def _timeout(value: Any, source: str, path: Path | None) -> Timeout:
         # failed in urllib3 or the socket layer (ValueError, OverflowError)
         raise ConfigError(
             f"'timeout' must be a finite number of seconds, at most {C.MAX_TIMEOUT:.0f} (a "
-            f"year), not {value!r} (from {source}).",
+            f"year), not {given!r} (from {source}).",
             path=_p(source, path),
         )
     return (connect, read)

@@ -320,3 +320,13 @@ def test_a_database_or_export_folder_of_blanks_is_refused(clean_env, monkeypatch
         sigopt_like.Connection(config=str(config))
     assert caught.value.path == str(config)
     assert [p.name for p in clean_env.iterdir()] == ["conf.json"]  # nothing made
+
+
+@pytest.mark.parametrize("text", [" ", "1 2 3", "5, 1e999"])
+def test_a_timeout_that_cannot_be_read_is_quoted_as_given(clean_env, monkeypatch, text):
+    """Before: SIGOPT_LIKE_TIMEOUT=" " was "not [] (from environment)", and "5, 1e999"
+    "not ['5', '1e999']": the text after splitting, not what was written."""
+    monkeypatch.setenv("SIGOPT_LIKE_TIMEOUT", text)
+    with pytest.raises(ConfigError) as caught:
+        resolve_config()
+    assert f"not {text!r} (from environment)" in str(caught.value), str(caught.value)
