@@ -550,6 +550,7 @@ def test_a_not_yet_answer_names_the_task_that_is_making_it(api, ready):
         assert r.status == 409 and r.body["code"] == code, r
         said = r.body["message"]
         assert f"task {task['id']} (generate) is running on this session" in said, said
+        assert f"sigopt-like tasks list {sid} shows it" in said, said
         assert "generate the first design" not in said and "put experiments" not in said
         assert r.body["detail"]["task"] == task["id"]
     gate.release.set()

@@ -109,7 +109,7 @@ class TaskStarter:
             err.message = (
                 f"{err.message.split(':', 1)[0]}: task {task.id} ({task.type}) is {state} "
                 f"on this session; ask again when it has finished (tasks({task.id}).wait() "
-                "in Python)."
+                f"in Python; sigopt-like tasks list {task.session_id} shows it)."
             )
             err.detail = {**err.detail, "task": str(task.id), "type": task.type}
         return err
