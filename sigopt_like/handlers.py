@@ -234,6 +234,39 @@ def _item_path(call: Call) -> str:
 # ---------------------------------------------------------------- exports
 
 
+def check_export_dir(config: Any, options: Mapping[str, Any]) -> None:
+    """Make the auto-export folder of a call that will wait and export, before its task
+    starts; ConfigError if it cannot be. Before, a folder that was a file (or under one,
+    or where nothing can be made) failed after the task had succeeded, with the system's
+    NotADirectoryError: the campaign had moved on, and the error did not say so."""
+
+    from .errors import ConfigError
+    from .tasks import resolve_wait
+
+    directory = options.get("export_dir") or config.export_dir
+    if not directory:
+        return
+    mode, _ = resolve_wait(options.get("wait"), options.get("timeout"), config.auto_task_timeout)
+    if mode != "wait":
+        return  # nothing is exported
+    folder = Path(directory).expanduser()
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise ConfigError(
+            f"The export folder {directory} cannot be made: {existing} is a file, not a "
+            "folder; nothing was started."
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(
+            f"The export folder {directory} cannot be made ({err.strerror or err}); nothing "
+            "was started."
+        ) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"The export folder {directory} is not writable; nothing was started.")
+
+
 def export_after(call: Call, task: Task, directory: Any) -> list[Path]:
     """Write Daptics' auto-export files for a finished task into ``directory``."""
     from . import exports

@@ -795,6 +795,7 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
         from .progress import check_progress
 
         check_progress(task_options.get("progress"))  # refused before the task starts
+        H.check_export_dir(self.config, task_options)  # so is an export folder it cannot use
         result = send_standard(call, kwargs)
         if isinstance(result, Task):
             return H.finish_task(call, result, task_options)

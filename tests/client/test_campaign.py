@@ -342,3 +342,30 @@ def test_simulate_runs_generations_and_exports_history(conn, tmp_path):
     history_csv = (tmp_path / "sim" / "auto_history.csv").read_text()
     assert history_csv.splitlines()[0].startswith("Seq_,Gen_,Designed_")
     assert history_csv == task.result.history.to_csv()
+
+
+def test_an_export_folder_that_cannot_be_used_is_refused_before_the_task(clean_env, tmp_path):
+    """Before: the task ran and succeeded, then the export failed with the system's
+    NotADirectoryError (or FileNotFoundError), which did not say the campaign had moved
+    on; a retry of the call was then a 409."""
+    from sigopt_like import ConfigError, Connection
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x\n")
+    with Connection(database=tmp_path / "exp.db", export_dir=a_file) as conn:
+        sid = conn.sessions.create(name="exporting").id
+        campaign = conn.sessions(sid)
+        with pytest.raises(ConfigError, match=f"{a_file} is a file, not a folder; nothing was"):
+            campaign.space.put(space=SPACE, population_size=10, replicates=1, wait=True)
+        for where, said in (
+            (a_file / "sub", f"{a_file} is a file, not a folder"),
+            ("/proc/sigopt-like-exports", "cannot be made"),
+        ):
+            with pytest.raises(ConfigError, match=said):
+                campaign.space.put(
+                    space=SPACE, population_size=10, replicates=1, wait=True, export_dir=where
+                )
+        assert list(campaign.tasks.list()) == [] and campaign.fetch().gen == -1
+        task = campaign.space.put(space=SPACE, population_size=10, replicates=1, wait=False)
+        assert task.status in ("new", "running", "success")  # no wait: nothing to export
+    assert a_file.read_text() == "x\n"
