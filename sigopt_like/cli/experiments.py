@@ -312,6 +312,10 @@ def experiments_observe(
     """
     if value is None and not failed:
         raise click.UsageError("give --value V, or --failed")
+    if failed and (value is not None or stddev is not None):  # before: the service's 422
+        raise click.UsageError(
+            "--failed reports a run that gave no value: it goes without --value and --stddev"
+        )
     for name, number in (("--value", value), ("--stddev", stddev)):
         if number is not None and not math.isfinite(number):  # before: "failed=True"
             hint = "; a run that failed is reported with --failed" if name == "--value" else ""

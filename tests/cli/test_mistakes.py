@@ -873,3 +873,18 @@ def test_revoking_an_empty_or_padded_token(run, tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO(f"  {secret} \t\r\n"))
     done = run("tokens", "revoke", "--token-stdin", "--db", db)
     assert (done.code, done.out.strip()) == (0, "revoked 1 token(s)"), done
+
+
+def test_failed_with_a_value_is_a_usage_error(run, tmp_path, monkeypatch):
+    """Before: ``observe --failed --value 1`` was sent, and the service's 422 spoke of the
+    API's fields ("send failed=true alone or a value without failed"), exit 1."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "e.db"))
+    assert run("experiments", "create", "--name", "e", "-p", "x:double:0:1").code == 0
+    assert run("experiments", "suggest", "1").code == 0
+    for extra in (("--value", "1"), ("--stddev", "0.1")):
+        done = run("experiments", "observe", "1", "-s", "1", "--failed", *extra)
+        assert done.code == 2, done
+        assert "--failed reports a run that gave no value" in done.err
+        assert "failed=true" not in done.err
+    done = run("experiments", "observe", "1", "-s", "1", "--failed")
+    assert done.code == 0 and "failed" in done.out, done
