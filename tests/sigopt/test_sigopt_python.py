@@ -532,5 +532,5 @@ def test_a_list_asked_without_limit_answers_up_to_1000_as_sigopt_does(conn):
     with pytest.warns(RuntimeWarning):  # sigopt-python's hint to use iterate_pages
         page = conn.experiments(e.id).observations().fetch()
         assert len(page.data) == 150 and page.paging.before is None
-    assert len(conn.experiments(e.id).observations().fetch(limit=40).data) == 40
-    assert len(conn.experiments(e.id).suggestions().fetch().data) == 3
+        assert len(conn.experiments(e.id).observations().fetch(limit=40).data) == 40
+        assert len(conn.experiments(e.id).suggestions().fetch().data) == 3
