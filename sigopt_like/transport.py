@@ -127,6 +127,19 @@ _RETRYABLE_ERRORS = (
 )
 
 
+#: TLS failures no retry mends: the port answers plain HTTP (``serve`` answers a TLS
+#: handshake at once), or the service's certificate is not one this machine trusts
+_TLS_FOR_GOOD = ("wrong version number", "certificate verify failed", "hostname mismatch")
+
+
+def _tls_for_good(error: BaseException) -> bool:
+    """Whether ``error`` is a TLS failure that trying again would only repeat."""
+    text = str(error).lower()
+    return isinstance(error, requests.exceptions.SSLError) and any(
+        words in text for words in _TLS_FOR_GOOD
+    )
+
+
 def should_retry(
     policy: RetryPolicy,
     attempt: int,
@@ -142,7 +155,7 @@ def should_retry(
     if policy.max_tries is not None and attempt >= policy.max_tries:
         return False
     if error is not None:
-        return isinstance(error, _RETRYABLE_ERRORS)
+        return isinstance(error, _RETRYABLE_ERRORS) and not _tls_for_good(error)
     if status is not None and status in policy.statuses:
         return True
     return code is not None and code in policy.codes
