@@ -227,7 +227,9 @@ def test_nan_as_windows_lab_software_writes_it_is_a_response_not_measured(conn, 
     before = session.history.fetch().to_dict()
 
     wrong = tmp_path / "wrong.csv"
-    wrong.write_text(path.read_text().replace("\n" + str(rows[2][0]) + ",", "\n-nan(ind),", 1))
+    wrong_lines = list(lines)  # the third experiment (file row 4) with NaN as its p1
+    wrong_lines[3] = ",".join(["-nan(ind)", *map(str, rows[2][1:])])
+    wrong.write_text("\r\n".join(wrong_lines) + "\r\n")
     with pytest.raises(TaskFailedError) as refused:
         session.experiments.put(type="designed", table=wrong, wait=True)
     assert [(e.row, e.column) for e in refused.value.errors] == [(4, "p1")]
