@@ -157,7 +157,9 @@ def _describe_item(item: Any) -> str:
     if not prefix:  # a problem of no row, column or field (before: an IndexError here)
         return message
     field = str(item.get("field") or "\0")
-    if message.startswith((prefix, where[0], field, f"'{field}'")):
+    # a space's parameter is its row: "parameter 2 ('temp'), level 1: ..." names its place
+    named = f"parameter {item['row']}" if item.get("row") is not None else "\0"
+    if message.startswith((prefix, where[0], field, f"'{field}'", named)):
         return message  # the message names its place already: say it once
     return f"{prefix}: {message}"
 

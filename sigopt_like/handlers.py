@@ -77,17 +77,26 @@ def as_table(value: Any) -> Table:
 
 
 def space_json(value: Any) -> dict[str, Any]:
-    """A space argument as JSON: a Space or its dict form."""
-    from .spaces import Space
+    """A space argument as JSON: a Space or its dict form. A name, type, level or bound
+    the service cannot store (a NUL, a lone surrogate, an integer past 64 bits) raises
+    SpaceError naming its parameter and level before anything is sent
+    (:func:`sigopt_like.space_wire.unstorable_values`)."""
+    from .space_wire import unstorable_values
+    from .spaces import Space, SpaceError
 
     if isinstance(value, Space):
-        return value.to_dict()
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(
-        f"A space must be a Space or a dict, not {type(value).__name__}; "
-        "read a space file with Space.from_csv(path, type=...)."
-    )
+        data = value.to_dict()
+    elif isinstance(value, Mapping):
+        data = dict(value)
+    else:
+        raise TypeError(
+            f"A space must be a Space or a dict, not {type(value).__name__}; "
+            "read a space file with Space.from_csv(path, type=...)."
+        )
+    problems = unstorable_values(data)
+    if problems:
+        raise SpaceError(problems)
+    return data
 
 
 def id_of(value: Any) -> Any:

@@ -72,9 +72,16 @@ def unstorable_cells(table: Mapping[str, Any]) -> list[Problem]:
 
 def _wire_problem(value: Any) -> str | None:
     """Why a JSON cell cannot be stored (None if it can)."""
+    return wire_value_problem(value, "the cell", "table")
+
+
+def wire_value_problem(value: Any, subject: str, noun: str) -> str | None:
+    """Why a JSON value of a ``noun`` ("table", "space") cannot be stored, ``subject``
+    ("the cell", "the level") naming it where the sentence needs to; None if it can be:
+    text holding a NUL or a lone surrogate, an integer past 64 bits, JSON's ``1e400``."""
     if isinstance(value, str):
-        message = _text_problem(value)
-        return None if message is None else f"the cell {message}"
+        message = text_problem(value, noun)
+        return None if message is None else f"{subject} {message}"
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
@@ -82,13 +89,13 @@ def _wire_problem(value: Any) -> str | None:
         try:
             decimal = float(value)
         except OverflowError:
-            return f"{shown} is beyond the numbers a table holds (about +-1.8e308)"
+            return f"{shown} is beyond the numbers a {noun} holds (about +-1.8e308)"
         return (
-            f"{shown} is beyond the integers a table stores ({INT64_MIN} to {INT64_MAX}); "
+            f"{shown} is beyond the integers a {noun} stores ({INT64_MIN} to {INT64_MAX}); "
             f"write it as a decimal: {decimal!r}"
         )
     if isinstance(value, float) and not math.isfinite(value):  # JSON's 1e400
-        return "the number is beyond the numbers a table holds (about +-1.8e308)"
+        return f"the number is beyond the numbers a {noun} holds (about +-1.8e308)"
     return None
 
 
@@ -96,7 +103,7 @@ def _column_name_problems(columns: Sequence[Any]) -> list[Problem]:
     """A problem for each column name holding text no table stores, named by its letter."""
     problems = []
     for index, name in enumerate(columns):
-        message = _text_problem(name) if isinstance(name, str) else None
+        message = text_problem(name) if isinstance(name, str) else None
         if message is not None:
             letter = csvio.column_letter(index)
             problems.append(
@@ -114,9 +121,7 @@ def _labels(columns: Sequence[Any]) -> list[str]:
     """How each column is named in a problem: its name, or its letter where the name
     cannot be shown (a NUL, a lone surrogate, not text)."""
     return [
-        name
-        if isinstance(name, str) and _text_problem(name) is None
-        else csvio.column_letter(index)
+        name if isinstance(name, str) and text_problem(name) is None else csvio.column_letter(index)
         for index, name in enumerate(columns)
     ]
 
@@ -137,7 +142,7 @@ def _cell(name: str, value: Any) -> tuple[Any, str | None]:
     if kind is str and value.isascii() and "\x00" not in value:
         return value, None
     if isinstance(value, str):
-        message = _text_problem(value)
+        message = text_problem(value)
         return value, None if message is None else f"the cell {message}"
     if isinstance(value, bool) or value is None:
         return value, None
@@ -176,10 +181,11 @@ def _non_finite_problem(name: str, value: numbers.Real) -> str | None:
     return f"the value is {value!r}, which is no value of '{name}'"
 
 
-def _text_problem(text: str) -> str | None:
-    """Why text cannot be stored: a NUL character, or a lone UTF-16 surrogate."""
+def text_problem(text: str, noun: str = "table") -> str | None:
+    """Why text cannot be stored in a ``noun`` ("table", "space"): a NUL character, or a
+    lone UTF-16 surrogate."""
     if "\x00" in text:
-        return "holds a NUL character (U+0000), which no table stores; type it again without it"
+        return f"holds a NUL character (U+0000), which no {noun} stores; type it again without it"
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as err:

@@ -45,6 +45,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from sigopt_like._constants import INT64_MAX, INT64_MIN
+from sigopt_like.space_wire import unstorable_values
 from sigopt_like.table_wire import unstorable_cells
 
 from .errors import APIError, BadRequest, ValidationFailed
@@ -156,6 +157,7 @@ def parse_json(raw: bytes) -> Any:
         check_value(value)
     except BadRequest:
         _check_table_cells(value)  # a table's own cells are named by row and column
+        _check_space_values(value)  # a space's by parameter and level
         raise
     return value
 
@@ -181,6 +183,26 @@ def _check_table_cells(body: Any) -> None:
         hidden = len(problems) - _MAX_NAMED_CELLS
         listed.append({"message": f"... and {hidden} more problems not listed", "field": "table"})
     raise ValidationFailed(f"The table cannot be read: {problems[0].message}", listed)
+
+
+def _check_space_values(body: Any) -> None:
+    """Refuse (422, as the space's other problems) a body's ``space`` holding what no space
+    stores (a NUL, a lone surrogate, an integer past 64 bits, a number past a float's range)
+    in a parameter's name, type, level or bound, naming each by parameter and level in the
+    client's words (:func:`sigopt_like.space_wire.unstorable_values`): "parameter 2
+    ('temp'), level 1", not the JSON path "space.parameters[1].values[0]"."""
+    space = body.get("space") if isinstance(body, dict) else None
+    if not isinstance(space, dict):
+        return
+    problems = unstorable_values(space)
+    if problems:
+        listed = [p.to_dict() for p in problems[:_MAX_NAMED_CELLS]]
+        if len(problems) > _MAX_NAMED_CELLS:
+            hidden = len(problems) - _MAX_NAMED_CELLS
+            listed.append(
+                {"message": f"... and {hidden} more problems not listed", "field": "space"}
+            )
+        raise ValidationFailed(f"The space cannot be read: {problems[0].message}", listed)
 
 
 def _as_decimal(item: int) -> str:

@@ -9,6 +9,7 @@ from sigopt_like import (
     NotFoundError,
     Recommendation,
     Space,
+    SpaceError,
     SpaceTemplate,
     Table,
     TableError,
@@ -290,6 +291,63 @@ def test_cells_no_table_holds_are_named_by_row_and_column_before_sending(session
     rows[0]["Response"] = 2**70
     assert session.experiments.put(type="designed", table=rows, wait=True).succeeded
     assert session.experiments.fetch(gen=1).responses()[0] == float(2**70)
+
+
+def test_space_text_no_space_stores_is_named_by_parameter_and_level_before_sending(session):
+    """Before: a NUL or a lone surrogate in a parameter's name or level of a space given as
+    a dict was sent, and came back from the service's door as "The field
+    'space.parameters[1].values[0]' contains a NUL character", a JSON path no space file
+    shows. Now the client names it by parameter and level and sends nothing."""
+
+    def space(name: str = "temp", level: object = "x") -> dict:
+        return {
+            "type": "factorial",
+            "parameters": [
+                {"name": "a", "type": "numerical", "values": [0, 1]},
+                {"name": name, "type": "categorical", "values": [level, "y"]},
+            ],
+        }
+
+    daptics = {
+        "type": "factorial",
+        "table": {
+            "colHeaders": [],
+            "data": [["a", "numerical", 0, 1], ["b\x00", "numerical", 0, 1]],
+        },
+    }
+    unchecked = Space.from_dict(space(level="x\udfff"), validate=False)
+    before = (session.space.fetch().to_dict(), [t.id for t in session.tasks.list()])
+    for sent, place, words in (
+        (space(name="te\x00mp"), (2, "Name"), "parameter 2: the name holds a NUL character"),
+        (
+            space(level="x\udfff"),
+            (2, "Value.1"),
+            "parameter 2 ('temp'), level 1: the level holds "
+            "a lone UTF-16 surrogate (\\udfff at character 1), which is not text; type it again",
+        ),
+        (unchecked, (2, "Value.1"), "parameter 2 ('temp'), level 1: the level holds a lone"),
+        (
+            daptics,
+            (2, "Name"),
+            "parameter 2: the name holds a NUL character (U+0000), which no "
+            "space stores; type it again without it",
+        ),
+        (
+            space(level=2**70),
+            (2, "Value.1"),
+            "parameter 2 ('temp'), level 1: "
+            "1180591620717411303424 is beyond the integers a space stores",
+        ),
+    ):
+        for route in ("space.put", "simulate"):
+            with pytest.raises(SpaceError) as refused:
+                if route == "space.put":
+                    session.space.put(space=sent, population_size=4, replicates=0, wait=True)
+                else:
+                    session.simulate(ngens=1, space=sent, population_size=4, replicates=0)
+            assert [(p.row, p.column) for p in refused.value.problems] == [place]
+            assert str(refused.value).startswith(f"invalid space: {words}")
+    assert (session.space.fetch().to_dict(), [t.id for t in session.tasks.list()]) == before
 
 
 def test_analytics_files_download_and_auto_export(session, tmp_path):

@@ -736,6 +736,59 @@ def test_a_table_sent_as_plain_json_names_its_cells_by_row_and_column(door: Door
     assert _rows(door) == before
 
 
+def test_a_space_sent_as_plain_json_names_its_text_by_parameter_and_level(door: Door) -> None:
+    """Before: a NUL or a lone surrogate in a parameter's name or level of a space sent as
+    plain JSON (curl, a script's own HTTP) was refused by its JSON path, "The field
+    'space.parameters[1].values[0]' contains a NUL character", a place no space file shows.
+    Now it is a 422 naming the parameter and level in the client's words, every one at
+    once, on both routes that take a space and in Daptics' table form, nothing stored."""
+    sid = door.json("POST", "/v1/sessions", {"name": "s"})["id"]
+    params = '"type": "factorial", "parameters": [{"name": "a", "type": "numerical", '
+    params += '"values": [0, 1]}, {"name": "te\\u0000mp", "type": "categorical", "values": '
+    params += '["x", "y"]}, {"name": "c", "type": "categorical", "values": ["x", "y\\ud800"]}]'
+    table = '"type": "factorial", "table": {"colHeaders": [], "data": [["a", "numerical", 0, '
+    table += '1], ["b", "categorical", "x\\u0000", "y"]]}'
+    named = [(2, "Name"), (3, "Value.2")]
+    first = "parameter 2: the name holds a NUL character (U+0000), which no space stores; "
+    first += "type it again without it"
+    second = "parameter 3 ('c'), level 2: the level holds a lone UTF-16 surrogate (\\ud800 at "
+    second += "character 1), which is not text; type it again"
+    daptics = "parameter 2 ('b'), level 1: the level holds a NUL character (U+0000), which "
+    daptics += "no space stores; type it again without it"
+    sized = '"population_size": 2, "replicates": 0'
+    before = _rows(door)
+    for path, raw, places, messages in (
+        (
+            f"/v1/sessions/{sid}/space",
+            f'{{"space": {{{params}}}, {sized}}}',
+            named,
+            [first, second],
+        ),
+        (
+            f"/v1/sessions/{sid}/simulate",
+            f'{{"ngens": 1, "space": {{{params}}}, {sized}}}',
+            named,
+            [first, second],
+        ),
+        (
+            f"/v1/sessions/{sid}/space",
+            f'{{"space": {{{table}}}, {sized}}}',
+            [(2, "Value.1")],
+            [daptics],
+        ),
+    ):
+        key = uuid.uuid4().hex
+        for _ in range(2):  # the same key again: the same refusal at once, never in progress
+            reply = door.call("PUT" if path.endswith("space") else "POST", path, raw, key=key)
+            assert reply.status_code == 422, reply.text
+            body = strict_json(reply.text)
+            errors = body["detail"]["errors"]
+            assert [(e["row"], e["column"]) for e in errors] == places
+            assert [e["message"] for e in errors] == messages
+            assert body["message"] == f"The space cannot be read: {messages[0]}"
+    assert _rows(door) == before
+
+
 def _finish(door: Door, sid: str, task: dict[str, Any]) -> dict[str, Any]:
     """The task once finished (long polls), asserting success."""
     for _ in range(12):

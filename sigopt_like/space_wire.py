@@ -1,0 +1,99 @@
+"""A space's JSON form checked for what the service cannot store, each finding named in a
+space's own words: "parameter 2 ('temp'), level 1: ...".
+
+Before, a NUL character or a lone UTF-16 surrogate in a parameter's name or level (a space
+given as a dict, or sent as plain JSON with ``curl``) reached the service's door, which
+named it by its JSON path ("the field 'space.parameters[1].values[0]' contains a NUL
+character"), a place no space file shows. The client asks :func:`unstorable_values` before
+sending, and the door asks it of a refused body's ``space``, as
+:mod:`sigopt_like.table_wire` does for a table's cells. Pure: no HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sigopt_like import csvio
+from sigopt_like.spaces import MIXTURE, Problem
+from sigopt_like.table_wire import text_problem, wire_value_problem
+
+#: a parameter's fields in its JSON form, in the order they are checked, with their
+#: space-table column and how a finding names them (levels are numbered instead)
+_FIELDS = (("name", "Name", "the name"), ("type", "Type", "the type"))
+_BOUNDS = (("min", "Min", "minimum"), ("max", "Max", "maximum"))
+
+
+def unstorable_values(space: Mapping[str, Any]) -> list[Problem]:
+    """Every name, type, level or bound of ``space``'s JSON form (its ``parameters``, or
+    Daptics' ``table.data`` rows) that the service cannot store (text holding a NUL or a
+    lone surrogate, an integer past 64 bits, JSON's ``1e400``), each named by parameter
+    (its number, and its name where that can be shown) and level; empty if there is none.
+    What is not shaped as a space is left to the space's own checks."""
+    problems: list[Problem] = []
+    kind = space.get("type")
+    if isinstance(kind, str) and text_problem(kind, "space") is not None:
+        message = f"the space type {text_problem(kind, 'space')}"
+        problems.append(Problem(message, column="type", field="space"))
+    parameters = space.get("parameters")
+    if isinstance(parameters, list):
+        for number, item in enumerate(parameters, 1):
+            if isinstance(item, Mapping):
+                problems.extend(_parameter_problems(number, item))
+        return problems
+    table = space.get("table")
+    rows = table.get("data") if isinstance(table, Mapping) else None
+    mixture = isinstance(kind, str) and kind.strip().lower() == MIXTURE
+    for number, row in enumerate(rows if isinstance(rows, list) else [], 1):
+        if isinstance(row, list):
+            problems.extend(_parameter_problems(number, _as_parameter(row, mixture)))
+    return problems
+
+
+def _as_parameter(row: list[Any], mixture: bool) -> dict[str, Any]:
+    """A Daptics space-table row (name, type, levels or minimum and maximum) as the fields
+    of a parameter's JSON form."""
+    item: dict[str, Any] = {
+        "name": row[0] if row else None,
+        "type": row[1] if len(row) > 1 else None,
+    }
+    if mixture:
+        item.update(zip(("min", "max"), row[2:4], strict=False))
+        item["values"] = row[4:]  # no such cells in a mixture row; named as levels
+    else:
+        item["values"] = row[2:]
+    return item
+
+
+def _parameter_problems(number: int, item: Mapping[str, Any]) -> list[Problem]:
+    name = item.get("name")
+    label = f"parameter {number}"
+    if isinstance(name, str) and text_problem(name, "space") is None:
+        label += f" ({csvio.clip(name)!r})"
+    problems: list[Problem] = []
+
+    def add(where: str, column: str, message: str | None) -> None:
+        if message is not None:
+            problems.append(
+                Problem(f"{where}: {message}", row=number, column=column, field="space")
+            )
+
+    for key, column, words in _FIELDS:
+        value = item.get(key)
+        if isinstance(value, str):
+            add(label, column, _text(value, words))
+    for key, column, words in _BOUNDS:
+        add(f"{label}, {words}", column, wire_value_problem(item.get(key), "it", "space"))
+    values = item.get("values")
+    for index, value in enumerate(values if isinstance(values, list) else [], 1):
+        add(f"{label}, level {index}", f"Value.{index}", _level(value))
+    return problems
+
+
+def _text(value: str, words: str) -> str | None:
+    message = text_problem(value, "space")
+    return None if message is None else f"{words} {message}"
+
+
+def _level(value: Any) -> str | None:
+    return wire_value_problem(value, "the level", "space")
