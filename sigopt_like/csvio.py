@@ -267,6 +267,13 @@ def parse_number(text: str) -> float | int | None:
     return float(text)
 
 
+def is_integer_literal(text: str) -> bool:
+    """Whether ``text`` is written as a whole number (``-12``, ``1180591620717411303424``):
+    :func:`parse_number` reads one past 64 bits as a float, whose form (``1.18e+21``) is
+    not what was typed."""
+    return bool(_INTEGER.match(text.strip()))
+
+
 #: NaN as programs print it (compared casefolded): ``nan`` and ``-nan`` (glibc's printf),
 #: ``nan(ind)``, ``-nan(ind)`` and ``nan(snan)`` (MSVC's, which Windows lab software
 #: writes), C99's ``nan(chars)``, and older MSVC's ``-1.#IND`` and ``1.#QNAN`` (padded with

@@ -23,8 +23,10 @@ from sigopt_like.tables import Table, TableError
 def sendable(table: Table) -> Table:
     """``table`` as it can be sent: an integer past 64 bits that a float holds becomes
     that float (as the CSV reader reads ``1180591620717411303424``, and as the service
-    compares numbers); raises TableError naming the row and column of every cell that
-    cannot be sent."""
+    compares numbers), except a parameter's cell read from CSV as such a float, which is
+    sent as the text typed (``Table.typed``: the service reads it as the same number, and
+    quotes it as typed in a problem, not as ``1.1805916207174113e+21``); raises TableError
+    naming the row and column of every cell that cannot be sent."""
     problems = _column_name_problems(table.columns)
     labels = _labels(table.columns)
     rows: list[tuple[Any, ...]] = []
@@ -40,6 +42,9 @@ def sendable(table: Table) -> Table:
         rows.append(tuple(cells))
     if problems:
         raise TableError(problems)
+    for (i, index), text in (table.typed or {}).items():
+        rows[i] = (*rows[i][:index], text, *rows[i][index + 1 :])
+        changed = True
     if not changed:
         return table
     return Table(columns=table.columns, rows=rows, line_numbers=table.line_numbers)

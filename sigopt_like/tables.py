@@ -24,6 +24,7 @@ from typing import Any, Union
 import attrs
 
 from sigopt_like import csvio
+from sigopt_like._constants import INT64_MAX
 from sigopt_like.errors import SigoptLikeError
 from sigopt_like.spaces import (
     HISTORY_COLUMNS as HISTORY_COLUMNS,  # re-exported: tables write and read them
@@ -74,6 +75,25 @@ def _cell_from_text(text: str) -> Any:
     return number
 
 
+#: a whole number of more digits than this (sign included) may be past 64 bits
+_WIDE_DIGITS = len(str(INT64_MAX)) - 1
+
+
+def _remember_typed(
+    typed: dict[tuple[int, int], str],
+    index: int,
+    row: Sequence[Any],
+    cells: Sequence[str],
+    header: Sequence[str],
+) -> None:
+    """Note the text of each parameter's cell of ``row`` that was typed as a whole number
+    and read as a float (past 64 bits); see :class:`Table`'s ``typed``."""
+    for column, value in enumerate(row):
+        typed_whole = type(value) is float and csvio.is_integer_literal(cells[column])
+        if typed_whole and header[column] != RESPONSE:
+            typed[(index, column)] = cells[column].strip()
+
+
 def _cell_from_json(value: Any) -> Any:
     if isinstance(value, str) and value.strip() in MISSING_MARKS:
         return None
@@ -110,12 +130,17 @@ class Table:
     """An experiments table: column names and rows of values (``None`` where missing).
 
     ``line_numbers`` (not compared, not serialized) remembers each row's line in
-    the file it was read from, so that problems point at the right line.
+    the file it was read from, so that problems point at the right line. ``typed``
+    (likewise) remembers, by (row index, column index), the text of a parameter's cell
+    that the CSV reader read as a float of another form (a whole number past 64 bits:
+    ``1180591620717411303424`` is ``1.1805916207174113e+21``), so that it is sent, and
+    quoted back in a problem, as the person typed it.
     """
 
     columns: tuple[str, ...] = attrs.field(converter=_columns_converter)
     rows: tuple[tuple[Any, ...], ...] = attrs.field(converter=_rows_converter, default=())
     line_numbers: tuple[int, ...] | None = attrs.field(default=None, eq=False, repr=False)
+    typed: Mapping[tuple[int, int], str] | None = attrs.field(default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         width = len(self.columns)
@@ -188,6 +213,7 @@ class Table:
         width = len(header)
         rows: list[tuple[Any, ...]] = []
         lines: list[int] = []
+        typed: dict[tuple[int, int], str] = {}
         for record in data:
             cells = record.cells
             if RESPONSE in header and csvio.trim_trailing(cells) == header:
@@ -220,7 +246,10 @@ class Table:
                     )
                 )
                 continue
-            rows.append(tuple(_cell_from_text(c) for c in cells[:width]))
+            row = tuple(_cell_from_text(c) for c in cells[:width])
+            if max(map(len, cells[:width]), default=0) > _WIDE_DIGITS:
+                _remember_typed(typed, len(rows), row, cells, header)
+            rows.append(row)
             lines.append(record.row)
         if not data and not allow_empty:
             problems.append(
@@ -236,7 +265,7 @@ class Table:
                 raise TableError([Problem(str(other), row=other.row, field="table")])
             space_row = _space_row(header, header_record.row)
             raise TableError([space_row] if space_row is not None else problems)
-        return cls(columns=header, rows=tuple(rows), line_numbers=tuple(lines))
+        return cls(columns=header, rows=tuple(rows), line_numbers=tuple(lines), typed=typed or None)
 
     def to_csv(self, path: str | os.PathLike[str] | None = None) -> str:
         """CSV text with a header row (missing values empty); written to ``path`` when given."""

@@ -279,6 +279,39 @@ def test_units_out_of_range_are_shown_as_given(embedded_conn: Any, tmp_path: Pat
     assert campaign.history.fetch().generations[0].table.rows == ()
 
 
+def test_a_whole_number_past_64_bits_is_quoted_as_typed(embedded_conn: Any, tmp_path: Path) -> None:
+    """Before: 2**70 in a numerical column of a CSV table was refused as
+    "1.1805916207174113e+21 is not a level of 't'", the float the CSV reader made of it,
+    not what the file says. Now as typed; and the same text where it is a level is taken
+    as that level, the Response column still read as a number."""
+    big = str(2**70)
+    session = embedded_conn.sessions.create(name="wide")
+    campaign = embedded_conn.sessions(session.id)
+    space = {
+        "type": "factorial",
+        "parameters": [
+            {"name": "t", "type": "numerical", "values": [0, 1, 2, float(2**70)]},
+            {"name": "c", "type": "categorical", "values": ["a", big]},
+        ],
+    }
+    campaign.space.put(space=space, population_size=2, replicates=0, wait=True)
+    path = tmp_path / "wide.csv"
+    path.write_text(f"t,c,Response\n1{big},a,1\n-{big},{big},{big}\n{big},{big},{big}\n")
+    with pytest.raises(TaskFailedError) as caught:
+        campaign.experiments.put(type="initial", table=path, wait=True)
+    assert [e.message for e in caught.value.errors] == [
+        f"row 2, column t: '1{big}' is not a level of 't' (levels: 0, 1, 2, "
+        "1.1805916207174113e+21)",
+        f"row 3, column t: '-{big}' is not a level of 't' (levels: 0, 1, 2, "
+        "1.1805916207174113e+21)",
+    ]
+    assert campaign.history.fetch().generations[0].table.rows == ()
+    path.write_text(f"t,c,Response\n{big},{big},{big}\n1,a,2\n")
+    assert campaign.experiments.put(type="initial", table=path, wait=True).succeeded
+    stored = campaign.experiments.fetch(gen=0)
+    assert stored.rows == ((float(2**70), big, float(2**70)), (1, "a", 2))
+
+
 def test_a_sep_line_naming_another_separator_is_refused_at_row_1(
     campaign: Any, tmp_path: Path
 ) -> None:
