@@ -13,6 +13,9 @@ INT64_MAX = 2**63 - 1
 MAX_BODY_BYTES = 10 * 1024 * 1024
 #: the seeds a session takes, 0 to this (the service refuses others; the demo's parser too).
 MAX_SEED = 2**31 - 1
+#: the generations a session holds, 0 to this (``sessions.gen`` and ``generations.gen`` are
+#: INTEGER columns, 32 bits on PostgreSQL; a ``gen=`` query past it is refused).
+MAX_GENERATION = 2**31 - 1
 
 #: the spellings of SQLite's in-memory database, all opened as one (``sqlite://``):
 #: ``sqlite:///`` and ``sqlite:///:memory:`` were per-connection databases, so the

@@ -24,7 +24,7 @@ from typing import Any, Union
 import attrs
 
 from sigopt_like import csvio
-from sigopt_like._constants import INT64_MAX
+from sigopt_like._constants import INT64_MAX, MAX_GENERATION
 from sigopt_like.errors import SigoptLikeError
 from sigopt_like.spaces import (
     HISTORY_COLUMNS as HISTORY_COLUMNS,  # re-exported: tables write and read them
@@ -367,6 +367,11 @@ class Table:
     def responses(self) -> tuple[Any, ...]:
         """The ``Response`` column's values (KeyError if absent)."""
         return self.column(RESPONSE)
+
+    def typed_text(self, index: int, column: int) -> str | None:
+        """The text a cell was typed as in the CSV file, where its value is a float of
+        another form (see ``typed``); else None."""
+        return None if self.typed is None else self.typed.get((index, column))
 
     def row_number(self, index: int) -> int:
         """The spreadsheet row of data row ``index`` (0-based): its file line, else index + 2."""
@@ -806,17 +811,9 @@ def history_from_csv(source: csvio.CsvSource) -> list[dict[str, Any]]:
         line = table.row_number(i)
         gen = _generation_number(row[gen_at])
         flag = str(row[designed_at]).strip().casefold()
-        if gen is None:
-            shown = "empty" if row[gen_at] is None else repr(row[gen_at])
-            problems.append(
-                Problem(
-                    f"row {line}, column Gen_: {shown} is not a generation number; "
-                    "put the experiment's generation there (0 for initial experiments, "
-                    "then 1, 2, ...)",
-                    row=line,
-                    column="Gen_",
-                )
-            )
+        if gen is None or gen > MAX_GENERATION:
+            problems.append(_generation_problem(line, row[gen_at], table.typed_text(i, gen_at)))
+            gen = None
         if flag not in _DESIGNED_FLAGS:
             shown = "the cell is empty" if row[designed_at] is None else repr(row[designed_at])
             problems.append(
@@ -846,6 +843,33 @@ def history_from_csv(source: csvio.CsvSource) -> list[dict[str, Any]]:
 
 
 _DESIGNED_FLAGS = ("y", "n", "1", "0", "true", "false", "yes", "no")
+
+
+def _generation_problem(line: int, value: Any, typed: str | None) -> Problem:
+    """Why a ``Gen_`` cell is no generation number, the number as the file has it."""
+    if value is None:
+        shown = "empty"
+    elif typed is not None:  # a whole number past 64 bits: as typed, not as its float
+        shown = csvio.clip(typed)
+    elif isinstance(value, float):
+        shown = csvio.clip(csvio.format_cell(value))
+    else:
+        shown = _clipped_repr(value)
+    number = _generation_number(value)
+    if number is not None:  # a whole number, past what the service keeps
+        why = f"is beyond the generations a session holds (0 to {MAX_GENERATION:,})"
+    else:
+        why = "is not a generation number"
+    return Problem(
+        f"row {line}, column Gen_: {shown} {why}; put the experiment's generation there "
+        "(0 for initial experiments, then 1, 2, ...)",
+        row=line,
+        column="Gen_",
+    )
+
+
+def _clipped_repr(value: Any) -> str:
+    return repr(csvio.clip(value)) if isinstance(value, str) else csvio.clip(repr(value))
 
 
 def _generation_number(value: Any) -> int | None:

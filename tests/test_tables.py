@@ -462,6 +462,23 @@ def test_history_reading_names_bad_generations_and_keeps_designed_rows_first() -
     assert back[0]["table"].rows == ((6, None), (8, 2), (5, 1))
 
 
+def test_history_reading_refuses_generations_past_what_a_session_holds() -> None:
+    """Before: a Gen_ of 1e308 was read as a generation of 309 digits, and 2**70 as one of
+    22: whole numbers, but no session holds them (a generation is a 32-bit column)."""
+    head = "Seq_,Gen_,Designed_,a,Response\n"
+    big = str(2**70)
+    with pytest.raises(TableError) as caught:
+        history_from_csv(head + f"1,1e308,Y,5,\n2,{big},N,5,\n3,2147483648,Y,5,\n4,1,Y,5,\n")
+    beyond = "is beyond the generations a session holds (0 to 2,147,483,647); put the "
+    assert [p.message for p in caught.value.problems] == [
+        f"row {row}, column Gen_: {shown} {beyond}experiment's generation there (0 for "
+        "initial experiments, then 1, 2, ...)"
+        for row, shown in ((2, "1e+308"), (3, big), (4, "2147483648"))
+    ]
+    back = history_from_csv(head + "1,2147483647,Y,5,\n")
+    assert [(g["gen"], g["design_rows"]) for g in back] == [(2**31 - 1, 1)]
+
+
 def test_history_file_uploaded_as_experiments(grid: Space) -> None:
     text = history_to_csv(_generations(grid))
     problems = validate_experiments(Table.from_csv(text), grid)
