@@ -15,4 +15,5 @@ out=benchmarks/results/perf.txt
     python benchmarks/perf_throughput.py
     python benchmarks/perf_best.py
     if [ -n "$1" ]; then python benchmarks/perf_tasks.py --pg "$1"; fi
+    if [ -n "$1" ]; then python benchmarks/migration_time.py --pg "$1"; fi
 } | tee "$out"
