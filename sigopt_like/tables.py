@@ -77,6 +77,7 @@ def _cell_from_text(text: str) -> Any:
 
 #: a whole number of more digits than this (sign included) may be past 64 bits
 _WIDE_DIGITS = len(str(INT64_MAX)) - 1
+_WIDE_RUN = re.compile(r"\d{19}")  # as many digits as INT64_MAX: a text without is not wide
 
 
 def _remember_typed(
@@ -192,7 +193,8 @@ class Table:
         Raises TableError with the row and column of every problem.
         """
         try:
-            records = csvio.read_records(csvio.read_text(source))
+            text = csvio.read_text(source)
+            records = csvio.read_records(text)
         except csvio.CsvFormatError as exc:
             problem = Problem(str(exc), row=exc.row, column=exc.column, field="table")
             raise TableError([problem]) from exc
@@ -214,6 +216,7 @@ class Table:
         rows: list[tuple[Any, ...]] = []
         lines: list[int] = []
         typed: dict[tuple[int, int], str] = {}
+        wide = _WIDE_RUN.search(text) is not None  # one pass of the text, not of every row
         for record in data:
             cells = record.cells
             if RESPONSE in header and csvio.trim_trailing(cells) == header:
@@ -247,7 +250,7 @@ class Table:
                 )
                 continue
             row = tuple(_cell_from_text(c) for c in cells[:width])
-            if max(map(len, cells[:width]), default=0) > _WIDE_DIGITS:
+            if wide and max(map(len, cells[:width]), default=0) > _WIDE_DIGITS:
                 _remember_typed(typed, len(rows), row, cells, header)
             rows.append(row)
             lines.append(record.row)
