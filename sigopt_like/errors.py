@@ -158,8 +158,9 @@ def _describe_item(item: Any) -> str:
         return message
     field = str(item.get("field") or "\0")
     # a space's parameter is its row: "parameter 2 ('temp'), level 1: ..." names its place
-    named = f"parameter {item['row']}" if item.get("row") is not None else "\0"
-    if message.startswith((prefix, where[0], field, f"'{field}'", named)):
+    row = item.get("row")
+    named = tuple(f"parameter {row}{end}" for end in (" (", ":", ",")) if row is not None else ()
+    if message.startswith((prefix, where[0], field, f"'{field}'", *named)):
         return message  # the message names its place already: say it once
     return f"{prefix}: {message}"
 

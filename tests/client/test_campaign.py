@@ -350,6 +350,30 @@ def test_space_text_no_space_stores_is_named_by_parameter_and_level_before_sendi
     assert (session.space.fetch().to_dict(), [t.id for t in session.tasks.list()]) == before
 
 
+def test_a_space_refused_by_parameter_says_its_place_once(conn):
+    """The service's words for a space sent past the client's check (``conn.transport``:
+    plain JSON) are shown once: before, the error's text repeated each problem's place in
+    another form, "row 2, column Name: parameter 2: the name holds ..."."""
+    space = {
+        "type": "factorial",
+        "parameters": [
+            {"name": "a", "type": "numerical", "values": [0, 1]},
+            {"name": "b\x00", "type": "categorical", "values": ["x", "y\x00"]},
+        ],
+    }
+    body = {"space": space, "population_size": 2, "replicates": 0}
+    sid = conn.sessions.create(name="once").id
+    with pytest.raises(ValidationError) as refused:
+        conn.transport.request("PUT", f"/v1/sessions/{sid}/space", json=body)
+    text = str(refused.value)
+    shown = text[text.index(" [") + 2 : text.index("] (request")]
+    assert shown == (
+        "parameter 2: the name holds a NUL character (U+0000), which no space stores; type "
+        "it again without it; parameter 2, level 2: the level holds a NUL character (U+0000), "
+        "which no space stores; type it again without it"
+    )
+
+
 def test_analytics_files_download_and_auto_export(session, tmp_path):
     design = session.generate(wait=True).result.experiments
     session.experiments.put(type="designed", table=session.responses.simulate(design), wait=True)
