@@ -99,6 +99,8 @@ def wire_value_problem(value: Any, subject: str, noun: str) -> str | None:
             f"{shown} is beyond the integers a {noun} stores ({INT64_MIN} to {INT64_MAX}); "
             f"write it as a decimal: {decimal!r}"
         )
+    if isinstance(value, float) and math.isnan(value):  # never from JSON: a client's own value
+        return f"{subject} is NaN (not a number), which no {noun} holds; give a number"
     if isinstance(value, float) and not math.isfinite(value):  # JSON's 1e400
         return f"the number is beyond the numbers a {noun} holds (about +-1.8e308)"
     return None

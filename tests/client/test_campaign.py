@@ -338,6 +338,12 @@ def test_space_text_no_space_stores_is_named_by_parameter_and_level_before_sendi
             "parameter 2 ('temp'), level 1: "
             "1180591620717411303424 is beyond the integers a space stores",
         ),
+        (  # before: "The field 'space.parameters.1.values.0' is nan, which JSON cannot carry"
+            space(level=float("nan")),
+            (2, "Value.1"),
+            "parameter 2 ('temp'), level 1: the level is NaN (not a number), which no space "
+            "holds; give a number",
+        ),
     ):
         for route in ("space.put", "simulate"):
             with pytest.raises(SpaceError) as refused:
