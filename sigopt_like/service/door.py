@@ -45,6 +45,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from sigopt_like._constants import INT64_MAX, INT64_MIN
+from sigopt_like.csvio import clip
 from sigopt_like.space_wire import unstorable_values
 from sigopt_like.table_wire import unstorable_cells
 
@@ -84,7 +85,7 @@ def check_content_type(content_type: str | None) -> None:
     body is in another charset than UTF-8: JSON's only one (RFC 8259), and the one the
     body is read in (before, ``charset=latin-1`` was accepted and not honoured)."""
     if not is_json_media(content_type):
-        shown = f"'{content_type[:100]}'" if content_type else "missing"
+        shown = f"'{clip(content_type, 100)}'" if content_type else "missing"
         raise UnsupportedMediaType(
             f"The request body must be JSON with 'Content-Type: application/json'; "
             f"the Content-Type is {shown}.",
@@ -385,14 +386,14 @@ def check_query_parameters(
     archived an AI experiment)."""
     for name, value in params.items():
         if name in known and isinstance(value, list):
-            shown = ", ".join(repr(_printable(v[:100])) for v in value)
+            shown = ", ".join(repr(_printable(clip(v, 100))) for v in value)
             raise BadRequest(
                 f"The query parameter '{name}' is given {len(value)} times ({shown}); "
                 f"{method} {path} takes one value of it: give it once.",
                 detail={"field": name},
             )
         if name not in known:
-            shown = _printable(name[:100])
+            shown = _printable(clip(name, 100))
             takes = f"it takes {', '.join(sorted(known))}" if known else "it takes none"
             hint = f"; if it holds a token, {HEADER_HINT}" if looks_secret(name) else ""
             raise BadRequest(
@@ -407,6 +408,6 @@ def check_query_parameters(
                 listed = ", ".join(repr(v) if v == "" else v for v in allowed)
                 raise BadRequest(
                     f"The query parameter '{name}' must be one of {listed}, "
-                    f"not {_printable(item[:100])!r}.",
+                    f"not {_printable(clip(item, 100))!r}.",
                     detail={"field": name},
                 )

@@ -7,10 +7,12 @@ Every error response, 404 and 405 included, has the body
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import falcon
 
+from ..csvio import clip
 from ..database_targets import first_line
 from .access_log import loggable, redact_tokens
 from .failures import DatabaseOutage
@@ -139,14 +141,42 @@ def default_code(status: int) -> str:
     return _DEFAULT_CODES.get(status, "bad_request" if status < 500 else "internal")
 
 
+#: a run of this many characters with no space in an error's text is echoed input (a
+#: path, an id, a field name, a value): it is shown by its ends and its length
+ECHO_RUN = 300
+#: the longest message an error body carries (longer ones keep their start and end)
+MAX_MESSAGE = 2000
+_ECHO_RUN = re.compile(rf"\S{{{ECHO_RUN},}}")
+
+
+def clip_echoes(text: str) -> str:
+    """``text`` with each long run of input it quotes clipped, and at most
+    :data:`MAX_MESSAGE` characters: a 100 KB path came back whole in its 404, a 100 KB
+    field name three times in its 422 (message, field, problems)."""
+    text = _ECHO_RUN.sub(lambda found: clip(found.group(0), ECHO_RUN - 100), text)
+    return clip(text, MAX_MESSAGE - 40)  # its suffix, " (1,234 characters)", fits in 40
+
+
+def _clip_detail(value: Any) -> Any:
+    if isinstance(value, str):
+        return clip_echoes(value)
+    if isinstance(value, dict):
+        return {clip_echoes(str(k)): _clip_detail(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clip_detail(item) for item in value]
+    return value
+
+
 def error_body(status: int, code: str, message: str, detail: dict[str, Any] | None = None) -> dict:
-    """The one error body shape."""
+    """The one error body shape; input it quotes is clipped (:func:`clip_echoes`), in the
+    message and in the detail."""
     return {
         "object": "error",
         "status": status,
         "code": code,
-        "message": redact_tokens(message),  # an id or path echoed back may be a token
-        "detail": detail or {},
+        # an id or path echoed back may be a token: redacted whole, then clipped
+        "message": clip_echoes(redact_tokens(message)),
+        "detail": _clip_detail(detail or {}),
     }
 
 

@@ -1,0 +1,97 @@
+"""Error messages quote what the caller sent clipped: a 100 KB path came back whole in
+its 404 (and a 100 KB field name three times in its 422), so one request could make the
+service write a body as large as the largest request it reads, for every error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+
+HUGE = 100_000
+#: the most an error body may take, whatever the input
+MAX_BODY = 4_000
+
+
+def _huge(mark: str) -> str:
+    """``HUGE`` characters that start with ``mark`` and end with ``-end``."""
+    return mark + "q" * (HUGE - len(mark) - 4) + "-end"
+
+
+def _cases(eid: str) -> list[tuple[str, str, Any, Any, str]]:
+    """(method, path, query, JSON body, the word the answer must still name)."""
+    path = _huge("route")
+    ident = _huge("9id")
+    name = _huge("field")
+    value = _huge("value")
+    return [
+        ("GET", f"/v1/{path}", None, None, "route"),
+        ("GET", f"/v1/experiments/{ident}", None, None, "9id"),
+        ("GET", f"/v1/experiments/{eid}/suggestions/{ident}", None, None, "suggestion"),
+        ("GET", f"/v1/sessions/{ident}/tasks/{ident}", None, None, "9id"),
+        ("PATCH", f"/v1/experiments/{path}", None, None, "route"),
+        ("POST", "/v1/experiments", None, {"name": "n", name: 1, "parameters": []}, "field"),
+        (
+            "POST",
+            "/v1/experiments",
+            None,
+            {"name": "n", "parameters": [{"name": "x", "type": value}]},
+            "value",
+        ),
+        (
+            "POST",
+            f"/v1/experiments/{eid}/observations",
+            None,
+            {"assignments": {name: 0.5}, "value": 1},
+            "field",
+        ),
+        (
+            "POST",
+            f"/v1/experiments/{eid}/observations",
+            None,
+            {"assignments": {"x": 0.5}, "values": [{"name": name, "value": 1}]},
+            "field",
+        ),
+        ("POST", f"/v1/experiments/{eid}/observations", None, {"suggestion": value}, "value"),
+        ("GET", "/v1/experiments", {"limit": value}, None, "limit"),
+        ("GET", "/v1/experiments", {"before": value}, None, "value"),
+        ("GET", "/v1/experiments", {name: "1"}, None, "field"),
+        ("GET", f"/v1/experiments/{eid}/suggestions", {"state": value}, None, "value"),
+    ]
+
+
+def test_huge_paths_ids_names_and_values_come_back_clipped(served: Any) -> None:
+    http = requests.Session()
+    http.headers.update(served.headers())
+    created = http.post(
+        f"{served.url}/v1/experiments",
+        json={
+            "name": "echo",
+            "parameters": [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        },
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    for method, path, query, body, named in _cases(created.json()["id"]):
+        answer = http.request(method, served.url + path, params=query, json=body, timeout=60)
+        where = f"{method} {path[:40]}... {str(query)[:40]} {str(body)[:60]}"
+        assert 400 <= answer.status_code < 500, (where, answer.status_code, answer.text[:300])
+        assert len(answer.content) <= MAX_BODY, (where, len(answer.content), answer.text[:300])
+        error = answer.json()
+        assert error["object"] == "error", where
+        message = error["message"]
+        assert named in message and "..." in message, (where, message)
+
+
+@pytest.mark.parametrize("spaced", [False, True])
+def test_a_long_message_keeps_its_start_and_end(spaced: bool) -> None:
+    from sigopt_like.service.errors import MAX_MESSAGE, error_body
+
+    quoted = ("word " if spaced else "w") * 50_000
+    body = error_body(400, "bad_request", f"The name '{quoted}' is not known; use another.")
+    message = body["message"]
+    assert len(message) <= MAX_MESSAGE and message.startswith("The name 'w")
+    assert "characters)" in message
+    # one run of input is clipped alone, the words around it kept
+    assert message.endswith("characters)" if spaced else "is not known; use another.")
