@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from waitress.utilities import Error
 
@@ -115,6 +116,10 @@ class ReadDeadlineChannel(JsonErrorChannel):
         """Answer ``error`` (in JSON) in place of the request being read, then close."""
         self._late = True
         late = self.parser_class(self.adj)
+        reading: Any = getattr(self, "request", None)
+        if reading is not None and getattr(reading, "first_line", None):  # its headers came
+            # the answer's status line says the client's version (an HTTP/1.0 client's too)
+            late.first_line, late.version = reading.first_line, reading.version
         late.error = error
         late.completed = True
         with self.requests_lock:

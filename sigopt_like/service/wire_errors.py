@@ -47,6 +47,11 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
         """Write the status waitress chose (a 4xx for the client's fault), with the one
         JSON error body."""
         error = self.request.error
+        if not getattr(self.request, "first_line", None):
+            # refused before its request line was read (slow headers, a TLS handshake):
+            # waitress's parser then says HTTP/1.0, which a 1.1 client reads as "no
+            # keep-alive, no chunking" from an older server; the server speaks 1.1
+            self.version = "1.1"
         status, reason = int(error.code), str(error.reason)
         detail: dict[str, Any] = {"server": "waitress", "reason": str(error.body)}
         limit = getattr(self.channel, "body_limit", None)

@@ -170,3 +170,19 @@ def test_https_to_the_plain_http_port_fails_at_once(served: Any) -> None:
             answer += chunk
     status, body = _status_and_body(answer)
     assert status == 400 and "this server speaks plain HTTP" in body["message"], body
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.0"])
+def test_a_408_says_the_clients_http_version(quick: Any, version: str) -> None:
+    """Before: the 408 (and the 400 to a TLS handshake) came with the status line
+    ``HTTP/1.0 408``, to an HTTP/1.1 client too: waitress's answer to a request it refused
+    before reading its request line says 1.0, and the late request was a fresh one."""
+    head = _post_head(quick.token, 100).replace(b"HTTP/1.1", f"HTTP/{version}".encode())
+    with socket.create_connection(_address(quick.url), timeout=PATIENCE) as sock:
+        sock.sendall(head + b'{"name"')  # the headers whole, the body never ends
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(f"HTTP/{version} 408 ".encode()), answer[:80]
+    slow_headers, _ = _trickle(quick.url, b"GET /v1/sessions HTTP/1.1\r\nX-Pad: " + b"a" * 50)
+    assert slow_headers.startswith(b"HTTP/1.1 408 "), slow_headers[:80]
