@@ -33,3 +33,25 @@ def test_a_request_that_finds_every_connection_in_use_is_a_503(served: Any) -> N
     made = requests.post(url, json={"name": "crowded"}, headers=headers, timeout=10)
     assert made.status_code == 201, made.text
     assert requests.get(url, headers=headers, timeout=10).json()["count"] == 1
+
+
+#: SQLAlchemy's default pool: 5 connections, and 10 more under load
+DEFAULT_POOL_LIMIT = 15
+
+
+def test_a_request_with_15_connections_in_use_is_answered_at_once(served_on_either: Any) -> None:
+    """Before: the pool held 15 connections, fewer than a scaled-out app's threads
+    (gunicorn's 40, docs/service.md), so 40 clients working one experiment through two
+    apps waited past the pool's 30 s and got 503s, which sigopt-python does not retry.
+    Requests now wait for the database, never for a pooled connection, on either store."""
+    served = served_on_either
+    database = served.service.context.store.database
+    database.engine.pool._timeout = POOL_WAIT
+    url, headers = f"{served.url}/v1/sessions", served.headers()
+    with ExitStack() as held:
+        for _ in range(DEFAULT_POOL_LIMIT):
+            held.enter_context(database.connect())
+        answer = requests.post(url, json={"name": "crowded"}, headers=headers, timeout=10)
+        assert answer.status_code == 201, answer.text
+        listed = requests.get(url, headers=headers, timeout=10)
+        assert listed.status_code == 200 and listed.json()["count"] == 1, listed.text

@@ -21,6 +21,15 @@ from .migrate import LOCAL_USER_EMAIL, SCHEMA_VERSION, prepare
 __all__ = ["LOCAL_USER_EMAIL", "SCHEMA_VERSION", "database_url", "open_database", "schema_version"]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: connections a process keeps open, and how many more it may open under load: more
+#: than any documented number of request threads a process has (``serve``'s threads,
+#: gunicorn's ``--threads 40``), so that a request never waits for a pooled connection.
+#: SQLAlchemy's default (5, and 10 more) made the pool the narrowest queue: 40 clients
+#: on one experiment through two app processes (24 threads each) waited over its 30 s
+#: and got 503s, which sigopt-python does not retry; waiting for the database itself
+#: instead, all were answered, sooner (tests/service/test_connection_pool.py).
+POOL_CONNECTIONS = 10
+POOL_OVERFLOW = 90
 
 
 def database_url(path_or_url: str | os.PathLike[str]) -> str:
@@ -54,7 +63,13 @@ def open_database(path_or_url: str | os.PathLike[str]) -> sa.Engine:
     elif url.startswith("sqlite"):
         engine = _sqlite_engine(url)
     else:
-        engine = sa.create_engine(url, pool_pre_ping=True, future=True)
+        engine = sa.create_engine(
+            url,
+            pool_pre_ping=True,
+            future=True,
+            pool_size=POOL_CONNECTIONS,
+            max_overflow=POOL_OVERFLOW,
+        )
     prepare(engine)
     return engine
 
@@ -62,7 +77,11 @@ def open_database(path_or_url: str | os.PathLike[str]) -> sa.Engine:
 def _sqlite_engine(url: str) -> sa.Engine:
     Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
-        url, future=True, connect_args={"check_same_thread": False, "timeout": 30}
+        url,
+        future=True,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=POOL_CONNECTIONS,
+        max_overflow=POOL_OVERFLOW,
     )
 
     @event.listens_for(engine, "connect")
