@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -26,7 +25,7 @@ import requests
 import sigopt_like
 from sigopt_like.service.store import open_store
 from tests.fixtures.faults import env_int
-from tests.fixtures.servers import REPO_ROOT, announced_url
+from tests.fixtures.servers import announced_url, start_command
 
 #: clients at once, and suggest-observe rounds each (SIGOPT_LIKE_SCALED_CLIENTS=40
 #: SIGOPT_LIKE_SCALED_ROUNDS=10 is the run by hand that found the pool's 503s)
@@ -37,26 +36,6 @@ PARAMETERS = [
     {"name": "n", "type": "int", "bounds": {"min": 0, "max": 15}},
     {"name": "c", "type": "categorical", "categorical_values": ["a", "b", "c"]},
 ]
-
-
-def _start(tmp_path: Path, name: str, database: str, *argv: str) -> tuple[Any, Path]:
-    log = tmp_path / f"{name}.log"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
-        "PYTHONUNBUFFERED": "1",
-        "SIGOPT_LIKE_DATABASE": database,
-    }
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "sigopt_like", *argv],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-            start_new_session=True,
-        )
-    return proc, log
 
 
 class ScaledOut:
@@ -74,11 +53,11 @@ class ScaledOut:
         self.urls: list[str] = []
         serve = ("serve", "--no-tasks", "--quiet-access", "--port", "0", "--threads", "24")
         for i in range(2):
-            proc, log = _start(tmp_path, f"app{i}", database, *serve)
+            proc, log = start_command(tmp_path, f"app{i}", database, *serve)
             self.processes.append(proc)
             self.logs.append(log)
         for i in range(2):
-            proc, log = _start(tmp_path, f"worker{i}", database, "worker", "--threads", "2")
+            proc, log = start_command(tmp_path, f"worker{i}", database, "worker", "--threads", "2")
             self.processes.append(proc)
             self.logs.append(log)
         for proc, log in zip(self.processes[:2], self.logs[:2], strict=True):

@@ -8,8 +8,6 @@ import math
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -23,34 +21,17 @@ from sigopt_like.service.store import open_store
 from sigopt_like.service.store.schema import meta
 from sigopt_like.service.store.tasks import RUNNER_SEEN_KEY
 from sigopt_like.service.worker import HEARTBEAT_SECONDS, LEASE_SECONDS, TaskRunner
-from tests.fixtures.servers import REPO_ROOT, ServedInstance, announced_url, serve_in_thread
+from tests.fixtures.servers import (
+    ServedInstance,
+    announced_url,
+    serve_in_thread,
+    start_command,
+)
 
 
 def _ready(url: str) -> tuple[int, dict[str, Any]]:
     answer = requests.get(f"{url}/ready", timeout=30)
     return answer.status_code, answer.json()
-
-
-def _start(tmp_path: Path, name: str, database: str, *argv: str) -> tuple[Any, Path]:
-    """``sigopt-like ARGV`` on ``database`` (in the environment, as docs/service.md
-    advises for a URL), writing to ``<name>.log``."""
-    log = tmp_path / f"{name}.log"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
-        "PYTHONUNBUFFERED": "1",
-        "SIGOPT_LIKE_DATABASE": database,
-    }
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "sigopt_like", *argv],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-            start_new_session=True,
-        )
-    return proc, log
 
 
 def _stop(proc: Any) -> None:
@@ -78,7 +59,7 @@ def test_a_scaled_out_pair_is_degraded_without_its_worker_and_ok_with_it(
     moment and ok at every probe across a lease and more of heartbeats (no flapping);
     with the worker gone past its lease, degraded again."""
     serve = ("serve", "--no-auth", "--no-tasks", "--port", "0")
-    app, app_log = _start(tmp_path, "app", pg_url, *serve)
+    app, app_log = start_command(tmp_path, "app", pg_url, *serve)
     worker = None
     try:
         url = announced_url(app, app_log, r"serving on (http://\S+)")
@@ -90,7 +71,7 @@ def test_a_scaled_out_pair_is_degraded_without_its_worker_and_ok_with_it(
         assert "no task worker has ever run on this database" in warning["message"]
         assert "sigopt-like worker" in warning["message"]
 
-        worker, worker_log = _start(tmp_path, "worker", pg_url, "worker", "--threads", "1")
+        worker, worker_log = start_command(tmp_path, "worker", pg_url, "worker", "--threads", "1")
         deadline = time.monotonic() + 60
         while _ready(url)[1]["status"] != "ok":
             assert worker.poll() is None, worker_log.read_text()
