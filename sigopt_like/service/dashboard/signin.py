@@ -16,7 +16,7 @@ from typing import Any
 import falcon
 
 from ..errors import BadRequest, Forbidden, RateLimited, Unauthorized
-from ..http import field, read_json, reject_unknown
+from ..http import field, read_json, reject_unknown, unknown_fields
 from ..middleware.limits import retry_after_seconds
 from ..settings import ServiceSettings
 from ..store.accounts import MAX_EMAIL_LENGTH, AccountStore, User, normalize_email
@@ -104,11 +104,7 @@ class SignIn:
         body = read_json(req)
         unknown = sorted(set(body) - {"email", "password", "token"})
         if unknown:
-            raise BadRequest(
-                f"Unknown field(s) {', '.join(map(repr, unknown))}; send either "
-                "'email' and 'password', or 'token'.",
-                detail={"fields": unknown},
-            )
+            raise unknown_fields(unknown, "send either 'email' and 'password', or 'token'.")
         address = req.remote_addr or "unknown"
         if "token" in body:
             if "email" in body or "password" in body:
