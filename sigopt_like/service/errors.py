@@ -17,7 +17,11 @@ from ..database_targets import first_line
 from .access_log import loggable, redact_tokens
 from .failures import DatabaseOutage
 from .store import errors as store_errors
-from .store.database import is_unreachable_error
+from .store.database import (
+    CONNECTION_LIMIT_MESSAGE,
+    is_connection_limit_error,
+    is_unreachable_error,
+)
 
 LOG = logging.getLogger("sigopt_like.service")
 #: the Retry-After of a request the database did not answer (a restart takes seconds)
@@ -249,6 +253,15 @@ def install_error_handlers(app: falcon.App, outage: DatabaseOutage | None = None
 
     def handle_unexpected(req, resp, ex: Exception, params):
         request_id = getattr(req.context, "request_id", None)
+        if is_connection_limit_error(ex):  # one the store did not translate: no outage
+            LOG.debug("the database refuses more connections: %s", first_line(ex))
+            handle_api_error(
+                req,
+                resp,
+                Unavailable(CONNECTION_LIMIT_MESSAGE, headers={"Retry-After": "1"}),
+                params,
+            )
+            return
         if is_unreachable_error(ex):  # before: 500 internal, a traceback, no retry
             where = f"{req.method} {loggable(req.path)}, request {request_id}"
             if outage is not None:  # one line an outage (and a minute), with a count

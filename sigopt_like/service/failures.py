@@ -26,7 +26,7 @@ import threading
 import time
 
 from ..database_targets import first_line
-from .store.database import is_unreachable_error
+from .store.database import is_connection_limit_error, is_unreachable_error
 
 #: a loop that still fails says so at most this often (one line, not a traceback per try)
 FAILING_REPORT_SECONDS = 60.0
@@ -166,6 +166,12 @@ class RepeatedFailures:
             since = self._since
         if unreachable:
             self.outage.failed(err, self.what)
+        elif first and is_connection_limit_error(err):  # a crowd, not a bug: no traceback
+            self.log.warning(
+                "%s failed: the database refuses more connections (max_connections "
+                "reached); retrying",
+                self.what,
+            )
         elif first:
             self.log.error("%s failed; retrying", self.what, exc_info=err)
         elif say:

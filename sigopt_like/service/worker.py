@@ -63,7 +63,7 @@ from .failures import DatabaseOutage, RepeatedFailures
 from .log_redaction import redact_handlers
 from .settings import ServiceSettings
 from .store import Store
-from .store.database import is_unreachable_error
+from .store.database import is_connection_limit_error, is_unreachable_error
 from .store.errors import Conflict, StorageFull
 from .store.tasks import TaskRecord
 
@@ -401,13 +401,16 @@ class TaskRunner:
             )
             self._finish(task_id, "failed", errors=[TaskError(message, SYSTEM)], message=message)
         except Exception as exc:
-            if is_unreachable_error(exc):  # not the task's fault: it runs again
+            crowded = is_connection_limit_error(exc)  # max_connections: not an outage
+            if crowded or is_unreachable_error(exc):  # not the task's fault: it runs again
                 status = "requeued"
                 LOG.warning(
-                    "task %s (%s): the database did not answer during its run; "
-                    "it goes back to the queue",
+                    "task %s (%s): the database %s during its run; it goes back to the queue",
                     task_id,
                     row.type,
+                    "refused a connection (max_connections reached)"
+                    if crowded
+                    else "did not answer",
                 )
                 self._record(task_id, lambda: self._requeue_after_outage(task_id))
                 return

@@ -71,6 +71,35 @@ def is_busy_error(err: BaseException) -> bool:
     return any(word in text for word in _BUSY_WORDS)
 
 
+#: PostgreSQL's too_many_connections: its max_connections reached (or a role's or a
+#: database's CONNECTION LIMIT); refused at connect, where psycopg gives no sqlstate
+_LIMIT_SQLSTATES = frozenset({"53300"})
+_LIMIT_WORDS = (
+    "too many clients already",
+    "remaining connection slots are reserved",
+    "too many connections for",
+)
+#: what a request refused so is told (a 503 with Retry-After, retried by the clients)
+CONNECTION_LIMIT_MESSAGE = (
+    "The service's database refuses more connections (its max_connections is reached); "
+    "retry in a moment. Nothing of this request was stored."
+)
+
+
+def is_connection_limit_error(err: BaseException | None) -> bool:
+    """Whether a database error means "the server refuses another connection: it has as
+    many as it allows" (PostgreSQL's "sorry, too many clients already"), itself or what it
+    wraps. The server is up and answers: this is no outage, only a crowd."""
+    while err is not None:
+        orig = getattr(err, "orig", None) or err
+        if getattr(orig, "sqlstate", None) in _LIMIT_SQLSTATES:
+            return True
+        if any(word in str(orig).lower() for word in _LIMIT_WORDS):
+            return True
+        err = err.__cause__
+    return False
+
+
 #: PostgreSQL's connection exceptions (08...) and operator interventions (57P01 admin
 #: shutdown, 57P02 crash shutdown, 57P03 cannot connect now)
 _GONE_SQLSTATE_PREFIXES = ("08", "57P")
@@ -78,7 +107,11 @@ _GONE_SQLSTATE_PREFIXES = ("08", "57P")
 
 def is_unreachable_error(err: BaseException | None) -> bool:
     """Whether a database error means "the database server cannot be reached, or dropped
-    the connection" (down, restarting, refusing connections), itself or what it wraps."""
+    the connection" (down, restarting, refusing connections), itself or what it wraps.
+    A server refusing a connection because it has as many as it allows is not one
+    (:func:`is_connection_limit_error`): it answers, and logging an outage misled."""
+    if is_connection_limit_error(err):
+        return False
     while err is not None:
         if getattr(err, "connection_invalidated", False):  # sqlalchemy saw a disconnect
             return True
@@ -99,8 +132,9 @@ def is_unreachable_error(err: BaseException | None) -> bool:
 
 @contextlib.contextmanager
 def translate_errors() -> Iterator[None]:
-    """Turn "locked" and serialisation failures, and a wait for a pooled connection that
-    timed out, into :class:`~.errors.Busy`, and a full disk into
+    """Turn "locked" and serialisation failures, a wait for a pooled connection that
+    timed out, and a connection the server refused for having as many as it allows
+    (max_connections), into :class:`~.errors.Busy`, and a full disk into
     :class:`~.errors.StorageFull` (each was a 500 "internal")."""
     try:
         yield
@@ -111,6 +145,8 @@ def translate_errors() -> Iterator[None]:
             retry_after=1,
         ) from err
     except sa.exc.DBAPIError as err:
+        if is_connection_limit_error(err):  # was a 503 "does not answer", an outage logged
+            raise Busy(CONNECTION_LIMIT_MESSAGE, retry_after=1) from err
         if is_busy_error(err):
             raise Busy(
                 "The database is busy with other changes; retry in a moment.", retry_after=1
