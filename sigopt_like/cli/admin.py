@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import signal
+import socket
 import sys
 import time
 import urllib.parse
@@ -233,9 +234,10 @@ def serve(
     # naming a worker there sent people to start one they did not need
     asks_worker = no_tasks and not browser_hint
     tasks = f"; tasks run only by {worker_command(db, database, shown)}" if asks_worker else ""
+    others = other_machines_note(server.effective_host, server.effective_port)
     click.echo(
         f"sigopt-like serving on {url} "
-        f"(auth {'on' if not no_auth else 'OFF'}), database {shown}{tasks}"
+        f"(auth {'on' if not no_auth else 'OFF'}), database {shown}{tasks}{others}"
     )
     sys.stdout.flush()
     try:
@@ -291,10 +293,26 @@ def host_name_option(name: str) -> str:
 
 
 def listen_url(host: object, port: object) -> str:
-    """The URL of a server listening on ``host``:``port`` (an IPv6 address in brackets:
-    ``http://::1:8080`` was printed, which no client takes)."""
-    shown = str(host)
+    """The URL a client opens to reach a server listening on ``host``:``port`` (an IPv6
+    address in brackets: ``http://::1:8080`` was printed, which no client takes). On every
+    address (``0.0.0.0``, ``::``) that is this machine's loopback: ``http://0.0.0.0:8080``
+    was printed, which no browser or client can open."""
+    shown = EVERY_ADDRESS_LOOPBACK.get(str(host), str(host))
     return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
+# the loopback address of each "every address" a server can listen on
+EVERY_ADDRESS_LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1"}
+
+
+def other_machines_note(host: object, port: object) -> str:
+    """What other machines open, when the server listens on every address."""
+    if str(host) not in EVERY_ADDRESS_LOOPBACK:
+        return ""
+    return (
+        f"; listening on every address ({host}): other machines use this machine's name "
+        f"or address, e.g. http://{socket.gethostname()}:{port}"
+    )
 
 
 def listen_address_problem(host: str) -> str | None:

@@ -200,3 +200,57 @@ def test_an_allowed_host_is_honoured_in_any_case(tmp_path):
             assert answer.status_code == status, (host, answer.text)
     finally:
         stop(proc, log)
+
+
+def test_serve_on_every_address_prints_an_address_a_client_can_open(tmp_path):
+    """Before: ``serve --host 0.0.0.0`` printed ``serving on http://0.0.0.0:PORT``, which
+    no browser or client can open; now this machine's loopback, and what others use."""
+    import socket
+
+    log = tmp_path / "serve.log"
+    db = str(tmp_path / "team.db")
+    proc, url = start_serve("--host", "0.0.0.0", "--db", db, env=dict(os.environ), log=log)
+    out = stop(proc, log)  # start_serve reached /health at the printed 127.0.0.1 URL
+    assert "http://0.0.0.0" not in out
+    port = url.rsplit(":", 1)[1]
+    assert (
+        f"other machines use this machine's name or address, e.g. http://{socket.gethostname()}:{port}"
+        in out
+    )
+    if not socket.has_ipv6:
+        return
+    try:
+        socket.socket(socket.AF_INET6).bind(("::1", 0))
+    except OSError:
+        return  # no IPv6 loopback here
+    with open(log, "wb") as sink:
+        proc6 = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sigopt_like.cli",
+                "serve",
+                "--port",
+                "0",
+                "--host",
+                "::",
+                "--db",
+                db,
+            ],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1"},
+        )
+    url6 = announced_url(proc6, log, r"serving on (http://\[::1\]:\d+) ")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                assert requests.get(f"{url6}/health", timeout=1).status_code == 200
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
+        else:
+            raise AssertionError(log.read_text())
+    finally:
+        stop(proc6, log)
