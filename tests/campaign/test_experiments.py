@@ -552,3 +552,24 @@ def test_exhausted_space_completes_the_campaign(api):
     assert session["completed"] is True and session["remaining"] == 0 and session["gen"] == 16
     r = api.post(f"/v1/sessions/{sid}/generate")
     assert r.status == 409
+
+
+def test_an_earlier_generations_design_put_again_is_named_as_such(api, ready):
+    """Before: generation 1's file put again after generation 2 was designed listed every
+    row as differing from the design; now one message names the file's generation."""
+    sid = ready
+    first = api.simulated(sid, api.generate(sid)["result"]["experiments"])
+    assert api.put_experiments(sid, "designed", first)["status"] == "success"
+    api.generate(sid)
+    before = api.snapshot(sid)
+    shuffled = {"columns": first["columns"], "rows": list(reversed(first["rows"]))}
+    for table in (first, shuffled):
+        task = api.put_experiments(sid, "designed", table)
+        assert task["status"] == "failed"
+        [error] = task["errors"]
+        assert error["message"].startswith(
+            "this is generation 1's design, already put; the current design is generation 2"
+        )
+    after = api.snapshot(sid)
+    assert after["session"] == before["session"] and after["history"] == before["history"]
+    assert after["generations"] == before["generations"]

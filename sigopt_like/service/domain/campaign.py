@@ -375,6 +375,8 @@ class Campaign:
         if not problems and kind == DESIGNED:
             table = _in_design_order(table, space, design)
             problems = _design_match_problems(table, space, design, self.gen)
+            if problems:
+                problems = self._earlier_design_problems(table, space) or problems
         if problems:
             raise CampaignInvalid(f"The {kind} experiments are not valid.", problems)
         rows = coerce_experiments(table, space).rows
@@ -414,6 +416,41 @@ class Campaign:
             status="completed" if completed else out.status,
         )
         return out, len(new_rows)
+
+    def _earlier_design_problems(self, table: Table, space: Space) -> list[Problem]:
+        """One problem saying ``table`` is an earlier generation's design (its first rows
+        are that design's rows, in any order), or none. Before, generation 1's file put
+        again after generation 2 was designed listed every row as differing from the
+        design, and nothing said which file it was."""
+        positions = [table.columns.index(name) for name in space.names]
+        for earlier in sorted(self.generations, key=lambda g: -g.gen):
+            if earlier.gen >= self.gen or not earlier.design:
+                continue
+            n = len(earlier.design)
+            if len(table.rows) < n:
+                continue
+            try:
+                sent = Counter(
+                    tuple(
+                        p.coerce(row[k]) for p, k in zip(space.parameters, positions, strict=True)
+                    )
+                    for row in table.rows[:n]
+                )
+            except (TypeError, ValueError):
+                return []
+            if sent != Counter(tuple(p) for p in earlier.design):
+                continue
+            put = "already put" if earlier.uploaded else "not put"
+            return [
+                Problem(
+                    f"this is generation {earlier.gen}'s design, {put}; the current design is "
+                    f"generation {self.gen}: send generation {self.gen}'s design (design.fetch() "
+                    "in Python, sigopt-like design on the command line) with its Response "
+                    "column filled in. Nothing was changed",
+                    field="table",
+                )
+            ]
+        return []
 
     def generate(self, design: DesignFunction, now: int = 0) -> Campaign:
         """The campaign with the next generation's design.
