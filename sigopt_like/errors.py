@@ -216,6 +216,10 @@ class ServerError(APIError):
     """5xx: the service failed; the request id identifies the failure in its logs."""
 
 
+class NoAnalyticsError(SigoptLikeError, LookupError):
+    """There are no analytics to download yet (none made for that generation)."""
+
+
 class VersionError(SigoptLikeError):
     """The service needs a newer client than this one."""
 
@@ -360,6 +364,7 @@ __all__ = [
     "ConflictError",
     "InvalidRequestError",
     "MethodNotAllowedError",
+    "NoAnalyticsError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",

@@ -337,6 +337,15 @@ def download_files(
 
     base = f"{C.API_PREFIX}/sessions/{sid}/analytics"
     listing = AnalyticsFiles.from_dict(call.request("GET", base, params={"gen": gen}))
+    if not listing.files:  # before: [] and nothing written, without a word
+        from .errors import NoAnalyticsError
+
+        which = "this campaign" if gen is None else f"generation {gen} of this campaign"
+        raise NoAnalyticsError(
+            f"There are no analytics of {which} to download yet: make them first with "
+            "campaign.analytics.create(wait=True) in Python (sigopt-like analytics on the "
+            "command line), then download them."
+        )
     out: list[Path] = []
     for item in listing.files:
         name = str(item.name)

@@ -400,6 +400,18 @@ def test_analytics_files_download_and_auto_export(session, tmp_path):
     assert auto == sorted(f"auto_gen{task.result.gen}_{f.name}" for f in files)
 
 
+def test_analytics_download_before_any_analytics_says_how_to_make_them(session, tmp_path):
+    """Before: analytics.download() with no analytics made returned [] without a word."""
+    from sigopt_like import NoAnalyticsError
+
+    for gen in (None, 0):
+        with pytest.raises(NoAnalyticsError) as refused:
+            session.analytics.download(tmp_path / "dl", gen=gen)
+        assert "no analytics of" in str(refused.value)
+        assert "campaign.analytics.create(wait=True)" in str(refused.value)
+    assert not (tmp_path / "dl").exists()
+
+
 def test_connection_export_dir_writes_the_validated_space(clean_env, tmp_path):
     from sigopt_like import Connection
 
