@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .connect import session_id
+from .errors import CommandError
 from .files import INPUT, OUTPUT, is_standard_stream, read_bytes
 from .interrupts import canceled_on_interrupt
 from .options import POSITIVE, connected, json_option, progress, quiet_option
@@ -30,29 +31,26 @@ def writable_folder(folder: Path) -> None:
     """Make sure files can be written in ``folder`` (made if missing) before a task
     runs: a command that changes the session and then cannot write what it was
     asked to (``generate 1 -o /etc/passwd/x.csv`` designed generation 1, then said
-    "File exists: /etc/passwd") leaves the user unsure what happened. A usage
-    error (exit 2) otherwise, which says that nothing was done."""
+    "File exists: /etc/passwd") leaves the user unsure what happened. A file error
+    (exit 1, as the help's exit statuses say; it was a usage error, exit 2) otherwise,
+    which says that nothing was done."""
     import os
 
-    hint = "'-o' / '--output'"
+    where = "-o/--output"
     existing = folder
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if existing.exists() and not existing.is_dir():
-        raise click.BadParameter(
-            f"{existing} is a file, not a folder; nothing was done.", param_hint=hint
-        )
+        raise CommandError(f"{where}: {existing} is a file, not a folder; nothing was done.")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         why = err.strerror or type(err).__name__
-        raise click.BadParameter(
-            f"the folder {folder} cannot be made ({why}); nothing was done.", param_hint=hint
+        raise CommandError(
+            f"{where}: the folder {folder} cannot be made ({why}); nothing was done."
         ) from err
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise click.BadParameter(
-            f"the folder {folder} is not writable; nothing was done.", param_hint=hint
-        )
+        raise CommandError(f"{where}: the folder {folder} is not writable; nothing was done.")
 
 
 @click.group()

@@ -486,13 +486,15 @@ def test_an_output_that_cannot_be_written_stops_the_task_before_it_runs(run, tmp
     assert run("sessions", "create", "out").code == 0
     sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
     assert run("space", "put", "1", DATA / "esd-factorial-4x8.csv", *sized).code == 0
-    for argv in (
-        ("generate", "1", "-o", "notes.txt/gen1.csv"),
-        ("analytics", "1", "-o", "notes.txt/plots"),
+    # a file error is exit 1, as the help's exit statuses say (it was 2, a usage error)
+    for argv, said in (
+        (("generate", "1", "-o", "notes.txt/gen1.csv"), "notes.txt is a file, not a folder"),
+        (("analytics", "1", "-o", "notes.txt/plots"), "notes.txt is a file, not a folder"),
+        (("analytics", "1", "-o", "/proc/sigopt-like-plots"), "cannot be made"),
     ):
         done = run(*argv, "-q")
-        assert done.code == 2, done
-        assert "notes.txt is a file, not a folder; nothing was done" in done.err
+        assert done.code == 1, done
+        assert said in done.err and "; nothing was done" in done.err
     shown = run("sessions", "show", "1", "--json").json()
     assert shown["gen"] == 0
     with sigopt_like.Connection(database=str(tmp_path / "o.db")) as conn:
