@@ -30,6 +30,7 @@ from typing import Any, NoReturn
 import attrs
 
 from ._constants import MAX_SEED
+from .errors import SigoptLikeError
 
 DEFAULT_OUT = "sigopt-like-demo"
 DEFAULT_GENERATIONS = 6
@@ -38,6 +39,10 @@ DEFAULT_POPULATION = 20
 DEFAULT_REPLICATES = 1
 DATABASE_FILE = "demo.sqlite3"
 HISTORY_FILE = "auto_history.csv"
+# the files a demo wrote in --out, as ``sha256sum`` lists them: the next demo there
+# removes those still unchanged (a longer earlier run's auto_gen files were left beside
+# the new ones), and never a file it did not write
+WRITTEN_FILE = "demo.files.sha256"
 SAMPLE_SPACES = {"factorial": "formulation-screen", "mixture": "coating-mixture"}
 OPTIMUM_KEYS = ("surface_optimum", "optimum")
 
@@ -207,8 +212,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         population_size=args.population_size,
         replicates=args.replicates,
     )
-    from sigopt_like.errors import SigoptLikeError
-
     try:
         run_demo(options)
     except SigoptLikeError as exc:
@@ -227,15 +230,24 @@ def run_demo(options: DemoOptions, echo: Echo = print) -> DemoResult:
 
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
+    _remove_earlier_run(out)
     if options.database is None:
         _remove_database(options.database_path)
+    before = _exports_in(out)
     template = SAMPLE_SPACES[options.space]
     space = sample_space(template)
 
     with sigopt_like.Connection(database=str(options.database_path), export_dir=str(out)) as conn:
         session_id, lines, recommendation = _campaign(conn, template, space, options, echo)
 
-    files = tuple(sorted(p for p in out.iterdir() if p.is_file() and not _is_database(p)))
+    files = tuple(
+        sorted(
+            p
+            for p in out.iterdir()
+            if p.is_file() and not _is_database(p) and p.name != WRITTEN_FILE
+        )
+    )
+    _record_written(out, before)
     echo(_files_text(out, files))
     return DemoResult(
         session_id=session_id,
@@ -306,6 +318,74 @@ def _create_session(conn: Any, template: str, seed: int) -> Any:
             if getattr(exc, "code", None) != "duplicate_name":
                 raise
     raise RuntimeError("could not find a free session name for the demo")
+
+
+class EarlierFilesError(SigoptLikeError):
+    """``--out`` holds ``auto_gen`` files that no earlier demo there wrote as they are."""
+
+
+def _remove_earlier_run(out: Path) -> None:
+    """Remove the files an earlier demo wrote in ``out`` (listed in WRITTEN_FILE) that are
+    unchanged; refuse, changing nothing, when other ``auto_gen`` files are there: this
+    run would leave them beside its own (a longer earlier run's generations), and the
+    demo deletes no file it did not write."""
+    listed = _read_written(out)
+    ours = [
+        out / name
+        for name, digest in listed.items()
+        if (out / name).is_file() and _sha256(out / name) == digest
+    ]
+    others = sorted(
+        p.name
+        for p in out.iterdir()
+        if p.name.startswith("auto_gen") and p.is_file() and p not in ours
+    )
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise EarlierFilesError(
+            f"--out {out} holds files of an earlier run that this demo did not write, or "
+            f"that were changed since ({shown}); it deletes no such file, and would leave "
+            "them beside its own. Name a new folder with --out, or move them away."
+        )
+    for path in ours:
+        path.unlink()
+    (out / WRITTEN_FILE).unlink(missing_ok=True)
+
+
+def _exports_in(out: Path) -> dict[str, tuple[int, int, int]]:
+    """Each ``auto_`` file in ``out`` and its (inode, size, mtime in ns)."""
+    found = {}
+    for path in out.iterdir():
+        if path.name.startswith("auto_") and path.is_file():
+            stat = path.stat()
+            found[path.name] = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def _record_written(out: Path, before: Mapping[str, tuple[int, int, int]]) -> None:
+    """List in WRITTEN_FILE the ``auto_`` files this run wrote (new or changed)."""
+    written = sorted(name for name, seen in _exports_in(out).items() if before.get(name) != seen)
+    text = "".join(f"{_sha256(out / name)}  {name}\n" for name in written)
+    (out / WRITTEN_FILE).write_text(text, encoding="utf-8")
+
+
+def _read_written(out: Path) -> dict[str, str]:
+    """The names and SHA-256 digests WRITTEN_FILE lists (none when it is missing)."""
+    path = out / WRITTEN_FILE
+    if not path.is_file():
+        return {}
+    listed = {}
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        digest, _, name = line.partition("  ")
+        if len(digest) == 64 and name and Path(name).name == name:
+            listed[name] = digest
+    return listed
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _remove_database(path: Path) -> None:

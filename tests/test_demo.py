@@ -244,6 +244,34 @@ def test_demo_starts_fresh_when_run_twice(tmp_path, capsys, clean_env):
     ]
 
 
+def test_a_shorter_run_removes_the_earlier_runs_files_and_no_other(tmp_path, capsys, clean_env):
+    """Before: a 1-generation demo into the folder of a 2-generation one left the earlier
+    auto_gen2_* files beside the new ones. Now the files an earlier demo wrote (listed in
+    demo.files.sha256) go, if unchanged; any other auto_gen file stops the demo, and no
+    file the demo did not write is deleted."""
+    out = tmp_path / "again"
+    argv = ["--out", str(out), "--population-size", "10", "--generations"]
+    assert demo.main([*argv, "2"]) == 0
+    assert (out / "auto_gen2_design.csv").is_file()
+    (out / "notes.txt").write_text("mine\n")
+    assert demo.main([*argv, "1"]) == 0
+    assert not list(out.glob("auto_gen2_*")), _files(out)
+    assert (out / "auto_gen1_design.csv").is_file()
+    assert (out / "notes.txt").read_text() == "mine\n"
+
+    # a file the demo did not write, or one it wrote and that was changed since
+    for name, text in (("auto_gen7_mine.csv", "a,b\n"), ("auto_gen1_design.csv", "edited\n")):
+        (out / name).write_text(text)
+        kept = {p.name: p.read_bytes() for p in out.iterdir()}
+        capsys.readouterr()
+        assert demo.main([*argv, "1"]) == 1
+        err = capsys.readouterr().err
+        said = "files of an earlier run that this demo did not write, or that were changed since"
+        assert f"{said} ({name})" in err
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == kept  # nothing changed
+        (out / name).unlink()
+
+
 def test_console_script_passes_options_to_the_demo(tmp_path, capsys, clean_env):
     """``sigopt-like demo --out DIR ...`` reaches ``demo.main`` with its options."""
     from sigopt_like import cli
