@@ -40,7 +40,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -157,53 +157,39 @@ def parse_json(raw: bytes) -> Any:
     try:
         check_value(value)
     except BadRequest:
-        _check_table_cells(value)  # a table's own cells are named by row and column
-        _check_space_values(value)  # a space's by parameter and level
+        _check_named_places(value)  # a table's cells by row and column, a space's by level
         raise
     return value
 
 
-#: at most this many of a table's cells are named in one answer
+#: at most this many of a table's cells (a space's values) are named in one answer
 _MAX_NAMED_CELLS = 100
+#: the body fields whose unstorable text is named in the client's words, not a JSON path:
+#: a table's by row and column (``table_wire.unstorable_cells``: "row 2, column c", not
+#: "table.rows[0][1]"), a space's by parameter and level (``space_wire.unstorable_values``:
+#: "parameter 2 ('temp'), level 1", not "space.parameters[1].values[0]")
+_NAMED_PLACES: tuple[tuple[str, Callable[[Mapping[str, Any]], list[Any]]], ...] = (
+    ("table", unstorable_cells),
+    ("space", unstorable_values),
+)
 
 
-def _check_table_cells(body: Any) -> None:
-    """Refuse (422, as the table's other problems) a body's ``table`` holding what no
-    table stores (a NUL, a lone surrogate, an integer past 64 bits, a number past a
-    float's range), naming every such cell by row and column in the client's words
-    (:func:`sigopt_like.table_wire.unstorable_cells`): a person sending a table as plain
-    JSON reads "row 2, column c", not the JSON path "table.rows[0][1]"."""
-    table = body.get("table") if isinstance(body, dict) else None
-    if not isinstance(table, dict):
+def _check_named_places(body: Any) -> None:
+    """Refuse (422, as the table's or space's other problems) a body whose ``table`` or
+    ``space`` holds what none stores (a NUL, a lone surrogate, an integer past 64 bits, a
+    number past a float's range), naming every such place in the client's words."""
+    if not isinstance(body, dict):
         return
-    problems = unstorable_cells(table)
-    if not problems:
-        return
-    listed = [p.to_dict() for p in problems[:_MAX_NAMED_CELLS]]
-    if len(problems) > _MAX_NAMED_CELLS:
-        hidden = len(problems) - _MAX_NAMED_CELLS
-        listed.append({"message": f"... and {hidden} more problems not listed", "field": "table"})
-    raise ValidationFailed(f"The table cannot be read: {problems[0].message}", listed)
-
-
-def _check_space_values(body: Any) -> None:
-    """Refuse (422, as the space's other problems) a body's ``space`` holding what no space
-    stores (a NUL, a lone surrogate, an integer past 64 bits, a number past a float's range)
-    in a parameter's name, type, level or bound, naming each by parameter and level in the
-    client's words (:func:`sigopt_like.space_wire.unstorable_values`): "parameter 2
-    ('temp'), level 1", not the JSON path "space.parameters[1].values[0]"."""
-    space = body.get("space") if isinstance(body, dict) else None
-    if not isinstance(space, dict):
-        return
-    problems = unstorable_values(space)
-    if problems:
+    for key, find in _NAMED_PLACES:
+        part = body.get(key)
+        problems = find(part) if isinstance(part, dict) else []
+        if not problems:
+            continue
         listed = [p.to_dict() for p in problems[:_MAX_NAMED_CELLS]]
         if len(problems) > _MAX_NAMED_CELLS:
             hidden = len(problems) - _MAX_NAMED_CELLS
-            listed.append(
-                {"message": f"... and {hidden} more problems not listed", "field": "space"}
-            )
-        raise ValidationFailed(f"The space cannot be read: {problems[0].message}", listed)
+            listed.append({"message": f"... and {hidden} more problems not listed", "field": key})
+        raise ValidationFailed(f"The {key} cannot be read: {problems[0].message}", listed)
 
 
 def _as_decimal(item: int) -> str:
