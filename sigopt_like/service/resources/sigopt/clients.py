@@ -31,6 +31,7 @@ from .common import (
     id_order,
     own_user_only,
     project_on_use,
+    query_sort,
     rule_error,
     sigopt_page,
     whole,
@@ -158,13 +159,7 @@ class Projects:
         list is the same)."""
         owner = client_of(req, self.context, cid)
         request = sigopt_page(req)
-        sort = req.get_param("sort", default="updated")
-        if sort not in PROJECT_SORTS:
-            raise BadRequest(
-                f"Invalid sort: the query parameter 'sort' of projects must be one of "
-                f"{', '.join(PROJECT_SORTS)}, not {sort[:40]!r}.",
-                detail={"field": "sort"},
-            )
+        sort = query_sort(req, PROJECT_SORTS, " of projects")
         ascending = bool(query_flag(req, "ascending"))
         own_user_only(req, owner, "projects")
         query_flag(req, "deleted")  # checked: no project is deleted in this service

@@ -71,6 +71,19 @@ def own_user_only(req: falcon.Request, owner: int, what: str) -> None:
         )
 
 
+def query_sort(req: falcon.Request, sorts: tuple[str, ...], of: str = "") -> str:
+    """SigOpt's ``sort`` of a list (``of`` names the list in the message): one of
+    ``sorts``, the first when not given; another is a 400 naming ``sort``."""
+    sort = req.get_param("sort", default=sorts[0])
+    if sort not in sorts:
+        raise BadRequest(
+            f"Invalid sort: the query parameter 'sort'{of} must be one of "
+            f"{', '.join(sorts)}, not {sort[:40]!r}.",
+            detail={"field": "sort"},
+        )
+    return str(sort)
+
+
 def id_order(req: falcon.Request, sorts: tuple[str, ...] = ("id",)) -> bool:
     """Whether a list of ids is asked oldest first: ``ascending`` (SigOpt's boolean) and,
     for the lists whose ``sort`` SigOpt takes, ``sort``, of which only ``id`` (SigOpt's

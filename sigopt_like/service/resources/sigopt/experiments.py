@@ -26,6 +26,7 @@ from .common import (
     experiment_of,
     own_user_only,
     project_on_use,
+    query_sort,
     rule_error,
     sigopt_page,
     whole_or_paged,
@@ -135,13 +136,7 @@ def list_query(req: falcon.Request, owner: int) -> ListQuery:
     - ``development``: no experiment here is a development one (no development tokens),
       so false lists them all and true none.
     """
-    sort = req.get_param("sort", default="id")
-    if sort not in LIST_SORTS:
-        raise BadRequest(
-            f"Invalid sort: the query parameter 'sort' must be one of {', '.join(LIST_SORTS)}, "
-            f"not {sort!r}.",
-            detail={"field": "sort"},
-        )
+    sort = query_sort(req, LIST_SORTS)
     period_start = query_int(req, "period_start", minimum=0, maximum=MAX_UNIX_SECONDS)
     period_end = query_int(req, "period_end", minimum=0, maximum=MAX_UNIX_SECONDS)
     if period_start is not None and period_end is not None and period_start >= period_end:
