@@ -46,7 +46,7 @@ MISSING_MARKS = ("", "-")
 # (csvio.is_nan_text: pandas' NaN for a missing float, C's printf "-nan" for a NaN with
 # its sign bit set, MSVC's "-nan(ind)"). In a parameter column they stay text: "NA" may
 # be a level (sodium's "Na").
-MISSING_RESPONSE_MARKS = ("na", "n/a", "#n/a", "nan", "-nan", "+nan")
+MISSING_RESPONSE_MARKS = ("na", "n/a", "#n/a")  # and NaN: csvio.is_nan_text
 DEFAULT_MAX_PROBLEMS = 100
 
 AllowMissing = Union[bool, Callable[[int], bool]]  # noqa: UP007
@@ -77,7 +77,8 @@ def _cell_from_text(text: str) -> Any:
 
 #: a whole number of more digits than this (sign included) may be past 64 bits
 _WIDE_DIGITS = len(str(INT64_MAX)) - 1
-_WIDE_RUN = re.compile(r"\d{19}")  # as many digits as INT64_MAX: a text without is not wide
+#: as many digits in a row as INT64_MAX has: a text without one holds no wide number
+_WIDE_RUN = re.compile(rf"\d{{{_WIDE_DIGITS + 1}}}")
 
 
 def _remember_typed(
