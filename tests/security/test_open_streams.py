@@ -12,8 +12,10 @@ it (with another, valid token) is the change the stream would report.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 import pytest
 import requests
@@ -43,6 +45,37 @@ def _second_token(served: ServedInstance, name: str) -> tuple[Any, Any]:
     user = accounts.find_user(served.email)
     assert user is not None
     return accounts, accounts.issue_token(user.id, name=name)
+
+
+class LongPoll(NamedTuple):
+    """A long poll on a queued task, waiting at the server under a second token."""
+
+    sid: str
+    tid: str
+    accounts: Any
+    second: Any
+    poll: RawRequest
+    watch: Any
+
+
+@contextlib.contextmanager
+def _waiting_long_poll(served: ServedInstance, name: str) -> Iterator[LongPoll]:
+    """A long poll (``?wait=30``) on a queued task with a second token named ``name``,
+    once it waits at the server; closed at the end."""
+    ((sid, tid),) = queued_tasks(served, 1)
+    accounts, second = _second_token(served, name)
+    path = f"/v1/sessions/{sid}/tasks/{tid}?wait=30"
+    poll = RawRequest(served.url, path, {"Authorization": f"Bearer {second.token}"})
+    try:
+        watch = served.service.context.task_watch
+        assert watch is not None
+        deadline = time.monotonic() + 10
+        while watch.waiting < 1:  # the poll reached the server and waits
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        yield LongPoll(sid, tid, accounts, second, poll, watch)
+    finally:
+        poll.close()
 
 
 def test_a_stream_ends_when_its_token_is_revoked(idle_server: ServedInstance) -> None:
@@ -113,17 +146,7 @@ def test_a_long_poll_whose_token_is_revoked_meanwhile_gets_the_401(
 ) -> None:
     """The other waiting answer, ``?wait=S``: the task it waited for is not given."""
     served = idle_server
-    ((sid, tid),) = queued_tasks(served, 1)
-    accounts, second = _second_token(served, "polling")
-    path = f"/v1/sessions/{sid}/tasks/{tid}?wait=30"
-    poll = RawRequest(served.url, path, {"Authorization": f"Bearer {second.token}"})
-    try:
-        watch = served.service.context.task_watch
-        assert watch is not None
-        deadline = time.monotonic() + 10
-        while watch.waiting < 1:  # the poll reached the server and waits
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+    with _waiting_long_poll(served, "polling") as (sid, tid, accounts, second, poll, _):
         assert accounts.revoke_token(token_id=second.id) == 1
         requests.post(
             f"{served.url}/v1/sessions/{sid}/tasks/{tid}/cancel",
@@ -133,8 +156,6 @@ def test_a_long_poll_whose_token_is_revoked_meanwhile_gets_the_401(
         poll.read_until(b"}", 10)
         assert poll.received.startswith(b"HTTP/1.1 401"), poll.received[:300]
         assert b"canceled" not in poll.received and second.token.encode() not in poll.received
-    finally:
-        poll.close()
 
 
 def test_a_stream_of_a_queued_task_ends_within_seconds_of_the_revocation(
@@ -165,23 +186,10 @@ def test_a_long_poll_ends_with_the_401_within_seconds_of_the_revocation(
 ) -> None:
     """Before: the poll waited out its ``?wait=`` (up to 60 s, holding a waiting slot)
     and only then said 401; now it asks a second apart, as an event stream does."""
-    served = idle_server
-    ((sid, tid),) = queued_tasks(served, 1)
-    accounts, second = _second_token(served, "polling-queued")
-    path = f"/v1/sessions/{sid}/tasks/{tid}?wait=30"
-    poll = RawRequest(served.url, path, {"Authorization": f"Bearer {second.token}"})
-    try:
-        watch = served.service.context.task_watch
-        assert watch is not None
-        deadline = time.monotonic() + 10
-        while watch.waiting < 1:  # the poll reached the server and waits
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+    with _waiting_long_poll(idle_server, "polling-queued") as (_, _, accounts, second, poll, watch):
         assert accounts.revoke_token(token_id=second.id) == 1
         revoked = time.monotonic()
         poll.read_until(b"}", 10)
         assert poll.received.startswith(b"HTTP/1.1 401"), poll.received[:300]
         assert time.monotonic() - revoked < 4, time.monotonic() - revoked
         assert watch.waiting == 0
-    finally:
-        poll.close()
