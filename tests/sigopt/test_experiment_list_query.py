@@ -420,3 +420,19 @@ def test_search_reads_names_in_any_case_as_sigopt_does(served_on_either):
     runs = f"/v1/clients/{client}/projects/p/training_runs"
     made = api.post(runs, {"name": "Ünïcode Run"}).body["id"]
     assert [r["id"] for r in api.get(runs, search=" RUN").body["data"]] == [made]
+
+
+def test_a_search_longer_than_any_name_is_a_400_naming_it(served_on_either):
+    """Before: a ``search`` of 100,000 characters was a 500 on SQLite ("LIKE or GLOB
+    pattern too complex"); no name is longer than 500 characters, so it could find
+    nothing. One of 500 is still a search."""
+    served = served_on_either
+    api = Api(served.service, served.url, served.token)
+    client = api.get("/v1/tokens/self").body["client"]
+    api.create_experiment(name="n" * 500, project="p")
+    runs = f"/v1/clients/{client}/projects/p/training_runs"
+    for route in ("/v1/experiments", f"/v1/clients/{client}/projects/p/experiments", runs):
+        refused = api.get(route, search="x" * 100_000)
+        assert refused.status == 400 and refused.body["detail"]["field"] == "search", route
+        assert "no name here is longer than 500" in refused.body["message"]
+    assert len(api.get("/v1/experiments", search="N" * 500).body["data"]) == 1

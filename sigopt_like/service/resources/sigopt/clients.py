@@ -31,6 +31,7 @@ from .common import (
     id_order,
     own_user_only,
     project_on_use,
+    query_search,
     query_sort,
     rule_error,
     sigopt_page,
@@ -305,7 +306,7 @@ class ProjectRuns:
                 request,
                 project_id=project.id,
                 experiment_id=experiment,
-                search=req.get_param("search"),
+                search=query_search(req),
                 ascending=ascending,
             )
         resp.media = render_page(page, render_runs.training_run)

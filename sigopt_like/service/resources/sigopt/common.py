@@ -8,6 +8,7 @@ from typing import Any
 import falcon
 
 from ...domain import sigopt_rules as rules
+from ...domain.sigopt_checks import MAX_NAME_LENGTH
 from ...errors import APIError, BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
 from ...http import is_id_text, now, page_request, paginate_list, parse_id, query_flag
 from ...store.pages import PageRequest
@@ -69,6 +70,20 @@ def own_user_only(req: falcon.Request, owner: int, what: str) -> None:
             f"leave 'user' out or give {owner}, not {user[:40]!r}.",
             detail={"field": "user"},
         )
+
+
+def query_search(req: falcon.Request) -> str | None:
+    """SigOpt's ``search`` of a list (in the names, any case), or None; one longer than
+    any name (MAX_NAME_LENGTH) is a 400 naming it: it could find nothing, and SQLite
+    refuses a pattern of 50,000 bytes (it was a 500)."""
+    search = req.get_param("search")
+    if search is not None and len(search.strip()) > MAX_NAME_LENGTH:
+        raise BadRequest(
+            f"Invalid search: the query parameter 'search' has {len(search.strip())} "
+            f"characters, and no name here is longer than {MAX_NAME_LENGTH}.",
+            detail={"field": "search"},
+        )
+    return search
 
 
 def query_sort(req: falcon.Request, sorts: tuple[str, ...], of: str = "") -> str:

@@ -26,6 +26,7 @@ from .common import (
     experiment_of,
     own_user_only,
     project_on_use,
+    query_search,
     query_sort,
     rule_error,
     sigopt_page,
@@ -149,7 +150,7 @@ def list_query(req: falcon.Request, owner: int) -> ListQuery:
     development = query_flag(req, "development")
     return ListQuery(
         state=list_state(req),
-        search=req.get_param("search"),
+        search=query_search(req),
         sort=sort,
         ascending=bool(query_flag(req, "ascending")),
         period_start=period_start,
