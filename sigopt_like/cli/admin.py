@@ -112,6 +112,13 @@ def _say_the_host_is_not_used(target: str) -> None:
     help="How long a request (headers and body) may take to arrive, plus a second for each "
     "500 bytes received; a slower client gets a 408 and is disconnected [default: 30].",
 )
+@click.option(
+    "--keep-alive-timeout",
+    type=click.IntRange(min=1, max=86_400),
+    default=None,
+    metavar="SECONDS",
+    help="How long a connection may stay idle between requests before it is closed [default: 15].",
+)
 @click.option("--no-auth", is_flag=True, help="No tokens: everything belongs to the local user.")
 @click.option("--no-tasks", is_flag=True, help="Run no tasks here ('sigopt-like worker' does).")
 @click.option("--quiet-access", is_flag=True, help="No access log line per request.")
@@ -151,6 +158,7 @@ def serve(
     guest_token_days: float | None = None,
     allowed_hosts: tuple[str, ...] = (),
     request_read_timeout: float | None = None,
+    keep_alive_timeout: int | None = None,
     browser_hint: bool = False,
     warning: str | None = None,
 ) -> None:
@@ -199,7 +207,11 @@ def serve(
     log_served(quiet_access)
     service = app.create_app(database=database, **overrides)
     try:
-        read = {} if request_read_timeout is None else {"read_seconds": request_read_timeout}
+        read: dict[str, Any] = {}
+        if request_read_timeout is not None:
+            read["read_seconds"] = request_read_timeout
+        if keep_alive_timeout is not None:
+            read["keep_alive"] = keep_alive_timeout
         server = create_server(
             service, host=host, port=port, threads=threads, app=AccessLog(service), **read
         )

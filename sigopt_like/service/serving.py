@@ -12,6 +12,7 @@ more, and waitress polls its sockets with ``poll()`` (no 1024-descriptor limit o
 raw non-ASCII byte in the URI) is answered with the service's JSON error body
 (``wire_errors``), and so is a request that takes too long to arrive (408,
 ``slow_clients``: a slowloris client held a connection for as long as it trickled).
+A connection idle between requests is closed after :data:`KEEP_ALIVE_SECONDS`.
 """
 
 from __future__ import annotations
@@ -27,10 +28,19 @@ DEFAULT_THREADS = 8
 DEFAULT_READ_SECONDS = 30.0
 #: open connections allowed beyond one per thread (keep-alive clients, queued requests)
 SPARE_CONNECTIONS = 256
+#: how long a connection may stay idle between requests (``serve --keep-alive-timeout``):
+#: long enough for a script's next call, short enough that idle clients do not hold the
+#: connections (waitress's own 120 s let 256 idle clients fill them for two minutes)
+KEEP_ALIVE_SECONDS = 15
+#: how often waitress looks for idle connections to close (its default: every 30 s)
+CLEANUP_SECONDS = 2
 
 
-def server_options(service: Service, threads: int = DEFAULT_THREADS) -> dict[str, Any]:
-    """waitress options for ``service`` with ``threads`` request threads."""
+def server_options(
+    service: Service, threads: int = DEFAULT_THREADS, keep_alive: int = KEEP_ALIVE_SECONDS
+) -> dict[str, Any]:
+    """waitress options for ``service`` with ``threads`` request threads, closing a
+    connection idle for ``keep_alive`` seconds."""
     waiting = max(0, int(service.settings.max_waiting_requests))
     total = threads + waiting
     return {
@@ -41,6 +51,8 @@ def server_options(service: Service, threads: int = DEFAULT_THREADS) -> dict[str
         "threads": total,
         "connection_limit": total + SPARE_CONNECTIONS,
         "asyncore_use_poll": True,
+        "channel_timeout": keep_alive,
+        "cleanup_interval": min(CLEANUP_SECONDS, keep_alive),
         "clear_untrusted_proxy_headers": True,
         "ident": "sigopt-like",
     }
@@ -54,18 +66,22 @@ def create_server(
     threads: int = DEFAULT_THREADS,
     app: Any = None,
     read_seconds: float = DEFAULT_READ_SECONDS,
+    keep_alive: int = KEEP_ALIVE_SECONDS,
     **options: Any,
 ) -> Any:
     """A waitress server for ``service`` on ``host:port`` (0: any free port), not yet
     running; ``app`` wraps the service (an access log, say); a request that takes longer
-    than ``read_seconds`` to arrive is a 408 (``slow_clients``); ``options`` override
-    waitress settings."""
+    than ``read_seconds`` to arrive is a 408 (``slow_clients``); a connection idle for
+    ``keep_alive`` seconds between requests is closed; ``options`` override waitress
+    settings."""
     from waitress.server import create_server as waitress_server
 
     from .wire_errors import answer_in_json
 
     channel = channel_class(read_seconds, service.settings.max_body_bytes)
-    settings = {**server_options(service, threads), **options}
+    if not keep_alive >= 1:
+        raise ValueError(f"the keep-alive timeout must be at least 1 s, not {keep_alive!r}")
+    settings = {**server_options(service, threads, keep_alive), **options}
     server = waitress_server(app if app is not None else service, host=host, port=port, **settings)
     # waitress's own refusals in the service's JSON body, and a deadline for slow clients
     return answer_in_json(server, channel)

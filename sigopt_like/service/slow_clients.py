@@ -17,7 +17,8 @@ cut while it moves. Past that the request is answered ``408 Request Timeout`` (t
 service's JSON error body, ``wire_errors``) and the connection is closed. The clock
 runs only while the server waits on the client: from the request's first byte until
 its last, paused while earlier requests of the same connection are answered. An idle
-connection between requests is waitress's ``channel_timeout`` (120 s) as before.
+connection between requests is closed after waitress's ``channel_timeout``
+(``serving.KEEP_ALIVE_SECONDS``); a request being read is the read deadline's alone.
 """
 
 from __future__ import annotations
@@ -91,6 +92,9 @@ class ReadDeadlineChannel(JsonErrorChannel):
                 self._reading_since, self._read_bytes = time.monotonic(), 0
             elif not (self.will_close or self.close_when_flushed):
                 self._check_deadline(time.monotonic())
+            # a request part way in is not an idle connection: waitress's channel_timeout
+            # (the keep-alive timeout, shorter) would close it silently, with no 408
+            self.last_activity = time.time()
         return bool(super().readable())
 
     def _check_deadline(self, now: float) -> None:

@@ -1,14 +1,18 @@
 """The service as a WSGI application for a production server (gunicorn).
 
     export SIGOPT_LIKE_DATABASE='postgresql+psycopg://app:PASSWORD@db/sigopt'
-    gunicorn -k gthread --workers 2 --threads 40 --bind 0.0.0.0:8080 \\
+    gunicorn -c python:sigopt_like.service.gunicorn_conf --workers 2 --threads 40 \\
+        --bind 0.0.0.0:8080 \\
         'sigopt_like.service.wsgi:application(max_waiting_requests=32)'
 
-``application(**settings)`` is a factory (gunicorn calls it once in each worker
-process, so nothing is shared between them but the database): auth is on, and
-tasks are left to ``sigopt-like worker`` processes (``run_tasks=False``) unless
-told otherwise. Any :class:`~.settings.ServiceSettings` field can be given;
-``database`` defaults to ``$SIGOPT_LIKE_DATABASE``. See docs/service.md.
+``-c python:sigopt_like.service.gunicorn_conf`` gives gunicorn the service's settings
+(``gunicorn_conf``: the read deadline, bodies read whole, refusals in JSON, the keep-alive
+timeout of ``sigopt-like serve``). ``application(**settings)`` is a factory (gunicorn
+calls it once in each worker process, so nothing is shared between them but the
+database): auth is on, and tasks are left to ``sigopt-like worker`` processes
+(``run_tasks=False``) unless told otherwise. Any :class:`~.settings.ServiceSettings`
+field can be given; ``database`` defaults to ``$SIGOPT_LIKE_DATABASE``. See
+docs/service.md.
 
 Clients that wait (a task's event stream, a long poll) each hold a gunicorn thread while
 they wait, and gunicorn keeps ``--threads`` as given (``sigopt-like serve`` adds a thread

@@ -186,3 +186,40 @@ def test_a_408_says_the_clients_http_version(quick: Any, version: str) -> None:
     assert answer.startswith(f"HTTP/{version} 408 ".encode()), answer[:80]
     slow_headers, _ = _trickle(quick.url, b"GET /v1/sessions HTTP/1.1\r\nX-Pad: " + b"a" * 50)
     assert slow_headers.startswith(b"HTTP/1.1 408 "), slow_headers[:80]
+
+
+def test_serve_closes_a_connection_idle_past_its_keep_alive_timeout(tmp_path: Path) -> None:
+    """Before: waitress kept an idle connection 120 s (its channel_timeout), and closed it
+    at its next 30 s sweep; ``--keep-alive-timeout`` did not exist."""
+    served = ServedProcess(tmp_path / "idle.db", "--keep-alive-timeout", "1")
+    try:
+        with socket.create_connection(_address(served.url), timeout=PATIENCE) as sock:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            answer = b""
+            while not answer.endswith(b"}"):
+                answer += sock.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200"), answer
+            answered = time.monotonic()
+            assert sock.recv(65536) == b"", "closed, not another answer"
+            assert time.monotonic() - answered < 1 + 3
+    finally:
+        served.stop()
+
+
+def test_a_request_part_way_in_is_not_closed_as_idle(tmp_path: Path) -> None:
+    """The keep-alive timeout is for connections between requests: one shorter than the
+    read timeout does not close a paused request silently; it is the read timeout's 408."""
+    database = str(tmp_path / "paused.db")
+    service = create_app(database=database, auth_required=True, **IN_THREADS)
+    instance = ServedInstance(service, database, read_seconds=4, keep_alive=1)
+    try:
+        with socket.create_connection(_address(instance.url), timeout=PATIENCE) as sock:
+            started = time.monotonic()
+            sock.sendall(b"GET /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+            assert _status_and_body(answer)[0] == 408, answer
+            assert time.monotonic() - started >= 4
+    finally:
+        instance.close()

@@ -20,14 +20,15 @@ from tests.fixtures.servers import announced_url
 
 
 def _gunicorn(database: str, factory: str = "application") -> list[str]:
-    """gunicorn with two gthread workers of 4 threads on the factory's app; it draws the
-    port and says which (no race with other servers)."""
+    """gunicorn with the service's settings (docs/service.md's command), two workers of 4
+    threads on the factory's app; it draws the port and says which (no race with other
+    servers)."""
     return [
         sys.executable,
         "-m",
         "gunicorn",
-        "-k",
-        "gthread",
+        "-c",
+        "python:sigopt_like.service.gunicorn_conf",
         "--workers",
         "2",
         "--threads",

@@ -1,0 +1,34 @@
+"""gunicorn settings for the service: the protections ``sigopt-like serve`` has, under gunicorn.
+
+    gunicorn -c python:sigopt_like.service.gunicorn_conf --workers 2 --threads 40 \\
+        --bind 0.0.0.0:8080 'sigopt_like.service.wsgi:application(max_waiting_requests=32)'
+
+Settings given on the command line win over these (gunicorn reads this module first).
+
+- ``worker_class``: :class:`~.gunicorn_worker.ServiceWorker`, gunicorn's threaded worker
+  with ``serve``'s read deadline (408 for a slow client; ``$SIGOPT_LIKE_REQUEST_READ_TIMEOUT``
+  seconds, default 30, as ``serve --request-read-timeout``), bodies read whole (a chunked one
+  too, 413 past ``max_body_bytes``) and its refusals of malformed HTTP in the JSON body.
+- ``keepalive``: an idle connection is closed after :data:`~.serving.KEEP_ALIVE_SECONDS`,
+  as under ``serve``.
+- ``limit_request_line``, ``limit_request_fields``, ``limit_request_field_size``: gunicorn's
+  own defaults (4094 bytes, 100 headers, 8190 bytes each), named here so that they are
+  seen; past them a request is a 414 or a 431.
+- ``timeout``: gunicorn restarts a worker whose loop has not turned in this long (a worker's
+  threads answering requests do not count; the loop turns each second).
+"""
+
+from __future__ import annotations
+
+from sigopt_like.service.gunicorn_worker import read_seconds_from_env
+from sigopt_like.service.serving import KEEP_ALIVE_SECONDS
+
+# a read deadline that cannot be used stops gunicorn here, in one line, not each worker
+read_seconds_from_env()
+
+worker_class = "sigopt_like.service.gunicorn_worker.ServiceWorker"
+keepalive = int(KEEP_ALIVE_SECONDS)
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+timeout = 30

@@ -1,0 +1,305 @@
+"""gunicorn's threaded worker with what ``sigopt-like serve`` (waitress) does at the door.
+
+Run by the gunicorn settings module ``sigopt_like.service.gunicorn_conf``
+(``gunicorn -c python:sigopt_like.service.gunicorn_conf ...``, docs/service.md).
+
+gunicorn's ``gthread`` worker reads a request (its headers, then its body as the app asks
+for it) in one of its ``--threads``, on a blocking socket with no deadline: a client that
+sends a byte now and then held that thread for as long as it went on, and ``--threads``
+such clients left a worker answering no one, ``/health`` included. A chunked body was not
+read at all (the app saw no Content-Length: "The request needs a JSON object body"), and
+gunicorn's own refusals of malformed HTTP were HTML pages, a 501 among them.
+
+:class:`ServiceWorker` changes that, and only that:
+
+- a request has ``$SIGOPT_LIKE_REQUEST_READ_TIMEOUT`` seconds (default
+  :data:`~.serving.DEFAULT_READ_SECONDS`) to arrive, headers and body, plus a second for
+  each :data:`~.slow_clients.MIN_BYTES_PER_SECOND` bytes of body received, as
+  under ``serve``; the clock runs from the moment a thread takes the connection (bytes
+  waiting) until the body's last byte. A slower client is answered 408 (the JSON error
+  body) and disconnected; its thread is free at once. The worker's loop checks the clocks
+  each time it turns (at least once a second).
+- the body is read whole before the app runs (as waitress does), so a chunked body reaches
+  the app with its length, and one over ``max_body_bytes`` is a 413 as soon as its chunks
+  pass the limit (a Content-Length over it is the app's 413 before any of it is read).
+- gunicorn's refusals (a NUL in a header, a raw non-ASCII byte in the request line, a
+  Transfer-Encoding it does not implement, headers past its limits) are the service's JSON
+  error body, each a 4xx.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+import socket
+import threading
+import time
+from typing import Any
+
+from gunicorn.http import errors as http_errors
+from gunicorn.workers.gthread import ThreadWorker
+
+from .errors import default_code, error_body
+from .serving import DEFAULT_READ_SECONDS
+from .slow_clients import MIN_BYTES_PER_SECOND
+
+#: the read deadline under gunicorn, in seconds (``serve --request-read-timeout``'s)
+READ_TIMEOUT_ENV = "SIGOPT_LIKE_REQUEST_READ_TIMEOUT"
+#: bytes of body read at a time
+_CHUNK = 64 * 1024
+
+#: gunicorn's refusals of a request, by the status each is answered with (the others: 400)
+_STATUS = {
+    http_errors.LimitRequestLine: (414, "URI Too Long"),
+    http_errors.LimitRequestHeaders: (431, "Request Header Fields Too Large"),
+    http_errors.ForbiddenProxyRequest: (403, "Forbidden"),
+    http_errors.ExpectationFailed: (417, "Expectation Failed"),
+}
+#: what each refusal means for the caller
+_HINTS = {
+    400: "the request is not valid HTTP; check its request line and headers (no NUL or "
+    "other control character, non-ASCII in the URI percent-encoded, a numeric "
+    "Content-Length, a Transfer-Encoding of 'chunked' alone)",
+    408: f"send each request whole, without pausing (${READ_TIMEOUT_ENV} says how long "
+    "the server waits)",
+    414: "the request line is longer than this server accepts (gunicorn's limit_request_line)",
+    431: "the request's headers are more or larger than this server accepts (gunicorn's "
+    "limit_request_fields and limit_request_field_size)",
+}
+
+
+def _client_errors() -> tuple[type[BaseException], ...]:
+    """gunicorn's exceptions for a request it cannot read: the client's fault."""
+    names = [
+        *("InvalidRequestLine", "InvalidRequestMethod", "InvalidHTTPVersion"),
+        *("InvalidHeader", "InvalidHeaderName", "LimitRequestLine", "LimitRequestHeaders"),
+        *("InvalidProxyLine", "ForbiddenProxyRequest", "InvalidSchemeHeaders"),
+        *("UnsupportedTransferCoding", "ObsoleteFolding", "ExpectationFailed"),
+        *("InvalidChunkSize", "ChunkMissingTerminator", "InvalidChunkExtension"),
+    ]
+    return tuple(getattr(http_errors, name) for name in names if hasattr(http_errors, name))
+
+
+def read_seconds_from_env() -> float:
+    """The read deadline ``$SIGOPT_LIKE_REQUEST_READ_TIMEOUT`` gives (default: ``serve``'s);
+    a ValueError that says what is wrong with it."""
+    raw = os.environ.get(READ_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_READ_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and 0 < seconds <= 86_400):
+        raise ValueError(
+            f"${READ_TIMEOUT_ENV} must be a number of seconds above 0 (at most 86400), "
+            f"not {raw[:40]!r}"
+        )
+    return seconds
+
+
+_TLS_MESSAGE = (
+    "Bad Request (a TLS handshake came, not an HTTP request): this server speaks plain "
+    "HTTP: use an http:// URL, or put TLS in a reverse proxy in front of it."
+)
+
+
+#: how long a new connection's first bytes are waited for, to look for a TLS handshake
+#: (a TLS client sends one at once; a connection still silent goes gunicorn's usual way)
+_FIRST_BYTES_SECONDS = 0.5
+
+
+def _opens_with_tls(conn: Any) -> bool:
+    """Whether the first bytes of a new connection are a TLS handshake record (``https://``
+    to this plain HTTP port; gunicorn waited for a request line that never comes). Only
+    looks: nothing is read."""
+    wait = getattr(conn, "wait_for_data", None)
+    if wait is not None and not wait(_FIRST_BYTES_SECONDS):
+        return False
+    try:
+        first = conn.sock.recv(2, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except OSError:  # nothing yet, or gone: gunicorn's usual path says which
+        return False
+    return first == b"\x16\x03"
+
+
+class _Reading:
+    """The clock of the request a thread is reading."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.since = time.monotonic()
+        self.body_bytes = 0
+        self.late = False  # answered 408: nothing more is done with the connection
+
+
+class ServiceWorker(ThreadWorker):  # type: ignore[misc]
+    """gunicorn's ``gthread`` worker with a read deadline, whole bodies and JSON refusals
+    (see the module docstring)."""
+
+    #: how long a request may take to arrive (plus a second per MIN_BYTES_PER_SECOND bytes)
+    read_seconds = DEFAULT_READ_SECONDS
+
+    def init_process(self) -> None:
+        """Set up the clocks, then run (gunicorn's ``init_process`` runs the loop)."""
+        self._readings: dict[int, _Reading] = {}
+        self._readings_lock = threading.Lock()
+        self._current = threading.local()
+        self.read_seconds = read_seconds_from_env()  # the settings module checked it
+        super().init_process()
+
+    # -- the clock ---------------------------------------------------------------------
+
+    def handle(self, conn: Any) -> Any:
+        """Read and answer one request of ``conn`` on this thread, under the clock."""
+        reading = _Reading(conn.sock)
+        self._current.reading = reading
+        with self._readings_lock:
+            self._readings[id(conn)] = reading
+        try:
+            if not getattr(conn, "initialized", True) and _opens_with_tls(conn):
+                self._send(conn.sock, 400, "Bad Request", _TLS_MESSAGE, {"server": "gunicorn"})
+                return False
+            return super().handle(conn)
+        finally:
+            with self._readings_lock:
+                self._readings.pop(id(conn), None)
+            self._current.reading = None
+
+    def murder_keepalived(self, *args: Any, **kwargs: Any) -> None:
+        """gunicorn calls this at each turn of the worker's loop: the moment to answer the
+        requests that are late."""
+        super().murder_keepalived(*args, **kwargs)
+        now = time.monotonic()
+        with self._readings_lock:
+            late = [
+                reading
+                for reading in self._readings.values()
+                if not reading.late
+                and now - reading.since
+                >= self.read_seconds + reading.body_bytes / MIN_BYTES_PER_SECOND
+            ]
+            for reading in late:
+                reading.late = True
+        for reading in late:
+            self._answer_late(reading, now)
+
+    def _answer_late(self, reading: _Reading, now: float) -> None:
+        """Answer 408 on ``reading``'s socket and shut it, which ends the thread's read."""
+        allowed = self.read_seconds + reading.body_bytes / MIN_BYTES_PER_SECOND
+        try:
+            peer = reading.sock.getpeername()[0]
+        except OSError:
+            peer = "a client"
+        self.log.info(
+            "answered 408 to %s: its request did not arrive within %.0f s (%d body bytes in)",
+            peer,
+            now - reading.since,
+            reading.body_bytes,
+        )
+        message = (
+            f"Request Timeout (the request did not arrive within {allowed:.0f} s; "
+            f"{reading.body_bytes} bytes of its body came): {_HINTS[408]}."
+        )
+        with contextlib.suppress(OSError):
+            reading.sock.send(_response(408, "Request Timeout", message, {"server": "gunicorn"}))
+        with contextlib.suppress(OSError):
+            reading.sock.shutdown(socket.SHUT_RDWR)  # the thread's recv returns at once
+
+    def _is_late(self) -> bool:
+        reading = getattr(self._current, "reading", None)
+        return reading is not None and reading.late
+
+    # -- the body ----------------------------------------------------------------------
+
+    def handle_request(self, req: Any, conn: Any) -> Any:
+        """Read the body whole (under the clock), then let the app answer."""
+        refusal = self._read_body(req)
+        if self._is_late():
+            return False
+        if refusal is not None:
+            self._send(conn.sock, *refusal)
+            return False
+        with self._readings_lock:  # read: the clock stops before the app runs
+            self._readings.pop(id(conn), None)
+        return super().handle_request(req, conn)
+
+    def _read_body(self, req: Any) -> tuple[int, str, str, dict[str, Any]] | None:
+        """Read ``req``'s body into memory, and give it to the app with its length; the
+        refusal to send instead, if any."""
+        headers = list(req.headers)
+        encodings = [value for name, value in headers if name == "TRANSFER-ENCODING"]
+        if encodings and [v.strip().lower() for v in ",".join(encodings).split(",")] != ["chunked"]:
+            return (
+                400,
+                "Bad Request",
+                f"Bad Request (Transfer-Encoding {', '.join(encodings)!r}): send the body "
+                "with a Content-Length, or with 'Transfer-Encoding: chunked' alone.",
+                {},
+            )
+        if not encodings:
+            return None  # a Content-Length (the app reads it, and refuses one too large)
+        limit = self._body_limit()
+        reading = self._current.reading
+        parts: list[bytes] = []
+        while True:
+            data = req.body.read(_CHUNK)
+            if not data:
+                break
+            reading.body_bytes += len(data)
+            parts.append(data)
+            if limit is not None and reading.body_bytes > limit:
+                return (
+                    413,
+                    "Content Too Large",
+                    f"The request body is over {limit} bytes; the limit is {limit} bytes.",
+                    {"limit": limit},
+                )
+        body = b"".join(parts)
+        req.body = io.BytesIO(body)
+        req.headers = [(n, v) for n, v in headers if n != "TRANSFER-ENCODING"]
+        req.headers.append(("CONTENT-LENGTH", str(len(body))))
+        return None
+
+    def _body_limit(self) -> int | None:
+        settings = getattr(self.wsgi, "settings", None)
+        limit = getattr(settings, "max_body_bytes", None)
+        return int(limit) if limit is not None else None
+
+    # -- gunicorn's refusals -----------------------------------------------------------
+
+    def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
+        """gunicorn's refusal of a request it cannot read, in the service's JSON error body
+        (nothing, once the request was answered 408); other errors as gunicorn does."""
+        if self._is_late():
+            return
+        if not isinstance(exc, _client_errors()):
+            super().handle_error(req, client, addr, exc)
+            return
+        status, reason = _STATUS.get(type(exc), (400, "Bad Request"))
+        said = str(exc) or type(exc).__name__
+        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], said[:200])
+        message = f"{reason} ({said[:200]}): {_HINTS.get(status, reason.lower())}."
+        self._send(client, status, reason, message, {"server": "gunicorn"})
+
+    def _send(
+        self, sock: Any, status: int, reason: str, message: str, detail: dict[str, Any]
+    ) -> None:
+        with contextlib.suppress(OSError):
+            sock.sendall(_response(status, reason, message, detail))
+
+
+def _response(status: int, reason: str, message: str, detail: dict[str, Any]) -> bytes:
+    """A whole HTTP/1.1 answer with the service's JSON error body; the connection closes."""
+    body = json.dumps(error_body(status, default_code(status), message, detail)).encode("utf-8")
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        f"X-Request-Id: {os.urandom(16).hex()}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + body

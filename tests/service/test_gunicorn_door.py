@@ -1,0 +1,196 @@
+"""gunicorn with the service's settings module (``-c python:sigopt_like.service.gunicorn_conf``)
+has what ``sigopt-like serve`` has at the door: slow clients are a 408 and free their thread,
+a chunked body reaches the app (a 413 past the limit), and gunicorn's refusals of malformed
+HTTP are the JSON error body. A real gunicorn on 127.0.0.1, raw sockets."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.fixtures.servers import REPO_ROOT, announced_url
+from tests.service.test_slow_clients import PATIENCE, _address, _status_and_body, _trickle
+
+READ_SECONDS = 1.5
+THREADS = 2
+BODY_LIMIT = 1000
+
+
+def _start(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], Path]:
+    """gunicorn with the settings module, one worker of :data:`THREADS` threads."""
+    log = tmp_path / "gunicorn.log"
+    database = str(tmp_path / "door.db")
+    factory = (
+        f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=False, "
+        f"max_body_bytes={BODY_LIMIT})"
+    )
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "gunicorn"),
+                *("-c", "python:sigopt_like.service.gunicorn_conf"),
+                *("--workers", "1", "--threads", str(THREADS), "--bind", "127.0.0.1:0"),
+                factory,
+            ],
+            cwd=REPO_ROOT,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return proc, log
+
+
+@pytest.fixture(scope="module")
+def gunicorn_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp_path = tmp_path_factory.mktemp("gunicorn-door")
+    proc, log = _start(tmp_path, {"SIGOPT_LIKE_REQUEST_READ_TIMEOUT": str(READ_SECONDS)})
+    try:
+        url = announced_url(proc, log, r"Listening at: (http://127\.0\.0\.1:\d+)")
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"{url}/health", timeout=2)
+                break
+            except requests.RequestException:
+                assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
+                time.sleep(0.2)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+
+def _exchange(url: str, request: bytes) -> bytes:
+    """Send ``request`` and read until the server closes (or :data:`PATIENCE` passes)."""
+    with socket.create_connection(_address(url), timeout=PATIENCE) as sock:
+        sock.sendall(request)
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except TimeoutError:
+            pass
+        return answer
+
+
+def test_slow_clients_are_408_and_free_their_threads(gunicorn_url: str) -> None:
+    """Before: gunicorn read a request on one of its threads with no deadline, so clients
+    sending a byte now and then held every thread and ``/health`` went unanswered for as
+    long as they went on."""
+    head = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + b"a" * 200
+    answers: list[tuple[bytes, float]] = []
+    slow = [
+        threading.Thread(target=lambda: answers.append(_trickle(gunicorn_url, head)))
+        for _ in range(THREADS + 1)
+    ]
+    for thread in slow:
+        thread.start()
+    time.sleep(0.5)  # the slow clients hold the threads
+    started = time.monotonic()
+    health = requests.get(f"{gunicorn_url}/health", timeout=PATIENCE)
+    assert health.status_code == 200
+    assert time.monotonic() - started < READ_SECONDS + 3
+    for thread in slow:
+        thread.join(PATIENCE + 2)
+    assert len(answers) == THREADS + 1
+    for answer, took in answers:
+        status, body = _status_and_body(answer)
+        assert status == 408, answer
+        assert body["code"] == "request_timeout", body
+        assert "SIGOPT_LIKE_REQUEST_READ_TIMEOUT" in body["message"], body
+        assert took < READ_SECONDS + 3, took
+
+
+def test_a_body_that_stops_part_way_is_408(gunicorn_url: str) -> None:
+    started = time.monotonic()
+    answer = _exchange(
+        gunicorn_url,
+        b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b'Transfer-Encoding: chunked\r\n\r\n5\r\n{"nam',
+    )
+    assert _status_and_body(answer)[0] == 408, answer
+    assert time.monotonic() - started < READ_SECONDS + 3
+
+
+def _chunked(body: bytes, piece: int = 7) -> bytes:
+    chunks = [body[at : at + piece] for at in range(0, len(body), piece)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
+
+
+def test_a_chunked_body_reaches_the_app(gunicorn_url: str) -> None:
+    """Before: the app saw no Content-Length and no body: "The request needs a JSON object
+    body." (a 400), and one past the limit was that 400 too, not a 413."""
+    head = (
+        b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    created = _exchange(gunicorn_url, head + _chunked(b'{"name": "chunked"}'))
+    status, body = _status_and_body(created)
+    assert status == 201, created
+    assert body["name"] == "chunked"
+    large = _exchange(gunicorn_url, head + _chunked(b'{"name": "x"' + b" " * BODY_LIMIT + b"}"))
+    status, body = _status_and_body(large)
+    assert status == 413, large
+    assert body["code"] == "payload_too_large" and body["detail"]["limit"] == BODY_LIMIT
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "said"),
+    [
+        (b"GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n", 400, "Invalid HTTP Header"),
+        (b"GET /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: zip\r\n\r\n", 400, "zip"),
+        (
+            b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            400,
+            "'Transfer-Encoding: chunked' alone",
+        ),
+        (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "limit_request_line"),
+        (
+            b"GET /health HTTP/1.1\r\n" + b"X-Pad: a\r\n" * 120 + b"\r\n",
+            431,
+            "limit_request_fields",
+        ),
+        (b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", 400, "speaks plain HTTP"),
+    ],
+    ids=["nul-in-header", "unknown-coding", "gzip-chunked", "long-line", "many-headers", "tls"],
+)
+def test_gunicorns_refusals_are_the_json_error_body(
+    gunicorn_url: str, request_bytes: bytes, status: int, said: str
+) -> None:
+    """Before: small HTML pages (``Invalid HTTP Header: 'X-A'``), a 501 for a coding gunicorn
+    does not implement, a request labelled ``gzip, chunked`` served with its body unread,
+    and a TLS handshake kept waiting."""
+    started = time.monotonic()
+    answer = _exchange(gunicorn_url, request_bytes)
+    got, body = _status_and_body(answer)
+    assert got == status, answer
+    assert body["object"] == "error" and said in body["message"], body
+    assert b"Content-Type: application/json" in answer.partition(b"\r\n\r\n")[0]
+    assert time.monotonic() - started < READ_SECONDS, "answered at once, not at the deadline"
+
+
+def test_a_read_timeout_gunicorn_cannot_use_stops_it_in_one_line(tmp_path: Path) -> None:
+    proc, log = _start(tmp_path, {"SIGOPT_LIKE_REQUEST_READ_TIMEOUT": "soon"})
+    try:
+        proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode != 0
+    text = log.read_text()
+    assert "$SIGOPT_LIKE_REQUEST_READ_TIMEOUT must be a number of seconds" in text, text
