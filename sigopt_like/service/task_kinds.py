@@ -126,18 +126,32 @@ def _designer(
     """The optimizer's ``design_batch`` on ``campaign``'s history as stored (codes, not
     points encoded again), reporting progress between ``low`` and ``high``."""
     from .optimizer import design_batch
+    from .optimizer.design import without_model
+    from .optimizer.engine import Settings
 
     def design(space: Space, observations: Sequence[Any], **kw: Any) -> list[tuple]:
         encoded = encoded_history(campaign, lambda g: book.codes(g, space))
         scored = sum(1 for y in encoded.values if y is not None)
         span = high - low
-        ctx.progress("fitting model", low, f"fitting the model to {scored} responses")
+        no_model = without_model(space, encoded, kw.get("settings") or Settings())
+        phase, message = modelling_progress(scored, no_model)
+        ctx.progress(phase, low, message)
         ctx.progress("scoring candidates", low + span * 0.2, "scoring candidate experiments")
         points = design_batch(space, observations, encoded=encoded, **kw)
         ctx.progress("choosing batch", low + span * 0.9, f"chose {len(points)} experiments")
         return points
 
     return design
+
+
+def modelling_progress(responses: int, no_model: str | None) -> tuple[str, str]:
+    """The phase and the message of a design's first step: fitting the model to
+    ``responses``, or, when the optimizer fits none (``no_model`` says why: the first
+    generation has no responses), spreading the experiments over the space. Before, the
+    first generation said "fitting the model to 0 responses"."""
+    if no_model is None:
+        return "fitting model", f"fitting the model to {responses:,} responses"
+    return "spreading experiments", f"{no_model}: spreading the experiments over the space"
 
 
 def simulated_responses(space: Space, seed: int, points: Sequence[Sequence[Any]]) -> list[float]:

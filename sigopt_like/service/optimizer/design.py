@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import Settings, propose
+from .engine import Settings, propose, why_no_model
 from .history import EncodedObservations, gather, gather_codes
 from .threads import single_threaded
 from .views import feature_groups, view_for
@@ -38,6 +38,14 @@ def design_batch(
     hist = gather(view, observations, exclude) if encoded is None else gather_codes(view, encoded)
     rng = np.random.default_rng(seed)
     return view.from_codes(propose(view, hist, int(batch_size), rng, settings))
+
+
+def without_model(
+    space: Any, encoded: EncodedObservations, settings: Settings = Settings()
+) -> str | None:
+    """Why :func:`design_batch` on ``encoded`` spreads its batch over ``space`` without a
+    model (said to a person), or None when it fits one."""
+    return why_no_model(gather_codes(view_for(space), encoded), settings)
 
 
 RECOMMEND_FIT_POINTS = 4000

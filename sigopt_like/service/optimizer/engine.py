@@ -26,6 +26,22 @@ class Settings:
     """Above this many scored points the surrogate is a tree ensemble."""
 
 
+def why_no_model(hist: History, settings: Settings = Settings()) -> str | None:
+    """Why :func:`propose` spreads a batch over the space instead of fitting a model to
+    ``hist`` (said to a person), or None when it fits one."""
+    scored = len(hist.scored)
+    if scored < settings.min_scored:
+        if scored == 0:
+            return "no responses yet"
+        return (
+            f"responses at {scored} experiment{'s' if scored != 1 else ''} (a model needs "
+            f"{settings.min_scored})"
+        )
+    with np.errstate(over="ignore"):  # means 3.4e308 apart: the spread is inf, not flat
+        flat = scored and np.ptp(hist.means) <= 1e-12 * max(1.0, float(np.abs(hist.means).max()))
+    return "every response is the same" if flat else None
+
+
 def untested_rows(codes: np.ndarray, existing: np.ndarray) -> np.ndarray:
     """Rows of ``codes`` that are not rows of ``existing``, first occurrence only, in order."""
     codes = np.asarray(codes, dtype=float)
@@ -84,10 +100,7 @@ def propose(
     untested = untested_rows(full, hist.codes) if full is not None else None
     if untested is not None and len(untested) <= batch_size:
         return untested
-    scored = len(hist.scored)
-    with np.errstate(over="ignore"):  # means 3.4e308 apart: the spread is inf, not flat
-        flat = scored and np.ptp(hist.means) <= 1e-12 * max(1.0, float(np.abs(hist.means).max()))
-    if scored < settings.min_scored or flat:
+    if why_no_model(hist, settings) is not None:
         return space_filling(view, hist, batch_size, rng, untested)
     from .portfolio import model_batch
 
