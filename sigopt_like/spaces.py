@@ -105,6 +105,22 @@ class SpaceError(SigoptLikeError, ValueError):
         super().__init__(summary("invalid space", self.problems))
 
 
+#: problems one answer lists (then one line says how many more)
+MAX_LISTED_PROBLEMS = 100
+
+
+def capped_problems(
+    problems: Sequence[Problem], field: str | None, limit: int = MAX_LISTED_PROBLEMS
+) -> list[Problem]:
+    """``problems`` with the first ``limit`` listed, then one on ``field`` saying how many
+    more (``... and 1,234 more problems not listed``); a list of ``limit`` and that one
+    line (already capped) stays as it is."""
+    if len(problems) <= limit + 1:
+        return list(problems)
+    hidden = len(problems) - limit
+    return [*problems[:limit], Problem(f"... and {hidden:,} more problems not listed", field=field)]
+
+
 SUMMARY_LINES = 12  # problems a message lists; a wrong file would otherwise print one per row
 
 

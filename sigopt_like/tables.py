@@ -30,12 +30,14 @@ from sigopt_like.spaces import (
     HISTORY_COLUMNS as HISTORY_COLUMNS,  # re-exported: tables write and read them
 )
 from sigopt_like.spaces import (
+    MAX_LISTED_PROBLEMS,
     MIXTURE,
     RESPONSE,
     MixtureComponent,
     Parameter,
     Problem,
     Space,
+    capped_problems,
     named_twice,
     summary,
 )
@@ -47,7 +49,7 @@ MISSING_MARKS = ("", "-")
 # its sign bit set, MSVC's "-nan(ind)"). In a parameter column they stay text: "NA" may
 # be a level (sodium's "Na").
 MISSING_RESPONSE_MARKS = ("na", "n/a", "#n/a")  # and NaN: csvio.is_nan_text
-DEFAULT_MAX_PROBLEMS = 100
+DEFAULT_MAX_PROBLEMS = MAX_LISTED_PROBLEMS
 
 AllowMissing = Union[bool, Callable[[int], bool]]  # noqa: UP007
 
@@ -539,11 +541,7 @@ def validate_experiments(
         problems.extend(
             _row_problems(table, space, i, row, positions, response_at, allow_missing_response)
         )
-    if len(problems) > max_problems:
-        hidden = len(problems) - max_problems
-        problems = problems[:max_problems]
-        problems.append(Problem(f"... and {hidden} more problems not listed", field="table"))
-    return problems
+    return capped_problems(problems, "table", max_problems)
 
 
 def _foreign_header(table: Table, space: Space) -> Problem | None:

@@ -101,16 +101,20 @@ def read_json(req: falcon.Request, *, required: bool = True) -> dict[str, Any]:
 MAX_NAMED_FIELDS = 10
 
 
+def named_fields(names: list[str]) -> str:
+    """``'a', 'b' and 1,234 more``: the first :data:`MAX_NAMED_FIELDS` of ``names``, quoted,
+    and how many more there are."""
+    named = ", ".join(repr(name) for name in names[:MAX_NAMED_FIELDS])
+    more = len(names) - MAX_NAMED_FIELDS
+    return f"{named} and {more:,} more" if more > 0 else named
+
+
 def unknown_fields(unknown: list[str], then: str) -> BadRequest:
     """The 400 for ``unknown`` fields (sorted), followed by ``then``: the first
     :data:`MAX_NAMED_FIELDS` named (in the message and ``detail.fields``), with how many
     more."""
-    named = ", ".join(repr(name) for name in unknown[:MAX_NAMED_FIELDS])
-    more = len(unknown) - MAX_NAMED_FIELDS
-    if more > 0:
-        named += f" and {more:,} more"
     return BadRequest(
-        f"Unknown field(s) {named}; {then}",
+        f"Unknown field(s) {named_fields(unknown)}; {then}",
         detail={"fields": unknown[:MAX_NAMED_FIELDS]},
     )
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import falcon
 
-from sigopt_like.spaces import Space, SpaceError
+from sigopt_like.spaces import Space, SpaceError, capped_problems
 from sigopt_like.tables import Table, TableError, history_to_csv, validate_experiments
 
 from ..domain.campaign import (
@@ -53,8 +53,10 @@ from .tasks import TaskStarter
 MAX_SIMULATED_GENERATIONS = 100
 
 
-def _problems(problems: Any) -> list[dict[str, Any]]:
-    return [p.to_dict() for p in problems]
+def _problems(problems: Any, field: str) -> list[dict[str, Any]]:
+    """The problems a 422 lists: the first hundred, then how many more (before, a table of
+    40,000 rows of the wrong width listed each, a 422 of megabytes)."""
+    return [p.to_dict() for p in capped_problems(problems, field)]
 
 
 #: a space's fields (``totalUnits`` and ``table``: Daptics' form of the same space)
@@ -81,7 +83,8 @@ def parse_space(raw: Any) -> Space:
         return Space.from_dict(raw, validate=False)
     except SpaceError as exc:
         raise ValidationFailed(
-            f"The space cannot be read: {exc.problems[0].message}", _problems(exc.problems)
+            f"The space cannot be read: {exc.problems[0].message}",
+            _problems(exc.problems, "space"),
         ) from exc
 
 
@@ -113,7 +116,8 @@ def parse_table(raw: Any, max_rows: int) -> Table:
         return Table.from_dict(raw)
     except TableError as exc:
         raise ValidationFailed(
-            f"The table cannot be read: {exc.problems[0].message}", _problems(exc.problems)
+            f"The table cannot be read: {exc.problems[0].message}",
+            _problems(exc.problems, "table"),
         ) from exc
 
 
@@ -400,7 +404,7 @@ class ResponsesSimulateResource(_CampaignRoute):
             if problems:
                 raise ValidationFailed(
                     f"The table is not valid for the space: {problems[0].message}",
-                    _problems(problems),
+                    _problems(problems, "table"),
                 )
             positions = [table.columns.index(n) for n in space.names]
             points = [

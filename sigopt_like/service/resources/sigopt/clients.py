@@ -20,7 +20,7 @@ from ...domain import sigopt_rules as rules
 from ...domain import sigopt_runs as run_rules
 from ...domain.sigopt_checks import known_fields
 from ...errors import BadRequest, Conflict, NotFound
-from ...http import now, query_flag, read_json, render_page
+from ...http import MAX_NAMED_FIELDS, named_fields, now, query_flag, read_json, render_page
 from ...store.pages import UnknownCursor
 from ...store.sigopt import SigoptStore, SigoptUnit
 from ...store.sigopt_runs import ProjectRecord
@@ -340,9 +340,9 @@ class ProjectRunBatch:
                 unknown = sorted(shown - {k for run in rendered for k in run})
                 if rendered and unknown:
                     raise BadRequest(
-                        f"'fields' names {', '.join(map(repr, unknown))}, which a training "
-                        "run does not have (such as 'id', 'name', 'state', 'values').",
-                        detail={"field": "fields", "unknown": unknown},
+                        f"'fields' names {named_fields(unknown)}, which a training run does "
+                        "not have (such as 'id', 'name', 'state', 'values').",
+                        detail={"field": "fields", "unknown": unknown[:MAX_NAMED_FIELDS]},
                     )
                 rendered = [{k: v for k, v in run.items() if k in shown} for run in rendered]
         resp.media = whole(rendered)
