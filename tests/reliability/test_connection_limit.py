@@ -127,3 +127,74 @@ def test_a_task_loop_the_database_has_no_connection_for_says_so_once_and_no_outa
         assert not [r for r in said if r[0] == OUTAGE_LOG or r[1] == "ERROR"], said
     finally:
         service.close()
+
+
+def test_ready_at_the_connection_limit_is_a_503_that_says_so_without_a_warning_a_probe(
+    small_postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before: ``/ready`` answered "The database does not answer; the service is not
+    ready." (it answers: it refuses more connections), without Retry-After, and logged a
+    warning with PostgreSQL's FATAL line at every probe."""
+    url = small_postgres_url
+    served = ServedInstance(create_app(database=url, run_tasks=False), url, threads=4)
+    try:
+        assert requests.get(f"{served.url}/ready", timeout=30).status_code == 200
+        with caplog.at_level("DEBUG", logger="sigopt_like.service"):
+            with contextlib.ExitStack() as held:
+                _take_every_free_connection(url, held)
+                served.service.context.store.database.dispose()
+                _take_every_free_connection(url, held)
+                probes = [requests.get(f"{served.url}/ready", timeout=30) for _ in range(3)]
+            after = requests.get(f"{served.url}/ready", timeout=30)
+        for probe in probes:
+            assert probe.status_code == 503, probe.text
+            body = probe.json()
+            assert body["code"] == "unavailable" and body["detail"] == {"check": "database"}
+            assert "refuses more connections" in body["message"], body
+            assert "max_connections" in body["message"], body
+            assert int(probe.headers["Retry-After"]) >= 1
+        assert after.status_code == 200, after.text
+        loud = [
+            r.getMessage()
+            for r in caplog.records
+            if r.name.startswith("sigopt_like.service") and r.levelno >= logging.WARNING
+        ]
+        assert not [m for m in loud if "too many clients" in m or "readiness check" in m], loud
+    finally:
+        served.close()
+
+
+def test_a_request_whose_token_is_read_but_whose_query_gets_no_connection_is_a_503(
+    small_postgres_url: str,
+) -> None:
+    """A request can take two connections: the token's point read (a connection of its own,
+    kept) and the request's queries (the pool's). With the first kept and none left for
+    the second, the request is the same 503 that says why, not a 500 or a wait."""
+    url = small_postgres_url
+    served = ServedInstance(
+        create_app(database=url, auth_required=True, run_tasks=False), url, threads=4
+    )
+    sessions, headers = f"{served.url}/v1/sessions", served.headers()
+    try:
+        assert requests.get(sessions, headers=headers, timeout=30).status_code == 200
+        database = served.service.context.store.database
+        assert database._idle_readers, "the token's read keeps its connection"
+        with contextlib.ExitStack() as held:
+            _take_every_free_connection(url, held)
+            database.engine.dispose()  # the pool's connections only: the reader stays
+            _take_every_free_connection(url, held)
+            assert database._idle_readers
+            for answer in (
+                requests.get(f"{served.url}/v1/tokens/self", headers=headers, timeout=30),
+                requests.get(sessions, headers=headers, timeout=30),
+                requests.post(sessions, json={"name": "two"}, headers=headers, timeout=30),
+            ):
+                if answer.url.endswith("/tokens/self"):
+                    assert answer.status_code == 200, answer.text  # the reader alone
+                    continue
+                assert answer.status_code == 503, answer.text
+                assert "max_connections" in answer.json()["message"], answer.text
+        listed = requests.get(sessions, headers=headers, timeout=30).json()
+        assert listed["count"] == 0, listed
+    finally:
+        served.close()

@@ -20,7 +20,7 @@ from ..failures import DatabaseOutage
 from ..readiness import runs_its_own_tasks, task_workers
 from ..settings import ServiceSettings
 from ..store import Store
-from ..store.database import is_unreachable_error
+from ..store.database import is_connection_limit_error, is_unreachable_error
 
 API_VERSION = "1"
 MIN_CLIENT_VERSION = "0.1.0"
@@ -66,6 +66,16 @@ class Ready:
             workers = task_workers(self._settings, self._store, time.time())
             self._outage.worked()
         except Exception as err:
+            if is_connection_limit_error(err):  # the database answers: no outage
+                # said in the answer, not once a probe: requests refused so log nothing
+                # either (before: "The database does not answer", and a warning a probe)
+                LOG.debug("readiness check: the database refuses more connections")
+                raise Unavailable(
+                    "The database refuses more connections (its max_connections is "
+                    "reached); the service is not ready: retry in a moment.",
+                    detail={"check": "database"},
+                    headers={"Retry-After": "1"},
+                ) from err
             if is_unreachable_error(err):  # said once an outage, not once a probe
                 self._outage.failed(err, "readiness check")
             else:
