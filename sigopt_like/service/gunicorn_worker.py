@@ -48,8 +48,9 @@ from .slow_clients import MIN_BYTES_PER_SECOND
 
 #: the read deadline under gunicorn, in seconds (``serve --request-read-timeout``'s)
 READ_TIMEOUT_ENV = "SIGOPT_LIKE_REQUEST_READ_TIMEOUT"
-#: bytes of body read at a time
-_CHUNK = 64 * 1024
+#: bytes of body read at a time: the deadline counts a body's bytes in these steps (a
+#: read returns once it has them all), so they are small: gunicorn's own socket reads
+_CHUNK = 8192
 
 #: gunicorn's refusals of a request, by the status each is answered with (the others: 400)
 _STATUS = {
@@ -217,7 +218,7 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
 
     def handle_request(self, req: Any, conn: Any) -> Any:
         """Read the body whole (under the clock), then let the app answer."""
-        refusal = self._read_body(req)
+        refusal = self._read_body(req, conn.sock)
         if self._is_late():
             return False
         if refusal is not None:
@@ -227,7 +228,7 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             self._readings.pop(id(conn), None)
         return super().handle_request(req, conn)
 
-    def _read_body(self, req: Any) -> tuple[int, str, str, dict[str, Any]] | None:
+    def _read_body(self, req: Any, sock: Any) -> tuple[int, str, str, dict[str, Any]] | None:
         """Read ``req``'s body into memory, and give it to the app with its length; the
         refusal to send instead, if any."""
         headers = list(req.headers)
@@ -240,9 +241,14 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
                 "with a Content-Length, or with 'Transfer-Encoding: chunked' alone.",
                 {},
             )
-        if not encodings:
-            return None  # a Content-Length (the app reads it, and refuses one too large)
         limit = self._body_limit()
+        length = next((int(v) for n, v in headers if n == "CONTENT-LENGTH"), 0)
+        if not encodings and (not length or (limit is not None and length > limit)):
+            return None  # no body, or one the app refuses (413) before reading any of it
+        if _expects_continue(req):  # the client sends its body once told to (curl does)
+            sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+            req._expected_100_continue = False  # said: gunicorn would say it again
+            req.headers = [(n, v) for n, v in req.headers if n != "EXPECT"]
         reading = self._current.reading
         parts: list[bytes] = []
         while True:
@@ -259,9 +265,12 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
                     {"limit": limit},
                 )
         body = b"".join(parts)
+        if not encodings and len(body) < length:  # the client went before its body came
+            raise http_errors.NoMoreData(body)
         req.body = io.BytesIO(body)
-        req.headers = [(n, v) for n, v in headers if n != "TRANSFER-ENCODING"]
-        req.headers.append(("CONTENT-LENGTH", str(len(body))))
+        if encodings:  # the app reads a length, as waitress gives it
+            req.headers = [(n, v) for n, v in headers if n != "TRANSFER-ENCODING"]
+            req.headers.append(("CONTENT-LENGTH", str(len(body))))
         return None
 
     def _body_limit(self) -> int | None:
@@ -290,6 +299,15 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
     ) -> None:
         with contextlib.suppress(OSError):
             sock.sendall(_response(status, reason, message, detail))
+
+
+def _expects_continue(req: Any) -> bool:
+    """Whether ``req`` waits for a ``100 Continue`` before it sends its body."""
+    if getattr(req, "_expected_100_continue", False):
+        return True
+    return any(
+        name == "EXPECT" and value.strip().lower() == "100-continue" for name, value in req.headers
+    ) and tuple(getattr(req, "version", (1, 1))) >= (1, 1)
 
 
 def _response(status: int, reason: str, message: str, detail: dict[str, Any]) -> bytes:

@@ -23,7 +23,7 @@ from tests.service.test_slow_clients import PATIENCE, _address, _status_and_body
 
 READ_SECONDS = 1.5
 THREADS = 2
-BODY_LIMIT = 1000
+BODY_LIMIT = 50_000
 
 
 def _start(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], Path]:
@@ -116,15 +116,48 @@ def test_slow_clients_are_408_and_free_their_threads(gunicorn_url: str) -> None:
         assert took < READ_SECONDS + 3, took
 
 
-def test_a_body_that_stops_part_way_is_408(gunicorn_url: str) -> None:
+@pytest.mark.parametrize(
+    "framing",
+    [b'Content-Length: 100\r\n\r\n{"nam', b'Transfer-Encoding: chunked\r\n\r\n5\r\n{"nam'],
+    ids=["content-length", "chunked"],
+)
+def test_a_body_that_stops_part_way_is_408(gunicorn_url: str, framing: bytes) -> None:
     started = time.monotonic()
     answer = _exchange(
         gunicorn_url,
-        b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-        b'Transfer-Encoding: chunked\r\n\r\n5\r\n{"nam',
+        b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + framing,
     )
     assert _status_and_body(answer)[0] == 408, answer
     assert time.monotonic() - started < READ_SECONDS + 3
+
+
+def test_a_slow_body_is_408_and_a_large_one_that_keeps_moving_is_not_cut(
+    gunicorn_url: str,
+) -> None:
+    """Before: a Content-Length body sent a byte at a time held its thread for as long as
+    it came (the app read it, with no deadline). Every 500 bytes received give a second
+    more, as under ``serve``."""
+    head = (
+        b"POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 900\r\n\r\n"
+    )
+    answer, took = _trickle(gunicorn_url, head, b'{"name": "s' + b" " * 880)
+    assert _status_and_body(answer)[0] == 408, answer
+    assert took < READ_SECONDS + 3, took
+    body = b'{"name": "moving"' + b" " * 40_000 + b"}"  # 40 KB over 3 s, twice the timeout
+    with socket.create_connection(_address(gunicorn_url), timeout=PATIENCE) as sock:
+        sock.sendall(head.replace(b"900", str(len(body)).encode()))
+        for at in range(0, len(body), 4000):
+            sock.sendall(body[at : at + 4000])
+            time.sleep(0.3)
+        answer = b""
+        while not answer.endswith(b"}"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    status, created = _status_and_body(answer)
+    assert status == 201 and created["name"] == "moving", answer
 
 
 def _chunked(body: bytes, piece: int = 7) -> bytes:
@@ -194,3 +227,27 @@ def test_a_read_timeout_gunicorn_cannot_use_stops_it_in_one_line(tmp_path: Path)
     assert proc.returncode != 0
     text = log.read_text()
     assert "$SIGOPT_LIKE_REQUEST_READ_TIMEOUT must be a number of seconds" in text, text
+
+
+def test_a_client_that_waits_for_100_continue_is_told_once(gunicorn_url: str) -> None:
+    """curl sends ``Expect: 100-continue`` with a body over 1 KB and waits for the server's
+    ``100 Continue`` before sending it: the body is read before the app runs, so it is said
+    then (once), not after the body that never comes."""
+    body = b'{"name": "expecting"' + b" " * 2000 + b"}"
+    with socket.create_connection(_address(gunicorn_url), timeout=PATIENCE) as sock:
+        sock.sendall(
+            b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Expect: 100-continue\r\nConnection: close\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body)
+        )
+        sock.settimeout(READ_SECONDS / 2)
+        told = sock.recv(65536)
+        assert told == b"HTTP/1.1 100 Continue\r\n\r\n", told
+        sock.settimeout(PATIENCE)
+        sock.sendall(body)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert b"100 Continue" not in answer, answer
+    status, created = _status_and_body(answer)
+    assert status == 201 and created["name"] == "expecting", answer
