@@ -219,13 +219,14 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
     def handle_request(self, req: Any, conn: Any) -> Any:
         """Read the body whole (under the clock), then let the app answer."""
         refusal = self._read_body(req, conn.sock)
-        if self._is_late():
+        with self._readings_lock:  # read (or refused): the clock stops before the app runs
+            self._readings.pop(id(conn), None)
+            late = self._is_late()  # under the lock: answered 408 already, or never
+        if late:
             return False
         if refusal is not None:
             self._send(conn.sock, *refusal)
             return False
-        with self._readings_lock:  # read: the clock stops before the app runs
-            self._readings.pop(id(conn), None)
         return super().handle_request(req, conn)
 
     def _read_body(self, req: Any, sock: Any) -> tuple[int, str, str, dict[str, Any]] | None:
