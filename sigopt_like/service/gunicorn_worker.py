@@ -53,11 +53,12 @@ READ_TIMEOUT_ENV = "SIGOPT_LIKE_REQUEST_READ_TIMEOUT"
 _CHUNK = 8192
 
 #: gunicorn's refusals of a request, by the status each is answered with (the others: 400)
+#: (by name: an older gunicorn lacks some of them)
 _STATUS = {
-    http_errors.LimitRequestLine: (414, "URI Too Long"),
-    http_errors.LimitRequestHeaders: (431, "Request Header Fields Too Large"),
-    http_errors.ForbiddenProxyRequest: (403, "Forbidden"),
-    http_errors.ExpectationFailed: (417, "Expectation Failed"),
+    "LimitRequestLine": (414, "URI Too Long"),
+    "LimitRequestHeaders": (431, "Request Header Fields Too Large"),
+    "ForbiddenProxyRequest": (403, "Forbidden"),
+    "ExpectationFailed": (417, "Expectation Failed"),
 }
 #: what each refusal means for the caller
 _HINTS = {
@@ -289,7 +290,14 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         if not isinstance(exc, _client_errors()):
             super().handle_error(req, client, addr, exc)
             return
-        status, reason = _STATUS.get(type(exc), (400, "Bad Request"))
+        status, reason = next(
+            (
+                answer
+                for name, answer in _STATUS.items()
+                if isinstance(exc, getattr(http_errors, name, ()))
+            ),
+            (400, "Bad Request"),
+        )
         said = str(exc) or type(exc).__name__
         self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], said[:200])
         message = f"{reason} ({said[:200]}): {_HINTS.get(status, reason.lower())}."
