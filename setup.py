@@ -40,7 +40,9 @@ DOCS = [
     "mkdocs-gen-files>=0.5",
     "neoteroi-mkdocs>=1.1",
 ]
-GUNICORN = ["gunicorn>=21"]  # the production server (Unix); `serve` uses waitress
+# the production server (Unix); `serve` uses waitress. Below 28: the service's worker
+# (service/gunicorn_worker.py) extends gthread's internals, tested on 27
+GUNICORN = ["gunicorn>=27,<28"]
 BENCH = ["optuna>=4.5", "baybe>=0.14", "pandas>=1.5"]
 
 setup(

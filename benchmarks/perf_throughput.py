@@ -69,8 +69,8 @@ def _gunicorn(workers: int, database: str, port: int) -> list[str]:
         sys.executable,
         "-m",
         "gunicorn",
-        "-k",
-        "gthread",
+        "-c",  # the service's settings: its worker (gthread with serve's door), keep-alive
+        "python:sigopt_like.service.gunicorn_conf",
         "--workers",
         str(workers),
         "--threads",

@@ -48,6 +48,21 @@ def _take_every_free_connection(url: str, held: contextlib.ExitStack) -> int:
     raise AssertionError(f"the server took more than max_connections={MAX_CONNECTIONS}")
 
 
+def _hold_every_connection_once_closed(url: str, held: contextlib.ExitStack, close: Any) -> None:
+    """Take every free connection, ``close()`` the service's own, and take theirs too.
+
+    A closed connection's slot frees when its server process exits, a moment after the
+    close (longer on a loaded machine): connections are taken until none has freed for a
+    second, or a slot freed late would serve the request the test expects refused."""
+    _take_every_free_connection(url, held)
+    close()
+    quiet_until = time.monotonic() + 1.0
+    while time.monotonic() < quiet_until:
+        if _take_every_free_connection(url, held):
+            quiet_until = time.monotonic() + 1.0
+        time.sleep(0.05)
+
+
 def test_a_request_the_database_has_no_connection_for_is_a_503_and_no_outage(
     small_postgres_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -62,9 +77,10 @@ def test_a_request_the_database_has_no_connection_for_is_a_503_and_no_outage(
     try:
         with caplog.at_level("INFO", logger="sigopt_like.service"):
             with contextlib.ExitStack() as held:
-                _take_every_free_connection(url, held)
-                served.service.context.store.database.dispose()  # no connection kept
-                _take_every_free_connection(url, held)  # nor any left for it to make
+                # no connection kept
+                _hold_every_connection_once_closed(
+                    url, held, served.service.context.store.database.dispose
+                )
                 for answer in (
                     requests.get(sessions, headers=headers, timeout=30),
                     requests.post(sessions, json={"name": "full"}, headers=headers, timeout=30),
@@ -108,9 +124,9 @@ def test_a_task_loop_the_database_has_no_connection_for_says_so_once_and_no_outa
     try:
         with caplog.at_level("INFO", logger="sigopt_like.service"):
             with contextlib.ExitStack() as held:
-                _take_every_free_connection(url, held)
-                service.context.store.database.dispose()
-                _take_every_free_connection(url, held)
+                _hold_every_connection_once_closed(
+                    url, held, service.context.store.database.dispose
+                )
                 deadline = time.monotonic() + 10
                 while time.monotonic() < deadline and not any(
                     "max_connections" in r.getMessage() for r in caplog.records
@@ -141,9 +157,9 @@ def test_ready_at_the_connection_limit_is_a_503_that_says_so_without_a_warning_a
         assert requests.get(f"{served.url}/ready", timeout=30).status_code == 200
         with caplog.at_level("DEBUG", logger="sigopt_like.service"):
             with contextlib.ExitStack() as held:
-                _take_every_free_connection(url, held)
-                served.service.context.store.database.dispose()
-                _take_every_free_connection(url, held)
+                _hold_every_connection_once_closed(
+                    url, held, served.service.context.store.database.dispose
+                )
                 probes = [requests.get(f"{served.url}/ready", timeout=30) for _ in range(3)]
             after = requests.get(f"{served.url}/ready", timeout=30)
         for probe in probes:
@@ -180,9 +196,8 @@ def test_a_request_whose_token_is_read_but_whose_query_gets_no_connection_is_a_5
         database = served.service.context.store.database
         assert database._idle_readers, "the token's read keeps its connection"
         with contextlib.ExitStack() as held:
-            _take_every_free_connection(url, held)
-            database.engine.dispose()  # the pool's connections only: the reader stays
-            _take_every_free_connection(url, held)
+            # the pool's connections only: the reader stays
+            _hold_every_connection_once_closed(url, held, database.engine.dispose)
             assert database._idle_readers
             for answer in (
                 requests.get(f"{served.url}/v1/tokens/self", headers=headers, timeout=30),
