@@ -23,7 +23,8 @@ NOT_TAKEN = {
     ("GET", "/v1/sessions/{id}/design"): {"format"},
     # long polls are the waiter's: tasks(tid).wait() and wait=True send them
     ("GET", "/v1/sessions/{id}/tasks/{id}"): {"wait", "version"},
-    # AI experiments' name for observation_budget, which the client sends
+    # an AI experiment's budget name (a v1 experiment refuses it); the client updates
+    # v1 experiments, with observation_budget
     ("PUT", "/v1/experiments/{id}"): {"budget"},
 }
 

@@ -195,14 +195,24 @@ def check_observation_budget(api: Api) -> None:
 
 
 def check_budget(api: Api) -> None:
-    _budget_reaches_the_engine(api, create(api, budget=7), 7)
+    """``budget`` is an AI experiment's budget, honoured there; a v1 experiment refuses it
+    (SigOpt: "budget is not a valid field"), and an AI experiment ``observation_budget``."""
     client = api.get("/v1/tokens/self").body["client"]
-    ai = api.post(
-        f"/v1/clients/{client}/projects/walk/aiexperiments",
-        {"name": "ai", "parameters": [X], "metrics": [{"name": "v"}], "budget": 3},
-    )
+    path = f"/v1/clients/{client}/projects/walk/aiexperiments"
+    body = {"name": "ai", "parameters": [X], "metrics": [{"name": "v"}]}
+    before = api.snapshot()
+    for route, fields, wrong in [
+        ("/v1/experiments", {"budget": 7}, "budget"),
+        ("/v1/experiments", {"observation_budget": 7, "budget": None}, "budget"),
+        (path, {"observation_budget": 3}, "observation_budget"),
+        (path, {"budget": 3, "observation_budget": 3}, "observation_budget"),
+    ]:
+        reply = api.post(route, {**body, **fields})
+        assert reply.status == 400 and reply.body["detail"]["field"] == wrong, reply.body
+    assert api.snapshot() == before
+    ai = api.post(path, {**body, "budget": 3})
     assert ai.status == 201, ai.body
-    assert ai.body["progress"]["remaining_budget"] == 3.0
+    assert ai.body["budget"] == 3 and ai.body["progress"]["remaining_budget"] == 3.0
 
 
 def check_parallel_bandwidth(api: Api) -> None:
@@ -602,20 +612,65 @@ def test_an_update_refuses_fields_it_would_ignore(api: Api):
     assert same.status == 200 and same.body["state"] == "deleted"
 
 
-def test_an_update_giving_both_budget_names_different_values_is_refused(api: Api):
-    """An update with ``budget`` and ``observation_budget`` took the last one read and
-    dropped the other (``{"observation_budget": 5, "budget": null}`` cleared the budget);
-    as a create does, differing values are a 422 naming ``budget``, nothing changed, and
-    equal ones are taken."""
+def test_an_update_takes_the_budget_by_its_kinds_name_only(api: Api):
+    """An update took both ``budget`` and ``observation_budget`` for any experiment; as in
+    SigOpt's update handler, a v1 experiment refuses ``budget`` and an AI experiment
+    ``observation_budget`` (at either route): a 400 naming it, nothing changed."""
     e = create(api, observation_budget=10)
+    client = api.get("/v1/tokens/self").body["client"]
+    ai = api.post(
+        f"/v1/clients/{client}/projects/walk/aiexperiments",
+        {"name": "ai", "parameters": [X], "metrics": [{"name": "v"}], "budget": 3},
+    ).body
+    before = api.snapshot()
+    for path, body, wrong in [
+        (f"/v1/experiments/{e['id']}", {"budget": 4}, "budget"),
+        (f"/v1/experiments/{e['id']}", {"budget": 6, "observation_budget": 6}, "budget"),
+        (f"/v1/aiexperiments/{ai['id']}", {"observation_budget": 4}, "observation_budget"),
+        (f"/v1/experiments/{ai['id']}", {"observation_budget": 4}, "observation_budget"),
+    ]:
+        reply = api.put(path, body)
+        assert reply.status == 400 and reply.body["detail"]["field"] == wrong, reply.body
+    assert api.snapshot() == before
+    taken = api.put(f"/v1/experiments/{e['id']}", {"observation_budget": 6})
+    assert taken.body["observation_budget"] == 6, taken.body
+    assert api.put(f"/v1/aiexperiments/{ai['id']}", {"budget": 5}).body["budget"] == 5
+    assert api.put(f"/v1/experiments/{ai['id']}", {"budget": 4}).status == 200
+    assert api.get(f"/v1/aiexperiments/{ai['id']}").body["budget"] == 4
+
+
+@pytest.mark.parametrize(
+    ("fields", "why"),
+    [
+        ({"type": "grid", "parameters": [{"name": "g", "type": "int", "grid": [1, 2, 3]}]}, "grid"),
+        (
+            {
+                "metrics": [{"name": "a"}, {"name": "b"}],
+                "observation_budget": 20,
+            },
+            "more than one optimized metric",
+        ),
+        ({"num_solutions": 2, "observation_budget": 20}, "more than one solution"),
+    ],
+    ids=["grid", "multimetric", "multisolution"],
+)
+def test_a_budget_sigopt_fixes_cannot_be_updated(api: Api, fields: dict, why: str):
+    """SigOpt's update refuses a budget change of a grid search (the grid sets it), of an
+    experiment with several optimized metrics and of one with several solutions; it was
+    taken here (a grid of 3 points got a budget of 50, a multimetric one lost its budget).
+    A 422 naming the budget, nothing changed; the same value sent back is taken."""
+    e = create(api, **fields)
     path = f"/v1/experiments/{e['id']}"
     before = api.snapshot()
-    for body in ({"budget": 4, "observation_budget": 5}, {"observation_budget": 5, "budget": None}):
-        reply = api.put(path, body)
-        assert reply.status == 422 and reply.body["detail"]["field"] == "budget", reply.body
+    for budget in (50, None):
+        reply = api.put(path, {"observation_budget": budget})
+        assert reply.status == 422, reply.body
+        assert reply.body["detail"]["field"] == "observation_budget", reply.body
+        assert why in reply.body["message"], reply.body
     assert api.snapshot() == before
-    same = api.put(path, {"budget": 6, "observation_budget": 6})
-    assert same.status == 200 and same.body["observation_budget"] == 6, same.body
+    same = api.put(path, {"observation_budget": e["observation_budget"], "name": "kept"})
+    assert same.status == 200 and same.body["observation_budget"] == e["observation_budget"]
+    assert same.body["name"] == "kept"
 
 
 def test_observations_and_suggestions_refuse_fields_they_would_ignore(api: Api):

@@ -51,10 +51,14 @@ def _fields(*groups: Any) -> set[str]:
 
 #: every closed object of a SigOpt request body -> what the service's rules accept there
 ACCEPTED: dict[str, set[str]] = {
-    C + "ExperimentCreate": _fields(rules.CREATE_FIELDS, ["object"]),
-    C + "AIExperimentCreate": _fields(rules.CREATE_FIELDS, ["object"]) - {"project"},
+    # each kind names its budget one way (SigOpt refuses the other name)
+    C + "ExperimentCreate": _fields(rules.CREATE_FIELDS, ["object"]) - {"budget"},
+    C + "AIExperimentCreate": _fields(rules.CREATE_FIELDS, ["object"])
+    - {"project", "observation_budget"},
     C + "SigoptTask": _fields(sigopt_tasks.TASK_FIELDS, ["object"]),
     C + "ExperimentUpdate": _fields(rules.UPDATE_FIELDS, rules.FIXED_FIELDS, ["object"]),
+    C + "AIExperimentUpdate": _fields(rules.UPDATE_FIELDS, rules.FIXED_FIELDS, ["object"])
+    - {"observation_budget"},
     C + "SigoptParameter": _fields(parameters.PARAMETER_FIELDS, ["object"]),
     C + "SigoptBounds": _fields(parameters.BOUNDS_FIELDS, ["object"]),
     C + "SigoptPrior": _fields(["name", "object"], *parameters.PRIOR_FIELDS.values()),
@@ -305,7 +309,6 @@ def _experiment(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
         ],
         "num_solutions": 1,
         "observation_budget": 20,
-        "budget": 20,
         "parallel_bandwidth": 1,
         "metadata": {"k": "v"},
         "seed": 3,
@@ -364,7 +367,6 @@ def _ai_experiment(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
         "linear_constraints": [],
         "num_solutions": 1,
         "budget": 5,
-        "observation_budget": 5,
         "parallel_bandwidth": 1,
         "metadata": {"a": 1},
         "seed": 1,
@@ -386,7 +388,6 @@ def _experiment_update(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
         "name": "renamed",
         "metadata": {"a": 1},
         "observation_budget": 30,
-        "budget": 30,
         "parallel_bandwidth": 2,
         "state": "active",
         **fixed,
@@ -394,8 +395,24 @@ def _experiment_update(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
     return "PUT", f"/v1/experiments/{ids['simple']}", body
 
 
+def _ai_experiment_update_v1_route(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    """An AI experiment updated at /v1/experiments/{id} takes its own budget name."""
+    return "PUT", f"/v1/experiments/{ids['ai']}", {"budget": 22}
+
+
 def _ai_experiment_update(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
-    return "PUT", f"/v1/aiexperiments/{ids['ai']}", {"name": "ai renamed"}
+    e = api.get(f"/v1/aiexperiments/{ids['ai']}").body
+    fixed = {k: e[k] for k in rules.FIXED_FIELDS if k in e}
+    body = {
+        "object": "experiment",
+        "name": "ai renamed",
+        "metadata": {"a": 2},
+        "budget": 25,
+        "parallel_bandwidth": 2,
+        "state": "active",
+        **fixed,
+    }
+    return "PUT", f"/v1/aiexperiments/{ids['ai']}", body
 
 
 def _suggestion(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
@@ -547,6 +564,7 @@ EXAMPLES: list[Example] = [
     _ai_experiment,
     _ai_experiment_metric,
     _experiment_update,
+    _ai_experiment_update_v1_route,
     _ai_experiment_update,
     _suggestion,
     _queued_suggestion,

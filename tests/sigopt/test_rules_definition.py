@@ -339,8 +339,8 @@ def test_experiment_update_keeps_the_definition():
         linear_constraints=[constraint("less_than", 12, "x", "n")], project="p", num_solutions=2
     )
     assert rules.experiment_update(
-        {"budget": 9, "linear_constraints": d["linear_constraints"]}, d
-    ) == {"observation_budget": 9}
+        {"parallel_bandwidth": 3, "linear_constraints": d["linear_constraints"]}, d
+    ) == {"parallel_bandwidth": 3}
     for body, field in [
         ({"linear_constraints": []}, "linear_constraints"),
         ({"num_solutions": 3}, "num_solutions"),

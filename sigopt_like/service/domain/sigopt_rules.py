@@ -141,11 +141,27 @@ PROJECT_ID = re.compile(r"[a-z0-9\-_.]{1,100}\Z")
 DOT_SEGMENTS = (".", "..")
 
 
+#: the budget's name in each kind of experiment's body (SigOpt's: a v1 experiment
+#: refuses ``budget``, an AI experiment ``observation_budget``)
+BUDGET_FIELDS = {"experiment": "observation_budget", "aiexperiment": "budget"}
+#: why the other budget name is refused, by the name a kind takes
+_OTHER_BUDGET = {
+    "observation_budget": (
+        "'budget' is not a field of a SigOpt experiment (it is an AI experiment's, at "
+        "/v1/aiexperiments); give the number of observations as 'observation_budget'."
+    ),
+    "budget": (
+        "'observation_budget' is not a field of an AI experiment; give the number of "
+        "runs as 'budget'."
+    ),
+}
+
+
 def experiment_create(body: Mapping[str, Any], *, budget_field: str = "observation_budget") -> dict:
     """The canonical definition of a new experiment from a create body.
 
     ``budget_field`` is ``observation_budget`` for SigOpt experiments and
-    ``budget`` for AI experiments (the other name is accepted too). ``seed``
+    ``budget`` for AI experiments (the other name is a 400, as SigOpt has it). ``seed``
     (ours, optional) makes the suggestions reproducible; ``project`` files the
     experiment in one of the caller's projects.
     """
@@ -205,13 +221,32 @@ def _check_fields(body: Mapping[str, Any]) -> None:
 
 
 def _budget(body: Mapping[str, Any], field: str) -> int | None:
+    _check_budget_name(body, field)
+    return positive_int_or_none(body.get(field), field)
+
+
+def _check_budget_name(body: Mapping[str, Any], field: str) -> None:
+    """A 400 naming the other budget name when the body gives it (even as null)."""
     other = "budget" if field == "observation_budget" else "observation_budget"
-    given = body.get(field), body.get(other)
-    if None not in given and given[0] != given[1]:
-        raise RuleError(f"'{other}' and '{field}' differ; give one of them.", other)
-    if body.get(field) is not None:
-        return positive_int_or_none(body[field], field)
-    return positive_int_or_none(body.get(other), other)
+    if other in body:
+        raise RuleError(_OTHER_BUDGET[field], other, 400)
+
+
+def _check_budget_changeable(current: Mapping[str, Any], field: str, budget: int | None) -> None:
+    """SigOpt's update keeps the budget of a grid search (the grid fixes it), of an
+    experiment with several optimized metrics and of one with several solutions: a
+    change is a 422 naming the budget (the same value sent back changes nothing)."""
+    if budget == current.get("observation_budget"):
+        return
+    if current.get("type") == "grid":
+        why = "experiments of type 'grid' (the grid fixes it)"
+    elif len(optimized(current.get("metrics") or [])) > 1:
+        why = "experiments with more than one optimized metric"
+    elif (current.get("num_solutions") or 1) > 1:
+        why = "experiments with more than one solution"
+    else:
+        return
+    raise RuleError(f"'{field}' cannot be updated for {why}.", field)
 
 
 def project_id(value: Any, field: str = "project") -> str | None:
@@ -298,12 +333,19 @@ def _check_grid(definition: dict[str, Any]) -> None:
         definition["observation_budget"] = len(full)
 
 
-def experiment_update(body: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+def experiment_update(
+    body: Mapping[str, Any],
+    current: Mapping[str, Any],
+    *,
+    budget_field: str = "observation_budget",
+) -> dict[str, Any]:
     """The changed fields of an experiment from a (partial) update body.
 
-    name, metadata, observation_budget (or budget), parallel_bandwidth and state may
-    change, and what :data:`CHANGEABLE` names of parameters and metrics (bounds, grid and
-    categorical values, default values, priors; thresholds); parameters may be added,
+    name, metadata, the budget (``budget_field``: see :func:`experiment_create`; not
+    of a grid search, nor with several optimized metrics or solutions),
+    parallel_bandwidth and state may change, and what :data:`CHANGEABLE` names of
+    parameters and metrics (bounds, grid and categorical values, default values, priors;
+    thresholds); parameters may be added,
     not deleted (see :func:`_named_entries`; the caller rewrites the stored assignments
     with :func:`redefined`); the rest of the definition
     (conditionals, linear constraints, num_solutions, type, project) may only be sent
@@ -327,14 +369,10 @@ def experiment_update(body: Mapping[str, Any], current: Mapping[str, Any]) -> di
         changes["name"] = name_text(body["name"], "name")
     if "metadata" in body:
         changes["metadata"] = metadata(body["metadata"])
-    budgets = {
-        key: positive_int_or_none(body[key], key)
-        for key in ("observation_budget", "budget")
-        if key in body
-    }
-    if len(set(budgets.values())) > 1:  # one of them would be dropped unseen
-        raise RuleError("'budget' and 'observation_budget' differ; give one of them.", "budget")
-    for budget in budgets.values():
+    _check_budget_name(body, budget_field)
+    if budget_field in body:
+        budget = positive_int_or_none(body[budget_field], budget_field)
+        _check_budget_changeable(current, budget_field, budget)
         changes["observation_budget"] = budget
     if "parallel_bandwidth" in body:
         changes["parallel_bandwidth"] = (
@@ -407,7 +445,7 @@ def _check_tasks_kept(
                 "tasks",
             )
     if stored and "observation_budget" in changes and changes["observation_budget"] is None:
-        key = "observation_budget" if "observation_budget" in body else "budget"
+        key = "budget" if "budget" in body else "observation_budget"
         raise RuleError(
             f"'{key}' cannot be null: an experiment with tasks (multitask) needs a budget.",
             key,

@@ -49,9 +49,7 @@ def create_and_render(
     """Check a create body, store the experiment (filing it in ``project``, or in the
     body's ``project``), and render it."""
     try:
-        definition = rules.experiment_create(
-            body, budget_field="budget" if kind == "aiexperiment" else "observation_budget"
-        )
+        definition = rules.experiment_create(body, budget_field=rules.BUDGET_FIELDS[kind])
     except rules.RuleError as err:
         raise rule_error(err) from err
     key = project or definition["project"]
@@ -216,7 +214,9 @@ class ExperimentItem:
         with self.store.write() as unit:
             record = experiment_of(unit, eid, owner, self.kind)
             try:
-                changes = rules.experiment_update(body, record.definition())
+                changes = rules.experiment_update(
+                    body, record.definition(), budget_field=rules.BUDGET_FIELDS[record.kind]
+                )
             except rules.RuleError as err:
                 raise rule_error(err) from err
             unit.experiments.update(record.id, changes, now())
