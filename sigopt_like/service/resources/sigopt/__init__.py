@@ -77,6 +77,7 @@ ROUTES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         "get",
         ("store", "experiment"),
     ),
+    ("/v1/aiexperiments", "clients:ClientAIExperiments", "get", ("store",)),
     (AIEXPERIMENT, "aiexperiments:AIExperimentItem", "delete get put", ("store",)),
     (f"{AIEXPERIMENT}/training_runs", "aiexperiments:AIExperimentRuns", "post", ("store",)),
     (
@@ -96,6 +97,8 @@ ROUTES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("/v1/organizations", "organizations:Organizations", "get", ()),
     ("/v1/organizations/{oid}", "organizations:OrganizationItem", "get", ()),
     (f"{CLIENT}/experiments", "clients:ClientExperiments", "get post", ("store",)),
+    (f"{CLIENT}/aiexperiments", "clients:ClientAIExperiments", "get", ("store",)),
+    (f"{CLIENT}/training_runs", "clients:ClientRuns", "get", ("store",)),
     (f"{CLIENT}/projects", "clients:Projects", "get post", ("store",)),
     (PROJECT, "clients:ProjectItem", "get put", ("store",)),
     (f"{PROJECT}/aiexperiments", "clients:ProjectAIExperiments", "get post", ("store",)),

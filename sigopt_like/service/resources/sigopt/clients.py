@@ -239,6 +239,23 @@ class ProjectAIExperiments:
         list_project_experiments(self.store, self.context, req, resp, cid, pid, "aiexperiment")
 
 
+class ClientAIExperiments:
+    """GET /v1/clients/{cid}/aiexperiments, and GET /v1/aiexperiments (the caller's
+    client): the client's AI experiments in every project, with the query of a project's
+    list, as SigOpt's ``AiExperimentsListHandler`` serves both."""
+
+    def __init__(self, context: Any, store: SigoptStore) -> None:
+        self.context = context
+        self.store = store
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, cid: str | None = None) -> None:
+        owner = caller(req, self.context) if cid is None else client_of(req, self.context, cid)
+        query, request = list_query(req, owner), sigopt_page(req)
+        with self.store.read() as unit:
+            page = query.page(unit, owner, request, kind="aiexperiment")
+            resp.media = render_page(page, lambda r: render_runs.aiexperiment(unit, r))
+
+
 class ProjectExperiments:
     """GET /v1/clients/{cid}/projects/{pid}/experiments: the project's v1 experiments."""
 
@@ -297,19 +314,41 @@ class ProjectRuns:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, cid: str, pid: str) -> None:
         owner = client_of(req, self.context, cid)
-        request, ascending = sigopt_page(req), id_order(req)
-        experiment = _experiment_filter(req.get_param("filters"))
         with self.store.read() as unit:
             project = project_of(unit, owner, pid, create=False)
-            page = unit.runs.page(
-                owner,
-                request,
-                project_id=project.id,
-                experiment_id=experiment,
-                search=query_search(req),
-                ascending=ascending,
-            )
-        resp.media = render_page(page, render_runs.training_run)
+            resp.media = list_runs(unit, req, owner, project.id)
+
+
+class ClientRuns:
+    """GET /v1/clients/{cid}/training_runs: the client's runs in every project, with the
+    query of a project's list (SigOpt's ``ClientsTrainingRunsDetailMultiHandler``)."""
+
+    def __init__(self, context: Any, store: SigoptStore) -> None:
+        self.context = context
+        self.store = store
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, cid: str) -> None:
+        owner = client_of(req, self.context, cid)
+        with self.store.read() as unit:
+            resp.media = list_runs(unit, req, owner, None)
+
+
+def list_runs(
+    unit: SigoptUnit, req: falcon.Request, owner: int, project_id: int | None
+) -> dict[str, Any]:
+    """A page of the owner's runs (of one project, or of all), newest first unless
+    ``ascending``; ``filters`` (one experiment), ``search`` (in the names), ``sort`` (id)."""
+    request, ascending = sigopt_page(req), id_order(req)
+    experiment = _experiment_filter(req.get_param("filters"))
+    page = unit.runs.page(
+        owner,
+        request,
+        project_id=project_id,
+        experiment_id=experiment,
+        search=query_search(req),
+        ascending=ascending,
+    )
+    return render_page(page, render_runs.training_run)
 
 
 class ProjectRunBatch:
