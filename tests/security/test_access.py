@@ -30,6 +30,7 @@ ALL_IDS = {
     "name": "x.png",
     "rid": "1",
     "fid": "1",
+    "ckid": "1",
     "cid": "1",
     "pid": "p",
 }

@@ -357,6 +357,13 @@ class Runs:
         query = sa.select(C).where(C.c.training_run_id == rid)
         return fetch_page(self.conn, query, C.c.id, request, _checkpoint, ascending=ascending)
 
+    def checkpoint(self, rid: int, checkpoint_id: int) -> CheckpointRecord | None:
+        """The run's checkpoint of that id (None: none, or another run's)."""
+        row = self.conn.execute(
+            sa.select(C).where(C.c.id == checkpoint_id, C.c.training_run_id == rid)
+        ).first()
+        return None if row is None else _checkpoint(row)
+
 
 def _checkpoint(row: Any) -> CheckpointRecord:
     m = row._mapping

@@ -88,6 +88,7 @@ ROUTES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ),
     (RUN, "runs:TrainingRunItem", "delete get patch put", ("store",)),
     (f"{RUN}/checkpoints", "runs:Checkpoints", "get post", ("store",)),
+    (f"{RUN}/checkpoints/{{ckid}}", "runs:CheckpointItem", "get", ("store",)),
     (f"{RUN}/files", "files:RunFiles", "post", ("store",)),
     ("/v1/files/{fid}", "files:FileItem", "get", ("store",)),
     ("/v1/files/{fid}/content", "files:FileContent", "get", ("store",)),

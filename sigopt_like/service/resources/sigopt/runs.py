@@ -17,7 +17,7 @@ import falcon
 from ...domain import sigopt_rules as rules
 from ...domain import sigopt_run_maps as run_maps
 from ...domain import sigopt_runs as run_rules
-from ...errors import Conflict
+from ...errors import Conflict, NotFound
 from ...http import now, parse_id, query_flag, read_json, render_page
 from ...store.sigopt import SigoptStore, SigoptUnit
 from ...store.sigopt_runs import RunRecord
@@ -259,3 +259,26 @@ class Checkpoints:
         with self.store.read() as unit:
             page = unit.runs.checkpoints(run_of(unit, rid, owner).id, request, ascending=ascending)
         resp.media = render_page(page, render_runs.checkpoint)
+
+
+class CheckpointItem:
+    """GET one checkpoint of a run (sigopt-python's
+    ``conn.training_runs(r).checkpoints(c).fetch()``)."""
+
+    def __init__(self, context: Any, store: SigoptStore) -> None:
+        self.context = context
+        self.store = store
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, rid: str, ckid: str) -> None:
+        """The checkpoint; a 404 when the run has no checkpoint of that id."""
+        owner = caller(req, self.context)
+        number = parse_id(ckid, "checkpoint")
+        with self.store.read() as unit:
+            run = run_of(unit, rid, owner)
+            found = unit.runs.checkpoint(run.id, number)
+        if found is None:
+            raise NotFound(
+                f"No checkpoint with id {ckid!r} for training run {run.id}.",
+                detail={"field": "checkpoint"},
+            )
+        resp.media = render_runs.checkpoint(found)
