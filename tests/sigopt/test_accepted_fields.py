@@ -639,6 +639,18 @@ def test_an_update_takes_the_budget_by_its_kinds_name_only(api: Api):
     assert api.get(f"/v1/aiexperiments/{ai['id']}").body["budget"] == 4
 
 
+def test_a_grid_search_takes_only_its_size_as_budget(api: Api):
+    """A budget of 2 on a grid of 3 points was taken; SigOpt refuses a budget that is not
+    the grid's size. A 422 naming it, nothing stored; the size itself is taken."""
+    grid = {"type": "grid", "parameters": [{"name": "g", "type": "int", "grid": [1, 2, 3]}]}
+    before = api.snapshot()
+    reply = api.post("/v1/experiments", {"name": "g", **grid, "observation_budget": 2})
+    assert reply.status == 422 and reply.body["detail"]["field"] == "observation_budget"
+    assert "3 points" in reply.body["message"], reply.body
+    assert api.snapshot() == before
+    assert create(api, **grid, observation_budget=3)["observation_budget"] == 3
+
+
 @pytest.mark.parametrize(
     ("fields", "why"),
     [

@@ -297,7 +297,44 @@ def test_grid_search_budget_defaults_to_the_grid_size():
     )
     # nn: 2 x 3 x 2 depths; tree: 2 x 3 x 2 leaves
     assert d["observation_budget"] == 24
-    assert create(type="grid", parameters=[N], observation_budget=5)["observation_budget"] == 5
+    assert create(type="grid", parameters=[N], observation_budget=11)["observation_budget"] == 11
+
+
+def test_a_grid_search_budget_must_be_the_grid_size():
+    """SigOpt sets a grid search's budget to the grid's size and refuses another ("does
+    not match the computed budget"); a budget of 5 on an 11-point grid was taken. The
+    size counts conditionals and the linear constraints' feasible points; an AI
+    experiment names its budget ``budget``."""
+    small = {"min": 0, "max": 3}
+    two = [{**N, "bounds": small}, {**N, "name": "m", "bounds": small}]
+    cases = [
+        ({"parameters": [N], "observation_budget": 5}, "observation_budget", "11 points"),
+        (
+            {
+                "parameters": two,
+                "linear_constraints": [constraint("less_than", 2, "n", "m")],
+                "observation_budget": 16,
+            },
+            "observation_budget",
+            "6 points that satisfy",
+        ),
+    ]
+    for body, field, said in cases:
+        with pytest.raises(rules.RuleError) as caught:
+            create(type="grid", **body)
+        assert caught.value.field == field and said in caught.value.message, caught.value.message
+    with pytest.raises(rules.RuleError) as caught:
+        rules.experiment_create(
+            {"name": "g", "type": "grid", "parameters": [N], "budget": 12}, budget_field="budget"
+        )
+    assert caught.value.field == "budget" and "11 points" in caught.value.message
+    fitted = create(
+        type="grid",
+        parameters=two,
+        linear_constraints=[constraint("less_than", 2, "n", "m")],
+        observation_budget=6,
+    )
+    assert fitted["observation_budget"] == 6
 
 
 def test_project_and_echoed_read_only_fields_are_accepted():

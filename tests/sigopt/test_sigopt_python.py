@@ -510,6 +510,9 @@ def test_an_update_changes_categorical_and_grid_values(served, conn):
     )
     assert [v.name for v in updated.parameters[0].categorical_values] == ["b", "z"]
     assert updated.parameters[1].grid == [0.5, 0.7, 0.9]
+    # the grid fixes a grid search's budget (SigOpt's create sets it, its update keeps
+    # it): the new grid's size, not the 4 points of the old one
+    assert e.observation_budget == 4 and updated.observation_budget == 6
     seen = set()
     for _ in range(6):  # the new grid has 2 x 3 points
         s = experiment.suggestions().create()

@@ -199,7 +199,7 @@ def experiment_create(body: Mapping[str, Any], *, budget_field: str = "observati
     sigopt_tasks.check_multitask(definition, budget_field)
     _check_multisolution(definition)
     if kind_ == "grid":
-        _check_grid(definition)
+        _check_grid_budget(definition, budget_field, _check_grid(definition, count=True))
     return definition
 
 
@@ -303,7 +303,10 @@ def _check_multisolution(definition: Mapping[str, Any]) -> None:
         )
 
 
-def _check_grid(definition: dict[str, Any]) -> None:
+def _check_grid(definition: Mapping[str, Any], *, count: bool = False) -> int:
+    """A grid search: discrete parameters, at most :data:`MAX_GRID_POINTS` points. With
+    ``count``, its number of points (those its conditionals and linear constraints
+    leave), else at least that number (a cheap bound when it is small enough)."""
     for i, p in enumerate(definition["parameters"]):
         if not is_discrete(p):
             raise RuleError(
@@ -313,8 +316,9 @@ def _check_grid(definition: dict[str, Any]) -> None:
             )
     size = math.prod(value_count(p) for p in definition["parameters"])
     size *= math.prod(len(c["values"]) for c in definition["conditionals"])
-    if size <= MAX_GRID_POINTS and definition["observation_budget"] is not None:
-        return
+    exact = not definition["conditionals"] and not definition["linear_constraints"]
+    if size <= MAX_GRID_POINTS and (exact or not count):
+        return size
     from ..optimizer.sigopt_space import SearchSpace
 
     space = SearchSpace(
@@ -329,8 +333,23 @@ def _check_grid(definition: dict[str, Any]) -> None:
             f"{MAX_GRID_POINTS}.",
             "type",
         )
-    if definition["observation_budget"] is None:
-        definition["observation_budget"] = len(full)
+    return len(full)
+
+
+def _check_grid_budget(definition: dict[str, Any], field: str, points: int) -> None:
+    """The grid's size as its budget, as SigOpt sets it: taken when none is given, else
+    a budget given must be that size (SigOpt: "does not match the computed budget")."""
+    budget = definition["observation_budget"]
+    if budget is None:
+        definition["observation_budget"] = points
+    elif budget != points:
+        feasible = " that satisfy the linear constraints" * bool(definition["linear_constraints"])
+        raise RuleError(
+            f"'{field}' ({budget}) must be the grid's size: a grid search walks every one "
+            f"of its {points} points{feasible} (SigOpt sets its budget to that); leave "
+            f"'{field}' out to take it.",
+            field,
+        )
 
 
 def experiment_update(
@@ -427,6 +446,12 @@ def experiment_update(
         elif canonical(body[key]) != stored:
             raise RuleError(f"'{key}' cannot change after the experiment is created.", key)
     _check_tasks_kept(body, current, changes)
+    if current.get("type") == "grid" and "parameters" in changes:
+        # the grid fixes the budget: new grid values make a new size
+        redefined = {**_NULL_DEFINITION, **current, "parameters": changes["parameters"]}
+        redefined["conditionals"] = redefined["conditionals"] or []
+        redefined["linear_constraints"] = redefined["linear_constraints"] or []
+        changes["observation_budget"] = _check_grid(redefined, count=True)
     return changes
 
 
@@ -465,7 +490,7 @@ def _check_redefined(current: Mapping[str, Any], key: str, changed: list[dict[st
         linear_constraints(definition["linear_constraints"], changed)
     _check_multisolution(definition)
     if definition.get("type") == "grid":
-        _check_grid({**definition, "observation_budget": definition.get("observation_budget") or 0})
+        _check_grid(definition)
 
 
 #: what a create makes of a definition field given as null (an update compares it)
