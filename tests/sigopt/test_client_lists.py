@@ -59,6 +59,10 @@ def test_the_official_client_lists_ai_experiments_of_every_project(served):
     assert caught.value.status_code == 400 and "period_start" in str(caught.value)
     _, other_token = served.make_user()
     assert call(served, other_token, "GET", "/v1/aiexperiments").json()["data"] == []
+    guest = conn.experiments(conn.experiments().create(name="g", parameters=[X]).id)
+    guest_token = guest.tokens().create().token
+    for path in ("/v1/aiexperiments", f"/v1/clients/{client}/aiexperiments"):
+        assert call(served, guest_token, "GET", path).status_code == 403, path
     stranger = call(served, other_token, "GET", f"/v1/clients/{client}/aiexperiments")
     assert stranger.status_code == 404, stranger.text
 
@@ -103,3 +107,10 @@ def test_a_clients_training_runs_are_listed_across_its_projects(served):
         assert field in reply.json()["message"], reply.text
     _, other_token = served.make_user()
     assert call(served, other_token, "GET", path).status_code == 404
+    experiment = call(
+        served, served.token, "POST", "/v1/experiments", json={"name": "g", "parameters": [X]}
+    )
+    made_token = call(
+        served, served.token, "POST", f"/v1/experiments/{experiment.json()['id']}/tokens"
+    )
+    assert call(served, made_token.json()["token"], "GET", path).status_code == 403
