@@ -31,6 +31,7 @@ ALL_IDS = {
     "rid": "1",
     "fid": "1",
     "ckid": "1",
+    "token": "slk_not-a-token",
     "cid": "1",
     "pid": "p",
 }

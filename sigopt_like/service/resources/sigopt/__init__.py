@@ -94,6 +94,7 @@ ROUTES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("/v1/files/{fid}/content", "files:FileContent", "get", ("store",)),
     ("/v1/files/{fid}/upload", "files:FileUpload", "put", ("store",)),
     ("/v1/tokens/self", "clients:TokenSelf", "get", ()),
+    ("/v1/tokens/{token}", "clients:TokenLookup", "get", ()),
     (CLIENT, "clients:ClientItem", "get", ()),
     ("/v1/organizations", "organizations:Organizations", "get", ()),
     ("/v1/organizations/{oid}", "organizations:OrganizationItem", "get", ()),

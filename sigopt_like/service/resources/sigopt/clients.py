@@ -90,6 +90,26 @@ class TokenSelf:
         )
 
 
+class TokenLookup:
+    """GET /v1/tokens/{token}: SigOpt looks a token up by its secret there
+    (``conn.tokens(token).fetch()``); this service never reads a token from a URL, so
+    it answers a 404 that says where to ask instead (the same for every value: it tells
+    nothing of whether a token exists)."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, token: str) -> None:
+        caller(req, self.context)
+        raise NotFound(
+            "This service does not look a token up by its secret in a URL (access logs, "
+            "proxies and browser history keep URLs): GET /v1/tokens/self, with the token in "
+            "the header 'Authorization: Bearer <token>', describes the calling token "
+            "(sigopt-python: conn.tokens('self').fetch()).",
+            detail={"field": "token"},
+        )
+
+
 class ClientItem:
     """GET /v1/clients/{cid}."""
 
