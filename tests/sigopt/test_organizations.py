@@ -54,3 +54,47 @@ def test_a_token_is_not_looked_up_by_its_secret_in_a_url(served):
         == call(served, served.token, "GET", "/v1/tokens/self").json()["client"]
     )
     assert call(served, "slk_wrong", "GET", f"/v1/tokens/{other_token}").status_code == 401
+
+
+def test_an_organizations_experiments_and_runs_are_its_clients(served):
+    """GET /v1/organizations/{o}/experiments and .../training_runs were 404s; SigOpt
+    lists an organization's experiments and runs there. Each user is its own
+    organization here, so they are the client's lists, with the same queries."""
+    client = call(served, served.token, "GET", "/v1/tokens/self").json()["client"]
+    x = [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}]
+    made = []
+    for name in ("first", "second"):
+        reply = requests.post(
+            f"{served.url}/v1/experiments",
+            json={"name": name, "parameters": x},
+            headers={"Authorization": f"Bearer {served.token}"},
+            timeout=30,
+        )
+        made.append(reply.json()["id"])
+    runs = []
+    for project in ("p", "q"):
+        reply = requests.post(
+            f"{served.url}/v1/clients/{client}/projects/{project}/training_runs",
+            json={"name": f"run {project}"},
+            headers={"Authorization": f"Bearer {served.token}"},
+            timeout=30,
+        )
+        runs.append(reply.json()["id"])
+
+    def listed(path: str, query: str = "") -> list[str]:
+        reply = call(served, served.token, "GET", f"/v1/organizations/{client}/{path}{query}")
+        assert reply.status_code == 200, reply.text
+        return [item["id"] for item in reply.json()["data"]]
+
+    assert listed("experiments") == made[::-1]
+    assert listed("experiments", "?search=sec") == [made[1]]
+    assert listed("training_runs") == runs[::-1]
+    assert listed("training_runs", "?ascending=true&limit=1") == runs[:1]
+    bad = call(served, served.token, "GET", f"/v1/organizations/{client}/training_runs?state=x")
+    assert bad.status_code == 400 and "state" in bad.json()["message"]
+    _, other_token = served.make_user()
+    for path in ("experiments", "training_runs"):
+        assert (
+            call(served, other_token, "GET", f"/v1/organizations/{client}/{path}").status_code
+            == 404
+        )

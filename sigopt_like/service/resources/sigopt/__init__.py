@@ -98,6 +98,13 @@ ROUTES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     (CLIENT, "clients:ClientItem", "get", ()),
     ("/v1/organizations", "organizations:Organizations", "get", ()),
     ("/v1/organizations/{oid}", "organizations:OrganizationItem", "get", ()),
+    (
+        "/v1/organizations/{oid}/experiments",
+        "organizations:OrganizationExperiments",
+        "get",
+        ("store",),
+    ),
+    ("/v1/organizations/{oid}/training_runs", "organizations:OrganizationRuns", "get", ("store",)),
     (f"{CLIENT}/experiments", "clients:ClientExperiments", "get post", ("store",)),
     (f"{CLIENT}/aiexperiments", "clients:ClientAIExperiments", "get", ("store",)),
     (f"{CLIENT}/training_runs", "clients:ClientRuns", "get", ("store",)),

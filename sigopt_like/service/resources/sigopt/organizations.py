@@ -4,7 +4,8 @@ sigopt-python's ``conn.organizations().fetch()`` lists the organizations a token
 belongs to, and ``conn.organizations(id).fetch()`` reads one. This service has no
 teams: each user is its own client (``/v1/clients/{cid}``, the user's id), and so
 its own organization, with the same id. Another id is a 404, as another user's
-client is.
+client is. SigOpt's lists of an organization's experiments and training runs are
+the client's lists.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from typing import Any
 import falcon
 
 from ...errors import NotFound
-from .common import caller, whole_or_paged
+from ...http import render_page
+from ...store.sigopt import SigoptStore
+from .clients import list_runs
+from .common import caller, sigopt_page, whole_or_paged
+from .experiments import list_query, render_listed
 
 
 def organization(context: Any, owner: int) -> dict[str, Any]:
@@ -45,10 +50,45 @@ class OrganizationItem:
         self.context = context
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, oid: str) -> None:
-        owner = caller(req, self.context)
-        if oid != str(owner):
-            raise NotFound(
-                f"No organization with id {oid!r} for this token.",
-                detail={"field": "organization"},
-            )
-        resp.media = organization(self.context, owner)
+        resp.media = organization(self.context, organization_of(req, self.context, oid))
+
+
+def organization_of(req: falcon.Request, context: Any, oid: str) -> int:
+    """The caller, when ``oid`` is the caller's organization (its own id); a 404 else."""
+    owner = caller(req, context)
+    if oid != str(owner):
+        raise NotFound(
+            f"No organization with id {oid!r} for this token.",
+            detail={"field": "organization"},
+        )
+    return owner
+
+
+class OrganizationExperiments:
+    """GET /v1/organizations/{oid}/experiments: the organization's experiments (its one
+    client's), with the query of /v1/experiments."""
+
+    def __init__(self, context: Any, store: SigoptStore) -> None:
+        self.context = context
+        self.store = store
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, oid: str) -> None:
+        owner = organization_of(req, self.context, oid)
+        query, request = list_query(req, owner), sigopt_page(req)
+        with self.store.read() as unit:
+            page = query.page(unit, owner, request)
+            resp.media = render_page(page, lambda r: render_listed(unit, r))
+
+
+class OrganizationRuns:
+    """GET /v1/organizations/{oid}/training_runs: the organization's training runs of
+    every project, with the query of /v1/clients/{cid}/training_runs."""
+
+    def __init__(self, context: Any, store: SigoptStore) -> None:
+        self.context = context
+        self.store = store
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, oid: str) -> None:
+        owner = organization_of(req, self.context, oid)
+        with self.store.read() as unit:
+            resp.media = list_runs(unit, req, owner, None)
