@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import falcon
 
 from .._constants import INT64_MAX, INT64_MIN
-from .door import check_content_type, check_value, parse_json
+from .door import check_content_type, parse_json
 from .errors import BadRequest, NotFound, PayloadTooLarge
 from .store.pages import Page, PageRequest
 
@@ -149,8 +149,15 @@ def field(
     if float in kinds and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if int in kinds and float not in kinds and isinstance(value, float) and value.is_integer():
+        if not INT64_MIN <= value <= INT64_MAX:
+            # named as sent: before, 1e19 was "10000000000000000000, beyond the integers
+            # this service stores; ... write it as a decimal: 1e+19", as it had been written
+            raise BadRequest(
+                f"The field '{name}' is {value!r}, beyond the integers this service stores "
+                f"({INT64_MIN} to {INT64_MAX}); it takes a whole number in that range.",
+                detail={"field": name},
+            )
         value = int(value)  # JSON has one number type: 3.0 is the integer 3
-        check_value(value, name)  # and 1e308 is an integer as far beyond the store as 2**70
     if not isinstance(value, kinds):
         names = " or ".join(_json_type_name(k) for k in kinds)
         raise BadRequest(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import falcon
 import falcon.testing
 import pytest
@@ -129,3 +131,45 @@ def test_a_duration_setting_stops_at_a_hundred_years(tmp_path):
             create_app(database=str(tmp_path / "s.db"), **{name: 1e300})
     years = ServiceSettings(guest_token_days=36_500, dashboard_session_hours=876_000)
     assert years.guest_token_seconds == 36_500 * 86_400  # the longest the CLI takes still is
+
+
+SPACE = {
+    "type": "factorial",
+    "parameters": [
+        {"name": "t", "type": "numerical", "values": [1, 2, 3]},
+        {"name": "c", "type": "categorical", "values": ["a", "b"]},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "raw", "field", "sent"),
+    [
+        ("/v1/sessions", '{"name": "wide", "seed": 1e19}', "seed", "1e+19"),
+        ("{sid}/space", '{"space": S, "population_size": 1e308, "replicates": 0}',
+         "population_size", "1e+308"),
+        ("{sid}/space", '{"space": S, "population_size": 2, "replicates": -1e30}',
+         "replicates", "-1e+30"),
+        ("{sid}/simulate", '{"ngens": 1e20}', "ngens", "1e+20"),
+        ("{sid}/generate", '{"gen": 1e20}', "gen", "1e+20"),
+        ("{sid}/analytics", '{"gen": 9.3e18}', "gen", "9.3e+18"),
+    ],
+)  # fmt: skip
+def test_a_whole_float_beyond_64_bits_is_named_as_sent(api, path, raw, field, sent):
+    """Before: ``"seed": 1e19`` was "The field 'seed' is 10000000000000000000, beyond the
+    integers this service stores ...; write it as a decimal: 1e+19": the integer spelt out
+    (310 digits for 1e308) and a tip to write what had been written."""
+    session = api.post("/v1/sessions", {"name": "wide-floats"}).body
+    before = api.get(f"/v1/sessions/{session['id']}").body
+    method = "PUT" if path.endswith("space") else "POST"
+    reply = api.call(
+        method,
+        path.replace("{sid}", f"/v1/sessions/{session['id']}"),
+        data=raw.replace("S", json.dumps(SPACE)),
+        headers={"Content-Type": "application/json"},
+    )
+    assert_error(reply, 400, "bad_request", f"'{field}' is {sent},", "whole number")
+    assert reply.body["detail"] == {"field": field}
+    assert "decimal" not in reply.body["message"] and len(reply.body["message"]) < 200
+    assert api.get(f"/v1/sessions/{session['id']}").body == before
+    assert api.get("/v1/sessions").body["count"] == 1
