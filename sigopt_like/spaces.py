@@ -633,7 +633,7 @@ def _dict_record(index: int, param: Any) -> csvio.Record | Problem:
     if name is not None and not isinstance(name, str):
         # before: the number 1e308 became the name '1e+308', not the name that was sent
         return Problem(
-            f"row {index}: a parameter name is text (a JSON string), not {name!r}",
+            f"row {index}: a parameter name is text (a JSON string), not {_clipped(name)}",
             row=index,
             column="Name",
             field="space",
@@ -866,12 +866,12 @@ def _parse_unit_row(
         if cell == "":
             problem(f"component '{name}' has no {label}; each row is {_ROW_SHAPE[MIXTURE]}", index)
         elif value is None:
-            problem(f"{label} '{cell}' is not a whole number of units", index)
+            problem(f"{label} '{csvio.clip(cell)}' is not a whole number of units", index)
         bounds.append(value)
     for index in range(4, len(cells)):
         if cells[index]:
             problem(
-                f"unexpected value '{cells[index]}': a mixture row has 4 cells "
+                f"unexpected value '{csvio.clip(cells[index])}': a mixture row has 4 cells "
                 f"({_ROW_SHAPE[MIXTURE]})",
                 index,
             )
@@ -1013,7 +1013,7 @@ def _level_problems(
     numbers: dict[float, int] = {}  # categorical labels that read as numbers
     for index, value in enumerate(param.values, 2):
         if isinstance(value, float) and not math.isfinite(value):
-            add(f"value {value!r} of '{param.name}' is not a finite number", row, index)
+            add(f"value {_clipped(value)} of '{param.name}' is not a finite number", row, index)
             continue
         if isinstance(value, str) and value.strip() in ("", "-"):
             add(
@@ -1027,14 +1027,14 @@ def _level_problems(
             # before, the service's door refused the space as "'space.parameters[1].
             # values[0]' contains a NUL character", a place no space file shows
             add(
-                f"'{param.name}' has the value {value!r}: it holds a NUL character "
+                f"'{param.name}' has the value {_clipped(value)}: it holds a NUL character "
                 "(U+0000), which no space stores; type the value again without it",
                 row,
                 index,
             )
         if isinstance(value, str) and _formula_level(value):
             add(
-                f"'{param.name}' has the value {value!r}, which begins with "
+                f"'{param.name}' has the value {_clipped(value)}, which begins with "
                 f"'{value.strip()[0]}': a spreadsheet opening the experiments table runs it "
                 "as a formula; begin it with a letter, digit or bracket",
                 row,
@@ -1081,7 +1081,11 @@ def _formula_level(value: str) -> bool:
 def _unit_problems(param: MixtureComponent, row: int, total: Any, add: Callable[..., None]) -> None:
     for index, value, label in ((2, param.min, "minimum"), (3, param.max, "maximum")):
         if not isinstance(value, int) or isinstance(value, bool):
-            add(f"{label} {value!r} of '{param.name}' is not a whole number of units", row, index)
+            add(
+                f"{label} {_clipped(value)} of '{param.name}' is not a whole number of units",
+                row,
+                index,
+            )
             return
     if param.min < 0:
         add(f"minimum {param.min} of '{param.name}' is negative", row, 2)
@@ -1098,9 +1102,21 @@ def _unit_problems(param: MixtureComponent, row: int, total: Any, add: Callable[
         add(f"maximum {param.max} of '{param.name}' is above total_units {total}", row, 3)
 
 
+def _shown_count(count: int) -> str:
+    """A whole number for a message: as written when short, else in float notation (a
+    ``1e308`` sent as a mixture's total_units was quoted as its 309 digits)."""
+    text = str(count)
+    if len(text) <= 20:
+        return text
+    try:
+        return f"{float(count):g}"
+    except OverflowError:  # past a float's range: only Python callers can send one
+        return csvio.clip(text)
+
+
 def _too_many_units(total: int) -> str:
     return (
-        f"total_units {total} is too large: the most is {MAX_TOTAL_UNITS}; "
+        f"total_units {_shown_count(total)} is too large: the most is {MAX_TOTAL_UNITS}; "
         "express the components in coarser units"
     )
 
@@ -1114,7 +1130,10 @@ def _total_problems(space: Space, add: Callable[..., None]) -> None:
         )
         return
     if not isinstance(total, int) or isinstance(total, bool) or total < 1:
-        add(f"total_units must be a positive whole number, not {total!r}", field="total_units")
+        add(
+            f"total_units must be a positive whole number, not {_clipped(total)}",
+            field="total_units",
+        )
         return
     if total > MAX_TOTAL_UNITS:
         add(_too_many_units(total), field="total_units")

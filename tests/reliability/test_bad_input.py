@@ -21,7 +21,13 @@ import pytest
 import requests
 
 import sigopt_like
-from sigopt_like.errors import APIError, PayloadTooLargeError, SigoptLikeError, TaskFailedError
+from sigopt_like.errors import (
+    APIError,
+    PayloadTooLargeError,
+    SigoptLikeError,
+    TaskFailedError,
+    ValidationError,
+)
 from sigopt_like.spaces import Space, SpaceError
 from sigopt_like.tables import Table, TableError, validate_experiments
 
@@ -402,6 +408,43 @@ def test_a_huge_space_name_type_or_value_is_quoted_short(embedded_conn: Any) -> 
         messages = [getattr(e, "message", None) or str(e) for e in found]
         assert all(len(m) < 600 for m in messages), [len(m) for m in messages]
         assert any(",000 characters)" in m or ",001 characters)" in m for m in messages), messages
+    assert embedded_conn.sessions(session.id).fetch().gen == -1  # still no space
+
+
+def test_a_huge_total_units_bound_or_level_is_quoted_short(embedded_conn: Any) -> None:
+    """Before: a megabyte sent as a mixture's total_units or a component's minimum, a
+    level that holds a NUL or begins like a formula, or a parameter name that is not text
+    was quoted whole: a megabyte of problem, stored with the task (twice in its answer);
+    and a total_units of 1e308 was quoted as its 309 digits. Checked by the client's own
+    Space and by the service (the body sent as it is), nothing stored either way."""
+    huge = "u" * 1_000_000
+    units = [{"name": n, "type": "unit", "min": 0, "max": 10} for n in ("a", "b")]
+    level = {"name": "c", "type": "categorical", "values": ["x", "y"]}
+    session = embedded_conn.sessions.create(name="huge-units")
+    for space in (
+        {"type": "mixture", "total_units": huge, "parameters": units},
+        {"type": "mixture", "total_units": 10, "parameters": [{**units[0], "min": huge}, units[1]]},
+        {"type": "factorial", "parameters": [{**level, "values": ["=" + huge, "y"]}]},
+        {"type": "factorial", "parameters": [{**level, "name": [huge]}, level]},
+    ):
+        with pytest.raises(SpaceError) as local:
+            Space.from_dict(space)
+        with pytest.raises((TaskFailedError, ValidationError)) as served:  # in its task, or at once
+            task = embedded_conn.transport.request_json(
+                "PUT",
+                f"/v1/sessions/{session.id}/space",
+                json={"space": space, "population_size": 2, "replicates": 0},
+            )
+            embedded_conn.sessions(session.id).tasks(task["id"]).wait(timeout=60)
+        for messages in (
+            [p.message for p in local.value.problems],
+            [getattr(e, "message", None) or e["message"] for e in served.value.errors],
+        ):
+            assert messages and all(len(m) < 600 for m in messages), [len(m) for m in messages]
+            assert any(" characters)" in m for m in messages), messages
+    mixture = {"type": "mixture", "total_units": 1e308, "parameters": units}
+    with pytest.raises(SpaceError, match=r"total_units 1e\+308 is too large: the most is"):
+        Space.from_dict(mixture)
     assert embedded_conn.sessions(session.id).fetch().gen == -1  # still no space
 
 
