@@ -6,10 +6,13 @@ import inspect
 import json
 import re
 
+import jsonschema_rs
 import pytest
 
 from sigopt_like.service import create_app
 from sigopt_like.service.resources.system import openapi_document
+
+from .conftest import assert_error
 
 HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
 
@@ -99,3 +102,43 @@ def test_document_loads_in_schemathesis(document):
     schema = schemathesis.openapi.from_dict(document)
     operations = [op.ok() for op in schema.get_all_operations()]
     assert len(operations) == sum(len(v) for v in documented(document).values())
+
+
+def _request_schema(document: dict, path: str, method: str) -> jsonschema_rs.Validator:
+    body = document["paths"][path][method]["requestBody"]["content"]["application/json"]
+    return jsonschema_rs.Draft202012Validator(
+        {**body["schema"], "components": document["components"]}
+    )
+
+
+SPACE = {
+    "type": "factorial",
+    "parameters": [
+        {"name": "t", "type": "numerical", "values": [1, 2, 3]},
+        {"name": "c", "type": "categorical", "values": ["a", "b"]},
+    ],
+}
+
+
+def test_the_document_takes_the_space_bodies_the_service_takes(document, api):
+    """Before: the document gave `replicates` a minimum of 1 on PUT .../space and POST
+    .../simulate, though 0 (each experiment once) is what the docs' own examples send, and
+    it left out that PUT .../space needs population_size and replicates: a client checking
+    bodies against it refused the one and sent the other for a 400."""
+    space_put = _request_schema(document, "/v1/sessions/{sid}/space", "put")
+    simulate = _request_schema(document, "/v1/sessions/{sid}/simulate", "post")
+    once = {"space": SPACE, "population_size": 2, "replicates": 0}
+    for body, schema, route in (
+        (once, space_put, "space"),
+        ({"ngens": 1, **once}, simulate, "simulate"),
+    ):
+        sid = api.post("/v1/sessions", {"name": f"doc-{route}"}).body["id"]
+        assert schema.is_valid(body), list(schema.iter_errors(body))
+        method = "PUT" if route == "space" else "POST"
+        assert api.call(method, f"/v1/sessions/{sid}/{route}", body).status == 202
+    sid = api.post("/v1/sessions", {"name": "doc-missing"}).body["id"]
+    for missing in ("population_size", "replicates"):
+        body = {k: v for k, v in once.items() if k != missing}
+        assert not space_put.is_valid(body), missing
+        reply = api.put(f"/v1/sessions/{sid}/space", body)
+        assert_error(reply, 400, "bad_request", missing, "required")
