@@ -199,3 +199,24 @@ def test_the_task_example_has_the_fields_a_task_has(tmp_path):
         path = f"/v1/sessions/{session.id}/tasks/{task.id}"
         served = conn.transport.request_json("GET", path)
     assert set(documented) == set(served), set(documented) ^ set(served)
+
+
+def test_the_retry_policy_defaults_are_the_real_ones():
+    """Before: docs/client.md gave `RetryPolicy(max_tries=5, max_time=60, ...)` as the
+    policy, while a call is retried with no count of tries until 120 s have passed."""
+    import ast
+
+    import attrs
+
+    from sigopt_like.transport import RetryPolicy
+
+    text = (DOCS / "client.md").read_text()
+    section = text[text.index("\n## Retries\n") :]
+    call = re.search(r"`(RetryPolicy\([^`]*\))`", section)
+    assert call, "docs/client.md's Retries section names no RetryPolicy(...)"
+    documented = {
+        k.arg: ast.literal_eval(k.value)
+        for k in ast.parse(call.group(1), mode="eval").body.keywords
+    }
+    defaults = {f.name: f.default for f in attrs.fields(RetryPolicy) if f.name in documented}
+    assert documented == defaults
