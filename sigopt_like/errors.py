@@ -33,7 +33,8 @@ class ServiceNotInstalledError(ConfigError, ImportError):
 
 
 class RequestEncodingError(SigoptLikeError, ValueError):
-    """A request body that JSON cannot carry (NaN, an infinity); nothing was sent.
+    """A request body that JSON cannot carry (NaN, an infinity, lists or dicts nested past
+    the encoder's recursion limit); nothing was sent.
 
     ``field`` is the dotted path of the first such value (``value``,
     ``parameters.0.bounds.max``) when it was found.

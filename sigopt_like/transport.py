@@ -16,6 +16,7 @@ import json as jsonlib
 import logging
 import math
 import re
+import sys
 import threading
 import time
 import urllib.parse
@@ -233,6 +234,12 @@ def encode_json(body: Any) -> bytes:
     value JSON has no form for (bytes, a Decimal, a date) a TypeError naming its field."""
     try:
         return jsonlib.dumps(body, default=_json_default, allow_nan=False).encode("utf-8")
+    except RecursionError as err:  # before: the encoder's RecursionError, untyped
+        raise RequestEncodingError(
+            "The request body is nested too deeply to be encoded as JSON (lists or dicts "
+            f"inside each other past Python's recursion limit, {sys.getrecursionlimit()}); "
+            "no field of this API nests more than a few levels. Nothing was sent."
+        ) from err
     except TypeError as err:
         found = _unencodable_field(body)
         if found is None:

@@ -164,3 +164,36 @@ def test_a_value_json_has_no_form_for_names_its_field_and_sends_nothing(conn):
         conn.sessions.create(name=b"catalyst")
     assert conn.experiments(e.id).observations().list().data == []  # nothing was stored
     assert conn.sessions.list().data == []
+
+
+def _nested(levels: int) -> list:
+    outer: list = []
+    inner = outer
+    for _ in range(levels):
+        inner.append([])
+        inner = inner[0]
+    return outer
+
+
+def test_a_body_nested_past_the_encoders_limit_is_typed_and_sends_nothing(conn):
+    """Before: 10,000 lists inside each other in a description, a space or metadata raised
+    the JSON encoder's RecursionError, no error of the library's."""
+    deep = _nested(10_000)
+    session = conn.sessions.create(name="deep")
+    space = {"type": "factorial", "parameters": deep}
+    calls = [
+        lambda: conn.sessions.create(name="deep-description", description=deep),
+        lambda: conn.sessions(session.id).space.put(space=space, population_size=2, replicates=0),
+        lambda: conn.experiments.create(
+            name="deep-metadata",
+            parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+            metadata={"k": deep},
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(errors.RequestEncodingError, match="nested too deeply") as caught:
+            call()
+        assert "Nothing was sent" in str(caught.value)
+    assert [s.name for s in conn.sessions.list().data] == ["deep"]
+    assert conn.sessions(session.id).tasks.list().data == []
+    assert conn.experiments.list().data == []
