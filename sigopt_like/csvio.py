@@ -156,15 +156,20 @@ def read_records(text: str) -> list[Record]:
     try:
         for cells in reader:
             row += 1
-            # a byte order mark starts a line where files were joined (cat a.csv b.csv):
-            # invisible in a message, it made "'\ufeff1' is not a number" read "'1' is ..."
-            stripped = tuple(cell.strip().lstrip("\ufeff").strip() for cell in cells)
+            stripped = tuple(clean_cell(cell) for cell in cells)
             if any(stripped):
                 records.append(Record(row=row, cells=stripped))
     except csv.Error as exc:
         raise CsvFormatError(f"row {row + 1}: cannot read CSV: {exc}", row=row + 1) from exc
     _check_separator(records)
     return records
+
+
+def clean_cell(text: str) -> str:
+    """A cell as the readers take it: without the spaces at its ends, nor a byte order mark
+    at its start (one starts a line where files were joined, ``cat a.csv b.csv``; invisible
+    in a message, it made "'\ufeff1' is not a number" read "'1' is ...")."""
+    return text.strip().lstrip("\ufeff").strip()
 
 
 #: separators a spreadsheet may save "CSV" with, and how to name them

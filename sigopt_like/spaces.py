@@ -658,7 +658,10 @@ def _dict_record(index: int, param: Any) -> csvio.Record | Problem:
         elif isinstance(cell, float):
             out.append(repr(cell) if not math.isfinite(cell) else csvio.format_cell(cell))
         else:
-            out.append(str(cell).strip())
+            # as a space file's cell is read: a level given as "\ufeffPd" was kept so, and
+            # then matched no table's "Pd" (the table readers drop the mark), nor itself
+            # once the space was written as a file and read back
+            out.append(csvio.clean_cell(str(cell)))
     return csvio.Record(row=index, cells=tuple(out))
 
 

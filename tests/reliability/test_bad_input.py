@@ -411,6 +411,31 @@ def test_a_huge_space_name_type_or_value_is_quoted_short(embedded_conn: Any) -> 
     assert embedded_conn.sessions(session.id).fetch().gen == -1  # still no space
 
 
+def test_a_level_given_with_a_byte_order_mark_is_read_as_a_files_cell(
+    embedded_conn: Any,
+) -> None:
+    """Before: a space given as a dict kept a level "\ufeffPd" (a mark pasted with it) that
+    a space file's cell loses: the same space written as a file and read back was another
+    space, and the experiments file's "Pd" matched no level ("'Pd' is not a level of 'cat'
+    (levels: Pd, Pt)", the mark invisible)."""
+    given = {
+        "type": "factorial",
+        "parameters": [
+            {"name": "temp", "type": "numerical", "values": [40, 50]},
+            {"name": "cat", "type": "categorical", "values": ["\ufeffPd", "Pt", " \ufeffNi"]},
+        ],
+    }
+    space = Space.from_dict(given)
+    assert space.parameters[1].values == ("Pd", "Pt", "Ni")
+    assert Space.from_csv(space.to_csv()) == space
+    session = embedded_conn.sessions.create(name="bom-level")
+    node = embedded_conn.sessions(session.id)
+    node.space.put(space=given, population_size=2, replicates=0, wait=True)
+    assert node.space.fetch().parameters[1].values == ("Pd", "Pt", "Ni")
+    table = "temp,cat,Response\n40,Pd,1.5\n50,Ni,2.5\n"
+    assert node.experiments.put(type="initial", table=table, wait=True).status == "success"
+
+
 def test_a_huge_total_units_bound_or_level_is_quoted_short(embedded_conn: Any) -> None:
     """Before: a megabyte sent as a mixture's total_units or a component's minimum, a
     level that holds a NUL or begins like a formula, or a parameter name that is not text
