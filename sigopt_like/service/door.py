@@ -225,8 +225,11 @@ def check_value(value: Any, where: str = "") -> None:
                 )
         elif isinstance(item, float):
             if not math.isfinite(item):
+                # only a literal past a float's range gets here (NaN is refused above):
+                # before, "must be a finite number" read as if a text field took numbers
                 raise BadRequest(
-                    f"The field '{path or 'body'}' must be a finite number.",
+                    f"The field '{path or 'body'}' holds a number beyond a float's range "
+                    "(about +-1.8e308; JSON's 1e400 reads as infinity), which no field takes.",
                     detail={"field": path or "body"},
                 )
         elif isinstance(item, (dict, list)):

@@ -173,3 +173,20 @@ def test_a_whole_float_beyond_64_bits_is_named_as_sent(api, path, raw, field, se
     assert "decimal" not in reply.body["message"] and len(reply.body["message"]) < 200
     assert api.get(f"/v1/sessions/{session['id']}").body == before
     assert api.get("/v1/sessions").body["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ('{"name": 1e999}', "name"),
+        ('{"name": "past-floats", "description": -1e400}', "description"),
+        ('{"name": "past-floats", "seed": 1e309}', "seed"),
+    ],
+)
+def test_a_number_past_a_floats_range_is_named_as_such(api, raw, field):
+    """Before: "The field 'name' must be a finite number.", as if a text field took numbers;
+    the number sent (1e999) is past a float's range, which no field takes."""
+    reply = api.call("POST", "/v1/sessions", data=raw, headers={"Content-Type": "application/json"})
+    assert_error(reply, 400, "bad_request", f"'{field}'", "beyond a float's range", "1.8e308")
+    assert "must be a finite number" not in reply.body["message"]
+    assert api.sessions_count() == 0
