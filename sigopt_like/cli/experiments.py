@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..errors import BadRequestError
 from .connect import session_id
 from .errors import CommandError
 from .files import INPUT, read_bytes, shown
@@ -163,16 +164,7 @@ def experiments_create(
           -p solvent:categorical:water,ethanol --metric yield --budget 40
       sigopt-like experiments create experiment.json
     """
-    body: dict[str, Any] = {}
-    if file is not None:
-        try:
-            body = json.loads(read_bytes(file).decode("utf-8"))
-        except ValueError as err:
-            raise CommandError(f"{shown(file)} is not JSON: {err}") from err
-        except RecursionError as err:  # before: a traceback
-            raise CommandError(f"{shown(file)} is nested too deeply to be an experiment") from err
-        if not isinstance(body, dict):
-            raise CommandError(f"{shown(file)} must hold a JSON object (the experiment)")
+    body: dict[str, Any] = {} if file is None else _experiment_file(file)
     if name is not None:
         body["name"] = name
     if parameters:
@@ -188,24 +180,61 @@ def experiments_create(
     if "name" not in body:  # before: the service's "'name' must be a string, not null"
         where = f' or a "name" in {shown(file)}' if file is not None else ""
         raise click.UsageError(f"an experiment needs a name: --name NAME{where}")
-    known = {
-        "name",
-        "type",
-        "parameters",
-        "metrics",
-        "observation_budget",
-        "parallel_bandwidth",
-        "seed",
-    }
-    unknown = sorted(set(body) - known - {"metadata"})
-    if unknown:
-        where = shown(file) if file is not None else "the experiment"
-        raise CommandError(f"{where}: unknown fields {unknown}; known: {sorted(known)}, metadata")
-    experiment = conn.experiments.create(**body)
+    # the service names a field it does not take (before, a list of seven here refused
+    # linear_constraints, conditionals, num_solutions, tasks and project, all honoured);
+    # data=: a field named like a call option (headers, idempotency_key) is the body's
+    try:
+        experiment = conn.experiments.create(data=body)
+    except BadRequestError as err:
+        if file is None or not err.detail.get("field"):
+            raise
+        raise CommandError(f"{shown(file)}: {err.message}") from err
     if as_json:
         echo_json(experiment)
     else:
         click.echo(f"created experiment {experiment.id} ({experiment.name})")
+
+
+class _RepeatedField(ValueError):
+    """A JSON object of the file names a field twice."""
+
+
+def _one_of_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _RepeatedField(key)
+        seen[key] = value
+    return seen
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (write a finite number, or null for a missing one)")
+
+
+def _experiment_file(file: Path) -> dict[str, Any]:
+    """The experiment a JSON file (or standard input) holds, read as the service reads a
+    body: a field named twice is refused (before, the last silently won: the service,
+    which refuses it, never saw the file), NaN and Infinity are not JSON, and a UTF-8
+    byte order mark (Notepad's) is allowed."""
+    try:
+        body = json.loads(
+            read_bytes(file).decode("utf-8-sig"),
+            object_pairs_hook=_one_of_each,
+            parse_constant=_not_json,
+        )
+    except _RepeatedField as err:
+        raise CommandError(
+            f"{shown(file)} names the field {str(err)!r} more than once in one object; "
+            "only one of its values would be kept, so give it once"
+        ) from err
+    except ValueError as err:
+        raise CommandError(f"{shown(file)} is not JSON: {err}") from err
+    except RecursionError as err:  # before: a traceback
+        raise CommandError(f"{shown(file)} is nested too deeply to be an experiment") from err
+    if not isinstance(body, dict):
+        raise CommandError(f"{shown(file)} must hold a JSON object (the experiment)")
+    return body
 
 
 @experiments.command("list")

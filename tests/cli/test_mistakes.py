@@ -857,6 +857,42 @@ def test_an_experiment_without_a_name_is_a_usage_error(run, tmp_path):
     assert run("experiments", "create", str(body), "--name", "named").code == 0
 
 
+def test_an_experiment_file_is_the_body_sigopt_takes(run, tmp_path):
+    """Before: `experiments create FILE` ("the JSON body SigOpt takes") refused any field
+    but seven ("unknown fields ['linear_constraints', 'num_solutions']"), all of which the
+    service honours; a field named twice in the file silently kept its last value (the
+    service, which refuses that, never saw the file); a file saved with a UTF-8 byte order
+    mark (Notepad) was "not JSON: Unexpected UTF-8 BOM (decode using utf-8-sig)"."""
+    square = [{"name": n, "type": "double", "bounds": {"min": 0, "max": 1}} for n in ("a", "b")]
+    body = {
+        "name": "constrained",
+        "parameters": square,
+        "linear_constraints": [
+            {"type": "less_than", "threshold": 1, "terms": [{"name": n, "weight": 1} for n in "ab"]}
+        ],
+        "conditionals": [],
+        "num_solutions": 1,
+        "metrics": [{"name": "y"}],
+        "observation_budget": 20,
+    }
+    path = tmp_path / "experiment.json"
+    path.write_text(json.dumps(body))
+    created = run("experiments", "create", str(path), "--json")
+    assert created.code == 0, created
+    assert created.json()["linear_constraints"][0]["threshold"] == 1
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({**body, "name": "notepad"}).encode())
+    assert run("experiments", "create", str(path)).code == 0
+    twice = json.dumps({"name": "first", "parameters": square})[:-1] + ', "name": "second"}'
+    path.write_text(twice)
+    done = run("experiments", "create", str(path))
+    assert done.code == 1 and "names the field 'name' more than once" in done.err, done
+    path.write_text(json.dumps({**body, "name": "odd", "colour": "red"}))
+    done = run("experiments", "create", str(path))
+    assert done.code == 1 and f"{path}: 'colour' is not a field" in done.err, done
+    names = [e["name"] for e in run("experiments", "list", "--json").json()]
+    assert sorted(names) == ["constrained", "notepad"]
+
+
 def test_revoking_an_empty_or_padded_token(run, tmp_path, monkeypatch):
     """Before: an empty token (an empty file on --token-stdin, a "$TOKEN" left unset) was
     "no active token of that value", as a wrong one is; a token file with a blank around
