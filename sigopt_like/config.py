@@ -350,7 +350,9 @@ def _load_file(
 
 def _parse_file(path: Path) -> dict[str, Any]:
     try:
-        raw = json.loads(path.read_text(encoding="utf-8-sig"))  # Notepad writes a BOM
+        raw = json.loads(  # Notepad writes a BOM
+            path.read_text(encoding="utf-8-sig"), object_pairs_hook=_once_each
+        )
     except (OSError, UnicodeDecodeError, ValueError) as err:
         raise ConfigError(
             f"The config file {path} cannot be read as JSON: {err}", path=str(path)
@@ -363,7 +365,27 @@ def _parse_file(path: Path) -> dict[str, Any]:
             f"The config file {path} has unknown keys {unknown}; known: {sorted(FILE_KEYS)}.",
             path=str(path),
         )
+    named: dict[str, str] = {}
+    for key in raw:  # two names of one setting (export_dir, auto_export_path): one unseen
+        if FILE_KEYS[key] in named:
+            raise ConfigError(
+                f"The config file {path} gives one setting as '{named[FILE_KEYS[key]]}' and "
+                f"as '{key}'; only one value would be used: give it once.",
+                path=str(path),
+            )
+        named[FILE_KEYS[key]] = key
     return {FILE_KEYS[key]: value for key, value in raw.items() if value is not None}
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are distinct; a key given twice kept one value unseen, and
+    no option is silently ignored."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"the key '{key}' is given twice; give it once")
+        seen[key] = value
+    return seen
 
 
 def _p(source: str, path: Path | None) -> str | None:

@@ -98,6 +98,27 @@ def test_a_config_file_saved_with_a_byte_order_mark_is_read(clean_env):
     assert resolve_config(config=path).host == "https://bom.example"
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('{"database": "a.db", "database": "b.db"}', "the key 'database' is given twice"),
+        (
+            '{"export_dir": "a", "auto_export_path": "b"}',
+            "as 'export_dir' and as 'auto_export_path'",
+        ),
+        ('{"user": "a@x.example", "email": "b@x.example"}', "as 'user' and as 'email'"),
+    ],
+)
+def test_a_setting_given_twice_in_a_config_file_is_refused(clean_env, text, said):
+    """Before: the file's last value (or one of two names of one setting) was used and the
+    other dropped unseen, though no option of the file is silently ignored."""
+    path = write(clean_env / "twice.conf", text)
+    with pytest.raises(ConfigError) as info:
+        sigopt_like.Connection(config=path)
+    assert str(path) in str(info.value) and said in str(info.value)
+    assert not (clean_env / "a.db").exists() and not (clean_env / "b.db").exists()
+
+
 def test_bad_default_file_is_an_error_too(clean_env):
     write(clean_env / "sigopt_like.conf", "{oops")
     with pytest.raises(ConfigError, match=r"sigopt_like\.conf"):
