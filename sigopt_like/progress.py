@@ -4,7 +4,7 @@
 
 - ``True``: a progress bar on standard error (tqdm, when it is installed: the
   ``progress`` extra), else one INFO log line per change on the
-  ``sigopt_like.tasks`` logger;
+  ``sigopt_like.tasks`` logger (on standard error when logging would not show it);
 - a callable ``fn(task)``, or an ``async def`` one: called with each new state
   of the :class:`~sigopt_like.models.Task`. Returning ``False`` (as a Daptics
   ``task_updated_coroutine`` does when it has seen enough) stops the updates for
@@ -100,14 +100,21 @@ def _fraction(task: Task) -> float | None:
 
 
 class LogReporter:
-    """One INFO line per change, on the ``sigopt_like.tasks`` logger."""
+    """One INFO line per change, on the ``sigopt_like.tasks`` logger; on standard error
+    instead when logging would not show it (none set up, or above INFO there)."""
 
-    def __init__(self, logger: logging.Logger | None = None) -> None:
+    def __init__(self, logger: logging.Logger | None = None, file: Any = None) -> None:
         self.logger = logger or logging.getLogger(LOGGER)
+        self.file = file
 
     def update(self, task: Task) -> None:
-        """Log the new state."""
-        self.logger.info("%s", describe(task))
+        """Log the new state, or write it where it is seen."""
+        if self.logger.isEnabledFor(logging.INFO) and self.logger.hasHandlers():
+            self.logger.info("%s", describe(task))
+            return
+        # before: with tqdm not installed (the README's install) and no logging set up,
+        # progress=True showed nothing at all, its INFO lines dropped
+        print(describe(task), file=self.file or sys.stderr, flush=True)
 
     def close(self) -> None:
         """Nothing to release."""

@@ -125,3 +125,43 @@ def test_listing_tasks_by_an_unknown_type_or_status_is_a_400(conn):
         assert info.value.status == 400
         assert f"'{name}' must be one of" in str(info.value)
     assert [t.type for t in session.tasks.list(type="space")] == ["space"]
+
+
+PROGRESS_WITHOUT_TQDM = """
+import sys
+
+sys.modules["tqdm"] = None  # the README's install: no progress extra
+import sigopt_like
+
+space = {SPACE!r}
+with sigopt_like.Connection(database="p.db", task_processes=0) as conn:
+    session = conn.sessions(conn.sessions.create(name="plain").id)
+    session.space.put(space=space, population_size=10, replicates=1, wait=True, progress=True)
+    session.generate(wait=True, progress=True)
+"""
+
+
+def test_progress_true_without_tqdm_or_logging_shows_lines(tmp_path, clean_env):
+    """Before: with tqdm not installed (`pip install ".[service]"`, as the README says) and
+    no logging set up, progress=True showed nothing: its lines were INFO records, which
+    Python drops when no handler is configured. The tutorial promises a progress bar."""
+    import os
+    import subprocess
+
+    script = tmp_path / "progress.py"
+    script.write_text(PROGRESS_WITHOUT_TQDM.replace("{SPACE!r}", repr(SPACE)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {**os.environ, "PYTHONPATH": root}
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stderr.splitlines()
+    assert any(line.startswith("space task") and "success" in line for line in lines), lines
+    assert any(line.startswith("generate task") and "100%" in line for line in lines), lines
+    assert done.stdout == ""
