@@ -190,3 +190,21 @@ def test_a_number_past_a_floats_range_is_named_as_such(api, raw, field):
     assert_error(reply, 400, "bad_request", f"'{field}'", "beyond a float's range", "1.8e308")
     assert "must be a finite number" not in reply.body["message"]
     assert api.sessions_count() == 0
+
+
+def test_a_negative_generation_is_a_400_on_generate_as_on_analytics(api):
+    """Before: POST .../generate {"gen": -5} was a 409 "The session is at generation 0,
+    not -5: generate from the current generation", a conflict with the session's state,
+    where .../analytics answered the same number with a 400 naming the field."""
+    sid = api.post("/v1/sessions", {"name": "negative-gen"}).body["id"]
+    assert (
+        api.put(
+            f"/v1/sessions/{sid}/space", {"space": SPACE, "population_size": 2, "replicates": 0}
+        ).status
+        == 202
+    )
+    for route in ("generate", "analytics"):
+        reply = api.post(f"/v1/sessions/{sid}/{route}", {"gen": -5})
+        assert_error(reply, 400, "bad_request", "'gen' is -5", "numbered from 0")
+        assert reply.body["detail"] == {"field": "gen"}
+    assert [t["type"] for t in api.get(f"/v1/sessions/{sid}/tasks").body["data"]] == ["space"]

@@ -326,6 +326,11 @@ class GenerateResource(_CampaignRoute):
         body = read_json(req, required=False)
         reject_unknown(body, {"gen"})
         gen = field(body, "gen", int)
+        if gen is not None and gen < 0:  # before: a 409 "the session is at generation 0"
+            raise BadRequest(
+                f"The field 'gen' is {gen}; generations are numbered from 0.",
+                detail={"field": "gen"},
+            )
 
         def precheck(c: Campaign) -> None:
             c.check_generate()
