@@ -421,7 +421,9 @@ def _normalise_host(host: str, source: str = "argument", path: Path | None = Non
         parts.scheme.lower() not in ("http", "https")
         or not parts.hostname
         or not port_ok
-        or any(ch.isspace() for ch in text)
+        # a control character: before, "http://lab\x00.example" was taken and requests
+        # sent it as "http://lab .example", a name that never resolves, for the retries
+        or any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in text)
     ):
         raise ConfigError(
             f"'host' must be the service's URL, like http://127.0.0.1:8080 or "

@@ -101,10 +101,14 @@ def test_a_connection_timeout_beyond_any_clock_is_a_config_error(tmp_path, clean
         sigopt_like.Connection("http://127.0.0.1:9", "tok", timeout=timeout)
 
 
-@pytest.mark.parametrize("host", ["http://[::1", "\ud800", "http://\ud800:8080"])
+@pytest.mark.parametrize(
+    "host",
+    ["http://[::1", "\ud800", "http://\ud800:8080", "http://lab\x00.example", "http://h\x7f:80"],
+)
 def test_a_host_that_is_no_url_is_a_config_error(clean_env, host):
     """Before: urllib's bare ValueError ('Invalid IPv6 URL'), or taken and then
-    requests' InvalidURL at the first call."""
+    requests' InvalidURL at the first call; a NUL or DEL taken, then sent by requests as a
+    space ("http://lab .example"), retried for two minutes."""
     with pytest.raises(errors.ConfigError, match="'host' must be the service's URL"):
         sigopt_like.Connection(host, "tok")
 
