@@ -11,7 +11,7 @@ import attrs
 import numpy as np
 
 from .history import History
-from .views import View, code_key, greedy_maximin
+from .views import View, greedy_maximin
 
 
 @attrs.frozen
@@ -50,10 +50,11 @@ def untested_rows(codes: np.ndarray, existing: np.ndarray) -> np.ndarray:
     existing = np.asarray(existing, dtype=float).reshape(-1, codes.shape[1])
     ids = _integer_ids(codes, existing)
     if ids is None:
-        seen = {code_key(r) for r in existing}
+        # code_key of each row, without a Python call per row (those calls were a tenth
+        # to a quarter of the CPU time of 20 suggestions chosen together)
+        seen = set(map(tuple, existing.tolist()))
         keep = []
-        for i, row in enumerate(codes):
-            k = code_key(row)
+        for i, k in enumerate(map(tuple, codes.tolist())):
             if k not in seen:
                 seen.add(k)
                 keep.append(i)
