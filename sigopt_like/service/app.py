@@ -26,6 +26,7 @@ from .middleware.metrics import MetricsMiddleware, ServiceMetrics
 from .middleware.request_id import RequestIdMiddleware
 from .settings import ServiceSettings
 from .store import Store, open_store
+from .suggestion_batches import SuggestionBatches
 from .task_processes import TaskProcesses
 from .task_watch import TaskWatch
 from .worker import runner_for, unattended
@@ -59,6 +60,8 @@ class ServiceContext:
     router: Any = None  # the app's Falcon router (middleware asks it about responders)
     #: the Prometheus registry and instruments of this instance (never the global registry)
     metrics: ServiceMetrics = attrs.field(factory=ServiceMetrics.create)
+    #: concurrent suggestion requests of one experiment share one optimizer call
+    suggestion_batches: SuggestionBatches[Any] = attrs.field(factory=SuggestionBatches)
     #: whether the database answers, said once for all of this instance's loops (failures.py)
     outage: DatabaseOutage = attrs.field(factory=DatabaseOutage)
     #: the CSRF secret of a dashboard without accounts, once read (see browser_secret())

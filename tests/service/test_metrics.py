@@ -50,6 +50,8 @@ REQUESTS = [
 ]
 TASKS = [("space", "success", 0.2), ("generate", "success", 1.0), ("generate", "failed", 4000.0)]
 CHOICES = ["optimizer", "optimizer", "fallback", "grid"]
+#: requests served by each optimizer call: one alone, three together, 40 past the last bucket
+BATCHES = [1, 3, 40]
 WORKER_SEEN_AGE = 12.5
 
 
@@ -119,6 +121,13 @@ def _prometheus_text() -> str:
         ["source"],
         registry=registry,
     )
+    batches = Histogram(
+        "sigopt_like_suggestion_batch_size",
+        "SigOpt suggestion requests of one experiment served by one choice (requests "
+        "waiting together share one optimizer call).",
+        registry=registry,
+        buckets=(1, 2, 4, 8, 16, 32, float("inf")),
+    )
     in_flight.inc()  # one request still running
     streams.labels(kind="event_stream").inc()  # one stream open
     streams.labels(kind="long_poll")  # none waiting: shown at 0
@@ -133,6 +142,8 @@ def _prometheus_text() -> str:
         task_seconds.labels(type=task_type).observe(seconds)
     for source in CHOICES:
         choices.labels(source=source).inc()
+    for count in BATCHES:
+        batches.observe(count)
     return generate_latest(registry).decode()
 
 
@@ -146,6 +157,8 @@ def _ours() -> ServiceMetrics:
         metrics.task_finished(task_type, status, seconds)
     for source in CHOICES:
         metrics.suggestion_chosen(source)
+    for count in BATCHES:
+        metrics.suggestions_batched(count)
     metrics.task_worker_seen(WORKER_SEEN_AGE)
     return metrics
 

@@ -328,9 +328,12 @@ def test_a_point_suggested_and_observed_during_a_request_is_not_suggested_again(
     the same point. The second was checked against the open suggestions only: when the
     first's suggestion was observed before the second was stored, the point was suggested
     twice (found running sigopt-python's examples/parallel.py with two workers). The
-    suggestions made since its inputs were read now count as taken too."""
+    suggestions made since its inputs were read now count as taken too. Within one process
+    the two requests would share one engine call; two processes on one database (two
+    services here) each choose for their own."""
     import threading
 
+    from sigopt_like.service import create_app
     from sigopt_like.service.optimizer import sequential
 
     real = sequential.suggest_next
@@ -351,14 +354,16 @@ def test_a_point_suggested_and_observed_during_a_request_is_not_suggested_again(
     replies = []
     slow = threading.Thread(target=lambda: replies.append(api.post(f"{base}/suggestions")))
     slow.start()
-    try:
-        assert entered.wait(60)
-        fast = api.post(f"{base}/suggestions").body
-        observed = api.post(f"{base}/observations", {"suggestion": fast["id"], "value": 1})
-        assert observed.status == 201, observed.body
-    finally:
-        held.set()
-        slow.join(60)
+    with create_app(database=service.settings.database, task_processes=0) as other_process:
+        other = Api(other_process)
+        try:
+            assert entered.wait(60)
+            fast = other.post(f"{base}/suggestions").body
+            observed = other.post(f"{base}/observations", {"suggestion": fast["id"], "value": 1})
+            assert observed.status == 201, observed.body
+        finally:
+            held.set()
+            slow.join(60)
     (second,) = replies
     assert second.status == 201, second.body
     assert second.body["assignments"] != fast["assignments"]

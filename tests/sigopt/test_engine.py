@@ -10,7 +10,7 @@ import pytest
 
 from sigopt_like.service.domain import sigopt_rules as rules
 from sigopt_like.service.optimizer.sentinels import rein_in
-from sigopt_like.service.optimizer.sequential import Problem, suggest_next
+from sigopt_like.service.optimizer.sequential import Problem, suggest_next, suggest_several
 
 UNIT = {"type": "double", "bounds": {"min": 0, "max": 1}}
 
@@ -461,3 +461,39 @@ def test_the_feasible_points_of_a_constrained_box_are_every_one_and_only_those()
         assert walked is not None, (trial, len(feasible))
         assert sorted(map(tuple, walked)) == sorted(map(tuple, feasible)), trial
     assert min(counts) <= ENUMERATION_LIMIT < max(counts)  # both answers were checked
+
+
+@pytest.mark.parametrize("metrics", [1, 2])
+def test_several_points_at_once_differ_and_start_with_the_next_one(metrics: int):
+    """The points of requests waiting together: the first is suggest_next's, each differs
+    from the open ones and from those before it, and all satisfy the definition (with two
+    optimized metrics each draws its own scalarisation, so the models are fitted anew)."""
+    names = ["f", "g"][:metrics]
+    d = definition(
+        parameters=[{"name": n, **UNIT} for n in ("x", "y", "z")],
+        metrics=[{"name": n, "objective": "maximize"} for n in names],
+        observation_budget=60,
+        parallel_bandwidth=6,
+    )
+    problem = Problem.from_definition(d)
+    rng = np.random.default_rng(4)
+    observations = []
+    for _ in range(14):
+        a = {n: float(rng.random()) for n in ("x", "y", "z")}
+        values = {m: -((a["x"] - 0.3) ** 2) - (a["y"] - i) ** 2 for i, m in enumerate(names)}
+        observations.append((a, values))
+    pending = [{"x": 0.5, "y": 0.5, "z": 0.5}]
+    points = list(suggest_several(problem, observations, count=6, pending=pending, seed=9))
+    assert points[0] == suggest_next(problem, observations, pending=pending, seed=9)
+    keys = {tuple(sorted(p.items())) for p in [*points, *pending]}
+    assert len(points) == 6 and len(keys) == 7
+    for a in points:
+        assert rules.assignments(d["parameters"], a, conditionals=d["conditionals"]) == a
+
+
+def test_several_points_end_when_a_discrete_space_is_taken():
+    d = definition(parameters=[{"name": "k", "type": "int", "bounds": {"min": 1, "max": 5}}])
+    problem = Problem.from_definition(d)
+    observations = [({"k": 1}, {None: 1.0}), ({"k": 2}, {None: 2.0})]
+    points = list(suggest_several(problem, observations, count=6, pending=[{"k": 3}], seed=1))
+    assert sorted(p["k"] for p in points) == [4, 5]

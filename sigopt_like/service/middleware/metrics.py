@@ -21,7 +21,8 @@ the child was first counted. prometheus_client's own switch
 is for its instruments and process-wide; this registry's families are built here, so
 leaving them out is this instance's alone and changes nothing else in the process.
 It also counts how SigOpt suggestions were chosen (the optimizer, or the random fallback
-when the optimizer took longer than its budget, failed or was refused), and, on a service
+when the optimizer took longer than its budget, failed or was refused) and how many
+requests each choice served (concurrent requests of one experiment share one), and, on a service
 that runs no tasks itself, shows how long ago a task worker last said it runs on the
 database (:meth:`ServiceMetrics.task_worker_seen`, set by ``GET /metrics`` at each
 scrape): what ``/ready`` calls degraded past ``LEASE_SECONDS``, as a number to alert on.
@@ -64,6 +65,8 @@ REQUEST_BUCKETS = (0.01, 0.05, 0.25, 1.0, 5.0, math.inf)
 EVENT_STREAM = "event_stream"
 LONG_POLL = "long_poll"
 WAITING_KINDS = (EVENT_STREAM, LONG_POLL)
+#: how many suggestion requests one choice served (``sigopt_like_suggestion_batch_size``)
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, math.inf)
 TASK_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, math.inf)
 #: the gauge of seconds since a task worker last said it runs on the database
 TASK_WORKER_SEEN_AGE = "sigopt_like_task_worker_seen_age_seconds"
@@ -138,6 +141,14 @@ class ServiceMetrics:
             "was slow, failed or refused), random or grid.",
             ("source",),
         )
+        self._batches = _Family(
+            "sigopt_like_suggestion_batch_size",
+            "SigOpt suggestion requests of one experiment served by one choice (requests "
+            "waiting together share one optimizer call).",
+            (),
+            BATCH_BUCKETS,
+        )
+        self._batches.children[()] = [0.0] * (1 + len(BATCH_BUCKETS))  # shown from the start
         self._registry: CollectorRegistry | None = None
         self._registry_lock = threading.Lock()  # registering reads the counts (their lock)
 
@@ -190,6 +201,11 @@ class ServiceMetrics:
         with self._lock:
             self._choices.count((source,))
 
+    def suggestions_batched(self, count: int) -> None:
+        """One choice (an optimizer call) served ``count`` waiting suggestion requests."""
+        with self._lock:
+            self._batches.observe((), float(count))
+
     def task_worker_seen(self, age: float | None) -> None:
         """A task worker last said it runs on the database ``age`` seconds ago (``inf``:
         none ever did); None leaves the gauge out (a service that runs its own tasks, or a
@@ -236,6 +252,7 @@ class ServiceMetrics:
                     self._tasks,
                     self._task_seconds,
                     self._choices,
+                    self._batches,
                 )
             ]
         for family, children in families:

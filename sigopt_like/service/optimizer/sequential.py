@@ -11,6 +11,9 @@ points spread over the space; later ones come from the models
 (``sequential_choice``). ``type: "random"`` draws at random and ``type: "grid"``
 walks the grid of all discrete values in random order, both without repeats.
 
+:func:`suggest_several` chooses the points of several requests that wait together: each
+as :func:`suggest_next` would with the ones before it open, the models fitted once.
+
 :func:`suggest` and :func:`from_sigopt_parameters` are the older, parameters-only
 entry point (one metric, maximised).
 """
@@ -18,7 +21,7 @@ entry point (one metric, maximised).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -27,7 +30,7 @@ import numpy as np
 from .engine import untested_rows
 from .sequential_targets import MetricSpec, targets, values_matrix, variances_matrix
 from .sigopt_space import SearchSpace
-from .threads import single_threaded
+from .threads import one_thread, single_threaded
 
 Outcome = Mapping[str | None, float] | None
 """The values of one observation by metric name, or None when it failed."""
@@ -90,28 +93,109 @@ def suggest_next(
     ``stddevs`` (empty, or one per observation) the reported ``value_stddev`` by metric
     name: the models take each as that observation's noise.
     """
-    space = problem.space()
-    rng = np.random.default_rng(seed)
-    rows: list[tuple[np.ndarray, Outcome]] = []
-    noise: list[Mapping[str | None, float | None] | None] = []
-    for i, (a, outcome) in enumerate(observations):
-        code = space.to_code(a)
-        if code is not None:
-            rows.append((code, outcome))
-            noise.append(stddevs[i] if i < len(stddevs) else None)
-    codes = np.array([c for c, _ in rows]).reshape(len(rows), space.n_params)
-    pending_codes = _codes(space, pending)
-    taken = np.vstack([codes, pending_codes])
-    if problem.type == "random":
-        code = _random_point(space, rng, taken)
-    elif problem.type == "grid":
-        full = space.enumerate()
-        free = untested_rows(full, taken) if full is not None else np.zeros((0, space.n_params))
-        code = free[int(rng.integers(len(free)))] if len(free) else None
-    else:
-        variances = variances_matrix(problem.metrics, noise)
-        code = _optimized_point(problem, space, rows, codes, pending_codes, taken, rng, variances)
-    return None if code is None else space.to_assignments(code)
+    return _Picker(problem, observations, pending, seed, stddevs).next()
+
+
+def suggest_several(
+    problem: Problem,
+    observations: Sequence[tuple[Mapping[str, Any], Outcome]],
+    *,
+    count: int,
+    pending: Sequence[Mapping[str, Any]] = (),
+    seed: int,
+    stddevs: Sequence[Mapping[str | None, float | None] | None] = (),
+) -> Iterator[dict[str, Any]]:
+    """Up to ``count`` assignments, one at a time, each chosen as :func:`suggest_next`
+    would choose it with the ones before it open (pending): different points, spread by
+    the same kriging believer and ``parallel_bandwidth`` start as concurrent workers'.
+    The models are fitted once for all of them while their targets stay the same. Ends
+    early when every point of a discrete space is taken. The first is what
+    :func:`suggest_next` answers for the same arguments."""
+    with one_thread():
+        picker = _Picker(problem, observations, pending, seed, stddevs)
+        for _ in range(count):
+            found = picker.next()
+            if found is None:
+                return
+            yield found
+
+
+class _Picker:
+    """The engine's state for choosing points one after another: the observations'
+    codes, the open suggestions' (each point chosen joins them) and the last models."""
+
+    def __init__(
+        self,
+        problem: Problem,
+        observations: Sequence[tuple[Mapping[str, Any], Outcome]],
+        pending: Sequence[Mapping[str, Any]],
+        seed: int,
+        stddevs: Sequence[Mapping[str | None, float | None] | None],
+    ) -> None:
+        self.problem = problem
+        self.space = problem.space()
+        self.rng = np.random.default_rng(seed)
+        rows: list[tuple[np.ndarray, Outcome]] = []
+        noise: list[Mapping[str | None, float | None] | None] = []
+        for i, (a, outcome) in enumerate(observations):
+            code = self.space.to_code(a)
+            if code is not None:
+                rows.append((code, outcome))
+                noise.append(stddevs[i] if i < len(stddevs) else None)
+        self.rows = rows
+        self.noise = noise
+        self.codes = np.array([c for c, _ in rows]).reshape(len(rows), self.space.n_params)
+        self.pending_codes = _codes(self.space, pending)
+        self.models: Any = None  # sequential_choice.Models, once fitted
+
+    def next(self) -> dict[str, Any] | None:
+        """The next point (then one of the pending ones), or None when none is left."""
+        problem, space, rng = self.problem, self.space, self.rng
+        taken = np.vstack([self.codes, self.pending_codes])
+        if problem.type == "random":
+            code = _random_point(space, rng, taken)
+        elif problem.type == "grid":
+            full = space.enumerate()
+            free = untested_rows(full, taken) if full is not None else np.zeros((0, space.n_params))
+            code = free[int(rng.integers(len(free)))] if len(free) else None
+        else:
+            code = self._optimized_point(taken)
+        if code is None:
+            return None
+        self.pending_codes = np.vstack([self.pending_codes, code[None, :]])
+        return space.to_assignments(code)
+
+    def _optimized_point(self, taken: np.ndarray) -> np.ndarray | None:
+        problem, space, rng, codes = self.problem, self.space, self.rng, self.codes
+        variances = variances_matrix(problem.metrics, self.noise)
+        values, failed = values_matrix(problem.metrics, [o for _, o in self.rows])
+        ok = ~failed & ~np.isnan(values).any(axis=1)
+        distinct_ok = len(untested_rows(codes[ok], np.zeros((0, space.n_params))))
+        if distinct_ok >= problem.initial_count(space):
+            from .sequential_choice import Evidence, choose, fit_models  # loaded when needed
+
+            evidence = Evidence(
+                codes=codes[ok],
+                targets=targets(
+                    problem.metrics, values[ok], problem.num_solutions, rng, variances[ok]
+                ),
+                failed_codes=codes[failed],
+                pending=self.pending_codes,
+                taken=taken,
+                budget_left=None
+                if problem.observation_budget is None
+                else problem.observation_budget - len(self.rows) - len(self.pending_codes),
+            )
+            if not _flat(evidence):
+                if self.models is None or not self.models.fit_for(evidence.targets):
+                    self.models = fit_models(space, evidence, rng)
+                code = choose(space, evidence, rng, self.models)
+                if code is not None:
+                    return code
+        design = untested_rows(space.initial_design(1, rng, taken if len(taken) else None), taken)
+        if len(design):
+            return design[0]
+        return _random_point(space, rng, taken)
 
 
 def random_assignments(
@@ -144,42 +228,6 @@ def _random_point(
         return None
     free = untested_rows(full, taken)
     return free[int(rng.integers(len(free)))] if len(free) else None
-
-
-def _optimized_point(
-    problem: Problem,
-    space: SearchSpace,
-    rows: Sequence[tuple[np.ndarray, Outcome]],
-    codes: np.ndarray,
-    pending_codes: np.ndarray,
-    taken: np.ndarray,
-    rng: np.random.Generator,
-    variances: np.ndarray,
-) -> np.ndarray | None:
-    values, failed = values_matrix(problem.metrics, [o for _, o in rows])
-    ok = ~failed & ~np.isnan(values).any(axis=1)
-    distinct_ok = len(untested_rows(codes[ok], np.zeros((0, space.n_params))))
-    if distinct_ok >= problem.initial_count(space):
-        from .sequential_choice import Evidence, choose  # the models: loaded when needed
-
-        evidence = Evidence(
-            codes=codes[ok],
-            targets=targets(problem.metrics, values[ok], problem.num_solutions, rng, variances[ok]),
-            failed_codes=codes[failed],
-            pending=pending_codes,
-            taken=taken,
-            budget_left=None
-            if problem.observation_budget is None
-            else problem.observation_budget - len(rows) - len(pending_codes),
-        )
-        if not _flat(evidence):
-            code = choose(space, evidence, rng)
-            if code is not None:
-                return code
-    design = untested_rows(space.initial_design(1, rng, taken if len(taken) else None), taken)
-    if len(design):
-        return design[0]
-    return _random_point(space, rng, taken)
 
 
 def _flat(evidence: Any) -> bool:

@@ -82,16 +82,58 @@ class Evidence:
     budget_left: int | None = None
 
 
-def choose(space: SearchSpace, evidence: Evidence, rng: np.random.Generator) -> np.ndarray | None:
-    """The code of the next point, or None when no untested candidate exists."""
+@attrs.frozen(eq=False)
+class Models:
+    """The models fitted on one set of targets: the objective's (None without one), each
+    constraint's, and the failure model. The next points of a batch reuse them while the
+    targets stay the same (the fits read no open suggestion)."""
+
+    targets: Targets
+    objective: Surrogate | None
+    constraints: tuple[Surrogate, ...]
+    failure: FailureModel | None
+
+    def fit_for(self, targets: Targets) -> bool:
+        """Whether these models were fitted on ``targets``' values (a new ParEGO
+        scalarisation is not; another solution of a multisolution experiment is)."""
+        mine = self.targets
+        pairs = (
+            (mine.objective, targets.objective),
+            (mine.constraints, targets.constraints),
+            (mine.objective_noise, targets.objective_noise),
+            (mine.constraint_noise, targets.constraint_noise),
+        )
+        return all(
+            (a is None and b is None) or (a is not None and b is not None and np.array_equal(a, b))
+            for a, b in pairs
+        )
+
+
+def fit_models(space: SearchSpace, evidence: Evidence, rng: np.random.Generator) -> Models:
+    """The models of ``evidence``'s observations (what :func:`choose` scores with)."""
     X = space.encode(evidence.codes)
     tg = evidence.targets
     objective = _objective_model(space, X, evidence, rng)
-    constraints = [
+    constraints = tuple(
         _fit(X, tg.constraints[:, k], rng, _column(tg.constraint_noise, k))
         for k in range(tg.constraints.shape[1])
-    ]
-    failure = _failure_model(space, evidence)
+    )
+    return Models(tg, objective, constraints, _failure_model(space, evidence))
+
+
+def choose(
+    space: SearchSpace,
+    evidence: Evidence,
+    rng: np.random.Generator,
+    models: Models | None = None,
+) -> np.ndarray | None:
+    """The code of the next point, or None when no untested candidate exists; ``models``
+    fitted on the same observations and targets (else they are fitted here)."""
+    if models is None or not models.fit_for(evidence.targets):
+        models = fit_models(space, evidence, rng)
+    X = space.encode(evidence.codes)
+    tg = evidence.targets
+    objective, constraints, failure = models.objective, models.constraints, models.failure
     feasible = np.all(tg.constraints >= 0, axis=1)
 
     def log_feasibility(feats: np.ndarray) -> np.ndarray:

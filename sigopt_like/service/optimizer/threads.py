@@ -7,7 +7,8 @@ Gaussian-process fit twenty-fold. The limit applies for the duration of a call.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
@@ -26,3 +27,11 @@ def single_threaded(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
 
     return wrapper
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """For the block, BLAS and OpenMP pools limited to one thread (a generator's body,
+    which the decorator cannot wrap)."""
+    with threadpool_limits(limits=1):
+        yield

@@ -6,6 +6,11 @@ scikit-learn) is imported on the first suggestion, not when the service starts. 
 worker thread; if it raises, answers something the rules refuse, or takes
 longer than the budget, a seeded random point that honours the definition
 (log scales, grids, conditionals, linear constraints, precision) is served instead.
+
+:func:`choose_several` chooses the points of several requests waiting together (see
+``service.suggestion_batches``) in one engine call: the models are fitted once, and each
+point is the one the engine would choose with the ones before it open. What the budget
+leaves unchosen falls back, point by point.
 """
 
 from __future__ import annotations
@@ -80,6 +85,77 @@ def choose(
         definition, pending, seed, lambda s: sequential.random_assignments(problem, pending, s)
     )
     return None if fallback is None else Choice(fallback, "fallback")
+
+
+def choose_several(
+    definition: Mapping[str, Any],
+    observations: Sequence[tuple[Mapping[str, Any], Any]],
+    pending: Sequence[Mapping[str, Any]],
+    *,
+    count: int,
+    seed: int,
+    time_budget: float = SUGGESTION_TIME_BUDGET_SECONDS,
+    stddevs: Sequence[Mapping[str | None, float | None] | None] = (),
+) -> list[Choice | None]:
+    """``count`` next assignments for requests waiting together, each different from
+    the ``pending`` ones and from those before it. For an offline experiment one engine
+    call within ``time_budget`` chooses them (the models fitted once); each it has not
+    chosen by then is a seeded random point (seed ``seed + i``). Random and grid
+    searches, and a single request, are :func:`choose` for each in turn. None for each
+    that a grid, or a discrete space held by open suggestions, has no point left for."""
+    if count == 1 or definition["type"] != "offline":  # no model to share
+        return _one_by_one(definition, observations, pending, count, seed, time_budget, stddevs)
+    sequential = engine()
+    problem = sequential.Problem.from_definition(definition)
+    recent = list(observations)[-MAX_FIT_OBSERVATIONS:]
+    noise = list(stddevs)[-len(recent) :] if recent and stddevs else []
+    proposed = _engine_several_within(problem, recent, pending, count, seed, time_budget, noise)
+    if len(proposed) < count:
+        LOG.info(
+            "%d of %d suggestions from the random fallback (engine slow or failed)",
+            count - len(proposed),
+            count,
+        )
+    taken = list(pending)
+    chosen: list[Choice | None] = []
+    for i in range(count):
+        checked = _checked(definition, proposed[i], taken) if i < len(proposed) else None
+        choice: Choice | None = None if checked is None else Choice(checked, "optimizer")
+        if choice is None:
+            found = _drawn(
+                definition,
+                taken,
+                seed + i,
+                lambda s: sequential.random_assignments(problem, taken, s),
+            )
+            choice = None if found is None else Choice(found, "fallback")
+        if choice is not None:
+            taken.append(choice.assignments)
+        chosen.append(choice)
+    return chosen
+
+
+def _one_by_one(
+    definition: Mapping[str, Any],
+    observations: Sequence[tuple[Mapping[str, Any], Any]],
+    pending: Sequence[Mapping[str, Any]],
+    count: int,
+    seed: int,
+    time_budget: float,
+    stddevs: Sequence[Mapping[str | None, float | None] | None],
+) -> list[Choice | None]:
+    """:func:`choose` ``count`` times, each point then open for the next (random and
+    grid searches fit no model, and a single request has nothing to share)."""
+    taken = list(pending)
+    chosen: list[Choice | None] = []
+    for i in range(count):
+        choice = choose(
+            definition, observations, taken, seed=seed + i, time_budget=time_budget, stddevs=stddevs
+        )
+        if choice is not None:
+            taken.append(choice.assignments)
+        chosen.append(choice)
+    return chosen
 
 
 def _drawn(
@@ -161,3 +237,38 @@ def _engine_within(
         return None
     value = outcome.get("value")
     return dict(value) if isinstance(value, Mapping) else None
+
+
+def _engine_several_within(
+    problem: Any,
+    observations: Sequence[tuple[Mapping[str, Any], Any]],
+    pending: Sequence[Mapping[str, Any]],
+    count: int,
+    seed: int,
+    time_budget: float,
+    stddevs: Sequence[Mapping[str | None, float | None] | None] = (),
+) -> list[dict[str, Any]]:
+    """The points the engine chose within ``time_budget`` (fewer than ``count`` when it
+    ran out of time, failed, or found no more). Past the budget the engine's thread
+    stops after the point it is choosing: it does not go on taking CPU for points that
+    nobody will be served."""
+    found: list[dict[str, Any]] = []
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            points = engine().suggest_several(
+                problem, observations, count=count, pending=pending, seed=seed, stddevs=stddevs
+            )
+            for point in points:
+                if stop.is_set():
+                    return
+                found.append(dict(point))
+        except Exception:  # the fallback answers instead
+            LOG.exception("the engine failed on a batch of suggestions")
+
+    worker = threading.Thread(target=work, name="sigopt-suggest", daemon=True)
+    worker.start()
+    worker.join(time_budget)
+    stop.set()
+    return list(found)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
 import falcon
 
 from ...domain import sigopt_rules as rules
@@ -92,6 +93,18 @@ def time_budget(context: Any) -> float:
     return float(context.settings.suggestion_time_budget_seconds)
 
 
+@attrs.frozen
+class Pick:
+    """One request's share of a batch of suggestion requests (``suggestion_batches``):
+    its point (None: no point left), the definition and the count of suggestions when
+    the batch read its inputs, and its seed."""
+
+    choice: suggester.Choice | None
+    definition: dict[str, Any]
+    made: int
+    seed: int
+
+
 def suggest(
     store: SigoptStore,
     context: Any,
@@ -106,55 +119,113 @@ def suggest(
     """Make and store one new open suggestion (``given`` assignments, the oldest queued
     suggestion's, or the engine's).
 
-    The engine runs outside any transaction; the write then checks again that no
-    open suggestion took the same point meanwhile (nor, in a grid or random search, an
-    observation: a point suggested and observed by another client in the meantime).
-    A queued suggestion is taken in the write: when another request took the last one
-    meanwhile, this one gets a seeded random point instead of waiting on the engine.
+    The engine's requests of one experiment that wait together in this process share
+    one engine call (:mod:`sigopt_like.service.suggestion_batches`), which chooses a
+    different point for each. The engine runs outside any transaction; each write then
+    checks again that no open suggestion took the same point meanwhile (nor, in a grid
+    or random search, an observation: a point suggested and observed by another client
+    in the meantime). A queued suggestion is taken in the write: when another request
+    took the last one meanwhile, this one gets a seeded random point instead of waiting
+    on the engine.
 
     In a multitask experiment the suggestion has a task: ``given_task`` with ``given``
     assignments (SigOpt wants both or neither), a queued suggestion's own, else
     :func:`sigopt_tasks.next_task`'s.
     """
     v1 = kind == "experiment"  # the v1 route: an AI experiment is found, then refused
+    found_as = None if v1 else kind
     with store.read() as unit:
-        experiment = experiment_of(unit, raw_eid, owner, None if v1 else kind)
+        experiment = experiment_of(unit, raw_eid, owner, found_as)
         if v1:
             require_v1_writable(experiment)
         require_active(experiment)
         definition = experiment.definition()
         queued = given is None and unit.queued.waiting(experiment.id)
-        # the engine's inputs, unless assignments are given or a queued one will be served
-        past, stddevs = history(unit, experiment) if given is None and not queued else ([], [])
-        pending = unit.suggestions.open_assignments(experiment.id)
         made = unit.suggestions.count(experiment.id)
         successes = unit.observations.successes(experiment.id) if experiment.tasks else 0
     seed = (experiment.seed * 1_000_003 + made) % (2**63)
     model_based = definition["type"] not in WALKS and successes >= sigopt_tasks.MODEL_SUCCESSES
     task = _task(experiment, given, given_task, model_based, seed)
-    given_point: dict[str, Any] | None = None
-    choice: suggester.Choice | None = None  # the engine's (or a walk's, or random) point
-    if given is not None:
-        try:
-            given_point = rules.assignments(
-                definition["parameters"], given, conditionals=definition["conditionals"]
-            )
-            rules.check_constraints(definition["linear_constraints"], given_point)
-        except rules.RuleError as err:
-            raise rule_error(err) from err
-    elif not queued:  # a queued one is taken in the write below
-        choice = suggester.choose(
-            definition,
-            past,
-            pending,
-            seed=seed,
-            time_budget=time_budget(context),
-            stddevs=stddevs,
+    if given is not None or queued:  # a queued one is taken in the write
+        given_point = None if given is None else _given_point(definition, given)
+        pick = Pick(None, definition, made, seed)
+        return _store(
+            store, context, owner, raw_eid, found_as, pick, given_point, metadata, task, queued
         )
+
+    def choose(count: int) -> list[Pick]:
+        return _choose_batch(store, context, owner, raw_eid, found_as, count)
+
+    with context.suggestion_batches.turn(experiment.id, choose) as pick:
+        if experiment.tasks:  # the batch's seed: requests of one batch draw their own
+            task = _task(experiment, None, None, model_based, pick.seed)
+        return _store(store, context, owner, raw_eid, found_as, pick, None, metadata, task)
+
+
+def _given_point(definition: Mapping[str, Any], given: Any) -> dict[str, Any]:
+    """The caller's assignments, checked against the definition (a 4xx if refused)."""
+    try:
+        point = rules.assignments(
+            definition["parameters"], given, conditionals=definition["conditionals"]
+        )
+        rules.check_constraints(definition["linear_constraints"], point)
+    except rules.RuleError as err:
+        raise rule_error(err) from err
+    return point
+
+
+def _choose_batch(
+    store: SigoptStore,
+    context: Any,
+    owner: int,
+    raw_eid: str,
+    found_as: str | None,
+    count: int,
+) -> list[Pick]:
+    """The points of ``count`` requests waiting together: the engine's inputs read once
+    (after the batch before stored its suggestions, now open), then one engine call
+    within the time budget: what it has not chosen by then falls back, point by point."""
+    with store.read() as unit:
+        experiment = experiment_of(unit, raw_eid, owner, found_as)
+        definition = experiment.definition()
+        past, stddevs = history(unit, experiment)
+        pending = unit.suggestions.open_assignments(experiment.id)
+        made = unit.suggestions.count(experiment.id)
+    seed = (experiment.seed * 1_000_003 + made) % (2**63)
+    choices = suggester.choose_several(
+        definition,
+        past,
+        pending,
+        count=count,
+        seed=seed,
+        time_budget=time_budget(context),
+        stddevs=stddevs,
+    )
+    context.metrics.suggestions_batched(count)
+    return [Pick(choice, definition, made, seed + i) for i, choice in enumerate(choices)]
+
+
+def _store(
+    store: SigoptStore,
+    context: Any,
+    owner: int,
+    raw_eid: str,
+    found_as: str | None,
+    pick: Pick,
+    given_point: dict[str, Any] | None,
+    metadata: Any,
+    task: str | None,
+    queued: bool = False,
+) -> tuple[ExperimentRecord, SuggestionRecord]:
+    """Store the suggestion: the oldest queued one's assignments if any (``queued``: one
+    was waiting when the request came), else the given point or the pick's (another
+    point if a concurrent request took it meanwhile)."""
+    definition, choice, seed = pick.definition, pick.choice, pick.seed
+    given = given_point is not None
     with store.write() as unit:
-        experiment = experiment_of(unit, raw_eid, owner, None if v1 else kind)
+        experiment = experiment_of(unit, raw_eid, owner, found_as)
         require_active(experiment)
-        first = unit.queued.take(experiment.id) if given is None else None
+        first = unit.queued.take(experiment.id) if not given else None
         if first is not None:
             return experiment, unit.suggestions.create(
                 experiment.id, first.assignments, metadata, now(), first.task or task
@@ -162,14 +233,14 @@ def suggest(
         if queued:  # another request took the queue's last one meanwhile
             pending = unit.suggestions.open_assignments(experiment.id)
             choice = suggester.choose({**definition, "type": "random"}, [], pending, seed=seed)
-        if given is None:
+        if not given:
             pending = unit.suggestions.open_assignments(experiment.id)
             walk = definition["type"] in WALKS
             now_past = history(unit, experiment)[0] if walk else []
             # and those a concurrent request made since the engine's inputs were read: made
             # from the same inputs and seed, it may be this very point, observed since
             meanwhile = unit.suggestions.latest_assignments(
-                experiment.id, unit.suggestions.count(experiment.id) - made
+                experiment.id, unit.suggestions.count(experiment.id) - pick.made
             )
             taken = [*pending, *(a for a, _ in now_past), *meanwhile]
             if choice is not None and any(
