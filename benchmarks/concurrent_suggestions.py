@@ -144,20 +144,23 @@ def run_mode(mode: str, args: argparse.Namespace, workdir: str) -> dict[str, Any
                 took = time.perf_counter() - began
                 if reply.status_code != 201:
                     with lock:
-                        errors.append(reply.text[:200])
-                    return
+                        errors.append(f"suggestion {reply.status_code}: {reply.text[:160]}")
+                    continue
                 with lock:
                     latencies.append(took)
                 suggestion = reply.json()
                 time.sleep(args.evaluate * jitter.uniform(0.5, 1.5))  # the client's own work
-                session.post(
+                observed = session.post(
                     f"{url}/v1/experiments/{eid}/observations",
                     json={
                         "suggestion": suggestion["id"],
                         "value": value(suggestion["assignments"]),
                     },
                     timeout=120,
-                ).raise_for_status()
+                )
+                if observed.status_code != 201:  # counted; the client goes on, as a loop would
+                    with lock:
+                        errors.append(f"observation {observed.status_code}: {observed.text[:160]}")
 
         began = time.perf_counter()
         threads = [threading.Thread(target=client, args=(k,)) for k in range(args.clients)]
@@ -228,6 +231,8 @@ def main() -> None:
                 + (f"  errors {len(result['errors'])}" if result["errors"] else ""),
                 flush=True,
             )
+            for error in sorted(set(result["errors"]))[:5]:
+                print(f"  {error}", flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
 
