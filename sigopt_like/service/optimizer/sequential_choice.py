@@ -86,12 +86,15 @@ class Evidence:
 class Models:
     """The models fitted on one set of targets: the objective's (None without one), each
     constraint's, and the failure model. The next points of a batch reuse them while the
-    targets stay the same (the fits read no open suggestion)."""
+    targets stay the same (the fits read no open suggestion), and the candidate pool
+    generated with them, by solution of a multisolution experiment (less the points
+    taken since): a batch's later points cost a scoring, not a fit and a pool."""
 
     targets: Targets
     objective: Surrogate | None
     constraints: tuple[Surrogate, ...]
     failure: FailureModel | None
+    pools: dict[int, np.ndarray] = attrs.field(factory=dict)
 
     def fit_for(self, targets: Targets) -> bool:
         """Whether these models were fitted on ``targets``' values (a new ParEGO
@@ -164,7 +167,13 @@ def choose(
             score = score + _log_ei(mu, sd, incumbent)
         return np.where(away(feats), score, -np.inf)
 
-    pool = _pool(space, evidence, evidence.codes[order], rng, quick_score)
+    generated = models.pools.get(tg.solution)
+    if generated is None:
+        pool = models.pools[tg.solution] = _pool(
+            space, evidence, evidence.codes[order], rng, quick_score
+        )
+    else:  # a later point of a batch: the same candidates, less those taken since
+        pool = untested_rows(generated, evidence.taken)
     if len(pool) == 0:
         return None
     n_pending = len(evidence.pending)
