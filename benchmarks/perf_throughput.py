@@ -1,5 +1,6 @@
-"""Served throughput with 8 clients: ``serve`` and gunicorn (gthread) with 1, 2 and 4
-worker processes, against 0.1.0's ``serve`` measured in the same run.
+"""Served throughput with 8 clients: ``serve`` and gunicorn (the service's settings module:
+its gthread-based worker) with 1, 2 and 4 worker processes, against 0.1.0's ``serve``
+measured in the same run.
 
     python benchmarks/perf_throughput.py [--seconds 8] [--clients 8] [--rounds 2]
 
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             "serve (waitress)": (REPO, lambda p: serve_command(setups["ours"][0], p), "ours"),
         }
         for workers in (1, 2, 4):
-            variants[f"gunicorn gthread, {workers} worker(s) x 8 threads"] = (
+            variants[f"gunicorn (service worker), {workers} worker(s) x 8 threads"] = (
                 REPO,
                 lambda p, w=workers: _gunicorn(w, setups["ours"][0], p),
                 "ours",
