@@ -685,6 +685,38 @@ def test_a_budget_sigopt_fixes_cannot_be_updated(api: Api, fields: dict, why: st
     assert same.body["name"] == "kept"
 
 
+@pytest.mark.parametrize(
+    ("fields", "why"),
+    [
+        ({"metrics": [{"name": "a"}, {"name": "b"}]}, "more than one optimized metric"),
+        ({"num_solutions": 3}, "more than one solution"),
+    ],
+    ids=["multimetric", "multisolution"],
+)
+def test_a_budget_sigopt_fixes_may_be_set_once_when_created_without(
+    api: Api, fields: dict, why: str
+):
+    """SigOpt requires these budgets at create; here they are optional, and an update
+    refused every budget, so an experiment made without one could never get one. It may
+    set one once (several solutions: not fewer than them); after that the budget is fixed."""
+    e = create(api, **fields)
+    assert e["observation_budget"] is None
+    path = f"/v1/experiments/{e['id']}"
+    if "num_solutions" in fields:
+        before = api.snapshot()
+        reply = api.put(path, {"observation_budget": 2})
+        assert reply.status == 422 and "num_solutions" in reply.body["message"], reply.body
+        assert api.snapshot() == before
+    set_once = api.put(path, {"observation_budget": 30})
+    assert set_once.status == 200 and set_once.body["observation_budget"] == 30, set_once.body
+    assert api.get(path).body["observation_budget"] == 30
+    before = api.snapshot()
+    for budget in (40, None):
+        reply = api.put(path, {"observation_budget": budget})
+        assert reply.status == 422 and why in reply.body["message"], reply.body
+    assert api.snapshot() == before
+
+
 def test_observations_and_suggestions_refuse_fields_they_would_ignore(api: Api):
     e = create(api)
     s = api.post(f"/v1/experiments/{e['id']}/suggestions", {}).body

@@ -235,8 +235,13 @@ def _check_budget_name(body: Mapping[str, Any], field: str) -> None:
 def _check_budget_changeable(current: Mapping[str, Any], field: str, budget: int | None) -> None:
     """SigOpt's update keeps the budget of a grid search (the grid fixes it), of an
     experiment with several optimized metrics and of one with several solutions: a
-    change is a 422 naming the budget (the same value sent back changes nothing)."""
-    if budget == current.get("observation_budget"):
+    change is a 422 naming the budget (the same value sent back changes nothing).
+
+    SigOpt requires that budget at create; here it is optional (the engine does not need
+    it), so an experiment of those kinds made without one may set it once in an update
+    (several solutions: at least ``num_solutions``); a grid search always has its size."""
+    stored = current.get("observation_budget")
+    if budget == stored:
         return
     if current.get("type") == "grid":
         why = "experiments of type 'grid' (the grid fixes it)"
@@ -246,7 +251,16 @@ def _check_budget_changeable(current: Mapping[str, Any], field: str, budget: int
         why = "experiments with more than one solution"
     else:
         return
-    raise RuleError(f"'{field}' cannot be updated for {why}.", field)
+    k = current.get("num_solutions") or 1
+    if stored is None and budget is not None and budget < k:
+        raise RuleError(f"'{field}' ({budget}) is less than 'num_solutions' ({k}).", field)
+    if stored is None and budget is not None:
+        return
+    raise RuleError(
+        f"'{field}' cannot be updated for {why} once it is set (an experiment made "
+        "without one may set it once).",
+        field,
+    )
 
 
 def project_id(value: Any, field: str = "project") -> str | None:
