@@ -71,7 +71,7 @@ def read_text(source: CsvSource) -> str:
     A leading byte order mark is removed.
     """
     if isinstance(source, os.PathLike):
-        data: str | bytes = Path(source).read_bytes()
+        data: str | bytes = _read_file(Path(source))
     elif isinstance(source, bytes):
         data = source
     elif isinstance(source, str):
@@ -80,7 +80,7 @@ def read_text(source: CsvSource) -> str:
         elif source == "":
             data = ""
         else:
-            data = Path(source).read_bytes()
+            data = _read_file(Path(source))
     elif hasattr(source, "read"):
         data = source.read()
     else:
@@ -102,6 +102,22 @@ def read_text(source: CsvSource) -> str:
         except UnicodeDecodeError as exc:
             raise _not_utf8(raw, exc.start) from exc
     return data.lstrip("\ufeff")
+
+
+def _read_file(path: Path) -> bytes:
+    """The bytes of the file at ``path``; a folder is a CsvFormatError naming it and the
+    CSV files in it (before: a bare IsADirectoryError). A missing file stays a
+    FileNotFoundError."""
+    try:
+        return path.read_bytes()
+    except IsADirectoryError:
+        inside = sorted(p.name for p in path.glob("*.csv") if p.is_file())
+        hint = f"; it holds {', '.join(map(repr, inside[:3]))}" if inside else ""
+        more = f" and {len(inside) - 3:,} more" if len(inside) > 3 else ""
+        raise CsvFormatError(
+            f"{os.fspath(path)!r} is a folder, not a CSV file: give the path of the file "
+            f"in it{hint}{more}"
+        ) from None
 
 
 def _not_utf8(data: bytes, start: int) -> CsvFormatError:

@@ -598,3 +598,21 @@ def test_request_limits_answer_413_saying_the_limit(tmp_path: Path, clean_env: A
             headers={"Content-Type": "application/json"},
         )
         assert result.status_code == 413 and str(limit) in result.json["message"]
+
+
+def test_a_folder_given_as_a_table_is_a_table_error(embedded_conn: Any, tmp_path: Path) -> None:
+    """``table=Path(a_folder)`` raised a bare IsADirectoryError from deep in the reader.
+    Now a TableError naming the folder and the CSV files in it; nothing is sent."""
+    space = Space.from_csv(str(DATA / "esd-factorial-4x8.csv"), type="factorial")
+    session = embedded_conn.sessions.create(name="folder")
+    campaign = embedded_conn.sessions(session.id)
+    campaign.space.put(space=space, population_size=30, replicates=2, wait=True)
+    (tmp_path / "experiments.csv").write_text((DATA / "experiments.csv").read_text())
+    with pytest.raises(TableError) as caught:
+        campaign.experiments.put(type="initial", table=tmp_path, wait=True)
+    message = str(caught.value)
+    assert f"{str(tmp_path)!r} is a folder, not a CSV file" in message, message
+    assert "'experiments.csv'" in message, message
+    assert campaign.history.fetch().generations[0].table.rows == ()
+    with pytest.raises(SpaceError, match="is a folder, not a CSV file"):
+        Space.from_csv(tmp_path, type="factorial")
