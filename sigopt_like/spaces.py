@@ -129,9 +129,9 @@ def summary(what: str, problems: Sequence[Problem]) -> str:
     if len(problems) == 1:
         return f"{what}: {problems[0].message}"
     shown = problems[:SUMMARY_LINES]
-    lines = [f"{what}: {len(problems)} problems"] + [f"  - {p.message}" for p in shown]
+    lines = [f"{what}: {len(problems):,} problems"] + [f"  - {p.message}" for p in shown]
     if len(problems) > len(shown):
-        lines.append(f"  ... and {len(problems) - len(shown)} more (every one is in .problems)")
+        lines.append(f"  ... and {len(problems) - len(shown):,} more (every one is in .problems)")
     return "\n".join(lines)
 
 

@@ -47,6 +47,7 @@ from urllib.parse import unquote_to_bytes
 from sigopt_like._constants import INT64_MAX, INT64_MIN
 from sigopt_like.csvio import clip
 from sigopt_like.space_wire import unstorable_values
+from sigopt_like.spaces import capped_problems
 from sigopt_like.table_wire import unstorable_cells
 
 from .errors import APIError, BadRequest, ValidationFailed
@@ -185,10 +186,7 @@ def _check_named_places(body: Any) -> None:
         problems = find(part) if isinstance(part, dict) else []
         if not problems:
             continue
-        listed = [p.to_dict() for p in problems[:_MAX_NAMED_CELLS]]
-        if len(problems) > _MAX_NAMED_CELLS:
-            hidden = len(problems) - _MAX_NAMED_CELLS
-            listed.append({"message": f"... and {hidden} more problems not listed", "field": key})
+        listed = [p.to_dict() for p in capped_problems(problems, key, _MAX_NAMED_CELLS)]
         raise ValidationFailed(f"The {key} cannot be read: {problems[0].message}", listed)
 
 

@@ -616,3 +616,13 @@ def test_a_folder_given_as_a_table_is_a_table_error(embedded_conn: Any, tmp_path
     assert campaign.history.fetch().generations[0].table.rows == ()
     with pytest.raises(SpaceError, match="is a folder, not a CSV file"):
         Space.from_csv(tmp_path, type="factorial")
+
+
+def test_a_long_list_of_problems_is_counted_with_a_thousands_separator() -> None:
+    """The message said "1100 problems ... and 1088 more" where the capped list says
+    "1,088 more problems not listed": one way to write a count."""
+    with pytest.raises(TableError) as caught:
+        Table.from_csv("a,Response\n" + "1,2,3\n" * 1_100)
+    message = str(caught.value)
+    assert message.startswith("invalid table: 1,100 problems\n"), message[:80]
+    assert message.endswith("... and 1,088 more (every one is in .problems)"), message[-80:]

@@ -161,3 +161,25 @@ def test_many_unknown_run_fields_are_counted_not_listed(served: Any) -> None:
     assert "'k000000'" in error["message"] and "and 19,990 more" in error["message"], error
     assert error["detail"]["unknown"][:2] == ["k000000", "k000001"]
     assert len(error["detail"]["unknown"]) == 10
+
+
+def test_unstorable_cells_past_the_cap_are_counted_with_a_thousands_separator(
+    served: Any,
+) -> None:
+    """The door's cap on unstorable cells said "... and 1150 more problems not listed"
+    while the table's and space's caps say "1,150": one wording, from one helper."""
+    made = requests.post(
+        f"{served.url}/v1/sessions", json={"name": "nul"}, headers=served.headers(), timeout=10
+    )
+    rows = [["a\x00", 1.0]] * 1_250
+    answer = requests.post(
+        f"{served.url}/v1/sessions/{made.json()['id']}/experiments",
+        json={"type": "initial", "table": {"columns": ["a", "Response"], "rows": rows}},
+        headers=served.headers(),
+        timeout=60,
+    )
+    assert answer.status_code == 422, answer.text[:300]
+    errors = answer.json()["detail"]["errors"]
+    assert len(errors) == 101
+    assert errors[-1]["message"] == "... and 1,150 more problems not listed", errors[-1]
+    assert errors[-1]["field"] == "table"
