@@ -24,6 +24,7 @@ from .middleware.idempotency import IdempotencyMiddleware
 from .middleware.limits import BodyLimitMiddleware, RateLimiter, RateLimitMiddleware
 from .middleware.metrics import MetricsMiddleware, ServiceMetrics
 from .middleware.request_id import RequestIdMiddleware
+from .middleware.routing import HeadAsGetRouter
 from .settings import ServiceSettings
 from .store import Store, open_store
 from .suggestion_batches import SuggestionBatches
@@ -174,7 +175,7 @@ def create_app(settings: ServiceSettings | None = None, **overrides: Any) -> Ser
 
 
 def _build_app(context: ServiceContext) -> falcon.App:
-    context.router = falcon.routing.CompiledRouter()
+    context.router = HeadAsGetRouter()
     app = falcon.App(middleware=_middleware(context), router=context.router)
     app.req_options.strip_url_path_trailing_slash = True
     app.req_options.auto_parse_qs_csv = False

@@ -30,6 +30,9 @@ def registered_routes(app) -> dict[str, set[str]]:
                     if method in HTTP_METHODS
                     and inspect.ismethod(responder)
                     and responder.__self__ is node.resource
+                    # HEAD served by the GET responder itself (the router's, for every
+                    # GET route) is said once in the document's description
+                    and not (method == "HEAD" and responder is node.method_map.get("GET"))
                 }
                 if methods:
                     routes[node.uri_template] = methods
@@ -142,3 +145,11 @@ def test_the_document_takes_the_space_bodies_the_service_takes(document, api):
         assert not space_put.is_valid(body), missing
         reply = api.put(f"/v1/sessions/{sid}/space", body)
         assert_error(reply, 400, "bad_request", missing, "required")
+
+
+def test_the_document_says_every_get_answers_head(document, routes):
+    """HEAD is served on every GET route (the router's); the document says so once, and
+    the probes, whose own HEAD it lists, keep their operations."""
+    assert "Every GET operation also answers HEAD" in document["info"]["description"]
+    for probe in ("/health", "/ready", "/v1/version"):
+        assert "head" in document["paths"][probe] and "HEAD" in routes[probe]

@@ -150,10 +150,25 @@ def test_head_answers_the_probes_as_their_get_does(served):
     assert 'sigopt_like_http_requests_total{method="HEAD",route="/health",status="200"}' in text
 
 
-def test_head_elsewhere_is_a_405_naming_get(served):
-    """HEAD is for the probes; an API route says what it allows."""
+def test_head_on_any_get_route_answers_as_its_get(served):
+    """HEAD on a resource's GET route was a 405 (only the probes took it): now the GET's
+    status and headers, no body, as HTTP says of HEAD; a route with no GET stays a 405."""
     import requests
 
-    head = requests.head(f"{served.url}/v1/sessions", headers=served.headers(), timeout=30)
-    assert head.status_code == 405
-    assert "GET" in head.headers["Allow"]
+    auth = served.headers()
+    sid = requests.post(
+        f"{served.url}/v1/sessions", json={"name": "head"}, headers=auth, timeout=30
+    ).json()["id"]
+    for path in ("/v1/sessions", f"/v1/sessions/{sid}", "/v1/sessions/999999", "/openapi.json"):
+        got = requests.get(f"{served.url}{path}", headers=auth, timeout=30)
+        head = requests.head(f"{served.url}{path}", headers=auth, timeout=30)
+        assert head.status_code == got.status_code, (path, head.status_code, got.status_code)
+        assert head.content == b"", path
+        assert head.headers["Content-Type"] == got.headers["Content-Type"], path
+        assert head.headers["Content-Length"] == str(len(got.content)), path
+    unauthorized = requests.head(f"{served.url}/v1/sessions", timeout=30)
+    assert unauthorized.status_code == 401 and unauthorized.content == b""
+    post_only = requests.head(f"{served.url}/v1/sessions/{sid}/simulate", headers=auth, timeout=30)
+    assert post_only.status_code == 405 and "HEAD" not in post_only.headers["Allow"]
+    options = requests.options(f"{served.url}/v1/sessions", headers=auth, timeout=30)
+    assert "HEAD" in options.headers["Allow"], options.headers

@@ -29,3 +29,15 @@ def has_responder(router: Any, req: falcon.Request, resource: object) -> bool:
         answer = inspect.ismethod(responder) and responder.__self__ is found_resource
     req.context.has_responder = answer
     return answer
+
+
+class HeadAsGetRouter(falcon.routing.CompiledRouter):
+    """Falcon's router, with HEAD served by a route's GET responder where the resource
+    has no ``on_head`` (before: 405 on ``HEAD /health``, as on every route). Falcon
+    itself sends no body for HEAD, and the Content-Length the GET answer would have."""
+
+    def map_http_methods(self, resource: object, **kwargs: Any) -> Any:
+        method_map: dict[str, Any] = dict(super().map_http_methods(resource, **kwargs))
+        if "GET" in method_map and "HEAD" not in method_map:
+            method_map["HEAD"] = method_map["GET"]
+        return method_map
