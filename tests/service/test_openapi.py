@@ -153,3 +153,50 @@ def test_the_document_says_every_get_answers_head(document, routes):
     assert "Every GET operation also answers HEAD" in document["info"]["description"]
     for probe in ("/health", "/ready", "/v1/version"):
         assert "head" in document["paths"][probe] and "HEAD" in routes[probe]
+
+
+DAPTICS_SPACE = {
+    "type": "factorial",
+    "table": {"data": [["t", "numerical", 1, 2, 3], ["c", "categorical", "a", "b"]]},
+}
+
+
+def test_the_document_takes_daptics_table_and_space_forms(document, api):
+    """Before: `Table` required `columns`/`rows` and `Space` required `parameters`, so a
+    client checking bodies against the document refused Daptics' `colHeaders`/`data` and
+    `table` forms, which the service takes; and it said one name "wins" over the other
+    where the service refuses both together."""
+    space_put = _request_schema(document, "/v1/sessions/{sid}/space", "put")
+    put_rows = _request_schema(document, "/v1/sessions/{sid}/experiments", "post")
+    sid = api.post("/v1/sessions", {"name": "doc-daptics"}).body["id"]
+    space_body = {"space": DAPTICS_SPACE, "population_size": 2, "replicates": 0}
+    assert space_put.is_valid(space_body), list(space_put.iter_errors(space_body))
+    task = api.put(f"/v1/sessions/{sid}/space", space_body)
+    assert task.status == 202, task.body
+    for _ in range(30):
+        done = api.get(f"/v1/sessions/{sid}/tasks/{task.body['id']}", wait=2)
+        if done.body["status"] not in ("new", "running"):
+            break
+    assert done.body["status"] == "success", done.body
+    table = {"colHeaders": ["t", "c", "Response"], "data": [[1, "a", 0.5]]}
+    rows_body = {"type": "initial", "table": table}
+    assert put_rows.is_valid(rows_body), list(put_rows.iter_errors(rows_body))
+    assert api.post(f"/v1/sessions/{sid}/experiments", rows_body).status == 202
+    both_names = [
+        (space_put, "space", {**space_body, "space": {**DAPTICS_SPACE, **SPACE}}),
+        (
+            space_put,
+            "space",
+            {**space_body, "space": {**SPACE, "total_units": None, "totalUnits": None}},
+        ),
+        (put_rows, "experiments", {**rows_body, "table": {**table, "columns": ["t", "c"]}}),
+        (put_rows, "experiments", {**rows_body, "table": {**table, "rows": []}}),
+        (put_rows, "experiments", {**rows_body, "table": {"data": []}}),
+        (space_put, "space", {**space_body, "space": {"type": "factorial"}}),
+    ]
+    other = api.post("/v1/sessions", {"name": "doc-both"}).body["id"]
+    for schema, route, body in both_names:
+        assert not schema.is_valid(body), body
+        method = "PUT" if route == "space" else "POST"
+        reply = api.call(method, f"/v1/sessions/{other}/{route}", body)
+        assert 400 <= reply.status < 500, (body, reply.status, reply.body)
