@@ -183,3 +183,20 @@ def test_unstorable_cells_past_the_cap_are_counted_with_a_thousands_separator(
     assert len(errors) == 101
     assert errors[-1]["message"] == "... and 1,150 more problems not listed", errors[-1]
     assert errors[-1]["field"] == "table"
+
+
+def test_an_analytics_file_name_that_is_not_utf8_is_shown_as_sent(served: Any) -> None:
+    """``.../analytics/files/caf%E9.png`` (Latin-1 bytes) was answered "No analytics file
+    'caf\\ufffd.png'", a replacement character where the byte was: the bytes are now shown
+    escaped and said not to be UTF-8; a real U+FFFD (UTF-8 ``%EF%BF%BD``) is echoed as it is."""
+    made = requests.post(
+        f"{served.url}/v1/sessions", json={"name": "files"}, headers=served.headers(), timeout=10
+    )
+    files = f"{served.url}/v1/sessions/{made.json()['id']}/analytics/files"
+    latin1 = requests.get(f"{files}/caf%E9.png", headers=served.headers(), timeout=10)
+    assert latin1.status_code == 404, latin1.text
+    message = latin1.json()["message"]
+    assert "'caf\\xe9.png' (a name that is not UTF-8)" in message, message
+    assert "\ufffd" not in message
+    utf8 = requests.get(f"{files}/caf%EF%BF%BD.png", headers=served.headers(), timeout=10)
+    assert "No analytics file 'caf\ufffd.png':" in utf8.json()["message"], utf8.text
