@@ -6,15 +6,14 @@ owns the database engine and the task runner, and closes them in ``close()``.
 
 from __future__ import annotations
 
-import functools
 import importlib
-import json
 import time
 from typing import Any
 
 import attrs
 import falcon
 
+from . import json_answers
 from .dashboard.guard import guard_for
 from .errors import install_error_handlers
 from .failures import DatabaseOutage
@@ -180,10 +179,9 @@ def _build_app(context: ServiceContext) -> falcon.App:
     app.req_options.strip_url_path_trailing_slash = True
     app.req_options.auto_parse_qs_csv = False
     # an answer is JSON or nothing: a non-finite number fails here rather than leave as
-    # ``Infinity``, and a lone surrogate fails too (both are refused at the door)
-    json_handler = falcon.media.JSONHandler(
-        dumps=functools.partial(json.dumps, ensure_ascii=False, allow_nan=False)
-    )
+    # ``Infinity`` (refused at the door); a lone surrogate stored before the door refused
+    # it is written escaped (json_answers.py)
+    json_handler = falcon.media.JSONHandler(dumps=json_answers.dumps)
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
     install_error_handlers(app, context.outage)
     for name in RESOURCE_MODULES:

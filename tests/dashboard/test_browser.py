@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import sqlite3
 import threading
 import uuid
 from collections.abc import Callable
@@ -572,3 +573,58 @@ def test_the_tasks_card_lists_tasks_without_their_results(tab: Tab, dashboard_si
         tasks = response.json()["data"]
         assert tasks and all("result" not in t for t in tasks)
     assert tab.errors == [] and tab.dialogs == []
+
+
+def test_a_lone_surrogate_stored_by_an_older_release(chromium: Any, tmp_path: Path) -> None:
+    """Releases before the door refused lone UTF-16 surrogates stored them (JSON-escaped
+    in metadata and parameter names). Read back, UTF-8 could not encode them: the
+    experiment and the owner's whole list were 500s, and the dashboard's SigOpt page said
+    only "The service answered HTTP 500". Both show now, the character as stored."""
+    served = serve_in_thread(tmp_path)
+    try:
+        owner = site.make_person(served, "older")
+        person = site.connect(served, owner)
+        person.experiments.create(
+            name="Plain experiment",
+            parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        )
+        old = person.experiments.create(
+            name="Written by 0.1",
+            parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        )
+        database = sqlite3.connect(served.database, timeout=30)
+        with database:  # what an older release stored: JSON escapes of lone surrogates
+            parameters = database.execute(
+                "SELECT parameters FROM sigopt_experiments WHERE id = ?", (int(old.id),)
+            ).fetchone()[0]
+            database.execute(
+                "UPDATE sigopt_experiments SET metadata = ?, parameters = ? WHERE id = ?",
+                (
+                    '{"note": "lot \\udc80 of 2025"}',
+                    parameters.replace('"x"', '"x\\ud800"'),
+                    int(old.id),
+                ),
+            )
+        database.close()
+        context = chromium.new_context(viewport={"width": 1280, "height": 900})
+        try:
+            tab = Tab(page=context.new_page(), url=served.url)
+            tab.page.on("pageerror", lambda e: tab.errors.append(f"uncaught: {e}"))
+            tab.page.on(
+                "console", lambda m: tab.errors.append(m.text) if m.type == "error" else None
+            )
+            tab.sign_in(owner)
+            tab.page.goto(f"{served.url}/#/experiments")
+            tab.page.wait_for_selector("#experiments-table table")
+            listed = tab.page.inner_text("#experiments-table")
+            assert "Plain experiment" in listed and "Written by 0.1" in listed
+            tab.page.goto(f"{served.url}/#/experiments/{old.id}")
+            expect(tab.page.locator("#experiment-name")).to_have_text("Written by 0.1")
+            assert tab.page.locator(".notice.error").count() == 0
+            assert tab.errors == []
+        finally:
+            context.close()
+        fetched = person.experiments(old.id).fetch()
+        assert fetched.metadata == {"note": "lot \udc80 of 2025"}
+    finally:
+        served.close()
