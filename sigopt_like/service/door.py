@@ -16,7 +16,7 @@ resource sees it, so each resource may assume what the door guarantees:
 - every query parameter (name and value) is UTF-8 once its percent-escapes are
   decoded (``%ff`` is not text; decoded with replacement characters it would be
   searched for as ``\ufffd``), percent-encoded rather than raw bytes, and holds no
-  NUL byte; no header value holds a NUL byte;
+  NUL byte; no header value holds a NUL byte; the URL's path is UTF-8 once decoded too;
 - no query parameter of a ``/v1`` route is given twice (``?state=open&state=closed``):
   a route takes one value of each, and the other would be dropped unseen;
 - every query parameter of a ``/v1`` route is one that its operation in the OpenAPI
@@ -303,6 +303,28 @@ def check_query_string(query: str) -> None:
                     "percent-encoding it.",
                     detail={"field": shown},
                 ) from None
+
+
+def check_path(path_info: str) -> None:
+    """Refuse (400) a URL path that is not UTF-8 once its percent-escapes are decoded.
+
+    WSGI hands the path over as Latin-1 text of its bytes, and Falcon decodes bytes that
+    are not UTF-8 to U+FFFD: ``/v1/sessions/caf%E9`` was a 404 for "caf\ufffd", an id no
+    one sent. Every id and name this service makes is UTF-8, so such a path names nothing.
+    """
+    if path_info.isascii():
+        return  # the common case costs one scan
+    raw = path_info.encode("latin-1", "replace")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        shown = _printable(raw)
+        raise BadRequest(
+            f"The URL path '{shown}' is not UTF-8 once its percent-escapes are decoded "
+            f"(byte {err.start}); encode ids and names as UTF-8 before percent-encoding "
+            "them (e.g. %C3%A9 for \u00e9).",
+            detail={"field": "path"},
+        ) from None
 
 
 def _query_text(part: str) -> bytes:

@@ -185,18 +185,26 @@ def test_unstorable_cells_past_the_cap_are_counted_with_a_thousands_separator(
     assert errors[-1]["field"] == "table"
 
 
-def test_an_analytics_file_name_that_is_not_utf8_is_shown_as_sent(served: Any) -> None:
+def test_a_path_that_is_not_utf8_is_a_400_naming_its_bytes(served: Any) -> None:
     """``.../analytics/files/caf%E9.png`` (Latin-1 bytes) was answered "No analytics file
-    'caf\\ufffd.png'", a replacement character where the byte was: the bytes are now shown
-    escaped and said not to be UTF-8; a real U+FFFD (UTF-8 ``%EF%BF%BD``) is echoed as it is."""
+    'caf\\ufffd.png'", and ``/v1/sessions/caf%E9`` "No session with id 'caf\\ufffd'": Falcon
+    reads a byte that is not UTF-8 as U+FFFD, an id or name no one sent and none this
+    service makes. Such a path is a 400 that shows its bytes; a real U+FFFD (UTF-8
+    ``%EF%BF%BD``) is still looked up, and echoed, as sent."""
     made = requests.post(
         f"{served.url}/v1/sessions", json={"name": "files"}, headers=served.headers(), timeout=10
     )
     files = f"{served.url}/v1/sessions/{made.json()['id']}/analytics/files"
-    latin1 = requests.get(f"{files}/caf%E9.png", headers=served.headers(), timeout=10)
-    assert latin1.status_code == 404, latin1.text
-    message = latin1.json()["message"]
-    assert "'caf\\xe9.png' (a name that is not UTF-8)" in message, message
-    assert "\ufffd" not in message
+    for url, shown in (
+        (f"{files}/caf%E9.png", "/analytics/files/caf\\xe9.png'"),
+        (f"{served.url}/v1/sessions/caf%E9", "'/v1/sessions/caf\\xe9'"),
+        (f"{served.url}/no%E9where", "'/no\\xe9where'"),
+    ):
+        answer = requests.get(url, headers=served.headers(), timeout=10)
+        assert answer.status_code == 400, answer.text
+        message = answer.json()["message"]
+        assert shown in message and "is not UTF-8" in message, message
+        assert "\ufffd" not in message and answer.json()["detail"] == {"field": "path"}
     utf8 = requests.get(f"{files}/caf%EF%BF%BD.png", headers=served.headers(), timeout=10)
+    assert utf8.status_code == 404, utf8.text
     assert "No analytics file 'caf\ufffd.png':" in utf8.json()["message"], utf8.text

@@ -11,6 +11,7 @@ from ..door import (
     QueryParameters,
     UnsupportedMediaType,
     check_content_type,
+    check_path,
     check_query_parameters,
     check_query_string,
     check_text,
@@ -75,7 +76,8 @@ class DoorMiddleware:
 
     Runs after routing and auth (an unknown path is still a 404, a missing token
     still a 401) and before the idempotency claim, so a refused request claims
-    no key. A checked body is kept on ``req.context.json_body`` for ``read_json``.
+    no key; only a path that is not UTF-8 is refused before routing (a 400 for any
+    route). A checked body is kept on ``req.context.json_body`` for ``read_json``.
     """
 
     def __init__(self, router: Any) -> None:
@@ -95,6 +97,12 @@ class DoorMiddleware:
             document = json.loads(openapi_document())
             self._query_parameters = declared_query_parameters(document)
         return self._query_parameters.get((template or "", method))
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Check the path, before routing: one that is not UTF-8 names nothing this
+        service made (a 404 or 401 would echo Falcon's reading of it, U+FFFD for each
+        bad byte, as if sent)."""
+        check_path(req.env.get("PATH_INFO", ""))
 
     def process_resource(
         self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict

@@ -96,26 +96,10 @@ class AnalyticsFile:
         stored = self._analytics.file(session_id, name, gen)
         if stored is None:
             where = f" of generation {gen}" if gen is not None else ""
-            raise NotFound(
-                f"No analytics file {sent_name(req, name)}{where}: start an analytics task first."
-            )
+            raise NotFound(f"No analytics file {name!r}{where}: start an analytics task first.")
         resp.content_type = stored.content_type
         resp.data = stored.data
         resp.set_header("Content-Disposition", f'attachment; filename="{stored.name}"')
-
-
-def sent_name(req: falcon.Request, name: str) -> str:
-    """``name``, the URL's last segment, quoted as the client sent it. Falcon decodes a
-    path that is not UTF-8 with U+FFFD in place of each bad byte, so the answer echoed
-    ``'caf\ufffd.png'`` for ``caf%E9.png``, a name no one typed; such bytes are shown
-    escaped (``'caf\\xe9.png'``) and said not to be UTF-8."""
-    raw = req.env.get("PATH_INFO", "").rstrip("/").rsplit("/", 1)[-1]
-    sent = raw.encode("latin-1", "replace")  # WSGI's PATH_INFO: the bytes, as Latin-1
-    try:
-        sent.decode("utf-8")
-    except UnicodeDecodeError:
-        return f"'{sent.decode('utf-8', 'backslashreplace')}' (a name that is not UTF-8)"
-    return repr(name)
 
 
 def register(app: falcon.App, context: Any) -> None:
