@@ -385,3 +385,25 @@ def test_a_sign_in_with_an_email_too_long_for_any_user_is_a_400(
         assert fine.status_code == 401, fine.text
     finally:
         served.close()
+
+
+def test_a_sign_in_cookie_reads_a_project_but_never_makes_one(readonly: ServedInstance) -> None:
+    """``GET /v1/clients/{c}/projects/{p}`` makes a project on first use (sigopt-python's
+    check). Before, the read-only cookie made one too: a link from another site, which
+    SameSite=Lax sends the cookie with, wrote to a read-only dashboard."""
+    person = site.make_person(readonly, "projects")
+    cookie, _ = _session(readonly, person)
+    token = {"Authorization": f"Bearer {person.token}"}
+    client = requests.get(f"{readonly.url}/v1/tokens/self", headers=token, timeout=30)
+    projects = f"{readonly.url}/v1/clients/{client.json()['client']}/projects"
+    for method in ("GET", "HEAD"):
+        seen = requests.request(
+            method, f"{projects}/from-a-link", headers=_with_cookie(cookie), timeout=30
+        )
+        assert seen.status_code == 404, seen.text
+    listed = requests.get(projects, headers=token, timeout=30).json()
+    assert [p["id"] for p in listed["data"]] == []
+    made = requests.get(f"{projects}/by-a-script", headers=token, timeout=30)
+    assert made.status_code == 200, made.text
+    read = requests.get(f"{projects}/by-a-script", headers=_with_cookie(cookie), timeout=30)
+    assert read.status_code == 200 and read.json()["id"] == "by-a-script", read.text

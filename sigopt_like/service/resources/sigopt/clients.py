@@ -6,7 +6,8 @@ to use exists with ``GET /v1/clients/{cid}/projects/{project}``. Here a project
 exists as soon as it is named: that GET creates it on first use (named after
 its id), so that ``SIGOPT_PROJECT=my-model`` with ``sigopt.create_experiment``
 works against a fresh service without a separate ``sigopt create project``.
-``POST .../projects`` still answers 409 for an id already taken.
+``POST .../projects`` still answers 409 for an id already taken. A dashboard's sign-in
+cookie only reads: with it, a project not made yet is a 404.
 """
 
 from __future__ import annotations
@@ -206,8 +207,11 @@ class ProjectItem:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, cid: str, pid: str) -> None:
         owner = client_of(req, self.context, cid)
+        # a browser's sign-in cookie only reads: a link from another site (SameSite=Lax
+        # sends the cookie on a top-level GET) made a project in a read-only dashboard
+        create = not req.context.via_cookie
         with self.store.write() as unit:
-            resp.media = render_runs.project(project_of(unit, owner, pid, create=True))
+            resp.media = render_runs.project(project_of(unit, owner, pid, create=create))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, cid: str, pid: str) -> None:
         owner = client_of(req, self.context, cid)
