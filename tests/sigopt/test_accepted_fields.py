@@ -685,6 +685,20 @@ def test_a_budget_sigopt_fixes_cannot_be_updated(api: Api, fields: dict, why: st
     assert same.body["name"] == "kept"
 
 
+def test_a_grid_budget_update_says_the_grid_sets_it_not_set_once(api: Api):
+    """A grid's budget change was refused with "(an experiment made without one may set it
+    once)", which a grid never may: the 422 says the budget is the grid's size, and that."""
+    grid = {"type": "grid", "parameters": [{"name": "g", "type": "int", "grid": [1, 2, 3]}]}
+    path = f"/v1/experiments/{create(api, **grid)['id']}"
+    before = api.snapshot()
+    for budget in (4, None):
+        reply = api.put(path, {"observation_budget": budget})
+        assert reply.status == 422 and reply.body["detail"]["field"] == "observation_budget"
+        message = reply.body["message"]
+        assert "grid's size (3 points)" in message and "set it once" not in message, message
+    assert api.snapshot() == before
+
+
 @pytest.mark.parametrize(
     ("fields", "why"),
     [

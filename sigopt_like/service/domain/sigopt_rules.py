@@ -243,9 +243,14 @@ def _check_budget_changeable(current: Mapping[str, Any], field: str, budget: int
     stored = current.get("observation_budget")
     if budget == stored:
         return
-    if current.get("type") == "grid":
-        why = "experiments of type 'grid' (the grid fixes it)"
-    elif len(optimized(current.get("metrics") or [])) > 1:
+    if current.get("type") == "grid":  # never "set once": the grid's size is its budget
+        size = "" if stored is None else f" ({stored} points)"
+        raise RuleError(
+            f"'{field}' of a grid search is the grid's size{size}, as SigOpt sets it: it "
+            f"follows the grid's values; leave '{field}' out of the update.",
+            field,
+        )
+    if len(optimized(current.get("metrics") or [])) > 1:
         why = "experiments with more than one optimized metric"
     elif (current.get("num_solutions") or 1) > 1:
         why = "experiments with more than one solution"
