@@ -182,6 +182,23 @@ def test_a_chunked_body_reaches_the_app(gunicorn_url: str) -> None:
     assert body["code"] == "payload_too_large" and body["detail"]["limit"] == BODY_LIMIT
 
 
+@pytest.mark.parametrize("size", [b"%x" % (BODY_LIMIT + 1), b"F" * 20], ids=["limit+1", "2**80"])
+def test_a_chunk_said_past_the_limit_is_413_at_once(gunicorn_url: str, size: bytes) -> None:
+    """Before: the worker waited for the chunk's bytes, and the client that said a chunk of
+    2**80 bytes got a 408 once the read deadline passed ("send each request whole")."""
+    request = (
+        b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n" + size + b'\r\n{"name"'
+    )
+    started = time.monotonic()
+    answer = _exchange(gunicorn_url, request)
+    status, body = _status_and_body(answer)
+    assert status == 413, answer
+    assert body["code"] == "payload_too_large" and body["detail"]["limit"] == BODY_LIMIT
+    assert time.monotonic() - started < READ_SECONDS, answer
+    assert requests.get(f"{gunicorn_url}/health", timeout=PATIENCE).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("request_bytes", "status", "said"),
     [
