@@ -43,3 +43,16 @@ def test_the_official_client_fetches_one_checkpoint(served):
         timeout=30,
     )
     assert stranger.status_code == 404, stranger.text
+
+
+def test_an_unknown_run_is_named_before_its_checkpoint(served):
+    """A checkpoint id that is not a number was named first: GET of a run that does not
+    exist said "No checkpoint with id 'y'", where every other nested route names the
+    parent (an unknown experiment of an observation, a session of a task)."""
+    auth = {"Authorization": f"Bearer {served.token}"}
+    for rid in ("99999", "x"):
+        reply = requests.get(
+            f"{served.url}/v1/training_runs/{rid}/checkpoints/y", headers=auth, timeout=30
+        )
+        assert reply.status_code == 404, reply.text
+        assert reply.json()["message"].startswith(f"No training run with id '{rid}'"), reply.text

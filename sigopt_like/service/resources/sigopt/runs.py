@@ -272,10 +272,9 @@ class CheckpointItem:
     def on_get(self, req: falcon.Request, resp: falcon.Response, rid: str, ckid: str) -> None:
         """The checkpoint; a 404 when the run has no checkpoint of that id."""
         owner = caller(req, self.context)
-        number = parse_id(ckid, "checkpoint")
         with self.store.read() as unit:
-            run = run_of(unit, rid, owner)
-            found = unit.runs.checkpoint(run.id, number)
+            run = run_of(unit, rid, owner)  # the run first, as every nested route names it
+            found = unit.runs.checkpoint(run.id, parse_id(ckid, "checkpoint"))
         if found is None:
             raise NotFound(
                 f"No checkpoint with id {ckid!r} for training run {run.id}.",
