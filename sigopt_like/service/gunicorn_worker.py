@@ -256,7 +256,7 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         too_large = (
             413,
             "Content Too Large",
-            f"The request body is over {limit} bytes; the limit is {limit} bytes.",
+            f"The request body is longer than the limit of {limit} bytes.",
             {"limit": limit},
         )
         if encodings and limit is not None:

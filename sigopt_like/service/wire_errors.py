@@ -66,8 +66,11 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
             )
         elif status == 413 and limit is not None:
             size = getattr(self.request, "content_length", 0)
-            said = f"is {size} bytes" if size > limit else f"is over {limit} bytes"
-            message = f"The request body {said}; the limit is {limit} bytes."
+            message = (
+                f"The request body is {size} bytes; the limit is {limit} bytes."
+                if size > limit  # else its chunks passed the limit before their end
+                else f"The request body is longer than the limit of {limit} bytes."
+            )
             detail["limit"] = limit
         else:
             hint = getattr(error, "hint", None) or _HINTS.get(status, reason.lower())

@@ -120,9 +120,7 @@ def test_a_body_over_the_limit_is_a_413_before_it_is_sent(small: Any) -> None:
     chunked = "POST /v1/sessions HTTP/1.1\r\nContent-Type: application/json\r\n"
     status, error, _ = _send(small, chunked + "Transfer-Encoding: chunked", chunks)
     assert status == 413, error
-    assert (
-        error["message"] == f"The request body is over {LIMIT} bytes; the limit is {LIMIT} bytes."
-    )
+    assert error["message"] == f"The request body is longer than the limit of {LIMIT} bytes."
     # a body of the limit exactly is read
     exact = b'{"name": "exact"' + b" " * (LIMIT - len(b'{"name": "exact"}')) + b"}"
     assert len(exact) == LIMIT
