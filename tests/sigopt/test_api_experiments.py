@@ -55,6 +55,20 @@ def test_default_metric_is_one_unnamed_maximized(api: Api):
     assert e["parallel_bandwidth"] == 1 and e["observation_budget"] is None
 
 
+def test_the_one_unnamed_metric_given_twice_in_an_update_is_a_422(api: Api):
+    """Found by the OpenAPI fuzz: an update whose ``metrics`` gave two entries without a
+    name, on an experiment whose one metric is unnamed, was a 500 (KeyError 'name')."""
+    e = api.create_experiment()
+    path = f"/v1/experiments/{e['id']}"
+    for metrics in ([{}, {}], [{"threshold": 1}, {"objective": "maximize"}]):
+        reply = api.put(path, {"metrics": metrics})
+        assert reply.status == 422, reply.body  # as a metric named twice is
+        assert reply.body["detail"]["field"] == "metrics[1]", reply.body
+        assert "given twice" in reply.body["message"]
+    assert api.get(path).body == e | {"updated": api.get(path).body["updated"]}
+    assert api.put(path, {"metrics": [{}]}).status == 200  # once: no change
+
+
 def test_fetch_update_delete(api: Api):
     e = api.create_experiment()
     path = f"/v1/experiments/{e['id']}"

@@ -572,6 +572,13 @@ def _named_entries(
                 f"metrics[{i}].name",
             )
     for i, name in enumerate(names):
+        if key == "metrics" and name is None and None in by_name and None in names[:i]:
+            # before: two unnamed entries for the one unnamed metric were a 500
+            raise RuleError(
+                f"'metrics[{i}]': this experiment's one metric (unnamed) is given twice; "
+                "send it once.",
+                f"metrics[{i}]",
+            )
         if isinstance(name, str) and name in names[:i]:
             raise RuleError(
                 f"'{key}[{i}].name': {key[:-1]} {name!r} is named twice; send it once.",
