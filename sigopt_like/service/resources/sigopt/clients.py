@@ -447,13 +447,7 @@ def _experiment_filter(raw: str | None) -> int | None:
         return None
     try:
         filters = json.loads(raw)
-    except RecursionError as err:  # before: "must be a JSON list", of a list
-        raise BadRequest(
-            "'filters' is nested too deeply to read; SigOpt's filters are a list of "
-            '{"field", "operator", "value"} objects.',
-            detail={"field": "filters"},
-        ) from err
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:
         raise BadRequest("'filters' must be a JSON list.", detail={"field": "filters"}) from err
     if filters == []:
         return None
