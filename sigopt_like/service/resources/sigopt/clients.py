@@ -38,7 +38,7 @@ from .common import (
     sigopt_page,
     whole,
 )
-from .experiments import create_and_render, list_query, render_listed
+from .experiments import create_and_render, list_experiments, list_query, render_listed
 from .runs import apply_update
 
 #: SigOpt's orders of the project list (``updated``, its default, or ``created``)
@@ -135,11 +135,7 @@ class ClientExperiments:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, cid: str) -> None:
         """A page of the client's experiments (the query: ``experiments.list_query``)."""
-        owner = client_of(req, self.context, cid)
-        query, request = list_query(req, owner), sigopt_page(req)
-        with self.store.read() as unit:
-            page = query.page(unit, owner, request)
-            resp.media = render_page(page, lambda r: render_listed(unit, r))
+        resp.media = list_experiments(self.store, req, client_of(req, self.context, cid))
 
 
 class Projects:

@@ -121,6 +121,15 @@ class ListQuery:
             ) from err
 
 
+def list_experiments(store: SigoptStore, req: falcon.Request, owner: int) -> dict[str, Any]:
+    """A page of ``owner``'s v1 experiments in every project, by :func:`list_query`'s
+    query (``/v1/experiments``, a client's and an organization's lists)."""
+    query, request = list_query(req, owner), sigopt_page(req)
+    with store.read() as unit:
+        page = query.page(unit, owner, request)
+        return render_page(page, lambda r: render_listed(unit, r))
+
+
 def list_query(req: falcon.Request, owner: int) -> ListQuery:
     """The query parameters of SigOpt's experiment lists, checked (a 400 naming the field):
 
@@ -173,11 +182,7 @@ class ExperimentCollection:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """A page of the caller's experiments (the query: :func:`list_query`)."""
-        owner = caller(req, self.context)
-        query, request = list_query(req, owner), sigopt_page(req)
-        with self.store.read() as unit:
-            page = query.page(unit, owner, request)
-            resp.media = render_page(page, lambda r: render_listed(unit, r))
+        resp.media = list_experiments(self.store, req, caller(req, self.context))
 
 
 def render_listed(unit: SigoptUnit, record: ExperimentRecord) -> dict[str, Any]:

@@ -15,11 +15,10 @@ from typing import Any
 import falcon
 
 from ...errors import NotFound
-from ...http import render_page
 from ...store.sigopt import SigoptStore
 from .clients import list_runs
-from .common import caller, sigopt_page, whole_or_paged
-from .experiments import list_query, render_listed
+from .common import caller, whole_or_paged
+from .experiments import list_experiments
 
 
 def organization(context: Any, owner: int) -> dict[str, Any]:
@@ -73,11 +72,7 @@ class OrganizationExperiments:
         self.store = store
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, oid: str) -> None:
-        owner = organization_of(req, self.context, oid)
-        query, request = list_query(req, owner), sigopt_page(req)
-        with self.store.read() as unit:
-            page = query.page(unit, owner, request)
-            resp.media = render_page(page, lambda r: render_listed(unit, r))
+        resp.media = list_experiments(self.store, req, organization_of(req, self.context, oid))
 
 
 class OrganizationRuns:
