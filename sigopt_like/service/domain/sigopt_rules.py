@@ -460,17 +460,14 @@ def experiment_update(
         if key in ("parameters", "metrics"):
             changed = _named_entries(key, body[key], stored or [], canonical, current)
             if changed is not None:
-                _check_redefined(current, key, changed)
+                grid_size = _check_redefined(current, key, changed)
                 changes[key] = changed
+                if grid_size is not None:
+                    # the grid fixes the budget: new grid values make a new size
+                    changes["observation_budget"] = grid_size
         elif canonical(body[key]) != stored:
             raise RuleError(f"'{key}' cannot change after the experiment is created.", key)
     _check_tasks_kept(body, current, changes)
-    if current.get("type") == "grid" and "parameters" in changes:
-        # the grid fixes the budget: new grid values make a new size
-        redefined = {**_NULL_DEFINITION, **current, "parameters": changes["parameters"]}
-        redefined["conditionals"] = redefined["conditionals"] or []
-        redefined["linear_constraints"] = redefined["linear_constraints"] or []
-        changes["observation_budget"] = _check_grid(redefined, count=True)
     return changes
 
 
@@ -496,11 +493,14 @@ def _check_tasks_kept(
         )
 
 
-def _check_redefined(current: Mapping[str, Any], key: str, changed: list[dict[str, Any]]) -> None:
+def _check_redefined(
+    current: Mapping[str, Any], key: str, changed: list[dict[str, Any]]
+) -> int | None:
     """The definition with ``key`` changed still holds together as a create checks it:
     the linear constraints leave some point within the new bounds (a 422 naming
-    ``linear_constraints`` otherwise), a grid search stays discrete and within its size,
-    two solutions still fit the budget."""
+    ``linear_constraints`` otherwise), a grid search stays discrete and within its size
+    (returned, with new parameters: its number of points), two solutions still fit the
+    budget."""
     definition = {**current, key: changed}
     definition["conditionals"] = definition.get("conditionals") or []
     definition["linear_constraints"] = definition.get("linear_constraints") or []
@@ -508,8 +508,10 @@ def _check_redefined(current: Mapping[str, Any], key: str, changed: list[dict[st
         check_conditional_space(changed, definition["conditionals"])
         linear_constraints(definition["linear_constraints"], changed)
     _check_multisolution(definition)
-    if definition.get("type") == "grid":
-        _check_grid(definition)
+    if definition.get("type") != "grid":
+        return None
+    size = _check_grid(definition, count=key == "parameters")  # a metric leaves the grid
+    return size if key == "parameters" else None
 
 
 #: what a create makes of a definition field given as null (an update compares it)
