@@ -264,6 +264,15 @@ def resolve_config(
                 path=_p(source, path),
             )
         values[field] = value or None
+    if host is not None and not host and (token or email or password):
+        # before: the embedded service, the token (or login) ignored; an empty host
+        # argument is a remote host's URL that came out empty (an unset variable)
+        given_login = "a token" if token else "an email and password"
+        raise ConfigError(
+            f"'host' is empty (from argument) but {given_login} is given: no host means the "
+            "embedded service, which takes none. Give 'host' the service's URL, like "
+            f"https://doe.lab.example, or leave out {given_login} for the embedded service."
+        )
     if values["host"]:
         values["host"] = _normalise_host(values["host"], pick("host")[1], path)
     if values["token"]:

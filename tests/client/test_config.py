@@ -351,3 +351,27 @@ def test_a_timeout_that_cannot_be_read_is_quoted_as_given(clean_env, monkeypatch
     with pytest.raises(ConfigError) as caught:
         resolve_config()
     assert f"not {text!r} (from environment)" in str(caught.value), str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "given",
+    [{"token": "a-token"}, {"client_token": "a-token"}, {"email": "a@b.example", "password": "pw"}],
+)
+def test_an_empty_host_argument_with_a_token_is_refused(clean_env, given):
+    # before: the embedded service, the token or login silently ignored
+    with pytest.raises(ConfigError, match=r"'host' is empty") as caught:
+        sigopt_like.Connection(host="", database=str(clean_env / "never.db"), **given)
+    assert "a-token" not in str(caught.value) and "pw" not in str(caught.value).split()
+    assert not (clean_env / "never.db").exists()
+
+
+def test_an_empty_host_alone_or_an_empty_host_variable_is_the_embedded_service(
+    clean_env, monkeypatch
+):
+    monkeypatch.setenv("SIGOPT_LIKE_HOST", "")
+    monkeypatch.setenv("SIGOPT_LIKE_TOKEN", "env-token")
+    with sigopt_like.Connection(database=":memory:") as conn:  # the variable: "none"
+        assert conn.embedded and conn.health().status == "ok"
+    monkeypatch.delenv("SIGOPT_LIKE_TOKEN")
+    with sigopt_like.Connection(host="", database=":memory:") as conn:
+        assert conn.embedded and conn.health().status == "ok"
