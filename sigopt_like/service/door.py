@@ -340,6 +340,31 @@ def _printable(where: str | bytes) -> str:
     return where.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
 
 
+def nested_deeper_than(text: str, limit: int) -> bool:
+    """Whether the JSON ``text`` opens more than ``limit`` lists or objects inside each
+    other, counted on the text (brackets in strings skipped), so that the answer does not
+    depend on how deep this interpreter's JSON parser can recurse."""
+    depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
+
+
 def _too_deep(where: str) -> BadRequest:
     return BadRequest(
         f"The request body is nested more than {MAX_DEPTH} levels deep (at '{where}').",

@@ -627,6 +627,31 @@ def test_a_runs_filter_names_one_experiment_by_an_ascii_id(api: Api, client: str
         assert reply.status == 400 and reply.body["detail"]["field"] == "filters", reply.body
 
 
+def test_a_runs_filter_nested_past_the_depth_limit_is_said_to_be(api: Api, client: str):
+    """A list nested past what the JSON parser could read was said not to be a JSON list;
+    the limit is the door's (64), counted on the text, so that the answer is the same on
+    every Python whatever its recursion limit."""
+    from sigopt_like.service.door import MAX_DEPTH
+
+    path = f"/v1/clients/{client}/projects/p/training_runs"
+    api.post(path, {"name": "r"})
+    for depth in (MAX_DEPTH + 1, 5000):
+        reply = api.get(path, filters="[" * depth + "]" * depth)
+        assert reply.status == 400, reply.body
+        assert reply.body["detail"] == {"field": "filters", "limit": MAX_DEPTH}, reply.body
+        assert f"nested more than {MAX_DEPTH} levels deep" in reply.body["message"]
+        assert "must be a JSON list" not in reply.body["message"]
+    # at the limit it is read, and refused for what it says
+    reply = api.get(path, filters="[" * MAX_DEPTH + "]" * MAX_DEPTH)
+    assert reply.status == 400 and "one experiment only" in reply.body["message"], reply.body
+    # brackets inside a string are text, not nesting
+    deep_text = json.dumps(
+        [{"field": "experiment", "operator": "==", "value": "[" * 100 + '\\"' + "{" * 100}]
+    )
+    reply = api.get(path, filters=deep_text)
+    assert reply.status == 422 and reply.body["detail"]["field"] == "filters[0].value", reply.body
+
+
 def test_x_response_content_skip_answers_204(api: Api, client: str):
     """sigopt-python sends ``X-Response-Content: skip`` with every log into a run and every
     checkpoint; SigOpt answers those 204 with no body, where this service rendered the

@@ -20,6 +20,7 @@ import falcon
 from ...domain import sigopt_rules as rules
 from ...domain import sigopt_runs as run_rules
 from ...domain.sigopt_checks import known_fields
+from ...door import MAX_DEPTH, nested_deeper_than
 from ...errors import BadRequest, Conflict, NotFound
 from ...http import MAX_NAMED_FIELDS, named_fields, now, query_flag, read_json, render_page
 from ...store.pages import UnknownCursor
@@ -441,6 +442,14 @@ def create_project_run(unit: SigoptUnit, owner: int, pid: str, body: Any, prefix
 def _experiment_filter(raw: str | None) -> int | None:
     if not raw:
         return None
+    if nested_deeper_than(raw, MAX_DEPTH):
+        # before: "must be a JSON list", of a list, where the parser's recursion gave up
+        # (how deep that is depends on the Python): the same limit as a body's, checked here
+        raise BadRequest(
+            f"'filters' is nested more than {MAX_DEPTH} levels deep; SigOpt's filters are a "
+            'list of {"field", "operator", "value"} objects.',
+            detail={"field": "filters", "limit": MAX_DEPTH},
+        )
     try:
         filters = json.loads(raw)
     except (ValueError, RecursionError) as err:
