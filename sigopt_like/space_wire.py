@@ -35,6 +35,7 @@ def unstorable_values(space: Mapping[str, Any]) -> list[Problem]:
     if isinstance(kind, str) and text_problem(kind, "space") is not None:
         message = f"the space type {text_problem(kind, 'space')}"
         problems.append(Problem(message, column="type", field="space"))
+    problems.extend(_total_units_problems(space))
     parameters = space.get("parameters")
     if isinstance(parameters, list):
         for number, item in enumerate(parameters, 1):
@@ -44,10 +45,59 @@ def unstorable_values(space: Mapping[str, Any]) -> list[Problem]:
     table = space.get("table")
     rows = table.get("data") if isinstance(table, Mapping) else None
     mixture = isinstance(kind, str) and kind.strip().lower() == MIXTURE
+    headers = table.get("colHeaders") if isinstance(table, Mapping) else None
+    problems.extend(_header_problems(headers if isinstance(headers, list) else [], mixture))
     for number, row in enumerate(rows if isinstance(rows, list) else [], 1):
         if isinstance(row, list):
             problems.extend(_parameter_problems(number, _as_parameter(row, mixture)))
     return problems
+
+
+def _total_units_problems(space: Mapping[str, Any]) -> list[Problem]:
+    """A mixture's total units (``total_units`` or Daptics' ``totalUnits``) that cannot be
+    stored, named by the key it was given as (before: a 400 by JSON path, the one part of
+    a space not named with the others)."""
+    for key in ("total_units", "totalUnits"):
+        value = space.get(key)
+        if isinstance(value, str):
+            message = text_problem(value, "space")
+            message = None if message is None else f"the total units ('{key}') {message}"
+        else:
+            message = wire_value_problem(value, "it", "space")
+            message = None if message is None else f"the total units ('{key}'): {message}"
+        if message is not None:
+            return [Problem(message, column=key, field="space")]
+    return []
+
+
+def _header_problems(headers: list[Any], mixture: bool) -> list[Problem]:
+    """Each header of a Daptics space table (``colHeaders``) whose text cannot be stored,
+    named by the space-table column it heads and its JSON place (``colHeaders[2]``).
+    The headers are not read (a row's place says what it holds), but a space is stored as
+    it was given."""
+    problems = []
+    for index, header in enumerate(headers):
+        message = wire_value_problem(header, "it", "space")
+        if message is None:
+            continue
+        column = _column_at(index, mixture)
+        if isinstance(header, str):
+            message = message.removeprefix("it ")
+            message = f"the header of column {column} (colHeaders[{index}]) {message}"
+        else:
+            message = f"the header of column {column} (colHeaders[{index}]): {message}"
+        problems.append(Problem(message, row=None, column=column, field="space"))
+    return problems
+
+
+def _column_at(index: int, mixture: bool) -> str:
+    """The space-table column at ``index``: Name, Type, then Min and Max (a mixture) or
+    Value.1, Value.2, ..."""
+    if index < 2:
+        return ("Name", "Type")[index]
+    if mixture and index < 4:
+        return ("Min", "Max")[index - 2]
+    return f"Value.{index - (3 if mixture else 1)}"
 
 
 def _as_parameter(row: list[Any], mixture: bool) -> dict[str, Any]:

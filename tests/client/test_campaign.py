@@ -356,6 +356,42 @@ def test_space_text_no_space_stores_is_named_by_parameter_and_level_before_sendi
     assert (session.space.fetch().to_dict(), [t.id for t in session.tasks.list()]) == before
 
 
+def test_a_daptics_spaces_header_or_total_units_no_space_stores_is_refused_before_sending(
+    session,
+):
+    """Before: sent, and refused by the service's door by JSON path alone (a 400, "The
+    field 'space.table.colHeaders[2]' contains a NUL character"), where the space's
+    other values are a SpaceError before anything is sent."""
+    rows = [["a", "unit", 0, 10], ["b", "unit", 0, 10]]
+    headers = ["Name", "Type", "Min", "Max"]
+    before = (session.space.fetch().to_dict(), [t.id for t in session.tasks.list()])
+    for sent, place, words in (
+        (
+            {
+                "type": "mixture",
+                "totalUnits": "1\x00",
+                "table": {"colHeaders": headers, "data": rows},
+            },
+            (None, "totalUnits"),
+            "the total units ('totalUnits') holds a NUL character (U+0000)",
+        ),
+        (
+            {
+                "type": "mixture",
+                "totalUnits": 10,
+                "table": {"colHeaders": [*headers[:3], "Max\udc80"], "data": rows},
+            },
+            (None, "Max"),
+            "the header of column Max (colHeaders[3]) holds a lone UTF-16 surrogate",
+        ),
+    ):
+        with pytest.raises(SpaceError) as refused:
+            session.space.put(space=sent, population_size=4, replicates=0, wait=True)
+        assert [(p.row, p.column) for p in refused.value.problems] == [place]
+        assert str(refused.value).startswith(f"invalid space: {words}")
+    assert (session.space.fetch().to_dict(), [t.id for t in session.tasks.list()]) == before
+
+
 def test_a_space_refused_by_parameter_says_its_place_once(conn):
     """The service's words for a space sent past the client's check (``conn.transport``:
     plain JSON) are shown once: before, the error's text repeated each problem's place in

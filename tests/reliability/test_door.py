@@ -789,6 +789,53 @@ def test_a_space_sent_as_plain_json_names_its_text_by_parameter_and_level(door: 
     assert _rows(door) == before
 
 
+def test_a_daptics_spaces_headers_and_total_units_are_named_with_its_other_values(
+    door: Door,
+) -> None:
+    """Before: a NUL or a lone surrogate in a Daptics space's ``colHeaders`` or a text
+    ``totalUnits`` was a 400 by JSON path ("The field 'space.table.colHeaders[2]'
+    contains..."), the one part of a space not named with the others: sent with a level
+    that had one too, only the level was named. Now each is in the 422's list, by its
+    space-table column and its place in the JSON, nothing stored."""
+    sid = door.json("POST", "/v1/sessions", {"name": "s"})["id"]
+    mixture = '"type": "mixture", "totalUnits": "1\\u0000", "table": {"colHeaders": ["Name", '
+    mixture += '"Type", "Min", "Max\\ud800"], "data": [["a", "unit", 0, 10], ["b", "unit", 0, 10]]}'
+    factorial = '"type": "factorial", "table": {"colHeaders": ["Name", "Type", "x\\u0000"], '
+    factorial += '"data": [["a", "numerical", 0, 1], ["b", "categorical", "x\\u0000", "y"]]}'
+    nul = "holds a NUL character (U+0000), which no space stores; type it again without it"
+    lone = (
+        "holds a lone UTF-16 surrogate (\\ud800 at character 3), which is not text; type it again"
+    )
+    sized = '"population_size": 2, "replicates": 0'
+    before = _rows(door)
+    for raw, places, messages in (
+        (
+            mixture,
+            [(None, "totalUnits"), (None, "Max")],
+            [
+                f"the total units ('totalUnits') {nul}",
+                f"the header of column Max (colHeaders[3]) {lone}",
+            ],
+        ),
+        (
+            factorial,
+            [(None, "Value.1"), (2, "Value.1")],
+            [
+                f"the header of column Value.1 (colHeaders[2]) {nul}",
+                f"parameter 2 ('b'), level 1: the level {nul}",
+            ],
+        ),
+    ):
+        reply = door.call("PUT", f"/v1/sessions/{sid}/space", f'{{"space": {{{raw}}}, {sized}}}')
+        assert reply.status_code == 422, reply.text
+        body = strict_json(reply.text)
+        errors = body["detail"]["errors"]
+        assert [(e["row"], e["column"]) for e in errors] == places
+        assert [e["message"] for e in errors] == messages
+        assert {e["field"] for e in errors} == {"space"}
+    assert _rows(door) == before
+
+
 def _finish(door: Door, sid: str, task: dict[str, Any]) -> dict[str, Any]:
     """The task once finished (long polls), asserting success."""
     for _ in range(12):
