@@ -265,6 +265,23 @@ def test_an_update_in_sigopts_shape_names_what_cannot_change(served, conn):
     assert after["parameters"] == before["parameters"] and after["metrics"] == before["metrics"]
 
 
+def test_a_null_budget_in_an_update_keeps_the_budget_as_sigopt_does(conn):
+    """sigopt-server's update reads ``observation_budget: null`` as a budget not given
+    (``get_with_validation`` treats null as missing): the budget stays. Here it was
+    cleared, and an experiment whose budget a script meant to keep lost it."""
+    e = conn.experiments().create(
+        name="budget kept",
+        parameters=PARAMETERS,
+        observation_budget=30,
+        metadata={"k": "v"},
+    )
+    updated = conn.experiments(e.id).update(observation_budget=None, name="renamed")
+    assert updated.observation_budget == 30 and updated.name == "renamed"
+    assert conn.experiments(e.id).fetch().observation_budget == 30
+    changed = conn.experiments(e.id).update(observation_budget=40)
+    assert changed.observation_budget == 40
+
+
 def test_a_metadata_key_longer_than_sigopts_limit_is_refused(served, conn):
     """SigOpt refuses a metadata key of more than 100 characters; one of 1,000 (or a
     megabyte) was stored here. Now a 422 naming the field, nothing stored, wherever

@@ -380,7 +380,8 @@ def experiment_update(
     """The changed fields of an experiment from a (partial) update body.
 
     name, metadata, the budget (``budget_field``: see :func:`experiment_create`; not
-    of a grid search, nor with several optimized metrics or solutions),
+    of a grid search, nor with several optimized metrics or solutions; null keeps it, as
+    in sigopt-server, whose update reads a null budget as one not given),
     parallel_bandwidth and state may change, and what :data:`CHANGEABLE` names of
     parameters and metrics (bounds, grid and categorical values, default values, priors;
     thresholds); parameters may be added,
@@ -408,7 +409,7 @@ def experiment_update(
     if "metadata" in body:
         changes["metadata"] = metadata(body["metadata"])
     _check_budget_name(body, budget_field)
-    if budget_field in body:
+    if body.get(budget_field) is not None:  # null: no change, as SigOpt's update reads it
         budget = positive_int_or_none(body[budget_field], budget_field)
         _check_budget_changeable(current, budget_field, budget)
         changes["observation_budget"] = budget
@@ -467,16 +468,14 @@ def experiment_update(
                     changes["observation_budget"] = grid_size
         elif canonical(body[key]) != stored:
             raise RuleError(f"'{key}' cannot change after the experiment is created.", key)
-    _check_tasks_kept(body, current, changes)
+    _check_tasks_kept(body, current)
     return changes
 
 
-def _check_tasks_kept(
-    body: Mapping[str, Any], current: Mapping[str, Any], changes: Mapping[str, Any]
-) -> None:
+def _check_tasks_kept(body: Mapping[str, Any], current: Mapping[str, Any]) -> None:
     """An update may send the tasks back unchanged, not change them (SigOpt: "The tasks
-    of a multitask experiment cannot be updated after creation"), nor take away the
-    budget a multitask experiment needs."""
+    of a multitask experiment cannot be updated after creation"). The budget a multitask
+    experiment needs cannot be taken away: a null budget keeps it."""
     stored = current.get("tasks") or []
     if "tasks" in body:
         given = sigopt_tasks.tasks(body["tasks"]) if body["tasks"] not in (None, []) else []
@@ -485,12 +484,6 @@ def _check_tasks_kept(
                 "'tasks': the tasks of a multitask experiment cannot be updated after creation.",
                 "tasks",
             )
-    if stored and "observation_budget" in changes and changes["observation_budget"] is None:
-        key = "budget" if "budget" in body else "observation_budget"
-        raise RuleError(
-            f"'{key}' cannot be null: an experiment with tasks (multitask) needs a budget.",
-            key,
-        )
 
 
 def _check_redefined(
