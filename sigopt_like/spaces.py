@@ -153,13 +153,39 @@ def _to_float(value: Any) -> float | None:
 
 
 def _to_int(value: Any) -> int | None:
-    """An int from an integral number or text such as ``"3"`` or ``"3.0"``; else None."""
+    """An int from an integral number or text such as ``"3"`` or ``"3.0"``; else None.
+
+    Whole-number text is read as the number it says (``"9007199254740993"``, not the
+    float next to it), so that a refusal quotes what was written."""
     number = _to_float(value)
     if number is None or not math.isfinite(number) or not number.is_integer():
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return value
+    if isinstance(value, str) and csvio.is_integer_literal(value):
+        return int(value.strip())
     return int(number)
+
+
+#: the largest whole number up to which a float holds every whole number (2**53)
+FLOAT_EXACT_WHOLE = 2**53
+
+
+def _inexact_whole(cell: str, number: float) -> str | None:
+    """Why a level written as a whole number (``9007199254740993``, ``2**70 + 1``) cannot
+    be taken: a space's numbers are floats, and this one would silently become the float
+    next to it; None if a float holds it exactly (``1180591620717411303424``, 2**70)."""
+    if not csvio.is_integer_literal(cell):
+        return None  # a decimal (0.1) is read as floats read it
+    written = int(cell.strip())
+    if float(number) == written:
+        return None
+    held = int(float(number))
+    return (
+        f"{csvio.clip(cell.strip())} cannot be a level exactly: a space's numbers are floats, "
+        f"which hold every whole number only up to {FLOAT_EXACT_WHOLE}, and this one would "
+        f"become {held}; write {held} if that is what you mean"
+    )
 
 
 def _number_out(value: float) -> int | float:
@@ -850,6 +876,10 @@ def _parse_row(space_type: str, record: csvio.Record, problems: list[Problem]) -
                 continue
             if not math.isfinite(number):  # before: "value inf of 'temp' is not a finite..."
                 problem(f"{_show(cell)} is too large: a level is at most +-1.8e308", index)
+                continue
+            inexact = _inexact_whole(cell, number)
+            if inexact is not None:
+                problem(inexact, index)
                 continue
             values.append(number)
         else:

@@ -856,3 +856,25 @@ def test_a_level_named_response_round_trips() -> None:
         [CategoricalParameter("mode", ["baseline", "response"]), NumericalParameter("q", [1, 2])],
     )
     assert Space.from_csv(space.to_csv()) == space
+
+
+def test_a_whole_number_a_float_cannot_hold_is_refused_by_its_cell_not_rounded():
+    """A space file's level 9007199254740993 (2**53 + 1) became 9007199254740992, and
+    2**70 + 1 became 2**70, without a word: a space's numbers are floats. Each is refused
+    by its row and column, saying what it would become; a whole number a float holds
+    exactly (2**70) and a decimal are read as before."""
+    text = f"a,numerical,1,{2**53 + 1},3\nb,numerical,0,{2**70 + 1},5\nc,numerical,0.1,{2**70}\n"
+    found = problems_of(text, type="factorial")
+    assert [(p.row, p.column) for p in found] == [(1, "Value.2"), (2, "Value.2")]
+    assert found[0].message == (
+        "row 1, column D (Value.2): 9007199254740993 cannot be a level exactly: a space's "
+        "numbers are floats, which hold every whole number only up to 9007199254740992, and "
+        "this one would become 9007199254740992; write 9007199254740992 if that is what you "
+        "mean"
+    )
+    assert f"would become {2**70};" in found[1].message
+    kept = Space.from_csv(f"c,numerical,0.1,{2**70}\n", type="factorial")
+    assert kept.parameters[0].values == (0.1, float(2**70)) and float(2**70) == 2**70
+    # a mixture's bound is quoted as written, not as the float next to it
+    (bound,) = problems_of(f"a,unit,0,{2**53 + 1}\nb,unit,0,10\n", type="mixture", total_units=10)
+    assert f"maximum {2**53 + 1} of 'a'" in bound.message, bound.message

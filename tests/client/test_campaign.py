@@ -392,6 +392,26 @@ def test_a_daptics_spaces_header_or_total_units_no_space_stores_is_refused_befor
     assert (session.space.fetch().to_dict(), [t.id for t in session.tasks.list()]) == before
 
 
+def test_a_whole_level_a_float_cannot_hold_is_refused_not_rounded(session):
+    """A level 9007199254740993 (2**53 + 1) in a space given as a dict was taken as
+    9007199254740992 by the service (a space's numbers are floats): now a 422 naming the
+    parameter and level, and what it would become, nothing stored."""
+    before = (session.space.fetch().to_dict(), [t.id for t in session.tasks.list()])
+    space = {
+        "type": "factorial",
+        "parameters": [
+            {"name": "a", "type": "numerical", "values": [0, 1]},
+            {"name": "big", "type": "numerical", "values": [0, 2**53 + 1]},
+        ],
+    }
+    with pytest.raises(ValidationError) as refused:
+        session.space.put(space=space, population_size=4, replicates=0, wait=True)
+    message = str(refused.value)
+    assert "9007199254740993 cannot be a level exactly" in message, message
+    assert "would become 9007199254740992" in message, message
+    assert (session.space.fetch().to_dict(), [t.id for t in session.tasks.list()]) == before
+
+
 def test_a_space_refused_by_parameter_says_its_place_once(conn):
     """The service's words for a space sent past the client's check (``conn.transport``:
     plain JSON) are shown once: before, the error's text repeated each problem's place in
