@@ -177,14 +177,23 @@ def _inexact_whole(cell: str, number: float) -> str | None:
     next to it; None if a float holds it exactly (``1180591620717411303424``, 2**70)."""
     if not csvio.is_integer_literal(cell):
         return None  # a decimal (0.1) is read as floats read it
-    written = int(cell.strip())
-    if float(number) == written:
+    return inexact_whole(int(cell.strip()), "a level", "a space's numbers")
+
+
+def inexact_whole(written: int, what: str, whose: str) -> str | None:
+    """Why the whole number ``written`` cannot be taken as ``what`` ("a level", "a
+    response"), ``whose`` numbers being floats: a float would hold the number next to it;
+    None if a float holds it exactly."""
+    try:
+        held = int(float(written))
+    except OverflowError:
+        return None  # past a float's range: refused as such
+    if held == written:
         return None
-    held = int(float(number))
     return (
-        f"{csvio.clip(cell.strip())} cannot be a level exactly: a space's numbers are floats, "
-        f"which hold every whole number only up to {FLOAT_EXACT_WHOLE}, and this one would "
-        f"become {held}; write {held} if that is what you mean"
+        f"{csvio.clip(str(written))} cannot be {what} exactly: {whose} are floats, which hold "
+        f"every whole number only up to {FLOAT_EXACT_WHOLE}, and this one would become "
+        f"{held}; write {held} if that is what you mean"
     )
 
 

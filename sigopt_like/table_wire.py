@@ -16,17 +16,19 @@ from typing import Any
 
 from sigopt_like import csvio
 from sigopt_like._constants import INT64_MAX, INT64_MIN
-from sigopt_like.spaces import RESPONSE, Problem
+from sigopt_like.spaces import FLOAT_EXACT_WHOLE, RESPONSE, Problem, inexact_whole
 from sigopt_like.tables import Table, TableError
 
 
 def sendable(table: Table) -> Table:
-    """``table`` as it can be sent: an integer past 64 bits that a float holds becomes
-    that float (as the CSV reader reads ``1180591620717411303424``, and as the service
-    compares numbers), except a parameter's cell read from CSV as such a float, which is
-    sent as the text typed (``Table.typed``: the service reads it as the same number, and
-    quotes it as typed in a problem, not as ``1.1805916207174113e+21``); raises TableError
-    naming the row and column of every cell that cannot be sent."""
+    """``table`` as it can be sent: an integer past 64 bits that a float holds exactly
+    becomes that float (as the CSV reader reads ``1180591620717411303424``, and as the
+    service compares numbers; one that a float would round, such as a uint64 ``2**63 + 5``,
+    is refused in the service's words, as is a response a float would round), except a
+    parameter's cell read from CSV as such a float, which is sent as the text typed
+    (``Table.typed``: the service reads it as the same number, and quotes it as typed in a
+    problem, not as ``1.1805916207174113e+21``); raises TableError naming the row and
+    column of every cell that cannot be sent."""
     problems = _column_name_problems(table.columns)
     labels = _labels(table.columns)
     rows: list[tuple[Any, ...]] = []
@@ -144,6 +146,12 @@ def _cell(name: str, value: Any) -> tuple[Any, str | None]:
     kind = type(value)
     if kind is float:  # the common cells first: a 27,500-row design is 300,000 of them
         return value, None if math.isfinite(value) else _non_finite_problem(name, value)
+    if kind is int and name == RESPONSE and not -FLOAT_EXACT_WHOLE <= value <= FLOAT_EXACT_WHOLE:
+        # a response is stored as a float: one that would round is refused, in the
+        # service's words, before anything is sent
+        message = inexact_whole(value, "a response", "responses")
+        if message is not None:
+            return value, message
     if (kind is int and INT64_MIN <= value <= INT64_MAX) or value is None:
         return value, None
     if kind is str and value.isascii() and "\x00" not in value:
@@ -158,10 +166,15 @@ def _cell(name: str, value: Any) -> tuple[Any, str | None]:
         if INT64_MIN <= number <= INT64_MAX:
             return value, None
         try:
-            return float(number), None
+            as_float = float(number)
         except OverflowError:
             shown = csvio.clip(str(number))
             return value, f"{shown} is beyond the numbers a table holds (about +-1.8e308)"
+        if as_float == number:  # 2**70: the float is the same number
+            return as_float, None
+        # before: sent as the float next to it (a uint64 2**63 + 5 as 9223372036854775808);
+        # refused as the service's door refuses the integer, in its words
+        return value, wire_value_problem(number, "the cell", "table")
     if isinstance(value, numbers.Real):
         return value, _non_finite_problem(name, value)
     if isinstance(value, (list, tuple, set, frozenset, Mapping)):

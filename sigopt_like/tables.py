@@ -38,6 +38,7 @@ from sigopt_like.spaces import (
     Problem,
     Space,
     capped_problems,
+    inexact_whole,
     named_twice,
     summary,
 )
@@ -701,6 +702,11 @@ def _response_problem(value: Any, missing_ok: bool) -> str | None:
     if number is None:
         shown = repr(csvio.clip(value)) if isinstance(value, str) else csvio.clip(repr(value))
         return f"response {shown} is not a number{csvio.decimal_comma_tip(value) or tip}"
+    if isinstance(value, numbers.Integral) and math.isfinite(number):
+        # before: stored as the float next to it (9007199254740993 as ...992), unseen
+        inexact = inexact_whole(int(value), "a response", "responses")
+        if inexact is not None:
+            return inexact
     if not math.isfinite(number):
         if isinstance(value, str) and csvio.parse_number(value) is not None:
             shown = csvio.clip(value.strip())

@@ -412,6 +412,55 @@ def test_a_whole_level_a_float_cannot_hold_is_refused_not_rounded(session):
     assert (session.space.fetch().to_dict(), [t.id for t in session.tasks.list()]) == before
 
 
+def test_a_tables_wide_integers_are_refused_by_their_cell_not_rounded(conn):
+    """A DataFrame's uint64 2**63 + 5 was sent as the float 2**63 (a value no one typed),
+    and a response 9007199254740993 (2**53 + 1, an object column's int) was stored as
+    9007199254740992. Each is now refused by its row and column before anything is sent,
+    in the words the service uses for the same cell sent as plain JSON."""
+    pd = pytest.importorskip("pandas")
+    np = pytest.importorskip("numpy")
+    sid = conn.sessions.create(name="wide").id
+    session = conn.sessions(sid)
+    session.space.put(space=SPACE, population_size=10, replicates=1, wait=True)
+    before = session.history.fetch().to_dict()
+    wide = pd.DataFrame(
+        {"p1": np.array([1, 2**63 + 5], dtype=np.uint64), "c": ["a", "b"], "Response": [1.0, 2.0]}
+    )
+    odd = pd.DataFrame(
+        {"p1": [1, 2], "c": ["a", "b"], "Response": pd.Series([1, 2**53 + 1], dtype=object)}
+    )
+    beyond = (
+        "9223372036854775813 is beyond the integers a table stores (-9223372036854775808 to "
+        "9223372036854775807); write it as a decimal: 9.223372036854776e+18"
+    )
+    inexact = (
+        "9007199254740993 cannot be a response exactly: responses are floats, which hold every "
+        "whole number only up to 9007199254740992, and this one would become "
+        "9007199254740992; write 9007199254740992 if that is what you mean"
+    )
+    for frame, place, words in ((wide, (3, "p1"), beyond), (odd, (3, "Response"), inexact)):
+        with pytest.raises(TableError) as refused:
+            session.experiments.put(type="initial", table=frame, wait=True)
+        assert [(p.row, p.column) for p in refused.value.problems] == [place]
+        assert refused.value.problems[0].message == f"row {place[0]}, column {place[1]}: {words}"
+        # the same cell sent as plain JSON: the service's own refusal, in the same words
+        # (at its door, or in the update task that reads the table)
+        row = [[1, "a", 1.0], [int(frame["p1"][1]), "b", frame["Response"][1]]]
+        body = {"type": "initial", "table": {"columns": ["p1", "c", "Response"], "rows": row}}
+        try:
+            started = conn.transport.request_json(
+                "POST", f"/v1/sessions/{sid}/experiments", json=body
+            )
+        except ValidationError as err:
+            said = str(err)
+        else:
+            with pytest.raises(TaskFailedError) as failed:
+                session.tasks(started["id"]).wait(timeout=60)
+            said = str(failed.value)
+        assert f"row {place[0]}, column {place[1]}: {words}" in said, said
+    assert session.history.fetch().to_dict() == before
+
+
 def test_a_space_refused_by_parameter_says_its_place_once(conn):
     """The service's words for a space sent past the client's check (``conn.transport``:
     plain JSON) are shown once: before, the error's text repeated each problem's place in
