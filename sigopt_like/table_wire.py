@@ -37,6 +37,9 @@ def sendable(table: Table) -> Table:
         cells = []
         for index, (name, value) in enumerate(zip(table.columns, row, strict=False)):
             cell, message = _cell(name, value)
+            typed = table.typed_text(i, index) if name == RESPONSE else None
+            if typed is not None:  # a CSV response past 64 bits that its float rounds
+                message = inexact_whole(int(typed), "a response", "responses")
             cells.append(cell)
             changed = changed or cell is not value
             if message is not None:

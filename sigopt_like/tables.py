@@ -92,10 +92,11 @@ def _remember_typed(
     header: Sequence[str],
 ) -> None:
     """Note the text of each parameter's cell of ``row`` that was typed as a whole number
-    and read as a float (past 64 bits); see :class:`Table`'s ``typed``."""
+    and read as a float (past 64 bits), and of each response so typed that the float
+    does not hold exactly (``sendable`` refuses it); see :class:`Table`'s ``typed``."""
     for column, value in enumerate(row):
         typed_whole = type(value) is float and csvio.is_integer_literal(cells[column])
-        if typed_whole and header[column] != RESPONSE:
+        if typed_whole and (header[column] != RESPONSE or int(cells[column].strip()) != value):
             typed[(index, column)] = cells[column].strip()
 
 

@@ -412,7 +412,7 @@ def test_a_whole_level_a_float_cannot_hold_is_refused_not_rounded(session):
     assert (session.space.fetch().to_dict(), [t.id for t in session.tasks.list()]) == before
 
 
-def test_a_tables_wide_integers_are_refused_by_their_cell_not_rounded(conn):
+def test_a_tables_wide_integers_are_refused_by_their_cell_not_rounded(conn, tmp_path):
     """A DataFrame's uint64 2**63 + 5 was sent as the float 2**63 (a value no one typed),
     and a response 9007199254740993 (2**53 + 1, an object column's int) was stored as
     9007199254740992. Each is now refused by its row and column before anything is sent,
@@ -458,6 +458,14 @@ def test_a_tables_wide_integers_are_refused_by_their_cell_not_rounded(conn):
                 session.tasks(started["id"]).wait(timeout=60)
             said = str(failed.value)
         assert f"row {place[0]}, column {place[1]}: {words}" in said, said
+    # a CSV file's response past 64 bits was read as the float next to it, and sent so
+    typed = tmp_path / "measured.csv"
+    typed.write_text(f"p1,c,Response\n1,a,2\n2,b,{2**70 + 1}\n")
+    with pytest.raises(TableError) as refused:
+        session.experiments.put(type="initial", table=typed, wait=True)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(3, "Response")]
+    assert f"{2**70 + 1} cannot be a response exactly" in str(refused.value)
+    assert f"would become {2**70};" in str(refused.value)
     assert session.history.fetch().to_dict() == before
 
 
