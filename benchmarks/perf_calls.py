@@ -1,13 +1,18 @@
 """Per-call costs of the client and the service (issue #12's first rows).
 
     python benchmarks/perf_calls.py [--rounds 30] [--per-round 50]
+        [--suggest-rounds 40] [--suggest-calls 20] [--suggest-baseline 44f48c6]
 
 * embedded ``sessions(sid).fetch()`` (goal <= 150 us), against a raw sqlite3 point
   read of the same row in the same file;
 * served ``sessions(sid).fetch()`` against a raw ``requests`` GET of the same URL
   (goal <= 1.10x);
 * served ``sessions.create()`` (an Idempotency-Key on every call) against a raw
-  ``requests`` POST of the same body without a key (goal <= 1.20x).
+  ``requests`` POST of the same body without a key (goal <= 1.20x);
+* embedded SigOpt ``experiments(id).suggestions().create()`` of a random search with 100
+  observations, against the code at ``--suggest-baseline`` (extracted from git; the
+  default is the code that read the store twice for a lone request): a process of
+  each on its own database, asked in turn for 20 timed calls, round after round.
 
 The server is ``sigopt-like serve`` (auth on) on 127.0.0.1, run by this checkout.
 """
@@ -16,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import sqlite3
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -29,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from perf_common import (
     REPO,
     Figure,
+    baseline_checkout,
     env_with_path,
     free_port,
     interleaved,
@@ -39,6 +47,8 @@ from perf_common import (
     wait_http,
     write_token,
 )
+
+SUGGEST_BEFORE = "44f48c6"  # a lone suggestion request read the store twice
 
 
 def embedded(rounds: int, per_round: int, folder: Path) -> list[Figure]:
@@ -124,6 +134,81 @@ def served(rounds: int, per_round: int, folder: Path) -> list[Figure]:
     ]
 
 
+SUGGEST = r"""
+import json, sys, time, sigopt_like
+database = sys.argv[1]
+params = [{"name": f"x{i}", "type": "double", "bounds": {"min": 0, "max": 1}} for i in range(4)]
+with sigopt_like.Connection(database=database, task_processes=0) as conn:
+    e = conn.experiments().create(name="bench", type="random", parameters=params)
+    exp = conn.experiments(e.id)
+    exp.observations().create_batch(observations=[
+        {"assignments": {p["name"]: (k * (i + 3) % 97) / 97 for i, p in enumerate(params)},
+         "value": float(k)} for k in range(100)])
+    for line in sys.stdin:  # a count of calls to time; answered with their seconds
+        times = []
+        for _ in range(int(line)):
+            start = time.perf_counter()
+            exp.suggestions().create()
+            times.append(time.perf_counter() - start)
+            exp.suggestions().delete(state="open")  # untimed: each request alone
+        print(json.dumps(times), flush=True)
+"""
+
+
+def suggestions(rounds: int, calls: int, ref: str, folder: Path) -> list[Figure]:
+    """Two processes, the baseline's and this checkout's, each on its own database, asked
+    in turn for ``calls`` timed suggestions, ``rounds`` times (after 20 each to warm)."""
+    old = baseline_checkout(ref)
+    base: list[float] = []
+    subj: list[float] = []
+    ratios: list[float] = []  # each round's, to show how far the rounds spread
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", SUGGEST, str(folder / f"suggest-{name}.db")],
+            env=env_with_path(code),
+            cwd=str(code),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name, code in (("baseline", old), ("subject", REPO))
+    ]
+
+    def ask(worker: subprocess.Popen, count: int) -> list[float]:
+        assert worker.stdin is not None and worker.stdout is not None
+        worker.stdin.write(f"{count}\n")
+        worker.stdin.flush()
+        return [float(t) for t in json.loads(worker.stdout.readline())]
+
+    try:
+        for worker in workers:
+            ask(worker, 20)
+        for _ in range(rounds):
+            medians = []
+            for worker, out in zip(workers, (base, subj), strict=True):
+                times = ask(worker, calls)
+                out.extend(times)
+                medians.append(median(times))
+            ratios.append(medians[1] / medians[0])
+    finally:
+        for worker in workers:
+            if worker.stdin is not None:
+                worker.stdin.close()
+            worker.wait(60)
+    return [
+        Figure(
+            f"embedded suggestions().create(), random, vs {ref}",
+            median(subj) * 1e3,
+            median(base) * 1e3,
+            "ms",
+            "< 1.00x",
+            median(subj) < median(base),
+            note=f"rounds' ratios {min(ratios):.2f}-{max(ratios):.2f}x, "
+            f"median {median(ratios):.2f}x",
+        )
+    ]
+
+
 def _fields(figure: Figure) -> dict:
     import attrs
 
@@ -134,11 +219,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--per-round", type=int, default=50)
+    parser.add_argument("--suggest-rounds", type=int, default=40)
+    parser.add_argument("--suggest-calls", type=int, default=20)
+    parser.add_argument("--suggest-baseline", default=SUGGEST_BEFORE)
+    parser.add_argument(
+        "--only-suggestions", action="store_true", help="the suggestion figure alone"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="perf-calls-") as tmp:
         folder = Path(tmp)
-        figures = embedded(args.rounds, args.per_round, folder)
-        figures += served(args.rounds, args.per_round, folder)
+        figures: list[Figure] = []
+        if not args.only_suggestions:
+            figures += embedded(args.rounds, args.per_round, folder)
+            figures += served(args.rounds, args.per_round, folder)
+        figures += suggestions(
+            args.suggest_rounds, args.suggest_calls, args.suggest_baseline, folder
+        )
     report("per-call costs (medians, interleaved)", figures)
     return 0
 

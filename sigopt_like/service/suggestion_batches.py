@@ -12,6 +12,12 @@ the next batch, whose leader is one of them. A batch holds the line until each o
 requests has stored its suggestion (left its :meth:`SuggestionBatches.turn`), so the
 next batch reads those suggestions as open and chooses other points.
 
+A request that leads a batch may have read the engine's inputs itself, before its turn
+(with what else it reads to check the request): the batch uses them, instead of
+reading them again, when no request of this service stored a suggestion since (when
+:meth:`SuggestionBatches.stored` did not change); a lone request then reads the store
+once.
+
 One instance per service (``ServiceContext.suggestion_batches``): requests coalesce
 within one process. Several processes on one database (gunicorn workers, app processes
 over PostgreSQL) each coalesce their own requests; between them the store's checks
@@ -57,6 +63,20 @@ class SuggestionBatches(Generic[T]):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._lines: dict[Hashable, _Line[T]] = {}
+        self._left = 0
+
+    def stored(self) -> int:
+        """How many requests, of any key, have left their turn (stored their suggestion,
+        or failed): inputs read before it changed may miss a suggestion stored since."""
+        with self._lock:
+            return self._left
+
+    def busy(self, key: Hashable) -> bool:
+        """Whether a batch of ``key`` runs, or its requests are storing their results
+        (a request of ``key`` would wait for the next batch)."""
+        with self._lock:
+            line = self._lines.get(key)
+            return line is not None and line.holding > 0
 
     def waiting(self, key: Hashable) -> int:
         """How many requests of ``key`` wait for the next batch."""
@@ -113,6 +133,7 @@ class SuggestionBatches(Generic[T]):
 
     def _leave(self, key: Hashable, line: _Line[T]) -> None:
         with self._lock:
+            self._left += 1
             line.holding -= 1
             if line.holding == 0:
                 if not line.waiting and self._lines.get(key) is line:

@@ -367,3 +367,41 @@ def test_a_point_suggested_and_observed_during_a_request_is_not_suggested_again(
     (second,) = replies
     assert second.status == 201, second.body
     assert second.body["assignments"] != fast["assignments"]
+
+
+def test_a_lone_suggestion_request_reads_the_store_once(service):
+    """A lone request read the experiment and its count of suggestions twice: once to
+    check the request, once more as its batch's leader (the engine's inputs). Its own
+    read now serves the batch it leads: one read transaction, then the write."""
+    import sqlalchemy as sa
+
+    api = Api(service)
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}"
+    for value in range(3):
+        made = api.post(f"{base}/suggestions").body
+        api.post(f"{base}/observations", {"suggestion": made["id"], "value": value})
+    engine = service.context.store.database.engine
+    transactions: list[str] = []
+    counts: list[str] = []
+
+    def began(conn) -> None:
+        transactions.append("begin")
+
+    def seen(conn, cursor, statement, *args) -> None:
+        if statement.lstrip().upper().startswith("SELECT COUNT(*)") and "suggestions" in statement:
+            counts.append(statement)
+
+    sa.event.listen(engine, "begin", began)
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        reply = api.post(f"{base}/suggestions")
+    finally:
+        sa.event.remove(engine, "begin", began)
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert reply.status == 201, reply.body
+    assert len(transactions) == 2  # the read, the write
+    assert len(counts) == 2  # once in each
+    # a second lone request reads afresh: the first's suggestion is open
+    again = api.post(f"{base}/suggestions").body
+    assert again["assignments"] != reply.body["assignments"]

@@ -105,6 +105,25 @@ class Pick:
     seed: int
 
 
+@attrs.frozen
+class Inputs:
+    """The engine's inputs as one read found them: the experiment, its observations
+    (:func:`history`), its open suggestions and how many suggestions it has."""
+
+    experiment: ExperimentRecord
+    past: list[tuple[dict, Any]]
+    stddevs: list[Mapping[str | None, float | None] | None]
+    pending: list[dict[str, Any]]
+    made: int
+
+
+def read_inputs(unit: SigoptUnit, experiment: ExperimentRecord) -> Inputs:
+    """The engine's inputs of ``experiment``, read in ``unit``."""
+    past, stddevs = history(unit, experiment)
+    pending = unit.suggestions.open_assignments(experiment.id)
+    return Inputs(experiment, past, stddevs, pending, unit.suggestions.count(experiment.id))
+
+
 def suggest(
     store: SigoptStore,
     context: Any,
@@ -134,6 +153,9 @@ def suggest(
     """
     v1 = kind == "experiment"  # the v1 route: an AI experiment is found, then refused
     found_as = None if v1 else kind
+    batches = context.suggestion_batches
+    stored = batches.stored()  # before the read: a suggestion stored since is missed
+    inputs: Inputs | None = None  # the engine's, read here unless they will be read again
     with store.read() as unit:
         experiment = experiment_of(unit, raw_eid, owner, found_as)
         if v1:
@@ -141,7 +163,11 @@ def suggest(
         require_active(experiment)
         definition = experiment.definition()
         queued = given is None and unit.queued.waiting(experiment.id)
-        made = unit.suggestions.count(experiment.id)
+        if given is None and not queued and not batches.busy(experiment.id):
+            inputs = read_inputs(unit, experiment)  # likely this request leads, now
+            made = inputs.made
+        else:  # a batch runs: the next one reads its inputs when it stored its suggestions
+            made = unit.suggestions.count(experiment.id)
         successes = unit.observations.successes(experiment.id) if experiment.tasks else 0
     seed = (experiment.seed * 1_000_003 + made) % (2**63)
     model_based = definition["type"] not in WALKS and successes >= sigopt_tasks.MODEL_SUCCESSES
@@ -154,7 +180,8 @@ def suggest(
         )
 
     def choose(count: int) -> list[Pick]:
-        return _choose_batch(store, context, owner, raw_eid, found_as, count)
+        current = inputs if batches.stored() == stored else None
+        return _choose_batch(store, context, owner, raw_eid, found_as, count, current)
 
     with context.suggestion_batches.turn(experiment.id, choose) as pick:
         if experiment.tasks:  # the batch's seed: requests of one batch draw their own
@@ -181,25 +208,25 @@ def _choose_batch(
     raw_eid: str,
     found_as: str | None,
     count: int,
+    inputs: Inputs | None = None,
 ) -> list[Pick]:
     """The points of ``count`` requests waiting together: the engine's inputs read once
-    (after the batch before stored its suggestions, now open), then one engine call
+    (after the batch before stored its suggestions, now open; ``inputs`` when the
+    leading request read them and no suggestion was stored since), then one engine call
     within the time budget: what it has not chosen by then falls back, point by point."""
-    with store.read() as unit:
-        experiment = experiment_of(unit, raw_eid, owner, found_as)
-        definition = experiment.definition()
-        past, stddevs = history(unit, experiment)
-        pending = unit.suggestions.open_assignments(experiment.id)
-        made = unit.suggestions.count(experiment.id)
-    seed = (experiment.seed * 1_000_003 + made) % (2**63)
+    if inputs is None:
+        with store.read() as unit:
+            inputs = read_inputs(unit, experiment_of(unit, raw_eid, owner, found_as))
+    definition, made = inputs.experiment.definition(), inputs.made
+    seed = (inputs.experiment.seed * 1_000_003 + made) % (2**63)
     choices = suggester.choose_several(
         definition,
-        past,
-        pending,
+        inputs.past,
+        inputs.pending,
         count=count,
         seed=seed,
         time_budget=time_budget(context),
-        stddevs=stddevs,
+        stddevs=inputs.stddevs,
     )
     context.metrics.suggestions_batched(count)
     return [Pick(choice, definition, made, seed + i) for i, choice in enumerate(choices)]
