@@ -32,10 +32,13 @@ from .errors import ConfigError, ServiceNotInstalledError
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def start_embedded_service(database: str, *, task_processes: int | None = None) -> Any:
+def start_embedded_service(
+    database: str, *, task_processes: int | None = None, max_body_bytes: int | None = None
+) -> Any:
     """Start the in-process service on ``database`` (a SQLite path); its tasks run in
     ``task_processes`` worker processes (None: the service's default, one), or in
-    threads of this process (0).
+    threads of this process (0). ``max_body_bytes``: the largest request body it takes
+    (None: the service's default, 10 MiB), as ``sigopt-like serve --max-body-bytes``.
 
     Raises ServiceNotInstalledError, naming the extra to install, when the
     service's dependencies are missing.
@@ -61,7 +64,12 @@ def start_embedded_service(database: str, *, task_processes: int | None = None) 
     except UnusableDatabase as err:
         raise ConfigError(str(err)) from None
     try:
-        return create_app(database=target, auth_required=False, task_processes=task_processes)
+        limits: dict[str, Any] = (
+            {} if max_body_bytes is None else {"max_body_bytes": max_body_bytes}
+        )
+        return create_app(
+            database=target, auth_required=False, task_processes=task_processes, **limits
+        )
     except Exception as err:
         said = describe_opening_error(err, database)
         if said is None:  # not the database: a bug, with its traceback

@@ -668,6 +668,20 @@ API = Group(
 _Root = build_node_class(API)
 
 
+def _check_embedded_limit(name: str, value: Any, embedded: bool) -> None:
+    """A ConfigError for an embedded service's limit given to a remote Connection (its
+    server has its own), or one that is not a whole number of at least 1."""
+    if value is None:
+        return
+    if not embedded:
+        raise ConfigError(
+            f"'{name}' is for the embedded service; a remote service has its own "
+            f"(sigopt-like serve --{name.replace('_', '-')})."
+        )
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"'{name}' must be a whole number of bytes >= 1, not {value!r}.")
+
+
 class Connection(_Root):  # type: ignore[misc, valid-type]
     """A connection to a sigopt_like service: remote (``host``) or embedded (no host).
 
@@ -682,6 +696,9 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
     the optimizer (its imports, memory and CPU stay out of the caller's script).
     ``task_processes=N`` starts N of them; ``task_processes=0`` runs the tasks in
     threads of this process (as does a ``:memory:`` database, unless told otherwise).
+    ``max_body_bytes=N`` lets the embedded service take request bodies of up to N bytes
+    (default 10 MiB, as ``sigopt-like serve --max-body-bytes``): a larger table put
+    whole, say.
     """
 
     def __init__(
@@ -707,6 +724,7 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
         client_token: str | None = None,
         user_token: str | None = None,
         task_processes: int | None = None,
+        max_body_bytes: int | None = None,
     ) -> None:
         super().__init__(self, (), "conn")
         from .config import default_database_path, resolve_config
@@ -748,6 +766,7 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
                 f"'task_processes' must be a whole number >= 0 (0: threads of this process), "
                 f"not {task_processes!r}."
             )
+        _check_embedded_limit("max_body_bytes", max_body_bytes, self.config.embedded)
         if self.config.embedded:
             from .embedded import WSGIAdapter, start_embedded_service
 
@@ -756,7 +775,9 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
             if database_path != ":memory:" and "://" not in database_path:  # not a URL
                 # its folder is made (or refused, a ConfigError) by start_embedded_service
                 database_path = os.fspath(Path(database_path).expanduser())
-            self.service = start_embedded_service(database_path, task_processes=task_processes)
+            self.service = start_embedded_service(
+                database_path, task_processes=task_processes, max_body_bytes=max_body_bytes
+            )
             session = session or requests.Session()
             adapter = WSGIAdapter(self.service)
             session.mount(C.EMBEDDED_URL, adapter)

@@ -924,7 +924,9 @@ class Connection(_Root):
     when a task is queued and that stops after two idle minutes, so that this process never loads
     the optimizer (its imports, memory and CPU stay out of the caller's script).
     ``task_processes=N`` starts N of them; ``task_processes=0`` runs the tasks in threads of this
-    process (as does a ``:memory:`` database, unless told otherwise).
+    process (as does a ``:memory:`` database, unless told otherwise). ``max_body_bytes=N`` lets the
+    embedded service take request bodies of up to N bytes (default 10 MiB, as ``sigopt-like serve
+    --max-body-bytes``): a larger table put whole, say.
     """
 
     config: ClientConfig
@@ -956,6 +958,7 @@ class Connection(_Root):
         client_token: str | None = ...,
         user_token: str | None = ...,
         task_processes: int | None = ...,
+        max_body_bytes: int | None = ...,
     ) -> None: ...
     def _send(self, call: Call, kwargs: dict[str, Any], task_options: Mapping[str, Any]) -> Any: ...
     def _login(self, email: str, password: str) -> str: ...

@@ -40,6 +40,25 @@ def owner_id(req: falcon.Request) -> int:
     return int(req.context.user_id)
 
 
+#: how a caller raises the body limit, said by the 413
+BODY_LIMIT_SETTING = (
+    "the service's max_body_bytes setting: Connection(max_body_bytes=...) for the "
+    "embedded service, sigopt-like serve --max-body-bytes for a served one"
+)
+
+
+def body_too_large(limit: int, length: int | None = None) -> PayloadTooLarge:
+    """The 413 of a body over ``limit`` bytes (``length``: its Content-Length, when
+    known), naming the setting that raises the limit (before, only the number: an
+    embedded caller had nothing to raise)."""
+    said = (
+        f"The request body is {length} bytes; the limit is {limit} bytes"
+        if length is not None
+        else f"The request body is larger than the limit of {limit} bytes"
+    )
+    return PayloadTooLarge(f"{said} ({BODY_LIMIT_SETTING}).", detail={"limit": limit})
+
+
 def body_bytes(req: falcon.Request) -> bytes:
     """The raw request body, read once (bounded by the body limit) and cached.
 
@@ -55,16 +74,10 @@ def body_bytes(req: falcon.Request) -> bytes:
         return b""
     limit = getattr(req.context, "max_body_bytes", None)
     if limit is not None and length is not None and length > limit:
-        raise PayloadTooLarge(
-            f"The request body is {length} bytes; the limit is {limit} bytes.",
-            detail={"limit": limit},
-        )
+        raise body_too_large(limit, length)
     raw = req.bounded_stream.read(limit + 1) if limit is not None else req.bounded_stream.read()
     if limit is not None and len(raw) > limit:
-        raise PayloadTooLarge(
-            f"The request body is larger than the limit of {limit} bytes.",
-            detail={"limit": limit},
-        )
+        raise body_too_large(limit)
     req.context.raw_body = raw
     return raw
 

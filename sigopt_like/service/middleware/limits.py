@@ -15,7 +15,8 @@ from typing import Any
 
 import falcon
 
-from ..errors import PayloadTooLarge, RateLimited
+from ..errors import RateLimited
+from ..http import body_too_large
 from ..settings import ServiceSettings
 from ..store.errors import Busy
 from ..store.rate_limits import RateLimitStore
@@ -64,10 +65,7 @@ class BodyLimitMiddleware:
         req.context.max_body_bytes = self.limit
         length = req.content_length
         if length is not None and length > self.limit:
-            raise PayloadTooLarge(
-                f"The request body is {length} bytes; the limit is {self.limit} bytes.",
-                detail={"limit": self.limit},
-            )
+            raise body_too_large(self.limit, length)
 
 
 class RateLimitMiddleware:
