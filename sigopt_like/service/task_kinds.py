@@ -126,18 +126,19 @@ def _designer(
     """The optimizer's ``design_batch`` on ``campaign``'s history as stored (codes, not
     points encoded again), reporting progress between ``low`` and ``high``."""
     from .optimizer import design_batch
-    from .optimizer.design import without_model
+    from .optimizer.design import gathered_history, without_model
     from .optimizer.engine import Settings
 
     def design(space: Space, observations: Sequence[Any], **kw: Any) -> list[tuple]:
         encoded = encoded_history(campaign, lambda g: book.codes(g, space))
+        gathered = gathered_history(space, encoded)  # once: the progress line's, the design's
         scored = sum(1 for y in encoded.values if y is not None)
         span = high - low
-        no_model = without_model(space, encoded, kw.get("settings") or Settings())
+        no_model = without_model(gathered, kw.get("settings") or Settings())
         phase, message = modelling_progress(scored, no_model)
         ctx.progress(phase, low, message)
         ctx.progress("scoring candidates", low + span * 0.2, "scoring candidate experiments")
-        points = design_batch(space, observations, encoded=encoded, **kw)
+        points = design_batch(space, observations, encoded=encoded, gathered=gathered, **kw)
         ctx.progress("choosing batch", low + span * 0.9, f"chose {len(points)} experiments")
         return points
 

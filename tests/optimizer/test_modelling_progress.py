@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sigopt_like.service.domain.codes import Codec, EncodedHistory
 from sigopt_like.service.optimizer import design_batch
-from sigopt_like.service.optimizer.design import without_model
+from sigopt_like.service.optimizer.design import gathered_history, without_model
 from sigopt_like.service.task_kinds import modelling_progress
 
 from .conftest import factorial
@@ -19,7 +19,7 @@ def _said(values: list[float | None]) -> tuple[str, str]:
     points = design_batch(space, [], batch_size=len(values), seed=0) if values else []
     encoded = EncodedHistory([codec.encode(p) for p in points], values, [])
     responses = sum(1 for v in values if v is not None)
-    return modelling_progress(responses, without_model(space, encoded))
+    return modelling_progress(responses, without_model(gathered_history(space, encoded)))
 
 
 def test_no_responses_is_no_model() -> None:

@@ -131,3 +131,25 @@ def test_a_write_is_refused_when_the_session_changed_meanwhile(campaign: Campaig
     renamed = store.campaigns.load(sid)
     store.sessions.update(store.accounts.local_user_id(), sid, 0, name="renamed")
     store.campaigns.replace(sid, renamed, renamed, 0)  # a rename is not a campaign change
+
+
+def test_a_generate_gathers_the_history_once(
+    campaign: Campaign, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The history's codes were gathered twice per generate: for the progress line (is a
+    model fitted?) and again inside ``design_batch``. Gathered once, both read it."""
+    from sigopt_like.service.optimizer import design
+
+    for _ in range(2):
+        campaign.run("POST", "/generate", {})
+        campaign.upload_simulated()
+    real, calls = design.gather_codes, []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(design, "gather_codes", counted)
+    done = campaign.run("POST", "/generate", {})
+    assert len(calls) == 1
+    assert done["status"] == "success" and len(campaign.generations()) == 3

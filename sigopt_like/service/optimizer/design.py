@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .engine import Settings, propose, why_no_model
-from .history import EncodedObservations, gather, gather_codes
+from .history import EncodedObservations, History, gather, gather_codes
 from .threads import single_threaded
 from .views import feature_groups, view_for
 
@@ -25,6 +25,7 @@ def design_batch(
     exclude: Iterable[Sequence[Any]] = (),
     settings: Settings = Settings(),
     encoded: EncodedObservations | None = None,
+    gathered: History | None = None,
 ) -> list[tuple]:
     """``batch_size`` distinct feasible points, none tested nor in ``exclude``.
 
@@ -32,20 +33,30 @@ def design_batch(
     replicates are repeated points and ``None`` is a missing response. When
     fewer untested points remain than ``batch_size``, all of them are returned.
     Same inputs and seed give the same batch. ``encoded``: the same history given
-    as codes (then ``observations`` and ``exclude`` are not read again).
+    as codes (then ``observations`` and ``exclude`` are not read again);
+    ``gathered``: that history already gathered (:func:`gathered_history`), as the
+    caller read it for its progress line (then nothing is read again).
     """
     view = view_for(space)
-    hist = gather(view, observations, exclude) if encoded is None else gather_codes(view, encoded)
+    if gathered is not None:
+        hist = gathered
+    elif encoded is not None:
+        hist = gather_codes(view, encoded)
+    else:
+        hist = gather(view, observations, exclude)
     rng = np.random.default_rng(seed)
     return view.from_codes(propose(view, hist, int(batch_size), rng, settings))
 
 
-def without_model(
-    space: Any, encoded: EncodedObservations, settings: Settings = Settings()
-) -> str | None:
-    """Why :func:`design_batch` on ``encoded`` spreads its batch over ``space`` without a
-    model (said to a person), or None when it fits one."""
-    return why_no_model(gather_codes(view_for(space), encoded), settings)
+def gathered_history(space: Any, encoded: EncodedObservations) -> History:
+    """The history ``encoded`` as :func:`design_batch` reads it (its ``gathered``)."""
+    return gather_codes(view_for(space), encoded)
+
+
+def without_model(gathered: History, settings: Settings = Settings()) -> str | None:
+    """Why :func:`design_batch` on ``gathered`` (:func:`gathered_history`) spreads its
+    batch over the space without a model (said to a person), or None when it fits one."""
+    return why_no_model(gathered, settings)
 
 
 RECOMMEND_FIT_POINTS = 4000
