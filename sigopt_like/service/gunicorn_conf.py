@@ -16,9 +16,18 @@ Settings given on the command line win over these (gunicorn reads this module fi
   seen; past them a request is a 414 or a 431.
 - ``timeout``: gunicorn restarts a worker whose loop has not turned in this long (a worker's
   threads answering requests do not count; the loop turns each second).
+- ``control_socket_disable``, ``control_socket``: gunicorn 25.1+ opens a control socket
+  for ``gunicornc`` at one path per user (``$XDG_RUNTIME_DIR/gunicorn.ctl`` or
+  ``~/.gunicorn/gunicorn.ctl``), which a second gunicorn of the same user takes over (it
+  removes the first one's socket) and either removes when it stops. So it is off here
+  unless ``$SIGOPT_LIKE_GUNICORN_CONTROL_SOCKET`` names a path for this instance (one per
+  instance). gunicorn's ``--no-control-socket`` can only turn it off: the variable, not
+  ``--control-socket``, turns it on.
 """
 
 from __future__ import annotations
+
+import os
 
 from sigopt_like.service.gunicorn_worker import read_seconds_from_env
 from sigopt_like.service.serving import KEEP_ALIVE_SECONDS
@@ -32,3 +41,10 @@ limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
 timeout = 30
+
+#: the control socket's path for this instance; unset or empty: no control socket
+CONTROL_SOCKET_ENV = "SIGOPT_LIKE_GUNICORN_CONTROL_SOCKET"
+_control_socket = os.environ.get(CONTROL_SOCKET_ENV, "").strip()
+control_socket_disable = not _control_socket
+if _control_socket:
+    control_socket = os.path.abspath(os.path.expanduser(_control_socket))

@@ -268,3 +268,50 @@ def test_a_client_that_waits_for_100_continue_is_told_once(gunicorn_url: str) ->
     assert b"100 Continue" not in answer, answer
     status, created = _status_and_body(answer)
     assert status == 201 and created["name"] == "expecting", answer
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+
+def test_no_control_socket_shared_by_every_gunicorn_of_the_user(tmp_path: Path) -> None:
+    """gunicorn 27 opened ``$XDG_RUNTIME_DIR/gunicorn.ctl`` (or ``~/.gunicorn/gunicorn.ctl``)
+    for each instance: a second one took the first's over, and either removed it when it
+    stopped. Off unless ``$SIGOPT_LIKE_GUNICORN_CONTROL_SOCKET`` names this instance's."""
+    home, runtime = tmp_path / "home", tmp_path / "runtime"
+    home.mkdir()
+    runtime.mkdir()
+    users = {"HOME": str(home), "XDG_RUNTIME_DIR": str(runtime)}
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    proc, log = _start(plain, users)
+    try:
+        url = announced_url(proc, log, r"Listening at: (http://127\.0\.0\.1:\d+)")
+        assert requests.get(f"{url}/health", timeout=30).status_code == 200
+        assert not (runtime / "gunicorn.ctl").exists(), log.read_text()
+    finally:
+        _stop(proc)
+    # the arbiter starts it right after its workers, and says so: it never did here
+    assert "Control socket listening" not in log.read_text()
+    assert not (home / ".gunicorn").exists(), log.read_text()
+
+    own = tmp_path / "own"
+    own.mkdir()
+    path = tmp_path / "instance.ctl"
+    proc, log = _start(own, {**users, "SIGOPT_LIKE_GUNICORN_CONTROL_SOCKET": str(path)})
+    try:
+        url = announced_url(proc, log, r"Listening at: (http://127\.0\.0\.1:\d+)")
+        assert requests.get(f"{url}/health", timeout=30).status_code == 200
+        deadline = time.monotonic() + 10
+        while f"Control socket listening at {path}" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        assert path.is_socket()
+        assert not (runtime / "gunicorn.ctl").exists()
+    finally:
+        _stop(proc)
