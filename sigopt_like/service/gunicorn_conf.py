@@ -11,9 +11,11 @@ Settings given on the command line win over these (gunicorn reads this module fi
   too, 413 past ``max_body_bytes``) and its refusals of malformed HTTP in the JSON body.
 - ``keepalive``: an idle connection is closed after :data:`~.serving.KEEP_ALIVE_SECONDS`,
   as under ``serve``.
-- ``limit_request_line``, ``limit_request_fields``, ``limit_request_field_size``: gunicorn's
-  own defaults (4094 bytes, 100 headers, 8190 bytes each), named here so that they are
-  seen; past them a request is a 414 or a 431.
+- ``limit_request_line``, ``limit_request_fields``, ``limit_request_field_size``: 8190
+  bytes (gunicorn's largest short of unlimited; its default is 4094), and gunicorn's own
+  defaults of 100 headers of 8190 bytes each, the limits of ``serve`` too; past them a
+  request is a 414 ``uri_too_long`` or a 431 ``header_fields_too_large``, as under
+  ``serve`` (``serving.REQUEST_LINE_BYTES``...).
 - ``timeout``: gunicorn restarts a worker whose loop has not turned in this long (a worker's
   threads answering requests do not count; the loop turns each second).
 - ``control_socket_disable``, ``control_socket``: gunicorn 25.1+ opens a control socket
@@ -30,16 +32,21 @@ from __future__ import annotations
 import os
 
 from sigopt_like.service.gunicorn_worker import read_seconds_from_env
-from sigopt_like.service.serving import KEEP_ALIVE_SECONDS
+from sigopt_like.service.serving import (
+    KEEP_ALIVE_SECONDS,
+    REQUEST_FIELD_BYTES,
+    REQUEST_FIELDS,
+    REQUEST_LINE_BYTES,
+)
 
 # a read deadline that cannot be used stops gunicorn here, in one line, not each worker
 read_seconds_from_env()
 
 worker_class = "sigopt_like.service.gunicorn_worker.ServiceWorker"
 keepalive = int(KEEP_ALIVE_SECONDS)
-limit_request_line = 4094
-limit_request_fields = 100
-limit_request_field_size = 8190
+limit_request_line = REQUEST_LINE_BYTES
+limit_request_fields = REQUEST_FIELDS
+limit_request_field_size = REQUEST_FIELD_BYTES
 timeout = 30
 
 #: the control socket's path for this instance; unset or empty: no control socket

@@ -34,6 +34,17 @@ SPARE_CONNECTIONS = 256
 KEEP_ALIVE_SECONDS = 15
 #: how often waitress looks for idle connections to close (its default: every 30 s)
 CLEANUP_SECONDS = 2
+#: the longest request line (method, URI, version), in bytes: past it a request is a 414
+#: under ``serve`` and under gunicorn (``gunicorn_conf``'s ``limit_request_line``: the
+#: largest gunicorn takes short of "unlimited"; its default, 4094, refused URLs that
+#: waitress, which has no such limit, served up to 256 KB), so that one URL is not served
+#: by one server and refused by the other
+REQUEST_LINE_BYTES = 8190
+#: the most header fields a request may have, and the longest one ("Name: value"), in
+#: bytes: past either a request is a 431 (gunicorn's ``limit_request_fields`` and
+#: ``limit_request_field_size`` defaults)
+REQUEST_FIELDS = 100
+REQUEST_FIELD_BYTES = 8190
 
 
 def server_options(

@@ -23,10 +23,13 @@ import os
 from typing import Any
 
 from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask
+from waitress.utilities import Error, RequestHeaderFieldsTooLarge
 
 from .errors import default_code, error_body
+from .serving import REQUEST_FIELD_BYTES, REQUEST_FIELDS, REQUEST_LINE_BYTES
 
 #: what waitress's reasons mean for the caller (its ``body`` says which rule broke)
 _HINTS = {
@@ -36,8 +39,57 @@ _HINTS = {
     408: "send each request whole, without pausing (the server's --request-read-timeout "
     "says how long it waits)",
     413: "the request body is larger than this server accepts",
-    431: "the request's headers are larger than this server accepts",
+    414: f"the request line is longer than this server accepts ({REQUEST_LINE_BYTES} bytes): "
+    "send long filters or lists in a request body, not the URL",
+    417: "the only expectation this server meets is 'Expect: 100-continue'; leave the header out",
+    431: f"the request's headers are more or larger than this server accepts (at most "
+    f"{REQUEST_FIELDS} fields of {REQUEST_FIELD_BYTES} bytes each)",
 }
+
+
+class UriTooLong(Error):  # type: ignore[misc]
+    code = 414
+    reason = "URI Too Long"
+
+
+class ExpectationFailed(Error):  # type: ignore[misc]
+    code = 417
+    reason = "Expectation Failed"
+
+
+class DoorParser(HTTPRequestParser):  # type: ignore[misc]
+    """Waitress's request parser with gunicorn's limits (``gunicorn_conf``), so that a
+    request is refused alike by both servers: a request line over
+    :data:`~.serving.REQUEST_LINE_BYTES` is a 414, more than
+    :data:`~.serving.REQUEST_FIELDS` header fields or one over
+    :data:`~.serving.REQUEST_FIELD_BYTES` a 431, and an ``Expect`` other than
+    ``100-continue`` a 417 (waitress alone served a 5 KB URL gunicorn refused, and ignored
+    an expectation gunicorn refused)."""
+
+    def parse_header(self, header_plus: bytes) -> None:
+        """Parse as waitress does, then refuse what gunicorn refuses."""
+        super().parse_header(header_plus)
+        error = _refusal(header_plus, self.headers, self.version)
+        if error is not None:
+            self.error = error
+            self.completed = True
+            self.expect_continue = False  # no 100 Continue for a refused request
+
+
+def _refusal(header_plus: bytes, headers: dict[str, str], version: str) -> Error | None:
+    line, _, fields = header_plus.partition(b"\r\n")
+    if len(line) > REQUEST_LINE_BYTES:
+        return UriTooLong(f"the request line is {len(line)} bytes")
+    lines = [field for field in fields.split(b"\r\n") if field]
+    if len(lines) > REQUEST_FIELDS:
+        return RequestHeaderFieldsTooLarge(f"{len(lines)} header fields")
+    longest = max((len(field) + 2 for field in lines), default=0)  # with its CRLF, as gunicorn
+    if longest > REQUEST_FIELD_BYTES:
+        return RequestHeaderFieldsTooLarge(f"a header field of {longest} bytes")
+    expect = headers.get("EXPECT")
+    if expect is not None and expect.strip().lower() != "100-continue":
+        return ExpectationFailed(f"Expect: {expect[:100]}")
+    return None
 
 
 class JsonErrorTask(ErrorTask):  # type: ignore[misc]
@@ -92,6 +144,7 @@ class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
     """A waitress channel whose refusals are the service's JSON error body."""
 
     error_task_class = JsonErrorTask
+    parser_class = DoorParser
     #: the largest request body, which waitress refuses past (413) before reading the rest:
     #: ``serving.server_options`` sets ``max_request_body_size`` to one byte more
     body_limit: int | None = None

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -209,7 +210,7 @@ def test_a_chunk_said_past_the_limit_is_413_at_once(gunicorn_url: str, size: byt
             400,
             "'Transfer-Encoding: chunked' alone",
         ),
-        (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "limit_request_line"),
+        (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "limit_request_line"),
         (
             b"GET /health HTTP/1.1\r\n" + b"X-Pad: a\r\n" * 120 + b"\r\n",
             431,
@@ -315,3 +316,44 @@ def test_no_control_socket_shared_by_every_gunicorn_of_the_user(tmp_path: Path) 
         assert not (runtime / "gunicorn.ctl").exists()
     finally:
         _stop(proc)
+
+
+def _request(target: bytes, *fields: bytes) -> bytes:
+    head = b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    return head + b"".join(field + b"\r\n" for field in fields) + b"\r\n"
+
+
+_TOO_LARGE = "header_fields_too_large"
+#: (request, the status and code both servers answer; None: served, not refused)
+_AT_THE_LIMITS = [
+    (_request(b"/health?q=" + b"a" * 9000), 414, "uri_too_long"),
+    (_request(b"/health?q=" + b"a" * 8000), None, None),
+    (_request(b"/health", *[b"X-Pad-%d: a" % n for n in range(120)]), 431, _TOO_LARGE),
+    (_request(b"/health", *[b"X-Pad-%d: a" % n for n in range(90)]), None, None),
+    (_request(b"/health", b"X-Big: " + b"a" * 9000), 431, _TOO_LARGE),
+    (_request(b"/health", b"X-Big: " + b"a" * 8000), None, None),
+    (_request(b"/health", b"Expect: teapot"), 417, "expectation_failed"),
+]
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "code"),
+    _AT_THE_LIMITS,
+    ids=["long-uri", "uri-in", "many-fields", "fields-in", "big-field", "field-in", "expect"],
+)
+def test_serve_and_gunicorn_refuse_alike_with_the_statuss_code(
+    gunicorn_url: str, served: Any, request_bytes: bytes, status: int | None, code: str | None
+) -> None:
+    """Before: gunicorn's 414, 431 and 417 said ``"code": "bad_request"`` (waitress's 431
+    too), waitress served a 9 KB URL and the ``Expect`` gunicorn refused, and gunicorn refused a
+    5 KB URL waitress served."""
+    answers = [_exchange(url, request_bytes) for url in (gunicorn_url, served.url)]
+    statuses = [int(answer.split(b" ", 2)[1]) for answer in answers]
+    assert statuses[0] == statuses[1], answers
+    if status is None:
+        assert statuses[0] not in (414, 417, 431), answers
+        return
+    for answer in answers:
+        got, body = _status_and_body(answer)
+        assert (got, body["code"]) == (status, code), answer
+        assert b"Content-Type: application/json" in answer.partition(b"\r\n\r\n")[0]

@@ -432,7 +432,7 @@ def test_a_search_longer_than_any_name_is_a_400_naming_it(served_on_either):
     api.create_experiment(name="n" * 500, project="p")
     runs = f"/v1/clients/{client}/projects/p/training_runs"
     for route in ("/v1/experiments", f"/v1/clients/{client}/projects/p/experiments", runs):
-        refused = api.get(route, search="x" * 100_000)
+        refused = api.get(route, search="x" * 5_000)  # a URL over 8 KB is a 414
         assert refused.status == 400 and refused.body["detail"]["field"] == "search", route
         assert "no name here is longer than 500" in refused.body["message"]
     assert len(api.get("/v1/experiments", search="N" * 500).body["data"]) == 1
