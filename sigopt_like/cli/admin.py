@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
+import attrs
 import click
 
 from .._constants import SERVICE_EXTRA_HINT
@@ -205,7 +206,12 @@ def serve(
     # waitress's own lines ("Client disconnected while serving <path>") and tracebacks
     # may quote a token: every line goes through one redaction, whoever wrote it
     log_served(quiet_access)
-    service = app.create_app(database=database, **overrides)
+    from ..service.starting import StartingService, start_service
+
+    # a PostgreSQL server not up yet is waited for (/health 200, the rest 503), as the
+    # WSGI factory does: before, serve exited, and a boot that started it first failed
+    settings = attrs.evolve(app.ServiceSettings(), database=database, **overrides)
+    service = start_service(settings, app.create_app)
     try:
         read: dict[str, Any] = {}
         if request_read_timeout is not None:
@@ -247,6 +253,8 @@ def serve(
     asks_worker = no_tasks and not browser_hint
     tasks = f"; tasks run only by {worker_command(db, database, shown)}" if asks_worker else ""
     others = other_machines_note(server.effective_host, server.effective_port)
+    if isinstance(service, StartingService):
+        others += "; the database does not answer yet: /ready and the API answer 503 until it does"
     click.echo(
         f"sigopt-like serving on {url} "
         f"(auth {'on' if not no_auth else 'OFF'}), database {shown}{tasks}{others}"

@@ -17,9 +17,12 @@ A connection idle between requests is closed after :data:`KEEP_ALIVE_SECONDS`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .app import Service
+
+if TYPE_CHECKING:
+    from .starting import StartingService
 
 #: threads for ordinary requests (waiting requests get their own on top)
 DEFAULT_THREADS = 8
@@ -48,7 +51,9 @@ REQUEST_FIELD_BYTES = 8190
 
 
 def server_options(
-    service: Service, threads: int = DEFAULT_THREADS, keep_alive: int = KEEP_ALIVE_SECONDS
+    service: Service | StartingService,
+    threads: int = DEFAULT_THREADS,
+    keep_alive: int = KEEP_ALIVE_SECONDS,
 ) -> dict[str, Any]:
     """waitress options for ``service`` with ``threads`` request threads, closing a
     connection idle for ``keep_alive`` seconds."""
@@ -70,7 +75,7 @@ def server_options(
 
 
 def create_server(
-    service: Service,
+    service: Service | StartingService,
     host: str,
     port: int,
     *,

@@ -29,6 +29,11 @@ serve`` says, not a traceback from each gunicorn worker; a SQLite file's folder 
 exist (it is not made: a mistyped path would become a new, empty database). Under
 gunicorn the refusal is its ``AppImportError``, which it prints as one line before it
 stops ("App failed to load") instead of booting worker after worker.
+
+A PostgreSQL server that is not up yet (connection refused, no socket, starting up, not
+accepting connections) is no mistake in the settings: the app starts anyway, answers
+``/health`` 200 and everything else (``/ready`` included) 503 until it can open the
+database, then serves (``starting.StartingService``), as ``sigopt-like serve`` does.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from ..database_targets import UnusableDatabase, check, describe_opening_error
 from . import app as service_app  # not its create_app: a factory name gunicorn must not find
 from .app import Service
 from .settings import ServiceSettings
+from .starting import StartingService, start_service
 
 DATABASE_ENV = "SIGOPT_LIKE_DATABASE"
 #: waiting clients per gunicorn worker unless ``max_waiting_requests`` is given: few
@@ -50,7 +56,7 @@ DATABASE_ENV = "SIGOPT_LIKE_DATABASE"
 WAITING_REQUESTS = 4
 
 
-def application(**settings: Any) -> Service:
+def application(**settings: Any) -> Service | StartingService:
     """A service for one worker process of a WSGI server (see the module docstring)."""
     database = settings.pop("database", None) or os.environ.get(DATABASE_ENV)
     if not database:
@@ -76,8 +82,9 @@ def application(**settings: Any) -> Service:
     except ValueError as err:
         _refuse(f"sigopt_like: {err}")
     try:
-        return service_app.create_app(
-            attrs.evolve(base, database=check(database, made_for_you=False))
+        return start_service(
+            attrs.evolve(base, database=check(database, made_for_you=False)),
+            service_app.create_app,
         )
     except UnusableDatabase as err:
         _refuse(f"sigopt_like: {err}")

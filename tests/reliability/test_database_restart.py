@@ -362,3 +362,81 @@ def test_an_app_process_that_only_requests_reach_says_the_end_of_an_outage(
     finally:
         _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
         served.close()
+
+
+def _allow_connections(url: str, allowed: bool) -> None:
+    name = url.split("?", 1)[0].rsplit("/", 1)[1]
+    _admin(url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS {str(allowed).lower()}")
+
+
+def _answer_until(url: str, status: int, timeout: float = 60) -> requests.Response:
+    """GET ``url`` until it answers ``status`` (the last answer)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            answer = requests.get(url, timeout=30)
+            if answer.status_code == status:
+                return answer
+        except requests.ConnectionError:
+            pass
+        assert time.monotonic() < deadline, f"{url} never answered {status}"
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("server", ["serve", "gunicorn"])
+def test_a_server_started_before_its_database_answers_503_then_serves(
+    pg_url: str, tmp_path: Path, server: str
+) -> None:
+    """Before: the WSGI factory raised at its start ("App failed to load": gunicorn
+    stopped) and ``serve`` exited, when the PostgreSQL server refused connections: an app
+    started before its database (a boot, a container platform) stayed down. Now both
+    start, answer ``/health`` 200 (liveness) and ``/ready`` and the API 503 until the
+    database lets them in, then serve."""
+    store = sigopt_like.service.store.open_store(pg_url)  # its tables, a user and token
+    token = store.accounts.issue_token(store.accounts.create_user("s@example.com").id).token
+    store.close()
+    _allow_connections(pg_url, False)
+    log = tmp_path / f"{server}.log"
+    root = Path(__file__).resolve().parents[2]
+    if server == "serve":
+        command = [*SERVE, "--quiet-access", "--no-tasks", "--port", "0", "--db", pg_url]
+        announced = r"serving on (http://\S+?)[;, ]"
+    else:
+        command = [
+            *(sys.executable, "-m", "gunicorn", "-c", "python:sigopt_like.service.gunicorn_conf"),
+            *("--workers", "1", "--threads", "4", "--bind", "127.0.0.1:0"),
+            f"sigopt_like.service.wsgi:application(database={pg_url!r})",
+        ]
+        announced = r"Listening at: (http://127\.0\.0\.1:\d+)"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            command, cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        try:
+            url = announced_url(proc, log, announced)
+            _answer_until(f"{url}/health", 200)
+            assert requests.head(f"{url}/health", timeout=30).status_code == 200
+            ready = requests.get(f"{url}/ready", timeout=30)
+            assert ready.status_code == 503 and ready.json()["code"] == "unavailable", ready.text
+            headers = {"Authorization": f"Bearer {token}"}
+            listed = requests.get(f"{url}/v1/sessions", headers=headers, timeout=30)
+            assert listed.status_code == 503 and listed.headers["Retry-After"], listed.text
+            assert listed.json()["detail"] == {"check": "database"}, listed.text
+            assert requests.head(f"{url}/ready", timeout=30).status_code == 503
+        finally:
+            _allow_connections(pg_url, True)
+        assert _answer_until(f"{url}/ready", 200).json()["object"] == "ready"
+        listed = requests.get(f"{url}/v1/sessions", headers=headers, timeout=30)
+        assert listed.status_code == 200 and listed.json()["count"] == 0, listed.text
+        made = requests.post(
+            f"{url}/v1/sessions", json={"name": "late"}, headers=headers, timeout=30
+        )
+        assert made.status_code == 201, made.text
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+    text = log.read_text()
+    assert "App failed to load" not in text and "Traceback" not in text, text[-3000:]
+    assert "the database does not answer (service start" in text, text[-3000:]
+    assert "the database answers again, after" in text, text[-3000:]

@@ -130,6 +130,41 @@ def is_unreachable_error(err: BaseException | None) -> bool:
     return False
 
 
+#: what libpq says when a PostgreSQL server is not there yet, or not letting anyone in yet
+#: (not a mistake in the URL: a wrong password or a missing database is said otherwise)
+_NOT_UP_WORDS = (
+    "connection refused",
+    "no such file or directory",  # its Unix socket: the server is not running
+    "is not currently accepting connections",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "the database system is not yet accepting connections",
+    "timeout expired",
+    "timed out",
+    "no route to host",
+    "network is unreachable",
+    "could not translate host name",  # a container's name not yet in DNS
+    "server closed the connection unexpectedly",
+)
+
+
+def is_not_up_error(err: BaseException | None) -> bool:
+    """Whether an error met opening a PostgreSQL database means "its server is not up, or
+    lets no one in, yet" (worth waiting for), not a mistake in the URL (a wrong password,
+    a database that does not exist)."""
+    if not is_unreachable_error(err):
+        return False
+    while err is not None:
+        orig = getattr(err, "orig", None) or err
+        if getattr(orig, "sqlstate", None) == "57P03":  # cannot_connect_now
+            return True
+        if any(word in str(orig).lower() for word in _NOT_UP_WORDS):
+            return True
+        err = err.__cause__
+    return False
+
+
 @contextlib.contextmanager
 def translate_errors() -> Iterator[None]:
     """Turn "locked" and serialisation failures, a wait for a pooled connection that
