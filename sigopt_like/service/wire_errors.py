@@ -29,6 +29,7 @@ from waitress.task import ErrorTask
 from waitress.utilities import Error, RequestHeaderFieldsTooLarge
 
 from .errors import default_code, error_body
+from .head_answers import HeadTask
 from .serving import REQUEST_FIELD_BYTES, REQUEST_FIELDS, REQUEST_LINE_BYTES
 
 #: what waitress's reasons mean for the caller (its ``body`` says which rule broke)
@@ -145,6 +146,7 @@ class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
 
     error_task_class = JsonErrorTask
     parser_class = DoorParser
+    task_class = HeadTask  # a HEAD of the event stream: its headers, no stray last chunk
     #: the largest request body, which waitress refuses past (413) before reading the rest:
     #: ``serving.server_options`` sets ``max_request_body_size`` to one byte more
     body_limit: int | None = None

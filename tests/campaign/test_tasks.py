@@ -238,6 +238,38 @@ def test_event_stream_delivers_progress_and_ends(served):
     assert arrival[0] < arrival[-1]  # streamed as it happened, not all at the end
 
 
+def _read_answer(sock: socket.socket, already: bytes = b"") -> tuple[bytes, bytes]:
+    """One answer's headers (to its blank line), and what came after them."""
+    data = already
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, data
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    return head, rest
+
+
+def test_head_on_the_event_stream_is_its_headers_alone_on_a_reusable_connection(served):
+    """Before: waitress wrote the chunked framing's last chunk, ``0\\r\\n\\r\\n``, after
+    the HEAD's headers (a client read it as the next answer's status line) and closed the
+    connection."""
+    api = Api(served.service, served.url, served.token)
+    sid = api.session()
+    task = api.queue_space(sid)
+    api.wait(sid, task)
+    events = f"/v1/sessions/{sid}/tasks/{task['id']}/events"
+    host, port = served.url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        auth = f"Authorization: Bearer {served.token}"
+        sock.sendall(f"HEAD {events} HTTP/1.1\r\nHost: x\r\n{auth}\r\n\r\n".encode())
+        head, rest = _read_answer(sock)
+        assert head.startswith(b"HTTP/1.1 200 "), head
+        assert b"text/event-stream" in head and b"Connection: close" not in head, head
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")  # the same connection
+        health, _ = _read_answer(sock, rest)
+        assert health.startswith(b"HTTP/1.1 200 "), (rest, health)  # nothing came between
+
+
 def test_event_stream_embedded(embedded):
     api = embedded
     sid = api.session()
