@@ -172,3 +172,57 @@ def test_head_on_any_get_route_answers_as_its_get(served):
     assert post_only.status_code == 405 and "HEAD" not in post_only.headers["Allow"]
     options = requests.options(f"{served.url}/v1/sessions", headers=auth, timeout=30)
     assert "HEAD" in options.headers["Allow"], options.headers
+
+
+def _selected_columns(engine, run):
+    """The SQL statements ``run()`` has the service execute (SQLAlchemy's own events)."""
+    import sqlalchemy as sa
+
+    said: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        said.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        answer = run()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    return answer, said
+
+
+def test_head_of_an_analytics_file_reads_its_size_not_its_bytes(served):
+    """Before: HEAD ran the GET, which read the whole file (plots, tables of megabytes)
+    from the database to send none of it. Now its stored size gives the Content-Length
+    the GET's body has."""
+    import re
+
+    import requests
+
+    from sigopt_like.service.store.analytics import StoredFile
+
+    auth = served.headers()
+    sid = requests.post(
+        f"{served.url}/v1/sessions", json={"name": "heads"}, headers=auth, timeout=30
+    ).json()["id"]
+    data = bytes(range(256)) * 800  # 200 KB
+    store = served.service.context.store
+    store.analytics.replace(int(sid), 1, [StoredFile("table.csv", 1, "text/csv", data)], 0)
+    url = f"{served.url}/v1/sessions/{sid}/analytics/files/table.csv"
+    engine = store.database.engine
+    got, get_sql = _selected_columns(engine, lambda: requests.get(url, headers=auth, timeout=30))
+    head, head_sql = _selected_columns(engine, lambda: requests.head(url, headers=auth, timeout=30))
+    assert got.status_code == head.status_code == 200 and got.content == data
+    assert head.content == b""
+    for name in ("Content-Type", "Content-Length", "Content-Disposition"):
+        assert head.headers[name] == got.headers[name], name
+    reads_bytes = re.compile(r"analytics_files\.data\b(?!\))")  # length(...data) is no read
+    assert any(reads_bytes.search(sql) for sql in get_sql), get_sql
+    assert not any(reads_bytes.search(sql) for sql in head_sql), head_sql
+    for gen in ("1", "2"):  # a generation without it: the GET's 404
+        missing = f"{url}?gen={gen}"
+        got = requests.get(missing, headers=auth, timeout=30)
+        head = requests.head(missing, headers=auth, timeout=30)
+        assert head.status_code == got.status_code == (200 if gen == "1" else 404)
+    other = requests.head(url, headers=served.headers(served.make_user()[1]), timeout=30)
+    assert other.status_code == 404

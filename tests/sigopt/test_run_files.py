@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 pytest.importorskip("sigopt")
 
@@ -26,6 +28,20 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 
 def md5(data: bytes) -> str:
     return base64.b64encode(hashlib.md5(data).digest()).decode()
+
+
+def _statements(engine, run):
+    """What ``run()`` answers, and the SQL statements the service executed meanwhile."""
+    said: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        said.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        return run(), said
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
 
 
 def get(served, path: str, token: str | None = None) -> requests.Response:
@@ -45,6 +61,18 @@ def test_log_image_uploads_and_the_run_lists_the_files(served, tmp_path):
     content = get(served, f"/v1/files/{first['id']}/content")
     assert content.status_code == 200 and content.content == PNG
     assert content.headers["Content-Type"] == "image/png"
+    # HEAD: the GET's headers, the bytes not read (before, it ran the GET)
+    engine = served.service.context.store.database.engine
+    head, said = _statements(
+        engine,
+        lambda: requests.head(
+            f"{served.url}/v1/files/{first['id']}/content", headers=served.headers(), timeout=30
+        ),
+    )
+    assert head.status_code == 200 and head.content == b""
+    for name in ("Content-Type", "Content-Length", "Content-Disposition"):
+        assert head.headers[name] == content.headers[name], name
+    assert said and not [sql for sql in said if re.search(r"\.data\b", sql)], said
     svg = get(served, f"/v1/files/{second['id']}/content")
     assert svg.content == SVG and svg.headers["Content-Disposition"].startswith("attachment")
     assert svg.headers["X-Content-Type-Options"] == "nosniff"

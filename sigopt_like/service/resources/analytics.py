@@ -90,16 +90,36 @@ class AnalyticsFile:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str, name: str) -> None:
         """The file of generation ``gen`` (default: the latest generation that has it)."""
-        session_id = parse_id(sid, "session")
-        gen = query_int(req, "gen", None, minimum=0)
-        self._sessions.get(owner_id(req), session_id)
+        session_id, gen = self._asked(req, sid)
         stored = self._analytics.file(session_id, name, gen)
         if stored is None:
-            where = f" of generation {gen}" if gen is not None else ""
-            raise NotFound(f"No analytics file {name!r}{where}: start an analytics task first.")
+            raise _no_file(name, gen)
         resp.content_type = stored.content_type
         resp.data = stored.data
         resp.set_header("Content-Disposition", f'attachment; filename="{stored.name}"')
+
+    def on_head(self, req: falcon.Request, resp: falcon.Response, sid: str, name: str) -> None:
+        """The GET's status and headers, its Content-Length the file's stored size: the
+        bytes (a plot, megabytes of table) are not read (before, HEAD ran the GET)."""
+        session_id, gen = self._asked(req, sid)
+        info = self._analytics.file_info(session_id, name, gen)
+        if info is None:
+            raise _no_file(name, gen)
+        resp.content_type = info.content_type
+        resp.content_length = info.size
+        resp.set_header("Content-Disposition", f'attachment; filename="{info.name}"')
+
+    def _asked(self, req: falcon.Request, sid: str) -> tuple[int, int | None]:
+        """The caller's session and the generation asked for (a 404 for another's)."""
+        session_id = parse_id(sid, "session")
+        gen = query_int(req, "gen", None, minimum=0)
+        self._sessions.get(owner_id(req), session_id)
+        return session_id, gen
+
+
+def _no_file(name: str, gen: int | None) -> NotFound:
+    where = f" of generation {gen}" if gen is not None else ""
+    return NotFound(f"No analytics file {name!r}{where}: start an analytics task first.")
 
 
 def register(app: falcon.App, context: Any) -> None:

@@ -78,6 +78,22 @@ class AnalyticsStore:
             ).all()
         return [FileInfo(r.name, r.gen, r.content_type, int(r.size or 0)) for r in rows]
 
+    def file_info(self, session_id: int, name: str, gen: int | None = None) -> FileInfo | None:
+        """What :meth:`file` would read, without its bytes (their size instead)."""
+        size = sa.func.length(A.c.data).label("size")
+        query = sa.select(A.c.name, A.c.gen, A.c.content_type, size).where(
+            A.c.session_id == session_id, A.c.name == name
+        )
+        if gen is not None:
+            query = query.where(A.c.gen == gen)
+        with self._db.read() as conn:
+            row = conn.execute(query.order_by(A.c.gen.desc()).limit(1)).first()
+        return (
+            None
+            if row is None
+            else FileInfo(row.name, row.gen, row.content_type, int(row.size or 0))
+        )
+
     def file(self, session_id: int, name: str, gen: int | None = None) -> StoredFile | None:
         """The file ``name`` of generation ``gen`` (default: the latest that has it)."""
         query = sa.select(A).where(A.c.session_id == session_id, A.c.name == name)

@@ -91,7 +91,7 @@ ROUTES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     (f"{RUN}/checkpoints/{{ckid}}", "runs:CheckpointItem", "get", ("store",)),
     (f"{RUN}/files", "files:RunFiles", "post", ("store",)),
     ("/v1/files/{fid}", "files:FileItem", "get", ("store",)),
-    ("/v1/files/{fid}/content", "files:FileContent", "get", ("store",)),
+    ("/v1/files/{fid}/content", "files:FileContent", "get head", ("store",)),
     ("/v1/files/{fid}/upload", "files:FileUpload", "put", ("store",)),
     ("/v1/tokens/self", "clients:TokenSelf", "get", ()),
     ("/v1/tokens/{token}", "clients:TokenLookup", "get", ()),

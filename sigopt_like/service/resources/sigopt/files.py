@@ -151,9 +151,26 @@ class FileContent(_FileRead):
     def on_get(self, req: falcon.Request, resp: falcon.Response, fid: str) -> None:
         record, data = self.owned(req, fid, data=True)
         if data is None:
-            raise NotFound(f"File {fid} has no content yet: it was described, not uploaded.")
+            raise _not_uploaded(fid)
         resp.data = data
-        resp.content_type = record.content_type
-        resp.set_header("Content-Disposition", f'attachment; filename="file-{record.id}"')
-        resp.set_header("X-Content-Type-Options", "nosniff")
-        resp.set_header("Content-Security-Policy", "sandbox")
+        _content_headers(resp, record)
+
+    def on_head(self, req: falcon.Request, resp: falcon.Response, fid: str) -> None:
+        """The GET's status and headers without reading the bytes: an uploaded file's
+        length is the one it was described with (the upload was refused otherwise)."""
+        record, _ = self.owned(req, fid)
+        if record.uploaded is None:
+            raise _not_uploaded(fid)
+        resp.content_length = record.content_length
+        _content_headers(resp, record)
+
+
+def _not_uploaded(fid: str) -> NotFound:
+    return NotFound(f"File {fid} has no content yet: it was described, not uploaded.")
+
+
+def _content_headers(resp: falcon.Response, record: FileRecord) -> None:
+    resp.content_type = record.content_type
+    resp.set_header("Content-Disposition", f'attachment; filename="file-{record.id}"')
+    resp.set_header("X-Content-Type-Options", "nosniff")
+    resp.set_header("Content-Security-Policy", "sandbox")
