@@ -41,7 +41,7 @@ _HINTS = {
     "says how long it waits)",
     413: "the request body is larger than this server accepts",
     414: f"the request line is longer than this server accepts ({REQUEST_LINE_BYTES} bytes): "
-    "send long filters or lists in a request body, not the URL",
+    "shorten the URL (fewer or shorter ids, names or filters in it)",
     417: "the only expectation this server meets is 'Expect: 100-continue'; leave the header out",
     431: f"the request's headers are more or larger than this server accepts (at most "
     f"{REQUEST_FIELDS} fields of {REQUEST_FIELD_BYTES} bytes each)",

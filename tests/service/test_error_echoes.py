@@ -10,22 +10,28 @@ import pytest
 import requests
 
 HUGE = 100_000
+#: the length of each huge part of a URL: two in one path stay under the 8 KB a request
+#: line may take (past it, both servers answer a 414 before the app sees the request)
+HUGE_IN_URL = 2_500
 #: the most an error body may take, whatever the input
 MAX_BODY = 4_000
 
 
-def _huge(mark: str) -> str:
-    """``HUGE`` characters that start with ``mark`` and end with ``-end``."""
-    return mark + "q" * (HUGE - len(mark) - 4) + "-end"
+def _huge(mark: str, size: int = HUGE) -> str:
+    """``size`` characters that start with ``mark`` and end with ``-end``."""
+    return mark + "q" * (size - len(mark) - 4) + "-end"
 
 
 def _cases(eid: str) -> list[tuple[str, str, Any, Any, str]]:
     """(method, path, query, JSON body, the word the answer must still name)."""
-    path = _huge("route")
-    ident = _huge("9id")
+    path = _huge("route", HUGE_IN_URL)
+    ident = _huge("9id", HUGE_IN_URL)
     name = _huge("field")
     value = _huge("value")
+    in_url = _huge("value", HUGE_IN_URL)
+    field_in_url = _huge("field", HUGE_IN_URL)
     return [
+        ("GET", f"/v1/{_huge('route')}", None, None, "the request line is 100017 bytes"),
         ("GET", f"/v1/{path}", None, None, "route"),
         ("GET", f"/v1/experiments/{ident}", None, None, "9id"),
         ("GET", f"/v1/experiments/{eid}/suggestions/{ident}", None, None, "suggestion"),
@@ -54,10 +60,10 @@ def _cases(eid: str) -> list[tuple[str, str, Any, Any, str]]:
             "field",
         ),
         ("POST", f"/v1/experiments/{eid}/observations", None, {"suggestion": value}, "value"),
-        ("GET", "/v1/experiments", {"limit": value}, None, "limit"),
-        ("GET", "/v1/experiments", {"before": value}, None, "value"),
-        ("GET", "/v1/experiments", {name: "1"}, None, "field"),
-        ("GET", f"/v1/experiments/{eid}/suggestions", {"state": value}, None, "value"),
+        ("GET", "/v1/experiments", {"limit": in_url}, None, "limit"),
+        ("GET", "/v1/experiments", {"before": in_url}, None, "value"),
+        ("GET", "/v1/experiments", {field_in_url: "1"}, None, "field"),
+        ("GET", f"/v1/experiments/{eid}/suggestions", {"state": in_url}, None, "value"),
     ]
 
 
@@ -81,7 +87,8 @@ def test_huge_paths_ids_names_and_values_come_back_clipped(served: Any) -> None:
         error = answer.json()
         assert error["object"] == "error", where
         message = error["message"]
-        assert named in message and "..." in message, (where, message)
+        assert named in message, (where, message)
+        assert "..." in message or answer.status_code == 414, (where, message)  # not echoed
 
 
 @pytest.mark.parametrize("spaced", [False, True])
