@@ -38,6 +38,8 @@ LOG = logging.getLogger("sigopt_like.service")
 #: the first wait before the service is built again, and the longest
 FIRST_RETRY_SECONDS = 0.5
 MAX_RETRY_SECONDS = 5.0
+#: how long closing waits for an attempt under way (a connection being tried)
+CLOSE_WAIT_SECONDS = 5.0
 #: what a 503 says to wait before asking again (the running service's, for an outage)
 RETRY_AFTER = "2"
 
@@ -116,7 +118,9 @@ class StartingService:
         with self._lock:
             self._stop.set()
             service = self._service
-        self._thread.join(timeout=MAX_RETRY_SECONDS + 30)
+        # an attempt under way ends on its own (a daemon thread: it does not hold the
+        # process), and closes what it built once it sees the stop
+        self._thread.join(timeout=CLOSE_WAIT_SECONDS)
         if service is not None:
             service.close()
 
