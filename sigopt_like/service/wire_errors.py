@@ -70,14 +70,15 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
     def parse_header(self, header_plus: bytes) -> None:
         """Parse as waitress does, then refuse what gunicorn refuses."""
         super().parse_header(header_plus)
-        error = _refusal(header_plus, self.headers, self.version)
+        error = _refusal(header_plus, self.headers)
         if error is not None:
             self.error = error
             self.completed = True
             self.expect_continue = False  # no 100 Continue for a refused request
 
 
-def _refusal(header_plus: bytes, headers: dict[str, str], version: str) -> Error | None:
+def _refusal(header_plus: bytes, headers: dict[str, str]) -> Error | None:
+    """What gunicorn refuses in a request's head (``header_plus``), as waitress's error."""
     line, _, fields = header_plus.partition(b"\r\n")
     if len(line) > REQUEST_LINE_BYTES:
         return UriTooLong(f"the request line is {len(line)} bytes")
