@@ -17,6 +17,13 @@ to be restarted by hand or by its supervisor, in a loop. Now both start and answ
 Only a server that is not there yet, or lets no one in yet, is waited for
 (``store.database.is_not_up_error``); a wrong password or a database that does not exist
 still stops the start in one line: waiting would not mend them.
+
+A process forked from one that is waiting (gunicorn's ``--preload``: the factory runs
+in the master, whose workers are forked from it) begins a wait of its own at once
+(``os.register_at_fork``): a forked process has none of its parent's threads, so the
+parent's wait would never end in it, and its workers answered 503 for good. A service the
+parent built is not used in the child either (its connections are the parent's): the
+child builds its own.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import json
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -77,9 +85,33 @@ class StartingService:
         self._refusal: str | None = None  # the latest other error, said once
         self.outage = DatabaseOutage()
         self.outage.failed(error, "service start: serving /health, 503 elsewhere")
-        self._thread = threading.Thread(target=self._keep_building, name="sigopt-like-start")
-        self._thread.daemon = True
-        self._thread.start()
+        #: a service built in the process this one was forked from: never used here
+        #: (its connections are that process's), nor closed (that would close them)
+        self._parents: list[Service] = []
+        self._thread = self._start_thread()
+        forked = weakref.WeakMethod(self._forked)
+        os.register_at_fork(after_in_child=lambda: _call(forked))
+
+    def _start_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self._keep_building, name="sigopt-like-start")
+        thread.daemon = True
+        thread.start()
+        return thread
+
+    def _forked(self) -> None:
+        """In a process forked from this one's (alone in it, before any other thread
+        runs): the wait begins again here, the parent's thread not being in it."""
+        if self._stop.is_set():  # closed before the fork
+            return
+        if self._service is not None:
+            self._parents.append(self._service)
+            self._service = None
+        # the parent's locks may have been held by its threads at the fork: new ones
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._refusal = None
+        self.outage = DatabaseOutage()
+        self._thread = self._start_thread()
 
     @property
     def service(self) -> Service | None:
@@ -129,6 +161,12 @@ class StartingService:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _call(method: weakref.WeakMethod[Callable[[], None]]) -> None:
+    found = method()
+    if found is not None:
+        found()
 
 
 def _line(err: BaseException) -> str:
