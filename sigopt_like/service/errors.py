@@ -143,6 +143,25 @@ class Unavailable(APIError):
     status, code = 503, "unavailable"
 
 
+#: how a caller raises the body limit, said by every 413 of the service (the app's, and
+#: the servers' own: waitress's under ``serve``, gunicorn's worker's for chunks)
+BODY_LIMIT_SETTING = (
+    "the service's max_body_bytes setting: Connection(max_body_bytes=...) for the "
+    "embedded service, sigopt-like serve --max-body-bytes for a served one"
+)
+
+
+def body_too_large_message(limit: int, length: int | None = None) -> str:
+    """What a 413 says of a body over ``limit`` bytes (``length``: its Content-Length,
+    when known and over the limit), naming the setting that raises the limit."""
+    said = (
+        f"The request body is {length} bytes; the limit is {limit} bytes"
+        if length is not None
+        else f"The request body is larger than the limit of {limit} bytes"
+    )
+    return f"{said} ({BODY_LIMIT_SETTING})."
+
+
 def default_code(status: int) -> str:
     """The stable code of an error status that has no more specific one."""
     return _DEFAULT_CODES.get(status, "bad_request" if status < 500 else "internal")

@@ -43,7 +43,7 @@ from typing import Any
 from gunicorn.http import errors as http_errors
 from gunicorn.workers.gthread import ThreadWorker
 
-from .errors import default_code, error_body
+from .errors import body_too_large_message, default_code, error_body
 from .serving import DEFAULT_READ_SECONDS
 from .slow_clients import MIN_BYTES_PER_SECOND
 
@@ -256,7 +256,7 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         too_large = (
             413,
             "Content Too Large",
-            f"The request body is longer than the limit of {limit} bytes.",
+            body_too_large_message(limit) if limit is not None else "",
             {"limit": limit},
         )
         if encodings and limit is not None:

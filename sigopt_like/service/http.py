@@ -13,7 +13,7 @@ import falcon
 
 from .._constants import INT64_MAX, INT64_MIN
 from .door import check_content_type, parse_json
-from .errors import BadRequest, NotFound, PayloadTooLarge
+from .errors import BadRequest, NotFound, PayloadTooLarge, body_too_large_message
 from .store.pages import Page, PageRequest
 
 _ID_TEXT = re.compile(r"[0-9]{1,18}")
@@ -40,23 +40,11 @@ def owner_id(req: falcon.Request) -> int:
     return int(req.context.user_id)
 
 
-#: how a caller raises the body limit, said by the 413
-BODY_LIMIT_SETTING = (
-    "the service's max_body_bytes setting: Connection(max_body_bytes=...) for the "
-    "embedded service, sigopt-like serve --max-body-bytes for a served one"
-)
-
-
 def body_too_large(limit: int, length: int | None = None) -> PayloadTooLarge:
     """The 413 of a body over ``limit`` bytes (``length``: its Content-Length, when
     known), naming the setting that raises the limit (before, only the number: an
     embedded caller had nothing to raise)."""
-    said = (
-        f"The request body is {length} bytes; the limit is {limit} bytes"
-        if length is not None
-        else f"The request body is larger than the limit of {limit} bytes"
-    )
-    return PayloadTooLarge(f"{said} ({BODY_LIMIT_SETTING}).", detail={"limit": limit})
+    return PayloadTooLarge(body_too_large_message(limit, length), detail={"limit": limit})
 
 
 def body_bytes(req: falcon.Request) -> bytes:

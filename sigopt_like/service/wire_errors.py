@@ -28,7 +28,7 @@ from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask
 from waitress.utilities import Error, RequestHeaderFieldsTooLarge
 
-from .errors import default_code, error_body
+from .errors import body_too_large_message, default_code, error_body
 from .head_answers import HeadTask
 from .serving import REQUEST_FIELD_BYTES, REQUEST_FIELDS, REQUEST_LINE_BYTES
 
@@ -39,7 +39,6 @@ _HINTS = {
     "Content-Length)",
     408: "send each request whole, without pausing (the server's --request-read-timeout "
     "says how long it waits)",
-    413: "the request body is larger than this server accepts",
     414: f"the request line is longer than this server accepts ({REQUEST_LINE_BYTES} bytes): "
     "shorten the URL (fewer or shorter ids, names or filters in it)",
     417: "the only expectation this server meets is 'Expect: 100-continue'; leave the header out",
@@ -120,11 +119,8 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
             )
         elif status == 413 and limit is not None:
             size = getattr(self.request, "content_length", 0)
-            message = (
-                f"The request body is {size} bytes; the limit is {limit} bytes."
-                if size > limit  # else its chunks passed the limit before their end
-                else f"The request body is longer than the limit of {limit} bytes."
-            )
+            # the app's words (size > limit: declared; else its chunks passed the limit)
+            message = body_too_large_message(limit, size if size > limit else None)
             detail["limit"] = limit
         else:
             hint = getattr(error, "hint", None) or _HINTS.get(status, reason.lower())

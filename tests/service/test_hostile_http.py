@@ -15,10 +15,17 @@ from typing import Any
 import pytest
 import requests
 
+import sigopt_like
+from sigopt_like.errors import PayloadTooLargeError
 from sigopt_like.service import create_app
-from tests.fixtures.servers import IN_THREADS, ServedInstance
+from tests.fixtures.servers import IN_THREADS, ServedInstance, ServedProcess
 
 LIMIT = 64 * 1024
+#: how every 413 of the service says to raise the limit, the app's and waitress's
+SETTING = (
+    "the service's max_body_bytes setting: Connection(max_body_bytes=...) for the "
+    "embedded service, sigopt-like serve --max-body-bytes for a served one"
+)
 
 
 @pytest.fixture
@@ -108,9 +115,8 @@ def test_a_body_over_the_limit_is_a_413_before_it_is_sent(small: Any) -> None:
     status, error, took = _send(small, head + str(50 * 1024 * 1024))
     assert status == 413, error
     assert error["code"] == "payload_too_large"
-    assert (
-        error["message"]
-        == f"The request body is {50 * 1024 * 1024} bytes; the limit is {LIMIT} bytes."
+    assert error["message"] == (
+        f"The request body is {50 * 1024 * 1024} bytes; the limit is {LIMIT} bytes ({SETTING})."
     )
     assert error["detail"]["limit"] == LIMIT
     assert took < 2, took
@@ -120,7 +126,9 @@ def test_a_body_over_the_limit_is_a_413_before_it_is_sent(small: Any) -> None:
     chunked = "POST /v1/sessions HTTP/1.1\r\nContent-Type: application/json\r\n"
     status, error, _ = _send(small, chunked + "Transfer-Encoding: chunked", chunks)
     assert status == 413, error
-    assert error["message"] == f"The request body is longer than the limit of {LIMIT} bytes."
+    assert error["message"] == (
+        f"The request body is larger than the limit of {LIMIT} bytes ({SETTING})."
+    )
     # a body of the limit exactly is read
     exact = b'{"name": "exact"' + b" " * (LIMIT - len(b'{"name": "exact"}')) + b"}"
     assert len(exact) == LIMIT
@@ -219,3 +227,49 @@ def test_an_integer_of_thousands_of_digits_is_a_400_in_the_callers_terms(served:
     assert status == 400, error
     assert "integer of more than 4300 digits" in error["message"], error
     assert "sys." not in error["message"]
+
+
+def test_served_413s_name_the_setting_as_the_apps_does(tmp_path: Path) -> None:
+    """Before: waitress's 413 under ``sigopt-like serve`` (a body over the limit, refused
+    before the app sees it) said "The request body is N bytes; the limit is L bytes."
+    without saying how to raise it, while the app's 413 (a body one byte over, which
+    waitress leaves to it) named ``serve --max-body-bytes``. Both now say the same."""
+    limit = 4096
+    server = ServedProcess(tmp_path / "limited.db", "--max-body-bytes", str(limit))
+    try:
+        headers = {**server.headers(), "Content-Type": "application/json"}
+        said = {}
+        for size in (limit + 1, 3 * limit):  # the app's 413, then waitress's
+            body = b'{"name": "x"' + b" " * (size - len(b'{"name": "x"}')) + b"}"
+            answer = requests.post(
+                f"{server.url}/v1/sessions", data=body, headers=headers, timeout=30
+            )
+            assert answer.status_code == 413, answer.text
+            error = answer.json()
+            assert error["code"] == "payload_too_large" and error["detail"]["limit"] == limit
+            said[size] = error["message"]
+        for size, message in said.items():
+            assert message == (
+                f"The request body is {size} bytes; the limit is {limit} bytes ({SETTING})."
+            ), message
+        # streamed in chunks past the limit (requests sends an iterable chunked)
+        answer = requests.post(
+            f"{server.url}/v1/sessions",
+            data=iter([b'{"name": "x"', b" " * 2 * limit, b"}"]),
+            headers=headers,
+            timeout=30,
+        )
+        assert answer.status_code == 413, answer.text
+        assert answer.json()["message"] == (
+            f"The request body is larger than the limit of {limit} bytes ({SETTING})."
+        )
+        # the client's typed exception carries it
+        conn = sigopt_like.Connection(host=server.url, token=server.token)
+        with pytest.raises(PayloadTooLargeError, match="sigopt-like serve --max-body-bytes"):
+            conn.sessions.create(name="x" * (3 * limit))
+        assert (
+            requests.get(f"{server.url}/v1/sessions", headers=headers, timeout=30).json()["count"]
+            == 0
+        )
+    finally:
+        server.stop()
