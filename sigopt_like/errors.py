@@ -171,7 +171,10 @@ class InvalidRequestError(APIError):
 
 
 class BadRequestError(InvalidRequestError):
-    """400: the service could not read the request."""
+    """400: the service could not read the request; also a request the server refused
+    before reading it: 411 (a body without a length), 414 (a URL too long), 415 (a body
+    not JSON), 417 (an ``Expect`` other than ``100-continue``), 431 (too many or too
+    large headers). ``status`` and ``code`` say which."""
 
 
 class ValidationError(InvalidRequestError):
@@ -293,9 +296,14 @@ _BY_STATUS: dict[int, type[APIError]] = {
     404: NotFoundError,
     405: MethodNotAllowedError,
     409: ConflictError,
+    411: BadRequestError,
     413: PayloadTooLargeError,
+    414: BadRequestError,
+    415: BadRequestError,
+    417: BadRequestError,
     422: ValidationError,
     429: RateLimitError,
+    431: BadRequestError,
 }
 
 
@@ -342,16 +350,26 @@ def api_error(
 
 
 def _default_code(status: int) -> str:
+    """The service's code of ``status`` (its ``errors.default_code``), for an answer
+    without one: a proxy's or a server's own page in front of the service."""
     return {
         400: "bad_request",
         401: "unauthorized",
         403: "forbidden",
         404: "not_found",
         405: "method_not_allowed",
+        408: "request_timeout",
         409: "conflict",
+        411: "length_required",
         413: "payload_too_large",
+        414: "uri_too_long",
+        415: "unsupported_media_type",
+        417: "expectation_failed",
         422: "validation_failed",
         429: "rate_limited",
+        431: "header_fields_too_large",
+        503: "unavailable",
+        507: "insufficient_storage",
     }.get(status, "internal" if status >= 500 else "error")
 
 
