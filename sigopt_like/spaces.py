@@ -393,6 +393,7 @@ class Space:
             raise SpaceError([twice])
         space_type = data.get("type")
         total = data.get("total_units", data.get("totalUnits"))
+        total_key = "total_units" if "total_units" in data else "totalUnits"
         if "parameters" not in data and isinstance(data.get("table"), Mapping):
             rows = data["table"].get("data") or []
             records = [
@@ -400,7 +401,7 @@ class Space:
                 for i, row in enumerate(rows, 1)
                 if isinstance(row, Sequence) and any(str(c).strip() for c in row if c is not None)
             ]
-            return _build(records, space_type, total, validate)
+            return _build(records, space_type, total, validate, total_key)
         parameters = data.get("parameters")
         if not isinstance(parameters, Sequence) or isinstance(parameters, (str, bytes)):
             raise SpaceError(
@@ -413,7 +414,7 @@ class Space:
         entries: list[csvio.Record | Problem] = [
             _dict_record(i, p) for i, p in enumerate(parameters, 1)
         ]
-        return _build(entries, space_type, total, validate)
+        return _build(entries, space_type, total, validate, total_key)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form, as in the contract (``total_units`` only for mixtures)."""
@@ -770,6 +771,7 @@ def _build(
     space_type: Any,
     total_units: Any,
     validate: bool,
+    total_key: str = "total_units",
 ) -> Space:
     problems: list[Problem] = []
     if isinstance(space_type, str) and space_type.strip().lower() in SPACE_TYPES:
@@ -818,7 +820,7 @@ def _build(
             rows.append(record.row)
     space = Space(type=space_type, parameters=tuple(parameters), total_units=total)
     if problems or validate:
-        problems.extend(_rule_problems(space, rows, incomplete))
+        problems.extend(_rule_problems(space, rows, incomplete, total_key))
     if problems:
         problems.sort(key=lambda p: (p.row is None, p.row or 0))
         raise SpaceError(problems)
@@ -927,17 +929,27 @@ def _parse_unit_row(
 
 
 def _rule_problems(
-    space: Space, rows: Sequence[int], incomplete: Collection[int] = ()
+    space: Space,
+    rows: Sequence[int],
+    incomplete: Collection[int] = (),
+    total_key: str = "total_units",
 ) -> list[Problem]:
     """Rule violations of ``space``; parameter i is shown at ``rows[i]``.
 
     Rows in ``incomplete`` lost values while being read: their value count is not judged.
+    ``total_key`` is the name its total units were given by (Daptics' ``totalUnits``).
     """
     problems: list[Problem] = []
     kind = space.type
 
-    def add(message: str, row: int | None = None, index: int | None = None, field: str = "space"):
-        column = None if index is None else _column_title(kind, index)
+    def add(
+        message: str,
+        row: int | None = None,
+        index: int | None = None,
+        field: str = "space",
+        column: str | None = None,
+    ):
+        column = column if index is None else _column_title(kind, index)
         where = ""
         if row is not None:
             where = f"row {row}: " if index is None else f"{_where(kind, row, index)}: "
@@ -966,7 +978,7 @@ def _rule_problems(
         else:
             _level_problems(param, row, add, count=row not in incomplete)
     if kind == MIXTURE:
-        _total_problems(space, add)
+        _total_problems(space, add, total_key)
     elif space.total_units is not None:
         add("total_units applies to mixture spaces only; leave it out", field="total_units")
     else:
@@ -1163,8 +1175,15 @@ def _too_many_units(total: int) -> str:
     )
 
 
-def _total_problems(space: Space, add: Callable[..., None]) -> None:
+def _total_problems(space: Space, add: Callable[..., None], key: str) -> None:
     total = space.total_units
+    if isinstance(total, str):
+        from .table_wire import text_problem  # it imports this module
+
+        unreadable = text_problem(total, "space")
+        if unreadable is not None:  # the service's words (space_wire), not "not '1\x00'"
+            add(f"the total units ('{key}') {unreadable}", field="total_units", column=key)
+            return
     if total is None:
         add(
             "a mixture space needs total_units (the units every experiment's components add up to)",

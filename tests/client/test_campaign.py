@@ -392,6 +392,30 @@ def test_a_daptics_spaces_header_or_total_units_no_space_stores_is_refused_befor
     assert (session.space.fetch().to_dict(), [t.id for t in session.tasks.list()]) == before
 
 
+def test_space_from_dict_names_total_units_no_space_stores_as_space_put_does(session):
+    """Before: ``Space.from_dict`` said "total_units must be a positive whole number, not
+    '1\\x00'" of a text total holding a NUL, where ``space.put`` of the same dict named the
+    NUL ("the total units ('totalUnits') holds a NUL character ..."). Both say the same."""
+    rows = [["a", "unit", 0, 10], ["b", "unit", 0, 10]]
+    for key, total in (
+        ("totalUnits", "1\x00"),
+        ("total_units", "1\x00"),
+        ("totalUnits", "1\ud800"),
+    ):
+        sent = {
+            "type": "mixture",
+            key: total,
+            "table": {"colHeaders": ["Name", "Type", "Min", "Max"], "data": rows},
+        }
+        with pytest.raises(SpaceError) as put:
+            session.space.put(space=sent, population_size=4, replicates=0, wait=True)
+        with pytest.raises(SpaceError) as read:
+            Space.from_dict(sent)
+        said = [(p.message, p.column) for p in put.value.problems]
+        assert [(p.message, p.column) for p in read.value.problems] == said, key
+        assert said[0][0].startswith(f"the total units ('{key}') holds a "), said
+
+
 def test_a_whole_level_a_float_cannot_hold_is_refused_not_rounded(session):
     """A level 9007199254740993 (2**53 + 1) in a space given as a dict was taken as
     9007199254740992 by the service (a space's numbers are floats): now a 422 naming the
