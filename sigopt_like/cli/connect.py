@@ -11,14 +11,19 @@ if TYPE_CHECKING:
 
 
 def connection(
-    ctx: click.Context, host: str | None, token: str | None, db: str | None
+    ctx: click.Context,
+    host: str | None,
+    token: str | None,
+    db: str | None,
+    max_body_bytes: int | None = None,
 ) -> Connection:
     """A Connection for this command, closed when the command ends.
 
     With ``--host`` (or ``SIGOPT_LIKE_HOST``, or a config file's host) it talks
     to that service with ``--token`` (or the environment's); otherwise it runs
     the service in this process on the database :func:`.database.choose` picks, its
-    tasks in threads of this process.
+    tasks in threads of this process, its request bodies up to ``max_body_bytes``
+    (``--max-body-bytes``; else the service's default).
     """
     from ..config import resolve_config
     from ..interface import Connection
@@ -41,6 +46,13 @@ def connection(
         # a command is one short process: its memory goes back when it ends, so a worker
         # process for its tasks (Connection's default) would only add its start
         kwargs["task_processes"] = 0
+        if max_body_bytes is not None:
+            kwargs["max_body_bytes"] = max_body_bytes
+    elif max_body_bytes is not None:  # a served service's limit is the server's
+        raise click.UsageError(
+            "--max-body-bytes is for the embedded service; a served one (--host) has its "
+            "own limit (sigopt-like serve --max-body-bytes, where it is started)"
+        )
     conn = Connection(host, token, **kwargs)
     ctx.call_on_close(conn.close)
     if not config.embedded and not ctx.find_root().params.get("verbose"):

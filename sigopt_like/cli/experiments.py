@@ -17,7 +17,7 @@ import click
 from ..errors import BadRequestError
 from .connect import session_id
 from .errors import CommandError
-from .files import INPUT, read_bytes, shown
+from .files import INPUT, input_limit, read_bytes, shown
 from .interrupts import canceled_on_interrupt
 from .options import connected, json_option, progress, quiet_option
 from .output import echo_fields, echo_json, echo_table
@@ -80,7 +80,7 @@ def experiments_put(
     from ..spaces import RESPONSE
     from ..tables import Table
 
-    table = Table.from_csv(read_bytes(file))
+    table = Table.from_csv(read_bytes(file, input_limit(conn)))
     if table.rows and RESPONSE in table.columns:
         at = table.columns.index(RESPONSE)
         if all(row[at] is None for row in table.rows):
@@ -164,7 +164,7 @@ def experiments_create(
           -p solvent:categorical:water,ethanol --metric yield --budget 40
       sigopt-like experiments create experiment.json
     """
-    body: dict[str, Any] = {} if file is None else _experiment_file(file)
+    body: dict[str, Any] = {} if file is None else _experiment_file(file, input_limit(conn))
     if name is not None:
         body["name"] = name
     if parameters:
@@ -212,14 +212,14 @@ def _not_json(name: str) -> Any:
     raise ValueError(f"{name} is not JSON (write a finite number, or null for a missing one)")
 
 
-def _experiment_file(file: Path) -> dict[str, Any]:
+def _experiment_file(file: Path, limit: int) -> dict[str, Any]:
     """The experiment a JSON file (or standard input) holds, read as the service reads a
     body: a field named twice is refused (before, the last silently won: the service,
     which refuses it, never saw the file), NaN and Infinity are not JSON, and a UTF-8
     byte order mark (Notepad's) is allowed."""
     try:
         body = json.loads(
-            read_bytes(file).decode("utf-8-sig"),
+            read_bytes(file, limit).decode("utf-8-sig"),
             object_pairs_hook=_one_of_each,
             parse_constant=_not_json,
         )

@@ -8,6 +8,7 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -48,12 +49,26 @@ def read_bytes(path: Path, limit: int = MAX_BODY_BYTES) -> bytes:
             err.filename = err.filename or str(path)
             raise
     if len(data) > limit:
+        if limit != MAX_BODY_BYTES:  # the embedded service's, raised or lowered
+            raise CommandError(
+                f"{shown(path)} goes on past {_size(limit)}, the largest request this "
+                "command's --max-body-bytes lets the embedded service take; nothing was sent"
+            )
         raise CommandError(
             f"{shown(path)} goes on past {_size(limit)}, the largest request a service takes "
             "by default; nothing was sent (for a service started with a larger "
             "--max-body-bytes, save it to a file and give the file's path)"
         )
     return data
+
+
+def input_limit(conn: Any) -> int:
+    """How much of an endless input (``-``, a device) :func:`read_bytes` reads for
+    ``conn``: its embedded service's body limit (``--max-body-bytes``), else the
+    service's default."""
+    service = getattr(conn, "service", None)
+    limit = getattr(getattr(service, "settings", None), "max_body_bytes", None)
+    return limit if isinstance(limit, int) else MAX_BODY_BYTES
 
 
 def _size(count: int) -> str:

@@ -33,6 +33,12 @@ DB_HELP = (
     "file in the user data folder)."
 )
 
+#: the embedded service's body limit on its commands (``Connection(max_body_bytes=...)``)
+BODY_LIMIT_HELP = (
+    "The embedded service's largest request body (default: 10 MiB), for a large table or "
+    "space; a served one has its own (sigopt-like serve --max-body-bytes)."
+)
+
 
 class FiniteFloatRange(click.FloatRange):
     """A FloatRange that refuses NaN: every comparison with NaN is false, so click's bounds
@@ -52,17 +58,26 @@ def db_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def connected(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--host, --token and --db; the command gets ``conn``, a ready Connection."""
+    """--host, --token, --db and --max-body-bytes; the command gets ``conn``, a ready
+    Connection."""
 
     @click.option("--host", metavar="URL", default=None, help=HOST_HELP)
     @click.option("--token", metavar="TOKEN", default=None, help=TOKEN_HELP)
     @db_option
+    @click.option(
+        "--max-body-bytes", type=POSITIVE, default=None, metavar="BYTES", help=BODY_LIMIT_HELP
+    )
     @click.pass_context
     @functools.wraps(f)
     def wrapper(
-        ctx: click.Context, host: str | None, token: str | None, db: str | None, **kwargs: Any
+        ctx: click.Context,
+        host: str | None,
+        token: str | None,
+        db: str | None,
+        max_body_bytes: int | None,
+        **kwargs: Any,
     ) -> Any:
-        return f(connection(ctx, host, token, db), **kwargs)
+        return f(connection(ctx, host, token, db, max_body_bytes), **kwargs)
 
     return wrapper
 

@@ -146,8 +146,9 @@ class Unavailable(APIError):
 #: how a caller raises the body limit, said by every 413 of the service (the app's, and
 #: the servers' own: waitress's under ``serve``, gunicorn's worker's for chunks)
 BODY_LIMIT_SETTING = (
-    "the service's max_body_bytes setting: Connection(max_body_bytes=...) for the "
-    "embedded service, sigopt-like serve --max-body-bytes for a served one"
+    "the service's max_body_bytes setting: Connection(max_body_bytes=...) or a "
+    "command's --max-body-bytes for the embedded service, sigopt-like serve "
+    "--max-body-bytes for a served one"
 )
 
 

@@ -138,3 +138,44 @@ def test_a_regular_file_past_the_default_limit_is_the_services_to_refuse(
     assert big.stat().st_size > 10 * 1024 * 1024
     line = one_line(run("experiments", "put", "1", str(big), "--type", "initial", "-q"))
     assert "goes on past" not in line and "413" in line, line
+
+
+LONG_LEVELS = [f"{name}-" + "m" * 150 for name in ("alpha", "beta", "gamma")]
+
+
+def test_max_body_bytes_sets_the_embedded_services_limit(run, tmp_path, monkeypatch) -> None:
+    """Before: a table past the embedded service's 10 MiB could not be sent by any
+    command (``Connection(max_body_bytes=...)`` raised it for scripts only); with a host,
+    the option is refused, the server having its own limit."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "b.db"))
+    space = tmp_path / "space.csv"
+    space.write_text("temp,numerical,40,50,60,70\ncat,categorical," + ",".join(LONG_LEVELS) + "\n")
+    assert run("sessions", "create", "big").code == 0
+    assert run("space", "put", "1", str(space), *SIZED).code == 0
+    big = tmp_path / "big.csv"
+    rows = (f"{40 + 10 * (k % 4)},{LONG_LEVELS[k % 3]},{k / 7:.3f}\n" for k in range(64_000))
+    big.write_text("temp,cat,Response\n" + "".join(rows))  # 11 MiB as JSON
+    put = ("experiments", "put", "1", str(big), "--type", "initial", "-q")
+    line = one_line(run(*put))
+    assert "413" in line and "a command's --max-body-bytes" in line, line
+    assert run("history", "1").out.count("\n") == 1  # the header alone: nothing stored
+    assert run(*put, "--max-body-bytes", str(30 * 1024 * 1024)).code == 0
+    assert run("history", "1").out.count("\n") == 64_001
+    # lowered, it is honoured too: the service refuses, and an endless input stops there
+    line = one_line(run("sessions", "create", "x" * 2000, "--max-body-bytes", "1000"))
+    assert "413" in line and "the limit is 1000 bytes" in line, line
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(EndlessInput())))
+    line = one_line(run("experiments", "create", "-", "--max-body-bytes", "5000"))
+    assert line == (
+        "sigopt-like: error: standard input goes on past 5,000 bytes, the largest request "
+        "this command's --max-body-bytes lets the embedded service take; nothing was sent"
+    ), line
+    for value in ("0", "-5", "ten"):
+        refused = run("sessions", "list", "--max-body-bytes", value)
+        assert refused.code == 2 and "--max-body-bytes" in refused.err, refused.err
+    served = run(
+        "sessions", "list", "--host", "http://127.0.0.1:9", "--token", "t", "--max-body-bytes", "5"
+    )
+    assert served.code == 2, served
+    assert "--max-body-bytes is for the embedded service" in served.err, served.err
+    assert "sigopt-like serve --max-body-bytes" in served.err, served.err

@@ -183,8 +183,9 @@ def test_a_chunked_body_reaches_the_app(gunicorn_url: str) -> None:
     assert body["code"] == "payload_too_large" and body["detail"]["limit"] == BODY_LIMIT
     assert body["message"] == (  # the app's words, with the setting that raises it
         f"The request body is larger than the limit of {BODY_LIMIT} bytes (the service's "
-        "max_body_bytes setting: Connection(max_body_bytes=...) for the embedded service, "
-        "sigopt-like serve --max-body-bytes for a served one)."
+        "max_body_bytes setting: Connection(max_body_bytes=...) or a command's "
+        "--max-body-bytes for the embedded service, sigopt-like serve --max-body-bytes for "
+        "a served one)."
     ), body
 
 

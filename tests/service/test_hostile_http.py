@@ -23,8 +23,9 @@ from tests.fixtures.servers import IN_THREADS, ServedInstance, ServedProcess
 LIMIT = 64 * 1024
 #: how every 413 of the service says to raise the limit, the app's and waitress's
 SETTING = (
-    "the service's max_body_bytes setting: Connection(max_body_bytes=...) for the "
-    "embedded service, sigopt-like serve --max-body-bytes for a served one"
+    "the service's max_body_bytes setting: Connection(max_body_bytes=...) or a command's "
+    "--max-body-bytes for the embedded service, sigopt-like serve --max-body-bytes for a "
+    "served one"
 )
 
 
