@@ -293,7 +293,11 @@ def export_after(call: Call, task: Task, directory: Any) -> list[Path]:
         written.append(exports.export_validated_space(directory, value))
         return written
     if task.type == "analytics" and result is not None:
-        return download_files(call, sid, directory, gen=result.gen, name_by_gen=True)
+        # Daptics: "the set of all available PDF analytics files for the generation will be
+        # downloaded"; the PNG and CSV files stay a call away (analytics.download(dir))
+        return download_files(
+            call, sid, directory, gen=result.gen, name_by_gen=True, only=PDF_CONTENT_TYPE
+        )
     if task.type == "generate" and result is not None and result.experiments is not None:
         written.append(exports.export_design(directory, int(result.gen), result.experiments))
     if task.type == "update" and result is not None and result.gen is not None:
@@ -319,6 +323,9 @@ def export_after(call: Call, task: Task, directory: Any) -> list[Path]:
 
 # ---------------------------------------------------------------- files
 
+#: the analytics files that auto-export writes, as Daptics' auto_export_path does
+PDF_CONTENT_TYPE = "application/pdf"
+
 
 def download(
     call: Call, directory: Any, *, gen: int | None = None, name_by_gen: bool = False
@@ -329,9 +336,16 @@ def download(
 
 
 def download_files(
-    call: Call, sid: str, directory: Any, *, gen: int | None, name_by_gen: bool
+    call: Call,
+    sid: str,
+    directory: Any,
+    *,
+    gen: int | None,
+    name_by_gen: bool,
+    only: str | None = None,
 ) -> list[Path]:
-    """Download the analytics files of generation ``gen`` (the latest when None)."""
+    """Download the analytics files of generation ``gen`` (the latest when None); with
+    ``only``, those of that content type alone (auto-export: the PDF files)."""
     from . import csvio, exports
     from .models import AnalyticsFiles
 
@@ -348,6 +362,8 @@ def download_files(
         )
     out: list[Path] = []
     for item in listing.files:
+        if only is not None and item.content_type != only:
+            continue
         name = str(item.name)
         file_gen = item.gen if item.gen is not None else listing.gen
         response = call.response(

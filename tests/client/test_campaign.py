@@ -116,6 +116,24 @@ def test_one_analytics_file_downloads_by_file_name_or_url(session, tmp_path):
     assert not (tmp_path / "n.pdf").exists()
 
 
+def test_auto_export_writes_the_pdf_analytics_files_as_daptics_does(session, tmp_path):
+    """Daptics' auto_export_path: "the set of all available PDF analytics files for the
+    generation will be downloaded", named auto_genN_. Before, the PNG images and the CSV
+    summaries were written there too; they stay one call away (analytics.download)."""
+    design = session.generate(wait=True).result.experiments
+    session.experiments.put(type="designed", table=session.responses.simulate(design), wait=True)
+    out = tmp_path / "auto"
+    task = session.analytics.create(wait=True, export_dir=out)
+    listed = {f.name: f.content_type for f in task.result.files}
+    pdfs = {name for name, kind in listed.items() if kind == "application/pdf"}
+    assert pdfs and len(pdfs) < len(listed)  # the generation has other files too
+    written = sorted(p.name for p in out.iterdir())
+    assert written == sorted(f"auto_gen1_{name}" for name in pdfs)
+    assert all((out / name).read_bytes().startswith(b"%PDF") for name in written)
+    everything = session.analytics.download(tmp_path / "all")
+    assert sorted(p.name for p in everything) == sorted(listed)
+
+
 def test_daptics_type_names_are_taken_in_any_case(session):
     """DapticsTaskType.GENERATE and DapticsExperimentsType names, as a Daptics script
     spells them (upper case), filter tasks and type experiments like ours."""
@@ -533,8 +551,9 @@ def test_analytics_files_download_and_auto_export(session, tmp_path):
     assert sorted(p.name for p in paths) == sorted(f.name for f in files)
     sizes = {f.name: f.size for f in files}
     assert all(p.stat().st_size == sizes[p.name] for p in paths)
-    auto = sorted(p.name for p in (tmp_path / "auto").iterdir())
-    assert auto == sorted(f"auto_gen{task.result.gen}_{f.name}" for f in files)
+    auto = sorted(p.name for p in (tmp_path / "auto").iterdir())  # the PDF files, as Daptics'
+    pdfs = [f.name for f in files if f.content_type == "application/pdf"]
+    assert auto == sorted(f"auto_gen{task.result.gen}_{name}" for name in pdfs)
 
 
 def test_analytics_download_before_any_analytics_says_how_to_make_them(session, tmp_path):
