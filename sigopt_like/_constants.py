@@ -79,6 +79,8 @@ ENV_MAX_RETRY_TIME = "SIGOPT_LIKE_MAX_RETRY_TIME"
 #: config files looked at, in order, when none is named (only if present).
 LOCAL_CONFIG_FILE = "sigopt_like.conf"
 USER_CONFIG_FILE = ("sigopt-like", "config.json")  # under the user's config dir
+#: the Daptics client's default config file (its ``config`` argument's default), read last
+DAPTICS_CONFIG_FILE = "daptics.conf"
 DATABASE_FILE = ("sigopt-like", "sigopt-like.db")  # under the user's data dir
 
 SERVICE_EXTRA_HINT = "pip install 'sigopt_like[service]'"

@@ -15,7 +15,8 @@ unless told otherwise, and ``run_tasks_async`` follows a task started without
 
 A file named by the caller (``config=`` or ``SIGOPT_LIKE_CONFIG``) must exist and
 parse; the default files (``./sigopt_like.conf``, then
-``~/.config/sigopt-like/config.json``) are read only when present. Daptics' environment
+``~/.config/sigopt-like/config.json``, then Daptics' ``./daptics.conf``) are read only when
+present, the first one found alone. Daptics' environment
 variables (``DAPTICS_HOST``, ``DAPTICS_USER``, ...) count, below ours.
 """
 
@@ -315,11 +316,15 @@ def default_database_path(environ: Mapping[str, str] | None = None) -> Path:
 def default_config_paths(
     cwd: Path | None = None, environ: Mapping[str, str] | None = None
 ) -> list[Path]:
-    """The config files read when none is named, in order (the first present one wins)."""
+    """The config files read when none is named, in order (the first present one wins):
+    ours, then Daptics' ``./daptics.conf`` (the Daptics client's default ``config``), so a
+    folder set up for Daptics reaches the host its file names, not the embedded service."""
     env = os.environ if environ is None else environ
+    here = cwd or Path.cwd()
     return [
-        (cwd or Path.cwd()) / C.LOCAL_CONFIG_FILE,
+        here / C.LOCAL_CONFIG_FILE,
         _config_dir(env).joinpath(*C.USER_CONFIG_FILE),
+        here / C.DAPTICS_CONFIG_FILE,
     ]
 
 

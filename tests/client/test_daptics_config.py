@@ -100,6 +100,33 @@ def test_daptics_environment_variables_reach_the_host_they_name(served, clean_en
     assert seen.status_code == 200 and seen.json()["name"] == "from-daptics-env"
 
 
+def test_a_daptics_conf_in_the_folder_reaches_the_host_it_names(served, clean_env):
+    """Seed 000: DapticsClient's ``config`` "Defaults to daptics.conf" (host, user,
+    password, options). Before, ``Connection()`` in a folder set up for Daptics ignored
+    that file and used the embedded service, its campaign in a local database."""
+    email = f"daptics-{served.email}"
+    served.service.context.store.accounts.create_user(email, "pw-daptics-conf")
+    write_config(
+        clean_env / "daptics.conf",
+        host=served.url,
+        user=email,
+        password="pw-daptics-conf",
+        auto_task_timeout=-1,
+    )
+    with sigopt_like.Connection() as conn:
+        assert not conn.embedded
+        session = conn.sessions(conn.sessions.create(name="from-daptics-conf").id)
+        task = session.space.put(space=SPACE, population_size=4, replicates=0)
+        assert task.status == "success"  # auto_task_timeout -1: the call waited
+    login = requests.post(
+        f"{served.url}/v1/login", json={"email": email, "password": "pw-daptics-conf"}
+    ).json()["token"]
+    mine = requests.get(f"{served.url}/v1/sessions", headers={"Authorization": f"Bearer {login}"})
+    assert [s["name"] for s in mine.json()["data"]] == ["from-daptics-conf"]
+    write_config(clean_env / "sigopt_like.conf", host="https://ours.example")
+    assert resolve_config().host == "https://ours.example"  # ours first, as with variables
+
+
 def test_daptics_environment_variables_rank_below_ours(clean_env, tmp_path):
     env = {
         "DAPTICS_HOST": "https://daptics.example",
