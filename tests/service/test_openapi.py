@@ -200,3 +200,53 @@ def test_the_document_takes_daptics_table_and_space_forms(document, api):
         method = "PUT" if route == "space" else "POST"
         reply = api.call(method, f"/v1/sessions/{other}/{route}", body)
         assert 400 <= reply.status < 500, (body, reply.status, reply.body)
+
+
+#: seed 000's put_experimental_parameters example, its params dict as written
+DAPTICS_PARAMS = {
+    "populationSize": 30,
+    "replicates": 2,
+    "space": {
+        "type": "mixture",
+        "totalUnits": 25,
+        "table": {
+            "colHeaders": ["Name", "Type", "Min", "Max"],
+            "data": [
+                ["param1", "unit", "1", "10"],
+                ["param2", "unit", "2", "10"],
+                ["param3", "unit", "4", "8"],
+                ["param4", "unit", "2", "5"],
+            ],
+        },
+    },
+}
+
+
+def test_daptics_params_dict_is_a_space_and_simulate_body(document, api):
+    """Daptics' params dict ``{populationSize, replicates, space}`` (put_experimental_parameters,
+    start_simulation) is taken as the body, as its space's ``totalUnits`` and ``table`` are.
+    Before, ``populationSize`` was a 400 "Unknown field(s)". Both names together are a 400,
+    nothing started."""
+    space_put = _request_schema(document, "/v1/sessions/{sid}/space", "put")
+    simulate = _request_schema(document, "/v1/sessions/{sid}/simulate", "post")
+    for schema, route, body in (
+        (space_put, "space", DAPTICS_PARAMS),
+        (simulate, "simulate", {"ngens": 1, **DAPTICS_PARAMS}),
+    ):
+        assert schema.is_valid(body), list(schema.iter_errors(body))
+        sid = api.post("/v1/sessions", {"name": f"daptics-params-{route}"}).body["id"]
+        both = {**body, "population_size": 30}
+        assert not schema.is_valid(both)
+        method = "PUT" if route == "space" else "POST"
+        reply = api.call(method, f"/v1/sessions/{sid}/{route}", both)
+        assert_error(reply, 400, "bad_request", "populationSize", "population_size")
+        assert api.get(f"/v1/sessions/{sid}/tasks").body["data"] == []
+        task = api.call(method, f"/v1/sessions/{sid}/{route}", body)
+        assert task.status == 202, task.body
+        for _ in range(60):
+            done = api.get(f"/v1/sessions/{sid}/tasks/{task.body['id']}", wait=2)
+            if done.body["status"] not in ("new", "running"):
+                break
+        assert done.body["status"] == "success", done.body
+        session = api.get(f"/v1/sessions/{sid}").body
+        assert (session["population_size"], session["replicates"]) == (30, 2)

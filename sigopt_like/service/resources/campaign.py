@@ -121,6 +121,22 @@ def parse_table(raw: Any, max_rows: int) -> Table:
         ) from exc
 
 
+def _daptics_names(body: dict[str, Any]) -> dict[str, Any]:
+    """The body with Daptics' ``populationSize`` (its params dict for
+    put_experimental_parameters and start_simulation: ``{populationSize, replicates,
+    space}``) under our name, as a space's ``totalUnits`` and ``table`` are taken; a body
+    giving both names is a 400, neither dropped unseen."""
+    if "populationSize" not in body:
+        return body
+    if "population_size" in body:
+        raise BadRequest(
+            "The body gives both 'population_size' and Daptics' 'populationSize', two names "
+            "of one thing: send one of them.",
+            detail={"field": "populationSize"},
+        )
+    return {("population_size" if k == "populationSize" else k): v for k, v in body.items()}
+
+
 def _design_size(body: dict[str, Any], required: bool) -> tuple[Any, Any]:
     population = field(body, "population_size", int, required=required)
     replicates = field(body, "replicates", int, required=required)
@@ -179,8 +195,9 @@ class SpaceResource(_CampaignRoute):
     """PUT /v1/sessions/{sid}/space starts a ``space`` task; GET returns the validated space."""
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
-        """Start validating ``{space, population_size, replicates}``."""
-        body = read_json(req)
+        """Start validating ``{space, population_size, replicates}`` (or Daptics'
+        ``populationSize``)."""
+        body = _daptics_names(read_json(req))
         reject_unknown(body, {"space", "population_size", "replicates"})
         raw_space = field(body, "space", dict, required=True)
         population, replicates = _design_size(body, required=True)
@@ -348,8 +365,9 @@ class SimulateResource(_CampaignRoute):
     """POST /v1/sessions/{sid}/simulate starts a ``simulate`` task."""
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
-        """Start a simulated campaign: ``{ngens, space?, population_size?, replicates?}``."""
-        body = read_json(req)
+        """Start a simulated campaign: ``{ngens, space?, population_size?, replicates?}``
+        (or Daptics' ``populationSize``)."""
+        body = _daptics_names(read_json(req))
         reject_unknown(body, {"ngens", "space", "population_size", "replicates"})
         ngens = field(body, "ngens", int, required=True)
         if not 1 <= ngens <= MAX_SIMULATED_GENERATIONS:
