@@ -602,16 +602,18 @@ class Space:
 
     def random_extras(
         self,
-        design: Table,
+        design: Table | Mapping[str, Any],
         n: int,
         seed: int | random.Random | None = None,
         max_response: float | None = None,
     ) -> Table:
-        """``n`` extra experiments, distinct from each other and from every row of ``design``."""
+        """``n`` extra experiments, distinct from each other and from every row of ``design``
+        (a Table, or its dict: ``{columns, rows}`` or Daptics' ``{colHeaders, data}``)."""
         from sigopt_like.tables import Table, coerce_experiments
 
         rng = seed if isinstance(seed, random.Random) else random.Random(seed)
-        used = [tuple(row[: len(self.names)]) for row in coerce_experiments(design, self).rows]
+        designed = coerce_experiments(_design_table(design), self)
+        used = [tuple(row[: len(self.names)]) for row in designed.rows]
         points = self.random_points(n, rng, distinct=True, exclude=used)
         return Table(
             columns=self.columns,
@@ -620,19 +622,38 @@ class Space:
 
     def random_experiments_with_responses(
         self,
-        design: Table,
+        design: Table | Mapping[str, Any] | None = None,
         n_extras: int = 0,
         max_response: float = 5.0,
         seed: int | random.Random | None = None,
     ) -> Table:
-        """The design's rows with random responses, then ``n_extras`` random extra rows."""
+        """The design's rows with random responses, then ``n_extras`` random extra rows.
+
+        As Daptics' ``random_experiments_with_responses``: ``design`` is optional (None: the
+        extra rows alone) and may be the design's dict (``{colHeaders, data}``)."""
         from sigopt_like.tables import Table, coerce_experiments
 
         rng = seed if isinstance(seed, random.Random) else random.Random(seed)
-        designed = coerce_experiments(design, self)
+        if design is None:
+            design = self.experiments_template()
+        designed = coerce_experiments(_design_table(design), self)
         rows = [(*row[:-1], _random_response(rng, max_response)) for row in designed.rows]
         extras = self.random_extras(designed, n_extras, rng, max_response)
         return Table(columns=self.columns, rows=(*rows, *extras.rows))
+
+
+def _design_table(design: Any) -> Table:
+    """A design given as a Table or its dict (``{columns, rows}``, ``{colHeaders, data}``)."""
+    from sigopt_like.tables import Table
+
+    if isinstance(design, Table):
+        return design
+    if isinstance(design, Mapping):
+        return Table.from_dict(design)
+    raise TypeError(
+        "design must be a Table or its dict ({'columns', 'rows'} or Daptics' "
+        f"{{'colHeaders', 'data'}}), not {type(design).__name__}"
+    )
 
 
 def _random_response(rng: random.Random, max_response: float | None) -> float | None:

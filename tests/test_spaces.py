@@ -725,6 +725,25 @@ def test_random_experiments_with_responses() -> None:
     assert all(0 <= r <= 2.0 for r in table.responses())
 
 
+def test_random_experiments_with_responses_takes_daptics_optional_design() -> None:
+    """Daptics' random_experiments_with_responses(space, design, num_extras,
+    max_response_value): "design (dict, optional): If supplied, a Python dict that defines
+    the currently generated design as a table ... colHeaders and data". Before, no design
+    and a design dict were AttributeErrors ('NoneType' / 'dict' has no 'columns')."""
+    space = Space.from_csv(DATA / "esd-factorial-4x8.csv")
+    design = space.random_experiments(5, seed=1, distinct=True)
+    as_dict = {"colHeaders": list(design.columns), "data": [list(r) for r in design.rows]}
+    table = space.random_experiments_with_responses(as_dict, n_extras=3, seed=9)
+    assert table == space.random_experiments_with_responses(design, n_extras=3, seed=9)
+    assert [row[:4] for row in table.rows[:5]] == [row[:4] for row in design.rows]
+    extras = space.random_experiments_with_responses(n_extras=4, seed=2)
+    assert len(extras) == 4 and len({row[:4] for row in extras.rows}) == 4
+    assert all(0 <= r <= 5.0 for r in extras.responses())  # Daptics' default maximum
+    assert len(space.random_extras(as_dict, 2, seed=3)) == 2
+    with pytest.raises(TypeError, match="design must be a Table or its dict"):
+        space.random_experiments_with_responses([["1", "2"]], n_extras=1)
+
+
 def test_experiments_template() -> None:
     space = Space.from_csv(DATA / "esd-factorial-4x8.csv")
     template = space.experiments_template()
