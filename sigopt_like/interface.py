@@ -160,7 +160,10 @@ SESSION_GROUPS = (
                 None,
                 H.parse_table,
                 "A generation's experiments.",
-                params=(_GEN, P("design_only", bool | None, doc="only the designed rows")),
+                params=(
+                    _GEN,
+                    P("design_only", bool | None, doc="only the designed rows, without responses"),
+                ),
             ),
         ),
     ),

@@ -177,6 +177,27 @@ def test_designed_responses_may_be_missing_extras_may_not(api, ready):
     assert not set(_rows(second)) & tested
 
 
+def test_design_only_is_the_design_without_responses(api, ready):
+    """Daptics' get_experiments(design_only=True, gen): "only return the designed
+    experiments (without responses)". Before, the designed rows came with the responses
+    put for them, and has_responses said True."""
+    sid = ready
+    design = api.generate(sid)["result"]["experiments"]
+    filled = api.simulated(sid, design)
+    extra = [0, 0, 1.5, "x", 0.25]
+    task = api.put_experiments(
+        sid, "designed", {"columns": filled["columns"], "rows": [*filled["rows"], extra]}
+    )
+    assert task["status"] == "success", task
+    full = api.get(f"/v1/sessions/{sid}/experiments", gen=1).body
+    assert full["has_responses"] and all(r[-1] is not None for r in full["table"]["rows"])
+    only = api.get(f"/v1/sessions/{sid}/experiments", gen=1, design_only="true").body
+    assert (only["gen"], only["design_rows"], only["has_responses"]) == (1, POP * (REPS + 1), False)
+    assert only["table"]["columns"] == full["table"]["columns"]
+    assert only["table"]["rows"] == [[*r[:-1], None] for r in full["table"]["rows"][:-1]]
+    assert only["table"] == api.get(f"/v1/sessions/{sid}/design", gen=1).body["table"]
+
+
 def test_na_responses_are_stored_missing_as_dash_is(api, ready):
     """Before: NA (R, spreadsheets), #N/A (Excel) and nan (pandas' CSV) in the Response
     column were refused as "not a number"; they mean not measured, exactly as '-'."""

@@ -673,15 +673,26 @@ def history_generations(campaign: Campaign) -> list[dict[str, Any]]:
 def generation_json(
     campaign: Campaign, generation: Generation, *, design_only: bool = False
 ) -> dict[str, Any]:
-    """One generation as ``{gen, validated, has_responses, design_rows, table}``."""
+    """One generation as ``{gen, validated, has_responses, design_rows, table}``.
+
+    ``design_only``: the designed experiments without responses, as Daptics'
+    ``get_experiments(design_only=True, gen)`` ("only return the designed experiments
+    (without responses)"): the design as it was generated, no extra rows."""
     rows = generation.table_rows()
     if design_only:
-        rows = [r for r in rows if r.designed]
+        designed = [Row(r.point, None, True, r.kind) for r in rows if r.designed]
+        return {
+            "gen": generation.gen,
+            "validated": generation.validated,
+            "has_responses": False,
+            "design_rows": len(designed),
+            "table": table_json(campaign, designed),
+        }
     return {
         "gen": generation.gen,
         "validated": generation.validated,
         "has_responses": generation.has_responses,
-        "design_rows": generation.design_rows if not design_only else len(rows),
+        "design_rows": generation.design_rows,
         "table": table_json(campaign, rows),
     }
 

@@ -253,7 +253,8 @@ class ExperimentsResource(_CampaignRoute):
 
     @_explained
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
-        """Generation ``gen`` (default: current) with responses; ``design_only``: designed rows."""
+        """Generation ``gen`` (default: current) with responses; ``design_only``: its
+        designed rows without responses (Daptics' get_experiments(design_only=True))."""
         c = _campaign(self._campaigns, req, sid)
         _require_space(c)
         gen = query_int(req, "gen", max(c.gen, 0), minimum=0) or 0
