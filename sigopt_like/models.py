@@ -372,6 +372,26 @@ class Task(Model):
             task.result = result_cls.from_dict(task.result)
         return task
 
+    # Daptics hands its task_updated_coroutine the task as a dict ("if 'progress' in task",
+    # "task['status'] == 'running'"); a progress= callable written so reads this task so.
+
+    def __getitem__(self, key: str) -> Any:
+        """The task's JSON field ``key`` (``task["status"]``), as Daptics' task dict; a
+        KeyError for a field it does not have or that has no value yet."""
+        value = self.to_dict().get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        """Whether the task's JSON has ``key`` with a value (``"result" in task``)."""
+        return isinstance(key, str) and self.to_dict().get(key) is not None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """``task[key]``, or ``default`` when it has no value, as a dict's ``get``."""
+        value = self.to_dict().get(key)
+        return default if value is None else value
+
     @property
     def done(self) -> bool:
         """True once the task finished (success, failed or canceled)."""

@@ -86,6 +86,28 @@ def test_an_async_callable_gets_each_update_and_can_stop_them(embedded_conn):
     assert every[-1] == "success"
 
 
+def test_daptics_example_coroutine_reads_the_task_as_its_dict(embedded_conn):
+    """Seed 000's task_updated_coroutine example reads the task as a dict ("if 'progress'
+    in task", "task['status'] == 'running'"). Before, progress= handed it the Task model
+    and the example raised TypeError ("argument of type 'Task' is not iterable")."""
+    seen: list[tuple[str, dict]] = []
+
+    async def my_coroutine(task, **kwargs):
+        if "progress" in task:
+            seen.append((task["status"], task["progress"]))
+        # the seed returns True while "running" and False after; queued ("new") goes on too
+        return task["status"] in ("new", "running")
+
+    session = ready_session(embedded_conn, "daptics-coroutine")
+    done = session.generate(wait=True, progress=my_coroutine)
+    assert done.succeeded and seen[-1][0] == "success"
+    assert seen[-1][1] == {"fraction": 1.0, "message": done.progress.message}
+    assert done["result"]["gen"] == 1 and "result" in done and done.get("nothing", 7) == 7
+    assert "phase" in done and "cancel_requested" not in Task.from_dict({"id": "1"})
+    with pytest.raises(KeyError):
+        Task.from_dict({"id": "1"})["result"]
+
+
 def test_a_bad_progress_argument_is_refused_before_the_task_starts(embedded_conn):
     session = ready_session(embedded_conn, "bad-progress")
     with pytest.raises(TypeError, match="progress="):
