@@ -6,7 +6,8 @@
   ``progress`` extra), else one INFO log line per change on the
   ``sigopt_like.tasks`` logger (on standard error when logging would not show it);
 - a callable ``fn(task)``, or an ``async def`` one: called with each new state
-  of the :class:`~sigopt_like.models.Task`. Returning ``False`` (as a Daptics
+  of the :class:`~sigopt_like.models.Task` from when it runs (a queued task's ``new``
+  state is not passed, as Daptics' callback is for running tasks). Returning ``False`` (as a Daptics
   ``task_updated_coroutine`` does when it has seen enough) stops the updates for
   that task; any other return value is ignored;
 - ``None`` or ``False``: nothing.
@@ -167,8 +168,11 @@ class CallbackReporter:
         self.active = True
 
     def update(self, task: Task) -> None:
-        """Call the callable with the new state (unless it asked to stop)."""
-        if not self.active:
+        """Call the callable with the new state (unless it asked to stop), once the task
+        runs: a queued task (status ``new``) is not passed, as Daptics' callback is for
+        running tasks and its example stops on any status but ``running``, "meaning that
+        the task has completed or failed" (seed 000)."""
+        if not self.active or task.status == "new":
             return
         result = self.fn(task)
         if inspect.isawaitable(result):

@@ -60,7 +60,8 @@ def test_follows_the_event_stream(server):
     seen = []
     done = waiter(server).wait(Task.from_dict(task("new")), progress=seen.append)
     assert done.status == "success" and done.result.gen == 1
-    assert [t.progress.fraction for t in seen] == [0.0, 0.3, 0.6, 1.0]
+    # the queued state it started from ("new", 0.0) is not passed to a callable
+    assert [t.progress.fraction for t in seen] == [0.3, 0.6, 1.0]
     assert [r.path for r in server.requests] == ["/v1/sessions/3/tasks/7/events"]
     assert server.requests[0].headers["Accept"] == "text/event-stream"
 
@@ -89,9 +90,9 @@ def test_a_stream_without_chunks_hands_over_each_event_as_it_comes(server):
         progress=lambda t: seen.append((t.progress.fraction, time.monotonic() - started)),
     )
     assert done.status == "success"
-    assert [fraction for fraction, _ in seen] == [0.0, 0.3, 1.0]
-    assert seen[1][1] < hold / 2, seen  # as it came, not when the stream ended
-    assert seen[2][1] >= hold - 0.5, seen
+    assert [fraction for fraction, _ in seen] == [0.3, 1.0]  # "new" is not passed
+    assert seen[0][1] < hold / 2, seen  # as it came, not when the stream ended
+    assert seen[1][1] >= hold - 0.5, seen
     assert [r.path for r in server.requests] == ["/v1/sessions/3/tasks/7/events"]
 
 
