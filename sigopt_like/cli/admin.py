@@ -358,7 +358,7 @@ def listen_address_problem(host: str) -> str | None:
 
 @click.command()
 @db_option
-@click.option("--threads", type=POSITIVE, default=None, help="Worker threads.")
+@click.option("--threads", type=THREADS, default=None, help="Worker threads.")
 def worker(db: str | None, threads: int | None) -> int:
     """Run tasks from a shared database (scaled out: app processes use 'serve --no-tasks').
 

@@ -43,6 +43,8 @@ def test_local_numbers_out_of_range_are_usage_errors(run):
         # before: an OverflowError traceback from the database driver
         ("tokens", "revoke", "--id", "99999999999999999999999"),
         ("worker", "--threads", "-2"),
+        # before: a "can't start new thread" traceback, then a worker that never stopped
+        ("worker", "--threads", "100000"),
         ("dashboard", "--port", "70000"),
     ):
         done = run(*args)
