@@ -189,12 +189,36 @@ def _whole_number(least: int, most: int | None = None) -> Callable[[str], int]:
     return parse
 
 
+def _design_size_problem(space: str, population_size: int, replicates: int) -> str | None:
+    """What the population rule refuses in ``--population`` and ``--replicates`` for the
+    sample space, one clause per option, or None.
+
+    Before, the service refused them after the demo had made its folder and database:
+    ``--population 5000`` as "Task 1 (space) of session 1 failed", 23 digits as a 400 that
+    said to write the population "as a decimal"."""
+    from sigopt_like.data import sample_space
+    from sigopt_like.population import check_design_size
+
+    options = {"population_size": "--population", "replicates": "--replicates"}
+    problems = check_design_size(sample_space(SAMPLE_SPACES[space]), population_size, replicates)
+    return (
+        "; ".join(
+            f"{options.get(problem.field or '', '--population')}: {problem.message}"
+            for problem in problems
+        )
+        or None
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``sigopt-like demo``; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if Path(args.out).exists() and not Path(args.out).is_dir():  # was "File exists: ..."
         parser.error(f"--out {args.out} is a file, not a folder: name a folder for the files")
+    design_size = _design_size_problem(args.space, args.population_size, args.replicates)
+    if design_size:
+        parser.error(design_size)
     if args.database:  # before: "cannot use the database: unable to open database file"
         from sigopt_like.database_targets import UnusableDatabase, check
 

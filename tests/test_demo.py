@@ -85,6 +85,32 @@ def test_a_seed_or_replicates_out_of_range_is_refused_before_anything_is_made(
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--population", "5000"], "--population: the space has 1200 distinct experiments"),
+        (["--population", str(2**70)], "--population: the space has 1200 distinct"),
+        (["--replicates", "100000"], "--replicates: a design of population_size x"),
+        (["--replicates", str(2**70)], "--replicates: a design of population_size x"),
+        (["--space", "mixture", "--population", "3000"], "--population: "),
+    ],
+)
+def test_a_design_the_sample_space_cannot_hold_is_refused_before_anything_is_made(
+    tmp_path, capsys, argv, says
+):
+    """Before: the service refused them after the demo had made its folder and database,
+    as "Task 1 (space) of session 1 failed" or a 400 saying to write the population "as a
+    decimal", without the demo's "error:"."""
+    out = tmp_path / "run"
+    with pytest.raises(SystemExit) as exited:
+        demo.main(["--out", str(out), *argv])
+    assert exited.value.code == 2
+    first, second = capsys.readouterr().err.splitlines()
+    assert first.startswith("sigopt-like demo: error: ") and says in first, first
+    assert "decimal" not in first and second == "Try 'sigopt-like demo --help' for help."
+    assert not out.exists()
+
+
 def test_the_demos_largest_seed_is_the_services():
     """One bound for both (``_constants.MAX_SEED``): the largest seed a session takes
     parses, and one more is refused."""
