@@ -16,6 +16,8 @@ MAX_SEED = 2**31 - 1
 #: the generations a session holds, 0 to this (``sessions.gen`` and ``generations.gen`` are
 #: INTEGER columns, 32 bits on PostgreSQL; a ``gen=`` query past it is refused).
 MAX_GENERATION = 2**31 - 1
+#: the generations one ``simulate`` call runs (the service refuses more; the command line too).
+MAX_SIMULATED_GENERATIONS = 100
 
 #: the spellings of SQLite's in-memory database, all opened as one (``sqlite://``):
 #: ``sqlite:///`` and ``sqlite:///:memory:`` were per-connection databases, so the

@@ -16,7 +16,14 @@ from .connect import session_id
 from .errors import CommandError
 from .files import INPUT, OUTPUT, input_limit, is_standard_stream, read_bytes
 from .interrupts import canceled_on_interrupt
-from .options import POSITIVE, connected, json_option, progress, quiet_option
+from .options import (
+    GENERATION,
+    SIMULATED_GENERATIONS,
+    connected,
+    json_option,
+    progress,
+    quiet_option,
+)
 from .output import assignment, echo_fields, echo_json, echo_table
 
 if TYPE_CHECKING:
@@ -420,7 +427,7 @@ def best(conn: Connection, sid: str, as_json: bool) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Download the files into this folder (made if missing; else only list them).",
 )
-@click.option("--gen", type=int, default=None, help="The generation (default: the latest).")
+@click.option("--gen", type=GENERATION, default=None, help="The generation (default: the latest).")
 @json_option
 @quiet_option
 @connected
@@ -450,7 +457,9 @@ def analytics(
 
 @click.command()
 @click.argument("sid", type=session_id)
-@click.option("--generations", "-n", type=POSITIVE, required=True, help="How many generations.")
+@click.option(
+    "--generations", "-n", type=SIMULATED_GENERATIONS, required=True, help="How many generations."
+)
 @json_option
 @quiet_option
 @connected

@@ -19,7 +19,7 @@ from .connect import session_id
 from .errors import CommandError
 from .files import INPUT, input_limit, read_bytes, shown
 from .interrupts import canceled_on_interrupt
-from .options import connected, json_option, progress, quiet_option
+from .options import COUNT, WHOLE, connected, json_option, progress, quiet_option
 from .output import echo_fields, echo_json, echo_table
 
 if TYPE_CHECKING:
@@ -131,6 +131,11 @@ def parse_parameter(text: str) -> dict[str, Any]:
             raise click.BadParameter(f"{text!r}: the bounds must be {kind}") from err
         if not (math.isfinite(low) and math.isfinite(high)):  # '1e999' reads as infinity
             raise click.BadParameter(f"{text!r}: the bounds must be {kind}")
+        if parts[1] == "int" and not all(WHOLE[0] <= bound <= WHOLE[1] for bound in (low, high)):
+            # before: a 400 advising to write the bound "as a decimal", which an int refuses
+            raise click.BadParameter(
+                f"{text!r}: the bounds must be whole numbers from {WHOLE[0]} to {WHOLE[1]}"
+            )
         return {"name": parts[0], "type": parts[1], "bounds": {"min": low, "max": high}}
     raise click.BadParameter(
         f"{text!r} is not NAME:double:MIN:MAX, NAME:int:... or ...:categorical"
@@ -143,7 +148,7 @@ def parse_parameter(text: str) -> dict[str, Any]:
 @click.option("-p", "--parameter", "parameters", multiple=True, help=PARAMETER_HELP)
 @click.option("--metric", default=None, help="The metric's name.")
 @click.option("--minimize", is_flag=True, help="Minimize the metric (default: maximize).")
-@click.option("--budget", type=int, default=None, help="How many observations you plan.")
+@click.option("--budget", type=COUNT, default=None, help="How many observations you plan.")
 @json_option
 @connected
 def experiments_create(

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from .._constants import INT64_MAX, INT64_MIN, MAX_GENERATION, MAX_SIMULATED_GENERATIONS
 from ..models import Task
 from ..progress import ProgressArg, describe
 from .connect import connection
@@ -25,6 +26,15 @@ THREADS = click.IntRange(1, 1024)
 #: an id the database stores (a signed 64-bit integer): before, ``tokens revoke --id``
 #: with 23 digits was an OverflowError traceback from the database driver
 ID = click.IntRange(1, 2**63 - 1)
+#: a generation of a session (``_constants.MAX_GENERATION``): before, 23 digits in
+#: ``analytics --gen`` were a 400 advising to write the generation "as a decimal"
+GENERATION = click.IntRange(0, MAX_GENERATION)
+#: a count the service stores in a 64-bit column (``experiments create --budget``)
+COUNT = click.IntRange(1, INT64_MAX)
+#: the generations one ``simulate`` runs (the service's limit, said before any call)
+SIMULATED_GENERATIONS = click.IntRange(1, MAX_SIMULATED_GENERATIONS)
+#: the whole numbers the service stores, for an int parameter's bounds
+WHOLE = (INT64_MIN, INT64_MAX)
 #: one text for the embedded service's commands and the service's own (serve, worker,
 #: tokens...): each opens the database it names
 DB_HELP = (

@@ -46,10 +46,21 @@ def test_local_numbers_out_of_range_are_usage_errors(run):
         # before: a "can't start new thread" traceback, then a worker that never stopped
         ("worker", "--threads", "100000"),
         ("dashboard", "--port", "70000"),
+        # before: the service's 400 or 422 after a call, the 400 advising to write the
+        # number "as a decimal", which these options (whole numbers) then refuse
+        ("analytics", "1", "--gen", str(2**70)),
+        ("analytics", "1", "--gen", "-1"),
+        ("simulate", "1", "--generations", "101"),
+        ("simulate", "1", "--generations", str(2**70)),
+        ("experiments", "create", "--name", "n", "-p", "x:double:0:1", "--budget", str(2**70)),
+        ("experiments", "create", "--name", "n", "-p", "x:double:0:1", "--budget", "0"),
     ):
         done = run(*args)
         assert done.code == 2, (args, done)
         assert "is not in the range" in done.err
+    done = run("experiments", "create", "--name", "n", "-p", f"x:int:0:{2**63}")
+    assert done.code == 2, done
+    assert f"the bounds must be whole numbers from {-(2**63)} to {2**63 - 1}" in done.err
 
 
 def test_a_lifetime_that_is_not_a_number_is_a_usage_error(run):

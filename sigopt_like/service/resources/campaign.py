@@ -19,6 +19,7 @@ from typing import Any
 
 import falcon
 
+from sigopt_like._constants import MAX_SIMULATED_GENERATIONS
 from sigopt_like.spaces import Space, SpaceError, capped_problems
 from sigopt_like.tables import Table, TableError, history_to_csv, validate_experiments
 
@@ -49,8 +50,6 @@ from ..http import (
 from ..store.campaigns import CampaignStore
 from ..task_kinds import simulated_responses
 from .tasks import TaskStarter
-
-MAX_SIMULATED_GENERATIONS = 100
 
 
 def _problems(problems: Any, field: str) -> list[dict[str, Any]]:
