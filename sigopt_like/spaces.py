@@ -903,7 +903,9 @@ def _parse_row(space_type: str, record: csvio.Record, problems: list[Problem]) -
             number = csvio.parse_number(cell)
             if number is None:
                 problem(
-                    f"'{csvio.clip(cell)}' is not a number (parameter '{name}' is numerical)", index
+                    f"'{csvio.clip(cell)}' is not a number (parameter '{name}' is numerical)"
+                    + csvio.decimal_comma_tip(cell),
+                    index,
                 )
                 continue
             if not math.isfinite(number):  # before: "value inf of 'temp' is not a finite..."

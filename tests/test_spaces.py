@@ -315,6 +315,15 @@ def test_non_finite_or_odd_numbers_refused(word: str) -> None:
     assert problems[0].row == 1
 
 
+def test_a_level_with_a_decimal_comma_says_how_to_write_it() -> None:
+    """As a table's cell says it (before: only "'1,5' is not a number"), for a sheet saved
+    where the comma is the decimal mark, its numbers quoted."""
+    problem = problems_of('a,numerical,1,"1,5"\n')[0]
+    assert "'1,5' is not a number" in problem.message
+    assert "(write it with '.' as the decimal mark: 1.5)" in problem.message
+    assert problems_of('a,numerical,1,"two"\n')[0].message.endswith("is numerical)")
+
+
 def test_overflowing_number_is_too_large() -> None:
     """Said with the cell as typed (before: "value inf of 'a' is not a finite number")."""
     problem = problems_of("a,numerical,1,1e400\n")[0]
