@@ -25,7 +25,7 @@ from .middleware.metrics import MetricsMiddleware, ServiceMetrics
 from .middleware.request_id import RequestIdMiddleware
 from .middleware.routing import HeadAsGetRouter
 from .settings import ServiceSettings
-from .store import Store, open_store
+from .store import Store, open_store, url_text
 from .suggestion_batches import SuggestionBatches
 from .task_processes import TaskProcesses
 from .task_watch import TaskWatch
@@ -108,7 +108,9 @@ class Service:
         self.task_processes: TaskProcesses | None = None
         if self.settings.worker_processes:
             self.task_processes = TaskProcesses(
-                store.database.engine.url.render_as_string(hide_password=False),
+                # read back as the same file (before: a name that is not UTF-8 stopped
+                # the service at its start, as text that "cannot be stored")
+                url_text(store.database.engine.url),
                 self.settings.worker_processes,
                 self.settings.task_threads,
                 self.settings.task_process_idle_seconds,

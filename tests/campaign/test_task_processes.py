@@ -478,3 +478,21 @@ def test_a_relative_database_path_is_the_same_file_for_the_worker_after_a_chdir(
         monkeypatch.chdir(elsewhere)
         assert api.put_space(sid, small_space(), 12, 1)["status"] == "success"
     assert not (elsewhere / "rel.db").exists()
+
+
+def test_a_file_name_a_url_would_read_otherwise_is_the_file_named(tmp_path: Path) -> None:
+    """Before: ``database="results%20v2.db"`` opened ``results v2.db``, and ``run?1.db``
+    opened ``run`` (SQLAlchemy reads the path in a URL: ``%`` escapes, ``?`` a query); a
+    name that is not UTF-8 (as Python reads it from a command line) stopped the service at
+    its start, when it handed the database to its worker process."""
+    not_utf8 = os.fsdecode(b"lat\xe9.db")
+    for name in ("results%20v2.db", "run?1.db", "take#2.db", not_utf8):
+        folder = tmp_path / str(len(list(tmp_path.iterdir())))
+        folder.mkdir()
+        with create_app(database=str(folder / name), task_processes=1) as service:
+            api = Api(service)
+            sid = api.session()
+            space = api.put_space(sid, small_space(), 12, 1)  # run by the worker process
+            assert space["status"] == "success", (name, space)
+            assert _worker_pid(service, space["id"]) != os.getpid()
+        assert sorted(p.name for p in folder.iterdir() if p.suffix == ".db") == [name]

@@ -12,7 +12,7 @@ records (attrs classes), never rows or connections; raise :mod:`.errors`.
 """
 
 from .database import Database, Unit
-from .db import SCHEMA_VERSION, open_database
+from .db import SCHEMA_VERSION, open_database, url_text
 from .errors import Busy, Conflict, Invalid, NotFound, StorageFull, StoreError
 from .facade import Store, open_store
 from .pages import Page, PageRequest
@@ -32,4 +32,5 @@ __all__ = [
     "Unit",
     "open_database",
     "open_store",
+    "url_text",
 ]

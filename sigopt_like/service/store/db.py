@@ -18,7 +18,14 @@ from . import schema
 from .database import WRITE_OPTION
 from .migrate import LOCAL_USER_EMAIL, SCHEMA_VERSION, prepare
 
-__all__ = ["LOCAL_USER_EMAIL", "SCHEMA_VERSION", "database_url", "open_database", "schema_version"]
+__all__ = [
+    "LOCAL_USER_EMAIL",
+    "SCHEMA_VERSION",
+    "database_url",
+    "open_database",
+    "schema_version",
+    "url_text",
+]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: connections a process keeps open, and how many more it may open under load: more
@@ -44,7 +51,26 @@ def database_url(path_or_url: str | os.PathLike[str]) -> str:
         return "sqlite://"
     if "://" in text:
         return text
-    return f"sqlite:///{Path(text).expanduser().absolute()}"
+    return f"sqlite:///{_quoted(str(Path(text).expanduser().absolute()))}"
+
+
+def _quoted(path: str) -> str:
+    """``path`` as a SQLite URL's database part that SQLAlchemy reads back as ``path``.
+
+    SQLAlchemy unquotes that part and ends it at ``?`` (a query) or ``#``: before, the file
+    ``results%20v2.db`` was opened as ``results v2.db``, and ``run?1.db`` as ``run``. Only
+    these three are quoted, so that a file name that is not UTF-8 (a surrogate escape, as
+    Python reads such a name) goes through too (``URL.render_as_string`` cannot encode it).
+    """
+    return path.replace("%", "%25").replace("?", "%3F").replace("#", "%23")
+
+
+def url_text(url: sa.URL) -> str:
+    """An engine's URL as text that opens the same database again (for the service's
+    worker processes), its password included."""
+    if url.get_backend_name() == "sqlite" and url.database and not url.query:
+        return f"{url.drivername}:///{_quoted(url.database)}"
+    return url.render_as_string(hide_password=False)
 
 
 def open_database(path_or_url: str | os.PathLike[str]) -> sa.Engine:
@@ -75,7 +101,7 @@ def open_database(path_or_url: str | os.PathLike[str]) -> sa.Engine:
 
 
 def _sqlite_engine(url: str) -> sa.Engine:
-    Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    Path(sa.make_url(url).database or "").parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
         url,
         future=True,
