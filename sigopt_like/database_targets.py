@@ -204,6 +204,24 @@ def _unreadable(target: str, what: str) -> UnusableDatabase:
     )
 
 
+def _check_file_name(target: str, shown: str) -> None:
+    """Refuse a name no file can have: before, ``Connection(database="a\\x00.db")`` was a
+    ValueError "embedded null byte", and a lone surrogate (``"\\ud800.db"``) a
+    UnicodeEncodeError, neither naming the database."""
+    if "\x00" in target:
+        raise UnusableDatabase(
+            f"the database {shown!r} holds a NUL character (U+0000), which no file name "
+            "holds; type the name again"
+        )
+    try:
+        os.fsencode(target)
+    except UnicodeEncodeError as err:
+        raise UnusableDatabase(
+            f"the database {shown!r} holds {target[err.start]!r} (a lone UTF-16 surrogate, "
+            "not text), which no file name holds; type the name again"
+        ) from None
+
+
 def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
@@ -212,6 +230,7 @@ def _check_file(
     target: str, *, shown: str, made_for_you: bool, hint: str = "", option: str = "--db "
 ) -> str:
     """The SQLite file ``target`` (expanded), checked as :func:`check` says."""
+    _check_file_name(target, shown)
     path = Path(target).expanduser()
     if path.is_dir():
         raise UnusableDatabase(

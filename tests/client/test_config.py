@@ -327,6 +327,23 @@ def test_an_embedded_database_that_cannot_be_used_is_a_config_error(clean_env, t
         assert list(conn.sessions.list()) == []  # the folder of a new file is still made
 
 
+def test_a_database_name_no_file_can_have_is_a_config_error(clean_env, tmp_path):
+    """Before: a ValueError "embedded null byte" and a UnicodeEncodeError "surrogates not
+    allowed", outside the SigoptLikeError hierarchy and not naming the database."""
+    folder = tmp_path / "databases"
+    folder.mkdir()
+    cases = {
+        str(folder / "a\x00.db"): "holds a NUL character (U+0000), which no file name holds",
+        f"sqlite:///{folder}/a\x00.db": "holds a NUL character (U+0000)",
+        str(folder / "\ud800.db"): "holds '\\ud800' (a lone UTF-16 surrogate, not text)",
+    }
+    for database, said in cases.items():
+        with pytest.raises(ConfigError) as caught, sigopt_like.Connection(database=database) as c:
+            c.sessions.list()
+        assert said in str(caught.value) and repr(database) in str(caught.value), database
+    assert list(folder.iterdir()) == []  # nothing made
+
+
 def test_a_database_or_export_folder_of_blanks_is_refused(clean_env, monkeypatch):
     """Before: SIGOPT_LIKE_DATABASE=" " (a quoted variable left unset) made a database
     file named by the blanks in the current folder, and the campaign went there."""
