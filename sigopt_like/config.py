@@ -196,6 +196,17 @@ BLANK_IS_A_NAME = {
 }
 
 
+def _unusable_name(name: str) -> str | None:
+    """What in ``name`` no file name can hold (a NUL, a lone surrogate), or None."""
+    if "\x00" in name:
+        return "a NUL character (U+0000)"
+    try:
+        os.fsencode(name)
+    except UnicodeEncodeError as err:
+        return f"{name[err.start]!r} (a lone UTF-16 surrogate, not text)"
+    return None
+
+
 def resolve_config(
     host: str | None = None,
     token: str | None = None,
@@ -262,6 +273,16 @@ def resolve_config(
             raise ConfigError(
                 f"'{field}' is only blanks (from {source}): {BLANK_IS_A_NAME[field]}, or "
                 "leave it unset for the default.",
+                path=_p(source, path),
+            )
+        unusable = _unusable_name(value) if field in BLANK_IS_A_NAME and value else None
+        if unusable:
+            # before: accepted, then Python's ValueError "embedded null byte" (or a
+            # UnicodeEncodeError) from the first export, after its task had run
+            raise ConfigError(
+                f"'{field}' {value!r} holds {unusable}, which no file name holds (from "
+                f"{source}): "
+                f"{BLANK_IS_A_NAME[field]}.",
                 path=_p(source, path),
             )
         values[field] = value or None

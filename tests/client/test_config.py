@@ -344,6 +344,25 @@ def test_a_database_name_no_file_can_have_is_a_config_error(clean_env, tmp_path)
     assert list(folder.iterdir()) == []  # nothing made
 
 
+def test_an_export_folder_no_folder_can_be_named_is_refused_at_once(clean_env, tmp_path):
+    """Before: accepted, then Python's ValueError "embedded null byte" (or a
+    UnicodeEncodeError) from the first export, after its task had run."""
+    for export_dir, said in (
+        ("out\x00", "'export_dir' 'out\\x00' holds a NUL character (U+0000)"),
+        ("\ud800", "holds '\\ud800' (a lone UTF-16 surrogate, not text)"),
+    ):
+        with pytest.raises(ConfigError, match="which no file name holds") as caught:
+            sigopt_like.Connection(database=str(tmp_path / "e.db"), export_dir=export_dir)
+        assert said in str(caught.value) and "(from argument): name a folder." in str(
+            caught.value
+        ), str(caught.value)
+    config = write(clean_env / "conf.json", {"export_dir": "x\u0000"})
+    with pytest.raises(ConfigError, match="holds a NUL character") as caught:
+        sigopt_like.Connection(config=str(config))
+    assert caught.value.path == str(config)
+    assert not (tmp_path / "e.db").exists()
+
+
 def test_a_database_or_export_folder_of_blanks_is_refused(clean_env, monkeypatch):
     """Before: SIGOPT_LIKE_DATABASE=" " (a quoted variable left unset) made a database
     file named by the blanks in the current folder, and the campaign went there."""
