@@ -20,7 +20,7 @@ from .errors import CommandError
 from .files import INPUT, input_limit, read_bytes, shown
 from .interrupts import canceled_on_interrupt
 from .options import COUNT, WHOLE, connected, json_option, progress, quiet_option
-from .output import echo_fields, echo_json, echo_table
+from .output import echo_fields, echo_json, echo_table, visible
 
 if TYPE_CHECKING:
     from ..interface import Connection
@@ -197,7 +197,7 @@ def experiments_create(
     if as_json:
         echo_json(experiment)
     else:
-        click.echo(f"created experiment {experiment.id} ({experiment.name})")
+        click.echo(f"created experiment {experiment.id} ({visible(str(experiment.name))})")
 
 
 class _RepeatedField(ValueError):
@@ -298,7 +298,7 @@ def _echo_experiment(e: Experiment) -> None:
             where = ", ".join(str(v.name) for v in p.categorical_values or [])
         else:
             where = f"{p.bounds.min} .. {p.bounds.max}" if p.bounds else ""
-        click.echo(f"  {p.name} ({p.type}): {where}")
+        click.echo(f"  {visible(str(p.name))} ({p.type}): {visible(where)}")
 
 
 @experiments.command("suggest")

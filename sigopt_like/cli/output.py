@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -26,15 +27,43 @@ def echo_json(value: Any) -> None:
     click.echo(json.dumps(plain(value), indent=2, sort_keys=False, default=str))
 
 
+#: what a terminal would act on rather than show: the bidirectional controls (a name
+#: with U+202E printed the rest of its row right to left), besides every control character
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def visible(text: str, keep: str = "") -> str:
+    """``text`` with what a terminal would act on written as an escape (``\\n``, ``\\x1b``,
+    ``\\u202e``), except the characters in ``keep``.
+
+    Before, a description's line break broke a table's row in two, and an escape sequence
+    in a name (``\\x1b[2J``: the service keeps SigOpt names as given) cleared the screen
+    of whoever listed the experiments."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch in keep else _shown(ch) for ch in text)
+
+
+def _shown(ch: str) -> str:
+    if ch not in _BIDI_CONTROLS and unicodedata.category(ch) not in ("Cc", "Cs", "Zl", "Zp"):
+        return ch  # a no-break space, a zero-width joiner (of an emoji) ...
+    if ch in _ESCAPES:
+        return _ESCAPES[ch]
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+
 def cell(value: Any) -> str:
-    """A value as a table cell."""
+    """A value as a table cell: one line, what a terminal would act on escaped."""
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:.6g}"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    return visible(str(value))
 
 
 def assignment(name: Any, value: Any) -> str:
@@ -44,7 +73,7 @@ def assignment(name: Any, value: Any) -> str:
 
 
 def _quoted(text: Any) -> str:
-    text = str(text)
+    text = visible(str(text))
     if not text or "," in text or "=" in text or '"' in text or text != text.strip():
         return json.dumps(text, ensure_ascii=False)
     return text
@@ -61,7 +90,15 @@ def echo_table(rows: Iterable[Sequence[Any]], columns: Sequence[str]) -> None:
 
 def echo_fields(pairs: Iterable[tuple[str, Any]]) -> None:
     """Print ``name: value`` lines (empty values left out)."""
-    pairs = [(k, cell(v)) for k, v in pairs if v is not None and v != ""]
+    pairs = [(k, _field(v)) for k, v in pairs if v is not None and v != ""]
     width = max((len(k) for k, _ in pairs), default=0)
     for key, value in pairs:
+        # a description's further lines under its first (before: at the left margin,
+        # where they read as fields of their own)
+        value = value.replace("\n", "\n" + " " * (width + 2))
         click.echo(f"{key + ':':<{width + 1}} {value}")
+
+
+def _field(value: Any) -> str:
+    """A value of ``echo_fields``: a cell, whose line breaks are kept (a description's)."""
+    return visible(value, keep="\n") if isinstance(value, str) else cell(value)

@@ -121,3 +121,28 @@ def test_a_mixture_space_with_total_units(run, tmp_path, monkeypatch, space_type
     )  # fmt: skip
     assert done.code == 0, done.err
     assert run("space", "show", sid, "--json").json()["type"] == "mixture"
+
+
+def test_what_a_terminal_would_act_on_is_printed_as_an_escape(run, tmp_path, monkeypatch):
+    """Before: a description's line break split its row of ``sessions list`` in two, an
+    escape sequence in a SigOpt name (kept as given) went to the terminal (``\\x1b[2J``
+    clears the screen), and U+202E printed the rest of a line right to left."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "shown.db"))
+    made = run("sessions", "create", "notes", "--description", "line one\nline two\x1b[31m")
+    assert made.code == 0, made.err
+    listed = run("sessions", "list").out.splitlines()
+    assert len(listed) == 2 and listed[1].endswith("line one\\nline two\\x1b[31m"), listed
+    shown = run("sessions", "show", "1").out.splitlines()
+    at = next(i for i, line in enumerate(shown) if line.startswith("description:"))
+    assert shown[at].endswith(" line one")  # its next line under it, not a field of its own
+    assert shown[at + 1] == " " * shown[at].index("line one") + "line two\\x1b[31m"
+    name, parameter = "exp\x1b[2J", "x\u202eevil"
+    created = run("experiments", "create", "--name", name, "-p", f"{parameter}:double:0:1")
+    assert created.code == 0, created.err
+    assert created.out.strip() == "created experiment 1 (exp\\x1b[2J)"
+    for done in (run("experiments", "list"), run("experiments", "show", "1")):
+        assert done.code == 0, done.err
+        assert "\u202e" not in done.out and "\x1b" not in done.out, done.out
+        assert "exp\\x1b[2J" in done.out
+    assert "x\\u202eevil (double)" in run("experiments", "show", "1").out
+    assert run("experiments", "show", "1", "--json").json()["name"] == name  # data as it is
