@@ -38,6 +38,9 @@ from .output import echo_json, echo_table
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_THREADS = 8
+#: how much of standard input ``tokens revoke --token-stdin`` reads: far past a token's
+#: length, and an end to an endless input (before, /dev/zero was read until memory ran out)
+MAX_TOKEN_READ = 4096
 
 
 def _service() -> Any:
@@ -403,9 +406,11 @@ def users_create(email: str, password_stdin: bool, db: str | None, as_json: bool
     accounts, _ = _service()
     password = None
     if password_stdin:
-        from ..service.passwords import password_problem
+        from ..service.passwords import MAX_PASSWORD_LENGTH, password_problem
 
-        password = sys.stdin.readline().rstrip("\r\n")
+        # bounded: before, /dev/zero (no line end) was read until memory ran out, and a
+        # password longer than a sign-in takes made a user who could never sign in
+        password = sys.stdin.readline(MAX_PASSWORD_LENGTH + 3).rstrip("\r\n")
         problem = password_problem(password)
         if problem is not None:
             raise CommandError(f"{problem} (read from standard input); no user was created")
@@ -557,7 +562,7 @@ def tokens_revoke(
     if sum(given) != 1:
         raise click.UsageError("say which token: TOKEN, --token-stdin, --id ID or --user EMAIL")
     accounts, _ = _service()
-    secret = sys.stdin.readline() if token_stdin else token
+    secret = sys.stdin.readline(MAX_TOKEN_READ) if token_stdin else token
     if secret is not None:
         # a token holds no blank: one around it is the file's or the paste's (a token saved
         # by an editor with a trailing space was "no active token of that value")

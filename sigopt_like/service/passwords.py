@@ -11,6 +11,9 @@ import secrets
 #: people choose (8 characters). Nothing else is asked of them (no character classes):
 #: the same guideline finds such rules make passwords no stronger.
 MIN_PASSWORD_LENGTH = 8
+#: the longest password a sign-in takes (POST /v1/login, the dashboard): a longer one set
+#: with ``users create`` could never be used
+MAX_PASSWORD_LENGTH = 1024
 
 # scrypt cost: 16 MiB of memory and a few tens of milliseconds per hash.
 _N, _R, _P, _DKLEN = 2**14, 8, 1, 32
@@ -69,6 +72,11 @@ def password_problem(password: str) -> str | None:
         return "the password is not UTF-8 text (type it in a UTF-8 terminal, or save it as UTF-8)"
     if "\x00" in password:  # no login could send it: JSON bodies with NUL are refused
         return "the password holds a NUL character, which no sign-in can send"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return (
+            f"the password is longer than {MAX_PASSWORD_LENGTH:,} characters, the most a "
+            "sign-in takes; choose a shorter one"
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
         return (
             f"the password has {len(password)} characters; choose one of at least "

@@ -84,6 +84,43 @@ def test_a_password_no_sign_in_could_send_is_refused(tmp_path, capsys, monkeypat
     assert code == 0 and "o@example.com" not in out
 
 
+def test_a_password_longer_than_a_sign_in_takes_or_endless_is_refused(
+    tmp_path, capsys, monkeypatch
+):
+    """Before: a 2,000-character password made a user no sign-in could use (POST /v1/login
+    and the dashboard take 1,024), and /dev/zero as standard input was read until memory
+    ran out (no line end); ``tokens revoke --token-stdin`` too."""
+    db = str(tmp_path / "long.db")
+    for password, code, said in (
+        ("p" * 2000, 1, "the password is longer than 1,024 characters, the most a sign-in takes"),
+        ("p" * 1025, 1, "the password is longer than 1,024 characters"),
+        ("p" * 1024, 0, "created user"),
+    ):
+        monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+        email = f"u{len(password)}@example.com"
+        done = run(capsys, "users", "create", email, "--password-stdin", "--db", db)
+        assert done[0] == code and said in done[1] + done[2], done
+    store = open_store(db)
+    try:
+        assert store.accounts.check_password("u1024@example.com", "p" * 1024) is not None
+    finally:
+        store.close()
+    for argv, said in (
+        (["users", "create", "z@example.com", "--password-stdin"], "holds a NUL character"),
+        (["tokens", "revoke", "--token-stdin"], "no active token of that value"),
+    ):
+        with open("/dev/zero", "rb") as endless:
+            done = subprocess.run(
+                [sys.executable, "-m", "sigopt_like", *argv, "--db", db],
+                stdin=endless,
+                capture_output=True,
+                text=True,
+                env=child_env(),
+                timeout=60,
+            )
+        assert done.returncode == 1 and said in done.stderr, done
+
+
 def test_users_create_with_password_stdin_enables_login(tmp_path, capsys, monkeypatch):
     db = str(tmp_path / "cli.db")
     monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret pass\n"))

@@ -9,6 +9,7 @@ import falcon
 from ..errors import RateLimited, Unauthorized, ValidationFailed
 from ..http import field, owner_id, read_json, reject_unknown
 from ..middleware.limits import RateLimiter, retry_after_seconds
+from ..passwords import MAX_PASSWORD_LENGTH
 from ..store.accounts import (
     MAX_EMAIL_LENGTH,
     AccountStore,
@@ -18,7 +19,6 @@ from ..store.accounts import (
     token_name_problem,
 )
 
-MAX_PASSWORD_LENGTH = 1024
 LOGIN_FIELDS = frozenset({"email", "password"})
 TOKEN_FIELDS = frozenset({"name"})
 
