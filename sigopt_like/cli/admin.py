@@ -180,7 +180,7 @@ def serve(
     if problem is not None:
         raise click.BadParameter(problem, param_hint="'--host'")
     _, app = _service()
-    from ..database_targets import redact_url
+    from ..database_targets import describe_opening_error, redact_url
     from ..service.access_log import AccessLog
     from ..service.log_redaction import log_served
     from ..service.serving import create_server
@@ -214,7 +214,15 @@ def serve(
     # a PostgreSQL server not up yet is waited for (/health 200, the rest 503), as the
     # WSGI factory does: before, serve exited, and a boot that started it first failed
     settings = attrs.evolve(app.ServiceSettings(), database=database, **overrides)
-    service = start_service(settings, app.create_app)
+    try:
+        service = start_service(settings, app.create_app)
+    except Exception as err:
+        # named: before, "cannot use the database: unable to open database file" said not
+        # which (the other commands name it)
+        said = describe_opening_error(err, database)
+        if said is None:  # not the database: a bug, with its traceback
+            raise
+        raise CommandError(said) from err
     try:
         read: dict[str, Any] = {}
         if request_read_timeout is not None:

@@ -340,3 +340,10 @@ def test_every_option_is_explained_and_no_help_tells_its_history(run, argv):
         if isinstance(param, click.Option) and param.name != "help" and not param.help
     ]
     assert not unexplained, unexplained
+
+
+def test_serve_names_a_database_it_cannot_open(run):
+    """Before: "cannot use the database: unable to open database file", naming none (the
+    client commands, the dashboard and the worker name it)."""
+    line = one_line(run("serve", "--db", "/proc/sigopt-like-test.db", "--port", "0"))
+    assert "cannot use the database /proc/sigopt-like-test.db: " in line, line
