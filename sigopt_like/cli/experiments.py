@@ -217,6 +217,30 @@ def _not_json(name: str) -> Any:
     raise ValueError(f"{name} is not JSON (write a finite number, or null for a missing one)")
 
 
+class _OutOfRange(ValueError):
+    """A number of the file that no field takes (JSON, but no number the service reads)."""
+
+
+def _finite(text: str) -> float:
+    """A JSON number with a fraction or an exponent, refused past a float's range (before:
+    ``1e999`` read as infinity, and the error named no file and suggested failed=True)."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise _OutOfRange(f"{text} is beyond the numbers a field takes (about +-1.8e308)")
+    return value
+
+
+def _whole(text: str) -> int:
+    """A JSON whole number, refused past a float's range before Python's own digit limit
+    (before: "Exceeds the limit (4300 digits) ...; use sys.set_int_max_str_digits()")."""
+    digits = len(text.lstrip("-"))
+    if digits > 309:
+        raise _OutOfRange(
+            f"a number of {digits:,} digits is beyond the numbers a field takes (about 1.8e308)"
+        )
+    return int(text)
+
+
 def _experiment_file(file: Path, limit: int) -> dict[str, Any]:
     """The experiment a JSON file (or standard input) holds, read as the service reads a
     body: a field named twice is refused (before, the last silently won: the service,
@@ -227,11 +251,20 @@ def _experiment_file(file: Path, limit: int) -> dict[str, Any]:
             read_bytes(file, limit).decode("utf-8-sig"),
             object_pairs_hook=_one_of_each,
             parse_constant=_not_json,
+            parse_float=_finite,
+            parse_int=_whole,
         )
     except _RepeatedField as err:
         raise CommandError(
             f"{shown(file)} names the field {str(err)!r} more than once in one object; "
             "only one of its values would be kept, so give it once"
+        ) from err
+    except _OutOfRange as err:
+        raise CommandError(f"{shown(file)}: {err}") from err
+    except UnicodeDecodeError as err:  # before: the codec's own words
+        raise CommandError(
+            f"{shown(file)} is not UTF-8 text (byte {err.object[err.start]:#04x} at byte "
+            f"{err.start + 1:,}): save it as UTF-8, as JSON is"
         ) from err
     except ValueError as err:
         raise CommandError(f"{shown(file)} is not JSON: {err}") from err

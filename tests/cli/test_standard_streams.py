@@ -80,6 +80,35 @@ def test_hostile_experiment_definitions_through_a_pipe(run, tmp_path, monkeypatc
     assert "x" not in run("experiments", "list").out
 
 
+def test_an_experiment_file_out_of_range_or_not_utf8_is_said_in_its_words(
+    run, tmp_path, monkeypatch
+):
+    """Before: 1e999 read as infinity (the error named no file and suggested failed=True),
+    5,000 digits were "use sys.set_int_max_str_digits()", and a Latin-1 byte the codec's
+    own "'utf-8' codec can't decode byte 0xe9 in position 12"."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "r.db"))
+    body = '{"name": "%s", "parameters": [{"name": "a", "type": "double", "bounds": %s}]}'
+    for raw, said in (
+        (
+            (body % ("x", '{"min": 0, "max": 1e999}')).encode(),
+            "x.json: 1e999 is beyond the numbers",
+        ),
+        (
+            (body % ("x", '{"min": 0, "max": %s}' % ("9" * 5000))).encode(),
+            "x.json: a number of 5,000 digits is beyond the numbers a field takes",
+        ),
+        (
+            (body % ("cafX", '{"min": 0, "max": 1}')).encode().replace(b"cafX", b"caf\xe9"),
+            "x.json is not UTF-8 text (byte 0xe9 at byte 14): save it as UTF-8",
+        ),
+    ):
+        (tmp_path / "x.json").write_bytes(raw)
+        done = run("experiments", "create", str(tmp_path / "x.json"))
+        assert done.code == 1 and said in done.err, done.err
+        assert "failed=True" not in done.err and "set_int_max_str_digits" not in done.err
+    assert run("experiments", "list", "--json").json() == []
+
+
 class EndlessInput(io.RawIOBase):
     """Standard input that never ends (``yes | sigopt-like ... -``), and that fails the
     test if asked for all of it: a read of everything would never return."""
