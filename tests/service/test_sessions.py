@@ -353,3 +353,27 @@ def test_a_name_or_tag_is_one_line_without_control_characters(api, field, text):
     reply = api.call("PUT", f"/v1/sessions/{created['id']}", {"name": text})
     assert_error(reply, 422, "validation_failed", "control character")
     assert api.call("GET", f"/v1/sessions/{created['id']}").body["name"] == "fine"
+
+
+@pytest.mark.parametrize("field", ["name", "tag"])
+@pytest.mark.parametrize(
+    "text", ["catalyst\u200b-screen", "bidi\u202eevil", "b\ufeffom", "a\u2060b"]
+)
+def test_a_name_or_tag_holds_no_invisible_character(api, field, text):
+    """Before: stored, so "catalyst\\u200b-screen" was a second session that looked like
+    "catalyst-screen" and that a search for it did not find (U+202E turned it around)."""
+    hidden = next(char for char in text if unicodedata.category(char) == "Cf")
+    reply = api.call("POST", "/v1/sessions", {"name": "ok", field: text})
+    assert_error(reply, 422, "validation_failed", f"invisible character U+{ord(hidden):04X}")
+    assert api.sessions_count() == 0
+    created = api.call("POST", "/v1/sessions", {"name": "fine"}).body
+    reply = api.call("PUT", f"/v1/sessions/{created['id']}", {"name": text})  # a tag is fixed
+    assert_error(reply, 422, "validation_failed", "invisible character")
+    assert api.call("GET", f"/v1/sessions/{created['id']}").body["name"] == "fine"
+
+
+def test_a_name_with_the_joiners_of_emoji_and_scripts_is_taken(api):
+    """U+200D joins 👩 and 🔬 into one emoji, U+200C is part of Persian words."""
+    for name in ("👩\u200d🔬 screen", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"):
+        reply = api.call("POST", "/v1/sessions", {"name": name})
+        assert reply.status == 201 and reply.body["name"] == name, reply.body

@@ -78,6 +78,10 @@ def _tag(body: dict[str, Any]) -> str | None:
     return _label(body, "tag", "tag", MAX_TAG_LENGTH, required=False)
 
 
+#: zero-width non-joiner and joiner: parts of Persian or Hindi words, and of emoji (👩‍🔬)
+_JOINERS = frozenset("\u200c\u200d")
+
+
 def _label(body: dict[str, Any], key: str, what: str, limit: int, *, required: bool) -> str | None:
     """A one-line label: at most ``limit`` characters, stripped, not blank."""
     raw = field(body, key, str, required=required)
@@ -98,6 +102,24 @@ def _label(body: dict[str, Any], key: str, what: str, limit: int, *, required: b
             f"{control + 1}); it is one line of text: leave out line breaks, tabs and "
             "control characters (the description may hold line breaks).",
             [_problem("control character", key)],
+        )
+    # a format character shows as nothing, or turns the text around (U+202E): before,
+    # "catalyst\u200b-screen" was a second session looking like "catalyst-screen", which a
+    # search for that name did not find; the joiners of emoji and scripts stay
+    hidden = next(
+        (
+            i
+            for i, char in enumerate(text)
+            if unicodedata.category(char) == "Cf" and char not in _JOINERS
+        ),
+        None,
+    )
+    if hidden is not None:
+        raise ValidationFailed(
+            f"The {what} holds the invisible character U+{ord(text[hidden]):04X} at character "
+            f"{hidden + 1} (a zero-width space, a direction mark, ...): it would look like "
+            f"another {what} and not be found by a search; type it again without it.",
+            [_problem("invisible character", key)],
         )
     return text
 
