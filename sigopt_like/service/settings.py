@@ -40,6 +40,27 @@ def _duration(default: float, unit_seconds: float = 1.0) -> Any:
     return attrs.field(default=default, validator=check)
 
 
+#: the task threads one process runs: each holds a stack, and the system's limit on threads
+#: is far below what an integer allows (``serve --task-threads`` takes the same range)
+MAX_TASK_THREADS = 1024
+
+
+def _threads(default: int) -> Any:
+    """A number of task threads, 1 to :data:`MAX_TASK_THREADS`: before, the worker module's
+    ``--threads 100000`` was a "can't start new thread" traceback, and ``-1`` or ``0`` a
+    worker that said it was "running -1 threads" and ran no task, ever."""
+
+    def check(instance: Any, attribute: Any, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{attribute.name} must be a whole number, not {value!r}")
+        if not 1 <= value <= MAX_TASK_THREADS:
+            raise ValueError(
+                f"{attribute.name} must be 1 to {MAX_TASK_THREADS} threads, not {value}"
+            )
+
+    return attrs.field(default=default, validator=check)
+
+
 @attrs.frozen
 class ServiceSettings:
     """How one service instance runs.
@@ -87,7 +108,7 @@ class ServiceSettings:
     auth_required: bool = False
     max_body_bytes: int = MAX_BODY_BYTES
     max_table_rows: int = 100_000
-    task_threads: int = 2
+    task_threads: int = _threads(2)
     run_tasks: bool = True
     task_processes: int | None = None
     task_process_idle_seconds: float = _duration(120.0)

@@ -694,6 +694,21 @@ def _windows_pid_alive(pid: int) -> bool:
     return True
 
 
+def _thread_count(text: str) -> int:
+    """``--threads``: a whole number from 1 to MAX_TASK_THREADS (a usage error otherwise)."""
+    import argparse
+
+    from .settings import MAX_TASK_THREADS
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= MAX_TASK_THREADS:
+        raise argparse.ArgumentTypeError(f"{value} is not 1 to {MAX_TASK_THREADS} threads")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run only the task runner against a database, until SIGINT or SIGTERM."""
     import argparse  # the command line's alone: a service importing this never parses one
@@ -710,7 +725,7 @@ def main(argv: list[str] | None = None) -> int:
         required="SIGOPT_LIKE_DATABASE" not in os.environ,
         help="database URL or SQLite path (default: $SIGOPT_LIKE_DATABASE)",
     )
-    parser.add_argument("--threads", type=int, default=None, help="worker threads")
+    parser.add_argument("--threads", type=_thread_count, default=None, help="worker threads")
     parser.add_argument(
         "--follow-stdin",
         action="store_true",

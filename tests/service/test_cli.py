@@ -6,6 +6,7 @@ import io
 import subprocess
 import sys
 
+import pytest
 import requests
 
 from sigopt_like import cli
@@ -217,6 +218,30 @@ def test_console_script_help_runs():
         env=child_env(),
     )
     assert done.returncode == 0 and "serve" in done.stdout
+
+
+def test_the_worker_modules_threads_are_1_to_1024(tmp_path):
+    """Before: ``--threads 100000`` was a "can't start new thread" traceback, and ``-1`` or
+    ``0`` a worker "running -1 threads" that never ran a task; a service made with such a
+    ``task_threads`` too."""
+    from sigopt_like.service import create_app
+
+    db = str(tmp_path / "w.db")
+    assert cli.main(["users", "list", "--db", db]) == 0  # the database exists
+    for threads in ("100000", "0", "-1"):
+        done = subprocess.run(
+            [sys.executable, "-m", "sigopt_like.service.worker", "--db", db, "--threads", threads],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=child_env(),
+        )
+        assert done.returncode == 2, done
+        assert f"argument --threads: {threads} is not 1 to 1024 threads" in done.stderr
+        assert "Traceback" not in done.stderr
+    for threads in (0, 5000):
+        with pytest.raises(ValueError, match="task_threads must be 1 to 1024 threads"):
+            create_app(database=db, task_threads=threads)
 
 
 def test_a_worker_needs_a_database_other_processes_use(tmp_path, capsys):
