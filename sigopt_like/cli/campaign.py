@@ -14,7 +14,7 @@ import click
 
 from .connect import session_id
 from .errors import CommandError
-from .files import INPUT, OUTPUT, input_limit, is_standard_stream, read_bytes
+from .files import FOLDER, INPUT, OUTPUT, input_limit, is_standard_stream, read_bytes
 from .interrupts import canceled_on_interrupt
 from .options import (
     GENERATION,
@@ -424,7 +424,7 @@ def best(conn: Connection, sid: str, as_json: bool) -> None:
     "-o",
     "--output",
     "directory",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=FOLDER,
     help="Download the files into this folder (made if missing; else only list them).",
 )
 @click.option("--gen", type=GENERATION, default=None, help="The generation (default: the latest).")

@@ -16,10 +16,28 @@ from .._constants import MAX_BODY_BYTES
 from .errors import CommandError
 
 DASH = "-"
+
+
+class NamedPath(click.Path):
+    """A ``click.Path`` that refuses an empty value: before, ``-o ""`` (a shell variable
+    left unset) wrote analytics files into the current folder, and a design's CSV was "a
+    folder where a file was expected: ." after its task had run."""
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        if isinstance(value, str) and not value.strip():
+            kind = "a folder" if not self.file_okay else "a file"
+            dash = " (or - for standard input or output)" if self.allow_dash else ""
+            empty = "is empty" if not value else "is only blanks"
+            self.fail(f"{value!r} {empty}: name {kind}{dash}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 #: a file to read that must exist, or ``-``
-INPUT = click.Path(exists=True, dir_okay=False, path_type=Path, allow_dash=True)
+INPUT = NamedPath(exists=True, dir_okay=False, path_type=Path, allow_dash=True)
 #: a file to write, or ``-``
-OUTPUT = click.Path(dir_okay=False, writable=True, path_type=Path, allow_dash=True)
+OUTPUT = NamedPath(dir_okay=False, writable=True, path_type=Path, allow_dash=True)
+#: a folder to write files in (made if missing)
+FOLDER = NamedPath(file_okay=False, path_type=Path)
 
 
 def is_standard_stream(path: Path | None) -> bool:

@@ -347,3 +347,23 @@ def test_serve_names_a_database_it_cannot_open(run):
     client commands, the dashboard and the worker name it)."""
     line = one_line(run("serve", "--db", "/proc/sigopt-like-test.db", "--port", "0"))
     assert "cannot use the database /proc/sigopt-like-test.db: " in line, line
+
+
+def test_an_empty_file_or_folder_is_a_usage_error(run, tmp_path, monkeypatch):
+    """Before: ``analytics -o ""`` (a shell variable left unset) wrote the files into the
+    current folder, and ``design -o ""`` was "a folder where a file was expected: .", after
+    the call; now nothing is called."""
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    for args, said in (
+        (("analytics", "1", "-o", "", "-q"), "'' is empty: name a folder"),
+        (("design", "1", "-o", ""), "'' is empty: name a file (or - for standard"),
+        (("generate", "1", "-o", " ", "-q"), "' ' is only blanks: name a file"),
+        (("history", "1", "-o", ""), "'' is empty: name a file"),
+        (("space", "put", "1", "", "--type", "factorial"), "'' is empty: name a file"),
+        (("experiments", "create", ""), "'' is empty: name a file"),
+    ):
+        done = run(*args)
+        assert done.code == 2 and said in done.err, (args, done)
+    assert list(here.iterdir()) == []
