@@ -75,6 +75,16 @@ def _seconds(instance: Any, attribute: Any, value: Any) -> None:
         raise ValueError(f"'{attribute.name}' must be 0 or more finite seconds, not {value!r}")
 
 
+def _deadline(instance: Any, attribute: Any, value: Any) -> None:
+    """attrs validator: 0 or more seconds (infinity: no deadline). Before, ``max_time=nan``
+    was "'max_time' must be >= 0: nan", ``max_time="60"`` Python's "'>=' not supported
+    between instances of 'str' and 'int'", and ``max_time=True`` one second."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"'{attribute.name}' must be a number of seconds, not {value!r}")
+    if not value >= 0:  # NaN fails this too
+        raise ValueError(f"'{attribute.name}' must be 0 or more seconds, not {value!r}")
+
+
 def _tries(attribute: Any, value: Any) -> None:
     """A number of tries: None (the deadline alone) or a whole number, 1 or more."""
     if value is None:
@@ -106,9 +116,7 @@ class RetryPolicy:
         default=C.DEFAULT_MAX_TRIES,
         validator=lambda _, attribute, value: _tries(attribute, value),
     )
-    max_time: float = attrs.field(
-        default=C.DEFAULT_MAX_RETRY_TIME, validator=attrs.validators.ge(0)
-    )
+    max_time: float = attrs.field(default=C.DEFAULT_MAX_RETRY_TIME, validator=_deadline)
     # before, these took anything: base="x" failed inside the first retry, a TypeError
     base: float = attrs.field(default=C.DEFAULT_BACKOFF_BASE, validator=_seconds)
     cap: float = attrs.field(default=C.DEFAULT_BACKOFF_CAP, validator=_seconds)

@@ -120,6 +120,11 @@ def test_a_host_that_is_no_url_is_a_config_error(clean_env, host):
         ({"cap": float("nan")}, "'cap' must be 0 or more"),
         ({"max_tries": 2.5}, "'max_tries' must be a whole number"),
         ({"retry_after_cap": -1}, "'retry_after_cap' must be 0 or more"),
+        # before: "'max_time' must be >= 0: nan", Python's "'>=' not supported between
+        # instances of 'str' and 'int'", and True taken as one second
+        ({"max_time": float("nan")}, "'max_time' must be 0 or more seconds, not nan"),
+        ({"max_time": "60"}, "'max_time' must be a number of seconds, not '60'"),
+        ({"max_time": True}, "'max_time' must be a number of seconds, not True"),
     ],
 )
 def test_a_retry_policy_of_the_wrong_kind_is_refused_when_made(clean_env, policy, match):
