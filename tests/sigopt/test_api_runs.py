@@ -635,7 +635,7 @@ def test_a_runs_filter_nested_past_the_depth_limit_is_said_to_be(api: Api, clien
 
     path = f"/v1/clients/{client}/projects/p/training_runs"
     api.post(path, {"name": "r"})
-    for depth in (MAX_DEPTH + 1, 5000):
+    for depth in (MAX_DEPTH + 1, 1000):  # 1,000: 6 KB percent-encoded, under a URL's 8 KB
         reply = api.get(path, filters="[" * depth + "]" * depth)
         assert reply.status == 400, reply.body
         assert reply.body["detail"] == {"field": "filters", "limit": MAX_DEPTH}, reply.body
