@@ -8,7 +8,7 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import click
 
@@ -55,13 +55,13 @@ def read_bytes(path: Path, limit: int = MAX_BODY_BYTES) -> bytes:
     service's to say (a 413 naming its ``--max-body-bytes``), and one started with a
     larger limit takes it."""
     if is_standard_stream(path):
-        data = sys.stdin.buffer.read(limit + 1)
+        data = _read_at_most(sys.stdin.buffer, limit + 1)
     else:
         try:
             with open(path, "rb") as stream:
                 if stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
                     return stream.read()
-                data = stream.read(limit + 1)
+                data = _read_at_most(stream, limit + 1)
         except OSError as err:
             # a read's error names no file (before: "error: Input/output error" alone)
             err.filename = err.filename or str(path)
@@ -78,6 +78,25 @@ def read_bytes(path: Path, limit: int = MAX_BODY_BYTES) -> bytes:
             "--max-body-bytes, save it to a file and give the file's path)"
         )
     return data
+
+
+#: how much of an endless input one read asks for
+READ_CHUNK_BYTES = 1024 * 1024
+
+
+def _read_at_most(stream: BinaryIO, count: int) -> bytes:
+    """Up to ``count`` bytes of ``stream``, read a chunk at a time. Before, one
+    ``read(count)`` of a ``--max-body-bytes`` of 2**63 was an OverflowError, and of 1 TiB a
+    MemoryError (a buffered read sets its whole size aside first), each a traceback."""
+    chunks: list[bytes] = []
+    left = count
+    while left > 0:
+        chunk = stream.read(min(left, READ_CHUNK_BYTES))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def input_limit(conn: Any) -> int:

@@ -208,3 +208,19 @@ def test_max_body_bytes_sets_the_embedded_services_limit(run, tmp_path, monkeypa
     assert served.code == 2, served
     assert "--max-body-bytes is for the embedded service" in served.err, served.err
     assert "sigopt-like serve --max-body-bytes" in served.err, served.err
+
+
+@pytest.mark.parametrize("limit", [2**70, 2**63 - 1, 2**40])
+def test_a_huge_max_body_bytes_reads_standard_input_whole(run, tmp_path, monkeypatch, limit):
+    """Before: standard input was read in one ``read(limit + 1)``, a traceback for a limit
+    the option takes (OverflowError past 2**63, MemoryError at 1 TiB: a buffered read sets
+    its whole size aside first). It is read a chunk at a time, up to the limit."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "h.db"))
+    body = {
+        "name": "piped",
+        "parameters": [{"name": "x", "type": "int", "bounds": {"min": 0, "max": 9}}],
+    }
+    stdin = io.TextIOWrapper(io.BufferedReader(io.BytesIO(json.dumps(body).encode())))
+    monkeypatch.setattr("sys.stdin", stdin)
+    created = run("experiments", "create", "-", "--json", "--max-body-bytes", str(limit))
+    assert created.code == 0 and created.json()["name"] == "piped", created
