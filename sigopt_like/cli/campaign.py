@@ -14,7 +14,7 @@ import click
 
 from .connect import session_id
 from .errors import CommandError
-from .files import FOLDER, INPUT, OUTPUT, input_limit, is_standard_stream, read_bytes
+from .files import FOLDER, INPUT, OUTPUT, is_standard_stream, read_input
 from .interrupts import canceled_on_interrupt
 from .options import (
     GENERATION,
@@ -239,9 +239,7 @@ def space_put(
         )
     if space_type.lower() != MIXTURE and total_units is not None:
         raise click.UsageError("--total-units is for --type mixture only; leave it out")
-    value = Space.from_csv(
-        read_bytes(file, input_limit(conn)), type=space_type, total_units=total_units
-    )
+    value = Space.from_csv(read_input(file, conn), type=space_type, total_units=total_units)
     _check_design_size(value, population, replicates)
     with canceled_on_interrupt(conn, sid, "space"):
         task = conn.sessions(sid).space.put(

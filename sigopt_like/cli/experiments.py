@@ -17,7 +17,7 @@ import click
 from ..errors import BadRequestError
 from .connect import session_id
 from .errors import CommandError
-from .files import INPUT, input_limit, read_bytes, shown
+from .files import INPUT, read_input, shown
 from .interrupts import canceled_on_interrupt
 from .options import COUNT, WHOLE, connected, json_option, progress, quiet_option
 from .output import echo_fields, echo_json, echo_table, visible
@@ -80,7 +80,7 @@ def experiments_put(
     from ..spaces import RESPONSE
     from ..tables import Table
 
-    table = Table.from_csv(read_bytes(file, input_limit(conn)))
+    table = Table.from_csv(read_input(file, conn))
     if table.rows and RESPONSE in table.columns:
         at = table.columns.index(RESPONSE)
         if all(row[at] is None for row in table.rows):
@@ -169,7 +169,7 @@ def experiments_create(
           -p solvent:categorical:water,ethanol --metric yield --budget 40
       sigopt-like experiments create experiment.json
     """
-    body: dict[str, Any] = {} if file is None else _experiment_file(file, input_limit(conn))
+    body: dict[str, Any] = {} if file is None else _experiment_file(file, conn)
     if name is not None:
         body["name"] = name
     if parameters:
@@ -241,14 +241,14 @@ def _whole(text: str) -> int:
     return int(text)
 
 
-def _experiment_file(file: Path, limit: int) -> dict[str, Any]:
+def _experiment_file(file: Path, conn: Any) -> dict[str, Any]:
     """The experiment a JSON file (or standard input) holds, read as the service reads a
     body: a field named twice is refused (before, the last silently won: the service,
     which refuses it, never saw the file), NaN and Infinity are not JSON, and a UTF-8
     byte order mark (Notepad's) is allowed."""
     try:
         body = json.loads(
-            read_bytes(file, limit).decode("utf-8-sig"),
+            read_input(file, conn).decode("utf-8-sig"),
             object_pairs_hook=_one_of_each,
             parse_constant=_not_json,
             parse_float=_finite,

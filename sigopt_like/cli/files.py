@@ -45,10 +45,17 @@ def is_standard_stream(path: Path | None) -> bool:
     return path is not None and str(path) == DASH
 
 
-def read_bytes(path: Path, limit: int = MAX_BODY_BYTES) -> bytes:
+def read_input(path: Path, conn: Any) -> bytes:
+    """:func:`read_bytes` for a command connected by ``conn``: an endless input is read
+    up to its service's body limit (:func:`input_limit`)."""
+    return read_bytes(path, input_limit(conn), embedded=conn.embedded)
+
+
+def read_bytes(path: Path, limit: int = MAX_BODY_BYTES, *, embedded: bool = False) -> bytes:
     """The whole of ``path``; standard input (``-``) or a device only if it ends within
     ``limit`` bytes (the largest request the service takes by default), else a
-    CommandError after reading one byte more and no further.
+    CommandError after reading one byte more and no further, saying how to send more
+    (``embedded``: the command's ``--max-body-bytes``).
 
     Before, ``/dev/zero`` or an endless pipe was read until the system killed the
     process. A regular file has an end, and is read whole: what a service takes is the
@@ -71,6 +78,12 @@ def read_bytes(path: Path, limit: int = MAX_BODY_BYTES) -> bytes:
             raise CommandError(
                 f"{shown(path)} goes on past {_size(limit)}, the largest request this "
                 "command's --max-body-bytes lets the embedded service take; nothing was sent"
+            )
+        if embedded:  # before: told to save it to a file, which the same limit refuses
+            raise CommandError(
+                f"{shown(path)} goes on past {_size(limit)}, the largest request the "
+                "embedded service takes by default; nothing was sent (give this command a "
+                "larger --max-body-bytes)"
             )
         raise CommandError(
             f"{shown(path)} goes on past {_size(limit)}, the largest request a service takes "

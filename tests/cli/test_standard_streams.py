@@ -127,13 +127,14 @@ class EndlessInput(io.RawIOBase):
 def test_an_endless_input_is_refused_at_the_body_limit(run, tmp_path, monkeypatch) -> None:
     """Before: ``space put 1 /dev/zero`` (or an endless pipe as ``-``) read on until the
     system killed the process; now reading stops past the service's default body limit,
-    one line names it, and nothing is stored. A regular file is read whole (below)."""
+    one line names it, and nothing is stored. A regular file is read whole (below).
+    The line names the command's --max-body-bytes (before: "for a service started with a
+    larger --max-body-bytes, save it to a file", which the embedded service refused too)."""
     monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "z.db"))
     assert run("sessions", "create", "endless").code == 0
     said = (
-        "goes on past 10 MiB, the largest request a service takes by default; nothing was "
-        "sent (for a service started with a larger --max-body-bytes, save it to a file and "
-        "give the file's path)"
+        "goes on past 10 MiB, the largest request the embedded service takes by default; "
+        "nothing was sent (give this command a larger --max-body-bytes)"
     )
     for argv in (
         ("space", "put", "1", "-", *SIZED),
