@@ -37,7 +37,22 @@ def _duration(default: float, unit_seconds: float = 1.0) -> Any:
                 f"{attribute.name} must be at most {longest:g} (100 years), not {value!r}"
             )
 
-    return attrs.field(default=default, validator=check)
+    return attrs.field(default=default, validator=check, metadata={"duration": True})
+
+
+def _whole_bytes(value: Any) -> Any:
+    """A count of bytes written as a float (``max_body_bytes=50e6`` in a gunicorn
+    command's factory call) as the whole number it is; anything else as given."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _at_least_one_byte(instance: Any, attribute: Any, value: Any) -> None:
+    """Before: ``max_body_bytes=-1`` (or 0, True) was taken and every request with a body
+    was a 413 "the limit is -1 bytes", and ``"10"`` a 500, instead of the start refused."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(
+            f"{attribute.name} must be a whole number of bytes of at least 1, not {value!r}"
+        )
 
 
 #: the task threads one process runs: each holds a stack, and the system's limit on threads
@@ -106,7 +121,9 @@ class ServiceSettings:
 
     database: str = ":memory:"
     auth_required: bool = False
-    max_body_bytes: int = MAX_BODY_BYTES
+    max_body_bytes: int = attrs.field(
+        default=MAX_BODY_BYTES, converter=_whole_bytes, validator=_at_least_one_byte
+    )
     max_table_rows: int = 100_000
     task_threads: int = _threads(2)
     run_tasks: bool = True

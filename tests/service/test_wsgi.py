@@ -129,6 +129,29 @@ def test_the_factory_keeps_few_waiting_slots_unless_told(tmp_path: Path) -> None
         assert service.settings.max_waiting_requests == 32
 
 
+@pytest.mark.parametrize("value", [-1, 0, True, "10", float("nan"), 1.5])
+def test_the_factory_refuses_a_body_limit_no_body_can_meet(tmp_path: Path, value) -> None:
+    """Before: ``application(max_body_bytes=-1)`` (0, True) started, and every request with
+    a body was a 413 "the limit is -1 bytes"; ``"10"`` was a 500 on each. Refused at the
+    start in one line, nothing opened."""
+    with pytest.raises(StartError, match="max_body_bytes must be a whole number of bytes"):
+        application(database=str(tmp_path / "w.db"), max_body_bytes=value)
+    assert not (tmp_path / "w.db").exists()
+
+
+def test_the_factory_takes_a_body_limit_written_as_a_float(tmp_path: Path) -> None:
+    """``max_body_bytes=1e2`` in gunicorn's factory call is the whole number it is: its
+    413 said "the limit is 100.0 bytes"."""
+    import falcon.testing
+
+    with application(database=str(tmp_path / "w.db"), max_body_bytes=1e2) as service:
+        client = falcon.testing.TestClient(service)
+        headers = {"Authorization": "Bearer nobody"}
+        refused = client.simulate_post("/v1/sessions", json={"name": "x" * 200}, headers=headers)
+    assert refused.status_code == 413, refused.text
+    assert "the limit is 100 bytes" in refused.json["message"], refused.json
+
+
 def test_gunicorn_gthread_workers_serve_one_database(tmp_path: Path) -> None:
     database = str(tmp_path / "g.db")
     store = open_store(database)
