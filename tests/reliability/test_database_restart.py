@@ -3,6 +3,7 @@ served app answers the next requests as if nothing happened, on new connections.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -442,3 +443,53 @@ def test_a_server_started_before_its_database_answers_503_then_serves(
     assert "App failed to load" not in text and "Traceback" not in text, text[-3000:]
     assert "the database does not answer (service start" in text, text[-3000:]
     assert "the database answers again, after" in text, text[-3000:]
+
+
+def test_a_server_whose_database_takes_the_connection_and_never_answers_starts(
+    tmp_path: Path,
+) -> None:
+    """Before: a PostgreSQL address that took the TCP connection and said nothing (a hung
+    server, a proxy before a database still starting) held ``serve`` before it listened,
+    for good: libpq waits without end unless told, and its timeout, when a URL gave one,
+    was not taken for an outage (psycopg's ConnectionTimeout is a subclass of the
+    OperationalError looked for), so the start stopped. Each attempt now gives up after
+    ``connect_timeout`` (10 s unless the URL says), and the server starts and waits."""
+    import socket
+
+    silent = socket.create_server(("127.0.0.1", 0))
+    taken: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                taken.append(silent.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    port = silent.getsockname()[1]
+    log = tmp_path / "silent.log"
+    for url in (
+        f"postgresql+psycopg://app@127.0.0.1:{port}/doe",  # the default timeout
+        f"postgresql+psycopg://app@127.0.0.1:{port}/doe?connect_timeout=2",
+    ):
+        command = [*SERVE, "--quiet-access", "--no-tasks", "--port", "0", "--db", url]
+        with open(log, "w") as out:
+            proc = subprocess.Popen(
+                command,
+                cwd=Path(__file__).resolve().parents[2],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            served = announced_url(proc, log, r"serving on (http://\S+?)[;, ]", timeout=40)
+            assert requests.get(f"{served}/health", timeout=30).status_code == 200
+            ready = requests.get(f"{served}/ready", timeout=30)
+            assert ready.status_code == 503 and ready.json()["code"] == "unavailable", ready.text
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(30)
+        text = log.read_text()
+        assert "connection timeout expired; retrying until it does" in text, text[-2000:]
+    silent.close()
+    for conn in taken:
+        conn.close()

@@ -119,15 +119,21 @@ def is_unreachable_error(err: BaseException | None) -> bool:
         state = getattr(orig, "sqlstate", None)
         if state is not None and str(state).startswith(_GONE_SQLSTATE_PREFIXES):
             return True
-        kind = type(orig)
-        if (
-            state is None  # psycopg's own: "connection failed", "the connection is lost"
-            and kind.__name__ == "OperationalError"
-            and kind.__module__.startswith("psycopg")
-        ):
+        if state is None and _is_psycopg_operational(type(orig)):
+            # psycopg's own: "connection failed", "the connection is lost", and its
+            # ConnectionTimeout ("connection timeout expired"), a subclass: before, a
+            # server that took a connection and never answered was no outage
             return True
         err = err.__cause__
     return False
+
+
+def _is_psycopg_operational(kind: type) -> bool:
+    """Whether ``kind`` is psycopg's (2 or 3) OperationalError, or a subclass of it."""
+    return any(
+        base.__name__ == "OperationalError" and base.__module__.startswith("psycopg")
+        for base in kind.__mro__
+    )
 
 
 #: what libpq says when a PostgreSQL server is not there yet, or not letting anyone in yet

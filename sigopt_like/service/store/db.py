@@ -37,6 +37,11 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: instead, all were answered, sooner (tests/service/test_connection_pool.py).
 POOL_CONNECTIONS = 10
 POOL_OVERFLOW = 90
+#: how long a new PostgreSQL connection may take, unless the URL says
+#: (``?connect_timeout=N``): libpq's default is to wait without end, so a server that
+#: took the connection and never answered (hung, or a proxy before a database still
+#: starting) held ``serve``'s start, before it listened, for good
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 def database_url(path_or_url: str | os.PathLike[str]) -> str:
@@ -95,9 +100,18 @@ def open_database(path_or_url: str | os.PathLike[str]) -> sa.Engine:
             future=True,
             pool_size=POOL_CONNECTIONS,
             max_overflow=POOL_OVERFLOW,
+            connect_args=_connect_args(sa.engine.make_url(url)),
         )
     prepare(engine)
     return engine
+
+
+def _connect_args(url: sa.URL) -> dict[str, object]:
+    """A PostgreSQL connection's timeout (:data:`CONNECT_TIMEOUT_SECONDS`) unless the URL
+    gives one; nothing for another database."""
+    if url.get_backend_name() != "postgresql" or "connect_timeout" in url.query:
+        return {}
+    return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
 
 
 def _sqlite_engine(url: str) -> sa.Engine:
