@@ -42,6 +42,7 @@ POOL_OVERFLOW = 90
 #: took the connection and never answered (hung, or a proxy before a database still
 #: starting) held ``serve``'s start, before it listened, for good
 CONNECT_TIMEOUT_SECONDS = 10
+LIBPQ_DRIVERS = ("psycopg", "psycopg2")
 
 
 def database_url(path_or_url: str | os.PathLike[str]) -> str:
@@ -108,8 +109,10 @@ def open_database(path_or_url: str | os.PathLike[str]) -> sa.Engine:
 
 def _connect_args(url: sa.URL) -> dict[str, object]:
     """A PostgreSQL connection's timeout (:data:`CONNECT_TIMEOUT_SECONDS`) unless the URL
-    gives one; nothing for another database."""
-    if url.get_backend_name() != "postgresql" or "connect_timeout" in url.query:
+    gives one; nothing for another database, nor for a driver that is not libpq's
+    (psycopg 3 or 2), whose name for it may differ."""
+    libpq = url.get_driver_name() in LIBPQ_DRIVERS
+    if url.get_backend_name() != "postgresql" or not libpq or "connect_timeout" in url.query:
         return {}
     return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
 
