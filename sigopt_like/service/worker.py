@@ -756,11 +756,16 @@ def main(argv: list[str] | None = None) -> int:
     settings = ServiceSettings(database=args.db, run_tasks=True)
     if args.threads is not None:
         settings = attrs.evolve(settings, task_threads=args.threads)
-    store = open_store(settings.database)
-    runner = TaskRunner(store, settings, recover_new=False)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    # a person's worker waits for a PostgreSQL server not up yet, as serve does (a service
+    # starts its own workers on a database it has opened)
+    waits = changes is None
+    store = _open_when_up(settings.database, stop) if waits else open_store(settings.database)
+    if store is None:  # stopped while waiting
+        return 0
+    runner = TaskRunner(store, settings, recover_new=False)
     if changes is not None:
         runner.on_change = changes.send
         runner.on_finish = changes.finished
@@ -786,6 +791,36 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.flush()
         os._exit(0)
     return 0
+
+
+def _open_when_up(database: str, stop: threading.Event) -> Store | None:
+    """The store of ``database``, once its PostgreSQL server is up: while it is not
+    (``is_not_up_error``: refused, starting, not answering) the open is tried again after
+    0.5, 1, 2 s, then every 5 s, the wait said in one log line and its end in another.
+    Before, the worker exited at once where ``serve`` and the WSGI factory wait, so a
+    scaled-out start (app and workers before the database) kept no worker. None if
+    ``stop`` is set while waiting; any other error is raised."""
+    from .starting import FIRST_RETRY_SECONDS, MAX_RETRY_SECONDS
+    from .store import open_store
+    from .store.database import is_not_up_error
+
+    outage: DatabaseOutage | None = None
+    wait = FIRST_RETRY_SECONDS
+    while True:
+        try:
+            store = open_store(database)
+        except Exception as err:
+            if not is_not_up_error(err):
+                raise
+            outage = outage or DatabaseOutage()
+            outage.failed(err, "worker start: no task runs until it does")
+            if stop.wait(wait):
+                return None
+            wait = min(MAX_RETRY_SECONDS, wait * 2)
+            continue
+        if outage is not None:
+            outage.worked()
+        return store
 
 
 #: what a worker process started by a service says once it can run tasks, and when one ends

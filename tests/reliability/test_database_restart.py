@@ -493,3 +493,42 @@ def test_a_server_whose_database_takes_the_connection_and_never_answers_starts(
     silent.close()
     for conn in taken:
         conn.close()
+
+
+def test_a_worker_started_before_its_database_waits_then_runs(pg_url: str, tmp_path: Path) -> None:
+    """Before: ``sigopt-like worker`` exited at once ("cannot use the database: ...") when
+    its PostgreSQL server refused connections, where ``serve`` and the WSGI factory wait:
+    a scaled-out start (app and workers before the database) kept no worker. It waits,
+    says so once, runs once the database lets it in, and stops on SIGTERM while waiting."""
+    sigopt_like.service.store.open_store(pg_url).close()  # its tables
+    _allow_connections(pg_url, False)
+    command = [sys.executable, "-m", "sigopt_like", "worker", "--db", pg_url]
+    root = Path(__file__).resolve().parents[2]
+    logs = []
+    try:
+        for allowed_later in (False, True):
+            log = tmp_path / f"worker-{allowed_later}.log"
+            logs.append(log)
+            with open(log, "w") as out:
+                proc = subprocess.Popen(
+                    command, cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            try:
+                deadline = time.monotonic() + 30
+                while "(worker start: no task runs until it does)" not in log.read_text():
+                    assert proc.poll() is None, log.read_text()  # before: exited at once
+                    assert time.monotonic() < deadline, log.read_text()
+                    time.sleep(0.1)
+                if allowed_later:
+                    _allow_connections(pg_url, True)
+                    while " running " not in log.read_text():
+                        assert proc.poll() is None, log.read_text()
+                        assert time.monotonic() < deadline + 30, log.read_text()
+                        time.sleep(0.1)
+            finally:
+                os.killpg(proc.pid, signal.SIGTERM)
+                assert proc.wait(30) == 0, log.read_text()
+    finally:
+        _allow_connections(pg_url, True)
+    assert "the database answers again, after" in logs[1].read_text()
+    assert "Traceback" not in logs[0].read_text() + logs[1].read_text()
