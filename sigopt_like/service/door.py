@@ -191,12 +191,15 @@ def _check_named_places(body: Any) -> None:
 
 
 def _as_decimal(item: int) -> str:
-    """How to send ``item`` where a field takes any number (a value, a bound: a float
-    there, as SigOpt's JSON reads it), if a float can hold it; the end of the sentence."""
+    """What a field that takes any number (a value, a bound: a float there, as SigOpt's
+    JSON reads it) may take instead of ``item``, if a float can hold it; the end of the
+    sentence. The door does not know each field's type, so the sentence must be true for
+    a whole-number field too (before: "write it as a decimal" to a seed or a budget,
+    which such a field then refused)."""
     try:
         return (
-            f"; where a field takes any number (a value, a bound), write it as a decimal: "
-            f"{float(item)!r}."
+            f"; a field that takes any number (a value, a bound) may have it written as a "
+            f"decimal instead: {float(item)!r}."
         )
     except OverflowError:  # past 1.8e308: no number this service takes
         return ", and beyond the numbers it takes (about 1.8e308)."
@@ -218,7 +221,8 @@ def check_value(value: Any, where: str = "") -> None:
             if not INT64_MIN <= item <= INT64_MAX:
                 raise BadRequest(
                     f"The field '{path or 'body'}' is {item}, beyond the integers this service "
-                    f"stores ({INT64_MIN} to {INT64_MAX}){_as_decimal(item)}",
+                    f"stores: a whole-number field (a seed, a count, a budget) takes "
+                    f"{INT64_MIN} to {INT64_MAX} (2**63-1){_as_decimal(item)}",
                     detail={"field": path or "body"},
                 )
         elif isinstance(item, float):

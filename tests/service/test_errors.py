@@ -208,3 +208,43 @@ def test_a_negative_generation_is_a_400_on_generate_as_on_analytics(api):
         assert_error(reply, 400, "bad_request", "'gen' is -5", "numbered from 0")
         assert reply.body["detail"] == {"field": "gen"}
     assert [t["type"] for t in api.get(f"/v1/sessions/{sid}/tasks").body["data"]] == ["space"]
+
+
+@pytest.mark.parametrize(
+    ("path", "raw", "field"),
+    [
+        ("", '{"name": "wide-ints", "seed": 1180591620717411303424}', "seed"),
+        ("/{sid}/space", '{"space": S, "population_size": 1180591620717411303424}',
+         "population_size"),
+        ("/{sid}/space", '{"space": S, "population_size": 2, "replicates": -9223372036854775809}',
+         "replicates"),
+        ("/{sid}/generate", '{"gen": 1180591620717411303424}', "gen"),
+    ],
+)  # fmt: skip
+def test_an_integer_past_64_bits_is_told_a_whole_number_fields_range(api, path, raw, field):
+    """Before: "The field 'seed' is 1180591620717411303424, beyond the integers this service
+    stores (...); where a field takes any number (a value, a bound), write it as a decimal:
+    1.1805916207174113e+21.", a tip that a whole-number field (seed, gen, population_size,
+    replicates) then refuses. The door does not know each field's type: its message now
+    gives a whole-number field's range, and the decimal only for a field that takes any
+    number."""
+    session = api.post("/v1/sessions", {"name": "wide-ints"}).body
+    before = api.get("/v1/sessions").body
+    reply = api.call(
+        "PUT" if path.endswith("space") else "POST",
+        "/v1/sessions" + path.replace("{sid}", str(session["id"])),
+        data=raw.replace("S", json.dumps(SPACE)),
+        headers={"Content-Type": "application/json"},
+    )
+    assert_error(
+        reply,
+        400,
+        "bad_request",
+        f"The field '{field}' is ",
+        "a whole-number field (a seed, a count, a budget) takes -9223372036854775808 to "
+        "9223372036854775807 (2**63-1); a field that takes any number (a value, a bound) "
+        "may have it written as a decimal instead",
+    )
+    assert "write it as a decimal" not in reply.body["message"]
+    assert reply.body["detail"] == {"field": field}
+    assert api.get("/v1/sessions").body == before

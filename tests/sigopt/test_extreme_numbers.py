@@ -277,14 +277,24 @@ def test_suggestions_spread_under_a_flat_normal_prior(tmp_path, caplog):
 def test_an_integer_past_int64_says_how_to_send_the_number(api: Api):
     """An observation's value of 2**70 written as an integer is refused at the door (no
     integer column holds it, and the door does not know which fields take floats); the
-    message now says to write it as a decimal, and that decimal is taken. An integer past
+    message says a field that takes any number may have it written as a decimal, and that
+    decimal is taken; a whole-number field (a budget) is told its range, not to write a
+    decimal it then refuses. An integer past
     any float (10**400) is refused as such, never a 500."""
     e = api.post("/v1/experiments", {"name": "big", "parameters": [{"name": "x", **UNIT}]}).body
     path = f"/v1/experiments/{e['id']}/observations"
     before = api.snapshot()
     refused = api.post(path, {"assignments": {"x": 0.5}, "value": 2**70})
     assert refused.status == 400 and refused.body["detail"]["field"] == "value", refused.body
-    assert refused.body["message"].endswith("write it as a decimal: 1.1805916207174113e+21.")
+    assert refused.body["message"].endswith(
+        "a field that takes any number (a value, a bound) may have it written as a decimal "
+        "instead: 1.1805916207174113e+21."
+    )
+    assert "a whole-number field (a seed, a count, a budget) takes" in refused.body["message"]
+    big_budget = {"name": "b", "parameters": [{"name": "x", **UNIT}], "observation_budget": 2**70}
+    budget = api.post("/v1/experiments", big_budget)
+    assert budget.status == 400 and budget.body["detail"]["field"] == "observation_budget"
+    assert "takes -9223372036854775808 to 9223372036854775807 (2**63-1)" in budget.body["message"]
     huge = api.post(path, {"assignments": {"x": 0.5}, "value": 10**400})
     assert huge.status == 400 and "beyond the numbers it takes" in huge.body["message"]
     assert api.snapshot() == before
