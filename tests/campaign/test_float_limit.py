@@ -97,3 +97,36 @@ def test_levels_at_the_float_limit_are_designed_simulated_and_plotted(tmp_path):
             best = campaign.best.fetch()
             assert best.experiment["t"] in (-1e308, 0, 1e308)
     assert [f"{w.filename}:{w.lineno}: {w.message}" for w in caught] == []
+
+
+def test_responses_of_plus_and_minus_1e308_design_without_overflow(tmp_path, capfd):
+    """Before: an embedded campaign whose responses were 1e308 and -1e308 printed numpy's
+    "overflow encountered in subtract" on the user's console at each generation (the
+    observed range, 2e308, taken to judge which categorical decides the response); the
+    design was fine. The range is now taken in halves, which is exact for ordinary ones.
+    The tasks run in processes of their own: their console is read (``capfd``) as well."""
+    import warnings
+
+    import sigopt_like
+
+    space = {
+        "type": "factorial",
+        "parameters": [
+            {"name": "a", "type": "numerical", "values": [0, 1, 2, 3]},
+            {"name": "b", "type": "numerical", "values": [0, 1, 2, 3]},
+            {"name": "c", "type": "categorical", "values": ["x", "y"]},
+        ],
+    }
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with sigopt_like.Connection(database=tmp_path / "wide.db") as conn:
+            campaign = conn.sessions(conn.sessions.create(name="wide", seed=1).id)
+            campaign.space.put(space=space, population_size=6, replicates=0, wait=True)
+            for _ in range(3):
+                design = campaign.generate(wait=True).result.experiments
+                responses = [1e308 if i % 2 else -1e308 for i in range(len(design.rows))]
+                table = design.with_responses(responses)
+                campaign.experiments.put(type="designed", table=table, wait=True)
+            assert campaign.best.fetch().observed_mean == 1e308
+    assert [f"{w.filename}:{w.lineno}: {w.message}" for w in caught] == []
+    assert "overflow" not in capfd.readouterr().err

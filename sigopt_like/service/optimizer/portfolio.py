@@ -32,7 +32,7 @@ import numpy as np
 from .candidates import generate_pool
 from .coverage import ProjectionCover
 from .engine import Settings, untested_rows
-from .finite import unit_of
+from .finite import half_range, unit_of
 from .history import History
 from .surrogate import Believer, GPSurrogate, Surrogate, fit_surrogate, tied_groups
 from .views import View, feature_groups, nearest_sq_distance
@@ -323,10 +323,12 @@ def deciding_categoricals(
     or fourth generation. Judging by the shortest one-hot length scale also took the shifting
     ones for deciding (benchmarks/rounds.md, round 6).
     """
-    span = float(np.ptp(y)) if len(y) else 0.0
+    # in halves (exact, so ordinary responses decide as before): responses of -1e308 and
+    # 1e308 span 2e308, and their ptp overflowed (numpy warnings on the user's console)
+    half_span = half_range(y)[1] if len(y) else 0.0
     if (
         not isinstance(model, GPSurrogate)
-        or span <= 0.0
+        or half_span <= 0.0
         or len(X) < DECIDING_POINTS_PER_FEATURE * view.dim
     ):
         return []
@@ -339,8 +341,8 @@ def deciding_categoricals(
             Xs = X.copy()
             Xs[:, cols] = 0.0
             Xs[:, col] = 1.0
-            swapped[k] = model.predict_mean(Xs)
-        if float(np.max(np.ptp(swapped, axis=0))) >= DECIDING_EFFECT * span:
+            swapped[k] = model.predict_mean(Xs) / 2.0
+        if float(np.max(np.ptp(swapped, axis=0))) >= DECIDING_EFFECT * half_span:
             out.append(cols)
     return out
 
