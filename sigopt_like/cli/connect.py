@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -67,3 +68,27 @@ def session_id(value: str) -> str:
     if not text or "/" in text or text in (".", ".."):
         raise click.BadParameter(f"not an id: {value!r}")
     return text
+
+
+#: what each id argument names, as a usage error says it
+ID_NAMES = {"sid": "The session id", "tid": "The task id", "eid": "The experiment id"}
+
+
+def negative_id(err: click.NoSuchOption) -> click.UsageError | None:
+    """A usage error for a negative number where a command takes an id (``sessions show
+    -1``), or None: click reads ``-1`` as an option, and said "No such option '-1'"."""
+    given = err.option_name  # "-1" of "-1.5" too: click reads it as "-1" and ".5"
+    if err.ctx is None or not re.fullmatch(r"-\d+", given):
+        return None
+    ids = [
+        p.name
+        for p in err.ctx.command.params
+        if isinstance(p, click.Argument) and getattr(p.type, "func", None) is session_id
+    ]
+    if not ids:
+        return None
+    what = ID_NAMES.get(ids[0] or "", "An id") if len(ids) == 1 else "An id"
+    return click.UsageError(
+        f"{what} must be a positive whole number, like 1 (a negative number reads as an option).",
+        err.ctx,
+    )

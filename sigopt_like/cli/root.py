@@ -11,6 +11,7 @@ import click
 
 from .._version import __version__
 from . import admin, campaign, experiments
+from .connect import negative_id
 from .dashboard import dashboard
 from .errors import CommandError, describe_error, undecodable_arguments
 
@@ -77,8 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = cli.main(args=args, prog_name="sigopt-like", standalone_mode=False)
     except click.exceptions.ClickException as err:
-        err.show()
-        return err.exit_code
+        shown = (negative_id(err) if isinstance(err, click.NoSuchOption) else None) or err
+        shown.show()
+        return shown.exit_code
     except click.exceptions.Abort:
         click.echo("sigopt-like: aborted", err=True)
         return 1

@@ -926,3 +926,24 @@ def test_failed_with_a_value_is_a_usage_error(run, tmp_path, monkeypatch):
         assert "failed=true" not in done.err
     done = run("experiments", "observe", "1", "-s", "1", "--failed")
     assert done.code == 0 and "failed" in done.out, done
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (("sessions", "show", "-1"), "The session id must be a positive whole number"),
+        (("best", "-1.5"), "The session id must be a positive whole number"),
+        (("experiments", "show", "-3"), "The experiment id must be a positive whole number"),
+        (("tasks", "cancel", "1", "-2"), "An id must be a positive whole number"),
+    ],
+)
+def test_a_negative_id_is_a_usage_error_that_says_so(run, tmp_path, monkeypatch, argv, words):
+    """Before: "No such option '-1'" (click reads a negative number as an option), as if
+    the command had been mistyped; an option that does not exist still says so."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "ids.db"))
+    done = run(*argv)
+    assert done.code == 2 and words in done.err and "No such option" not in done.err, done
+    assert "like 1 (a negative number reads as an option)" in done.err
+    assert not (tmp_path / "ids.db").exists()
+    typo = run("sessions", "show", "-x")
+    assert typo.code == 2 and "No such option '-x'" in typo.err, typo
