@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         TaskError,
         TaskFailedError,
         TaskTimeoutError,
+        UnusablePathError,
         ValidationError,
         VersionError,
     )
@@ -88,6 +89,7 @@ _HOMES = {
     "TaskCanceledError": "errors",
     "TaskError": "errors",
     "TaskFailedError": "errors",
+    "UnusablePathError": "errors",
     "TaskTimeoutError": "errors",
     "ValidationError": "errors",
     "VersionError": "errors",
@@ -185,6 +187,7 @@ __all__ = [
     "TaskFailedError",
     "TaskTimeoutError",
     "Token",
+    "UnusablePathError",
     "ValidationError",
     "Version",
     "VersionError",

@@ -104,10 +104,30 @@ def read_text(source: CsvSource) -> str:
     return data.lstrip("\ufeff")
 
 
+def check_path(path: str | os.PathLike[str]) -> None:
+    """Refuse (:class:`UnusablePathError` naming it) a path no file can have: before, a NUL
+    was Python's ValueError "embedded null byte" (a lone surrogate, a UnicodeEncodeError),
+    naming no path, from ``Space.from_csv``, ``to_csv`` and the downloads."""
+    from .errors import UnusablePathError
+
+    name = os.fspath(path)
+    if isinstance(name, bytes):
+        return
+    if "\x00" in name:
+        raise UnusablePathError(name, "a NUL character (U+0000)")
+    try:
+        os.fsencode(name)
+    except UnicodeEncodeError as err:
+        raise UnusablePathError(
+            name, f"{name[err.start]!r} (a lone UTF-16 surrogate, not text)"
+        ) from None
+
+
 def _read_file(path: Path) -> bytes:
     """The bytes of the file at ``path``; a folder is a CsvFormatError naming it and the
     CSV files in it (before: a bare IsADirectoryError). A missing file stays a
     FileNotFoundError."""
+    check_path(path)
     try:
         return path.read_bytes()
     except IsADirectoryError:
@@ -398,6 +418,7 @@ def write_bytes_file(path: str | os.PathLike[str], data: bytes) -> Path:
     root, ``-o /dev/stdout`` replaced the system's link, and ``-o /dev/full``
     reported success).
     """
+    check_path(path)
     try:
         mode: int | None = os.stat(path).st_mode  # through links, /proc's magic ones too
     except FileNotFoundError:

@@ -32,6 +32,21 @@ class ServiceNotInstalledError(ConfigError, ImportError):
     """The embedded service was asked for but its dependencies are not installed."""
 
 
+class UnusablePathError(SigoptLikeError, OSError, ValueError):
+    """A path no file can have (a NUL character, a lone UTF-16 surrogate), given to read or
+    write a file; ``filename`` is the path. A ValueError too, which Python's own "embedded
+    null byte" was, and an OSError, as the other errors about a file are."""
+
+    def __init__(self, path: str, what: str) -> None:
+        message = f"the path {path!r} holds {what}, which no file name holds; type it again"
+        super().__init__(message)
+        self.filename = path
+        self.strerror = message
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
 class RequestEncodingError(SigoptLikeError, ValueError):
     """A request body that JSON cannot carry (NaN, an infinity, lists or dicts nested past
     the encoder's recursion limit); nothing was sent.

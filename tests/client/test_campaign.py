@@ -15,6 +15,7 @@ from sigopt_like import (
     TableError,
     Task,
     TaskFailedError,
+    UnusablePathError,
     ValidationError,
 )
 
@@ -114,6 +115,37 @@ def test_one_analytics_file_downloads_by_file_name_or_url(session, tmp_path):
     with pytest.raises(NotFoundError):
         session.analytics.download_file("nothing.pdf", tmp_path / "n.pdf")
     assert not (tmp_path / "n.pdf").exists()
+
+
+def test_a_path_no_file_can_have_is_a_typed_error_naming_it(session, tmp_path):
+    """Before: Python's ValueError "embedded null byte" (a UnicodeEncodeError for a lone
+    surrogate), naming no path, from Space.from_csv, to_csv and the downloads; now the
+    library's UnusablePathError (an OSError, and a ValueError as before) naming the path."""
+    design = session.generate(wait=True).result.experiments
+    session.experiments.put(type="designed", table=session.responses.simulate(design), wait=True)
+    session.analytics.create(wait=True)
+    before = sorted(tmp_path.iterdir())
+    nul, lone = str(tmp_path / "sp\x00ace.csv"), str(tmp_path / "sp\ud800ace.csv")
+    calls = {
+        "Space.from_csv": lambda path: Space.from_csv(path),
+        "Space.to_csv": lambda path: SPACE.to_csv(path),
+        "Table.to_csv": lambda path: design.to_csv(path),
+        "analytics.download": lambda path: session.analytics.download(path),
+        "analytics.download_file": lambda path: session.analytics.download_file(
+            "summary.csv", path
+        ),
+        "history.csv": lambda path: session.history.csv(path),
+    }
+    for name, call in calls.items():
+        for path, what in ((nul, "a NUL character (U+0000)"), (lone, "a lone UTF-16 surrogate")):
+            with pytest.raises(UnusablePathError) as caught:
+                call(path)
+            shown = str(caught.value)
+            assert shown.startswith(f"the path {path!r}"[:-1]), (name, shown)  # a folder's: +file
+            assert what in shown, (name, shown)
+            assert isinstance(caught.value, (OSError, ValueError))
+            assert caught.value.filename.startswith(str(tmp_path)), name
+    assert sorted(tmp_path.iterdir()) == before
 
 
 def test_auto_export_writes_the_pdf_analytics_files_as_daptics_does(session, tmp_path):
