@@ -300,3 +300,30 @@ def test_an_integer_past_int64_says_how_to_send_the_number(api: Api):
     assert api.snapshot() == before
     taken = api.post(path, {"assignments": {"x": 0.5}, "value": float(2**70)})
     assert taken.status == 201 and taken.body["value"] == float(2**70), taken.body
+
+
+def test_two_metrics_at_plus_and_minus_1e308_are_scalarised_without_overflow(tmp_path, capfd):
+    """Before: with two metrics reported as -1e308 and 1e308, ParEGO's scaling of each to
+    [0, 1] took their range, 2e308: numpy's "overflow encountered in subtract" and "invalid
+    value encountered in divide" on the user's console, and the scalarised targets were NaN.
+    The range is taken in halves, exact for ordinary values."""
+    params = [
+        {"name": "x", **UNIT},
+        {"name": "c", "type": "categorical", "categorical_values": ["a", "b"]},
+    ]
+    metrics = [{"name": "a"}, {"name": "b"}]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with sigopt_like.Connection(database=tmp_path / "wide.db") as conn:
+            e = conn.experiments.create(
+                name="wide", parameters=params, metrics=metrics, observation_budget=20
+            )
+            node = conn.experiments(e.id)
+            for i in range(16):
+                s = node.suggest()
+                v = 1e308 if i % 2 else -1e308
+                values = [{"name": "a", "value": v}, {"name": "b", "value": -v}]
+                node.report(suggestion=s.id, values=values)
+            assert 0.0 <= node.suggest().assignments["x"] <= 1.0
+    assert [f"{w.filename}:{w.lineno}: {w.message}" for w in caught] == []
+    assert "encountered" not in capfd.readouterr().err

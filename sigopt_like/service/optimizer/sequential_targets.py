@@ -170,9 +170,13 @@ def _chebyshev(
 ) -> np.ndarray:
     """ParEGO's augmented Chebyshev scalarisation with random weights (larger is better)."""
     oriented = np.column_stack([rein_in(metrics[j].sign * values[:, j]) for j in optimized])
-    low = oriented.min(axis=0)
-    span = np.where(np.ptp(oriented, axis=0) > 0, np.ptp(oriented, axis=0), 1.0)
-    unit = (oriented - low) / span
+    # scaled in halves (exact, so ordinary values scale bit for bit as before): values of
+    # -1e308 and 1e308 span 2e308, and the ptp overflowed to inf, a RuntimeWarning, and
+    # inf / inf made the scalarised targets NaN
+    half = oriented / 2.0
+    low = half.min(axis=0)
+    spread = half.max(axis=0) - low
+    unit = (half - low) / np.where(spread > 0, spread, 1.0)
     weights = rng.dirichlet(np.ones(len(optimized)))
     weighted = weights * unit
     return weighted.min(axis=1) + 0.05 * weighted.sum(axis=1)
