@@ -26,6 +26,10 @@ NOT_TAKEN = {
     # an AI experiment's budget name (a v1 experiment refuses it); the client updates
     # v1 experiments, with observation_budget
     ("PUT", "/v1/experiments/{id}"): {"budget"},
+    # Daptics' name of population_size, so that its params dict is a body as written;
+    # the client sends population_size
+    ("POST", "/v1/sessions/{id}/simulate"): {"populationSize"},
+    ("PUT", "/v1/sessions/{id}/space"): {"populationSize"},
 }
 
 
