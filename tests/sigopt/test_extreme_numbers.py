@@ -327,3 +327,29 @@ def test_two_metrics_at_plus_and_minus_1e308_are_scalarised_without_overflow(tmp
             assert 0.0 <= node.suggest().assignments["x"] <= 1.0
     assert [f"{w.filename}:{w.lineno}: {w.message}" for w in caught] == []
     assert "encountered" not in capfd.readouterr().err
+
+
+def test_failed_runs_beside_values_at_plus_and_minus_1e308_are_modelled_without_overflow(
+    tmp_path, capfd
+):
+    """Before: with values of -1e308 and 1e308 and a failed run, the failed run was modelled
+    as the lowest value less a tenth of their range, 2e308: numpy's "overflow encountered in
+    subtract" on the user's console and a worst value of -inf. The range is taken in halves
+    (exact for ordinary values), and past the float limit the worst is the lowest float."""
+    params = [{"name": "x", **UNIT}, {"name": "y", **UNIT}]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with sigopt_like.Connection(database=tmp_path / "wide.db") as conn:
+            e = conn.experiments.create(
+                name="wide", parameters=params, metrics=[{"name": "v"}], observation_budget=30
+            )
+            node = conn.experiments(e.id)
+            for i in range(14):
+                s = node.suggest()
+                if i % 5 == 4:
+                    node.report(suggestion=s.id, failed=True)
+                else:
+                    node.report(suggestion=s.id, value=1e308 if i % 2 else -1e308)
+            assert 0.0 <= node.suggest().assignments["x"] <= 1.0
+    assert [f"{w.filename}:{w.lineno}: {w.message}" for w in caught] == []
+    assert "encountered" not in capfd.readouterr().err

@@ -485,6 +485,7 @@ def _argmax_ucb(believer: Believer, beta: float, mask: np.ndarray) -> int:
 def _argmax_cover(cover: ProjectionCover, explorer: Believer, mask: np.ndarray) -> int:
     """The candidate opening most ground in the projections; ties to the explorer's UCB."""
     ucb = _ucb(explorer.mean, explorer.sd, EXPLORE_BETA)
+    # no overflow: _ucb's values are at most (1 + beta) * HUGE, or in units of the largest
     span = float(np.ptp(ucb[mask])) or 1.0
     score = np.where(mask, cover.score + 1e-3 * (ucb - ucb[mask].min()) / span, -np.inf)
     return int(np.argmax(score))

@@ -24,6 +24,7 @@ from scipy.special import log_ndtr
 
 from .candidates import generate_pool
 from .engine import untested_rows
+from .finite import FLOAT_MAX, half_range
 from .multisolution import distinct_radius, spread
 from .sequential_targets import Targets
 from .sigopt_space import SearchSpace
@@ -255,7 +256,11 @@ def _objective_model(
     if len(evidence.failed_codes) == 0:
         model = _fit(X, y, rng, noise)
     else:
-        worst = float(np.min(y)) - 0.1 * float(np.ptp(y))
+        # in halves (exact, so ordinary values give the same worst bit for bit): values of
+        # -1e308 and 1e308 span 2e308, and the ptp overflowed (a RuntimeWarning) to a worst
+        # of -inf; past the float limit the worst is the lowest float
+        low, half_span = half_range(y)
+        worst = max(2.0 * (low - 0.1 * half_span), -FLOAT_MAX)
         X_all = np.vstack([X, space.encode(evidence.failed_codes)])
         y_all = np.concatenate([y, np.full(len(evidence.failed_codes), worst)])
         if noise is not None:
