@@ -122,6 +122,9 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
             # the app's words (size > limit: declared; else its chunks passed the limit)
             message = body_too_large_message(limit, size if size > limit else None)
             detail["limit"] = limit
+            # waitress's own words name its max_request_body_size, the limit plus one
+            # (``serving.server_options``): "exceeds max_body of 4097" for a 4096 limit
+            detail["reason"] = f"exceeds max_body of {limit}"
         else:
             hint = getattr(error, "hint", None) or _HINTS.get(status, reason.lower())
             message = f"{reason} ({str(error.body).rstrip('.')}): {hint}."
