@@ -33,12 +33,17 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def start_embedded_service(
-    database: str, *, task_processes: int | None = None, max_body_bytes: int | None = None
+    database: str,
+    *,
+    task_processes: int | None = None,
+    max_body_bytes: int | None = None,
+    max_table_rows: int | None = None,
 ) -> Any:
     """Start the in-process service on ``database`` (a SQLite path); its tasks run in
     ``task_processes`` worker processes (None: the service's default, one), or in
     threads of this process (0). ``max_body_bytes``: the largest request body it takes
-    (None: the service's default, 10 MiB), as ``sigopt-like serve --max-body-bytes``.
+    (None: the service's default, 10 MiB), as ``sigopt-like serve --max-body-bytes``;
+    ``max_table_rows`` the most rows of a table (None: 100,000), as ``--max-table-rows``.
 
     Raises ServiceNotInstalledError, naming the extra to install, when the
     service's dependencies are missing.
@@ -64,9 +69,8 @@ def start_embedded_service(
     except UnusableDatabase as err:
         raise ConfigError(str(err)) from None
     try:
-        limits: dict[str, Any] = (
-            {} if max_body_bytes is None else {"max_body_bytes": max_body_bytes}
-        )
+        given = {"max_body_bytes": max_body_bytes, "max_table_rows": max_table_rows}
+        limits: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
         return create_app(
             database=target, auth_required=False, task_processes=task_processes, **limits
         )

@@ -671,9 +671,9 @@ API = Group(
 _Root = build_node_class(API)
 
 
-def _check_embedded_limit(name: str, value: Any, embedded: bool) -> None:
+def _check_embedded_limit(name: str, value: Any, embedded: bool, unit: str = "bytes") -> None:
     """A ConfigError for an embedded service's limit given to a remote Connection (its
-    server has its own), or one that is not a whole number of at least 1."""
+    server has its own), or one that is not a whole number of at least 1 (``unit``)."""
     if value is None:
         return
     if not embedded:
@@ -682,7 +682,7 @@ def _check_embedded_limit(name: str, value: Any, embedded: bool) -> None:
             f"(sigopt-like serve --{name.replace('_', '-')})."
         )
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"'{name}' must be a whole number of bytes >= 1, not {value!r}.")
+        raise ConfigError(f"'{name}' must be a whole number of {unit} >= 1, not {value!r}.")
 
 
 class Connection(_Root):  # type: ignore[misc, valid-type]
@@ -701,7 +701,8 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
     threads of this process (as does a ``:memory:`` database, unless told otherwise).
     ``max_body_bytes=N`` lets the embedded service take request bodies of up to N bytes
     (default 10 MiB, as ``sigopt-like serve --max-body-bytes``): a larger table put
-    whole, say.
+    whole, say. ``max_table_rows=N`` lets it take tables of up to N rows (default
+    100,000, as ``sigopt-like serve --max-table-rows``).
     """
 
     def __init__(
@@ -728,6 +729,7 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
         user_token: str | None = None,
         task_processes: int | None = None,
         max_body_bytes: int | None = None,
+        max_table_rows: int | None = None,
     ) -> None:
         super().__init__(self, (), "conn")
         from .config import default_database_path, resolve_config
@@ -770,6 +772,7 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
                 f"not {task_processes!r}."
             )
         _check_embedded_limit("max_body_bytes", max_body_bytes, self.config.embedded)
+        _check_embedded_limit("max_table_rows", max_table_rows, self.config.embedded, "rows")
         if self.config.embedded:
             from .embedded import WSGIAdapter, start_embedded_service
 
@@ -779,7 +782,10 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
                 # its folder is made (or refused, a ConfigError) by start_embedded_service
                 database_path = os.fspath(Path(database_path).expanduser())
             self.service = start_embedded_service(
-                database_path, task_processes=task_processes, max_body_bytes=max_body_bytes
+                database_path,
+                task_processes=task_processes,
+                max_body_bytes=max_body_bytes,
+                max_table_rows=max_table_rows,
             )
             session = session or requests.Session()
             adapter = WSGIAdapter(self.service)

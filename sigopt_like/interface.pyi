@@ -926,7 +926,8 @@ class Connection(_Root):
     ``task_processes=N`` starts N of them; ``task_processes=0`` runs the tasks in threads of this
     process (as does a ``:memory:`` database, unless told otherwise). ``max_body_bytes=N`` lets the
     embedded service take request bodies of up to N bytes (default 10 MiB, as ``sigopt-like serve
-    --max-body-bytes``): a larger table put whole, say.
+    --max-body-bytes``): a larger table put whole, say. ``max_table_rows=N`` lets it take tables of
+    up to N rows (default 100,000, as ``sigopt-like serve --max-table-rows``).
     """
 
     config: ClientConfig
@@ -959,6 +960,7 @@ class Connection(_Root):
         user_token: str | None = ...,
         task_processes: int | None = ...,
         max_body_bytes: int | None = ...,
+        max_table_rows: int | None = ...,
     ) -> None: ...
     def _send(self, call: Call, kwargs: dict[str, Any], task_options: Mapping[str, Any]) -> Any: ...
     def _login(self, email: str, password: str) -> str: ...

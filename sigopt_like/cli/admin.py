@@ -109,6 +109,12 @@ def _say_the_host_is_not_used(target: str) -> None:
 @click.option("--requests-per-minute", type=POSITIVE, default=None, help="Per-token request limit.")
 @click.option("--max-body-bytes", type=POSITIVE, default=None, help="Largest request body.")
 @click.option(
+    "--max-table-rows",
+    type=POSITIVE,
+    default=None,
+    help="Most rows of a table (a design or experiments put) [default: 100,000].",
+)
+@click.option(
     "--request-read-timeout",
     type=FiniteFloatRange(min=0, min_open=True, max=86_400),
     default=None,
@@ -165,6 +171,7 @@ def serve(
     keep_alive_timeout: int | None = None,
     browser_hint: bool = False,
     warning: str | None = None,
+    max_table_rows: int | None = None,
 ) -> None:
     """Serve the API over HTTP for a team (tokens required), until Ctrl-C or SIGTERM.
 
@@ -200,6 +207,8 @@ def serve(
         overrides["requests_per_minute"] = requests_per_minute
     if max_body_bytes is not None:
         overrides["max_body_bytes"] = max_body_bytes
+    if max_table_rows is not None:
+        overrides["max_table_rows"] = max_table_rows
     if dashboard_actions:
         overrides["dashboard_actions"] = True
     if allowed_hosts:

@@ -17,6 +17,7 @@ def connection(
     token: str | None,
     db: str | None,
     max_body_bytes: int | None = None,
+    max_table_rows: int | None = None,
 ) -> Connection:
     """A Connection for this command, closed when the command ends.
 
@@ -24,7 +25,8 @@ def connection(
     to that service with ``--token`` (or the environment's); otherwise it runs
     the service in this process on the database :func:`.database.choose` picks, its
     tasks in threads of this process, its request bodies up to ``max_body_bytes``
-    (``--max-body-bytes``; else the service's default).
+    (``--max-body-bytes``; else the service's default), its tables up to
+    ``max_table_rows`` rows (``--max-table-rows``; else the service's default).
     """
     from ..config import resolve_config
     from ..interface import Connection
@@ -49,11 +51,18 @@ def connection(
         kwargs["task_processes"] = 0
         if max_body_bytes is not None:
             kwargs["max_body_bytes"] = max_body_bytes
-    elif max_body_bytes is not None:  # a served service's limit is the server's
-        raise click.UsageError(
-            "--max-body-bytes is for the embedded service; a served one (--host) has its "
-            "own limit (sigopt-like serve --max-body-bytes, where it is started)"
-        )
+        if max_table_rows is not None:
+            kwargs["max_table_rows"] = max_table_rows
+    else:  # a served service's limits are the server's
+        for option, value in (
+            ("--max-body-bytes", max_body_bytes),
+            ("--max-table-rows", max_table_rows),
+        ):
+            if value is not None:
+                raise click.UsageError(
+                    f"{option} is for the embedded service; a served one (--host) has its "
+                    f"own limit (sigopt-like serve {option}, where it is started)"
+                )
     conn = Connection(host, token, **kwargs)
     ctx.call_on_close(conn.close)
     if not config.embedded and not ctx.find_root().params.get("verbose"):

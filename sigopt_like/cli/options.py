@@ -50,6 +50,13 @@ BODY_LIMIT_HELP = (
 )
 
 
+#: the embedded service's table row limit on its commands (``Connection(max_table_rows=...)``)
+ROW_LIMIT_HELP = (
+    "The embedded service's largest table, in rows (default: 100,000); a served one has its "
+    "own (sigopt-like serve --max-table-rows)."
+)
+
+
 class FiniteFloatRange(click.FloatRange):
     """A FloatRange that refuses NaN: every comparison with NaN is false, so click's bounds
     let it through (before, ``serve --guest-token-days nan`` started, and its first guest
@@ -68,14 +75,17 @@ def db_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def connected(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--host, --token, --db and --max-body-bytes; the command gets ``conn``, a ready
-    Connection."""
+    """--host, --token, --db, --max-body-bytes and --max-table-rows; the command gets
+    ``conn``, a ready Connection."""
 
     @click.option("--host", metavar="URL", default=None, help=HOST_HELP)
     @click.option("--token", metavar="TOKEN", default=None, help=TOKEN_HELP)
     @db_option
     @click.option(
         "--max-body-bytes", type=POSITIVE, default=None, metavar="BYTES", help=BODY_LIMIT_HELP
+    )
+    @click.option(
+        "--max-table-rows", type=POSITIVE, default=None, metavar="ROWS", help=ROW_LIMIT_HELP
     )
     @click.pass_context
     @functools.wraps(f)
@@ -85,9 +95,10 @@ def connected(f: Callable[..., Any]) -> Callable[..., Any]:
         token: str | None,
         db: str | None,
         max_body_bytes: int | None,
+        max_table_rows: int | None,
         **kwargs: Any,
     ) -> Any:
-        return f(connection(ctx, host, token, db, max_body_bytes), **kwargs)
+        return f(connection(ctx, host, token, db, max_body_bytes, max_table_rows), **kwargs)
 
     return wrapper
 

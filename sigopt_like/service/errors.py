@@ -152,6 +152,14 @@ BODY_LIMIT_SETTING = (
 )
 
 
+#: how a caller raises the table row limit, said by the 413 for a table with more rows
+ROW_LIMIT_SETTING = (
+    "the service's max_table_rows setting: Connection(max_table_rows=...) or a "
+    "command's --max-table-rows for the embedded service, sigopt-like serve "
+    "--max-table-rows for a served one"
+)
+
+
 def body_too_large_message(limit: int, length: int | None = None) -> str:
     """What a 413 says of a body over ``limit`` bytes (``length``: its Content-Length,
     when known and over the limit), naming the setting that raises the limit."""

@@ -55,6 +55,14 @@ def _at_least_one_byte(instance: Any, attribute: Any, value: Any) -> None:
         )
 
 
+def _at_least_one_row(instance: Any, attribute: Any, value: Any) -> None:
+    """A table row limit below 1 (or not a whole number) would refuse every table."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(
+            f"{attribute.name} must be a whole number of rows of at least 1, not {value!r}"
+        )
+
+
 #: the task threads one process runs: each holds a stack, and the system's limit on threads
 #: is far below what an integer allows (``serve --task-threads`` takes the same range)
 MAX_TASK_THREADS = 1024
@@ -124,7 +132,7 @@ class ServiceSettings:
     max_body_bytes: int = attrs.field(
         default=MAX_BODY_BYTES, converter=_whole_bytes, validator=_at_least_one_byte
     )
-    max_table_rows: int = 100_000
+    max_table_rows: int = attrs.field(default=100_000, validator=_at_least_one_row)
     task_threads: int = _threads(2)
     run_tasks: bool = True
     task_processes: int | None = None

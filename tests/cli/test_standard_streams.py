@@ -225,3 +225,31 @@ def test_a_huge_max_body_bytes_reads_standard_input_whole(run, tmp_path, monkeyp
     monkeypatch.setattr("sys.stdin", stdin)
     created = run("experiments", "create", "-", "--json", "--max-body-bytes", str(limit))
     assert created.code == 0 and created.json()["name"] == "piped", created
+
+
+def test_max_table_rows_sets_the_embedded_services_row_limit(run, tmp_path, monkeypatch) -> None:
+    """Before: the embedded service's tables were bounded at 100,000 rows and no command
+    could change it; now ``--max-table-rows`` sets it (a lowered limit is honoured too),
+    and with a host it is refused, the server having its own."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "r.db"))
+    space = tmp_path / "space.csv"
+    space.write_text("temp,numerical,40,50,60,70\ncat,categorical,a,b,c\n")
+    assert run("sessions", "create", "rows").code == 0
+    assert run("space", "put", "1", str(space), *SIZED).code == 0
+    table = tmp_path / "four.csv"
+    table.write_text("temp,cat,Response\n40,a,1\n50,b,2\n60,c,3\n70,a,4\n")
+    put = ("experiments", "put", "1", str(table), "--type", "initial", "-q")
+    line = one_line(run(*put, "--max-table-rows", "3"))
+    assert "413" in line and "the limit is 3 " in line and "--max-table-rows" in line, line
+    assert run("history", "1").out.count("\n") == 1  # the header alone: nothing stored
+    assert run(*put, "--max-table-rows", "4").code == 0
+    assert run("history", "1").out.count("\n") == 5
+    for value in ("0", "-5", "ten"):
+        refused = run("sessions", "list", "--max-table-rows", value)
+        assert refused.code == 2 and "--max-table-rows" in refused.err, refused.err
+    served = run(
+        "sessions", "list", "--host", "http://127.0.0.1:9", "--token", "t", "--max-table-rows", "5"
+    )
+    assert served.code == 2, served
+    assert "--max-table-rows is for the embedded service" in served.err, served.err
+    assert "sigopt-like serve --max-table-rows" in served.err, served.err

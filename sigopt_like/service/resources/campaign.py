@@ -36,7 +36,14 @@ from ..domain.campaign import (
     points_json,
     table_json,
 )
-from ..errors import BadRequest, Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from ..errors import (
+    ROW_LIMIT_SETTING,
+    BadRequest,
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    ValidationFailed,
+)
 from ..http import (
     field,
     owner_id,
@@ -108,7 +115,7 @@ def parse_table(raw: Any, max_rows: int) -> Table:
     rows = raw.get("rows", raw.get("data"))
     if isinstance(rows, list) and len(rows) > max_rows:
         raise PayloadTooLarge(
-            f"The table has {len(rows)} rows; the limit is {max_rows}.",
+            f"The table has {len(rows)} rows; the limit is {max_rows} ({ROW_LIMIT_SETTING}).",
             detail={"limit_rows": max_rows},
         )
     try:
