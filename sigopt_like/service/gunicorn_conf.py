@@ -24,7 +24,8 @@ Settings given on the command line win over these (gunicorn reads this module fi
   removes the first one's socket) and either removes when it stops. So it is off here
   unless ``$SIGOPT_LIKE_GUNICORN_CONTROL_SOCKET`` names a path for this instance (one per
   instance). gunicorn's ``--no-control-socket`` can only turn it off: the variable, not
-  ``--control-socket``, turns it on.
+  ``--control-socket``, turns it on. Its folder must exist: else gunicorn stops at once,
+  saying so (gunicorn itself would make the folders).
 """
 
 from __future__ import annotations
@@ -55,3 +56,10 @@ _control_socket = os.environ.get(CONTROL_SOCKET_ENV, "").strip()
 control_socket_disable = not _control_socket
 if _control_socket:
     control_socket = os.path.abspath(os.path.expanduser(_control_socket))
+    # before: gunicorn made the missing folders (a mistyped one included) and listened
+    # there; a path in a folder that is not there stops the start here, in one line
+    if not os.path.isdir(os.path.dirname(control_socket)):
+        raise ValueError(
+            f"${CONTROL_SOCKET_ENV} is {control_socket}, in a folder that does not exist: "
+            "create the folder first, or name a path in an existing one"
+        )

@@ -324,6 +324,25 @@ def test_no_control_socket_shared_by_every_gunicorn_of_the_user(tmp_path: Path) 
         _stop(proc)
 
 
+def test_a_control_socket_in_a_missing_folder_stops_gunicorn_in_one_line(tmp_path: Path) -> None:
+    """Before: gunicorn made the missing folders (a mistyped path's too) and listened
+    there; now the start is refused, in one line naming the variable and the path."""
+    path = tmp_path / "no-such-folder" / "deeper" / "instance.ctl"
+    proc, log = _start(tmp_path, {"SIGOPT_LIKE_GUNICORN_CONTROL_SOCKET": str(path)})
+    try:
+        proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode != 0
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    assert lines == [
+        f"Error: $SIGOPT_LIKE_GUNICORN_CONTROL_SOCKET is {path}, in a folder that does not "
+        "exist: create the folder first, or name a path in an existing one"
+    ], lines
+    assert not (tmp_path / "no-such-folder").exists()
+
+
 def _request(target: bytes, *fields: bytes) -> bytes:
     head = b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
     return head + b"".join(field + b"\r\n" for field in fields) + b"\r\n"
