@@ -10,6 +10,9 @@ to be restarted by hand or by its supervisor, in a loop. Now both start and answ
   liveness probe that failed here would restart the process, which changes nothing;
 - ``/ready`` and every other route are a 503 ``unavailable`` with ``Retry-After``, the
   answer of a running service whose database stops answering;
+- with ``allowed_hosts`` (``--allowed-host``), a request whose ``Host`` names another
+  host is the running service's 403 ``host_not_allowed``, ``/health`` included: before,
+  the waiting answers skipped that guard against DNS rebinding;
 - the service is built again every few seconds in a thread of its own, and once it is
   every request goes to it; the wait is said in one log line, and its end in another
   (``failures.DatabaseOutage``, as an outage of a running service).
@@ -37,6 +40,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .app import Service
+from .dashboard.guard import host_refusal
 from .errors import error_body
 from .failures import DatabaseOutage
 from .settings import ServiceSettings
@@ -78,6 +82,7 @@ class StartingService:
         error: BaseException,
     ) -> None:
         self.settings = settings
+        self._hosts = frozenset(name.lower() for name in settings.allowed_hosts)
         self._build = build
         self._service: Service | None = None
         self._stop = threading.Event()
@@ -143,6 +148,9 @@ class StartingService:
         service = self._service
         if service is not None:
             return service(environ, start_response)
+        refusal = host_refusal(self._hosts, environ.get("HTTP_HOST"))
+        if refusal is not None:
+            return _answer(environ, start_response, "403 Forbidden", refusal.to_body(), [])
         return _answer_starting(environ, start_response)
 
     def close(self) -> None:
@@ -193,6 +201,18 @@ def _answer_starting(
         status = "503 Service Unavailable"
         body = error_body(503, "unavailable", message, {"check": "database"})
         headers = [("Retry-After", RETRY_AFTER)]
+    return _answer(environ, start_response, status, body, headers)
+
+
+def _answer(
+    environ: dict[str, Any],
+    start_response: Callable[..., Any],
+    status: str,
+    body: dict[str, Any],
+    headers: list[tuple[str, str]],
+) -> Iterable[bytes]:
+    """``body`` as JSON with ``status`` (no body for a HEAD)."""
+    method = environ.get("REQUEST_METHOD", "GET")
     data = json.dumps(body).encode("utf-8")
     start_response(
         status,

@@ -445,6 +445,62 @@ def test_a_server_started_before_its_database_answers_503_then_serves(
     assert "the database answers again, after" in text, text[-3000:]
 
 
+def test_a_server_started_before_its_database_refuses_a_host_not_allowed(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Before: while ``serve --allowed-host`` waited for its PostgreSQL, its answers skipped
+    the Host check (the dashboard's guard against DNS rebinding): a foreign ``Host`` got the
+    waiting 200 and 503s. It now gets the running service's 403 ``host_not_allowed``, the
+    same answer as once the database is up, ``/health`` included."""
+    store = sigopt_like.service.store.open_store(pg_url)
+    store.close()
+    _allow_connections(pg_url, False)
+    log = tmp_path / "hosts.log"
+    command = [*SERVE, "--quiet-access", "--no-tasks", "--no-auth", "--port", "0"]
+    command += ["--db", pg_url, "--allowed-host", "localhost"]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            command,
+            cwd=Path(__file__).resolve().parents[2],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    foreign = {"Host": "rebound.example:80"}
+    local = {"Host": "localhost"}
+
+    def answers() -> list[tuple[int, str | None, str | None]]:
+        said = []
+        for path in ("/health", "/ready", "/v1/sessions"):
+            answer = requests.get(f"{url}{path}", headers=foreign, timeout=30)
+            body = answer.json()
+            said.append((answer.status_code, body.get("code"), body.get("message")))
+        return said
+
+    try:
+        try:
+            url = announced_url(proc, log, r"serving on (http://\S+?)[;, ]")
+            deadline = time.monotonic() + 60
+            while requests.get(f"{url}/health", headers=local, timeout=30).status_code != 200:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+            waiting = answers()
+            assert requests.get(f"{url}/ready", headers=local, timeout=30).status_code == 503
+        finally:
+            _allow_connections(pg_url, True)
+        deadline = time.monotonic() + 60
+        while requests.get(f"{url}/ready", headers=local, timeout=30).status_code != 200:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        running = answers()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+    message = "This server answers only to localhost; open it by one of those names."
+    assert running == [(403, "host_not_allowed", message)] * 3, running
+    assert waiting == running, waiting
+
+
 def test_a_server_whose_database_takes_the_connection_and_never_answers_starts(
     tmp_path: Path,
 ) -> None:

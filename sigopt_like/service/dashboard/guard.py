@@ -59,6 +59,18 @@ def host_name(header: str) -> str:
     return text.rpartition(":")[0] if text.count(":") == 1 else text
 
 
+def host_refusal(allowed: frozenset[str], header: str | None) -> Forbidden | None:
+    """The 403 ``host_not_allowed`` for a ``Host`` header outside ``allowed`` (lower-case
+    names; empty: any host), or None. The running service's guard and the answers of one
+    still waiting for its database (``starting.StartingService``) both refuse by it."""
+    if not allowed or host_name(header or "") in allowed:
+        return None
+    return Forbidden(
+        f"This server answers only to {', '.join(sorted(allowed))}; open it by one of those names.",
+        code="host_not_allowed",
+    )
+
+
 class BrowserGuard:
     """Keep the dashboard read-only unless actions are on, and guard them with CSRF."""
 
@@ -69,12 +81,9 @@ class BrowserGuard:
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Refuse a ``Host`` outside ``allowed_hosts`` (when there are any)."""
-        if self._hosts and host_name(req.get_header("Host") or "") not in self._hosts:
-            raise Forbidden(
-                "This server answers only to "
-                f"{', '.join(sorted(self._hosts))}; open it by one of those names.",
-                code="host_not_allowed",
-            )
+        refusal = host_refusal(self._hosts, req.get_header("Host"))
+        if refusal is not None:
+            raise refusal
 
     def process_resource(
         self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict
