@@ -223,6 +223,7 @@ STORE_STATUS: tuple[tuple[type[store_errors.StoreError], int], ...] = (
     (store_errors.Invalid, 422),
     (store_errors.Busy, 503),
     (store_errors.StorageFull, 507),
+    (store_errors.DatabaseGone, 507),
 )
 
 

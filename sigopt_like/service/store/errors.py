@@ -55,6 +55,13 @@ class StorageFull(StoreError):
     code = "insufficient_storage"
 
 
+class DatabaseGone(StoreError):
+    """The database file was deleted or replaced while the service had it open: a write
+    would go to the unlinked file and be lost when the service stops."""
+
+    code = "database_gone"
+
+
 class KeyTaken(StoreError):
     """Another request has answered this Idempotency-Key (found when claiming it)."""
 

@@ -1,0 +1,71 @@
+"""The database file deleted (its folder removed) or replaced while an embedded service
+has it open: every call is a 507 ``database_gone`` that names the file and says what to
+do. Before, SQLite kept writing to the unlinked file through its open descriptors: each
+call "succeeded", everything written since was lost when the script ended, and the next
+start made a new, empty database at the path.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import sigopt_like
+from sigopt_like.errors import ServerError
+from sigopt_like.service.store.db import open_database
+from sigopt_like.service.store.errors import DatabaseGone
+
+pytestmark = pytest.mark.reliability
+
+
+def _gone(err: ServerError, db: Path, state: str) -> None:
+    assert err.status == 507
+    assert err.code == "database_gone"
+    assert f"The database file {db} {state}" in err.message
+    assert "nothing of this request was stored" in err.message
+
+
+def test_a_deleted_database_folder_refuses_writes_and_makes_no_new_file(tmp_path: Path) -> None:
+    folder = tmp_path / "campaigns"
+    db = folder / "lab.sqlite3"
+    with sigopt_like.Connection(database=str(db), task_processes=0) as conn:
+        first = conn.sessions.create(name="robot-run-1")
+        shutil.rmtree(folder)
+        with pytest.raises(ServerError) as created:
+            conn.sessions.create(name="robot-run-2")
+        _gone(created.value, db, "was deleted")
+        with pytest.raises(ServerError) as updated:
+            conn.sessions(first.id).update(description="after the folder went")
+        _gone(updated.value, db, "was deleted")
+    assert not db.exists()  # no new, empty database where the campaign was
+
+
+def test_a_replaced_database_file_refuses_writes_and_keeps_the_new_file(tmp_path: Path) -> None:
+    db = tmp_path / "lab.sqlite3"
+    with sigopt_like.Connection(database=str(db), task_processes=0) as conn:
+        conn.sessions.create(name="robot-run-1")
+        copy = tmp_path / "restored.sqlite3"
+        shutil.copyfile(db, copy)
+        copy.replace(db)  # another file at the path (a restore by `mv`)
+        with pytest.raises(ServerError) as created:
+            conn.sessions.create(name="robot-run-2")
+        _gone(created.value, db, "was replaced by another file")
+    with sigopt_like.Connection(database=str(db), task_processes=0) as again:
+        assert [s.name for s in again.sessions.list()] == ["robot-run-1"]
+
+
+def test_a_new_connection_to_a_deleted_database_makes_no_empty_one(tmp_path: Path) -> None:
+    """A connection opened after the file went (the pool grows under load, or was
+    emptied) is refused too, instead of SQLite making a new, empty file at the path."""
+    db = tmp_path / "lab.sqlite3"
+    engine = open_database(db)
+    try:
+        db.unlink()
+        engine.dispose()  # the next connection is a new one
+        with pytest.raises(DatabaseGone, match="was deleted"):
+            engine.connect()
+        assert not db.exists()
+    finally:
+        engine.dispose()
