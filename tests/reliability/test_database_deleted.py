@@ -7,7 +7,9 @@ start made a new, empty database at the path.
 
 from __future__ import annotations
 
+import logging
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,39 @@ def test_a_new_connection_to_a_deleted_database_makes_no_empty_one(tmp_path: Pat
         assert not db.exists()
     finally:
         engine.dispose()
+
+
+SPACE = {
+    "type": "factorial",
+    "parameters": [
+        {"name": "temperature", "type": "numerical", "values": list(range(20, 121))},
+        {"name": "catalyst", "type": "categorical", "values": ["Pd", "Pt", "Ni", "Cu"]},
+    ],
+}
+
+
+def test_a_task_running_when_the_database_goes_stops_in_one_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The task's runner and its claim loop say the file went in one line each: they
+    logged an ERROR with a traceback ("task 2 (simulate) failed", "claiming a task
+    failed; retrying"), as for a bug, and the script's wait raises the 507."""
+    folder = tmp_path / "campaigns"
+    db = folder / "lab.sqlite3"
+    with sigopt_like.Connection(database=str(db), task_processes=0) as conn:
+        session = conn.sessions(conn.sessions.create(name="robot-run-1").id)
+        session.space.put(space=SPACE, population_size=20, replicates=0, wait=True)
+        task = session.simulate(ngens=100)
+        deadline = time.monotonic() + 60
+        while session.tasks(task.id).fetch().status != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        with caplog.at_level(logging.WARNING, logger="sigopt_like"):
+            shutil.rmtree(folder)
+            with pytest.raises(ServerError) as waited:
+                session.tasks(task.id).wait(timeout=60)
+            _gone(waited.value, db, "was deleted")
+            time.sleep(0.5)  # the claim loop's next try
+    said = [r for r in caplog.records if r.name.startswith("sigopt_like.service")]
+    assert any("stops: The database file" in r.getMessage() for r in said), said
+    assert [r.getMessage() for r in said if r.levelno >= logging.ERROR or r.exc_info] == []
