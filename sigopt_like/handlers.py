@@ -210,14 +210,19 @@ def follow_in_background(call: Call, task: Task, progress: ProgressArg) -> threa
     """Daptics' ``run_tasks_async``: follow ``task`` in a thread, giving updates to ``progress``.
 
     The thread ends with the task; a failure is logged on ``sigopt_like.tasks``
-    (the callable got the failed state as its last update).
+    (the callable got the failed state as its last update), a cancel at INFO: the
+    script most likely asked for it, and it is no failure.
     """
+    from .errors import TaskCanceledError
 
     def follow() -> None:
+        log = logging.getLogger("sigopt_like.tasks")
         try:
             waiter(call).wait(task, progress=progress)
+        except TaskCanceledError as canceled:
+            log.info("%s", canceled)
         except Exception as err:  # the caller is gone: log, do not raise into nothing
-            logging.getLogger("sigopt_like.tasks").warning("%s", err)
+            log.warning("%s", err)
 
     thread = threading.Thread(target=follow, name=f"sigopt-like-task-{task.id}", daemon=True)
     thread.start()

@@ -4,6 +4,7 @@ run_tasks_async (before: refused as unknown keys)."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 
 import pytest
@@ -145,3 +146,33 @@ def test_daptics_environment_variables_rank_below_ours(clean_env, tmp_path):
     assert config.run_tasks_async and config.verify is False
     ours = resolve_config(environ={**env, "SIGOPT_LIKE_HOST": "https://ours.example"})
     assert ours.host == "https://ours.example"
+
+
+def test_run_tasks_async_says_nothing_of_a_cancel_the_script_asked_for(tmp_path, clean_env, caplog):
+    """A canceled task is not a failure: its background follower logged the
+    TaskCanceledError as a WARNING, a stray "Task 2 ... was canceled" on the standard
+    error of a script with no logging set up (red in a notebook) after its own cancel()."""
+    seen: list[str] = []
+    big = {
+        "type": "factorial",
+        "parameters": [
+            {"name": "temperature", "type": "numerical", "values": list(range(20, 121))},
+            {"name": "catalyst", "type": "categorical", "values": ["Pd", "Pt", "Ni", "Cu"]},
+        ],
+    }
+    with sigopt_like.Connection(
+        database=tmp_path / "a.db", run_tasks_async=True, task_processes=0
+    ) as conn:
+        session = conn.sessions(conn.sessions.create(name="async").id)
+        session.space.put(space=big, population_size=20, replicates=0, wait=True)
+        with caplog.at_level(logging.INFO, logger="sigopt_like.tasks"):
+            started = session.simulate(ngens=100, progress=lambda t: seen.append(t.status))
+            session.tasks(started.id).cancel()
+            with pytest.raises(sigopt_like.TaskCanceledError):
+                session.tasks(started.id).wait(timeout=60)
+            for thread in threading.enumerate():
+                if thread.name == f"sigopt-like-task-{started.id}":
+                    thread.join(30)
+    assert seen[-1] == "canceled"
+    said = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "sigopt_like.tasks"]
+    assert said == [(logging.INFO, f"Task {started.id} (simulate) of session 1 was canceled")]
