@@ -224,6 +224,7 @@ STORE_STATUS: tuple[tuple[type[store_errors.StoreError], int], ...] = (
     (store_errors.Busy, 503),
     (store_errors.StorageFull, 507),
     (store_errors.DatabaseGone, 507),
+    (store_errors.Unwritable, 507),
 )
 
 

@@ -27,7 +27,7 @@ import time
 
 from ..database_targets import first_line
 from .store.database import is_connection_limit_error, is_unreachable_error
-from .store.errors import DatabaseGone
+from .store.errors import DatabaseGone, Unwritable
 
 #: a loop that still fails says so at most this often (one line, not a traceback per try)
 FAILING_REPORT_SECONDS = 60.0
@@ -173,7 +173,9 @@ class RepeatedFailures:
                 "reached); retrying",
                 self.what,
             )
-        elif first and isinstance(err, DatabaseGone):  # said to a person already: no traceback
+        elif first and isinstance(
+            err, (DatabaseGone, Unwritable)
+        ):  # said to a person already: no traceback
             self.log.warning("%s failed: %s; retrying", self.what, err.message)
         elif first:
             self.log.error("%s failed; retrying", self.what, exc_info=err)

@@ -64,7 +64,7 @@ from .log_redaction import redact_handlers
 from .settings import ServiceSettings
 from .store import Store
 from .store.database import is_connection_limit_error, is_unreachable_error
-from .store.errors import Conflict, DatabaseGone, StorageFull
+from .store.errors import Conflict, DatabaseGone, StorageFull, Unwritable
 from .store.tasks import TaskRecord
 
 LOG = logging.getLogger("sigopt_like.service.worker")
@@ -390,7 +390,7 @@ class TaskRunner:
             LOG.warning("task %s was taken over by another runner; this run stops", task_id)
         except TaskFailure as failure:
             self._finish(task_id, "failed", errors=failure.errors, message=str(failure))
-        except DatabaseGone as gone:
+        except (DatabaseGone, Unwritable) as gone:
             # not a bug, and nothing can be written: one line, no traceback
             status = "stopped"
             LOG.warning("task %s (%s) stops: %s", task_id, row.type, gone.message)

@@ -31,7 +31,7 @@ from ..access_log import loggable
 from ..errors import BadRequest, Conflict, error_body, from_store_error
 from ..http import body_bytes
 from ..settings import ServiceSettings
-from ..store.errors import Busy, StorageFull
+from ..store.errors import Busy, DatabaseGone, StorageFull, Unwritable
 from ..store.idempotency import Answer, IdempotencyStore, IdempotentCall, KeyUse
 from .routing import has_responder
 
@@ -153,7 +153,7 @@ class IdempotencyMiddleware:
         try:
             body = None if resp.stream is not None else _as_text(resp.render_body() or b"")
             taken = call.finish(resp.status_code, body, resp.content_type)
-        except (Busy, StorageFull) as refused:
+        except (Busy, StorageFull, Unwritable, DatabaseGone) as refused:
             error = from_store_error(refused)
             _error(resp, error.status, error.code, error.message, error.headers)
             return

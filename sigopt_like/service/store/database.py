@@ -25,7 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .errors import Busy, StorageFull
+from .errors import Busy, StorageFull, Unwritable
 
 LOG = logging.getLogger("sigopt_like.service.store")
 
@@ -60,6 +60,17 @@ def is_full_error(err: BaseException | None) -> bool:
             return True
         err = err.__context__
     return False
+
+
+#: SQLite's SQLITE_READONLY and SQLITE_IOERR (a write refused by the system: a file
+#: made immutable or read-only under an open connection), the system's EROFS
+_UNWRITABLE_WORDS = ("readonly database", "disk i/o error", "read-only file system")
+
+
+def is_unwritable_error(err: BaseException) -> bool:
+    """Whether a database error means "the file cannot be written" (not a full disk)."""
+    orig = getattr(err, "orig", err)
+    return any(word in str(orig).lower() for word in _UNWRITABLE_WORDS)
 
 
 def is_busy_error(err: BaseException) -> bool:
@@ -197,6 +208,13 @@ def translate_errors() -> Iterator[None]:
                 "The service's database has no room left (its disk or quota is full): "
                 "nothing of this request was stored. Free space where the database is "
                 "kept, then send it again."
+            ) from err
+        if is_unwritable_error(err):  # was a 500 "internal" and a traceback
+            raise Unwritable(
+                "The service's database could not be written (a read-only file, folder "
+                "or file system, or a disk I/O error): nothing of this request was "
+                "stored. Make the database file, its -wal and -shm files and its folder "
+                "writable, then send it again."
             ) from err
         raise
 

@@ -55,6 +55,13 @@ class StorageFull(StoreError):
     code = "insufficient_storage"
 
 
+class Unwritable(StoreError):
+    """The database could not be written (a read-only file, folder or file system, a
+    disk I/O error): nothing was written."""
+
+    code = "database_unwritable"
+
+
 class DatabaseGone(StoreError):
     """The database file was deleted or replaced while the service had it open: a write
     would go to the unlinked file and be lost when the service stops."""

@@ -1,0 +1,64 @@
+"""The database file made unwritable while the service uses it (``chattr +i``: what a
+read-only file system or a file locked by an administrator does to an open file): every
+write is a 507 ``database_unwritable`` that says what to do and stores nothing, with no
+traceback in the log, and writes work again once the file is writable. Before, a 500
+"internal" ("The service failed to store this request's result") and a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+import sigopt_like
+from sigopt_like.errors import ServerError
+
+pytestmark = pytest.mark.reliability
+
+
+def _chattr(flag: str, paths: list[Path]) -> None:
+    subprocess.run(["chattr", flag, *map(str, paths)], check=True, capture_output=True)
+
+
+@contextmanager
+def immutable(db: Path) -> Iterator[None]:
+    # not the -shm file: SQLite maps it in memory, and a write there would be a SIGBUS
+    files = [p for p in (db, Path(f"{db}-wal")) if p.exists()]
+    try:
+        _chattr("+i", files)
+    except (OSError, subprocess.CalledProcessError) as err:  # not root, or no ext2/3/4
+        pytest.skip(f"chattr +i is not available here: {err}")
+    try:
+        yield
+    finally:
+        _chattr("-i", files)
+
+
+def test_an_unwritable_database_refuses_writes_in_words(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    if shutil.which("chattr") is None:
+        pytest.skip("no chattr")
+    db = tmp_path / "lab.sqlite3"
+    with sigopt_like.Connection(database=str(db), task_processes=0) as conn:
+        first = conn.sessions.create(name="robot-run-1")
+        with immutable(db), caplog.at_level(logging.WARNING, logger="sigopt_like"):
+            for call in (
+                lambda: conn.sessions.create(name="robot-run-2"),
+                lambda: conn.sessions(first.id).update(description="unwritable"),
+            ):
+                with pytest.raises(ServerError) as refused:
+                    call()
+                assert refused.value.status == 507
+                assert refused.value.code == "database_unwritable"
+                assert "nothing of this request was stored" in refused.value.message
+            assert conn.sessions(first.id).fetch().description == ""  # reads go on
+        assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+        conn.sessions.create(name="robot-run-2")  # writable again: works again
+        assert sorted(s.name for s in conn.sessions.list()) == ["robot-run-1", "robot-run-2"]
