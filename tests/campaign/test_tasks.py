@@ -141,6 +141,24 @@ def test_cancel_a_new_task_at_once(tmp_path):
         assert api.get(f"/v1/sessions/{sid}").body["gen"] == -1
 
 
+def test_a_queued_task_in_the_way_is_called_queued(tmp_path):
+    """The 409 for a task queued on the session said "Task 1 (space) is new on this
+    session": "new" is the task's status word, not English for "waiting to run" (a
+    script restarted after a kill meets it for the task its last run queued)."""
+    with create_app(database=str(tmp_path / "queued.db"), run_tasks=False) as service:
+        api = Api(service)
+        sid = api.session()
+        r = api.put(
+            f"/v1/sessions/{sid}/space",
+            {"space": small_space(), "population_size": 12, "replicates": 1},
+        )
+        again = api.post(f"/v1/sessions/{sid}/generate")
+        assert again.status == 409 and again.body["code"] == "task_running"
+        said = again.body["message"]
+        assert f"Task {r.body['id']} (space) is queued on this session" in said, said
+        assert again.body["detail"]["status"] == "new"
+
+
 def test_failed_task_reports_execution_errors(api, ready):
     sid = ready
 

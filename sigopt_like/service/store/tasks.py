@@ -458,8 +458,9 @@ class TaskStore:
             query = query.where(T.c.id != besides)
         running = conn.execute(query.order_by(T.c.id).limit(1)).first()
         if running is not None:
+            state = "queued" if running.status == "new" else running.status
             raise Conflict(
-                f"Task {running.id} ({running.type}) is {running.status} on this session; wait "
+                f"Task {running.id} ({running.type}) is {state} on this session; wait "
                 "for it to finish or cancel it before starting another.",
                 code="task_running",
                 detail={"task": str(running.id), "type": running.type, "status": running.status},
