@@ -232,7 +232,9 @@ def follow_in_background(call: Call, task: Task, progress: ProgressArg) -> threa
 def wait_task(call: Call, *, timeout: float | None = None, progress: ProgressArg = None) -> Task:
     """``tasks(tid).wait()``: wait for this task; return it on success, raise otherwise."""
     from .models import Task
+    from .tasks import check_timeout
 
+    check_timeout(timeout)  # before: "'<' not supported between 'str' and 'int'"
     task = Task.from_dict(call.request("GET", _item_path(call)))
     return waiter(call).wait(
         task, timeout=None if timeout is None or timeout < 0 else timeout, progress=progress

@@ -58,10 +58,7 @@ def resolve_wait(
     as "not given": the call returned at once, its task still queued.
     """
     wait = _as_wait(wait)
-    if timeout is not None and (
-        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or math.isnan(timeout)
-    ):
-        raise TypeError(f"timeout must be a number of seconds or None, not {timeout!r}")
+    check_timeout(timeout)
     if wait is False:
         return "no", None
     if wait is True:
@@ -88,6 +85,14 @@ def _as_wait(wait: Any) -> bool | None:
 
 def _limit(timeout: float | None) -> float | None:
     return None if timeout is None or timeout < 0 else float(timeout)
+
+
+def check_timeout(timeout: object) -> None:
+    """A TypeError unless ``timeout`` is a number of seconds (not a bool, not NaN) or None."""
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or math.isnan(timeout)
+    ):
+        raise TypeError(f"timeout must be a number of seconds or None, not {timeout!r}")
 
 
 def check_finished(task: Task) -> Task:

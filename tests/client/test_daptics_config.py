@@ -176,3 +176,15 @@ def test_run_tasks_async_says_nothing_of_a_cancel_the_script_asked_for(tmp_path,
     assert seen[-1] == "canceled"
     said = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "sigopt_like.tasks"]
     assert said == [(logging.INFO, f"Task {started.id} (simulate) of session 1 was canceled")]
+
+
+@pytest.mark.parametrize("timeout", ["5", float("nan"), True])
+def test_tasks_wait_refuses_a_timeout_that_is_no_number_of_seconds(tmp_path, clean_env, timeout):
+    """As a call that starts a task does: ``tasks(tid).wait(timeout="5")`` was a bare
+    "'<' not supported between instances of 'str' and 'int'", and NaN or True was taken."""
+    with sigopt_like.Connection(database=tmp_path / "a.db", task_processes=0) as conn:
+        session = conn.sessions(conn.sessions.create(name="waits").id)
+        done = session.space.put(space=SPACE, population_size=10, replicates=0, wait=True)
+        with pytest.raises(TypeError, match="timeout must be a number of seconds or None"):
+            session.tasks(done.id).wait(timeout=timeout)
+        assert session.tasks(done.id).wait(timeout=5).status == "success"
