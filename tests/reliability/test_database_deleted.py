@@ -107,3 +107,20 @@ def test_a_task_running_when_the_database_goes_stops_in_one_line(
     said = [r for r in caplog.records if r.name.startswith("sigopt_like.service")]
     assert any("stops: The database file" in r.getMessage() for r in said), said
     assert [r.getMessage() for r in said if r.levelno >= logging.ERROR or r.exc_info] == []
+
+
+def test_reads_of_a_deleted_database_are_refused_not_answered_from_it(tmp_path: Path) -> None:
+    """A point read (``sessions(id).fetch()``: a detached connection, no transaction)
+    went on answering from the unlinked file after the folder was removed, so a script
+    that only read saw its campaign as if nothing had happened."""
+    folder = tmp_path / "campaigns"
+    db = folder / "lab.sqlite3"
+    with sigopt_like.Connection(database=str(db), task_processes=0) as conn:
+        first = conn.sessions.create(name="robot-run-1")
+        assert conn.sessions(first.id).fetch().name == "robot-run-1"  # a reader is made
+        shutil.rmtree(folder)
+        for read in (lambda: conn.sessions(first.id).fetch(), conn.sessions.list):
+            with pytest.raises(ServerError) as refused:
+                read()
+            _gone(refused.value, db, "was deleted")
+    assert not db.exists()

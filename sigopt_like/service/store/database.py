@@ -26,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .errors import Busy, StorageFull, Unwritable
+from .sqlite_file import SqliteFile
 
 LOG = logging.getLogger("sigopt_like.service.store")
 
@@ -308,6 +309,9 @@ class Database:
         self._idle_readers: list[Any] = []
         self._reader_count = 0
         self._reader_free = threading.Condition(threading.Lock())
+        #: a SQLite file's identity, checked before each point read: a detached
+        #: connection goes on reading a deleted file, where transactions are refused
+        self._file = SqliteFile.of(engine)
 
     def on_connection(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` each time a connection is taken from the pool (pinged first
@@ -411,8 +415,12 @@ class Database:
         from it, so that a point read costs no pool check-out (hand-written for the same
         reason as PointQuery): a lock and a list, where it was one connection per thread.
         A connection whose read raised is closed, not lent again (a server restart would
-        otherwise break it for good).
+        otherwise break it for good). A SQLite file deleted or replaced since it was
+        opened is refused (:class:`~.errors.DatabaseGone`), as a transaction is: before,
+        point reads went on answering from the unlinked file.
         """
+        if self._file is not None:
+            self._file.check()
         with self._reader_free:
             while not self._idle_readers and self._reader_count >= MAX_POINT_READERS:
                 self._reader_free.wait()

@@ -16,8 +16,8 @@ from sqlalchemy import event
 from ..._constants import MEMORY_DATABASES
 from . import schema
 from .database import WRITE_OPTION
-from .errors import DatabaseGone
 from .migrate import LOCAL_USER_EMAIL, SCHEMA_VERSION, prepare
+from .sqlite_file import SqliteFile
 
 __all__ = [
     "LOCAL_USER_EMAIL",
@@ -121,8 +121,7 @@ def _connect_args(url: sa.URL) -> dict[str, object]:
 def _sqlite_engine(url: str) -> sa.Engine:
     path = Path(sa.make_url(url).database or "")
     path.parent.mkdir(parents=True, exist_ok=True)
-    #: the file the engine opened first, (device, inode); see _check_same_file
-    opened: list[tuple[int, int]] = []
+    file = SqliteFile(path)
     engine = sa.create_engine(
         url,
         future=True,
@@ -134,8 +133,7 @@ def _sqlite_engine(url: str) -> sa.Engine:
     @event.listens_for(engine, "do_connect")
     def _before_connect(_dialect, _record, _cargs, _cparams):
         # a new connection to a path whose file was deleted would make a new, empty one
-        if opened:
-            _check_same_file(path, opened[0])
+        file.check()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
@@ -146,9 +144,7 @@ def _sqlite_engine(url: str) -> sa.Engine:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
-        if not opened:
-            found = os.stat(path)
-            opened.append((found.st_dev, found.st_ino))
+        file.note()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover - exercised by every test
@@ -156,35 +152,10 @@ def _sqlite_engine(url: str) -> sa.Engine:
         # on the busy timeout instead of failing with "database is locked" on upgrade;
         # a read takes a snapshot and never waits for a writer (deferred BEGIN, WAL).
         write = conn.get_execution_options().get(WRITE_OPTION, False)
-        if opened:  # a read too: a task polled there would stay "running" for good
-            _check_same_file(path, opened[0])
+        file.check()  # a read too: a task polled there would stay "running" for good
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
-
-
-def _check_same_file(path: Path, opened: tuple[int, int]) -> None:
-    """Raise :class:`DatabaseGone` unless ``path`` is still the file first opened.
-
-    An open SQLite file that is deleted (its folder removed, a clean-up script) keeps
-    working through the open descriptors, so every write "succeeded" into a file no
-    path names, lost when the process ends, and the next start made a new, empty
-    database: a campaign gone without a word. One ``stat`` per transaction.
-    """
-    try:
-        found = os.stat(path)
-    except FileNotFoundError:
-        state = "was deleted"
-    else:
-        if (found.st_dev, found.st_ino) == opened:
-            return
-        state = "was replaced by another file"
-    raise DatabaseGone(
-        f"The database file {path} {state} while the service was using it: nothing of "
-        "this request was stored. Restore the file (from a backup) or choose another "
-        "database, then start your script or the service again.",
-        detail={"database": str(path)},
-    )
 
 
 def _locked(err: sqlite3.OperationalError) -> bool:
