@@ -248,5 +248,17 @@ def test_daptics_params_dict_is_a_space_and_simulate_body(document, api):
             if done.body["status"] not in ("new", "running"):
                 break
         assert done.body["status"] == "success", done.body
+        # a refusal names the key as sent (before: 'population_size', a name not sent)
+        for bad in (True, 1e308, [[1]]):
+            refused = api.call(
+                method, f"/v1/sessions/{sid}/{route}", {**body, "populationSize": bad}
+            )
+            assert_error(refused, 400, "bad_request", "'populationSize'")
+            assert "population_size" not in refused.body["message"], refused.body
+        if route == "simulate":  # without a space it is refused, not ignored
+            alone = api.call(
+                method, f"/v1/sessions/{sid}/simulate", {"ngens": 1, "populationSize": 5}
+            )
+            assert_error(alone, 400, "bad_request", "go with a space")
         session = api.get(f"/v1/sessions/{sid}").body
         assert (session["population_size"], session["replicates"]) == (30, 2)

@@ -127,24 +127,24 @@ def parse_table(raw: Any, max_rows: int) -> Table:
         ) from exc
 
 
-def _daptics_names(body: dict[str, Any]) -> dict[str, Any]:
-    """The body with Daptics' ``populationSize`` (its params dict for
-    put_experimental_parameters and start_simulation: ``{populationSize, replicates,
-    space}``) under our name, as a space's ``totalUnits`` and ``table`` are taken; a body
-    giving both names is a 400, neither dropped unseen."""
+def _population_key(body: dict[str, Any]) -> str:
+    """The key the body gives its population under: ours, or Daptics' ``populationSize``
+    (its params dict for put_experimental_parameters and start_simulation: ``{populationSize,
+    replicates, space}``), as a space's ``totalUnits`` and ``table`` are taken; read under
+    that key, so that a refusal names what was sent. Both is a 400, neither dropped unseen."""
     if "populationSize" not in body:
-        return body
+        return "population_size"
     if "population_size" in body:
         raise BadRequest(
             "The body gives both 'population_size' and Daptics' 'populationSize', two names "
             "of one thing: send one of them.",
             detail={"field": "populationSize"},
         )
-    return {("population_size" if k == "populationSize" else k): v for k, v in body.items()}
+    return "populationSize"
 
 
 def _design_size(body: dict[str, Any], required: bool) -> tuple[Any, Any]:
-    population = field(body, "population_size", int, required=required)
+    population = field(body, _population_key(body), int, required=required)
     replicates = field(body, "replicates", int, required=required)
     return population, replicates
 
@@ -203,8 +203,8 @@ class SpaceResource(_CampaignRoute):
     def on_put(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Start validating ``{space, population_size, replicates}`` (or Daptics'
         ``populationSize``)."""
-        body = _daptics_names(read_json(req))
-        reject_unknown(body, {"space", "population_size", "replicates"})
+        body = read_json(req)
+        reject_unknown(body, {"space", _population_key(body), "replicates"})
         raw_space = field(body, "space", dict, required=True)
         population, replicates = _design_size(body, required=True)
         space = parse_space(raw_space)
@@ -374,8 +374,8 @@ class SimulateResource(_CampaignRoute):
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Start a simulated campaign: ``{ngens, space?, population_size?, replicates?}``
         (or Daptics' ``populationSize``)."""
-        body = _daptics_names(read_json(req))
-        reject_unknown(body, {"ngens", "space", "population_size", "replicates"})
+        body = read_json(req)
+        reject_unknown(body, {"ngens", "space", _population_key(body), "replicates"})
         ngens = field(body, "ngens", int, required=True)
         if not 1 <= ngens <= MAX_SIMULATED_GENERATIONS:
             raise ValidationFailed(
@@ -388,7 +388,7 @@ class SimulateResource(_CampaignRoute):
             population, replicates = _design_size(body, required=True)
             space = parse_space(raw_space)
             params.update(space=space.to_dict(), population_size=population, replicates=replicates)
-        elif "population_size" in body or "replicates" in body:
+        elif _population_key(body) in body or "replicates" in body:
             raise BadRequest(
                 "population_size and replicates go with a space; without 'space' the "
                 "session's own are used.",
