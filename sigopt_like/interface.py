@@ -442,8 +442,14 @@ EXPERIMENTS = Group(
                         params=(
                             P("state", str | None, doc="open or closed"),
                             P("deleted", bool | None, doc="true: only the deleted ones"),
-                            P("id", str | None, doc="only these ids, separated by commas"),
+                            P(
+                                "id",
+                                str | None,
+                                doc="only these ids, separated by commas (any number: "
+                                "too many for one URL are asked in several requests)",
+                            ),
                         ),
+                        id_list="id",
                     )
                 ),
                 E(

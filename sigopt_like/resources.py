@@ -169,6 +169,9 @@ class Endpoint(NamedTuple):
     task: the call starts a task (-> Task, with ``wait=``, ``timeout=``, ...).
     handler: a client-side implementation ``handler(call, **kwargs)``; its own
         signature is the method's.
+    id_list: the argument of a paginated list that holds ids separated by commas:
+        too many for one URL, they are asked in several requests and merged into
+        one page (:mod:`~sigopt_like.id_lists`).
     """
 
     name: str
@@ -183,6 +186,7 @@ class Endpoint(NamedTuple):
     config_defaults: Mapping[str, str] = {}  # never mutated
     task: bool = False
     handler: Callable[..., Any] | None = None
+    id_list: str | None = None
 
     def all_params(self) -> tuple[Param, ...]:
         """The declared arguments, positional ones first, then the paging cursors."""
@@ -444,6 +448,10 @@ def _id_text(id_: Any) -> str:
 def send_standard(call: Call, kwargs: dict[str, Any]) -> Any:
     """Send a table-declared call and parse its body as the endpoint says."""
     endpoint = call.endpoint
+    if endpoint.page and endpoint.id_list is not None:
+        page = _id_list_page(call, endpoint.id_list, kwargs)
+        if page is not None:
+            return page
     if endpoint.method in ("GET", "DELETE"):
         body = call.request(params=kwargs or None)
     else:
@@ -460,6 +468,28 @@ def send_standard(call: Call, kwargs: dict[str, Any]) -> Any:
     if endpoint.returns is None or body is None:
         return None
     return _parser(endpoint.returns)(body)
+
+
+def _id_list_page(call: Call, name: str, kwargs: dict[str, Any]) -> Any:
+    """The first page of a list whose ``name`` ids are too many for one URL, merged from
+    several requests (and so is each next page); None when they fit in one."""
+    ids = kwargs.get(name)
+    if not isinstance(ids, str):
+        return None
+    from .id_lists import merged_page, split_ids
+
+    runs = split_ids(ids)
+    if runs is None:
+        return None
+    from .pagination import Page
+
+    def fetch_run(params: dict[str, Any]) -> Mapping[str, Any]:
+        return call.request("GET", params=params) or {}
+
+    def fetch(params: dict[str, Any]) -> Mapping[str, Any]:
+        return merged_page(fetch_run, params, name, runs)
+
+    return Page(fetch(kwargs), _parser(call.endpoint.returns), fetch, kwargs)
 
 
 def _parser(returns: Any) -> Callable[[Any], Any]:
