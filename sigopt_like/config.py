@@ -28,7 +28,7 @@ import os
 import sys
 import unicodedata
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -207,6 +207,31 @@ def _unusable_name(name: str) -> str | None:
     return None
 
 
+def _refuse_empty_host(values: Mapping[str, Any], pick: Callable[[str], tuple[Any, str]]) -> None:
+    """A ConfigError for ``host=""`` (an argument) when a token or a login is set, from
+    any source: an empty host argument is a remote host's URL that came out empty (an
+    unset variable), and the embedded service it would mean takes no token. Before, a
+    token argument was refused but one from the environment or a config file was
+    ignored, the call sent to the embedded service."""
+    if values["token"]:
+        given_login, source = "a token", pick("token")[1]
+    elif values["email"] or values["password"]:
+        given_login = "an email and password"
+        source = pick("email" if values["email"] else "password")[1]
+    else:
+        return
+    # the embedded service: without the login given here, or without ``host`` (whose
+    # absence says "embedded" and leaves the environment's or the file's login unused)
+    instead = given_login if source == "argument" else "host=''"
+    if source != "argument":
+        given_login = f"{given_login} (from {source})"
+    raise ConfigError(
+        f"'host' is empty (from argument) but {given_login} is given: no host means the "
+        "embedded service, which takes none. Give 'host' the service's URL, like "
+        f"https://doe.lab.example, or leave out {instead} for the embedded service."
+    )
+
+
 def resolve_config(
     host: str | None = None,
     token: str | None = None,
@@ -286,15 +311,8 @@ def resolve_config(
                 path=_p(source, path),
             )
         values[field] = value or None
-    if host is not None and not host and (token or email or password):
-        # before: the embedded service, the token (or login) ignored; an empty host
-        # argument is a remote host's URL that came out empty (an unset variable)
-        given_login = "a token" if token else "an email and password"
-        raise ConfigError(
-            f"'host' is empty (from argument) but {given_login} is given: no host means the "
-            "embedded service, which takes none. Give 'host' the service's URL, like "
-            f"https://doe.lab.example, or leave out {given_login} for the embedded service."
-        )
+    if host is not None and not host:
+        _refuse_empty_host(values, pick)
     if values["host"]:
         values["host"] = _normalise_host(values["host"], pick("host")[1], path)
     if values["token"]:

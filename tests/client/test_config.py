@@ -401,6 +401,31 @@ def test_an_empty_host_argument_with_a_token_is_refused(clean_env, given):
     assert not (clean_env / "never.db").exists()
 
 
+@pytest.mark.parametrize("where", ["environment", "config file", "daptics variables"])
+def test_an_empty_host_argument_with_a_login_from_elsewhere_is_refused(
+    clean_env, monkeypatch, where
+):
+    """host="" with a token argument was refused, but with a token (or a login) from the
+    environment or a config file it was the embedded service, the token ignored: an
+    empty host argument is refused alike, naming where the login came from."""
+    config = None
+    if where == "environment":
+        monkeypatch.setenv("SIGOPT_LIKE_TOKEN", "env-token")
+    elif where == "daptics variables":
+        monkeypatch.setenv("DAPTICS_USER", "a@b.example")
+        monkeypatch.setenv("DAPTICS_PASSWORD", "pw")
+    else:
+        config = clean_env / "conf.json"
+        config.write_text(json.dumps({"token": "file-token"}))
+    with pytest.raises(ConfigError, match=r"'host' is empty") as caught:
+        sigopt_like.Connection(host="", config=config, database=str(clean_env / "never.db"))
+    message = str(caught.value)
+    assert f"(from {'environment' if where != 'config file' else 'config file'}" in message
+    assert "leave out host=''" in message
+    assert not any(secret in message for secret in ("env-token", "file-token", "pw "))
+    assert not (clean_env / "never.db").exists()
+
+
 def test_an_empty_host_alone_or_an_empty_host_variable_is_the_embedded_service(
     clean_env, monkeypatch
 ):
