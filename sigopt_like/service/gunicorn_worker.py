@@ -43,6 +43,7 @@ from typing import Any
 from gunicorn.http import errors as http_errors
 from gunicorn.workers.gthread import ThreadWorker
 
+from . import header_refusals
 from .errors import body_too_large_message, default_code, error_body
 from .serving import DEFAULT_READ_SECONDS
 from .slow_clients import MIN_BYTES_PER_SECOND
@@ -160,6 +161,10 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         """Read and answer one request of ``conn`` on this thread, under the clock."""
         reading = _Reading(conn.sock)
         self._current.reading = reading
+        self._current.conn = conn
+        conn.request_head = bytearray()  # this request's head, for a 431's page
+        if not getattr(conn, "initialized", True):
+            _copy_heads(conn)
         with self._readings_lock:
             self._readings[id(conn)] = reading
         try:
@@ -171,6 +176,7 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             with self._readings_lock:
                 self._readings.pop(id(conn), None)
             self._current.reading = None
+            self._current.conn = None
 
     def murder_keepalived(self, *args: Any, **kwargs: Any) -> None:
         """gunicorn calls this at each turn of the worker's loop: the moment to answer the
@@ -307,7 +313,16 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         )
         said = str(exc) or type(exc).__name__
         self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], said[:200])
-        message = f"{reason} ({said[:200]}): {_HINTS.get(status, reason.lower())}."
+        hint = _HINTS.get(status, reason.lower())
+        if status == 431:
+            conn = getattr(self._current, "conn", None)
+            headers = header_refusals.head_fields(bytes(getattr(conn, "request_head", b"")))
+            if header_refusals.wants_page(headers):  # a browser's: which cookies to clear
+                with contextlib.suppress(OSError):
+                    client.sendall(_page_response(status, reason, header_refusals.page(headers)))
+                return
+            hint = header_refusals.hint(headers) or hint
+        message = f"{reason} ({said[:200]}): {hint}."
         self._send(client, status, reason, message, {"server": "gunicorn"})
 
     def _send(
@@ -349,6 +364,50 @@ def _expects_continue(req: Any) -> bool:
     return any(
         name == "EXPECT" and value.strip().lower() == "100-continue" for name, value in req.headers
     ) and tuple(getattr(req, "version", (1, 1))) >= (1, 1)
+
+
+#: the most of a request's head kept for a 431's page (its Host, Accept and Cookie)
+HEAD_COPY_BYTES = 64 * 1024
+
+
+def _copy_heads(conn: Any) -> None:
+    """Keep a copy of each request head ``conn``'s parser reads, in ``conn.request_head``
+    (reset by ``handle`` for each request; up to the blank line, at most
+    :data:`HEAD_COPY_BYTES`): gunicorn's refusal of headers too large keeps none of
+    them, and the page a browser gets names its host and cookies. The parser is made by
+    ``conn.init()``, in gunicorn's ``handle``: its reads are wrapped once it is."""
+    init = conn.init
+
+    def init_and_copy() -> None:
+        init()
+        unreader = getattr(conn.parser, "unreader", None)
+        chunk = getattr(unreader, "chunk", None)
+        if unreader is None or chunk is None:
+            return
+
+        def copied(*args: Any, **kwargs: Any) -> Any:
+            data = chunk(*args, **kwargs)
+            head = getattr(conn, "request_head", None)
+            if head is not None and len(head) < HEAD_COPY_BYTES and b"\r\n\r\n" not in head:
+                head += data[: HEAD_COPY_BYTES - len(head)]
+            return data
+
+        unreader.chunk = copied
+
+    conn.init = init_and_copy
+
+
+def _page_response(status: int, reason: str, page: bytes) -> bytes:
+    """A whole HTTP/1.1 answer with an HTML page (a browser's refusal); the connection
+    closes."""
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\n"
+        "Content-Type: text/html; charset=utf-8\r\n"
+        f"Content-Length: {len(page)}\r\n"
+        f"X-Request-Id: {os.urandom(16).hex()}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + page
 
 
 def _response(status: int, reason: str, message: str, detail: dict[str, Any]) -> bytes:

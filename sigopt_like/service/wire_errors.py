@@ -28,6 +28,7 @@ from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask
 from waitress.utilities import Error, RequestHeaderFieldsTooLarge
 
+from . import header_refusals
 from .errors import body_too_large_message, default_code, error_body
 from .head_answers import HeadTask
 from .serving import REQUEST_FIELD_BYTES, REQUEST_FIELDS, REQUEST_LINE_BYTES
@@ -127,12 +128,20 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
             detail["reason"] = f"exceeds max_body of {limit}"
         else:
             hint = getattr(error, "hint", None) or _HINTS.get(status, reason.lower())
+            if status == 431:
+                hint = header_refusals.hint(self.request.headers) or hint
             message = f"{reason} ({str(error.body).rstrip('.')}): {hint}."
-        body = json.dumps(error_body(status, default_code(status), message, detail)).encode("utf-8")
+        content_type = "application/json"
+        if status == 431 and header_refusals.wants_page(self.request.headers):
+            # a browser's: a page that says which cookies to clear, not JSON it shows raw
+            body = header_refusals.page(self.request.headers)
+            content_type = "text/html; charset=utf-8"
+        else:
+            body = json.dumps(error_body(status, default_code(status), message, detail)).encode()
         self.status = f"{status} {reason}"
         self.response_headers.extend(
             [
-                ("Content-Type", "application/json"),
+                ("Content-Type", content_type),
                 ("X-Request-Id", os.urandom(16).hex()),
             ]
         )

@@ -628,3 +628,26 @@ def test_a_lone_surrogate_stored_by_an_older_release(chromium: Any, tmp_path: Pa
         assert fetched.metadata == {"note": "lot \udc80 of 2025"}
     finally:
         served.close()
+
+
+def test_too_many_cookies_from_other_applications(tab: Tab, dashboard_site: Site) -> None:
+    """More than 8 KB of cookies for the dashboard's host name (set by other applications
+    opened there, any port) was a 431 whose JSON error the browser showed raw, saying
+    only that the headers were too large. The page now names the host whose cookies to
+    clear and another name of this machine; cleared, the dashboard opens."""
+    page = tab.page
+    crumbs = [
+        {"name": f"jupyter-{n}", "value": "x" * 1000, "url": dashboard_site.url} for n in range(9)
+    ]
+    page.context.add_cookies(crumbs)
+    reply = page.goto(f"{dashboard_site.url}/")
+    assert reply is not None and reply.status == 431
+    expect(page.locator("h1")).to_have_text("Too many cookies for 127.0.0.1")
+    expect(page.locator("body")).to_contain_text("clear the cookies of 127.0.0.1")
+    port = dashboard_site.url.rsplit(":", 1)[1]
+    expect(page.locator(f'a[href="http://localhost:{port}/"]')).to_be_visible()
+    page.context.clear_cookies()
+    tab.sign_in(dashboard_site.alice)
+    # the dashboard's own cookie is one short token: never the cause
+    (own,) = page.context.cookies()
+    assert len(own["name"]) + len(own["value"]) < 100, own

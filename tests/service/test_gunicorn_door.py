@@ -382,3 +382,42 @@ def test_serve_and_gunicorn_refuse_alike_with_the_statuss_code(
         got, body = _status_and_body(answer)
         assert (got, body["code"]) == (status, code), answer
         assert b"Content-Type: application/json" in answer.partition(b"\r\n\r\n")[0]
+
+
+#: what a browser sends when other applications on its host name set 9 KB of cookies
+_BROWSER_COOKIES = b"; ".join(b"jupyter-%d=%s" % (n, b"x" * 1000) for n in range(9))
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "serve"])
+def test_too_many_cookies_is_a_page_that_says_which_to_clear(
+    gunicorn_url: str, served: Any, server: str
+) -> None:
+    """A browser sending more than 8 KB of cookies (other applications at ``localhost``
+    set them) got a 431 in JSON, shown raw, that said the headers were too large without
+    saying why or what to do. A browser now gets an HTML page naming the host whose
+    cookies to clear, the largest cookies, and another name of this machine; an API
+    client the JSON error body, its message naming the cookies. Alike on both servers."""
+    url = gunicorn_url if server == "gunicorn" else served.url
+    port = url.rsplit(":", 1)[1].encode()
+    browser = (
+        b"GET / HTTP/1.1\r\nHost: localhost:" + port + b"\r\nConnection: close\r\n"
+        b"Accept: text/html,application/xhtml+xml,*/*;q=0.8\r\n"
+        b"Cookie: " + _BROWSER_COOKIES + b"; sigopt_like_session=abc\r\n\r\n"
+    )
+    answer = _exchange(url, browser)
+    head, _, page = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431 "), answer[:300]
+    assert b"Content-Type: text/html; charset=utf-8" in head, head
+    text = page.decode()
+    assert "<title>Too many cookies for localhost</title>" in text, text
+    assert "9,131 bytes of cookies (10 cookies)" in text, text
+    assert "clear the cookies of <strong>localhost</strong>" in text, text
+    assert "<code>jupyter-0</code>: 1,010 bytes" in text, text
+    assert f'<a href="http://127.0.0.1:{port.decode()}/">' in text, text
+    marked = _exchange(url, browser.replace(b"localhost:" + port, b"<i>x</i>"))
+    assert b"&lt;i&gt;x&lt;/i&gt;" in marked and b"<i>" not in marked, marked[:300]
+    api = _exchange(url, browser.replace(b"Accept: text/html,", b"Accept: "))
+    got, body = _status_and_body(api)
+    assert (got, body["code"]) == (431, _TOO_LARGE), api
+    assert "its Cookie header is 9,131 bytes" in body["message"], body
+    assert "clear the cookies of localhost" in body["message"], body
