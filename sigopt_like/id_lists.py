@@ -64,14 +64,25 @@ def split_ids(text: str, budget: int = ID_QUERY_BYTES) -> list[str] | None:
     return runs
 
 
+def _whole(value: Any) -> int | None:
+    """``limit`` as a count of items (an int, or its digits), or None."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
 def merged_page(
     fetch: Fetch, params: Mapping[str, Any], name: str, runs: list[str]
 ) -> dict[str, Any]:
     """The page of a list asked with ``params`` whose ``name`` filter holds every id of
     ``runs`` (:func:`split_ids`), from one request per run through ``fetch``."""
     asked = dict(params)
-    limit = asked.pop("limit", None)
-    limit = SIGOPT_PAGE_LIMIT if limit is None else int(limit)
+    given = asked.pop("limit", None)
+    limit = SIGOPT_PAGE_LIMIT if given is None else _whole(given)
+    if limit is None:  # not a count: the server's 400 names it (one request, one run)
+        return dict(fetch({**asked, name: runs[0], "limit": given}))
     backward = asked.get("after") is not None and asked.get("before") is None
     items: list[Any] = []
     counts: list[int] = []  # each run's count, in the walk's order
