@@ -163,6 +163,7 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         self._current.reading = reading
         self._current.conn = conn
         conn.request_head = bytearray()  # this request's head, for a 431's page
+        conn.request_head_whole = False
         if not getattr(conn, "initialized", True):
             _copy_heads(conn)
         with self._readings_lock:
@@ -388,8 +389,10 @@ def _copy_heads(conn: Any) -> None:
         def copied(*args: Any, **kwargs: Any) -> Any:
             data = chunk(*args, **kwargs)
             head = getattr(conn, "request_head", None)
-            if head is not None and len(head) < HEAD_COPY_BYTES and b"\r\n\r\n" not in head:
+            if head is not None and not conn.request_head_whole:
                 head += data[: HEAD_COPY_BYTES - len(head)]
+                # the body's reads are not searched again, nor copied
+                conn.request_head_whole = len(head) >= HEAD_COPY_BYTES or b"\r\n\r\n" in head
             return data
 
         unreader.chunk = copied

@@ -416,6 +416,17 @@ def test_too_many_cookies_is_a_page_that_says_which_to_clear(
     assert f'<a href="http://127.0.0.1:{port.decode()}/">' in text, text
     marked = _exchange(url, browser.replace(b"localhost:" + port, b"<i>x</i>"))
     assert b"&lt;i&gt;x&lt;/i&gt;" in marked and b"<i>" not in marked, marked[:300]
+    with socket.create_connection(_address(url), timeout=PATIENCE) as sock:  # kept alive
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        first = b""
+        while not first.endswith(b"}"):
+            first += sock.recv(65536)
+        assert first.startswith(b"HTTP/1.1 200 "), first
+        sock.sendall(browser)
+        second = b""
+        while chunk := sock.recv(65536):
+            second += chunk
+    assert second.startswith(b"HTTP/1.1 431 ") and b"jupyter-0" in second, second[:300]
     api = _exchange(url, browser.replace(b"Accept: text/html,", b"Accept: "))
     got, body = _status_and_body(api)
     assert (got, body["code"]) == (431, _TOO_LARGE), api
