@@ -13,7 +13,7 @@ import enum
 import logging
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +102,15 @@ def space_json(value: Any) -> dict[str, Any]:
 def id_of(value: Any) -> Any:
     """An object's ``id`` (a Suggestion passed as ``suggestion=``), or the value itself."""
     return getattr(value, "id", value)
+
+
+def id_list(value: Any) -> Any:
+    """The ids of a list's filter as the URL carries them, separated by commas: text as
+    given, a list (or any iterable) of ids (text, whole numbers or objects with ``.id``,
+    a Suggestion) joined; anything else as given, for the service to refuse."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        return value
+    return ",".join(str(id_of(item)) for item in value)
 
 
 def observation_json(value: Any) -> Any:

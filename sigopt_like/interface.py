@@ -444,11 +444,13 @@ EXPERIMENTS = Group(
                             P("deleted", bool | None, doc="true: only the deleted ones"),
                             P(
                                 "id",
-                                str | None,
-                                doc="only these ids, separated by commas (any number: "
-                                "too many for one URL are asked in several requests)",
+                                "str | Sequence[Any] | None",
+                                doc="only these ids: separated by commas, or a list (of "
+                                "ids or Suggestions); any number (too many for one URL "
+                                "are asked in several requests)",
                             ),
                         ),
+                        convert={"id": H.id_list},
                         id_list="id",
                     )
                 ),

@@ -60,6 +60,9 @@ def test_a_list_of_a_thousand_six_digit_ids_is_split_and_merged(conn):
     assert [int(s.id) for s in listing.list(id=text, deleted=True)] == [made[4]]
     oldest = listing.list(id=text, limit=3, after=str(made[0] - 1))
     assert [int(s.id) for s in oldest.data] == alive[-3:]
+    given = [*(int(n) for n in ids[:500]), *page.data, *ids[500:]]  # ids and Suggestions
+    assert [int(s.id) for s in listing.list(id=given)] == alive
+    assert [s.id for s in listing.list(id=(made[1], made[0]))] == [str(made[1]), str(made[0])]
     for limit in (-1, 1001, 2.5, True):  # refused as in one request: the 400 names limit
         with pytest.raises(sigopt_like.BadRequestError, match="limit"):
             listing.list(id=text, limit=limit)
