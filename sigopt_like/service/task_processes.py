@@ -45,6 +45,9 @@ STOP_SECONDS = 15.0
 WATCH_SECONDS = 1.0
 READY = b"ready"  # the worker's first line (sigopt_like.service.worker.READY)
 FINISHED = b"finished"  # "finished\t<type>\t<status>\t<seconds>": a task ended
+#: written before closing a worker's input: a stop asked for (sigopt_like.service.worker.STOP);
+#: an input that ends without it tells the worker this process ended (killed or crashed)
+STOP = b"stop\n"
 #: no console window for the workers of a windowed program (Windows; 0 elsewhere)
 NO_WINDOW = getattr(subprocess, "CREATE_NO_WINDOW", 0)
 
@@ -218,6 +221,9 @@ class TaskProcesses:
             procs, self._procs = self._procs, []
         for proc in procs:
             if proc.stdin is not None:
+                with contextlib.suppress(OSError):
+                    proc.stdin.write(STOP)
+                    proc.stdin.flush()
                 with contextlib.suppress(OSError):
                     proc.stdin.close()
         deadline = time.monotonic() + STOP_SECONDS

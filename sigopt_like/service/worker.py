@@ -53,10 +53,12 @@ from ..database_targets import (
     shared,
 )
 from .domain.tasks import (
+    GIVEN_BACK_MESSAGE,
     INTERRUPTED_MESSAGE,
     SYSTEM,
     TaskError,
     given_up_message,
+    orphaned_message,
     requeued_message,
 )
 from .failures import DatabaseOutage, RepeatedFailures
@@ -225,6 +227,8 @@ class TaskRunner:
         #: once it answers, before it renews the leases that would hold them forever
         self._unrecorded: dict[int, Callable[[], Any]] = {}
         self._unrecorded_lock = threading.Lock()
+        #: what a task this runner gives back as it stops says (``shutdown(reason=)``)
+        self._give_back_message = GIVEN_BACK_MESSAGE
 
     # ----- lifecycle
 
@@ -269,6 +273,11 @@ class TaskRunner:
             self.threads = threads
             self.start()
         self._wake.set()
+
+    def stopping_because(self, message: str) -> None:
+        """What a task this runner gives back as it stops will say (before
+        :meth:`shutdown`; by default, that its worker was stopped)."""
+        self._give_back_message = message
 
     def shutdown(self, timeout: float = JOIN_SECONDS) -> None:
         """Stop the threads; a running task stops at its next check as interrupted."""
@@ -506,7 +515,7 @@ class TaskRunner:
 
     def _give_back(self, task_id: int) -> None:
         """This runner stops: its task goes back to the queue, its run not counted."""
-        message = "requeued: its worker stopped cleanly; another worker will run it"
+        message = self._give_back_message
         try:
             self.store.tasks.requeue(task_id, self.worker_id, message, counted=False)
         except Exception:  # the database went away: the lease lapses and it is taken over
@@ -757,6 +766,7 @@ def main(argv: list[str] | None = None) -> int:
     # started by a service: standard output carries a line per task change to it, and
     # whatever else would be printed goes to standard error (which the user sees)
     changes = _ChangeChannel.take_stdout() if args.follow_stdin else None
+    service_pid = os.getppid()  # read now: once that process is gone, it is another's
     settings = ServiceSettings(database=args.db, run_tasks=True)
     if args.threads is not None:
         settings = attrs.evolve(settings, task_threads=args.threads)
@@ -775,7 +785,10 @@ def main(argv: list[str] | None = None) -> int:
         runner.on_finish = changes.finished
         changes.send(READY)
         threading.Thread(
-            target=_follow_stdin, args=(runner, stop), name="sigopt-like-stdin", daemon=True
+            target=_follow_stdin,
+            args=(runner, stop, service_pid),
+            name="sigopt-like-stdin",
+            daemon=True,
         ).start()
     runner.start()
     # the URL's password stays out of the log (before: it was written in clear)
@@ -830,6 +843,9 @@ def _open_when_up(database: str, stop: threading.Event) -> Store | None:
 #: what a worker process started by a service says once it can run tasks, and when one ends
 READY = b"ready"
 FINISHED = b"finished"
+#: what a service writes to its worker process's standard input as it closes: stop now.
+#: Its input ending without it means the service's process ended without closing
+STOP = "stop"
 
 
 class _ChangeChannel:
@@ -859,10 +875,17 @@ class _ChangeChannel:
             self._stream.write(line + b"\n")
 
 
-def _follow_stdin(runner: TaskRunner, stop: threading.Event) -> None:
-    """Wake the runner on each line of standard input; stop when it ends."""
-    for _line in sys.stdin:
+def _follow_stdin(runner: TaskRunner, stop: threading.Event, service_pid: int) -> None:
+    """Wake the runner on each line of standard input; stop when the service says so
+    (``STOP``: it closes), or when the input ends without it: the service's process ended
+    (killed or crashed), and a task running here goes back to the queue saying so (it
+    said its worker "stopped cleanly")."""
+    for line in sys.stdin:
+        if line.strip() == STOP:
+            stop.set()
+            return
         runner.submit()
+    runner.stopping_because(orphaned_message(service_pid))
     stop.set()
 
 

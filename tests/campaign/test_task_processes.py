@@ -496,3 +496,35 @@ def test_a_file_name_a_url_would_read_otherwise_is_the_file_named(tmp_path: Path
             assert space["status"] == "success", (name, space)
             assert _worker_pid(service, space["id"]) != os.getpid()
         assert sorted(p.name for p in folder.iterdir() if p.suffix == ".db") == [name]
+
+
+def test_a_service_that_closes_gives_its_running_task_back_as_stopped_not_crashed(
+    tmp_path: Path,
+) -> None:
+    """A service that closes tells its worker process to stop (a line before its input
+    ends): the task it ran goes back saying its worker was stopped, not that the process
+    running it was killed or crashed (which an input ending without that line means)."""
+    big = {
+        "type": "factorial",
+        "parameters": [
+            {"name": f"p{i}", "type": "numerical", "values": list(range(10))} for i in range(6)
+        ],
+    }
+    database = str(tmp_path / "closing.db")
+    with create_app(database=database, task_processes=1) as service:
+        api = Api(service)
+        sid = api.session()
+        assert api.put_space(sid, big, 2500, 0)["status"] == "success"
+        started = api.post(f"/v1/sessions/{sid}/generate")
+        assert started.status == 202, started
+        tid = started.body["id"]
+        deadline = time.monotonic() + 60
+        while api.get(f"/v1/sessions/{sid}/tasks/{tid}").body["status"] == "new":
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+    with create_app(database=database, run_tasks=False) as reader:
+        task = Api(reader).get(f"/v1/sessions/{sid}/tasks/{tid}").body
+    said = task["progress"]["message"]
+    assert task["status"] == "new", task
+    assert said.startswith("requeued: its worker was stopped before finishing it"), said
+    assert "killed or crashed" not in said, said

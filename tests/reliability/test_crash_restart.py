@@ -141,7 +141,7 @@ def test_sigkill_during_generate(served_process: Any, figures: Any) -> None:
         assert "task" in patient, patient
         done = patient["task"]
         # serve's task worker process saw its server gone and gave the task back (a run
-        # not counted: the process that ran it stopped cleanly); the restart ran it again
+        # not counted: it saw its service end, killed); the restart ran it again
         assert done.status == "success" and done.attempts == 1 and done.result.gen == 2
         after = _state(campaign)
         assert after[: len(before)] == before  # the session and every accepted experiment
@@ -401,4 +401,68 @@ def test_embedded_script_exiting_mid_task(tmp_path: Path, clean_env: Any) -> Non
         assert campaign.fetch().name == "script" and campaign.fetch().gen == 1
         assert campaign.space.fetch() == SPACE
         assert [g.gen for g in campaign.history.fetch().generations] == [0, 1]
+    assert integrity(str(database)) == "ok"
+
+
+KILLED_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    import sigopt_like
+    from sigopt_like.spaces import Space
+    space = Space.from_csv(sys.argv[2])
+    conn = sigopt_like.Connection(database=sys.argv[1])  # tasks in a worker process
+    session = conn.sessions.create(name="killed", seed=5)
+    campaign = conn.sessions(session.id)
+    campaign.space.put(space=space, population_size=2500, replicates=0, wait=True)
+    task = campaign.generate(wait=False)
+    while campaign.tasks(task.id).fetch().status == "new":
+        time.sleep(0.002)
+    print(session.id, task.id, campaign.tasks(task.id).fetch().status, flush=True)
+    time.sleep(600)  # until kill -9
+    """
+)
+
+
+def test_a_task_whose_script_is_killed_says_so_not_that_its_worker_stopped_cleanly(
+    tmp_path: Path, clean_env: Any
+) -> None:
+    """kill -9 of a script whose embedded service's worker process runs a task: the
+    worker sees its service gone and gives the task back. Before, the task then said
+    "requeued: its worker stopped cleanly", which nobody did; now it says the process
+    running it ended without finishing it (killed or crashed) and what to do."""
+    import falcon.testing
+
+    from sigopt_like.service import create_app
+
+    database = tmp_path / "killed.db"
+    script = subprocess.Popen(
+        [sys.executable, "-c", KILLED_SCRIPT, str(database), SPACE.to_csv()],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=script_env(),
+    )
+    try:
+        assert script.stdout is not None
+        session_id, task_id, status = script.stdout.readline().split()
+        assert status == "running"
+        os.kill(script.pid, 9)
+    finally:
+        script.kill()
+        script.wait(30)
+    # a reader only: this service runs no task, so the task stays as the worker left it
+    with create_app(database=str(database), run_tasks=False) as reader:
+        client = falcon.testing.TestClient(reader)
+        deadline = time.monotonic() + 60
+        while True:
+            task = client.simulate_get(f"/v1/sessions/{session_id}/tasks/{task_id}").json
+            if task["status"] != "running":
+                break
+            assert time.monotonic() < deadline, "the worker never gave the task back"
+            time.sleep(0.05)
+    said = task["progress"]["message"]
+    assert task["status"] == "new", task  # back in the queue, its run not counted
+    assert "stopped cleanly" not in said, said
+    assert f"the process running it (pid {script.pid}) ended without finishing it" in said
+    assert "killed or crashed" in said and "re-run your script" in said, said
     assert integrity(str(database)) == "ok"

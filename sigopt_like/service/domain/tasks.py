@@ -26,11 +26,32 @@ EXAMPLE_CHARS = 300
 INTERRUPTED_MESSAGE = "interrupted: the service stopped while this task was running; start it again"
 
 
+#: what a task given back by a runner that was asked to stop (SIGTERM, its service
+#: closing) says while it waits to run again
+GIVEN_BACK_MESSAGE = (
+    "requeued: its worker was stopped before finishing it; another worker will run it"
+)
+
+
+def orphaned_message(parent: int | None) -> str:
+    """What a task says when the process whose worker ran it ended without stopping it
+    (a script with its embedded service, or ``serve``, killed or crashed): its worker
+    process saw it gone and gave the task back. Before, it said the worker "stopped
+    cleanly"."""
+    who = f" (pid {parent})" if parent else ""
+    return (
+        f"requeued: the process running it{who} ended without finishing it (killed or "
+        "crashed), and nothing of it was applied. It runs again from the start once a "
+        "service or worker runs on this database: re-run your script (or start "
+        "`sigopt-like serve`), or cancel this task and start it again"
+    )
+
+
 def requeued_message(worker: str | None, attempt: int) -> str:
     """What a task taken over from a stopped worker says while it waits to run again."""
     return (
-        f"requeued: its worker ({worker or 'unknown'}) stopped during run {attempt}; "
-        "another worker will run it again from the start"
+        f"requeued: its worker ({worker or 'unknown'}) ended during run {attempt} without "
+        "finishing it (killed or crashed); another worker will run it again from the start"
     )
 
 
