@@ -4,7 +4,9 @@ Each handler reads the session's campaign, computes the new state with the
 pure domain (reporting progress and checking for cancellation between steps)
 and returns an :class:`~.worker.Outcome` whose ``apply`` writes it in the
 runner's final transaction. Nothing is written before that, so a failed,
-canceled or interrupted task leaves the session exactly as it was.
+canceled or interrupted task leaves the session exactly as it was; but a canceled
+simulate task keeps the generations it finished before the cancel (written in that
+final transaction as well, the task ending ``canceled``).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from .domain.tasks import VALIDATION, TaskError, capped_errors
 from .http import now
 from .store.analytics import StoredFile
 from .store.campaigns import LoadedCampaign, StoredCodes
-from .worker import Handler, Outcome, TaskContext, TaskFailure
+from .worker import Handler, Outcome, TaskCanceled, TaskContext, TaskFailure
 
 RESPONSE_DIGITS = 6
 
@@ -272,30 +274,64 @@ def run_simulate(ctx: TaskContext) -> Outcome:
         )
         c, _ = _domain_call(c.put_experiments, DESIGNED, _simulated_design(c), now())
     run, note = 0, None
-    for i in range(ngens):
-        low, high = 0.05 + 0.9 * i / ngens, 0.05 + 0.9 * (i + 1) / ngens
-        try:
-            c.check_generate()
-        except CampaignConflict as exc:
-            note = exc.message
-            break
-        ctx.progress("generation", low, f"generation {c.gen + 1} ({i + 1} of {ngens}): designing")
-        design = _designer(ctx, low, low + (high - low) * 0.8, c, book)
-        c = _domain_call(c.generate, design, now())
-        ctx.progress(
-            "simulating responses",
-            low + (high - low) * 0.85,
-            f"generation {c.gen}: simulating responses",
-        )
-        c, _ = _domain_call(c.put_experiments, DESIGNED, _simulated_design(c), now())
-        run += 1
+    try:
+        for i in range(ngens):
+            low, high = 0.05 + 0.9 * i / ngens, 0.05 + 0.9 * (i + 1) / ngens
+            try:
+                c.check_generate()
+            except CampaignConflict as exc:
+                note = exc.message
+                break
+            ctx.progress(
+                "generation", low, f"generation {c.gen + 1} ({i + 1} of {ngens}): designing"
+            )
+            design = _designer(ctx, low, low + (high - low) * 0.8, c, book)
+            designed = _domain_call(c.generate, design, now())
+            ctx.progress(
+                "simulating responses",
+                low + (high - low) * 0.85,
+                f"generation {designed.gen}: simulating responses",
+            )
+            c, _ = _domain_call(
+                designed.put_experiments, DESIGNED, _simulated_design(designed), now()
+            )
+            run += 1
+    except TaskCanceled:
+        # the generations finished before the cancel are kept (each is designed and
+        # measured: a lab's campaign as far as it got); one under way is not
+        if not run:
+            raise
+        raise TaskCanceled(_kept_generations(ctx, old, c, book, run, ngens)) from None
     # the history is the campaign's own: the task's result shows it from there
     # (store/tasks.py), as ``history``, through generation ``gen``
     result = {"generations_run": run, **_state_result(c)}
     if note:
         result["stopped"] = note
     save = _saver(ctx, old, c, book)
-    return Outcome(result=result, apply=lambda _r: save(), message=f"simulated {run} generations")
+    return Outcome(
+        result=result,
+        apply=lambda _r: save(),
+        message=f"simulated {run} generations",
+        on_cancel=_kept_generations(ctx, old, c, book, run, ngens) if run else None,
+    )
+
+
+def _kept_generations(
+    ctx: TaskContext, old: Campaign, c: Campaign, book: _CodeBook, run: int, ngens: int
+) -> Outcome:
+    """What a simulate task canceled after ``run`` finished generations keeps: them (the
+    task ends ``canceled``, its result saying how many)."""
+    result = {"generations_run": run, **_state_result(c)}
+    save = _saver(ctx, old, c, book)
+    return Outcome(
+        result=result,
+        apply=lambda _r: save(),
+        message=(
+            f"canceled after {run} of {ngens} generations; the {run} finished are kept "
+            f"(the session is at generation {c.gen})"
+        ),
+        canceled=True,
+    )
 
 
 def run_analytics(ctx: TaskContext) -> Outcome:

@@ -10,7 +10,9 @@ Claiming is a transaction that turns the oldest ``new`` task into ``running``
 ``BEGIN IMMEDIATE`` serializes writers). A handler computes its result without
 touching the session, reporting progress and checking for cancellation between
 steps; the runner then applies the result and marks the task ``success`` in one
-final transaction, so a failed, canceled or interrupted task changes nothing.
+final transaction, so a failed, canceled or interrupted task changes nothing (but
+for what a canceled task's handler keeps of its finished work: a simulate task's
+finished generations, applied the same way).
 
 Leases: a running task names its ``worker`` (``host:pid:uuid``) and holds a lease
 that the worker renews with a ``heartbeat`` every ``HEARTBEAT_SECONDS``. A task
@@ -82,7 +84,15 @@ FAILING_POLL_SECONDS = 5.0
 
 
 class TaskCanceled(Exception):
-    """Raised inside a handler when its task was asked to stop."""
+    """Raised inside a handler when its task was asked to stop.
+
+    ``kept``: what of the work done before the cancel the task keeps (an
+    :class:`Outcome` with ``canceled=True``, applied in the final transaction as a
+    success's would be), or None: the session stays as it was."""
+
+    def __init__(self, kept: Outcome | None = None) -> None:
+        super().__init__("canceled")
+        self.kept = kept
 
 
 class TaskInterrupted(Exception):
@@ -107,7 +117,8 @@ class Outcome:
     """What a handler hands back: the task's result, and how to apply it.
 
     ``apply(result)`` runs inside the final transaction (with the task still
-    running and not canceled): the store calls it makes join that transaction.
+    running, and not canceled unless this outcome is what a canceled task keeps): the
+    store calls it makes join that transaction.
     It writes the session's new state and may return entries to add to the
     result (e.g. ``next_task``); a store Conflict from it fails the task.
     """
@@ -115,6 +126,12 @@ class Outcome:
     result: dict[str, Any]
     apply: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
     message: str = "done"
+    #: this outcome ends the task ``canceled`` (work kept from before a cancel), not
+    #: ``success``
+    canceled: bool = False
+    #: what to keep if the cancel comes after the handler returned (before the final
+    #: transaction): an outcome with ``canceled=True``, or None to keep nothing
+    on_cancel: Outcome | None = None
 
 
 Handler = Callable[["TaskContext"], Outcome]
@@ -385,9 +402,7 @@ class TaskRunner:
             handler = self.handlers.get(row.type)
             if handler is None:
                 raise TaskFailure([TaskError(f"no handler for task type '{row.type}'", SYSTEM)])
-            outcome = handler(context)
-            context.check()
-            status = self._complete(task_id, outcome)
+            status = self._complete(task_id, self._outcome(handler, context))
         except TaskCanceled:
             status = "canceled"
             self._finish(task_id, "canceled", message="canceled; the session is unchanged")
@@ -444,6 +459,24 @@ class TaskRunner:
             self.notify_change()
             self._wake.set()  # a chained task may be waiting
 
+    @staticmethod
+    def _outcome(handler: Handler, context: TaskContext) -> Outcome:
+        """The handler's outcome; on a cancel, what the task keeps of its work (a handler
+        may keep some: a simulate task its finished generations), else TaskCanceled."""
+        try:
+            outcome = handler(context)
+        except TaskCanceled as canceled:
+            if canceled.kept is None:
+                raise
+            return canceled.kept
+        try:
+            context.check()
+        except TaskCanceled:
+            if outcome.on_cancel is None:
+                raise
+            return outcome.on_cancel
+        return outcome
+
     def _complete(self, task_id: int, outcome: Outcome) -> str:
         tasks = self.store.tasks
         try:
@@ -451,23 +484,26 @@ class TaskRunner:
                 row = tasks.lock_running(task_id)
                 if row is None or row.status != "running" or row.worker != self.worker_id:
                     return "taken over"  # another runner has it now: apply nothing
-                if row.cancel_requested:
-                    tasks.finish(
-                        task_id,
-                        "canceled",
-                        int(time.time()),
-                        message="canceled; the session is unchanged",
-                    )
-                    return "canceled"
+                if row.cancel_requested and not outcome.canceled:
+                    if outcome.on_cancel is None:
+                        tasks.finish(
+                            task_id,
+                            "canceled",
+                            int(time.time()),
+                            message="canceled; the session is unchanged",
+                        )
+                        return "canceled"
+                    outcome = outcome.on_cancel
+                status = "canceled" if outcome.canceled else "success"
                 result = dict(outcome.result)
                 if outcome.apply is not None:
                     result.update(outcome.apply(result) or {})
                 tasks.finish(
-                    task_id, "success", int(time.time()), result=result, message=outcome.message
+                    task_id, status, int(time.time()), result=result, message=outcome.message
                 )
         except Conflict as conflict:  # the session changed while the task ran
             raise TaskFailure([TaskError(conflict.message, "execution")]) from conflict
-        return "success"
+        return status
 
     def _finish(self, task_id: int, status: str, **kw: Any) -> None:
         ended = int(time.time())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import time
+
 import requests
 
 from .conftest import Api, small_space, space_json
@@ -187,3 +190,49 @@ def test_a_template_space_validates(api):
         sid, template["space"], template["population_size"], template["replicates"]
     )
     assert task["status"] == "success", task
+
+
+def test_a_canceled_simulate_keeps_the_generations_it_finished(api):
+    """A lab user who stops a long simulation keeps the generations already designed and
+    measured (before, a cancel threw every one of them away, undocumented): the task ends
+    ``canceled``, its result and message saying how many it kept, the session at the last
+    finished generation, every kept generation measured, and the campaign goes on from
+    there."""
+    sid = api.session()
+    ngens = 60
+    r = api.post(
+        f"/v1/sessions/{sid}/simulate",
+        {
+            "ngens": ngens,
+            "space": space_json("esd-factorial-4x8"),
+            "population_size": 10,
+            "replicates": 0,
+        },
+    )
+    assert r.status == 202, r
+    tid = r.body["id"]
+    version, deadline = 0, time.monotonic() + 120
+    while True:  # until generation 3 or a later one is under way: 2 finished
+        task = api.get(f"/v1/sessions/{sid}/tasks/{tid}", wait=10, version=version).body
+        version = task["version"]
+        assert task["status"] in ("new", "running"), task
+        under_way = re.match(r"generation (\d+)", task["progress"]["message"] or "")
+        if under_way and int(under_way.group(1)) >= 3:
+            break
+        assert time.monotonic() < deadline, task
+    c = api.post(f"/v1/sessions/{sid}/tasks/{tid}/cancel")
+    assert c.status == 200, c
+    done = api.wait(sid, tid)
+    assert done["status"] == "canceled", done
+    kept = done["result"]["generations_run"]
+    assert 2 <= kept < ngens, done
+    assert done["result"]["gen"] == kept
+    assert done["progress"]["message"].startswith(f"canceled after {kept} of {ngens} ")
+    history = api.get(f"/v1/sessions/{sid}/history").body["generations"]
+    assert [g["gen"] for g in history] == list(range(kept + 1))
+    assert all(g["has_responses"] and g["design_rows"] == 10 for g in history[1:]), history
+    assert done["result"]["history"]["generations"] == history
+    session = api.get(f"/v1/sessions/{sid}").body
+    assert session["gen"] == kept and session["population_size"] == 10
+    more = api.run("POST", f"/v1/sessions/{sid}/simulate", {"ngens": 1})
+    assert more["status"] == "success" and more["result"]["gen"] == kept + 1, more

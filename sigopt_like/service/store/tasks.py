@@ -500,7 +500,9 @@ def _shown(conn: sa.Connection, task: TaskRecord) -> TaskRecord:
     are not stored in its result (they are the campaign's, stored once) but read from
     the campaign's generations."""
     result = task.result
-    if task.status != "success" or result is None or "gen" not in result:
+    # a canceled task has a result when it kept some of its work (simulate: the
+    # generations finished before the cancel)
+    if task.status not in ("success", "canceled") or result is None or "gen" not in result:
         return task
     if task.type == "generate" and "experiments" not in result:
         table = design_table(conn, task.session_id, int(result["gen"]))
