@@ -274,7 +274,12 @@ def serve(
     tasks = f"; tasks run only by {worker_command(db, database, shown)}" if asks_worker else ""
     others = other_machines_note(server.effective_host, server.effective_port)
     if isinstance(service, StartingService):
-        others += "; the database does not answer yet: /ready and the API answer 503 until it does"
+        # with the driver's reason: a mistyped host name ("failed to resolve host") shows
+        # here at once, not as a server that is not up yet
+        others += (
+            f"; the database does not answer yet ({service.reason}): /ready and the API "
+            "answer 503 until it does"
+        )
     click.echo(
         f"sigopt-like serving on {url} "
         f"(auth {'on' if not no_auth else 'OFF'}), database {shown}{tasks}{others}"

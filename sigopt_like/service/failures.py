@@ -26,13 +26,23 @@ import threading
 import time
 
 from ..database_targets import first_line
-from .store.database import is_connection_limit_error, is_unreachable_error
+from .store.database import (
+    is_connection_limit_error,
+    is_unreachable_error,
+    is_unresolved_host_error,
+)
 from .store.errors import DatabaseGone, Unwritable
 
 #: a loop that still fails says so at most this often (one line, not a traceback per try)
 FAILING_REPORT_SECONDS = 60.0
 #: where an outage is said, whichever loop found it
 OUTAGE_LOGGER = "sigopt_like.service.database"
+#: how an outage's first line begins: the server does not answer, or its host name does
+#: not resolve (waited for too: DNS may be late at boot; said apart, with the driver's
+#: reason, so that a mistyped name shows at once rather than as a server not up)
+_NO_ANSWER = "the database does not answer"
+_NO_HOST = "the database's host name does not resolve"
+_TYPO_HINT = " (the name may not be in DNS yet; if it is mistyped, correct the database URL)"
 
 
 class DatabaseOutage:
@@ -95,18 +105,21 @@ class DatabaseOutage:
             since = self._since if self._since is not None else now
         if starts:
             self.log.error(
-                "the database does not answer (%s): %s; %s",
+                "%s (%s): %s; %s%s",
+                _NO_HOST if is_unresolved_host_error(err) else _NO_ANSWER,
                 what,
                 first_line(err),
                 "answering requests 503 until it does" if request else "retrying until it does",
+                _TYPO_HINT if is_unresolved_host_error(err) else "",
             )
             self.log.debug("the database's error, in full", exc_info=err)
         elif remind:
             self.log.warning(
-                "the database still does not answer, for %.0f s now: %s%s",
+                "the database still does not answer, for %.0f s now: %s%s%s",
                 now - since,
                 first_line(err),
                 f"; {requests} requests answered 503 since the last line" if requests else "",
+                _TYPO_HINT if is_unresolved_host_error(err) else "",
             )
         if request and not starts:
             self.log.debug("the database does not answer on %s: %s", what, first_line(err))

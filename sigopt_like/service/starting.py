@@ -17,7 +17,8 @@ to be restarted by hand or by its supervisor, in a loop. Now both start and answ
   every request goes to it; the wait is said in one log line, and its end in another
   (``failures.DatabaseOutage``, as an outage of a running service).
 
-Only a server that is not there yet, or lets no one in yet, is waited for
+Only a server that is not there yet, or lets no one in yet, or whose host name does not
+resolve yet (said apart, with the driver's reason: it may be a typo), is waited for
 (``store.database.is_not_up_error``); a wrong password or a database that does not exist
 still stops the start in one line: waiting would not mend them.
 
@@ -90,6 +91,9 @@ class StartingService:
         self._refusal: str | None = None  # the latest other error, said once
         self.outage = DatabaseOutage()
         self.outage.failed(error, "service start: serving /health, 503 elsewhere")
+        #: why the database could not be opened at the start, in the driver's words
+        #: (``serve`` says it on its "serving on" line: a mistyped host name shows there)
+        self.reason = _line(error)
         #: a service built in the process this one was forked from: never used here
         #: (its connections are that process's), nor closed (that would close them)
         self._parents: list[Service] = []

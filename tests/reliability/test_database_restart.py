@@ -588,3 +588,86 @@ def test_a_worker_started_before_its_database_waits_then_runs(pg_url: str, tmp_p
         _allow_connections(pg_url, True)
     assert "the database answers again, after" in logs[1].read_text()
     assert "Traceback" not in logs[0].read_text() + logs[1].read_text()
+
+
+TYPO_URL = "postgresql+psycopg://app@db-typo.invalid:5432/doe"  # .invalid never resolves
+
+
+def _unresolved_line(text: str, what: str) -> str:
+    """The log line saying that the database's host name does not resolve, for ``what``."""
+    lines = [line for line in text.splitlines() if "host name does not resolve" in line]
+    assert lines, text[-3000:]
+    line = lines[0]
+    assert f"({what}" in line, line
+    # the driver's own words, naming the host: psycopg's, or libpq's when it resolves
+    assert "db-typo.invalid" in line, line
+    assert "failed to resolve host" in line or "could not translate host name" in line, line
+    assert "if it is mistyped, correct the database URL" in line, line
+    return line
+
+
+def test_a_server_whose_database_host_name_does_not_resolve_waits_saying_why(
+    tmp_path: Path,
+) -> None:
+    """A mistyped PostgreSQL host name, or one not in DNS yet (a boot): ``serve`` starts
+    and waits as for a server not up yet (DNS may come late), and says why in the driver's
+    words at once, in the wait's log line and on its "serving on" line: a typo shows. Before,
+    psycopg's own "failed to resolve host" (3.2 and later resolve names themselves) stopped
+    the start, while libpq's "could not translate host name" was waited for, saying only
+    that the database did not answer."""
+    log = tmp_path / "typo.log"
+    command = [*SERVE, "--quiet-access", "--no-tasks", "--port", "0", "--db", TYPO_URL]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            command,
+            cwd=Path(__file__).resolve().parents[2],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        url = announced_url(proc, log, r"serving on (http://\S+?)[;, ]")
+        assert _answer_until(f"{url}/health", 200).json()["object"] == "health"
+        ready = requests.get(f"{url}/ready", timeout=30)
+        assert ready.status_code == 503 and ready.json()["code"] == "unavailable", ready.text
+        assert proc.poll() is None
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+    text = log.read_text()
+    _unresolved_line(text, "service start")
+    serving = next(line for line in text.splitlines() if "serving on" in line)
+    assert "the database does not answer yet (" in serving and "db-typo.invalid" in serving
+    assert "Traceback" not in text, text[-3000:]
+
+
+def test_a_worker_whose_database_host_name_does_not_resolve_waits_saying_why(
+    tmp_path: Path,
+) -> None:
+    """``sigopt-like worker`` on the same mistyped name: it waits (before: it exited at
+    once), saying why in one line, and stops on SIGTERM while waiting."""
+    log = tmp_path / "typo-worker.log"
+    command = [sys.executable, "-m", "sigopt_like", "worker", "--db", TYPO_URL]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            command,
+            cwd=Path(__file__).resolve().parents[2],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while "host name does not resolve" not in log.read_text():
+            assert proc.poll() is None, log.read_text()  # before: exited at once
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        time.sleep(1.0)  # a retry or two later, still waiting
+        assert proc.poll() is None, log.read_text()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        assert proc.wait(30) == 0, log.read_text()
+    text = log.read_text()
+    _unresolved_line(text, "worker start")
+    assert text.count("host name does not resolve") == 1, text  # one line, not one a try
+    assert "Traceback" not in text, text[-3000:]

@@ -148,6 +148,11 @@ def _is_psycopg_operational(kind: type) -> bool:
     )
 
 
+#: what the drivers say when the server's host name does not resolve (a container's name
+#: not yet in DNS, or a typo): libpq's words, and psycopg's (3.2 and later resolve it
+#: themselves; before, that was a start stopped at once rather than waited for)
+_UNRESOLVED_WORDS = ("could not translate host name", "failed to resolve host")
+
 #: what libpq says when a PostgreSQL server is not there yet, or not letting anyone in yet
 #: (not a mistake in the URL: a wrong password or a missing database is said otherwise)
 _NOT_UP_WORDS = (
@@ -162,9 +167,21 @@ _NOT_UP_WORDS = (
     "timed out",
     "no route to host",
     "network is unreachable",
-    "could not translate host name",  # a container's name not yet in DNS
+    *_UNRESOLVED_WORDS,
     "server closed the connection unexpectedly",
 )
+
+
+def is_unresolved_host_error(err: BaseException | None) -> bool:
+    """Whether a database error means "the server's host name does not resolve": not in
+    DNS yet (a boot, a container platform) or mistyped. Waited for as a server not up yet,
+    and said so, with the driver's words, so that a typo shows at once."""
+    while err is not None:
+        orig = getattr(err, "orig", None) or err
+        if any(word in str(orig).lower() for word in _UNRESOLVED_WORDS):
+            return True
+        err = err.__cause__
+    return False
 
 
 def is_not_up_error(err: BaseException | None) -> bool:
