@@ -38,6 +38,14 @@ MAX_QUERY_LENGTH = 200
 MAX_TAG_LENGTH = 200
 CREATE_FIELDS = frozenset({"name", "description", "seed", "tag"})
 UPDATE_FIELDS = frozenset({"name", "description"})
+#: BPTK's instances take a ``timeout`` after which an idle one is deleted (they hold a model
+#: in memory). A session is a campaign stored in the database, whose generations may be
+#: weeks apart: it never expires, and a timeout asked for is refused, saying so
+NO_TIMEOUT_MESSAGE = (
+    "Sessions do not time out: a session is a campaign stored in the service's database, "
+    "kept however long it stays idle (a lab's generations may be weeks apart), so there is "
+    "no 'timeout' to set. When a campaign is done, halt it (POST /v1/sessions/{id}/halt)."
+)
 #: blank for JSON Schema's ECMA-262 ``\\s`` though not for ``str.strip()``
 _ALSO_BLANK = "\ufeff"
 #: blanks at either end of a label, stripped (the OpenAPI document's pattern says the same)
@@ -146,6 +154,14 @@ def _seed(body: dict[str, Any]) -> int:
     return seed
 
 
+def _refuse_timeout(body: dict[str, Any]) -> None:
+    """A 400 saying that sessions do not expire, for a BPTK-style ``timeout`` (before: the
+    generic "Unknown field(s) 'timeout'", which left a reader wondering whether an idle
+    session is deleted)."""
+    if "timeout" in body:
+        raise BadRequest(NO_TIMEOUT_MESSAGE, detail={"field": "timeout", "fields": ["timeout"]})
+
+
 class Sessions:
     """POST /v1/sessions (create), GET /v1/sessions (list)."""
 
@@ -155,6 +171,7 @@ class Sessions:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Create ``{name, description?, seed?, tag?}``; 409 ``duplicate_name`` on a clash."""
         body = read_json(req)
+        _refuse_timeout(body)
         reject_unknown(body, CREATE_FIELDS)
         name = _name(body, required=True)
         assert name is not None  # required
@@ -199,6 +216,7 @@ class Session:
                 "and cannot be changed. Create a new session to use another tag.",
                 detail={"field": "tag"},
             )
+        _refuse_timeout(body)
         reject_unknown(body, UPDATE_FIELDS)
         session = self._sessions.update(
             owner,
