@@ -236,3 +236,33 @@ def test_a_canceled_simulate_keeps_the_generations_it_finished(api):
     assert session["gen"] == kept and session["population_size"] == 10
     more = api.run("POST", f"/v1/sessions/{sid}/simulate", {"ngens": 1})
     assert more["status"] == "success" and more["result"]["gen"] == kept + 1, more
+
+
+def test_a_cancel_after_the_last_generation_keeps_them_all(api):
+    """The cancel comes after a simulate task's last generation, before its final
+    transaction (the real handler, then the cancel): every generation is finished, so
+    every one is kept, the task ending ``canceled`` (before, all were dropped)."""
+    from sigopt_like.service.task_kinds import run_simulate
+
+    sid = api.session()
+    asked: list[int] = []
+
+    def simulate_then_cancel(ctx):
+        outcome = run_simulate(ctx)
+        r = api.post(f"/v1/sessions/{sid}/tasks/{ctx.task_id}/cancel")
+        asked.append(r.status)
+        return outcome
+
+    api.service.context.runner.handlers["simulate"] = simulate_then_cancel
+    task = api.run(
+        "POST",
+        f"/v1/sessions/{sid}/simulate",
+        {"ngens": 3, "space": small_space(), "population_size": 12, "replicates": 1},
+    )
+    assert asked == [200]
+    assert task["status"] == "canceled" and task["cancel_requested"], task
+    assert task["result"]["generations_run"] == 3 and task["result"]["gen"] == 3, task
+    assert task["progress"]["message"].startswith("canceled after 3 of 3 generations")
+    gens = api.get(f"/v1/sessions/{sid}/history").body["generations"]
+    assert [g["gen"] for g in gens] == [0, 1, 2, 3]
+    assert all(g["has_responses"] for g in gens[1:])
