@@ -8,11 +8,17 @@ and every later command of the session was answered "task_running: ... cancel it
 A session runs one task at a time, so the task to cancel is the session's unfinished
 task of the command's type that was not there before the command began: the ids of the
 unfinished tasks are read first (one listing), and only a task outside them is canceled.
+
+A running task stops at its next step, and may keep what it finished (a simulate task
+its finished generations): the command waits for that (at most ``STOP_WAIT_SECONDS``; a
+second Ctrl-C leaves it) and says how the task ended. Before, it exited at once, and on
+the embedded service its worker process went with it, the finished work lost.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -22,6 +28,9 @@ if TYPE_CHECKING:
     from ..interface import Connection
 
 UNFINISHED = ("new", "running")
+#: how long a command waits for the task it canceled to stop (it stops at its next step)
+STOP_WAIT_SECONDS = 60.0
+POLL_SECONDS = 0.2
 
 
 def _unfinished(conn: Connection, sid: str, task_types: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -46,8 +55,10 @@ def canceled_on_interrupt(conn: Connection, sid: str, *task_types: str) -> Itera
         try:
             started = [t for t in _unfinished(conn, sid, task_types) if t[0] not in before]
             for tid, kind in started:
-                conn.sessions(sid).tasks(tid).cancel()
+                task = conn.sessions(sid).tasks(tid).cancel()
                 click.echo(f"sigopt-like: canceled task {tid} ({kind}) of session {sid}", err=True)
+                if task.status in UNFINISHED:
+                    _await_stop(conn, sid, tid)
         except Exception as err:  # the interrupt is what the user asked for: keep it
             click.echo(
                 f"sigopt-like: could not cancel the task this command started ({err}); "
@@ -55,3 +66,31 @@ def canceled_on_interrupt(conn: Connection, sid: str, *task_types: str) -> Itera
                 err=True,
             )
         raise
+
+
+def _await_stop(conn: Connection, sid: str, tid: str) -> None:
+    """Wait for the canceled running task ``tid`` to stop, then say how it ended (its
+    message says what it kept); a second Ctrl-C or ``STOP_WAIT_SECONDS`` leave it."""
+    click.echo(
+        f"sigopt-like: waiting for task {tid} to stop at its next step (Ctrl-C again to leave it)",
+        err=True,
+    )
+    deadline = time.monotonic() + STOP_WAIT_SECONDS
+    item = conn.sessions(sid).tasks(tid)
+    try:
+        task = item.fetch(result="omit")
+        while task.status in UNFINISHED and time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            task = item.fetch(result="omit")
+    except KeyboardInterrupt:
+        click.echo(f"sigopt-like: left task {tid} stopping", err=True)
+        return
+    if task.status in UNFINISHED:
+        click.echo(
+            f"sigopt-like: task {tid} is still stopping after {STOP_WAIT_SECONDS:g} s; "
+            f"see 'sigopt-like tasks list {sid}'",
+            err=True,
+        )
+        return
+    message = task.progress.message if task.progress is not None else None
+    click.echo(f"sigopt-like: task {tid} {task.status}: {message or 'no message'}", err=True)

@@ -809,6 +809,12 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    if args.follow_stdin:
+        # a terminal's Ctrl-C reaches every process of its group, this one too: the
+        # service decides (a command cancels its task, which keeps what it finished, and
+        # then closes this worker's input). Before, the worker stopped at once, its task
+        # given back and its finished work lost, while the command was still canceling it
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     # a person's worker waits for a PostgreSQL server not up yet, as serve does (a service
     # starts its own workers on a database it has opened)
     waits = changes is None

@@ -4,6 +4,7 @@ real SIGINT, the embedded service on a database file)."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +16,16 @@ import pytest
 import sigopt_like
 
 from .conftest import DATA
+
+
+def _finished_generations(conn: sigopt_like.Connection, least: int) -> bool:
+    """Whether the running simulate task is designing generation ``least`` + 1 or later."""
+    for task in _running(conn, "simulate"):
+        message = (task.progress.message if task.progress is not None else None) or ""
+        said = re.search(r"\((\d+) of 100\): designing", message)
+        if said and int(said[1]) > least:
+            return True
+    return False
 
 
 def _running(conn: sigopt_like.Connection, kind: str) -> list[sigopt_like.Task]:
@@ -38,21 +49,35 @@ def test_ctrl_c_on_a_waiting_command_cancels_the_task_it_started(run, tmp_path, 
     )
     command = [sys.executable, "-c", start, "simulate", "1", "-n", "100", "-q"]
     env = {**os.environ, "PYTHONPATH": str(Path(sigopt_like.__file__).resolve().parents[1])}
+    # a process group of its own, as a terminal's job: Ctrl-C reaches the command and
+    # the worker process its embedded service started alike
     child = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     try:
         with sigopt_like.Connection(database=str(database), task_processes=0) as conn:
             deadline = time.monotonic() + 120
-            while not _running(conn, "simulate"):
+            while not _finished_generations(conn, 2):
                 assert child.poll() is None, child.communicate()
-                assert time.monotonic() < deadline, "the simulate task never ran"
+                assert time.monotonic() < deadline, "the simulate task never ran 2 generations"
                 time.sleep(0.2)
             (task,) = _running(conn, "simulate")
-            child.send_signal(signal.SIGINT)
+            os.killpg(child.pid, signal.SIGINT)
             out, err = child.communicate(timeout=120)
             assert child.returncode == 1 and err.endswith("sigopt-like: aborted\n"), (out, err)
             assert f"canceled task {task.id} (simulate) of session 1" in err, err
+            # the command waited for its task to stop, which kept the generations it
+            # finished (before: the worker stopped on the same Ctrl-C, and they were lost)
+            kept = re.search(
+                r"canceled after (\d+) of 100 generations; the \1 finished are kept", err
+            )
+            assert kept and int(kept[1]) >= 2, err
+            assert conn.sessions("1").fetch().gen == int(kept[1]), err
             with pytest.raises(sigopt_like.TaskCanceledError):
                 conn.sessions("1").tasks(task.id).wait(timeout=60)
     finally:
