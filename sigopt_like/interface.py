@@ -13,6 +13,7 @@ the transport, the first call the models.
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 import threading
@@ -679,18 +680,25 @@ API = Group(
 _Root = build_node_class(API)
 
 
-def _check_embedded_limit(name: str, value: Any, embedded: bool, unit: str = "bytes") -> None:
-    """A ConfigError for an embedded service's limit given to a remote Connection (its
-    server has its own), or one that is not a whole number of at least 1 (``unit``)."""
+def _check_embedded_limit(name: str, value: Any, embedded: bool, unit: str = "bytes") -> int | None:
+    """An embedded service's limit as an int: any integer type (a numpy ``int64``, what a
+    script computes a size with, was refused); a ConfigError when given to a remote
+    Connection (its server has its own), or when not a whole number of at least 1
+    (``unit``): a bool, a float (even ``5.0``) or text is refused."""
     if value is None:
-        return
+        return None
     if not embedded:
         raise ConfigError(
             f"'{name}' is for the embedded service; a remote service has its own "
             f"(sigopt-like serve --{name.replace('_', '-')})."
         )
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+    try:
+        number = None if isinstance(value, bool) else operator.index(value)
+    except TypeError:  # a float, text, numpy's bool: not a whole number
+        number = None
+    if number is None or number < 1:
         raise ConfigError(f"'{name}' must be a whole number of {unit} >= 1, not {value!r}.")
+    return number
 
 
 class Connection(_Root):  # type: ignore[misc, valid-type]
@@ -779,8 +787,12 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
                 f"'task_processes' must be a whole number >= 0 (0: threads of this process), "
                 f"not {task_processes!r}."
             )
-        _check_embedded_limit("max_body_bytes", max_body_bytes, self.config.embedded)
-        _check_embedded_limit("max_table_rows", max_table_rows, self.config.embedded, "rows")
+        max_body_bytes = _check_embedded_limit(
+            "max_body_bytes", max_body_bytes, self.config.embedded
+        )
+        max_table_rows = _check_embedded_limit(
+            "max_table_rows", max_table_rows, self.config.embedded, "rows"
+        )
         if self.config.embedded:
             from .embedded import WSGIAdapter, start_embedded_service
 

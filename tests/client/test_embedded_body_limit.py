@@ -70,6 +70,35 @@ def test_a_body_over_the_default_is_refused_naming_the_setting_and_taken_when_ra
         assert len(stored) == len(table.rows)
 
 
+@pytest.mark.parametrize("kind", ["int64", "uint32"])
+def test_a_numpy_integer_body_limit_is_taken_as_an_int(
+    tmp_path: Path, clean_env: Any, kind: str
+) -> None:
+    """Before: ``max_body_bytes=np.int64(...)``, a size as a script computes it, was a
+    ConfigError "must be a whole number of bytes"; any integer type is taken, as an int,
+    and a body over it is refused naming it."""
+    np = pytest.importorskip("numpy")
+    limit = getattr(np, kind)(4096)
+    with sigopt_like.Connection(
+        database=tmp_path / "numpy.db", task_processes=0, max_body_bytes=limit
+    ) as conn:
+        assert conn.service.settings.max_body_bytes == 4096
+        assert type(conn.service.settings.max_body_bytes) is int
+        campaign = _campaign(conn)
+        with pytest.raises(PayloadTooLargeError, match="the limit is 4096 bytes"):
+            campaign.experiments.put(type="initial", table=_big_table(), wait=True)
+
+
+@pytest.mark.parametrize("kind", ["float64", "bool_"])
+def test_a_numpy_float_or_bool_body_limit_is_refused(
+    tmp_path: Path, clean_env: Any, kind: str
+) -> None:
+    np = pytest.importorskip("numpy")
+    value = getattr(np, kind)(4096.0 if kind == "float64" else True)
+    with pytest.raises(ConfigError, match="'max_body_bytes' must be a whole number of bytes"):
+        sigopt_like.Connection(database=tmp_path / "x.db", max_body_bytes=value)
+
+
 @pytest.mark.parametrize("value", [0, -1, 1.5, True, "10"])
 def test_a_body_limit_that_is_no_count_of_bytes_is_refused(
     tmp_path: Path, clean_env: Any, value: Any

@@ -76,6 +76,31 @@ def test_a_lowered_row_limit_is_honoured(tmp_path: Path, clean_env: Any) -> None
         assert len(campaign.history.fetch().generations[0].table.rows) == 10
 
 
+def test_a_numpy_integer_row_limit_is_taken_and_honoured(tmp_path: Path, clean_env: Any) -> None:
+    """Before: ``max_table_rows=np.int64(10)``, a count as a script computes it, was a
+    ConfigError "must be a whole number of rows"; any integer type is taken, as an int."""
+    np = pytest.importorskip("numpy")
+    with sigopt_like.Connection(
+        database=tmp_path / "numpy.db", task_processes=0, max_table_rows=np.int64(10)
+    ) as conn:
+        assert type(conn.service.settings.max_table_rows) is int
+        campaign = _campaign(conn)
+        with pytest.raises(PayloadTooLargeError, match="the limit is 10 "):
+            campaign.experiments.put(type="initial", table=_table(11), wait=True)
+        campaign.experiments.put(type="initial", table=_table(10), wait=True)
+        assert len(campaign.history.fetch().generations[0].table.rows) == 10
+
+
+@pytest.mark.parametrize("kind", ["float64", "bool_"])
+def test_a_numpy_float_or_bool_row_limit_is_refused(
+    tmp_path: Path, clean_env: Any, kind: str
+) -> None:
+    np = pytest.importorskip("numpy")
+    value = getattr(np, kind)(10.0 if kind == "float64" else True)
+    with pytest.raises(ConfigError, match="'max_table_rows' must be a whole number of rows"):
+        sigopt_like.Connection(database=tmp_path / "x.db", max_table_rows=value)
+
+
 @pytest.mark.parametrize("value", [0, -1, 1.5, True, "10"])
 def test_a_row_limit_that_is_no_count_of_rows_is_refused(
     tmp_path: Path, clean_env: Any, value: Any
