@@ -50,25 +50,25 @@ def generations_left(size: int, used: int, population_size: int) -> int:
     return max(0, (size - used) // population_size)
 
 
-def check_design_size(space: Space, population_size: Any, replicates: Any) -> list[Problem]:
+def check_design_size(
+    space: Space, population_size: Any, replicates: Any, *, key: str = "population_size"
+) -> list[Problem]:
     """Problems with a population size and a replicate count for ``space`` (empty if none).
 
     Accepted: ``1 <= population_size <= min(size, MAX_POPULATION)``, ``replicates >= 0``
     and ``population_size x (replicates + 1) <= MAX_DESIGN_ROWS``; each refusal says why
-    and what would work.
+    and what would work. ``key`` is the name the population was given under (Daptics'
+    ``populationSize``, say): the problems name it and say it, not a key never sent.
     """
     from sigopt_like.spaces import Problem
 
     problems: list[Problem] = []
     if not _is_whole(population_size):
         problems.append(
-            Problem(
-                f"population_size must be a whole number, not {population_size!r}",
-                field="population_size",
-            )
+            Problem(f"{key} must be a whole number, not {population_size!r}", field=key)
         )
     else:
-        problem = _population_problem(space, population_size)
+        problem = _population_problem(space, population_size, key)
         if problem is not None:
             problems.append(problem)
     if not _is_whole(replicates):
@@ -79,7 +79,7 @@ def check_design_size(space: Space, population_size: Any, replicates: Any) -> li
         problems.append(
             Problem(
                 f"replicates {replicates} is negative: use 0 (each experiment once) or more "
-                "(each design has population_size x (replicates + 1) experiments)",
+                f"(each design has {key} x (replicates + 1) experiments)",
                 field="replicates",
             )
         )
@@ -87,7 +87,7 @@ def check_design_size(space: Space, population_size: Any, replicates: Any) -> li
         most = MAX_DESIGN_ROWS // population_size - 1
         problems.append(
             Problem(
-                f"a design of population_size x (replicates + 1) = {population_size} x "
+                f"a design of {key} x (replicates + 1) = {population_size} x "
                 f"{replicates + 1} experiments is more than the {MAX_DESIGN_ROWS:,} rows the "
                 f"service designs per generation; use at most {most} replicates at this "
                 "population, or a smaller population",
@@ -101,16 +101,16 @@ def _is_whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _population_problem(space: Space, population: int) -> Problem | None:
+def _population_problem(space: Space, population: int, key: str) -> Problem | None:
     from sigopt_like.spaces import Problem
 
-    def refuse(message: str, field: str = "population_size") -> Problem:
+    def refuse(message: str, field: str = key) -> Problem:
         return Problem(message, field=field)
 
     if population < MIN_POPULATION:
         return refuse(
-            f"population_size {population} is not a positive whole number: a generation is "
-            "population_size distinct experiments, so use 1 or more"
+            f"{key} {population} is not a positive whole number: a generation is "
+            f"{key} distinct experiments, so use 1 or more"
         )
     try:
         size = space.size()
@@ -122,13 +122,13 @@ def _population_problem(space: Space, population: int) -> Problem | None:
         mixture = space.type == "mixture"
         grow = "widen the components' ranges" if mixture else "add levels or parameters"
         return refuse(
-            f"the space has {size} distinct experiments, fewer than population_size "
+            f"the space has {size} distinct experiments, fewer than {key} "
             f"{population}: a generation needs {population} distinct experiments; {fix}, "
             f"or {grow}"
         )
     if population > MAX_POPULATION:
         return refuse(
-            f"population_size {population} is too large: the service designs at most "
+            f"{key} {population} is too large: the service designs at most "
             f"{MAX_POPULATION} experiments per generation; use {MAX_POPULATION} or fewer "
             "(more generations cover more experiments)"
         )

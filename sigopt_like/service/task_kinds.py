@@ -174,6 +174,14 @@ def _state_result(c: Campaign) -> dict[str, Any]:
 # --------------------------------------------------------------------------- kinds
 
 
+def _put_space(old: Campaign, space: Space, params: dict[str, Any]) -> Campaign:
+    """``old`` with ``space`` put at the population and replicates of a task's params;
+    the population is read under the key the caller sent it under (Daptics'
+    ``populationSize`` is kept so by the route), so that a refusal names that key."""
+    key = "populationSize" if "populationSize" in params else "population_size"
+    return old.put_space(space, params.get(key), params.get("replicates"), population_key=key)
+
+
 def run_space(ctx: TaskContext) -> Outcome:
     """Validate a space and a design size; on success the session is at gen 0."""
     params = ctx.params
@@ -181,9 +189,7 @@ def run_space(ctx: TaskContext) -> Outcome:
     space = _domain_call(lambda: Space.from_dict(params["space"], validate=False))
     old = _load(ctx)
     ctx.progress("validating space", 0.3, "checking the space and the design size")
-    new = _domain_call(
-        lambda: old.put_space(space, params.get("population_size"), params.get("replicates"))
-    )
+    new = _domain_call(lambda: _put_space(old, space, params))
     ctx.progress("counting experiments", 0.8, "counting the space's experiments")
     result = {
         "space": space.to_dict(),
@@ -260,9 +266,7 @@ def run_simulate(ctx: TaskContext) -> Outcome:
     if params.get("space") is not None:
         ctx.progress("validating space", 0.02, "checking the space and the design size")
         space = _domain_call(lambda: Space.from_dict(params["space"], validate=False))
-        c = _domain_call(
-            lambda: old.put_space(space, params.get("population_size"), params.get("replicates"))
-        )
+        c = _domain_call(lambda: _put_space(old, space, params))
     if c.state == NO_SPACE:
         raise TaskFailure(
             [TaskError("the session has no space: give one or put one first", VALIDATION)]

@@ -262,3 +262,36 @@ def test_daptics_params_dict_is_a_space_and_simulate_body(document, api):
             assert_error(alone, 400, "bad_request", "go with a space")
         session = api.get(f"/v1/sessions/{sid}").body
         assert (session["population_size"], session["replicates"]) == (30, 2)
+
+
+@pytest.mark.parametrize("route", ["space", "simulate"])
+def test_a_populationsize_the_task_refuses_is_named_as_sent(api, route):
+    """Before: ``populationSize: -1`` (or more than the space holds) passed the door and the
+    task failed naming 'population_size', a key the caller never sent (the route kept it
+    under that name). The task's refusal names the key sent, in its field and its words;
+    ours stays named ours. Nothing is stored."""
+    method = "PUT" if route == "space" else "POST"
+    extra = {"ngens": 1} if route == "simulate" else {}
+    cases = [
+        ("populationSize", -1, "populationSize -1 is not a positive whole number"),
+        ("populationSize", 10**6, "fewer than populationSize 1000000"),
+        ("population_size", -1, "population_size -1 is not a positive whole number"),
+    ]
+    for key, value, said in cases:
+        sid = api.post("/v1/sessions", {"name": f"pop-key-{route}-{key}-{value}"}).body["id"]
+        body = {**extra, **DAPTICS_PARAMS, key: value}
+        body.pop("populationSize" if key == "population_size" else "population_size", None)
+        task = api.call(method, f"/v1/sessions/{sid}/{route}", body)
+        assert task.status == 202, task.body
+        for _ in range(60):
+            done = api.get(f"/v1/sessions/{sid}/tasks/{task.body['id']}", wait=2)
+            if done.body["status"] not in ("new", "running"):
+                break
+        assert done.body["status"] == "failed", done.body
+        errors = done.body["errors"]
+        assert [e["field"] for e in errors] == [key], errors
+        assert said in errors[0]["message"], errors
+        other = "population_size" if key == "populationSize" else "populationSize"
+        assert other not in errors[0]["message"], errors
+        session = api.get(f"/v1/sessions/{sid}").body
+        assert session["population_size"] is None, session

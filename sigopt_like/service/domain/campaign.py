@@ -293,17 +293,25 @@ class Campaign:
 
     # ----- steps
 
-    def put_space(self, space: Space, population_size: Any, replicates: Any) -> Campaign:
+    def put_space(
+        self,
+        space: Space,
+        population_size: Any,
+        replicates: Any,
+        *,
+        population_key: str = "population_size",
+    ) -> Campaign:
         """The campaign with ``space`` validated at gen 0; CampaignInvalid lists every problem.
 
         Initial experiments put already are kept when they are experiments of the new
         space (a new population or replicates, a level added); CampaignConflict when
-        they are not, rather than dropping measurements without a word.
+        they are not, rather than dropping measurements without a word. A problem of the
+        population names it ``population_key``: the key the caller gave it under.
         """
         self.check_put_space()
         problems = list(space.validate())
         if not problems:
-            problems += check_design_size(space, population_size, replicates)
+            problems += check_design_size(space, population_size, replicates, key=population_key)
         if problems:
             raise CampaignInvalid("The space or the design size is not valid.", problems)
         out = attrs.evolve(

@@ -208,7 +208,9 @@ class SpaceResource(_CampaignRoute):
         raw_space = field(body, "space", dict, required=True)
         population, replicates = _design_size(body, required=True)
         space = parse_space(raw_space)
-        params = {"space": space.to_dict(), "population_size": population, "replicates": replicates}
+        # under the key sent, so that the task's refusal of the population names it
+        params = {"space": space.to_dict(), _population_key(body): population}
+        params["replicates"] = replicates
         self._starter.start(req, resp, sid, "space", params, Campaign.check_put_space)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
@@ -387,7 +389,8 @@ class SimulateResource(_CampaignRoute):
         if raw_space is not None:
             population, replicates = _design_size(body, required=True)
             space = parse_space(raw_space)
-            params.update(space=space.to_dict(), population_size=population, replicates=replicates)
+            params.update(space=space.to_dict(), replicates=replicates)
+            params[_population_key(body)] = population  # the key sent: the task names it
         elif _population_key(body) in body or "replicates" in body:
             raise BadRequest(
                 "population_size and replicates go with a space; without 'space' the "
