@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
+import numbers
 import os
 import random
 import unicodedata
@@ -171,6 +172,18 @@ def _to_int(value: Any) -> int | None:
 FLOAT_EXACT_WHOLE = 2**53
 
 
+def _written_whole(value: Any) -> int | None:
+    """``value`` as the whole number it is written as: an integer (not a bool), or text
+    such as ``"9007199254740993"``; None for anything else (a float, a decimal)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, str) and csvio.is_integer_literal(value):
+        return int(value.strip())
+    return None
+
+
 def _inexact_whole(cell: str, number: float) -> str | None:
     """Why a level written as a whole number (``9007199254740993``, ``2**70 + 1``) cannot
     be taken: a space's numbers are floats, and this one would silently become the float
@@ -220,9 +233,13 @@ class NumericalParameter:
         return "numerical"
 
     def coerce(self, value: Any) -> float:
-        """The level equal to ``value`` (numbers compared with a 1e-9 tolerance).
+        """The level equal to ``value``: a whole number (an int, or text written as one)
+        exactly, other numbers with a 1e-9 tolerance (``0.30000000000000004`` is 0.3).
 
-        Raises ValueError with a message a person can act on.
+        Raises ValueError with a message a person can act on. Before, a whole number
+        within the tolerance of a level was taken as that level: ``9007199254740993``
+        (past 2**53, where a float holds only every other whole number) or
+        ``10000000001`` was stored as the level 9007199254740992 or 1e10, unsaid.
         """
         number = _to_float(value)
         if number is None:
@@ -230,11 +247,16 @@ class NumericalParameter:
                 f"{_show(value)} is not a number ('{self.name}' is numerical)"
                 + (csvio.decimal_comma_tip(value) or csvio.nan_tip(value, self.name))
             )
+        whole = _written_whole(value)
         for level in self.values:
-            if math.isclose(number, level, rel_tol=1e-9, abs_tol=1e-9):
+            if whole is not None:
+                if level == whole:  # an int and a float compare as the numbers they are
+                    return level
+            elif math.isclose(number, level, rel_tol=1e-9, abs_tol=1e-9):
                 return level
         raise ValueError(
-            f"{_show(value)} is not a level of '{self.name}' (levels: {_levels_text(self.values)})"
+            f"{_show(value)} is not a level of '{self.name}' (levels: "
+            f"{_levels_text(self.values)}){_near_level_tip(number, whole, self.values)}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -244,6 +266,20 @@ class NumericalParameter:
             "type": self.type,
             "values": [_number_out(v) for v in self.values],
         }
+
+
+def _near_level_tip(number: float, whole: int | None, levels: Sequence[float]) -> str:
+    """For a whole number within the float tolerance of a level but not equal to it,
+    why that level was not taken; else empty."""
+    if whole is None:
+        return ""
+    for level in levels:
+        if math.isclose(number, level, rel_tol=1e-9, abs_tol=1e-9):
+            return (
+                f"; a whole number is taken only as the level it equals, and "
+                f"{csvio.format_cell(level)} is another number"
+            )
+    return ""
 
 
 @attrs.frozen
@@ -269,7 +305,13 @@ class CategoricalParameter:
             text = csvio.format_cell(value)
             if text in self.values:
                 return text
+            whole = _written_whole(value)
             for level in self.values:
+                if whole is not None:  # exactly, as a numerical level (see its coerce)
+                    level_whole = _written_whole(level)
+                    if (_to_float(level) if level_whole is None else level_whole) == whole:
+                        return level
+                    continue
                 number = _to_float(level)
                 if number is not None and math.isclose(number, value, rel_tol=1e-9, abs_tol=1e-9):
                     return level

@@ -243,6 +243,58 @@ def test_numerical_tolerance(mixed: Space) -> None:
     assert coerce_experiments(table, mixed).rows[0][0] == 1.0
 
 
+def test_a_whole_number_is_a_level_only_if_it_equals_one() -> None:
+    """Before: a whole number within the 1e-9 tolerance of a level was taken as that level,
+    so 2**53 + 1 (which a float cannot hold: it is read as 2**53) and 10**10 + 1 were
+    stored as the levels 2**53 and 1e10, unsaid. A whole number (an int, or text written
+    as one, as CSV and Daptics' string cells give it) must now equal the level; decimals
+    keep the tolerance."""
+    wide = 2**53
+    space = Space.from_dict(
+        {
+            "type": "factorial",
+            "parameters": [
+                {"name": "n", "type": "numerical", "values": [0, wide, 10**10]},
+                {"name": "k", "type": "categorical", "values": [str(wide), "x"]},
+            ],
+        }
+    )
+    sent = [
+        (wide + 1, "x", 1.0),
+        (str(wide + 2), "x", 1.0),
+        (2**62 + 1, "x", 1.0),
+        (10**10 + 1, "x", 1.0),
+        (0, wide + 1, 1.0),
+    ]
+    problems = validate_experiments(Table(columns=("n", "k", "Response"), rows=sent), space)
+    assert [(p.row, p.column) for p in problems] == [
+        (2, "n"),
+        (3, "n"),
+        (4, "n"),
+        (5, "n"),
+        (6, "k"),
+    ]
+    assert f"{wide + 1} is not a level of 'n'" in problems[0].message
+    assert f"{wide} is another number" in problems[0].message
+    assert f"'{wide + 2}' is not a level of 'n'" in problems[1].message
+    assert f"{wide + 1} is not a level of 'k'" in problems[4].message
+    read = Table.from_csv(f"n,k,Response\n{wide + 1},x,1\n")
+    assert [p.column for p in validate_experiments(read, space)] == ["n"]
+    # the levels themselves, as ints, text, floats and CSV cells, are taken exactly
+    exact = Table.from_csv(f"n,k,Response\n{wide},{wide},1\n10000000000,x,2\n")
+    assert coerce_experiments(exact, space).rows == (
+        (float(wide), str(wide), 1.0),
+        (1e10, "x", 2.0),
+    )
+    typed = Table(
+        columns=("n", "k", "Response"), rows=[(str(wide), wide, 1), (1e10 + 1e-6, "x", 2)]
+    )
+    assert coerce_experiments(typed, space).rows == (
+        (float(wide), str(wide), 1.0),
+        (1e10, "x", 2.0),
+    )
+
+
 def test_mixture_rows(mix: Space) -> None:
     text = (
         "param1,param2,param3,param4,param5,Response\n"

@@ -594,3 +594,38 @@ def test_an_earlier_generations_design_put_again_is_named_as_such(api, ready):
     after = api.snapshot(sid)
     assert after["session"] == before["session"] and after["history"] == before["history"]
     assert after["generations"] == before["generations"]
+
+
+def test_a_whole_number_near_a_level_is_refused_not_snapped(api):
+    """Before: a Daptics table's cell of 2**53 + 1 for a numerical parameter whose level is
+    2**53 (JSON int and Daptics' string cell alike) was stored as that level, unsaid,
+    its precision lost through a float. It is refused as any value that is not a level is,
+    by row and column, and nothing is stored."""
+    wide = 2**53
+    space = {
+        "type": "factorial",
+        "parameters": [
+            {"name": "n", "type": "numerical", "values": [0, wide, 2]},
+            {"name": "d", "type": "categorical", "values": ["x", "y"]},
+        ],
+    }
+    sid = api.session()
+    assert api.put_space(sid, space, 2, 0)["status"] == "success"
+    before = api.snapshot(sid)
+    for cell in (wide + 1, str(wide + 1), 2**62 + 1):
+        table = {"colHeaders": ["d", "n", "Response"], "data": [["y", cell, 1.5]]}
+        task = api.put_experiments(sid, "initial", table)
+        assert task["status"] == "failed", task
+        [error] = task["errors"]
+        assert (error["row"], error["column"]) == (2, "n"), error
+        assert (
+            f"{cell if isinstance(cell, int) else repr(cell)} is not a level of 'n'"
+            in (error["message"])
+        ), error
+    after = api.snapshot(sid)
+    assert after["history"] == before["history"]
+    assert after["generations"] == before["generations"]
+    ok = {"colHeaders": ["d", "n", "Response"], "data": [["y", wide, 1.5], ["x", str(wide), 2]]}
+    assert api.put_experiments(sid, "initial", ok)["status"] == "success"
+    stored = api.get(f"/v1/sessions/{sid}/experiments?gen=0").body["table"]["rows"]
+    assert stored == [[wide, "y", 1.5], [wide, "x", 2.0]]
