@@ -308,6 +308,23 @@ def parse_number(text: str) -> float | int | None:
     return float(text)
 
 
+#: a whole number of more digits than this is past a float's range (1.8e308 has 309)
+_FLOAT_RANGE_DIGITS = 309
+
+
+def whole_number(text: str) -> int | None:
+    """The whole number ``text`` is written as (``-12``, ``9007199254740993``, any size a
+    float's range holds); None for other text and for one past a float's range, which the
+    readers refuse as too large (``int()`` raised past 4,300 digits)."""
+    text = text.strip()
+    if not _INTEGER.match(text):
+        return None
+    digits = text.lstrip("+-").lstrip("0") or "0"  # leading zeros count in int()'s limit
+    if len(digits) > _FLOAT_RANGE_DIGITS:
+        return None
+    return -int(digits) if text.startswith("-") else int(digits)
+
+
 def is_integer_literal(text: str) -> bool:
     """Whether ``text`` is written as a whole number (``-12``, ``1180591620717411303424``):
     :func:`parse_number` reads one past 64 bits as a float, whose form (``1.18e+21``) is

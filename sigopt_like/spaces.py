@@ -179,8 +179,8 @@ def _written_whole(value: Any) -> int | None:
         return None
     if isinstance(value, numbers.Integral):
         return int(value)
-    if isinstance(value, str) and csvio.is_integer_literal(value):
-        return int(value.strip())
+    if isinstance(value, str):
+        return csvio.whole_number(value)
     return None
 
 

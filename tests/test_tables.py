@@ -286,6 +286,10 @@ def test_a_whole_number_is_a_level_only_if_it_equals_one() -> None:
         (float(wide), str(wide), 1.0),
         (1e10, "x", 2.0),
     )
+    # text of more digits than int() reads is no level either (was its ValueError's words)
+    huge = Table(columns=("n", "k", "Response"), rows=[("1" + "0" * 5000, "x", 1.0)])
+    [problem] = validate_experiments(huge, space)
+    assert "is not a level of 'n'" in problem.message, problem.message
     typed = Table(
         columns=("n", "k", "Response"), rows=[(str(wide), wide, 1), (1e10 + 1e-6, "x", 2)]
     )
