@@ -7,6 +7,9 @@ API_PREFIX = "/v1"
 #: the integers the service stores (64-bit columns); its door refuses others.
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+#: the largest whole number up to which a float holds every whole number (2**53); past
+#: it a float is written in its own form (``9007199254740994.0``, ``1e+16``), not as digits
+FLOAT_EXACT_WHOLE = 2**53
 #: the largest request body the service takes by default (``ServiceSettings.max_body_bytes``);
 #: the command line stops reading standard input or a device past it (before, ``/dev/zero``
 #: as FILE was read until the process was killed); a regular file is read whole.

@@ -25,7 +25,7 @@ from typing import IO, Any, Union
 
 import attrs
 
-from ._constants import INT64_MAX, INT64_MIN
+from ._constants import FLOAT_EXACT_WHOLE, INT64_MAX, INT64_MIN
 
 CsvSource = Union[str, bytes, "os.PathLike[str]", IO[str], IO[bytes]]
 
@@ -396,13 +396,16 @@ def clip(text: str, limit: int = 60) -> str:
 
 
 def format_cell(value: Any) -> str:
-    """Text of one cell: ``None`` is empty, integral floats lose their ``.0``."""
+    """Text of one cell: ``None`` is empty, integral floats up to 2**53 lose their ``.0``.
+
+    Past 2**53 a float keeps its own form (``9007199254740994.0``, ``1e+16``): written as
+    digits it read back as a whole number, which a response past 2**53 may not be."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
-        if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
+        if math.isfinite(value) and value.is_integer() and abs(value) <= FLOAT_EXACT_WHOLE:
             return str(int(value))
         return repr(value)
     return str(value)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Union
 import attrs
 
 from sigopt_like import compositions, csvio
+from sigopt_like._constants import FLOAT_EXACT_WHOLE as FLOAT_EXACT_WHOLE  # re-exported
 from sigopt_like.errors import SigoptLikeError
 from sigopt_like.population import check_design_size as check_design_size  # re-exported
 from sigopt_like.population import generations_left
@@ -166,10 +167,6 @@ def _to_int(value: Any) -> int | None:
     if isinstance(value, str) and csvio.is_integer_literal(value):
         return int(value.strip())
     return int(number)
-
-
-#: the largest whole number up to which a float holds every whole number (2**53)
-FLOAT_EXACT_WHOLE = 2**53
 
 
 def _written_whole(value: Any) -> int | None:

@@ -16,15 +16,16 @@ from typing import Any
 
 from sigopt_like import csvio
 from sigopt_like._constants import INT64_MAX, INT64_MIN
-from sigopt_like.spaces import FLOAT_EXACT_WHOLE, RESPONSE, Problem, inexact_whole
-from sigopt_like.tables import Table, TableError
+from sigopt_like.spaces import FLOAT_EXACT_WHOLE, RESPONSE, Problem
+from sigopt_like.tables import Table, TableError, wide_response_problem
 
 
 def sendable(table: Table) -> Table:
-    """``table`` as it can be sent: an integer past 64 bits that a float holds exactly
-    becomes that float (as the CSV reader reads ``1180591620717411303424``, and as the
-    service compares numbers; one that a float would round, such as a uint64 ``2**63 + 5``,
-    is refused in the service's words, as is a response a float would round), except a
+    """``table`` as it can be sent: a parameter's integer past 64 bits that a float holds
+    exactly becomes that float (as the CSV reader reads ``1180591620717411303424``, and as
+    the service compares numbers; one that a float would round, such as a uint64 ``2**63 +
+    5``, is refused in the service's words, as is a whole-number response past 2**53, which
+    would come back otherwise: :func:`~sigopt_like.tables.wide_response_problem`), except a
     parameter's cell read from CSV as such a float, which is sent as the text typed
     (``Table.typed``: the service reads it as the same number, and quotes it as typed in a
     problem, not as ``1.1805916207174113e+21``); raises TableError naming the row and
@@ -38,8 +39,8 @@ def sendable(table: Table) -> Table:
         for index, (name, value) in enumerate(zip(table.columns, row, strict=False)):
             cell, message = _cell(name, value)
             typed = table.typed_text(i, index) if name == RESPONSE else None
-            if typed is not None:  # a CSV response past 64 bits that its float rounds
-                message = inexact_whole(int(typed), "a response", "responses")
+            if typed is not None:  # a CSV response typed as a whole number past 64 bits
+                message = wide_response_problem(int(typed))
             cells.append(cell)
             changed = changed or cell is not value
             if message is not None:
@@ -150,9 +151,10 @@ def _cell(name: str, value: Any) -> tuple[Any, str | None]:
     if kind is float:  # the common cells first: a 27,500-row design is 300,000 of them
         return value, None if math.isfinite(value) else _non_finite_problem(name, value)
     if kind is int and name == RESPONSE and not -FLOAT_EXACT_WHOLE <= value <= FLOAT_EXACT_WHOLE:
-        # a response is stored as a float: one that would round is refused, in the
-        # service's words, before anything is sent
-        message = inexact_whole(value, "a response", "responses")
+        # a response is stored as a float: a whole number past 2**53 would come back
+        # otherwise (rounded, or in a float's form), so it is refused, in the service's
+        # words, before anything is sent
+        message = wide_response_problem(value)
         if message is not None:
             return value, message
     if (kind is int and INT64_MIN <= value <= INT64_MAX) or value is None:
@@ -166,6 +168,9 @@ def _cell(name: str, value: Any) -> tuple[Any, str | None]:
         return value, None
     if isinstance(value, numbers.Integral):
         number = int(value)
+        wide = wide_response_problem(number) if name == RESPONSE else None
+        if wide is not None:  # a numpy int64 or an int past 64 bits, as an int's above
+            return value, wide
         if INT64_MIN <= number <= INT64_MAX:
             return value, None
         try:

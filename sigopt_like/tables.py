@@ -24,7 +24,7 @@ from typing import Any, Union
 import attrs
 
 from sigopt_like import csvio
-from sigopt_like._constants import INT64_MAX, MAX_GENERATION
+from sigopt_like._constants import FLOAT_EXACT_WHOLE, INT64_MAX, MAX_GENERATION
 from sigopt_like.errors import SigoptLikeError
 from sigopt_like.spaces import (
     HISTORY_COLUMNS as HISTORY_COLUMNS,  # re-exported: tables write and read them
@@ -91,12 +91,11 @@ def _remember_typed(
     cells: Sequence[str],
     header: Sequence[str],
 ) -> None:
-    """Note the text of each parameter's cell of ``row`` that was typed as a whole number
-    and read as a float (past 64 bits), and of each response so typed that the float
-    does not hold exactly (``sendable`` refuses it); see :class:`Table`'s ``typed``."""
+    """Note the text of each cell of ``row`` that was typed as a whole number and read as
+    a float (past 64 bits): a parameter's is sent as typed, a response so typed is refused
+    (:func:`wide_response_problem`); see :class:`Table`'s ``typed``."""
     for column, value in enumerate(row):
-        typed_whole = type(value) is float and csvio.is_integer_literal(cells[column])
-        if typed_whole and (header[column] != RESPONSE or int(cells[column].strip()) != value):
+        if type(value) is float and csvio.is_integer_literal(cells[column]):
             typed[(index, column)] = cells[column].strip()
 
 
@@ -703,11 +702,13 @@ def _response_problem(value: Any, missing_ok: bool) -> str | None:
     if number is None:
         shown = repr(csvio.clip(value)) if isinstance(value, str) else csvio.clip(repr(value))
         return f"response {shown} is not a number{csvio.decimal_comma_tip(value) or tip}"
-    if isinstance(value, numbers.Integral) and math.isfinite(number):
-        # before: stored as the float next to it (9007199254740993 as ...992), unseen
-        inexact = inexact_whole(int(value), "a response", "responses")
-        if inexact is not None:
-            return inexact
+    whole = _whole_response(value)
+    if whole is not None and math.isfinite(number):
+        # before: stored as the float next to it (9007199254740993 as ...992), or as the
+        # float that equals it and came back in a float's form (2**70), unseen
+        wide = wide_response_problem(whole)
+        if wide is not None:
+            return wide
     if not math.isfinite(number):
         if isinstance(value, str) and csvio.parse_number(value) is not None:
             shown = csvio.clip(value.strip())
@@ -715,6 +716,42 @@ def _response_problem(value: Any, missing_ok: bool) -> str | None:
         # NaN is a missing response (is_missing_response): only an infinity gets here
         return f"response {value!r} is not a finite number: an infinity is refused{tip}"
     return None
+
+
+def _whole_response(value: Any) -> int | None:
+    """A response written as a whole number (an int, or text such as Daptics' string
+    cells), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, str):
+        return csvio.whole_number(value)
+    return None
+
+
+def wide_response_problem(written: int) -> str | None:
+    """Why the whole number ``written`` cannot be a response, or None if it can.
+
+    Responses are floats, which hold every whole number only up to 2**53; past it one
+    becomes the float next to it (``9007199254740993`` -> ``...992``), or the float equal
+    to it, which comes back in a float's form (``2**70`` as ``1.1805916207174113e+21``):
+    either way not as it was sent, so it is refused, saying what to send instead. A
+    number past a float's range is refused as such elsewhere (None here)."""
+    if -FLOAT_EXACT_WHOLE <= written <= FLOAT_EXACT_WHOLE:
+        return None
+    inexact = inexact_whole(written, "a response", "responses")
+    if inexact is not None:
+        return inexact
+    try:
+        as_float = float(written)
+    except OverflowError:
+        return None
+    return (
+        f"{csvio.clip(str(written))} cannot be a response as written: responses are floats, "
+        f"which hold whole numbers as written only up to {FLOAT_EXACT_WHOLE}, and this one "
+        f"would come back as {as_float!r}; write {as_float!r} if that is what you mean"
+    )
 
 
 def _response_number(value: Any) -> float | None:

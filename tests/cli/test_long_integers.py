@@ -1,4 +1,5 @@
-"""Integers beyond 64 bits in CSV files are numbers, read as a spreadsheet reads them.
+"""Integers beyond 64 bits in CSV files are numbers, read as a spreadsheet reads them
+(a level; a response, a float, is written as one: a whole number past 2**53 is refused).
 
 Before: a response cell ``1180591620717411303424`` (a count of 1.18e21) or a level of that
 size was read as a Python int, and the service refused the whole table: "The field
@@ -52,6 +53,15 @@ def test_a_campaign_with_a_long_level_and_a_long_response(run, tmp_path: Path, m
     for row in rows[2:]:
         row[-1] = "1.5"
     measured = tmp_path / "measured.csv"
+    with measured.open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    # a response is a float: as a whole number past 2**53 it would come back in another
+    # form (1.1805916207174113e+21), so it is refused, saying how to write it
+    refused = run("experiments", "put", "1", measured, "--type", "designed", "-q")
+    assert refused.code == 1, refused.err
+    assert f"row 2, column Response: {BIG} cannot be a response as written" in refused.err
+    assert "write 1.1805916207174113e+21 if that is what you mean" in refused.err
+    rows[1][-1] = repr(2.0**70)
     with measured.open("w", newline="") as handle:
         csv.writer(handle).writerows(rows)
     stored = run("experiments", "put", "1", measured, "--type", "designed", "-q")

@@ -318,7 +318,9 @@ def test_csv_text_is_a_table_and_an_empty_one_says_so(session):
 def test_cells_no_table_holds_are_named_by_row_and_column_before_sending(session):
     """Before: a NUL or a lone surrogate in a cell came back from the service as "the
     field 'table.rows[0][1]' contains ...", a JSON path; a cell nested 5,000 lists deep
-    was a RecursionError; a count of 2**70 was refused though a CSV reads it as a float."""
+    was a RecursionError; a count of 2**70 was refused in the door's words (then taken as
+    the float equal to it, which came back in another form: now refused by row and column,
+    test_a_response_past_2_53_comes_back_as_sent_or_is_refused; as a float it is taken)."""
     design = session.generate(wait=True).result.experiments
     measured = session.responses.simulate(design)
     before = session.history.fetch().to_dict()
@@ -339,6 +341,9 @@ def test_cells_no_table_holds_are_named_by_row_and_column_before_sending(session
     assert session.history.fetch().to_dict() == before
     rows = measured.records()
     rows[0]["Response"] = 2**70
+    with pytest.raises(TableError, match=f"row 2, column Response: {2**70} cannot be a resp"):
+        session.experiments.put(type="designed", table=rows, wait=True)
+    rows[0]["Response"] = float(2**70)
     assert session.experiments.put(type="designed", table=rows, wait=True).succeeded
     assert session.experiments.fetch(gen=1).responses()[0] == float(2**70)
 
@@ -659,3 +664,41 @@ def test_an_export_folder_that_cannot_be_used_is_refused_before_the_task(clean_e
         task = campaign.space.put(space=SPACE, population_size=10, replicates=1, wait=False)
         assert task.status in ("new", "running", "success")  # no wait: nothing to export
     assert a_file.read_text() == "x\n"
+
+
+def test_a_response_past_2_53_comes_back_as_sent_or_is_refused(conn):
+    """Before: a response of 2**70 (an int) was sent as the float equal to it and came back
+    as 1.1805916207174113e+21 in the history's ``to_dict`` and ``to_csv``, a form not sent.
+    A whole-number response past 2**53 is now refused by row and column, by the client and
+    by the service for the same cell sent as plain JSON (a Daptics string cell too); sent
+    as a float, it comes back as that float, in ``to_dict``, ``to_csv`` and the CSV read
+    back alike."""
+    sid = conn.sessions.create(name="wide-response").id
+    session = conn.sessions(sid)
+    session.space.put(space=SPACE, population_size=10, replicates=1, wait=True)
+    before = session.history.fetch().to_dict()
+    words = f"{2**70} cannot be a response as written"
+    with pytest.raises(TableError, match=f"row 3, column Response: {words}"):
+        session.experiments.put(
+            type="initial", table=Table(["p1", "c", "Response"], [[1, "a", 1], [2, "b", 2**70]])
+        )
+    for cell in (2**60, str(2**70), str(2**53 + 2)):
+        rows = [[1, "a", 1.0], [2, "b", cell]]
+        body = {"type": "initial", "table": {"colHeaders": ["p1", "c", "Response"], "data": rows}}
+        started = conn.transport.request_json("POST", f"/v1/sessions/{sid}/experiments", json=body)
+        with pytest.raises(TaskFailedError) as failed:
+            session.tasks(started["id"]).wait(timeout=60)
+        assert f"row 3, column Response: {int(cell)} cannot be a response as written" in str(
+            failed.value
+        ), failed.value
+    assert session.history.fetch().to_dict() == before
+    sent = Table(["p1", "c", "Response"], [[1, "a", float(2**70)], [2, "b", 2.0**53 + 2]])
+    session.experiments.put(type="initial", table=sent, wait=True)
+    stored = session.history.fetch().generations[0].table
+    assert stored.to_dict()["rows"] == [[1, "a", float(2**70)], [2, "b", 2.0**53 + 2]]
+    assert stored.to_csv().splitlines()[1:] == [
+        "1,a,1.1805916207174113e+21",
+        "2,b,9007199254740994.0",
+    ]
+    assert Table.from_csv(stored.to_csv()) == stored
+    session.experiments.put(type="initial", table=stored.to_csv(), wait=True)  # read back
