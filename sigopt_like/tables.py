@@ -293,21 +293,30 @@ class Table:
         twice = named_twice(data, (("columns", "colHeaders"), ("rows", "data")), "table")
         if twice is not None:
             raise TableError([twice])
-        columns = data.get("columns", data.get("colHeaders"))
-        rows = data.get("rows", data.get("data", []))
+        # read under the keys sent, so that a refusal names them (a bad Daptics
+        # 'colHeaders' was refused as "a table needs 'columns'", as if not read)
+        names_key = "colHeaders" if "colHeaders" in data else "columns"
+        rows_key = "data" if "data" in data else "rows"
+        columns: Any = data.get(names_key)
+        rows = data.get(rows_key, [])
         if rows is None:
             rows = []
         if not _is_list(columns) or not all(isinstance(c, str) for c in columns):
+            needs = (
+                f"a table's '{names_key}' must be a list of names (the parameters, then Response)"
+                if names_key in data
+                else "a table needs 'columns' (or Daptics' 'colHeaders'): a list of names"
+            )
+            raise TableError([Problem(needs, field="table", column=names_key)])
+        if not _is_list(rows):
             raise TableError(
                 [
                     Problem(
-                        "a table needs 'columns': a list of names", field="table", column="columns"
+                        f"a table's '{rows_key}' must be a list of lists",
+                        field="table",
+                        column=rows_key,
                     )
                 ]
-            )
-        if not _is_list(rows):
-            raise TableError(
-                [Problem("a table's 'rows' must be a list of lists", field="table", column="rows")]
             )
         problems = _header_problems([c.strip() for c in columns], 1)
         clean: list[tuple[Any, ...]] = []

@@ -133,6 +133,29 @@ def test_from_dict_bad_shapes(data: object) -> None:
         Table.from_dict(data)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("data", "key", "words"),
+    [
+        (
+            {"colHeaders": ["p1", 2, "Response"], "data": []},
+            "colHeaders",
+            "must be a list of names",
+        ),
+        ({"colHeaders": "p1,Response", "data": []}, "colHeaders", "must be a list of names"),
+        ({"colHeaders": ["p1", "Response"], "data": "1,2"}, "data", "must be a list of lists"),
+        ({"columns": ["p1", "Response"], "rows": 5}, "rows", "must be a list of lists"),
+        ({"data": [[1, 2]]}, "columns", "(or Daptics' 'colHeaders')"),
+    ],
+)
+def test_a_bad_table_key_is_refused_by_the_name_sent(data: dict, key: str, words: str) -> None:
+    """Before: a Daptics table's bad ``colHeaders`` or ``data`` was refused as "a table
+    needs 'columns'" or "'rows' must be ...", keys not sent, as if they were not read."""
+    with pytest.raises(TableError) as caught:
+        Table.from_dict(data)
+    [problem] = caught.value.problems
+    assert problem.column == key and f"'{key}'" in problem.message and words in problem.message
+
+
 def test_ragged_constructor_refused() -> None:
     with pytest.raises(TableError, match="row 3 has 1 values but there are 2 columns"):
         Table(columns=("a", "b"), rows=[(1, 2), (1,)])

@@ -629,3 +629,41 @@ def test_a_whole_number_near_a_level_is_refused_not_snapped(api):
     assert api.put_experiments(sid, "initial", ok)["status"] == "success"
     stored = api.get(f"/v1/sessions/{sid}/experiments?gen=0").body["table"]["rows"]
     assert stored == [[wide, "y", 1.5], [wide, "x", 2.0]]
+
+
+def test_a_daptics_tables_colheaders_are_read_by_name_or_refused_naming_them(api, ready):
+    """A Daptics table's ``colHeaders`` are read, not ignored: in another order than the
+    space's parameters each cell goes to the parameter its header names; a header that
+    names no parameter fails the update naming it, nothing stored. Before, ``colHeaders``
+    that were not a list of names were refused as "a table needs 'columns'", as if the key
+    sent had not been read: the refusal names ``colHeaders`` (and ``data``) now."""
+    reordered = {
+        "colHeaders": ["Response", "d", "c", "b", "a"],
+        "data": [["3.25", "y", "2.5", "3", "1"], [1.5, "w", 4.5, 0, 2]],
+    }
+    assert api.put_experiments(ready, "initial", reordered)["status"] == "success"
+    stored = api.get(f"/v1/sessions/{ready}/experiments?gen=0").body["table"]
+    assert stored == {
+        "columns": ["a", "b", "c", "d", "Response"],
+        "rows": [[1, 3, 2.5, "y", 3.25], [2, 0, 4.5, "w", 1.5]],
+    }
+    before = api.snapshot(ready)["history"]
+    unknown = {
+        "colHeaders": ["a", "b", "c", "d", "e", "Response"],
+        "data": [[1, 3, 2.5, "y", 0, 1]],
+    }
+    task = api.put_experiments(ready, "initial", unknown)
+    assert task["status"] == "failed", task
+    assert [(e["row"], e["column"]) for e in task["errors"]] == [(1, "e")], task["errors"]
+    assert "column 'e' is not a parameter of the space" in task["errors"][0]["message"]
+    for bad, key in (
+        ({"colHeaders": ["a", 2, "Response"], "data": []}, "colHeaders"),
+        ({"colHeaders": "a,b,c,d,Response", "data": []}, "colHeaders"),
+        ({"colHeaders": ["a", "b", "c", "d", "Response"], "data": "1,3,2.5,y,1"}, "data"),
+    ):
+        r = api.post(f"/v1/sessions/{ready}/experiments", {"type": "initial", "table": bad})
+        assert r.status == 422, r
+        assert f"'{key}' must be a list" in r.body["message"], r.body
+        assert "'columns'" not in r.body["message"] and "'rows'" not in r.body["message"]
+        assert [e["column"] for e in r.body["detail"]["errors"]] == [key], r.body
+    assert api.snapshot(ready)["history"] == before
