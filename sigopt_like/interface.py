@@ -634,6 +634,67 @@ EXPERIMENTS = Group(
     ),
 )
 
+CLIENTS = Group(
+    "clients",
+    "SigOpt's clients: each user is its own client here (its id: token_info().client).",
+    groups=(
+        Group(
+            "tags",
+            "The client's tags, for its training runs (SigOpt's tags).",
+            takes_id=False,
+            endpoints=(
+                E(
+                    "create",
+                    "POST",
+                    None,
+                    "Tag",
+                    "A new tag (a name the client's other tags do not have: else a 409).",
+                    params=(
+                        P("name", str, required=True, doc="the tag's name (1-100 characters)"),
+                        P("color", str, required=True, doc="its color, '#RRGGBB'"),
+                    ),
+                ),
+                E(
+                    "list",
+                    "GET",
+                    None,
+                    "Tag",
+                    "The client's tags, newest first (ascending= for oldest first).",
+                    page=True,
+                    params=(
+                        P("sort", str | None, doc="id: the only order (SigOpt's default)"),
+                        P("ascending", bool | None, doc="oldest first (default: newest)"),
+                    ),
+                ),
+            ),
+        ),
+    ),
+)
+
+TRAINING_RUNS = Group(
+    "training_runs",
+    "SigOpt's training runs (sigopt-python's sigopt.create_run and experiment loops).",
+    groups=(
+        Group(
+            "tags",
+            "The run's tags: add one of the client's tags, or remove one.",
+            endpoints=(
+                E(
+                    "create",
+                    "POST",
+                    None,
+                    "Tag",
+                    "Give the run a tag (no change if it has it); the tag.",
+                    params=(P("id", str | int, required=True, doc="the tag's id"),),
+                ),
+            ),
+            item_endpoints=(
+                E("delete", "DELETE", None, "Tag", "Take the tag off the run; the tag."),
+            ),
+        ),
+    ),
+)
+
 #: THE table: every resource of the API.
 API = Group(
     "",
@@ -653,6 +714,8 @@ API = Group(
     groups=(
         SESSIONS,
         EXPERIMENTS,
+        CLIENTS,
+        TRAINING_RUNS,
         Group(
             "tokens",
             "API tokens.",

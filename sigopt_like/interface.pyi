@@ -34,6 +34,7 @@ from sigopt_like.sigopt_models import (
     QueuedSuggestion,
     StoppingCriteria,
     Suggestion,
+    Tag,
     TokenInfo,
 )
 from sigopt_like.spaces import Space
@@ -847,6 +848,89 @@ class _ExperimentsItem:
     def metric_importances(self) -> _ExperimentsItemMetricImportances:
         """How much each parameter explains each metric."""
 
+class _Clients:
+    """SigOpt's clients: each user is its own client here (its id: token_info().client)."""
+    @overload
+    def __call__(self) -> _Clients: ...
+    @overload
+    def __call__(self, id: _Id, /) -> _ClientsItem: ...
+
+class _ClientsItemTags:
+    """The client's tags, for its training runs (SigOpt's tags)."""
+    def __call__(self) -> _ClientsItemTags: ...
+    def create(
+        self,
+        *,
+        name: str,
+        color: str,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> Tag:
+        """A new tag (a name the client's other tags do not have: else a 409)."""
+    def list(
+        self,
+        *,
+        sort: str | None = ...,
+        ascending: bool | None = ...,
+        limit: int | None = ...,
+        before: str | None = ...,
+        after: str | None = ...,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> Page[Tag]:
+        """The client's tags, newest first (ascending= for oldest first)."""
+
+class _ClientsItem:
+    """SigOpt's clients: each user is its own client here (its id: token_info().client)."""
+    def __call__(self) -> _ClientsItem: ...
+    @property
+    def tags(self) -> _ClientsItemTags:
+        """The client's tags, for its training runs (SigOpt's tags)."""
+
+class _TrainingRuns:
+    """SigOpt's training runs (sigopt-python's sigopt.create_run and experiment loops)."""
+    @overload
+    def __call__(self) -> _TrainingRuns: ...
+    @overload
+    def __call__(self, id: _Id, /) -> _TrainingRunsItem: ...
+
+class _TrainingRunsItemTags:
+    """The run's tags: add one of the client's tags, or remove one."""
+    @overload
+    def __call__(self) -> _TrainingRunsItemTags: ...
+    @overload
+    def __call__(self, id: _Id, /) -> _TrainingRunsItemTagsItem: ...
+    def create(
+        self,
+        *,
+        id: str | int,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> Tag:
+        """Give the run a tag (no change if it has it); the tag."""
+
+class _TrainingRunsItemTagsItem:
+    """The run's tags: add one of the client's tags, or remove one."""
+    def __call__(self) -> _TrainingRunsItemTagsItem: ...
+    def delete(
+        self,
+        *,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> Tag:
+        """Take the tag off the run; the tag."""
+
+class _TrainingRunsItem:
+    """SigOpt's training runs (sigopt-python's sigopt.create_run and experiment loops)."""
+    def __call__(self) -> _TrainingRunsItem: ...
+    @property
+    def tags(self) -> _TrainingRunsItemTags:
+        """The run's tags: add one of the client's tags, or remove one."""
+
 class _Tokens:
     """API tokens."""
     def __call__(self) -> _Tokens: ...
@@ -908,6 +992,12 @@ class _Root:
     @property
     def experiments(self) -> _Experiments:
         """SigOpt experiments: sequential optimization."""
+    @property
+    def clients(self) -> _Clients:
+        """SigOpt's clients: each user is its own client here (its id: token_info().client)."""
+    @property
+    def training_runs(self) -> _TrainingRuns:
+        """SigOpt's training runs (sigopt-python's sigopt.create_run and experiment loops)."""
     @property
     def tokens(self) -> _Tokens:
         """API tokens."""
@@ -977,6 +1067,8 @@ TASKS: Group
 SESSION_GROUPS: tuple[Group, ...]
 SESSIONS: Group
 EXPERIMENTS: Group
+CLIENTS: Group
+TRAINING_RUNS: Group
 API: Group
 
 def version_tuple(text: str) -> tuple[int, ...]: ...

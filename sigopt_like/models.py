@@ -448,6 +448,7 @@ SIGOPT_MODELS = (
     "MetricImportances",
     "BestAssignments",
     "TokenInfo",
+    "Tag",
 )
 
 if TYPE_CHECKING:  # the same names for type checkers
@@ -470,6 +471,7 @@ if TYPE_CHECKING:  # the same names for type checkers
         QueuedSuggestion,
         StoppingCriteria,
         Suggestion,
+        Tag,
         TokenInfo,
     )
 

@@ -251,3 +251,14 @@ class TokenInfo(Model):
     experiment: str | None = None
     expires: int | None = None
     token: str | None = attrs.field(default=None, repr=False)
+
+
+@attrs.define(kw_only=True)
+class Tag(Model):
+    """A client's tag (SigOpt's): a name and a color (``#RRGGBB``), given to training
+    runs (a run's ``tags`` are their ids)."""
+
+    id: str | None = None
+    name: str | None = None
+    color: str | None = None
+    client: str | None = None

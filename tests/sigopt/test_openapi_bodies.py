@@ -33,8 +33,9 @@ from sigopt_like.service.domain import sigopt_parameters as parameters
 from sigopt_like.service.domain import sigopt_rules as rules
 from sigopt_like.service.domain import sigopt_run_maps as run_maps
 from sigopt_like.service.domain import sigopt_runs as runs
+from sigopt_like.service.domain import sigopt_tags as tag_rules
 from sigopt_like.service.domain import sigopt_tasks
-from sigopt_like.service.resources.sigopt import clients, observations, queued, suggestions
+from sigopt_like.service.resources.sigopt import clients, observations, queued, suggestions, tags
 from sigopt_like.service.resources.system import openapi_document
 from sigopt_like.service.store import schema
 
@@ -93,6 +94,8 @@ ACCEPTED: dict[str, set[str]] = {
     C + "RunBatch": _fields(clients.RUN_BATCH_FIELDS),
     C + "CheckpointCreate": _fields(runs.CHECKPOINT_FIELDS, ["object"]),
     C + "FileCreate": _fields(files.FIELDS, ["object"]),
+    C + "TagCreate": _fields(tag_rules.TAG_FIELDS, ["object"]),
+    C + "RunTagAdd": _fields(tags.ADD_FIELDS, ["object"]),
     C + "CheckpointCreate/properties/values/items": _fields(
         runs.CHECKPOINT_VALUE_FIELDS, ["object"]
     ),
@@ -554,6 +557,16 @@ def _file(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
     return "POST", f"/v1/training_runs/{_new_run(api, ids)}/files", body
 
 
+def _tag(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    return "POST", f"/v1/clients/{ids['client']}/tags", {"name": "walked", "color": "#123ABC"}
+
+
+def _run_tag(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    made = api.post(f"/v1/clients/{ids['client']}/tags", {"name": "given", "color": "#000000"})
+    body = {"object": "tag", "id": made.body["id"]}
+    return "POST", f"/v1/training_runs/{_new_run(api, ids)}/tags", body
+
+
 EXAMPLES: list[Example] = [
     _experiment,
     _multitask_experiment,
@@ -582,6 +595,8 @@ EXAMPLES: list[Example] = [
     _run_patch,
     _checkpoint,
     _file,
+    _tag,
+    _run_tag,
 ]
 
 

@@ -473,7 +473,7 @@ def test_times_of_revision_0011_are_kept_and_times_past_2038_written_after(
         assert _differences(store.database.engine) == []
         assert store.schema_version() == migrate.SCHEMA_VERSION
         with store.database.engine.connect() as conn:
-            assert migrate.current_revision(conn) == migrate.HEAD == "0012"
+            assert migrate.current_revision(conn) == migrate.HEAD
             times = [
                 conn.execute(sa.text(query)).one()
                 for query in (

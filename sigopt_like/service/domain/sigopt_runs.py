@@ -131,7 +131,7 @@ def run_create(body: Mapping[str, Any], *, suggested: bool = False) -> dict[str,
                 key,
                 400,
             )
-    _echoed_lists(body, ())
+    _echoed_lists(body, (), ())
     out = {
         "name": name_text(body.get("name"), "name", required=False),
         # a null entry leaves the key out, as SigOpt's parser drops null metadata
@@ -228,7 +228,7 @@ def check_echoed(
     when it makes the object (a create cannot give it); ``updated`` of an existing one
     is free, since the update itself moves it."""
     if what == "run":
-        _echoed_lists(body, shown.get("files", ()))
+        _echoed_lists(body, shown.get("files", ()), shown.get("tags", ()))
     for key in echoed:
         if key not in body or (what == "run" and key in ("files", "tags")):
             continue
@@ -266,10 +266,11 @@ def _same_echo(sent: Any, shown: Any) -> bool:
     return bool(sent == shown)
 
 
-def _echoed_lists(body: Mapping[str, Any], files: Sequence[str]) -> None:
+def _echoed_lists(body: Mapping[str, Any], files: Sequence[str], tags: Sequence[str]) -> None:
     """``files`` and ``tags`` may be sent back as the run renders them (its uploaded files,
-    no tags), and are then dropped; another value would be dropped unseen, so it is a 400:
-    files come from ``run.log_image``, and this service keeps no tags."""
+    its tags' ids), and are then dropped; another value would be dropped unseen, so it is a
+    400: files come from ``run.log_image``, tags are added and removed at
+    ``/v1/training_runs/{id}/tags``, as in SigOpt."""
     sent = body.get("files")
     if sent is not None and sent != list(files):
         raise RuleError(
@@ -278,8 +279,19 @@ def _echoed_lists(body: Mapping[str, Any], files: Sequence[str]) -> None:
             "files",
             400,
         )
-    if body.get("tags") not in (None, []):
-        raise RuleError("'tags' is not kept: this service keeps no tags on runs.", "tags", 400)
+    sent = body.get("tags")
+    if sent is not None and (
+        not isinstance(sent, list)
+        or [str(t) if isinstance(t, int) and not isinstance(t, bool) else t for t in sent]
+        != list(tags)
+    ):
+        raise RuleError(
+            "'tags' is not set by a run's create or update: add a tag to a run with "
+            'POST /v1/training_runs/{id}/tags {"id": <tag id>} and remove it with '
+            f"DELETE /v1/training_runs/{{id}}/tags/<tag id>; this run has {list(tags)}.",
+            "tags",
+            400,
+        )
 
 
 def _datasets_by_name(sent: Any) -> Any:

@@ -161,6 +161,19 @@ sigopt_projects = sa.Table(
     sa.UniqueConstraint("owner_id", "key", name="uq_sigopt_projects_owner_key"),
 )
 
+#: SigOpt's tags of a client (``POST /v1/clients/{cid}/tags``); runs name theirs by id in
+#: their ``fields`` (``"tags"``), as SigOpt keeps them in a run's data
+sigopt_tags = sa.Table(
+    "sigopt_tags",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("owner_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("color", sa.String(7), nullable=False),  # "#RRGGBB", upper case
+    sa.Column("created", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("owner_id", "name", name="uq_sigopt_tags_owner_name"),
+)
+
 sigopt_experiments = sa.Table(
     "sigopt_experiments",
     metadata,

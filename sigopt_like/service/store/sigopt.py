@@ -22,6 +22,7 @@ from .database import Database
 from .pages import Page, PageRequest, fetch_page, fetch_sorted_page
 from .sigopt_files import RunFiles
 from .sigopt_runs import Projects, Runs
+from .sigopt_tags import Tags
 
 E = schema.sigopt_experiments
 S = schema.suggestions
@@ -622,6 +623,7 @@ class SigoptUnit:
         self.projects = Projects(conn)
         self.runs = Runs(conn, lock)
         self.files = RunFiles(conn)
+        self.tags = Tags(conn)
         self._conn = conn
 
     def reassign(self, eid: int, change: Callable[[dict[str, Any]], dict[str, Any]]) -> int:

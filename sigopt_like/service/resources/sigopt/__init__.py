@@ -1,7 +1,7 @@
 """SigOpt's API: v1 experiments, suggestions, queued suggestions, observations and best
 assignments, and the routes the modern sigopt-python client calls (projects, training
-runs, AI experiments, clients, organizations, tokens/self), and experiment (guest)
-tokens.
+runs, AI experiments, clients, organizations, tokens/self), experiment (guest)
+tokens, and tags.
 
 Shapes follow SigOpt's REST API closely enough that the official sigopt-python
 client runs unchanged against this service (see docs/sigopt.md).
@@ -90,6 +90,8 @@ ROUTES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     (f"{RUN}/checkpoints", "runs:Checkpoints", "get post", ("store",)),
     (f"{RUN}/checkpoints/{{ckid}}", "runs:CheckpointItem", "get", ("store",)),
     (f"{RUN}/files", "files:RunFiles", "post", ("store",)),
+    (f"{RUN}/tags", "tags:RunTags", "post", ("store",)),
+    (f"{RUN}/tags/{{tid}}", "tags:RunTagItem", "delete", ("store",)),
     ("/v1/files/{fid}", "files:FileItem", "get", ("store",)),
     ("/v1/files/{fid}/content", "files:FileContent", "get head", ("store",)),
     ("/v1/files/{fid}/upload", "files:FileUpload", "put", ("store",)),
@@ -108,6 +110,7 @@ ROUTES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     (f"{CLIENT}/experiments", "clients:ClientExperiments", "get post", ("store",)),
     (f"{CLIENT}/aiexperiments", "clients:ClientAIExperiments", "get", ("store",)),
     (f"{CLIENT}/training_runs", "clients:ClientRuns", "get", ("store",)),
+    (f"{CLIENT}/tags", "tags:ClientTags", "get post", ("store",)),
     (f"{CLIENT}/projects", "clients:Projects", "get post", ("store",)),
     (PROJECT, "clients:ProjectItem", "get put", ("store",)),
     (f"{PROJECT}/aiexperiments", "clients:ProjectAIExperiments", "get post", ("store",)),

@@ -7,6 +7,7 @@ from typing import Any
 
 from ...store.sigopt import ExperimentRecord, SigoptUnit
 from ...store.sigopt_runs import CheckpointRecord, ProjectRecord, RunRecord
+from ...store.sigopt_tags import TagRecord
 from .render import definition_fields
 
 
@@ -48,7 +49,7 @@ def training_run(row: RunRecord) -> dict[str, Any]:
         "model": fields.get("model"),
         "source_code": fields.get("source_code"),
         "files": list(fields.get("files") or []),  # uploaded ones (resources/sigopt/files.py)
-        "tags": [],
+        "tags": list(fields.get("tags") or []),  # tag ids, oldest first (resources/sigopt/tags.py)
         "best_checkpoint": None,
         "checkpoint_count": row.checkpoint_count,
         "client": str(row.owner_id),
@@ -110,6 +111,16 @@ def checkpoint(row: CheckpointRecord) -> dict[str, Any]:
         "created": row.created,
         "should_stop": False,
         "stopping_reasons": {},
+    }
+
+
+def tag(row: TagRecord) -> dict[str, Any]:
+    return {
+        "object": "tag",
+        "id": str(row.id),
+        "name": row.name,
+        "color": row.color,
+        "client": str(row.owner_id),
     }
 
 
