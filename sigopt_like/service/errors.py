@@ -16,6 +16,7 @@ from ..csvio import clip
 from ..database_targets import first_line
 from .access_log import loggable, redact_tokens
 from .failures import DatabaseOutage
+from .sigopt_unsupported import unsupported
 from .store import errors as store_errors
 from .store.database import (
     CONNECTION_LIMIT_MESSAGE,
@@ -270,7 +271,10 @@ def install_error_handlers(app: falcon.App, outage: DatabaseOutage | None = None
         status = _http_status_code(ex)
         code = _DEFAULT_CODES.get(status, "error")
         headers = dict(ex.headers or {})
-        if status == 404:
+        reason = unsupported(req.method, req.path) if status in (404, 405) else None
+        if reason is not None:  # one of SigOpt's routes not served here: say so, and what to use
+            code, message = "not_supported", reason
+        elif status == 404:
             message = f"No route or object at {req.path}." + _doubled_prefix_hint(req.path)
         elif status == 405:
             allowed = headers.get("Allow", "")
