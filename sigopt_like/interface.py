@@ -639,6 +639,35 @@ CLIENTS = Group(
     "SigOpt's clients: each user is its own client here (its id: token_info().client).",
     groups=(
         Group(
+            "projects",
+            "The client's projects (SigOpt's; made on first use by sigopt-python).",
+            groups=(
+                Group(
+                    "notes",
+                    "The project's notes (SigOpt's): every one is kept, the latest listed.",
+                    takes_id=False,
+                    endpoints=(
+                        E(
+                            "create",
+                            "POST",
+                            None,
+                            "ProjectNote",
+                            "A new note of the project (the project must exist).",
+                            params=(P("contents", str, required=True, doc="the note's text"),),
+                        ),
+                        E(
+                            "list",
+                            "GET",
+                            None,
+                            "ProjectNote",
+                            "The project's latest note (a page of one, or none).",
+                            page=True,
+                        ),
+                    ),
+                ),
+            ),
+        ),
+        Group(
             "tags",
             "The client's tags, for its training runs (SigOpt's tags).",
             takes_id=False,

@@ -31,6 +31,7 @@ from sigopt_like.sigopt_models import (
     Importances,
     MetricImportances,
     Observation,
+    ProjectNote,
     QueuedSuggestion,
     StoppingCriteria,
     Suggestion,
@@ -855,6 +856,44 @@ class _Clients:
     @overload
     def __call__(self, id: _Id, /) -> _ClientsItem: ...
 
+class _ClientsItemProjects:
+    """The client's projects (SigOpt's; made on first use by sigopt-python)."""
+    @overload
+    def __call__(self) -> _ClientsItemProjects: ...
+    @overload
+    def __call__(self, id: _Id, /) -> _ClientsItemProjectsItem: ...
+
+class _ClientsItemProjectsItemNotes:
+    """The project's notes (SigOpt's): every one is kept, the latest listed."""
+    def __call__(self) -> _ClientsItemProjectsItemNotes: ...
+    def create(
+        self,
+        *,
+        contents: str,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> ProjectNote:
+        """A new note of the project (the project must exist)."""
+    def list(
+        self,
+        *,
+        limit: int | None = ...,
+        before: str | None = ...,
+        after: str | None = ...,
+        idempotency_key: str | None = ...,
+        request_timeout: float | tuple[float, float] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> Page[ProjectNote]:
+        """The project's latest note (a page of one, or none)."""
+
+class _ClientsItemProjectsItem:
+    """The client's projects (SigOpt's; made on first use by sigopt-python)."""
+    def __call__(self) -> _ClientsItemProjectsItem: ...
+    @property
+    def notes(self) -> _ClientsItemProjectsItemNotes:
+        """The project's notes (SigOpt's): every one is kept, the latest listed."""
+
 class _ClientsItemTags:
     """The client's tags, for its training runs (SigOpt's tags)."""
     def __call__(self) -> _ClientsItemTags: ...
@@ -885,6 +924,9 @@ class _ClientsItemTags:
 class _ClientsItem:
     """SigOpt's clients: each user is its own client here (its id: token_info().client)."""
     def __call__(self) -> _ClientsItem: ...
+    @property
+    def projects(self) -> _ClientsItemProjects:
+        """The client's projects (SigOpt's; made on first use by sigopt-python)."""
     @property
     def tags(self) -> _ClientsItemTags:
         """The client's tags, for its training runs (SigOpt's tags)."""

@@ -449,6 +449,7 @@ SIGOPT_MODELS = (
     "BestAssignments",
     "TokenInfo",
     "Tag",
+    "ProjectNote",
 )
 
 if TYPE_CHECKING:  # the same names for type checkers
@@ -468,6 +469,7 @@ if TYPE_CHECKING:  # the same names for type checkers
         Parameter,
         Prior,
         Progress,
+        ProjectNote,
         QueuedSuggestion,
         StoppingCriteria,
         Suggestion,

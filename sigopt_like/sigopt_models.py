@@ -262,3 +262,14 @@ class Tag(Model):
     name: str | None = None
     color: str | None = None
     client: str | None = None
+
+
+@attrs.define(kw_only=True)
+class ProjectNote(Model):
+    """A note of a project (SigOpt's): its text, when and by whom it was written."""
+
+    contents: str | None = None
+    created: int | None = None
+    user: str | None = None
+    client: str | None = None
+    project: str | None = None

@@ -52,10 +52,6 @@ _IMPORTANCES = (
     "conn.experiments(id).metric_importances().fetch()). SigOpt's PUT, which asks its "
     "workers to recompute them, is not supported by this service."
 )
-_NOTES = (
-    "Project notes are not supported by this service; keep notes in the project's "
-    "metadata (PUT /v1/clients/{client}/projects/{project} with 'metadata')."
-)
 _WEB = (
     "This route of SigOpt's web application is not supported by this service; its "
     "dashboard ('sigopt-like dashboard', or /dashboard of a served instance) shows "
@@ -124,7 +120,6 @@ UNSUPPORTED: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = tu
         ),
         ("PUT POST DELETE", rf"/v1/experiments/{_ID}/(metric_)?importances", _IMPORTANCES),
         (None, rf"/v1/training_runs/{_ID}/tokens(/.*)?", _RUN_TOKENS),
-        (None, rf"/v1/clients/{_ID}/projects/{_ID}/notes(/.*)?", _NOTES),
         (None, rf"/v1/experiments/{_ID}/training_runs(/.*)?", _EXPERIMENT_RUNS),
         (
             None,

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sigopt_like.service.domain import sigopt_constraints as constraints
 from sigopt_like.service.domain import sigopt_files as files
 from sigopt_like.service.domain import sigopt_metrics as metrics
+from sigopt_like.service.domain import sigopt_notes as note_rules
 from sigopt_like.service.domain import sigopt_observations as observations_rules
 from sigopt_like.service.domain import sigopt_parameters as parameters
 from sigopt_like.service.domain import sigopt_rules as rules
@@ -95,6 +96,7 @@ ACCEPTED: dict[str, set[str]] = {
     C + "CheckpointCreate": _fields(runs.CHECKPOINT_FIELDS, ["object"]),
     C + "FileCreate": _fields(files.FIELDS, ["object"]),
     C + "TagCreate": _fields(tag_rules.TAG_FIELDS, ["object"]),
+    C + "ProjectNoteCreate": _fields(note_rules.NOTE_FIELDS, ["object"]),
     C + "RunTagAdd": _fields(tags.ADD_FIELDS, ["object"]),
     C + "CheckpointCreate/properties/values/items": _fields(
         runs.CHECKPOINT_VALUE_FIELDS, ["object"]
@@ -567,6 +569,11 @@ def _run_tag(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
     return "POST", f"/v1/training_runs/{_new_run(api, ids)}/tags", body
 
 
+def _project_note(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    body = {"object": "project_note", "contents": "a note"}
+    return "POST", f"/v1/clients/{ids['client']}/projects/walked/notes", body
+
+
 EXAMPLES: list[Example] = [
     _experiment,
     _multitask_experiment,
@@ -588,6 +595,7 @@ EXAMPLES: list[Example] = [
     _observation_batch,
     _project,
     _project_update,
+    _project_note,
     _run,
     _run_batch,
     _suggested_run,

@@ -78,10 +78,6 @@ def test_sigopt_python_is_told_what_is_not_served_and_what_to_use(served):
     _refused(
         raw("POST", "training_runs", run.id, "tokens"), 404, "POST /v1/experiments/{id}/tokens"
     )
-    _refused(raw("GET", "clients", client, "projects", "p", "notes"), 404, "metadata")
-    _refused(
-        raw("POST", "clients", client, "projects", "p", "notes", contents="x"), 404, "metadata"
-    )
     _refused(raw("GET", "organizations", client, "memberships"), 404, "no teams")
     _refused(raw("POST", "organizations", client, "invites", email="a@b.c"), 404, "no teams")
     _refused(raw("PUT", "organizations", client, name="team"), 405, "no teams")

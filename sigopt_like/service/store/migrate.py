@@ -39,6 +39,7 @@ REVISIONS = (
     "0011",
     "0012",
     "0013",
+    "0014",
 )
 HEAD = REVISIONS[-1]
 SCHEMA_VERSION = len(REVISIONS)

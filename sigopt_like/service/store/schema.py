@@ -161,6 +161,20 @@ sigopt_projects = sa.Table(
     sa.UniqueConstraint("owner_id", "key", name="uq_sigopt_projects_owner_key"),
 )
 
+#: SigOpt's project notes (``POST /v1/clients/{cid}/projects/{pid}/notes``): every one is
+#: kept, the latest is listed, as SigOpt's
+sigopt_project_notes = sa.Table(
+    "sigopt_project_notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "project_id", sa.Integer, sa.ForeignKey("sigopt_projects.id"), nullable=False, index=True
+    ),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("contents", sa.Text, nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
+)
+
 #: SigOpt's tags of a client (``POST /v1/clients/{cid}/tags``); runs name theirs by id in
 #: their ``fields`` (``"tags"``), as SigOpt keeps them in a run's data
 sigopt_tags = sa.Table(

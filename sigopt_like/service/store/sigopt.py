@@ -21,6 +21,7 @@ from . import schema
 from .database import Database
 from .pages import Page, PageRequest, fetch_page, fetch_sorted_page
 from .sigopt_files import RunFiles
+from .sigopt_notes import ProjectNotes
 from .sigopt_runs import Projects, Runs
 from .sigopt_tags import Tags
 
@@ -624,6 +625,7 @@ class SigoptUnit:
         self.runs = Runs(conn, lock)
         self.files = RunFiles(conn)
         self.tags = Tags(conn)
+        self.notes = ProjectNotes(conn)
         self._conn = conn
 
     def reassign(self, eid: int, change: Callable[[dict[str, Any]], dict[str, Any]]) -> int:

@@ -1,7 +1,7 @@
 """SigOpt's API: v1 experiments, suggestions, queued suggestions, observations and best
 assignments, and the routes the modern sigopt-python client calls (projects, training
 runs, AI experiments, clients, organizations, tokens/self), experiment (guest)
-tokens, and tags.
+tokens, tags and project notes.
 
 Shapes follow SigOpt's REST API closely enough that the official sigopt-python
 client runs unchanged against this service (see docs/sigopt.md).
@@ -115,6 +115,7 @@ ROUTES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     (PROJECT, "clients:ProjectItem", "get put", ("store",)),
     (f"{PROJECT}/aiexperiments", "clients:ProjectAIExperiments", "get post", ("store",)),
     (f"{PROJECT}/experiments", "clients:ProjectExperiments", "get", ("store",)),
+    (f"{PROJECT}/notes", "notes:ProjectNotes", "get post", ("store",)),
     (f"{PROJECT}/training_runs", "clients:ProjectRuns", "get post", ("store",)),
     (f"{PROJECT}/training_runs/batch", "clients:ProjectRunBatch", "post", ("store",)),
 )

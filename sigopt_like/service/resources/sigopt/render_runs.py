@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...store.sigopt import ExperimentRecord, SigoptUnit
+from ...store.sigopt_notes import NoteRecord
 from ...store.sigopt_runs import CheckpointRecord, ProjectRecord, RunRecord
 from ...store.sigopt_tags import TagRecord
 from .render import definition_fields
@@ -111,6 +112,17 @@ def checkpoint(row: CheckpointRecord) -> dict[str, Any]:
         "created": row.created,
         "should_stop": False,
         "stopping_reasons": {},
+    }
+
+
+def project_note(row: NoteRecord, project: ProjectRecord) -> dict[str, Any]:
+    return {
+        "object": "project_note",
+        "contents": row.contents,
+        "created": row.created,
+        "user": str(row.user_id),
+        "client": str(project.owner_id),
+        "project": project.key,
     }
 
 
