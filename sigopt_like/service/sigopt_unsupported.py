@@ -81,6 +81,12 @@ _NO_ID = (
     "conn.experiments(id).best_assignments().fetch(), with no id in the last call); an "
     "experiment's guest token is made at POST /v1/experiments/{id}/tokens."
 )
+_ONE_TAG = (
+    "A tag is read in its client's list, GET /v1/clients/{client}/tags; SigOpt has no "
+    "route to read, rename or delete one tag, nor does this service. A run is given a tag "
+    "at POST /v1/training_runs/{id}/tags and loses it at DELETE "
+    "/v1/training_runs/{id}/tags/{tag}."
+)
 _RUN_LIST = (
     "Training runs are listed at GET /v1/clients/{client}/training_runs (every project) "
     "or GET /v1/clients/{client}/projects/{project}/training_runs (one project)."
@@ -132,6 +138,14 @@ UNSUPPORTED: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = tu
             _ONE_EXPERIMENT,
         ),
         ("GET PUT DELETE POST", r"/v1/training_runs", _RUN_LIST),
+        (None, rf"/v1/clients/{_ID}/tags/.+", _ONE_TAG),
+        (
+            None,
+            rf"/v1/experiments/{_ID}/observations/{_ID}/batch",
+            "A batch of observations is made at POST /v1/experiments/{id}/observations/batch "
+            "(sigopt-python: conn.experiments(id).observations().create_batch(...), with no "
+            "observation id).",
+        ),
         (
             None,
             rf"/v1/(ai)?experiments/{_ID}/(best_assignments|best_training_runs|importances"

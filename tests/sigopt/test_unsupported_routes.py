@@ -72,12 +72,19 @@ def test_sigopt_python_is_told_what_is_not_served_and_what_to_use(served):
     _refused(lambda: conn.training_runs().fetch(), 404, "/v1/clients/{client}/training_runs")
     _refused(lambda: conn.experiments(e.id).best_assignments("1").fetch(), 404, "without an id")
     _refused(lambda: conn.pki_sessions()().create(), 404, "API token")
+    _refused(
+        lambda: conn.experiments(e.id).observations("1").create_batch(observations=[]),
+        404,
+        "POST /v1/experiments/{id}/observations/batch",
+    )
     # SigOpt's routes that sigopt-python reaches through its driver only
     body = _refused(raw("PUT", "experiments", e.id, "metric_importances"), 405, "GET /v1/")
     assert "metric_importances" in body["message"]
     _refused(
         raw("POST", "training_runs", run.id, "tokens"), 404, "POST /v1/experiments/{id}/tokens"
     )
+    _refused(raw("GET", "clients", client, "tags", "1"), 404, "GET /v1/clients/{client}/tags")
+    _refused(raw("DELETE", "clients", client, "tags", "1"), 404, "/v1/training_runs/{id}/tags")
     _refused(raw("GET", "organizations", client, "memberships"), 404, "no teams")
     _refused(raw("POST", "organizations", client, "invites", email="a@b.c"), 404, "no teams")
     _refused(raw("PUT", "organizations", client, name="team"), 405, "no teams")
