@@ -54,7 +54,7 @@ _IMPORTANCES = (
 )
 _WEB = (
     "This route of SigOpt's web application is not supported by this service; its "
-    "dashboard ('sigopt-like dashboard', or /dashboard of a served instance) shows "
+    "dashboard ('sigopt-like dashboard', or / of a served instance) shows "
     "experiments and runs."
 )
 _EXPERIMENT_RUNS = (
