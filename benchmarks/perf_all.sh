@@ -14,6 +14,7 @@ out=benchmarks/results/perf.txt
     python benchmarks/perf_first_task.py
     python benchmarks/perf_throughput.py
     python benchmarks/perf_best.py
+    python benchmarks/perf_requests.py
     if [ -n "$1" ]; then python benchmarks/perf_tasks.py --pg "$1"; fi
     if [ -n "$1" ]; then python benchmarks/migration_time.py --pg "$1"; fi
 } | tee "$out"

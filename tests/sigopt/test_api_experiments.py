@@ -327,3 +327,48 @@ def test_invalid_json_is_400(api: Api):
     )
     assert reply.status == 400 and reply.body["code"] == "invalid_json"
     assert api.snapshot() == before
+
+
+def test_fetching_an_experiment_reads_its_observations_whole_only_one_by_one(service):
+    """The fetch's progress reads every observation to find the best; it read each one
+    whole (assignments and metadata, decoded), where the choice reads the values, and
+    only the first, last and best observations are rendered: 2 of 7 ms at 300."""
+    import sqlalchemy as sa
+
+    api = Api(service)
+    e = api.create_experiment(metrics=[{"name": "v", "objective": "maximize"}])
+    base = f"/v1/experiments/{e['id']}"
+    items = [
+        {
+            "assignments": {"x": k / 10, "n": k % 15, "c": "a"},
+            "value": (k * 7) % 20,
+            "metadata": {"k": k},
+        }
+        for k in range(20)
+    ]
+    assert api.post(f"{base}/observations/batch", {"observations": items}).status == 201
+    whole: list[tuple[str, object]] = []
+
+    def seen(conn, cursor, statement, parameters, *args) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "observations.metadata" in statement:
+            whole.append((" ".join(statement.split()), parameters))
+
+    engine = service.context.store.database.engine
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        reply = api.get(base)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert reply.status == 200, reply.body
+    progress = reply.body["progress"]
+    assert progress["observation_count"] == 20
+    assert progress["best_observation"]["value"] == 19
+    assert progress["best_observation"]["metadata"] == {"k": 17}
+    assert progress["first_observation"]["metadata"] == {"k": 0}
+    assert progress["last_observation"]["metadata"] == {"k": 19}
+    assert whole  # the rendered ones are read whole
+    for statement, parameters in whole:  # one row each: LIMIT 1, or one id
+        one_row = "IN (?)" in statement or (
+            statement.endswith("LIMIT ? OFFSET ?") and tuple(parameters)[-2] == 1
+        )
+        assert one_row, (statement, parameters)

@@ -58,11 +58,17 @@ def best_keys(definition: Mapping[str, Any], observations: Sequence[Observed]) -
         chosen = valid
     elif len(opt) > 1:
         chosen = _pareto(opt, valid)
-    elif int(definition.get("num_solutions") or 1) > 1:
+    elif reads_assignments(definition):
         chosen = _diverse(definition, sorted(valid, key=rank, reverse=True))
     else:
         chosen = [max(valid, key=rank)]  # max keeps the earliest of equals
     return [o.key for o in sorted(chosen, key=rank, reverse=True)]
+
+
+def reads_assignments(definition: Mapping[str, Any]) -> bool:
+    """Whether :func:`best_keys` reads the observations' assignments (only to tell
+    solutions apart when ``num_solutions`` > 1); when not, they may be left empty."""
+    return int(definition.get("num_solutions") or 1) > 1
 
 
 def is_valid(metric_list: Sequence[Mapping[str, Any]], o: Observed) -> bool:

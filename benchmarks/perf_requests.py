@@ -1,0 +1,201 @@
+"""The cost of single requests inside the app (WSGI, no socket), against /health and
+against older code, measured in the same run.
+
+    python benchmarks/perf_requests.py [--observations 300] [--rounds 20] [--calls 10]
+        [--baseline 4b92ffe]
+
+Two processes, this checkout's and the code at ``--baseline`` (extracted from git; the
+default is the code before the request costs of issue #12's store room were cut), each
+on its own embedded SQLite database holding the same data: an experiment (6 doubles,
+one metric) with ``--observations`` observations, a random search with as many, and a
+few Daptics sessions, one with a finished task. Each is asked in turn, round after
+round, for ``--calls`` timed calls of one request through ``falcon.testing`` (the
+app's WSGI callable, every middleware, no network):
+
+* ``GET /health`` (the baseline of each process: the app's fixed cost);
+* ``GET /v1/experiments/{id}`` (SigOpt's fetch, its progress included);
+* ``GET /v1/experiments/{id}/observations?limit=100`` (a page of 100);
+* ``POST /v1/experiments/{id}/suggestions`` of the random search (the engine's walk
+  reads every observation; the open suggestion is deleted after each, untimed);
+* ``POST /v1/experiments/{id}/observations`` of a suggestion (made untimed before);
+* ``GET /v1/sessions/{sid}`` and ``GET /v1/sessions/{sid}/tasks/{tid}``.
+
+Printed: each request's median in each process, its ratio to that process's
+``/health``, and this checkout's ratio to the baseline's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from perf_common import REPO, Figure, baseline_checkout, env_with_path, median, report
+
+BEFORE = "4b92ffe"  # the code before this room's cuts (experiment fetch: 7-8 ms at 300)
+
+WORKER = r"""
+import json, sys, time
+from falcon import testing
+import sigopt_like
+
+database, observations = sys.argv[1], int(sys.argv[2])
+conn = sigopt_like.Connection(database=database, task_processes=0)
+app = conn.service
+params = [{"name": f"p{i}", "type": "double", "bounds": {"min": 0, "max": 1}} for i in range(6)]
+batch = [{"assignments": {f"p{i}": (k * 7 + i) % 100 / 100 for i in range(6)},
+          "value": (k * 37) % 101 / 100, "metadata": {"k": k}} for k in range(observations)]
+ids = []
+for kind in ("offline", "random"):
+    e = conn.experiments.create(name=kind, type=kind, parameters=params, metrics=[{"name": "v"}],
+                                observation_budget=10 * observations + 1000)
+    for start in range(0, observations, 200):
+        conn.experiments(e.id).observations.create_batch(batch[start : start + 200])
+    ids.append(str(e.id))
+eid, rid = ids
+space = sigopt_like.Space.from_dict({"type": "factorial", "parameters": [
+    {"name": f"f{i}", "type": "numerical", "values": list(range(5))} for i in range(3)]})
+sids = [str(conn.sessions.create(name=f"s{i}").id) for i in range(5)]
+task = conn.sessions(sids[0]).space.put(space=space, population_size=10, replicates=1, wait=True)
+tid = str(task.id)
+
+
+def call(method, path, query="", body=None, status=200):
+    result = testing.simulate_request(app, method, path, query_string=query, json=body)
+    assert result.status_code == status, (path, result.status_code, result.text)
+    return result
+
+
+def suggestion():
+    call("POST", f"/v1/experiments/{rid}/suggestions", body={}, status=201)
+
+
+def untimed_after_suggestion():
+    call("DELETE", f"/v1/experiments/{rid}/suggestions", query="state=open", status=204)
+
+
+def observation(made):
+    call("POST", f"/v1/experiments/{rid}/observations",
+         body={"suggestion": made, "value": 0.5}, status=201)
+
+
+def untimed_before_observation():
+    return call("POST", f"/v1/experiments/{rid}/suggestions", body={}, status=201).json["id"]
+
+
+REQUESTS = {
+    "health": lambda: call("GET", "/health"),
+    "experiment": lambda: call("GET", f"/v1/experiments/{eid}"),
+    "observations": lambda: call("GET", f"/v1/experiments/{eid}/observations", "limit=100"),
+    "suggestion": suggestion,
+    "observation": observation,
+    "session": lambda: call("GET", f"/v1/sessions/{sids[0]}"),
+    "task": lambda: call("GET", f"/v1/sessions/{sids[0]}/tasks/{tid}"),
+}
+BEFORE = {"observation": untimed_before_observation}
+AFTER = {"suggestion": untimed_after_suggestion}
+print("ready", flush=True)
+for line in sys.stdin:  # "<request> <count>": answered with the count's seconds
+    name, count = line.split()
+    times = []
+    for _ in range(int(count)):
+        args = (BEFORE[name](),) if name in BEFORE else ()
+        start = time.perf_counter()
+        REQUESTS[name](*args)
+        times.append(time.perf_counter() - start)
+        if name in AFTER:
+            AFTER[name]()
+    print(json.dumps(times), flush=True)
+conn.close()
+"""
+
+REQUESTS = (
+    ("health", "GET /health"),
+    ("experiment", "GET experiment"),
+    ("observations", "GET observations, page of 100"),
+    ("suggestion", "POST suggestion, random search"),
+    ("observation", "POST observation"),
+    ("session", "GET session"),
+    ("task", "GET session's task"),
+)
+
+
+class Worker:
+    """One process serving one checkout's app; asked for timed calls."""
+
+    def __init__(self, code: Path, database: Path, observations: int) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(database), str(observations)],
+            env=env_with_path(code),
+            cwd=str(code),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        if self.proc.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"the worker of {code} did not start")
+
+    def ask(self, name: str, count: int) -> list[float]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(f"{name} {count}\n")
+        self.proc.stdin.flush()
+        return [float(t) for t in json.loads(self.proc.stdout.readline())]
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(60)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--observations", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--calls", type=int, default=10)
+    parser.add_argument("--baseline", default=BEFORE)
+    args = parser.parse_args(argv)
+    codes = {"baseline": baseline_checkout(args.baseline), "subject": REPO}
+    times: dict[tuple[str, str], list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="perf-requests-") as tmp:
+        workers = {
+            side: Worker(code, Path(tmp) / f"{side}.db", args.observations)
+            for side, code in codes.items()
+        }
+        try:
+            for worker in workers.values():  # warm
+                for name, _ in REQUESTS:
+                    worker.ask(name, 5)
+            for _ in range(args.rounds):
+                for name, _ in REQUESTS:
+                    for side, worker in workers.items():
+                        times.setdefault((side, name), []).extend(worker.ask(name, args.calls))
+        finally:
+            for worker in workers.values():
+                worker.close()
+    ms = {key: median(values) * 1e3 for key, values in times.items()}
+    for side, title in (("subject", "this checkout"), ("baseline", args.baseline)):
+        report(
+            f"{title}: requests in the app vs its GET /health (medians, ms,"
+            f" {args.observations} observations)",
+            [
+                Figure(label, ms[(side, name)], ms[(side, "health")], "ms", "-")
+                for name, label in REQUESTS[1:]
+            ],
+        )
+    report(
+        f"this checkout vs {args.baseline}, same requests, interleaved (medians, ms)",
+        [
+            Figure(label, ms[("subject", name)], ms[("baseline", name)], "ms", "-")
+            for name, label in REQUESTS
+        ],
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
