@@ -402,3 +402,26 @@ def test_suggestion_and_assignments_together_are_refused_as_sigopt_refuses_them(
     reply = api.put(f"{base}/observations/{made.body['id']}", {"assignments": s["assignments"]})
     assert reply.status == 400 and reply.body["detail"]["field"] == "assignments", reply.body
     assert api.snapshot() == before
+
+
+def test_a_page_gives_each_observation_its_own_json_columns(api: Api):
+    """A page's JSON columns are decoded a column at a time, all rows at once: each row
+    keeps its own assignments, values and metadata, a missing one (failed: no values;
+    no metadata) included."""
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}"
+    items = [
+        {"assignments": {"x": k / 4, "n": k, "c": "abc"[k % 3]}, "value": k, "metadata": {"k": k}}
+        if k % 3
+        else {"assignments": {"x": k / 4, "n": k, "c": "a"}, "failed": True}
+        for k in range(7)
+    ]
+    assert api.post(f"{base}/observations/batch", {"observations": items}).status == 201
+    page = api.get(f"{base}/observations", limit=5).body["data"]
+    assert [o["assignments"]["n"] for o in page] == [6, 5, 4, 3, 2]
+    for o in page:
+        k = o["assignments"]["n"]
+        assert o["assignments"] == {"x": k / 4, "n": k, "c": "a" if k % 3 == 0 else "abc"[k % 3]}
+        assert o["failed"] is (k % 3 == 0)
+        assert o["value"] == (None if k % 3 == 0 else k)
+        assert o["metadata"] == (None if k % 3 == 0 else {"k": k})
