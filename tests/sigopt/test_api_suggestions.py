@@ -405,3 +405,42 @@ def test_a_lone_suggestion_request_reads_the_store_once(service):
     # a second lone request reads afresh: the first's suggestion is open
     again = api.post(f"{base}/suggestions").body
     assert again["assignments"] != reply.body["assignments"]
+
+
+def test_a_walks_write_reads_the_observations_assignments_only(service):
+    """A random search's write checks its point against every observation: it read each
+    one whole (values, metadata) where the check needs the assignments; the whole rows
+    are read only when the point clashes."""
+    import sqlalchemy as sa
+
+    api = Api(service)
+    e = api.create_experiment(type="random")
+    base = f"/v1/experiments/{e['id']}"
+    items = [
+        {"assignments": {"x": k / 4, "n": k % 15, "c": "a"}, "value": k, "metadata": {"k": k}}
+        for k in range(10)
+    ]
+    assert api.post(f"{base}/observations/batch", {"observations": items}).status == 201
+    engine = service.context.store.database.engine
+    writing: list[bool] = []
+    whole_reads: list[tuple[bool, str]] = []
+
+    def began(conn) -> None:
+        writing.append(len(writing) > 0)  # the request's first transaction reads, then writes
+
+    def seen(conn, cursor, statement, *args) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "observations.metadata" in statement:
+            whole_reads.append((writing[-1], statement))
+
+    sa.event.listen(engine, "begin", began)
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        reply = api.post(f"{base}/suggestions")
+    finally:
+        sa.event.remove(engine, "begin", began)
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert reply.status == 201, reply.body
+    assert writing == [False, True]  # the read (the engine's inputs), the write
+    assert [in_write for in_write, _ in whole_reads] == [False]  # the inputs only
+    observed = [o["assignments"] for o in api.get(f"{base}/observations", limit=100).body["data"]]
+    assert reply.body["assignments"] not in observed

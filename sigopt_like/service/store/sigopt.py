@@ -219,27 +219,44 @@ def _observation(row: Any) -> ObservationRecord:
 
 
 def _observations(rows: Sequence[Any]) -> list[ObservationRecord]:
-    """Rows of ``observations`` as records, each JSON column's texts decoded in one call
-    (one ``json.loads`` per text was most of a page of 100's reading)."""
-    maps = [row._mapping for row in rows]
-    assignments = loads_all([m["assignments"] for m in maps])
-    values = loads_all([m["values"] for m in maps])
-    metadata = loads_all([m["metadata"] for m in maps])
+    """Rows of ``sa.select(O)`` as records, each JSON column's texts decoded in one call
+    (one ``json.loads`` per text was most of a page of 100's reading). The columns are
+    taken by position: a row's ``_mapping``, made afresh at each use, cost as much as
+    the decoding."""
+    assignments = loads_all([r[3] for r in rows])
+    values = loads_all([r[4] for r in rows])
+    metadata = loads_all([r[6] for r in rows])
     return [
         ObservationRecord(
-            id=m["id"],
-            experiment_id=m["experiment_id"],
-            suggestion_id=m["suggestion_id"],
+            id=r[0],
+            experiment_id=r[1],
+            suggestion_id=r[2],
             assignments=a,
             values=v or [],
-            failed=bool(m["failed"]),
+            failed=bool(r[5]),
             metadata=d,
-            created=m["created"],
-            updated=m["updated"],
-            task=m["task"],
+            created=r[7],
+            updated=r[8],
+            task=r[9],
         )
-        for m, a, v, d in zip(maps, assignments, values, metadata, strict=True)
+        for r, a, v, d in zip(rows, assignments, values, metadata, strict=True)
     ]
+
+
+#: the order of ``observations``' columns that :func:`_observations` reads by position
+_OBSERVATION_COLUMNS = (
+    "id",
+    "experiment_id",
+    "suggestion_id",
+    "assignments",
+    "values",
+    "failed",
+    "metadata",
+    "created",
+    "updated",
+    "task",
+)
+assert tuple(O.c.keys()) == _OBSERVATION_COLUMNS, "observations' columns moved"
 
 
 class Experiments:
@@ -571,6 +588,12 @@ class Observations:
         rows = _observations(self.conn.execute(query).all())
         rows.reverse()
         return rows
+
+    def assignments(self, eid: int) -> list[dict[str, Any]]:
+        """The assignments of all the experiment's observations, oldest first (what a
+        walk's write checks a new point against: before, every column of each)."""
+        query = sa.select(O.c.assignments).where(O.c.experiment_id == eid).order_by(O.c.id.asc())
+        return loads_all(self.conn.execute(query).scalars().all())
 
     def scores(self, eid: int, latest: int, *, assignments: bool = False) -> list[ObservationScore]:
         """The ``latest`` observations of the experiment as the choice of the best reads

@@ -263,20 +263,21 @@ def _store(
         if not given:
             pending = unit.suggestions.open_assignments(experiment.id)
             walk = definition["type"] in WALKS
-            now_past = history(unit, experiment)[0] if walk else []
+            # a walk's observed points: their assignments only, unless one clashes
+            observed = unit.observations.assignments(experiment.id) if walk else []
             # and those a concurrent request made since the engine's inputs were read: made
             # from the same inputs and seed, it may be this very point, observed since
             meanwhile = unit.suggestions.latest_assignments(
                 experiment.id, unit.suggestions.count(experiment.id) - pick.made
             )
-            taken = [*pending, *(a for a, _ in now_past), *meanwhile]
+            taken = [*pending, *observed, *meanwhile]
             if choice is not None and any(
                 rules.same_assignments(choice.assignments, p) for p in taken
             ):
                 # a concurrent request took this point meanwhile
                 choice = suggester.choose(
                     definition if walk else {**definition, "type": "random"},
-                    now_past,
+                    history(unit, experiment)[0] if walk else [],
                     pending,
                     seed=seed + len(taken),
                 )
