@@ -648,3 +648,39 @@ def test_a_not_yet_answer_names_a_queued_task_as_queued(tmp_path):
         api.post(f"/v1/sessions/{sid}/tasks/{task['id']}/cancel")
         r = api.get(f"/v1/sessions/{sid}/design")  # nothing under way: the plain answer
         assert r.status == 409 and "set one first" in r.body["message"], r
+
+
+def test_a_tasks_status_is_one_point_read(embedded):
+    """``GET /v1/sessions/{sid}/tasks/{tid}``, what clients poll, took a transaction of
+    two reads (the session's row, whole, then the task's); it is one precompiled point
+    read of the task joined to its session, outside SQLAlchemy's pipeline. What it cannot
+    answer goes the old way: a missing session or task (each said as before), and a
+    generate task's design, read from the campaign."""
+    api = embedded
+    sid = api.session()
+    task = api.put_space(sid, small_space(), 12, 1)
+    path = f"/v1/sessions/{sid}/tasks/{task['id']}"
+    engine = api.service.context.store.database.engine
+    began: list[object] = []
+
+    def begin(conn) -> None:
+        began.append(conn)
+
+    sa.event.listen(engine, "begin", begin)
+    try:
+        whole = api.get(path)
+        omitted = api.get(path, result="omit")
+    finally:
+        sa.event.remove(engine, "begin", begin)
+    assert began == []
+    assert whole.status == 200 and whole.body == task
+    assert omitted.status == 200
+    assert omitted.body == {key: value for key, value in task.items() if key != "result"}
+    missing_task = api.get(f"/v1/sessions/{sid}/tasks/999999")
+    assert missing_task.status == 404 and "No task with id '999999'" in missing_task.body["message"]
+    missing_session = api.get(f"/v1/sessions/999999/tasks/{task['id']}")
+    assert missing_session.status == 404
+    assert "No session with id '999999'" in missing_session.body["message"]
+    generated = api.generate(sid)
+    shown = api.get(f"/v1/sessions/{sid}/tasks/{generated['id']}").body
+    assert shown == generated and shown["result"]["experiments"]["rows"]

@@ -19,11 +19,12 @@ from ..domain.campaign import Campaign, CampaignConflict
 from ..domain.tasks import ACTIVE, FINISHED, TaskError, capped_errors
 from . import schema
 from .campaigns import design_table, history_through, load_campaign, session_row
-from .database import Database
+from .database import Database, PointQuery
 from .errors import Conflict, NotFound
 from .pages import Page, PageRequest, fetch_page
 
 T = schema.tasks
+SESSIONS = schema.sessions
 META = schema.meta
 #: the ``meta`` row holding when a task runner last said it runs on this database (unix
 #: seconds); one row for every runner, so it never grows with workers that come and go
@@ -70,7 +71,11 @@ _COLUMNS = tuple(T.c[name] for name in attrs.fields_dict(TaskRecord))
 
 
 def _record(row: Any) -> TaskRecord:
-    m = row._mapping
+    return _record_of(row._mapping)
+
+
+def _record_of(m: Any) -> TaskRecord:
+    """A task from a mapping of its columns (a row's ``_mapping``, or a point read's)."""
     return TaskRecord(
         **{
             **m,
@@ -92,6 +97,26 @@ class TaskStore:
 
     def __init__(self, database: Database) -> None:
         self._db = database
+        #: a task of an owner's session, one precompiled statement, with and without its
+        #: result: a task's status is what clients poll (see PointQuery for why)
+        self._owned = {
+            with_result: PointQuery(
+                database,
+                _select(with_result=with_result)
+                .select_from(T.join(SESSIONS, SESSIONS.c.id == T.c.session_id))
+                .where(
+                    T.c.id == sa.bindparam("tid"),
+                    T.c.session_id == sa.bindparam("sid"),
+                    SESSIONS.c.owner_id == sa.bindparam("owner"),
+                ),
+            )
+            for with_result in (True, False)
+        }
+        #: the names of those statements' columns, in their order
+        self._owned_names = {
+            with_result: tuple(c.key for c in _select(with_result=with_result).selected_columns)
+            for with_result in (True, False)
+        }
 
     # ----- the routes
 
@@ -143,7 +168,17 @@ class TaskStore:
         self, owner: int, session_id: int, task_id: int, *, with_result: bool = True
     ) -> TaskRecord:
         """Task ``task_id`` of the owner's session ``session_id``; NotFound otherwise.
-        ``with_result=False`` leaves its result out (None): neither read nor built."""
+        ``with_result=False`` leaves its result out (None): neither read nor built.
+
+        One point read (the task joined to its session), where it was a transaction of
+        two reads; the transaction remains for what the point read does not answer: a
+        missing task or session (which of them is missing, the message says) and a
+        result shown from the campaign's generations (:func:`_shown`)."""
+        row = self._owned[with_result].one(tid=task_id, sid=session_id, owner=owner)
+        if row is not None:
+            task = _record_of(dict(zip(self._owned_names[with_result], row, strict=True)))
+            if not with_result or _campaign_part(task) is None:
+                return task
         with self._db.read() as conn:
             session_row(conn, session_id, owner)
             return self._get_shown(conn, session_id, task_id, with_result)
@@ -495,23 +530,35 @@ class TaskStore:
         return int(key[0])
 
 
-def _shown(conn: sa.Connection, task: TaskRecord) -> TaskRecord:
-    """A finished task as shown: a generate task's design and a simulate task's history
-    are not stored in its result (they are the campaign's, stored once) but read from
-    the campaign's generations."""
+def _campaign_part(task: TaskRecord) -> str | None:
+    """What :func:`_shown` reads from the campaign for this task's result: ``"design"``,
+    ``"history"`` or nothing (None)."""
     result = task.result
     # a canceled task has a result when it kept some of its work (simulate: the
     # generations finished before the cancel)
     if task.status not in ("success", "canceled") or result is None or "gen" not in result:
-        return task
+        return None
     if task.type == "generate" and "experiments" not in result:
+        return "design"
+    if task.type == "simulate" and "history" not in result:
+        return "history"
+    return None
+
+
+def _shown(conn: sa.Connection, task: TaskRecord) -> TaskRecord:
+    """A finished task as shown: a generate task's design and a simulate task's history
+    are not stored in its result (they are the campaign's, stored once) but read from
+    the campaign's generations."""
+    part = _campaign_part(task)
+    if part is None or task.result is None:
+        return task
+    result = task.result
+    if part == "design":
         table = design_table(conn, task.session_id, int(result["gen"]))
         return attrs.evolve(task, result={**result, "experiments": table})
-    if task.type == "simulate" and "history" not in result:
-        history = history_through(conn, task.session_id, int(result["gen"]))
-        shown = {"history": {"object": "history", "generations": history}, **result}
-        return attrs.evolve(task, result=shown)
-    return task
+    history = history_through(conn, task.session_id, int(result["gen"]))
+    shown = {"history": {"object": "history", "generations": history}, **result}
+    return attrs.evolve(task, result=shown)
 
 
 def _change(conn: sa.Connection, task_id: int, *, where: Any = None, **values: Any) -> bool:
