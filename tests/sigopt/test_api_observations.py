@@ -425,3 +425,31 @@ def test_a_page_gives_each_observation_its_own_json_columns(api: Api):
         assert o["failed"] is (k % 3 == 0)
         assert o["value"] == (None if k % 3 == 0 else k)
         assert o["metadata"] == (None if k % 3 == 0 else {"k": k})
+
+
+def test_an_observation_on_sqlite_reads_its_experiment_once(service):
+    """Each SigOpt write read its experiment twice: a SELECT to lock its row (FOR UPDATE,
+    which PostgreSQL needs), then the row. On SQLite the write transaction (BEGIN
+    IMMEDIATE) is the lock, so the first read was for nothing and is no longer run."""
+    import sqlalchemy as sa
+
+    api = Api(service)
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}"
+    made = api.post(f"{base}/suggestions").body
+    engine = service.context.store.database.engine
+    assert engine.dialect.name == "sqlite"
+    reads: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        if "FROM sigopt_experiments" in statement:
+            reads.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        reply = api.post(f"{base}/observations", {"suggestion": made["id"], "value": 1.5})
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert reply.status == 201, reply.body
+    assert len(reads) == 1, reads
+    assert api.get(f"{base}/suggestions/{made['id']}").body["state"] == "closed"

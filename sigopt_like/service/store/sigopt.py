@@ -703,12 +703,17 @@ class SigoptUnit:
     """One transaction over the SigOpt family's rows."""
 
     def __init__(self, conn: sa.Connection, lock: bool = False) -> None:
-        self.experiments = Experiments(conn, lock)
+        # a write's row locks (FOR UPDATE) where the database has them: on SQLite the
+        # write transaction (BEGIN IMMEDIATE) is the lock, and the locking SELECT that
+        # each SigOpt write ran before reading its experiment or run was a statement for
+        # nothing
+        row_locks = lock and conn.dialect.name != "sqlite"
+        self.experiments = Experiments(conn, row_locks)
         self.suggestions = Suggestions(conn)
         self.queued = QueuedSuggestions(conn)
         self.observations = Observations(conn)
         self.projects = Projects(conn)
-        self.runs = Runs(conn, lock)
+        self.runs = Runs(conn, row_locks)
         self.files = RunFiles(conn)
         self.tags = Tags(conn)
         self.notes = ProjectNotes(conn)
