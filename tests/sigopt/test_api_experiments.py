@@ -332,7 +332,9 @@ def test_invalid_json_is_400(api: Api):
 def test_fetching_an_experiment_reads_its_observations_whole_only_one_by_one(service):
     """The fetch's progress reads every observation to find the best; it read each one
     whole (assignments and metadata, decoded), where the choice reads the values, and
-    only the first, last and best observations are rendered: 2 of 7 ms at 300."""
+    only the first, last and best observations are rendered: 9.4 -> 3.0 ms at 300. Those
+    three are read whole in one statement (it took three for the first and last and
+    their count)."""
     import sqlalchemy as sa
 
     api = Api(service)
@@ -348,10 +350,12 @@ def test_fetching_an_experiment_reads_its_observations_whole_only_one_by_one(ser
     ]
     assert api.post(f"{base}/observations/batch", {"observations": items}).status == 201
     whole: list[tuple[str, object]] = []
+    statements: list[str] = []
 
     def seen(conn, cursor, statement, parameters, *args) -> None:
+        statements.append(" ".join(statement.split()))
         if statement.lstrip().upper().startswith("SELECT") and "observations.metadata" in statement:
-            whole.append((" ".join(statement.split()), parameters))
+            whole.append((statements[-1], parameters))
 
     engine = service.context.store.database.engine
     sa.event.listen(engine, "before_cursor_execute", seen)
@@ -366,9 +370,9 @@ def test_fetching_an_experiment_reads_its_observations_whole_only_one_by_one(ser
     assert progress["best_observation"]["metadata"] == {"k": 17}
     assert progress["first_observation"]["metadata"] == {"k": 0}
     assert progress["last_observation"]["metadata"] == {"k": 19}
-    assert whole  # the rendered ones are read whole
-    for statement, parameters in whole:  # one row each: LIMIT 1, or one id
-        one_row = "IN (?)" in statement or (
-            statement.endswith("LIMIT ? OFFSET ?") and tuple(parameters)[-2] == 1
-        )
-        assert one_row, (statement, parameters)
+    # the rendered ones are read whole, by their ids, at once
+    assert len(whole) == 1, whole
+    ((statement, _),) = whole
+    assert statement.endswith("WHERE observations.id IN (?, ?, ?)"), statement
+    counted = [s for s in statements if "count(" in s.lower() and "FROM observations" in s]
+    assert len(counted) == 1, statements

@@ -638,17 +638,16 @@ class Observations:
         page = fetch_page(self.conn, query, O.c.id, request, lambda row: row, ascending=ascending)
         return attrs.evolve(page, items=_observations(page.items))
 
-    def ends(self, eid: int) -> tuple[int, ObservationRecord | None, ObservationRecord | None]:
-        """``(count, first, last)`` observations of the experiment."""
-        base = sa.select(O).where(O.c.experiment_id == eid)
-        count = self.conn.execute(
-            sa.select(sa.func.count()).where(O.c.experiment_id == eid)
-        ).scalar_one()
-        if not count:
-            return 0, None, None
-        first = self.conn.execute(base.order_by(O.c.id.asc()).limit(1)).one()
-        last = self.conn.execute(base.order_by(O.c.id.desc()).limit(1)).one()
-        return int(count), _observation(first), _observation(last)
+    def span(self, eid: int) -> tuple[int, int | None, int | None]:
+        """``(count, first id, last id)`` of the experiment's observations (None, None
+        when it has none): one statement, where reading the first and last rows took
+        three."""
+        row = self.conn.execute(
+            sa.select(sa.func.count(), sa.func.min(O.c.id), sa.func.max(O.c.id)).where(
+                O.c.experiment_id == eid
+            )
+        ).one()
+        return int(row[0]), row[1], row[2]
 
     def task_counts(self, eid: int) -> dict[str | None, int]:
         """How many observations the experiment has of each task (by name; None: none)."""

@@ -180,8 +180,11 @@ def best_rows(
 
 def progress(unit: SigoptUnit, experiment: ExperimentRecord) -> dict[str, Any]:
     """SigOpt's ``progress`` of a v1 experiment."""
-    count, first, last = unit.observations.ends(experiment.id)
-    top = best_rows(unit, experiment, limit=1) if count else []
+    count, first_id, last_id = unit.observations.span(experiment.id)
+    best_id = next(iter(best_keys(unit, experiment)), None) if count else None
+    # the three rendered, read whole at once
+    rows = unit.observations.of_ids([k for k in (first_id, last_id, best_id) if k is not None])
+    first, last, top = (None if k is None else rows.get(k) for k in (first_id, last_id, best_id))
     spent = float(count)
     if experiment.tasks and count:  # SigOpt: the sum of the observations' task costs
         spent = sigopt_tasks.consumed(
@@ -193,7 +196,7 @@ def progress(unit: SigoptUnit, experiment: ExperimentRecord) -> dict[str, Any]:
         "observation_budget_consumed": spent,
         "first_observation": observation(first, experiment.tasks) if first else None,
         "last_observation": observation(last, experiment.tasks) if last else None,
-        "best_observation": observation(top[0], experiment.tasks) if top else None,
+        "best_observation": observation(top, experiment.tasks) if top else None,
     }
 
 
