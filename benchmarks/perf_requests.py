@@ -2,7 +2,7 @@
 against older code, measured in the same run.
 
     python benchmarks/perf_requests.py [--observations 300] [--rounds 20] [--calls 10]
-        [--baseline 4b92ffe]
+        [--baseline 4b92ffe] [--only suggestion ...]
 
 Two processes, this checkout's and the code at ``--baseline`` (extracted from git; the
 default is the code before the request costs of issue #12's store room were cut), each
@@ -160,7 +160,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--calls", type=int, default=10)
     parser.add_argument("--baseline", default=BEFORE)
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[name for name, _ in REQUESTS[1:]],
+        help="time this request (and /health) alone; repeatable",
+    )
     args = parser.parse_args(argv)
+    chosen = [
+        (n, label) for n, label in REQUESTS if n == "health" or not args.only or n in args.only
+    ]
     codes = {"baseline": baseline_checkout(args.baseline), "subject": REPO}
     times: dict[tuple[str, str], list[float]] = {}
     ratios: dict[str, list[float]] = {}  # each round's subject/baseline, to show the spread
@@ -171,10 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         }
         try:
             for worker in workers.values():  # warm
-                for name, _ in REQUESTS:
+                for name, _ in chosen:
                     worker.ask(name, 5)
             for _ in range(args.rounds):
-                for name, _ in REQUESTS:
+                for name, _ in chosen:
                     medians = {}
                     for side, worker in workers.items():
                         got = worker.ask(name, args.calls)
@@ -191,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             f" {args.observations} observations)",
             [
                 Figure(label, ms[(side, name)], ms[(side, "health")], "ms", "-")
-                for name, label in REQUESTS[1:]
+                for name, label in chosen[1:]
             ],
         )
     report(
@@ -205,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
                 "-",
                 note=f"rounds' ratios {min(ratios[name]):.2f}-{max(ratios[name]):.2f}x",
             )
-            for name, label in REQUESTS
+            for name, label in chosen
         ],
     )
     return 0
