@@ -15,6 +15,8 @@ app's WSGI callable, every middleware, no network):
 * ``GET /health`` (the baseline of each process: the app's fixed cost);
 * ``GET /v1/experiments/{id}`` (SigOpt's fetch, its progress included);
 * ``GET /v1/experiments/{id}/observations?limit=100`` (a page of 100);
+* ``GET /v1/experiments?limit=100``: a page of 22 experiments (the two above and 20 of
+  50 observations), each with its progress;
 * ``POST /v1/experiments/{id}/suggestions`` of the random search (the engine's walk
   reads every observation; the open suggestion is deleted after each, untimed);
 * ``POST /v1/experiments/{id}/observations`` of a suggestion (made untimed before);
@@ -59,6 +61,9 @@ for kind in ("offline", "random"):
         conn.experiments(e.id).observations.create_batch(batch[start : start + 200])
     ids.append(str(e.id))
 eid, rid = ids
+for j in range(20):  # a list's page: 22 experiments, 20 of them with 50 observations
+    e = conn.experiments.create(name=f"listed-{j}", parameters=params, metrics=[{"name": "v"}])
+    conn.experiments(e.id).observations.create_batch(batch[:50])
 space = sigopt_like.Space.from_dict({"type": "factorial", "parameters": [
     {"name": f"f{i}", "type": "numerical", "values": list(range(5))} for i in range(3)]})
 sids = [str(conn.sessions.create(name=f"s{i}").id) for i in range(5)]
@@ -93,6 +98,7 @@ REQUESTS = {
     "health": lambda: call("GET", "/health"),
     "experiment": lambda: call("GET", f"/v1/experiments/{eid}"),
     "observations": lambda: call("GET", f"/v1/experiments/{eid}/observations", "limit=100"),
+    "experiments": lambda: call("GET", "/v1/experiments", "limit=100"),
     "suggestion": suggestion,
     "observation": observation,
     "session": lambda: call("GET", f"/v1/sessions/{sids[0]}"),
@@ -119,6 +125,7 @@ REQUESTS = (
     ("health", "GET /health"),
     ("experiment", "GET experiment"),
     ("observations", "GET observations, page of 100"),
+    ("experiments", "GET experiments, page of 22"),
     ("suggestion", "POST suggestion, random search"),
     ("observation", "POST observation"),
     ("session", "GET session"),

@@ -376,3 +376,54 @@ def test_fetching_an_experiment_reads_its_observations_whole_only_one_by_one(ser
     assert statement.endswith("WHERE observations.id IN (?, ?, ?)"), statement
     counted = [s for s in statements if "count(" in s.lower() and "FROM observations" in s]
     assert len(counted) == 1, statements
+
+
+def test_a_list_reads_its_experiments_observations_in_three_statements(service):
+    """Each listed experiment's progress read its observations with statements of its
+    own (four an experiment: 94 statements for a page of 30); the page's are read
+    together, and each progress is the one its experiment's fetch gives."""
+    import sqlalchemy as sa
+
+    api = Api(service)
+    made = [
+        api.create_experiment(name="empty"),
+        api.create_experiment(name="max", metrics=[{"name": "v", "objective": "maximize"}]),
+        api.create_experiment(name="min", metrics=[{"name": "v", "objective": "minimize"}]),
+        api.create_experiment(name="two", num_solutions=2, observation_budget=20),
+        api.create_experiment(
+            name="tasks",
+            tasks=[{"name": "cheap", "cost": 0.3}, {"name": "full", "cost": 1.0}],
+            observation_budget=20,
+        ),
+    ]
+    for e in made[1:]:
+        base = f"/v1/experiments/{e['id']}"
+        for k in range(6):
+            body: dict = {
+                "assignments": {"x": k - 2.5, "n": (k * 5) % 16, "c": "abc"[k % 3]},
+                "value": (k * 7) % 5,
+                "metadata": {"k": k},
+            }
+            if k == 4:
+                body = {"assignments": body["assignments"], "failed": True}
+            if e["name"] == "tasks":
+                body["task"] = "full" if k % 2 else "cheap"
+            reply = api.post(f"{base}/observations", body)
+            assert reply.status == 201, reply.body
+    alone = {e["id"]: api.get(f"/v1/experiments/{e['id']}").body["progress"] for e in made}
+    engine = service.context.store.database.engine
+    reads: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        if "FROM observations" in statement:
+            reads.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        listed = api.get("/v1/experiments", limit=10).body["data"]
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert {e["id"]: e["progress"] for e in listed} == alone
+    assert alone[made[3]["id"]]["best_observation"] is not None
+    # three for the page (14 before), and the multitask experiment's four (its task costs)
+    assert len(reads) == 3 + 4, reads

@@ -259,6 +259,30 @@ _OBSERVATION_COLUMNS = (
 assert tuple(O.c.keys()) == _OBSERVATION_COLUMNS, "observations' columns moved"
 
 
+def _score_columns(assignments: bool) -> list[sa.ColumnElement]:
+    """The columns :func:`_scores` reads, in its order."""
+    columns: list[sa.ColumnElement] = [O.c.id, O.c["values"], O.c.failed, O.c.task]
+    if assignments:
+        columns.append(O.c.assignments)
+    return columns
+
+
+def _scores(rows: Sequence[Any], assignments: bool) -> list[ObservationScore]:
+    """Rows of :func:`_score_columns` as scores, each column decoded in one call."""
+    values = loads_all([r[1] for r in rows])
+    chosen = loads_all([r[4] for r in rows]) if assignments else [{}] * len(rows)
+    return [
+        ObservationScore(
+            id=r[0],
+            assignments=a,
+            values={v["name"]: v["value"] for v in vs or ()},
+            failed=bool(r[2]),
+            task=r[3],
+        )
+        for r, vs, a in zip(rows, values, chosen, strict=True)
+    ]
+
+
 class Experiments:
     """Experiments of one owner (SigOpt v1 experiments and AI experiments).
 
@@ -599,29 +623,32 @@ class Observations:
         """The ``latest`` observations of the experiment as the choice of the best reads
         them, oldest first: the columns it needs only, decoded at once. An experiment's
         fetch read and decoded each one whole (its metadata too), one by one."""
-        columns = [O.c.id, O.c["values"], O.c.failed, O.c.task]
-        if assignments:
-            columns.append(O.c.assignments)
         query = (
-            sa.select(*columns)
+            sa.select(*_score_columns(assignments))
             .where(O.c.experiment_id == eid)
             .order_by(O.c.id.desc())
             .limit(latest)
         )
-        rows = self.conn.execute(query).all()
-        values = loads_all([r[1] for r in rows])
-        chosen = loads_all([r[4] for r in rows]) if assignments else [{}] * len(rows)
-        out = [
-            ObservationScore(
-                id=r[0],
-                assignments=a,
-                values={v["name"]: v["value"] for v in vs or ()},
-                failed=bool(r[2]),
-                task=r[3],
-            )
-            for r, vs, a in zip(rows, values, chosen, strict=True)
-        ]
+        out = _scores(self.conn.execute(query).all(), assignments)
         out.reverse()
+        return out
+
+    def scores_of(
+        self, eids: Sequence[int], *, assignments: bool = False
+    ) -> dict[int, list[ObservationScore]]:
+        """Every observation of each of these experiments as :meth:`scores` reads them,
+        oldest first, in one statement (a list of experiments read them one by one)."""
+        if not eids:
+            return {}
+        query = (
+            sa.select(*_score_columns(assignments), O.c.experiment_id)
+            .where(O.c.experiment_id.in_(list(eids)))
+            .order_by(O.c.id.asc())
+        )
+        rows = self.conn.execute(query).all()
+        out: dict[int, list[ObservationScore]] = {eid: [] for eid in eids}
+        for row, score in zip(rows, _scores(rows, assignments), strict=True):
+            out[row[-1]].append(score)
         return out
 
     def of_ids(self, ids: Sequence[int]) -> dict[int, ObservationRecord]:
@@ -648,6 +675,18 @@ class Observations:
             )
         ).one()
         return int(row[0]), row[1], row[2]
+
+    def spans(self, eids: Sequence[int]) -> dict[int, tuple[int, int | None, int | None]]:
+        """:meth:`span` of each of these experiments, in one statement."""
+        if not eids:
+            return {}
+        rows = self.conn.execute(
+            sa.select(O.c.experiment_id, sa.func.count(), sa.func.min(O.c.id), sa.func.max(O.c.id))
+            .where(O.c.experiment_id.in_(list(eids)))
+            .group_by(O.c.experiment_id)
+        )
+        found = {r[0]: (int(r[1]), r[2], r[3]) for r in rows}
+        return {eid: found.get(eid, (0, None, None)) for eid in eids}
 
     def task_counts(self, eid: int) -> dict[str | None, int]:
         """How many observations the experiment has of each task (by name; None: none)."""

@@ -26,7 +26,7 @@ from ...http import MAX_NAMED_FIELDS, named_fields, now, query_flag, read_json, 
 from ...store.pages import UnknownCursor
 from ...store.sigopt import SigoptStore, SigoptUnit
 from ...store.sigopt_runs import ProjectRecord
-from . import render_runs
+from . import render, render_runs
 from .common import (
     body_id,
     caller,
@@ -309,7 +309,9 @@ def list_project_experiments(
             resp.media = render_page(page, lambda r: render_runs.aiexperiment(unit, r))
         else:
             page = query.page(unit, owner, request, project_id=project.id)
-            resp.media = render_page(page, lambda r: render_listed(unit, r))
+            listed = [r for r in page.items if r.kind != "aiexperiment"]
+            known = render.progresses(unit, listed)
+            resp.media = render_page(page, lambda r: render_listed(unit, r, known))
 
 
 class ProjectRuns:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -127,7 +128,8 @@ def list_experiments(store: SigoptStore, req: falcon.Request, owner: int) -> dic
     query, request = list_query(req, owner), sigopt_page(req)
     with store.read() as unit:
         page = query.page(unit, owner, request)
-        return render_page(page, lambda r: render_listed(unit, r))
+        known = render.progresses(unit, [r for r in page.items if r.kind != "aiexperiment"])
+        return render_page(page, lambda r: render_listed(unit, r, known))
 
 
 def list_query(req: falcon.Request, owner: int) -> ListQuery:
@@ -185,12 +187,17 @@ class ExperimentCollection:
         resp.media = list_experiments(self.store, req, caller(req, self.context))
 
 
-def render_listed(unit: SigoptUnit, record: ExperimentRecord) -> dict[str, Any]:
+def render_listed(
+    unit: SigoptUnit,
+    record: ExperimentRecord,
+    known: Mapping[int, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """An experiment of a list: an AI experiment (listed with ``include_ai=true``) as
-    SigOpt lists it, as an AI experiment."""
+    SigOpt lists it, as an AI experiment. ``known``: the page's progresses, read at once
+    (``render.progresses``)."""
     if record.kind == "aiexperiment":
         return render_runs.aiexperiment(unit, record)
-    return render.experiment(unit, record)
+    return render.experiment(unit, record, known)
 
 
 class ExperimentItem:

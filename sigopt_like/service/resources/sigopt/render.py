@@ -11,6 +11,7 @@ from ...domain import sigopt_rules as rules
 from ...store.sigopt import (
     ExperimentRecord,
     ObservationRecord,
+    ObservationScore,
     QueuedSuggestionRecord,
     SigoptUnit,
     SuggestionRecord,
@@ -157,15 +158,18 @@ def queued_suggestion(row: QueuedSuggestionRecord, experiment_tasks: Tasks = ())
 def best_keys(unit: SigoptUnit, experiment: ExperimentRecord) -> list[int]:
     """The ids of the experiment's best observations (see ``domain.sigopt_best``), best
     first; in a multitask experiment only those of the task of cost 1 count, as in SigOpt."""
-    definition = experiment.definition()
-    rows = unit.observations.scores(
-        experiment.id, MAX_BEST_OBSERVATIONS, assignments=sigopt_best.reads_assignments(definition)
-    )
+    reads = sigopt_best.reads_assignments(experiment.definition())
+    rows = unit.observations.scores(experiment.id, MAX_BEST_OBSERVATIONS, assignments=reads)
+    return _best_of(experiment, rows)
+
+
+def _best_of(experiment: ExperimentRecord, rows: Sequence[ObservationScore]) -> list[int]:
+    """:func:`best_keys` among ``rows``, the experiment's latest observations."""
     full = sigopt_tasks.full_task(experiment.tasks)
     if full is not None:
         rows = [row for row in rows if row.task == full]
     observed = [rules.Observed(row.id, row.assignments, row.values, row.failed) for row in rows]
-    return list(rules.best_keys(definition, observed))
+    return list(rules.best_keys(experiment.definition(), observed))
 
 
 def best_rows(
@@ -184,12 +188,55 @@ def progress(unit: SigoptUnit, experiment: ExperimentRecord) -> dict[str, Any]:
     best_id = next(iter(best_keys(unit, experiment)), None) if count else None
     # the three rendered, read whole at once
     rows = unit.observations.of_ids([k for k in (first_id, last_id, best_id) if k is not None])
-    first, last, top = (None if k is None else rows.get(k) for k in (first_id, last_id, best_id))
     spent = float(count)
     if experiment.tasks and count:  # SigOpt: the sum of the observations' task costs
         spent = sigopt_tasks.consumed(
             experiment.tasks, unit.observations.task_counts(experiment.id)
         )
+    return _progress(experiment, count, spent, _shown(rows, (first_id, last_id, best_id)))
+
+
+def progresses(
+    unit: SigoptUnit, experiments: Sequence[ExperimentRecord]
+) -> dict[int, dict[str, Any]]:
+    """:func:`progress` of many v1 experiments (a page of a list) by id, in four
+    statements where each experiment took four of its own. A multitask experiment (its
+    task costs) and one of more observations than the best are chosen among are left out:
+    :func:`experiment` reads those alone."""
+    plain = [e for e in experiments if not e.tasks]
+    spans = unit.observations.spans([e.id for e in plain])
+    batched = [e for e in plain if spans[e.id][0] <= MAX_BEST_OBSERVATIONS]
+    reads = any(sigopt_best.reads_assignments(e.definition()) for e in batched)
+    scores = unit.observations.scores_of(
+        [e.id for e in batched if spans[e.id][0]], assignments=reads
+    )
+    best = {e.id: next(iter(_best_of(e, scores.get(e.id, []))), None) for e in batched}
+    shown = {e.id: (spans[e.id][1], spans[e.id][2], best[e.id]) for e in batched}
+    rows = unit.observations.of_ids(
+        sorted({k for ks in shown.values() for k in ks if k is not None})
+    )
+    return {
+        e.id: _progress(e, spans[e.id][0], float(spans[e.id][0]), _shown(rows, shown[e.id]))
+        for e in batched
+    }
+
+
+def _shown(
+    rows: Mapping[int, ObservationRecord], ids: Sequence[int | None]
+) -> list[ObservationRecord | None]:
+    """The rows of these ids (None for None)."""
+    return [None if key is None else rows.get(key) for key in ids]
+
+
+def _progress(
+    experiment: ExperimentRecord,
+    count: int,
+    spent: float,
+    ends: Sequence[ObservationRecord | None],
+) -> dict[str, Any]:
+    """The ``progress`` object, from the count, the budget spent and the first, last
+    and best observations (None where there are none)."""
+    first, last, top = ends
     return {
         "object": "progress",
         "observation_count": count,
@@ -222,13 +269,17 @@ def definition_fields(row: ExperimentRecord) -> dict[str, Any]:
     }
 
 
-def experiment(unit: SigoptUnit, row: ExperimentRecord) -> dict[str, Any]:
-    """An experiment as SigOpt's ``experiment`` object, progress included."""
+def experiment(
+    unit: SigoptUnit, row: ExperimentRecord, known: Mapping[int, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """An experiment as SigOpt's ``experiment`` object, progress included (from ``known``,
+    :func:`progresses`' answer, when it has this one's)."""
+    found = known.get(row.id) if known is not None else None
     return {
         "object": "experiment",
         **definition_fields(row),
         "observation_budget": row.observation_budget,
-        "progress": progress(unit, row),
+        "progress": found if found is not None else progress(unit, row),
         "development": False,
         "tasks": [{"object": "task", **t} for t in sorted(row.tasks, key=lambda t: -t["cost"])],
     }
