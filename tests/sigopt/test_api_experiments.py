@@ -378,13 +378,9 @@ def test_fetching_an_experiment_reads_its_observations_whole_only_one_by_one(ser
     assert len(counted) == 1, statements
 
 
-def test_a_list_reads_its_experiments_observations_in_three_statements(service):
-    """Each listed experiment's progress read its observations with statements of its
-    own (four an experiment: 94 statements for a page of 30); the page's are read
-    together, and each progress is the one its experiment's fetch gives."""
-    import sqlalchemy as sa
-
-    api = Api(service)
+def _listed_experiments(api: Api) -> list[dict]:
+    """Five experiments of every kind a list's progress reads differently: empty, one
+    metric either way, two solutions, multitask; six observations each, one failed."""
     made = [
         api.create_experiment(name="empty"),
         api.create_experiment(name="max", metrics=[{"name": "v", "objective": "maximize"}]),
@@ -410,6 +406,17 @@ def test_a_list_reads_its_experiments_observations_in_three_statements(service):
                 body["task"] = "full" if k % 2 else "cheap"
             reply = api.post(f"{base}/observations", body)
             assert reply.status == 201, reply.body
+    return made
+
+
+def test_a_list_reads_its_experiments_observations_in_three_statements(service):
+    """Each listed experiment's progress read its observations with statements of its
+    own (four an experiment: 94 statements for a page of 30); the page's are read
+    together, and each progress is the one its experiment's fetch gives."""
+    import sqlalchemy as sa
+
+    api = Api(service)
+    made = _listed_experiments(api)
     alone = {e["id"]: api.get(f"/v1/experiments/{e['id']}").body["progress"] for e in made}
     engine = service.context.store.database.engine
     reads: list[str] = []
@@ -427,3 +434,15 @@ def test_a_list_reads_its_experiments_observations_in_three_statements(service):
     assert alone[made[3]["id"]]["best_observation"] is not None
     # three for the page (14 before), and the multitask experiment's four (its task costs)
     assert len(reads) == 3 + 4, reads
+
+
+def test_a_lists_progress_is_each_fetchs_on_either_database(served_on_either):
+    """The page's observations read together (spans, scores) give each experiment the
+    progress its fetch gives, on SQLite and on PostgreSQL."""
+    served = served_on_either
+    api = Api(served.service, served.url, served.token)
+    made = _listed_experiments(api)
+    alone = {e["id"]: api.get(f"/v1/experiments/{e['id']}").body["progress"] for e in made}
+    listed = api.get("/v1/experiments", limit=10).body["data"]
+    assert {e["id"]: e["progress"] for e in listed} == alone
+    assert sum(p["observation_count"] for p in alone.values()) == 24
