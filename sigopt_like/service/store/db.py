@@ -15,7 +15,7 @@ from sqlalchemy import event
 
 from ..._constants import MEMORY_DATABASES
 from . import schema
-from .database import WRITE_OPTION
+from .database import WRITE_OPTION, is_unwritable_error
 from .migrate import LOCAL_USER_EMAIL, SCHEMA_VERSION, prepare
 from .sqlite_file import SqliteFile
 
@@ -118,6 +118,10 @@ def _connect_args(url: sa.URL) -> dict[str, object]:
     return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
 
 
+#: a pooled connection's mark: SQLite refused a write on it (see ``_on_error``)
+REFUSED_A_WRITE = "sigopt_like_refused_a_write"
+
+
 def _sqlite_engine(url: str) -> sa.Engine:
     path = Path(sa.make_url(url).database or "")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -145,6 +149,19 @@ def _sqlite_engine(url: str) -> sa.Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
         file.note()
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context):
+        # a connection whose write SQLite refused (SQLITE_IOERR, SQLITE_READONLY: the file
+        # made read-only under it) went on refusing writes once the file was writable
+        # again, one request in two: it is replaced at its next check-out
+        if context.connection is not None and is_unwritable_error(context.original_exception):
+            context.connection.info[REFUSED_A_WRITE] = True
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(_dbapi_conn, record, _proxy):
+        if record.info.pop(REFUSED_A_WRITE, False):
+            raise sa.exc.DisconnectionError("it refused a write: a new connection replaces it")
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover - exercised by every test
