@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import os
 import sys
 import unicodedata
@@ -31,7 +32,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, SupportsIndex
 
 import attrs
 
@@ -245,7 +246,7 @@ def resolve_config(
     auto_generate_next_design: bool | None = None,
     run_tasks_async: bool | None = None,
     timeout: float | Timeout | None = None,
-    retries: int | RetryPolicy | Mapping[str, Any] | None = None,
+    retries: SupportsIndex | RetryPolicy | Mapping[str, Any] | None = None,
     verify: bool | str | None = None,
     cert: str | tuple[str, str] | None = None,
     proxies: Mapping[str, str] | None = None,
@@ -620,20 +621,31 @@ def _verify(value: Any, source: str, path: Path | None) -> bool | str:
     )
 
 
+def whole_number(value: object) -> int | None:
+    """``value`` as an int when it is an integer of any type (an int, numpy's ``int64`` or
+    ``uint32``: what ``operator.index`` takes), else None: a bool (numpy's too), a float
+    (even ``5.0``) or text is no count."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
 def _retries(
-    retries: int | RetryPolicy | Mapping[str, Any] | None,
+    retries: SupportsIndex | RetryPolicy | Mapping[str, Any] | None,
     from_env: Mapping[str, Any],
     from_file: Mapping[str, Any],
     path: Path | None,
 ) -> RetryPolicy:
     if isinstance(retries, RetryPolicy):
         return retries
-    if isinstance(retries, bool):
-        raise ConfigError("'retries' must be a number of retries, a dict or a RetryPolicy.")
-    if isinstance(retries, int):
-        if retries < 0:
+    count = whole_number(retries)
+    if count is not None:  # an int, or numpy's int64 (before: "must be a number of retries")
+        if count < 0:
             raise ConfigError("'retries' cannot be negative.")
-        return RetryPolicy(max_tries=retries + 1)
+        return RetryPolicy(max_tries=count + 1)
     if isinstance(retries, Mapping):
         try:
             return RetryPolicy(**retries)

@@ -13,13 +13,12 @@ the transport, the first call the models.
 
 from __future__ import annotations
 
-import operator
 import os
 import re
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import requests
 
@@ -784,12 +783,32 @@ def _check_embedded_limit(name: str, value: Any, embedded: bool, unit: str = "by
             f"'{name}' is for the embedded service; a remote service has its own "
             f"(sigopt-like serve --{name.replace('_', '-')})."
         )
-    try:
-        number = None if isinstance(value, bool) else operator.index(value)
-    except TypeError:  # a float, text, numpy's bool: not a whole number
-        number = None
+    from .config import whole_number  # with the Connection, not the package's import
+
+    number = whole_number(value)
     if number is None or number < 1:
         raise ConfigError(f"'{name}' must be a whole number of {unit} >= 1, not {value!r}.")
+    return number
+
+
+def _check_task_processes(value: Any, embedded: bool) -> int | None:
+    """The embedded service's count of task processes as an int: any integer type, as
+    the limits take (``np.int64(2)`` was refused); a ConfigError for a remote Connection,
+    or for a count that is not a whole number >= 0 (a bool, a float, text)."""
+    if value is None:
+        return None
+    if not embedded:
+        raise ConfigError(
+            "'task_processes' is for the embedded service; a remote service runs its own tasks."
+        )
+    from .config import whole_number
+
+    number = whole_number(value)
+    if number is None or number < 0:
+        raise ConfigError(
+            f"'task_processes' must be a whole number >= 0 (0: threads of this process), "
+            f"not {value!r}."
+        )
     return number
 
 
@@ -819,7 +838,7 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
         token: str | None = None,
         *,
         timeout: float | tuple[float, float] | None = None,
-        retries: int | RetryPolicy | Mapping[str, Any] | None = None,
+        retries: SupportsIndex | RetryPolicy | Mapping[str, Any] | None = None,
         proxies: Mapping[str, str] | None = None,
         verify: bool | str | None = None,
         cert: str | tuple[str, str] | None = None,
@@ -835,9 +854,9 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
         jitter: Callable[[float], float] | None = None,
         client_token: str | None = None,
         user_token: str | None = None,
-        task_processes: int | None = None,
-        max_body_bytes: int | None = None,
-        max_table_rows: int | None = None,
+        task_processes: SupportsIndex | None = None,
+        max_body_bytes: SupportsIndex | None = None,
+        max_table_rows: SupportsIndex | None = None,
     ) -> None:
         super().__init__(self, (), "conn")
         from .config import default_database_path, resolve_config
@@ -866,23 +885,9 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
         self.database: str | None = None
         self._closed = False
         self._lock = threading.Lock()
-        if task_processes is not None and not self.config.embedded:
-            raise ConfigError(
-                "'task_processes' is for the embedded service; a remote service runs its own tasks."
-            )
-        if task_processes is not None and (
-            not isinstance(task_processes, int)
-            or isinstance(task_processes, bool)
-            or task_processes < 0
-        ):
-            raise ConfigError(
-                f"'task_processes' must be a whole number >= 0 (0: threads of this process), "
-                f"not {task_processes!r}."
-            )
-        max_body_bytes = _check_embedded_limit(
-            "max_body_bytes", max_body_bytes, self.config.embedded
-        )
-        max_table_rows = _check_embedded_limit(
+        processes = _check_task_processes(task_processes, self.config.embedded)
+        body_bytes = _check_embedded_limit("max_body_bytes", max_body_bytes, self.config.embedded)
+        table_rows = _check_embedded_limit(
             "max_table_rows", max_table_rows, self.config.embedded, "rows"
         )
         if self.config.embedded:
@@ -895,9 +900,9 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
                 database_path = os.fspath(Path(database_path).expanduser())
             self.service = start_embedded_service(
                 database_path,
-                task_processes=task_processes,
-                max_body_bytes=max_body_bytes,
-                max_table_rows=max_table_rows,
+                task_processes=processes,
+                max_body_bytes=body_bytes,
+                max_table_rows=table_rows,
             )
             session = session or requests.Session()
             adapter = WSGIAdapter(self.service)

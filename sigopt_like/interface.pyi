@@ -4,7 +4,7 @@
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, TypeAlias, overload
+from typing import Any, Protocol, SupportsIndex, TypeAlias, overload
 
 import requests
 
@@ -1074,7 +1074,7 @@ class Connection(_Root):
         token: str | None = ...,
         *,
         timeout: float | tuple[float, float] | None = ...,
-        retries: int | RetryPolicy | Mapping[str, Any] | None = ...,
+        retries: SupportsIndex | RetryPolicy | Mapping[str, Any] | None = ...,
         proxies: Mapping[str, str] | None = ...,
         verify: bool | str | None = ...,
         cert: str | tuple[str, str] | None = ...,
@@ -1090,9 +1090,9 @@ class Connection(_Root):
         jitter: Callable[[float], float] | None = ...,
         client_token: str | None = ...,
         user_token: str | None = ...,
-        task_processes: int | None = ...,
-        max_body_bytes: int | None = ...,
-        max_table_rows: int | None = ...,
+        task_processes: SupportsIndex | None = ...,
+        max_body_bytes: SupportsIndex | None = ...,
+        max_table_rows: SupportsIndex | None = ...,
     ) -> None: ...
     def _send(self, call: Call, kwargs: dict[str, Any], task_options: Mapping[str, Any]) -> Any: ...
     def _login(self, email: str, password: str) -> str: ...

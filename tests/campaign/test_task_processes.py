@@ -528,3 +528,38 @@ def test_a_service_that_closes_gives_its_running_task_back_as_stopped_not_crashe
     assert task["status"] == "new", task
     assert said.startswith("requeued: its worker was stopped before finishing it"), said
     assert "killed or crashed" not in said, said
+
+
+def test_a_numpy_integer_count_of_task_processes_is_taken_as_an_int(
+    tmp_path: Path, clean_env: Path
+) -> None:
+    """Before: ``task_processes=np.int64(2)`` was a ConfigError "must be a whole number",
+    while ``max_body_bytes`` and ``max_table_rows`` took numpy integers; any integer type
+    is taken, as an int, and honoured (0: the task runs in this process's threads)."""
+    import pytest
+
+    import sigopt_like
+
+    np = pytest.importorskip("numpy")
+    with sigopt_like.Connection(
+        database=str(tmp_path / "two.db"), task_processes=np.int64(2)
+    ) as conn:
+        settings = conn.service.settings
+        assert settings.task_processes == 2 and type(settings.task_processes) is int
+        assert settings.worker_processes == 2
+    with sigopt_like.Connection(
+        database=str(tmp_path / "zero.db"), task_processes=np.uint8(0)
+    ) as conn:
+        assert conn.service.task_processes is None
+        session = conn.sessions.create(name="threads")
+        task = conn.sessions(session.id).space.put(
+            space=sigopt_like.Space.from_dict(small_space()),
+            population_size=12,
+            replicates=1,
+            wait=True,
+        )
+        assert task.status == "success"
+        assert _worker_pid(conn.service, task.id) == os.getpid()
+    for wrong in (np.float64(2.0), np.bool_(True), np.int64(-1)):
+        with pytest.raises(sigopt_like.ConfigError, match="'task_processes' must be a whole"):
+            sigopt_like.Connection(database=str(tmp_path / "w.db"), task_processes=wrong)

@@ -169,6 +169,19 @@ def test_retries_forms(clean_env):
         resolve_config(retries={"tries": 2})
 
 
+def test_a_numpy_integer_count_of_retries_is_taken(clean_env):
+    """Before: ``retries=np.int64(3)`` was "'retries' must be a number of retries", though
+    Connection's other counts take numpy integers; a bool or a float is still refused."""
+    np = pytest.importorskip("numpy")
+    assert resolve_config(retries=np.int64(3)).retries.max_tries == 4
+    with sigopt_like.Connection("http://127.0.0.1:9", "t0ken", retries=np.uint8(0)) as conn:
+        assert conn.transport.retries.max_tries == 1
+        assert type(conn.transport.retries.max_tries) is int
+    for wrong in (True, np.bool_(False), 2.0, np.float64(2.0), "3"):
+        with pytest.raises(ConfigError, match="'retries' must be a number of retries"):
+            resolve_config(retries=wrong)
+
+
 def test_the_retry_deadline_comes_from_the_environment(clean_env, monkeypatch):
     """Before: only a config file's max_retry_time set it; SIGOPT_LIKE_MAX_RETRY_TIME was
     not a setting (and is now named in the notice of a host that cannot be reached)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 
@@ -39,14 +40,16 @@ with sigopt_like.Connection("https://doe.example.org", "token") as remote:
 """
 
 
-def _mypy(tmp_path: Path, source: str, *files: str) -> tuple[str, int]:
+def _mypy(
+    tmp_path: Path, source: str, *files: str, python_version: str = "3.10"
+) -> tuple[str, int]:
     script = tmp_path / "script.py"
     script.write_text(textwrap.dedent(source), encoding="utf-8")
     args = [
         "--cache-dir",
         str(tmp_path / "mypy_cache"),
         "--python-version",
-        "3.10",
+        python_version,
         "--ignore-missing-imports",
         "--no-error-summary",
         "--hide-error-context",
@@ -114,3 +117,27 @@ def test_the_stub_follows_the_table(monkeypatch):
     assert text != _stubgen.STUB_PATH.read_text(encoding="utf-8")
     item = text[text.index("class _SessionsItem:") :]
     assert "def archive(" in item.split("\nclass ")[0]
+
+
+def test_mypy_takes_numpy_integers_for_the_connections_counts(tmp_path, monkeypatch):
+    """Before: the stub said ``int``, and mypy flagged ``task_processes=np.int64(2)`` (numpy
+    integers are no ``int`` to it) though the Connection takes them; a float is still an
+    error. Checked for this Python: with ``--python-version 3.10``, mypy takes the numpy
+    installed here (which needs 3.11) as ``Any``, and no numpy type is checked."""
+    pytest.importorskip("numpy")
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("MYPYPATH", str(ROOT))
+    source = (
+        "import numpy as np\n"
+        "import sigopt_like\n"
+        "sigopt_like.Connection(task_processes=np.int64(2), max_body_bytes=np.uint32(4096),\n"
+        "                       max_table_rows=np.int32(10), retries=np.int64(3))\n"
+    )
+    out, status = _mypy(tmp_path, source + "reveal_type(np.int64(2))\n", python_version=here)
+    assert status == 0 and "numpy.signedinteger" in out, out  # numpy's types, not Any
+    out, status = _mypy(
+        tmp_path, source + "sigopt_like.Connection(task_processes=2.5)\n", python_version=here
+    )
+    errors = [line for line in out.splitlines() if ": error:" in line]
+    assert len(errors) == 1 and '"task_processes"' in errors[0], out
