@@ -41,6 +41,13 @@ _POPULATION = P("population_size", int | None, doc="experiments per design, befo
 _REPLICATES = P("replicates", int | None, doc="repeats of each designed experiment")
 _SPACE = P("space", "SpaceArg", doc="a Space (Space.from_csv(path, type=...)) or its dict")
 _METADATA = P("metadata", dict[str, Any] | None, doc="your own key/value pairs")
+#: the service's refusal of a BPTK-style session ``timeout``, said before any request
+#: (before: "did you mean 'request_timeout'?", the HTTP timeout of the call)
+_NO_SESSION_TIMEOUT = {
+    "timeout": "Sessions do not time out: a session is a campaign stored in the service's "
+    "database, kept however long it stays idle (a lab's generations may be weeks apart), so "
+    "there is no timeout to set. When a campaign is done, halt it: conn.sessions(id).halt()."
+}
 _OBSERVATION = (
     P("suggestion", Any, doc="the Suggestion (or its id) this observes"),
     P("assignments", Mapping[str, Any] | None, doc="the point, when there is no suggestion"),
@@ -275,6 +282,7 @@ SESSIONS = Group(
                 P("seed", int | None, doc="the optimizer's random seed (reproducible designs)"),
                 P("tag", str | None, doc="a read-only identifier (Daptics' session tag)"),
             ),
+            refused=_NO_SESSION_TIMEOUT,
         ),
         E(
             "list",
@@ -295,6 +303,7 @@ SESSIONS = Group(
             "Session",
             "Change the session's name or description.",
             params=(P("name", str | None), P("description", str | None)),
+            refused=_NO_SESSION_TIMEOUT,
         ),
         E("halt", "POST", "halt", "Session", "Halt the campaign."),
         E(

@@ -172,6 +172,10 @@ class Endpoint(NamedTuple):
     id_list: the argument of a paginated list that holds ids separated by commas:
         too many for one URL, they are asked in several requests and merged into
         one page (:mod:`~sigopt_like.id_lists`).
+    refused: names the service refuses with a reason of its own, each with that
+        reason: the TypeError for one says it, where a near name's "did you mean"
+        would mislead (``timeout`` on a session is not the call's ``request_timeout``:
+        sessions do not time out).
     """
 
     name: str
@@ -187,6 +191,7 @@ class Endpoint(NamedTuple):
     task: bool = False
     handler: Callable[..., Any] | None = None
     id_list: str | None = None
+    refused: Mapping[str, str] = {}  # never mutated
 
     def all_params(self) -> tuple[Param, ...]:
         """The declared arguments, positional ones first, then the paging cursors."""
@@ -370,6 +375,12 @@ def check_arguments(where: str, endpoint: Endpoint, kwargs: Mapping[str, Any]) -
     params = endpoint.all_params()
     known = [p.name for p in params]
     for name in kwargs:
+        if name in endpoint.refused and name not in known:
+            takes = ", ".join(known) or "no arguments"
+            raise TypeError(
+                f"{where} got an unexpected keyword argument {name!r} (it takes: {takes}). "
+                f"{endpoint.refused[name]}"
+            )
         if name not in known:
             import difflib  # only for this message
 

@@ -50,6 +50,28 @@ def test_a_misspelt_keyword_is_a_type_error_before_any_request(embedded_conn):
     assert list(session.tasks.list()) == []
 
 
+def test_a_session_timeout_says_sessions_do_not_time_out_not_request_timeout(embedded_conn):
+    """Before: ``sessions(sid).update(timeout=...)`` said "did you mean 'request_timeout'?",
+    the HTTP timeout of the call, for a name the service refuses because sessions never
+    expire; the TypeError now says so, as the service does, and nothing is sent."""
+    made = embedded_conn.sessions.create(name="kept", description="before")
+    session = embedded_conn.sessions(made.id)
+    for call in (
+        lambda: session.update(description="x", timeout={"minutes": 5}),
+        lambda: embedded_conn.sessions.create(name="other", timeout=300),
+    ):
+        with pytest.raises(TypeError, match="unexpected keyword argument 'timeout'") as caught:
+            call()
+        message = str(caught.value)
+        assert "Sessions do not time out" in message and "halt()" in message, message
+        assert "request_timeout" not in message and "did you mean" not in message, message
+    assert session.fetch().description == "before"
+    assert [s.name for s in embedded_conn.sessions.list()] == ["kept"]
+    # a misspelt option is still told its name
+    with pytest.raises(TypeError, match="did you mean 'request_timeout'"):
+        session.update(description="x", request_timeut=5)
+
+
 def test_inspect_shows_each_endpoints_real_arguments(embedded_conn):
     put = inspect.signature(embedded_conn.sessions("1").space.put)
     assert list(put.parameters)[:3] == ["space", "population_size", "replicates"]
