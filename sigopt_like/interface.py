@@ -48,6 +48,13 @@ _NO_SESSION_TIMEOUT = {
     "database, kept however long it stays idle (a lab's generations may be weeks apart), so "
     "there is no timeout to set. When a campaign is done, halt it: conn.sessions(id).halt()."
 }
+#: an observation's values are floats (SigOpt's): a whole number is sent as the float
+_OBSERVATION_CONVERT = {
+    "suggestion": H.id_of,
+    "value": H.metric_number,
+    "value_stddev": lambda v: H.metric_number(v, "value_stddev"),
+    "values": H.metric_values,
+}
 _OBSERVATION = (
     P("suggestion", Any, doc="the Suggestion (or its id) this observes"),
     P("assignments", Mapping[str, Any] | None, doc="the point, when there is no suggestion"),
@@ -532,7 +539,7 @@ EXPERIMENTS = Group(
                     "Observation",
                     "Report an observation.",
                     params=_OBSERVATION,
-                    convert={"suggestion": H.id_of},
+                    convert=_OBSERVATION_CONVERT,
                 ),
                 E(
                     "create_batch",
@@ -549,7 +556,7 @@ EXPERIMENTS = Group(
                             doc="dicts or Observations, each as observations.create takes",
                         ),
                     ),
-                    convert={"observations": lambda items: [H.observation_json(o) for o in items]},
+                    convert={"observations": H.observations_json},
                 ),
                 *_with_fetch(
                     E(
@@ -576,7 +583,7 @@ EXPERIMENTS = Group(
                     "Observation",
                     "Change the observation.",
                     params=_OBSERVATION,
-                    convert={"suggestion": H.id_of},
+                    convert=_OBSERVATION_CONVERT,
                 ),
                 E("delete", "DELETE", None, None, "Delete the observation."),
             ),

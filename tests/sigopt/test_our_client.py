@@ -272,3 +272,49 @@ def test_best_assignments_carry_the_observations_metadata(conn):
     conn.experiments(e.id).report(assignments={**GOOD, "x": 0.5}, value=1.0)
     (best,) = conn.experiments(e.id).best_assignments.fetch()
     assert best.value == 2.0 and best.metadata == {"batch": "b7"}
+
+
+def test_a_whole_number_value_is_sent_as_the_float_sigopt_reads(conn):
+    """SigOpt's values are floats, and its server takes a JSON integer as the float nearest
+    it. Before, ``value=2**70`` through our client was the door's 400 "beyond the integers
+    this service stores" (a door meant for counts); the client now sends a whole-number
+    value, stddev or metric value (an int, a numpy integer) as that float, so it is taken
+    and answered as SigOpt answers it. One past the floats is a RequestEncodingError
+    naming it, nothing sent."""
+    import numpy as np
+
+    from sigopt_like.errors import RequestEncodingError
+
+    e = conn.experiments.create(name="whole values", parameters=PARAMETERS, metrics=[{"name": "m"}])
+    observations = conn.experiments(e.id).observations
+    made = observations.create(assignments=GOOD, value=2**70, value_stddev=np.int64(3))
+    assert made.value == float(2**70) and type(made.value) is float
+    assert made.value_stddev == 3.0
+    reported = conn.experiments(e.id).report(data={"assignments": GOOD, "value": -(2**64)})
+    assert reported.value == -float(2**64)
+    listed = observations.create(assignments=GOOD, values=[{"name": "m", "value": 2**53 + 1}])
+    assert listed.values[0].value == 9007199254740992.0  # the float, as SigOpt answers
+    batch = observations.create_batch([{"assignments": GOOD, "value": 2**80}])
+    assert [o.value for o in batch] == [float(2**80)]
+    updated = conn.experiments(e.id).observations(made.id).update(value=2**90)
+    assert updated.value == float(2**90)
+    before = len(list(observations.list()))
+    for call, field in (
+        (lambda: observations.create(assignments=GOOD, value=10**400), "value"),
+        (
+            lambda: observations.create_batch(
+                [{"assignments": GOOD, "value": 1}, {"assignments": GOOD, "value": -(10**400)}]
+            ),
+            "observations.1.value",
+        ),
+        (
+            lambda: observations.create(
+                assignments=GOOD, values=[{"name": "m", "value": 1, "value_stddev": 10**400}]
+            ),
+            "values.0.value_stddev",
+        ),
+    ):
+        with pytest.raises(RequestEncodingError, match="past the floats") as caught:
+            call()
+        assert caught.value.field == field
+    assert len(list(observations.list())) == before

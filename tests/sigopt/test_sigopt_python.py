@@ -554,3 +554,38 @@ def test_a_list_asked_without_limit_answers_up_to_1000_as_sigopt_does(conn):
         assert len(page.data) == 150 and page.paging.before is None
         assert len(conn.experiments(e.id).observations().fetch(limit=40).data) == 40
         assert len(conn.experiments(e.id).suggestions().fetch().data) == 3
+
+
+def test_a_whole_number_value_is_the_float_sigopt_answers(conn):
+    """SigOpt's values are floats: a JSON integer is a number, taken as the float nearest
+    it and answered as that float, which this service does too (``2**53 + 1`` comes back
+    ``9007199254740992.0``, as from SigOpt), for an observation's value and a run's
+    metric. Past 64 bits the door refuses the integer with the decimal to write (no 5xx),
+    which is then taken: docs/sigopt.md, "What differs from SigOpt"."""
+    e = conn.experiments().create(
+        name="whole numbers",
+        parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        metrics=[{"name": "m"}],
+        observation_budget=5,
+    )
+    observations = conn.experiments(e.id).observations()
+    made = observations.create(assignments={"x": 0.5}, value=2**53 + 1, value_stddev=3)
+    for seen in (made, conn.experiments(e.id).observations(made.id).fetch()):
+        assert type(seen.value) is float and seen.value == 9007199254740992.0
+        assert type(seen.value_stddev) is float and seen.value_stddev == 3.0
+    with pytest.raises(ApiException) as caught:
+        observations.create(assignments={"x": 0.5}, value=2**70)
+    assert caught.value.status_code == 400
+    assert "written as a decimal instead: 1.1805916207174113e+21" in str(caught.value)
+    assert observations.fetch().count == 1  # nothing stored
+    taken = observations.create(assignments={"x": 0.5}, value=1.1805916207174113e21)
+    assert taken.value == float(2**70)
+    client = conn.tokens("self").fetch().client
+    run = conn.clients(client).projects("whole").training_runs().create(name="r")
+    logged = conn.training_runs(run.id).update(values={"m": {"value": 2**53 + 1}})
+    value = logged.values["m"].value
+    assert type(value) is float and value == 9007199254740992.0
+    with pytest.raises(ApiException) as caught:
+        conn.training_runs(run.id).update(values={"m": {"value": -(2**70)}})
+    assert caught.value.status_code == 400 and "-1.1805916207174113e+21" in str(caught.value)
+    assert conn.training_runs(run.id).fetch().values["m"].value == 9007199254740992.0
