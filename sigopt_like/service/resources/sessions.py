@@ -228,7 +228,7 @@ class Session:
         resp.media = render_session(session)
 
     def on_post_halt(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
-        """Halt: status ``halted``, and tasks not yet finished are asked to cancel.
+        """Halt: status ``halted``; its queued tasks are canceled, running ones asked to.
 
         Halting a halted session changes nothing; a completed one stays completed. It
         takes no fields: a body, if any, is ``{}`` (``[]`` or ``{"now": true}`` halted

@@ -14,6 +14,8 @@ from .pages import Page, PageRequest, fetch_page
 
 S = schema.sessions
 T = schema.tasks
+#: the progress message of a task that was queued when its session was halted
+HALTED_BEFORE_START = "canceled before it started: the session was halted"
 
 
 @attrs.frozen
@@ -148,8 +150,13 @@ class SessionStore:
             raise self._duplicate(owner, values["name"]) from err
 
     def halt(self, owner: int, session_id: int, now: int) -> SessionRecord:
-        """Halt an active session and ask its unfinished tasks to cancel; a halted or
-        completed one is returned unchanged."""
+        """Halt an active session and cancel its unfinished tasks, as a cancel does: a
+        queued one at once, a running one by request; a halted or completed session is
+        returned unchanged.
+
+        A queued task was only marked ``cancel_requested``: a runner later claimed it,
+        ran it on the halted session and ended it ``failed`` ("The session is halted").
+        """
         with self._db.write() as conn:
             record = self._get(conn, owner, session_id)
             if record.status != "active":
@@ -161,7 +168,19 @@ class SessionStore:
             )
             conn.execute(
                 T.update()
-                .where(T.c.session_id == session_id, T.c.status.in_(("new", "running")))
+                .where(T.c.session_id == session_id, T.c.status == "new")
+                .values(
+                    status="canceled",
+                    phase="canceled",
+                    finished=now,
+                    progress_message=HALTED_BEFORE_START,
+                    params="{}",
+                    version=T.c.version + 1,
+                )
+            )
+            conn.execute(
+                T.update()
+                .where(T.c.session_id == session_id, T.c.status == "running")
                 .values(cancel_requested=True, version=T.c.version + 1)
             )
             return self._get(conn, owner, session_id)

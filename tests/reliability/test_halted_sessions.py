@@ -1,0 +1,173 @@
+"""Clients halting their sessions while the sessions' tasks wait in the queue.
+
+The scaled-out shape of docs/service.md: a served app that runs no tasks and a
+``sigopt-like worker`` process on the same database (SQLite, then PostgreSQL). The
+worker is stopped while clients queue their tasks and halt their sessions, all at once,
+so that every task is still ``new`` when its session is halted; then it is started again.
+
+Halting asks a session's unfinished tasks to cancel. A queued one was only marked
+``cancel_requested``: the worker later claimed it, ran it on the halted session, and
+ended it ``failed`` with a validation error ("The session is halted; create a new
+session to continue."), so a client that waited for its generate got a task failure
+for a step it had taken back, and the worker spent a run on it. Canceling a queued task
+by hand ended it ``canceled`` at once; a halt now does the same.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from sigopt_like.service import create_app
+from tests.fixtures.faults import env_int
+from tests.fixtures.servers import IN_THREADS, ServedInstance, start_command
+from tests.fixtures.waiting import QUEUED_SPACE
+
+pytestmark = [pytest.mark.reliability, pytest.mark.concurrency, pytest.mark.timeout(300)]
+
+#: sessions halted at once (half with a queued generate, half with a queued space put)
+CLIENTS = env_int("SIGOPT_LIKE_HALT_CLIENTS", 8)
+FINISHED = ("success", "failed", "canceled")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def idle_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServedInstance]:
+    """A served app (auth on) that leaves every task to a worker process."""
+    if request.param == "sqlite":
+        database = str(tmp_path / "halt.db")
+    else:
+        database = request.getfixturevalue("pg_url")
+    app = create_app(database=database, auth_required=True, run_tasks=False, **IN_THREADS)
+    served = ServedInstance(app, database, threads=16)
+    try:
+        yield served
+    finally:
+        served.close()
+
+
+class Worker:
+    """``sigopt-like worker`` on the app's database, started and stopped by the test."""
+
+    def __init__(self, tmp_path: Path, database: str) -> None:
+        self.tmp_path, self.database = tmp_path, database
+        self.runs = 0
+        self.process: Any = None
+        self.logs: list[Path] = []
+
+    def start(self) -> None:
+        self.runs += 1
+        name = f"worker{self.runs}"
+        self.process, log = start_command(
+            self.tmp_path, name, self.database, "worker", "--threads", "2"
+        )
+        self.logs.append(log)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def output(self) -> str:
+        return "\n".join(log.read_text(errors="replace") for log in self.logs)
+
+
+def _http(served: ServedInstance) -> requests.Session:
+    http = requests.Session()
+    http.headers.update(served.headers())
+    return http
+
+
+def _finished(served: ServedInstance, sid: str, tid: str, worker: Worker) -> dict[str, Any]:
+    """The task once finished (long polls; a worker that died is said at once)."""
+    http = _http(served)
+    for _ in range(60):
+        task = http.get(
+            f"{served.url}/v1/sessions/{sid}/tasks/{tid}", params={"wait": 5}, timeout=60
+        ).json()
+        if task["status"] in FINISHED:
+            return task
+        assert worker.process.poll() is None, worker.output()[-3000:]
+    pytest.fail(f"task {tid} of session {sid} never finished: {task}\n{worker.output()[-3000:]}")
+
+
+def _at_once(calls: list[Any]) -> list[Any]:
+    """Each call in a thread of its own, released together; their answers, in order."""
+    barrier = threading.Barrier(len(calls))
+    answers: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait(timeout=60)
+        answers[i] = calls[i]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return answers
+
+
+def test_sessions_halted_with_queued_tasks_end_them_canceled(
+    idle_app: ServedInstance, tmp_path: Path
+) -> None:
+    served, url = idle_app, idle_app.url
+    http = _http(served)
+    worker = Worker(tmp_path, served.database)
+    try:
+        sids = [
+            http.post(f"{url}/v1/sessions", json={"name": f"halt-{i}"}, timeout=30).json()["id"]
+            for i in range(CLIENTS + 1)
+        ]
+        generating, spacing, control = sids[: CLIENTS // 2], sids[CLIENTS // 2 : -1], sids[-1]
+        space = {"space": QUEUED_SPACE, "population_size": 3, "replicates": 0}
+        first = [
+            (sid, http.put(f"{url}/v1/sessions/{sid}/space", json=space, timeout=30).json()["id"])
+            for sid in (*generating, control)
+        ]
+        worker.start()
+        for sid, tid in first:
+            assert _finished(served, sid, tid, worker)["status"] == "success"
+        worker.stop()  # from here every task stays queued until the worker is back
+
+        def start_then_halt(sid: str) -> Any:
+            def call() -> tuple[dict[str, Any], requests.Response]:
+                client = _http(served)
+                if sid in generating:
+                    started = client.post(f"{url}/v1/sessions/{sid}/generate", timeout=60)
+                else:
+                    started = client.put(f"{url}/v1/sessions/{sid}/space", json=space, timeout=60)
+                assert started.status_code == 202, started.text
+                return started.json(), client.post(f"{url}/v1/sessions/{sid}/halt", timeout=60)
+
+            return call
+
+        answers = _at_once([start_then_halt(sid) for sid in generating + spacing])
+        kept = http.post(f"{url}/v1/sessions/{control}/generate", timeout=30).json()
+        for task, halted in answers:
+            assert task["status"] == "new", task
+            assert halted.status_code == 200 and halted.json()["status"] == "halted", halted.text
+        worker.start()
+        # the worker runs: the session nobody halted gets its design
+        assert _finished(served, control, kept["id"], worker)["status"] == "success"
+        ended = [_finished(served, task["session"], task["id"], worker) for task, _ in answers]
+        assert [(t["status"], t["errors"]) for t in ended] == [("canceled", [])] * CLIENTS, ended
+        for sid in generating + spacing:
+            session = http.get(f"{url}/v1/sessions/{sid}", timeout=30).json()
+            assert session["status"] == "halted", session
+            assert session["gen"] == (0 if sid in generating else -1), session  # unchanged
+        assert "Traceback" not in worker.output(), worker.output()[-3000:]
+    finally:
+        worker.stop()
