@@ -462,13 +462,20 @@ class TaskRunner:
     @staticmethod
     def _outcome(handler: Handler, context: TaskContext) -> Outcome:
         """The handler's outcome; on a cancel, what the task keeps of its work (a handler
-        may keep some: a simulate task its finished generations), else TaskCanceled."""
+        may keep some: a simulate task its finished generations), else TaskCanceled; a
+        task asked to cancel that fails is canceled too."""
         try:
             outcome = handler(context)
         except TaskCanceled as canceled:
             if canceled.kept is None:
                 raise
             return canceled.kept
+        except TaskFailure:
+            # asked to cancel while it ran: it ends canceled, whatever stopped it (a halt
+            # that came between its claim and its reading of the session failed it with
+            # "The session is halted", a validation error, before)
+            context.check()
+            raise
         try:
             context.check()
         except TaskCanceled:

@@ -6,11 +6,13 @@ worker is stopped while clients queue their tasks and halt their sessions, all a
 so that every task is still ``new`` when its session is halted; then it is started again.
 
 Halting asks a session's unfinished tasks to cancel. A queued one was only marked
-``cancel_requested``: the worker later claimed it, ran it on the halted session, and
-ended it ``failed`` with a validation error ("The session is halted; create a new
-session to continue."), so a client that waited for its generate got a task failure
-for a step it had taken back, and the worker spent a run on it. Canceling a queued task
-by hand ended it ``canceled`` at once; a halt now does the same.
+``cancel_requested``: it stayed queued while no worker ran (a client waiting for it
+waited on), then the worker claimed it, ran it on the halted session, and ended it
+``failed`` with a validation error ("The session is halted; create a new session to
+continue."), so a client that waited for its generate got a task failure for a step it
+had taken back. Canceling a queued task by hand ended it ``canceled`` at once; a halt
+now does the same. A task the worker had just taken when its session was halted failed
+the same way; a task asked to cancel now ends ``canceled``.
 """
 
 from __future__ import annotations
@@ -159,6 +161,10 @@ def test_sessions_halted_with_queued_tasks_end_them_canceled(
         for task, halted in answers:
             assert task["status"] == "new", task
             assert halted.status_code == 200 and halted.json()["status"] == "halted", halted.text
+            # at once, with no worker running: before, each stayed queued until one came
+            path = f"{url}/v1/sessions/{task['session']}/tasks/{task['id']}"
+            now = http.get(path, timeout=30).json()
+            assert (now["status"], now["errors"]) == ("canceled", []), now
         worker.start()
         # the worker runs: the session nobody halted gets its design
         assert _finished(served, control, kept["id"], worker)["status"] == "success"
@@ -171,3 +177,59 @@ def test_sessions_halted_with_queued_tasks_end_them_canceled(
         assert "Traceback" not in worker.output(), worker.output()[-3000:]
     finally:
         worker.stop()
+
+
+class HeldAtStart:
+    """The generate handler, held once claimed until ``release`` (``claimed`` is set
+    then): a halt lands after the worker took the task, before the task reads its
+    session, where on a busy worker it may land (1 of 48 halts of just-started generates
+    in a run by hand, with 8 clients over gunicorn, PostgreSQL and a worker)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.claimed = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, ctx: Any) -> Any:
+        self.claimed.set()
+        assert self.release.wait(60), "the test never released the held task"
+        return self.inner(ctx)
+
+
+def test_a_session_halted_as_its_generate_starts_ends_it_canceled(
+    served_on_either: ServedInstance,
+) -> None:
+    """Before: the task, running, read the halted session and ended ``failed`` with
+    "The session is halted; create a new session to continue." (a validation error),
+    though it had been asked to cancel: a task asked to cancel ends ``canceled``."""
+    served, url = served_on_either, served_on_either.url
+    http = _http(served)
+    runner = served.service.context.runner
+    sid = http.post(f"{url}/v1/sessions", json={"name": "halted at start"}, timeout=30).json()["id"]
+    space = {"space": QUEUED_SPACE, "population_size": 3, "replicates": 0}
+    put = http.put(f"{url}/v1/sessions/{sid}/space", json=space, timeout=30).json()
+    held = HeldAtStart(runner.handlers["generate"])
+    runner.handlers["generate"] = held
+    try:
+        assert _poll(http, url, sid, put["id"])["status"] == "success"
+        task = http.post(f"{url}/v1/sessions/{sid}/generate", timeout=30).json()
+        assert held.claimed.wait(60), "the runner never took the generate"
+        halted = http.post(f"{url}/v1/sessions/{sid}/halt", timeout=30)
+        assert halted.status_code == 200 and halted.json()["status"] == "halted", halted.text
+        running = http.get(f"{url}/v1/sessions/{sid}/tasks/{task['id']}", timeout=30).json()
+        assert (running["status"], running["cancel_requested"]) == ("running", True), running
+    finally:
+        held.release.set()
+    ended = _poll(http, url, sid, task["id"])
+    assert (ended["status"], ended["errors"]) == ("canceled", []), ended
+    session = http.get(f"{url}/v1/sessions/{sid}", timeout=30).json()
+    assert (session["status"], session["gen"]) == ("halted", 0), session
+
+
+def _poll(http: requests.Session, url: str, sid: str, tid: str) -> dict[str, Any]:
+    """The task once finished (long polls on a server that runs its own tasks)."""
+    for _ in range(60):
+        task = http.get(f"{url}/v1/sessions/{sid}/tasks/{tid}", params={"wait": 5}, timeout=60)
+        if task.json()["status"] in FINISHED:
+            return task.json()
+    pytest.fail(f"task {tid} never finished: {task.text}")
