@@ -21,12 +21,15 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 import requests
+import sqlalchemy as sa
 
 from sigopt_like.service import create_app
 from tests.fixtures.faults import env_int
@@ -233,3 +236,81 @@ def _poll(http: requests.Session, url: str, sid: str, tid: str) -> dict[str, Any
         if task.json()["status"] in FINISHED:
             return task.json()
     pytest.fail(f"task {tid} never finished: {task.text}")
+
+
+class HeldInCommit:
+    """The generate handler whose outcome, once the worker applies it (in the task's final
+    transaction, its row locked), waits for ``release`` (``applying`` is set then)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.applying = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, ctx: Any) -> Any:
+        outcome = self.inner(ctx)
+
+        def apply(result: dict[str, Any]) -> Any:
+            self.applying.set()
+            assert self.release.wait(60), "the test never released the held task"
+            return outcome.apply(result)
+
+        return attrs.evolve(outcome, apply=apply)
+
+
+def _lock_waiters(engine: sa.Engine) -> int:
+    """Backends of the test's database waiting for a lock now (PostgreSQL's own view),
+    but for the worker's heartbeat (it waits for a running task's lock too)."""
+    with engine.connect() as conn:
+        query = (
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database() AND query NOT ILIKE '%SET heartbeat%'"
+        )
+        return int(conn.execute(sa.text(query)).scalar_one())
+
+
+def test_a_halt_as_a_generate_commits_waits_for_it(pg_url: str) -> None:
+    """On PostgreSQL a halt locked the session, then the session's tasks; a task ending
+    locks its own row, then the session: a halt that came as a generate stored its
+    design deadlocked with it, and PostgreSQL broke the deadlock by failing one, either
+    the halt (503 "The database is busy") or the task ("the task failed unexpectedly:
+    Busy", a traceback in the log). The halt now takes the tasks' locks first: it waits
+    for the generate, whose design is kept, then halts."""
+    app = create_app(database=pg_url, auth_required=True, **IN_THREADS)
+    served = ServedInstance(app, pg_url, threads=8)
+    engine = sa.create_engine(pg_url)
+    try:
+        url, http = served.url, _http(served)
+        runner = served.service.context.runner
+        sid = http.post(f"{url}/v1/sessions", json={"name": "halt at commit"}, timeout=30)
+        sid = sid.json()["id"]
+        space = {"space": QUEUED_SPACE, "population_size": 3, "replicates": 0}
+        put = http.put(f"{url}/v1/sessions/{sid}/space", json=space, timeout=30).json()
+        assert _poll(http, url, sid, put["id"])["status"] == "success"
+        held = HeldInCommit(runner.handlers["generate"])
+        runner.handlers["generate"] = held
+        task = http.post(f"{url}/v1/sessions/{sid}/generate", timeout=30).json()
+        halted: list[requests.Response] = []
+        halting = threading.Thread(
+            target=lambda: halted.append(_http(served).post(f"{url}/v1/sessions/{sid}/halt"))
+        )
+        try:
+            assert held.applying.wait(60), "the worker never applied the generate"
+            halting.start()
+            for _ in range(600):  # until the halt waits for the task's lock
+                if _lock_waiters(engine):
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("the halt never waited for the task's lock")
+        finally:
+            held.release.set()
+            halting.join(timeout=120)
+        assert halted and halted[0].status_code == 200, halted and halted[0].text
+        ended = _poll(http, url, sid, task["id"])
+        assert (ended["status"], ended["errors"]) == ("success", []), ended
+        session = http.get(f"{url}/v1/sessions/{sid}", timeout=30).json()
+        assert (session["status"], session["gen"]) == ("halted", 1), session
+    finally:
+        engine.dispose()
+        served.close()

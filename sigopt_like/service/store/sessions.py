@@ -156,11 +156,21 @@ class SessionStore:
 
         A queued task was only marked ``cancel_requested``: a runner later claimed it,
         ran it on the halted session and ended it ``failed`` ("The session is halted").
+
+        The tasks' rows are locked before the session's, in the order of a task's end
+        (its row, then the session's, in its final transaction): the other order
+        deadlocked on PostgreSQL with a task that was storing its result, which
+        PostgreSQL broke by failing the halt (503) or the task.
         """
         with self._db.write() as conn:
             record = self._get(conn, owner, session_id)
             if record.status != "active":
                 return record
+            conn.execute(
+                sa.select(T.c.id)
+                .where(T.c.session_id == session_id, T.c.status.in_(("new", "running")))
+                .with_for_update()
+            ).all()
             conn.execute(
                 S.update()
                 .where(S.c.id == session_id)
