@@ -376,15 +376,23 @@ def _copy_heads(conn: Any) -> None:
     (reset by ``handle`` for each request; up to the blank line, at most
     :data:`HEAD_COPY_BYTES`): gunicorn's refusal of headers too large keeps none of
     them, and the page a browser gets names its host and cookies. The parser is made by
-    ``conn.init()``, in gunicorn's ``handle``: its reads are wrapped once it is."""
+    ``conn.init()``, in gunicorn's ``handle``: its reads are wrapped once it is, once.
+    gunicorn 27 calls ``conn.init()`` at every request of a connection: wrapped at each,
+    the reads of a kept-alive connection nested one call deeper a request, and its 985th
+    request hit Python's recursion limit (gunicorn's HTML 500, the connection closed)."""
+    if getattr(conn, "copies_heads", False):  # a connection deferred, then handled again
+        return
+    conn.copies_heads = True
     init = conn.init
+    copying: list[Any] = []  # the unreader whose reads are wrapped (one per parser)
 
     def init_and_copy() -> None:
         init()
         unreader = getattr(conn.parser, "unreader", None)
         chunk = getattr(unreader, "chunk", None)
-        if unreader is None or chunk is None:
+        if unreader is None or chunk is None or any(u is unreader for u in copying):
             return
+        copying[:] = [unreader]
 
         def copied(*args: Any, **kwargs: Any) -> Any:
             data = chunk(*args, **kwargs)

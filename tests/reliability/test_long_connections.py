@@ -1,0 +1,101 @@
+"""A client that keeps one connection for many requests, under gunicorn with the service's
+settings module (``-c python:sigopt_like.service.gunicorn_conf``, as docs/service.md
+says to run it).
+
+A SigOpt loop (suggest, evaluate, observe) on one ``requests.Session`` sends every
+request on one kept-alive connection. The worker's copy of each request head wrapped the
+connection's reads once more at each request (gunicorn 27 calls ``conn.init()`` for every
+request of a connection, not only its first): reads got slower request after request,
+and at about the 985th Python's recursion limit was reached, the request was answered
+gunicorn's own HTML 500 and the connection closed (readers paging observations while
+clients wrote, in a run by hand over gunicorn and PostgreSQL). Real gunicorn on
+127.0.0.1, one ``http.client`` connection.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.fixtures.faults import env_int
+from tests.fixtures.servers import REPO_ROOT, announced_url
+
+pytestmark = [pytest.mark.reliability, pytest.mark.timeout(300)]
+
+#: requests on one connection: well past Python's recursion limit (1000)
+REQUESTS = env_int("SIGOPT_LIKE_CONNECTION_REQUESTS", 1500)
+
+
+@pytest.fixture
+def gunicorn_url(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """gunicorn with the settings module, one worker of two threads, on SQLite: its URL
+    and its log."""
+    log = tmp_path / "gunicorn.log"
+    factory = (
+        f"sigopt_like.service.wsgi:application(database={str(tmp_path / 'long.db')!r}, "
+        "auth_required=False)"
+    )
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "gunicorn"),
+                *("-c", "python:sigopt_like.service.gunicorn_conf"),
+                *("--workers", "1", "--threads", "2", "--bind", "127.0.0.1:0"),
+                factory,
+            ],
+            cwd=REPO_ROOT,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        url = announced_url(proc, log, r"Listening at: (http://127\.0\.0\.1:\d+)")
+        for _ in range(600):  # until the worker has loaded the app
+            try:
+                if requests.get(f"{url}/health", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.1)
+        yield url, log
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+
+def test_one_connection_serves_many_requests(gunicorn_url: tuple[str, Path]) -> None:
+    url, log = gunicorn_url
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    statuses: Counter[int] = Counter()
+    try:
+        conn.connect()
+        first = conn.sock
+        for i in range(REQUESTS):
+            conn.request("GET", "/v1/version")
+            answer = conn.getresponse()
+            answer.read()
+            statuses[answer.status] += 1
+            assert answer.status == 200, (i, answer.status, dict(statuses))
+            # the same socket: gunicorn kept the connection (else http.client reopens one)
+            assert conn.sock is first, f"the connection was closed after request {i}"
+    finally:
+        conn.close()
+    assert statuses == {200: REQUESTS}
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
