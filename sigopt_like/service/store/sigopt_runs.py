@@ -308,6 +308,15 @@ class Runs:
                 values[key] = _dumps(values[key])
         self.conn.execute(R.update().where(R.c.id == rid).values(**values, updated=stamp))
 
+    def lock_of_experiment(self, experiment_id: int) -> None:
+        """Lock the rows of an experiment's runs (in a write, on PostgreSQL), before its
+        own: the order of a run's end (its row, then its experiment's, to report it).
+        An archive of the experiment with its runs locked the experiment first, and
+        deadlocked with a run ending meanwhile (PostgreSQL failed one of them: a 503)."""
+        if self.lock:
+            mine = sa.select(R.c.id).where(R.c.experiment_id == experiment_id)
+            self.conn.execute(mine.order_by(R.c.id).with_for_update()).all()
+
     def archive_of_experiment(self, experiment_id: int, stamp: int) -> None:
         """Archive every run of an experiment."""
         self.conn.execute(
