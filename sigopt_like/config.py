@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import operator
 import os
 import sys
@@ -550,7 +551,9 @@ def _number(
             return float(value)
         except ValueError:
             pass
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+        # numpy's float32 and int64 too (were refused, though the counts took numpy's
+        # integers); numpy's bool is no numbers.Real, so it is refused as bool is
         return float(value)
     raise ConfigError(
         f"'{name}' must be a number, not {value!r} (from {source}).", path=_p(source, path)

@@ -182,6 +182,21 @@ def test_a_numpy_integer_count_of_retries_is_taken(clean_env):
             resolve_config(retries=wrong)
 
 
+def test_numpy_numbers_of_seconds_are_taken(clean_env):
+    """Before: ``timeout=np.float32(2.5)`` and ``auto_task_timeout=np.int64(30)`` were
+    "'timeout' must be a number", though the counts take numpy integers; numpy's bool is
+    still refused, as bool is."""
+    np = pytest.importorskip("numpy")
+    config = resolve_config(timeout=np.float32(2.5), auto_task_timeout=np.int64(30))
+    assert config.timeout == (2.5, 2.5) and config.auto_task_timeout == 30.0
+    assert type(config.auto_task_timeout) is float
+    pair = resolve_config(timeout=(np.int32(3), np.float16(40))).timeout
+    assert pair == (3.0, 40.0) and all(type(part) is float for part in pair)
+    for wrong in (np.bool_(True), True):
+        with pytest.raises(ConfigError, match="'timeout' must be a number"):
+            resolve_config(timeout=wrong)
+
+
 def test_the_retry_deadline_comes_from_the_environment(clean_env, monkeypatch):
     """Before: only a config file's max_retry_time set it; SIGOPT_LIKE_MAX_RETRY_TIME was
     not a setting (and is now named in the notice of a host that cannot be reached)."""
