@@ -15,10 +15,6 @@ clients wrote, in a run by hand over gunicorn and PostgreSQL). Real gunicorn on
 from __future__ import annotations
 
 import http.client
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -28,7 +24,7 @@ import pytest
 import requests
 
 from tests.fixtures.faults import env_int
-from tests.fixtures.servers import REPO_ROOT, announced_url
+from tests.fixtures.servers import announced_url, start_gunicorn, stop_gunicorn
 
 pytestmark = [pytest.mark.reliability, pytest.mark.timeout(300)]
 
@@ -40,25 +36,11 @@ REQUESTS = env_int("SIGOPT_LIKE_CONNECTION_REQUESTS", 1500)
 def gunicorn_url(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """gunicorn with the settings module, one worker of two threads, on SQLite: its URL
     and its log."""
-    log = tmp_path / "gunicorn.log"
     factory = (
         f"sigopt_like.service.wsgi:application(database={str(tmp_path / 'long.db')!r}, "
         "auth_required=False)"
     )
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "gunicorn"),
-                *("-c", "python:sigopt_like.service.gunicorn_conf"),
-                *("--workers", "1", "--threads", "2", "--bind", "127.0.0.1:0"),
-                factory,
-            ],
-            cwd=REPO_ROOT,
-            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    proc, log = start_gunicorn(tmp_path, factory, threads=2)
     try:
         url = announced_url(proc, log, r"Listening at: (http://127\.0\.0\.1:\d+)")
         for _ in range(600):  # until the worker has loaded the app
@@ -71,12 +53,7 @@ def gunicorn_url(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             time.sleep(0.1)
         yield url, log
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+        stop_gunicorn(proc)
 
 
 def test_one_connection_serves_many_requests(gunicorn_url: tuple[str, Path]) -> None:

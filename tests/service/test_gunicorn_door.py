@@ -9,7 +9,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.fixtures.servers import REPO_ROOT, announced_url
+from tests.fixtures.servers import announced_url, start_gunicorn, stop_gunicorn
 from tests.service.test_slow_clients import PATIENCE, _address, _status_and_body, _trickle
 
 READ_SECONDS = 1.5
@@ -29,27 +28,12 @@ BODY_LIMIT = 50_000
 
 def _start(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], Path]:
     """gunicorn with the settings module, one worker of :data:`THREADS` threads."""
-    log = tmp_path / "gunicorn.log"
     database = str(tmp_path / "door.db")
     factory = (
         f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=False, "
         f"max_body_bytes={BODY_LIMIT})"
     )
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "gunicorn"),
-                *("-c", "python:sigopt_like.service.gunicorn_conf"),
-                *("--workers", "1", "--threads", str(THREADS), "--bind", "127.0.0.1:0"),
-                factory,
-            ],
-            cwd=REPO_ROOT,
-            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return proc, log
+    return start_gunicorn(tmp_path, factory, threads=THREADS, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -68,12 +52,7 @@ def gunicorn_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 time.sleep(0.2)
         yield url
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+        stop_gunicorn(proc)
 
 
 def _exchange(url: str, request: bytes) -> bytes:
@@ -277,15 +256,6 @@ def test_a_client_that_waits_for_100_continue_is_told_once(gunicorn_url: str) ->
     assert status == 201 and created["name"] == "expecting", answer
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-
-
 def test_no_control_socket_shared_by_every_gunicorn_of_the_user(tmp_path: Path) -> None:
     """gunicorn 27 opened ``$XDG_RUNTIME_DIR/gunicorn.ctl`` (or ``~/.gunicorn/gunicorn.ctl``)
     for each instance: a second one took the first's over, and either removed it when it
@@ -302,7 +272,7 @@ def test_no_control_socket_shared_by_every_gunicorn_of_the_user(tmp_path: Path) 
         assert requests.get(f"{url}/health", timeout=30).status_code == 200
         assert not (runtime / "gunicorn.ctl").exists(), log.read_text()
     finally:
-        _stop(proc)
+        stop_gunicorn(proc)
     # the arbiter starts it right after its workers, and says so: it never did here
     assert "Control socket listening" not in log.read_text()
     assert not (home / ".gunicorn").exists(), log.read_text()
@@ -321,7 +291,7 @@ def test_no_control_socket_shared_by_every_gunicorn_of_the_user(tmp_path: Path) 
         assert path.is_socket()
         assert not (runtime / "gunicorn.ctl").exists()
     finally:
-        _stop(proc)
+        stop_gunicorn(proc)
 
 
 def test_a_control_socket_in_a_missing_folder_stops_gunicorn_in_one_line(tmp_path: Path) -> None:
