@@ -143,15 +143,19 @@ def metric_values(values: Any, field: str = "values") -> Any:
     :func:`metric_number` sends it; anything that is not such a list as given."""
     if isinstance(values, str | bytes | Mapping) or not isinstance(values, Sequence):
         return values
-    out: list[Any] = []
-    for i, entry in enumerate(values):
-        if isinstance(entry, Mapping):
-            entry = dict(entry)
-            for key in ("value", "value_stddev"):
-                if entry.get(key) is not None:
-                    entry[key] = metric_number(entry[key], f"{field}.{i}.{key}")
-        out.append(entry)
-    return out
+    return [
+        _numbers_as_floats(entry, f"{field}.{i}.") if isinstance(entry, Mapping) else entry
+        for i, entry in enumerate(values)
+    ]
+
+
+def _numbers_as_floats(body: Mapping[str, Any], field: str) -> dict[str, Any]:
+    """``body`` with its ``value`` and ``value_stddev`` as :func:`metric_number` sends them."""
+    data = dict(body)
+    for key in ("value", "value_stddev"):
+        if data.get(key) is not None:
+            data[key] = metric_number(data[key], f"{field}{key}")
+    return data
 
 
 def observation_json(value: Any, field: str = "") -> Any:
@@ -169,10 +173,7 @@ def observation_json(value: Any, field: str = "") -> Any:
 def float_values(body: Mapping[str, Any], field: str = "") -> dict[str, Any]:
     """An observation's body with ``value``, ``value_stddev`` and ``values`` as
     :func:`metric_number` sends them (``field``: where the body sits, for an error)."""
-    data = dict(body)
-    for key in ("value", "value_stddev"):
-        if data.get(key) is not None:
-            data[key] = metric_number(data[key], f"{field}{key}")
+    data = _numbers_as_floats(body, field)
     if data.get("values") is not None:
         data["values"] = metric_values(data["values"], f"{field}values")
     return data
