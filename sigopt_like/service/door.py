@@ -9,8 +9,19 @@ resource sees it, so each resource may assume what the door guarantees:
   (``"\\ud800"``): PostgreSQL refuses NUL in text while SQLite stores it, and a
   lone surrogate cannot be encoded as UTF-8, so the answer that echoes it back
   could not be rendered;
-- every integer fits in a signed 64-bit column (both stores' widest integer);
-- every number is finite (``1e400`` parses as infinity; NaN and Infinity are not JSON);
+- every integer fits in a signed 64-bit column (both stores' widest integer), except on
+  a route whose resource says ``numbers_as_doubles`` (every SigOpt route): there, as
+  SigOpt reads every JSON number as a double, an integer past 64 bits is read as the
+  double it denotes (``wide_integers.WideInteger``, a float that remembers the integer as
+  written). A field that takes any number (a value, a ``value_stddev``, a double's bound
+  or assignment, a metadata number) takes it as that float, stored and answered as it;
+  a whole-number field (a budget, an int parameter's bound or assignment, an id) refuses
+  it with a 400 naming the field and what it takes (``sigopt_checks.refuse_wide_integer``;
+  a field that misses that check still sees a finite float, such as the ``1e21`` any
+  body may hold, which each field already checks). The door stays the one place that
+  reads numbers: which fields take doubles is the field checks' knowledge, not its own;
+- every number is finite (``1e400`` parses as infinity, and so does an integer literal
+  past a double's range on a SigOpt route; NaN and Infinity are not JSON);
 - no JSON object names a field twice (``{"value": 1, "value": 2}``): a parser keeps one
   of the two and drops the other unseen, so neither is taken;
 - every query parameter (name and value) is UTF-8 once its percent-escapes are
@@ -52,6 +63,7 @@ from sigopt_like.table_wire import unstorable_cells
 
 from .errors import APIError, BadRequest, ValidationFailed
 from .url_secrets import HEADER_HINT, looks_secret
+from .wide_integers import read_integer
 
 #: JSON nested deeper than this is refused (the service's own bodies need fewer than 10).
 MAX_DEPTH = 64
@@ -133,8 +145,11 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return marked
 
 
-def parse_json(raw: bytes) -> Any:
-    """Decode a UTF-8 JSON body and check it (:func:`check_value`); a 400 otherwise."""
+def parse_json(raw: bytes, *, numbers_as_doubles: bool = False) -> Any:
+    """Decode a UTF-8 JSON body and check it (:func:`check_value`); a 400 otherwise.
+
+    ``numbers_as_doubles`` (SigOpt's routes): an integer past 64 bits is read as the
+    double it denotes (see the module), not refused."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -142,7 +157,12 @@ def parse_json(raw: bytes) -> Any:
             f"The request body is not UTF-8 (byte {err.start}).", code="invalid_json"
         ) from err
     try:
-        value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_object)
+        value = json.loads(
+            text,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_object,
+            parse_int=read_integer if numbers_as_doubles else None,
+        )
     except RecursionError as err:
         raise _too_deep("body") from err
     except (json.JSONDecodeError, _NotJsonConstant) as err:

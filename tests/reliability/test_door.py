@@ -182,6 +182,26 @@ def test_integers_beyond_64_bits_are_refused(door: Door, field: str, value: int)
     assert door.state() == before
 
 
+def test_a_value_past_64_bits_is_stored_as_its_double_on_both_stores(door: Door) -> None:
+    """Before: a SigOpt observation's value of 2**70 as a JSON integer (sigopt-python's
+    ``value=2**70``) was the door's 400, where SigOpt reads it as a double. Now a value,
+    a value_stddev, a metadata number and a double's bound or assignment past 64 bits
+    are the doubles they denote, stored as such on SQLite and PostgreSQL (no 64-bit
+    column meets them) and answered as floats."""
+    wide = {"name": "w", "type": "double", "bounds": {"min": 0, "max": 2**71}}
+    created = door.json("POST", "/v1/experiments", experiment(parameters=[wide]))
+    assert created["parameters"][0]["bounds"]["max"] == float(2**71)
+    path = f"/v1/experiments/{created['id']}/observations"
+    body = {"assignments": {"w": 2**70}, "value": -(2**70), "value_stddev": 2**64}
+    made = door.json("POST", path, {**body, "metadata": {"k": 2**70}})
+    seen = strict_json(door.call("GET", f"{path}/{made['id']}").text)
+    for shown in (made, seen):
+        assert shown["value"] == -float(2**70) and shown["value_stddev"] == float(2**64)
+        assert shown["assignments"] == {"w": float(2**70)}
+        assert shown["metadata"] == {"k": float(2**70)}
+    assert "1180591620717411303424" not in door.call("GET", path).text  # floats only
+
+
 @pytest.mark.parametrize("field", ["observation_budget", "parallel_bandwidth"])
 def test_large_64_bit_integers_are_stored_on_both_stores(door: Door, field: str) -> None:
     created = door.json("POST", "/v1/experiments", experiment(**{field: 2**40}))
@@ -563,9 +583,14 @@ def _rows(door: Door) -> dict[str, list[str]]:
 HOSTILE = [
     ("a lone surrogate as a key", '{"\\ud800": 1}', "application/json"),
     ("NUL in a value", '{"name": "a\\u0000b"}', "application/json"),
+    (  # a metadata number is a double on SigOpt's routes: 2**70 is taken there
+        "an integer beyond 64 bits in a whole-number field",
+        '{"name": "n", "observation_budget": 1180591620717411303424}',
+        "application/json",
+    ),
     (
-        "an integer beyond 64 bits",
-        '{"name": "n", "metadata": {"k": 1180591620717411303424}}',
+        "an integer beyond a double",
+        '{"name": "n", "metadata": {"k": 1' + "0" * 400 + "}}",
         "application/json",
     ),
     ("1e400", '{"name": "n", "metadata": {"k": 1e400}}', "application/json"),

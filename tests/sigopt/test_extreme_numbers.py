@@ -274,32 +274,45 @@ def test_suggestions_spread_under_a_flat_normal_prior(tmp_path, caplog):
     assert [str(w.message) for w in caught] == []
 
 
-def test_an_integer_past_int64_says_how_to_send_the_number(api: Api):
-    """An observation's value of 2**70 written as an integer is refused at the door (no
-    integer column holds it, and the door does not know which fields take floats); the
-    message says a field that takes any number may have it written as a decimal, and that
-    decimal is taken; a whole-number field (a budget) is told its range, not to write a
-    decimal it then refuses. An integer past
-    any float (10**400) is refused as such, never a 500."""
+def test_an_integer_past_64_bits_is_the_double_sigopt_reads(api: Api):
+    """Before: an observation's value of 2**70 written as a JSON integer (as sigopt-python
+    sends a Python int) was refused at the door, "beyond the integers this service
+    stores", where SigOpt reads every number as a double and takes it. Now a field that
+    takes any number reads it as the double it denotes, stored and answered as that
+    float (a value, values[].value, value_stddev); a whole-number field (an int
+    parameter's bound, a budget) still refuses it with a 400 naming the field and the
+    integers it takes, nothing created; an integer past any double (10**400) is a 400
+    naming the field, never a 500."""
     e = api.post("/v1/experiments", {"name": "big", "parameters": [{"name": "x", **UNIT}]}).body
     path = f"/v1/experiments/{e['id']}/observations"
+    made = api.post(path, {"assignments": {"x": 0.5}, "value": 2**70, "value_stddev": 2**64})
+    assert made.status == 201, made.body
+    negative = api.post(path, {"assignments": {"x": 0.5}, "values": [{"value": -(2**70)}]})
+    assert negative.status == 201, negative.body
+    for reply, value in ((made, float(2**70)), (negative, -float(2**70))):
+        for seen in (reply.body, api.get(f"{path}/{reply.body['id']}").body):
+            assert type(seen["value"]) is float and seen["value"] == value, seen
+            assert seen["values"][0]["value"] == value
+    assert made.body["value_stddev"] == float(2**64)
+    assert api.get(f"{path}/{made.body['id']}").body["value_stddev"] == float(2**64)
     before = api.snapshot()
-    refused = api.post(path, {"assignments": {"x": 0.5}, "value": 2**70})
-    assert refused.status == 400 and refused.body["detail"]["field"] == "value", refused.body
-    assert refused.body["message"].endswith(
-        "a field that takes any number (a value, a bound) may have it written as a decimal "
-        "instead: 1.1805916207174113e+21."
+    wide = {"name": "n", "type": "int", "bounds": {"min": 0, "max": 2**70}}
+    bound = api.post("/v1/experiments", {"name": "b", "parameters": [wide]})
+    assert bound.status == 400, bound.body
+    assert bound.body["detail"]["field"] == "parameters[0].bounds.max"
+    assert bound.body["message"] == (
+        "'parameters[0].bounds.max' is 1180591620717411303424, an integer past the 64 bits "
+        "this service stores: it takes a whole number within +-2**53 (9007199254740992), "
+        "which a double holds exactly."
     )
-    assert "a whole-number field (a seed, a count, a budget) takes" in refused.body["message"]
     big_budget = {"name": "b", "parameters": [{"name": "x", **UNIT}], "observation_budget": 2**70}
     budget = api.post("/v1/experiments", big_budget)
     assert budget.status == 400 and budget.body["detail"]["field"] == "observation_budget"
-    assert "takes -9223372036854775808 to 9223372036854775807 (2**63-1)" in budget.body["message"]
+    assert "a whole number from 1 to 9223372036854775807" in budget.body["message"]
     huge = api.post(path, {"assignments": {"x": 0.5}, "value": 10**400})
-    assert huge.status == 400 and "beyond the numbers it takes" in huge.body["message"]
+    assert huge.status == 400 and huge.body["detail"]["field"] == "value", huge.body
+    assert "beyond a float's range" in huge.body["message"]
     assert api.snapshot() == before
-    taken = api.post(path, {"assignments": {"x": 0.5}, "value": float(2**70)})
-    assert taken.status == 201 and taken.body["value"] == float(2**70), taken.body
 
 
 def test_two_metrics_at_plus_and_minus_1e308_are_scalarised_without_overflow(tmp_path, capfd):

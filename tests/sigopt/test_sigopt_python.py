@@ -560,8 +560,9 @@ def test_a_whole_number_value_is_the_float_sigopt_answers(conn):
     """SigOpt's values are floats: a JSON integer is a number, taken as the float nearest
     it and answered as that float, which this service does too (``2**53 + 1`` comes back
     ``9007199254740992.0``, as from SigOpt), for an observation's value and a run's
-    metric. Past 64 bits the door refuses the integer with the decimal to write (no 5xx),
-    which is then taken: docs/sigopt.md, "What differs from SigOpt"."""
+    metric. Before: past 64 bits (sigopt-python sends ``value=2**70`` as the JSON integer
+    ``1180591620717411303424``) the door refused the integer, where SigOpt takes it; now
+    it is the double it denotes, stored and answered as that float: docs/sigopt.md."""
     e = conn.experiments().create(
         name="whole numbers",
         parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
@@ -573,19 +574,43 @@ def test_a_whole_number_value_is_the_float_sigopt_answers(conn):
     for seen in (made, conn.experiments(e.id).observations(made.id).fetch()):
         assert type(seen.value) is float and seen.value == 9007199254740992.0
         assert type(seen.value_stddev) is float and seen.value_stddev == 3.0
-    with pytest.raises(ApiException) as caught:
-        observations.create(assignments={"x": 0.5}, value=2**70)
-    assert caught.value.status_code == 400
-    assert "written as a decimal instead: 1.1805916207174113e+21" in str(caught.value)
-    assert observations.fetch().count == 1  # nothing stored
-    taken = observations.create(assignments={"x": 0.5}, value=1.1805916207174113e21)
-    assert taken.value == float(2**70)
+    wide = observations.create(assignments={"x": 0.5}, value=2**70, value_stddev=2**64)
+    listed = observations.create(assignments={"x": 0.5}, values=[{"name": "m", "value": -(2**70)}])
+    for seen in (wide, conn.experiments(e.id).observations(wide.id).fetch()):
+        assert type(seen.value) is float and seen.value == float(2**70)
+        assert type(seen.value_stddev) is float and seen.value_stddev == float(2**64)
+    fetched = conn.experiments(e.id).observations(listed.id).fetch()
+    assert fetched.value == -float(2**70) and fetched.values[0].value == -float(2**70)
+    assert observations.fetch().count == 3
     client = conn.tokens("self").fetch().client
     run = conn.clients(client).projects("whole").training_runs().create(name="r")
     logged = conn.training_runs(run.id).update(values={"m": {"value": 2**53 + 1}})
     value = logged.values["m"].value
     assert type(value) is float and value == 9007199254740992.0
+    conn.training_runs(run.id).update(values={"m": {"value": -(2**70)}})
+    assert conn.training_runs(run.id).fetch().values["m"].value == -float(2**70)
+    checkpoint = (
+        conn.training_runs(run.id).checkpoints().create(values=[{"name": "m", "value": 2**70}])
+    )
+    assert checkpoint.values[0].value == float(2**70)
+
+
+def test_an_int_parameter_bound_past_64_bits_is_a_400_naming_it(conn):
+    """A whole-number field keeps refusing an integer past 64 bits, now that the door reads
+    one as a double on SigOpt's routes: an int parameter's bound of 2**70 is a 400 naming
+    the bound and the integers it takes, a budget the same, and nothing is created."""
+    before = conn.experiments().fetch().count
+    wide = {"name": "n", "type": "int", "bounds": {"min": 0, "max": 2**70}}
     with pytest.raises(ApiException) as caught:
-        conn.training_runs(run.id).update(values={"m": {"value": -(2**70)}})
-    assert caught.value.status_code == 400 and "-1.1805916207174113e+21" in str(caught.value)
-    assert conn.training_runs(run.id).fetch().values["m"].value == 9007199254740992.0
+        conn.experiments().create(name="wide", parameters=[wide])
+    assert caught.value.status_code == 400
+    message = str(caught.value)
+    assert "'parameters[0].bounds.max' is 1180591620717411303424" in message
+    assert "a whole number within +-2**53 (9007199254740992)" in message
+    unit = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
+    with pytest.raises(ApiException) as caught:
+        conn.experiments().create(name="wide", parameters=[unit], observation_budget=2**70)
+    assert caught.value.status_code == 400
+    assert "'observation_budget' is 1180591620717411303424" in str(caught.value)
+    assert "a whole number from 1 to 9223372036854775807" in str(caught.value)
+    assert conn.experiments().fetch().count == before

@@ -12,6 +12,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from ..wide_integers import WideInteger
+
 MAX_NAME_LENGTH = 500
 MAX_METADATA_KEYS = 100
 MAX_METADATA_STRING = 500
@@ -41,12 +43,26 @@ def is_number(value: Any) -> bool:
 
 
 def number(value: Any, field: str) -> float:
-    """A finite JSON number."""
+    """A finite JSON number, as a float (an integer past 64 bits as the double it
+    denotes, as SigOpt reads it: see ``..wide_integers``)."""
     if not is_number(value):
         raise RuleError(f"'{field}' must be a number, not {kind(value)}.", field, 400)
     if not math.isfinite(value):
         raise RuleError(f"'{field}' must be a finite number.", field)
     return float(value)
+
+
+def refuse_wide_integer(value: Any, field: str, takes: str) -> None:
+    """A 400 naming ``field`` if ``value`` was written as an integer past 64 bits (which
+    the door reads as the double it denotes on SigOpt's routes): a whole-number field
+    takes no such integer, and says what it ``takes`` ("a whole number from 1 to 10")."""
+    if isinstance(value, WideInteger):
+        raise RuleError(
+            f"'{field}' is {value.written}, an integer past the 64 bits this service "
+            f"stores: it takes {takes}.",
+            field,
+            400,
+        )
 
 
 def positive_int_or_none(value: Any, field: str, maximum: int = MAX_STORED_INT) -> int | None:
@@ -58,6 +74,7 @@ def positive_int_or_none(value: Any, field: str, maximum: int = MAX_STORED_INT) 
     """
     if value is None:
         return None
+    refuse_wide_integer(value, field, f"a whole number from 1 to {maximum}")
     x = number(value, field)
     if x != math.floor(x):
         raise RuleError(f"'{field}' must be an integer, not {value!r}.", field)
@@ -120,6 +137,8 @@ def metadata(
             )
         elif is_number(item) and not math.isfinite(item):
             raise RuleError(f"'{where}' must be a finite number.", where)
+        elif isinstance(item, WideInteger):  # a number is a double, as SigOpt keeps it
+            item = float(item)
         if item is not None or keep_nulls:
             out[str(key)] = item
     return out
@@ -145,6 +164,7 @@ def seed(value: Any, field: str = "seed") -> int | None:
     """None, or the experiment's seed: an integer from 0 to 2**62 (an extension of ours)."""
     if value is None:
         return None
+    refuse_wide_integer(value, field, "a whole number from 0 to 2**62")
     x = number(value, field)
     if x != math.floor(x) or not 0 <= x <= 2**62:
         raise RuleError(f"'{field}' must be an integer from 0 to 2**62, not {value!r}.", field)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .sigopt_checks import RuleError, kind, known_fields, name_text
+from .sigopt_checks import RuleError, kind, known_fields, name_text, refuse_wide_integer
 
 FIELDS = ("name", "filename", "content_type", "content_length", "content_md5")
 #: an image type, as sigopt-python sends for each image it can upload
@@ -34,6 +34,7 @@ def described(body: Mapping[str, Any], max_bytes: int) -> dict[str, Any]:
             400,
         )
     length = body.get("content_length")
+    refuse_wide_integer(length, "content_length", f"a number of bytes from 1 to {max_bytes}")
     if isinstance(length, bool) or not isinstance(length, int):
         raise RuleError(
             f"'content_length' must be an integer, not {kind(length)}.", "content_length", 400

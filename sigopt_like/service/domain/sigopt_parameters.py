@@ -27,6 +27,7 @@ from .sigopt_checks import (
     name_text,
     number,
     object_of,
+    refuse_wide_integer,
 )
 
 PARAMETER_TYPES = ("double", "int", "categorical")
@@ -149,6 +150,9 @@ def _bounds(raw: Any, kind_: str, field: str) -> dict[str, float | int]:
     for key in ("min", "max"):
         if raw.get(key) is None:
             raise RuleError(f"'{where}.{key}' is required.", f"{where}.{key}", 400)
+    if kind_ == "int":
+        for key in ("min", "max"):
+            refuse_wide_integer(raw[key], f"{where}.{key}", _INT_BOUNDS)
     lo = number(raw["min"], f"{where}.min")
     hi = number(raw["max"], f"{where}.max")
     if kind_ == "int":
@@ -174,6 +178,10 @@ def _bounds(raw: Any, kind_: str, field: str) -> dict[str, float | int]:
     return {"min": lo, "max": hi}
 
 
+#: what an int parameter's bound or grid value takes (said when refusing one)
+_INT_BOUNDS = f"a whole number within +-2**53 ({2**53}), which a double holds exactly"
+
+
 def _exact_int(given: Any, read: float, where: str) -> None:
     """Refuse an int parameter's integer that the engine's doubles cannot hold exactly
     (past 2**53): it was stored rounded (``max`` 2**62 + 1 became 2**62) and two such
@@ -193,6 +201,8 @@ def _grid(raw: Any, kind_: str, field: str) -> list[float | int]:
     values = list_of(raw, field)
     out: list[float | int] = []
     for j, value in enumerate(values):
+        if kind_ == "int":
+            refuse_wide_integer(value, f"{field}[{j}]", _INT_BOUNDS)
         x = number(value, f"{field}[{j}]")
         if kind_ == "int":
             if x != math.floor(x):
@@ -330,6 +340,7 @@ def _prior(item: Mapping[str, Any], out: dict[str, Any], field: str) -> None:
 def _precision(raw: Any, kind_: str, field: str) -> int:
     if kind_ != "double":
         raise RuleError(f"'{field}': precision applies to double parameters only.", field)
+    refuse_wide_integer(raw, field, f"a whole number from 1 to {MAX_PRECISION}")
     x = number(raw, field)
     if x != math.floor(x) or not 1 <= x <= MAX_PRECISION:
         raise RuleError(
@@ -487,6 +498,7 @@ def parameter_value(param: Mapping[str, Any], value: Any, field: str) -> Any:
     if not math.isfinite(value):
         raise RuleError(f"'{field}' must be a finite number.", field)
     if param["type"] == "int":
+        refuse_wide_integer(value, field, f"{_taken(param)} (int parameter {param['name']!r})")
         if value != math.floor(value):
             raise RuleError(f"'{field}' must be an integer, not {value!r}.", field)
         value = int(value)
@@ -504,3 +516,10 @@ def parameter_value(param: Mapping[str, Any], value: Any, field: str) -> Any:
     if value > hi:
         raise RuleError(f"'{field}' = {value!r} is above the maximum {hi!r}.", field)
     return value
+
+
+def _taken(param: Mapping[str, Any]) -> str:
+    """The values a number parameter takes, as a refusal says them."""
+    if "grid" in param:
+        return f"one of {param['grid']}"
+    return f"a whole number from {param['bounds']['min']} to {param['bounds']['max']}"

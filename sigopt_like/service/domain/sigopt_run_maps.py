@@ -29,7 +29,7 @@ import struct
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .sigopt_checks import RuleError, is_number, kind, known_fields, object_of
+from .sigopt_checks import RuleError, is_number, kind, known_fields, object_of, refuse_wide_integer
 
 #: SigOpt's ``MAX_LOG_LENGTH``: 1024 characters and room for the disclaimer sigopt-python
 #: adds when it cuts a log (``maybe_truncate_log``)
@@ -184,6 +184,7 @@ def _sort(value: Any, where: str) -> int:
     if not is_number(value):
         given = "missing" if value is None else kind(value)
         raise RuleError(f"'{field}' must be an integer (a number), not {given}.", field, 400)
+    refuse_wide_integer(value, field, f"a whole number from {INT32_MIN} to {INT32_MAX}")
     if not math.isfinite(value) or value != math.floor(value):
         raise RuleError(f"'{field}' must be an integer, not {value!r}.", field)
     if not INT32_MIN <= value <= INT32_MAX:

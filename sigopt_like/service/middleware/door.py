@@ -127,4 +127,5 @@ class DoorMiddleware:
         raw = body_bytes(req)
         if raw.strip():
             check_content_type(req.content_type)
-            req.context.json_body = parse_json(raw)
+            doubles = bool(getattr(resource, "numbers_as_doubles", False))
+            req.context.json_body = parse_json(raw, numbers_as_doubles=doubles)

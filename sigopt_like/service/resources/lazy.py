@@ -23,6 +23,9 @@ class OnFirstUse:
 
     #: "module:Class" of the resource this one stands for
     target: str = ""
+    #: whether the door reads an integer past 64 bits as the double it denotes (SigOpt's
+    #: routes, which read every JSON number as a double; see ``..door``)
+    numbers_as_doubles: bool = False
 
     def __init__(self, build: Callable[[type], object]) -> None:
         self._build = build
@@ -56,10 +59,18 @@ def _forward(responder: str) -> Callable[..., Any]:
     return forward
 
 
-def on_first_use(target: str, methods: str, build: Callable[[type], object]) -> OnFirstUse:
+def on_first_use(
+    target: str,
+    methods: str,
+    build: Callable[[type], object],
+    *,
+    numbers_as_doubles: bool = False,
+) -> OnFirstUse:
     """A stand-in for the resource ``target`` ("package.module:Class") whose responders
-    are ``methods`` ("get post ..."); ``build(cls)`` makes the resource from its class."""
+    are ``methods`` ("get post ..."); ``build(cls)`` makes the resource from its class.
+    ``numbers_as_doubles``: see :attr:`OnFirstUse.numbers_as_doubles`."""
     name = target.rpartition(":")[2]
     responders = {f"on_{method}": _forward(f"on_{method}") for method in methods.split()}
-    kind = type(name, (OnFirstUse,), {"target": target, **responders})
+    attributes = {"target": target, "numbers_as_doubles": numbers_as_doubles}
+    kind = type(name, (OnFirstUse,), {**attributes, **responders})
     return kind(build)

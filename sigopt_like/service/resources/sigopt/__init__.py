@@ -137,5 +137,8 @@ def register(app: falcon.App, context: Any) -> None:
         def build(cls: type, args: tuple[str, ...] = args) -> object:
             return cls(context, *(context.store.sigopt if a == "store" else a for a in args))
 
-        app.add_route(template, on_first_use(f"{__name__}.{target}", methods, build))
+        # SigOpt reads every JSON number as a double: on its routes the door reads an
+        # integer past 64 bits as the double it denotes, not refused (see ...door)
+        route = on_first_use(f"{__name__}.{target}", methods, build, numbers_as_doubles=True)
+        app.add_route(template, route)
     app.add_middleware(MergeIsPatch())

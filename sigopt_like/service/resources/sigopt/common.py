@@ -8,12 +8,13 @@ from typing import Any
 import falcon
 
 from ...domain import sigopt_rules as rules
-from ...domain.sigopt_checks import MAX_NAME_LENGTH
+from ...domain.sigopt_checks import MAX_NAME_LENGTH, MAX_STORED_INT
 from ...errors import APIError, BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
 from ...http import is_id_text, now, page_request, paginate_list, parse_id, query_flag
 from ...store.pages import PageRequest
 from ...store.sigopt import ExperimentRecord, SigoptUnit
 from ...store.sigopt_runs import ProjectRecord
+from ...wide_integers import WideInteger
 
 
 def caller(req: falcon.Request, context: Any) -> int:
@@ -193,6 +194,12 @@ def body_id(value: Any, field: str) -> int | None:
     """An id given in a JSON body (string of digits or integer), or a 400 naming the field."""
     if value is None:
         return None
+    if isinstance(value, WideInteger):  # read as a double on SigOpt's routes (the door)
+        raise BadRequest(
+            f"'{field}' is {value.written}, an integer past the 64 bits this service stores: "
+            f"an id here is a whole number from 1 to {MAX_STORED_INT}, or its digits as a string.",
+            detail={"field": field},
+        )
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise BadRequest(f"'{field}' must be an id string.", detail={"field": field})
     text = str(value)

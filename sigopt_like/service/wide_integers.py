@@ -1,0 +1,48 @@
+"""A JSON integer past 64 bits on SigOpt's routes: read as the double it denotes.
+
+SigOpt reads every JSON number as a double, so sigopt-python's
+``observations().create(value=2**70)`` (a Python int, sent as the JSON integer
+``1180591620717411303424``) is the value ``1.1805916207174113e+21`` there. On a route
+whose resource says ``numbers_as_doubles`` (every SigOpt route), the door reads such an
+integer with :func:`read_integer`: a :class:`WideInteger`, the nearest double, which a
+field that takes any number (a value, a ``value_stddev``, a double's bound or
+assignment, a metadata number) takes as that float. A whole-number field (a budget, an
+int parameter's bound or assignment, an id) refuses it with a 400 naming the field and
+what it takes, the integer quoted as written (``sigopt_checks.refuse_wide_integer``).
+"""
+
+from __future__ import annotations
+
+from sigopt_like._constants import INT64_MAX, INT64_MIN
+
+#: a JSON integer of at most this many digits is read exactly first (2**63 has 19)
+_INT64_DIGITS = 19
+
+
+class WideInteger(float):
+    """The double nearest a JSON integer past signed 64 bits; ``written`` is the integer
+    as the body wrote it (a whole-number field quotes it when refusing it)."""
+
+    written: str
+
+    def __new__(cls, written: str) -> WideInteger:
+        made = super().__new__(cls, written)
+        made.written = written
+        return made
+
+
+def read_integer(text: str) -> int | float:
+    """A JSON integer literal (``json.loads``'s ``parse_int``) as SigOpt reads it: an int
+    within signed 64 bits, else the double nearest it (a :class:`WideInteger`), or
+    infinity past a double's range (about 1.8e308), which the door refuses naming the
+    field. A literal of thousands of digits is never converted to an int (Python limits
+    that), only to its double."""
+    digits = len(text) - text.startswith("-")
+    if digits <= _INT64_DIGITS:
+        exact = int(text)
+        if INT64_MIN <= exact <= INT64_MAX:
+            return exact
+    double = float(text)
+    if double in (float("inf"), float("-inf")):
+        return double
+    return WideInteger(text)
