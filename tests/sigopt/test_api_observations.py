@@ -453,3 +453,36 @@ def test_an_observation_on_sqlite_reads_its_experiment_once(service):
     assert reply.status == 201, reply.body
     assert len(reads) == 1, reads
     assert api.get(f"{base}/suggestions/{made['id']}").body["state"] == "closed"
+
+
+def test_an_observation_of_a_suggestion_on_sqlite_is_five_statements(service):
+    """An observation's create read its row back after writing it: six statements where
+    five do (the write lock, its experiment, its suggestion, the row, the suggestion
+    closed). The answer is made from what was written, and is what a read gives."""
+    import sqlalchemy as sa
+
+    api = Api(service)
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}"
+    made = api.post(f"{base}/suggestions").body
+    engine = service.context.store.database.engine
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        statements.append(" ".join(statement.split()[:3]))
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        reply = api.post(
+            f"{base}/observations",
+            {"suggestion": made["id"], "value": 1.5, "value_stddev": 0.25, "metadata": {"k": 1}},
+        )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert reply.status == 201, reply.body
+    assert len(statements) == 5, statements
+    assert not [s for s in statements if s.startswith("SELECT observations")], statements
+    assert api.get(f"{base}/observations/{reply.body['id']}").body == reply.body
+    assert reply.body["assignments"] == made["assignments"]
+    assert reply.body["metadata"] == {"k": 1} and reply.body["value_stddev"] == 0.25
+    assert api.get(f"{base}/suggestions/{made['id']}").body["state"] == "closed"

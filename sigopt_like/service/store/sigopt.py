@@ -596,9 +596,11 @@ class Observations:
             self.conn.execute(
                 S.update().where(S.c.id == values["suggestion_id"]).values(state="closed")
             )
-        found = self.get(values["experiment_id"], int(key[0]))
-        assert found is not None
-        return found
+        # the record is made from the texts just written, decoded as a read decodes them:
+        # reading the row back was one of an observation create's six statements
+        written = {**row, "id": int(key[0]), "task": row.get("task")}
+        (record,) = _observations([tuple(written[c] for c in _OBSERVATION_COLUMNS)])
+        return record
 
     def get(self, eid: int, oid: int) -> ObservationRecord | None:
         row = self.conn.execute(sa.select(O).where(O.c.id == oid, O.c.experiment_id == eid)).first()
