@@ -135,16 +135,14 @@ class _Picker:
         self.problem = problem
         self.space = problem.space()
         self.rng = np.random.default_rng(seed)
-        rows: list[tuple[np.ndarray, Outcome]] = []
-        noise: list[Mapping[str | None, float | None] | None] = []
-        for i, (a, outcome) in enumerate(observations):
-            code = self.space.to_code(a)
-            if code is not None:
-                rows.append((code, outcome))
-                noise.append(stddevs[i] if i < len(stddevs) else None)
-        self.rows = rows
-        self.noise = noise
-        self.codes = np.array([c for c, _ in rows]).reshape(len(rows), self.space.n_params)
+        codes, kept = self.space.to_codes([a for a, _ in observations])
+        self.rows: list[tuple[np.ndarray, Outcome]] = [
+            (code, observations[i][1]) for code, i in zip(codes, kept, strict=True)
+        ]
+        self.noise: list[Mapping[str | None, float | None] | None] = [
+            stddevs[i] if i < len(stddevs) else None for i in kept
+        ]
+        self.codes = codes
         self.pending_codes = _codes(self.space, pending)
         self.models: Any = None  # sequential_choice.Models, once fitted
 
@@ -208,8 +206,7 @@ def random_assignments(
 
 
 def _codes(space: SearchSpace, assignments: Sequence[Mapping[str, Any]]) -> np.ndarray:
-    found = [c for c in (space.to_code(a) for a in assignments) if c is not None]
-    return np.array(found).reshape(len(found), space.n_params)
+    return space.to_codes(assignments)[0]
 
 
 def _random_point(

@@ -146,6 +146,43 @@ class SearchSpace:
                 return None
         return self.canonical(code)[0]
 
+    def to_codes(self, points: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, list[int]]:
+        """:meth:`to_code` of many assignments at once: the rows of those that have a
+        code, and their indices in ``points``. The same codes as one call each, with the
+        activity and canonical steps done once for all rows: a random search's
+        suggestion encoded each observed point on its own (a quarter of the request at
+        300 observations)."""
+        n = len(points)
+        codes = np.tile(self.lo, (n, 1))
+        given = np.zeros((n, self.n_params), dtype=bool)
+        refused = np.zeros(n, dtype=bool)
+        for j, d in enumerate(self.dims):
+            name, plain = d.name, d.kind == "double" and not d.log
+            rows: list[int] = []  # a plain double's float values: coded in one step below
+            floats: list[float] = []
+            for i, assignments in enumerate(points):
+                if name not in assignments:
+                    continue
+                raw = assignments[name]
+                if plain and type(raw) is float:
+                    rows.append(i)
+                    floats.append(raw)
+                    continue
+                value = _code_of(d, raw)
+                if value is None:
+                    refused[i] = True
+                else:
+                    codes[i, j] = value
+                    given[i, j] = True
+            if rows:
+                column, ok = _double_codes(d, np.array(floats))
+                codes[rows, j] = column
+                given[rows, j] = ok
+                refused[rows] |= ~ok
+        missing = (self.active(codes) & ~given).any(axis=1)
+        kept = np.flatnonzero(~refused & ~missing)
+        return self.canonical(codes[kept]).reshape(len(kept), self.n_params), kept.tolist()
+
     def to_assignments(self, code: np.ndarray) -> dict[str, Any]:
         """The assignments of one code row: active parameters and the conditionals."""
         code = np.asarray(code, dtype=float)
@@ -436,6 +473,14 @@ def _code_of(d: Dim, value: Any) -> float | None:
     if not (d.lo - tolerance <= x <= d.hi + tolerance):
         return None
     return min(max(x, d.lo), d.hi)
+
+
+def _double_codes(d: Dim, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_code_of` of a plain (not log) double's float values at once: the codes
+    and whether each has one."""
+    tolerance = 1e-9 * max(1.0, abs(d.hi - d.lo))
+    ok = np.isfinite(x) & (d.lo - tolerance <= x) & (x <= d.hi + tolerance)
+    return np.where(ok, np.minimum(np.maximum(x, d.lo), d.hi), d.lo), ok
 
 
 def _value_of(d: Dim, code: float) -> Any:
