@@ -867,9 +867,11 @@ def _build(
     parameters: list[Parameter] = []
     rows: list[int] = []
     incomplete: set[int] = set()  # rows with a value that could not be read
+    unread = False  # a row left out of the space: what counts the rows cannot be judged
     for record in records:
         if isinstance(record, Problem):
             problems.append(record)
+            unread = True
             continue
         before = len(problems)
         parsed = _parse_row(space_type, record, problems)
@@ -878,9 +880,11 @@ def _build(
         if parsed is not None:
             parameters.append(parsed)
             rows.append(record.row)
+        else:
+            unread = True
     space = Space(type=space_type, parameters=tuple(parameters), total_units=total)
     if problems or validate:
-        problems.extend(_rule_problems(space, rows, incomplete, total_key))
+        problems.extend(_rule_problems(space, rows, incomplete, total_key, unread=unread))
     if problems:
         problems.sort(key=lambda p: (p.row is None, p.row or 0))
         raise SpaceError(problems)
@@ -995,11 +999,17 @@ def _rule_problems(
     rows: Sequence[int],
     incomplete: Collection[int] = (),
     total_key: str = "total_units",
+    *,
+    unread: bool = False,
 ) -> list[Problem]:
     """Rule violations of ``space``; parameter i is shown at ``rows[i]``.
 
     Rows in ``incomplete`` lost values while being read: their value count is not judged.
     ``total_key`` is the name its total units were given by (Daptics' ``totalUnits``).
+    ``unread``: a row of the file could not be read as a parameter, so the rules on the
+    rows together (how many, what their bounds add up to) are not judged: before, a file
+    of two components, one with the maximum ``10.5``, was also told "a mixture space needs
+    at least two components" and that its maximums added up to too little.
     """
     problems: list[Problem] = []
     kind = space.type
@@ -1021,7 +1031,8 @@ def _rule_problems(
         add(f"unknown space type {_clipped(kind)}: use 'factorial' or 'mixture'")
         return problems
     if not space.parameters:
-        add(f"the space has no parameters: give one row per parameter ({_ROW_SHAPE[kind]})")
+        if not unread:
+            add(f"the space has no parameters: give one row per parameter ({_ROW_SHAPE[kind]})")
     elif kind == MIXTURE and len(space.parameters) > MAX_COMPONENTS:
         add(
             f"the mixture has {len(space.parameters):,} components; the service counts at most "
@@ -1040,7 +1051,7 @@ def _rule_problems(
         else:
             _level_problems(param, row, add, count=row not in incomplete)
     if kind == MIXTURE:
-        _total_problems(space, add, total_key)
+        _total_problems(space, add, total_key, unread=unread)
     elif space.total_units is not None:
         add("total_units applies to mixture spaces only; leave it out", field="total_units")
     else:
@@ -1237,7 +1248,9 @@ def _too_many_units(total: int) -> str:
     )
 
 
-def _total_problems(space: Space, add: Callable[..., None], key: str) -> None:
+def _total_problems(
+    space: Space, add: Callable[..., None], key: str, *, unread: bool = False
+) -> None:
     total = space.total_units
     if isinstance(total, str):
         from .table_wire import text_problem  # it imports this module
@@ -1260,6 +1273,8 @@ def _total_problems(space: Space, add: Callable[..., None], key: str) -> None:
         return
     if total > MAX_TOTAL_UNITS:
         add(_too_many_units(total), field="total_units")
+        return
+    if unread:  # a component left out: the count and the sums would be of the others
         return
     units = [p for p in space.parameters if isinstance(p, MixtureComponent)]
     if len(units) < 2:

@@ -1,0 +1,53 @@
+"""Mistakes met by following the docs as a stranger would: a fresh install, the pages'
+commands as written, then the same commands with the files a lab actually has.
+
+Each test failed before its fix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import Run
+
+
+@pytest.fixture
+def mixture_session(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+    """Session 1 on a database of its own, no space yet."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "blend.db"))
+    assert run("sessions", "create", "blend").code == 0
+    return run
+
+
+def _space_put(run: Run, path: Path, total: int = 15) -> list[str]:
+    done = run("space", "put", "1", path, "--type", "mixture", "--total-units", total,
+               "--population", "2", "--replicates", "0", "-q")  # fmt: skip
+    assert done.code == 1 and "Traceback" not in done.err, done
+    assert run("space", "show", "1").code == 1  # nothing stored
+    return done.err.strip().splitlines()
+
+
+@pytest.mark.parametrize(
+    ("rows", "problem"),
+    [
+        ("a,unit,0,10.5\nb,unit,0,10\n", "row 1, column D (Max): maximum '10.5' is not a whole"),
+        ("a,unit,0,x\nb,unit,0,y\n", "row 1, column D (Max): maximum 'x' is not a whole"),
+        ("a,units,0,10\n", "row 1, column B (Type): unknown parameter type 'units'"),
+    ],
+)
+def test_a_row_that_cannot_be_read_is_the_only_problem_told(
+    mixture_session, tmp_path, rows, problem
+):
+    """Before: a component whose maximum was ``10.5`` was left out of the space, and the
+    rules on the rows together were judged without it: "a mixture space needs at least two
+    components" (the file has two) and "the maximums add up to 10, less than total_units
+    15"; a file whose rows were all unreadable was also "the space has no parameters"."""
+    path = tmp_path / "blend.csv"
+    path.write_text(rows)
+    lines = _space_put(mixture_session, path)
+    told = "\n".join(lines)
+    assert problem in told, told
+    for follow_on in ("no parameters", "at least two components", "add up to"):
+        assert follow_on not in told, told
