@@ -1214,19 +1214,22 @@ def _unit_problems(param: MixtureComponent, row: int, total: Any, add: Callable[
                 index,
             )
             return
+    # as written when short: before, a maximum of 1e308 was quoted as its 309 digits
+    low, high = _shown_count(param.min), _shown_count(param.max)
     if param.min < 0:
-        add(f"minimum {param.min} of '{param.name}' is negative", row, 2)
+        add(f"minimum {low} of '{param.name}' is negative", row, 2)
     if param.max < 1:
-        add(f"maximum {param.max} of '{param.name}' is not a positive number of units", row, 3)
+        add(f"maximum {high} of '{param.name}' is not a positive number of units", row, 3)
     elif param.min > param.max:
         add(
-            f"'{param.name}' has minimum {param.min} and maximum {param.max}: "
+            f"'{param.name}' has minimum {low} and maximum {high}: "
             "the minimum must not be above the maximum",
             row,
             3,
         )
     if isinstance(total, int) and not isinstance(total, bool) and total >= 1 and param.max > total:
-        add(f"maximum {param.max} of '{param.name}' is above total_units {total}", row, 3)
+        shown = _shown_count(total)
+        add(f"maximum {high} of '{param.name}' is above total_units {shown}", row, 3)
 
 
 def _shown_count(count: int) -> str:

@@ -51,3 +51,15 @@ def test_a_row_that_cannot_be_read_is_the_only_problem_told(
     assert problem in told, told
     for follow_on in ("no parameters", "at least two components", "add up to"):
         assert follow_on not in told, told
+
+
+def test_a_bound_written_1e308_is_quoted_as_written(mixture_session, tmp_path):
+    """Before: "maximum 1000000000000000010979063629440455417404923096773118463368106829031
+    575854049114915371633289784946888990612496697211725156115902837431400883283070091981
+    46046... of 'a' is above total_units 15", the float 1e308 as its 309 digits."""
+    path = tmp_path / "blend.csv"
+    path.write_text("a,unit,-1e308,1e308\nb,unit,0,10\n")
+    told = "\n".join(_space_put(mixture_session, path))
+    assert "minimum -1e+308 of 'a' is negative" in told, told
+    assert "maximum 1e+308 of 'a' is above total_units 15" in told, told
+    assert "00000000000" not in told
