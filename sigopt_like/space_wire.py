@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from sigopt_like import csvio
-from sigopt_like.spaces import MIXTURE, Problem
+from sigopt_like._constants import INT64_MAX, INT64_MIN
+from sigopt_like.spaces import MAX_TOTAL_UNITS, MIXTURE, Problem
 from sigopt_like.table_wire import text_problem, wire_value_problem
 
 #: a parameter's fields in its JSON form, in the order they are checked, with their
@@ -63,7 +64,7 @@ def _total_units_problems(space: Mapping[str, Any]) -> list[Problem]:
             message = text_problem(value, "space")
             message = None if message is None else f"the total units ('{key}') {message}"
         else:
-            message = wire_value_problem(value, "it", "space")
+            message = _units_problem(value, least=1)
             message = None if message is None else f"the total units ('{key}'): {message}"
         if message is not None:
             return [Problem(message, column=key, field="space")]
@@ -133,11 +134,31 @@ def _parameter_problems(number: int, item: Mapping[str, Any]) -> list[Problem]:
         if isinstance(value, str):
             add(label, column, _text(value, words))
     for key, column, words in _BOUNDS:
-        add(f"{label}, {words}", column, wire_value_problem(item.get(key), "it", "space"))
+        add(f"{label}, {words}", column, _units_problem(item.get(key), least=0))
     values = item.get("values")
     for index, value in enumerate(values if isinstance(values, list) else [], 1):
         add(f"{label}, level {index}", f"Value.{index}", _level(value))
     return problems
+
+
+def _units_problem(value: Any, least: int) -> str | None:
+    """Why a number of units (a mixture's total, ``least`` 1, or a component's bound,
+    ``least`` 0) cannot be stored. An integer past 64 bits is told by the mixture's rule:
+    before, it was told to be written as a decimal, and the decimal sent was refused next
+    ("total_units 1.18059e+21 is too large: the most is 10000"), units being whole
+    numbers."""
+    if isinstance(value, bool) or not isinstance(value, int) or INT64_MIN <= value <= INT64_MAX:
+        return wire_value_problem(value, "it", "space")
+    try:
+        shown = f"{float(value):g}"
+    except OverflowError:  # past a float's range: said as any number of that size
+        return wire_value_problem(value, "it", "space")
+    if value < 0:
+        return f"{shown} is below {least}, the fewest units it may be"
+    return (
+        f"{shown} is more than {MAX_TOTAL_UNITS}, the most units a mixture's total may be; "
+        "express the components in coarser units"
+    )
 
 
 def _text(value: str, words: str) -> str | None:

@@ -248,3 +248,42 @@ def test_an_integer_past_64_bits_is_told_a_whole_number_fields_range(api, path, 
     assert "write it as a decimal" not in reply.body["message"]
     assert reply.body["detail"] == {"field": field}
     assert api.get("/v1/sessions").body == before
+
+
+@pytest.mark.parametrize(
+    ("place", "value", "column", "words"),
+    [
+        ("total_units", 2**70, "total_units",
+         "the total units ('total_units'): 1.18059e+21 is more than 10000, the most units a "
+         "mixture's total may be; express the components in coarser units"),
+        ("max", 2**70, "Max",
+         "parameter 1 ('a'), maximum: 1.18059e+21 is more than 10000, the most units a "
+         "mixture's total may be; express the components in coarser units"),
+        ("min", -(2**70), "Min",
+         "parameter 1 ('a'), minimum: -1.18059e+21 is below 0, the fewest units it may be"),
+    ],
+)  # fmt: skip
+def test_a_mixtures_units_past_64_bits_are_told_the_mixtures_rule(api, place, value, column, words):
+    """Before: "the total units ('total_units'): 1180591620717411303424 is beyond the
+    integers a space stores (...); write it as a decimal: 1.1805916207174113e+21", and the
+    decimal sent as told was refused next by the space task: "total_units 1.18059e+21 is
+    too large: the most is 10000". Units are whole numbers of at most 10,000: the 422 says
+    so at once, nothing stored."""
+    sid = api.post("/v1/sessions", {"name": "blend"}).body["id"]
+    space: dict = {
+        "type": "mixture",
+        "total_units": 25,
+        "parameters": [{"name": "a", "min": 0, "max": 10}, {"name": "b", "min": 0, "max": 20}],
+    }
+    if place == "total_units":
+        space["total_units"] = value
+    else:
+        space["parameters"][0][place] = value
+    raw = json.dumps({"space": space, "population_size": 2, "replicates": 0})
+    reply = api.call(
+        "PUT", f"/v1/sessions/{sid}/space", data=raw, headers={"Content-Type": "application/json"}
+    )
+    assert_error(reply, 422, "validation_failed", words)
+    assert "decimal" not in reply.body["message"]
+    assert [e["column"] for e in reply.body["detail"]["errors"]] == [column]
+    assert api.get(f"/v1/sessions/{sid}/tasks").body["data"] == []
