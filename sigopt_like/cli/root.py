@@ -14,6 +14,7 @@ from . import admin, campaign, experiments
 from .connect import negative_id
 from .dashboard import dashboard
 from .errors import CommandError, describe_error, undecodable_arguments
+from .placement import misplaced_option
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -46,7 +47,7 @@ Exit status: 0 done, 1 an API, data or file error, 2 a usage error.
 def cli(verbose: int) -> None:
     """sigopt_like: design-of-experiments campaigns and SigOpt-style experiments.
 
-    Every command talks to the embedded service (a SQLite file, see --db) unless
+    Every command talks to the embedded service (a SQLite file: a command's --db) unless
     a host is given; commands that start a task wait for it with a progress bar.
     """
     if verbose:
@@ -78,7 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = cli.main(args=args, prog_name="sigopt-like", standalone_mode=False)
     except click.exceptions.ClickException as err:
-        shown = (negative_id(err) if isinstance(err, click.NoSuchOption) else None) or err
+        shown: click.ClickException = err
+        if isinstance(err, click.NoSuchOption):
+            shown = negative_id(err) or misplaced_option(err, args) or err
         shown.show()
         return shown.exit_code
     except click.exceptions.Abort:

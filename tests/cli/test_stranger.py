@@ -6,6 +6,7 @@ Each test failed before its fix.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,37 @@ def test_a_bound_written_1e308_is_quoted_as_written(mixture_session, tmp_path):
     assert "minimum -1e+308 of 'a' is negative" in told, told
     assert "maximum 1e+308 of 'a' is above total_units 15" in told, told
     assert "00000000000" not in told
+
+
+AFTER = "{} goes after the command"
+BEFORE = "{} goes before the command, right after sigopt-like"
+
+
+@pytest.mark.parametrize(
+    ("argv", "told", "fixed"),
+    [
+        ("--db {db} sessions list", AFTER.format("--db"), "sessions list --db {db}"),
+        ("--json sessions list", AFTER.format("--json"), "sessions list --json"),
+        ("sessions --db={db} list", AFTER.format("--db"), "sessions list --db={db}"),
+        ("sessions list --db {db} -vv", BEFORE.format("-v"), "-vv sessions list --db {db}"),
+    ],
+)  # fmt: skip
+def test_an_option_on_the_wrong_side_of_the_command_says_where_it_goes(
+    run: Run, tmp_path: Path, argv: str, told: str, fixed: str
+) -> None:
+    """Before: ``sigopt-like --db lab.db sessions list`` was "No such option '--db'", an
+    option every command has, ``--json`` there "Did you mean '--version'?", and
+    ``sessions list -v`` "No such option '-v'", though ``sigopt-like --help`` lists it.
+    The usage error shows the command line with the option moved, and that line runs."""
+    db = str(tmp_path / "lab.db")
+    done = run(*argv.format(db=db).split())
+    assert done.code == 2, done
+    last = done.err.strip().splitlines()[-1]
+    assert last == f"Error: {told}: sigopt-like {fixed.format(db=db)}", done.err
+    if "-vv" not in fixed:  # -vv would set up logging in the test's own process
+        assert run(*shlex.split(fixed.format(db=db))).code == 0
+
+
+def test_an_unknown_option_is_still_clicks_own_words(run: Run) -> None:
+    done = run("--population", "3", "sessions", "list")
+    assert done.code == 2 and "No such option '--population'" in done.err, done
