@@ -214,8 +214,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``sigopt-like demo``; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if Path(args.out).exists() and not Path(args.out).is_dir():  # was "File exists: ..."
+    if not args.out.strip():  # a shell variable left unset: its files went in the current folder
+        empty = "is empty" if not args.out else "is only blanks"
+        parser.error(f"--out {args.out!r} {empty}: name a folder for the files")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():  # was "File exists: ..."
         parser.error(f"--out {args.out} is a file, not a folder: name a folder for the files")
+    above = next((p for p in out.parents if p.exists()), None)
+    if above is not None and not above.is_dir():  # was "Not a directory: notes.txt/run"
+        parser.error(f"--out {args.out}: {above} is a file, not a folder: name a folder")
     design_size = _design_size_problem(args.space, args.population_size, args.replicates)
     if design_size:
         parser.error(design_size)
@@ -227,8 +234,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         except UnusableDatabase as exc:
             print(f"sigopt-like demo: {exc}", file=sys.stderr)
             return 1
+    try:  # before: /proc/x was "no such file or folder: /proc/x", the folder it was to make
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        print(f"sigopt-like demo: --out: the folder {out} cannot be made ({why})", file=sys.stderr)
+        return 1
     options = DemoOptions(
-        out=Path(args.out),
+        out=out,
         generations=args.generations,
         space=args.space,
         database=Path(args.database) if args.database else None,

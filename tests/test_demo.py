@@ -133,6 +133,37 @@ def test_an_out_that_is_a_file_is_a_usage_error(tmp_path, capsys):
     assert notes.read_text() == "mine\n"
 
 
+@pytest.mark.parametrize("out", ["", "  "])
+def test_an_empty_out_is_a_usage_error_and_writes_nothing(tmp_path, capsys, clean_env, out):
+    """Before: ``sigopt-like demo --out "$OUT"`` with OUT unset ran the campaign into the
+    current folder (13 files and a database beside the user's own), where the other
+    commands' ``-o ""`` is a usage error."""
+    from sigopt_like import cli
+
+    assert cli.main(["demo", "--out", out, "-n", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {out!r} is " in err and "name a folder for the files" in err, err
+    assert not list(tmp_path.glob("auto_*")) and not list(tmp_path.glob("*.sqlite3"))
+
+
+def test_an_out_that_cannot_be_made_is_said_so_before_anything_is_made(tmp_path, capsys, clean_env):
+    """Before: ``--out notes.txt/run`` said "Not a directory: notes.txt/run" and ``--out
+    /proc/run`` "no such file or folder: /proc/run", the folder the demo was asked to make."""
+    from sigopt_like import cli
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine\n")
+    assert cli.main(["demo", "--out", str(notes / "run"), "-n", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {notes / 'run'}: {notes} is a file, not a folder" in err, err
+    if Path("/proc/self").is_dir():  # Linux: a folder that takes no new folder
+        assert cli.main(["demo", "--out", "/proc/run", "-n", "1"]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("sigopt-like demo: --out: the folder /proc/run cannot be made"), err
+        assert err.count("\n") == 1
+    assert notes.read_text() == "mine\n"
+
+
 def test_a_database_the_demo_cannot_use_is_named_before_anything_is_made(tmp_path, capsys):
     """Before: ``--db`` naming a folder, a CSV file or /dev/null ran into "cannot use the
     database: unable to open database file" (or "file is not a database") after the
