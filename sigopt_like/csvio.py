@@ -196,9 +196,42 @@ def read_records(text: str) -> list[Record]:
             if any(stripped):
                 records.append(Record(row=row, cells=stripped))
     except csv.Error as exc:
-        raise CsvFormatError(f"row {row + 1}: cannot read CSV: {exc}", row=row + 1) from exc
+        raise CsvFormatError(_unreadable(exc, row + 1), row=row + 1) from exc
+    _check_unclosed_quote(text, records)
     _check_separator(records)
     return records
+
+
+def _unreadable(exc: csv.Error, row: int) -> str:
+    """What the csv module's error at ``row`` means, said for a spreadsheet's user (before:
+    "cannot read CSV: field larger than field limit (131072)")."""
+    if "field larger than field limit" in str(exc):
+        return (
+            f"row {row}: a cell there has more than {csv.field_size_limit():,} characters, "
+            'more than a CSV cell may: if a cell begins with a quote (") that is never '
+            "closed, the rest of the file was read as that cell; close the quote or remove it"
+        )
+    return f"row {row}: cannot read CSV: {exc}"
+
+
+def _check_unclosed_quote(text: str, records: Sequence[Record]) -> None:
+    """Refuse a file whose last cell begins with a quote that is never closed: the csv
+    module reads the rest of the file into it, and the row was then "row 2 has 1 cells
+    but the header has 5 columns", naming neither the quote nor the rows it swallowed."""
+    if not records or '"' not in text:
+        return
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=True):
+            pass
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            return  # a quote inside a cell ("a"b): read as the lenient reader reads it
+        row = records[-1].row
+        raise CsvFormatError(
+            f'row {row}: a cell there begins with a quote (") that is never closed, so the '
+            "rest of the file was read as that one cell; close the quote or remove it",
+            row=row,
+        ) from None
 
 
 def clean_cell(text: str) -> str:

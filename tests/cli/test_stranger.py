@@ -98,3 +98,58 @@ def test_an_option_on_the_wrong_side_of_the_command_says_where_it_goes(
 def test_an_unknown_option_is_still_clicks_own_words(run: Run) -> None:
     done = run("--population", "3", "sessions", "list")
     assert done.code == 2 and "No such option '--population'" in done.err, done
+
+
+UNCLOSED = 'a cell there begins with a quote (") that is never closed'
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "row"),
+    [
+        ("space", 'temp,numerical,1,2\n"solvent,categorical,water,DMSO\n', 2),
+        ("space", '"temp,numerical,1,2\nsolvent,categorical,water,DMSO\n', 1),
+        ("initial", 'temp,solvent,Response\n"1,water,0.5\n2,DMSO,0.7\n', 2),
+    ],
+)
+def test_a_quote_never_closed_is_named_not_the_rows_it_swallowed(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, text: str, row: int
+) -> None:
+    """Before: a cell opened with a quote that is never closed took the rest of the file
+    (the csv module reads to the end looking for the closing quote), and the message was
+    about the result: "row 2 has 1 cells but the header has 5 columns (column B 'pressure'
+    onwards are missing)", or "parameter 'temp,numerical,1,2 ...' has no type"."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "quotes.db"))
+    assert run("sessions", "create", "quotes").code == 0
+    space = tmp_path / "space.csv"
+    space.write_text("temp,numerical,1,2\nsolvent,categorical,water,DMSO\n")
+    path = tmp_path / "file.csv"
+    path.write_text(text)
+    sized = ("--type", "factorial", "--population", "2", "--replicates", "0", "-q")
+    if kind == "space":
+        done = run("space", "put", "1", path, *sized)
+    else:
+        assert run("space", "put", "1", space, *sized).code == 0
+        done = run("experiments", "put", "1", path, "--type", kind, "-q")
+    assert done.code == 1, done
+    lines = done.err.strip().splitlines()
+    assert len(lines) == 1 and f"row {row}: {UNCLOSED}" in lines[0], done.err
+    assert "has no type" not in lines[0] and "cells but the header" not in lines[0]
+    tasks = run("tasks", "list", "1", "--json").json()
+    assert [t["type"] for t in tasks] == ([] if kind == "space" else ["space"])
+
+
+def test_a_cell_past_the_csv_limit_is_said_in_a_readers_words(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: "row 2: cannot read CSV: field larger than field limit (131072)", the csv
+    module's words; a quote never closed early in a large file ends there too."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "long.db"))
+    assert run("sessions", "create", "long").code == 0
+    path = tmp_path / "space.csv"
+    path.write_text('temp,numerical,1,2\n"solvent,categorical,water,DMSO\n' + "x," * 100_000)
+    done = run("space", "put", "1", path, "--type", "factorial", "--population", "2",
+               "--replicates", "0", "-q")  # fmt: skip
+    assert done.code == 1, done
+    line = done.err.strip()
+    assert "row 2: a cell there has more than 131,072 characters" in line, line
+    assert "field limit" not in line and "quote" in line
