@@ -159,6 +159,11 @@ def field(
                 detail={"field": name},
             )
         value = int(value)  # JSON has one number type: 3.0 is the integer 3
+    if int in kinds and float not in kinds and isinstance(value, float) and math.isfinite(value):
+        # before: "must be an integer, not a number", of 2.5, which is a number
+        raise BadRequest(
+            f"The field '{name}' must be a whole number, not {value!r}.", detail={"field": name}
+        )
     if not isinstance(value, kinds):
         names = " or ".join(_json_type_name(k) for k in kinds)
         raise BadRequest(

@@ -287,3 +287,34 @@ def test_a_mixtures_units_past_64_bits_are_told_the_mixtures_rule(api, place, va
     assert "decimal" not in reply.body["message"]
     assert [e["column"] for e in reply.body["detail"]["errors"]] == [column]
     assert api.get(f"/v1/sessions/{sid}/tasks").body["data"] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "raw", "field"),
+    [
+        ("", '{"name": "halves", "seed": 7.5}', "seed"),
+        ("/{sid}/space", '{"space": {space}, "population_size": 2.5, "replicates": 0}',
+         "population_size"),
+        ("/{sid}/space", '{"space": {space}, "populationSize": 2, "replicates": 0.5}',
+         "replicates"),
+        ("/{sid}/simulate", '{"ngens": 2.5}', "ngens"),
+    ],
+)  # fmt: skip
+def test_a_fraction_in_a_whole_number_field_is_named_as_sent(api, path, raw, field):
+    """Before: "The field 'ngens' must be an integer, not a number.", of 2.5, which is a
+    number: the message read as a contradiction. It says a whole number, and the value."""
+    session = api.post("/v1/sessions", {"name": "halves"}).body
+    before = api.get("/v1/sessions").body
+    reply = api.call(
+        "PUT" if path.endswith("space") else "POST",
+        "/v1/sessions" + path.replace("{sid}", str(session["id"])),
+        data=raw.replace("{space}", json.dumps(SPACE)),
+        headers={"Content-Type": "application/json"},
+    )
+    sent = json.loads(raw.replace("{space}", "null"))
+    value = sent.get(field, sent.get("populationSize"))
+    assert_error(
+        reply, 400, "bad_request", f"The field '{field}' must be a whole number, not {value!r}."
+    )
+    assert reply.body["detail"] == {"field": field}
+    assert api.get("/v1/sessions").body == before

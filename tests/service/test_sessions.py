@@ -101,7 +101,7 @@ def test_duplicate_name_is_409_naming_it_and_leaves_one(api):
         ({"name": "a", "description": 3}, 400, "bad_request", ["'description'"]),
         ({"name": "a", "seed": -1}, 422, "validation_failed", ["seed"]),
         ({"name": "a", "seed": 2**31}, 422, "validation_failed", ["seed"]),
-        ({"name": "a", "seed": 1.5}, 400, "bad_request", ["'seed'", "integer"]),
+        ({"name": "a", "seed": 1.5}, 400, "bad_request", ["'seed'", "whole number"]),
         ({"name": "a", "seed": True}, 400, "bad_request", ["'seed'"]),
         ({"name": "a", "status": "halted"}, 400, "bad_request", ["'status'", "allowed"]),
         ({"name": "a", "tag": 7}, 400, "bad_request", ["'tag'", "string"]),
