@@ -180,8 +180,9 @@ def experiments_create(
         body["metrics"] = [{"name": "value" if metric is None else metric, "objective": objective}]
     if budget is not None:
         body["observation_budget"] = budget
-    if not body.get("parameters"):
-        raise click.UsageError("an experiment needs parameters: -p NAME:double:MIN:MAX or FILE")
+    if not body.get("parameters"):  # before: "... or FILE", with a FILE given
+        where = f' or a "parameters" list in {shown(file)}' if file is not None else " or FILE"
+        raise click.UsageError(f"an experiment needs parameters: -p NAME:double:MIN:MAX{where}")
     if "name" not in body:  # before: the service's "'name' must be a string, not null"
         where = f' or a "name" in {shown(file)}' if file is not None else ""
         raise click.UsageError(f"an experiment needs a name: --name NAME{where}")

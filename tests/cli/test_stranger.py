@@ -153,3 +153,21 @@ def test_a_cell_past_the_csv_limit_is_said_in_a_readers_words(
     line = done.err.strip()
     assert "row 2: a cell there has more than 131,072 characters" in line, line
     assert "field limit" not in line and "quote" in line
+
+
+@pytest.mark.parametrize("body", ['{"name": "x"}', '{"name": "x", "parameters": []}'])
+def test_an_experiment_file_without_parameters_is_named(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str
+) -> None:
+    """Before: "an experiment needs parameters: -p NAME:double:MIN:MAX or FILE", said
+    of the FILE given, as if none had been."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "e.db"))
+    path = tmp_path / "experiment.json"
+    path.write_text(body)
+    done = run("experiments", "create", path)
+    assert done.code == 2, done
+    assert done.err.strip().splitlines()[-1] == (
+        f'Error: an experiment needs parameters: -p NAME:double:MIN:MAX or a "parameters" '
+        f"list in {path}"
+    ), done.err
+    assert run("experiments", "create").err.strip().endswith("-p NAME:double:MIN:MAX or FILE")
