@@ -171,3 +171,17 @@ def test_an_experiment_file_without_parameters_is_named(
         f"list in {path}"
     ), done.err
     assert run("experiments", "create").err.strip().endswith("-p NAME:double:MIN:MAX or FILE")
+
+
+def test_simulate_without_a_space_says_how_to_set_one_here(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: "give 'space', 'population_size' and 'replicates', or put a space first":
+    fields of the HTTP body, which ``sigopt-like simulate`` has no option for, and no word
+    of the command that puts one, as every other route's "space_required" has."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "sim.db"))
+    assert run("sessions", "create", "sim").code == 0
+    done = run("simulate", "1", "-n", "1", "-q")
+    assert done.code == 1, done
+    assert "409 space_required" in done.err and "sigopt-like space put" in done.err, done.err
+    assert run("tasks", "list", "1", "--json").json() == []

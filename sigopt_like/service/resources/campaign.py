@@ -406,8 +406,12 @@ class SimulateResource(_CampaignRoute):
                 if c.state == NO_SPACE:
                     raise CampaignConflict(
                         "space_required",
-                        "The session has no validated space: give 'space', "
-                        "'population_size' and 'replicates', or put a space first.",
+                        # before: only the body's fields, which simulate on the command
+                        # line does not take
+                        "The session has no validated space yet: give 'space', "
+                        "'population_size' and 'replicates' with the simulation, or set one "
+                        "first (space.put in Python, sigopt-like space put on the command "
+                        "line).",
                     )
 
         self._starter.start(req, resp, sid, "simulate", params, precheck)
