@@ -85,6 +85,7 @@ def read_text(source: CsvSource) -> str:
         data = source.read()
     else:
         raise TypeError(f"expected a path, a file, bytes or CSV text, not {type(source).__name__}")
+    wide = isinstance(data, bytes)
     if isinstance(data, bytes) and data.startswith(_UTF16_BOMS):
         # Windows tools (and Excel's "Unicode Text", tab separated) write UTF-16 with its
         # byte order mark, which names the encoding: before, "not UTF-8 text (byte 0)"
@@ -101,7 +102,17 @@ def read_text(source: CsvSource) -> str:
             data = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise _not_utf8(raw, exc.start) from exc
+    if wide and data.count("\x00") * 4 > len(data):
+        raise CsvFormatError(_WIDE_TEXT)
     return data.lstrip("\ufeff")
+
+
+#: a file whose every other (or every fourth) character is a NUL: before, one problem a
+#: cell, each showing the cell's NULs raw ("unknown parameter type '\x00n\x00u...'")
+_WIDE_TEXT = (
+    "the file has a NUL character between its letters: it is UTF-16 or UTF-32 text, not "
+    "UTF-8; save it as 'CSV UTF-8 (Comma delimited)'"
+)
 
 
 def check_path(path: str | os.PathLike[str]) -> None:

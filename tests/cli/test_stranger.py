@@ -185,3 +185,36 @@ def test_simulate_without_a_space_says_how_to_set_one_here(
     assert done.code == 1, done
     assert "409 space_required" in done.err and "sigopt-like space put" in done.err, done.err
     assert run("tasks", "list", "1", "--json").json() == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32"])
+def test_a_utf16_file_without_its_mark_is_one_problem_with_no_raw_nul(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str
+) -> None:
+    """Before: a space file saved as UTF-16 without its byte order mark (or as UTF-32) was
+    six problems, "unknown parameter type '\\x00n\\x00u\\x00m...'", the NULs written raw to
+    the terminal; an experiments table so saved, one problem a cell, each column named
+    with its NULs. It is one line saying what the file is and how to save it."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "wide.db"))
+    assert run("sessions", "create", "wide").code == 0
+    text = "temp,numerical,1,2\nsolvent,categorical,water,DMSO\n"
+    space = tmp_path / "space.csv"
+    space.write_bytes(text.encode(encoding))
+    sized = ("--type", "factorial", "--population", "2", "--replicates", "0", "-q")
+    table = tmp_path / "initial.csv"
+    table.write_bytes("temp,solvent,Response\n1,water,0.5\n".encode(encoding))
+    plain = tmp_path / "plain.csv"
+    plain.write_text(text)
+    for args, what in (
+        (("space", "put", "1", space, *sized), "space"),
+        (("experiments", "put", "1", table, "--type", "initial", "-q"), "table"),
+    ):
+        if what == "table":
+            assert run("space", "put", "1", plain, *sized).code == 0
+        done = run(*args)
+        assert done.code == 1 and "\x00" not in done.err, done
+        assert done.err.strip() == (
+            f"sigopt-like: error: invalid {what}: the file has a NUL character between its "
+            "letters: it is UTF-16 or UTF-32 text, not UTF-8; save it as 'CSV UTF-8 (Comma "
+            "delimited)'"
+        ), done.err
