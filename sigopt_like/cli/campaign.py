@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .._constants import MAX_SEED
 from .connect import session_id
 from .errors import CommandError
 from .files import FOLDER, INPUT, OUTPUT, is_standard_stream, read_input
@@ -74,7 +75,12 @@ def sessions() -> None:
 @sessions.command("create")
 @click.argument("name")
 @click.option("--description", "-d", default=None, help="What the campaign is for.")
-@click.option("--seed", type=int, default=None, help="The optimizer's seed (reproducible designs).")
+@click.option(  # before: 2**70 was the service's "beyond ... 2**63-1", of a seed of 31 bits
+    "--seed",
+    type=click.IntRange(0, MAX_SEED),
+    default=None,
+    help="The optimizer's seed (reproducible designs).",
+)
 @click.option(
     "--tag", "-t", default=None, help="A read-only identifier for the session (Daptics' tag)."
 )

@@ -218,3 +218,17 @@ def test_a_utf16_file_without_its_mark_is_one_problem_with_no_raw_nul(
             "letters: it is UTF-16 or UTF-32 text, not UTF-8; save it as 'CSV UTF-8 (Comma "
             "delimited)'"
         ), done.err
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2**70)])
+def test_a_seed_out_of_range_is_a_usage_error_naming_the_range(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: str
+) -> None:
+    """Before: ``sessions create s --seed 1180591620717411303424`` was the service's 400
+    "beyond the integers this service stores: ... -9223372036854775808 to
+    9223372036854775807 ...", a range the seed (0 to 2**31 - 1) does not take either."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "seed.db"))
+    done = run("sessions", "create", "s", "--seed", seed)
+    assert done.code == 2, done
+    assert "'--seed'" in done.err and "0<=x<=2147483647" in done.err, done.err
+    assert run("sessions", "create", "s", "--seed", "2147483647").code == 0
