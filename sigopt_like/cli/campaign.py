@@ -18,6 +18,7 @@ from .errors import CommandError
 from .files import FOLDER, INPUT, OUTPUT, is_standard_stream, read_input
 from .interrupts import canceled_on_interrupt
 from .options import (
+    DESIGNED_GENERATION,
     GENERATION,
     SIMULATED_GENERATIONS,
     connected,
@@ -352,7 +353,9 @@ def generate(conn: Connection, sid: str, output: Path | None, as_json: bool, qui
 
 @click.command()
 @click.argument("sid", type=session_id)
-@click.option("--gen", type=int, default=None, help="The generation (default: the latest).")
+@click.option(
+    "--gen", type=DESIGNED_GENERATION, default=None, help="The generation (default: the latest)."
+)
 @click.option("-o", "--output", type=OUTPUT, default=None, help="Write the CSV here (else print).")
 @json_option
 @connected

@@ -29,6 +29,9 @@ ID = click.IntRange(1, 2**63 - 1)
 #: a generation of a session (``_constants.MAX_GENERATION``): before, 23 digits in
 #: ``analytics --gen`` were a 400 advising to write the generation "as a decimal"
 GENERATION = click.IntRange(0, MAX_GENERATION)
+#: a generation that has a design (``design --gen``): designs are numbered from 1, and the
+#: service's "query parameter 'gen' must be at least 1" named no option
+DESIGNED_GENERATION = click.IntRange(1, MAX_GENERATION)
 #: a count the service stores in a 64-bit column (``experiments create --budget``)
 COUNT = click.IntRange(1, INT64_MAX)
 #: the generations one ``simulate`` runs (the service's limit, said before any call)

@@ -232,3 +232,17 @@ def test_a_seed_out_of_range_is_a_usage_error_naming_the_range(
     assert done.code == 2, done
     assert "'--seed'" in done.err and "0<=x<=2147483647" in done.err, done.err
     assert run("sessions", "create", "s", "--seed", "2147483647").code == 0
+
+
+@pytest.mark.parametrize("gen", ["0", "-1", str(2**70)])
+def test_design_gen_outside_the_designs_is_a_usage_error(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gen: str
+) -> None:
+    """Before: ``design 1 --gen 0`` was the service's "The query parameter 'gen' must be at
+    least 1", an HTTP word for an option the reader typed as --gen (and 2**70 "at most
+    2147483647"), after connecting; ``analytics --gen`` already took its range."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "gen.db"))
+    assert run("sessions", "create", "s").code == 0
+    done = run("design", "1", f"--gen={gen}")
+    assert done.code == 2, done
+    assert "'--gen'" in done.err and "1<=x<=2147483647" in done.err, done.err
