@@ -220,3 +220,15 @@ def test_the_retry_policy_defaults_are_the_real_ones():
     }
     defaults = {f.name: f.default for f in attrs.fields(RetryPolicy) if f.name in documented}
     assert documented == defaults
+
+
+def test_a_progress_bar_promised_names_what_draws_it():
+    """Before: the README, docs/cli.md and the tutorial promised a progress bar, and the
+    README's ``pip install ".[service]"`` does not install tqdm, which draws it: a stranger
+    following them saw one line per step. Each paragraph that promises one names tqdm."""
+    lacking = []
+    for page in (ROOT / "README.md", DOCS / "cli.md", DOCS / "tutorial.md"):
+        for paragraph in re.split(r"\n\s*\n", page.read_text()):
+            if "progress bar" in paragraph and "tqdm" not in paragraph:
+                lacking.append(f"{page.name}: {paragraph[:80]!r}")
+    assert not lacking, lacking
