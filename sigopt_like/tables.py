@@ -322,14 +322,14 @@ class Table:
         clean: list[tuple[Any, ...]] = []
         for i, row in enumerate(rows):
             if not _is_list(row) or len(row) != len(columns):
-                got = f"{len(row)} values" if _is_list(row) else f"a {type(row).__name__}"
-                problems.append(
-                    Problem(
-                        f"row {i + 2} has {got} but there are {len(columns)} columns",
-                        row=i + 2,
-                        field="table",
+                if _is_list(row):
+                    told = f"row {i + 2} has {len(row)} values but there are {len(columns)} columns"
+                else:  # before: "row 2 has a dict", "has a int": Python's words for JSON's
+                    told = (
+                        f"row {i + 2} is {_json_kind(row)}, not a list of its {len(columns)} "
+                        "cells (one for each column, in order)"
                     )
-                )
+                problems.append(Problem(told, row=i + 2, field="table"))
                 continue
             clean.append(tuple(_cell_from_json(v) for v in row))
         if problems:
@@ -409,6 +409,21 @@ class Table:
             rows = [(*r, v) for r, v in zip(self.rows, values, strict=True)]
             columns = (*self.columns, RESPONSE)
         return Table(columns=columns, rows=rows, line_numbers=self.line_numbers)
+
+
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, in JSON's words ("an object", "a number")."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, Mapping):
+        return "an object"
+    return f"a {type(value).__name__}"
 
 
 def _is_list(value: Any) -> bool:

@@ -318,3 +318,30 @@ def test_a_fraction_in_a_whole_number_field_is_named_as_sent(api, path, raw, fie
     )
     assert reply.body["detail"] == {"field": field}
     assert api.get("/v1/sessions").body == before
+
+
+def test_a_table_row_that_is_not_a_list_is_named_in_jsons_words(api):
+    """Before: "row 2 has a dict but there are 5 columns", "row 4 has a int ...": Python's
+    type names for what the JSON sender wrote as an object or a number."""
+    session = api.post("/v1/sessions", {"name": "rows"}).body
+    sid = session["id"]
+    assert (
+        api.put(
+            f"/v1/sessions/{sid}/space", {"space": SPACE, "population_size": 2, "replicates": 0}
+        ).status
+        == 202
+    )
+    api.get(f"/v1/sessions/{sid}/tasks/1", wait=30)
+    columns = [p["name"] for p in SPACE["parameters"]] + ["Response"]
+    reply = api.post(
+        f"/v1/sessions/{sid}/experiments",
+        {"type": "initial", "table": {"columns": columns, "rows": [{"a": 1}, "x", 5, None]}},
+    )
+    assert_error(reply, 422, "validation_failed")
+    told = [e["message"] for e in reply.body["detail"]["errors"]]
+    width = len(columns)
+    assert told == [
+        f"row {row} is {kind}, not a list of its {width} cells (one for each column, in order)"
+        for row, kind in ((2, "an object"), (3, "text"), (4, "a number"), (5, "null"))
+    ], told
+    assert [t["type"] for t in api.get(f"/v1/sessions/{sid}/tasks").body["data"]] == ["space"]
