@@ -26,6 +26,7 @@ import attrs
 from sigopt_like import csvio
 from sigopt_like._constants import FLOAT_EXACT_WHOLE, INT64_MAX, MAX_GENERATION
 from sigopt_like.errors import SigoptLikeError
+from sigopt_like.json_kinds import json_kind
 from sigopt_like.spaces import (
     HISTORY_COLUMNS as HISTORY_COLUMNS,  # re-exported: tables write and read them
 )
@@ -326,7 +327,7 @@ class Table:
                     told = f"row {i + 2} has {len(row)} values but there are {len(columns)} columns"
                 else:  # before: "row 2 has a dict", "has a int": Python's words for JSON's
                     told = (
-                        f"row {i + 2} is {_json_kind(row)}, not a list of its {len(columns)} "
+                        f"row {i + 2} is {json_kind(row)}, not a list of its {len(columns)} "
                         "cells (one for each column, in order)"
                     )
                 problems.append(Problem(told, row=i + 2, field="table"))
@@ -409,21 +410,6 @@ class Table:
             rows = [(*r, v) for r, v in zip(self.rows, values, strict=True)]
             columns = (*self.columns, RESPONSE)
         return Table(columns=columns, rows=rows, line_numbers=self.line_numbers)
-
-
-def _json_kind(value: Any) -> str:
-    """What a JSON value is, in JSON's words ("an object", "a number")."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, Mapping):
-        return "an object"
-    return f"a {type(value).__name__}"
 
 
 def _is_list(value: Any) -> bool:

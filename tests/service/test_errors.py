@@ -342,6 +342,6 @@ def test_a_table_row_that_is_not_a_list_is_named_in_jsons_words(api):
     width = len(columns)
     assert told == [
         f"row {row} is {kind}, not a list of its {width} cells (one for each column, in order)"
-        for row, kind in ((2, "an object"), (3, "text"), (4, "a number"), (5, "null"))
+        for row, kind in ((2, "an object"), (3, "a string"), (4, "a number"), (5, "null"))
     ], told
     assert [t["type"] for t in api.get(f"/v1/sessions/{sid}/tasks").body["data"]] == ["space"]

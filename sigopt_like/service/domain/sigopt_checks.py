@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from ...json_kinds import json_kind
 from ..wide_integers import WideInteger
 
 MAX_NAME_LENGTH = 500
@@ -144,20 +145,8 @@ def metadata(
     return out
 
 
-def kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    return type(value).__name__
+kind = json_kind
+"""What a JSON value is, in JSON's words (``..json_kinds``)."""
 
 
 def seed(value: Any, field: str = "seed") -> int | None:
