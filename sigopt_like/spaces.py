@@ -190,20 +190,30 @@ def _inexact_whole(cell: str, number: float) -> str | None:
     return inexact_whole(int(cell.strip()), "a level", "a space's numbers")
 
 
-def inexact_whole(written: int, what: str, whose: str) -> str | None:
+def inexact_whole(
+    written: int, what: str, whose: str, *, whole_written_up_to: int | None = None
+) -> str | None:
     """Why the whole number ``written`` cannot be taken as ``what`` ("a level", "a
     response"), ``whose`` numbers being floats: a float would hold the number next to it;
-    None if a float holds it exactly."""
+    None if a float holds it exactly. Where ``what`` may be written as a whole number only
+    up to ``whole_written_up_to`` (a response: 2**53), the number it would become is
+    advised in a float's form past it: before, ``2**63 - 1`` was told to write
+    ``9223372036854775808``, which was then refused in turn."""
     try:
-        held = int(float(written))
+        as_float = float(written)
     except OverflowError:
         return None  # past a float's range: refused as such
+    held = int(as_float)
     if held == written:
         return None
+    wide = (
+        whole_written_up_to is not None and not -whole_written_up_to <= held <= whole_written_up_to
+    )
+    advice = repr(as_float) if wide else str(held)
     return (
         f"{csvio.clip(str(written))} cannot be {what} exactly: {whose} are floats, which hold "
         f"every whole number only up to {FLOAT_EXACT_WHOLE}, and this one would become "
-        f"{held}; write {held} if that is what you mean"
+        f"{held}; write {advice} if that is what you mean"
     )
 
 

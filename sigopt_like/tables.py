@@ -750,7 +750,9 @@ def wide_response_problem(written: int) -> str | None:
     number past a float's range is refused as such elsewhere (None here)."""
     if -FLOAT_EXACT_WHOLE <= written <= FLOAT_EXACT_WHOLE:
         return None
-    inexact = inexact_whole(written, "a response", "responses")
+    inexact = inexact_whole(
+        written, "a response", "responses", whole_written_up_to=FLOAT_EXACT_WHOLE
+    )
     if inexact is not None:
         return inexact
     try:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from sigopt_like.csvio import parse_number
 
@@ -119,3 +122,46 @@ def test_a_number_past_every_range_in_a_file_is_one_line_and_stores_nothing(
         assert "is too large: a response is at most +-1.8e308" in put.err
         assert "failed=True" not in put.err and "table.rows" not in put.err
         assert run("history", "1", "-o", "-").out == before
+
+
+@pytest.fixture(params=["embedded", "served"])
+def where(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch) -> str:
+    """The command line on an embedded database, then on a real served instance."""
+    if request.param == "embedded":
+        monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "wide.db"))
+    else:
+        served = request.getfixturevalue("served")
+        monkeypatch.setenv("SIGOPT_LIKE_HOST", served.url)
+        monkeypatch.setenv("SIGOPT_LIKE_TOKEN", served.token)
+    return str(request.param)
+
+
+def test_a_whole_response_past_2_53_in_a_file_says_what_to_write(run, tmp_path: Path, where):
+    """A CSV response cell of a whole number a float cannot hold is refused before
+    anything is sent, saying what to write; and what it says is taken. Before, 2**63 - 1
+    was told to "write 9223372036854775808", which was refused in turn (as written past
+    2**53)."""
+    design = _session_with_a_design(run, tmp_path)
+    rows = list(csv.reader(design.open()))
+    measured = tmp_path / "measured.csv"
+
+    def put(response: str) -> Any:
+        for row in rows[1:]:
+            row[-1] = "1.5"
+        rows[1][-1] = response
+        with measured.open("w", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+        return run("experiments", "put", "1", measured, "--type", "designed", "-q")
+
+    before = run("history", "1", "-o", "-").out, run("tasks", "list", "1", "--json").json()
+    for written, advice in ((2**53 + 1, "9007199254740992"), (2**63 - 1, "9.223372036854776e+18")):
+        line = one_line(put(str(written)))
+        assert f"row 2, column Response: {written} cannot be a response exactly" in line
+        assert f"write {advice} if that is what you mean" in line
+        after = run("history", "1", "-o", "-").out, run("tasks", "list", "1", "--json").json()
+        assert after == before  # nothing sent: no task, nothing stored
+    for response in ("9.223372036854776e+18", str(2**53), "1.2e21"):
+        stored = put(response)
+        assert stored.code == 0, stored.err
+        history = list(csv.DictReader(run("history", "1", "-o", "-").out.splitlines()))
+        assert {float(r["Response"]) for r in history} == {1.5, float(response)}
