@@ -652,8 +652,7 @@ def _row_problems(
     problems: list[Problem] = []
 
     def add(column: str | None, message: str) -> None:
-        where = f"row {line}" + (f", column {column}" if column else "")
-        problems.append(Problem(f"{where}: {message}", row=line, column=column, field="table"))
+        problems.append(_cell_problem(line, column, message))
 
     units: list[Any] = []  # coerced values; ints (units) for a mixture
     for param in space.parameters:
@@ -712,11 +711,8 @@ def _response_problem(value: Any, missing_ok: bool) -> str | None:
     if number is None:
         shown = repr(csvio.clip(value)) if isinstance(value, str) else csvio.clip(repr(value))
         return f"response {shown} is not a number{csvio.decimal_comma_tip(value) or tip}"
-    whole = _whole_response(value)
-    if whole is not None and math.isfinite(number):
-        # before: stored as the float next to it (9007199254740993 as ...992), or as the
-        # float that equals it and came back in a float's form (2**70), unseen
-        wide = wide_response_problem(whole)
+    if math.isfinite(number):
+        wide = written_response_problem(value)
         if wide is not None:
             return wide
     if not math.isfinite(number):
@@ -726,6 +722,45 @@ def _response_problem(value: Any, missing_ok: bool) -> str | None:
         # NaN is a missing response (is_missing_response): only an infinity gets here
         return f"response {value!r} is not a finite number: an infinity is refused{tip}"
     return None
+
+
+def written_response_problem(value: Any) -> str | None:
+    """Why the response cell ``value``, written as a whole number (an int, a numpy
+    integer, text such as Daptics' string cells or a CSV cell), cannot be stored as
+    written (:func:`wide_response_problem`); None if it can, or is not such a number.
+
+    The one rule for both who ask it: the service's experiments route, which refuses the
+    table at once (:func:`wide_response_problems`), and the update task's validation.
+    Before, it was the task's only: ``9007199254740993`` was accepted (202), and the task
+    then failed."""
+    whole = _whole_response(value)
+    # before: stored as the float next to it (9007199254740993 as ...992), or as the
+    # float that equals it and came back in a float's form (2**70), unseen
+    return None if whole is None else wide_response_problem(whole)
+
+
+def wide_response_problems(
+    table: Table, *, max_problems: int = DEFAULT_MAX_PROBLEMS
+) -> list[Problem]:
+    """Every Response cell of ``table`` written as a whole number that a float cannot
+    hold as written (:func:`written_response_problem`), named by row and column as
+    :func:`validate_experiments` names it; empty if there is none. Needs no space, so the
+    service asks it of a table before it starts the task that stores it."""
+    if RESPONSE not in table.columns:
+        return []
+    at = table.columns.index(RESPONSE)
+    problems = []
+    for i, row in enumerate(table.rows):
+        message = written_response_problem(row[at]) if at < len(row) else None
+        if message is not None:
+            problems.append(_cell_problem(table.row_number(i), RESPONSE, message))
+    return capped_problems(problems, "table", max_problems)
+
+
+def _cell_problem(line: int, column: str | None, message: str) -> Problem:
+    """A problem of the cell at ``line`` (the file's row) and ``column`` (None: the row)."""
+    where = f"row {line}" + (f", column {column}" if column else "")
+    return Problem(f"{where}: {message}", row=line, column=column, field="table")
 
 
 def _whole_response(value: Any) -> int | None:

@@ -522,21 +522,13 @@ def test_a_tables_wide_integers_are_refused_by_their_cell_not_rounded(conn, tmp_
             session.experiments.put(type="initial", table=frame, wait=True)
         assert [(p.row, p.column) for p in refused.value.problems] == [place]
         assert refused.value.problems[0].message == f"row {place[0]}, column {place[1]}: {words}"
-        # the same cell sent as plain JSON: the service's own refusal, in the same words
-        # (at its door, or in the update task that reads the table)
+        # the same cell sent as plain JSON: the service's own refusal, in the same words,
+        # at once (before, the response past 2**53 was accepted, and its task failed)
         row = [[1, "a", 1.0], [int(frame["p1"][1]), "b", frame["Response"][1]]]
         body = {"type": "initial", "table": {"columns": ["p1", "c", "Response"], "rows": row}}
-        try:
-            started = conn.transport.request_json(
-                "POST", f"/v1/sessions/{sid}/experiments", json=body
-            )
-        except ValidationError as err:
-            said = str(err)
-        else:
-            with pytest.raises(TaskFailedError) as failed:
-                session.tasks(started["id"]).wait(timeout=60)
-            said = str(failed.value)
-        assert f"row {place[0]}, column {place[1]}: {words}" in said, said
+        with pytest.raises(ValidationError) as said:
+            conn.transport.request_json("POST", f"/v1/sessions/{sid}/experiments", json=body)
+        assert f"row {place[0]}, column {place[1]}: {words}" in str(said.value), said.value
     # a CSV file's response past 64 bits was read as the float next to it, and sent so
     typed = tmp_path / "measured.csv"
     typed.write_text(f"p1,c,Response\n1,a,2\n2,b,{2**70 + 1}\n")
@@ -685,13 +677,13 @@ def test_a_response_past_2_53_comes_back_as_sent_or_is_refused(conn):
     for cell in (2**60, str(2**70), str(2**53 + 2)):
         rows = [[1, "a", 1.0], [2, "b", cell]]
         body = {"type": "initial", "table": {"colHeaders": ["p1", "c", "Response"], "data": rows}}
-        started = conn.transport.request_json("POST", f"/v1/sessions/{sid}/experiments", json=body)
-        with pytest.raises(TaskFailedError) as failed:
-            session.tasks(started["id"]).wait(timeout=60)
+        with pytest.raises(ValidationError) as refused:  # at once: before, its task failed
+            conn.transport.request_json("POST", f"/v1/sessions/{sid}/experiments", json=body)
         assert f"row 3, column Response: {int(cell)} cannot be a response as written" in str(
-            failed.value
-        ), failed.value
+            refused.value
+        ), refused.value
     assert session.history.fetch().to_dict() == before
+    assert [t.type for t in session.tasks.list()] == ["space"]
     sent = Table(["p1", "c", "Response"], [[1, "a", float(2**70)], [2, "b", 2.0**53 + 2]])
     session.experiments.put(type="initial", table=sent, wait=True)
     stored = session.history.fetch().generations[0].table

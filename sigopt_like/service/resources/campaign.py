@@ -21,7 +21,13 @@ import falcon
 
 from sigopt_like._constants import MAX_SIMULATED_GENERATIONS
 from sigopt_like.spaces import Space, SpaceError, capped_problems
-from sigopt_like.tables import Table, TableError, history_to_csv, validate_experiments
+from sigopt_like.tables import (
+    Table,
+    TableError,
+    history_to_csv,
+    validate_experiments,
+    wide_response_problems,
+)
 
 from ..domain.campaign import (
     DAPTICS_EXPERIMENT_TYPES,
@@ -250,6 +256,11 @@ class ExperimentsResource(_CampaignRoute):
         generate_next = field(body, "generate_next", bool, default=False)
         replace = field(body, "replace", bool, default=False)
         table = parse_table(raw_table, self._max_table_rows)
+        wide = wide_response_problems(table)
+        if wide:  # before: accepted (202), and then the update task failed on it
+            raise ValidationFailed(
+                f"The table cannot be stored: {wide[0].message}", _problems(wide, "table")
+            )
         params = {"type": kind, "table": table.to_dict(), "generate_next": generate_next}
         if replace:  # only when set, so that the params of earlier tasks read the same
             params["replace"] = True

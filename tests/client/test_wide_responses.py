@@ -1,0 +1,77 @@
+"""A response written as a whole number past 2**53, which a float (a response) cannot hold
+as written, is refused when the table is sent, naming its row and column and what to
+write; the session's experiments and tasks stay as they were.
+
+Before: sent as plain JSON (``curl``, a script's own HTTP; ``conn.transport`` here), a
+response of ``9007199254740993`` or ``2**63 - 1`` was accepted (202), and only the update
+task then failed on it; one past 64 bits was refused at once. The same mistake, told in
+two ways.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sigopt_like import Space, ValidationError
+
+SPACE = Space.from_dict(
+    {
+        "type": "factorial",
+        "parameters": [
+            {"name": "p1", "type": "numerical", "values": list(range(20))},
+            {"name": "c", "type": "categorical", "values": list("abcdefgh")},
+        ],
+    }
+)
+
+EXACT = (
+    "{written} cannot be a response exactly: responses are floats, which hold every whole "
+    "number only up to 9007199254740992, and this one would become {held}; write {advice} "
+    "if that is what you mean"
+)
+
+
+def _body(response: Any, *, daptics: bool = False) -> dict[str, Any]:
+    rows = [[1, "a", 1.5], [2, "b", response]]
+    if daptics:  # Daptics' form: every cell a string
+        table = {"colHeaders": ["p1", "c", "Response"], "data": [[str(v) for v in r] for r in rows]}
+    else:
+        table = {"columns": ["p1", "c", "Response"], "rows": rows}
+    return {"type": "initial", "table": table}
+
+
+def _state(conn: Any, sid: str) -> tuple[Any, list[Any]]:
+    session = conn.sessions(sid)
+    tasks = [(t.id, t.type, t.status) for t in session.tasks.list()]
+    return session.history.fetch().to_dict(), tasks
+
+
+def test_a_whole_response_past_2_53_is_refused_when_sent(conn):
+    sid = conn.sessions.create(name="wide").id
+    conn.sessions(sid).space.put(space=SPACE, population_size=10, replicates=1, wait=True)
+    before = _state(conn, sid)
+    path = f"/v1/sessions/{sid}/experiments"
+    cases = [
+        (2**53 + 1, 2**53, "9007199254740992", False),
+        (2**63 - 1, 2**63, "9.223372036854776e+18", False),  # not 2**63: refused in turn
+        (-(2**53) - 1, -(2**53), "-9007199254740992", False),
+        (2**53 + 1, 2**53, "9007199254740992", True),  # Daptics' string cell
+    ]
+    for written, held, advice, daptics in cases:
+        with pytest.raises(ValidationError) as refused:
+            conn.transport.request_json("POST", path, json=_body(written, daptics=daptics))
+        words = EXACT.format(written=written, held=held, advice=advice)
+        assert refused.value.status == 422
+        assert (
+            refused.value.message == f"The table cannot be stored: row 3, column Response: {words}"
+        )
+        assert [(e["row"], e["column"]) for e in refused.value.errors] == [(3, "Response")]
+        assert _state(conn, sid) == before  # nothing stored, no task queued
+    # what the refusal says to write is taken, as are 2**53 and a float written as one
+    for response in (2**53, 1.2e21, 9.223372036854776e18, -(2**53)):
+        started = conn.transport.request_json("POST", path, json=_body(response))
+        assert conn.sessions(sid).tasks(started["id"]).wait(timeout=60).succeeded
+        stored = conn.sessions(sid).experiments.fetch(gen=0)
+        assert stored.responses() == (1.5, float(response))
