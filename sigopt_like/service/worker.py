@@ -233,7 +233,10 @@ class TaskRunner:
         self.started_at = int(time.time())
         self._stop = threading.Event()
         self._wake = threading.Event()
-        self._changed = threading.Condition()
+        #: an event, not a condition: a change reported while the task watch reads
+        #: versions is kept for its next wait (a condition's notify found no one
+        #: waiting and was lost: the watch slept its whole poll interval)
+        self._changed = threading.Event()
         self._threads: list[threading.Thread] = []
         self._starting = threading.Lock()
         #: said once for all of this runner's loops (and its service's, which hands it in)
@@ -319,15 +322,17 @@ class TaskRunner:
 
     def notify_change(self) -> None:
         """Wake whoever waits for a task change (long polls, event streams)."""
-        with self._changed:
-            self._changed.notify_all()
+        self._changed.set()
         if self.on_change is not None:
             self.on_change()
 
     def wait_for_change(self, timeout: float) -> None:
-        """Sleep until a task of this process changes or ``timeout`` passes."""
-        with self._changed:
-            self._changed.wait(timeout)
+        """Sleep until a task of this process changes or ``timeout`` passes; a change
+        reported since this last returned ends it at once. One caller (the service's
+        task watch), which reads the tasks after this returns: the change is cleared
+        before that read, so none reported meanwhile is missed."""
+        if self._changed.wait(timeout):
+            self._changed.clear()
 
     # ----- claiming and running
 

@@ -32,9 +32,11 @@ import requests
 import sqlalchemy as sa
 
 from sigopt_like.service import create_app
+from sigopt_like.service.resources import tasks as task_routes
+from sigopt_like.service.store.sessions import HALTED_BEFORE_START
 from tests.fixtures.faults import env_int
 from tests.fixtures.servers import IN_THREADS, ServedInstance, start_command
-from tests.fixtures.waiting import QUEUED_SPACE
+from tests.fixtures.waiting import QUEUED_SPACE, RawRequest
 
 pytestmark = [pytest.mark.reliability, pytest.mark.concurrency, pytest.mark.timeout(300)]
 
@@ -314,3 +316,57 @@ def test_a_halt_as_a_generate_commits_waits_for_it(pg_url: str) -> None:
     finally:
         engine.dispose()
         served.close()
+
+
+def test_a_halt_answers_the_clients_waiting_on_its_queued_task(
+    idle_app: ServedInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long poll and an event stream on a queued task both answer with the task the halt
+    canceled. Nothing else can answer them here: the task watch never reads the database
+    on its own (its poll interval is an hour, as if every change came from another
+    process) and the waiters re-read the task neither for their credential checks nor
+    for keep-alives (an hour apart too), so only the halt's wake can. Before, a halt woke
+    no one: a waiter saw the cancel at the next of those reads (0.25 s, 1 s later when
+    served), and here the long poll answered ``new`` when its wait ran out and the
+    stream sent nothing more."""
+    monkeypatch.setattr(task_routes, "CREDENTIAL_CHECK_SECONDS", 3600.0)
+    monkeypatch.setattr(task_routes, "HEARTBEAT_SECONDS", 3600.0)
+    served, url = idle_app, idle_app.url
+    http = _http(served)
+    watch = served.service.context.task_watch
+    watch.poll_seconds = 3600.0
+    sid = http.post(f"{url}/v1/sessions", json={"name": "halt wakes"}, timeout=30).json()["id"]
+    space = {"space": QUEUED_SPACE, "population_size": 3, "replicates": 0}
+    task = http.put(f"{url}/v1/sessions/{sid}/space", json=space, timeout=30).json()
+    assert task["status"] == "new", task
+    path = f"/v1/sessions/{sid}/tasks/{task['id']}"
+    stream = RawRequest(url, f"{path}/events", served.headers())
+    polled: list[requests.Response] = []
+    poll = threading.Thread(
+        target=lambda: polled.append(http.get(f"{url}{path}", params={"wait": 30}, timeout=60))
+    )
+    try:
+        assert stream.read_until(b'"status":"new"', 30), stream.received
+        poll.start()
+        deadline = time.monotonic() + 30
+        while watch.waiting < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert watch.waiting == 2, "the long poll never waited"
+        halted = _http(served).post(f"{url}/v1/sessions/{sid}/halt", timeout=30)
+        assert halted.status_code == 200 and halted.json()["status"] == "halted", halted.text
+        poll.join(timeout=60)  # it answers by the end of its wait (30 s) at the latest
+        # before, the stream was still quiet after the long poll's whole wait
+        assert stream.read_until(b'"status":"canceled"', 5), stream.received[-2000:]
+    finally:
+        stream.close()
+        if poll.is_alive():
+            poll.join(timeout=60)
+    assert polled[0].status_code == 200, polled[0].text
+    answer = polled[0].json()
+    assert (answer["status"], answer["phase"], answer["errors"]) == ("canceled", "canceled", []), (
+        answer
+    )
+    assert answer["progress"]["message"] == HALTED_BEFORE_START, answer
+    assert answer["version"] > task["version"] and answer["finished"] is not None, answer
+    now = http.get(f"{url}{path}", timeout=30).json()
+    assert now == answer  # what the poll answered is what the task is

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 import falcon
@@ -30,6 +31,7 @@ from ..http import (
     reject_unknown,
     render_page,
 )
+from ..store import Store
 from ..store.sessions import SessionRecord, SessionStore
 
 MAX_NAME_LENGTH = 200
@@ -195,10 +197,17 @@ class Sessions:
 
 
 class Session:
-    """GET /v1/sessions/{sid} (fetch), PUT (partial update), POST …/halt."""
+    """GET /v1/sessions/{sid} (fetch), PUT (partial update), POST …/halt.
 
-    def __init__(self, sessions: SessionStore) -> None:
-        self._sessions = sessions
+    ``task_changed`` is called once a halt has committed: it wakes the clients of this
+    process waiting on the session's tasks (long polls, event streams), as a cancel
+    does, rather than at the task watch's next read of the database.
+    """
+
+    def __init__(self, store: Store, task_changed: Callable[[], None] | None = None) -> None:
+        self._store = store
+        self._sessions = store.sessions
+        self._task_changed = task_changed
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """One session of the caller."""
@@ -236,13 +245,14 @@ class Session:
         """
         reject_unknown(read_json(req, required=False), frozenset())
         session = self._sessions.halt(owner_id(req), parse_id(sid, "session"), now())
+        if self._task_changed is not None:
+            self._store.after_commit(self._task_changed)
         resp.media = render_session(session)
 
 
 def register(app: falcon.App, context: Any) -> None:
     """Add this family's routes to the app."""
-    sessions = context.store.sessions
-    app.add_route("/v1/sessions", Sessions(sessions))
-    session = Session(sessions)
+    app.add_route("/v1/sessions", Sessions(context.store.sessions))
+    session = Session(context.store, context.runner.notify_change)
     app.add_route("/v1/sessions/{sid}", session)
     app.add_route("/v1/sessions/{sid}/halt", session, suffix="halt")
