@@ -20,6 +20,7 @@ from .pages import Page, PageRequest, fetch_page, fetch_sorted_page
 
 P = schema.sigopt_projects
 R = schema.training_runs
+E = schema.sigopt_experiments
 C = schema.run_checkpoints
 
 
@@ -308,14 +309,21 @@ class Runs:
                 values[key] = _dumps(values[key])
         self.conn.execute(R.update().where(R.c.id == rid).values(**values, updated=stamp))
 
-    def lock_of_experiment(self, experiment_id: int) -> None:
-        """Lock the rows of an experiment's runs (in a write, on PostgreSQL), before its
-        own: the order of a run's end (its row, then its experiment's, to report it).
-        An archive of the experiment with its runs locked the experiment first, and
-        deadlocked with a run ending meanwhile (PostgreSQL failed one of them: a 503)."""
+    def lock_experiment_of(self, owner: int, rid: int) -> None:
+        """Lock the row of the experiment run ``rid`` belongs to (in a write, on
+        PostgreSQL; nothing for a run of no experiment), before the run's own.
+
+        Every write that locks both takes the experiment first: a run's update or end
+        (it reports its observation to the experiment), a new run (its suggestion), an
+        archive with the runs. Ends locked the run first and archives the runs first, but
+        a run made after an archive had locked the runs was still archived by it: its
+        end, holding it and waiting for the experiment, deadlocked with the archive
+        (PostgreSQL failed one, a 503).
+        """
         if self.lock:
-            mine = sa.select(R.c.id).where(R.c.experiment_id == experiment_id)
-            self.conn.execute(mine.order_by(R.c.id).with_for_update()).all()
+            of_run = sa.select(R.c.experiment_id).where(R.c.id == rid, R.c.owner_id == owner)
+            mine = sa.select(E.c.id).where(E.c.id == of_run.scalar_subquery())
+            self.conn.execute(mine.with_for_update()).all()
 
     def archive_of_experiment(self, experiment_id: int, stamp: int) -> None:
         """Archive every run of an experiment."""

@@ -18,7 +18,7 @@ from ...domain import sigopt_run_maps as run_maps
 from ...domain import sigopt_runs as run_rules
 from ...domain.sigopt_checks import RuleError
 from ...errors import BadRequest
-from ...http import is_id_text, now, parse_id, read_json
+from ...http import now, parse_id, read_json
 from ...store.sigopt import SigoptStore
 from . import render, render_runs
 from .common import caller, experiment_of, rule_error, whole_or_paged
@@ -45,8 +45,7 @@ class AIExperimentItem(ExperimentItem):
             )
         owner = caller(req, self.context)
         with self.store.write() as unit:
-            if include == "true" and is_id_text(eid):  # the runs' locks first (see there)
-                unit.runs.lock_of_experiment(int(eid))
+            # the experiment's row, then its runs' (the order: Runs.lock_experiment_of)
             record = experiment_of(unit, eid, owner, self.kind)
             if record.state != "deleted":
                 unit.experiments.update(record.id, {"state": "deleted"}, now())

@@ -201,6 +201,8 @@ class TrainingRunItem:
         owner = caller(req, self.context)
         body = read_json(req)
         with self.store.write() as unit:
+            # its experiment's row before its own, as every write that locks both
+            unit.runs.lock_experiment_of(owner, parse_id(rid, "training run"))
             run = apply_update(unit, owner, run_of(unit, rid, owner), body, replace=replace)
         if skips_content(req):
             resp.status = falcon.HTTP_204
