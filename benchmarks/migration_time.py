@@ -80,8 +80,9 @@ def _as_server_user(cmd: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def throwaway_server() -> Iterator[str]:
-    """A PostgreSQL server in a temporary folder (Unix socket only); its admin URL."""
+def throwaway_server(*settings: str) -> Iterator[str]:
+    """A PostgreSQL server in a temporary folder (Unix socket only), with ``settings``
+    (``-c`` options such as ``fsync=off``); its admin URL."""
     root = Path(tempfile.mkdtemp(prefix="sigopt-like-migration-"))
     if os.geteuid() == 0:
         shutil.chown(root, "nobody")
@@ -90,6 +91,7 @@ def throwaway_server() -> Iterator[str]:
     subprocess.run(_as_server_user(initdb), check=True, capture_output=True)
     port = free_port()
     options = f"-k {root} -p {port} -c listen_addresses=''"
+    options += "".join(f" -c {setting}" for setting in settings)
     pg_ctl = _bin("pg_ctl")
     start = [pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]
     subprocess.run(_as_server_user(start), check=True, capture_output=True)

@@ -2,15 +2,18 @@
 against older code, measured in the same run.
 
     python benchmarks/perf_requests.py [--observations 300] [--rounds 20] [--calls 10]
-        [--baseline 4b92ffe] [--only suggestion ...]
+        [--baseline 4b92ffe] [--only suggestion ...] [--postgres | --pg ADMIN_URL]
 
 Two processes, this checkout's and the code at ``--baseline`` (extracted from git; the
 default is the code before the request costs of issue #12's store room were cut), each
-on its own embedded SQLite database holding the same data: an experiment (6 doubles,
-one metric) with ``--observations`` observations, a random search with as many, and a
-few Daptics sessions, one with a finished task. Each is asked in turn, round after
-round, for ``--calls`` timed calls of one request through ``falcon.testing`` (the
-app's WSGI callable, every middleware, no network):
+on its own database holding the same data: an embedded SQLite file, or with
+``--postgres`` a database each on a throw-away PostgreSQL server (``initdb`` and
+``pg_ctl``, as ``migration_time.py`` starts one, with ``fsync=off`` as the tests'), or
+with ``--pg`` on the server of that admin URL. The data: an experiment (6 doubles, one
+metric) with ``--observations`` observations, a random search with as many, and a few
+Daptics sessions, one with a finished task. Each is asked in turn, round after round,
+for ``--calls`` timed calls of one request through ``falcon.testing`` (the app's WSGI
+callable, every middleware, no network):
 
 * ``GET /health`` (the baseline of each process: the app's fixed cost);
 * ``GET /v1/experiments/{id}`` (SigOpt's fetch, its progress included);
@@ -20,6 +23,10 @@ app's WSGI callable, every middleware, no network):
 * ``POST /v1/experiments/{id}/suggestions`` of the random search (the engine's walk
   reads every observation; the open suggestion is deleted after each, untimed);
 * ``POST /v1/experiments/{id}/observations`` of a suggestion (made untimed before);
+* ``POST /v1/experiments/{id}/suggestions`` of the random search given its point (no
+  engine; deleted after each, untimed);
+* ``POST /v1/experiments/{id}/queued_suggestions`` of the random search (the queue is
+  emptied after each, untimed);
 * ``GET /v1/sessions/{sid}`` and ``GET /v1/sessions/{sid}/tasks/{tid}``.
 
 Printed: each request's median in each process, its ratio to that process's
@@ -31,6 +38,7 @@ by up to 20% between runs).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import subprocess
 import sys
@@ -38,6 +46,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from migration_time import fresh_database, throwaway_server
 from perf_common import REPO, Figure, baseline_checkout, env_with_path, median, report
 
 BEFORE = "4b92ffe"  # the code before this room's cuts (experiment fetch: 7-8 ms at 300)
@@ -90,6 +99,20 @@ def observation(made):
          body={"suggestion": made, "value": 0.5}, status=201)
 
 
+def given():
+    call("POST", f"/v1/experiments/{rid}/suggestions",
+         body={"assignments": {f"p{i}": 0.25 for i in range(6)}}, status=201)
+
+
+def queued():
+    call("POST", f"/v1/experiments/{rid}/queued_suggestions",
+         body={"assignments": {f"p{i}": 0.5 for i in range(6)}}, status=201)
+
+
+def untimed_after_queued():
+    call("DELETE", f"/v1/experiments/{rid}/queued_suggestions", status=204)
+
+
 def untimed_before_observation():
     return call("POST", f"/v1/experiments/{rid}/suggestions", body={}, status=201).json["id"]
 
@@ -101,11 +124,17 @@ REQUESTS = {
     "experiments": lambda: call("GET", "/v1/experiments", "limit=100"),
     "suggestion": suggestion,
     "observation": observation,
+    "given": given,
+    "queued": queued,
     "session": lambda: call("GET", f"/v1/sessions/{sids[0]}"),
     "task": lambda: call("GET", f"/v1/sessions/{sids[0]}/tasks/{tid}"),
 }
 BEFORE = {"observation": untimed_before_observation}
-AFTER = {"suggestion": untimed_after_suggestion}
+AFTER = {
+    "suggestion": untimed_after_suggestion,
+    "given": untimed_after_suggestion,
+    "queued": untimed_after_queued,
+}
 print("ready", flush=True)
 for line in sys.stdin:  # "<request> <count>": answered with the count's seconds
     name, count = line.split()
@@ -128,6 +157,8 @@ REQUESTS = (
     ("experiments", "GET experiments, page of 22"),
     ("suggestion", "POST suggestion, random search"),
     ("observation", "POST observation"),
+    ("given", "POST suggestion given its point"),
+    ("queued", "POST queued suggestion"),
     ("session", "GET session"),
     ("task", "GET session's task"),
 )
@@ -136,9 +167,9 @@ REQUESTS = (
 class Worker:
     """One process serving one checkout's app; asked for timed calls."""
 
-    def __init__(self, code: Path, database: Path, observations: int) -> None:
+    def __init__(self, code: Path, database: str, observations: int) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", WORKER, str(database), str(observations)],
+            [sys.executable, "-c", WORKER, database, str(observations)],
             env=env_with_path(code),
             cwd=str(code),
             stdin=subprocess.PIPE,
@@ -173,6 +204,13 @@ def main(argv: list[str] | None = None) -> int:
         choices=[name for name, _ in REQUESTS[1:]],
         help="time this request (and /health) alone; repeatable",
     )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--postgres",
+        action="store_true",
+        help="each process on a database of a throw-away PostgreSQL server",
+    )
+    where.add_argument("--pg", help="each process on a new database of this admin URL's server")
     args = parser.parse_args(argv)
     chosen = [
         (n, label) for n, label in REQUESTS if n == "health" or not args.only or n in args.only
@@ -180,9 +218,17 @@ def main(argv: list[str] | None = None) -> int:
     codes = {"baseline": baseline_checkout(args.baseline), "subject": REPO}
     times: dict[tuple[str, str], list[float]] = {}
     ratios: dict[str, list[float]] = {}  # each round's subject/baseline, to show the spread
-    with tempfile.TemporaryDirectory(prefix="perf-requests-") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="perf-requests-"))
+        # fsync off, as the tests' server: a commit's flush to disk, the same in both
+        # processes, would drown the statements measured in the noise of a loaded disk
+        admin = stack.enter_context(throwaway_server("fsync=off")) if args.postgres else args.pg
         workers = {
-            side: Worker(code, Path(tmp) / f"{side}.db", args.observations)
+            side: Worker(
+                code,
+                fresh_database(admin) if admin else str(Path(tmp) / f"{side}.db"),
+                args.observations,
+            )
             for side, code in codes.items()
         }
         try:
@@ -201,17 +247,18 @@ def main(argv: list[str] | None = None) -> int:
             for worker in workers.values():
                 worker.close()
     ms = {key: median(values) * 1e3 for key, values in times.items()}
+    on = "PostgreSQL" if args.postgres or args.pg else "SQLite"
     for side, title in (("subject", "this checkout"), ("baseline", args.baseline)):
         report(
             f"{title}: requests in the app vs its GET /health (medians, ms,"
-            f" {args.observations} observations)",
+            f" {args.observations} observations, {on})",
             [
                 Figure(label, ms[(side, name)], ms[(side, "health")], "ms", "-")
                 for name, label in chosen[1:]
             ],
         )
     report(
-        f"this checkout vs {args.baseline}, same requests, interleaved (medians, ms)",
+        f"this checkout vs {args.baseline}, same requests, interleaved (medians, ms, {on})",
         [
             Figure(
                 label,
