@@ -337,12 +337,14 @@ class Experiments:
 
     def get(self, owner: int, eid: int, kind: str | None = None) -> ExperimentRecord | None:
         """The owner's experiment ``eid`` (of ``kind`` when given), or None."""
-        if self.lock:  # FOR UPDATE on PostgreSQL; SQLite's write transaction is the lock
-            mine = sa.select(E.c.id).where(E.c.id == eid, E.c.owner_id == owner)
-            self.conn.execute(mine.with_for_update())
         query = _experiment_select().where(E.c.id == eid, E.c.owner_id == owner)
         if kind is not None:
             query = query.where(E.c.kind == kind)
+        if self.lock:  # FOR UPDATE on PostgreSQL; SQLite's write transaction is the lock
+            # the experiment's row only (its project's is on the nullable side of the
+            # join), locked by the statement that reads it: a separate locking SELECT
+            # before the read was one more round trip of every SigOpt write
+            query = query.with_for_update(of=E)
         row = self.conn.execute(query).first()
         return None if row is None else _experiment(row)
 

@@ -269,10 +269,12 @@ class Runs:
         return found
 
     def get(self, owner: int, rid: int) -> RunRecord | None:
+        query = _run_select().where(R.c.id == rid, R.c.owner_id == owner)
         if self.lock:  # FOR UPDATE on PostgreSQL; SQLite's write transaction is the lock
-            mine = sa.select(R.c.id).where(R.c.id == rid, R.c.owner_id == owner)
-            self.conn.execute(mine.with_for_update())
-        row = self.conn.execute(_run_select().where(R.c.id == rid, R.c.owner_id == owner)).first()
+            # the run's row only, as before (not its project's), locked by the statement
+            # that reads it instead of a locking SELECT of its own
+            query = query.with_for_update(of=R)
+        row = self.conn.execute(query).first()
         return None if row is None else _run(row)
 
     def page(
