@@ -263,8 +263,12 @@ def resolve_config(
     _refuse_misspelt_variables(env)
     named = config if config is not None else env.get(C.ENV_CONFIG) or None
     path, from_file = _load_file(named, cwd=Path(cwd) if cwd else Path.cwd(), env=env)
-    from_env = {field: env[name] for name, field in DAPTICS_ENV_KEYS.items() if env.get(name)}
-    from_env.update({field: env[name] for name, field in ENV_KEYS.items() if env.get(name)})
+    # each setting's variable, ours over Daptics': an error names the one to correct
+    # (before: "(from environment)", and SIGOPT_LIKE_VERIFY_SSL_CERTIFICATES is no
+    # variable a reader finds from the setting's name 'verify')
+    variables = {field: name for name, field in DAPTICS_ENV_KEYS.items() if env.get(name)}
+    variables.update({field: name for name, field in ENV_KEYS.items() if env.get(name)})
+    from_env = {field: env[name] for field, name in variables.items()}
     given = {
         "host": host,
         "token": token,
@@ -284,7 +288,7 @@ def resolve_config(
         if given.get(field) is not None:
             return given[field], "argument"
         if field in from_env:
-            return from_env[field], "environment"
+            return from_env[field], f"environment variable {variables[field]}"
         if field in from_file:
             return from_file[field], f"config file {path}"
         return None, "default"
@@ -339,7 +343,7 @@ def resolve_config(
         values[flag] = _flag(value, flag, source, path) if value is not None else False
     ver, source = pick("verify")
     values["verify"] = _verify(ver, source, path) if ver is not None else True
-    values["retries"] = _retries(retries, from_env, from_file, path)
+    values["retries"] = _retries(retries, from_env, from_file, path, variables)
     return ClientConfig(
         cert=cert,
         proxies=dict(proxies) if proxies else None,
@@ -641,6 +645,7 @@ def _retries(
     from_env: Mapping[str, Any],
     from_file: Mapping[str, Any],
     path: Path | None,
+    variables: Mapping[str, str],
 ) -> RetryPolicy:
     if isinstance(retries, RetryPolicy):
         return retries
@@ -664,7 +669,11 @@ def _retries(
     for source_name, source in (("config file", from_file), ("environment", from_env)):
         for key in ("max_tries", "max_retry_time"):
             if key in source:
-                where = f"config file {path}" if source_name == "config file" else source_name
+                where = (
+                    f"config file {path}"
+                    if source_name == "config file"
+                    else f"environment variable {variables[key]}"
+                )
                 value = _number(source[key], key, where, path, allow_none=False)
                 assert value is not None
                 least = 1 if key == "max_tries" else 0

@@ -246,3 +246,29 @@ def test_design_gen_outside_the_designs_is_a_usage_error(
     done = run("design", "1", f"--gen={gen}")
     assert done.code == 2, done
     assert "'--gen'" in done.err and "1<=x<=2147483647" in done.err, done.err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "setting"),
+    [
+        ("SIGOPT_LIKE_VERIFY_SSL_CERTIFICATES", "maybe", "'verify'"),
+        ("SIGOPT_LIKE_TIMEOUT", "abc", "'timeout'"),
+        ("SIGOPT_LIKE_MAX_TRIES", "-3", "'max_tries'"),
+        ("DAPTICS_VERIFY_SSL_CERTIFICATES", "maybe", "'verify'"),
+    ],
+)
+def test_a_wrong_value_in_the_environment_names_its_variable(
+    run: Run, served, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, setting: str
+) -> None:
+    """Before: "'verify' must be true, false or the path of a CA bundle; 'maybe' is
+    neither, and no such file exists (from environment)": the team's shell set
+    SIGOPT_LIKE_VERIFY_SSL_CERTIFICATES, a name the message did not give and that
+    'verify' does not lead to."""
+    monkeypatch.setenv("SIGOPT_LIKE_HOST", served.url)
+    monkeypatch.setenv("SIGOPT_LIKE_TOKEN", served.token)
+    monkeypatch.setenv(variable, value)
+    done = run("sessions", "list")
+    assert done.code == 1 and "Traceback" not in done.err, done
+    assert setting in done.err and f"(from environment variable {variable})" in done.err, done
+    monkeypatch.delenv(variable)
+    assert run("sessions", "list").code == 0  # the server was fine all along

@@ -321,7 +321,8 @@ def test_a_token_no_header_can_carry_is_refused_without_showing_it(clean_env, to
 
 def test_a_token_from_the_environment_is_checked_too(clean_env, monkeypatch):
     monkeypatch.setenv("SIGOPT_LIKE_TOKEN", "slk_abc\ndef")
-    with pytest.raises(ConfigError, match=r"line break .* \(from environment\)"):
+    said = r"line break .* \(from environment variable SIGOPT_LIKE_TOKEN\)"
+    with pytest.raises(ConfigError, match=said):
         resolve_config(host="http://127.0.0.1:8080")
 
 
@@ -395,7 +396,8 @@ def test_a_database_or_export_folder_of_blanks_is_refused(clean_env, monkeypatch
     """Before: SIGOPT_LIKE_DATABASE=" " (a quoted variable left unset) made a database
     file named by the blanks in the current folder, and the campaign went there."""
     monkeypatch.setenv("SIGOPT_LIKE_DATABASE", "  ")
-    with pytest.raises(ConfigError, match=r"'database' is only blanks \(from environment\)"):
+    said = r"'database' is only blanks \(from environment variable SIGOPT_LIKE_DATABASE\)"
+    with pytest.raises(ConfigError, match=said):
         sigopt_like.Connection()
     monkeypatch.delenv("SIGOPT_LIKE_DATABASE")
     with pytest.raises(ConfigError, match=r"'export_dir' is only blanks \(from argument\)"):
@@ -414,7 +416,8 @@ def test_a_timeout_that_cannot_be_read_is_quoted_as_given(clean_env, monkeypatch
     monkeypatch.setenv("SIGOPT_LIKE_TIMEOUT", text)
     with pytest.raises(ConfigError) as caught:
         resolve_config()
-    assert f"not {text!r} (from environment)" in str(caught.value), str(caught.value)
+    said = f"not {text!r} (from environment variable SIGOPT_LIKE_TIMEOUT)"
+    assert said in str(caught.value), str(caught.value)
 
 
 @pytest.mark.parametrize(
