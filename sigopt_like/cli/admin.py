@@ -62,11 +62,29 @@ def _accounts(db: str | None) -> Iterator[Any]:
     target = choose(db)
     if db is None and configured_target() is None:
         _say_the_host_is_not_used(target)
-    store = open_store(target)
+    with _naming(target):
+        store = open_store(target)
     try:
         yield store.accounts
     finally:
         store.close()
+
+
+@contextmanager
+def _naming(database: str) -> Iterator[None]:
+    """A database that cannot be opened said in one line naming it (its password hidden),
+    as ``serve`` says it: before, ``users``, ``tokens`` and ``worker`` said "cannot use the
+    database: ... password authentication failed", not which of a team's URLs (from --db,
+    $SIGOPT_LIKE_DATABASE or a config file) it was."""
+    from ..database_targets import describe_opening_error
+
+    try:
+        yield
+    except Exception as err:
+        said = describe_opening_error(err, database)
+        if said is None:  # not the database: a bug, with its traceback
+            raise
+        raise CommandError(said) from err
 
 
 def _say_the_host_is_not_used(target: str) -> None:
@@ -397,10 +415,12 @@ def worker(db: str | None, threads: int | None) -> int:
 
     # before: a mistyped path became a new, empty database, and the worker waited for
     # tasks there for ever; an in-memory one flooded the terminal with SQL errors
-    argv = ["--db", existing(choose(db), what="a worker")]
+    database = existing(choose(db), what="a worker")
+    argv = ["--db", database]
     if threads is not None:
         argv += ["--threads", str(threads)]
-    return int(runner.main(argv) or 0)
+    with _naming(database):
+        return int(runner.main(argv) or 0)
 
 
 @click.group()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -275,3 +276,31 @@ def test_serve_on_every_ipv6_address_prints_the_ipv6_loopback(tmp_path):
             raise AssertionError(log.read_text())
     finally:
         stop(proc6, log)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("users", "list"),
+        ("users", "create", "ada@lab.example"),
+        ("tokens", "create", "--user", "ada@lab.example"),
+        ("tokens", "list"),
+        ("worker",),
+    ],
+)
+def test_a_database_that_refuses_is_named_by_every_service_command(
+    run, postgres_server, monkeypatch, command
+):
+    """Before: 'users', 'tokens' and 'worker' said "cannot use the database: connection
+    failed: ... database "no_such_db" does not exist", not the URL a team's several
+    (in --db, $SIGOPT_LIKE_DATABASE, a config file) they used; 'serve' named it."""
+    url = postgres_server.format(db="no_such_db").replace("postgres@", "postgres:s3cret@", 1)
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", url)  # as docs/service.md advises
+    if command[:2] == ("users", "create"):
+        monkeypatch.setattr("sys.stdin", io.StringIO("a password\n"))
+        command = (*command, "--password-stdin")
+    done = run(*command)
+    assert done.code == 1 and "Traceback" not in done.err, done
+    named = url.replace("postgres:s3cret@", "postgres:***@", 1)
+    assert f"cannot use the database {named}: " in done.err, done.err
+    assert 'database "no_such_db" does not exist' in done.err and "s3cret" not in done.err
