@@ -291,3 +291,25 @@ def test_a_token_name_with_control_characters_is_a_422_and_makes_no_token(served
         assert r.status_code == 422, r.text
         assert "token name" in r.json()["message"]
     assert len(store.list_tokens()) == before
+
+
+def test_basic_with_an_email_and_password_says_basic_takes_a_token(served):
+    """Before: ``curl -u alice@lab.example:PASSWORD`` (HTTP Basic read as a person's
+    sign-in) was "The API token is not valid: it is unknown or was revoked.", though
+    no token was sent and the password was right."""
+    accounts = served.service.context.store.accounts
+    accounts.set_password(served.email, "correct horse battery")
+    r = bare(served, "GET", "/v1/sessions", auth=(served.email, "correct horse battery"))
+    assert r.status_code == 401, r.text
+    message = r.json()["message"]
+    assert "not an email and a password" in message and "POST /v1/login" in message, message
+    assert "WWW-Authenticate" in r.headers
+    assert "correct horse" not in r.text and served.email not in r.text
+    login = bare(
+        served,
+        "POST",
+        "/v1/login",
+        json={"email": served.email, "password": "correct horse battery"},
+    )
+    token = login.json()["token"]
+    assert bare(served, "GET", "/v1/sessions", auth=(token, "")).status_code == 200

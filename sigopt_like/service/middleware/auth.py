@@ -66,6 +66,14 @@ def presented_token(req: falcon.Request) -> str | None:
         except (binascii.Error, UnicodeDecodeError) as err:
             raise _unauthorized("The Basic credentials are not valid base64 of 'token:'.") from err
         user, _, _password = decoded.partition(":")
+        if "@" in user:  # no token holds one: an email and its password, as curl -u sends
+            # before: "The API token is not valid: it is unknown or was revoked."
+            raise _unauthorized(
+                "HTTP Basic here takes an API token as the user name and an empty "
+                "password, not an email and a password: get a token with POST /v1/login "
+                "(email and password) or 'sigopt-like tokens create', then send "
+                "'Authorization: Bearer <token>'."
+            )
         if user:
             return user
     raise _unauthorized(
