@@ -290,7 +290,8 @@ def serve(
     # naming a worker there sent people to start one they did not need
     asks_worker = no_tasks and not browser_hint
     tasks = f"; tasks run only by {worker_command(db, database, shown)}" if asks_worker else ""
-    others = other_machines_note(server.effective_host, server.effective_port)
+    # without auth (the local dashboard, --no-auth) no one is told how to let others in
+    others = other_machines_note(server.effective_host, server.effective_port, not no_auth)
     if isinstance(service, StartingService):
         # with the driver's reason: a mistyped host name ("failed to resolve host") shows
         # here at once, not as a server that is not up yet
@@ -368,9 +369,23 @@ def listen_url(host: object, port: object) -> str:
 EVERY_ADDRESS_LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 
 
-def other_machines_note(host: object, port: object) -> str:
-    """What other machines open, when the server listens on every address."""
+def other_machines_note(host: object, port: object, signs_in: bool = True) -> str:
+    """What other machines open, when the server listens on every address; that they
+    cannot reach it, when it listens on a loopback address (the default: before, a team
+    told to open http://HOST:8080/ found nothing there, and the line did not say why);
+    ``signs_in``: the service asks for tokens (without, no one is told to open it up)."""
+    import ipaddress
+
     if str(host) not in EVERY_ADDRESS_LOOPBACK:
+        try:
+            loopback = ipaddress.ip_address(str(host)).is_loopback
+        except ValueError:  # a name or an address of this machine's network
+            loopback = False
+        if loopback and signs_in:
+            return (
+                "; only this machine can reach it: --host 0.0.0.0 (or this machine's "
+                "address) lets other machines in"
+            )
         return ""
     return (
         f"; listening on every address ({host}): other machines use this machine's name "

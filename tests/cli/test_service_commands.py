@@ -304,3 +304,27 @@ def test_a_database_that_refuses_is_named_by_every_service_command(
     named = url.replace("postgres:s3cret@", "postgres:***@", 1)
     assert f"cannot use the database {named}: " in done.err, done.err
     assert 'database "no_such_db" does not exist' in done.err and "s3cret" not in done.err
+
+
+def test_the_dashboard_pages_team_command_lets_the_team_in(tmp_path):
+    """Before: docs/dashboard.md's "sigopt-like serve --db /srv/doe/doe.sqlite3  # a team:
+    open http://HOST:8080/ and sign in" listened on 127.0.0.1 (serve's default), which no
+    other machine reaches, and its "serving on" line did not say so. Run as written (its
+    database here, a port of its own), it listens on every address; serve on the default
+    host says only this machine reaches it."""
+    import shlex
+
+    page = (REPO_ROOT / "docs" / "dashboard.md").read_text()
+    line = next(text for text in page.splitlines() if "# a team" in text)
+    argv = shlex.split(line.split("#", 1)[0])
+    assert argv[:2] == ["sigopt-like", "serve"], line
+    argv[argv.index("--db") + 1] = str(tmp_path / "team.db")
+    log = tmp_path / "team.log"
+    proc, _ = start_serve(*argv[2:], env=dict(os.environ), log=log)
+    team = stop(proc, log)
+    assert "listening on every address" in team and "only this machine" not in team, team
+
+    log = tmp_path / "local.log"
+    proc, _ = start_serve("--db", str(tmp_path / "team.db"), env=dict(os.environ), log=log)
+    local = stop(proc, log)
+    assert "only this machine can reach it: --host 0.0.0.0" in local, local
