@@ -292,6 +292,7 @@ def serve(
     tasks = f"; tasks run only by {worker_command(db, database, shown)}" if asks_worker else ""
     # without auth (the local dashboard, --no-auth) no one is told how to let others in
     others = other_machines_note(server.effective_host, server.effective_port, not no_auth)
+    others += refused_url_note(url, settings.allowed_hosts, server.effective_port)
     if isinstance(service, StartingService):
         # with the driver's reason: a mistyped host name ("failed to resolve host") shows
         # here at once, not as a server that is not up yet
@@ -390,6 +391,20 @@ def other_machines_note(host: object, port: object, signs_in: bool = True) -> st
     return (
         f"; listening on every address ({host}): other machines use this machine's name "
         f"or address, e.g. http://{socket.gethostname()}:{port}"
+    )
+
+
+def refused_url_note(url: str, allowed: tuple[str, ...], port: object) -> str:
+    """With ``--allowed-host``, that the URL printed is refused when its host is none of
+    them, and the one to open: before, ``serving on http://127.0.0.1:8080`` was printed, and
+    opening it (``/health`` too) was a 403 ``host_not_allowed``."""
+    shown = urllib.parse.urlsplit(url).hostname or ""
+    if not allowed or shown in allowed:
+        return ""
+    first = f"[{allowed[0]}]" if ":" in allowed[0] else allowed[0]
+    return (
+        f"; it answers only to {', '.join(allowed)} (--allowed-host), so that URL, /health "
+        f"included, is refused: open http://{first}:{port}"
     )
 
 

@@ -328,3 +328,31 @@ def test_the_dashboard_pages_team_command_lets_the_team_in(tmp_path):
     proc, _ = start_serve("--db", str(tmp_path / "team.db"), env=dict(os.environ), log=log)
     local = stop(proc, log)
     assert "only this machine can reach it: --host 0.0.0.0" in local, local
+
+
+def test_serve_with_an_allowed_host_says_the_printed_url_is_refused(tmp_path):
+    """Before: ``serve --allowed-host doe.lab.example`` printed ``serving on
+    http://127.0.0.1:PORT`` and nothing else; opening it, ``/health`` too, was a 403
+    ``host_not_allowed``. The line says so and names the URL to open."""
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sigopt_like.cli", "serve", "--port", "0",
+             "--db", str(tmp_path / "team.db"), "--allowed-host", "doe.lab.example"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1"},
+        )  # fmt: skip
+    try:
+        url = announced_url(proc, log, r"serving on (http://127\.0\.0\.1:\d+) ")
+        port = url.rpartition(":")[2]
+        line = log.read_text()
+        said = "it answers only to doe.lab.example (--allowed-host), so that URL, /health"
+        assert said in line and f"open http://doe.lab.example:{port}" in line, line
+        assert requests.get(f"{url}/health", timeout=10).status_code == 403
+        named = requests.get(
+            f"{url}/health", headers={"Host": f"doe.lab.example:{port}"}, timeout=10
+        )
+        assert named.status_code == 200, named.text
+    finally:
+        stop(proc, log)
