@@ -19,7 +19,10 @@ resource sees it, so each resource may assume what the door guarantees:
   it with a 400 naming the field and what it takes (``sigopt_checks.refuse_wide_integer``;
   a field that misses that check still sees a finite float, such as the ``1e21`` any
   body may hold, which each field already checks). The door stays the one place that
-  reads numbers: which fields take doubles is the field checks' knowledge, not its own;
+  reads numbers: which fields take doubles is the field checks' knowledge, not its own.
+  On a campaign route (a resource that says ``fields_judge_integers``) such an integer
+  as a top-level field is left to that field's check, which names the field's own range
+  (``ngens`` takes 1 to 100, not the store's 64 bits; ``http.field``);
 - every number is finite (``1e400`` parses as infinity, and so does an integer literal
   past a double's range on a SigOpt route; NaN and Infinity are not JSON);
 - no JSON object names a field twice (``{"value": 1, "value": 2}``): a parser keeps one
@@ -145,11 +148,15 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return marked
 
 
-def parse_json(raw: bytes, *, numbers_as_doubles: bool = False) -> Any:
+def parse_json(
+    raw: bytes, *, numbers_as_doubles: bool = False, fields_judge_integers: bool = False
+) -> Any:
     """Decode a UTF-8 JSON body and check it (:func:`check_value`); a 400 otherwise.
 
     ``numbers_as_doubles`` (SigOpt's routes): an integer past 64 bits is read as the
-    double it denotes (see the module), not refused."""
+    double it denotes (see the module), not refused. ``fields_judge_integers`` (the
+    campaign routes): an integer past 64 bits that is a top-level field of an object body
+    is left to the field's check, which gives the field's own range (``http.field``)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -176,7 +183,7 @@ def parse_json(raw: bytes, *, numbers_as_doubles: bool = False) -> Any:
             code="invalid_json",
         ) from err
     try:
-        check_value(value)
+        check_value(value, top_integers_judged=fields_judge_integers)
     except BadRequest:
         _check_named_places(value)  # a table's cells by row and column, a space's by level
         raise
@@ -225,11 +232,14 @@ def _as_decimal(item: int) -> str:
         return ", and beyond the numbers it takes (about 1.8e308)."
 
 
-def check_value(value: Any, where: str = "") -> None:
+def check_value(value: Any, where: str = "", *, top_integers_judged: bool = False) -> None:
     """Refuse (400 naming the place) what JSON or the store cannot hold; see the module.
 
     Walks without recursion, so that any depth is reported rather than crashing.
+    ``top_integers_judged``: an integer past 64 bits that is a field of the object
+    ``value`` is left to that field's own check (see :func:`parse_json`).
     """
+    judged_depth = 2 if top_integers_judged and isinstance(value, dict) else 0
     stack: list[tuple[Any, str, int]] = [(value, where, 1)]
     while stack:
         item, path, depth = stack.pop()
@@ -238,7 +248,7 @@ def check_value(value: Any, where: str = "") -> None:
         elif isinstance(item, bool) or item is None:
             continue
         elif isinstance(item, int):
-            if not INT64_MIN <= item <= INT64_MAX:
+            if not INT64_MIN <= item <= INT64_MAX and depth != judged_depth:
                 raise BadRequest(
                     f"The field '{path or 'body'}' is {item}, beyond the integers this service "
                     f"stores: a whole-number field (a seed, a count, a budget) takes "

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import falcon
 
 from .._constants import INT64_MAX, INT64_MIN
+from ..csvio import clip
 from .door import check_content_type, parse_json
 from .errors import BadRequest, NotFound, PayloadTooLarge, body_too_large_message
 from .store.pages import Page, PageRequest
@@ -135,8 +136,14 @@ def field(
     *,
     required: bool = False,
     default: Any = None,
+    within: WholeRange | None = None,
 ) -> Any:
-    """One field of a JSON body, type-checked; a 400 naming the field otherwise."""
+    """One field of a JSON body, type-checked; a 400 naming the field otherwise.
+
+    A whole-number field (``kind`` int) takes the numbers ``within`` (least, most), else
+    those the store holds (64 bits); any number past them, written as ``101``, ``1e308``
+    or a 22-digit integer, is refused in one sentence that gives that range
+    (:func:`outside_range`)."""
     if name not in body or body[name] is None:
         if required:
             raise BadRequest(f"The field '{name}' is required.", detail={"field": name})
@@ -149,15 +156,13 @@ def field(
         )
     if float in kinds and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    if int in kinds and float not in kinds and isinstance(value, float) and value.is_integer():
-        if not INT64_MIN <= value <= INT64_MAX:
-            # named as sent: before, 1e19 was "10000000000000000000, beyond the integers
-            # this service stores; ... write it as a decimal: 1e+19", as it had been written
-            raise BadRequest(
-                f"The field '{name}' is {value!r}, beyond the integers this service stores "
-                f"({INT64_MIN} to {INT64_MAX}); it takes a whole number in that range.",
-                detail={"field": name},
-            )
+    whole = int in kinds and float not in kinds and not isinstance(value, bool)
+    if whole and (isinstance(value, int) or (isinstance(value, float) and value.is_integer())):
+        # named as sent (1e+308, not its 309 digits) with the field's own range: before,
+        # 1e308 and 2**70 in ngens (1 to 100) quoted the store's 64-bit range
+        least, most = within or STORED_WHOLE
+        if not least <= value <= most:
+            raise outside_range("field", name, _whole_shown(value), (least, most))
         value = int(value)  # JSON has one number type: 3.0 is the integer 3
     if int in kinds and float not in kinds and isinstance(value, float) and math.isfinite(value):
         # before: "must be an integer, not a number", of 2.5, which is a number
@@ -175,6 +180,35 @@ def field(
     return value
 
 
+#: a whole-number field's range, (least, most)
+WholeRange = tuple[int, int]
+#: the range of a whole-number field that names none: what the store holds (64 bits)
+STORED_WHOLE: WholeRange = (INT64_MIN, INT64_MAX)
+
+
+def outside_range(what: str, name: str, shown: str, within: WholeRange) -> BadRequest:
+    """The 400 of a number past a whole-number field's (or query parameter's) range: the
+    one sentence every such field says, with the range it takes."""
+    least, most = within
+    return BadRequest(
+        f"The {what} '{name}' is {shown}, outside its range: it takes a whole number "
+        f"from {least} to {most}.",
+        detail={"field": name},
+    )
+
+
+def _whole_shown(value: int | float) -> str:
+    """A whole number as sent: a float in its own form (``1e+308``), an integer in digits
+    (a long one by its first digits and its length)."""
+    return repr(value) if isinstance(value, float) else _digits_shown(str(value))
+
+
+def _digits_shown(digits: str) -> str:
+    if len(digits.lstrip("-")) <= _MOST_DIGITS:
+        return digits
+    return f"{digits[:20]}... (a number of {len(digits.lstrip('-')):,} digits)"
+
+
 def _json_type_name(kind: type) -> str:
     return {
         str: "a string",
@@ -189,6 +223,10 @@ def _json_type_name(kind: type) -> str:
 
 
 _QUERY_INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
+#: a decimal written as JSON writes one (``1e308``, ``2.0``): read for its range only
+_QUERY_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?", re.ASCII)
+#: an integer of more digits than this is past every range, named by its digits' count
+_MOST_DIGITS = 40
 
 
 #: what SigOpt's service reads as a boolean query parameter (``Request.string_to_bool``:
@@ -220,6 +258,7 @@ def query_int(
     *,
     minimum: int | None = None,
     maximum: int | None = None,
+    within: WholeRange | None = None,
 ) -> int | None:
     """An integer query parameter, checked; a 400 naming it otherwise (a blank one too).
 
@@ -227,34 +266,33 @@ def query_int(
     parameter is compared with (generations, versions) are INTEGER, 32 bits on PostgreSQL,
     which refuses a larger number in the query (before: a 500 there). A time is compared
     with a BIGINT column: its caller gives the bounds (up to :data:`MAX_UNIX_SECONDS`). A
-    bound given is kept within 64 bits.
+    bound given is kept within 64 bits. ``within`` (least, most) gives both. A number past
+    them is refused as a body's field is (:func:`outside_range`), with the range.
     """
+    if within is not None:
+        minimum, maximum = within
     raw = req.get_param(name)
     if raw is None:
         return default
     # ASCII digits only: int() also reads Arabic-Indic digits, "1_0", "+5" and " 5 ", which no
     # other reader of the URL would take for that number
-    if not _QUERY_INTEGER.fullmatch(raw):
-        raise BadRequest(
-            f"The query parameter '{name}' must be an integer, not {raw!r}.", detail={"field": name}
-        )
-    try:
-        value = int(raw)
-    except ValueError as err:  # beyond Python's 4,300-digit limit for int()
-        raise BadRequest(
-            f"The query parameter '{name}' must be an integer, not {raw[:40]!r}...",
-            detail={"field": name},
-        ) from err
     low = INT32_MIN if minimum is None else max(minimum, INT64_MIN)
     high = INT32_MAX if maximum is None else min(maximum, INT64_MAX)
-    if value < low:
+    if not _QUERY_INTEGER.fullmatch(raw):
+        shown = f"{clip(raw, 40)!r}"
+        if _QUERY_NUMBER.fullmatch(raw) and not low <= float(raw) <= high:
+            # 1e308 written as a decimal: its range, as a body's field says it
+            raise outside_range("query parameter", name, shown, (low, high))
         raise BadRequest(
-            f"The query parameter '{name}' must be at least {low}.", detail={"field": name}
+            f"The query parameter '{name}' must be a whole number from {low} to {high}, "
+            f"written in digits, not {shown}.",
+            detail={"field": name},
         )
-    if value > high:
-        raise BadRequest(
-            f"The query parameter '{name}' must be at most {high}.", detail={"field": name}
-        )
+    if len(raw.lstrip("-")) > _MOST_DIGITS:  # past any range, and Python's int() limit
+        raise outside_range("query parameter", name, _digits_shown(raw), (low, high))
+    value = int(raw)
+    if not low <= value <= high:
+        raise outside_range("query parameter", name, str(value), (low, high))
     return value
 
 

@@ -54,7 +54,7 @@ def test_simulate_needs_a_space(api):
     r = api.post(f"/v1/sessions/{sid}/simulate", {"ngens": 2})
     assert r.status == 409 and r.body["code"] == "space_required"
     r = api.post(f"/v1/sessions/{sid}/simulate", {"ngens": 0})
-    assert r.status == 422
+    assert r.status == 400 and "from 1 to 100" in r.body["message"]
     r = api.post(f"/v1/sessions/{sid}/simulate", {"ngens": 2, "space": small_space()})
     assert r.status == 400
 

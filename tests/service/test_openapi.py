@@ -281,13 +281,20 @@ def test_a_populationsize_the_task_refuses_is_named_as_sent(api, route):
     """Before: ``populationSize: -1`` (or more than the space holds) passed the door and the
     task failed naming 'population_size', a key the caller never sent (the route kept it
     under that name). The task's refusal names the key sent, in its field and its words;
-    ours stays named ours. Nothing is stored."""
+    ours stays named ours; so does the route's refusal of a number past the service's
+    range (1 to 2500), at once. Nothing is stored."""
     method = "PUT" if route == "space" else "POST"
     extra = {"ngens": 1} if route == "simulate" else {}
+    for key, value in (("populationSize", -1), ("populationSize", 10**6), ("population_size", -1)):
+        sid = api.post("/v1/sessions", {"name": f"pop-range-{route}-{key}-{value}"}).body["id"]
+        body = {**extra, **DAPTICS_PARAMS, key: value}
+        body.pop("populationSize" if key == "population_size" else "population_size", None)
+        refused = api.call(method, f"/v1/sessions/{sid}/{route}", body)
+        assert_error(refused, 400, "bad_request", f"'{key}' is {value},", "from 1 to 2500")
+        assert api.get(f"/v1/sessions/{sid}/tasks").body["data"] == []
     cases = [
-        ("populationSize", -1, "populationSize -1 is not a positive whole number"),
-        ("populationSize", 10**6, "fewer than populationSize 1000000"),
-        ("population_size", -1, "population_size -1 is not a positive whole number"),
+        ("populationSize", 2000, "fewer than populationSize 2000"),
+        ("population_size", 2000, "fewer than population_size 2000"),
     ]
     for key, value, said in cases:
         sid = api.post("/v1/sessions", {"name": f"pop-key-{route}-{key}-{value}"}).body["id"]

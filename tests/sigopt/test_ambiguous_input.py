@@ -90,9 +90,9 @@ def test_a_query_integer_is_ascii_digits(api: Api, limit: str):
     e = api.create_experiment(seed=3)
     base = f"/v1/experiments/{e['id']}/observations"
     reply = api.get(base, limit=limit)
-    assert_error(reply, 400, "bad_request", "'limit' must be an integer")
+    assert_error(reply, 400, "bad_request", "'limit' must be a whole number from 0 to 1000")
     assert api.get(base, limit="7").status == 200
-    assert_error(api.get(base, limit="-1"), 400, "bad_request", "'limit' must be at least 0")
+    assert_error(api.get(base, limit="-1"), 400, "bad_request", "'limit' is -1,", "from 0 to 1000")
 
 
 @pytest.mark.parametrize("value", [0, -0.0, False, "", [], {}])

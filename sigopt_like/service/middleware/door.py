@@ -128,4 +128,7 @@ class DoorMiddleware:
         if raw.strip():
             check_content_type(req.content_type)
             doubles = bool(getattr(resource, "numbers_as_doubles", False))
-            req.context.json_body = parse_json(raw, numbers_as_doubles=doubles)
+            judged = bool(getattr(resource, "fields_judge_integers", False))
+            req.context.json_body = parse_json(
+                raw, numbers_as_doubles=doubles, fields_judge_integers=judged
+            )

@@ -19,7 +19,8 @@ from typing import Any
 
 import falcon
 
-from sigopt_like._constants import MAX_SIMULATED_GENERATIONS
+from sigopt_like._constants import MAX_GENERATION, MAX_SIMULATED_GENERATIONS
+from sigopt_like.population import MAX_DESIGN_ROWS, MAX_POPULATION, MIN_POPULATION
 from sigopt_like.spaces import Space, SpaceError, capped_problems
 from sigopt_like.tables import (
     Table,
@@ -51,6 +52,7 @@ from ..errors import (
     ValidationFailed,
 )
 from ..http import (
+    WholeRange,
     field,
     owner_id,
     paginate_list,
@@ -63,6 +65,16 @@ from ..http import (
 from ..store.campaigns import CampaignStore
 from ..task_kinds import simulated_responses
 from .tasks import TaskStarter
+
+#: the whole numbers each campaign field takes, in one place: a number past its range is a
+#: 400 giving it (``http.field``, ``http.query_int``), however it is written (101, 1e308,
+#: 2**70). The population rule then judges a population and replicates against the space
+#: (in the task): these are the service's own limits (``sigopt_like.population``).
+SIMULATED_GENERATIONS: WholeRange = (1, MAX_SIMULATED_GENERATIONS)
+POPULATION: WholeRange = (MIN_POPULATION, MAX_POPULATION)
+REPLICATES: WholeRange = (0, MAX_DESIGN_ROWS - 1)  # x (replicates + 1) rows, at population 1
+GENERATIONS: WholeRange = (0, MAX_GENERATION)
+DESIGNED_GENERATIONS: WholeRange = (1, MAX_GENERATION)
 
 
 def _problems(problems: Any, field: str) -> list[dict[str, Any]]:
@@ -150,8 +162,8 @@ def _population_key(body: dict[str, Any]) -> str:
 
 
 def _design_size(body: dict[str, Any], required: bool) -> tuple[Any, Any]:
-    population = field(body, _population_key(body), int, required=required)
-    replicates = field(body, "replicates", int, required=required)
+    population = field(body, _population_key(body), int, required=required, within=POPULATION)
+    replicates = field(body, "replicates", int, required=required, within=REPLICATES)
     return population, replicates
 
 
@@ -196,6 +208,10 @@ def _explained(responder: Responder) -> Responder:
 class _CampaignRoute:
     """What every campaign route is handed: the campaign store, the task starter and
     the table size limit."""
+
+    #: the door leaves a top-level integer past 64 bits to the field's check, which names
+    #: the field's own range (``door.parse_json``)
+    fields_judge_integers = True
 
     def __init__(self, campaigns: CampaignStore, starter: TaskStarter, max_table_rows: int) -> None:
         self._campaigns = campaigns
@@ -276,7 +292,7 @@ class ExperimentsResource(_CampaignRoute):
         designed rows without responses (Daptics' get_experiments(design_only=True))."""
         c = _campaign(self._campaigns, req, sid)
         _require_space(c)
-        gen = query_int(req, "gen", max(c.gen, 0), minimum=0) or 0
+        gen = query_int(req, "gen", max(c.gen, 0), within=GENERATIONS) or 0
         design_only = query_bool(req, "design_only", False)
         generation = c.generation(gen)
         if generation is None:
@@ -307,7 +323,7 @@ class DesignResource(_CampaignRoute):
         fmt = _format(req)
         c = _campaign(self._campaigns, req, sid)
         _require_space(c)
-        gen = query_int(req, "gen", c.gen, minimum=1)
+        gen = query_int(req, "gen", c.gen, within=DESIGNED_GENERATIONS)
         generation = c.generation(gen) if gen is not None and gen >= 1 else None
         if generation is None or not generation.design:
             if c.gen < 1:
@@ -362,12 +378,8 @@ class GenerateResource(_CampaignRoute):
         """Start designing the next generation (409 when the state does not allow it)."""
         body = read_json(req, required=False)
         reject_unknown(body, {"gen"})
-        gen = field(body, "gen", int)
-        if gen is not None and gen < 0:  # before: a 409 "the session is at generation 0"
-            raise BadRequest(
-                f"The field 'gen' is {gen}; generations are numbered from 0.",
-                detail={"field": "gen"},
-            )
+        # below 0, before: a 409 "the session is at generation 0"
+        gen = field(body, "gen", int, within=GENERATIONS)
 
         def precheck(c: Campaign) -> None:
             c.check_generate()
@@ -389,12 +401,7 @@ class SimulateResource(_CampaignRoute):
         (or Daptics' ``populationSize``)."""
         body = read_json(req)
         reject_unknown(body, {"ngens", "space", _population_key(body), "replicates"})
-        ngens = field(body, "ngens", int, required=True)
-        if not 1 <= ngens <= MAX_SIMULATED_GENERATIONS:
-            raise ValidationFailed(
-                f"ngens must be 1 to {MAX_SIMULATED_GENERATIONS}, not {ngens}.",
-                [{"message": "out of range", "row": None, "column": None, "field": "ngens"}],
-            )
+        ngens = field(body, "ngens", int, required=True, within=SIMULATED_GENERATIONS)
         raw_space = field(body, "space", dict)
         params: dict[str, Any] = {"ngens": ngens}
         if raw_space is not None:
