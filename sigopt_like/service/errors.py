@@ -161,6 +161,14 @@ ROW_LIMIT_SETTING = (
 )
 
 
+def too_many_rows(rows: int, limit: int) -> PayloadTooLarge:
+    """The 413 of a table of ``rows`` rows, over the ``limit`` (``max_table_rows``)."""
+    return PayloadTooLarge(
+        f"The table has {rows} rows; the limit is {limit} ({ROW_LIMIT_SETTING}).",
+        detail={"limit_rows": limit},
+    )
+
+
 def body_too_large_message(limit: int, length: int | None = None) -> str:
     """What a 413 says of a body over ``limit`` bytes (``length``: its Content-Length,
     when known and over the limit), naming the setting that raises the limit."""

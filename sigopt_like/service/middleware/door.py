@@ -130,5 +130,8 @@ class DoorMiddleware:
             doubles = bool(getattr(resource, "numbers_as_doubles", False))
             judged = bool(getattr(resource, "fields_judge_integers", False))
             req.context.json_body = parse_json(
-                raw, numbers_as_doubles=doubles, fields_judge_integers=judged
+                raw,
+                numbers_as_doubles=doubles,
+                fields_judge_integers=judged,
+                max_table_rows=getattr(resource, "max_table_rows", None),
             )

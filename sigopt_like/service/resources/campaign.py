@@ -43,13 +43,13 @@ from ..domain.campaign import (
     points_json,
     table_json,
 )
+from ..door import table_rows
 from ..errors import (
-    ROW_LIMIT_SETTING,
     BadRequest,
     Conflict,
     NotFound,
-    PayloadTooLarge,
     ValidationFailed,
+    too_many_rows,
 )
 from ..http import (
     WholeRange,
@@ -130,12 +130,9 @@ def parse_table(raw: Any, max_rows: int) -> Table:
             detail={"field": "table"},
         )
     _known_keys(raw, TABLE_FIELDS, "table")
-    rows = raw.get("rows", raw.get("data"))
-    if isinstance(rows, list) and len(rows) > max_rows:
-        raise PayloadTooLarge(
-            f"The table has {len(rows)} rows; the limit is {max_rows} ({ROW_LIMIT_SETTING}).",
-            detail={"limit_rows": max_rows},
-        )
+    rows = table_rows(raw)
+    if rows is not None and len(rows) > max_rows:  # the door counts them first (door.py)
+        raise too_many_rows(len(rows), max_rows)
     try:
         return Table.from_dict(raw)
     except TableError as exc:
@@ -207,7 +204,8 @@ def _explained(responder: Responder) -> Responder:
 
 class _CampaignRoute:
     """What every campaign route is handed: the campaign store, the task starter and
-    the table size limit."""
+    the table size limit (``max_table_rows``, which the door judges before reading every
+    cell of a body's ``table``)."""
 
     #: the door leaves a top-level integer past 64 bits to the field's check, which names
     #: the field's own range (``door.parse_json``)
@@ -217,6 +215,11 @@ class _CampaignRoute:
         self._campaigns = campaigns
         self._starter = starter
         self._max_table_rows = max_table_rows
+
+    @property
+    def max_table_rows(self) -> int:
+        """The most rows a body's ``table`` may have (the door's count, ``door.parse_json``)."""
+        return self._max_table_rows
 
 
 class SpaceResource(_CampaignRoute):
