@@ -940,7 +940,8 @@ def _parse_row(space_type: str, record: csvio.Record, problems: list[Problem]) -
         else:
             close = difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else f"; use {' or '.join(allowed)}"
-            problem(f"unknown parameter type '{csvio.clip(cells[1])}'{hint}", 1)
+            # as the other cells are shown (repr): a lone NUL was written raw to the terminal
+            problem(f"unknown parameter type {_clipped(cells[1])}{hint}", 1)
         return None
     if space_type == MIXTURE:
         return _parse_unit_row(name, cells, problem)

@@ -220,6 +220,24 @@ def test_a_utf16_file_without_its_mark_is_one_problem_with_no_raw_nul(
         ), done.err
 
 
+@pytest.mark.parametrize("cell", ["\x00", "num\x00erical"])
+def test_a_nul_in_a_type_cell_is_shown_escaped(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cell: str
+) -> None:
+    """Before: a lone NUL as a space file's type was "unknown parameter type '\\x00'" with
+    the NUL itself written to the terminal; it is shown escaped, as a level's is."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "nul.db"))
+    assert run("sessions", "create", "nul").code == 0
+    space = tmp_path / "space.csv"
+    space.write_text(f"temp,{cell},1,2\nsolvent,categorical,water,DMSO\n")
+    done = run("space", "put", "1", space, "--type", "factorial", "--population", "2",
+               "--replicates", "0", "-q")  # fmt: skip
+    assert done.code == 1 and "\x00" not in done.err, done
+    shown = repr(cell)  # '\\x00', as written in a message
+    assert f"row 1, column B (Type): unknown parameter type {shown}; " in done.err, done.err
+    assert run("space", "show", "1").code == 1  # nothing stored
+
+
 @pytest.mark.parametrize("seed", ["-1", str(2**70)])
 def test_a_seed_out_of_range_is_a_usage_error_naming_the_range(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: str
