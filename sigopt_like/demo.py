@@ -29,7 +29,7 @@ from typing import Any, NoReturn
 
 import attrs
 
-from ._constants import MAX_SEED
+from ._constants import MAX_SEED, MAX_SIMULATED_GENERATIONS
 from .errors import SigoptLikeError
 
 DEFAULT_OUT = "sigopt-like-demo"
@@ -130,9 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--generations",
         "-n",
         dest="generations",
-        type=_whole_number(1),
+        # the generations one simulate runs: before, 2**70 was taken and the demo ran until
+        # the space was exhausted
+        type=_whole_number(1, MAX_SIMULATED_GENERATIONS),
         default=DEFAULT_GENERATIONS,
-        help=f"number of design generations (default: {DEFAULT_GENERATIONS})",
+        help=(
+            f"number of design generations, 1 to {MAX_SIMULATED_GENERATIONS} "
+            f"(default: {DEFAULT_GENERATIONS})"
+        ),
     )
     parser.add_argument(
         "--space",
