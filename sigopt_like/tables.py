@@ -729,29 +729,40 @@ def written_response_problem(value: Any) -> str | None:
     integer, text such as Daptics' string cells or a CSV cell), cannot be stored as
     written (:func:`wide_response_problem`); None if it can, or is not such a number.
 
-    The one rule for both who ask it: the service's experiments route, which refuses the
-    table at once (:func:`wide_response_problems`), and the update task's validation.
-    Before, it was the task's only: ``9007199254740993`` was accepted (202), and the task
-    then failed."""
+    Part of :func:`_response_problem`, the one rule for both who ask it: the service's
+    experiments route, which refuses the table at once (:func:`response_cell_problems`),
+    and the update task's validation. Before, it was the task's only:
+    ``9007199254740993`` was accepted (202), and the task then failed."""
     whole = _whole_response(value)
     # before: stored as the float next to it (9007199254740993 as ...992), or as the
     # float that equals it and came back in a float's form (2**70), unseen
     return None if whole is None else wide_response_problem(whole)
 
 
-def wide_response_problems(
+def response_cell_problems(
     table: Table, *, max_problems: int = DEFAULT_MAX_PROBLEMS
 ) -> list[Problem]:
-    """Every Response cell of ``table`` written as a whole number that a float cannot
-    hold as written (:func:`written_response_problem`), named by row and column as
-    :func:`validate_experiments` names it; empty if there is none. Needs no space, so the
-    service asks it of a table before it starts the task that stores it."""
+    """Every Response cell of ``table`` that is not a response whatever the session's
+    design (text that is not a number, an infinity, a number past a float's range, a
+    boolean, a list, a whole number a float cannot hold as written), named by row and
+    column as :func:`validate_experiments` names it; empty if there is none.
+
+    The rule is :func:`_response_problem`'s, the one the update task's validation asks.
+    A missing response is not asked here: whether a row may leave it empty depends on
+    the design, which only the task reads. Needs no space, so the service asks it of a
+    table before it starts the task that stores it. Before, only a whole number past
+    2**53 was refused at once; ``"abc"``, ``"inf"`` or ``true`` was accepted (202), and
+    the task then failed on it."""
     if RESPONSE not in table.columns:
         return []
     at = table.columns.index(RESPONSE)
     problems = []
     for i, row in enumerate(table.rows):
-        message = written_response_problem(row[at]) if at < len(row) else None
+        value = row[at] if at < len(row) else None
+        if is_missing_response(value):
+            continue  # allowed or not by the design: the task's to say
+        # missing_ok=False: no tip to leave the cell empty, which the row may not allow
+        message = _response_problem(value, missing_ok=False)
         if message is not None:
             problems.append(_cell_problem(table.row_number(i), RESPONSE, message))
     return capped_problems(problems, "table", max_problems)

@@ -108,10 +108,17 @@ def test_every_bad_value_is_reported_with_row_and_column(api, ready):
             [0, 0, 1.5, "x", None],
         ],
     }
+    # a response that is no number whatever the design is refused when sent (a 422, no
+    # task); before, the task failed on it along with the rest
+    refused = api.post(f"/v1/sessions/{sid}/experiments", {"type": "initial", "table": table})
+    assert refused.status == 422, refused
+    assert [(e["row"], e["column"]) for e in refused.body["detail"]["errors"]] == [(5, "Response")]
+    assert api.snapshot(sid) == before
+    table["rows"][3][4] = 2.0
     task = api.put_experiments(sid, "initial", table)
     assert task["status"] == "failed"
     where = {(e["row"], e["column"]) for e in task["errors"]}
-    assert where == {(3, "a"), (4, "d"), (5, "Response"), (6, "Response")}
+    assert where == {(3, "a"), (4, "d"), (6, "Response")}
     assert all(e["category"] == "validation" for e in task["errors"])
     after = api.snapshot(sid)
     assert after["session"] == before["session"] and after["history"] == before["history"]

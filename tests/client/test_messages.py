@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import sigopt_like
-from sigopt_like import TaskFailedError
+from sigopt_like import TaskFailedError, ValidationError
 
 SPACE = {
     "type": "factorial",
@@ -27,14 +27,17 @@ def designed(embedded_conn):
 
 
 def test_each_problem_names_its_place_once(designed):
-    """Before: 'row 2, column Response: row 2, column Response: ...'."""
+    """Before: 'row 2, column Response: row 2, column Response: ...'. A response that is
+    not a number is refused when the table is sent (a 422, no task), named once."""
     session, rows = designed
     rows[0]["Response"] = "abc"
-    with pytest.raises(TaskFailedError) as info:
+    with pytest.raises(ValidationError) as info:
         session.experiments.put(type="designed", table=rows, wait=True)
-    text = str(info.value)
-    assert "row 2, column Response: response 'abc' is not a number" in text
-    assert text.count("row 2, column Response") == 1
+    assert info.value.message == (
+        "The table cannot be stored: row 2, column Response: response 'abc' is not a number"
+    )
+    (problem,) = info.value.errors
+    assert problem["message"] == "row 2, column Response: response 'abc' is not a number"
 
 
 def test_one_numbering_per_message(designed):

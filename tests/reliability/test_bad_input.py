@@ -478,17 +478,21 @@ def test_a_huge_total_units_bound_or_level_is_quoted_short(embedded_conn: Any) -
 def test_quoted_decimal_commas_say_to_write_a_point(campaign: Any, tmp_path: Path) -> None:
     """A sheet whose decimal mark is a comma, saved with commas between values, quotes
     "1,5". Before: "response '1,5' is not a number (leave the cell empty ...)", a tip
-    for a missing response; and a 100,000-character response was quoted whole."""
+    for a missing response; and a 100,000-character response was quoted whole. The
+    responses are refused when the table is sent (a 422, no task); the parameter cell,
+    which needs the session's space, by the update task."""
     before = _state(campaign)
+    tasks = [t.id for t in campaign.tasks.list(limit=1000)]
     path = tmp_path / "comma.csv"
     huge = "z" * 100_000
     rows = '40,Pt,"1,0","1,5"\n50,Ni,2,{huge}\n60,Ni,3,"1,500"\n70,Ni,4,"1,234,567"\n'
     path.write_text("temp,cat,x,Response\n" + rows.replace("{huge}", huge))
-    with pytest.raises(TaskFailedError) as caught:
+    with pytest.raises(ValidationError) as refused:
         campaign.experiments.put(type="initial", table=path, wait=True)
-    errors = {(e.row, e.column): e.message for e in caught.value.errors}
-    assert list(errors) == [(2, "x"), *[(row, "Response") for row in (2, 3, 4, 5)]]
-    assert errors[(2, "x")].endswith("(write it with '.' as the decimal mark: 1.0)")
+    assert refused.value.status == 422
+    errors = {(e["row"], e["column"]): e["message"] for e in refused.value.errors}
+    assert list(errors) == [(row, "Response") for row in (2, 3, 4, 5)]
+    assert [t.id for t in campaign.tasks.list(limit=1000)] == tasks  # no task queued
     assert errors[(2, "Response")].endswith("(write it with '.' as the decimal mark: 1.5)")
     assert len(errors[(3, "Response")]) < 300 and "(100,000 characters)" in errors[(3, "Response")]
     # "1,500" is 1.5 or 1500: the tip "1.500" alone stored a thousandth of the latter
@@ -497,6 +501,13 @@ def test_quoted_decimal_commas_say_to_write_a_point(campaign: Any, tmp_path: Pat
         "comma is the decimal mark, 1500 if it separates thousands)"
     )
     assert errors[(5, "Response")].endswith("(write it without thousands separators: 1234567)")
+    assert _state(campaign) == before
+    path.write_text('temp,cat,x,Response\n40,Pt,"1,0",1.5\n')
+    with pytest.raises(TaskFailedError) as caught:
+        campaign.experiments.put(type="initial", table=path, wait=True)
+    ((place, message),) = [((e.row, e.column), e.message) for e in caught.value.errors]
+    assert place == (2, "x")
+    assert message.endswith("(write it with '.' as the decimal mark: 1.0)")
     assert _state(campaign) == before
 
 

@@ -26,8 +26,8 @@ from sigopt_like.tables import (
     Table,
     TableError,
     history_to_csv,
+    response_cell_problems,
     validate_experiments,
-    wide_response_problems,
 )
 
 from ..domain.campaign import (
@@ -275,10 +275,13 @@ class ExperimentsResource(_CampaignRoute):
         generate_next = field(body, "generate_next", bool, default=False)
         replace = field(body, "replace", bool, default=False)
         table = parse_table(raw_table, self._max_table_rows)
-        wide = wide_response_problems(table)
-        if wide:  # before: accepted (202), and then the update task failed on it
+        # what the table alone says is not a response ("abc", "inf", true, 2**53 + 1);
+        # before: accepted (202), and then the update task failed on it. A missing
+        # response, and the parameter cells (the session's space), are the task's to check.
+        refused = response_cell_problems(table)
+        if refused:
             raise ValidationFailed(
-                f"The table cannot be stored: {wide[0].message}", _problems(wide, "table")
+                f"The table cannot be stored: {refused[0].message}", _problems(refused, "table")
             )
         params = {"type": kind, "table": table.to_dict(), "generate_next": generate_next}
         if replace:  # only when set, so that the params of earlier tasks read the same
