@@ -709,7 +709,12 @@ def _response_problem(value: Any, missing_ok: bool) -> str | None:
     number = _response_number(value)
     tip = " (leave the cell empty, '-' or NA if it was not measured)" if missing_ok else ""
     if number is None:
-        shown = repr(csvio.clip(value)) if isinstance(value, str) else csvio.clip(repr(value))
+        if isinstance(value, bool):  # JSON's true, as sent (before: Python's True)
+            shown = "true" if value else "false"
+        elif isinstance(value, str):
+            shown = repr(csvio.clip(value))
+        else:
+            shown = csvio.clip(repr(value))
         return f"response {shown} is not a number{csvio.decimal_comma_tip(value) or tip}"
     if math.isfinite(number):
         wide = written_response_problem(value)

@@ -56,7 +56,7 @@ REFUSED = [
     ("inf", False, "response 'inf' is not a finite number: an infinity is refused"),
     ("-Infinity", True, "response '-Infinity' is not a finite number: an infinity is refused"),
     ("1e999", True, "response '1e999' is too large: a response is at most +-1.8e308"),
-    (True, False, "response True is not a number"),
+    (True, False, "response true is not a number"),
     ([1.5, 2.5], False, "response [1.5, 2.5] is not a number"),
     ({"value": 1.5}, False, "response {'value': 1.5} is not a number"),
     ("1,5", False, "response '1,5' is not a number (write it with '.' as the decimal mark: 1.5)"),

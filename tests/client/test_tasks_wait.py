@@ -194,12 +194,14 @@ def test_space_task_waits_and_reports_progress(conn):
 
 
 def test_a_failed_task_is_never_a_success(conn):
-    session = conn.sessions.create(name="too-small")
+    session = conn.sessions.create(name="unfillable")
     with pytest.raises(TaskFailedError) as info:
-        conn.sessions(session.id).space.put(space=SPACE, population_size=0, replicates=1, wait=True)
+        conn.sessions(session.id).space.put(
+            space=SPACE, population_size=2500, replicates=1, wait=True
+        )
     assert info.value.task.status == "failed"
     assert info.value.errors and info.value.errors[0].message
-    started = conn.sessions(session.id).space.put(space=SPACE, population_size=0, replicates=1)
+    started = conn.sessions(session.id).space.put(space=SPACE, population_size=2500, replicates=1)
     assert started.status in ("new", "running", "failed")
     with pytest.raises(TaskFailedError):
         conn.sessions(session.id).tasks(started.id).wait(timeout=30)
