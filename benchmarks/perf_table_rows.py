@@ -2,7 +2,7 @@
 measured in the same run.
 
     python benchmarks/perf_table_rows.py [--rows 1000000] [--rounds 3] [--calls 2]
-        [--baseline 1af56bc]
+        [--baseline f18e050]
 
 The body is ``POST /v1/sessions/{sid}/experiments`` with a table of ``--rows`` empty rows
 (``{"columns": [...], "rows": [[], [], ...]}``, 3 MB at a million rows: within the 10 MiB
@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from perf_common import REPO, Figure, baseline_checkout, median, python, report
 
-BEFORE = "1af56bc"  # the door checked every cell of the table before the rows were counted
+BEFORE = "f18e050"  # the door checked every cell of the table before the rows were counted
 
 WORKER = r"""
 import json, sys, time
