@@ -15,32 +15,9 @@ from typing import Any
 
 import pytest
 
-from sigopt_like import Space, TaskFailedError, ValidationError
+from sigopt_like import TaskFailedError, ValidationError
 
-SPACE = Space.from_dict(
-    {
-        "type": "factorial",
-        "parameters": [
-            {"name": "p1", "type": "numerical", "values": list(range(20))},
-            {"name": "c", "type": "categorical", "values": list("abcdefgh")},
-        ],
-    }
-)
-
-
-def _body(response: Any, *, daptics: bool = False) -> dict[str, Any]:
-    rows = [[1, "a", 1.5], [2, "b", response]]
-    if daptics:  # Daptics' form: every cell a string
-        table = {"colHeaders": ["p1", "c", "Response"], "data": [[str(v) for v in r] for r in rows]}
-    else:
-        table = {"columns": ["p1", "c", "Response"], "rows": rows}
-    return {"type": "initial", "table": table}
-
-
-def _state(conn: Any, sid: str) -> tuple[Any, list[Any]]:
-    session = conn.sessions(sid)
-    tasks = [(t.id, t.type, t.status) for t in session.tasks.list()]
-    return session.history.fetch().to_dict(), tasks
+from .response_tables import SPACE, session_state, table_body
 
 
 @pytest.fixture
@@ -67,18 +44,18 @@ REFUSED = [
 def test_a_response_that_is_not_one_is_refused_when_sent(
     conn: Any, sid: str, response: Any, daptics: bool, words: str
 ) -> None:
-    before = _state(conn, sid)
+    before = session_state(conn, sid)
     path = f"/v1/sessions/{sid}/experiments"
     with pytest.raises(ValidationError) as refused:
-        conn.transport.request_json("POST", path, json=_body(response, daptics=daptics))
+        conn.transport.request_json("POST", path, json=table_body(response, daptics=daptics))
     assert refused.value.status == 422
     assert refused.value.message == f"The table cannot be stored: row 3, column Response: {words}"
     assert [(e["row"], e["column"]) for e in refused.value.errors] == [(3, "Response")]
-    assert _state(conn, sid) == before  # nothing stored, no task queued
+    assert session_state(conn, sid) == before  # nothing stored, no task queued
 
 
 def test_every_refused_cell_is_named(conn: Any, sid: str) -> None:
-    before = _state(conn, sid)
+    before = session_state(conn, sid)
     table = {
         "columns": ["p1", "c", "Response"],
         "rows": [[1, "a", "abc"], [2, "b", 2.5], [3, "c", False], [4, "d", None]],
@@ -91,7 +68,7 @@ def test_every_refused_cell_is_named(conn: Any, sid: str) -> None:
         (2, "Response"),
         (4, "Response"),
     ]  # row 5's missing response is the task's to judge
-    assert _state(conn, sid) == before
+    assert session_state(conn, sid) == before
 
 
 def test_numbers_and_daptics_number_text_are_still_taken(conn: Any, sid: str) -> None:
@@ -103,7 +80,8 @@ def test_numbers_and_daptics_number_text_are_still_taken(conn: Any, sid: str) ->
         (" 7 ", False, 7.0),
         ("1e3", True, 1000.0),
     ]:
-        started = conn.transport.request_json("POST", path, json=_body(response, daptics=daptics))
+        body = table_body(response, daptics=daptics)
+        started = conn.transport.request_json("POST", path, json=body)
         assert conn.sessions(sid).tasks(started["id"]).wait(timeout=60).succeeded
         assert conn.sessions(sid).experiments.fetch(gen=0).responses() == (1.5, stored)
 
@@ -113,7 +91,7 @@ def test_a_missing_response_is_left_to_the_design(conn: Any, sid: str) -> None:
     measured value, so the task says so; a designed row may leave it empty."""
     path = f"/v1/sessions/{sid}/experiments"
     for missing in (None, "", "NaN", "NA"):
-        started = conn.transport.request_json("POST", path, json=_body(missing))
+        started = conn.transport.request_json("POST", path, json=table_body(missing))
         with pytest.raises(
             TaskFailedError, match="row 3, column Response: the response is missing"
         ):

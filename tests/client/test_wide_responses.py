@@ -10,21 +10,11 @@ two ways.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from sigopt_like import Space, ValidationError
+from sigopt_like import ValidationError
 
-SPACE = Space.from_dict(
-    {
-        "type": "factorial",
-        "parameters": [
-            {"name": "p1", "type": "numerical", "values": list(range(20))},
-            {"name": "c", "type": "categorical", "values": list("abcdefgh")},
-        ],
-    }
-)
+from .response_tables import SPACE, session_state, table_body
 
 EXACT = (
     "{written} cannot be a response exactly: responses are floats, which hold every whole "
@@ -33,25 +23,10 @@ EXACT = (
 )
 
 
-def _body(response: Any, *, daptics: bool = False) -> dict[str, Any]:
-    rows = [[1, "a", 1.5], [2, "b", response]]
-    if daptics:  # Daptics' form: every cell a string
-        table = {"colHeaders": ["p1", "c", "Response"], "data": [[str(v) for v in r] for r in rows]}
-    else:
-        table = {"columns": ["p1", "c", "Response"], "rows": rows}
-    return {"type": "initial", "table": table}
-
-
-def _state(conn: Any, sid: str) -> tuple[Any, list[Any]]:
-    session = conn.sessions(sid)
-    tasks = [(t.id, t.type, t.status) for t in session.tasks.list()]
-    return session.history.fetch().to_dict(), tasks
-
-
 def test_a_whole_response_past_2_53_is_refused_when_sent(conn):
     sid = conn.sessions.create(name="wide").id
     conn.sessions(sid).space.put(space=SPACE, population_size=10, replicates=1, wait=True)
-    before = _state(conn, sid)
+    before = session_state(conn, sid)
     path = f"/v1/sessions/{sid}/experiments"
     cases = [
         (2**53 + 1, 2**53, "9007199254740992", False),
@@ -61,17 +36,17 @@ def test_a_whole_response_past_2_53_is_refused_when_sent(conn):
     ]
     for written, held, advice, daptics in cases:
         with pytest.raises(ValidationError) as refused:
-            conn.transport.request_json("POST", path, json=_body(written, daptics=daptics))
+            conn.transport.request_json("POST", path, json=table_body(written, daptics=daptics))
         words = EXACT.format(written=written, held=held, advice=advice)
         assert refused.value.status == 422
         assert (
             refused.value.message == f"The table cannot be stored: row 3, column Response: {words}"
         )
         assert [(e["row"], e["column"]) for e in refused.value.errors] == [(3, "Response")]
-        assert _state(conn, sid) == before  # nothing stored, no task queued
+        assert session_state(conn, sid) == before  # nothing stored, no task queued
     # what the refusal says to write is taken, as are 2**53 and a float written as one
     for response in (2**53, 1.2e21, 9.223372036854776e18, -(2**53)):
-        started = conn.transport.request_json("POST", path, json=_body(response))
+        started = conn.transport.request_json("POST", path, json=table_body(response))
         assert conn.sessions(sid).tasks(started["id"]).wait(timeout=60).succeeded
         stored = conn.sessions(sid).experiments.fetch(gen=0)
         assert stored.responses() == (1.5, float(response))
