@@ -717,31 +717,16 @@ def _response_problem(value: Any, missing_ok: bool) -> str | None:
             shown = csvio.clip(repr(value))
         return f"response {shown} is not a number{csvio.decimal_comma_tip(value) or tip}"
     if math.isfinite(number):
-        wide = written_response_problem(value)
-        if wide is not None:
-            return wide
-    if not math.isfinite(number):
-        if isinstance(value, str) and csvio.parse_number(value) is not None:
-            shown = csvio.clip(value.strip())
-            return f"response '{shown}' is too large: a response is at most +-1.8e308{tip}"
-        # NaN is a missing response (is_missing_response): only an infinity gets here
-        return f"response {value!r} is not a finite number: an infinity is refused{tip}"
-    return None
-
-
-def written_response_problem(value: Any) -> str | None:
-    """Why the response cell ``value``, written as a whole number (an int, a numpy
-    integer, text such as Daptics' string cells or a CSV cell), cannot be stored as
-    written (:func:`wide_response_problem`); None if it can, or is not such a number.
-
-    Part of :func:`_response_problem`, the one rule for both who ask it: the service's
-    experiments route, which refuses the table at once (:func:`response_cell_problems`),
-    and the update task's validation. Before, it was the task's only:
-    ``9007199254740993`` was accepted (202), and the task then failed."""
-    whole = _whole_response(value)
-    # before: stored as the float next to it (9007199254740993 as ...992), or as the
-    # float that equals it and came back in a float's form (2**70), unseen
-    return None if whole is None else wide_response_problem(whole)
+        # a whole number a float cannot hold as written: before, stored as the float next to
+        # it (9007199254740993 as ...992), or as the float that equals it and came back in a
+        # float's form (2**70), unseen
+        whole = _whole_response(value)
+        return None if whole is None else wide_response_problem(whole)
+    if isinstance(value, str) and csvio.parse_number(value) is not None:
+        shown = csvio.clip(value.strip())
+        return f"response '{shown}' is too large: a response is at most +-1.8e308{tip}"
+    # NaN is a missing response (is_missing_response): only an infinity gets here
+    return f"response {value!r} is not a finite number: an infinity is refused{tip}"
 
 
 def response_cell_problems(
