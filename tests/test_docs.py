@@ -95,13 +95,19 @@ def test_python_snippets_run(page, tmp_path, request):
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "bash")], ids=lambda p: p.name)
-def test_shell_snippets_run(page, tmp_path):
-    """Each page's shell blocks run in order with `set -e`: the command line as documented."""
+def test_shell_snippets_run(page, tmp_path, request):
+    """Each page's shell blocks run in order with `set -e`: the command line as documented
+    (against a served instance, SIGOPT_LIKE_HOST/TOKEN set, for a page that says so)."""
     script = "set -euo pipefail\n" + "\n".join(blocks(page, "bash"))
+    env = child_env(tmp_path / "home")
+    setup = SETUP.search(page.read_text())
+    if setup and setup.group(1) == "served":
+        served = request.getfixturevalue("served")
+        env.update(SIGOPT_LIKE_HOST=served.url, SIGOPT_LIKE_TOKEN=served.token)
     done = subprocess.run(
         ["bash", "-c", script],
         cwd=tmp_path,
-        env=child_env(tmp_path / "home"),
+        env=env,
         capture_output=True,
         text=True,
         timeout=600,
@@ -110,6 +116,48 @@ def test_shell_snippets_run(page, tmp_path):
     if page.name == "cli.md":
         assert "created session 1 (catalyst-screen)" in done.stdout
         assert "exit status 1" in done.stdout and "Traceback" not in done.stderr
+    if page.name == "rest.md":
+        (shown,) = blocks(page, "text")
+        assert_shown(shown, done.stdout)
+
+
+def test_the_rest_reference_has_an_example_to_run():
+    """Before: docs/rest.md was the OpenAPI document alone, with no call a reader could run
+    by hand; its curl example runs in test_shell_snippets_run, against a served instance."""
+    page = (DOCS / "rest.md").read_text()
+    assert "curl" in "".join(blocks(DOCS / "rest.md", "bash"))
+    assert SETUP.search(page) and SETUP.search(page).group(1) == "served"
+
+
+def test_the_error_message_quoted_is_the_one_raised(tmp_path):
+    """Before: docs/client.md quoted a 409 without the id and the advice its message gives."""
+    import sigopt_like
+
+    text = (DOCS / "client.md").read_text()
+    quoted = re.search(r"Messages read\s+`([^`]+)`", text)
+    assert quoted, "docs/client.md's Errors section quotes no message"
+    with sigopt_like.Connection(database=str(tmp_path / "e.db"), task_processes=0) as conn:
+        conn.sessions.create(name="alloy")
+        with pytest.raises(sigopt_like.ConflictError) as raised:
+            conn.sessions.create(name="alloy")
+    assert_shown(quoted.group(1), str(raised.value))
+
+
+def assert_shown(shown: str, printed: str) -> None:
+    """What a page shows a command printing is what it prints: each line shown is a line
+    printed, in order, where ``…`` stands for any text (a line of ``…`` alone, any lines).
+
+    Before: docs/rest.md had no example a reader could run."""
+    lines = printed.splitlines()
+    at = 0
+    for want in shown.strip("\n").splitlines():
+        if want == "…":
+            continue
+        pattern = re.compile(".*".join(re.escape(part) for part in want.split("…")) + r"\Z")
+        while at < len(lines) and not pattern.match(lines[at]):
+            at += 1
+        assert at < len(lines), f"shown and not printed: {want!r}\nprinted:\n{printed[-3000:]}"
+        at += 1
 
 
 PIP_EXTRAS = re.compile(r"""pip install ['"]?[^\s'"]*\[([\w,-]+)\]""")
@@ -185,20 +233,50 @@ def tree_paths(tree: str) -> list[str]:
 
 
 def test_the_task_example_has_the_fields_a_task_has(tmp_path):
-    """Before: docs/campaign.md's task JSON lacked ``attempts``, which every task has."""
+    """Before: docs/campaign.md's task JSON lacked ``attempts``, which every task has, and
+    so did docs/contract.md's Task; its Session and /ready are checked the same way."""
     import json
 
     import sigopt_like
 
     (example,) = blocks(DOCS / "campaign.md", "json")
     documented = json.loads(example)
+    contract = (DOCS / "contract.md").read_text()
     space = sigopt_like.Space.from_csv("x,numerical,1,2,3\ny,categorical,a,b\n", type="factorial")
     with sigopt_like.Connection(database=str(tmp_path / "t.db"), task_processes=0) as conn:
         session = conn.sessions.create(name="fields")
         task = conn.sessions(session.id).space.put(space=space, population_size=2, replicates=0)
         path = f"/v1/sessions/{session.id}/tasks/{task.id}"
         served = conn.transport.request_json("GET", path)
+        served_session = conn.transport.request_json("GET", f"/v1/sessions/{session.id}")
+        ready = conn.transport.request_json("GET", "/ready")
     assert set(documented) == set(served), set(documented) ^ set(served)
+    for name, answer in (("Task", served), ("Session", served_session)):
+        shape = re.search(rf"^{name}: `(\{{.*?\}})`", contract, flags=re.S | re.M)
+        assert shape, f"docs/contract.md has no {name}: `{{...}}`"
+        keys = top_level_keys(shape.group(1))
+        assert keys == set(answer), (name, keys ^ set(answer))
+    row = re.search(r"^\| /ready \| [^|]+ \| [^`]*`(\{[^`]*\})`", contract, flags=re.M)
+    assert row, "docs/contract.md's routes table has no /ready row"
+    assert top_level_keys(row.group(1)) == set(ready), set(ready)
+
+
+def top_level_keys(shape: str) -> set[str]:
+    """The keys of a JSON object written in the docs' shorthand, where a key may stand
+    alone (``{"object":"task","id","session":"<sid>"}``): each string at the top level
+    that follows ``{`` or ``,``."""
+    keys: set[str] = set()
+    depth, previous = 0, ""
+    for token in re.finditer(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]', shape):
+        text = token.group(0)
+        if text in "{[":
+            depth += 1
+        elif text in "}]":
+            depth -= 1
+        elif text.startswith('"') and depth == 1 and previous in "{,":
+            keys.add(text[1:-1])
+        previous = text
+    return keys
 
 
 def test_the_retry_policy_defaults_are_the_real_ones():
