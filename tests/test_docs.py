@@ -279,6 +279,29 @@ def top_level_keys(shape: str) -> set[str]:
     return keys
 
 
+def test_the_configuration_tables_name_every_setting():
+    """Before: the README's and docs/client.md's configuration tables left out
+    `SIGOPT_LIKE_AUTO_GENERATE_NEXT_DESIGN` and `SIGOPT_LIKE_RUN_TASKS_ASYNC` (and their
+    config keys), which the tutorial and the integrators' guide tell readers to set."""
+    from sigopt_like import _constants, config
+
+    readme = (ROOT / "README.md").read_text()
+    client = (DOCS / "client.md").read_text()
+    tables = {
+        "README.md": readme[readme.index("\n## Configuration\n") :].split("\n## ")[1],
+        "client.md": client[client.index("\n### Configuration\n") :].split("\n## ")[0],
+    }
+    names = [*config.ENV_KEYS, _constants.ENV_CONFIG]
+    keys = set(config.FILE_KEYS) - {"user", "verify"}  # Daptics' "user"; "verify" an alias
+    lacking = [
+        f"{page}: {name}"
+        for page, table in tables.items()
+        for name in [*names, *keys]
+        if f"`{name}`" not in table
+    ]
+    assert not lacking, lacking
+
+
 def test_the_retry_policy_defaults_are_the_real_ones():
     """Before: docs/client.md gave `RetryPolicy(max_tries=5, max_time=60, ...)` as the
     policy, while a call is retried with no count of tries until 120 s have passed."""
