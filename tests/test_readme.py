@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import shutil
@@ -10,13 +9,13 @@ import subprocess
 import sys
 import sysconfig
 import venv
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+
+from tests.fixtures.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-SERVE_PORT = 8080  # the README's
+README_PORT = "8080"  # the README's; the tests serve on a free port in its place
 
 
 def section(title: str) -> str:
@@ -53,12 +52,13 @@ def bash(script: str, cwd: Path, home: Path, timeout: float) -> subprocess.Compl
     )
 
 
-@contextmanager
-def port_lock(port: int) -> Iterator[None]:
-    """One README run at a time on this machine: they all need the README's port."""
-    with open(f"/tmp/sigopt-like-readme-{port}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
+def on_port(text: str, port: int) -> str:
+    """``text`` (the README's commands) with its port 8080 replaced by ``port``, a free
+    one: a test never takes a port that a reader's own server (or another run) may hold."""
+    assert README_PORT in text, "the README's serving steps no longer name its port"
+    return text.replace(f":{README_PORT}", f":{port}").replace(
+        f"--port {README_PORT}", f"--port {port}"
+    )
 
 
 WAIT_FOR_SERVER = """
@@ -82,20 +82,20 @@ def test_serving_it_for_a_team_as_written(tmp_path):
     work = tmp_path / "team"
     work.mkdir()
     (work / "password.txt").write_text("correct horse battery staple\n")
-    (work / "snippet.py").write_text(script)
+    port = free_port()
+    (work / "snippet.py").write_text(on_port(script, port))
     run = "\n".join(
         [
             "set -euo pipefail",
-            setup,
+            on_port(setup, port),
             "SERVER=$!",
             "trap 'kill $SERVER; wait $SERVER' EXIT",
-            WAIT_FOR_SERVER,
+            on_port(WAIT_FOR_SERVER, port),
             "python snippet.py",
-            client,
+            on_port(client, port),
         ]
     )
-    with port_lock(SERVE_PORT):
-        done = bash(run, work, tmp_path / "home", timeout=300)
+    done = bash(run, work, tmp_path / "home", timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"database {work / 'doe.sqlite3'}" in done.stdout
     lines = done.stdout.splitlines()
@@ -231,9 +231,10 @@ def test_sigopt_style_as_written(tmp_path):
         '    return -((a["temperature"] - 70) ** 2) / 100 + a["stirring"] / 10\n'
     )
     (work / "ours.py").write_text(prelude + ours)
+    port = free_port()
     (work / "official.py").write_text(
         'TOKEN = open("token.txt").read().strip()\n'
-        + official
+        + on_port(official, port)
         + 'print(conn.experiments().create(name="from-readme", parameters=['
         + '{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}]).name)\n'
     )
@@ -245,15 +246,14 @@ def test_sigopt_style_as_written(tmp_path):
             "echo 'correct horse battery staple' | sigopt-like users create a@lab.example "
             "--password-stdin",
             "sigopt-like tokens create --user a@lab.example > token.txt",
-            "sigopt-like serve --host 127.0.0.1 --port 8080 &",
+            f"sigopt-like serve --host 127.0.0.1 --port {port} &",
             "SERVER=$!",
             "trap 'kill $SERVER; wait $SERVER' EXIT",
-            WAIT_FOR_SERVER,
+            on_port(WAIT_FOR_SERVER, port),
             "python official.py",
         ]
     )
-    with port_lock(SERVE_PORT):
-        done = bash(run, work, tmp_path / "home", timeout=600)
+    done = bash(run, work, tmp_path / "home", timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     shares = next(line for line in done.stdout.splitlines() if line.startswith("{"))
     assert all(name in shares for name in ("temperature", "stirring", "solvent"))
