@@ -260,6 +260,31 @@ def test_sigopt_style_as_written(tmp_path):
     assert done.stdout.splitlines()[-1] == "from-readme"
 
 
+def test_each_package_a_snippet_imports_is_installed_or_named():
+    """Before: the SigOpt section's second snippet began `import sigopt`, which the
+    README's `pip install ".[service]"` does not install and the README did not name: a
+    stranger's run of it was a ModuleNotFoundError. A snippet that imports a package
+    the install line leaves out has ``pip install <it>`` in the text before it."""
+    from importlib.metadata import requires
+
+    extra = re.compile(r"extra == ['\"](\w+)['\"]")
+    installed = " ".join(
+        r
+        for r in requires("sigopt_like") or []
+        if (found := extra.search(r)) is None or found.group(1) == "service"
+    )
+    lacking = []
+    for found in re.finditer(r"```python\n(.*?)```", README, flags=re.S):
+        before = README[max(0, found.start() - 600) : found.start()]
+        for name in re.findall(r"^(?:import|from) (\w+)", found.group(1), flags=re.M):
+            if name in ("sigopt_like", *sys.stdlib_module_names):
+                continue
+            if re.search(rf"\b{name}\b", installed) or f"pip install {name}" in before:
+                continue
+            lacking.append(name)
+    assert not lacking, lacking
+
+
 FILL_IN_THE_LAB = """
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline="")))
