@@ -276,6 +276,35 @@ def test_the_contract_lists_every_error_code_of_a_status():
     assert not lacking, lacking
 
 
+def test_the_routes_open_without_a_token_are_the_ones_named(tmp_path):
+    """Before: the README and docs/contract.md named six routes open without a token, and
+    the dashboard's five and a run image's upload were open too (docs/service.md left out
+    the upload)."""
+    from sigopt_like.service import create_app
+
+    with create_app(database=str(tmp_path / "o.db"), auth_required=True) as svc:
+        open_routes: list[str] = []
+
+        def walk(nodes) -> None:
+            for node in nodes:
+                if node.resource is not None and getattr(node.resource, "auth_exempt", False):
+                    open_routes.append(node.uri_template)
+                walk(node.children)
+
+        walk(svc.app._router._roots)
+    readme = (ROOT / "README.md").read_text()
+    places = {
+        "README.md": readme[readme.index("Served, every route but") :].split("\n\n")[0],
+        "contract.md": (DOCS / "contract.md").read_text().split("Open without a token:")[1],
+        "service.md": (DOCS / "service.md").read_text().split("- Open routes")[1],
+    }
+    lacking = []
+    for page, text in places.items():
+        named = set(re.findall(r"(/[\w{}./-]*)", text.split("\n- ")[0].split(". ")[0]))
+        lacking += [f"{page}: {route}" for route in open_routes if route not in named]
+    assert open_routes and not lacking, lacking
+
+
 def top_level_keys(shape: str) -> set[str]:
     """The keys of a JSON object written in the docs' shorthand, where a key may stand
     alone (``{"object":"task","id","session":"<sid>"}``): each string at the top level
