@@ -232,6 +232,22 @@ def tree_paths(tree: str) -> list[str]:
     return paths
 
 
+def test_command_blocks_hold_commands_not_synopses():
+    """Before: docs/service.md's serving commands ended with `sigopt-like tokens revoke
+    TOKEN | --token-stdin | --id N | --user EMAIL`, a synopsis that, pasted with the lines
+    above it, piped into a command named `--token-stdin`."""
+    synopses = []
+    for page in [*PAGES, ROOT / "README.md"]:
+        for lang, code in FENCE.findall(page.read_text()):
+            if lang in ("", "bash", "sh"):
+                synopses += [
+                    f"{page.name}: {line}"
+                    for line in code.splitlines()
+                    if re.search(r"\s\|\s+--", line)
+                ]
+    assert not synopses, synopses
+
+
 def test_the_task_example_has_the_fields_a_task_has(tmp_path):
     """Before: docs/campaign.md's task JSON lacked ``attempts``, which every task has, and
     so did docs/contract.md's Task; its Session and /ready are checked the same way."""
