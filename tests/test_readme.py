@@ -74,8 +74,20 @@ PY
 """
 
 
+SIGN_IN = """
+import sys, requests
+page = requests.get(sys.argv[1], timeout=10)
+assert page.ok and "<html" in page.text.lower(), page.status_code
+form = {"email": "alice@lab.example", "password": "correct horse battery staple"}
+signed = requests.post(sys.argv[1].rstrip("/") + "/auth/sign-in", json=form, timeout=10)
+print("dashboard", signed.status_code, signed.json()["signed_in"])
+"""
+
+
 def test_serving_it_for_a_team_as_written(tmp_path):
-    """Before: these steps gave a 401 (users/tokens and serve used two databases)."""
+    """Before: these steps gave a 401 (users/tokens and serve used two databases); and the
+    Dashboard section's URL after them, http://doe.lab.example:8080/, was not where the
+    service they start (on 127.0.0.1) answers."""
     text = section("Serving it for a team")
     setup, client = blocks(text, "bash")
     (script,) = blocks(text, "python")
@@ -84,6 +96,8 @@ def test_serving_it_for_a_team_as_written(tmp_path):
     (work / "password.txt").write_text("correct horse battery staple\n")
     port = free_port()
     (work / "snippet.py").write_text(on_port(script, port))
+    # the Dashboard section's first URL, which a reader of this section opens next
+    dashboard = on_port(re.search(r"`(http://[^`]+)`", section("Dashboard")).group(1), port)
     run = "\n".join(
         [
             "set -euo pipefail",
@@ -93,6 +107,7 @@ def test_serving_it_for_a_team_as_written(tmp_path):
             on_port(WAIT_FOR_SERVER, port),
             "python snippet.py",
             on_port(client, port),
+            f"python - {dashboard} <<'PY'\n{SIGN_IN}PY",
         ]
     )
     done = bash(run, work, tmp_path / "home", timeout=300)
@@ -101,6 +116,7 @@ def test_serving_it_for_a_team_as_written(tmp_path):
     lines = done.stdout.splitlines()
     assert "team-screen" in lines
     assert any(line.split()[:2] == ["1", "team-screen"] for line in lines)
+    assert "dashboard 201 True" in lines
     assert (work / "doe.sqlite3").is_file()
 
 
