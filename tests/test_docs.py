@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -99,6 +100,7 @@ def test_shell_snippets_run(page, tmp_path, request):
     """Each page's shell blocks run in order with `set -e`: the command line as documented
     (against a served instance, SIGOPT_LIKE_HOST/TOKEN set, for a page that says so)."""
     script = "set -euo pipefail\n" + "\n".join(blocks(page, "bash"))
+    assert "curl " not in script or shutil.which("curl"), "curl is needed (.ci/run installs it)"
     env = child_env(tmp_path / "home")
     setup = SETUP.search(page.read_text())
     if setup and setup.group(1) == "served":
