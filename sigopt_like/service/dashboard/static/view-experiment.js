@@ -32,7 +32,7 @@ function historyChart(metric, observations, single, first = 1) {
     const after = first === 1 ? `after ${n} observations` : `observations ${first} to ${n}`;
     best.push({ x: n, y: running, lines: [after, `best ${name} ${num(running)}`] });
   });
-  if (!points.length) return notice(`No ${name} values yet.`);
+  if (!points.length) return notice(metric.name ? `No ${name} values yet.` : "No values yet.");
   const since = first === 1 ? "" : ` since observation ${first}`;
   return chart(
     [

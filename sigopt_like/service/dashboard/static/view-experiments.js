@@ -1,4 +1,5 @@
-// SigOpt experiments: every experiment of the signed-in user.
+// SigOpt experiments: every experiment of the signed-in user, the deleted (archived)
+// ones behind a checkbox (the API lists only active ones unless asked for state=all).
 
 import { badge, h, notice, table } from "./dom.js";
 import { when } from "./format.js";
@@ -29,26 +30,43 @@ export function experimentsView(page) {
   const summary = h("p", { class: "muted" });
   const filter = h("input", { type: "search", id: "experiment-filter", placeholder: "Filter by name", "aria-label": "Filter experiments" });
   const results = h("div", { id: "experiments-table" });
+  const showDeleted = h("input", { type: "checkbox", id: "show-deleted", checked: page.query.get("deleted") === "1" });
+  const deletedLabel = h("span", null, "Show deleted experiments");
   let experiments = [];
 
   function render() {
     const needle = filter.value.trim().toLowerCase();
-    const shown = experiments.filter((e) => !needle || e.name.toLowerCase().includes(needle) || e.id === needle);
-    summary.textContent = `${experiments.length} experiment${experiments.length === 1 ? "" : "s"}`;
+    const deleted = experiments.filter((e) => e.state === "deleted").length;
+    const listed = showDeleted.checked ? experiments : experiments.filter((e) => e.state !== "deleted");
+    const shown = listed.filter((e) => !needle || e.name.toLowerCase().includes(needle) || e.id === needle);
+    const active = experiments.length - deleted;
+    summary.textContent = `${active} experiment${active === 1 ? "" : "s"}${deleted ? `, ${deleted} deleted` : ""}`;
+    deletedLabel.textContent = `Show deleted experiments (${deleted})`;
     results.replaceChildren(
       shown.length
         ? table(COLUMNS, shown.map(row), { label: "SigOpt experiments", numeric: (j) => j === 2 || j === 3, stack: true })
-        : notice(experiments.length ? "No experiment matches." : "No SigOpt experiments yet (conn.experiments.create(...) or the sigopt client)."),
+        : notice(
+            listed.length
+              ? "No experiment matches."
+              : deleted
+                ? "Every experiment is deleted: tick “Show deleted experiments” to see them."
+                : "No SigOpt experiments yet (conn.experiments.create(...) or the sigopt client).",
+          ),
     );
   }
 
   filter.addEventListener("input", render);
+  showDeleted.addEventListener("change", () => {
+    // in the address, so that back, forward and reload keep the choice
+    history.replaceState(null, "", showDeleted.checked ? "#/experiments?deleted=1" : "#/experiments");
+    render();
+  });
   page.api
-    .all("/v1/experiments", {}, 1000)
+    .all("/v1/experiments", { state: "all" }, 1000)
     .then((list) => {
       experiments = list;
       render();
     })
     .catch((error) => results.replaceChildren(notice(error.message, "error")));
-  return h("div", { class: "page" }, h("div", { class: "page-head" }, h("h1", null, "SigOpt experiments"), summary), h("div", { class: "toolbar" }, filter), results);
+  return h("div", { class: "page" }, h("div", { class: "page-head" }, h("h1", null, "SigOpt experiments"), summary), h("div", { class: "toolbar" }, filter, h("label", { class: "check" }, showDeleted, deletedLabel)), results);
 }
