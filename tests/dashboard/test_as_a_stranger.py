@@ -1,6 +1,7 @@
 """The dashboard tried as a stranger would, in a real browser (headless Chromium).
 
-Deleted (archived) SigOpt experiments can be found from the list.
+Deleted (archived) SigOpt experiments can be found from the list; tick labels of huge
+values stay inside their chart.
 """
 
 from __future__ import annotations
@@ -39,4 +40,45 @@ def test_deleted_experiments_can_be_found(tab: Tab, dashboard_site: Site) -> Non
     expect(page.locator(".page")).to_contain_text("No values yet.")
     page.go_back()
     expect(link).to_have_count(1)
+    assert tab.errors == [] and tab.dialogs == []
+
+
+#: where a chart's tick labels are (text, left, right), its own left edge, and the right
+#: edge of its rotated y-axis name (None for parallel coordinates)
+PLACES = """(svg) => {
+  const box = svg.getBoundingClientRect();
+  const ticks = [...svg.querySelectorAll('.tick')].map((t) => {
+    const r = t.getBoundingClientRect();
+    return [t.textContent, r.left, r.right];
+  });
+  const name = svg.querySelector('.axis-label[transform]');
+  return { left: box.left, ticks, yName: name ? name.getBoundingClientRect().right : null };
+}"""
+
+
+def test_tick_labels_of_huge_values_stay_in_the_chart(tab: Tab, dashboard_site: Site) -> None:
+    """Ticks of -8e307 and 8e307 read "8.00e+307" from a fixed 64-unit margin: the
+    label ran past the SVG's left edge and its minus sign was cut off, over the axis name."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    e = conn.experiments.create(
+        name=f"huge values {uuid.uuid4().hex[:6]}",
+        parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        metrics=[{"name": "gain"}],
+    )
+    values = [-9e307, 8.5e307, 1.0, -3e307]
+    conn.experiments(e.id).observations().create_batch(
+        observations=[{"assignments": {"x": i / 10}, "value": v} for i, v in enumerate(values)]
+    )
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{e.id}")
+    page.wait_for_selector(".plot-svg .tick", state="attached")
+    for chart in page.locator(".plot-svg").all():
+        placed = chart.evaluate(PLACES)
+        assert placed["ticks"], placed
+        for text, left, right in placed["ticks"]:
+            assert left >= placed["left"] - 0.5, (text, placed)  # inside the chart
+            assert placed["yName"] is None or right < placed["yName"] or left > placed["yName"]
+    texts = page.eval_on_selector_all(".plot-svg .tick", "els => els.map((e) => e.textContent)")
+    assert any(t.startswith("-") and "e+307" in t for t in texts), texts
     assert tab.errors == [] and tab.dialogs == []

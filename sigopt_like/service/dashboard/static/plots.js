@@ -13,6 +13,17 @@ import { num } from "./format.js";
 export const PALETTE = ["#0f766e", "#d97706", "#2563eb", "#be123c", "#7c3aed", "#475569"];
 const VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"];
 
+// a chart's tick labels: 11 px text, at most this wide a character (digits, "e", "+", "-")
+const TICK_CHAR = 7;
+const TICK_GAP = 8; // between a tick label and its axis
+const AXIS_NAME_ROOM = 26; // the rotated axis name, left of the tick labels
+
+/** A tick's label: 3 significant digits, without the zeros a round tick ends with
+ * ("8e+307", not "8.00e+307"). */
+export function tickText(value) {
+  return num(value, 3).replace(/\.0+(?=e|$)|(\.\d*?)0+(?=e|$)/, "$1");
+}
+
 /** About `count` round tick values covering [lo, hi]. */
 export function niceTicks(lo, hi, count = 5) {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
@@ -123,6 +134,10 @@ export function chart(series, options) {
   const all = series.flatMap((item) => item.points);
   const [x0, x1] = extent(all.map((p) => p.x), 0.04);
   const [y0, y1] = extent(all.map((p) => p.y));
+  const yTicks = niceTicks(y0, y1, 5).map((v) => [v, tickText(v)]);
+  // room for the longest tick label and the axis name left of it: a fixed margin cut
+  // "-8e+307" to "8e+307" (the sign, the value's meaning, lost past the SVG's edge)
+  M.left = Math.max(M.left, TICK_GAP + AXIS_NAME_ROOM + TICK_CHAR * Math.max(0, ...yTicks.map(([, t]) => t.length)));
   const sx = linear(x0, x1, M.left, W - M.right);
   const sy = linear(y0, y1, H - M.bottom, M.top);
   let placed = [];
@@ -131,16 +146,16 @@ export function chart(series, options) {
     const group = s("g", { class: "axes" });
     let xTicks = niceTicks(x0, x1, 6);
     if (options.integerX) xTicks = xTicks.filter((v) => Number.isInteger(v));
-    for (const v of niceTicks(y0, y1, 5)) {
+    for (const [v, text] of yTicks) {
       group.append(
         s("line", { x1: M.left, x2: W - M.right, y1: sy(v), y2: sy(v), class: "grid" }),
-        s("text", { x: M.left - 8, y: sy(v) + 4, class: "tick", "text-anchor": "end" }, num(v, 3)),
+        s("text", { x: M.left - TICK_GAP, y: sy(v) + 4, class: "tick", "text-anchor": "end" }, text),
       );
     }
     for (const v of xTicks) {
       group.append(
         s("line", { x1: sx(v), x2: sx(v), y1: H - M.bottom, y2: H - M.bottom + 5, class: "axis" }),
-        s("text", { x: sx(v), y: H - M.bottom + 18, class: "tick", "text-anchor": "middle" }, num(v, 3)),
+        s("text", { x: sx(v), y: H - M.bottom + 18, class: "tick", "text-anchor": "middle" }, tickText(v)),
       );
     }
     group.append(
@@ -253,7 +268,7 @@ export function parallelCoordinates(axes, rows, options) {
     }
     const [lo, hi] = extent(rows.map((r) => r.values[i]), 0.02);
     const y = linear(lo, hi, H - M.bottom, M.top);
-    return { y, ticks: niceTicks(lo, hi, 4).map((v) => [y(v), num(v, 3)]) };
+    return { y, ticks: niceTicks(lo, hi, 4).map((v) => [y(v), tickText(v)]) };
   });
   const lines = s("g", { class: "pc-lines" });
   const sorted = [...rows].sort((a, b) => (a.color ?? 0) - (b.color ?? 0));
