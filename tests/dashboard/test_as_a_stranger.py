@@ -1,12 +1,14 @@
 """The dashboard tried as a stranger would, in a real browser (headless Chromium).
 
 Deleted (archived) SigOpt experiments can be found from the list; tick labels of huge
-values stay inside their chart.
+values stay inside their chart; the dashboard works by keyboard alone and says which page
+is shown.
 """
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from playwright.sync_api import expect
 
@@ -81,4 +83,52 @@ def test_tick_labels_of_huge_values_stay_in_the_chart(tab: Tab, dashboard_site: 
             assert placed["yName"] is None or right < placed["yName"] or left > placed["yName"]
     texts = page.eval_on_selector_all(".plot-svg .tick", "els => els.map((e) => e.textContent)")
     assert any(t.startswith("-") and "e+307" in t for t in texts), texts
+    assert tab.errors == [] and tab.dialogs == []
+
+
+def _focused(page: Any) -> str:
+    return str(
+        page.evaluate(
+            "() => { const e = document.activeElement; return e.closest('main') ? 'main' : "
+            "e.closest('header') ? 'header' : e.tagName; }"
+        )
+    )
+
+
+def test_keyboard_alone_and_the_current_page(tab: Tab, dashboard_site: Site) -> None:
+    """Sign in, search, follow a link and go back with the keyboard alone: each Tab after
+    a new page lands in the page, not back in the top bar. The navigation said which page
+    was shown only by its colour (no `aria-current`), and the whole page was a live region
+    (a screen reader re-read the campaign page at each redraw)."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    name = f"keyboard {uuid.uuid4().hex[:6]}"
+    sid = conn.sessions.create(name=name).id
+    page.goto(dashboard_site.url + "/")
+    page.focus("#signin-email")
+    page.keyboard.type(dashboard_site.alice.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(dashboard_site.alice.password)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#sessions-summary:not(:empty)")
+    expect(page.locator('nav a[aria-current="page"]')).to_have_text("Campaigns")
+    assert page.get_attribute("main", "aria-live") is None
+    page.keyboard.press("Tab")
+    assert _focused(page) == "main"  # the search box, not the brand link
+    page.fill("#session-search", name)
+    link = page.locator("#sessions-table a.name", has_text=name)
+    expect(link).to_have_count(1)
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#session-name")).to_have_text(name)
+    assert page.url.endswith(f"#/sessions/{sid}")
+    page.keyboard.press("Tab")
+    assert _focused(page) == "main"
+    page.go_back()
+    page.wait_for_selector("#sessions-summary:not(:empty)")
+    page.keyboard.press("Tab")
+    assert _focused(page) == "main"
+    page.goto(f"{dashboard_site.url}/#/experiments")
+    expect(page.locator('nav a[aria-current="page"]')).to_have_text("SigOpt experiments")
+    assert page.locator("nav a[aria-current]").count() == 1
     assert tab.errors == [] and tab.dialogs == []

@@ -123,9 +123,7 @@ class Dashboard {
       if (!match) continue;
       const args = decodeAll(match.slice(1));
       if (args === null) break; // "#/sessions/%E0": not an id anyone can have
-      for (const link of this.nav.querySelectorAll("a")) {
-        link.classList.toggle("current", link.dataset.nav === route.nav);
-      }
+      this.markCurrent(route.nav);
       const page = {
         api: this.api,
         me: this.me,
@@ -139,8 +137,18 @@ class Dashboard {
       return;
     }
     document.title = "Not found · sigopt-like";
-    for (const link of this.nav.querySelectorAll("a")) link.classList.remove("current");
+    this.markCurrent(null);
     fill(this.view, h("h1", null, "Not found"), notice("There is no such page.", "error"), h("a", { href: "#/" }, "Back to the campaigns"));
+  }
+
+  /** The navigation link of the page shown, for the eye (class) and for screen readers. */
+  markCurrent(nav) {
+    for (const link of this.nav.querySelectorAll("a")) {
+      const current = link.dataset.nav === nav;
+      link.classList.toggle("current", current);
+      if (current) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    }
   }
 }
 
