@@ -2,18 +2,22 @@
 
 Deleted (archived) SigOpt experiments can be found from the list; tick labels of huge
 values stay inside their chart; the dashboard works by keyboard alone and says which page
-is shown.
+is shown; a session that expires, or is signed out in another tab, while a page is open
+says so on the sign-in form.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
 
 from tests.dashboard import site
 from tests.dashboard.conftest import Site, Tab
+from tests.fixtures.servers import serve_in_thread
 
 
 def test_deleted_experiments_can_be_found(tab: Tab, dashboard_site: Site) -> None:
@@ -132,3 +136,58 @@ def test_keyboard_alone_and_the_current_page(tab: Tab, dashboard_site: Site) -> 
     expect(page.locator('nav a[aria-current="page"]')).to_have_text("SigOpt experiments")
     assert page.locator("nav a[aria-current]").count() == 1
     assert tab.errors == [] and tab.dialogs == []
+
+
+def test_an_expired_session_says_so(chromium: Any, tmp_path: Path) -> None:
+    """A session that ran out while its page was open sent the person to a blank
+    sign-in form: the API's 401 ("Your dashboard session has expired") was dropped, and
+    the page seemed to have signed itself out. Signing in again returns to the page."""
+    served = serve_in_thread(tmp_path, dashboard_session_hours=6 / 3600)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        person = site.make_person(served, "late")
+        sid = site.connect(served, person).sessions.create(name="Runs out").id
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{served.url}/#/sessions/{sid}")
+        page.fill("#signin-email", person.email)
+        page.fill("#signin-password", person.password)
+        started = time.monotonic()
+        page.click("#signin-password-form button[type=submit]")
+        expect(page.locator("#session-name")).to_have_text("Runs out")
+        assert time.monotonic() - started < 6, "signed in too slowly to see the page"
+        # the page polls its tasks every 3 s: the first poll after 6 s is refused
+        expect(page.locator("#signin-password-form")).to_be_visible(timeout=15_000)
+        expect(page.locator(".form-message")).to_contain_text("expired")
+        page.fill("#signin-email", person.email)
+        page.fill("#signin-password", person.password)
+        page.click("#signin-password-form button[type=submit]")
+        expect(page.locator("#session-name")).to_have_text("Runs out")
+        assert errors == []
+    finally:
+        context.close()
+        served.close()
+
+
+def test_signed_out_in_another_tab(tab: Tab, dashboard_site: Site) -> None:
+    """Signing out in one tab left the other on a form that said, for scripts, "This
+    service needs an API token: send 'Authorization: Bearer <token>' ..."."""
+    page = tab.page
+    tab.sign_in(dashboard_site.alice)
+    sid = (
+        site.connect(dashboard_site.served, dashboard_site.alice)
+        .sessions.create(name=f"two tabs {uuid.uuid4().hex[:6]}")
+        .id
+    )
+    other = page.context.new_page()
+    other.goto(f"{dashboard_site.url}/#/sessions/{sid}")
+    other.wait_for_selector("#session-name")
+    page.click("#sign-out")
+    page.wait_for_selector("#signin-email")
+    expect(other.locator("#signin-password-form")).to_be_visible(timeout=15_000)
+    expect(other.locator(".form-message")).to_contain_text("You were signed out")
+    expect(other.locator(".form-message")).not_to_contain_text("Bearer")
+    # the browser logs the refused request itself ("Failed to load resource: ... 401")
+    assert all("401" in error for error in tab.errors), tab.errors
+    assert tab.dialogs == []

@@ -39,6 +39,8 @@ class Dashboard {
   constructor() {
     this.api = new Api();
     this.me = null;
+    // why a signed-in tab was sent back to the sign-in form, shown on that form once
+    this.signedOutReason = null;
     this.disposers = [];
     this.view = document.getElementById("view");
     this.nav = document.getElementById("nav");
@@ -50,7 +52,9 @@ class Dashboard {
     // signed out it is a refused sign-in, which the form itself says (re-drawing the
     // form here erased that message: a wrong password looked like nothing happened)
     this.api.onUnauthorized = () => {
-      if (this.me && this.me.signed_in) this.refreshIdentity();
+      if (!this.me || !this.me.signed_in) return;
+      this.signedOutReason = this.endedReason();
+      this.refreshIdentity();
     };
     window.addEventListener("hashchange", () => this.route());
     await this.refreshIdentity();
@@ -67,6 +71,18 @@ class Dashboard {
     this.api.csrfToken = this.me.csrf_token || "";
     this.renderIdentity();
     this.route();
+  }
+
+  /** Why a signed-in tab got a 401. Not the API's message: the browser drops the cookie
+   * when it expires, so the API saw no credentials at all and answered for scripts
+   * ("This service needs an API token: send 'Authorization: Bearer <token>' ..."). */
+  endedReason() {
+    const expires = this.me && this.me.expires;
+    if (expires && Date.now() / 1000 >= expires) {
+      const at = new Date(expires * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      return `Your dashboard session expired at ${at}: sign in again to go on where you were.`;
+    }
+    return "You were signed out (from another tab, or your session was revoked): sign in again to go on where you were.";
   }
 
   renderIdentity() {
@@ -112,7 +128,8 @@ class Dashboard {
     window.scrollTo(0, 0);
     if (!this.me.signed_in) {
       document.title = "Sign in · sigopt-like";
-      fill(this.view, signInView(this.api, () => this.refreshIdentity()));
+      fill(this.view, signInView(this.api, () => this.refreshIdentity(), this.signedOutReason));
+      this.signedOutReason = null;
       return;
     }
     const { path, query } = parseHash(window.location.hash);

@@ -7,9 +7,10 @@ function field(label, input) {
   return h("label", { class: "field" }, h("span", null, label), input);
 }
 
-/** The sign-in page; `done()` runs once the cookie is set. */
-export function signInView(api, done) {
-  const message = h("div", { class: "form-message", role: "alert" });
+/** The sign-in page; `done()` runs once the cookie is set; `reason`: why the person
+ * has to sign in again (a session that expired or was signed out elsewhere), or null. */
+export function signInView(api, done, reason = null) {
+  const message = h("div", { class: "form-message", role: "alert" }, reason ? notice(reason, "error") : null);
   const email = h("input", { type: "email", name: "email", autocomplete: "username", required: true, id: "signin-email" });
   const password = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true, id: "signin-password" });
   const token = h("input", { type: "password", name: "token", autocomplete: "off", required: true, id: "signin-token", spellcheck: "false" });
