@@ -3,7 +3,7 @@
 Deleted (archived) SigOpt experiments can be found from the list; tick labels of huge
 values stay inside their chart; the dashboard works by keyboard alone and says which page
 is shown; a session that expires, or is signed out in another tab, while a page is open
-says so on the sign-in form.
+says so on the sign-in form; muted text keeps its contrast on the page's ground.
 """
 
 from __future__ import annotations
@@ -18,6 +18,23 @@ from playwright.sync_api import expect
 from tests.dashboard import site
 from tests.dashboard.conftest import Site, Tab
 from tests.fixtures.servers import serve_in_thread
+
+#: WCAG 2 AA: normal text needs a contrast ratio of at least 4.5:1
+CONTRAST = """(el) => {
+  const lum = (c) => {
+    const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  let ground = el;
+  const clear = (e) => getComputedStyle(e).backgroundColor.endsWith(", 0)");
+  while (ground && clear(ground)) ground = ground.parentElement;
+  const a = lum(getComputedStyle(el).color);
+  const b = lum(getComputedStyle(ground || document.body).backgroundColor);
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
 
 
 def test_deleted_experiments_can_be_found(tab: Tab, dashboard_site: Site) -> None:
@@ -191,3 +208,17 @@ def test_signed_out_in_another_tab(tab: Tab, dashboard_site: Site) -> None:
     # the browser logs the refused request itself ("Failed to load resource: ... 401")
     assert all("401" in error for error in tab.errors), tab.errors
     assert tab.dialogs == []
+
+
+def test_muted_text_is_readable_on_the_ground(tab: Tab, dashboard_site: Site) -> None:
+    """Grey text straight on the page's ground (counts, breadcrumbs, "no responses yet")
+    was #6b7280 on #f4f6f8: 4.46:1, under the 4.5:1 that normal text needs."""
+    page = tab.page
+    tab.sign_in(dashboard_site.alice)
+    for selector in ("#sessions-summary", ".crumbs"):
+        if selector == ".crumbs":
+            page.goto(f"{dashboard_site.url}/#/experiments/{dashboard_site.alice_experiment}")
+        element = page.locator(selector).first
+        element.wait_for()
+        assert element.evaluate(CONTRAST) >= 4.5, selector
+    assert tab.errors == [] and tab.dialogs == []
