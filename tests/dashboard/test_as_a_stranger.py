@@ -3,7 +3,8 @@
 Deleted (archived) SigOpt experiments can be found from the list; tick labels of huge
 values stay inside their chart; the dashboard works by keyboard alone and says which page
 is shown; a session that expires, or is signed out in another tab, while a page is open
-says so on the sign-in form; muted text keeps its contrast on the page's ground.
+says so on the sign-in form; muted text keeps its contrast on the page's ground; charts
+can be read on a phone.
 """
 
 from __future__ import annotations
@@ -222,3 +223,26 @@ def test_muted_text_is_readable_on_the_ground(tab: Tab, dashboard_site: Site) ->
         element.wait_for()
         assert element.evaluate(CONTRAST) >= 4.5, selector
     assert tab.errors == [] and tab.dialogs == []
+
+
+#: the size in CSS pixels at which each chart's tick labels are drawn
+TICK_PIXELS = """(svgs) => svgs.map((svg) => {
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  return scale * parseFloat(getComputedStyle(svg.querySelector('.tick')).fontSize);
+})"""
+
+
+def test_charts_are_readable_on_a_phone(narrow_tab: Tab, dashboard_site: Site) -> None:
+    """On a 390-pixel screen a chart's 640-unit drawing was shrunk into a 330-pixel card:
+    its 11 px tick labels were drawn at 5.7 px, too small to read."""
+    page = narrow_tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    sid = site.simulated_campaign(conn, f"phone charts {uuid.uuid4().hex[:6]}", gens=2)
+    narrow_tab.sign_in(dashboard_site.alice)
+    for address in (f"#/sessions/{sid}", f"#/experiments/{dashboard_site.alice_experiment}"):
+        page.goto(f"{dashboard_site.url}/{address}")
+        page.wait_for_selector(".plot-svg:not(.plot-scroll .plot-svg) .tick", state="attached")
+        sizes = page.eval_on_selector_all(".plot-svg:not(.plot-scroll .plot-svg)", TICK_PIXELS)
+        assert sizes and min(sizes) >= 10, (address, sizes)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert narrow_tab.errors == [] and narrow_tab.dialogs == []

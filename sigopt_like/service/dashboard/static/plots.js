@@ -13,6 +13,10 @@ import { num } from "./format.js";
 export const PALETTE = ["#0f766e", "#d97706", "#2563eb", "#be123c", "#7c3aed", "#475569"];
 const VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"];
 
+// the window width at which the pages put one card a row (dashboard.css, .grid-2), and
+// what a card's width is short of the window's there (page and card padding, borders)
+const ONE_COLUMN = 860;
+const NARROW_GUTTERS = 52;
 // a chart's tick labels: 11 px text, at most this wide a character (digits, "e", "+", "-")
 const TICK_CHAR = 7;
 const TICK_GAP = 8; // between a tick label and its axis
@@ -113,13 +117,23 @@ function showTip(tip, figure, event, lines) {
 }
 
 /**
+ * The width of a chart's drawing, in the units of its text: 640, or on a narrow screen
+ * (one card a row) about the card's width in CSS pixels. A 640-wide drawing shrunk into a
+ * phone's 330-pixel card drew its 11 px labels at under 6 px, too small to read.
+ */
+export function chartWidth(windowWidth) {
+  if (!(windowWidth <= ONE_COLUMN)) return 640;
+  return Math.round(Math.min(640, Math.max(280, windowWidth - NARROW_GUTTERS)));
+}
+
+/**
  * A chart of series of points, drawn as markers and/or lines.
  *
  * series: [{name, color?, points: [{x, y, lines: [text...]}], line?, markers?, dashed?}]
  * options: {label, xLabel, yLabel, integerX?, height?}
  */
 export function chart(series, options) {
-  const W = 640;
+  const W = chartWidth(window.innerWidth);
   const H = options.height || 300;
   const M = { top: 14, right: 16, bottom: 44, left: 64 };
   const figure = h("figure", { class: "plot" });
