@@ -4,7 +4,7 @@ Deleted (archived) SigOpt experiments can be found from the list; tick labels of
 values stay inside their chart; the dashboard works by keyboard alone and says which page
 is shown; a session that expires, or is signed out in another tab, while a page is open
 says so on the sign-in form; muted text keeps its contrast on the page's ground; charts
-can be read on a phone.
+can be read on a phone; a page outlasts a 429 (or a lost connection) and loads again.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import requests
 from playwright.sync_api import expect
 
 from tests.dashboard import site
@@ -246,3 +247,50 @@ def test_charts_are_readable_on_a_phone(narrow_tab: Tab, dashboard_site: Site) -
         assert sizes and min(sizes) >= 10, (address, sizes)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert narrow_tab.errors == [] and narrow_tab.dialogs == []
+
+
+def test_a_campaign_page_outlasts_too_many_requests(chromium: Any, tmp_path: Path) -> None:
+    """Under a request limit (`serve --requests-per-minute`), a campaign page whose load
+    got a 429 gave up for good: "Campaign not available: Too many requests ...", and no
+    more polls, though the limit let it in again seconds later; so did an experiment's
+    page, and so did both after a lost connection. They now say they could not load and
+    try again."""
+    served = serve_in_thread(tmp_path, requests_per_minute=40, rate_limit_window_seconds=6)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        person = site.make_person(served, "busy")
+        conn = site.connect(served, person)
+        sid = site.simulated_campaign(conn, "Busy lab", gens=1)
+        eid = site.branin_experiment(conn, "Busy bench", rounds=3)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(served.url + "/")
+        page.fill("#signin-email", person.email)
+        page.fill("#signin-password", person.password)
+        page.click("#signin-password-form button[type=submit]")
+        page.wait_for_selector("#sessions-summary:not(:empty)")
+        cookie = {c["name"]: c["value"] for c in context.cookies()}
+
+        def spend_the_budget() -> None:  # as another of the browser's requests would
+            for _ in range(200):
+                reply = requests.get(f"{served.url}/v1/sessions", cookies=cookie, timeout=30)
+                if reply.status_code == 429:
+                    return
+            raise AssertionError("no 429")
+
+        spend_the_budget()
+        page.evaluate(f"window.location.hash = '#/sessions/{sid}'")
+        expect(page.locator(".page-trouble")).to_contain_text("Could not refresh")
+        expect(page.locator("#session-name")).to_have_text("Busy lab", timeout=20_000)
+        expect(page.locator(".page-trouble")).to_be_empty()
+        assert page.locator("[data-refused]").count() == 0
+        spend_the_budget()
+        page.evaluate(f"window.location.hash = '#/experiments/{eid}'")
+        expect(page.locator(".page-trouble")).to_contain_text("Could not load")
+        expect(page.locator("#experiment-name")).to_have_text("Busy bench", timeout=20_000)
+        assert page.locator("[data-refused]").count() == 0
+        assert errors == []
+    finally:
+        context.close()
+        served.close()

@@ -11,6 +11,17 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * True for an answer that says a page is not to be had (signed out, refused, no such
+ * item, a request the service will never take); false for one that may pass (no
+ * connection, 408, 429 "too many requests", 5xx while a database restarts): the page
+ * then keeps what it shows and tries again.
+ */
+export function isFinal(error) {
+  const status = error && error.status;
+  return typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
 function randomKey() {
   // crypto.randomUUID needs a secure context; getRandomValues works on plain http too
   const bytes = crypto.getRandomValues(new Uint8Array(16));

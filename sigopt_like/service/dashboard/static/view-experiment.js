@@ -2,13 +2,15 @@
 // metrics), the best assignments, parameters against the metric in parallel
 // coordinates, and the open suggestions.
 
-import { experimentPath } from "./api.js";
+import { experimentPath, isFinal } from "./api.js";
 import { badge, card, h, notice, table } from "./dom.js";
 import { cell, num, when } from "./format.js";
 import { chart, PALETTE, parallelCoordinates } from "./plots.js";
 import { assignmentsText, maximizes, metricValue, optimizedMetrics, valuesText } from "./sigopt.js";
 
 const TABLE_ROWS = 100;
+// after an answer that may pass (a 429, no connection), the page tries again this soon
+const RETRY_MS = 4000;
 // observations read for the plots: the latest ones past it
 const MAX_OBSERVATIONS = 5000;
 
@@ -105,8 +107,10 @@ function assignmentsTable(experiment, items, label, extra) {
 export function experimentView(page, eid) {
   const root = h("div", { class: "page" }, h("p", { class: "muted" }, "Loading…"));
   let gone = false;
+  let retry = null;
   page.onDispose(() => {
     gone = true;
+    clearTimeout(retry);
   });
 
   async function load() {
@@ -183,6 +187,12 @@ export function experimentView(page, eid) {
       );
     } catch (error) {
       if (gone) return;
+      if (!isFinal(error)) {
+        // a 429 or a lost connection was "Experiment not available" for good
+        root.replaceChildren(notice(`Could not load the experiment (${error.message}); trying again in a few seconds.`, "error page-trouble"));
+        retry = setTimeout(load, RETRY_MS);
+        return;
+      }
       const text = error.status === 404 ? "There is no experiment with this id that you can see." : error.message;
       page.setTitle("Experiment not available");
       root.replaceChildren(h("div", { class: "crumbs" }, h("a", { href: "#/experiments" }, "SigOpt experiments")), h("h1", null, "Experiment not available"), notice(text, "error"));

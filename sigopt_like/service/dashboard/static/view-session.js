@@ -2,7 +2,7 @@
 // latest design (CSV download), every generation's experiments, the analytics
 // files, and its tasks with live progress from the task event stream.
 
-import { sessionPath } from "./api.js";
+import { isFinal, sessionPath } from "./api.js";
 import { badge, card, h, notice, table } from "./dom.js";
 import { cell, download, fileStem, num, when } from "./format.js";
 import { chart, finiteRange, PALETTE } from "./plots.js";
@@ -250,7 +250,9 @@ export function sessionView(page, sid) {
   const rows = new Map();
   // haltArmed survives a refresh of the page, so the second click still halts
   // shown: what the page was last drawn from (the same data again draws nothing)
-  const state = { tasksKey: "", loading: false, again: false, gone: false, haltArmed: false, shown: "" };
+  // failed: the last load did not finish for a reason that may pass (see isFinal)
+  const state = { tasksKey: "", loading: false, again: false, gone: false, haltArmed: false, shown: "", failed: false };
+  const trouble = h("div", { class: "page-trouble", role: "status" });
   let timer = null;
 
   function closeStreams() {
@@ -410,10 +412,13 @@ export function sessionView(page, sid) {
       page.setTitle(session.name);
       state.tasksKey = taskKey(tasks.data);
       const drawnFrom = JSON.stringify([session, history, tasks.data, analytics, best, design]);
+      state.failed = false;
+      trouble.replaceChildren();
       if (drawnFrom !== state.shown) {
         state.shown = drawnFrom;
         const scroll = window.scrollY;
         root.replaceChildren(
+          trouble,
           header(session),
           progressCharts(history),
           h("div", { class: "grid-2" }, recommendationCard(best), tasksCard(session, tasks.data)),
@@ -427,6 +432,15 @@ export function sessionView(page, sid) {
       for (const task of tasks.data) follow(sid, task);
     } catch (error) {
       if (state.gone) return;
+      if (!isFinal(error)) {
+        // a 429 or a lost connection gave the page up for good ("Campaign not available:
+        // Too many requests ...", and no more polls); it keeps what it shows and retries
+        state.failed = true;
+        const text = `Could not refresh (${error.message}); trying again in a few seconds.`;
+        trouble.replaceChildren(notice(text, "error"));
+        if (!state.shown) root.replaceChildren(trouble);
+        return;
+      }
       closeStreams();
       clearInterval(timer);
       const text = error.status === 404 ? "There is no campaign with this id that you can see." : error.message;
@@ -444,6 +458,10 @@ export function sessionView(page, sid) {
 
   async function poll() {
     if (document.hidden || state.loading || state.gone) return;
+    if (state.failed) {
+      load();
+      return;
+    }
     try {
       const tasks = await page.api.get(sessionPath(sid, "tasks"), TASK_LISTING);
       if (taskKey(tasks.data) !== state.tasksKey) load();
