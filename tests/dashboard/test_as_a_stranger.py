@@ -1,10 +1,11 @@
 """The dashboard tried as a stranger would, in a real browser (headless Chromium).
 
 Deleted (archived) SigOpt experiments can be found from the list; tick labels of huge
-values stay inside their chart; the dashboard works by keyboard alone and says which page
-is shown; a session that expires, or is signed out in another tab, while a page is open
-says so on the sign-in form; muted text keeps its contrast on the page's ground; charts
-can be read on a phone; a page outlasts a 429 (or a lost connection) and loads again.
+values stay inside their chart; the dashboard, its sign-in tabs included, works by
+keyboard alone and says which page is shown; a session that expires, or is signed out in
+another tab, while a page is open says so on the sign-in form; muted text keeps its
+contrast on the page's ground; charts can be read on a phone; a page outlasts a 429 (or a
+lost connection) and loads again.
 """
 
 from __future__ import annotations
@@ -154,6 +155,31 @@ def test_keyboard_alone_and_the_current_page(tab: Tab, dashboard_site: Site) -> 
     page.goto(f"{dashboard_site.url}/#/experiments")
     expect(page.locator('nav a[aria-current="page"]')).to_have_text("SigOpt experiments")
     assert page.locator("nav a[aria-current]").count() == 1
+    assert tab.errors == [] and tab.dialogs == []
+
+
+def test_sign_in_with_a_token_by_keyboard(tab: Tab, dashboard_site: Site) -> None:
+    """The sign-in page's two tabs were buttons marked `role=tab` and nothing more: the
+    arrow keys did nothing, both sat in the Tab order, and no tab named its form."""
+    page = tab.page
+    page.goto(dashboard_site.url + "/")
+    page.wait_for_selector("#signin-email")
+    first = page.get_by_role("tab", name="Email and password")
+    second = page.get_by_role("tab", name="API token")
+    assert first.get_attribute("aria-controls") == "signin-password-form"
+    expect(page.get_by_role("tabpanel")).to_have_attribute("id", "signin-password-form")
+    page.focus("#signin-email")
+    page.keyboard.press("Shift+Tab")
+    expect(first).to_be_focused()  # the selected tab; the other is not in the Tab order
+    page.keyboard.press("ArrowRight")
+    expect(second).to_be_focused()
+    expect(second).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("tabpanel")).to_have_attribute("id", "signin-token-form")
+    page.keyboard.press("Tab")
+    expect(page.locator("#signin-token")).to_be_focused()
+    page.keyboard.type(dashboard_site.alice.token)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#sessions-summary:not(:empty)")
     assert tab.errors == [] and tab.dialogs == []
 
 

@@ -43,33 +43,58 @@ export function signInView(api, done, reason = null) {
     h("p", { class: "hint" }, "The token stays on the server: the browser gets a separate session cookie, revoked when you sign out."),
     h("button", { type: "submit", class: "primary" }, "Sign in with the token"),
   );
-  const tabs = [
+  // tabs as WAI-ARIA's pattern has them: each names the form it shows (a tab panel), only
+  // the selected one is in the Tab order, and the arrow keys (Home, End) move between them
+  const panels = [
     ["Email and password", byPassword],
     ["API token", byToken],
-  ].map(([label, form], i) =>
+  ];
+  const tabs = panels.map(([label, form], i) =>
     h(
       "button",
       {
         type: "button",
         role: "tab",
         class: "tab",
+        id: `${form.id}-tab`,
+        "aria-controls": form.id,
         "aria-selected": String(i === 0),
-        onclick: (event) => {
-          for (const tab of event.target.parentNode.children) tab.setAttribute("aria-selected", String(tab === event.target));
-          byPassword.hidden = form !== byPassword;
-          byToken.hidden = form !== byToken;
-          message.replaceChildren();
-        },
+        tabindex: i === 0 ? "0" : "-1",
+        onclick: () => select(i),
       },
       label,
     ),
   );
+  panels.forEach(([, form], i) => {
+    form.setAttribute("role", "tabpanel");
+    form.setAttribute("aria-labelledby", tabs[i].id);
+  });
+
+  function select(index, focus = false) {
+    tabs.forEach((tab, i) => {
+      tab.setAttribute("aria-selected", String(i === index));
+      tab.tabIndex = i === index ? 0 : -1;
+      panels[i][1].hidden = i !== index;
+    });
+    if (focus) tabs[index].focus();
+    message.replaceChildren();
+  }
+
+  function onKey(event) {
+    const at = tabs.indexOf(event.target);
+    const last = tabs.length - 1;
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: last }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    select((to + tabs.length) % tabs.length, true);
+  }
+
   return h(
     "div",
     { class: "signin" },
     h("h1", null, "Sign in"),
     h("p", { class: "muted" }, "Your campaigns and SigOpt experiments on this service."),
-    h("div", { class: "tabs", role: "tablist" }, tabs),
+    h("div", { class: "tabs", role: "tablist", "aria-label": "How to sign in", onkeydown: onKey }, tabs),
     byPassword,
     byToken,
     message,
