@@ -1,9 +1,9 @@
 """The dashboard tried as a stranger would, in a real browser (headless Chromium).
 
 Deleted (archived) SigOpt experiments can be found from the list; tick labels of huge
-values stay inside their chart; the dashboard, its sign-in tabs included, works by
-keyboard alone and says which page is shown; a session that expires, or is signed out in
-another tab, while a page is open says so on the sign-in form; muted text keeps its
+values stay inside their chart; the dashboard, its sign-in tabs and charts included, works
+by keyboard alone and says which page is shown; a session that expires, or is signed out
+in another tab, while a page is open says so on the sign-in form; muted text keeps its
 contrast on the page's ground; charts can be read on a phone; a page outlasts a 429 (or a
 lost connection) and loads again.
 """
@@ -155,6 +155,34 @@ def test_keyboard_alone_and_the_current_page(tab: Tab, dashboard_site: Site) -> 
     page.goto(f"{dashboard_site.url}/#/experiments")
     expect(page.locator('nav a[aria-current="page"]')).to_have_text("SigOpt experiments")
     assert page.locator("nav a[aria-current]").count() == 1
+    assert tab.errors == [] and tab.dialogs == []
+
+
+def test_a_chart_is_read_by_keyboard(tab: Tab, dashboard_site: Site) -> None:
+    """A chart's points were read by hovering them only: a keyboard could not reach a
+    chart, and its read-outs (which experiment, which value) were the mouse's alone."""
+    page = tab.page
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{dashboard_site.alice_experiment}")
+    page.wait_for_selector("#experiment-name")
+    chart = page.locator(".plot-svg").first
+    for _ in range(12):  # Tab, from the breadcrumb, to the chart
+        page.keyboard.press("Tab")
+        if chart.evaluate("(svg) => svg === document.activeElement"):
+            break
+    expect(chart).to_be_focused()
+    tip = page.locator(".plot-tip").first
+    page.keyboard.press("Home")
+    expect(tip).to_be_visible()
+    expect(tip).to_contain_text("observation 1 (")
+    first = tip.inner_text()
+    page.keyboard.press("End")
+    expect(tip).not_to_have_text(first)
+    expect(tip).to_contain_text("12")
+    page.keyboard.press("ArrowLeft")
+    expect(tip).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(tip).to_be_hidden()
     assert tab.errors == [] and tab.dialogs == []
 
 

@@ -141,10 +141,12 @@ export function chart(series, options) {
     viewBox: `0 0 ${W} ${H}`,
     class: "plot-svg",
     role: "img",
-    "aria-label": options.label,
+    "aria-label": `${options.label} (arrow keys read the points one by one)`,
+    tabindex: 0,
   });
   const tip = h("div", { class: "plot-tip", hidden: true, role: "status" });
   const hidden = new Set();
+  let keyed = -1; // the point the arrow keys are on, in `placed` order sorted by x
   const all = series.flatMap((item) => item.points);
   const [x0, x1] = extent(all.map((p) => p.x), 0.04);
   const [y0, y1] = extent(all.map((p) => p.y));
@@ -233,6 +235,35 @@ export function chart(series, options) {
     tip.hidden = true;
   });
 
+  // the keyboard reads what the mouse reads: a hover showed a point only to a pointer
+  function showKeyed() {
+    const order = [...placed].sort((a, b) => a.x - b.x || a.y - b.y);
+    const item = order[keyed];
+    const focus = svg.querySelector(".focus");
+    focus.setAttribute("cx", item.x);
+    focus.setAttribute("cy", item.y);
+    focus.setAttribute("stroke", item.color);
+    const matrix = svg.getScreenCTM();
+    const at = matrix ? new DOMPoint(item.x, item.y).matrixTransform(matrix) : { x: 0, y: 0 };
+    showTip(tip, figure, { clientX: at.x, clientY: at.y }, [item.name, ...(item.point.lines || [])]);
+  }
+  svg.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      tip.hidden = true;
+      return;
+    }
+    const last = placed.length - 1;
+    const to = { ArrowRight: keyed + 1, ArrowDown: keyed + 1, ArrowLeft: keyed - 1, ArrowUp: keyed - 1, Home: 0, End: last }[event.key];
+    if (to === undefined || last < 0) return;
+    event.preventDefault();
+    keyed = Math.min(last, Math.max(0, to));
+    showKeyed();
+  });
+  svg.addEventListener("blur", () => {
+    tip.hidden = true;
+    svg.querySelector(".focus").setAttribute("cx", -20);
+  });
+
   const legend = h(
     "div",
     { class: "plot-legend" },
@@ -245,6 +276,7 @@ export function chart(series, options) {
       );
       button.querySelector(".swatch").style.background = item.color || PALETTE[index % PALETTE.length];
       button.addEventListener("click", () => {
+        keyed = -1;
         if (hidden.has(index)) hidden.delete(index);
         else hidden.add(index);
         button.setAttribute("aria-pressed", String(!hidden.has(index)));
