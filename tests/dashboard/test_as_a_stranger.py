@@ -159,8 +159,9 @@ def test_keyboard_alone_and_the_current_page(tab: Tab, dashboard_site: Site) -> 
 
 
 def test_a_chart_is_read_by_keyboard(tab: Tab, dashboard_site: Site) -> None:
-    """A chart's points were read by hovering them only: a keyboard could not reach a
-    chart, and its read-outs (which experiment, which value) were the mouse's alone."""
+    """A chart's points, and the lines of parallel coordinates, were read by hovering
+    them only: a keyboard could not reach a plot, and its read-outs (which experiment,
+    which value) were the mouse's alone."""
     page = tab.page
     tab.sign_in(dashboard_site.alice)
     page.goto(f"{dashboard_site.url}/#/experiments/{dashboard_site.alice_experiment}")
@@ -183,6 +184,17 @@ def test_a_chart_is_read_by_keyboard(tab: Tab, dashboard_site: Site) -> None:
     expect(tip).to_be_visible()
     page.keyboard.press("Escape")
     expect(tip).to_be_hidden()
+    # parallel coordinates: a line at a time, the best first
+    parallel = page.locator(".plot-scroll .plot-svg")
+    parallel.focus()
+    expect(parallel).to_be_focused()
+    page.keyboard.press("Home")
+    lines_tip = page.locator(".plot-tip").nth(1)
+    best = page.locator('table[aria-label="Best assignments"] tbody td').first.inner_text()
+    expect(lines_tip).to_contain_text(f": {best}")
+    expect(page.locator(".pc-line.active")).to_have_count(1)
+    page.keyboard.press("ArrowDown")
+    expect(lines_tip).not_to_contain_text(f": {best}")
     assert tab.errors == [] and tab.dialogs == []
 
 

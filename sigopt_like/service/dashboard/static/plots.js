@@ -302,7 +302,13 @@ export function parallelCoordinates(axes, rows, options) {
   const H = 380;
   const M = { top: 34, right: 60, bottom: 18, left: 60 };
   const figure = h("figure", { class: "plot" });
-  const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, class: "plot-svg", role: "img", "aria-label": options.label });
+  const svg = s("svg", {
+    viewBox: `0 0 ${W} ${H}`,
+    class: "plot-svg",
+    role: "img",
+    "aria-label": `${options.label} (arrow keys read the lines one by one, the best first)`,
+    tabindex: 0,
+  });
   const tip = h("div", { class: "plot-tip", hidden: true, role: "status" });
   const xs = axes.map((_, i) => (axes.length === 1 ? W / 2 : M.left + (i * (W - M.left - M.right)) / (axes.length - 1)));
   const scales = axes.map((axis, i) => {
@@ -318,6 +324,7 @@ export function parallelCoordinates(axes, rows, options) {
   });
   const lines = s("g", { class: "pc-lines" });
   const sorted = [...rows].sort((a, b) => (a.color ?? 0) - (b.color ?? 0));
+  const drawn = []; // {visible, row, at: the line's first point}, the best first
   for (const row of sorted) {
     const parts = [];
     let pen = "M";
@@ -341,8 +348,38 @@ export function parallelCoordinates(axes, rows, options) {
       tip.hidden = true;
     });
     lines.append(visible, hit);
+    const first = row.values.findIndex((v, i) => v !== null && v !== undefined && Number.isFinite(scales[i].y(v)));
+    if (first >= 0) drawn.unshift({ visible, row, at: { x: xs[first], y: scales[first].y(row.values[first]) } });
   }
   svg.append(lines);
+
+  // the keyboard reads what the mouse reads: each line's read-out, the best line first
+  let keyed = -1;
+  const unmark = () => {
+    for (const line of svg.querySelectorAll(".pc-line.active")) line.classList.remove("active");
+  };
+  svg.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      unmark();
+      tip.hidden = true;
+      return;
+    }
+    const last = drawn.length - 1;
+    const to = { ArrowRight: keyed + 1, ArrowDown: keyed + 1, ArrowLeft: keyed - 1, ArrowUp: keyed - 1, Home: 0, End: last }[event.key];
+    if (to === undefined || last < 0) return;
+    event.preventDefault();
+    keyed = Math.min(last, Math.max(0, to));
+    const { visible, row, at } = drawn[keyed];
+    unmark();
+    visible.classList.add("active");
+    const matrix = svg.getScreenCTM();
+    const point = matrix ? new DOMPoint(at.x, at.y).matrixTransform(matrix) : { x: 0, y: 0 };
+    showTip(tip, figure, { clientX: point.x, clientY: point.y }, row.lines);
+  });
+  svg.addEventListener("blur", () => {
+    unmark();
+    tip.hidden = true;
+  });
   axes.forEach((axis, i) => {
     const group = s("g", { class: "pc-axis" });
     group.append(s("line", { x1: xs[i], x2: xs[i], y1: M.top, y2: H - M.bottom, class: "axis" }));
