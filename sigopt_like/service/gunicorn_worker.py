@@ -236,7 +236,15 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         if refusal is not None:
             self._send(conn.sock, *refusal)
             return False
-        return super().handle_request(req, conn)
+        in_memory = isinstance(req.body, io.BytesIO)  # read whole by _read_body
+        keep = super().handle_request(req, conn)
+        if in_memory:
+            # What the app left unread (a 404, a 405, a 401 answered before the body was
+            # looked at) is not on the socket: nothing for gunicorn to drain. Before, it
+            # drained it from memory, gave up past 64 KiB and closed the connection its
+            # answer had just said was kept alive: the client's next request on it failed.
+            req.body = io.BytesIO()
+        return keep
 
     def _read_body(self, req: Any, sock: Any) -> tuple[int, str, str, dict[str, Any]] | None:
         """Read ``req``'s body into memory, and give it to the app with its length; the
