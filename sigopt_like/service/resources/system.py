@@ -15,7 +15,7 @@ import falcon
 
 from ..._version import __version__
 from ...database_targets import first_line
-from ..errors import Unavailable
+from ..errors import UNREACHABLE_RETRY_AFTER, Unavailable
 from ..failures import DatabaseOutage
 from ..readiness import runs_its_own_tasks, task_workers
 from ..settings import ServiceSettings
@@ -80,9 +80,10 @@ class Ready:
                 self._outage.failed(err, "readiness check")
             else:
                 LOG.warning("readiness check failed: %s", first_line(err))
-            raise Unavailable(
+            raise Unavailable(  # when to look again, as every other 503 of an outage says
                 "The database does not answer; the service is not ready.",
                 detail={"check": "database"},
+                headers={"Retry-After": str(UNREACHABLE_RETRY_AFTER)},
             ) from err
         body: dict[str, Any] = {
             "object": "ready",
