@@ -22,6 +22,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ pytestmark = [pytest.mark.reliability, pytest.mark.concurrency, pytest.mark.time
 
 #: sessions halted at once (half with a queued generate, half with a queued space put)
 CLIENTS = env_int("SIGOPT_LIKE_HALT_CLIENTS", 8)
+#: rounds of 20 clients halting and generating on one session at once
+ROUNDS = env_int("SIGOPT_LIKE_HALT_ROUNDS", 5)
 FINISHED = ("success", "failed", "canceled")
 
 
@@ -316,6 +319,42 @@ def test_a_halt_as_a_generate_commits_waits_for_it(pg_url: str) -> None:
     finally:
         engine.dispose()
         served.close()
+
+
+def test_clients_halting_and_generating_on_one_session_at_once_get_no_503(pg_url: str) -> None:
+    """On PostgreSQL, 20 clients at once on one session, half halting it, half asking for
+    a generate. Before: about one request in four was a 503 ("The database is busy"):
+    a halt locked the session's unfinished tasks, then the session; a generate queued
+    between two halts' task locks was locked by the later halt, which then waited for the
+    session the earlier one held while it waited for that task, and PostgreSQL broke
+    the deadlock by failing one. Halts of one session now take their turns first."""
+    app = create_app(database=pg_url, auth_required=True, **IN_THREADS)
+    served = ServedInstance(app, pg_url, threads=24)
+    statuses: Counter[tuple[str, int]] = Counter()
+    try:
+        url, http = served.url, _http(served)
+        space = {"space": QUEUED_SPACE, "population_size": 3, "replicates": 0}
+        for round_ in range(ROUNDS):
+            sid = http.post(f"{url}/v1/sessions", json={"name": f"many {round_}"}, timeout=30)
+            sid = sid.json()["id"]
+            put = http.put(f"{url}/v1/sessions/{sid}/space", json=space, timeout=30).json()
+            assert _poll(http, url, sid, put["id"])["status"] == "success"
+            calls = [
+                lambda i=i, sid=sid: _http(served).post(
+                    f"{url}/v1/sessions/{sid}/{'halt' if i % 2 else 'generate'}", timeout=120
+                )
+                for i in range(20)
+            ]
+            for i, answer in enumerate(_at_once(calls)):
+                statuses["halt" if i % 2 else "generate", answer.status_code] += 1
+                assert answer.status_code < 500, answer.text
+                if answer.status_code == 409:
+                    assert answer.json()["code"] in ("session_halted", "task_running"), answer.text
+            session = http.get(f"{url}/v1/sessions/{sid}", timeout=30).json()
+            assert session["status"] == "halted", session
+    finally:
+        served.close()
+    assert statuses["halt", 200] == 10 * ROUNDS, statuses
 
 
 def test_a_halt_answers_the_clients_waiting_on_its_queued_task(

@@ -16,6 +16,9 @@ S = schema.sessions
 T = schema.tasks
 #: the progress message of a task that was queued when its session was halted
 HALTED_BEFORE_START = "canceled before it started: the session was halted"
+#: the first key of the PostgreSQL advisory lock that halts of one session take (the
+#: second is the session's id): "HALT" in ASCII
+_HALT_LOCK = 0x48414C54
 
 
 @attrs.frozen
@@ -161,8 +164,16 @@ class SessionStore:
         (its row, then the session's, in its final transaction): the other order
         deadlocked on PostgreSQL with a task that was storing its result, which
         PostgreSQL broke by failing the halt (503) or the task.
+
+        Halts of one session take their turns first (a PostgreSQL advisory lock; SQLite's
+        writers take theirs anyway): two halts with a generate queued between their locks
+        of the tasks deadlocked, the later one holding the new task's row and waiting for
+        the session's, the earlier holding the session's and waiting for the task's (a
+        503 for about one in four of 20 clients halting and generating at once).
         """
         with self._db.write() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_HALT_LOCK, session_id)))
             record = self._get(conn, owner, session_id)
             if record.status != "active":
                 return record
