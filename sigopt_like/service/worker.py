@@ -616,7 +616,9 @@ class TaskRunner:
     def recover(self, *, include_new: bool = False) -> list[int]:
         """Take over the tasks of stopped workers: back to the queue, or failed after
         ``settings.task_max_attempts`` runs (and, if asked, fail ``new`` tasks older than
-        this runner); the ids of the tasks taken over."""
+        this runner); the ids of the tasks taken over. A task whose row another
+        transaction locks (its worker frozen inside a write) is left for a later beat,
+        not waited for: this runs in the heartbeat loop."""
         taken: list[int] = []
         tasks = self.store.tasks
         limit = max(1, int(self.settings.task_max_attempts))
@@ -631,7 +633,7 @@ class TaskRunner:
             if row.status == "running" and row.worker == self.worker_id:
                 # claimed here, but the claim's answer was lost: no thread runs it
                 message = "requeued: its claim was never answered to its worker; it runs again"
-                done = tasks.requeue(row.id, row.worker, message, counted=False)
+                done = tasks.requeue(row.id, row.worker, message, counted=False, if_unlocked=True)
             elif row.status == "new":  # left from before this runner, and asked to fail it
                 done = tasks.finish(
                     row.id,
@@ -639,10 +641,15 @@ class TaskRunner:
                     now,
                     errors=[TaskError(INTERRUPTED_MESSAGE, SYSTEM)],
                     message=INTERRUPTED_MESSAGE,
+                    if_unlocked=True,
                 )
             elif row.cancel_requested:
                 done = tasks.finish(
-                    row.id, "canceled", now, message="canceled; the session is unchanged"
+                    row.id,
+                    "canceled",
+                    now,
+                    message="canceled; the session is unchanged",
+                    if_unlocked=True,
                 )
             elif row.attempts >= limit:
                 message = given_up_message(row.worker, row.attempts)
@@ -653,10 +660,11 @@ class TaskRunner:
                     errors=[TaskError(message, SYSTEM)],
                     message=message,
                     worker=row.worker,
+                    if_unlocked=True,
                 )
             else:
                 message = requeued_message(row.worker, row.attempts)
-                done = tasks.requeue(row.id, row.worker, message, counted=True)
+                done = tasks.requeue(row.id, row.worker, message, counted=True, if_unlocked=True)
             if done:
                 taken.append(row.id)
         if taken:

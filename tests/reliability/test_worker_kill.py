@@ -22,14 +22,17 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from sigopt_like.service import Service, create_app
+from sigopt_like.service.worker import TaskRunner
 from tests.campaign.conftest import Api
 from tests.fixtures.faults import env_int
 
@@ -209,3 +212,47 @@ def test_a_task_whose_workers_keep_dying_fails_after_the_last_attempt(
         kills=MAX_ATTEMPTS,
         final_status=done["status"],
     )
+
+
+def test_a_frozen_workers_locked_task_does_not_stall_the_take_over(pg_url: str) -> None:
+    """A worker frozen inside a write (stopped with SIGSTOP, its host cut off) holds its
+    task's row lock. Before: another runner's take-over waited for that lock, in its
+    heartbeat loop, for as long as the freeze lasted (75 s by hand, over gunicorn and two
+    workers, until the frozen one went on), its own tasks' leases lapsing meanwhile. Now
+    the locked task is left for a later beat, and taken over once the lock goes."""
+    service = create_app(database=pg_url, run_tasks=False)
+    engine = sa.create_engine(pg_url)
+    try:
+        store = service.context.store
+        owner = store.accounts.create_user("frozen@example.com").id
+        session = store.sessions.create(owner, "frozen", "", 0, 0)
+        task = store.tasks.start(owner, session.id, "generate", {}, 0)
+        with engine.begin() as conn:  # run by a worker of another host, its lease lapsed
+            conn.execute(
+                sa.text(
+                    "UPDATE tasks SET status = 'running', worker = 'elsewhere:1:frozen', "
+                    "heartbeat = 0, attempts = 1 WHERE id = :id"
+                ),
+                {"id": int(task.id)},
+            )
+        runner = TaskRunner(store, service.context.settings, threads=0)
+        frozen = engine.connect()
+        held = frozen.begin()
+        frozen.execute(
+            sa.text("SELECT id FROM tasks WHERE id = :id FOR UPDATE"), {"id": int(task.id)}
+        )
+        taken: list[list[int]] = []
+        beat = threading.Thread(target=lambda: taken.append(runner.recover()), daemon=True)
+        beat.start()
+        beat.join(10)
+        alive = beat.is_alive()
+        held.rollback()  # the frozen worker goes on (or its session is dropped)
+        frozen.close()
+        beat.join(30)
+        assert not alive, "the take-over waited for the frozen worker's lock"
+        assert taken == [[]], taken
+        assert runner.recover() == [int(task.id)]
+        assert store.tasks.get(session.id, int(task.id)).status == "new"
+    finally:
+        engine.dispose()
+        service.close()

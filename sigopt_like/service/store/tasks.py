@@ -362,9 +362,11 @@ class TaskStore:
         errors: Iterable[TaskError] = (),
         message: str = "",
         worker: str | None = None,
+        if_unlocked: bool = False,
     ) -> bool:
         """Mark an active task finished (success, failed or canceled); False if it was not
-        active (or, with ``worker``, not run by that worker). ``errors`` are kept as
+        active (or, with ``worker``, not run by that worker; or, with ``if_unlocked``,
+        its row is locked by another transaction). ``errors`` are kept as
         :func:`~..domain.tasks.capped_errors` keeps them, whatever failed the task."""
         values: dict[str, Any] = {
             "status": status,
@@ -384,12 +386,23 @@ class TaskStore:
         if worker is not None:
             where = sa.and_(T.c.status == "running", T.c.worker == worker)
         with self._db.write() as conn:
+            if if_unlocked and not self._lock_if_free(conn, task_id):
+                return False
             return _change(conn, task_id, where=where, **values)
 
-    def requeue(self, task_id: int, worker: str | None, message: str, *, counted: bool) -> bool:
+    def requeue(
+        self,
+        task_id: int,
+        worker: str | None,
+        message: str,
+        *,
+        counted: bool,
+        if_unlocked: bool = False,
+    ) -> bool:
         """Put a task run by ``worker`` back in the queue, to be run again from its start;
-        False if that worker no longer runs it. ``counted=False`` (its worker stopped
-        cleanly) gives the run back: it does not count toward the attempts."""
+        False if that worker no longer runs it (or, with ``if_unlocked``, its row is
+        locked by another transaction). ``counted=False`` (its worker stopped cleanly)
+        gives the run back: it does not count toward the attempts."""
         values: dict[str, Any] = {
             "status": "new",
             "phase": "queued",
@@ -402,7 +415,21 @@ class TaskStore:
             values["attempts"] = sa.case((T.c.attempts > 0, T.c.attempts - 1), else_=0)
         worker_is = T.c.worker.is_(None) if worker is None else T.c.worker == worker
         with self._db.write() as conn:
+            if if_unlocked and not self._lock_if_free(conn, task_id):
+                return False
             return _change(conn, task_id, where=(T.c.status == "running") & worker_is, **values)
+
+    def _lock_if_free(self, conn: sa.Connection, task_id: int) -> bool:
+        """Lock the task's row unless another transaction holds it (PostgreSQL; SQLite's
+        write transaction holds the whole file): False if one does, or the task is gone.
+
+        A take-over waited for such a lock: a worker frozen inside a write (stopped, its
+        host cut off) held its task's row, and the runner taking its tasks over waited in
+        its heartbeat loop for as long, its own tasks' leases lapsing meanwhile."""
+        query = sa.select(T.c.id).where(T.c.id == task_id)
+        if self._db.supports_skip_locked:
+            query = query.with_for_update(skip_locked=True)
+        return conn.execute(query).first() is not None
 
     def beat(self, worker: str, now: int, task_ids: Iterable[int]) -> None:
         """A sign of life for the tasks ``task_ids`` that ``worker`` runs."""
