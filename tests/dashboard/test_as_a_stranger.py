@@ -227,7 +227,7 @@ def test_an_expired_session_says_so(chromium: Any, tmp_path: Path) -> None:
     """A session that ran out while its page was open sent the person to a blank
     sign-in form: the API's 401 ("Your dashboard session has expired") was dropped, and
     the page seemed to have signed itself out. Signing in again returns to the page."""
-    served = serve_in_thread(tmp_path, dashboard_session_hours=12 / 3600)  # a loaded CI signs in slowly
+    served = serve_in_thread(tmp_path, dashboard_session_hours=12 / 3600)  # a loaded CI is slow
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     try:
         person = site.make_person(served, "late")
