@@ -789,3 +789,12 @@ class SigoptStore:
         """One write transaction (or savepoint of the current unit)."""
         with self._db.write() as conn:
             yield SigoptUnit(conn, lock=True)
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Make the writes of the block one transaction (committed at its end, rolled back
+        if it raises; inside a request's unit of work, that unit): the locks its first
+        write takes (an experiment's row on PostgreSQL, SQLite's write lock) are held
+        until the last one is done. Reads before the first write stay snapshots."""
+        with self._db.unit():
+            yield

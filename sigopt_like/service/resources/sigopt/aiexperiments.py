@@ -71,6 +71,16 @@ class AIExperimentRuns:
             run_rules.check_echoed(body, shown)  # before the suggestion is made
         except RuleError as err:
             raise rule_error(err) from err
+        # the suggestion and its run are one transaction: the experiment's lock that the
+        # suggestion's write takes is held until the run is stored, so an archive comes
+        # wholly before (the suggestion is refused, 409) or after (it archives the run
+        # too); in two, a run was stored un-archived in an experiment archived between
+        with self.store.atomic():
+            run = self._suggested_run(owner, eid, fields)
+        resp.media = render_runs.training_run(run)
+        resp.status = falcon.HTTP_201
+
+    def _suggested_run(self, owner: int, eid: str, fields: dict[str, Any]) -> Any:
         experiment, suggestion = suggest(self.store, self.context, owner, eid, kind="aiexperiment")
         stamp = now()
         with self.store.write() as unit:
@@ -88,8 +98,7 @@ class AIExperimentRuns:
                 assignments=suggestion.assignments,
                 fields=run_maps.suggested_sources(suggestion.assignments),
             )
-        resp.media = render_runs.training_run(run)
-        resp.status = falcon.HTTP_201
+        return run
 
 
 class BestTrainingRuns:

@@ -185,7 +185,8 @@ def require_active(experiment: ExperimentRecord) -> None:
     """A 409 when the experiment is deleted (its state must be set back to active first)."""
     if experiment.state != "active":
         raise Conflict(
-            f"Experiment {experiment.id} is deleted; update its state to 'active' to use it.",
+            f"Experiment {experiment.id} is deleted (archived); update its state to 'active' "
+            "to use it.",
             detail={"field": "experiment"},
         )
 
