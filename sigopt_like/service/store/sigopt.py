@@ -163,7 +163,11 @@ def _experiment_select() -> sa.Select:
 
 
 def _experiment(row: Any) -> ExperimentRecord:
-    m = row._mapping
+    return _experiment_of(row._mapping)
+
+
+def _experiment_of(m: Mapping[str, Any]) -> ExperimentRecord:
+    """The record of an experiment's columns (``project_key`` beside them)."""
     return ExperimentRecord(
         id=m["id"],
         owner_id=m["owner_id"],
@@ -305,35 +309,37 @@ class Experiments:
         kind: str,
         seed: int,
         project_id: int | None,
+        project_key: str | None,
         stamp: int,
     ) -> ExperimentRecord:
-        """Store a new experiment from a canonical definition."""
-        key = self.conn.execute(
-            E.insert().values(
-                owner_id=owner,
-                kind=kind,
-                project_id=project_id,
-                name=definition["name"],
-                type=definition["type"],
-                parameters=dumps(definition["parameters"]),
-                metrics=dumps(definition["metrics"]),
-                conditionals=dumps(definition["conditionals"] or None),
-                linear_constraints=dumps(definition["linear_constraints"] or None),
-                num_solutions=definition["num_solutions"],
-                observation_budget=definition["observation_budget"],
-                parallel_bandwidth=definition["parallel_bandwidth"],
-                metadata=dumps(definition["metadata"]),
-                state="active",
-                seed=seed,
-                created=stamp,
-                updated=stamp,
-                tasks=dumps(definition.get("tasks") or None),
-            )
-        ).inserted_primary_key
+        """Store a new experiment from a canonical definition, in project ``project_id``
+        (whose key is ``project_key``) or none.
+
+        The record is made from the texts just written, decoded as a read decodes them:
+        reading the row back (with its project's key) was a statement of every create."""
+        row = dict(
+            owner_id=owner,
+            kind=kind,
+            project_id=project_id,
+            name=definition["name"],
+            type=definition["type"],
+            parameters=dumps(definition["parameters"]),
+            metrics=dumps(definition["metrics"]),
+            conditionals=dumps(definition["conditionals"] or None),
+            linear_constraints=dumps(definition["linear_constraints"] or None),
+            num_solutions=definition["num_solutions"],
+            observation_budget=definition["observation_budget"],
+            parallel_bandwidth=definition["parallel_bandwidth"],
+            metadata=dumps(definition["metadata"]),
+            state="active",
+            seed=seed,
+            created=stamp,
+            updated=stamp,
+            tasks=dumps(definition.get("tasks") or None),
+        )
+        key = self.conn.execute(E.insert().values(**row)).inserted_primary_key
         assert key is not None  # a single-row INSERT reports its key
-        found = self.get(owner, int(key[0]))
-        assert found is not None
-        return found
+        return _experiment_of({**row, "id": int(key[0]), "project_key": project_key})
 
     def get(self, owner: int, eid: int, kind: str | None = None) -> ExperimentRecord | None:
         """The owner's experiment ``eid`` (of ``kind`` when given), or None."""
@@ -414,12 +420,31 @@ class Experiments:
     def update(self, eid: int, changes: Mapping[str, Any], stamp: int) -> None:
         """Change name, metadata, observation_budget, parallel_bandwidth, state, or the
         parameters' and metrics' definitions (bounds, thresholds...)."""
+        self._write(eid, changes, stamp)
+
+    def updated(
+        self, record: ExperimentRecord, changes: Mapping[str, Any], stamp: int
+    ) -> ExperimentRecord:
+        """:meth:`update` ``record``'s experiment, and answer it as a read now gives it,
+        made from the texts just written (decoded as a read decodes them): an update
+        read its experiment again, under the lock it held, for its answer."""
+        values = self._write(record.id, changes, stamp)
+        if not values:
+            return record
+        for key in ("metadata", "parameters", "metrics"):
+            if key in values:
+                values[key] = loads(values[key])
+        return attrs.evolve(record, **values, updated=stamp)
+
+    def _write(self, eid: int, changes: Mapping[str, Any], stamp: int) -> dict[str, Any]:
+        """Write ``changes`` (JSON ones as Python values); the columns' values written."""
         values = dict(changes)
         for key in ("metadata", "parameters", "metrics"):
             if key in values:
                 values[key] = dumps(values[key])
         if values:
             self.conn.execute(E.update().where(E.c.id == eid).values(**values, updated=stamp))
+        return values
 
 
 class Suggestions:

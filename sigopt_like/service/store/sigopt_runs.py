@@ -202,7 +202,11 @@ def _run_select() -> sa.Select:
 
 
 def _run(row: Any) -> RunRecord:
-    m = row._mapping
+    return _run_of(row._mapping)
+
+
+def _run_of(m: Mapping[str, Any]) -> RunRecord:
+    """The record of a run's columns (``project_key`` and ``checkpoint_count`` beside)."""
     return RunRecord(
         id=m["id"],
         owner_id=m["owner_id"],
@@ -238,6 +242,7 @@ class Runs:
         owner: int,
         project_id: int,
         *,
+        project_key: str,
         name: str | None,
         metadata: Any,
         stamp: int,
@@ -246,27 +251,32 @@ class Runs:
         assignments: Mapping[str, Any] | None = None,
         fields: Mapping[str, Any] | None = None,
     ) -> RunRecord:
-        key = self.conn.execute(
-            R.insert().values(
-                owner_id=owner,
-                project_id=project_id,
-                experiment_id=experiment_id,
-                suggestion_id=suggestion_id,
-                name=name,
-                state="active",
-                deleted=False,
-                assignments=_dumps(dict(assignments or {})),
-                values="{}",
-                metadata=_dumps(metadata),
-                fields=_dumps(dict(fields or {})),
-                created=stamp,
-                updated=stamp,
-            )
-        ).inserted_primary_key
+        """A new active run in project ``project_id``, whose key is ``project_key``.
+
+        The record is made from the texts just written, decoded as a read decodes them:
+        reading the row back (with its project's key and its checkpoints' count, none
+        yet) was a statement of every new run."""
+        row: dict[str, Any] = {
+            "owner_id": owner,
+            "project_id": project_id,
+            "experiment_id": experiment_id,
+            "suggestion_id": suggestion_id,
+            "observation_id": None,
+            "name": name,
+            "state": "active",
+            "deleted": False,
+            "assignments": _dumps(dict(assignments or {})),
+            "values": "{}",
+            "metadata": _dumps(metadata),
+            "fields": _dumps(dict(fields or {})),
+            "created": stamp,
+            "updated": stamp,
+            "completed": None,
+        }
+        key = self.conn.execute(R.insert().values(**row)).inserted_primary_key
         assert key is not None
-        found = self.get(owner, int(key[0]))
-        assert found is not None
-        return found
+        written = {**row, "id": int(key[0]), "project_key": project_key, "checkpoint_count": 0}
+        return _run_of(written)
 
     def get(self, owner: int, rid: int) -> RunRecord | None:
         query = _run_select().where(R.c.id == rid, R.c.owner_id == owner)

@@ -84,12 +84,14 @@ class AIExperimentRuns:
         experiment, suggestion = suggest(self.store, self.context, owner, eid, kind="aiexperiment")
         stamp = now()
         with self.store.write() as unit:
-            project_id = experiment.project_id
-            if project_id is None:  # an experiment made through the v1 routes
-                project_id = unit.projects.get_or_create(owner, "default", stamp).id
+            project_id, project_key = experiment.project_id, experiment.project
+            if project_id is None or project_key is None:  # made through the v1 routes
+                default = unit.projects.get_or_create(owner, "default", stamp)
+                project_id, project_key = default.id, default.key
             run = unit.runs.create(
                 owner,
                 project_id,
+                project_key=project_key,
                 name=fields["name"],
                 metadata=fields["metadata"],
                 stamp=stamp,

@@ -435,7 +435,12 @@ def create_project_run(unit: SigoptUnit, owner: int, pid: str, body: Any, prefix
         raise rule_error(err, prefix) from err
     project = project_of(unit, owner, pid, create=True)
     run = unit.runs.create(
-        owner, project.id, name=fields["name"], metadata=fields["metadata"], stamp=now()
+        owner,
+        project.id,
+        project_key=project.key,
+        name=fields["name"],
+        metadata=fields["metadata"],
+        stamp=now(),
     )
     rest = {k: v for k, v in body.items() if k not in ("name", "metadata")}
     return apply_update(unit, owner, run, rest, prefix) if rest else run

@@ -57,9 +57,15 @@ def create_and_render(
     stamp = now()
     seed = definition["seed"] if definition["seed"] is not None else secrets.randbits(31)
     with store.write() as unit:
-        project_id = project_on_use(unit, owner, key, stamp=stamp).id if key else None
+        filed = project_on_use(unit, owner, key, stamp=stamp) if key else None
         record = unit.experiments.create(
-            owner, definition, kind=kind, seed=seed, project_id=project_id, stamp=stamp
+            owner,
+            definition,
+            kind=kind,
+            seed=seed,
+            project_id=None if filed is None else filed.id,
+            project_key=None if filed is None else filed.key,
+            stamp=stamp,
         )
         return (render_fn or render.experiment)(unit, record)
 
@@ -231,11 +237,9 @@ class ExperimentItem:
                 )
             except rules.RuleError as err:
                 raise rule_error(err) from err
-            unit.experiments.update(record.id, changes, now())
+            fresh = unit.experiments.updated(record, changes, now())
             if "parameters" in changes:
                 _reassign(unit, record, changes["parameters"])
-            fresh = unit.experiments.get(owner, record.id)
-            assert fresh is not None  # in the same transaction
             resp.media = self._render(unit, fresh)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
