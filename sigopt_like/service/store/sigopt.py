@@ -601,6 +601,20 @@ class QueuedSuggestions:
         self.conn.execute(Q.delete().where(*where))
 
 
+def _pairs(name: str, value: Any) -> list[str]:
+    """``"name":value`` as :func:`dumps` writes it in an object, and the other ways the
+    same number may be stored (``1`` for ``1.0``, ``1.0`` for ``1``, ``-0.0`` for 0)."""
+    values = [value]
+    if isinstance(value, float) and value.is_integer():
+        values.append(int(value))
+    elif isinstance(value, int) and not isinstance(value, bool):
+        values.append(float(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
+        values.append(-0.0)
+    key = json.dumps(name)
+    return list(dict.fromkeys(f"{key}:{dumps(v)}" for v in values))
+
+
 class Observations:
     """Observations of experiments."""
 
@@ -642,11 +656,21 @@ class Observations:
         rows.reverse()
         return rows
 
-    def assignments(self, eid: int) -> list[dict[str, Any]]:
-        """The assignments of all the experiment's observations, oldest first (what a
-        walk's write checks a new point against: before, every column of each)."""
-        query = sa.select(O.c.assignments).where(O.c.experiment_id == eid).order_by(O.c.id.asc())
-        return loads_all(self.conn.execute(query).scalars().all())
+    def assignments_near(self, eid: int, point: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The assignments of the experiment's observations that may be ``point``, oldest
+        first: those whose stored text holds one of its parameters' ``"name":value`` (a
+        float's, when it has one, as the most telling), written as JSON writes it, or a
+        whole number written the other way (``1`` and ``1.0``, ``-0.0``). Every
+        observation that is the point is among them; the caller compares them whole.
+        What a walk's write checks its new point against: it read and decoded every
+        observation's assignments, and a random search of 300 observations had none
+        of them near its new point."""
+        query = sa.select(O.c.assignments).where(O.c.experiment_id == eid)
+        if point:
+            name = next((k for k, v in point.items() if isinstance(v, float)), next(iter(point)))
+            held = [O.c.assignments.contains(n, autoescape=True) for n in _pairs(name, point[name])]
+            query = query.where(sa.or_(*held))
+        return loads_all(self.conn.execute(query.order_by(O.c.id.asc())).scalars().all())
 
     def scores(self, eid: int, latest: int, *, assignments: bool = False) -> list[ObservationScore]:
         """The ``latest`` observations of the experiment as the choice of the best reads

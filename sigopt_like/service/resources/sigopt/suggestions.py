@@ -263,8 +263,13 @@ def _store(
         if not given:
             pending = unit.suggestions.open_assignments(experiment.id)
             walk = definition["type"] in WALKS
-            # a walk's observed points: their assignments only, unless one clashes
-            observed = unit.observations.assignments(experiment.id) if walk else []
+            # a walk's observed points that may be this one: their assignments only (the
+            # whole rows only if one clashes)
+            observed = (
+                unit.observations.assignments_near(experiment.id, choice.assignments)
+                if walk and choice is not None
+                else []
+            )
             # and those a concurrent request made since the engine's inputs were read: made
             # from the same inputs and seed, it may be this very point, observed since
             meanwhile = unit.suggestions.latest_assignments(
