@@ -3,6 +3,7 @@ against older code, measured in the same run.
 
     python benchmarks/perf_requests.py [--observations 300] [--rounds 20] [--calls 10]
         [--baseline 4b92ffe] [--only suggestion ...] [--postgres | --pg ADMIN_URL]
+        [--profile]
 
 Two processes, this checkout's and the code at ``--baseline`` (extracted from git; the
 default is the code before the request costs of issue #12's store room were cut), each
@@ -40,6 +41,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import pstats
 import subprocess
 import sys
 import tempfile
@@ -52,7 +54,7 @@ from perf_common import REPO, Figure, baseline_checkout, env_with_path, median, 
 BEFORE = "4b92ffe"  # the code before this room's cuts (experiment fetch: 7-8 ms at 300)
 
 WORKER = r"""
-import json, sys, time
+import cProfile, json, os, sys, time
 from falcon import testing
 import sigopt_like
 
@@ -135,18 +137,27 @@ AFTER = {
     "given": untimed_after_suggestion,
     "queued": untimed_after_queued,
 }
+profile_to = os.environ.get("PERF_REQUESTS_PROFILE")  # --profile: the timed calls' stats
+profiler = cProfile.Profile() if profile_to else None
 print("ready", flush=True)
 for line in sys.stdin:  # "<request> <count>": answered with the count's seconds
     name, count = line.split()
     times = []
+    profiled = profiler is not None and name != "health"
     for _ in range(int(count)):
         args = (BEFORE[name](),) if name in BEFORE else ()
         start = time.perf_counter()
+        if profiled:
+            profiler.enable()
         REQUESTS[name](*args)
+        if profiled:
+            profiler.disable()
         times.append(time.perf_counter() - start)
         if name in AFTER:
             AFTER[name]()
     print(json.dumps(times), flush=True)
+if profiler is not None:
+    profiler.dump_stats(profile_to)
 conn.close()
 """
 
@@ -167,10 +178,15 @@ REQUESTS = (
 class Worker:
     """One process serving one checkout's app; asked for timed calls."""
 
-    def __init__(self, code: Path, database: str, observations: int) -> None:
+    def __init__(
+        self, code: Path, database: str, observations: int, profile_to: str | None = None
+    ) -> None:
+        env = env_with_path(code)
+        if profile_to is not None:
+            env["PERF_REQUESTS_PROFILE"] = profile_to
         self.proc = subprocess.Popen(
             [sys.executable, "-c", WORKER, database, str(observations)],
-            env=env_with_path(code),
+            env=env,
             cwd=str(code),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -192,6 +208,15 @@ class Worker:
         self.proc.wait(60)
 
 
+def _print_profile(path: str, lines: int = 25) -> None:
+    """The functions of the profiled calls by their own time, then by their cumulative
+    time (the warm-up calls included)."""
+    stats = pstats.Stats(path)
+    for order in ("tottime", "cumulative"):
+        print(f"\n== this checkout's profiled calls, by {order}")
+        stats.sort_stats(order).print_stats(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--observations", type=int, default=300)
@@ -211,6 +236,12 @@ def main(argv: list[str] | None = None) -> int:
         help="each process on a database of a throw-away PostgreSQL server",
     )
     where.add_argument("--pg", help="each process on a new database of this admin URL's server")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile this checkout's timed calls (not /health) with cProfile and print "
+        "the functions that took the most time (use with --only)",
+    )
     args = parser.parse_args(argv)
     chosen = [
         (n, label) for n, label in REQUESTS if n == "health" or not args.only or n in args.only
@@ -223,11 +254,13 @@ def main(argv: list[str] | None = None) -> int:
         # fsync off, as the tests' server: a commit's flush to disk, the same in both
         # processes, would drown the statements measured in the noise of a loaded disk
         admin = stack.enter_context(throwaway_server("fsync=off")) if args.postgres else args.pg
+        profile_to = str(Path(tmp) / "subject.prof") if args.profile else None
         workers = {
             side: Worker(
                 code,
                 fresh_database(admin) if admin else str(Path(tmp) / f"{side}.db"),
                 args.observations,
+                profile_to if side == "subject" else None,
             )
             for side, code in codes.items()
         }
@@ -246,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             for worker in workers.values():
                 worker.close()
+        if profile_to is not None:
+            _print_profile(profile_to)
     ms = {key: median(values) * 1e3 for key, values in times.items()}
     on = "PostgreSQL" if args.postgres or args.pg else "SQLite"
     for side, title in (("subject", "this checkout"), ("baseline", args.baseline)):
