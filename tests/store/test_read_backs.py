@@ -94,3 +94,27 @@ def test_an_update_reads_its_experiment_once(api: Api) -> None:
     assert len(reads) == 1, statements
     assert reply.body == api.get(base).body
     assert (reply.body["name"], reply.body["metadata"]) == ("renamed", {"a": 1})
+
+
+def test_suggestion_creates_answer_without_reading_their_rows_back(api: Api) -> None:
+    """A suggestion (served from the queue, given its point, or the engine's) and a
+    queued suggestion read their row back after the INSERT: on PostgreSQL one of a
+    queued suggestion's five round trips."""
+    made = api.post("/v1/experiments", {"name": "e", "parameters": PARAMETERS}).body
+    base = f"/v1/experiments/{made['id']}"
+    point = {"x": 1.5, "n": 3, "c": "b"}
+    calls: list[tuple[str, Callable[[], Any]]] = [
+        (
+            "queued_suggestions",
+            lambda: api.post(f"{base}/queued_suggestions", {"assignments": point}),
+        ),
+        ("suggestions", lambda: api.post(f"{base}/suggestions")),  # the queued one
+        ("suggestions", lambda: api.post(f"{base}/suggestions", {"assignments": point})),
+        ("suggestions", lambda: api.post(f"{base}/suggestions")),  # the engine's
+    ]
+    for table, call in calls:
+        reply, statements = _statements(api.service, call)
+        assert reply.status == 201, reply.body
+        after = list(_after(statements, f"INSERT INTO {table}"))
+        assert not [s for s in after if s.startswith("SELECT")], (table, statements)
+        assert api.get(f"{base}/{table}/{reply.body['id']}").body == reply.body
