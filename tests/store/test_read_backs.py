@@ -118,3 +118,21 @@ def test_suggestion_creates_answer_without_reading_their_rows_back(api: Api) -> 
         after = list(_after(statements, f"INSERT INTO {table}"))
         assert not [s for s in after if s.startswith("SELECT")], (table, statements)
         assert api.get(f"{base}/{table}/{reply.body['id']}").body == reply.body
+
+
+def test_a_loops_run_and_its_suggestion_are_one_transaction_without_savepoints(
+    api: Api,
+) -> None:
+    """The suggestion and the run of ``experiment.loop()`` are one transaction (see
+    test_archived_run_insert.py); its two writes were savepoints of it, a SAVEPOINT and
+    a RELEASE each (round trips on PostgreSQL) for blocks whose every error undoes the
+    whole request anyway."""
+    client = api.get("/v1/tokens/self").body["client"]
+    body = {"name": "ai", "parameters": PARAMETERS[:1], "metrics": [{"name": "m"}]}
+    eid = api.post(f"/v1/clients/{client}/projects/p/aiexperiments", body).body["id"]
+    path = f"/v1/aiexperiments/{eid}/training_runs"
+    reply, statements = _statements(api.service, lambda: api.post(path, {}))
+    assert reply.status == 201, reply.body
+    assert [s for s in statements if s.startswith("BEGIN IMMEDIATE")] == ["BEGIN IMMEDIATE"]
+    assert not [s for s in statements if "SAVEPOINT" in s], statements
+    assert len(statements) == 13, statements  # 16 before, two transactions of writes

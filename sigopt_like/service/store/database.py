@@ -245,9 +245,13 @@ class Unit:
     :meth:`after_commit` run after a successful commit (waking the task runner).
     """
 
-    def __init__(self, database: Database, on_begin: OnBegin | None = None) -> None:
+    def __init__(
+        self, database: Database, on_begin: OnBegin | None = None, *, savepoints: bool = True
+    ) -> None:
         self._database = database
         self._on_begin = on_begin
+        #: whether each write block of the unit is a savepoint (undone alone if it raises)
+        self.savepoints = savepoints
         self._conn: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
         self._after_commit: list[Callable[[], None]] = []
@@ -369,20 +373,27 @@ class Database:
                 yield own.connection()
             return
         conn = unit.connection()
+        if not unit.savepoints:
+            with translate_errors():
+                yield conn
+            return
         with translate_errors(), conn.begin_nested():
             yield conn
 
     @contextlib.contextmanager
-    def unit(self, on_begin: OnBegin | None = None) -> Iterator[Unit]:
+    def unit(self, on_begin: OnBegin | None = None, *, savepoints: bool = True) -> Iterator[Unit]:
         """Make the block one transaction: committed if it ends normally, else rolled back.
 
-        Inside another unit, the block joins it (``on_begin`` is then ignored).
+        Inside another unit, the block joins it (``on_begin`` and ``savepoints`` are then
+        ignored). Without ``savepoints`` the block's writes are not savepoints of their
+        own (two statements each, round trips on PostgreSQL): for a block that lets every
+        error out, which rolls the whole unit back.
         """
         outer = self._current.get()
         if outer is not None:
             yield outer
             return
-        unit, token = self.start_unit(on_begin)
+        unit, token = self.start_unit(on_begin, savepoints=savepoints)
         try:
             yield unit
         except BaseException:
@@ -390,10 +401,12 @@ class Database:
             raise
         self.end_unit(unit, token, commit=True)
 
-    def start_unit(self, on_begin: OnBegin | None = None) -> tuple[Unit, Token[Unit | None]]:
+    def start_unit(
+        self, on_begin: OnBegin | None = None, *, savepoints: bool = True
+    ) -> tuple[Unit, Token[Unit | None]]:
         """Make a new unit current (for owners that cannot use a ``with`` block, such
         as middleware); :meth:`end_unit` with the returned token ends it."""
-        unit = Unit(self, on_begin)
+        unit = Unit(self, on_begin, savepoints=savepoints)
         return unit, self._current.set(unit)
 
     def end_unit(self, unit: Unit, token: Token[Unit | None], *, commit: bool) -> None:

@@ -852,6 +852,8 @@ class SigoptStore:
         """Make the writes of the block one transaction (committed at its end, rolled back
         if it raises; inside a request's unit of work, that unit): the locks its first
         write takes (an experiment's row on PostgreSQL, SQLite's write lock) are held
-        until the last one is done. Reads before the first write stay snapshots."""
-        with self._db.unit():
+        until the last one is done. Reads before the first write stay snapshots. Its
+        writes are not savepoints of their own (a SAVEPOINT and a RELEASE each, round
+        trips on PostgreSQL): the block must let every error out, undoing all of it."""
+        with self._db.unit(savepoints=False):
             yield
