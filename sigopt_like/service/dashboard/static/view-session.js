@@ -17,6 +17,37 @@ const MAX_SCATTER = 5000;
 // result is the whole history (4.9 MB for 20 tasks of a large campaign), every 3 s
 const TASK_LISTING = { limit: 20, result: "omit" };
 
+// a task that ended without finishing: its bar stays where it stopped, and says so
+const STOPPED = new Set(["failed", "canceled"]);
+
+/**
+ * How a task's bar reads: its fraction, the text beside it and the line under it. A
+ * failed or canceled task's bar stood at, say, 58% beside its badge as if it were still
+ * on its way; it now reads "stopped at 58%", styled as the status, with the reason.
+ */
+function taskProgress(task) {
+  const fraction = task.progress.fraction;
+  const percent = `${Math.round(fraction * 100)}%`;
+  const message = task.progress.message || task.phase;
+  if (!STOPPED.has(task.status)) {
+    return { fraction, percent, message, label: `Task ${task.id} progress`, stopped: null };
+  }
+  const reason = (task.errors || [])[0]?.message || message;
+  const how = task.status === "failed" ? "Failed" : "Canceled";
+  return {
+    fraction,
+    percent: `stopped at ${percent}`,
+    message: `${how} at ${percent}: ${reason}`,
+    label: `Task ${task.id} stopped at ${percent} (${task.status})`,
+    stopped: task.status,
+  };
+}
+
+function progressBar(task) {
+  const p = taskProgress(task);
+  return h("progress", { max: 1, value: p.fraction, "aria-label": p.label, class: p.stopped ? `stopped stopped-${p.stopped}` : null });
+}
+
 function responsesOf(generation) {
   const at = generation.table.columns.indexOf("Response");
   return generation.table.rows.map((row) => row[at]).filter((v) => typeof v === "number");
@@ -281,9 +312,10 @@ export function sessionView(page, sid) {
   function updateTaskRow(task) {
     const row = rows.get(task.id);
     if (!row) return;
-    row.querySelector("progress").value = task.progress.fraction;
-    row.querySelector(".task-percent").textContent = `${Math.round(task.progress.fraction * 100)}%`;
-    row.querySelector(".task-message").textContent = task.progress.message || task.phase;
+    const p = taskProgress(task);
+    row.querySelector("progress").replaceWith(progressBar(task));
+    row.querySelector(".task-percent").textContent = p.percent;
+    row.querySelector(".task-message").textContent = p.message;
     row.querySelector(".task-status").replaceChildren(badge(task.status));
     row.dataset.status = task.status;
   }
@@ -337,8 +369,8 @@ export function sessionView(page, sid) {
         "li",
         { class: "task", "data-task": task.id, "data-status": task.status },
         h("div", { class: "task-head" }, h("strong", null, `#${task.id} ${task.type}`), h("span", { class: "task-status" }, badge(task.status)), h("span", { class: "muted" }, when(task.created)), cancel),
-        h("div", { class: "task-progress" }, h("progress", { max: 1, value: task.progress.fraction, "aria-label": `Task ${task.id} progress` }), h("span", { class: "task-percent" }, `${Math.round(task.progress.fraction * 100)}%`)),
-        h("div", { class: "task-message muted" }, task.progress.message || task.phase),
+        h("div", { class: "task-progress" }, progressBar(task), h("span", { class: "task-percent" }, taskProgress(task).percent)),
+        h("div", { class: "task-message muted" }, taskProgress(task).message),
         errors.length ? h("ul", { class: "task-errors" }, errors) : null,
       );
       rows.set(task.id, row);

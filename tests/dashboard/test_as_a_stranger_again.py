@@ -1,0 +1,59 @@
+"""The dashboard tried again as a stranger would, in a real browser (headless Chromium).
+
+A failed or canceled task's bar says where it stopped, styled as its end, with the
+reason; an experiment's page follows new observations and suggestions while it is open;
+the experiments list says how many of how many it shows and reads the rest on demand;
+tables show numbers without the zeros a rounded value ends with.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from sigopt_like.errors import TaskFailedError
+from tests.dashboard import site
+from tests.dashboard.conftest import Site, Tab
+
+ACCENT = "(el) => getComputedStyle(el).accentColor"
+
+
+def test_a_stopped_task_says_where_it_stopped(tab: Tab, dashboard_site: Site) -> None:
+    """A failed task's bar stayed at 40% (a canceled one's at 5%) beside its badge, drawn
+    as a running task's: nothing said it would go no further, nor why."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    sid = site.simulated_campaign(conn, f"Stops {uuid.uuid4().hex[:6]}", gens=0)
+    campaign = conn.sessions(sid)
+    campaign.generate(wait=True)
+    with pytest.raises(TaskFailedError):  # a column the space does not have
+        campaign.experiments.put(
+            type="designed", table={"columns": ["A", "Response"], "rows": [[1, 2]]}, wait=True
+        )
+    failed = next(t for t in campaign.tasks.list().data if t.status == "failed")
+    long = campaign.simulate(ngens=100)
+    deadline = time.monotonic() + 60
+    while campaign.tasks(long.id).fetch().progress.fraction <= 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    campaign.tasks(long.id).cancel()
+    while (canceled := campaign.tasks(long.id).fetch()).status != "canceled":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/sessions/{sid}")
+    running = page.locator(".task[data-status=success] progress").first.evaluate(ACCENT)
+    for task, how in ((failed, "Failed"), (canceled, "Canceled")):
+        row = page.locator(f'.task[data-task="{task.id}"]')
+        percent = f"{round(task.progress.fraction * 100)}%"
+        expect(row.locator(".task-percent")).to_have_text(f"stopped at {percent}")
+        bar = row.locator("progress")
+        label = f"Task {task.id} stopped at {percent} ({task.status})"
+        expect(bar).to_have_attribute("aria-label", label)
+        reason = task.errors[0].message if task.errors else task.progress.message
+        expect(row.locator(".task-message")).to_have_text(f"{how} at {percent}: {reason}")
+        assert bar.evaluate(ACCENT) != running, how  # not drawn as a bar on its way
+    assert tab.errors == [] and tab.dialogs == []
