@@ -57,3 +57,31 @@ def test_a_stopped_task_says_where_it_stopped(tab: Tab, dashboard_site: Site) ->
         expect(row.locator(".task-message")).to_have_text(f"{how} at {percent}: {reason}")
         assert bar.evaluate(ACCENT) != running, how  # not drawn as a bar on its way
     assert tab.errors == [] and tab.dialogs == []
+
+
+def test_table_numbers_drop_trailing_zeros(tab: Tab, dashboard_site: Site) -> None:
+    """Tables showed "1.00000e+300" and "2.50000e-7" (the tick labels already read "1e+300"),
+    and an observation's value kept 4 significant digits where a parameter's kept 6. Now
+    both are like the command line's `{:.6g}`: 6 significant digits, no trailing zeros."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    e = conn.experiments.create(
+        name=f"tiny and huge {uuid.uuid4().hex[:6]}",
+        parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+    )
+    conn.experiments(e.id).observations().create_batch(
+        observations=[
+            {"assignments": {"x": 2.5e-7}, "value": 1e300},
+            {"assignments": {"x": 0.123456789}, "value": 1.234567e300},
+            {"assignments": {"x": 0.5}, "value": 0.934170},
+        ]
+    )
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{e.id}")
+    observations = page.locator('table[aria-label="Observations"]')
+    values = observations.locator('td[data-label="Values"]')
+    expect(values).to_have_text(["0.93417", "1.23457e+300", "1e+300"])
+    expect(observations.locator('td[data-label="x"]')).to_have_text(["0.5", "0.123457", "2.5e-7"])
+    texts = page.eval_on_selector_all("td", "els => els.map((e) => e.textContent)")
+    assert not [t for t in texts if "0e" in t], texts
+    assert tab.errors == [] and tab.dialogs == []

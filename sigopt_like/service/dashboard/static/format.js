@@ -1,16 +1,23 @@
 // Numbers, times and downloads: the small formatting rules of the pages.
 
-/** A measured value: up to 4 significant digits, "—" when missing. */
+/**
+ * A measured value: up to `digits` significant digits (4 by default), the zeros a
+ * rounded value ends with dropped ("1e+300", not "1.000e+300"; "2.5e-7"), as the command
+ * line's `{:.6g}` and the charts' tick labels show numbers; "—" when missing.
+ */
 export function num(value, digits = 4) {
   if (value === null || value === undefined || Number.isNaN(value)) return "—";
   if (typeof value !== "number") return String(value);
   if (Number.isInteger(value) && Math.abs(value) < 1e6) return String(value);
   const abs = Math.abs(value);
-  if (abs !== 0 && (abs >= 1e6 || abs < 1e-3)) return value.toExponential(digits - 1);
+  if (abs !== 0 && (abs >= 1e6 || abs < 1e-3)) {
+    return value.toExponential(digits - 1).replace(/\.?0+(?=e)/, "");
+  }
   return String(Number(value.toPrecision(digits)));
 }
 
-/** A parameter value as the tables show it. */
+/** A parameter value, or a value in a table: 6 significant digits, as the command line
+ * shows them (a design's CSV download has every digit). */
 export function cell(value) {
   return typeof value === "number" ? num(value, 6) : value === null ? "—" : String(value);
 }

@@ -23,9 +23,9 @@ const TICK_GAP = 8; // between a tick label and its axis
 const AXIS_NAME_ROOM = 26; // the rotated axis name, left of the tick labels
 
 /** A tick's label: 3 significant digits, without the zeros a round tick ends with
- * ("8e+307", not "8.00e+307"). */
+ * ("8e+307", not "8.00e+307"; num drops them). */
 export function tickText(value) {
-  return num(value, 3).replace(/\.0+(?=e|$)|(\.\d*?)0+(?=e|$)/, "$1");
+  return num(value, 3);
 }
 
 /** About `count` round tick values covering [lo, hi]. */
