@@ -85,3 +85,38 @@ def test_table_numbers_drop_trailing_zeros(tab: Tab, dashboard_site: Site) -> No
     texts = page.eval_on_selector_all("td", "els => els.map((e) => e.textContent)")
     assert not [t for t in texts if "0e" in t], texts
     assert tab.errors == [] and tab.dialogs == []
+
+
+def test_an_experiment_page_follows_new_observations(tab: Tab, dashboard_site: Site) -> None:
+    """An experiment's page was read once: observations and suggestions made by a script
+    while it was open never showed (a campaign's page follows its tasks), until a reload."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    eid = site.branin_experiment(conn, f"Followed {uuid.uuid4().hex[:6]}", rounds=2)
+    exp = conn.experiments(eid)
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{eid}")
+    headings = page.locator(".card h2")
+    expect(headings.filter(has_text="Observations (")).to_have_text("Observations (2)")
+    expect(headings.filter(has_text="Open suggestions")).to_have_text("Open suggestions (1)")
+    page.evaluate("window.notReloaded = true")
+    s = exp.suggestions().create()
+    expect(headings.filter(has_text="Open suggestions")).to_have_text(
+        "Open suggestions (2)", timeout=15_000
+    )
+    exp.observations().create(suggestion=s.id, value=1.25)
+    expect(headings.filter(has_text="Observations (")).to_have_text(
+        "Observations (3)", timeout=15_000
+    )
+    expect(
+        page.locator('table[aria-label="Observations"] td[data-label="Values"]').first
+    ).to_have_text("1.25")
+    assert page.evaluate("window.notReloaded") is True
+    # while nothing changes, the page looks (the experiment, one open suggestion) but does
+    # not read the observations again
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.wait_for_timeout(7_000)
+    assert any(u.endswith(f"/v1/experiments/{eid}") for u in asked), asked
+    assert not [u for u in asked if "/observations" in u], asked
+    assert tab.errors == [] and tab.dialogs == []

@@ -9,8 +9,10 @@ import { chart, PALETTE, parallelCoordinates } from "./plots.js";
 import { assignmentsText, maximizes, metricValue, optimizedMetrics, valuesText } from "./sigopt.js";
 
 const TABLE_ROWS = 100;
-// after an answer that may pass (a 429, no connection), the page tries again this soon
-const RETRY_MS = 4000;
+// the page looks for new observations and suggestions this often (as a campaign's page
+// looks for new tasks), and after an answer that may pass (a 429, no connection) loads
+// again at the next look
+const POLL_MS = 3000;
 // observations read for the plots: the latest ones past it
 const MAX_OBSERVATIONS = 5000;
 
@@ -106,14 +108,32 @@ function assignmentsTable(experiment, items, label, extra) {
 /** One SigOpt experiment's page. */
 export function experimentView(page, eid) {
   const root = h("div", { class: "page" }, h("p", { class: "muted" }, "Loading…"));
-  let gone = false;
-  let retry = null;
+  const trouble = h("div", { class: "page-trouble", role: "status" });
+  // seen: what the last load was read at (see changeKey); shown: what the page was last
+  // drawn from (the same data again draws nothing); failed: the last load did not finish
+  // for a reason that may pass (see isFinal)
+  const state = { loading: false, again: false, gone: false, seen: "", shown: "", failed: false };
+  let timer = null;
+  const onVisibility = () => {
+    if (!document.hidden) poll();
+  };
+  document.addEventListener("visibilitychange", onVisibility);
   page.onDispose(() => {
-    gone = true;
-    clearTimeout(retry);
+    state.gone = true;
+    clearInterval(timer);
+    document.removeEventListener("visibilitychange", onVisibility);
   });
 
+  // what changes when an observation or a suggestion is made, updated or deleted
+  const changeKey = (experiment, open) =>
+    JSON.stringify([experiment.updated, experiment.state, experiment.progress?.observation_count, experiment.progress?.last_observation?.id, open.count, open.data[0]?.id]);
+
   async function load() {
+    if (state.loading) {
+      state.again = true;
+      return;
+    }
+    state.loading = true;
     try {
       const experiment = await page.api.get(experimentPath(eid));
       const [observations, best, open] = await Promise.all([
@@ -121,7 +141,13 @@ export function experimentView(page, eid) {
         page.api.get(experimentPath(eid, "best_assignments")),
         page.api.get(experimentPath(eid, "suggestions"), { state: "open", limit: 100 }),
       ]);
-      if (gone) return;
+      if (state.gone) return;
+      state.failed = false;
+      trouble.replaceChildren();
+      state.seen = changeKey(experiment, open);
+      const drawnFrom = JSON.stringify([experiment, observations, best, open]);
+      if (drawnFrom === state.shown) return;
+      state.shown = drawnFrom;
       page.setTitle(experiment.name);
       const chronological = [...observations].reverse();
       const total = Math.max(experiment.progress?.observation_count ?? 0, observations.length);
@@ -153,7 +179,9 @@ export function experimentView(page, eid) {
         metrics.length === 2 ? "Best assignments · the Pareto front" : "Best assignments",
         best.data.length ? assignmentsTable(experiment, best.data, "Best assignments", bestExtra) : notice("None yet."),
       );
+      const scroll = window.scrollY;
       root.replaceChildren(
+        trouble,
         h(
           "div",
           { class: "page-head" },
@@ -185,20 +213,52 @@ export function experimentView(page, eid) {
           total > TABLE_ROWS ? notice(`The latest ${TABLE_ROWS} of ${total.toLocaleString("en")} shown.`) : null,
         ),
       );
+      window.scrollTo(0, scroll);
     } catch (error) {
-      if (gone) return;
+      if (state.gone) return;
       if (!isFinal(error)) {
-        // a 429 or a lost connection was "Experiment not available" for good
-        root.replaceChildren(notice(`Could not load the experiment (${error.message}); trying again in a few seconds.`, "error page-trouble"));
-        retry = setTimeout(load, RETRY_MS);
+        // a 429 or a lost connection was "Experiment not available" for good; the page
+        // keeps what it shows and loads again at the next look
+        state.failed = true;
+        const what = state.shown ? "Could not refresh" : "Could not load the experiment";
+        trouble.replaceChildren(notice(`${what} (${error.message}); trying again in a few seconds.`, "error"));
+        if (!state.shown) root.replaceChildren(trouble);
         return;
       }
+      clearInterval(timer);
       const text = error.status === 404 ? "There is no experiment with this id that you can see." : error.message;
       page.setTitle("Experiment not available");
       root.replaceChildren(h("div", { class: "crumbs" }, h("a", { href: "#/experiments" }, "SigOpt experiments")), h("h1", null, "Experiment not available"), notice(text, "error"));
       root.dataset.refused = String(error.status);
+    } finally {
+      state.loading = false;
+      if (state.again && !state.gone) {
+        state.again = false;
+        load();
+      }
     }
   }
+
+  // new observations and suggestions, made by scripts while the page is open: a look at
+  // the experiment and its open suggestions, and a whole load only when they changed
+  async function poll() {
+    if (document.hidden || state.loading || state.gone) return;
+    if (state.failed) {
+      load();
+      return;
+    }
+    try {
+      const [experiment, open] = await Promise.all([
+        page.api.get(experimentPath(eid)),
+        page.api.get(experimentPath(eid, "suggestions"), { state: "open", limit: 1 }),
+      ]);
+      if (changeKey(experiment, open) !== state.seen) load();
+    } catch {
+      // a failed look is tried again at the next tick
+    }
+  }
+
+  timer = setInterval(poll, POLL_MS);
   load();
   return root;
 }
