@@ -120,3 +120,37 @@ def test_an_experiment_page_follows_new_observations(tab: Tab, dashboard_site: S
     assert any(u.endswith(f"/v1/experiments/{eid}") for u in asked), asked
     assert not [u for u in asked if "/observations" in u], asked
     assert tab.errors == [] and tab.dialogs == []
+
+
+def test_more_than_a_page_of_experiments(tab: Tab, dashboard_site: Site) -> None:
+    """The list read at most 1,000 experiments and said "1000 experiments" of 1,005: the
+    five oldest were nowhere, and nothing said so. It now says "Showing the newest 1,000
+    of 1,005", reads the rest on "Show more", and a filter searches them all."""
+    page = tab.page
+    person = site.make_person(dashboard_site.served, "many")
+    conn = site.connect(dashboard_site.served, person)
+    parameters = [{"name": "x", "type": "int", "bounds": {"min": 0, "max": 3}}]
+    oldest = conn.experiments.create(name="The very first screen", parameters=parameters)
+    for i in range(1004):
+        conn.experiments.create(name=f"bulk {i:04d}", parameters=parameters)
+    tab.sign_in(person)
+    page.click("nav >> text=SigOpt experiments")
+    summary = page.locator(".page-head p.muted")
+    expect(summary).to_contain_text("Showing the newest 1,000 of 1,005 experiments")
+    rows = page.locator("#experiments-table tbody tr")
+    expect(rows).to_have_count(1000)
+    first = page.locator("#experiments-table a.name", has_text="The very first screen")
+    expect(first).to_have_count(0)
+    page.fill("#experiment-filter", "very first")  # not read yet: the service searches
+    expect(first).to_have_count(1)
+    expect(rows).to_have_count(1)
+    page.fill("#experiment-filter", "")
+    expect(rows).to_have_count(1000)
+    page.click("#more-experiments")
+    expect(rows).to_have_count(1005)
+    expect(summary).to_have_text("1,005 experiments")
+    expect(page.locator("#more-experiments")).to_be_hidden()
+    first.click()
+    expect(page.locator("#experiment-name")).to_have_text("The very first screen")
+    assert page.url.endswith(f"#/experiments/{oldest.id}")
+    assert tab.errors == [] and tab.dialogs == []

@@ -6,6 +6,8 @@ import { when } from "./format.js";
 import { optimizedMetrics, valuesText } from "./sigopt.js";
 
 const COLUMNS = ["Experiment", "State", "Observations", "Best", "Metrics", "Updated"];
+// experiments read at a time (the API's largest page); "Show more" reads the next ones
+const PAGE = 1000;
 
 function row(experiment) {
   const progress = experiment.progress || {};
@@ -27,46 +29,87 @@ function row(experiment) {
 /** The list of SigOpt experiments. */
 export function experimentsView(page) {
   page.setTitle("SigOpt experiments");
-  const summary = h("p", { class: "muted" });
+  const summary = h("p", { class: "muted", id: "experiments-summary" });
   const filter = h("input", { type: "search", id: "experiment-filter", placeholder: "Filter by name", "aria-label": "Filter experiments" });
   const results = h("div", { id: "experiments-table" });
   const showDeleted = h("input", { type: "checkbox", id: "show-deleted", checked: page.query.get("deleted") === "1" });
   const deletedLabel = h("span", null, "Show deleted experiments");
-  let experiments = [];
+  const more = h("button", { type: "button", class: "secondary", id: "more-experiments", hidden: true }, "Show more");
+  // experiments: those read, newest first; total: how many the service has (for the
+  // search it was asked, if any); before: the cursor of the rest, null when all are read;
+  // search: the name searched at the service (past one page: see needServer)
+  const state = { experiments: [], total: 0, before: null, search: "", generation: 0 };
+
+  // the whole list is read: filtering it needs no service
+  const needServer = () => state.before !== null || state.search !== "";
 
   function render() {
     const needle = filter.value.trim().toLowerCase();
+    const { experiments } = state;
     const deleted = experiments.filter((e) => e.state === "deleted").length;
     const listed = showDeleted.checked ? experiments : experiments.filter((e) => e.state !== "deleted");
     const shown = listed.filter((e) => !needle || e.name.toLowerCase().includes(needle) || e.id === needle);
     const active = experiments.length - deleted;
-    summary.textContent = `${active} experiment${active === 1 ? "" : "s"}${deleted ? `, ${deleted} deleted` : ""}`;
+    const counted = `${active.toLocaleString("en")} experiment${active === 1 ? "" : "s"}${deleted ? `, ${deleted.toLocaleString("en")} deleted` : ""}`;
+    const matching = state.search ? ` matching “${state.search}”` : "";
+    // a list cut at a page said nothing of the rest: "showing 1,000 of 1,234"
+    summary.textContent =
+      experiments.length < state.total
+        ? `Showing the newest ${experiments.length.toLocaleString("en")} of ${state.total.toLocaleString("en")} experiments${matching} (${counted} among them): “Show more” below, or filter by name.`
+        : `${counted}${matching}`;
     deletedLabel.textContent = `Show deleted experiments (${deleted})`;
     results.replaceChildren(
       shown.length
         ? table(COLUMNS, shown.map(row), { label: "SigOpt experiments", numeric: (j) => j === 2 || j === 3, stack: true })
         : notice(
-            listed.length
+            listed.length || state.search
               ? "No experiment matches."
               : deleted
                 ? "Every experiment is deleted: tick “Show deleted experiments” to see them."
                 : "No SigOpt experiments yet (conn.experiments.create(...) or the sigopt client).",
           ),
     );
+    more.hidden = !state.before;
   }
 
-  filter.addEventListener("input", render);
+  async function load({ append = false } = {}) {
+    const generation = ++state.generation;
+    const search = append ? state.search : needServer() || state.search ? filter.value.trim() : "";
+    try {
+      const list = await page.api.get("/v1/experiments", { state: "all", limit: PAGE, search, before: append ? state.before : null });
+      if (generation !== state.generation) return;
+      state.experiments = append ? [...state.experiments, ...list.data] : list.data;
+      state.total = list.count;
+      state.before = list.paging.before;
+      state.search = search;
+      render();
+    } catch (error) {
+      results.replaceChildren(notice(error.message, "error"));
+    }
+  }
+
+  let debounce = null;
+  filter.addEventListener("input", () => {
+    render();
+    if (!needServer()) return;
+    // more than a page: the service searches them all, the names it has not sent too
+    clearTimeout(debounce);
+    debounce = setTimeout(() => load(), 250);
+  });
   showDeleted.addEventListener("change", () => {
     // in the address, so that back, forward and reload keep the choice
     history.replaceState(null, "", showDeleted.checked ? "#/experiments?deleted=1" : "#/experiments");
     render();
   });
-  page.api
-    .all("/v1/experiments", { state: "all" }, 1000)
-    .then((list) => {
-      experiments = list;
-      render();
-    })
-    .catch((error) => results.replaceChildren(notice(error.message, "error")));
-  return h("div", { class: "page" }, h("div", { class: "page-head" }, h("h1", null, "SigOpt experiments"), summary), h("div", { class: "toolbar" }, filter, h("label", { class: "check" }, showDeleted, deletedLabel)), results);
+  more.addEventListener("click", () => load({ append: true }));
+  page.onDispose(() => clearTimeout(debounce));
+  load();
+  return h(
+    "div",
+    { class: "page" },
+    h("div", { class: "page-head" }, h("h1", null, "SigOpt experiments"), summary),
+    h("div", { class: "toolbar" }, filter, h("label", { class: "check" }, showDeleted, deletedLabel)),
+    results,
+    more,
+  );
 }
