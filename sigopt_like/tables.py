@@ -729,35 +729,6 @@ def _response_problem(value: Any, missing_ok: bool) -> str | None:
     return f"response {value!r} is not a finite number: an infinity is refused{tip}"
 
 
-def response_cell_problems(
-    table: Table, *, max_problems: int = DEFAULT_MAX_PROBLEMS
-) -> list[Problem]:
-    """Every Response cell of ``table`` that is not a response whatever the session's
-    design (text that is not a number, an infinity, a number past a float's range, a
-    boolean, a list, a whole number a float cannot hold as written), named by row and
-    column as :func:`validate_experiments` names it; empty if there is none.
-
-    The rule is :func:`_response_problem`'s, the one the update task's validation asks.
-    A missing response is not asked here: whether a row may leave it empty depends on
-    the design, which only the task reads. Needs no space, so the service asks it of a
-    table before it starts the task that stores it. Before, only a whole number past
-    2**53 was refused at once; ``"abc"``, ``"inf"`` or ``true`` was accepted (202), and
-    the task then failed on it."""
-    if RESPONSE not in table.columns:
-        return []
-    at = table.columns.index(RESPONSE)
-    problems = []
-    for i, row in enumerate(table.rows):
-        value = row[at] if at < len(row) else None
-        if is_missing_response(value):
-            continue  # allowed or not by the design: the task's to say
-        # missing_ok=False: no tip to leave the cell empty, which the row may not allow
-        message = _response_problem(value, missing_ok=False)
-        if message is not None:
-            problems.append(_cell_problem(table.row_number(i), RESPONSE, message))
-    return capped_problems(problems, "table", max_problems)
-
-
 def _cell_problem(line: int, column: str | None, message: str) -> Problem:
     """A problem of the cell at ``line`` (the file's row) and ``column`` (None: the row)."""
     where = f"row {line}" + (f", column {column}" if column else "")

@@ -99,6 +99,17 @@ class Api(ServiceApi):
         assert r.status == 200, r
         return {"columns": r.body["columns"], "rows": r.body["rows"]}
 
+    def refused_experiments(self, sid: str, kind: str, table: dict[str, Any]) -> list[Any]:
+        """Put experiments that are refused as the task is started (422 expected, no
+        task queued, nothing stored): the problems the answer lists."""
+        before = self.snapshot(sid)
+        r = self.post(f"/v1/sessions/{sid}/experiments", {"type": kind, "table": table})
+        assert r.status == 422, r
+        assert self.snapshot(sid) == before
+        errors: list[Any] = r.body["detail"]["errors"]
+        assert r.body["message"] == f"The table cannot be stored: {errors[0]['message']}"
+        return errors
+
     def put_experiments(
         self, sid: str, kind: str, table: dict[str, Any], generate_next: bool = False
     ) -> dict[str, Any]:

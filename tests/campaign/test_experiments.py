@@ -108,26 +108,17 @@ def test_every_bad_value_is_reported_with_row_and_column(api, ready):
             [0, 0, 1.5, "x", None],
         ],
     }
-    # a response that is no number whatever the design is refused when sent (a 422, no
-    # task); before, the task failed on it along with the rest
-    refused = api.post(f"/v1/sessions/{sid}/experiments", {"type": "initial", "table": table})
-    assert refused.status == 422, refused
-    assert [(e["row"], e["column"]) for e in refused.body["detail"]["errors"]] == [(5, "Response")]
+    # every bad cell in one answer, parameters and responses alike (a 422, no task);
+    # before, the responses were refused first, and the task then failed on the rest
+    errors = api.refused_experiments(sid, "initial", table)
+    where = [(e["row"], e["column"]) for e in errors]
+    assert where == [(3, "a"), (4, "d"), (5, "Response"), (6, "Response")]
+    assert all(e["field"] == "table" for e in errors)
     assert api.snapshot(sid) == before
-    table["rows"][3][4] = 2.0
-    task = api.put_experiments(sid, "initial", table)
-    assert task["status"] == "failed"
-    where = {(e["row"], e["column"]) for e in task["errors"]}
-    assert where == {(3, "a"), (4, "d"), (6, "Response")}
-    assert all(e["category"] == "validation" for e in task["errors"])
-    after = api.snapshot(sid)
-    assert after["session"] == before["session"] and after["history"] == before["history"]
-    assert after["generations"] == before["generations"]
-    columns = api.put_experiments(
+    columns = api.refused_experiments(
         sid, "initial", {"columns": ["a", "b", "c", "Response"], "rows": []}
     )
-    assert columns["status"] == "failed"
-    assert columns["errors"][0]["column"] == "d"
+    assert columns[0]["column"] == "d"
 
 
 def test_designed_rows_must_match_the_design_exactly(api, ready):
@@ -164,11 +155,10 @@ def test_designed_responses_may_be_missing_extras_may_not(api, ready):
     rows[2][-1] = ""
     extra_ok = [0, 0, 1.5, "x", 0.25]
     extra_missing = [1, 1, 1.5, "x", None]
-    task = api.put_experiments(
+    errors = api.refused_experiments(
         sid, "designed", {"columns": filled["columns"], "rows": [*rows, extra_ok, extra_missing]}
     )
-    assert task["status"] == "failed"
-    assert [(e["row"], e["column"]) for e in task["errors"]] == [(len(rows) + 3, "Response")]
+    assert [(e["row"], e["column"]) for e in errors] == [(len(rows) + 3, "Response")]
     task = api.put_experiments(
         sid, "designed", {"columns": filled["columns"], "rows": [*rows, extra_ok]}
     )
@@ -216,14 +206,11 @@ def test_na_responses_are_stored_missing_as_dash_is(api, ready):
     for row, mark in zip(rows[: len(marks)], marks, strict=True):
         row[-1] = mark
     extra_na = [1, 1, 1.5, "x", "NA"]
-    before = api.snapshot(sid)
-    task = api.put_experiments(
+    errors = api.refused_experiments(
         sid, "designed", {"columns": filled["columns"], "rows": [*rows, extra_na]}
     )
-    assert task["status"] == "failed"
-    assert [(e["row"], e["column"]) for e in task["errors"]] == [(len(rows) + 2, "Response")]
-    assert "the response is missing" in task["errors"][0]["message"]
-    assert api.snapshot(sid)["history"] == before["history"]
+    assert [(e["row"], e["column"]) for e in errors] == [(len(rows) + 2, "Response")]
+    assert "the response is missing" in errors[0]["message"]
 
     lab_file = io.StringIO()  # as a lab's spreadsheet or R writes it
     csv.writer(lab_file).writerows([filled["columns"], *rows])
@@ -250,17 +237,14 @@ def test_an_empty_parameter_cell_says_what_to_put_there(api, ready):
     (or '-') in a parameter column stays refused; before, the message did not say what
     belongs there, nor that '-' marks a missing response only."""
     sid = ready
-    before = api.snapshot(sid)
     table = Table.from_csv("a,b,c,d,Response\n0,,1.5,x,1\n1,1,2.5,-,2\n")
-    task = api.put_experiments(sid, "initial", table.to_dict())
-    assert task["status"] == "failed"
-    assert [(e["row"], e["column"]) for e in task["errors"]] == [(2, "b"), (3, "d")]
-    first, second = (e["message"] for e in task["errors"])
+    errors = api.refused_experiments(sid, "initial", table.to_dict())
+    assert [(e["row"], e["column"]) for e in errors] == [(2, "b"), (3, "d")]
+    first, second = (e["message"] for e in errors)
     assert first.startswith("row 2, column b: the value is missing")
     assert "put one of its levels (0, 1, 2, 3) there" in first
     assert "put one of its levels (x, y, z, w) there" in second
     assert "'-' marks a response not measured, in the Response column only" in second
-    assert api.snapshot(sid)["history"] == before["history"]
 
 
 def test_a_huge_response_is_named_short_in_a_message(api, ready):
@@ -293,13 +277,15 @@ def test_a_categorical_level_na_stays_a_level(api):
     }
     assert api.put_space(sid, space, 4, 1)["status"] == "success"
     table = Table.from_csv("a,ion,Response\n0,NA,1.5\n1,Na,NA\n2,K,2\n")
-    task = api.put_experiments(sid, "initial", table.to_dict())
-    assert task["status"] == "failed"  # the NA response of an extra row is missing
-    assert [(e["row"], e["column"]) for e in task["errors"]] == [(3, "Response")]
+    errors = api.refused_experiments(sid, "initial", table.to_dict())
+    # the NA response of an extra row is missing
+    assert [(e["row"], e["column"]) for e in errors] == [(3, "Response")]
     rows = [[0, "NA", 1.5], [1, "Na", 0.5], [2, "na", 2.0]]
-    task = api.put_experiments(sid, "initial", {"columns": ["a", "ion", "Response"], "rows": rows})
-    assert task["status"] == "failed"  # "na" is not a level: the levels are case-sensitive
-    assert [(e["row"], e["column"]) for e in task["errors"]] == [(4, "ion")]
+    errors = api.refused_experiments(
+        sid, "initial", {"columns": ["a", "ion", "Response"], "rows": rows}
+    )
+    # "na" is not a level: the levels are case-sensitive
+    assert [(e["row"], e["column"]) for e in errors] == [(4, "ion")]
     task = api.put_experiments(
         sid, "initial", {"columns": ["a", "ion", "Response"], "rows": rows[:2]}
     )
@@ -621,9 +607,7 @@ def test_a_whole_number_near_a_level_is_refused_not_snapped(api):
     before = api.snapshot(sid)
     for cell in (wide + 1, str(wide + 1), 2**62 + 1):
         table = {"colHeaders": ["d", "n", "Response"], "data": [["y", cell, 1.5]]}
-        task = api.put_experiments(sid, "initial", table)
-        assert task["status"] == "failed", task
-        [error] = task["errors"]
+        [error] = api.refused_experiments(sid, "initial", table)
         assert (error["row"], error["column"]) == (2, "n"), error
         assert (
             f"{cell if isinstance(cell, int) else repr(cell)} is not a level of 'n'"
@@ -641,7 +625,7 @@ def test_a_whole_number_near_a_level_is_refused_not_snapped(api):
 def test_a_daptics_tables_colheaders_are_read_by_name_or_refused_naming_them(api, ready):
     """A Daptics table's ``colHeaders`` are read, not ignored: in another order than the
     space's parameters each cell goes to the parameter its header names; a header that
-    names no parameter fails the update naming it, nothing stored. Before, ``colHeaders``
+    names no parameter is refused naming it (a 422), nothing stored. Before, ``colHeaders``
     that were not a list of names were refused as "a table needs 'columns'", as if the key
     sent had not been read: the refusal names ``colHeaders`` (and ``data``) now."""
     reordered = {
@@ -659,10 +643,9 @@ def test_a_daptics_tables_colheaders_are_read_by_name_or_refused_naming_them(api
         "colHeaders": ["a", "b", "c", "d", "e", "Response"],
         "data": [[1, 3, 2.5, "y", 0, 1]],
     }
-    task = api.put_experiments(ready, "initial", unknown)
-    assert task["status"] == "failed", task
-    assert [(e["row"], e["column"]) for e in task["errors"]] == [(1, "e")], task["errors"]
-    assert "column 'e' is not a parameter of the space" in task["errors"][0]["message"]
+    errors = api.refused_experiments(ready, "initial", unknown)  # a 422, no task
+    assert [(e["row"], e["column"]) for e in errors] == [(1, "e")], errors
+    assert "column 'e' is not a parameter of the space" in errors[0]["message"]
     for bad, key in (
         ({"colHeaders": ["a", 2, "Response"], "data": []}, "colHeaders"),
         ({"colHeaders": "a,b,c,d,Response", "data": []}, "colHeaders"),

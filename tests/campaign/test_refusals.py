@@ -85,7 +85,7 @@ def test_failed_update_changes_nothing_but_the_task_list(api, designed):
     before = api.snapshot(sid)
     design = api.get(f"/v1/sessions/{sid}/design").body["table"]
     rows = [list(r) for r in design["rows"]]
-    rows[3][0] = 99
+    rows[3][0] = (rows[3][0] + 1) % 3  # a level, but not the design's (a task's problem)
     task = api.put_experiments(sid, "designed", {"columns": design["columns"], "rows": rows})
     assert task["status"] == "failed"
     assert task["errors"][0]["row"] == 5 and task["errors"][0]["column"] == "a"

@@ -281,9 +281,9 @@ def test_nan_as_windows_lab_software_writes_it_is_a_response_not_measured(conn, 
     wrong_lines = list(lines)  # the third experiment (file row 4) with NaN as its p1
     wrong_lines[3] = ",".join(["-nan(ind)", *map(str, rows[2][1:])])
     wrong.write_text("\r\n".join(wrong_lines) + "\r\n")
-    with pytest.raises(TaskFailedError) as refused:
+    with pytest.raises(ValidationError) as refused:  # a 422 when sent: no task
         session.experiments.put(type="designed", table=wrong, wait=True)
-    assert [(e.row, e.column) for e in refused.value.errors] == [(4, "p1")]
+    assert [(e["row"], e["column"]) for e in refused.value.errors] == [(4, "p1")]
     assert "'-nan(ind)' is not a number ('p1' is numerical); NaN means not measured only in " in (
         str(refused.value)
     )
@@ -307,7 +307,7 @@ def test_csv_text_is_a_table_and_an_empty_one_says_so(session):
     directory: 'p1,c,Response\\n...'"), though ``Table.from_csv`` reads text; and an empty
     list of dicts was refused as "found " with nothing after it."""
     before = session.history.fetch().to_dict()
-    with pytest.raises(TaskFailedError, match=r"found no column names \(an empty table\)"):
+    with pytest.raises(ValidationError, match=r"found no column names \(an empty table\)"):
         session.experiments.put(type="initial", table=[], wait=True)
     assert session.history.fetch().to_dict() == before
     text = "p1,c,Response\r\n3,a,1.5\r\n4,b,2.5\r\n"

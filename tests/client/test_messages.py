@@ -28,16 +28,19 @@ def designed(embedded_conn):
 
 def test_each_problem_names_its_place_once(designed):
     """Before: 'row 2, column Response: row 2, column Response: ...'. A response that is
-    not a number is refused when the table is sent (a 422, no task), named once."""
+    not a number is refused when the table is sent (a 422, no task), named once; a
+    designed row may leave it empty, and the answer says so."""
     session, rows = designed
     rows[0]["Response"] = "abc"
     with pytest.raises(ValidationError) as info:
         session.experiments.put(type="designed", table=rows, wait=True)
-    assert info.value.message == (
-        "The table cannot be stored: row 2, column Response: response 'abc' is not a number"
+    words = (
+        "row 2, column Response: response 'abc' is not a number (leave the cell empty, '-' "
+        "or NA if it was not measured)"
     )
+    assert info.value.message == f"The table cannot be stored: {words}"
     (problem,) = info.value.errors
-    assert problem["message"] == "row 2, column Response: response 'abc' is not a number"
+    assert problem["message"] == words
 
 
 def test_one_numbering_per_message(designed):

@@ -6,7 +6,8 @@ experiments and tasks stay as they were.
 Before: sent as plain JSON (``curl``, a script's own HTTP; ``conn.transport`` here), such a
 table was accepted (202), and only the update task then failed on it ("response 'abc' is
 not a number"): accepted, then failed. A missing response (null, "", "-", NA, NaN text)
-is still the task's to judge, since the design says which rows may leave it empty.
+is judged by the design, which says which rows may leave it empty: known as the task is
+started, so it is refused with the rest (an initial experiment needs its response).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from sigopt_like import TaskFailedError, ValidationError
+from sigopt_like import ValidationError
 
 from .response_tables import SPACE, session_state, table_body
 
@@ -67,7 +68,9 @@ def test_every_refused_cell_is_named(conn: Any, sid: str) -> None:
     assert [(e["row"], e["column"]) for e in refused.value.errors] == [
         (2, "Response"),
         (4, "Response"),
-    ]  # row 5's missing response is the task's to judge
+        (5, "Response"),  # missing: an initial experiment needs its response
+    ]
+    assert "the response is missing" in refused.value.errors[2]["message"]
     assert session_state(conn, sid) == before
 
 
@@ -88,14 +91,15 @@ def test_numbers_and_daptics_number_text_are_still_taken(conn: Any, sid: str) ->
 
 def test_a_missing_response_is_left_to_the_design(conn: Any, sid: str) -> None:
     """NaN text is a missing response, not a refused one: an initial experiment needs a
-    measured value, so the task says so; a designed row may leave it empty."""
+    measured value, so the answer says so; a designed row may leave it empty."""
     path = f"/v1/sessions/{sid}/experiments"
+    before = session_state(conn, sid)
     for missing in (None, "", "NaN", "NA"):
-        started = conn.transport.request_json("POST", path, json=table_body(missing))
         with pytest.raises(
-            TaskFailedError, match="row 3, column Response: the response is missing"
+            ValidationError, match="row 3, column Response: the response is missing"
         ):
-            conn.sessions(sid).tasks(started["id"]).wait(timeout=60)
+            conn.transport.request_json("POST", path, json=table_body(missing))
+        assert session_state(conn, sid) == before
     session = conn.sessions(sid)
     design = session.generate(wait=True).result.experiments
     rows = design.records()

@@ -373,13 +373,12 @@ class Campaign:
         Raises CampaignConflict (state) or CampaignInvalid (rows, each with its
         row and column).
         """
-        self.check_put_experiments(kind)
+        problems = self.experiments_problems(kind, table)
         space = self.space
         assert space is not None
         current = self.generation(self.gen) or Generation(gen=self.gen, created=now)
         design = tuple(current.design or ()) if kind == DESIGNED else ()
         n_design = len(design)
-        problems = validate_experiments(table, space, allow_missing_response=lambda i: i < n_design)
         if not problems and kind == DESIGNED:
             table = _in_design_order(table, space, design)
             problems = _design_match_problems(table, space, design, self.gen)
@@ -424,6 +423,26 @@ class Campaign:
             status="completed" if completed else out.status,
         )
         return out, len(new_rows)
+
+    def experiments_problems(self, kind: str, table: Table) -> list[Problem]:
+        """Every problem of ``table``'s header and cells as ``kind`` experiments now: a
+        column that is not a parameter or is missing, a value that is not a level (or units
+        in range, a mixture's rows adding up), a response that is none, a response missing
+        where the row needs one (only the current design's rows may leave it empty).
+
+        The first check of :meth:`put_experiments`, and the one the experiments route asks
+        when it starts the task, against this same campaign: one answer names every bad
+        cell of both kinds (before, a 422 for the responses, then the task's failure for
+        the parameter values). What needs the cells to be valid first (the match with the
+        design, a stored response erased, an experiment dropped) stays the task's.
+        Raises CampaignConflict when the state allows no such experiments."""
+        self.check_put_experiments(kind)
+        assert self.space is not None
+        current = self.generation(self.gen)
+        n_design = len(current.design or ()) if kind == DESIGNED and current is not None else 0
+        return validate_experiments(
+            table, self.space, allow_missing_response=lambda i: i < n_design
+        )
 
     def _earlier_design_problems(self, table: Table, space: Space) -> list[Problem]:
         """One problem saying ``table`` is an earlier generation's design (its first rows

@@ -6,9 +6,12 @@ What is refused at once and what a task reports (see docs/campaign.md):
   space or table whose shape or words cannot be parsed (422 with every
   problem), a step the session's state does not allow (409 with a code and
   what to do), a second task while one is active (409 ``task_running``);
+* when an experiments table's task is started (422 with every problem, no task):
+  each bad header and cell, parameters and responses alike, checked against the
+  campaign the task will read;
 * in the task, failing it with each problem's row and column and leaving the
-  session as it was: the rules of the space and the design size, and every
-  value of an experiments table.
+  session as it was: the rules of the space and the design size, and an
+  experiments table's match with the design.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from sigopt_like.tables import (
     Table,
     TableError,
     history_to_csv,
-    response_cell_problems,
     validate_experiments,
 )
 
@@ -37,6 +39,7 @@ from ..domain.campaign import (
     NO_SPACE,
     Campaign,
     CampaignConflict,
+    CampaignInvalid,
     experiment_type,
     generation_json,
     history_generations,
@@ -275,22 +278,27 @@ class ExperimentsResource(_CampaignRoute):
         generate_next = field(body, "generate_next", bool, default=False)
         replace = field(body, "replace", bool, default=False)
         table = parse_table(raw_table, self._max_table_rows)
-        # what the table alone says is not a response ("abc", "inf", true, 2**53 + 1);
-        # before: accepted (202), and then the update task failed on it. A missing
-        # response, and the parameter cells (the session's space), are the task's to check.
-        refused = response_cell_problems(table)
-        if refused:
-            raise ValidationFailed(
-                f"The table cannot be stored: {refused[0].message}", _problems(refused, "table")
-            )
         params = {"type": kind, "table": table.to_dict(), "generate_next": generate_next}
         if replace:  # only when set, so that the params of earlier tasks read the same
             params["replace"] = True
 
         def precheck(c: Campaign) -> None:
-            c.check_put_experiments(kind)
+            # every bad header and cell at once, parameters and responses alike, against
+            # the campaign the task will read (none can change it while the task is
+            # queued: one task at a time); before, a 422 for the responses, then the
+            # task's failure for the parameter values. The match with the design stays
+            # the task's (Campaign.experiments_problems).
+            problems = c.experiments_problems(kind, table)
+            if problems:
+                raise CampaignInvalid("The table cannot be stored.", problems)
 
-        self._starter.start(req, resp, sid, "update", params, precheck)
+        try:
+            self._starter.start(req, resp, sid, "update", params, precheck)
+        except CampaignInvalid as exc:
+            raise ValidationFailed(
+                f"The table cannot be stored: {exc.problems[0].message}",
+                _problems(exc.problems, "table"),
+            ) from exc
 
     @_explained
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
