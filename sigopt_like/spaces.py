@@ -28,6 +28,7 @@ import attrs
 
 from sigopt_like import compositions, csvio
 from sigopt_like._constants import FLOAT_EXACT_WHOLE as FLOAT_EXACT_WHOLE  # re-exported
+from sigopt_like._constants import INT64_MAX
 from sigopt_like.errors import SigoptLikeError
 from sigopt_like.population import check_design_size as check_design_size  # re-exported
 from sigopt_like.population import generations_left
@@ -198,7 +199,9 @@ def inexact_whole(
     None if a float holds it exactly. Where ``what`` may be written as a whole number only
     up to ``whole_written_up_to`` (a response: 2**53), the number it would become is
     advised in a float's form past it: before, ``2**63 - 1`` was told to write
-    ``9223372036854775808``, which was then refused in turn."""
+    ``9223372036854775808``, which was then refused in turn. So is one past 64 bits, which
+    no JSON body may hold as an integer (a level ``2**63 - 1`` sent as JSON was told to
+    write ``9223372036854775808``, which the service's door refused)."""
     try:
         as_float = float(written)
     except OverflowError:
@@ -206,10 +209,8 @@ def inexact_whole(
     held = int(as_float)
     if held == written:
         return None
-    wide = (
-        whole_written_up_to is not None and not -whole_written_up_to <= held <= whole_written_up_to
-    )
-    advice = repr(as_float) if wide else str(held)
+    up_to = INT64_MAX if whole_written_up_to is None else min(whole_written_up_to, INT64_MAX)
+    advice = str(held) if -up_to <= held <= up_to else repr(as_float)
     return (
         f"{csvio.clip(str(written))} cannot be {what} exactly: {whose} are floats, which hold "
         f"every whole number only up to {FLOAT_EXACT_WHOLE}, and this one would become "
