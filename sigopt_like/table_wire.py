@@ -5,6 +5,16 @@ Without this, the client's encoder or the service's door refused such a table by
 JSON path ("the field 'table.rows[0][3]' contains a NUL character", "'table.rows.2.0'
 is nan"), a place no spreadsheet shows, and a cell nested 5,000 lists deep was a
 ``RecursionError`` from the encoder. Pure: no HTTP.
+
+What a response may be is the service's rule alone (``tables._response_problem``, asked
+when the update task is started, with the session's design at hand): the client keeps
+only what it must settle before sending, what JSON or the door cannot carry. An infinity
+is no JSON, and NaN outside the Response column none either; text with a NUL or a lone
+surrogate no store keeps; an integer past 64 bits the door refuses, so a response written
+so (an int, or a CSV cell typed so, which the reader holds as a float) is sent as its
+digits, as text, for the service to judge as it judges a Daptics string cell. Before, the
+client judged a whole-number response past 2**53 itself, a second copy of the service's
+rule, which a change to one side would have left the other to contradict.
 """
 
 from __future__ import annotations
@@ -16,20 +26,20 @@ from typing import Any
 
 from sigopt_like import csvio
 from sigopt_like._constants import INT64_MAX, INT64_MIN
-from sigopt_like.spaces import FLOAT_EXACT_WHOLE, RESPONSE, Problem
-from sigopt_like.tables import Table, TableError, wide_response_problem
+from sigopt_like.spaces import RESPONSE, Problem
+from sigopt_like.tables import Table, TableError
 
 
 def sendable(table: Table) -> Table:
-    """``table`` as it can be sent: a parameter's integer past 64 bits that a float holds
-    exactly becomes that float (as the CSV reader reads ``1180591620717411303424``, and as
-    the service compares numbers; one that a float would round, such as a uint64 ``2**63 +
-    5``, is refused in the service's words, as is a whole-number response past 2**53, which
-    would come back otherwise: :func:`~sigopt_like.tables.wide_response_problem`), except a
-    parameter's cell read from CSV as such a float, which is sent as the text typed
-    (``Table.typed``: the service reads it as the same number, and quotes it as typed in a
-    problem, not as ``1.1805916207174113e+21``); raises TableError naming the row and
-    column of every cell that cannot be sent."""
+    """``table`` as it can be sent: an integer past 64 bits (which the service's door
+    refuses) is sent as a number it takes, a parameter's as the float that equals it
+    exactly (as the CSV reader reads ``1180591620717411303424``, and as the service
+    compares levels; one that a float would round, such as a uint64 ``2**63 + 5``, is
+    refused in the door's words), a response's as its digits, as text, which the service
+    judges by its rule for responses; a cell read from CSV as a float of another form
+    (``Table.typed``) is sent as the text typed, so that the service reads the number
+    typed and quotes it as typed in a problem, not as ``1.1805916207174113e+21``. Raises
+    TableError naming the row and column of every cell that cannot be sent."""
     problems = _column_name_problems(table.columns)
     labels = _labels(table.columns)
     rows: list[tuple[Any, ...]] = []
@@ -38,9 +48,6 @@ def sendable(table: Table) -> Table:
         cells = []
         for index, (name, value) in enumerate(zip(table.columns, row, strict=False)):
             cell, message = _cell(name, value)
-            typed = table.typed_text(i, index) if name == RESPONSE else None
-            if typed is not None:  # a CSV response typed as a whole number past 64 bits
-                message = wide_response_problem(int(typed))
             cells.append(cell)
             changed = changed or cell is not value
             if message is not None:
@@ -150,13 +157,6 @@ def _cell(name: str, value: Any) -> tuple[Any, str | None]:
     kind = type(value)
     if kind is float:  # the common cells first: a 27,500-row design is 300,000 of them
         return value, None if math.isfinite(value) else _non_finite_problem(name, value)
-    if kind is int and name == RESPONSE and not -FLOAT_EXACT_WHOLE <= value <= FLOAT_EXACT_WHOLE:
-        # a response is stored as a float: a whole number past 2**53 would come back
-        # otherwise (rounded, or in a float's form), so it is refused, in the service's
-        # words, before anything is sent
-        message = wide_response_problem(value)
-        if message is not None:
-            return value, message
     if (kind is int and INT64_MIN <= value <= INT64_MAX) or value is None:
         return value, None
     if kind is str and value.isascii() and "\x00" not in value:
@@ -168,16 +168,17 @@ def _cell(name: str, value: Any) -> tuple[Any, str | None]:
         return value, None
     if isinstance(value, numbers.Integral):
         number = int(value)
-        wide = wide_response_problem(number) if name == RESPONSE else None
-        if wide is not None:  # a numpy int64 or an int past 64 bits, as an int's above
-            return value, wide
         if INT64_MIN <= number <= INT64_MAX:
             return value, None
+        if name == RESPONSE:  # the door takes no such integer: its digits, for the rule
+            try:
+                return str(number), None
+            except ValueError:  # more digits than Python writes (4,300): past any float
+                return value, _beyond_floats(number)
         try:
             as_float = float(number)
         except OverflowError:
-            shown = csvio.clip(str(number))
-            return value, f"{shown} is beyond the numbers a table holds (about +-1.8e308)"
+            return value, _beyond_floats(number)
         if as_float == number:  # 2**70: the float is the same number
             return as_float, None
         # before: sent as the float next to it (a uint64 2**63 + 5 as 9223372036854775808);
@@ -189,6 +190,15 @@ def _cell(name: str, value: Any) -> tuple[Any, str | None]:
         held = "a dict" if isinstance(value, Mapping) else f"a {type(value).__name__}"
         return value, f"the cell holds {held}; a cell holds one value: a number, text or None"
     return value, None  # the encoder names what JSON has no form for (bytes, a Decimal)
+
+
+def _beyond_floats(number: int) -> str:
+    """Why an integer past a float's range cannot be sent."""
+    try:
+        shown = csvio.clip(str(number))
+    except ValueError:  # more digits than Python writes
+        shown = "the integer"
+    return f"{shown} is beyond the numbers a table holds (about +-1.8e308)"
 
 
 def _non_finite_problem(name: str, value: numbers.Real) -> str | None:

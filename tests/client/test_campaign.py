@@ -340,8 +340,8 @@ def test_cells_no_table_holds_are_named_by_row_and_column_before_sending(session
         assert words in str(refused.value)
     assert session.history.fetch().to_dict() == before
     rows = measured.records()
-    rows[0]["Response"] = 2**70
-    with pytest.raises(TableError, match=f"row 2, column Response: {2**70} cannot be a resp"):
+    rows[0]["Response"] = 2**70  # sent as its digits; the service's rule refuses it
+    with pytest.raises(ValidationError, match=f"row 2, column Response: {2**70} cannot be a "):
         session.experiments.put(type="designed", table=rows, wait=True)
     rows[0]["Response"] = float(2**70)
     assert session.experiments.put(type="designed", table=rows, wait=True).succeeded
@@ -494,8 +494,10 @@ def test_a_whole_level_a_float_cannot_hold_is_refused_not_rounded(session):
 def test_a_tables_wide_integers_are_refused_by_their_cell_not_rounded(conn, tmp_path):
     """A DataFrame's uint64 2**63 + 5 was sent as the float 2**63 (a value no one typed),
     and a response 9007199254740993 (2**53 + 1, an object column's int) was stored as
-    9007199254740992. Each is now refused by its row and column before anything is sent,
-    in the words the service uses for the same cell sent as plain JSON."""
+    9007199254740992. The first, which no JSON body may hold, is refused by its row and
+    column before anything is sent; the second is sent, and refused by the service (a
+    422, no task), the one judge of a response; each in the words the service uses for
+    the same cell sent as plain JSON."""
     pd = pytest.importorskip("pandas")
     np = pytest.importorskip("numpy")
     sid = conn.sessions.create(name="wide").id
@@ -517,11 +519,15 @@ def test_a_tables_wide_integers_are_refused_by_their_cell_not_rounded(conn, tmp_
         "whole number only up to 9007199254740992, and this one would become "
         "9007199254740992; write 9007199254740992 if that is what you mean"
     )
+    with pytest.raises(TableError) as refused:
+        session.experiments.put(type="initial", table=wide, wait=True)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(3, "p1")]
+    assert refused.value.problems[0].message == f"row 3, column p1: {beyond}"
+    with pytest.raises(ValidationError) as judged:
+        session.experiments.put(type="initial", table=odd, wait=True)
+    assert [(e["row"], e["column"]) for e in judged.value.errors] == [(3, "Response")]
+    assert judged.value.errors[0]["message"] == f"row 3, column Response: {inexact}"
     for frame, place, words in ((wide, (3, "p1"), beyond), (odd, (3, "Response"), inexact)):
-        with pytest.raises(TableError) as refused:
-            session.experiments.put(type="initial", table=frame, wait=True)
-        assert [(p.row, p.column) for p in refused.value.problems] == [place]
-        assert refused.value.problems[0].message == f"row {place[0]}, column {place[1]}: {words}"
         # the same cell sent as plain JSON: the service's own refusal, in the same words,
         # at once (before, the response past 2**53 was accepted, and its task failed)
         row = [[1, "a", 1.0], [int(frame["p1"][1]), "b", frame["Response"][1]]]
@@ -532,11 +538,11 @@ def test_a_tables_wide_integers_are_refused_by_their_cell_not_rounded(conn, tmp_
     # a CSV file's response past 64 bits was read as the float next to it, and sent so
     typed = tmp_path / "measured.csv"
     typed.write_text(f"p1,c,Response\n1,a,2\n2,b,{2**70 + 1}\n")
-    with pytest.raises(TableError) as refused:
+    with pytest.raises(ValidationError) as judged:
         session.experiments.put(type="initial", table=typed, wait=True)
-    assert [(p.row, p.column) for p in refused.value.problems] == [(3, "Response")]
-    assert f"{2**70 + 1} cannot be a response exactly" in str(refused.value)
-    assert f"would become {2**70};" in str(refused.value)
+    assert [(e["row"], e["column"]) for e in judged.value.errors] == [(3, "Response")]
+    assert f"{2**70 + 1} cannot be a response exactly" in str(judged.value)
+    assert f"would become {2**70};" in str(judged.value)
     assert session.history.fetch().to_dict() == before
 
 
@@ -661,8 +667,8 @@ def test_an_export_folder_that_cannot_be_used_is_refused_before_the_task(clean_e
 def test_a_response_past_2_53_comes_back_as_sent_or_is_refused(conn):
     """Before: a response of 2**70 (an int) was sent as the float equal to it and came back
     as 1.1805916207174113e+21 in the history's ``to_dict`` and ``to_csv``, a form not sent.
-    A whole-number response past 2**53 is now refused by row and column, by the client and
-    by the service for the same cell sent as plain JSON (a Daptics string cell too); sent
+    A whole-number response past 2**53 is now refused by row and column by the service,
+    sent by the client or as plain JSON (a Daptics string cell too), in the same words; sent
     as a float, it comes back as that float, in ``to_dict``, ``to_csv`` and the CSV read
     back alike."""
     sid = conn.sessions.create(name="wide-response").id
@@ -670,7 +676,7 @@ def test_a_response_past_2_53_comes_back_as_sent_or_is_refused(conn):
     session.space.put(space=SPACE, population_size=10, replicates=1, wait=True)
     before = session.history.fetch().to_dict()
     words = f"{2**70} cannot be a response as written"
-    with pytest.raises(TableError, match=f"row 3, column Response: {words}"):
+    with pytest.raises(ValidationError, match=f"row 3, column Response: {words}"):
         session.experiments.put(
             type="initial", table=Table(["p1", "c", "Response"], [[1, "a", 1], [2, "b", 2**70]])
         )

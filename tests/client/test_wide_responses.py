@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from sigopt_like import ValidationError
+from sigopt_like import Table, ValidationError
 
 from .response_tables import SPACE, session_state, table_body
 
@@ -50,3 +50,39 @@ def test_a_whole_response_past_2_53_is_refused_when_sent(conn):
         assert conn.sessions(sid).tasks(started["id"]).wait(timeout=60).succeeded
         stored = conn.sessions(sid).experiments.fetch(gen=0)
         assert stored.responses() == (1.5, float(response))
+
+
+def test_the_client_sends_them_and_the_service_alone_judges_them(conn, tmp_path):
+    """The client keeps no copy of the rule: a whole-number response, within 64 bits or
+    past them (an int, a CSV cell), is sent, and the service refuses it in its words, by
+    row and column (``ValidationError``, a 422), nothing stored, no task. Before, the
+    client refused it itself (``TableError``) with a second copy of the same rule."""
+    sid = conn.sessions.create(name="one-rule").id
+    session = conn.sessions(sid)
+    session.space.put(space=SPACE, population_size=10, replicates=1, wait=True)
+    before = session_state(conn, sid)
+    typed = tmp_path / "measured.csv"
+    typed.write_text(f"p1,c,Response\n1,a,2\n2,b,{2**70 + 1}\n")
+    rows = [(1, "a", 1.5), (2, "b", None)]
+    for table, words in (
+        (
+            Table(columns=["p1", "c", "Response"], rows=[rows[0], (2, "b", 2**53 + 1)]),
+            EXACT.format(written=2**53 + 1, held=2**53, advice="9007199254740992"),
+        ),
+        (
+            Table(columns=["p1", "c", "Response"], rows=[rows[0], (2, "b", 2**70)]),
+            f"{2**70} cannot be a response as written: responses are floats, which hold "
+            f"whole numbers as written only up to 9007199254740992, and this one would come "
+            f"back as {float(2**70)!r}; write {float(2**70)!r} if that is what you mean",
+        ),
+        (
+            typed,
+            EXACT.format(written=2**70 + 1, held=2**70, advice=repr(float(2**70))),
+        ),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            session.experiments.put(type="initial", table=table, wait=True)
+        assert refused.value.status == 422
+        assert [(e["row"], e["column"]) for e in refused.value.errors] == [(3, "Response")]
+        assert refused.value.errors[0]["message"] == f"row 3, column Response: {words}"
+        assert session_state(conn, sid) == before

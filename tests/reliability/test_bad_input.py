@@ -290,7 +290,7 @@ def test_a_whole_number_past_64_bits_is_quoted_as_typed(embedded_conn: Any, tmp_
     "1.1805916207174113e+21 is not a level of 't'", the float the CSV reader made of it,
     not what the file says. Now as typed; and the same text where it is a level is taken
     as that level. (A response is a float: written so, it is read as a number; written as a
-    whole number past 2**53 it is refused, tests/test_table_wire.py.)"""
+    whole number past 2**53 the service refuses it, tests/client/test_wide_responses.py.)"""
     big = str(2**70)
     decimal = repr(float(2**70))
     session = embedded_conn.sessions.create(name="wide")
