@@ -412,3 +412,29 @@ def test_a_progress_bar_promised_names_what_draws_it():
             if "progress bar" in paragraph and "tqdm" not in paragraph:
                 lacking.append(f"{page.name}: {paragraph[:80]!r}")
     assert not lacking, lacking
+
+
+def test_the_daptics_workflow_run_again_says_what_the_page_says(tmp_path):
+    """docs/daptics.md's workflow, run twice where it was run (as a reader does), stops
+    the second time at its session's name: the page says so, in the words the error
+    uses. Before, the page was silent, and the reader met a 409 it had not told of."""
+    page = DOCS / "daptics.md"
+    quoted = re.search(r"`(ConflictError: 409\s+duplicate_name: [^`]*)`", page.read_text())
+    assert quoted is not None, "docs/daptics.md does not say what a second run meets"
+    words = " ".join(quoted.group(1).split())
+    script = "\n\n".join([WITHOUT_THEM, *blocks(page, "python")])
+    (tmp_path / "snippets.py").write_text(script)
+    runs = [
+        subprocess.run(
+            [sys.executable, "snippets.py"],
+            cwd=tmp_path,
+            env=child_env(tmp_path / "home"),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        for _ in range(2)
+    ]
+    assert runs[0].returncode == 0, runs[0].stderr[-3000:]
+    assert runs[1].returncode == 1
+    assert words in runs[1].stderr, runs[1].stderr[-2000:]
