@@ -119,3 +119,27 @@ def test_headers_that_are_not_the_spaces_are_refused_when_sent(conn: Connection,
         "row 2, column Response: response 'x' is not a number",
     ]
     assert session_state(conn, sid) == before
+
+
+def test_refused_at_the_start_on_either_database(served_on_either: Any) -> None:
+    """The refusal is raised inside the transaction that starts the task (holding the
+    session row): on PostgreSQL as on SQLite it is a 422, the row let go, nothing kept,
+    and the next table is taken at once."""
+    conn = Connection(served_on_either.url, served_on_either.token)
+    try:
+        sid = str(conn.sessions.create(name="either").id)
+        conn.sessions(sid).space.put(space=SPACE, population_size=10, replicates=0, wait=True)
+        before = session_state(conn, sid)
+        bad = {"columns": ["p1", "c", "Response"], "rows": [[99, "a", "x"]]}
+        with pytest.raises(ValidationError) as refused:
+            _post(conn, sid, "initial", bad)
+        assert [(e["row"], e["column"]) for e in refused.value.errors] == [
+            (2, "p1"),
+            (2, "Response"),
+        ]
+        assert session_state(conn, sid) == before
+        good = {"columns": ["p1", "c", "Response"], "rows": [[1, "a", 1.5]]}
+        started = _post(conn, sid, "initial", good)
+        assert conn.sessions(sid).tasks(started["id"]).wait(timeout=60).succeeded
+    finally:
+        conn.close()
