@@ -15,14 +15,18 @@ resource sees it, so each resource may assume what the door guarantees:
   double it denotes (``wide_integers.WideInteger``, a float that remembers the integer as
   written). A field that takes any number (a value, a ``value_stddev``, a double's bound
   or assignment, a metadata number) takes it as that float, stored and answered as it;
-  a whole-number field (a budget, an int parameter's bound or assignment, an id) refuses
-  it with a 400 naming the field and what it takes (``sigopt_checks.refuse_wide_integer``;
-  a field that misses that check still sees a finite float, such as the ``1e21`` any
-  body may hold, which each field already checks). The door stays the one place that
-  reads numbers: which fields take doubles is the field checks' knowledge, not its own.
-  On a campaign route (a resource that says ``fields_judge_integers``) such an integer
-  as a top-level field is left to that field's check, which names the field's own range
-  (``ngens`` takes 1 to 100, not the store's 64 bits; ``http.field``);
+  a whole-number field (a budget, an int parameter's bound or assignment, an id) reads
+  it with the shared reader (``sigopt_checks.whole_number``), which refuses any number
+  past the field's range with a 400 giving that range, the integer quoted as written.
+  The door stays the one place that reads numbers: which fields take doubles is the
+  field checks' knowledge, not its own. An integer of more digits than Python converts
+  (4,300) is a ``WideInteger`` on every route (was Python's own ValueError wording,
+  naming no field), refused naming its place;
+- on a route whose resource says ``fields_judge_integers`` (the campaign, task, auth
+  and SigOpt routes), such an integer as a top-level field of the body, past 64 bits or
+  past a double's range, is left to that field's check, which names the field's own
+  range (``ngens`` takes 1 to 100, not the store's 64 bits; ``http.field``,
+  ``sigopt_checks.whole_number``), or its kind (``email`` takes text);
 - a body's ``table`` has no more rows than the route takes (``max_table_rows``): they
   are counted as soon as the body is parsed, a 413 before any cell is checked;
 - every number is finite (``1e400`` parses as infinity, and so does an integer literal
@@ -55,7 +59,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -68,7 +71,8 @@ from sigopt_like.table_wire import unstorable_cells
 
 from .errors import APIError, BadRequest, ValidationFailed, too_many_rows
 from .url_secrets import HEADER_HINT, looks_secret
-from .wide_integers import read_integer
+from .whole_numbers import digits_shown
+from .wide_integers import WideInteger, read_exact_integer, read_integer
 
 #: JSON nested deeper than this is refused (the service's own bodies need fewer than 10).
 MAX_DEPTH = 64
@@ -161,8 +165,10 @@ def parse_json(
 
     ``numbers_as_doubles`` (SigOpt's routes): an integer past 64 bits is read as the
     double it denotes (see the module), not refused. ``fields_judge_integers`` (the
-    campaign routes): an integer past 64 bits that is a top-level field of an object body
-    is left to the field's check, which gives the field's own range (``http.field``).
+    campaign, task, auth and SigOpt routes): an integer past 64 bits (or past a double's
+    range, or Python's 4,300 digits) that is a top-level field of an object body is left
+    to the field's check, which gives the field's own range (``http.field``,
+    ``sigopt_checks.whole_number``).
     ``max_table_rows`` (a route that takes a ``table``): a table of more rows is a 413
     before any of its cells is checked (before, a 3 MB body of a million empty rows took
     seconds of checking each one, then the 413)."""
@@ -177,7 +183,7 @@ def parse_json(
             text,
             parse_constant=_reject_constant,
             object_pairs_hook=_object,
-            parse_int=read_integer if numbers_as_doubles else None,
+            parse_int=read_integer if numbers_as_doubles else read_exact_integer,
         )
     except RecursionError as err:
         raise _too_deep("body") from err
@@ -185,18 +191,12 @@ def parse_json(
         raise BadRequest(
             f"The request body is not valid JSON: {err}.", code="invalid_json"
         ) from err
-    except ValueError as err:  # Python's limit on the digits of an integer it converts
-        raise BadRequest(
-            f"The request body holds an integer of more than {sys.get_int_max_str_digits()} "
-            "digits, which no field takes (integers here are 64-bit).",
-            code="invalid_json",
-        ) from err
     if max_table_rows is not None and isinstance(value, dict):
         rows = table_rows(value.get("table"))
         if rows is not None and len(rows) > max_table_rows:
             raise too_many_rows(len(rows), max_table_rows)
     try:
-        check_value(value, top_integers_judged=fields_judge_integers)
+        check_value(value, top_integers_judged=fields_judge_integers, doubles=numbers_as_doubles)
     except BadRequest:
         _check_named_places(value)  # a table's cells by row and column, a space's by level
         raise
@@ -239,27 +239,34 @@ def _check_named_places(body: Any) -> None:
         raise ValidationFailed(f"The {key} cannot be read: {problems[0].message}", listed)
 
 
-def _as_decimal(item: int) -> str:
+def _as_decimal(item: int | float) -> str:
     """What a field that takes any number (a value, a bound: a float there, as SigOpt's
     JSON reads it) may take instead of ``item``, if a float can hold it; the end of the
     sentence. The door does not know each field's type, so the sentence must be true for
     a whole-number field too (before: "write it as a decimal" to a seed or a budget,
     which such a field then refused)."""
     try:
-        return (
-            f"; a field that takes any number (a value, a bound) may have it written as a "
-            f"decimal instead: {float(item)!r}."
-        )
+        double = float(item)
     except OverflowError:  # past 1.8e308: no number this service takes
+        double = math.inf
+    if not math.isfinite(double):  # a WideInteger of thousands of digits is infinite
         return ", and beyond the numbers it takes (about 1.8e308)."
+    return (
+        f"; a field that takes any number (a value, a bound) may have it written as a "
+        f"decimal instead: {double!r}."
+    )
 
 
-def check_value(value: Any, where: str = "", *, top_integers_judged: bool = False) -> None:
+def check_value(
+    value: Any, where: str = "", *, top_integers_judged: bool = False, doubles: bool = False
+) -> None:
     """Refuse (400 naming the place) what JSON or the store cannot hold; see the module.
 
     Walks without recursion, so that any depth is reported rather than crashing.
-    ``top_integers_judged``: an integer past 64 bits that is a field of the object
-    ``value`` is left to that field's own check (see :func:`parse_json`).
+    ``top_integers_judged``: an integer past 64 bits (a ``WideInteger`` too) that is a
+    field of the object ``value`` is left to that field's own check (see
+    :func:`parse_json`). ``doubles``: a finite ``WideInteger`` is a number (SigOpt's
+    routes); elsewhere it is an integer past what Python reads, refused as too wide.
     """
     judged_depth = 2 if top_integers_judged and isinstance(value, dict) else 0
     stack: list[tuple[Any, str, int]] = [(value, where, 1)]
@@ -269,11 +276,14 @@ def check_value(value: Any, where: str = "", *, top_integers_judged: bool = Fals
             check_text(item, path or "body")
         elif isinstance(item, bool) or item is None:
             continue
-        elif isinstance(item, int):
-            if not INT64_MIN <= item <= INT64_MAX and depth != judged_depth:
+        elif depth == judged_depth and (isinstance(item, (int, WideInteger))):
+            continue  # its field's own check says what it takes
+        elif isinstance(item, int) or (isinstance(item, WideInteger) and not doubles):
+            if isinstance(item, WideInteger) or not INT64_MIN <= item <= INT64_MAX:
+                shown = digits_shown(item.written if isinstance(item, WideInteger) else str(item))
                 raise BadRequest(
-                    f"The field '{path or 'body'}' is {item}, beyond the integers this service "
-                    f"stores: a whole-number field (a seed, a count, a budget) takes "
+                    f"The field '{path or 'body'}' is {shown}, beyond the integers this "
+                    f"service stores: a whole-number field (a seed, a count, a budget) takes "
                     f"{INT64_MIN} to {INT64_MAX} (2**63-1){_as_decimal(item)}",
                     detail={"field": path or "body"},
                 )

@@ -16,6 +16,15 @@ from ..csvio import clip
 from .door import check_content_type, parse_json
 from .errors import BadRequest, NotFound, PayloadTooLarge, body_too_large_message
 from .store.pages import Page, PageRequest
+from .whole_numbers import (
+    MOST_DIGITS,
+    STORED_WHOLE,
+    WholeRange,
+    digits_shown,
+    outside_sentence,
+    whole_shown,
+)
+from .wide_integers import WideInteger
 
 _ID_TEXT = re.compile(r"[0-9]{1,18}")
 #: the largest id there can be: the id columns are INTEGER, 32 bits on PostgreSQL, which
@@ -157,22 +166,26 @@ def field(
     if float in kinds and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     whole = int in kinds and float not in kinds and not isinstance(value, bool)
-    if whole and (isinstance(value, int) or (isinstance(value, float) and value.is_integer())):
+    wide = isinstance(value, WideInteger)  # an integer of more digits than Python reads
+    if whole and (
+        wide or isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    ):
         # named as sent (1e+308, not its 309 digits) with the field's own range: before,
         # 1e308 and 2**70 in ngens (1 to 100) quoted the store's 64-bit range
         least, most = within or STORED_WHOLE
-        if not least <= value <= most:
-            raise outside_range("field", name, _whole_shown(value), (least, most))
+        if wide or not least <= value <= most:
+            raise outside_range("field", name, whole_shown(value), (least, most))
         value = int(value)  # JSON has one number type: 3.0 is the integer 3
     if int in kinds and float not in kinds and isinstance(value, float) and math.isfinite(value):
         # before: "must be an integer, not a number", of 2.5, which is a number
         raise BadRequest(
             f"The field '{name}' must be a whole number, not {value!r}.", detail={"field": name}
         )
-    if not isinstance(value, kinds):
+    if wide or not isinstance(value, kinds):
         names = " or ".join(_json_type_name(k) for k in kinds)
+        given = _json_type_name(int if wide else type(value))
         raise BadRequest(
-            f"The field '{name}' must be {names}, not {_json_type_name(type(value))}.",
+            f"The field '{name}' must be {names}, not {given}.",
             detail={"field": name},
         )
     if isinstance(value, float) and not math.isfinite(value):
@@ -180,33 +193,12 @@ def field(
     return value
 
 
-#: a whole-number field's range, (least, most)
-WholeRange = tuple[int, int]
-#: the range of a whole-number field that names none: what the store holds (64 bits)
-STORED_WHOLE: WholeRange = (INT64_MIN, INT64_MAX)
-
-
 def outside_range(what: str, name: str, shown: str, within: WholeRange) -> BadRequest:
     """The 400 of a number past a whole-number field's (or query parameter's) range: the
-    one sentence every such field says, with the range it takes."""
-    least, most = within
+    one sentence every such field says, with the range it takes (``whole_numbers``)."""
     return BadRequest(
-        f"The {what} '{name}' is {shown}, outside its range: it takes a whole number "
-        f"from {least} to {most}.",
-        detail={"field": name},
+        outside_sentence(f"The {what} '{name}'", shown, within), detail={"field": name}
     )
-
-
-def _whole_shown(value: int | float) -> str:
-    """A whole number as sent: a float in its own form (``1e+308``), an integer in digits
-    (a long one by its first digits and its length)."""
-    return repr(value) if isinstance(value, float) else _digits_shown(str(value))
-
-
-def _digits_shown(digits: str) -> str:
-    if len(digits.lstrip("-")) <= _MOST_DIGITS:
-        return digits
-    return f"{digits[:20]}... (a number of {len(digits.lstrip('-')):,} digits)"
 
 
 def _json_type_name(kind: type) -> str:
@@ -225,8 +217,6 @@ def _json_type_name(kind: type) -> str:
 _QUERY_INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
 #: a decimal written as JSON writes one (``1e308``, ``2.0``): read for its range only
 _QUERY_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?", re.ASCII)
-#: an integer of more digits than this is past every range, named by its digits' count
-_MOST_DIGITS = 40
 
 
 #: what SigOpt's service reads as a boolean query parameter (``Request.string_to_bool``:
@@ -288,8 +278,8 @@ def query_int(
             f"written in digits, not {shown}.",
             detail={"field": name},
         )
-    if len(raw.lstrip("-")) > _MOST_DIGITS:  # past any range, and Python's int() limit
-        raise outside_range("query parameter", name, _digits_shown(raw), (low, high))
+    if len(raw.lstrip("-")) > MOST_DIGITS:  # past any range, and Python's int() limit
+        raise outside_range("query parameter", name, digits_shown(raw), (low, high))
     value = int(raw)
     if not low <= value <= high:
         raise outside_range("query parameter", name, str(value), (low, high))

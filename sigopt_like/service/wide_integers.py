@@ -1,4 +1,5 @@
-"""A JSON integer past 64 bits on SigOpt's routes: read as the double it denotes.
+"""A JSON integer past 64 bits on SigOpt's routes: read as the double it denotes; and
+on every route, one of more digits than Python converts.
 
 SigOpt reads every JSON number as a double, so sigopt-python's
 ``observations().create(value=2**70)`` (a Python int, sent as the JSON integer
@@ -8,10 +9,18 @@ integer with :func:`read_integer`: a :class:`WideInteger`, the nearest double, w
 field that takes any number (a value, a ``value_stddev``, a double's bound or
 assignment, a metadata number) takes as that float. A whole-number field (a budget, an
 int parameter's bound or assignment, an id) refuses it with a 400 naming the field and
-what it takes, the integer quoted as written (``sigopt_checks.refuse_wide_integer``).
+the range it takes, the integer quoted as written (``sigopt_checks.whole_number``).
+
+On the other routes an integer is read exactly (:func:`read_exact_integer`), except one
+of more digits than Python converts to an int (``sys.get_int_max_str_digits()``, 4,300):
+json's own reading of it raised a ValueError with Python's wording, and no field named.
+It is a :class:`WideInteger` there too, which the door refuses naming its field, or leaves
+to the field's own check (``http.field``), which gives the field's range.
 """
 
 from __future__ import annotations
+
+import sys
 
 from sigopt_like._constants import INT64_MAX, INT64_MIN
 
@@ -20,8 +29,9 @@ _INT64_DIGITS = 19
 
 
 class WideInteger(float):
-    """The double nearest a JSON integer past signed 64 bits; ``written`` is the integer
-    as the body wrote it (a whole-number field quotes it when refusing it)."""
+    """The double nearest a JSON integer past signed 64 bits (on a SigOpt route) or past
+    Python's digit limit (on any route); ``written`` is the integer as the body wrote it
+    (a whole-number field quotes it when refusing it)."""
 
     written: str
 
@@ -31,18 +41,24 @@ class WideInteger(float):
         return made
 
 
-def read_integer(text: str) -> int | float:
+def read_integer(text: str) -> int | WideInteger:
     """A JSON integer literal (``json.loads``'s ``parse_int``) as SigOpt reads it: an int
-    within signed 64 bits, else the double nearest it (a :class:`WideInteger`), or
-    infinity past a double's range (about 1.8e308), which the door refuses naming the
-    field. A literal of thousands of digits is never converted to an int (Python limits
-    that), only to its double."""
+    within signed 64 bits, else the double nearest it (a :class:`WideInteger`), infinite
+    past a double's range (about 1.8e308), which the door refuses naming the field (or,
+    at the top of a body, leaves to the field's check). A literal of thousands of digits
+    is never converted to an int (Python limits that), only to its double."""
     digits = len(text) - text.startswith("-")
     if digits <= _INT64_DIGITS:
         exact = int(text)
         if INT64_MIN <= exact <= INT64_MAX:
             return exact
-    double = float(text)
-    if double in (float("inf"), float("-inf")):
-        return double
     return WideInteger(text)
+
+
+def read_exact_integer(text: str) -> int | WideInteger:
+    """A JSON integer literal (``json.loads``'s ``parse_int``) read exactly, as the
+    routes that are not SigOpt's read it; one of more digits than Python converts
+    (4,300) as a :class:`WideInteger`, which no field takes (see the module)."""
+    if len(text) - text.startswith("-") > sys.get_int_max_str_digits() > 0:
+        return WideInteger(text)
+    return int(text)

@@ -71,7 +71,10 @@ def test_hostile_experiment_definitions_through_a_pipe(run, tmp_path, monkeypatc
     for text, said in (
         ("[" * 100_000 + "]" * 100_000, "standard input is nested too deeply"),
         ("\x00{}", "standard input is not JSON"),
-        (bounds % '{"min": 0, "max": 1180591620717411303424}', "an integer past the 64 bits"),
+        (
+            bounds % '{"min": 0, "max": 1180591620717411303424}',
+            "is 1180591620717411303424, outside",
+        ),
         (bounds.replace('"x"', '"x\\ud800"') % '{"min": 0, "max": 1}', "lone UTF-16 surrogate"),
     ):
         pipe_in(monkeypatch, text)

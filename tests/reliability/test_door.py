@@ -238,7 +238,9 @@ def test_counts_beyond_their_column_are_refused(
     body = experiment(metrics=[{"name": "m"}], **extra)
     reply = door.call("POST", "/v1/experiments", json.dumps(body))
     assert_refused(reply, field, status=422)
-    assert "at most" in strict_json(reply.text)["message"]
+    assert (
+        "outside its range: it takes a whole number from 1 to" in strict_json(reply.text)["message"]
+    )
     eid = door.json("POST", "/v1/experiments", experiment())["id"]
     if field != "num_solutions":  # it may only be sent back unchanged
         update = json.dumps({field: extra[field]})

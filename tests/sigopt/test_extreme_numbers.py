@@ -301,9 +301,9 @@ def test_an_integer_past_64_bits_is_the_double_sigopt_reads(api: Api):
     assert bound.status == 400, bound.body
     assert bound.body["detail"]["field"] == "parameters[0].bounds.max"
     assert bound.body["message"] == (
-        "'parameters[0].bounds.max' is 1180591620717411303424, an integer past the 64 bits "
-        "this service stores: it takes a whole number within +-2**53 (9007199254740992), "
-        "which a double holds exactly."
+        "'parameters[0].bounds.max' is 1180591620717411303424, outside its range: it takes a "
+        "whole number from -9223372036854775808 to 9223372036854774784 (the whole numbers "
+        "within 64 bits that a double holds: SigOpt's bounds are doubles)."
     )
     big_budget = {"name": "b", "parameters": [{"name": "x", **UNIT}], "observation_budget": 2**70}
     budget = api.post("/v1/experiments", big_budget)

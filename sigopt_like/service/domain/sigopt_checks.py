@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...json_kinds import json_kind
+from ..whole_numbers import WholeRange, outside_sentence, whole_shown
 from ..wide_integers import WideInteger
 
 MAX_NAME_LENGTH = 500
@@ -24,6 +25,25 @@ MAX_METADATA_KEY = 100
 MAX_STORED_INT = 2**63 - 1
 #: an INTEGER column on PostgreSQL (num_solutions)
 MAX_INT32 = 2**31 - 1
+INT32_MIN, INT32_MAX = -(2**31), MAX_INT32
+
+#: the whole numbers each SigOpt field takes, in one place: :func:`whole_number` refuses
+#: any number past its field's range (written ``0``, ``1e308`` or an integer past 64 bits,
+#: quoted as written) in one sentence that gives the range. A file's ``content_length``
+#: takes 1 to the service's body limit, an int parameter's assignment its bounds or grid.
+BUDGETS: WholeRange = (1, MAX_STORED_INT)  # observation_budget, budget
+PARALLEL_BANDWIDTHS: WholeRange = (1, MAX_STORED_INT)
+NUM_SOLUTIONS: WholeRange = (1, MAX_INT32)
+SEEDS: WholeRange = (0, 2**62)  # ours: makes an experiment's suggestions reproducible
+PRECISIONS: WholeRange = (1, 15)  # decimals of a double parameter's suggestions
+#: an int parameter's bound or grid value: the whole doubles within 64 bits (SigOpt's
+#: bounds are doubles; one past 2**53 must also be one a double holds exactly)
+INT_PARAMETER_VALUES: WholeRange = (-(2**63), 2**63 - 2**10)
+#: a run map's ``sort`` (an INTEGER column)
+RUN_MAP_SORTS: WholeRange = (INT32_MIN, INT32_MAX)
+#: an id given as a number in a body (a suggestion's, a tag's): the id columns are
+#: INTEGER, 32 bits on PostgreSQL (``http.MAX_ID``)
+IDS: WholeRange = (1, MAX_INT32)
 
 
 class RuleError(ValueError):
@@ -49,42 +69,47 @@ def number(value: Any, field: str) -> float:
     if not is_number(value):
         raise RuleError(f"'{field}' must be a number, not {kind(value)}.", field, 400)
     if not math.isfinite(value):
-        raise RuleError(f"'{field}' must be a finite number.", field)
-    return float(value)
-
-
-def refuse_wide_integer(value: Any, field: str, takes: str) -> None:
-    """A 400 naming ``field`` if ``value`` was written as an integer past 64 bits (which
-    the door reads as the double it denotes on SigOpt's routes): a whole-number field
-    takes no such integer, and says what it ``takes`` ("a whole number from 1 to 10")."""
-    if isinstance(value, WideInteger):
+        # only an integer written past a double's range gets here (the door refuses 1e400
+        # and leaves such an integer at the top of a body to its field)
         raise RuleError(
-            f"'{field}' is {value.written}, an integer past the 64 bits this service "
-            f"stores: it takes {takes}.",
+            f"'{field}' is {whole_shown(value)}, beyond a float's range (about +-1.8e308), "
+            "which no field takes.",
             field,
             400,
         )
+    return float(value)
 
 
-def positive_int_or_none(value: Any, field: str, maximum: int = MAX_STORED_INT) -> int | None:
-    """None, or an integer from 1 to ``maximum`` (an integral float is accepted).
+def whole_number(value: Any, field: str, within: WholeRange, *, note: str = "") -> int:
+    """A whole number from ``within``'s least to its most (an integral float is read as
+    the integer: JSON has one number type); a RuleError naming ``field`` otherwise.
 
-    Exact: an integer is never passed through a float (``2**63 - 1`` would round up
-    to ``2**63`` and overflow the column), and a float as big as ``1e19`` or ``1e300``
-    (finite, integral, JSON) is refused rather than stored as a 20-digit integer.
+    The one check of every SigOpt whole-number field: a number past the range, however
+    written (``0``, ``1e308``, an integer past 64 bits that the door read as the double it
+    denotes, or past a double's range), is refused in one sentence giving the range, the
+    number quoted as sent (``whole_numbers``); ``note`` says why the range is what it is.
+    A 422, or a 400 for an integer written past 64 bits, as the door refused it before.
+    Exact: an integer is never passed through a float (``2**63 - 1`` would round up to
+    ``2**63`` and overflow the column), and a float as big as ``1e19`` is refused rather
+    than stored as a 20-digit integer.
     """
-    if value is None:
-        return None
-    refuse_wide_integer(value, field, f"a whole number from 1 to {maximum}")
-    x = number(value, field)
-    if x != math.floor(x):
-        raise RuleError(f"'{field}' must be an integer, not {value!r}.", field)
-    if x < 1:
-        raise RuleError(f"'{field}' must be at least 1, not {value!r}.", field)
-    exact = value if isinstance(value, int) else int(x)
-    if exact > maximum:
-        raise RuleError(f"'{field}' must be at most {maximum}, not {value!r}.", field)
-    return exact
+    if not is_number(value):
+        raise RuleError(f"'{field}' must be a whole number, not {kind(value)}.", field, 400)
+    least, most = within
+    wide = isinstance(value, WideInteger)  # past 64 bits: past every range here
+    if wide or not (math.isfinite(value) and least <= value <= most):
+        sentence = outside_sentence(f"'{field}'", whole_shown(value), within)
+        status = 400 if wide else 422  # past 64 bits: what the door refused before
+        raise RuleError(f"{sentence[:-1]} ({note})." if note else sentence, field, status)
+    if value != math.floor(value):
+        raise RuleError(f"'{field}' must be a whole number, not {value!r}.", field)
+    # Python compares an int with a float exactly: 2.0**63 is past 2**63 - 1 above
+    return value if isinstance(value, int) else int(value)
+
+
+def positive_int_or_none(value: Any, field: str, within: WholeRange = BUDGETS) -> int | None:
+    """None, or a whole number ``within`` (least 1) read by :func:`whole_number`."""
+    return None if value is None else whole_number(value, field, within)
 
 
 def name_text(value: Any, field: str, *, required: bool = True) -> str | None:
@@ -150,14 +175,8 @@ kind = json_kind
 
 
 def seed(value: Any, field: str = "seed") -> int | None:
-    """None, or the experiment's seed: an integer from 0 to 2**62 (an extension of ours)."""
-    if value is None:
-        return None
-    refuse_wide_integer(value, field, "a whole number from 0 to 2**62")
-    x = number(value, field)
-    if x != math.floor(x) or not 0 <= x <= 2**62:
-        raise RuleError(f"'{field}' must be an integer from 0 to 2**62, not {value!r}.", field)
-    return int(value)
+    """None, or the experiment's seed: a whole number from 0 to 2**62 (ours)."""
+    return None if value is None else whole_number(value, field, SEEDS)
 
 
 def object_of(value: Any, field: str) -> Mapping[str, Any]:

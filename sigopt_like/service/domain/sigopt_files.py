@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .sigopt_checks import RuleError, kind, known_fields, name_text, refuse_wide_integer
+from .sigopt_checks import RuleError, known_fields, name_text, whole_number
 
 FIELDS = ("name", "filename", "content_type", "content_length", "content_md5")
 #: an image type, as sigopt-python sends for each image it can upload
@@ -33,18 +33,12 @@ def described(body: Mapping[str, Any], max_bytes: int) -> dict[str, Any]:
             "content_type",
             400,
         )
-    length = body.get("content_length")
-    refuse_wide_integer(length, "content_length", f"a number of bytes from 1 to {max_bytes}")
-    if isinstance(length, bool) or not isinstance(length, int):
-        raise RuleError(
-            f"'content_length' must be an integer, not {kind(length)}.", "content_length", 400
-        )
-    if not 0 < length <= max_bytes:
-        raise RuleError(
-            f"'content_length' must be between 1 and {max_bytes} bytes (the service's body "
-            f"limit), not {length}.",
-            "content_length",
-        )
+    length = whole_number(
+        body.get("content_length"),
+        "content_length",
+        (1, max_bytes),
+        note="a number of bytes, up to the service's body limit",
+    )
     md5 = body.get("content_md5")
     if not isinstance(md5, str) or _md5_bytes(md5) is None:
         raise RuleError(

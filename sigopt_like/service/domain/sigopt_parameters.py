@@ -16,9 +16,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sigopt_like._constants import INT64_MAX, INT64_MIN
-
 from .sigopt_checks import (
+    INT_PARAMETER_VALUES,
+    PRECISIONS,
     RuleError,
     is_number,
     kind,
@@ -27,13 +27,13 @@ from .sigopt_checks import (
     name_text,
     number,
     object_of,
-    refuse_wide_integer,
+    whole_number,
 )
 
 PARAMETER_TYPES = ("double", "int", "categorical")
 MAX_PARAMETERS = 100
 MAX_GRID_VALUES = 10_000
-MAX_PRECISION = 15
+MAX_PRECISION = PRECISIONS[1]
 TRANSFORMATIONS = ("log",)
 PRIORS = ("normal", "beta")
 #: a beta prior's shapes (a subnormal one overflows scipy's beta function in C++,
@@ -150,20 +150,12 @@ def _bounds(raw: Any, kind_: str, field: str) -> dict[str, float | int]:
     for key in ("min", "max"):
         if raw.get(key) is None:
             raise RuleError(f"'{where}.{key}' is required.", f"{where}.{key}", 400)
+    lo: float | int
+    hi: float | int
     if kind_ == "int":
-        for key in ("min", "max"):
-            refuse_wide_integer(raw[key], f"{where}.{key}", _INT_BOUNDS)
-    lo = number(raw["min"], f"{where}.min")
-    hi = number(raw["max"], f"{where}.max")
-    if kind_ == "int":
-        for key, x in (("min", lo), ("max", hi)):
-            if x != math.floor(x):
-                raise RuleError(
-                    f"'{where}.{key}' of an int parameter must be an integer, not {x!r}.",
-                    f"{where}.{key}",
-                )
-            _exact_int(raw[key], x, f"{where}.{key}")
-        lo, hi = int(lo), int(hi)
+        lo, hi = (_int_value(raw[key], f"{where}.{key}") for key in ("min", "max"))
+    else:
+        lo, hi = number(raw["min"], f"{where}.min"), number(raw["max"], f"{where}.max")
     if not lo < hi:
         raise RuleError(
             f"'{where}': min ({raw['min']!r}) must be less than max ({raw['max']!r}).", where
@@ -178,23 +170,26 @@ def _bounds(raw: Any, kind_: str, field: str) -> dict[str, float | int]:
     return {"min": lo, "max": hi}
 
 
-#: what an int parameter's bound or grid value takes (said when refusing one)
-_INT_BOUNDS = f"a whole number within +-2**53 ({2**53}), which a double holds exactly"
+#: why an int parameter's values end where they do (said when refusing one)
+_INT_PARAMETER_NOTE = (
+    "the whole numbers within 64 bits that a double holds: SigOpt's bounds are doubles"
+)
 
 
-def _exact_int(given: Any, read: float, where: str) -> None:
-    """Refuse an int parameter's integer that the engine's doubles cannot hold exactly
-    (past 2**53): it was stored rounded (``max`` 2**62 + 1 became 2**62) and two such
-    bounds could be called equal; and one past the integers the service stores (a
-    ``max`` of 1e308 made values no observation could report). SigOpt's bounds are
-    doubles too."""
-    rounded = isinstance(given, int) and not isinstance(given, bool) and int(read) != given
-    if rounded or not INT64_MIN <= int(read) <= INT64_MAX:
+def _int_value(given: Any, where: str) -> int:
+    """An int parameter's bound or grid value: a whole number that a double holds
+    exactly, within 64 bits (``INT_PARAMETER_VALUES``; a ``max`` of 1e308 made values no
+    observation could report). Past 2**53 not every integer is a double: one that is not
+    was stored rounded (``max`` 2**62 + 1 became 2**62) and two such bounds could be
+    called equal. SigOpt's bounds are doubles too."""
+    exact = whole_number(given, where, INT_PARAMETER_VALUES, note=_INT_PARAMETER_NOTE)
+    if int(float(exact)) != exact:
         raise RuleError(
             f"'{where}' is {given}, which a double cannot hold exactly (integers are exact "
             f"up to 2**53 = {2**53}); give a value within +-2**53.",
             where,
         )
+    return exact
 
 
 def _grid(raw: Any, kind_: str, field: str) -> list[float | int]:
@@ -202,19 +197,9 @@ def _grid(raw: Any, kind_: str, field: str) -> list[float | int]:
     out: list[float | int] = []
     for j, value in enumerate(values):
         if kind_ == "int":
-            refuse_wide_integer(value, f"{field}[{j}]", _INT_BOUNDS)
-        x = number(value, f"{field}[{j}]")
-        if kind_ == "int":
-            if x != math.floor(x):
-                raise RuleError(
-                    f"'{field}[{j}]': grid values of an int parameter must be integers, "
-                    f"not {value!r}.",
-                    f"{field}[{j}]",
-                )
-            _exact_int(value, x, f"{field}[{j}]")
-            out.append(int(x))
+            out.append(_int_value(value, f"{field}[{j}]"))
         else:
-            out.append(x)
+            out.append(number(value, f"{field}[{j}]"))
     if len(out) < 2:
         raise RuleError(f"'{field}' needs at least two values.", field)
     if len(out) > MAX_GRID_VALUES:
@@ -340,13 +325,7 @@ def _prior(item: Mapping[str, Any], out: dict[str, Any], field: str) -> None:
 def _precision(raw: Any, kind_: str, field: str) -> int:
     if kind_ != "double":
         raise RuleError(f"'{field}': precision applies to double parameters only.", field)
-    refuse_wide_integer(raw, field, f"a whole number from 1 to {MAX_PRECISION}")
-    x = number(raw, field)
-    if x != math.floor(x) or not 1 <= x <= MAX_PRECISION:
-        raise RuleError(
-            f"'{field}' must be an integer from 1 to {MAX_PRECISION}, not {raw!r}.", field
-        )
-    return int(x)
+    return whole_number(raw, field, PRECISIONS)
 
 
 def _conditions(
@@ -498,10 +477,8 @@ def parameter_value(param: Mapping[str, Any], value: Any, field: str) -> Any:
     if not math.isfinite(value):
         raise RuleError(f"'{field}' must be a finite number.", field)
     if param["type"] == "int":
-        refuse_wide_integer(value, field, f"{_taken(param)} (int parameter {param['name']!r})")
-        if value != math.floor(value):
-            raise RuleError(f"'{field}' must be an integer, not {value!r}.", field)
-        value = int(value)
+        values = param.get("grid") or (param["bounds"]["min"], param["bounds"]["max"])
+        value = whole_number(value, field, (min(values), max(values)))
     else:
         value = float(value)
     if "grid" in param:
@@ -516,10 +493,3 @@ def parameter_value(param: Mapping[str, Any], value: Any, field: str) -> Any:
     if value > hi:
         raise RuleError(f"'{field}' = {value!r} is above the maximum {hi!r}.", field)
     return value
-
-
-def _taken(param: Mapping[str, Any]) -> str:
-    """The values a number parameter takes, as a refusal says them."""
-    if "grid" in param:
-        return f"one of {param['grid']}"
-    return f"a whole number from {param['bounds']['min']} to {param['bounds']['max']}"

@@ -32,7 +32,8 @@ from .sigopt_assignments import (
 )
 from .sigopt_best import Observed, best_keys
 from .sigopt_checks import (
-    MAX_INT32,
+    NUM_SOLUTIONS,
+    PARALLEL_BANDWIDTHS,
     RuleError,
     kind,
     known_fields,
@@ -184,11 +185,13 @@ def experiment_create(body: Mapping[str, Any], *, budget_field: str = "observati
         "conditionals": conds,
         "linear_constraints": linear_constraints(body.get("linear_constraints"), params),
         "metrics": metrics(body.get("metrics"), body.get("metric")),
-        "num_solutions": positive_int_or_none(body.get("num_solutions"), "num_solutions", MAX_INT32)
+        "num_solutions": positive_int_or_none(
+            body.get("num_solutions"), "num_solutions", NUM_SOLUTIONS
+        )
         or 1,
         "observation_budget": _budget(body, budget_field),
         "parallel_bandwidth": positive_int_or_none(
-            body.get("parallel_bandwidth"), "parallel_bandwidth"
+            body.get("parallel_bandwidth"), "parallel_bandwidth", PARALLEL_BANDWIDTHS
         )
         or 1,
         "metadata": metadata(body.get("metadata")),
@@ -415,7 +418,10 @@ def experiment_update(
         changes["observation_budget"] = budget
     if "parallel_bandwidth" in body:
         changes["parallel_bandwidth"] = (
-            positive_int_or_none(body["parallel_bandwidth"], "parallel_bandwidth") or 1
+            positive_int_or_none(
+                body["parallel_bandwidth"], "parallel_bandwidth", PARALLEL_BANDWIDTHS
+            )
+            or 1
         )
     if body.get("state") is not None:
         if body["state"] not in ("active", "deleted"):
@@ -427,7 +433,7 @@ def experiment_update(
         "metrics": metrics,
         "conditionals": conditionals,
         "linear_constraints": lambda raw: linear_constraints(raw, current["parameters"]),
-        "num_solutions": lambda raw: positive_int_or_none(raw, "num_solutions", MAX_INT32) or 1,
+        "num_solutions": lambda raw: positive_int_or_none(raw, "num_solutions", NUM_SOLUTIONS) or 1,
         "type": lambda raw: raw,
         "project": project_id,
     }

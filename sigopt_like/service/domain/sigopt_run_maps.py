@@ -24,12 +24,19 @@ SigOpt drops a field it does not know inside these entries; this service refuses
 
 from __future__ import annotations
 
-import math
 import struct
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .sigopt_checks import RuleError, is_number, kind, known_fields, object_of, refuse_wide_integer
+from .sigopt_checks import (
+    RUN_MAP_SORTS,
+    RuleError,
+    is_number,
+    kind,
+    known_fields,
+    object_of,
+    whole_number,
+)
 
 #: SigOpt's ``MAX_LOG_LENGTH``: 1024 characters and room for the disclaimer sigopt-python
 #: adds when it cuts a log (``maybe_truncate_log``)
@@ -50,7 +57,6 @@ SYS_METADATA_FIELDS = ("feature_importances",)
 MODEL_FIELDS = ("type",)
 SOURCE_CODE_FIELDS = ("content", "hash")
 FEATURE_IMPORTANCES_FIELDS = ("type", "scores")
-INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 #: the largest finite 32-bit float
 FLOAT32_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]
 
@@ -184,15 +190,7 @@ def _sort(value: Any, where: str) -> int:
     if not is_number(value):
         given = "missing" if value is None else kind(value)
         raise RuleError(f"'{field}' must be an integer (a number), not {given}.", field, 400)
-    refuse_wide_integer(value, field, f"a whole number from {INT32_MIN} to {INT32_MAX}")
-    if not math.isfinite(value) or value != math.floor(value):
-        raise RuleError(f"'{field}' must be an integer, not {value!r}.", field)
-    if not INT32_MIN <= value <= INT32_MAX:
-        raise RuleError(
-            f"'{field}' must be an integer from {INT32_MIN} to {INT32_MAX}, not {value!r}.",
-            field,
-        )
-    return int(value)
+    return whole_number(value, field, RUN_MAP_SORTS)
 
 
 def sys_metadata(raw: Any, *, keep_nulls: bool) -> dict[str, Any]:

@@ -46,6 +46,10 @@ def render_token(issued: IssuedToken, user: User | None = None) -> dict[str, Any
 class Login:
     """POST /v1/login: trade an email and a password for a new token."""
 
+    #: the door leaves a too-wide integer in a field to the field's check ("must be a
+    #: string"; ``..door``), not its own words about whole-number fields
+    fields_judge_integers = True
+
     auth_exempt = True
     idempotent_replay = False  # its response holds a secret: never stored
 
@@ -91,6 +95,10 @@ class Login:
 
 class Tokens:
     """POST /v1/tokens: another token for the caller."""
+
+    #: the door leaves a too-wide integer in a field to the field's check ("must be a
+    #: string"; ``..door``), not its own words about whole-number fields
+    fields_judge_integers = True
 
     idempotent_replay = False  # its response holds a secret: never stored
 

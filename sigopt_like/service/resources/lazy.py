@@ -26,6 +26,9 @@ class OnFirstUse:
     #: whether the door reads an integer past 64 bits as the double it denotes (SigOpt's
     #: routes, which read every JSON number as a double; see ``..door``)
     numbers_as_doubles: bool = False
+    #: whether the door leaves a too-wide integer at the top of a body to its field's
+    #: check, which gives the field's own range (see ``..door``)
+    fields_judge_integers: bool = False
 
     def __init__(self, build: Callable[[type], object]) -> None:
         self._build = build
@@ -65,12 +68,17 @@ def on_first_use(
     build: Callable[[type], object],
     *,
     numbers_as_doubles: bool = False,
+    fields_judge_integers: bool = False,
 ) -> OnFirstUse:
     """A stand-in for the resource ``target`` ("package.module:Class") whose responders
     are ``methods`` ("get post ..."); ``build(cls)`` makes the resource from its class.
-    ``numbers_as_doubles``: see :attr:`OnFirstUse.numbers_as_doubles`."""
+    ``numbers_as_doubles``, ``fields_judge_integers``: see :class:`OnFirstUse`."""
     name = target.rpartition(":")[2]
     responders = {f"on_{method}": _forward(f"on_{method}") for method in methods.split()}
-    attributes = {"target": target, "numbers_as_doubles": numbers_as_doubles}
+    attributes = {
+        "target": target,
+        "numbers_as_doubles": numbers_as_doubles,
+        "fields_judge_integers": fields_judge_integers,
+    }
     kind = type(name, (OnFirstUse,), {**attributes, **responders})
     return kind(build)

@@ -138,7 +138,14 @@ def register(app: falcon.App, context: Any) -> None:
             return cls(context, *(context.store.sigopt if a == "store" else a for a in args))
 
         # SigOpt reads every JSON number as a double: on its routes the door reads an
-        # integer past 64 bits as the double it denotes, not refused (see ...door)
-        route = on_first_use(f"{__name__}.{target}", methods, build, numbers_as_doubles=True)
+        # integer past 64 bits as the double it denotes, not refused, and leaves one at
+        # the top of a body to its field's check, which gives its range (see ...door)
+        route = on_first_use(
+            f"{__name__}.{target}",
+            methods,
+            build,
+            numbers_as_doubles=True,
+            fields_judge_integers=True,
+        )
         app.add_route(template, route)
     app.add_middleware(MergeIsPatch())

@@ -8,7 +8,7 @@ from typing import Any
 import falcon
 
 from ...domain import sigopt_rules as rules
-from ...domain.sigopt_checks import MAX_NAME_LENGTH, MAX_STORED_INT
+from ...domain.sigopt_checks import IDS, MAX_NAME_LENGTH, whole_number
 from ...errors import APIError, BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
 from ...http import is_id_text, now, page_request, paginate_list, parse_id, query_flag
 from ...store.pages import PageRequest
@@ -192,16 +192,17 @@ def require_active(experiment: ExperimentRecord) -> None:
 
 
 def body_id(value: Any, field: str) -> int | None:
-    """An id given in a JSON body (string of digits or integer), or a 400 naming the field."""
+    """An id given in a JSON body (string of digits or integer), or a 400 naming the field;
+    an integer past the ids there can be (one past 64 bits too, which the door read as a
+    double) is a 422 giving their range (``sigopt_checks.whole_number``)."""
     if value is None:
         return None
-    if isinstance(value, WideInteger):  # read as a double on SigOpt's routes (the door)
-        raise BadRequest(
-            f"'{field}' is {value.written}, an integer past the 64 bits this service stores: "
-            f"an id here is a whole number from 1 to {MAX_STORED_INT}, or its digits as a string.",
-            detail={"field": field},
-        )
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
+    if isinstance(value, (int, WideInteger)) and not isinstance(value, bool):
+        try:
+            return whole_number(value, field, IDS)
+        except rules.RuleError as err:
+            raise rule_error(err) from err
+    if not isinstance(value, str):
         raise BadRequest(f"'{field}' must be an id string.", detail={"field": field})
     text = str(value)
     if not is_id_text(text):  # ASCII digits: "²" and "٨٣" pass str.isdigit()

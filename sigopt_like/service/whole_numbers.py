@@ -1,0 +1,45 @@
+"""A whole-number field's range and the one sentence that refuses a number past it.
+
+Every route says it the same way, whether the field is a campaign's (``http.field``,
+``http.query_int``) or SigOpt's (``domain.sigopt_checks.whole_number``): "The field
+'ngens' is 101, outside its range: it takes a whole number from 1 to 100." The number is
+named as sent: a float in its own form (``1e+308``), an integer in digits, a long one by
+its first digits and its length, an integer the door read as a double (a
+:class:`~.wide_integers.WideInteger`) as it was written. Pure: no HTTP, no database.
+"""
+
+from __future__ import annotations
+
+from .._constants import INT64_MAX, INT64_MIN
+from .wide_integers import WideInteger
+
+#: a whole-number field's range, (least, most)
+WholeRange = tuple[int, int]
+#: the range of a whole-number field that names none: what the store holds (64 bits)
+STORED_WHOLE: WholeRange = (INT64_MIN, INT64_MAX)
+#: an integer of more digits than this is past every range, named by its digits' count
+MOST_DIGITS = 40
+
+
+def outside_sentence(subject: str, shown: str, within: WholeRange) -> str:
+    """``"<subject> is <shown>, outside its range: it takes a whole number from a to b."``"""
+    least, most = within
+    return (
+        f"{subject} is {shown}, outside its range: it takes a whole number from {least} to {most}."
+    )
+
+
+def whole_shown(value: int | float) -> str:
+    """A number as sent: a WideInteger as written, a float in its own form (``1e+308``),
+    an integer in digits (a long one by its first digits and its length)."""
+    if isinstance(value, WideInteger):
+        return digits_shown(value.written)
+    return repr(value) if isinstance(value, float) else digits_shown(str(value))
+
+
+def digits_shown(digits: str) -> str:
+    """An integer's digits, or its first 20 and its length when it has more than
+    :data:`MOST_DIGITS`."""
+    if len(digits.lstrip("-")) <= MOST_DIGITS:
+        return digits
+    return f"{digits[:20]}... (a number of {len(digits.lstrip('-')):,} digits)"
