@@ -37,6 +37,9 @@ resource sees it, so each resource may assume what the door guarantees:
   decoded (``%ff`` is not text; decoded with replacement characters it would be
   searched for as ``\ufffd``), percent-encoded rather than raw bytes, and holds no
   NUL byte; no header value holds a NUL byte; the URL's path is UTF-8 once decoded too;
+- a GET, HEAD or DELETE carries no body (``middleware.door``): no route reads one, so
+  ``DELETE .../suggestions`` with ``{"state": "closed"}`` deleted the open suggestions,
+  the body unread; their options are query parameters, as sigopt-python sends them;
 - no query parameter of a ``/v1`` route is given twice (``?state=open&state=closed``):
   a route takes one value of each, and the other would be dropped unseen;
 - every query parameter of a ``/v1`` route is one that its operation in the OpenAPI

@@ -22,6 +22,9 @@ from ..errors import BadRequest
 from ..http import body_bytes
 from .routing import has_responder
 
+#: the methods whose routes read no body (their options are query parameters)
+_NO_BODY = ("GET", "HEAD", "DELETE")
+
 
 def check_header_values(env: dict[str, Any]) -> None:
     """Refuse a header value holding a NUL byte (400 naming the header).
@@ -135,3 +138,22 @@ class DoorMiddleware:
                 fields_judge_integers=judged,
                 max_table_rows=getattr(resource, "max_table_rows", None),
             )
+            if req.method in _NO_BODY:
+                self._refuse_unread_body(req)
+
+    def _refuse_unread_body(self, req: falcon.Request) -> None:
+        """A 400 for a body sent with GET, HEAD or DELETE: no route reads one, so
+        ``DELETE .../suggestions`` with ``{"state": "closed"}`` deleted the open
+        suggestions as if nothing were sent. Their options are query parameters (as
+        sigopt-python sends them)."""
+        known = self._declared(req.uri_template, req.method)
+        if known:
+            then = f"give its options as query parameters (it takes {', '.join(sorted(known))})"
+        elif known is None:
+            then = "give any options as query parameters"
+        else:
+            then = "send it without one (it takes no options)"
+        raise BadRequest(
+            f"{req.method} {req.path} takes no request body (it would not be read): {then}.",
+            detail={"field": "body"},
+        )
