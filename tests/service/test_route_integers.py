@@ -122,3 +122,21 @@ def test_an_integer_of_thousands_of_digits_is_named_where_it_is(service: Service
     assert reply.status == 422, reply
     assert "row 2, column Response" in reply.body["message"], reply.body
     assert api.get(f"/v1/sessions/{sid}").body["status"] == "active"
+
+
+def test_a_session_update_and_halt_given_an_integer_say_what_they_take(service: Service) -> None:
+    """``PUT /v1/sessions/{id}`` and its halt were told the door's 64-bit sentence of
+    fields they do not have, or that take text; now the fields' own checks answer."""
+    api = ServiceApi(service)
+    sid = api.post("/v1/sessions", {"name": "kept"}).body["id"]
+    for number in (WIDE, LONG):
+        for path, method, raw, message in (
+            (f"/v1/sessions/{sid}", "PUT", '{"x": %s}', "Unknown field(s) 'x'"),
+            (f"/v1/sessions/{sid}/halt", "POST", '{"x": %s}', "Unknown field(s) 'x'"),
+            (f"/v1/sessions/{sid}", "PUT", '{"name": %s}', "The field 'name' must be"),
+        ):
+            reply = api.call(method, path, data=raw % number, headers=JSON)
+            assert reply.status == 400, (path, raw, reply)
+            assert reply.body["message"].startswith(message), reply.body
+    session = api.get(f"/v1/sessions/{sid}").body
+    assert (session["name"], session["status"]) == ("kept", "active")

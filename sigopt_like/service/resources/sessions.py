@@ -203,6 +203,10 @@ class Session:
     does, rather than at the task watch's next read of the database.
     """
 
+    #: the door leaves a top-level integer past 64 bits to the fields' own checks (an
+    #: unknown field, or a name that takes text), as on the collection's route
+    fields_judge_integers = True
+
     def __init__(self, store: Store, task_changed: Callable[[], None] | None = None) -> None:
         self._store = store
         self._sessions = store.sessions
