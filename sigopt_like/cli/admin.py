@@ -30,6 +30,7 @@ from .options import (
     POSITIVE,
     THREADS,
     FiniteFloatRange,
+    WholeNumbers,
     db_option,
     json_option,
 )
@@ -119,7 +120,7 @@ def _say_the_host_is_not_used(target: str) -> None:
 @click.option("--task-threads", type=THREADS, default=None, help="Task runner threads.")
 @click.option(
     "--task-processes",
-    type=click.IntRange(min=0),
+    type=WholeNumbers(0, 1024, what="a number of worker processes from 0 to 1024 (0: none)"),
     default=None,
     help="Run tasks in N worker processes started when a task is queued and stopped "
     "when idle [default: 1; 0: threads of this process].",
@@ -134,7 +135,7 @@ def _say_the_host_is_not_used(target: str) -> None:
 )
 @click.option(
     "--request-read-timeout",
-    type=FiniteFloatRange(min=0, min_open=True, max=86_400),
+    type=FiniteFloatRange(min=0, min_open=True, max=86_400, what="seconds above 0, up to 86400"),
     default=None,
     metavar="SECONDS",
     help="How long a request (headers and body) may take to arrive, plus a second for each "
@@ -142,7 +143,7 @@ def _say_the_host_is_not_used(target: str) -> None:
 )
 @click.option(
     "--keep-alive-timeout",
-    type=click.IntRange(min=1, max=86_400),
+    type=WholeNumbers(1, 86_400, what="whole seconds from 1 to 86400"),
     default=None,
     metavar="SECONDS",
     help="How long a connection may stay idle between requests before it is closed [default: 15].",
@@ -157,7 +158,7 @@ def _say_the_host_is_not_used(target: str) -> None:
 )
 @click.option(
     "--guest-token-days",
-    type=FiniteFloatRange(min=0, min_open=True, max=36_500),
+    type=FiniteFloatRange(min=0, min_open=True, max=36_500, what="days above 0, up to 36500"),
     default=None,
     help="How long a guest token (an experiment shared with tokens().create()) lasts "
     "[default: 30, as SigOpt's].",

@@ -21,6 +21,7 @@ from .options import (
     DESIGNED_GENERATION,
     GENERATION,
     SIMULATED_GENERATIONS,
+    WholeNumbers,
     connected,
     json_option,
     progress,
@@ -78,7 +79,7 @@ def sessions() -> None:
 @click.option("--description", "-d", default=None, help="What the campaign is for.")
 @click.option(  # before: 2**70 was the service's "beyond ... 2**63-1", of a seed of 31 bits
     "--seed",
-    type=click.IntRange(0, MAX_SEED),
+    type=WholeNumbers(0, MAX_SEED, what=f"a seed from 0 to {MAX_SEED}"),
     default=None,
     help="The optimizer's seed (reproducible designs).",
 )
@@ -198,16 +199,21 @@ def space() -> None:
 @click.argument("sid", type=session_id)
 @click.argument("file", type=INPUT)
 @click.option("--type", "space_type", type=SPACE_TYPES, required=True, help="The kind of space.")
-@click.option("--total-units", type=int, default=None, help="Mixture: units every recipe sums to.")
+@click.option(
+    "--total-units",
+    type=WholeNumbers(what="a whole number of units, like 100"),
+    default=None,
+    help="Mixture: units every recipe sums to.",
+)
 @click.option(
     "--population",
-    type=int,
+    type=WholeNumbers(what="a number of experiments, like 20"),
     required=True,
     help="Distinct experiments per design (each run replicates + 1 times).",
 )
 @click.option(
     "--replicates",
-    type=int,
+    type=WholeNumbers(what="a number of repeats, like 1 (0: each experiment is run once)"),
     required=True,
     help="Repeats of each designed experiment (0: each is run once).",
 )

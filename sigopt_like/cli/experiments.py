@@ -19,7 +19,7 @@ from .connect import session_id
 from .errors import CommandError
 from .files import INPUT, read_input, shown
 from .interrupts import canceled_on_interrupt
-from .options import COUNT, WHOLE, connected, json_option, progress, quiet_option
+from .options import COUNT, WHOLE, FiniteFloatRange, connected, json_option, progress, quiet_option
 from .output import echo_fields, echo_json, echo_table, visible
 
 if TYPE_CHECKING:
@@ -357,8 +357,18 @@ def experiments_suggest(conn: Connection, eid: str, as_json: bool) -> None:
 @experiments.command("observe")
 @click.argument("eid", type=session_id)
 @click.option("--suggestion", "-s", required=True, help="The suggestion's id.")
-@click.option("--value", type=float, default=None, help="The metric's value.")
-@click.option("--stddev", type=float, default=None, help="Its standard deviation.")
+@click.option(
+    "--value",
+    type=FiniteFloatRange(what="the metric's value, like 0.93 (a run that failed: --failed)"),
+    default=None,
+    help="The metric's value.",
+)
+@click.option(
+    "--stddev",
+    type=FiniteFloatRange(what="a standard deviation, like 0.05"),
+    default=None,
+    help="Its standard deviation.",
+)
 @click.option("--failed", is_flag=True, help="The run failed: no value.")
 @json_option
 @connected

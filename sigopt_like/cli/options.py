@@ -6,7 +6,7 @@ import functools
 import math
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -17,25 +17,105 @@ from .connect import connection
 
 HOST_HELP = "URL of a served instance (default: $SIGOPT_LIKE_HOST, else the embedded service)."
 TOKEN_HELP = "API token for --host (default: $SIGOPT_LIKE_TOKEN)."
-PORT = click.IntRange(0, 65535)  # a TCP port; the socket call would wrap 99999 to 34463
+
+
+class WholeNumbers(click.IntRange):
+    """A ``click.IntRange`` whose refusal names the option, the value and what would work
+    (``what``): click's own was "'abc' is not a valid integer range" for ``serve --port
+    abc``, which names a type, not the number wanted; ``what`` follows its "not in the
+    range" too, so that the reader learns what the range is of."""
+
+    def __init__(self, min: int | None = None, max: int | None = None, *, what: str) -> None:
+        super().__init__(min, max)
+        self.what = what
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str):
+            try:
+                int(value)
+            except ValueError:
+                self.fail(f"{_shown(value)} is not a whole number", param, ctx)
+        return super().convert(value, param, ctx)
+
+    def fail(
+        self, message: str, param: click.Parameter | None = None, ctx: click.Context | None = None
+    ) -> NoReturn:
+        super().fail(f"{message.rstrip('.')}: give {self.what}.", param, ctx)
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A FloatRange that refuses NaN (every comparison with NaN is false, so click's bounds
+    let it through: before, ``serve --guest-token-days nan`` started, and its first guest
+    token was a 500), and whose refusal says what would work (``what``), as
+    :class:`WholeNumbers` does."""
+
+    def __init__(
+        self,
+        min: float | None = None,
+        max: float | None = None,
+        min_open: bool = False,
+        *,
+        what: str,
+    ) -> None:
+        super().__init__(min, max, min_open=min_open)
+        self.what = what
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str):
+            try:
+                float(value)
+            except ValueError:
+                self.fail(f"{_shown(value)} is not a number", param, ctx)
+        converted = super().convert(value, param, ctx)
+        if math.isnan(converted):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return converted
+
+    def fail(
+        self, message: str, param: click.Parameter | None = None, ctx: click.Context | None = None
+    ) -> NoReturn:
+        super().fail(f"{message.rstrip('.')}: give {self.what}.", param, ctx)
+
+
+#: the most of a refused value shown (a 10 MB argument is not printed back whole)
+SHOWN_CHARACTERS = 40
+
+
+def _shown(value: str) -> str:
+    """``value`` as a refusal quotes it: its repr (a NUL, a line break or a lone surrogate
+    escaped), cut short past :data:`SHOWN_CHARACTERS`."""
+    if len(value) <= SHOWN_CHARACTERS:
+        return repr(value)
+    return f"{value[:SHOWN_CHARACTERS]!r}... ({len(value):,} characters)"
+
+
+#: a TCP port; the socket call would wrap 99999 to 34463
+PORT = WholeNumbers(0, 65535, what="a port from 0 to 65535 (0: any free port)")
 PORT_HELP = "Port (0: any free port, printed at start)."
-POSITIVE = click.IntRange(min=1)  # limits and counts that must be at least one
+#: limits and counts that must be at least one
+POSITIVE = WholeNumbers(min=1, what="a whole number of at least 1")
 #: threads of one process: each holds a stack, and the system's limit on them is far below
 #: what an integer allows (before, ``serve --threads 100000`` died of SIGABRT mid-start)
-THREADS = click.IntRange(1, 1024)
+THREADS = WholeNumbers(1, 1024, what="a number of threads from 1 to 1024")
 #: an id the database stores (a signed 64-bit integer): before, ``tokens revoke --id``
 #: with 23 digits was an OverflowError traceback from the database driver
-ID = click.IntRange(1, 2**63 - 1)
+ID = WholeNumbers(1, 2**63 - 1, what="an id as 'sigopt-like tokens list' shows it, like 3")
 #: a generation of a session (``_constants.MAX_GENERATION``): before, 23 digits in
 #: ``analytics --gen`` were a 400 advising to write the generation "as a decimal"
-GENERATION = click.IntRange(0, MAX_GENERATION)
+GENERATION = WholeNumbers(0, MAX_GENERATION, what="a generation number, like 1")
 #: a generation that has a design (``design --gen``): designs are numbered from 1, and the
 #: service's "query parameter 'gen' must be at least 1" named no option
-DESIGNED_GENERATION = click.IntRange(1, MAX_GENERATION)
+DESIGNED_GENERATION = WholeNumbers(
+    1, MAX_GENERATION, what="the number of a designed generation, like 1"
+)
 #: a count the service stores in a 64-bit column (``experiments create --budget``)
-COUNT = click.IntRange(1, INT64_MAX)
+COUNT = WholeNumbers(1, INT64_MAX, what="a whole number of at least 1")
 #: the generations one ``simulate`` runs (the service's limit, said before any call)
-SIMULATED_GENERATIONS = click.IntRange(1, MAX_SIMULATED_GENERATIONS)
+SIMULATED_GENERATIONS = WholeNumbers(
+    1,
+    MAX_SIMULATED_GENERATIONS,
+    what=f"a number of generations from 1 to {MAX_SIMULATED_GENERATIONS}",
+)
 #: the whole numbers the service stores, for an int parameter's bounds
 WHOLE = (INT64_MIN, INT64_MAX)
 #: one text for the embedded service's commands and the service's own (serve, worker,
@@ -58,18 +138,6 @@ ROW_LIMIT_HELP = (
     "The embedded service's largest table, in rows (default: 100,000); a served one has its "
     "own (sigopt-like serve --max-table-rows)."
 )
-
-
-class FiniteFloatRange(click.FloatRange):
-    """A FloatRange that refuses NaN: every comparison with NaN is false, so click's bounds
-    let it through (before, ``serve --guest-token-days nan`` started, and its first guest
-    token was a 500)."""
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        converted = super().convert(value, param, ctx)
-        if math.isnan(converted):
-            self.fail(f"{value!r} is not a number.", param, ctx)
-        return converted
 
 
 def db_option(f: Callable[..., Any]) -> Callable[..., Any]:

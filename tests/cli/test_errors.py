@@ -367,3 +367,36 @@ def test_an_empty_file_or_folder_is_a_usage_error(run, tmp_path, monkeypatch):
         done = run(*args)
         assert done.code == 2 and said in done.err, (args, done)
     assert list(here.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("serve", "--port", "abc"), "'--port': 'abc' is not a whole number: give a port from 0"),
+        (("serve", "--port", "1e308"), "'--port': '1e308' is not a whole number: give a port"),
+        (("serve", "--port", "99999"), "in the range 0<=x<=65535: give a port from 0 to 65535"),
+        (("serve", "--threads", "many"), "'many' is not a whole number: give a number of threads"),
+        (  # never served: before, 2**70 was taken (a bad --host then stops it at once)
+            ("serve", "--task-processes", str(2**70), "--host", "http://x"),
+            "give a number of worker processes from 0",
+        ),
+        (("serve", "--keep-alive-timeout", "x"), "'x' is not a whole number: give whole seconds"),
+        (("serve", "--request-read-timeout", "soon"), "'soon' is not a number: give seconds"),
+        (("serve", "--guest-token-days", "nan"), "'nan' is not a number: give days above 0"),
+        (("serve", "--max-body-bytes", "10MB"), "'10MB' is not a whole number: give a whole"),
+        (
+            ("worker", "--threads", "\x00"),
+            "'\\x00' is not a whole number: give a number of threads",
+        ),
+        (("worker", "--threads", "4\udce9"), "'4\\udce9' is not a whole number"),
+        (("tokens", "revoke", "--id", "x" * 100), "... (100 characters) is not a whole number"),
+    ],
+)
+def test_a_value_an_option_cannot_take_says_what_would_work(run, args, says):
+    """Before: click's own "Invalid value for '--port': 'abc' is not a valid integer
+    range.", which names a type, not the number wanted; the project's other refusals name
+    the option, the value and what to give."""
+    done = run(*args)
+    assert done.code == 2 and "Traceback" not in done.err, done
+    assert f"Invalid value for {says}" in done.err or says in done.err, done.err
+    assert "valid integer" not in done.err and "valid float" not in done.err, done.err
