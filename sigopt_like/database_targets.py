@@ -133,7 +133,7 @@ def shared(target: str, *, what: str) -> str:
     if "://" in target and not target.startswith("sqlite://"):
         return target  # a server's database: it exists if it can be reached
     file = target.split("://", 1)[1][1:].split("?", 1)[0] if "://" in target else target
-    if target in MEMORY_DATABASES or file in ("", ":memory:"):
+    if in_memory(target):
         raise UnusableDatabase(
             f"{what} needs a database other processes use; an in-memory one is its own "
             "process's: name the file your scripts or 'sigopt-like serve' use"
@@ -144,6 +144,16 @@ def shared(target: str, *, what: str) -> str:
             "scripts or 'sigopt-like serve' use (--db or $SIGOPT_LIKE_DATABASE)"
         )
     return target
+
+
+def in_memory(target: str) -> bool:
+    """Whether ``target`` is an in-memory SQLite database (any of its spellings): one that
+    only the process that opens it sees."""
+    if target in MEMORY_DATABASES:
+        return True
+    if not target.startswith("sqlite://"):
+        return False
+    return target.split("://", 1)[1][1:].split("?", 1)[0] in ("", ":memory:")
 
 
 def _check_escapes(target: str, rest: str) -> None:

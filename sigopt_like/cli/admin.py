@@ -213,6 +213,7 @@ def serve(
     from .database import choose
 
     database = choose(db)
+    _refuse_a_database_only_this_process_sees(database, db, no_auth, no_tasks and not browser_hint)
     overrides: dict[str, Any] = {"auth_required": not no_auth}
     if no_tasks and task_processes:
         raise click.UsageError("--no-tasks runs no tasks here: it cannot go with --task-processes")
@@ -313,6 +314,41 @@ def serve(
     finally:
         server.close()
         service.close()
+
+
+def _refuse_a_database_only_this_process_sees(
+    database: str, given: str | None, no_auth: bool, no_tasks: bool
+) -> None:
+    """A usage error for an in-memory database that the server could never use as asked:
+    with tokens on, no user can be added to it ('users create' opens the database from its
+    own process), so nobody could sign in; with ``--no-tasks``, no worker can reach it, so
+    its tasks would wait for ever. Before, ``serve --db :memory:`` started, and every
+    request was a 401 that no token could cure."""
+    from ..database_targets import in_memory
+
+    if not in_memory(database) or (no_auth and not no_tasks):
+        return
+    named = (
+        f"--db {given}"
+        if given is not None
+        else f"$SIGOPT_LIKE_DATABASE (or the config file's database), {database},"
+    )
+    if no_tasks:
+        why = (
+            "no worker can reach it ('sigopt-like worker' is another process), so no task "
+            "would ever run"
+        )
+        way = "leave out --no-tasks"
+    else:
+        why = (
+            "no user can be added to it ('sigopt-like users create' opens the database from "
+            "another process), so with tokens on nobody could sign in"
+        )
+        way = "add --no-auth to try the service alone, without accounts"
+    raise click.UsageError(
+        f"{named} is an in-memory database, which only this process sees: {why}; name a "
+        f"file that the service keeps (--db team.sqlite3), or {way}"
+    )
 
 
 def worker_command(given: str | None, database: str, shown: str) -> str:

@@ -341,3 +341,34 @@ def test_every_spelling_of_an_in_memory_sqlite_database_is_one_database(tmp_path
             env=child_env(),
         )
         assert code.returncode == 1 and "an in-memory one is its own process's" in code.stderr
+
+
+def _serve_refused(*args: str, env: dict[str, str] | None = None) -> str:
+    """What ``sigopt-like serve --port 0 ARGS`` says as it refuses to start (in its own
+    process: one that starts instead fails the test after 60 s, not hang it)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "sigopt_like.cli", "serve", "--port", "0", *args],
+        capture_output=True,
+        text=True,
+        env=env or child_env(),
+        timeout=60,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done
+    assert not done.stdout, done  # never "serving on"
+    return done.stderr
+
+
+def test_serve_refuses_an_in_memory_database_nobody_could_use(tmp_path):
+    """Before: ``serve --db :memory:`` (tokens on) started, and no user could ever be added
+    to its database ('users create' opens the database from its own process): every
+    request was a 401 that no token could cure. With ``--no-tasks`` no worker can reach it
+    either. With --no-auth and tasks here it is a fine scratch server (and the dashboard's
+    ``:memory:``, which runs no task, still opens)."""
+    for memory in (":memory:", "sqlite://", "sqlite:///:memory:"):
+        err = _serve_refused("--db", memory)
+        assert f"--db {memory} is an in-memory database, which only this process sees" in err
+        assert "nobody could sign in" in err and "--no-auth" in err and "--db team.sqlite3" in err
+    err = _serve_refused("--db", ":memory:", "--no-auth", "--no-tasks")
+    assert "no task would ever run" in err and "leave out --no-tasks" in err, err
+    err = _serve_refused(env={**child_env(), "SIGOPT_LIKE_DATABASE": ":memory:"})
+    assert "$SIGOPT_LIKE_DATABASE (or the config file's database), :memory:," in err, err
