@@ -316,6 +316,16 @@ def resolve_config(
                 f"{BLANK_IS_A_NAME[field]}.",
                 path=_p(source, path),
             )
+        if field == "database" and value == "" and source != "default":
+            # before: the default database, silently, where the command line refuses
+            # ``--db ""`` (an argument built from a variable left unset, say). The
+            # environment's empty variable stays an unset one, as for every setting
+            leave = "leave it out" if source == "argument" else "remove the key"
+            raise ConfigError(
+                f"'database' is empty (from {source}): name a SQLite file or a database "
+                f"URL, or {leave} for the default database.",
+                path=_p(source, path),
+            )
         values[field] = value or None
     if host is not None and not host:
         _refuse_empty_host(values, pick)

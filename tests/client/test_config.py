@@ -467,3 +467,27 @@ def test_an_empty_host_alone_or_an_empty_host_variable_is_the_embedded_service(
     monkeypatch.delenv("SIGOPT_LIKE_TOKEN")
     with sigopt_like.Connection(host="", database=":memory:") as conn:
         assert conn.embedded and conn.health().status == "ok"
+
+
+def test_an_empty_database_is_refused_as_the_command_line_refuses_db(
+    clean_env, monkeypatch, capsys
+):
+    """Before: ``Connection(database="")`` (a path built from a variable left unset) used
+    the default database, silently, where ``sigopt-like ... --db ""`` is refused; both now
+    say the same words. An empty ``$SIGOPT_LIKE_DATABASE`` stays an unset one."""
+    with pytest.raises(ConfigError) as caught:
+        sigopt_like.Connection(database="")
+    said = "name a SQLite file or a database URL, or leave"
+    assert str(caught.value).startswith("'database' is empty (from argument): " + said)
+    assert str(caught.value).endswith("out for the default database.")
+    from sigopt_like import cli
+
+    assert cli.main(["sessions", "list", "--db", ""]) == 2
+    assert f"--db is empty: {said} --db out for the default database" in capsys.readouterr().err
+    config = write(clean_env / "conf.json", {"database": ""})
+    with pytest.raises(ConfigError, match="'database' is empty") as caught:
+        sigopt_like.Connection(config=str(config))
+    assert caught.value.path == str(config)
+    assert [p.name for p in clean_env.iterdir()] == ["conf.json"]  # no database made
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", "")
+    assert resolve_config().database is None
