@@ -331,6 +331,8 @@ def resolve_config(
         _refuse_empty_host(values, pick)
     if values["host"]:
         values["host"] = _normalise_host(values["host"], pick("host")[1], path)
+        if not (values["email"] or values["password"]):
+            _refuse_empty_token(pick("token"), env, path)
     if values["token"]:
         values["token"] = _token(values["token"], pick("token")[1], path)
     if values["host"] and where.get("database"):
@@ -502,6 +504,37 @@ def _normalise_host(host: str, source: str = "argument", path: Path | None = Non
     if parts.path.endswith("/v1"):  # the API's own prefix: every path already starts with it
         text = text.removesuffix("/v1")
     return text
+
+
+def _refuse_empty_token(picked: tuple[Any, str], env: Mapping[str, str], path: Path | None) -> None:
+    """A ConfigError for a token that is empty or only blanks where a host is used and no
+    email and password sign in instead: ``SIGOPT_LIKE_TOKEN="$(cat token.txt)"`` of a
+    token.txt left empty (by a ``tokens create`` that failed), a config file's ``"token":
+    " "``, ``Connection(host, token=Path("token.txt").read_text())``. Before, each sent
+    no token, and the server's 401 was all one saw, after the first request. (An empty
+    variable is an unset one for every other setting; with a host, an empty token
+    variable is this mistake.)"""
+    token, source = picked
+    if token is None:
+        if env.get(C.ENV_TOKEN) != "":  # unset (an empty variable is an unset one)
+            return
+        token, source = "", f"environment variable {C.ENV_TOKEN}"
+    if token.strip():
+        return
+    if source == "argument":
+        where, read = "give it", True
+    elif source.startswith("config file"):
+        where, read = "put it in the config file", False
+    else:
+        where, read = f"put it in {C.ENV_TOKEN}", True
+    maybe = " If it was read from a file (token.txt), that file is empty." if read else ""
+    raise ConfigError(
+        f"'token' is {'empty' if not token else 'only blanks'} (from {source}), so no request "
+        f"could sign in.{maybe} Make a token with 'sigopt-like tokens create --user EMAIL > "
+        f"token.txt' on the service's database and {where}, or leave the token out for a "
+        "server that takes none (serve --no-auth).",
+        path=_p(source, path),
+    )
 
 
 def _token(token: str, source: str, path: Path | None) -> str:

@@ -879,7 +879,8 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
         from .transport import Transport
 
         # SigOpt's two token kinds are one kind here: either works for every call
-        token = token or client_token or user_token
+        # the first one given: an empty one is refused (resolve_config), not passed over
+        token = next((t for t in (token, client_token, user_token) if t is not None), None)
         self.config: ClientConfig = resolve_config(
             host,
             token,

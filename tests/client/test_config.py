@@ -491,3 +491,44 @@ def test_an_empty_database_is_refused_as_the_command_line_refuses_db(
     assert [p.name for p in clean_env.iterdir()] == ["conf.json"]  # no database made
     monkeypatch.setenv("SIGOPT_LIKE_DATABASE", "")
     assert resolve_config().database is None
+
+
+@pytest.mark.parametrize("saved", ["", " \n"])
+def test_an_empty_token_is_refused_before_any_request(clean_env, monkeypatch, capsys, saved):
+    """Before: an empty token.txt (a ``tokens create`` that failed wrote nothing), read into
+    ``Connection(host, token=...)`` or ``SIGOPT_LIKE_TOKEN="$(cat token.txt)"``, or a token
+    of blanks in a config file, sent no token at all: the server's 401 was all one saw, after
+    the first request. Each is a ConfigError naming where the token came from, and no
+    connection is made (the server below never sees one)."""
+    import socket
+
+    from sigopt_like import cli
+
+    (clean_env / "token.txt").write_text(saved)
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        host = f"http://127.0.0.1:{server.getsockname()[1]}"
+        with pytest.raises(ConfigError) as caught:
+            sigopt_like.Connection(host, (clean_env / "token.txt").read_text())
+        said = str(caught.value)
+        assert said.startswith("'token' is ") and "(from argument), so no request" in said, said
+        assert "that file is empty" in said and "sigopt-like tokens create --user" in said
+        config = write(clean_env / "conf.json", {"host": host, "token": saved})
+        with pytest.raises(ConfigError, match=r"\(from config file .*conf.json\)") as caught:
+            sigopt_like.Connection(config=str(config))
+        assert caught.value.path == str(config)
+        monkeypatch.setenv("SIGOPT_LIKE_HOST", host)
+        monkeypatch.setenv("SIGOPT_LIKE_TOKEN", saved)  # "$(cat token.txt)"
+        with pytest.raises(ConfigError, match="environment variable SIGOPT_LIKE_TOKEN"):
+            sigopt_like.Connection()
+        assert cli.main(["sessions", "list"]) == 1
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and "401" not in err, err
+        assert "(from environment variable SIGOPT_LIKE_TOKEN), so no request could" in err, err
+        server.settimeout(0.2)
+        with pytest.raises(TimeoutError):
+            server.accept()  # nothing connected
+    # with a login, or without a host, an unset token is not a mistake
+    monkeypatch.setenv("SIGOPT_LIKE_TOKEN", "")
+    monkeypatch.delenv("SIGOPT_LIKE_HOST")
+    assert resolve_config().token is None
+    assert resolve_config("https://h.example", email="a@b.example", password="pw").token is None
