@@ -294,6 +294,21 @@ class TaskRunner:
             self.start()
         self._wake.set()
 
+    def running_tasks(self) -> list[Any]:
+        """The records of the tasks this runner's threads run now (those a stop would
+        interrupt), by id; an empty list if the database cannot be read."""
+        with self._active:
+            mine = sorted(self._mine)
+        found = []
+        for task_id in mine:
+            try:
+                row = self.store.tasks.find(task_id)
+            except Exception:  # the database is gone: the stop is said without them
+                continue
+            if row is not None:
+                found.append(row)
+        return found
+
     def stopping_because(self, message: str) -> None:
         """What a task this runner gives back as it stops will say (before
         :meth:`shutdown`; by default, that its worker was stopped)."""
@@ -827,8 +842,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads is not None:
         settings = attrs.evolve(settings, task_threads=args.threads)
     stop = threading.Event()
+    stopped_by: list[str] = []  # the signal that stopped it, for its last log line
+
+    def _on_signal(signum: int, frame: object) -> None:
+        stopped_by.append(signal.Signals(signum).name)
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, _on_signal)
     if args.follow_stdin:
         # a terminal's Ctrl-C reaches every process of its group, this one too: the
         # service decides (a command cancels its task, which keeps what it finished, and
@@ -860,7 +881,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.idle_exit is not None and runner.stop_if_idle(args.idle_exit):
             LOG.info("worker %s idle for %s s: stopping", runner.worker_id, args.idle_exit)
             break
+    running = runner.running_tasks() if stopped_by else []
     runner.shutdown()
+    if stopped_by:  # before: a worker stopped by SIGTERM said nothing, whatever it ran
+        _log_stop(runner.worker_id, stopped_by[0], running)
     store.close()
     if changes is not None:
         # a service may be waiting for this exit (its close()): skip the interpreter's
@@ -870,6 +894,22 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.flush()
         os._exit(0)
     return 0
+
+
+def _log_stop(worker_id: str, signal_name: str, running: list[Any]) -> None:
+    """One line: the worker stopped, on which signal, and the tasks it interrupted (each
+    goes back to the queue, to run again from its start, its run not counted)."""
+    if not running:
+        LOG.info("worker %s stopped by %s; no task was running", worker_id, signal_name)
+        return
+    tasks = ", ".join(f"task {row.id} ({row.type}, session {row.session_id})" for row in running)
+    LOG.warning(
+        "worker %s stopped by %s, interrupting %s: back in the queue, to run again from "
+        "its start (here or on another worker)",
+        worker_id,
+        signal_name,
+        tasks,
+    )
 
 
 def _open_when_up(database: str, stop: threading.Event) -> Store | None:

@@ -372,3 +372,76 @@ def test_serve_refuses_an_in_memory_database_nobody_could_use(tmp_path):
     assert "no task would ever run" in err and "leave out --no-tasks" in err, err
     err = _serve_refused(env={**child_env(), "SIGOPT_LIKE_DATABASE": ":memory:"})
     assert "$SIGOPT_LIKE_DATABASE (or the config file's database), :memory:," in err, err
+
+
+def _worker_process(db: str, log) -> subprocess.Popen:
+    """``sigopt-like worker --db DB --threads 1``, its log lines in ``log``."""
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "sigopt_like.cli", "worker", "--db", db, "--threads", "1"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**child_env(), "PYTHONUNBUFFERED": "1"},
+        )
+
+
+def _stopped(proc: subprocess.Popen, log) -> str:
+    """SIGTERM to the worker; its whole log once it exited (0)."""
+    import signal
+
+    try:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return log.read_text()
+
+
+def test_a_worker_stopped_by_sigterm_says_so_and_what_it_interrupted(tmp_path):
+    """Before: a worker stopped by SIGTERM (systemd, docker stop, a deploy) logged nothing:
+    whether it had stopped, why, and that the task it ran went back to the queue were
+    left to guess. It logs one line: the signal, and each task it interrupted."""
+    import time
+
+    from sigopt_like.service import create_app
+    from tests.campaign.conftest import Api
+
+    db = str(tmp_path / "worker.db")
+    log = tmp_path / "idle.log"
+    open_store(db).close()
+    proc = _worker_process(db, log)
+    deadline = time.monotonic() + 60
+    while " running 1 threads on " not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    out = _stopped(proc, log)
+    assert out.count("stopped by SIGTERM; no task was running") == 1, out
+    space = {
+        "type": "factorial",
+        "parameters": [
+            {"name": f"p{i}", "type": "numerical", "values": [0, 1, 2, 3, 4, 5]} for i in range(5)
+        ],
+    }
+    with create_app(database=db, run_tasks=False) as app:
+        api = Api(app)
+        sid = api.session()
+        log = tmp_path / "busy.log"
+        proc = _worker_process(db, log)
+        try:
+            assert api.put_space(sid, space, 12, 0)["status"] == "success"
+            tid = api.post(f"/v1/sessions/{sid}/simulate", {"ngens": 100}).body["id"]
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                record = app.context.store.tasks.find(int(tid))
+                if record.status == "running" and record.progress_fraction > 0:
+                    break
+                time.sleep(0.05)
+            else:
+                raise AssertionError("the simulate task never got going")
+        finally:
+            out = _stopped(proc, log)
+        line = next(line for line in out.splitlines() if "stopped by SIGTERM" in line)
+        assert "WARNING" in line, line
+        assert f"interrupting task {tid} (simulate, session {sid}): back in the queue" in line
+        assert app.context.store.tasks.find(int(tid)).status == "new"  # given back
