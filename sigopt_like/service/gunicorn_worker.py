@@ -164,6 +164,7 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         self._current.conn = conn
         conn.request_head = bytearray()  # this request's head, for a 431's page
         conn.request_head_whole = False
+        _copy_pipelined(conn)
         if not getattr(conn, "initialized", True):
             _copy_heads(conn)
         with self._readings_lock:
@@ -414,6 +415,20 @@ def _copy_heads(conn: Any) -> None:
         unreader.chunk = copied
 
     conn.init = init_and_copy
+
+
+def _copy_pipelined(conn: Any) -> None:
+    """Start ``conn.request_head`` with what the parser already holds of this request: one
+    pipelined behind the last (sent in the same packets) is read from the unreader's buffer,
+    not through its reads, so :func:`_copy_heads` saw none of it and a browser-like request
+    refused 431 got the JSON body, not the page. (No browser pipelines: a proxy or a script
+    may.)"""
+    buffered = getattr(getattr(getattr(conn, "parser", None), "unreader", None), "buf", None)
+    if buffered is None or not hasattr(buffered, "getvalue"):
+        return
+    head = buffered.getvalue()[:HEAD_COPY_BYTES]
+    conn.request_head += head
+    conn.request_head_whole = len(head) >= HEAD_COPY_BYTES or b"\r\n\r\n" in head
 
 
 def _page_response(status: int, reason: str, page: bytes) -> bytes:

@@ -397,6 +397,13 @@ def test_too_many_cookies_is_a_page_that_says_which_to_clear(
         while chunk := sock.recv(65536):
             second += chunk
     assert second.startswith(b"HTTP/1.1 431 ") and b"jupyter-0" in second, second[:300]
+    # pipelined behind another request (no browser pipelines; a proxy or a script may):
+    # before, gunicorn's refusal found no copy of this head, and it was the JSON 431
+    pipelined = _exchange(url, b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n" + browser)
+    _, _, refused = pipelined.partition(b"}")
+    assert refused.startswith(b"HTTP/1.1 431 "), pipelined[:500]
+    assert b"text/html" in refused.partition(b"\r\n\r\n")[0], refused[:300]
+    assert b"jupyter-0" in refused, refused[:300]
     api = _exchange(url, browser.replace(b"Accept: text/html,", b"Accept: "))
     got, body = _status_and_body(api)
     assert (got, body["code"]) == (431, _TOO_LARGE), api
