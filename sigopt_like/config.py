@@ -488,22 +488,41 @@ def _normalise_host(host: str, source: str = "argument", path: Path | None = Non
         port_ok = parts.port is None or parts.port > 0
     except ValueError:
         port_ok = False
+    try:  # each part between dots 1 to 63 characters: before, 'x' * 64 was urllib3's
+        # LocationParseError traceback "label empty or too long", after the first request
+        (parts.hostname or "").rstrip(".").encode("idna")
+        name_ok = True
+    except UnicodeError:
+        name_ok = False
     if (
         parts.scheme.lower() not in ("http", "https")
         or not parts.hostname
         or not port_ok
+        or not name_ok
         # a control character: before, "http://lab\x00.example" was taken and requests
         # sent it as "http://lab .example", a name that never resolves, for the retries
         or any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in text)
     ):
         raise ConfigError(
             f"'host' must be the service's URL, like http://127.0.0.1:8080 or "
-            f"https://doe.lab.example, not {host!r} (from {source}).",
+            f"https://doe.lab.example, not {_quoted(host)} (from {source}).",
             path=_p(source, path),
         )
     if parts.path.endswith("/v1"):  # the API's own prefix: every path already starts with it
         text = text.removesuffix("/v1")
     return text
+
+
+#: the most of a refused value that a message quotes
+QUOTED_CHARACTERS = 80
+
+
+def _quoted(value: str) -> str:
+    """``value``'s repr, cut short past :data:`QUOTED_CHARACTERS` (a 5,000-character host
+    was printed whole)."""
+    if len(value) <= QUOTED_CHARACTERS:
+        return repr(value)
+    return f"{value[:QUOTED_CHARACTERS]!r}... ({len(value):,} characters)"
 
 
 def _refuse_empty_token(picked: tuple[Any, str], env: Mapping[str, str], path: Path | None) -> None:

@@ -359,13 +359,15 @@ def experiments_suggest(conn: Connection, eid: str, as_json: bool) -> None:
 @click.option("--suggestion", "-s", required=True, help="The suggestion's id.")
 @click.option(
     "--value",
-    type=FiniteFloatRange(what="the metric's value, like 0.93 (a run that failed: --failed)"),
+    type=FiniteFloatRange(
+        what="the metric's value, like 0.93 (a run that failed: --failed)", nan_ok=True
+    ),
     default=None,
     help="The metric's value.",
 )
 @click.option(
     "--stddev",
-    type=FiniteFloatRange(what="a standard deviation, like 0.05"),
+    type=FiniteFloatRange(what="a standard deviation, like 0.05", nan_ok=True),
     default=None,
     help="Its standard deviation.",
 )

@@ -29,6 +29,10 @@ class NamedPath(click.Path):
             dash = " (or - for standard input or output)" if self.allow_dash else ""
             empty = "is empty" if not value else "is only blanks"
             self.fail(f"{value!r} {empty}: name {kind}{dash}", param, ctx)
+        if isinstance(value, str) and "\x00" in value:  # before: a ValueError traceback
+            self.fail(
+                f"{value!r} holds a NUL character (U+0000), which no file name holds", param, ctx
+            )
         return super().convert(value, param, ctx)
 
 

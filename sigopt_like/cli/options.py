@@ -56,9 +56,12 @@ class FiniteFloatRange(click.FloatRange):
         min_open: bool = False,
         *,
         what: str,
+        nan_ok: bool = False,
     ) -> None:
         super().__init__(min, max, min_open=min_open)
         self.what = what
+        #: NaN passed on, for a command that says more of it (``observe --value nan``)
+        self.nan_ok = nan_ok
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, str):
@@ -67,7 +70,7 @@ class FiniteFloatRange(click.FloatRange):
             except ValueError:
                 self.fail(f"{_shown(value)} is not a number", param, ctx)
         converted = super().convert(value, param, ctx)
-        if math.isnan(converted):
+        if math.isnan(converted) and not self.nan_ok:
             self.fail(f"{value!r} is not a number", param, ctx)
         return converted
 

@@ -290,3 +290,42 @@ def test_a_wrong_value_in_the_environment_names_its_variable(
     assert setting in done.err and f"(from environment variable {variable})" in done.err, done
     monkeypatch.delenv(variable)
     assert run("sessions", "list").code == 0  # the server was fine all along
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("design", "1", "-o", "a\x00b"),
+        (
+            "space",
+            "put",
+            "1",
+            "\x00",
+            "--type",
+            "factorial",
+            "--population",
+            "2",
+            "--replicates",
+            "0",
+        ),
+        ("experiments", "create", "a\x00.json"),
+        ("analytics", "1", "-o", "out\x00", "-q"),
+    ],
+)
+def test_a_nul_in_a_file_argument_is_a_usage_error(run: Run, args: tuple[str, ...]) -> None:
+    """Before: Python's "ValueError: embedded null byte" traceback (a NUL reaches a command
+    run from a script, ``cli.main([...])``; a shell cannot pass one)."""
+    done = run(*args)
+    assert done.code == 2 and "Traceback" not in done.err, done
+    assert "holds a NUL character (U+0000), which no file name holds" in done.err, done.err
+
+
+@pytest.mark.parametrize("host", ["x" * 5000, f"https://lab.{'x' * 64}.example"])
+def test_a_host_name_no_dns_holds_is_refused_before_any_request(run: Run, host: str) -> None:
+    """Before: a part of a host name past 63 characters was urllib3's LocationParseError
+    traceback ("label empty or too long") at the first request; a 5,000-character --host
+    is now quoted cut short."""
+    done = run("sessions", "list", "--host", host, "--token", "t")
+    assert done.code == 1 and "Traceback" not in done.err, done
+    assert "'host' must be the service's URL, like http://127.0.0.1:8080" in done.err
+    assert len(done.err) < 400, done.err
