@@ -12,6 +12,7 @@ import signal
 import socket
 import sys
 import time
+import unicodedata
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -372,6 +373,17 @@ def host_name_option(name: str) -> str:
     if not text:
         raise click.BadParameter(
             "the host name is empty; name one, e.g. doe.lab.example", param_hint=hint
+        )
+    try:  # a name a Host header can carry: before, a byte not UTF-8 ('\udce9') was taken,
+        # and the server answered to no one, printing "open http://\udce9:8080"
+        text.removeprefix("[").removesuffix("]").encode("idna")
+        bad = any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in text)
+    except UnicodeError:
+        bad = True
+    if bad:
+        raise click.BadParameter(
+            f"{name!r} is not a host name: give one a browser can open, e.g. doe.lab.example",
+            param_hint=hint,
         )
     if "/" in text or "@" in text:
         shown = urllib.parse.urlsplit(text if "//" in text else "//" + text).hostname

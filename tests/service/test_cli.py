@@ -445,3 +445,13 @@ def test_a_worker_stopped_by_sigterm_says_so_and_what_it_interrupted(tmp_path):
         assert "WARNING" in line, line
         assert f"interrupting task {tid} (simulate, session {sid}): back in the queue" in line
         assert app.context.store.tasks.find(int(tid)).status == "new"  # given back
+
+
+def test_serve_refuses_an_allowed_host_no_browser_could_send():
+    """Before: ``serve --allowed-host $'\\xe9'`` (a byte that is not UTF-8), a name with a
+    blank, or a label past 63 characters was taken: the server answered every request
+    403 and printed "open http://\\udce9:8080"."""
+    for name in ("\udce9", "a b", "x" * 64 + ".example"):
+        err = _serve_refused("--db", ":memory:", "--no-auth", "--allowed-host", name)
+        assert "Invalid value for '--allowed-host'" in err, err
+        assert "is not a host name: give one a browser can open" in err, err
