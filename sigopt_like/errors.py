@@ -411,6 +411,7 @@ __all__ = [
     "TaskError",
     "TaskFailedError",
     "TaskTimeoutError",
+    "UnusablePathError",
     "ValidationError",
     "VersionError",
     "api_error",

@@ -19,6 +19,29 @@ def test_every_error_is_a_sigopt_like_error():
             assert getattr(sigopt_like, name) is value
 
 
+def test_every_error_the_package_exports_is_in_the_errors_modules_all():
+    """Before: ``sigopt_like.UnusablePathError`` was exported at the top level but not in
+    ``sigopt_like.errors.__all__``, so ``from sigopt_like.errors import *`` lacked it.
+    SpaceError and TableError live with the pure modules that raise them (spaces, tables,
+    which import errors; errors importing them back would be a cycle)."""
+    exported = {
+        name: value
+        for name in sigopt_like.__all__
+        if isinstance(value := getattr(sigopt_like, name), type)
+        and issubclass(value, BaseException)
+    }
+    elsewhere = {"SpaceError": "sigopt_like.spaces", "TableError": "sigopt_like.tables"}
+    lacking = [
+        name
+        for name, cls in exported.items()
+        if elsewhere.get(name) != cls.__module__ and name not in errors.__all__
+    ]
+    assert exported and not lacking, lacking
+    namespace: dict[str, object] = {}
+    exec("from sigopt_like.errors import *", namespace)
+    assert namespace["UnusablePathError"] is sigopt_like.UnusablePathError
+
+
 def test_builtin_bases_for_except_clauses():
     assert issubclass(errors.APIConnectionError, ConnectionError)
     assert issubclass(errors.APITimeoutError, TimeoutError)
