@@ -125,6 +125,20 @@ def test_analytics_files_are_made_listed_and_downloaded(api):
     assert api.get(f"/v1/sessions/{sid}/analytics/files/nope.png").status == 404
 
 
+def test_analytics_listing_names_the_sessions_generation_before_any_files(api):
+    """Before: a session with no space listed its (no) analytics files as of ``"gen": 0``
+    while the session itself said generation -1, the contract's "no space yet"."""
+    sid = api.session()
+    listing = api.get(f"/v1/sessions/{sid}/analytics").body
+    session = api.get(f"/v1/sessions/{sid}").body
+    assert session["gen"] == -1
+    assert listing == {"object": "analytics", "gen": -1, "files": []}
+    assert api.put_space(sid, small_space(), 12, 0)["status"] == "success"
+    listing = api.get(f"/v1/sessions/{sid}/analytics").body
+    assert listing["gen"] == api.get(f"/v1/sessions/{sid}").body["gen"] == 0
+    assert listing["files"] == []
+
+
 def test_analytics_of_an_earlier_generation_are_made_when_asked(api):
     """``gen`` in the body is honoured (it was accepted and ignored: the current one was made)."""
     sid = api.session()

@@ -66,7 +66,10 @@ class AnalyticsResource:
         self._starter.start(req, resp, sid, "analytics", params, _analytics_check(gen))
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
-        """``{"object": "analytics", "gen", "files": [...]}`` for ``?gen=`` (default: latest)."""
+        """``{"object": "analytics", "gen", "files": [...]}`` for ``?gen=`` (default: latest).
+
+        With no files made yet ``gen`` is the session's own generation (-1 before a space,
+        as the session says; it said 0 before)."""
         session_id = parse_id(sid, "session")
         c = self._campaigns.load(session_id, owner_id(req))
         gen = query_int(req, "gen", None, within=GENERATIONS)
@@ -75,7 +78,7 @@ class AnalyticsResource:
         files = self._analytics.listing(session_id, gen) if gen is not None else []
         resp.media = {
             "object": "analytics",
-            "gen": gen if gen is not None else max(c.gen, 0),
+            "gen": gen if gen is not None else c.gen,
             "files": [file_json(session_id, f.gen, f.name, f.content_type, f.size) for f in files],
         }
 
