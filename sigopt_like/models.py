@@ -362,6 +362,10 @@ class Task(Model):
     cancel_requested: bool | None = None
     #: bumped on every change of the task (progress, status)
     version: int | None = None
+    #: when its worker was last heard from (unix seconds), None before a worker took it
+    worker_seen: int | None = None
+    #: a running task whose worker is gone (its lease lapsed) says so here
+    warnings: list[str] = attrs.field(factory=list)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Task:  # type: ignore[override]

@@ -95,6 +95,8 @@ def test_task_result_is_typed_by_type():
         "finished": 3,
         "cancel_requested": False,
         "version": 5,
+        "worker_seen": 2,
+        "warnings": [],
     }
     task = models.Task.from_dict(body)
     assert task.attempts == 1

@@ -256,3 +256,39 @@ def test_a_frozen_workers_locked_task_does_not_stall_the_take_over(pg_url: str) 
     finally:
         engine.dispose()
         service.close()
+
+
+def test_a_task_whose_worker_was_killed_says_so_when_read(
+    workers: list[Worker], tmp_path: Path
+) -> None:
+    """Before: with every worker dead, a task showed ``running`` and its last progress for
+    as long as none ran, and only /ready said "degraded". Now its own view names when its
+    worker was last heard from and that it is gone, read from the stored lease (nothing
+    written: the row's version stays)."""
+    import attrs
+
+    from sigopt_like.service.resources.tasks import render_task
+    from sigopt_like.service.worker import LEASE_SECONDS
+
+    database = str(tmp_path / "dead.db")
+    with create_app(database=database, run_tasks=False) as app:
+        api = Api(app)
+        sid = _ready_session(api, workers, database, tmp_path)
+        tid = api.post(f"/v1/sessions/{sid}/simulate", {"ngens": GENERATIONS}).body["id"]
+        live = _running_on(app, sid, tid, workers[0])
+        assert live["warnings"] == [] and isinstance(live["worker_seen"], int), live
+        workers[0].kill()
+        first = api.get(f"/v1/sessions/{sid}/tasks/{tid}").body
+        assert first["status"] == "running", first
+        [warning] = first["warnings"]
+        assert f"s ago (at {first['worker_seen']})" in warning, warning
+        assert "is gone" in warning and "'sigopt-like worker'" in warning, warning
+        again = api.get(f"/v1/sessions/{sid}/tasks/{tid}").body
+        assert again["version"] == first["version"] and again["progress"] == first["progress"]
+        record = app.context.store.tasks.find(int(tid))
+        assert record is not None and record.heartbeat == first["worker_seen"]
+        # a worker of another host (no pid to ask): gone once its lease lapses
+        elsewhere = attrs.evolve(record, worker="elsewhere.example:1:abc")
+        assert render_task(elsewhere, now=record.heartbeat + LEASE_SECONDS)["warnings"] == []
+        [lapsed] = render_task(elsewhere, now=record.heartbeat + LEASE_SECONDS + 1)["warnings"]
+        assert f"last heard from {LEASE_SECONDS + 1} s ago (at {record.heartbeat})" in lapsed

@@ -36,7 +36,7 @@ from ..middleware.metrics import EVENT_STREAM, LONG_POLL, ServiceMetrics
 from ..store import Store
 from ..store.tasks import Precheck, TaskRecord, TaskStore
 from ..task_watch import TaskWatch
-from ..worker import TaskRunner
+from ..worker import LEASE_SECONDS, TaskRunner, worker_alive
 
 MAX_WAIT_SECONDS = 60
 #: the whole numbers each task query parameter takes, in one place: a number past its
@@ -56,8 +56,14 @@ RESULT_CHOICES = ("include", "omit")
 NOT_YET = frozenset({"space_required", "no_design", "no_responses"})
 
 
-def render_task(task: TaskRecord, *, with_result: bool = True) -> dict[str, Any]:
-    """A task as the contract's Task JSON; ``with_result=False`` leaves ``result`` out."""
+def render_task(
+    task: TaskRecord, *, with_result: bool = True, now: float | None = None
+) -> dict[str, Any]:
+    """A task as the contract's Task JSON; ``with_result=False`` leaves ``result`` out.
+
+    ``worker_seen`` and ``warnings`` are read from the stored lease at ``now`` (the
+    clock when None), writing nothing: a running task whose worker is gone says so."""
+    now = time.time() if now is None else now
     out = {
         "object": "task",
         "id": str(task.id),
@@ -74,10 +80,31 @@ def render_task(task: TaskRecord, *, with_result: bool = True) -> dict[str, Any]
         "created": task.created,
         "started": task.started,
         "finished": task.finished,
+        "worker_seen": task.heartbeat,
+        "warnings": lease_warnings(task, now),
     }
     if not with_result:
         del out["result"]
     return out
+
+
+def lease_warnings(task: TaskRecord, now: float) -> list[str]:
+    """What a running task whose worker is gone (its lease lapsed, or its process ended on
+    this host) must say: before, it showed ``running`` and its last progress for as long
+    as no worker ran, and only /ready said "degraded"."""
+    if task.status != "running" or worker_alive(task.worker, task.heartbeat, now):
+        return []
+    seen = (
+        "never"
+        if task.heartbeat is None
+        else f"{max(0, int(now - task.heartbeat))} s ago (at {task.heartbeat})"
+    )
+    return [
+        f"its worker was last heard from {seen} and is gone (its {LEASE_SECONDS} s lease "
+        "lapsed, or its process ended): the task is not running now, and its progress is "
+        "as that worker last wrote it. A 'sigopt-like worker' (or a service that runs "
+        "tasks) on this database takes it over and runs it again from the start"
+    ]
 
 
 class TaskStarter:
