@@ -138,14 +138,15 @@ class DoorMiddleware:
                 fields_judge_integers=judged,
                 max_table_rows=getattr(resource, "max_table_rows", None),
             )
-            if req.method in _NO_BODY:
+            if req.method in _NO_BODY and req.context.json_body not in ({}, None):
                 self._refuse_unread_body(req)
 
     def _refuse_unread_body(self, req: falcon.Request) -> None:
         """A 400 for a body sent with GET, HEAD or DELETE: no route reads one, so
         ``DELETE .../suggestions`` with ``{"state": "closed"}`` deleted the open
         suggestions as if nothing were sent. Their options are query parameters (as
-        sigopt-python sends them)."""
+        sigopt-python sends them). An empty object (or ``null``), which some HTTP clients
+        send with every request, carries nothing to ignore and is let through."""
         known = self._declared(req.uri_template, req.method)
         if known:
             then = f"give its options as query parameters (it takes {', '.join(sorted(known))})"
