@@ -1,8 +1,9 @@
 """The campaign commands: sessions, space, generate, design, history, best, analytics, simulate.
 
 Each command is a thin shell over one or two calls of the Python API; those
-that start a task wait for it, with a progress bar on standard error unless
-``--quiet``, and cancel it when stopped with Ctrl-C (:mod:`.interrupts`).
+that start a task wait for it, showing its progress on standard error (a bar when
+tqdm is installed, else one line per step) unless ``--quiet``, and cancel it when
+stopped with Ctrl-C (:mod:`.interrupts`).
 """
 
 from __future__ import annotations

@@ -183,10 +183,10 @@ def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def quiet_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    """``--quiet``: no progress bar while waiting for the task."""
-    return click.option("-q", "--quiet", is_flag=True, help="No progress bar while the task runs.")(
-        f
-    )
+    """``--quiet``: no progress shown while waiting for the task."""
+    return click.option(
+        "-q", "--quiet", is_flag=True, help="Show no progress while the task runs."
+    )(f)
 
 
 def progress(quiet: bool) -> ProgressArg:

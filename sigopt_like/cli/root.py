@@ -48,7 +48,8 @@ def cli(verbose: int) -> None:
     """sigopt_like: design-of-experiments campaigns and SigOpt-style experiments.
 
     Every command talks to the embedded service (a SQLite file: a command's --db) unless
-    a host is given; commands that start a task wait for it with a progress bar.
+    a host is given; commands that start a task wait for it and show its progress: a
+    progress bar when tqdm is installed (the progress extra), else one line per step.
     """
     if verbose:
         logging.basicConfig(

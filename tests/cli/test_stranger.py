@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+import click
 import pytest
 
 from .conftest import Run
@@ -329,3 +330,28 @@ def test_a_host_name_no_dns_holds_is_refused_before_any_request(run: Run, host: 
     assert done.code == 1 and "Traceback" not in done.err, done
     assert "'host' must be the service's URL, like http://127.0.0.1:8080" in done.err
     assert len(done.err) < 400, done.err
+
+
+def _helps(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command line whose ``--help`` a person can read, the top one first."""
+    found = [path]
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            found += _helps(sub, (*path, name))
+    return found
+
+
+def test_no_help_promises_a_progress_bar_without_naming_tqdm(run: Run) -> None:
+    """Before: ``sigopt-like --help`` said commands wait "with a progress bar", and
+    ``--quiet`` "No progress bar": without tqdm (not in the ``service`` extra) a stranger
+    saw one line per step. A help that speaks of a bar now says tqdm draws it."""
+    from sigopt_like.cli.root import cli as root
+
+    lacking = []
+    for path in _helps(root):
+        done = run(*path, "--help")
+        assert done.code == 0, (path, done)
+        text = " ".join(done.out.split())
+        if "progress bar" in text and "tqdm" not in text:
+            lacking.append(" ".join(path) or "sigopt-like")
+    assert not lacking, lacking
