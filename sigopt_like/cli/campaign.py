@@ -128,7 +128,7 @@ def sessions_list(conn: Connection, query: str | None, as_json: bool) -> None:
         echo_json(found)
         return
     echo_table(
-        ((s.id, s.name, s.status, s.gen, s.description) for s in found),
+        ((s.id, s.name, s.status, _generation(s.gen), s.description) for s in found),
         ["id", "name", "status", "gen", "description"],
     )
 
@@ -169,6 +169,14 @@ def sessions_halt(conn: Connection, sid: str, as_json: bool) -> None:
         click.echo(f"session {session.id} ({session.name}) is {session.status}")
 
 
+def _generation(gen: int | None) -> int | str | None:
+    """A session's generation as a person reads it: the contract's -1 is "no space yet".
+
+    ``--json`` keeps the number.
+    """
+    return "no space yet" if gen is not None and gen < 0 else gen
+
+
 def _echo_session(session: Session) -> None:
     echo_fields(
         [
@@ -177,7 +185,7 @@ def _echo_session(session: Session) -> None:
             ("tag", session.tag),
             ("description", session.description),
             ("status", session.status),
-            ("generation", session.gen),
+            ("generation", _generation(session.gen)),
             ("population", session.population_size),
             ("replicates", session.replicates),
             ("remaining", session.remaining),

@@ -355,3 +355,19 @@ def test_no_help_promises_a_progress_bar_without_naming_tqdm(run: Run) -> None:
         if "progress bar" in text and "tqdm" not in text:
             lacking.append(" ".join(path) or "sigopt-like")
     assert not lacking, lacking
+
+
+def test_a_session_without_a_space_says_so_where_json_keeps_minus_one(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: ``sessions list`` and ``sessions show`` printed ``-1`` as the generation of
+    a session with no space, a number no person reads as "no space yet"."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "fresh.db"))
+    assert run("sessions", "create", "fresh").code == 0
+    listed = run("sessions", "list")
+    assert listed.code == 0 and "no space yet" in listed.out, listed
+    assert "-1" not in listed.out, listed.out
+    shown = run("sessions", "show", "1")
+    assert shown.code == 0 and "generation: no space yet" in shown.out, shown.out
+    assert run("sessions", "list", "--json").json()[0]["gen"] == -1
+    assert run("sessions", "show", "1", "--json").json()["gen"] == -1
