@@ -170,7 +170,8 @@ def _say_the_host_is_not_used(target: str) -> None:
     multiple=True,
     metavar="NAME",
     callback=lambda ctx, param, value: tuple(host_name_option(name) for name in value),
-    help="Answer only requests whose Host is NAME (repeatable; default: any).",
+    help="Answer only requests whose Host is NAME (repeatable; default: any). An "
+    "internationalised NAME is matched in the punycode form browsers send.",
 )
 def serve(
     host: str,
@@ -365,7 +366,8 @@ def worker_command(given: str | None, database: str, shown: str) -> str:
 
 def host_name_option(name: str) -> str:
     """A ``--allowed-host`` NAME as the Host check compares it (a bare host name, lower
-    case); a usage error for one that no request's Host could ever match. Before, an
+    case, an internationalised name in the punycode form browsers send); a usage error
+    for one that no request's Host could ever match. Before, an
     empty NAME, a URL or a name with its port was taken, and every request, ``/health``
     too, was a 403 "This server answers only to ..."."""
     text = name.strip().lower()
@@ -403,7 +405,14 @@ def host_name_option(name: str) -> str:
             f"--allowed-host {bare}",
             param_hint=hint,
         )
-    return bare
+    if bare.isascii():
+        return bare
+    from ..service.host_names import ascii_host
+
+    try:  # the punycode form browsers send: bücher.example matched no request before
+        return ascii_host(bare)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint=hint) from None
 
 
 def listen_url(host: object, port: object) -> str:
@@ -447,12 +456,16 @@ def refused_url_note(url: str, allowed: tuple[str, ...], port: object) -> str:
     """With ``--allowed-host``, that the URL printed is refused when its host is none of
     them, and the one to open: before, ``serving on http://127.0.0.1:8080`` was printed, and
     opening it (``/health`` too) was a 403 ``host_not_allowed``."""
+    from ..service.host_names import as_typed
+
     shown = urllib.parse.urlsplit(url).hostname or ""
     if not allowed or shown in allowed:
         return ""
     first = f"[{allowed[0]}]" if ":" in allowed[0] else allowed[0]
+    # an internationalised name as browsers send it, then as typed (bücher.example)
+    names = [n if as_typed(n) == n else f"{n} ({as_typed(n)})" for n in allowed]
     return (
-        f"; it answers only to {', '.join(allowed)} (--allowed-host), so that URL, /health "
+        f"; it answers only to {', '.join(names)} (--allowed-host), so that URL, /health "
         f"included, is refused: open http://{first}:{port}"
     )
 

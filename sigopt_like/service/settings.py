@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from .._constants import MAX_BODY_BYTES, MEMORY_DATABASES
+from .host_names import ascii_host
 
 #: the optimizer's share of a SigOpt suggestion request, by default
 SUGGESTION_TIME_BUDGET_SECONDS = 2.5
@@ -53,6 +54,14 @@ def _at_least_one_byte(instance: Any, attribute: Any, value: Any) -> None:
         raise ValueError(
             f"{attribute.name} must be a whole number of bytes of at least 1, not {value!r}"
         )
+
+
+def _host_names(value: Any) -> tuple[str, ...]:
+    """``allowed_hosts`` as requests' ``Host`` carries them: lower case, an internationalised
+    name in punycode (``bücher.example`` matched no browser's request before); one name
+    given as a string is that name (not its letters)."""
+    names = (value,) if isinstance(value, str) else tuple(value)
+    return tuple(ascii_host(str(name)) for name in names)
 
 
 def _at_least_one_row(instance: Any, attribute: Any, value: Any) -> None:
@@ -112,6 +121,7 @@ class ServiceSettings:
         ``conn.experiments(id).tokens().create()``) reads its experiment: 30 days, as
         SigOpt's. API tokens do not expire (``sigopt-like tokens revoke`` ends them).
     allowed_hosts: when not empty, a request whose ``Host`` names another host is a 403
+        (an internationalised name is kept in its punycode form, the one browsers send)
         (``sigopt-like dashboard`` on 127.0.0.1 keeps pages of other sites that rebind
         their DNS name to this machine from reading a database without accounts).
     task_max_attempts: a task whose worker stops (killed, crashed, lost) is taken over
@@ -148,7 +158,7 @@ class ServiceSettings:
     dashboard_actions: bool = False
     dashboard_session_hours: float = _duration(12.0, 3600)
     guest_token_days: float = _duration(30.0, 86_400)
-    allowed_hosts: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = attrs.field(default=(), converter=_host_names)
     max_waiting_requests: int = 256
     suggestion_time_budget_seconds: float = _duration(SUGGESTION_TIME_BUDGET_SECONDS)
 

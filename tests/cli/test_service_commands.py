@@ -356,3 +356,36 @@ def test_serve_with_an_allowed_host_says_the_printed_url_is_refused(tmp_path):
         assert named.status_code == 200, named.text
     finally:
         stop(proc, log)
+
+
+def test_an_internationalised_allowed_host_matches_what_browsers_send(tmp_path):
+    """Before: ``serve --allowed-host bücher.example`` was taken as typed, but a browser
+    opening ``http://bücher.example/`` sends ``Host: xn--bcher-kva.example``: every request,
+    ``/health`` too, was a 403. The name is kept in punycode, and the line says both forms;
+    the WSGI factory's ``allowed_hosts`` setting does the same."""
+    from sigopt_like.service.settings import ServiceSettings
+
+    assert ServiceSettings(allowed_hosts=("Bücher.example",)).allowed_hosts == (
+        "xn--bcher-kva.example",
+    )
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sigopt_like.cli", "serve", "--port", "0",
+             "--db", str(tmp_path / "team.db"), "--allowed-host", "bücher.example"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1",
+                 "PYTHONIOENCODING": "utf-8"},
+        )  # fmt: skip
+    try:
+        url = announced_url(proc, log, r"serving on (http://127\.0\.0\.1:\d+) ")
+        port = url.rpartition(":")[2]
+        line = log.read_text(encoding="utf-8")
+        said = "it answers only to xn--bcher-kva.example (bücher.example) (--allowed-host)"
+        assert said in line and f"open http://xn--bcher-kva.example:{port}" in line, line
+        sent = {"Host": f"xn--bcher-kva.example:{port}"}  # what a browser sends
+        answer = requests.get(f"{url}/health", headers=sent, timeout=10)
+        assert answer.status_code == 200, answer.text
+    finally:
+        stop(proc, log)
