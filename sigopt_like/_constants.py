@@ -21,6 +21,10 @@ MAX_SEED = 2**31 - 1
 MAX_GENERATION = 2**31 - 1
 #: the generations one ``simulate`` call runs (the service refuses more; the command line too).
 MAX_SIMULATED_GENERATIONS = 100
+#: the most requests a minute a token's budget may allow (``serve --requests-per-minute``,
+#: ``requests_per_minute``): far more than one server answers (16,667 a second); past it
+#: a limit only looks like one (``2**70`` was taken)
+MAX_REQUESTS_PER_MINUTE = 1_000_000
 
 #: the spellings of SQLite's in-memory database, all opened as one (``sqlite://``):
 #: ``sqlite:///`` and ``sqlite:///:memory:`` were per-connection databases, so the

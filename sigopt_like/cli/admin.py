@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 import click
 
-from .._constants import SERVICE_EXTRA_HINT
+from .._constants import MAX_REQUESTS_PER_MINUTE, SERVICE_EXTRA_HINT
 from .errors import CommandError
 from .options import (
     ID,
@@ -126,7 +126,14 @@ def _say_the_host_is_not_used(target: str) -> None:
     help="Run tasks in N worker processes started when a task is queued and stopped "
     "when idle [default: 1; 0: threads of this process].",
 )
-@click.option("--requests-per-minute", type=POSITIVE, default=None, help="Per-token request limit.")
+@click.option(
+    "--requests-per-minute",
+    type=WholeNumbers(
+        1, MAX_REQUESTS_PER_MINUTE, what="a number of requests from 1 to 1000000 a minute"
+    ),
+    default=None,
+    help="Per-token request limit [default: none].",
+)
 @click.option("--max-body-bytes", type=POSITIVE, default=None, help="Largest request body.")
 @click.option(
     "--max-table-rows",

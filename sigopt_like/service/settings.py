@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from .._constants import MAX_BODY_BYTES, MEMORY_DATABASES
+from .._constants import MAX_BODY_BYTES, MAX_REQUESTS_PER_MINUTE, MEMORY_DATABASES
 from .host_names import ascii_host
 
 #: the optimizer's share of a SigOpt suggestion request, by default
@@ -53,6 +53,21 @@ def _at_least_one_byte(instance: Any, attribute: Any, value: Any) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValueError(
             f"{attribute.name} must be a whole number of bytes of at least 1, not {value!r}"
+        )
+
+
+def _requests_per_minute(instance: Any, attribute: Any, value: Any) -> None:
+    """None (no limit) or a whole number from 1 to :data:`MAX_REQUESTS_PER_MINUTE`, as
+    ``serve --requests-per-minute`` takes: before, ``application(requests_per_minute=2**70)``
+    was taken, and ``-1`` a budget no request met."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{attribute.name} must be a whole number or None, not {value!r}")
+    if not 1 <= value <= MAX_REQUESTS_PER_MINUTE:
+        raise ValueError(
+            f"{attribute.name} must be 1 to {MAX_REQUESTS_PER_MINUTE} requests a minute "
+            f"(None: no limit), not {value}"
         )
 
 
@@ -112,7 +127,8 @@ class ServiceSettings:
     idempotency_ttl_seconds: how long a stored response can be replayed.
     idempotency_wait_seconds: how long a request waits for another one holding
         the same idempotency key before it gets a 409 ``idempotency_in_progress``.
-    requests_per_minute: per-token request budget in served mode (None: no limit).
+    requests_per_minute: per-token request budget in served mode, 1 to
+        :data:`MAX_REQUESTS_PER_MINUTE` (None: no limit).
     login_attempts_per_minute: per email and per client address.
     dashboard: serve the browser dashboard at ``/`` (its pages, assets and cookie sign-in).
     dashboard_actions: let the dashboard halt sessions and cancel tasks (off: it only reads).
@@ -149,7 +165,7 @@ class ServiceSettings:
     task_process_idle_seconds: float = _duration(120.0)
     idempotency_ttl_seconds: int = 24 * 3600
     idempotency_wait_seconds: float = _duration(5.0)
-    requests_per_minute: int | None = None
+    requests_per_minute: int | None = attrs.field(default=None, validator=_requests_per_minute)
     login_attempts_per_minute: int = 10
     rate_limit_window_seconds: float = _duration(60.0)
     task_time_limit_seconds: int = 3600

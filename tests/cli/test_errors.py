@@ -35,6 +35,9 @@ def test_local_numbers_out_of_range_are_usage_errors(run):
         ("serve", "--port", "-1"),
         ("serve", "--threads", "0"),
         ("serve", "--requests-per-minute", "0"),
+        # before: taken, a limit in name only
+        ("serve", "--requests-per-minute", str(2**70)),
+        ("serve", "--requests-per-minute", "1000001"),
         ("serve", "--guest-token-days", "0"),
         ("serve", "--guest-token-days", "-3"),
         # before: 100,000 threads died of SIGABRT mid-start (the system's limit)

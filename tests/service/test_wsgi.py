@@ -139,6 +139,18 @@ def test_the_factory_refuses_a_body_limit_no_body_can_meet(tmp_path: Path, value
     assert not (tmp_path / "w.db").exists()
 
 
+@pytest.mark.parametrize("value", [2**70, 1_000_001, 0, -1, True, "10", 1.5])
+def test_the_factory_refuses_a_request_limit_out_of_serves_range(tmp_path: Path, value) -> None:
+    """Before: ``application(requests_per_minute=2**70)`` started (a limit in name only),
+    and ``-1`` too (a budget no request met). The range is ``serve --requests-per-minute``'s,
+    refused at the start in one line, nothing opened."""
+    with pytest.raises(StartError, match="requests_per_minute must be"):
+        application(database=str(tmp_path / "w.db"), requests_per_minute=value)
+    assert not (tmp_path / "w.db").exists()
+    with application(database=str(tmp_path / "w.db"), requests_per_minute=1_000_000) as service:
+        assert service.settings.requests_per_minute == 1_000_000
+
+
 def test_the_factory_takes_a_body_limit_written_as_a_float(tmp_path: Path) -> None:
     """``max_body_bytes=1e2`` in gunicorn's factory call is the whole number it is: its
     413 said "the limit is 100.0 bytes"."""
