@@ -156,6 +156,28 @@ def in_memory(target: str) -> bool:
     return target.split("://", 1)[1][1:].split("?", 1)[0] in ("", ":memory:")
 
 
+#: why a server cannot use an in-memory database with tokens on, and with its tasks left
+#: to workers: the words ``serve`` and the WSGI factory both say
+NOBODY_SIGNS_IN = (
+    "no user can be added to it ('sigopt-like users create' opens the database from "
+    "another process), so with tokens on nobody could sign in"
+)
+NO_WORKER_REACHES_IT = (
+    "no worker can reach it ('sigopt-like worker' is another process), so no task would ever run"
+)
+
+
+def only_this_process(named: str, whys: list[str], keep: str, ways: list[str]) -> str:
+    """The refusal of an in-memory database a server could not use as asked: ``named``
+    (how it was given) ``is an in-memory database, which only this process sees``, then
+    each reason in ``whys``, a file to keep (``keep``) and the ``ways`` out."""
+    return (
+        f"{named} is an in-memory database, which only this process sees: "
+        f"{'; and '.join(whys)}; name a file that the service keeps ({keep}), or "
+        f"{' and '.join(ways)}"
+    )
+
+
 def _check_escapes(target: str, rest: str) -> None:
     """UnusableDatabase if ``rest`` (the URL after ``://``) holds a ``%`` that is not
     followed by two hex digits. Every ``%XX`` of a URL is read as the character it encodes

@@ -333,7 +333,12 @@ def _refuse_a_database_only_this_process_sees(
     own process), so nobody could sign in; with ``--no-tasks``, no worker can reach it, so
     its tasks would wait for ever. Before, ``serve --db :memory:`` started, and every
     request was a 401 that no token could cure."""
-    from ..database_targets import in_memory
+    from ..database_targets import (
+        NO_WORKER_REACHES_IT,
+        NOBODY_SIGNS_IN,
+        in_memory,
+        only_this_process,
+    )
 
     if not in_memory(database) or (no_auth and not no_tasks):
         return
@@ -343,21 +348,10 @@ def _refuse_a_database_only_this_process_sees(
         else f"$SIGOPT_LIKE_DATABASE (or the config file's database), {database},"
     )
     if no_tasks:
-        why = (
-            "no worker can reach it ('sigopt-like worker' is another process), so no task "
-            "would ever run"
-        )
-        way = "leave out --no-tasks"
+        why, way = NO_WORKER_REACHES_IT, "leave out --no-tasks"
     else:
-        why = (
-            "no user can be added to it ('sigopt-like users create' opens the database from "
-            "another process), so with tokens on nobody could sign in"
-        )
-        way = "add --no-auth to try the service alone, without accounts"
-    raise click.UsageError(
-        f"{named} is an in-memory database, which only this process sees: {why}; name a "
-        f"file that the service keeps (--db team.sqlite3), or {way}"
-    )
+        why, way = NOBODY_SIGNS_IN, "add --no-auth to try the service alone, without accounts"
+    raise click.UsageError(only_this_process(named, [why], "--db team.sqlite3", [way]))
 
 
 def worker_command(given: str | None, database: str, shown: str) -> str:

@@ -28,7 +28,9 @@ exist, a URL SQLAlchemy cannot load) is refused in one line, the one ``sigopt-li
 serve`` says, not a traceback from each gunicorn worker; a SQLite file's folder must
 exist (it is not made: a mistyped path would become a new, empty database). Under
 gunicorn the refusal is its ``AppImportError``, which it prints as one line before it
-stops ("App failed to load") instead of booting worker after worker.
+stops ("App failed to load") instead of booting worker after worker. An in-memory database
+is refused too, in ``sigopt-like serve``'s words: with auth on nobody could sign in (no
+user can be added to it from another process), and with tasks left to workers none would run.
 
 A PostgreSQL server that is not up yet (connection refused, no socket, starting up, not
 accepting connections) is no mistake in the settings: the app starts anyway, answers
@@ -44,7 +46,15 @@ from typing import Any, NoReturn
 
 import attrs
 
-from ..database_targets import UnusableDatabase, check, describe_opening_error
+from ..database_targets import (
+    NO_WORKER_REACHES_IT,
+    NOBODY_SIGNS_IN,
+    UnusableDatabase,
+    check,
+    describe_opening_error,
+    in_memory,
+    only_this_process,
+)
 from . import app as service_app  # not its create_app: a factory name gunicorn must not find
 from .app import Service
 from .settings import ServiceSettings
@@ -81,6 +91,7 @@ def application(**settings: Any) -> Service | StartingService:
         base = attrs.evolve(base, **settings)  # a value it refuses says so, as a setting
     except ValueError as err:
         _refuse(f"sigopt_like: {err}")
+    _refuse_a_database_only_this_process_sees(base)
     try:
         return start_service(
             attrs.evolve(base, database=check(database, made_for_you=False)),
@@ -93,6 +104,25 @@ def application(**settings: Any) -> Service | StartingService:
         if said is None:  # not a mistake in the settings: a bug, with its traceback
             raise
         _refuse(f"sigopt_like: {said}")
+
+
+def _refuse_a_database_only_this_process_sees(settings: ServiceSettings) -> None:
+    """Refuse an in-memory database the app could not use as asked, in ``sigopt-like
+    serve``'s words: with auth on (the default) nobody could sign in, and with tasks left to
+    workers (the default) none would run. Before, ``application(database=":memory:")``
+    started, and every request was a 401 that no token could cure."""
+    if not in_memory(settings.database):
+        return
+    whys, ways = [], []
+    if settings.auth_required:
+        whys.append(NOBODY_SIGNS_IN)
+        ways.append("give auth_required=False to try the service alone, without accounts")
+    if not settings.run_tasks:
+        whys.append(NO_WORKER_REACHES_IT)
+        ways.append("give run_tasks=True")
+    if whys:
+        named = f"database {settings.database!r}"
+        _refuse(f"sigopt_like: {only_this_process(named, whys, 'database=team.sqlite3', ways)}")
 
 
 class StartError(RuntimeError):

@@ -95,6 +95,40 @@ def test_gunicorn_says_a_wrong_database_in_one_line_and_stops(tmp_path: Path) ->
     assert not missing.parent.exists()
 
 
+def test_gunicorn_refuses_an_in_memory_database_in_serves_words(tmp_path: Path) -> None:
+    """Before: ``application(database=":memory:")`` (auth on, the factory's default) booted,
+    and no user could be added to its database (``users create`` is another process):
+    every request was a 401 no token could cure. ``sigopt-like serve`` refuses it; gunicorn
+    now stops in one line with the same words, and with tasks left to workers (the
+    factory's default) says that none would run too."""
+    proc = subprocess.Popen(
+        _gunicorn(":memory:"),
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        said, _ = proc.communicate(timeout=60)  # before: served on
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode != 0, said
+    assert "database ':memory:' is an in-memory database, which only this process sees" in said
+    assert "so with tokens on nobody could sign in" in said, said
+    assert "no worker can reach it" in said and "App failed to load" in said, said
+    assert "Traceback" not in said, said
+    for memory in ("sqlite://", "sqlite:///:memory:"):
+        with pytest.raises(StartError, match="nobody could sign in") as raised:
+            application(database=memory, run_tasks=True)
+        assert "auth_required=False" in str(raised.value)
+        assert "no worker" not in str(raised.value)
+    with application(database=":memory:", auth_required=False, run_tasks=True) as service:
+        assert not service.settings.auth_required  # a scratch service, as serve --no-auth
+
+
 def test_gunicorn_finds_no_create_app_in_the_factorys_module(tmp_path: Path) -> None:
     """``wsgi:create_app(...)``, the Python API's name typed for the factory's, booted:
     without the factory's checks, it made a missing folder and served an empty database
