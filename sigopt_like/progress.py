@@ -77,7 +77,8 @@ def bar_or_log() -> Reporter:
 
 
 def describe(task: Task) -> str:
-    """One line about a task's state: ``generate task 7: running (optimizing) 40% message``."""
+    """One line about a task's state: ``generate task 7: running (optimizing) 40% message``,
+    then each of its ``warnings`` (``(warning: its worker ... is gone ...)``)."""
     words = [f"{task.type or 'task'} task {task.id}: {task.status or '?'}"]
     if task.phase and task.phase != task.status:
         words.append(f"({task.phase})")
@@ -87,6 +88,9 @@ def describe(task: Task) -> str:
     message = getattr(task.progress, "message", None)
     if message:
         words.append(str(message))
+    # a running task whose worker is gone says so (before, only "running" and the
+    # progress that worker last wrote were shown, for as long as no worker ran)
+    words += [f"(warning: {warning})" for warning in getattr(task, "warnings", None) or []]
     return " ".join(words)
 
 
@@ -143,7 +147,8 @@ class BarReporter:
         bar = self._bar
         bar.set_description_str(self._label(task), False)
         message = getattr(task.progress, "message", None)
-        bar.set_postfix_str(str(message or ""), False)
+        warned = [f"(warning: {w})" for w in getattr(task, "warnings", None) or []]
+        bar.set_postfix_str(" ".join([str(message or ""), *warned]).strip(), False)
         fraction = _fraction(task)
         if fraction is not None:
             bar.n = round(fraction * 100)

@@ -538,6 +538,10 @@ def tasks_list(conn: Connection, sid: str, as_json: bool) -> None:
         (t.id, t.type, t.status, t.phase, t.progress.message if t.progress else "") for t in found
     )
     echo_table(rows, ["id", "type", "status", "phase", "progress"])
+    # a running task whose worker is gone: "running" alone is not true of it
+    for task in found:
+        for warning in task.warnings or []:
+            click.echo(f"sigopt-like: warning: task {task.id}: {warning}", err=True)
 
 
 @tasks.command("cancel")

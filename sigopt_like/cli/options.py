@@ -200,13 +200,14 @@ def progress(quiet: bool) -> ProgressArg:
 
 
 class PhaseLines:
-    """Prints ``describe(task)`` to standard error when the status or phase changes."""
+    """Prints ``describe(task)`` to standard error when the status, phase or warnings
+    change."""
 
     def __init__(self) -> None:
-        self.last: tuple[Any, Any] | None = None
+        self.last: tuple[Any, ...] | None = None
 
     def __call__(self, task: Task) -> None:
-        key = (task.status, task.phase)
+        key = (task.status, task.phase, tuple(task.warnings or ()))  # a worker found gone too
         if key != self.last:
             self.last = key
             click.echo(describe(task), err=True)

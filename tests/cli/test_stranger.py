@@ -371,3 +371,53 @@ def test_a_session_without_a_space_says_so_where_json_keeps_minus_one(
     assert shown.code == 0 and "generation: no space yet" in shown.out, shown.out
     assert run("sessions", "list", "--json").json()[0]["gen"] == -1
     assert run("sessions", "show", "1", "--json").json()["gen"] == -1
+
+
+def test_a_task_whose_worker_is_gone_is_said_where_its_state_is(
+    run: Run, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: the service's task ``warnings`` (a running task whose worker is gone) were
+    shown by neither ``tasks list`` nor the progress line: both said "running", with the
+    progress that worker last wrote, for as long as no worker ran."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    from sigopt_like import Connection
+    from sigopt_like.cli.options import PhaseLines
+    from tests.fixtures.servers import serve_in_thread
+
+    served = serve_in_thread(tmp_path, run_tasks=False)
+    try:
+        made = requests.post(
+            f"{served.url}/v1/sessions", json={"name": "lost"}, headers=served.headers(),
+            timeout=10,
+        )  # fmt: skip
+        assert made.status_code == 201, made.text
+        store = served.service.context.store
+        owner = store.accounts.token_owner(served.token).user_id  # type: ignore[union-attr]
+        store.tasks.start(owner, int(made.json()["id"]), "space", {}, int(time.time()))
+        ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                               capture_output=True, text=True, check=True)  # fmt: skip
+        worker = f"{socket.gethostname()}:{ended.stdout.strip()}:gone"  # its process ended
+        claimed = store.tasks.claim(worker, int(time.time()))
+        assert claimed is not None and claimed.status == "running"
+
+        listed = run("tasks", "list", made.json()["id"], "--host", served.url,
+                     "--token", served.token)  # fmt: skip
+        assert listed.code == 0 and "running" in listed.out, listed
+        assert f"warning: task {claimed.id}: its worker was last heard from" in listed.err
+        assert "is gone" in listed.err, listed.err
+
+        conn = Connection(served.url, served.token)
+        task = conn.sessions(made.json()["id"]).tasks(str(claimed.id)).fetch()
+        capsys.readouterr()
+        PhaseLines()(task)  # what a waiting command prints on standard error
+        line = capsys.readouterr().err
+        assert line.startswith(f"space task {claimed.id}: running"), line
+        assert "(warning: its worker was last heard from" in line, line
+    finally:
+        served.close()
