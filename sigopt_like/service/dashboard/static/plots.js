@@ -105,6 +105,14 @@ function toViewBox(svg, event) {
   return matrix ? point.matrixTransform(matrix.inverse()) : point;
 }
 
+// the item the arrow keys, Home or End step to from item `at` (-1: none yet) of `count`, or
+// undefined for another key: both charts read their points out by keyboard so
+function steppedTo(key, at, count) {
+  const last = count - 1;
+  const to = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: last }[key];
+  return to === undefined || last < 0 ? undefined : Math.min(last, Math.max(0, to));
+}
+
 function showTip(tip, figure, event, lines) {
   tip.replaceChildren(...lines.map((line, i) => h("div", i === 0 ? { class: "tip-head" } : null, line)));
   tip.hidden = false;
@@ -252,11 +260,10 @@ export function chart(series, options) {
       tip.hidden = true;
       return;
     }
-    const last = placed.length - 1;
-    const to = { ArrowRight: keyed + 1, ArrowDown: keyed + 1, ArrowLeft: keyed - 1, ArrowUp: keyed - 1, Home: 0, End: last }[event.key];
-    if (to === undefined || last < 0) return;
+    const to = steppedTo(event.key, keyed, placed.length);
+    if (to === undefined) return;
     event.preventDefault();
-    keyed = Math.min(last, Math.max(0, to));
+    keyed = to;
     showKeyed();
   });
   svg.addEventListener("blur", () => {
@@ -364,11 +371,10 @@ export function parallelCoordinates(axes, rows, options) {
       tip.hidden = true;
       return;
     }
-    const last = drawn.length - 1;
-    const to = { ArrowRight: keyed + 1, ArrowDown: keyed + 1, ArrowLeft: keyed - 1, ArrowUp: keyed - 1, Home: 0, End: last }[event.key];
-    if (to === undefined || last < 0) return;
+    const to = steppedTo(event.key, keyed, drawn.length);
+    if (to === undefined) return;
     event.preventDefault();
-    keyed = Math.min(last, Math.max(0, to));
+    keyed = to;
     const { visible, row, at } = drawn[keyed];
     unmark();
     visible.classList.add("active");
