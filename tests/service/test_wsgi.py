@@ -39,6 +39,26 @@ def _gunicorn(database: str, factory: str = "application") -> list[str]:
     ]
 
 
+def _gunicorn_stopping(database: str) -> tuple[int, str]:
+    """Start :func:`_gunicorn` on ``database``, which it should refuse: its exit code and
+    all it said (still serving after a minute is a ``TimeoutExpired``, it killed)."""
+    proc = subprocess.Popen(
+        _gunicorn(database),
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        said, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    return proc.returncode, said
+
+
 def test_the_factory_needs_a_database(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SIGOPT_LIKE_DATABASE", raising=False)
     with pytest.raises(RuntimeError, match="database"):
@@ -74,21 +94,8 @@ def test_the_factory_refuses_a_database_it_cannot_use_in_one_line(
 
 def test_gunicorn_says_a_wrong_database_in_one_line_and_stops(tmp_path: Path) -> None:
     missing = tmp_path / "nonexistent" / "x.sqlite3"
-    proc = subprocess.Popen(
-        _gunicorn(str(missing)),
-        cwd=Path(__file__).resolve().parents[2],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        said, _ = proc.communicate(timeout=60)  # before: served on, from a new folder
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-    assert proc.returncode != 0
+    returncode, said = _gunicorn_stopping(str(missing))  # before: served on, from a new folder
+    assert returncode != 0
     assert f"the database's folder {missing.parent} does not exist" in said
     assert "App failed to load" in said
     assert "Exception in worker process" not in said and "sqlalchemy" not in said
@@ -101,21 +108,8 @@ def test_gunicorn_refuses_an_in_memory_database_in_serves_words(tmp_path: Path) 
     every request was a 401 no token could cure. ``sigopt-like serve`` refuses it; gunicorn
     now stops in one line with the same words, and with tasks left to workers (the
     factory's default) says that none would run too."""
-    proc = subprocess.Popen(
-        _gunicorn(":memory:"),
-        cwd=Path(__file__).resolve().parents[2],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        said, _ = proc.communicate(timeout=60)  # before: served on
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-    assert proc.returncode != 0, said
+    returncode, said = _gunicorn_stopping(":memory:")  # before: served on
+    assert returncode != 0, said
     assert "database ':memory:' is an in-memory database, which only this process sees" in said
     assert "so with tokens on nobody could sign in" in said, said
     assert "no worker can reach it" in said and "App failed to load" in said, said
