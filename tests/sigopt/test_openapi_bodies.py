@@ -624,8 +624,9 @@ def _body_pointer(method: str, path: str) -> str:
     raise AssertionError(f"{method} {path} is not in the document")
 
 
-def test_every_closed_object_is_refused_open_and_accepted_closed(service):
-    api = Api(service)
+def example_ids(api: Api) -> dict[str, Any]:
+    """The ids :data:`EXAMPLES` fill their paths with: the caller's client, a plain
+    experiment and an AI experiment in a project."""
     ids: dict[str, Any] = {"client": api.get("/v1/tokens/self").body["client"]}
     ids["simple"] = api.post("/v1/experiments", {"name": "s", "parameters": [X]}).body["id"]
     made = api.post(
@@ -633,6 +634,12 @@ def test_every_closed_object_is_refused_open_and_accepted_closed(service):
         {"name": "ai", "parameters": [X], "metrics": [{"name": "v"}], "budget": 20},
     )
     ids["ai"] = made.body["id"]
+    return ids
+
+
+def test_every_closed_object_is_refused_open_and_accepted_closed(service):
+    api = Api(service)
+    ids = example_ids(api)
     seen: dict[str, set[str]] = {}
     for example in EXAMPLES:
         method, path, body = example(api, ids)

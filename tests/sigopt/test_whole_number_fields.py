@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from .conftest import Api
-from .test_openapi_bodies import EXAMPLES, X, snapshot
+from .test_openapi_bodies import EXAMPLES, X, example_ids, snapshot
 
 #: integers written in a body (raw JSON text): past 64 bits, past a double's range, past
 #: the 4,300 digits Python converts; with how each is shown back
@@ -118,13 +118,7 @@ def test_no_top_level_field_of_any_sigopt_body_takes_an_integer_past_a_double(se
     document describes is tried with one: a 4xx naming that field, nothing stored, never a
     5xx (a field that took it unchecked would store an infinity)."""
     api = Api(service)
-    ids: dict[str, Any] = {"client": api.get("/v1/tokens/self").body["client"]}
-    ids["simple"] = api.post("/v1/experiments", {"name": "s", "parameters": [X]}).body["id"]
-    made = api.post(
-        f"/v1/clients/{ids['client']}/projects/doc/aiexperiments",
-        {"name": "ai", "parameters": [X], "metrics": [{"name": "v"}], "budget": 20},
-    )
-    ids["ai"] = made.body["id"]
+    ids = example_ids(api)
     tried = 0
     for example in EXAMPLES:
         method, path, body = example(api, ids)
