@@ -14,6 +14,12 @@ FLOAT_EXACT_WHOLE = 2**53
 #: the command line stops reading standard input or a device past it (before, ``/dev/zero``
 #: as FILE was read until the process was killed); a regular file is read whole.
 MAX_BODY_BYTES = 10 * 1024 * 1024
+#: the largest body limit ``serve --max-body-bytes`` takes (1 GiB: a body is held whole in
+#: memory before the app reads it; before, 10**23 was taken, a limit in name only).
+MAX_BODY_LIMIT = 1024 * 1024 * 1024
+#: the largest table row limit ``serve --max-table-rows`` takes (a table is parsed whole
+#: before its rows are checked; before, any number was taken).
+MAX_TABLE_ROWS_LIMIT = 10_000_000
 #: the seeds a session takes, 0 to this (the service refuses others; the demo's parser too).
 MAX_SEED = 2**31 - 1
 #: the generations a session holds, 0 to this (``sessions.gen`` and ``generations.gen`` are

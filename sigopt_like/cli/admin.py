@@ -22,13 +22,17 @@ from typing import Any
 import attrs
 import click
 
-from .._constants import MAX_REQUESTS_PER_MINUTE, SERVICE_EXTRA_HINT
+from .._constants import (
+    MAX_BODY_LIMIT,
+    MAX_REQUESTS_PER_MINUTE,
+    MAX_TABLE_ROWS_LIMIT,
+    SERVICE_EXTRA_HINT,
+)
 from .errors import CommandError
 from .options import (
     ID,
     PORT,
     PORT_HELP,
-    POSITIVE,
     THREADS,
     FiniteFloatRange,
     WholeNumbers,
@@ -134,12 +138,19 @@ def _say_the_host_is_not_used(target: str) -> None:
     default=None,
     help="Per-token request limit [default: none].",
 )
-@click.option("--max-body-bytes", type=POSITIVE, default=None, help="Largest request body.")
+@click.option(
+    "--max-body-bytes",
+    type=WholeNumbers(1, MAX_BODY_LIMIT, what=f"a number of bytes from 1 to {MAX_BODY_LIMIT}"),
+    default=None,
+    help="Largest request body, up to 1 GiB [default: 10 MiB].",
+)
 @click.option(
     "--max-table-rows",
-    type=POSITIVE,
+    type=WholeNumbers(
+        1, MAX_TABLE_ROWS_LIMIT, what=f"a number of rows from 1 to {MAX_TABLE_ROWS_LIMIT}"
+    ),
     default=None,
-    help="Most rows of a table (a design or experiments put) [default: 100,000].",
+    help="Most rows of a table (a design or experiments put), up to 10,000,000 [default: 100,000].",
 )
 @click.option(
     "--request-read-timeout",

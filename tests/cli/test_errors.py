@@ -38,6 +38,12 @@ def test_local_numbers_out_of_range_are_usage_errors(run):
         # before: taken, a limit in name only
         ("serve", "--requests-per-minute", str(2**70)),
         ("serve", "--requests-per-minute", "1000001"),
+        # before: taken, a limit in name only (a body is held whole in memory)
+        ("serve", "--max-body-bytes", str(10**23)),
+        ("serve", "--max-body-bytes", str(2**30 + 1)),
+        ("serve", "--max-body-bytes", "0"),
+        ("serve", "--max-table-rows", str(2**70)),
+        ("serve", "--max-table-rows", "10000001"),
         ("serve", "--guest-token-days", "0"),
         ("serve", "--guest-token-days", "-3"),
         # before: 100,000 threads died of SIGABRT mid-start (the system's limit)
@@ -61,6 +67,10 @@ def test_local_numbers_out_of_range_are_usage_errors(run):
         done = run(*args)
         assert done.code == 2, (args, done)
         assert "is not in the range" in done.err
+    done = run("serve", "--max-body-bytes", str(10**23))
+    assert "give a number of bytes from 1 to 1073741824" in done.err, done.err
+    done = run("serve", "--max-table-rows", "10000001")
+    assert "give a number of rows from 1 to 10000000" in done.err, done.err
     done = run("experiments", "create", "--name", "n", "-p", f"x:int:0:{2**63}")
     assert done.code == 2, done
     assert f"the bounds must be whole numbers from {-(2**63)} to {2**63 - 1}" in done.err
@@ -386,7 +396,10 @@ def test_an_empty_file_or_folder_is_a_usage_error(run, tmp_path, monkeypatch):
         (("serve", "--keep-alive-timeout", "x"), "'x' is not a whole number: give whole seconds"),
         (("serve", "--request-read-timeout", "soon"), "'soon' is not a number: give seconds"),
         (("serve", "--guest-token-days", "nan"), "'nan' is not a number: give days above 0"),
-        (("serve", "--max-body-bytes", "10MB"), "'10MB' is not a whole number: give a whole"),
+        (
+            ("serve", "--max-body-bytes", "10MB"),
+            "'10MB' is not a whole number: give a number of bytes from 1 to",
+        ),
         (
             ("worker", "--threads", "\x00"),
             "'\\x00' is not a whole number: give a number of threads",
