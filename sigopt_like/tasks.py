@@ -251,7 +251,9 @@ class _Seen:
         self.quick_polls = 0
 
     def update(self, task: Task) -> None:
-        key = (task.status, task.phase, _progress_key(task))
+        # a worker gone (``warnings``) is a new state: the service sends it with no other
+        # change; not their words, whose "s ago" counts up with every read
+        key = (task.status, task.phase, _progress_key(task), bool(getattr(task, "warnings", None)))
         self.last = task
         if key != self._key:
             self._key = key

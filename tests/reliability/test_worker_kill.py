@@ -18,6 +18,8 @@ Sizes: ``SIGOPT_LIKE_KILL_GENERATIONS`` (generations of the simulate task).
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 from sigopt_like.service import Service, create_app
@@ -292,3 +295,96 @@ def test_a_task_whose_worker_was_killed_says_so_when_read(
         assert render_task(elsewhere, now=record.heartbeat + LEASE_SECONDS)["warnings"] == []
         [lapsed] = render_task(elsewhere, now=record.heartbeat + LEASE_SECONDS + 1)["warnings"]
         assert f"last heard from {LEASE_SECONDS + 1} s ago (at {record.heartbeat})" in lapsed
+
+
+def test_a_followed_task_tells_its_stream_and_long_poll_when_its_worker_is_gone(
+    workers: list[Worker], tmp_path: Path
+) -> None:
+    """Before: the event stream and the long poll answered only when the task's stored
+    version changed, and a dead worker writes nothing: a client following the task never
+    saw the warning (the long poll answered at the end of its wait, the stream never).
+    Now both answer within seconds of the worker's death (its process gone on this host,
+    or its lease lapsed): over a real server, with a real worker killed with SIGKILL."""
+    from sigopt_like import TaskTimeoutError
+    from sigopt_like.models import Task
+    from sigopt_like.tasks import TaskWaiter, iter_event_data
+    from sigopt_like.transport import Transport
+    from tests.fixtures.servers import serve_in_thread
+
+    served = serve_in_thread(tmp_path, run_tasks=False)
+    http = requests.Session()
+    http.headers.update(served.headers())
+    try:
+        url = served.url
+        sid = http.post(f"{url}/v1/sessions", json={"name": "followed"}, timeout=30).json()["id"]
+        workers.append(Worker(served.database, tmp_path / "worker-0.log"))
+        space = {"space": SPACE, "population_size": POPULATION, "replicates": 0}
+        first = http.put(f"{url}/v1/sessions/{sid}/space", json=space, timeout=30).json()
+        assert (
+            http.get(
+                f"{url}/v1/sessions/{sid}/tasks/{first['id']}", params={"wait": 60}, timeout=90
+            ).json()["status"]
+            == "success"
+        )
+        body = {"ngens": GENERATIONS}
+        tid = http.post(f"{url}/v1/sessions/{sid}/simulate", json=body, timeout=30).json()["id"]
+        live = _running_on(served.service, sid, tid, workers[0])
+        assert live["warnings"] == [], live
+
+        streamed: list[tuple[float, dict]] = []
+        polled: list[tuple[float, dict]] = []
+
+        def follow() -> None:
+            path = f"{url}/v1/sessions/{sid}/tasks/{tid}/events?result=omit"
+            with http.get(path, stream=True, timeout=90) as response:
+                for data in iter_event_data(response):
+                    task = json.loads(data)
+                    streamed.append((time.monotonic(), task))
+                    if task["warnings"]:
+                        return
+
+        def long_poll() -> None:
+            # as a client long-polls: each answer's version is the next one's ``version``
+            path = f"{url}/v1/sessions/{sid}/tasks/{tid}"
+            version = live["version"]
+            stop = time.monotonic() + 60
+            while time.monotonic() < stop:
+                params = {"wait": 60, "version": version, "result": "omit"}
+                answer = http.get(path, params=params, timeout=90).json()
+                polled.append((time.monotonic(), answer))
+                if answer["warnings"] or answer["status"] != "running":
+                    return
+                version = answer["version"]
+
+        reported: list[tuple[float, Task]] = []
+
+        def wait_with_progress() -> None:
+            # the library's own wait: its progress is told of the warning as it comes
+            waiter = TaskWaiter(Transport(url, token=served.token))
+            task = Task.from_dict(live)
+            progress = lambda t: reported.append((time.monotonic(), t))  # noqa: E731
+            with contextlib.suppress(TaskTimeoutError):
+                waiter.wait(task, timeout=12, progress=progress)
+
+        followers = (follow, long_poll, wait_with_progress)
+        threads = [threading.Thread(target=f, daemon=True) for f in followers]
+        for thread in threads:
+            thread.start()
+        time.sleep(1.0)  # both are waiting
+        workers[0].kill()
+        killed_at = time.monotonic()
+        for thread in threads:
+            thread.join(30)
+        assert polled, "the long poll never answered"
+        answered_at, answer = polled[-1]
+        assert answer["status"] == "running" and answer["warnings"], answer
+        assert answered_at - killed_at < 5, answered_at - killed_at
+        warned = [(at, task) for at, task in streamed if task["warnings"]]
+        assert warned, f"the stream never sent the warning: {streamed[-1:]}"
+        at, task = warned[0]
+        assert "is gone" in task["warnings"][0] and at - killed_at < 5, (at - killed_at, task)
+        told = [(at, task) for at, task in reported if task.warnings]
+        assert told and told[0][0] - killed_at < 5, reported[-1:]
+    finally:
+        http.close()
+        served.close()

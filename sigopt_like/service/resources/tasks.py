@@ -47,6 +47,8 @@ TASK_VERSIONS: WholeRange = (0, INT32_MAX)
 HEARTBEAT_SECONDS = 10.0
 #: how often an event stream asks whether the token that opened it is still valid
 CREDENTIAL_CHECK_SECONDS = 1.0
+#: how long past the lease's last second a waiter reads the task again
+LAPSE_MARGIN_SECONDS = 0.1
 
 
 #: ``?result=`` of a task listing, a task and its event stream: each task with its result
@@ -105,6 +107,25 @@ def lease_warnings(task: TaskRecord, now: float) -> list[str]:
         "as that worker last wrote it. A 'sigopt-like worker' (or a service that runs "
         "tasks) on this database takes it over and runs it again from the start"
     ]
+
+
+def lease_lapse_in(task: TaskRecord, now: float) -> float | None:
+    """Seconds from ``now`` until a running task's lease lapses (and its ``warnings`` appear),
+    or None when nothing would change with time alone (not running, or already gone).
+
+    A long poll and an event stream wait no longer than this: a dead worker writes
+    nothing, so the task's version never changes and only a read at that moment shows it.
+    """
+    if task.status != "running" or task.heartbeat is None or lease_warnings(task, now):
+        return None
+    # gone once ``now - heartbeat > LEASE_SECONDS``: just past that moment
+    return max(0.0, task.heartbeat + LEASE_SECONDS + LAPSE_MARGIN_SECONDS - now)
+
+
+def watched(task: TaskRecord, now: float) -> tuple[int, bool]:
+    """What a waiting client is told of: the task's version, and whether its worker is gone
+    (``warnings``; their "s ago" counts up every second, so the words are not compared)."""
+    return task.version, bool(lease_warnings(task, now))
 
 
 class TaskStarter:
@@ -248,16 +269,20 @@ class TaskItem:
         """The task; with ``wait=S`` (up to 60) the answer waits until it changes or finishes.
 
         "Changes" means its version differs from ``version`` (a query parameter,
-        default: the version when the request came in). The request waits only
-        while it holds one of the instance's waiting slots; when all are taken it
-        answers at once, with ``X-Wait-Refused: slots``, and the client polls. A token
-        revoked (or a session signed out) while it waited gets the 401, not the task.
+        default: the version when the request came in), or its worker is found gone
+        while it waits (``warnings`` appear: read again when its lease would lapse).
+        The request waits only while it holds one of the instance's waiting slots;
+        when all are taken it answers at once, with ``X-Wait-Refused: slots``, and the
+        client polls. A token revoked (or a session signed out) while it waited gets
+        the 401, not the task.
         ``?result=omit`` answers the task without its result, as a listing does.
         """
         with_result = _with_result(req)
         task = self._owned(req, sid, tid, with_result=with_result)
         wait = query_int(req, "wait", 0, within=WAIT_SECONDS) or 0
         seen = query_int(req, "version", task.version, within=TASK_VERSIONS)
+        first = time.time()
+        gone = watched(task, first)[1]
         if wait and task.status not in FINISHED and task.version == seen:
             with (
                 self._watch.slot() as may_wait,
@@ -267,17 +292,26 @@ class TaskItem:
                     resp.set_header("X-Wait-Refused", "slots")
                 deadline = time.monotonic() + (wait if may_wait else 0)
                 live = True
-                while task.status not in FINISHED and task.version == seen:
+                read_at = first
+                # a worker gone (its lease lapsed, its process ended) while it waits answers
+                # too: it writes nothing, so the version alone never changed
+                while task.status not in FINISHED and watched(task, read_at) == (seen, gone):
                     left = deadline - time.monotonic()
                     if left <= 0:
                         break
                     # a second at a time: a token revoked meanwhile ends the wait (and
-                    # frees its slot) within a second, not at the end of ``wait``
-                    self._watch.wait(task.id, task.version, min(left, CREDENTIAL_CHECK_SECONDS))
+                    # frees its slot) within a second, not at the end of ``wait``; and
+                    # no later than the moment the lease would lapse
+                    pause = min(left, CREDENTIAL_CHECK_SECONDS)
+                    lapse = lease_lapse_in(task, time.time())
+                    if lapse is not None:
+                        pause = min(pause, lapse)
+                    self._watch.wait(task.id, task.version, max(pause, 0.01))
                     live = req.context.credential_live()
                     if not live:
                         break
                     task = self._tasks.get(task.session_id, task.id, with_result=with_result)
+                    read_at = time.time()
             if not live or not req.context.credential_live():
                 raise Unauthorized(
                     "The token of this request was revoked, or its sign-in ended, while it "
@@ -298,7 +332,8 @@ class TaskItem:
         resp.media = render_task(task)
 
     def on_get_events(self, req: falcon.Request, resp: falcon.Response, sid: str, tid: str):
-        """``text/event-stream``: ``event: task`` with the task JSON on every change.
+        """``text/event-stream``: ``event: task`` with the task JSON on every change (a
+        new version, or its worker found gone: the same version, with ``warnings``).
 
         A comment line every 10 s keeps the connection open; the stream ends
         after the finished task is sent, or after the task time limit, or as soon as
@@ -329,7 +364,7 @@ class TaskItem:
         # stream is counted open for as long
         with self._metrics.waiting(EVENT_STREAM), self._watch.slot() as may_wait:
             deadline = time.monotonic() + self._stream_seconds
-            last_version = None
+            last_seen: tuple[int, bool] | None = None
             last_sent = checked = time.monotonic()
             yield b"retry: 1000\n\n"
             while True:
@@ -338,10 +373,14 @@ class TaskItem:
                         return  # revoked or expired meanwhile: not one event more
                     checked = time.monotonic()
                 task = self._tasks.get(session_id, task_id, with_result=with_result)
-                if task.version != last_version:
-                    last_version = task.version
+                read_at = time.time()
+                # a worker gone (lease lapsed, process ended) is sent too: it writes
+                # nothing, so the version alone never changed
+                now_seen = watched(task, read_at)
+                if now_seen != last_seen:
+                    last_seen = now_seen
                     last_sent = time.monotonic()
-                    shown = render_task(task, with_result=with_result)
+                    shown = render_task(task, with_result=with_result, now=read_at)
                     data = json.dumps(shown, separators=(",", ":"))
                     yield f"event: task\nid: {task.version}\ndata: {data}\n\n".encode()
                 if not may_wait or task.status in FINISHED or time.monotonic() > deadline:
@@ -355,6 +394,9 @@ class TaskItem:
                 # to 10 s after its token was revoked
                 recheck = CREDENTIAL_CHECK_SECONDS - (time.monotonic() - checked)
                 left = min(quiet, deadline - time.monotonic(), recheck)
+                lapse = lease_lapse_in(task, time.time())
+                if lapse is not None:  # read again the moment its lease would lapse
+                    left = min(left, lapse)
                 self._watch.wait(task_id, task.version, max(left, 0.01))
 
 
