@@ -388,3 +388,49 @@ def test_a_followed_task_tells_its_stream_and_long_poll_when_its_worker_is_gone(
     finally:
         http.close()
         served.close()
+
+
+def test_a_frozen_workers_lapsed_lease_reaches_a_waiting_long_poll(
+    workers: list[Worker], tmp_path: Path
+) -> None:
+    """A worker frozen (SIGSTOP: its process still exists, as one on another host seems) is
+    gone only when its lease lapses; a long poll waiting then answers at that moment, with
+    the warning, though nothing was written."""
+    from sigopt_like.service.worker import LEASE_SECONDS
+    from tests.fixtures.servers import serve_in_thread
+
+    served = serve_in_thread(tmp_path, run_tasks=False)
+    http = requests.Session()
+    http.headers.update(served.headers())
+    try:
+        url = served.url
+        sid = http.post(f"{url}/v1/sessions", json={"name": "frozen"}, timeout=30).json()["id"]
+        workers.append(Worker(served.database, tmp_path / "worker-0.log"))
+        space = {"space": SPACE, "population_size": POPULATION, "replicates": 0}
+        first = http.put(f"{url}/v1/sessions/{sid}/space", json=space, timeout=30).json()
+        path = f"{url}/v1/sessions/{sid}/tasks/{first['id']}"
+        assert http.get(path, params={"wait": 60}, timeout=90).json()["status"] == "success"
+        body = {"ngens": GENERATIONS}
+        tid = http.post(f"{url}/v1/sessions/{sid}/simulate", json=body, timeout=30).json()["id"]
+        _running_on(served.service, sid, tid, workers[0])
+        workers[0].process.send_signal(signal.SIGSTOP)
+        try:
+            time.sleep(0.5)  # a write under way is done or held
+            path = f"{url}/v1/sessions/{sid}/tasks/{tid}"
+            answer = http.get(path, params={"result": "omit"}, timeout=30).json()
+            assert answer["warnings"] == [], answer
+            lapses = answer["worker_seen"] + LEASE_SECONDS
+            while True:
+                params = {"wait": 60, "version": answer["version"], "result": "omit"}
+                answer = http.get(path, params=params, timeout=90).json()
+                if answer["warnings"]:
+                    break
+                assert time.time() < lapses + 30, answer
+            assert answer["status"] == "running", answer
+            assert time.time() - lapses < 3, (time.time() - lapses, answer)
+        finally:
+            workers[0].process.send_signal(signal.SIGKILL)
+            workers[0].process.wait(timeout=10)
+    finally:
+        http.close()
+        served.close()
