@@ -89,6 +89,23 @@ export class Api {
       if (!before || page.data.length === 0 || items.length >= max) return items.slice(0, max);
     }
   }
+
+  /**
+   * The items of a paginated list made after item `after` (its id), newest first: the
+   * API's `after` cursor, so that a page that follows a list reads only what is new. Its
+   * pages come nearest to the cursor first; past `max` items it stops (the caller sees
+   * fewer than were made, and reads the list again).
+   */
+  async since(path, after, params = {}, max = 5000) {
+    const items = [];
+    let cursor = after;
+    for (;;) {
+      const page = await this.get(path, { ...params, limit: Math.min(1000, max), after: cursor });
+      items.unshift(...page.data);
+      cursor = page.paging && page.paging.after;
+      if (!cursor || page.data.length === 0 || items.length >= max) return items;
+    }
+  }
 }
 
 /** The path of a session's sub-resource, ids escaped. */

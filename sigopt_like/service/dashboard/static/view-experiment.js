@@ -15,6 +15,8 @@ const TABLE_ROWS = 100;
 const POLL_MS = 3000;
 // observations read for the plots: the latest ones past it
 const MAX_OBSERVATIONS = 5000;
+// open suggestions read for their table (the newest; the card's title counts them all)
+const OPEN_ROWS = 100;
 
 /**
  * The history of one metric. `first` is the number of the first observation given (the
@@ -109,10 +111,10 @@ function assignmentsTable(experiment, items, label, extra) {
 export function experimentView(page, eid) {
   const root = h("div", { class: "page" }, h("p", { class: "muted" }, "Loading…"));
   const trouble = h("div", { class: "page-trouble", role: "status" });
-  // seen: what the last load was read at (see changeKey); shown: what the page was last
-  // drawn from (the same data again draws nothing); failed: the last load did not finish
-  // for a reason that may pass (see isFinal)
-  const state = { loading: false, again: false, gone: false, seen: "", shown: "", failed: false };
+  // seen: what the last read was read at (see changeKey); shown: what the page was last
+  // drawn from (the same data again draws nothing); held: what the last read gave (see
+  // readAll); failed: the last load did not finish for a reason that may pass (see isFinal)
+  const state = { loading: false, again: false, gone: false, seen: "", shown: "", held: null, failed: false };
   let timer = null;
   const onVisibility = () => {
     if (!document.hidden) poll();
@@ -124,96 +126,161 @@ export function experimentView(page, eid) {
     document.removeEventListener("visibilitychange", onVisibility);
   });
 
-  // what changes when an observation or a suggestion is made, updated or deleted
-  const changeKey = (experiment, open) =>
-    JSON.stringify([experiment.updated, experiment.state, experiment.progress?.observation_count, experiment.progress?.last_observation?.id, open.count, open.data[0]?.id]);
+  // what changes when an observation or a suggestion is made, updated or deleted (the
+  // latest and the best observation are the ones whose update the experiment shows)
+  const changeKey = (experiment, open) => {
+    const progress = experiment.progress || {};
+    const last = progress.last_observation;
+    const top = progress.best_observation;
+    return JSON.stringify([experiment.updated, experiment.state, progress.observation_count, last?.id, last?.updated, top?.id, top?.updated, open.count, open.data[0]?.id]);
+  };
+  const observationsPath = experimentPath(eid, "observations");
+  const suggestionsPath = experimentPath(eid, "suggestions");
+  const readOpen = () => page.api.get(suggestionsPath, { state: "open", limit: OPEN_ROWS });
 
-  async function load() {
+  // everything: the experiment, its latest observations (newest first), best assignments
+  // and open suggestions
+  async function readAll() {
+    const experiment = await page.api.get(experimentPath(eid));
+    const [observations, best, open] = await Promise.all([
+      page.api.all(observationsPath, {}, MAX_OBSERVATIONS),
+      page.api.get(experimentPath(eid, "best_assignments")),
+      readOpen(),
+    ]);
+    return { experiment, observations, best, open };
+  }
+
+  // what a look found changed, reading only what was made since `held` (the API's `after`
+  // cursor: the observations after the newest one held, the open suggestions after the
+  // newest open one); null when the change was more than additions (an observation
+  // deleted or updated, the experiment edited), which reads everything again. Every 3 s a
+  // page of 5,000 observations read all of them whenever one was added.
+  async function readNew(held, experiment, peek) {
+    const before = held.experiment;
+    if (experiment.updated !== before.updated || experiment.state !== before.state) return null;
+    const newest = held.observations[0]?.id;
+    const [fresh, best] = await Promise.all([
+      newest === undefined ? page.api.all(observationsPath, {}, MAX_OBSERVATIONS) : page.api.since(observationsPath, newest, {}, MAX_OBSERVATIONS),
+      page.api.get(experimentPath(eid, "best_assignments")),
+    ]);
+    const count = experiment.progress?.observation_count;
+    if (typeof count !== "number" || count !== (before.progress?.observation_count ?? 0) + fresh.length) return null;
+    const observations = [...fresh, ...held.observations].slice(0, MAX_OBSERVATIONS);
+    // the latest and the best observation as the experiment shows them: one held that
+    // differs was updated since it was read
+    const byId = new Map(observations.map((o) => [o.id, o]));
+    const last = experiment.progress?.last_observation;
+    if ((last?.id ?? undefined) !== observations[0]?.id) return null;
+    for (const shown of [last, experiment.progress?.best_observation]) {
+      if (shown && byId.has(shown.id) && JSON.stringify(byId.get(shown.id)) !== JSON.stringify(shown)) return null;
+    }
+    return { experiment, observations, best, open: await openAfter(held.open, peek, fresh) };
+  }
+
+  // the open suggestions: those held but not closed by the new observations, and the
+  // ones made after the newest held; read again (one page) when they do not add up to
+  // the count (one deleted, or more than the table shows)
+  async function openAfter(held, peek, fresh) {
+    if (peek.count > OPEN_ROWS || held.count > OPEN_ROWS) return readOpen();
+    const newest = held.data[0]?.id;
+    const changed = peek.data[0]?.id !== newest;
+    let added = [];
+    if (changed && peek.count > 0) {
+      added = newest === undefined ? (await readOpen()).data : await page.api.since(suggestionsPath, newest, { state: "open" }, OPEN_ROWS);
+    }
+    const closed = new Set(fresh.map((o) => o.suggestion).filter((id) => id !== null && id !== undefined));
+    const data = [...added, ...held.data.filter((s) => !closed.has(s.id))];
+    if (data.length !== peek.count || (data[0]?.id ?? undefined) !== peek.data[0]?.id) return readOpen();
+    return { ...peek, data };
+  }
+
+  function draw({ experiment, observations, best, open }) {
+    const drawnFrom = JSON.stringify([experiment, observations, best, open]);
+    if (drawnFrom === state.shown) return;
+    state.shown = drawnFrom;
+    page.setTitle(experiment.name);
+    const chronological = [...observations].reverse();
+    const total = Math.max(experiment.progress?.observation_count ?? 0, observations.length);
+    const first = total - observations.length + 1;
+    const partial =
+      first > 1
+        ? notice(`The latest ${observations.length.toLocaleString("en")} of ${total.toLocaleString("en")} observations are drawn, from observation ${first.toLocaleString("en")} on.`)
+        : null;
+    const metrics = optimizedMetrics(experiment);
+    const single = (experiment.metrics || []).length <= 1;
+    const count = experiment.progress?.observation_count ?? observations.length;
+    const budget = experiment.observation_budget;
+    const failed = observations.filter((o) => o.failed).length;
+    const facts = [
+      ["State", badge(experiment.state)],
+      ["Observations", budget ? `${count} of ${budget}` : String(count)],
+      ["Failed", first > 1 ? `${failed} in the latest ${observations.length.toLocaleString("en")}` : String(failed)],
+      ["Metrics", metrics.map((m) => `${m.name ?? "value"} (${maximizes(m) ? "maximize" : "minimize"})`).join(", ") || "—"],
+      ["Parameters", String(experiment.parameters.length)],
+      ["Created", when(experiment.created)],
+    ];
+    const budgetBar = budget ? h("progress", { max: budget, value: Math.min(count, budget), class: "budget", "aria-label": "Observation budget used" }) : null;
+    const plots =
+      metrics.length === 2
+        ? [card("Pareto front", paretoChart(metrics, chronological, best.data), partial)]
+        : metrics.slice(0, 4).map((m) => card(`Observation history · ${m.name ?? "value"}`, historyChart(m, chronological, single, first), partial));
+    const bestExtra = [["Values", (item) => valuesText(item)]];
+    const bestCard = card(
+      metrics.length === 2 ? "Best assignments · the Pareto front" : "Best assignments",
+      best.data.length ? assignmentsTable(experiment, best.data, "Best assignments", bestExtra) : notice("None yet."),
+    );
+    const scroll = window.scrollY;
+    root.replaceChildren(
+      trouble,
+      h(
+        "div",
+        { class: "page-head" },
+        h("div", { class: "crumbs" }, h("a", { href: "#/experiments" }, "SigOpt experiments"), " / ", h("span", null, `#${experiment.id}`)),
+        h("h1", { id: "experiment-name" }, experiment.name),
+        h("dl", { class: "stats" }, facts.map(([k, v]) => h("div", null, h("dt", null, k), h("dd", null, v)))),
+        budgetBar,
+      ),
+      h("div", { class: "grid-2" }, plots, bestCard),
+      card(`Parameters against ${metrics[0]?.name ?? "the metric"}`, parallelView(experiment, chronological, metrics[0] || { name: null }, single)),
+      card(
+        `Open suggestions (${open.count})`,
+        open.data.length
+          ? assignmentsTable(experiment, open.data, "Open suggestions", [
+              ["Suggestion", (s) => s.id],
+              ["Created", (s) => when(s.created)],
+            ])
+          : notice("No open suggestions."),
+      ),
+      card(
+        `Observations (${count})`,
+        observations.length
+          ? assignmentsTable(experiment, observations, "Observations", [
+              ["Id", (o) => o.id],
+              ["Values", (o) => valuesText(o)],
+              ["Created", (o) => when(o.created)],
+            ])
+          : notice("No observations yet."),
+        total > TABLE_ROWS ? notice(`The latest ${TABLE_ROWS} of ${total.toLocaleString("en")} shown.`) : null,
+      ),
+    );
+    window.scrollTo(0, scroll);
+  }
+
+  // `look`: what a poll found changed ({experiment, open}); without it, read everything
+  async function load(look = null) {
     if (state.loading) {
       state.again = true;
       return;
     }
     state.loading = true;
     try {
-      const experiment = await page.api.get(experimentPath(eid));
-      const [observations, best, open] = await Promise.all([
-        page.api.all(experimentPath(eid, "observations"), {}, MAX_OBSERVATIONS),
-        page.api.get(experimentPath(eid, "best_assignments")),
-        page.api.get(experimentPath(eid, "suggestions"), { state: "open", limit: 100 }),
-      ]);
+      const read = (look && state.held && (await readNew(state.held, look.experiment, look.open))) || (await readAll());
       if (state.gone) return;
       state.failed = false;
       trouble.replaceChildren();
-      state.seen = changeKey(experiment, open);
-      const drawnFrom = JSON.stringify([experiment, observations, best, open]);
-      if (drawnFrom === state.shown) return;
-      state.shown = drawnFrom;
-      page.setTitle(experiment.name);
-      const chronological = [...observations].reverse();
-      const total = Math.max(experiment.progress?.observation_count ?? 0, observations.length);
-      const first = total - observations.length + 1;
-      const partial =
-        first > 1
-          ? notice(`The latest ${observations.length.toLocaleString("en")} of ${total.toLocaleString("en")} observations are drawn, from observation ${first.toLocaleString("en")} on.`)
-          : null;
-      const metrics = optimizedMetrics(experiment);
-      const single = (experiment.metrics || []).length <= 1;
-      const count = experiment.progress?.observation_count ?? observations.length;
-      const budget = experiment.observation_budget;
-      const failed = observations.filter((o) => o.failed).length;
-      const facts = [
-        ["State", badge(experiment.state)],
-        ["Observations", budget ? `${count} of ${budget}` : String(count)],
-        ["Failed", first > 1 ? `${failed} in the latest ${observations.length.toLocaleString("en")}` : String(failed)],
-        ["Metrics", metrics.map((m) => `${m.name ?? "value"} (${maximizes(m) ? "maximize" : "minimize"})`).join(", ") || "—"],
-        ["Parameters", String(experiment.parameters.length)],
-        ["Created", when(experiment.created)],
-      ];
-      const budgetBar = budget ? h("progress", { max: budget, value: Math.min(count, budget), class: "budget", "aria-label": "Observation budget used" }) : null;
-      const plots =
-        metrics.length === 2
-          ? [card("Pareto front", paretoChart(metrics, chronological, best.data), partial)]
-          : metrics.slice(0, 4).map((m) => card(`Observation history · ${m.name ?? "value"}`, historyChart(m, chronological, single, first), partial));
-      const bestExtra = [["Values", (item) => valuesText(item)]];
-      const bestCard = card(
-        metrics.length === 2 ? "Best assignments · the Pareto front" : "Best assignments",
-        best.data.length ? assignmentsTable(experiment, best.data, "Best assignments", bestExtra) : notice("None yet."),
-      );
-      const scroll = window.scrollY;
-      root.replaceChildren(
-        trouble,
-        h(
-          "div",
-          { class: "page-head" },
-          h("div", { class: "crumbs" }, h("a", { href: "#/experiments" }, "SigOpt experiments"), " / ", h("span", null, `#${experiment.id}`)),
-          h("h1", { id: "experiment-name" }, experiment.name),
-          h("dl", { class: "stats" }, facts.map(([k, v]) => h("div", null, h("dt", null, k), h("dd", null, v)))),
-          budgetBar,
-        ),
-        h("div", { class: "grid-2" }, plots, bestCard),
-        card(`Parameters against ${metrics[0]?.name ?? "the metric"}`, parallelView(experiment, chronological, metrics[0] || { name: null }, single)),
-        card(
-          `Open suggestions (${open.count})`,
-          open.data.length
-            ? assignmentsTable(experiment, open.data, "Open suggestions", [
-                ["Suggestion", (s) => s.id],
-                ["Created", (s) => when(s.created)],
-              ])
-            : notice("No open suggestions."),
-        ),
-        card(
-          `Observations (${count})`,
-          observations.length
-            ? assignmentsTable(experiment, observations, "Observations", [
-                ["Id", (o) => o.id],
-                ["Values", (o) => valuesText(o)],
-                ["Created", (o) => when(o.created)],
-              ])
-            : notice("No observations yet."),
-          total > TABLE_ROWS ? notice(`The latest ${TABLE_ROWS} of ${total.toLocaleString("en")} shown.`) : null,
-        ),
-      );
-      window.scrollTo(0, scroll);
+      state.held = read;
+      state.seen = changeKey(read.experiment, read.open);
+      draw(read);
     } catch (error) {
       if (state.gone) return;
       if (!isFinal(error)) {
@@ -240,7 +307,8 @@ export function experimentView(page, eid) {
   }
 
   // new observations and suggestions, made by scripts while the page is open: a look at
-  // the experiment and its open suggestions, and a whole load only when they changed
+  // the experiment and its newest open suggestion, and a read of what is new only when
+  // they changed
   async function poll() {
     if (document.hidden || state.loading || state.gone) return;
     if (state.failed) {
@@ -248,11 +316,8 @@ export function experimentView(page, eid) {
       return;
     }
     try {
-      const [experiment, open] = await Promise.all([
-        page.api.get(experimentPath(eid)),
-        page.api.get(experimentPath(eid, "suggestions"), { state: "open", limit: 1 }),
-      ]);
-      if (changeKey(experiment, open) !== state.seen) load();
+      const [experiment, open] = await Promise.all([page.api.get(experimentPath(eid)), page.api.get(suggestionsPath, { state: "open", limit: 1 })]);
+      if (changeKey(experiment, open) !== state.seen) load({ experiment, open });
     } catch {
       // a failed look is tried again at the next tick
     }

@@ -1,0 +1,65 @@
+"""An experiment's page while it polls, in a real browser (headless Chromium).
+
+It reads only what is new since its last read (the API's ``after`` cursor).
+"""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.sync_api import expect
+
+from tests.dashboard import site
+from tests.dashboard.conftest import Site, Tab
+
+
+def _reads(asked: list[str], what: str) -> list[dict[str, list[str]]]:
+    """The query of each request in ``asked`` for an experiment's list ``what``."""
+    return [parse_qs(urlsplit(u).query) for u in asked if urlsplit(u).path.endswith(f"/{what}")]
+
+
+def test_the_poll_reads_only_what_is_new(tab: Tab, dashboard_site: Site) -> None:
+    """A new observation made the page read every observation again (5,000 of them every
+    3 s on a busy experiment) and every open suggestion: now it reads those after the
+    newest it holds, and everything again only when something was deleted."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    eid = site.branin_experiment(conn, f"Polled {uuid.uuid4().hex[:6]}", rounds=3)
+    exp = conn.experiments(eid)
+    newest = exp.observations().fetch().data[0].id
+    open_id = exp.suggestions().fetch(state="open").data[0].id
+    tab.sign_in(dashboard_site.alice)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.goto(f"{dashboard_site.url}/#/experiments/{eid}")
+    headings = page.locator(".card h2")
+    observations = page.locator('table[aria-label="Observations"] td[data-label="Values"]')
+    expect(headings.filter(has_text="Observations (")).to_have_text("Observations (3)")
+    first_load = len(asked)
+    assert [q.get("after") for q in _reads(asked, "observations")] == [None]
+
+    s = exp.suggestions().create()
+    exp.observations().create(suggestion=open_id, value=1.25)
+    expect(headings.filter(has_text="Observations (")).to_have_text(
+        "Observations (4)", timeout=15_000
+    )
+    expect(observations.first).to_have_text("1.25")
+    expect(headings.filter(has_text="Open suggestions")).to_have_text("Open suggestions (1)")
+    expect(page.locator('table[aria-label="Open suggestions"] tbody td').first).to_have_text(s.id)
+    later = asked[first_load:]
+    reads = _reads(later, "observations")
+    assert reads and all(q.get("after") == [newest] for q in reads), later
+    suggestion_reads = _reads(later, "suggestions")
+    assert all(q.get("after") or q.get("limit") == ["1"] for q in suggestion_reads), later
+    assert any(q.get("after") == [open_id] for q in suggestion_reads), later
+
+    # a deletion is not an addition: the page reads the list again and shows it as it is
+    deleted = exp.observations().fetch().data[1].id
+    exp.observations(deleted).delete()
+    expect(headings.filter(has_text="Observations (")).to_have_text(
+        "Observations (3)", timeout=15_000
+    )
+    ids = page.locator('table[aria-label="Observations"] td[data-label="Id"]').all_inner_texts()
+    assert deleted not in ids and len(ids) == 3, ids
+    assert tab.errors == [] and tab.dialogs == []
