@@ -1,6 +1,7 @@
 """An experiment's page while it polls, in a real browser (headless Chromium).
 
-It reads only what is new since its last read (the API's ``after`` cursor).
+It reads only what is new since its last read (the API's ``after`` cursor), and a keyboard
+user's place in a chart outlasts the redraw a new observation brings.
 """
 
 from __future__ import annotations
@@ -62,4 +63,62 @@ def test_the_poll_reads_only_what_is_new(tab: Tab, dashboard_site: Site) -> None
     )
     ids = page.locator('table[aria-label="Observations"] td[data-label="Id"]').all_inner_texts()
     assert deleted not in ids and len(ids) == 3, ids
+    assert tab.errors == [] and tab.dialogs == []
+
+
+FOCUSED_CHART = """(label) => {
+  const e = document.activeElement;
+  return e.matches('svg.plot-svg') && e.getAttribute('aria-label').startsWith(label)
+    && !e.__beforeRedraw;
+}"""
+
+
+def test_a_redraw_keeps_the_keyboard_on_the_chart(tab: Tab, dashboard_site: Site) -> None:
+    """A keyboard user who tabbed to a chart, and stepped to a point in it, was sent back
+    to the page's start each time the page drew a new observation: the chart they were on
+    was replaced, and with it the focus."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    eid = site.branin_experiment(conn, f"Kept {uuid.uuid4().hex[:6]}", rounds=3)
+    exp = conn.experiments(eid)
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{eid}")
+    count = page.locator(".card h2").filter(has_text="Observations (")
+    expect(count).to_have_text("Observations (3)")
+    chart = page.locator('.plot-svg[aria-label^="Observation history"]')
+    for _ in range(12):  # Tab, from the breadcrumb, to the chart
+        page.keyboard.press("Tab")
+        if chart.evaluate("(svg) => svg === document.activeElement"):
+            break
+    expect(chart).to_be_focused()
+    page.keyboard.press("Home")
+    tip = page.locator(".plot-tip").first
+    expect(tip).to_contain_text("observation 1 (")
+    page.evaluate("document.activeElement.__beforeRedraw = true")
+    s = exp.suggestions().create()
+    exp.observations().create(suggestion=s.id, value=0.5)
+    expect(count).to_have_text("Observations (4)", timeout=15_000)
+    assert page.evaluate(FOCUSED_CHART, "Observation history"), page.evaluate(
+        "document.activeElement.outerHTML.slice(0, 200)"
+    )
+    expect(tip).to_contain_text("observation 1 (")  # the same point
+    kept = tip.inner_text()
+    page.keyboard.press("ArrowRight")  # and the keys go on from it
+    expect(tip).not_to_have_text(kept)
+    expect(tip).to_contain_text("after 1 observations")
+
+    # parallel coordinates: the same line, the best first
+    parallel = page.locator(".plot-scroll .plot-svg")
+    parallel.focus()
+    page.keyboard.press("Home")
+    lines_tip = page.locator(".plot-tip").nth(1)
+    expect(lines_tip).to_contain_text("observation ")
+    line = lines_tip.inner_text().splitlines()[0]
+    page.evaluate("document.activeElement.__beforeRedraw = true")
+    s = exp.suggestions().create()
+    exp.observations().create(suggestion=s.id, value=300.0)  # worse than all: not first
+    expect(count).to_have_text("Observations (5)", timeout=15_000)
+    assert page.evaluate(FOCUSED_CHART, "Parameters against")
+    expect(lines_tip).to_contain_text(line)
+    expect(page.locator(".pc-line.active")).to_have_count(1)
     assert tab.errors == [] and tab.dialogs == []

@@ -42,6 +42,28 @@ export function fill(el, ...children) {
   return append(el, children);
 }
 
+/**
+ * Replace every child of `root` with `children`, as a page does when it draws new data,
+ * keeping the window's scroll and the keyboard's place: when the focused element has a
+ * `data-focus-key`, the element of the same key in the new content is focused, and told
+ * (`restoreKeyboardPlace`) where the old one was (`keyboardPlace`: a chart's point). A
+ * page that polls redrew itself under a keyboard user, whose focus fell back to the page
+ * and whose next Tab started again from its top.
+ */
+export function redraw(root, ...children) {
+  const scroll = window.scrollY;
+  const active = document.activeElement;
+  const key = active && active !== root && root.contains(active) ? active.getAttribute("data-focus-key") : null;
+  const place = key !== null && typeof active.keyboardPlace === "function" ? active.keyboardPlace() : null;
+  fill(root, ...children);
+  window.scrollTo(0, scroll);
+  if (key === null) return;
+  const next = Array.from(root.querySelectorAll("[data-focus-key]")).find((el) => el.getAttribute("data-focus-key") === key);
+  if (!next) return;
+  next.focus({ preventScroll: true });
+  if (place !== null && typeof next.restoreKeyboardPlace === "function") next.restoreKeyboardPlace(place);
+}
+
 /** A card: a titled section of a page. */
 export function card(title, ...children) {
   return h("section", { class: "card" }, title ? h("h2", null, title) : null, ...children);

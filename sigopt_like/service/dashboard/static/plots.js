@@ -150,6 +150,7 @@ export function chart(series, options) {
     class: "plot-svg",
     role: "img",
     "aria-label": `${options.label} (arrow keys read the points one by one)`,
+    "data-focus-key": `chart: ${options.label}`,
     tabindex: 0,
   });
   const tip = h("div", { class: "plot-tip", hidden: true, role: "status" });
@@ -244,9 +245,10 @@ export function chart(series, options) {
   });
 
   // the keyboard reads what the mouse reads: a hover showed a point only to a pointer
+  const keyOrder = () => [...placed].sort((a, b) => a.x - b.x || a.y - b.y);
+  const pointKey = (item) => `${item.name}\n${item.point.lines?.[0] ?? ""}`;
   function showKeyed() {
-    const order = [...placed].sort((a, b) => a.x - b.x || a.y - b.y);
-    const item = order[keyed];
+    const item = keyOrder()[keyed];
     const focus = svg.querySelector(".focus");
     focus.setAttribute("cx", item.x);
     focus.setAttribute("cy", item.y);
@@ -270,6 +272,14 @@ export function chart(series, options) {
     tip.hidden = true;
     svg.querySelector(".focus").setAttribute("cx", -20);
   });
+  // the point the keys are on, kept when the page redraws the chart (dom.js, redraw)
+  svg.keyboardPlace = () => (keyed < 0 || keyed >= placed.length ? null : { point: pointKey(keyOrder()[keyed]), shown: !tip.hidden });
+  svg.restoreKeyboardPlace = ({ point, shown }) => {
+    const at = keyOrder().findIndex((item) => pointKey(item) === point);
+    if (at < 0) return;
+    keyed = at;
+    if (shown) showKeyed();
+  };
 
   const legend = h(
     "div",
@@ -302,7 +312,8 @@ export function chart(series, options) {
  * coloured by `rows[i].color` (0 = worst, 1 = best); hover a line to read it.
  *
  * axes: [{name, kind: "number"|"category", categories?: [...]}]
- * rows: [{values: [...], color: 0..1, lines: [text...]}]
+ * rows: [{values: [...], color: 0..1, lines: [text...], key?}] (key: what the row is,
+ * to keep the keyboard on it when the chart is drawn again; else its first line)
  */
 export function parallelCoordinates(axes, rows, options) {
   const W = Math.max(1000, axes.length * 150);
@@ -314,6 +325,7 @@ export function parallelCoordinates(axes, rows, options) {
     class: "plot-svg",
     role: "img",
     "aria-label": `${options.label} (arrow keys read the lines one by one, the best first)`,
+    "data-focus-key": `parallel coordinates: ${options.label}`,
     tabindex: 0,
   });
   const tip = h("div", { class: "plot-tip", hidden: true, role: "status" });
@@ -365,6 +377,14 @@ export function parallelCoordinates(axes, rows, options) {
   const unmark = () => {
     for (const line of svg.querySelectorAll(".pc-line.active")) line.classList.remove("active");
   };
+  function showKeyed() {
+    const { visible, row, at } = drawn[keyed];
+    unmark();
+    visible.classList.add("active");
+    const matrix = svg.getScreenCTM();
+    const point = matrix ? new DOMPoint(at.x, at.y).matrixTransform(matrix) : { x: 0, y: 0 };
+    showTip(tip, figure, { clientX: point.x, clientY: point.y }, row.lines);
+  }
   svg.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
       unmark();
@@ -375,13 +395,17 @@ export function parallelCoordinates(axes, rows, options) {
     if (to === undefined) return;
     event.preventDefault();
     keyed = to;
-    const { visible, row, at } = drawn[keyed];
-    unmark();
-    visible.classList.add("active");
-    const matrix = svg.getScreenCTM();
-    const point = matrix ? new DOMPoint(at.x, at.y).matrixTransform(matrix) : { x: 0, y: 0 };
-    showTip(tip, figure, { clientX: point.x, clientY: point.y }, row.lines);
+    showKeyed();
   });
+  // the line the keys are on, kept when the page redraws the chart (dom.js, redraw)
+  const rowKey = (row) => String(row.key ?? row.lines?.[0] ?? "");
+  svg.keyboardPlace = () => (keyed < 0 || keyed >= drawn.length ? null : { line: rowKey(drawn[keyed].row), shown: !tip.hidden });
+  svg.restoreKeyboardPlace = ({ line, shown }) => {
+    const at = drawn.findIndex((item) => rowKey(item.row) === line);
+    if (at < 0) return;
+    keyed = at;
+    if (shown) showKeyed();
+  };
   svg.addEventListener("blur", () => {
     unmark();
     tip.hidden = true;

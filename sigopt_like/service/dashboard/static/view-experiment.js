@@ -3,7 +3,7 @@
 // coordinates, and the open suggestions.
 
 import { experimentPath, isFinal } from "./api.js";
-import { badge, card, h, notice, table } from "./dom.js";
+import { badge, card, h, notice, redraw, table } from "./dom.js";
 import { cell, num, when } from "./format.js";
 import { chart, PALETTE, parallelCoordinates } from "./plots.js";
 import { assignmentsText, maximizes, metricValue, optimizedMetrics, valuesText } from "./sigopt.js";
@@ -89,6 +89,7 @@ function parallelView(experiment, observations, metric, single) {
   const rows = usable.map((o) => {
     const t = rankOf(metricValue(o, metric.name, single));
     return {
+      key: o.id,
       values: [...experiment.parameters.map((p) => o.assignments?.[p.name] ?? null), ...metrics.map((m) => metricValue(o, m.name, single))],
       color: maximizes(metric) ? t : 1 - t,
       lines: [`observation ${o.id}: ${valuesText(o)}`, ...Object.entries(o.assignments || {}).slice(0, 8).map(([k, x]) => `${k} = ${cell(x)}`)],
@@ -229,8 +230,8 @@ export function experimentView(page, eid) {
       metrics.length === 2 ? "Best assignments · the Pareto front" : "Best assignments",
       best.data.length ? assignmentsTable(experiment, best.data, "Best assignments", bestExtra) : notice("None yet."),
     );
-    const scroll = window.scrollY;
-    root.replaceChildren(
+    redraw(
+      root,
       trouble,
       h(
         "div",
@@ -263,7 +264,6 @@ export function experimentView(page, eid) {
         total > TABLE_ROWS ? notice(`The latest ${TABLE_ROWS} of ${total.toLocaleString("en")} shown.`) : null,
       ),
     );
-    window.scrollTo(0, scroll);
   }
 
   // `look`: what a poll found changed ({experiment, open}); without it, read everything

@@ -3,7 +3,7 @@
 // files, and its tasks with live progress from the task event stream.
 
 import { isFinal, sessionPath } from "./api.js";
-import { badge, card, h, notice, table } from "./dom.js";
+import { badge, card, h, notice, redraw, table } from "./dom.js";
 import { cell, download, fileStem, num, when } from "./format.js";
 import { chart, finiteRange, PALETTE } from "./plots.js";
 
@@ -448,8 +448,8 @@ export function sessionView(page, sid) {
       trouble.replaceChildren();
       if (drawnFrom !== state.shown) {
         state.shown = drawnFrom;
-        const scroll = window.scrollY;
-        root.replaceChildren(
+        redraw(
+          root,
           trouble,
           header(session),
           progressCharts(history),
@@ -458,7 +458,6 @@ export function sessionView(page, sid) {
           generationsCard(history, opened),
           analyticsCard(analytics),
         );
-        window.scrollTo(0, scroll);
       }
       // also when nothing changed: a tab shown again follows its running task again
       for (const task of tasks.data) follow(sid, task);
