@@ -1,11 +1,13 @@
 """An experiment's page while it polls, in a real browser (headless Chromium).
 
-It reads only what is new since its last read (the API's ``after`` cursor), and a keyboard
-user's place in a chart outlasts the redraw a new observation brings.
+It reads only what is new since its last read (the API's ``after`` cursor), a keyboard
+user's place in a chart outlasts the redraw a new observation brings, and the names of a
+categorical axis in parallel coordinates are readable, not drawn on the lines.
 """
 
 from __future__ import annotations
 
+import io
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
@@ -121,4 +123,88 @@ def test_a_redraw_keeps_the_keyboard_on_the_chart(tab: Tab, dashboard_site: Site
     assert page.evaluate(FOCUSED_CHART, "Parameters against")
     expect(lines_tip).to_contain_text(line)
     expect(page.locator(".pc-line.active")).to_have_count(1)
+    assert tab.errors == [] and tab.dialogs == []
+
+
+#: for each category name drawn in parallel coordinates: its box, the axis line's, the
+#: chart's, and how many points of its box have a line right under the name
+CATEGORY_LABELS = """(names) => {
+  const svg = document.querySelector('.plot-scroll .plot-svg');
+  const chart = svg.getBoundingClientRect();
+  const out = [];
+  for (const text of svg.querySelectorAll('.pc-axis text')) {
+    if (!names.includes(text.textContent)) continue;
+    const box = text.getBoundingClientRect();
+    const axis = text.closest('.pc-axis').querySelector('line.axis').getBoundingClientRect();
+    let onLines = 0;
+    for (let fx = 0.05; fx < 1; fx += 0.1) {
+      for (let fy = 0.15; fy < 1; fy += 0.175) {
+        const x = box.left + fx * box.width;
+        const y = box.top + fy * box.height;
+        const under = document.elementsFromPoint(x, y)
+          .filter((e) => e !== text && !text.contains(e));
+        if (under.length && under[0].matches('.pc-line, .pc-hit')) onLines += 1;
+      }
+    }
+    const rect = (r) => ({ left: r.left, right: r.right, top: r.top, bottom: r.bottom });
+    const name = text.textContent;
+    out.push({ name, box: rect(box), axis: rect(axis), chart: rect(chart), onLines });
+  }
+  return out;
+}"""
+
+
+def test_category_names_stand_clear_of_the_lines(tab: Tab, dashboard_site: Site) -> None:
+    """In parallel coordinates, a categorical axis's names were drawn where all the lines
+    of that category meet the axis: on the lines, unreadable. Each now stands left of its
+    axis on a plate of the page's ground, above the lines, inside the chart (the first
+    axis's too)."""
+    from PIL import Image
+
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    e = conn.experiments.create(
+        name=f"Categories {uuid.uuid4().hex[:6]}",
+        parameters=[
+            {
+                "name": "solvent",
+                "type": "categorical",
+                "categorical_values": ["water", "dimethylformamide"],
+            },
+            {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}},
+            {"name": "catalyst", "type": "categorical", "categorical_values": ["Pd", "Ni", "Pt"]},
+        ],
+        metrics=[{"name": "yield", "objective": "maximize"}],
+        observation_budget=40,
+    )
+    exp = conn.experiments(e.id)
+    for i in range(24):
+        s = exp.suggestions().create()
+        exp.observations().create(suggestion=s.id, value=s.assignments["x"] + i / 100)
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{e.id}")
+    expect(page.locator(".pc-line")).to_have_count(24)
+    page.locator(".plot-scroll .plot-svg").evaluate(
+        '(svg) => svg.scrollIntoView({ block: "center" })'
+    )
+    labels = page.evaluate(CATEGORY_LABELS, ["water", "dimethylfor…", "Pd", "Ni", "Pt"])
+    assert len(labels) == 5, labels
+    for label in labels:
+        box, axis, chart = label["box"], label["axis"], label["chart"]
+        assert box["right"] < axis["left"], label  # beside the axis, not across it
+        assert box["left"] >= chart["left"], label  # not cut at the chart's edge
+        assert label["onLines"] == 0, label  # no line drawn over or right under the name
+        # and in the picture: only the name's grey and the ground, no line's colour
+        shot = page.screenshot(
+            clip={
+                "x": box["left"],
+                "y": box["top"],
+                "width": box["right"] - box["left"],
+                "height": box["bottom"] - box["top"],
+            }
+        )
+        image = Image.open(io.BytesIO(shot)).convert("RGB")
+        pixels = [image.getpixel((x, y)) for x in range(image.width) for y in range(image.height)]
+        coloured = [p for p in pixels if max(p) - min(p) > 35]
+        assert not coloured, (label["name"], coloured[:5])
     assert tab.errors == [] and tab.dialogs == []

@@ -21,6 +21,11 @@ const NARROW_GUTTERS = 52;
 const TICK_CHAR = 7;
 const TICK_GAP = 8; // between a tick label and its axis
 const AXIS_NAME_ROOM = 26; // the rotated axis name, left of the tick labels
+// a category's name in parallel coordinates: its plate ends this far left of the axis,
+// the name this far inside the plate, in text this large (.plot .tick)
+const PLATE_GAP = 6;
+const PLATE_PAD = 4;
+const CATEGORY_PX = 11;
 
 /** A tick's label: 3 significant digits, without the zeros a round tick ends with
  * ("8e+307", not "8.00e+307"; num drops them). */
@@ -307,6 +312,29 @@ export function chart(series, options) {
   return figure;
 }
 
+/** The width of a text in the page's font at `px` pixels (a canvas measures it). */
+function textWidth(px) {
+  const context = document.createElement("canvas").getContext("2d");
+  if (context) context.font = `${px}px ${getComputedStyle(document.body).fontFamily}`;
+  return (text) => (context ? context.measureText(text).width : text.length * px * 0.62);
+}
+
+/**
+ * A category's name, left of its axis on a plate of the page's ground. Every line of the
+ * category meets the axis at the name's height, so that, drawn on them, the name could
+ * not be read.
+ */
+function categoryLabel(x, y, text, width) {
+  const right = x - PLATE_GAP;
+  const w = width + 2 * PLATE_PAD;
+  return s(
+    "g",
+    { class: "pc-category" },
+    s("rect", { x: right - w, y: y - 8, width: w, height: 16, rx: 3, class: "pc-plate" }),
+    s("text", { x: right - PLATE_PAD, y: y + 4, class: "tick pc-tick", "text-anchor": "end" }, text),
+  );
+}
+
 /**
  * Parallel coordinates: one vertical axis per dimension, one line per row,
  * coloured by `rows[i].color` (0 = worst, 1 = best); hover a line to read it.
@@ -329,13 +357,20 @@ export function parallelCoordinates(axes, rows, options) {
     tabindex: 0,
   });
   const tip = h("div", { class: "plot-tip", hidden: true, role: "status" });
+  const measure = textWidth(CATEGORY_PX);
+  const shortened = (text) => (text.length > 12 ? `${text.slice(0, 11)}…` : text);
+  // the first axis's category names stand left of it: room for the widest
+  if (axes[0]?.kind === "category") {
+    const widest = Math.max(0, ...axes[0].categories.map((c) => measure(shortened(String(c)))));
+    M.left = Math.max(M.left, Math.ceil(widest + 2 * PLATE_PAD + PLATE_GAP + 4));
+  }
   const xs = axes.map((_, i) => (axes.length === 1 ? W / 2 : M.left + (i * (W - M.left - M.right)) / (axes.length - 1)));
   const scales = axes.map((axis, i) => {
     if (axis.kind === "category") {
       const cats = axis.categories;
       const step = (H - M.top - M.bottom) / Math.max(1, cats.length);
       const pos = new Map(cats.map((c, k) => [String(c), H - M.bottom - step * (k + 0.5)]));
-      return { y: (v) => pos.get(String(v)), ticks: cats.map((c) => [pos.get(String(c)), String(c)]) };
+      return { y: (v) => pos.get(String(v)), ticks: cats.map((c) => [pos.get(String(c)), String(c)]), category: true };
     }
     const [lo, hi] = extent(rows.map((r) => r.values[i]), 0.02);
     const y = linear(lo, hi, H - M.bottom, M.top);
@@ -417,9 +452,12 @@ export function parallelCoordinates(axes, rows, options) {
     group.append(s("text", { x: xs[i], y: M.top - 14, class: "axis-label", "text-anchor": "middle" }, s("title", null, axis.name), name));
     for (const [y, text] of scales[i].ticks) {
       if (!Number.isFinite(y)) continue;
+      const label = shortened(text);
       group.append(
         s("line", { x1: xs[i] - 4, x2: xs[i], y1: y, y2: y, class: "axis" }),
-        s("text", { x: xs[i] - 7, y: y + 4, class: "tick pc-tick", "text-anchor": "end" }, text.length > 12 ? `${text.slice(0, 11)}…` : text),
+        scales[i].category
+          ? categoryLabel(xs[i], y, label, measure(label))
+          : s("text", { x: xs[i] - 7, y: y + 4, class: "tick pc-tick", "text-anchor": "end" }, label),
       );
     }
     svg.append(group);
