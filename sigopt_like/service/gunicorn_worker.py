@@ -21,8 +21,16 @@ gunicorn's own refusals of malformed HTTP were HTML pages, a 501 among them.
   each time it turns (at least once a second).
 - the body is read whole before the app runs (as waitress does), so a chunked body reaches
   the app with its length, and one over ``max_body_bytes`` is a 413 as soon as its chunks'
-  sizes pass the limit, before their bytes come (a Content-Length over it is the app's 413
-  before any of it is read).
+  sizes pass the limit, before their bytes come.
+- a Content-Length over ``max_body_bytes`` is answered 413 (the app's words, the connection
+  closed) before any of the body is read; the body is then read and thrown away on the
+  worker's loop, not in a thread, up to :data:`~.serving.LINGER_BYTES`, for at most
+  :data:`~.serving.LINGER_SECONDS` and :data:`~.serving.LINGER_IDLE_SECONDS` without a
+  byte, before the socket closes (a lingering close, as nginx does; waitress's channel
+  too). Before, the app answered it "keep-alive", gunicorn drained 64 KiB and closed with
+  the rest unread: the kernel reset the connection and a client still sending its body
+  saw a broken pipe, not the 413. gunicorn's own lingering (``util.close_graceful``, on
+  every close) reads 64 KiB for 2 s at most, and blocks the worker's loop while it does.
 - gunicorn's refusals (a NUL in a header, a raw non-ASCII byte in the request line, a
   Transfer-Encoding it does not implement, headers past its limits) are the service's JSON
   error body, each a 4xx.
@@ -35,17 +43,20 @@ import io
 import json
 import math
 import os
+import selectors
 import socket
 import threading
 import time
+from functools import partial
 from typing import Any
 
+from gunicorn import util
 from gunicorn.http import errors as http_errors
 from gunicorn.workers.gthread import ThreadWorker
 
 from . import header_refusals
 from .errors import body_too_large_message, default_code, error_body
-from .serving import DEFAULT_READ_SECONDS
+from .serving import DEFAULT_READ_SECONDS, LINGER_BYTES, LINGER_IDLE_SECONDS, LINGER_SECONDS
 from .slow_clients import MIN_BYTES_PER_SECOND
 
 #: the read deadline under gunicorn, in seconds (``serve --request-read-timeout``'s)
@@ -140,6 +151,20 @@ class _Reading:
         self.late = False  # answered 408: nothing more is done with the connection
 
 
+class _Lingering:
+    """A refused body being read away on the worker's loop before its socket closes."""
+
+    def __init__(self, conn: Any, left: int) -> None:
+        self.conn = conn
+        self.left = left  # bytes still to throw away
+        now = time.monotonic()
+        self.until = now + LINGER_SECONDS
+        self.idle_until = now + LINGER_IDLE_SECONDS
+
+    def over(self, now: float) -> bool:
+        return now >= min(self.until, self.idle_until)
+
+
 class ServiceWorker(ThreadWorker):  # type: ignore[misc]
     """gunicorn's ``gthread`` worker with a read deadline, whole bodies and JSON refusals
     (see the module docstring)."""
@@ -153,6 +178,7 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         self._readings_lock = threading.Lock()
         self._current = threading.local()
         self.read_seconds = read_seconds_from_env()  # the settings module checked it
+        self._lingering: dict[int, _Lingering] = {}  # the loop's alone: no lock
         super().init_process()
 
     # -- the clock ---------------------------------------------------------------------
@@ -185,6 +211,9 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         requests that are late."""
         super().murder_keepalived(*args, **kwargs)
         now = time.monotonic()
+        force = bool(kwargs.get("force", args[0] if args else False))
+        for lingering in [x for x in self._lingering.values() if force or x.over(now)]:
+            self._stop_lingering(lingering)
         with self._readings_lock:
             late = [
                 reading
@@ -236,6 +265,10 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             return False
         if refusal is not None:
             self._send(conn.sock, *refusal)
+            if refusal[0] == 413 and not _encodings(req) and not _expects_continue(req):
+                # the client is still sending the body: read it away before closing
+                buffered = len(conn.parser.unreader.buf.getvalue())
+                conn.linger_left = min(_declared_length(req) - buffered, LINGER_BYTES)
             return False
         in_memory = isinstance(req.body, io.BytesIO)  # read whole by _read_body
         keep = super().handle_request(req, conn)
@@ -251,7 +284,7 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         """Read ``req``'s body into memory, and give it to the app with its length; the
         refusal to send instead, if any."""
         headers = list(req.headers)
-        encodings = [value for name, value in headers if name == "TRANSFER-ENCODING"]
+        encodings = _encodings(req)
         if encodings and [v.strip().lower() for v in ",".join(encodings).split(",")] != ["chunked"]:
             return (
                 400,
@@ -261,9 +294,17 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
                 {},
             )
         limit = self._body_limit()
-        length = next((int(v) for n, v in headers if n == "CONTENT-LENGTH"), 0)
-        if not encodings and (not length or (limit is not None and length > limit)):
-            return None  # no body, or one the app refuses (413) before reading any of it
+        length = _declared_length(req)
+        if not encodings and limit is not None and length > limit:
+            # refused before any of it is read, in the app's words (then read away)
+            return (
+                413,
+                "Content Too Large",
+                body_too_large_message(limit, length),
+                {"limit": limit},
+            )
+        if not encodings and not length:
+            return None  # no body
         if _expects_continue(req):  # the client sends its body once told to (curl does)
             sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
             req._expected_100_continue = False  # said: gunicorn would say it again
@@ -340,6 +381,73 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
     ) -> None:
         with contextlib.suppress(OSError):
             sock.sendall(_response(status, reason, message, detail))
+
+    # -- lingering after a refused body ------------------------------------------------
+
+    def finish_request(self, conn: Any, fs: Any) -> None:
+        """On the worker's loop, once a thread is done with ``conn``: a connection whose
+        body was refused 413 lingers (its body read away) instead of closing at once."""
+        left = getattr(conn, "linger_left", 0)
+        if (
+            left > 0
+            and self.alive
+            and not fs.cancelled()
+            and fs.exception() is None
+            and fs.result() is False
+        ):
+            self._linger(conn, left)
+            return
+        super().finish_request(conn, fs)
+
+    def _linger(self, conn: Any, left: int) -> None:
+        """Say the answer is whole (FIN), then read ``conn``'s refused body away as it
+        comes, on the loop; the connection still counts against ``worker_connections``."""
+        lingering = _Lingering(conn, left)
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+            conn.sock.setblocking(False)
+            self.poller.register(
+                conn.sock, selectors.EVENT_READ, partial(self._read_away, lingering)
+            )
+        except (OSError, ValueError):  # the client is gone already
+            self.nr_conns -= 1
+            util.close(conn.sock)
+            return
+        self._lingering[id(conn)] = lingering
+
+    def _read_away(self, lingering: _Lingering, sock: Any) -> None:
+        """Throw away what came of a refused body; close once all of it (or the client's
+        end) came."""
+        try:
+            data = sock.recv(min(lingering.left, 65536))
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        lingering.left -= len(data)
+        if not data or lingering.left <= 0:
+            self._stop_lingering(lingering)
+            return
+        lingering.idle_until = time.monotonic() + LINGER_IDLE_SECONDS
+
+    def _stop_lingering(self, lingering: _Lingering) -> None:
+        conn = lingering.conn
+        if self._lingering.pop(id(conn), None) is None:
+            return
+        with contextlib.suppress(OSError, KeyError, ValueError):
+            self.poller.unregister(conn.sock)
+        self.nr_conns -= 1
+        util.close(conn.sock)
+
+
+def _declared_length(req: Any) -> int:
+    """``req``'s Content-Length (0 when it has none; gunicorn checked it is a number)."""
+    return next((int(v) for n, v in req.headers if n == "CONTENT-LENGTH"), 0)
+
+
+def _encodings(req: Any) -> list[str]:
+    """``req``'s Transfer-Encoding headers' values."""
+    return [value for name, value in req.headers if name == "TRANSFER-ENCODING"]
 
 
 class _ChunksPastLimit(Exception):

@@ -29,6 +29,15 @@ DEFAULT_THREADS = 8
 #: how long a request may take to arrive (``serve --request-read-timeout``), plus a
 #: second for each ``slow_clients.MIN_BYTES_PER_SECOND`` bytes received
 DEFAULT_READ_SECONDS = 30.0
+#: a refused body (a Content-Length over the body limit) is read and thrown away after its
+#: 413, so that a client still sending it reads the 413 and not a reset (a lingering
+#: close, as nginx's ``lingering_close``): at most this many bytes of it, ...
+LINGER_BYTES = 64 * 1024 * 1024
+#: ... for at most this long in all (nginx's ``lingering_time``) ...
+LINGER_SECONDS = 10.0
+#: ... and this long without a byte of it (nginx's ``lingering_timeout``); then the
+#: connection closes. Both servers linger in their socket loop: no request thread waits.
+LINGER_IDLE_SECONDS = 2.0
 #: open connections allowed beyond one per thread (keep-alive clients, queued requests)
 SPARE_CONNECTIONS = 256
 #: how long a connection may stay idle between requests (``serve --keep-alive-timeout``):

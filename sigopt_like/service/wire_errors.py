@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import time
 from typing import Any
 
 from waitress.channel import HTTPChannel
@@ -31,7 +33,14 @@ from waitress.utilities import Error, RequestHeaderFieldsTooLarge
 from . import header_refusals
 from .errors import body_too_large_message, default_code, error_body
 from .head_answers import HeadTask
-from .serving import REQUEST_FIELD_BYTES, REQUEST_FIELDS, REQUEST_LINE_BYTES
+from .serving import (
+    LINGER_BYTES,
+    LINGER_IDLE_SECONDS,
+    LINGER_SECONDS,
+    REQUEST_FIELD_BYTES,
+    REQUEST_FIELDS,
+    REQUEST_LINE_BYTES,
+)
 
 #: what waitress's reasons mean for the caller (its ``body`` says which rule broke)
 _HINTS = {
@@ -126,6 +135,8 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
             # waitress's own words name its max_request_body_size, the limit plus one
             # (``serving.server_options``): "exceeds max_body of 4097" for a 4096 limit
             detail["reason"] = f"exceeds max_body of {limit}"
+            if size > limit and not getattr(self.request, "expect_continue", False):
+                self.channel.linger_left = min(size, LINGER_BYTES)  # still being sent
         else:
             hint = getattr(error, "hint", None) or _HINTS.get(status, reason.lower())
             if status == 431:
@@ -159,6 +170,64 @@ class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
     #: the largest request body, which waitress refuses past (413) before reading the rest:
     #: ``serving.server_options`` sets ``max_request_body_size`` to one byte more
     body_limit: int | None = None
+    #: bytes of a refused body to read and throw away once its 413 is sent (0: none)
+    linger_left = 0
+    #: while lingering: the monotonic times it stops, in all and without a byte
+    linger_until: float | None = None
+    linger_idle_until = 0.0
+
+    # A Content-Length over the limit is answered 413 before any of the body is read, and
+    # the connection closed: with the rest of the body coming, the kernel reset it and a
+    # client still sending saw a broken pipe, not the 413. Once the 413 is out, the
+    # channel shuts its side and reads the body away (``serving.LINGER_*`` bound it)
+    # before it closes: a lingering close, in waitress's socket loop (no thread waits).
+
+    def handle_close(self) -> None:
+        """Close; or, once the 413 of a body still coming is sent, linger first."""
+        if not self.linger_left or self.linger_until is not None or self.total_outbufs_len:
+            self._stop_lingering()
+            return
+        now = time.monotonic()
+        self.linger_until, self.linger_idle_until = now + LINGER_SECONDS, now + LINGER_IDLE_SECONDS
+        self.will_close = self.close_when_flushed = False
+        self.request = None  # what the parser took of the body is no request
+        try:
+            self.socket.shutdown(socket.SHUT_WR)  # the answer is whole: the client may read
+        except OSError:
+            self._stop_lingering()
+
+    def readable(self) -> bool:
+        if self.linger_until is None:
+            return bool(super().readable())
+        if time.monotonic() < min(self.linger_until, self.linger_idle_until):
+            return True
+        self._stop_lingering()
+        return False
+
+    def writable(self) -> bool:
+        return self.linger_until is None and bool(super().writable())
+
+    def handle_read(self) -> None:
+        """While lingering, read and throw away; close once all of it (or the client's
+        end) came."""
+        if self.linger_until is None:
+            super().handle_read()
+            return
+        try:
+            data = self.recv(min(self.linger_left, 65536))  # b"": the client closed
+        except OSError:
+            data = b""
+        self.linger_left -= len(data)
+        if self.linger_until is None:  # the client's end came: recv closed the channel
+            return
+        if not data or self.linger_left <= 0:
+            self._stop_lingering()
+        else:
+            self.linger_idle_until = time.monotonic() + LINGER_IDLE_SECONDS
+
+    def _stop_lingering(self) -> None:
+        self.linger_until, self.linger_left = None, 0
+        super().handle_close()
 
 
 def answer_in_json(server: Any, channel_class: type[JsonErrorChannel] = JsonErrorChannel) -> Any:

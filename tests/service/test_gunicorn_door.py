@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 import requests
 
+from sigopt_like.service.serving import LINGER_IDLE_SECONDS, LINGER_SECONDS
+from tests.fixtures.piecewise import send_in_pieces
 from tests.fixtures.servers import announced_url, start_gunicorn, stop_gunicorn
 from tests.service.test_slow_clients import PATIENCE, _address, _status_and_body, _trickle
 
@@ -183,6 +185,81 @@ def test_a_chunk_said_past_the_limit_is_413_at_once(gunicorn_url: str, size: byt
     assert body["code"] == "payload_too_large" and body["detail"]["limit"] == BODY_LIMIT
     assert time.monotonic() - started < READ_SECONDS, answer
     assert requests.get(f"{gunicorn_url}/health", timeout=PATIENCE).status_code == 200
+
+
+def test_a_body_declared_too_large_is_413_while_the_client_still_sends(
+    gunicorn_url: str,
+) -> None:
+    """Before: the app answered a Content-Length over the limit 413 "keep-alive", gunicorn
+    drained 64 KiB of the body and closed on the rest: a client sending its 11 MB in
+    pieces got a broken pipe after a few hundred KiB, not the 413. The worker now answers
+    it "close" and reads the body away on its loop (a lingering close) before closing."""
+    declared = 11 * 1024 * 1024
+    seen = send_in_pieces(_address(gunicorn_url), declared, timeout=PATIENCE)
+    assert seen.send_error is None and seen.sent == declared, seen
+    assert seen.status == 413 and b"Connection: close" in seen.head, seen
+    assert seen.body is not None and seen.body["code"] == "payload_too_large", seen
+    assert seen.body["message"].startswith(
+        f"The request body is {declared} bytes; the limit is {BODY_LIMIT} bytes"
+    ), seen.body
+    assert seen.body["detail"]["limit"] == BODY_LIMIT
+
+
+def test_a_refused_body_that_stops_coming_is_not_waited_for(gunicorn_url: str) -> None:
+    """Reading a refused body away is bounded: the 413 is whole at once (the server shuts
+    its side), and a client that stops sending the body without closing has the
+    connection closed once :data:`~.serving.LINGER_IDLE_SECONDS` pass without a byte (its
+    next bytes are then reset), not after the whole :data:`~.serving.LINGER_SECONDS`."""
+    with socket.create_connection(_address(gunicorn_url), timeout=PATIENCE) as sock:
+        sock.sendall(
+            b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % (10 * BODY_LIMIT) + b"x" * (2 * BODY_LIMIT)
+        )
+        started = time.monotonic()
+        answer = b""
+        while chunk := sock.recv(65536):  # the 413, then the server's end of it at once
+            answer += chunk
+        assert time.monotonic() - started < 1.0
+        assert _status_and_body(answer)[0] == 413, answer
+        sock.sendall(b"x" * 1000)  # still read away: the server lingers
+        time.sleep(LINGER_IDLE_SECONDS + 1.5)  # the worker's loop looks each second
+        assert LINGER_IDLE_SECONDS + 1.5 < LINGER_SECONDS
+        with pytest.raises(OSError):  # closed: the first bytes are reset, the next refused
+            for _ in range(5):
+                sock.sendall(b"x" * 1000)
+                time.sleep(0.1)
+
+
+def test_refused_bodies_read_away_hold_no_thread(gunicorn_url: str) -> None:
+    """Bodies refused 413 are read away on the worker's loop, not in its threads: with 20
+    clients each still sending a refused 512 KiB (8 KiB every 100 ms, 6.4 s each), a
+    ``/health`` is answered at once by a worker of :data:`THREADS` threads, and every one
+    of the 20 reads its 413. (Read away in the threads, as first tried, the two were held
+    by the first two senders and ``/health`` waited 6.5 s.)"""
+    declared = 512 * 1024
+    seen: list[Any] = []
+    senders = [
+        threading.Thread(
+            target=lambda: seen.append(
+                send_in_pieces(_address(gunicorn_url), declared, piece=8192, pause=0.1, timeout=30)
+            )
+        )
+        for _ in range(20)
+    ]
+    for sender in senders:
+        sender.start()
+    time.sleep(0.5)  # every sender has its 413 and is still sending
+    started = time.monotonic()
+    health = requests.get(f"{gunicorn_url}/health", timeout=30)
+    took = time.monotonic() - started
+    for sender in senders:
+        sender.join(40)
+    assert health.status_code == 200
+    assert took < 2.0, f"/health took {took:.1f} s while 20 refused bodies came"
+    assert len(seen) == 20
+    for answer in seen:
+        assert answer.send_error is None and answer.status == 413, answer
+        assert answer.took > 2.0, answer  # they were still sending when /health was asked
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -18,6 +19,7 @@ import requests
 import sigopt_like
 from sigopt_like.errors import PayloadTooLargeError
 from sigopt_like.service import create_app
+from tests.fixtures.piecewise import send_in_pieces
 from tests.fixtures.servers import IN_THREADS, ServedInstance, ServedProcess
 
 LIMIT = 64 * 1024
@@ -281,3 +283,54 @@ def test_served_413s_name_the_setting_as_the_apps_does(tmp_path: Path) -> None:
         )
     finally:
         server.stop()
+
+
+def _address(served: Any) -> tuple[str, int]:
+    return "127.0.0.1", int(served.url.rsplit(":", 1)[1])
+
+
+def test_a_body_declared_too_large_is_413_while_the_client_still_sends(small: Any) -> None:
+    """Before: waitress answered a Content-Length over the limit 413 and closed with the
+    body still coming: the kernel reset the connection and a client sending it in pieces
+    (a file read in blocks, a slow network) saw a reset after 64 KiB, not the 413. The
+    channel now reads the body away (a lingering close, bounded) before closing."""
+    declared = 11 * 1024 * 1024
+    seen = send_in_pieces(
+        _address(small), declared, headers=f"Authorization: Bearer {small.token}\r\n"
+    )
+    assert seen.send_error is None and seen.sent == declared, seen
+    assert seen.status == 413 and seen.body is not None, seen
+    assert seen.body["code"] == "payload_too_large" and seen.body["detail"]["limit"] == LIMIT
+    assert seen.body["message"].startswith(
+        f"The request body is {declared} bytes; the limit is {LIMIT} bytes"
+    ), seen.body
+    assert SETTING in seen.body["message"], seen.body
+    assert _sessions(small) == 0
+
+
+def test_refused_bodies_read_away_leave_the_server_answering(small: Any) -> None:
+    """20 clients each still sending a refused 512 KiB (8 KiB every 100 ms): waitress reads
+    them away in its socket loop, ``/health`` is answered at once, and each reads its 413."""
+    seen: list[Any] = []
+    senders = [
+        threading.Thread(
+            target=lambda: seen.append(
+                send_in_pieces(_address(small), 512 * 1024, piece=8192, pause=0.1, timeout=30)
+            )
+        )
+        for _ in range(20)
+    ]
+    for sender in senders:
+        sender.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    health = requests.get(f"{small.url}/health", timeout=30)
+    took = time.monotonic() - started
+    for sender in senders:
+        sender.join(40)
+    assert health.status_code == 200
+    assert took < 2.0, f"/health took {took:.1f} s while 20 refused bodies came"
+    assert len(seen) == 20
+    for answer in seen:
+        assert answer.send_error is None and answer.status == 413, answer
+        assert answer.took > 2.0, answer
