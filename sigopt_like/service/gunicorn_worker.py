@@ -23,8 +23,9 @@ gunicorn's own refusals of malformed HTTP were HTML pages, a 501 among them.
   the app with its length, and one over ``max_body_bytes`` is a 413 as soon as its chunks'
   sizes pass the limit, before their bytes come.
 - a Content-Length over ``max_body_bytes`` is answered 413 (the app's words, the connection
-  closed) before any of the body is read; the body is then read and thrown away on the
-  worker's loop, not in a thread, up to :data:`~.serving.LINGER_BYTES`, for at most
+  closed) before any of the body is read; the body (a chunked one refused part way too)
+  is then read and thrown away on the worker's loop, not in a thread, up to
+  :data:`~.serving.LINGER_BYTES`, for at most
   :data:`~.serving.LINGER_SECONDS` and :data:`~.serving.LINGER_IDLE_SECONDS` without a
   byte, before the socket closes (a lingering close, as nginx does; waitress's channel
   too). Before, the app answered it "keep-alive", gunicorn drained 64 KiB and closed with
@@ -265,10 +266,12 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             return False
         if refusal is not None:
             self._send(conn.sock, *refusal)
-            if refusal[0] == 413 and not _encodings(req) and not _expects_continue(req):
-                # the client is still sending the body: read it away before closing
+            if refusal[0] == 413 and not _expects_continue(req):
+                # the client is still sending the body: read it away before closing (a
+                # chunked one's length is not known: until the client's end, or the bounds)
                 buffered = len(conn.parser.unreader.buf.getvalue())
-                conn.linger_left = min(_declared_length(req) - buffered, LINGER_BYTES)
+                declared = LINGER_BYTES if _encodings(req) else _declared_length(req) - buffered
+                conn.linger_left = min(declared, LINGER_BYTES)
             return False
         in_memory = isinstance(req.body, io.BytesIO)  # read whole by _read_body
         keep = super().handle_request(req, conn)

@@ -135,8 +135,10 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
             # waitress's own words name its max_request_body_size, the limit plus one
             # (``serving.server_options``): "exceeds max_body of 4097" for a 4096 limit
             detail["reason"] = f"exceeds max_body of {limit}"
-            if size > limit and not getattr(self.request, "expect_continue", False):
-                self.channel.linger_left = min(size, LINGER_BYTES)  # still being sent
+            if not getattr(self.request, "expect_continue", False):
+                # still being sent: read it away (chunked, its length is not known: until
+                # the client's end, or the bounds)
+                self.channel.linger_left = min(size, LINGER_BYTES) if size > limit else LINGER_BYTES
         else:
             hint = getattr(error, "hint", None) or _HINTS.get(status, reason.lower())
             if status == 431:
