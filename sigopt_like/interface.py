@@ -787,11 +787,14 @@ API = Group(
 _Root = build_node_class(API)
 
 
-def _check_embedded_limit(name: str, value: Any, embedded: bool, unit: str = "bytes") -> int | None:
+def _check_embedded_limit(
+    name: str, value: Any, embedded: bool, most: int, unit: str = "bytes"
+) -> int | None:
     """An embedded service's limit as an int: any integer type (a numpy ``int64``, what a
     script computes a size with, was refused); a ConfigError when given to a remote
-    Connection (its server has its own), or when not a whole number of at least 1
-    (``unit``): a bool, a float (even ``5.0``) or text is refused."""
+    Connection (its server has its own), or when not a whole number (``unit``) from 1 to
+    ``most``, the range ``sigopt-like serve`` takes (``_constants``): a bool, a float (even ``5.0``)
+    or text is refused, and so is ``2**70`` (before, taken: a limit in name only)."""
     if value is None:
         return None
     if not embedded:
@@ -802,8 +805,10 @@ def _check_embedded_limit(name: str, value: Any, embedded: bool, unit: str = "by
     from .config import whole_number  # with the Connection, not the package's import
 
     number = whole_number(value)
-    if number is None or number < 1:
-        raise ConfigError(f"'{name}' must be a whole number of {unit} >= 1, not {value!r}.")
+    if number is None or not 1 <= number <= most:
+        raise ConfigError(
+            f"'{name}' must be a whole number of {unit} from 1 to {most}, not {value!r}."
+        )
     return number
 
 
@@ -843,9 +848,9 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
     ``task_processes=N`` starts N of them; ``task_processes=0`` runs the tasks in
     threads of this process (as does a ``:memory:`` database, unless told otherwise).
     ``max_body_bytes=N`` lets the embedded service take request bodies of up to N bytes
-    (default 10 MiB, as ``sigopt-like serve --max-body-bytes``): a larger table put
-    whole, say. ``max_table_rows=N`` lets it take tables of up to N rows (default
-    100,000, as ``sigopt-like serve --max-table-rows``).
+    (default 10 MiB; 1 to 1 GiB, as ``sigopt-like serve --max-body-bytes``): a larger
+    table put whole, say. ``max_table_rows=N`` lets it take tables of up to N rows
+    (default 100,000; 1 to 10,000,000, as ``sigopt-like serve --max-table-rows``).
     """
 
     def __init__(
@@ -903,9 +908,11 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
         self._closed = False
         self._lock = threading.Lock()
         processes = _check_task_processes(task_processes, self.config.embedded)
-        body_bytes = _check_embedded_limit("max_body_bytes", max_body_bytes, self.config.embedded)
+        body_bytes = _check_embedded_limit(
+            "max_body_bytes", max_body_bytes, self.config.embedded, C.MAX_BODY_LIMIT
+        )
         table_rows = _check_embedded_limit(
-            "max_table_rows", max_table_rows, self.config.embedded, "rows"
+            "max_table_rows", max_table_rows, self.config.embedded, C.MAX_TABLE_ROWS_LIMIT, "rows"
         )
         if self.config.embedded:
             from .embedded import WSGIAdapter, start_embedded_service

@@ -1057,9 +1057,10 @@ class Connection(_Root):
     the optimizer (its imports, memory and CPU stay out of the caller's script).
     ``task_processes=N`` starts N of them; ``task_processes=0`` runs the tasks in threads of this
     process (as does a ``:memory:`` database, unless told otherwise). ``max_body_bytes=N`` lets the
-    embedded service take request bodies of up to N bytes (default 10 MiB, as ``sigopt-like serve
-    --max-body-bytes``): a larger table put whole, say. ``max_table_rows=N`` lets it take tables of
-    up to N rows (default 100,000, as ``sigopt-like serve --max-table-rows``).
+    embedded service take request bodies of up to N bytes (default 10 MiB; 1 to 1 GiB, as ``sigopt-
+    like serve --max-body-bytes``): a larger table put whole, say. ``max_table_rows=N`` lets it take
+    tables of up to N rows (default 100,000; 1 to 10,000,000, as ``sigopt-like serve --max-table-
+    rows``).
     """
 
     config: ClientConfig

@@ -23,16 +23,16 @@ import attrs
 import click
 
 from .._constants import (
-    MAX_BODY_LIMIT,
     MAX_REQUESTS_PER_MINUTE,
-    MAX_TABLE_ROWS_LIMIT,
     SERVICE_EXTRA_HINT,
 )
 from .errors import CommandError
 from .options import (
+    BODY_BYTES,
     ID,
     PORT,
     PORT_HELP,
+    TABLE_ROWS,
     THREADS,
     FiniteFloatRange,
     WholeNumbers,
@@ -140,15 +140,13 @@ def _say_the_host_is_not_used(target: str) -> None:
 )
 @click.option(
     "--max-body-bytes",
-    type=WholeNumbers(1, MAX_BODY_LIMIT, what=f"a number of bytes from 1 to {MAX_BODY_LIMIT}"),
+    type=BODY_BYTES,
     default=None,
     help="Largest request body, up to 1 GiB [default: 10 MiB].",
 )
 @click.option(
     "--max-table-rows",
-    type=WholeNumbers(
-        1, MAX_TABLE_ROWS_LIMIT, what=f"a number of rows from 1 to {MAX_TABLE_ROWS_LIMIT}"
-    ),
+    type=TABLE_ROWS,
     default=None,
     help="Most rows of a table (a design or experiments put), up to 10,000,000 [default: 100,000].",
 )

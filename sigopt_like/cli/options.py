@@ -10,7 +10,14 @@ from typing import Any, NoReturn
 
 import click
 
-from .._constants import INT64_MAX, INT64_MIN, MAX_GENERATION, MAX_SIMULATED_GENERATIONS
+from .._constants import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_BODY_LIMIT,
+    MAX_GENERATION,
+    MAX_SIMULATED_GENERATIONS,
+    MAX_TABLE_ROWS_LIMIT,
+)
 from ..models import Task
 from ..progress import ProgressArg, describe
 from .connect import connection
@@ -119,6 +126,13 @@ SIMULATED_GENERATIONS = WholeNumbers(
     MAX_SIMULATED_GENERATIONS,
     what=f"a number of generations from 1 to {MAX_SIMULATED_GENERATIONS}",
 )
+#: a body limit (``ServiceSettings.max_body_bytes``), for ``serve`` and the embedded
+#: service's commands alike: before, the latter took ``--max-body-bytes 2**70``
+BODY_BYTES = WholeNumbers(1, MAX_BODY_LIMIT, what=f"a number of bytes from 1 to {MAX_BODY_LIMIT}")
+#: a table row limit (``ServiceSettings.max_table_rows``), for the same commands
+TABLE_ROWS = WholeNumbers(
+    1, MAX_TABLE_ROWS_LIMIT, what=f"a number of rows from 1 to {MAX_TABLE_ROWS_LIMIT}"
+)
 #: the whole numbers the service stores, for an int parameter's bounds
 WHOLE = (INT64_MIN, INT64_MAX)
 #: one text for the embedded service's commands and the service's own (serve, worker,
@@ -131,15 +145,15 @@ DB_HELP = (
 
 #: the embedded service's body limit on its commands (``Connection(max_body_bytes=...)``)
 BODY_LIMIT_HELP = (
-    "The embedded service's largest request body (default: 10 MiB), for a large table or "
-    "space; a served one has its own (sigopt-like serve --max-body-bytes)."
+    "The embedded service's largest request body, up to 1 GiB (default: 10 MiB), for a "
+    "large table or space; a served one has its own (sigopt-like serve --max-body-bytes)."
 )
 
 
 #: the embedded service's table row limit on its commands (``Connection(max_table_rows=...)``)
 ROW_LIMIT_HELP = (
-    "The embedded service's largest table, in rows (default: 100,000); a served one has its "
-    "own (sigopt-like serve --max-table-rows)."
+    "The embedded service's largest table, in rows, up to 10,000,000 (default: 100,000); a "
+    "served one has its own (sigopt-like serve --max-table-rows)."
 )
 
 
@@ -156,10 +170,10 @@ def connected(f: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--token", metavar="TOKEN", default=None, help=TOKEN_HELP)
     @db_option
     @click.option(
-        "--max-body-bytes", type=POSITIVE, default=None, metavar="BYTES", help=BODY_LIMIT_HELP
+        "--max-body-bytes", type=BODY_BYTES, default=None, metavar="BYTES", help=BODY_LIMIT_HELP
     )
     @click.option(
-        "--max-table-rows", type=POSITIVE, default=None, metavar="ROWS", help=ROW_LIMIT_HELP
+        "--max-table-rows", type=TABLE_ROWS, default=None, metavar="ROWS", help=ROW_LIMIT_HELP
     )
     @click.pass_context
     @functools.wraps(f)

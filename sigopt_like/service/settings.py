@@ -8,7 +8,13 @@ from typing import Any
 
 import attrs
 
-from .._constants import MAX_BODY_BYTES, MAX_REQUESTS_PER_MINUTE, MEMORY_DATABASES
+from .._constants import (
+    MAX_BODY_BYTES,
+    MAX_BODY_LIMIT,
+    MAX_REQUESTS_PER_MINUTE,
+    MAX_TABLE_ROWS_LIMIT,
+    MEMORY_DATABASES,
+)
 from .host_names import ascii_host
 
 #: the optimizer's share of a SigOpt suggestion request, by default
@@ -47,13 +53,20 @@ def _whole_bytes(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _at_least_one_byte(instance: Any, attribute: Any, value: Any) -> None:
-    """Before: ``max_body_bytes=-1`` (or 0, True) was taken and every request with a body
-    was a 413 "the limit is -1 bytes", and ``"10"`` a 500, instead of the start refused."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(
-            f"{attribute.name} must be a whole number of bytes of at least 1, not {value!r}"
-        )
+def _body_limit(instance: Any, attribute: Any, value: Any) -> None:
+    """A whole number of bytes from 1 to :data:`MAX_BODY_LIMIT`, the range of ``serve
+    --max-body-bytes``. Before: ``max_body_bytes=-1`` (or 0, True) was taken and every
+    request with a body was a 413 "the limit is -1 bytes", and ``"10"`` a 500, instead of
+    the start refused; and ``2**70`` was taken, a limit in name only (a body is held whole
+    in memory)."""
+    _whole_number_in(attribute.name, value, MAX_BODY_LIMIT, "bytes")
+
+
+def _whole_number_in(name: str, value: Any, most: int, unit: str) -> None:
+    """Refuse ``value`` unless it is a whole number (not a bool) from 1 to ``most``, in a
+    message that names the range."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+        raise ValueError(f"{name} must be a whole number of {unit} from 1 to {most}, not {value!r}")
 
 
 def _requests_per_minute(instance: Any, attribute: Any, value: Any) -> None:
@@ -79,12 +92,11 @@ def _host_names(value: Any) -> tuple[str, ...]:
     return tuple(ascii_host(str(name)) for name in names)
 
 
-def _at_least_one_row(instance: Any, attribute: Any, value: Any) -> None:
-    """A table row limit below 1 (or not a whole number) would refuse every table."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(
-            f"{attribute.name} must be a whole number of rows of at least 1, not {value!r}"
-        )
+def _row_limit(instance: Any, attribute: Any, value: Any) -> None:
+    """A whole number of rows from 1 to :data:`MAX_TABLE_ROWS_LIMIT`, the range of ``serve
+    --max-table-rows``: below 1 every table was refused, and ``2**70`` was taken (a table is
+    parsed whole before its rows are counted)."""
+    _whole_number_in(attribute.name, value, MAX_TABLE_ROWS_LIMIT, "rows")
 
 
 #: the task threads one process runs: each holds a stack, and the system's limit on threads
@@ -123,7 +135,10 @@ class ServiceSettings:
         out of the process serving requests (or running the caller's script). 0: in
         ``task_threads`` threads of this process. None (the default): one process, but
         threads for ``:memory:`` (see :attr:`worker_processes`).
-    max_body_bytes: a larger request body is a 413 (checked on Content-Length first).
+    max_body_bytes: a larger request body is a 413 (checked on Content-Length first); 1 to
+        :data:`~sigopt_like._constants.MAX_BODY_LIMIT` (1 GiB), as ``serve --max-body-bytes``.
+    max_table_rows: a table with more rows is a 413; 1 to
+        :data:`~sigopt_like._constants.MAX_TABLE_ROWS_LIMIT`, as ``serve --max-table-rows``.
     idempotency_ttl_seconds: how long a stored response can be replayed.
     idempotency_wait_seconds: how long a request waits for another one holding
         the same idempotency key before it gets a 409 ``idempotency_in_progress``.
@@ -156,9 +171,9 @@ class ServiceSettings:
     database: str = ":memory:"
     auth_required: bool = False
     max_body_bytes: int = attrs.field(
-        default=MAX_BODY_BYTES, converter=_whole_bytes, validator=_at_least_one_byte
+        default=MAX_BODY_BYTES, converter=_whole_bytes, validator=_body_limit
     )
-    max_table_rows: int = attrs.field(default=100_000, validator=_at_least_one_row)
+    max_table_rows: int = attrs.field(default=100_000, validator=_row_limit)
     task_threads: int = _threads(2)
     run_tasks: bool = True
     task_processes: int | None = None
