@@ -61,6 +61,13 @@ def _service() -> Any:
 @contextmanager
 def _accounts(db: str | None) -> Iterator[Any]:
     """The account store of the chosen database, closed afterwards."""
+    with _store(db) as store:
+        yield store.accounts
+
+
+@contextmanager
+def _store(db: str | None) -> Iterator[Any]:
+    """The store of the chosen database, closed afterwards."""
     _service()
     from ..service.store import open_store
     from .database import choose, configured_target
@@ -71,9 +78,37 @@ def _accounts(db: str | None) -> Iterator[Any]:
     with _naming(target):
         store = open_store(target)
     try:
-        yield store.accounts
+        yield store
     finally:
         store.close()
+
+
+def _local_work_note(store: Any, email: str) -> str | None:
+    """A note when the database holds work of its local user (made by the embedded
+    service's commands, or a ``serve --no-auth``), which the new user will not see.
+
+    Before, ``users create`` after a week of commands without ``--host`` said only
+    "created user alice@lab.example (id 2)"; served with tokens, the same database then
+    listed no session and no experiment for her, and nothing said where they were."""
+    from ..service.store.pages import PageRequest
+
+    local, one = store.accounts.local_user_id(), PageRequest(limit=1)
+    sessions = store.sessions.page(local, one).count
+    with store.sigopt.read() as unit:
+        experiments = unit.experiments.page(local, one, kind=("experiment", "aiexperiment")).count
+    held = [
+        f"{count} {noun}{'' if count == 1 else 's'}"
+        for count, noun in ((sessions, "session"), (experiments, "SigOpt experiment"))
+        if count
+    ]
+    if not held:
+        return None
+    return (
+        f"sigopt-like: note: this database's {' and '.join(held)} were made without a token "
+        "(by commands without --host, or 'serve --no-auth') and belong to its local user, "
+        f"whom no token or sign-in reaches: {email} will not see them (commands without "
+        "--host still do)"
+    )
 
 
 @contextmanager
@@ -558,11 +593,14 @@ def users_create(email: str, password_stdin: bool, db: str | None, as_json: bool
         problem = password_problem(password)
         if problem is not None:
             raise CommandError(f"{problem} (read from standard input); no user was created")
-    with _accounts(db) as store:
+    with _store(db) as store:
         try:
-            user = store.create_user(email, password)
+            user = store.accounts.create_user(email, password)
         except accounts.AccountError as err:
             raise CommandError(str(err)) from err
+        note = _local_work_note(store, user.email)
+    if note is not None:
+        click.echo(note, err=True)
     if as_json:
         echo_json({"id": user.id, "email": user.email, "created": user.created})
     else:

@@ -389,3 +389,27 @@ def test_an_internationalised_allowed_host_matches_what_browsers_send(tmp_path):
         assert answer.status_code == 200, answer.text
     finally:
         stop(proc, log)
+
+
+def test_users_create_says_the_local_users_work_stays_with_it(run, tmp_path):
+    """A team user is id 2 (the local user, 1, owns what was made without a token and is
+    never listed). Before, ``users create`` on a database used a week by commands without
+    ``--host`` said only "created user alice@lab.example (id 2)"; served with tokens, that
+    database then listed nothing for her, and nothing said where her work was. The note
+    says it, on standard error (``--json`` stays JSON); a fresh database gets none."""
+    fresh = run("users", "create", "ada@lab.example", "--db", tmp_path / "fresh.db")
+    assert fresh.code == 0 and fresh.err == "", fresh
+    assert fresh.out == "created user ada@lab.example (id 2)\n", fresh.out
+    db = tmp_path / "used.db"
+    assert run("sessions", "create", "mine", "--db", db).code == 0
+    made = run("experiments", "create", "--name", "e", "-p", "x:double:0:1", "--db", db)
+    assert made.code == 0, made
+    alice = run("users", "create", "alice@lab.example", "--db", db, "--json")
+    assert alice.code == 0 and alice.json()["id"] == 2, alice
+    assert alice.err == (
+        "sigopt-like: note: this database's 1 session and 1 SigOpt experiment were made "
+        "without a token (by commands without --host, or 'serve --no-auth') and belong to "
+        "its local user, whom no token or sign-in reaches: alice@lab.example will not see "
+        "them (commands without --host still do)\n"
+    ), alice.err
+    assert [u["id"] for u in run("users", "list", "--db", db, "--json").json()] == [2]
