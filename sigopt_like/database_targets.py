@@ -55,11 +55,31 @@ def describe_opening_error(err: BaseException, target: str | None = None) -> str
         return f"a PostgreSQL database needs the psycopg driver: {POSTGRES_EXTRA}"
     if type(err).__module__.startswith("sqlalchemy"):
         named = f" {redact_url(target)}" if target else ""
-        return f"cannot use the database{named}: {redact_url(first_line(err))}"
+        said = redact_url(first_line(err))
+        return f"cannot use the database{named}: {said}{_unwritable_hint(said, target)}"
     if isinstance(err, OSError):
         where = f": {err.filename}" if err.filename else ""
         return f"{err.strerror or err}{where}"
     return None
+
+
+def _unwritable_hint(said: str, target: str | None) -> str:
+    """What to do about a SQLite file that cannot be written, where SQLite's words leave it
+    out: before, a read-only file was only "attempt to write a readonly database", and a
+    new file in a folder this user cannot write "unable to open database file"."""
+    if target is None or "://" in target or target in MEMORY_DATABASES:
+        return ""
+    path = Path(target).expanduser()
+    folder = path.parent
+    if said == "attempt to write a readonly database":
+        return (
+            f"; make it writable, and its folder {folder} too (SQLite writes its -wal and "
+            "-shm files there), or give a database this user can write"
+        )
+    unwritable_folder = folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK)
+    if said == "unable to open database file" and unwritable_folder and not path.exists():
+        return f"; its folder {folder} is not writable for this user: name a file elsewhere"
+    return ""
 
 
 def check(target: str, *, made_for_you: bool, option: str = "--db ") -> str:

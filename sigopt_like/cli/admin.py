@@ -78,9 +78,25 @@ def _store(db: str | None) -> Iterator[Any]:
     with _naming(target):
         store = open_store(target)
     try:
-        yield store
+        with _writing(target):
+            yield store
     finally:
         store.close()
+
+
+@contextmanager
+def _writing(database: str) -> Iterator[None]:
+    """A database that opened but cannot take a write (a read-only file in a writable
+    folder, a full disk, one locked too long, one deleted under it) said in one line
+    naming it: before, ``users create`` on a read-only file was a traceback ending in
+    the store's ``Unwritable``."""
+    from ..database_targets import redact_url
+    from ..service.store.errors import Busy, DatabaseGone, StorageFull, Unwritable
+
+    try:
+        yield
+    except (Unwritable, StorageFull, Busy, DatabaseGone) as err:
+        raise CommandError(f"cannot use the database {redact_url(database)}: {err}") from err
 
 
 def _local_work_note(store: Any, email: str) -> str | None:

@@ -6,11 +6,18 @@ Each test failed before its fix.
 
 from __future__ import annotations
 
+import os
 import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
+
+from tests.fixtures.servers import REPO_ROOT
 
 from .conftest import Run
 
@@ -421,3 +428,196 @@ def test_a_task_whose_worker_is_gone_is_said_where_its_state_is(
         assert "(warning: its worker was last heard from" in line, line
     finally:
         served.close()
+
+
+def _as_a_user_without_privilege(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """``sigopt-like ARGV`` as a user whom file modes bind: as root, with the capabilities
+    that override them dropped (``setpriv``); as anyone else, as is."""
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("root, and no setpriv to drop the override of file modes")
+        prefix = [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_LIKE_")}
+    env.update(PYTHONPATH=str(REPO_ROOT), HOME=str(cwd), XDG_DATA_HOME=str(cwd / "data"))
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "sigopt_like", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def read_only_database(run: Run, tmp_path: Path) -> Path:
+    """A database with one session, its file read-only in a folder that is writable."""
+    db = tmp_path / "ro" / "lab.db"
+    db.parent.mkdir()
+    assert run("sessions", "create", "kept", "--db", db).code == 0
+    db.chmod(0o444)
+    return db
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("users", "create", "ann@lab.example"),
+        ("tokens", "revoke", "--id", "1"),
+        ("sessions", "create", "more"),
+    ],
+    ids=" ".join,
+)
+def test_a_read_only_database_is_one_line_saying_what_to_do(
+    read_only_database: Path, tmp_path: Path, argv: tuple[str, ...]
+) -> None:
+    """Before: ``users create`` on a read-only database file was a 60-line traceback
+    ending in the store's ``Unwritable``; the others say the same one line."""
+    done = _as_a_user_without_privilege([*argv, "--db", str(read_only_database)], tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) <= 2 and lines[-1].startswith("sigopt-like: error: "), lines
+    assert "writable" in lines[-1], lines
+
+
+def test_a_read_only_database_file_and_an_unwritable_folder_say_what_to_do(
+    run: Run, tmp_path: Path
+) -> None:
+    """Before: SQLite's words alone, "attempt to write a readonly database" (where it may
+    be the folder that needs to be writable) and "unable to open database file" (a new
+    file in a folder this user cannot write), neither saying what to do."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    assert run("sessions", "create", "kept", "--db", locked / "lab.db").code == 0
+    locked.chmod(0o555)
+    (locked / "lab.db").chmod(0o444)
+    try:
+        for argv in (("sessions", "list"), ("users", "list"), ("serve", "--port", "0")):
+            done = _as_a_user_without_privilege([*argv, "--db", str(locked / "lab.db")], tmp_path)
+            assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+            assert done.stderr.strip().splitlines()[-1] == (
+                f"sigopt-like: error: cannot use the database {locked / 'lab.db'}: attempt to "
+                f"write a readonly database; make it writable, and its folder {locked} too "
+                "(SQLite writes its -wal and -shm files there), or give a database this user "
+                "can write"
+            ), (argv, done.stderr)
+        done = _as_a_user_without_privilege(
+            ["sessions", "list", "--db", str(locked / "new.db")], tmp_path
+        )
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.strip() == (
+            f"sigopt-like: error: cannot use the database {locked / 'new.db'}: unable to open "
+            f"database file; its folder {locked} is not writable for this user: name a file "
+            "elsewhere"
+        ), done.stderr
+    finally:
+        locked.chmod(0o755)
+
+
+#: what a stranger types where a number, an id or a name is wanted: a word, a negative
+#: number, one past 64 bits, a float past any count, nothing, and the bytes 0xff 0xfe of a
+#: terminal that is not UTF-8 (Python's argv holds them as lone surrogates)
+HOSTILE = ["abc", "-1", str(2**70), "1e308", "", "\udcff\udcfe"]
+SPACE_PUT = ("space", "put", "1", "{space}", "--type", "factorial")
+#: commands, with ``{}`` where the hostile value goes; every value is wrong in each place
+#: (none starts a server: a server's options are refused before it listens)
+WRONG_IN_EVERY_VALUE = [
+    ("sessions", "show", "{}"),
+    ("sessions", "halt", "{}"),
+    ("sessions", "create", "n", "--seed", "{}"),
+    ("sessions", "list", "--max-body-bytes", "{}"),
+    ("sessions", "list", "--max-table-rows", "{}"),
+    ("tasks", "cancel", "1", "{}"),
+    ("design", "1", "--gen", "{}"),
+    ("analytics", "1", "--gen", "{}"),
+    ("simulate", "1", "--generations", "{}"),
+    (*SPACE_PUT, "--population", "{}", "--replicates", "0"),
+    ("experiments", "show", "{}"),
+    ("experiments", "put", "1", "{}", "--type", "initial"),
+    ("experiments", "create", "--name", "n", "-p", "{}"),
+    ("experiments", "create", "--name", "n", "-p", "x:double:0:1", "--budget", "{}"),
+    ("serve", "--port", "{}"),
+    ("serve", "--port", "0", "--max-body-bytes", "{}"),
+    ("serve", "--port", "0", "--threads", "{}"),
+    ("dashboard", "--port", "{}"),
+    ("worker", "--threads", "{}"),
+    ("tokens", "create", "--user", "{}"),
+    ("tokens", "revoke", "--id", "{}"),
+    ("users", "create", "{}"),
+]
+#: commands given a folder where a file goes (or the database)
+GIVEN_A_FOLDER = [
+    ("space", "put", "1", "{}", "--type", "factorial", "--population", "2", "--replicates", "0"),
+    ("experiments", "create", "{}"),
+    ("history", "1", "-o", "{}"),
+    ("design", "1", "-o", "{}"),
+    ("sessions", "list", "--db", "{}"),
+    ("users", "list", "--db", "{}"),
+    ("tokens", "list", "--db", "{}"),
+    ("worker", "--db", "{}"),
+    ("serve", "--port", "0", "--db", "{}"),
+    ("dashboard", "--port", "0", "--db", "{}"),
+]
+
+
+def _says_what_to_do(done: Any) -> None:
+    """Exit status 1 or 2, nothing on standard output, no traceback, and a short say: one
+    line, or click's usage error (its usage line, its help hint and the error)."""
+    lines = done.err.strip().splitlines()
+    assert done.code in (1, 2) and done.out == "", done
+    assert "Traceback" not in done.err and 1 <= len(lines) <= 4, done.err
+    said = [line for line in lines if line.startswith(("sigopt-like: error: ", "Error: "))]
+    assert len(said) == 1, done.err  # a detail may follow it, in parentheses
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=ascii)
+@pytest.mark.parametrize("template", WRONG_IN_EVERY_VALUE, ids=" ".join)
+def test_a_strangers_value_is_a_usage_error_or_one_line(
+    run: Run, tmp_path: Path, template: tuple[str, ...], value: str
+) -> None:
+    """The stranger's sweep: every command given each wrong value where a number, an id or
+    a name goes answers a usage error (2) or one line (1), never a traceback."""
+    space = tmp_path / "space.csv"
+    space.write_text("temp,numerical,40,50,60,70\n")
+    argv = [part.format(value, space=space) for part in template]
+    _says_what_to_do(run(*argv))
+
+
+@pytest.mark.parametrize("template", GIVEN_A_FOLDER, ids=" ".join)
+def test_a_folder_where_a_file_goes_is_a_usage_error_or_one_line(
+    run: Run, tmp_path: Path, template: tuple[str, ...]
+) -> None:
+    folder = tmp_path / "a folder"
+    folder.mkdir()
+    _says_what_to_do(run(*(part.format(folder) for part in template)))
+    assert list(folder.iterdir()) == []  # nothing written into it
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("sessions", "show", b"\xff\xfe"),
+        ("tokens", "create", "--user", b"ann\xff@lab.example"),
+        ("serve", "--port", b"\xff"),
+    ],
+    ids=lambda argv: " ".join(map(ascii, argv)),
+)
+def test_bytes_that_are_not_utf8_on_a_real_command_line(
+    tmp_path: Path, argv: tuple[str | bytes, ...]
+) -> None:
+    """The bytes of a terminal that is not UTF-8, as a shell passes them (decoded by
+    Python with surrogateescape, not as the in-process sweep gives them)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_LIKE_")}
+    env.update(PYTHONPATH=str(REPO_ROOT), HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "d"))
+    done = subprocess.run(
+        [sys.executable.encode(), b"-m", b"sigopt_like", *map(os.fsencode, argv)],
+        capture_output=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    err = done.stderr.decode("utf-8", "replace")
+    assert done.returncode in (1, 2) and done.stdout == b"", err
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 4, err
