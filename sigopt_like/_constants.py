@@ -20,6 +20,14 @@ MAX_BODY_LIMIT = 1024 * 1024 * 1024
 #: the largest table row limit ``serve --max-table-rows`` takes (a table is parsed whole
 #: before its rows are checked; before, any number was taken).
 MAX_TABLE_ROWS_LIMIT = 10_000_000
+#: the task threads one process runs (``serve --task-threads``, ``worker --threads``,
+#: ``ServiceSettings.task_threads``): each holds a stack, and the system's limit on threads
+#: is far below what an integer allows
+MAX_TASK_THREADS = 1024
+#: the worker processes one service starts for its tasks (``serve --task-processes``,
+#: ``Connection(task_processes=...)``, ``ServiceSettings.task_processes``): before, the
+#: latter two took ``2**70``, a service that would start processes until the system ran out
+MAX_TASK_PROCESSES = 1024
 #: the seeds a session takes, 0 to this (the service refuses others; the demo's parser too).
 MAX_SEED = 2**31 - 1
 #: the generations a session holds, 0 to this (``sessions.gen`` and ``generations.gen`` are

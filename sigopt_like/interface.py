@@ -815,7 +815,8 @@ def _check_embedded_limit(
 def _check_task_processes(value: Any, embedded: bool) -> int | None:
     """The embedded service's count of task processes as an int: any integer type, as
     the limits take (``np.int64(2)`` was refused); a ConfigError for a remote Connection,
-    or for a count that is not a whole number >= 0 (a bool, a float, text)."""
+    or for a count that is not a whole number from 0 to ``serve --task-processes``'s most (a
+    bool, a float, text, ``2**70``)."""
     if value is None:
         return None
     if not embedded:
@@ -825,10 +826,10 @@ def _check_task_processes(value: Any, embedded: bool) -> int | None:
     from .config import whole_number
 
     number = whole_number(value)
-    if number is None or number < 0:
+    if number is None or not 0 <= number <= C.MAX_TASK_PROCESSES:
         raise ConfigError(
-            f"'task_processes' must be a whole number >= 0 (0: threads of this process), "
-            f"not {value!r}."
+            f"'task_processes' must be a whole number from 0 to {C.MAX_TASK_PROCESSES} "
+            f"(0: threads of this process), not {value!r}."
         )
     return number
 

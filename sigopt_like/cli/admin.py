@@ -33,6 +33,7 @@ from .options import (
     PORT,
     PORT_HELP,
     TABLE_ROWS,
+    TASK_PROCESSES,
     THREADS,
     FiniteFloatRange,
     WholeNumbers,
@@ -176,7 +177,7 @@ def _say_the_host_is_not_used(target: str) -> None:
 @click.option("--task-threads", type=THREADS, default=None, help="Task runner threads.")
 @click.option(
     "--task-processes",
-    type=WholeNumbers(0, 1024, what="a number of worker processes from 0 to 1024 (0: none)"),
+    type=TASK_PROCESSES,
     default=None,
     help="Run tasks in N worker processes started when a task is queued and stopped "
     "when idle [default: 1; 0: threads of this process].",

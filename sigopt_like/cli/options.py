@@ -17,6 +17,8 @@ from .._constants import (
     MAX_GENERATION,
     MAX_SIMULATED_GENERATIONS,
     MAX_TABLE_ROWS_LIMIT,
+    MAX_TASK_PROCESSES,
+    MAX_TASK_THREADS,
 )
 from ..models import Task
 from ..progress import ProgressArg, describe
@@ -106,7 +108,15 @@ PORT_HELP = "Port (0: any free port, printed at start)."
 POSITIVE = WholeNumbers(min=1, what="a whole number of at least 1")
 #: threads of one process: each holds a stack, and the system's limit on them is far below
 #: what an integer allows (before, ``serve --threads 100000`` died of SIGABRT mid-start)
-THREADS = WholeNumbers(1, 1024, what="a number of threads from 1 to 1024")
+THREADS = WholeNumbers(
+    1, MAX_TASK_THREADS, what=f"a number of threads from 1 to {MAX_TASK_THREADS}"
+)
+#: the worker processes a service starts for its tasks (``ServiceSettings.task_processes``)
+TASK_PROCESSES = WholeNumbers(
+    0,
+    MAX_TASK_PROCESSES,
+    what=f"a number of worker processes from 0 to {MAX_TASK_PROCESSES} (0: none)",
+)
 #: an id the database stores (a signed 64-bit integer): before, ``tokens revoke --id``
 #: with 23 digits was an OverflowError traceback from the database driver
 ID = WholeNumbers(1, 2**63 - 1, what="an id as 'sigopt-like tokens list' shows it, like 3")

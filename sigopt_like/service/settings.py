@@ -13,6 +13,8 @@ from .._constants import (
     MAX_BODY_LIMIT,
     MAX_REQUESTS_PER_MINUTE,
     MAX_TABLE_ROWS_LIMIT,
+    MAX_TASK_PROCESSES,
+    MAX_TASK_THREADS,
     MEMORY_DATABASES,
 )
 from .host_names import ascii_host
@@ -99,9 +101,17 @@ def _row_limit(instance: Any, attribute: Any, value: Any) -> None:
     _whole_number_in(attribute.name, value, MAX_TABLE_ROWS_LIMIT, "rows")
 
 
-#: the task threads one process runs: each holds a stack, and the system's limit on threads
-#: is far below what an integer allows (``serve --task-threads`` takes the same range)
-MAX_TASK_THREADS = 1024
+def _task_processes(instance: Any, attribute: Any, value: Any) -> None:
+    """None (the default) or a whole number from 0 to :data:`MAX_TASK_PROCESSES`, as
+    ``serve --task-processes`` takes: before, ``task_processes=2**70`` was taken."""
+    if value is None:
+        return
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if not whole or not 0 <= value <= MAX_TASK_PROCESSES:
+        raise ValueError(
+            f"{attribute.name} must be a whole number of worker processes from 0 to "
+            f"{MAX_TASK_PROCESSES} (0: threads of this process; None: the default), not {value!r}"
+        )
 
 
 def _threads(default: int) -> Any:
@@ -176,7 +186,7 @@ class ServiceSettings:
     max_table_rows: int = attrs.field(default=100_000, validator=_row_limit)
     task_threads: int = _threads(2)
     run_tasks: bool = True
-    task_processes: int | None = None
+    task_processes: int | None = attrs.field(default=None, validator=_task_processes)
     task_process_idle_seconds: float = _duration(120.0)
     idempotency_ttl_seconds: int = 24 * 3600
     idempotency_wait_seconds: float = _duration(5.0)

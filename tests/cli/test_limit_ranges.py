@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import sigopt_like
-from sigopt_like._constants import MAX_BODY_LIMIT, MAX_TABLE_ROWS_LIMIT
+from sigopt_like._constants import MAX_BODY_LIMIT, MAX_TABLE_ROWS_LIMIT, MAX_TASK_PROCESSES
 from sigopt_like.errors import ConfigError
 from sigopt_like.service.settings import ServiceSettings
 from sigopt_like.service.wsgi import StartError, application
@@ -83,3 +83,25 @@ def test_the_settings_and_the_factory_refuse_a_limit_past_serves_range(
     with pytest.raises(StartError, match=f"from 1 to {most}, not {value}"):
         application(database=str(tmp_path / "w.db"), **{setting: value})
     assert not (tmp_path / "w.db").exists()
+
+
+@pytest.mark.parametrize("value", [MAX_TASK_PROCESSES + 1, 2**70, -1])
+def test_task_processes_take_serves_range_wherever_given(
+    run: Any, clean_env: Any, tmp_path: Path, value: int
+) -> None:
+    """Before: ``serve --task-processes`` took 0 to 1024, and ``Connection(task_processes=...)``,
+    ``ServiceSettings`` and gunicorn's ``application(task_processes=...)`` any count from 0
+    up: ``2**70`` was a service that would start worker processes until the system ran out."""
+    said = f"from 0 to {MAX_TASK_PROCESSES}"
+    done = run("serve", "--port", "0", "--task-processes", str(value))
+    assert done.code == 2 and f"worker processes {said}" in done.err, done
+    with pytest.raises(ConfigError, match=f"'task_processes' must be a whole number {said} "):
+        sigopt_like.Connection(database=tmp_path / "x.db", task_processes=value)
+    with pytest.raises(
+        ValueError, match=f"task_processes must be a whole number of worker processes {said} "
+    ):
+        ServiceSettings(task_processes=value)
+    with pytest.raises(StartError, match=f"worker processes {said} "):
+        application(database=str(tmp_path / "w.db"), task_processes=value)
+    assert not (tmp_path / "x.db").exists() and not (tmp_path / "w.db").exists()
+    assert ServiceSettings(task_processes=MAX_TASK_PROCESSES).worker_processes == MAX_TASK_PROCESSES
