@@ -437,7 +437,7 @@ def _as_a_user_without_privilege(argv: list[str], cwd: Path) -> subprocess.Compl
     if os.geteuid() == 0:
         setpriv = shutil.which("setpriv")
         if setpriv is None:
-            pytest.skip("root, and no setpriv to drop the override of file modes")
+            pytest.fail("root, and no setpriv (util-linux) to drop the override of file modes")
         prefix = [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_LIKE_")}
     env.update(PYTHONPATH=str(REPO_ROOT), HOME=str(cwd), XDG_DATA_HOME=str(cwd / "data"))
