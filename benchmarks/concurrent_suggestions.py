@@ -51,7 +51,9 @@ class OneCallPerRequest:
     budget (what every request did before requests were coalesced)."""
 
     @contextlib.contextmanager
-    def turn(self, key: Hashable, choose: Callable[[int], Sequence[Any]]) -> Iterator[Any]:
+    def turn(
+        self, key: Hashable, choose: Callable[[int], Sequence[Any]], release: Any = None
+    ) -> Iterator[Any]:
         yield choose(1)[0]
 
 

@@ -12,6 +12,13 @@ the next batch, whose leader is one of them. A batch holds the line until each o
 requests has stored its suggestion (left its :meth:`SuggestionBatches.turn`), so the
 next batch reads those suggestions as open and chooses other points.
 
+Stored means committed: a request whose write joins a longer transaction (an
+Idempotency-Key's, which commits with the answer; an AI experiment's run, made with its
+suggestion) hands ``turn`` a ``release`` that lets the line go when that transaction
+ends. Left at once, the next batch read the store before the commit, missed the
+suggestion, chose the same point from the same inputs, and found it taken in its write:
+the engine's point was thrown away for a random one.
+
 A request that leads a batch may have read the engine's inputs itself, before its turn
 (with what else it reads to check the request): the batch uses them, instead of
 reading them again, when no request of this service stored a suggestion since (when
@@ -36,6 +43,12 @@ T = TypeVar("T")
 
 #: what a batch runs: how many requests -> one result per request, in their order
 Choose = Callable[[int], Sequence[T]]
+#: when a request leaves its turn: given the leaving, runs it now or once its writes commit
+Release = Callable[[Callable[[], None]], None]
+
+
+def _at_once(leave: Callable[[], None]) -> None:
+    leave()
 
 
 class _Ticket(Generic[T]):
@@ -85,9 +98,10 @@ class SuggestionBatches(Generic[T]):
             return 0 if line is None else len(line.waiting)
 
     @contextlib.contextmanager
-    def turn(self, key: Hashable, choose: Choose[T]) -> Iterator[T]:
+    def turn(self, key: Hashable, choose: Choose[T], release: Release = _at_once) -> Iterator[T]:
         """This request's result of a batch of ``key``'s waiting requests; the next
-        batch of ``key`` starts when every request of this one has left the block.
+        batch of ``key`` starts when every request of this one has left the block (and
+        ``release`` has let it go: when what it wrote in the block is committed).
 
         ``choose`` is run by the batch's leader (one of the waiting requests); if it
         raises, the leader's request fails with it and each other request runs
@@ -113,7 +127,7 @@ class SuggestionBatches(Generic[T]):
             else:
                 yield typing.cast(T, ticket.result)  # answered
         finally:
-            self._leave(key, line)
+            release(lambda: self._leave(key, line))
 
     def _lead(self, line: _Line[T], batch: list[_Ticket[T]], choose: Choose[T]) -> None:
         """Run the batch's choice and hand out its results (the leader's failure is

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import re
 import threading
+import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import requests
 
 from sigopt_like.service import create_app
+from sigopt_like.service.resources.sigopt.suggestions import suggest
 from tests.fixtures.servers import IN_THREADS, serve_in_thread
 
 from .conftest import Api
@@ -117,3 +120,133 @@ def test_concurrent_requests_of_an_embedded_experiment_share_engine_calls(tmp_pa
         points = _at_once(suggest)
         metrics = service.context.metrics.render().decode()
     _check(points, metrics)
+
+
+def _sources(metrics: str) -> dict[str, float]:
+    counted = r'^sigopt_like_suggestion_choices_total\{source="(\w+)"\} (\S+)$'
+    return {source: float(n) for source, n in re.findall(counted, metrics, re.MULTILINE)}
+
+
+def test_a_suggestion_holds_its_line_until_its_transaction_commits(tmp_path: Path):
+    """A request's suggestion commits with its whole transaction (an Idempotency-Key's
+    answer, an AI experiment's run), after the suggestion code is done. The next request
+    of the experiment must read it as open: when the line was let go before the commit,
+    the next request chose the same point from the same inputs, found it taken in its
+    write, and served a random point instead of the optimizer's.
+
+    Here the test holds the first transaction open (as a slow commit would) while a
+    real client asks for the next suggestion over HTTP."""
+    served = serve_in_thread(tmp_path, **PATIENT)
+    try:
+        api = Api(served.service, served.url, served.token)
+        eid = _observed_experiment(api)
+        context = served.service.context
+        store = context.store.sigopt
+        batches = context.suggestion_batches
+        user = context.store.accounts.find_user(served.email)
+        assert user is not None
+        answers: list[requests.Response] = []
+
+        def next_client() -> None:
+            answers.append(
+                requests.post(
+                    f"{served.url}/v1/experiments/{eid}/suggestions",
+                    json={},
+                    auth=(served.token, ""),
+                    timeout=180,
+                )
+            )
+
+        second = threading.Thread(target=next_client)
+        with store.atomic():
+            _, first = suggest(store, context, user.id, eid)
+            left = batches.stored()
+            # not committed: the line is held, and no request counts it as stored
+            assert batches.busy(int(eid)) and left == 0
+            second.start()
+            deadline = time.monotonic() + 30
+            while not batches.waiting(int(eid)) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert batches.waiting(int(eid)) == 1  # the next request waits for the commit
+        second.join(180)
+        assert batches.stored() == 2 and not batches.busy(int(eid))
+        metrics = requests.get(f"{served.url}/metrics", timeout=30).text
+        stored = api.get(f"/v1/experiments/{eid}/suggestions", state="open").body
+    finally:
+        served.close()
+    assert answers and answers[0].status_code == 201, answers[0].text
+    assert answers[0].json()["assignments"] != first.assignments
+    assert _sources(metrics) == {"optimizer": 2.0}  # no engine point thrown away
+    assert stored["count"] == 2
+
+
+def test_twenty_looping_clients_with_keys_get_the_optimizers_points(tmp_path: Path):
+    """20 clients loop on one served experiment as ours does (an Idempotency-Key on every
+    POST, so each suggestion commits with the request's answer): every suggestion is
+    different, every one the optimizer's, and what they were given is what is stored."""
+    clients, rounds = 20, 3
+    served = serve_in_thread(tmp_path, **PATIENT)
+    try:
+        api = Api(served.service, served.url, served.token)
+        eid = _observed_experiment(api)
+        url = f"{served.url}/v1/experiments/{eid}/suggestions"
+        start = threading.Barrier(clients)
+        given: list[tuple[str, dict]] = []
+        failures: list[str] = []
+
+        def loop() -> None:
+            session = requests.Session()
+            start.wait(60)
+            for _ in range(rounds):
+                reply = session.post(
+                    url,
+                    json={},
+                    auth=(served.token, ""),
+                    headers={"Idempotency-Key": uuid.uuid4().hex},
+                    timeout=180,
+                )
+                if reply.status_code != 201:
+                    failures.append(reply.text)
+                    continue
+                given.append((reply.json()["id"], reply.json()["assignments"]))
+
+        threads = [threading.Thread(target=loop) for _ in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(600)
+        metrics = requests.get(f"{served.url}/metrics", timeout=30).text
+        stored = api.get(f"/v1/experiments/{eid}/suggestions", state="open", limit=1000).body
+    finally:
+        served.close()
+    assert not failures, failures[:3]
+    assert len(given) == clients * rounds
+    assert len({tuple(sorted(a.items())) for _, a in given}) == len(given)  # no repeat
+    assert {s["id"]: s["assignments"] for s in stored["data"]} == dict(given)
+    assert _sources(metrics) == {"optimizer": float(len(given))}
+
+
+def test_a_rolled_back_suggestion_lets_its_line_go(tmp_path: Path):
+    """A request whose transaction rolls back after its suggestion (its run refused)
+    lets the next ones go, and its suggestion is not stored."""
+    with create_app(database=str(tmp_path / "e.db"), **PATIENT, **IN_THREADS) as service:
+        api = Api(service)
+        eid = _observed_experiment(api)
+        context = service.context
+        store = context.store.sigopt
+        owner = context.store.accounts.local_user_id()
+
+        class Refused(Exception):
+            pass
+
+        try:
+            with store.atomic():
+                suggest(store, context, owner, eid)
+                assert context.suggestion_batches.busy(int(eid))
+                raise Refused
+        except Refused:
+            pass
+        assert not context.suggestion_batches.busy(int(eid))
+        assert api.get(f"/v1/experiments/{eid}/suggestions").body["count"] == 0
+        reply = api.post(f"/v1/experiments/{eid}/suggestions")
+        assert reply.status == 201, reply.body

@@ -242,7 +242,8 @@ class Unit:
 
     It begins on the first write, where ``on_begin`` runs first (an idempotency
     claim), and its owner commits or rolls it back once. Callbacks given to
-    :meth:`after_commit` run after a successful commit (waking the task runner).
+    :meth:`after_commit` run after a successful commit (waking the task runner); those
+    given to :meth:`after_end` once it has ended either way (letting others go on).
     """
 
     def __init__(
@@ -255,6 +256,7 @@ class Unit:
         self._conn: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
         self._after_commit: list[Callable[[], None]] = []
+        self._after_end: list[Callable[[], None]] = []
         #: set by Database.end_unit: a unit ends once (an owner cleaning up after a
         #: failed commit ended it again, and the second end raised a RuntimeError)
         self.ended = False
@@ -287,6 +289,20 @@ class Unit:
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the unit has committed (never if it rolls back)."""
         self._after_commit.append(callback)
+
+    def after_end(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the unit has ended, committed or rolled back (its
+        writes are then visible to all, or gone)."""
+        self._after_end.append(callback)
+
+    def run_after_end(self) -> None:
+        """Run the :meth:`after_end` callbacks (once)."""
+        callbacks, self._after_end = self._after_end, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # releasing others must never fail the request
+                LOG.exception("an after-end callback failed")
 
     def commit(self) -> None:
         """Commit what was written (if anything), then run the after-commit callbacks."""
@@ -422,6 +438,7 @@ class Database:
                 unit.rollback()
         finally:
             self._current.reset(token)
+            unit.run_after_end()
 
     def current_unit(self) -> Unit | None:
         """The unit current in this context, if any."""
@@ -434,6 +451,15 @@ class Database:
             callback()
         else:
             unit.after_commit(callback)
+
+    def after_end(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` after the current unit ends (committed or rolled back); at
+        once when there is none."""
+        unit = self._current.get()
+        if unit is None:
+            callback()
+        else:
+            unit.after_end(callback)
 
     @contextlib.contextmanager
     def point_reader(self) -> Iterator[Any]:

@@ -847,6 +847,11 @@ class SigoptStore:
         with self._db.write() as conn:
             yield SigoptUnit(conn, lock=True)
 
+    def after_end(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current unit of work (a request's, an
+        :meth:`atomic` block's) has committed or rolled back; at once outside one."""
+        self._db.after_end(callback)
+
     @contextmanager
     def atomic(self) -> Iterator[None]:
         """Make the writes of the block one transaction (committed at its end, rolled back

@@ -183,7 +183,9 @@ def suggest(
         current = inputs if batches.stored() == stored else None
         return _choose_batch(store, context, owner, raw_eid, found_as, count, current)
 
-    with context.suggestion_batches.turn(experiment.id, choose) as pick:
+    # the line is let go when the request's transaction ends, not when this block does:
+    # the next batch must read this suggestion as open (see suggestion_batches)
+    with context.suggestion_batches.turn(experiment.id, choose, store.after_end) as pick:
         if experiment.tasks:  # the batch's seed: requests of one batch draw their own
             task = _task(experiment, None, None, model_based, pick.seed)
         return _store(store, context, owner, raw_eid, found_as, pick, None, metadata, task)
