@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import operator
 import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _constants as C
-from .errors import RequestEncodingError
 
 if TYPE_CHECKING:
     from .models import AnalyticsFile, Observation, Task
@@ -115,73 +113,21 @@ def id_list(value: Any) -> Any:
     return ",".join(str(id_of(item)) for item in value)
 
 
-def metric_number(value: Any, field: str = "value") -> Any:
-    """A metric's value (or its stddev) as SigOpt reads it: a float. A whole number (an
-    int, numpy's ``int64``) is sent as the float nearest it, which is what SigOpt's server
-    makes of a JSON integer there and what it answers (before: one past 2**63 was this
-    service's 400 "beyond the integers this service stores"); one past the floats (about
-    1.8e308) is a RequestEncodingError naming ``field``, nothing sent. Anything else is
-    sent as given, for the service to check (a bool, text: a 400 naming the field)."""
-    if isinstance(value, bool | float):
-        return value
-    try:
-        whole = operator.index(value)
-    except TypeError:
-        return value
-    try:
-        return float(whole)
-    except OverflowError:
-        raise RequestEncodingError(
-            f"'{field}' is a whole number of {whole.bit_length()} bits, past the floats "
-            "(about 1.8e308) that a metric's value is; nothing was sent.",
-            field=field,
-        ) from None
-
-
-def metric_values(values: Any, field: str = "values") -> Any:
-    """``values`` ``[{name, value, value_stddev}]`` with each value as
-    :func:`metric_number` sends it; anything that is not such a list as given."""
-    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Sequence):
-        return values
-    return [
-        _numbers_as_floats(entry, f"{field}.{i}.") if isinstance(entry, Mapping) else entry
-        for i, entry in enumerate(values)
-    ]
-
-
-def _numbers_as_floats(body: Mapping[str, Any], field: str) -> dict[str, Any]:
-    """``body`` with its ``value`` and ``value_stddev`` as :func:`metric_number` sends them."""
-    data = dict(body)
-    for key in ("value", "value_stddev"):
-        if data.get(key) is not None:
-            data[key] = metric_number(data[key], f"{field}{key}")
-    return data
-
-
-def observation_json(value: Any, field: str = "") -> Any:
-    """One observation of a batch: a dict or an Observation, with ``suggestion`` as an id
-    and its values as :func:`metric_number` sends them (``field``: where it sits, for an
-    error's field: ``observations.2.``)."""
+def observation_json(value: Any) -> Any:
+    """One observation of a batch: a dict or an Observation, with ``suggestion`` as an id;
+    its values as given (the service reads a whole number as the float SigOpt reads, and
+    refuses one past the floats naming its place, as it does for sigopt-python)."""
     from .models import Observation
 
     data = value.to_dict() if isinstance(value, Observation) else dict(value)
     if data.get("suggestion") is not None:
         data["suggestion"] = id_of(data["suggestion"])
-    return {key: item for key, item in float_values(data, field).items() if item is not None}
-
-
-def float_values(body: Mapping[str, Any], field: str = "") -> dict[str, Any]:
-    """An observation's body with ``value``, ``value_stddev`` and ``values`` as
-    :func:`metric_number` sends them (``field``: where the body sits, for an error)."""
-    data = _numbers_as_floats(body, field)
-    if data.get("values") is not None:
-        data["values"] = metric_values(data["values"], f"{field}values")
-    return data
+    return {key: item for key, item in data.items() if item is not None}
 
 
 def observations_json(items: Iterable[Any]) -> list[Any]:
     """A batch's observations, each as :func:`observation_json` sends it."""
-    return [observation_json(item, f"observations.{i}.") for i, item in enumerate(items)]
+    return [observation_json(item) for item in items]
 
 
 # ---------------------------------------------------------------- responses

@@ -48,13 +48,9 @@ _NO_SESSION_TIMEOUT = {
     "database, kept however long it stays idle (a lab's generations may be weeks apart), so "
     "there is no timeout to set. When a campaign is done, halt it: conn.sessions(id).halt()."
 }
-#: an observation's values are floats (SigOpt's): a whole number is sent as the float
-_OBSERVATION_CONVERT = {
-    "suggestion": H.id_of,
-    "value": H.metric_number,
-    "value_stddev": lambda v: H.metric_number(v, "value_stddev"),
-    "values": H.metric_values,
-}
+#: a Suggestion given as the observation's ``suggestion`` is sent as its id; the values as
+#: given, for the service to judge (it reads a whole number as SigOpt's float)
+_OBSERVATION_CONVERT = {"suggestion": H.id_of}
 _OBSERVATION = (
     P("suggestion", Any, doc="the Suggestion (or its id) this observes"),
     P("assignments", Mapping[str, Any] | None, doc="the point, when there is no suggestion"),

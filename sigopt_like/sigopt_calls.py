@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import _constants as C
-from .handlers import float_values, id_of
+from .handlers import id_of
 
 if TYPE_CHECKING:
     from .models import Experiment, Observation, Suggestion
@@ -60,7 +60,7 @@ def report(call: Call, *, data: Mapping[str, Any] | None = None, **fields: Any) 
     or the same fields in data=), shorthand of observations.create."""
     from .models import Observation
 
-    body = float_values(_body(data, fields))  # a whole-number value as the float SigOpt reads
+    body = _body(data, fields)  # values as given: the service reads them as SigOpt does
     if body.get("suggestion") is not None:
         body["suggestion"] = id_of(body["suggestion"])
     path = f"{call.path}/observations"

@@ -276,14 +276,14 @@ def test_best_assignments_carry_the_observations_metadata(conn):
 
 def test_a_whole_number_value_is_sent_as_the_float_sigopt_reads(conn):
     """SigOpt's values are floats, and its server takes a JSON integer as the float nearest
-    it. Before, ``value=2**70`` through our client was the door's 400 "beyond the integers
-    this service stores" (a door meant for counts); the client now sends a whole-number
-    value, stddev or metric value (an int, a numpy integer) as that float, so it is taken
-    and answered as SigOpt answers it. One past the floats is a RequestEncodingError
-    naming it, nothing sent."""
+    it; so does this service on its SigOpt routes, so our client sends a whole-number
+    value, stddev or metric value (an int, a numpy integer) as given, and it is taken and
+    answered as SigOpt answers it. One past the floats is the service's 400 naming its
+    place, as sigopt-python gets it (before, our client judged it itself: a
+    RequestEncodingError in its own words, nothing sent); nothing is stored."""
     import numpy as np
 
-    from sigopt_like.errors import RequestEncodingError
+    from sigopt_like.errors import BadRequestError
 
     e = conn.experiments.create(name="whole values", parameters=PARAMETERS, metrics=[{"name": "m"}])
     observations = conn.experiments(e.id).observations
@@ -305,16 +305,20 @@ def test_a_whole_number_value_is_sent_as_the_float_sigopt_reads(conn):
             lambda: observations.create_batch(
                 [{"assignments": GOOD, "value": 1}, {"assignments": GOOD, "value": -(10**400)}]
             ),
-            "observations.1.value",
+            "observations[1].value",
         ),
         (
             lambda: observations.create(
                 assignments=GOOD, values=[{"name": "m", "value": 1, "value_stddev": 10**400}]
             ),
-            "values.0.value_stddev",
+            "values[0].value_stddev",
         ),
+        (lambda: conn.experiments(e.id).report(assignments=GOOD, value=-(2**1100)), "value"),
+        (lambda: observations(made.id).update(value_stddev=10**400), "value_stddev"),
     ):
-        with pytest.raises(RequestEncodingError, match="past the floats") as caught:
+        with pytest.raises(BadRequestError, match="beyond a float's range") as caught:
             call()
-        assert caught.value.field == field
+        assert caught.value.status == 400 and caught.value.detail["field"] == field
+        assert caught.value.request_id  # the service's answer, not the client's
     assert len(list(observations.list())) == before
+    assert observations(made.id).fetch().value_stddev == 3.0
