@@ -14,14 +14,16 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from sigopt_like.service import create_app
 from sigopt_like.service.resources.sigopt.suggestions import suggest
-from tests.fixtures.servers import IN_THREADS, serve_in_thread
+from tests.fixtures.servers import IN_THREADS, ServedInstance, serve_in_thread
 
 from .conftest import Api
 
@@ -127,7 +129,23 @@ def _sources(metrics: str) -> dict[str, float]:
     return {source: float(n) for source, n in re.findall(counted, metrics, re.MULTILINE)}
 
 
-def test_a_suggestion_holds_its_line_until_its_transaction_commits(tmp_path: Path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def patient_served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServedInstance]:
+    """A real server with a long time budget, on SQLite, then on PostgreSQL (row locks:
+    another request's writes do not wait for a transaction held open)."""
+    if request.param == "sqlite":
+        instance = serve_in_thread(tmp_path, **PATIENT)
+    else:
+        pg_url = request.getfixturevalue("pg_url")
+        service = create_app(database=pg_url, auth_required=True, **PATIENT, **IN_THREADS)
+        instance = ServedInstance(service, pg_url)
+    try:
+        yield instance
+    finally:
+        instance.close()
+
+
+def test_a_suggestion_holds_its_line_until_its_transaction_commits(patient_served: ServedInstance):
     """A request's suggestion commits with its whole transaction (an Idempotency-Key's
     answer, an AI experiment's run), after the suggestion code is done. The next request
     of the experiment must read it as open: when the line was let go before the commit,
@@ -136,89 +154,85 @@ def test_a_suggestion_holds_its_line_until_its_transaction_commits(tmp_path: Pat
 
     Here the test holds the first transaction open (as a slow commit would) while a
     real client asks for the next suggestion over HTTP."""
-    served = serve_in_thread(tmp_path, **PATIENT)
-    try:
-        api = Api(served.service, served.url, served.token)
-        eid = _observed_experiment(api)
-        context = served.service.context
-        store = context.store.sigopt
-        batches = context.suggestion_batches
-        user = context.store.accounts.find_user(served.email)
-        assert user is not None
-        answers: list[requests.Response] = []
+    served = patient_served
+    api = Api(served.service, served.url, served.token)
+    eid = _observed_experiment(api)
+    context = served.service.context
+    store = context.store.sigopt
+    batches = context.suggestion_batches
+    user = context.store.accounts.find_user(served.email)
+    assert user is not None
+    answers: list[requests.Response] = []
 
-        def next_client() -> None:
-            answers.append(
-                requests.post(
-                    f"{served.url}/v1/experiments/{eid}/suggestions",
-                    json={},
-                    auth=(served.token, ""),
-                    timeout=180,
-                )
+    def next_client() -> None:
+        answers.append(
+            requests.post(
+                f"{served.url}/v1/experiments/{eid}/suggestions",
+                json={},
+                auth=(served.token, ""),
+                timeout=180,
             )
+        )
 
-        second = threading.Thread(target=next_client)
-        with store.atomic():
-            _, first = suggest(store, context, user.id, eid)
-            left = batches.stored()
-            # not committed: the line is held, and no request counts it as stored
-            assert batches.busy(int(eid)) and left == 0
-            second.start()
-            deadline = time.monotonic() + 30
-            while not batches.waiting(int(eid)) and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert batches.waiting(int(eid)) == 1  # the next request waits for the commit
-        second.join(180)
-        assert batches.stored() == 2 and not batches.busy(int(eid))
-        metrics = requests.get(f"{served.url}/metrics", timeout=30).text
-        stored = api.get(f"/v1/experiments/{eid}/suggestions", state="open").body
-    finally:
-        served.close()
+    second = threading.Thread(target=next_client)
+    with store.atomic():
+        _, first = suggest(store, context, user.id, eid)
+        left = batches.stored()
+        # not committed: the line is held, and no request counts it as stored
+        assert batches.busy(int(eid)) and left == 0
+        second.start()
+        deadline = time.monotonic() + 30
+        while not batches.waiting(int(eid)) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert batches.waiting(int(eid)) == 1  # the next request waits for the commit
+    second.join(180)
+    assert batches.stored() == 2 and not batches.busy(int(eid))
+    metrics = requests.get(f"{served.url}/metrics", timeout=30).text
+    stored = api.get(f"/v1/experiments/{eid}/suggestions", state="open").body
     assert answers and answers[0].status_code == 201, answers[0].text
     assert answers[0].json()["assignments"] != first.assignments
     assert _sources(metrics) == {"optimizer": 2.0}  # no engine point thrown away
     assert stored["count"] == 2
 
 
-def test_twenty_looping_clients_with_keys_get_the_optimizers_points(tmp_path: Path):
+def test_twenty_looping_clients_with_keys_get_the_optimizers_points(
+    patient_served: ServedInstance,
+):
     """20 clients loop on one served experiment as ours does (an Idempotency-Key on every
     POST, so each suggestion commits with the request's answer): every suggestion is
     different, every one the optimizer's, and what they were given is what is stored."""
     clients, rounds = 20, 3
-    served = serve_in_thread(tmp_path, **PATIENT)
-    try:
-        api = Api(served.service, served.url, served.token)
-        eid = _observed_experiment(api)
-        url = f"{served.url}/v1/experiments/{eid}/suggestions"
-        start = threading.Barrier(clients)
-        given: list[tuple[str, dict]] = []
-        failures: list[str] = []
+    served = patient_served
+    api = Api(served.service, served.url, served.token)
+    eid = _observed_experiment(api)
+    url = f"{served.url}/v1/experiments/{eid}/suggestions"
+    start = threading.Barrier(clients)
+    given: list[tuple[str, dict]] = []
+    failures: list[str] = []
 
-        def loop() -> None:
-            session = requests.Session()
-            start.wait(60)
-            for _ in range(rounds):
-                reply = session.post(
-                    url,
-                    json={},
-                    auth=(served.token, ""),
-                    headers={"Idempotency-Key": uuid.uuid4().hex},
-                    timeout=180,
-                )
-                if reply.status_code != 201:
-                    failures.append(reply.text)
-                    continue
-                given.append((reply.json()["id"], reply.json()["assignments"]))
+    def loop() -> None:
+        session = requests.Session()
+        start.wait(60)
+        for _ in range(rounds):
+            reply = session.post(
+                url,
+                json={},
+                auth=(served.token, ""),
+                headers={"Idempotency-Key": uuid.uuid4().hex},
+                timeout=180,
+            )
+            if reply.status_code != 201:
+                failures.append(reply.text)
+                continue
+            given.append((reply.json()["id"], reply.json()["assignments"]))
 
-        threads = [threading.Thread(target=loop) for _ in range(clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(600)
-        metrics = requests.get(f"{served.url}/metrics", timeout=30).text
-        stored = api.get(f"/v1/experiments/{eid}/suggestions", state="open", limit=1000).body
-    finally:
-        served.close()
+    threads = [threading.Thread(target=loop) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(600)
+    metrics = requests.get(f"{served.url}/metrics", timeout=30).text
+    stored = api.get(f"/v1/experiments/{eid}/suggestions", state="open", limit=1000).body
     assert not failures, failures[:3]
     assert len(given) == clients * rounds
     assert len({tuple(sorted(a.items())) for _, a in given}) == len(given)  # no repeat
