@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -195,36 +194,35 @@ def test_a_suggestion_holds_its_line_until_its_transaction_commits(patient_serve
     assert stored["count"] == 2
 
 
-def test_twenty_looping_clients_with_keys_get_the_optimizers_points(
-    patient_served: ServedInstance,
+def test_twenty_looping_clients_of_ours_get_the_optimizers_points(
+    patient_served: ServedInstance, clean_env: Path
 ):
-    """20 clients loop on one served experiment as ours does (an Idempotency-Key on every
-    POST, so each suggestion commits with the request's answer): every suggestion is
-    different, every one the optimizer's, and what they were given is what is stored."""
+    """20 of our clients loop on one served experiment (suggest, observe; ours sends an
+    Idempotency-Key on every POST, so each suggestion commits with the request's answer):
+    every suggestion is different, every one the optimizer's, and what they were given
+    and reported is what is stored."""
+    import sigopt_like
+
     clients, rounds = 20, 3
     served = patient_served
     api = Api(served.service, served.url, served.token)
     eid = _observed_experiment(api)
-    url = f"{served.url}/v1/experiments/{eid}/suggestions"
     start = threading.Barrier(clients)
     given: list[tuple[str, dict]] = []
-    failures: list[str] = []
+    failures: list[BaseException] = []
 
     def loop() -> None:
-        session = requests.Session()
-        start.wait(60)
-        for _ in range(rounds):
-            reply = session.post(
-                url,
-                json={},
-                auth=(served.token, ""),
-                headers={"Idempotency-Key": uuid.uuid4().hex},
-                timeout=180,
-            )
-            if reply.status_code != 201:
-                failures.append(reply.text)
-                continue
-            given.append((reply.json()["id"], reply.json()["assignments"]))
+        with sigopt_like.Connection(served.url, token=served.token) as conn:
+            experiment = conn.experiments(eid)
+            start.wait(60)
+            try:
+                for _ in range(rounds):
+                    suggestion = experiment.suggestions.create()
+                    given.append((suggestion.id, dict(suggestion.assignments)))
+                    value = -sum((v - 0.3) ** 2 for v in suggestion.assignments.values())
+                    experiment.observations.create(suggestion=suggestion, value=value)
+            except Exception as err:  # told below, with the others
+                failures.append(err)
 
     threads = [threading.Thread(target=loop) for _ in range(clients)]
     for thread in threads:
@@ -232,11 +230,16 @@ def test_twenty_looping_clients_with_keys_get_the_optimizers_points(
     for thread in threads:
         thread.join(600)
     metrics = requests.get(f"{served.url}/metrics", timeout=30).text
-    stored = api.get(f"/v1/experiments/{eid}/suggestions", state="open", limit=1000).body
+    stored = api.get(f"/v1/experiments/{eid}/suggestions", limit=1000).body
+    observed = api.get(f"/v1/experiments/{eid}/observations", limit=1000).body
     assert not failures, failures[:3]
     assert len(given) == clients * rounds
     assert len({tuple(sorted(a.items())) for _, a in given}) == len(given)  # no repeat
     assert {s["id"]: s["assignments"] for s in stored["data"]} == dict(given)
+    assert {s["state"] for s in stored["data"]} == {"closed"}
+    reported = {o["suggestion"] for o in observed["data"] if o["suggestion"] is not None}
+    assert reported == {sid for sid, _ in given}
+    assert observed["count"] == 30 + len(given)
     assert _sources(metrics) == {"optimizer": float(len(given))}
 
 
