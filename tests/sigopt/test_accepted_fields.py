@@ -612,6 +612,32 @@ def test_an_update_refuses_fields_it_would_ignore(api: Api):
     assert same.status == 200 and same.body["state"] == "deleted"
 
 
+@pytest.mark.parametrize("kind", ["offline", "random", "grid"])
+def test_precision_on_a_grid_holds_or_is_refused(api: Api, kind: str):
+    """``precision`` rounds a bounded double's suggestions; a grid parameter's are its
+    grid values as given, so ``grid: [0.123, 0.456, 0.789]`` with ``precision: 1`` was
+    created and served 0.123 (the precision stored and ignored). A grid whose values
+    have at most that many decimals is taken, and its suggestions hold the precision."""
+    off = {"name": "x", "type": "double", "grid": [0.123, 0.456, 0.789], "precision": 1}
+    before = api.snapshot()
+    body = {"name": "g", "type": kind, "parameters": [off], "metrics": [{"name": "v"}]}
+    reply = api.post("/v1/experiments", body)
+    assert reply.status == 422, reply.body
+    assert reply.body["detail"]["field"] == "parameters[0].precision", reply.body
+    assert "0.123" in reply.body["message"] and "grid" in reply.body["message"]
+    assert api.snapshot() == before
+    e = create(api, type=kind, parameters=[{**off, "grid": [0.1, 0.4, 0.7]}])
+    seen = loop(api, e, 3, lambda a: f(v=a["x"]))
+    assert sorted(a["x"] for a in seen) == [0.1, 0.4, 0.7]
+    # an update's new grid is held to the precision too, nothing changed
+    before = api.snapshot()
+    grid = {"parameters": [{"name": "x", "grid": [0.1, 0.45]}]}
+    reply = api.put(f"/v1/experiments/{e['id']}", grid)
+    assert reply.status == 422, reply.body
+    assert reply.body["detail"]["field"] == "parameters[0].precision", reply.body
+    assert api.snapshot() == before
+
+
 def test_an_update_takes_the_budget_by_its_kinds_name_only(api: Api):
     """An update took both ``budget`` and ``observation_budget`` for any experiment; as in
     SigOpt's update handler, a v1 experiment refuses ``budget`` and an AI experiment

@@ -614,3 +614,16 @@ def test_an_int_parameter_bound_past_64_bits_is_a_400_naming_it(conn):
     assert "'observation_budget' is 1180591620717411303424" in str(caught.value)
     assert "a whole number from 1 to 9223372036854775807" in str(caught.value)
     assert conn.experiments().fetch().count == before
+
+
+def test_a_grid_precision_it_could_not_hold_is_refused(conn):
+    """sigopt-python's create of a grid parameter with a precision its values do not
+    have raises ApiException (422) naming the field; it was created and served the
+    grid values unrounded."""
+    grid = {"name": "x", "type": "double", "grid": [0.123, 0.456], "precision": 1}
+    with pytest.raises(ApiException) as caught:
+        conn.experiments().create(name="grid precision", parameters=[grid])
+    assert caught.value.status_code == 422
+    assert "parameters[0].precision" in str(caught.value)
+    held = conn.experiments().create(name="ok", parameters=[{**grid, "grid": [0.1, 0.4]}])
+    assert conn.experiments(held.id).suggestions().create().assignments["x"] in (0.1, 0.4)

@@ -132,6 +132,8 @@ def parameter(
     _prior(item, out, field)
     if item.get("precision") is not None:
         out["precision"] = _precision(item["precision"], kind_, f"{field}.precision")
+        if "grid" in out:
+            _grid_within_precision(out["grid"], out["precision"], name, f"{field}.precision")
     if item.get("conditions") not in (None, {}):
         out["conditions"] = _conditions(item["conditions"], conditionals, f"{field}.conditions")
     if item.get("default_value") is not None:
@@ -326,6 +328,23 @@ def _precision(raw: Any, kind_: str, field: str) -> int:
     if kind_ != "double":
         raise RuleError(f"'{field}': precision applies to double parameters only.", field)
     return whole_number(raw, field, PRECISIONS)
+
+
+def _grid_within_precision(
+    grid: Sequence[float | int], digits: int, name: str | None, field: str
+) -> None:
+    """Refuse a precision that a grid's values do not have: a grid parameter's
+    suggestions are its grid values as given (rounding one would leave the grid), so
+    ``grid: [0.123, 0.456]`` with ``precision: 1`` was stored and served 0.123."""
+    for value in grid:
+        if round(float(value), digits) != float(value):
+            raise RuleError(
+                f"'{field}': parameter {name!r} has a grid, and its suggestions are the grid "
+                f"values as given; {value!r} has more than {digits} decimal places, so a "
+                f"precision of {digits} could not hold. Give grid values of at most {digits} "
+                "decimal places (or, in a create, leave precision out).",
+                field,
+            )
 
 
 def _conditions(
