@@ -126,6 +126,49 @@ def test_a_redraw_keeps_the_keyboard_on_the_chart(tab: Tab, dashboard_site: Site
     assert tab.errors == [] and tab.dialogs == []
 
 
+def test_a_redraw_keeps_hidden_series_and_the_keyboard_on_the_legend(
+    tab: Tab, dashboard_site: Site
+) -> None:
+    """A series the reader hid from a chart's legend came back each time the page drew a
+    new observation, and a keyboard user on a legend button fell back to the page's start."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    eid = site.branin_experiment(conn, f"Legend {uuid.uuid4().hex[:6]}", rounds=3)
+    exp = conn.experiments(eid)
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{eid}")
+    count = page.locator(".card h2").filter(has_text="Observations (")
+    expect(count).to_have_text("Observations (3)")
+    history = page.locator("figure.plot").filter(
+        has=page.locator('.plot-svg[aria-label^="Observation history"]')
+    )
+    button = history.locator(".legend-item", has_text="observations")
+    markers = history.locator('g.series[data-series="observations"] circle')
+    expect(markers).to_have_count(3)
+    button.focus()
+    page.keyboard.press("Space")  # hide the observations
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(markers).to_have_count(0)
+    page.evaluate("document.activeElement.__beforeRedraw = true")
+    s = exp.suggestions().create()
+    exp.observations().create(suggestion=s.id, value=0.5)
+    expect(count).to_have_text("Observations (4)", timeout=15_000)
+    # a new chart (the old one had the mark), the series still hidden
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(markers).to_have_count(0)
+    expect(history.locator('g.series[data-series^="best so far"] path')).to_have_count(1)
+    # and the keyboard still on the same button of the new legend
+    assert page.evaluate(
+        "() => document.activeElement.matches('.legend-item')"
+        " && document.activeElement.textContent === 'observations'"
+        " && !document.activeElement.__beforeRedraw"
+    ), page.evaluate("document.activeElement.outerHTML.slice(0, 200)")
+    page.keyboard.press("Space")  # the keys go on from there: show them again
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(markers).to_have_count(4)
+    assert tab.errors == [] and tab.dialogs == []
+
+
 #: for each category name drawn in parallel coordinates: its box, the axis line's, the
 #: chart's, and how many points of its box have a line right under the name
 CATEGORY_LABELS = """(names) => {

@@ -44,21 +44,33 @@ export function fill(el, ...children) {
 
 /**
  * Replace every child of `root` with `children`, as a page does when it draws new data,
- * keeping the window's scroll and the keyboard's place: when the focused element has a
- * `data-focus-key`, the element of the same key in the new content is focused, and told
- * (`restoreKeyboardPlace`) where the old one was (`keyboardPlace`: a chart's point). A
- * page that polls redrew itself under a keyboard user, whose focus fell back to the page
- * and whose next Tab started again from its top.
+ * keeping the window's scroll, what the reader set and the keyboard's place. Every element
+ * with a `data-focus-key` that tells its state (`keptState`: a legend button, its series
+ * hidden) hands it to the element of the same key in the new content
+ * (`restoreKeptState`). When the focused element has a `data-focus-key`, the element of
+ * the same key in the new content is focused, and told (`restoreKeyboardPlace`) where the
+ * old one was (`keyboardPlace`: a chart's point). A page that polls redrew itself under a
+ * keyboard user, whose focus fell back to the page and whose next Tab started again from
+ * its top, and showed again every series the reader had hidden.
  */
 export function redraw(root, ...children) {
   const scroll = window.scrollY;
   const active = document.activeElement;
   const key = active && active !== root && root.contains(active) ? active.getAttribute("data-focus-key") : null;
   const place = key !== null && typeof active.keyboardPlace === "function" ? active.keyboardPlace() : null;
+  const kept = new Map();
+  for (const el of root.querySelectorAll("[data-focus-key]")) {
+    if (typeof el.keptState === "function") kept.set(el.getAttribute("data-focus-key"), el.keptState());
+  }
   fill(root, ...children);
+  const keyed = Array.from(root.querySelectorAll("[data-focus-key]"));
+  for (const el of keyed) {
+    const k = el.getAttribute("data-focus-key");
+    if (kept.has(k) && typeof el.restoreKeptState === "function") el.restoreKeptState(kept.get(k));
+  }
   window.scrollTo(0, scroll);
   if (key === null) return;
-  const next = Array.from(root.querySelectorAll("[data-focus-key]")).find((el) => el.getAttribute("data-focus-key") === key);
+  const next = keyed.find((el) => el.getAttribute("data-focus-key") === key);
   if (!next) return;
   next.focus({ preventScroll: true });
   if (place !== null && typeof next.restoreKeyboardPlace === "function") next.restoreKeyboardPlace(place);

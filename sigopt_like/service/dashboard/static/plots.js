@@ -290,20 +290,28 @@ export function chart(series, options) {
     "div",
     { class: "plot-legend" },
     series.map((item, index) => {
+      // keyed by place, not name: a series' name can say where it starts ("since
+      // observation 1001"), which moves as the page draws newer data
       const button = h(
         "button",
-        { type: "button", class: "legend-item", "aria-pressed": "true", title: "Show or hide" },
+        { type: "button", class: "legend-item", "aria-pressed": "true", title: "Show or hide", "data-focus-key": `legend ${index}: ${options.label}` },
         h("span", { class: "swatch" }),
         item.name,
       );
       button.querySelector(".swatch").style.background = item.color || PALETTE[index % PALETTE.length];
-      button.addEventListener("click", () => {
+      const toggle = () => {
         keyed = -1;
         if (hidden.has(index)) hidden.delete(index);
         else hidden.add(index);
         button.setAttribute("aria-pressed", String(!hidden.has(index)));
         draw();
-      });
+      };
+      button.addEventListener("click", toggle);
+      // a series the reader hid stays hidden when the page redraws the chart (dom.js, redraw)
+      button.keptState = () => hidden.has(index);
+      button.restoreKeptState = (wasHidden) => {
+        if (wasHidden !== hidden.has(index)) toggle();
+      };
       return button;
     }),
   );
