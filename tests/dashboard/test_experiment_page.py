@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
@@ -169,9 +170,10 @@ def test_a_redraw_keeps_hidden_series_and_the_keyboard_on_the_legend(
     assert tab.errors == [] and tab.dialogs == []
 
 
-#: for each category name drawn in parallel coordinates: its box, the axis line's, the
-#: chart's, and how many points of its box have a line right under the name
-CATEGORY_LABELS = """(names) => {
+#: for each tick label (a category's name, a number) in parallel coordinates whose text is
+#: one of ``names``: its box, the axis line's, the chart's, and how many points of its box
+#: have a line right under the label
+TICK_LABELS = """(names) => {
   const svg = document.querySelector('.plot-scroll .plot-svg');
   const chart = svg.getBoundingClientRect();
   const out = [];
@@ -197,13 +199,36 @@ CATEGORY_LABELS = """(names) => {
 }"""
 
 
+def _assert_clear_of_the_lines(page: Any, labels: list[dict[str, Any]]) -> None:
+    """Each label (from ``TICK_LABELS``) stands beside its axis, inside the chart, with no
+    line under it, and its pixels hold no line's colour."""
+    from PIL import Image
+
+    for label in labels:
+        box, axis, chart = label["box"], label["axis"], label["chart"]
+        assert box["right"] < axis["left"], label  # beside the axis, not across it
+        assert box["left"] >= chart["left"], label  # not cut at the chart's edge
+        assert label["onLines"] == 0, label  # no line drawn over or right under the label
+        # and in the picture: only the label's grey and the ground, no line's colour
+        shot = page.screenshot(
+            clip={
+                "x": box["left"],
+                "y": box["top"],
+                "width": box["right"] - box["left"],
+                "height": box["bottom"] - box["top"],
+            }
+        )
+        image = Image.open(io.BytesIO(shot)).convert("RGB")
+        pixels = [image.getpixel((x, y)) for x in range(image.width) for y in range(image.height)]
+        coloured = [p for p in pixels if max(p) - min(p) > 35]
+        assert not coloured, (label["name"], coloured[:5])
+
+
 def test_category_names_stand_clear_of_the_lines(tab: Tab, dashboard_site: Site) -> None:
     """In parallel coordinates, a categorical axis's names were drawn where all the lines
     of that category meet the axis: on the lines, unreadable. Each now stands left of its
     axis on a plate of the page's ground, above the lines, inside the chart (the first
     axis's too)."""
-    from PIL import Image
-
     page = tab.page
     conn = site.connect(dashboard_site.served, dashboard_site.alice)
     e = conn.experiments.create(
@@ -230,24 +255,42 @@ def test_category_names_stand_clear_of_the_lines(tab: Tab, dashboard_site: Site)
     page.locator(".plot-scroll .plot-svg").evaluate(
         '(svg) => svg.scrollIntoView({ block: "center" })'
     )
-    labels = page.evaluate(CATEGORY_LABELS, ["water", "dimethylfor…", "Pd", "Ni", "Pt"])
+    labels = page.evaluate(TICK_LABELS, ["water", "dimethylfor…", "Pd", "Ni", "Pt"])
     assert len(labels) == 5, labels
-    for label in labels:
-        box, axis, chart = label["box"], label["axis"], label["chart"]
-        assert box["right"] < axis["left"], label  # beside the axis, not across it
-        assert box["left"] >= chart["left"], label  # not cut at the chart's edge
-        assert label["onLines"] == 0, label  # no line drawn over or right under the name
-        # and in the picture: only the name's grey and the ground, no line's colour
-        shot = page.screenshot(
-            clip={
-                "x": box["left"],
-                "y": box["top"],
-                "width": box["right"] - box["left"],
-                "height": box["bottom"] - box["top"],
-            }
-        )
-        image = Image.open(io.BytesIO(shot)).convert("RGB")
-        pixels = [image.getpixel((x, y)) for x in range(image.width) for y in range(image.height)]
-        coloured = [p for p in pixels if max(p) - min(p) > 35]
-        assert not coloured, (label["name"], coloured[:5])
+    _assert_clear_of_the_lines(page, labels)
+    assert tab.errors == [] and tab.dialogs == []
+
+
+def test_numeric_ticks_stand_clear_of_the_lines(tab: Tab, dashboard_site: Site) -> None:
+    """In parallel coordinates, a numeric axis's tick labels stood left of the axis where
+    the lines from the axis before arrive, with only a white halo: the lines ran through
+    the numbers. Each now stands on a plate above the lines, as a category's name does."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    e = conn.experiments.create(
+        name=f"Numeric ticks {uuid.uuid4().hex[:6]}",
+        parameters=[
+            {"name": "x1", "type": "double", "bounds": {"min": -5, "max": 10}},
+            {"name": "x2", "type": "double", "bounds": {"min": 0, "max": 15}},
+            {"name": "k", "type": "int", "bounds": {"min": -200000, "max": 200000}},
+        ],
+        metrics=[{"name": "loss", "objective": "minimize"}],
+        observation_budget=60,
+    )
+    exp = conn.experiments(e.id)
+    for _ in range(40):
+        s = exp.suggestions().create()
+        a = s.assignments
+        exp.observations().create(suggestion=s.id, value=site.branin(a["x1"], a["x2"]))
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{e.id}")
+    expect(page.locator(".pc-line")).to_have_count(40)
+    page.locator(".plot-scroll .plot-svg").evaluate(
+        '(svg) => svg.scrollIntoView({ block: "center" })'
+    )
+    ticks = page.locator(".plot-scroll .pc-axis .pc-tick").all_text_contents()
+    assert len(ticks) >= 12, ticks  # three or more on each of the four axes
+    labels = page.evaluate(TICK_LABELS, sorted(set(ticks)))
+    assert len(labels) == len(ticks), (ticks, labels)
+    _assert_clear_of_the_lines(page, labels)
     assert tab.errors == [] and tab.dialogs == []

@@ -21,11 +21,12 @@ const NARROW_GUTTERS = 52;
 const TICK_CHAR = 7;
 const TICK_GAP = 8; // between a tick label and its axis
 const AXIS_NAME_ROOM = 26; // the rotated axis name, left of the tick labels
-// a category's name in parallel coordinates: its plate ends this far left of the axis,
-// the name this far inside the plate, in text this large (.plot .tick)
+// a tick label in parallel coordinates (a category's name, a number): its plate ends this
+// far left of the axis, the label this far inside the plate, in text at most this large
+// (.plot .tick)
 const PLATE_GAP = 6;
 const PLATE_PAD = 4;
-const CATEGORY_PX = 11;
+const TICK_PX = 11;
 
 /** A tick's label: 3 significant digits, without the zeros a round tick ends with
  * ("8e+307", not "8.00e+307"; num drops them). */
@@ -328,19 +329,31 @@ function textWidth(px) {
 }
 
 /**
- * A category's name, left of its axis on a plate of the page's ground. Every line of the
- * category meets the axis at the name's height, so that, drawn on them, the name could
- * not be read.
+ * A tick label (a category's name, a number), left of its axis on a plate of the page's
+ * ground, drawn above the lines. Every line of a category meets the axis at its name's
+ * height, and the lines from the axis before arrive where a number stands: drawn on them
+ * (a white halo was not enough), the label could not be read.
  */
-function categoryLabel(x, y, text, width) {
+function tickLabel(x, y, text, width) {
   const right = x - PLATE_GAP;
   const w = width + 2 * PLATE_PAD;
   return s(
     "g",
-    { class: "pc-category" },
+    { class: "pc-tick-label" },
     s("rect", { x: right - w, y: y - 8, width: w, height: 16, rx: 3, class: "pc-plate" }),
     s("text", { x: right - PLATE_PAD, y: y + 4, class: "tick pc-tick", "text-anchor": "end" }, text),
   );
+}
+
+/** The values a numeric axis `i` of parallel coordinates spans. */
+function axisExtent(rows, i) {
+  return extent(rows.map((r) => r.values[i]), 0.02);
+}
+
+/** The tick labels of a numeric axis `i` of parallel coordinates. */
+function numericTicks(rows, i) {
+  const [lo, hi] = axisExtent(rows, i);
+  return niceTicks(lo, hi, 4).map(tickText);
 }
 
 /**
@@ -365,22 +378,21 @@ export function parallelCoordinates(axes, rows, options) {
     tabindex: 0,
   });
   const tip = h("div", { class: "plot-tip", hidden: true, role: "status" });
-  const measure = textWidth(CATEGORY_PX);
+  const measure = textWidth(TICK_PX);
   const shortened = (text) => (text.length > 12 ? `${text.slice(0, 11)}…` : text);
-  // the first axis's category names stand left of it: room for the widest
-  if (axes[0]?.kind === "category") {
-    const widest = Math.max(0, ...axes[0].categories.map((c) => measure(shortened(String(c)))));
-    M.left = Math.max(M.left, Math.ceil(widest + 2 * PLATE_PAD + PLATE_GAP + 4));
-  }
+  // the first axis's tick labels stand left of it: room for the widest
+  const firstTicks = axes[0]?.kind === "category" ? axes[0].categories.map(String) : numericTicks(rows, 0);
+  const widest = Math.max(0, ...firstTicks.map((text) => measure(shortened(text))));
+  M.left = Math.max(M.left, Math.ceil(widest + 2 * PLATE_PAD + PLATE_GAP + 4));
   const xs = axes.map((_, i) => (axes.length === 1 ? W / 2 : M.left + (i * (W - M.left - M.right)) / (axes.length - 1)));
   const scales = axes.map((axis, i) => {
     if (axis.kind === "category") {
       const cats = axis.categories;
       const step = (H - M.top - M.bottom) / Math.max(1, cats.length);
       const pos = new Map(cats.map((c, k) => [String(c), H - M.bottom - step * (k + 0.5)]));
-      return { y: (v) => pos.get(String(v)), ticks: cats.map((c) => [pos.get(String(c)), String(c)]), category: true };
+      return { y: (v) => pos.get(String(v)), ticks: cats.map((c) => [pos.get(String(c)), String(c)]) };
     }
-    const [lo, hi] = extent(rows.map((r) => r.values[i]), 0.02);
+    const [lo, hi] = axisExtent(rows, i);
     const y = linear(lo, hi, H - M.bottom, M.top);
     return { y, ticks: niceTicks(lo, hi, 4).map((v) => [y(v), tickText(v)]) };
   });
@@ -463,9 +475,7 @@ export function parallelCoordinates(axes, rows, options) {
       const label = shortened(text);
       group.append(
         s("line", { x1: xs[i] - 4, x2: xs[i], y1: y, y2: y, class: "axis" }),
-        scales[i].category
-          ? categoryLabel(xs[i], y, label, measure(label))
-          : s("text", { x: xs[i] - 7, y: y + 4, class: "tick pc-tick", "text-anchor": "end" }, label),
+        tickLabel(xs[i], y, label, measure(label)),
       );
     }
     svg.append(group);
