@@ -8,7 +8,9 @@ experiments get observations of small analytic functions.
 from __future__ import annotations
 
 import math
+import random
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -28,9 +30,10 @@ class Person:
     token: str
 
 
-def make_person(served: Any, label: str) -> Person:
-    """A new user with a password (to sign in) and an API token (for scripts)."""
-    email = f"{label}-{uuid.uuid4().hex[:8]}@lab.example"
+def make_person(served: Any, label: str, *, email: str | None = None) -> Person:
+    """A new user with a password (to sign in) and an API token (for scripts); ``email``
+    by default ``label`` and a random part (unique in a shared instance)."""
+    email = email or f"{label}-{uuid.uuid4().hex[:8]}@lab.example"
     accounts = served.service.context.store.accounts
     user = accounts.create_user(email, PASSWORD)
     token = accounts.issue_token(user.id, name="test").token
@@ -48,11 +51,17 @@ def template(name: str) -> dict[str, Any]:
 
 
 def simulated_campaign(
-    conn: Any, name: str, *, gens: int, template_name: str = "formulation-screen"
+    conn: Any,
+    name: str,
+    *,
+    gens: int,
+    template_name: str = "formulation-screen",
+    seed: int | None = None,
 ) -> str:
-    """A campaign run for ``gens`` simulated generations; its session id."""
+    """A campaign run for ``gens`` simulated generations; its session id. ``seed``: the
+    session's (its designs and simulated responses), by default the service's choice."""
     t = template(template_name)
-    session = conn.sessions.create(name=name, description=t.get("description", ""))
+    session = conn.sessions.create(name=name, description=t.get("description", ""), seed=seed)
     campaign = conn.sessions(session.id)
     campaign.space.put(
         space=t["space"],
@@ -73,8 +82,29 @@ def branin(x1: float, x2: float) -> float:
     return (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10
 
 
-def branin_experiment(conn: Any, name: str, rounds: int) -> str:
-    """A one-metric SigOpt experiment with ``rounds`` observations and one open suggestion."""
+def _suggest(
+    exp: Any, points: random.Random | None, draw: Callable[[random.Random], dict[str, Any]]
+) -> Any:
+    """The experiment's next suggestion: the optimizer's, or with ``points`` one drawn from
+    it (queued first, so that the suggestion is the drawn point)."""
+    if points is not None:
+        exp.queued_suggestions().create(assignments=draw(points))
+    return exp.suggestions().create()
+
+
+def _branin_point(rng: random.Random) -> dict[str, Any]:
+    return {
+        "x1": rng.uniform(-5, 10),
+        "x2": rng.uniform(0, 15),
+        "solvent": rng.choice(["water", "ethanol"]),
+    }
+
+
+def branin_experiment(
+    conn: Any, name: str, rounds: int, *, points: random.Random | None = None
+) -> str:
+    """A one-metric SigOpt experiment with ``rounds`` observations and one open suggestion;
+    with ``points``, at points drawn from it (the same every time for the same seed)."""
     e = conn.experiments.create(
         name=name,
         parameters=[
@@ -87,16 +117,23 @@ def branin_experiment(conn: Any, name: str, rounds: int) -> str:
     )
     exp = conn.experiments(e.id)
     for _ in range(rounds):
-        s = exp.suggestions().create()
+        s = _suggest(exp, points, _branin_point)
         a = s.assignments
         penalty = 0.0 if a["solvent"] == "ethanol" else 2.0
         exp.observations().create(suggestion=s.id, value=branin(a["x1"], a["x2"]) + penalty)
-    exp.suggestions().create()  # left open
+    _suggest(exp, points, _branin_point)  # left open
     return str(e.id)
 
 
-def two_metric_experiment(conn: Any, name: str, rounds: int) -> str:
-    """A SigOpt experiment trading yield against cost, ``rounds`` observations."""
+def _yield_point(rng: random.Random) -> dict[str, Any]:
+    return {"temperature": rng.uniform(20, 120), "stirring": rng.randint(1, 10)}
+
+
+def two_metric_experiment(
+    conn: Any, name: str, rounds: int, *, points: random.Random | None = None
+) -> str:
+    """A SigOpt experiment trading yield against cost, ``rounds`` observations; with
+    ``points``, at points drawn from it."""
     e = conn.experiments.create(
         name=name,
         parameters=[
@@ -111,7 +148,7 @@ def two_metric_experiment(conn: Any, name: str, rounds: int) -> str:
     )
     exp = conn.experiments(e.id)
     for _ in range(rounds):
-        s = exp.suggestions().create()
+        s = _suggest(exp, points, _yield_point)
         t = s.assignments["temperature"]
         k = s.assignments["stirring"]
         yield_ = 1 - math.exp(-t / 45) + 0.02 * k
