@@ -366,3 +366,66 @@ def test_failed_runs_beside_values_at_plus_and_minus_1e308_are_modelled_without_
             assert 0.0 <= node.suggest().assignments["x"] <= 1.0
     assert [f"{w.filename}:{w.lineno}: {w.message}" for w in caught] == []
     assert "encountered" not in capfd.readouterr().err
+
+
+#: bounds the rules accept (a finite span) at the float and int limits, and tiny ones
+EXTREME_BOUNDS = [
+    {"name": "wide", "type": "double", "bounds": {"min": -8e307, "max": 8e307}},
+    {"name": "high", "type": "double", "bounds": {"min": 0, "max": 1.7e308}},
+    {"name": "tiny", "type": "double", "bounds": {"min": 1e-308, "max": 2e-308}},
+    {"name": "subnormal", "type": "double", "bounds": {"min": 5e-324, "max": 5e-322}},
+    {
+        "name": "decades",
+        "type": "double",
+        "bounds": {"min": 5e-324, "max": 1.7e308},
+        "transformation": "log",
+    },
+    {"name": "exact", "type": "int", "bounds": {"min": -(2**53), "max": 2**53}},
+    {"name": "whole", "type": "int", "bounds": {"min": -(2**63), "max": 2**63 - 2**10}},
+]
+
+
+@pytest.mark.parametrize("which", ["high", "all"])
+def test_bounds_near_the_float_limit_are_searched_by_the_engine(
+    tmp_path, caplog, engine_time, which
+):
+    """Bounds 0 to 1.7e308 (accepted: the span is finite): a mutation step past a
+    bound overflowed to infinity, a RuntimeWarning at most suggestions (and, where
+    warnings are errors, every suggestion after the first few from the fallback). The
+    step is clipped to the bound it passed, silently; every suggestion is the engine's,
+    finite and within the bounds."""
+    params = EXTREME_BOUNDS if which == "all" else [p for p in EXTREME_BOUNDS if p["name"] == which]
+    caplog.set_level(logging.INFO, logger="sigopt_like.service.suggestions")
+    served: list[dict] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with sigopt_like.Connection(database=tmp_path / "far.db") as conn:
+            e = conn.experiments.create(name="far", parameters=params, observation_budget=14)
+            for _ in range(14):
+                s = conn.experiments(e.id).suggestions().create()
+                served.append(dict(s.assignments))
+                value = sum(
+                    (s.assignments[p["name"]] / 2 - p["bounds"]["min"] / 2)
+                    / (p["bounds"]["max"] / 2 - p["bounds"]["min"] / 2)
+                    for p in params
+                )
+                conn.experiments(e.id).observations().create(suggestion=s.id, value=value)
+    said = [r.getMessage() for r in caplog.records]
+    assert not [m for m in said if "engine failed" in m or "random fallback" in m], said
+    for assignments in served:
+        for p in params:
+            value = assignments[p["name"]]
+            assert np.isfinite(value) and p["bounds"]["min"] <= value <= p["bounds"]["max"]
+
+
+def test_mutation_at_the_float_limit_stays_within_the_bounds_silently():
+    from sigopt_like.service.optimizer.sigopt_space import SearchSpace
+
+    space = SearchSpace(EXTREME_BOUNDS)
+    codes = np.vstack([space.lo, space.hi, (space.lo + space.hi) / 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        moved = space.mutate(np.repeat(codes, 200, axis=0), np.random.default_rng(3), 2.5)
+    assert np.isfinite(moved).all()
+    assert (moved >= space.lo).all() and (moved <= space.hi).all()
+    assert (moved == space.hi).any() and (moved == space.lo).any()  # steps past a bound

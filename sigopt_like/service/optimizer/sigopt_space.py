@@ -357,8 +357,11 @@ class SearchSpace:
         none = ~change.any(axis=1)
         change[none, rng.integers(0, p, size=int(none.sum()))] = True
         span = self.hi - self.lo
-        step = rng.normal(0.0, 0.08 * scale, size=(n, p)) * span
-        num = np.clip(out + step, self.lo, self.hi)
+        # Near the float limit (bounds -8e307 to 8e307) a step past a bound can overflow
+        # to infinity: clipped, that is the bound it passed, as any step past it is.
+        with np.errstate(over="ignore"):
+            step = rng.normal(0.0, 0.08 * scale, size=(n, p)) * span
+            num = np.clip(out + step, self.lo, self.hi)
         ints = np.round(num)
         same = ints == out
         bump = np.where(rng.random((n, p)) < 0.5, -1.0, 1.0)
