@@ -521,3 +521,83 @@ def test_times_of_revision_0011_are_kept_and_times_past_2038_written_after(
         assert listed(period_start=2**31) == [made.json["id"]]
         assert listed(period_end=2**31) == ["7"]
         assert client.simulate_get("/v1/sessions/5").json["created"] == BEFORE
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_rows_of_revision_0014_are_kept_and_a_deleted_id_is_not_given_again(
+    dialect: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """0015 rebuilds ``observations`` and ``queued_suggestions`` AUTOINCREMENT on SQLite
+    (nothing on PostgreSQL, whose sequences never go back): their rows, ids and indexes
+    are kept, and the id of a row deleted after the upgrade is not given to the next."""
+    if dialect == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ids.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    engine = sa.create_engine(url)
+    with engine.connect() as conn, conn.begin():
+        migrate.upgrade(conn, "0014")
+        conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', '14')"))
+        conn.execute(
+            sa.text("INSERT INTO users (id, email, created) VALUES (1, 'local@localhost', 1)")
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO sigopt_experiments (id, owner_id, kind, name, type, parameters, "
+                "metrics, state, seed, created, updated) VALUES (7, 1, 'experiment', 'old', "
+                "'offline', :params, :metrics, 'active', 3, 1, 1)"
+            ),
+            {
+                "params": '[{"name":"x","type":"double","bounds":{"min":0.0,"max":1.0}}]',
+                "metrics": '[{"name":null,"objective":"maximize","strategy":"optimize",'
+                '"threshold":null}]',
+            },
+        )
+        for value in (1.0, 2.0, 3.0):  # ids 1, 2, 3 (the sequence's, on PostgreSQL)
+            conn.execute(
+                sa.text(
+                    'INSERT INTO observations (experiment_id, assignments, "values", failed, '
+                    "created, updated) VALUES (7, :a, :v, false, 1, 1)"
+                ),
+                {
+                    "a": f'{{"x":{value / 10}}}',
+                    "v": f'[{{"name":null,"value":{value},"value_stddev":null}}]',
+                },
+            )
+        for value in (0.4, 0.5):  # ids 1, 2
+            conn.execute(
+                sa.text(
+                    "INSERT INTO queued_suggestions (experiment_id, assignments, created) "
+                    "VALUES (7, :a, 1)"
+                ),
+                {"a": f'{{"x":{value}}}'},
+            )
+    engine.dispose()
+    store = open_store(url)
+    try:
+        engine = store.database.engine
+        assert _differences(engine) == []  # the indexes on experiment_id included
+        assert store.schema_version() == migrate.SCHEMA_VERSION
+        with engine.connect() as conn:
+            assert migrate.current_revision(conn) == migrate.HEAD
+            kept = conn.execute(sa.text("SELECT id, assignments FROM observations ORDER BY id"))
+            assert [tuple(r) for r in kept] == [(i, f'{{"x":0.{i}}}') for i in (1, 2, 3)]
+            queued = conn.execute(sa.text("SELECT id FROM queued_suggestions ORDER BY id"))
+            assert queued.scalars().all() == [1, 2]
+    finally:
+        store.close()
+    with create_app(database=url, run_tasks=False) as service:
+        client = falcon.testing.TestClient(service)
+        for kind, newest, body in (
+            ("observations", 3, {"assignments": {"x": 0.9}, "value": 9.0}),
+            ("queued_suggestions", 2, {"assignments": {"x": 0.9}}),
+        ):
+            base = f"/v1/experiments/7/{kind}"
+            assert client.simulate_get(f"{base}/1").status_code == 200
+            assert client.simulate_delete(f"{base}/{newest}").status_code == 204
+            made = client.simulate_post(base, json=body)
+            assert made.status_code == 201, made.json
+            assert made.json["id"] == str(newest + 1), kind
+            assert client.simulate_get(f"{base}/{newest}").status_code == 404, kind
+            after = client.simulate_get(base, params={"after": str(newest)}).json
+            assert [item["id"] for item in after["data"]] == [str(newest + 1)], kind

@@ -40,6 +40,7 @@ REVISIONS = (
     "0012",
     "0013",
     "0014",
+    "0015",
 )
 HEAD = REVISIONS[-1]
 SCHEMA_VERSION = len(REVISIONS)

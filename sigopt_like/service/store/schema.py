@@ -1,7 +1,15 @@
 """Every table of the service, in one place (SQLAlchemy Core).
 
-Ids are integer primary keys, rendered as strings in the API. Timestamps are
-unix seconds in BIGINT columns (INTEGER is 32 bits on PostgreSQL: it ends in 2038).
+Ids are integer primary keys, rendered as strings in the API, and never given twice:
+PostgreSQL's sequences never go back, and on SQLite the tables whose rows are deleted
+(``queued_suggestions``, ``observations``) are AUTOINCREMENT (``sqlite_autoincrement``).
+Without it SQLite gives the next row the largest id in the table plus one, so deleting the
+newest row gave its id to the next one: a 404 for the deleted id became the new row, and
+the list cursors (``after``) skipped it. The other tables a user addresses by id mark
+rows deleted (``deleted``, ``state``, ``revoked``) and keep them; the ids of the rows
+deleted elsewhere (generations, analytics files, idempotency keys) are never shown.
+Timestamps are unix seconds in BIGINT columns (INTEGER is 32 bits on PostgreSQL: it
+ends in 2038).
 JSON documents are stored as text.
 """
 
@@ -246,6 +254,7 @@ queued_suggestions = sa.Table(
     sa.Column("assignments", sa.Text, nullable=False),
     sa.Column("created", sa.BigInteger, nullable=False),
     sa.Column("task", sa.String(500), nullable=True),  # the task's name, null = not multitask
+    sqlite_autoincrement=True,  # its rows are deleted: ids never reused (above)
 )
 
 observations = sa.Table(
@@ -267,6 +276,7 @@ observations = sa.Table(
     sa.Column("created", sa.BigInteger, nullable=False),
     sa.Column("updated", sa.BigInteger, nullable=False),
     sa.Column("task", sa.String(500), nullable=True),  # the task's name, null = not multitask
+    sqlite_autoincrement=True,  # its rows are deleted: ids never reused (above)
 )
 
 training_runs = sa.Table(
