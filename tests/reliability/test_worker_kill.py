@@ -483,3 +483,49 @@ def test_a_frozen_workers_lapsed_lease_reaches_a_waiting_long_poll(
     finally:
         http.close()
         served.close()
+
+
+def test_a_long_poll_asked_just_after_the_lease_lapsed_answers_at_once(
+    workers: list[Worker], tmp_path: Path
+) -> None:
+    """Before: a long poll asked with the version of an answer from before the lapse, once
+    the lease had lapsed (a moment after its previous poll answered), waited out its whole
+    wait: it took the worker as gone already when it came in, as if its client had seen
+    the warning, and nothing changed after. Now the ``version`` given is of a task whose
+    worker the client saw alive: the warning is news, answered at once. Without
+    ``version`` (a client that has seen the warning), it waits for the next change."""
+    from tests.fixtures.servers import serve_in_thread
+
+    served = serve_in_thread(tmp_path, run_tasks=False)
+    http = requests.Session()
+    http.headers.update(served.headers())
+    try:
+        sid, tid, _ = _simulating_on_a_worker(served, http, workers, tmp_path, "lapsed")
+        path = f"{served.url}/v1/sessions/{sid}/tasks/{tid}"
+        workers[0].process.send_signal(signal.SIGSTOP)
+        try:
+            time.sleep(0.5)  # a write under way is done or held
+            before = http.get(path, params={"result": "omit"}, timeout=30).json()
+            assert before["status"] == "running" and before["warnings"] == [], before
+            deadline = time.monotonic() + FOLLOW_LIMIT  # the lapse is seen, then asked
+            while not http.get(path, params={"result": "omit"}, timeout=30).json()["warnings"]:
+                assert time.monotonic() < deadline, "the lease never lapsed"
+                time.sleep(0.05)
+            params = {"wait": 30, "version": before["version"], "result": "omit"}
+            asked = time.monotonic()
+            answer = http.get(path, params=params, timeout=90).json()
+            took = time.monotonic() - asked
+            assert answer["version"] == before["version"] and answer["warnings"], answer
+            assert took < PROMPT_SECONDS, f"waited {took:.1f} s of its 30 s wait"
+            # a client that has seen the warning, asking without a version, is held
+            asked = time.monotonic()
+            params = {"wait": 2, "result": "omit"}
+            held = http.get(path, params=params, timeout=90).json()
+            assert time.monotonic() - asked >= 1.5, "answered at once: a client would spin"
+            assert held["version"] == before["version"] and held["warnings"], held
+        finally:
+            workers[0].process.send_signal(signal.SIGKILL)
+            workers[0].process.wait(timeout=10)
+    finally:
+        http.close()
+        served.close()

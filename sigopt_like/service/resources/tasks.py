@@ -270,7 +270,9 @@ class TaskItem:
 
         "Changes" means its version differs from ``version`` (a query parameter,
         default: the version when the request came in), or its worker is found gone
-        while it waits (``warnings`` appear: read again when its lease would lapse).
+        (``warnings`` appear: read again when its lease would lapse): with ``version``,
+        gone already when the request came in answers at once too (the client's task of
+        that version had no warning); without, only gone while it waits.
         The request waits only while it holds one of the instance's waiting slots;
         when all are taken it answers at once, with ``X-Wait-Refused: slots``, and the
         client polls. A token revoked (or a session signed out) while it waited gets
@@ -280,10 +282,15 @@ class TaskItem:
         with_result = _with_result(req)
         task = self._owned(req, sid, tid, with_result=with_result)
         wait = query_int(req, "wait", 0, within=WAIT_SECONDS) or 0
-        seen = query_int(req, "version", task.version, within=TASK_VERSIONS)
+        given = query_int(req, "version", None, within=TASK_VERSIONS)
         first = time.time()
-        gone = watched(task, first)[1]
-        if wait and task.status not in FINISHED and task.version == seen:
+        # what the client has: ``version`` given, that version with its worker not gone
+        # (the warning comes with no new version: a poll asked just after the worker went,
+        # with the version of an answer from just before, waited out its whole wait); not
+        # given, the task as it is now (a client that has seen the warning waits for the
+        # next change, the take-over, without an answer at once)
+        seen, gone = watched(task, first) if given is None else (given, False)
+        if wait and task.status not in FINISHED and watched(task, first) == (seen, gone):
             with (
                 self._watch.slot() as may_wait,
                 self._metrics.waiting(LONG_POLL) if may_wait else contextlib.nullcontext(),
