@@ -219,16 +219,23 @@ class TaskWaiter:
         limit = self.long_poll if remaining is None else min(self.long_poll, remaining)
         wait = max(0, math.floor(limit))
         connect, read = self.transport.timeout
+        params: dict[str, Any] | None = {"wait": wait} if wait > 0 else None
+        had = state.last
+        # the version it has, while it has seen no warning: a worker gone just before the
+        # request (after the last answer) is news, answered at once, where the service,
+        # asked without one, waited out the whole wait; once the warning is seen, left out,
+        # so the service waits for the take-over instead of answering again at once
+        if params is not None and had.version is not None and not had.warnings:
+            params["version"] = had.version
         started = self.clock()
         body = self.transport.request_json(
-            "GET",
-            task_path(session_id, task_id),
-            params={"wait": wait} if wait > 0 else None,
-            timeout=(connect, read + wait),
+            "GET", task_path(session_id, task_id), params=params, timeout=(connect, read + wait)
         )
         task = Task.from_dict(body)
         state.update(task)
-        if not task.done:
+        # an answer at once that is news (a new version, a warning) was no refusal to hold
+        news = task.version != had.version or bool(task.warnings) != bool(had.warnings)
+        if not task.done and not (params is not None and "version" in params and news):
             spent = self.clock() - started
             if wait == 0 or spent < min(wait, 0.5):  # the service did not hold the request
                 pause = min(2.0, 0.2 * (2 ** min(state.quick_polls, 4)))

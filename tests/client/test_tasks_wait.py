@@ -423,3 +423,25 @@ def test_a_task_and_its_event_stream_leave_the_result_out_when_asked(conn):
             call()
         assert "'result'" in str(info.value) and "include, omit" in str(info.value)
     assert task.fetch().result is not None  # nothing changed
+
+
+def test_a_long_poll_gives_its_version_until_it_has_seen_a_warning(server):
+    """The version the wait has goes with its long poll while it has seen no warning: the
+    service answers at once when the task's worker is gone already (before: asked without
+    it, the service held the poll for its whole wait). Once the warning is seen, it is left
+    out, so the service waits for the take-over rather than answering again at once."""
+    gone = ["its worker was last heard from 21 s ago (at 100) and is gone"]
+    server.play(
+        Reply(body=task("running", 0.5, version=4, warnings=gone)),
+        Reply(body=task("success", 1.0, version=6)),
+    )
+    transport = Transport(server.url, retries=RetryPolicy(max_tries=1), timeout=(2.0, 5.0))
+    pauses: list[float] = []
+    tasks = TaskWaiter(transport, long_poll=3.0, use_events=False, sleep=pauses.append)
+    assert tasks.wait(Task.from_dict(task("running", 0.5, version=4))).succeeded
+    paths = [r.path for r in server.requests]
+    assert paths == [
+        "/v1/sessions/3/tasks/7?wait=3&version=4",
+        "/v1/sessions/3/tasks/7?wait=3",
+    ], paths
+    assert pauses == [], pauses  # the warning at once was news, not a refusal to hold

@@ -493,8 +493,15 @@ def test_a_long_poll_asked_just_after_the_lease_lapsed_answers_at_once(
     wait: it took the worker as gone already when it came in, as if its client had seen
     the warning, and nothing changed after. Now the ``version`` given is of a task whose
     worker the client saw alive: the warning is news, answered at once. Without
-    ``version`` (a client that has seen the warning), it waits for the next change."""
+    ``version`` (a client that has seen the warning), it waits for the next change. The
+    library's long poll gives the version while it has seen no warning."""
+    from sigopt_like.models import Task
+    from sigopt_like.tasks import TaskWaiter
+    from sigopt_like.transport import Transport
     from tests.fixtures.servers import serve_in_thread
+
+    class Told(Exception):
+        """The library's wait was told of the warning: it need wait no more."""
 
     served = serve_in_thread(tmp_path, run_tasks=False)
     http = requests.Session()
@@ -523,6 +530,23 @@ def test_a_long_poll_asked_just_after_the_lease_lapsed_answers_at_once(
             held = http.get(path, params=params, timeout=90).json()
             assert time.monotonic() - asked >= 1.5, "answered at once: a client would spin"
             assert held["version"] == before["version"] and held["warnings"], held
+            # the library's wait, long-polling from the task as it was before the lapse,
+            # hears of it at once too (it asked without its version: the whole wait)
+            told: list[Task] = []
+
+            def progress(task: Task) -> None:
+                told.append(task)
+                if task.warnings:
+                    raise Told
+
+            transport = Transport(served.url, token=served.token)
+            waiter = TaskWaiter(transport, long_poll=30, use_events=False)
+            asked = time.monotonic()
+            with contextlib.suppress(Told):
+                waiter.wait(Task.from_dict(before), timeout=FOLLOW_LIMIT, progress=progress)
+            took = time.monotonic() - asked
+            assert told and told[-1].warnings, told
+            assert took < PROMPT_SECONDS, f"the library's wait heard of it after {took:.1f} s"
         finally:
             workers[0].process.send_signal(signal.SIGKILL)
             workers[0].process.wait(timeout=10)
