@@ -349,6 +349,8 @@ class Database:
         #: a SQLite file's identity, checked before each point read: a detached
         #: connection goes on reading a deleted file, where transactions are refused
         self._file = SqliteFile.of(engine)
+        #: end a read's transaction with COMMIT, not ROLLBACK (see :meth:`read`)
+        self._commit_reads = self.dialect == "postgresql"
 
     def on_connection(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` each time a connection is taken from the pool (pinged first
@@ -378,6 +380,10 @@ class Database:
             return
         with translate_errors(), self.engine.connect() as conn:
             yield conn
+            if self._commit_reads and conn.in_transaction():
+                # the same end as a rollback for a read, but psycopg forgets its prepared
+                # statements at every ROLLBACK: reads so ended never had theirs prepared
+                conn.commit()
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sa.Connection]:
