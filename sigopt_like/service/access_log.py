@@ -82,6 +82,20 @@ class AccessLog:
         body = self.app(environ, record_start)
         return _Logged(body, lambda size: self._log(environ, seen, size, started))
 
+    def refused(
+        self,
+        environ: dict[str, Any],
+        status: str,
+        headers: list[tuple[str, str]],
+        size: int,
+        seconds: float,
+    ) -> None:
+        """Log an answer the server gave itself, before the app saw the request (a body
+        too large, headers past the limits, a request too slow to arrive: ``door_records``),
+        ``seconds`` after its first byte came."""
+        seen = {"status": status.split(" ", 1)[0], "headers": headers}
+        self._log(environ, seen, size, time.monotonic() - seconds)
+
     def _log(self, environ: dict[str, Any], seen: dict[str, Any], size: int, started: float):
         if not self.logger.isEnabledFor(logging.INFO):
             return

@@ -35,6 +35,9 @@ gunicorn's own refusals of malformed HTTP were HTML pages, a 501 among them.
 - gunicorn's refusals (a NUL in a header, a raw non-ASCII byte in the request line, a
   Transfer-Encoding it does not implement, headers past its limits) are the service's JSON
   error body, each a 4xx.
+- each of these refusals (408, 413, 400, 414, 431...) is counted in the app's ``/metrics``
+  and written to gunicorn's access log, as the app's answers are (``door_records``):
+  they never reach the app, and were seen in neither.
 """
 
 from __future__ import annotations
@@ -48,14 +51,17 @@ import selectors
 import socket
 import threading
 import time
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
 from gunicorn import util
 from gunicorn.http import errors as http_errors
+from gunicorn.http.wsgi import Response, default_environ
 from gunicorn.workers.gthread import ThreadWorker
 
 from . import header_refusals
+from .door_records import count_refusal
 from .errors import body_too_large_message, default_code, error_body
 from .serving import DEFAULT_READ_SECONDS, LINGER_BYTES, LINGER_IDLE_SECONDS, LINGER_SECONDS
 from .slow_clients import MIN_BYTES_PER_SECOND
@@ -150,6 +156,9 @@ class _Reading:
         self.since = time.monotonic()
         self.body_bytes = 0
         self.late = False  # answered 408: nothing more is done with the connection
+        self.req: Any = None  # the request, once its head is read
+        self.head = bytearray()  # what came of its head (its request line, for the records)
+        self.client: Any = None  # the client's address, as gunicorn accepted it
 
 
 class _Lingering:
@@ -187,9 +196,10 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
     def handle(self, conn: Any) -> Any:
         """Read and answer one request of ``conn`` on this thread, under the clock."""
         reading = _Reading(conn.sock)
+        reading.client = conn.client
         self._current.reading = reading
         self._current.conn = conn
-        conn.request_head = bytearray()  # this request's head, for a 431's page
+        conn.request_head = reading.head  # this request's head, for a 431's page
         conn.request_head_whole = False
         _copy_pipelined(conn)
         if not getattr(conn, "initialized", True):
@@ -198,7 +208,9 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             self._readings[id(conn)] = reading
         try:
             if not getattr(conn, "initialized", True) and _opens_with_tls(conn):
-                self._send(conn.sock, 400, "Bad Request", _TLS_MESSAGE, {"server": "gunicorn"})
+                self._refuse(
+                    conn.sock, None, 400, "Bad Request", _TLS_MESSAGE, {"server": "gunicorn"}
+                )
                 return False
             return super().handle(conn)
         finally:
@@ -245,8 +257,10 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             f"Request Timeout (the request did not arrive within {allowed:.0f} s; "
             f"{reading.body_bytes} bytes of its body came): {_HINTS[408]}."
         )
+        answer = _response(408, "Request Timeout", message, {"server": "gunicorn"})
         with contextlib.suppress(OSError):
-            reading.sock.send(_response(408, "Request Timeout", message, {"server": "gunicorn"}))
+            reading.sock.send(answer)
+        self._record(reading, reading.sock, 408, "Request Timeout", answer)
         with contextlib.suppress(OSError):
             reading.sock.shutdown(socket.SHUT_RDWR)  # the thread's recv returns at once
 
@@ -258,6 +272,7 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
 
     def handle_request(self, req: Any, conn: Any) -> Any:
         """Read the body whole (under the clock), then let the app answer."""
+        self._current.reading.req = req
         refusal = self._read_body(req, conn.sock)
         with self._readings_lock:  # read (or refused): the clock stops before the app runs
             self._readings.pop(id(conn), None)
@@ -265,7 +280,7 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         if late:
             return False
         if refusal is not None:
-            self._send(conn.sock, *refusal)
+            self._refuse(conn.sock, req, *refusal)
             if refusal[0] == 413 and not _expects_continue(req):
                 # the client is still sending the body: read it away before closing (a
                 # chunked one's length is not known: until the client's end, or the bounds)
@@ -372,18 +387,62 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             conn = getattr(self._current, "conn", None)
             headers = header_refusals.head_fields(bytes(getattr(conn, "request_head", b"")))
             if header_refusals.wants_page(headers):  # a browser's: which cookies to clear
+                answer = _page_response(status, reason, header_refusals.page(headers))
                 with contextlib.suppress(OSError):
-                    client.sendall(_page_response(status, reason, header_refusals.page(headers)))
+                    client.sendall(answer)
+                self._record(self._reading_of(client), client, status, reason, answer, req)
                 return
             hint = header_refusals.hint(headers) or hint
         message = f"{reason} ({said[:200]}): {hint}."
-        self._send(client, status, reason, message, {"server": "gunicorn"})
+        self._refuse(client, req, status, reason, message, {"server": "gunicorn"})
 
-    def _send(
-        self, sock: Any, status: int, reason: str, message: str, detail: dict[str, Any]
+    def _refuse(
+        self,
+        sock: Any,
+        req: Any,
+        status: int,
+        reason: str,
+        message: str,
+        detail: dict[str, Any],
     ) -> None:
+        """Send the refusal (the JSON error body), then record it as the app's answers are."""
+        answer = _response(status, reason, message, detail)
         with contextlib.suppress(OSError):
-            sock.sendall(_response(status, reason, message, detail))
+            sock.sendall(answer)
+        self._record(self._reading_of(sock), sock, status, reason, answer, req)
+
+    def _reading_of(self, sock: Any) -> _Reading:
+        """The clock of the request this thread reads (a new one, should there be none)."""
+        reading = getattr(self._current, "reading", None)
+        return reading if reading is not None else _Reading(sock)
+
+    def _record(
+        self, reading: _Reading, sock: Any, status: int, reason: str, answer: bytes, req: Any = None
+    ) -> None:
+        """Count a refusal the worker answered itself in the app's ``/metrics`` and write it
+        to gunicorn's access log (``--access-logfile``, in ``--access-logformat``), as the
+        app's answers are: they never reached the app, and operators watching 413s or 408s
+        to tune the limits saw none of them (``door_records``)."""
+        req = req if req is not None else reading.req
+        if req is None:  # refused before its head was parsed: its request line, if it came
+            req = _UnparsedRequest(bytes(reading.head))
+        seconds = time.monotonic() - reading.since
+        count_refusal(self.wsgi, req.method, req.path, status, seconds)
+        environ = default_environ(req, sock, self.cfg)
+        for name, value in req.headers:  # its user agent and referer, as for the app's
+            environ.setdefault(f"HTTP_{name.replace('-', '_')}", value)
+        with contextlib.suppress(OSError, IndexError, TypeError):  # the client may be gone
+            peer = reading.client or sock.getpeername()
+            environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = str(peer[0]), str(peer[1])
+        response = Response(req, sock, self.cfg)
+        response.status = f"{status} {reason}"
+        head, _, body = answer.partition(b"\r\n\r\n")
+        response.headers = [
+            tuple(line.split(": ", 1)) for line in head.decode("latin-1").split("\r\n")[1:]
+        ]
+        response.sent = len(body)
+        whole = int(seconds * 1_000_000)
+        self.log.access(response, req, environ, timedelta(microseconds=whole))
 
     # -- lingering after a refused body ------------------------------------------------
 
@@ -441,6 +500,24 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             self.poller.unregister(conn.sock)
         self.nr_conns -= 1
         util.close(conn.sock)
+
+
+class _UnparsedRequest:
+    """What the access log needs of a request refused before gunicorn parsed its head:
+    its request line as it came (``-`` for what did not)."""
+
+    def __init__(self, head: bytes) -> None:
+        words = head.partition(b"\r\n")[0].decode("latin-1").split(" ")
+        self.method = words[0] if len(words) == 3 and words[0] else "-"
+        self.uri = words[1] if len(words) == 3 else "-"
+        self.path, _, self.query = self.uri.partition("?")
+        if self.method == "-":
+            self.path = ""
+        version = words[2].removeprefix("HTTP/") if len(words) == 3 else "1.1"
+        self.version = tuple(version.split(".")) if "." in version else ("1", "1")
+        self.headers: list[tuple[str, str]] = []
+        self.body = None
+        self.proxy_protocol_info = None
 
 
 def _declared_length(req: Any) -> int:

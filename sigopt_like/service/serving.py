@@ -103,21 +103,23 @@ def create_server(
 
     from .wire_errors import answer_in_json
 
-    channel = channel_class(read_seconds, service.settings.max_body_bytes)
+    served = app if app is not None else service
+    channel = channel_class(read_seconds, service.settings.max_body_bytes, served)
     if not keep_alive >= 1:
         raise ValueError(f"the keep-alive timeout must be at least 1 s, not {keep_alive!r}")
     settings = {**server_options(service, threads, keep_alive), **options}
-    server = waitress_server(app if app is not None else service, host=host, port=port, **settings)
+    server = waitress_server(served, host=host, port=port, **settings)
     # waitress's own refusals in the service's JSON body, and a deadline for slow clients
     return answer_in_json(server, channel)
 
 
-def channel_class(read_seconds: float, body_limit: int) -> type[Any]:
+def channel_class(read_seconds: float, body_limit: int, served_app: Any = None) -> type[Any]:
     """The waitress channel of a server whose requests have ``read_seconds`` to arrive
-    (``slow_clients``) and bodies at most ``body_limit`` bytes, each refusal in JSON."""
+    (``slow_clients``) and bodies at most ``body_limit`` bytes, each refusal in JSON and
+    recorded in ``served_app``'s metrics and access log (``door_records``)."""
     from .slow_clients import ReadDeadlineChannel
 
     if not read_seconds > 0:
         raise ValueError(f"the request read timeout must be positive, not {read_seconds!r}")
-    settings = {"read_seconds": read_seconds, "body_limit": body_limit}
+    settings = {"read_seconds": read_seconds, "body_limit": body_limit, "served_app": served_app}
     return type("ServiceChannel", (ReadDeadlineChannel,), settings)

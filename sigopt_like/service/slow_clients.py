@@ -97,6 +97,12 @@ class ReadDeadlineChannel(JsonErrorChannel):
             self.last_activity = time.time()
         return bool(super().readable())
 
+    def seconds_reading(self) -> float:
+        """How long since the request being answered began to come (for the records of a
+        refusal: ``door_records``)."""
+        since = self._reading_since
+        return 0.0 if since is None else max(0.0, time.monotonic() - since)
+
     def _check_deadline(self, now: float) -> None:
         assert self._reading_since is not None
         allowed = self.read_seconds + self._read_bytes / MIN_BYTES_PER_SECOND
@@ -124,6 +130,9 @@ class ReadDeadlineChannel(JsonErrorChannel):
         if reading is not None and getattr(reading, "first_line", None):  # its headers came
             # the answer's status line says the client's version (an HTTP/1.0 client's too)
             late.first_line, late.version = reading.first_line, reading.version
+            # and its method, path and headers, for the records (metrics, access log)
+            late.command, late.path, late.query = reading.command, reading.path, reading.query
+            late.headers = reading.headers
         late.error = error
         late.completed = True
         with self.requests_lock:

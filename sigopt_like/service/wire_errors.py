@@ -13,7 +13,8 @@ library for it: :class:`JsonErrorTask` renders waitress's own status and reason 
 the service's body, and :func:`answer_in_json` gives the servers of one
 ``create_server`` a channel class that uses it. ``tests/reliability/test_door.py``
 sends such requests to a real server, so a waitress release that moved these
-names would fail there, not in production.
+names would fail there, not in production. Each refusal is counted in the served app's
+``/metrics`` and written to its access log, as the app's answers are (``door_records``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from waitress.task import ErrorTask
 from waitress.utilities import Error, RequestHeaderFieldsTooLarge
 
 from . import header_refusals
+from .door_records import count_refusal, log_refusal
 from .errors import body_too_large_message, default_code, error_body
 from .head_answers import HeadTask
 from .serving import (
@@ -161,6 +163,29 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
         self.set_close_on_finish()
         self.content_length = len(body)
         self.write(body)
+        self._record(status, len(body))
+
+    def _record(self, status: int, size: int) -> None:
+        """Count the refusal in the app's ``/metrics`` and write it to the service's access
+        log, as the app's answers are (it never reached the app: ``door_records``)."""
+        request = self.request
+        headers = getattr(request, "headers", None) or {}
+        command = getattr(request, "command", None) or None
+        path = getattr(request, "path", None) if command else None
+        addr = getattr(self.channel, "addr", None)
+        environ = {
+            "REMOTE_ADDR": str(addr[0]) if addr else "-",
+            "REQUEST_METHOD": command or "-",
+            "PATH_INFO": path or "-",
+            "QUERY_STRING": getattr(request, "query", "") or "" if command else "",
+            "SERVER_PROTOCOL": f"HTTP/{self.version}",
+            "HTTP_USER_AGENT": headers.get("USER_AGENT", "-"),
+            "HTTP_REFERER": headers.get("REFERER", "-"),
+        }
+        app = self.channel.served_app
+        seconds = self.channel.seconds_reading()
+        count_refusal(app, command, path, status, seconds)
+        log_refusal(app, environ, self.status, self.response_headers, size, seconds)
 
 
 class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
@@ -172,6 +197,9 @@ class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
     #: the largest request body, which waitress refuses past (413) before reading the rest:
     #: ``serving.server_options`` sets ``max_request_body_size`` to one byte more
     body_limit: int | None = None
+    #: the WSGI app the server serves (waitress holds it wrapped in its proxy-headers
+    #: middleware): its metrics and access log record what the channel refuses itself
+    served_app: Any = None
     #: bytes of a refused body to read and throw away once its 413 is sent (0: none)
     linger_left = 0
     #: while lingering: the monotonic times it stops, in all and without a byte
@@ -183,6 +211,10 @@ class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
     # client still sending saw a broken pipe, not the 413. Once the 413 is out, the
     # channel shuts its side and reads the body away (``serving.LINGER_*`` bound it)
     # before it closes: a lingering close, in waitress's socket loop (no thread waits).
+
+    def seconds_reading(self) -> float:
+        """How long the request being answered took to come, as far as known (0 here)."""
+        return 0.0
 
     def handle_close(self) -> None:
         """Close; or, once the 413 of a body still coming is sent, linger first."""

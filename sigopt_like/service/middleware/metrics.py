@@ -169,6 +169,14 @@ class ServiceMetrics:
             self._requests.count((route, method, status))
             self._latency.observe((route, method), seconds)
 
+    def request_refused(self, route: str, method: str, status: str, seconds: float) -> None:
+        """A request the server answered itself, before the app (a body too large, headers
+        past the limits, a request too slow to arrive): counted and timed as an answered
+        one, never in flight (``door_records``)."""
+        with self._lock:
+            self._requests.count((route, method, status))
+            self._latency.observe((route, method), seconds)
+
     @contextlib.contextmanager
     def waiting(self, kind: str) -> Iterator[None]:
         """For the block, one more open ``kind`` (:data:`EVENT_STREAM`, :data:`LONG_POLL`)
