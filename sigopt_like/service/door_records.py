@@ -66,7 +66,9 @@ def route_label(service: Any, path: str | None, method: str) -> str:
     return str(template)
 
 
-def count_refusal(app: Any, method: str | None, path: str | None, status: int, seconds: float):
+def count_refusal(
+    app: Any, method: str | None, path: str | None, status: int, seconds: float
+) -> None:
     """Count a request the server answered ``status`` itself in ``app``'s metrics (nothing
     when ``app`` holds no built service: a service still starting counts nothing)."""
     service = served_service(app)
