@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from sigopt_like.service.serving import LINGER_IDLE_SECONDS, LINGER_SECONDS
-from tests.fixtures.piecewise import send_in_pieces
+from tests.fixtures.piecewise import assert_health_among_refused_senders, send_in_pieces
 from tests.fixtures.servers import announced_url, start_gunicorn, stop_gunicorn
 from tests.service.test_slow_clients import PATIENCE, _address, _status_and_body, _trickle
 
@@ -239,30 +239,7 @@ def test_refused_bodies_read_away_hold_no_thread(gunicorn_url: str) -> None:
     ``/health`` is answered at once by a worker of :data:`THREADS` threads, and every one
     of the 20 reads its 413. (Read away in the threads, as first tried, the two were held
     by the first two senders and ``/health`` waited 6.5 s.)"""
-    declared = 512 * 1024
-    seen: list[Any] = []
-    senders = [
-        threading.Thread(
-            target=lambda: seen.append(
-                send_in_pieces(_address(gunicorn_url), declared, piece=8192, pause=0.1, timeout=30)
-            )
-        )
-        for _ in range(20)
-    ]
-    for sender in senders:
-        sender.start()
-    time.sleep(0.5)  # every sender has its 413 and is still sending
-    started = time.monotonic()
-    health = requests.get(f"{gunicorn_url}/health", timeout=30)
-    took = time.monotonic() - started
-    for sender in senders:
-        sender.join(40)
-    assert health.status_code == 200
-    assert took < 2.0, f"/health took {took:.1f} s while 20 refused bodies came"
-    assert len(seen) == 20
-    for answer in seen:
-        assert answer.send_error is None and answer.status == 413, answer
-        assert answer.took > 2.0, answer  # they were still sending when /health was asked
+    assert_health_among_refused_senders(gunicorn_url, _address(gunicorn_url))
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -20,7 +19,7 @@ import sigopt_like
 from sigopt_like.errors import PayloadTooLargeError
 from sigopt_like.service import create_app
 from sigopt_like.service.serving import LINGER_IDLE_SECONDS, LINGER_SECONDS
-from tests.fixtures.piecewise import send_in_pieces
+from tests.fixtures.piecewise import assert_health_among_refused_senders, send_in_pieces
 from tests.fixtures.servers import IN_THREADS, ServedInstance, ServedProcess
 
 LIMIT = 64 * 1024
@@ -318,29 +317,7 @@ def test_a_body_declared_too_large_is_413_while_the_client_still_sends(
 def test_refused_bodies_read_away_leave_the_server_answering(small: Any) -> None:
     """20 clients each still sending a refused 512 KiB (8 KiB every 100 ms): waitress reads
     them away in its socket loop, ``/health`` is answered at once, and each reads its 413."""
-    seen: list[Any] = []
-    senders = [
-        threading.Thread(
-            target=lambda: seen.append(
-                send_in_pieces(_address(small), 512 * 1024, piece=8192, pause=0.1, timeout=30)
-            )
-        )
-        for _ in range(20)
-    ]
-    for sender in senders:
-        sender.start()
-    time.sleep(0.5)
-    started = time.monotonic()
-    health = requests.get(f"{small.url}/health", timeout=30)
-    took = time.monotonic() - started
-    for sender in senders:
-        sender.join(40)
-    assert health.status_code == 200
-    assert took < 2.0, f"/health took {took:.1f} s while 20 refused bodies came"
-    assert len(seen) == 20
-    for answer in seen:
-        assert answer.send_error is None and answer.status == 413, answer
-        assert answer.took > 2.0, answer
+    assert_health_among_refused_senders(small.url, _address(small))
 
 
 def test_a_refused_body_that_stops_coming_is_not_waited_for(small: Any) -> None:
