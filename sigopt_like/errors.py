@@ -74,6 +74,18 @@ class APITimeoutError(APIConnectionError, builtins.TimeoutError):
     """The service did not answer within the timeout."""
 
 
+class HostNotFoundError(APIConnectionError):
+    """The host name of the service's URL does not resolve: DNS says there is no such name.
+
+    Not retried past a moment's grace (a typo does not start resolving); attribute
+    ``host``, the name that was looked up.
+    """
+
+    def __init__(self, message: str, *, host: str, request_id: str | None = None) -> None:
+        super().__init__(message, request_id=request_id)
+        self.host = host
+
+
 class APIError(SigoptLikeError):
     """The service answered with an error status.
 
@@ -396,6 +408,7 @@ __all__ = [
     "BadRequestError",
     "ConfigError",
     "ConflictError",
+    "HostNotFoundError",
     "InvalidRequestError",
     "MethodNotAllowedError",
     "NoAnalyticsError",

@@ -16,6 +16,7 @@ import json as jsonlib
 import logging
 import math
 import re
+import socket
 import sys
 import threading
 import time
@@ -37,6 +38,7 @@ from .errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    HostNotFoundError,
     RequestEncodingError,
     api_error,
     error_class_for,
@@ -147,6 +149,36 @@ def _tls_for_good(error: BaseException) -> bool:
     return isinstance(error, requests.exceptions.SSLError) and any(
         words in text for words in _TLS_FOR_GOOD
     )
+
+
+#: getaddrinfo's answers that there is no such name (not "try again": EAI_AGAIN is a
+#: resolver that did not answer, retried like a refused connection)
+_NO_SUCH_NAME = frozenset(
+    getattr(socket, name) for name in ("EAI_NONAME", "EAI_NODATA") if hasattr(socket, name)
+)
+
+
+def unresolved_host(error: BaseException) -> bool:
+    """Whether ``error`` (requests' or urllib3's) comes from a host name that DNS says does
+    not exist: a ``socket.gaierror`` with no such name, somewhere in its chain."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [error]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return current.errno in _NO_SUCH_NAME
+        for inner in (
+            *(arg for arg in current.args if isinstance(arg, BaseException)),
+            getattr(current, "reason", None),
+            current.__cause__,
+            current.__context__,
+        ):
+            if isinstance(inner, BaseException):
+                todo.append(inner)
+    return False
 
 
 def should_retry(
@@ -541,12 +573,15 @@ class Transport:
         delay = sleep_time(self.retries, attempt, retry_after, self.jitter)
         if self.clock() - start + delay > self.retries.max_time:
             return False
+        no_such_name = error is not None and unresolved_host(error)
+        if no_such_name and self.clock() - start + delay > C.UNRESOLVED_HOST_GRACE:
+            return False  # a moment's grace, not the deadline: a typo will not resolve
         if log is not None:
             log.retry(
                 status if error is None else type(error).__name__,
                 attempt,
                 delay,
-                unreachable=error is not None,
+                unreachable=error is not None and not no_such_name,
             )
         if delay > 0:
             self.sleep(delay)
@@ -761,6 +796,13 @@ def _connection_error(
     )
     after = f" ({tries} tries in {seconds:.0f} s)" if tries > 1 else ""
     problem = _connection_problem(err)
+    if unresolved_host(err):
+        host = urllib.parse.urlsplit(url).hostname or url
+        return HostNotFoundError(
+            f"{method} {url} failed: the host name {host!r} does not resolve ({problem}): "
+            "check its spelling, and that this machine's DNS (or /etc/hosts) knows it",
+            host=host,
+        )
     if timed_out and whole is not None and not isinstance(err, requests.ConnectTimeout):
         # urllib3 words it "Read timed out." whichever bound ended the answer
         problem = (

@@ -15,6 +15,7 @@ from ..database_targets import describe_opening_error
 from ..errors import (
     APIConnectionError,
     APIError,
+    HostNotFoundError,
     SigoptLikeError,
     TaskFailedError,
     _as_dict,
@@ -44,6 +45,8 @@ def describe_error(err: BaseException) -> str | None:
         if isinstance(err.body, dict) and err.body.get("object") == "error":
             return f"the service refused: {err}"
         return str(err)  # not an answer of the service: another server's, or a proxy's
+    if isinstance(err, HostNotFoundError):
+        return f"{err}; is --host (or $SIGOPT_LIKE_HOST) the service's URL?"
     if isinstance(err, APIConnectionError) and "certificate" not in str(err).lower():
         return f"{err}; is the service running, and is --host (or $SIGOPT_LIKE_HOST) its URL?"
     if isinstance(err, SigoptLikeError):

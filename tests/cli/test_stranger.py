@@ -11,12 +11,14 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import click
 import pytest
 
+import sigopt_like
 from tests.fixtures.servers import REPO_ROOT
 
 from .conftest import Run
@@ -337,6 +339,38 @@ def test_a_host_name_no_dns_holds_is_refused_before_any_request(run: Run, host: 
     assert done.code == 1 and "Traceback" not in done.err, done
     assert "'host' must be the service's URL, like http://127.0.0.1:8080" in done.err
     assert len(done.err) < 400, done.err
+
+
+@pytest.mark.parametrize("host", ["nohost.invalid", "http://nohost.invalid:1234", "-1"])
+def test_a_host_name_that_does_not_resolve_is_said_at_once(
+    run: Run, host: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: a name DNS does not know (a typo; ``.invalid`` never resolves) was retried
+    for the two minutes meant for a service restarting, then "Name or service not known".
+    A refused connection is still retried (tests/cli/test_mistakes.py)."""
+    monkeypatch.delenv("SIGOPT_LIKE_MAX_RETRY_TIME", raising=False)
+    monkeypatch.delenv("SIGOPT_LIKE_MAX_TRIES", raising=False)
+    started = time.monotonic()
+    done = run("sessions", "list", "--host", host, "--token", "t")
+    assert time.monotonic() - started < 5, done
+    assert done.code == 1 and "Traceback" not in done.err, done
+    name = host.removeprefix("http://").split(":")[0]
+    assert done.err.strip().splitlines() == [
+        f"sigopt-like: error: GET {'' if '://' in host else 'https://'}{host}/v1/version "
+        f"failed: the host name {name!r} does not resolve (Name or service not known): check "
+        "its spelling, and that this machine's DNS (or /etc/hosts) knows it; is --host (or "
+        "$SIGOPT_LIKE_HOST) the service's URL?"
+    ], done.err
+
+
+def test_a_connection_to_a_host_that_does_not_resolve_raises_a_typed_error() -> None:
+    started = time.monotonic()
+    conn = sigopt_like.Connection(host="http://nohost.invalid:1234", token="t")
+    with conn, pytest.raises(sigopt_like.HostNotFoundError) as raised:
+        conn.sessions.list()
+    assert time.monotonic() - started < 5
+    assert raised.value.host == "nohost.invalid"
+    assert isinstance(raised.value, sigopt_like.APIConnectionError)  # caught as before
 
 
 def _helps(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
