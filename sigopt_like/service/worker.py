@@ -268,6 +268,11 @@ class TaskRunner:
         self.recover(include_new=self.recover_new)
         try:  # at once, so that a scaled-out service's /ready need not wait for a beat
             self.store.tasks.runner_seen(int(time.time()))
+        except Unwritable as err:
+            # a read-only database: reads still work and each write says it to whoever
+            # asked (an embedded command's one line); a runner that lives on is told again
+            # by its heartbeat. Before, every embedded command printed this line first.
+            LOG.debug("could not say this runner runs (%s)", first_line(err))
         except Exception as err:  # the heartbeat says it again in HEARTBEAT_SECONDS
             LOG.warning("could not say this runner runs (%s)", first_line(err))
         for i in range(self.threads):

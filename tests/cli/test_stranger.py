@@ -550,6 +550,44 @@ def test_a_read_only_database_file_and_an_unwritable_folder_say_what_to_do(
         locked.chmod(0o755)
 
 
+@pytest.mark.parametrize(
+    "argv", [("serve", "--port", "0"), ("worker",), ("dashboard", "--port", "0")], ids=" ".join
+)
+def test_a_server_on_a_read_only_database_says_one_line_and_no_library_noise(
+    run: Run, tmp_path: Path, argv: tuple[str, ...]
+) -> None:
+    """Before: "ERROR backoff Giving up _use_wal(...) after 1 tries" (the retry library's
+    own log line, for an error it was told not to retry) and the task runner's "could not
+    say this runner runs (...)" came before the one line that says what to do."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    assert run("sessions", "create", "kept", "--db", locked / "lab.db").code == 0
+    locked.chmod(0o555)
+    (locked / "lab.db").chmod(0o444)
+    try:
+        done = _as_a_user_without_privilege([*argv, "--db", str(locked / "lab.db")], tmp_path)
+    finally:
+        locked.chmod(0o755)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sigopt-like: error: cannot use the"), lines
+
+
+@pytest.mark.parametrize("argv", [("sessions", "list"), ("sessions", "create", "more")])
+def test_an_embedded_command_on_a_read_only_database_says_only_its_answer(
+    read_only_database: Path, tmp_path: Path, argv: tuple[str, ...]
+) -> None:
+    """Before: "could not say this runner runs (The service's database could not be
+    written ...)" came first, from the embedded service's task runner, on every command."""
+    done = _as_a_user_without_privilege([*argv, "--db", str(read_only_database)], tmp_path)
+    assert "could not say this runner runs" not in done.stderr, done.stderr
+    if argv[1] == "list":
+        assert done.returncode == 0 and done.stderr == "" and "kept" in done.stdout, done
+    else:
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 1 and len(lines) == 1 and "writable" in lines[0], lines
+
+
 #: what a stranger types where a number, an id or a name is wanted: a word, a negative
 #: number, one past 64 bits, a float past any count, nothing, and the bytes 0xff 0xfe of a
 #: terminal that is not UTF-8 (Python's argv holds them as lone surrogates)

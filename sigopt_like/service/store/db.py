@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sqlite3
 import tempfile
 import weakref
 from pathlib import Path
+from typing import Any
 
 import backoff
 import sqlalchemy as sa
@@ -18,6 +20,8 @@ from . import schema
 from .database import WRITE_OPTION, is_unwritable_error
 from .migrate import LOCAL_USER_EMAIL, SCHEMA_VERSION, prepare
 from .sqlite_file import SqliteFile
+
+LOG = logging.getLogger(__name__)
 
 __all__ = [
     "LOCAL_USER_EMAIL",
@@ -179,12 +183,20 @@ def _locked(err: sqlite3.OperationalError) -> bool:
     return "locked" in str(err) or "busy" in str(err)
 
 
+def _said_retry(details: Any) -> None:
+    LOG.debug("switching the file to WAL mode: %s; trying again", details.get("exception"))
+
+
 @backoff.on_exception(
     backoff.expo,
     sqlite3.OperationalError,
     max_time=SQLITE_BUSY_TIMEOUT_MS / 1000,
     max_value=0.5,
     giveup=lambda err: not _locked(err),
+    # not backoff's own logger: its "ERROR Giving up _use_wal(...)" came before the one line
+    # that says the error (a read-only database), which is raised here whatever the reason
+    logger=None,
+    on_backoff=_said_retry,
 )
 def _use_wal(cur: sqlite3.Cursor) -> None:
     """Put the file in WAL mode (persistent: only a new file's first opening switches).
@@ -192,7 +204,8 @@ def _use_wal(cur: sqlite3.Cursor) -> None:
     The switch needs the file to itself, and SQLite answers "database is locked" at once
     there instead of calling the busy handler, so several processes opening one new file
     together failed now and then (tests/store/test_migrations.py); the switch is retried
-    within the busy timeout. A file already in WAL mode is only asked its mode.
+    within the busy timeout. A file already in WAL mode is only asked its mode. Giving up
+    raises the error, which the caller says; only the retries are logged (DEBUG).
     """
     if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
         cur.execute("PRAGMA journal_mode=WAL")
