@@ -67,12 +67,11 @@ def undecodable_arguments(args: Sequence[str]) -> str | None:
     service refuses as "not text"; this names the argument as the person typed it and
     the way out (the bytes are another encoding's, and only the person knows which).
     """
-    bad = [
-        arg
-        for arg in args
-        if any("\udc80" <= char <= "\udcff" for char in arg)
-        and not _looks_like_a_path(arg)  # a file name may be any bytes; it is not sent
-    ]
+    undecodable = [arg for arg in args if any("\udc80" <= char <= "\udcff" for char in arg)]
+    # a file name may be any bytes, and is not sent: named only when nothing else is to
+    # blame (before, a --user value that a file in this folder happened to be named was
+    # passed over, and the codec's "surrogates not allowed" was all one read)
+    bad = [arg for arg in undecodable if not _looks_like_a_path(arg)] or undecodable
     if not bad:
         return None
     shown = ", ".join(repr(os.fsencode(arg))[1:] for arg in bad[:3])

@@ -681,15 +681,37 @@ def test_bytes_that_are_not_utf8_on_a_real_command_line(
 ) -> None:
     """The bytes of a terminal that is not UTF-8, as a shell passes them (decoded by
     Python with surrogateescape, not as the in-process sweep gives them)."""
+    done = _run_bytes(tmp_path, argv)
+    err = done.stderr.decode("utf-8", "replace")
+    assert done.returncode in (1, 2) and done.stdout == b"", err
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 4, err
+
+
+def test_a_value_that_is_not_utf8_is_named_even_where_a_file_has_its_name(
+    tmp_path: Path,
+) -> None:
+    """Before: the "not UTF-8" message skipped any argument naming a file that exists (a
+    file name may be any bytes), so ``tokens create --user`` with a file of that name in
+    the folder ended in the codec's "surrogates not allowed"."""
+    user = b"ann\xff@lab.example"
+    (tmp_path / os.fsdecode(user)).touch()
+    done = _run_bytes(tmp_path, ("tokens", "create", "--user", user))
+    err = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 1 and "surrogates not allowed" not in err.splitlines()[0], err
+    assert err.startswith(
+        "sigopt-like: error: the command line holds text that is not UTF-8 "
+        "('ann\\xff@lab.example'): set the terminal to UTF-8"
+    ), err
+
+
+def _run_bytes(tmp_path: Path, argv: tuple[str | bytes, ...]) -> subprocess.CompletedProcess:
+    """``sigopt-like ARGV`` as a shell runs it, its bytes as given, in ``tmp_path``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_LIKE_")}
     env.update(PYTHONPATH=str(REPO_ROOT), HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "d"))
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable.encode(), b"-m", b"sigopt_like", *map(os.fsencode, argv)],
         capture_output=True,
         env=env,
         cwd=tmp_path,
         timeout=120,
     )
-    err = done.stderr.decode("utf-8", "replace")
-    assert done.returncode in (1, 2) and done.stdout == b"", err
-    assert "Traceback" not in err and len(err.strip().splitlines()) <= 4, err
