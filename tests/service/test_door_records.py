@@ -20,7 +20,7 @@ from sigopt_like.service.access_log import AccessLog
 from tests.fixtures.servers import (
     IN_THREADS,
     ServedInstance,
-    announced_url,
+    gunicorn_answering,
     start_gunicorn,
     stop_gunicorn,
 )
@@ -41,15 +41,7 @@ def gunicorn_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
     )
     proc, log = start_gunicorn(tmp_path, factory, threads=2, args=("--access-logfile", str(access)))
     try:
-        url = announced_url(proc, log, r"Listening at: (http://127\.0\.0\.1:\d+)")
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{url}/health", timeout=2)
-                break
-            except requests.RequestException:
-                assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
-                time.sleep(0.2)
+        url = gunicorn_answering(proc, log)
         yield url, access
     finally:
         stop_gunicorn(proc)

@@ -20,7 +20,7 @@ import requests
 
 from sigopt_like.service.serving import LINGER_IDLE_SECONDS, LINGER_SECONDS
 from tests.fixtures.piecewise import assert_health_among_refused_senders, send_in_pieces
-from tests.fixtures.servers import announced_url, start_gunicorn, stop_gunicorn
+from tests.fixtures.servers import announced_url, gunicorn_answering, start_gunicorn, stop_gunicorn
 from tests.service.test_slow_clients import PATIENCE, _address, _status_and_body, _trickle
 
 READ_SECONDS = 1.5
@@ -43,15 +43,7 @@ def gunicorn_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp_path = tmp_path_factory.mktemp("gunicorn-door")
     proc, log = _start(tmp_path, {"SIGOPT_LIKE_REQUEST_READ_TIMEOUT": str(READ_SECONDS)})
     try:
-        url = announced_url(proc, log, r"Listening at: (http://127\.0\.0\.1:\d+)")
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{url}/health", timeout=2)
-                break
-            except requests.RequestException:
-                assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
-                time.sleep(0.2)
+        url = gunicorn_answering(proc, log)
         yield url
     finally:
         stop_gunicorn(proc)

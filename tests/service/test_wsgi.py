@@ -8,7 +8,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ import requests
 
 from sigopt_like.service.store import open_store
 from sigopt_like.service.wsgi import WAITING_REQUESTS, StartError, application
-from tests.fixtures.servers import announced_url
+from tests.fixtures.servers import gunicorn_answering
 
 
 def _gunicorn(database: str, factory: str = "application") -> list[str]:
@@ -209,15 +208,7 @@ def test_gunicorn_gthread_workers_serve_one_database(tmp_path: Path) -> None:
     )
     headers = {"Authorization": f"Bearer {token}"}
     try:
-        url = announced_url(proc, log, r"Listening at: (http://127\.0\.0\.1:\d+)")
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{url}/health", timeout=2)
-                break
-            except requests.RequestException:
-                assert time.monotonic() < deadline and proc.poll() is None
-                time.sleep(0.2)
+        url = gunicorn_answering(proc, log)
         made = [
             requests.post(f"{url}/v1/sessions", json={"name": f"g{i}"}, headers=headers, timeout=10)
             for i in range(8)
