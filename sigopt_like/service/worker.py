@@ -67,7 +67,7 @@ from .failures import DatabaseOutage, RepeatedFailures
 from .log_redaction import redact_handlers
 from .settings import ServiceSettings
 from .store import Store
-from .store.database import is_connection_limit_error, is_unreachable_error
+from .store.database import Unit, is_connection_limit_error, is_unreachable_error
 from .store.errors import Conflict, DatabaseGone, StorageFull, Unwritable
 from .store.tasks import TaskRecord
 
@@ -78,6 +78,15 @@ HEARTBEAT_SECONDS = 5.0
 #: a lease not renewed for this long means the worker is gone (another host: no pid to ask)
 LEASE_SECONDS = 20
 POLL_SECONDS = 0.5
+#: how long a runner's own transaction (a claim, progress, a heartbeat, a task's end) may
+#: sit idle between two statements on PostgreSQL before the server ends its session:
+#: they never pause (their longest gap measured with a real worker: milliseconds), so
+#: only a frozen runner (stopped, swapped out, its host gone) reaches it, and then its
+#: row locks go with it instead of holding every cancel and take-over of the task until
+#: its connection drops. Three leases: by then the runner is taken for gone anyway.
+#: Requests' transactions have none: an Idempotency-Key makes a request one transaction,
+#: which may pause between its statements for as long as its own work takes
+IDLE_IN_TRANSACTION_SECONDS = 3.0 * LEASE_SECONDS
 JOIN_SECONDS = 10.0
 #: while the database keeps failing, a runner waits up to this long between claims
 FAILING_POLL_SECONDS = 5.0
@@ -169,14 +178,15 @@ class TaskContext:
     def progress(self, phase: str, fraction: float, message: str = "") -> None:
         """Report a phase and a fraction done (0..1); also a cancellation check."""
         self.check()
-        self.store.tasks.progress(
-            self.task_id,
-            self.runner.worker_id,
-            phase,
-            max(0.0, min(1.0, float(fraction))),
-            message or phase,
-            int(time.time()),
-        )
+        with self.runner.transaction():
+            self.store.tasks.progress(
+                self.task_id,
+                self.runner.worker_id,
+                phase,
+                max(0.0, min(1.0, float(fraction))),
+                message or phase,
+                int(time.time()),
+            )
         self.runner.notify_change()
 
 
@@ -267,7 +277,8 @@ class TaskRunner:
             return self
         self.recover(include_new=self.recover_new)
         try:  # at once, so that a scaled-out service's /ready need not wait for a beat
-            self.store.tasks.runner_seen(int(time.time()))
+            with self.transaction():
+                self.store.tasks.runner_seen(int(time.time()))
         except Unwritable as err:
             # a read-only database: reads still work and each write says it to whoever
             # asked (an embedded command's one line); a runner that lives on is told again
@@ -356,9 +367,17 @@ class TaskRunner:
 
     # ----- claiming and running
 
+    def transaction(self, *, savepoints: bool = False) -> contextlib.AbstractContextManager[Unit]:
+        """One of this runner's own transactions: on PostgreSQL, ended by the server (its
+        row locks released) if it idles for :data:`IDLE_IN_TRANSACTION_SECONDS`. Without
+        ``savepoints`` (a block of one write, whose error ends it anyway) each write costs
+        no SAVEPOINT and RELEASE round trips, as a write outside a unit did."""
+        return self.store.bounded(IDLE_IN_TRANSACTION_SECONDS, savepoints=savepoints)
+
     def claim(self) -> int | None:
         """Turn the oldest ``new`` task into ``running`` for this worker; its id or None."""
-        task = self.store.tasks.claim(self.worker_id, int(time.time()))
+        with self.transaction():
+            task = self.store.tasks.claim(self.worker_id, int(time.time()))
         if task is None:
             return None
         with self._active:
@@ -512,7 +531,7 @@ class TaskRunner:
     def _complete(self, task_id: int, outcome: Outcome) -> str:
         tasks = self.store.tasks
         try:
-            with self.store.atomic():
+            with self.transaction(savepoints=True):  # as store.atomic()
                 row = tasks.lock_running(task_id)
                 if row is None or row.status != "running" or row.worker != self.worker_id:
                     return "taken over"  # another runner has it now: apply nothing
@@ -548,19 +567,21 @@ class TaskRunner:
         """Back to the queue after the database failed during the task's run (the run
         counted), or as it began, between its claim and its reading (not counted)."""
         when = "during its run" if during_run else "as its run began"
-        self.store.tasks.requeue(
-            task_id,
-            self.worker_id,
-            f"requeued: the database did not answer {when}; it runs again",
-            counted=during_run,
-        )
+        with self.transaction():
+            self.store.tasks.requeue(
+                task_id,
+                self.worker_id,
+                f"requeued: the database did not answer {when}; it runs again",
+                counted=during_run,
+            )
 
     def _record(self, task_id: int, write: Callable[[], Any]) -> None:
         """Write a task's end now, or, if the database does not take it, from the
         heartbeat once it does. Before, the task stayed ``running`` for good: this
         runner, alive, renewed its lease, so no other runner took it over."""
         try:
-            write()
+            with self.transaction():
+                write()
         except Exception as err:
             LOG.warning(
                 "could not record the end of task %s (%s); retrying with the heartbeat",
@@ -576,7 +597,8 @@ class TaskRunner:
         with self._unrecorded_lock:
             pending = list(self._unrecorded.items())
         for task_id, write in pending:
-            write()
+            with self.transaction():
+                write()
             with self._unrecorded_lock:
                 self._unrecorded.pop(task_id, None)
             LOG.info("recorded the end of task %s", task_id)
@@ -585,7 +607,8 @@ class TaskRunner:
         """This runner stops: its task goes back to the queue, its run not counted."""
         message = self._give_back_message
         try:
-            self.store.tasks.requeue(task_id, self.worker_id, message, counted=False)
+            with self.transaction():
+                self.store.tasks.requeue(task_id, self.worker_id, message, counted=False)
         except Exception:  # the database went away: the lease lapses and it is taken over
             LOG.exception("could not give task %s back to the queue", task_id)
 
@@ -628,9 +651,11 @@ class TaskRunner:
         self._record_pending()
         with self._active:
             mine = sorted(self._mine)
-        self.store.tasks.beat(self.worker_id, int(time.time()), mine)
+        with self.transaction():
+            self.store.tasks.beat(self.worker_id, int(time.time()), mine)
         taken = self.recover(include_new=False)
-        self.store.tasks.runner_seen(int(time.time()))
+        with self.transaction():
+            self.store.tasks.runner_seen(int(time.time()))
         return taken
 
     def recover(self, *, include_new: bool = False) -> list[int]:
@@ -650,41 +675,46 @@ class TaskRunner:
                 row.id in mine or worker_alive(row.worker, row.heartbeat, now)
             ):
                 continue
-            if row.status == "running" and row.worker == self.worker_id:
-                # claimed here, but the claim's answer was lost: no thread runs it
-                message = "requeued: its claim was never answered to its worker; it runs again"
-                done = tasks.requeue(row.id, row.worker, message, counted=False, if_unlocked=True)
-            elif row.status == "new":  # left from before this runner, and asked to fail it
-                done = tasks.finish(
-                    row.id,
-                    "failed",
-                    now,
-                    errors=[TaskError(INTERRUPTED_MESSAGE, SYSTEM)],
-                    message=INTERRUPTED_MESSAGE,
-                    if_unlocked=True,
-                )
-            elif row.cancel_requested:
-                done = tasks.finish(
-                    row.id,
-                    "canceled",
-                    now,
-                    message="canceled; the session is unchanged",
-                    if_unlocked=True,
-                )
-            elif row.attempts >= limit:
-                message = given_up_message(row.worker, row.attempts)
-                done = tasks.finish(
-                    row.id,
-                    "failed",
-                    now,
-                    errors=[TaskError(message, SYSTEM)],
-                    message=message,
-                    worker=row.worker,
-                    if_unlocked=True,
-                )
-            else:
-                message = requeued_message(row.worker, row.attempts)
-                done = tasks.requeue(row.id, row.worker, message, counted=True, if_unlocked=True)
+            with self.transaction():  # each take-over its own
+                if row.status == "running" and row.worker == self.worker_id:
+                    # claimed here, but the claim's answer was lost: no thread runs it
+                    message = "requeued: its claim was never answered to its worker; it runs again"
+                    done = tasks.requeue(
+                        row.id, row.worker, message, counted=False, if_unlocked=True
+                    )
+                elif row.status == "new":  # left from before this runner, and asked to fail it
+                    done = tasks.finish(
+                        row.id,
+                        "failed",
+                        now,
+                        errors=[TaskError(INTERRUPTED_MESSAGE, SYSTEM)],
+                        message=INTERRUPTED_MESSAGE,
+                        if_unlocked=True,
+                    )
+                elif row.cancel_requested:
+                    done = tasks.finish(
+                        row.id,
+                        "canceled",
+                        now,
+                        message="canceled; the session is unchanged",
+                        if_unlocked=True,
+                    )
+                elif row.attempts >= limit:
+                    message = given_up_message(row.worker, row.attempts)
+                    done = tasks.finish(
+                        row.id,
+                        "failed",
+                        now,
+                        errors=[TaskError(message, SYSTEM)],
+                        message=message,
+                        worker=row.worker,
+                        if_unlocked=True,
+                    )
+                else:
+                    message = requeued_message(row.worker, row.attempts)
+                    done = tasks.requeue(
+                        row.id, row.worker, message, counted=True, if_unlocked=True
+                    )
             if done:
                 taken.append(row.id)
         if taken:

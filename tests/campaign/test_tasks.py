@@ -550,20 +550,20 @@ def test_a_claim_whose_answer_is_lost_is_given_back_once_its_lease_lapses(tmp_pa
     lived. Now only the tasks its threads run are renewed: the lost one's lease lapses, the
     next beat gives it back (its run not counted), and it runs."""
     with _one_queued_task(tmp_path) as (service, api, url, task_id):
-        tasks = service.context.store.tasks
-        claim = tasks.claim
         lost = sa.exc.OperationalError("COMMIT", {}, Exception("server closed the connection"))
         failures = iter([lost])
+        runner = TaskRunner(service.context.store, service.settings, threads=0, recover_new=False)
+        transaction = runner.transaction
 
-        def claim_whose_answer_is_lost(worker: str, now: int):
-            claimed = claim(worker, now)
+        @contextlib.contextmanager
+        def claim_whose_answer_is_lost(**kw: Any) -> Iterator[Any]:
+            with transaction(**kw) as unit:  # the runner's first: its claim's, committed
+                yield unit
             failure = next(failures, None)
             if failure is not None:
                 raise failure
-            return claimed
 
-        monkeypatch.setattr(tasks, "claim", claim_whose_answer_is_lost)
-        runner = TaskRunner(service.context.store, service.settings, threads=0, recover_new=False)
+        monkeypatch.setattr(runner, "transaction", claim_whose_answer_is_lost)
         with pytest.raises(sa.exc.OperationalError):
             runner.run_one()
         orphan = api.get(url).body

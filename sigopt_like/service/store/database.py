@@ -237,6 +237,27 @@ def translate_errors() -> Iterator[None]:
         raise
 
 
+def idle_limit(seconds: float) -> OnBegin:
+    """An ``on_begin`` that, on PostgreSQL, has the server end the session if it sits idle
+    inside the transaction for longer than ``seconds`` (``SET LOCAL
+    idle_in_transaction_session_timeout``: this transaction's alone, one statement), so
+    that a process frozen in it (stopped, swapped out, its host gone) gives its row locks
+    back instead of holding them until its connection drops. Nothing on SQLite, where a
+    frozen writer's lock is the file's and its busy timeout is the waiters' own.
+
+    Only for transactions that never pause between their statements: a task runner's
+    (claims, progress, heartbeats, a task's end). A request's may (an Idempotency-Key
+    makes the whole request one transaction, a suggestion's engine run within it).
+    """
+    milliseconds = max(1, round(seconds * 1000))
+
+    def on_begin(conn: sa.Connection) -> None:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SET LOCAL idle_in_transaction_session_timeout = {milliseconds}")
+
+    return on_begin
+
+
 class Unit:
     """One write transaction shared by the store calls of a request or a task.
 

@@ -13,7 +13,7 @@ import attrs
 from .accounts import AccountStore
 from .analytics import AnalyticsStore
 from .campaigns import CampaignStore
-from .database import Database, Unit
+from .database import Database, Unit, idle_limit
 from .db import open_database, schema_version
 from .idempotency import IdempotencyStore
 from .rate_limits import RateLimitStore
@@ -75,6 +75,16 @@ class Store:
     def atomic(self) -> Iterator[Unit]:
         """One transaction for every store call in the block (committed at its end)."""
         with self.database.unit() as unit:
+            yield unit
+
+    @contextmanager
+    def bounded(self, idle_seconds: float, *, savepoints: bool = True) -> Iterator[Unit]:
+        """One transaction, as :meth:`atomic`, that PostgreSQL ends (its locks released) if
+        it sits idle for longer than ``idle_seconds`` between two statements: for a task
+        runner's own transactions, which never pause (see ``database.idle_limit``).
+        ``savepoints``: as :meth:`Database.unit`'s (off for a block of one write)."""
+        on_begin = idle_limit(idle_seconds)
+        with self.database.unit(on_begin=on_begin, savepoints=savepoints) as unit:
             yield unit
 
     def after_commit(self, callback: Callable[[], None]) -> None:
