@@ -18,8 +18,11 @@ from typing import Any
 import pytest
 import requests
 
-from sigopt_like.service.serving import LINGER_IDLE_SECONDS, LINGER_SECONDS
-from tests.fixtures.piecewise import assert_health_among_refused_senders, send_in_pieces
+from tests.fixtures.piecewise import (
+    assert_a_stalled_refused_body_is_let_go,
+    assert_health_among_refused_senders,
+    send_in_pieces,
+)
 from tests.fixtures.servers import announced_url, gunicorn_answering, start_gunicorn, stop_gunicorn
 from tests.service.test_slow_clients import PATIENCE, _address, _status_and_body, _trickle
 
@@ -205,24 +208,7 @@ def test_a_refused_body_that_stops_coming_is_not_waited_for(gunicorn_url: str) -
     its side), and a client that stops sending the body without closing has the
     connection closed once :data:`~.serving.LINGER_IDLE_SECONDS` pass without a byte (its
     next bytes are then reset), not after the whole :data:`~.serving.LINGER_SECONDS`."""
-    with socket.create_connection(_address(gunicorn_url), timeout=PATIENCE) as sock:
-        sock.sendall(
-            b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\n\r\n" % (10 * BODY_LIMIT) + b"x" * (2 * BODY_LIMIT)
-        )
-        started = time.monotonic()
-        answer = b""
-        while chunk := sock.recv(65536):  # the 413, then the server's end of it at once
-            answer += chunk
-        assert time.monotonic() - started < 1.0
-        assert _status_and_body(answer)[0] == 413, answer
-        sock.sendall(b"x" * 1000)  # still read away: the server lingers
-        time.sleep(LINGER_IDLE_SECONDS + 1.5)  # the worker's loop looks each second
-        assert LINGER_IDLE_SECONDS + 1.5 < LINGER_SECONDS
-        with pytest.raises(OSError):  # closed: the first bytes are reset, the next refused
-            for _ in range(5):
-                sock.sendall(b"x" * 1000)
-                time.sleep(0.1)
+    assert_a_stalled_refused_body_is_let_go(_address(gunicorn_url), BODY_LIMIT)
 
 
 def test_refused_bodies_read_away_hold_no_thread(gunicorn_url: str) -> None:

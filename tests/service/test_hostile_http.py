@@ -18,8 +18,11 @@ import requests
 import sigopt_like
 from sigopt_like.errors import PayloadTooLargeError
 from sigopt_like.service import create_app
-from sigopt_like.service.serving import LINGER_IDLE_SECONDS, LINGER_SECONDS
-from tests.fixtures.piecewise import assert_health_among_refused_senders, send_in_pieces
+from tests.fixtures.piecewise import (
+    assert_a_stalled_refused_body_is_let_go,
+    assert_health_among_refused_senders,
+    send_in_pieces,
+)
 from tests.fixtures.servers import IN_THREADS, ServedInstance, ServedProcess
 
 LIMIT = 64 * 1024
@@ -325,21 +328,4 @@ def test_a_refused_body_that_stops_coming_is_not_waited_for(small: Any) -> None:
     its side), and a client that stops sending the body without closing has the
     connection closed once ``serving.LINGER_IDLE_SECONDS`` pass without a byte (its next
     bytes are then reset), not after the whole ``serving.LINGER_SECONDS``."""
-    with socket.create_connection(_address(small), timeout=10) as sock:
-        sock.sendall(
-            b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\n\r\n" % (10 * LIMIT) + b"x" * (2 * LIMIT)
-        )
-        started = time.monotonic()
-        answer = b""
-        while chunk := sock.recv(65536):  # the 413, then the server's end of it at once
-            answer += chunk
-        assert time.monotonic() - started < 1.0
-        assert answer.startswith(b"HTTP/1.1 413 "), answer
-        sock.sendall(b"x" * 1000)  # still read away: the server lingers
-        time.sleep(LINGER_IDLE_SECONDS + 1.5)
-        assert LINGER_IDLE_SECONDS + 1.5 < LINGER_SECONDS
-        with pytest.raises(OSError):  # closed: the first bytes are reset, the next refused
-            for _ in range(5):
-                sock.sendall(b"x" * 1000)
-                time.sleep(0.1)
+    assert_a_stalled_refused_body_is_let_go(_address(small), LIMIT)
