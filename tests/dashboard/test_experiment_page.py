@@ -294,3 +294,90 @@ def test_numeric_ticks_stand_clear_of_the_lines(tab: Tab, dashboard_site: Site) 
     assert len(labels) == len(ticks), (ticks, labels)
     _assert_clear_of_the_lines(page, labels)
     assert tab.errors == [] and tab.dialogs == []
+
+
+#: every label of parallel coordinates that may meet another: each tick label's plate
+#: (with its text's box, its full name and its axis's name) and each axis's name
+PLATES = """() => {
+  const svg = document.querySelector('.plot-scroll .plot-svg');
+  const rect = (r) => ({ left: r.left, right: r.right, top: r.top, bottom: r.bottom });
+  const plates = [...svg.querySelectorAll('.pc-tick-label')].map((g) => ({
+    axis: g.closest('.pc-axis').querySelector('.axis-label title').textContent,
+    full: (g.querySelector('title') || g.querySelector('text')).textContent,
+    text: g.querySelector('text').textContent,
+    box: rect(g.querySelector('rect').getBoundingClientRect()),
+    textBox: rect(g.querySelector('text').getBoundingClientRect()),
+  }));
+  const names = [...svg.querySelectorAll('.pc-axis > .axis-label')].map((t) => ({
+    full: t.querySelector('title').textContent,
+    box: rect(t.getBoundingClientRect()),
+  }));
+  return { plates, names };
+}"""
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    """Whether two boxes share more than a hair (half a pixel) of area."""
+    return (
+        min(a["right"], b["right"]) - max(a["left"], b["left"]) > 0.5
+        and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > 0.5
+    )
+
+
+def _assert_apart(boxes: list[tuple[str, dict[str, float]]]) -> None:
+    """No two of the named boxes overlap."""
+    for i, (name_a, a) in enumerate(boxes):
+        for name_b, b in boxes[i + 1 :]:
+            assert not _overlap(a, b), (name_a, a, name_b, b)
+
+
+def test_many_categories_with_long_names_do_not_overlap(tab: Tab, dashboard_site: Site) -> None:
+    """A categorical parameter of many levels stacked its names' plates 16 pixels tall at
+    steps of 328 / levels: at 30 levels they overlapped, long names too. The chart grows
+    taller for them (at 60 levels and more, every so many levels are labelled), every label
+    fits beside its axis, and a name cut short tells its whole self in the plate's title."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    solvents = [f"Solvent {k:02d}: a long trade name, grade W" for k in range(30)]
+    catalysts = [f"catalyst-{k}" for k in range(12)]
+    ligands = [f"L{k}" for k in range(150)]
+    wide = "WWWWWWWWWWWWWWWWWWWWWWWW"  # the widest letters: the name must be cut to fit
+    e = conn.experiments.create(
+        name=f"Many categories {uuid.uuid4().hex[:6]}",
+        parameters=[
+            {"name": "solvent", "type": "categorical", "categorical_values": solvents},
+            {"name": wide, "type": "categorical", "categorical_values": [wide, "M" * 30]},
+            {"name": "catalyst", "type": "categorical", "categorical_values": catalysts},
+            {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}},
+            {"name": "ligand", "type": "categorical", "categorical_values": ligands},
+        ],
+        metrics=[{"name": "yield", "objective": "maximize"}],
+        observation_budget=40,
+    )
+    exp = conn.experiments(e.id)
+    for i in range(6):
+        s = exp.suggestions().create()
+        exp.observations().create(suggestion=s.id, value=s.assignments["x"] + i / 10)
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{e.id}")
+    expect(page.locator(".pc-line")).to_have_count(6)
+    found = page.evaluate(PLATES)
+    plates, names = found["plates"], found["names"]
+    _assert_apart([(p["full"], p["box"]) for p in plates] + [(n["full"], n["box"]) for n in names])
+    by_axis: dict[str, list[dict[str, Any]]] = {}
+    for plate in plates:
+        by_axis.setdefault(plate["axis"], []).append(plate)
+    # every level labelled up to 60 levels; past them, a label every few levels
+    assert [p["full"] for p in by_axis["solvent"]] == solvents
+    assert [p["full"] for p in by_axis["catalyst"]] == catalysts
+    assert [p["full"] for p in by_axis[wide]] == [wide, "M" * 30]
+    assert 20 <= len(by_axis["ligand"]) < len(ligands), len(by_axis["ligand"])
+    assert {p["full"] for p in by_axis["ligand"]} <= set(ligands)
+    for plate in plates:
+        # a label is its name, or the name's start and "…" (the whole name in the title)
+        text, full = plate["text"], plate["full"]
+        assert text == full or (text.endswith("…") and full.startswith(text[:-1])), plate
+        box, inner = plate["box"], plate["textBox"]
+        assert box["left"] <= inner["left"] and inner["right"] <= box["right"], plate
+    assert any(p["text"] != p["full"] for p in by_axis["solvent"])
+    assert tab.errors == [] and tab.dialogs == []

@@ -27,6 +27,17 @@ const AXIS_NAME_ROOM = 26; // the rotated axis name, left of the tick labels
 const PLATE_GAP = 6;
 const PLATE_PAD = 4;
 const TICK_PX = 11;
+// a plate's height, and the least distance of two labelled categories' centres (a plate
+// and a gap); a categorical axis of many levels makes the chart taller, up to LABELLED_ROWS
+// rows, and past that labels every so many levels (each plate tells its full name)
+const PLATE_H = 16;
+const PLATE_ROW = PLATE_H + 2;
+const LABELLED_ROWS = 60;
+const PC_HEIGHT = 380;
+const PC_MARGIN = { top: 34, right: 60, bottom: 18, left: 60 };
+// an axis's name above it: 12 px bold text (.plot .axis-label), at most this many letters
+const AXIS_NAME_PX = 12;
+const AXIS_NAME_CHARS = 18;
 
 /** A tick's label: 3 significant digits, without the zeros a round tick ends with
  * ("8e+307", not "8.00e+307"; num drops them). */
@@ -322,10 +333,21 @@ export function chart(series, options) {
 }
 
 /** The width of a text in the page's font at `px` pixels (a canvas measures it). */
-function textWidth(px) {
+function textWidth(px, weight = "normal") {
   const context = document.createElement("canvas").getContext("2d");
-  if (context) context.font = `${px}px ${getComputedStyle(document.body).fontFamily}`;
+  if (context) context.font = `${weight} ${px}px ${getComputedStyle(document.body).fontFamily}`;
   return (text) => (context ? context.measureText(text).width : text.length * px * 0.62);
+}
+
+/** `text`, or its start and "…", of at most `chars` characters and `width` wide. */
+function fitted(text, chars, width, measure) {
+  let n = Math.min(text.length, chars);
+  let out = n < text.length ? `${text.slice(0, n - 1)}…` : text;
+  while (n > 1 && measure(out) > width) {
+    n -= 1;
+    out = `${text.slice(0, n - 1)}…`;
+  }
+  return out;
 }
 
 /**
@@ -334,13 +356,14 @@ function textWidth(px) {
  * height, and the lines from the axis before arrive where a number stands: drawn on them
  * (a white halo was not enough), the label could not be read.
  */
-function tickLabel(x, y, text, width) {
+function tickLabel(x, y, text, width, full) {
   const right = x - PLATE_GAP;
   const w = width + 2 * PLATE_PAD;
   return s(
     "g",
     { class: "pc-tick-label" },
-    s("rect", { x: right - w, y: y - 8, width: w, height: 16, rx: 3, class: "pc-plate" }),
+    s("title", null, full), // the whole name, where the label is cut short
+    s("rect", { x: right - w, y: y - PLATE_H / 2, width: w, height: PLATE_H, rx: 3, class: "pc-plate" }),
     s("text", { x: right - PLATE_PAD, y: y + 4, class: "tick pc-tick", "text-anchor": "end" }, text),
   );
 }
@@ -366,8 +389,10 @@ function numericTicks(rows, i) {
  */
 export function parallelCoordinates(axes, rows, options) {
   const W = Math.max(1000, axes.length * 150);
-  const H = 380;
-  const M = { top: 34, right: 60, bottom: 18, left: 60 };
+  const M = { ...PC_MARGIN };
+  // room for each category's plate, one above another, on the axis of the most levels
+  const levels = Math.max(0, ...axes.map((axis) => (axis.kind === "category" ? axis.categories.length : 0)));
+  const H = Math.max(PC_HEIGHT, M.top + M.bottom + Math.min(levels, LABELLED_ROWS) * PLATE_ROW);
   const figure = h("figure", { class: "plot" });
   const svg = s("svg", {
     viewBox: `0 0 ${W} ${H}`,
@@ -379,7 +404,12 @@ export function parallelCoordinates(axes, rows, options) {
   });
   const tip = h("div", { class: "plot-tip", hidden: true, role: "status" });
   const measure = textWidth(TICK_PX);
-  const shortened = (text) => (text.length > 12 ? `${text.slice(0, 11)}…` : text);
+  const measureName = textWidth(AXIS_NAME_PX, "600");
+  // a label and its plate fit between two axes, 12 letters at most (the gap counted with
+  // the widest left margin such labels need, 150)
+  const gap = axes.length < 2 ? W : (W - 150 - M.right) / (axes.length - 1);
+  const labelRoom = gap - 2 * PLATE_PAD - PLATE_GAP - 12;
+  const shortened = (text) => fitted(text, 12, labelRoom, measure);
   // the first axis's tick labels stand left of it: room for the widest
   const firstTicks = axes[0]?.kind === "category" ? axes[0].categories.map(String) : numericTicks(rows, 0);
   const widest = Math.max(0, ...firstTicks.map((text) => measure(shortened(text))));
@@ -389,12 +419,14 @@ export function parallelCoordinates(axes, rows, options) {
     if (axis.kind === "category") {
       const cats = axis.categories;
       const step = (H - M.top - M.bottom) / Math.max(1, cats.length);
+      const every = Math.ceil((PLATE_ROW - 1e-9) / step); // a label on every `every`-th level
       const pos = new Map(cats.map((c, k) => [String(c), H - M.bottom - step * (k + 0.5)]));
-      return { y: (v) => pos.get(String(v)), ticks: cats.map((c) => [pos.get(String(c)), String(c)]) };
+      const ticks = cats.map((c, k) => [pos.get(String(c)), String(c), k % every === 0]);
+      return { y: (v) => pos.get(String(v)), ticks };
     }
     const [lo, hi] = axisExtent(rows, i);
     const y = linear(lo, hi, H - M.bottom, M.top);
-    return { y, ticks: niceTicks(lo, hi, 4).map((v) => [y(v), tickText(v)]) };
+    return { y, ticks: niceTicks(lo, hi, 4).map((v) => [y(v), tickText(v), true]) };
   });
   const lines = s("g", { class: "pc-lines" });
   const sorted = [...rows].sort((a, b) => (a.color ?? 0) - (b.color ?? 0));
@@ -468,15 +500,14 @@ export function parallelCoordinates(axes, rows, options) {
   axes.forEach((axis, i) => {
     const group = s("g", { class: "pc-axis" });
     group.append(s("line", { x1: xs[i], x2: xs[i], y1: M.top, y2: H - M.bottom, class: "axis" }));
-    const name = axis.name.length > 18 ? `${axis.name.slice(0, 17)}…` : axis.name;
+    const name = fitted(axis.name, AXIS_NAME_CHARS, gap - 8, measureName);
     group.append(s("text", { x: xs[i], y: M.top - 14, class: "axis-label", "text-anchor": "middle" }, s("title", null, axis.name), name));
-    for (const [y, text] of scales[i].ticks) {
+    for (const [y, text, labelled] of scales[i].ticks) {
       if (!Number.isFinite(y)) continue;
+      group.append(s("line", { x1: xs[i] - 4, x2: xs[i], y1: y, y2: y, class: "axis" }));
+      if (!labelled) continue;
       const label = shortened(text);
-      group.append(
-        s("line", { x1: xs[i] - 4, x2: xs[i], y1: y, y2: y, class: "axis" }),
-        tickLabel(xs[i], y, label, measure(label)),
-      );
+      group.append(tickLabel(xs[i], y, label, measure(label), text));
     }
     svg.append(group);
   });
