@@ -381,3 +381,83 @@ def test_many_categories_with_long_names_do_not_overlap(tab: Tab, dashboard_site
         assert box["left"] <= inner["left"] and inner["right"] <= box["right"], plate
     assert any(p["text"] != p["full"] for p in by_axis["solvent"])
     assert tab.errors == [] and tab.dialogs == []
+
+
+#: the ticks of the experiment page's first chart (the observation history): each label's
+#: value, box and place on its axis; the axes' lines; the markers' centres
+CHART_TICKS = """() => {
+  const svg = document.querySelector('.plot-svg');
+  const rect = (r) => ({ left: r.left, right: r.right, top: r.top, bottom: r.bottom });
+  const ticks = [...svg.querySelectorAll('.axes text.tick')].map((t) => ({
+    value: Number(t.textContent),
+    axis: t.getAttribute('text-anchor') === 'end' ? 'y' : 'x',
+    at: t.getAttribute('text-anchor') === 'end'
+      ? Number(t.getAttribute('y')) - 4 : Number(t.getAttribute('x')),
+    box: rect(t.getBoundingClientRect()),
+  }));
+  const line = [...svg.querySelectorAll('.axes line.axis')].pop();
+  const xAxis = ['x1', 'x2', 'y1'].map((k) => Number(line.getAttribute(k)));
+  const markers = [...svg.querySelectorAll('circle.marker')].map(
+    (c) => [Number(c.getAttribute('cx')), Number(c.getAttribute('cy'))]);
+  return { ticks, xAxis, markers };
+}"""
+
+#: each numeric axis of parallel coordinates: its line's two ends and its tick labels'
+#: heights and texts
+PC_NUMERIC_AXES = """() => [...document.querySelectorAll('.plot-scroll .pc-axis')].map((g) => {
+  const line = g.querySelector('line.axis');
+  return {
+    name: g.querySelector('.axis-label title').textContent,
+    ends: [Number(line.getAttribute('y1')), Number(line.getAttribute('y2'))],
+    ticks: [...g.querySelectorAll('.pc-tick-label')].map((l) => ({
+      text: l.querySelector('text').textContent,
+      y: Number(l.querySelector('rect').getAttribute('y')) + 8,
+    })),
+  };
+})"""
+
+
+def _assert_ends_labelled(tab: Tab, dashboard_site: Site) -> None:
+    page = tab.page
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{dashboard_site.alice_experiment}")
+    expect(page.locator(".pc-line").first).to_be_attached()
+    page.wait_for_selector(".plot-svg circle.marker")
+    found = page.evaluate(CHART_TICKS)
+    x_ticks = [t for t in found["ticks"] if t["axis"] == "x"]
+    y_ticks = [t for t in found["ticks"] if t["axis"] == "y"]
+    left, right, bottom = found["xAxis"]
+    # the axis under the chart starts and ends at a labelled tick
+    assert abs(x_ticks[0]["at"] - left) < 0.01, (x_ticks, left)
+    assert abs(x_ticks[-1]["at"] - right) < 0.01, (x_ticks, right)
+    # so does the vertical axis: its least tick on the axis below, its greatest above
+    # every marker
+    low = max(y_ticks, key=lambda t: t["at"])
+    high = min(y_ticks, key=lambda t: t["at"])
+    assert abs(low["at"] - bottom) < 0.01, (y_ticks, bottom)
+    assert all(high["at"] <= y <= low["at"] for _, y in found["markers"]), (y_ticks,)
+    assert all(x_ticks[0]["at"] <= x <= x_ticks[-1]["at"] for x, _ in found["markers"])
+    _assert_apart([(str(t["value"]), t["box"]) for t in x_ticks])
+    _assert_apart([(str(t["value"]), t["box"]) for t in y_ticks])
+    # and each numeric axis of parallel coordinates has a label at its top and its bottom
+    for axis in page.evaluate(PC_NUMERIC_AXES):
+        if axis["name"] == "solvent":
+            continue
+        heights = [t["y"] for t in axis["ticks"]]
+        assert any(abs(y - axis["ends"][0]) < 0.01 for y in heights), axis
+        assert any(abs(y - axis["ends"][1]) < 0.01 for y in heights), axis
+    assert tab.errors == [] and tab.dialogs == []
+
+
+def test_the_ends_of_a_numeric_axis_are_labelled(tab: Tab, dashboard_site: Site) -> None:
+    """A numeric axis showed only the round ticks inside its range: where it started and
+    ended (the observations' range, padded) could not be read. Its ends are now round
+    ticks, labelled like the others, the labels apart."""
+    _assert_ends_labelled(tab, dashboard_site)
+
+
+def test_the_ends_of_a_numeric_axis_are_labelled_on_a_phone(
+    narrow_tab: Tab, dashboard_site: Site
+) -> None:
+    """The same on a narrow screen, where fewer ticks fit under the chart."""
+    _assert_ends_labelled(narrow_tab, dashboard_site)

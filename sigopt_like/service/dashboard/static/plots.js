@@ -45,20 +45,44 @@ export function tickText(value) {
   return num(value, 3);
 }
 
-/** About `count` round tick values covering [lo, hi]. */
-export function niceTicks(lo, hi, count = 5) {
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
-  if (lo === hi) return [lo];
+/** The round step of about `count` ticks over [lo, hi] (1, 2 or 5 times a power of ten). */
+function tickStep(lo, hi, count) {
   const raw = ((hi / 2 - lo / 2) / count) * 2; // in halves: see halfSpan
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const ratio = raw / magnitude;
-  const step = (ratio >= 7.5 ? 10 : ratio >= 3.5 ? 5 : ratio >= 1.5 ? 2 : 1) * magnitude;
+  return (ratio >= 7.5 ? 10 : ratio >= 3.5 ? 5 : ratio >= 1.5 ? 2 : 1) * magnitude;
+}
+
+/** The multiples of `step` in [lo, hi]. */
+function multiples(lo, hi, step) {
   const ticks = [];
   const end = Math.min(hi + step * 1e-9, Number.MAX_VALUE); // near the limit: not Infinity
   for (let v = Math.ceil(lo / step - 1e-9) * step; v <= end; v += step) {
     ticks.push(Number(v.toPrecision(12)));
   }
   return ticks;
+}
+
+/**
+ * A numeric axis holding [lo, hi]: its domain and about `count` ticks, the domain's two
+ * ends among them, so that a reader can read where the axis starts and ends. Ticks only
+ * inside the range left its ends unlabelled. The ends are widened to the round ticks
+ * around lo and hi (as d3's nice() does); where that would pass the largest number (values
+ * near the float limit), the end stays and is labelled itself, the round ticks nearer to
+ * it than a step left out so that no two labels meet.
+ */
+export function niceAxis(lo, hi, count = 5) {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return { domain: [0, 1], ticks: [0, 1] };
+  if (lo === hi) return { domain: [lo, hi], ticks: [lo] };
+  const step = tickStep(lo, hi, count);
+  // a value a hair past a multiple (0.30000000000000004 of steps of 0.1) is on it
+  const below = Number((Math.floor(lo / step + 1e-9) * step).toPrecision(12));
+  const above = Number((Math.ceil(hi / step - 1e-9) * step).toPrecision(12));
+  const d0 = Number.isFinite(below) ? Math.min(lo, below) : lo;
+  const d1 = Number.isFinite(above) ? Math.max(hi, above) : hi;
+  const far = (v, end) => Math.abs(v / 2 - end / 2) * 2 >= step * (1 - 1e-9);
+  const inner = multiples(d0, d1, step).filter((v) => far(v, d0) && far(v, d1));
+  return { domain: [d0, d1], ticks: [d0, ...inner, d1] };
 }
 
 /**
@@ -87,15 +111,13 @@ export function finiteRange(values) {
   return lo <= hi ? [lo, hi] : null;
 }
 
-function extent(values, padFraction = 0.06) {
+/** The range of `values` (niceAxis rounds it outwards), widened about a lone value. */
+function extent(values) {
   const range = finiteRange(values);
   if (range === null) return [0, 1];
   const [lo, hi] = range;
-  if (lo === hi) {
-    const pad = Math.abs(lo) * 0.1 || 1;
-    return [Math.max(lo - pad, -Number.MAX_VALUE), Math.min(hi + pad, Number.MAX_VALUE)];
-  }
-  const pad = halfSpan(lo, hi) * (2 * padFraction);
+  if (lo < hi) return range;
+  const pad = Math.abs(lo) * 0.1 || 1;
   return [Math.max(lo - pad, -Number.MAX_VALUE), Math.min(hi + pad, Number.MAX_VALUE)];
 }
 
@@ -152,6 +174,26 @@ export function chartWidth(windowWidth) {
 }
 
 /**
+ * The axis under a chart `width` wide over [lo, hi]: at most 6 ticks, fewer when their
+ * labels would not fit side by side (a narrow screen, long numbers). `integer`: an axis of
+ * counts (observations, generations), labelled at whole numbers only.
+ */
+function bottomAxis([lo, hi], width, integer) {
+  let axis = null;
+  for (let count = 6; count >= 1; count -= 1) {
+    axis = niceAxis(lo, hi, count);
+    if (integer) axis.ticks = axis.ticks.filter((v) => Number.isInteger(v));
+    const [d0, d1] = axis.domain;
+    const at = (v) => ((v / 2 - d0 / 2) / (halfSpan(d0, d1) || 0.5)) * width;
+    const room = (i) => at(axis.ticks[i + 1]) - at(axis.ticks[i]);
+    // centred labels: two neighbours meet when the gap is under half of each one's width
+    const fits = axis.ticks.slice(1).every((v, i) => room(i) >= (TICK_CHAR * (tickText(v).length + tickText(axis.ticks[i]).length)) / 2 + TICK_GAP);
+    if (fits) return axis;
+  }
+  return axis;
+}
+
+/**
  * A chart of series of points, drawn as markers and/or lines.
  *
  * series: [{name, color?, points: [{x, y, lines: [text...]}], line?, markers?, dashed?}]
@@ -174,27 +216,27 @@ export function chart(series, options) {
   const hidden = new Set();
   let keyed = -1; // the point the arrow keys are on, in `placed` order sorted by x
   const all = series.flatMap((item) => item.points);
-  const [x0, x1] = extent(all.map((p) => p.x), 0.04);
-  const [y0, y1] = extent(all.map((p) => p.y));
-  const yTicks = niceTicks(y0, y1, 5).map((v) => [v, tickText(v)]);
+  const yAxis = niceAxis(...extent(all.map((p) => p.y)), 5);
+  const [y0, y1] = yAxis.domain;
+  const yTicks = yAxis.ticks.map((v) => [v, tickText(v)]);
   // room for the longest tick label and the axis name left of it: a fixed margin cut
   // "-8e+307" to "8e+307" (the sign, the value's meaning, lost past the SVG's edge)
   M.left = Math.max(M.left, TICK_GAP + AXIS_NAME_ROOM + TICK_CHAR * Math.max(0, ...yTicks.map(([, t]) => t.length)));
+  const xAxis = bottomAxis(extent(all.map((p) => p.x)), W - M.right - M.left, options.integerX);
+  const [x0, x1] = xAxis.domain;
   const sx = linear(x0, x1, M.left, W - M.right);
   const sy = linear(y0, y1, H - M.bottom, M.top);
   let placed = [];
 
   function axes() {
     const group = s("g", { class: "axes" });
-    let xTicks = niceTicks(x0, x1, 6);
-    if (options.integerX) xTicks = xTicks.filter((v) => Number.isInteger(v));
     for (const [v, text] of yTicks) {
       group.append(
         s("line", { x1: M.left, x2: W - M.right, y1: sy(v), y2: sy(v), class: "grid" }),
         s("text", { x: M.left - TICK_GAP, y: sy(v) + 4, class: "tick", "text-anchor": "end" }, text),
       );
     }
-    for (const v of xTicks) {
+    for (const v of xAxis.ticks) {
       group.append(
         s("line", { x1: sx(v), x2: sx(v), y1: H - M.bottom, y2: H - M.bottom + 5, class: "axis" }),
         s("text", { x: sx(v), y: H - M.bottom + 18, class: "tick", "text-anchor": "middle" }, tickText(v)),
@@ -368,15 +410,9 @@ function tickLabel(x, y, text, width, full) {
   );
 }
 
-/** The values a numeric axis `i` of parallel coordinates spans. */
-function axisExtent(rows, i) {
-  return extent(rows.map((r) => r.values[i]), 0.02);
-}
-
-/** The tick labels of a numeric axis `i` of parallel coordinates. */
-function numericTicks(rows, i) {
-  const [lo, hi] = axisExtent(rows, i);
-  return niceTicks(lo, hi, 4).map(tickText);
+/** A numeric axis `i` of parallel coordinates: its domain and ticks, both ends labelled. */
+function numericAxis(rows, i) {
+  return niceAxis(...extent(rows.map((r) => r.values[i])), 4);
 }
 
 /**
@@ -411,7 +447,7 @@ export function parallelCoordinates(axes, rows, options) {
   const labelRoom = gap - 2 * PLATE_PAD - PLATE_GAP - 12;
   const shortened = (text) => fitted(text, 12, labelRoom, measure);
   // the first axis's tick labels stand left of it: room for the widest
-  const firstTicks = axes[0]?.kind === "category" ? axes[0].categories.map(String) : numericTicks(rows, 0);
+  const firstTicks = axes[0]?.kind === "category" ? axes[0].categories.map(String) : numericAxis(rows, 0).ticks.map(tickText);
   const widest = Math.max(0, ...firstTicks.map((text) => measure(shortened(text))));
   M.left = Math.max(M.left, Math.ceil(widest + 2 * PLATE_PAD + PLATE_GAP + 4));
   const xs = axes.map((_, i) => (axes.length === 1 ? W / 2 : M.left + (i * (W - M.left - M.right)) / (axes.length - 1)));
@@ -424,9 +460,9 @@ export function parallelCoordinates(axes, rows, options) {
       const ticks = cats.map((c, k) => [pos.get(String(c)), String(c), k % every === 0]);
       return { y: (v) => pos.get(String(v)), ticks };
     }
-    const [lo, hi] = axisExtent(rows, i);
-    const y = linear(lo, hi, H - M.bottom, M.top);
-    return { y, ticks: niceTicks(lo, hi, 4).map((v) => [y(v), tickText(v), true]) };
+    const { domain, ticks } = numericAxis(rows, i);
+    const y = linear(domain[0], domain[1], H - M.bottom, M.top);
+    return { y, ticks: ticks.map((v) => [y(v), tickText(v), true]) };
   });
   const lines = s("g", { class: "pc-lines" });
   const sorted = [...rows].sort((a, b) => (a.color ?? 0) - (b.color ?? 0));
