@@ -8,6 +8,8 @@ newest row gave its id to the next one: a 404 for the deleted id became the new 
 the list cursors (``after``) skipped it. The other tables a user addresses by id mark
 rows deleted (``deleted``, ``state``, ``revoked``) and keep them; the ids of the rows
 deleted elsewhere (generations, analytics files, idempotency keys) are never shown.
+A table added with hard deletes must follow: ``tests/store/test_deleted_ids.py`` fails
+naming it otherwise.
 Timestamps are unix seconds in BIGINT columns (INTEGER is 32 bits on PostgreSQL: it
 ends in 2038).
 JSON documents are stored as text.
