@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import time
 
+import falcon.testing
 import sqlalchemy as sa
 
+from sigopt_like.service import create_app
 from sigopt_like.service.store import open_store
 
 
@@ -52,3 +54,18 @@ def test_a_read_that_raises_is_rolled_back(pg_url):
             assert conn.exec_driver_sql("SELECT 2").scalar() == 2
     finally:
         store.close()
+
+
+def test_the_readiness_read_ends_as_every_read_does(pg_url):
+    """/ready's ``schema_version()`` ended its read with a ROLLBACK (the pool's) when every
+    other read ends with a COMMIT: psycopg forgot its prepared statements there, so the
+    probe's query was parsed and planned at every probe, and the other reads of that
+    pooled connection lost theirs too."""
+    with create_app(database=pg_url, run_tasks=False) as service:
+        client = falcon.testing.TestClient(service)
+        for _ in range(8):  # one thread: the pool lends the same connection each time
+            ready = client.simulate_get("/ready")
+            assert ready.status_code == 200 and ready.json["schema_version"] > 0
+        with service.context.store.database.read() as conn:
+            prepared = _prepared(conn)
+        assert any("FROM meta" in text for text in prepared), prepared

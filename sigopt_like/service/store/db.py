@@ -211,10 +211,9 @@ def _use_wal(cur: sqlite3.Cursor) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
 
 
-def schema_version(engine: sa.Engine) -> int:
+def schema_version(conn: sa.Connection) -> int:
     """The schema version recorded in the database."""
-    with engine.connect() as conn:
-        version = conn.execute(
-            sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
-        ).scalar_one()
+    version = conn.execute(
+        sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
+    ).scalar_one()
     return int(version)

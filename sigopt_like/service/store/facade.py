@@ -96,8 +96,10 @@ class Store:
         self.database.on_connection(callback)
 
     def schema_version(self) -> int:
-        """The schema version the database records (a cheap query: readiness)."""
-        return schema_version(self.database.engine)
+        """The schema version the database records (a cheap query: readiness), read as
+        every read is: ended with a COMMIT on PostgreSQL (see :meth:`Database.read`)."""
+        with self.database.read() as conn:
+            return schema_version(conn)
 
     @property
     def dialect(self) -> str:
