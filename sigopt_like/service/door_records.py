@@ -9,10 +9,11 @@ tune ``--max-body-bytes`` saw none of them. The servers call :func:`count_refusa
 the app they serve: the refusal is counted in that app's own
 :class:`~.middleware.metrics.ServiceMetrics` (its per-instance counts, as the app's own
 answers), under the route template when the path is a known route and method, else under
-``unmatched``, as the app counts an unknown path; and :func:`log_refusal` writes it to the
-service's access log (:class:`~.access_log.AccessLog`, ``sigopt-like serve``'s) when the
-app is wrapped in one. Under gunicorn the worker writes gunicorn's access log itself
-(``gunicorn_worker``).
+``unmatched``, as the app counts an unknown path, but not timed (a 408 comes after the
+server's read timeout; the duration histogram is of the app's answers); and
+:func:`log_refusal` writes it to the service's access log (:class:`~.access_log.AccessLog`,
+``sigopt-like serve``'s) when the app is wrapped in one. Under gunicorn the worker writes
+gunicorn's access log itself (``gunicorn_worker``).
 """
 
 from __future__ import annotations
@@ -66,18 +67,17 @@ def route_label(service: Any, path: str | None, method: str) -> str:
     return str(template)
 
 
-def count_refusal(
-    app: Any, method: str | None, path: str | None, status: int, seconds: float
-) -> None:
+def count_refusal(app: Any, method: str | None, path: str | None, status: int) -> None:
     """Count a request the server answered ``status`` itself in ``app``'s metrics (nothing
-    when ``app`` holds no built service: a service still starting counts nothing)."""
+    when ``app`` holds no built service: a service still starting counts nothing); it is
+    not timed (:meth:`~.middleware.metrics.ServiceMetrics.request_refused` says why)."""
     service = served_service(app)
     if service is None:
         return
     method = method or OTHER_METHOD
     counted = method if method in COUNTED_METHODS else OTHER_METHOD
     route = route_label(service, path, method)
-    service.context.metrics.request_refused(route, counted, str(status), max(0.0, seconds))
+    service.context.metrics.request_refused(route, counted, str(status))
 
 
 def log_refusal(

@@ -427,7 +427,7 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         if req is None:  # refused before its head was parsed: its request line, if it came
             req = _UnparsedRequest(bytes(reading.head))
         seconds = time.monotonic() - reading.since
-        count_refusal(self.wsgi, req.method, req.path, status, seconds)
+        count_refusal(self.wsgi, req.method, req.path, status)
         environ = default_environ(req, sock, self.cfg)
         for name, value in req.headers:  # its user agent and referer, as for the app's
             environ.setdefault(f"HTTP_{name.replace('-', '_')}", value)

@@ -184,7 +184,7 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
         }
         app = self.channel.served_app
         seconds = self.channel.seconds_reading()
-        count_refusal(app, command, path, status, seconds)
+        count_refusal(app, command, path, status)
         log_refusal(app, environ, self.status, self.response_headers, size, seconds)
 
 

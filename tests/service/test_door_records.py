@@ -7,6 +7,7 @@ app's answers are: under gunicorn (its access log) and under waitress (the servi
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +27,8 @@ from tests.fixtures.servers import (
 )
 
 BODY_LIMIT = 20_000
+#: how long a request may take to arrive (the servers' read timeout) before its 408
+READ_SECONDS = 1.0
 #: one header field more than either server takes (``serving.REQUEST_FIELDS``): a 431
 TOO_MANY_HEADERS = {f"X-Extra-{i}": "1" for i in range(101)}
 
@@ -39,7 +42,13 @@ def gunicorn_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
         f"sigopt_like.service.wsgi:application(database={str(tmp_path / 'r.db')!r}, "
         f"auth_required=False, max_body_bytes={BODY_LIMIT})"
     )
-    proc, log = start_gunicorn(tmp_path, factory, threads=2, args=("--access-logfile", str(access)))
+    proc, log = start_gunicorn(
+        tmp_path,
+        factory,
+        threads=2,
+        env={"SIGOPT_LIKE_REQUEST_READ_TIMEOUT": str(READ_SECONDS)},
+        args=("--access-logfile", str(access)),
+    )
     try:
         url = gunicorn_answering(proc, log)
         yield url, access
@@ -56,7 +65,9 @@ def waitress_served(tmp_path: Path) -> Iterator[ServedInstance]:
         max_body_bytes=BODY_LIMIT,
         **IN_THREADS,
     )
-    instance = ServedInstance(service, str(tmp_path / "r.db"), app=AccessLog(service))
+    instance = ServedInstance(
+        service, str(tmp_path / "r.db"), app=AccessLog(service), read_seconds=READ_SECONDS
+    )
     try:
         yield instance
     finally:
@@ -73,6 +84,52 @@ def _count(url: str, route: str, method: str, status: int) -> float:
         for sample in family.samples
         if sample.name == "sigopt_like_http_requests_total" and sample.labels == wanted
     )
+
+
+def _timed(url: str, route: str, method: str) -> tuple[float, float]:
+    """``sigopt_like_http_request_duration_seconds`` of one route and method: (count, sum)."""
+    text = requests.get(f"{url}/metrics", timeout=10).text
+    wanted = {"route": route, "method": method}
+    found = {"count": 0.0, "sum": 0.0}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            for part in found:
+                name = f"sigopt_like_http_request_duration_seconds_{part}"
+                if sample.name == name and sample.labels == wanted:
+                    found[part] = sample.value
+    return found["count"], found["sum"]
+
+
+def _stall_a_body(url: str) -> bytes:
+    """A POST whose body stops part way; what the server answers (a 408 after
+    :data:`READ_SECONDS`)."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=READ_SECONDS + 10) as sock:
+        sock.sendall(
+            b"POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name": "s'
+        )
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except TimeoutError:
+            pass
+        return answer
+
+
+def _check_a_408_is_counted_not_timed(url: str) -> None:
+    """The 408 is in ``requests_total``; the duration histogram of the app's answers does
+    not take the time the server waited for the body (it read as a request that slow)."""
+    timed_before = _timed(url, "/v1/sessions", "POST")
+    answer = _stall_a_body(url)
+    assert answer.startswith(b"HTTP/1.1 408 "), answer
+    assert _count(url, "/v1/sessions", "POST", 408) == 1.0
+    assert _timed(url, "/v1/sessions", "POST") == timed_before
+    answered = requests.post(f"{url}/v1/sessions", json={"name": "timed"}, timeout=10)
+    assert answered.status_code == 201, answered.text
+    count, total = _timed(url, "/v1/sessions", "POST")
+    assert count == timed_before[0] + 1 and total - timed_before[1] < READ_SECONDS
 
 
 def _refuse_both(url: str) -> None:
@@ -114,3 +171,15 @@ def test_waitress_counts_and_logs_its_own_refusals(
     read = lambda: "\n".join(r.getMessage() for r in caplog.records)  # noqa: E731
     assert _logged(read, '"POST /v1/sessions HTTP/1.1" 413 '), read()
     assert _logged(read, '"GET /v1/sessions HTTP/1.1" 431 '), read()
+
+
+def test_gunicorns_408_is_counted_and_not_timed_as_an_answer(
+    gunicorn_served: tuple[str, Path],
+) -> None:
+    _check_a_408_is_counted_not_timed(gunicorn_served[0])
+
+
+def test_waitresss_408_is_counted_and_not_timed_as_an_answer(
+    waitress_served: ServedInstance,
+) -> None:
+    _check_a_408_is_counted_not_timed(waitress_served.url)
