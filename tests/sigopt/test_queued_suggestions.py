@@ -72,7 +72,7 @@ def test_deleted_queued_suggestions_are_not_served(api: Api):
         ({"assignments": {"x": 11, "n": 3, "c": "b"}}, 422, "assignments.x"),
         ({"assignments": {"x": 1.5, "n": 3}}, 422, "assignments.c"),
         ({"assignments": {"x": 1.5, "n": 3, "c": "nope"}}, 422, "assignments.c"),
-        ({"assignments": {"x": 1.5, "n": 2**70, "c": "b"}}, 400, "assignments.n"),
+        ({"assignments": {"x": 1.5, "n": 2**70, "c": "b"}}, 422, "assignments.n"),
         ({"assignments": {"x": 1.5, "n": 3, "c": "\ud800"}}, 400, "assignments.c"),
         ({"assignments": {**POINT, "extra": 1}}, 422, "assignments.extra"),
         ({"assignments": "x=1"}, 400, "assignments"),

@@ -93,7 +93,7 @@ def test_nested_whole_numbers_say_their_range(api: Api):
     for written, shown in (WIDE, ("16", "16"), ("-1", "-1")):
         body = {"assignments": {"x": 1, "n": "N", "c": "a"}, "value": 1}
         reply = api.call("POST", f"{base}/observations", data=_raw(body, written), headers=JSON)
-        assert reply.status in (400, 422), reply
+        assert reply.status == 422, reply
         assert reply.body["message"] == (
             f"'assignments.n' is {shown}, outside its range: it takes a whole number from 0 to 15."
         ), reply.body
@@ -109,6 +109,51 @@ def test_nested_whole_numbers_say_their_range(api: Api):
         f"'parameters[0].precision' is {WIDE[1]}, outside its range: it takes a whole number "
         "from 1 to 15."
     )
+    assert api.snapshot() == before
+
+
+def test_an_int_parameters_value_past_its_bounds_is_a_422_wherever_it_is_given(api: Api):
+    """Before: 2**70 for an int parameter was a 400 where 1e308 and 16 were 422s, in the
+    same sentence: its bounds are the experiment's rule, and past them is a content error
+    however the number is written. Every place that takes a value of the parameter:
+    observations (create, batch, update), suggestions and queued suggestions with
+    assignments, and a parameter's ``default_value``."""
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}"
+    made = api.post(f"{base}/observations", {"assignments": {"x": 1, "n": 1, "c": "a"}, "value": 1})
+    assert made.status == 201, made.body
+    point = {"x": 1, "n": "N", "c": "a"}
+    places = (
+        ("POST", f"{base}/observations", {"assignments": point, "value": 1}, "assignments.n"),
+        (
+            "POST",
+            f"{base}/observations/batch",
+            {"observations": [{"assignments": point, "value": 1}]},
+            "observations[0].assignments.n",
+        ),
+        ("PUT", f"{base}/observations/{made.body['id']}", {"assignments": point}, "assignments.n"),
+        ("POST", f"{base}/suggestions", {"assignments": point}, "assignments.n"),
+        ("POST", f"{base}/queued_suggestions", {"assignments": point}, "assignments.n"),
+    )
+    before = api.snapshot()
+    for written, shown in (WIDE, (str(-(2**70)), str(-(2**70))), ("1e308", "1e+308")):
+        for method, path, body, field in places:
+            reply = api.call(method, path, data=_raw(body, written), headers=JSON)
+            assert reply.status == 422, (path, written, reply)
+            assert reply.body["code"] == "validation_failed", reply.body
+            assert reply.body["detail"]["field"] == field, reply.body
+            assert reply.body["message"] == (
+                f"'{field}' is {shown}, outside its range: it takes a whole number from 0 to 15."
+            ), reply.body
+        n = {"name": "n", "type": "int", "bounds": {"min": 0, "max": 15}, "default_value": "N"}
+        reply = api.call(
+            "POST", "/v1/experiments", data=_raw(_experiment(parameters=[n]), written), headers=JSON
+        )
+        assert reply.status == 422, (written, reply)
+        assert reply.body["message"] == (
+            f"'parameters[0].default_value' is {shown}, outside its range: it takes a whole "
+            "number from 0 to 15."
+        ), reply.body
     assert api.snapshot() == before
 
 

@@ -497,7 +497,9 @@ def parameter_value(param: Mapping[str, Any], value: Any, field: str) -> Any:
         raise RuleError(f"'{field}' must be a finite number.", field)
     if param["type"] == "int":
         values = param.get("grid") or (param["bounds"]["min"], param["bounds"]["max"])
-        value = whole_number(value, field, (min(values), max(values)))
+        # the parameter's bounds are the experiment's rule: past them is a 422 however the
+        # number is written (2**70 was a 400, 1e308 and 16 a 422, in the same sentence)
+        value = whole_number(value, field, (min(values), max(values)), wide_status=422)
     else:
         value = float(value)
     if "grid" in param:
