@@ -78,14 +78,27 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
     ``100-continue`` a 417 (waitress alone served a 5 KB URL gunicorn refused, and ignored
     an expectation gunicorn refused)."""
 
+    #: this parser's own refusal of the head, if any
+    door_error: Error | None = None
+
     def parse_header(self, header_plus: bytes) -> None:
         """Parse as waitress does, then refuse what gunicorn refuses."""
         super().parse_header(header_plus)
         error = _refusal(header_plus, self.headers)
         if error is not None:
-            self.error = error
+            self.error = self.door_error = error
             self.completed = True
             self.expect_continue = False  # no 100 Continue for a refused request
+
+    def received(self, data: bytes) -> int:
+        """Receive as waitress does; a head refused here stays refused so, as gunicorn
+        refuses it: waitress then judged the Content-Length, and a body declared over the
+        limit made a 413 of a 431, 414 or 417 (the head's fault, which the client must mend
+        first, and which gunicorn answers)."""
+        consumed = int(super().received(data))
+        if self.door_error is not None:
+            self.error = self.door_error
+        return consumed
 
 
 def _refusal(header_plus: bytes, headers: dict[str, str]) -> Error | None:

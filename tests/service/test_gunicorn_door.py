@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import requests
 
+from sigopt_like._constants import MAX_BODY_BYTES
 from tests.fixtures.piecewise import (
     assert_a_stalled_refused_body_is_let_go,
     assert_health_among_refused_senders,
@@ -354,6 +355,8 @@ def _request(target: bytes, *fields: bytes) -> bytes:
 
 
 _TOO_LARGE = "header_fields_too_large"
+#: a Content-Length past both servers' body limits (no body is sent)
+_LARGE = b"Content-Length: %d" % (2 * MAX_BODY_BYTES)
 #: (request, the status and code both servers answer; None: served, not refused)
 _AT_THE_LIMITS = [
     (_request(b"/health?q=" + b"a" * 9000), 414, "uri_too_long"),
@@ -363,20 +366,28 @@ _AT_THE_LIMITS = [
     (_request(b"/health", b"X-Big: " + b"a" * 9000), 431, _TOO_LARGE),
     (_request(b"/health", b"X-Big: " + b"a" * 8000), None, None),
     (_request(b"/health", b"Expect: teapot"), 417, "expectation_failed"),
+    # a body declared past the limit too: the head is refused first, by both
+    (_request(b"/health?q=" + b"a" * 9000, _LARGE), 414, "uri_too_long"),
+    (_request(b"/health", _LARGE, *[b"X-Pad-%d: a" % n for n in range(120)]), 431, _TOO_LARGE),
+    (_request(b"/health", b"Expect: teapot", _LARGE), 417, "expectation_failed"),
 ]
 
 
 @pytest.mark.parametrize(
     ("request_bytes", "status", "code"),
     _AT_THE_LIMITS,
-    ids=["long-uri", "uri-in", "many-fields", "fields-in", "big-field", "field-in", "expect"],
+    ids=[
+        *("long-uri", "uri-in", "many-fields", "fields-in", "big-field", "field-in", "expect"),
+        *("long-uri-large-body", "many-fields-large-body", "expect-large-body"),
+    ],
 )
 def test_serve_and_gunicorn_refuse_alike_with_the_statuss_code(
     gunicorn_url: str, served: Any, request_bytes: bytes, status: int | None, code: str | None
 ) -> None:
     """Before: gunicorn's 414, 431 and 417 said ``"code": "bad_request"`` (waitress's 431
     too), waitress served a 9 KB URL and the ``Expect`` gunicorn refused, and gunicorn refused a
-    5 KB URL waitress served."""
+    5 KB URL waitress served. And with a body declared past the limit, waitress answered
+    413 where gunicorn answered the head's 414, 431 or 417."""
     answers = [_exchange(url, request_bytes) for url in (gunicorn_url, served.url)]
     statuses = [int(answer.split(b" ", 2)[1]) for answer in answers]
     assert statuses[0] == statuses[1], answers
