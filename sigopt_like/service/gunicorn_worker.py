@@ -32,6 +32,10 @@ gunicorn's own refusals of malformed HTTP were HTML pages, a 501 among them.
   the rest unread: the kernel reset the connection and a client still sending its body
   saw a broken pipe, not the 413. gunicorn's own lingering (``util.close_graceful``, on
   every close) reads 64 KiB for 2 s at most, and blocks the worker's loop while it does.
+  Every other refusal sent before the body is read lingers so too (400, 414, 417, 431,
+  and a 408 while the body still came: its thread's reads wake every
+  :data:`_WAKE_SECONDS` to see the 408, where the socket's reading side was shut, which
+  reset the connection at the body's next bytes).
 - gunicorn's refusals (a NUL in a header, a raw non-ASCII byte in the request line, a
   Transfer-Encoding it does not implement, headers past its limits) are the service's JSON
   error body, each a 4xx.
@@ -71,6 +75,8 @@ READ_TIMEOUT_ENV = "SIGOPT_LIKE_REQUEST_READ_TIMEOUT"
 #: bytes of body read at a time: the deadline counts a body's bytes in these steps (a
 #: read returns once it has them all), so they are small: gunicorn's own socket reads
 _CHUNK = 8192
+#: while a body is read, its thread looks this often whether the loop answered it 408
+_WAKE_SECONDS = 0.5
 
 #: gunicorn's refusals of a request, by the status each is answered with (the others: 400)
 #: (by name: an older gunicorn lacks some of them)
@@ -159,6 +165,35 @@ class _Reading:
         self.req: Any = None  # the request, once its head is read
         self.head = bytearray()  # what came of its head (its request line, for the records)
         self.client: Any = None  # the client's address, as gunicorn accepted it
+        self.wakes = False  # its body's reads wake to look for a 408 (``_WakingSocket``)
+
+
+class _AnsweredLate(Exception):
+    """The loop answered the request 408 while its thread read the body."""
+
+
+class _WakingSocket:
+    """A request's socket while its body is read (a timeout of :data:`_WAKE_SECONDS`): a
+    read that waits that long looks whether the loop answered the request 408 meanwhile,
+    and ends (:class:`_AnsweredLate`) if it did, else waits on. So the loop frees the thread
+    without shutting the socket's reading side, after which the kernel reset the connection
+    at the next bytes of the body, before the client read its 408: a client still sending
+    the body got a broken pipe. Its connection lingers instead (``finish_request``)."""
+
+    def __init__(self, sock: socket.socket, reading: _Reading) -> None:
+        self._sock = sock
+        self._reading = reading
+
+    def recv(self, size: int) -> bytes:
+        while True:
+            try:
+                return self._sock.recv(size)
+            except TimeoutError:
+                if self._reading.late:
+                    raise _AnsweredLate from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
 
 
 class _Lingering:
@@ -261,6 +296,8 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         with contextlib.suppress(OSError):
             reading.sock.send(answer)
         self._record(reading, reading.sock, 408, "Request Timeout", answer)
+        if reading.wakes:
+            return  # the thread's read wakes, sees it, and the connection lingers
         with contextlib.suppress(OSError):
             reading.sock.shutdown(socket.SHUT_RDWR)  # the thread's recv returns at once
 
@@ -272,21 +309,33 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
 
     def handle_request(self, req: Any, conn: Any) -> Any:
         """Read the body whole (under the clock), then let the app answer."""
-        self._current.reading.req = req
-        refusal = self._read_body(req, conn.sock)
+        reading = self._current.reading
+        reading.req = req
+        unreader: Any = getattr(conn.parser, "unreader", None)
+        waking = unreader is not None and getattr(unreader, "sock", None) is conn.sock
+        if waking:
+            conn.sock.settimeout(_WAKE_SECONDS)
+            unreader.sock = _WakingSocket(conn.sock, reading)
+            reading.wakes = True
+        try:
+            refusal = self._read_body(req, conn.sock)
+        except _AnsweredLate:
+            refusal = None
+        finally:
+            if waking:
+                unreader.sock = conn.sock
+                conn.sock.settimeout(None)  # blocking again, for the app's answer
         with self._readings_lock:  # read (or refused): the clock stops before the app runs
             self._readings.pop(id(conn), None)
             late = self._is_late()  # under the lock: answered 408 already, or never
         if late:
+            if reading.wakes:  # the rest of the body may still come: read it away
+                conn.linger_left = _body_left(req, conn, reading.body_bytes)
             return False
         if refusal is not None:
             self._refuse(conn.sock, req, *refusal)
-            if refusal[0] == 413 and not _expects_continue(req):
-                # the client is still sending the body: read it away before closing (a
-                # chunked one's length is not known: until the client's end, or the bounds)
-                buffered = len(conn.parser.unreader.buf.getvalue())
-                declared = LINGER_BYTES if _encodings(req) else _declared_length(req) - buffered
-                conn.linger_left = min(declared, LINGER_BYTES)
+            # the client may still be sending the body: read it away before closing
+            conn.linger_left = _body_left(req, conn)
             return False
         in_memory = isinstance(req.body, io.BytesIO)  # read whole by _read_body
         keep = super().handle_request(req, conn)
@@ -391,10 +440,21 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
                 with contextlib.suppress(OSError):
                     client.sendall(answer)
                 self._record(self._reading_of(client), client, status, reason, answer, req)
+                self._linger_after_refusal(req)
                 return
             hint = header_refusals.hint(headers) or hint
         message = f"{reason} ({said[:200]}): {hint}."
         self._refuse(client, req, status, reason, message, {"server": "gunicorn"})
+        self._linger_after_refusal(req)
+
+    def _linger_after_refusal(self, req: Any) -> None:
+        """Have the connection of a request refused before its body was read linger
+        (:meth:`finish_request`): a client still sending the body reads the refusal, not a
+        reset. Before, only a 413 lingered; a 431, 414, 400 or 417 closed at once on a
+        body still coming, and the client's send failed (broken pipe) after 128 KiB."""
+        conn = getattr(self._current, "conn", None)
+        if conn is not None:
+            conn.linger_left = _body_left(req, conn)
 
     def _refuse(
         self,
@@ -520,6 +580,20 @@ class _UnparsedRequest:
         self.proxy_protocol_info = None
 
 
+def _body_left(req: Any, conn: Any, read: int = 0) -> int:
+    """How many bytes of a refused request's body may still come, to be read away: what
+    its Content-Length says less what was ``read`` and what the parser holds; up to
+    :data:`~.serving.LINGER_BYTES` when that is not known (a chunked body, or a head
+    refused before it was parsed); none for a client that waits for ``100 Continue``."""
+    if req is not None and _expects_continue(req):
+        return 0
+    if req is None or _encodings(req):
+        return LINGER_BYTES
+    unreader = getattr(getattr(conn, "parser", None), "unreader", None)
+    buffered = len(unreader.buf.getvalue()) if unreader is not None else 0
+    return max(0, min(_declared_length(req) - read - buffered, LINGER_BYTES))
+
+
 def _declared_length(req: Any) -> int:
     """``req``'s Content-Length (0 when it has none; gunicorn checked it is a number)."""
     return next((int(v) for n, v in req.headers if n == "CONTENT-LENGTH"), 0)
@@ -585,7 +659,7 @@ def _copy_heads(conn: Any) -> None:
 
     def init_and_copy() -> None:
         init()
-        unreader = getattr(conn.parser, "unreader", None)
+        unreader: Any = getattr(conn.parser, "unreader", None)
         chunk = getattr(unreader, "chunk", None)
         if unreader is None or chunk is None or any(u is unreader for u in copying):
             return

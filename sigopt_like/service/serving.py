@@ -29,9 +29,10 @@ DEFAULT_THREADS = 8
 #: how long a request may take to arrive (``serve --request-read-timeout``), plus a
 #: second for each ``slow_clients.MIN_BYTES_PER_SECOND`` bytes received
 DEFAULT_READ_SECONDS = 30.0
-#: a refused body (a Content-Length over the body limit) is read and thrown away after its
-#: 413, so that a client still sending it reads the 413 and not a reset (a lingering
-#: close, as nginx's ``lingering_close``): at most this many bytes of it, ...
+#: a refused body (a Content-Length over the body limit, or a body behind a head refused
+#: 400, 408, 414, 417 or 431) is read and thrown away after the refusal, so that a client
+#: still sending it reads the refusal and not a reset (a lingering close, as nginx's
+#: ``lingering_close``): at most this many bytes of it, ...
 LINGER_BYTES = 64 * 1024 * 1024
 #: ... for at most this long in all (nginx's ``lingering_time``) ...
 LINGER_SECONDS = 10.0

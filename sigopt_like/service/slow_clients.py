@@ -14,7 +14,8 @@ Content-Length of 1000 at a byte every 3 s: 50 minutes; headers up to 256 KB: da
 second more for every :data:`MIN_BYTES_PER_SECOND` bytes received (as Apache's
 ``mod_reqtimeout`` does with its ``MinRate``), so a large upload on a slow link is not
 cut while it moves. Past that the request is answered ``408 Request Timeout`` (the
-service's JSON error body, ``wire_errors``) and the connection is closed. The clock
+service's JSON error body, ``wire_errors``) and the connection is closed, once what the
+client still sends of the body is read away (bounded: ``serving.LINGER_*``). The clock
 runs only while the server waits on the client: from the request's first byte until
 its last, paused while earlier requests of the same connection are answered. An idle
 connection between requests is closed after waitress's ``channel_timeout``
@@ -65,7 +66,7 @@ class ReadDeadlineChannel(JsonErrorChannel):
     read_seconds = DEFAULT_READ_SECONDS
     _reading_since: float | None = None  # the clock of the request being read (monotonic)
     _read_bytes = 0
-    _late = False  # answered 408 (or the TLS 400): nothing more is read
+    _late = False  # answered 408 (or the TLS 400): nothing more is parsed
     _spoke = False  # whether the client sent anything yet
 
     def received(self, data: bytes) -> bool:

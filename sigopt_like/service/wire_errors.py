@@ -118,6 +118,19 @@ def _refusal(header_plus: bytes, headers: dict[str, str]) -> Error | None:
     return None
 
 
+def _body_left(request: Any) -> int:
+    """How many bytes of a refused request's body may still come, to be read away: its
+    Content-Length; up to :data:`~.serving.LINGER_BYTES` when that is not known (a chunked
+    body, or a head refused before its framing was read); none for a client that waits for
+    ``100 Continue``. Before, only a 413 lingered: a 431, 414, 400, 417 or 408 closed at
+    once on a body still coming, and the client's send was reset after 64 KiB."""
+    if getattr(request, "expect_continue", False):
+        return 0
+    if getattr(request, "body_rcv", None) is None or getattr(request, "chunked", False):
+        return LINGER_BYTES
+    return min(int(getattr(request, "content_length", 0) or 0), LINGER_BYTES)
+
+
 class JsonErrorTask(ErrorTask):  # type: ignore[misc]
     """Waitress's error answer with the service's JSON error body."""
 
@@ -150,10 +163,6 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
             # waitress's own words name its max_request_body_size, the limit plus one
             # (``serving.server_options``): "exceeds max_body of 4097" for a 4096 limit
             detail["reason"] = f"exceeds max_body of {limit}"
-            if not getattr(self.request, "expect_continue", False):
-                # still being sent: read it away (chunked, its length is not known: until
-                # the client's end, or the bounds)
-                self.channel.linger_left = min(size, LINGER_BYTES) if size > limit else LINGER_BYTES
         else:
             hint = getattr(error, "hint", None) or _HINTS.get(status, reason.lower())
             if status == 431:
@@ -174,6 +183,8 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
             ]
         )
         self.set_close_on_finish()
+        # the body may still be coming: read it away before closing (``JsonErrorChannel``)
+        self.channel.linger_left = _body_left(self.request)
         self.content_length = len(body)
         self.write(body)
         self._record(status, len(body))
@@ -224,6 +235,7 @@ class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
     # client still sending saw a broken pipe, not the 413. Once the 413 is out, the
     # channel shuts its side and reads the body away (``serving.LINGER_*`` bound it)
     # before it closes: a lingering close, in waitress's socket loop (no thread waits).
+    # So after every refusal (400, 408, 414, 417, 431: ``_body_left``).
 
     def seconds_reading(self) -> float:
         """How long the request being answered took to come, as far as known (0 here)."""

@@ -20,6 +20,9 @@ import requests
 
 from sigopt_like._constants import MAX_BODY_BYTES
 from tests.fixtures.piecewise import (
+    REFUSED_HEADS,
+    assert_a_408_is_read_while_the_body_still_trickles,
+    assert_a_refused_head_is_read_while_its_body_comes,
     assert_a_stalled_refused_body_is_let_go,
     assert_health_among_refused_senders,
     send_in_pieces,
@@ -210,6 +213,29 @@ def test_a_refused_body_that_stops_coming_is_not_waited_for(gunicorn_url: str) -
     connection closed once :data:`~.serving.LINGER_IDLE_SECONDS` pass without a byte (its
     next bytes are then reset), not after the whole :data:`~.serving.LINGER_SECONDS`."""
     assert_a_stalled_refused_body_is_let_go(_address(gunicorn_url), BODY_LIMIT)
+
+
+@pytest.mark.parametrize(
+    ("target", "headers", "status"),
+    [c[1:] for c in REFUSED_HEADS],
+    ids=[c[0] for c in REFUSED_HEADS],
+)
+def test_a_head_refused_while_its_body_comes_is_read_not_reset(
+    gunicorn_url: str, target: str, headers: str, status: int
+) -> None:
+    """Before: only a 413 lingered; the worker's 431, 414, 400 and 417 closed the
+    connection with the body still coming, and the client's send failed (broken pipe)
+    after 128 KiB or so: a client that gives up on a failed send never read why."""
+    assert_a_refused_head_is_read_while_its_body_comes(
+        _address(gunicorn_url), target, headers, status
+    )
+
+
+def test_a_408_is_read_while_the_body_still_trickles(gunicorn_url: str) -> None:
+    """Before: the worker answered 408 and shut the socket both ways to free the thread
+    reading the body; the next bytes of the body were reset, and so was the client's send.
+    The thread's reads now wake to see the 408, and the connection lingers."""
+    assert_a_408_is_read_while_the_body_still_trickles(_address(gunicorn_url), READ_SECONDS)
 
 
 def test_refused_bodies_read_away_hold_no_thread(gunicorn_url: str) -> None:

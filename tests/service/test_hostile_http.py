@@ -19,6 +19,8 @@ import sigopt_like
 from sigopt_like.errors import PayloadTooLargeError
 from sigopt_like.service import create_app
 from tests.fixtures.piecewise import (
+    REFUSED_HEADS,
+    assert_a_refused_head_is_read_while_its_body_comes,
     assert_a_stalled_refused_body_is_let_go,
     assert_health_among_refused_senders,
     send_in_pieces,
@@ -329,3 +331,17 @@ def test_a_refused_body_that_stops_coming_is_not_waited_for(small: Any) -> None:
     connection closed once ``serving.LINGER_IDLE_SECONDS`` pass without a byte (its next
     bytes are then reset), not after the whole ``serving.LINGER_SECONDS``."""
     assert_a_stalled_refused_body_is_let_go(_address(small), LIMIT)
+
+
+@pytest.mark.parametrize(
+    ("target", "headers", "status"),
+    [c[1:] for c in REFUSED_HEADS],
+    ids=[c[0] for c in REFUSED_HEADS],
+)
+def test_a_head_refused_while_its_body_comes_is_read_not_reset(
+    small: Any, target: str, headers: str, status: int
+) -> None:
+    """Before: only a 413 lingered; waitress's 400 (a NUL in a header, a malformed
+    Content-Length) and the channel's 431, 414 and 417 closed the connection with the body
+    still coming, and the client's send was reset after 64 KiB."""
+    assert_a_refused_head_is_read_while_its_body_comes(_address(small), target, headers, status)

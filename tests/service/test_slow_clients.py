@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from sigopt_like.service import create_app
+from tests.fixtures.piecewise import assert_a_408_is_read_while_the_body_still_trickles
 from tests.fixtures.servers import IN_THREADS, ServedInstance, ServedProcess
 
 READ_SECONDS = 1.5
@@ -115,6 +116,13 @@ def test_a_client_that_stops_mid_body_is_408(quick: Any) -> None:
             answer += chunk
         assert _status_and_body(answer)[0] == 408, answer
         assert time.monotonic() - started < READ_SECONDS + 3
+
+
+def test_a_408_is_read_while_the_body_still_trickles(quick: Any) -> None:
+    """Before: the 408 closed the connection at once, and the next bytes of the body the
+    client still sent were reset (its send failed: a broken pipe). It lingers now, as
+    after a 413."""
+    assert_a_408_is_read_while_the_body_still_trickles(_address(quick.url), READ_SECONDS)
 
 
 def test_a_large_body_that_keeps_moving_is_not_cut(quick: Any) -> None:
