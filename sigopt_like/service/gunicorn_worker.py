@@ -35,7 +35,8 @@ gunicorn's own refusals of malformed HTTP were HTML pages, a 501 among them.
   Every other refusal sent before the body is read lingers so too (400, 414, 417, 431,
   and a 408 while the body still came: its thread's reads wake every
   :data:`_WAKE_SECONDS` to see the 408, where the socket's reading side was shut, which
-  reset the connection at the body's next bytes).
+  reset the connection at the body's next bytes). At most ``serving.linger_slots`` of
+  ``worker_connections`` linger at once; a refusal past them closes at once.
 - gunicorn's refusals (a NUL in a header, a raw non-ASCII byte in the request line, a
   Transfer-Encoding it does not implement, headers past its limits) are the service's JSON
   error body, each a 4xx.
@@ -67,7 +68,13 @@ from gunicorn.workers.gthread import ThreadWorker
 from . import header_refusals
 from .door_records import count_refusal
 from .errors import body_too_large_message, default_code, error_body
-from .serving import DEFAULT_READ_SECONDS, LINGER_BYTES, LINGER_IDLE_SECONDS, LINGER_SECONDS
+from .serving import (
+    DEFAULT_READ_SECONDS,
+    LINGER_BYTES,
+    LINGER_IDLE_SECONDS,
+    LINGER_SECONDS,
+    linger_slots,
+)
 from .slow_clients import MIN_BYTES_PER_SECOND
 
 #: the read deadline under gunicorn, in seconds (``serve --request-read-timeout``'s)
@@ -524,6 +531,12 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
     def _linger(self, conn: Any, left: int) -> None:
         """Say the answer is whole (FIN), then read ``conn``'s refused body away as it
         comes, on the loop; the connection still counts against ``worker_connections``."""
+        if len(self._lingering) >= linger_slots(int(self.worker_connections)):
+            # the lingering share of the connections is taken: close at once (not
+            # gunicorn's graceful close, which drains on the loop and would stall it)
+            self.nr_conns -= 1
+            util.close(conn.sock)
+            return
         lingering = _Lingering(conn, left)
         try:
             conn.sock.shutdown(socket.SHUT_WR)

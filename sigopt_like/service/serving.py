@@ -39,6 +39,12 @@ LINGER_SECONDS = 10.0
 #: ... and this long without a byte of it (nginx's ``lingering_timeout``); then the
 #: connection closes. Both servers linger in their socket loop: no request thread waits.
 LINGER_IDLE_SECONDS = 2.0
+#: ... and at most this share of the connections a server takes (waitress's
+#: ``connection_limit``, a gunicorn worker's ``worker_connections``) linger at once; past
+#: it a refusal closes at once (its client may then see a reset, as before lingering), so
+#: that clients sending refused bodies cannot hold every connection for LINGER_SECONDS:
+#: 600 of them at once made ``/health`` wait 5 s for a connection under ``serve``
+LINGER_SHARE = 0.5
 #: open connections allowed beyond one per thread (keep-alive clients, queued requests)
 SPARE_CONNECTIONS = 256
 #: how long a connection may stay idle between requests (``serve --keep-alive-timeout``):
@@ -58,6 +64,11 @@ REQUEST_LINE_BYTES = 8190
 #: ``limit_request_field_size`` defaults)
 REQUEST_FIELDS = 100
 REQUEST_FIELD_BYTES = 8190
+
+
+def linger_slots(connections: int) -> int:
+    """How many of a server's ``connections`` may linger at once (:data:`LINGER_SHARE`)."""
+    return max(1, int(connections * LINGER_SHARE))
 
 
 def server_options(

@@ -42,6 +42,7 @@ from .serving import (
     REQUEST_FIELD_BYTES,
     REQUEST_FIELDS,
     REQUEST_LINE_BYTES,
+    linger_slots,
 )
 
 #: what waitress's reasons mean for the caller (its ``body`` says which rule broke)
@@ -235,7 +236,8 @@ class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
     # client still sending saw a broken pipe, not the 413. Once the 413 is out, the
     # channel shuts its side and reads the body away (``serving.LINGER_*`` bound it)
     # before it closes: a lingering close, in waitress's socket loop (no thread waits).
-    # So after every refusal (400, 408, 414, 417, 431: ``_body_left``).
+    # So after every refusal (400, 408, 414, 417, 431: ``_body_left``), while fewer than
+    # ``serving.linger_slots`` of the connections linger (past them: closed at once).
 
     def seconds_reading(self) -> float:
         """How long the request being answered took to come, as far as known (0 here)."""
@@ -246,6 +248,9 @@ class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
         if not self.linger_left or self.linger_until is not None or self.total_outbufs_len:
             self._stop_lingering()
             return
+        if not self._may_linger():
+            self._stop_lingering()  # at once: the lingering share of connections is taken
+            return
         now = time.monotonic()
         self.linger_until, self.linger_idle_until = now + LINGER_SECONDS, now + LINGER_IDLE_SECONDS
         self.will_close = self.close_when_flushed = False
@@ -254,6 +259,13 @@ class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
             self.socket.shutdown(socket.SHUT_WR)  # the answer is whole: the client may read
         except OSError:
             self._stop_lingering()
+
+    def _may_linger(self) -> bool:
+        """Whether fewer of the server's connections linger than it allows
+        (``serving.linger_slots`` of its ``connection_limit``)."""
+        channels = getattr(self.server, "active_channels", {})
+        lingering = sum(1 for c in channels.values() if getattr(c, "linger_until", None))
+        return lingering < linger_slots(int(self.adj.connection_limit))
 
     def readable(self) -> bool:
         if self.linger_until is None:

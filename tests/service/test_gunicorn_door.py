@@ -24,6 +24,7 @@ from tests.fixtures.piecewise import (
     assert_a_408_is_read_while_the_body_still_trickles,
     assert_a_refused_head_is_read_while_its_body_comes,
     assert_a_stalled_refused_body_is_let_go,
+    assert_health_among_more_refused_senders_than_connections,
     assert_health_among_refused_senders,
     send_in_pieces,
 )
@@ -245,6 +246,29 @@ def test_refused_bodies_read_away_hold_no_thread(gunicorn_url: str) -> None:
     of the 20 reads its 413. (Read away in the threads, as first tried, the two were held
     by the first two senders and ``/health`` waited 6.5 s.)"""
     assert_health_among_refused_senders(gunicorn_url, _address(gunicorn_url))
+
+
+def test_refused_senders_past_the_connections_leave_health_a_connection(
+    tmp_path: Path,
+) -> None:
+    """Before: every refused body lingered, and lingering connections count against the
+    worker's ``worker_connections``: as many clients sending refused bodies held them all
+    (for up to ``serving.LINGER_SECONDS``), the worker took no new connection and
+    ``/health`` waited for one to end (5.6 s behind 150 senders with 100 connections;
+    7 s here). At most ``serving.LINGER_SHARE`` of them linger now."""
+    database = str(tmp_path / "crowded.db")
+    factory = (
+        f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=False, "
+        f"max_body_bytes={BODY_LIMIT})"
+    )
+    proc, log = start_gunicorn(
+        tmp_path, factory, threads=THREADS, args=("--worker-connections", "12")
+    )
+    try:
+        url = gunicorn_answering(proc, log)
+        assert_health_among_more_refused_senders_than_connections(url, _address(url), 12)
+    finally:
+        stop_gunicorn(proc)
 
 
 @pytest.mark.parametrize(

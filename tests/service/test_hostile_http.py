@@ -22,6 +22,7 @@ from tests.fixtures.piecewise import (
     REFUSED_HEADS,
     assert_a_refused_head_is_read_while_its_body_comes,
     assert_a_stalled_refused_body_is_let_go,
+    assert_health_among_more_refused_senders_than_connections,
     assert_health_among_refused_senders,
     send_in_pieces,
 )
@@ -323,6 +324,22 @@ def test_refused_bodies_read_away_leave_the_server_answering(small: Any) -> None
     """20 clients each still sending a refused 512 KiB (8 KiB every 100 ms): waitress reads
     them away in its socket loop, ``/health`` is answered at once, and each reads its 413."""
     assert_health_among_refused_senders(small.url, _address(small))
+
+
+def test_refused_senders_past_the_connections_leave_health_a_connection(tmp_path: Path) -> None:
+    """Before: every refused body lingered, so as many clients sending refused bodies as
+    the server takes connections held them all (for up to ``serving.LINGER_SECONDS``),
+    and ``/health`` waited for one to end (5 s behind 600 senders under ``serve``'s
+    defaults; 7 s here). At most ``serving.LINGER_SHARE`` of them linger now."""
+    database = str(tmp_path / "crowded.db")
+    service = create_app(database=database, auth_required=True, max_body_bytes=LIMIT, **IN_THREADS)
+    crowded = ServedInstance(service, database, threads=2, connection_limit=12)
+    try:
+        assert_health_among_more_refused_senders_than_connections(
+            crowded.url, _address(crowded), 12
+        )
+    finally:
+        crowded.close()
 
 
 def test_a_refused_body_that_stops_coming_is_not_waited_for(small: Any) -> None:
