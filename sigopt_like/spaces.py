@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import json
 import math
 import numbers
 import os
@@ -446,6 +447,9 @@ class Space:
         total_key = "total_units" if "total_units" in data else "totalUnits"
         if "parameters" not in data and isinstance(data.get("table"), Mapping):
             rows = data["table"].get("data") or []
+            odd = _odd_cell(rows, space_type)
+            if odd is not None:
+                raise SpaceError([odd])
             records = [
                 csvio.Record(row=i, cells=tuple("" if c is None else str(c).strip() for c in row))
                 for i, row in enumerate(rows, 1)
@@ -747,8 +751,11 @@ def _dict_record(index: int, param: Any) -> csvio.Record | Problem:
         )
     ptype = param.get("type")
     if ptype == "unit" or ("min" in param and "max" in param and "values" not in param):
-        cells = [name, ptype or "unit", param.get("min"), param.get("max")]
+        # only a type left out is a unit: before, a type of "", 0 or [] was read as one
+        cells = [name, "unit" if ptype is None else ptype, param.get("min"), param.get("max")]
+        kind = MIXTURE
     else:
+        kind = FACTORIAL
         values = param.get("values")
         if not isinstance(values, Sequence) or isinstance(values, (str, bytes)):
             return Problem(
@@ -759,7 +766,16 @@ def _dict_record(index: int, param: Any) -> csvio.Record | Problem:
             )
         cells = [name, ptype, *values]
     out: list[str] = []
-    for cell in cells:
+    for at, cell in enumerate(cells):
+        if not _is_cell(cell):
+            # before: true, {} or [1] became the level 'True', '{}' or '[1]'
+            return Problem(
+                f"{_where(kind, index, at)}: parameter '{name}' has {_json_clipped(cell)}; "
+                "a space's cells are text or numbers",
+                row=index,
+                column=_column_title(kind, at),
+                field="space",
+            )
         if cell is None:
             out.append("")
         elif isinstance(cell, float):
@@ -770,6 +786,35 @@ def _dict_record(index: int, param: Any) -> csvio.Record | Problem:
             # once the space was written as a file and read back
             out.append(csvio.clean_cell(str(cell)))
     return csvio.Record(row=index, cells=tuple(out))
+
+
+def _odd_cell(rows: Any, space_type: Any) -> Problem | None:
+    """The first cell of Daptics' ``table.data`` rows that is neither text nor a number."""
+    kind = MIXTURE if space_type == MIXTURE else FACTORIAL
+    for row, cells in enumerate(rows if isinstance(rows, Sequence) else (), 1):
+        for at, cell in enumerate(cells if isinstance(cells, Sequence) else ()):
+            if not _is_cell(cell):
+                return Problem(
+                    f"{_where(kind, row, at)}: {_json_clipped(cell)}; "
+                    "a space's cells are text or numbers",
+                    row=row,
+                    column=_column_title(kind, at),
+                    field="space",
+                )
+    return None
+
+
+def _is_cell(value: Any) -> bool:
+    """Whether a JSON value can be a space file's cell: text, a number, or nothing."""
+    return value is None or (isinstance(value, (str, int, float)) and not isinstance(value, bool))
+
+
+def _json_clipped(value: Any) -> str:
+    """A JSON value as it was sent (``true``, not Python's ``True``), clipped for a message."""
+    try:
+        return csvio.clip(json.dumps(value))
+    except (TypeError, ValueError):
+        return _clipped(value)
 
 
 def _column_title(space_type: str, index: int) -> str:

@@ -259,3 +259,40 @@ def test_a_level_a_spreadsheet_would_run_as_a_formula_is_refused(api):
     space = small_space()
     space["parameters"][3]["values"] = ["+", "-1", "+2.5", "a=b"]
     assert api.put_space(sid, space, population_size=12, replicates=0)["status"] == "success"
+
+
+def test_a_cell_that_is_neither_text_nor_a_number_is_refused(api):
+    """Before: a level sent as ``true``, ``{}`` or ``[[1]]`` was stored as the level 'True',
+    '{}' or '[[1]]', and a unit's type sent as ``""``, ``0`` or ``[]`` was read as ``unit``."""
+    sid = api.session()
+    before = api.snapshot(sid)
+    for level in (True, {}, [[1]], ["a"]):
+        space = small_space()
+        space["parameters"][3]["values"] = ["x", level, "z"]
+        body = {"space": space, "population_size": 12, "replicates": 0}
+        r = api.call("PUT", f"/v1/sessions/{sid}/space", body)
+        assert r.status == 422 and "a space's cells are text or numbers" in r.body["message"], r
+        assert r.body["detail"]["errors"][0]["column"] == "Value.2", r
+    daptics = {"type": "factorial", "table": {"data": [["c", "categorical", "Pd", False]]}}
+    body = {"space": daptics, "population_size": 1, "replicates": 0}
+    r = api.call("PUT", f"/v1/sessions/{sid}/space", body)
+    assert r.status == 422 and "false; a space's cells" in r.body["message"], r
+    for unit_type in ("", 0, [], -0.0):
+        mixture = {
+            "type": "mixture",
+            "total_units": 4,
+            "parameters": [
+                {"name": "a", "type": unit_type, "min": 0, "max": 4},
+                {"name": "b", "type": "unit", "min": 0, "max": 4},
+            ],
+        }
+        body = {"space": mixture, "population_size": 2, "replicates": 0}
+        r = api.call("PUT", f"/v1/sessions/{sid}/space", body)
+        if r.status == 202:  # refused by the space task, as the same row of a space file is
+            task = api.wait(sid, r.body["id"])
+            assert task["status"] == "failed" and "column B (Type)" in str(task["errors"]), task
+        else:
+            assert r.status == 422 and "column B (Type)" in r.body["message"], r
+    assert api.get(f"/v1/sessions/{sid}/space").status == 404
+    after = api.snapshot(sid)
+    assert after["session"] == before["session"] and after["history"] == before["history"]
