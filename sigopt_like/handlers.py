@@ -107,7 +107,8 @@ def id_of(value: Any) -> Any:
 def id_list(value: Any) -> Any:
     """The ids of a list's filter as the URL carries them, separated by commas: text as
     given, a list (or any iterable) of ids (text, whole numbers or objects with ``.id``,
-    a Suggestion) joined; anything else as given, for the service to refuse."""
+    a Suggestion) joined; anything else as given (a dict or bytes: the transport refuses
+    a query value that is neither text nor a number)."""
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         return value
     return ",".join(str(id_of(item)) for item in value)

@@ -15,7 +15,9 @@ import email.utils
 import json as jsonlib
 import logging
 import math
+import numbers
 import re
+import reprlib
 import socket
 import sys
 import threading
@@ -715,6 +717,14 @@ def _query(params: Mapping[str, Any] | None) -> list[tuple[str, str]] | None:
             continue
         if isinstance(value, bool):
             value = "true" if value else "false"
+        if not isinstance(value, (str, numbers.Real)):
+            # before: str() of anything was sent, so q=["a", "b"] searched for "['a', 'b']"
+            # and q=b"a" for "b'a'"; a list nested deep raised RecursionError
+            raise TypeError(
+                f"The query parameter {key!r} is {reprlib.repr(value)} "
+                f"({type(value).__name__}): a URL's query carries text or a number (str() "
+                "or int() it first). Nothing was sent."
+            )
         text = str(value)
         try:
             text.encode("utf-8")

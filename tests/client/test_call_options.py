@@ -71,6 +71,29 @@ def test_a_query_value_no_url_carries_names_its_parameter(conn):
     assert caught.value.field == "q"
 
 
+def _nested(depth: int) -> list:
+    outer: list = []
+    inner = outer
+    for _ in range(depth):
+        inner.append([])
+        inner = inner[0]
+    return outer
+
+
+@pytest.mark.parametrize(
+    "value", [["alloy", "steel"], b"alloy", {"name": "alloy"}, object(), _nested(10_000)]
+)
+def test_a_query_value_that_is_neither_text_nor_a_number_is_refused(conn, value):
+    """Before: str() of it was sent, so ``q=["alloy", "steel"]`` searched for the text
+    "['alloy', 'steel']" and found nothing, without a word; a list nested 10,000 deep
+    was a RecursionError from deep inside."""
+    conn.sessions.create(name="alloy")
+    with pytest.raises(TypeError, match=r"The query parameter 'q' is .* carries text or a number"):
+        conn.sessions.list(q=value)
+    assert [s.name for s in conn.sessions.list(q="alloy")] == ["alloy"]
+    assert conn.sessions.list(q=1.5, limit=2).count == 0  # numbers are still sent
+
+
 def test_headers_given_to_a_call_that_sends_its_own_are_merged(conn):
     """Before: history.csv(headers=...) was a TypeError, multiple values for 'headers'."""
     sid = conn.sessions.create(name="csv-with-headers").id
