@@ -283,3 +283,27 @@ def test_a_categorical_of_many_values_is_read_at_once(api):
     )
     assert time.monotonic() - began < 30
     assert reply.status == 422 and "lists 'v7' twice" in reply.body["message"], reply.body
+
+
+def test_a_categorical_of_many_values_is_encoded_without_a_square_matrix():
+    """Before: the model's one-hot features were rows of a values x values identity matrix:
+    80 GB for 100,000 values, a MemoryError on every suggestion (the fallback answered)."""
+    import tracemalloc
+
+    import numpy as np
+
+    from sigopt_like.service.optimizer.sigopt_space import SearchSpace
+
+    values = [f"v{i}" for i in range(100_000)]
+    space = SearchSpace([{"name": "c", "type": "categorical", "categorical_values": values}])
+    codes = np.array([[0.0], [99_999.0], [5.0]])
+    tracemalloc.start()
+    try:
+        features = space.encode(codes)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 2**20, peak
+    assert features.shape == (3, 100_000)
+    assert [int(i) for i in features.argmax(axis=1)] == [0, 99_999, 5]
+    assert (np.count_nonzero(features, axis=1) == 1).all()

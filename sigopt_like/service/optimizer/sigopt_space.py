@@ -201,7 +201,10 @@ class SearchSpace:
         for j, d in enumerate(self.dims):
             c = codes[:, j]
             if d.kind in ("categorical", "conditional"):
-                block = np.eye(d.levels)[np.round(c).astype(int)] * _ONE_HOT
+                # rows of np.eye(levels) were a levels x levels matrix first: 800 MB for
+                # 10,000 values, a MemoryError on every suggestion for 100,000
+                block = np.zeros((len(c), d.levels))
+                block[np.arange(len(c)), np.round(c).astype(int)] = _ONE_HOT
                 block[~active[:, j]] = 0.0
                 cols.append(block)
                 continue
