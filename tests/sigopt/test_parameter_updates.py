@@ -309,3 +309,21 @@ def test_the_rewrite_holds_on_sqlite_and_postgresql(served_on_either):
     assert api.snapshot() == stored
     assert api.put(base, {"parameters": [{"name": "x"}, {"name": "y"}, Z]}).status == 200
     assert [r["assignments"] for r in rows()] == [{**r["assignments"], "z": "b"} for r in before]
+
+
+def test_an_update_of_many_entries_is_read_at_once(api):
+    """Before: each entry's name was looked for in a copy of the names before it, so an
+    update listing 50,000 parameters held the request about a minute before its 422."""
+    import time
+
+    e = api.create_experiment()
+    before = api.get(f"/v1/experiments/{e['id']}").body
+    entries = [{"name": f"p{i}"} for i in range(50_000)]
+    began = time.monotonic()
+    reply = api.put(f"/v1/experiments/{e['id']}", {"parameters": entries})
+    assert time.monotonic() - began < 20
+    assert reply.status == 422 and "is left out" in reply.body["message"], reply
+    reply = api.put(f"/v1/experiments/{e['id']}", {"parameters": [*entries[:3], entries[1]]})
+    assert reply.status == 422 and "'p1' is named twice" in reply.body["message"], reply
+    after = api.get(f"/v1/experiments/{e['id']}").body
+    assert after["parameters"] == before["parameters"]

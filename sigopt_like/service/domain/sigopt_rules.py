@@ -572,19 +572,22 @@ def _named_entries(
                 "metrics, so each entry of an update names the one it is about.",
                 f"metrics[{i}].name",
             )
+    seen: set[str | None] = set()  # before: `in names[:i]`, a copy and scan per entry
     for i, name in enumerate(names):
-        if key == "metrics" and name is None and None in by_name and None in names[:i]:
+        if key == "metrics" and name is None and None in by_name and None in seen:
             # before: two unnamed entries for the one unnamed metric were a 500
             raise RuleError(
                 f"'metrics[{i}]': this experiment's one metric (unnamed) is given twice; "
                 "send it once.",
                 f"metrics[{i}]",
             )
-        if isinstance(name, str) and name in names[:i]:
+        if isinstance(name, str) and name in seen:
             raise RuleError(
                 f"'{key}[{i}].name': {key[:-1]} {name!r} is named twice; send it once.",
                 f"{key}[{i}].name",
             )
+        if name is None or isinstance(name, str):
+            seen.add(name)
         if key == "metrics" and isinstance(name, str) and name not in by_name:
             raise RuleError(
                 f"'{key}[{i}].name': this experiment has no {key[:-1]} {name!r}, and its "
