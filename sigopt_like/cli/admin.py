@@ -134,12 +134,12 @@ def _naming(database: str) -> Iterator[None]:
     as ``serve`` says it: before, ``users``, ``tokens`` and ``worker`` said "cannot use the
     database: ... password authentication failed", not which of a team's URLs (from --db,
     $SIGOPT_LIKE_DATABASE or a config file) it was."""
-    from ..database_targets import describe_opening_error
+    from .database import refusing_writes
 
     try:
         yield
     except Exception as err:
-        said = describe_opening_error(err, database)
+        said = refusing_writes(err, database)
         if said is None:  # not the database: a bug, with its traceback
             raise
         raise CommandError(said) from err
@@ -322,6 +322,12 @@ def serve(
         if said is None:  # not the database: a bug, with its traceback
             raise
         raise CommandError(said) from err
+    read_only = None
+    if not isinstance(service, StartingService):
+        # the local dashboard without --actions only reads: a read-only database is one
+        # to look at (an archived campaign); anything else writes, and refuses at once
+        only_reads = browser_hint and not dashboard_actions
+        read_only = _check_writes(service, database, reading_is_enough=only_reads)
     try:
         read: dict[str, Any] = {}
         if request_read_timeout is not None:
@@ -356,6 +362,8 @@ def serve(
         click.echo(warning, err=True)
     if browser_hint:  # after the bind: the port really listened on (--port 0 draws one)
         click.echo(f"sigopt-like dashboard: open {url}/ in your browser")
+    if read_only:
+        click.echo(read_only, err=True)
     shown = redact_url(database)
     # before, nothing said that queued tasks wait until a worker runs on this database
     # the local dashboard queues no task (the scripts using its database run their own):
@@ -384,6 +392,34 @@ def serve(
     finally:
         server.close()
         service.close()
+
+
+def _check_writes(service: Any, database: str, *, reading_is_enough: bool) -> str | None:
+    """Refuse a database that takes no write (a read-only SQLite file in a writable
+    folder opens and reads): before, ``serve`` and ``dashboard --actions`` started on
+    one, and every write failed afterwards. ``reading_is_enough`` (the local dashboard
+    without --actions): a note to say once it listens, not a refusal."""
+    from ..database_targets import redact_url
+    from ..service.store.errors import Unwritable
+    from .database import refusing_writes
+
+    try:
+        service.context.store.check_writes()
+    except Exception as err:
+        said = refusing_writes(err, database)
+        if said is None:  # not the database: a bug, with its traceback
+            service.close()
+            raise
+        if reading_is_enough and isinstance(err, Unwritable):
+            shown = redact_url(database)
+            return (
+                f"sigopt-like: note: the database {shown} cannot be written by this user: "
+                "the dashboard shows it and changes nothing (--actions, and scripts "
+                "writing through it, need it writable)"
+            )
+        service.close()
+        raise CommandError(said) from err
+    return None
 
 
 def _refuse_a_database_only_this_process_sees(

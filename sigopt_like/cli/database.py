@@ -44,6 +44,18 @@ def choose(db: str | None) -> str:
     return check(default_target(), made_for_you=True)
 
 
+def refusing_writes(err: Exception, target: str) -> str | None:
+    """One line for the start of a server or a worker on a database that takes no write
+    (``Store.check_writes``: a read-only file, folder or file system), naming it and
+    saying what to do, as the other commands say it; None if ``err`` is not that."""
+    from ..database_targets import describe_opening_error
+    from ..service.store.errors import Unwritable
+
+    if isinstance(err, Unwritable) and err.__cause__ is not None:
+        return describe_opening_error(err.__cause__, target)
+    return describe_opening_error(err, target)
+
+
 def existing(target: str, *, what: str) -> str:
     """``target`` (from :func:`choose`) if it can be a database that another process
     already uses (see :func:`sigopt_like.database_targets.shared`); CommandError if not."""

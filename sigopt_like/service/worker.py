@@ -897,6 +897,15 @@ def main(argv: list[str] | None = None) -> int:
     store = _open_when_up(settings.database, stop) if waits else open_store(settings.database)
     if store is None:  # stopped while waiting
         return 0
+    if changes is None:
+        # a person's worker refuses a database it cannot write (a read-only file): before,
+        # it started, and its heartbeat failed and was retried for ever (a service's own
+        # workers run on the database it has opened, and say each failed write)
+        try:
+            store.check_writes()
+        except Exception:
+            store.close()
+            raise
     runner = TaskRunner(store, settings, recover_new=False)
     if changes is not None:
         runner.on_change = changes.send

@@ -19,7 +19,7 @@ import click
 import pytest
 
 import sigopt_like
-from tests.fixtures.servers import REPO_ROOT
+from tests.fixtures.servers import REPO_ROOT, announced_url
 
 from .conftest import Run
 
@@ -464,9 +464,10 @@ def test_a_task_whose_worker_is_gone_is_said_where_its_state_is(
         served.close()
 
 
-def _as_a_user_without_privilege(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    """``sigopt-like ARGV`` as a user whom file modes bind: as root, with the capabilities
-    that override them dropped (``setpriv``); as anyone else, as is."""
+def _unprivileged(argv: list[str], cwd: Path) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of ``sigopt-like ARGV`` as a user whom file modes
+    bind: as root, with the capabilities that override them dropped (``setpriv``); as
+    anyone else, as is."""
     prefix: list[str] = []
     if os.geteuid() == 0:
         setpriv = shutil.which("setpriv")
@@ -475,14 +476,16 @@ def _as_a_user_without_privilege(argv: list[str], cwd: Path) -> subprocess.Compl
         prefix = [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_LIKE_")}
     env.update(PYTHONPATH=str(REPO_ROOT), HOME=str(cwd), XDG_DATA_HOME=str(cwd / "data"))
-    return subprocess.run(
-        [*prefix, sys.executable, "-m", "sigopt_like", *argv],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
+    return [*prefix, sys.executable, "-m", "sigopt_like", *argv], env
+
+
+def _as_a_user_without_privilege(
+    argv: list[str], cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    """``sigopt-like ARGV`` as a user whom file modes bind (see :func:`_unprivileged`)."""
+    command, env = _unprivileged(argv, cwd)
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=timeout)  # fmt: skip
 
 
 @pytest.fixture
@@ -571,6 +574,64 @@ def test_a_server_on_a_read_only_database_says_one_line_and_no_library_noise(
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("sigopt-like: error: cannot use the"), lines
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("serve", "--port", "0"), ("worker",), ("dashboard", "--port", "0", "--actions")],
+    ids=" ".join,
+)
+def test_a_server_or_worker_refuses_a_read_only_database_file_at_its_start(
+    read_only_database: Path, tmp_path: Path, argv: tuple[str, ...]
+) -> None:
+    """A read-only file in a writable folder opens and reads (SQLite in WAL mode): before,
+    ``serve`` and ``dashboard --actions`` started on it and failed on the first write, and
+    ``worker`` retried its heartbeat for ever; each ran until this test's timeout."""
+    try:
+        done = _as_a_user_without_privilege(
+            [*argv, "--db", str(read_only_database)], tmp_path, timeout=30
+        )
+    except subprocess.TimeoutExpired as err:
+        pytest.fail(f"{argv[0]} started on a read-only database: {err.stderr!r}")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip() == (
+        f"sigopt-like: error: cannot use the database {read_only_database}: attempt to write "
+        f"a readonly database; make it writable, and its folder {read_only_database.parent} "
+        "too (SQLite writes its -wal and -shm files there), or give a database this user "
+        "can write"
+    ), done.stderr
+
+
+def test_the_dashboard_shows_a_read_only_database_and_says_it_changes_nothing(
+    read_only_database: Path, tmp_path: Path
+) -> None:
+    """The local dashboard without --actions only reads: a database one may only read (an
+    archived campaign) is shown, with a note; a write sent through it is the service's
+    507 ``database_unwritable``, never a 500."""
+    import requests
+
+    command, env = _unprivileged(
+        ["dashboard", "--port", "0", "--db", str(read_only_database)], tmp_path
+    )
+    log = tmp_path / "dashboard.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, text=True,
+                                env={**env, "PYTHONUNBUFFERED": "1"}, cwd=tmp_path)  # fmt: skip
+    try:
+        url = announced_url(proc, log, r"serving on (http://127\.0\.0\.1:\d+)")
+        told = log.read_text()
+        assert (
+            f"sigopt-like: note: the database {read_only_database} cannot be written by this "
+            "user: the dashboard shows it and changes nothing" in told
+        ), told
+        listed = requests.get(f"{url}/v1/sessions", timeout=30)
+        assert listed.status_code == 200 and listed.json()["data"][0]["name"] == "kept"
+        made = requests.post(f"{url}/v1/sessions", json={"name": "more"}, timeout=30)
+        assert made.status_code == 507, made.text
+        assert made.json()["code"] == "database_unwritable", made.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 @pytest.mark.parametrize("argv", [("sessions", "list"), ("sessions", "create", "more")])

@@ -17,7 +17,8 @@ from sqlalchemy import event
 
 from ..._constants import MEMORY_DATABASES
 from . import schema
-from .database import WRITE_OPTION, is_unwritable_error
+from .database import WRITE_OPTION, Database, is_unwritable_error, translate_errors
+from .errors import Busy
 from .migrate import LOCAL_USER_EMAIL, SCHEMA_VERSION, prepare
 from .sqlite_file import SqliteFile
 
@@ -26,6 +27,7 @@ LOG = logging.getLogger(__name__)
 __all__ = [
     "LOCAL_USER_EMAIL",
     "SCHEMA_VERSION",
+    "check_writes",
     "database_url",
     "open_database",
     "schema_version",
@@ -217,3 +219,23 @@ def schema_version(conn: sa.Connection) -> int:
         sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
     ).scalar_one()
     return int(version)
+
+
+def check_writes(database: Database) -> None:
+    """Raise :class:`~.errors.Unwritable` if the database takes no write (a read-only
+    file or file system): one row written with its own value, then rolled back, so
+    nothing changes. For a server or a worker to refuse at its start: a read-only SQLite
+    file in WAL mode opens, reads and even begins a write transaction, and only the
+    first write is refused (before, ``serve`` started and failed then, and ``worker``
+    retried its heartbeat for ever)."""
+    unchanged = (
+        sa.update(schema.meta)
+        .where(schema.meta.c.key == "schema_version")
+        .values(value=schema.meta.c.value)
+    )
+    try:
+        with translate_errors(), database.connect(write=True) as conn:
+            conn.execute(unchanged)
+            conn.rollback()
+    except Busy:  # another writer held it all the busy timeout: it takes writes
+        LOG.debug("the write check waited for other writers; taken as writable")

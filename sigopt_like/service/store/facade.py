@@ -14,7 +14,7 @@ from .accounts import AccountStore
 from .analytics import AnalyticsStore
 from .campaigns import CampaignStore
 from .database import Database, Unit, idle_limit
-from .db import open_database, schema_version
+from .db import check_writes, open_database, schema_version
 from .idempotency import IdempotencyStore
 from .rate_limits import RateLimitStore
 from .sessions import SessionStore
@@ -100,6 +100,11 @@ class Store:
         every read is: ended with a COMMIT on PostgreSQL (see :meth:`Database.read`)."""
         with self.database.read() as conn:
             return schema_version(conn)
+
+    def check_writes(self) -> None:
+        """Raise :class:`~.errors.Unwritable` if the database takes no write; nothing is
+        written (see :func:`.db.check_writes`)."""
+        check_writes(self.database)
 
     @property
     def dialect(self) -> str:
