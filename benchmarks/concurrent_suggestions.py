@@ -17,12 +17,19 @@ times on one experiment that starts with ``--observations`` observations (so eve
 suggestion needs a model fit). Prints per mode the share of suggestions from the random
 fallback (``/metrics``), the engine calls, and the suggestion latency p50 / p90 / max;
 ``--json`` writes the same.
+
+Every POST carries an ``Idempotency-Key`` of its own, the same on its retries (a dropped
+connection, a 503), as docs/integrators.md tells clients to: a suggestion whose answer
+was lost is then replayed, not made twice. Before, none did, unlike the library and
+sigopt-python's users who follow the docs; that the service replays a repeated key is
+checked once, on the experiment's creation, before the clients start.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import random
@@ -33,6 +40,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -48,7 +56,20 @@ PARAMETERS = [{"name": f"x{i}", "type": "double", "bounds": {"min": 0, "max": 1}
 
 class OneCallPerRequest:
     """A line that never batches: each request runs its own engine call, with its whole
-    budget (what every request did before requests were coalesced)."""
+    budget, on inputs it reads itself (what every request did before requests were
+    coalesced). It answers what the suggestion route asks a line (``busy``, ``stored``)
+    as :class:`~sigopt_like.service.suggestion_batches.SuggestionBatches` does: before,
+    it lacked ``stored`` (added to the route since), and every request of this mode was
+    a 500."""
+
+    def __init__(self) -> None:
+        self._asked = itertools.count()
+
+    def busy(self, key: Hashable) -> bool:
+        return True  # the route then leaves the inputs to the engine call, which reads them
+
+    def stored(self) -> int:
+        return next(self._asked)  # never the same twice: no call reuses inputs read before
 
     @contextlib.contextmanager
     def turn(
@@ -93,6 +114,34 @@ def start_server(database: str, mode: str, threads: int) -> tuple[subprocess.Pop
     raise SystemExit("the server did not start")
 
 
+#: tries of one POST: a connection dropped or a 503 is retried with the same key
+POST_TRIES = 3
+
+
+def post(session: requests.Session, url: str, body: Any, timeout: float) -> requests.Response:
+    """One logical POST: a new ``Idempotency-Key``, kept on each retry of it."""
+    headers = {"Idempotency-Key": f"bench-{uuid.uuid4().hex}"}
+    for attempt in range(1, POST_TRIES + 1):
+        try:
+            reply = session.post(url, json=body, headers=headers, timeout=timeout)
+        except requests.ConnectionError:
+            if attempt == POST_TRIES:
+                raise
+        else:
+            if reply.status_code != 503 or attempt == POST_TRIES:
+                return reply
+        time.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")
+
+
+def check_replay(session: requests.Session, url: str, body: Any, made: requests.Response) -> None:
+    """Stop unless the service answers a repeat of ``made``'s key with its stored answer."""
+    key = made.request.headers["Idempotency-Key"]
+    again = session.post(url, json=body, headers={"Idempotency-Key": key}, timeout=60)
+    if again.headers.get("Idempotent-Replayed") != "true" or again.json() != made.json():
+        raise SystemExit(f"the service did not replay an Idempotency-Key: {again.text[:160]}")
+
+
 def value(assignments: dict[str, float]) -> float:
     """A smooth surface with its peak at 0.3 in every coordinate."""
     return -sum((v - 0.3) ** 2 for v in assignments.values())
@@ -110,23 +159,22 @@ def run_mode(mode: str, args: argparse.Namespace, workdir: str) -> dict[str, Any
     proc, url = start_server(database, mode, max(args.clients + 4, 8))
     try:
         http = requests.Session()
-        made = http.post(
-            f"{url}/v1/experiments",
-            json={
-                "name": "concurrent",
-                "parameters": PARAMETERS,
-                "seed": 5,
-                "parallel_bandwidth": args.clients,
-            },
-            timeout=60,
-        )
+        experiment = {
+            "name": "concurrent",
+            "parameters": PARAMETERS,
+            "seed": 5,
+            "parallel_bandwidth": args.clients,
+        }
+        made = post(http, f"{url}/v1/experiments", experiment, timeout=60)
         made.raise_for_status()
+        check_replay(http, f"{url}/v1/experiments", experiment, made)
         eid = made.json()["id"]
         rng = random.Random(1)
         start = [{p["name"]: rng.random() for p in PARAMETERS} for _ in range(args.observations)]
-        http.post(
+        post(
+            http,
             f"{url}/v1/experiments/{eid}/observations/batch",
-            json={"observations": [{"assignments": a, "value": value(a)} for a in start]},
+            {"observations": [{"assignments": a, "value": value(a)} for a in start]},
             timeout=60,
         ).raise_for_status()
         latencies: list[float] = []
@@ -140,9 +188,7 @@ def run_mode(mode: str, args: argparse.Namespace, workdir: str) -> dict[str, Any
             gate.wait(60)
             for _ in range(args.rounds):
                 began = time.perf_counter()
-                reply = session.post(
-                    f"{url}/v1/experiments/{eid}/suggestions", json={}, timeout=120
-                )
+                reply = post(session, f"{url}/v1/experiments/{eid}/suggestions", {}, timeout=120)
                 took = time.perf_counter() - began
                 if reply.status_code != 201:
                     with lock:
@@ -152,12 +198,10 @@ def run_mode(mode: str, args: argparse.Namespace, workdir: str) -> dict[str, Any
                     latencies.append(took)
                 suggestion = reply.json()
                 time.sleep(args.evaluate * jitter.uniform(0.5, 1.5))  # the client's own work
-                observed = session.post(
+                observed = post(
+                    session,
                     f"{url}/v1/experiments/{eid}/observations",
-                    json={
-                        "suggestion": suggestion["id"],
-                        "value": value(suggestion["assignments"]),
-                    },
+                    {"suggestion": suggestion["id"], "value": value(suggestion["assignments"])},
                     timeout=120,
                 )
                 if observed.status_code != 201:  # counted; the client goes on, as a loop would
@@ -180,6 +224,9 @@ def run_mode(mode: str, args: argparse.Namespace, workdir: str) -> dict[str, Any
         for source in ("optimizer", "fallback", "random")
     }
     total = sum(sources.values())
+    if not latencies:  # before: "no median for empty data", the errors unsaid
+        failed = "\n  ".join(sorted(set(errors))[:5])
+        raise SystemExit(f"{mode}: no suggestion was made; the service answered:\n  {failed}")
     ordered = sorted(latencies)
     return {
         "mode": mode,
