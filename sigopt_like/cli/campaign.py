@@ -22,6 +22,7 @@ from .options import (
     DESIGNED_GENERATION,
     GENERATION,
     SIMULATED_GENERATIONS,
+    Choices,
     WholeNumbers,
     connected,
     json_option,
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from ..models import Session
     from ..spaces import Space
 
-SPACE_TYPES = click.Choice(["factorial", "mixture"], case_sensitive=False)
+SPACE_TYPES = Choices(["factorial", "mixture"], case_sensitive=False)
 
 
 def writable_folder(folder: Path) -> None:

@@ -19,14 +19,23 @@ from .connect import session_id
 from .errors import CommandError
 from .files import INPUT, read_input, shown
 from .interrupts import canceled_on_interrupt
-from .options import COUNT, WHOLE, FiniteFloatRange, connected, json_option, progress, quiet_option
+from .options import (
+    COUNT,
+    WHOLE,
+    Choices,
+    FiniteFloatRange,
+    connected,
+    json_option,
+    progress,
+    quiet_option,
+)
 from .output import echo_fields, echo_json, echo_table, visible
 
 if TYPE_CHECKING:
     from ..interface import Connection
     from ..models import Experiment
 
-TYPES = click.Choice(["initial", "designed", "final"], case_sensitive=False)
+TYPES = Choices(["initial", "designed", "final"], case_sensitive=False)
 PARAMETER_HELP = (
     "A parameter: NAME:double:MIN:MAX, NAME:int:MIN:MAX or NAME:categorical:A,B,C (repeat it)."
 )

@@ -52,6 +52,16 @@ class WholeNumbers(click.IntRange):
         super().fail(f"{message.rstrip('.')}: give {self.what}.", param, ctx)
 
 
+class Choices(click.Choice):  # type: ignore[type-arg]
+    """A ``click.Choice`` whose missing-option message is one line: click's own put each
+    choice on a line of its own ("Error: Missing option '--type'. Choose from:", then a
+    tab, "factorial," and a tab, "mixture"), four lines where the rest say one."""
+
+    def get_missing_message(self, param: click.Parameter, ctx: click.Context | None) -> str:
+        names = [str(choice) for choice in self.choices]
+        return f"Choose {', '.join(names[:-1])} or {names[-1]}."
+
+
 class FiniteFloatRange(click.FloatRange):
     """A FloatRange that refuses NaN (every comparison with NaN is false, so click's bounds
     let it through: before, ``serve --guest-token-days nan`` started, and its first guest

@@ -776,3 +776,24 @@ def _run_bytes(tmp_path: Path, argv: tuple[str | bytes, ...]) -> subprocess.Comp
         cwd=tmp_path,
         timeout=120,
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "choices"),
+    [
+        (("space", "put", "1"), "factorial or mixture"),
+        (("experiments", "put", "1"), "initial, designed or final"),
+    ],
+    ids=["space put", "experiments put"],
+)
+def test_a_missing_type_is_one_line_naming_the_choices(
+    run: Run, tmp_path: Path, argv: tuple[str, ...], choices: str
+) -> None:
+    """Before: "Error: Missing option '--type'. Choose from:", then a line for each
+    choice ("\\tfactorial," and "\\tmixture"), where every other usage error is one line."""
+    table = tmp_path / "table.csv"
+    table.write_text("a,b\n")
+    done = run(*argv, table)
+    lines = [line for line in done.err.splitlines() if line.strip()]
+    assert done.code == 2 and len(lines) == 3, lines  # Usage, Try ... --help, Error
+    assert lines[-1] == f"Error: Missing option '--type'. Choose {choices}.", lines
