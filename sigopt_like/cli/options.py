@@ -28,6 +28,10 @@ HOST_HELP = "URL of a served instance (default: $SIGOPT_LIKE_HOST, else the embe
 TOKEN_HELP = "API token for --host (default: $SIGOPT_LIKE_TOKEN)."
 
 
+def _unbounded(kind: click.ParamType) -> bool:
+    return getattr(kind, "min", None) is None and getattr(kind, "max", None) is None
+
+
 class WholeNumbers(click.IntRange):
     """A ``click.IntRange`` whose refusal names the option, the value and what would work
     (``what``): click's own was "'abc' is not a valid integer range" for ``serve --port
@@ -37,6 +41,12 @@ class WholeNumbers(click.IntRange):
     def __init__(self, min: int | None = None, max: int | None = None, *, what: str) -> None:
         super().__init__(min, max)
         self.what = what
+        if _unbounded(self):  # the help's metavar: not "INTEGER RANGE" with no range
+            self.name = "integer"
+
+    def _describe_range(self) -> str:
+        # the help's "[x<=None]" (click's, for a range with neither end) said nothing true
+        return "" if _unbounded(self) else super()._describe_range()
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, str):
@@ -79,6 +89,8 @@ class FiniteFloatRange(click.FloatRange):
     ) -> None:
         super().__init__(min, max, min_open=min_open)
         self.what = what
+        if _unbounded(self):
+            self.name = "float"
         #: NaN passed on, for a command that says more of it (``observe --value nan``)
         self.nan_ok = nan_ok
 
@@ -92,6 +104,9 @@ class FiniteFloatRange(click.FloatRange):
         if math.isnan(converted) and not self.nan_ok:
             self.fail(f"{value!r} is not a number", param, ctx)
         return converted
+
+    def _describe_range(self) -> str:
+        return "" if _unbounded(self) else super()._describe_range()
 
     def fail(
         self, message: str, param: click.Parameter | None = None, ctx: click.Context | None = None

@@ -797,3 +797,24 @@ def test_a_missing_type_is_one_line_naming_the_choices(
     lines = [line for line in done.err.splitlines() if line.strip()]
     assert done.code == 2 and len(lines) == 3, lines  # Usage, Try ... --help, Error
     assert lines[-1] == f"Error: Missing option '--type'. Choose {choices}.", lines
+
+
+def _commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found: list[tuple[str, ...]] = []
+    for name, command in group.commands.items():
+        found.append((*path, name))
+        if isinstance(command, click.Group):
+            found += _commands(command, (*path, name))
+    return found
+
+
+def test_no_help_shows_a_range_of_none(run: Run) -> None:
+    """Before: ``space put --help`` showed "--total-units INTEGER RANGE ... [x<=None]" (and
+    the same for --population, --replicates, and ``experiments observe``'s --value and
+    --stddev): click's words for a range with neither end, read as "at most None"."""
+    from sigopt_like.cli.root import cli
+
+    for path in _commands(cli):
+        done = run(*path, "--help")
+        assert done.code == 0, (path, done)
+        assert "=None" not in done.out, (path, done.out)
