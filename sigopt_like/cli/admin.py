@@ -805,6 +805,14 @@ def tokens_revoke(
         if not secret:  # before: "no active token of that value", as for a wrong one
             where = " (read from standard input)" if token_stdin else ""
             raise CommandError(f"the token is empty{where}: nothing revoked")
+        if any("\udc80" <= char <= "\udcff" for char in secret):
+            # standard input's bytes that are not UTF-8 (kept as lone surrogates): before,
+            # "the text cannot be stored or looked up: 'utf-8' codec can't encode ..."
+            raise CommandError(
+                "the token read from standard input is not UTF-8 text, and no token is "
+                "(a token is letters, digits, '-' and '_'): copy it again as plain text; "
+                "nothing revoked"
+            )
     with _accounts(db) as store:
         try:
             count = store.revoke_token(token=secret, token_id=token_id, email=email)

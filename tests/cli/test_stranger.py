@@ -818,3 +818,25 @@ def test_no_help_shows_a_range_of_none(run: Run) -> None:
         done = run(*path, "--help")
         assert done.code == 0, (path, done)
         assert "=None" not in done.out, (path, done.out)
+
+
+def test_a_token_on_standard_input_that_is_not_utf8_is_said_so(run: Run, tmp_path: Path) -> None:
+    """Before: bytes that are not UTF-8 on ``tokens revoke --token-stdin`` (a token file
+    saved as UTF-16, a terminal in Latin-1) said "the text cannot be stored or looked up:
+    'utf-8' codec can't encode characters in position 0-1: surrogates not allowed"."""
+    db = tmp_path / "t.db"
+    assert run("users", "create", "ann@lab.example", "--db", db).code == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_LIKE_")}
+    for typed in (b"\xff\xfe", "slk_caf\u00e9\n".encode("latin-1")):
+        done = subprocess.run(
+            [sys.executable, "-m", "sigopt_like", "tokens", "revoke", "--token-stdin",
+             "--db", str(db)],
+            input=typed, capture_output=True, env={**env, "PYTHONPATH": str(REPO_ROOT)},
+            timeout=60,
+        )  # fmt: skip
+        told = done.stderr.decode()
+        assert done.returncode == 1 and told == (
+            "sigopt-like: error: the token read from standard input is not UTF-8 text, and "
+            "no token is (a token is letters, digits, '-' and '_'): copy it again as plain "
+            "text; nothing revoked\n"
+        ), told
