@@ -68,7 +68,7 @@ from .log_redaction import redact_handlers
 from .settings import ServiceSettings
 from .store import Store
 from .store.database import Unit, is_connection_limit_error, is_unreachable_error
-from .store.errors import Conflict, DatabaseGone, StorageFull, Unwritable
+from .store.errors import Busy, Conflict, DatabaseGone, StorageFull, Unwritable
 from .store.tasks import TaskRecord
 
 LOG = logging.getLogger("sigopt_like.service.worker")
@@ -472,6 +472,29 @@ class TaskRunner:
                 "space where the database is kept, then run it again."
             )
             self._finish(task_id, "failed", errors=[TaskError(message, SYSTEM)], message=message)
+        except Busy as busy:
+            # other writers held the database past its busy timeout (SQLite), or a lock or
+            # serialisation timeout (PostgreSQL): not the task's fault, so it runs again, up
+            # to ``task_max_attempts`` runs. Before, it failed "unexpectedly: Busy" (found
+            # with 32 embedded clients in separate processes on one SQLite file).
+            if row.attempts < self.settings.task_max_attempts:
+                status = "requeued"
+                LOG.warning(
+                    "task %s (%s): the database was busy during its run (%s); it goes back "
+                    "to the queue",
+                    task_id,
+                    row.type,
+                    busy.message,
+                )
+                self._record(task_id, lambda: self._requeue_after_outage(task_id, busy=True))
+                return
+            message = (
+                f"{row.type} could not be stored: the database stayed busy with other "
+                f"changes through {row.attempts} runs of the task, and the session is "
+                "unchanged. Run it again when the database is less busy."
+            )
+            LOG.warning("task %s (%s): %s", task_id, row.type, message)
+            self._finish(task_id, "failed", errors=[TaskError(message, SYSTEM)], message=message)
         except Exception as exc:
             crowded = is_connection_limit_error(exc)  # max_connections: not an outage
             if crowded or is_unreachable_error(exc):  # not the task's fault: it runs again
@@ -563,15 +586,19 @@ class TaskRunner:
             lambda: self.store.tasks.finish(task_id, status, ended, worker=self.worker_id, **kw),
         )
 
-    def _requeue_after_outage(self, task_id: int, *, during_run: bool = True) -> None:
-        """Back to the queue after the database failed during the task's run (the run
-        counted), or as it began, between its claim and its reading (not counted)."""
+    def _requeue_after_outage(
+        self, task_id: int, *, during_run: bool = True, busy: bool = False
+    ) -> None:
+        """Back to the queue after the database failed (or was ``busy``) during the task's
+        run (the run counted), or as it began, between its claim and its reading (not
+        counted)."""
         when = "during its run" if during_run else "as its run began"
+        what = "was busy with other changes" if busy else "did not answer"
         with self.transaction():
             self.store.tasks.requeue(
                 task_id,
                 self.worker_id,
-                f"requeued: the database did not answer {when}; it runs again",
+                f"requeued: the database {what} {when}; it runs again",
                 counted=during_run,
             )
 

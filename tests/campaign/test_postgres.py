@@ -166,3 +166,58 @@ def test_a_wait_on_a_task_no_worker_takes_says_to_start_one(pg_url: str):
     assert info.value.task.status == "new"
     assert "no worker has started it" in str(info.value)
     assert "'sigopt-like worker'" in str(info.value)
+
+
+def test_a_task_that_meets_a_busy_database_runs_again(pg_url: str):
+    """Before: a task whose progress line (or any write) found the database busy (a lock
+    held past ``lock_timeout`` here; on SQLite, writers of other processes holding the file
+    past its busy timeout, as 32 embedded clients on one file did) failed "the task failed
+    unexpectedly: Busy: The database is busy with other changes; retry in a moment". Now
+    it goes back to the queue and runs again."""
+    base, _, query = pg_url.partition("?")
+    name = base.rsplit("/", 1)[1]
+    admin = sa.create_engine(
+        base.rsplit("/", 1)[0] + "/postgres" + (f"?{query}" if query else ""),
+        isolation_level="AUTOCOMMIT",
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"ALTER DATABASE {name} SET lock_timeout = '300ms'"))
+    finally:
+        admin.dispose()
+    handlers = default_handlers()
+    space = handlers["space"]
+    runs: list[int] = []
+    other = sa.create_engine(pg_url)
+
+    def locked_out(context: Any) -> Any:
+        runs.append(1)
+        if len(runs) == 1:  # another transaction holds the task's row meanwhile
+            with other.begin() as conn:
+                conn.execute(
+                    sa.text("SELECT id FROM tasks WHERE id = :id FOR UPDATE"),
+                    {"id": context.task_id},
+                )
+                context.progress("checking", 0.1)
+        return space(context)
+
+    try:
+        with create_app(database=pg_url, run_tasks=False) as service:
+            api = Api(service)
+            sid = api.session()
+            task = api.queue_space(sid)
+            runner = TaskRunner(
+                service.context.store,
+                service.settings,
+                handlers={**handlers, "space": locked_out},
+                threads=0,
+            )
+            assert runner.run_one()
+            first = api.get(f"/v1/sessions/{sid}/tasks/{task['id']}").body
+            assert first["status"] == "new", first  # before: failed, "unexpectedly: Busy"
+            assert runner.run_one()
+            done = api.get(f"/v1/sessions/{sid}/tasks/{task['id']}").body
+    finally:
+        other.dispose()
+    assert done["status"] == "success", done
+    assert len(runs) == 2 and done["attempts"] == 2
