@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import requests
 
+import sigopt_like
 from sigopt_like.service import create_app
 from sigopt_like.service.resources.sigopt.suggestions import suggest
 from tests.fixtures.servers import IN_THREADS, ServedInstance, serve_in_thread
@@ -267,3 +268,42 @@ def test_a_rolled_back_suggestion_lets_its_line_go(tmp_path: Path):
         assert api.get(f"/v1/experiments/{eid}/suggestions").body["count"] == 0
         reply = api.post(f"/v1/experiments/{eid}/suggestions")
         assert reply.status == 201, reply.body
+
+
+def test_embedded_processes_on_one_file_never_serve_a_point_twice(tmp_path: Path):
+    """Connections of their own on one SQLite file (each a service with its own batches,
+    as scripts in separate processes are) working one experiment together: before, a
+    request whose point clashed with one made meanwhile, or which fell back to a random
+    point, drew with the seed another service's request had used, and served that point
+    again once its client had observed it (36 of 384 suggestions of 32 such clients)."""
+    database = str(tmp_path / "shared.db")
+    conns = [sigopt_like.Connection(database=database) for _ in range(4)]
+    try:
+        parameters = [
+            {"name": "x", "type": "double", "bounds": {"min": -5.0, "max": 10.0}},
+            {"name": "y", "type": "double", "bounds": {"min": 0.0, "max": 1.0}},
+        ]
+        eid = conns[0].experiments.create(name="shared", parameters=parameters).id
+        failures: list[BaseException] = []
+
+        def work(conn: sigopt_like.Connection, k: int) -> None:
+            try:
+                for i in range(8):
+                    made = conn.experiments(eid).suggestions().create()
+                    conn.experiments(eid).observations().create(suggestion=made.id, value=k + i)
+            except BaseException as err:  # reported below
+                failures.append(err)
+
+        threads = [threading.Thread(target=work, args=(conns[k % 4], k)) for k in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(300)
+        assert not failures, failures
+        made = list(conns[0].experiments(eid).suggestions().list(limit=200))
+    finally:
+        for conn in conns:
+            conn.close()
+    points = [tuple(sorted(dict(s.assignments).items())) for s in made]
+    assert len(made) == 96
+    assert len(set(points)) == len(points), [p for p in set(points) if points.count(p) > 1]

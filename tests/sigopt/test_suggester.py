@@ -307,3 +307,17 @@ def test_a_categorical_of_many_values_is_encoded_without_a_square_matrix():
     assert features.shape == (3, 100_000)
     assert [int(i) for i in features.argmax(axis=1)] == [0, 99_999, 5]
     assert (np.count_nonzero(features, axis=1) == 1).all()
+
+
+def test_the_random_fallback_never_serves_an_observed_point_again():
+    """Fallback seeds count up by one per request, so two requests of processes on one
+    database (each batching its own) drew with one seed: the second got the first's point
+    once its client had observed it (it was no longer open), as 32 embedded clients in
+    separate processes on one SQLite file found (36 of 384 suggestions were repeats)."""
+    first = suggester.choose(DEFINITION, [], [], seed=7, time_budget=1e-6)
+    assert first is not None and first.source == "fallback"
+    observed = [(first.assignments, {"value": 1.0})]
+    again = suggester.choose(DEFINITION, observed, [], seed=7, time_budget=1e-6)
+    assert again is not None and again.assignments != first.assignments
+    several = suggester.choose_several(DEFINITION, observed, [], count=2, seed=6, time_budget=1e-6)
+    assert all(c is not None and c.assignments != first.assignments for c in several)

@@ -281,11 +281,14 @@ def _store(
             if choice is not None and any(
                 rules.same_assignments(choice.assignments, p) for p in taken
             ):
-                # a concurrent request took this point meanwhile
+                # a concurrent request took this point meanwhile: a random one unlike every
+                # point taken and observed (unlike the open ones only, a request of another
+                # process drew with the same seed the point a request made meanwhile, whose
+                # client had observed it since: one point served twice)
                 choice = suggester.choose(
                     definition if walk else {**definition, "type": "random"},
-                    history(unit, experiment)[0] if walk else [],
-                    pending,
+                    history(unit, experiment)[0],
+                    taken,
                     seed=seed + len(taken),
                 )
         chosen = given_point if choice is None else choice.assignments
