@@ -74,7 +74,7 @@ class FactorialView:
         self.levels = np.array([len(v) for v in self.values], dtype=np.int64)
         self.n_params = len(self.values)
         self.numeric = np.array([k == "numerical" for k in self.kinds])
-        self._scaled: list[np.ndarray] = []
+        self._scaled: list[np.ndarray | None] = []  # None: one-hot, built row by row
         for kind, vals in zip(self.kinds, self.values, strict=True):
             if kind == "numerical":
                 arr = np.asarray(vals, dtype=float)
@@ -83,7 +83,8 @@ class FactorialView:
                     (arr / 2.0 - low) / span if span > 0 else np.full(len(arr), 0.5)
                 )
             else:
-                self._scaled.append(np.eye(len(vals)) * _ONE_HOT)
+                # np.eye(levels) was a levels x levels matrix: 20 GB for 50,000 values
+                self._scaled.append(None)
         self.dim = sum(
             1 if k == "numerical" else len(v) for k, v in zip(self.kinds, self.values, strict=True)
         )
@@ -122,9 +123,14 @@ class FactorialView:
     def encode(self, codes: np.ndarray) -> np.ndarray:
         codes = np.asarray(codes, dtype=np.int64).reshape(-1, len(self.values))
         cols = []
+        rows = np.arange(len(codes))
         for j, table in enumerate(self._scaled):
-            col = table[codes[:, j]]
-            cols.append(col[:, None] if col.ndim == 1 else col)
+            if table is None:
+                block = np.zeros((len(codes), int(self.levels[j])))
+                block[rows, codes[:, j]] = _ONE_HOT
+                cols.append(block)
+            else:
+                cols.append(table[codes[:, j]][:, None])
         return np.hstack(cols) if cols else np.zeros((len(codes), 0))
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
