@@ -33,6 +33,10 @@ from .sigopt_checks import (
 PARAMETER_TYPES = ("double", "int", "categorical")
 MAX_PARAMETERS = 100
 MAX_GRID_VALUES = 10_000
+#: a categorical's values in an optimized (``offline``) experiment: the model has a feature
+#: per value, and past a few hundred a suggestion outgrew its time budget (7 s at 1,000
+#: values, 51 s at 10,000), so the random fallback answered every one
+MAX_OPTIMIZED_CATEGORICAL_VALUES = 200
 MAX_PRECISION = PRECISIONS[1]
 TRANSFORMATIONS = ("log",)
 PRIORS = ("normal", "beta")
@@ -527,3 +531,20 @@ def parameter_value(param: Mapping[str, Any], value: Any, field: str) -> Any:
     if value > hi:
         raise RuleError(f"'{field}' = {value!r} is above the maximum {hi!r}.", field)
     return value
+
+
+def check_optimized_categoricals(params: list[dict[str, Any]]) -> None:
+    """A 422 for a categorical parameter with more values than the optimizer weighs within
+    a suggestion's time budget (an ``offline`` experiment's; random and grid search take
+    any number)."""
+    for i, param in enumerate(params):
+        values = param.get("categorical_values") or []
+        if param.get("type") == "categorical" and len(values) > MAX_OPTIMIZED_CATEGORICAL_VALUES:
+            where = f"parameters[{i}].categorical_values"
+            raise RuleError(
+                f"'{where}' has more than {MAX_OPTIMIZED_CATEGORICAL_VALUES} values "
+                f"({len(values)} for {param.get('name')!r}): the optimizer cannot weigh "
+                "that many within a suggestion's time budget. Group the values into fewer "
+                "categories, or use type 'random' (random search takes any number).",
+                where,
+            )

@@ -49,6 +49,7 @@ from .sigopt_metrics import metrics, optimized, orientation, within_threshold
 from .sigopt_observations import metrics_said, observation_update_body, observation_values
 from .sigopt_parameters import (
     check_conditional_space,
+    check_optimized_categoricals,
     conditionals,
     is_discrete,
     parameters,
@@ -201,6 +202,8 @@ def experiment_create(body: Mapping[str, Any], *, budget_field: str = "observati
     }
     sigopt_tasks.check_multitask(definition, budget_field)
     _check_multisolution(definition)
+    if kind_ == "offline":
+        check_optimized_categoricals(params)
     if kind_ == "grid":
         _check_grid_budget(definition, budget_field, _check_grid(definition, count=True))
     return definition
@@ -506,6 +509,8 @@ def _check_redefined(
     if key == "parameters":
         check_conditional_space(changed, definition["conditionals"])
         linear_constraints(definition["linear_constraints"], changed)
+        if definition.get("type", "offline") == "offline":
+            check_optimized_categoricals(changed)
     _check_multisolution(definition)
     if definition.get("type") != "grid":
         return None
