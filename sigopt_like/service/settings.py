@@ -167,7 +167,8 @@ class ServiceSettings:
         their DNS name to this machine from reading a database without accounts).
     task_max_attempts: a task whose worker stops (killed, crashed, lost) is taken over
         and run again from its start, at most this many runs in all; then it fails,
-        saying so.
+        saying so (a run whose lease lapsed while its worker's process still runs on
+        this host is not counted).
     max_waiting_requests: event streams and long polls that may wait at once; more
         are answered at once (a long poll) or sent the task and ended (a stream).
         ``sigopt-like serve`` adds this many threads to its pool for them.

@@ -586,6 +586,38 @@ def test_a_claim_whose_answer_is_lost_is_given_back_once_its_lease_lapses(tmp_pa
         assert done["status"] == "success" and done["attempts"] == 1, done
 
 
+def test_a_live_runner_whose_lease_lapsed_does_not_use_up_an_attempt(tmp_path):
+    """A runner alive and running its task, whose heartbeats the database kept out for a
+    lease (SQLite busy with other writers: found with 32 embedded Connections in 6
+    processes on one file). Before, another runner took the task over as if its worker had
+    stopped, counting the run: in its last allowed run the task was failed, "interrupted 3
+    times: its worker stopped", though no worker had. Now a take-over whose worker's
+    process still runs on this host gives the run back: the task runs again, not given up,
+    and the live run, taken over, applies nothing."""
+    with _one_queued_task(tmp_path) as (service, api, url, task_id):
+        store, settings = service.context.store, service.settings
+        live = TaskRunner(store, settings, threads=0, recover_new=False)
+        assert live.claim() == task_id  # running under a live runner of this process
+        limit = settings.task_max_attempts
+        with store.database.write() as conn:  # its last allowed run, its lease lapsed
+            conn.execute(
+                sa.update(schema.tasks)
+                .where(schema.tasks.c.id == task_id)
+                .values(attempts=limit, heartbeat=schema.tasks.c.heartbeat - LEASE_SECONDS - 1)
+            )
+        other = TaskRunner(store, settings, threads=0, recover_new=False)
+        assert other.heartbeat() == [task_id]
+        taken = api.get(url).body
+        assert taken["status"] == "new", taken
+        assert taken["attempts"] == limit - 1
+        assert "its worker's process still runs" in taken["progress"]["message"], taken
+        live.execute(task_id)  # the live run goes on, finds it taken over: applies nothing
+        assert api.get(url).body["status"] == "new"
+        assert other.run_one() is True
+        done = api.get(url).body
+        assert done["status"] == "success" and done["attempts"] == limit, done
+
+
 def test_a_not_yet_answer_names_the_task_that_is_making_it(api, ready):
     """Before: a design asked for while the first generate ran was told "generate the
     first design", and doing that was a 409 task_running; a space read while the space

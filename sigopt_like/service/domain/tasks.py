@@ -55,6 +55,17 @@ def requeued_message(worker: str | None, attempt: int) -> str:
     )
 
 
+def lapsed_message(worker: str | None, attempt: int) -> str:
+    """What a task taken over from a worker whose lease lapsed while its process still
+    runs says while it waits to run again (its run not counted: nothing stopped)."""
+    return (
+        f"requeued: the lease of its worker ({worker or 'unknown'}) lapsed during run "
+        f"{attempt}, though its worker's process still runs (its heartbeat could not be "
+        "written: the database busy with other changes, or the worker stalled); another "
+        "worker will run it again from the start, and this run is not counted as interrupted"
+    )
+
+
 def given_up_message(worker: str | None, attempts: int) -> str:
     """Why a task whose workers kept stopping was failed."""
     return (
