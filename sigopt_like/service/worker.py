@@ -689,6 +689,14 @@ class TaskRunner:
             self.store.tasks.runner_seen(int(time.time()))
         return taken
 
+    def _earlier_process(self, worker: str | None) -> bool:
+        """Whether ``worker``, not this runner, ran under this process's id: an earlier
+        process that had the same id, now gone (a container restarted keeps its host name
+        and gives its first process the same id, pid 1). Its process is not alive though
+        its id is: without this, a task that crashes its worker there was requeued
+        uncounted after each restart, and never given up."""
+        return worker != self.worker_id and _same_process(worker)
+
     def recover(self, *, include_new: bool = False) -> list[int]:
         """Take over the tasks of stopped workers: back to the queue, or failed after
         ``settings.task_max_attempts`` runs (and, if asked, fail ``new`` tasks older than
@@ -730,7 +738,7 @@ class TaskRunner:
                         message="canceled; the session is unchanged",
                         if_unlocked=True,
                     )
-                elif worker_process_alive(row.worker):
+                elif worker_process_alive(row.worker) and not self._earlier_process(row.worker):
                     # its lease lapsed while its process runs on: the database kept its
                     # heartbeats out (SQLite busy with other writers), or it stalled. Not
                     # an interruption: before, it was counted, and in the task's last run
@@ -802,6 +810,11 @@ def worker_alive(worker: str | None, heartbeat: int | None, now: float | None = 
         return False
     local = _local_pid(worker)
     return pid_alive(local) if local is not None else True
+
+
+def _same_process(worker: str | None) -> bool:
+    """Whether the worker ``host:pid:uuid`` ran on this host under this process's id."""
+    return _local_pid(worker) == os.getpid()
 
 
 def worker_process_alive(worker: str | None) -> bool:

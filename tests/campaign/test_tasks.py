@@ -6,6 +6,8 @@ import contextlib
 import json
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -594,10 +596,14 @@ def test_a_live_runner_whose_lease_lapsed_does_not_use_up_an_attempt(tmp_path):
     times: its worker stopped", though no worker had. Now a take-over whose worker's
     process still runs on this host gives the run back: the task runs again, not given up,
     and the live run, taken over, applies nothing."""
-    with _one_queued_task(tmp_path) as (service, api, url, task_id):
+    with (
+        _one_queued_task(tmp_path) as (service, api, url, task_id),
+        _a_live_process() as alive,
+    ):
         store, settings = service.context.store, service.settings
         live = TaskRunner(store, settings, threads=0, recover_new=False)
-        assert live.claim() == task_id  # running under a live runner of this process
+        live.worker_id = f"{socket.gethostname()}:{alive}:{live.worker_id.rsplit(':', 1)[1]}"
+        assert live.claim() == task_id  # running under a live worker (its process: alive)
         limit = settings.task_max_attempts
         with store.database.write() as conn:  # its last allowed run, its lease lapsed
             conn.execute(
@@ -616,6 +622,41 @@ def test_a_live_runner_whose_lease_lapsed_does_not_use_up_an_attempt(tmp_path):
         assert other.run_one() is True
         done = api.get(url).body
         assert done["status"] == "success" and done["attempts"] == limit, done
+
+
+def test_a_lapsed_lease_under_this_process_s_id_is_an_earlier_process_that_stopped(tmp_path):
+    """A worker that ran under this process's id but is not this runner was an earlier
+    process (a container restarted keeps its host name and gives its first process the
+    same id): it stopped. Its take-over counts, and in the task's last run gives it up;
+    counted as a live worker's, a task that crashes its worker there would run for ever."""
+    with _one_queued_task(tmp_path) as (service, api, url, task_id):
+        store, settings = service.context.store, service.settings
+        earlier = TaskRunner(store, settings, threads=0, recover_new=False)
+        assert earlier.claim() == task_id
+        limit = settings.task_max_attempts
+        with store.database.write() as conn:
+            conn.execute(
+                sa.update(schema.tasks)
+                .where(schema.tasks.c.id == task_id)
+                .values(attempts=limit, heartbeat=schema.tasks.c.heartbeat - LEASE_SECONDS - 1)
+            )
+        restarted = TaskRunner(store, settings, threads=0, recover_new=False)
+        assert restarted.heartbeat() == [task_id]
+        given_up = api.get(url).body
+        assert given_up["status"] == "failed", given_up
+        assert f"interrupted {limit} times" in given_up["progress"]["message"], given_up
+
+
+@contextlib.contextmanager
+def _a_live_process() -> Iterator[int]:
+    """The id of a process that runs while the block does (a live worker's, as a runner
+    of another process on this host would have)."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        yield child.pid
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_a_not_yet_answer_names_the_task_that_is_making_it(api, ready):
