@@ -769,13 +769,7 @@ def _dict_record(index: int, param: Any) -> csvio.Record | Problem:
     for at, cell in enumerate(cells):
         if not _is_cell(cell):
             # before: true, {} or [1] became the level 'True', '{}' or '[1]'
-            return Problem(
-                f"{_where(kind, index, at)}: parameter '{name}' has {_json_clipped(cell)}; "
-                "a space's cells are text or numbers",
-                row=index,
-                column=_column_title(kind, at),
-                field="space",
-            )
+            return _not_a_cell(kind, index, at, f"parameter '{name}' has {_json_clipped(cell)}")
         if cell is None:
             out.append("")
         elif isinstance(cell, float):
@@ -794,14 +788,18 @@ def _odd_cell(rows: Any, space_type: Any) -> Problem | None:
     for row, cells in enumerate(rows if isinstance(rows, Sequence) else (), 1):
         for at, cell in enumerate(cells if isinstance(cells, Sequence) else ()):
             if not _is_cell(cell):
-                return Problem(
-                    f"{_where(kind, row, at)}: {_json_clipped(cell)}; "
-                    "a space's cells are text or numbers",
-                    row=row,
-                    column=_column_title(kind, at),
-                    field="space",
-                )
+                return _not_a_cell(kind, row, at, _json_clipped(cell))
     return None
+
+
+def _not_a_cell(kind: str, row: int, at: int, said: str) -> Problem:
+    """The problem of a cell at ``row``, column ``at``, that is neither text nor a number."""
+    return Problem(
+        f"{_where(kind, row, at)}: {said}; a space's cells are text or numbers",
+        row=row,
+        column=_column_title(kind, at),
+        field="space",
+    )
 
 
 def _is_cell(value: Any) -> bool:
