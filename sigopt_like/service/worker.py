@@ -689,14 +689,6 @@ class TaskRunner:
             self.store.tasks.runner_seen(int(time.time()))
         return taken
 
-    def _earlier_process(self, worker: str | None) -> bool:
-        """Whether ``worker``, not this runner, ran under this process's id: an earlier
-        process that had the same id, now gone (a container restarted keeps its host name
-        and gives its first process the same id, pid 1). Its process is not alive though
-        its id is: without this, a task that crashes its worker there was requeued
-        uncounted after each restart, and never given up."""
-        return worker != self.worker_id and _same_process(worker)
-
     def recover(self, *, include_new: bool = False) -> list[int]:
         """Take over the tasks of stopped workers: back to the queue, or failed after
         ``settings.task_max_attempts`` runs (and, if asked, fail ``new`` tasks older than
@@ -738,7 +730,7 @@ class TaskRunner:
                         message="canceled; the session is unchanged",
                         if_unlocked=True,
                     )
-                elif worker_process_alive(row.worker) and not self._earlier_process(row.worker):
+                elif lapsed_worker_still_runs(row.worker):
                     # its lease lapsed while its process runs on: the database kept its
                     # heartbeats out (SQLite busy with other writers), or it stalled. Not
                     # an interruption: before, it was counted, and in the task's last run
@@ -812,17 +804,15 @@ def worker_alive(worker: str | None, heartbeat: int | None, now: float | None = 
     return pid_alive(local) if local is not None else True
 
 
-def _same_process(worker: str | None) -> bool:
-    """Whether the worker ``host:pid:uuid`` ran on this host under this process's id."""
-    return _local_pid(worker) == os.getpid()
-
-
-def worker_process_alive(worker: str | None) -> bool:
-    """Whether the worker ``host:pid:uuid`` ran on this host under a process id that
-    still exists, whatever its lease's age (False for a worker of another host: no pid
-    to ask)."""
+def lapsed_worker_still_runs(worker: str | None) -> bool:
+    """Whether the worker ``host:pid:uuid`` ran on this host under a process id that still
+    exists and is not this process's (False for a worker of another host: no pid to ask).
+    A worker under this process's own id that is not its runner (:meth:`TaskRunner.recover`
+    takes its own runner's tasks first) was an earlier process with the same id, now gone:
+    a container restarted keeps its host name and gives its first process the same id
+    (pid 1); counted as alive, a task that crashes its worker there would run for ever."""
     local = _local_pid(worker)
-    return local is not None and pid_alive(local)
+    return local is not None and local != os.getpid() and pid_alive(local)
 
 
 def _local_pid(worker: str | None) -> int | None:
