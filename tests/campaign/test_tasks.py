@@ -604,13 +604,7 @@ def test_a_live_runner_whose_lease_lapsed_does_not_use_up_an_attempt(tmp_path):
         live = TaskRunner(store, settings, threads=0, recover_new=False)
         live.worker_id = f"{socket.gethostname()}:{alive}:{live.worker_id.rsplit(':', 1)[1]}"
         assert live.claim() == task_id  # running under a live worker (its process: alive)
-        limit = settings.task_max_attempts
-        with store.database.write() as conn:  # its last allowed run, its lease lapsed
-            conn.execute(
-                sa.update(schema.tasks)
-                .where(schema.tasks.c.id == task_id)
-                .values(attempts=limit, heartbeat=schema.tasks.c.heartbeat - LEASE_SECONDS - 1)
-            )
+        limit = _lapse_in_its_last_run(service, task_id)
         other = TaskRunner(store, settings, threads=0, recover_new=False)
         assert other.heartbeat() == [task_id]
         taken = api.get(url).body
@@ -633,18 +627,24 @@ def test_a_lapsed_lease_under_this_process_s_id_is_an_earlier_process_that_stopp
         store, settings = service.context.store, service.settings
         earlier = TaskRunner(store, settings, threads=0, recover_new=False)
         assert earlier.claim() == task_id
-        limit = settings.task_max_attempts
-        with store.database.write() as conn:
-            conn.execute(
-                sa.update(schema.tasks)
-                .where(schema.tasks.c.id == task_id)
-                .values(attempts=limit, heartbeat=schema.tasks.c.heartbeat - LEASE_SECONDS - 1)
-            )
+        limit = _lapse_in_its_last_run(service, task_id)
         restarted = TaskRunner(store, settings, threads=0, recover_new=False)
         assert restarted.heartbeat() == [task_id]
         given_up = api.get(url).body
         assert given_up["status"] == "failed", given_up
         assert f"interrupted {limit} times" in given_up["progress"]["message"], given_up
+
+
+def _lapse_in_its_last_run(service: Any, task_id: int) -> int:
+    """Make a running task's run its last allowed one, its lease lapsed; the limit."""
+    limit = int(service.settings.task_max_attempts)
+    with service.context.store.database.write() as conn:
+        conn.execute(
+            sa.update(schema.tasks)
+            .where(schema.tasks.c.id == task_id)
+            .values(attempts=limit, heartbeat=schema.tasks.c.heartbeat - LEASE_SECONDS - 1)
+        )
+    return limit
 
 
 @contextlib.contextmanager
