@@ -92,6 +92,9 @@ POLL_SECONDS = 0.5
 #: which may pause between its statements for as long as its own work takes
 IDLE_IN_TRANSACTION_SECONDS = 3.0 * LEASE_SECONDS
 JOIN_SECONDS = 10.0
+#: a beat that took longer than this waited for the database (its writes take
+#: milliseconds): the leases that lapsed meanwhile are judged at the next beat
+WAITED_SECONDS = 1.0
 #: while the database keeps failing, a runner waits up to this long between claims
 FAILING_POLL_SECONDS = 5.0
 
@@ -263,6 +266,8 @@ class TaskRunner:
         self._unrecorded_lock = threading.Lock()
         #: what a task this runner gives back as it stops says (``shutdown(reason=)``)
         self._give_back_message = GIVEN_BACK_MESSAGE
+        #: when the last beat began, if it waited for the database (see :meth:`heartbeat`)
+        self._waited_from: float | None = None
 
     # ----- lifecycle
 
@@ -678,40 +683,63 @@ class TaskRunner:
         was lost (the connection failed at that instant) leaves a task ``running`` under
         this runner that no thread runs. Renewing every task under its name held that
         one forever; now its lease lapses and :meth:`recover` gives it back.
+
+        A lease that lapsed while this runner's own writes waited for the database (a beat
+        that took over :data:`WAITED_SECONDS`) is judged at the next beat, not this one: the
+        worker's own heartbeat waited for the same lock, and is written as soon as that
+        lock is free. Before, the first of the two to get it decided: a live worker lost
+        its task to another process's long write. A stopped worker's task waits one beat
+        longer then, and only then: its lease could not be taken over while the database
+        took no write anyway.
         """
-        self._record_pending()
-        with self._active:
-            mine = sorted(self._mine)
-        with self.transaction():
-            self.store.tasks.beat(self.worker_id, int(time.time()), mine)
-        taken = self.recover(include_new=False)
-        with self.transaction():
-            self.store.tasks.runner_seen(int(time.time()))
+        started = time.time()
+        # leases are judged as of this beat's start, or of the last beat's if that one
+        # waited for the database: a lease that lapsed while this runner waited for the
+        # write lock lapsed while its worker, most likely, waited for it too
+        judged_at = min(started, self._waited_from) if self._waited_from else started
+        self._waited_from = None
+        try:
+            self._record_pending()
+            with self._active:
+                mine = sorted(self._mine)
+            with self.transaction():
+                self.store.tasks.beat(self.worker_id, mine)
+            taken = self.recover(include_new=False, judged_at=judged_at)
+            with self.transaction():
+                self.store.tasks.runner_seen(int(time.time()))
+        finally:
+            if time.time() - started > WAITED_SECONDS:
+                self._waited_from = started
         return taken
 
-    def recover(self, *, include_new: bool = False) -> list[int]:
+    def recover(self, *, include_new: bool = False, judged_at: float | None = None) -> list[int]:
         """Take over the tasks of stopped workers: back to the queue, or failed after
         ``settings.task_max_attempts`` runs (and, if asked, fail ``new`` tasks older than
         this runner); the ids of the tasks taken over. A task whose row another
         transaction locks (its worker frozen inside a write) is left for a later beat,
-        not waited for: this runs in the heartbeat loop."""
+        not waited for: this runs in the heartbeat loop. Leases are judged at ``judged_at``
+        (default: now), and a take-over applies only if the task's heartbeat is still the
+        one judged (``unrenewed``): its worker may renew it while the take-over waits for
+        the write lock."""
         taken: list[int] = []
         tasks = self.store.tasks
         limit = max(1, int(self.settings.task_max_attempts))
         now = int(time.time())
+        judged = now if judged_at is None else judged_at
         with self._active:
             mine = set(self._mine)
         for row in tasks.unfinished(new_before=self.started_at if include_new else None):
             if row.status == "running" and (
-                row.id in mine or worker_alive(row.worker, row.heartbeat, now)
+                row.id in mine or worker_alive(row.worker, row.heartbeat, judged)
             ):
                 continue
+            kept = row.heartbeat  # the lease judged: none of these applies once it is renewed
             with self.transaction():  # each take-over its own
                 if row.status == "running" and row.worker == self.worker_id:
                     # claimed here, but the claim's answer was lost: no thread runs it
                     message = "requeued: its claim was never answered to its worker; it runs again"
                     done = tasks.requeue(
-                        row.id, row.worker, message, counted=False, if_unlocked=True
+                        row.id, row.worker, message, counted=False, if_unlocked=True, unrenewed=kept
                     )
                 elif row.status == "new":  # left from before this runner, and asked to fail it
                     done = tasks.finish(
@@ -721,6 +749,7 @@ class TaskRunner:
                         errors=[TaskError(INTERRUPTED_MESSAGE, SYSTEM)],
                         message=INTERRUPTED_MESSAGE,
                         if_unlocked=True,
+                        unrenewed=kept,
                     )
                 elif row.cancel_requested:
                     done = tasks.finish(
@@ -729,6 +758,7 @@ class TaskRunner:
                         now,
                         message="canceled; the session is unchanged",
                         if_unlocked=True,
+                        unrenewed=kept,
                     )
                 elif lapsed_worker_still_runs(row.worker):
                     # its lease lapsed while its process runs on: the database kept its
@@ -738,7 +768,7 @@ class TaskRunner:
                     # (found with 32 embedded Connections in 6 processes on one file)
                     message = lapsed_message(row.worker, row.attempts)
                     done = tasks.requeue(
-                        row.id, row.worker, message, counted=False, if_unlocked=True
+                        row.id, row.worker, message, counted=False, if_unlocked=True, unrenewed=kept
                     )
                 elif row.attempts >= limit:
                     message = given_up_message(row.worker, row.attempts)
@@ -750,11 +780,12 @@ class TaskRunner:
                         message=message,
                         worker=row.worker,
                         if_unlocked=True,
+                        unrenewed=kept,
                     )
                 else:
                     message = requeued_message(row.worker, row.attempts)
                     done = tasks.requeue(
-                        row.id, row.worker, message, counted=True, if_unlocked=True
+                        row.id, row.worker, message, counted=True, if_unlocked=True, unrenewed=kept
                     )
             if done:
                 taken.append(row.id)

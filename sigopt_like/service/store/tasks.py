@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 import sqlalchemy as sa
@@ -31,6 +32,9 @@ META = schema.meta
 RUNNER_SEEN_KEY = "task_runner_seen"
 
 Precheck = Callable[[Campaign], None]
+#: a take-over's lease as read when it was judged lapsed (:meth:`TaskStore.requeue`'s
+#: ``unrenewed``), or ``"any"``: applied whatever the heartbeat is now
+Unrenewed = int | None | Literal["any"]
 
 
 @attrs.frozen
@@ -363,10 +367,12 @@ class TaskStore:
         message: str = "",
         worker: str | None = None,
         if_unlocked: bool = False,
+        unrenewed: Unrenewed = "any",
     ) -> bool:
         """Mark an active task finished (success, failed or canceled); False if it was not
         active (or, with ``worker``, not run by that worker; or, with ``if_unlocked``,
-        its row is locked by another transaction). ``errors`` are kept as
+        its row is locked by another transaction; or, with ``unrenewed``, its heartbeat
+        is no longer that one: see :meth:`requeue`). ``errors`` are kept as
         :func:`~..domain.tasks.capped_errors` keeps them, whatever failed the task."""
         values: dict[str, Any] = {
             "status": status,
@@ -385,6 +391,7 @@ class TaskStore:
         where: sa.ColumnElement[bool] = T.c.status.in_(ACTIVE)
         if worker is not None:
             where = sa.and_(T.c.status == "running", T.c.worker == worker)
+        where = sa.and_(where, _unrenewed(unrenewed))
         with self._db.write() as conn:
             if if_unlocked and not self._lock_if_free(conn, task_id):
                 return False
@@ -398,11 +405,17 @@ class TaskStore:
         *,
         counted: bool,
         if_unlocked: bool = False,
+        unrenewed: Unrenewed = "any",
     ) -> bool:
         """Put a task run by ``worker`` back in the queue, to be run again from its start;
         False if that worker no longer runs it (or, with ``if_unlocked``, its row is
         locked by another transaction). ``counted=False`` (its worker stopped cleanly)
-        gives the run back: it does not count toward the attempts."""
+        gives the run back: it does not count toward the attempts.
+
+        ``unrenewed``: the heartbeat the task had when its lease was judged lapsed; False
+        if it has another now. A take-over decided on a read, then waiting for the write
+        lock, applied whatever happened meanwhile: a live worker whose heartbeat had
+        waited for that lock too, and got it first, lost its task all the same."""
         values: dict[str, Any] = {
             "status": "new",
             "phase": "queued",
@@ -417,7 +430,8 @@ class TaskStore:
         with self._db.write() as conn:
             if if_unlocked and not self._lock_if_free(conn, task_id):
                 return False
-            return _change(conn, task_id, where=(T.c.status == "running") & worker_is, **values)
+            where = sa.and_(T.c.status == "running", worker_is, _unrenewed(unrenewed))
+            return _change(conn, task_id, where=where, **values)
 
     def _lock_if_free(self, conn: sa.Connection, task_id: int) -> bool:
         """Lock the task's row unless another transaction holds it (PostgreSQL; SQLite's
@@ -431,8 +445,14 @@ class TaskStore:
             query = query.with_for_update(skip_locked=True)
         return conn.execute(query).first() is not None
 
-    def beat(self, worker: str, now: int, task_ids: Iterable[int]) -> None:
-        """A sign of life for the tasks ``task_ids`` that ``worker`` runs."""
+    def beat(
+        self, worker: str, task_ids: Iterable[int], clock: Callable[[], float] = time.time
+    ) -> None:
+        """A sign of life for the tasks ``task_ids`` that ``worker`` runs, at the time
+        ``clock`` tells once the write lock is held (SQLite's is taken as the transaction
+        begins). Before, the time was read before waiting for the lock: a beat that waited
+        for other writers wrote a lease already that much older, and a live worker could
+        lose its task to a wait for the database it had no part in."""
         ids = list(task_ids)
         if not ids:
             return
@@ -440,7 +460,7 @@ class TaskStore:
             conn.execute(
                 sa.update(T)
                 .where(T.c.worker == worker, T.c.status == "running", T.c.id.in_(ids))
-                .values(heartbeat=now)
+                .values(heartbeat=int(clock()))
             )
 
     def runner_seen(self, now: int) -> None:
@@ -586,6 +606,15 @@ def _shown(conn: sa.Connection, task: TaskRecord) -> TaskRecord:
     history = history_through(conn, task.session_id, int(result["gen"]))
     shown = {"history": {"object": "history", "generations": history}, **result}
     return attrs.evolve(task, result=shown)
+
+
+def _unrenewed(heartbeat: Unrenewed) -> sa.ColumnElement[bool]:
+    """The task's heartbeat is still ``heartbeat`` (any, for ``"any"``)."""
+    if heartbeat == "any":
+        return sa.true()
+    if heartbeat is None:
+        return T.c.heartbeat.is_(None)
+    return T.c.heartbeat == heartbeat
 
 
 def _change(conn: sa.Connection, task_id: int, *, where: Any = None, **values: Any) -> bool:

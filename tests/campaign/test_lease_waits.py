@@ -1,0 +1,132 @@
+"""A live worker keeps its task while the database is write-locked by another process.
+
+Real parts: a SQLite file, the service's task runners, and a second connection to the
+file (as another process's long write) holding the write lock for longer than a lease.
+The lease is shortened (``LEASE_SECONDS``) so that the tests take seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+
+from sigopt_like.service import create_app, worker
+from sigopt_like.service.store import schema
+from sigopt_like.service.worker import TaskRunner
+
+from .conftest import Api
+
+LEASE = 3
+
+
+@contextlib.contextmanager
+def _claimed(tmp_path, monkeypatch) -> Iterator[tuple[Any, Api, str, int, TaskRunner, str]]:
+    """A service that runs no tasks of its own, one space task claimed by a runner (the
+    live worker, which runs nothing but its heartbeat here): the service, its API, the
+    task's URL and id, that runner and the database file."""
+    monkeypatch.setattr(worker, "LEASE_SECONDS", LEASE)
+    path = str(tmp_path / "lease.db")
+    with create_app(database=path, run_tasks=False) as service:
+        api = Api(service)
+        sid = api.session()
+        task = api.queue_space(sid)
+        live = TaskRunner(service.context.store, service.settings, threads=0)
+        assert live.claim() == int(task["id"])
+        yield service, api, f"/v1/sessions/{sid}/tasks/{task['id']}", int(task["id"]), live, path
+
+
+@contextlib.contextmanager
+def _write_lock(path: str) -> Iterator[sqlite3.Connection]:
+    """Another writer's transaction on the file, holding its write lock for the block."""
+    other = sqlite3.connect(path, isolation_level=None, timeout=60)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        yield other
+        other.execute("COMMIT")
+    finally:
+        other.close()
+
+
+def _in_thread(call: Any) -> tuple[threading.Thread, list[Any]]:
+    out: list[Any] = []
+    thread = threading.Thread(target=lambda: out.append(call()), daemon=True)
+    thread.start()
+    return thread, out
+
+
+def _heartbeat_of(service: Any, task_id: int) -> int:
+    with service.context.store.database.read() as conn:
+        query = sa.select(schema.tasks.c.heartbeat).where(schema.tasks.c.id == task_id)
+        return int(conn.execute(query).scalar_one())
+
+
+def test_a_beat_that_waited_for_the_lock_writes_when_it_got_it(tmp_path, monkeypatch):
+    """The worker's beat waits for another writer longer than a lease. Before, it wrote
+    the time it began waiting: its lease was lapsed the moment it was renewed, and the
+    next runner to look took the live worker's task over."""
+    with _claimed(tmp_path, monkeypatch) as (service, api, url, task_id, live, path):
+        with _write_lock(path):
+            beat, _ = _in_thread(live.heartbeat)
+            time.sleep(LEASE + 1.5)
+            released = time.time()
+        beat.join(30)
+        assert _heartbeat_of(service, task_id) >= int(released) - 1
+        other = TaskRunner(service.context.store, service.settings, threads=0)
+        assert other.heartbeat() == []
+        assert api.get(url).body["status"] == "running"
+
+
+def test_a_lease_that_lapsed_while_the_judge_waited_is_judged_at_its_next_beat(
+    tmp_path, monkeypatch
+):
+    """Another runner's beat waits for the same lock; once it is free, that runner's next
+    beat may come before the worker's (whichever gets the lock first). Before, it judged
+    the worker's lease at that moment, lapsed while both waited, and took the task of the
+    live worker over. Now it judges it at its next beat, by when the worker has renewed
+    it; a worker that did not renew it (stopped) is taken over then, one beat later."""
+    with _claimed(tmp_path, monkeypatch) as (service, api, url, task_id, live, path):
+        other = TaskRunner(service.context.store, service.settings, threads=0)
+        with _write_lock(path):
+            time.sleep(0.5)
+            judge, _ = _in_thread(other.heartbeat)  # reads, then waits to say it runs
+            time.sleep(LEASE + 1.5)
+        judge.join(30)
+        assert other.heartbeat() == [], api.get(url).body  # before the worker's beat
+        assert api.get(url).body["status"] == "running"
+        live.heartbeat()
+        assert other.heartbeat() == []
+        # the worker stops beating (stopped): its lease lapses and it is taken over
+        time.sleep(LEASE + 1.5)
+        assert other.heartbeat() == [task_id]
+        assert api.get(url).body["status"] == "new"
+
+
+def test_a_take_over_waiting_for_the_lock_applies_nothing_once_the_lease_is_renewed(
+    tmp_path, monkeypatch
+):
+    """A runner judges a lease lapsed, then its take-over waits for the write lock, which
+    the worker gets first and renews its lease with. Before, the take-over applied all
+    the same: the live worker lost its task to a decision made on a stale read."""
+    with _claimed(tmp_path, monkeypatch) as (service, api, url, task_id, live, path):
+        lapsed = int(time.time()) - LEASE - 2
+        with service.context.store.database.write() as conn:
+            conn.execute(
+                sa.update(schema.tasks).where(schema.tasks.c.id == task_id).values(heartbeat=lapsed)
+            )
+        other = TaskRunner(service.context.store, service.settings, threads=0)
+        with _write_lock(path) as lock:
+            judge, taken = _in_thread(other.recover)  # reads, judges, waits for the lock
+            time.sleep(1.0)
+            # the worker's beat, in the transaction that had the lock first
+            lock.execute("UPDATE tasks SET heartbeat = ? WHERE id = ?", (int(time.time()), task_id))
+        judge.join(30)
+        assert taken == [[]], api.get(url).body
+        task = api.get(url).body
+        assert task["status"] == "running" and task["attempts"] == 1, task
+        assert live.heartbeat() == []
