@@ -14,9 +14,10 @@ Two things are said differently:
   service's queue watch did so every second: about 2,800 lines from ``serve`` and 220
   from a worker in a 25 s PostgreSQL restart; and each request answered 503 logged a
   line of its own;
-- **any other failure** of a loop (a bug, a full disk, a lock): its first with the
-  traceback, then one line a minute, then that it works again
-  (:class:`RepeatedFailures`).
+- **any other failure** of a loop (a bug, a full disk): its first with the traceback,
+  then one line a minute, then that it works again (:class:`RepeatedFailures`); a busy
+  database (a lock held by another writer) the same, but its first in one WARNING line
+  that says when the loop tries again, the traceback at DEBUG.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from ..database_targets import first_line
 from .store.database import (
@@ -31,7 +33,7 @@ from .store.database import (
     is_unreachable_error,
     is_unresolved_host_error,
 )
-from .store.errors import DatabaseGone, Unwritable
+from .store.errors import Busy, DatabaseGone, Unwritable
 
 #: a loop that still fails says so at most this often (one line, not a traceback per try)
 FAILING_REPORT_SECONDS = 60.0
@@ -163,8 +165,16 @@ class RepeatedFailures:
         self._said = 0.0
         self._told = False  # whether this loop said a failure itself (not an outage)
 
-    def failed(self, err: BaseException) -> int:
-        """Report ``err`` as the loop's latest failure; how many in a row so far."""
+    def failed(self, err: BaseException, retry_in: Callable[[int], float] | None = None) -> int:
+        """Report ``err`` as the loop's latest failure; how many in a row so far.
+        ``retry_in``: how long the loop waits before its next try, from that count (said
+        in the line of a busy database).
+
+        A busy database (:class:`~.store.errors.Busy`: another writer held the lock for
+        the whole busy timeout, a lock or serialisation timeout) is said in one WARNING
+        line, what failed and when it is tried again, its traceback at DEBUG: it is
+        another process's write, not a bug. Before, each episode logged an ERROR with the
+        whole traceback, and under contention episodes come one after another."""
         now = time.monotonic()
         unreachable = is_unreachable_error(err)
         with self._lock:
@@ -190,6 +200,12 @@ class RepeatedFailures:
             err, (DatabaseGone, Unwritable)
         ):  # said to a person already: no traceback
             self.log.warning("%s failed: %s; retrying", self.what, err.message)
+        elif first and isinstance(err, Busy):  # another process's write, not a bug
+            when = f" in {retry_in(count):.1f} s" if retry_in is not None else ""
+            cause = first_line(err.__cause__ or err)
+            self.log.warning(
+                "%s failed: the database is busy (%s); retrying%s", self.what, cause, when
+            )
         elif first:
             self.log.error("%s failed; retrying", self.what, exc_info=err)
         elif say:
@@ -200,6 +216,8 @@ class RepeatedFailures:
                 now - since,
                 first_line(err),
             )
+        if isinstance(err, Busy):
+            self.log.debug("%s failed (try %d): the error, in full", self.what, count, exc_info=err)
         return count
 
     def worked(self) -> None:

@@ -655,8 +655,7 @@ class TaskRunner:
                 ran = self.run_one()
                 self._claim_failures.worked()
             except Exception as err:  # a database hiccup, or outage: wait and try again
-                failures = self._claim_failures.failed(err)
-                wait = min(POLL_SECONDS * 2 ** min(failures - 1, 4), FAILING_POLL_SECONDS)
+                wait = _claim_retry_wait(self._claim_failures.failed(err, _claim_retry_wait))
                 ran = False
             if not ran:
                 self._wake.wait(wait)
@@ -671,7 +670,7 @@ class TaskRunner:
                 self.heartbeat()
                 self._beat_failures.worked()
             except Exception as err:
-                self._beat_failures.failed(err)
+                self._beat_failures.failed(err, lambda _: HEARTBEAT_SECONDS)
 
     def heartbeat(self) -> list[int]:
         """One beat: write the ends the database did not take, renew the leases of the
@@ -796,6 +795,11 @@ class TaskRunner:
             self._wake.set()
             self.notify_change()
         return taken
+
+
+def _claim_retry_wait(failures: int) -> float:
+    """How long a claim loop waits after ``failures`` failed claims in a row."""
+    return min(POLL_SECONDS * 2 ** min(failures - 1, 4), FAILING_POLL_SECONDS)
 
 
 def runner_for(context: Any, on_submit: Callable[[], None] | None = None) -> TaskRunner:
