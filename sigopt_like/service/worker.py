@@ -721,6 +721,7 @@ class TaskRunner:
         one judged (``unrenewed``): its worker may renew it while the take-over waits for
         the write lock."""
         taken: list[int] = []
+        stalled: list[int] = []  # of those, the ones whose worker's process still runs here
         tasks = self.store.tasks
         limit = max(1, int(self.settings.task_max_attempts))
         now = int(time.time())
@@ -733,6 +734,7 @@ class TaskRunner:
             ):
                 continue
             kept = row.heartbeat  # the lease judged: none of these applies once it is renewed
+            still_runs = False
             with self.transaction():  # each take-over its own
                 if row.status == "running" and row.worker == self.worker_id:
                     # claimed here, but the claim's answer was lost: no thread runs it
@@ -759,7 +761,7 @@ class TaskRunner:
                         if_unlocked=True,
                         unrenewed=kept,
                     )
-                elif lapsed_worker_still_runs(row.worker):
+                elif still_runs := lapsed_worker_still_runs(row.worker):
                     # its lease lapsed while its process runs on: the database kept its
                     # heartbeats out (SQLite busy with other writers), or it stalled. Not
                     # an interruption: before, it was counted, and in the task's last run
@@ -788,13 +790,34 @@ class TaskRunner:
                     )
             if done:
                 taken.append(row.id)
+                if still_runs:
+                    stalled.append(row.id)
         if taken:
-            LOG.warning(
-                "took over the tasks of stopped workers (or whose leases lapsed): %s", taken
-            )
+            _say_taken_over([i for i in taken if i not in stalled], stalled)
             self._wake.set()
             self.notify_change()
         return taken
+
+
+def _say_taken_over(stopped: list[int], stalled: list[int]) -> None:
+    """One line for the tasks of stopped workers a runner took over, one for those whose
+    worker's process still runs on this host (its lease lapsed: it stalled, or its
+    heartbeats were kept out). Before, both were "the tasks of stopped workers (or whose
+    leases lapsed)", which told an operator nothing of a worker still running."""
+    if stopped:
+        LOG.warning(
+            "took over tasks %s of stopped workers (their process ended, or their lease "
+            "lapsed on another host): each one's progress message says what became of it",
+            stopped,
+        )
+    if stalled:
+        LOG.warning(
+            "took over tasks %s: their worker's lease lapsed though its process still runs "
+            "on this host (stalled, or its heartbeats kept out by a database busy with "
+            "other writes); back in the queue, the run not counted, and the stalled run "
+            "applies nothing if it goes on",
+            stalled,
+        )
 
 
 def _claim_retry_wait(failures: int) -> float:
@@ -835,7 +858,7 @@ def worker_alive(worker: str | None, heartbeat: int | None, now: float | None = 
     now = time.time() if now is None else now
     if heartbeat is None or now - heartbeat > LEASE_SECONDS:
         return False
-    local = _local_pid(worker)
+    local = local_worker_pid(worker)
     return pid_alive(local) if local is not None else True
 
 
@@ -846,11 +869,11 @@ def lapsed_worker_still_runs(worker: str | None) -> bool:
     takes its own runner's tasks first) was an earlier process with the same id, now gone:
     a container restarted keeps its host name and gives its first process the same id
     (pid 1); counted as alive, a task that crashes its worker there would run for ever."""
-    local = _local_pid(worker)
+    local = local_worker_pid(worker)
     return local is not None and local != os.getpid() and pid_alive(local)
 
 
-def _local_pid(worker: str | None) -> int | None:
+def local_worker_pid(worker: str | None) -> int | None:
     """The process id of the worker ``host:pid:uuid`` if it ran on this host, else None."""
     host, _, rest = (worker or "").partition(":")
     pid_text = rest.partition(":")[0]

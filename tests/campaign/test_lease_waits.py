@@ -8,15 +8,21 @@ The lease is shortened (``LEASE_SECONDS``) so that the tests take seconds, not m
 from __future__ import annotations
 
 import contextlib
+import logging
+import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 
 from sigopt_like.service import create_app, worker
+from sigopt_like.service.resources.tasks import render_task
 from sigopt_like.service.store import schema
 from sigopt_like.service.worker import TaskRunner
 
@@ -130,3 +136,45 @@ def test_a_take_over_waiting_for_the_lock_applies_nothing_once_the_lease_is_rene
         task = api.get(url).body
         assert task["status"] == "running" and task["attempts"] == 1, task
         assert live.heartbeat() == []
+
+
+def test_a_lapsed_lease_whose_worker_still_runs_says_so(tmp_path, monkeypatch, caplog):
+    """A task whose worker's lease lapsed while its process still runs on this host (a
+    real process: the worker id names it). Before, the task's ``warnings`` said its worker
+    "is gone (its lease lapsed, or its process ended)", and the runner that took it over
+    logged "took over the tasks of stopped workers": neither true of a running worker.
+    Now both say the lease lapsed though the process still runs, and what becomes of the
+    task; a worker whose process ended still "is gone"."""
+    with _claimed(tmp_path, monkeypatch) as (service, api, url, task_id, _, _):
+        alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+        try:
+            host = socket.gethostname()
+            with service.context.store.database.write() as conn:
+                conn.execute(
+                    sa.update(schema.tasks)
+                    .where(schema.tasks.c.id == task_id)
+                    .values(worker=f"{host}:{alive.pid}:x", heartbeat=int(time.time()) - 10)
+                )
+            [warning] = api.get(url).body["warnings"]
+            assert "is gone" not in warning, warning
+            assert f"though its process (pid {alive.pid} on this host) still runs" in warning
+            assert "this run not counted" in warning, warning
+            caplog.set_level(logging.WARNING, logger="sigopt_like.service.worker")
+            other = TaskRunner(service.context.store, service.settings, threads=0)
+            assert other.heartbeat() == [task_id]
+            [said] = [r.getMessage() for r in caplog.records if "took over" in r.getMessage()]
+            assert f"tasks [{task_id}]: their worker's lease lapsed though its process " in said
+            assert "stopped workers" not in said, said
+        finally:
+            alive.kill()
+            alive.wait()
+        assert other.run_one() is True  # the task runs; then, as if a worker that ended ran it:
+        assert api.get(url).body["status"] == "success"
+        ended = attrs.evolve(
+            service.context.store.tasks.find(task_id),
+            status="running",
+            worker=f"{host}:{alive.pid}:x",
+            heartbeat=int(time.time()),
+        )
+        [gone] = render_task(ended)["warnings"]
+        assert f"is gone: its process (pid {alive.pid} on this host) has ended" in gone, gone

@@ -36,7 +36,7 @@ from ..middleware.metrics import EVENT_STREAM, LONG_POLL, ServiceMetrics
 from ..store import Store
 from ..store.tasks import Precheck, TaskRecord, TaskStore
 from ..task_watch import TaskWatch
-from ..worker import LEASE_SECONDS, TaskRunner, worker_alive
+from ..worker import LEASE_SECONDS, TaskRunner, local_worker_pid, pid_alive, worker_alive
 
 MAX_WAIT_SECONDS = 60
 #: the whole numbers each task query parameter takes, in one place: a number past its
@@ -93,7 +93,12 @@ def render_task(
 def lease_warnings(task: TaskRecord, now: float) -> list[str]:
     """What a running task whose worker is gone (its lease lapsed, or its process ended on
     this host) must say: before, it showed ``running`` and its last progress for as long
-    as no worker ran, and only /ready said "degraded"."""
+    as no worker ran, and only /ready said "degraded".
+
+    Which of them, as far as this host can tell: its process ended (here); its lease
+    lapsed though its process still runs here (stalled, or its heartbeats kept out by a
+    busy database: before, it read "is gone" all the same); or its lease lapsed on
+    another host, whose process cannot be asked."""
     if task.status != "running" or worker_alive(task.worker, task.heartbeat, now):
         return []
     seen = (
@@ -101,11 +106,31 @@ def lease_warnings(task: TaskRecord, now: float) -> list[str]:
         if task.heartbeat is None
         else f"{max(0, int(now - task.heartbeat))} s ago (at {task.heartbeat})"
     )
+    takes_over = (
+        "A 'sigopt-like worker' (or a service that runs tasks) on this database takes the "
+        "task over and runs it again from the start"
+    )
+    pid = local_worker_pid(task.worker)
+    if pid is not None and not pid_alive(pid):
+        return [
+            f"its worker was last heard from {seen} and is gone: its process (pid {pid} on "
+            "this host) has ended. The task is not running now, and its progress is as "
+            f"that worker last wrote it. {takes_over}"
+        ]
+    if pid is not None:
+        return [
+            f"its worker was last heard from {seen}: its {LEASE_SECONDS} s lease lapsed, "
+            f"though its process (pid {pid} on this host) still runs: it stalled, or its "
+            "heartbeat could not be written (the database busy with other writes). "
+            f"{takes_over}, this run not counted as an attempt; the stalled run applies "
+            "nothing if it goes on"
+        ]
+    host = (task.worker or "").partition(":")[0] or "an unknown host"
     return [
-        f"its worker was last heard from {seen} and is gone (its {LEASE_SECONDS} s lease "
-        "lapsed, or its process ended): the task is not running now, and its progress is "
-        "as that worker last wrote it. A 'sigopt-like worker' (or a service that runs "
-        "tasks) on this database takes it over and runs it again from the start"
+        f"its worker was last heard from {seen}: its {LEASE_SECONDS} s lease lapsed, so "
+        f"it stopped, stalled or cannot reach the database (it ran on {host}, whose "
+        "processes this host cannot ask). Its progress is as that worker last wrote it. "
+        f"{takes_over}; if that worker still runs it, its run applies nothing"
     ]
 
 
