@@ -14,7 +14,7 @@ final transaction, so a failed, canceled or interrupted task changes nothing (bu
 for what a canceled task's handler keeps of its finished work: a simulate task's
 finished generations, applied the same way).
 
-Leases: a running task names its ``worker`` (``host:pid:uuid``) and holds a lease
+Leases: a running task names its ``worker`` (``host:pid:uuid:start``) and holds a lease
 that the worker renews with a ``heartbeat`` every ``HEARTBEAT_SECONDS``. A task
 whose worker is gone (its process no longer exists on this host, or its lease is
 older than ``LEASE_SECONDS``) is taken over: put back in the queue, to be run again
@@ -45,6 +45,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -73,6 +74,7 @@ from .settings import ServiceSettings
 from .store import Store
 from .store.database import Unit, is_connection_limit_error, is_unreachable_error
 from .store.errors import Busy, Conflict, DatabaseGone, StorageFull, Unwritable
+from .store.schema import tasks as tasks_table
 from .store.tasks import TaskRecord
 
 LOG = logging.getLogger("sigopt_like.service.worker")
@@ -92,6 +94,8 @@ POLL_SECONDS = 0.5
 #: which may pause between its statements for as long as its own work takes
 IDLE_IN_TRANSACTION_SECONDS = 3.0 * LEASE_SECONDS
 JOIN_SECONDS = 10.0
+#: the longest worker name the ``tasks.worker`` column holds
+WORKER_NAME_CHARS: int = tasks_table.c.worker.type.length  # type: ignore[attr-defined]
 #: a beat that took longer than this waited for the database (its writes take
 #: milliseconds): the leases that lapsed meanwhile are judged at the next beat
 WAITED_SECONDS = 1.0
@@ -198,8 +202,15 @@ class TaskContext:
 
 
 def worker_identity() -> str:
-    """``host:pid:uuid`` naming this runner."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    """``host:pid:uuid:start`` naming this runner: ``start`` is when its process started
+    (:func:`process_start`), so that a later process given the same id is not taken for
+    it (:func:`local_worker_runs`); left out where it is not known (not Linux), or where
+    it would make the name longer than the ``tasks.worker`` column holds."""
+    pid = os.getpid()
+    name = f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:12]}"
+    started = process_start(pid)
+    full = f"{name}:{started}" if started is not None else name
+    return full if len(full) <= WORKER_NAME_CHARS else name
 
 
 class TaskRunner:
@@ -858,8 +869,8 @@ def worker_alive(worker: str | None, heartbeat: int | None, now: float | None = 
     now = time.time() if now is None else now
     if heartbeat is None or now - heartbeat > LEASE_SECONDS:
         return False
-    local = local_worker_pid(worker)
-    return pid_alive(local) if local is not None else True
+    runs = local_worker_runs(worker)
+    return runs if runs is not None else True
 
 
 def lapsed_worker_still_runs(worker: str | None) -> bool:
@@ -870,7 +881,38 @@ def lapsed_worker_still_runs(worker: str | None) -> bool:
     a container restarted keeps its host name and gives its first process the same id
     (pid 1); counted as alive, a task that crashes its worker there would run for ever."""
     local = local_worker_pid(worker)
-    return local is not None and local != os.getpid() and pid_alive(local)
+    return local is not None and local != os.getpid() and bool(local_worker_runs(worker))
+
+
+def local_worker_runs(worker: str | None) -> bool | None:
+    """Whether the process of the worker ``host:pid:uuid[:start]`` still runs, if it ran on
+    this host (None if not: another host's processes cannot be asked). Its process id
+    must exist and, where its name says when it started, belong to a process that started
+    then: a process id is given again once its process ends, and before, an unrelated
+    process given a dead worker's id kept that worker "alive" (its task not taken over
+    until its lease lapsed, and then its run not counted)."""
+    pid = local_worker_pid(worker)
+    if pid is None:
+        return None
+    if not pid_alive(pid):
+        return False
+    recorded = (worker or "").split(":")[3:4]
+    if not recorded or not recorded[0].isdigit():  # named by an earlier release
+        return True
+    now = process_start(pid)
+    return now is None or now == int(recorded[0])
+
+
+def process_start(pid: int) -> int | None:
+    """When the process ``pid`` started, in clock ticks since the host booted (Linux's
+    ``/proc/PID/stat``, its 22nd field): what a later process given the same id does not
+    share. None where it cannot be read (another system, or the process is gone)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except (OSError, ValueError):
+        return None
+    fields = text.rpartition(")")[2].split()  # the name, in parentheses, may hold spaces
+    return int(fields[19]) if len(fields) > 19 and fields[19].isdigit() else None
 
 
 def local_worker_pid(worker: str | None) -> int | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
 import sqlite3
 import subprocess
@@ -178,3 +179,39 @@ def test_a_lapsed_lease_whose_worker_still_runs_says_so(tmp_path, monkeypatch, c
         )
         [gone] = render_task(ended)["warnings"]
         assert f"is gone: its process (pid {alive.pid} on this host) has ended" in gone, gone
+
+
+def test_a_dead_worker_s_process_id_given_to_another_process_is_not_taken_for_it(
+    tmp_path, monkeypatch
+):
+    """A worker's process ended and its id was given to an unrelated process (a real one
+    here: the id is this child's, the start time in the name another's, as a reused id
+    would have). Before, only the id was asked: the dead worker passed for alive, its
+    task was left running until its lease lapsed and then requeued as a live worker's,
+    its run not counted (a task that crashes its worker could run for ever). A worker's
+    name now says when its process started, and the take-over counts the run at once."""
+    assert worker.process_start(os.getpid()) is not None, "needs Linux's /proc"
+    with _claimed(tmp_path, monkeypatch) as (service, api, url, task_id, live, _):
+        assert live.worker_id.split(":")[3] == str(worker.process_start(os.getpid()))
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+        try:
+            started = worker.process_start(child.pid)
+            assert started is not None
+            host = socket.gethostname()
+            itself, reused = (f"{host}:{child.pid}:x:{at}" for at in (started, started + 1))
+            assert worker.worker_alive(itself, int(time.time()))
+            assert not worker.worker_alive(reused, int(time.time()))
+            assert worker.worker_alive(f"{host}:{child.pid}:x", int(time.time()))  # older
+            with service.context.store.database.write() as conn:
+                conn.execute(
+                    sa.update(schema.tasks)
+                    .where(schema.tasks.c.id == task_id)
+                    .values(worker=reused, heartbeat=int(time.time()))
+                )
+            other = TaskRunner(service.context.store, service.settings, threads=0)
+            assert other.heartbeat() == [task_id]  # at once: its lease is fresh
+            task = api.get(url).body
+            assert task["status"] == "new" and "ended during run 1" in task["progress"]["message"]
+        finally:
+            child.kill()
+            child.wait()

@@ -36,7 +36,7 @@ from ..middleware.metrics import EVENT_STREAM, LONG_POLL, ServiceMetrics
 from ..store import Store
 from ..store.tasks import Precheck, TaskRecord, TaskStore
 from ..task_watch import TaskWatch
-from ..worker import LEASE_SECONDS, TaskRunner, local_worker_pid, pid_alive, worker_alive
+from ..worker import LEASE_SECONDS, TaskRunner, local_worker_pid, local_worker_runs, worker_alive
 
 MAX_WAIT_SECONDS = 60
 #: the whole numbers each task query parameter takes, in one place: a number past its
@@ -110,14 +110,14 @@ def lease_warnings(task: TaskRecord, now: float) -> list[str]:
         "A 'sigopt-like worker' (or a service that runs tasks) on this database takes the "
         "task over and runs it again from the start"
     )
-    pid = local_worker_pid(task.worker)
-    if pid is not None and not pid_alive(pid):
+    pid, runs = local_worker_pid(task.worker), local_worker_runs(task.worker)
+    if runs is False:
         return [
             f"its worker was last heard from {seen} and is gone: its process (pid {pid} on "
             "this host) has ended. The task is not running now, and its progress is as "
             f"that worker last wrote it. {takes_over}"
         ]
-    if pid is not None:
+    if runs:
         return [
             f"its worker was last heard from {seen}: its {LEASE_SECONDS} s lease lapsed, "
             f"though its process (pid {pid} on this host) still runs: it stalled, or its "

@@ -114,7 +114,7 @@ tasks = sa.Table(
     sa.Column("result", sa.Text, nullable=True),
     sa.Column("cancel_requested", sa.Boolean, nullable=False, default=False),
     sa.Column("version", sa.Integer, nullable=False, default=0),  # bumped on every change
-    sa.Column("worker", sa.String(100), nullable=True),  # who runs it: host:pid:uuid
+    sa.Column("worker", sa.String(100), nullable=True),  # who runs it: host:pid:uuid[:start]
     sa.Column("heartbeat", sa.BigInteger, nullable=True),  # last sign of life from that worker
     # runs started (claims); a task whose worker died is run again until this reaches the limit
     sa.Column("attempts", sa.Integer, nullable=False, default=0, server_default="0"),
