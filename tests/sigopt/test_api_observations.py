@@ -111,6 +111,21 @@ def test_batch_creates_all_in_order(api: Api):
     assert api.get(f"{base}/observations").body["count"] == 3
 
 
+def test_a_batch_past_the_limit_says_to_split_it(api: Api):
+    """Past 10,000 observations a batch said only that it had "more than 10000 items";
+    it now says how many, the limit and to split the batch, and keeps none of it."""
+    e = api.create_experiment()
+    before = api.snapshot()
+    items = [{"assignments": GOOD, "value": 1}] * 10_001
+    reply = api.post(f"/v1/experiments/{e['id']}/observations/batch", {"observations": items})
+    assert reply.status == 422 and reply.body["detail"]["field"] == "observations", reply.body
+    assert reply.body["message"].startswith(
+        "'observations' has 10,001 observations; one request takes at most 10,000. "
+        "Split them over several requests"
+    )
+    assert api.snapshot() == before
+
+
 def test_bad_batch_writes_nothing(api: Api):
     e = api.create_experiment()
     base = f"/v1/experiments/{e['id']}"

@@ -627,3 +627,21 @@ def test_a_grid_precision_it_could_not_hold_is_refused(conn):
     assert "parameters[0].precision" in str(caught.value)
     held = conn.experiments().create(name="ok", parameters=[{**grid, "grid": [0.1, 0.4]}])
     assert conn.experiments(held.id).suggestions().create().assignments["x"] in (0.1, 0.4)
+
+
+def test_a_training_run_batch_takes_what_upload_runs_sends_and_no_more(conn):
+    """``upload_runs`` sends at most 10,000 runs a request (its ``max_batch_size``): a
+    batch of that many is taken; one more was taken too, without bound (a million runs in
+    one request held the write lock as long as it took). It is a 422 that says to split
+    the batch, and no run of it is kept."""
+    client = conn.tokens("self").fetch().client
+    conn.clients(client).projects().create(id="bulk", name="bulk")
+    runs = conn.clients(client).projects("bulk").training_runs()
+    with pytest.raises(ApiException) as refused:
+        runs.create_batch(runs=[{"name": f"r{i}"} for i in range(10_001)], fields="id")
+    assert refused.value.status_code == 422
+    assert "'runs' has 10,001 runs; one request takes at most 10,000" in str(refused.value)
+    assert "Split them" in str(refused.value)
+    assert runs.fetch(limit=1).count == 0
+    made = runs.create_batch(runs=[{"name": f"r{i}"} for i in range(10_000)], fields="id")
+    assert len(made.data) == 10_000 and runs.fetch(limit=1).count == 10_000

@@ -26,6 +26,10 @@ MAX_STORED_INT = 2**63 - 1
 #: an INTEGER column on PostgreSQL (num_solutions)
 MAX_INT32 = 2**31 - 1
 INT32_MIN, INT32_MAX = -(2**31), MAX_INT32
+#: the most items one request's list takes (an observation batch, a training run batch,
+#: a checkpoint's values): sigopt-python's ``upload_runs`` sends at most this many runs a
+#: request; more would hold the store's write lock and the request's memory without bound
+MAX_LIST_ITEMS = 10_000
 
 #: the whole numbers each SigOpt field takes, in one place: :func:`whole_number` refuses
 #: any number past its field's range (written ``0``, ``1e308`` or an integer past 64 bits,
@@ -208,6 +212,16 @@ def known_fields(item: Mapping[str, Any], allowed: tuple[str, ...], field: str, 
                 where,
                 400,
             )
+
+
+def at_most_items(items: Any, field: str, what: str, limit: int = MAX_LIST_ITEMS) -> None:
+    """A 422 naming ``field`` when the list has more than ``limit`` items, saying to split it."""
+    if len(items) > limit:
+        raise RuleError(
+            f"'{field}' has {len(items):,} {what}; one request takes at most {limit:,}. "
+            f"Split them over several requests of at most {limit:,} each (nothing was kept).",
+            field,
+        )
 
 
 def list_of(value: Any, field: str) -> list[Any]:

@@ -24,6 +24,7 @@ from .sigopt_checks import (
     MAX_METADATA_KEYS,
     MAX_NAME_LENGTH,
     RuleError,
+    at_most_items,
     kind,
     known_fields,
     metadata,
@@ -542,6 +543,7 @@ def checkpoint(body: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str,
     raw = body.get("values")
     if not isinstance(raw, (list, tuple)):
         raise RuleError("'values' must be a list of {name, value} objects.", "values", 400)
+    at_most_items(raw, "values", "metric values")
     out: list[dict[str, Any]] = []
     names: set[str | None] = set()  # before: a scan of `out` per value (50,000: 2 min)
     for i, item in enumerate(raw):

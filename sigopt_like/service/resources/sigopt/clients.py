@@ -19,7 +19,7 @@ import falcon
 
 from ...domain import sigopt_rules as rules
 from ...domain import sigopt_runs as run_rules
-from ...domain.sigopt_checks import known_fields
+from ...domain.sigopt_checks import at_most_items, known_fields
 from ...door import MAX_DEPTH, nested_deeper_than
 from ...errors import BadRequest, Conflict, NotFound
 from ...http import MAX_NAMED_FIELDS, named_fields, now, query_flag, read_json, render_page
@@ -391,6 +391,10 @@ class ProjectRunBatch:
         runs = body.get("runs")
         if not isinstance(runs, list):
             raise BadRequest("'runs' must be a list of runs.", detail={"field": "runs"})
+        try:
+            at_most_items(runs, "runs", "runs")
+        except rules.RuleError as err:
+            raise rule_error(err) from err
         shown = _fields(body.get("fields"))
         with self.store.write() as unit:
             made = [

@@ -15,7 +15,7 @@ import falcon
 
 from ...domain import sigopt_rules as rules
 from ...domain import sigopt_tasks
-from ...domain.sigopt_checks import known_fields
+from ...domain.sigopt_checks import at_most_items, known_fields
 from ...errors import BadRequest, Conflict
 from ...http import now, parse_id, read_json, render_page
 from ...store.sigopt import (
@@ -40,7 +40,6 @@ from .common import (
     whole,
 )
 
-MAX_BATCH = 10_000
 FIELDS = (
     "suggestion",
     "assignments",
@@ -262,8 +261,10 @@ class ObservationBatch:
                 "'observations' must be a list of observation objects.",
                 detail={"field": "observations"},
             )
-        if len(items) > MAX_BATCH:
-            raise invalid(f"'observations' has more than {MAX_BATCH} items.", "observations")
+        try:
+            at_most_items(items, "observations", "observations")
+        except rules.RuleError as err:
+            raise rule_error(err) from err
         with self.store.write() as unit:
             experiment = experiment_of(unit, eid, owner)
             require_v1_writable(experiment)
