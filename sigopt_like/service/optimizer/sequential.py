@@ -27,6 +27,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from .allowance import Allowance
 from .engine import untested_rows
 from .sequential_targets import MetricSpec, targets, values_matrix, variances_matrix
 from .sigopt_space import SearchSpace
@@ -85,15 +86,17 @@ def suggest_next(
     pending: Sequence[Mapping[str, Any]] = (),
     seed: int,
     stddevs: Sequence[Mapping[str | None, float | None] | None] = (),
+    allowance: Allowance | None = None,
 ) -> dict[str, Any] | None:
     """The next assignments, or None when every point of a discrete space is taken.
 
     ``observations`` are ``(assignments, values by metric name | None if failed)``;
     ``pending`` are the assignments of open suggestions, which the result differs from;
     ``stddevs`` (empty, or one per observation) the reported ``value_stddev`` by metric
-    name: the models take each as that observation's noise.
+    name: the models take each as that observation's noise. ``allowance`` (None: no
+    limit) says how long the optional work (the fit's random restarts) may still take.
     """
-    return _Picker(problem, observations, pending, seed, stddevs).next()
+    return _Picker(problem, observations, pending, seed, stddevs, allowance).next()
 
 
 def suggest_several(
@@ -104,6 +107,7 @@ def suggest_several(
     pending: Sequence[Mapping[str, Any]] = (),
     seed: int,
     stddevs: Sequence[Mapping[str | None, float | None] | None] = (),
+    allowance: Allowance | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Up to ``count`` assignments, one at a time, each chosen as :func:`suggest_next`
     would choose it with the ones before it open (pending): different points, spread by
@@ -112,7 +116,7 @@ def suggest_several(
     early when every point of a discrete space is taken. The first is what
     :func:`suggest_next` answers for the same arguments."""
     with one_thread():
-        picker = _Picker(problem, observations, pending, seed, stddevs)
+        picker = _Picker(problem, observations, pending, seed, stddevs, allowance)
         for _ in range(count):
             found = picker.next()
             if found is None:
@@ -131,8 +135,10 @@ class _Picker:
         pending: Sequence[Mapping[str, Any]],
         seed: int,
         stddevs: Sequence[Mapping[str | None, float | None] | None],
+        allowance: Allowance | None = None,
     ) -> None:
         self.problem = problem
+        self.allowance = allowance
         self.space = problem.space()
         self.rng = np.random.default_rng(seed)
         codes, kept = self.space.to_codes([a for a, _ in observations])
@@ -186,7 +192,7 @@ class _Picker:
             )
             if not _flat(evidence):
                 if self.models is None or not self.models.fit_for(evidence.targets):
-                    self.models = fit_models(space, evidence, rng)
+                    self.models = fit_models(space, evidence, rng, self.allowance)
                 code = choose(space, evidence, rng, self.models)
                 if code is not None:
                     return code

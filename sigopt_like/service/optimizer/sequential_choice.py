@@ -22,6 +22,7 @@ import attrs
 import numpy as np
 from scipy.special import log_ndtr
 
+from .allowance import Allowance
 from .candidates import generate_pool
 from .engine import untested_rows
 from .finite import FLOAT_MAX, half_range
@@ -113,11 +114,17 @@ class Models:
         )
 
 
-def fit_models(space: SearchSpace, evidence: Evidence, rng: np.random.Generator) -> Models:
-    """The models of ``evidence``'s observations (what :func:`choose` scores with)."""
+def fit_models(
+    space: SearchSpace,
+    evidence: Evidence,
+    rng: np.random.Generator,
+    allowance: Allowance | None = None,
+) -> Models:
+    """The models of ``evidence``'s observations (what :func:`choose` scores with); the
+    objective's hyperparameter restarts only while ``allowance`` affords them."""
     X = space.encode(evidence.codes)
     tg = evidence.targets
-    objective = _objective_model(space, X, evidence, rng)
+    objective = _objective_model(space, X, evidence, rng, allowance)
     constraints = tuple(
         _fit(X, tg.constraints[:, k], rng, _column(tg.constraint_noise, k))
         for k in range(tg.constraints.shape[1])
@@ -245,7 +252,11 @@ def _stalled(objective: np.ndarray, feasible: np.ndarray, n_params: int) -> bool
 
 
 def _objective_model(
-    space: SearchSpace, X: np.ndarray, evidence: Evidence, rng: np.random.Generator
+    space: SearchSpace,
+    X: np.ndarray,
+    evidence: Evidence,
+    rng: np.random.Generator,
+    allowance: Allowance | None = None,
 ) -> Surrogate | None:
     """The objective's model; failed runs count as the worst value seen, so that the
     model itself, not only the failure model, stops hoping for much where runs fail."""
@@ -253,6 +264,7 @@ def _objective_model(
     noise = evidence.targets.objective_noise
     if y is None:
         return None
+    began = allowance.clock() if allowance is not None else 0.0
     if len(evidence.failed_codes) == 0:
         model = _fit(X, y, rng, noise)
     else:
@@ -270,7 +282,8 @@ def _objective_model(
     # the objective's model only: constraint models need less (a probability of
     # feasibility), and refitting them too doubled the time on TUNE ``mixed``
     if isinstance(model, GPSurrogate) and not reported:
-        return refit_noiseless(model, rng)
+        first = allowance.clock() - began if allowance is not None else 0.0
+        return refit_noiseless(model, rng, allowance, first)
     return model
 
 
@@ -282,10 +295,22 @@ def _fit(
     return fit_surrogate(X, y, np.ones(len(y)), rng, gp_max_points=GP_MAX_POINTS, noise=noise)
 
 
-def refit_noiseless(model: GPSurrogate, rng: np.random.Generator) -> GPSurrogate:
+def refit_noiseless(
+    model: GPSurrogate,
+    rng: np.random.Generator,
+    allowance: Allowance | None = None,
+    first_fit: float = 0.0,
+) -> GPSurrogate:
     """The GP refitted with length scales at most LS_CAP and its noise term at most
     NOISE_MAX, from the first fit (clipped) and FIT_RESTARTS random starts (uniform in
-    the log-bounds), keeping the hyperparameters of the best marginal likelihood."""
+    the log-bounds), keeping the hyperparameters of the best marginal likelihood.
+
+    Each start is fitted only while ``allowance`` affords it: the first while it affords
+    another fit as long as the first fit took (``first_fit`` seconds), each random one
+    while it affords one as long as the longest refit so far. A start not afforded is
+    skipped (none: the first fit's hyperparameters, clipped, are taken as they are), so
+    on a loaded machine the request's time budget serves a model point, not the random
+    fallback. The starts are drawn as before: with time enough the result is the same."""
     fitted = model.gp.kernel_
     kernel = fitted.clone_with_theta(fitted.theta)
     ls_low = float(np.exp(kernel.bounds[1, 0]))
@@ -299,13 +324,23 @@ def refit_noiseless(model: GPSurrogate, rng: np.random.Generator) -> GPSurrogate
     draw = np.random.default_rng(int(rng.integers(2**31 - 1)))
     starts += [draw.uniform(bounds[:, 0], bounds[:, 1]) for _ in range(FIT_RESTARTS)]
     best, best_lml = None, -np.inf
-    for start in starts:
+    estimate, longest = first_fit, 0.0
+    for i, start in enumerate(starts):
+        if allowance is not None:
+            if not allowance.affords(estimate):
+                allowance.skipped += len(starts) - i
+                break
+            allowance.fitted += 1
+        began = allowance.clock() if allowance is not None else 0.0
         theta = fit_hyperparameters(kernel.clone_with_theta(start), model.X, model.z, model.alpha)
         gp = conditioned(kernel.clone_with_theta(theta), model.X, model.z, model.alpha)
         lml = float(gp.log_marginal_likelihood_value_)
         if best is None or lml > best_lml:
             best, best_lml = gp, lml
-    assert best is not None
+        if allowance is not None:
+            longest = estimate = max(longest, allowance.clock() - began)
+    if best is None:  # no start afforded: the first fit's hyperparameters, clipped
+        best = conditioned(kernel.clone_with_theta(starts[0]), model.X, model.z, model.alpha)
     out = copy.copy(model)
     out.gp = best
     out.signal = best.kernel_.k1

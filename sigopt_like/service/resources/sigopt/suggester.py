@@ -29,6 +29,9 @@ from ...settings import SUGGESTION_TIME_BUDGET_SECONDS
 LOG = logging.getLogger("sigopt_like.service.suggestions")
 MAX_FIT_OBSERVATIONS = 300
 """The engine fits on at most this many of the latest observations."""
+ENGINE_SHARE = 0.8
+"""The share of the time budget by which the engine's optional work (the objective fit's
+random restarts) must end; the rest is for choosing the point after the fits."""
 REDRAWS = 16
 """How often a random point that rounds onto an open suggestion is drawn again."""
 
@@ -232,6 +235,14 @@ def _checked(
     return None
 
 
+def allowance(time_budget: float) -> Any:
+    """The engine's allowance for optional work (the fit's restarts): ENGINE_SHARE of the
+    budget, leaving the rest for choosing the point (or a batch's points) after the fits."""
+    from ...optimizer.allowance import Allowance
+
+    return Allowance.within(time_budget * ENGINE_SHARE)
+
+
 def _engine_within(
     problem: Any,
     observations: Sequence[tuple[Mapping[str, Any], Any]],
@@ -245,7 +256,12 @@ def _engine_within(
     def work() -> None:
         try:
             outcome["value"] = engine().suggest_next(
-                problem, observations, pending=pending, seed=seed, stddevs=stddevs
+                problem,
+                observations,
+                pending=pending,
+                seed=seed,
+                stddevs=stddevs,
+                allowance=allowance(time_budget),
             )
         except Exception:  # the fallback answers instead
             LOG.exception("the engine failed on a suggestion")
@@ -278,7 +294,13 @@ def _engine_several_within(
     def work() -> None:
         try:
             points = engine().suggest_several(
-                problem, observations, count=count, pending=pending, seed=seed, stddevs=stddevs
+                problem,
+                observations,
+                count=count,
+                pending=pending,
+                seed=seed,
+                stddevs=stddevs,
+                allowance=allowance(time_budget),
             )
             for point in points:
                 if stop.is_set():

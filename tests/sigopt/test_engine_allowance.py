@@ -1,0 +1,73 @@
+"""The engine's optional work (the objective fit's starts) stops when the request's time
+budget cannot afford it, counted in work units (starts fitted and skipped), not timed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sigopt_like.service.domain import sigopt_rules as rules
+from sigopt_like.service.optimizer.allowance import Allowance
+from sigopt_like.service.optimizer.sequential import Problem, suggest_next, suggest_several
+from sigopt_like.service.optimizer.sequential_choice import FIT_RESTARTS
+from sigopt_like.service.resources.sigopt import suggester
+
+STARTS = 1 + FIT_RESTARTS  # the first fit's result, clipped, and the random starts
+
+
+def observed(n_params: int = 6, count: int = 40) -> tuple[dict, Problem, list]:
+    """A noiseless experiment past its space-filling start (the model path)."""
+    d = rules.experiment_create(
+        {
+            "name": "allowance",
+            "parameters": [
+                {"name": f"x{i}", "type": "double", "bounds": {"min": 0, "max": 1}}
+                for i in range(n_params)
+            ],
+            "metrics": [{"name": "f", "objective": "maximize"}],
+        }
+    )
+    rng = np.random.default_rng(7)
+    observations = []
+    for _ in range(count):
+        a = {f"x{i}": float(v) for i, v in enumerate(rng.random(n_params))}
+        observations.append((a, {"f": -sum((v - 0.3) ** 2 for v in a.values())}))
+    return d, Problem.from_definition(d), observations
+
+
+def test_a_spent_allowance_fits_no_start_and_still_answers_from_the_model():
+    """Past the deadline no start is fitted (before, all four ran, and a loaded machine's
+    request outlasted its budget and was served a random point): the first fit's
+    hyperparameters are taken as they are, and the engine still answers."""
+    d, problem, observations = observed()
+    spent = Allowance(deadline=0.0, clock=lambda: 1.0)
+    a = suggest_next(problem, observations, seed=3, allowance=spent)
+    assert spent.fitted == 0 and spent.skipped == STARTS
+    assert a is not None and rules.assignments(d["parameters"], a, conditionals=[]) == a
+
+
+def test_an_ample_allowance_fits_every_start_and_changes_nothing():
+    _, problem, observations = observed()
+    ample = Allowance()
+    a = suggest_next(problem, observations, seed=3, allowance=ample)
+    assert ample.fitted == STARTS and ample.skipped == 0
+    assert a == suggest_next(problem, observations, seed=3)
+
+
+def test_a_batch_fits_its_models_once_within_the_allowance():
+    """A batch of points shares one fit: its starts are counted once."""
+    _, problem, observations = observed()
+    ample = Allowance()
+    points = list(suggest_several(problem, observations, count=3, seed=3, allowance=ample))
+    assert len(points) == 3 and ample.fitted == STARTS
+
+
+def test_the_service_gives_the_engine_most_of_the_budget():
+    """A request's engine call ends its optional work by ENGINE_SHARE of the budget, the
+    rest kept for choosing the point after the fits."""
+    import time
+
+    before = time.monotonic()
+    given = suggester.allowance(2.5)
+    assert given.deadline is not None
+    assert before + 2.5 * suggester.ENGINE_SHARE <= given.deadline <= time.monotonic() + 2.0
+    assert 0 < suggester.ENGINE_SHARE < 1
