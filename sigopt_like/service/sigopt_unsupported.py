@@ -92,6 +92,25 @@ _RUN_LIST = (
     "or GET /v1/clients/{client}/projects/{project}/training_runs (one project)."
 )
 
+_AI_CREATE = (
+    "An AI experiment is made in a project, as in SigOpt: POST "
+    "/v1/clients/{client}/projects/{project}/aiexperiments (sigopt-python: "
+    "sigopt.create_aiexperiment(...), or conn.clients(c).projects(p).aiexperiments()"
+    ".create(...)); GET /v1/aiexperiments lists them."
+)
+_BY_ID = (
+    "One object is updated or deleted at its own path, with its id: "
+    "/v1/experiments/{id}, /v1/aiexperiments/{id}, /v1/experiments/{id}/suggestions/{id}, "
+    "/v1/experiments/{id}/observations/{id}, /v1/clients/{client}/projects/{id} "
+    "(sigopt-python: conn.experiments(id).update(...), with the id in the last call); "
+    "DELETE on a list of suggestions, queued suggestions or observations deletes them all."
+)
+_TOKEN_LIST = (
+    "Tokens are not listed through the API: GET /v1/tokens/self reads the calling token "
+    "(sigopt-python: conn.tokens('self').fetch()), and 'sigopt-like tokens list' lists "
+    "a user's tokens."
+)
+
 #: (methods, or None for every method; the path, a regular expression; the reason)
 UNSUPPORTED: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = tuple(
     (None if methods is None else frozenset(methods.split()), re.compile(pattern), reason)
@@ -103,6 +122,11 @@ UNSUPPORTED: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = tu
         ("PUT DELETE", rf"/v1/clients/{_ID}", _CLIENTS),
         (None, rf"/v1/clients/{_ID}/tokens(/.*)?", _TOKENS),
         ("PUT DELETE", rf"/v1/tokens/{_ID}", _TOKENS),
+        ("GET", r"/v1/tokens", _TOKEN_LIST),
+        ("POST", r"/v1/aiexperiments", _AI_CREATE),
+        ("PUT DELETE", r"/v1/(ai)?experiments", _BY_ID),
+        ("PUT", rf"/v1/experiments/{_ID}/(suggestions|observations)", _BY_ID),
+        ("PUT", rf"/v1/clients/{_ID}/projects", _BY_ID),
         (None, r"/v1/users(/.*)?", _USERS),
         (
             None,

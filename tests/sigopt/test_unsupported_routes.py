@@ -117,3 +117,29 @@ def test_our_connection_raises_a_typed_error_naming_the_route(tmp_path):
             conn.transport.request_json(method, path, json={})
         assert caught.value.status == status and caught.value.code == "not_supported"
         assert f"{method} {path} is not supported by this service" in caught.value.message
+
+
+def test_sigopt_pythons_calls_without_an_id_say_where_to_make_the_call(served):
+    """Calls of sigopt-python's tree that SigOpt serves at another path (an AI experiment
+    made outside a project, an update or delete without an id, tokens listed) were the
+    router's 405 listing the other methods, which did not say where the call is served."""
+    conn = sigopt.Connection(client_token=served.token)
+    conn.set_api_url(served.url)
+    client = conn.tokens("self").fetch().client
+    e = conn.experiments().create(name="e", parameters=X)
+    api = Api(served.service, served.url, served.token)
+    before = api.snapshot()
+    _refused(
+        lambda: conn.aiexperiments().create(name="a", parameters=X),
+        405,
+        "/v1/clients/{client}/projects/{project}/aiexperiments",
+    )
+    _refused(lambda: conn.experiments().update(name="f"), 405, "/v1/experiments/{id}")
+    _refused(lambda: conn.experiments().delete(), 405, "with the id in the last call")
+    _refused(lambda: conn.aiexperiments().update(name="f"), 405, "/v1/aiexperiments/{id}")
+    _refused(lambda: conn.experiments(e.id).suggestions().update(), 405, "suggestions/{id}")
+    _refused(lambda: conn.experiments(e.id).observations().update(value=1), 405, "{id}")
+    _refused(lambda: conn.clients(client).projects().update(name="q"), 405, "projects/{id}")
+    _refused(lambda: conn.tokens().fetch(), 405, "GET /v1/tokens/self")
+    assert api.snapshot() == before
+    assert conn.experiments(e.id).fetch().name == "e"
