@@ -576,8 +576,44 @@ def test_a_checkpoint_of_more_values_than_a_request_takes_is_refused(api: Api, c
         "'values' has 10,001 metric values; one request takes at most 10,000"
         in (over.body["message"])
     )
+    assert "Log at most that many in one checkpoint" in over.body["message"]
     assert api.get(f"/v1/training_runs/{run['id']}").body["checkpoint_count"] == 0
     assert api.post(path, {"values": many[:10_000]}).status == 201
+
+
+def test_a_runs_maps_keep_at_most_10000_entries(api: Api, client: str):
+    """A run's ``values``, ``logs`` and ``datasets`` kept any number of entries (100,000
+    values in one update were kept, and rendered in every read of the run and of each
+    page of runs), and MERGEs added up without bound. A map that would pass 10,000
+    entries is a 422 naming it, and the run is unchanged."""
+    run = api.post(f"/v1/clients/{client}/projects/p/training_runs", {"name": "r"}).body
+    path = f"/v1/training_runs/{run['id']}"
+    logs = {f"l{i}": {"content": "x"} for i in range(6_000)}
+    assert merge(api, run["id"], {"logs": logs}).status == 200
+    more = {f"m{i}": {"content": "x"} for i in range(4_001)}
+    over = merge(api, run["id"], {"logs": more})
+    assert over.status == 422 and over.body["detail"]["field"] == "logs", over.body
+    assert (
+        "'logs' would have 10,001 entries with this update's; a run keeps at most 10,000"
+        in (over.body["message"])
+    )
+    values = {f"v{i}": {"value": i} for i in range(10_001)}
+    refused = api.put(path, {"values": values})
+    assert refused.status == 422 and refused.body["detail"]["field"] == "values", refused.body
+    datasets = api.put(path, {"datasets": [f"d{i}" for i in range(10_001)]})
+    assert datasets.status == 422 and datasets.body["detail"]["field"] == "datasets"
+    for i in range(101):  # 100 keys a request, as metadata; merged, up to 10,000
+        assert merge(api, run["id"], {"assignments": {f"a{i}": i}}).status == 200
+    kept = api.get(path).body
+    assert len(kept["assignments"]) == 101
+    assert len(kept["logs"]) == 6_000 and kept["values"] == {} and kept["datasets"] == []
+    batch = api.post(
+        f"/v1/clients/{client}/projects/p/training_runs/batch",
+        {"runs": [{"name": "b"}, {"name": "c", "values": values}]},
+    )
+    assert batch.status == 422 and batch.body["detail"]["field"] == "runs[1].values"
+    listed = api.get(f"/v1/clients/{client}/projects/p/training_runs").body
+    assert listed["count"] == 1
 
 
 def test_an_ai_experiments_v1_writes_are_refused_its_reads_served(api: Api, client: str):

@@ -214,12 +214,16 @@ def known_fields(item: Mapping[str, Any], allowed: tuple[str, ...], field: str, 
             )
 
 
-def at_most_items(items: Any, field: str, what: str, limit: int = MAX_LIST_ITEMS) -> None:
-    """A 422 naming ``field`` when the list has more than ``limit`` items, saying to split it."""
+def at_most_items(
+    items: Any, field: str, what: str, advice: str = "", limit: int = MAX_LIST_ITEMS
+) -> None:
+    """A 422 naming ``field`` when the list has more than ``limit`` items, saying what to
+    do (``advice``; by default, to split it over several requests)."""
     if len(items) > limit:
+        advice = advice or f"Split them over several requests of at most {limit:,} each"
         raise RuleError(
             f"'{field}' has {len(items):,} {what}; one request takes at most {limit:,}. "
-            f"Split them over several requests of at most {limit:,} each (nothing was kept).",
+            f"{advice} (nothing was kept).",
             field,
         )
 

@@ -21,6 +21,7 @@ import attrs
 
 from . import sigopt_run_maps as run_maps
 from .sigopt_checks import (
+    MAX_LIST_ITEMS,
     MAX_METADATA_KEYS,
     MAX_NAME_LENGTH,
     RuleError,
@@ -436,7 +437,22 @@ def merged(current: Mapping[str, Any], update: RunUpdate, *, replace: bool) -> d
             out[key] = run_maps.merge_patch(out.get(key), value)
         else:
             out[key] = _merged_map(out.get(key), value)
+        if key != "sys_metadata":  # its feature importances have their own limit
+            check_entries(key, out[key])
     return out
+
+
+def check_entries(key: str, entries: Mapping[str, Any]) -> None:
+    """A 422 when a run's map (``values``, ``logs``, ``datasets``, ...) would keep more
+    than MAX_LIST_ITEMS entries: each is rendered in every read of the run and of every
+    page of runs it is in."""
+    if len(entries) > MAX_LIST_ITEMS:
+        raise RuleError(
+            f"'{key}' would have {len(entries):,} entries with this update's; a run keeps at "
+            f"most {MAX_LIST_ITEMS:,}. Log fewer, or spread them over several runs (nothing "
+            "was kept).",
+            key,
+        )
 
 
 def merged_metadata(
@@ -543,7 +559,7 @@ def checkpoint(body: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str,
     raw = body.get("values")
     if not isinstance(raw, (list, tuple)):
         raise RuleError("'values' must be a list of {name, value} objects.", "values", 400)
-    at_most_items(raw, "values", "metric values")
+    at_most_items(raw, "values", "metric values", "Log at most that many in one checkpoint")
     out: list[dict[str, Any]] = []
     names: set[str | None] = set()  # before: a scan of `out` per value (50,000: 2 min)
     for i, item in enumerate(raw):

@@ -62,6 +62,7 @@ def apply_update(
             )
         experiment = unit.experiments.get(owner, run.experiment_id) if run.experiment_id else None
         values = _next(run.values, update.values, "values" in update.cleared, replace)
+        run_rules.check_entries("values", values)
         if experiment is not None and run.state in run_rules.FINISHED:
             assignments = _next(
                 run.assignments, update.assignments, "assignments" in update.cleared, replace
@@ -88,6 +89,7 @@ def apply_update(
             changes["assignments"] = run_rules.merged_assignments(
                 run.assignments, update.assignments, fixed, replace=replace
             )
+            run_rules.check_entries("assignments", changes["assignments"])
         if values != run.values:
             changes["values"] = values
         if update.state is not None and update.state != run.state:
