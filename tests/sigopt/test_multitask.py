@@ -256,6 +256,12 @@ BAD_CREATES: list[tuple[dict[str, Any], str, str]] = [
         "constraint metrics",
     ),
     ({"tasks": TASKS, "num_solutions": 2}, "tasks", "multisolution"),
+    # 100,000 distinct tasks were taken, and rendered in every read of the experiment
+    (
+        {"tasks": [{"name": f"t{i}", "cost": 1 - i / 101} for i in range(101)]},
+        "tasks",
+        "'tasks' has 101 tasks; an experiment takes at most 100",
+    ),
 ]
 
 

@@ -23,6 +23,10 @@ from .sigopt_checks import RuleError, is_number, kind, known_fields, name_text
 TASK_FIELDS = ("name", "cost")
 FULL_COST = 1.0
 WHAT = "for multitask experiments"
+#: ours (SigOpt documents no limit; its examples have 2 to 4 tasks): as many as an
+#: experiment's parameters or linear constraints. Every read of the experiment renders its
+#: tasks, and 100,000 were taken, each a cost level that told the engine nothing new.
+MAX_TASKS = 100
 
 
 def tasks(raw: Any, field: str = "tasks") -> list[dict[str, Any]]:
@@ -31,6 +35,12 @@ def tasks(raw: Any, field: str = "tasks") -> list[dict[str, Any]]:
         return []
     if not isinstance(raw, list):
         raise RuleError(f"'{field}' must be a list of task objects, not {kind(raw)}.", field, 400)
+    if len(raw) > MAX_TASKS:
+        raise RuleError(
+            f"'{field}' has {len(raw):,} tasks; an experiment takes at most {MAX_TASKS}. Keep "
+            "a few cost levels of the objective (SigOpt's examples have 2 to 4).",
+            field,
+        )
     out: list[dict[str, Any]] = []
     for i, item in enumerate(raw):
         where = f"{field}[{i}]"
