@@ -37,6 +37,12 @@ gunicorn's own refusals of malformed HTTP were HTML pages, a 501 among them.
   :data:`_WAKE_SECONDS` to see the 408, where the socket's reading side was shut, which
   reset the connection at the body's next bytes). At most ``serving.linger_slots`` of
   ``worker_connections`` linger at once; a refusal past them closes at once.
+- a connection closed after an answer ("Connection: close", or a refusal with no body
+  behind it) has what the client still sends read away on the worker's loop too, within
+  gunicorn's own bounds (64 KiB, 2 s), before its socket closes. gunicorn's
+  ``util.close_graceful`` read them there on a blocking socket: each client that kept its
+  end open stalled the whole worker (accepts, answers, its heartbeat) for 2 s, and fifteen
+  closed in one turn of the loop would outlast the 30 s ``timeout`` (the worker killed).
 - gunicorn's refusals (a NUL in a header, a raw non-ASCII byte in the request line, a
   Transfer-Encoding it does not implement, headers past its limits) are the service's JSON
   error body, each a 4xx.
@@ -203,14 +209,21 @@ class _WakingSocket:
         return getattr(self._sock, name)
 
 
+#: what a connection closed after an answer (not a refusal) has read away of what the
+#: client still sends, and for how long at most: gunicorn's own ``util.close_graceful``'s
+#: bounds, on the worker's loop instead of blocking it (:meth:`ServiceWorker.finish_request`)
+_CLOSE_DRAIN_BYTES = 65536
+_CLOSE_DRAIN_SECONDS = 2.0
+
+
 class _Lingering:
     """A refused body being read away on the worker's loop before its socket closes."""
 
-    def __init__(self, conn: Any, left: int) -> None:
+    def __init__(self, conn: Any, left: int, seconds: float = LINGER_SECONDS) -> None:
         self.conn = conn
         self.left = left  # bytes still to throw away
         now = time.monotonic()
-        self.until = now + LINGER_SECONDS
+        self.until = now + seconds
         self.idle_until = now + LINGER_IDLE_SECONDS
 
     def over(self, now: float) -> bool:
@@ -514,30 +527,33 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
     # -- lingering after a refused body ------------------------------------------------
 
     def finish_request(self, conn: Any, fs: Any) -> None:
-        """On the worker's loop, once a thread is done with ``conn``: a connection whose
-        body was refused 413 lingers (its body read away) instead of closing at once."""
-        left = getattr(conn, "linger_left", 0)
-        if (
-            left > 0
-            and self.alive
-            and not fs.cancelled()
-            and fs.exception() is None
-            and fs.result() is False
-        ):
-            self._linger(conn, left)
+        """On the worker's loop, once a thread is done with ``conn``: a connection to close
+        lingers (what the client still sends read away as it comes) instead of closing at
+        once: a refused body's (its ``linger_left``), or else gunicorn's 64 KiB for 2 s.
+        gunicorn's own close (``util.close_graceful``) read those on the loop with a
+        blocking socket: each client that kept its end open after a "Connection: close"
+        answer stalled every connection of the worker, its accepts and heartbeat included,
+        for 2 s apiece."""
+        if not fs.cancelled() and fs.exception() is None and fs.result() is False:
+            left = getattr(conn, "linger_left", 0)
+            if left > 0:
+                self._linger(conn, left)
+            else:
+                self._linger(conn, _CLOSE_DRAIN_BYTES, _CLOSE_DRAIN_SECONDS)
             return
         super().finish_request(conn, fs)
 
-    def _linger(self, conn: Any, left: int) -> None:
+    def _linger(self, conn: Any, left: int, seconds: float = LINGER_SECONDS) -> None:
         """Say the answer is whole (FIN), then read ``conn``'s refused body away as it
-        comes, on the loop; the connection still counts against ``worker_connections``."""
+        comes, on the loop, for ``seconds`` at most; the connection still counts against
+        ``worker_connections``."""
         if len(self._lingering) >= linger_slots(int(self.worker_connections)):
             # the lingering share of the connections is taken: close at once (not
             # gunicorn's graceful close, which drains on the loop and would stall it)
             self.nr_conns -= 1
-            util.close(conn.sock)
+            _close_at_once(conn.sock)
             return
-        lingering = _Lingering(conn, left)
+        lingering = _Lingering(conn, left, seconds)
         try:
             conn.sock.shutdown(socket.SHUT_WR)
             conn.sock.setblocking(False)
@@ -573,6 +589,18 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             self.poller.unregister(conn.sock)
         self.nr_conns -= 1
         util.close(conn.sock)
+
+
+def _close_at_once(sock: Any) -> None:
+    """Say the answer is whole (FIN), read away what already came (waiting for nothing),
+    and close: no reset for bytes the client sent before it read the answer."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_WR)
+        sock.setblocking(False)
+        drained = 0
+        while drained < _CLOSE_DRAIN_BYTES and (data := sock.recv(65536)):
+            drained += len(data)
+    util.close(sock)
 
 
 class _UnparsedRequest:

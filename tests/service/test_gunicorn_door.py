@@ -239,6 +239,32 @@ def test_a_408_is_read_while_the_body_still_trickles(gunicorn_url: str) -> None:
     assert_a_408_is_read_while_the_body_still_trickles(_address(gunicorn_url), READ_SECONDS)
 
 
+def test_clients_that_keep_their_end_open_after_a_close_stall_no_one(gunicorn_url: str) -> None:
+    """Before: a connection closed after its answer ("Connection: close") was drained by
+    gunicorn's ``util.close_graceful`` on the worker's loop, blocking, for up to 2 s while
+    the client kept its end open: three such clients kept every other connection of the
+    worker waiting 6 s.
+    Each now reads its whole answer and the server's end of it at once."""
+    holders = [socket.create_connection(_address(gunicorn_url), timeout=PATIENCE) for _ in range(3)]
+    try:
+        for sock in holders:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        time.sleep(0.3)  # answered; each holder keeps its end open
+        started = time.monotonic()
+        health = requests.get(f"{gunicorn_url}/health", timeout=PATIENCE)
+        took = time.monotonic() - started
+        assert health.status_code == 200
+        assert took < 1.0, f"/health took {took:.1f} s behind 3 closed connections"
+        for sock in holders:
+            answer = b""
+            while chunk := sock.recv(65536):  # the answer, then the server's end at once
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200 "), answer
+    finally:
+        for sock in holders:
+            sock.close()
+
+
 def test_refused_bodies_read_away_hold_no_thread(gunicorn_url: str) -> None:
     """Bodies refused 413 are read away on the worker's loop, not in its threads: with 20
     clients each still sending a refused 512 KiB (8 KiB every 100 ms, 6.4 s each), a
