@@ -33,10 +33,11 @@ gunicorn's own refusals of malformed HTTP were HTML pages, a 501 among them.
   saw a broken pipe, not the 413. gunicorn's own lingering (``util.close_graceful``, on
   every close) reads 64 KiB for 2 s at most, and blocks the worker's loop while it does.
   Every other refusal sent before the body is read lingers so too (400, 414, 417, 431,
-  and a 408 while the body still came: its thread's reads wake every
-  :data:`_WAKE_SECONDS` to see the 408, where the socket's reading side was shut, which
-  reset the connection at the body's next bytes). At most ``serving.linger_slots`` of
-  ``worker_connections`` linger at once; a refusal past them closes at once.
+  and a 408 while the head or the body still came: its thread's reads wake every
+  :data:`_WAKE_SECONDS`, and look after each read, to see the 408, where the socket's
+  reading side was shut, which reset the connection at the client's next bytes). At
+  most ``serving.linger_slots`` of ``worker_connections`` linger at once; a refusal
+  past them closes at once.
 - a connection closed after an answer ("Connection: close", or a refusal with no body
   behind it) has what the client still sends read away on the worker's loop too, within
   gunicorn's own bounds (64 KiB, 2 s), before its socket closes. gunicorn's
@@ -88,7 +89,7 @@ READ_TIMEOUT_ENV = "SIGOPT_LIKE_REQUEST_READ_TIMEOUT"
 #: bytes of body read at a time: the deadline counts a body's bytes in these steps (a
 #: read returns once it has them all), so they are small: gunicorn's own socket reads
 _CHUNK = 8192
-#: while a body is read, its thread looks this often whether the loop answered it 408
+#: while a request is read, its thread looks this often whether the loop answered it 408
 _WAKE_SECONDS = 0.5
 
 #: gunicorn's refusals of a request, by the status each is answered with (the others: 400)
@@ -186,9 +187,10 @@ class _AnsweredLate(Exception):
 
 
 class _WakingSocket:
-    """A request's socket while its body is read (a timeout of :data:`_WAKE_SECONDS`): a
-    read that waits that long looks whether the loop answered the request 408 meanwhile,
-    and ends (:class:`_AnsweredLate`) if it did, else waits on. So the loop frees the thread
+    """A request's socket while its head and body are read (a timeout of
+    :data:`_WAKE_SECONDS`): a read looks whether the loop answered the request 408
+    meanwhile, once it has bytes or has waited that long, and ends
+    (:class:`_AnsweredLate`) if it did, else waits on. So the loop frees the thread
     without shutting the socket's reading side, after which the kernel reset the connection
     at the next bytes of the body, before the client read its 408: a client still sending
     the body got a broken pipe. Its connection lingers instead (``finish_request``)."""
@@ -198,15 +200,40 @@ class _WakingSocket:
         self._reading = reading
 
     def recv(self, size: int) -> bytes:
-        while True:
-            try:
-                return self._sock.recv(size)
-            except TimeoutError:
-                if self._reading.late:
-                    raise _AnsweredLate from None
+        # looked at after bytes too: a client sending a byte more often than the reads
+        # wake never let them wait that long, and held the thread past its 408
+        while not self._reading.late:
+            with contextlib.suppress(TimeoutError):
+                data = self._sock.recv(size)
+                if not self._reading.late:
+                    return data
+        raise _AnsweredLate
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
+
+
+def _wake(conn: Any, reading: _Reading) -> None:
+    """Have the reads of ``conn``'s parser wake every :data:`_WAKE_SECONDS` to look for a
+    408 (:class:`_WakingSocket`), the head's as the body's: a head still coming when the
+    408 was sent had its socket's reading side shut, and the client, still sending it,
+    read a reset, not the 408."""
+    unreader: Any = getattr(getattr(conn, "parser", None), "unreader", None)
+    sock: socket.socket = conn.sock
+    if unreader is None or id(getattr(unreader, "sock", None)) != id(sock):
+        return  # no parser yet (or an HTTP/2 one), or waking already
+    sock.settimeout(_WAKE_SECONDS)
+    unreader.sock = _WakingSocket(sock, reading)
+    reading.wakes = True
+
+
+def _unwake(conn: Any) -> None:
+    """Undo :func:`_wake`: the app's answer is written on a blocking socket."""
+    unreader: Any = getattr(getattr(conn, "parser", None), "unreader", None)
+    if unreader is not None and isinstance(getattr(unreader, "sock", None), _WakingSocket):
+        unreader.sock = conn.sock
+        with contextlib.suppress(OSError):
+            conn.sock.settimeout(None)
 
 
 #: what a connection closed after an answer (not a refusal) has read away of what the
@@ -261,6 +288,13 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             _copy_heads(conn)
         with self._readings_lock:
             self._readings[id(conn)] = reading
+        init = conn.init
+
+        def init_and_wake() -> None:  # the head's reads wake too, once the parser is made
+            init()
+            _wake(conn, reading)
+
+        conn.init = init_and_wake
         try:
             if not getattr(conn, "initialized", True) and _opens_with_tls(conn):
                 self._refuse(
@@ -269,6 +303,8 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
                 return False
             return super().handle(conn)
         finally:
+            conn.init = init
+            _unwake(conn)
             with self._readings_lock:
                 self._readings.pop(id(conn), None)
             self._current.reading = None
@@ -296,7 +332,8 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             self._answer_late(reading, now)
 
     def _answer_late(self, reading: _Reading, now: float) -> None:
-        """Answer 408 on ``reading``'s socket and shut it, which ends the thread's read."""
+        """Answer 408 on ``reading``'s socket; its thread's read sees it and the connection
+        lingers, or (read before the parser was made) the socket is shut, which ends it."""
         allowed = self.read_seconds + reading.body_bytes / MIN_BYTES_PER_SECOND
         try:
             peer = reading.sock.getpeername()[0]
@@ -331,20 +368,13 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         """Read the body whole (under the clock), then let the app answer."""
         reading = self._current.reading
         reading.req = req
-        unreader: Any = getattr(conn.parser, "unreader", None)
-        waking = unreader is not None and getattr(unreader, "sock", None) is conn.sock
-        if waking:
-            conn.sock.settimeout(_WAKE_SECONDS)
-            unreader.sock = _WakingSocket(conn.sock, reading)
-            reading.wakes = True
+        _wake(conn, reading)  # as the head's were (``handle``)
         try:
             refusal = self._read_body(req, conn.sock)
         except _AnsweredLate:
             refusal = None
         finally:
-            if waking:
-                unreader.sock = conn.sock
-                conn.sock.settimeout(None)  # blocking again, for the app's answer
+            _unwake(conn)  # blocking again, for the app's answer
         with self._readings_lock:  # read (or refused): the clock stops before the app runs
             self._readings.pop(id(conn), None)
             late = self._is_late()  # under the lock: answered 408 already, or never
@@ -436,7 +466,8 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         """gunicorn's refusal of a request it cannot read, in the service's JSON error body
         (nothing, once the request was answered 408); other errors as gunicorn does."""
-        if self._is_late():
+        if self._is_late():  # answered 408 while its head came: the rest is read away
+            self._linger_after_refusal(req)
             return
         if not isinstance(exc, _client_errors()):
             super().handle_error(req, client, addr, exc)

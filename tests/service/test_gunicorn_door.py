@@ -22,6 +22,7 @@ from sigopt_like._constants import MAX_BODY_BYTES
 from tests.fixtures.piecewise import (
     REFUSED_HEADS,
     assert_a_408_is_read_while_the_body_still_trickles,
+    assert_a_408_is_read_while_the_head_still_trickles,
     assert_a_refused_head_is_read_while_its_body_comes,
     assert_a_stalled_refused_body_is_let_go,
     assert_health_among_more_refused_senders_than_connections,
@@ -96,6 +97,41 @@ def test_slow_clients_are_408_and_free_their_threads(gunicorn_url: str) -> None:
         assert body["code"] == "request_timeout", body
         assert "SIGOPT_LIKE_REQUEST_READ_TIMEOUT" in body["message"], body
         assert took < READ_SECONDS + 3, took
+
+
+def test_bodies_trickled_past_their_408_free_their_threads(gunicorn_url: str) -> None:
+    """Before: a thread reading a body looked for its 408 only when a read waited
+    ``_WAKE_SECONDS`` for a byte: clients sending a few bytes every 300 ms kept every
+    thread past their 408, for as long as they went on, and ``/health`` waited for them."""
+    seen: list[Any] = []
+    senders = [
+        threading.Thread(
+            target=lambda: seen.append(
+                send_in_pieces(
+                    _address(gunicorn_url),
+                    900,
+                    piece=5,
+                    pause=0.3,
+                    stop_after=READ_SECONDS + 4,
+                    timeout=PATIENCE + 4,
+                )
+            )
+        )
+        for _ in range(THREADS + 1)
+    ]
+    for thread in senders:
+        thread.start()
+    time.sleep(0.5)  # the senders hold the threads
+    started = time.monotonic()
+    health = requests.get(f"{gunicorn_url}/health", timeout=PATIENCE)
+    took = time.monotonic() - started
+    for thread in senders:
+        thread.join(PATIENCE + 6)
+    assert health.status_code == 200
+    assert took < READ_SECONDS + 3, took
+    assert len(seen) == THREADS + 1
+    for answer in seen:
+        assert answer.send_error is None and answer.status == 408, answer
 
 
 @pytest.mark.parametrize(
@@ -237,6 +273,14 @@ def test_a_408_is_read_while_the_body_still_trickles(gunicorn_url: str) -> None:
     reading the body; the next bytes of the body were reset, and so was the client's send.
     The thread's reads now wake to see the 408, and the connection lingers."""
     assert_a_408_is_read_while_the_body_still_trickles(_address(gunicorn_url), READ_SECONDS)
+
+
+def test_a_408_is_read_while_the_head_still_trickles(gunicorn_url: str) -> None:
+    """Before: a head still coming when its 408 was sent had the socket shut both ways (to
+    free the thread reading it), unlike every other refusal before the body: the client,
+    still sending, read a reset instead of the 408. The head's reads now wake to see the
+    408 too, and the connection lingers."""
+    assert_a_408_is_read_while_the_head_still_trickles(_address(gunicorn_url), READ_SECONDS)
 
 
 def test_clients_that_keep_their_end_open_after_a_close_stall_no_one(gunicorn_url: str) -> None:

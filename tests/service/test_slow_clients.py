@@ -16,7 +16,10 @@ import pytest
 import requests
 
 from sigopt_like.service import create_app
-from tests.fixtures.piecewise import assert_a_408_is_read_while_the_body_still_trickles
+from tests.fixtures.piecewise import (
+    assert_a_408_is_read_while_the_body_still_trickles,
+    assert_a_408_is_read_while_the_head_still_trickles,
+)
 from tests.fixtures.servers import IN_THREADS, ServedInstance, ServedProcess
 
 READ_SECONDS = 1.5
@@ -123,6 +126,11 @@ def test_a_408_is_read_while_the_body_still_trickles(quick: Any) -> None:
     client still sent were reset (its send failed: a broken pipe). It lingers now, as
     after a 413."""
     assert_a_408_is_read_while_the_body_still_trickles(_address(quick.url), READ_SECONDS)
+
+
+def test_a_408_is_read_while_the_head_still_trickles(quick: Any) -> None:
+    """A head still coming when its 408 is sent lingers too (as under gunicorn)."""
+    assert_a_408_is_read_while_the_head_still_trickles(_address(quick.url), READ_SECONDS)
 
 
 def test_a_large_body_that_keeps_moving_is_not_cut(quick: Any) -> None:
