@@ -139,10 +139,13 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
         """Write the status waitress chose (a 4xx for the client's fault), with the one
         JSON error body."""
         error = self.request.error
-        if not getattr(self.request, "first_line", None):
-            # refused before its request line was read (slow headers, a TLS handshake):
-            # waitress's parser then says HTTP/1.0, which a 1.1 client reads as "no
-            # keep-alive, no chunking" from an older server; the server speaks 1.1
+        first_line = getattr(self.request, "first_line", None) or b""
+        if not first_line.endswith(b" HTTP/1.0"):
+            # refused before its request line was read (slow headers, a TLS handshake),
+            # or before its version was (a header waitress cannot parse, a malformed
+            # request line): waitress's parser then says HTTP/1.0, which a 1.1 client
+            # reads as "no keep-alive, no chunking" from an older server; the server
+            # speaks 1.1, and answers a 1.0 request (its request line says so) in 1.0
             self.version = "1.1"
         status, reason = int(error.code), str(error.reason)
         detail: dict[str, Any] = {"server": "waitress", "reason": str(error.body)}

@@ -575,3 +575,31 @@ def test_too_many_cookies_is_a_page_that_says_which_to_clear(
     assert (got, body["code"]) == (431, _TOO_LARGE), api
     assert "its Cookie header is 9,131 bytes" in body["message"], body
     assert "clear the cookies of localhost" in body["message"], body
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "serve"])
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n",
+        b"GET /health HTTP/1.1\r\nHost: x\r\nX A: b\r\n\r\n",
+        b"GET /health HTTP/1.1\r\nHost: x\r\nXA\r\n\r\n",
+        b"GET /health HTTP/1.x\r\nHost: x\r\n\r\n",
+    ],
+    ids=["nul-in-header", "space-in-name", "no-colon", "bad-version"],
+)
+def test_a_400_answers_in_http_1_1(
+    gunicorn_url: str, served: Any, server: str, request_bytes: bytes
+) -> None:
+    """Before: ``serve`` answered these 400s ``HTTP/1.0 400``, the version waitress's
+    parser says before it reads a request's (a client reads it as an older server's,
+    which keeps no connection alive); the server speaks 1.1, as gunicorn says."""
+    answer = _exchange(gunicorn_url if server == "gunicorn" else served.url, request_bytes)
+    assert answer.startswith(b"HTTP/1.1 400 "), answer
+    assert _status_and_body(answer)[1]["code"] == "bad_request", answer
+
+
+def test_an_http_1_0_request_refused_400_is_answered_in_1_0(served: Any) -> None:
+    """An HTTP/1.0 client's refusal still says 1.0 under ``serve``."""
+    answer = _exchange(served.url, b"GET /health HTTP/1.0\r\nX-A: a\x00b\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.0 400 "), answer
