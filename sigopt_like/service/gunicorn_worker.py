@@ -83,6 +83,7 @@ from .serving import (
     linger_slots,
 )
 from .slow_clients import MIN_BYTES_PER_SECOND
+from .wire_errors import CHUNKS_HINT
 
 #: the read deadline under gunicorn, in seconds (``serve --request-read-timeout``'s)
 READ_TIMEOUT_ENV = "SIGOPT_LIKE_REQUEST_READ_TIMEOUT"
@@ -122,6 +123,12 @@ def _client_errors() -> tuple[type[BaseException], ...]:
         *("UnsupportedTransferCoding", "ObsoleteFolding", "ExpectationFailed"),
         *("InvalidChunkSize", "ChunkMissingTerminator", "InvalidChunkExtension"),
     ]
+    return tuple(getattr(http_errors, name) for name in names if hasattr(http_errors, name))
+
+
+def _chunk_errors() -> tuple[type[BaseException], ...]:
+    """gunicorn's exceptions for a malformed chunked body."""
+    names = ("InvalidChunkSize", "ChunkMissingTerminator", "InvalidChunkExtension")
     return tuple(getattr(http_errors, name) for name in names if hasattr(http_errors, name))
 
 
@@ -483,6 +490,8 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         said = str(exc) or type(exc).__name__
         self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], said[:200])
         hint = _HINTS.get(status, reason.lower())
+        if isinstance(exc, _chunk_errors()):
+            hint = CHUNKS_HINT  # not the head's fault, which the 400's hint is about
         if status == 431:
             conn = getattr(self._current, "conn", None)
             headers = header_refusals.head_fields(bytes(getattr(conn, "request_head", b"")))

@@ -29,7 +29,7 @@ from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask
-from waitress.utilities import Error, RequestHeaderFieldsTooLarge
+from waitress.utilities import Error, RequestEntityTooLarge, RequestHeaderFieldsTooLarge
 
 from . import header_refusals
 from .door_records import count_refusal, log_refusal
@@ -58,6 +58,12 @@ _HINTS = {
     431: f"the request's headers are more or larger than this server accepts (at most "
     f"{REQUEST_FIELDS} fields of {REQUEST_FIELD_BYTES} bytes each)",
 }
+#: what a 400 for a malformed chunked body means for the caller (both servers')
+CHUNKS_HINT = (
+    "the chunked body is malformed: each chunk is its size in hexadecimal digits (then "
+    "';' and an extension, at most), CRLF, that many bytes, CRLF, and a chunk of size 0 "
+    "ends the body; or send the body with a Content-Length"
+)
 
 
 class UriTooLong(Error):  # type: ignore[misc]
@@ -95,10 +101,23 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
         """Receive as waitress does; a head refused here stays refused so, as gunicorn
         refuses it: waitress then judged the Content-Length, and a body declared over the
         limit made a 413 of a 431, 414 or 417 (the head's fault, which the client must mend
-        first, and which gunicorn answers)."""
+        first, and which gunicorn answers). A chunked body whose chunk sizes said so far
+        pass the limit is a 413 at once, as under gunicorn: waitress counted the bytes
+        received, and a chunk said to be 2**70 bytes long was waited for until the read
+        deadline's 408, which blamed a slow client."""
         consumed = int(super().received(data))
         if self.door_error is not None:
             self.error = self.door_error
+        chunks: Any = self.body_rcv if self.chunked else None
+        limit = int(self.adj.max_request_body_size) - 1  # ``serving.server_options``
+        if (
+            self.error is None
+            and chunks is not None
+            and not self.completed
+            and len(chunks) + int(chunks.chunk_remainder) > limit
+        ):
+            self.error = RequestEntityTooLarge(f"exceeds max_body of {limit}")
+            self.completed = True
         return consumed
 
 
@@ -169,6 +188,8 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
             detail["reason"] = f"exceeds max_body of {limit}"
         else:
             hint = getattr(error, "hint", None) or _HINTS.get(status, reason.lower())
+            if status == 400 and "chunk" in str(error.body).lower():
+                hint = CHUNKS_HINT  # waitress's words: "Invalid chunk size", ...
             if status == 431:
                 hint = header_refusals.hint(self.request.headers) or hint
             message = f"{reason} ({str(error.body).rstrip('.')}): {hint}."

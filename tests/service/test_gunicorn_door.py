@@ -577,6 +577,41 @@ def test_too_many_cookies_is_a_page_that_says_which_to_clear(
     assert "clear the cookies of localhost" in body["message"], body
 
 
+_CHUNKED_HEAD = (
+    b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\n"
+)
+#: malformed chunked bodies: (the body, the status and code both servers answer)
+_BOGUS_CHUNKS = [
+    (b'zz\r\n{"name": "x"}\r\n0\r\n\r\n', 400, "bad_request"),
+    (b'3\r\n{"nXX0\r\n\r\n', 400, "bad_request"),
+    (b"%x\r\n{" % 2**70, 413, "payload_too_large"),
+]
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "serve"])
+@pytest.mark.parametrize(
+    ("body", "status", "code"), _BOGUS_CHUNKS, ids=["non-hex-size", "unterminated", "2**70"]
+)
+def test_a_bogus_chunked_body_is_a_4xx_that_says_what_is_wrong(
+    gunicorn_url: str, served: Any, server: str, body: bytes, status: int, code: str
+) -> None:
+    """Before: under ``serve`` a chunk said to be 2**70 bytes long was waited for, and the
+    client got no answer until the read deadline's 408 (which blamed a slow client), where
+    gunicorn answered 413 at once; and a malformed chunk's 400 told both servers' clients
+    to check the request line and headers."""
+    started = time.monotonic()
+    answer = _exchange(gunicorn_url if server == "gunicorn" else served.url, _CHUNKED_HEAD + body)
+    assert time.monotonic() - started < READ_SECONDS, answer
+    assert answer.startswith(b"HTTP/1.1 %d " % status), answer
+    said = _status_and_body(answer)[1]
+    assert said["code"] == code, said
+    if status == 400:
+        assert "the chunked body is malformed" in said["message"], said
+    else:
+        assert "larger than the limit" in said["message"], said
+
+
 @pytest.mark.parametrize("server", ["gunicorn", "serve"])
 @pytest.mark.parametrize(
     "request_bytes",
