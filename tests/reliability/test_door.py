@@ -25,6 +25,7 @@ import requests
 
 from sigopt_like.service import create_app
 from tests.fixtures.servers import ServedInstance
+from tests.fixtures.waiting import read_until_closed
 
 pytestmark = pytest.mark.reliability
 
@@ -410,9 +411,7 @@ def raw_http(url: str, head: bytes) -> tuple[int, dict[str, str], bytes]:
     where = urlsplit(url)
     with socket.create_connection((where.hostname, where.port), timeout=30) as sock:
         sock.sendall(head)
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
+        answer = read_until_closed(sock)
     top, _, payload = answer.partition(b"\r\n\r\n")
     lines = top.decode("latin-1").split("\r\n")
     fields = dict(line.split(": ", 1) for line in lines[1:])

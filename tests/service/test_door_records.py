@@ -25,6 +25,7 @@ from tests.fixtures.servers import (
     start_gunicorn,
     stop_gunicorn,
 )
+from tests.fixtures.waiting import read_until_closed
 
 BODY_LIMIT = 20_000
 #: how long a request may take to arrive (the servers' read timeout) before its 408
@@ -109,13 +110,7 @@ def _stall_a_body(url: str) -> bytes:
             b"POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name": "s'
         )
-        answer = b""
-        try:
-            while chunk := sock.recv(65536):
-                answer += chunk
-        except TimeoutError:
-            pass
-        return answer
+        return read_until_closed(sock, ends_on=(TimeoutError,))
 
 
 def _check_a_408_is_counted_not_timed(url: str) -> None:

@@ -30,6 +30,7 @@ from tests.fixtures.piecewise import (
     send_in_pieces,
 )
 from tests.fixtures.servers import announced_url, gunicorn_answering, start_gunicorn, stop_gunicorn
+from tests.fixtures.waiting import read_until_closed
 from tests.service.test_slow_clients import PATIENCE, _address, _status_and_body, _trickle
 
 READ_SECONDS = 1.5
@@ -62,13 +63,7 @@ def _exchange(url: str, request: bytes) -> bytes:
     """Send ``request`` and read until the server closes (or :data:`PATIENCE` passes)."""
     with socket.create_connection(_address(url), timeout=PATIENCE) as sock:
         sock.sendall(request)
-        answer = b""
-        try:
-            while chunk := sock.recv(65536):
-                answer += chunk
-        except TimeoutError:
-            pass
-        return answer
+        return read_until_closed(sock, ends_on=(TimeoutError,))
 
 
 def test_slow_clients_are_408_and_free_their_threads(gunicorn_url: str) -> None:
@@ -300,9 +295,7 @@ def test_clients_that_keep_their_end_open_after_a_close_stall_no_one(gunicorn_ur
         assert health.status_code == 200
         assert took < 1.0, f"/health took {took:.1f} s behind 3 closed connections"
         for sock in holders:
-            answer = b""
-            while chunk := sock.recv(65536):  # the answer, then the server's end at once
-                answer += chunk
+            answer = read_until_closed(sock)  # the answer, then the server's end at once
             assert answer.startswith(b"HTTP/1.1 200 "), answer
     finally:
         for sock in holders:
@@ -404,9 +397,7 @@ def test_a_client_that_waits_for_100_continue_is_told_once(gunicorn_url: str) ->
         assert told == b"HTTP/1.1 100 Continue\r\n\r\n", told
         sock.settimeout(PATIENCE)
         sock.sendall(body)
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
+        answer = read_until_closed(sock)
     assert b"100 Continue" not in answer, answer
     status, created = _status_and_body(answer)
     assert status == 201 and created["name"] == "expecting", answer
@@ -559,9 +550,7 @@ def test_too_many_cookies_is_a_page_that_says_which_to_clear(
             first += sock.recv(65536)
         assert first.startswith(b"HTTP/1.1 200 "), first
         sock.sendall(browser)
-        second = b""
-        while chunk := sock.recv(65536):
-            second += chunk
+        second = read_until_closed(sock)
     assert second.startswith(b"HTTP/1.1 431 ") and b"jupyter-0" in second, second[:300]
     # pipelined behind another request (no browser pipelines; a proxy or a script may):
     # before, gunicorn's refusal found no copy of this head, and it was the JSON 431

@@ -27,6 +27,7 @@ from tests.fixtures.piecewise import (
     send_in_pieces,
 )
 from tests.fixtures.servers import IN_THREADS, ServedInstance, ServedProcess
+from tests.fixtures.waiting import read_until_closed
 
 LIMIT = 64 * 1024
 #: how every 413 of the service says to raise the limit, the app's and waitress's
@@ -60,12 +61,8 @@ def _send(served: Any, head: str, body: bytes = b"", wait: float = 5.0) -> tuple
             "Connection: close\r\n\r\n".encode()
             + body
         )
-        answer = b""
-        try:
-            while chunk := sock.recv(65536):
-                answer += chunk
-        except ConnectionResetError:  # the server closed with the body still coming
-            pass
+        # a reset: the server closed with the body still coming
+        answer = read_until_closed(sock, ends_on=(ConnectionResetError,))
         took = time.monotonic() - started
     status_line, _, rest = answer.partition(b"\r\n")
     return int(status_line.split()[1]), json.loads(rest.partition(b"\r\n\r\n")[2]), took
@@ -165,8 +162,7 @@ def test_what_a_request_sends_cannot_forge_or_flood_log_lines(served_process: An
                 f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
                 f'User-Agent: "{"a" * 8000}\r\n\r\n'.encode()
             )
-            while sock.recv(65536):
-                pass
+            read_until_closed(sock)
     requests.get(f"{served_process.url}/health", timeout=10)  # its line follows theirs
     lines = served_process.output().splitlines()
     stamped = [line for line in lines[1:] if line[:4].isdigit()]

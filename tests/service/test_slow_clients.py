@@ -21,6 +21,7 @@ from tests.fixtures.piecewise import (
     assert_a_408_is_read_while_the_head_still_trickles,
 )
 from tests.fixtures.servers import IN_THREADS, ServedInstance, ServedProcess
+from tests.fixtures.waiting import read_until_closed
 
 READ_SECONDS = 1.5
 #: how long a test waits for an answer before it calls the server hung
@@ -114,9 +115,7 @@ def test_a_client_that_stops_mid_body_is_408(quick: Any) -> None:
     with socket.create_connection(_address(quick.url), timeout=PATIENCE) as sock:
         started = time.monotonic()
         sock.sendall(_post_head(quick.token, 100) + b'{"name"')
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
+        answer = read_until_closed(sock)
         assert _status_and_body(answer)[0] == 408, answer
         assert time.monotonic() - started < READ_SECONDS + 3
 
@@ -181,9 +180,7 @@ def test_https_to_the_plain_http_port_fails_at_once(served: Any) -> None:
     # what a person reading the bytes sees: the service's JSON error, saying what to do
     with socket.create_connection(_address(served.url), timeout=PATIENCE) as sock:
         sock.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(64))
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
+        answer = read_until_closed(sock)
     status, body = _status_and_body(answer)
     assert status == 400 and "this server speaks plain HTTP" in body["message"], body
 
@@ -196,9 +193,7 @@ def test_a_408_says_the_clients_http_version(quick: Any, version: str) -> None:
     head = _post_head(quick.token, 100).replace(b"HTTP/1.1", f"HTTP/{version}".encode())
     with socket.create_connection(_address(quick.url), timeout=PATIENCE) as sock:
         sock.sendall(head + b'{"name"')  # the headers whole, the body never ends
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
+        answer = read_until_closed(sock)
     assert answer.startswith(f"HTTP/{version} 408 ".encode()), answer[:80]
     slow_headers, _ = _trickle(quick.url, b"GET /v1/sessions HTTP/1.1\r\nX-Pad: " + b"a" * 50)
     assert slow_headers.startswith(b"HTTP/1.1 408 "), slow_headers[:80]
@@ -232,9 +227,7 @@ def test_a_request_part_way_in_is_not_closed_as_idle(tmp_path: Path) -> None:
         with socket.create_connection(_address(instance.url), timeout=PATIENCE) as sock:
             started = time.monotonic()
             sock.sendall(b"GET /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-            answer = b""
-            while chunk := sock.recv(65536):
-                answer += chunk
+            answer = read_until_closed(sock)
             assert _status_and_body(answer)[0] == 408, answer
             assert time.monotonic() - started >= 4
     finally:
