@@ -56,11 +56,32 @@ def describe_opening_error(err: BaseException, target: str | None = None) -> str
     if type(err).__module__.startswith("sqlalchemy"):
         named = f" {redact_url(target)}" if target else ""
         said = redact_url(first_line(err))
-        return f"cannot use the database{named}: {said}{_unwritable_hint(said, target)}"
+        hint = _privilege_hint(err, target) or _unwritable_hint(said, target)
+        return f"cannot use the database{named}: {said}{hint}"
     if isinstance(err, OSError):
         where = f": {err.filename}" if err.filename else ""
         return f"{err.strerror or err}{where}"
     return None
+
+
+#: PostgreSQL's insufficient_privilege
+_NO_PRIVILEGE_SQLSTATE = "42501"
+
+
+def _privilege_hint(err: BaseException, target: str | None) -> str:
+    """What to do about a PostgreSQL role that may not do what was asked (one granted only
+    SELECT, refused at ``serve``'s or ``worker``'s write check): PostgreSQL's words alone,
+    "permission denied for table meta", said neither what the service needs nor what to
+    grant, of a table the role could read."""
+    if getattr(getattr(err, "orig", None), "sqlstate", None) != _NO_PRIVILEGE_SQLSTATE:
+        return ""
+    user = urllib.parse.urlsplit(target).username if target and "://" in target else None
+    role = f"the role {urllib.parse.unquote(user)}" if user else "this role"
+    return (
+        f"; {role} lacks a privilege the service needs (it reads and writes every table): "
+        "grant it SELECT, INSERT, UPDATE and DELETE on the database's tables and USAGE on "
+        "its sequences, or connect as the role that owns them"
+    )
 
 
 def _unwritable_hint(said: str, target: str | None) -> str:

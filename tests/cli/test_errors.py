@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import uuid
 
 import pytest
 
@@ -416,3 +417,31 @@ def test_a_value_an_option_cannot_take_says_what_would_work(run, args, says):
     assert done.code == 2 and "Traceback" not in done.err, done
     assert f"Invalid value for {says}" in done.err or says in done.err, done.err
     assert "valid integer" not in done.err and "valid float" not in done.err, done.err
+
+
+def test_a_postgresql_role_that_may_only_read_is_refused_at_the_start(run, pg_url):
+    """A real role granted SELECT alone: ``serve`` and ``worker`` try one write at their
+    start (``Store.check_writes``) and exit in one line. Before, the line was PostgreSQL's
+    "permission denied for table meta", of a table that role could read: it said neither
+    that the service writes nor what to grant."""
+    import sqlalchemy as sa
+
+    from sigopt_like.service.store import open_store
+
+    open_store(pg_url).close()  # the schema made by its owner
+    role = f"reader_{uuid.uuid4().hex[:8]}"  # roles are the server's, shared by the tests
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+            conn.exec_driver_sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+    finally:
+        admin.dispose()
+    reader = pg_url.replace("postgres@", f"{role}@", 1)
+    for argv in (("serve", "--port", "0"), ("worker",)):
+        line = one_line(run(*argv, "--db", reader))
+        assert f"cannot use the database {reader}: permission denied for table" in line, line
+        assert f"the role {role} lacks a privilege the service needs" in line, line
+        assert "grant it SELECT, INSERT, UPDATE and DELETE" in line, line
+    line = one_line(run("users", "create", "a@example.com", "--db", reader))
+    assert "lacks a privilege the service needs" in line, line
