@@ -90,8 +90,8 @@ POLL_SECONDS = 0.5
 #: only a frozen runner (stopped, swapped out, its host gone) reaches it, and then its
 #: row locks go with it instead of holding every cancel and take-over of the task until
 #: its connection drops. Three leases: by then the runner is taken for gone anyway.
-#: Requests' transactions have none: an Idempotency-Key makes a request one transaction,
-#: which may pause between its statements for as long as its own work takes
+#: Every other transaction (a request's) has its connection's minute
+#: (``store.db.IDLE_IN_TRANSACTION_TIMEOUT_MS``)
 IDLE_IN_TRANSACTION_SECONDS = 3.0 * LEASE_SECONDS
 JOIN_SECONDS = 10.0
 #: the longest worker name the ``tasks.worker`` column holds

@@ -1,18 +1,25 @@
-"""A task runner's own transactions on PostgreSQL are ended by the server once they sit
-idle past ``worker.IDLE_IN_TRANSACTION_SECONDS``, so that a frozen runner (stopped,
-swapped out, its host gone) gives back its task's row lock; before, it held it until its
-connection dropped, and a cancel or a take-over of the task waited as long. Requests'
-transactions get no such limit: an Idempotency-Key makes a request one transaction, which
-may legitimately pause (a suggestion's engine, a large table checked).
+"""Transactions on PostgreSQL are ended by the server once they sit idle past their
+limit, so that a frozen process (stopped, swapped out, its host gone) gives back its row
+locks; before, it held them until its connection dropped, and every writer of those rows
+waited as long. A task runner's own transactions have ``worker.IDLE_IN_TRANSACTION_SECONDS``;
+every other transaction (a request's: with an Idempotency-Key the whole request is one)
+its connection's, ``db.IDLE_IN_TRANSACTION_TIMEOUT_MS``: a minute each.
 
 The server is ``tests/fixtures/postgres.py``'s (a real PostgreSQL).
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
 
 import sigopt_like
 from sigopt_like.service import worker
@@ -75,7 +82,7 @@ def test_a_frozen_runners_task_lock_is_released_after_the_timeout(pg_url, monkey
         writer.close()
 
 
-def test_the_runners_transactions_carry_the_timeout_and_others_none(pg_url, monkeypatch):
+def test_the_runners_transactions_carry_their_timeout_and_the_others_a_minute(pg_url, monkeypatch):
     monkeypatch.setattr(worker, "IDLE_IN_TRANSACTION_SECONDS", SHORT_SECONDS)
     store = open_store(pg_url)
     try:
@@ -84,18 +91,19 @@ def test_the_runners_transactions_carry_the_timeout_and_others_none(pg_url, monk
         with runner.transaction() as unit:
             assert unit.connection().exec_driver_sql(show).scalar() == "1s"
         with store.atomic() as unit:
-            assert unit.connection().exec_driver_sql(show).scalar() == "0"
-        with store.database.read() as conn:  # SET LOCAL: the pooled connection keeps none
-            assert conn.exec_driver_sql(show).scalar() == "0"
+            assert unit.connection().exec_driver_sql(show).scalar() == "1min"
+        with store.database.read() as conn:  # SET LOCAL: the pooled connection keeps its own
+            assert conn.exec_driver_sql(show).scalar() == "1min"
     finally:
         store.close()
 
 
 def test_a_request_transaction_that_pauses_is_not_cut(pg_url, monkeypatch):
     """A store unit (what a request with an Idempotency-Key is) that pauses past the
-    runner's timeout between two writes commits, and so does a suggestion request (the
-    client sends an Idempotency-Key) whose engine takes as long; the runner's tasks run as
-    before. A timeout on every connection (an earlier attempt) failed the unit's part."""
+    runner's timeout between two writes commits (its own limit is a minute), and so does
+    a suggestion request (the client sends an Idempotency-Key) whose engine takes as long;
+    the runner's tasks run as before. A one-second timeout on every connection (an earlier
+    attempt) failed the unit's part."""
     monkeypatch.setattr(worker, "IDLE_IN_TRANSACTION_SECONDS", SHORT_SECONDS)
     engine = suggestions.suggester.choose_several
 
@@ -136,3 +144,107 @@ def test_a_request_transaction_that_pauses_is_not_cut(pg_url, monkeypatch):
         assert conn.sessions(s.id).simulate(ngens=2, wait=True).status == "success"
     finally:
         conn.close()
+
+
+#: a request's transaction in a process of its own: its first write (the Idempotency-Key's
+#: claim, then a cancel of a task) locks rows, then it says so and waits to be frozen
+_REQUEST_HOLDER = """
+import sys, time
+from sigopt_like.service.store import db, open_store
+from sigopt_like.service.store.idempotency import KeyUse
+db.IDLE_IN_TRANSACTION_TIMEOUT_MS = round(float(sys.argv[2]) * 1000)
+store = open_store(sys.argv[1])
+owner, session_id, task_id = map(int, sys.argv[3:6])
+now = int(time.time())
+store.idempotency.begin(KeyUse(owner, "frozen", "POST", "/v1/x", "0", now, 3600))
+store.tasks.cancel(owner, session_id, task_id, now)
+print("locked", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_frozen_app_process_gives_its_request_locks_back(pg_url):
+    """An app process stopped (SIGSTOP) inside a request's transaction, with the rows it
+    wrote locked: another process's write of those rows waits, then goes on once the server
+    ends the frozen session (its connection's idle limit, shortened here), not never. Before, a
+    request's transaction had no limit, and the write waited as long as the process slept."""
+    writer = open_store(pg_url)
+    holder = None
+    try:
+        owner = writer.accounts.local_user_id()
+        session = writer.sessions.create(owner, "frozen", "", 1, int(time.time()))
+        task = writer.tasks.start(owner, session.id, "generate", {}, int(time.time()))
+        argv = [pg_url, str(SHORT_SECONDS), str(owner), str(session.id), str(task.id)]
+        holder = subprocess.Popen(
+            [sys.executable, "-c", _REQUEST_HOLDER, *argv],
+            cwd=Path(__file__).resolve().parents[2],  # this checkout's package
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        os.kill(holder.pid, signal.SIGSTOP)  # frozen inside its transaction
+        started = time.monotonic()
+        canceled = threading.Thread(
+            target=writer.tasks.cancel,
+            args=(owner, session.id, task.id, int(time.time())),
+            daemon=True,
+        )
+        canceled.start()
+        canceled.join(3.5 * SHORT_SECONDS)
+        waited = time.monotonic() - started
+        assert not canceled.is_alive(), "the write still waits for the frozen request's locks"
+        assert waited >= SHORT_SECONDS * 0.5, waited  # it did wait for the lock first
+        assert writer.tasks.get(session.id, task.id).status == "canceled"
+    finally:
+        if holder is not None:
+            holder.kill()  # a stopped process ends on SIGKILL too
+            holder.wait(30)
+        writer.close()
+
+
+def test_a_timeout_the_database_sets_is_kept(pg_url):
+    """A DBA's own figure (here the database's) is kept: the service's minute goes only
+    where none is set."""
+    name = sa.engine.make_url(pg_url).database
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(
+                f"ALTER DATABASE {name} SET idle_in_transaction_session_timeout = '5min'"
+            )
+    finally:
+        admin.dispose()
+    store = open_store(pg_url)
+    try:
+        with store.atomic() as unit:
+            show = "SHOW idle_in_transaction_session_timeout"
+            assert unit.connection().exec_driver_sql(show).scalar() == "5min"
+    finally:
+        store.close()
+
+
+def test_a_migration_that_pauses_is_not_cut(pg_url, monkeypatch):
+    """A schema migration's data steps work in Python between statements for as long as
+    the data takes: it turns the connection's limit off for its own transaction, which,
+    cut, would roll back and begin again at every start."""
+    from sigopt_like.service.store import db, migrate
+
+    engine = sa.create_engine(pg_url)
+    with engine.connect() as conn, conn.begin():  # a database at the first revision
+        migrate.upgrade(conn, "0001")
+        conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', '1')"))
+    engine.dispose()
+    upgrade = migrate.upgrade
+
+    def slow_upgrade(conn: sa.Connection, *args: Any) -> None:  # a long data step
+        time.sleep(2.5 * SHORT_SECONDS)
+        upgrade(conn, *args)
+
+    monkeypatch.setattr(db, "IDLE_IN_TRANSACTION_TIMEOUT_MS", round(SHORT_SECONDS * 1000))
+    monkeypatch.setattr(migrate, "upgrade", slow_upgrade)
+    store = open_store(pg_url)
+    try:
+        with store.database.read() as conn:
+            assert migrate.current_revision(conn) == migrate.HEAD
+    finally:
+        store.close()

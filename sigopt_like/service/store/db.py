@@ -50,6 +50,25 @@ POOL_OVERFLOW = 90
 #: starting) held ``serve``'s start, before it listened, for good
 CONNECT_TIMEOUT_SECONDS = 10
 LIBPQ_DRIVERS = ("psycopg", "psycopg2")
+#: how long a PostgreSQL session may sit idle inside a transaction before the server
+#: ends it (``idle_in_transaction_session_timeout``), unless the server, the database,
+#: the role or the URL's ``options`` already set one: without it an app process frozen
+#: in a request's transaction (stopped, swapped out, its host unreachable without a
+#: reset) kept the rows it wrote locked until its connection dropped, and every writer of
+#: those rows waited as long. A request's transaction begins at its first write, after
+#: its reads and its engine run (a suggestion's optimizer works outside any transaction),
+#: and the longest gap measured between two statements of one transaction in the
+#: concurrent-suggestion, parameter-update, table and idempotency test modules and the
+#: PostgreSQL campaign module was 0.07 s (2 busy cores): a minute is past that by far,
+#: and is a task runner's own figure too (``worker.IDLE_IN_TRANSACTION_SECONDS``). Set
+#: once per new connection, not per transaction (no round trip of its own); a schema
+#: migration turns it off for its transaction (migrate.py). docs/service.md, "Storage"
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000
+#: one statement, run once per new connection: the timeout above where none is set (0)
+_SET_IDLE_TIMEOUT = (
+    "SELECT set_config('idle_in_transaction_session_timeout', %s, false) "
+    "WHERE current_setting('idle_in_transaction_session_timeout') = '0'"
+)
 
 
 def database_url(path_or_url: str | os.PathLike[str]) -> str:
@@ -110,6 +129,8 @@ def open_database(path_or_url: str | os.PathLike[str]) -> sa.Engine:
             max_overflow=POOL_OVERFLOW,
             connect_args=_connect_args(sa.engine.make_url(url)),
         )
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "connect", _on_postgresql_connect)
     prepare(engine)
     return engine
 
@@ -122,6 +143,17 @@ def _connect_args(url: sa.URL) -> dict[str, object]:
     if url.get_backend_name() != "postgresql" or not libpq or "connect_timeout" in url.query:
         return {}
     return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+
+
+def _on_postgresql_connect(dbapi_conn: Any, _record: Any) -> None:
+    """Give a new PostgreSQL connection :data:`IDLE_IN_TRANSACTION_TIMEOUT_MS` unless the
+    server, the database, the role or the URL's ``options`` set a timeout of their own."""
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute(_SET_IDLE_TIMEOUT, (str(IDLE_IN_TRANSACTION_TIMEOUT_MS),))
+    finally:
+        cursor.close()
+    dbapi_conn.commit()
 
 
 #: a pooled connection's mark: SQLite refused a write on it (see ``_on_error``)

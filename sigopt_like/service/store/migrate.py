@@ -75,6 +75,10 @@ def prepare(engine: sa.Engine) -> None:
             return
     with engine.connect() as conn, conn.execution_options(**{WRITE_OPTION: True}).begin():
         if conn.dialect.name == "postgresql":
+            # a migration's data steps work in Python between statements, for as long as
+            # the data takes: the idle-in-transaction timeout (db.py) would end it part
+            # way, rolled back and begun again at every start
+            conn.exec_driver_sql("SET LOCAL idle_in_transaction_session_timeout = 0")
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_LOCK)))
         revision = current_revision(conn)
         if revision is None and not _is_release_0_1(conn):
