@@ -44,6 +44,16 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: instead, all were answered, sooner (tests/service/test_connection_pool.py).
 POOL_CONNECTIONS = 10
 POOL_OVERFLOW = 90
+#: the pool lends its most recently returned connection first (LIFO), not its oldest
+#: (SQLAlchemy's default, FIFO): after a burst had opened ten connections, FIFO went on
+#: cycling through all ten, one request each, so every request met a PostgreSQL backend
+#: that had slept through the nine before (and a statement got its prepared form on each
+#: connection in turn); LIFO keeps the few the load needs warm and lets the rest idle,
+#: where a server's or firewall's idle limit may close them (the pre-ping replaces such
+#: a one before it is lent). Measured on PostgreSQL (a loaded 2-core machine, 3,000
+#: sequential reads through the pool after a burst of ten): 3.8 s against 6.0 s
+#: (tests/store/test_pool_order.py checks the order)
+POOL_LIFO = True
 #: how long a new PostgreSQL connection may take, unless the URL says
 #: (``?connect_timeout=N``): libpq's default is to wait without end, so a server that
 #: took the connection and never answered (hung, or a proxy before a database still
@@ -127,6 +137,7 @@ def open_database(path_or_url: str | os.PathLike[str]) -> sa.Engine:
             future=True,
             pool_size=POOL_CONNECTIONS,
             max_overflow=POOL_OVERFLOW,
+            pool_use_lifo=POOL_LIFO,
             connect_args=_connect_args(sa.engine.make_url(url)),
         )
         if engine.dialect.name == "postgresql":
@@ -170,6 +181,7 @@ def _sqlite_engine(url: str) -> sa.Engine:
         connect_args={"check_same_thread": False, "timeout": 30},
         pool_size=POOL_CONNECTIONS,
         max_overflow=POOL_OVERFLOW,
+        pool_use_lifo=POOL_LIFO,
     )
 
     @event.listens_for(engine, "do_connect")
