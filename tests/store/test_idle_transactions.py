@@ -248,3 +248,34 @@ def test_a_migration_that_pauses_is_not_cut(pg_url, monkeypatch):
             assert migrate.current_revision(conn) == migrate.HEAD
     finally:
         store.close()
+
+
+def test_a_request_whose_session_was_ended_while_it_idled_is_a_503_the_client_retries(
+    pg_url, monkeypatch
+):
+    """A request's transaction idle past the limit (a process frozen, then woken) finds its
+    session ended when it stores its answer with its Idempotency-Key: a 503 with
+    Retry-After, which the client retries with the same key, as after a database restart.
+    Before, that last step was a 500 "internal" and a traceback, which no client retries."""
+    from sigopt_like.service.store import db
+    from sigopt_like.service.store.sessions import SessionStore
+
+    monkeypatch.setattr(db, "IDLE_IN_TRANSACTION_TIMEOUT_MS", round(SHORT_SECONDS * 1000))
+    create = SessionStore.create
+    frozen = []
+
+    def create_then_freeze(self: SessionStore, *args: Any, **kw: Any) -> Any:
+        made = create(self, *args, **kw)
+        if not frozen:  # the first attempt only: the process stops after its write
+            frozen.append(made.id)
+            time.sleep(2.5 * SHORT_SECONDS)
+        return made
+
+    monkeypatch.setattr(SessionStore, "create", create_then_freeze)
+    conn = sigopt_like.Connection(database=pg_url, task_processes=0)
+    try:
+        made = conn.sessions.create(name="woken")
+        assert frozen and made.name == "woken"
+        assert [s.name for s in conn.sessions.list()] == ["woken"]  # once, not twice
+    finally:
+        conn.close()

@@ -27,10 +27,12 @@ from typing import Any
 
 import falcon
 
+from ...database_targets import first_line
 from ..access_log import loggable
-from ..errors import BadRequest, Conflict, error_body, from_store_error
+from ..errors import UNREACHABLE_RETRY_AFTER, BadRequest, Conflict, error_body, from_store_error
 from ..http import body_bytes
 from ..settings import ServiceSettings
+from ..store.database import is_unreachable_error
 from ..store.errors import Busy, DatabaseGone, StorageFull, Unwritable
 from ..store.idempotency import Answer, IdempotencyStore, IdempotentCall, KeyUse
 from .routing import has_responder
@@ -157,9 +159,25 @@ class IdempotencyMiddleware:
             error = from_store_error(refused)
             _error(resp, error.status, error.code, error.message, error.headers)
             return
-        except Exception:
+        except Exception as err:
             call.abandon()
             path = loggable(req.path)
+            if is_unreachable_error(err):
+                # the session ended under it (a database restart, or the server's
+                # idle-in-transaction limit on a process frozen inside the request): nothing
+                # was stored, so the client's retry with its key does the work once; a 503,
+                # as everywhere else the database does not answer (it was a 500, which no
+                # client retries, and a traceback)
+                LOG.warning(
+                    "the database does not answer (storing %s %s's answer): %s",
+                    req.method,
+                    path,
+                    first_line(err),
+                )
+                message = "The service's database does not answer (restarting or down); "
+                retry = {"Retry-After": str(UNREACHABLE_RETRY_AFTER)}
+                _error(resp, 503, "unavailable", message + "retry in a moment.", retry)
+                return
             LOG.exception("could not commit the idempotent request %s %s", req.method, path)
             _error(resp, 500, "internal", "The service failed to store this request's result.")
             return
