@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.dashboard import site
@@ -461,3 +462,68 @@ def test_the_ends_of_a_numeric_axis_are_labelled_on_a_phone(
 ) -> None:
     """The same on a narrow screen, where fewer ticks fit under the chart."""
     _assert_ends_labelled(narrow_tab, dashboard_site)
+
+
+#: each level band of a categorical axis: its level's name (its title) and its box
+BANDS = """() => [...document.querySelectorAll('.plot-scroll .pc-level')].map((r) => {
+  const b = r.getBoundingClientRect();
+  const name = r.querySelector('title').textContent;
+  return { name, x: b.left + b.width / 2, y: b.top + b.height / 2 };
+})"""
+
+
+@pytest.mark.parametrize("count", [61, 200, 1000])
+def test_an_axis_of_very_many_levels_names_some_and_tells_every_one(
+    tab: Tab, dashboard_site: Site, count: int
+) -> None:
+    """Past 60 levels an axis labels every so many levels, their plates apart; a level
+    without a label was read only by hovering a line through it. Every level's band now
+    names it on hover (its title and the read-out), and a list under the chart holds every
+    level for the keyboard."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    levels = [f"<i>{k}</i>" for k in range(count)]
+    e = conn.experiments.create(
+        name=f"{count} levels {uuid.uuid4().hex[:6]}",
+        type="random",  # more than 200 levels: random search only
+        parameters=[
+            {"name": "reagent", "type": "categorical", "categorical_values": levels},
+            {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}},
+        ],
+        metrics=[{"name": "yield", "objective": "maximize"}],
+        observation_budget=40,
+    )
+    exp = conn.experiments(e.id)
+    for i in range(3):
+        s = exp.suggestions().create()
+        exp.observations().create(suggestion=s.id, value=s.assignments["x"] + i / 10)
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{e.id}")
+    expect(page.locator(".pc-line")).to_have_count(3)
+    found = page.evaluate(PLATES)
+    plates = [p for p in found["plates"] if p["axis"] == "reagent"]
+    _assert_apart([(p["full"], p["box"]) for p in found["plates"]])
+    assert len(plates) >= 20, len(plates)
+    assert {p["full"] for p in plates} <= set(levels)
+    assert all(p["text"] == p["full"] for p in plates)  # short names: shown whole
+    # every level has a band that names it, from the bottom of the axis up
+    bands = page.evaluate(BANDS)
+    assert [b["name"] for b in bands] == levels
+    assert all(b["y"] > bands[k + 1]["y"] for k, b in enumerate(bands[:-1]))
+    # hovering an unlabelled level's band reads its name out
+    unlabelled = next(k for k in range(count) if levels[k] not in {p["full"] for p in plates})
+    page.locator(".pc-level").nth(unlabelled).scroll_into_view_if_needed()
+    band = page.evaluate(BANDS)[unlabelled]
+    page.mouse.move(band["x"], band["y"])
+    tip = page.locator(".plot-scroll ~ .plot-tip")
+    expect(tip).to_be_visible()
+    expect(tip).to_contain_text(levels[unlabelled])
+    # and the keyboard opens the list of every level
+    summary = page.locator(".pc-level-list summary")
+    expect(summary).to_have_text(f"All {count} levels of reagent (the axis names every few)")
+    summary.focus()
+    page.keyboard.press("Enter")
+    items = page.locator(".pc-level-list[open] li")
+    expect(items).to_have_count(count)
+    assert items.all_text_contents() == levels
+    assert tab.errors == [] and tab.dialogs == []

@@ -410,6 +410,18 @@ function tickLabel(x, y, text, width, full) {
   );
 }
 
+/**
+ * Which of `count` levels of a categorical axis `span` tall are labelled: the levels stand
+ * `step` apart, and every `every`-th one (0, every, 2 * every, ...) is labelled, so that two
+ * labelled levels stand at least `row` apart (a plate and a gap: no two plates meet). The
+ * others are named on hover (their band's title, the read-out) and in the list of levels
+ * under the chart.
+ */
+export function labelledLevels(count, span, row = PLATE_ROW) {
+  const step = span / Math.max(1, count);
+  return { step, every: Math.max(1, Math.ceil((row - 1e-9) / step)) };
+}
+
 /** A numeric axis `i` of parallel coordinates: its domain and ticks, both ends labelled. */
 function numericAxis(rows, i) {
   return niceAxis(...extent(rows.map((r) => r.values[i])), 4);
@@ -454,11 +466,10 @@ export function parallelCoordinates(axes, rows, options) {
   const scales = axes.map((axis, i) => {
     if (axis.kind === "category") {
       const cats = axis.categories;
-      const step = (H - M.top - M.bottom) / Math.max(1, cats.length);
-      const every = Math.ceil((PLATE_ROW - 1e-9) / step); // a label on every `every`-th level
+      const { step, every } = labelledLevels(cats.length, H - M.top - M.bottom);
       const pos = new Map(cats.map((c, k) => [String(c), H - M.bottom - step * (k + 0.5)]));
       const ticks = cats.map((c, k) => [pos.get(String(c)), String(c), k % every === 0]);
-      return { y: (v) => pos.get(String(v)), ticks };
+      return { y: (v) => pos.get(String(v)), ticks, step, every };
     }
     const { domain, ticks } = numericAxis(rows, i);
     const y = linear(domain[0], domain[1], H - M.bottom, M.top);
@@ -538,6 +549,7 @@ export function parallelCoordinates(axes, rows, options) {
     group.append(s("line", { x1: xs[i], x2: xs[i], y1: M.top, y2: H - M.bottom, class: "axis" }));
     const name = fitted(axis.name, AXIS_NAME_CHARS, gap - 8, measureName);
     group.append(s("text", { x: xs[i], y: M.top - 14, class: "axis-label", "text-anchor": "middle" }, s("title", null, axis.name), name));
+    if (scales[i].every > 1) group.append(levelBands(axis.name, xs[i], scales[i], (event, lines) => showTip(tip, figure, event, lines), () => (tip.hidden = true)));
     for (const [y, text, labelled] of scales[i].ticks) {
       if (!Number.isFinite(y)) continue;
       group.append(s("line", { x1: xs[i] - 4, x2: xs[i], y1: y, y2: y, class: "axis" }));
@@ -550,6 +562,41 @@ export function parallelCoordinates(axes, rows, options) {
   const scaleBar = h("span", { class: "ramp" });
   scaleBar.style.background = `linear-gradient(90deg, ${VIRIDIS.join(", ")})`;
   const legend = h("div", { class: "plot-legend" }, h("span", { class: "muted" }, options.worst || "worse"), scaleBar, h("span", { class: "muted" }, options.best || "better"));
-  figure.append(h("div", { class: "plot-scroll" }, svg), legend, tip);
+  const lists = axes.filter((axis, i) => scales[i].every > 1).map((axis) => levelList(axis, options.label));
+  figure.append(h("div", { class: "plot-scroll" }, svg), legend, ...lists, tip);
   return figure;
+}
+
+/**
+ * A band over each level of a categorical axis of more levels than labels, across the axis
+ * and as tall as the level: hovering it names the level (its title, and the read-out), as
+ * a label would. Past LABELLED_ROWS levels an unlabelled level was read only by hovering a
+ * line that passed through it.
+ */
+function levelBands(axisName, x, scale, show, hide) {
+  const group = s("g", { class: "pc-levels" });
+  for (const [y, text] of scale.ticks) {
+    if (!Number.isFinite(y)) continue;
+    const band = s("rect", { x: x - 6, y: y - scale.step / 2, width: 12, height: scale.step, class: "pc-level" }, s("title", null, text));
+    band.addEventListener("pointermove", (event) => show(event, [axisName, text]));
+    band.addEventListener("pointerleave", hide);
+    group.append(band);
+  }
+  return group;
+}
+
+/**
+ * Every level of a categorical axis that labels only some of them, in order from the
+ * bottom of the axis up, in a list the keyboard and a screen reader reach (a hover band is
+ * for a pointer only); kept open when the page draws the chart again.
+ */
+function levelList(axis, label) {
+  // the key on the summary, which the keyboard focuses
+  const summary = h("summary", { "data-focus-key": `levels of ${axis.name}: ${label}` }, `All ${axis.categories.length} levels of ${axis.name} (the axis names every few)`);
+  const details = h("details", { class: "pc-level-list" }, summary, h("ol", null, axis.categories.map((c) => h("li", null, String(c)))));
+  summary.keptState = () => details.open;
+  summary.restoreKeptState = (open) => {
+    details.open = open;
+  };
+  return details;
 }
