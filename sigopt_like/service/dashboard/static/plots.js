@@ -146,7 +146,7 @@ function toViewBox(svg, event) {
 
 // the item the arrow keys, Home or End step to from item `at` (-1: none yet) of `count`, or
 // undefined for another key: both charts read their points out by keyboard so
-function steppedTo(key, at, count) {
+export function steppedTo(key, at, count) {
   const last = count - 1;
   const to = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: last }[key];
   return to === undefined || last < 0 ? undefined : Math.min(last, Math.max(0, to));
@@ -178,7 +178,7 @@ export function chartWidth(windowWidth) {
  * labels would not fit side by side (a narrow screen, long numbers). `integer`: an axis of
  * counts (observations, generations), labelled at whole numbers only.
  */
-function bottomAxis([lo, hi], width, integer) {
+export function bottomAxis([lo, hi], width, integer) {
   let axis = null;
   for (let count = 6; count >= 1; count -= 1) {
     axis = niceAxis(lo, hi, count);
@@ -382,7 +382,7 @@ function textWidth(px, weight = "normal") {
 }
 
 /** `text`, or its start and "…", of at most `chars` characters and `width` wide. */
-function fitted(text, chars, width, measure) {
+export function fitted(text, chars, width, measure) {
   let n = Math.min(text.length, chars);
   let out = n < text.length ? `${text.slice(0, n - 1)}…` : text;
   while (n > 1 && measure(out) > width) {

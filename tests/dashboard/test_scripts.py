@@ -1,0 +1,223 @@
+"""Unit tests of the dashboard's pure JavaScript functions, run in headless Chromium.
+
+The modules are the ones the service serves (``/assets/*.js``), imported by the page of a
+real served instance: no Node, no copy of the code. Each test hands the browser its cases
+and checks what the functions give back.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.dashboard.conftest import Site
+
+#: call `name` of the served module `module` with `args` (a JSON list)
+CALL = """async ([module, name, args]) => (await import(`/assets/${module}`))[name](...args)"""
+
+#: the least distance of two labelled levels' centres (plots.js, PLATE_ROW)
+PLATE_ROW = 18
+
+
+@pytest.fixture(scope="module")
+def page(chromium: Any, dashboard_site: Site) -> Iterator[Any]:
+    """A page of the served dashboard, to import its modules from."""
+    context = chromium.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(dashboard_site.url + "/")
+    try:
+        yield page
+    finally:
+        context.close()
+    assert errors == []
+
+
+def call(page: Any, module: str, name: str, *args: Any) -> Any:
+    """What ``name(*args)`` of the served ``module`` gives, run in the browser."""
+    return page.evaluate(CALL, [module, name, list(args)])
+
+
+def many(page: Any, module: str, name: str, cases: list[list[Any]]) -> list[Any]:
+    """``name`` of ``module`` called on each list of arguments, in one trip."""
+    return page.evaluate(
+        """async ([module, name, cases]) => {
+          const f = (await import(`/assets/${module}`))[name];
+          return cases.map((args) => f(...args));
+        }""",
+        [module, name, cases],
+    )
+
+
+NICE_CASES: list[list[Any]] = [
+    [0, 10, 5],
+    [0.3, 9.7, 5],
+    [-3.2, 7.9, 4],
+    [0.1, 0.30000000000000004, 5],
+    [1e-9, 3e-9, 5],
+    [-1e6, -999_000, 6],
+    [123_456, 123_457, 5],
+    [0.397887, 55.6, 4],
+    [-1.7e308, 1.7e308, 5],
+    [-8e307, 8e307, 6],
+    [1.79e308, 1.7976931348623157e308, 5],
+    [2, 3, 1],
+    [0, 1e-300, 5],
+]
+
+
+def test_nice_axis_holds_its_range_between_two_labelled_ends(page: Any) -> None:
+    """niceAxis: a domain holding [lo, hi], its two ends among the ticks, the ticks finite,
+    rising and round between the ends, and about `count` of them."""
+    results = many(page, "plots.js", "niceAxis", NICE_CASES)
+    for (lo, hi, count), axis in zip(NICE_CASES, results, strict=True):
+        d0, d1 = axis["domain"]
+        ticks = axis["ticks"]
+        assert d0 <= lo and hi <= d1, (lo, hi, axis)
+        assert ticks[0] == d0 and ticks[-1] == d1, (lo, hi, axis)
+        assert all(math.isfinite(v) for v in ticks), (lo, hi, axis)
+        assert all(a < b for a, b in itertools.pairwise(ticks)), (lo, hi, axis)
+        assert 2 <= len(ticks) <= 2 * count + 3, (lo, hi, axis)
+    assert results[0] == {"domain": [0, 10], "ticks": [0, 2, 4, 6, 8, 10]}
+    assert results[1]["domain"] == [0, 10]
+
+
+def test_nice_axis_of_one_value_or_none(page: Any) -> None:
+    assert call(page, "plots.js", "niceAxis", 4, 4) == {"domain": [4, 4], "ticks": [4]}
+    nan = call(page, "plots.js", "niceAxis", math.nan, 1)
+    assert nan == {"domain": [0, 1], "ticks": [0, 1]}
+    assert call(page, "plots.js", "niceAxis", 0, math.inf) == nan
+
+
+def test_tick_text_and_numbers(page: Any) -> None:
+    assert many(page, "plots.js", "tickText", [[8e307], [-8e307], [0.1 + 0.2], [2.5], [1e-7]]) == [
+        "8e+307",
+        "-8e+307",
+        "0.3",
+        "2.5",
+        "1e-7",
+    ]
+    assert many(page, "format.js", "num", [[None], [1e300], [123456.789], [42], [2.5e-7, 2]]) == [
+        "—",
+        "1e+300",
+        "123500",
+        "42",
+        "2.5e-7",
+    ]
+    assert many(page, "format.js", "cell", [[None], ["<b>x</b>"], [1 / 3]]) == [
+        "—",
+        "<b>x</b>",
+        "0.333333",
+    ]
+
+
+def test_file_stem_makes_any_name_safe(page: Any) -> None:
+    names = [["<script>alert(1)</script>"], ["../../etc"], [""], ["x" * 200]]
+    stems = many(page, "format.js", "fileStem", names)
+    assert stems == ["script-alert-1-script", "..-..-etc", "session", "x" * 80]
+
+
+def test_finite_range_of_very_many_values(page: Any) -> None:
+    """More values than a spread's arguments (past about 125,000 Chromium throws)."""
+    found = page.evaluate(
+        """async () => {
+          const { finiteRange } = await import('/assets/plots.js');
+          const values = Array.from({ length: 300000 }, (_, k) => k % 7 === 0 ? NaN : k);
+          values.push(Infinity, -Infinity);
+          return [finiteRange(values), finiteRange([NaN, Infinity]), finiteRange([])];
+        }"""
+    )
+    assert found == [[1, 299_998], None, None]
+
+
+@pytest.mark.parametrize("span", [328, 1080])
+def test_labelled_levels_keep_plates_apart_and_label_as_many_as_fit(page: Any, span: int) -> None:
+    """labelledLevels: two labelled levels stand a plate and a gap apart or more, and no
+    more levels are skipped than that needs (a label on every level that can have one)."""
+    counts = [1, 2, 5, 18, 19, 30, 60, 61, 150, 200, 1000, 5000]
+    found = many(page, "plots.js", "labelledLevels", [[n, span] for n in counts])
+    for n, placed in zip(counts, found, strict=True):
+        step, every = placed["step"], placed["every"]
+        assert step == pytest.approx(span / n)
+        assert every >= 1
+        assert every * step >= PLATE_ROW - 1e-9, (n, placed)
+        assert every == 1 or (every - 1) * step < PLATE_ROW, (n, placed)
+        labels = math.ceil(n / every)
+        assert labels >= min(n, span // PLATE_ROW // 2), (n, placed)
+
+
+def test_bottom_axis_labels_fit_side_by_side(page: Any) -> None:
+    """bottomAxis: fewer ticks on a narrow chart, never two labels (7 px a character,
+    centred on their tick) nearer than 8 px; whole numbers only on an axis of counts."""
+    cases = [
+        [[0, 1], 576, False],
+        [[0, 1], 60, False],
+        [[-8e307, 8e307], 200, False],
+        [[0.000123, 987654.321], 220, False],
+        [[1, 10000], 150, True],
+        [[1, 3], 576, True],
+    ]
+    found = many(page, "plots.js", "bottomAxis", cases)
+    texts = many(page, "plots.js", "tickText", [[v] for axis in found for v in axis["ticks"]])
+    at = 0
+    for (span, width, integer), axis in zip(cases, found, strict=True):
+        ticks = axis["ticks"]
+        labels = texts[at : at + len(ticks)]
+        at += len(ticks)
+        d0, d1 = axis["domain"]
+        x = [(v / 2 - d0 / 2) / (d1 / 2 - d0 / 2) * width for v in ticks]
+        assert d0 <= span[0] and span[1] <= d1, (span, axis)
+        if integer:
+            assert all(float(v).is_integer() for v in ticks), axis
+        if len(ticks) > 1:
+            for k in range(len(ticks) - 1):
+                room = x[k + 1] - x[k]
+                assert room >= 7 * (len(labels[k]) + len(labels[k + 1])) / 2 + 8, (span, axis)
+    assert len(found[0]["ticks"]) > len(found[1]["ticks"]) >= 2
+
+
+def test_fitted_cuts_a_label_to_its_room(page: Any) -> None:
+    found = page.evaluate(
+        """async () => {
+          const { fitted } = await import('/assets/plots.js');
+          const seven = (text) => text.length * 7;
+          return [
+            fitted("short", 12, 200, seven),
+            fitted("a name longer than twelve", 12, 500, seven),
+            fitted("a name longer than twelve", 12, 50, seven),
+            fitted("WW", 12, 1, seven),
+          ];
+        }"""
+    )
+    assert found == ["short", "a name long…", "a name…", "…"]
+
+
+def test_stepped_to_moves_the_keyboard_within_the_points(page: Any) -> None:
+    cases = [
+        ["ArrowRight", -1, 5],
+        ["ArrowRight", 4, 5],
+        ["ArrowLeft", 0, 5],
+        ["ArrowUp", 3, 5],
+        ["Home", 3, 5],
+        ["End", 0, 5],
+        ["ArrowRight", -1, 0],
+        ["a", 1, 5],
+    ]
+    found = many(page, "plots.js", "steppedTo", cases)
+    assert found == [0, 4, 0, 2, 0, 4, None, None]
+
+
+def test_chart_width_follows_a_narrow_window(page: Any) -> None:
+    widths = many(page, "plots.js", "chartWidth", [[1280], [861], [860], [390], [200]])
+    assert widths == [640, 640, 640, 338, 280]
+
+
+def test_ramp_clamps_and_ends_at_the_palette(page: Any) -> None:
+    colours = many(page, "plots.js", "ramp", [[0], [1], [-5], [7], [None]])
+    low, high = "rgb(68,1,84)", "rgb(253,231,37)"
+    assert colours == [low, high, low, high, low]
