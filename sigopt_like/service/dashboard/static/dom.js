@@ -76,9 +76,22 @@ export function redraw(root, ...children) {
   if (place !== null && typeof next.restoreKeyboardPlace === "function") next.restoreKeyboardPlace(place);
 }
 
+/**
+ * A name shown in at most a few lines (`.clamped`, dashboard.css), its whole text in the
+ * title (hover). A name may be as long as the API takes (500 characters): drawn whole, one
+ * filled a phone's screen, and a metric's name stretched every card of a row to its
+ * height. Lines, not characters: a short name is never cut.
+ */
+export function named(tag, props, text, lines = 2) {
+  const el = h(tag, { ...props, title: String(text) }, text);
+  el.classList.add("clamped");
+  el.style.setProperty("--lines", String(lines));
+  return el;
+}
+
 /** A card: a titled section of a page. */
 export function card(title, ...children) {
-  return h("section", { class: "card" }, title ? h("h2", null, title) : null, ...children);
+  return h("section", { class: "card" }, title ? named("h2", null, title) : null, ...children);
 }
 
 /**

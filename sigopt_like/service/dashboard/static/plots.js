@@ -7,7 +7,7 @@
 // draw exactly what the pages need, escape every label (text nodes only), and
 // obey the page's Content-Security-Policy (no inline script or style).
 
-import { h, s } from "./dom.js";
+import { h, named, s } from "./dom.js";
 import { num } from "./format.js";
 
 export const PALETTE = ["#0f766e", "#d97706", "#2563eb", "#be123c", "#7c3aed", "#475569"];
@@ -242,13 +242,17 @@ export function chart(series, options) {
         s("text", { x: sx(v), y: H - M.bottom + 18, class: "tick", "text-anchor": "middle" }, tickText(v)),
       );
     }
+    // an axis's name as long as its axis at most, whole in its title: a metric's name of
+    // 500 characters ran past the chart's ends
+    const measureName = textWidth(AXIS_NAME_PX, "600");
+    const axisName = (text, room) => [s("title", null, text), fitted(text, text.length, room, measureName)];
     group.append(
       s("line", { x1: M.left, x2: W - M.right, y1: H - M.bottom, y2: H - M.bottom, class: "axis" }),
-      s("text", { x: (M.left + W - M.right) / 2, y: H - 6, class: "axis-label", "text-anchor": "middle" }, options.xLabel),
+      s("text", { x: (M.left + W - M.right) / 2, y: H - 6, class: "axis-label", "text-anchor": "middle" }, axisName(String(options.xLabel), W - 8)),
       s(
         "text",
         { x: 14, y: (M.top + H - M.bottom) / 2, class: "axis-label", "text-anchor": "middle", transform: `rotate(-90 14 ${(M.top + H - M.bottom) / 2})` },
-        options.yLabel,
+        axisName(String(options.yLabel), H - M.bottom - M.top),
       ),
     );
     return group;
@@ -547,7 +551,10 @@ export function parallelCoordinates(axes, rows, options) {
   axes.forEach((axis, i) => {
     const group = s("g", { class: "pc-axis" });
     group.append(s("line", { x1: xs[i], x2: xs[i], y1: M.top, y2: H - M.bottom, class: "axis" }));
-    const name = fitted(axis.name, AXIS_NAME_CHARS, gap - 8, measureName);
+    // centred on its axis, within the drawing: the first and last axes' names ran past its
+    // edges (a long name's start cut off by the left edge)
+    const room = Math.min(gap - 8, 2 * Math.min(xs[i], W - xs[i]) - 4);
+    const name = fitted(axis.name, AXIS_NAME_CHARS, room, measureName);
     group.append(s("text", { x: xs[i], y: M.top - 14, class: "axis-label", "text-anchor": "middle" }, s("title", null, axis.name), name));
     if (scales[i].every > 1) group.append(levelBands(axis.name, xs[i], scales[i], (event, lines) => showTip(tip, figure, event, lines), () => (tip.hidden = true)));
     for (const [y, text, labelled] of scales[i].ticks) {
@@ -561,7 +568,7 @@ export function parallelCoordinates(axes, rows, options) {
   });
   const scaleBar = h("span", { class: "ramp" });
   scaleBar.style.background = `linear-gradient(90deg, ${VIRIDIS.join(", ")})`;
-  const legend = h("div", { class: "plot-legend" }, h("span", { class: "muted" }, options.worst || "worse"), scaleBar, h("span", { class: "muted" }, options.best || "better"));
+  const legend = h("div", { class: "plot-legend" }, named("span", { class: "muted" }, options.worst || "worse", 1), scaleBar, named("span", { class: "muted" }, options.best || "better", 1));
   const lists = axes.filter((axis, i) => scales[i].every > 1).map((axis) => levelList(axis, options.label));
   figure.append(h("div", { class: "plot-scroll" }, svg), legend, ...lists, tip);
   return figure;

@@ -3,7 +3,7 @@
 // coordinates, and the open suggestions.
 
 import { experimentPath, isFinal } from "./api.js";
-import { badge, card, h, notice, redraw, table } from "./dom.js";
+import { badge, card, h, named, notice, redraw, table } from "./dom.js";
 import { cell, num, when } from "./format.js";
 import { chart, PALETTE, parallelCoordinates } from "./plots.js";
 import { assignmentsText, maximizes, metricValue, optimizedMetrics, valuesText } from "./sigopt.js";
@@ -237,8 +237,8 @@ export function experimentView(page, eid) {
         "div",
         { class: "page-head" },
         h("div", { class: "crumbs" }, h("a", { href: "#/experiments" }, "SigOpt experiments"), " / ", h("span", null, `#${experiment.id}`)),
-        h("h1", { id: "experiment-name" }, experiment.name),
-        h("dl", { class: "stats" }, facts.map(([k, v]) => h("div", null, h("dt", null, k), h("dd", null, v)))),
+        named("h1", { id: "experiment-name" }, experiment.name, 3),
+        h("dl", { class: "stats" }, facts.map(([k, v]) => h("div", null, h("dt", null, k), typeof v === "string" ? named("dd", null, v, 3) : h("dd", null, v)))),
         budgetBar,
       ),
       h("div", { class: "grid-2" }, plots, bestCard),

@@ -3,7 +3,7 @@
 // files, and its tasks with live progress from the task event stream.
 
 import { isFinal, sessionPath } from "./api.js";
-import { badge, card, h, notice, redraw, table } from "./dom.js";
+import { badge, card, h, named, notice, redraw, table } from "./dom.js";
 import { cell, download, fileStem, num, when } from "./format.js";
 import { chart, finiteRange, PALETTE } from "./plots.js";
 
@@ -415,9 +415,9 @@ export function sessionView(page, sid) {
       "div",
       { class: "page-head" },
       h("div", { class: "crumbs" }, h("a", { href: "#/" }, "Campaigns"), " / ", h("span", null, `#${session.id}`)),
-      h("div", { class: "title-row" }, h("h1", { id: "session-name" }, session.name), haltButton(session)),
+      h("div", { class: "title-row" }, named("h1", { id: "session-name" }, session.name, 3), haltButton(session)),
       session.description ? h("p", { class: "description" }, session.description) : null,
-      h("dl", { class: "stats" }, facts.map(([k, v]) => h("div", null, h("dt", null, k), h("dd", null, v)))),
+      h("dl", { class: "stats" }, facts.map(([k, v]) => h("div", null, h("dt", null, k), typeof v === "string" ? named("dd", null, v, 3) : h("dd", null, v)))),
     );
   }
 
