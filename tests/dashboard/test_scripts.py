@@ -221,3 +221,35 @@ def test_ramp_clamps_and_ends_at_the_palette(page: Any) -> None:
     colours = many(page, "plots.js", "ramp", [[0], [1], [-5], [7], [None]])
     low, high = "rgb(68,1,84)", "rgb(253,231,37)"
     assert colours == [low, high, low, high, low]
+
+
+def test_names_in_a_line_are_isolated(page: Any) -> None:
+    """A name holding a right-to-left override reordered the rest of its line: written
+    into a longer line, each name and value is set apart (U+2068 ... U+2069)."""
+    override = "\u202eevil"
+    text = call(page, "sigopt.js", "assignmentsText", {"c": override, "d": 1})
+    assert text == f"\u2068c\u2069 = \u2068{override}\u2069, \u2068d\u2069 = \u20681\u2069"
+    values = {"values": [{"name": override, "value": 1}, {"name": "cost", "value": 2}]}
+    assert call(page, "sigopt.js", "valuesText", values) == (
+        f"\u2068{override}\u2069 1 · \u2068cost\u2069 2"
+    )
+    # drawn, the text after the name stays in reading order: "d = 1" right of "c = "
+    order = page.evaluate(
+        """(text) => {
+          const p = document.createElement('p');
+          p.textContent = text;
+          document.body.append(p);
+          const at = (needle) => {
+            const range = document.createRange();
+            const i = p.textContent.indexOf(needle);
+            range.setStart(p.firstChild, i);
+            range.setEnd(p.firstChild, i + needle.length);
+            return range.getBoundingClientRect().left;
+          };
+          const found = [at('c'), at('evil'), at('d')];
+          p.remove();
+          return found;
+        }""",
+        text,
+    )
+    assert order[0] < order[1] < order[2], order

@@ -16,6 +16,17 @@ export function num(value, digits = 4) {
   return String(Number(value.toPrecision(digits)));
 }
 
+/**
+ * A name set apart from the text around it (Unicode's first-strong isolate, U+2068, and
+ * its end, U+2069), where it is written into a longer line: a name holding a right-to-left
+ * override (U+202E) or Arabic or Hebrew letters reordered the rest of its line ("c = 1, d = 2"
+ * read "c = 2 = d ,1"). Alone in its element a name needs none: an element that is a
+ * block ends the reordering.
+ */
+export function isolated(name) {
+  return `\u2068${name}\u2069`;
+}
+
 /** A parameter value, or a value in a table: 6 significant digits, as the command line
  * shows them (a design's CSV download has every digit). */
 export function cell(value) {

@@ -1,7 +1,7 @@
 // What the SigOpt pages share: reading metrics, values and assignments as the
 // API returns them (single metric, multimetric, failed observations).
 
-import { cell, num } from "./format.js";
+import { cell, isolated, num } from "./format.js";
 
 /** Metrics that are optimized (not constraints, not only stored). */
 export function optimizedMetrics(experiment) {
@@ -23,13 +23,13 @@ export function valuesText(item) {
   if (item.failed) return "failed";
   const values = item.values || [];
   if (values.length === 0) return num(item.value, 6);
-  return values.map((v) => (values.length === 1 ? num(v.value, 6) : `${v.name ?? "value"} ${num(v.value, 6)}`)).join(" · ");
+  return values.map((v) => (values.length === 1 ? num(v.value, 6) : `${isolated(v.name ?? "value")} ${num(v.value, 6)}`)).join(" · ");
 }
 
 /** "lr = 0.01, depth = 3" (up to `limit` parameters). */
 export function assignmentsText(assignments, limit = 4) {
   const entries = Object.entries(assignments || {});
-  const text = entries.slice(0, limit).map(([k, v]) => `${k} = ${cell(v)}`).join(", ");
+  const text = entries.slice(0, limit).map(([k, v]) => `${isolated(k)} = ${isolated(cell(v))}`).join(", ");
   return entries.length > limit ? `${text}, … (${entries.length - limit} more)` : text;
 }
 

@@ -4,7 +4,7 @@
 
 import { experimentPath, isFinal } from "./api.js";
 import { badge, card, h, named, notice, redraw, table } from "./dom.js";
-import { cell, num, when } from "./format.js";
+import { cell, isolated, num, when } from "./format.js";
 import { chart, PALETTE, parallelCoordinates } from "./plots.js";
 import { assignmentsText, maximizes, metricValue, optimizedMetrics, valuesText } from "./sigopt.js";
 
@@ -33,10 +33,10 @@ function historyChart(metric, observations, single, first = 1) {
     if (typeof value !== "number") return;
     running = running === null ? value : maximizes(metric) ? Math.max(running, value) : Math.min(running, value);
     const n = first + i;
-    const lines = [`observation ${n} (id ${o.id})`, `${name} ${num(value)}`, assignmentsText(o.assignments)];
+    const lines = [`observation ${n} (id ${o.id})`, `${isolated(name)} ${num(value)}`, assignmentsText(o.assignments)];
     points.push({ x: n, y: value, lines });
     const after = first === 1 ? `after ${n} observations` : `observations ${first} to ${n}`;
-    best.push({ x: n, y: running, lines: [after, `best ${name} ${num(running)}`] });
+    best.push({ x: n, y: running, lines: [after, `best ${isolated(name)} ${num(running)}`] });
   });
   if (!points.length) return notice(metric.name ? `No ${name} values yet.` : "No values yet.");
   const since = first === 1 ? "" : ` since observation ${first}`;
@@ -57,19 +57,19 @@ function paretoChart(metrics, observations, bestAssignments) {
     .filter((o) => !o.failed)
     .map((o) => ({ o, x: metricValue(o, a.name), y: metricValue(o, b.name) }))
     .filter((p) => typeof p.x === "number" && typeof p.y === "number")
-    .map(({ o, x, y }) => ({ x, y, lines: [`observation ${o.id}`, `${nameA} ${num(x)}, ${nameB} ${num(y)}`, assignmentsText(o.assignments)] }));
+    .map(({ o, x, y }) => ({ x, y, lines: [`observation ${o.id}`, `${isolated(nameA)} ${num(x)}, ${isolated(nameB)} ${num(y)}`, assignmentsText(o.assignments)] }));
   const front = bestAssignments
     .map((ba) => ({ x: metricValue(ba, a.name), y: metricValue(ba, b.name), ba }))
     .filter((p) => typeof p.x === "number" && typeof p.y === "number")
     .sort((p, q) => p.x - q.x)
-    .map(({ x, y, ba }) => ({ x, y, lines: [`Pareto-optimal (id ${ba.id})`, `${nameA} ${num(x)}, ${nameB} ${num(y)}`, assignmentsText(ba.assignments)] }));
+    .map(({ x, y, ba }) => ({ x, y, lines: [`Pareto-optimal (id ${ba.id})`, `${isolated(nameA)} ${num(x)}, ${isolated(nameB)} ${num(y)}`, assignmentsText(ba.assignments)] }));
   if (!points.length) return notice("No observations with both metrics yet.");
   return chart(
     [
       { name: "observations", points, color: PALETTE[5], radius: 3.2 },
       { name: "Pareto front (best assignments)", points: front, line: true, color: PALETTE[1], radius: 4.5 },
     ],
-    { label: `Pareto front of ${nameA} and ${nameB}`, xLabel: `${nameA} (${maximizes(a) ? "max" : "min"})`, yLabel: `${nameB} (${maximizes(b) ? "max" : "min"})` },
+    { label: `Pareto front of ${nameA} and ${nameB}`, xLabel: `${isolated(nameA)} (${maximizes(a) ? "max" : "min"})`, yLabel: `${isolated(nameB)} (${maximizes(b) ? "max" : "min"})` },
   );
 }
 
@@ -92,7 +92,7 @@ function parallelView(experiment, observations, metric, single) {
       key: o.id,
       values: [...experiment.parameters.map((p) => o.assignments?.[p.name] ?? null), ...metrics.map((m) => metricValue(o, m.name, single))],
       color: maximizes(metric) ? t : 1 - t,
-      lines: [`observation ${o.id}: ${valuesText(o)}`, ...Object.entries(o.assignments || {}).slice(0, 8).map(([k, x]) => `${k} = ${cell(x)}`)],
+      lines: [`observation ${o.id}: ${valuesText(o)}`, ...Object.entries(o.assignments || {}).slice(0, 8).map(([k, x]) => `${isolated(k)} = ${isolated(cell(x))}`)],
     };
   });
   const name = metric.name ?? "value";
@@ -216,7 +216,7 @@ export function experimentView(page, eid) {
       ["State", badge(experiment.state)],
       ["Observations", budget ? `${count} of ${budget}` : String(count)],
       ["Failed", first > 1 ? `${failed} in the latest ${observations.length.toLocaleString("en")}` : String(failed)],
-      ["Metrics", metrics.map((m) => `${m.name ?? "value"} (${maximizes(m) ? "maximize" : "minimize"})`).join(", ") || "—"],
+      ["Metrics", metrics.map((m) => `${isolated(m.name ?? "value")} (${maximizes(m) ? "maximize" : "minimize"})`).join(", ") || "—"],
       ["Parameters", String(experiment.parameters.length)],
       ["Created", when(experiment.created)],
     ];
