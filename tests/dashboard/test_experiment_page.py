@@ -527,3 +527,84 @@ def test_an_axis_of_very_many_levels_names_some_and_tells_every_one(
     expect(items).to_have_count(count)
     assert items.all_text_contents() == levels
     assert tab.errors == [] and tab.dialogs == []
+
+
+#: the line (its observation's id) marked over the chart, and how far it passes from the
+#: point (x, y) of the page, in the chart's units
+MARKED = """([x, y]) => {
+  const svg = document.querySelector('.plot-scroll .plot-svg');
+  const marked = document.querySelector('.pc-overlay .pc-line.active');
+  const line = [...svg.querySelectorAll('.pc-lines .pc-line')]
+    .find((l) => l.getAttribute('d') === marked.getAttribute('d'));
+  const at = new DOMPoint(x, y).matrixTransform(svg.getScreenCTM().inverse());
+  const p = line.getAttribute('d').match(/-?[\\d.]+/g).map(Number);
+  let near = Infinity;
+  for (let i = 0; i + 3 < p.length; i += 2) {
+    const [x0, y0, x1, y1] = p.slice(i, i + 4);
+    const t = Math.max(0, Math.min(1, ((at.x - x0) * (x1 - x0) + (at.y - y0) * (y1 - y0)) /
+      ((x1 - x0) ** 2 + (y1 - y0) ** 2)));
+    near = Math.min(near, Math.hypot(at.x - x0 - t * (x1 - x0), at.y - y0 - t * (y1 - y0)));
+  }
+  return { key: line.dataset.key, near };
+}"""
+
+
+def test_thousands_of_lines_read_by_the_pointer_without_drawing_them_again(
+    tab: Tab, dashboard_site: Site
+) -> None:
+    """Each of 5,000 lines had a hit path of its own, and reading one marked it among the
+    others: each move of the pointer repainted all of them (0.3 s a move). The pointer now
+    reads the line nearest to it, marked in a drawing laid over the chart: the chart's own
+    lines are not touched, and the read-out is that line's."""
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    e = conn.experiments.create(
+        name=f"Thousands of lines {uuid.uuid4().hex[:6]}",
+        type="random",
+        parameters=[
+            {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}},
+            {"name": "k", "type": "categorical", "categorical_values": ["a", "b", "c"]},
+        ],
+        metrics=[{"name": "y", "objective": "minimize"}],
+        observation_budget=6000,
+    )
+    observations = conn.experiments(e.id).observations()
+    for start in range(0, 5000, 1000):
+        batch = [
+            {"assignments": {"x": (i % 997) / 997, "k": "abc"[i % 3]}, "value": (i * 7919) % 5003}
+            for i in range(start, start + 1000)
+        ]
+        observations.create_batch(observations=batch)
+    page = tab.page
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{e.id}")
+    expect(page.locator(".pc-lines .pc-line")).to_have_count(5000, timeout=60_000)
+    chart = page.locator(".plot-scroll .plot-svg")
+    chart.scroll_into_view_if_needed()
+    # the chart's drawing is not touched while the pointer reads its lines
+    page.evaluate(
+        """() => {
+          window.__touched = 0;
+          new MutationObserver((m) => { window.__touched += m.length; }).observe(
+            document.querySelector('.plot-scroll .plot-svg'),
+            { subtree: true, attributes: true, childList: true });
+        }"""
+    )
+    box = chart.bounding_box()
+    assert box is not None
+    for k in range(12):
+        page.mouse.move(box["x"] + 40 + k * 60, box["y"] + box["height"] * (0.2 + k / 20))
+    assert page.evaluate("window.__touched") == 0
+    # the read-out is the line under the pointer, marked above the others
+    x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5
+    page.mouse.move(x, y)
+    tip = page.locator(".plot-scroll ~ .plot-tip")
+    expect(tip).to_be_visible()
+    expect(page.locator(".pc-overlay .pc-line.active")).to_have_count(1)
+    marked = page.evaluate(MARKED, [x, y])
+    assert marked["near"] <= 4.6, marked
+    expect(tip.locator(".tip-head")).to_contain_text(f"observation {marked['key']}:")
+    assert page.evaluate("window.__touched") == 0
+    page.mouse.move(box["x"] + 2, box["y"] + 2)  # off every line
+    expect(tip).to_be_hidden()
+    expect(page.locator(".pc-line.active")).to_have_count(0)
+    assert tab.errors == [] and tab.dialogs == []

@@ -253,3 +253,27 @@ def test_names_in_a_line_are_isolated(page: Any) -> None:
         text,
     )
     assert order[0] < order[1] < order[2], order
+
+
+def test_nearest_line_is_the_one_under_the_pointer(page: Any) -> None:
+    """nearestLine: square distance to the segment between the axes around the pointer,
+    within the reach; the later of two as near (drawn above); a broken line only at its
+    end; nothing past the outer axes' reach."""
+    xs = [0, 100, 200]
+    lines = [[10, 10, 10], [50, 50, 50], [0, 100, 0], [50, 50, None], [10, 10, 10]]
+    cases = [
+        [{"x": 50, "y": 12}],  # 2 from the flat lines 0 and 4: the later
+        [{"x": 50, "y": 50}],  # on lines 1, 2 and 3: the last of them
+        [{"x": 110, "y": 52}],  # line 3 has no value on the last axis: line 1
+        [{"x": 50, "y": 30}],  # 20 below lines 1 to 3 (square to line 2: 14): none
+        [{"x": 50, "y": 45}],  # 5 from lines 1 and 3; square to line 2, 5 / sqrt(2)
+        [{"x": 250, "y": 10}],  # past the last axis
+    ]
+    found = page.evaluate(
+        """async ([xs, lines, cases]) => {
+          const { nearestLine } = await import('/assets/plots.js');
+          return cases.map(([at]) => nearestLine(xs, lines, at, 4.5));
+        }""",
+        [xs, lines, cases],
+    )
+    assert found == [4, 3, 1, -1, 2, -1]

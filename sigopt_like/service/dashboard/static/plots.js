@@ -35,6 +35,8 @@ const PLATE_ROW = PLATE_H + 2;
 const LABELLED_ROWS = 60;
 const PC_HEIGHT = 380;
 const PC_MARGIN = { top: 34, right: 60, bottom: 18, left: 60 };
+// how near a line the pointer reads it (as a 9-unit-wide hit path did)
+const LINE_REACH = 4.5;
 // an axis's name above it: 12 px bold text (.plot .axis-label), at most this many letters
 const AXIS_NAME_PX = 12;
 const AXIS_NAME_CHARS = 18;
@@ -426,6 +428,41 @@ export function labelledLevels(count, span, row = PLATE_ROW) {
   return { step, every: Math.max(1, Math.ceil((row - 1e-9) / step)) };
 }
 
+/**
+ * The line of `lines` (each its height at each axis at `xs`, undefined where it has no
+ * value) that passes nearest to the point `at`, no further than `reach` from it; its index,
+ * or -1. The distance is measured square to the segment between the two axes around `at`;
+ * of two lines as near, the later one (drawn above) is taken.
+ */
+export function nearestLine(xs, lines, at, reach) {
+  if (!xs.length || at.x < xs[0] - reach || at.x > xs[xs.length - 1] + reach) return -1;
+  let k = 0;
+  while (k < xs.length - 2 && at.x > xs[k + 1]) k += 1;
+  const x0 = xs[k];
+  const x1 = xs.length > 1 ? xs[k + 1] : x0;
+  const t = x1 === x0 ? 0 : Math.min(1, Math.max(0, (at.x - x0) / (x1 - x0)));
+  let best = -1;
+  let bestDistance = reach;
+  lines.forEach((ys, index) => {
+    const y0 = ys[k];
+    const y1 = xs.length > 1 ? ys[k + 1] : y0;
+    let distance;
+    if (Number.isFinite(y0) && Number.isFinite(y1)) {
+      const slope = x1 === x0 ? 0 : (y1 - y0) / (x1 - x0);
+      distance = Math.abs(y0 + t * (y1 - y0) - at.y) / Math.sqrt(1 + slope * slope);
+    } else {
+      // a line broken here (no value on one axis) is only where it meets the other axis
+      const [x, y] = Number.isFinite(y0) ? [x0, y0] : [x1, y1];
+      distance = Number.isFinite(y) ? Math.hypot(at.x - x, at.y - y) : Infinity;
+    }
+    if (distance <= bestDistance) {
+      best = index;
+      bestDistance = distance;
+    }
+  });
+  return best;
+}
+
 /** A numeric axis `i` of parallel coordinates: its domain and ticks, both ends labelled. */
 function numericAxis(rows, i) {
   return niceAxis(...extent(rows.map((r) => r.values[i])), 4);
@@ -482,6 +519,7 @@ export function parallelCoordinates(axes, rows, options) {
   const lines = s("g", { class: "pc-lines" });
   const sorted = [...rows].sort((a, b) => (a.color ?? 0) - (b.color ?? 0));
   const drawn = []; // {visible, row, at: the line's first point}, the best first
+  const hits = []; // {visible, row, ys: its height at each axis}, in drawing order (best last)
   for (const row of sorted) {
     const parts = [];
     let pen = "M";
@@ -496,29 +534,57 @@ export function parallelCoordinates(axes, rows, options) {
     });
     const d = parts.join("");
     const stroke = ramp(row.color);
-    const visible = s("path", { d, class: "pc-line", stroke });
-    const hit = s("path", { d, class: "pc-hit" });
-    hit.addEventListener("pointerenter", () => visible.classList.add("active"));
-    hit.addEventListener("pointermove", (event) => showTip(tip, figure, event, row.lines));
-    hit.addEventListener("pointerleave", () => {
-      visible.classList.remove("active");
-      tip.hidden = true;
-    });
-    lines.append(visible, hit);
+    const visible = s("path", { d, class: "pc-line", stroke, "data-key": row.key ?? null });
+    lines.append(visible);
+    hits.push({ visible, row, ys: row.values.map((v, i) => (v === null || v === undefined ? undefined : scales[i].y(v))) });
     const first = row.values.findIndex((v, i) => v !== null && v !== undefined && Number.isFinite(scales[i].y(v)));
     if (first >= 0) drawn.unshift({ visible, row, at: { x: xs[first], y: scales[first].y(row.values[first]) } });
   }
   svg.append(lines);
 
+  // the line read out is drawn again above the others, in a drawing of its own laid over
+  // the chart (.pc-overlay), so that the chart's thousands of lines are not drawn again:
+  // marking one of 5,000 lines (and moving the read-out over them) repainted them all, and
+  // each move of the pointer took 0.3 s
+  const overlay = s("svg", { viewBox: `0 0 ${W} ${H}`, class: "pc-overlay", "aria-hidden": "true" });
+  const mark = (visible) => {
+    overlay.replaceChildren(...(visible ? [s("path", { d: visible.getAttribute("d"), class: "pc-line active", stroke: visible.getAttribute("stroke") })] : []));
+  };
+  const unmark = () => mark(null);
+
+  // the pointer reads the line nearest to it: one handler for the chart, not one per line
+  // (a wide hit path over each line)
+  let pointed = null;
+  const heights = hits.map((item) => item.ys);
+  const unpoint = () => {
+    if (pointed) unmark();
+    pointed = null;
+  };
+  svg.addEventListener("pointermove", (event) => {
+    if (event.target.closest?.(".pc-level, .pc-tick-label")) return; // named by its own title
+    const at = toViewBox(svg, event);
+    const found = nearestLine(xs, heights, at, LINE_REACH);
+    if (found < 0) {
+      if (pointed) tip.hidden = true;
+      unpoint();
+      return;
+    }
+    if (pointed !== hits[found]) {
+      pointed = hits[found];
+      mark(pointed.visible);
+    }
+    showTip(tip, figure, event, pointed.row.lines);
+  });
+  svg.addEventListener("pointerleave", () => {
+    if (pointed) tip.hidden = true;
+    unpoint();
+  });
+
   // the keyboard reads what the mouse reads: each line's read-out, the best line first
   let keyed = -1;
-  const unmark = () => {
-    for (const line of svg.querySelectorAll(".pc-line.active")) line.classList.remove("active");
-  };
   function showKeyed() {
     const { visible, row, at } = drawn[keyed];
-    unmark();
-    visible.classList.add("active");
+    mark(visible);
     const matrix = svg.getScreenCTM();
     const point = matrix ? new DOMPoint(at.x, at.y).matrixTransform(matrix) : { x: 0, y: 0 };
     showTip(tip, figure, { clientX: point.x, clientY: point.y }, row.lines);
@@ -570,7 +636,7 @@ export function parallelCoordinates(axes, rows, options) {
   scaleBar.style.background = `linear-gradient(90deg, ${VIRIDIS.join(", ")})`;
   const legend = h("div", { class: "plot-legend" }, named("span", { class: "muted" }, options.worst || "worse", 1), scaleBar, named("span", { class: "muted" }, options.best || "better", 1));
   const lists = axes.filter((axis, i) => scales[i].every > 1).map((axis) => levelList(axis, options.label));
-  figure.append(h("div", { class: "plot-scroll" }, svg), legend, ...lists, tip);
+  figure.append(h("div", { class: "plot-scroll" }, h("div", { class: "pc-stack" }, svg, overlay)), legend, ...lists, tip);
   return figure;
 }
 
