@@ -277,3 +277,10 @@ def test_nearest_line_is_the_one_under_the_pointer(page: Any) -> None:
         [xs, lines, cases],
     )
     assert found == [4, 3, 1, -1, 2, -1]
+
+
+def test_a_campaign_read_out_isolates_its_factor_names(page: Any) -> None:
+    """A factor named with a right-to-left override read "5 = rotcaf" in a campaign's
+    read-out: the name and the value are set apart."""
+    lines = call(page, "view-session.js", "pointLines", ["\u202efactor", "Response"], [5, 1])
+    assert lines == ["\u2068\u202efactor\u2069 = \u20685\u2069"]

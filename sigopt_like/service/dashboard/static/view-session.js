@@ -4,7 +4,7 @@
 
 import { isFinal, sessionPath } from "./api.js";
 import { badge, card, h, named, notice, redraw, table } from "./dom.js";
-import { cell, download, fileStem, num, when } from "./format.js";
+import { cell, download, fileStem, isolated, num, when } from "./format.js";
 import { chart, finiteRange, PALETTE } from "./plots.js";
 
 const POLL_MS = 3000;
@@ -81,9 +81,10 @@ function sampleRows(rows, at, share) {
   return [...kept].sort((a, b) => a - b);
 }
 
-function pointLines(columns, row, limit = 6) {
+/** A read-out's lines for a design's row: "factor = value", each set apart (isolated). */
+export function pointLines(columns, row, limit = 6) {
   const names = columns.filter((c) => c !== "Response");
-  const lines = names.slice(0, limit).map((name) => `${name} = ${cell(row[columns.indexOf(name)])}`);
+  const lines = names.slice(0, limit).map((name) => `${isolated(name)} = ${isolated(cell(row[columns.indexOf(name)]))}`);
   if (names.length > limit) lines.push(`… ${names.length - limit} more`);
   return lines;
 }
