@@ -120,3 +120,42 @@ def test_long_hostile_names_on_a_desktop(tab: Tab, dashboard_site: Site) -> None
 
 def test_long_hostile_names_on_a_phone(narrow_tab: Tab, dashboard_site: Site) -> None:
     _check_page(narrow_tab, dashboard_site)
+
+
+#: each named link of a list: its height, its line height, its title and its text
+LIST = """(selector) => [...document.querySelectorAll(selector + ' a.name')].map((a) => {
+  const r = a.getBoundingClientRect();
+  return { height: r.height, line: parseFloat(getComputedStyle(a).lineHeight), title: a.title,
+    text: a.textContent };
+})"""
+
+
+def _check_lists(tab: Tab, dashboard_site: Site) -> None:
+    page = tab.page
+    _, name, _ = _long_named_experiment(dashboard_site)
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    campaign = (MARKUP + uuid.uuid4().hex[:6] + "N" * 200)[:200]
+    conn.sessions.create(name=campaign)
+    tab.sign_in(dashboard_site.alice)
+    for address, selector, full in (
+        ("#/experiments", "#experiments-table", name),
+        ("#/", "#sessions-table", campaign),
+    ):
+        page.goto(f"{dashboard_site.url}/{address}")
+        expect(page.locator(f"{selector} a.name").first).to_be_visible()
+        links = page.evaluate(LIST, selector)
+        mine = [link for link in links if link["text"] == full]
+        assert len(mine) == 1 and mine[0]["title"] == full, links
+        for link in links:
+            assert link["height"] <= 3 * link["line"] + 1, link
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= page.viewport_size["width"], width
+    assert tab.errors == [] and tab.dialogs == []
+
+
+def test_long_names_in_the_lists_on_a_desktop(tab: Tab, dashboard_site: Site) -> None:
+    _check_lists(tab, dashboard_site)
+
+
+def test_long_names_in_the_lists_on_a_phone(narrow_tab: Tab, dashboard_site: Site) -> None:
+    _check_lists(narrow_tab, dashboard_site)

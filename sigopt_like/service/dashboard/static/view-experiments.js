@@ -1,7 +1,7 @@
 // SigOpt experiments: every experiment of the signed-in user, the deleted (archived)
 // ones behind a checkbox (the API lists only active ones unless asked for state=all).
 
-import { badge, h, notice, table } from "./dom.js";
+import { badge, h, named, notice, table } from "./dom.js";
 import { when } from "./format.js";
 import { optimizedMetrics, valuesText } from "./sigopt.js";
 
@@ -17,7 +17,7 @@ function row(experiment) {
     .map((m) => `${m.name ?? "value"} (${m.objective === "minimize" ? "min" : "max"})`)
     .join(", ");
   return [
-    h("a", { href: `#/experiments/${encodeURIComponent(experiment.id)}`, class: "name" }, experiment.name),
+    named("a", { href: `#/experiments/${encodeURIComponent(experiment.id)}`, class: "name" }, experiment.name, 3),
     badge(experiment.state),
     budget ? `${count} / ${budget}` : String(count),
     progress.best_observation ? valuesText(progress.best_observation) : "—",

@@ -1,6 +1,6 @@
 // Campaigns: every session of the signed-in user, searchable, with where each stands.
 
-import { badge, h, notice, table } from "./dom.js";
+import { badge, h, named, notice, table } from "./dom.js";
 import { num, when } from "./format.js";
 
 const PAGE = 50;
@@ -13,7 +13,7 @@ function statusOf(session) {
 
 function row(session) {
   return [
-    h("a", { href: `#/sessions/${encodeURIComponent(session.id)}`, class: "name" }, session.name),
+    named("a", { href: `#/sessions/${encodeURIComponent(session.id)}`, class: "name" }, session.name, 3),
     badge(statusOf(session)),
     session.gen < 0 ? "—" : session.gen,
     session.remaining === null ? "—" : session.remaining,
