@@ -264,3 +264,20 @@ def test_dollar_signs_in_names_levels_and_labels_are_drawn_as_written():
     files = by_name(render_analytics(space, history, session="run $\\x$", metric="cost $\\frac$"))
     assert files["response_vs_parameters.png"].data.startswith(PNG_SIGNATURE)
     assert files["responses_by_generation.pdf"].data.startswith(PDF_SIGNATURE)
+
+
+def test_a_categorical_of_many_levels_names_forty_of_them():
+    """Before: one tick label per level; a 50,000-level categorical kept the analytics task
+    drawing labels for minutes."""
+    levels = [f"L{i}" for i in range(2_000)]
+    space = Space.from_dict(
+        {
+            "type": "factorial",
+            "parameters": [{"name": "c", "type": "categorical", "values": levels}],
+        }
+    )
+    history = [generation(1, [["L5", 1.0], ["L1999", 2.0]], columns=("c", "Response"))]
+    _, panels = figures(space, history)
+    labels = [t.get_text() for t in panels.axes[0].get_xticklabels()]
+    assert len(labels) == 40 and labels[0] == "L0" and labels[-1] == "L1999"
+    assert panels.axes[0].get_xlim() == (-0.6, 1999.6)

@@ -443,6 +443,20 @@ def _vs_parameters_figure(
     return figure
 
 
+MAX_LEVEL_TICKS = 40
+"""Most levels of a categorical named on its axis; beyond, evenly spaced ones (a tick per
+level of a 50,000-level categorical kept an analytics task drawing labels for minutes)."""
+
+
+def _tick_levels(count: int) -> list[int]:
+    """The indices of the levels a categorical axis names: all, or ``MAX_LEVEL_TICKS``
+    evenly spaced ones from the first to the last."""
+    if count <= MAX_LEVEL_TICKS:
+        return list(range(count))
+    step = (count - 1) / (MAX_LEVEL_TICKS - 1)
+    return sorted({round(k * step) for k in range(MAX_LEVEL_TICKS)})
+
+
 def _response_key(obs: Observation) -> float:
     return obs.response if obs.response is not None else -math.inf
 
@@ -465,9 +479,10 @@ def _parameter_panel(
     ax.grid(True, alpha=0.3)
     if categorical:
         positions = {str(v): i for i, v in enumerate(param.values)}
-        ax.set_xticks(range(len(param.values)))
+        ticks = _tick_levels(len(param.values))
+        ax.set_xticks(ticks)
         ax.set_xticklabels(
-            [str(v) for v in param.values], rotation=30 if len(param.values) > 4 else 0
+            [str(param.values[i]) for i in ticks], rotation=30 if len(ticks) > 4 else 0
         )
         ax.set_xlim(-0.6, len(param.values) - 0.4)
     else:

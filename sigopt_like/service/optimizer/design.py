@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from .engine import Settings, propose, why_no_model
 from .history import EncodedObservations, History, gather, gather_codes
+from .narrowing import UNTESTED_KEPT, narrowed
 from .threads import single_threaded
 from .views import feature_groups, view_for
 
@@ -45,7 +46,11 @@ def design_batch(
     else:
         hist = gather(view, observations, exclude)
     rng = np.random.default_rng(seed)
-    return view.from_codes(propose(view, hist, int(batch_size), rng, settings))
+    narrow = narrowed(view, hist.codes, max(UNTESTED_KEPT, 2 * int(batch_size)), rng)
+    if narrow is None:
+        return view.from_codes(propose(view, hist, int(batch_size), rng, settings))
+    codes = propose(narrow.view, narrow.history(hist), int(batch_size), rng, settings)
+    return view.from_codes(narrow.widen(codes))
 
 
 def gathered_history(space: Any, encoded: EncodedObservations) -> History:
@@ -88,10 +93,15 @@ def recommend(
         if len(hist.codes):
             return view.from_codes(hist.codes[:1])[0], None
         raise ValueError("no observations to recommend from")
+    full = view
+    narrow = narrowed(view, hist.codes, 0, np.random.default_rng(0))
+    widen: Callable[[np.ndarray], np.ndarray] = np.asarray
+    if narrow is not None:  # the tested levels only: the answer is a tested point
+        view, hist, widen = narrow.view, narrow.history(hist), narrow.widen
     codes = hist.scored_codes
     if len(hist.scored) < 3:
         best = int(np.argmax(hist.means))
-        return view.from_codes(codes[best : best + 1])[0], float(hist.means[best])
+        return full.from_codes(widen(codes[best : best + 1]))[0], float(hist.means[best])
     fit, candidates = recommend_subset(hist.modelled, fit_points)
     model = fit_surrogate(
         view.encode(codes[fit]),
@@ -103,7 +113,7 @@ def recommend(
     )
     mu, _ = model.predict(view.encode(codes[candidates]))
     best = int(candidates[int(np.argmax(mu))])
-    return view.from_codes(codes[best : best + 1])[0], float(mu[int(np.argmax(mu))])
+    return full.from_codes(widen(codes[best : best + 1]))[0], float(mu[int(np.argmax(mu))])
 
 
 def recommend_subset(modelled: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:

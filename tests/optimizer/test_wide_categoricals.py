@@ -1,0 +1,80 @@
+"""A categorical of many levels: each design narrows it to the levels that can matter."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sigopt_like.service.optimizer import design_batch, is_feasible, recommend
+from sigopt_like.service.optimizer.narrowing import NARROW_ABOVE, UNTESTED_KEPT
+from sigopt_like.service.optimizer.views import FactorialView
+from sigopt_like.spaces import CategoricalParameter, NumericalParameter, Space
+
+LEVELS = 5_000  # 50,000 runs as fast narrowed; not narrowed, it needs 20 GB
+
+
+def wide_space(levels: int = LEVELS) -> Space:
+    return Space(
+        type="factorial",
+        parameters=[
+            CategoricalParameter("c", tuple(f"L{i}" for i in range(levels))),
+            NumericalParameter("t", (1, 2, 3)),
+        ],
+    )
+
+
+def response(point) -> float:
+    return float(int(point[0][1:]) % 97) + float(point[1])
+
+
+@pytest.fixture
+def widths(monkeypatch):
+    """The feature width of every matrix the engine encodes (the real encode runs)."""
+    seen: list[int] = []
+    real = FactorialView.encode
+
+    def recording(self, codes):
+        out = real(self, codes)
+        seen.append(out.shape[1])
+        return out
+
+    monkeypatch.setattr(FactorialView, "encode", recording)
+    return seen
+
+
+def test_a_wide_categorical_is_designed_over_few_columns(widths):
+    """Before: every design encoded one column per level (the model's, the candidates'):
+    with responses, the 50,000 untested points made a 50,000 x 50,000 matrix (20 GB; the
+    worker was killed), and 10,000 levels took a minute a generation."""
+    space = wide_space()
+    observations: list = []
+    for gen in range(3):
+        batch = design_batch(space, observations, batch_size=10, seed=gen)
+        assert len(batch) == len(set(batch)) == 10
+        assert all(is_feasible(space, p) for p in batch)
+        assert not {p for p, _ in observations} & set(batch)
+        observations += [(p, response(p)) for p in batch]
+    assert widths and max(widths) <= UNTESTED_KEPT + len(observations) + 1
+    widths.clear()
+    point, predicted = recommend(space, observations)
+    assert point in {p for p, _ in observations} and predicted is not None
+    assert max(widths) <= len(observations) + 1  # the tested levels only
+
+
+def test_the_narrowed_design_reaches_every_level_when_few_are_left():
+    """Untested levels are sampled, but a batch larger than what is left takes them all."""
+    levels = NARROW_ABOVE + 5
+    space = Space(
+        type="factorial", parameters=[CategoricalParameter("c", tuple(map(str, range(levels))))]
+    )
+    tested = [((str(i),), float(i % 7)) for i in range(levels - 4)]
+    batch = design_batch(space, tested, batch_size=10, seed=0)
+    assert sorted(batch) == sorted((str(i),) for i in range(levels - 4, levels))
+
+
+def test_spaces_below_the_threshold_design_as_before(widths):
+    """A categorical of NARROW_ABOVE levels keeps one column per level."""
+    space = wide_space(NARROW_ABOVE)
+    design_batch(space, [], batch_size=5, seed=0)
+    assert set(widths) == {NARROW_ABOVE + 1}
+    assert np.all(np.array(widths) == NARROW_ABOVE + 1)
