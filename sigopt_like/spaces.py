@@ -171,6 +171,11 @@ def _to_int(value: Any) -> int | None:
     return int(number)
 
 
+def _whole(value: Any) -> bool:
+    """True for an int that is not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _written_whole(value: Any) -> int | None:
     """``value`` as the whole number it is written as: an integer (not a bool), or text
     such as ``"9007199254740993"``; None for anything else (a float, a decimal)."""
@@ -937,7 +942,10 @@ def _build(
         else:
             unread = True
     space = Space(type=space_type, parameters=tuple(parameters), total_units=total)
-    if problems or validate:
+    # a total that is no whole number cannot be read, as a component's bound that is none
+    # (both refused as the space is read; before, the total only by the space's task)
+    unread_total = space_type == MIXTURE and total is not None and not _whole(total)
+    if problems or validate or unread_total:
         problems.extend(_rule_problems(space, rows, incomplete, total_key, unread=unread))
     if problems:
         problems.sort(key=lambda p: (p.row is None, p.row or 0))
