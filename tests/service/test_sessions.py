@@ -380,3 +380,19 @@ def test_a_name_with_the_joiners_of_emoji_and_scripts_is_taken(api):
     for name in ("👩\u200d🔬 screen", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"):
         reply = api.call("POST", "/v1/sessions", {"name": name})
         assert reply.status == 201 and reply.body["name"] == name, reply.body
+
+
+def test_names_differing_only_in_unicode_normalisation_are_one_name(api):
+    """Before: "café" with one code point for é and with e + a combining accent were two
+    sessions of one name (no 409), and a search in one form did not find the other."""
+    composed, decomposed = "caf\u00e9 screen", "cafe\u0301 screen"
+    first = api.call("POST", "/v1/sessions", {"name": composed, "tag": "t\u00e9"}).body
+    reply = api.call("POST", "/v1/sessions", {"name": decomposed})
+    assert_error(reply, 409, "duplicate_name", "already exists")
+    assert api.sessions_count() == 1
+    other = api.call("POST", "/v1/sessions", {"name": "other", "tag": "te\u0301"}).body
+    assert other["tag"] == first["tag"] == "t\u00e9"
+    reply = api.call("PUT", f"/v1/sessions/{other['id']}", {"name": decomposed})
+    assert_error(reply, 409, "duplicate_name", "already exists")
+    found = api.call("GET", "/v1/sessions", q="cafe\u0301").body["data"]
+    assert [s["id"] for s in found] == [first["id"]]

@@ -18,6 +18,7 @@ from typing import Any
 
 import falcon
 
+from sigopt_like import csvio
 from sigopt_like._constants import MAX_SEED
 
 from ..errors import BadRequest, ValidationFailed
@@ -131,7 +132,10 @@ def _label(body: dict[str, Any], key: str, what: str, limit: int, *, required: b
             f"another {what} and not be found by a search; type it again without it.",
             [_problem("invisible character", key)],
         )
-    return text
+    # composed (NFC), as a space's names and levels: before, "café" typed with one code point
+    # and with e + a combining accent were two sessions of one name (no 409), and a search
+    # in one form did not find the other
+    return str(csvio.nfc(text))
 
 
 def _description(body: dict[str, Any]) -> str | None:
@@ -191,7 +195,7 @@ class Sessions:
                 f"The query 'q' is longer than {MAX_QUERY_LENGTH} characters.",
                 detail={"field": "q"},
             )
-        page = self._sessions.page(owner_id(req), page_request(req), q or None)
+        page = self._sessions.page(owner_id(req), page_request(req), csvio.nfc(q) or None)
         resp.media = render_page(page, render_session)
 
 
