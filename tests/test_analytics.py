@@ -281,3 +281,18 @@ def test_a_categorical_of_many_levels_names_forty_of_them():
     labels = [t.get_text() for t in panels.axes[0].get_xticklabels()]
     assert len(labels) == 40 and labels[0] == "L0" and labels[-1] == "L1999"
     assert panels.axes[0].get_xlim() == (-0.6, 1999.6)
+
+
+def test_a_long_level_is_named_by_its_first_characters():
+    """Before: a level of 100,000 characters was drawn whole under its axis: the task took
+    21 s and the axes collapsed to nothing."""
+    space = Space.from_dict(
+        {
+            "type": "factorial",
+            "parameters": [{"name": "c", "type": "categorical", "values": ["x" * 100_000, "y"]}],
+        }
+    )
+    history = [generation(1, [["y", 1.0], ["x" * 100_000, 2.0]], columns=("c", "Response"))]
+    _, panels = figures(space, history)
+    labels = [t.get_text() for t in panels.axes[0].get_xticklabels()]
+    assert labels == ["x" * 23 + "\u2026", "y"]

@@ -457,6 +457,18 @@ def _tick_levels(count: int) -> list[int]:
     return sorted({round(k * step) for k in range(MAX_LEVEL_TICKS)})
 
 
+MAX_TICK_CHARACTERS = 24
+"""Most characters of a level on an axis (a level of 100,000 characters took an analytics
+task 21 s, and its axes collapsed to nothing)."""
+
+
+def _tick_text(level: str) -> str:
+    """A level as its axis names it: whole, or its first characters and an ellipsis."""
+    if len(level) <= MAX_TICK_CHARACTERS:
+        return level
+    return level[: MAX_TICK_CHARACTERS - 1] + "\u2026"
+
+
 def _response_key(obs: Observation) -> float:
     return obs.response if obs.response is not None else -math.inf
 
@@ -482,7 +494,7 @@ def _parameter_panel(
         ticks = _tick_levels(len(param.values))
         ax.set_xticks(ticks)
         ax.set_xticklabels(
-            [str(param.values[i]) for i in ticks], rotation=30 if len(ticks) > 4 else 0
+            [_tick_text(str(param.values[i])) for i in ticks], rotation=30 if len(ticks) > 4 else 0
         )
         ax.set_xlim(-0.6, len(param.values) - 0.4)
     else:
