@@ -124,7 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         dest="out",
         default=DEFAULT_OUT,
-        help=f"folder for the CSV files and plots (default: ./{DEFAULT_OUT})",
+        help=(
+            f"folder for the CSV files and plots, made if missing in a folder that exists "
+            f"(default: ./{DEFAULT_OUT})"
+        ),
     )
     parser.add_argument(
         "--generations",
@@ -228,6 +231,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     above = next((p for p in out.parents if p.exists()), None)
     if above is not None and not above.is_dir():  # was "Not a directory: notes.txt/run"
         parser.error(f"--out {args.out}: {above} is a file, not a folder: name a folder")
+    if not out.parent.is_dir():  # as --db and -o: the folder named is made, not those above
+        parser.error(
+            f"--out {args.out}: the folder {out.parent} does not exist; create it first "
+            f"(mkdir -p {out.parent}) or name another"
+        )
     design_size = _design_size_problem(args.space, args.population_size, args.replicates)
     if design_size:
         parser.error(design_size)
@@ -235,12 +243,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sigopt_like.database_targets import UnusableDatabase, check
 
         try:
-            check(args.database, made_for_you=True)
+            check(args.database, made_for_you=False)
         except UnusableDatabase as exc:
             print(f"sigopt-like demo: {exc}", file=sys.stderr)
             return 1
     try:  # before: /proc/x was "no such file or folder: /proc/x", the folder it was to make
-        out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(exist_ok=True)
     except OSError as exc:
         why = exc.strerror or type(exc).__name__
         print(f"sigopt-like demo: --out: the folder {out} cannot be made ({why})", file=sys.stderr)

@@ -137,6 +137,22 @@ def test_an_out_that_is_a_file_is_a_usage_error(tmp_path, capsys):
     assert notes.read_text() == "mine\n"
 
 
+def test_an_out_or_database_in_a_missing_folder_is_refused_as_db_is(tmp_path, capsys, clean_env):
+    """Before: ``demo --out reslts/run`` and ``--db reslts/x.db`` made every missing
+    folder, while every other command's ``--db`` refused one. The folder named is made,
+    not those above it."""
+    from sigopt_like import cli
+
+    assert cli.main(["demo", "--out", str(tmp_path / "reslts" / "run"), "-n", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"the folder {tmp_path / 'reslts'} does not exist; create it first" in err, err
+    missing = tmp_path / "reslts" / "x.db"
+    assert cli.main(["demo", "--db", str(missing), "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert f"the database's folder {missing.parent} does not exist" in err, err
+    assert not (tmp_path / "reslts").exists() and not (tmp_path / "run").exists()
+
+
 @pytest.mark.parametrize("out", ["", "  "])
 def test_an_empty_out_is_a_usage_error_and_writes_nothing(tmp_path, capsys, clean_env, out):
     """Before: ``sigopt-like demo --out "$OUT"`` with OUT unset ran the campaign into the

@@ -15,8 +15,7 @@ import click
 
 from .._constants import MAX_SEED
 from .connect import session_id
-from .errors import CommandError
-from .files import FOLDER, INPUT, OUTPUT, is_standard_stream, read_input
+from .files import FOLDER, INPUT, OUTPUT, is_standard_stream, output_folder, read_input
 from .interrupts import canceled_on_interrupt
 from .options import (
     DESIGNED_GENERATION,
@@ -37,32 +36,6 @@ if TYPE_CHECKING:
     from ..spaces import Space
 
 SPACE_TYPES = Choices(["factorial", "mixture"], case_sensitive=False)
-
-
-def writable_folder(folder: Path) -> None:
-    """Make sure files can be written in ``folder`` (made if missing) before a task
-    runs: a command that changes the session and then cannot write what it was
-    asked to (``generate 1 -o /etc/passwd/x.csv`` designed generation 1, then said
-    "File exists: /etc/passwd") leaves the user unsure what happened. A file error
-    (exit 1, as the help's exit statuses say; it was a usage error, exit 2) otherwise,
-    which says that nothing was done."""
-    import os
-
-    where = "-o/--output"
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if existing.exists() and not existing.is_dir():
-        raise CommandError(f"{where}: {existing} is a file, not a folder; nothing was done.")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        why = err.strerror or type(err).__name__
-        raise CommandError(
-            f"{where}: the folder {folder} cannot be made ({why}); nothing was done."
-        ) from err
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise CommandError(f"{where}: the folder {folder} is not writable; nothing was done.")
 
 
 @click.group()
@@ -336,7 +309,7 @@ def generate(conn: Connection, sid: str, output: Path | None, as_json: bool, qui
     """
     to_stdout = is_standard_stream(output)  # -o -: the CSV is the output, words go to stderr
     if output is not None and not to_stdout:
-        writable_folder(output.absolute().parent)
+        output_folder(output.parent)
     with canceled_on_interrupt(conn, sid, "generate"):
         task = conn.sessions(sid).generate(wait=True, progress=progress(quiet))
     design = task.result.experiments
@@ -383,6 +356,8 @@ def design(conn: Connection, sid: str, gen: int | None, output: Path | None, as_
       sigopt-like design 1 -o gen1.csv
       sigopt-like design 1 --gen 2 > gen2.csv
     """
+    if output is not None and not is_standard_stream(output) and not as_json:
+        output_folder(output.parent)
     table = conn.sessions(sid).design.fetch(gen=gen)
     if as_json:
         echo_json(table)
@@ -411,6 +386,8 @@ def history(conn: Connection, sid: str, output: Path | None, as_json: bool) -> N
         return
     if is_standard_stream(output):
         output = None  # -o -: printed
+    if output is not None:
+        output_folder(output.parent)
     text = campaign.history.csv(output)
     if output is not None:
         click.echo(f"wrote {output} ({max(0, len(text.splitlines()) - 1)} experiments)")
@@ -448,7 +425,10 @@ def best(conn: Connection, sid: str, as_json: bool) -> None:
     "--output",
     "directory",
     type=FOLDER,
-    help="Download the files into this folder (made if missing; else only list them).",
+    help=(
+        "Download the files into this folder (made if missing, in a folder that exists; "
+        "else only list them)."
+    ),
 )
 @click.option("--gen", type=GENERATION, default=None, help="The generation (default: the latest).")
 @json_option
@@ -464,7 +444,7 @@ def analytics(
       sigopt-like analytics 1 -o plots/
     """
     if directory is not None:
-        writable_folder(directory.absolute())
+        output_folder(directory, make=True)
     campaign = conn.sessions(sid)
     with canceled_on_interrupt(conn, sid, "analytics"):
         task = campaign.analytics.create(gen=gen, wait=True, progress=progress(quiet))

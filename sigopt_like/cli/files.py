@@ -40,8 +40,48 @@ class NamedPath(click.Path):
 INPUT = NamedPath(exists=True, dir_okay=False, path_type=Path, allow_dash=True)
 #: a file to write, or ``-``
 OUTPUT = NamedPath(dir_okay=False, writable=True, path_type=Path, allow_dash=True)
-#: a folder to write files in (made if missing)
+#: a folder to write files in (made if missing, in a folder that exists: see output_folder)
 FOLDER = NamedPath(file_okay=False, path_type=Path)
+
+
+def output_folder(folder: Path, *, make: bool = False) -> None:
+    """Make sure files can be written in ``folder`` before anything is done; a
+    CommandError (exit 1, a file error) saying that nothing was done otherwise.
+
+    ``folder`` is an ``-o FILE``'s folder, which must exist, or (``make``) an ``-o DIR``
+    named to be made, whose own folder must exist. The rule is ``--db``'s: the command
+    makes the file or folder you name, never the folders above it, as ``>``, ``cp`` and
+    ``mkdir`` do. A missing folder is more often a mistyped one (``reslts/gen1.csv``)
+    than a wish, and one line asking for ``mkdir -p`` costs less than files, or a new and
+    empty database, left where no one looks. Before, ``-o`` made every missing folder
+    while ``--db`` refused one, and ``generate`` made them even when its task then failed.
+
+    Checked before a task runs: ``generate 1 -o /etc/passwd/x.csv`` designed generation
+    1, then said "File exists: /etc/passwd", and the user was unsure what happened."""
+    where = "-o/--output"
+    above = folder.parent if make else folder
+    existing = above
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise CommandError(f"{where}: {existing} is a file, not a folder; nothing was done.")
+    if not above.is_dir():
+        raise CommandError(
+            f"{where}: the folder {above} does not exist; create it first (mkdir -p {above}) "
+            "or name another; nothing was done."
+        )
+    if make and not folder.is_dir():
+        if folder.exists():
+            raise CommandError(f"{where}: {folder} is a file, not a folder; nothing was done.")
+        try:
+            folder.mkdir()
+        except OSError as err:
+            why = err.strerror or type(err).__name__
+            raise CommandError(
+                f"{where}: the folder {folder} cannot be made ({why}); nothing was done."
+            ) from err
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandError(f"{where}: the folder {folder} is not writable; nothing was done.")
 
 
 def is_standard_stream(path: Path | None) -> bool:

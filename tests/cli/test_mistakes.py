@@ -499,8 +499,39 @@ def test_an_output_that_cannot_be_written_stops_the_task_before_it_runs(run, tmp
     assert shown["gen"] == 0
     with sigopt_like.Connection(database=str(tmp_path / "o.db")) as conn:
         assert [t.type for t in conn.sessions("1").tasks.list()] == ["space"]
-    assert run("generate", "1", "-o", "new/folder/gen1.csv", "-q").code == 0  # made for it
-    assert (tmp_path / "new" / "folder" / "gen1.csv").is_file()
+    (tmp_path / "new").mkdir()
+    assert run("generate", "1", "-o", "new/gen1.csv", "-q").code == 0
+    assert (tmp_path / "new" / "gen1.csv").is_file()
+
+
+def test_an_output_in_a_missing_folder_is_refused_as_a_database_in_one_is(
+    run, tmp_path, monkeypatch
+):
+    """Before: ``-o reslts/gen1.csv`` made every missing folder (``generate`` made them even
+    when its task then failed) while ``--db reslts/lab.db`` refused one. Now both make the
+    file or folder named, never the folders above it, and say ``mkdir -p`` before anything
+    is done."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "o.db"))
+    monkeypatch.chdir(tmp_path)
+    assert run("sessions", "create", "out").code == 0
+    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
+    assert run("space", "put", "1", DATA / "esd-factorial-4x8.csv", *sized).code == 0
+    for argv in (
+        ("generate", "1", "-o", "reslts/gen1.csv", "-q"),
+        ("analytics", "1", "-o", "reslts/plots", "-q"),
+    ):
+        line = one_line(run(*argv))
+        assert "the folder reslts does not exist; create it first (mkdir -p reslts)" in line
+        assert line.endswith("nothing was done."), line
+    assert not (tmp_path / "reslts").exists()
+    assert run("sessions", "show", "1", "--json").json()["gen"] == 0  # nothing designed
+    assert "mkdir -p reslts" in one_line(run("sessions", "list", "--db", "reslts/lab.db"))
+    assert run("generate", "1", "-q").code == 0
+    for argv in (("design", "1", "-o", "reslts/gen1.csv"), ("history", "1", "-o", "reslts/h.csv")):
+        assert "(mkdir -p reslts)" in one_line(run(*argv))
+    assert not (tmp_path / "reslts").exists()
+    done = run("analytics", "1", "-o", "plots", "-q")  # the folder named is made
+    assert done.code == 0 and any((tmp_path / "plots").iterdir()), done
 
 
 def test_an_empty_metric_name_is_refused_not_renamed(run, tmp_path, monkeypatch):
