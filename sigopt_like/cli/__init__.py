@@ -10,7 +10,8 @@ Modules: :mod:`.root` (the command tree, global options and errors),
 Connection a command talks through), :mod:`.database` (checks of ``--db``),
 :mod:`.output` (text and ``--json``), :mod:`.campaign`, :mod:`.experiments`
 (the campaign's experiments and SigOpt experiments), :mod:`.admin` (serve,
-worker, users, tokens, demo).
+worker, users, tokens, demo), :mod:`.stdin_secret` (a password or token read from
+standard input).
 """
 
 from __future__ import annotations

@@ -41,6 +41,7 @@ from .options import (
     json_option,
 )
 from .output import echo_json, echo_table
+from .stdin_secret import read_secret
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -625,7 +626,14 @@ def users() -> None:
 
 @users.command("create")
 @click.argument("email")
-@click.option("--password-stdin", is_flag=True, help="Read a password (for login) from stdin.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help=(
+        "Read a password (for login) from standard input: a file or pipe holding it alone "
+        "on one line, or asked for (not shown) at a terminal."
+    ),
+)
 @db_option
 @json_option
 def users_create(email: str, password_stdin: bool, db: str | None, as_json: bool) -> None:
@@ -642,7 +650,9 @@ def users_create(email: str, password_stdin: bool, db: str | None, as_json: bool
 
         # bounded: before, /dev/zero (no line end) was read until memory ran out, and a
         # password longer than a sign-in takes made a user who could never sign in
-        password = sys.stdin.readline(MAX_PASSWORD_LENGTH + 3).rstrip("\r\n")
+        password = read_secret(
+            "password", limit=MAX_PASSWORD_LENGTH + 3, nothing="no user was created", confirm=True
+        )
         problem = password_problem(password)
         if problem is not None:
             raise CommandError(f"{problem} (read from standard input); no user was created")
@@ -771,7 +781,14 @@ def _ends(token: Any) -> str:
 
 @tokens.command("revoke")
 @click.argument("token", required=False)
-@click.option("--token-stdin", is_flag=True, help="Read the token from standard input.")
+@click.option(
+    "--token-stdin",
+    is_flag=True,
+    help=(
+        "Read the token from standard input: a file or pipe holding it alone on one line, "
+        "or asked for (not shown) at a terminal."
+    ),
+)
 @click.option("--id", "token_id", type=ID, default=None, help="The token's id.")
 @click.option("--user", "email", default=None, metavar="EMAIL", help="Every token of a user.")
 @db_option
@@ -797,7 +814,9 @@ def tokens_revoke(
     if sum(given) != 1:
         raise click.UsageError("say which token: TOKEN, --token-stdin, --id ID or --user EMAIL")
     accounts, _ = _service()
-    secret = sys.stdin.readline(MAX_TOKEN_READ) if token_stdin else token
+    secret = token
+    if token_stdin:
+        secret = read_secret("token", limit=MAX_TOKEN_READ, nothing="nothing revoked")
     if secret is not None:
         # a token holds no blank: one around it is the file's or the paste's (a token saved
         # by an editor with a trailing space was "no active token of that value")

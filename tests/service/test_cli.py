@@ -455,3 +455,95 @@ def test_serve_refuses_an_allowed_host_no_browser_could_send():
         err = _serve_refused("--db", ":memory:", "--no-auth", "--allowed-host", name)
         assert "Invalid value for '--allowed-host'" in err, err
         assert "is not a host name: give one a browser can open" in err, err
+
+
+def test_a_password_or_token_on_several_lines_is_refused_and_line_ends_are_not_read(
+    tmp_path, capsys, monkeypatch
+):
+    """Before: standard input's first line was taken and the rest dropped without a word
+    (``printf 'new\\nold\\n'`` made the password "new"); a closed standard input (``<&-``)
+    was a traceback. Now the line ends after the one line are dropped (echo's, CRLF, an
+    editor's blank line), several lines are refused in one line, and so is no input."""
+    db = str(tmp_path / "lines.db")
+    for typed, said in (
+        ("new pass\nold pass\n", "standard input holds 2 lines, and a password is one"),
+        ("\ngood password\n", "standard input holds 2 lines"),
+        ("good\rpassword", "standard input holds 2 lines"),
+        ("\n\n", "the password is empty"),
+        (None, "standard input is closed, and the password is read from it"),
+    ):
+        monkeypatch.setattr(sys, "stdin", None if typed is None else io.StringIO(typed))
+        code, _, err = run(
+            capsys, "users", "create", "l@example.com", "--password-stdin", "--db", db
+        )
+        assert code == 1 and said in err and err.endswith("no user was created\n"), err
+        assert err.count("\n") == 1, err
+    code, out, _ = run(capsys, "users", "list", "--db", db, "--json")
+    assert code == 0 and "l@example.com" not in out
+    for number, typed in enumerate((" spaced pass \n\n", " spaced pass \r\n", " spaced pass ")):
+        monkeypatch.setattr(sys, "stdin", io.StringIO(typed))
+        email = f"l{number}@example.com"
+        assert run(capsys, "users", "create", email, "--password-stdin", "--db", db)[0] == 0
+        store = open_store(db)
+        try:  # blanks on the line are the password's
+            assert store.accounts.check_password(email, " spaced pass ") is not None
+        finally:
+            store.close()
+    token = run(capsys, "tokens", "create", "--user", "l0@example.com", "--db", db)[1].strip()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{token}\nsomething else\n"))
+    code, _, err = run(capsys, "tokens", "revoke", "--token-stdin", "--db", db)
+    assert code == 1 and "standard input holds 2 lines, and a token is one" in err, err
+    assert err.rstrip().endswith("nothing revoked"), err
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{token}\n\n"))
+    assert run(capsys, "tokens", "revoke", "--token-stdin", "--db", db)[0] == 0
+
+
+def test_a_password_at_a_terminal_is_asked_for_and_not_shown(tmp_path):
+    """Before: ``users create EMAIL --password-stdin`` typed at a terminal waited without
+    a word, and the password then typed was shown on the screen. It is asked for (twice),
+    hidden, on a real terminal (a pseudo-terminal that is the command's own)."""
+    import fcntl
+    import os
+    import select
+    import termios
+
+    leader, follower = os.openpty()
+
+    def own_the_terminal() -> None:
+        os.setsid()
+        fcntl.ioctl(follower, termios.TIOCSCTTY, 0)
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "sigopt_like", "users", "create", "t@x.example", "--password-stdin"],
+        stdin=follower,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**child_env(), "SIGOPT_LIKE_DATABASE": str(tmp_path / "tty.db")},
+        preexec_fn=own_the_terminal,
+    )
+    os.close(follower)
+    shown = b""
+
+    def until(word: bytes) -> None:
+        nonlocal shown
+        while word not in shown:
+            ready, _, _ = select.select([leader], [], [], 30)
+            assert ready, shown
+            shown += os.read(leader, 1024)
+
+    try:
+        until(b"Password (not shown): ")
+        os.write(leader, b"terminal pass\n")
+        until(b"Repeat for confirmation: ")
+        os.write(leader, b"terminal pass\n")
+        out, err = child.communicate(timeout=60)
+    finally:
+        child.kill()
+        os.close(leader)
+    assert child.returncode == 0, err
+    assert b"created user t@x.example" in out and b"terminal pass" not in shown
+    store = open_store(str(tmp_path / "tty.db"))
+    try:
+        assert store.accounts.check_password("t@x.example", "terminal pass") is not None
+    finally:
+        store.close()
