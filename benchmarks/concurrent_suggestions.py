@@ -114,24 +114,47 @@ def start_server(database: str, mode: str, threads: int) -> tuple[subprocess.Pop
     raise SystemExit("the server did not start")
 
 
-#: tries of one POST: a connection dropped or a 503 is retried with the same key
+#: tries of one POST: a connection dropped, a timeout or a 503 is retried with the same key
 POST_TRIES = 3
 
 
+class Unanswered(Exception):
+    """A POST that got no answer in :data:`POST_TRIES` tries."""
+
+
 def post(session: requests.Session, url: str, body: Any, timeout: float) -> requests.Response:
-    """One logical POST: a new ``Idempotency-Key``, kept on each retry of it."""
+    """One logical POST: a new ``Idempotency-Key``, kept on each retry of it; Unanswered
+    when no try got an answer."""
     headers = {"Idempotency-Key": f"bench-{uuid.uuid4().hex}"}
     for attempt in range(1, POST_TRIES + 1):
         try:
             reply = session.post(url, json=body, headers=headers, timeout=timeout)
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout) as err:
             if attempt == POST_TRIES:
-                raise
+                path = "/" + url.split("/", 3)[-1]
+                why = "no answer in time" if isinstance(err, requests.Timeout) else "refused"
+                raise Unanswered(
+                    f"POST {path} got no answer in {POST_TRIES} tries ({why})"
+                ) from err
         else:
             if reply.status_code != 503 or attempt == POST_TRIES:
                 return reply
         time.sleep(0.5 * attempt)
     raise AssertionError("unreachable")
+
+
+def unanswered(mode: str, err: Unanswered, proc: subprocess.Popen, log: Path) -> str:
+    """One line on a service that stopped answering: what failed, and what to check.
+    Before, a client thread printed a ConnectionError traceback (one per thread) and the
+    run went on without it; a POST of the main thread ended the run in a traceback."""
+    status = proc.poll()
+    state = "was still running" if status is None else f"had exited (status {status})"
+    tail = log.read_text(errors="replace").strip().splitlines()[-1:] if log.exists() else []
+    last = f"; the last line of its log: {tail[0][:200]}" if tail else "; its log is empty"
+    return (
+        f"{mode}: {err}: the service {state}{last} (check memory and the --clients "
+        "threads the machine can run)"
+    )
 
 
 def check_replay(session: requests.Session, url: str, body: Any, made: requests.Response) -> None:
@@ -182,7 +205,16 @@ def run_mode(mode: str, args: argparse.Namespace, workdir: str) -> dict[str, Any
         lock = threading.Lock()
         gate = threading.Barrier(args.clients)
 
+        unanswered_posts: list[Unanswered] = []
+
         def client(k: int) -> None:
+            try:
+                rounds(k)
+            except Unanswered as err:  # this client stops; the run stops after the others
+                with lock:
+                    unanswered_posts.append(err)
+
+        def rounds(k: int) -> None:
             session = requests.Session()
             jitter = random.Random(k)
             gate.wait(60)
@@ -209,13 +241,20 @@ def run_mode(mode: str, args: argparse.Namespace, workdir: str) -> dict[str, Any
                         errors.append(f"observation {observed.status_code}: {observed.text[:160]}")
 
         began = time.perf_counter()
-        threads = [threading.Thread(target=client, args=(k,)) for k in range(args.clients)]
+        # daemons: Ctrl-C ends the run without waiting for every client's last request
+        threads = [
+            threading.Thread(target=client, args=(k,), daemon=True) for k in range(args.clients)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - began
+        if unanswered_posts:
+            raise unanswered_posts[0]
         text = http.get(f"{url}/metrics", timeout=60).text
+    except Unanswered as err:
+        raise SystemExit(unanswered(mode, err, proc, Path(database).with_suffix(".log"))) from None
     finally:
         proc.terminate()
         proc.wait(30)
@@ -268,6 +307,14 @@ def main() -> None:
     if args.serve:
         serve(args.serve, args.port, args.mode, args.threads)
         return
+    try:
+        run(args)
+    except KeyboardInterrupt:  # before: a traceback from the thread joins
+        raise SystemExit("interrupted: the servers it started are stopped") from None
+
+
+def run(args: argparse.Namespace) -> None:
+    """Run each mode of ``args.modes``, print its line, and write ``--json``."""
     results = []
     with tempfile.TemporaryDirectory() as workdir:
         for mode in args.modes.split(","):
