@@ -100,6 +100,10 @@ def _unwritable_hint(said: str, target: str | None) -> str:
     unwritable_folder = folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK)
     if said == "unable to open database file" and unwritable_folder and not path.exists():
         return f"; its folder {folder} is not writable for this user: name a file elsewhere"
+    if said == "unable to open database file" and folder.is_dir() and not path.exists():
+        # a folder that takes no new file whoever asks (/proc, /sys): before, SQLite's
+        # words alone, which say neither why nor what to do
+        return f"; its folder {folder} takes no new file: name a file elsewhere"
     return ""
 
 

@@ -22,6 +22,7 @@ import sigopt_like
 from tests.fixtures.servers import REPO_ROOT, announced_url
 
 from .conftest import Run
+from .test_errors import one_line
 
 
 @pytest.fixture
@@ -551,6 +552,26 @@ def test_a_read_only_database_file_and_an_unwritable_folder_say_what_to_do(
         ), done.stderr
     finally:
         locked.chmod(0o755)
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="Linux's /proc")
+@pytest.mark.parametrize(
+    "argv", [("sessions", "list"), ("users", "list"), ("serve", "--port", "0")]
+)
+def test_a_database_in_a_folder_that_takes_no_file_says_what_to_do(
+    run: Run, argv: tuple[str, ...]
+) -> None:
+    """Before: ``--db /proc/lab.db`` was SQLite's "unable to open database file" alone, for
+    every user, root included (who may write anywhere else), saying neither why nor what
+    to do."""
+    said = "takes no new file"  # as root, who may write in any other folder
+    if not os.access("/proc", os.W_OK | os.X_OK):
+        said = "is not writable for this user"
+    line = one_line(run(*argv, "--db", "/proc/lab.db"))
+    assert line == (
+        "sigopt-like: error: cannot use the database /proc/lab.db: unable to open database "
+        f"file; its folder /proc {said}: name a file elsewhere"
+    ), line
 
 
 @pytest.mark.parametrize(
