@@ -309,7 +309,7 @@ def generate(conn: Connection, sid: str, output: Path | None, as_json: bool, qui
     """
     to_stdout = is_standard_stream(output)  # -o -: the CSV is the output, words go to stderr
     if output is not None and not to_stdout:
-        output_folder(output.parent)
+        output_folder(output.parent, probe=True)
     with canceled_on_interrupt(conn, sid, "generate"):
         task = conn.sessions(sid).generate(wait=True, progress=progress(quiet))
     design = task.result.experiments
@@ -444,7 +444,7 @@ def analytics(
       sigopt-like analytics 1 -o plots/
     """
     if directory is not None:
-        output_folder(directory, make=True)
+        output_folder(directory, make=True, probe=True)
     campaign = conn.sessions(sid)
     with canceled_on_interrupt(conn, sid, "analytics"):
         task = campaign.analytics.create(gen=gen, wait=True, progress=progress(quiet))

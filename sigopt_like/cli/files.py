@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -44,7 +45,7 @@ OUTPUT = NamedPath(dir_okay=False, writable=True, path_type=Path, allow_dash=Tru
 FOLDER = NamedPath(file_okay=False, path_type=Path)
 
 
-def output_folder(folder: Path, *, make: bool = False) -> None:
+def output_folder(folder: Path, *, make: bool = False, probe: bool = False) -> None:
     """Make sure files can be written in ``folder`` before anything is done; a
     CommandError (exit 1, a file error) saying that nothing was done otherwise.
 
@@ -57,7 +58,9 @@ def output_folder(folder: Path, *, make: bool = False) -> None:
     while ``--db`` refused one, and ``generate`` made them even when its task then failed.
 
     Checked before a task runs: ``generate 1 -o /etc/passwd/x.csv`` designed generation
-    1, then said "File exists: /etc/passwd", and the user was unsure what happened."""
+    1, then said "File exists: /etc/passwd", and the user was unsure what happened.
+    ``probe`` (before a task) makes and removes a file there: a permission check alone let
+    root's ``generate 1 -o /proc/x.csv`` design a generation it then could not write."""
     where = "-o/--output"
     above = folder.parent if make else folder
     existing = above
@@ -80,8 +83,21 @@ def output_folder(folder: Path, *, make: bool = False) -> None:
             raise CommandError(
                 f"{where}: the folder {folder} cannot be made ({why}); nothing was done."
             ) from err
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise CommandError(f"{where}: the folder {folder} is not writable; nothing was done.")
+    if not probe:  # the write says what is wrong, naming the file; nothing was done before
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise CommandError(f"{where}: the folder {folder} is not writable; nothing was done.")
+        return
+    try:  # a new file, as the output is written (beside it, then renamed into place)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".sigopt-like-"):
+            pass
+    except OSError as err:
+        if isinstance(err, PermissionError):
+            why = "is not writable for this user"
+        elif isinstance(err, FileNotFoundError):  # /proc's word for it
+            why = "takes no new file"
+        else:  # a read-only file system, a full disk
+            why = f"takes no new file ({err.strerror or type(err).__name__})"
+        raise CommandError(f"{where}: the folder {folder} {why}; nothing was done.") from err
 
 
 def is_standard_stream(path: Path | None) -> bool:

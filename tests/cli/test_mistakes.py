@@ -491,6 +491,8 @@ def test_an_output_that_cannot_be_written_stops_the_task_before_it_runs(run, tmp
         (("generate", "1", "-o", "notes.txt/gen1.csv"), "notes.txt is a file, not a folder"),
         (("analytics", "1", "-o", "notes.txt/plots"), "notes.txt is a file, not a folder"),
         (("analytics", "1", "-o", "/proc/sigopt-like-plots"), "cannot be made"),
+        # root may write in any folder but this one: a permission check let the task run
+        (("generate", "1", "-o", "/proc/gen1.csv"), "-o/--output: the folder /proc "),
     ):
         done = run(*argv, "-q")
         assert done.code == 1, done
