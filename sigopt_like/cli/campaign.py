@@ -340,6 +340,15 @@ def generate(conn: Connection, sid: str, output: Path | None, as_json: bool, qui
         click.echo(f"write it out with: sigopt-like design {sid} -o design.csv")
 
 
+def _json_or_output(as_json: bool, output: Path | None) -> None:
+    """Refuse ``--json`` with ``-o FILE``: the JSON was printed and ``-o`` left unwritten,
+    without a word (``-o -`` is standard output, where the JSON goes)."""
+    if as_json and output is not None and not is_standard_stream(output):
+        raise click.UsageError(
+            "--json prints the table as JSON; -o writes it as CSV: give one of them"
+        )
+
+
 @click.command()
 @click.argument("sid", type=session_id)
 @click.option(
@@ -356,7 +365,8 @@ def design(conn: Connection, sid: str, gen: int | None, output: Path | None, as_
       sigopt-like design 1 -o gen1.csv
       sigopt-like design 1 --gen 2 > gen2.csv
     """
-    if output is not None and not is_standard_stream(output) and not as_json:
+    _json_or_output(as_json, output)
+    if output is not None and not is_standard_stream(output):
         output_folder(output.parent)
     table = conn.sessions(sid).design.fetch(gen=gen)
     if as_json:
@@ -380,6 +390,7 @@ def history(conn: Connection, sid: str, output: Path | None, as_json: bool) -> N
     Example:
       sigopt-like history 1 -o history.csv
     """
+    _json_or_output(as_json, output)
     campaign = conn.sessions(sid)
     if as_json:
         echo_json(campaign.history.fetch())

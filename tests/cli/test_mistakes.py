@@ -980,3 +980,20 @@ def test_a_negative_id_is_a_usage_error_that_says_so(run, tmp_path, monkeypatch,
     assert not (tmp_path / "ids.db").exists()
     typo = run("sessions", "show", "-x")
     assert typo.code == 2 and "No such option '-x'" in typo.err, typo
+
+
+def test_json_with_an_output_file_is_refused_not_half_done(run, tmp_path, monkeypatch):
+    """Before: ``design 1 --json -o gen1.csv`` (and ``history``) printed JSON and wrote no
+    file, without a word; ``-o -`` (standard output, where the JSON goes) is still taken."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "j.db"))
+    monkeypatch.chdir(tmp_path)
+    assert run("sessions", "create", "json").code == 0
+    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
+    assert run("space", "put", "1", DATA / "esd-factorial-4x8.csv", *sized).code == 0
+    assert run("generate", "1", "-q").code == 0
+    for command in ("design", "history"):
+        done = run(command, "1", "--json", "-o", "out.csv")
+        assert done.code == 2 and "--json prints the table as JSON; -o writes it" in done.err
+        assert not (tmp_path / "out.csv").exists()
+        done = run(command, "1", "--json", "-o", "-")
+        assert done.code == 0 and done.json(), done
