@@ -33,6 +33,23 @@ from sigopt_like.service.worker import Outcome, TaskRunner
 SHORT_SECONDS = 1.0
 
 
+def cancel_after_the_frozen_lock(writer: Any, owner: int, session_id: int, task_id: int) -> None:
+    """Cancel the task from another thread: the cancel waits for the frozen transaction's
+    row lock (at least half the shortened limit), then goes through once the server ends
+    that transaction, within a few limits (not when the frozen process wakes)."""
+    started = time.monotonic()
+    canceled = threading.Thread(
+        target=writer.tasks.cancel,
+        args=(owner, session_id, task_id, int(time.time())),
+        daemon=True,
+    )
+    canceled.start()
+    canceled.join(3.5 * SHORT_SECONDS)
+    waited = time.monotonic() - started
+    assert not canceled.is_alive(), "the cancel still waits for the frozen transaction's lock"
+    assert waited >= SHORT_SECONDS * 0.5, waited  # it did wait for the lock first
+
+
 def test_a_frozen_runners_task_lock_is_released_after_the_timeout(pg_url, monkeypatch):
     """The runner's final transaction (``_complete``: the task's row locked, the result
     applied) freezes after locking the row; a cancel of the task goes through once the
@@ -60,17 +77,7 @@ def test_a_frozen_runners_task_lock_is_released_after_the_timeout(pg_url, monkey
         frozen = threading.Thread(target=complete, daemon=True)
         frozen.start()
         assert locked.wait(30)
-        started = time.monotonic()
-        canceled = threading.Thread(
-            target=writer.tasks.cancel,
-            args=(owner, session.id, task.id, int(time.time())),
-            daemon=True,
-        )
-        canceled.start()
-        canceled.join(3.5 * SHORT_SECONDS)
-        waited = time.monotonic() - started
-        assert not canceled.is_alive(), "the cancel still waits for the frozen runner's lock"
-        assert waited >= SHORT_SECONDS * 0.5, waited  # it did wait for the lock first
+        cancel_after_the_frozen_lock(writer, owner, session.id, task.id)
         shown = writer.tasks.get(session.id, task.id)
         assert shown.cancel_requested and shown.status == "running", shown
         frozen.join(30)
@@ -183,17 +190,7 @@ def test_a_frozen_app_process_gives_its_request_locks_back(pg_url):
         )
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         os.kill(holder.pid, signal.SIGSTOP)  # frozen inside its transaction
-        started = time.monotonic()
-        canceled = threading.Thread(
-            target=writer.tasks.cancel,
-            args=(owner, session.id, task.id, int(time.time())),
-            daemon=True,
-        )
-        canceled.start()
-        canceled.join(3.5 * SHORT_SECONDS)
-        waited = time.monotonic() - started
-        assert not canceled.is_alive(), "the write still waits for the frozen request's locks"
-        assert waited >= SHORT_SECONDS * 0.5, waited  # it did wait for the lock first
+        cancel_after_the_frozen_lock(writer, owner, session.id, task.id)
         assert writer.tasks.get(session.id, task.id).status == "canceled"
     finally:
         if holder is not None:
