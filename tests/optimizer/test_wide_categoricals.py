@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -32,6 +34,21 @@ def response(point) -> float:
     return float(int(point[0][1:]) % 97) + float(point[1])
 
 
+def three_generations(
+    space: Space, score: Callable[[tuple], float], batch_size: int
+) -> list[tuple[tuple, float]]:
+    """Three designs in a row, each scored: every batch full, feasible, of distinct points
+    none of which was tested before."""
+    observations: list[tuple[tuple, float]] = []
+    for gen in range(3):
+        batch = design_batch(space, observations, batch_size=batch_size, seed=gen)
+        assert len(batch) == len(set(batch)) == batch_size
+        assert all(is_feasible(space, p) for p in batch)
+        assert not {p for p, _ in observations} & set(batch)
+        observations += [(p, score(p)) for p in batch]
+    return observations
+
+
 @pytest.fixture
 def widths(monkeypatch):
     """The feature width of every matrix the engine encodes (the real encode runs)."""
@@ -52,13 +69,7 @@ def test_a_wide_categorical_is_designed_over_few_columns(widths):
     with responses, the 50,000 untested points made a 50,000 x 50,000 matrix (20 GB; the
     worker was killed), and 10,000 levels took a minute a generation."""
     space = wide_space()
-    observations: list = []
-    for gen in range(3):
-        batch = design_batch(space, observations, batch_size=10, seed=gen)
-        assert len(batch) == len(set(batch)) == 10
-        assert all(is_feasible(space, p) for p in batch)
-        assert not {p for p, _ in observations} & set(batch)
-        observations += [(p, response(p)) for p in batch]
+    observations = three_generations(space, response, batch_size=10)
     assert widths and max(widths) <= UNTESTED_KEPT + len(observations) + 1
     widths.clear()
     point, predicted = recommend(space, observations)
@@ -94,12 +105,8 @@ def test_many_categoricals_are_narrowed_to_their_share_of_columns(widths):
             CategoricalParameter(f"c{i}", tuple(f"v{j}" for j in range(100))) for i in range(30)
         ],
     )
-    observations: list = []
-    for gen in range(3):
-        batch = design_batch(space, observations, batch_size=6, seed=gen)
-        assert len(batch) == len(set(batch)) == 6
-        assert all(is_feasible(space, p) for p in batch)
-        assert not {p for p, _ in observations} & set(batch)
-        observations += [(p, float(sum(int(v[1:]) for v in p) % 13)) for p in batch]
+    observations = three_generations(
+        space, lambda p: float(sum(int(v[1:]) for v in p) % 13), batch_size=6
+    )
     assert MOST_COLUMNS < 30 * 100 and LEAST_UNTESTED <= MOST_COLUMNS // 30
     assert widths and max(widths) <= 30 * (MOST_COLUMNS // 30 + len(observations)) < 3_000
