@@ -83,7 +83,7 @@ from .serving import (
     linger_slots,
 )
 from .slow_clients import MIN_BYTES_PER_SECOND
-from .wire_errors import CHUNKS_HINT
+from .wire_errors import CHUNKS_HINT, FOLDING_HINT, TWO_FRAMINGS, TWO_FRAMINGS_HINT
 
 #: the read deadline under gunicorn, in seconds (``serve --request-read-timeout``'s)
 READ_TIMEOUT_ENV = "SIGOPT_LIKE_REQUEST_READ_TIMEOUT"
@@ -488,12 +488,19 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             (400, "Bad Request"),
         )
         said = str(exc) or type(exc).__name__
-        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], said[:200])
         hint = _HINTS.get(status, reason.lower())
+        conn = getattr(self._current, "conn", None)
+        if status == 400 and not isinstance(exc, _chunk_errors()):
+            fields = header_refusals.head_fields(bytes(getattr(conn, "request_head", b"")))
+            if {"TRANSFER-ENCODING", "CONTENT-LENGTH"} <= fields.keys():
+                # gunicorn's words were "Invalid HTTP Header: 'CONTENT-LENGTH'"
+                said, hint = TWO_FRAMINGS, TWO_FRAMINGS_HINT
+            elif isinstance(exc, getattr(http_errors, "ObsoleteFolding", ())):
+                hint = FOLDING_HINT
+        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], said[:200])
         if isinstance(exc, _chunk_errors()):
             hint = CHUNKS_HINT  # not the head's fault, which the 400's hint is about
         if status == 431:
-            conn = getattr(self._current, "conn", None)
             headers = header_refusals.head_fields(bytes(getattr(conn, "request_head", b"")))
             if header_refusals.wants_page(headers):  # a browser's: which cookies to clear
                 answer = _page_response(status, reason, header_refusals.page(headers))

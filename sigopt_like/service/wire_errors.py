@@ -23,10 +23,11 @@ import json
 import os
 import socket
 import time
+from itertools import pairwise
 from typing import Any
 
 from waitress.channel import HTTPChannel
-from waitress.parser import HTTPRequestParser
+from waitress.parser import HTTPRequestParser, ParsingError, TransferEncodingNotImplemented
 from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask
 from waitress.utilities import Error, RequestEntityTooLarge, RequestHeaderFieldsTooLarge
@@ -65,6 +66,20 @@ CHUNKS_HINT = (
     "ends the body; or send the body with a Content-Length"
 )
 
+#: a request with both a Content-Length and a Transfer-Encoding (both servers' 400)
+TWO_FRAMINGS = "both Transfer-Encoding and Content-Length"
+TWO_FRAMINGS_HINT = (
+    "send one of the two: a Content-Length with the body as it is, or "
+    "'Transfer-Encoding: chunked' with the body in chunks (a request with both can be read "
+    "two ways, by a proxy one way and by this server the other, which smuggles a request "
+    "past the proxy; RFC 9112 section 6.3 lets a server refuse it, and it is refused)"
+)
+#: a header field continued on the next line (obsolete line folding; both servers' 400)
+FOLDING_HINT = (
+    "header values cannot be continued on the next line (obsolete line folding, RFC 9112 "
+    "section 5.2): send each header field on one line, its value without line breaks"
+)
+
 
 class UriTooLong(Error):  # type: ignore[misc]
     code = 414
@@ -76,21 +91,40 @@ class ExpectationFailed(Error):  # type: ignore[misc]
     reason = "Expectation Failed"
 
 
+class FramedTwice(Error):  # type: ignore[misc]
+    code = 400
+    reason = "Bad Request"
+    hint = TWO_FRAMINGS_HINT
+
+
+class FoldedHeader(Error):  # type: ignore[misc]
+    code = 400
+    reason = "Bad Request"
+    hint = FOLDING_HINT
+
+
 class DoorParser(HTTPRequestParser):  # type: ignore[misc]
     """Waitress's request parser with gunicorn's limits (``gunicorn_conf``), so that a
     request is refused alike by both servers: a request line over
     :data:`~.serving.REQUEST_LINE_BYTES` is a 414, more than
     :data:`~.serving.REQUEST_FIELDS` header fields or one over
-    :data:`~.serving.REQUEST_FIELD_BYTES` a 431, and an ``Expect`` other than
+    :data:`~.serving.REQUEST_FIELD_BYTES` a 431, an ``Expect`` other than
     ``100-continue`` a 417 (waitress alone served a 5 KB URL gunicorn refused, and ignored
-    an expectation gunicorn refused)."""
+    an expectation gunicorn refused), and a header continued on the next line or a request
+    with both a Transfer-Encoding and a Content-Length a 400 (waitress joined the lines,
+    and read the chunks with the length ignored: a smuggling vector)."""
 
     #: this parser's own refusal of the head, if any
     door_error: Error | None = None
 
     def parse_header(self, header_plus: bytes) -> None:
-        """Parse as waitress does, then refuse what gunicorn refuses."""
-        super().parse_header(header_plus)
+        """Parse as waitress does, then refuse what gunicorn refuses (a head framed both
+        ways is that refusal even where waitress refuses its Transfer-Encoding)."""
+        try:
+            super().parse_header(header_plus)
+        except (ParsingError, TransferEncodingNotImplemented):
+            if _refusal(header_plus, self.headers) is None:
+                raise
         error = _refusal(header_plus, self.headers)
         if error is not None:
             self.error = self.door_error = error
@@ -132,6 +166,17 @@ def _refusal(header_plus: bytes, headers: dict[str, str]) -> Error | None:
     longest = max((len(field) + 2 for field in lines), default=0)  # with its CRLF, as gunicorn
     if longest > REQUEST_FIELD_BYTES:
         return RequestHeaderFieldsTooLarge(f"a header field of {longest} bytes")
+    # waitress joined a folded line to the field above it and served the request; gunicorn
+    # refuses it, as RFC 9112 section 5.2 allows (its words, for the same message)
+    for above, field in pairwise(lines):
+        if field.startswith((b" ", b"\t")):
+            name = above.partition(b":")[0].strip().decode("latin-1").upper()
+            return FoldedHeader(f"Obsolete line folding is unacceptable: {name!r}")
+    # waitress read the chunks and ignored the Content-Length: a proxy in front that read
+    # the Content-Length saw another request where the chunks end (request smuggling)
+    names = {field.partition(b":")[0].strip().lower() for field in lines}
+    if {b"transfer-encoding", b"content-length"} <= names:
+        return FramedTwice(TWO_FRAMINGS)
     expect = headers.get("EXPECT")
     if expect is not None and expect.strip().lower() != "100-continue":
         return ExpectationFailed(f"Expect: {expect[:100]}")
@@ -167,6 +212,8 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
             # speaks 1.1, and answers a 1.0 request (its request line says so) in 1.0
             self.version = "1.1"
         status, reason = int(error.code), str(error.reason)
+        if status == 413:  # RFC 9110's phrase, gunicorn's and the app's (waitress: RFC 2616's)
+            reason = "Content Too Large"
         detail: dict[str, Any] = {"server": "waitress", "reason": str(error.body)}
         limit = getattr(self.channel, "body_limit", None)
         if status == 501:

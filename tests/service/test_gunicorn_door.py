@@ -627,3 +627,69 @@ def test_an_http_1_0_request_refused_400_is_answered_in_1_0(served: Any) -> None
     """An HTTP/1.0 client's refusal still says 1.0 under ``serve``."""
     answer = _exchange(served.url, b"GET /health HTTP/1.0\r\nX-A: a\x00b\r\n\r\n")
     assert answer.startswith(b"HTTP/1.0 400 "), answer
+
+
+#: a request framed two ways: both a Content-Length and chunks (RFC 9112 section 6.3)
+_TWO_FRAMINGS = [
+    b"Transfer-Encoding: chunked\r\nContent-Length: 14\r\n\r\n",
+    b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+    b"Content-Length: 14\r\ntransfer-encoding: gzip, chunked\r\n\r\n",
+]
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "serve"])
+@pytest.mark.parametrize("framing", _TWO_FRAMINGS, ids=["te-first", "cl-first", "gzip-chunked"])
+def test_a_body_framed_both_ways_is_a_400_that_says_to_send_one(
+    gunicorn_url: str, served: Any, server: str, framing: bytes
+) -> None:
+    """A request smuggling vector (a proxy that reads the Content-Length and a server that
+    reads the chunks disagree on where the next request starts). Before: ``serve`` read the
+    chunks and served the request, then the next one on the connection; gunicorn refused
+    it with "Invalid HTTP Header: 'CONTENT-LENGTH'", which said nothing of what to send."""
+    url = gunicorn_url if server == "gunicorn" else served.url
+    head = b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    if server == "serve":  # auth on: the request would be served, were it read
+        head += f"Authorization: Bearer {served.token}\r\n".encode()
+    smuggled = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    body = b'e\r\n{"name": "te"}\r\n0\r\n\r\n'
+    answer = _exchange(url, head + framing + body + smuggled)
+    got, said = _status_and_body(answer)
+    assert (got, said["code"]) == (400, "bad_request"), answer
+    assert "both Transfer-Encoding and Content-Length" in said["message"], said
+    assert "send one of the two" in said["message"], said
+    assert b"Connection: close" in answer.partition(b"\r\n\r\n")[0], answer
+    assert answer.count(b"HTTP/1.1 ") == 1, "the connection closed after the 400"
+    listed = requests.get(f"{url}/v1/sessions", headers=served.headers(), timeout=10)
+    names = [s["name"] for s in listed.json()["data"]] if listed.ok else []
+    assert "te" not in names, listed.text
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "serve"])
+@pytest.mark.parametrize("fold", [b" ", b"\t"], ids=["space", "tab"])
+def test_a_header_continued_on_the_next_line_is_a_400_alike(
+    gunicorn_url: str, served: Any, server: str, fold: bytes
+) -> None:
+    """Obsolete line folding (RFC 9112 section 5.2). Before: ``serve`` joined the two lines
+    into one value and served the request, gunicorn refused it 400 telling the client to
+    check its request line and headers."""
+    url = gunicorn_url if server == "gunicorn" else served.url
+    request_bytes = b"GET /health HTTP/1.1\r\nHost: x\r\nX-Note: a\r\n" + fold + b"b\r\n\r\n"
+    answer = _exchange(url, request_bytes)
+    got, said = _status_and_body(answer)
+    assert (got, said["code"]) == (400, "bad_request"), answer
+    assert "cannot be continued on the next line" in said["message"], said
+    assert "x-note" in said["message"].lower(), said
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "serve"])
+def test_a_body_over_the_limit_is_content_too_large_on_both(
+    gunicorn_url: str, served: Any, server: str
+) -> None:
+    """RFC 9110's reason phrase for 413. Before: ``serve`` said "Request Entity Too
+    Large" (RFC 2616's), gunicorn "Content Too Large"."""
+    url = gunicorn_url if server == "gunicorn" else served.url
+    head = b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    declared = _exchange(url, head + _LARGE + b"\r\nConnection: close\r\n\r\n")
+    assert declared.startswith(b"HTTP/1.1 413 Content Too Large\r\n"), declared[:200]
+    chunked = _exchange(url, _CHUNKED_HEAD + b"%x\r\n{" % 2**70)
+    assert chunked.startswith(b"HTTP/1.1 413 Content Too Large\r\n"), chunked[:200]
