@@ -8,6 +8,7 @@ a desktop's window and a phone's alike.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -97,7 +98,7 @@ def _check_page(tab: Tab, dashboard_site: Site) -> None:
         assert stat["box"]["height"] <= 3 * stat["line"] + 1, stat
     for heading in found["headings"]:
         assert heading["box"]["height"] <= 2 * heading["line"] + 1, heading
-    assert any(h["title"].endswith(metric) for h in found["headings"])
+    assert any(h["title"].endswith(f"{metric}\u2069") for h in found["headings"])
     for legend in found["legends"]:
         assert legend["box"]["height"] <= legend["line"] + 1, legend
     # every axis name within its chart, cut with "…" where it must be, whole in its title
@@ -159,3 +160,131 @@ def test_long_names_in_the_lists_on_a_desktop(tab: Tab, dashboard_site: Site) ->
 
 def test_long_names_in_the_lists_on_a_phone(narrow_tab: Tab, dashboard_site: Site) -> None:
     _check_lists(narrow_tab, dashboard_site)
+
+
+LEVELS = [f"l{i}" for i in range(70)]  # more than an axis names: a list of them
+OVERRIDE = "\u202emetric"  # a right-to-left override: "metric (max)" read ")xam( cirtem"
+
+#: every text that shows `name` in a longer line, not alone
+LINES_WITH = """(name) => {
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const lines = [];
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    const text = node.textContent;
+    if (text.includes(name) && text !== name) lines.push(text);
+  }
+  return lines;
+}"""
+
+#: whether the text `after` is drawn left to right inside `selector`'s first element
+IN_ORDER = """([selector, after]) => {
+  const el = document.querySelector(selector);
+  const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    const at = node.textContent.indexOf(after);
+    if (at < 0) continue;
+    const left = (i) => { const r = document.createRange();
+      r.setStart(node, i); r.setEnd(node, i + 1); return r.getBoundingClientRect().left; };
+    return left(at) < left(at + after.length - 1);
+  }
+  return null;
+}"""
+
+
+def test_a_right_to_left_override_stays_in_its_name(tab: Tab, dashboard_site: Site) -> None:
+    """A metric's or a parameter's name holding U+202E, written into a longer line (the
+    list's Metrics cell, a card's heading, a chart's legend, the list of an axis' levels),
+    turned the rest of that line around: each is now set apart (U+2068 ... U+2069)."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    tag = uuid.uuid4().hex[:6]
+    axis = "\u202eaxis"
+    e = conn.experiments.create(
+        name=f"Override {tag}",
+        parameters=[
+            {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}},
+            {"name": axis, "type": "categorical", "categorical_values": LEVELS},
+        ],
+        metrics=[{"name": OVERRIDE, "objective": "maximize"}],
+        observation_budget=30,
+    )
+    exp = conn.experiments(e.id)
+    for i in range(3):
+        s = exp.suggestions().create()
+        exp.observations().create(suggestion=s.id, value=i * 0.5)
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments")
+    cell = page.locator("#experiments-table tr", has_text=f"Override {tag}").locator(
+        'td[data-label="Metrics"]'
+    )
+    expect(cell).to_contain_text("(max)")
+    assert page.evaluate(IN_ORDER, ['#experiments-table td[data-label="Metrics"]', "(max)"])
+    expect(cell).to_have_text(f"\u2068{OVERRIDE}\u2069 (max)")
+
+    page.goto(f"{dashboard_site.url}/#/experiments/{e.id}")
+    expect(page.locator(".pc-level-list summary")).to_have_count(1)
+    lines = page.evaluate(LINES_WITH, OVERRIDE) + page.evaluate(LINES_WITH, axis)
+    assert len(lines) >= 4, lines  # the stats, two headings, the legend, the levels' list
+    for line in lines:
+        for name in (OVERRIDE, axis):
+            assert line.count(name) == line.count(f"\u2068{name}\u2069"), line
+    assert page.evaluate(IN_ORDER, [".pc-level-list summary", "(the axis names every few)"])
+    assert tab.errors == [] and tab.dialogs == []
+
+
+def test_a_long_metric_value_does_not_widen_the_list(tab: Tab, dashboard_site: Site) -> None:
+    """A metric's name of a few hundred characters, drawn whole in the list's Metrics
+    cell, widened the table past a desktop's window: it is cut to 3 lines, whole in its
+    title."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    metric = "m" * 300
+    e = conn.experiments.create(
+        name=f"Wide {uuid.uuid4().hex[:6]}",
+        parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        metrics=[{"name": metric, "objective": "minimize"}, {"name": "n" * 300}],
+    )
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments")
+    row = page.locator("#experiments-table tr", has_text=e.name)
+    expect(row).to_be_visible()
+    wrap = page.locator("#experiments-table .table-wrap")
+    assert wrap.evaluate("(w) => w.scrollWidth <= w.clientWidth"), wrap.evaluate(
+        "(w) => [w.scrollWidth, w.clientWidth]"
+    )
+    cell = row.locator('td[data-label="Metrics"] .cut')
+    expect(cell).to_have_attribute("title", re.compile(metric))
+    box = cell.bounding_box()
+    line = cell.evaluate("(c) => parseFloat(getComputedStyle(c).lineHeight)")
+    assert box is not None and box["height"] <= 3 * line + 1, (box, line)
+    assert tab.errors == [] and tab.dialogs == []
+
+
+def test_a_long_description_is_cut_and_shown_whole_on_demand(
+    tab: Tab, dashboard_site: Site
+) -> None:
+    """A campaign's description of thousands of characters was drawn whole, pushing the
+    page a few screens down: it is cut to 4 lines, whole in its title and behind a "Show
+    all" button; a short one has no button."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    long_text = "A description that goes on. " * 300
+    long_id = conn.sessions.create(name=f"Long {uuid.uuid4().hex[:6]}", description=long_text).id
+    short_id = conn.sessions.create(name=f"Short {uuid.uuid4().hex[:6]}", description="Brief.").id
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/sessions/{long_id}")
+    text = page.locator("#session-description")
+    expect(text).to_have_attribute("title", long_text)
+    line = text.evaluate("(p) => parseFloat(getComputedStyle(p).lineHeight)")
+    box = text.bounding_box()
+    assert box is not None and box["height"] <= 4 * line + 1, (box, line)
+    button = page.locator(".expandable button")
+    expect(button).to_have_text("Show all")
+    button.click()
+    expect(button).to_have_text("Show less")
+    box = text.bounding_box()
+    assert box is not None and box["height"] > 10 * line, box
+    page.goto(f"{dashboard_site.url}/#/sessions/{short_id}")
+    expect(page.locator("#session-description")).to_have_text("Brief.")
+    expect(page.locator(".expandable button")).to_be_hidden()
+    assert tab.errors == [] and tab.dialogs == []

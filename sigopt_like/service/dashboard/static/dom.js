@@ -89,6 +89,33 @@ export function named(tag, props, text, lines = 2) {
   return el;
 }
 
+/**
+ * A long text (a campaign's description: the API takes thousands of characters) cut to
+ * `lines` lines, whole in its title and behind a "Show all" button, which shows only when
+ * the text is cut (a phone cuts more than a desktop). Drawn whole, a description pushed the
+ * rest of the page a few screens down. The button keeps its choice when the page redraws
+ * (dom.js, redraw); `key` tells it apart.
+ */
+export function expandable(tag, props, text, lines, key) {
+  const el = named(tag, props, text, lines);
+  const button = h("button", { type: "button", class: "secondary small expand", hidden: true, "aria-expanded": "false", "data-focus-key": key }, "Show all");
+  const isOpen = () => button.getAttribute("aria-expanded") === "true";
+  const fits = () => {
+    button.hidden = !isOpen() && el.scrollHeight <= el.clientHeight + 1;
+  };
+  const set = (open) => {
+    el.classList.toggle("clamped", !open);
+    button.setAttribute("aria-expanded", String(open));
+    button.textContent = open ? "Show less" : "Show all";
+    fits();
+  };
+  button.addEventListener("click", () => set(!isOpen()));
+  button.keptState = isOpen;
+  button.restoreKeptState = set;
+  new ResizeObserver(fits).observe(el);
+  return h("div", { class: "expandable" }, el, button);
+}
+
 /** A card: a titled section of a page. */
 export function card(title, ...children) {
   return h("section", { class: "card" }, title ? named("h2", null, title) : null, ...children);

@@ -8,7 +8,7 @@
 // obey the page's Content-Security-Policy (no inline script or style).
 
 import { h, named, s } from "./dom.js";
-import { num } from "./format.js";
+import { isolated, num } from "./format.js";
 
 export const PALETTE = ["#0f766e", "#d97706", "#2563eb", "#be123c", "#7c3aed", "#475569"];
 const VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"];
@@ -665,7 +665,7 @@ function levelBands(axisName, x, scale, show, hide) {
  */
 function levelList(axis, label) {
   // the key on the summary, which the keyboard focuses
-  const summary = h("summary", { "data-focus-key": `levels of ${axis.name}: ${label}` }, `All ${axis.categories.length} levels of ${axis.name} (the axis names every few)`);
+  const summary = h("summary", { "data-focus-key": `levels of ${axis.name}: ${label}` }, `All ${axis.categories.length} levels of ${isolated(axis.name)} (the axis names every few)`);
   const details = h("details", { class: "pc-level-list" }, summary, h("ol", null, axis.categories.map((c) => h("li", null, String(c)))));
   summary.keptState = () => details.open;
   summary.restoreKeptState = (open) => {

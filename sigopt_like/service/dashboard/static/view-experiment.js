@@ -38,7 +38,7 @@ function historyChart(metric, observations, single, first = 1) {
     const after = first === 1 ? `after ${n} observations` : `observations ${first} to ${n}`;
     best.push({ x: n, y: running, lines: [after, `best ${isolated(name)} ${num(running)}`] });
   });
-  if (!points.length) return notice(metric.name ? `No ${name} values yet.` : "No values yet.");
+  if (!points.length) return notice(metric.name ? `No ${isolated(name)} values yet.` : "No values yet.");
   const since = first === 1 ? "" : ` since observation ${first}`;
   return chart(
     [
@@ -96,7 +96,7 @@ function parallelView(experiment, observations, metric, single) {
     };
   });
   const name = metric.name ?? "value";
-  return parallelCoordinates(axes, rows, { label: `Parameters against ${name}`, worst: `worse ${name}`, best: `better ${name}` });
+  return parallelCoordinates(axes, rows, { label: `Parameters against ${name}`, worst: `worse ${isolated(name)}`, best: `better ${isolated(name)}` });
 }
 
 function assignmentsTable(experiment, items, label, extra) {
@@ -224,7 +224,7 @@ export function experimentView(page, eid) {
     const plots =
       metrics.length === 2
         ? [card("Pareto front", paretoChart(metrics, chronological, best.data), partial)]
-        : metrics.slice(0, 4).map((m) => card(`Observation history · ${m.name ?? "value"}`, historyChart(m, chronological, single, first), partial));
+        : metrics.slice(0, 4).map((m) => card(`Observation history · ${isolated(m.name ?? "value")}`, historyChart(m, chronological, single, first), partial));
     const bestExtra = [["Values", (item) => valuesText(item)]];
     const bestCard = card(
       metrics.length === 2 ? "Best assignments · the Pareto front" : "Best assignments",
@@ -242,7 +242,7 @@ export function experimentView(page, eid) {
         budgetBar,
       ),
       h("div", { class: "grid-2" }, plots, bestCard),
-      card(`Parameters against ${metrics[0]?.name ?? "the metric"}`, parallelView(experiment, chronological, metrics[0] || { name: null }, single)),
+      card(`Parameters against ${metrics[0] ? isolated(metrics[0].name ?? "value") : "the metric"}`, parallelView(experiment, chronological, metrics[0] || { name: null }, single)),
       card(
         `Open suggestions (${open.count})`,
         open.data.length

@@ -2,7 +2,7 @@
 // ones behind a checkbox (the API lists only active ones unless asked for state=all).
 
 import { badge, h, named, notice, table } from "./dom.js";
-import { when } from "./format.js";
+import { isolated, when } from "./format.js";
 import { optimizedMetrics, valuesText } from "./sigopt.js";
 
 const COLUMNS = ["Experiment", "State", "Observations", "Best", "Metrics", "Updated"];
@@ -14,14 +14,16 @@ function row(experiment) {
   const count = progress.observation_count ?? 0;
   const budget = experiment.observation_budget;
   const metrics = optimizedMetrics(experiment)
-    .map((m) => `${m.name ?? "value"} (${m.objective === "minimize" ? "min" : "max"})`)
+    .map((m) => `${isolated(m.name ?? "value")} (${m.objective === "minimize" ? "min" : "max"})`)
     .join(", ");
   return [
     named("a", { href: `#/experiments/${encodeURIComponent(experiment.id)}`, class: "name" }, experiment.name, 3),
     badge(experiment.state),
     budget ? `${count} / ${budget}` : String(count),
-    progress.best_observation ? valuesText(progress.best_observation) : "—",
-    metrics,
+    // a metric's name may be as long as the API takes: cut to a few lines, as the name is
+    // (drawn whole, one widened the table past a desktop's window)
+    progress.best_observation ? named("span", { class: "cut" }, valuesText(progress.best_observation), 3) : "—",
+    metrics ? named("span", { class: "cut" }, metrics, 3) : "—",
     when(experiment.updated),
   ];
 }

@@ -3,7 +3,7 @@
 // files, and its tasks with live progress from the task event stream.
 
 import { isFinal, sessionPath } from "./api.js";
-import { badge, card, h, named, notice, redraw, table } from "./dom.js";
+import { badge, card, expandable, h, named, notice, redraw, table } from "./dom.js";
 import { cell, download, fileStem, isolated, num, when } from "./format.js";
 import { chart, finiteRange, PALETTE } from "./plots.js";
 
@@ -268,7 +268,7 @@ function analyticsCard(analytics) {
       "ul",
       { class: "files" },
       analytics.files.map((file) =>
-        h("li", null, h("a", { href: file.url, target: "_blank", rel: "noopener" }, file.name), h("span", { class: "muted" }, ` ${file.content_type}, ${Math.ceil(file.size / 1024)} KiB`)),
+        h("li", null, h("a", { href: file.url, target: "_blank", rel: "noopener" }, isolated(file.name)), h("span", { class: "muted" }, ` ${file.content_type}, ${Math.ceil(file.size / 1024)} KiB`)),
       ),
     ),
   );
@@ -417,7 +417,7 @@ export function sessionView(page, sid) {
       { class: "page-head" },
       h("div", { class: "crumbs" }, h("a", { href: "#/" }, "Campaigns"), " / ", h("span", null, `#${session.id}`)),
       h("div", { class: "title-row" }, named("h1", { id: "session-name" }, session.name, 3), haltButton(session)),
-      session.description ? h("p", { class: "description" }, session.description) : null,
+      session.description ? expandable("p", { class: "description", id: "session-description" }, session.description, 4, "session description") : null,
       h("dl", { class: "stats" }, facts.map(([k, v]) => h("div", null, h("dt", null, k), typeof v === "string" ? named("dd", null, v, 3) : h("dd", null, v)))),
     );
   }
