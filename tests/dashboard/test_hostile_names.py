@@ -284,6 +284,14 @@ def test_a_long_description_is_cut_and_shown_whole_on_demand(
     expect(button).to_have_text("Show less")
     box = text.bounding_box()
     assert box is not None and box["height"] > 10 * line, box
+    # the page draws itself again when the campaign changes (here read again as a tab
+    # shown again reads it): the text stays whole
+    conn.sessions(long_id).update(name=f"Renamed {uuid.uuid4().hex[:6]}")
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(page.locator("#session-name")).to_contain_text("Renamed", timeout=15_000)
+    expect(button).to_have_text("Show less")
+    box = text.bounding_box()
+    assert box is not None and box["height"] > 10 * line, box
     page.goto(f"{dashboard_site.url}/#/sessions/{short_id}")
     expect(page.locator("#session-description")).to_have_text("Brief.")
     expect(page.locator(".expandable button")).to_be_hidden()
