@@ -312,6 +312,22 @@ def test_task_list_is_paginated(api, ready):
     assert api.get(f"/v1/sessions/{sid}/tasks/999").status == 404
 
 
+def test_the_task_list_takes_the_task_type_in_any_case(api, ready):
+    """Daptics spells task types SPACE, GENERATE…; the listing's ``?type=`` takes them
+    as written, and any other case, and still refuses a type that is none of them."""
+    sid = ready
+    api.generate(sid)
+    for spelled in ("SPACE", "space", "Space"):
+        page = api.get(f"/v1/sessions/{sid}/tasks", type=spelled)
+        assert page.status == 200, page
+        assert [t["type"] for t in page.body["data"]] == ["space"]
+    assert [
+        t["type"] for t in api.get(f"/v1/sessions/{sid}/tasks", type="GENERATE").body["data"]
+    ] == ["generate"]
+    refused = api.get(f"/v1/sessions/{sid}/tasks", type="SPACES")
+    assert refused.status == 400 and "'SPACES'" in refused.body["message"]
+
+
 def _dead_pid() -> int:
     """The id of a process that has ended (999999 may be a live process where pid_max is
     4194304, as on most Linux hosts)."""

@@ -209,11 +209,18 @@ class TaskStarter:
         self._runner.notify_change()
 
 
-def _choice(req: falcon.Request, name: str, choices: tuple[str, ...]) -> str | None:
-    """A query parameter that must be one of ``choices`` (empty or absent: None); else 400."""
+def _choice(
+    req: falcon.Request, name: str, choices: tuple[str, ...], *, any_case: bool = False
+) -> str | None:
+    """A query parameter that must be one of ``choices`` (empty or absent: None); else 400.
+
+    ``any_case`` reads it in any letter case (the task type: Daptics' documents spell it
+    ``SPACE``, ``UPDATE``…, and an experiment's ``type`` field takes any case too)."""
     value = req.get_param(name)
     if not value:
         return None
+    if any_case and value.lower() in choices:
+        return value.lower()
     if value not in choices:
         raise BadRequest(
             f"The query parameter '{name}' must be one of {', '.join(choices)}, not {value!r}.",
@@ -246,7 +253,7 @@ class TaskList:
             parse_id(sid, "session"),
             page_request(req),
             status=_choice(req, "status", ACTIVE + FINISHED),
-            task_type=_choice(req, "type", TASK_TYPES),
+            task_type=_choice(req, "type", TASK_TYPES, any_case=True),
             with_result=with_result,
         )
         resp.media = render_page(page, lambda task: render_task(task, with_result=with_result))
