@@ -29,8 +29,10 @@ from ._constants import FLOAT_EXACT_WHOLE, INT64_MAX, INT64_MIN
 
 CsvSource = Union[str, bytes, "os.PathLike[str]", IO[str], IO[bytes]]
 
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_INTEGER = re.compile(r"^[+-]?\d+$")
+#: numbers are written in ASCII digits: ``\d`` (and ``int()``, ``float()``) would read
+#: Arabic-Indic one (U+0661) or fullwidth one (U+FF11) as 1; such a cell is text (docs/daptics.md)
+_NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _INT64_DIGITS = len(str(INT64_MAX))  # a literal with more digits is beyond 64 bits
 
 
@@ -400,10 +402,10 @@ def nan_tip(value: Any, name: str) -> str:
     )
 
 
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?[0-9]+,[0-9]+$")
 
 
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
+_THOUSANDS = re.compile(r"^[+-]?[0-9]{1,3}(,[0-9]{3})+$")
 
 
 def decimal_comma_tip(value: Any) -> str:

@@ -296,3 +296,35 @@ def test_a_cell_that_is_neither_text_nor_a_number_is_refused(api):
     assert api.get(f"/v1/sessions/{sid}/space").status == 404
     after = api.snapshot(sid)
     assert after["session"] == before["session"] and after["history"] == before["history"]
+
+
+def test_a_number_in_digits_other_than_ascii_is_text_not_the_number(api):
+    """Before: a level written in Arabic-Indic (U+0661) or fullwidth (U+FF11) digits was
+    read as the number 1, as Python's ``float()`` reads it, while ``?gen=`` so written
+    was refused. Such a cell is text: a categorical level as written, and a numerical
+    level or a response refused, naming the cell."""
+    sid = api.session()
+    before = api.snapshot(sid)
+    for digit in ("\u0661", "\uff11"):
+        daptics = {"type": "factorial", "table": {"data": [["x", "numerical", digit, "2"]]}}
+        body = {"space": daptics, "population_size": 1, "replicates": 0}
+        r = api.call("PUT", f"/v1/sessions/{sid}/space", body)
+        if r.status == 202:  # refused by the space task, as the same row of a space file is
+            task = api.wait(sid, r.body["id"])
+            assert task["status"] == "failed", task
+            message = task["errors"][0]["message"]
+        else:
+            assert r.status == 422, r
+            message = r.body["message"]
+        assert f"column C (Value.1): '{digit}' is not a number" in message, message
+    assert api.get(f"/v1/sessions/{sid}/space").status == 404
+    after = api.snapshot(sid)
+    assert after["session"] == before["session"] and after["history"] == before["history"]
+    space = small_space()
+    space["parameters"][3]["values"] = ["x", "\uff11", "1", "w"]
+    assert api.put_space(sid, space, population_size=12, replicates=0)["status"] == "success"
+    levels = api.get(f"/v1/sessions/{sid}/space").body["space"]["parameters"][3]["values"]
+    assert levels == ["x", "\uff11", "1", "w"]
+    table = {"columns": ["a", "b", "c", "d", "Response"], "rows": [[0, 0, 1.5, "x", "\u0663"]]}
+    errors = api.refused_experiments(sid, "initial", table)
+    assert [(e["row"], e["column"]) for e in errors] == [(2, "Response")], errors
