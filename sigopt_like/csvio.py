@@ -414,10 +414,18 @@ def decimal_comma_tip(value: Any) -> str:
 
     ``1,500`` may be 1.5 or 1500 (a thousands separator): the tip gives both, since the
     one tip "1.500" stored a thousandth of what a person meant who followed it; and
-    ``1,234,567`` can only be a number with thousands separators."""
+    ``1,234,567`` can only be a number with thousands separators.
+
+    A number written in other digits than ASCII (Arabic-Indic, fullwidth) gets
+    `` (write it in ASCII digits: 12)``: such a cell is text (docs/daptics.md)."""
     if not isinstance(value, str):
         return ""
     text = value.strip()
+    ascii_text = "".join(
+        str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c for c in text
+    )
+    if ascii_text != text and _NUMBER.match(ascii_text):
+        return f" (write it in ASCII digits: {ascii_text})"
     bare = text.replace(",", "")
     if _THOUSANDS.match(text) and text.count(",") > 1:
         return f" (write it without thousands separators: {bare})"

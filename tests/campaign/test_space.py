@@ -317,6 +317,7 @@ def test_a_number_in_digits_other_than_ascii_is_text_not_the_number(api):
             assert r.status == 422, r
             message = r.body["message"]
         assert f"column C (Value.1): '{digit}' is not a number" in message, message
+        assert message.endswith("(write it in ASCII digits: 1)"), message
     assert api.get(f"/v1/sessions/{sid}/space").status == 404
     after = api.snapshot(sid)
     assert after["session"] == before["session"] and after["history"] == before["history"]
@@ -328,3 +329,4 @@ def test_a_number_in_digits_other_than_ascii_is_text_not_the_number(api):
     table = {"columns": ["a", "b", "c", "d", "Response"], "rows": [[0, 0, 1.5, "x", "\u0663"]]}
     errors = api.refused_experiments(sid, "initial", table)
     assert [(e["row"], e["column"]) for e in errors] == [(2, "Response")], errors
+    assert errors[0]["message"].endswith("(write it in ASCII digits: 3)"), errors
