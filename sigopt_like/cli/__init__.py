@@ -2,8 +2,8 @@
 
 Built on Click. :func:`main` runs one command and returns its exit status:
 0 done, 1 an API, data or file error (one readable line on standard error,
-with the service's message), 2 a usage error. Every command imports what it
-needs when it runs, so ``sigopt-like --help`` stays quick.
+with the service's message), 2 a usage error, 130 stopped by Ctrl-C. Every
+command imports what it needs when it runs, so ``sigopt-like --help`` stays quick.
 
 Modules: :mod:`.root` (the command tree, global options and errors),
 :mod:`.options` (options shared by commands), :mod:`.connect` (the

@@ -354,45 +354,52 @@ def serve(
             ) from err
         raise CommandError(f"cannot listen on {host}:{port}: {err.strerror or err}") from err
 
+    stopped_by = ["SIGINT"]  # Ctrl-C's KeyboardInterrupt, unless SIGTERM came first
+
     def _stop(signum: int, frame: object) -> None:
+        stopped_by[0] = signal.Signals(signum).name
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
+    # from here, Ctrl-C is a stop: it may come before waitress runs (which catches it)
     url = listen_url(server.effective_host, server.effective_port)
-    if warning:
-        click.echo(warning, err=True)
-    if browser_hint:  # after the bind: the port really listened on (--port 0 draws one)
-        click.echo(f"sigopt-like dashboard: open {url}/ in your browser")
-    if read_only:
-        click.echo(read_only, err=True)
-    shown = redact_url(database)
-    # before, nothing said that queued tasks wait until a worker runs on this database
-    # the local dashboard queues no task (the scripts using its database run their own):
-    # naming a worker there sent people to start one they did not need
-    asks_worker = no_tasks and not browser_hint
-    tasks = f"; tasks run only by {worker_command(db, database, shown)}" if asks_worker else ""
-    # without auth (the local dashboard, --no-auth) no one is told how to let others in
-    others = other_machines_note(server.effective_host, server.effective_port, not no_auth)
-    others += refused_url_note(url, settings.allowed_hosts, server.effective_port)
-    if isinstance(service, StartingService):
-        # with the driver's reason: a mistyped host name ("failed to resolve host") shows
-        # here at once, not as a server that is not up yet
-        others += (
-            f"; the database does not answer yet ({service.reason}): /ready and the API "
-            "answer 503 until it does"
-        )
-    click.echo(
-        f"sigopt-like serving on {url} "
-        f"(auth {'on' if not no_auth else 'OFF'}), database {shown}{tasks}{others}"
-    )
-    sys.stdout.flush()
     try:
-        server.run()
+        if warning:
+            click.echo(warning, err=True)
+        if browser_hint:  # after the bind: the port really listened on (--port 0 draws one)
+            click.echo(f"sigopt-like dashboard: open {url}/ in your browser")
+        if read_only:
+            click.echo(read_only, err=True)
+        shown = redact_url(database)
+        # before, nothing said that queued tasks wait until a worker runs on this
+        # database; the local dashboard queues no task (the scripts using its database
+        # run their own): naming a worker there sent people to start one they did not need
+        asks_worker = no_tasks and not browser_hint
+        tasks = f"; tasks run only by {worker_command(db, database, shown)}" if asks_worker else ""
+        # without auth (the local dashboard, --no-auth) no one is told how to let others in
+        others = other_machines_note(server.effective_host, server.effective_port, not no_auth)
+        others += refused_url_note(url, settings.allowed_hosts, server.effective_port)
+        if isinstance(service, StartingService):
+            # with the driver's reason: a mistyped host name ("failed to resolve host")
+            # shows here at once, not as a server that is not up yet
+            others += (
+                f"; the database does not answer yet ({service.reason}): /ready and the API "
+                "answer 503 until it does"
+            )
+        click.echo(
+            f"sigopt-like serving on {url} "
+            f"(auth {'on' if not no_auth else 'OFF'}), database {shown}{tasks}{others}"
+        )
+        sys.stdout.flush()
+        server.run()  # waitress returns when Ctrl-C or SIGTERM interrupts it
     except KeyboardInterrupt:
         pass
     finally:
         server.close()
         service.close()
+    # a stop asked for, so exit 0; before, without a word, an operator's terminal or
+    # log did not say whether the server had stopped or its process had died
+    click.echo(f"sigopt-like: stopped serving on {url} ({stopped_by[0]})", err=True)
 
 
 def _check_writes(service: Any, database: str, *, reading_is_enough: bool) -> str | None:

@@ -34,7 +34,14 @@ class NamedPath(click.Path):
             self.fail(
                 f"{value!r} holds a NUL character (U+0000), which no file name holds", param, ctx
             )
-        return super().convert(value, param, ctx)
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as err:
+            if not self.exists:
+                raise
+            # a missing, unreadable or folder FILE is a file error (one line, exit 1), as
+            # the help's exit statuses say; before, Click's four-line usage error, exit 2
+            raise CommandError(f"{err.message.rstrip('.')}; nothing was done") from err
 
 
 #: a file to read that must exist, or ``-``

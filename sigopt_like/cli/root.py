@@ -16,6 +16,9 @@ from .dashboard import dashboard
 from .errors import CommandError, describe_error, undecodable_arguments
 from .placement import misplaced_option
 
+#: the exit status of a command stopped by Ctrl-C: 128 + SIGINT, as shells report it
+INTERRUPTED = 130
+
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 EPILOG = """\b
@@ -30,7 +33,9 @@ A campaign from the command line (embedded service, nothing to start):
 \b
 Against a served instance: --host URL --token TOKEN on any command, or
 SIGOPT_LIKE_HOST and SIGOPT_LIKE_TOKEN in the environment.
-Exit status: 0 done, 1 an API, data or file error, 2 a usage error.
+Exit status: 0 done (serve, worker and dashboard stopped by Ctrl-C or SIGTERM
+too: a stop asked for), 1 an API, data or file error (a missing input file too),
+2 a usage error, 130 interrupted by Ctrl-C (a task the command started is canceled).
 """
 
 
@@ -75,7 +80,7 @@ def default_database() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; return its exit status (0 ok, 1 failed, 2 usage)."""
+    """Run one command; return its exit status (0 ok, 1 failed, 2 usage, 130 Ctrl-C)."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         result = cli.main(args=args, prog_name="sigopt-like", standalone_mode=False)
@@ -85,15 +90,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             shown = negative_id(err) or misplaced_option(err, args) or err
         shown.show()
         return shown.exit_code
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as err:
+        # Click turns Ctrl-C into Abort (raised from the KeyboardInterrupt; a prompt's
+        # "from None" keeps it as the context): before, every Ctrl-C read "aborted" and
+        # exit 1, as a prompt's end of input does, and a script could not tell them apart
+        if isinstance(err.__cause__ or err.__context__, KeyboardInterrupt):
+            click.echo("sigopt-like: interrupted", err=True)
+            return INTERRUPTED
         click.echo("sigopt-like: aborted", err=True)
         return 1
     except CommandError as err:
         click.echo(f"sigopt-like: error: {err}", err=True)
         return 1
-    except KeyboardInterrupt:
-        click.echo("sigopt-like: interrupted", err=True)
-        return 130
     except Exception as err:  # a user's mistake reads as one line, not a traceback
         text = describe_error(err)
         if text is None or os.environ.get("SIGOPT_LIKE_TRACEBACK"):

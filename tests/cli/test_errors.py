@@ -25,8 +25,27 @@ def test_version_and_exit_statuses(run):
     done = run("--version")
     assert done.code == 0 and done.out.strip() == f"sigopt-like {__version__}"
     assert run("sessions", "show").code == 2  # a missing argument
-    assert run("space", "put", "1", "nofile.csv", "--type", "factorial").code == 2
+    assert run("space", "put", "1", "nofile.csv", "--type", "factorial").code == 1  # a file
     assert run("space", "put", "1", DATA / "esd-mixture-5.csv", "--type", "cubic").code == 2
+
+
+def test_a_file_argument_that_cannot_be_read_is_a_file_error(run, tmp_path, monkeypatch):
+    """Before: Click's four-line usage error and exit 2 ("Invalid value for 'FILE': File
+    'nofile.csv' does not exist."), while the help's exit statuses call a file error 1."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "files.db"))
+    assert run("sessions", "create", "files").code == 0
+    for argv in (
+        ("space", "put", "1", tmp_path / "nofile.csv", "--type", "factorial"),
+        ("experiments", "put", "1", tmp_path / "nofile.csv", "--type", "designed"),
+        ("experiments", "put", "1", tmp_path, "--type", "designed"),  # a folder
+    ):
+        line = one_line(run(*argv))
+        assert f"'{argv[3]}'" in line and line.endswith("; nothing was done"), line
+    assert "does not exist" in one_line(run(*argv[:3], tmp_path / "x.csv", "--type", "designed"))
+    shown = run("sessions", "show", "1", "--json").json()  # stored state unchanged
+    assert shown["population_size"] is None and shown["gen"] == -1
+    # an empty name is still a usage error: the command line is what is wrong
+    assert run("space", "put", "1", "", "--type", "factorial").code == 2
 
 
 def test_local_numbers_out_of_range_are_usage_errors(run):

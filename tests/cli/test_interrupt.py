@@ -17,6 +17,13 @@ import sigopt_like
 
 from .conftest import DATA
 
+# SIGINT as a terminal's Ctrl-C finds the command: a shell's background job (a CI
+# runner's, say) starts its children with SIGINT ignored, and Python keeps that
+START = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('sigopt_like', run_name='__main__', alter_sys=True)"
+)
+
 
 def _finished_generations(conn: sigopt_like.Connection, least: int) -> bool:
     """Whether the running simulate task (of 100 generations) has finished ``least``:
@@ -42,13 +49,7 @@ def test_ctrl_c_on_a_waiting_command_cancels_the_task_it_started(run, tmp_path, 
     assert run("sessions", "create", "long").code == 0
     space = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
     assert run("space", "put", "1", DATA / "esd-factorial-4x8.csv", *space).code == 0
-    # SIGINT as a terminal's Ctrl-C finds the command: a shell's background job (a CI
-    # runner's, say) starts its children with SIGINT ignored, and Python keeps that
-    start = (
-        "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-        "runpy.run_module('sigopt_like', run_name='__main__', alter_sys=True)"
-    )
-    command = [sys.executable, "-c", start, "simulate", "1", "-n", "100", "-q"]
+    command = [sys.executable, "-c", START, "simulate", "1", "-n", "100", "-q"]
     env = {**os.environ, "PYTHONPATH": str(Path(sigopt_like.__file__).resolve().parents[1])}
     # a process group of its own, as a terminal's job: Ctrl-C reaches the command and
     # the worker process its embedded service started alike
@@ -70,7 +71,10 @@ def test_ctrl_c_on_a_waiting_command_cancels_the_task_it_started(run, tmp_path, 
             (task,) = _running(conn, "simulate")
             os.killpg(child.pid, signal.SIGINT)
             out, err = child.communicate(timeout=120)
-            assert child.returncode == 1 and err.endswith("sigopt-like: aborted\n"), (out, err)
+            # 128 + SIGINT, as a shell reports a command Ctrl-C stopped (before: "aborted"
+            # and exit 1, Click's answer to a prompt's end of input too)
+            assert child.returncode == 130, (out, err)
+            assert err.endswith("sigopt-like: interrupted\n"), (out, err)
             assert f"canceled task {task.id} (simulate) of session 1" in err, err
             # the command waited for its task to stop, which kept the generations it
             # finished (before: the command exited at once, its embedded service's worker
@@ -87,3 +91,46 @@ def test_ctrl_c_on_a_waiting_command_cancels_the_task_it_started(run, tmp_path, 
             child.kill()
             child.wait()
     assert run("generate", "1", "-q").code == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+@pytest.mark.parametrize(
+    ("command", "stop"), [("serve", signal.SIGINT), ("dashboard", signal.SIGTERM)]
+)
+def test_a_server_stopped_says_so_and_exits_0(tmp_path, command, stop):
+    """Before: ``serve`` and ``dashboard`` stopped by Ctrl-C (or SIGTERM) exited 0 without
+    a word: an operator's terminal or log did not say whether it stopped or died."""
+    database = tmp_path / "served.db"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(sigopt_like.__file__).resolve().parents[1]),
+        "SIGOPT_LIKE_DATABASE": str(database),
+    }
+    made = subprocess.run(
+        [sys.executable, "-m", "sigopt_like", "sessions", "create", "s"], env=env, timeout=60
+    )
+    assert made.returncode == 0
+    child = subprocess.Popen(
+        [sys.executable, "-c", START, command, "--port", "0", "--db", str(database)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        while line and "serving on" not in line:
+            line = child.stdout.readline()
+        url = re.search(r"serving on (\S+)", line)
+        assert url, line
+        os.killpg(child.pid, stop)
+        out, err = child.communicate(timeout=60)
+        assert child.returncode == 0, (out, err)
+        said = f"sigopt-like: stopped serving on {url[1]} ({stop.name})"
+        assert err.strip().splitlines()[-1] == said, err
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
