@@ -19,12 +19,15 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ...domain import sigopt_rules as rules
 from ...settings import SUGGESTION_TIME_BUDGET_SECONDS
+
+if TYPE_CHECKING:  # the engine's package is imported on the first suggestion (above)
+    from ...optimizer.allowance import Allowance
 
 LOG = logging.getLogger("sigopt_like.service.suggestions")
 MAX_FIT_OBSERVATIONS = 300
@@ -235,7 +238,7 @@ def _checked(
     return None
 
 
-def allowance(time_budget: float) -> Any:
+def allowance(time_budget: float) -> Allowance:
     """The engine's allowance for optional work (the fit's restarts): ENGINE_SHARE of the
     budget, leaving the rest for choosing the point (or a batch's points) after the fits."""
     from ...optimizer.allowance import Allowance
