@@ -1055,7 +1055,12 @@ def main(argv: list[str] | None = None) -> int:
     # starts its own workers on a database it has opened)
     waits = changes is None
     store = _open_when_up(settings.database, stop) if waits else open_store(settings.database)
-    if store is None:  # stopped while waiting
+    if store is None:  # stopped while waiting: before, it exited 0 without a word
+        LOG.info(
+            "worker stopped by %s while waiting for the database %s to answer; no task ran",
+            stopped_by[0] if stopped_by else "a stop",
+            redact_url(settings.database),
+        )
         return 0
     if changes is None:
         # a person's worker refuses a database it cannot write (a read-only file): before,

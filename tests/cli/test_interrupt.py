@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import sigopt_like
+from tests.fixtures.servers import free_port
 
 from .conftest import DATA
 
@@ -130,6 +131,40 @@ def test_a_server_stopped_says_so_and_exits_0(tmp_path, command, stop):
         assert child.returncode == 0, (out, err)
         said = f"sigopt-like: stopped serving on {url[1]} ({stop.name})"
         assert err.strip().splitlines()[-1] == said, err
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_a_worker_stopped_while_waiting_for_its_database_says_so(stop):
+    """Before: a worker stopped while its PostgreSQL server was not up exited 0 without a
+    word, where ``serve`` says it stopped; now one line names the signal and the wait."""
+    pytest.importorskip("psycopg")
+    url = f"postgresql+psycopg://nobody:secret@127.0.0.1:{free_port()}/nothing"
+    env = {**os.environ, "PYTHONPATH": str(Path(sigopt_like.__file__).resolve().parents[1])}
+    child = subprocess.Popen(
+        [sys.executable, "-c", START, "worker", "--db", url],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert child.stderr is not None
+        line = child.stderr.readline()
+        while line and "does not answer" not in line:
+            line = child.stderr.readline()
+        assert line, "the worker did not say it waits for the database"
+        os.killpg(child.pid, stop)
+        out, err = child.communicate(timeout=60)
+        assert child.returncode == 0, (out, err)
+        last = err.strip().splitlines()[-1]
+        assert f"worker stopped by {stop.name} while waiting for the database" in last, err
+        assert "127.0.0.1" in last and "secret" not in last, err
     finally:
         if child.poll() is None:
             child.kill()
