@@ -7,7 +7,9 @@ command), so ``users create``, ``tokens create`` and ``serve`` without
 
 from __future__ import annotations
 
+import argparse
 import errno
+import importlib
 import signal
 import socket
 import sys
@@ -41,6 +43,7 @@ from .options import (
     json_option,
 )
 from .output import echo_json, echo_table
+from .placement import PassThrough
 from .stdin_secret import read_secret
 
 DEFAULT_HOST = "127.0.0.1"
@@ -858,7 +861,21 @@ def tokens_revoke(
     return 0
 
 
+def _demo_parser() -> argparse.ArgumentParser | None:
+    """The demo's own argument parser; None where the demo is not installed."""
+    try:
+        module = importlib.import_module("sigopt_like.demo")
+    except ModuleNotFoundError as err:
+        if err.name != "sigopt_like.demo":
+            raise
+        return None
+    parser: argparse.ArgumentParser = module.build_parser()
+    return parser
+
+
 @click.command(
+    cls=PassThrough,
+    parser=_demo_parser,
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
     add_help_option=False,
 )
@@ -870,8 +887,6 @@ def demo(args: tuple[str, ...]) -> int:
     Example:
       sigopt-like demo --out demo-run --generations 4
     """
-    import importlib
-
     try:
         module = importlib.import_module("sigopt_like.demo")
     except ModuleNotFoundError as err:

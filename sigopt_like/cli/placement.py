@@ -4,15 +4,40 @@ after it, said as the command line with the option moved to its place.
 ``sigopt-like --db lab.db sessions list`` was "No such option '--db'" (and ``--json``
 before the command "Did you mean '--version'?"), though every command takes ``--db``;
 ``sigopt-like sessions list -v`` was "No such option '-v'", though ``--help`` lists it.
+A :class:`PassThrough` command (``demo``, whose arguments go to argparse) is asked for its
+parser's options: ``sigopt-like --db x.db demo`` was "No such option '--db'".
 """
 
 from __future__ import annotations
 
+import argparse
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import click
+
+
+class PassThrough(click.Command):
+    """A command handing its arguments to a parser of its own, made by ``parser`` (None
+    when that is not installed): its options are that parser's, not Click's."""
+
+    def __init__(
+        self, *args: Any, parser: Callable[[], argparse.ArgumentParser | None], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.parser = parser
+
+    def passed_options(self) -> dict[str, bool]:
+        """Each option name of the parser, with whether it takes a value."""
+        parser = self.parser()
+        if parser is None:
+            return {}
+        # argparse lists its actions only in this attribute; nargs 0 is a flag (store_true)
+        return {
+            name: action.nargs != 0 for action in parser._actions for name in action.option_strings
+        }
 
 
 def misplaced_option(err: click.NoSuchOption, args: Sequence[str]) -> click.UsageError | None:
@@ -61,7 +86,7 @@ def _position(args: Sequence[str], name: str) -> int | None:
 
 def _own_options(command: click.Command) -> dict[str, bool]:
     """Each option name of ``command``, with whether it takes a value."""
-    names: dict[str, bool] = {}
+    names = command.passed_options() if isinstance(command, PassThrough) else {}
     for param in command.params:
         if isinstance(param, click.Option):
             takes = not (param.is_flag or param.count)

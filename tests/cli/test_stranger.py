@@ -88,6 +88,9 @@ BEFORE = "{} goes before the command, right after sigopt-like"
         ("--json sessions list", AFTER.format("--json"), "sessions list --json"),
         ("sessions --db={db} list", AFTER.format("--db"), "sessions list --db={db}"),
         ("sessions list --db {db} -vv", BEFORE.format("-v"), "-vv sessions list --db {db}"),
+        # the demo's options are argparse's, which Click did not know: "No such option"
+        ("--db {db} demo --help", AFTER.format("--db"), "demo --help --db {db}"),
+        ("-n 2 demo --help", AFTER.format("-n"), "demo --help -n 2"),
     ],
 )  # fmt: skip
 def test_an_option_on_the_wrong_side_of_the_command_says_where_it_goes(
