@@ -34,6 +34,16 @@ class NamedPath(click.Path):
             self.fail(
                 f"{value!r} holds a NUL character (U+0000), which no file name holds", param, ctx
             )
+        if self.exists and isinstance(value, str) and value != DASH and not os.path.exists(value):
+            # in the CLI's own words, as a missing -o folder is (before, Click's "File 'x'
+            # does not exist", naming neither the argument nor the folder looked in)
+            name = param.human_readable_name if param is not None else "FILE"
+            where = "" if os.path.isabs(value) else f" (looked for in {os.getcwd()})"
+            dash = ", or give - to read standard input" if self.allow_dash else ""
+            raise CommandError(
+                f"{name}: the file '{value}' does not exist{where}; check its name{dash}; "
+                "nothing was done"
+            )
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter as err:

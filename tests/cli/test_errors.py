@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import uuid
 
@@ -46,6 +47,23 @@ def test_a_file_argument_that_cannot_be_read_is_a_file_error(run, tmp_path, monk
     assert shown["population_size"] is None and shown["gen"] == -1
     # an empty name is still a usage error: the command line is what is wrong
     assert run("space", "put", "1", "", "--type", "factorial").code == 2
+
+
+def test_a_missing_file_is_said_in_the_commands_own_words(run, tmp_path, monkeypatch):
+    """Before: Click's "File 'nofile.csv' does not exist; nothing was done", naming
+    neither the argument nor the folder a relative name was looked for in, where a
+    missing -o folder says which option, and what to do."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "files.db"))
+    monkeypatch.chdir(tmp_path)
+    assert run("sessions", "create", "files").code == 0
+    line = one_line(run("space", "put", "1", "nofile.csv", "--type", "factorial"))
+    assert line == (
+        f"sigopt-like: error: FILE: the file 'nofile.csv' does not exist (looked for in "
+        f"{os.getcwd()}); check its name, or give - to read standard input; nothing was done"
+    ), line
+    missing = tmp_path / "gone.csv"
+    line = one_line(run("experiments", "put", "1", missing, "--type", "designed"))
+    assert line.startswith(f"sigopt-like: error: FILE: the file '{missing}' does not exist;")
 
 
 def test_local_numbers_out_of_range_are_usage_errors(run):
