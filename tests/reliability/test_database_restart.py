@@ -170,8 +170,9 @@ def test_serve_says_a_database_outage_in_one_line_and_its_end_in_another(
         _stop(proc)
     lines = log.read_text().strip().splitlines()
     assert "serving on" in lines[0], lines
-    assert len(lines) == 3, lines[:20]
+    assert len(lines) == 4, lines[:20]
     assert OUTAGE_STARTS in lines[1] and OUTAGE_ENDS in lines[2], lines
+    assert "stopped serving" in lines[3], lines  # _stop's SIGTERM, said as it is asked
 
 
 def test_requests_while_the_database_is_down_are_503_and_the_client_rides_over(
