@@ -94,13 +94,21 @@ def _writing(database: str) -> Iterator[None]:
     """A database that opened but cannot take a write (a read-only file in a writable
     folder, a full disk, one locked too long, one deleted under it) said in one line
     naming it: before, ``users create`` on a read-only file was a traceback ending in
-    the store's ``Unwritable``."""
+    the store's ``Unwritable``. A database that refuses this PostgreSQL role's writes is
+    said in ``serve``'s and ``worker``'s line (the role, what to grant)."""
     from ..database_targets import redact_url
     from ..service.store.errors import Busy, DatabaseGone, StorageFull, Unwritable
+    from .database import refusing_writes
 
     try:
         yield
-    except (Unwritable, StorageFull, Busy, DatabaseGone) as err:
+    except Unwritable as err:  # serve's and worker's line: a PostgreSQL role's, what to grant
+        said = (
+            refusing_writes(err, database)
+            or f"cannot use the database {redact_url(database)}: {err}"
+        )
+        raise CommandError(said) from err
+    except (StorageFull, Busy, DatabaseGone) as err:
         raise CommandError(f"cannot use the database {redact_url(database)}: {err}") from err
 
 

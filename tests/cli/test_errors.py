@@ -481,4 +481,5 @@ def test_a_postgresql_role_that_may_only_read_is_refused_at_the_start(run, pg_ur
         assert f"the role {role} lacks a privilege the service needs" in line, line
         assert "grant it SELECT, INSERT, UPDATE and DELETE" in line, line
     line = one_line(run("users", "create", "a@example.com", "--db", reader))
-    assert "lacks a privilege the service needs" in line, line
+    assert f"cannot use the database {reader}: permission denied for table" in line, line
+    assert f"the role {role} lacks a privilege the service needs" in line, line

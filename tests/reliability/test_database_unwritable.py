@@ -67,3 +67,59 @@ def test_an_unwritable_database_refuses_writes_in_words(
         for name in names:
             conn.sessions.create(name=name)
         assert sorted(s.name for s in conn.sessions.list()) == sorted(["robot-run-1", *names])
+
+
+def test_a_postgresql_role_whose_write_rights_are_revoked_is_told_what_to_grant(
+    pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A real role that loses INSERT, UPDATE and DELETE while the service runs (an
+    administrator's REVOKE): every write is a 507 ``database_unwritable`` in PostgreSQL's
+    words (the role, what to grant), nothing is stored, reads go on, no traceback is
+    logged, and after a GRANT writes work again without a restart. Before, a 500
+    "internal" and a traceback per write."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from sigopt_like.service.store import open_store
+
+    open_store(pg_url).close()  # the schema, made by its owner
+    role = f"writer_{uuid.uuid4().hex[:8]}"  # roles are the server's, shared by the tests
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+
+    def admin_says(*statements: str) -> None:
+        with admin.connect() as sql:
+            for statement in statements:
+                sql.exec_driver_sql(statement.format(role=role))
+
+    tables = "ALL TABLES IN SCHEMA public"
+    try:
+        admin_says(
+            "CREATE ROLE {role} LOGIN",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables} TO {{role}}",
+            "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}",
+        )
+        database = pg_url.replace("postgres@", f"{role}@", 1)
+        with sigopt_like.Connection(database=database, task_processes=0) as conn:
+            first = conn.sessions.create(name="robot-run-1")
+            admin_says(f"REVOKE INSERT, UPDATE, DELETE ON {tables} FROM {{role}}")
+            with caplog.at_level(logging.WARNING, logger="sigopt_like"):
+                for call in (
+                    lambda: conn.sessions.create(name="robot-run-2"),
+                    lambda: conn.sessions(first.id).update(description="refused"),
+                ):
+                    with pytest.raises(ServerError) as refused:
+                        call()
+                    said = refused.value.message
+                    assert refused.value.status == 507, said
+                    assert refused.value.code == "database_unwritable", said
+                    assert "nothing of this request was stored" in said, said
+                    assert f"role {role}" in said and "GRANT" in said, said
+                    assert "file" not in said, said  # SQLite's words do not fit here
+                assert conn.sessions(first.id).fetch().description == ""  # reads go on
+            assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+            admin_says(f"GRANT INSERT, UPDATE, DELETE ON {tables} TO {{role}}")
+            conn.sessions.create(name="robot-run-3")  # no restart needed
+            assert sorted(s.name for s in conn.sessions.list()) == ["robot-run-1", "robot-run-3"]
+    finally:
+        admin.dispose()

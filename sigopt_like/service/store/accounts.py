@@ -229,7 +229,11 @@ class AccountStore:
         if found is not None:
             return str(found)
         try:
-            with translate_errors(), self._db.connect(write=True) as conn, conn.begin():
+            with (
+                translate_errors(self._db.role),
+                self._db.connect(write=True) as conn,
+                conn.begin(),
+            ):
                 conn.execute(
                     META.insert().values(key=BROWSER_SECRET_KEY, value=secrets.token_urlsafe(32))
                 )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar, Token
@@ -72,6 +73,41 @@ def is_unwritable_error(err: BaseException) -> bool:
     """Whether a database error means "the file cannot be written" (not a full disk)."""
     orig = getattr(err, "orig", err)
     return any(word in str(orig).lower() for word in _UNWRITABLE_WORDS)
+
+
+#: PostgreSQL's insufficient_privilege
+_NO_PRIVILEGE_SQLSTATE = "42501"
+#: a statement that writes, or locks rows to write them (which needs UPDATE): its first
+#: word, or a row lock clause
+_WRITE_STATEMENT = re.compile(
+    r"^\s*(?:INSERT|UPDATE|DELETE|MERGE)\b|\bFOR\s+(?:NO\s+KEY\s+)?UPDATE\b", re.IGNORECASE
+)
+
+
+def is_write_refused_error(err: BaseException) -> bool:
+    """Whether a database error means "this PostgreSQL role may not write here" (a
+    permission denied to a statement that writes: INSERT, UPDATE or DELETE revoked, or
+    never granted). A read refused so is not one: the role cannot read, which no
+    answer about writes would cure."""
+    orig = getattr(err, "orig", err)
+    if getattr(orig, "sqlstate", None) != _NO_PRIVILEGE_SQLSTATE:
+        return False
+    return bool(_WRITE_STATEMENT.search(str(getattr(err, "statement", None) or "")))
+
+
+def write_refused_message(err: BaseException, role: str | None) -> str:
+    """What a write refused for want of a privilege is told: which ``role`` (when the
+    database's URL names it), what to grant."""
+    named = f"role {role}" if role else "role the service connects as"
+    grantee = role or "<role>"
+    said = str(getattr(err, "orig", err)).strip().splitlines()[0]
+    return (
+        f"The service's database refuses the writes of the {named} (PostgreSQL: {said}): "
+        "nothing of this request was stored; reads go on. Grant it INSERT, UPDATE and "
+        "DELETE on the service's tables and USAGE on its sequences (GRANT INSERT, UPDATE, "
+        f"DELETE ON ALL TABLES IN SCHEMA public TO {grantee}; GRANT USAGE ON ALL SEQUENCES "
+        f"IN SCHEMA public TO {grantee}), then send it again: no restart is needed."
+    )
 
 
 def is_busy_error(err: BaseException) -> bool:
@@ -201,11 +237,12 @@ def is_not_up_error(err: BaseException | None) -> bool:
 
 
 @contextlib.contextmanager
-def translate_errors() -> Iterator[None]:
+def translate_errors(role: str | None = None) -> Iterator[None]:
     """Turn "locked" and serialisation failures, a wait for a pooled connection that
     timed out, and a connection the server refused for having as many as it allows
     (max_connections), into :class:`~.errors.Busy`, and a full disk into
-    :class:`~.errors.StorageFull` (each was a 500 "internal")."""
+    :class:`~.errors.StorageFull`, and a file or a PostgreSQL ``role`` that may not
+    write into :class:`~.errors.Unwritable` (each was a 500 "internal")."""
     try:
         yield
     except sa.exc.TimeoutError as err:  # the pool's: every connection in use for its timeout
@@ -234,6 +271,8 @@ def translate_errors() -> Iterator[None]:
                 "stored. Make the database file, its -wal and -shm files and its folder "
                 "writable, then send it again."
             ) from err
+        if is_write_refused_error(err):  # was a 500 "internal" and a traceback
+            raise Unwritable(write_refused_message(err, role)) from err
         raise
 
 
@@ -297,7 +336,7 @@ class Unit:
         if self._conn is None:
             conn = self._database.connect(write=True)
             try:
-                with translate_errors():
+                with translate_errors(self._database.role):
                     self._transaction = conn.begin()
                     if self._on_begin is not None:
                         self._on_begin(conn)
@@ -331,7 +370,7 @@ class Unit:
         self._conn = self._transaction = None
         if conn is not None and transaction is not None:
             try:
-                with translate_errors():
+                with translate_errors(self._database.role):
                     transaction.commit()
             except BaseException:
                 self._after_commit.clear()
@@ -360,6 +399,8 @@ class Database:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        #: the PostgreSQL role it connects as, if its URL names one (said when it may not write)
+        self.role = engine.url.username if self.dialect == "postgresql" else None
         self._current: ContextVar[Unit | None] = ContextVar(
             f"sigopt_like_unit_{id(self)}", default=None
         )
@@ -385,7 +426,7 @@ class Database:
 
     def connect(self, *, write: bool = False) -> sa.Connection:
         """A new connection; ``write`` makes its transactions take the write lock up front."""
-        with translate_errors():
+        with translate_errors(self.role):
             conn = self.engine.connect()
         if write:
             conn.execution_options(**{WRITE_OPTION: True})
@@ -399,7 +440,7 @@ class Database:
         if unit is not None and unit.current_connection is not None:
             yield unit.current_connection
             return
-        with translate_errors(), self.engine.connect() as conn:
+        with translate_errors(self.role), self.engine.connect() as conn:
             yield conn
             if self._commit_reads and conn.in_transaction():
                 # the same end as a rollback for a read, but psycopg forgets its prepared
@@ -412,15 +453,15 @@ class Database:
         savepoint, undone alone if it raises), or a unit of its own committed at the end."""
         unit = self._current.get()
         if unit is None:
-            with translate_errors(), self.unit() as own:
+            with translate_errors(self.role), self.unit() as own:
                 yield own.connection()
             return
         conn = unit.connection()
         if not unit.savepoints:
-            with translate_errors():
+            with translate_errors(self.role):
                 yield conn
             return
-        with translate_errors(), conn.begin_nested():
+        with translate_errors(self.role), conn.begin_nested():
             yield conn
 
     @contextlib.contextmanager
@@ -527,7 +568,7 @@ class Database:
             self._reader_free.notify()
 
     def _new_reader(self) -> Any:
-        with translate_errors():
+        with translate_errors(self.role):
             raw = self.engine.raw_connection()
         raw.detach()  # ours now; the pool makes itself another one when it needs it
         conn: Any = raw.dbapi_connection
