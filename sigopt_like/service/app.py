@@ -206,5 +206,7 @@ def _middleware(context: ServiceContext) -> list[Any]:
         RateLimitMiddleware(context.store.rate_limits, context.settings),  # per token, 429
         DoorMiddleware(context.router),  # 400/415 on input JSON or the store cannot hold
         # replays an Idempotency-Key, or makes the request one transaction with its answer
-        IdempotencyMiddleware(context.store.idempotency, context.settings, context.router),
+        IdempotencyMiddleware(
+            context.store.idempotency, context.settings, context.router, context.outage
+        ),
     ]

@@ -276,3 +276,57 @@ def test_a_request_whose_session_was_ended_while_it_idled_is_a_503_the_client_re
         assert [s.name for s in conn.sessions.list()] == ["woken"]  # once, not twice
     finally:
         conn.close()
+
+
+def test_requests_whose_sessions_ended_are_said_as_one_outage(pg_url, monkeypatch, caplog):
+    """Three requests with an Idempotency-Key whose sessions the server ended while they
+    idled (a process frozen, then woken) are three 503s said in one line, as the service's
+    other 503s for a database that does not answer (its outage: once, with a count after).
+    Before, a WARNING line a request: hundreds for one database restart under load."""
+    import logging
+    import uuid
+
+    import requests
+
+    from sigopt_like.service import create_app
+    from sigopt_like.service.store import db
+    from sigopt_like.service.store.sessions import SessionStore
+    from tests.fixtures.servers import ServedInstance
+
+    monkeypatch.setattr(db, "IDLE_IN_TRANSACTION_TIMEOUT_MS", round(SHORT_SECONDS * 1000))
+    create = SessionStore.create
+
+    def create_then_freeze(self: SessionStore, *args: Any, **kw: Any) -> Any:
+        made = create(self, *args, **kw)
+        time.sleep(2.5 * SHORT_SECONDS)  # the process stops after its write
+        return made
+
+    served = ServedInstance(
+        create_app(database=pg_url, auth_required=True, run_tasks=False), pg_url
+    )
+    monkeypatch.setattr(SessionStore, "create", create_then_freeze)
+    answers: list[requests.Response] = []
+
+    def post(name: str) -> None:
+        headers = {**served.headers(), "Idempotency-Key": uuid.uuid4().hex}
+        url = f"{served.url}/v1/sessions"
+        answers.append(requests.post(url, json={"name": name}, headers=headers, timeout=30))
+
+    try:
+        with caplog.at_level(logging.DEBUG, logger="sigopt_like"):
+            posts = [threading.Thread(target=post, args=(f"frozen-{i}",)) for i in range(3)]
+            for thread in posts:
+                thread.start()
+            for thread in posts:
+                thread.join(30)
+        assert [a.status_code for a in answers] == [503] * 3, [a.text for a in answers]
+        said = [
+            r.getMessage()
+            for r in caplog.records
+            if r.levelno >= logging.WARNING and "does not answer" in r.getMessage()
+        ]
+        assert len(said) == 1, said
+        assert "(storing POST /v1/sessions's answer, request " in said[0], said
+        assert said[0].endswith("; answering requests 503 until it does"), said
+    finally:
+        served.close()

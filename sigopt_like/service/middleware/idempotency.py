@@ -30,6 +30,7 @@ import falcon
 from ...database_targets import first_line
 from ..access_log import loggable
 from ..errors import UNREACHABLE_RETRY_AFTER, BadRequest, Conflict, error_body, from_store_error
+from ..failures import DatabaseOutage
 from ..http import body_bytes
 from ..settings import ServiceSettings
 from ..store.database import is_unreachable_error
@@ -49,8 +50,16 @@ LOG = logging.getLogger("sigopt_like.service")
 class IdempotencyMiddleware:
     """Run mutating requests with an ``Idempotency-Key`` once, and replay their answer."""
 
-    def __init__(self, store: IdempotencyStore, settings: ServiceSettings, router: Any) -> None:
+    def __init__(
+        self,
+        store: IdempotencyStore,
+        settings: ServiceSettings,
+        router: Any,
+        outage: DatabaseOutage | None = None,
+    ) -> None:
         self._store = store
+        #: the service's outage, where a request its database dropped is said (see below)
+        self._outage = outage
         self._wait_seconds = settings.idempotency_wait_seconds
         self._ttl_seconds = settings.idempotency_ttl_seconds
         self._router = router
@@ -167,13 +176,15 @@ class IdempotencyMiddleware:
                 # idle-in-transaction limit on a process frozen inside the request): nothing
                 # was stored, so the client's retry with its key does the work once; a 503,
                 # as everywhere else the database does not answer (it was a 500, which no
-                # client retries, and a traceback)
-                LOG.warning(
-                    "the database does not answer (storing %s %s's answer): %s",
-                    req.method,
-                    path,
-                    first_line(err),
-                )
+                # client retries, and a traceback); said through the service's outage, one
+                # line an outage and a minute with a count, as its other 503s (a line a
+                # request was hundreds of lines for one database restart)
+                request_id = getattr(req.context, "request_id", None)
+                where = f"storing {req.method} {path}'s answer, request {request_id}"
+                if self._outage is not None:
+                    self._outage.request_failed(err, where)
+                else:
+                    LOG.warning("the database does not answer (%s): %s", where, first_line(err))
                 message = "The service's database does not answer (restarting or down); "
                 retry = {"Retry-After": str(UNREACHABLE_RETRY_AFTER)}
                 _error(resp, 503, "unavailable", message + "retry in a moment.", retry)
