@@ -402,6 +402,29 @@ def nan_tip(value: Any, name: str) -> str:
     )
 
 
+def ascii_digits(value: Any) -> str | None:
+    """``value`` with its digits of other scripts written in ASCII (Arabic-Indic or
+    fullwidth one, two -> ``"12"``); None if it has none (or is not text).
+
+    Numbers are read from user text (cells, options, query values) in ASCII digits only:
+    Python's ``int()``, ``float()`` and a regex's ``\\d`` read any script's digits, so
+    each reader of a number asks this first and refuses such text with
+    :func:`ascii_digits_tip` (docs/daptics.md says why)."""
+    if not isinstance(value, str) or value.isascii():
+        return None
+    written = "".join(
+        str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c for c in value
+    )
+    return None if written == value else written
+
+
+def ascii_digits_tip(value: Any) -> str:
+    """`` (write it in ASCII digits: 12)`` for text written in other digits (Arabic-Indic
+    one, two), else ``""``."""
+    written = ascii_digits(value.strip() if isinstance(value, str) else value)
+    return "" if written is None else f" (write it in ASCII digits: {written})"
+
+
 _DECIMAL_COMMA = re.compile(r"^[+-]?[0-9]+,[0-9]+$")
 
 
@@ -421,11 +444,9 @@ def decimal_comma_tip(value: Any) -> str:
     if not isinstance(value, str):
         return ""
     text = value.strip()
-    ascii_text = "".join(
-        str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c for c in text
-    )
-    if ascii_text != text and _NUMBER.match(ascii_text):
-        return f" (write it in ASCII digits: {ascii_text})"
+    ascii_text = ascii_digits(text)
+    if ascii_text is not None and _NUMBER.match(ascii_text):
+        return ascii_digits_tip(text)
     bare = text.replace(",", "")
     if _THOUSANDS.match(text) and text.count(",") > 1:
         return f" (write it without thousands separators: {bare})"

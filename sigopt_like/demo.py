@@ -29,6 +29,7 @@ from typing import Any, NoReturn
 
 import attrs
 
+from . import csvio
 from ._constants import MAX_SEED, MAX_SIMULATED_GENERATIONS
 from .errors import SigoptLikeError
 
@@ -188,6 +189,9 @@ def _whole_number(least: int, most: int | None = None) -> Callable[[str], int]:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if csvio.ascii_digits(text) is not None:  # int() reads U+0661 as 1
+            tip = csvio.ascii_digits_tip(text)
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number{tip}")
         if value < least:
             raise argparse.ArgumentTypeError(f"{value} must be at least {least}")
         if most is not None and value > most:

@@ -82,7 +82,7 @@ def _cell_from_text(text: str) -> Any:
 #: a whole number of more digits than this (sign included) may be past 64 bits
 _WIDE_DIGITS = len(str(INT64_MAX)) - 1
 #: as many digits in a row as INT64_MAX has: a text without one holds no wide number
-_WIDE_RUN = re.compile(rf"\d{{{_WIDE_DIGITS + 1}}}")
+_WIDE_RUN = re.compile(rf"[0-9]{{{_WIDE_DIGITS + 1}}}")  # csvio reads only ASCII digits
 
 
 def _remember_typed(

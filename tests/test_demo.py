@@ -70,6 +70,7 @@ def test_a_usage_error_is_one_line_and_the_way_to_the_help(capsys, argv):
         ("--seed", str(2**31), f"{2**31} must be at most {2**31 - 1}"),
         ("--replicates", "-1", "-1 must be at least 0"),
         ("--seed", "seven", "'seven' is not a whole number"),
+        ("--seed", "\u0667", "is not a whole number (write it in ASCII digits: 7)"),
         # before, 2**70 generations were taken: the demo ran until the space was exhausted
         ("--generations", str(2**70), f"argument --generations/-n: {2**70} must be at most 100"),
         ("--generations", "101", "argument --generations/-n: 101 must be at most 100"),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .. import csvio
 from ..errors import BadRequestError
 from .connect import session_id
 from .errors import CommandError
@@ -134,6 +135,9 @@ def parse_parameter(text: str) -> dict[str, Any]:
         return {"name": parts[0], "type": "categorical", "categorical_values": values}
     if len(parts) == 4 and parts[1] in ("double", "int"):
         kind = "whole numbers" if parts[1] == "int" else "finite numbers"
+        if any(csvio.ascii_digits(p) is not None for p in parts[2:]):  # int() reads U+0661 as 1
+            tip = csvio.ascii_digits_tip(":".join(parts[2:]))
+            raise click.BadParameter(f"{text!r}: the bounds must be {kind}{tip}")
         try:
             low, high = (float(p) if parts[1] == "double" else int(p) for p in parts[2:])
         except ValueError as err:

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 import click
 
+from .. import csvio
 from .._constants import (
     INT64_MAX,
     INT64_MIN,
@@ -54,6 +55,9 @@ class WholeNumbers(click.IntRange):
                 int(value)
             except ValueError:
                 self.fail(f"{_shown(value)} is not a whole number", param, ctx)
+            if csvio.ascii_digits(value) is not None:  # int() reads U+0661 as 1
+                tip = csvio.ascii_digits_tip(value)
+                self.fail(f"{_shown(value)} is not a whole number{tip}", param, ctx)
         return super().convert(value, param, ctx)
 
     def fail(
@@ -100,6 +104,9 @@ class FiniteFloatRange(click.FloatRange):
                 float(value)
             except ValueError:
                 self.fail(f"{_shown(value)} is not a number", param, ctx)
+            if csvio.ascii_digits(value) is not None:  # float() reads U+0661 as 1
+                tip = csvio.ascii_digits_tip(value)
+                self.fail(f"{_shown(value)} is not a number{tip}", param, ctx)
         converted = super().convert(value, param, ctx)
         if math.isnan(converted) and not self.nan_ok:
             self.fail(f"{value!r} is not a number", param, ctx)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import falcon
 
+from .. import csvio
 from .._constants import INT64_MAX, INT64_MIN
 from ..csvio import clip
 from .door import check_content_type, parse_json
@@ -275,7 +276,7 @@ def query_int(
             raise outside_range("query parameter", name, shown, (low, high))
         raise BadRequest(
             f"The query parameter '{name}' must be a whole number from {low} to {high}, "
-            f"written in digits, not {shown}.",
+            f"written in ASCII digits, not {shown}{csvio.ascii_digits_tip(raw)}.",
             detail={"field": name},
         )
     if len(raw.lstrip("-")) > MOST_DIGITS:  # past any range, and Python's int() limit

@@ -286,6 +286,9 @@ def test_experiments_create_refuses_bad_parameters(run, tmp_path, monkeypatch):
     monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "e.db"))
     assert run("experiments", "create", "-p", "lr:double:low:high").code == 2
     assert run("experiments", "create", "--name", "no-parameters").code == 2
+    # before: int() read Arabic-Indic digits, and the experiment's bounds were 1 and 5
+    done = run("experiments", "create", "--name", "n", "-p", "k:int:\u0661:\u0665")
+    assert done.code == 2 and "(write it in ASCII digits: 1:5)" in done.err, done
 
 
 def all_commands():
@@ -444,6 +447,16 @@ def test_an_empty_file_or_folder_is_a_usage_error(run, tmp_path, monkeypatch):
         ),
         (("worker", "--threads", "4\udce9"), "'4\\udce9' is not a whole number"),
         (("tokens", "revoke", "--id", "x" * 100), "... (100 characters) is not a whole number"),
+        # before: int() and float() read Arabic-Indic and fullwidth digits, so these served
+        # on port 12 and waited 5 seconds
+        (
+            ("serve", "--port", "\u0661\u0662"),
+            "is not a whole number (write it in ASCII digits: 12): give a port",
+        ),
+        (
+            ("serve", "--request-read-timeout", "\uff15"),
+            "is not a number (write it in ASCII digits: 5): give seconds",
+        ),
     ],
 )
 def test_a_value_an_option_cannot_take_says_what_would_work(run, args, says):

@@ -95,6 +95,16 @@ def test_a_query_integer_is_ascii_digits(api: Api, limit: str):
     assert_error(api.get(base, limit="-1"), 400, "bad_request", "'limit' is -1,", "from 0 to 1000")
 
 
+def test_a_query_integer_in_other_digits_says_to_write_ascii_digits(api: Api):
+    """Before: ``?limit=`` in Arabic-Indic or fullwidth digits was refused as not "written in
+    digits", which it is; the refusal now says which digits, giving the number."""
+    e = api.create_experiment(seed=3)
+    base = f"/v1/experiments/{e['id']}/observations"
+    for limit in ("\u0661\u0660", "\uff11\uff10"):
+        reply = api.get(base, limit=limit)
+        assert_error(reply, 400, "bad_request", "written in ASCII digits", "ASCII digits: 10)")
+
+
 @pytest.mark.parametrize("value", [0, -0.0, False, "", [], {}])
 @pytest.mark.parametrize(
     ("fields", "field"),
