@@ -38,6 +38,7 @@ from typing import Any, SupportsIndex
 import attrs
 
 from . import _constants as C
+from . import csvio
 from .errors import ConfigError
 from .transport import RetryPolicy
 
@@ -613,6 +614,12 @@ def _number(
     if value is None and allow_none:
         return None
     if isinstance(value, str):
+        if csvio.ascii_digits(value) is not None:  # float() reads U+0661 as 1
+            raise ConfigError(
+                f"'{name}' must be a number, not {value!r} (from {source})"
+                f"{csvio.ascii_digits_tip(value)}.",
+                path=_p(source, path),
+            )
         try:
             return float(value)
         except ValueError:

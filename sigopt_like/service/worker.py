@@ -50,6 +50,7 @@ from typing import Any
 
 import attrs
 
+from .. import csvio
 from ..database_targets import (
     UnusableDatabase,
     check,
@@ -983,6 +984,9 @@ def _thread_count(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if csvio.ascii_digits(text) is not None:  # int() reads U+0661 as 1
+        tip = csvio.ascii_digits_tip(text)
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number{tip}")
     if not 1 <= value <= MAX_TASK_THREADS:
         raise argparse.ArgumentTypeError(f"{value} is not 1 to {MAX_TASK_THREADS} threads")
     return value

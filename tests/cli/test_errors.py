@@ -291,6 +291,17 @@ def test_experiments_create_refuses_bad_parameters(run, tmp_path, monkeypatch):
     assert done.code == 2 and "(write it in ASCII digits: 1:5)" in done.err, done
 
 
+def test_the_worker_module_reads_its_threads_in_ascii_digits(capsys):
+    """Before: ``python -m sigopt_like.service.worker --threads`` U+0662 ran two threads
+    (int() reads Arabic-Indic digits); now a usage error, as ``sigopt-like worker``'s."""
+    from sigopt_like.service import worker
+
+    with pytest.raises(SystemExit) as exited:
+        worker.main(["--threads", "\u0662"])
+    assert exited.value.code == 2
+    assert "is not a whole number (write it in ASCII digits: 2)" in capsys.readouterr().err
+
+
 def all_commands():
     from sigopt_like.cli.root import cli
 

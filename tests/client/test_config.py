@@ -223,6 +223,18 @@ def test_retry_settings_that_are_no_number_are_config_errors(
         resolve_config("h.example", config=path)
 
 
+def test_a_number_in_other_digits_is_a_config_error(clean_env, monkeypatch):
+    """Before: float() read Arabic-Indic and fullwidth digits, so SIGOPT_LIKE_TIMEOUT set
+    to Arabic-Indic five was a timeout of 5 seconds, and fullwidth "10" in a file one of 10."""
+    monkeypatch.setenv("SIGOPT_LIKE_TIMEOUT", "\u0665")
+    with pytest.raises(ConfigError, match=r"'timeout' must be a number.*ASCII digits: 5\)"):
+        resolve_config()
+    monkeypatch.delenv("SIGOPT_LIKE_TIMEOUT")
+    path = write(clean_env / "d.conf", {"auto_task_timeout": "\uff11\uff10"})
+    with pytest.raises(ConfigError, match=r"ASCII digits: 10\)"):
+        resolve_config(config=path)
+
+
 def test_an_auto_task_timeout_of_nan_is_a_config_error(clean_env, monkeypatch):
     """Before: NaN was taken, and answered none of Daptics' cases (> 0, < 0, 0)."""
     monkeypatch.setenv("SIGOPT_LIKE_AUTO_TASK_TIMEOUT", "nan")
