@@ -72,6 +72,7 @@ from gunicorn.http import errors as http_errors
 from gunicorn.http.wsgi import Response, default_environ
 from gunicorn.workers.gthread import ThreadWorker
 
+from .. import csvio
 from . import header_refusals
 from .door_records import count_refusal
 from .errors import body_too_large_message, default_code, error_body
@@ -142,10 +143,12 @@ def read_seconds_from_env() -> float:
         seconds = float(raw)
     except ValueError:
         seconds = math.nan
+    if csvio.ascii_digits(raw) is not None:  # float() reads U+0661 as 1
+        seconds = math.nan
     if not (math.isfinite(seconds) and 0 < seconds <= 86_400):
         raise ValueError(
             f"${READ_TIMEOUT_ENV} must be a number of seconds above 0 (at most 86400), "
-            f"not {raw[:40]!r}"
+            f"not {raw[:40]!r}{csvio.ascii_digits_tip(raw[:40])}"
         )
     return seconds
 

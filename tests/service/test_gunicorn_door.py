@@ -381,6 +381,15 @@ def test_a_read_timeout_gunicorn_cannot_use_stops_it_in_one_line(tmp_path: Path)
     assert "$SIGOPT_LIKE_REQUEST_READ_TIMEOUT must be a number of seconds" in text, text
 
 
+def test_a_read_timeout_in_other_digits_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: float() read Arabic-Indic digits, so the variable set to them was 5 seconds."""
+    from sigopt_like.service.gunicorn_worker import read_seconds_from_env
+
+    monkeypatch.setenv("SIGOPT_LIKE_REQUEST_READ_TIMEOUT", "\u0665")
+    with pytest.raises(ValueError, match=r"must be a number.*ASCII digits: 5\)"):
+        read_seconds_from_env()
+
+
 def test_a_client_that_waits_for_100_continue_is_told_once(gunicorn_url: str) -> None:
     """curl sends ``Expect: 100-continue`` with a body over 1 KB and waits for the server's
     ``100 Continue`` before sending it: the body is read before the app runs, so it is said
