@@ -421,6 +421,10 @@ def download_file(call: Call, file: Any, path: Any = None, *, gen: int | None = 
             raise ValueError(f"{url!r} is not the URL of an analytics file of this session")
         name = parts.path.removeprefix(base)
         listed = parse_qs(parts.query).get("gen")
+        if gen is None and listed and csvio.ascii_digits(listed[0]) is not None:
+            # int() reads U+0661 as 1: that generation's file was downloaded
+            tip = csvio.ascii_digits_tip(listed[0])
+            raise ValueError(f"{url!r}: gen={listed[0]!r} is not a generation number{tip}")
         if gen is None and listed and listed[0].isdigit():
             gen = int(listed[0])
     if not name or Path(name).name != name or name in (".", ".."):

@@ -112,6 +112,11 @@ def test_one_analytics_file_downloads_by_file_name_or_url(session, tmp_path):
     assert by_name.read_bytes() == by_url.read_bytes()
     with pytest.raises(ValueError, match="not the URL of an analytics file"):
         session.analytics.download_file("/v1/sessions/999/analytics/files/summary.csv")
+    # before: the Arabic-Indic one was read as 1, and generation 1's file downloaded
+    other_digits = files["summary.csv"].url.split("?")[0] + "?gen=\u0661"
+    with pytest.raises(ValueError, match=r"is not a generation number \(write it in ASCII"):
+        session.analytics.download_file(other_digits, tmp_path / "o.csv")
+    assert not (tmp_path / "o.csv").exists()
     with pytest.raises(NotFoundError):
         session.analytics.download_file("nothing.pdf", tmp_path / "n.pdf")
     assert not (tmp_path / "n.pdf").exists()
