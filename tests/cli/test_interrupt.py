@@ -41,6 +41,42 @@ def _running(conn: sigopt_like.Connection, kind: str) -> list[sigopt_like.Task]:
     return [t for t in conn.sessions("1").tasks.list(status="running") if t.type == kind]
 
 
+def _stopped_once_it_says(
+    args: list[str],
+    env: dict[str, str],
+    marker: str,
+    stop: signal.Signals,
+    *,
+    on_stderr: bool = True,
+) -> tuple[str, str]:
+    """Run ``sigopt-like ARGS`` in a process group of its own (SIGINT as Ctrl-C), read its
+    standard error (or output) up to the first line holding ``marker``, send ``stop`` to
+    the group, and assert it exits 0 (a stop asked for); that line ("" if it never came)
+    and all it wrote on standard error."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", START, *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stream = child.stderr if on_stderr else child.stdout
+        assert stream is not None
+        line = stream.readline()
+        while line and marker not in line:
+            line = stream.readline()
+        os.killpg(child.pid, stop)
+        out, err = child.communicate(timeout=60)
+        assert child.returncode == 0, (out, err)
+        return line, err
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
 def test_ctrl_c_on_a_waiting_command_cancels_the_task_it_started(run, tmp_path, monkeypatch):
     """Before: the process stopped, its task stayed "running" on the database, and every
@@ -111,30 +147,12 @@ def test_a_server_stopped_says_so_and_exits_0(tmp_path, command, stop):
         [sys.executable, "-m", "sigopt_like", "sessions", "create", "s"], env=env, timeout=60
     )
     assert made.returncode == 0
-    child = subprocess.Popen(
-        [sys.executable, "-c", START, command, "--port", "0", "--db", str(database)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        assert child.stdout is not None
-        line = child.stdout.readline()
-        while line and "serving on" not in line:
-            line = child.stdout.readline()
-        url = re.search(r"serving on (\S+)", line)
-        assert url, line
-        os.killpg(child.pid, stop)
-        out, err = child.communicate(timeout=60)
-        assert child.returncode == 0, (out, err)
-        said = f"sigopt-like: stopped serving on {url[1]} ({stop.name})"
-        assert err.strip().splitlines()[-1] == said, err
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
+    args = [command, "--port", "0", "--db", str(database)]
+    line, err = _stopped_once_it_says(args, env, "serving on", stop, on_stderr=False)
+    url = re.search(r"serving on (\S+)", line)
+    assert url, line
+    said = f"sigopt-like: stopped serving on {url[1]} ({stop.name})"
+    assert err.strip().splitlines()[-1] == said, err
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
@@ -145,27 +163,8 @@ def test_a_worker_stopped_while_waiting_for_its_database_says_so(stop):
     pytest.importorskip("psycopg")
     url = f"postgresql+psycopg://nobody:secret@127.0.0.1:{free_port()}/nothing"
     env = {**os.environ, "PYTHONPATH": str(Path(sigopt_like.__file__).resolve().parents[1])}
-    child = subprocess.Popen(
-        [sys.executable, "-c", START, "worker", "--db", url],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        assert child.stderr is not None
-        line = child.stderr.readline()
-        while line and "does not answer" not in line:
-            line = child.stderr.readline()
-        assert line, "the worker did not say it waits for the database"
-        os.killpg(child.pid, stop)
-        out, err = child.communicate(timeout=60)
-        assert child.returncode == 0, (out, err)
-        last = err.strip().splitlines()[-1]
-        assert f"worker stopped by {stop.name} while waiting for the database" in last, err
-        assert "127.0.0.1" in last and "secret" not in last, err
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
+    line, err = _stopped_once_it_says(["worker", "--db", url], env, "does not answer", stop)
+    assert line, "the worker did not say it waits for the database"
+    last = err.strip().splitlines()[-1]
+    assert f"worker stopped by {stop.name} while waiting for the database" in last, err
+    assert "127.0.0.1" in last and "secret" not in last, err
