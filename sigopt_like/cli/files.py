@@ -38,13 +38,10 @@ class NamedPath(click.Path):
             # in the CLI's own words, as a missing -o folder is (before, Click's "File 'x'
             # does not exist", naming neither the argument nor the folder looked in)
             name = param.human_readable_name if param is not None else "FILE"
-            # shown as Click shows a file name: bytes no encoding reads (a lone surrogate)
-            # as U+FFFD, which the terminal can write (the name itself could not be)
-            shown, here = click.format_filename(value), click.format_filename(os.getcwd())
-            where = "" if os.path.isabs(value) else f" (looked for in {here})"
+            where = "" if os.path.isabs(value) else f" (looked for in {os.getcwd()})"
             dash = ", or give - to read standard input" if self.allow_dash else ""
             raise CommandError(
-                f"{name}: the file '{shown}' does not exist{where}; check its name{dash}; "
+                f"{name}: the file '{value}' does not exist{where}; check its name{dash}; "
                 "nothing was done"
             )
         try:

@@ -100,7 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo("sigopt-like: aborted", err=True)
         return 1
     except CommandError as err:
-        click.echo(f"sigopt-like: error: {err}", err=True)
+        # a message quoting what was typed may hold a lone surrogate (bytes no encoding
+        # reads), which no terminal can be written: escaped here, for every message, where
+        # each message quoting a name had to remember it (the missing FILE's did not)
+        said = str(err).encode("utf-8", "backslashreplace").decode("utf-8")
+        click.echo(f"sigopt-like: error: {said}", err=True)
         return 1
     except Exception as err:  # a user's mistake reads as one line, not a traceback
         text = describe_error(err)
