@@ -16,9 +16,6 @@ S = schema.sessions
 T = schema.tasks
 #: the progress message of a task that was queued when its session was halted
 HALTED_BEFORE_START = "canceled before it started: the session was halted"
-#: the first key of the PostgreSQL advisory lock that halts of one session take (the
-#: second is the session's id): "HALT" in ASCII
-_HALT_LOCK = 0x48414C54
 
 
 @attrs.frozen
@@ -160,21 +157,18 @@ class SessionStore:
         A queued task was only marked ``cancel_requested``: a runner later claimed it,
         ran it on the halted session and ended it ``failed`` ("The session is halted").
 
-        The tasks' rows are locked before the session's, in the order of a task's end
-        (its row, then the session's, in its final transaction): the other order
-        deadlocked on PostgreSQL with a task that was storing its result, which
-        PostgreSQL broke by failing the halt (503) or the task.
-
-        Halts of one session take their turns first (a PostgreSQL advisory lock; SQLite's
-        writers take theirs anyway): two halts with a generate queued between their locks
-        of the tasks deadlocked, the later one holding the new task's row and waiting for
-        the session's, the earlier holding the session's and waiting for the task's (a
-        503 for about one in four of 20 clients halting and generating at once).
+        The session's row is locked first, then its unfinished tasks' rows, as every
+        path that locks both does (a task's start, a task's end): no task can be queued
+        on the session meanwhile, so the tasks locked are all those the halt changes.
+        Before, the tasks were locked first (in a task's end's order then), then the
+        session: a task queued between the two (a generate, or one chained by a task's
+        end), claimed and ending, held its row and waited for the session's, while the
+        halt held the session's and waited for that task's row; PostgreSQL broke the
+        deadlock by failing the halt (503) or the task. Halts of one session take their
+        turns at the session's row (an advisory lock took them before).
         """
         with self._db.write() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_HALT_LOCK, session_id)))
-            record = self._get(conn, owner, session_id)
+            record = self._get(conn, owner, session_id, lock=True)
             if record.status != "active":
                 return record
             conn.execute(
@@ -206,10 +200,15 @@ class SessionStore:
             )
             return self._get(conn, owner, session_id)
 
-    def _get(self, conn: sa.Connection, owner: int | None, session_id: int) -> SessionRecord:
+    def _get(
+        self, conn: sa.Connection, owner: int | None, session_id: int, *, lock: bool = False
+    ) -> SessionRecord:
+        """The session (its row locked, ``FOR UPDATE``, with ``lock``); NotFound otherwise."""
         query = _select().where(S.c.id == session_id)
         if owner is not None:
             query = query.where(S.c.owner_id == owner)
+        if lock:
+            query = query.with_for_update()
         row = conn.execute(query).first()
         if row is None:
             raise NotFound(f"No session with id '{session_id}'.")

@@ -347,11 +347,21 @@ class TaskStore:
             )
 
     def lock_running(self, task_id: int) -> TaskRecord | None:
-        """The task, its row locked for the rest of the current unit (PostgreSQL;
-        SQLite's write transaction holds the whole file); None if it is gone."""
+        """The task, its session's row and then its own locked for the rest of the
+        current unit (PostgreSQL; SQLite's write transaction holds the whole file); None
+        if it is gone.
+
+        A session's row before its tasks' rows, as a halt and a task's start lock them:
+        the task's row first deadlocked with a halt that held the session's row and
+        came to a task queued after it had locked the session's tasks (PostgreSQL broke
+        it by failing the halt, a 503, or the task, given back to the queue)."""
+        query = _select().where(T.c.id == task_id)
         with self._db.write() as conn:
-            query = _select().where(T.c.id == task_id)
             if self._db.supports_skip_locked:
+                session = sa.select(T.c.session_id).where(T.c.id == task_id).scalar_subquery()
+                conn.execute(
+                    sa.select(SESSIONS.c.id).where(SESSIONS.c.id == session).with_for_update()
+                ).all()
                 query = query.with_for_update()
             row = conn.execute(query).first()
         return _record(row) if row is not None else None
