@@ -296,3 +296,50 @@ def test_a_long_description_is_cut_and_shown_whole_on_demand(
     expect(page.locator("#session-description")).to_have_text("Brief.")
     expect(page.locator(".expandable button")).to_be_hidden()
     assert tab.errors == [] and tab.dialogs == []
+
+
+#: the letters (grapheme clusters) of a long metric's name: a right-to-left override, then
+#: emoji of three code points and letters with a combining accent
+SPOKEN_LETTERS = ["\u202e", "R", "T", "L", " "] + ["\U0001f469\u200d\U0001f52c", "e\u0301"] * 40
+
+
+def test_a_chart_speaks_a_long_or_reversed_name_cut_and_set_apart(
+    tab: Tab, dashboard_site: Site
+) -> None:
+    """A chart's accessible name said a metric's name bare: its right-to-left override
+    turned the rest of the label around where a braille display or a screen reader's text
+    view shows it, and 500 characters were read before what the chart is. The name is cut
+    to 60 letters (never inside an emoji or an accent) and set apart, and the accessible
+    description has it whole."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    metric = "".join(SPOKEN_LETTERS)
+    short = "\u202eshort"
+    e = conn.experiments.create(
+        name=f"Spoken {uuid.uuid4().hex[:6]}",
+        parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        metrics=[{"name": metric, "objective": "maximize"}, {"name": short}],
+        observation_budget=10,
+    )
+    exp = conn.experiments(e.id)
+    for i in range(3):
+        s = exp.suggestions().create()
+        values = [{"name": metric, "value": i * 0.5}, {"name": short, "value": 1 - i * 0.3}]
+        exp.observations().create(suggestion=s.id, values=values)
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{e.id}")
+    cut = "".join(SPOKEN_LETTERS[:59]) + "…"
+    spoken, whole = f"\u2068{cut}\u2069", f"\u2068{metric}\u2069"
+    pareto = page.get_by_role("img", name=f"Pareto front of {spoken} and \u2068{short}\u2069")
+    expect(pareto).to_have_attribute(
+        "aria-label",
+        f"Pareto front of {spoken} and \u2068{short}\u2069 (arrow keys read the points one by one)",
+    )
+    expect(pareto).to_have_accessible_description(f"Whole names: {whole}, \u2068{short}\u2069")
+    lines = page.get_by_role("img", name=f"Parameters against {spoken}")
+    expect(lines).to_have_attribute(
+        "aria-label",
+        f"Parameters against {spoken} (arrow keys read the lines one by one, the best first)",
+    )
+    expect(lines).to_have_accessible_description(f"Whole name: {whole}")
+    assert tab.errors == [] and tab.dialogs == []

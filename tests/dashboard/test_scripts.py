@@ -197,6 +197,23 @@ def test_fitted_cuts_a_label_to_its_room(page: Any) -> None:
     assert found == ["short", "a name long…", "a name…", "…"]
 
 
+def test_fitted_cuts_between_letters_as_a_reader_sees_them(page: Any) -> None:
+    """Cut between UTF-16 code units, an emoji's name drew half its emoji (a lone
+    surrogate) and a letter lost its combining accent."""
+    found = page.evaluate(
+        """async () => {
+          const { fitted } = await import('/assets/plots.js');
+          const seven = (text) => [...text].length * 7;
+          return [
+            fitted("\\u{1F469}\\u200D\\u{1F52C}".repeat(3), 2, 500, seven),
+            fitted("e\\u0301".repeat(3), 2, 500, seven),
+            fitted("\\u{1F1EB}\\u{1F1F7}".repeat(4), 12, 40, seven),
+          ];
+        }"""
+    )
+    assert found == ["\U0001f469\u200d\U0001f52c…", "e\u0301…", "\U0001f1eb\U0001f1f7" * 2 + "…"]
+
+
 def test_stepped_to_moves_the_keyboard_within_the_points(page: Any) -> None:
     cases = [
         ["ArrowRight", -1, 5],

@@ -27,6 +27,42 @@ export function isolated(name) {
   return `\u2068${name}\u2069`;
 }
 
+/**
+ * The characters (letters as a reader sees them: an emoji, a letter and its accents) of a
+ * name a chart's accessible name speaks: a screen reader read a metric's name of 500
+ * characters whole before it said what the chart was, at every visit.
+ */
+export const SPOKEN_NAME_CHARS = 60;
+
+/** The letters of `text` as a reader sees them (grapheme clusters): an emoji, a flag, a
+ * letter and its combining accents are one each, never split. */
+export function graphemes(text) {
+  return Array.from(new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(String(text)), (part) => part.segment);
+}
+
+/** `text` cut to `chars` whole letters, the last one "…" where it is cut. */
+export function cut(text, chars) {
+  const letters = graphemes(text);
+  return letters.length <= chars ? String(text) : `${letters.slice(0, chars - 1).join("")}…`;
+}
+
+/**
+ * A name as an accessible name (aria-label) speaks it: cut to SPOKEN_NAME_CHARS letters and
+ * set apart (isolated). The marks are not spoken (Unicode's default-ignorable characters)
+ * but a braille display and a screen reader's text view show the label as text, where a
+ * name's right-to-left override turned the rest of it around, as on the page.
+ */
+export function spoken(name) {
+  return isolated(cut(name, SPOKEN_NAME_CHARS));
+}
+
+/** The accessible description of a chart whose accessible name cut some of `names`: each
+ * whole, set apart; null when none was cut. */
+export function wholeNames(names) {
+  if (!names.some((name) => graphemes(name).length > SPOKEN_NAME_CHARS)) return null;
+  return `${names.length === 1 ? "Whole name" : "Whole names"}: ${names.map(isolated).join(", ")}`;
+}
+
 /** A parameter value, or a value in a table: 6 significant digits, as the command line
  * shows them (a design's CSV download has every digit). */
 export function cell(value) {

@@ -8,7 +8,7 @@
 // obey the page's Content-Security-Policy (no inline script or style).
 
 import { h, named, s } from "./dom.js";
-import { isolated, num } from "./format.js";
+import { graphemes, isolated, num, wholeNames } from "./format.js";
 
 export const PALETTE = ["#0f766e", "#d97706", "#2563eb", "#be123c", "#7c3aed", "#475569"];
 const VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"];
@@ -195,11 +195,19 @@ export function bottomAxis([lo, hi], width, integer) {
   return axis;
 }
 
+/** What tells a chart from the others of its page, across redraws: its label and the
+ * whole names it cut (two metrics' names of the same first letters). */
+function focusKey(options) {
+  return [options.label, ...(options.names || [])].join(" · ");
+}
+
 /**
  * A chart of series of points, drawn as markers and/or lines.
  *
  * series: [{name, color?, points: [{x, y, lines: [text...]}], line?, markers?, dashed?}]
- * options: {label, xLabel, yLabel, integerX?, height?}
+ * options: {label, xLabel, yLabel, integerX?, height?, names?}: label, the accessible name,
+ * speaks each name of the user's cut and set apart (format.js spoken()); names, those names
+ * whole, in the accessible description when the label cut one
  */
 export function chart(series, options) {
   const W = chartWidth(window.innerWidth);
@@ -211,7 +219,8 @@ export function chart(series, options) {
     class: "plot-svg",
     role: "img",
     "aria-label": `${options.label} (arrow keys read the points one by one)`,
-    "data-focus-key": `chart: ${options.label}`,
+    "aria-description": wholeNames(options.names || []),
+    "data-focus-key": `chart: ${focusKey(options)}`,
     tabindex: 0,
   });
   const tip = h("div", { class: "plot-tip", hidden: true, role: "status" });
@@ -354,7 +363,7 @@ export function chart(series, options) {
       // observation 1001"), which moves as the page draws newer data
       const button = h(
         "button",
-        { type: "button", class: "legend-item", "aria-pressed": "true", title: "Show or hide", "data-focus-key": `legend ${index}: ${options.label}` },
+        { type: "button", class: "legend-item", "aria-pressed": "true", title: "Show or hide", "data-focus-key": `legend ${index}: ${focusKey(options)}` },
         h("span", { class: "swatch" }),
         item.name,
       );
@@ -387,13 +396,18 @@ function textWidth(px, weight = "normal") {
   return (text) => (context ? context.measureText(text).width : text.length * px * 0.62);
 }
 
-/** `text`, or its start and "…", of at most `chars` characters and `width` wide. */
+/**
+ * `text`, or its start and "…", of at most `chars` letters and `width` wide. Cut between
+ * letters as a reader sees them (format.js graphemes()): cut between UTF-16 code units, an
+ * emoji's name drew half of its emoji (a lone surrogate, a box) and a letter lost its accent.
+ */
 export function fitted(text, chars, width, measure) {
-  let n = Math.min(text.length, chars);
-  let out = n < text.length ? `${text.slice(0, n - 1)}…` : text;
+  const letters = graphemes(text);
+  let n = Math.min(letters.length, chars);
+  let out = n < letters.length ? `${letters.slice(0, n - 1).join("")}…` : text;
   while (n > 1 && measure(out) > width) {
     n -= 1;
-    out = `${text.slice(0, n - 1)}…`;
+    out = `${letters.slice(0, n - 1).join("")}…`;
   }
   return out;
 }
@@ -488,7 +502,8 @@ export function parallelCoordinates(axes, rows, options) {
     class: "plot-svg",
     role: "img",
     "aria-label": `${options.label} (arrow keys read the lines one by one, the best first)`,
-    "data-focus-key": `parallel coordinates: ${options.label}`,
+    "aria-description": wholeNames(options.names || []),
+    "data-focus-key": `parallel coordinates: ${focusKey(options)}`,
     tabindex: 0,
   });
   const tip = h("div", { class: "plot-tip", hidden: true, role: "status" });
@@ -635,7 +650,7 @@ export function parallelCoordinates(axes, rows, options) {
   const scaleBar = h("span", { class: "ramp" });
   scaleBar.style.background = `linear-gradient(90deg, ${VIRIDIS.join(", ")})`;
   const legend = h("div", { class: "plot-legend" }, named("span", { class: "muted" }, options.worst || "worse", 1), scaleBar, named("span", { class: "muted" }, options.best || "better", 1));
-  const lists = axes.filter((axis, i) => scales[i].every > 1).map((axis) => levelList(axis, options.label));
+  const lists = axes.filter((axis, i) => scales[i].every > 1).map((axis) => levelList(axis, focusKey(options)));
   figure.append(h("div", { class: "plot-scroll" }, h("div", { class: "pc-stack" }, svg, overlay)), legend, ...lists, tip);
   return figure;
 }

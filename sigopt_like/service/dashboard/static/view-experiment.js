@@ -4,7 +4,7 @@
 
 import { experimentPath, isFinal } from "./api.js";
 import { badge, card, h, named, notice, redraw, table } from "./dom.js";
-import { cell, isolated, num, when } from "./format.js";
+import { cell, isolated, num, spoken, when } from "./format.js";
 import { chart, PALETTE, parallelCoordinates } from "./plots.js";
 import { assignmentsText, maximizes, metricValue, optimizedMetrics, valuesText } from "./sigopt.js";
 
@@ -45,7 +45,7 @@ function historyChart(metric, observations, single, first = 1) {
       { name: "observations", points, color: PALETTE[2], radius: 3.2 },
       { name: `best so far${since} (${maximizes(metric) ? "max" : "min"})`, points: best, line: true, markers: false, color: PALETTE[0] },
     ],
-    { label: `Observation history of ${name}`, xLabel: "observation", yLabel: name, integerX: true },
+    { label: `Observation history of ${spoken(name)}`, names: [name], xLabel: "observation", yLabel: name, integerX: true },
   );
 }
 
@@ -69,7 +69,7 @@ function paretoChart(metrics, observations, bestAssignments) {
       { name: "observations", points, color: PALETTE[5], radius: 3.2 },
       { name: "Pareto front (best assignments)", points: front, line: true, color: PALETTE[1], radius: 4.5 },
     ],
-    { label: `Pareto front of ${nameA} and ${nameB}`, xLabel: `${isolated(nameA)} (${maximizes(a) ? "max" : "min"})`, yLabel: `${isolated(nameB)} (${maximizes(b) ? "max" : "min"})` },
+    { label: `Pareto front of ${spoken(nameA)} and ${spoken(nameB)}`, names: [nameA, nameB], xLabel: `${isolated(nameA)} (${maximizes(a) ? "max" : "min"})`, yLabel: `${isolated(nameB)} (${maximizes(b) ? "max" : "min"})` },
   );
 }
 
@@ -96,7 +96,7 @@ function parallelView(experiment, observations, metric, single) {
     };
   });
   const name = metric.name ?? "value";
-  return parallelCoordinates(axes, rows, { label: `Parameters against ${name}`, worst: `worse ${isolated(name)}`, best: `better ${isolated(name)}` });
+  return parallelCoordinates(axes, rows, { label: `Parameters against ${spoken(name)}`, names: [name], worst: `worse ${isolated(name)}`, best: `better ${isolated(name)}` });
 }
 
 function assignmentsTable(experiment, items, label, extra) {
