@@ -8,6 +8,7 @@ tables show numbers without the zeros a rounded value ends with.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -157,3 +158,45 @@ def test_more_than_a_page_of_experiments(tab: Tab, dashboard_site: Site) -> None
     expect(page.locator("#experiment-name")).to_have_text("The very first screen")
     assert page.url.endswith(f"#/experiments/{oldest.id}")
     assert tab.errors == [] and tab.dialogs == []
+
+
+def test_the_lists_say_the_service_gave_no_answer_and_try_again(
+    tab: Tab, dashboard_site: Site
+) -> None:
+    """With the service stopped (no answer at all: the browser's requests are refused),
+    the experiments list said only fetch's own "Failed to fetch" in place of the list, and
+    stayed so until the page was reloaded; the campaigns list said the same on a first
+    load, and nothing on a refresh. Both now say no answer came from the service and read
+    the list again by themselves when it answers."""
+    page = tab.page
+    site.connect(dashboard_site.served, dashboard_site.alice).sessions.create(
+        name=f"Unanswered {uuid.uuid4().hex[:6]}"
+    )
+    tab.sign_in(dashboard_site.alice)
+    host = dashboard_site.url.removeprefix("http://")
+    experiments = re.compile(r"/v1/experiments\?")
+    page.route(experiments, lambda route: route.abort("connectionrefused"))
+    page.goto(f"{dashboard_site.url}/#/experiments")
+    trouble = page.locator(".page-trouble")
+    expect(trouble).to_contain_text(
+        f"Could not load the experiments (no answer from the service at {host}"
+    )
+    expect(trouble).to_contain_text("trying again in a few seconds")
+    assert "Failed to fetch" not in page.inner_text("#view")
+    page.unroute(experiments)
+    expect(page.locator("#experiments-table a.name").first).to_be_visible(timeout=15_000)
+    expect(trouble).to_be_empty()
+
+    sessions = re.compile(r"/v1/sessions\?")
+    page.route(sessions, lambda route: route.abort("connectionrefused"))
+    page.goto(f"{dashboard_site.url}/#/")
+    expect(trouble).to_contain_text(
+        f"Could not load the campaigns (no answer from the service at {host}"
+    )
+    assert "Failed to fetch" not in page.inner_text("#view")
+    page.unroute(sessions)
+    expect(page.locator("#sessions-table a.name").first).to_be_visible(timeout=20_000)
+    expect(trouble).to_be_empty()
+    # the browser's own line for each refused request, and nothing else
+    assert [e for e in tab.errors if "Failed to load resource" not in e] == []
+    assert tab.dialogs == []

@@ -22,6 +22,11 @@ export function isFinal(error) {
   return typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
+/** What a page says when no answer came (the service stopped, or no network). */
+export function unreachable() {
+  return `no answer from the service at ${window.location.host} (stopped, restarting, or the network is down)`;
+}
+
 function randomKey() {
   // crypto.randomUUID needs a secure context; getRandomValues works on plain http too
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -48,7 +53,14 @@ export class Api {
       headers["Idempotency-Key"] = randomKey();
       init.body = JSON.stringify(body ?? {});
     }
-    const response = await fetch(url, init);
+    let response;
+    try {
+      response = await fetch(url, init);
+    } catch {
+      // fetch's own words ("Failed to fetch", "NetworkError when attempting to fetch
+      // resource.") were all a page said when the service stopped; status 0: not final
+      throw new ApiError(0, { code: "unreachable", message: unreachable() });
+    }
     if (response.ok && accept !== "application/json") return response.blob();
     const text = await response.text();
     let data = null;

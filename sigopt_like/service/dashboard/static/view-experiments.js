@@ -1,9 +1,13 @@
 // SigOpt experiments: every experiment of the signed-in user, the deleted (archived)
 // ones behind a checkbox (the API lists only active ones unless asked for state=all).
 
+import { isFinal } from "./api.js";
 import { badge, h, named, notice, table } from "./dom.js";
 import { isolated, when } from "./format.js";
 import { optimizedMetrics, valuesText } from "./sigopt.js";
+
+// a list that could not be read (no answer, a 429, a 5xx) is read again after this long
+const RETRY_MS = 5000;
 
 const COLUMNS = ["Experiment", "State", "Observations", "Best", "Metrics", "Updated"];
 // experiments read at a time (the API's largest page); "Show more" reads the next ones
@@ -41,6 +45,8 @@ export function experimentsView(page) {
   // search it was asked, if any); before: the cursor of the rest, null when all are read;
   // search: the name searched at the service (past one page: see needServer)
   const state = { experiments: [], total: 0, before: null, search: "", generation: 0 };
+  const trouble = h("div", { class: "page-trouble", role: "status" });
+  let retry = null;
 
   // the whole list is read: filtering it needs no service
   const needServer = () => state.before !== null || state.search !== "";
@@ -85,8 +91,18 @@ export function experimentsView(page) {
       state.before = list.paging.before;
       state.search = search;
       render();
+      trouble.replaceChildren();
     } catch (error) {
-      results.replaceChildren(notice(error.message, "error"));
+      if (generation !== state.generation) return;
+      if (isFinal(error)) {
+        results.replaceChildren(notice(error.message, "error"));
+        return;
+      }
+      // the service stopped or is busy: the list read so far stays, and is read again
+      // (it said "Failed to fetch" in place of the list, until the page was reloaded)
+      trouble.replaceChildren(notice(`Could not load the experiments (${error.message}); trying again in a few seconds.`, "error"));
+      clearTimeout(retry);
+      retry = setTimeout(() => load({ append }), RETRY_MS);
     }
   }
 
@@ -104,13 +120,17 @@ export function experimentsView(page) {
     render();
   });
   more.addEventListener("click", () => load({ append: true }));
-  page.onDispose(() => clearTimeout(debounce));
+  page.onDispose(() => {
+    clearTimeout(debounce);
+    clearTimeout(retry);
+  });
   load();
   return h(
     "div",
     { class: "page" },
     h("div", { class: "page-head" }, h("h1", null, "SigOpt experiments"), summary),
     h("div", { class: "toolbar" }, filter, h("label", { class: "check" }, showDeleted, deletedLabel)),
+    trouble,
     results,
     more,
   );

@@ -1,5 +1,6 @@
 // Campaigns: every session of the signed-in user, searchable, with where each stands.
 
+import { isFinal } from "./api.js";
 import { badge, h, named, notice, table } from "./dom.js";
 import { num, when } from "./format.js";
 
@@ -39,6 +40,7 @@ export function sessionsView(page) {
   const results = h("div", { id: "sessions-table" });
   const more = h("button", { type: "button", class: "secondary", hidden: true }, "Show more");
   const state = { sessions: [], before: null, generation: 0 };
+  const trouble = h("div", { class: "page-trouble", role: "status" });
 
   function render() {
     if (state.sessions.length === 0) {
@@ -62,8 +64,16 @@ export function sessionsView(page) {
       state.before = list.paging.before;
       summary.textContent = `${list.count} campaign${list.count === 1 ? "" : "s"}`;
       render();
+      trouble.replaceChildren();
     } catch (error) {
-      if (!quiet) results.replaceChildren(notice(error.message, "error"));
+      if (generation !== state.generation) return;
+      if (isFinal(error)) {
+        if (!quiet) results.replaceChildren(notice(error.message, "error"));
+        return;
+      }
+      // the service stopped or is busy: the list stays (a refresh that failed said
+      // nothing, and a first load "Failed to fetch"), and the next refresh reads it again
+      trouble.replaceChildren(notice(`Could not load the campaigns (${error.message}); trying again in a few seconds.`, "error"));
     }
   }
 
@@ -90,6 +100,7 @@ export function sessionsView(page) {
     { class: "page" },
     h("div", { class: "page-head" }, h("h1", null, "Campaigns"), summary),
     h("div", { class: "toolbar" }, search),
+    trouble,
     results,
     more,
   );
