@@ -343,3 +343,25 @@ def test_a_chart_speaks_a_long_or_reversed_name_cut_and_set_apart(
     )
     expect(lines).to_have_accessible_description(f"Whole name: {whole}")
     assert tab.errors == [] and tab.dialogs == []
+
+
+def test_an_analytics_file_line_sets_its_name_apart(tab: Tab, dashboard_site: Site) -> None:
+    """Each analytics file's line names the file, then its type and size: the name is set
+    apart (U+2068 ... U+2069) as every name written into a longer line is, so that the
+    line reads name, type, size whatever letters a name holds."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    sid = site.simulated_campaign(conn, f"Analytics {uuid.uuid4().hex[:6]}", gens=1)
+    files = conn.sessions(sid).analytics.create(wait=True).result.files
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/sessions/{sid}")
+    lines = page.locator("ul.files li")
+    expect(lines).to_have_count(len(files))
+    shown = lines.evaluate_all("(items) => items.map((li) => li.textContent)")
+    links = page.locator("ul.files li a").evaluate_all("(links) => links.map((a) => a.textContent)")
+    assert links == [f"\u2068{f.name}\u2069" for f in files], links
+    for line, file in zip(shown, files, strict=True):
+        kib = -(-file.size // 1024)
+        assert line == f"\u2068{file.name}\u2069 {file.content_type}, {kib} KiB", line
+    assert page.evaluate(IN_ORDER, ["ul.files li", "KiB"])
+    assert tab.errors == [] and tab.dialogs == []
