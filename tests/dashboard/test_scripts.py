@@ -94,6 +94,27 @@ def test_nice_axis_of_one_value_or_none(page: Any) -> None:
     assert call(page, "plots.js", "niceAxis", 0, math.inf) == nan
 
 
+def test_an_axis_of_counts_about_zero_labels_zero(page: Any) -> None:
+    """Ticks added up step by step came to -5.55e-17 for 0 (steps of 0.2 from -1), which
+    an axis of whole numbers left out: a campaign of generation 0 alone (its initial
+    experiments) had its generation axis labelled -1 and 1, or not at all."""
+    assert call(page, "plots.js", "niceAxis", -1, 1, 6)["ticks"] == [
+        -1,
+        -0.8,
+        -0.6,
+        -0.4,
+        -0.2,
+        0,
+        0.2,
+        0.4,
+        0.6,
+        0.8,
+        1,
+    ]
+    found = many(page, "plots.js", "bottomAxis", [[[-1, 1], 500, True], [[-0.5, 0.5], 500, True]])
+    assert [axis["ticks"] for axis in found] == [[-1, 0, 1], [0]]
+
+
 def test_tick_text_and_numbers(page: Any) -> None:
     assert many(page, "plots.js", "tickText", [[8e307], [-8e307], [0.1 + 0.2], [2.5], [1e-7]]) == [
         "8e+307",

@@ -55,12 +55,16 @@ function tickStep(lo, hi, count) {
   return (ratio >= 7.5 ? 10 : ratio >= 3.5 ? 5 : ratio >= 1.5 ? 2 : 1) * magnitude;
 }
 
-/** The multiples of `step` in [lo, hi]. */
+/**
+ * The multiples of `step` in [lo, hi], each one k * step: added up step by step, steps
+ * of 0.2 from -1 came to -5.55e-17, not 0, and an axis of counts (whole numbers only) lost
+ * its 0: a campaign of generation 0 alone had no generation labelled.
+ */
 function multiples(lo, hi, step) {
   const ticks = [];
   const end = Math.min(hi + step * 1e-9, Number.MAX_VALUE); // near the limit: not Infinity
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= end; v += step) {
-    ticks.push(Number(v.toPrecision(12)));
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= end; k += 1) {
+    ticks.push(Number((k * step).toPrecision(12)) || 0); // || 0: -0 is 0
   }
   return ticks;
 }
