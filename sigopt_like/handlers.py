@@ -415,21 +415,23 @@ def download_file(call: Call, file: Any, path: Any = None, *, gen: int | None = 
     base = f"{C.API_PREFIX}/sessions/{call.node._path[1]}/analytics/files/"
     url = getattr(file, "url", None) or (file if isinstance(file, str) and "/" in file else None)
     name = getattr(file, "name", None) or (file if isinstance(file, str) else None)
+    asked: str | None = None
     if url is not None:
         parts = urlsplit(url)
         if not parts.path.startswith(base) or "/" in parts.path.removeprefix(base):
             raise ValueError(f"{url!r} is not the URL of an analytics file of this session")
         name = parts.path.removeprefix(base)
-        listed = parse_qs(parts.query).get("gen")
-        if gen is None and listed and csvio.ascii_digits(listed[0]) is not None:
-            # int() reads U+0661 as 1: that generation's file was downloaded
-            tip = csvio.ascii_digits_tip(listed[0])
-            raise ValueError(f"{url!r}: gen={listed[0]!r} is not a generation number{tip}")
-        if gen is None and listed and listed[0].isdigit():
-            gen = int(listed[0])
+        listed = parse_qs(parts.query, keep_blank_values=True).get("gen")
+        if gen is None and listed:
+            # the service reads it as it reads the keyword's, and refuses what is not a
+            # generation number with a 400 naming 'gen' (BadRequestError): read here,
+            # int() took Arabic-Indic one for 1 and failed on a superscript two, and
+            # "?gen=abc" downloaded the latest generation's file
+            asked = listed[0]
     if not name or Path(name).name != name or name in (".", ".."):
         raise ValueError(f"not the name of an analytics file: {file!r}")
-    response = call.response("GET", base + name, params={"gen": gen}, headers={"Accept": "*/*"})
+    params = {"gen": gen if gen is not None else asked}
+    response = call.response("GET", base + name, params=params, headers={"Accept": "*/*"})
     target = Path(path) if path is not None else Path(name)
     if target.is_dir():
         target = target / name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sigopt_like import (
+    BadRequestError,
     ConflictError,
     NotFoundError,
     Recommendation,
@@ -112,10 +113,15 @@ def test_one_analytics_file_downloads_by_file_name_or_url(session, tmp_path):
     assert by_name.read_bytes() == by_url.read_bytes()
     with pytest.raises(ValueError, match="not the URL of an analytics file"):
         session.analytics.download_file("/v1/sessions/999/analytics/files/summary.csv")
-    # before: the Arabic-Indic one was read as 1, and generation 1's file downloaded
-    other_digits = files["summary.csv"].url.split("?")[0] + "?gen=\u0661"
-    with pytest.raises(ValueError, match=r"is not a generation number \(write it in ASCII"):
-        session.analytics.download_file(other_digits, tmp_path / "o.csv")
+    # before: the Arabic-Indic one was read as 1 and generation 1's file downloaded, a
+    # superscript two was a bare ValueError from int(), and "abc" got the latest file
+    plain = files["summary.csv"].url.split("?")[0]
+    tips = {"\u0661": " (write it in ASCII digits: 1)", "\u00b2": "", "abc": "", "": ""}
+    for written, tip in tips.items():
+        with pytest.raises(BadRequestError) as refused:
+            session.analytics.download_file(f"{plain}?gen={written}", tmp_path / "o.csv")
+        assert "The query parameter 'gen' must be a whole number" in refused.value.message
+        assert refused.value.message.endswith(f"not {written!r}{tip}.")
     assert not (tmp_path / "o.csv").exists()
     with pytest.raises(NotFoundError):
         session.analytics.download_file("nothing.pdf", tmp_path / "n.pdf")
