@@ -601,3 +601,59 @@ def test_rows_of_revision_0014_are_kept_and_a_deleted_id_is_not_given_again(
             assert client.simulate_get(f"{base}/{newest}").status_code == 404, kind
             after = client.simulate_get(base, params={"after": str(newest)}).json
             assert [item["id"] for item in after["data"]] == [str(newest + 1)], kind
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_session_names_of_revision_0015_are_rewritten_composed(
+    dialect: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """0016 rewrites a session name stored decomposed (NFD) composed (NFC), as names are
+    kept since: found by a search for it as typed composed, and a 409 for a new session of
+    that name. Of an owner's two sessions whose names are one name composed, the composed
+    one keeps it and the other is renamed with its id."""
+    if dialect == "sqlite":
+        url = f"sqlite:///{tmp_path / 'names.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    engine = sa.create_engine(url)
+    with engine.connect() as conn, conn.begin():
+        migrate.upgrade(conn, "0015")
+        conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', '15')"))
+        conn.execute(
+            sa.text("INSERT INTO users (id, email, created) VALUES (1, 'local@localhost', 1)")
+        )
+        for session_id, name in (
+            (5, "cafe\u0301 alloy"),  # decomposed, alone: rewritten
+            (6, "Cre\u0300me"),  # decomposed, and its composed twin is id 7's
+            (7, "Cr\u00e8me"),
+            (8, "plain"),
+        ):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO sessions (id, owner_id, name, description, status, gen, "
+                    "completed, seed, created, updated, version) "
+                    "VALUES (:id, 1, :name, '', 'active', -1, false, 3, 1, 1, 0)"
+                ),
+                {"id": session_id, "name": name},
+            )
+    engine.dispose()
+    store = open_store(url)
+    try:
+        assert _differences(store.database.engine) == []
+        assert store.schema_version() == migrate.SCHEMA_VERSION
+        names = {i: store.sessions.get(1, i).name for i in (5, 6, 7, 8)}
+        assert names == {
+            5: "caf\u00e9 alloy",
+            6: "Cr\u00e8me (session 6)",
+            7: "Cr\u00e8me",
+            8: "plain",
+        }
+    finally:
+        store.close()
+    with create_app(database=url, run_tasks=False) as service:
+        client = falcon.testing.TestClient(service)
+        found = client.simulate_get("/v1/sessions", params={"q": "caf\u00e9"}).json
+        assert [item["id"] for item in found["data"]] == ["5"]
+        again = client.simulate_post("/v1/sessions", json={"name": "caf\u00e9 alloy"})
+        assert again.status_code == 409, again.json
+        assert again.json["detail"]["existing_id"] == "5"

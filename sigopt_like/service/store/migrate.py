@@ -41,6 +41,7 @@ REVISIONS = (
     "0013",
     "0014",
     "0015",
+    "0016",
 )
 HEAD = REVISIONS[-1]
 SCHEMA_VERSION = len(REVISIONS)
