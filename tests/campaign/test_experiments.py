@@ -457,8 +457,13 @@ def test_final_experiments_complete_the_campaign(api, ready):
         sid, "final", {"columns": ["a", "b", "c", "d", "Response"], "rows": [[1, 2, 2.5, "y", 3.0]]}
     )
     assert task["status"] == "success", task
+    # remaining is how many more generations can be performed (seed 000): before, the
+    # space's count (2) was kept after final experiments, which end the campaign
+    assert task["result"]["remaining"] == 0 and task["result"]["completed"] is True
     session = api.get(f"/v1/sessions/{sid}").body
     assert session["completed"] is True and session["status"] == "completed"
+    assert session["remaining"] == 0
+    assert api.get(f"/v1/sessions/{sid}/space").body["remaining"] == 0
     r = api.post(f"/v1/sessions/{sid}/generate")
     assert r.status == 409 and r.body["code"] == "campaign_completed"
     gen1 = api.get(f"/v1/sessions/{sid}/experiments", gen=1).body

@@ -416,6 +416,10 @@ class Campaign:
         remaining = out._remaining(len(out.used_points()))
         # The population rule ends the campaign when no further generation can be filled.
         completed = kind == FINAL or remaining == 0
+        if kind == FINAL:
+            # Daptics' remaining is "how many more generations can be performed", and
+            # final experiments mean "no more designs will be generated" (seed 000): none
+            remaining = 0
         out = attrs.evolve(
             out,
             remaining=remaining,
