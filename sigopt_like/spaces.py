@@ -1009,7 +1009,7 @@ def _parse_row(space_type: str, record: csvio.Record, problems: list[Problem]) -
             number = csvio.parse_number(cell)
             if number is None:
                 problem(
-                    f"'{csvio.clip(cell)}' is not a number (parameter '{name}' is numerical)"
+                    f"{_clipped(cell)} is not a number (parameter '{name}' is numerical)"
                     + csvio.decimal_comma_tip(cell),
                     index,
                 )
@@ -1039,12 +1039,12 @@ def _parse_unit_row(
         if cell == "":
             problem(f"component '{name}' has no {label}; each row is {_ROW_SHAPE[MIXTURE]}", index)
         elif value is None:
-            problem(f"{label} '{csvio.clip(cell)}' is not a whole number of units", index)
+            problem(f"{label} {_clipped(cell)} is not a whole number of units", index)
         bounds.append(value)
     for index in range(4, len(cells)):
         if cells[index]:
             problem(
-                f"unexpected value '{csvio.clip(cells[index])}': a mixture row has 4 cells "
+                f"unexpected value {_clipped(cells[index])}: a mixture row has 4 cells "
                 f"({_ROW_SHAPE[MIXTURE]})",
                 index,
             )

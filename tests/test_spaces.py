@@ -906,3 +906,19 @@ def test_a_whole_number_a_float_cannot_hold_is_refused_by_its_cell_not_rounded()
     # a mixture's bound is quoted as written, not as the float next to it
     (bound,) = problems_of(f"a,unit,0,{2**53 + 1}\nb,unit,0,10\n", type="mixture", total_units=10)
     assert f"maximum {2**53 + 1} of 'a'" in bound.message, bound.message
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "said"),
+    [
+        ("a,numerical,1\x000,2\n", "factorial", "'1\\x000' is not a number"),
+        ("a,unit,0,1\x000\nb,unit,0,10\n", "mixture", "maximum '1\\x000' is not a whole number"),
+        ("a,unit,0,5,\x00\nb,unit,0,10\n", "mixture", "unexpected value '\\x00': a mixture"),
+    ],
+)
+def test_a_nul_in_a_space_files_number_cell_is_shown_escaped(text, kind, said):
+    """Before: the cell was quoted raw, "'1 0' is not a number" on a terminal (a NUL
+    written to it), which no one could find in the file; shown escaped as a level's is."""
+    with pytest.raises(SpaceError) as refused:
+        Space.from_csv(text, kind, 10 if kind == "mixture" else None)
+    assert said in str(refused.value) and "\x00" not in str(refused.value)
