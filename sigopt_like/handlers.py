@@ -40,7 +40,7 @@ def folded(value: Any) -> Any:
 
 def table_json(value: Any) -> dict[str, Any]:
     """A table argument as JSON: a Table, a list of dicts, a DataFrame, a CSV path,
-    CSV text (a ``str`` holding a line break), or a ``{"columns", "rows"}`` dict. A
+    CSV text (a ``str`` holding a line break, or none), or a ``{"columns", "rows"}`` dict. A
     float NaN in the Response column is sent as None (not measured); a cell JSON or the
     service cannot hold (NaN elsewhere, an infinity, a NUL, a list) raises TableError by
     row and column before anything is sent (:func:`sigopt_like.table_wire.sendable`)."""
@@ -55,9 +55,10 @@ def as_table(value: Any) -> Table:
 
     if isinstance(value, Table):
         return value
-    if isinstance(value, str) and ("\n" in value or "\r" in value):
+    if isinstance(value, str) and ("\n" in value or "\r" in value or not value):
         # CSV text itself (no path holds a line break): before, "No such file or
-        # directory: 'param1,param2,...'", the whole text taken for a file's name
+        # directory: 'param1,param2,...'", the whole text taken for a file's name; and
+        # "" (no text, no file's name) was read as Path(""), "'.' is a folder"
         return Table.from_csv(value)
     if isinstance(value, (str, os.PathLike)):
         return Table.from_csv(Path(value))

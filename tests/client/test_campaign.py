@@ -711,3 +711,11 @@ def test_a_response_past_2_53_comes_back_as_sent_or_is_refused(conn):
     ]
     assert Table.from_csv(stored.to_csv()) == stored
     session.experiments.put(type="initial", table=stored.to_csv(), wait=True)  # read back
+
+
+def test_an_empty_text_table_is_said_empty(session):
+    """Before: table="" was read as the path "" (the current folder), and refused as
+    "'.' is a folder, not a CSV file", which no one had named."""
+    with pytest.raises(TableError, match="empty: an experiments table needs a header row"):
+        session.experiments.put(type="initial", table="", wait=True)
+    assert [t.type for t in session.tasks.list()] == ["space"]
