@@ -50,11 +50,12 @@ def untested_rows(codes: np.ndarray, existing: np.ndarray) -> np.ndarray:
     existing = np.asarray(existing, dtype=float).reshape(-1, codes.shape[1])
     ids = _integer_ids(codes, existing)
     if ids is None:
-        # code_key of each row, without a Python call per row (those calls were a tenth
-        # to a quarter of the CPU time of 20 suggestions chosen together)
-        seen = set(map(tuple, existing.tolist()))
+        # each row's bytes, without a Python call per value: a tuple of floats per row
+        # took 3 s of a generation of 4,000 candidates on 3,000 parameters (+ 0.0: -0.0
+        # and 0.0 are one code, as they were as tuples)
+        seen = set(_row_bytes(existing))
         keep = []
-        for i, k in enumerate(map(tuple, codes.tolist())):
+        for i, k in enumerate(_row_bytes(codes)):
             if k not in seen:
                 seen.add(k)
                 keep.append(i)
@@ -65,6 +66,12 @@ def untested_rows(codes: np.ndarray, existing: np.ndarray) -> np.ndarray:
     is_first = np.zeros(len(codes), dtype=bool)
     is_first[first] = True
     return codes[is_first & fresh]
+
+
+def _row_bytes(rows: np.ndarray) -> list[bytes]:
+    """Each row's float values as bytes (equal rows, equal bytes)."""
+    flat = np.ascontiguousarray(rows + 0.0)
+    return [bytes(r) for r in flat]
 
 
 def _integer_ids(codes: np.ndarray, existing: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:

@@ -36,6 +36,7 @@ from .finite import half_range, unit_of
 from .history import History
 from .surrogate import Believer, GPSurrogate, Surrogate, fit_surrogate, tied_groups
 from .views import View, feature_groups, nearest_sq_distance
+from .wide_fit import WIDE_FEATURES
 
 EXPLOIT_BETA = 1.0
 EXPLORE_BETA = 3.0
@@ -210,7 +211,11 @@ def model_batch(
     best = noisy_incumbent(hist, model, mu_tested) if noisy else None
     stalled = stalled_generations(hist, batch_size, best)
     apart = _valley_test(model, feats, believer.mean) if noisy else None
-    leaders = _basin_leaders(feats * weight, believer.mean, radius, available, apart=apart)
+    weighted = feats * weight
+    leaders = _basin_leaders(weighted, believer.mean, radius, available, apart=apart)
+    # wide features: the basin slots' distances from the weighted pool computed once (the
+    # same distances, rounded differently; narrower spaces keep their rounding and designs)
+    wide = view.dim >= WIDE_FEATURES
     roles = role_counts(batch_size, stalled, rng)
     deciding = [] if noisy else deciding_categoricals(view, model, X, y)
     # the starved slots' preference, computed once per batch (only a deciding categorical
@@ -257,7 +262,11 @@ def model_batch(
         elif role == "basin" and len(leaders) > 1:
             leader = leaders[1 + basin_turn % (len(leaders) - 1)]
             basin_turn += 1
-            near = (((feats - feats[leader]) * weight) ** 2).sum(axis=1) <= radius**2
+            near = (
+                ((weighted - weighted[leader]) ** 2).sum(axis=1)
+                if wide
+                else (((feats - feats[leader]) * weight) ** 2).sum(axis=1)
+            ) <= radius**2
             i = _argmax_ucb(believer, EXPLOIT_BETA, available & near)
             if i < 0:
                 i = _argmax_ucb(believer, EXPLOIT_BETA, available)

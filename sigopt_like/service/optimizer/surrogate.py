@@ -21,6 +21,7 @@ from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
 from .finite import FLOAT_MAX, unit_of
+from .wide_fit import WIDE_FEATURES, matern52_cross, matern52_lml, scaled_cross
 
 LS_MIN = 0.1
 """Shortest length scale (unit features): shorter ones, fitted on a few points, turn levels
@@ -150,10 +151,25 @@ class GPSurrogate:
 
     def predict_mean(self, Xp: np.ndarray) -> np.ndarray:
         """Posterior mean only (no variance: much cheaper on big pools)."""
-        return unstandardise(self.shift, self.scale, self.signal(Xp, self.X) @ self.gp.alpha_)
+        return unstandardise(self.shift, self.scale, self.cross(Xp, self.X) @ self.gp.alpha_)
+
+    @property
+    def wide(self) -> bool:
+        """Kernel values by matrix products (``wide_fit``) rather than scikit-learn's."""
+        return self.X.shape[1] >= WIDE_FEATURES
+
+    @property
+    def constant(self) -> float:
+        return float(self.signal.k1.constant_value)
+
+    def cross(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
+        """The signal kernel between the rows of ``A`` and of ``B``."""
+        if self.wide:
+            return matern52_cross(A, B, self.constant, self.length_scales)
+        return self.signal(A, B)
 
     def _posterior(self, Xp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        Kp = self.signal(Xp, self.X)
+        Kp = self.cross(Xp, self.X)
         V = solve_triangular(self.gp.L_, Kp.T, lower=True, check_finite=False)
         mu = Kp @ self.gp.alpha_
         var = np.maximum(self.signal.diag(Xp) - (V**2).sum(axis=0), 1e-12)
@@ -174,6 +190,7 @@ class GPBeliever:
         self.var = var.copy()
         self.V = V
         self.updates: list[np.ndarray] = []
+        self._scaled: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def mean(self) -> np.ndarray:
@@ -185,12 +202,23 @@ class GPBeliever:
 
     def add(self, i: int) -> None:
         """Condition on a fantasy observation at pool point ``i`` equal to its mean."""
-        col = self.model.signal(self.Xp, self.Xp[i : i + 1])[:, 0] - self.V.T @ self.V[:, i]
+        col = self._column(i) - self.V.T @ self.V[:, i]
         for u in self.updates:
             col -= u * u[i]
         u = col / np.sqrt(max(col[i], 1e-12) + self.model.noise)
         self.updates.append(u)
         self.var = np.maximum(self.var - u**2, 1e-12)
+
+    def _column(self, i: int) -> np.ndarray:
+        """The signal kernel between the pool and pool point ``i``; on wide features from
+        the pool divided by the length scales once, not at every fixed point."""
+        if not self.model.wide:
+            return self.model.signal(self.Xp, self.Xp[i : i + 1])[:, 0]
+        if self._scaled is None:
+            scaled = self.Xp / self.model.length_scales
+            self._scaled = (scaled, (scaled**2).sum(axis=1))
+        scaled, sq = self._scaled
+        return scaled_cross(scaled, scaled[i : i + 1], self.model.constant, sq)[:, 0]
 
 
 HYPER_FIT_POINTS = 120
@@ -288,10 +316,15 @@ def fit_hyperparameters(
     lo, hi = scales.start, scales.stop
     penalised = (free >= lo) & (free < hi) if ls_prior else np.zeros(len(free), dtype=bool)
     start = np.log(LS_PRIOR_FROM)
+    wide = X.shape[1] >= WIDE_FEATURES  # the same likelihood, without an n x n x d gradient
 
     def objective(r: np.ndarray) -> tuple[float, np.ndarray]:
         theta = r[reduce]
-        lml, grad_full = gp.log_marginal_likelihood(theta, eval_gradient=True, clone_kernel=False)
+        lml, grad_full = (
+            matern52_lml(theta, X, z, alpha)
+            if wide
+            else gp.log_marginal_likelihood(theta, eval_gradient=True, clone_kernel=False)
+        )
         grad = np.bincount(reduce, weights=np.asarray(grad_full, dtype=float), minlength=len(r))
         short = np.minimum(r[penalised] - start, 0.0)  # 0 for scales >= LS_PRIOR_FROM
         grad[penalised] -= short / LS_PRIOR_SD**2

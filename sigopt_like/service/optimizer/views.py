@@ -72,6 +72,11 @@ class FactorialView:
             else:
                 self.values.append(tuple(str(v) for v in param.values))
         self.levels = np.array([len(v) for v in self.values], dtype=np.int64)
+        # a numerical's levels as an array once, not at every point read
+        self._levels: list[np.ndarray | tuple] = [
+            np.asarray(v) if k == "numerical" else v
+            for k, v in zip(self.kinds, self.values, strict=True)
+        ]
         self.n_params = len(self.values)
         self.numeric = np.array([k == "numerical" for k in self.kinds])
         self._scaled: list[np.ndarray | None] = []  # None: one-hot, built row by row
@@ -96,23 +101,23 @@ class FactorialView:
         if len(point) != len(self.values):
             return None
         code = np.empty(len(self.values))
-        for j, (kind, vals, v) in enumerate(zip(self.kinds, self.values, point, strict=True)):
-            if kind == "numerical":
-                try:
-                    x = float(v)
-                except (TypeError, ValueError):
-                    return None
-                with np.errstate(over="ignore"):  # levels 2e308 away: inf, far enough
-                    dist = np.abs(np.asarray(vals) - x)
-                i = int(dist.argmin())
-                if dist[i] > 1e-9 * max(1.0, abs(x)):
-                    return None
-                code[j] = i
-            else:
-                try:
-                    code[j] = vals.index(str(v))
-                except ValueError:
-                    return None
+        with np.errstate(over="ignore"):  # levels 2e308 away: inf, far enough
+            for j, (vals, v) in enumerate(zip(self._levels, point, strict=True)):
+                if isinstance(vals, np.ndarray):
+                    try:
+                        x = float(v)
+                    except (TypeError, ValueError):
+                        return None
+                    dist = np.abs(vals - x)
+                    i = int(dist.argmin())
+                    if dist[i] > 1e-9 * max(1.0, abs(x)):
+                        return None
+                    code[j] = i
+                else:
+                    try:
+                        code[j] = vals.index(str(v))
+                    except ValueError:
+                        return None
         return code
 
     def from_codes(self, codes: np.ndarray) -> list[tuple]:
