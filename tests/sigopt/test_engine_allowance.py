@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from sigopt_like.service.domain import sigopt_rules as rules
-from sigopt_like.service.optimizer.allowance import Allowance
+from sigopt_like.service.optimizer.allowance import FIRST_FITS_SHARE, Allowance
 from sigopt_like.service.optimizer.sequential import Problem, suggest_next, suggest_several
 from sigopt_like.service.optimizer.sequential_choice import FIT_RESTARTS
 from sigopt_like.service.resources.sigopt import suggester
@@ -71,3 +71,49 @@ def test_the_service_gives_the_engine_most_of_the_budget():
     assert given.deadline is not None
     assert before + 2.5 * suggester.ENGINE_SHARE <= given.deadline <= time.monotonic() + 2.0
     assert 0 < suggester.ENGINE_SHARE < 1
+
+
+def test_a_spent_allowance_cuts_the_first_fit_short_and_still_answers_from_the_model():
+    """Past ``fits_until`` the first fit stops after one iteration (before, it ran its
+    30, and on a loaded machine that alone outlasted the budget, so the request was
+    served a random point though every restart was skipped)."""
+    d, problem, observations = observed()
+    spent = Allowance(deadline=0.0, clock=lambda: 1.0, fits_until=0.0)
+    a = suggest_next(problem, observations, seed=3, allowance=spent)
+    assert spent.cut == 1 and spent.fitted == 0  # the objective's fit, the only one here
+    assert a is not None and rules.assignments(d["parameters"], a, conditionals=[]) == a
+
+
+def test_a_constraint_models_fit_is_cut_short_too():
+    """Every first fit stops iterating past ``fits_until``: the objective's and each
+    constraint metric's."""
+    d = rules.experiment_create(
+        {
+            "name": "constrained",
+            "parameters": [
+                {"name": f"x{i}", "type": "double", "bounds": {"min": 0, "max": 1}}
+                for i in range(4)
+            ],
+            "metrics": [
+                {"name": "f", "objective": "maximize"},
+                {"name": "g", "strategy": "constraint", "objective": "minimize", "threshold": 0.5},
+            ],
+        }
+    )
+    rng = np.random.default_rng(5)
+    observations = []
+    for _ in range(30):
+        a = {f"x{i}": float(v) for i, v in enumerate(rng.random(4))}
+        observations.append((a, {"f": -((a["x0"] - 0.3) ** 2), "g": a["x1"]}))
+    spent = Allowance(deadline=0.0, clock=lambda: 1.0, fits_until=0.0)
+    a = suggest_next(Problem.from_definition(d), observations, seed=3, allowance=spent)
+    assert spent.cut == 2 and a is not None
+
+
+def test_the_service_lets_the_first_fits_iterate_for_part_of_the_budget():
+    """The first fits stop iterating by FIRST_FITS_SHARE of the engine's share, the rest
+    kept for the restarts (when affordable) and for choosing the point."""
+    clock = iter([10.0]).__next__
+    given = Allowance.within(2.0, clock)
+    assert given.deadline == 12.0 and given.fits_until == 10.0 + 2.0 * FIRST_FITS_SHARE
+    assert 0 < FIRST_FITS_SHARE < 1

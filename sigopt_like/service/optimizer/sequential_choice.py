@@ -17,6 +17,7 @@ believer), so parallel workers get different points.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import attrs
 import numpy as np
@@ -121,12 +122,14 @@ def fit_models(
     allowance: Allowance | None = None,
 ) -> Models:
     """The models of ``evidence``'s observations (what :func:`choose` scores with); the
-    objective's hyperparameter restarts only while ``allowance`` affords them."""
+    objective's hyperparameter restarts only while ``allowance`` affords them, and each
+    first fit's iterations only until its ``fits_until``."""
     X = space.encode(evidence.codes)
     tg = evidence.targets
     objective = _objective_model(space, X, evidence, rng, allowance)
+    stop = None if allowance is None else allowance.stops_fit
     constraints = tuple(
-        _fit(X, tg.constraints[:, k], rng, _column(tg.constraint_noise, k))
+        _fit(X, tg.constraints[:, k], rng, _column(tg.constraint_noise, k), stop)
         for k in range(tg.constraints.shape[1])
     )
     return Models(tg, objective, constraints, _failure_model(space, evidence))
@@ -265,8 +268,9 @@ def _objective_model(
     if y is None:
         return None
     began = allowance.clock() if allowance is not None else 0.0
+    stop = None if allowance is None else allowance.stops_fit
     if len(evidence.failed_codes) == 0:
-        model = _fit(X, y, rng, noise)
+        model = _fit(X, y, rng, noise, stop)
     else:
         # in halves (exact, so ordinary values give the same worst bit for bit): values of
         # -1e308 and 1e308 span 2e308, and the ptp overflowed (a RuntimeWarning) to a worst
@@ -277,7 +281,7 @@ def _objective_model(
         y_all = np.concatenate([y, np.full(len(evidence.failed_codes), worst)])
         if noise is not None:
             noise = np.concatenate([noise, np.zeros(len(evidence.failed_codes))])
-        model = _fit(X_all, y_all, rng, noise)
+        model = _fit(X_all, y_all, rng, noise, stop)
     reported = noise is not None and bool(np.any(noise > 0))
     # the objective's model only: constraint models need less (a probability of
     # feasibility), and refitting them too doubled the time on TUNE ``mixed``
@@ -288,11 +292,17 @@ def _objective_model(
 
 
 def _fit(
-    X: np.ndarray, y: np.ndarray, rng: np.random.Generator, noise: np.ndarray | None = None
+    X: np.ndarray,
+    y: np.ndarray,
+    rng: np.random.Generator,
+    noise: np.ndarray | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Surrogate:
     if noise is not None and not np.any(noise > 0):
         noise = None
-    return fit_surrogate(X, y, np.ones(len(y)), rng, gp_max_points=GP_MAX_POINTS, noise=noise)
+    return fit_surrogate(
+        X, y, np.ones(len(y)), rng, gp_max_points=GP_MAX_POINTS, noise=noise, stop=stop
+    )
 
 
 def refit_noiseless(

@@ -11,7 +11,8 @@ responses: a prior on short length scales, and one length scale per categorical)
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from scipy.linalg import solve_triangular
@@ -78,6 +79,7 @@ class GPSurrogate:
         noise: np.ndarray | None = None,
         ls_prior: bool = False,
         tied: Sequence[np.ndarray] = (),
+        stop: Callable[[], bool] | None = None,
     ) -> None:
         """``noise``: each point's known noise variance in ``y``'s units (SigOpt's
         ``value_stddev`` squared), added to the kernel's diagonal for that point.
@@ -99,6 +101,8 @@ class GPSurrogate:
         ceiling and the first model-based batch found less than random search
         (TUNE ``c6 noisy``, benchmarks/rounds.md). With more points, per-level
         scales are free again.
+
+        ``stop``: the hyperparameter fit's stop (``fit_hyperparameters``).
         """
         self.shift, self.scale, z = standardise(y)
         self.alpha = _alpha(noise, self.scale)
@@ -106,7 +110,7 @@ class GPSurrogate:
         kernel = ConstantKernel(1.0, (1e-2, 1e2)) * Matern(
             length_scale=np.full(d, 0.5), length_scale_bounds=(LS_MIN, 2e1), nu=2.5
         ) + WhiteKernel(1e-2, (1e-6, 1.0))
-        self.gp = _fit_gp(kernel, X, z, seed, self.alpha, ls_prior, tied)
+        self.gp = _fit_gp(kernel, X, z, seed, self.alpha, ls_prior, tied, stop)
         self.X = X
         self.z = z
         self.seed = seed
@@ -262,6 +266,7 @@ def _fit_gp(
     alpha: float | np.ndarray = JITTER,
     ls_prior: bool = False,
     tied: Sequence[np.ndarray] = (),
+    stop: Callable[[], bool] | None = None,
 ) -> GaussianProcessRegressor:
     """Fit hyperparameters by marginal likelihood (on a subset when large), then all data."""
     subset = np.arange(len(z))
@@ -272,7 +277,7 @@ def _fit_gp(
         rest = np.setdiff1d(np.arange(len(z)), best)
         subset = np.concatenate([best, rng.choice(rest, HYPER_FIT_POINTS - half, replace=False)])
     sub_alpha = alpha[subset] if isinstance(alpha, np.ndarray) else alpha
-    theta = fit_hyperparameters(kernel, X[subset], z[subset], sub_alpha, ls_prior, tied)
+    theta = fit_hyperparameters(kernel, X[subset], z[subset], sub_alpha, ls_prior, tied, stop)
     tuned = kernel.clone_with_theta(theta)
     return conditioned(tuned, X, z, alpha)
 
@@ -291,9 +296,12 @@ def fit_hyperparameters(
     alpha: float | np.ndarray = JITTER,
     ls_prior: bool = False,
     tied: Sequence[np.ndarray] = (),
+    stop: Callable[[], bool] | None = None,
 ) -> np.ndarray:
     """Log-hyperparameters maximising the marginal likelihood within the kernel's bounds
     (with ``ls_prior``: plus the log density of the prior on short length scales).
+    ``stop``: asked after each iteration; when true, the fit ends at its current point
+    (a request's time budget running out: ``Allowance.stops_fit``).
 
     L-BFGS-B with a capped number of iterations, run here rather than through
     ``GaussianProcessRegressor(optimizer=...)``: sklearn's fit then checks the
@@ -331,6 +339,10 @@ def fit_hyperparameters(
         log_prior = -0.5 * float((short**2).sum()) / LS_PRIOR_SD**2
         return -(float(lml) + log_prior), -grad
 
+    def check(intermediate_result: Any) -> None:  # scipy's name: the new callback form
+        if stop is not None and stop():
+            raise StopIteration  # minimize returns the current iterate
+
     result = minimize(
         objective,
         kernel.theta[free],
@@ -338,6 +350,7 @@ def fit_hyperparameters(
         jac=True,
         bounds=kernel.bounds[free],
         options={"maxiter": HYPER_FIT_ITERATIONS},
+        callback=check,
     )
     return np.asarray(result.x)[reduce]
 
@@ -434,11 +447,13 @@ def fit_surrogate(
     noise: np.ndarray | None = None,
     ls_prior: bool = False,
     tied: Sequence[np.ndarray] = (),
+    stop: Callable[[], bool] | None = None,
 ) -> Surrogate:
     """A GP when affordable, else ExtraTrees; ``noise``: each point's known noise
     variance (None: unknown, the GP's white-noise term learns it); ``ls_prior``: the
-    GP's length scales under a prior (see ``GPSurrogate``)."""
+    GP's length scales under a prior (see ``GPSurrogate``); ``stop``: the GP fit's stop
+    (``fit_hyperparameters``)."""
     seed = int(rng.integers(2**31 - 1))
     if len(y) <= gp_max_points:
-        return GPSurrogate(X, y, counts, seed, noise, ls_prior, tied)
+        return GPSurrogate(X, y, counts, seed, noise, ls_prior, tied, stop)
     return TreeSurrogate(X, y, counts, seed, noise)
