@@ -94,7 +94,7 @@ def engine_time(monkeypatch: pytest.MonkeyPatch) -> None:
     """The engine's whole answer even on a loaded machine (not the random fallback)."""
     from sigopt_like.service.resources.sigopt import suggestions
 
-    monkeypatch.setattr(suggestions, "time_budget", lambda context: 120.0)
+    monkeypatch.setattr(suggestions, "time_budget", lambda context, experiment: 120.0)
 
 
 @pytest.fixture(params=["embedded", "served"])

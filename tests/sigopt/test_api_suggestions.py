@@ -232,6 +232,40 @@ def test_seeded_experiments_suggest_reproducibly(tmp_path):
     assert runs[0] == runs[1]
 
 
+def test_a_seeded_experiment_suggests_the_same_on_a_loaded_machine(tmp_path):
+    """One seed and one history give one suggestion whatever the time budget affords: a
+    budget of 0 s (a machine too loaded for any fit) served the random fallback, or the
+    model with fewer fit restarts, where an idle machine served the model's point."""
+    from sigopt_like.service import create_app
+
+    runs = []
+    for i, budget in enumerate([120.0, 0.0]):
+        with create_app(
+            database=str(tmp_path / f"run{i}.db"), suggestion_time_budget_seconds=budget
+        ) as service:
+            api = Api(service)
+            e = api.create_experiment(seed=11)
+            for k in range(14):  # past the space-filling start: the models' points
+                a = {"x": -5 + 15 * ((k * 7) % 14) / 13, "n": k % 10, "c": "abc"[k % 3]}
+                value = -((a["x"] - 2) ** 2) - (a["n"] - 4) ** 2
+                reply = api.post(
+                    f"/v1/experiments/{e['id']}/observations", {"assignments": a, "value": value}
+                )
+                assert reply.status == 201, reply.body
+            points = []
+            for _ in range(3):
+                s = api.post(f"/v1/experiments/{e['id']}/suggestions").body
+                points.append(s["assignments"])
+                api.post(
+                    f"/v1/experiments/{e['id']}/observations",
+                    {"suggestion": s["id"], "value": -((s["assignments"]["x"] - 2) ** 2)},
+                )
+            runs.append(points)
+            text = service.context.metrics.render().decode()
+            assert 'sigopt_like_suggestion_choices_total{source="optimizer"} 3.0' in text
+    assert runs[0] == runs[1]
+
+
 @pytest.mark.parametrize("kind", ["grid", "random"])
 def test_a_walk_past_300_observations_repeats_no_point(api: Api, kind: str):
     """A grid (or random) search never repeats a point while one is left: it read only

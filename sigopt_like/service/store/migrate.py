@@ -42,6 +42,7 @@ REVISIONS = (
     "0014",
     "0015",
     "0016",
+    "0017",
 )
 HEAD = REVISIONS[-1]
 SCHEMA_VERSION = len(REVISIONS)

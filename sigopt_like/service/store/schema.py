@@ -221,6 +221,8 @@ sigopt_experiments = sa.Table(
     sa.Column("created", sa.BigInteger, nullable=False),
     sa.Column("updated", sa.BigInteger, nullable=False),
     sa.Column("tasks", sa.Text, nullable=True),  # JSON [{name, cost}], null = not multitask
+    # true when the creator gave the seed (its suggestions then reproducible), null = drawn
+    sa.Column("seed_given", sa.Boolean, nullable=True),
 )
 
 suggestions = sa.Table(

@@ -74,6 +74,9 @@ class ExperimentRecord:
     updated: int
     tasks: list[dict[str, Any]] = attrs.field(factory=list)
     """``[{name, cost}]`` of a multitask experiment (one with cost 1), else empty."""
+    seed_given: bool = False
+    """Whether the creator gave ``seed`` (else the service drew it): its suggestions are
+    then a function of the history alone, not of the machine's load."""
 
     def definition(self) -> dict[str, Any]:
         """The canonical definition, as the rules and the engine read it."""
@@ -189,6 +192,7 @@ def _experiment_of(m: Mapping[str, Any]) -> ExperimentRecord:
         created=m["created"],
         updated=m["updated"],
         tasks=loads(m["tasks"]) or [],
+        seed_given=bool(m["seed_given"]),
     )
 
 
@@ -342,6 +346,7 @@ class Experiments:
             created=stamp,
             updated=stamp,
             tasks=dumps(definition.get("tasks") or None),
+            seed_given=definition.get("seed") is not None or None,
         )
         key = self.conn.execute(E.insert().values(**row)).inserted_primary_key
         assert key is not None  # a single-row INSERT reports its key

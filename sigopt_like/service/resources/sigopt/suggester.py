@@ -35,6 +35,12 @@ MAX_FIT_OBSERVATIONS = 300
 ENGINE_SHARE = 0.8
 """The share of the time budget by which the engine's optional work (the objective fit's
 random restarts) must end; the rest is for choosing the point after the fits."""
+UNTIMED = None
+"""The time budget of a seeded experiment's suggestions: none. With a budget, a loaded
+machine skipped the fit's restarts, or served the random fallback, where an idle one did
+not, so one seed and one history gave different suggestions; the work done is a function
+of the history alone, and such a request waits for the engine however long it takes
+(at most the latest ``MAX_FIT_OBSERVATIONS`` observations and every restart)."""
 REDRAWS = 16
 """How often a random point that rounds onto an open suggestion is drawn again."""
 
@@ -60,12 +66,15 @@ def choose(
     pending: Sequence[Mapping[str, Any]],
     *,
     seed: int,
-    time_budget: float = SUGGESTION_TIME_BUDGET_SECONDS,
+    time_budget: float | None = SUGGESTION_TIME_BUDGET_SECONDS,
     stddevs: Sequence[Mapping[str | None, float | None] | None] = (),
 ) -> Choice | None:
     """The next assignments, different from every ``pending`` one; None when a grid
     search has no point left, or when open suggestions hold every point of a discrete
-    space. Other experiments repeat an observed point once every point is observed."""
+    space. Other experiments repeat an observed point once every point is observed.
+
+    ``time_budget`` None: the engine does all its work however long it takes (a seeded
+    experiment's, whose point must not depend on the machine's load: :data:`UNTIMED`)."""
     sequential = engine()
     problem = sequential.Problem.from_definition(definition)
     if problem.type == "offline":
@@ -125,7 +134,7 @@ def choose_several(
     *,
     count: int,
     seed: int,
-    time_budget: float = SUGGESTION_TIME_BUDGET_SECONDS,
+    time_budget: float | None = SUGGESTION_TIME_BUDGET_SECONDS,
     stddevs: Sequence[Mapping[str | None, float | None] | None] = (),
 ) -> list[Choice | None]:
     """``count`` next assignments for requests waiting together, each different from
@@ -167,7 +176,7 @@ def _one_by_one(
     pending: Sequence[Mapping[str, Any]],
     count: int,
     seed: int,
-    time_budget: float,
+    time_budget: float | None,
     stddevs: Sequence[Mapping[str | None, float | None] | None],
 ) -> list[Choice | None]:
     """:func:`choose` ``count`` times, each point then open for the next (random and
@@ -251,7 +260,7 @@ def _engine_within(
     observations: Sequence[tuple[Mapping[str, Any], Any]],
     pending: Sequence[Mapping[str, Any]],
     seed: int,
-    time_budget: float,
+    time_budget: float | None,
     stddevs: Sequence[Mapping[str | None, float | None] | None] = (),
 ) -> dict[str, Any] | None:
     outcome: dict[str, Any] = {}
@@ -264,7 +273,7 @@ def _engine_within(
                 pending=pending,
                 seed=seed,
                 stddevs=stddevs,
-                allowance=allowance(time_budget),
+                allowance=None if time_budget is None else allowance(time_budget),
             )
         except Exception:  # the fallback answers instead
             LOG.exception("the engine failed on a suggestion")
@@ -284,7 +293,7 @@ def _engine_several_within(
     pending: Sequence[Mapping[str, Any]],
     count: int,
     seed: int,
-    time_budget: float,
+    time_budget: float | None,
     stddevs: Sequence[Mapping[str | None, float | None] | None] = (),
 ) -> list[dict[str, Any]]:
     """The points the engine chose within ``time_budget`` (fewer than ``count`` when it
@@ -303,7 +312,7 @@ def _engine_several_within(
                 pending=pending,
                 seed=seed,
                 stddevs=stddevs,
-                allowance=allowance(time_budget),
+                allowance=None if time_budget is None else allowance(time_budget),
             )
             for point in points:
                 if stop.is_set():

@@ -88,8 +88,11 @@ def history(
     return observed, stddevs
 
 
-def time_budget(context: Any) -> float:
-    """The engine's time budget per suggestion (past it, the random fallback answers)."""
+def time_budget(context: Any, experiment: ExperimentRecord) -> float | None:
+    """The engine's time budget per suggestion (past it, the random fallback answers);
+    none for an experiment whose creator gave its ``seed`` (``suggester.UNTIMED``)."""
+    if experiment.seed_given:
+        return suggester.UNTIMED
     return float(context.settings.suggestion_time_budget_seconds)
 
 
@@ -227,7 +230,7 @@ def _choose_batch(
         inputs.pending,
         count=count,
         seed=seed,
-        time_budget=time_budget(context),
+        time_budget=time_budget(context, inputs.experiment),
         stddevs=inputs.stddevs,
     )
     context.metrics.suggestions_batched(count)
