@@ -234,6 +234,10 @@ STORE_STATUS: tuple[tuple[type[store_errors.StoreError], int], ...] = (
     (store_errors.StorageFull, 507),
     (store_errors.DatabaseGone, 507),
     (store_errors.Unwritable, 507),
+    # the operator's database refuses the service's role a read: no retry or change of the
+    # request cures it (a 503 would be retried until the caller's deadline, a 4xx blames
+    # the caller), and 507 says "cannot store"; the code and message say what to grant
+    (store_errors.Unreadable, 500),
 )
 
 
@@ -332,7 +336,15 @@ def install_error_handlers(app: falcon.App, outage: DatabaseOutage | None = None
             {"request_id": request_id} if request_id else None,
         )
 
+    #: the (role, table) pairs whose refused reads were logged: once each, not a request
+    refusals_said: set[tuple[Any, Any]] = set()
+
     def handle_store_error(req, resp, ex: store_errors.StoreError, params):
+        if isinstance(ex, store_errors.Unreadable):
+            refused = (ex.detail.get("role"), ex.detail.get("table"))
+            if refused not in refusals_said:  # an operator's to cure: one line, no traceback
+                refusals_said.add(refused)
+                LOG.warning("%s (%s %s)", ex.message, req.method, loggable(req.path))
         handle_api_error(req, resp, from_store_error(ex), params)
 
     app.add_error_handler(Exception, handle_unexpected)

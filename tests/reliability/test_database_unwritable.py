@@ -8,9 +8,11 @@ traceback in the log, and writes work again once the file is writable. Before, a
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -123,3 +125,135 @@ def test_a_postgresql_role_whose_write_rights_are_revoked_is_told_what_to_grant(
             assert sorted(s.name for s in conn.sessions.list()) == ["robot-run-1", "robot-run-3"]
     finally:
         admin.dispose()
+
+
+def _granted_back(message: str) -> list[str]:
+    """The GRANT statements a refusal's message gives, to run as its administrator."""
+    found = re.search(r"\((GRANT [^)]*)\)", message)
+    assert found is not None, message
+    return found.group(1).split("; ")
+
+
+@contextmanager
+def _role_in_schema(pg_url: str, schema: str) -> Iterator[tuple[str, str, Callable[..., None]]]:
+    """A real role granted what the service needs on tables made in ``schema`` (the
+    search_path of the role that made them, and of this one): its name, its database URL,
+    and a function that runs statements as the server's administrator."""
+    import sqlalchemy as sa
+
+    from sigopt_like.service.store import open_store
+
+    tag = uuid.uuid4().hex[:8]  # roles are the server's, shared by the tests
+    owner, role = f"owner_{tag}", f"lab_{tag}"
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+
+    def admin_says(*statements: str) -> None:
+        with admin.connect() as sql:
+            for statement in statements:
+                sql.exec_driver_sql(statement.format(role=role, schema=schema))
+
+    try:
+        admin_says(
+            f"CREATE ROLE {owner} LOGIN",
+            f"CREATE SCHEMA {{schema}} AUTHORIZATION {owner}",
+            f"ALTER ROLE {owner} SET search_path = {{schema}}",
+            "CREATE ROLE {role} LOGIN",
+            "ALTER ROLE {role} SET search_path = {schema}",
+        )
+        open_store(pg_url.replace("postgres@", f"{owner}@", 1)).close()  # tables in schema
+        admin_says(
+            "GRANT USAGE ON SCHEMA {schema} TO {role}",
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}",
+            "GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
+        )
+        yield role, pg_url.replace("postgres@", f"{role}@", 1), admin_says
+    finally:
+        admin.dispose()
+
+
+def test_a_role_whose_tables_are_in_another_schema_is_told_to_grant_there(pg_url: str) -> None:
+    """The tables made in schema ``lab`` (the search_path of the roles): the 507 of a
+    role whose writes are revoked names ``lab`` in its GRANT, and running that GRANT mends
+    it. Before, it named ``public``, where the GRANT did nothing."""
+    with (
+        _role_in_schema(pg_url, "lab") as (role, database, admin_says),
+        sigopt_like.Connection(database=database, task_processes=0) as conn,
+    ):
+        conn.sessions.create(name="robot-run-1")
+        admin_says("REVOKE INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} FROM {role}")
+        with pytest.raises(ServerError) as refused:
+            conn.sessions.create(name="robot-run-2")
+        said = refused.value.message
+        assert refused.value.status == 507 and refused.value.code == "database_unwritable", said
+        assert "IN SCHEMA lab" in said and "SCHEMA public" not in said, said
+        assert f"TO {role};" in said, said
+        admin_says(*_granted_back(said))  # what it says to run, run as said
+        conn.sessions.create(name="robot-run-2")
+
+
+def test_a_postgresql_role_whose_read_rights_are_revoked_is_told_what_to_grant(
+    pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A real role that loses SELECT while the service runs (tables in schema ``lab``):
+    each request that reads is a 500 ``database_unreadable`` naming the role, the table,
+    and the GRANT to run in ``lab``; one WARNING line says it to the operator, however many
+    requests meet it, with no traceback; running the GRANT it names mends it without a
+    restart. Before, a 500 "internal" ("The service failed on this request") and a
+    traceback per request."""
+    with (
+        _role_in_schema(pg_url, "lab") as (role, database, admin_says),
+        sigopt_like.Connection(database=database, task_processes=0) as conn,
+    ):
+        first = conn.sessions.create(name="robot-run-1")
+        admin_says("REVOKE SELECT ON ALL TABLES IN SCHEMA {schema} FROM {role}")
+        with caplog.at_level(logging.DEBUG, logger="sigopt_like"):
+            for call in (
+                lambda: conn.sessions.list(),
+                lambda: conn.sessions(first.id).fetch(),
+                lambda: conn.sessions.list(),
+            ):
+                with pytest.raises(ServerError) as refused:
+                    call()
+                said = refused.value.message
+                assert refused.value.status == 500, said
+                assert refused.value.code == "database_unreadable", said
+                assert f"role {role} a read of table sessions" in said, said
+                assert "ON ALL TABLES IN SCHEMA lab" in said, said
+        assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+        warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert len(warned) == 1 and f"role {role} a read of table sessions" in warned[0], warned
+        admin_says(*_granted_back(said))
+        assert conn.sessions(first.id).fetch().name == "robot-run-1"  # no restart needed
+
+
+def test_a_served_role_refused_its_reads_answers_in_words_and_is_not_ready(pg_url: str) -> None:
+    """Served with tokens, a role that loses SELECT: the token's own read (a point read,
+    on the driver's connection) is the same 500 ``database_unreadable`` naming the table
+    ``tokens``; ``/ready`` is a 503 ``database_unreadable`` in the same words. Before, a
+    500 "internal" and a traceback, and ``/ready`` said "The database does not answer"
+    though it did."""
+    import falcon.testing
+
+    from sigopt_like.service import create_app
+
+    with _role_in_schema(pg_url, "lab") as (role, database, admin_says):
+        service = create_app(database=database, auth_required=True, run_tasks=False)
+        try:
+            accounts = service.context.store.accounts
+            user = accounts.create_user("operator@example.com", "a-long-enough-password")
+            bearer = {"Authorization": f"Bearer {accounts.issue_token(user.id).token}"}
+            client = falcon.testing.TestClient(service.app)
+            assert client.simulate_get("/v1/sessions", headers=bearer).status_code == 200
+            admin_says("REVOKE SELECT ON ALL TABLES IN SCHEMA {schema} FROM {role}")
+            listed = client.simulate_get("/v1/sessions", headers=bearer)
+            assert listed.status_code == 500, listed.text
+            assert listed.json["code"] == "database_unreadable", listed.text
+            assert f"role {role} a read of table tokens" in listed.json["message"], listed.text
+            assert listed.json["detail"] == {"role": role, "table": "tokens", "schema": "lab"}
+            ready = client.simulate_get("/ready")
+            assert ready.status_code == 503, ready.text
+            assert ready.json["code"] == "database_unreadable", ready.text
+            assert "does not answer" not in ready.json["message"], ready.text
+            assert "GRANT SELECT" in ready.json["message"], ready.text
+        finally:
+            service.close()

@@ -21,6 +21,7 @@ from ..readiness import runs_its_own_tasks, task_workers
 from ..settings import ServiceSettings
 from ..store import Store
 from ..store.database import is_connection_limit_error, is_unreachable_error
+from ..store.errors import Unreadable
 
 API_VERSION = "1"
 MIN_CLIENT_VERSION = "0.1.0"
@@ -58,6 +59,7 @@ class Ready:
         self._store = store
         self._outage = outage
         self._warned = False  # said the missing workers in the log (once, until they come)
+        self._refused = False  # said a read refused to the service's role (once)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Run a trivial query against the schema; read who runs the tasks."""
@@ -65,6 +67,7 @@ class Ready:
             version = self._store.schema_version()
             workers = task_workers(self._settings, self._store, time.time())
             self._outage.worked()
+            self._refused = False
         except Exception as err:
             if is_connection_limit_error(err):  # the database answers: no outage
                 # said in the answer, not once a probe: requests refused so log nothing
@@ -75,6 +78,15 @@ class Ready:
                     "reached); the service is not ready: retry in a moment.",
                     detail={"check": "database"},
                     headers={"Retry-After": "1"},
+                ) from err
+            if isinstance(err, Unreadable):  # the database answers, and refuses: say so
+                if not self._refused:  # once, not once a probe
+                    self._refused = True
+                    LOG.warning("readiness check failed: %s", err.message)
+                raise Unavailable(  # before: "The database does not answer"
+                    f"{err.message} The service is not ready.",
+                    code=err.code,
+                    detail={"check": "database"},
                 ) from err
             if is_unreachable_error(err):  # said once an outage, not once a probe
                 self._outage.failed(err, "readiness check")

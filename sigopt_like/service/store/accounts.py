@@ -230,7 +230,7 @@ class AccountStore:
             return str(found)
         try:
             with (
-                translate_errors(self._db.role),
+                translate_errors(self._db),
                 self._db.connect(write=True) as conn,
                 conn.begin(),
             ):

@@ -26,7 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .errors import Busy, StorageFull, Unwritable
+from .errors import Busy, StorageFull, Unreadable, Unwritable
 from .sqlite_file import SqliteFile
 
 LOG = logging.getLogger("sigopt_like.service.store")
@@ -95,18 +95,65 @@ def is_write_refused_error(err: BaseException) -> bool:
     return bool(_WRITE_STATEMENT.search(str(getattr(err, "statement", None) or "")))
 
 
-def write_refused_message(err: BaseException, role: str | None) -> str:
+def is_read_refused_error(err: BaseException) -> bool:
+    """Whether a database error means "this PostgreSQL role may not read here" (a
+    permission denied to a statement that does not write: its SELECT revoked, or never
+    granted, or a raw driver error of a point read, which only reads)."""
+    orig = getattr(err, "orig", err)
+    if getattr(orig, "sqlstate", None) != _NO_PRIVILEGE_SQLSTATE:
+        return False
+    return not is_write_refused_error(err)
+
+
+#: what PostgreSQL names in a permission denied ("permission denied for table sessions";
+#: "relation" before PostgreSQL 15)
+_DENIED_OBJECT = re.compile(r"permission denied for (?:table|relation|view|sequence) (\S+)")
+
+
+def refused_table(err: BaseException) -> str | None:
+    """The table a permission denied names, if it names one."""
+    found = _DENIED_OBJECT.search(str(getattr(err, "orig", err)))
+    return found.group(1) if found else None
+
+
+def _grants(grantee: str, schema: str) -> str:
+    """The GRANTs that give ``grantee`` what the service needs in ``schema``."""
+    return (
+        f"GRANT USAGE ON SCHEMA {schema} TO {grantee}; GRANT SELECT, INSERT, UPDATE, DELETE "
+        f"ON ALL TABLES IN SCHEMA {schema} TO {grantee}; GRANT USAGE ON ALL SEQUENCES IN "
+        f"SCHEMA {schema} TO {grantee}"
+    )
+
+
+def write_refused_message(err: BaseException, role: str | None, schema: str | None = None) -> str:
     """What a write refused for want of a privilege is told: which ``role`` (when the
-    database's URL names it), what to grant."""
+    database's URL names it), what to grant in which ``schema`` (the one the service's
+    tables are in; ``public`` when it could not be asked)."""
     named = f"role {role}" if role else "role the service connects as"
-    grantee = role or "<role>"
     said = str(getattr(err, "orig", err)).strip().splitlines()[0]
     return (
         f"The service's database refuses the writes of the {named} (PostgreSQL: {said}): "
-        "nothing of this request was stored; reads go on. Grant it INSERT, UPDATE and "
-        "DELETE on the service's tables and USAGE on its sequences (GRANT INSERT, UPDATE, "
-        f"DELETE ON ALL TABLES IN SCHEMA public TO {grantee}; GRANT USAGE ON ALL SEQUENCES "
-        f"IN SCHEMA public TO {grantee}), then send it again: no restart is needed."
+        "nothing of this request was stored; reads go on. Grant it SELECT, INSERT, UPDATE "
+        "and DELETE on the service's tables and USAGE on its sequences "
+        f"({_grants(role or '<role>', schema or 'public')}), then send it again: no restart "
+        "is needed."
+    )
+
+
+def read_refused_message(err: BaseException, role: str | None, schema: str | None = None) -> str:
+    """What a read refused for want of a privilege is told: which ``role``, which table
+    (as PostgreSQL names it), what to grant in which ``schema``."""
+    named = f"role {role}" if role else "role the service connects as"
+    said = str(getattr(err, "orig", err)).strip().splitlines()[0]
+    table = refused_table(err)
+    where = f"table {table}" if table else "the service's tables"
+    grants = _grants(role or "<role>", schema or "public")
+    return (
+        f"The service's database refuses the {named} a read of {where} (PostgreSQL: "
+        f"{said}): this request could not be answered, and no retry will be until its "
+        "administrator grants the role what the service needs: SELECT, INSERT, UPDATE and "
+        f"DELETE on its tables and USAGE on its sequences ({grants}). "
+        "No restart is needed."
     )
 
 
@@ -237,12 +284,14 @@ def is_not_up_error(err: BaseException | None) -> bool:
 
 
 @contextlib.contextmanager
-def translate_errors(role: str | None = None) -> Iterator[None]:
+def translate_errors(database: Database | None = None) -> Iterator[None]:
     """Turn "locked" and serialisation failures, a wait for a pooled connection that
     timed out, and a connection the server refused for having as many as it allows
     (max_connections), into :class:`~.errors.Busy`, and a full disk into
-    :class:`~.errors.StorageFull`, and a file or a PostgreSQL ``role`` that may not
-    write into :class:`~.errors.Unwritable` (each was a 500 "internal")."""
+    :class:`~.errors.StorageFull`, and a file or a PostgreSQL role that may not
+    write into :class:`~.errors.Unwritable`, and a role that may not read into
+    :class:`~.errors.Unreadable` (each was a 500 "internal"); the role and the schema to
+    name are ``database``'s."""
     try:
         yield
     except sa.exc.TimeoutError as err:  # the pool's: every connection in use for its timeout
@@ -272,8 +321,24 @@ def translate_errors(role: str | None = None) -> Iterator[None]:
                 "writable, then send it again."
             ) from err
         if is_write_refused_error(err):  # was a 500 "internal" and a traceback
-            raise Unwritable(write_refused_message(err, role)) from err
+            raise Unwritable(write_refused_message(err, *_grantee(database))) from err
+        if is_read_refused_error(err):  # was a 500 "internal" and a traceback
+            raise read_refused(err, database) from err
         raise
+
+
+def _grantee(database: Database | None) -> tuple[str | None, str | None]:
+    """The role and the schema a refusal names (none without a ``database``)."""
+    if database is None:
+        return None, None
+    return database.role, database.schema()
+
+
+def read_refused(err: BaseException, database: Database | None) -> Unreadable:
+    """The :class:`~.errors.Unreadable` of a read refused for want of a privilege."""
+    role, schema = _grantee(database)
+    detail = {"role": role, "table": refused_table(err), "schema": schema}
+    return Unreadable(read_refused_message(err, role, schema), detail=detail)
 
 
 def idle_limit(seconds: float) -> OnBegin:
@@ -336,7 +401,7 @@ class Unit:
         if self._conn is None:
             conn = self._database.connect(write=True)
             try:
-                with translate_errors(self._database.role):
+                with translate_errors(self._database):
                     self._transaction = conn.begin()
                     if self._on_begin is not None:
                         self._on_begin(conn)
@@ -370,7 +435,7 @@ class Unit:
         self._conn = self._transaction = None
         if conn is not None and transaction is not None:
             try:
-                with translate_errors(self._database.role):
+                with translate_errors(self._database):
                     transaction.commit()
             except BaseException:
                 self._after_commit.clear()
@@ -393,6 +458,14 @@ class Unit:
             conn.close()  # rolls back
 
 
+#: the schema (quoted as an identifier if it must be) holding the service's ``meta``
+#: table as this role's ``search_path`` finds it, else the first schema of the path
+_SCHEMA_QUERY = (
+    "SELECT coalesce((SELECT relnamespace::regnamespace::text FROM pg_class "
+    "WHERE oid = to_regclass('meta')), quote_ident(current_schema()))"
+)
+
+
 class Database:
     """One engine and its transactions; see the module docstring."""
 
@@ -413,6 +486,23 @@ class Database:
         self._file = SqliteFile.of(engine)
         #: end a read's transaction with COMMIT, not ROLLBACK (see :meth:`read`)
         self._commit_reads = self.dialect == "postgresql"
+        #: the schema the service's tables are in, once asked (see :meth:`schema`)
+        self._schema: str | None = None
+
+    def schema(self) -> str | None:
+        """The PostgreSQL schema the service's tables are found in by this role's
+        ``search_path`` (its ``meta`` table's, else the first of the path), asked once,
+        when a refusal names it: a GRANT on ``public`` did nothing for tables in another
+        schema. None on another database, or when it cannot be asked."""
+        if self.dialect != "postgresql":
+            return None
+        if self._schema is None:
+            try:
+                with self.engine.connect() as conn:
+                    self._schema = conn.exec_driver_sql(_SCHEMA_QUERY).scalar()
+            except sa.exc.SQLAlchemyError:
+                LOG.debug("could not ask the database its schema", exc_info=True)
+        return self._schema
 
     def on_connection(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` each time a connection is taken from the pool (pinged first
@@ -426,7 +516,7 @@ class Database:
 
     def connect(self, *, write: bool = False) -> sa.Connection:
         """A new connection; ``write`` makes its transactions take the write lock up front."""
-        with translate_errors(self.role):
+        with translate_errors(self):
             conn = self.engine.connect()
         if write:
             conn.execution_options(**{WRITE_OPTION: True})
@@ -440,7 +530,7 @@ class Database:
         if unit is not None and unit.current_connection is not None:
             yield unit.current_connection
             return
-        with translate_errors(self.role), self.engine.connect() as conn:
+        with translate_errors(self), self.engine.connect() as conn:
             yield conn
             if self._commit_reads and conn.in_transaction():
                 # the same end as a rollback for a read, but psycopg forgets its prepared
@@ -453,15 +543,15 @@ class Database:
         savepoint, undone alone if it raises), or a unit of its own committed at the end."""
         unit = self._current.get()
         if unit is None:
-            with translate_errors(self.role), self.unit() as own:
+            with translate_errors(self), self.unit() as own:
                 yield own.connection()
             return
         conn = unit.connection()
         if not unit.savepoints:
-            with translate_errors(self.role):
+            with translate_errors(self):
                 yield conn
             return
-        with translate_errors(self.role), conn.begin_nested():
+        with translate_errors(self), conn.begin_nested():
             yield conn
 
     @contextlib.contextmanager
@@ -568,7 +658,7 @@ class Database:
             self._reader_free.notify()
 
     def _new_reader(self) -> Any:
-        with translate_errors(self.role):
+        with translate_errors(self):
             raw = self.engine.raw_connection()
         raw.detach()  # ours now; the pool makes itself another one when it needs it
         conn: Any = raw.dbapi_connection
@@ -650,6 +740,8 @@ class PointQuery:
                 raise Busy(
                     "The database is busy with other changes; retry in a moment.", retry_after=1
                 ) from err
+            if is_read_refused_error(err):  # the driver's own error: was a 500, a traceback
+                raise read_refused(err, self._database) from err
             raise
 
     def _fetch(self, dbapi_connection: Any, sql: str, args: Any) -> tuple[Any, ...] | None:

@@ -278,7 +278,7 @@ def check_writes(database: Database) -> None:
         .values(value=schema.meta.c.value)
     )
     try:
-        with translate_errors(database.role), database.connect(write=True) as conn:
+        with translate_errors(database), database.connect(write=True) as conn:
             conn.execute(unchanged)
             conn.rollback()
     except Busy:  # another writer held it all the busy timeout: it takes writes

@@ -62,6 +62,13 @@ class Unwritable(StoreError):
     code = "database_unwritable"
 
 
+class Unreadable(StoreError):
+    """The database refuses this PostgreSQL role a read (its SELECT revoked, or never
+    granted): no client can cure it; the operator grants it (the message says what)."""
+
+    code = "database_unreadable"
+
+
 class DatabaseGone(StoreError):
     """The database file was deleted or replaced while the service had it open: a write
     would go to the unlinked file and be lost when the service stops."""
