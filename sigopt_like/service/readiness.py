@@ -23,7 +23,7 @@ import attrs
 
 from .settings import ServiceSettings
 from .store import Store
-from .worker import LEASE_SECONDS
+from .worker import lease_seconds
 
 
 @attrs.frozen
@@ -46,7 +46,7 @@ def task_workers(settings: ServiceSettings, store: Store, now: float) -> TaskWor
     if runs_its_own_tasks(settings):
         return TaskWorkers("in_process")
     seen = store.tasks.runner_last_seen()
-    if seen is not None and now - seen <= LEASE_SECONDS:
+    if seen is not None and now - seen <= lease_seconds():
         return TaskWorkers("seen", seen)
     if seen is None:
         head = "no task worker has ever run on this database"

@@ -23,7 +23,7 @@ import attrs
 import sqlalchemy as sa
 
 from sigopt_like.service import create_app, worker
-from sigopt_like.service.resources.tasks import render_task
+from sigopt_like.service.resources.tasks import lease_lapse_in, render_task
 from sigopt_like.service.store import schema
 from sigopt_like.service.worker import TaskRunner
 
@@ -158,6 +158,8 @@ def test_a_lapsed_lease_whose_worker_still_runs_says_so(tmp_path, monkeypatch, c
                 )
             [warning] = api.get(url).body["warnings"]
             assert "is gone" not in warning, warning
+            # the lease in force, not the figure imported at start (it said "20 s")
+            assert f"its {LEASE} s lease lapsed" in warning, warning
             assert f"though its process (pid {alive.pid} on this host) still runs" in warning
             assert "this run not counted" in warning, warning
             caplog.set_level(logging.WARNING, logger="sigopt_like.service.worker")
@@ -215,3 +217,14 @@ def test_a_dead_worker_s_process_id_given_to_another_process_is_not_taken_for_it
         finally:
             child.kill()
             child.wait()
+
+
+def test_a_waiting_client_waits_for_the_lease_in_force(tmp_path, monkeypatch):
+    """A long poll or an event stream waits until a running task's lease lapses: the
+    lease in force (shortened here), not the 20 s read when the module was imported,
+    which kept a waiting client 17 s past the moment its task's warnings appeared."""
+    with _claimed(tmp_path, monkeypatch) as (service, _, _, task_id, _, _):
+        now = time.time()
+        running = attrs.evolve(service.context.store.tasks.find(task_id), heartbeat=int(now))
+        wait = lease_lapse_in(running, now)
+        assert wait is not None and wait <= LEASE + 2, wait

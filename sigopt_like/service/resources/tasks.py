@@ -36,7 +36,13 @@ from ..middleware.metrics import EVENT_STREAM, LONG_POLL, ServiceMetrics
 from ..store import Store
 from ..store.tasks import Precheck, TaskRecord, TaskStore
 from ..task_watch import TaskWatch
-from ..worker import LEASE_SECONDS, TaskRunner, local_worker_pid, local_worker_runs, worker_alive
+from ..worker import (
+    TaskRunner,
+    lease_seconds,
+    local_worker_pid,
+    local_worker_runs,
+    worker_alive,
+)
 
 MAX_WAIT_SECONDS = 60
 #: the whole numbers each task query parameter takes, in one place: a number past its
@@ -119,7 +125,7 @@ def lease_warnings(task: TaskRecord, now: float) -> list[str]:
         ]
     if runs:
         return [
-            f"its worker was last heard from {seen}: its {LEASE_SECONDS} s lease lapsed, "
+            f"its worker was last heard from {seen}: its {lease_seconds()} s lease lapsed, "
             f"though its process (pid {pid} on this host) still runs: it stalled, or its "
             "heartbeat could not be written (the database busy with other writes). "
             f"{takes_over}, this run not counted as an attempt; the stalled run applies "
@@ -127,7 +133,7 @@ def lease_warnings(task: TaskRecord, now: float) -> list[str]:
         ]
     host = (task.worker or "").partition(":")[0] or "an unknown host"
     return [
-        f"its worker was last heard from {seen}: its {LEASE_SECONDS} s lease lapsed, so "
+        f"its worker was last heard from {seen}: its {lease_seconds()} s lease lapsed, so "
         f"it stopped, stalled or cannot reach the database (it ran on {host}, whose "
         "processes this host cannot ask). Its progress is as that worker last wrote it. "
         f"{takes_over}; if that worker still runs it, its run applies nothing"
@@ -144,7 +150,7 @@ def lease_lapse_in(task: TaskRecord, now: float) -> float | None:
     if task.status != "running" or task.heartbeat is None or lease_warnings(task, now):
         return None
     # gone once ``now - heartbeat > LEASE_SECONDS``: just past that moment
-    return max(0.0, task.heartbeat + LEASE_SECONDS + LAPSE_MARGIN_SECONDS - now)
+    return max(0.0, task.heartbeat + lease_seconds() + LAPSE_MARGIN_SECONDS - now)
 
 
 def watched(task: TaskRecord, now: float) -> tuple[int, bool]:
