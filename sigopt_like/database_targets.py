@@ -87,7 +87,8 @@ def _privilege_hint(err: BaseException, target: str | None) -> str:
 def _unwritable_hint(said: str, target: str | None) -> str:
     """What to do about a SQLite file that cannot be written, where SQLite's words leave it
     out: before, a read-only file was only "attempt to write a readonly database", and a
-    new file in a folder this user cannot write "unable to open database file"."""
+    new file in a folder this user cannot write, or a file in a folder that takes no new
+    file, "unable to open database file"."""
     if target is None or "://" in target or target in MEMORY_DATABASES:
         return ""
     path = Path(target).expanduser()
@@ -104,6 +105,14 @@ def _unwritable_hint(said: str, target: str | None) -> str:
         # a folder that takes no new file whoever asks (/proc, /sys): before, SQLite's
         # words alone, which say neither why nor what to do
         return f"; its folder {folder} takes no new file: name a file elsewhere"
+    if said == "unable to open database file" and path.is_file():
+        # the file is there; its -wal and -shm files cannot be made beside it (a folder
+        # made immutable or read-only, a read-only mount): SQLite's words alone before
+        return (
+            "; the file is there, but SQLite must also make its -wal and -shm files beside "
+            f"it: make its folder {folder} writable for this user (and the file readable "
+            "and writable), or copy the database into a folder that is"
+        )
     return ""
 
 

@@ -557,6 +557,35 @@ def test_a_read_only_database_file_and_an_unwritable_folder_say_what_to_do(
         locked.chmod(0o755)
 
 
+def test_a_database_in_a_folder_that_takes_no_new_file_says_what_to_do(
+    run: Run, tmp_path: Path
+) -> None:
+    """The file there and writable, its folder taking no new file whoever asks (made
+    immutable, as a read-only mount does; root included): SQLite cannot make its -wal
+    and -shm files beside it. Before: SQLite's "unable to open database file" alone, of
+    a file that is there, saying neither why nor what to do."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    db = locked / "lab.db"
+    assert run("sessions", "create", "kept", "--db", db).code == 0
+    if shutil.which("chattr") is None:
+        pytest.skip("no chattr")
+    made = subprocess.run(["chattr", "+i", str(locked)], capture_output=True)
+    if made.returncode != 0:  # not root, or no ext2/3/4
+        pytest.skip(f"chattr +i is not available here: {made.stderr!r}")
+    try:
+        for argv in (("sessions", "list"), ("serve", "--port", "0")):
+            line = one_line(run(*argv, "--db", db))
+            assert line == (
+                f"sigopt-like: error: cannot use the database {db}: unable to open database "
+                "file; the file is there, but SQLite must also make its -wal and -shm files "
+                f"beside it: make its folder {locked} writable for this user (and the file "
+                "readable and writable), or copy the database into a folder that is"
+            ), (argv, line)
+    finally:
+        subprocess.run(["chattr", "-i", str(locked)], check=True)
+
+
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="Linux's /proc")
 @pytest.mark.parametrize(
     "argv", [("sessions", "list"), ("users", "list"), ("serve", "--port", "0")]
