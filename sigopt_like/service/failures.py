@@ -33,7 +33,7 @@ from .store.database import (
     is_unreachable_error,
     is_unresolved_host_error,
 )
-from .store.errors import Busy, DatabaseGone, Unwritable
+from .store.errors import Busy, DatabaseGone, Unreadable, Unwritable
 
 #: a loop that still fails says so at most this often (one line, not a traceback per try)
 FAILING_REPORT_SECONDS = 60.0
@@ -197,7 +197,7 @@ class RepeatedFailures:
                 self.what,
             )
         elif first and isinstance(
-            err, (DatabaseGone, Unwritable)
+            err, (DatabaseGone, Unwritable, Unreadable)
         ):  # said to a person already: no traceback
             self.log.warning("%s failed: %s; retrying", self.what, err.message)
         elif first and isinstance(err, Busy):  # another process's write, not a bug

@@ -257,3 +257,28 @@ def test_a_served_role_refused_its_reads_answers_in_words_and_is_not_ready(pg_ur
             assert "GRANT SELECT" in ready.json["message"], ready.text
         finally:
             service.close()
+
+
+def test_a_service_loop_refused_its_reads_says_one_line_and_no_traceback(
+    pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An embedded service whose role loses SELECT: its look for queued tasks (a loop
+    that retries on its own) says the refusal in one WARNING line, naming the GRANT, with
+    no traceback. Before, an ERROR "looking for queued tasks failed; retrying" with a
+    traceback."""
+    import time
+
+    from sigopt_like.service.task_processes import WATCH_SECONDS
+
+    with (
+        _role_in_schema(pg_url, "lab") as (role, database, admin_says),
+        sigopt_like.Connection(database=database) as conn,
+    ):
+        conn.sessions.create(name="robot-run-1")
+        with caplog.at_level(logging.WARNING, logger="sigopt_like"):
+            admin_says("REVOKE SELECT ON ALL TABLES IN SCHEMA {schema} FROM {role}")
+            time.sleep(2 * WATCH_SECONDS + 1)
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+    [said] = [r.getMessage() for r in caplog.records if "queued tasks" in r.getMessage()]
+    assert f"refuses the role {role} a read of table tasks" in said, said
+    assert "ON ALL TABLES IN SCHEMA lab" in said, said

@@ -150,8 +150,8 @@ def read_refused_message(err: BaseException, role: str | None, schema: str | Non
     grants = _grants(role or "<role>", schema or "public")
     return (
         f"The service's database refuses the {named} a read of {where} (PostgreSQL: "
-        f"{said}): this request could not be answered, and no retry will be until its "
-        "administrator grants the role what the service needs: SELECT, INSERT, UPDATE and "
+        f"{said}): no retry succeeds until its administrator grants the role what the "
+        "service needs: SELECT, INSERT, UPDATE and "
         f"DELETE on its tables and USAGE on its sequences ({grants}). "
         "No restart is needed."
     )
