@@ -282,3 +282,26 @@ def test_a_service_loop_refused_its_reads_says_one_line_and_no_traceback(
     [said] = [r.getMessage() for r in caplog.records if "queued tasks" in r.getMessage()]
     assert f"refuses the role {role} a read of table tasks" in said, said
     assert "ON ALL TABLES IN SCHEMA lab" in said, said
+
+
+def test_a_role_that_loses_its_schema_is_told_where_its_tables_were(pg_url: str) -> None:
+    """A real role whose USAGE on the schema of its tables (``lab``) is revoked while the
+    service runs: PostgreSQL then shows it no such table. Each request that reads is a 500
+    ``database_unreadable`` naming the schema the tables were in at the start and the
+    GRANT, which mends it without a restart. Before, a 500 "internal" and a traceback."""
+    with (
+        _role_in_schema(pg_url, "lab") as (role, database, admin_says),
+        sigopt_like.Connection(database=database, task_processes=0) as conn,
+    ):
+        first = conn.sessions.create(name="robot-run-1")
+        admin_says("REVOKE USAGE ON SCHEMA {schema} FROM {role}")
+        for call in (lambda: conn.sessions.list(), lambda: conn.sessions(first.id).fetch()):
+            with pytest.raises(ServerError) as refused:
+                call()
+            said = refused.value.message
+            assert refused.value.status == 500, said
+            assert refused.value.code == "database_unreadable", said
+            assert f"shows the role {role} no table sessions" in said, said
+            assert "were in schema lab at its start" in said, said
+        admin_says(*_granted_back(said))
+        assert conn.sessions(first.id).fetch().name == "robot-run-1"  # no restart needed

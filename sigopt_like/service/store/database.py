@@ -157,6 +157,36 @@ def read_refused_message(err: BaseException, role: str | None, schema: str | Non
     )
 
 
+#: PostgreSQL's undefined_table, met by a service whose tables were there at its start
+_NO_TABLE_SQLSTATE = "42P01"
+_NO_RELATION = re.compile(r'relation "([^"]+)" does not exist')
+
+
+def is_tables_hidden_error(err: BaseException) -> bool:
+    """Whether a database error means "PostgreSQL shows this role no such table": the
+    service's tables, made or checked at its start, are out of its reach (USAGE on their
+    schema revoked, or the role's search_path changed), or were dropped."""
+    orig = getattr(err, "orig", err)
+    return getattr(orig, "sqlstate", None) == _NO_TABLE_SQLSTATE
+
+
+def tables_hidden_message(err: BaseException, role: str | None, schema: str | None) -> str:
+    """What a request that finds none of the service's tables is told: the schema they
+    were found in at the start, and what to grant."""
+    named = f"role {role}" if role else "role the service connects as"
+    said = str(getattr(err, "orig", err)).strip().splitlines()[0]
+    found = _NO_RELATION.search(said)
+    where = f"table {found.group(1)}" if found else "one of the service's tables"
+    home = f"schema {schema}" if schema else "their schema"
+    return (
+        f"The service's database shows the {named} no {where} (PostgreSQL: {said}): the "
+        f"service's tables were in {home} at its start, and this role may no longer use "
+        "it (its USAGE revoked), or they were dropped. No retry succeeds until its "
+        f"administrator grants it back ({_grants(role or '<role>', schema or 'public')}); "
+        "no restart is needed."
+    )
+
+
 def is_busy_error(err: BaseException) -> bool:
     """Whether a database error means "locked or not serialisable: try again"."""
     orig = getattr(err, "orig", err)
@@ -322,7 +352,7 @@ def translate_errors(database: Database | None = None) -> Iterator[None]:
             ) from err
         if is_write_refused_error(err):  # was a 500 "internal" and a traceback
             raise Unwritable(write_refused_message(err, *_grantee(database))) from err
-        if is_read_refused_error(err):  # was a 500 "internal" and a traceback
+        if is_read_refused_error(err) or is_tables_hidden_error(err):  # was a 500, a traceback
             raise read_refused(err, database) from err
         raise
 
@@ -335,8 +365,13 @@ def _grantee(database: Database | None) -> tuple[str | None, str | None]:
 
 
 def read_refused(err: BaseException, database: Database | None) -> Unreadable:
-    """The :class:`~.errors.Unreadable` of a read refused for want of a privilege."""
+    """The :class:`~.errors.Unreadable` of a read refused for want of a privilege, or of
+    tables this role is shown no more (:func:`is_tables_hidden_error`)."""
     role, schema = _grantee(database)
+    if is_tables_hidden_error(err):
+        found = _NO_RELATION.search(str(getattr(err, "orig", err)))
+        detail = {"role": role, "table": found.group(1) if found else None, "schema": schema}
+        return Unreadable(tables_hidden_message(err, role, schema), detail=detail)
     detail = {"role": role, "table": refused_table(err), "schema": schema}
     return Unreadable(read_refused_message(err, role, schema), detail=detail)
 
@@ -491,8 +526,9 @@ class Database:
 
     def schema(self) -> str | None:
         """The PostgreSQL schema the service's tables are found in by this role's
-        ``search_path`` (its ``meta`` table's, else the first of the path), asked once,
-        when a refusal names it: a GRANT on ``public`` did nothing for tables in another
+        ``search_path`` (its ``meta`` table's, else the first of the path), asked once
+        (:func:`~.facade.open_store` asks at the start, while the tables are in reach) and
+        named by a refusal: a GRANT on ``public`` did nothing for tables in another
         schema. None on another database, or when it cannot be asked."""
         if self.dialect != "postgresql":
             return None
@@ -740,8 +776,8 @@ class PointQuery:
                 raise Busy(
                     "The database is busy with other changes; retry in a moment.", retry_after=1
                 ) from err
-            if is_read_refused_error(err):  # the driver's own error: was a 500, a traceback
-                raise read_refused(err, self._database) from err
+            if is_read_refused_error(err) or is_tables_hidden_error(err):  # the driver's own
+                raise read_refused(err, self._database) from err  # error: was a 500, a traceback
             raise
 
     def _fetch(self, dbapi_connection: Any, sql: str, args: Any) -> tuple[Any, ...] | None:

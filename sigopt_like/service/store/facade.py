@@ -118,4 +118,6 @@ class Store:
 
 def open_store(path_or_url: str | os.PathLike[str]) -> Store:
     """Open (and on first use create) the database at a path, ``:memory:`` or a URL."""
-    return Store.over(Database(open_database(path_or_url)))
+    database = Database(open_database(path_or_url))
+    database.schema()  # asked while the tables are in reach: a refusal later names it
+    return Store.over(database)
