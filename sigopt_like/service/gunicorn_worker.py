@@ -37,7 +37,10 @@ gunicorn's own refusals of malformed HTTP were HTML pages, a 501 among them.
   :data:`_WAKE_SECONDS`, and look after each read, to see the 408, where the socket's
   reading side was shut, which reset the connection at the client's next bytes). At
   most ``serving.linger_slots`` of ``worker_connections`` linger at once; a refusal
-  past them closes at once.
+  past them closes at once, and so does every lingering connection once the worker is
+  stopping (SIGTERM, a restart): they count against its connections, which it waits for
+  before it exits, and a client still sending a refused body held a worker's stop for
+  ``LINGER_SECONDS``.
 - a connection closed after an answer ("Connection: close", or a refusal with no body
   behind it) has what the client still sends read away on the worker's loop too, within
   gunicorn's own bounds (64 KiB, 2 s), before its socket closes. gunicorn's
@@ -325,9 +328,9 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         requests that are late."""
         super().murder_keepalived(*args, **kwargs)
         now = time.monotonic()
-        force = bool(kwargs.get("force", args[0] if args else False))
+        force = bool(kwargs.get("force", args[0] if args else False)) or not self.alive
         for lingering in [x for x in self._lingering.values() if force or x.over(now)]:
-            self._stop_lingering(lingering)
+            self._stop_lingering(lingering, drain=not self.alive)
         with self._readings_lock:
             late = [
                 reading
@@ -597,9 +600,11 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         """Say the answer is whole (FIN), then read ``conn``'s refused body away as it
         comes, on the loop, for ``seconds`` at most; the connection still counts against
         ``worker_connections``."""
-        if len(self._lingering) >= linger_slots(int(self.worker_connections)):
-            # the lingering share of the connections is taken: close at once (not
-            # gunicorn's graceful close, which drains on the loop and would stall it)
+        if not self.alive or len(self._lingering) >= linger_slots(int(self.worker_connections)):
+            # stopping (the connections it holds keep the worker from exiting, for up to
+            # its graceful timeout), or the lingering share of the connections is taken:
+            # close at once (not gunicorn's graceful close, which drains on the loop and
+            # would stall it)
             self.nr_conns -= 1
             _close_at_once(conn.sock)
             return
@@ -631,13 +636,17 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             return
         lingering.idle_until = time.monotonic() + LINGER_IDLE_SECONDS
 
-    def _stop_lingering(self, lingering: _Lingering) -> None:
+    def _stop_lingering(self, lingering: _Lingering, *, drain: bool = False) -> None:
+        """Close a lingering connection; ``drain``: read away what already came first
+        (waiting for nothing), so that it is not reset (the worker is stopping)."""
         conn = lingering.conn
         if self._lingering.pop(id(conn), None) is None:
             return
         with contextlib.suppress(OSError, KeyError, ValueError):
             self.poller.unregister(conn.sock)
         self.nr_conns -= 1
+        if drain:
+            _drain_waiting(conn.sock, min(lingering.left, _CLOSE_DRAIN_BYTES))
         util.close(conn.sock)
 
 
@@ -646,11 +655,18 @@ def _close_at_once(sock: Any) -> None:
     and close: no reset for bytes the client sent before it read the answer."""
     with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_WR)
+    _drain_waiting(sock, _CLOSE_DRAIN_BYTES)
+    util.close(sock)
+
+
+def _drain_waiting(sock: Any, most: int) -> None:
+    """Read away up to ``most`` bytes of what already came on ``sock`` (waiting for
+    nothing)."""
+    with contextlib.suppress(OSError):
         sock.setblocking(False)
         drained = 0
-        while drained < _CLOSE_DRAIN_BYTES and (data := sock.recv(65536)):
+        while drained < most and (data := sock.recv(65536)):
             drained += len(data)
-    util.close(sock)
 
 
 class _UnparsedRequest:
