@@ -87,7 +87,13 @@ from .serving import (
     linger_slots,
 )
 from .slow_clients import MIN_BYTES_PER_SECOND
-from .wire_errors import CHUNKS_HINT, FOLDING_HINT, TWO_FRAMINGS, TWO_FRAMINGS_HINT
+from .wire_errors import (
+    CHUNKS_HINT,
+    FOLDING_HINT,
+    TWO_FRAMINGS,
+    TWO_FRAMINGS_HINT,
+    first_field_folded,
+)
 
 #: the read deadline under gunicorn, in seconds (``serve --request-read-timeout``'s)
 READ_TIMEOUT_ENV = "SIGOPT_LIKE_REQUEST_READ_TIMEOUT"
@@ -503,6 +509,8 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
                 said, hint = TWO_FRAMINGS, TWO_FRAMINGS_HINT
             elif isinstance(exc, getattr(http_errors, "ObsoleteFolding", ())):
                 hint = FOLDING_HINT
+            elif folded_first := first_field_folded(bytes(getattr(conn, "request_head", b""))):
+                said, hint = folded_first, FOLDING_HINT  # gunicorn: "Invalid HTTP header name"
         self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], said[:200])
         if isinstance(exc, _chunk_errors()):
             hint = CHUNKS_HINT  # not the head's fault, which the 400's hint is about

@@ -81,6 +81,23 @@ FOLDING_HINT = (
 )
 
 
+def first_field_folded(head: bytes) -> str | None:
+    """What is wrong with a request ``head`` whose first header line begins with a space or
+    a tab, as a line continued from the request line (``None`` if it does not): waitress
+    said "Malformed header line", gunicorn "Invalid HTTP header name: ' X-Note'", both with
+    the hint to check the request line and headers, where a folded line further down was
+    told it cannot be continued (:data:`FOLDING_HINT`). RFC 9112 section 2.2 has a server
+    refuse it or ignore the line; both refuse it."""
+    first = head.partition(b"\r\n")[2].partition(b"\r\n")[0]
+    if not first.startswith((b" ", b"\t")):
+        return None
+    name = first.partition(b":")[0].strip().decode("latin-1").upper()
+    return (
+        f"Obsolete line folding is unacceptable: the first header line, {name!r}, begins "
+        "with whitespace"
+    )
+
+
 class UriTooLong(Error):  # type: ignore[misc]
     code = 414
     reason = "URI Too Long"
@@ -168,6 +185,9 @@ def _refusal(header_plus: bytes, headers: dict[str, str]) -> Error | None:
         return RequestHeaderFieldsTooLarge(f"a header field of {longest} bytes")
     # waitress joined a folded line to the field above it and served the request; gunicorn
     # refuses it, as RFC 9112 section 5.2 allows (its words, for the same message)
+    folded_first = first_field_folded(header_plus)
+    if folded_first is not None:
+        return FoldedHeader(folded_first)
     for above, field in pairwise(lines):
         if field.startswith((b" ", b"\t")):
             name = above.partition(b":")[0].strip().decode("latin-1").upper()

@@ -675,14 +675,20 @@ def test_a_body_framed_both_ways_is_a_400_that_says_to_send_one(
 
 @pytest.mark.parametrize("server", ["gunicorn", "serve"])
 @pytest.mark.parametrize("fold", [b" ", b"\t"], ids=["space", "tab"])
+@pytest.mark.parametrize("first", [False, True], ids=["later-line", "first-line"])
 def test_a_header_continued_on_the_next_line_is_a_400_alike(
-    gunicorn_url: str, served: Any, server: str, fold: bytes
+    gunicorn_url: str, served: Any, server: str, fold: bytes, first: bool
 ) -> None:
     """Obsolete line folding (RFC 9112 section 5.2). Before: ``serve`` joined the two lines
     into one value and served the request, gunicorn refused it 400 telling the client to
-    check its request line and headers."""
+    check its request line and headers. And a first header line that begins with
+    whitespace (continuing the request line, RFC 9112 section 2.2) was refused by both
+    with that generic hint, waitress's words "Malformed header line", gunicorn's "Invalid
+    HTTP header name"."""
     url = gunicorn_url if server == "gunicorn" else served.url
     request_bytes = b"GET /health HTTP/1.1\r\nHost: x\r\nX-Note: a\r\n" + fold + b"b\r\n\r\n"
+    if first:
+        request_bytes = b"GET /health HTTP/1.1\r\n" + fold + b"X-Note: a\r\nHost: x\r\n\r\n"
     answer = _exchange(url, request_bytes)
     got, said = _status_and_body(answer)
     assert (got, said["code"]) == (400, "bad_request"), answer
