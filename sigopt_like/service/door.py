@@ -181,6 +181,10 @@ def parse_json(
         raise BadRequest(
             f"The request body is not UTF-8 (byte {err.start}).", code="invalid_json"
         ) from err
+    # a UTF-8 byte order mark, as Windows editors and PowerShell's Out-File write one: RFC
+    # 8259 section 8.1 lets a parser ignore it, and it is (it was a 400 "Unexpected UTF-8
+    # BOM (decode using utf-8-sig)", Python's words for the server's code)
+    text = text.removeprefix("\ufeff")
     try:
         value = json.loads(
             text,

@@ -312,6 +312,17 @@ def test_a_body_that_is_not_json_is_a_415(door: Door, content_type: str | None) 
     assert ok.status_code == 201, ok.text
 
 
+def test_a_body_that_starts_with_a_byte_order_mark_is_read(door: Door) -> None:
+    """A JSON file saved by a Windows editor or PowerShell's ``Out-File`` starts with a UTF-8
+    byte order mark, which RFC 8259 section 8.1 lets a parser ignore. Before: a 400 "Unexpected
+    UTF-8 BOM (decode using utf-8-sig)", Python's words for the server's own code."""
+    reply = door.call("POST", "/v1/sessions", "\ufeff" + '{"name": "marked"}')
+    assert reply.status_code == 201, reply.text
+    assert strict_json(reply.text)["name"] == "marked"
+    inside = door.call("POST", "/v1/sessions", '{"name": "\ufeff"}')  # in a value: as before
+    assert inside.status_code == 422, inside.text  # a blank name
+
+
 # -- query strings and headers ---------------------------------------------------------
 
 
