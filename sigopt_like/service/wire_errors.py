@@ -133,6 +133,8 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
 
     #: this parser's own refusal of the head, if any
     door_error: Error | None = None
+    #: refused while its client waited for ``100 Continue`` (which it is not sent)
+    refused_before_continue = False
 
     def parse_header(self, header_plus: bytes) -> None:
         """Parse as waitress does, then refuse what gunicorn refuses (a head framed both
@@ -146,7 +148,7 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
         if error is not None:
             self.error = self.door_error = error
             self.completed = True
-            self.expect_continue = False  # no 100 Continue for a refused request
+            self._no_continue()
 
     def received(self, data: bytes) -> int:
         """Receive as waitress does; a head refused here stays refused so, as gunicorn
@@ -169,7 +171,19 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
         ):
             self.error = RequestEntityTooLarge(f"exceeds max_body of {limit}")
             self.completed = True
+        if self.error is not None:
+            # waitress sent a 100 Continue to a request it had refused (a Content-Length
+            # over the limit, or not a number), and marked it incomplete on sending it: the
+            # refusal was never sent, and a client that waited read "continue", then
+            # nothing until the read deadline's 408, 30 s on
+            self._no_continue()
         return consumed
+
+    def _no_continue(self) -> None:
+        """No ``100 Continue`` for a refused request: its refusal is the answer."""
+        if getattr(self, "expect_continue", False):  # waitress's own attribute
+            self.expect_continue = False
+            self.refused_before_continue = True
 
 
 def _refusal(header_plus: bytes, headers: dict[str, str]) -> Error | None:
@@ -210,6 +224,8 @@ def _body_left(request: Any) -> int:
     ``100 Continue``. Before, only a 413 lingered: a 431, 414, 400, 417 or 408 closed at
     once on a body still coming, and the client's send was reset after 64 KiB."""
     if getattr(request, "expect_continue", False):
+        return 0
+    if getattr(request, "refused_before_continue", False):
         return 0
     if getattr(request, "body_rcv", None) is None or getattr(request, "chunked", False):
         return LINGER_BYTES
