@@ -90,8 +90,10 @@ from .slow_clients import MIN_BYTES_PER_SECOND
 from .wire_errors import (
     CHUNKS_HINT,
     FOLDING_HINT,
+    LINE_ENDS_HINT,
     TWO_FRAMINGS,
     TWO_FRAMINGS_HINT,
+    bare_line_feed,
     first_field_folded,
 )
 
@@ -509,6 +511,8 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
                 said, hint = TWO_FRAMINGS, TWO_FRAMINGS_HINT
             elif isinstance(exc, getattr(http_errors, "ObsoleteFolding", ())):
                 hint = FOLDING_HINT
+            elif bare_line_feed(bytes(getattr(conn, "request_head", b""))):
+                hint = LINE_ENDS_HINT
             elif folded_first := first_field_folded(bytes(getattr(conn, "request_head", b""))):
                 said, hint = folded_first, FOLDING_HINT  # gunicorn: "Invalid HTTP header name"
         self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], said[:200])

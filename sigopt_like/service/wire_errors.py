@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import time
 from itertools import pairwise
@@ -81,6 +82,21 @@ FOLDING_HINT = (
 )
 
 
+#: a request head's line ended by a bare LF (both servers' 400)
+LINE_ENDS_HINT = (
+    "end each line of the request line and headers with CRLF (\\r\\n), not a bare LF "
+    "(\\n), as HTTP requires (RFC 9112 section 2.2), and the headers with an empty line"
+)
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+
+
+def bare_line_feed(head: bytes) -> bool:
+    """Whether a request ``head`` (or what came of it) has a line ended by a bare LF (the
+    empty lines before its request line aside, which RFC 9112 has a server ignore)."""
+    end = head.find(b"\r\n\r\n")
+    return _BARE_LF.search(head[: end if end >= 0 else len(head)].lstrip(b"\r\n")) is not None
+
+
 def first_field_folded(head: bytes) -> str | None:
     """What is wrong with a request ``head`` whose first header line begins with a space or
     a tab, as a line continued from the request line (``None`` if it does not): waitress
@@ -112,6 +128,12 @@ class FramedTwice(Error):  # type: ignore[misc]
     code = 400
     reason = "Bad Request"
     hint = TWO_FRAMINGS_HINT
+
+
+class BareLineFeed(Error):  # type: ignore[misc]
+    code = 400
+    reason = "Bad Request"
+    hint = LINE_ENDS_HINT
 
 
 class FoldedHeader(Error):  # type: ignore[misc]
@@ -158,6 +180,17 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
         pass the limit is a 413 at once, as under gunicorn: waitress counted the bytes
         received, and a chunk said to be 2**70 bytes long was waited for until the read
         deadline's 408, which blamed a slow client."""
+        if (
+            getattr(self, "body_rcv", None) is None
+            and not self.completed
+            and bare_line_feed(self.header_plus + data)
+        ):
+            # waitress looks for the head's end as CRLF CRLF alone: a head of bare LFs
+            # (``printf 'GET / HTTP/1.1\nHost: x\n\n' | nc``) never ended, and was answered
+            # the read deadline's 408, 30 s on, which blamed a slow client
+            self.error = BareLineFeed("a line of the request's head ends in a bare LF")
+            self.completed = True
+            return len(data)
         consumed = int(super().received(data))
         if self.door_error is not None:
             self.error = self.door_error

@@ -724,6 +724,33 @@ def test_a_body_refused_by_its_length_is_not_told_to_continue(
 
 
 @pytest.mark.parametrize("server", ["gunicorn", "serve"])
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"GET /health HTTP/1.1\nHost: x\n\n",
+        b"GET /health HTTP/1.1\r\nHost: x\nX-A: 1\r\n\r\n",
+        b"GET /health HTTP/1.1\r\nHost: x\r\nX-A: 1\n\r\n",
+    ],
+    ids=["all-lines", "a-header", "the-last-header"],
+)
+def test_a_head_with_bare_line_feeds_is_a_400_at_once_that_says_crlf(
+    gunicorn_url: str, served: Any, server: str, head: bytes
+) -> None:
+    """Lines ended by LF alone (``printf 'GET / HTTP/1.1\\nHost: x\\n\\n' | nc``).
+    Before: waitress looked for the head's end as CRLF CRLF only, so such a head never
+    ended: the client waited 30 s for a 408 telling it to send its request without
+    pausing. gunicorn refused it at once, with the hint to check for NULs and
+    Content-Lengths."""
+    url = gunicorn_url if server == "gunicorn" else served.url
+    started = time.monotonic()
+    answer = _exchange(url, head)
+    assert time.monotonic() - started < 3.0, answer
+    got, said = _status_and_body(answer)
+    assert (got, said["code"]) == (400, "bad_request"), answer
+    assert "with CRLF" in said["message"], said
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "serve"])
 def test_a_body_over_the_limit_is_content_too_large_on_both(
     gunicorn_url: str, served: Any, server: str
 ) -> None:
