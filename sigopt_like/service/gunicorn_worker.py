@@ -95,6 +95,8 @@ from .wire_errors import (
     TWO_FRAMINGS_HINT,
     bare_line_feed,
     first_field_folded,
+    repeated_field,
+    repeated_message,
 )
 
 #: the read deadline under gunicorn, in seconds (``serve --request-read-timeout``'s)
@@ -113,6 +115,9 @@ _STATUS = {
     "ForbiddenProxyRequest": (403, "Forbidden"),
     "ExpectationFailed": (417, "Expectation Failed"),
 }
+#: the headers gunicorn refuses twice (RFC 9110 section 5.3's one-valued fields, and the
+#: Content-Length)
+_ONE_VALUED_FIELDS = ("CONTENT-LENGTH", "CONTENT-TYPE", "HOST")
 #: what each refusal means for the caller
 _HINTS = {
     400: "the request is not valid HTTP; check its request line and headers (no NUL or "
@@ -509,6 +514,10 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             if {"TRANSFER-ENCODING", "CONTENT-LENGTH"} <= fields.keys():
                 # gunicorn's words were "Invalid HTTP Header: 'CONTENT-LENGTH'"
                 said, hint = TWO_FRAMINGS, TWO_FRAMINGS_HINT
+            elif twice := repeated_field(
+                bytes(getattr(conn, "request_head", b"")), _ONE_VALUED_FIELDS
+            ):
+                said, hint = repeated_message(twice)  # gunicorn: "Invalid HTTP Header"
             elif isinstance(exc, getattr(http_errors, "ObsoleteFolding", ())):
                 hint = FOLDING_HINT
             elif bare_line_feed(bytes(getattr(conn, "request_head", b""))):

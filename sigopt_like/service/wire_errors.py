@@ -97,6 +97,38 @@ def bare_line_feed(head: bytes) -> bool:
     return _BARE_LF.search(head[: end if end >= 0 else len(head)].lstrip(b"\r\n")) is not None
 
 
+def repeated_field(head: bytes, names: tuple[str, ...]) -> str | None:
+    """The first of ``names`` (capitals) that a request ``head`` sends more than once."""
+    seen: set[str] = set()
+    for line in head.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]:
+        name = line.partition(b":")[0].strip().decode("latin-1").upper()
+        if name in names:
+            if name in seen:
+                return name
+            seen.add(name)
+    return None
+
+
+def repeated_message(name: str) -> tuple[str, str]:
+    """What is wrong with a request that sends the one-valued header ``name`` twice, and
+    the hint (both servers' 400)."""
+    shown = name.title()
+    return (
+        f"the {shown} header is sent more than once",
+        f"send the {shown} header once: it holds one value, and two may be read one way by "
+        "a proxy and another by the server (RFC 9110 section 5.3)",
+    )
+
+
+class RepeatedField(Error):  # type: ignore[misc]
+    code = 400
+    reason = "Bad Request"
+
+    def __init__(self, name: str) -> None:
+        said, self.hint = repeated_message(name)
+        super().__init__(said)
+
+
 def first_field_folded(head: bytes) -> str | None:
     """What is wrong with a request ``head`` whose first header line begins with a space or
     a tab, as a line continued from the request line (``None`` if it does not): waitress
@@ -244,6 +276,9 @@ def _refusal(header_plus: bytes, headers: dict[str, str]) -> Error | None:
     names = {field.partition(b":")[0].strip().lower() for field in lines}
     if {b"transfer-encoding", b"content-length"} <= names:
         return FramedTwice(TWO_FRAMINGS)
+    # waitress joined the two ("12, 12") and said "Content-Length is invalid"
+    if repeated_field(header_plus, ("CONTENT-LENGTH",)) is not None:
+        return RepeatedField("CONTENT-LENGTH")
     expect = headers.get("EXPECT")
     if expect is not None and expect.strip().lower() != "100-continue":
         return ExpectationFailed(f"Expect: {expect[:100]}")

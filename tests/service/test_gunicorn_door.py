@@ -750,6 +750,37 @@ def test_a_head_with_bare_line_feeds_is_a_400_at_once_that_says_crlf(
     assert "with CRLF" in said["message"], said
 
 
+@pytest.mark.parametrize(
+    ("server", "field"),
+    [
+        ("gunicorn", b"Content-Length: 12"),
+        ("serve", b"Content-Length: 12"),
+        ("gunicorn", b"Content-Type: application/json"),
+        ("gunicorn", b"Host: x"),
+    ],
+    ids=["length-gunicorn", "length-serve", "type-gunicorn", "host-gunicorn"],
+)
+def test_a_one_valued_header_sent_twice_is_a_400_that_says_so(
+    gunicorn_url: str, served: Any, server: str, field: bytes
+) -> None:
+    """Before: gunicorn said "Invalid HTTP Header: 'CONTENT-TYPE'" (its refusal of a
+    repeated Content-Length, Content-Type or Host), ``serve`` "Content-Length is invalid"
+    (waitress joined the two into "12, 12"), each with the hint to check for NULs and a
+    numeric Content-Length. (``serve`` reads two Content-Types as one list, refused 415
+    for what it says, and serves two Hosts, as before.)"""
+    url = gunicorn_url if server == "gunicorn" else served.url
+    head = (
+        b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 12\r\n" + field + b"\r\n\r\n"
+    )
+    answer = _exchange(url, head + b'{"name":"t"}')
+    got, said = _status_and_body(answer)
+    assert (got, said["code"]) == (400, "bad_request"), answer
+    name = field.partition(b":")[0].decode()
+    assert f"the {name} header is sent more than once" in said["message"], said
+    assert f"send the {name} header once" in said["message"], said
+
+
 @pytest.mark.parametrize("server", ["gunicorn", "serve"])
 def test_a_body_over_the_limit_is_content_too_large_on_both(
     gunicorn_url: str, served: Any, server: str
