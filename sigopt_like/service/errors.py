@@ -293,6 +293,13 @@ def install_error_handlers(app: falcon.App, outage: DatabaseOutage | None = None
             message = f"{req.method} is not allowed on {req.path}" + (
                 f"; allowed: {allowed}." if allowed else "."
             )
+        elif status == 400 and req.method not in falcon.COMBINED_METHODS:
+            # Falcon's own words for a method it does not know were "Invalid HTTP method"
+            message = (
+                f"{req.method[:40]} is not an HTTP method this service answers: it answers "
+                "GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS (an OPTIONS request's Allow "
+                "header lists a route's)."
+            )
         else:
             message = ex.description or ex.title or code.replace("_", " ")
         resp.status = status

@@ -24,6 +24,13 @@ def test_wrong_method_is_405_with_the_error_body(api):
     assert_error(reply, 405, "method_not_allowed", "DELETE", "allowed")
 
 
+def test_a_method_no_server_knows_is_a_400_that_names_the_methods(api):
+    """Before: Falcon's "Invalid HTTP method", which named neither the method nor the ones
+    the service answers (a method it knows, PROPFIND say, was a 405 naming them)."""
+    reply = api.call("BREW", "/v1/sessions")
+    assert_error(reply, 400, "bad_request", "BREW is not an HTTP method", "GET, HEAD, POST")
+
+
 @pytest.mark.parametrize(
     ("raw", "words"),
     [
