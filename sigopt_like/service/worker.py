@@ -1000,6 +1000,33 @@ def _thread_count(text: str) -> int:
     return value
 
 
+def _idle_seconds(text: str) -> float:
+    """``--idle-exit``: a finite number of seconds from 0 (stop as soon as idle) to
+    :data:`~.settings.LONGEST_SECONDS`, the range of ``task_process_idle_seconds`` that a
+    service passes here; ASCII digits only, as every number a person types is read.
+
+    Before, ``float`` read it: U+0662 was two seconds, ``nan`` a worker that never
+    stopped idle (every comparison with NaN is false), ``inf`` and ``-1`` were taken too,
+    and ``abc`` was argparse's "invalid float value"."""
+    import argparse
+    import math
+
+    from .settings import LONGEST_SECONDS
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if csvio.ascii_digits(text) is not None:  # float() reads U+0661 as 1
+        tip = csvio.ascii_digits_tip(text)
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds{tip}")
+    if not (math.isfinite(value) and 0 <= value <= LONGEST_SECONDS):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds from 0 to {LONGEST_SECONDS:,.0f} (100 years)"
+        )
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run only the task runner against a database, until SIGINT or SIGTERM."""
     import argparse  # the command line's alone: a service importing this never parses one
@@ -1030,7 +1057,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--idle-exit",
-        type=float,
+        type=_idle_seconds,
         default=None,
         help="stop after this many seconds with no task to run (the service starts it again)",
     )

@@ -302,6 +302,42 @@ def test_the_worker_module_reads_its_threads_in_ascii_digits(capsys):
     assert "is not a whole number (write it in ASCII digits: 2)" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("idle", "said"),
+    [
+        ("\u0662", "'\u0662' is not a number of seconds (write it in ASCII digits: 2)"),
+        ("nan", "'nan' is not a number of seconds from 0 to 3,155,760,000 (100 years)"),
+        ("inf", "'inf' is not a number of seconds from 0"),
+        ("-1", "'-1' is not a number of seconds from 0"),
+        ("abc", "'abc' is not a number of seconds"),
+    ],
+)
+def test_the_worker_module_reads_its_idle_exit_as_other_numbers(capsys, idle, said):
+    """Before: ``--idle-exit`` was read by ``float``: U+0662 was two seconds, ``nan`` a
+    worker that never stopped idle, ``inf`` and ``-1`` taken, ``abc`` "invalid float
+    value"; now each is one usage line saying the range (the service's own setting's)."""
+    from sigopt_like.service import worker
+
+    with pytest.raises(SystemExit) as exited:
+        worker.main(["--db", "unused.db", "--idle-exit", idle])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: argument --idle-exit: {said}" in err, err
+    assert "Traceback" not in err
+
+
+def test_the_worker_module_takes_the_idle_exit_a_service_passes():
+    """A service passes ``str(task_process_idle_seconds)``, from 0 (stop once idle)."""
+    from sigopt_like.service.worker import _idle_seconds
+
+    assert [_idle_seconds(str(s)) for s in (0.0, 1e-05, 120.0, 3155760000.0)] == [
+        0.0,
+        1e-05,
+        120.0,
+        3155760000.0,
+    ]
+
+
 def all_commands():
     from sigopt_like.cli.root import cli
 
