@@ -5,6 +5,7 @@ as Unix tools take it (``lims-export | sigopt-like experiments put 1 - --type de
 from __future__ import annotations
 
 import os
+import shlex
 import stat
 import sys
 import tempfile
@@ -34,16 +35,8 @@ class NamedPath(click.Path):
             self.fail(
                 f"{value!r} holds a NUL character (U+0000), which no file name holds", param, ctx
             )
-        if self.exists and isinstance(value, str) and value != DASH and not os.path.exists(value):
-            # in the CLI's own words, as a missing -o folder is (before, Click's "File 'x'
-            # does not exist", naming neither the argument nor the folder looked in)
-            name = param.human_readable_name if param is not None else "FILE"
-            where = "" if os.path.isabs(value) else f" (looked for in {os.getcwd()})"
-            dash = ", or give - to read standard input" if self.allow_dash else ""
-            raise CommandError(
-                f"{name}: the file '{value}' does not exist{where}; check its name{dash}; "
-                "nothing was done"
-            )
+        if self.exists and isinstance(value, str) and value != DASH:
+            self._refuse_unreadable(value, param)
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter as err:
@@ -52,6 +45,31 @@ class NamedPath(click.Path):
             # a missing, unreadable or folder FILE is a file error (one line, exit 1), as
             # the help's exit statuses say; before, Click's four-line usage error, exit 2
             raise CommandError(f"{err.message.rstrip('.')}; nothing was done") from err
+
+    def _refuse_unreadable(self, value: str, param: click.Parameter | None) -> None:
+        """A CommandError (a file error, exit 1) in the CLI's own words, naming the
+        argument, for a FILE that is missing, a folder or unreadable; nothing if it can
+        be read. Before, Click's "File 'x' does not exist", "File 'x' is a directory" and
+        "File 'x' is not readable" named neither the argument nor what to do."""
+        name = param.human_readable_name if param is not None else "FILE"
+        dash = ", or give - to read standard input" if self.allow_dash else ""
+        if not os.path.exists(value):
+            where = "" if os.path.isabs(value) else f" (looked for in {os.getcwd()})"
+            raise CommandError(
+                f"{name}: the file '{value}' does not exist{where}; check its name{dash}; "
+                "nothing was done"
+            )
+        if not self.dir_okay and os.path.isdir(value):
+            raise CommandError(
+                f"{name}: '{value}' is a folder, not a file; name a file in it{dash}; "
+                "nothing was done"
+            )
+        if self.readable and not os.access(value, os.R_OK):
+            raise CommandError(
+                f"{name}: the file '{value}' cannot be read by this user (permission "
+                f"denied); check its permissions (ls -l {shlex.quote(value)}); "
+                "nothing was done"
+            )
 
 
 #: a file to read that must exist, or ``-``

@@ -66,6 +66,21 @@ def test_a_missing_file_is_said_in_the_commands_own_words(run, tmp_path, monkeyp
     assert line.startswith(f"sigopt-like: error: FILE: the file '{missing}' does not exist;")
 
 
+def test_a_folder_given_as_a_file_is_said_in_the_commands_own_words(run, tmp_path, monkeypatch):
+    """Before: Click's "File 'lab' is a directory; nothing was done", naming neither the
+    argument nor what to do, where a missing FILE says both."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "files.db"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lab").mkdir()
+    assert run("sessions", "create", "files").code == 0
+    for argv in (("space", "put", "1", "lab", "--type", "factorial"),
+                 ("experiments", "put", "1", "lab", "--type", "designed")):  # fmt: skip
+        assert one_line(run(*argv)) == (
+            "sigopt-like: error: FILE: 'lab' is a folder, not a file; name a file in it, or "
+            "give - to read standard input; nothing was done"
+        )
+
+
 def test_local_numbers_out_of_range_are_usage_errors(run):
     """Before: --port 99999 served on port 34463 (the socket call wraps it)."""
     for args in (

@@ -492,6 +492,23 @@ def _as_a_user_without_privilege(
                           timeout=timeout)  # fmt: skip
 
 
+def test_an_unreadable_file_is_said_in_the_commands_own_words(run: Run, tmp_path: Path) -> None:
+    """Before: Click's "File 'space.csv' is not readable; nothing was done", naming
+    neither the argument nor what to do, where a missing FILE says both."""
+    db = tmp_path / "lab.db"
+    assert run("sessions", "create", "s", "--db", db).code == 0
+    locked = tmp_path / "space.csv"
+    locked.write_text("Name,Type,Values\nx,numerical,1 2\n")
+    locked.chmod(0o000)
+    argv = ["space", "put", "1", "space.csv", "--type", "factorial", "--db", str(db)]
+    done = _as_a_user_without_privilege(argv, tmp_path)
+    assert done.returncode == 1, done
+    assert done.stderr.strip() == (
+        "sigopt-like: error: FILE: the file 'space.csv' cannot be read by this user "
+        "(permission denied); check its permissions (ls -l space.csv); nothing was done"
+    ), done.stderr
+
+
 @pytest.fixture
 def read_only_database(run: Run, tmp_path: Path) -> Path:
     """A database with one session, its file read-only in a folder that is writable."""
