@@ -6,6 +6,7 @@ before the command "Did you mean '--version'?"), though every command takes ``--
 ``sigopt-like sessions list -v`` was "No such option '-v'", though ``--help`` lists it.
 A :class:`PassThrough` command (``demo``, whose arguments go to argparse) is asked for its
 parser's options: ``sigopt-like --db x.db demo`` was "No such option '--db'".
+Every misplaced option is moved in one hint (before, one per run).
 """
 
 from __future__ import annotations
@@ -40,9 +41,86 @@ class PassThrough(click.Command):
         }
 
 
+#: the most options one hint moves (each move is a parse of the command line)
+MOST_MOVES = 20
+
+
 def misplaced_option(err: click.NoSuchOption, args: Sequence[str]) -> click.UsageError | None:
-    """A usage error naming where ``err``'s option goes, with ``args`` (the command line
-    after ``sigopt-like``) rewritten so; None when the option is nobody's."""
+    """A usage error naming where ``err``'s option goes, and where every other misplaced
+    option of ``args`` (the command line after ``sigopt-like``) goes, with ``args``
+    rewritten so; None when ``err``'s option is nobody's.
+
+    All at once: before, two misplaced options were hinted one at a time, the person
+    fixing one and running again to be told of the next."""
+    moves: dict[bool, list[str]] = {True: [], False: []}  # after the command, or before
+    count = 0
+    current: NoSuchOption | None = err
+    fixed = list(args)
+    while current is not None and count < MOST_MOVES:
+        move = _moved(current, fixed)
+        if move is None:
+            break
+        name, after, fixed = move
+        count += 1
+        if name not in moves[after]:
+            moves[after].append(name)
+        current = _unknown_option(err, fixed)
+    if not count:
+        return None
+    told = [
+        _goes(names, where)
+        for names, where in (
+            (moves[True], "after the command"),
+            (moves[False], "before the command, right after sigopt-like"),
+        )
+        if names
+    ]
+    said = f"{', and '.join(told)}: sigopt-like {shlex.join(fixed)}"
+    if current is not None:  # an option nobody takes is left: said too, not found next run
+        said += f"; then: {current.format_message()}"
+    return click.UsageError(said, err.ctx)
+
+
+NoSuchOption = click.NoSuchOption
+
+
+def _goes(names: list[str], where: str) -> str:
+    """ "--db goes after the command", "--db and --json go after the command"."""
+    if len(names) == 1:
+        return f"{names[0]} goes {where}"
+    return f"{', '.join(names[:-1])} and {names[-1]} go {where}"
+
+
+def _unknown_option(err: click.NoSuchOption, args: Sequence[str]) -> NoSuchOption | None:
+    """The first option of ``args`` that Click would not know where it stands, or None.
+
+    Only the option parsers run (no callback: ``--help`` or ``--version`` in ``args`` print
+    nothing), level by level down the command tree, as Click's own parse goes."""
+    root = err.ctx.find_root() if err.ctx is not None else None
+    if root is None:
+        return None
+    command: click.Command = root.command
+    ctx = click.Context(command, info_name=root.info_name, **command.context_settings)
+    rest = list(args)
+    while True:
+        try:
+            _, rest, _ = command.make_parser(ctx).parse_args(rest)
+        except click.NoSuchOption as unknown:
+            return unknown
+        except click.UsageError:  # a missing value: Click says it when the line is run
+            return None
+        if not isinstance(command, click.Group) or not rest:
+            return None
+        name, sub = rest[0], command.commands.get(rest[0])
+        if sub is None:
+            return None
+        ctx = click.Context(sub, parent=ctx, info_name=name, **sub.context_settings)
+        command, rest = sub, rest[1:]
+
+
+def _moved(err: click.NoSuchOption, args: Sequence[str]) -> tuple[str, bool, list[str]] | None:
+    """``err``'s option, whether it goes after the command (else before), and ``args``
+    with it moved there; None when the option is nobody's."""
     ctx = err.ctx
     if ctx is None:
         return None
@@ -66,11 +144,7 @@ def misplaced_option(err: click.NoSuchOption, args: Sequence[str]) -> click.Usag
     if after and _command_named(root, rest) is not command:
         return None  # its value was the command's name (--db sessions list)
     fixed = [*rest, *moved] if after else [*moved, *rest]
-    where = "after the command" if after else "before the command, right after sigopt-like"
-    return click.UsageError(
-        f"{name} goes {where}: sigopt-like {shlex.join(fixed)}",
-        ctx,
-    )
+    return name, after, fixed
 
 
 def _position(args: Sequence[str], name: str) -> int | None:

@@ -91,6 +91,12 @@ BEFORE = "{} goes before the command, right after sigopt-like"
         # the demo's options are argparse's, which Click did not know: "No such option"
         ("--db {db} demo --help", AFTER.format("--db"), "demo --help --db {db}"),
         ("-n 2 demo --help", AFTER.format("-n"), "demo --help -n 2"),
+        # every misplaced option at once: before, one, then the next on the next run
+        ("--db {db} --json sessions list", "--db and --json go after the command",
+         "sessions list --db {db} --json"),
+        ("--json sessions list --db {db} -vv",
+         AFTER.format("--json") + ", and " + BEFORE.format("-v"),
+         "-vv sessions list --db {db} --json"),
     ],
 )  # fmt: skip
 def test_an_option_on_the_wrong_side_of_the_command_says_where_it_goes(
@@ -107,6 +113,17 @@ def test_an_option_on_the_wrong_side_of_the_command_says_where_it_goes(
     assert last == f"Error: {told}: sigopt-like {fixed.format(db=db)}", done.err
     if "-vv" not in fixed:  # -vv would set up logging in the test's own process
         assert run(*shlex.split(fixed.format(db=db))).code == 0
+
+
+def test_an_unknown_option_left_after_the_moves_is_said_with_them(run: Run) -> None:
+    """Misplaced options are hinted at once, and an option no command takes is said
+    with them, not found only when the moved line is run."""
+    done = run("--json", "sessions", "list", "--jsn")
+    assert done.code == 2, done
+    assert done.err.strip().splitlines()[-1] == (
+        "Error: --json goes after the command: sigopt-like sessions list --jsn --json; "
+        "then: No such option '--jsn'. Did you mean '--json'?"
+    ), done.err
 
 
 def test_an_unknown_option_is_still_clicks_own_words(run: Run) -> None:
