@@ -82,7 +82,7 @@ setup(
         "test": SERVICE + TEST + DOCS + GUNICORN + ["tqdm>=4.60"],
         "bench": SERVICE + BENCH + GUNICORN,
     },
-    entry_points={"console_scripts": ["sigopt-like = sigopt_like.cli:main"]},
+    entry_points={"console_scripts": ["sigopt-like = sigopt_like.cli:program"]},
     classifiers=[
         "Programming Language :: Python :: 3",
         "Topic :: Scientific/Engineering",

@@ -1,7 +1,5 @@
 """``python -m sigopt_like ...`` is the ``sigopt-like`` command."""
 
-import sys
+from .cli import program
 
-from .cli import main
-
-sys.exit(main())
+program()

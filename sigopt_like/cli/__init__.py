@@ -2,8 +2,9 @@
 
 Built on Click. :func:`main` runs one command and returns its exit status:
 0 done, 1 an API, data or file error (one readable line on standard error,
-with the service's message), 2 a usage error, 130 stopped by Ctrl-C. Every
-command imports what it needs when it runs, so ``sigopt-like --help`` stays quick.
+with the service's message), 2 a usage error, 130 stopped by Ctrl-C (the program,
+:func:`program`, then ends by SIGINT, as a shell expects of a command Ctrl-C stopped).
+Every command imports what it needs when it runs, so ``sigopt-like --help`` stays quick.
 
 Modules: :mod:`.root` (the command tree, global options and errors),
 :mod:`.options` (options shared by commands), :mod:`.connect` (the
@@ -16,6 +17,6 @@ standard input).
 
 from __future__ import annotations
 
-from .root import default_database, main
+from .root import default_database, main, program
 
-__all__ = ["default_database", "main"]
+__all__ = ["default_database", "main", "program"]

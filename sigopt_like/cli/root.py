@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 import click
 
@@ -16,7 +19,8 @@ from .dashboard import dashboard
 from .errors import CommandError, describe_error, undecodable_arguments
 from .placement import misplaced_option
 
-#: the exit status of a command stopped by Ctrl-C: 128 + SIGINT, as shells report it
+#: what :func:`main` returns for a command stopped by Ctrl-C: 128 + SIGINT, as shells
+#: report it (the ``sigopt-like`` program itself ends by SIGINT: see :func:`program`)
 INTERRUPTED = 130
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -116,3 +120,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(f"sigopt-like: error: {text}", err=True)
         return 1
     return result if isinstance(result, int) else 0
+
+
+def program() -> NoReturn:
+    """The ``sigopt-like`` program (its console script, ``python -m sigopt_like``): run
+    :func:`main` on ``sys.argv`` and exit with its status; stopped by Ctrl-C, end by
+    SIGINT itself, not by exit status 130.
+
+    A shell tells a command that died of SIGINT from one that exited 130: a script's loop
+    (``for f in *.csv; do sigopt-like experiments put 1 "$f" ...; done``) stops at the
+    first, and went on to the next file after the second, so Ctrl-C stopped one command
+    of the loop, not the loop. The proper way (https://www.cons.org/cracauer/sigint.html)
+    is to do one's cleanup (the command's task canceled, its connection closed: main has
+    returned), restore SIGINT's default action and send it to oneself. :func:`main`
+    itself returns 130, for a caller in the same process (a test, a script's wrapper).
+    On Windows, where no signal ends a process so, the exit status is 130."""
+    code = main()
+    if code == INTERRUPTED and sys.platform != "win32":
+        for stream in (sys.stdout, sys.stderr):  # no interpreter teardown flushes them
+            with contextlib.suppress(OSError, ValueError):  # closed or broken: nothing kept
+                stream.flush()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    sys.exit(code)

@@ -3,12 +3,14 @@ real SIGINT, the embedded service on a database file)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,18 +43,11 @@ def _running(conn: sigopt_like.Connection, kind: str) -> list[sigopt_like.Task]:
     return [t for t in conn.sessions("1").tasks.list(status="running") if t.type == kind]
 
 
-def _stopped_once_it_says(
-    args: list[str],
-    env: dict[str, str],
-    marker: str,
-    stop: signal.Signals,
-    *,
-    on_stderr: bool = True,
-) -> tuple[str, str]:
-    """Run ``sigopt-like ARGS`` in a process group of its own (SIGINT as Ctrl-C), read its
-    standard error (or output) up to the first line holding ``marker``, send ``stop`` to
-    the group, and assert it exits 0 (a stop asked for); that line ("" if it never came)
-    and all it wrote on standard error."""
+@contextlib.contextmanager
+def _started(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """``sigopt-like ARGS`` started in a process group of its own, as a terminal's job:
+    Ctrl-C (SIGINT to the group) reaches the command and the worker process its
+    embedded service started alike; killed on the way out if still running."""
     child = subprocess.Popen(
         [sys.executable, "-c", START, *args],
         env=env,
@@ -62,6 +57,26 @@ def _stopped_once_it_says(
         start_new_session=True,
     )
     try:
+        yield child
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+def _stopped_once_it_says(
+    args: list[str],
+    env: dict[str, str],
+    marker: str,
+    stop: signal.Signals,
+    *,
+    on_stderr: bool = True,
+) -> tuple[str, str]:
+    """Run ``sigopt-like ARGS`` (see :func:`_started`), read its standard error (or
+    output) up to the first line holding ``marker``, send ``stop`` to its group, and
+    assert it exits 0 (a stop asked for); that line ("" if it never came) and all it
+    wrote on standard error."""
+    with _started(args, env) as child:
         stream = child.stderr if on_stderr else child.stdout
         assert stream is not None
         line = stream.readline()
@@ -71,10 +86,6 @@ def _stopped_once_it_says(
         out, err = child.communicate(timeout=60)
         assert child.returncode == 0, (out, err)
         return line, err
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
@@ -86,47 +97,33 @@ def test_ctrl_c_on_a_waiting_command_cancels_the_task_it_started(run, tmp_path, 
     assert run("sessions", "create", "long").code == 0
     space = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
     assert run("space", "put", "1", DATA / "esd-factorial-4x8.csv", *space).code == 0
-    command = [sys.executable, "-c", START, "simulate", "1", "-n", "100", "-q"]
     env = {**os.environ, "PYTHONPATH": str(Path(sigopt_like.__file__).resolve().parents[1])}
-    # a process group of its own, as a terminal's job: Ctrl-C reaches the command and
-    # the worker process its embedded service started alike
-    child = subprocess.Popen(
-        command,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        with sigopt_like.Connection(database=str(database), task_processes=0) as conn:
-            deadline = time.monotonic() + 120
-            while not _finished_generations(conn, 2):
-                assert child.poll() is None, child.communicate()
-                assert time.monotonic() < deadline, "the simulate task never ran 2 generations"
-                time.sleep(0.2)
-            (task,) = _running(conn, "simulate")
-            os.killpg(child.pid, signal.SIGINT)
-            out, err = child.communicate(timeout=120)
-            # 128 + SIGINT, as a shell reports a command Ctrl-C stopped (before: "aborted"
-            # and exit 1, Click's answer to a prompt's end of input too)
-            assert child.returncode == 130, (out, err)
-            assert err.endswith("sigopt-like: interrupted\n"), (out, err)
-            assert f"canceled task {task.id} (simulate) of session 1" in err, err
-            # the command waited for its task to stop, which kept the generations it
-            # finished (before: the command exited at once, its embedded service's worker
-            # process with it, before the cancel took effect, and they were lost)
-            kept = re.search(
-                r"canceled after (\d+) of 100 generations; the \1 finished are kept", err
-            )
-            assert kept and int(kept[1]) >= 2, err
-            assert conn.sessions("1").fetch().gen == int(kept[1]), err
-            with pytest.raises(sigopt_like.TaskCanceledError):
-                conn.sessions("1").tasks(task.id).wait(timeout=60)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
+    with (
+        _started(["simulate", "1", "-n", "100", "-q"], env) as child,
+        sigopt_like.Connection(database=str(database), task_processes=0) as conn,
+    ):
+        deadline = time.monotonic() + 120
+        while not _finished_generations(conn, 2):
+            assert child.poll() is None, child.communicate()
+            assert time.monotonic() < deadline, "the simulate task never ran 2 generations"
+            time.sleep(0.2)
+        (task,) = _running(conn, "simulate")
+        os.killpg(child.pid, signal.SIGINT)
+        out, err = child.communicate(timeout=120)
+        # dead of SIGINT itself, as a shell expects of a command Ctrl-C stopped (before:
+        # exit status 130, which a shell's loop took for a failure and went on; before
+        # that, "aborted" and exit 1, Click's answer to a prompt's end of input too)
+        assert child.returncode == -signal.SIGINT, (out, err)
+        assert err.endswith("sigopt-like: interrupted\n"), (out, err)
+        assert f"canceled task {task.id} (simulate) of session 1" in err, err
+        # the command waited for its task to stop, which kept the generations it
+        # finished (before: the command exited at once, its embedded service's worker
+        # process with it, before the cancel took effect, and they were lost)
+        kept = re.search(r"canceled after (\d+) of 100 generations; the \1 finished are kept", err)
+        assert kept and int(kept[1]) >= 2, err
+        assert conn.sessions("1").fetch().gen == int(kept[1]), err
+        with pytest.raises(sigopt_like.TaskCanceledError):
+            conn.sessions("1").tasks(task.id).wait(timeout=60)
     assert run("generate", "1", "-q").code == 0
 
 
