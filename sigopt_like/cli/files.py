@@ -157,6 +157,11 @@ def read_bytes(path: Path, limit: int = MAX_BODY_BYTES, *, embedded: bool = Fals
     service's to say (a 413 naming its ``--max-body-bytes``), and one started with a
     larger limit takes it."""
     if is_standard_stream(path):
+        if sys.stdin is None:  # started with <&-: before, an AttributeError traceback
+            raise CommandError(
+                "FILE is -, standard input, and standard input is closed: give the file's "
+                "path, or send it with < file.csv or a pipe; nothing was done"
+            )
         data = _read_at_most(sys.stdin.buffer, limit + 1)
     else:
         try:

@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -22,6 +22,37 @@ from .placement import misplaced_option
 #: what :func:`main` returns for a command stopped by Ctrl-C: 128 + SIGINT, as shells
 #: report it (the ``sigopt-like`` program itself ends by SIGINT: see :func:`program`)
 INTERRUPTED = 130
+#: what :func:`main` returns when the reader of its output went away (``| head -1``):
+#: 128 + SIGPIPE, as shells report a command that pipe ended (the program ends by SIGPIPE)
+OUTPUT_CLOSED = 141
+
+
+class OutputClosed(Exception):
+    """Standard output (or error) is a pipe whose reader went away (``| head -1``)."""
+
+
+class Root(click.Group):
+    """The command tree's root: a write to a pipe whose reader went away raises
+    :class:`OutputClosed`, which :func:`main` turns into :data:`OUTPUT_CLOSED`.
+
+    Before, Click caught it and exited 1 without a word, the status of "an API, data or
+    file error (one line)"; a command whose output ``head`` cut short is no failure, and
+    a shell knows it by the SIGPIPE the program then ends by (see :func:`program`).
+    ``--help`` is written while the context is made, the commands' output while they run:
+    both are watched here."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError as err:
+            raise OutputClosed(str(err)) from err
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as err:
+            raise OutputClosed(str(err)) from err
+
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -43,7 +74,7 @@ too: a stop asked for), 1 an API, data or file error (a missing input file too),
 """
 
 
-@click.group(context_settings=CONTEXT, epilog=EPILOG)
+@click.group(cls=Root, context_settings=CONTEXT, epilog=EPILOG)
 @click.version_option(
     __version__, "--version", prog_name="sigopt-like", message="%(prog)s %(version)s"
 )
@@ -103,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return INTERRUPTED
         click.echo("sigopt-like: aborted", err=True)
         return 1
+    except OutputClosed:  # nothing to say: the reader is gone, and wanted no more
+        return OUTPUT_CLOSED
     except CommandError as err:
         # a message quoting what was typed may hold a lone surrogate (bytes no encoding
         # reads), which no terminal can be written: escaped here, for every message, where
@@ -134,12 +167,18 @@ def program() -> NoReturn:
     is to do one's cleanup (the command's task canceled, its connection closed: main has
     returned), restore SIGINT's default action and send it to oneself. :func:`main`
     itself returns 130, for a caller in the same process (a test, a script's wrapper).
-    On Windows, where no signal ends a process so, the exit status is 130."""
+    On Windows, where no signal ends a process so, the exit status is 130.
+
+    So too a command whose output's reader went away (``sigopt-like history 1 | head
+    -1``): it ends by SIGPIPE, as ``cat`` or ``yes`` would, silently, and ``$?`` (with
+    ``set -o pipefail``) is 141, not the 1 of a failure."""
     code = main()
-    if code == INTERRUPTED and sys.platform != "win32":
+    by = {INTERRUPTED: "SIGINT", OUTPUT_CLOSED: "SIGPIPE"}.get(code)
+    if by is not None and sys.platform != "win32":
         for stream in (sys.stdout, sys.stderr):  # no interpreter teardown flushes them
             with contextlib.suppress(OSError, ValueError):  # closed or broken: nothing kept
                 stream.flush()
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGINT)
+        number = getattr(signal, by)
+        signal.signal(number, signal.SIG_DFL)
+        os.kill(os.getpid(), number)
     sys.exit(code)

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 import sigopt_like
 from sigopt_like._constants import MAX_BODY_LIMIT
+from tests.fixtures.servers import REPO_ROOT
 
 from .conftest import DATA
 from .test_errors import one_line
@@ -258,3 +263,37 @@ def test_max_table_rows_sets_the_embedded_services_row_limit(run, tmp_path, monk
     assert served.code == 2, served
     assert "--max-table-rows is for the embedded service" in served.err, served.err
     assert "sigopt-like serve --max-table-rows" in served.err, served.err
+
+
+def test_a_closed_standard_input_for_dash_is_said_in_one_line(run, tmp_path, monkeypatch):
+    """Before: ``space put 1 - ... <&-`` was an AttributeError traceback ('NoneType'
+    object has no attribute 'buffer'): Python's sys.stdin is None then."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "closed.db"))
+    assert run("sessions", "create", "closed").code == 0
+    monkeypatch.setattr("sys.stdin", None)
+    for argv in (("space", "put", "1", "-", *SIZED), ("experiments", "put", "1", "-",
+                                                     "--type", "initial")):  # fmt: skip
+        assert one_line(run(*argv)) == (
+            "sigopt-like: error: FILE is -, standard input, and standard input is closed: "
+            "give the file's path, or send it with < file.csv or a pipe; nothing was done"
+        )
+    assert run("space", "show", "1").code == 1  # nothing stored
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGPIPE is POSIX")
+@pytest.mark.parametrize("argv", [["--help"], ["sessions", "list", "--json"]])
+def test_output_whose_reader_went_away_ends_by_sigpipe(tmp_path, argv) -> None:
+    """Before: ``sigopt-like sessions list --json | head -0`` exited 1 without a word
+    (Click's answer to EPIPE), the status of a failure that says one line; now the
+    program ends by SIGPIPE, silently, as ``cat`` would (``$?`` 141 with pipefail)."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the command writes
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT),
+           "SIGOPT_LIKE_DATABASE": str(tmp_path / "pipe.db")}  # fmt: skip
+    try:
+        done = subprocess.run([sys.executable, "-m", "sigopt_like", *argv], stdout=write,
+                              stderr=subprocess.PIPE, text=True, env=env, timeout=60)  # fmt: skip
+    finally:
+        os.close(write)
+    assert done.returncode == -signal.SIGPIPE, done
+    assert done.stderr == "", done.stderr
