@@ -229,6 +229,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.out.strip():  # a shell variable left unset: its files went in the current folder
         empty = "is empty" if not args.out else "is only blanks"
         parser.error(f"--out {args.out!r} {empty}: name a folder for the files")
+    if args.database is not None and not args.database.strip():
+        # a shell variable left unset, as the other commands' --db "" (before: a fresh
+        # database in --out, silently, the option given and not honoured)
+        empty = "is empty" if not args.database else "is only blanks"
+        parser.error(
+            f"--db {args.database!r} {empty}: name a SQLite file, or leave --db out for a "
+            f"fresh {DATABASE_FILE} in --out"
+        )
     out = Path(args.out)
     if out.exists() and not out.is_dir():  # was "File exists: ..."
         parser.error(f"--out {args.out} is a file, not a folder: name a folder for the files")

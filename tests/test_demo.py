@@ -167,6 +167,20 @@ def test_an_empty_out_is_a_usage_error_and_writes_nothing(tmp_path, capsys, clea
     assert not list(tmp_path.glob("auto_*")) and not list(tmp_path.glob("*.sqlite3"))
 
 
+@pytest.mark.parametrize("db", ["", "  "])
+def test_an_empty_db_is_refused_as_the_other_commands_refuse_it(tmp_path, capsys, clean_env, db):
+    """Before: ``demo --db ""`` (a shell variable left unset) ran on a fresh database in
+    --out, silently, and ``--db " "`` was taken as a file named " "; the other commands'
+    ``--db ""`` is a usage error."""
+    from sigopt_like import cli
+
+    out = tmp_path / "out"
+    assert cli.main(["demo", "--db", db, "--out", str(out), "-n", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"--db {db!r} is " in err and "leave --db out for a fresh demo.sqlite3" in err, err
+    assert not out.exists()
+
+
 def test_an_out_that_cannot_be_made_is_said_so_before_anything_is_made(tmp_path, capsys, clean_env):
     """Before: ``--out notes.txt/run`` said "Not a directory: notes.txt/run" and ``--out
     /proc/run`` "no such file or folder: /proc/run", the folder the demo was asked to make."""
