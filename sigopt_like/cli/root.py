@@ -27,6 +27,10 @@ INTERRUPTED = 130
 OUTPUT_CLOSED = 141
 
 
+#: the commands that run until stopped, printing only where they listen
+SERVERS = frozenset({"serve", "worker", "dashboard"})
+
+
 class OutputClosed(Exception):
     """Standard output (or error) is a pipe whose reader went away (``| head -1``)."""
 
@@ -52,6 +56,23 @@ class Root(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError as err:
             raise OutputClosed(str(err)) from err
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """The command ``args`` name; refused before it runs when standard output is
+        closed (``>&-``: Python's ``sys.stdout`` is None) and it prints its result there.
+
+        Before, that result was dropped without a word and the exit status was 0: a token
+        ``tokens create`` makes, shown once, was lost. A server prints only where it
+        listens, and may be started so by a supervisor: it runs as before."""
+        name, command, rest = super().resolve_command(ctx, args)
+        if sys.stdout is None and name not in SERVERS:
+            raise CommandError(
+                "standard output is closed (>&-), and this command prints its result there: "
+                "give it one (> out.txt, or > /dev/null to drop it); nothing was done"
+            )
+        return name, command, rest
 
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

@@ -297,3 +297,18 @@ def test_output_whose_reader_went_away_ends_by_sigpipe(tmp_path, argv) -> None:
         os.close(write)
     assert done.returncode == -signal.SIGPIPE, done
     assert done.stderr == "", done.stderr
+
+
+def test_a_closed_standard_output_is_refused_before_anything_is_done(run, tmp_path, monkeypatch):
+    """Before: ``sigopt-like sessions create x >&-`` made the session, dropped the line
+    naming it and exited 0 (a token ``tokens create`` made, shown once, was lost so)."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "closed.db"))
+    assert run("sessions", "create", "kept").code == 0
+    with monkeypatch.context() as closed:
+        closed.setattr("sys.stdout", None)
+        done = run("sessions", "create", "dropped")
+    assert one_line(done) == (
+        "sigopt-like: error: standard output is closed (>&-), and this command prints its "
+        "result there: give it one (> out.txt, or > /dev/null to drop it); nothing was done"
+    )
+    assert [s["name"] for s in run("sessions", "list", "--json").json()] == ["kept"]
