@@ -455,3 +455,39 @@ def test_the_daptics_workflow_run_again_says_what_the_page_says(tmp_path):
     assert runs[0].returncode == 0, runs[0].stderr[-3000:]
     assert runs[1].returncode == 1
     assert words in runs[1].stderr, runs[1].stderr[-2000:]
+
+
+def test_the_event_stream_is_framed_as_the_page_says(served):
+    """Before: docs/campaign.md described a task's event stream as its `event: task`
+    frames alone; it opens with a `retry: 1000` frame, which a client parsing the stream
+    as described met first."""
+    import requests
+
+    auth = {"Authorization": f"Bearer {served.token}"}
+    space = {
+        "population_size": 3,
+        "replicates": 0,
+        "space": {
+            "type": "factorial",
+            "parameters": [{"name": "t", "type": "numerical", "values": [1, 2, 3]}],
+        },
+    }
+    sid = requests.post(f"{served.url}/v1/sessions", json={"name": "s"}, headers=auth).json()
+    put = requests.put(f"{served.url}/v1/sessions/{sid['id']}/space", json=space, headers=auth)
+    events = f"{served.url}/v1/sessions/{sid['id']}/tasks/{put.json()['id']}/events"
+    body = requests.get(events, headers=auth, timeout=60).text
+    frames = [frame for frame in body.split("\n\n") if frame and not frame.startswith(":")]
+    stand_ins = {"id": "<version>", "data": "<task json>"}
+    shapes = [
+        "\\n".join(
+            f"{field}: {stand_ins.get(field, value)}"
+            for field, _, value in (line.partition(": ") for line in frame.splitlines())
+        )
+        + "\\n\\n"
+        for frame in frames
+    ]
+    text = (DOCS / "campaign.md").read_text()
+    route = text[text.index("`GET …/tasks/{tid}/events`") :].split("`: keep-alive`")[0]
+    said = " ".join(route.split())
+    described = [part for part in said.split("`")[1::2] if part.endswith("\\n\\n")]
+    assert described == list(dict.fromkeys(shapes)), (described, shapes)
