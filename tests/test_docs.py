@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -491,3 +492,67 @@ def test_the_event_stream_is_framed_as_the_page_says(served):
     said = " ".join(route.split())
     described = [part for part in said.split("`")[1::2] if part.endswith("\\n\\n")]
     assert described == list(dict.fromkeys(shapes)), (described, shapes)
+
+
+def test_serving_as_the_service_page_writes_it(tmp_path):
+    """docs/service.md's "Served (exists)" commands, typed in a fresh shell, its folder
+    and port in the test's place. Before: they began with the database in a folder no
+    step made (`users create` stopped there, "the database's folder ... does not
+    exist"), and did not say what password.txt holds."""
+    import getpass
+
+    import requests
+
+    from tests.fixtures.servers import free_port
+
+    text = (DOCS / "service.md").read_text()
+    start = text.index("### Served (exists)")
+    (block,) = [code for lang, code in FENCE.findall(text[start:])[:1] if lang == ""]
+    *setup, serve = block.strip().splitlines()
+    port = free_port()
+    folder = tmp_path / "var" / "lib" / "sigopt-like"  # not there, as on a fresh machine
+
+    def as_here(line: str) -> str:
+        return (
+            line.replace("/var/lib/sigopt-like", str(folder))
+            .replace("sudo ", "")
+            .replace("--host 0.0.0.0", "--host 127.0.0.1")
+            .replace("--port 8080", f"--port {port}")
+        )
+
+    (tmp_path / "password.txt").write_text("correct horse battery staple\n")
+    env = {**child_env(tmp_path / "home"), "USER": getpass.getuser()}
+    done = subprocess.run(
+        ["bash", "-c", "set -euo pipefail\n" + "\n".join(map(as_here, setup))],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    (token,) = [line for line in done.stdout.split() if line.startswith("slk_")]
+    export = next(line for line in setup if line.startswith("export "))
+    server = subprocess.Popen(
+        ["bash", "-c", f"{as_here(export)}\nexec {as_here(serve)}"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            try:
+                if requests.get(f"{url}/health", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                pass
+            server.poll()
+            assert server.returncode is None, "serve stopped"
+            time.sleep(0.1)
+        answer = requests.get(f"{url}/v1/sessions", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200, answer.text
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
