@@ -132,11 +132,13 @@ def _local_work_note(store: Any, email: str) -> str | None:
     ]
     if not held:
         return None
+    one_thing = sessions + experiments == 1  # "1 session was made ...: ... will not see it"
+    were, them = ("was", "it") if one_thing else ("were", "them")
     return (
-        f"sigopt-like: note: this database's {' and '.join(held)} were made without a token "
-        "(by commands without --host, or 'serve --no-auth') and belong to its local user, "
-        f"whom no token or sign-in reaches: {email} will not see them (commands without "
-        "--host still do)"
+        f"sigopt-like: note: this database's {' and '.join(held)} {were} made without a token "
+        "(by commands without --host, or 'serve --no-auth') and belong"
+        f"{'s' if one_thing else ''} to its local user, whom no token or sign-in reaches: "
+        f"{email} will not see {them} (commands without --host still do)"
     )
 
 

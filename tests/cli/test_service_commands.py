@@ -413,3 +413,18 @@ def test_users_create_says_the_local_users_work_stays_with_it(run, tmp_path):
         "them (commands without --host still do)\n"
     ), alice.err
     assert [u["id"] for u in run("users", "list", "--db", db, "--json").json()] == [2]
+
+
+def test_the_local_work_note_on_one_thing_is_in_the_singular(run, tmp_path):
+    """Before: a database with one session made without a token read "this database's 1
+    session were made without a token ... will not see them"."""
+    db = tmp_path / "one.db"
+    assert run("sessions", "create", "mine", "--db", db).code == 0
+    alice = run("users", "create", "alice@lab.example", "--db", db)
+    assert alice.code == 0, alice
+    assert alice.err == (
+        "sigopt-like: note: this database's 1 session was made without a token (by commands "
+        "without --host, or 'serve --no-auth') and belongs to its local user, whom no token "
+        "or sign-in reaches: alice@lab.example will not see it (commands without --host "
+        "still do)\n"
+    ), alice.err
