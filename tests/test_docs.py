@@ -556,3 +556,50 @@ def test_serving_as_the_service_page_writes_it(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.parametrize("page", [DOCS / "service.md", ROOT / "README.md"], ids=lambda p: p.name)
+def test_scaling_out_as_the_pages_write_it(page, tmp_path, pg_url):
+    """docs/service.md's (and the README's) PostgreSQL commands, typed in one shell (its
+    database and port in the test's place): the app and a worker both run. Before,
+    gunicorn ran in the foreground and the `sigopt-like worker` line after it never
+    started: `/ready` said no task worker had run, and every task queued waited."""
+    import signal
+
+    import requests
+
+    from tests.fixtures.servers import free_port
+
+    (block,) = [code for lang, code in FENCE.findall(page.read_text()) if "gunicorn -c" in code]
+    install, export, *commands = block.strip().splitlines()
+    assert install.startswith("pip install "), install  # the extras: test_install_lines_...
+    port = free_port()
+    script = "\n".join(
+        [
+            "set -euo pipefail",
+            re.sub(r"'postgresql\+psycopg://[^']*'", f"'{pg_url}'", export),
+            *(line.replace("0.0.0.0:8080", f"127.0.0.1:{port}") for line in commands),
+        ]
+    )
+    shell = subprocess.Popen(
+        ["bash", "-c", script],
+        cwd=tmp_path,
+        env=child_env(tmp_path / "home"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        ready: dict = {}
+        for _ in range(600):
+            try:
+                ready = requests.get(f"http://127.0.0.1:{port}/ready", timeout=1).json()
+                if ready.get("task_workers") == "seen":
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        assert ready.get("task_workers") == "seen", ready
+    finally:
+        os.killpg(shell.pid, signal.SIGTERM)
+        shell.wait(timeout=60)
