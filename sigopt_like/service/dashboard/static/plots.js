@@ -117,14 +117,17 @@ export function finiteRange(values) {
   return lo <= hi ? [lo, hi] : null;
 }
 
-/** The range of `values` (niceAxis rounds it outwards), widened about a lone value. */
-function extent(values) {
+/** The range of `values` (niceAxis rounds it outwards), widened about a lone value.
+ * `counts`: values of a count (generations, observations), so widened no lower than 0: a
+ * campaign of generation 0 alone had its axis run from -1, and "-1" labelled. */
+function extent(values, counts = false) {
   const range = finiteRange(values);
   if (range === null) return [0, 1];
   const [lo, hi] = range;
   if (lo < hi) return range;
   const pad = Math.abs(lo) * 0.1 || 1;
-  return [Math.max(lo - pad, -Number.MAX_VALUE), Math.min(hi + pad, Number.MAX_VALUE)];
+  const floor = counts && lo >= 0 ? 0 : -Number.MAX_VALUE;
+  return [Math.max(lo - pad, floor), Math.min(hi + pad, Number.MAX_VALUE)];
 }
 
 function linear(d0, d1, r0, r1) {
@@ -188,7 +191,9 @@ export function bottomAxis([lo, hi], width, integer) {
   let axis = null;
   for (let count = 6; count >= 1; count -= 1) {
     axis = niceAxis(lo, hi, count);
-    if (integer) axis.ticks = axis.ticks.filter((v) => Number.isInteger(v));
+    // a count is never negative: a generation's markers spread a little either side of
+    // it (generation 0's reach below 0), but no "-1" is labelled under them
+    if (integer) axis.ticks = axis.ticks.filter((v) => Number.isInteger(v) && v >= 0);
     const [d0, d1] = axis.domain;
     const at = (v) => ((v / 2 - d0 / 2) / (halfSpan(d0, d1) || 0.5)) * width;
     const room = (i) => at(axis.ticks[i + 1]) - at(axis.ticks[i]);
@@ -237,7 +242,7 @@ export function chart(series, options) {
   // room for the longest tick label and the axis name left of it: a fixed margin cut
   // "-8e+307" to "8e+307" (the sign, the value's meaning, lost past the SVG's edge)
   M.left = Math.max(M.left, TICK_GAP + AXIS_NAME_ROOM + TICK_CHAR * Math.max(0, ...yTicks.map(([, t]) => t.length)));
-  const xAxis = bottomAxis(extent(all.map((p) => p.x)), W - M.right - M.left, options.integerX);
+  const xAxis = bottomAxis(extent(all.map((p) => p.x), options.integerX), W - M.right - M.left, options.integerX);
   const [x0, x1] = xAxis.domain;
   const sx = linear(x0, x1, M.left, W - M.right);
   const sy = linear(y0, y1, H - M.bottom, M.top);
