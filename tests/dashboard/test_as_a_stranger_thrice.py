@@ -59,3 +59,25 @@ def test_a_lone_generation_labels_no_negative_generation(tab: Tab, dashboard_sit
         assert all(re.fullmatch(r"\d+", t) for t in labels), labels  # no "-1", no "0.5"
         assert "0" in labels, labels
     assert tab.errors == [] and tab.dialogs == []
+
+
+def test_no_answer_at_start_is_said_once_and_can_be_tried_again(
+    tab: Tab, dashboard_site: Site
+) -> None:
+    """The first page of a service that did not answer read "The service cannot be reached:
+    no answer from the service at ... (stopped, ...)": the same thing twice, and only a
+    reload tried again."""
+    page = tab.page
+    me = re.compile(r"/auth/me$")
+    _refuse(page, me)
+    page.goto(dashboard_site.url + "/")
+    host = dashboard_site.url.removeprefix("http://")
+    said = page.locator("#view .notice.error")
+    expect(said).to_have_text(
+        f"No answer from the service at {host}: it is stopped, restarting, or the network is down."
+    )
+    assert page.inner_text("#view").lower().count("answer") == 1
+    page.unroute(me)
+    page.get_by_role("button", name="Try again").click()
+    expect(page.locator("#signin-email")).to_be_visible()
+    assert _own_errors(tab) == [] and tab.dialogs == []

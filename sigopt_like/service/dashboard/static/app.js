@@ -65,7 +65,14 @@ class Dashboard {
       this.me = await this.api.get("/auth/me");
     } catch (error) {
       this.dispose();
-      fill(this.view, notice(`The service cannot be reached: ${error.message}`, "error"));
+      // one sentence, and a way to try again ("The service cannot be reached: no answer
+      // from the service at ..." said it twice, and only a reload tried again)
+      const text =
+        error.status === 0
+          ? `No answer from the service at ${window.location.host}: it is stopped, restarting, or the network is down.`
+          : `The service could not say who is signed in: ${error.message}`;
+      const again = h("button", { type: "button", class: "secondary", id: "try-again", onclick: () => this.refreshIdentity() }, "Try again");
+      fill(this.view, h("div", { class: "page" }, notice(text, "error"), again));
       return;
     }
     this.api.csrfToken = this.me.csrf_token || "";
