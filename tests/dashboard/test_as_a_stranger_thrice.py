@@ -81,3 +81,61 @@ def test_no_answer_at_start_is_said_once_and_can_be_tried_again(
     page.get_by_role("button", name="Try again").click()
     expect(page.locator("#signin-email")).to_be_visible()
     assert _own_errors(tab) == [] and tab.dialogs == []
+
+
+def test_show_more_that_fails_keeps_the_campaigns(tab: Tab, dashboard_site: Site) -> None:
+    """ "Show more" that was refused (here a cursor the service never gave out: its 400)
+    replaced the 50 campaigns shown with the error; it now keeps them, says the trouble
+    above them, and the button tries again."""
+    page = tab.page
+    person = site.make_person(dashboard_site.served, "fifty-one")
+    conn = site.connect(dashboard_site.served, person)
+    for i in range(51):
+        conn.sessions.create(name=f"campaign {i:02d}")
+    tab.sign_in(person)
+    rows = page.locator("#sessions-table tbody tr")
+    expect(rows).to_have_count(50)
+    more = re.compile(r"/v1/sessions\?.*before=")
+    page.route(more, _bad_cursor)
+    page.get_by_role("button", name="Show more").click()
+    trouble = page.locator(".page-trouble")
+    expect(trouble).to_contain_text("Could not load more campaigns (The cursor 'before'")
+    expect(trouble).to_contain_text("“Show more” tries again")
+    expect(rows).to_have_count(50)
+    page.unroute(more)
+    _refuse(page, more)  # no answer at all: the same
+    page.get_by_role("button", name="Show more").click()
+    expect(trouble).to_contain_text("Could not load more campaigns (no answer from the service")
+    expect(rows).to_have_count(50)
+    page.unroute(more)
+    page.get_by_role("button", name="Show more").click()
+    expect(rows).to_have_count(51)
+    expect(trouble).to_be_empty()
+    expect(page.get_by_role("button", name="Show more")).to_be_hidden()
+    assert _own_errors(tab) == [] and tab.dialogs == []
+
+
+def test_show_more_that_fails_keeps_the_experiments(tab: Tab, dashboard_site: Site) -> None:
+    """The same for the SigOpt experiments: a refused "Show more" replaced the 1,000 shown
+    with the error."""
+    page = tab.page
+    person = site.make_person(dashboard_site.served, "thousand-one")
+    conn = site.connect(dashboard_site.served, person)
+    parameters = [{"name": "x", "type": "int", "bounds": {"min": 0, "max": 3}}]
+    for i in range(1001):
+        conn.experiments.create(name=f"screen {i:04d}", parameters=parameters)
+    tab.sign_in(person)
+    page.click("nav >> text=SigOpt experiments")
+    rows = page.locator("#experiments-table tbody tr")
+    expect(rows).to_have_count(1000)
+    more = re.compile(r"/v1/experiments\?.*before=")
+    page.route(more, _bad_cursor)
+    page.click("#more-experiments")
+    trouble = page.locator(".page-trouble")
+    expect(trouble).to_contain_text("Could not load more experiments (The cursor 'before'")
+    expect(rows).to_have_count(1000)
+    page.unroute(more)
+    page.click("#more-experiments")
+    expect(rows).to_have_count(1001)
+    expect(trouble).to_be_empty()
+    assert _own_errors(tab) == [] and tab.dialogs == []

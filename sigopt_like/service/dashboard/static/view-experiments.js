@@ -94,6 +94,12 @@ export function experimentsView(page) {
       trouble.replaceChildren();
     } catch (error) {
       if (generation !== state.generation) return;
+      if (append) {
+        // "Show more" that failed: the experiments shown stay (they were replaced by the
+        // error), the trouble is said above them, and the button tries again
+        trouble.replaceChildren(notice(`Could not load more experiments (${error.message}); “Show more” tries again.`, "error"));
+        return;
+      }
       if (isFinal(error)) {
         results.replaceChildren(notice(error.message, "error"));
         return;

@@ -67,6 +67,12 @@ export function sessionsView(page) {
       trouble.replaceChildren();
     } catch (error) {
       if (generation !== state.generation) return;
+      if (append) {
+        // "Show more" that failed: the campaigns shown stay (they were replaced by the
+        // error), the trouble is said above them, and the button tries again
+        trouble.replaceChildren(notice(`Could not load more campaigns (${error.message}); “Show more” tries again.`, "error"));
+        return;
+      }
       if (isFinal(error)) {
         if (!quiet) results.replaceChildren(notice(error.message, "error"));
         return;
