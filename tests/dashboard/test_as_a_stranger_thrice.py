@@ -139,3 +139,41 @@ def test_show_more_that_fails_keeps_the_experiments(tab: Tab, dashboard_site: Si
     expect(rows).to_have_count(1001)
     expect(trouble).to_be_empty()
     assert _own_errors(tab) == [] and tab.dialogs == []
+
+
+def test_a_campaign_page_says_when_it_goes_stale(tab: Tab, dashboard_site: Site) -> None:
+    """A campaign with no task running: once the service stopped answering, its page went
+    on showing what it had read, as if current, with no word (its look at the tasks every
+    3 s failed in silence). It now says so within a look, with the time of its last read,
+    and clears the word when the service answers again."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    sid = site.simulated_campaign(conn, f"Stale {uuid.uuid4().hex[:6]}", gens=1)
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/sessions/{sid}")
+    page.wait_for_selector(".plot-svg .series")
+    every = re.compile(r"/v1/")
+    _refuse(page, every)
+    trouble = page.locator(".page-trouble")
+    expect(trouble).to_contain_text("Could not refresh (no answer from the service", timeout=8_000)
+    expect(trouble).to_contain_text("what is shown was read at")
+    expect(page.locator(".plot-svg .series").first).to_be_visible()  # still shown
+    page.unroute(every)
+    expect(trouble).to_be_empty(timeout=10_000)
+    assert _own_errors(tab) == [] and tab.dialogs == []
+
+
+def test_an_experiment_page_says_when_it_goes_stale(tab: Tab, dashboard_site: Site) -> None:
+    """The same for an experiment's page: its look every 3 s failed in silence."""
+    page = tab.page
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{dashboard_site.alice_experiment}")
+    page.wait_for_selector("#experiment-name")
+    every = re.compile(r"/v1/")
+    _refuse(page, every)
+    trouble = page.locator(".page-trouble")
+    expect(trouble).to_contain_text("Could not refresh (no answer from the service", timeout=8_000)
+    expect(trouble).to_contain_text("what is shown was read at")
+    page.unroute(every)
+    expect(trouble).to_be_empty(timeout=10_000)
+    assert _own_errors(tab) == [] and tab.dialogs == []

@@ -115,7 +115,8 @@ export function experimentView(page, eid) {
   // seen: what the last read was read at (see changeKey); shown: what the page was last
   // drawn from (the same data again draws nothing); held: what the last read gave (see
   // readAll); failed: the last load did not finish for a reason that may pass (see isFinal)
-  const state = { loading: false, again: false, gone: false, seen: "", shown: "", held: null, failed: false };
+  // readAt: when the page was last read (said when a later read fails)
+  const state = { loading: false, again: false, gone: false, seen: "", shown: "", held: null, failed: false, readAt: null };
   let timer = null;
   const onVisibility = () => {
     if (!document.hidden) poll();
@@ -277,6 +278,7 @@ export function experimentView(page, eid) {
       const read = (look && state.held && (await readNew(state.held, look.experiment, look.open))) || (await readAll());
       if (state.gone) return;
       state.failed = false;
+      state.readAt = new Date();
       trouble.replaceChildren();
       state.held = read;
       state.seen = changeKey(read.experiment, read.open);
@@ -286,9 +288,7 @@ export function experimentView(page, eid) {
       if (!isFinal(error)) {
         // a 429 or a lost connection was "Experiment not available" for good; the page
         // keeps what it shows and loads again at the next look
-        state.failed = true;
-        const what = state.shown ? "Could not refresh" : "Could not load the experiment";
-        trouble.replaceChildren(notice(`${what} (${error.message}); trying again in a few seconds.`, "error"));
+        stale(error);
         if (!state.shown) root.replaceChildren(trouble);
         return;
       }
@@ -309,6 +309,15 @@ export function experimentView(page, eid) {
   // new observations and suggestions, made by scripts while the page is open: a look at
   // the experiment and its newest open suggestion, and a read of what is new only when
   // they changed
+  /** Says the page could not be read (may pass: see isFinal), and since when what it
+   * shows is as read; the next tick loads it all again. */
+  function stale(error) {
+    state.failed = true;
+    const what = state.shown ? "Could not refresh" : "Could not load the experiment";
+    const since = state.readAt ? `: what is shown was read at ${state.readAt.toLocaleTimeString()}` : "";
+    trouble.replaceChildren(notice(`${what} (${error.message})${since}; trying again in a few seconds.`, "error"));
+  }
+
   async function poll() {
     if (document.hidden || state.loading || state.gone) return;
     if (state.failed) {
@@ -318,8 +327,13 @@ export function experimentView(page, eid) {
     try {
       const [experiment, open] = await Promise.all([page.api.get(experimentPath(eid)), page.api.get(suggestionsPath, { state: "open", limit: 1 })]);
       if (changeKey(experiment, open) !== state.seen) load({ experiment, open });
-    } catch {
-      // a failed look is tried again at the next tick
+    } catch (error) {
+      if (state.gone) return;
+      // a failed look said nothing: a page of a stopped service showed what it had read
+      // as if it were current. Now it says so at once, and the next tick loads it all
+      // again (a refusal, say a 404: load says it)
+      if (isFinal(error)) load();
+      else stale(error);
     }
   }
 

@@ -283,7 +283,8 @@ export function sessionView(page, sid) {
   // haltArmed survives a refresh of the page, so the second click still halts
   // shown: what the page was last drawn from (the same data again draws nothing)
   // failed: the last load did not finish for a reason that may pass (see isFinal)
-  const state = { tasksKey: "", loading: false, again: false, gone: false, haltArmed: false, shown: "", failed: false };
+  // readAt: when the page was last read whole (said when a later read fails)
+  const state = { tasksKey: "", loading: false, again: false, gone: false, haltArmed: false, shown: "", failed: false, readAt: null };
   const trouble = h("div", { class: "page-trouble", role: "status" });
   let timer = null;
 
@@ -446,6 +447,7 @@ export function sessionView(page, sid) {
       state.tasksKey = taskKey(tasks.data);
       const drawnFrom = JSON.stringify([session, history, tasks.data, analytics, best, design]);
       state.failed = false;
+      state.readAt = new Date();
       trouble.replaceChildren();
       if (drawnFrom !== state.shown) {
         state.shown = drawnFrom;
@@ -467,9 +469,7 @@ export function sessionView(page, sid) {
       if (!isFinal(error)) {
         // a 429 or a lost connection gave the page up for good ("Campaign not available:
         // Too many requests ...", and no more polls); it keeps what it shows and retries
-        state.failed = true;
-        const text = `Could not refresh (${error.message}); trying again in a few seconds.`;
-        trouble.replaceChildren(notice(text, "error"));
+        stale(error);
         if (!state.shown) root.replaceChildren(trouble);
         return;
       }
@@ -488,6 +488,14 @@ export function sessionView(page, sid) {
     }
   }
 
+  /** Says the page could not be read again (may pass: see isFinal), and since when what
+   * it shows is as read; the next tick loads it all again. */
+  function stale(error) {
+    state.failed = true;
+    const since = state.readAt ? `: what is shown was read at ${state.readAt.toLocaleTimeString()}` : "";
+    trouble.replaceChildren(notice(`Could not refresh (${error.message})${since}; trying again in a few seconds.`, "error"));
+  }
+
   async function poll() {
     if (document.hidden || state.loading || state.gone) return;
     if (state.failed) {
@@ -497,8 +505,13 @@ export function sessionView(page, sid) {
     try {
       const tasks = await page.api.get(sessionPath(sid, "tasks"), TASK_LISTING);
       if (taskKey(tasks.data) !== state.tasksKey) load();
-    } catch {
-      // a failed poll is retried at the next tick
+    } catch (error) {
+      if (state.gone) return;
+      // a failed look said nothing: with no task running, a page of a stopped service
+      // showed what it had read as if it were current. Now it says so at once, and the
+      // next tick loads the whole page again (a refusal, say a 404: load says it)
+      if (isFinal(error)) load();
+      else stale(error);
     }
   }
 
