@@ -2,7 +2,8 @@
 
 An axis of counts labels no negative count; the notice of a service that does not answer
 says so once and offers to try again; "Show more" that fails keeps the list; a page with
-nothing running says when it can no longer be refreshed.
+nothing running says when it can no longer be refreshed; a printed page has every row;
+parallel coordinates of 100 parameters can be read.
 """
 
 from __future__ import annotations
@@ -177,3 +178,71 @@ def test_an_experiment_page_says_when_it_goes_stale(tab: Tab, dashboard_site: Si
     page.unroute(every)
     expect(trouble).to_be_empty(timeout=10_000)
     assert _own_errors(tab) == [] and tab.dialogs == []
+
+
+#: the boxes of a page that hold more than they show (scrolled, or cut to a few lines)
+CUT = """() => [...document.querySelectorAll('.table-wrap, .tasks, .clamped, .plot-scroll')]
+  .filter((e) => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1)
+  .map((e) => e.className)"""
+
+
+def test_a_printed_page_has_every_row(tab: Tab, dashboard_site: Site) -> None:
+    """Printed, an experiment's observations table stopped where its scroll box did (32rem,
+    about 14 of 40 rows), a long name and a campaign's description at their few lines, and
+    the navigation and the buttons were printed, doing nothing on paper."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    long_name = "A screen of catalysts at three temperatures " * 8
+    eid = site.branin_experiment(conn, long_name, rounds=40)
+    sid = site.simulated_campaign(conn, f"Printed {uuid.uuid4().hex[:6]}", gens=2)
+    conn.sessions(sid).update(description="Every condition is kept as it was run. " * 60)
+    tab.sign_in(dashboard_site.alice)
+    for address, drawn in (
+        (f"/#/experiments/{eid}", 'table[aria-label="Observations"]'),
+        (f"/#/sessions/{sid}", "#session-description"),
+    ):
+        page.emulate_media(media="screen")
+        page.goto(dashboard_site.url + address)
+        page.wait_for_selector(drawn)
+        page.wait_for_selector(".plot-svg .series")
+        assert page.evaluate(CUT), address  # on screen, some boxes hold more than they show
+        page.emulate_media(media="print")
+        assert page.evaluate(CUT) == [], address
+        for control in ("#nav", "#sign-out", "#halt", "button.expand"):
+            expect(page.locator(control)).to_be_hidden()
+        assert page.pdf()[:5] == b"%PDF-"
+    page.goto(f"{dashboard_site.url}/#/experiments/{eid}")
+    expect(page.locator('table[aria-label="Observations"] tbody tr')).to_have_count(40)
+    assert tab.errors == [] and tab.dialogs == []
+
+
+def test_parallel_coordinates_of_100_parameters_can_be_read(tab: Tab, dashboard_site: Site) -> None:
+    """An experiment of 100 parameters (the most the API takes) had its parallel coordinates
+    scaled into the card: 29 pixels tall, its labels a few pixels high. Each axis now keeps
+    room enough to read, and the chart scrolls sideways in its card (not the page)."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    names = [f"p{i:03d}" for i in range(100)]
+    e = conn.experiments.create(
+        name=f"Wide {uuid.uuid4().hex[:6]}",
+        parameters=[{"name": n, "type": "double", "bounds": {"min": 0, "max": 1}} for n in names],
+    )
+    conn.experiments(e.id).observations().create_batch(
+        observations=[
+            {"assignments": {n: (i * 7 + k) % 10 / 10 for k, n in enumerate(names)}, "value": i}
+            for i in range(10)
+        ]
+    )
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{e.id}")
+    chart = page.locator(".pc-stack > svg.plot-svg")
+    expect(chart).to_be_visible()
+    box = chart.bounding_box()
+    assert box is not None and box["height"] >= 0.75 * 380, box  # 120 px an axis at least
+    sideways = page.evaluate(
+        """() => { const s = document.querySelector('.pc-stack').parentElement;
+          return [s.scrollWidth > s.clientWidth, document.documentElement.scrollWidth,
+                  window.innerWidth]; }"""
+    )
+    assert sideways[0] and sideways[1] == sideways[2], sideways
+    assert tab.errors == [] and tab.dialogs == []

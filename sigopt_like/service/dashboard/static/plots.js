@@ -660,7 +660,11 @@ export function parallelCoordinates(axes, rows, options) {
   scaleBar.style.background = `linear-gradient(90deg, ${VIRIDIS.join(", ")})`;
   const legend = h("div", { class: "plot-legend" }, named("span", { class: "muted" }, options.worst || "worse", 1), scaleBar, named("span", { class: "muted" }, options.best || "better", 1));
   const lists = axes.filter((axis, i) => scales[i].every > 1).map((axis) => levelList(axis, focusKey(options)));
-  figure.append(h("div", { class: "plot-scroll" }, h("div", { class: "pc-stack" }, svg, overlay)), legend, ...lists, tip);
+  // each axis keeps room enough to read (dashboard.css, .pc-stack): the chart of an
+  // experiment of 100 parameters was scaled down to its card, 29 pixels tall, unreadable
+  const stack = h("div", { class: "pc-stack" }, svg, overlay);
+  stack.style.setProperty("--axes", String(axes.length));
+  figure.append(h("div", { class: "plot-scroll" }, stack), legend, ...lists, tip);
   return figure;
 }
 
