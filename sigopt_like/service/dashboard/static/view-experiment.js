@@ -332,6 +332,9 @@ export function experimentView(page, eid) {
       // a failed look said nothing: a page of a stopped service showed what it had read
       // as if it were current. Now it says so at once, and the next tick loads it all
       // again (a refusal, say a 404: load says it)
+      // a 401: the app shows the sign-in form, saying why (a load here asked again,
+      // and its own 401s drew the form a second time, without the reason)
+      if (error.status === 401) return;
       if (isFinal(error)) load();
       else stale(error);
     }

@@ -510,6 +510,9 @@ export function sessionView(page, sid) {
       // a failed look said nothing: with no task running, a page of a stopped service
       // showed what it had read as if it were current. Now it says so at once, and the
       // next tick loads the whole page again (a refusal, say a 404: load says it)
+      // a 401: the app shows the sign-in form, saying why (a load here asked again,
+      // and its own 401s drew the form a second time, without the reason)
+      if (error.status === 401) return;
       if (isFinal(error)) load();
       else stale(error);
     }
