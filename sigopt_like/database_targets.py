@@ -70,17 +70,27 @@ _NO_PRIVILEGE_SQLSTATE = "42501"
 
 def _privilege_hint(err: BaseException, target: str | None) -> str:
     """What to do about a PostgreSQL role that may not do what was asked (one granted only
-    SELECT, refused at ``serve``'s or ``worker``'s write check): PostgreSQL's words alone,
-    "permission denied for table meta", said neither what the service needs nor what to
-    grant, of a table the role could read."""
+    SELECT, refused at ``serve``'s or ``worker``'s write check, or ``users create``'s
+    write): PostgreSQL's words alone, "permission denied for table meta", said neither
+    what the service needs nor what to grant, of a table the role could read. The GRANTs
+    are the run-time refusals' (:func:`~.service.store.database.grants_needed`), in the
+    schema the store finds its tables in (:func:`~.service.store.db.schema_of`): before,
+    no schema and no GRANT were named, and a GRANT on ``public`` did nothing for tables
+    in another schema."""
     if getattr(getattr(err, "orig", None), "sqlstate", None) != _NO_PRIVILEGE_SQLSTATE:
         return ""
+    from .service.store.database import grants_needed  # the store's SQL
+    from .service.store.db import schema_of
+
     user = urllib.parse.urlsplit(target).username if target and "://" in target else None
-    role = f"the role {urllib.parse.unquote(user)}" if user else "this role"
+    grantee = urllib.parse.unquote(user) if user else None
+    role = f"the role {grantee}" if grantee else "this role"
+    schema = (schema_of(target) if target else None) or "public"
     return (
         f"; {role} lacks a privilege the service needs (it reads and writes every table): "
         "grant it SELECT, INSERT, UPDATE and DELETE on the database's tables and USAGE on "
-        "its sequences, or connect as the role that owns them"
+        f"its sequences ({grants_needed(grantee or '<role>', schema)}), or connect as the "
+        "role that owns them"
     )
 
 

@@ -74,7 +74,7 @@ from .log_redaction import redact_handlers
 from .settings import ServiceSettings
 from .store import Store
 from .store.database import Unit, is_connection_limit_error, is_unreachable_error
-from .store.errors import Busy, Conflict, DatabaseGone, StorageFull, Unwritable
+from .store.errors import Busy, Conflict, DatabaseGone, StorageFull, Unreadable, Unwritable
 from .store.schema import tasks as tasks_table
 from .store.tasks import TaskRecord
 
@@ -491,6 +491,22 @@ class TaskRunner:
             # not a bug, and nothing can be written: one line, no traceback
             status = "stopped"
             LOG.warning("task %s (%s) stops: %s", task_id, row.type, gone.message)
+        except Unreadable as refused:
+            # the service's PostgreSQL role was refused a read (its SELECT, or USAGE on its
+            # schema, revoked): not a bug and not the task's fault, so one WARNING line
+            # naming the GRANT, and the task goes back to the queue (up to
+            # ``task_max_attempts`` runs), to run again once its administrator grants it.
+            # Before, it failed "unexpectedly: Unreadable" with a traceback in the log.
+            LOG.warning("task %s (%s) stops: %s", task_id, row.type, refused.message)
+            if row.attempts < self.settings.task_max_attempts:
+                status = "requeued"
+                self._record(task_id, lambda: self._requeue_after_outage(task_id, refused=True))
+                return
+            message = (
+                f"{row.type} could not run: the service's database refused it a read "
+                f"through {row.attempts} runs, and the session is unchanged. {refused.message}"
+            )
+            self._finish(task_id, "failed", errors=[TaskError(message, SYSTEM)], message=message)
         except StorageFull:
             # not a bug: say what to do (it read "failed unexpectedly: StorageFull: ...
             # nothing of this request was stored ... send it again")
@@ -616,13 +632,15 @@ class TaskRunner:
         )
 
     def _requeue_after_outage(
-        self, task_id: int, *, during_run: bool = True, busy: bool = False
+        self, task_id: int, *, during_run: bool = True, busy: bool = False, refused: bool = False
     ) -> None:
-        """Back to the queue after the database failed (or was ``busy``) during the task's
-        run (the run counted), or as it began, between its claim and its reading (not
-        counted)."""
+        """Back to the queue after the database failed (or was ``busy``, or ``refused`` the
+        service's role a read) during the task's run (the run counted), or as it began,
+        between its claim and its reading (not counted)."""
         when = "during its run" if during_run else "as its run began"
         what = "was busy with other changes" if busy else "did not answer"
+        if refused:
+            what = "refused the service's role a read (its administrator must grant it)"
         with self.transaction():
             self.store.tasks.requeue(
                 task_id,

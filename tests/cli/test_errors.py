@@ -558,3 +558,24 @@ def test_a_postgresql_role_that_may_only_read_is_refused_at_the_start(run, pg_ur
     line = one_line(run("users", "create", "a@example.com", "--db", reader))
     assert f"cannot use the database {reader}: permission denied for table" in line, line
     assert f"the role {role} lacks a privilege the service needs" in line, line
+    assert f"GRANT USAGE ON SCHEMA public TO {role}; GRANT SELECT, INSERT" in line, line
+
+
+def test_a_role_refused_at_the_start_is_given_the_grants_of_its_schema(run, pg_url):
+    """A real role that may only read tables made in schema ``lab`` (its search_path):
+    ``serve``, ``worker`` and ``users create`` each name, in their one line, the GRANTs
+    in ``lab`` that the service's run-time refusals name, and running them mends it.
+    Before, the line named no schema and no GRANT ("grant it SELECT, INSERT, UPDATE and
+    DELETE on the database's tables"), and a GRANT on ``public`` did nothing here."""
+    from tests.reliability.test_database_unwritable import _granted_back, _role_in_schema
+
+    with _role_in_schema(pg_url, "lab") as (role, reader, admin_says):
+        admin_says("REVOKE INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} FROM {role}")
+        for argv in (("serve", "--port", "0"), ("worker",), ("users", "create", "a@b.example")):
+            line = one_line(run(*argv, "--db", reader))
+            assert f"cannot use the database {reader}: permission denied for table" in line
+            assert f"GRANT USAGE ON SCHEMA lab TO {role}; GRANT SELECT" in line, line
+            assert "ON ALL TABLES IN SCHEMA lab" in line and "public" not in line, line
+        admin_says(*_granted_back(line))  # what it says to run, run as said
+        done = run("users", "create", "a@b.example", "--db", reader)
+        assert done.code == 0, done

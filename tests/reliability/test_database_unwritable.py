@@ -305,3 +305,83 @@ def test_a_role_that_loses_its_schema_is_told_where_its_tables_were(pg_url: str)
             assert "were in schema lab at its start" in said, said
         admin_says(*_granted_back(said))
         assert conn.sessions(first.id).fetch().name == "robot-run-1"  # no restart needed
+
+
+def test_a_running_task_refused_a_read_goes_back_to_the_queue_in_one_line(
+    pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A real role that loses SELECT on ``sessions`` while a task runs (tables in schema
+    ``lab``): the task goes back to the queue saying why, its runner logs one WARNING line
+    naming the role, the table and the GRANT, with no traceback, and once the GRANT is run
+    the task runs again to its end. Before, the task failed "unexpectedly: Unreadable"
+    with a traceback in the log."""
+    from sigopt_like.service import create_app
+    from sigopt_like.service.task_kinds import default_handlers
+    from sigopt_like.service.worker import TaskRunner
+    from tests.campaign.conftest import Api
+
+    handlers = default_handlers()
+    space = handlers["space"]
+    runs: list[int] = []
+
+    with _role_in_schema(pg_url, "lab") as (role, database, admin_says):
+
+        def refused_midway(context: object) -> object:
+            runs.append(1)
+            if len(runs) == 1:  # its administrator revokes a read as the task runs
+                admin_says("REVOKE SELECT ON {schema}.sessions FROM {role}")
+            return space(context)  # type: ignore[arg-type]
+
+        with create_app(database=database, run_tasks=False) as service:
+            api = Api(service)
+            sid = api.session()
+            task = api.queue_space(sid)
+            runner = TaskRunner(
+                service.context.store,
+                service.settings,
+                handlers={**handlers, "space": refused_midway},
+                threads=0,
+            )
+            with caplog.at_level(logging.DEBUG, logger="sigopt_like"):
+                assert runner.run_one()
+            row = service.context.store.tasks.find(int(task["id"]))
+            assert row is not None and row.status == "new", row
+            assert "refused" in row.progress_message and "read" in row.progress_message, row
+            assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+            warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+            assert len(warned) == 1, warned
+            assert f"role {role} a read of table sessions" in warned[0], warned
+            assert "ON ALL TABLES IN SCHEMA lab" in warned[0], warned
+            admin_says(*_granted_back(warned[0]))
+            assert runner.run_one()
+            done = api.get(f"/v1/sessions/{sid}/tasks/{task['id']}").body
+            assert done["status"] == "success", done
+            assert len(runs) == 2
+
+
+def test_a_claim_refused_for_want_of_select_is_a_refused_read(pg_url: str) -> None:
+    """A claim is a ``SELECT ... FOR UPDATE``, which PostgreSQL refuses for want of
+    SELECT as for want of UPDATE: a role that lost SELECT on ``tasks`` (its UPDATE kept)
+    is told its read was refused (``database_unreadable``), and one that lost UPDATE (its
+    SELECT kept) its write (``database_unwritable``). Before, both were a refused write,
+    "reads go on", which sent its administrator to grant the wrong privilege."""
+    from sigopt_like.service import create_app
+    from sigopt_like.service.store.errors import Unreadable, Unwritable
+    from sigopt_like.service.worker import TaskRunner
+
+    with (
+        _role_in_schema(pg_url, "lab") as (role, database, admin_says),
+        create_app(database=database, run_tasks=False) as service,
+    ):
+        runner = TaskRunner(service.context.store, service.settings, threads=0)
+        assert runner.claim() is None  # granted: nothing queued
+        admin_says("REVOKE SELECT ON {schema}.tasks FROM {role}")
+        with pytest.raises(Unreadable) as unread:
+            runner.claim()
+        assert f"role {role} a read of table tasks" in unread.value.message
+        assert unread.value.detail == {"role": role, "table": "tasks", "schema": "lab"}
+        admin_says("GRANT SELECT ON {schema}.tasks TO {role}")
+        admin_says("REVOKE UPDATE ON {schema}.tasks FROM {role}")
+        with pytest.raises(Unwritable) as unwritten:
+            runner.claim()
+        assert f"refuses the writes of the role {role}" in unwritten.value.message

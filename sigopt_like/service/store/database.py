@@ -116,8 +116,10 @@ def refused_table(err: BaseException) -> str | None:
     return found.group(1) if found else None
 
 
-def _grants(grantee: str, schema: str) -> str:
-    """The GRANTs that give ``grantee`` what the service needs in ``schema``."""
+def grants_needed(grantee: str, schema: str) -> str:
+    """The GRANTs that give ``grantee`` what the service needs in ``schema``: the one text
+    of every refusal, at run time (this module's messages) and at a start
+    (:func:`sigopt_like.database_targets.describe_opening_error`)."""
     return (
         f"GRANT USAGE ON SCHEMA {schema} TO {grantee}; GRANT SELECT, INSERT, UPDATE, DELETE "
         f"ON ALL TABLES IN SCHEMA {schema} TO {grantee}; GRANT USAGE ON ALL SEQUENCES IN "
@@ -135,7 +137,7 @@ def write_refused_message(err: BaseException, role: str | None, schema: str | No
         f"The service's database refuses the writes of the {named} (PostgreSQL: {said}): "
         "nothing of this request was stored; reads go on. Grant it SELECT, INSERT, UPDATE "
         "and DELETE on the service's tables and USAGE on its sequences "
-        f"({_grants(role or '<role>', schema or 'public')}), then send it again: no restart "
+        f"({grants_needed(role or '<role>', schema or 'public')}), then send it again: no restart "
         "is needed."
     )
 
@@ -147,7 +149,7 @@ def read_refused_message(err: BaseException, role: str | None, schema: str | Non
     said = str(getattr(err, "orig", err)).strip().splitlines()[0]
     table = refused_table(err)
     where = f"table {table}" if table else "the service's tables"
-    grants = _grants(role or "<role>", schema or "public")
+    grants = grants_needed(role or "<role>", schema or "public")
     return (
         f"The service's database refuses the {named} a read of {where} (PostgreSQL: "
         f"{said}): no retry succeeds until its administrator grants the role what the "
@@ -182,7 +184,7 @@ def tables_hidden_message(err: BaseException, role: str | None, schema: str | No
         f"The service's database shows the {named} no {where} (PostgreSQL: {said}): the "
         f"service's tables were in {home} at its start, and this role may no longer use "
         "it (its USAGE revoked), or they were dropped. No retry succeeds until its "
-        f"administrator grants it back ({_grants(role or '<role>', schema or 'public')}); "
+        f"administrator grants it back ({grants_needed(role or '<role>', schema or 'public')}); "
         "no restart is needed."
     )
 
@@ -350,11 +352,36 @@ def translate_errors(database: Database | None = None) -> Iterator[None]:
                 "stored. Make the database file, its -wal and -shm files and its folder "
                 "writable, then send it again."
             ) from err
-        if is_write_refused_error(err):  # was a 500 "internal" and a traceback
+        if is_write_refused_error(err) and not _lacks_select(err, database):
             raise Unwritable(write_refused_message(err, *_grantee(database))) from err
-        if is_read_refused_error(err) or is_tables_hidden_error(err):  # was a 500, a traceback
+        refused_write = is_write_refused_error(err)  # here: the role may not read its table
+        if is_read_refused_error(err) or is_tables_hidden_error(err) or refused_write:
             raise read_refused(err, database) from err
         raise
+
+
+def _lacks_select(err: BaseException, database: Database | None) -> bool:
+    """Whether a statement that writes or locks rows was refused where the role lacks
+    SELECT on its table: a row lock (``SELECT ... FOR UPDATE``: a claim, a take-over)
+    needs SELECT and UPDATE, an UPDATE or a DELETE with a WHERE, or an INSERT that
+    returns its id, SELECT too, and PostgreSQL says only "permission denied for table
+    tasks". So the role's SELECT is asked, on a connection of its own (the refused
+    transaction takes no statement): a role that may not read is told so. Before, one
+    that lost SELECT was told its writes were refused and that "reads go on"."""
+    table = refused_table(err)
+    if database is None or database.dialect != "postgresql" or table is None:
+        return False
+    schema = database.schema()
+    qualified = f"{schema}.{table}" if schema else table
+    try:
+        with database.engine.connect() as conn:
+            granted = conn.execute(
+                sa.text("SELECT has_table_privilege(:table, 'SELECT')"), {"table": qualified}
+            ).scalar()
+    except sa.exc.SQLAlchemyError:  # not asked: the refusal is said as a write's
+        LOG.debug("could not ask the database the role's SELECT", exc_info=True)
+        return False
+    return granted is False
 
 
 def _grantee(database: Database | None) -> tuple[str | None, str | None]:
@@ -495,7 +522,7 @@ class Unit:
 
 #: the schema (quoted as an identifier if it must be) holding the service's ``meta``
 #: table as this role's ``search_path`` finds it, else the first schema of the path
-_SCHEMA_QUERY = (
+SCHEMA_QUERY = (
     "SELECT coalesce((SELECT relnamespace::regnamespace::text FROM pg_class "
     "WHERE oid = to_regclass('meta')), quote_ident(current_schema()))"
 )
@@ -535,7 +562,7 @@ class Database:
         if self._schema is None:
             try:
                 with self.engine.connect() as conn:
-                    self._schema = conn.exec_driver_sql(_SCHEMA_QUERY).scalar()
+                    self._schema = conn.exec_driver_sql(SCHEMA_QUERY).scalar()
             except sa.exc.SQLAlchemyError:
                 LOG.debug("could not ask the database its schema", exc_info=True)
         return self._schema

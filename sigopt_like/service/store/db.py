@@ -17,7 +17,13 @@ from sqlalchemy import event
 
 from ..._constants import MEMORY_DATABASES
 from . import schema
-from .database import WRITE_OPTION, Database, is_unwritable_error, translate_errors
+from .database import (
+    SCHEMA_QUERY,
+    WRITE_OPTION,
+    Database,
+    is_unwritable_error,
+    translate_errors,
+)
 from .errors import Busy
 from .migrate import LOCAL_USER_EMAIL, SCHEMA_VERSION, prepare
 from .sqlite_file import SqliteFile
@@ -144,6 +150,28 @@ def open_database(path_or_url: str | os.PathLike[str]) -> sa.Engine:
             event.listen(engine, "connect", _on_postgresql_connect)
     prepare(engine)
     return engine
+
+
+def schema_of(path_or_url: str) -> str | None:
+    """The PostgreSQL schema the service's tables are found in by the role ``path_or_url``
+    connects as, asked as :meth:`.database.Database.schema` asks it, on a connection of
+    its own (for a refusal met before a store was open); None on another database, or
+    when it cannot be asked."""
+    url = database_url(path_or_url)
+    if not url.startswith("postgresql"):
+        return None
+    try:
+        engine = sa.create_engine(url, connect_args=_connect_args(sa.engine.make_url(url)))
+    except (sa.exc.SQLAlchemyError, ImportError):
+        return None
+    try:
+        with engine.connect() as conn:
+            found = conn.exec_driver_sql(SCHEMA_QUERY).scalar()
+    except sa.exc.SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+    return str(found) if found else None
 
 
 def _connect_args(url: sa.URL) -> dict[str, object]:
