@@ -66,6 +66,8 @@ def describe_opening_error(err: BaseException, target: str | None = None) -> str
 
 #: PostgreSQL's insufficient_privilege
 _NO_PRIVILEGE_SQLSTATE = "42501"
+#: what PostgreSQL says of a schema a role may not make a table in (or look into)
+_DENIED_SCHEMA = re.compile(r"permission denied for schema (\S+)")
 
 
 def _privilege_hint(err: BaseException, target: str | None) -> str:
@@ -76,15 +78,26 @@ def _privilege_hint(err: BaseException, target: str | None) -> str:
     are the run-time refusals' (:func:`~.service.store.database.grants_needed`), in the
     schema the store finds its tables in (:func:`~.service.store.db.schema_of`): before,
     no schema and no GRANT were named, and a GRANT on ``public`` did nothing for tables
-    in another schema."""
+    in another schema. A schema the role may not make the tables in, at a first use,
+    is said so, with the GRANT that lets it: it was told to grant it SELECT, INSERT,
+    UPDATE and DELETE on tables that did not exist."""
     if getattr(getattr(err, "orig", None), "sqlstate", None) != _NO_PRIVILEGE_SQLSTATE:
         return ""
-    from .service.store.database import grants_needed  # the store's SQL
+    from .service.store.database import create_grant, grants_needed  # the store's SQL
     from .service.store.db import schema_of
 
     user = urllib.parse.urlsplit(target).username if target and "://" in target else None
     grantee = urllib.parse.unquote(user) if user else None
     role = f"the role {grantee}" if grantee else "this role"
+    denied = _DENIED_SCHEMA.search(first_line(err))
+    if denied:  # making its tables, at a first use, in a schema it may not create in
+        return (
+            f"; {role} may not make the service's tables in schema {denied.group(1)}, the "
+            "first of its search_path, at this first use of the database: grant it that "
+            f"({create_grant(grantee or '<role>', denied.group(1))}), or make them once as "
+            "a role that may (any command run as it), then grant this one what the "
+            "service needs there"
+        )
     schema = (schema_of(target) if target else None) or "public"
     return (
         f"; {role} lacks a privilege the service needs (it reads and writes every table): "

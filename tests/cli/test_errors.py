@@ -579,3 +579,39 @@ def test_a_role_refused_at_the_start_is_given_the_grants_of_its_schema(run, pg_u
         admin_says(*_granted_back(line))  # what it says to run, run as said
         done = run("users", "create", "a@b.example", "--db", reader)
         assert done.code == 0, done
+
+
+def test_a_role_that_may_not_make_the_tables_is_told_to_grant_create(run, pg_url):
+    """A real role whose search_path's first schema, ``lab``, is not its own (USAGE
+    granted, not CREATE), on a database whose tables are not made yet: ``users create``
+    says in one line that it may not make them there and the GRANT that lets it, which
+    mends it. Before, it was told to grant SELECT, INSERT, UPDATE and DELETE on tables
+    that did not exist, which did nothing."""
+    import sqlalchemy as sa
+
+    role = f"maker_{uuid.uuid4().hex[:8]}"  # roles are the server's, shared by the tests
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+
+    def admin_says(*statements: str) -> None:
+        with admin.connect() as conn:
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+
+    try:
+        admin_says(
+            f"CREATE ROLE {role} LOGIN",
+            "CREATE SCHEMA lab",
+            f"GRANT USAGE ON SCHEMA lab TO {role}",
+            f"ALTER ROLE {role} SET search_path = lab",
+        )
+        maker = pg_url.replace("postgres@", f"{role}@", 1)
+        line = one_line(run("users", "create", "a@b.example", "--db", maker))
+        assert "permission denied for schema lab" in line, line
+        assert "may not make the service's tables in schema lab" in line, line
+        grant = f"GRANT USAGE, CREATE ON SCHEMA lab TO {role}"
+        assert f"({grant})" in line and "SELECT, INSERT" not in line, line
+        admin_says(grant)  # what it says to run, run as said
+        done = run("users", "create", "a@b.example", "--db", maker)
+        assert done.code == 0, done
+    finally:
+        admin.dispose()

@@ -127,6 +127,11 @@ def grants_needed(grantee: str, schema: str) -> str:
     )
 
 
+def create_grant(grantee: str, schema: str) -> str:
+    """The GRANT that lets ``grantee`` make the service's tables in ``schema``."""
+    return f"GRANT USAGE, CREATE ON SCHEMA {schema} TO {grantee}"
+
+
 def write_refused_message(err: BaseException, role: str | None, schema: str | None = None) -> str:
     """What a write refused for want of a privilege is told: which ``role`` (when the
     database's URL names it), what to grant in which ``schema`` (the one the service's
