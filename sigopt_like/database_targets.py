@@ -80,15 +80,25 @@ def _privilege_hint(err: BaseException, target: str | None) -> str:
     no schema and no GRANT were named, and a GRANT on ``public`` did nothing for tables
     in another schema. A schema the role may not make the tables in, at a first use,
     is said so, with the GRANT that lets it: it was told to grant it SELECT, INSERT,
-    UPDATE and DELETE on tables that did not exist."""
-    if getattr(getattr(err, "orig", None), "sqlstate", None) != _NO_PRIVILEGE_SQLSTATE:
-        return ""
-    from .service.store.database import create_grant, grants_needed  # the store's SQL
+    UPDATE and DELETE on tables that did not exist. A role that may not connect to the
+    database (its CONNECT revoked) is given the GRANT CONNECT."""
+    from .service.store.database import (  # the store's SQL
+        connect_grant,
+        create_grant,
+        denied_database,
+        grants_needed,
+    )
     from .service.store.db import schema_of
 
     user = urllib.parse.urlsplit(target).username if target and "://" in target else None
     grantee = urllib.parse.unquote(user) if user else None
     role = f"the role {grantee}" if grantee else "this role"
+    database = denied_database(err)
+    if database is not None:  # its CONNECT revoked: PostgreSQL's words alone before
+        grant = connect_grant(grantee or "<role>", database)
+        return f"; {role} may not connect to it: its administrator grants it that ({grant})"
+    if getattr(getattr(err, "orig", None), "sqlstate", None) != _NO_PRIVILEGE_SQLSTATE:
+        return ""
     denied = _DENIED_SCHEMA.search(first_line(err))
     if denied:  # making its tables, at a first use, in a schema it may not create in
         return (

@@ -615,3 +615,26 @@ def test_a_role_that_may_not_make_the_tables_is_told_to_grant_create(run, pg_url
         assert done.code == 0, done
     finally:
         admin.dispose()
+
+
+def test_a_role_that_may_not_connect_is_told_the_grant(run, pg_url):
+    """A real role whose CONNECT on the database is revoked: ``users create``, ``serve``
+    and ``worker`` say in one line that it may not connect, and the GRANT CONNECT that
+    lets it. Before, PostgreSQL's "permission denied for database" alone."""
+    import sqlalchemy as sa
+
+    name = sa.make_url(pg_url).database
+    role = f"shut_{uuid.uuid4().hex[:8]}"  # roles are the server's, shared by the tests
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+            conn.exec_driver_sql(f"REVOKE CONNECT ON DATABASE {name} FROM PUBLIC")
+    finally:
+        admin.dispose()
+    shut = pg_url.replace("postgres@", f"{role}@", 1)
+    for argv in (("users", "create", "a@b.example"), ("serve", "--port", "0"), ("worker",)):
+        line = one_line(run(*argv, "--db", shut))
+        assert f'permission denied for database "{name}"' in line, line
+        assert f"the role {role} may not connect to it" in line, line
+        assert f"(GRANT CONNECT ON DATABASE {name} TO {role})" in line, line

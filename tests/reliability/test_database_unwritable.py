@@ -385,3 +385,78 @@ def test_a_claim_refused_for_want_of_select_is_a_refused_read(pg_url: str) -> No
         with pytest.raises(Unwritable) as unwritten:
             runner.claim()
         assert f"refuses the writes of the role {role}" in unwritten.value.message
+
+
+def test_a_served_role_whose_connect_is_revoked_is_told_what_to_grant(pg_url: str) -> None:
+    """A real role whose CONNECT on the database is revoked while the service runs (its
+    sessions ended, so each request needs a new connection): each request is a 500
+    ``database_unreadable`` naming the role, the database and the GRANT CONNECT, and
+    ``/ready`` a 503 in the same words; running that GRANT mends it without a restart.
+    Before, a 503 "The service's database does not answer (restarting or down); retry
+    in a moment", retried by clients until their deadline, though it answered."""
+    import falcon.testing
+    import sqlalchemy as sa
+
+    from sigopt_like.service import create_app
+
+    name = sa.make_url(pg_url).database
+    with _role_in_schema(pg_url, "lab") as (role, database, admin_says):
+        service = create_app(database=database, auth_required=False, run_tasks=False)
+        try:
+            client = falcon.testing.TestClient(service.app)
+            assert client.simulate_get("/v1/sessions").status_code == 200
+            admin_says(
+                f"REVOKE CONNECT ON DATABASE {name} FROM PUBLIC",
+                f"REVOKE CONNECT ON DATABASE {name} FROM {{role}}",
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'",
+            )
+            for _ in range(2):
+                listed = client.simulate_get("/v1/sessions")
+                assert listed.status_code == 500, listed.text
+                assert listed.json["code"] == "database_unreadable", listed.text
+                said = listed.json["message"]
+                assert f"refuses the role {role} a connection to database {name}" in said
+                assert f"(GRANT CONNECT ON DATABASE {name} TO {role})" in said, said
+                assert listed.json["detail"] == {"role": role, "database": name}, listed.text
+            ready = client.simulate_get("/ready")
+            assert ready.status_code == 503, ready.text
+            assert ready.json["code"] == "database_unreadable", ready.text
+            assert "GRANT CONNECT" in ready.json["message"], ready.text
+            admin_says(f"GRANT CONNECT ON DATABASE {name} TO {{role}}")
+            assert client.simulate_get("/v1/sessions").status_code == 200  # no restart
+        finally:
+            service.close()
+
+
+def test_a_database_dropped_while_serving_is_said_so(pg_url: str) -> None:
+    """The service's PostgreSQL database dropped while it serves (``DROP DATABASE ...
+    WITH (FORCE)`` ends its sessions): each request is a 500 ``database_unreadable``
+    saying the database no longer exists, and ``/ready`` a 503 in the same words. Before,
+    a 503 "does not answer (restarting or down); retry in a moment", which clients
+    retried until their deadline, and an outage logged, of a server that answered."""
+    import falcon.testing
+    import sqlalchemy as sa
+
+    from sigopt_like.service import create_app
+
+    url = sa.make_url(pg_url)
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    service = create_app(database=pg_url, auth_required=False, run_tasks=False)
+    try:
+        client = falcon.testing.TestClient(service.app)
+        assert client.simulate_get("/v1/sessions").status_code == 200
+        with admin.connect() as sql:
+            sql.exec_driver_sql(f"DROP DATABASE {url.database} WITH (FORCE)")
+        for answer in (
+            client.simulate_get("/v1/sessions"),
+            client.simulate_post("/v1/sessions", json={"name": "x"}),
+        ):
+            assert answer.status_code == 500, answer.text
+            assert answer.json["code"] == "database_unreadable", answer.text
+            said = answer.json["message"]
+            assert f"database {url.database} no longer exists on its server" in said, said
+        ready = client.simulate_get("/ready")
+        assert ready.status_code == 503 and "no longer exists" in ready.json["message"]
+    finally:
+        service.close()
+        admin.dispose()

@@ -232,6 +232,65 @@ def is_connection_limit_error(err: BaseException | None) -> bool:
     return False
 
 
+#: what PostgreSQL says, refusing a new connection, of a database that answers: this
+#: role may not connect to it (its CONNECT revoked), or it no longer exists (dropped)
+_NO_CONNECT = re.compile(r'permission denied for database "?([^"\s]+)"?')
+_NO_DATABASE = re.compile(r'database "([^"]+)" does not exist')
+
+
+def _refusal_line(err: BaseException | None, pattern: re.Pattern[str]) -> re.Match[str] | None:
+    """The match of ``pattern`` in what ``err`` (or what it wraps) says, if any."""
+    while err is not None:
+        orig = getattr(err, "orig", None) or err
+        for line in str(orig).splitlines():
+            found = pattern.search(line)
+            if found:
+                return found
+        err = err.__cause__
+    return None
+
+
+def denied_database(err: BaseException) -> str | None:
+    """The database a new connection was refused to for want of CONNECT, if it was."""
+    found = _refusal_line(err, _NO_CONNECT)
+    return found.group(1) if found else None
+
+
+def connect_grant(grantee: str, database_name: str) -> str:
+    """The GRANT that lets ``grantee`` connect to the database ``database_name``."""
+    return f"GRANT CONNECT ON DATABASE {database_name} TO {grantee}"
+
+
+def connection_refused(err: BaseException, database: Database | None) -> Unreadable | None:
+    """The :class:`~.errors.Unreadable` of a new connection the server answered and
+    refused: this role's CONNECT on the database revoked, or the database dropped while
+    the service ran; None if ``err`` is not one. Before, each was a 503 "The service's
+    database does not answer (restarting or down); retry in a moment", which clients
+    retried until their deadline, and an outage logged, though it answered."""
+    role = database.role if database is not None else None
+    named = f"role {role}" if role else "role the service connects as"
+    denied = _refusal_line(err, _NO_CONNECT)
+    if denied is not None:
+        name = denied.group(1)
+        return Unreadable(
+            f"The service's database refuses the {named} a connection to database {name} "
+            f"(PostgreSQL: {denied.group(0)}): no retry succeeds until its administrator "
+            f"grants it ({connect_grant(role or '<role>', name)}). No restart is needed.",
+            detail={"role": role, "database": name},
+        )
+    missing = _refusal_line(err, _NO_DATABASE)
+    if missing is not None:
+        name = missing.group(1)
+        return Unreadable(
+            f"The service's database {name} no longer exists on its server (PostgreSQL: "
+            f"{missing.group(0)}): it was dropped or renamed while the service ran, and no "
+            "retry succeeds until it is back (restored, or renamed back); to serve another "
+            "database, restart the service on it.",
+            detail={"role": role, "database": name},
+        )
+    return None
+
+
 #: PostgreSQL's connection exceptions (08...) and operator interventions (57P01 admin
 #: shutdown, 57P02 crash shutdown, 57P03 cannot connect now)
 _GONE_SQLSTATE_PREFIXES = ("08", "57P")
@@ -241,8 +300,10 @@ def is_unreachable_error(err: BaseException | None) -> bool:
     """Whether a database error means "the database server cannot be reached, or dropped
     the connection" (down, restarting, refusing connections), itself or what it wraps.
     A server refusing a connection because it has as many as it allows is not one
-    (:func:`is_connection_limit_error`): it answers, and logging an outage misled."""
-    if is_connection_limit_error(err):
+    (:func:`is_connection_limit_error`): it answers, and logging an outage misled; nor
+    one refusing this role a connection, or naming a database that no longer exists
+    (:func:`connection_refused`)."""
+    if err is None or is_connection_limit_error(err) or connection_refused(err, None):
         return False
     while err is not None:
         if getattr(err, "connection_invalidated", False):  # sqlalchemy saw a disconnect
@@ -340,6 +401,9 @@ def translate_errors(database: Database | None = None) -> Iterator[None]:
     except sa.exc.DBAPIError as err:
         if is_connection_limit_error(err):  # was a 503 "does not answer", an outage logged
             raise Busy(CONNECTION_LIMIT_MESSAGE, retry_after=1) from err
+        refused = connection_refused(err, database)  # CONNECT revoked, or dropped
+        if refused is not None:  # was a 503 "does not answer", an outage logged
+            raise refused from err
         if is_busy_error(err):
             raise Busy(
                 "The database is busy with other changes; retry in a moment.", retry_after=1
