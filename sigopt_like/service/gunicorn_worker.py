@@ -91,6 +91,7 @@ from .wire_errors import (
     CHUNKS_HINT,
     FOLDING_HINT,
     LINE_ENDS_HINT,
+    ONE_VALUED_FIELDS,
     TWO_FRAMINGS,
     TWO_FRAMINGS_HINT,
     bare_line_feed,
@@ -115,9 +116,6 @@ _STATUS = {
     "ForbiddenProxyRequest": (403, "Forbidden"),
     "ExpectationFailed": (417, "Expectation Failed"),
 }
-#: the headers gunicorn refuses twice (RFC 9110 section 5.3's one-valued fields, and the
-#: Content-Length)
-_ONE_VALUED_FIELDS = ("CONTENT-LENGTH", "CONTENT-TYPE", "HOST")
 #: what each refusal means for the caller
 _HINTS = {
     400: "the request is not valid HTTP; check its request line and headers (no NUL or "
@@ -515,7 +513,7 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
                 # gunicorn's words were "Invalid HTTP Header: 'CONTENT-LENGTH'"
                 said, hint = TWO_FRAMINGS, TWO_FRAMINGS_HINT
             elif twice := repeated_field(
-                bytes(getattr(conn, "request_head", b"")), _ONE_VALUED_FIELDS
+                bytes(getattr(conn, "request_head", b"")), ONE_VALUED_FIELDS
             ):
                 said, hint = repeated_message(twice)  # gunicorn: "Invalid HTTP Header"
             elif isinstance(exc, getattr(http_errors, "ObsoleteFolding", ())):

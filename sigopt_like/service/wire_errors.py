@@ -97,6 +97,11 @@ def bare_line_feed(head: bytes) -> bool:
     return _BARE_LF.search(head[: end if end >= 0 else len(head)].lstrip(b"\r\n")) is not None
 
 
+#: the headers both servers refuse when sent twice (RFC 9110 section 5.3's one-valued
+#: fields the service reads, and the Content-Length)
+ONE_VALUED_FIELDS = ("CONTENT-LENGTH", "CONTENT-TYPE", "HOST")
+
+
 def repeated_field(head: bytes, names: tuple[str, ...]) -> str | None:
     """The first of ``names`` (capitals) that a request ``head`` sends more than once."""
     seen: set[str] = set()
@@ -276,9 +281,12 @@ def _refusal(header_plus: bytes, headers: dict[str, str]) -> Error | None:
     names = {field.partition(b":")[0].strip().lower() for field in lines}
     if {b"transfer-encoding", b"content-length"} <= names:
         return FramedTwice(TWO_FRAMINGS)
-    # waitress joined the two ("12, 12") and said "Content-Length is invalid"
-    if repeated_field(header_plus, ("CONTENT-LENGTH",)) is not None:
-        return RepeatedField("CONTENT-LENGTH")
+    # waitress joined the two ("12, 12") and said "Content-Length is invalid"; it served
+    # two Hosts (RFC 9112 section 3.2: a server MUST answer 400) and read two Content-Types
+    # as one list, a 415 for what it said: refused as gunicorn refuses them
+    twice = repeated_field(header_plus, ONE_VALUED_FIELDS)
+    if twice is not None:
+        return RepeatedField(twice)
     expect = headers.get("EXPECT")
     if expect is not None and expect.strip().lower() != "100-continue":
         return ExpectationFailed(f"Expect: {expect[:100]}")

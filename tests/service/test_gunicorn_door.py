@@ -757,8 +757,13 @@ def test_a_head_with_bare_line_feeds_is_a_400_at_once_that_says_crlf(
         ("serve", b"Content-Length: 12"),
         ("gunicorn", b"Content-Type: application/json"),
         ("gunicorn", b"Host: x"),
+        ("serve", b"Content-Type: application/json"),
+        ("serve", b"Host: x"),
     ],
-    ids=["length-gunicorn", "length-serve", "type-gunicorn", "host-gunicorn"],
+    ids=[
+        *("length-gunicorn", "length-serve", "type-gunicorn", "host-gunicorn"),
+        *("type-serve", "host-serve"),
+    ],
 )
 def test_a_one_valued_header_sent_twice_is_a_400_that_says_so(
     gunicorn_url: str, served: Any, server: str, field: bytes
@@ -766,8 +771,9 @@ def test_a_one_valued_header_sent_twice_is_a_400_that_says_so(
     """Before: gunicorn said "Invalid HTTP Header: 'CONTENT-TYPE'" (its refusal of a
     repeated Content-Length, Content-Type or Host), ``serve`` "Content-Length is invalid"
     (waitress joined the two into "12, 12"), each with the hint to check for NULs and a
-    numeric Content-Length. (``serve`` reads two Content-Types as one list, refused 415
-    for what it says, and serves two Hosts, as before.)"""
+    numeric Content-Length; ``serve`` read two Content-Types as one list, refused 415
+    for what it said, and served two Hosts (RFC 9112 section 3.2: a server MUST answer
+    400 to more than one Host)."""
     url = gunicorn_url if server == "gunicorn" else served.url
     head = (
         b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
