@@ -46,6 +46,7 @@ _DEFAULT_CODES = {
     431: "header_fields_too_large",
     500: "internal",
     503: "unavailable",
+    505: "http_version_not_supported",
     507: "insufficient_storage",
 }
 

@@ -94,10 +94,12 @@ from .wire_errors import (
     ONE_VALUED_FIELDS,
     TWO_FRAMINGS,
     TWO_FRAMINGS_HINT,
+    VERSION_HINT,
     bare_line_feed,
     first_field_folded,
     repeated_field,
     repeated_message,
+    unserved_version,
 )
 
 #: the read deadline under gunicorn, in seconds (``serve --request-read-timeout``'s)
@@ -116,6 +118,12 @@ _STATUS = {
     "ForbiddenProxyRequest": (403, "Forbidden"),
     "ExpectationFailed": (417, "Expectation Failed"),
 }
+#: gunicorn's refusals of a request line (one of a major version other than 1 is a 505)
+_REQUEST_LINE_ERRORS = (
+    http_errors.InvalidHTTPVersion,
+    http_errors.InvalidRequestLine,
+    http_errors.InvalidRequestMethod,
+)
 #: what each refusal means for the caller
 _HINTS = {
     400: "the request is not valid HTTP; check its request line and headers (no NUL or "
@@ -390,6 +398,10 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
 
     def handle_request(self, req: Any, conn: Any) -> Any:
         """Read the body whole (under the clock), then let the app answer."""
+        if req.version[0] == 1 and req.version[1] > 1:
+            # HTTP/1.2 to 1.9 are handled as 1.1 (RFC 9110 section 2.5): gunicorn answered
+            # "HTTP/1.2 200 OK", a version no client speaks
+            req.version = (1, 1)
         reading = self._current.reading
         reading.req = req
         _wake(conn, reading)  # as the head's were (``handle``)
@@ -507,6 +519,13 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         said = str(exc) or type(exc).__name__
         hint = _HINTS.get(status, reason.lower())
         conn = getattr(self._current, "conn", None)
+        line = bytes(getattr(conn, "request_head", b"")).partition(b"\r\n")[0]
+        version = unserved_version(line)
+        if version is not None and isinstance(exc, _REQUEST_LINE_ERRORS):
+            # gunicorn's 400 "Invalid HTTP Version: (2, 0)" (HTTP/2's preface, ``PRI *
+            # HTTP/2.0``: "Invalid HTTP request line"): RFC 9110's answer to a major
+            # version the server does not speak is 505, and says which it does
+            status, reason, said, hint = 505, "HTTP Version Not Supported", version, VERSION_HINT
         if status == 400 and not isinstance(exc, _chunk_errors()):
             fields = header_refusals.head_fields(bytes(getattr(conn, "request_head", b"")))
             if {"TRANSFER-ENCODING", "CONTENT-LENGTH"} <= fields.keys():

@@ -82,6 +82,36 @@ FOLDING_HINT = (
 )
 
 
+#: a request line's HTTP version, ``HTTP/<major>.<minor>`` (both servers read no other)
+_VERSION = re.compile(rb" HTTP/([0-9])\.([0-9])\Z")
+#: what a 505 for a major version other than 1 means for the caller (both servers')
+VERSION_HINT = (
+    "this server speaks HTTP/1.1 (and HTTP/1.0) over a cleartext connection, not HTTP/2 "
+    "(nor HTTP/0.9, which has no version in its request line): send the request as HTTP/1.1"
+)
+
+
+def unserved_version(request_line: bytes) -> str | None:
+    """The version ``HTTP/x.y`` of a ``request_line`` whose major version is not 1 (which
+    both servers answer ``505 HTTP Version Not Supported``, RFC 9110 section 15.6.6), else
+    ``None``."""
+    found = _VERSION.search(request_line)
+    if found is None or found[1] == b"1":
+        return None
+    return f"HTTP/{found[1].decode()}.{found[2].decode()}"
+
+
+def as_http_1_1(header_plus: bytes) -> bytes:
+    """``header_plus`` with a request line of HTTP/1.2 to 1.9 read as HTTP/1.1 (RFC 9110
+    section 2.5: a later minor version is handled as the highest the server speaks);
+    waitress answered such a request as HTTP/1.0, with no keep-alive."""
+    line, crlf, rest = header_plus.partition(b"\r\n")
+    found = _VERSION.search(line)
+    if found is None or found[1] != b"1" or found[2] in b"01":
+        return header_plus
+    return line[: found.start()] + b" HTTP/1.1" + crlf + rest
+
+
 #: a request head's line ended by a bare LF (both servers' 400)
 LINE_ENDS_HINT = (
     "end each line of the request line and headers with CRLF (\\r\\n), not a bare LF "
@@ -151,6 +181,12 @@ def first_field_folded(head: bytes) -> str | None:
     )
 
 
+class VersionNotSupported(Error):  # type: ignore[misc]
+    code = 505
+    reason = "HTTP Version Not Supported"
+    hint = VERSION_HINT
+
+
 class UriTooLong(Error):  # type: ignore[misc]
     code = 414
     reason = "URI Too Long"
@@ -197,13 +233,19 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
 
     def parse_header(self, header_plus: bytes) -> None:
         """Parse as waitress does, then refuse what gunicorn refuses (a head framed both
-        ways is that refusal even where waitress refuses its Transfer-Encoding)."""
+        ways is that refusal even where waitress refuses its Transfer-Encoding). A major
+        version other than 1 is a 505, as under gunicorn (waitress answered HTTP/2.0 and
+        HTTP/0.9 as HTTP/1.0, with a 200), and 1.2 to 1.9 are read as 1.1."""
+        header_plus = as_http_1_1(header_plus)
+        version = unserved_version(header_plus.partition(b"\r\n")[0])
         try:
             super().parse_header(header_plus)
         except (ParsingError, TransferEncodingNotImplemented):
-            if _refusal(header_plus, self.headers) is None:
+            if version is None and _refusal(header_plus, self.headers) is None:
                 raise
         error = _refusal(header_plus, self.headers)
+        if version is not None:  # the request line is read first, as gunicorn reads it
+            error = VersionNotSupported(f"{version}")
         if error is not None:
             self.error = self.door_error = error
             self.completed = True

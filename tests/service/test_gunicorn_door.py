@@ -799,3 +799,49 @@ def test_a_body_over_the_limit_is_content_too_large_on_both(
     assert declared.startswith(b"HTTP/1.1 413 Content Too Large\r\n"), declared[:200]
     chunked = _exchange(url, _CHUNKED_HEAD + b"%x\r\n{" % 2**70)
     assert chunked.startswith(b"HTTP/1.1 413 Content Too Large\r\n"), chunked[:200]
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "serve"])
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"GET /health HTTP/2.0\r\nHost: x\r\n\r\n",
+        b"GET /health HTTP/0.9\r\nHost: x\r\n\r\n",
+        b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+    ],
+    ids=["2.0", "0.9", "h2-preface"],
+)
+def test_a_major_version_other_than_1_is_a_505_that_says_to_use_1_1(
+    gunicorn_url: str, served: Any, server: str, head: bytes
+) -> None:
+    """RFC 9110 section 15.6.6: a server answers a major version it does not speak 505.
+    Before: ``serve`` answered HTTP/2.0 and HTTP/0.9 as HTTP/1.0 with a 200, gunicorn
+    refused them with a 400 "Invalid HTTP Version: (2, 0)" and the hint to check for NULs."""
+    url = gunicorn_url if server == "gunicorn" else served.url
+    answer = _exchange(url, head)
+    assert answer.startswith(b"HTTP/1.1 505 HTTP Version Not Supported\r\n"), answer
+    _, said = _status_and_body(answer)
+    assert said["code"] == "http_version_not_supported", said
+    assert "send the request as HTTP/1.1" in said["message"], said
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "serve"])
+def test_a_later_1_x_version_is_answered_as_1_1(
+    gunicorn_url: str, served: Any, server: str
+) -> None:
+    """RFC 9110 section 2.5: a minor version above the server's is handled as its own
+    (1.1). Before: ``serve`` answered HTTP/1.2 as HTTP/1.0 (no keep-alive), gunicorn in
+    "HTTP/1.2", a version no client speaks."""
+    url = gunicorn_url if server == "gunicorn" else served.url
+    with socket.create_connection(_address(url), timeout=PATIENCE) as sock:
+        for _ in range(2):  # kept alive, as a 1.1 request is
+            sock.sendall(b"GET /health HTTP/1.2\r\nHost: x\r\n\r\n")
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                answer += sock.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200 "), answer
+            head, _, body = answer.partition(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+            while len(body) < length:
+                body += sock.recv(65536)
+            assert b"connection: close" not in head.lower(), answer
