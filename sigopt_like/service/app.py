@@ -24,6 +24,7 @@ from .middleware.limits import BodyLimitMiddleware, RateLimiter, RateLimitMiddle
 from .middleware.metrics import MetricsMiddleware, ServiceMetrics
 from .middleware.request_id import RequestIdMiddleware
 from .middleware.routing import HeadAsGetRouter
+from .middleware.server_wide import ServerWideMiddleware
 from .settings import ServiceSettings
 from .store import Store, open_store, url_text
 from .suggestion_batches import SuggestionBatches
@@ -200,6 +201,7 @@ def _middleware(context: ServiceContext) -> list[Any]:
     return [
         RequestIdMiddleware(),
         MetricsMiddleware(context.metrics, context.router),
+        ServerWideMiddleware(),  # OPTIONS * (200, the methods), CONNECT (405: not a proxy)
         BodyLimitMiddleware(context),  # 413 on Content-Length, before reading
         AuthMiddleware(context),  # after routing: req.context.user_id / token_id or 401
         guard_for(context),  # a browser (dashboard cookie) may only read, or change with CSRF

@@ -28,6 +28,10 @@ LOG = logging.getLogger("sigopt_like.service")
 #: the Retry-After of a request the database did not answer (a restart takes seconds)
 UNREACHABLE_RETRY_AFTER = 2
 
+#: the methods the service answers (``OPTIONS *``'s Allow header; the 400 of another)
+SERVICE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+SERVICE_METHODS_SAID = f"{', '.join(SERVICE_METHODS[:-1])} and {SERVICE_METHODS[-1]}"
+
 _DEFAULT_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -298,8 +302,7 @@ def install_error_handlers(app: falcon.App, outage: DatabaseOutage | None = None
             # Falcon's own words for a method it does not know were "Invalid HTTP method"
             message = (
                 f"{req.method[:40]} is not an HTTP method this service answers: it answers "
-                "GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS (an OPTIONS request's Allow "
-                "header lists a route's)."
+                f"{SERVICE_METHODS_SAID} (an OPTIONS request's Allow header lists a route's)."
             )
         else:
             message = ex.description or ex.title or code.replace("_", " ")

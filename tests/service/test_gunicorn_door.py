@@ -845,3 +845,25 @@ def test_a_later_1_x_version_is_answered_as_1_1(
             while len(body) < length:
                 body += sock.recv(65536)
             assert b"connection: close" not in head.lower(), answer
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "serve"])
+def test_options_star_says_the_methods_and_connect_says_this_is_no_proxy(
+    gunicorn_url: str, served: Any, server: str
+) -> None:
+    """RFC 9110 section 9.3.7: ``OPTIONS *`` asks about the server; section 9.3.6:
+    ``CONNECT`` asks a proxy for a tunnel. Before: both were a 404, "No route or object at
+    *." and "No route or object at 443."."""
+    url = gunicorn_url if server == "gunicorn" else served.url
+    options = _exchange(url, b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert options.startswith(b"HTTP/1.1 200 "), options
+    head = options.partition(b"\r\n\r\n")[0].decode().lower() + "\r\n"
+    assert "allow: get, head, post, put, patch, delete, options\r\n" in head, options
+    connect = _exchange(
+        url,
+        b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\nConnection: close\r\n\r\n",
+    )
+    got, said = _status_and_body(connect)
+    assert (got, said["code"]) == (405, "method_not_allowed"), connect
+    assert "this service is not a proxy" in said["message"], said
+    assert b"allow: get, head" in connect.partition(b"\r\n\r\n")[0].lower(), connect
