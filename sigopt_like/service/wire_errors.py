@@ -94,7 +94,12 @@ VERSION_HINT = (
 def unserved_version(request_line: bytes) -> str | None:
     """The version ``HTTP/x.y`` of a ``request_line`` whose major version is not 1 (which
     both servers answer ``505 HTTP Version Not Supported``, RFC 9110 section 15.6.6), else
-    ``None``."""
+    ``None``. A request line of a method and a target alone (``GET /health``) is
+    HTTP/0.9's, which has no version (RFC 9112 appendix C.1): ``serve`` answered it as
+    HTTP/1.0 with a 200, gunicorn refused it as a malformed request line."""
+    words = request_line.split(b" ")
+    if len(words) == 2 and all(words) and not words[1].startswith(b"HTTP/"):
+        return "HTTP/0.9"
     found = _VERSION.search(request_line)
     if found is None or found[1] == b"1":
         return None

@@ -808,15 +808,17 @@ def test_a_body_over_the_limit_is_content_too_large_on_both(
         b"GET /health HTTP/2.0\r\nHost: x\r\n\r\n",
         b"GET /health HTTP/0.9\r\nHost: x\r\n\r\n",
         b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+        b"GET /health\r\n\r\n",
     ],
-    ids=["2.0", "0.9", "h2-preface"],
+    ids=["2.0", "0.9", "h2-preface", "0.9-no-version"],
 )
 def test_a_major_version_other_than_1_is_a_505_that_says_to_use_1_1(
     gunicorn_url: str, served: Any, server: str, head: bytes
 ) -> None:
     """RFC 9110 section 15.6.6: a server answers a major version it does not speak 505.
-    Before: ``serve`` answered HTTP/2.0 and HTTP/0.9 as HTTP/1.0 with a 200, gunicorn
-    refused them with a 400 "Invalid HTTP Version: (2, 0)" and the hint to check for NULs."""
+    Before: ``serve`` answered HTTP/2.0 and HTTP/0.9 as HTTP/1.0 with a 200 (a request line
+    with no version, HTTP/0.9's, too), gunicorn refused them with a 400 "Invalid HTTP
+    Version: (2, 0)" (or "Invalid HTTP request line") and the hint to check for NULs."""
     url = gunicorn_url if server == "gunicorn" else served.url
     answer = _exchange(url, head)
     assert answer.startswith(b"HTTP/1.1 505 HTTP Version Not Supported\r\n"), answer
