@@ -117,3 +117,35 @@ def test_the_service_lets_the_first_fits_iterate_for_part_of_the_budget():
     given = Allowance.within(2.0, clock)
     assert given.deadline == 12.0 and given.fits_until == 10.0 + 2.0 * FIRST_FITS_SHARE
     assert 0 < FIRST_FITS_SHARE < 1
+
+
+def test_a_spent_choice_scores_part_of_the_pool_and_still_answers_from_the_model():
+    """Past ``choice_until`` the candidate pool's scoring stops after its first chunk
+    (before, the whole pool was scored whatever the time, and the widest spaces ran past
+    the budget on a loaded machine to the random fallback); the best scored candidate
+    is the answer."""
+    d, problem, observations = observed()
+    spent = Allowance(clock=lambda: 1.0, choice_until=0.0)
+    a = suggest_next(problem, observations, seed=3, allowance=spent)
+    assert spent.unscored > 0 and spent.fitted == STARTS  # the fits were not limited
+    assert a is not None and rules.assignments(d["parameters"], a, conditionals=[]) == a
+
+
+def test_an_ample_choice_scores_the_whole_pool_and_changes_nothing():
+    _, problem, observations = observed()
+    ample = Allowance(clock=lambda: 0.0, choice_until=1.0)
+    pending = [suggest_next(problem, observations, seed=5)]
+    a = suggest_next(problem, observations, pending=pending, seed=3, allowance=ample)
+    assert ample.unscored == 0
+    assert a == suggest_next(problem, observations, pending=pending, seed=3)
+
+
+def test_the_service_stops_the_choice_before_the_budget_ends():
+    import time
+
+    before = time.monotonic()
+    given = suggester.allowance(2.5)
+    assert given.choice_until is not None and given.deadline is not None
+    assert given.deadline < given.choice_until <= time.monotonic() + 2.5 * suggester.CHOICE_SHARE
+    assert before + 2.5 * suggester.CHOICE_SHARE <= given.choice_until
+    assert suggester.ENGINE_SHARE < suggester.CHOICE_SHARE < 1

@@ -193,7 +193,7 @@ class _Picker:
             if not _flat(evidence):
                 if self.models is None or not self.models.fit_for(evidence.targets):
                     self.models = fit_models(space, evidence, rng, self.allowance)
-                code = choose(space, evidence, rng, self.models)
+                code = choose(space, evidence, rng, self.models, self.allowance)
                 if code is not None:
                     return code
         design = untested_rows(space.initial_design(1, rng, taken if len(taken) else None), taken)

@@ -23,7 +23,7 @@ import attrs
 import numpy as np
 from scipy.special import log_ndtr
 
-from .allowance import Allowance
+from .allowance import CHOICE_CHUNK, Allowance
 from .candidates import generate_pool
 from .engine import untested_rows
 from .finite import FLOAT_MAX, half_range
@@ -140,9 +140,12 @@ def choose(
     evidence: Evidence,
     rng: np.random.Generator,
     models: Models | None = None,
+    allowance: Allowance | None = None,
 ) -> np.ndarray | None:
     """The code of the next point, or None when no untested candidate exists; ``models``
-    fitted on the same observations and targets (else they are fitted here)."""
+    fitted on the same observations and targets (else they are fitted here). The
+    candidates are scored in chunks until ``allowance``'s ``choice_until`` (the first
+    chunk always), the rest left out (see :mod:`.allowance`); without one, all at once."""
     if models is None or not models.fit_for(evidence.targets):
         models = fit_models(space, evidence, rng)
     X = space.encode(evidence.codes)
@@ -178,53 +181,68 @@ def choose(
             score = score + _log_ei(mu, sd, incumbent)
         return np.where(away(feats), score, -np.inf)
 
+    def timed_quick_score(feats: np.ndarray) -> np.ndarray:
+        return _in_chunks(quick_score, np.zeros((0, feats.shape[1])), feats, allowance)
+
     generated = models.pools.get(tg.solution)
     if generated is None:
         pool = models.pools[tg.solution] = _pool(
-            space, evidence, evidence.codes[order], rng, quick_score
+            space, evidence, evidence.codes[order], rng, timed_quick_score
         )
     else:  # a later point of a batch: the same candidates, less those taken since
         pool = untested_rows(generated, evidence.taken)
     if len(pool) == 0:
         return None
     n_pending = len(evidence.pending)
-    pool = np.vstack([evidence.pending, pool]) if n_pending else pool
-    feats = space.encode(pool)
-    score = log_feasibility(feats)
-    if tg.diverse:
-        reference = (
-            np.vstack([X[feasible], space.encode(evidence.pending)]) if n_pending else (X[feasible])
-        )
-        score = score + _log_novelty(feats, reference)
-    elif objective is not None and incumbent is not None and tg.objective is not None:
-        share = explore_share(tg.objective, feasible, space.n_params, evidence.budget_left)
-        if not tg.solution and rng.random() < share:
+    pending_feats = space.encode(evidence.pending) if n_pending else np.zeros((0, X.shape[1]))
+    model: Surrogate | None = None
+    exploring = False
+    if not tg.diverse and objective is not None and incumbent is not None:
+        if tg.objective is not None:
+            share = explore_share(tg.objective, feasible, space.n_params, evidence.budget_left)
+            exploring = not tg.solution and rng.random() < share
+        if exploring:
             # now and then the most promising untested region instead of the likeliest
             # gain: EI alone settles on one basin and never looks at a better one; the
             # model's exploring copy (shorter length scales) doubts wherever nothing was
             # tried, not only where the fitted model does
             explorer = getattr(objective, "exploring", None)
             model = explorer() if callable(explorer) else objective
+        else:
+            model = objective
+    # whether any candidate is away from the better solutions (the whole pool's answer,
+    # not a chunk's: a chunk with none must not let a nearby candidate win)
+    any_away = bool(away(space.encode(pool)).any()) if len(better) else True
+
+    def final_score(feats: np.ndarray) -> np.ndarray:
+        """The scores of ``feats``: the open suggestions' features first, then candidates'."""
+        score = log_feasibility(feats)
+        if tg.diverse:
+            reference = np.vstack([X[feasible], pending_feats]) if n_pending else X[feasible]
+            score = score + _log_novelty(feats, reference)
+        elif model is not None and incumbent is not None and tg.objective is not None:
             believer = model.believer(feats)
             for i in range(n_pending):
                 believer.add(i)
-            scale = max(standardise(np.asarray(tg.objective, dtype=float))[1], 1e-12)
-            with np.errstate(over="ignore"):  # metric values near the float limit
-                ucb = (believer.mean + EXPLORE_BETA * believer.sd - incumbent) / scale
-            score = score + np.log(np.maximum(ucb, 0.0) + 1e-9)
-        else:
-            believer = objective.believer(feats)
-            for i in range(n_pending):
-                believer.add(i)
-            # kriging believer: the open points are taken to reach their predicted values
-            kept = away(feats)
-            hopes = believer.mean[:n_pending][kept[:n_pending]]
-            hoped = float(np.max(hopes)) if len(hopes) else incumbent
-            score = score + _log_ei(believer.mean, believer.sd, max(incumbent, hoped))
-            if kept[n_pending:].any():
-                score = np.where(kept, score, -np.inf)
-    if n_pending:
-        score = score + _log_novelty(feats, space.encode(evidence.pending), PENDING_RADIUS)
+            if exploring:
+                scale = max(standardise(np.asarray(tg.objective, dtype=float))[1], 1e-12)
+                with np.errstate(over="ignore"):  # metric values near the float limit
+                    ucb = (believer.mean + EXPLORE_BETA * believer.sd - incumbent) / scale
+                score = score + np.log(np.maximum(ucb, 0.0) + 1e-9)
+            else:
+                # kriging believer: the open points are taken to reach their predicted values
+                kept = away(feats)
+                hopes = believer.mean[:n_pending][kept[:n_pending]]
+                hoped = float(np.max(hopes)) if len(hopes) else incumbent
+                score = score + _log_ei(believer.mean, believer.sd, max(incumbent, hoped))
+                if any_away:
+                    score = np.where(kept, score, -np.inf)
+        if n_pending:
+            score = score + _log_novelty(feats, pending_feats, PENDING_RADIUS)
+        return score
+
+    score = _in_chunks(final_score, pending_feats, space.encode(pool), allowance)
+    pool = np.vstack([evidence.pending, pool]) if n_pending else pool
     if space.has_priors and len(evidence.codes):
         weight = np.log(np.maximum(space.prior_weight(pool), 1e-300))
         score = score + weight * (PRIOR_STRENGTH / len(evidence.codes))
@@ -232,6 +250,31 @@ def choose(
     if not np.isfinite(score).any():
         return pool[n_pending + int(rng.integers(len(pool) - n_pending))]
     return pool[int(np.argmax(score + 1e-12 * rng.random(len(score))))]
+
+
+def _in_chunks(
+    score: Callable[[np.ndarray], np.ndarray],
+    head: np.ndarray,
+    rows: np.ndarray,
+    allowance: Allowance | None,
+) -> np.ndarray:
+    """``score`` of ``head`` then ``rows`` (features), as one array. With an allowance
+    whose ``choice_until`` is set, ``rows`` are scored ``CHOICE_CHUNK`` at a time, each
+    chunk beside ``head``, until the allowance stops the choice (the first chunk always
+    scored); the rows left out score -inf and are counted in ``unscored``."""
+    if allowance is None or allowance.choice_until is None or len(rows) <= CHOICE_CHUNK:
+        return score(np.vstack([head, rows]) if len(head) else rows)
+    n = len(head)
+    out = np.full(n + len(rows), -np.inf)
+    for start in range(0, len(rows), CHOICE_CHUNK):
+        if start and allowance.stops_choice():
+            allowance.unscored += len(rows) - start
+            break
+        chunk = rows[start : start + CHOICE_CHUNK]
+        scored = score(np.vstack([head, chunk]) if n else chunk)
+        out[:n] = scored[:n]
+        out[n + start : n + start + len(chunk)] = scored[n:]
+    return out
 
 
 def explore_share(

@@ -35,6 +35,11 @@ MAX_FIT_OBSERVATIONS = 300
 ENGINE_SHARE = 0.8
 """The share of the time budget by which the engine's optional work (the objective fit's
 random restarts) must end; the rest is for choosing the point after the fits."""
+CHOICE_SHARE = 0.9
+"""The share of the time budget by which the scoring of the candidate pool stops (the
+best candidate scored so far is taken); the rest is for checking the point against the
+rules, or a batch's later points' fallbacks. The first chunk of the pool is always
+scored (see ``optimizer.allowance``)."""
 UNTIMED = None
 """The time budget of a seeded experiment's suggestions: none. With a budget, a loaded
 machine skipped the fit's restarts, or served the random fallback, where an idle one did
@@ -249,10 +254,11 @@ def _checked(
 
 def allowance(time_budget: float) -> Allowance:
     """The engine's allowance for optional work (the fit's restarts): ENGINE_SHARE of the
-    budget, leaving the rest for choosing the point (or a batch's points) after the fits."""
+    budget, leaving the rest for choosing the point (or a batch's points) after the fits;
+    the candidate pool's scoring stops at CHOICE_SHARE of it."""
     from ...optimizer.allowance import Allowance
 
-    return Allowance.within(time_budget * ENGINE_SHARE)
+    return Allowance.within(time_budget * ENGINE_SHARE, choice_seconds=time_budget * CHOICE_SHARE)
 
 
 def _engine_within(
