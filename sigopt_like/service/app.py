@@ -15,6 +15,7 @@ import falcon
 
 from . import json_answers
 from .dashboard.guard import guard_for
+from .engine_runs import EngineRuns
 from .errors import install_error_handlers
 from .failures import DatabaseOutage
 from .middleware.auth import AuthMiddleware
@@ -63,6 +64,8 @@ class ServiceContext:
     metrics: ServiceMetrics = attrs.field(factory=ServiceMetrics.create)
     #: concurrent suggestion requests of one experiment share one optimizer call
     suggestion_batches: SuggestionBatches[Any] = attrs.field(factory=SuggestionBatches)
+    #: seeded experiments' engine calls that outlasted their request, for its retry
+    engine_runs: EngineRuns = attrs.field(factory=EngineRuns)
     #: whether the database answers, said once for all of this instance's loops (failures.py)
     outage: DatabaseOutage = attrs.field(factory=DatabaseOutage)
     #: the CSRF secret of a dashboard without accounts, once read (see browser_secret())

@@ -21,6 +21,9 @@ from .host_names import ascii_host
 
 #: the optimizer's share of a SigOpt suggestion request, by default
 SUGGESTION_TIME_BUDGET_SECONDS = 2.5
+#: how long a seeded experiment's suggestion request waits for the engine (then a 503):
+#: below the read timeouts of sigopt-python (150 s) and of this package's client (60 s)
+SEEDED_SUGGESTION_CEILING_SECONDS = 30.0
 
 
 #: the longest duration a setting may hold, in seconds (100 years, as ``serve
@@ -177,6 +180,11 @@ class ServiceSettings:
     suggestion_time_budget_seconds: how long the optimizer may take to choose a SigOpt
         suggestion; past it a seeded random point that honours the definition answers
         (counted in ``/metrics`` as ``sigopt_like_suggestion_choices{source="fallback"}``).
+    seeded_suggestion_ceiling_seconds: how long a suggestion request of a seeded
+        experiment (which has no time budget) waits for the engine; past it a 503
+        ``suggestion_in_progress`` with Retry-After, the engine going on for the retry
+        (never a random point). Below sigopt-python's request timeout (150 s) and ours
+        (60 s), so that their users read the 503's message, not their own timeout.
     """
 
     database: str = ":memory:"
@@ -203,6 +211,7 @@ class ServiceSettings:
     allowed_hosts: tuple[str, ...] = attrs.field(default=(), converter=_host_names)
     max_waiting_requests: int = 256
     suggestion_time_budget_seconds: float = _duration(SUGGESTION_TIME_BUDGET_SECONDS)
+    seeded_suggestion_ceiling_seconds: float = _duration(SEEDED_SUGGESTION_CEILING_SECONDS)
 
     @property
     def guest_token_seconds(self) -> int:

@@ -478,3 +478,70 @@ def test_a_walks_write_reads_the_observations_assignments_only(service):
     assert [in_write for in_write, _ in whole_reads] == [False]  # the inputs only
     observed = [o["assignments"] for o in api.get(f"{base}/observations", limit=100).body["data"]]
     assert reply.body["assignments"] not in observed
+
+
+def _observed_seeded(api: Api, seed: int) -> str:
+    """A seeded experiment past its space-filling start; its suggestions' path."""
+    e = api.create_experiment(seed=seed)
+    for k in range(14):
+        a = {"x": -5 + 15 * ((k * 7) % 14) / 13, "n": k % 10, "c": "abc"[k % 3]}
+        value = -((a["x"] - 2) ** 2) - (a["n"] - 4) ** 2
+        reply = api.post(
+            f"/v1/experiments/{e['id']}/observations", {"assignments": a, "value": value}
+        )
+        assert reply.status == 201, reply.body
+    return f"/v1/experiments/{e['id']}/suggestions"
+
+
+def test_a_seeded_request_past_its_ceiling_is_a_503_and_its_retry_gets_the_engines_point(
+    tmp_path,
+):
+    """A seeded experiment's suggestion has no time budget, and its request had no
+    ceiling either: a slow engine held it until the client's own timeout, and its retry
+    waited again from scratch. Past ``seeded_suggestion_ceiling_seconds`` it is a 503
+    that says why, with Retry-After, nothing stored; the engine goes on, and the retry is
+    served its point: the one an unhurried service serves (never a random one)."""
+    import time
+
+    from sigopt_like.service import create_app
+
+    points = []
+    for i, ceiling in enumerate([120.0, 0.0]):
+        with create_app(
+            database=str(tmp_path / f"run{i}.db"), seeded_suggestion_ceiling_seconds=ceiling
+        ) as service:
+            api = Api(service)
+            base = _observed_seeded(api, 11)
+            reply = api.post(base)
+            if ceiling == 0.0:
+                assert reply.status == 503, reply.body
+                assert reply.body["code"] == "suggestion_in_progress"
+                message = reply.body["message"]
+                assert "longer than 0 s for this seeded experiment" in message, message
+                assert "retry in 5 s" in message and "never served a random point" in message
+                assert reply.headers["Retry-After"] == "5"
+                assert api.get(base).body["count"] == 0  # nothing stored
+                retries = 0
+                deadline = time.monotonic() + 120
+                while reply.status == 503 and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    reply = api.post(base)
+                    retries += 1
+                assert service.context.engine_runs.under_way() == 0  # served, forgotten
+            assert reply.status == 201, reply.body
+            points.append(reply.body["assignments"])
+            text = service.context.metrics.render().decode()
+            assert 'sigopt_like_suggestion_choices_total{source="optimizer"} 1.0' in text
+    assert points[0] == points[1]
+
+
+def test_the_seeded_ceiling_is_below_the_clients_timeouts():
+    """sigopt-python waits 150 s for an answer (``DEFAULT_HTTP_TIMEOUT``; it retries only
+    a 429), this package's client 60 s: both read the 503's message rather than time out."""
+    from sigopt.request_driver import DEFAULT_HTTP_TIMEOUT
+
+    from sigopt_like._constants import DEFAULT_TIMEOUT
+    from sigopt_like.service.settings import ServiceSettings
+
+    ceiling = ServiceSettings().seeded_suggestion_ceiling_seconds
+    assert 0 < ceiling < DEFAULT_TIMEOUT[1] <= DEFAULT_HTTP_TIMEOUT

@@ -6,6 +6,9 @@ scikit-learn) is imported on the first suggestion, not when the service starts. 
 worker thread; if it raises, answers something the rules refuse, or takes
 longer than the budget, a seeded random point that honours the definition
 (log scales, grids, conditionals, linear constraints, precision) is served instead.
+A seeded experiment has no budget but a :class:`Ceiling`: past it
+:class:`EngineBusy` (the service's 503), never a random point, and the engine's call
+goes on for the retry (``service.engine_runs``).
 
 :func:`choose_several` chooses the points of several requests waiting together (see
 ``service.suggestion_batches``) in one engine call: the models are fitted once, and each
@@ -24,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ...domain import sigopt_rules as rules
+from ...engine_runs import EngineRuns, StillRunning
 from ...settings import SUGGESTION_TIME_BUDGET_SECONDS
 
 if TYPE_CHECKING:  # the engine's package is imported on the first suggestion (above)
@@ -44,10 +48,34 @@ UNTIMED = None
 """The time budget of a seeded experiment's suggestions: none. With a budget, a loaded
 machine skipped the fit's restarts, or served the random fallback, where an idle one did
 not, so one seed and one history gave different suggestions; the work done is a function
-of the history alone, and such a request waits for the engine however long it takes
-(at most the latest ``MAX_FIT_OBSERVATIONS`` observations and every restart)."""
+of the history alone (at most the latest ``MAX_FIT_OBSERVATIONS`` observations and every
+restart). Its request waits for the engine up to a :class:`Ceiling`, then is a 503; the
+engine goes on, and the retry is served its point."""
 REDRAWS = 16
 """How often a random point that rounds onto an open suggestion is drawn again."""
+
+
+@attrs.frozen
+class Ceiling:
+    """A seeded experiment's time limit: no budget for the engine (:data:`UNTIMED`), but
+    its request waits at most ``seconds``; past it :class:`EngineBusy` is raised and the
+    engine's call goes on in ``runs``, where a retry with the same inputs finds it."""
+
+    runs: EngineRuns
+    seconds: float
+
+
+class EngineBusy(Exception):
+    """A seeded experiment's engine call outlasted its request's :class:`Ceiling`."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the engine needs longer than {seconds:g} s")
+        self.seconds = seconds
+
+
+#: a request's time limit: a budget in seconds (past it the random fallback), a seeded
+#: experiment's ceiling (past it :class:`EngineBusy`), or None (wait however long)
+Limit = float | Ceiling | None
 
 
 @attrs.frozen
@@ -71,7 +99,7 @@ def choose(
     pending: Sequence[Mapping[str, Any]],
     *,
     seed: int,
-    time_budget: float | None = SUGGESTION_TIME_BUDGET_SECONDS,
+    time_budget: Limit = SUGGESTION_TIME_BUDGET_SECONDS,
     stddevs: Sequence[Mapping[str | None, float | None] | None] = (),
 ) -> Choice | None:
     """The next assignments, different from every ``pending`` one; None when a grid
@@ -79,7 +107,9 @@ def choose(
     space. Other experiments repeat an observed point once every point is observed.
 
     ``time_budget`` None: the engine does all its work however long it takes (a seeded
-    experiment's, whose point must not depend on the machine's load: :data:`UNTIMED`)."""
+    experiment's, whose point must not depend on the machine's load: :data:`UNTIMED`); a
+    :class:`Ceiling`: as None, but past its seconds :class:`EngineBusy` is raised (the
+    engine goes on for a retry), never a random point served."""
     sequential = engine()
     problem = sequential.Problem.from_definition(definition)
     if problem.type == "offline":
@@ -139,7 +169,7 @@ def choose_several(
     *,
     count: int,
     seed: int,
-    time_budget: float | None = SUGGESTION_TIME_BUDGET_SECONDS,
+    time_budget: Limit = SUGGESTION_TIME_BUDGET_SECONDS,
     stddevs: Sequence[Mapping[str | None, float | None] | None] = (),
 ) -> list[Choice | None]:
     """``count`` next assignments for requests waiting together, each different from
@@ -181,7 +211,7 @@ def _one_by_one(
     pending: Sequence[Mapping[str, Any]],
     count: int,
     seed: int,
-    time_budget: float | None,
+    time_budget: Limit,
     stddevs: Sequence[Mapping[str | None, float | None] | None],
 ) -> list[Choice | None]:
     """:func:`choose` ``count`` times, each point then open for the next (random and
@@ -261,36 +291,58 @@ def allowance(time_budget: float) -> Allowance:
     return Allowance.within(time_budget * ENGINE_SHARE, choice_seconds=time_budget * CHOICE_SHARE)
 
 
+def _budget(time_budget: Limit) -> float | None:
+    """The engine's time budget (None: none, a seeded experiment's)."""
+    return time_budget if isinstance(time_budget, float | int) else None
+
+
 def _engine_within(
     problem: Any,
     observations: Sequence[tuple[Mapping[str, Any], Any]],
     pending: Sequence[Mapping[str, Any]],
     seed: int,
-    time_budget: float | None,
+    time_budget: Limit,
     stddevs: Sequence[Mapping[str | None, float | None] | None] = (),
 ) -> dict[str, Any] | None:
-    outcome: dict[str, Any] = {}
+    budget = _budget(time_budget)
 
-    def work() -> None:
+    def work() -> Any:
         try:
-            outcome["value"] = engine().suggest_next(
+            return engine().suggest_next(
                 problem,
                 observations,
                 pending=pending,
                 seed=seed,
                 stddevs=stddevs,
-                allowance=None if time_budget is None else allowance(time_budget),
+                allowance=None if budget is None else allowance(budget),
             )
         except Exception:  # the fallback answers instead
             LOG.exception("the engine failed on a suggestion")
+            return None
 
-    worker = threading.Thread(target=work, name="sigopt-suggest", daemon=True)
-    worker.start()
-    worker.join(time_budget)
-    if worker.is_alive():
-        return None
-    value = outcome.get("value")
+    if isinstance(time_budget, Ceiling):
+        key = time_budget.runs.key(problem, observations, pending, seed, stddevs, 1)
+        value = _within_ceiling(time_budget, key, work)
+    else:
+        outcome: dict[str, Any] = {}
+        worker = threading.Thread(
+            target=lambda: outcome.update(value=work()), name="sigopt-suggest", daemon=True
+        )
+        worker.start()
+        worker.join(budget)
+        if worker.is_alive():
+            return None
+        value = outcome.get("value")
     return dict(value) if isinstance(value, Mapping) else None
+
+
+def _within_ceiling(ceiling: Ceiling, key: str, work: Callable[[], Any]) -> Any:
+    """``work``'s result from the ceiling's runs (a retry's from the call its first
+    request left running); :class:`EngineBusy` past the ceiling."""
+    try:
+        return ceiling.runs.result(key, work, ceiling.seconds)
+    except StillRunning:
+        raise EngineBusy(ceiling.seconds) from None
 
 
 def _engine_several_within(
@@ -299,17 +351,18 @@ def _engine_several_within(
     pending: Sequence[Mapping[str, Any]],
     count: int,
     seed: int,
-    time_budget: float | None,
+    time_budget: Limit,
     stddevs: Sequence[Mapping[str | None, float | None] | None] = (),
 ) -> list[dict[str, Any]]:
     """The points the engine chose within ``time_budget`` (fewer than ``count`` when it
     ran out of time, failed, or found no more). Past the budget the engine's thread
     stops after the point it is choosing: it does not go on taking CPU for points that
-    nobody will be served."""
+    nobody will be served. Past a :class:`Ceiling` it goes on, for a retry."""
+    budget = _budget(time_budget)
     found: list[dict[str, Any]] = []
     stop = threading.Event()
 
-    def work() -> None:
+    def work() -> list[dict[str, Any]]:
         try:
             points = engine().suggest_several(
                 problem,
@@ -318,17 +371,21 @@ def _engine_several_within(
                 pending=pending,
                 seed=seed,
                 stddevs=stddevs,
-                allowance=None if time_budget is None else allowance(time_budget),
+                allowance=None if budget is None else allowance(budget),
             )
             for point in points:
                 if stop.is_set():
-                    return
+                    break
                 found.append(dict(point))
         except Exception:  # the fallback answers instead
             LOG.exception("the engine failed on a batch of suggestions")
+        return found
 
+    if isinstance(time_budget, Ceiling):
+        key = time_budget.runs.key(problem, observations, pending, seed, stddevs, count)
+        return list(_within_ceiling(time_budget, key, work))
     worker = threading.Thread(target=work, name="sigopt-suggest", daemon=True)
     worker.start()
-    worker.join(time_budget)
+    worker.join(budget)
     stop.set()
     return list(found)

@@ -11,7 +11,7 @@ import falcon
 from ...domain import sigopt_rules as rules
 from ...domain import sigopt_tasks
 from ...domain.sigopt_checks import known_fields
-from ...errors import BadRequest, Conflict
+from ...errors import BadRequest, Conflict, Unavailable
 from ...http import is_id_text, now, parse_id, query_flag, read_json, render_page
 from ...store.sigopt import ExperimentRecord, SigoptStore, SigoptUnit, SuggestionRecord
 from . import render, suggester
@@ -88,24 +88,45 @@ def history(
     return observed, stddevs
 
 
-def time_budget(context: Any, experiment: ExperimentRecord) -> float | None:
+#: the Retry-After of a seeded experiment's request that outlasted its ceiling: its
+#: engine call goes on, and the retry waits for it again (up to the ceiling)
+BUSY_RETRY_AFTER = 5
+
+
+def time_budget(context: Any, experiment: ExperimentRecord) -> suggester.Limit:
     """The engine's time budget per suggestion (past it, the random fallback answers);
-    none for an experiment whose creator gave its ``seed`` (``suggester.UNTIMED``)."""
+    for an experiment whose creator gave its ``seed``, no budget (``suggester.UNTIMED``)
+    but the request's ceiling (``seeded_suggestion_ceiling_seconds``: past it a 503)."""
     if experiment.seed_given:
-        return suggester.UNTIMED
+        seconds = float(context.settings.seeded_suggestion_ceiling_seconds)
+        return suggester.Ceiling(context.engine_runs, seconds)
     return float(context.settings.suggestion_time_budget_seconds)
+
+
+def engine_busy(seconds: float) -> Unavailable:
+    """The 503 of a seeded experiment's request whose engine call outlasted the ceiling."""
+    return Unavailable(
+        f"The engine needs longer than {seconds:g} s for this seeded experiment's "
+        f"suggestion; it goes on choosing it: retry in {BUSY_RETRY_AFTER} s to be served "
+        "its point. A seeded experiment is never served a random point instead, so that "
+        "its suggestions stay reproducible.",
+        code="suggestion_in_progress",
+        headers={"Retry-After": str(BUSY_RETRY_AFTER)},
+    )
 
 
 @attrs.frozen
 class Pick:
     """One request's share of a batch of suggestion requests (``suggestion_batches``):
     its point (None: no point left), the definition and the count of suggestions when
-    the batch read its inputs, and its seed."""
+    the batch read its inputs, and its seed; ``busy``: the seconds of the ceiling that
+    a seeded experiment's engine call outlasted (no point: a 503)."""
 
     choice: suggester.Choice | None
     definition: dict[str, Any]
     made: int
     seed: int
+    busy: float | None = None
 
 
 @attrs.frozen
@@ -189,6 +210,8 @@ def suggest(
     # the line is let go when the request's transaction ends, not when this block does:
     # the next batch must read this suggestion as open (see suggestion_batches)
     with context.suggestion_batches.turn(experiment.id, choose, store.after_end) as pick:
+        if pick.busy is not None:
+            raise engine_busy(pick.busy)
         if experiment.tasks:  # the batch's seed: requests of one batch draw their own
             task = _task(experiment, None, None, model_based, pick.seed)
         return _store(store, context, owner, raw_eid, found_as, pick, None, metadata, task)
@@ -224,15 +247,18 @@ def _choose_batch(
             inputs = read_inputs(unit, experiment_of(unit, raw_eid, owner, found_as))
     definition, made = inputs.experiment.definition(), inputs.made
     seed = (inputs.experiment.seed * 1_000_003 + made) % (2**63)
-    choices = suggester.choose_several(
-        definition,
-        inputs.past,
-        inputs.pending,
-        count=count,
-        seed=seed,
-        time_budget=time_budget(context, inputs.experiment),
-        stddevs=inputs.stddevs,
-    )
+    try:
+        choices = suggester.choose_several(
+            definition,
+            inputs.past,
+            inputs.pending,
+            count=count,
+            seed=seed,
+            time_budget=time_budget(context, inputs.experiment),
+            stddevs=inputs.stddevs,
+        )
+    except suggester.EngineBusy as busy:  # every request of the batch: a 503
+        return [Pick(None, definition, made, seed + i, busy.seconds) for i in range(count)]
     context.metrics.suggestions_batched(count)
     return [Pick(choice, definition, made, seed + i) for i, choice in enumerate(choices)]
 
@@ -354,7 +380,8 @@ class SuggestionCollection:
         self.store = store
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
-        """A new open suggestion; never waits on the engine for more than its budget."""
+        """A new open suggestion; never waits on the engine for more than its budget (a
+        seeded experiment's: its ceiling, then a 503)."""
         owner = caller(req, self.context)
         body = read_json(req, required=False)
         try:
