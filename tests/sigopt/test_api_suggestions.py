@@ -545,3 +545,29 @@ def test_the_seeded_ceiling_is_below_the_clients_timeouts():
 
     ceiling = ServiceSettings().seeded_suggestion_ceiling_seconds
     assert 0 < ceiling < DEFAULT_TIMEOUT[1] <= DEFAULT_HTTP_TIMEOUT
+
+
+def test_clients_read_the_seeded_ceilings_503_and_ours_retries_it(tmp_path):
+    """Past the ceiling, sigopt-python (which retries only a 429) raises its
+    ApiException with the 503's status and message, not a timeout of its own; this
+    package's client retries after Retry-After and gets the engine's point."""
+    import sigopt
+
+    from sigopt_like import Connection
+    from tests.fixtures.servers import serve_in_thread
+
+    served = serve_in_thread(tmp_path, seeded_suggestion_ceiling_seconds=0.0)
+    try:
+        base = _observed_seeded(Api(served.service, served.url, served.token), 11)
+        eid = base.split("/")[3]
+        official = sigopt.Connection(client_token=served.token)
+        official.set_api_url(served.url)
+        with pytest.raises(sigopt.exception.ApiException) as caught:
+            official.experiments(eid).suggestions().create()
+        assert caught.value.status_code == 503
+        assert "for this seeded experiment" in str(caught.value)
+        ours = Connection(host=served.url, token=served.token)
+        point = ours.experiments(eid).suggestions().create()
+        assert point.assignments
+    finally:
+        served.close()
