@@ -42,3 +42,25 @@ def test_one_hot_levels_are_a_unit_apart():
     for a in range(3):
         for b in range(a + 1, 3):
             assert abs(np.linalg.norm(features[a, 1:] - features[b, 1:]) - 1.0) < 1e-12
+
+
+def test_numerical_parameters_of_unequal_levels_encode_as_their_scaled_levels():
+    """Every parameter numerical: ``encode`` looks the pool up in one padded table; each
+    column is still its parameter's levels scaled to [0, 1], none read from the padding."""
+    space = Space(
+        type="factorial",
+        parameters=[
+            NumericalParameter("a", (0, 1)),
+            NumericalParameter("b", (-4, 0, 2, 8)),
+            NumericalParameter("c", (5, 6, 7)),
+        ],
+    )
+    view = view_for(space)
+    codes = np.array([[0, 0, 0], [1, 3, 2], [1, 1, 1], [0, 2, 0]])
+    features = view.encode(codes)
+    assert features.tolist() == [
+        [0.0, 0.0, 0.0],
+        [1.0, 1.0, 1.0],
+        [1.0, 1 / 3, 0.5],
+        [0.0, 0.5, 0.0],
+    ]

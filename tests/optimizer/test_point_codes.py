@@ -1,5 +1,6 @@
 """A space's codes of many observed points at once are the codes of each point alone:
-the sequential engine encodes a search's whole history with ``SearchSpace.to_codes``."""
+the sequential engine encodes a search's whole history with ``SearchSpace.to_codes``, the
+batch engine a design's with the view's ``to_codes``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import numpy as np
 
 from sigopt_like.service.domain import sigopt_rules as rules
 from sigopt_like.service.optimizer.sequential import Problem
+from sigopt_like.service.optimizer.views import view_for
+from sigopt_like.spaces import Space
 
 DEFINITION = {
     "name": "codes",
@@ -89,3 +92,72 @@ def test_no_points_have_no_codes():
     space = Problem.from_definition(rules.experiment_create(DEFINITION)).space()
     codes, kept = space.to_codes([])
     assert codes.shape == (0, space.n_params) and kept == []
+
+
+FACTORIAL = Space.from_dict(
+    {
+        "type": "factorial",
+        "parameters": [
+            {"name": "a", "type": "numerical", "values": [0, 0.5, 1e-12, 3, -2]},
+            {"name": "b", "type": "categorical", "values": ["x", "y", "1"]},
+            {"name": "c", "type": "numerical", "values": [1e300, -1e300, 7]},
+        ],
+    }
+)
+
+
+def factorial_points(rng: np.random.Generator, count: int) -> list[tuple]:
+    """Points of FACTORIAL and points its view refuses: a value off every level (or
+    within the tolerance of one), an unknown level, numbers as a categorical's strings,
+    values near the float limit, not a finite number."""
+    a = [0, 0.5, 1e-12, 3, -2, 0.5 + 1e-10, 0.5 + 1e-8, float("nan"), float("inf"), 1, 2.0]
+    b = ["x", "y", "1", 1, 1.0, "z"]
+    c = [1e300, -1e300, 7, 7.0000001, 1e308, -1.7e308, 10**20]
+    return [
+        (a[rng.integers(len(a))], b[rng.integers(len(b))], c[rng.integers(len(c))])
+        for _ in range(count)
+    ]
+
+
+def test_a_factorial_views_codes_of_many_points_are_each_ones_code():
+    """``FactorialView.to_codes`` reads a parameter's values as one column; the codes and
+    the refusals are those of ``to_code``, point by point (the nearest level, within the
+    tolerance)."""
+    view = view_for(FACTORIAL)
+    plain = factorial_points(np.random.default_rng(3), 600)
+    for given in (plain, [*plain, (True, "x", 7)]):  # a bool: every point read one by one
+        codes, fits = view.to_codes(given)
+        alone = [view.to_code(p) for p in given]
+        assert fits.tolist() == [code is not None for code in alone]
+        assert 0 < fits.sum() < len(given)  # both kinds were tried
+        expected = np.array([np.zeros(3) if code is None else code for code in alone])
+        np.testing.assert_array_equal(codes, expected)
+    assert not fits[-1]  # True reads as 1.0, no level of a
+
+
+def test_points_of_another_length_are_refused_one_by_one():
+    view = view_for(FACTORIAL)
+    codes, fits = view.to_codes([(0, "x", 7), (0, "x"), (3, "1", 1e300)])
+    assert fits.tolist() == [True, False, True]
+    assert codes.tolist() == [[0.0, 0.0, 2.0], [0.0, 0.0, 0.0], [3.0, 2.0, 0.0]]
+
+
+def test_a_mixture_views_codes_of_many_points_are_each_ones_code():
+    space = Space.from_dict(
+        {
+            "type": "mixture",
+            "total_units": 10,
+            "parameters": [
+                {"name": "p", "type": "unit", "min": 1, "max": 8},
+                {"name": "q", "type": "unit", "min": 2, "max": 9},
+            ],
+        }
+    )
+    codes, fits = view_for(space).to_codes([(5, 5), (2, 8), (9, 1), ("x", 1)])
+    assert fits.tolist() == [True, True, False, False]
+    assert codes.tolist() == [[5.0, 5.0], [2.0, 8.0], [0.0, 0.0], [0.0, 0.0]]
+
+
+def test_no_points_have_no_factorial_codes():
+    codes, fits = view_for(FACTORIAL).to_codes([])
+    assert codes.shape == (0, 3) and fits.shape == (0,)

@@ -65,12 +65,14 @@ def gather(
     readings: list[list[float]] = []
     counts: list[int] = []
     first: list[int] = []
+    observations = list(observations)
+    read, fits = view.to_codes([point for point, _ in observations])
+    keys_read = list(map(tuple, read.tolist()))  # code_key of each row, without a call per row
     n_obs = 0
-    for n_obs, (point, value) in enumerate(observations, start=1):
-        code = view.to_code(point)
-        if code is None:
+    for n_obs, (_, value) in enumerate(observations, start=1):
+        if not fits[n_obs - 1]:
             continue
-        key = code_key(code)
+        code, key = read[n_obs - 1], keys_read[n_obs - 1]
         if key not in index:
             index[key] = len(rows)
             rows.append(code)
@@ -82,10 +84,10 @@ def gather(
             counts[index[key]] += 1
     keys = set(index)
     extra = []
-    for point in exclude:
-        code = view.to_code(point)
-        if code is not None and code_key(code) not in keys:
-            keys.add(code_key(code))
+    excluded, excluded_fits = view.to_codes(list(exclude))
+    for code, fit, key in zip(excluded, excluded_fits, map(tuple, excluded.tolist()), strict=True):
+        if fit and key not in keys:
+            keys.add(key)
             extra.append(code)
     all_rows = rows + extra
     codes = np.array(all_rows, dtype=float).reshape(len(all_rows), view.n_params)

@@ -34,6 +34,7 @@ class View(Protocol):
 
     def size(self) -> int | None: ...
     def to_code(self, point: Sequence[Any]) -> np.ndarray | None: ...
+    def to_codes(self, points: Sequence[Sequence[Any]]) -> tuple[np.ndarray, np.ndarray]: ...
     def from_codes(self, codes: np.ndarray) -> list[tuple]: ...
     def encode(self, codes: np.ndarray) -> np.ndarray: ...
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray: ...
@@ -45,7 +46,28 @@ class View(Protocol):
 
 def code_key(row: np.ndarray) -> tuple:
     """Hashable identity of one code row."""
-    return tuple(float(v) for v in row)
+    return tuple(np.asarray(row, dtype=float).tolist())
+
+
+def codes_one_by_one(view: View, points: Sequence[Sequence[Any]]) -> tuple[np.ndarray, np.ndarray]:
+    """``view.to_codes`` by ``view.to_code`` of each point: the codes (a row of zeros for
+    a point not in the space) and the mask of the points in the space."""
+    codes = np.zeros((len(points), view.n_params))
+    ok = np.zeros(len(points), dtype=bool)
+    for i, point in enumerate(points):
+        code = view.to_code(point)
+        if code is not None:
+            codes[i], ok[i] = code, True
+    return codes, ok
+
+
+_PLAIN_NUMBERS = frozenset((float, int))
+_PLAIN_LEVELS = frozenset((str, float, int))
+TABLE_CELLS = 1 << 22
+"""``FactorialView.encode`` looks all numerical parameters up in one table of at most this
+many cells (parameters times the most levels of one)."""
+NEAREST_CELLS = 1 << 20
+"""``to_codes`` compares at most this many (value, level) pairs at once."""
 
 
 def _param_kind(param: Any) -> str:
@@ -90,6 +112,15 @@ class FactorialView:
             else:
                 # np.eye(levels) was a levels x levels matrix: 20 GB for 50,000 values
                 self._scaled.append(None)
+        # the scaled levels of every parameter in one table (rows padded) when all are
+        # numerical and the table is small: encode then looks a whole pool up at once
+        widest = max((len(v) for v in self.values), default=0)
+        self._table: np.ndarray | None = None
+        if all(t is not None for t in self._scaled) and len(self.values) * widest <= TABLE_CELLS:
+            self._table = np.zeros((len(self.values), widest))
+            for j, table in enumerate(self._scaled):
+                assert table is not None
+                self._table[j, : len(table)] = table
         self.dim = sum(
             1 if k == "numerical" else len(v) for k, v in zip(self.kinds, self.values, strict=True)
         )
@@ -120,6 +151,37 @@ class FactorialView:
                         return None
         return code
 
+    def to_codes(self, points: Sequence[Sequence[Any]]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`to_code` of many points at once, a parameter's values as one column: the
+        codes (a row of zeros for a point not in the space) and the mask of the points in
+        the space. Reading 2,500 points of 200 parameters one value at a time took a fifth
+        of a generation. Values other than plain numbers (and, for a categorical, strings)
+        are read one point at a time by :meth:`to_code`, so that every value reads as it
+        does there."""
+        n, p = len(points), self.n_params
+        if any(len(point) != p for point in points):
+            codes, ok = codes_one_by_one(self, points)
+            return codes, ok
+        columns = list(zip(*points, strict=True)) if n else [() for _ in range(p)]
+        for levels, column in zip(self._levels, columns, strict=True):
+            plain = _PLAIN_NUMBERS if isinstance(levels, np.ndarray) else _PLAIN_LEVELS
+            if not set(map(type, column)) <= plain:
+                codes, ok = codes_one_by_one(self, points)
+                return codes, ok
+        codes = np.zeros((n, p))
+        ok = np.ones(n, dtype=bool)
+        for j, (levels, column) in enumerate(zip(self._levels, columns, strict=True)):
+            if isinstance(levels, np.ndarray):
+                codes[:, j], fits = _nearest_levels(levels, np.array(column, dtype=float))
+                ok &= fits
+            else:
+                first = {level: i for i, level in reversed(list(enumerate(levels)))}
+                index = np.array([_level_index(first, v) for v in column], dtype=float)
+                ok &= index >= 0
+                codes[:, j] = np.maximum(index, 0.0)
+        codes[~ok] = 0.0
+        return codes, ok
+
     def from_codes(self, codes: np.ndarray) -> list[tuple]:
         return [
             tuple(self.values[j][int(c)] for j, c in enumerate(row)) for row in np.asarray(codes)
@@ -127,6 +189,8 @@ class FactorialView:
 
     def encode(self, codes: np.ndarray) -> np.ndarray:
         codes = np.asarray(codes, dtype=np.int64).reshape(-1, len(self.values))
+        if self._table is not None:  # every parameter numerical: one lookup, no column loop
+            return self._table[np.arange(len(self.values)), codes]
         cols = []
         rows = np.arange(len(codes))
         for j, table in enumerate(self._scaled):
@@ -229,6 +293,10 @@ class MixtureView:
             return None
         return arr
 
+    def to_codes(self, points: Sequence[Sequence[Any]]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`to_code` of each point (as ``FactorialView.to_codes`` returns them)."""
+        return codes_one_by_one(self, points)
+
     def from_codes(self, codes: np.ndarray) -> list[tuple]:
         return [tuple(int(v) for v in row) for row in np.asarray(codes)]
 
@@ -300,6 +368,32 @@ class MixtureView:
         return pool[centroidal(self.encode(pool), n, rng)]
 
 
+def _level_index(first: dict[str, int], value: Any) -> int:
+    """The index of a categorical's level ``str(value)``, -1 if it is none of them."""
+    try:
+        return first.get(str(value), -1)
+    except ValueError:  # str() of an int of more digits than Python prints
+        return -1
+
+
+def _nearest_levels(levels: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each value of ``x``, the index of the nearest of ``levels`` (the first of equals)
+    and whether it is that level, within ``FactorialView.to_code``'s tolerance (the same
+    arithmetic, a column at a time)."""
+    index = np.zeros(len(x))
+    fits = np.zeros(len(x), dtype=bool)
+    step = max(1, NEAREST_CELLS // max(1, len(levels)))
+    with np.errstate(over="ignore"):  # levels 2e308 away: inf, far enough
+        for start in range(0, len(x), step):
+            part = x[start : start + step]
+            dist = np.abs(levels[None, :] - part[:, None])
+            i = dist.argmin(axis=1)
+            near = dist[np.arange(len(part)), i]
+            index[start : start + step] = i
+            fits[start : start + step] = ~(near > 1e-9 * np.maximum(1.0, np.abs(part)))
+    return index, fits
+
+
 def _random_true(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Per row, the column of a uniformly chosen True entry, or -1 if none."""
     score = np.where(mask, rng.random(mask.shape), -1.0)
@@ -345,8 +439,10 @@ def nearest_sq_distance(feats: np.ndarray, others: np.ndarray) -> np.ndarray:
         distance, _ = cKDTree(others).query(feats, k=1)
         return np.asarray(distance, dtype=float) ** 2
     sq = (feats**2).sum(axis=1)
+    twice = 2.0 * feats  # once, not at every chunk (``2.0 * feats @ chunk.T`` doubled feats)
     for chunk in np.array_split(others, max(1, len(others) // 512)):
-        d = sq[:, None] + (chunk**2).sum(axis=1)[None, :] - 2.0 * feats @ chunk.T
+        d = sq[:, None] + (chunk**2).sum(axis=1)[None, :]
+        np.subtract(d, twice @ chunk.T, out=d)
         out = np.minimum(out, d.min(axis=1))
     return np.maximum(out, 0.0)
 
