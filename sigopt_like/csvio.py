@@ -19,15 +19,16 @@ import re
 import secrets
 import stat
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import IO, Any, Union
+from typing import IO, Any, TypeVar, Union
 
 import attrs
 
 from ._constants import FLOAT_EXACT_WHOLE, INT64_MAX, INT64_MIN
 
 CsvSource = Union[str, bytes, "os.PathLike[str]", IO[str], IO[bytes]]
+Number = TypeVar("Number", int, float)
 
 #: numbers are written in ASCII digits: ``\d`` (and ``int()``, ``float()``) would read
 #: Arabic-Indic one (U+0661) or fullwidth one (U+FF11) as 1; such a cell is text (docs/daptics.md)
@@ -423,6 +424,20 @@ def ascii_digits_tip(value: Any) -> str:
     one, two), else ``""``."""
     written = ascii_digits(value.strip() if isinstance(value, str) else value)
     return "" if written is None else f" (write it in ASCII digits: {written})"
+
+
+def ascii_number(text: str, read: Callable[[str], Number], what: str) -> Number:
+    """``read(text)`` (``int`` or ``float``) for a number a person typed, in ASCII digits
+    only; a ValueError saying "'text' is not WHAT" otherwise, with the ASCII spelling
+    where ``text`` was written in other digits (``read`` would take those silently). One
+    reader for the options that each wrote these two steps out."""
+    try:
+        value = read(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not {what}") from None
+    if ascii_digits(text) is not None:  # int() and float() read U+0661 as 1
+        raise ValueError(f"{text!r} is not {what}{ascii_digits_tip(text)}")
+    return value
 
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?[0-9]+,[0-9]+$")

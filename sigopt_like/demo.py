@@ -186,12 +186,9 @@ def _whole_number(least: int, most: int | None = None) -> Callable[[str], int]:
 
     def parse(text: str) -> int:
         try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if csvio.ascii_digits(text) is not None:  # int() reads U+0661 as 1
-            tip = csvio.ascii_digits_tip(text)
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number{tip}")
+            value = csvio.ascii_number(text, int, "a whole number")
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
         if value < least:
             raise argparse.ArgumentTypeError(f"{value} must be at least {least}")
         if most is not None and value > most:

@@ -1007,12 +1007,9 @@ def _thread_count(text: str) -> int:
     from .settings import MAX_TASK_THREADS
 
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if csvio.ascii_digits(text) is not None:  # int() reads U+0661 as 1
-        tip = csvio.ascii_digits_tip(text)
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number{tip}")
+        value = csvio.ascii_number(text, int, "a whole number")
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
     if not 1 <= value <= MAX_TASK_THREADS:
         raise argparse.ArgumentTypeError(f"{value} is not 1 to {MAX_TASK_THREADS} threads")
     return value
@@ -1032,12 +1029,9 @@ def _idle_seconds(text: str) -> float:
     from .settings import LONGEST_SECONDS
 
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if csvio.ascii_digits(text) is not None:  # float() reads U+0661 as 1
-        tip = csvio.ascii_digits_tip(text)
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds{tip}")
+        value = csvio.ascii_number(text, float, "a number of seconds")
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
     if not (math.isfinite(value) and 0 <= value <= LONGEST_SECONDS):
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a number of seconds from 0 to {LONGEST_SECONDS:,.0f} (100 years)"
