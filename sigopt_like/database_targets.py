@@ -53,8 +53,10 @@ def describe_opening_error(err: BaseException, target: str | None = None) -> str
     is not one of those."""
     if isinstance(err, ModuleNotFoundError) and (err.name or "").startswith("psycopg"):
         return f"a PostgreSQL database needs the psycopg driver: {POSTGRES_EXTRA}"
+    named = f" {redact_url(target)}" if target else ""
+    if isinstance(err, UnusableDatabase):  # the store's own refusal at its opening
+        return f"cannot use the database{named}: {err}"
     if type(err).__module__.startswith("sqlalchemy"):
-        named = f" {redact_url(target)}" if target else ""
         said = redact_url(first_line(err))
         hint = _privilege_hint(err, target) or _unwritable_hint(said, target)
         return f"cannot use the database{named}: {said}{hint}"

@@ -638,3 +638,46 @@ def test_a_role_that_may_not_connect_is_told_the_grant(run, pg_url):
         assert f'permission denied for database "{name}"' in line, line
         assert f"the role {role} may not connect to it" in line, line
         assert f"(GRANT CONNECT ON DATABASE {name} TO {role})" in line, line
+
+
+def test_a_role_that_loses_the_schema_of_its_tables_makes_none_in_the_next(run, pg_url):
+    """A real role whose search_path is ``lab, public``, its tables in ``lab``, loses its
+    USAGE on ``lab``: ``users create``, ``serve`` and ``worker`` refuse in one line naming
+    ``lab`` and the GRANT USAGE, and make nothing in ``public``; once granted, the old data
+    is there. Before, PostgreSQL skipped ``lab`` and the tables were made anew, empty, in
+    ``public``: "created user ... (id 2)", the operator's data seemingly gone."""
+    from tests.reliability.test_database_unwritable import _granted_back, _role_in_schema
+
+    with _role_in_schema(pg_url, "lab") as (role, url, admin_says):
+        admin_says(
+            "ALTER ROLE {role} SET search_path = lab, public",
+            "GRANT USAGE, CREATE ON SCHEMA public TO {role}",  # it could make them there
+        )
+        assert run("users", "create", "first@b.example", "--db", url).code == 0
+        tables = _tables_of(pg_url)
+        admin_says("REVOKE USAGE ON SCHEMA {schema} FROM {role}")
+        for argv in (("users", "create", "a@b.example"), ("serve", "--port", "0"), ("worker",)):
+            line = one_line(run(*argv, "--db", url))
+            assert f"cannot use the database {url}: schema lab of the search_path" in line
+            assert f"(GRANT USAGE ON SCHEMA lab TO {role}; GRANT SELECT" in line, line
+            assert _tables_of(pg_url) == tables  # nothing made in public
+        admin_says(*_granted_back(line))  # what it says to run, run as said
+        done = run("users", "list", "--db", url)
+        assert done.code == 0 and "first@b.example" in done.out, done
+        assert _tables_of(pg_url) == tables
+
+
+def _tables_of(pg_url: str) -> list[tuple[str, str]]:
+    """Every schema's tables but the server's own, asked as its administrator."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(pg_url)
+    try:
+        with admin.connect() as conn:
+            found = conn.exec_driver_sql(
+                "SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN "
+                "('pg_catalog', 'information_schema') ORDER BY 1, 2"
+            )
+            return [(str(schema), str(table)) for schema, table in found]
+    finally:
+        admin.dispose()

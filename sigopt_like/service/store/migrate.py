@@ -21,8 +21,9 @@ import time
 
 import sqlalchemy as sa
 
+from ...database_targets import UnusableDatabase
 from . import schema
-from .database import WRITE_OPTION
+from .database import WRITE_OPTION, grants_needed
 
 #: every revision in order; the last is the head this release writes
 REVISIONS = (
@@ -63,6 +64,22 @@ class SchemaTooNew(RuntimeError):
     """The database was written by a newer release of sigopt_like."""
 
 
+class SchemaOutOfReach(UnusableDatabase):
+    """A sigopt_like database is in a schema of the role's search_path that the role may
+    not use: its tables are not made anew in the next schema."""
+
+
+#: the schemas holding a ``meta`` table that the role connected may not use; pg_catalog,
+#: not information_schema, which hides from a role what it may not use
+_HIDDEN_DATABASES = (
+    "SELECT n.nspname, quote_ident(n.nspname), current_user, "
+    "current_setting('search_path') FROM pg_catalog.pg_namespace n "
+    "JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid "
+    "WHERE c.relname = 'meta' AND c.relkind IN ('r', 'p') "
+    "AND NOT has_schema_privilege(n.oid, 'USAGE')"
+)
+
+
 def current_revision(conn: sa.Connection) -> str | None:
     """The revision recorded in the database, or None if it has none."""
     if not sa.inspect(conn).has_table(version_table.name):
@@ -84,6 +101,7 @@ def prepare(engine: sa.Engine) -> None:
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_LOCK)))
         revision = current_revision(conn)
         if revision is None and not _is_release_0_1(conn):
+            _refuse_a_database_out_of_reach(conn)
             if _has_tables(conn):
                 raise RuntimeError(
                     "The database has tables but no sigopt_like schema revision; "
@@ -119,6 +137,37 @@ def _at_head(conn: sa.Connection) -> bool:
         return current_revision(conn) == HEAD
     finally:
         conn.rollback()
+
+
+def _refuse_a_database_out_of_reach(conn: sa.Connection) -> None:
+    """Refuse (:class:`SchemaOutOfReach`) when a schema of the role's search_path that
+    the role may not use (its USAGE revoked) holds a sigopt_like database. PostgreSQL
+    skips such a schema: before, the service's tables were made anew, empty, in the next
+    one (``public``), and the operator's data seemed gone while new data went there."""
+    if conn.dialect.name != "postgresql":
+        return
+    for name, quoted, role, search_path in conn.exec_driver_sql(_HIDDEN_DATABASES):
+        if name in _search_path_schemas(search_path, role):
+            raise SchemaOutOfReach(
+                f"schema {quoted} of the search_path ({search_path}) of the role {role} holds "
+                "a sigopt_like database, but the role may not use that schema: nothing was "
+                "made in another schema; its administrator grants it that "
+                f"({grants_needed(role, quoted)}), or sets the role's search_path to the "
+                "schema it is to use"
+            )
+
+
+def _search_path_schemas(search_path: str, role: str) -> list[str]:
+    """The schema names of a ``search_path`` setting (``"$user"`` is ``role``)."""
+    names = []
+    for item in search_path.split(","):
+        name = item.strip()
+        if len(name) > 1 and name.startswith('"') and name.endswith('"'):
+            name = name[1:-1].replace('""', '"')
+        else:
+            name = name.lower()  # PostgreSQL folds an unquoted name
+        names.append(role if name == "$user" else name)
+    return names
 
 
 def _has_tables(conn: sa.Connection) -> bool:
