@@ -46,7 +46,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -77,6 +77,9 @@ from .store.database import Unit, is_connection_limit_error, is_unreachable_erro
 from .store.errors import Busy, Conflict, DatabaseGone, StorageFull, Unreadable, Unwritable
 from .store.schema import tasks as tasks_table
 from .store.tasks import TaskRecord
+
+if TYPE_CHECKING:
+    import argparse
 
 LOG = logging.getLogger("sigopt_like.service.worker")
 
@@ -1041,9 +1044,12 @@ def _idle_seconds(text: str) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     """Run only the task runner against a database, until SIGINT or SIGTERM."""
-    import argparse  # the command line's alone: a service importing this never parses one
+    return _run(_arguments(argv))
 
-    from .store import open_store
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    """The command line's arguments; its database checked (UnusableDatabase if not)."""
+    import argparse  # the command line's alone: a service importing this never parses one
 
     parser = argparse.ArgumentParser(
         prog="python -m sigopt_like.service.worker",
@@ -1076,6 +1082,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.follow_stdin:  # a person's command (a service checked its own database)
         args.db = shared(check(args.db, made_for_you=False), what="a worker")
+    return args
+
+
+def _run(args: argparse.Namespace) -> int:
+    """:func:`main` with its arguments parsed."""
+    from .store import open_store
+
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
@@ -1257,13 +1270,25 @@ def command(argv: list[str] | None = None) -> int:
     traceback for an unknown host, and a missing SQLite file or folder was "running 2
     threads" while every claim failed)."""
     try:
-        return main(argv)
+        args = _arguments(argv)
     except UnusableDatabase as err:
-        said: str | None = str(err)
+        return _refuse(str(err))
+    try:
+        return _run(args)
     except Exception as err:
-        said = describe_opening_error(err)
+        # named, as ``sigopt-like worker`` names it: before, its hints said "this role"
+        # and "<role>" of a URL that names the role; a write refused at the start
+        # (``Store.check_writes``) is said as ``sigopt-like worker`` says it: it was a
+        # traceback
+        cause = err.__cause__ if isinstance(err, Unwritable) else None
+        said = describe_opening_error(cause or err, args.db)
         if said is None:  # not a mistake in the database named: a bug, with its traceback
             raise
+    return _refuse(said)
+
+
+def _refuse(said: str) -> int:
+    """Say ``said`` in one line on standard error; exit status 1."""
     print(f"python -m sigopt_like.service.worker: error: {said}", file=sys.stderr)
     return 1
 

@@ -561,6 +561,38 @@ def test_a_postgresql_role_that_may_only_read_is_refused_at_the_start(run, pg_ur
     assert f"GRANT USAGE ON SCHEMA public TO {role}; GRANT SELECT, INSERT" in line, line
 
 
+def test_the_worker_module_names_the_role_refused_at_its_start(pg_url, capsys):
+    """``python -m sigopt_like.service.worker`` on a role that may only read tables made
+    in schema ``lab``: its one line names the database, the role and the GRANTs to it in
+    ``lab``, as ``sigopt-like worker`` does. Before, it was given no target: its hint said
+    "this role" and "TO <role>" of a URL that named the role (its CONNECT revoked), and a
+    write refused at its start was a traceback."""
+    import sqlalchemy as sa
+
+    from sigopt_like.service import worker
+    from tests.reliability.test_database_unwritable import _role_in_schema
+
+    with _role_in_schema(pg_url, "lab") as (role, reader, admin_says):
+        admin_says("REVOKE INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} FROM {role}")
+        capsys.readouterr()
+        assert worker.command(["--db", reader, "--threads", "1"]) == 1
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in lines[0], lines
+        line = lines[0]
+        assert line.startswith(
+            f"python -m sigopt_like.service.worker: error: cannot use the database {reader}: "
+        ), line
+        assert f"the role {role} lacks a privilege" in line, line
+        assert f"GRANT USAGE ON SCHEMA lab TO {role}; GRANT SELECT" in line, line
+        assert "<role>" not in line and "this role" not in line, line
+        name = sa.make_url(pg_url).database
+        admin_says(f"REVOKE CONNECT ON DATABASE {name} FROM PUBLIC")  # refused at its open
+        assert worker.command(["--db", reader, "--threads", "1"]) == 1
+        line = capsys.readouterr().err.strip()
+        assert f"the role {role} may not connect to it" in line, line
+        assert f"(GRANT CONNECT ON DATABASE {name} TO {role})" in line, line
+
+
 def test_a_role_refused_at_the_start_is_given_the_grants_of_its_schema(run, pg_url):
     """A real role that may only read tables made in schema ``lab`` (its search_path):
     ``serve``, ``worker`` and ``users create`` each name, in their one line, the GRANTs
