@@ -199,7 +199,9 @@ class RepeatedFailures:
         elif first and isinstance(
             err, (DatabaseGone, Unwritable, Unreadable)
         ):  # said to a person already: no traceback
-            self.log.warning("%s failed: %s; retrying", self.what, err.message)
+            # the refusal's sentence without its full stop: it ended ".; retrying"
+            said = err.message.rstrip(".")
+            self.log.warning("%s failed: %s; retrying", self.what, said)
         elif first and isinstance(err, Busy):  # another process's write, not a bug
             when = f" in {retry_in(count):.1f} s" if retry_in is not None else ""
             cause = first_line(err.__cause__ or err)

@@ -265,7 +265,7 @@ def test_a_service_loop_refused_its_reads_says_one_line_and_no_traceback(
     """An embedded service whose role loses SELECT: its look for queued tasks (a loop
     that retries on its own) says the refusal in one WARNING line, naming the GRANT, with
     no traceback. Before, an ERROR "looking for queued tasks failed; retrying" with a
-    traceback."""
+    traceback (and then a line ending ".; retrying")."""
     import time
 
     from sigopt_like.service.task_processes import WATCH_SECONDS
@@ -282,6 +282,7 @@ def test_a_service_loop_refused_its_reads_says_one_line_and_no_traceback(
     [said] = [r.getMessage() for r in caplog.records if "queued tasks" in r.getMessage()]
     assert f"refuses the role {role} a read of table tasks" in said, said
     assert "ON ALL TABLES IN SCHEMA lab" in said, said
+    assert said.endswith(". No restart is needed; retrying"), said  # it was ".; retrying"
 
 
 def test_a_role_that_loses_its_schema_is_told_where_its_tables_were(pg_url: str) -> None:
