@@ -285,6 +285,38 @@ def test_command_blocks_hold_commands_not_synopses():
     assert not synopses, synopses
 
 
+#: a ``<placeholder>`` typed in a shell: ``<`` and ``>`` are redirections there
+ANGLE_PLACEHOLDER = re.compile(r"<[A-Za-z][^<>\n]*>")
+
+
+def test_shell_blocks_parse_as_typed():
+    """Every shell block (``sh`` as well as ``bash``: only ``bash`` blocks run) parses with
+    ``bash -n`` and holds no ``<placeholder>``. Before: docs/sigopt.md's ``sh`` block said
+    ``export SIGOPT_API_TOKEN=<a token of this service>``, which a shell reads as a
+    redirection from a file named ``a`` (a syntax error, as typed)."""
+    wrong = []
+    for page in [*PAGES, ROOT / "README.md"]:
+        for lang, code in FENCE.findall(page.read_text()):
+            if lang not in ("bash", "sh", "shell"):
+                continue
+            parsed = subprocess.run(["bash", "-n", "-c", code], capture_output=True, text=True)
+            if parsed.returncode:
+                wrong.append(f"{page.name}: {parsed.stderr.strip()}")
+            wrong += [f"{page.name}: {found}" for found in ANGLE_PLACEHOLDER.findall(code)]
+    assert not wrong, wrong
+
+
+def test_the_health_answer_shown_is_what_curl_prints(served):
+    """docs/service.md shows ``/health``'s answer as curl prints it. Before, it showed it
+    without the spaces the service writes (``{"object":"health",...}``), so a reader's
+    probe matching the text shown never matched."""
+    import requests
+
+    text = (DOCS / "service.md").read_text()
+    (shown,) = re.findall(r"- `GET /health`: `([^`]+)`", text)
+    assert requests.get(f"{served.url}/health", timeout=10).text.strip() == shown
+
+
 def test_the_task_example_has_the_fields_a_task_has(tmp_path):
     """Before: docs/campaign.md's task JSON lacked ``attempts``, which every task has, and
     so did docs/contract.md's Task; its Session and /ready are checked the same way."""

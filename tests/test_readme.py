@@ -330,3 +330,20 @@ def test_a_campaign_from_the_command_line_as_written(tmp_path):
     for made in ("gen1.csv", "gen2.csv", "history.csv", "plots"):
         assert (work / made).exists(), made
     assert "Response" in (work / "gen2.csv").read_text().splitlines()[0]
+
+
+def test_the_dashboard_opens_the_database_the_team_steps_made():
+    """Before: the Dashboard section opened ``~/doe.sqlite3`` while the serving steps
+    above it make ``$PWD/doe.sqlite3``: the same only for a reader who ran them in ``~``."""
+    (setup, _client) = blocks(section("Serving it for a team"), "bash")
+    made = re.search(r"export SIGOPT_LIKE_DATABASE=(\S+)", setup).group(1)
+    (dashboard,) = blocks(section("Dashboard"), "bash")
+    assert re.search(r"sigopt-like dashboard --db (\S+)", dashboard).group(1) == made
+
+
+def test_scaling_out_keeps_the_database_password_off_the_command_line():
+    """A PostgreSQL URL holds the role's password, and a command line shows in ``ps`` to
+    every user of the machine: the README names it in ``SIGOPT_LIKE_DATABASE``, as
+    docs/service.md advises. Before: "To scale out" passed it as ``--db postgresql+...``."""
+    assert not re.search(r"--db\s+['\"]?postgres", README)
+    assert "SIGOPT_LIKE_DATABASE='postgresql+psycopg://" in section("Serving it for a team")
