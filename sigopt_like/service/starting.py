@@ -44,6 +44,7 @@ from .app import Service
 from .dashboard.guard import host_refusal
 from .errors import error_body
 from .failures import DatabaseOutage
+from .resources.sigopt import import_every_resource
 from .settings import ServiceSettings
 from .store.database import is_not_up_error
 
@@ -63,7 +64,10 @@ def start_service(
     settings: ServiceSettings, build: Callable[[ServiceSettings], Service]
 ) -> Service | StartingService:
     """``build(settings)``, or a :class:`StartingService` building it until it works if
-    the database's server is not up yet (any other error is raised)."""
+    the database's server is not up yet (any other error is raised). Every route's
+    module is imported first (``resources.sigopt.import_every_resource``): a served
+    process does not load code on a first request, from files an upgrade replaced."""
+    import_every_resource()
     try:
         return build(settings)
     except Exception as err:

@@ -96,3 +96,29 @@ def test_a_service_that_runs_campaigns_loads_no_sigopt_module(tmp_path: Path) ->
         cwd=ROOT,
     )
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_served_process_has_every_route_module_at_start(tmp_path: Path) -> None:
+    """``serve`` and the WSGI factory start through ``start_service``: every route's
+    module is imported by then. Before, the SigOpt ones were imported on their first
+    request, so a release installed over a running ``serve`` (its files removed or
+    replaced) made that request a 500."""
+    code = (
+        "import json, sys\n"
+        "from sigopt_like.service.app import ServiceSettings, create_app\n"
+        "from sigopt_like.service.starting import start_service\n"
+        "service = start_service(ServiceSettings(database=sys.argv[1]), create_app)\n"
+        "service.close()\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "s.db")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    package = "sigopt_like.service.resources.sigopt"
+    wanted = {f"{package}.{target.partition(':')[0]}" for _, target, _, _ in ROUTES}
+    assert wanted <= loaded, sorted(wanted - loaded)
