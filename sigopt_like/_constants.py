@@ -10,6 +10,9 @@ INT64_MAX = 2**63 - 1
 #: the largest whole number up to which a float holds every whole number (2**53); past
 #: it a float is written in its own form (``9007199254740994.0``, ``1e+16``), not as digits
 FLOAT_EXACT_WHOLE = 2**53
+#: a whole number of up to this many digits is quoted in full in a message (``2**70`` as
+#: ``1180591620717411303424``); a longer one, past every range, is shortened
+MOST_DIGITS = 40
 #: the largest request body the service takes by default (``ServiceSettings.max_body_bytes``);
 #: the command line stops reading standard input or a device past it (before, ``/dev/zero``
 #: as FILE was read until the process was killed); a regular file is read whole.

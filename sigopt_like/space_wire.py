@@ -16,7 +16,7 @@ from typing import Any
 
 from sigopt_like import csvio
 from sigopt_like._constants import INT64_MAX, INT64_MIN
-from sigopt_like.spaces import MAX_TOTAL_UNITS, MIXTURE, Problem
+from sigopt_like.spaces import MAX_TOTAL_UNITS, MIXTURE, Problem, shown_count
 from sigopt_like.table_wire import text_problem, wire_value_problem
 
 #: a parameter's fields in its JSON form, in the order they are checked, with their
@@ -146,13 +146,14 @@ def _units_problem(value: Any, least: int) -> str | None:
     ``least`` 0) cannot be stored. An integer past 64 bits is told by the mixture's rule:
     before, it was told to be written as a decimal, and the decimal sent was refused next
     ("total_units 1.18059e+21 is too large: the most is 10000"), units being whole
-    numbers."""
+    numbers. It is quoted in full, as given (it was ``1.18059e+21``)."""
     if isinstance(value, bool) or not isinstance(value, int) or INT64_MIN <= value <= INT64_MAX:
         return wire_value_problem(value, "it", "space")
     try:
-        shown = f"{float(value):g}"
+        float(value)
     except OverflowError:  # past a float's range: said as any number of that size
         return wire_value_problem(value, "it", "space")
+    shown = shown_count(value)
     if value < 0:
         return f"{shown} is below {least}, the fewest units it may be"
     return (

@@ -29,7 +29,7 @@ import attrs
 
 from sigopt_like import compositions, csvio
 from sigopt_like._constants import FLOAT_EXACT_WHOLE as FLOAT_EXACT_WHOLE  # re-exported
-from sigopt_like._constants import INT64_MAX
+from sigopt_like._constants import INT64_MAX, MOST_DIGITS
 from sigopt_like.errors import SigoptLikeError
 from sigopt_like.population import check_design_size as check_design_size  # re-exported
 from sigopt_like.population import generations_left
@@ -1138,7 +1138,16 @@ def _size_problems(space: Space, add: Callable[..., None]) -> None:
 
 
 def _name_text_problem(name: str) -> str | None:
-    """Why ``name`` cannot head a column of the experiments table, or None."""
+    """Why ``name`` cannot head a column of the experiments table, or None.
+
+    A NUL or a lone surrogate is said in the service's words (``table_wire.text_problem``),
+    whichever way the space came: a space file's name was told "the invisible or control
+    character U+D800" and the same name sent as a dict "a lone UTF-16 surrogate"."""
+    from .table_wire import text_problem  # it imports this module
+
+    unstorable = text_problem(name, "space")
+    if unstorable is not None:
+        return unstorable
     hidden = next((ch for ch in name if unicodedata.category(ch) in _INVISIBLE), None)
     if hidden is not None:
         return (
@@ -1278,7 +1287,7 @@ def _unit_problems(param: MixtureComponent, row: int, total: Any, add: Callable[
             )
             return
     # as written when short: before, a maximum of 1e308 was quoted as its 309 digits
-    low, high = _shown_count(param.min), _shown_count(param.max)
+    low, high = shown_count(param.min), shown_count(param.max)
     if param.min < 0:
         add(f"minimum {low} of '{param.name}' is negative", row, 2)
     if param.max < 1:
@@ -1291,15 +1300,18 @@ def _unit_problems(param: MixtureComponent, row: int, total: Any, add: Callable[
             3,
         )
     if isinstance(total, int) and not isinstance(total, bool) and total >= 1 and param.max > total:
-        shown = _shown_count(total)
+        shown = shown_count(total)
         add(f"maximum {high} of '{param.name}' is above total_units {shown}", row, 3)
 
 
-def _shown_count(count: int) -> str:
-    """A whole number for a message: as written when short, else in float notation (a
-    ``1e308`` sent as a mixture's total_units was quoted as its 309 digits)."""
+def shown_count(count: int) -> str:
+    """A whole number of units for a message, as given: in full up to
+    :data:`~sigopt_like._constants.MOST_DIGITS` digits (``2**70`` as
+    ``1180591620717411303424``; it was ``1.18059e+21``, a number no one typed, where
+    other messages quote one in full), else in float notation (a ``1e308`` sent as a
+    mixture's total_units was quoted as its 309 digits)."""
     text = str(count)
-    if len(text) <= 20:
+    if len(text.lstrip("-")) <= MOST_DIGITS:
         return text
     try:
         return f"{float(count):g}"
@@ -1309,7 +1321,7 @@ def _shown_count(count: int) -> str:
 
 def _too_many_units(total: int) -> str:
     return (
-        f"total_units {_shown_count(total)} is too large: the most is {MAX_TOTAL_UNITS}; "
+        f"total_units {shown_count(total)} is too large: the most is {MAX_TOTAL_UNITS}; "
         "express the components in coarser units"
     )
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from sigopt_like.space_wire import unstorable_values
 from sigopt_like.spaces import (
     CategoricalParameter,
     MixtureComponent,
@@ -409,6 +410,38 @@ def name_problems(name: str) -> list[Problem]:
 def test_names_that_break_a_table_are_refused(name: str, said: str) -> None:
     problems = name_problems(name)
     assert len(problems) == 1 and problems[0].row == 1 and said in problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("a\ud800", "holds a lone UTF-16 surrogate (\\ud800 at character 1), which is not text"),
+        ("a\x00", "holds a NUL character (U+0000), which no space stores"),
+    ],
+)
+def test_a_name_no_space_stores_is_said_alike_from_a_file_and_a_dict(name: str, said: str) -> None:
+    """Before, a lone surrogate in a space file's name was "the invisible or control
+    character U+D800", and the same name sent as a dict "a lone UTF-16 surrogate" (the
+    service's check, ``space_wire``): one wording now, the more precise."""
+    with pytest.raises(SpaceError) as info:
+        Space.from_csv(f"{name},numerical,1,2\nb,numerical,1,2\n")
+    from_file = info.value.problems
+    assert len(from_file) == 1 and said in from_file[0].message
+    assert said in name_problems(name)[0].message
+    parameters = [{"name": name, "type": "numerical", "values": [1, 2]}]
+    wire = unstorable_values({"type": "factorial", "parameters": parameters})
+    assert len(wire) == 1 and said in wire[0].message
+
+
+def test_units_past_a_floats_digits_are_quoted_in_full() -> None:
+    """A mixture bound of ``2**70`` was quoted ``1.18059e+21``, a number no one typed,
+    where other messages quote a whole number in full."""
+    with pytest.raises(SpaceError) as info:
+        Space.from_csv(f"a,unit,0,{2**70}\nb,unit,{-(2**70)},10\n", "mixture", 10)
+    messages = " ".join(p.message for p in info.value.problems)
+    assert "maximum 1180591620717411303424 of 'a' is above total_units 10" in messages
+    assert "minimum -1180591620717411303424 of 'b' is negative" in messages
+    assert "e+21" not in messages
 
 
 def test_spaces_at_a_names_ends_are_dropped() -> None:

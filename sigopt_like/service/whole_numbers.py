@@ -11,14 +11,13 @@ its first digits and its length, an integer the door read as a double (a
 from __future__ import annotations
 
 from .._constants import INT64_MAX, INT64_MIN
+from .._constants import MOST_DIGITS as MOST_DIGITS  # past every range: named by its length
 from .wide_integers import WideInteger
 
 #: a whole-number field's range, (least, most)
 WholeRange = tuple[int, int]
 #: the range of a whole-number field that names none: what the store holds (64 bits)
 STORED_WHOLE: WholeRange = (INT64_MIN, INT64_MAX)
-#: an integer of more digits than this is past every range, named by its digits' count
-MOST_DIGITS = 40
 
 
 def outside_sentence(subject: str, shown: str, within: WholeRange) -> str:

@@ -260,13 +260,14 @@ def test_an_integer_past_64_bits_is_told_a_whole_number_fields_range(api, path, 
     ("place", "value", "column", "words"),
     [
         ("total_units", 2**70, "total_units",
-         "the total units ('total_units'): 1.18059e+21 is more than 10000, the most units a "
-         "mixture's total may be; express the components in coarser units"),
+         "the total units ('total_units'): 1180591620717411303424 is more than 10000, the most "
+         "units a mixture's total may be; express the components in coarser units"),
         ("max", 2**70, "Max",
-         "parameter 1 ('a'), maximum: 1.18059e+21 is more than 10000, the most units a "
-         "mixture's total may be; express the components in coarser units"),
+         "parameter 1 ('a'), maximum: 1180591620717411303424 is more than 10000, the most "
+         "units a mixture's total may be; express the components in coarser units"),
         ("min", -(2**70), "Min",
-         "parameter 1 ('a'), minimum: -1.18059e+21 is below 0, the fewest units it may be"),
+         "parameter 1 ('a'), minimum: -1180591620717411303424 is below 0, the fewest units it "
+         "may be"),
     ],
 )  # fmt: skip
 def test_a_mixtures_units_past_64_bits_are_told_the_mixtures_rule(api, place, value, column, words):
@@ -274,7 +275,8 @@ def test_a_mixtures_units_past_64_bits_are_told_the_mixtures_rule(api, place, va
     integers a space stores (...); write it as a decimal: 1.1805916207174113e+21", and the
     decimal sent as told was refused next by the space task: "total_units 1.18059e+21 is
     too large: the most is 10000". Units are whole numbers of at most 10,000: the 422 says
-    so at once, nothing stored."""
+    so at once, nothing stored. The number is quoted as given, in full (it was
+    ``1.18059e+21``, a number no one sent)."""
     sid = api.post("/v1/sessions", {"name": "blend"}).body["id"]
     space: dict = {
         "type": "mixture",
