@@ -123,15 +123,22 @@ class APIError(SigoptLikeError):
 
     def _format(self) -> str:
         text = f"{self.status} {self.code}: {self.message}"
-        # an item that only repeats the message (one problem, no row or column) adds nothing
+        # an item that only repeats the message adds nothing: one problem of no row or
+        # column, or the first problem that the message quotes with its place ("The table
+        # cannot be stored: row 3, column p1: ..." was followed by "[row 3, column p1: ...]")
         items = [
             item
             for item in self.errors
             if not (
                 isinstance(item, dict)
-                and item.get("row") is None
-                and item.get("column") is None
-                and str(item.get("message") or "\0") in self.message
+                and (
+                    (
+                        item.get("row") is None
+                        and item.get("column") is None
+                        and str(item.get("message") or "\0") in self.message
+                    )
+                    or _describe_item(item) in self.message
+                )
             )
         ]
         if items:

@@ -110,6 +110,21 @@ class Api(ServiceApi):
         assert r.body["message"] == f"The table cannot be stored: {errors[0]['message']}"
         return errors
 
+    def refused_space(
+        self, sid: str, space: dict[str, Any], population_size: int = 12, replicates: int = 1
+    ) -> list[Any]:
+        """Put a space that is refused as its task is started (422 expected, no task
+        queued, nothing stored): the problems the answer lists."""
+        before = self.snapshot(sid)
+        body = {"space": space, "population_size": population_size, "replicates": replicates}
+        r = self.put(f"/v1/sessions/{sid}/space", body)
+        assert r.status == 422, r
+        assert r.body["code"] == "validation_failed", r
+        assert self.snapshot(sid) == before
+        errors: list[Any] = r.body["detail"]["errors"]
+        assert r.body["message"] == f"The space is not valid: {errors[0]['message']}"
+        return errors
+
     def put_experiments(
         self, sid: str, kind: str, table: dict[str, Any], generate_next: bool = False
     ) -> dict[str, Any]:

@@ -133,14 +133,12 @@ def test_designed_rows_must_match_the_design_exactly(api, ready):
         "rows": [filled["rows"][1], filled["rows"][1], *filled["rows"][2:]],
     }
     if swapped["rows"][0][:-1] != filled["rows"][0][:-1]:
-        task = api.put_experiments(sid, "designed", swapped)
-        assert task["status"] == "failed"
-        assert task["errors"][0]["row"] == 2
-        assert "differs from generation" in task["errors"][0]["message"]
+        errors = api.refused_experiments(sid, "designed", swapped)
+        assert errors[0]["row"] == 2
+        assert "differs from generation" in errors[0]["message"]
     short = {"columns": filled["columns"], "rows": filled["rows"][:-1]}
-    task = api.put_experiments(sid, "designed", short)
-    assert task["status"] == "failed"
-    assert "give every designed row first" in task["errors"][0]["message"]
+    errors = api.refused_experiments(sid, "designed", short)
+    assert "give every designed row first" in errors[0]["message"]
     after = api.snapshot(sid)
     assert after["session"] == before["session"] and after["history"] == before["history"]
 
@@ -258,9 +256,8 @@ def test_a_huge_response_is_named_short_in_a_message(api, ready):
         "success"
     )
     before = api.snapshot(sid)["history"]
-    task = api.put_experiments(sid, "initial", {"columns": columns, "rows": rows[:1]})
-    assert task["status"] == "failed"
-    (problem,) = task["errors"]
+    errors = api.refused_experiments(sid, "initial", {"columns": columns, "rows": rows[:1]})
+    (problem,) = errors
     assert "the experiment a=1, b=0, c=1.5, d=x (response -1e+308)" in problem["message"]
     assert api.snapshot(sid)["history"] == before
 
@@ -305,9 +302,8 @@ def test_a_table_sent_again_corrects_responses_but_never_blanks_them(api, ready)
     assert api.put_experiments(sid, "designed", filled)["status"] == "success"
     before = api.snapshot(sid)["history"]
 
-    task = api.put_experiments(sid, "designed", design)  # the design's file by mistake
-    assert task["status"] == "failed"
-    first, *rows = task["errors"]
+    errors = api.refused_experiments(sid, "designed", design)  # the design's file by mistake
+    first, *rows = errors
     assert "would be erased by empty ones" in first["message"]
     assert "is this the design's file" in first["message"]
     assert [(e["row"], e["column"]) for e in rows] == [
@@ -315,10 +311,11 @@ def test_a_table_sent_again_corrects_responses_but_never_blanks_them(api, ready)
     ]
     one_blank = [list(r) for r in filled["rows"]]
     one_blank[4][-1] = None  # the morning's file, one result not in yet
-    task = api.put_experiments(sid, "designed", {"columns": filled["columns"], "rows": one_blank})
-    assert task["status"] == "failed"
-    assert [(e["row"], e["column"]) for e in task["errors"]] == [(6, "Response")]
-    assert f"the response {filled['rows'][4][-1]}" in task["errors"][0]["message"]
+    errors = api.refused_experiments(
+        sid, "designed", {"columns": filled["columns"], "rows": one_blank}
+    )
+    assert [(e["row"], e["column"]) for e in errors] == [(6, "Response")]
+    assert f"the response {filled['rows'][4][-1]}" in errors[0]["message"]
     assert api.snapshot(sid)["history"] == before  # nothing erased
 
     corrected = [list(r) for r in filled["rows"]]
@@ -344,9 +341,8 @@ def test_a_table_sent_again_keeps_the_extras_put_before_unless_told_to_drop_them
     )
     before = api.snapshot(sid)
 
-    task = api.put_experiments(sid, "designed", {"columns": columns, "rows": rows})
-    assert task["status"] == "failed"
-    said = [e["message"] for e in task["errors"]]
+    errors = api.refused_experiments(sid, "designed", {"columns": columns, "rows": rows})
+    said = [e["message"] for e in errors]
     assert len(said) == 2 and "a=0, b=0, c=1.5, d=x (response 9.5)" in said[0]
     assert "a=2, b=3, c=4.5, d=w (response 8.5)" in said[1]
     assert all("replace=True" in m and "--replace" in m for m in said)
@@ -384,9 +380,8 @@ def test_initial_experiments_sent_again_keep_what_they_leave_out(api, ready):
         == "success"
     )
     fixed = [[0, 1, 1.5, "x", 0.5], [2, 3, 4.5, "z", 0.75]]  # the second row's d corrected
-    task = api.put_experiments(sid, "initial", {"columns": columns, "rows": fixed})
-    assert task["status"] == "failed"
-    [error] = task["errors"]
+    errors = api.refused_experiments(sid, "initial", {"columns": columns, "rows": fixed})
+    [error] = errors
     assert "a=2, b=3, c=4.5, d=w (response 0.75), put before in generation 0" in error["message"]
     task = api.run(
         "POST",
@@ -583,9 +578,8 @@ def test_an_earlier_generations_design_put_again_is_named_as_such(api, ready):
     before = api.snapshot(sid)
     shuffled = {"columns": first["columns"], "rows": list(reversed(first["rows"]))}
     for table in (first, shuffled):
-        task = api.put_experiments(sid, "designed", table)
-        assert task["status"] == "failed"
-        [error] = task["errors"]
+        errors = api.refused_experiments(sid, "designed", table)
+        [error] = errors
         assert error["message"].startswith(
             "this is generation 1's design, already put; the current design is generation 2"
         )

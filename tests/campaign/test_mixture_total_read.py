@@ -36,9 +36,11 @@ def test_units_that_are_no_whole_number_are_a_422_and_start_nothing(embedded, sp
     assert embedded.snapshot(sid) == before
 
 
-def test_a_whole_total_keeps_its_rules_for_the_task(embedded):
-    """0 is a whole number: the population rule's task judges it, as it judges ``min: -1``."""
+def test_a_whole_total_breaking_a_rule_is_refused_at_once_too(embedded):
+    """0 is a whole number, read, then judged by the space's rules as ``min: -1`` is: as
+    the space's task is started (a 422, no task; before, a task that failed)."""
     sid = embedded.session()
-    task = embedded.put_space(sid, mixture(0), population_size=2, replicates=0)
-    assert task["status"] == "failed"
-    assert "total_units must be a positive whole number, not 0" in task["errors"][0]["message"]
+    errors = embedded.refused_space(sid, mixture(0), population_size=2, replicates=0)
+    assert "total_units must be a positive whole number, not 0" in errors[0]["message"]
+    errors = embedded.refused_space(sid, mixture(10, low=-1), population_size=2, replicates=0)
+    assert "minimum -1 of 'A' is negative" in errors[0]["message"]

@@ -80,19 +80,20 @@ def test_synchronous_refusals_change_nothing(api, designed, method, path, body, 
     assert api.snapshot(sid) == before
 
 
-def test_failed_update_changes_nothing_but_the_task_list(api, designed):
+def test_a_changed_designed_row_is_refused_at_once_and_changes_nothing(api, designed):
+    """Before: a task that failed (the match with the design was the task's), though
+    it needs only the table and the stored design. Now a 422 naming the row and the
+    column, no task, nothing stored."""
     sid = designed
-    before = api.snapshot(sid)
     design = api.get(f"/v1/sessions/{sid}/design").body["table"]
     rows = [list(r) for r in design["rows"]]
-    rows[3][0] = (rows[3][0] + 1) % 3  # a level, but not the design's (a task's problem)
-    task = api.put_experiments(sid, "designed", {"columns": design["columns"], "rows": rows})
-    assert task["status"] == "failed"
-    assert task["errors"][0]["row"] == 5 and task["errors"][0]["column"] == "a"
-    after = api.snapshot(sid)
-    for key in ("session", "history", "generations"):
-        assert after[key] == before[key], key
-    assert after["tasks"]["count"] == before["tasks"]["count"] + 1
+    rows[3][0] = (rows[3][0] + 1) % 3  # a level, but not the design's
+    errors = api.refused_experiments(sid, "designed", {"columns": design["columns"], "rows": rows})
+    assert errors[0]["row"] == 5 and errors[0]["column"] == "a"
+    assert "differs from generation 1's design" in errors[0]["message"]
+    # a header only: every designed row is missing
+    errors = api.refused_experiments(sid, "designed", {"columns": design["columns"], "rows": []})
+    assert errors[0]["message"].startswith("the table has 0 rows but the design of generation 1")
 
 
 def test_a_halted_session_refuses_tasks(api, designed):

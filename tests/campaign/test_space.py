@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sigopt_like.spaces import Space
+
 from .conftest import small_space, space_json
 
 
@@ -90,12 +92,13 @@ def test_rule_problems_carry_row_and_column(api):
             {"name": "B", "type": "unit", "min": 0, "max": 12},
         ],
     }
-    task = api.put_space(sid, space, population_size=10, replicates=0)
-    assert task["status"] == "failed"
-    where = {(e["row"], e["column"]) for e in task["errors"]}
+    # refused at once, as the same space read from a file is (before: a task that failed)
+    errors = api.refused_space(sid, space, population_size=10, replicates=0)
+    where = {(e["row"], e["column"]) for e in errors}
     assert (1, "Max") in where
     assert (2, "Max") in where
-    assert all(e["category"] == "validation" for e in task["errors"])
+    from_file = Space.from_csv("A,unit,5,3\nB,unit,0,12\n", "mixture", 10, validate=False)
+    assert [e["message"] for e in errors] == [p.message for p in from_file.validate()]
     assert api.get(f"/v1/sessions/{sid}").body["gen"] == -1
 
 
@@ -185,15 +188,19 @@ def test_a_space_the_initial_experiments_do_not_fit_is_refused(api):
     before = api.snapshot(sid)
     narrower = small_space()
     narrower["parameters"][0]["values"] = [0, 1]  # a = 2 is no longer a level
-    task = api.put_space(sid, narrower, 12, 1)
-    assert task["status"] == "failed"
-    [error] = task["errors"]
-    assert error["message"].startswith("2 initial experiments are stored")
-    assert "put an empty table of initial experiments with replace=True" in error["message"]
-    after = api.snapshot(sid)
-    assert after["session"] == before["session"] and after["history"] == before["history"]
+    # refused at once, nothing stored (before: a task that failed)
+    r = api.put(
+        f"/v1/sessions/{sid}/space", {"space": narrower, "population_size": 12, "replicates": 1}
+    )
+    assert r.status == 409 and r.body["code"] == "initial_experiments_stored", r
+    assert r.body["message"].startswith("2 initial experiments are stored")
+    assert "put an empty table of initial experiments with replace=True" in r.body["message"]
+    assert api.snapshot(sid) == before
     # dropped on purpose, the narrower space is taken (without replace, nothing is dropped)
-    assert _initial(api, sid, ["a", "b", "c", "d", "Response"], [])["status"] == "failed"
+    errors = api.refused_experiments(
+        sid, "initial", {"columns": ["a", "b", "c", "d", "Response"], "rows": []}
+    )
+    assert len(errors) == 2 and "is not in this table" in errors[0]["message"]
     dropped = api.run(
         "POST",
         f"/v1/sessions/{sid}/experiments",
@@ -247,11 +254,8 @@ def test_a_level_a_spreadsheet_would_run_as_a_formula_is_refused(api):
     for level in ('=HYPERLINK("http://x.example","y")', "@SUM(A1)", "-cmd|' /C calc'!A0", "+x"):
         space = small_space()
         space["parameters"][3]["values"] = ["x", level, "z"]
-        task = api.put_space(sid, space, population_size=12, replicates=0)
-        assert task["status"] == "failed", (level, task)
-        [error] = task["errors"]
-        assert error["category"] == "validation" and repr(level) in error["message"]
-        assert "runs it as a formula" in error["message"]
+        [error] = api.refused_space(sid, space, population_size=12, replicates=0)
+        assert repr(level) in error["message"] and "runs it as a formula" in error["message"]
     assert api.get(f"/v1/sessions/{sid}/space").status == 404
     after = api.snapshot(sid)
     assert after["session"] == before["session"] and after["history"] == before["history"]

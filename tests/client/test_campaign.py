@@ -15,7 +15,6 @@ from sigopt_like import (
     Table,
     TableError,
     Task,
-    TaskFailedError,
     UnusablePathError,
     ValidationError,
 )
@@ -223,8 +222,11 @@ def test_designed_rows_may_come_back_sorted(session):
     rows = sorted(measured.rows, key=lambda row: (row[1], -row[0]))
     assert [r[:-1] for r in rows] != [r[:-1] for r in design.rows]
     wrong = Table(columns=measured.columns, rows=[(19, "h", 1.0), *rows[1:]])
-    with pytest.raises(TaskFailedError, match="differs from generation 1's design"):
+    before = session.history.fetch().to_dict()
+    with pytest.raises(ValidationError, match="differs from generation 1's design"):
         session.experiments.put(type="designed", table=wrong, wait=True)
+    assert session.history.fetch().to_dict() == before
+    assert [t.type for t in session.tasks.list()] == ["generate", "space"]  # none started
     extra = (0, "a", 0.5)
     table = Table(columns=measured.columns, rows=[*rows, extra])
     done = session.experiments.put(type="designed", table=table, wait=True)
@@ -234,8 +236,42 @@ def test_designed_rows_may_come_back_sorted(session):
     assert all(r[-1] == response_of[tuple(r[:-1])] for r in stored.rows[: len(design)])
     assert tuple(stored.rows[-1]) == extra
     blanked = Table(columns=measured.columns, rows=[(*rows[0][:-1], None), *rows[1:], extra])
-    with pytest.raises(TaskFailedError, match="row 2, column Response: empty"):
+    before = session.history.fetch().to_dict()
+    with pytest.raises(ValidationError, match="row 2, column Response: empty"):
         session.experiments.put(type="designed", table=blanked, wait=True)
+    assert session.history.fetch().to_dict() == before
+
+
+@pytest.mark.parametrize(
+    ("bounds", "said"),
+    [
+        ({"a": (0, 12), "b": (0, 10)}, "column D (Max): maximum 12 of 'a' is above total_units 10"),
+        ({"a": (5, 3), "b": (0, 10)}, "column D (Max): 'a' has minimum 5 and maximum 3"),
+    ],
+)  # fmt: skip
+def test_a_space_dict_breaking_a_rule_is_refused_at_once(conn, bounds, said):
+    """Before: a space sent as a dict whose mixture maximum was above the total, or a
+    minimum above a maximum, started a task that failed (TaskFailedError), while the same
+    space as a file was refused at once. Now a 422 (ValidationError) in the file's words,
+    no task started, nothing stored."""
+    rows = [[name, "unit", low, high] for name, (low, high) in bounds.items()]
+    space = {"type": "mixture", "totalUnits": 10, "table": {"data": rows}}
+    text = "".join(f"{name},unit,{low},{high}\n" for name, (low, high) in bounds.items())
+    with pytest.raises(SpaceError) as from_file:
+        Space.from_csv(text, "mixture", 10)
+    sid = conn.sessions.create(name="blend").id
+    node = conn.sessions(sid)
+    with pytest.raises(ValidationError) as refused:
+        node.space.put(space=space, population_size=1, replicates=0, wait=True)
+    assert refused.value.status == 422 and said in str(refused.value)
+    assert said in from_file.value.problems[0].message
+    assert list(node.tasks.list()) == []
+    with pytest.raises(NotFoundError):
+        node.space.fetch()
+    with pytest.raises(ValidationError) as refused:
+        node.simulate(ngens=1, space=space, population_size=1, replicates=0)
+    assert said in str(refused.value)
+    assert list(node.tasks.list()) == []
 
 
 def test_a_float_nan_response_is_sent_as_not_measured(session):
@@ -573,11 +609,15 @@ def test_a_space_refused_by_parameter_says_its_place_once(conn):
     with pytest.raises(ValidationError) as refused:
         conn.transport.request("PUT", f"/v1/sessions/{sid}/space", json=body)
     text = str(refused.value)
+    first = (
+        "parameter 2: the name holds a NUL character (U+0000), which no space stores; type "
+        "it again without it"
+    )
+    assert text.count(first) == 1  # the message quotes it: not listed again after it
     shown = text[text.index(" [") + 2 : text.index("] (request")]
     assert shown == (
-        "parameter 2: the name holds a NUL character (U+0000), which no space stores; type "
-        "it again without it; parameter 2, level 2: the level holds a NUL character (U+0000), "
-        "which no space stores; type it again without it"
+        "parameter 2, level 2: the level holds a NUL character (U+0000), which no space "
+        "stores; type it again without it"
     )
 
 

@@ -29,15 +29,14 @@ def test_a_stopped_task_says_where_it_stopped(tab: Tab, dashboard_site: Site) ->
     conn = site.connect(dashboard_site.served, dashboard_site.alice)
     sid = site.simulated_campaign(conn, f"Stops {uuid.uuid4().hex[:6]}", gens=0)
     campaign = conn.sessions(sid)
-    design = campaign.generate(wait=True).result.experiments
-    # a designed row left out: the update task's own check (a column the space does not
-    # have is refused at the request, 422, and starts no task)
-    rows = [[*row[:-1], 1.0] for row in design.rows[1:]]
-    with pytest.raises(TaskFailedError, match="give every designed row first"):
-        campaign.experiments.put(
-            type="designed", table={"columns": list(design.columns), "rows": rows}, wait=True
-        )
+    # a population the space cannot fill: the space task's own check, which counts the
+    # space (a table that does not match the design is refused at the request, 422, and
+    # starts no task)
+    space = campaign.space.fetch()
+    with pytest.raises(TaskFailedError, match="fewer than population_size 2000"):
+        campaign.space.put(space=space, population_size=2000, replicates=0, wait=True)
     failed = next(t for t in campaign.tasks.list().data if t.status == "failed")
+    campaign.generate(wait=True)
     long = campaign.simulate(ngens=100)
     deadline = time.monotonic() + 60
     while campaign.tasks(long.id).fetch().progress.fraction <= 0:

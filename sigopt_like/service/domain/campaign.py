@@ -242,6 +242,24 @@ class Campaign:
                 "was designed already. Create a new session to use another space.",
             )
 
+    def check_space(self, space: Space) -> None:
+        """Raise CampaignConflict unless a space can be put now, CampaignInvalid listing
+        every rule ``space`` breaks (a mixture's maximum above its total, a minimum above
+        a maximum, a name used twice...).
+
+        What :meth:`put_space` asks first, and what the space route asks when it starts
+        the task: it needs nothing but the space and the session, so a space sent as a
+        dict is refused at once, as the same space read from a file is by the client
+        (before, it was a task that failed), and so are initial experiments stored that
+        are no experiments of it (CampaignConflict ``initial_experiments_stored``). The
+        design size's check counts the space (seconds for a large mixture), so it stays
+        the task's."""
+        self.check_put_space()
+        problems = space.validate()
+        if problems:
+            raise CampaignInvalid("The space or the design size is not valid.", problems)
+        self._initial_experiments_in(space)
+
     def check_put_experiments(self, kind: str) -> None:
         """Raise CampaignConflict unless experiments of type ``kind`` can be put now."""
         if kind not in EXPERIMENT_TYPES:
@@ -308,10 +326,8 @@ class Campaign:
         they are not, rather than dropping measurements without a word. A problem of the
         population names it ``population_key``: the key the caller gave it under.
         """
-        self.check_put_space()
-        problems = list(space.validate())
-        if not problems:
-            problems += check_design_size(space, population_size, replicates, key=population_key)
+        self.check_space(space)
+        problems = check_design_size(space, population_size, replicates, key=population_key)
         if problems:
             raise CampaignInvalid("The space or the design size is not valid.", problems)
         out = attrs.evolve(
@@ -373,32 +389,9 @@ class Campaign:
         Raises CampaignConflict (state) or CampaignInvalid (rows, each with its
         row and column).
         """
-        problems = self.experiments_problems(kind, table)
-        space = self.space
-        assert space is not None
         current = self.generation(self.gen) or Generation(gen=self.gen, created=now)
-        design = tuple(current.design or ()) if kind == DESIGNED else ()
-        n_design = len(design)
-        if not problems and kind == DESIGNED:
-            table = _in_design_order(table, space, design)
-            problems = _design_match_problems(table, space, design, self.gen)
-            if problems:
-                problems = self._earlier_design_problems(table, space) or problems
-        if problems:
-            raise CampaignInvalid(f"The {kind} experiments are not valid.", problems)
-        rows = coerce_experiments(table, space).rows
-        if kind == DESIGNED and current.uploaded:
-            problems = _erased_response_problems(table, current.rows[:n_design], rows, self.gen)
-            if problems:
-                raise CampaignInvalid("The designed experiments would erase responses.", problems)
-        if kind in (INITIAL, DESIGNED) and current.uploaded and not replace:
-            problems = _dropped_row_problems(
-                space.names, current.rows[n_design:], rows[n_design:], self.gen
-            )
-            if problems:
-                raise CampaignInvalid(
-                    f"The {kind} experiments would drop experiments put before.", problems
-                )
+        rows = self._checked_rows(kind, table, current, replace=replace)
+        n_design = len(current.design or ()) if kind == DESIGNED else 0
         new_rows = tuple(
             Row(
                 point=tuple(r[:-1]),
@@ -427,6 +420,49 @@ class Campaign:
             status="completed" if completed else out.status,
         )
         return out, len(new_rows)
+
+    def check_experiments(self, kind: str, table: Table, *, replace: bool = False) -> None:
+        """Raise what :meth:`put_experiments` would raise for ``table`` now, storing nothing:
+        CampaignConflict (state), CampaignInvalid (every problem, by row and column).
+
+        What the experiments route asks when it starts the update task: every check needs
+        only the table and the stored campaign (no design work), so a table that does not
+        match the design, holds only a header, or would erase a stored response is refused
+        at once (before, a task that failed)."""
+        current = self.generation(self.gen) or Generation(gen=self.gen)
+        self._checked_rows(kind, table, current, replace=replace)
+
+    def _checked_rows(
+        self, kind: str, table: Table, current: Generation, *, replace: bool
+    ) -> tuple[tuple[Any, ...], ...]:
+        """``table``'s rows as experiments of the space (designed rows in the design's
+        order), or CampaignConflict / CampaignInvalid."""
+        problems = self.experiments_problems(kind, table)
+        space = self.space
+        assert space is not None
+        design = tuple(current.design or ()) if kind == DESIGNED else ()
+        n_design = len(design)
+        if not problems and kind == DESIGNED:
+            table = _in_design_order(table, space, design)
+            problems = _design_match_problems(table, space, design, self.gen)
+            if problems:
+                problems = self._earlier_design_problems(table, space) or problems
+        if problems:
+            raise CampaignInvalid(f"The {kind} experiments are not valid.", problems)
+        rows = coerce_experiments(table, space).rows
+        if kind == DESIGNED and current.uploaded:
+            problems = _erased_response_problems(table, current.rows[:n_design], rows, self.gen)
+            if problems:
+                raise CampaignInvalid("The designed experiments would erase responses.", problems)
+        if kind in (INITIAL, DESIGNED) and current.uploaded and not replace:
+            problems = _dropped_row_problems(
+                space.names, current.rows[n_design:], rows[n_design:], self.gen
+            )
+            if problems:
+                raise CampaignInvalid(
+                    f"The {kind} experiments would drop experiments put before.", problems
+                )
+        return rows
 
     def experiments_problems(self, kind: str, table: Table) -> list[Problem]:
         """Every problem of ``table``'s header and cells as ``kind`` experiments now: a

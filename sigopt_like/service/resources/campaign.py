@@ -6,12 +6,13 @@ What is refused at once and what a task reports (see docs/campaign.md):
   space or table whose shape or words cannot be parsed (422 with every
   problem), a step the session's state does not allow (409 with a code and
   what to do), a second task while one is active (409 ``task_running``);
-* when an experiments table's task is started (422 with every problem, no task):
-  each bad header and cell, parameters and responses alike, checked against the
-  campaign the task will read;
+* when a space's or an experiments table's task is started (422 with every problem,
+  no task), against the campaign the task will read: the rules of a space; each bad
+  header and cell of a table, parameters and responses alike, then its match with
+  the design, a stored response it would erase, an experiment it would drop;
 * in the task, failing it with each problem's row and column and leaving the
-  session as it was: the rules of the space and the design size, and an
-  experiments table's match with the design.
+  session as it was: the design size against the space's size (counting a large
+  mixture takes seconds).
 """
 
 from __future__ import annotations
@@ -224,6 +225,26 @@ class _CampaignRoute:
         """The most rows a body's ``table`` may have (the door's count, ``door.parse_json``)."""
         return self._max_table_rows
 
+    def _start_with_space(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        sid: str,
+        task_type: str,
+        params: dict[str, Any],
+        space: Space,
+    ) -> None:
+        """Start a task that puts ``space``: a 409 when the session takes no space now, a
+        422 listing every rule the space breaks (``Campaign.check_space``), in the words
+        a space file's refusal uses, nothing stored and no task."""
+        try:
+            self._starter.start(req, resp, sid, task_type, params, lambda c: c.check_space(space))
+        except CampaignInvalid as exc:
+            raise ValidationFailed(
+                f"The space is not valid: {exc.problems[0].message}",
+                _problems(exc.problems, "space"),
+            ) from exc
+
 
 class SpaceResource(_CampaignRoute):
     """PUT /v1/sessions/{sid}/space starts a ``space`` task; GET returns the validated space."""
@@ -239,7 +260,7 @@ class SpaceResource(_CampaignRoute):
         # under the key sent, so that the task's refusal of the population names it
         params = {"space": space.to_dict(), _population_key(body): population}
         params["replicates"] = replicates
-        self._starter.start(req, resp, sid, "space", params, Campaign.check_put_space)
+        self._start_with_space(req, resp, sid, "space", params, space)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """The validated space with its size and design settings; 404 before one is put."""
@@ -283,14 +304,12 @@ class ExperimentsResource(_CampaignRoute):
             params["replace"] = True
 
         def precheck(c: Campaign) -> None:
-            # every bad header and cell at once, parameters and responses alike, against
-            # the campaign the task will read (none can change it while the task is
-            # queued: one task at a time); before, a 422 for the responses, then the
-            # task's failure for the parameter values. The match with the design stays
-            # the task's (Campaign.experiments_problems).
-            problems = c.experiments_problems(kind, table)
-            if problems:
-                raise CampaignInvalid("The table cannot be stored.", problems)
+            # every check of the task at once, against the campaign the task will read
+            # (none can change it while the task is queued: one task at a time): every
+            # bad header and cell, then the match with the design, a stored response
+            # erased, an experiment dropped (Campaign.check_experiments). Before, the
+            # match with the design was a task that failed, the stored state unchanged.
+            c.check_experiments(kind, table, replace=replace)
 
         try:
             self._starter.start(req, resp, sid, "update", params, precheck)
@@ -430,21 +449,22 @@ class SimulateResource(_CampaignRoute):
                 detail={"field": "space"},
             )
 
+        if raw_space is not None:
+            self._start_with_space(req, resp, sid, "simulate", params, space)
+            return
+
         def precheck(c: Campaign) -> None:
-            if raw_space is not None:
-                c.check_put_space()
-            else:
-                c.require_open()
-                if c.state == NO_SPACE:
-                    raise CampaignConflict(
-                        "space_required",
-                        # before: only the body's fields, which simulate on the command
-                        # line does not take
-                        "The session has no validated space yet: give 'space', "
-                        "'population_size' and 'replicates' with the simulation, or set one "
-                        "first (space.put in Python, sigopt-like space put on the command "
-                        "line).",
-                    )
+            c.require_open()
+            if c.state == NO_SPACE:
+                raise CampaignConflict(
+                    "space_required",
+                    # before: only the body's fields, which simulate on the command
+                    # line does not take
+                    "The session has no validated space yet: give 'space', "
+                    "'population_size' and 'replicates' with the simulation, or set one "
+                    "first (space.put in Python, sigopt-like space put on the command "
+                    "line).",
+                )
 
         self._starter.start(req, resp, sid, "simulate", params, precheck)
 
