@@ -657,3 +657,56 @@ def test_session_names_of_revision_0015_are_rewritten_composed(
         again = client.simulate_post("/v1/sessions", json={"name": "caf\u00e9 alloy"})
         assert again.status_code == 409, again.json
         assert again.json["detail"]["existing_id"] == "5"
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_completed_sessions_of_revision_0017_hold_no_remaining_generations(
+    dialect: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """0018 writes 0 in a completed session's ``remaining``: final experiments end the
+    campaign, and a session they completed before 0 was written then kept its space's
+    count ("remaining 3" on a session that refuses every generate). Active and halted
+    sessions keep theirs."""
+    if dialect == "sqlite":
+        url = f"sqlite:///{tmp_path / 'remaining.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    engine = sa.create_engine(url)
+    with engine.connect() as conn, conn.begin():
+        migrate.upgrade(conn, "0017")
+        conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', '17')"))
+        conn.execute(
+            sa.text("INSERT INTO users (id, email, created) VALUES (1, 'local@localhost', 1)")
+        )
+        for session_id, status, completed, remaining in (
+            (5, "completed", True, 3),  # completed by final experiments before the fix
+            (6, "completed", True, 0),  # completed by its space running out
+            (7, "active", False, 4),
+            (8, "halted", False, 2),
+        ):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO sessions (id, owner_id, name, description, status, gen, "
+                    "remaining, completed, seed, created, updated, version) VALUES (:id, 1, "
+                    ":name, '', :status, 1, :remaining, :completed, 3, 1, 1, 0)"
+                ),
+                {
+                    "id": session_id,
+                    "name": f"s{session_id}",
+                    "status": status,
+                    "remaining": remaining,
+                    "completed": completed,
+                },
+            )
+    engine.dispose()
+    store = open_store(url)
+    try:
+        assert _differences(store.database.engine) == []
+        assert store.schema_version() == migrate.SCHEMA_VERSION
+        left = {i: store.sessions.get(1, i).remaining for i in (5, 6, 7, 8)}
+        assert left == {5: 0, 6: 0, 7: 4, 8: 2}
+    finally:
+        store.close()
+    with create_app(database=url, run_tasks=False) as service:
+        client = falcon.testing.TestClient(service)
+        assert client.simulate_get("/v1/sessions/5").json["remaining"] == 0
