@@ -35,14 +35,17 @@ def describe_error(err: BaseException) -> str | None:
         head = err.message.split(": ", 1)[0] if err.errors else err.message
         if not err.errors:
             return str(err)
-        shown = err.errors[:TASK_PROBLEMS_SHOWN]
-        lines = [head + ":"] + [f"  - {_item(item)}" for item in shown]
-        more = len(err.errors) - len(shown)
-        if more:  # before: every one, 90 lines for a wrong 90-row file
-            lines.append(f"  ... and {more} more problems like these")
-        return "\n".join(lines)
+        return _problem_lines(head, err.errors)
     if isinstance(err, APIError):
         if isinstance(err.body, dict) and err.body.get("object") == "error":
+            if len(err.errors) > 1:  # a table's or a space's problems, as a task's are
+                # (before the service refused a table not matching the design at once,
+                # its task's failure listed them so; the 422 was one line of 90 problems)
+                where = f" (request {err.request_id})" if err.request_id else ""
+                head = err.message.split(": ", 1)[0]
+                return _problem_lines(
+                    f"the service refused{where}: {err.status} {err.code}: {head}", err.errors
+                )
             return f"the service refused: {err}"
         return str(err)  # not an answer of the service: another server's, or a proxy's
     if isinstance(err, HostNotFoundError):
@@ -58,6 +61,17 @@ def describe_error(err: BaseException) -> str | None:
         # look up): main() names the argument; this was a traceback
         return f"the text cannot be stored or looked up: {err}"
     return describe_opening_error(err)
+
+
+def _problem_lines(head: str, errors: Sequence[object]) -> str:
+    """``head:`` then the first :data:`TASK_PROBLEMS_SHOWN` problems, one a line, and how
+    many more there are."""
+    shown = errors[:TASK_PROBLEMS_SHOWN]
+    lines = [head + ":"] + [f"  - {_item(item)}" for item in shown]
+    more = len(errors) - len(shown)
+    if more:  # before: every one, 90 lines for a wrong 90-row file
+        lines.append(f"  ... and {more} more problems like these")
+    return "\n".join(lines)
 
 
 def undecodable_arguments(args: Sequence[str]) -> str | None:
