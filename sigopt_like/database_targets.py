@@ -77,20 +77,20 @@ def _privilege_hint(err: BaseException, target: str | None) -> str:
     SELECT, refused at ``serve``'s or ``worker``'s write check, or ``users create``'s
     write): PostgreSQL's words alone, "permission denied for table meta", said neither
     what the service needs nor what to grant, of a table the role could read. The GRANTs
-    are the run-time refusals' (:func:`~.service.store.database.grants_needed`), in the
+    are the run-time refusals' (:func:`~.service.store.refusals.grants_needed`), in the
     schema the store finds its tables in (:func:`~.service.store.db.schema_of`): before,
     no schema and no GRANT were named, and a GRANT on ``public`` did nothing for tables
     in another schema. A schema the role may not make the tables in, at a first use,
     is said so, with the GRANT that lets it: it was told to grant it SELECT, INSERT,
     UPDATE and DELETE on tables that did not exist. A role that may not connect to the
     database (its CONNECT revoked) is given the GRANT CONNECT."""
-    from .service.store.database import (  # the store's SQL
+    from .service.store.db import schema_of
+    from .service.store.refusals import (  # the store's words
         connect_grant,
         create_grant,
         denied_database,
         grants_needed,
     )
-    from .service.store.db import schema_of
 
     user = urllib.parse.urlsplit(target).username if target and "://" in target else None
     grantee = urllib.parse.unquote(user) if user else None

@@ -18,7 +18,7 @@ from .access_log import loggable, redact_tokens
 from .failures import DatabaseOutage
 from .sigopt_unsupported import unsupported
 from .store import errors as store_errors
-from .store.database import (
+from .store.refusals import (
     CONNECTION_LIMIT_MESSAGE,
     is_connection_limit_error,
     is_unreachable_error,

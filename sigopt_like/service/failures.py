@@ -28,12 +28,12 @@ import time
 from collections.abc import Callable
 
 from ..database_targets import first_line
-from .store.database import (
+from .store.errors import Busy, DatabaseGone, Unreadable, Unwritable
+from .store.refusals import (
     is_connection_limit_error,
     is_unreachable_error,
     is_unresolved_host_error,
 )
-from .store.errors import Busy, DatabaseGone, Unreadable, Unwritable
 
 #: a loop that still fails says so at most this often (one line, not a traceback per try)
 FAILING_REPORT_SECONDS = 60.0

@@ -19,7 +19,7 @@ to be restarted by hand or by its supervisor, in a loop. Now both start and answ
 
 Only a server that is not there yet, or lets no one in yet, or whose host name does not
 resolve yet (said apart, with the driver's reason: it may be a typo), is waited for
-(``store.database.is_not_up_error``); a wrong password or a database that does not exist
+(``store.refusals.is_not_up_error``); a wrong password or a database that does not exist
 still stops the start in one line: waiting would not mend them.
 
 A process forked from one that is waiting (gunicorn's ``--preload``: the factory runs
@@ -46,7 +46,7 @@ from .errors import error_body
 from .failures import DatabaseOutage
 from .resources.sigopt import import_every_resource
 from .settings import ServiceSettings
-from .store.database import is_not_up_error
+from .store.refusals import is_not_up_error
 
 LOG = logging.getLogger("sigopt_like.service")
 #: the first wait before the service is built again, and the longest

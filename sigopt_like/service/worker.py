@@ -73,8 +73,9 @@ from .failures import DatabaseOutage, RepeatedFailures
 from .log_redaction import redact_handlers
 from .settings import ServiceSettings
 from .store import Store
-from .store.database import Unit, is_connection_limit_error, is_unreachable_error
+from .store.database import Unit
 from .store.errors import Busy, Conflict, DatabaseGone, StorageFull, Unreadable, Unwritable
+from .store.refusals import is_connection_limit_error, is_unreachable_error
 from .store.schema import tasks as tasks_table
 from .store.tasks import TaskRecord
 
@@ -1194,7 +1195,7 @@ def _open_when_up(database: str, stop: threading.Event) -> Store | None:
     ``stop`` is set while waiting; any other error is raised."""
     from .starting import FIRST_RETRY_SECONDS, MAX_RETRY_SECONDS
     from .store import open_store
-    from .store.database import is_not_up_error
+    from .store.refusals import is_not_up_error
 
     outage: DatabaseOutage | None = None
     wait = FIRST_RETRY_SECONDS

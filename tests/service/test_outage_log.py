@@ -10,7 +10,7 @@ import time
 import pytest
 
 from sigopt_like.service.failures import DatabaseOutage
-from sigopt_like.service.store.database import is_unreachable_error
+from sigopt_like.service.store.refusals import is_unreachable_error
 from tests.fixtures.servers import free_port
 
 REPORT_SECONDS = 2.0

@@ -26,7 +26,7 @@ from sigopt_like.service import worker
 from sigopt_like.service.resources.sigopt import suggestions
 from sigopt_like.service.settings import ServiceSettings
 from sigopt_like.service.store import open_store
-from sigopt_like.service.store.database import is_unreachable_error
+from sigopt_like.service.store.refusals import is_unreachable_error
 from sigopt_like.service.worker import Outcome, TaskRunner
 
 #: the runner's timeout in these tests (the service's is a minute)

@@ -33,9 +33,9 @@ from ..errors import UNREACHABLE_RETRY_AFTER, BadRequest, Conflict, error_body, 
 from ..failures import DatabaseOutage
 from ..http import body_bytes
 from ..settings import ServiceSettings
-from ..store.database import is_unreachable_error
 from ..store.errors import Busy, DatabaseGone, StorageFull, Unwritable
 from ..store.idempotency import Answer, IdempotencyStore, IdempotentCall, KeyUse
+from ..store.refusals import is_unreachable_error
 from .routing import has_responder
 
 HEADER = "Idempotency-Key"

@@ -20,8 +20,8 @@ from ..failures import DatabaseOutage
 from ..readiness import runs_its_own_tasks, task_workers
 from ..settings import ServiceSettings
 from ..store import Store
-from ..store.database import is_connection_limit_error, is_unreachable_error
 from ..store.errors import Unreadable
+from ..store.refusals import is_connection_limit_error, is_unreachable_error
 
 API_VERSION = "1"
 MIN_CLIENT_VERSION = "0.1.0"

@@ -21,11 +21,11 @@ from .database import (
     SCHEMA_QUERY,
     WRITE_OPTION,
     Database,
-    is_unwritable_error,
     translate_errors,
 )
 from .errors import Busy
 from .migrate import LOCAL_USER_EMAIL, SCHEMA_VERSION, prepare
+from .refusals import is_unwritable_error
 from .sqlite_file import SqliteFile
 
 LOG = logging.getLogger(__name__)

@@ -1,0 +1,363 @@
+"""What the database's errors mean, and how each is told: pure functions of an error
+(no connection, no query) that say whether it is busy, full, unwritable, a privilege
+refused, tables hidden, a connection limit or refusal, or a server unreachable or not
+up yet, and the messages and GRANTs that a refusal names.
+
+:mod:`.database` turns them into the store's typed errors
+(:func:`~.database.translate_errors`), asking the database where a refusal needs it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from .errors import Unreadable
+
+if TYPE_CHECKING:
+    from .database import Database
+
+_BUSY_WORDS = ("database is locked", "database table is locked", "could not serialize")
+_BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})  # serialization, deadlock, lock timeout
+
+
+#: SQLite's SQLITE_FULL, the system's ENOSPC and EDQUOT, PostgreSQL's disk_full
+_FULL_WORDS = ("database or disk is full", "no space left on device", "disk quota exceeded")
+_FULL_SQLSTATES = frozenset({"53100"})
+
+
+def is_full_error(err: BaseException | None) -> bool:
+    """Whether a database error means "no room left to write" (a full disk or quota),
+    itself or the error it happened in the handling of: SQLite may roll the whole
+    transaction back on a full disk, and undoing the savepoint then fails too."""
+    while err is not None:
+        orig = getattr(err, "orig", err)
+        if getattr(orig, "sqlstate", None) in _FULL_SQLSTATES:
+            return True
+        if any(word in str(orig).lower() for word in _FULL_WORDS):
+            return True
+        err = err.__context__
+    return False
+
+
+#: SQLite's SQLITE_READONLY and SQLITE_IOERR (a write refused by the system: a file
+#: made immutable or read-only under an open connection), the system's EROFS
+_UNWRITABLE_WORDS = ("readonly database", "disk i/o error", "read-only file system")
+
+
+def is_unwritable_error(err: BaseException) -> bool:
+    """Whether a database error means "the file cannot be written" (not a full disk)."""
+    orig = getattr(err, "orig", err)
+    return any(word in str(orig).lower() for word in _UNWRITABLE_WORDS)
+
+
+#: PostgreSQL's insufficient_privilege
+_NO_PRIVILEGE_SQLSTATE = "42501"
+#: a statement that writes, or locks rows to write them (which needs UPDATE): its first
+#: word, or a row lock clause
+_WRITE_STATEMENT = re.compile(
+    r"^\s*(?:INSERT|UPDATE|DELETE|MERGE)\b|\bFOR\s+(?:NO\s+KEY\s+)?UPDATE\b", re.IGNORECASE
+)
+
+
+def is_write_refused_error(err: BaseException) -> bool:
+    """Whether a database error means "this PostgreSQL role may not write here" (a
+    permission denied to a statement that writes: INSERT, UPDATE or DELETE revoked, or
+    never granted). A read refused so is not one: the role cannot read, which no
+    answer about writes would cure."""
+    orig = getattr(err, "orig", err)
+    if getattr(orig, "sqlstate", None) != _NO_PRIVILEGE_SQLSTATE:
+        return False
+    return bool(_WRITE_STATEMENT.search(str(getattr(err, "statement", None) or "")))
+
+
+def is_read_refused_error(err: BaseException) -> bool:
+    """Whether a database error means "this PostgreSQL role may not read here" (a
+    permission denied to a statement that does not write: its SELECT revoked, or never
+    granted, or a raw driver error of a point read, which only reads)."""
+    orig = getattr(err, "orig", err)
+    if getattr(orig, "sqlstate", None) != _NO_PRIVILEGE_SQLSTATE:
+        return False
+    return not is_write_refused_error(err)
+
+
+#: what PostgreSQL names in a permission denied ("permission denied for table sessions";
+#: "relation" before PostgreSQL 15)
+_DENIED_OBJECT = re.compile(r"permission denied for (?:table|relation|view|sequence) (\S+)")
+
+
+def refused_table(err: BaseException) -> str | None:
+    """The table a permission denied names, if it names one."""
+    found = _DENIED_OBJECT.search(str(getattr(err, "orig", err)))
+    return found.group(1) if found else None
+
+
+def grants_needed(grantee: str, schema: str) -> str:
+    """The GRANTs that give ``grantee`` what the service needs in ``schema``: the one text
+    of every refusal, at run time (this module's messages) and at a start
+    (:func:`sigopt_like.database_targets.describe_opening_error`)."""
+    return (
+        f"GRANT USAGE ON SCHEMA {schema} TO {grantee}; GRANT SELECT, INSERT, UPDATE, DELETE "
+        f"ON ALL TABLES IN SCHEMA {schema} TO {grantee}; GRANT USAGE ON ALL SEQUENCES IN "
+        f"SCHEMA {schema} TO {grantee}"
+    )
+
+
+def create_grant(grantee: str, schema: str) -> str:
+    """The GRANT that lets ``grantee`` make the service's tables in ``schema``."""
+    return f"GRANT USAGE, CREATE ON SCHEMA {schema} TO {grantee}"
+
+
+def write_refused_message(err: BaseException, role: str | None, schema: str | None = None) -> str:
+    """What a write refused for want of a privilege is told: which ``role`` (when the
+    database's URL names it), what to grant in which ``schema`` (the one the service's
+    tables are in; ``public`` when it could not be asked)."""
+    named = f"role {role}" if role else "role the service connects as"
+    said = str(getattr(err, "orig", err)).strip().splitlines()[0]
+    return (
+        f"The service's database refuses the writes of the {named} (PostgreSQL: {said}): "
+        "nothing of this request was stored; reads go on. Grant it SELECT, INSERT, UPDATE "
+        "and DELETE on the service's tables and USAGE on its sequences "
+        f"({grants_needed(role or '<role>', schema or 'public')}), then send it again: no restart "
+        "is needed."
+    )
+
+
+def read_refused_message(err: BaseException, role: str | None, schema: str | None = None) -> str:
+    """What a read refused for want of a privilege is told: which ``role``, which table
+    (as PostgreSQL names it), what to grant in which ``schema``."""
+    named = f"role {role}" if role else "role the service connects as"
+    said = str(getattr(err, "orig", err)).strip().splitlines()[0]
+    table = refused_table(err)
+    where = f"table {table}" if table else "the service's tables"
+    grants = grants_needed(role or "<role>", schema or "public")
+    return (
+        f"The service's database refuses the {named} a read of {where} (PostgreSQL: "
+        f"{said}): no retry succeeds until its administrator grants the role what the "
+        "service needs: SELECT, INSERT, UPDATE and "
+        f"DELETE on its tables and USAGE on its sequences ({grants}). "
+        "No restart is needed."
+    )
+
+
+#: PostgreSQL's undefined_table, met by a service whose tables were there at its start
+_NO_TABLE_SQLSTATE = "42P01"
+_NO_RELATION = re.compile(r'relation "([^"]+)" does not exist')
+
+
+def is_tables_hidden_error(err: BaseException) -> bool:
+    """Whether a database error means "PostgreSQL shows this role no such table": the
+    service's tables, made or checked at its start, are out of its reach (USAGE on their
+    schema revoked, or the role's search_path changed), or were dropped."""
+    orig = getattr(err, "orig", err)
+    return getattr(orig, "sqlstate", None) == _NO_TABLE_SQLSTATE
+
+
+def hidden_table(err: BaseException) -> str | None:
+    """The table a "does not exist" names, if it names one."""
+    found = _NO_RELATION.search(str(getattr(err, "orig", err)))
+    return found.group(1) if found else None
+
+
+def tables_hidden_message(err: BaseException, role: str | None, schema: str | None) -> str:
+    """What a request that finds none of the service's tables is told: the schema they
+    were found in at the start, and what to grant."""
+    named = f"role {role}" if role else "role the service connects as"
+    said = str(getattr(err, "orig", err)).strip().splitlines()[0]
+    found = _NO_RELATION.search(said)
+    where = f"table {found.group(1)}" if found else "one of the service's tables"
+    home = f"schema {schema}" if schema else "their schema"
+    return (
+        f"The service's database shows the {named} no {where} (PostgreSQL: {said}): the "
+        f"service's tables were in {home} at its start, and this role may no longer use "
+        "it (its USAGE revoked), or they were dropped. No retry succeeds until its "
+        f"administrator grants it back ({grants_needed(role or '<role>', schema or 'public')}); "
+        "no restart is needed."
+    )
+
+
+def is_busy_error(err: BaseException) -> bool:
+    """Whether a database error means "locked or not serialisable: try again"."""
+    orig = getattr(err, "orig", err)
+    if getattr(orig, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    text = str(orig).lower()
+    return any(word in text for word in _BUSY_WORDS)
+
+
+#: PostgreSQL's too_many_connections: its max_connections reached (or a role's or a
+#: database's CONNECTION LIMIT); refused at connect, where psycopg gives no sqlstate
+_LIMIT_SQLSTATES = frozenset({"53300"})
+_LIMIT_WORDS = (
+    "too many clients already",
+    "remaining connection slots are reserved",
+    "too many connections for",
+)
+#: what a request refused so is told (a 503 with Retry-After, retried by the clients)
+CONNECTION_LIMIT_MESSAGE = (
+    "The service's database refuses more connections (its max_connections is reached); "
+    "retry in a moment. Nothing of this request was stored."
+)
+
+
+def is_connection_limit_error(err: BaseException | None) -> bool:
+    """Whether a database error means "the server refuses another connection: it has as
+    many as it allows" (PostgreSQL's "sorry, too many clients already"), itself or what it
+    wraps. The server is up and answers: this is no outage, only a crowd."""
+    while err is not None:
+        orig = getattr(err, "orig", None) or err
+        if getattr(orig, "sqlstate", None) in _LIMIT_SQLSTATES:
+            return True
+        if any(word in str(orig).lower() for word in _LIMIT_WORDS):
+            return True
+        err = err.__cause__
+    return False
+
+
+#: what PostgreSQL says, refusing a new connection, of a database that answers: this
+#: role may not connect to it (its CONNECT revoked), or it no longer exists (dropped)
+_NO_CONNECT = re.compile(r'permission denied for database "?([^"\s]+)"?')
+_NO_DATABASE = re.compile(r'database "([^"]+)" does not exist')
+
+
+def _refusal_line(err: BaseException | None, pattern: re.Pattern[str]) -> re.Match[str] | None:
+    """The match of ``pattern`` in what ``err`` (or what it wraps) says, if any."""
+    while err is not None:
+        orig = getattr(err, "orig", None) or err
+        for line in str(orig).splitlines():
+            found = pattern.search(line)
+            if found:
+                return found
+        err = err.__cause__
+    return None
+
+
+def denied_database(err: BaseException) -> str | None:
+    """The database a new connection was refused to for want of CONNECT, if it was."""
+    found = _refusal_line(err, _NO_CONNECT)
+    return found.group(1) if found else None
+
+
+def connect_grant(grantee: str, database_name: str) -> str:
+    """The GRANT that lets ``grantee`` connect to the database ``database_name``."""
+    return f"GRANT CONNECT ON DATABASE {database_name} TO {grantee}"
+
+
+def connection_refused(err: BaseException, database: Database | None) -> Unreadable | None:
+    """The :class:`~.errors.Unreadable` of a new connection the server answered and
+    refused: this role's CONNECT on the database revoked, or the database dropped while
+    the service ran; None if ``err`` is not one. Before, each was a 503 "The service's
+    database does not answer (restarting or down); retry in a moment", which clients
+    retried until their deadline, and an outage logged, though it answered."""
+    role = database.role if database is not None else None
+    named = f"role {role}" if role else "role the service connects as"
+    denied = _refusal_line(err, _NO_CONNECT)
+    if denied is not None:
+        name = denied.group(1)
+        return Unreadable(
+            f"The service's database refuses the {named} a connection to database {name} "
+            f"(PostgreSQL: {denied.group(0)}): no retry succeeds until its administrator "
+            f"grants it ({connect_grant(role or '<role>', name)}). No restart is needed.",
+            detail={"role": role, "database": name},
+        )
+    missing = _refusal_line(err, _NO_DATABASE)
+    if missing is not None:
+        name = missing.group(1)
+        return Unreadable(
+            f"The service's database {name} no longer exists on its server (PostgreSQL: "
+            f"{missing.group(0)}): it was dropped or renamed while the service ran, and no "
+            "retry succeeds until it is back (restored, or renamed back); to serve another "
+            "database, restart the service on it.",
+            detail={"role": role, "database": name},
+        )
+    return None
+
+
+#: PostgreSQL's connection exceptions (08...) and operator interventions (57P01 admin
+#: shutdown, 57P02 crash shutdown, 57P03 cannot connect now)
+_GONE_SQLSTATE_PREFIXES = ("08", "57P")
+
+
+def is_unreachable_error(err: BaseException | None) -> bool:
+    """Whether a database error means "the database server cannot be reached, or dropped
+    the connection" (down, restarting, refusing connections), itself or what it wraps.
+    A server refusing a connection because it has as many as it allows is not one
+    (:func:`is_connection_limit_error`): it answers, and logging an outage misled; nor
+    one refusing this role a connection, or naming a database that no longer exists
+    (:func:`connection_refused`)."""
+    if err is None or is_connection_limit_error(err) or connection_refused(err, None):
+        return False
+    while err is not None:
+        if getattr(err, "connection_invalidated", False):  # sqlalchemy saw a disconnect
+            return True
+        orig = getattr(err, "orig", None) or err
+        state = getattr(orig, "sqlstate", None)
+        if state is not None and str(state).startswith(_GONE_SQLSTATE_PREFIXES):
+            return True
+        if state is None and _is_psycopg_operational(type(orig)):
+            # psycopg's own: "connection failed", "the connection is lost", and its
+            # ConnectionTimeout ("connection timeout expired"), a subclass: before, a
+            # server that took a connection and never answered was no outage
+            return True
+        err = err.__cause__
+    return False
+
+
+def _is_psycopg_operational(kind: type) -> bool:
+    """Whether ``kind`` is psycopg's (2 or 3) OperationalError, or a subclass of it."""
+    return any(
+        base.__name__ == "OperationalError" and base.__module__.startswith("psycopg")
+        for base in kind.__mro__
+    )
+
+
+#: what the drivers say when the server's host name does not resolve (a container's name
+#: not yet in DNS, or a typo): libpq's words, and psycopg's (3.2 and later resolve it
+#: themselves; before, that was a start stopped at once rather than waited for)
+_UNRESOLVED_WORDS = ("could not translate host name", "failed to resolve host")
+
+#: what libpq says when a PostgreSQL server is not there yet, or not letting anyone in yet
+#: (not a mistake in the URL: a wrong password or a missing database is said otherwise)
+_NOT_UP_WORDS = (
+    "connection refused",
+    "no such file or directory",  # its Unix socket: the server is not running
+    "is not currently accepting connections",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "the database system is not yet accepting connections",
+    "timeout expired",
+    "timed out",
+    "no route to host",
+    "network is unreachable",
+    *_UNRESOLVED_WORDS,
+    "server closed the connection unexpectedly",
+)
+
+
+def is_unresolved_host_error(err: BaseException | None) -> bool:
+    """Whether a database error means "the server's host name does not resolve": not in
+    DNS yet (a boot, a container platform) or mistyped. Waited for as a server not up yet,
+    and said so, with the driver's words, so that a typo shows at once."""
+    while err is not None:
+        orig = getattr(err, "orig", None) or err
+        if any(word in str(orig).lower() for word in _UNRESOLVED_WORDS):
+            return True
+        err = err.__cause__
+    return False
+
+
+def is_not_up_error(err: BaseException | None) -> bool:
+    """Whether an error met opening a PostgreSQL database means "its server is not up, or
+    lets no one in, yet" (worth waiting for), not a mistake in the URL (a wrong password,
+    a database that does not exist)."""
+    if not is_unreachable_error(err):
+        return False
+    while err is not None:
+        orig = getattr(err, "orig", None) or err
+        if getattr(orig, "sqlstate", None) == "57P03":  # cannot_connect_now
+            return True
+        if any(word in str(orig).lower() for word in _NOT_UP_WORDS):
+            return True
+        err = err.__cause__
+    return False
