@@ -23,7 +23,8 @@ import sqlalchemy as sa
 
 from ...database_targets import UnusableDatabase
 from . import schema
-from .database import WRITE_OPTION, grants_needed
+from .database import WRITE_OPTION
+from .refusals import grants_needed
 
 #: every revision in order; the last is the head this release writes
 REVISIONS = (
