@@ -590,6 +590,19 @@ def test_serving_as_the_service_page_writes_it(tmp_path):
         server.wait(timeout=30)
 
 
+def test_no_page_puts_a_database_url_on_a_command_line():
+    """A command line shows in ``ps`` to every user of the machine, and a PostgreSQL URL
+    can hold its role's password. Before: docs/service.md suggested ``serve``, ``worker``,
+    ``users`` and ``tokens`` with ``--db postgresql+psycopg://...``, after saying to set
+    ``SIGOPT_LIKE_DATABASE`` instead."""
+    shown = [
+        f"{page.name}: {found}"
+        for page in [*PAGES, ROOT / "README.md"]
+        for found in re.findall(r"--db[ =]+['\"]?postgres\S*", page.read_text())
+    ]
+    assert not shown, shown
+
+
 @pytest.mark.parametrize("page", [DOCS / "service.md", ROOT / "README.md"], ids=lambda p: p.name)
 def test_scaling_out_as_the_pages_write_it(page, tmp_path, pg_url):
     """docs/service.md's (and the README's) PostgreSQL commands, typed in one shell (its

@@ -3,7 +3,7 @@
 One claim loop serves both deployments: inside a service process (a thread
 pool of ``settings.task_threads``) and standalone for a scaled-out deployment::
 
-    python -m sigopt_like.service.worker --db postgresql://...
+    SIGOPT_LIKE_DATABASE='postgresql+psycopg://...' python -m sigopt_like.service.worker
 
 Claiming is a transaction that turns the oldest ``new`` task into ``running``
 (``SELECT ... FOR UPDATE SKIP LOCKED`` where the database has it; SQLite's
