@@ -66,8 +66,6 @@ def describe_opening_error(err: BaseException, target: str | None = None) -> str
     return None
 
 
-#: PostgreSQL's insufficient_privilege
-_NO_PRIVILEGE_SQLSTATE = "42501"
 #: what PostgreSQL says of a schema a role may not make a table in (or look into)
 _DENIED_SCHEMA = re.compile(r"permission denied for schema (\S+)")
 
@@ -90,6 +88,7 @@ def _privilege_hint(err: BaseException, target: str | None) -> str:
         create_grant,
         denied_database,
         grants_needed,
+        is_privilege_error,
     )
 
     user = urllib.parse.urlsplit(target).username if target and "://" in target else None
@@ -99,7 +98,7 @@ def _privilege_hint(err: BaseException, target: str | None) -> str:
     if database is not None:  # its CONNECT revoked: PostgreSQL's words alone before
         grant = connect_grant(grantee or "<role>", database)
         return f"; {role} may not connect to it: its administrator grants it that ({grant})"
-    if getattr(getattr(err, "orig", None), "sqlstate", None) != _NO_PRIVILEGE_SQLSTATE:
+    if not is_privilege_error(err):
         return ""
     denied = _DENIED_SCHEMA.search(first_line(err))
     if denied:  # making its tables, at a first use, in a schema it may not create in

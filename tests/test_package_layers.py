@@ -60,3 +60,16 @@ def test_the_check_sees_relative_and_lazy_imports() -> None:
         "sigopt_like.cli.root"
     ]
     assert _reaches_cli("from .store import database\n", SERVICE / "wsgi.py") == []
+
+
+def test_the_privilege_sqlstate_is_told_in_one_place() -> None:
+    """PostgreSQL's insufficient_privilege (SQLSTATE 42501) is the store's to recognise
+    (``store/refusals.py``: ``is_privilege_error``); the pure module that says why a
+    database cannot be opened asks it there, lazily, as it does for the GRANTs it names.
+    Before, ``database_targets.py`` held a second copy of the code."""
+    holders = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if '"42501"' in path.read_text(encoding="utf-8")
+    )
+    assert holders == ["service/store/refusals.py"], holders

@@ -60,13 +60,18 @@ _WRITE_STATEMENT = re.compile(
 )
 
 
+def is_privilege_error(err: BaseException) -> bool:
+    """Whether a database error is PostgreSQL's insufficient_privilege: the role may not
+    do what the statement asked (read, write, make a table, use a schema)."""
+    return getattr(getattr(err, "orig", err), "sqlstate", None) == _NO_PRIVILEGE_SQLSTATE
+
+
 def is_write_refused_error(err: BaseException) -> bool:
     """Whether a database error means "this PostgreSQL role may not write here" (a
     permission denied to a statement that writes: INSERT, UPDATE or DELETE revoked, or
     never granted). A read refused so is not one: the role cannot read, which no
     answer about writes would cure."""
-    orig = getattr(err, "orig", err)
-    if getattr(orig, "sqlstate", None) != _NO_PRIVILEGE_SQLSTATE:
+    if not is_privilege_error(err):
         return False
     return bool(_WRITE_STATEMENT.search(str(getattr(err, "statement", None) or "")))
 
@@ -75,10 +80,7 @@ def is_read_refused_error(err: BaseException) -> bool:
     """Whether a database error means "this PostgreSQL role may not read here" (a
     permission denied to a statement that does not write: its SELECT revoked, or never
     granted, or a raw driver error of a point read, which only reads)."""
-    orig = getattr(err, "orig", err)
-    if getattr(orig, "sqlstate", None) != _NO_PRIVILEGE_SQLSTATE:
-        return False
-    return not is_write_refused_error(err)
+    return is_privilege_error(err) and not is_write_refused_error(err)
 
 
 #: what PostgreSQL names in a permission denied ("permission denied for table sessions";
