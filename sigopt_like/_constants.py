@@ -36,6 +36,11 @@ MAX_SEED = 2**31 - 1
 #: the generations a session holds, 0 to this (``sessions.gen`` and ``generations.gen`` are
 #: INTEGER columns, 32 bits on PostgreSQL; a ``gen=`` query past it is refused).
 MAX_GENERATION = 2**31 - 1
+#: the largest ``remaining`` (generations still possible) a session holds: it is stored in an
+#: INTEGER column (32 bits on PostgreSQL), so a space too large for it (a factorial of 20
+#: ten-level parameters at population 1) reports this, a lower bound, not the count; the
+#: command line and the dashboard show it as "2,147,483,647 or more".
+MAX_REMAINING = 2**31 - 1
 #: the generations one ``simulate`` call runs (the service refuses more; the command line too).
 MAX_SIMULATED_GENERATIONS = 100
 #: the most requests a minute a token's budget may allow (``serve --requests-per-minute``,

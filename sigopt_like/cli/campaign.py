@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .._constants import MAX_SEED
+from .._constants import MAX_REMAINING, MAX_SEED
 from .connect import session_id
 from .files import FOLDER, INPUT, OUTPUT, is_standard_stream, output_folder, read_input
 from .interrupts import canceled_on_interrupt
@@ -151,6 +151,15 @@ def _generation(gen: int | None) -> int | str | None:
     return "no space yet" if gen is not None and gen < 0 else gen
 
 
+def _remaining(remaining: int | None) -> int | str | None:
+    """A session's ``remaining`` as a person reads it: the service's cap (``MAX_REMAINING``,
+    an INTEGER column) is a lower bound, shown as "2,147,483,647 or more", not as a count.
+
+    ``--json`` keeps the number.
+    """
+    return f"{remaining:,} or more" if remaining == MAX_REMAINING else remaining
+
+
 def _echo_session(session: Session) -> None:
     echo_fields(
         [
@@ -162,7 +171,7 @@ def _echo_session(session: Session) -> None:
             ("generation", _generation(session.gen)),
             ("population", session.population_size),
             ("replicates", session.replicates),
-            ("remaining", session.remaining),
+            ("remaining", _remaining(session.remaining)),
             ("completed", session.completed),
         ]
     )

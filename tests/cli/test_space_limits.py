@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sigopt_like._constants import MAX_REMAINING
 from sigopt_like.spaces import (
     MAX_COMPONENTS,
     MAX_SIZE_DIGITS,
@@ -68,3 +69,24 @@ def test_a_space_past_the_countable_size_names_it() -> None:
     (problem,) = space.validate()
     assert f"more than 10^{MAX_SIZE_DIGITS:,} distinct experiments" in problem.message
     assert "use fewer parameters or levels" in problem.message
+
+
+def test_remaining_past_the_cap_reads_as_a_lower_bound(run, tmp_path, monkeypatch) -> None:
+    """20 ten-level parameters (10**20 experiments) at population 1: the service keeps
+    ``remaining`` at its cap, 2**31 - 1 (an INTEGER column), and ``sessions show`` printed
+    "remaining: 2147483647", a count that read as exact. It now says "2,147,483,647 or
+    more"; ``--json`` keeps the API's integer."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "huge.db"))
+    assert run("sessions", "create", "huge").code == 0
+    levels = ",".join(str(v) for v in range(10))
+    huge = tmp_path / "huge.csv"
+    huge.write_text("".join(f"p{i},numerical,{levels}\n" for i in range(20)))
+    put = run(
+        "space", "put", "1", huge, "--type", "factorial", "--population", "1",
+        "--replicates", "0", "-q",
+    )  # fmt: skip
+    assert put.code == 0, put.err
+    assert run("sessions", "show", "1", "--json").json()["remaining"] == MAX_REMAINING
+    shown = run("sessions", "show", "1").out.splitlines()
+    (line,) = [x for x in shown if x.startswith("remaining:")]
+    assert line.split(":", 1)[1].strip() == "2,147,483,647 or more", shown

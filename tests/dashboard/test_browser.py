@@ -21,6 +21,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from sigopt_like._constants import MAX_REMAINING
 from sigopt_like.exports import export_design, export_history
 from sigopt_like.tables import Table, history_from_csv
 from tests.dashboard import site
@@ -651,3 +652,40 @@ def test_too_many_cookies_from_other_applications(tab: Tab, dashboard_site: Site
     # the dashboard's own cookie is one short token: never the cause
     (own,) = page.context.cookies()
     assert len(own["name"]) + len(own["value"]) < 100, own
+
+
+#: 20 ten-level parameters: 10**20 experiments, at population 1 far more generations than
+#: the service's INTEGER column holds
+HUGE_SPACE = {
+    "type": "factorial",
+    "parameters": [
+        {"name": f"p{i}", "type": "numerical", "values": list(range(10))} for i in range(20)
+    ],
+}
+
+
+def test_generations_left_past_the_cap_read_as_a_lower_bound(
+    tab: Tab, dashboard_site: Site
+) -> None:
+    """A space of 10**20 experiments at population 1: the service keeps ``remaining`` at its
+    cap, 2**31 - 1, and the page said "Generations left 2147483647", a count that read as
+    exact. Both the campaign's page and the list now say "2,147,483,647 or more"."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    name = f"huge {uuid.uuid4().hex[:6]}"
+    session = conn.sessions.create(name=name)
+    conn.sessions(session.id).space.put(
+        space=HUGE_SPACE, population_size=1, replicates=0, wait=True
+    )
+    assert conn.sessions(session.id).fetch().remaining == MAX_REMAINING  # the API's integer
+    shown = f"{MAX_REMAINING:,} or more"
+    tab.sign_in(dashboard_site.alice)
+    page.fill("#session-search", name)
+    left = page.locator("#sessions-table tr", has_text=name).locator(
+        'td[data-label="Generations left"]'
+    )
+    expect(left).to_have_text(shown)
+    page.goto(f"{dashboard_site.url}/#/sessions/{session.id}")
+    fact = page.locator(".stats div", has=page.locator("dt", has_text="Generations left"))
+    expect(fact.locator("dd")).to_have_text(shown)
+    assert tab.errors == [] and tab.dialogs == []

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from sigopt_like._constants import MAX_REMAINING
 from tests.dashboard.conftest import Site
 
 #: call `name` of the served module `module` with `args` (a JSON list)
@@ -135,6 +136,20 @@ def test_tick_text_and_numbers(page: Any) -> None:
         "<b>x</b>",
         "0.333333",
     ]
+
+
+def test_generations_left_at_the_cap_is_a_lower_bound(page: Any) -> None:
+    """The service's cap on ``remaining`` (an INTEGER column) is shown as what it is."""
+    cases = [[None], [0], [3], [MAX_REMAINING - 1], [MAX_REMAINING]]
+    assert many(page, "format.js", "generationsLeft", cases) == [
+        "—",
+        "0",
+        "3",
+        "2147483646",
+        "2,147,483,647 or more",
+    ]
+    constant = page.evaluate("async () => (await import('/assets/format.js')).MAX_REMAINING")
+    assert constant == MAX_REMAINING  # the page's copy of the service's cap
 
 
 def test_file_stem_makes_any_name_safe(page: Any) -> None:

@@ -28,6 +28,7 @@ from typing import Any
 import attrs
 
 from sigopt_like import csvio
+from sigopt_like._constants import MAX_REMAINING
 from sigopt_like.population import check_design_size, generations_left
 from sigopt_like.spaces import RESPONSE, Problem, Space
 from sigopt_like.tables import Table, coerce_experiments, validate_experiments
@@ -58,8 +59,6 @@ RESPONSES_IN = "responses_in"
 COMPLETED = "completed"
 HALTED = "halted"
 
-# ``remaining`` is stored in an INTEGER column: astronomically large spaces report this.
-MAX_REMAINING = 2**31 - 1
 
 Point = tuple
 DesignFunction = Callable[..., list[tuple]]

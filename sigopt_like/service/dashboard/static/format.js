@@ -103,3 +103,16 @@ export function fileStem(name) {
   const stem = String(name).normalize("NFKC").replace(/[^\p{L}\p{N}._-]+/gu, "-").replace(/^-+|-+$/g, "");
   return stem.slice(0, 80) || "session";
 }
+
+/**
+ * The largest `remaining` a session holds (2**31 - 1, the service's MAX_REMAINING: an INTEGER
+ * column). A space too large for it reports this, a lower bound: "Generations left
+ * 2147483647" read as an exact count.
+ */
+export const MAX_REMAINING = 2147483647;
+
+/** A session's generations left: "—" before a space, "2,147,483,647 or more" at the cap. */
+export function generationsLeft(remaining) {
+  if (remaining === null || remaining === undefined) return "—";
+  return remaining >= MAX_REMAINING ? `${remaining.toLocaleString("en-US")} or more` : String(remaining);
+}

@@ -4,7 +4,7 @@
 
 import { isFinal, sessionPath } from "./api.js";
 import { badge, card, expandable, h, named, notice, redraw, table } from "./dom.js";
-import { cell, download, fileStem, isolated, num, when } from "./format.js";
+import { cell, download, fileStem, generationsLeft, isolated, num, when } from "./format.js";
 import { chart, finiteRange, PALETTE } from "./plots.js";
 
 const POLL_MS = 3000;
@@ -408,7 +408,7 @@ export function sessionView(page, sid) {
     const facts = [
       ["Status", badge(status)],
       ["Generation", session.gen < 0 ? "—" : String(session.gen)],
-      ["Generations left", session.remaining === null ? "—" : String(session.remaining)],
+      ["Generations left", generationsLeft(session.remaining)],
       ["Population", session.population_size === null ? "—" : `${session.population_size} (+${session.replicates || 0} replicate${session.replicates === 1 ? "" : "s"})`],
       ["Best so far", h("span", { id: "best-so-far" }, num(session.best_response))],
       ["Updated", when(session.updated)],

@@ -2,7 +2,7 @@
 
 import { isFinal } from "./api.js";
 import { badge, h, named, notice, table } from "./dom.js";
-import { num, when } from "./format.js";
+import { generationsLeft, num, when } from "./format.js";
 
 const PAGE = 50;
 const REFRESH_MS = 10000;
@@ -17,7 +17,7 @@ function row(session) {
     named("a", { href: `#/sessions/${encodeURIComponent(session.id)}`, class: "name" }, session.name, 3),
     badge(statusOf(session)),
     session.gen < 0 ? "—" : session.gen,
-    session.remaining === null ? "—" : session.remaining,
+    generationsLeft(session.remaining),
     num(session.best_response),
     session.population_size === null ? "—" : `${session.population_size} × ${1 + (session.replicates || 0)}`,
     when(session.updated),
