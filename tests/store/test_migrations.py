@@ -272,14 +272,8 @@ def test_tasks_of_revision_0005_count_their_runs_after_the_upgrade(
     that running task, whose worker is gone, is then taken over (back to the queue)."""
     from sigopt_like.service.settings import ServiceSettings
 
-    if dialect == "sqlite":
-        url = f"sqlite:///{tmp_path / 'tasks.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-    engine = sa.create_engine(url)
+    url, engine = _database_at("0005", dialect, tmp_path / "tasks.db", request)
     with engine.connect() as conn, conn.begin():
-        migrate.upgrade(conn, "0005")
-        conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', '5')"))
         conn.execute(
             sa.text("INSERT INTO users (id, email, created) VALUES (1, 'local@localhost', 1)")
         )
@@ -325,14 +319,8 @@ def test_sigopt_rows_of_revision_0010_take_tasks_after_the_upgrade(
 ) -> None:
     """0011 adds the task columns: an experiment, suggestion and observation made before
     read as not multitask (null), and a multitask experiment can be made beside them."""
-    if dialect == "sqlite":
-        url = f"sqlite:///{tmp_path / 'sigopt.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-    engine = sa.create_engine(url)
+    url, engine = _database_at("0010", dialect, tmp_path / "sigopt.db", request)
     with engine.connect() as conn, conn.begin():
-        migrate.upgrade(conn, "0010")
-        conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', '10')"))
         conn.execute(
             sa.text("INSERT INTO users (id, email, created) VALUES (1, 'local@localhost', 1)")
         )
@@ -418,14 +406,8 @@ def test_times_of_revision_0011_are_kept_and_times_past_2038_written_after(
 ) -> None:
     """0012 makes every time column BIGINT on PostgreSQL (INTEGER there ends on 2038-01-19):
     the times written at 0011 are kept, and the service then writes and lists 2040's."""
-    if dialect == "sqlite":
-        url = f"sqlite:///{tmp_path / 'times.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-    engine = sa.create_engine(url)
+    url, engine = _database_at("0011", dialect, tmp_path / "times.db", request)
     with engine.connect() as conn, conn.begin():
-        migrate.upgrade(conn, "0011")
-        conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', '11')"))
         at = {"t": BEFORE}
         conn.execute(
             sa.text("INSERT INTO users (id, email, created) VALUES (1, 'local@localhost', :t)"), at
@@ -530,14 +512,8 @@ def test_rows_of_revision_0014_are_kept_and_a_deleted_id_is_not_given_again(
     """0015 rebuilds ``observations`` and ``queued_suggestions`` AUTOINCREMENT on SQLite
     (nothing on PostgreSQL, whose sequences never go back): their rows, ids and indexes
     are kept, and the id of a row deleted after the upgrade is not given to the next."""
-    if dialect == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ids.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-    engine = sa.create_engine(url)
+    url, engine = _database_at("0014", dialect, tmp_path / "ids.db", request)
     with engine.connect() as conn, conn.begin():
-        migrate.upgrade(conn, "0014")
-        conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', '14')"))
         conn.execute(
             sa.text("INSERT INTO users (id, email, created) VALUES (1, 'local@localhost', 1)")
         )
@@ -611,14 +587,8 @@ def test_session_names_of_revision_0015_are_rewritten_composed(
     kept since: found by a search for it as typed composed, and a 409 for a new session of
     that name. Of an owner's two sessions whose names are one name composed, the composed
     one keeps it and the other is renamed with its id."""
-    if dialect == "sqlite":
-        url = f"sqlite:///{tmp_path / 'names.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-    engine = sa.create_engine(url)
+    url, engine = _database_at("0015", dialect, tmp_path / "names.db", request)
     with engine.connect() as conn, conn.begin():
-        migrate.upgrade(conn, "0015")
-        conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', '15')"))
         conn.execute(
             sa.text("INSERT INTO users (id, email, created) VALUES (1, 'local@localhost', 1)")
         )
@@ -667,14 +637,8 @@ def test_completed_sessions_of_revision_0017_hold_no_remaining_generations(
     campaign, and a session they completed before 0 was written then kept its space's
     count ("remaining 3" on a session that refuses every generate). Active and halted
     sessions keep theirs."""
-    if dialect == "sqlite":
-        url = f"sqlite:///{tmp_path / 'remaining.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-    engine = sa.create_engine(url)
+    url, engine = _database_at("0017", dialect, tmp_path / "remaining.db", request)
     with engine.connect() as conn, conn.begin():
-        migrate.upgrade(conn, "0017")
-        conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', '17')"))
         conn.execute(
             sa.text("INSERT INTO users (id, email, created) VALUES (1, 'local@localhost', 1)")
         )
@@ -710,3 +674,19 @@ def test_completed_sessions_of_revision_0017_hold_no_remaining_generations(
     with create_app(database=url, run_tasks=False) as service:
         client = falcon.testing.TestClient(service)
         assert client.simulate_get("/v1/sessions/5").json["remaining"] == 0
+
+
+def _database_at(
+    revision: str, dialect: str, file: Path, request: pytest.FixtureRequest
+) -> tuple[str, sa.Engine]:
+    """The URL and an engine of a database at ``revision``, its schema version written as
+    that release wrote it: an SQLite ``file``, or the test PostgreSQL (``dialect``)."""
+    url = f"sqlite:///{file}" if dialect == "sqlite" else request.getfixturevalue("pg_url")
+    engine = sa.create_engine(url)
+    with engine.connect() as conn, conn.begin():
+        migrate.upgrade(conn, revision)
+        conn.execute(
+            sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', :version)"),
+            {"version": str(int(revision))},
+        )
+    return url, engine
