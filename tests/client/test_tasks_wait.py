@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 import sigopt_like
-from sigopt_like import TaskCanceledError, TaskFailedError, TaskTimeoutError
+from sigopt_like import TaskCanceledError, TaskFailedError, TaskTimeoutError, ValidationError
 from sigopt_like.models import Task
 from sigopt_like.tasks import TaskWaiter, resolve_wait
 from sigopt_like.transport import RetryPolicy, Transport
@@ -316,14 +316,15 @@ def test_a_very_large_event_from_a_served_instance_is_read_in_linear_time(idle_s
     assert outcome["task"].result.to_dict()["blob"] == blob
 
 
-def test_a_task_with_very_many_errors_keeps_a_summary_and_the_first_ones(conn):
-    """A re-sent initial table that leaves out 800 experiments put before fails with a
-    summary (every kind, the total) and the first 200 errors, not one per experiment.
+def test_a_table_with_very_many_problems_is_refused_with_the_first_ones_and_a_count(conn):
+    """A re-sent initial table that leaves out 800 experiments put before is refused at
+    once (422, no task), listing the first hundred problems and how many more, not one per
+    experiment; the experiments put before stay stored.
 
-    Before, every one was kept, each repeating the same sentence: 77,478 of them made a
-    30 MB task, sent whole in every task listing (the dashboard's, every 3 s).
-    """
-    from sigopt_like.service.domain.tasks import MAX_TASK_ERRORS
+    Before, as a failed task, every one was kept, each repeating the same sentence: 77,478
+    of them made a 30 MB task, sent whole in every task listing (the dashboard's, every
+    3 s). A failed task's own cap is tests/campaign/test_tasks.py's."""
+    from sigopt_like.spaces import MAX_LISTED_PROBLEMS
 
     space = {
         "type": "factorial",
@@ -336,23 +337,17 @@ def test_a_task_with_very_many_errors_keeps_a_summary_and_the_first_ones(conn):
     columns = ["p0", "p1", "p2", "p3", "Response"]
     first = [[0, i // 100, i // 10 % 10, i % 10, float(i)] for i in range(1000)]
     session.experiments.put(type="initial", table={"columns": columns, "rows": first}, wait=True)
+    tasks_before = len(list(session.tasks.list()))
     kept = first[800:]  # leaves out 800 experiments put before
-    with pytest.raises(TaskFailedError) as info:
+    with pytest.raises(ValidationError) as info:
         session.experiments.put(type="initial", table={"columns": columns, "rows": kept}, wait=True)
-    failed = info.value
-    assert failed.total == 800
-    assert len(failed.errors) == MAX_TASK_ERRORS + 1
-    summary = failed.errors[0].to_dict()
-    assert summary["total"] == 800 and summary["omitted"] == 800 - MAX_TASK_ERRORS
-    assert [k["count"] for k in summary["kinds"]] == [800]
-    assert "not in this table" in summary["kinds"][0]["example"]
-    assert "800 problems" in str(failed) and "600 are left out" in str(failed)
-    assert "(+791 more)" in str(failed)  # 9 problems shown after the summary
-    # each error kept still says which experiment it is
-    assert "p0=0, p1=0, p2=0, p3=0" in failed.errors[1].message
-    listed = session.tasks.list(status="failed")
-    (task,) = list(listed)
-    assert len(task.errors) == MAX_TASK_ERRORS + 1
+    refused = info.value
+    assert len(refused.errors) == MAX_LISTED_PROBLEMS + 1, len(refused.errors)
+    assert "not in this table" in refused.errors[0]["message"]
+    assert "p0=0, p1=0, p2=0, p3=0" in refused.errors[0]["message"]  # which experiment
+    assert refused.errors[-1]["message"] == "... and 700 more problems not listed"
+    assert len(list(session.tasks.list())) == tasks_before  # no task was made
+    assert len(session.experiments.fetch().rows) == 1000  # nothing dropped
 
 
 def test_tasks_are_listed_without_their_results_when_asked(conn):
