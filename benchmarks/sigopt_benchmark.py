@@ -75,8 +75,9 @@ class FallbackCount(logging.Handler):
 @contextlib.contextmanager
 def engine_budget(seconds: float | None) -> Iterator[FallbackCount]:
     """Count the fallbacks meanwhile; with ``seconds``, give the engine that long per
-    suggestion instead of the service's 2.5 s (a benchmark on a loaded machine measures
-    the engine, not the machine)."""
+    suggestion instead of the service's 2.5 s, a seeded experiment's too (which has no
+    budget of its own) (a benchmark on a loaded machine measures the engine, not the
+    machine)."""
     from sigopt_like.service.resources.sigopt import suggester, suggestions
 
     counter = FallbackCount()
@@ -85,7 +86,7 @@ def engine_budget(seconds: float | None) -> Iterator[FallbackCount]:
     log.addHandler(counter)
     log.setLevel(logging.INFO)
     if seconds is not None:
-        suggestions.time_budget = lambda context: seconds  # type: ignore[assignment]
+        suggestions.time_budget = lambda context, experiment: seconds  # type: ignore[assignment]
     try:
         yield counter
     finally:
