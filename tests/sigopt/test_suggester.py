@@ -314,9 +314,12 @@ def test_the_random_fallback_never_serves_an_observed_point_again():
     database (each batching its own) drew with one seed: the second got the first's point
     once its client had observed it (it was no longer open), as 32 embedded clients in
     separate processes on one SQLite file found (36 of 384 suggestions were repeats)."""
-    first = suggester.choose(DEFINITION, [], [], seed=7, time_budget=1e-6)
+    # observations to fit (with none, the engine's first point could be ready before the
+    # 1 us budget was waited on: it was once, on CI, and served from the optimizer)
+    base = history(5)
+    first = suggester.choose(DEFINITION, base, [], seed=7, time_budget=1e-6)
     assert first is not None and first.source == "fallback"
-    observed = [(first.assignments, {"value": 1.0})]
+    observed = [*base, (first.assignments, {"value": 1.0})]
     again = suggester.choose(DEFINITION, observed, [], seed=7, time_budget=1e-6)
     assert again is not None and again.assignments != first.assignments
     several = suggester.choose_several(DEFINITION, observed, [], count=2, seed=6, time_budget=1e-6)
