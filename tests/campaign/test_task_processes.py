@@ -460,7 +460,15 @@ def test_progress_run_tasks_async_and_cancel_reach_a_task_in_a_worker_process(
         session.tasks(task.id).cancel()
         assert ended.wait(60), seen
         assert seen[-1][0] == "canceled"
-        assert session.fetch() == before
+        # generations finished before the cancel are kept (task_kinds.simulate); on a
+        # loaded machine the cancel can come after the first one: then the session holds
+        # exactly those, as the task's result says, else it is as it was
+        kept = (session.tasks(task.id).fetch().result or {}).get("generations_run", 0)
+        after = session.fetch()
+        if kept:
+            assert after.gen == kept and after.gen > (before.gen or 0), (kept, after)
+        else:
+            assert after == before
         assert _worker_pid(conn.service, task.id) != os.getpid()
 
 
