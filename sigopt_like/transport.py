@@ -11,7 +11,6 @@ what makes every retry safe, so the default budget is a deadline
 
 from __future__ import annotations
 
-import email.utils
 import json as jsonlib
 import logging
 import math
@@ -45,6 +44,7 @@ from .errors import (
     api_error,
     error_class_for,
 )
+from .retry_after import parse_retry_after as parse_retry_after  # re-exported: its old home
 
 USER_AGENT = f"sigopt-like-python/{__version__}"
 #: one DEBUG line per call, one INFO line per retry; never a header or a body.
@@ -232,28 +232,6 @@ def sleep_time(
     if retry_after is not None:
         return max(0.0, min(retry_after, policy.retry_after_cap))
     return max(0.0, float(jitter(backoff_step(policy, attempt))))
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """A Retry-After header in seconds: delta seconds or an HTTP date; None if unusable."""
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None:
-            return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    if seconds != seconds:  # NaN
-        return None
-    return max(0.0, seconds)
 
 
 def new_idempotency_key() -> str:
