@@ -278,17 +278,17 @@ def run_simulate(ctx: TaskContext) -> Outcome:
         )
         c, _ = _domain_call(c.put_experiments, DESIGNED, _simulated_design(c), now())
     run, note = 0, None
+    planned, of = _planned_generations(c, ngens)
     try:
         for i in range(ngens):
-            low, high = 0.05 + 0.9 * i / ngens, 0.05 + 0.9 * (i + 1) / ngens
+            share = max(planned, i + 1)
+            low, high = 0.05 + 0.9 * i / share, 0.05 + 0.9 * (i + 1) / share
             try:
                 c.check_generate()
             except CampaignConflict as exc:
                 note = exc.message
                 break
-            ctx.progress(
-                "generation", low, f"generation {c.gen + 1} ({i + 1} of {ngens}): designing"
-            )
+            ctx.progress("generation", low, f"generation {c.gen + 1} ({i + 1} of {of}): designing")
             design = _designer(ctx, low, low + (high - low) * 0.8, c, book)
             designed = _domain_call(c.generate, design, now())
             ctx.progress(
@@ -318,6 +318,18 @@ def run_simulate(ctx: TaskContext) -> Outcome:
         message=f"simulated {run} generations",
         on_cancel=_kept_generations(ctx, old, c, book, run, ngens) if run else None,
     )
+
+
+def _planned_generations(c: Campaign, ngens: int) -> tuple[int, str]:
+    """How many of ``ngens`` generations a simulate on ``c`` can run (the population rule:
+    ``c.remaining``), and how its progress lines say so. The task's progress is spread
+    over those: before, it was spread over ``ngens``, so a simulate of 100 generations on
+    a space with room for 16 read 19% when it ended (and a watcher waiting for 20% never
+    saw it)."""
+    if c.remaining is None or c.remaining >= ngens:
+        return ngens, str(ngens)
+    planned = max(1, c.remaining)
+    return planned, f"{planned}, all the space has room for"
 
 
 def _kept_generations(

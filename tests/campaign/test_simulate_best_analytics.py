@@ -280,3 +280,39 @@ def test_a_cancel_after_the_last_generation_keeps_them_all(api):
     gens = api.get(f"/v1/sessions/{sid}/history").body["generations"]
     assert [g["gen"] for g in gens] == [0, 1, 2, 3]
     assert all(g["has_responses"] for g in gens[1:])
+
+
+def test_a_simulate_spreads_its_progress_over_the_generations_the_space_has_room_for(api):
+    """Before: the progress of ``simulate(ngens=100)`` was spread over 100 generations
+    whatever the space held, so on a space with room for 16 it read 19% when the task
+    ended (then 100% at once), and "generation 2 (2 of 100)" promised 84 that never came.
+    Now it is spread over the generations the space has room for, and says so; a space
+    with room for more than ``ngens`` keeps ``ngens``."""
+    from sigopt_like.service.task_kinds import run_simulate
+
+    said: list[tuple[float, str]] = []
+
+    def recorded(ctx):
+        report = ctx.progress
+
+        def progress(phase: str, fraction: float, message: str = "") -> None:
+            said.append((fraction, message))
+            report(phase, fraction, message)
+
+        ctx.progress = progress
+        return run_simulate(ctx)
+
+    api.service.context.runner.handlers["simulate"] = recorded
+    for ngens, room, of in ((100, 16, "16, all the space has room for"), (3, 3, "3")):
+        said.clear()
+        sid = api.session()
+        body = {"ngens": ngens, "space": small_space(), "population_size": 12, "replicates": 0}
+        task = api.run("POST", f"/v1/sessions/{sid}/simulate", body)
+        assert task["status"] == "success" and task["result"]["generations_run"] == room, task
+        fractions = [f for f, _ in said]
+        assert fractions == sorted(fractions), said  # never backwards
+        assert 0.9 < fractions[-1] < 1.0, said  # the last generation's last step
+        designing = [m for _, m in said if m.endswith(": designing")]
+        assert designing == [
+            f"generation {g} ({g} of {of}): designing" for g in range(1, room + 1)
+        ], designing

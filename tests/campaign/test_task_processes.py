@@ -472,6 +472,38 @@ def test_progress_run_tasks_async_and_cancel_reach_a_task_in_a_worker_process(
         assert _worker_pid(conn.service, task.id) != os.getpid()
 
 
+def test_a_simulate_in_a_worker_process_shows_its_progress_to_its_last_generation(
+    tmp_path: Path, clean_env: Path
+) -> None:
+    """``simulate(ngens=100, progress=...)`` on a space with room for 16 generations: the
+    progress a watcher sees goes through them to past 90% (before, it was spread over
+    100 generations: it read 19% when the task ended)."""
+    import sigopt_like
+
+    fractions: list[float] = []
+
+    def on_update(task: sigopt_like.models.Task) -> bool:
+        if task.status == "running":
+            fractions.append(task.progress.fraction)
+        return True
+
+    with sigopt_like.Connection(database=str(tmp_path / "progress.db")) as conn:
+        assert conn.service.task_processes is not None
+        session = conn.sessions(conn.sessions.create(name="progress").id)
+        space = sigopt_like.Space.from_dict(small_space())
+        task = session.simulate(
+            ngens=100,
+            space=space,
+            population_size=12,
+            replicates=0,
+            progress=on_update,
+            wait=True,
+        )
+        assert task.status == "success" and task.result.generations_run == 16, task
+        assert _worker_pid(conn.service, task.id) != os.getpid()
+    assert fractions == sorted(fractions) and max(fractions) > 0.5, fractions
+
+
 def test_a_relative_database_path_is_the_same_file_for_the_worker_after_a_chdir(
     tmp_path: Path, monkeypatch
 ) -> None:

@@ -29,9 +29,9 @@ START = (
 
 
 def _finished_generations(conn: sigopt_like.Connection, least: int) -> bool:
-    """Whether the running simulate task (of 100 generations) has finished ``least``:
-    its progress is 0.05 + 0.9 * i / 100 as generation i + 1 begins (a message such as
-    "designing" lasts too short a time to be seen by polling)."""
+    """Whether the running simulate task (of 100 generations, which the space has room
+    for) has finished ``least``: its progress is 0.05 + 0.9 * i / 100 as generation i + 1
+    begins (a message such as "designing" lasts too short a time to be seen by polling)."""
     for task in _running(conn, "simulate"):
         fraction = task.progress.fraction if task.progress is not None else None
         if fraction is not None and fraction >= 0.05 + 0.9 * least / 100:
