@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from html.parser import HTMLParser
 from typing import Any
 
 from playwright.sync_api import expect
@@ -165,15 +166,30 @@ def test_long_names_in_the_lists_on_a_phone(narrow_tab: Tab, dashboard_site: Sit
 LEVELS = [f"l{i}" for i in range(70)]  # more than an axis names: a list of them
 OVERRIDE = "\u202emetric"  # a right-to-left override: "metric (max)" read ")xam( cirtem"
 
-#: every text that shows `name` in a longer line, not alone
+#: the texts that show `name` in a longer line: those where it is set apart (an element of
+#: its own that the browser isolates, or U+2068 ... U+2069 in a chart's drawn text), and
+#: those where it is not
 LINES_WITH = """(name) => {
   const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  const lines = [];
+  const apart = [];
+  const bare = [];
+  // an element's own text, without its children's (an SVG text's title)
+  const own = (el) => [...el.childNodes].filter((n) => n.nodeType === 3)
+    .map((n) => n.textContent).join('');
   for (let node = walk.nextNode(); node; node = walk.nextNode()) {
     const text = node.textContent;
-    if (text.includes(name) && text !== name) lines.push(text);
+    if (!text.includes(name)) continue;
+    const parent = node.parentElement;
+    const line = parent.closest('p, li, dd, td, h2, summary, span, div, text').textContent;
+    if (text === name && getComputedStyle(parent).unicodeBidi === 'isolate') {
+      if (parent.parentElement.textContent !== name) apart.push(line);
+    } else if (text.split(name).length - 1 === text.split(`\u2068${name}\u2069`).length - 1) {
+      if (text !== `\u2068${name}\u2069`) apart.push(text);
+    } else if (text !== name || own(parent) !== name) {
+      bare.push(text);
+    }
   }
-  return lines;
+  return { apart, bare };
 }"""
 
 #: whether the text `after` is drawn left to right inside `selector`'s first element
@@ -194,7 +210,8 @@ IN_ORDER = """([selector, after]) => {
 def test_a_right_to_left_override_stays_in_its_name(tab: Tab, dashboard_site: Site) -> None:
     """A metric's or a parameter's name holding U+202E, written into a longer line (the
     list's Metrics cell, a card's heading, a chart's legend, the list of an axis' levels),
-    turned the rest of that line around: each is now set apart (U+2068 ... U+2069)."""
+    turned the rest of that line around: each is now set apart (a <bdi> element in the
+    page, U+2068 ... U+2069 in a chart's drawn text)."""
     page = tab.page
     conn = site.connect(dashboard_site.served, dashboard_site.alice)
     tag = uuid.uuid4().hex[:6]
@@ -219,15 +236,15 @@ def test_a_right_to_left_override_stays_in_its_name(tab: Tab, dashboard_site: Si
     )
     expect(cell).to_contain_text("(max)")
     assert page.evaluate(IN_ORDER, ['#experiments-table td[data-label="Metrics"]', "(max)"])
-    expect(cell).to_have_text(f"\u2068{OVERRIDE}\u2069 (max)")
+    expect(cell).to_have_text(f"{OVERRIDE} (max)")
+    expect(cell.locator("bdi")).to_have_text(OVERRIDE)
 
     page.goto(f"{dashboard_site.url}/#/experiments/{e.id}")
     expect(page.locator(".pc-level-list summary")).to_have_count(1)
-    lines = page.evaluate(LINES_WITH, OVERRIDE) + page.evaluate(LINES_WITH, axis)
-    assert len(lines) >= 4, lines  # the stats, two headings, the legend, the levels' list
-    for line in lines:
-        for name in (OVERRIDE, axis):
-            assert line.count(name) == line.count(f"\u2068{name}\u2069"), line
+    found = [page.evaluate(LINES_WITH, name) for name in (OVERRIDE, axis)]
+    assert [f["bare"] for f in found] == [[], []], found
+    # the stats, two headings, the legend, the levels' list
+    assert sum(len(f["apart"]) for f in found) >= 4, found
     assert page.evaluate(IN_ORDER, [".pc-level-list summary", "(the axis names every few)"])
     assert tab.errors == [] and tab.dialogs == []
 
@@ -347,7 +364,7 @@ def test_a_chart_speaks_a_long_or_reversed_name_cut_and_set_apart(
 
 def test_an_analytics_file_line_sets_its_name_apart(tab: Tab, dashboard_site: Site) -> None:
     """Each analytics file's line names the file, then its type and size: the name is set
-    apart (U+2068 ... U+2069) as every name written into a longer line is, so that the
+    apart (a <bdi> element) as every name written into a longer line is, so that the
     line reads name, type, size whatever letters a name holds."""
     page = tab.page
     conn = site.connect(dashboard_site.served, dashboard_site.alice)
@@ -359,9 +376,110 @@ def test_an_analytics_file_line_sets_its_name_apart(tab: Tab, dashboard_site: Si
     expect(lines).to_have_count(len(files))
     shown = lines.evaluate_all("(items) => items.map((li) => li.textContent)")
     links = page.locator("ul.files li a").evaluate_all("(links) => links.map((a) => a.textContent)")
-    assert links == [f"\u2068{f.name}\u2069" for f in files], links
+    assert links == [f.name for f in files], links
+    assert page.locator("ul.files li a bdi").all_text_contents() == links
     for line, file in zip(shown, files, strict=True):
         kib = -(-file.size // 1024)
-        assert line == f"\u2068{file.name}\u2069 {file.content_type}, {kib} KiB", line
+        assert line == f"{file.name} {file.content_type}, {kib} KiB", line
     assert page.evaluate(IN_ORDER, ["ul.files li", "KiB"])
+    assert tab.errors == [] and tab.dialogs == []
+
+
+#: the text of `selector`'s first element, selected whole
+COPIED = """async (selector) => {
+  const range = document.createRange();
+  range.selectNodeContents(document.querySelector(selector));
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+  return selection.toString();
+}"""
+
+#: what the keyboard copied: the clipboard's plain text and HTML
+CLIPBOARD = """async () => {
+  const [item] = await navigator.clipboard.read();
+  return { text: await navigator.clipboard.readText(),
+           html: await (await item.getType('text/html')).text() };
+}"""
+
+#: how each metric's name is set apart in `selector`'s first element: its element's
+#: computed unicode-bidi and its text
+ISOLATES = """(selector) => [...document.querySelector(selector).querySelectorAll('bdi')]
+  .map((b) => [getComputedStyle(b).unicodeBidi, b.textContent])"""
+
+
+def _cells(html: str) -> list[str]:
+    """The text of each cell of copied HTML, as a spreadsheet pastes it."""
+    cells: list[str] = []
+
+    class Cells(HTMLParser):
+        depth = 0
+
+        def handle_starttag(self, tag: str, attrs: Any) -> None:
+            if tag in ("td", "th"):
+                self.depth += 1
+                cells.append("")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in ("td", "th"):
+                self.depth -= 1
+
+        def handle_data(self, data: str) -> None:
+            if self.depth:
+                cells[-1] += data
+
+    Cells().feed(html)
+    return cells
+
+
+def test_a_copied_table_has_no_isolation_marks(tab: Tab, dashboard_site: Site) -> None:
+    """A table of several metrics, copied, had U+2068 and U+2069 around every metric's name
+    (the marks that set them apart were characters of the page): pasted into a spreadsheet,
+    its cells held invisible characters. The names are set apart by <bdi> elements now:
+    copied, the text and the HTML have no marks and the names whole, and a right-to-left
+    name still leaves the rest of its line in order."""
+    page = tab.page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    name = f"Copied {uuid.uuid4().hex[:6]}"
+    rtl = "\u05ea\u05e9\u05d5\u05d0\u05d4"  # Hebrew letters
+    e = conn.experiments.create(
+        name=name,
+        parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        metrics=[{"name": OVERRIDE, "objective": "maximize"}, {"name": rtl}],
+        observation_budget=10,
+    )
+    exp = conn.experiments(e.id)
+    for i in range(2):
+        s = exp.suggestions().create()
+        values = [{"name": OVERRIDE, "value": i + 0.5}, {"name": rtl, "value": 2 - i}]
+        exp.observations().create(suggestion=s.id, values=values)
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments")
+    metrics = f"{OVERRIDE} (max), {rtl} (max)"
+    cell = page.locator("#experiments-table tr", has_text=name).locator('td[data-label="Metrics"]')
+    expect(cell).to_have_text(metrics)
+    page.goto(f"{dashboard_site.url}/#/experiments/{e.id}")
+    observations = 'table[aria-label="Observations"]'
+    expect(page.locator(f"{observations} tbody tr")).to_have_count(2)
+    for address, selector, texts in (
+        (f"#/experiments/{e.id}", observations, [f"{OVERRIDE} 1.5 · {rtl} 1"]),
+        ("#/experiments", "#experiments-table table", [metrics]),
+    ):
+        page.goto(f"{dashboard_site.url}/{address}")
+        page.wait_for_selector(f"{selector} bdi")
+        selected = page.evaluate(COPIED, selector)
+        page.keyboard.press("Control+C")
+        copied = page.evaluate(CLIPBOARD)
+        cells = "\t".join(_cells(copied["html"]))
+        for text in (selected, copied["text"], cells):
+            assert "\u2068" not in text and "\u2069" not in text, (selector, text)
+            for line in texts:
+                assert line in text, (selector, line, text)
+        assert f">{OVERRIDE}<" in copied["html"] and f">{rtl}<" in copied["html"]
+        # shown, each name is still set apart: "(max)" after the override reads in order
+        isolates = page.evaluate(ISOLATES, selector)
+        assert isolates and {style for style, _ in isolates} == {"isolate"}, isolates
+        assert {OVERRIDE, rtl} <= {text for _, text in isolates}, isolates
+    assert page.evaluate(IN_ORDER, ['#experiments-table td[data-label="Metrics"]', "(max),"])
     assert tab.errors == [] and tab.dialogs == []

@@ -14,10 +14,49 @@ function put(el, props) {
   }
 }
 
+// the marks format.js's isolated() sets a name apart with (first-strong isolate, its end)
+const FSI = "\u2068";
+const PDI = "\u2069";
+
+/**
+ * A text as nodes of the page: each name set apart by isolated() (U+2068 ... U+2069) is a
+ * <bdi> element of its own (the browser isolates it as the marks did: its direction from
+ * its first strong letter, the text around it kept in its order), the marks left out. The
+ * marks written as characters were copied with the text: a table pasted into a spreadsheet
+ * had invisible characters around every metric's name. An end without a start stays text;
+ * a start without an end sets apart the rest of the text, as the marks did. Attributes (a
+ * title, an aria-label) and a chart's SVG text keep the marks: nothing copies them.
+ */
+function textNodes(text) {
+  if (!text.includes(FSI)) return document.createTextNode(text);
+  const fragment = document.createDocumentFragment();
+  const open = [fragment];
+  let start = 0;
+  const flush = (end) => {
+    if (end > start) open[open.length - 1].append(text.slice(start, end));
+    start = end + 1;
+  };
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === FSI) {
+      flush(i);
+      const bdi = document.createElement("bdi");
+      open[open.length - 1].append(bdi);
+      open.push(bdi);
+    } else if (text[i] === PDI && open.length > 1) {
+      flush(i);
+      open.pop();
+    }
+  }
+  flush(text.length);
+  return fragment;
+}
+
 function append(el, children) {
+  const html = !(el instanceof SVGElement);
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    if (child instanceof Node) el.append(child);
+    else el.append(html ? textNodes(String(child)) : document.createTextNode(String(child)));
   }
   return el;
 }

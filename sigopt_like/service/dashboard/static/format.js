@@ -21,7 +21,8 @@ export function num(value, digits = 4) {
  * its end, U+2069), where it is written into a longer line: a name holding a right-to-left
  * override (U+202E) or Arabic or Hebrew letters reordered the rest of its line ("c = 1, d = 2"
  * read "c = 2 = d ,1"). Alone in its element a name needs none: an element that is a
- * block ends the reordering.
+ * block ends the reordering. Written into the page (dom.js h()), each name so set apart
+ * becomes a <bdi> element and the marks are left out, so that copied text has none.
  */
 export function isolated(name) {
   return `\u2068${name}\u2069`;
