@@ -464,6 +464,55 @@ def test_the_ends_of_a_numeric_axis_are_labelled_on_a_phone(
     _assert_ends_labelled(narrow_tab, dashboard_site)
 
 
+#: the size in CSS pixels at which parallel coordinates draw each axis's name and each
+#: tick label (the drawing's scale times the text's font size)
+PC_TEXT_PIXELS = """() => {
+  const svg = document.querySelector('.plot-scroll .pc-stack > .plot-svg');
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  const size = (el) => scale * parseFloat(getComputedStyle(el).fontSize);
+  return { names: [...svg.querySelectorAll('.pc-axis .axis-label')].map(size),
+           ticks: [...svg.querySelectorAll('.pc-axis .pc-tick')].map(size) };
+}"""
+
+
+@pytest.mark.parametrize("parameters", [3, 5])
+def test_parallel_coordinates_are_readable_on_a_phone(
+    narrow_tab: Tab, dashboard_site: Site, parameters: int
+) -> None:
+    """On a 390-pixel screen, parallel coordinates of 4 to 6 axes (a 1000-unit drawing kept
+    at 560 to 720 pixels) drew their axes' names at 7 to 9 px and their tick labels at 6
+    to 7 px, too small to read: each is drawn at 11 px or more now, the chart scrolling
+    sideways in its card, not the page."""
+    page = narrow_tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    names = [f"dose {i}" for i in range(parameters - 1)]
+    e = conn.experiments.create(
+        name=f"Phone {uuid.uuid4().hex[:6]}",
+        parameters=[
+            *({"name": n, "type": "double", "bounds": {"min": 0, "max": 1}} for n in names),
+            {"name": "buffer", "type": "categorical", "categorical_values": ["tris", "hepes"]},
+        ],
+        metrics=[{"name": "yield", "objective": "maximize"}],
+    )
+    conn.experiments(e.id).observations().create_batch(
+        observations=[
+            {
+                "assignments": {**{n: (i + k) % 5 / 5 for k, n in enumerate(names)}, "buffer": b},
+                "value": i,
+            }
+            for i, b in enumerate(["tris", "hepes", "tris", "hepes"])
+        ]
+    )
+    narrow_tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{e.id}")
+    expect(page.locator(".plot-scroll .pc-lines .pc-line")).to_have_count(4)
+    sizes = page.evaluate(PC_TEXT_PIXELS)
+    assert len(sizes["names"]) == parameters + 1, sizes
+    assert sizes["ticks"] and min(sizes["names"] + sizes["ticks"]) >= 11, sizes
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert narrow_tab.errors == [] and narrow_tab.dialogs == []
+
+
 #: each level band of a categorical axis: its level's name (its title) and its box
 BANDS = """() => [...document.querySelectorAll('.plot-scroll .pc-level')].map((r) => {
   const b = r.getBoundingClientRect();

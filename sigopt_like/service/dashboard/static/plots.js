@@ -34,6 +34,9 @@ const PLATE_H = 16;
 const PLATE_ROW = PLATE_H + 2;
 const LABELLED_ROWS = 60;
 const PC_HEIGHT = 380;
+// parallel coordinates: the least room of an axis, in the drawing's units and in CSS pixels
+// alike (dashboard.css, .pc-stack's min-width), so that a unit is drawn at a pixel or more
+const PC_AXIS = 120;
 const PC_MARGIN = { top: 34, right: 60, bottom: 18, left: 60 };
 // how near a line the pointer reads it (as a 9-unit-wide hit path did)
 const LINE_REACH = 4.5;
@@ -492,6 +495,17 @@ function numericAxis(rows, i) {
 }
 
 /**
+ * The width of parallel coordinates' drawing of `axes` axes, in the units of its text: 1000,
+ * or on a narrow screen (one card a row) about the card's width (chartWidth), and
+ * PC_AXIS an axis past that, as many units as the chart keeps pixels (dashboard.css). A
+ * 1000-unit drawing of 5 axes shrunk to a phone's 600 pixels drew its 10 px labels at 6
+ * px, and a 150-unit axis kept at 120 pixels drew them at 8 px.
+ */
+export function parallelWidth(axes, windowWidth) {
+  return Math.max(windowWidth <= ONE_COLUMN ? chartWidth(windowWidth) : 1000, axes * PC_AXIS);
+}
+
+/**
  * Parallel coordinates: one vertical axis per dimension, one line per row,
  * coloured by `rows[i].color` (0 = worst, 1 = best); hover a line to read it.
  *
@@ -500,7 +514,7 @@ function numericAxis(rows, i) {
  * to keep the keyboard on it when the chart is drawn again; else its first line)
  */
 export function parallelCoordinates(axes, rows, options) {
-  const W = Math.max(1000, axes.length * 150);
+  const W = parallelWidth(axes.length, window.innerWidth);
   const M = { ...PC_MARGIN };
   // room for each category's plate, one above another, on the axis of the most levels
   const levels = Math.max(0, ...axes.map((axis) => (axis.kind === "category" ? axis.categories.length : 0)));
