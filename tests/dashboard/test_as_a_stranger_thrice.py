@@ -2,8 +2,8 @@
 
 An axis of counts labels no negative count; the notice of a service that does not answer
 says so once and offers to try again; "Show more" that fails keeps the list; a page with
-nothing running says when it can no longer be refreshed; a printed page has every row;
-parallel coordinates of 100 parameters can be read.
+nothing running says when it can no longer be refreshed; a printed page has every row,
+and every column of a design of 500; parallel coordinates of 100 parameters can be read.
 """
 
 from __future__ import annotations
@@ -213,6 +213,50 @@ def test_a_printed_page_has_every_row(tab: Tab, dashboard_site: Site) -> None:
         assert page.pdf()[:5] == b"%PDF-"
     page.goto(f"{dashboard_site.url}/#/experiments/{eid}")
     expect(page.locator('table[aria-label="Observations"] tbody tr')).to_have_count(40)
+    assert tab.errors == [] and tab.dialogs == []
+
+
+#: a table's cells as printed: how many, those past the page's width, and the column
+#: each names (its printed "column: " label)
+PRINTED_CELLS = """(selector) => {
+  const cells = [...document.querySelectorAll(selector + ' tbody td')];
+  const width = document.documentElement.clientWidth;
+  return {
+    count: cells.length,
+    past: cells.filter((td) => { const r = td.getBoundingClientRect();
+      return r.width === 0 || r.left < 0 || r.right > width + 1; }).length,
+    labels: [...new Set(cells.map((td) => getComputedStyle(td, '::before').content))],
+  };
+}"""
+
+
+def test_a_printed_design_of_500_columns_has_every_column(tab: Tab, dashboard_site: Site) -> None:
+    """Printed, a campaign's design of 500 factors showed its first few columns and cut
+    the rest at the page's edge. A table of many columns now prints each row as a block
+    of "column: value" pairs wrapped at the page's width: every value is on paper, named."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    factors = [f"factor_{i:03d}" for i in range(500)]
+    session = conn.sessions.create(name=f"Wide design {uuid.uuid4().hex[:6]}")
+    campaign = conn.sessions(session.id)
+    space = {
+        "type": "factorial",
+        "parameters": [{"name": f, "type": "numerical", "values": [0, 1]} for f in factors],
+    }
+    campaign.space.put(space=space, population_size=4, replicates=1, wait=True)
+    campaign.generate(wait=True)
+    tab.sign_in(dashboard_site.alice)
+    # a Letter page's width (page.pdf's paper, no margins), in CSS pixels
+    page.set_viewport_size({"width": 816, "height": 1056})
+    page.goto(f"{dashboard_site.url}/#/sessions/{session.id}")
+    design = 'table[aria-label="Latest design"]'
+    expect(page.locator(f"{design} tbody tr").first).to_be_visible()
+    rows = page.locator(f"{design} tbody tr").count()
+    page.emulate_media(media="print")
+    printed = page.evaluate(PRINTED_CELLS, design)
+    assert printed["count"] == rows * 500 and printed["past"] == 0, printed
+    assert printed["labels"] == [f'"{f}: "' for f in factors], printed["labels"][:3]
+    assert page.pdf()[:5] == b"%PDF-"
     assert tab.errors == [] and tab.dialogs == []
 
 

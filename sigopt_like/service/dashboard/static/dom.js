@@ -161,9 +161,18 @@ export function card(title, ...children) {
 }
 
 /**
+ * The most columns a table prints as a grid (dashboard.css, @media print): past them, each
+ * row prints as a block of "column: value" pairs, wrapped at the page's width. A design of
+ * 500 columns printed its first few and cut the rest at the page's edge; squeezed into
+ * the page, 500 columns would be a letter wide each.
+ */
+export const PRINTED_COLUMNS = 8;
+
+/**
  * A table from column names and rows of cells (text or nodes); scrolls sideways.
  * options: label (aria-label), numeric(j) (right-aligned column), stack (on a narrow
- * screen each row becomes a card of "column: value" lines).
+ * screen each row becomes a card of "column: value" lines). A table of more than
+ * PRINTED_COLUMNS columns is `wide`: printed a row a block.
  */
 export function table(columns, rows, options = {}) {
   const head = h("tr", null, columns.map((c) => h("th", { scope: "col" }, c)));
@@ -178,7 +187,7 @@ export function table(columns, rows, options = {}) {
   );
   return h(
     "div",
-    { class: options.stack ? "table-wrap stack" : "table-wrap" },
+    { class: ["table-wrap", options.stack ? "stack" : null, columns.length > PRINTED_COLUMNS ? "wide" : null].filter(Boolean).join(" ") },
     h("table", options.label ? { "aria-label": options.label } : null, h("thead", null, head), h("tbody", null, body)),
   );
 }
