@@ -77,7 +77,7 @@ def translate_errors(database: Database | None = None) -> Iterator[None]:
     except sa.exc.DBAPIError as err:
         if is_connection_limit_error(err):  # was a 503 "does not answer", an outage logged
             raise Busy(CONNECTION_LIMIT_MESSAGE, retry_after=1) from err
-        refused = connection_refused(err, database)  # CONNECT revoked, or dropped
+        refused = connection_refused(err, database)  # CONNECT revoked, dropped, a password
         if refused is not None:  # was a 503 "does not answer", an outage logged
             raise refused from err
         if is_busy_error(err):
@@ -103,6 +103,19 @@ def translate_errors(database: Database | None = None) -> Iterator[None]:
         if is_read_refused_error(err) or is_tables_hidden_error(err) or refused_write:
             raise read_refused(err, database) from err
         raise
+    except Exception as err:
+        # the driver's own error, unwrapped: a connection the pool makes for a point
+        # reader (``raw_connection``). Refused so, a served request's token read was a
+        # 500 "internal" with a traceback (no outage: the server answered)
+        refused = connection_refused(err, database) if _from_driver(err) else None
+        if refused is None:
+            raise
+        raise refused from err
+
+
+def _from_driver(err: BaseException) -> bool:
+    """Whether ``err`` is the PostgreSQL driver's own (psycopg 3 or 2), not wrapped."""
+    return type(err).__module__.startswith("psycopg")
 
 
 def _lacks_select(err: BaseException, database: Database | None) -> bool:

@@ -1,7 +1,7 @@
 """What the database's errors mean, and how each is told: pure functions of an error
 (no connection, no query) that say whether it is busy, full, unwritable, a privilege
-refused, tables hidden, a connection limit or refusal, or a server unreachable or not
-up yet, and the messages and GRANTs that a refusal names.
+refused, tables hidden, a connection limit or refusal (its credentials included), or a
+server unreachable or not up yet, and the messages and GRANTs that a refusal names.
 
 :mod:`.database` turns them into the store's typed errors
 (:func:`~.database.translate_errors`), asking the database where a refusal needs it.
@@ -220,6 +220,15 @@ def is_connection_limit_error(err: BaseException | None) -> bool:
 #: role may not connect to it (its CONNECT revoked), or it no longer exists (dropped)
 _NO_CONNECT = re.compile(r'permission denied for database "?([^"\s]+)"?')
 _NO_DATABASE = re.compile(r'database "([^"]+)" does not exist')
+#: what PostgreSQL (and libpq) say, refusing a new connection, of credentials no longer
+#: good: the role's password changed or expired ("password authentication failed for
+#: user"; a role dropped is said so too under password authentication), a password now
+#: asked for, the role dropped (under trust) or made NOLOGIN
+_BAD_CREDENTIALS = re.compile(
+    r'\w+ authentication failed for user "(?P<user>[^"]+)"'
+    r"|fe_sendauth: no password supplied"
+    r'|role "(?P<role>[^"]+)" (?:does not exist|is not permitted to log in)'
+)
 
 
 def _refusal_line(err: BaseException | None, pattern: re.Pattern[str]) -> re.Match[str] | None:
@@ -247,12 +256,16 @@ def connect_grant(grantee: str, database_name: str) -> str:
 
 def connection_refused(err: BaseException, database: Database | None) -> Unreadable | None:
     """The :class:`~.errors.Unreadable` of a new connection the server answered and
-    refused: this role's CONNECT on the database revoked, or the database dropped while
-    the service ran; None if ``err`` is not one. Before, each was a 503 "The service's
-    database does not answer (restarting or down); retry in a moment", which clients
-    retried until their deadline, and an outage logged, though it answered."""
+    refused: this role's CONNECT on the database revoked, the database dropped, or the
+    role's credentials refused (:func:`credentials_refused`) while the service ran; None
+    if ``err`` is not one. Before, each was a 503 "The service's database does not answer
+    (restarting or down); retry in a moment", which clients retried until their
+    deadline, and an outage logged, though it answered."""
     role = database.role if database is not None else None
     named = f"role {role}" if role else "role the service connects as"
+    credentials = credentials_refused(err, role)
+    if credentials is not None:
+        return credentials
     denied = _refusal_line(err, _NO_CONNECT)
     if denied is not None:
         name = denied.group(1)
@@ -273,6 +286,30 @@ def connection_refused(err: BaseException, database: Database | None) -> Unreada
             detail={"role": role, "database": name},
         )
     return None
+
+
+def credentials_refused(err: BaseException, role: str | None) -> Unreadable | None:
+    """The :class:`~.errors.Unreadable` of a new connection refused the credentials the
+    service was started with (``role``, its database URL's user, when PostgreSQL's words
+    name none): the role's password changed or expired, or the role dropped or made
+    NOLOGIN, while the service ran. Connections made before go on, so the refusal comes
+    when the pool makes a new one. None if ``err`` is not one."""
+    found = _refusal_line(err, _BAD_CREDENTIALS)
+    if found is None:
+        return None
+    user = found.group("user") or found.group("role") or role
+    named = f"role {user}" if user else "role the service connects as"
+    return Unreadable(
+        f"The service's database refuses the credentials of the {named} (PostgreSQL: "
+        f"{found.group(0)}): its password was changed or has expired, or the role was "
+        "dropped or may no longer log in, since the service started, and no retry "
+        "succeeds with the password it was started with. Start the service again with "
+        "the role's current password (in its database URL, or PGPASSWORD), or give the "
+        f"role back the password the service has (ALTER ROLE {user or '<role>'} PASSWORD "
+        "...); a password kept in a .pgpass file is read at each new connection: correct "
+        "it there and no restart is needed.",
+        detail={"role": user},
+    )
 
 
 #: PostgreSQL's connection exceptions (08...) and operator interventions (57P01 admin
