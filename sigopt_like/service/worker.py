@@ -226,6 +226,17 @@ def worker_identity() -> str:
     return full if len(full) <= WORKER_NAME_CHARS else name
 
 
+def _what_the_database_did(err: BaseException) -> str:
+    """What a task's requeue says the database did (``"requeued: the database ..."``):
+    busy with other writers, refusing a connection for want of one (max_connections), or
+    not answering (down, restarting). A refused read is said with its own words."""
+    if isinstance(err, Busy):
+        return "was busy with other changes"
+    if is_connection_limit_error(err):
+        return "refused a connection (max_connections reached)"
+    return "did not answer"
+
+
 class TaskRunner:
     """Claims and runs tasks with a pool of threads; recovers tasks of dead workers.
 
@@ -463,12 +474,22 @@ class TaskRunner:
             # Before, the error went up to the claim loop and the task stayed ``running``
             # under this runner, whose heartbeat kept renewing its lease: nobody ran it
             # while this runner lived.
+            # Its message says why: a read refused (the role, the table, the GRANT) or a
+            # busy database was "did not answer" before, which sent its reader to look
+            # for an outage.
             LOG.warning(
                 "task %s could not be read after its claim (%s); it goes back to the queue",
                 task_id,
                 first_line(err),
             )
-            self._record(task_id, lambda: self._requeue_after_outage(task_id, during_run=False))
+            what = _what_the_database_did(err)
+            unread = err if isinstance(err, Unreadable) else None
+            self._record(
+                task_id,
+                lambda: self._requeue_after_outage(
+                    task_id, during_run=False, what=what, refused=unread
+                ),
+            )
             return
         if row is None:
             return
@@ -504,7 +525,8 @@ class TaskRunner:
             LOG.warning("task %s (%s) stops: %s", task_id, row.type, refused.message)
             if row.attempts < self.settings.task_max_attempts:
                 status = "requeued"
-                self._record(task_id, lambda: self._requeue_after_outage(task_id, refused=True))
+                unread = refused
+                self._record(task_id, lambda: self._requeue_after_outage(task_id, refused=unread))
                 return
             message = (
                 f"{row.type} could not run: the service's database refused it a read "
@@ -535,7 +557,8 @@ class TaskRunner:
                     row.type,
                     busy.message,
                 )
-                self._record(task_id, lambda: self._requeue_after_outage(task_id, busy=True))
+                what = _what_the_database_did(busy)
+                self._record(task_id, lambda: self._requeue_after_outage(task_id, what=what))
                 return
             message = (
                 f"{row.type} could not be stored: the database stayed busy with other "
@@ -548,15 +571,14 @@ class TaskRunner:
             crowded = is_connection_limit_error(exc)  # max_connections: not an outage
             if crowded or is_unreachable_error(exc):  # not the task's fault: it runs again
                 status = "requeued"
+                what = _what_the_database_did(exc)
                 LOG.warning(
                     "task %s (%s): the database %s during its run; it goes back to the queue",
                     task_id,
                     row.type,
-                    "refused a connection (max_connections reached)"
-                    if crowded
-                    else "did not answer",
+                    what,
                 )
-                self._record(task_id, lambda: self._requeue_after_outage(task_id))
+                self._record(task_id, lambda: self._requeue_after_outage(task_id, what=what))
                 return
             # a bug or an unexpected condition: report, never hang
             LOG.exception("task %s (%s) failed", task_id, row.type)
@@ -636,22 +658,28 @@ class TaskRunner:
         )
 
     def _requeue_after_outage(
-        self, task_id: int, *, during_run: bool = True, busy: bool = False, refused: bool = False
+        self,
+        task_id: int,
+        *,
+        during_run: bool = True,
+        what: str = "did not answer",
+        refused: Unreadable | None = None,
     ) -> None:
-        """Back to the queue after the database failed (or was ``busy``, or ``refused`` the
-        service's role a read) during the task's run (the run counted), or as it began,
-        between its claim and its reading (not counted)."""
+        """Back to the queue after the database failed (``what`` it did: see
+        :func:`_what_the_database_did`; or it ``refused`` the service's role a read or a
+        connection: that refusal's message, naming the role, the table and the GRANT, or
+        what to do of a password, ends the task's) during the
+        task's run (the run counted), or as it began, between its claim and its reading
+        (not counted)."""
         when = "during its run" if during_run else "as its run began"
-        what = "was busy with other changes" if busy else "did not answer"
-        if refused:
-            what = "refused the service's role a read (its administrator must grant it)"
-        with self.transaction():
-            self.store.tasks.requeue(
-                task_id,
-                self.worker_id,
-                f"requeued: the database {what} {when}; it runs again",
-                counted=during_run,
+        message = f"requeued: the database {what} {when}; it runs again"
+        if refused is not None:
+            message = (
+                f"requeued: the database refused the service's role {when}; it runs again "
+                f"once that is mended. {refused.message}"
             )
+        with self.transaction():
+            self.store.tasks.requeue(task_id, self.worker_id, message, counted=during_run)
 
     def _record(self, task_id: int, write: Callable[[], Any]) -> None:
         """Write a task's end now, or, if the database does not take it, from the

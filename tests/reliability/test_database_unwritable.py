@@ -348,6 +348,7 @@ def test_a_running_task_refused_a_read_goes_back_to_the_queue_in_one_line(
             row = service.context.store.tasks.find(int(task["id"]))
             assert row is not None and row.status == "new", row
             assert "refused" in row.progress_message and "read" in row.progress_message, row
+            assert f"role {role} a read of table sessions" in row.progress_message, row
             assert [r.getMessage() for r in caplog.records if r.exc_info] == []
             warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
             assert len(warned) == 1, warned
@@ -358,6 +359,101 @@ def test_a_running_task_refused_a_read_goes_back_to_the_queue_in_one_line(
             done = api.get(f"/v1/sessions/{sid}/tasks/{task['id']}").body
             assert done["status"] == "success", done
             assert len(runs) == 2
+
+
+#: run as the server's administrator: at the commit of the first claim (a deferred
+#: trigger, so after every statement of the claim), the role loses SELECT on ``tasks``
+#: but for the columns a requeue reads, so that its worker's read of the task it has just
+#: claimed is refused, its requeue is stored, and no claim after it reads a task
+_REVOKE_AT_FIRST_CLAIM = (
+    "CREATE SCHEMA hooks",
+    "CREATE TABLE hooks.once (armed boolean)",
+    "INSERT INTO hooks.once VALUES (true)",
+    """CREATE FUNCTION hooks.revoke_at_claim() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER AS $$
+    BEGIN
+        DELETE FROM hooks.once;
+        IF FOUND THEN
+            REVOKE SELECT ON {schema}.tasks FROM {role};
+            GRANT SELECT (id, status, worker, version, attempts, heartbeat)
+                ON {schema}.tasks TO {role};
+        END IF;
+        RETURN NULL;
+    END $$""",
+    """CREATE CONSTRAINT TRIGGER revoke_at_claim AFTER UPDATE ON {schema}.tasks
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.status = 'running')
+    EXECUTE FUNCTION hooks.revoke_at_claim()""",
+)
+
+
+def test_a_task_whose_read_is_refused_after_its_claim_says_the_refusal(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """A real ``sigopt-like worker`` whose role loses SELECT on ``tasks`` as it claims a
+    task (at the claim's commit): the task goes back to the queue, its progress message
+    the refusal's (the role, the table, the GRANT), not "the database did not answer",
+    which sent its reader looking for an outage; granted back, the task runs to its end."""
+    import os
+    import signal
+    import sys
+    import time
+
+    import sqlalchemy as sa
+
+    from sigopt_like.service import create_app
+    from tests.campaign.conftest import Api
+
+    with _role_in_schema(pg_url, "lab") as (role, database, admin_says):
+        with create_app(database=database, run_tasks=False) as service:
+            api = Api(service)
+            task = int(api.queue_space(api.session())["id"])
+        admin_says(*_REVOKE_AT_FIRST_CLAIM)
+        admin = sa.create_engine(pg_url)
+
+        def task_row() -> sa.Row[tuple[str, str]]:
+            with admin.connect() as sql:
+                return sql.execute(
+                    sa.text("SELECT status, progress_message FROM lab.tasks WHERE id = :id"),
+                    {"id": task},
+                ).one()
+
+        def until(done: Callable[[], bool]) -> None:
+            deadline = time.monotonic() + 60
+            while not done():
+                assert proc.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, (task_row(), log.read_text()[-3000:])
+                time.sleep(0.2)
+
+        log = tmp_path / "worker.log"
+        command = [sys.executable, "-m", "sigopt_like", "worker", "--db", database]
+        with open(log, "w") as out:
+            proc = subprocess.Popen(
+                [*command, "--threads", "1"],
+                cwd=Path(__file__).resolve().parents[2],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            until(lambda: task_row().progress_message.startswith("requeued"))
+            status, said = task_row()
+            assert status == "new", said
+            assert "did not answer" not in said, said
+            assert said.startswith(
+                "requeued: the database refused the service's role as its "
+                "run began; it runs again once that is mended."
+            ), said
+            assert f"refuses the role {role} a read of table tasks" in said, said
+            assert "ON ALL TABLES IN SCHEMA lab" in said, said
+            admin_says("GRANT SELECT ON {schema}.tasks TO {role}")
+            until(lambda: task_row().status == "success")
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(30)
+            admin.dispose()
+    text = log.read_text()
+    assert f"task {task} could not be read after its claim (" in text, text[-3000:]
+    assert "Traceback" not in text, text[-3000:]
 
 
 def test_a_claim_refused_for_want_of_select_is_a_refused_read(pg_url: str) -> None:
