@@ -142,6 +142,24 @@ def test_show_more_that_fails_keeps_the_experiments(tab: Tab, dashboard_site: Si
     assert _own_errors(tab) == [] and tab.dialogs == []
 
 
+def _says_it_goes_stale_and_clears(tab: Tab, still_shown: str | None = None) -> None:
+    """On the page open in ``tab``, every request to the API refused: the page must say
+    within a look (every 3 s) that it could not refresh and when it last read, keep
+    ``still_shown`` (a selector) in sight, and clear the word when the service answers
+    again; no console error but the refused requests' own, no dialog."""
+    page = tab.page
+    every = re.compile(r"/v1/")
+    _refuse(page, every)
+    trouble = page.locator(".page-trouble")
+    expect(trouble).to_contain_text("Could not refresh (no answer from the service", timeout=8_000)
+    expect(trouble).to_contain_text("what is shown was read at")
+    if still_shown is not None:
+        expect(page.locator(still_shown).first).to_be_visible()
+    page.unroute(every)
+    expect(trouble).to_be_empty(timeout=10_000)
+    assert _own_errors(tab) == [] and tab.dialogs == []
+
+
 def test_a_campaign_page_says_when_it_goes_stale(tab: Tab, dashboard_site: Site) -> None:
     """A campaign with no task running: once the service stopped answering, its page went
     on showing what it had read, as if current, with no word (its look at the tasks every
@@ -153,15 +171,7 @@ def test_a_campaign_page_says_when_it_goes_stale(tab: Tab, dashboard_site: Site)
     tab.sign_in(dashboard_site.alice)
     page.goto(f"{dashboard_site.url}/#/sessions/{sid}")
     page.wait_for_selector(".plot-svg .series")
-    every = re.compile(r"/v1/")
-    _refuse(page, every)
-    trouble = page.locator(".page-trouble")
-    expect(trouble).to_contain_text("Could not refresh (no answer from the service", timeout=8_000)
-    expect(trouble).to_contain_text("what is shown was read at")
-    expect(page.locator(".plot-svg .series").first).to_be_visible()  # still shown
-    page.unroute(every)
-    expect(trouble).to_be_empty(timeout=10_000)
-    assert _own_errors(tab) == [] and tab.dialogs == []
+    _says_it_goes_stale_and_clears(tab, still_shown=".plot-svg .series")
 
 
 def test_an_experiment_page_says_when_it_goes_stale(tab: Tab, dashboard_site: Site) -> None:
@@ -170,14 +180,7 @@ def test_an_experiment_page_says_when_it_goes_stale(tab: Tab, dashboard_site: Si
     tab.sign_in(dashboard_site.alice)
     page.goto(f"{dashboard_site.url}/#/experiments/{dashboard_site.alice_experiment}")
     page.wait_for_selector("#experiment-name")
-    every = re.compile(r"/v1/")
-    _refuse(page, every)
-    trouble = page.locator(".page-trouble")
-    expect(trouble).to_contain_text("Could not refresh (no answer from the service", timeout=8_000)
-    expect(trouble).to_contain_text("what is shown was read at")
-    page.unroute(every)
-    expect(trouble).to_be_empty(timeout=10_000)
-    assert _own_errors(tab) == [] and tab.dialogs == []
+    _says_it_goes_stale_and_clears(tab)
 
 
 #: the boxes of a page that hold more than they show (scrolled, or cut to a few lines)
