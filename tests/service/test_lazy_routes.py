@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from sigopt_like.service import create_app
 from sigopt_like.service.resources.lazy import OnFirstUse
@@ -34,6 +35,20 @@ def _nodes(app):
 
 def _responders(obj) -> set[str]:
     return {name for name in dir(obj) if name.startswith("on_")}
+
+
+def _printed_by(code: str, database: Path) -> Any:
+    """What ``code`` printed last (as JSON), run in a fresh interpreter from the
+    repository's root with ``database`` as its one argument: a fresh process, so that its
+    ``sys.modules`` holds only what the code imported."""
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(database)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def test_each_stand_in_has_its_resources_responders(tmp_path: Path) -> None:
@@ -88,14 +103,7 @@ def test_a_service_that_runs_campaigns_loads_no_sigopt_module(tmp_path: Path) ->
         "'sigopt_like.service.resources.sigopt.', 'sigopt_like.service.store.sigopt', "
         "'sigopt_like.service.domain.sigopt')))))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path / "c.db")],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    assert _printed_by(code, tmp_path / "c.db") == []
 
 
 def test_a_served_process_has_every_route_module_at_start(tmp_path: Path) -> None:
@@ -111,14 +119,7 @@ def test_a_served_process_has_every_route_module_at_start(tmp_path: Path) -> Non
         "service.close()\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path / "s.db")],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    loaded = set(_printed_by(code, tmp_path / "s.db"))
     package = "sigopt_like.service.resources.sigopt"
     wanted = {f"{package}.{target.partition(':')[0]}" for _, target, _, _ in ROUTES}
     assert wanted <= loaded, sorted(wanted - loaded)
