@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from perf_common import REPO, baseline_checkout, python
+from perf_common import REPO, baseline_checkout, commit_of, python
 
 WORKER = r"""
 import hashlib, json, sys
@@ -81,12 +80,7 @@ def main() -> int:
     parser.add_argument("--gens", type=int, default=4)
     parser.add_argument("--populations", default="20,200")
     args = parser.parse_args()
-    commit = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", args.baseline],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    commit = commit_of(args.baseline)
     subject = _digests(REPO, args.gens, args.populations)
     baseline = _digests(baseline_checkout(commit), args.gens, args.populations)
     differ = 0

@@ -178,6 +178,17 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def commit_of(ref: str) -> str:
+    """The commit ``ref`` names now (a branch such as ``main`` moves: its extracted copy,
+    ``baseline_checkout``, is kept by commit so that a later run does not read stale code)."""
+    return subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", ref],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
 def baseline_checkout(ref: str = BASELINE_REF) -> Path:
     """An extracted copy of the repository at ``ref`` (the old code, for baselines)."""
     target = Path(tempfile.gettempdir()) / f"sigopt-like-baseline-{ref}"

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from perf_common import REPO, Figure, baseline_checkout, median, python, report
+from perf_common import REPO, Figure, baseline_checkout, commit_of, median, python, report
 
 WORKER = r"""
 import json, sys, time
@@ -74,13 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     codes = {"subject": REPO}
     if args.baseline != "none":
-        commit = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", args.baseline],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        codes["baseline"] = baseline_checkout(commit)
+        codes["baseline"] = baseline_checkout(commit_of(args.baseline))
     engine: dict[str, list[float]] = {side: [] for side in codes}
     random: dict[str, list[float]] = {side: [] for side in codes}
     for _ in range(args.rounds):  # interleaved, so that a busy machine slows both alike
