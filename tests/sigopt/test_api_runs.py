@@ -852,6 +852,23 @@ def test_projects_are_listed_as_sigopt_lists_them(
     assert unknown.status == 400 and unknown.body["detail"]["field"] == "before"
 
 
+def test_another_users_project_is_no_cursor(served):
+    """Under ``sort=updated`` a cursor must be one of the caller's own projects: another
+    user's is a 400 naming the cursor, as an experiment's is under ``sort=recent``."""
+    mine = Api(served.service, served.url, served.token)
+    _email, token = served.make_user()
+    theirs = Api(served.service, served.url, token)
+    their_base = f"/v1/clients/{theirs.get('/v1/tokens/self').body['client']}/projects"
+    for key in ("t1", "t2"):
+        assert theirs.post(their_base, {"id": key}).status == 201
+    cursor = theirs.get(their_base, limit="1").body["paging"]["before"]
+    assert cursor is not None
+    my_base = f"/v1/clients/{mine.get('/v1/tokens/self').body['client']}/projects"
+    assert mine.post(my_base, {"id": "m"}).status == 201
+    reply = mine.get(my_base, before=cursor)
+    assert reply.status == 400 and reply.body["detail"]["field"] == "before"
+
+
 def test_a_checkpoint_of_many_values_is_read_at_once(api: Api, client: str):
     """Before: each value's metric was looked for among those before it, so a checkpoint of
     50,000 values held the request two minutes (a checkpoint now takes at most 10,000)."""

@@ -136,6 +136,41 @@ def fetch_sorted_page(
     )
 
 
+def fetch_recent_page(
+    conn: sa.Connection,
+    query: sa.Select,
+    table: sa.Table,
+    owner: int,
+    request: PageRequest,
+    convert: Callable[[Any], Item],
+    *,
+    ascending: bool = False,
+) -> Page[Item]:
+    """One page of ``query`` (rows of ``table``, ``owner``'s) by the time of their last
+    update (``table``'s ``updated``), then id, largest first unless ``ascending``: a
+    :func:`fetch_sorted_page` whose cursor must be one of ``owner``'s rows of ``table``
+    (:class:`UnknownCursor` otherwise), the page going on from where that row stands now.
+    """
+
+    def cursor_key(rid: int) -> tuple[Any, ...] | None:
+        found = conn.execute(
+            sa.select(table.c.updated, table.c.id).where(
+                table.c.id == rid, table.c.owner_id == owner
+            )
+        ).first()
+        return None if found is None else (found.updated, found.id)
+
+    return fetch_sorted_page(
+        conn,
+        query,
+        (table.c.updated, table.c.id),
+        request,
+        convert,
+        ascending=ascending,
+        cursor_key=cursor_key,
+    )
+
+
 def _beyond(
     columns: Sequence[sa.ColumnElement], key: tuple[Any, ...], *, greater: bool
 ) -> sa.ColumnElement[bool]:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from . import schema
 from .database import Database
-from .pages import Page, PageRequest, fetch_page, fetch_sorted_page
+from .pages import Page, PageRequest, fetch_page, fetch_recent_page, fetch_sorted_page
 from .sigopt_files import RunFiles
 from .sigopt_notes import ProjectNotes
 from .sigopt_runs import Projects, Runs
@@ -411,21 +411,8 @@ class Experiments:
             )
         if sort != "recent":
             raise ValueError(f"unknown sort {sort!r}")
-
-        def cursor_key(eid: int) -> tuple[Any, ...] | None:
-            found = self.conn.execute(
-                sa.select(E.c.updated, E.c.id).where(E.c.id == eid, E.c.owner_id == owner)
-            ).first()
-            return None if found is None else (found.updated, found.id)
-
-        return fetch_sorted_page(
-            self.conn,
-            query,
-            (E.c.updated, E.c.id),
-            request,
-            _experiment,
-            ascending=ascending,
-            cursor_key=cursor_key,
+        return fetch_recent_page(
+            self.conn, query, E, owner, request, _experiment, ascending=ascending
         )
 
     def update(self, eid: int, changes: Mapping[str, Any], stamp: int) -> None:

@@ -16,7 +16,7 @@ import attrs
 import sqlalchemy as sa
 
 from . import schema
-from .pages import Page, PageRequest, fetch_page, fetch_sorted_page
+from .pages import Page, PageRequest, fetch_page, fetch_recent_page, fetch_sorted_page
 
 P = schema.sigopt_projects
 R = schema.training_runs
@@ -163,22 +163,7 @@ class Projects:
             )
         if sort != "updated":
             raise ValueError(f"unknown sort {sort!r}")
-
-        def cursor_key(pid: int) -> tuple[Any, ...] | None:
-            found = self.conn.execute(
-                sa.select(P.c.updated, P.c.id).where(P.c.id == pid, P.c.owner_id == owner)
-            ).first()
-            return None if found is None else (found.updated, found.id)
-
-        return fetch_sorted_page(
-            self.conn,
-            query,
-            (P.c.updated, P.c.id),
-            request,
-            _project,
-            ascending=ascending,
-            cursor_key=cursor_key,
-        )
+        return fetch_recent_page(self.conn, query, P, owner, request, _project, ascending=ascending)
 
     def update(self, pid: int, changes: Mapping[str, Any], stamp: int) -> None:
         values = dict(changes)
