@@ -14,6 +14,7 @@ import csv
 import errno
 import io
 import math
+import numbers
 import os
 import re
 import secrets
@@ -370,6 +371,19 @@ def whole_number(text: str) -> int | None:
     if len(digits) > _FLOAT_RANGE_DIGITS:
         return None
     return -int(digits) if text.startswith("-") else int(digits)
+
+
+def written_whole(value: Any) -> int | None:
+    """``value`` as the whole number it is written as: an integer (not a bool), or text
+    such as ``"9007199254740993"`` (:func:`whole_number`); None for anything else (a float,
+    a decimal)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, str):
+        return whole_number(value)
+    return None
 
 
 def is_integer_literal(text: str) -> bool:

@@ -18,7 +18,6 @@ import difflib
 import itertools
 import json
 import math
-import numbers
 import os
 import random
 import unicodedata
@@ -176,18 +175,6 @@ def _whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _written_whole(value: Any) -> int | None:
-    """``value`` as the whole number it is written as: an integer (not a bool), or text
-    such as ``"9007199254740993"``; None for anything else (a float, a decimal)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, str):
-        return csvio.whole_number(value)
-    return None
-
-
 def _inexact_whole(cell: str, number: float) -> str | None:
     """Why a level written as a whole number (``9007199254740993``, ``2**70 + 1``) cannot
     be taken: a space's numbers are floats, and this one would silently become the float
@@ -261,7 +248,7 @@ class NumericalParameter:
                 f"{_show(value)} is not a number ('{self.name}' is numerical)"
                 + (csvio.decimal_comma_tip(value) or csvio.nan_tip(value, self.name))
             )
-        whole = _written_whole(value)
+        whole = csvio.written_whole(value)
         for level in self.values:
             if whole is not None:
                 if level == whole:  # an int and a float compare as the numbers they are
@@ -319,10 +306,10 @@ class CategoricalParameter:
             text = csvio.format_cell(value)
             if text in self.values:
                 return text
-            whole = _written_whole(value)
+            whole = csvio.written_whole(value)
             for level in self.values:
                 if whole is not None:  # exactly, as a numerical level (see its coerce)
-                    level_whole = _written_whole(level)
+                    level_whole = csvio.written_whole(level)
                     if (_to_float(level) if level_whole is None else level_whole) == whole:
                         return level
                     continue

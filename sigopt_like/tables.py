@@ -720,7 +720,7 @@ def _response_problem(value: Any, missing_ok: bool) -> str | None:
         # a whole number a float cannot hold as written: before, stored as the float next to
         # it (9007199254740993 as ...992), or as the float that equals it and came back in a
         # float's form (2**70), unseen
-        whole = _whole_response(value)
+        whole = csvio.written_whole(value)  # an int, or text such as Daptics' string cells
         return None if whole is None else wide_response_problem(whole)
     if isinstance(value, str) and csvio.parse_number(value) is not None:
         shown = csvio.clip(value.strip())
@@ -733,18 +733,6 @@ def _cell_problem(line: int, column: str | None, message: str) -> Problem:
     """A problem of the cell at ``line`` (the file's row) and ``column`` (None: the row)."""
     where = f"row {line}" + (f", column {column}" if column else "")
     return Problem(f"{where}: {message}", row=line, column=column, field="table")
-
-
-def _whole_response(value: Any) -> int | None:
-    """A response written as a whole number (an int, or text such as Daptics' string
-    cells), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, str):
-        return csvio.whole_number(value)
-    return None
 
 
 def wide_response_problem(written: int) -> str | None:
