@@ -39,7 +39,8 @@ from ..domain.campaign import (
 from ..domain.codes import Codec, Codes
 from . import schema
 from .database import Database
-from .errors import Conflict, NotFound
+from .errors import Conflict
+from .sessions import session_row
 
 S = schema.sessions
 G = schema.generations
@@ -70,22 +71,6 @@ class LoadedCampaign:
 
     campaign: Campaign
     codes: StoredCodes
-
-
-def session_row(conn: sa.Connection, session_id: int, owner: int | None, *, lock: bool = False):
-    """The session row of ``owner`` (any owner when None); NotFound otherwise.
-
-    ``lock`` takes a row lock (``FOR UPDATE``) where the database has them.
-    """
-    query = sa.select(S).where(S.c.id == session_id)
-    if owner is not None:
-        query = query.where(S.c.owner_id == owner)
-    if lock:
-        query = query.with_for_update()
-    row = conn.execute(query).first()
-    if row is None:
-        raise NotFound(f"No session with id '{session_id}'.")
-    return row
 
 
 def load_campaign(conn: sa.Connection, session_id: int, owner: int | None = None) -> Campaign:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -55,6 +56,30 @@ def _record(row: Any) -> SessionRecord:
 
 def _select() -> sa.Select:
     return sa.select(*_COLUMNS)
+
+
+def session_row(
+    conn: sa.Connection,
+    session_id: int,
+    owner: int | None,
+    *,
+    lock: bool = False,
+    columns: Sequence[Any] = (S,),
+) -> Any:
+    """The session row of ``owner`` (any owner when None), of ``columns`` (all of its
+    columns unless given); NotFound otherwise.
+
+    ``lock`` takes a row lock (``FOR UPDATE``) where the database has them.
+    """
+    query = sa.select(*columns).where(S.c.id == session_id)
+    if owner is not None:
+        query = query.where(S.c.owner_id == owner)
+    if lock:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"No session with id '{session_id}'.")
+    return row
 
 
 class SessionStore:
@@ -204,15 +229,7 @@ class SessionStore:
         self, conn: sa.Connection, owner: int | None, session_id: int, *, lock: bool = False
     ) -> SessionRecord:
         """The session (its row locked, ``FOR UPDATE``, with ``lock``); NotFound otherwise."""
-        query = _select().where(S.c.id == session_id)
-        if owner is not None:
-            query = query.where(S.c.owner_id == owner)
-        if lock:
-            query = query.with_for_update()
-        row = conn.execute(query).first()
-        if row is None:
-            raise NotFound(f"No session with id '{session_id}'.")
-        return _record(row)
+        return _record(session_row(conn, session_id, owner, lock=lock, columns=_COLUMNS))
 
     def _duplicate(self, owner: int, name: str) -> Conflict:
         with self._db.read() as conn:

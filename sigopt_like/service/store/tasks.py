@@ -19,10 +19,11 @@ import sqlalchemy as sa
 from ..domain.campaign import Campaign, CampaignConflict
 from ..domain.tasks import ACTIVE, FINISHED, TaskError, capped_errors
 from . import schema
-from .campaigns import design_table, history_through, load_campaign, session_row
+from .campaigns import design_table, history_through, load_campaign
 from .database import Database, PointQuery
 from .errors import Conflict, NotFound
 from .pages import Page, PageRequest, fetch_page
+from .sessions import session_row
 
 T = schema.tasks
 SESSIONS = schema.sessions
