@@ -200,11 +200,14 @@ def test_sign_in_attempts_are_limited(tmp_path: Path) -> None:
     served = serve_in_thread(tmp_path, login_attempts_per_minute=3)
     try:
         person = site.make_person(served, "guess")
-        statuses = [
-            _sign_in(served, {"email": person.email, "password": f"guess {i}"}).status_code
-            for i in range(4)
+        answers = [
+            _sign_in(served, {"email": person.email, "password": f"guess {i}"}) for i in range(4)
         ]
-        assert statuses == [401, 401, 401, 429]
+        assert [a.status_code for a in answers] == [401, 401, 401, 429]
+        assert answers[-1].json()["message"] == (
+            "Too many sign-in attempts: at most 3 a minute for one email or one address; "
+            f"retry in {answers[-1].headers['Retry-After']} s."
+        )
     finally:
         served.close()
 

@@ -203,6 +203,10 @@ def test_login_is_rate_limited_per_email(slow_refill):
     assert r.status_code == 429
     assert r.json()["code"] == "rate_limited"
     assert int(r.headers["Retry-After"]) >= 1
+    assert r.json()["message"] == (
+        f"Too many login attempts: at most {limit} a minute for one email or one address; "
+        f"retry in {r.headers['Retry-After']} s."
+    )
 
 
 def test_login_is_rate_limited_per_address(slow_refill):

@@ -15,9 +15,9 @@ from typing import Any
 
 import falcon
 
-from ..errors import BadRequest, Forbidden, RateLimited, Unauthorized
+from ..errors import BadRequest, Forbidden, Unauthorized
 from ..http import field, read_json, reject_unknown, unknown_fields
-from ..middleware.limits import retry_after_seconds
+from ..middleware.limits import count_attempt
 from ..settings import ServiceSettings
 from ..store.accounts import MAX_EMAIL_LENGTH, AccountStore, User, normalize_email
 from .cookies import (
@@ -131,7 +131,9 @@ class SignIn:
             raise BadRequest(f"The password is longer than {MAX_SECRET_LENGTH} characters.")
         if len(email) > MAX_EMAIL_LENGTH:  # no user has one: before, a 500 on PostgreSQL
             raise BadRequest(f"The email is longer than {MAX_EMAIL_LENGTH} characters.")
-        self._count(("email", normalize_email(email)), ("addr", address))
+        count_attempt(
+            self._limiter, "sign-in", ("email", normalize_email(email)), ("addr", address)
+        )
         user = self._accounts.check_password(email, password)
         if user is None:
             raise Unauthorized("The email or the password is wrong.")
@@ -140,7 +142,7 @@ class SignIn:
     def _by_token(self, token: str, address: str) -> int:
         if len(token) > MAX_SECRET_LENGTH:
             raise BadRequest(f"The token is longer than {MAX_SECRET_LENGTH} characters.")
-        self._count(("addr", address))
+        count_attempt(self._limiter, "sign-in", ("addr", address))
         owner = self._accounts.token_owner(token.strip())
         if owner is None or owner.name == DASHBOARD_TOKEN_NAME:
             raise Unauthorized("The API token is not valid: it is unknown or was revoked.")
@@ -150,16 +152,6 @@ class SignIn:
                 "experiment through the API only, and signs nobody in."
             )
         return owner.user_id
-
-    def _count(self, *keys: tuple[str, str]) -> None:
-        waits = [wait for wait in (self._limiter.hit(key) for key in keys) if wait]
-        if waits:
-            seconds = retry_after_seconds(max(waits))
-            raise RateLimited(
-                f"Too many sign-in attempts: at most {self._limiter.limit} a minute for one "
-                f"email or one address; retry in {seconds} s.",
-                retry_after=seconds,
-            )
 
 
 class SignOut:

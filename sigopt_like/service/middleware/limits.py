@@ -54,6 +54,20 @@ def retry_after_seconds(wait: float) -> int:
     return max(1, math.ceil(wait))
 
 
+def count_attempt(limiter: RateLimiter, what: str, *keys: str | tuple[str, ...]) -> None:
+    """Count one ``what`` attempt (``"login"``, ``"sign-in"``) against each of ``keys``
+    (an email's, an address's); :class:`RateLimited` (its Retry-After the longest wait)
+    once any of them is past ``limiter``'s limit."""
+    waits = [wait for wait in (limiter.hit(key) for key in keys) if wait]
+    if waits:
+        seconds = retry_after_seconds(max(waits))
+        raise RateLimited(
+            f"Too many {what} attempts: at most {limiter.limit} a minute for one email "
+            f"or one address; retry in {seconds} s.",
+            retry_after=seconds,
+        )
+
+
 class BodyLimitMiddleware:
     """Refuse bodies over ``settings.max_body_bytes`` before reading them (413)."""
 

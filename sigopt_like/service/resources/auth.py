@@ -6,9 +6,9 @@ from typing import Any
 
 import falcon
 
-from ..errors import RateLimited, Unauthorized, ValidationFailed
+from ..errors import Unauthorized, ValidationFailed
 from ..http import field, owner_id, read_json, reject_unknown
-from ..middleware.limits import RateLimiter, retry_after_seconds
+from ..middleware.limits import RateLimiter, count_attempt
 from ..passwords import MAX_PASSWORD_LENGTH
 from ..store.accounts import (
     MAX_EMAIL_LENGTH,
@@ -73,24 +73,14 @@ class Login:
                 f"The email is longer than {MAX_EMAIL_LENGTH} characters.",
                 [{"message": "too long", "row": None, "column": None, "field": "email"}],
             )
-        self._count_attempt(normalize_email(email), req.remote_addr or "unknown")
+        address = req.remote_addr or "unknown"
+        count_attempt(self._limiter, "login", ("email", normalize_email(email)), ("addr", address))
         user = self._accounts.check_password(email, password)
         if user is None:
             raise Unauthorized("The email or the password is wrong.")
         issued = self._accounts.issue_token(user.id, name="login")
         resp.status = 201
         resp.media = render_token(issued, user)
-
-    def _count_attempt(self, email: str, address: str) -> None:
-        limiter = self._limiter
-        waits = [w for w in (limiter.hit(f"email:{email}"), limiter.hit(f"addr:{address}")) if w]
-        if waits:
-            seconds = retry_after_seconds(max(waits))
-            raise RateLimited(
-                f"Too many login attempts: at most {limiter.limit} a minute for one email "
-                f"or one address; retry in {seconds} s.",
-                retry_after=seconds,
-            )
 
 
 class Tokens:
