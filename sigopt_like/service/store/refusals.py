@@ -21,6 +21,15 @@ _BUSY_WORDS = ("database is locked", "database table is locked", "could not seri
 _BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})  # serialization, deadlock, lock timeout
 
 
+def _says(orig: object, sqlstates: frozenset[str], words: tuple[str, ...]) -> bool:
+    """Whether a driver's error ``orig`` has one of ``sqlstates`` or says one of ``words``
+    (lowercase; matched in its text, lowered)."""
+    if getattr(orig, "sqlstate", None) in sqlstates:
+        return True
+    text = str(orig).lower()
+    return any(word in text for word in words)
+
+
 #: SQLite's SQLITE_FULL, the system's ENOSPC and EDQUOT, PostgreSQL's disk_full
 _FULL_WORDS = ("database or disk is full", "no space left on device", "disk quota exceeded")
 _FULL_SQLSTATES = frozenset({"53100"})
@@ -31,10 +40,7 @@ def is_full_error(err: BaseException | None) -> bool:
     itself or the error it happened in the handling of: SQLite may roll the whole
     transaction back on a full disk, and undoing the savepoint then fails too."""
     while err is not None:
-        orig = getattr(err, "orig", err)
-        if getattr(orig, "sqlstate", None) in _FULL_SQLSTATES:
-            return True
-        if any(word in str(orig).lower() for word in _FULL_WORDS):
+        if _says(getattr(err, "orig", err), _FULL_SQLSTATES, _FULL_WORDS):
             return True
         err = err.__context__
     return False
@@ -180,11 +186,7 @@ def tables_hidden_message(err: BaseException, role: str | None, schema: str | No
 
 def is_busy_error(err: BaseException) -> bool:
     """Whether a database error means "locked or not serialisable: try again"."""
-    orig = getattr(err, "orig", err)
-    if getattr(orig, "sqlstate", None) in _BUSY_SQLSTATES:
-        return True
-    text = str(orig).lower()
-    return any(word in text for word in _BUSY_WORDS)
+    return _says(getattr(err, "orig", err), _BUSY_SQLSTATES, _BUSY_WORDS)
 
 
 #: PostgreSQL's too_many_connections: its max_connections reached (or a role's or a
@@ -207,10 +209,7 @@ def is_connection_limit_error(err: BaseException | None) -> bool:
     many as it allows" (PostgreSQL's "sorry, too many clients already"), itself or what it
     wraps. The server is up and answers: this is no outage, only a crowd."""
     while err is not None:
-        orig = getattr(err, "orig", None) or err
-        if getattr(orig, "sqlstate", None) in _LIMIT_SQLSTATES:
-            return True
-        if any(word in str(orig).lower() for word in _LIMIT_WORDS):
+        if _says(getattr(err, "orig", None) or err, _LIMIT_SQLSTATES, _LIMIT_WORDS):
             return True
         err = err.__cause__
     return False
@@ -355,6 +354,8 @@ def _is_psycopg_operational(kind: type) -> bool:
 #: themselves; before, that was a start stopped at once rather than waited for)
 _UNRESOLVED_WORDS = ("could not translate host name", "failed to resolve host")
 
+#: PostgreSQL's cannot_connect_now (starting up, shutting down, in recovery)
+_NOT_UP_SQLSTATES = frozenset({"57P03"})
 #: what libpq says when a PostgreSQL server is not there yet, or not letting anyone in yet
 #: (not a mistake in the URL: a wrong password or a missing database is said otherwise)
 _NOT_UP_WORDS = (
@@ -379,8 +380,7 @@ def is_unresolved_host_error(err: BaseException | None) -> bool:
     DNS yet (a boot, a container platform) or mistyped. Waited for as a server not up yet,
     and said so, with the driver's words, so that a typo shows at once."""
     while err is not None:
-        orig = getattr(err, "orig", None) or err
-        if any(word in str(orig).lower() for word in _UNRESOLVED_WORDS):
+        if _says(getattr(err, "orig", None) or err, frozenset(), _UNRESOLVED_WORDS):
             return True
         err = err.__cause__
     return False
@@ -393,10 +393,7 @@ def is_not_up_error(err: BaseException | None) -> bool:
     if not is_unreachable_error(err):
         return False
     while err is not None:
-        orig = getattr(err, "orig", None) or err
-        if getattr(orig, "sqlstate", None) == "57P03":  # cannot_connect_now
-            return True
-        if any(word in str(orig).lower() for word in _NOT_UP_WORDS):
+        if _says(getattr(err, "orig", None) or err, _NOT_UP_SQLSTATES, _NOT_UP_WORDS):
             return True
         err = err.__cause__
     return False
