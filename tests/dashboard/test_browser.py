@@ -197,11 +197,17 @@ def test_another_persons_data_is_refused(tab: Tab, dashboard_site: Site) -> None
     assert "Bob's own campaign" in page.inner_text("#sessions-table")
     assert secret not in page.content()
 
-    for path in (f"#/sessions/{sid}", f"#/experiments/{dashboard_site.alice_experiment}"):
+    for path, noun, back in (
+        (f"#/sessions/{sid}", "campaign", "Campaigns"),
+        (f"#/experiments/{dashboard_site.alice_experiment}", "experiment", "SigOpt experiments"),
+    ):
         page.goto(f"{dashboard_site.url}/{path}")
         page.wait_for_selector("[data-refused]")
         assert page.get_attribute("[data-refused]", "data-refused") == "404"
-        assert "not available" in page.inner_text("h1")
+        assert page.inner_text("h1") == f"{noun.capitalize()} not available"
+        said = page.inner_text("[data-refused] .notice.error")
+        assert said == f"There is no {noun} with this id that you can see."
+        assert page.inner_text("[data-refused] .crumbs") == back
     assert secret not in page.content()
     status = page.evaluate(f"fetch('/v1/sessions/{sid}').then((r) => r.status)")
     assert status == 404

@@ -201,3 +201,23 @@ export function badge(status) {
 export function notice(text, kind = "muted") {
   return h("p", { class: `notice ${kind}` }, text);
 }
+
+/** A page's notice that it could not read what it shows again (`what`: "Could not
+ * refresh"...), for a reason that may pass, and when what it shows was read (`readAt`, a
+ * Date, or null before any read). */
+export function staleNotice(what, error, readAt) {
+  const since = readAt ? `: what is shown was read at ${readAt.toLocaleTimeString()}` : "";
+  return notice(`${what} (${error.message})${since}; trying again in a few seconds.`, "error");
+}
+
+/** Fills `root` with the page of one `noun` ("experiment", "campaign") that cannot be
+ * shown, for good (`error`: see isFinal): a crumb back to its list (`back`: its href
+ * and label), "<Noun> not available" as the page's title and heading, and why (a 404:
+ * there is none with this id that the person can see). */
+export function unavailable(root, page, noun, back, error) {
+  const title = `${noun[0].toUpperCase()}${noun.slice(1)} not available`;
+  const text = error.status === 404 ? `There is no ${noun} with this id that you can see.` : error.message;
+  page.setTitle(title);
+  root.replaceChildren(h("div", { class: "crumbs" }, h("a", { href: back[0] }, back[1])), h("h1", null, title), notice(text, "error"));
+  root.dataset.refused = String(error.status);
+}

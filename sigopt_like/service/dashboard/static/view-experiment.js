@@ -3,7 +3,7 @@
 // coordinates, and the open suggestions.
 
 import { experimentPath, isFinal } from "./api.js";
-import { badge, card, h, named, notice, redraw, table } from "./dom.js";
+import { badge, card, h, named, notice, redraw, staleNotice, table, unavailable } from "./dom.js";
 import { cell, isolated, num, spoken, when } from "./format.js";
 import { chart, PALETTE, parallelCoordinates } from "./plots.js";
 import { assignmentsText, maximizes, metricValue, optimizedMetrics, valuesText } from "./sigopt.js";
@@ -293,10 +293,7 @@ export function experimentView(page, eid) {
         return;
       }
       clearInterval(timer);
-      const text = error.status === 404 ? "There is no experiment with this id that you can see." : error.message;
-      page.setTitle("Experiment not available");
-      root.replaceChildren(h("div", { class: "crumbs" }, h("a", { href: "#/experiments" }, "SigOpt experiments")), h("h1", null, "Experiment not available"), notice(text, "error"));
-      root.dataset.refused = String(error.status);
+      unavailable(root, page, "experiment", ["#/experiments", "SigOpt experiments"], error);
     } finally {
       state.loading = false;
       if (state.again && !state.gone) {
@@ -314,8 +311,7 @@ export function experimentView(page, eid) {
   function stale(error) {
     state.failed = true;
     const what = state.shown ? "Could not refresh" : "Could not load the experiment";
-    const since = state.readAt ? `: what is shown was read at ${state.readAt.toLocaleTimeString()}` : "";
-    trouble.replaceChildren(notice(`${what} (${error.message})${since}; trying again in a few seconds.`, "error"));
+    trouble.replaceChildren(staleNotice(what, error, state.readAt));
   }
 
   async function poll() {

@@ -3,7 +3,7 @@
 // files, and its tasks with live progress from the task event stream.
 
 import { isFinal, sessionPath } from "./api.js";
-import { badge, card, expandable, h, named, notice, redraw, table } from "./dom.js";
+import { badge, card, expandable, h, named, notice, redraw, staleNotice, table, unavailable } from "./dom.js";
 import { cell, download, fileStem, generationsLeft, isolated, num, when } from "./format.js";
 import { chart, finiteRange, PALETTE } from "./plots.js";
 
@@ -475,10 +475,7 @@ export function sessionView(page, sid) {
       }
       closeStreams();
       clearInterval(timer);
-      const text = error.status === 404 ? "There is no campaign with this id that you can see." : error.message;
-      page.setTitle("Campaign not available");
-      root.replaceChildren(h("div", { class: "crumbs" }, h("a", { href: "#/" }, "Campaigns")), h("h1", null, "Campaign not available"), notice(text, "error"));
-      root.dataset.refused = String(error.status);
+      unavailable(root, page, "campaign", ["#/", "Campaigns"], error);
     } finally {
       state.loading = false;
       if (state.again && !state.gone) {
@@ -492,8 +489,7 @@ export function sessionView(page, sid) {
    * it shows is as read; the next tick loads it all again. */
   function stale(error) {
     state.failed = true;
-    const since = state.readAt ? `: what is shown was read at ${state.readAt.toLocaleTimeString()}` : "";
-    trouble.replaceChildren(notice(`Could not refresh (${error.message})${since}; trying again in a few seconds.`, "error"));
+    trouble.replaceChildren(staleNotice("Could not refresh", error, state.readAt));
   }
 
   async function poll() {
