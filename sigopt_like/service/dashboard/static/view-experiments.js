@@ -2,7 +2,7 @@
 // ones behind a checkbox (the API lists only active ones unless asked for state=all).
 
 import { isFinal } from "./api.js";
-import { badge, h, named, notice, table } from "./dom.js";
+import { badge, h, named, notice, staleNotice, table } from "./dom.js";
 import { isolated, when } from "./format.js";
 import { optimizedMetrics, valuesText } from "./sigopt.js";
 
@@ -106,7 +106,7 @@ export function experimentsView(page) {
       }
       // the service stopped or is busy: the list read so far stays, and is read again
       // (it said "Failed to fetch" in place of the list, until the page was reloaded)
-      trouble.replaceChildren(notice(`Could not load the experiments (${error.message}); trying again in a few seconds.`, "error"));
+      trouble.replaceChildren(staleNotice("Could not load the experiments", error, null));
       clearTimeout(retry);
       retry = setTimeout(() => load({ append }), RETRY_MS);
     }

@@ -1,7 +1,7 @@
 // Campaigns: every session of the signed-in user, searchable, with where each stands.
 
 import { isFinal } from "./api.js";
-import { badge, h, named, notice, table } from "./dom.js";
+import { badge, h, named, notice, staleNotice, table } from "./dom.js";
 import { generationsLeft, num, when } from "./format.js";
 
 const PAGE = 50;
@@ -79,7 +79,7 @@ export function sessionsView(page) {
       }
       // the service stopped or is busy: the list stays (a refresh that failed said
       // nothing, and a first load "Failed to fetch"), and the next refresh reads it again
-      trouble.replaceChildren(notice(`Could not load the campaigns (${error.message}); trying again in a few seconds.`, "error"));
+      trouble.replaceChildren(staleNotice("Could not load the campaigns", error, null));
     }
   }
 
