@@ -97,6 +97,16 @@ def check_design_size(
     return problems
 
 
+def counted_at_once(space: Space) -> bool:
+    """Whether ``space`` is cheap to count, so that a request is judged by this rule at once.
+
+    A factorial space's size is the product of its level counts (microseconds, however
+    large); a mixture's is a table of components x total units of exact integers
+    (seconds for a large one), so the service leaves its design size to the space task.
+    """
+    return space.type != "mixture"
+
+
 def _is_whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 

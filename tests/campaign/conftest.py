@@ -111,10 +111,16 @@ class Api(ServiceApi):
         return errors
 
     def refused_space(
-        self, sid: str, space: dict[str, Any], population_size: int = 12, replicates: int = 1
+        self,
+        sid: str,
+        space: dict[str, Any],
+        population_size: int = 12,
+        replicates: int = 1,
+        lead: str = "The space is not valid",
     ) -> list[Any]:
         """Put a space that is refused as its task is started (422 expected, no task
-        queued, nothing stored): the problems the answer lists."""
+        queued, nothing stored): the problems the answer lists, the first after ``lead``
+        ("The design size is not valid" when the population rule refuses it)."""
         before = self.snapshot(sid)
         body = {"space": space, "population_size": population_size, "replicates": replicates}
         r = self.put(f"/v1/sessions/{sid}/space", body)
@@ -122,7 +128,7 @@ class Api(ServiceApi):
         assert r.body["code"] == "validation_failed", r
         assert self.snapshot(sid) == before
         errors: list[Any] = r.body["detail"]["errors"]
-        assert r.body["message"] == f"The space is not valid: {errors[0]['message']}"
+        assert r.body["message"] == f"{lead}: {errors[0]['message']}"
         return errors
 
     def put_experiments(

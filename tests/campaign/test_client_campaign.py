@@ -44,9 +44,11 @@ def test_three_generations_then_history_and_best(conn):
 
 
 def test_a_failed_task_raises_with_its_errors(conn):
-    space = Space.from_csv(DATA / "esd-factorial-3x5.csv", type="factorial")
+    space = Space.from_csv(DATA / "esd-mixture-5.csv", type="mixture", total_units=15)
     s = conn.sessions(conn.sessions.create(name="too-small").id)
-    with pytest.raises(sigopt_like.errors.SigoptLikeError) as info:
-        s.space.put(space=space, population_size=126, replicates=2, wait=True)
-    assert "125 distinct experiments" in str(info.value)
-    assert "at most 125" in str(info.value)
+    # a mixture's design size is the task's to judge (a factorial's is refused at once)
+    with pytest.raises(sigopt_like.errors.TaskFailedError) as info:
+        s.space.put(space=space, population_size=487, replicates=2, wait=True)
+    assert "486 distinct experiments" in str(info.value)
+    assert "at most 486" in str(info.value)
+    assert [e.field for e in info.value.errors] == ["population_size"]

@@ -105,12 +105,23 @@ def test_screening_design_with_more_parameters_than_population(embedded_conn):
     assert len({tuple(row[:-1]) for row in design.rows}) == 30
 
 
-def test_a_population_the_space_cannot_fill_is_refused_saying_what_would_work(embedded_conn):
+def test_a_population_the_space_cannot_fill_is_refused_saying_what_would_work(conn):
+    """A factorial's size is a product of level counts, so the request is refused at
+    once (before: a space task that failed): a 422, ValidationError, in the population
+    rule's words, no task and the session as it was (its space and population kept)."""
     space = Space.from_dict(DAPTICS_FACTORIAL)
-    with pytest.raises(sigopt_like.errors.TaskFailedError) as info:
-        _put(embedded_conn, space, 97, 0)
+    session, _ = _put(conn, space, 30, 2)
+    before = session.fetch()
+    with pytest.raises(sigopt_like.errors.ValidationError) as info:
+        session.space.put(space=space, population_size=97, replicates=0, wait=True)
+    assert info.value.status == 422
     message = str(info.value)
-    assert "96 distinct experiments" in message and "at most 96" in message
+    assert "96 distinct experiments, fewer than population_size 97" in message
+    assert "use a population of at most 96" in message
+    assert [e["field"] for e in info.value.errors] == ["population_size"]
+    assert session.fetch() == before
+    assert [t.type for t in session.tasks.list()] == ["space"]
+    assert session.space.fetch() == space and before.population_size == 30
 
 
 def test_a_large_space_runs_to_the_end_its_untested_count_gives(embedded_conn, monkeypatch):

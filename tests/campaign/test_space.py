@@ -38,26 +38,63 @@ def test_mixture_space_size_is_exact(api):
 
 
 def test_3x5_space_is_refused_only_for_a_population_it_cannot_fill(api):
+    """A factorial's size is a product of level counts: a population it cannot fill is
+    refused at the request, a 422 in the population rule's words (before: a space task
+    that failed), no task queued and nothing stored."""
+    sid = api.session()
+    space = space_json("esd-factorial-3x5")
+    errors = api.refused_space(
+        sid, space, population_size=126, replicates=2, lead="The design size is not valid"
+    )
+    [error] = errors
+    assert error["field"] == "population_size"
+    assert error["message"] == (
+        "the space has 125 distinct experiments, fewer than population_size 126: a "
+        "generation needs 126 distinct experiments; use a population of at most 125, or "
+        "add levels or parameters"
+    )
+    assert api.get(f"/v1/sessions/{sid}/space").status == 404
+    assert api.get(f"/v1/sessions/{sid}/tasks").body["data"] == []
+    # the space can fill 125: accepted, and a population it cannot fill is then refused
+    # without touching the space stored
+    assert api.put_space(sid, space, population_size=125, replicates=0)["status"] == "success"
+    api.refused_space(
+        sid, space, population_size=126, replicates=0, lead="The design size is not valid"
+    )
+    # Daptics' populationSize is named as sent, and a simulation given a space is judged
+    # by the same rule at once
+    other = api.session()
+    before = api.snapshot(other)
+    body = {"space": space, "populationSize": 126, "replicates": 0}
+    refused = api.put(f"/v1/sessions/{other}/space", body)
+    assert refused.status == 422 and refused.body["detail"]["errors"][0]["field"] == (
+        "populationSize"
+    ), refused
+    assert "fewer than populationSize 126" in refused.body["message"], refused
+    simulate = api.post(f"/v1/sessions/{other}/simulate", {"ngens": 1, **body})
+    assert simulate.status == 422 and "at most 125" in simulate.body["message"], simulate
+    assert api.snapshot(other) == before
+
+
+def test_a_mixture_design_size_stays_the_task_s(api):
+    """A mixture's count is a table of components x total units (seconds for a large
+    one): a population it cannot fill is the space task's failure, nothing stored."""
     sid = api.session()
     before = api.snapshot(sid)
-    task = api.put_space(sid, space_json("esd-factorial-3x5"), population_size=126, replicates=2)
+    space = space_json("esd-mixture-5", total_units=15)
+    task = api.put_space(sid, space, population_size=487, replicates=0)
     assert task["status"] == "failed"
     [error] = task["errors"]
-    assert error["category"] == "validation"
-    assert error["field"] == "population_size"
-    assert "125 distinct experiments" in error["message"]
-    assert "use a population of at most 125" in error["message"]
-    after = api.snapshot(sid)
-    assert after["session"] == before["session"]
-    assert after["history"] == before["history"]
-    assert api.get(f"/v1/sessions/{sid}/space").status == 404
+    assert error["field"] == "population_size" and "at most 486" in error["message"]
+    assert api.get(f"/v1/sessions/{sid}").body == before["session"]
 
 
 def test_population_and_replicate_bounds(api):
     sid = api.session()
     space = space_json("esd-factorial-4x8")
     # past the service's own range (population 1 to 2500, replicates 0 to 27499): a 400 at
-    # once, no task; within it, the population rule judges them against the space (a task)
+    # once, no task; within it, the population rule judges them against the space (a
+    # factorial's at once too, a 422)
     for population, replicates, said in (
         (0, 0, "'population_size' is 0, outside its range: it takes a whole number from 1 to"),
         (2501, 0, "'population_size' is 2501, outside its range"),
@@ -66,10 +103,11 @@ def test_population_and_replicate_bounds(api):
         body = {"space": space, "population_size": population, "replicates": replicates}
         refused = api.put(f"/v1/sessions/{sid}/space", body)
         assert refused.status == 400 and said in refused.body["message"], refused
-    too_many = api.put_space(sid, space, population_size=10, replicates=2750)
-    assert too_many["status"] == "failed"
-    assert too_many["errors"][0]["field"] == "replicates"
-    assert "use at most 2749 replicates" in too_many["errors"][0]["message"]
+    too_many = api.refused_space(
+        sid, space, population_size=10, replicates=2750, lead="The design size is not valid"
+    )
+    assert too_many[0]["field"] == "replicates"
+    assert "use at most 2749 replicates" in too_many[0]["message"]
     # the Daptics documentation: replicates is "a non-negative integer"; no cap of 10 is stated
     assert api.put_space(sid, space, population_size=10, replicates=100)["status"] == "success"
     wide = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import sigopt_like
-from sigopt_like import TaskFailedError, ValidationError
+from sigopt_like import ValidationError
 
 SPACE = {
     "type": "factorial",
@@ -69,9 +69,9 @@ def test_a_python_user_is_not_shown_a_rest_route(embedded_conn):
 
 
 def test_a_field_is_named_once(embedded_conn):
-    """A population the space cannot fill (within the field's range, 1 to 2500) fails the
-    task, whose message names the field once."""
+    """A population the space cannot fill (within the field's range, 1 to 2500) is refused
+    (a factorial's at the request, a 422), in a message that names the field once."""
     session = embedded_conn.sessions(embedded_conn.sessions.create(name="field").id)
-    with pytest.raises(TaskFailedError) as info:
+    with pytest.raises(ValidationError) as info:
         session.space.put(space=SPACE, population_size=2500, replicates=0, wait=True)
     assert "population_size: population_size" not in str(info.value)

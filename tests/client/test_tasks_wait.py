@@ -23,6 +23,15 @@ SPACE = {
         {"name": "c", "type": "categorical", "values": list("abcdefgh")},
     ],
 }
+#: 11 compositions of 10 units over two components
+MIXTURE = {
+    "type": "mixture",
+    "total_units": 10,
+    "parameters": [
+        {"name": "a", "type": "unit", "min": 0, "max": 10},
+        {"name": "b", "type": "unit", "min": 0, "max": 10},
+    ],
+}
 
 
 def task(status: str, fraction: float = 0.0, **extra) -> dict:
@@ -194,14 +203,15 @@ def test_space_task_waits_and_reports_progress(conn):
 
 
 def test_a_failed_task_is_never_a_success(conn):
+    # a population a mixture cannot fill: its space task fails (a factorial's is a 422)
     session = conn.sessions.create(name="unfillable")
     with pytest.raises(TaskFailedError) as info:
         conn.sessions(session.id).space.put(
-            space=SPACE, population_size=2500, replicates=1, wait=True
+            space=MIXTURE, population_size=2500, replicates=1, wait=True
         )
     assert info.value.task.status == "failed"
     assert info.value.errors and info.value.errors[0].message
-    started = conn.sessions(session.id).space.put(space=SPACE, population_size=2500, replicates=1)
+    started = conn.sessions(session.id).space.put(space=MIXTURE, population_size=2500, replicates=1)
     assert started.status in ("new", "running", "failed")
     with pytest.raises(TaskFailedError):
         conn.sessions(session.id).tasks(started.id).wait(timeout=30)

@@ -29,10 +29,10 @@ def test_a_stopped_task_says_where_it_stopped(tab: Tab, dashboard_site: Site) ->
     conn = site.connect(dashboard_site.served, dashboard_site.alice)
     sid = site.simulated_campaign(conn, f"Stops {uuid.uuid4().hex[:6]}", gens=0)
     campaign = conn.sessions(sid)
-    # a population the space cannot fill: the space task's own check, which counts the
-    # space (a table that does not match the design is refused at the request, 422, and
-    # starts no task)
-    space = campaign.space.fetch()
+    # a population a mixture cannot fill: the space task's own check, which counts the
+    # mixture (a factorial's is refused at the request, 422, as a table that does not
+    # match the design is, and starts no task)
+    space = site.template("coating-mixture")["space"]
     with pytest.raises(TaskFailedError, match="fewer than population_size 2000"):
         campaign.space.put(space=space, population_size=2000, replicates=0, wait=True)
     failed = next(t for t in campaign.tasks.list().data if t.status == "failed")

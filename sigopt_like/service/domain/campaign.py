@@ -29,7 +29,7 @@ import attrs
 
 from sigopt_like import csvio
 from sigopt_like._constants import MAX_REMAINING
-from sigopt_like.population import check_design_size, generations_left
+from sigopt_like.population import check_design_size, counted_at_once, generations_left
 from sigopt_like.spaces import RESPONSE, Problem, Space
 from sigopt_like.tables import Table, coerce_experiments, validate_experiments
 
@@ -251,13 +251,35 @@ class Campaign:
         dict is refused at once, as the same space read from a file is by the client
         (before, it was a task that failed), and so are initial experiments stored that
         are no experiments of it (CampaignConflict ``initial_experiments_stored``). The
-        design size's check counts the space (seconds for a large mixture), so it stays
-        the task's."""
+        design size is :meth:`check_design`'s."""
         self.check_put_space()
         problems = space.validate()
         if problems:
-            raise CampaignInvalid("The space or the design size is not valid.", problems)
+            raise CampaignInvalid("The space is not valid.", problems)
         self._initial_experiments_in(space)
+
+    def check_design(
+        self,
+        space: Space,
+        population_size: Any,
+        replicates: Any,
+        *,
+        population_key: str = "population_size",
+    ) -> None:
+        """:meth:`check_space`, then the population rule where the space is cheap to count:
+        CampaignInvalid listing what the rule refuses of the population and replicates.
+
+        What the space route asks when it starts the task. A factorial space's size is
+        the product of its level counts, so a population it cannot fill is refused at
+        once, as the task would refuse it (before, the task failed); a mixture's count
+        is a table of components x total units (seconds for a large one), so its design
+        size stays the task's (:meth:`put_space` asks both again)."""
+        self.check_space(space)
+        if not counted_at_once(space):
+            return
+        problems = check_design_size(space, population_size, replicates, key=population_key)
+        if problems:
+            raise CampaignInvalid("The design size is not valid.", problems)
 
     def check_put_experiments(self, kind: str) -> None:
         """Raise CampaignConflict unless experiments of type ``kind`` can be put now."""
@@ -328,7 +350,7 @@ class Campaign:
         self.check_space(space)
         problems = check_design_size(space, population_size, replicates, key=population_key)
         if problems:
-            raise CampaignInvalid("The space or the design size is not valid.", problems)
+            raise CampaignInvalid("The design size is not valid.", problems)
         out = attrs.evolve(
             self,
             space=space,

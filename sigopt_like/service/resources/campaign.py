@@ -234,14 +234,21 @@ class _CampaignRoute:
         params: dict[str, Any],
         space: Space,
     ) -> None:
-        """Start a task that puts ``space``: a 409 when the session takes no space now, a
-        422 listing every rule the space breaks (``Campaign.check_space``), in the words
-        a space file's refusal uses, nothing stored and no task."""
+        """Start a task that puts ``space`` at the population and replicates of ``params``
+        (under the key they were sent): a 409 when the session takes no space now, a 422
+        listing every rule the space breaks, in the words a space file's refusal uses, or
+        what the population rule refuses of a factorial's design size, in the task's words
+        (``Campaign.check_design``); nothing stored and no task."""
+        key = "populationSize" if "populationSize" in params else "population_size"
+
+        def precheck(c: Campaign) -> None:
+            c.check_design(space, params[key], params["replicates"], population_key=key)
+
         try:
-            self._starter.start(req, resp, sid, task_type, params, lambda c: c.check_space(space))
+            self._starter.start(req, resp, sid, task_type, params, precheck)
         except CampaignInvalid as exc:
             raise ValidationFailed(
-                f"The space is not valid: {exc.problems[0].message}",
+                f"{exc.message.rstrip('.')}: {exc.problems[0].message}",
                 _problems(exc.problems, "space"),
             ) from exc
 
