@@ -9,6 +9,7 @@ import re
 import jsonschema_rs
 import pytest
 
+from sigopt_like._constants import MAX_REMAINING
 from sigopt_like.service import create_app
 from sigopt_like.service.resources.system import openapi_document
 
@@ -314,3 +315,41 @@ def test_a_populationsize_the_task_refuses_is_named_as_sent(api, route):
         assert other not in errors[0]["message"], errors
         session = api.get(f"/v1/sessions/{sid}").body
         assert session["population_size"] is None, session
+
+
+def test_the_served_document_says_remaining_is_capped(api):
+    """Before: a session's ``remaining`` was an integer without a ``maximum`` nor a word of
+    its cap, which the service stores as 2**31 - 1 (a lower bound there, shown as
+    "2,147,483,647 or more"). The served document says both, and a session at the cap
+    (20 ten-level parameters at population 1: 10**20 generations) is valid by it."""
+    served = api.get("/v1/openapi.json")
+    assert served.status == 200, served
+    schemas = served.body["components"]["schemas"]
+    for name in ("Session", "SessionSpace"):
+        remaining = schemas[name]["properties"]["remaining"]
+        assert remaining["maximum"] == MAX_REMAINING and remaining["minimum"] == 0, name
+        assert f"{MAX_REMAINING:,} or more" in remaining["description"], name
+        assert "lower bound" in remaining["description"], name
+    sid = api.post("/v1/sessions", {"name": "at-the-cap"}).body["id"]
+    wide = {
+        "type": "factorial",
+        "parameters": [
+            {"name": f"p{i}", "type": "numerical", "values": list(range(10))} for i in range(20)
+        ],
+    }
+    task = api.put(
+        f"/v1/sessions/{sid}/space", {"space": wide, "population_size": 1, "replicates": 0}
+    )
+    assert task.status == 202, task
+    for _ in range(60):
+        done = api.get(f"/v1/sessions/{sid}/tasks/{task.body['id']}", wait=2)
+        if done.body["status"] not in ("new", "running"):
+            break
+    assert done.body["status"] == "success", done.body
+    session = api.get(f"/v1/sessions/{sid}").body
+    assert session["remaining"] == MAX_REMAINING
+    validator = jsonschema_rs.Draft202012Validator(
+        {**schemas["Session"], "components": served.body["components"]}
+    )
+    assert validator.is_valid(session), list(validator.iter_errors(session))
+    assert not validator.is_valid({**session, "remaining": MAX_REMAINING + 1})
