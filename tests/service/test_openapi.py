@@ -8,10 +8,12 @@ import re
 
 import jsonschema_rs
 import pytest
+import requests
 
 from sigopt_like._constants import MAX_REMAINING
 from sigopt_like.service import create_app
 from sigopt_like.service.resources.system import openapi_document
+from tests.fixtures.api import Reply, parse_body
 
 from .conftest import assert_error
 
@@ -353,3 +355,70 @@ def test_the_served_document_says_remaining_is_capped(api):
     )
     assert validator.is_valid(session), list(validator.iter_errors(session))
     assert not validator.is_valid({**session, "remaining": MAX_REMAINING + 1})
+
+
+def _documented_statuses(document: dict, method: str, path: str) -> set[str]:
+    return set(document["paths"][path][method.lower()]["responses"])
+
+
+def test_every_json_body_may_answer_415(document, served):
+    """The door answers a body that is not JSON with a 415 on every route; the SigOpt
+    project, AI experiment, training run and tag routes and the dashboard's sign-in did
+    not list it, so a client generated from the document took it for a contract breach
+    (found by tests/security/test_fuzz_openapi.py)."""
+    lacking = [
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if "application/json" in op.get("requestBody", {}).get("content", {})
+        and "415" not in op["responses"]
+    ]
+    assert lacking == []
+    cid = requests.get(f"{served.url}/v1/tokens/self", headers=served.headers(), timeout=30)
+    client = cid.json()["client"]
+    answer = requests.post(
+        f"{served.url}/v1/clients/{client}/projects",
+        data=b"name=x",
+        headers={**served.headers(), "Content-Type": "text/plain"},
+        timeout=30,
+    )
+    assert_error(answer_reply(answer), 415, "unsupported_media_type", "must be JSON")
+    assert "415" in _documented_statuses(document, "POST", "/v1/clients/{cid}/projects")
+    projects = requests.get(
+        f"{served.url}/v1/clients/{client}/projects", headers=served.headers(), timeout=30
+    )
+    assert projects.json()["data"] == []
+
+
+def test_every_path_with_a_parameter_may_answer_400(document, served):
+    """The door answers a path that is not UTF-8 once decoded (``%FF``) with a 400 on every
+    route; GET /v1/tokens/{token} and GET /assets/{name} did not list it."""
+    lacking = [
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if "{" in path and "400" not in op["responses"]
+    ]
+    assert lacking == []
+    for path in ("/v1/tokens/%FF", "/assets/%FF"):
+        answer = requests.get(served.url + path, headers=served.headers(), timeout=30)
+        assert_error(answer_reply(answer), 400, "bad_request", "is not UTF-8")
+
+
+def test_a_project_id_that_is_not_one_is_a_documented_422(document, served):
+    """GET .../projects/{pid}/notes refuses an id that is not a project id with a 422 naming
+    the rule (as POST on the same path does); the document did not list it for GET."""
+    me = requests.get(f"{served.url}/v1/tokens/self", headers=served.headers(), timeout=30)
+    answer = requests.get(
+        f"{served.url}/v1/clients/{me.json()['client']}/projects/{'x' * 101}/notes",
+        headers=served.headers(),
+        timeout=30,
+    )
+    assert_error(answer_reply(answer), 422, "validation_failed", "is not a project id")
+    path = "/v1/clients/{cid}/projects/{pid}/notes"
+    assert "422" in _documented_statuses(document, "GET", path)
+
+
+def answer_reply(answer: requests.Response) -> Reply:
+    """A requests answer as the tests' Reply, for assert_error."""
+    return Reply(answer.status_code, parse_body(answer.text), answer.headers, answer.text)
