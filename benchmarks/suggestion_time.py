@@ -7,8 +7,9 @@ metric, and one five times as wide) an experiment gets ``--observations`` seeded
 points scored on a smooth surface; the table shows the seconds of
 ``sequential.suggest_next`` over ``--seeds`` seeds with every restart of the objective's
 fit, then as a request runs it (the restarts only while the 2.5 s budget of
-``suggestion_time_budget_seconds`` affords them, the first fits' iterations only for half
-of it, the candidate pool's scoring until ``suggester.CHOICE_SHARE`` of the budget:
+``suggestion_time_budget_seconds`` affords them, the first fits' evaluations of the
+likelihood only while one ends within half of it, the candidate pool's three scorings
+each within its share of the time left until ``suggester.CHOICE_SHARE`` of the budget:
 ``suggester.allowance``), beside the same without the scoring's limit (as served before
 it: the baseline), the seconds of a random suggestion measured in the same run, and the
 ratio. A request past the budget is served by the random fallback instead.

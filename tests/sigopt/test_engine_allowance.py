@@ -9,6 +9,7 @@ from sigopt_like.service.domain import sigopt_rules as rules
 from sigopt_like.service.optimizer.allowance import FIRST_FITS_SHARE, Allowance
 from sigopt_like.service.optimizer.sequential import Problem, suggest_next, suggest_several
 from sigopt_like.service.optimizer.sequential_choice import FIT_RESTARTS
+from sigopt_like.service.optimizer.surrogate import GPSurrogate
 from sigopt_like.service.resources.sigopt import suggester
 
 STARTS = 1 + FIT_RESTARTS  # the first fit's result, clipped, and the random starts
@@ -149,3 +150,97 @@ def test_the_service_stops_the_choice_before_the_budget_ends():
     assert given.deadline < given.choice_until <= time.monotonic() + 2.5 * suggester.CHOICE_SHARE
     assert before + 2.5 * suggester.CHOICE_SHARE <= given.choice_until
     assert suggester.ENGINE_SHARE < suggester.CHOICE_SHARE < 1
+
+
+def wide_evidence(count: int = 60) -> tuple[Problem, object, object]:
+    """The suggestion-time benchmark's widest space (``benchmarks/suggestion_time.py``
+    ``wide``: 40 doubles, 20 ints, 15 categoricals and a constraint metric) with
+    ``count`` random observations, as the engine's models are fitted on them."""
+    from sigopt_like.service.optimizer.sequential import random_assignments
+    from sigopt_like.service.optimizer.sequential_choice import Evidence
+    from sigopt_like.service.optimizer.sequential_targets import targets, values_matrix
+
+    params = [
+        {"name": f"x{i}", "type": "double", "bounds": {"min": 0, "max": 1}} for i in range(40)
+    ]
+    params += [{"name": f"n{i}", "type": "int", "bounds": {"min": 0, "max": 20}} for i in range(20)]
+    params += [
+        {"name": f"c{i}", "type": "categorical", "categorical_values": ["a", "b", "c", "d"]}
+        for i in range(15)
+    ]
+    d = rules.experiment_create(
+        {
+            "name": "wide",
+            "parameters": params,
+            "metrics": [
+                {"name": "f", "objective": "maximize"},
+                {"name": "g", "objective": "minimize", "strategy": "constraint", "threshold": 0.5},
+            ],
+        }
+    )
+    problem = Problem.from_definition(d)
+    space = problem.space()
+    points: list[dict] = []
+    for i in range(count):
+        point = random_assignments(problem, points, 100 + i)
+        assert point is not None
+        points.append(point)
+    outcomes: list = [
+        {"f": -sum((a[f"x{i}"] - 0.3) ** 2 for i in range(40)), "g": a["x0"]} for a in points
+    ]
+    codes, _ = space.to_codes(points)
+    values, _ = values_matrix(problem.metrics, outcomes)
+    rng = np.random.default_rng(3)
+    evidence = Evidence(
+        codes=codes,
+        targets=targets(problem.metrics, values, 1, rng),
+        failed_codes=np.zeros((0, space.n_params)),
+        pending=np.zeros((0, space.n_params)),
+        taken=codes,
+    )
+    return problem, space, evidence
+
+
+def test_a_fit_begun_past_the_cut_evaluates_nothing_on_the_widest_space():
+    """The first fits look at the cut before each evaluation of the likelihood: past it a
+    fit keeps its starting hyperparameters (length scales 0.5, signal variance 1).
+    Looked at only after each iteration, every fit ran its first one (an evaluation and
+    a line search's) past the cut, and the widest space of benchmarks/suggestion_time.py
+    went past the 2.5 s budget at a load of 10. A first fit cut short leaves no time for
+    a refit: every start is skipped."""
+    from sigopt_like.service.optimizer.sequential_choice import fit_models
+
+    _, space, evidence = wide_evidence()
+    spent = Allowance(deadline=0.0, clock=lambda: 1.0, fits_until=0.0)
+    models = fit_models(space, evidence, np.random.default_rng(3), spent)
+    assert models.objective is not None and len(models.constraints) == 1
+    for model in (models.objective, *models.constraints):
+        assert isinstance(model, GPSurrogate)
+        assert np.allclose(model.length_scales, 0.5, rtol=0, atol=1e-12)
+        assert np.isclose(model.constant, 1.0, rtol=0, atol=1e-12)  # one step moved it
+    assert spent.cut == 2 and spent.fitted == 0 and spent.skipped == STARTS
+
+
+def test_a_refit_afforded_at_the_deadline_evaluates_nothing_past_it():
+    """A start that ``affords`` let begin stops before an evaluation that would not end
+    before the deadline (before, it ran its 30 iterations whatever the time): at the
+    deadline's edge each start is fitted and cut at once, and the engine still answers."""
+    d, problem, observations = observed()
+    edge = Allowance(deadline=1.0, clock=lambda: 1.0)
+    a = suggest_next(problem, observations, seed=3, allowance=edge)
+    assert edge.fitted == STARTS and edge.cut == STARTS
+    assert a is not None and rules.assignments(d["parameters"], a, conditionals=[]) == a
+
+
+def test_the_service_allowance_changes_nothing_when_the_budget_is_not_reached():
+    """Every limit of a request's allowance (the fits' cut, the refits' deadline, the
+    choice's three scorings' shares) only stops work that would run past it: with time
+    enough, the point is the one the engine chooses without an allowance."""
+    from sigopt_like.service.optimizer.sequential import suggest_next as engine
+
+    _, problem, observations = observed(n_params=6, count=30)
+    ample = suggester.allowance(1e6)
+    assert engine(problem, observations, seed=4, allowance=ample) == engine(
+        problem, observations, seed=4
+    )
+    assert ample.cut == ample.skipped == ample.unscored == 0

@@ -10,8 +10,13 @@ and skipped (what tests read: a count of work units, not a timing).
 
 The first fits (the objective's, then each constraint's) are not optional, but their
 optimizer's iterations are: past ``fits_until`` (:data:`FIRST_FITS_SHARE` of the span)
-each stops at its current hyperparameters (counted in ``cut``). On a machine loaded
-sixfold the first fit alone outlasted the budget at 140 observations of 20 doubles.
+each stops before its next evaluation of the likelihood, at the best hyperparameters it
+evaluated (a fit that begins past it evaluates none and keeps its starting ones); each
+fit stopped so is counted in ``cut``. On a machine loaded sixfold the first fit alone
+outlasted the budget at 140 observations of 20 doubles; looked at only after each
+iteration, the cut let every fit run its first one (an evaluation and a line search's),
+and the widest benchmark space (75 parameters, a constraint metric) still went past the
+budget at a load of 10. A refit that was afforded stops the same way at the deadline.
 
 Choosing the point after the fits scores the candidate pool in chunks of
 :data:`CHOICE_CHUNK` rows: past ``choice_until`` the rest of the pool is left unscored
@@ -28,7 +33,7 @@ from collections.abc import Callable
 import attrs
 
 FIRST_FITS_SHARE = 0.5
-"""The share of an allowance's span by which the first fits stop iterating: the rest is
+"""The share of an allowance's span by which the first fits stop evaluating: the rest is
 for the restarts, when affordable, and for choosing the point (on a loaded machine about
 a fifth of the engine's CPU, times the load)."""
 CHOICE_CHUNK = 256
@@ -39,7 +44,7 @@ of CPU (a pool has some 2000)."""
 @attrs.define
 class Allowance:
     """``deadline`` in ``clock`` seconds (None: no limit), ``fits_until`` when the first
-    fits stop iterating and ``choice_until`` when the candidate pool's scoring stops
+    fits stop evaluating and ``choice_until`` when the candidate pool's scoring stops
     (None: no limit); the objective fit's starts ``fitted``, and ``skipped`` for want
     of time; the fits ``cut`` short; the candidates left ``unscored``."""
 
@@ -71,17 +76,38 @@ class Allowance:
             choice_until=now + choice,
         )
 
-    def stops_fit(self) -> bool:
-        """Whether a hyperparameter fit stops iterating now (counted in ``cut``)."""
-        if self.fits_until is None or self.clock() < self.fits_until:
+    def stops_fit(self, seconds: float = 0.0) -> bool:
+        """Whether a first hyperparameter fit stops now, before its next evaluation of the
+        likelihood: one of ``seconds`` (as long as its last) would not end before
+        ``fits_until`` (counted in ``cut``)."""
+        return self._cuts(self.fits_until, seconds)
+
+    def stops_refit(self, seconds: float = 0.0) -> bool:
+        """Whether a refit of the objective (a start :meth:`affords` let begin) stops now:
+        its next evaluation, of ``seconds``, would not end before the deadline (counted
+        in ``cut``)."""
+        return self._cuts(self.deadline, seconds)
+
+    def _cuts(self, until: float | None, seconds: float) -> bool:
+        if until is None or self.clock() + seconds < until:
             return False
         self.cut += 1
         return True
 
-    def stops_choice(self) -> bool:
-        """Whether the candidate pool's scoring stops now (the caller counts what is
-        left in ``unscored``)."""
-        return self.choice_until is not None and self.clock() >= self.choice_until
+    def choice_pass(self, passes: int) -> float | None:
+        """When a scoring of the candidate pool, the first of ``passes`` left, stops:
+        an equal share of what is left until ``choice_until`` (None: no limit)."""
+        if self.choice_until is None:
+            return None
+        now = self.clock()
+        return now + max(self.choice_until - now, 0.0) / max(passes, 1)
+
+    def stops_choice(self, until: float | None = None, seconds: float = 0.0) -> bool:
+        """Whether the candidate pool's scoring stops now: a chunk of ``seconds`` (as
+        long as the last) would not end before ``until`` (None: ``choice_until``); the
+        caller counts what is left in ``unscored``."""
+        limit = self.choice_until if until is None else until
+        return limit is not None and self.clock() + seconds >= limit
 
     def affords(self, seconds: float) -> bool:
         """Whether work of about ``seconds`` ends before the deadline."""

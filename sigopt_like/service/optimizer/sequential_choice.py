@@ -17,6 +17,7 @@ believer), so parallel workers get different points.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 
 import attrs
@@ -181,8 +182,12 @@ def choose(
             score = score + _log_ei(mu, sd, incumbent)
         return np.where(away(feats), score, -np.inf)
 
+    passes = [3]  # the scorings left: the generated pool's, the zoom's, the final one
+
     def timed_quick_score(feats: np.ndarray) -> np.ndarray:
-        return _in_chunks(quick_score, np.zeros((0, feats.shape[1])), feats, allowance)
+        passes[0] -= 1
+        head = np.zeros((0, feats.shape[1]))
+        return _in_chunks(quick_score, head, feats, allowance, passes[0] + 1)
 
     generated = models.pools.get(tg.solution)
     if generated is None:
@@ -257,23 +262,32 @@ def _in_chunks(
     head: np.ndarray,
     rows: np.ndarray,
     allowance: Allowance | None,
+    passes: int = 1,
 ) -> np.ndarray:
     """``score`` of ``head`` then ``rows`` (features), as one array. With an allowance
     whose ``choice_until`` is set, ``rows`` are scored ``CHOICE_CHUNK`` at a time, each
-    chunk beside ``head``, until the allowance stops the choice (the first chunk always
-    scored); the rows left out score -inf and are counted in ``unscored``."""
+    chunk beside ``head``, while the next chunk (as long as the last) ends within this
+    scoring's share of the time left (``passes``: the scorings left, this one included;
+    ``Allowance.choice_pass``); the first chunk is always scored, and the rows left out
+    score -inf and are counted in ``unscored``. With the whole time left to the first of
+    the choice's three scorings, the two after it ran past the budget on a loaded
+    machine."""
     if allowance is None or allowance.choice_until is None or len(rows) <= CHOICE_CHUNK:
         return score(np.vstack([head, rows]) if len(head) else rows)
+    until = allowance.choice_pass(passes)
     n = len(head)
     out = np.full(n + len(rows), -np.inf)
+    took = 0.0
     for start in range(0, len(rows), CHOICE_CHUNK):
-        if start and allowance.stops_choice():
+        if start and allowance.stops_choice(until, took):
             allowance.unscored += len(rows) - start
             break
+        began = allowance.clock()
         chunk = rows[start : start + CHOICE_CHUNK]
         scored = score(np.vstack([head, chunk]) if n else chunk)
         out[:n] = scored[:n]
         out[n + start : n + start + len(chunk)] = scored[n:]
+        took = allowance.clock() - began
     return out
 
 
@@ -312,6 +326,7 @@ def _objective_model(
         return None
     began = allowance.clock() if allowance is not None else 0.0
     stop = None if allowance is None else allowance.stops_fit
+    cut = 0 if allowance is None else allowance.cut
     if len(evidence.failed_codes) == 0:
         model = _fit(X, y, rng, noise, stop)
     else:
@@ -330,6 +345,10 @@ def _objective_model(
     # feasibility), and refitting them too doubled the time on TUNE ``mixed``
     if isinstance(model, GPSurrogate) and not reported:
         first = allowance.clock() - began if allowance is not None else 0.0
+        if allowance is not None and allowance.cut > cut:
+            # cut short, the first fit says the machine cannot afford another: a refit
+            # afforded by its time then ran to the deadline, and the choice past the budget
+            first = math.inf
         return refit_noiseless(model, rng, allowance, first)
     return model
 
@@ -339,7 +358,7 @@ def _fit(
     y: np.ndarray,
     rng: np.random.Generator,
     noise: np.ndarray | None = None,
-    stop: Callable[[], bool] | None = None,
+    stop: Callable[[float], bool] | None = None,
 ) -> Surrogate:
     if noise is not None and not np.any(noise > 0):
         noise = None
@@ -363,7 +382,9 @@ def refit_noiseless(
     while it affords one as long as the longest refit so far. A start not afforded is
     skipped (none: the first fit's hyperparameters, clipped, are taken as they are), so
     on a loaded machine the request's time budget serves a model point, not the random
-    fallback. The starts are drawn as before: with time enough the result is the same."""
+    fallback; a start that was afforded but runs past the deadline stops there, at the
+    best point it evaluated (``Allowance.stops_refit``). The starts are drawn as before:
+    with time enough the result is the same."""
     fitted = model.gp.kernel_
     kernel = fitted.clone_with_theta(fitted.theta)
     ls_low = float(np.exp(kernel.bounds[1, 0]))
@@ -378,6 +399,7 @@ def refit_noiseless(
     starts += [draw.uniform(bounds[:, 0], bounds[:, 1]) for _ in range(FIT_RESTARTS)]
     best, best_lml = None, -np.inf
     estimate, longest = first_fit, 0.0
+    stop = None if allowance is None else allowance.stops_refit
     for i, start in enumerate(starts):
         if allowance is not None:
             if not allowance.affords(estimate):
@@ -385,7 +407,9 @@ def refit_noiseless(
                 break
             allowance.fitted += 1
         began = allowance.clock() if allowance is not None else 0.0
-        theta = fit_hyperparameters(kernel.clone_with_theta(start), model.X, model.z, model.alpha)
+        theta = fit_hyperparameters(
+            kernel.clone_with_theta(start), model.X, model.z, model.alpha, stop=stop
+        )
         gp = conditioned(kernel.clone_with_theta(theta), model.X, model.z, model.alpha)
         lml = float(gp.log_marginal_likelihood_value_)
         if best is None or lml > best_lml:
