@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from perf_common import REPO, baseline_checkout, commit_of, python
+from perf_common import REPO, baseline_checkout, python
 
 WORKER = r"""
 import hashlib, json, sys
@@ -80,9 +80,9 @@ def main() -> int:
     parser.add_argument("--gens", type=int, default=4)
     parser.add_argument("--populations", default="20,200")
     args = parser.parse_args()
-    commit = commit_of(args.baseline)
+    older = baseline_checkout(args.baseline)  # the commit the ref names as the run starts
     subject = _digests(REPO, args.gens, args.populations)
-    baseline = _digests(baseline_checkout(commit), args.gens, args.populations)
+    baseline = _digests(older, args.gens, args.populations)
     differ = 0
     for case, digest in subject.items():
         same = baseline.get(case) == digest

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -178,26 +179,42 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def commit_of(ref: str) -> str:
-    """The commit ``ref`` names now (a branch such as ``main`` moves: its extracted copy,
-    ``baseline_checkout``, is kept by commit so that a later run does not read stale code)."""
+def commit_of(ref: str, repo: Path = REPO) -> str:
+    """The commit ``ref`` names now in ``repo`` (a branch such as ``main`` moves)."""
     return subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", ref],
+        ["git", "-C", str(repo), "rev-parse", "--verify", f"{ref}^{{commit}}"],
         check=True,
         capture_output=True,
         text=True,
     ).stdout.strip()
 
 
-def baseline_checkout(ref: str = BASELINE_REF) -> Path:
-    """An extracted copy of the repository at ``ref`` (the old code, for baselines)."""
-    target = Path(tempfile.gettempdir()) / f"sigopt-like-baseline-{ref}"
+def baseline_checkout(
+    ref: str = BASELINE_REF, *, repo: Path = REPO, cache: Path | None = None
+) -> Path:
+    """An extracted copy of ``repo`` at ``ref`` (the old code, for baselines).
+
+    ``ref`` is resolved to the commit it names now and the copy is kept by that commit
+    (under ``cache``, the temporary folder by default): a branch such as ``main`` that
+    has moved since an earlier run gets a new copy, never the stale one. The copy is
+    extracted beside its place and renamed into it, so an interrupted run leaves no
+    half copy behind to be taken for a whole one.
+    """
+    commit = commit_of(ref, repo)
+    folder = Path(tempfile.gettempdir()) if cache is None else cache
+    target = folder / f"sigopt-like-baseline-{commit}"
     if not (target / "sigopt_like").is_dir():
-        target.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         archive = subprocess.run(
-            ["git", "-C", str(REPO), "archive", ref], check=True, capture_output=True
+            ["git", "-C", str(repo), "archive", commit], check=True, capture_output=True
         ).stdout
-        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=folder))
+        try:
+            subprocess.run(["tar", "-x", "-C", str(staging)], input=archive, check=True)
+            with contextlib.suppress(OSError):  # another run's copy of it got there first
+                staging.rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return target
 
 

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from perf_common import REPO, Figure, baseline_checkout, commit_of, median, python, report
+from perf_common import REPO, Figure, baseline_checkout, median, python, report
 
 WORKER = r"""
 import json, sys, time
@@ -71,9 +71,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--baseline", default="main", help="a git ref, or none")
     args = parser.parse_args()
+    if args.gens < 2 or args.rounds < 1:
+        parser.error(
+            "--gens must be at least 2 (the first generation has no model and is not timed)"
+            " and --rounds at least 1"
+        )
     codes = {"subject": REPO}
     if args.baseline != "none":
-        codes["baseline"] = baseline_checkout(commit_of(args.baseline))
+        codes["baseline"] = baseline_checkout(args.baseline)
     engine: dict[str, list[float]] = {side: [] for side in codes}
     random: dict[str, list[float]] = {side: [] for side in codes}
     for _ in range(args.rounds):  # interleaved, so that a busy machine slows both alike
