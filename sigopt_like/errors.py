@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
+from .error_codes import default_code
 from .retry_after import parse_retry_after
 
 
@@ -250,8 +251,18 @@ class RateLimitError(APIError):
         return parse_retry_after(self.headers.get("Retry-After"))
 
 
+class RequestTimeoutError(APIError, builtins.TimeoutError):
+    """408: the request did not arrive whole within the server's read timeout (the
+    service's, or a proxy's in front of it), and the connection was closed; nothing was
+    done, and the same request may be sent again. A ``TimeoutError`` too, as
+    :class:`APITimeoutError` (no answer in time) is."""
+
+
 class ServerError(APIError):
-    """5xx: the service failed; the request id identifies the failure in its logs."""
+    """5xx: the service failed (the request id identifies the failure in its logs), or
+    something in front of it did: 502 ``bad_gateway`` and 504 ``gateway_timeout``, a proxy
+    that could not reach the service or waited too long for it. 505
+    ``http_version_not_supported``: a request line of a version the server does not speak."""
 
 
 class NoAnalyticsError(SigoptLikeError, LookupError):
@@ -329,6 +340,7 @@ _BY_STATUS: dict[int, type[APIError]] = {
     403: PermissionDeniedError,
     404: NotFoundError,
     405: MethodNotAllowedError,
+    408: RequestTimeoutError,
     409: ConflictError,
     411: BadRequestError,
     413: PayloadTooLargeError,
@@ -375,36 +387,12 @@ def api_error(
     return error_class_for(status)(
         message,
         status=status,
-        code=code or _default_code(status),
+        code=code or default_code(status),
         request_id=request_id,
         detail=detail,
         body=body,
         headers=headers,
     )
-
-
-def _default_code(status: int) -> str:
-    """The service's code of ``status`` (its ``errors.default_code``), for an answer
-    without one: a proxy's or a server's own page in front of the service."""
-    return {
-        400: "bad_request",
-        401: "unauthorized",
-        403: "forbidden",
-        404: "not_found",
-        405: "method_not_allowed",
-        408: "request_timeout",
-        409: "conflict",
-        411: "length_required",
-        413: "payload_too_large",
-        414: "uri_too_long",
-        415: "unsupported_media_type",
-        417: "expectation_failed",
-        422: "validation_failed",
-        429: "rate_limited",
-        431: "header_fields_too_large",
-        503: "unavailable",
-        507: "insufficient_storage",
-    }.get(status, "internal" if status >= 500 else "error")
 
 
 __all__ = [
@@ -424,6 +412,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestEncodingError",
+    "RequestTimeoutError",
     "ServerError",
     "ServiceNotInstalledError",
     "SigoptLikeError",

@@ -349,12 +349,12 @@ def test_the_task_example_has_the_fields_a_task_has(tmp_path):
 def test_the_contract_lists_every_error_code_of_a_status():
     """Before: docs/contract.md's "Codes used" left out 411, 415, 503 and 507's codes, which
     the service answers (a 415 for a body sent as text/plain)."""
-    from sigopt_like.service import errors
+    from sigopt_like.error_codes import SERVICE_CODES
     from sigopt_like.service.store import errors as store_errors
 
     contract = (DOCS / "contract.md").read_text()
     listed = contract[contract.index("Codes used:") :].split("\n- ")[0]
-    codes = {*errors._DEFAULT_CODES.values()}
+    codes = {*SERVICE_CODES.values()}
     codes |= {kind.code for kind in (store_errors.StorageFull, store_errors.Unwritable)}
     codes |= {store_errors.DatabaseGone.code}
     lacking = sorted(code for code in codes if f"`{code}`" not in listed)

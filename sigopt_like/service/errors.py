@@ -14,6 +14,7 @@ import falcon
 
 from ..csvio import clip
 from ..database_targets import first_line
+from ..error_codes import default_code
 from .access_log import loggable, redact_tokens
 from .failures import DatabaseOutage
 from .sigopt_unsupported import unsupported
@@ -31,28 +32,6 @@ UNREACHABLE_RETRY_AFTER = 2
 #: the methods the service answers (``OPTIONS *``'s Allow header; the 400 of another)
 SERVICE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 SERVICE_METHODS_SAID = f"{', '.join(SERVICE_METHODS[:-1])} and {SERVICE_METHODS[-1]}"
-
-_DEFAULT_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    408: "request_timeout",
-    409: "conflict",
-    411: "length_required",
-    413: "payload_too_large",
-    414: "uri_too_long",
-    415: "unsupported_media_type",
-    417: "expectation_failed",
-    422: "validation_failed",
-    429: "rate_limited",
-    431: "header_fields_too_large",
-    500: "internal",
-    503: "unavailable",
-    505: "http_version_not_supported",
-    507: "insufficient_storage",
-}
 
 
 class APIError(Exception):
@@ -185,11 +164,6 @@ def body_too_large_message(limit: int, length: int | None = None) -> str:
     return f"{said} ({BODY_LIMIT_SETTING})."
 
 
-def default_code(status: int) -> str:
-    """The stable code of an error status that has no more specific one."""
-    return _DEFAULT_CODES.get(status, "bad_request" if status < 500 else "internal")
-
-
 #: a run of this many characters with no space in an error's text is echoed input (a
 #: path, an id, a field name, a value): it is shown by its ends and its length
 ECHO_RUN = 300
@@ -286,7 +260,7 @@ def install_error_handlers(app: falcon.App, outage: DatabaseOutage | None = None
 
     def handle_http_error(req, resp, ex: falcon.HTTPError, params):
         status = _http_status_code(ex)
-        code = _DEFAULT_CODES.get(status, "error")
+        code = default_code(status)
         headers = dict(ex.headers or {})
         reason = unsupported(req.method, req.path) if status in (404, 405) else None
         if reason is not None:  # one of SigOpt's routes not served here: say so, and what to use

@@ -76,9 +76,10 @@ from gunicorn.http.wsgi import Response, default_environ
 from gunicorn.workers.gthread import ThreadWorker
 
 from .. import csvio
+from ..error_codes import default_code
 from . import header_refusals
 from .door_records import count_refusal
-from .errors import body_too_large_message, default_code, error_body
+from .errors import body_too_large_message, error_body
 from .serving import (
     DEFAULT_READ_SECONDS,
     LINGER_BYTES,

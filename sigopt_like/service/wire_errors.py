@@ -33,9 +33,10 @@ from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask
 from waitress.utilities import Error, RequestEntityTooLarge, RequestHeaderFieldsTooLarge
 
+from ..error_codes import default_code
 from . import header_refusals
 from .door_records import count_refusal, log_refusal
-from .errors import body_too_large_message, default_code, error_body
+from .errors import body_too_large_message, error_body
 from .head_answers import HeadTask
 from .serving import (
     LINGER_BYTES,

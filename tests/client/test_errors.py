@@ -68,11 +68,11 @@ def test_message_reads_like_the_contract():
 @pytest.mark.parametrize(
     ("body", "message", "code"),
     [
-        (None, "Bad Gateway", "internal"),
-        ("", "Bad Gateway", "internal"),
-        ("upstream   died\n badly", "upstream died badly", "internal"),
-        (["a", "list"], "Bad Gateway", "internal"),
-        ({"code": 5, "message": None}, "Bad Gateway", "internal"),
+        (None, "Bad Gateway", "bad_gateway"),
+        ("", "Bad Gateway", "bad_gateway"),
+        ("upstream   died\n badly", "upstream died badly", "bad_gateway"),
+        (["a", "list"], "Bad Gateway", "bad_gateway"),
+        ({"code": 5, "message": None}, "Bad Gateway", "bad_gateway"),
     ],
 )
 def test_odd_bodies_still_make_a_useful_error(body, message, code):

@@ -4,6 +4,7 @@ and the service's code even when something in front of the service answers inste
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 import sigopt_like
 from sigopt_like import errors
-from sigopt_like.service.errors import default_code
+from sigopt_like.error_codes import IN_FRONT_CODES, SERVICE_CODES, default_code
 from tests.client.faulty_server import FaultyServer, Reply
 
 
@@ -74,8 +75,49 @@ def test_a_refusal_in_front_of_the_service_gets_the_services_code(
         server.close()
 
 
-def test_the_clients_fallback_codes_are_the_services() -> None:
-    for status in (400, 401, 403, 404, 405, 408, 409, 411, 413, 414, 415, 417, 422, 429, 431):
+def test_every_status_the_service_or_a_proxy_gives_has_its_own_type_and_code() -> None:
+    """Before: a 408 (the service's read timeout, or a proxy's) was a bare ``APIError``,
+    and the client kept its own copy of the service's codes, which lacked 505's."""
+    for status in (*SERVICE_CODES, *IN_FRONT_CODES):
+        assert errors.error_class_for(status) is not errors.APIError, status
         assert errors.api_error(status, None).code == default_code(status), status
-    for status in (500, 503, 507):
-        assert errors.api_error(status, None).code == default_code(status), status
+    assert errors.error_class_for(410) is errors.APIError  # neither the service's nor common
+    assert (default_code(410), default_code(520)) == ("error", "internal")
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "kind"),
+    [
+        (408, "request_timeout", errors.RequestTimeoutError),
+        (501, "not_implemented", errors.ServerError),
+        (502, "bad_gateway", errors.ServerError),
+        (504, "gateway_timeout", errors.ServerError),
+        (505, "http_version_not_supported", errors.ServerError),
+        (410, "error", errors.APIError),
+    ],
+)
+def test_a_status_without_the_services_body_gets_its_type_and_code(
+    clean_env: Any, status: int, code: str, kind: type[errors.APIError]
+) -> None:
+    """A page of a proxy in front of the service (or of a server that is not it), through
+    the real transport. Before: a 502, 504, 501 or 505 was code ``internal``, which says
+    the service failed on the request (a 505's code is the service's own
+    ``http_version_not_supported``); a 408 was a bare ``APIError``, neither a
+    ``TimeoutError`` nor caught by anything narrower than ``except APIError``."""
+    server = FaultyServer()
+    try:
+        server.play(Reply(kind="text", status=status, body="<html>in front</html>"))
+        with (
+            sigopt_like.Connection(server.url, "tok", retries=1) as conn,
+            pytest.raises(errors.APIError) as info,
+        ):
+            conn.sessions.list()
+        assert type(info.value) is kind, repr(info.value)
+        assert (info.value.status, info.value.code) == (status, code)
+        assert str(info.value).startswith(f"{status} {code}: "), str(info.value)
+        assert type(pickle.loads(pickle.dumps(info.value))) is kind
+        if status == 408:  # caught with the other timeouts, and sent again as it was
+            assert isinstance(info.value, TimeoutError)
+            assert not isinstance(info.value, errors.InvalidRequestError)
+    finally:
+        server.close()
