@@ -17,7 +17,8 @@ resource sees it, so each resource may assume what the door guarantees:
   or assignment, a metadata number) takes it as that float, stored and answered as it;
   a whole-number field (a budget, an int parameter's bound or assignment, an id) reads
   it with the shared reader (``sigopt_checks.whole_number``), which refuses any number
-  past the field's range with a 400 giving that range, the integer quoted as written.
+  past the field's range with a 422 giving that range, the integer quoted as written (as
+  it refuses ``1e19``).
   The door stays the one place that reads numbers: which fields take doubles is the
   field checks' knowledge, not its own. An integer of more digits than Python converts
   (4,300) is a ``WideInteger`` on every route (was Python's own ValueError wording,

@@ -8,9 +8,9 @@ whose resource says ``numbers_as_doubles`` (every SigOpt route), the door reads 
 integer with :func:`read_integer`: a :class:`WideInteger`, the nearest double, which a
 field that takes any number (a value, a ``value_stddev``, a double's bound or
 assignment, a metadata number) takes as that float. A whole-number field (a budget, an
-int parameter's bound, an id) refuses it with a 400 naming the field and the range it
+int parameter's bound, an id) refuses it with a 422 naming the field and the range it
 takes, the integer quoted as written (``sigopt_checks.whole_number``); a value of an int
-parameter (an assignment, a ``default_value``) with a 422, as any other number past the
+parameter (an assignment, a ``default_value``) with a 422 too, as any other number past the
 parameter's bounds.
 
 On the other routes an integer is read exactly (:func:`read_exact_integer`), except one

@@ -280,9 +280,9 @@ def test_an_integer_past_64_bits_is_the_double_sigopt_reads(api: Api):
     stores", where SigOpt reads every number as a double and takes it. Now a field that
     takes any number reads it as the double it denotes, stored and answered as that
     float (a value, values[].value, value_stddev); a whole-number field (an int
-    parameter's bound, a budget) still refuses it with a 400 naming the field and the
-    integers it takes, nothing created; an integer past any double (10**400) is a 400
-    naming the field, never a 500."""
+    parameter's bound, a budget) still refuses it with a 422 naming the field and the
+    integers it takes (as it refuses 1e19), nothing created; an integer past any double
+    (10**400) is a 400 naming the field, never a 500."""
     e = api.post("/v1/experiments", {"name": "big", "parameters": [{"name": "x", **UNIT}]}).body
     path = f"/v1/experiments/{e['id']}/observations"
     made = api.post(path, {"assignments": {"x": 0.5}, "value": 2**70, "value_stddev": 2**64})
@@ -298,7 +298,7 @@ def test_an_integer_past_64_bits_is_the_double_sigopt_reads(api: Api):
     before = api.snapshot()
     wide = {"name": "n", "type": "int", "bounds": {"min": 0, "max": 2**70}}
     bound = api.post("/v1/experiments", {"name": "b", "parameters": [wide]})
-    assert bound.status == 400, bound.body
+    assert bound.status == 422, bound.body  # as 1e19 there is (was 400)
     assert bound.body["detail"]["field"] == "parameters[0].bounds.max"
     assert bound.body["message"] == (
         "'parameters[0].bounds.max' is 1180591620717411303424, outside its range: it takes a "
@@ -307,7 +307,7 @@ def test_an_integer_past_64_bits_is_the_double_sigopt_reads(api: Api):
     )
     big_budget = {"name": "b", "parameters": [{"name": "x", **UNIT}], "observation_budget": 2**70}
     budget = api.post("/v1/experiments", big_budget)
-    assert budget.status == 400 and budget.body["detail"]["field"] == "observation_budget"
+    assert budget.status == 422 and budget.body["detail"]["field"] == "observation_budget"
     assert "a whole number from 1 to 9223372036854775807" in budget.body["message"]
     huge = api.post(path, {"assignments": {"x": 0.5}, "value": 10**400})
     assert huge.status == 400 and huge.body["detail"]["field"] == "value", huge.body

@@ -595,22 +595,23 @@ def test_a_whole_number_value_is_the_float_sigopt_answers(conn):
     assert checkpoint.values[0].value == float(2**70)
 
 
-def test_an_int_parameter_bound_past_64_bits_is_a_400_naming_it(conn):
+def test_an_int_parameter_bound_past_64_bits_is_a_422_naming_it(conn):
     """A whole-number field keeps refusing an integer past 64 bits, now that the door reads
-    one as a double on SigOpt's routes: an int parameter's bound of 2**70 is a 400 naming
-    the bound and the integers it takes, a budget the same, and nothing is created."""
+    one as a double on SigOpt's routes: an int parameter's bound of 2**70 is a 422 naming
+    the bound and the integers it takes (as 1e19 is; it was a 400), a budget the same, and
+    nothing is created."""
     before = conn.experiments().fetch().count
     wide = {"name": "n", "type": "int", "bounds": {"min": 0, "max": 2**70}}
     with pytest.raises(ApiException) as caught:
         conn.experiments().create(name="wide", parameters=[wide])
-    assert caught.value.status_code == 400
+    assert caught.value.status_code == 422
     message = str(caught.value)
     assert "'parameters[0].bounds.max' is 1180591620717411303424" in message
     assert "outside its range" in message and "SigOpt's bounds are doubles" in message
     unit = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
     with pytest.raises(ApiException) as caught:
         conn.experiments().create(name="wide", parameters=[unit], observation_budget=2**70)
-    assert caught.value.status_code == 400
+    assert caught.value.status_code == 422
     assert "'observation_budget' is 1180591620717411303424" in str(caught.value)
     assert "a whole number from 1 to 9223372036854775807" in str(caught.value)
     assert conn.experiments().fetch().count == before

@@ -84,9 +84,7 @@ def number(value: Any, field: str) -> float:
     return float(value)
 
 
-def whole_number(
-    value: Any, field: str, within: WholeRange, *, note: str = "", wide_status: int = 400
-) -> int:
+def whole_number(value: Any, field: str, within: WholeRange, *, note: str = "") -> int:
     """A whole number from ``within``'s least to its most (an integral float is read as
     the integer: JSON has one number type); a RuleError naming ``field`` otherwise.
 
@@ -94,9 +92,9 @@ def whole_number(
     written (``0``, ``1e308``, an integer past 64 bits that the door read as the double it
     denotes, or past a double's range), is refused in one sentence giving the range, the
     number quoted as sent (``whole_numbers``); ``note`` says why the range is what it is.
-    A 422, or ``wide_status`` (400) for an integer written past 64 bits, as the door
-    refused it before; a range that is the experiment's own content (an int parameter's
-    bounds, for its values) gives 422 there too, as for any other number past it.
+    A 422 however the number is written: before, an integer written past 64 bits was a
+    400 (what the door answered before it left such an integer to the field), where
+    ``1e19`` in the same field was a 422, so one mistake had two statuses.
     Exact: an integer is never passed through a float (``2**63 - 1`` would round up to
     ``2**63`` and overflow the column), and a float as big as ``1e19`` is refused rather
     than stored as a 20-digit integer.
@@ -107,8 +105,7 @@ def whole_number(
     wide = isinstance(value, WideInteger)  # past 64 bits: past every range here
     if wide or not (math.isfinite(value) and least <= value <= most):
         sentence = outside_sentence(f"'{field}'", whole_shown(value), within)
-        status = wide_status if wide else 422  # past 64 bits: what the door refused before
-        raise RuleError(f"{sentence[:-1]} ({note})." if note else sentence, field, status)
+        raise RuleError(f"{sentence[:-1]} ({note})." if note else sentence, field, 422)
     if value != math.floor(value):
         raise RuleError(f"'{field}' must be a whole number, not {value!r}.", field)
     # Python compares an int with a float exactly: 2.0**63 is past 2**63 - 1 above

@@ -516,7 +516,7 @@ def parameter_value(param: Mapping[str, Any], value: Any, field: str) -> Any:
         values = param.get("grid") or (param["bounds"]["min"], param["bounds"]["max"])
         # the parameter's bounds are the experiment's rule: past them is a 422 however the
         # number is written (2**70 was a 400, 1e308 and 16 a 422, in the same sentence)
-        value = whole_number(value, field, (min(values), max(values)), wide_status=422)
+        value = whole_number(value, field, (min(values), max(values)))
     else:
         value = float(value)
     if "grid" in param:
