@@ -278,7 +278,7 @@ def run_simulate(ctx: TaskContext) -> Outcome:
         )
         c, _ = _domain_call(c.put_experiments, DESIGNED, _simulated_design(c), now())
     run, note = 0, None
-    planned, of = _planned_generations(c, ngens)
+    planned, room = _planned_generations(c, ngens)
     try:
         for i in range(ngens):
             share = max(planned, i + 1)
@@ -288,7 +288,9 @@ def run_simulate(ctx: TaskContext) -> Outcome:
             except CampaignConflict as exc:
                 note = exc.message
                 break
-            ctx.progress("generation", low, f"generation {c.gen + 1} ({i + 1} of {of}): designing")
+            ctx.progress(
+                "generation", low, f"generation {c.gen + 1} ({i + 1} of {planned}{room}): designing"
+            )
             design = _designer(ctx, low, low + (high - low) * 0.8, c, book)
             designed = _domain_call(c.generate, design, now())
             ctx.progress(
@@ -305,7 +307,7 @@ def run_simulate(ctx: TaskContext) -> Outcome:
         # measured: a lab's campaign as far as it got); one under way is not
         if not run:
             raise
-        raise TaskCanceled(_kept_generations(ctx, old, c, book, run, ngens)) from None
+        raise TaskCanceled(_kept_generations(ctx, old, c, book, run, planned, room)) from None
     # the history is the campaign's own: the task's result shows it from there
     # (store/tasks.py), as ``history``, through generation ``gen``
     result = {"generations_run": run, **_state_result(c)}
@@ -316,35 +318,43 @@ def run_simulate(ctx: TaskContext) -> Outcome:
         result=result,
         apply=lambda _r: save(),
         message=f"simulated {run} generations",
-        on_cancel=_kept_generations(ctx, old, c, book, run, ngens) if run else None,
+        on_cancel=_kept_generations(ctx, old, c, book, run, planned, room) if run else None,
     )
 
 
 def _planned_generations(c: Campaign, ngens: int) -> tuple[int, str]:
     """How many of ``ngens`` generations a simulate on ``c`` can run (the population rule:
-    ``c.remaining``), and how its progress lines say so. The task's progress is spread
-    over those: before, it was spread over ``ngens``, so a simulate of 100 generations on
-    a space with room for 16 read 19% when it ended (and a watcher waiting for 20% never
-    saw it)."""
+    ``c.remaining``), and what its messages add after that count when it is fewer than
+    ``ngens`` (", all the space has room for"; nothing when the space has room for all).
+    The task's progress is spread over those: before, it was spread over ``ngens``, so a
+    simulate of 100 generations on a space with room for 16 read 19% when it ended (and a
+    watcher waiting for 20% never saw it). Its progress lines and its cancel message say
+    the same count (before, a cancel said "5 of 100" after lines saying "5 of 16")."""
     if c.remaining is None or c.remaining >= ngens:
-        return ngens, str(ngens)
-    planned = max(1, c.remaining)
-    return planned, f"{planned}, all the space has room for"
+        return ngens, ""
+    return max(1, c.remaining), ", all the space has room for"
 
 
 def _kept_generations(
-    ctx: TaskContext, old: Campaign, c: Campaign, book: _CodeBook, run: int, ngens: int
+    ctx: TaskContext,
+    old: Campaign,
+    c: Campaign,
+    book: _CodeBook,
+    run: int,
+    planned: int,
+    room: str,
 ) -> Outcome:
     """What a simulate task canceled after ``run`` finished generations keeps: them (the
-    task ends ``canceled``, its result saying how many)."""
+    task ends ``canceled``, its result saying how many, of the ``planned`` its progress
+    lines counted, with their ``room`` wording: :func:`_planned_generations`)."""
     result = {"generations_run": run, **_state_result(c)}
     save = _saver(ctx, old, c, book)
     return Outcome(
         result=result,
         apply=lambda _r: save(),
         message=(
-            f"canceled after {run} of {ngens} generations; the {run} finished are kept "
-            f"(the session is at generation {c.gen})"
+            f"canceled after {run} of {max(planned, run)} generations{room}; the {run} "
+            f"finished are kept (the session is at generation {c.gen})"
         ),
         canceled=True,
     )

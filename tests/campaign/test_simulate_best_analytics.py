@@ -316,3 +316,37 @@ def test_a_simulate_spreads_its_progress_over_the_generations_the_space_has_room
         assert designing == [
             f"generation {g} ({g} of {of}): designing" for g in range(1, room + 1)
         ], designing
+
+
+def test_a_canceled_simulate_says_the_count_its_progress_lines_said(api):
+    """A simulate of 100 generations on a space with room for 16, canceled as its sixth
+    begins (the real handler; the cancel sent from its progress report): its message
+    counts the generations as its progress lines did, "5 of 16 generations, all the
+    space has room for" (before: "5 of 100 generations", after lines saying "5 of 16")."""
+    from sigopt_like.service.task_kinds import run_simulate
+
+    sid = api.session()
+    said: list[str] = []
+
+    def canceled_at_the_sixth(ctx):
+        report = ctx.progress
+
+        def progress(phase: str, fraction: float, message: str = "") -> None:
+            said.append(message)
+            if message.startswith("generation 6 ("):
+                r = api.post(f"/v1/sessions/{sid}/tasks/{ctx.task_id}/cancel")
+                assert r.status == 200, r
+            report(phase, fraction, message)
+
+        ctx.progress = progress
+        return run_simulate(ctx)
+
+    api.service.context.runner.handlers["simulate"] = canceled_at_the_sixth
+    body = {"ngens": 100, "space": small_space(), "population_size": 12, "replicates": 0}
+    task = api.run("POST", f"/v1/sessions/{sid}/simulate", body)
+    assert task["status"] == "canceled" and task["result"]["generations_run"] == 5, task
+    assert "generation 5 (5 of 16, all the space has room for): designing" in said, said
+    assert task["progress"]["message"] == (
+        "canceled after 5 of 16 generations, all the space has room for; the 5 finished "
+        "are kept (the session is at generation 5)"
+    ), task
