@@ -232,6 +232,19 @@ def test_a_refit_afforded_at_the_deadline_evaluates_nothing_past_it():
     assert a is not None and rules.assignments(d["parameters"], a, conditionals=[]) == a
 
 
+def test_a_pinned_clock_pins_the_seconds_a_fit_measures_too():
+    """The first fits' cut is judged on the allowance's clock only: each evaluation's
+    seconds are measured on it too, so a pinned clock one nanosecond before the cut lets
+    every fit run whole, whatever the machine's speed, and the point is the one chosen
+    without an allowance. Before, the seconds were measured on the process's own clock:
+    the first evaluation's real time went past the pinned cut and every fit stopped."""
+    _, problem, observations = observed()
+    pinned = Allowance(clock=lambda: 1.0, fits_until=1.0 + 1e-9)
+    a = suggest_next(problem, observations, seed=3, allowance=pinned)
+    assert pinned.cut == 0 and pinned.fitted == STARTS
+    assert a == suggest_next(problem, observations, seed=3)
+
+
 def test_the_service_allowance_changes_nothing_when_the_budget_is_not_reached():
     """Every limit of a request's allowance (the fits' cut, the refits' deadline, the
     choice's three scorings' shares) only stops work that would run past it: with time

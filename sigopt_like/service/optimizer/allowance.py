@@ -41,6 +41,18 @@ CHOICE_CHUNK = 256
 of CPU (a pool has some 2000)."""
 
 
+@attrs.frozen
+class FitStop:
+    """A hyperparameter fit's stop (``surrogate.fit_hyperparameters``): ``ask`` before
+    each evaluation of the likelihood with the seconds the one before took, measured on
+    ``clock``: the allowance's, so that a test's pinned clock pins those seconds too
+    (measured on the process's own clock, they leaked real time into a decision made on
+    the pinned one)."""
+
+    ask: Callable[[float], bool]
+    clock: Callable[[], float] = time.perf_counter
+
+
 @attrs.define
 class Allowance:
     """``deadline`` in ``clock`` seconds (None: no limit), ``fits_until`` when the first
@@ -87,6 +99,14 @@ class Allowance:
         its next evaluation, of ``seconds``, would not end before the deadline (counted
         in ``cut``)."""
         return self._cuts(self.deadline, seconds)
+
+    def fit_stop(self) -> FitStop:
+        """The first fits' stop: :meth:`stops_fit`, on this allowance's clock."""
+        return FitStop(self.stops_fit, self.clock)
+
+    def refit_stop(self) -> FitStop:
+        """The refits' stop: :meth:`stops_refit`, on this allowance's clock."""
+        return FitStop(self.stops_refit, self.clock)
 
     def _cuts(self, until: float | None, seconds: float) -> bool:
         if until is None or self.clock() + seconds < until:

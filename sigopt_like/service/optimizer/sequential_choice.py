@@ -24,7 +24,7 @@ import attrs
 import numpy as np
 from scipy.special import log_ndtr
 
-from .allowance import CHOICE_CHUNK, Allowance
+from .allowance import CHOICE_CHUNK, Allowance, FitStop
 from .candidates import generate_pool
 from .engine import untested_rows
 from .finite import FLOAT_MAX, half_range
@@ -128,7 +128,7 @@ def fit_models(
     X = space.encode(evidence.codes)
     tg = evidence.targets
     objective = _objective_model(space, X, evidence, rng, allowance)
-    stop = None if allowance is None else allowance.stops_fit
+    stop = None if allowance is None else allowance.fit_stop()
     constraints = tuple(
         _fit(X, tg.constraints[:, k], rng, _column(tg.constraint_noise, k), stop)
         for k in range(tg.constraints.shape[1])
@@ -325,7 +325,7 @@ def _objective_model(
     if y is None:
         return None
     began = allowance.clock() if allowance is not None else 0.0
-    stop = None if allowance is None else allowance.stops_fit
+    stop = None if allowance is None else allowance.fit_stop()
     cut = 0 if allowance is None else allowance.cut
     if len(evidence.failed_codes) == 0:
         model = _fit(X, y, rng, noise, stop)
@@ -358,7 +358,7 @@ def _fit(
     y: np.ndarray,
     rng: np.random.Generator,
     noise: np.ndarray | None = None,
-    stop: Callable[[float], bool] | None = None,
+    stop: FitStop | None = None,
 ) -> Surrogate:
     if noise is not None and not np.any(noise > 0):
         noise = None
@@ -399,7 +399,7 @@ def refit_noiseless(
     starts += [draw.uniform(bounds[:, 0], bounds[:, 1]) for _ in range(FIT_RESTARTS)]
     best, best_lml = None, -np.inf
     estimate, longest = first_fit, 0.0
-    stop = None if allowance is None else allowance.stops_refit
+    stop = None if allowance is None else allowance.refit_stop()
     for i, start in enumerate(starts):
         if allowance is not None:
             if not allowance.affords(estimate):
