@@ -104,7 +104,9 @@ def counted_at_once(space: Space) -> bool:
     large); a mixture's is a table of components x total units of exact integers
     (seconds for a large one), so the service leaves its design size to the space task.
     """
-    return space.type != "mixture"
+    from sigopt_like.spaces import MIXTURE  # here: spaces imports this module
+
+    return space.type != MIXTURE
 
 
 def _is_whole(value: Any) -> bool:
@@ -112,7 +114,7 @@ def _is_whole(value: Any) -> bool:
 
 
 def _population_problem(space: Space, population: int, key: str) -> Problem | None:
-    from sigopt_like.spaces import Problem
+    from sigopt_like.spaces import MIXTURE, Problem
 
     def refuse(message: str, field: str = key) -> Problem:
         return Problem(message, field=field)
@@ -129,7 +131,7 @@ def _population_problem(space: Space, population: int, key: str) -> Problem | No
     if population > size:
         most = min(size, MAX_POPULATION)  # the other cap: "at most 4096" was then refused
         fix = f"use a population of at most {most}" if size > 0 else "fix the space first"
-        mixture = space.type == "mixture"
+        mixture = space.type == MIXTURE
         grow = "widen the components' ranges" if mixture else "add levels or parameters"
         return refuse(
             f"the space has {size} distinct experiments, fewer than {key} "

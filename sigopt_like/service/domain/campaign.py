@@ -275,11 +275,8 @@ class Campaign:
         is a table of components x total units (seconds for a large one), so its design
         size stays the task's (:meth:`put_space` asks both again)."""
         self.check_space(space)
-        if not counted_at_once(space):
-            return
-        problems = check_design_size(space, population_size, replicates, key=population_key)
-        if problems:
-            raise CampaignInvalid("The design size is not valid.", problems)
+        if counted_at_once(space):
+            _require_design_size(space, population_size, replicates, population_key)
 
     def check_put_experiments(self, kind: str) -> None:
         """Raise CampaignConflict unless experiments of type ``kind`` can be put now."""
@@ -348,9 +345,7 @@ class Campaign:
         population names it ``population_key``: the key the caller gave it under.
         """
         self.check_space(space)
-        problems = check_design_size(space, population_size, replicates, key=population_key)
-        if problems:
-            raise CampaignInvalid("The design size is not valid.", problems)
+        _require_design_size(space, population_size, replicates, population_key)
         out = attrs.evolve(
             self,
             space=space,
@@ -588,6 +583,14 @@ class Campaign:
 def design_seed(seed: int, gen: int) -> int:
     """The optimizer's seed for generation ``gen`` of a session seeded ``seed``."""
     return (int(seed) * 1_000_003 + gen) % (2**32)
+
+
+def _require_design_size(space: Space, population_size: Any, replicates: Any, key: str) -> None:
+    """CampaignInvalid listing what the population rule refuses of the design size (the
+    population named ``key``, as the caller gave it)."""
+    problems = check_design_size(space, population_size, replicates, key=key)
+    if problems:
+        raise CampaignInvalid("The design size is not valid.", problems)
 
 
 def _in_design_order(table: Table, space: Space, design: Sequence[Point]) -> Table:

@@ -239,7 +239,7 @@ class _CampaignRoute:
         listing every rule the space breaks, in the words a space file's refusal uses, or
         what the population rule refuses of a factorial's design size, in the task's words
         (``Campaign.check_design``); nothing stored and no task."""
-        key = "populationSize" if "populationSize" in params else "population_size"
+        key = _population_key(params)
 
         def precheck(c: Campaign) -> None:
             c.check_design(space, params[key], params["replicates"], population_key=key)
