@@ -75,7 +75,11 @@ from .settings import ServiceSettings
 from .store import Store
 from .store.database import Unit
 from .store.errors import Busy, Conflict, DatabaseGone, StorageFull, Unreadable, Unwritable
-from .store.refusals import is_connection_limit_error, is_unreachable_error
+from .store.refusals import (
+    connection_refused,
+    is_connection_limit_error,
+    is_unreachable_error,
+)
 from .store.schema import tasks as tasks_table
 from .store.tasks import TaskRecord
 
@@ -229,12 +233,21 @@ def worker_identity() -> str:
 def _what_the_database_did(err: BaseException) -> str:
     """What a task's requeue says the database did (``"requeued: the database ..."``):
     busy with other writers, refusing a connection for want of one (max_connections), or
-    not answering (down, restarting). A refused read is said with its own words."""
-    if isinstance(err, Busy):
-        return "was busy with other changes"
+    not answering (down, restarting). A refused read is said with its own words.
+
+    A crowd is asked first: the store translates one into :class:`~.store.errors.Busy`
+    (a 503 with Retry-After), so asked second it was said "was busy with other changes"."""
     if is_connection_limit_error(err):
         return "refused a connection (max_connections reached)"
+    if isinstance(err, Busy):
+        return "was busy with other changes"
     return "did not answer"
+
+
+def _refused_a_connection(refused: Unreadable) -> bool:
+    """Whether a refusal is of a new connection (the role's credentials or CONNECT, or
+    its database gone), not of a read."""
+    return connection_refused(refused.__cause__ or refused, None) is not None
 
 
 class TaskRunner:
@@ -528,9 +541,12 @@ class TaskRunner:
                 unread = refused
                 self._record(task_id, lambda: self._requeue_after_outage(task_id, refused=unread))
                 return
+            # a connection refused (credentials, CONNECT, the database gone) is no read
+            # refused: "refused it a read" sent its reader to the role's SELECT
+            what = "refused it" if _refused_a_connection(refused) else "refused it a read"
             message = (
-                f"{row.type} could not run: the service's database refused it a read "
-                f"through {row.attempts} runs, and the session is unchanged. {refused.message}"
+                f"{row.type} could not run: the service's database {what} through "
+                f"{row.attempts} runs, and the session is unchanged. {refused.message}"
             )
             self._finish(task_id, "failed", errors=[TaskError(message, SYSTEM)], message=message)
         except StorageFull:
@@ -544,6 +560,10 @@ class TaskRunner:
             )
             self._finish(task_id, "failed", errors=[TaskError(message, SYSTEM)], message=message)
         except Busy as busy:
+            if is_connection_limit_error(busy):  # a crowd (max_connections): as an outage
+                status = "requeued"
+                self._requeue_for_database(task_id, row.type, busy)
+                return
             # other writers held the database past its busy timeout (SQLite), or a lock or
             # serialisation timeout (PostgreSQL): not the task's fault, so it runs again, up
             # to ``task_max_attempts`` runs. Before, it failed "unexpectedly: Busy" (found
@@ -571,14 +591,7 @@ class TaskRunner:
             crowded = is_connection_limit_error(exc)  # max_connections: not an outage
             if crowded or is_unreachable_error(exc):  # not the task's fault: it runs again
                 status = "requeued"
-                what = _what_the_database_did(exc)
-                LOG.warning(
-                    "task %s (%s): the database %s during its run; it goes back to the queue",
-                    task_id,
-                    row.type,
-                    what,
-                )
-                self._record(task_id, lambda: self._requeue_after_outage(task_id, what=what))
+                self._requeue_for_database(task_id, row.type, exc)
                 return
             # a bug or an unexpected condition: report, never hang
             LOG.exception("task %s (%s) failed", task_id, row.type)
@@ -657,6 +670,22 @@ class TaskRunner:
             lambda: self.store.tasks.finish(task_id, status, ended, worker=self.worker_id, **kw),
         )
 
+    def _requeue_for_database(self, task_id: int, kind: str, err: BaseException) -> None:
+        """Back to the queue after the database did not answer, or refused a connection for
+        want of one (max_connections), during the task's run: not the task's fault, so
+        it runs again, whatever its runs so far. A crowd translated by the store is a
+        :class:`~.store.errors.Busy`: before, it was counted as a busy database's, and the
+        task failed after ``task_max_attempts`` runs "the database stayed busy with other
+        changes ... run it again when the database is less busy"."""
+        what = _what_the_database_did(err)
+        LOG.warning(
+            "task %s (%s): the database %s during its run; it goes back to the queue",
+            task_id,
+            kind,
+            what,
+        )
+        self._record(task_id, lambda: self._requeue_after_outage(task_id, what=what))
+
     def _requeue_after_outage(
         self,
         task_id: int,
@@ -665,12 +694,13 @@ class TaskRunner:
         what: str = "did not answer",
         refused: Unreadable | None = None,
     ) -> None:
-        """Back to the queue after the database failed (``what`` it did: see
-        :func:`_what_the_database_did`; or it ``refused`` the service's role a read or a
-        connection: that refusal's message, naming the role, the table and the GRANT, or
-        what to do of a password, ends the task's) during the
-        task's run (the run counted), or as it began, between its claim and its reading
-        (not counted)."""
+        """Back to the queue after the database failed during the task's run (the run
+        counted), or as it began, between its claim and its reading (not counted).
+
+        ``what`` the database did is said in the task's progress message (see
+        :func:`_what_the_database_did`); where it ``refused`` the service's role a read or
+        a connection, the message says so and ends with that refusal's own (the role, the
+        table and the GRANT, or what to do of a password)."""
         when = "during its run" if during_run else "as its run began"
         message = f"requeued: the database {what} {when}; it runs again"
         if refused is not None:

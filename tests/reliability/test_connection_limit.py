@@ -13,12 +13,20 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
+import psycopg
 import pytest
 import requests
 import sqlalchemy as sa
 
 import sigopt_like
 from sigopt_like.service import create_app
+from sigopt_like.service.store.database import translate_errors
+from sigopt_like.service.store.errors import Busy
+from sigopt_like.service.store.refusals import CONNECTION_LIMIT_MESSAGE
+from sigopt_like.service.task_kinds import default_handlers
+from sigopt_like.service.worker import TaskRunner, _what_the_database_did
+from tests.campaign.conftest import Api
 from tests.fixtures.postgres import new_database, running_postgres
 from tests.fixtures.servers import ServedInstance
 
@@ -213,3 +221,91 @@ def test_a_request_whose_token_is_read_but_whose_query_gets_no_connection_is_a_5
         assert listed["count"] == 0, listed
     finally:
         served.close()
+
+
+#: what psycopg says when PostgreSQL refuses a connection at its max_connections
+TOO_MANY = "connection failed: FATAL:  sorry, too many clients already"
+
+
+def test_a_crowd_is_said_so_whether_the_store_translated_it_or_not() -> None:
+    """A requeue's words for a crowd: the store translates one into a Busy (a 503 with
+    Retry-After), which was said "was busy with other changes" (Busy was asked first)."""
+    raw = psycopg.OperationalError(TOO_MANY)
+    with pytest.raises(Busy) as translated, translate_errors():
+        raise sa.exc.OperationalError("SELECT 1", {}, raw)
+    assert translated.value.message == CONNECTION_LIMIT_MESSAGE
+    crowd = "refused a connection (max_connections reached)"
+    assert _what_the_database_did(translated.value) == crowd
+    assert _what_the_database_did(raw) == crowd
+    busy = Busy("The database is busy with other changes; retry in a moment.")
+    assert _what_the_database_did(busy) == "was busy with other changes"
+
+
+def test_a_point_reader_the_database_has_no_connection_for_is_the_stores_busy(
+    small_postgres_url: str,
+) -> None:
+    """A point reader's connection is made by the pool's ``raw_connection``, whose error is
+    the driver's own, not wrapped: the store asked it only whether it was a refused
+    connection (credentials, CONNECT), so a crowd went up as psycopg's OperationalError,
+    not the store's Busy that every caller knows."""
+    with create_app(database=small_postgres_url, run_tasks=False) as service:
+        database = service.context.store.database
+        with contextlib.ExitStack() as held:
+            _hold_every_connection_once_closed(small_postgres_url, held, database.dispose)
+            with pytest.raises(Busy) as refused, database.point_reader():
+                pass
+        assert refused.value.message == CONNECTION_LIMIT_MESSAGE
+        assert isinstance(refused.value.__cause__, psycopg.OperationalError)
+
+
+def test_a_task_the_database_has_no_connection_for_during_its_run_runs_again(
+    small_postgres_url: str,
+) -> None:
+    """Before: the store's Busy for a crowd was taken for a busy database's, so the task
+    was requeued "the database was busy with other changes", and, once it had run
+    ``task_max_attempts`` times, failed "the database stayed busy with other changes ...
+    run it again when the database is less busy". A crowd is no busy database: it goes
+    back to the queue as after an outage, saying max_connections, and runs again."""
+    url = small_postgres_url
+    handlers = default_handlers()
+    space = handlers["space"]
+    runs: list[int] = []
+
+    def crowded(context: Any) -> Any:
+        runs.append(1)
+        if len(runs) == 1:  # every connection taken: the progress line gets none
+            with contextlib.ExitStack() as held:
+                _hold_every_connection_once_closed(url, held, database.engine.dispose)
+                context.progress("checking", 0.1)
+        return space(context)
+
+    with create_app(database=url, run_tasks=False) as service:
+        database = service.context.store.database
+        api = Api(service)
+        sid = api.session()
+        task = api.queue_space(sid)
+        runner = TaskRunner(
+            service.context.store,
+            attrs.evolve(service.settings, task_max_attempts=1),  # one run: its last
+            handlers={**handlers, "space": crowded},
+            threads=0,
+        )
+        assert runner.run_one()
+        deadline = time.monotonic() + 30
+        while True:  # the requeue, if the freed connections came late, from the heartbeat
+            first = api.get(f"/v1/sessions/{sid}/tasks/{task['id']}").body
+            if first["status"] != "running" or time.monotonic() > deadline:
+                break
+            with contextlib.suppress(Exception):
+                runner.heartbeat()
+            time.sleep(0.2)
+        assert first["status"] == "new", first  # before: failed, "stayed busy"
+        said = first["progress"]["message"]
+        assert said == (
+            "requeued: the database refused a connection (max_connections reached) during "
+            "its run; it runs again"
+        ), first
+        assert runner.run_one()
+        done = api.get(f"/v1/sessions/{sid}/tasks/{task['id']}").body
+    assert done["status"] == "success", done
+    assert len(runs) == 2

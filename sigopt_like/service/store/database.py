@@ -74,48 +74,60 @@ def translate_errors(database: Database | None = None) -> Iterator[None]:
             "serve at once; retry in a moment.",
             retry_after=1,
         ) from err
-    except sa.exc.DBAPIError as err:
-        if is_connection_limit_error(err):  # was a 503 "does not answer", an outage logged
-            raise Busy(CONNECTION_LIMIT_MESSAGE, retry_after=1) from err
-        refused = connection_refused(err, database)  # CONNECT revoked, dropped, a password
-        if refused is not None:  # was a 503 "does not answer", an outage logged
-            raise refused from err
-        if is_busy_error(err):
-            raise Busy(
-                "The database is busy with other changes; retry in a moment.", retry_after=1
-            ) from err
-        if is_full_error(err):
-            raise StorageFull(
-                "The service's database has no room left (its disk or quota is full): "
-                "nothing of this request was stored. Free space where the database is "
-                "kept, then send it again."
-            ) from err
-        if is_unwritable_error(err):  # was a 500 "internal" and a traceback
-            raise Unwritable(
-                "The service's database could not be written (a read-only file, folder "
-                "or file system, or a disk I/O error): nothing of this request was "
-                "stored. Make the database file, its -wal and -shm files and its folder "
-                "writable, then send it again."
-            ) from err
-        if is_write_refused_error(err) and not _lacks_select(err, database):
-            raise Unwritable(write_refused_message(err, *_grantee(database))) from err
-        refused_write = is_write_refused_error(err)  # here: the role may not read its table
-        if is_read_refused_error(err) or is_tables_hidden_error(err) or refused_write:
-            raise read_refused(err, database) from err
-        raise
     except Exception as err:
-        # the driver's own error, unwrapped: a connection the pool makes for a point
-        # reader (``raw_connection``). Refused so, a served request's token read was a
-        # 500 "internal" with a traceback (no outage: the server answered)
-        refused = connection_refused(err, database) if _from_driver(err) else None
-        if refused is None:
+        # a DBAPIError, or the driver's own error, unwrapped: a connection the pool makes
+        # for a point reader (``raw_connection``). The second was only asked whether it was
+        # a connection refused (a credentials', CONNECT's): a crowd (max_connections),
+        # a busy or a refused read so went up as the driver's error
+        translated = _translated(err, database)
+        if translated is None:
             raise
-        raise refused from err
+        raise translated from err
+
+
+def _translated(err: Exception, database: Database | None) -> Exception | None:
+    """The store's error that ``err`` (a DBAPIError, or the PostgreSQL driver's own) means,
+    or None: not one of the database's refusals (see :func:`translate_errors`)."""
+    if not isinstance(err, sa.exc.DBAPIError) and not _from_driver(err):
+        return None
+    if is_connection_limit_error(err):  # was a 503 "does not answer", an outage logged
+        return Busy(CONNECTION_LIMIT_MESSAGE, retry_after=1)
+    refused = connection_refused(err, database)  # CONNECT revoked, dropped, a password
+    if refused is not None:  # was a 503 "does not answer", an outage logged
+        return refused
+    if is_busy_error(err):
+        return Busy("The database is busy with other changes; retry in a moment.", retry_after=1)
+    if is_full_error(err):
+        return StorageFull(
+            "The service's database has no room left (its disk or quota is full): "
+            "nothing of this request was stored. Free space where the database is "
+            "kept, then send it again."
+        )
+    if is_unwritable_error(err):  # was a 500 "internal" and a traceback
+        return Unwritable(
+            "The service's database could not be written (a read-only file, folder "
+            "or file system, or a disk I/O error): nothing of this request was "
+            "stored. Make the database file, its -wal and -shm files and its folder "
+            "writable, then send it again."
+        )
+    if is_write_refused_error(err) and not _lacks_select(err, database):
+        return Unwritable(write_refused_message(err, *_grantee(database)))
+    refused_write = is_write_refused_error(err)  # here: the role may not read its table
+    if is_read_refused_error(err) or is_tables_hidden_error(err) or refused_write:
+        return read_refused(err, database)
+    return None
+
+
+#: the PostgreSQL drivers' modules, whose errors :func:`translate_errors` reads unwrapped
+_DRIVERS = ("psycopg", "psycopg2")
 
 
 def _from_driver(err: BaseException) -> bool:
-    """Whether ``err`` is the PostgreSQL driver's own (psycopg 3 or 2), not wrapped."""
-    return type(err).__module__.startswith("psycopg")
+    """Whether ``err`` is the PostgreSQL driver's own (psycopg 3 or 2), not wrapped: its
+    class's module is ``psycopg``, ``psycopg2`` or one of theirs, not another package
+    whose name starts so (``psycopg_pool``, whose errors are no database's answer)."""
+    module = type(err).__module__
+    return module in _DRIVERS or module.startswith(tuple(f"{name}." for name in _DRIVERS))
 
 
 def _lacks_select(err: BaseException, database: Database | None) -> bool:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from sqlalchemy.dialects import postgresql
+
 from .errors import Unreadable
 
 if TYPE_CHECKING:
@@ -100,10 +102,27 @@ def refused_table(err: BaseException) -> str | None:
     return found.group(1) if found else None
 
 
+#: what a statement a refusal prints names for a role it does not know
+UNKNOWN_ROLE = "<role>"
+
+
+def identifier(name: str) -> str:
+    """``name`` as a PostgreSQL statement must spell it: as it is where it is a simple
+    lowercase name, else in double quotes (inner ones doubled), as PostgreSQL's own
+    ``quote_ident`` does (SQLAlchemy's quoting of the dialect). A role ``Lab-X`` printed
+    bare in a GRANT or an ALTER ROLE made a statement PostgreSQL refuses, or one that
+    names another role (``Lab`` folded to ``lab``). :data:`UNKNOWN_ROLE` is left as it is."""
+    if name == UNKNOWN_ROLE:
+        return name
+    return str(postgresql.dialect().identifier_preparer.quote(name))
+
+
 def grants_needed(grantee: str, schema: str) -> str:
-    """The GRANTs that give ``grantee`` what the service needs in ``schema``: the one text
-    of every refusal, at run time (this module's messages) and at a start
-    (:func:`sigopt_like.database_targets.describe_opening_error`)."""
+    """The GRANTs that give ``grantee`` (a role's name, quoted here where it must be) what
+    the service needs in ``schema`` (spelled as a statement needs it: the store asks
+    PostgreSQL for it so): the one text of every refusal, at run time (this module's
+    messages) and at a start (:func:`sigopt_like.database_targets.describe_opening_error`)."""
+    grantee = identifier(grantee)
     return (
         f"GRANT USAGE ON SCHEMA {schema} TO {grantee}; GRANT SELECT, INSERT, UPDATE, DELETE "
         f"ON ALL TABLES IN SCHEMA {schema} TO {grantee}; GRANT USAGE ON ALL SEQUENCES IN "
@@ -112,8 +131,9 @@ def grants_needed(grantee: str, schema: str) -> str:
 
 
 def create_grant(grantee: str, schema: str) -> str:
-    """The GRANT that lets ``grantee`` make the service's tables in ``schema``."""
-    return f"GRANT USAGE, CREATE ON SCHEMA {schema} TO {grantee}"
+    """The GRANT that lets ``grantee`` make the service's tables in ``schema`` (both names
+    as PostgreSQL's words give them: quoted here where they must be)."""
+    return f"GRANT USAGE, CREATE ON SCHEMA {identifier(schema)} TO {identifier(grantee)}"
 
 
 def write_refused_message(err: BaseException, role: str | None, schema: str | None = None) -> str:
@@ -221,10 +241,11 @@ _NO_CONNECT = re.compile(r'permission denied for database "?([^"\s]+)"?')
 _NO_DATABASE = re.compile(r'database "([^"]+)" does not exist')
 #: what PostgreSQL (and libpq) say, refusing a new connection, of credentials no longer
 #: good: the role's password changed or expired ("password authentication failed for
-#: user"; a role dropped is said so too under password authentication), a password now
-#: asked for, the role dropped (under trust) or made NOLOGIN
+#: user"; a role dropped is said so too under password authentication), another method's
+#: credentials refused ("GSSAPI", "LDAP", "certificate", "Peer", "Ident" ... authentication
+#: failed), a password now asked for, the role dropped (under trust) or made NOLOGIN
 _BAD_CREDENTIALS = re.compile(
-    r'\w+ authentication failed for user "(?P<user>[^"]+)"'
+    r'(?P<method>\w+) authentication failed for user "(?P<user>[^"]+)"'
     r"|fe_sendauth: no password supplied"
     r'|role "(?P<role>[^"]+)" (?:does not exist|is not permitted to log in)'
 )
@@ -249,8 +270,9 @@ def denied_database(err: BaseException) -> str | None:
 
 
 def connect_grant(grantee: str, database_name: str) -> str:
-    """The GRANT that lets ``grantee`` connect to the database ``database_name``."""
-    return f"GRANT CONNECT ON DATABASE {database_name} TO {grantee}"
+    """The GRANT that lets ``grantee`` connect to the database ``database_name`` (both
+    quoted where they must be)."""
+    return f"GRANT CONNECT ON DATABASE {identifier(database_name)} TO {identifier(grantee)}"
 
 
 def connection_refused(err: BaseException, database: Database | None) -> Unreadable | None:
@@ -298,13 +320,25 @@ def credentials_refused(err: BaseException, role: str | None) -> Unreadable | No
         return None
     user = found.group("user") or found.group("role") or role
     named = f"role {user}" if user else "role the service connects as"
+    method = found.group("method")
+    if method is not None and method.lower() != "password":
+        # not a password's: "change its password" sent its reader to the wrong mend
+        return Unreadable(
+            f"The service's database refuses the credentials of the {named} (PostgreSQL: "
+            f"{found.group(0)}): the server's authentication ({method}) refused role "
+            f"{user or UNKNOWN_ROLE}: check the server's pg_hba.conf (the method it asks of "
+            "this role and this host) and the credentials that method uses; no retry "
+            "succeeds until they are mended.",
+            detail={"role": user},
+        )
     return Unreadable(
         f"The service's database refuses the credentials of the {named} (PostgreSQL: "
         f"{found.group(0)}): its password was changed or has expired, or the role was "
         "dropped or may no longer log in, since the service started, and no retry "
         "succeeds with the password it was started with. Start the service again with "
         "the role's current password (in its database URL, or PGPASSWORD), or give the "
-        f"role back the password the service has (ALTER ROLE {user or '<role>'} PASSWORD "
+        f"role back the password the service has (ALTER ROLE {identifier(user or UNKNOWN_ROLE)} "
+        "PASSWORD "
         "...); a password kept in a .pgpass file is read at each new connection: correct "
         "it there and no restart is needed.",
         detail={"role": user},
@@ -353,6 +387,8 @@ def _is_psycopg_operational(kind: type) -> bool:
 #: not yet in DNS, or a typo): libpq's words, and psycopg's (3.2 and later resolve it
 #: themselves; before, that was a start stopped at once rather than waited for)
 _UNRESOLVED_WORDS = ("could not translate host name", "failed to resolve host")
+#: no sqlstate says an unresolved host: a connection that never reached a server has none
+_NO_SQLSTATES: frozenset[str] = frozenset()
 
 #: PostgreSQL's cannot_connect_now (starting up, shutting down, in recovery)
 _NOT_UP_SQLSTATES = frozenset({"57P03"})
@@ -380,7 +416,7 @@ def is_unresolved_host_error(err: BaseException | None) -> bool:
     DNS yet (a boot, a container platform) or mistyped. Waited for as a server not up yet,
     and said so, with the driver's words, so that a typo shows at once."""
     while err is not None:
-        if _says(getattr(err, "orig", None) or err, frozenset(), _UNRESOLVED_WORDS):
+        if _says(getattr(err, "orig", None) or err, _NO_SQLSTATES, _UNRESOLVED_WORDS):
             return True
         err = err.__cause__
     return False
