@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import re
 
@@ -14,39 +13,9 @@ from sigopt_like._constants import MAX_REMAINING
 from sigopt_like.service import create_app
 from sigopt_like.service.resources.system import openapi_document
 from tests.fixtures.api import Reply, parse_body
+from tests.fixtures.routes import HTTP_METHODS, registered_routes, shape
 
 from .conftest import assert_error
-
-HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
-
-
-def registered_routes(app) -> dict[str, set[str]]:
-    """Every route of a Falcon app with the methods its resource implements."""
-    routes: dict[str, set[str]] = {}
-
-    def walk(nodes):
-        for node in nodes:
-            if node.resource is not None and node.method_map:
-                methods = {
-                    method
-                    for method, responder in node.method_map.items()
-                    if method in HTTP_METHODS
-                    and inspect.ismethod(responder)
-                    and responder.__self__ is node.resource
-                    # HEAD served by the GET responder itself (the router's, for every
-                    # GET route) is said once in the document's description
-                    and not (method == "HEAD" and responder is node.method_map.get("GET"))
-                }
-                if methods:
-                    routes[node.uri_template] = methods
-            walk(node.children)
-
-    walk(app._router._roots)
-    return routes
-
-
-def _shape(template: str) -> str:
-    return re.sub(r"\{[^}]+\}", "{}", template)
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +26,12 @@ def document() -> dict:
 @pytest.fixture(scope="module")
 def routes(tmp_path_factory) -> dict[str, set[str]]:
     with create_app(database=str(tmp_path_factory.mktemp("oa") / "db.sqlite")) as svc:
-        return {_shape(t): m for t, m in registered_routes(svc.app).items()}
+        return {shape(t): m for t, m in registered_routes(svc.app).items()}
 
 
 def documented(document) -> dict[str, set[str]]:
     return {
-        _shape(path): {m.upper() for m in item if m.upper() in HTTP_METHODS}
+        shape(path): {m.upper() for m in item if m.upper() in HTTP_METHODS}
         for path, item in document["paths"].items()
     }
 
