@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import csvio
-from ..errors import BadRequestError
+from ..errors import InvalidRequestError
 from .connect import session_id
 from .errors import CommandError
 from .files import INPUT, read_input, shown
@@ -204,7 +204,7 @@ def experiments_create(
     # data=: a field named like a call option (headers, idempotency_key) is the body's
     try:
         experiment = conn.experiments.create(data=body)
-    except BadRequestError as err:
+    except InvalidRequestError as err:  # a 400 or a 422 naming a field
         if file is None or not err.detail.get("field"):
             raise
         raise CommandError(f"{shown(file)}: {err.message}") from err

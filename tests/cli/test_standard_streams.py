@@ -118,6 +118,25 @@ def test_an_experiment_file_out_of_range_or_not_utf8_is_said_in_its_words(
     assert run("experiments", "list", "--json").json() == []
 
 
+def test_an_experiment_file_refused_by_a_field_names_the_file_for_400_and_422(
+    run, tmp_path, monkeypatch
+):
+    """Before: the file's name led a 400 naming a field ("x.json: 'name' must be ..."),
+    but a 422 naming one (``observation_budget`` of 2**70, past its range) came without
+    it, as if typed on the command line."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "f.db"))
+    double = '{"name": "a", "type": "double", "bounds": {"min": 0, "max": 1}}'
+    for extra, said in (
+        ('"name": 3', "x.json: "),  # a 400: not a string
+        (f'"name": "x", "observation_budget": {2**70}', "x.json: 'observation_budget' is "),
+        ('"name": "x", "observation_budget": 0', "x.json: 'observation_budget' is 0"),
+    ):
+        (tmp_path / "x.json").write_text("{" + extra + ', "parameters": [' + double + "]}")
+        done = run("experiments", "create", str(tmp_path / "x.json"))
+        assert done.code == 1 and said in done.err, done.err
+    assert run("experiments", "list", "--json").json() == []
+
+
 class EndlessInput(io.RawIOBase):
     """Standard input that never ends (``yes | sigopt-like ... -``), and that fails the
     test if asked for all of it: a read of everything would never return."""
