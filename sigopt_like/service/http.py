@@ -7,7 +7,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import falcon
 
@@ -15,7 +15,14 @@ from .. import csvio
 from .._constants import INT64_MAX, INT64_MIN
 from ..csvio import clip
 from .door import check_content_type, parse_json
-from .errors import BadRequest, NotFound, PayloadTooLarge, body_too_large_message
+from .errors import (
+    APIError,
+    BadRequest,
+    NotFound,
+    PayloadTooLarge,
+    ValidationFailed,
+    body_too_large_message,
+)
 from .store.pages import Page, PageRequest
 from .whole_numbers import (
     MOST_DIGITS,
@@ -148,7 +155,8 @@ def field(
     default: Any = None,
     within: WholeRange | None = None,
 ) -> Any:
-    """One field of a JSON body, type-checked; a 400 naming the field otherwise.
+    """One field of a JSON body, type-checked; a 400 naming the field otherwise (a 422 for
+    a number past its range).
 
     A whole-number field (``kind`` int) takes the numbers ``within`` (least, most), else
     those the store holds (64 bits); any number past them, written as ``101``, ``1e308``
@@ -194,12 +202,22 @@ def field(
     return value
 
 
-def outside_range(what: str, name: str, shown: str, within: WholeRange) -> BadRequest:
-    """The 400 of a number past a whole-number field's (or query parameter's) range: the
-    one sentence every such field says, with the range it takes (``whole_numbers``)."""
-    return BadRequest(
-        outside_sentence(f"The {what} '{name}'", shown, within), detail={"field": name}
-    )
+def outside_range(
+    what: Literal["field", "query parameter"], name: str, shown: str, within: WholeRange
+) -> APIError:
+    """The refusal of a number past a whole-number field's (or query parameter's) range:
+    the one sentence every such field says, with the range it takes (``whole_numbers``).
+
+    A body's field answers it with a 422 ``validation_failed``, as a SigOpt field does
+    (``sigopt_checks.whole_number``): before, ``population_size`` of ``2**70`` or ``1e19``
+    was a 400 where ``observation_budget`` of ``1e19`` was a 422, one mistake answered
+    with two statuses. A query parameter stays a 400, as every query parameter's
+    refusal is: a query string is part of the request's address, not a field of a body
+    (docs/contract.md)."""
+    sentence = outside_sentence(f"The {what} '{name}'", shown, within)
+    if what == "field":
+        return ValidationFailed(sentence, detail={"field": name})
+    return BadRequest(sentence, detail={"field": name})
 
 
 def _json_type_name(kind: type) -> str:
@@ -258,7 +276,8 @@ def query_int(
     which refuses a larger number in the query (before: a 500 there). A time is compared
     with a BIGINT column: its caller gives the bounds (up to :data:`MAX_UNIX_SECONDS`). A
     bound given is kept within 64 bits. ``within`` (least, most) gives both. A number past
-    them is refused as a body's field is (:func:`outside_range`), with the range.
+    them is refused in a body's field's words (:func:`outside_range`), with the range, but
+    as a 400, as every refusal of a query parameter is.
     """
     if within is not None:
         minimum, maximum = within

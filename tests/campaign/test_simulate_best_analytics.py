@@ -53,8 +53,8 @@ def test_simulate_needs_a_space(api):
     sid = api.session()
     r = api.post(f"/v1/sessions/{sid}/simulate", {"ngens": 2})
     assert r.status == 409 and r.body["code"] == "space_required"
-    r = api.post(f"/v1/sessions/{sid}/simulate", {"ngens": 0})
-    assert r.status == 400 and "from 1 to 100" in r.body["message"]
+    r = api.post(f"/v1/sessions/{sid}/simulate", {"ngens": 0})  # past its range: a 422
+    assert r.status == 422 and "from 1 to 100" in r.body["message"]
     r = api.post(f"/v1/sessions/{sid}/simulate", {"ngens": 2, "space": small_space()})
     assert r.status == 400
 
@@ -152,9 +152,10 @@ def test_analytics_of_an_earlier_generation_are_made_when_asked(api):
     assert api.get(f"/v1/sessions/{sid}/analytics", gen=2).body["files"] == []
     later = api.post(f"/v1/sessions/{sid}/analytics", {"gen": 3})
     assert later.status == 409 and "generation 2" in later.body["message"]
-    for body in ({"gen": -1}, {"gen": "1"}, {"generation": 1}):
+    # a number past the field's range is a 422; a wrong kind or an unknown field a 400
+    for body, status in (({"gen": -1}, 422), ({"gen": "1"}, 400), ({"generation": 1}, 400)):
         refused = api.post(f"/v1/sessions/{sid}/analytics", body)
-        assert refused.status == 400, (body, refused.body)
+        assert refused.status == status, (body, refused.body)
 
 
 def test_analytics_download_needs_the_owner(served):

@@ -92,9 +92,9 @@ def test_a_mixture_design_size_stays_the_task_s(api):
 def test_population_and_replicate_bounds(api):
     sid = api.session()
     space = space_json("esd-factorial-4x8")
-    # past the service's own range (population 1 to 2500, replicates 0 to 27499): a 400 at
-    # once, no task; within it, the population rule judges them against the space (a
-    # factorial's at once too, a 422)
+    # past the service's own range (population 1 to 2500, replicates 0 to 27499): a 422 at
+    # once (a 400 before, where a SigOpt field's was a 422), no task; within it, the
+    # population rule judges them against the space (a factorial's at once too, a 422)
     for population, replicates, said in (
         (0, 0, "'population_size' is 0, outside its range: it takes a whole number from 1 to"),
         (2501, 0, "'population_size' is 2501, outside its range"),
@@ -102,7 +102,8 @@ def test_population_and_replicate_bounds(api):
     ):
         body = {"space": space, "population_size": population, "replicates": replicates}
         refused = api.put(f"/v1/sessions/{sid}/space", body)
-        assert refused.status == 400 and said in refused.body["message"], refused
+        assert refused.status == 422 and said in refused.body["message"], refused
+        assert refused.body["code"] == "validation_failed", refused
     too_many = api.refused_space(
         sid, space, population_size=10, replicates=2750, lead="The design size is not valid"
     )
@@ -260,14 +261,15 @@ def test_unknown_session_is_404(api):
     assert api.get("/v1/sessions/999/history").status == 404
 
 
-def test_an_integral_float_beyond_the_store_is_a_400_and_nothing_is_stored(api):
+def test_an_integral_float_beyond_the_store_is_a_422_and_nothing_is_stored(api):
     """Before: ``"replicates": 1e308`` (an integer to JSON, as 3.0 is 3) became a 309-digit
-    int and a task was started; 2**70 was already a 400. Both say the field's range."""
+    int and a task was started; 2**70 was already refused. Both say the field's range, in
+    a 422 (a 400 before, where a SigOpt field's was a 422)."""
     sid = api.session()
     for field in ("replicates", "population_size"):
         body = {"space": small_space(), "population_size": 12, "replicates": 0, field: 1e308}
         r = api.call("PUT", f"/v1/sessions/{sid}/space", body)
-        assert r.status == 400 and "outside its range" in r.body["message"], r
+        assert r.status == 422 and "outside its range" in r.body["message"], r
     assert api.get(f"/v1/sessions/{sid}/space").status == 404
     assert api.get(f"/v1/sessions/{sid}/tasks").body["data"] == []
 

@@ -175,7 +175,7 @@ def test_a_whole_float_beyond_64_bits_is_named_as_sent(api, path, raw, field, se
         data=raw.replace("S", json.dumps(SPACE)),
         headers={"Content-Type": "application/json"},
     )
-    assert_error(reply, 400, "bad_request", f"'{field}' is {sent},", "whole number")
+    assert_error(reply, 422, "validation_failed", f"'{field}' is {sent},", "whole number")
     assert reply.body["detail"] == {"field": field}
     assert "decimal" not in reply.body["message"] and len(reply.body["message"]) < 200
     assert api.get(f"/v1/sessions/{session['id']}").body == before
@@ -199,10 +199,11 @@ def test_a_number_past_a_floats_range_is_named_as_such(api, raw, field):
     assert api.sessions_count() == 0
 
 
-def test_a_negative_generation_is_a_400_on_generate_as_on_analytics(api):
+def test_a_negative_generation_is_a_422_on_generate_as_on_analytics(api):
     """Before: POST .../generate {"gen": -5} was a 409 "The session is at generation 0,
     not -5: generate from the current generation", a conflict with the session's state,
-    where .../analytics answered the same number with a 400 naming the field."""
+    where .../analytics answered the same number with a 400 naming the field (now a 422
+    on both, as every body field's number past its range)."""
     sid = api.post("/v1/sessions", {"name": "negative-gen"}).body["id"]
     assert (
         api.put(
@@ -212,7 +213,7 @@ def test_a_negative_generation_is_a_400_on_generate_as_on_analytics(api):
     )
     for route in ("generate", "analytics"):
         reply = api.post(f"/v1/sessions/{sid}/{route}", {"gen": -5})
-        assert_error(reply, 400, "bad_request", "'gen' is -5,", "from 0 to 2147483647")
+        assert_error(reply, 422, "validation_failed", "'gen' is -5,", "from 0 to 2147483647")
         assert reply.body["detail"] == {"field": "gen"}
     assert [t["type"] for t in api.get(f"/v1/sessions/{sid}/tasks").body["data"]] == ["space"]
 
@@ -246,8 +247,8 @@ def test_an_integer_past_64_bits_is_told_a_whole_number_fields_range(api, path, 
     )
     assert_error(
         reply,
-        400,
-        "bad_request",
+        422,
+        "validation_failed",
         f"The field '{field}' is ",
         f"outside its range: it takes a whole number from {takes}.",
     )

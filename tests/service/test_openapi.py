@@ -233,11 +233,16 @@ def test_daptics_params_dict_is_a_space_and_simulate_body(document, api):
                 break
         assert done.body["status"] == "success", done.body
         # a refusal names the key as sent (before: 'population_size', a name not sent)
-        for bad in (True, 1e308, [[1]]):
+        # (a number past its range is a 422, as every body field's; a wrong kind a 400)
+        for bad, status, code in (
+            (True, 400, "bad_request"),
+            (1e308, 422, "validation_failed"),
+            ([[1]], 400, "bad_request"),
+        ):
             refused = api.call(
                 method, f"/v1/sessions/{sid}/{route}", {**body, "populationSize": bad}
             )
-            assert_error(refused, 400, "bad_request", "'populationSize'")
+            assert_error(refused, status, code, "'populationSize'")
             assert "population_size" not in refused.body["message"], refused.body
         if route == "simulate":  # without a space it is refused, not ignored
             alone = api.call(
@@ -249,12 +254,12 @@ def test_daptics_params_dict_is_a_space_and_simulate_body(document, api):
 
 
 @pytest.mark.parametrize("route", ["space", "simulate"])
-def test_a_populationsize_the_task_refuses_is_named_as_sent(api, route):
+def test_a_populationsize_the_task_refuses_is_named_as_sent(api, document, route):
     """Before: ``populationSize: -1`` (or more than the space holds) passed the door and the
     task failed naming 'population_size', a key the caller never sent (the route kept it
     under that name). The task's refusal names the key sent, in its field and its words;
     ours stays named ours; so does the route's refusal of a number past the service's
-    range (1 to 2500), at once. Nothing is stored."""
+    range (1 to 2500), at once, in a 422 (a 400 before). Nothing is stored."""
     method = "PUT" if route == "space" else "POST"
     extra = {"ngens": 1} if route == "simulate" else {}
     for key, value in (("populationSize", -1), ("populationSize", 10**6), ("population_size", -1)):
@@ -262,7 +267,8 @@ def test_a_populationsize_the_task_refuses_is_named_as_sent(api, route):
         body = {**extra, **DAPTICS_PARAMS, key: value}
         body.pop("populationSize" if key == "population_size" else "population_size", None)
         refused = api.call(method, f"/v1/sessions/{sid}/{route}", body)
-        assert_error(refused, 400, "bad_request", f"'{key}' is {value},", "from 1 to 2500")
+        assert_error(refused, 422, "validation_failed", f"'{key}' is {value},", "from 1 to 2500")
+        assert "422" in _documented_statuses(document, method, f"/v1/sessions/{{sid}}/{route}")
         assert api.get(f"/v1/sessions/{sid}/tasks").body["data"] == []
     cases = [
         ("populationSize", 2000, "fewer than populationSize 2000"),
@@ -328,6 +334,22 @@ def test_the_served_document_says_remaining_is_capped(api):
 
 def _documented_statuses(document: dict, method: str, path: str) -> set[str]:
     return set(document["paths"][path][method.lower()]["responses"])
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/v1/sessions"),
+        ("PUT", "/v1/sessions/{sid}/space"),
+        ("POST", "/v1/sessions/{sid}/generate"),
+        ("POST", "/v1/sessions/{sid}/simulate"),
+        ("POST", "/v1/sessions/{sid}/analytics"),
+    ],
+)
+def test_a_route_with_a_whole_number_field_documents_its_422(document, method, path):
+    """A number past a body's whole-number field (seed, population_size, replicates, gen,
+    ngens) is a 422 validation_failed, as a SigOpt field's: the route lists it."""
+    assert "422" in _documented_statuses(document, method, path)
 
 
 def test_every_json_body_may_answer_415(document, served):

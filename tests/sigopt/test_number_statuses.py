@@ -143,3 +143,59 @@ def test_our_client_raises_one_exception_for_each(tmp_path: Path, value: float) 
         assert list(conn.experiments().fetch().iterate_pages()) == []
     finally:
         conn.close()
+
+
+#: a Daptics body's whole-number fields: (route, field, the body with "N", its range)
+SPACE = {
+    "type": "factorial",
+    "parameters": [{"name": "a", "type": "numerical", "values": [0, 1, 2, 3]}],
+}
+DAPTICS = [
+    (
+        "space",
+        "population_size",
+        {"space": SPACE, "population_size": "N", "replicates": 1},
+        (1, 2500),
+    ),
+    ("space", "replicates", {"space": SPACE, "population_size": 2, "replicates": "N"}, (0, 27499)),
+    ("simulate", "ngens", {"ngens": "N"}, (1, 100)),
+    ("", "seed", {"name": "s", "seed": "N"}, (0, 2147483647)),
+]
+
+DAPTICS_CASES = [
+    pytest.param(route, field, body, within, written, shown, id=f"{field}-{written[:8]}")
+    for route, field, body, within in DAPTICS
+    for written, shown in TOO_BIG
+    if not (written == "-0.0" and within[0] == 0)  # -0.0 is 0, within such a range
+]
+
+
+@pytest.mark.parametrize(("route", "field", "body", "within", "written", "shown"), DAPTICS_CASES)
+def test_a_daptics_field_answers_the_same(
+    api: Api,
+    route: str,
+    field: str,
+    body: dict[str, Any],
+    within: tuple[int, int],
+    written: str,
+    shown: str,
+) -> None:
+    """Before: ``population_size`` of 2**70 or 1e19 was a 400 where a SigOpt field's was a
+    422. A body's field is a 422 now; a query parameter past its range stays a 400."""
+    if route:
+        sid = api.post("/v1/sessions", {"name": "n"}).body["id"]
+        method = "PUT" if route == "space" else "POST"
+        path = f"/v1/sessions/{sid}/{route}"
+    else:
+        method, path = "POST", "/v1/sessions"
+    sessions = api.get("/v1/sessions").body["data"]
+    reply = api.call(method, path, data=_raw(body, written), headers=JSON)
+    assert reply.status == 422, reply.body
+    assert reply.body["code"] == "validation_failed" and reply.body["detail"]["field"] == field
+    assert reply.body["message"] == (
+        f"The field '{field}' is {shown}, outside its range: it takes a whole number from "
+        f"{within[0]} to {within[1]}."
+    ), reply.body
+    assert api.get("/v1/sessions").body["data"] == sessions
+    if route:
+        assert api.get(f"/v1/sessions/{sid}/tasks").body["data"] == []
