@@ -58,6 +58,17 @@ def _gunicorn_stopping(database: str) -> tuple[int, str]:
     return proc.returncode, said
 
 
+def _no_traceback_but_gunicorns_halt(said: str) -> None:
+    """No traceback in ``said`` passes through this package, and none is raised but
+    gunicorn's own ``HaltServer``: when both workers fail to load at once, gunicorn 27's
+    arbiter reaps the second while halting for the first and prints that traceback itself
+    (its race, seen on a CI rehearsal; docs/service.md says so), after the app's one line."""
+    frames = re.findall(r'File "([^"]+)"', said)
+    assert not [frame for frame in frames if "sigopt_like" in frame], said
+    raised = set(re.findall(r"^\s*([\w.]+(?:Error|Exception|Server)): ", said, re.M))
+    assert raised <= {"gunicorn.errors.HaltServer"}, said
+
+
 def test_the_factory_needs_a_database(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SIGOPT_LIKE_DATABASE", raising=False)
     with pytest.raises(RuntimeError, match="database"):
@@ -112,7 +123,7 @@ def test_gunicorn_refuses_an_in_memory_database_in_serves_words(tmp_path: Path) 
     assert "database ':memory:' is an in-memory database, which only this process sees" in said
     assert "so with tokens on nobody could sign in" in said, said
     assert "no worker can reach it" in said and "App failed to load" in said, said
-    assert "Traceback" not in said, said
+    _no_traceback_but_gunicorns_halt(said)
     for memory in ("sqlite://", "sqlite:///:memory:"):
         with pytest.raises(StartError, match="nobody could sign in") as raised:
             application(database=memory, run_tasks=True)
