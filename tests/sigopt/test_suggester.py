@@ -309,21 +309,34 @@ def test_a_categorical_of_many_values_is_encoded_without_a_square_matrix():
     assert (np.count_nonzero(features, axis=1) == 1).all()
 
 
-def test_the_random_fallback_never_serves_an_observed_point_again():
+def test_the_random_fallback_never_serves_an_observed_point_again(monkeypatch):
     """Fallback seeds count up by one per request, so two requests of processes on one
     database (each batching its own) drew with one seed: the second got the first's point
     once its client had observed it (it was no longer open), as 32 embedded clients in
     separate processes on one SQLite file found (36 of 384 suggestions were repeats)."""
-    # observations to fit (with none, the engine's first point could be ready before the
-    # 1 us budget was waited on: it was once, on CI, and served from the optimizer)
-    base = history(5)
-    first = suggester.choose(DEFINITION, base, [], seed=7, time_budget=1e-6)
-    assert first is not None and first.source == "fallback"
-    observed = [*base, (first.assignments, {"value": 1.0})]
-    again = suggester.choose(DEFINITION, observed, [], seed=7, time_budget=1e-6)
-    assert again is not None and again.assignments != first.assignments
-    several = suggester.choose_several(DEFINITION, observed, [], count=2, seed=6, time_budget=1e-6)
-    assert all(c is not None and c.assignments != first.assignments for c in several)
+    # the engine held past the budget, so the fallback answers every time: with a real
+    # engine and a 1 us budget, the engine's thread (its fits cut at once) could finish
+    # before the budget was waited on, and its point was served (on a CI rehearsal)
+    one, several = Stuck(), Stuck()
+    monkeypatch.setattr(sequential, "suggest_next", one)
+    monkeypatch.setattr(sequential, "suggest_several", several)
+    try:
+        base = history(5)
+        first = suggester.choose(DEFINITION, base, [], seed=7, time_budget=1e-6)
+        assert first is not None and first.source == "fallback"
+        observed = [*base, (first.assignments, {"value": 1.0})]
+        again = suggester.choose(DEFINITION, observed, [], seed=7, time_budget=1e-6)
+        assert again is not None and again.source == "fallback"
+        assert again.assignments != first.assignments
+        chosen = suggester.choose_several(
+            DEFINITION, observed, [], count=2, seed=6, time_budget=1e-6
+        )
+        assert all(c is not None and c.source == "fallback" for c in chosen)
+        assert all(c.assignments != first.assignments for c in chosen)
+        assert one.called.wait(30) and not one.answered.is_set()
+    finally:
+        one.release.set()
+        several.release.set()
 
 
 def test_an_optimized_categorical_past_the_optimizer_s_reach_is_a_422(api):
