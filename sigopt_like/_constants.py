@@ -80,8 +80,9 @@ DEFAULT_BACKOFF_BASE = 0.5
 DEFAULT_BACKOFF_CAP = 8.0
 #: a server's Retry-After is honoured up to this many seconds.
 DEFAULT_RETRY_AFTER_CAP = 30.0
-#: statuses that a retry may cure.
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: statuses that a retry may cure: 408 is a request that did not arrive whole in time (the
+#: server closed it, nothing was done; RFC 9110 15.5.9: a client may repeat it).
+RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
 #: error codes (of any status) that say "the same request will succeed later": the
 #: first attempt with this Idempotency-Key is still running; its answer is replayed.
 RETRY_CODES = frozenset({"idempotency_in_progress"})

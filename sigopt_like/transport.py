@@ -5,7 +5,7 @@ The retry policy lives in two small functions, :func:`should_retry` and
 default is ``backoff.full_jitter``), so tests can pin it. Every mutating request
 carries an ``Idempotency-Key`` that stays the same across its retries, which is
 what makes every retry safe, so the default budget is a deadline
-(``RetryPolicy.max_time``), not a count: connection faults, 429/502/503/504 and
+(``RetryPolicy.max_time``), not a count: connection faults, 408/429/502/503/504 and
 ``409 idempotency_in_progress`` are retried, with Retry-After honoured, until it.
 """
 

@@ -96,7 +96,7 @@ def test_get_has_no_idempotency_key_and_sends_user_agent_and_token(server, clock
     assert call.path == "/v1/thing?a=true&c=3"
 
 
-@pytest.mark.parametrize("status", [429, 502, 503, 504])
+@pytest.mark.parametrize("status", [408, 429, 502, 503, 504])
 def test_retryable_statuses(server, clock, status):
     server.play(Reply(status=status), OK)
     assert make(server, clock).request_json("GET", "/v1/thing")["id"] == "1"
@@ -111,6 +111,20 @@ def test_other_statuses_are_not_retried(server, clock, status):
     assert info.value.status == status
     assert len(server.calls()) == 1
     assert clock.sleeps == []
+
+
+def test_a_408_closing_its_connection_is_sent_again_with_the_same_key(server, clock):
+    """Before: a 408 (the server, or a proxy, closed a request that did not arrive whole in
+    time: nothing was done) raised ``RequestTimeoutError`` at once, though RFC 9110 says a
+    client may repeat it, and the Idempotency-Key makes the repeat safe as for a 503. The
+    408 here closes its connection, as servers do; its Retry-After is honoured."""
+    server.play(Reply(status=408, headers={"Connection": "close", "Retry-After": "2"}), OK)
+    body = make(server, clock).request_json("POST", "/v1/thing", json={"a": 1})
+    assert body == {"object": "thing", "id": "1"}
+    calls = server.calls()
+    assert len(calls) == 2 and all(c.body == b'{"a": 1}' for c in calls)
+    assert calls[0].headers["Idempotency-Key"] == calls[1].headers["Idempotency-Key"]
+    assert clock.sleeps == [2.0]
 
 
 def test_retry_after_seconds_is_honoured(server, clock):
