@@ -676,7 +676,12 @@ class TaskRunner:
         it runs again, whatever its runs so far. A crowd translated by the store is a
         :class:`~.store.errors.Busy`: before, it was counted as a busy database's, and the
         task failed after ``task_max_attempts`` runs "the database stayed busy with other
-        changes ... run it again when the database is less busy"."""
+        changes ... run it again when the database is less busy".
+
+        A crowd's run is given back, not counted: the server refused a connection for load
+        alone, so a task requeued so was charged a run each time, and a later busy moment,
+        refused read or lost worker then failed it "through N runs" of which it ran none
+        to its end (``task_max_attempts`` used up by other clients' connections)."""
         what = _what_the_database_did(err)
         LOG.warning(
             "task %s (%s): the database %s during its run; it goes back to the queue",
@@ -684,7 +689,10 @@ class TaskRunner:
             kind,
             what,
         )
-        self._record(task_id, lambda: self._requeue_after_outage(task_id, what=what))
+        counted = not is_connection_limit_error(err)
+        self._record(
+            task_id, lambda: self._requeue_after_outage(task_id, what=what, counted=counted)
+        )
 
     def _requeue_after_outage(
         self,
@@ -693,9 +701,11 @@ class TaskRunner:
         during_run: bool = True,
         what: str = "did not answer",
         refused: Unreadable | None = None,
+        counted: bool | None = None,
     ) -> None:
         """Back to the queue after the database failed during the task's run (the run
-        counted), or as it began, between its claim and its reading (not counted).
+        counted, unless ``counted`` is False), or as it began, between its claim and its
+        reading (not counted).
 
         ``what`` the database did is said in the task's progress message (see
         :func:`_what_the_database_did`); where it ``refused`` the service's role a read or
@@ -709,7 +719,8 @@ class TaskRunner:
                 f"once that is mended. {refused.message}"
             )
         with self.transaction():
-            self.store.tasks.requeue(task_id, self.worker_id, message, counted=during_run)
+            counts = during_run if counted is None else counted
+            self.store.tasks.requeue(task_id, self.worker_id, message, counted=counts)
 
     def _record(self, task_id: int, write: Callable[[], Any]) -> None:
         """Write a task's end now, or, if the database does not take it, from the

@@ -309,3 +309,60 @@ def test_a_task_the_database_has_no_connection_for_during_its_run_runs_again(
         done = api.get(f"/v1/sessions/{sid}/tasks/{task['id']}").body
     assert done["status"] == "success", done
     assert len(runs) == 2
+
+
+def test_a_run_refused_a_connection_by_a_crowd_is_given_back_not_counted(
+    small_postgres_url: str,
+) -> None:
+    """Before: a run requeued for a crowd (max_connections) was counted, so the crowd used
+    up ``task_max_attempts``: here (2 runs allowed) the run after it, meeting a busy
+    database once, failed "the database stayed busy with other changes through 2 runs of
+    the task", of which none had ended. A crowd's run is given back, as a clean stop's is."""
+    url = small_postgres_url
+    handlers = default_handlers()
+    space = handlers["space"]
+    runs: list[int] = []
+
+    def crowded_then_busy(context: Any) -> Any:
+        runs.append(1)
+        if len(runs) == 1:  # every connection taken: the progress line gets none
+            with contextlib.ExitStack() as held:
+                _hold_every_connection_once_closed(url, held, database.engine.dispose)
+                context.progress("checking", 0.1)
+        if len(runs) == 2:  # the store's answer to a busy database (a lock it waited for)
+            raise Busy("The database is busy with other changes; retry in a moment.")
+        return space(context)
+
+    with create_app(database=url, run_tasks=False) as service:
+        database = service.context.store.database
+        api = Api(service)
+        sid = api.session()
+        task = api.queue_space(sid)
+        path = f"/v1/sessions/{sid}/tasks/{task['id']}"
+        runner = TaskRunner(
+            service.context.store,
+            attrs.evolve(service.settings, task_max_attempts=2),
+            handlers={**handlers, "space": crowded_then_busy},
+            threads=0,
+        )
+        assert runner.run_one()
+        deadline = time.monotonic() + 30
+        while True:  # the requeue, if the freed connections came late, from the heartbeat
+            first = api.get(path).body
+            if first["status"] != "running" or time.monotonic() > deadline:
+                break
+            with contextlib.suppress(Exception):
+                runner.heartbeat()
+            time.sleep(0.2)
+        assert first["status"] == "new", first
+        assert "max_connections" in first["progress"]["message"], first
+        assert first["attempts"] == 0, first  # before: 1, a run charged to the crowd
+        assert runner.run_one()
+        second = api.get(path).body
+        assert second["status"] == "new", second  # before: failed, "stayed busy through 2"
+        assert "was busy with other changes" in second["progress"]["message"], second
+        assert second["attempts"] == 1, second
+        assert runner.run_one()
+        done = api.get(path).body
+    assert done["status"] == "success", done
+    assert done["attempts"] == 2 and len(runs) == 3, done
