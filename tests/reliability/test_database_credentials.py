@@ -17,6 +17,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -178,5 +179,120 @@ def test_a_password_kept_in_a_pgpass_file_is_mended_there_without_a_restart(
             keep(SECOND)
             assert client.simulate_get("/v1/sessions").status_code == 200  # no restart
             assert runner.claim() is None
+        finally:
+            service.close()
+
+
+@contextlib.contextmanager
+def _tcp_server_with_rules() -> Iterator[tuple[str, Callable[[str], None]]]:
+    """A PostgreSQL server that listens on 127.0.0.1 too, its pg_hba.conf trusting
+    ``postgres`` and the rules a test writes: its URL (``{db}`` placeholder, Unix socket)
+    and a function that puts rules for TCP connections first and reloads the server."""
+    folder = tempfile.mkdtemp(prefix="sigopt-like-hba-")
+    os.chmod(folder, 0o755)  # the server runs as another user (nobody) under root
+    hba = Path(folder) / "pg_hba.conf"
+    base = "local all postgres trust\nhost all postgres 127.0.0.1/32 trust\n"
+    hba.write_text(base + "host all all 127.0.0.1/32 trust\n")
+    hba.chmod(0o644)
+    try:
+        with running_postgres(f"hba_file={hba}", "listen_addresses='127.0.0.1'") as server:
+            admin = sa.create_engine(server.format(db="postgres"), isolation_level="AUTOCOMMIT")
+
+            def rules(text: str) -> None:
+                hba.write_text(base + text)
+                with admin.connect() as sql:
+                    assert sql.exec_driver_sql("SELECT pg_reload_conf()").scalar()
+
+            try:
+                yield server, rules
+            finally:
+                admin.dispose()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _refused_so(url: str, words: str) -> None:
+    """Wait (10 s at most) until a new connection to ``url`` is refused in ``words``: the
+    server reads its reloaded pg_hba.conf a moment after it is asked to."""
+    deadline = time.monotonic() + 10
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        while True:
+            try:
+                engine.connect().close()
+                said = "connected"
+            except sa.exc.OperationalError as err:
+                said = str(err.orig)
+            if words in said:
+                return
+            assert time.monotonic() < deadline, said
+            time.sleep(0.1)
+    finally:
+        engine.dispose()
+
+
+def test_a_connection_refused_by_pg_hba_says_the_rule_that_refused_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """pg_hba.conf changed while the service serves over TCP: a ``reject`` line for its
+    role, then no line for it, then ``ident`` (no ident server answers). Each request is a
+    500 ``database_unreadable`` in the server's words, its detail naming the method as the
+    server said it (``reject``, none, ``Ident``), and no outage logged. Before, a reject or
+    a missing line was an outage ("does not answer (restarting or down); retry in a
+    moment": a 503 retried until the clients' deadline, of a server that answered), and an
+    Ident refusal's detail named the role alone."""
+    import falcon.testing
+
+    with _tcp_server_with_rules() as (server, rules):
+        url = new_database(server)
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        role = f"lab_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as sql:
+            sql.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+            sql.exec_driver_sql(f"GRANT ALL ON SCHEMA public TO {role}")
+        admin.dispose()
+        port = sa.make_url(url).query["port"]
+        name = sa.make_url(url).database
+        database = f"postgresql+psycopg://{role}@127.0.0.1:{port}/{name}"
+        service = create_app(database=database, auth_required=False, run_tasks=False)
+        try:
+            client = falcon.testing.TestClient(service.app)
+            assert client.simulate_get("/v1/sessions").status_code == 200
+            cases = [
+                (
+                    f"host all {role} 127.0.0.1/32 reject\n",
+                    f'pg_hba.conf rejects connection for host "127.0.0.1", user "{role}", '
+                    f'database "{name}", no encryption',
+                    "reject",
+                ),
+                (
+                    "",
+                    f'no pg_hba.conf entry for host "127.0.0.1", user "{role}", '
+                    f'database "{name}", no encryption',
+                    None,
+                ),
+                (
+                    f"host all {role} 127.0.0.1/32 ident\n",
+                    f'Ident authentication failed for user "{role}"',
+                    "Ident",
+                ),
+            ]
+            with caplog.at_level(logging.DEBUG, logger="sigopt_like"):
+                for rule, said, method in cases:
+                    rules(rule)
+                    _refused_so(database, said)
+                    service.context.store.database.dispose()  # each next one is new
+                    answer = client.simulate_get("/v1/sessions")
+                    assert answer.status_code == 500, answer.text
+                    body = answer.json
+                    assert body["code"] == "database_unreadable", body
+                    assert f"(PostgreSQL: {said})" in body["message"], body
+                    assert "does not answer" not in body["message"], body
+                    assert body["detail"]["role"] == role, body
+                    assert body["detail"]["method"] == method, body
+            assert [r.getMessage() for r in caplog.records if r.name == OUTAGE_LOG] == []
+            rules(f"host all {role} 127.0.0.1/32 trust\n")
+            _refused_so(database, "connected")
+            assert client.simulate_get("/v1/sessions").status_code == 200  # no restart
         finally:
             service.close()

@@ -557,3 +557,53 @@ def test_a_database_dropped_while_serving_is_said_so(pg_url: str) -> None:
     finally:
         service.close()
         admin.dispose()
+
+
+def test_a_database_whose_name_has_a_space_is_named_whole_when_connect_is_revoked(
+    pg_url: str,
+) -> None:
+    """Before: PostgreSQL's ``permission denied for database "lab db ..."`` was read up to
+    its first space, so the 500 named database ``lab``, and its GRANT CONNECT another
+    database; the same words at a start (``describe_opening_error``) too."""
+    import falcon.testing
+    import sqlalchemy as sa
+
+    from sigopt_like.database_targets import describe_opening_error
+    from sigopt_like.service import create_app
+    from sigopt_like.service.store import open_store
+
+    name = f"lab db {uuid.uuid4().hex[:6]}"
+    url = sa.make_url(pg_url)
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as sql:
+        sql.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    spaced = url.set(database=name).render_as_string(hide_password=False)
+    try:
+        with _role_in_schema(spaced, "lab") as (role, database, admin_says):
+            service = create_app(database=database, auth_required=False, run_tasks=False)
+            try:
+                client = falcon.testing.TestClient(service.app)
+                assert client.simulate_get("/v1/sessions").status_code == 200
+                admin_says(
+                    f'REVOKE CONNECT ON DATABASE "{name}" FROM PUBLIC',
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE usename = '{role}'",
+                )
+                listed = client.simulate_get("/v1/sessions")
+                assert listed.status_code == 500, listed.text
+                said = listed.json["message"]
+                assert f"refuses the role {role} a connection to database {name} (" in said
+                assert f'(GRANT CONNECT ON DATABASE "{name}" TO {role})' in said, said
+                assert listed.json["detail"] == {"role": role, "database": name}, listed.text
+                with pytest.raises(Exception) as opening:
+                    open_store(database).close()
+                line = describe_opening_error(opening.value, database)
+                assert line is not None and f'DATABASE "{name}" TO {role})' in line, line
+                admin_says(f'GRANT CONNECT ON DATABASE "{name}" TO {{role}}')  # as it says
+                assert client.simulate_get("/v1/sessions").status_code == 200
+            finally:
+                service.close()
+    finally:
+        with admin.connect() as sql:
+            sql.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.dispose()

@@ -37,7 +37,7 @@ def test_a_password_refused_is_told_to_mend_the_password() -> None:
     refusal = credentials_refused(_refused('password authentication failed for user "lab"'), None)
     assert refusal is not None
     assert "ALTER ROLE lab PASSWORD" in refusal.message, refusal.message
-    assert refusal.detail == {"role": "lab"}
+    assert refusal.detail == {"role": "lab", "method": "password"}
 
 
 @pytest.mark.parametrize("method", ["GSSAPI", "LDAP", "certificate", "Peer", "Ident", "PAM"])
@@ -50,7 +50,7 @@ def test_another_methods_refusal_is_not_told_to_change_a_password(method: str) -
     assert "PASSWORD" not in refusal.message and "password" not in refusal.message.lower()
     assert f"the server's authentication ({method}) refused role lab" in refusal.message
     assert "pg_hba.conf" in refusal.message and said in refusal.message
-    assert refusal.detail == {"role": "lab"}
+    assert refusal.detail == {"role": "lab", "method": method}  # as the server said it
 
 
 def test_a_role_whose_name_needs_quotes_is_named_so_in_the_statements() -> None:

@@ -237,17 +237,26 @@ def is_connection_limit_error(err: BaseException | None) -> bool:
 
 #: what PostgreSQL says, refusing a new connection, of a database that answers: this
 #: role may not connect to it (its CONNECT revoked), or it no longer exists (dropped)
-_NO_CONNECT = re.compile(r'permission denied for database "?([^"\s]+)"?')
-_NO_DATABASE = re.compile(r'database "([^"]+)" does not exist')
+#: (the name as PostgreSQL quotes it, whatever it holds: ``"lab db"`` was cut at its space,
+#: so the message named database ``lab`` and its GRANT CONNECT another database)
+_NO_CONNECT = re.compile(r'permission denied for database "(.*)"')
+_NO_DATABASE = re.compile(r'database "(.*)" does not exist')
 #: what PostgreSQL (and libpq) say, refusing a new connection, of credentials no longer
 #: good: the role's password changed or expired ("password authentication failed for
 #: user"; a role dropped is said so too under password authentication), another method's
 #: credentials refused ("GSSAPI", "LDAP", "certificate", "Peer", "Ident" ... authentication
 #: failed), a password now asked for, the role dropped (under trust) or made NOLOGIN
 _BAD_CREDENTIALS = re.compile(
-    r'(?P<method>\w+) authentication failed for user "(?P<user>[^"]+)"'
+    r'(?P<method>\w+) authentication failed for user "(?P<user>.*)"'
     r"|fe_sendauth: no password supplied"
-    r'|role "(?P<role>[^"]+)" (?:does not exist|is not permitted to log in)'
+    r'|role "(?P<role>.*)" (?:does not exist|is not permitted to log in)'
+)
+#: what PostgreSQL says refusing a new connection by its pg_hba.conf alone, asking for no
+#: credentials: a line whose method is ``reject`` matched it, or no line matched it
+_HBA_REFUSED = re.compile(
+    r"(?P<verdict>pg_hba\.conf rejects connection|no pg_hba\.conf entry) for host "
+    r'"(?P<host>[^"]*)", user "(?P<user>.*)", database "(?P<database>.*)"'
+    r"(?:, [\w ]*encryption)?"  # "no encryption", "SSL encryption", "GSS encryption"
 )
 
 
@@ -315,6 +324,9 @@ def credentials_refused(err: BaseException, role: str | None) -> Unreadable | No
     name none): the role's password changed or expired, or the role dropped or made
     NOLOGIN, while the service ran. Connections made before go on, so the refusal comes
     when the pool makes a new one. None if ``err`` is not one."""
+    hba = _refusal_line(err, _HBA_REFUSED)
+    if hba is not None:
+        return _hba_refused(hba)
     found = _refusal_line(err, _BAD_CREDENTIALS)
     if found is None:
         return None
@@ -329,7 +341,7 @@ def credentials_refused(err: BaseException, role: str | None) -> Unreadable | No
             f"{user or UNKNOWN_ROLE}: check the server's pg_hba.conf (the method it asks of "
             "this role and this host) and the credentials that method uses; no retry "
             "succeeds until they are mended.",
-            detail={"role": user},
+            detail={"role": user, "method": method},
         )
     return Unreadable(
         f"The service's database refuses the credentials of the {named} (PostgreSQL: "
@@ -341,7 +353,26 @@ def credentials_refused(err: BaseException, role: str | None) -> Unreadable | No
         "PASSWORD "
         "...); a password kept in a .pgpass file is read at each new connection: correct "
         "it there and no restart is needed.",
-        detail={"role": user},
+        detail={"role": user, "method": method},
+    )
+
+
+def _hba_refused(found: re.Match[str]) -> Unreadable:
+    """The refusal of a connection that the server's pg_hba.conf turned away before any
+    credentials: a ``reject`` line, or no line for this host, role and database. Before,
+    neither was read as a refusal: each was an outage, a 503 "does not answer (restarting
+    or down); retry in a moment", of a server that answered and said which rule refused."""
+    user, host, database = found.group("user"), found.group("host"), found.group("database")
+    rejected = found.group("verdict").startswith("pg_hba.conf rejects")
+    why = "a line there whose method is reject matches" if rejected else "no line there lets in"
+    return Unreadable(
+        f"The service's database refuses the role {user} a connection (PostgreSQL: "
+        f"{found.group(0)}): the server's pg_hba.conf refused it before any credentials "
+        f"({why} role {user} from host {host} to database {database}). No retry succeeds "
+        "until its administrator lets that role in there (a line for this host, role "
+        "and database, before any that rejects it) and reloads the server's configuration "
+        "(SELECT pg_reload_conf()); the service needs no restart.",
+        detail={"role": user, "method": "reject" if rejected else None, "host": host},
     )
 
 
