@@ -7,7 +7,9 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -448,6 +450,25 @@ def _kept_after_cancel(session: Any, task_id: str, before: Any) -> int:
     return kept
 
 
+class _ProgressWatcher:
+    """A ``progress=`` callable of the cancel tests: records ``(status, fraction,
+    message)`` of each update in ``seen``, sets ``reached`` once ``when(task)`` holds of
+    the running task (the moment to cancel it), and ``ended`` once the task ends."""
+
+    def __init__(self, when: Callable[[Any], bool]) -> None:
+        self.when = when
+        self.seen: list[tuple[str, float, str]] = []
+        self.reached, self.ended = threading.Event(), threading.Event()
+
+    def __call__(self, task: Any) -> bool:
+        self.seen.append((task.status, task.progress.fraction, task.progress.message or ""))
+        if task.status == "running" and self.when(task):
+            self.reached.set()
+        if task.status in ("success", "failed", "canceled"):
+            self.ended.set()
+        return True
+
+
 def test_progress_run_tasks_async_and_cancel_reach_a_task_in_a_worker_process(
     tmp_path: Path, clean_env: Path
 ) -> None:
@@ -459,20 +480,10 @@ def test_progress_run_tasks_async_and_cancel_reach_a_task_in_a_worker_process(
     (Before, the second read ``result.get``, which a ``SimulateResult`` does not have.)
     The space has room for far more than 100 generations: the task cannot end before the
     cancel comes."""
-    import threading
-
     import sigopt_like
 
-    seen: list[tuple[str, float]] = []
-    running, ended = threading.Event(), threading.Event()
-
-    def on_update(task: sigopt_like.models.Task) -> bool:
-        seen.append((task.status, task.progress.fraction))
-        if task.status == "running" and task.progress.fraction > 0.05:
-            running.set()
-        if task.status in ("success", "failed", "canceled"):
-            ended.set()
-        return True
+    watcher = _ProgressWatcher(lambda task: task.progress.fraction > 0.05)
+    seen, running, ended = watcher.seen, watcher.reached, watcher.ended
 
     database = str(tmp_path / "async.db")
     with sigopt_like.Connection(database=database, run_tasks_async=True) as conn:
@@ -481,7 +492,7 @@ def test_progress_run_tasks_async_and_cancel_reach_a_task_in_a_worker_process(
         before = session.fetch()
         space = sigopt_like.Space.from_dict(space_json("esd-factorial-4x8"))
         task = session.simulate(
-            ngens=100, space=space, population_size=10, replicates=0, progress=on_update
+            ngens=100, space=space, population_size=10, replicates=0, progress=watcher
         )
         assert task.status in ("new", "running")  # returned at once
         assert running.wait(120), seen
@@ -499,22 +510,15 @@ def test_a_simulate_canceled_in_a_worker_process_keeps_the_generations_it_finish
     are finished at least, so the task, canceled in its worker process, keeps them, and
     the session holds exactly those its result names."""
     import re
-    import threading
 
     import sigopt_like
 
-    seen: list[tuple[str, str]] = []
-    third, ended = threading.Event(), threading.Event()
+    def past_the_third(task: sigopt_like.models.Task) -> bool:
+        under_way = re.match(r"generation (\d+)", task.progress.message or "")
+        return under_way is not None and int(under_way.group(1)) >= 3
 
-    def on_update(task: sigopt_like.models.Task) -> bool:
-        said = task.progress.message or ""
-        seen.append((task.status, said))
-        under_way = re.match(r"generation (\d+)", said)
-        if task.status == "running" and under_way and int(under_way.group(1)) >= 3:
-            third.set()
-        if task.status in ("success", "failed", "canceled"):
-            ended.set()
-        return True
+    watcher = _ProgressWatcher(past_the_third)
+    seen, third, ended = watcher.seen, watcher.reached, watcher.ended
 
     database = str(tmp_path / "kept.db")
     with sigopt_like.Connection(database=database, run_tasks_async=True) as conn:
@@ -523,7 +527,7 @@ def test_a_simulate_canceled_in_a_worker_process_keeps_the_generations_it_finish
         before = session.fetch()
         space = sigopt_like.Space.from_dict(space_json("esd-factorial-4x8"))
         task = session.simulate(
-            ngens=100, space=space, population_size=10, replicates=0, progress=on_update
+            ngens=100, space=space, population_size=10, replicates=0, progress=watcher
         )
         assert third.wait(180), seen
         session.tasks(task.id).cancel()
