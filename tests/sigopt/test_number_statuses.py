@@ -46,7 +46,7 @@ FIELDS = [
     (
         "parallel_bandwidth",
         {"name": "n", "parameters": [DOUBLE], "parallel_bandwidth": "N"},
-        (1, INT64_MAX),
+        (1, 10_000),
     ),
     (
         "parameters[0].bounds.min",

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from sigopt_like.service.domain.sigopt_checks import PARALLEL_BANDWIDTH_NOTE
+
 from .conftest import Api
 from .test_openapi_bodies import EXAMPLES, X, example_ids, snapshot
 
@@ -28,6 +30,8 @@ LONG = ("9" * 5000, "99999999999999999999... (a number of 5,000 digits)")
 EVERY_WAY = [WIDE, PAST_DOUBLE, LONG, ("1e308", "1e+308"), ("-1", "-1")]
 INT64_MAX = 2**63 - 1
 JSON = {"Content-Type": "application/json"}
+#: what the sentence adds after a field's range, where it says why the range is what it is
+WHY = {"parallel_bandwidth": f" ({PARALLEL_BANDWIDTH_NOTE})"}
 
 
 def _raw(body: dict[str, Any], number: str) -> str:
@@ -42,7 +46,7 @@ def _experiment(**extra: Any) -> dict[str, Any]:
 #: (field, the body it is sent in, the range it takes)
 TOP_LEVEL = [
     ("observation_budget", _experiment(observation_budget="N"), (1, INT64_MAX)),
-    ("parallel_bandwidth", _experiment(parallel_bandwidth="N"), (1, INT64_MAX)),
+    ("parallel_bandwidth", _experiment(parallel_bandwidth="N"), (1, 10_000)),
     ("num_solutions", _experiment(num_solutions="N"), (1, 2**31 - 1)),
     ("seed", _experiment(seed="N"), (0, 2**62)),
 ]
@@ -55,7 +59,8 @@ def test_a_creates_whole_number_field_says_its_range(api: Api, field, body, with
         reply = api.call("POST", "/v1/experiments", data=_raw(body, written), headers=JSON)
         said = f"'{field}' is {shown}, outside its range: it takes a whole number from "
         assert reply.status == 422, (written, reply)  # was 400 past 64 bits
-        assert reply.body["message"] == f"{said}{within[0]} to {within[1]}.", reply.body
+        why = WHY.get(field, "")
+        assert reply.body["message"] == f"{said}{within[0]} to {within[1]}{why}.", reply.body
         assert reply.body["detail"]["field"] == field
     assert api.snapshot() == before
 
@@ -69,7 +74,7 @@ def test_an_update_an_ai_budget_and_an_id_say_their_range(api: Api):
     observation = {"assignments": {"x": 1, "n": 1, "c": "a"}, "value": 1, "suggestion": "N"}
     before = api.snapshot()
     for method, path, body, field, within in (
-        ("PUT", base, {"parallel_bandwidth": "N"}, "parallel_bandwidth", (1, INT64_MAX)),
+        ("PUT", base, {"parallel_bandwidth": "N"}, "parallel_bandwidth", (1, 10_000)),
         ("PUT", base, {"observation_budget": "N"}, "observation_budget", (1, INT64_MAX)),
         ("POST", ai_path, ai, "budget", (1, INT64_MAX)),
         ("POST", f"{base}/observations", observation, "suggestion", (1, 2**31 - 1)),
@@ -79,7 +84,7 @@ def test_an_update_an_ai_budget_and_an_id_say_their_range(api: Api):
             assert reply.status == 422, (path, written, reply)
             assert reply.body["message"] == (
                 f"'{field}' is {shown}, outside its range: it takes a whole number from "
-                f"{within[0]} to {within[1]}."
+                f"{within[0]} to {within[1]}{WHY.get(field, '')}."
             ), reply.body
     assert api.snapshot() == before
 

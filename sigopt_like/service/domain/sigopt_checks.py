@@ -36,7 +36,18 @@ MAX_LIST_ITEMS = 10_000
 #: quoted as written) in one sentence that gives the range. A file's ``content_length``
 #: takes 1 to the service's body limit, an int parameter's assignment its bounds or grid.
 BUDGETS: WholeRange = (1, MAX_STORED_INT)  # observation_budget, budget
-PARALLEL_BANDWIDTHS: WholeRange = (1, MAX_STORED_INT)
+#: ours (SigOpt names no limit): the engine's space-filling start has at least this many
+#: points, so that so many workers starting together get spread-out points, and only then
+#: does the model choose; past 10,000 (the most observations one batch takes) the model
+#: would be left out of every experiment of a practical size, and ``2**62`` was taken and
+#: made every suggestion a space-filling one, forever, without a word
+MAX_PARALLEL_BANDWIDTH = 10_000
+PARALLEL_BANDWIDTHS: WholeRange = (1, MAX_PARALLEL_BANDWIDTH)
+PARALLEL_BANDWIDTH_NOTE = (
+    "the number of workers asking for suggestions at once; that many first suggestions "
+    "are a space-filling design before the model chooses, so a larger number would keep "
+    "the model out of the search"
+)
 NUM_SOLUTIONS: WholeRange = (1, MAX_INT32)
 SEEDS: WholeRange = (0, 2**62)  # ours: makes an experiment's suggestions reproducible
 PRECISIONS: WholeRange = (1, 15)  # decimals of a double parameter's suggestions
@@ -115,6 +126,17 @@ def whole_number(value: Any, field: str, within: WholeRange, *, note: str = "") 
 def positive_int_or_none(value: Any, field: str, within: WholeRange = BUDGETS) -> int | None:
     """None, or a whole number ``within`` (least 1) read by :func:`whole_number`."""
     return None if value is None else whole_number(value, field, within)
+
+
+def parallel_bandwidth(value: Any) -> int:
+    """``parallel_bandwidth``: 1 when None, else a whole number within
+    :data:`PARALLEL_BANDWIDTHS`, refused past it with the reason
+    (:data:`PARALLEL_BANDWIDTH_NOTE`)."""
+    if value is None:
+        return 1
+    return whole_number(
+        value, "parallel_bandwidth", PARALLEL_BANDWIDTHS, note=PARALLEL_BANDWIDTH_NOTE
+    )
 
 
 def name_text(value: Any, field: str, *, required: bool = True) -> str | None:

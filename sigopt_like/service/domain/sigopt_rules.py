@@ -33,7 +33,6 @@ from .sigopt_assignments import (
 from .sigopt_best import Observed, best_keys
 from .sigopt_checks import (
     NUM_SOLUTIONS,
-    PARALLEL_BANDWIDTHS,
     RuleError,
     kind,
     known_fields,
@@ -41,6 +40,7 @@ from .sigopt_checks import (
     name_text,
     number,
     object_of,
+    parallel_bandwidth,
     positive_int_or_none,
     seed,
 )
@@ -191,10 +191,7 @@ def experiment_create(body: Mapping[str, Any], *, budget_field: str = "observati
         )
         or 1,
         "observation_budget": _budget(body, budget_field),
-        "parallel_bandwidth": positive_int_or_none(
-            body.get("parallel_bandwidth"), "parallel_bandwidth", PARALLEL_BANDWIDTHS
-        )
-        or 1,
+        "parallel_bandwidth": parallel_bandwidth(body.get("parallel_bandwidth")),
         "metadata": metadata(body.get("metadata")),
         "seed": seed(body.get("seed")),
         "project": project_id(body.get("project")),
@@ -377,6 +374,11 @@ def _check_grid_budget(definition: dict[str, Any], field: str, points: int) -> N
         )
 
 
+def _unchanged_whole(sent: Any, stored: Any) -> bool:
+    """``sent`` is the whole number ``stored`` (a boolean is no number)."""
+    return isinstance(sent, int) and not isinstance(sent, bool) and sent == stored
+
+
 def experiment_update(
     body: Mapping[str, Any],
     current: Mapping[str, Any],
@@ -419,13 +421,10 @@ def experiment_update(
         budget = positive_int_or_none(body[budget_field], budget_field)
         _check_budget_changeable(current, budget_field, budget)
         changes["observation_budget"] = budget
-    if "parallel_bandwidth" in body:
-        changes["parallel_bandwidth"] = (
-            positive_int_or_none(
-                body["parallel_bandwidth"], "parallel_bandwidth", PARALLEL_BANDWIDTHS
-            )
-            or 1
-        )
+    if "parallel_bandwidth" in body and not _unchanged_whole(
+        body["parallel_bandwidth"], current.get("parallel_bandwidth")
+    ):  # the stored value sent back is taken, one made before the limit too
+        changes["parallel_bandwidth"] = parallel_bandwidth(body["parallel_bandwidth"])
     if body.get("state") is not None:
         if body["state"] not in ("active", "deleted"):
             raise RuleError(f"'state' must be active or deleted, not {body['state']!r}.", "state")
