@@ -533,6 +533,26 @@ def parameter_value(param: Mapping[str, Any], value: Any, field: str) -> Any:
     return value
 
 
+def check_modelled_scales(kind: str, params: list[dict[str, Any]]) -> None:
+    """A 422 for ``transformation: "log"`` on a grid parameter of a random or grid search:
+    there a grid value is drawn, or the grid walked, with every value as likely, and the
+    log scale only spaces the values for the optimizer's model (an ``offline``
+    experiment's), so it would be stored and ignored. A log scale on bounds is a random
+    search's log-uniform draw, taken."""
+    if kind not in ("random", "grid"):
+        return
+    for i, param in enumerate(params):
+        if param.get("grid") and param.get("transformation") == "log":
+            where = f"parameters[{i}].transformation"
+            raise RuleError(
+                f"'{where}' is log on grid values, which changes nothing in a {kind} "
+                "search: each grid value is as likely whatever its scale (a log scale only "
+                "spaces grid values for the optimizer's model, type 'offline'). Leave it "
+                "out, or give bounds for a log-uniform draw.",
+                where,
+            )
+
+
 def check_optimized_categoricals(params: list[dict[str, Any]]) -> None:
     """A 422 for a categorical parameter with more values than the optimizer weighs within
     a suggestion's time budget (an ``offline`` experiment's; random and grid search take

@@ -49,6 +49,7 @@ from .sigopt_metrics import metrics, optimized, orientation, within_threshold
 from .sigopt_observations import metrics_said, observation_update_body, observation_values
 from .sigopt_parameters import (
     check_conditional_space,
+    check_modelled_scales,
     check_optimized_categoricals,
     conditionals,
     is_discrete,
@@ -201,6 +202,7 @@ def experiment_create(body: Mapping[str, Any], *, budget_field: str = "observati
     _check_multisolution(definition)
     if kind_ == "offline":
         check_optimized_categoricals(params)
+    check_modelled_scales(kind_, params)
     if kind_ == "grid":
         _check_grid_budget(definition, budget_field, _check_grid(definition, count=True))
     return definition
@@ -510,6 +512,7 @@ def _check_redefined(
         linear_constraints(definition["linear_constraints"], changed)
         if definition.get("type", "offline") == "offline":
             check_optimized_categoricals(changed)
+        check_modelled_scales(definition.get("type") or "offline", changed)
     _check_multisolution(definition)
     if definition.get("type") != "grid":
         return None
