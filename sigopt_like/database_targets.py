@@ -66,8 +66,10 @@ def describe_opening_error(err: BaseException, target: str | None = None) -> str
     return None
 
 
-#: what PostgreSQL says of a schema a role may not make a table in (or look into)
-_DENIED_SCHEMA = re.compile(r"permission denied for schema (\S+)")
+#: what PostgreSQL says of a schema a role may not make a table in (or look into): the
+#: name as it is, unquoted, to the end of its line (``lab x`` was cut at its space, so the
+#: hint named schema ``lab`` and its GRANT another schema)
+_DENIED_SCHEMA = re.compile(r"permission denied for schema (.+)")
 
 
 def _privilege_hint(err: BaseException, target: str | None) -> str:

@@ -649,6 +649,42 @@ def test_a_role_that_may_not_make_the_tables_is_told_to_grant_create(run, pg_url
         admin.dispose()
 
 
+def test_a_schema_whose_name_has_a_space_is_named_whole_in_the_grant_create(run, pg_url):
+    """A real role whose search_path's first schema is ``lab x`` (USAGE granted, not
+    CREATE): PostgreSQL prints the name bare ("permission denied for schema lab x"), and
+    ``users create`` names it whole, its GRANT quoted as a statement needs it, which mends
+    it. Before, the name was read up to its space: the hint named schema ``lab``, and its
+    GRANT another schema (or none: PostgreSQL refused it)."""
+    import sqlalchemy as sa
+
+    role = f"maker_{uuid.uuid4().hex[:8]}"  # roles are the server's, shared by the tests
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+
+    def admin_says(*statements: str) -> None:
+        with admin.connect() as conn:
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+
+    try:
+        admin_says(
+            f"CREATE ROLE {role} LOGIN",
+            'CREATE SCHEMA "lab x"',
+            f'GRANT USAGE ON SCHEMA "lab x" TO {role}',
+            f'ALTER ROLE {role} SET search_path = "lab x"',
+        )
+        maker = pg_url.replace("postgres@", f"{role}@", 1)
+        line = one_line(run("users", "create", "a@b.example", "--db", maker))
+        assert "permission denied for schema lab x;" in line, line
+        assert "may not make the service's tables in schema lab x, the first" in line, line
+        grant = f'GRANT USAGE, CREATE ON SCHEMA "lab x" TO {role}'
+        assert f"({grant})" in line, line
+        admin_says(grant)  # what it says to run, run as said
+        done = run("users", "create", "a@b.example", "--db", maker)
+        assert done.code == 0, done
+    finally:
+        admin.dispose()
+
+
 def test_a_role_that_may_not_connect_is_told_the_grant(run, pg_url):
     """A real role whose CONNECT on the database is revoked: ``users create``, ``serve``
     and ``worker`` say in one line that it may not connect, and the GRANT CONNECT that

@@ -607,3 +607,33 @@ def test_a_database_whose_name_has_a_space_is_named_whole_when_connect_is_revoke
         with admin.connect() as sql:
             sql.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.mark.parametrize("name", ["my t", 'my"t', "lab x.y"])
+def test_a_table_whose_name_has_a_space_or_a_quote_is_named_whole(pg_url: str, name: str) -> None:
+    """PostgreSQL's own words of a real table refused (printed bare: "permission denied
+    for table my t") and of one it does not show (in its quotes: 'relation "my"t" does
+    not exist'): the store reads each name whole. Before, the first was cut at its space
+    (``my``) and the second at its inner quote (``my``)."""
+    import sqlalchemy as sa
+
+    from sigopt_like.service.store.refusals import hidden_table, refused_table
+
+    quoted = '"' + name.replace('"', '""') + '"'
+    role = f"peek_{uuid.uuid4().hex[:8]}"  # roles are the server's, shared by the tests
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    peek = sa.create_engine(pg_url.replace("postgres@", f"{role}@", 1))
+    try:
+        with admin.connect() as sql:
+            sql.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+            sql.exec_driver_sql(f"CREATE TABLE {quoted} (a int)")
+        with peek.connect() as sql, pytest.raises(sa.exc.ProgrammingError) as refused:
+            sql.exec_driver_sql(f"SELECT a FROM {quoted}")
+        assert f"permission denied for table {name}" in str(refused.value.orig)
+        assert refused_table(refused.value) == name
+        with peek.connect() as sql, pytest.raises(sa.exc.ProgrammingError) as hidden:
+            sql.exec_driver_sql(f'SELECT a FROM {quoted[:-1]} gone"')
+        assert hidden_table(hidden.value) == f"{name} gone", str(hidden.value.orig)
+    finally:
+        peek.dispose()
+        admin.dispose()

@@ -92,8 +92,9 @@ def is_read_refused_error(err: BaseException) -> bool:
 
 
 #: what PostgreSQL names in a permission denied ("permission denied for table sessions";
-#: "relation" before PostgreSQL 15)
-_DENIED_OBJECT = re.compile(r"permission denied for (?:table|relation|view|sequence) (\S+)")
+#: "relation" before PostgreSQL 15): the name as it is, unquoted, to the end of its line
+#: (``my t`` was cut at its space)
+_DENIED_OBJECT = re.compile(r"permission denied for (?:table|relation|view|sequence) (.+)")
 
 
 def refused_table(err: BaseException) -> str | None:
@@ -170,7 +171,8 @@ def read_refused_message(err: BaseException, role: str | None, schema: str | Non
 
 #: PostgreSQL's undefined_table, met by a service whose tables were there at its start
 _NO_TABLE_SQLSTATE = "42P01"
-_NO_RELATION = re.compile(r'relation "([^"]+)" does not exist')
+#: (the name in PostgreSQL's quotes, whatever it holds: ``my"t`` was cut at its quote)
+_NO_RELATION = re.compile(r'relation "(.*)" does not exist')
 
 
 def is_tables_hidden_error(err: BaseException) -> bool:
