@@ -17,6 +17,7 @@ from typing import Any
 from sigopt_like.spaces import Space, SpaceError
 from sigopt_like.tables import Table, TableError
 
+from .design_progress import DesignProgress
 from .domain.campaign import (
     DESIGN_PENDING,
     DESIGNED,
@@ -126,7 +127,8 @@ def _designer(
     ctx: TaskContext, low: float, high: float, campaign: Campaign, book: _CodeBook
 ) -> Callable[..., list[tuple]]:
     """The optimizer's ``design_batch`` on ``campaign``'s history as stored (codes, not
-    points encoded again), reporting progress between ``low`` and ``high``."""
+    points encoded again), reporting progress between ``low`` and ``high`` at its steps
+    (:class:`~.design_progress.DesignProgress`)."""
     from .optimizer import design_batch
     from .optimizer.design import gathered_history, without_model
     from .optimizer.engine import Settings
@@ -135,13 +137,13 @@ def _designer(
         encoded = encoded_history(campaign, lambda g: book.codes(g, space))
         gathered = gathered_history(space, encoded)  # once: the progress line's, the design's
         scored = sum(1 for y in encoded.values if y is not None)
-        span = high - low
         no_model = without_model(gathered, kw.get("settings") or Settings())
-        phase, message = modelling_progress(scored, no_model)
-        ctx.progress(phase, low, message)
-        ctx.progress("scoring candidates", low + span * 0.2, "scoring candidate experiments")
-        points = design_batch(space, observations, encoded=encoded, gathered=gathered, **kw)
-        ctx.progress("choosing batch", low + span * 0.9, f"chose {len(points)} experiments")
+        told = DesignProgress(ctx.progress, low, high, int(kw["batch_size"]))
+        told.begin(*modelling_progress(scored, no_model))
+        points = design_batch(
+            space, observations, encoded=encoded, gathered=gathered, on_step=told.step, **kw
+        )
+        told.chosen(len(points))
         return points
 
     return design

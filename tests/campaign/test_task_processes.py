@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from sigopt_like.service import create_app
@@ -668,3 +669,39 @@ def test_a_numpy_integer_count_of_task_processes_is_taken_as_an_int(
     for wrong in (np.float64(2.0), np.bool_(True), np.int64(-1)):
         with pytest.raises(sigopt_like.ConfigError, match="'task_processes' must be a whole"):
             sigopt_like.Connection(database=str(tmp_path / "w.db"), task_processes=wrong)
+
+
+def test_a_generations_design_in_a_worker_process_tells_its_steps(
+    tmp_path: Path, clean_env: Path
+) -> None:
+    """A simulate of 2 generations in a worker process (its first model fit, scikit-learn's
+    import with it, takes seconds): the watcher sees generation 2's design say that it
+    fits the model (while it does) and then that it scores the candidates with the model
+    fitted, its fraction rising within the generation's share and never past it. Before,
+    "scoring candidate experiments" was written before the fit began, overwriting "fitting
+    the model" at once, and stood, frozen, through the fit, the scoring and the choice."""
+    import sigopt_like
+
+    watcher = _ProgressWatcher(lambda task: False)
+    with sigopt_like.Connection(database=str(tmp_path / "steps.db"), run_tasks_async=True) as conn:
+        session = conn.sessions(conn.sessions.create(name="steps").id)
+        space = sigopt_like.Space.from_dict(space_json("esd-factorial-4x8"))
+        task = session.simulate(
+            ngens=2, space=space, population_size=30, replicates=0, progress=watcher, wait=True
+        )
+        assert task.status == "success", watcher.seen
+    said = [message for _, _, message in watcher.seen]
+    low, top = 0.05 + 0.9 / 2, 0.05 + 0.9 / 2 + 0.45 * 0.8  # generation 2's design share
+    assert "fitting the model to 30 responses" in said, watcher.seen
+    fitting = said.index("fitting the model to 30 responses")
+    measuring = said.index("generation 2: simulating responses")
+    design = watcher.seen[fitting:measuring]
+    assert design[0][1] == pytest.approx(low), watcher.seen
+    scoring = [
+        fraction
+        for _, fraction, message in design
+        if message == "scoring candidate experiments with the model fitted to 30 experiments"
+    ]
+    assert scoring and low < scoring[0] <= top, watcher.seen
+    fractions = [fraction for _, fraction, _ in design]
+    assert fractions == sorted(fractions) and max(fractions) <= top + 1e-9, watcher.seen

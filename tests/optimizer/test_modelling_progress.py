@@ -43,3 +43,84 @@ def test_a_model_says_how_many_responses_it_is_fitted_to() -> None:
         "fitting model",
         "fitting the model to 4 responses",
     )
+
+
+def _history(space, gens: int = 2, size: int = 12) -> list[tuple[tuple, float]]:
+    """``gens`` generations of ``size`` designed points with made-up responses."""
+    observations: list[tuple[tuple, float]] = []
+    for gen in range(gens):
+        for point in design_batch(space, observations, batch_size=size, seed=gen):
+            observations.append((tuple(point), float(sum(hash(str(v)) % 7 for v in point))))
+    return observations
+
+
+def test_a_model_based_design_tells_its_steps_and_designs_the_same() -> None:
+    """``on_step`` hears "scoring" once the model is fitted (to the scored points) and
+    "choosing" once the candidate pool is made, and the batch is the one designed
+    without it, byte for byte (factorial and mixture spaces)."""
+    from .conftest import mixture
+
+    for space in (factorial(), mixture()):
+        observations = _history(space)
+        told: list[tuple[str, int]] = []
+        heard = design_batch(
+            space,
+            observations,
+            batch_size=12,
+            seed=7,
+            on_step=lambda s, n, into=told: into.append((s, n)),
+        )
+        assert heard == design_batch(space, observations, batch_size=12, seed=7)
+        assert [step for step, _ in told] == ["scoring", "choosing"], told
+        assert told[0][1] == len({p for p, _ in observations}), told
+        assert told[1][1] >= 12, told
+
+
+class _Clock:
+    def __init__(self, tick: float) -> None:
+        self.now, self.tick = 0.0, tick
+
+    def __call__(self) -> float:
+        self.now += self.tick
+        return self.now
+
+
+def test_a_slow_designs_steps_are_written_rising_within_its_share() -> None:
+    """A design whose steps each come a second apart: each is written, its fraction
+    rising within ``low``..``high`` (never past it), its message saying the step."""
+    from sigopt_like.service.design_progress import DesignProgress
+
+    written: list[tuple[str, float, str]] = []
+    told = DesignProgress(lambda *w: written.append(w), 0.5, 0.86, 30, clock=_Clock(1.0))
+    told.begin("fitting model", "fitting the model to 30 responses")
+    told.step("scoring", 30)
+    told.step("choosing", 2500)
+    told.chosen(30)
+    assert [phase for phase, _, _ in written] == [
+        "fitting model",
+        "scoring candidates",
+        "choosing batch",
+        "choosing batch",
+    ]
+    fractions = [fraction for _, fraction, _ in written]
+    assert fractions == sorted(fractions) and fractions[0] == 0.5 and fractions[-1] < 0.86
+    assert written[1][2] == "scoring candidate experiments with the model fitted to 30 experiments"
+    assert written[2][2] == "choosing 30 of 2,500 candidate experiments"
+
+
+def test_a_fast_designs_steps_write_nothing_more() -> None:
+    """A design whose steps come at once (a small generation of a long simulate): only
+    its first line and its end are written, one write fewer than before (its "scoring
+    candidates" line was written before the fit, whatever the design's pace)."""
+    from sigopt_like.service.design_progress import DesignProgress
+
+    written: list[tuple[str, float, str]] = []
+    told = DesignProgress(lambda *w: written.append(w), 0.1, 0.9, 12, clock=_Clock(0.001))
+    told.begin("fitting model", "fitting the model to 12 responses")
+    told.step("scoring", 12)
+    told.step("choosing", 500)
+    told.chosen(12)
+    assert [message for _, _, message in written] == [
+        "fitting the model to 12 responses",
+        "chose 12 experiments",
+    ]

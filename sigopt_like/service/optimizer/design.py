@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .engine import Settings, propose, why_no_model
+from .engine_types import DesignSteps
 from .history import EncodedObservations, History, gather, gather_codes
 from .narrowing import UNTESTED_KEPT, narrowed
 from .threads import single_threaded
@@ -27,6 +28,7 @@ def design_batch(
     settings: Settings = Settings(),
     encoded: EncodedObservations | None = None,
     gathered: History | None = None,
+    on_step: DesignSteps | None = None,
 ) -> list[tuple]:
     """``batch_size`` distinct feasible points, none tested nor in ``exclude``.
 
@@ -36,7 +38,9 @@ def design_batch(
     Same inputs and seed give the same batch. ``encoded``: the same history given
     as codes (then ``observations`` and ``exclude`` are not read again);
     ``gathered``: that history already gathered (:func:`gathered_history`), as the
-    caller read it for its progress line (then nothing is read again).
+    caller read it for its progress line (then nothing is read again); ``on_step``:
+    told each step of a model-based batch as it begins (:data:`~.engine_types.DesignSteps`:
+    a watcher's progress; the batch is the same without it).
     """
     view = view_for(space)
     if gathered is not None:
@@ -48,8 +52,10 @@ def design_batch(
     rng = np.random.default_rng(seed)
     narrow = narrowed(view, hist.codes, max(UNTESTED_KEPT, 2 * int(batch_size)), rng)
     if narrow is None:
-        return view.from_codes(propose(view, hist, int(batch_size), rng, settings))
-    codes = propose(narrow.view, narrow.history(hist), int(batch_size), rng, settings)
+        return view.from_codes(propose(view, hist, int(batch_size), rng, settings, on_step=on_step))
+    codes = propose(
+        narrow.view, narrow.history(hist), int(batch_size), rng, settings, on_step=on_step
+    )
     return view.from_codes(narrow.widen(codes))
 
 

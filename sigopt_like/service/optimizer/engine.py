@@ -10,6 +10,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from .engine_types import DesignSteps
 from .history import History
 from .views import View, greedy_maximin
 
@@ -96,11 +97,13 @@ def propose(
     rng: np.random.Generator,
     settings: Settings = Settings(),
     pending: np.ndarray | None = None,
+    on_step: DesignSteps | None = None,
 ) -> np.ndarray:
     """Codes of up to ``batch_size`` distinct untested feasible points.
 
     ``pending`` codes (open suggestions, already among ``hist.codes``)
-    are treated as fantasy observations by the model-based step.
+    are treated as fantasy observations by the model-based step; ``on_step`` is told
+    its steps as they begin (:data:`~.engine_types.DesignSteps`).
     """
     if batch_size <= 0:
         return np.zeros((0, view.n_params))
@@ -112,7 +115,7 @@ def propose(
         return space_filling(view, hist, batch_size, rng, untested)
     from .portfolio import model_batch
 
-    batch = model_batch(view, hist, batch_size, rng, untested, settings, pending)
+    batch = model_batch(view, hist, batch_size, rng, untested, settings, pending, on_step)
     if len(batch) < batch_size and untested is None:
         # the model's candidates are a sample, not what is left: late in a large space
         # most of them are tested, and the rest of the batch is drawn from the space

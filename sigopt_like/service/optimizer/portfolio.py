@@ -32,6 +32,7 @@ import numpy as np
 from .candidates import generate_pool
 from .coverage import ProjectionCover
 from .engine import Settings, untested_rows
+from .engine_types import DesignSteps
 from .finite import half_range, unit_of
 from .history import History
 from .surrogate import Believer, GPSurrogate, Surrogate, fit_surrogate, tied_groups
@@ -164,8 +165,10 @@ def model_batch(
     untested: np.ndarray | None,
     settings: Settings,
     pending: np.ndarray | None = None,
+    on_step: DesignSteps | None = None,
 ) -> np.ndarray:
-    """Choose ``batch_size`` untested codes with the surrogate and the role portfolio."""
+    """Choose ``batch_size`` untested codes with the surrogate and the role portfolio
+    (``on_step`` told each step as it begins: :data:`~.engine_types.DesignSteps`)."""
     codes = hist.scored_codes
     X = view.encode(codes)
     y = hist.modelled  # a failure typed as a far-off response must not take the model
@@ -178,6 +181,8 @@ def model_batch(
         ls_prior=hist.replicates_disagree,
         tied=tied_groups(feature_groups(view), hist.replicates_disagree, len(hist.scored)),
     )
+    if on_step is not None:
+        on_step("scoring", len(X))
     mu_tested, _ = model.predict(X)
     order = np.argsort(-mu_tested)
     noisy = hist.replicates_disagree
@@ -189,6 +194,8 @@ def model_batch(
         pool = np.vstack([pending, pool])
     if len(pool) == 0:
         return pool
+    if on_step is not None:
+        on_step("choosing", len(pool))
     feats = view.encode(pool)
     big_batch = batch_size > 150
     believer = (
