@@ -365,6 +365,20 @@ def serve(
                 f"port {port} on {host} is already in use (is another server running?); "
                 "choose another with --port"
             ) from err
+        if err.errno == errno.EADDRNOTAVAIL:
+            # before: "cannot listen on 10.9.9.9:8080: Cannot assign requested address",
+            # exit 1, where a name this machine lacks was a usage error saying what to give
+            raise click.BadParameter(
+                f"cannot listen on {host!r}: it is not an address of this machine; give one "
+                "it has, such as 127.0.0.1 (this machine only) or 0.0.0.0 (every network)",
+                param_hint="'--host'",
+            ) from err
+        if err.errno == errno.EACCES and 0 < port < 1024:
+            # before: "cannot listen on 127.0.0.1:80: Permission denied", no way out named
+            raise CommandError(
+                f"cannot listen on {host}:{port}: permission denied (a port below 1024 needs "
+                "root or CAP_NET_BIND_SERVICE); choose a port from 1024, e.g. --port 8080"
+            ) from err
         raise CommandError(f"cannot listen on {host}:{port}: {err.strerror or err}") from err
 
     stopped_by = ["SIGINT"]  # Ctrl-C's KeyboardInterrupt, unless SIGTERM came first

@@ -146,6 +146,10 @@ def test_an_address_serve_cannot_listen_on_is_a_usage_error(run, tmp_path):
         ("127.0.0.1:8080", "holds a port: give the address to --host and the port to --port"),
         ("", "it is empty"),
         ("nosuchhost.invalid", "this machine has no address of that name"),
+        # TEST-NET-1 (RFC 5737), an address no machine here has: before, exit status 1 and
+        # "cannot listen on 192.0.2.1:0: Cannot assign requested address", saying not what
+        # to give instead
+        ("192.0.2.1", "it is not an address of this machine; give one it has"),
     ):
         for command in ("serve", "dashboard"):
             done = run(command, "--host", host, "--port", "0", "--db", db)

@@ -526,6 +526,29 @@ def test_an_unreadable_file_is_said_in_the_commands_own_words(run: Run, tmp_path
     ), done.stderr
 
 
+@pytest.mark.parametrize("command", ["serve", "dashboard"])
+def test_a_port_only_root_may_take_says_which_to_give(
+    run: Run, tmp_path: Path, command: str
+) -> None:
+    """Before: "cannot listen on 127.0.0.1:80: Permission denied", naming no way out. Run as
+    a user who may not bind a port below 1024: as root, with that capability dropped."""
+    if int(Path("/proc/sys/net/ipv4/ip_unprivileged_port_start").read_text()) <= 80:
+        pytest.skip("this machine lets any user take port 80")
+    db = tmp_path / "lab.db"
+    assert run("sessions", "create", "s", "--db", db).code == 0
+    command_line, env = _unprivileged([command, "--port", "80", "--db", str(db)], tmp_path)
+    if os.geteuid() == 0:
+        command_line = ["setpriv", "--bounding-set", "-net_bind_service", "--",
+                        *command_line[command_line.index("--") + 1 :]]  # fmt: skip
+    done = subprocess.run(command_line, capture_output=True, text=True, env=env, cwd=tmp_path,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 1, done
+    assert done.stderr.strip().splitlines()[-1] == (
+        "sigopt-like: error: cannot listen on 127.0.0.1:80: permission denied (a port below "
+        "1024 needs root or CAP_NET_BIND_SERVICE); choose a port from 1024, e.g. --port 8080"
+    ), done.stderr
+
+
 @pytest.fixture
 def read_only_database(run: Run, tmp_path: Path) -> Path:
     """A database with one session, its file read-only in a folder that is writable."""
