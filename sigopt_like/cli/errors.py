@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 from collections.abc import Sequence
 
 from ..database_targets import describe_opening_error
@@ -60,7 +61,35 @@ def describe_error(err: BaseException) -> str | None:
         # an argument's undecodable bytes reached the database (a token name, an email to
         # look up): main() names the argument; this was a traceback
         return f"the text cannot be stored or looked up: {err}"
+    if isinstance(err, UnicodeEncodeError):
+        # printing a name to an output whose encoding lacks one of its characters (a
+        # Latin-1 terminal, or Windows writing a redirect in its code page): before, a
+        # traceback ending "'latin-1' codec can't encode character '\u2615'"
+        unwritable = err.object[err.start : err.end]
+        lacking = _output_encoding_lacking(unwritable)
+        if lacking is not None:
+            return (
+                f"the output's encoding ({lacking}) cannot write {unwritable!a}: set "
+                "PYTHONIOENCODING=utf-8 (or a UTF-8 locale, e.g. LANG=C.UTF-8) and run the "
+                "command again"
+            )
     return describe_opening_error(err)
+
+
+def _output_encoding_lacking(text: str) -> str | None:
+    """The encoding of standard output (or error) that cannot write ``text``, if one
+    cannot (a charmap codec's error names no encoding: "'charmap' codec can't ...")."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None)
+        if not encoding:
+            continue
+        try:
+            text.encode(encoding)
+        except UnicodeEncodeError:
+            return str(encoding)
+        except LookupError:
+            continue
+    return None
 
 
 def _problem_lines(head: str, errors: Sequence[object]) -> str:

@@ -331,3 +331,29 @@ def test_a_closed_standard_output_is_refused_before_anything_is_done(run, tmp_pa
         "result there: give it one (> out.txt, or > /dev/null to drop it); nothing was done"
     )
     assert [s["name"] for s in run("sessions", "list", "--json").json()] == ["kept"]
+
+
+@pytest.mark.parametrize(("encoding", "named"), [("latin-1", "iso8859-1"), ("cp1252", "cp1252")])
+def test_a_name_the_outputs_encoding_cannot_write_is_one_line_saying_what_to_set(
+    tmp_path, encoding, named
+) -> None:
+    """Before: ``sigopt-like sessions show 1`` of a session named with an emoji, on a
+    Latin-1 terminal (or on Windows, output redirected to a file in its code page), was a
+    traceback ending "UnicodeEncodeError: 'latin-1' codec can't encode character"."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT),
+           "SIGOPT_LIKE_DATABASE": str(tmp_path / "enc.db")}  # fmt: skip
+
+    def sigopt_like_(*argv: str, **more: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "sigopt_like", *argv], capture_output=True,
+                              text=True, env={**env, **more}, timeout=60)  # fmt: skip
+
+    assert sigopt_like_("sessions", "create", "Caf\u00e9 \u2615 screen").returncode == 0
+    done = sigopt_like_("sessions", "show", "1", PYTHONIOENCODING=encoding)
+    assert done.returncode == 1, done
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"sigopt-like: error: the output's encoding ({named}) cannot write '\\u2615': set "
+        "PYTHONIOENCODING=utf-8 (or a UTF-8 locale, e.g. LANG=C.UTF-8) and run the command again"
+    ], done.stderr
+    done = sigopt_like_("sessions", "show", "1", PYTHONIOENCODING="utf-8")
+    assert done.returncode == 0 and "Caf\u00e9 \u2615 screen" in done.stdout, done
