@@ -464,13 +464,15 @@ def test_a_progress_bar_promised_names_what_draws_it():
     assert not lacking, lacking
 
 
-def test_the_daptics_workflow_run_again_says_what_the_page_says(tmp_path):
-    """docs/daptics.md's workflow, run twice where it was run (as a reader does), stops
-    the second time at its session's name: the page says so, in the words the error
-    uses. Before, the page was silent, and the reader met a 409 it had not told of."""
-    page = DOCS / "daptics.md"
+@pytest.mark.parametrize("name", ["daptics.md", "tutorial.md", "index.md", "integrators.md"])
+def test_a_pages_script_run_again_says_what_the_page_says(tmp_path, name):
+    """A page's Python, run twice where it was run (as a reader does), stops the second
+    time at its session's name: the page says so, in the words the error uses. Before,
+    docs/daptics.md was silent, and the reader met a 409 it had not told of; so were the
+    tutorial, the index and the integrators' guide, whose scripts stop there too."""
+    page = DOCS / name
     quoted = re.search(r"`(ConflictError: 409\s+duplicate_name: [^`]*)`", page.read_text())
-    assert quoted is not None, "docs/daptics.md does not say what a second run meets"
+    assert quoted is not None, f"docs/{name} does not say what a second run meets"
     words = " ".join(quoted.group(1).split())
     script = "\n\n".join([WITHOUT_THEM, *blocks(page, "python")])
     (tmp_path / "snippets.py").write_text(script)
