@@ -128,6 +128,46 @@ export function named(tag, props, text, lines = 2) {
   return el;
 }
 
+// a figure in a text: a number with its sign, separators and exponent (-1,234.5e-7), or a
+// name set apart (isolated: U+2068 ... U+2069), which is left as it is
+const FIGURE = /(\u2068[^\u2069]*\u2069)|([-+\u2212]?\d[\d.,]*(?:e[-+]?\d+)?)/g;
+// a run of digits this long is not a figure a person reads (a name's digits): it may wrap
+const FIGURE_CHARS = 24;
+
+/** `text` as its parts, each figure in a `.figure` span (dashboard.css: never broken). */
+function figureParts(text) {
+  const parts = [];
+  let at = 0;
+  for (const match of text.matchAll(FIGURE)) {
+    if (match[2] === undefined || match[2].length > FIGURE_CHARS) continue;
+    if (match.index > at) parts.push(text.slice(at, match.index));
+    parts.push(h("span", { class: "figure" }, match[2]));
+    at = match.index + match[2].length;
+  }
+  if (at < text.length) parts.push(text.slice(at));
+  return parts;
+}
+
+/**
+ * The cards of a page's facts (`facts`: [label, value] pairs, a value a text or a node):
+ * a text is cut to 3 lines (named), each figure in it kept on one line. A card wrapped its
+ * text anywhere, so that a phone's "Generations left 2,147,483,647 or more" broke the
+ * number across two lines; a card now wraps between words, and one whose figure is wider
+ * than its share of the row takes a row of its own (dashboard.css, .stats).
+ */
+export function stats(facts) {
+  return h(
+    "dl",
+    { class: "stats" },
+    facts.map(([label, value]) => {
+      if (typeof value !== "string") return h("div", null, h("dt", null, label), h("dd", null, value));
+      const dd = named("dd", null, value, 3);
+      dd.replaceChildren();
+      return h("div", null, h("dt", null, label), append(dd, figureParts(value)));
+    }),
+  );
+}
+
 /**
  * A long text (a campaign's description: the API takes thousands of characters) cut to
  * `lines` lines, whole in its title and behind a "Show all" button, which shows only when

@@ -3,7 +3,7 @@
 // coordinates, and the open suggestions.
 
 import { experimentPath, isFinal } from "./api.js";
-import { badge, card, h, named, notice, redraw, staleNotice, table, unavailable } from "./dom.js";
+import { badge, card, h, named, notice, redraw, staleNotice, stats, table, unavailable } from "./dom.js";
 import { cell, isolated, num, spoken, when } from "./format.js";
 import { chart, PALETTE, parallelCoordinates } from "./plots.js";
 import { assignmentsText, maximizes, metricValue, optimizedMetrics, valuesText } from "./sigopt.js";
@@ -239,7 +239,7 @@ export function experimentView(page, eid) {
         { class: "page-head" },
         h("div", { class: "crumbs" }, h("a", { href: "#/experiments" }, "SigOpt experiments"), " / ", h("span", null, `#${experiment.id}`)),
         named("h1", { id: "experiment-name" }, experiment.name, 3),
-        h("dl", { class: "stats" }, facts.map(([k, v]) => h("div", null, h("dt", null, k), typeof v === "string" ? named("dd", null, v, 3) : h("dd", null, v)))),
+        stats(facts),
         budgetBar,
       ),
       h("div", { class: "grid-2" }, plots, bestCard),

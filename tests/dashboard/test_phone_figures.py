@@ -1,0 +1,104 @@
+"""The figures of the stats cards on a phone (320 and 375 CSS pixels wide), in a real
+browser (headless Chromium): each figure on one line, inside its card.
+
+The cards' values wrapped anywhere (``.stats dd``, overflow-wrap: anywhere), so that a
+campaign's "Generations left 2,147,483,647 or more" broke its number across two lines on a
+phone; a card may wrap between words, never inside a number.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.dashboard import site
+from tests.dashboard.conftest import Site, Tab, _open_tab
+from tests.dashboard.test_browser import HUGE_SPACE
+
+#: every run of digits (and the marks inside a number: 1,234.5e-7) in each stats card's
+#: value: the rectangles of its text, and the box of its card
+FIGURES = r"""() => {
+  const out = [];
+  for (const dd of document.querySelectorAll('.stats dd')) {
+    const card = dd.parentElement.getBoundingClientRect();
+    const walker = document.createTreeWalker(dd, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.textContent.matchAll(/[-+]?\d[\d.,]*(e[-+]?\d+)?/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+        out.push({
+          figure: match[0],
+          fact: dd.previousElementSibling.textContent,
+          tops: [...new Set(rects.map((r) => Math.round(r.top)))],
+          left: Math.min(...rects.map((r) => r.left)),
+          right: Math.max(...rects.map((r) => r.right)),
+          card: { left: card.left, right: card.right },
+        });
+      }
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.fixture(params=[320, 375], ids=lambda w: f"{w}px")
+def phone_tab(request: pytest.FixtureRequest, chromium: Any, dashboard_site: Site) -> Iterator[Tab]:
+    """A fresh phone-sized tab, 320 or 375 CSS pixels wide."""
+    yield from _open_tab(
+        chromium,
+        dashboard_site,
+        viewport={"width": request.param, "height": 740},
+        is_mobile=True,
+    )
+
+
+def _figures_whole(page: Any) -> list[dict[str, Any]]:
+    figures = page.evaluate(FIGURES)
+    assert figures, "no figure in the stats cards"
+    return figures
+
+
+def _broken(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        f
+        for f in figures
+        if len(f["tops"]) != 1
+        or f["left"] < f["card"]["left"] - 0.5
+        or f["right"] > f["card"]["right"] + 0.5
+    ]
+
+
+def test_a_campaigns_figures_stay_whole_on_a_phone(phone_tab: Tab, dashboard_site: Site) -> None:
+    """A campaign of 10**20 experiments at population 1 (its generations left at the
+    service's cap, "2,147,483,647 or more"), a population of 1,000 with replicates: every
+    figure of its cards on one line and inside its card."""
+    page = phone_tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    session = conn.sessions.create(name=f"figures {uuid.uuid4().hex[:6]}")
+    conn.sessions(session.id).space.put(
+        space=HUGE_SPACE, population_size=1, replicates=0, wait=True
+    )
+    phone_tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/sessions/{session.id}")
+    fact = page.locator(".stats div", has=page.locator("dt", has_text="Generations left"))
+    expect(fact.locator("dd")).to_have_text("2,147,483,647 or more")
+    figures = _figures_whole(page)
+    assert any(f["figure"] == "2,147,483,647" for f in figures), figures
+    assert _broken(figures) == []
+    assert phone_tab.errors == [] and phone_tab.dialogs == []
+
+
+def test_an_experiments_figures_stay_whole_on_a_phone(phone_tab: Tab, dashboard_site: Site) -> None:
+    """An experiment's cards (observations, budget, best value): each figure on one line."""
+    page = phone_tab.page
+    phone_tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{dashboard_site.alice_experiment}")
+    page.wait_for_selector(".stats dd")
+    assert _broken(_figures_whole(page)) == []
+    assert phone_tab.errors == [] and phone_tab.dialogs == []
