@@ -134,6 +134,14 @@ const FIGURE = /(\u2068[^\u2069]*\u2069)|([-+\u2212]?\d[\d.,]*(?:e[-+]?\d+)?)/g;
 // a run of digits this long is not a figure a person reads (a name's digits): it may wrap
 const FIGURE_CHARS = 24;
 
+/** Whether a cell is a figure alone (a number, or a number's text: "-1.23456e-4"). */
+function isFigure(cell) {
+  if (typeof cell === "number") return true;
+  if (typeof cell !== "string" || cell.length > FIGURE_CHARS) return false;
+  const match = cell.match(FIGURE);
+  return match !== null && match.length === 1 && match[0] === cell && !cell.startsWith("\u2068");
+}
+
 /** `text` as its parts, each figure in a `.figure` span (dashboard.css: never broken). */
 function figureParts(text) {
   const parts = [];
@@ -212,7 +220,9 @@ export const PRINTED_COLUMNS = 8;
  * A table from column names and rows of cells (text or nodes); scrolls sideways.
  * options: label (aria-label), numeric(j) (right-aligned column), stack (on a narrow
  * screen each row becomes a card of "column: value" lines). A table of more than
- * PRINTED_COLUMNS columns is `wide`: printed a row a block.
+ * PRINTED_COLUMNS columns is `wide`: printed a row a block. A cell that is a figure alone
+ * is a `figure`: never broken on paper (a printed design of 8 columns read "-1.23456" on
+ * one line and "e-4" on the next).
  */
 export function table(columns, rows, options = {}) {
   const head = h("tr", null, columns.map((c) => h("th", { scope: "col" }, c)));
@@ -220,9 +230,10 @@ export function table(columns, rows, options = {}) {
     h(
       "tr",
       null,
-      row.map((cell, j) =>
-        h("td", { class: typeof cell === "number" || options.numeric?.(j) ? "num" : null, "data-label": columns[j] }, cell),
-      ),
+      row.map((cell, j) => {
+        const kinds = [typeof cell === "number" || options.numeric?.(j) ? "num" : null, isFigure(cell) ? "figure" : null];
+        return h("td", { class: kinds.filter(Boolean).join(" ") || null, "data-label": columns[j] }, cell);
+      }),
     ),
   );
   return h(
