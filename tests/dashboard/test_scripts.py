@@ -131,10 +131,14 @@ def test_tick_text_and_numbers(page: Any) -> None:
         "42",
         "2.5e-7",
     ]
-    assert many(page, "format.js", "cell", [[None], ["<b>x</b>"], [1 / 3]]) == [
+    assert many(
+        page, "format.js", "cell", [[None], ["<b>x</b>"], [1 / 3], [123456789], [1e300]]
+    ) == [
         "—",
         "<b>x</b>",
         "0.333333",
+        "123456789",  # an integer whole: "1.23457e+8" was another experiment
+        "1e+300",
     ]
 
 

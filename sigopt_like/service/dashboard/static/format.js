@@ -64,9 +64,12 @@ export function wholeNames(names) {
   return `${names.length === 1 ? "Whole name" : "Whole names"}: ${names.map(isolated).join(", ")}`;
 }
 
-/** A parameter value, or a value in a table: 6 significant digits, as the command line
- * shows them (a design's CSV download has every digit). */
+/** A parameter value, or a value in a table: an integer whole, any other number to 6
+ * significant digits, as the command line shows them (a design's CSV download has every
+ * digit). An integer parameter's value of 123456789 read "1.23457e+8": a suggestion's
+ * assignment, to be run as shown, was another experiment. */
 export function cell(value) {
+  if (Number.isSafeInteger(value)) return String(value);
   return typeof value === "number" ? num(value, 6) : value === null ? "—" : String(value);
 }
 
