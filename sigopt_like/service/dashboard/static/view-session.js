@@ -170,11 +170,45 @@ function recommendationCard(best) {
   );
 }
 
-function tableOf(data, label) {
+/** A table of at most MAX_TABLE_ROWS rows; past them, a notice of how many are shown and
+ * `whole`, what holds them all (a button, or null: the card's own button). */
+function tableOf(data, label, whole = null) {
   const rows = data.rows.slice(0, MAX_TABLE_ROWS).map((row) => row.map(cell));
   const parts = [table(data.columns, rows, { label })];
-  if (data.rows.length > MAX_TABLE_ROWS) parts.push(notice(`First ${MAX_TABLE_ROWS} of ${data.rows.length} rows shown; download the CSV for all.`));
+  if (data.rows.length > MAX_TABLE_ROWS) {
+    const where = whole ? "every row is in the history CSV" : "download the CSV for all";
+    parts.push(h("div", { class: "card-actions" }, notice(`First ${MAX_TABLE_ROWS} of ${data.rows.length.toLocaleString("en")} rows shown; ${where}.`), whole));
+  }
   return parts;
+}
+
+/**
+ * A button that downloads the campaign's history (every generation's experiments and
+ * responses, Daptics' CSV: the service's ?format=csv). A generation of 2,500 experiments
+ * showed its first 500 rows and said "download the CSV for all", with no download near
+ * it: the only one was the latest design's, which has no responses.
+ */
+function historyButton(api, session) {
+  return h(
+    "button",
+    {
+      type: "button",
+      class: "secondary small",
+      onclick: async (event) => {
+        const target = event.currentTarget;
+        target.disabled = true;
+        try {
+          const file = await api.file(sessionPath(session.id, "history"), { format: "csv" });
+          download(`${fileStem(session.name)}-history.csv`, file);
+        } catch (error) {
+          target.after(notice(error.message, "error"));
+        } finally {
+          target.disabled = false;
+        }
+      },
+    },
+    "Download the history CSV",
+  );
 }
 
 function designCard(api, session, design, history) {
@@ -223,7 +257,7 @@ function designCard(api, session, design, history) {
   );
 }
 
-function generationsCard(history, opened) {
+function generationsCard(api, session, history, opened) {
   if (history.generations.length === 0) return card("Generations", notice("No space yet."));
   const items = [...history.generations].reverse().map((generation) => {
     const values = responsesOf(generation);
@@ -235,7 +269,7 @@ function generationsCard(history, opened) {
     const details = h("details", { class: "generation", "data-gen": generation.gen }, h("summary", null, summary));
     const show = () => {
       if (details.open && details.children.length === 1) {
-        details.append(generation.table.rows.length ? h("div", null, tableOf(generation.table, `Generation ${generation.gen}`)) : notice("No experiments in this generation."));
+        details.append(generation.table.rows.length ? h("div", null, tableOf(generation.table, `Generation ${generation.gen}`, historyButton(api, session))) : notice("No experiments in this generation."));
       }
     };
     details.addEventListener("toggle", () => {
@@ -458,7 +492,7 @@ export function sessionView(page, sid) {
           progressCharts(history),
           h("div", { class: "grid-2" }, recommendationCard(best), tasksCard(session, tasks.data)),
           designCard(page.api, session, design, history),
-          generationsCard(history, opened),
+          generationsCard(page.api, session, history, opened),
           analyticsCard(analytics),
         );
       }
