@@ -21,10 +21,10 @@ from tests.dashboard.test_browser import HUGE_SPACE
 
 #: every run of digits (and the marks inside a number: 1,234.5e-7) in each stats card's
 #: value: the rectangles of its text, and the box of its card
-FIGURES = r"""() => {
+FIGURES = r"""(selector) => {
   const out = [];
-  for (const dd of document.querySelectorAll('.stats dd')) {
-    const card = dd.parentElement.getBoundingClientRect();
+  for (const dd of document.querySelectorAll(selector)) {
+    const card = (dd.closest('.stats > div, tr') || dd).getBoundingClientRect();
     const walker = document.createTreeWalker(dd, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       for (const match of node.textContent.matchAll(/[-+]?\d[\d.,]*(e[-+]?\d+)?/g)) {
@@ -34,7 +34,7 @@ FIGURES = r"""() => {
         const rects = [...range.getClientRects()].filter((r) => r.width > 0);
         out.push({
           figure: match[0],
-          fact: dd.previousElementSibling.textContent,
+          fact: dd.previousElementSibling?.textContent ?? dd.dataset.label,
           tops: [...new Set(rects.map((r) => Math.round(r.top)))],
           left: Math.min(...rects.map((r) => r.left)),
           right: Math.max(...rects.map((r) => r.right)),
@@ -58,8 +58,8 @@ def phone_tab(request: pytest.FixtureRequest, chromium: Any, dashboard_site: Sit
     )
 
 
-def _figures_whole(page: Any) -> list[dict[str, Any]]:
-    figures = page.evaluate(FIGURES)
+def _figures_whole(page: Any, selector: str = ".stats dd") -> list[dict[str, Any]]:
+    figures = page.evaluate(FIGURES, selector)
     assert figures, "no figure in the stats cards"
     return figures
 
@@ -76,8 +76,8 @@ def _broken(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def test_a_campaigns_figures_stay_whole_on_a_phone(phone_tab: Tab, dashboard_site: Site) -> None:
     """A campaign of 10**20 experiments at population 1 (its generations left at the
-    service's cap, "2,147,483,647 or more"), a population of 1,000 with replicates: every
-    figure of its cards on one line and inside its card."""
+    service's cap, "2,147,483,647 or more"): every figure of its cards, and of its row in
+    the campaigns list, on one line and inside its card."""
     page = phone_tab.page
     conn = site.connect(dashboard_site.served, dashboard_site.alice)
     session = conn.sessions.create(name=f"figures {uuid.uuid4().hex[:6]}")
@@ -91,6 +91,14 @@ def test_a_campaigns_figures_stay_whole_on_a_phone(phone_tab: Tab, dashboard_sit
     figures = _figures_whole(page)
     assert any(f["figure"] == "2,147,483,647" for f in figures), figures
     assert _broken(figures) == []
+    # the campaigns list, a card a campaign on a phone: its figures as whole
+    page.goto(f"{dashboard_site.url}/#/")
+    page.fill("#session-search", session.name)
+    row = page.locator("#sessions-table tbody tr", has_text=session.name)
+    expect(row.locator('td[data-label="Generations left"]')).to_have_text("2,147,483,647 or more")
+    listed = _figures_whole(page, "#sessions-table tbody td")
+    assert any(f["figure"] == "2,147,483,647" for f in listed), listed
+    assert _broken(listed) == []
     assert phone_tab.errors == [] and phone_tab.dialogs == []
 
 
