@@ -27,6 +27,7 @@ from .errors import Busy
 from .migrate import LOCAL_USER_EMAIL, SCHEMA_VERSION, prepare
 from .refusals import is_unwritable_error
 from .sqlite_file import SqliteFile
+from .text_search import register_lower
 
 LOG = logging.getLogger(__name__)
 
@@ -226,6 +227,7 @@ def _sqlite_engine(url: str) -> sa.Engine:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
+        register_lower(dbapi_conn)
         file.note()
 
     @event.listens_for(engine, "handle_error")

@@ -12,6 +12,7 @@ from . import schema
 from .database import Database, PointQuery
 from .errors import Conflict, NotFound
 from .pages import Page, PageRequest, fetch_page
+from .text_search import holds
 
 S = schema.sessions
 T = schema.tasks
@@ -244,13 +245,7 @@ class SessionStore:
 
 
 def _search(text: str) -> sa.ColumnElement[bool]:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
-    conditions: list[sa.ColumnElement[bool]] = [
-        sa.func.lower(S.c.name).like(pattern, escape="\\"),
-        sa.func.lower(S.c.description).like(pattern, escape="\\"),
-        sa.func.lower(S.c.tag).like(pattern, escape="\\"),
-    ]
+    conditions = [holds(S.c.name, text), holds(S.c.description, text), holds(S.c.tag, text)]
     stripped = text.strip()
     if stripped.isascii() and stripped.isdigit() and len(stripped) <= 18:
         conditions.append(S.c.id == int(stripped))

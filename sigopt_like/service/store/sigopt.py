@@ -24,6 +24,7 @@ from .sigopt_files import RunFiles
 from .sigopt_notes import ProjectNotes
 from .sigopt_runs import Projects, Runs
 from .sigopt_tags import Tags
+from .text_search import holds
 
 E = schema.sigopt_experiments
 S = schema.suggestions
@@ -395,8 +396,7 @@ class Experiments:
         if state != "all":
             query = query.where(E.c.state == state)
         if search is not None:  # as SigOpt's: lowered and stripped, in any case (ilike)
-            text = search.lower().strip()
-            query = query.where(sa.func.lower(E.c.name).contains(text, autoescape=True))
+            query = query.where(holds(E.c.name, search.strip()))
         if project_id is not None:
             query = query.where(E.c.project_id == project_id)
         if created_from is not None:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from . import schema
 from .pages import Page, PageRequest, fetch_page, fetch_recent_page, fetch_sorted_page
+from .text_search import holds
 
 P = schema.sigopt_projects
 R = schema.training_runs
@@ -287,8 +288,7 @@ class Runs:
         only runs whose name holds it, in any case (SigOpt's ``ilike``)."""
         query = _run_select().where(R.c.owner_id == owner)
         if search is not None:
-            text = search.lower().strip()
-            query = query.where(sa.func.lower(R.c.name).contains(text, autoescape=True))
+            query = query.where(holds(R.c.name, search.strip()))
         if project_id is not None:
             query = query.where(R.c.project_id == project_id)
         if experiment_id is not None:

@@ -1,0 +1,40 @@
+"""A search in text columns, in any case, that finds names written outside ASCII.
+
+A name column is compared lowered by the database's ``lower()``, the search text lowered
+here. SQL's ``lower()`` lowers ASCII letters only on SQLite (until
+:func:`register_lower` gives its connections Python's, as each of the store's does) and
+on PostgreSQL under the C locale; so the text is also tried with its ASCII letters alone
+lowered, which finds a name by its accented letters as written on any database (before,
+``Élan`` was searched for as ``élan`` and never matched ``Élan Ärger``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+
+def lowered(text: str) -> str:
+    """``text`` lowered as SQL's ``lower()`` does everywhere: its ASCII letters only."""
+    return "".join(ch.lower() if ch.isascii() else ch for ch in text)
+
+
+def holds(column: sa.ColumnElement[Any], text: str) -> sa.ColumnElement[bool]:
+    """Whether ``column`` holds ``text`` in any case (its ``%`` and ``_`` taken as
+    written); ``text`` is matched as it comes (strip it first where that is meant)."""
+    folded = sa.func.lower(column)
+    found = folded.contains(text.lower(), autoescape=True)
+    if lowered(text) == text.lower():
+        return found
+    return sa.or_(found, folded.contains(lowered(text), autoescape=True))
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def register_lower(dbapi_connection: Any) -> None:
+    """Give a SQLite connection a ``lower()`` that lowers every letter (Python's), as
+    PostgreSQL's does under a UTF-8 locale; SQLite's own lowers ASCII letters only."""
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
