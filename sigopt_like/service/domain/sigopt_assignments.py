@@ -20,6 +20,7 @@ from typing import Any
 
 from .sigopt_checks import RuleError, kind
 from .sigopt_parameters import is_active, parameter_value
+from .text_forms import OTHER_FORM, reads_as
 
 
 def assignments(
@@ -36,6 +37,14 @@ def assignments(
     extra = [k for k in raw if k not in names]
     if extra:
         where = f"{field}.{extra[0]}"
+        meant = reads_as(extra[0], names)
+        if meant is not None:  # before: "'cé' is not a parameter (parameters: cé)"
+            raise RuleError(
+                f"'{where}': {extra[0]!r} is not a parameter of this experiment as written: "
+                f"it reads as the parameter {meant!r}{OTHER_FORM}; send the name as the "
+                "experiment lists it.",
+                where,
+            )
         raise RuleError(
             f"'{where}': {extra[0]!r} is not a parameter of this experiment "
             f"(parameters: {', '.join(names)}).",

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .sigopt_checks import RuleError, kind, known_fields, name_text, number
+from .text_forms import apart, same_text
 
 OBJECTIVES = ("maximize", "minimize")
 STRATEGIES = ("optimize", "constraint", "store")
@@ -45,12 +46,16 @@ def metrics(raw: Any, legacy: Any = None, field: str = "metrics") -> list[dict[s
         _metric(item, f"{field}[{i}]" if field == "metrics" else field, len(raw) > 1)
         for i, item in enumerate(raw)
     ]
-    names = [m["name"] for m in out]
-    for i, name in enumerate(names):
-        if name in names[:i]:
+    seen: dict[Any, Any] = {}  # by the name as read (same_text); an unnamed metric's is None
+    for i, name in enumerate(m["name"] for m in out):
+        key = same_text(name) if isinstance(name, str) else name
+        if key in seen:
+            again = apart(name, seen[key]) if isinstance(name, str) else ""
             raise RuleError(
-                f"'{field}[{i}].name': metric {name!r} is defined twice.", f"{field}[{i}].name"
+                f"'{field}[{i}].name': metric {name!r} is defined twice{again}.",
+                f"{field}[{i}].name",
             )
+        seen[key] = name
     _check_strategies(out, field)
     return out
 

@@ -29,6 +29,7 @@ from .sigopt_checks import (
     object_of,
     whole_number,
 )
+from .text_forms import OTHER_FORM, apart, reads_as, same_text
 
 PARAMETER_TYPES = ("double", "int", "categorical")
 MAX_PARAMETERS = 100
@@ -75,16 +76,17 @@ def parameters(
     if len(items) > MAX_PARAMETERS:
         raise RuleError(f"'{field}' has more than {MAX_PARAMETERS} parameters.", field)
     out: list[dict[str, Any]] = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # by the text as read (same_text), the name as written
     for i, item in enumerate(items):
         param = parameter(item, f"{field}[{i}]", conditionals)
-        if param["name"] in seen:
+        earlier = seen.get(same_text(param["name"]))
+        if earlier is not None:
             raise RuleError(
-                f"'{field}[{i}].name': the parameter name {param['name']!r} is used twice; "
-                "names must be unique within an experiment.",
+                f"'{field}[{i}].name': the parameter name {param['name']!r} is used twice"
+                f"{apart(param['name'], earlier)}; names must be unique within an experiment.",
                 f"{field}[{i}].name",
             )
-        seen.add(param["name"])
+        seen[same_text(param["name"])] = param["name"]
         out.append(param)
     return out
 
@@ -220,7 +222,7 @@ def _categorical_values(raw: Any, field: str) -> list[str]:
     if raw is None:
         raise RuleError(f"'{where}' is required for a categorical parameter.", where, 400)
     names: list[str] = []
-    seen: set[str] = set()  # before: `in names`, a scan per value (100,000 values: 2 min)
+    seen: dict[str, str] = {}  # before: `in names`, a scan per value (100,000 values: 2 min)
     for j, value in enumerate(list_of(raw, where)):
         if isinstance(value, Mapping):
             _categorical_value_fields(value, j, f"{where}[{j}]")
@@ -233,9 +235,13 @@ def _categorical_values(raw: Any, field: str) -> list[str]:
             )
         if not text.strip():
             raise RuleError(f"'{where}[{j}]' must not be empty.", f"{where}[{j}]")
-        if text in seen:
-            raise RuleError(f"'{where}' lists {text!r} twice; values must be distinct.", where)
-        seen.add(text)
+        earlier = seen.get(same_text(text))
+        if earlier is not None:
+            raise RuleError(
+                f"'{where}' lists {text!r} twice{apart(text, earlier)}; values must be distinct.",
+                where,
+            )
+        seen[same_text(text)] = text
         names.append(text)
     if len(names) < 2:
         raise RuleError(f"'{where}' needs at least two values.", where)
@@ -504,8 +510,11 @@ def parameter_value(param: Mapping[str, Any], value: Any, field: str) -> Any:
                 f"'{field}' must be one of the categorical values {names}, not {value!r}.", field
             )
         if value not in names:
+            meant = reads_as(value, names)  # before: "'é' is not one of ['é', 'b']"
+            again = f" as written: it reads as {meant!r}{OTHER_FORM}" if meant is not None else ""
             raise RuleError(
-                f"'{field}': {value!r} is not one of the categorical values {names}.", field
+                f"'{field}': {value!r} is not one of the categorical values {names}{again}.",
+                field,
             )
         return value
     if not is_number(value):
