@@ -37,7 +37,8 @@ resource sees it, so each resource may assume what the door guarantees:
 - every query parameter (name and value) is UTF-8 once its percent-escapes are
   decoded (``%ff`` is not text; decoded with replacement characters it would be
   searched for as ``\ufffd``), percent-encoded rather than raw bytes, and holds no
-  NUL byte; no header value holds a NUL byte; the URL's path is UTF-8 once decoded too;
+  NUL byte; no header value holds a NUL byte; the URL's path is UTF-8 once decoded too,
+  and holds no NUL;
 - a GET, HEAD or DELETE carries no body (``middleware.door``): no route reads one, so
   ``DELETE .../suggestions`` with ``{"state": "closed"}`` deleted the open suggestions,
   the body unread; their options are query parameters, as sigopt-python sends them;
@@ -385,7 +386,17 @@ def check_path(path_info: str) -> None:
     WSGI hands the path over as Latin-1 text of its bytes, and Falcon decodes bytes that
     are not UTF-8 to U+FFFD: ``/v1/sessions/caf%E9`` was a 404 for "caf\ufffd", an id no
     one sent. Every id and name this service makes is UTF-8, so such a path names nothing.
+
+    Nor does one that holds a NUL (``%00``): no id or name holds one, and PostgreSQL
+    refuses it in the text a name is looked up by (``.../analytics/files/a%00`` was a 500
+    there, a 404 on SQLite).
     """
+    if "\x00" in path_info:
+        raise BadRequest(
+            f"The URL path '{_printable(path_info)}' contains a NUL character (%00), which "
+            "no id or name holds; remove it from the URL.",
+            detail={"field": "path"},
+        )
     if path_info.isascii():
         return  # the common case costs one scan
     raw = path_info.encode("latin-1", "replace")

@@ -359,3 +359,39 @@ def test_a_head_refused_while_its_body_comes_is_read_not_reset(
     Content-Length) and the channel's 431, 414 and 417 closed the connection with the body
     still coming, and the client's send was reset after 64 KiB."""
     assert_a_refused_head_is_read_while_its_body_comes(_address(small), target, headers, status)
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+def test_a_nul_in_the_url_path_is_a_400_on_every_store(
+    store: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Before: ``%00`` in a path segment looked up by name (an analytics file's) reached
+    PostgreSQL, which refuses NUL in text: a 500 there (a 404 on SQLite). No id or name
+    holds a NUL, so the path is refused at the door, before anything is looked up."""
+    database = str(tmp_path / "nul.db") if store == "sqlite" else request.getfixturevalue("pg_url")
+    service = create_app(database=database, auth_required=True, **IN_THREADS)
+    instance = ServedInstance(service, database)
+    try:
+        headers = {**instance.headers(), "Content-Type": "application/json"}
+        made = requests.post(
+            f"{instance.url}/v1/sessions", json={"name": "nul"}, headers=headers, timeout=30
+        )
+        sid = made.json()["id"]
+        before = requests.get(f"{instance.url}/v1/sessions", headers=headers, timeout=30).json()
+        for path in (
+            f"/v1/sessions/{sid}/analytics/files/a%00.png",
+            f"/v1/sessions/{sid}%00",
+            "/v1/experiments/1%00",
+            "/v1/clients/1/projects/p%00",
+        ):
+            for method in ("GET", "HEAD", "DELETE"):
+                answer = requests.request(method, instance.url + path, headers=headers, timeout=30)
+                assert answer.status_code == 400, (method, path, answer.text[:300])
+                if method != "HEAD":
+                    error = answer.json()
+                    assert error["detail"] == {"field": "path"}, error
+                    assert "contains a NUL character (%00)" in error["message"], error
+        after = requests.get(f"{instance.url}/v1/sessions", headers=headers, timeout=30).json()
+        assert after == before
+    finally:
+        instance.close()
