@@ -1033,7 +1033,8 @@ def unattended(store: Store) -> bool:
 
 
 def pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists on this host."""
+    """Whether a process with this id runs on this host: one that has ended and waits only
+    for its parent to reap it (a zombie) has not, though ``kill(pid, 0)`` still finds it."""
     if pid <= 0:
         return False
     if sys.platform == "win32":  # there os.kill(pid, 0) sends CTRL_C_EVENT: it asks nothing
@@ -1046,7 +1047,18 @@ def pid_alive(pid: int) -> bool:
         return True
     except OSError:
         return False
-    return True
+    return not _ended(pid)
+
+
+def _ended(pid: int) -> bool:
+    """Whether the process ``pid`` has ended and is only left to be reaped (Linux's
+    ``/proc/PID/stat`` state ``Z`` or ``X``); False where that cannot be read."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except (OSError, ValueError):
+        return False
+    state = text.rpartition(")")[2].split()[:1]  # the name, in parentheses, may hold spaces
+    return state in (["Z"], ["X"])
 
 
 def _windows_pid_alive(pid: int) -> bool:

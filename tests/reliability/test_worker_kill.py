@@ -227,6 +227,41 @@ def test_a_task_whose_workers_keep_dying_fails_after_the_last_attempt(
     )
 
 
+def test_a_killed_worker_its_parent_has_not_reaped_is_gone_at_once(
+    workers: list[Worker], tmp_path: Path
+) -> None:
+    """A worker killed with SIGKILL whose parent has not yet waited for it (a supervisor
+    slow to reap, a shell or container init that never does) is a zombie: its process id
+    still answers ``kill(pid, 0)``. Before, it passed for a live worker: its task stayed
+    ``running`` until the 20 s lease lapsed, and was then requeued as a stalled worker's,
+    its run not counted (found by hand: gunicorn, two workers, one killed under 20
+    clients). Now a zombie is a process that has ended, and the take-over counts the run
+    at once."""
+    from sigopt_like.service.resources.tasks import render_task
+
+    database = str(tmp_path / "zombie.db")
+    with create_app(database=database, run_tasks=False) as app:
+        api = Api(app)
+        sid = _ready_session(api, workers, database, tmp_path)
+        tid = api.post(f"/v1/sessions/{sid}/simulate", {"ngens": GENERATIONS}).body["id"]
+        _running_on(app, sid, tid, workers[0])
+        pid = workers[0].pid
+        workers[0].process.send_signal(signal.SIGKILL)  # not waited for: a zombie
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+            assert time.monotonic() < deadline, "the killed worker did not become a zombie"
+            time.sleep(0.05)
+        record = app.context.store.tasks.find(int(tid))
+        assert record is not None
+        [gone] = render_task(record)["warnings"]
+        assert f"its process (pid {pid} on this host) has ended" in gone, gone
+        runner = TaskRunner(app.context.store, app.context.settings, threads=0)
+        assert runner.recover() == [int(tid)]  # its lease is fresh: only the process tells
+        task = api.get(f"/v1/sessions/{sid}/tasks/{tid}").body
+        assert task["status"] == "new", task
+        assert "ended during run 1" in task["progress"]["message"], task
+
+
 def test_a_frozen_workers_locked_task_does_not_stall_the_take_over(pg_url: str) -> None:
     """A worker frozen inside a write (stopped with SIGSTOP, its host cut off) holds its
     task's row lock. Before: another runner's take-over waited for that lock, in its
