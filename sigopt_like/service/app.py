@@ -153,6 +153,13 @@ class Service:
     def __call__(self, environ: dict, start_response: Any) -> Any:
         return self.app(environ, start_response)
 
+    def stop_waiting(self) -> None:
+        """The server is stopping: waiting long polls answer and event streams end now
+        (their clients ask again, of another process), and no request waits from now on;
+        never blocks (gunicorn's worker calls it in its SIGTERM handler)."""
+        if self.context.task_watch is not None:
+            self.context.task_watch.stop_waiting()
+
     def close(self) -> None:
         """Stop the task watch and the task runner, and release the database."""
         if self.context.task_watch is not None:

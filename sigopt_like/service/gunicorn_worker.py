@@ -306,6 +306,16 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         self._lingering: dict[int, _Lingering] = {}  # the loop's alone: no lock
         super().init_process()
 
+    def handle_exit(self, sig: Any, frame: Any) -> None:
+        """SIGTERM: stop as gunicorn does, and first answer the clients that wait (long
+        polls, event streams). Before, they held the worker for its whole graceful timeout
+        (30 s) and were then cut off: a restart took 30 s and every waiting client saw its
+        connection reset instead of an answer."""
+        stop_waiting = getattr(self.wsgi, "stop_waiting", None)
+        if callable(stop_waiting):
+            stop_waiting()
+        super().handle_exit(sig, frame)
+
     # -- the clock ---------------------------------------------------------------------
 
     def handle(self, conn: Any) -> Any:

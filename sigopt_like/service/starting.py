@@ -161,6 +161,13 @@ class StartingService:
             return _answer(environ, start_response, "403 Forbidden", refusal.to_body(), [])
         return _answer_starting(environ, start_response)
 
+    def stop_waiting(self) -> None:
+        """The service's :meth:`~.app.Service.stop_waiting`, once it is built (read without
+        the lock: a signal handler calls it)."""
+        service = self._service
+        if service is not None:
+            service.stop_waiting()
+
     def close(self) -> None:
         """Stop building; close the service if it was built."""
         with self._lock:

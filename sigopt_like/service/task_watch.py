@@ -85,8 +85,16 @@ class TaskWatch:
         with self._lock:
             return self._held
 
+    @property
+    def stopping(self) -> bool:
+        """Whether the watch was stopped: its server is stopping, so nobody waits."""
+        return self._stop.is_set()
+
     def try_slot(self) -> bool:
-        """Take a waiting slot if one is free (never blocks); release it with ``release_slot``."""
+        """Take a waiting slot if one is free and the watch runs (never blocks); release it
+        with ``release_slot``."""
+        if self._stop.is_set():
+            return False
         if self._slots is None or not self._slots.acquire(blocking=False):
             return False
         with self._lock:
@@ -132,14 +140,20 @@ class TaskWatch:
                 if not waiters:
                     self._waiters.pop(task_id, None)
 
-    def close(self) -> None:
-        """Stop the watcher and wake every waiter."""
+    def stop_waiting(self) -> None:
+        """Wake every waiter and let nobody wait from now on (the server is stopping: a
+        long poll answers the task as it is, a stream ends); never blocks."""
         self._stop.set()
         with self._lock:
             for waiters in self._waiters.values():
                 for waiter in waiters:
                     waiter.event.set()
             self._lock.notify_all()
+
+    def close(self) -> None:
+        """Stop the watcher and wake every waiter."""
+        self.stop_waiting()
+        with self._lock:
             thread = self._thread
         if thread is not None:
             thread.join(timeout=5)

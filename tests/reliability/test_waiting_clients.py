@@ -19,17 +19,29 @@ How fast they are answered while 200 clients wait is measured in
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 
 from sigopt_like.service.resources import tasks as task_routes
+from sigopt_like.service.store import open_store
 from tests.fixtures.faults import env_int
-from tests.fixtures.servers import ServedInstance, serve_in_thread
-from tests.fixtures.waiting import RawRequest, queued_tasks
+from tests.fixtures.servers import (
+    ServedInstance,
+    gunicorn_answering,
+    serve_in_thread,
+    start_gunicorn,
+    stop_gunicorn,
+)
+from tests.fixtures.waiting import QUEUED_SPACE, RawRequest, queued_tasks
 
 pytestmark = [pytest.mark.reliability, pytest.mark.concurrency]
 
@@ -211,3 +223,67 @@ def test_waiting_clients_have_a_gauge_of_their_own(
     finally:
         stream.close()
         poll.close()
+
+
+def test_a_stopping_gunicorn_worker_answers_its_waiting_clients(tmp_path: Path) -> None:
+    """SIGTERM to gunicorn while a long poll (``wait=60``) and an event stream wait on a
+    queued task: the poll is answered the task (200) and the stream ends after its event,
+    at once, and gunicorn exits. Before, they held the worker for its whole graceful
+    timeout (30 s: a restart took that long) and were then cut off, each client seeing
+    its connection reset instead of an answer."""
+    database = str(tmp_path / "stopping.db")
+    store = open_store(database)
+    try:
+        token = store.accounts.issue_token(store.accounts.create_user("w@x.org").id, name="t")
+    finally:
+        store.close()
+    headers = {"Authorization": f"Bearer {token.token}"}
+    factory = f"sigopt_like.service.wsgi:application(database={database!r})"
+    proc, log = start_gunicorn(tmp_path, factory, threads=4)
+    try:
+        url = gunicorn_answering(proc, log)
+        sid = requests.post(f"{url}/v1/sessions", json={"name": "s"}, headers=headers).json()
+        body = {"space": QUEUED_SPACE, "population_size": 3, "replicates": 0}
+        put = requests.put(f"{url}/v1/sessions/{sid['id']}/space", json=body, headers=headers)
+        task = f"{url}/v1/sessions/{sid['id']}/tasks/{put.json()['id']}"
+        answers: dict[str, Any] = {}
+
+        def poll() -> None:
+            try:
+                answers["poll"] = requests.get(task, params={"wait": 60}, headers=headers)
+            except requests.RequestException as err:
+                answers["poll"] = err
+
+        def stream() -> None:
+            try:
+                with requests.get(f"{task}/events", headers=headers, stream=True) as events:
+                    answers["stream"] = list(events.iter_lines(decode_unicode=True))
+            except requests.RequestException as err:
+                answers["stream"] = err
+
+        waiters = [threading.Thread(target=poll), threading.Thread(target=stream)]
+        for waiter in waiters:
+            waiter.start()
+        metrics = ""
+        deadline = time.monotonic() + 30
+        while f"{POLLS_WAITING} 1.0" not in metrics or f"{STREAMS_OPEN} 1.0" not in metrics:
+            assert time.monotonic() < deadline, metrics
+            time.sleep(0.1)
+            metrics = requests.get(f"{url}/metrics", timeout=10).text
+        stopped = time.monotonic()
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pytest.fail("gunicorn still ran 15 s after SIGTERM: its waiting clients held it")
+        for waiter in waiters:
+            waiter.join(timeout=30)
+        assert time.monotonic() - stopped < 15
+        polled = answers["poll"]
+        assert isinstance(polled, requests.Response), polled
+        assert polled.status_code == 200 and polled.json()["status"] == "new", polled.text
+        lines = answers["stream"]
+        assert isinstance(lines, list) and "event: task" in lines, lines
+    finally:
+        if proc.poll() is None:
+            stop_gunicorn(proc)

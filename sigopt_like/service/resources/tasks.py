@@ -342,7 +342,7 @@ class TaskItem:
                 # too: it writes nothing, so the version alone never changed
                 while task.status not in FINISHED and watched(task, read_at) == (seen, gone):
                     left = deadline - time.monotonic()
-                    if left <= 0:
+                    if left <= 0 or self._watch.stopping:  # the server is stopping
                         break
                     # a second at a time: a token revoked meanwhile ends the wait (and
                     # frees its slot) within a second, not at the end of ``wait``; and
@@ -429,6 +429,8 @@ class TaskItem:
                     data = json.dumps(shown, separators=(",", ":"))
                     yield f"event: task\nid: {task.version}\ndata: {data}\n\n".encode()
                 if not may_wait or task.status in FINISHED or time.monotonic() > deadline:
+                    return
+                if self._watch.stopping:  # the server is stopping: the client reconnects
                     return
                 if time.monotonic() - last_sent >= HEARTBEAT_SECONDS:
                     last_sent = time.monotonic()
