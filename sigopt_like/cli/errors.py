@@ -64,14 +64,17 @@ def describe_error(err: BaseException) -> str | None:
     if isinstance(err, UnicodeEncodeError):
         # printing a name to an output whose encoding lacks one of its characters (a
         # Latin-1 terminal, or Windows writing a redirect in its code page): before, a
-        # traceback ending "'latin-1' codec can't encode character '\u2615'"
+        # traceback ending "'latin-1' codec can't encode character '\u2615'". Printing
+        # comes after acting: a session created is created, so running the command again
+        # would be refused (409 duplicate_name) or do it twice; say how to see it instead
         unwritable = err.object[err.start : err.end]
         lacking = _output_encoding_lacking(unwritable)
         if lacking is not None:
             return (
-                f"the output's encoding ({lacking}) cannot write {unwritable!a}: set "
-                "PYTHONIOENCODING=utf-8 (or a UTF-8 locale, e.g. LANG=C.UTF-8) and run the "
-                "command again"
+                f"the output's encoding ({lacking}) cannot write {unwritable!a}: what the "
+                "command did is done, only its output could not be written; to see it, set "
+                "PYTHONIOENCODING=utf-8 (or a UTF-8 locale, e.g. LANG=C.UTF-8) and list or "
+                "show it"
             )
     return describe_opening_error(err)
 

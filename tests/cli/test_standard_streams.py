@@ -347,13 +347,22 @@ def test_a_name_the_outputs_encoding_cannot_write_is_one_line_saying_what_to_set
         return subprocess.run([sys.executable, "-m", "sigopt_like", *argv], capture_output=True,
                               text=True, env={**env, **more}, timeout=60)  # fmt: skip
 
-    assert sigopt_like_("sessions", "create", "Caf\u00e9 \u2615 screen").returncode == 0
+    said = [
+        f"sigopt-like: error: the output's encoding ({named}) cannot write '\\u2615': what "
+        "the command did is done, only its output could not be written; to see it, set "
+        "PYTHONIOENCODING=utf-8 (or a UTF-8 locale, e.g. LANG=C.UTF-8) and list or show it"
+    ]
+    # the create acts, then cannot print its result: before, the message said "run the
+    # command again", which was refused (409 duplicate_name) as the session existed
+    done = sigopt_like_("sessions", "create", "Caf\u00e9 \u2615 screen", PYTHONIOENCODING=encoding)
+    assert done.returncode == 1, done
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines() == said, done.stderr
+    done = sigopt_like_("sessions", "list", "--json", PYTHONIOENCODING="utf-8")
+    assert [s["name"] for s in json.loads(done.stdout)] == ["Caf\u00e9 \u2615 screen"], done
     done = sigopt_like_("sessions", "show", "1", PYTHONIOENCODING=encoding)
     assert done.returncode == 1, done
     assert "Traceback" not in done.stderr, done.stderr
-    assert done.stderr.strip().splitlines() == [
-        f"sigopt-like: error: the output's encoding ({named}) cannot write '\\u2615': set "
-        "PYTHONIOENCODING=utf-8 (or a UTF-8 locale, e.g. LANG=C.UTF-8) and run the command again"
-    ], done.stderr
+    assert done.stderr.strip().splitlines() == said, done.stderr
     done = sigopt_like_("sessions", "show", "1", PYTHONIOENCODING="utf-8")
     assert done.returncode == 0 and "Caf\u00e9 \u2615 screen" in done.stdout, done
