@@ -392,8 +392,10 @@ def check_path(path_info: str) -> None:
     there, a 404 on SQLite).
     """
     if "\x00" in path_info:
+        # shown decoded as the client sent it (UTF-8), not as WSGI's Latin-1 text of it
+        shown = _printable(path_info.encode("latin-1", "replace"))
         raise BadRequest(
-            f"The URL path '{_printable(path_info)}' contains a NUL character (%00), which "
+            f"The URL path '{shown}' contains a NUL character (%00), which "
             "no id or name holds; remove it from the URL.",
             detail={"field": "path"},
         )

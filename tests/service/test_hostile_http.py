@@ -395,3 +395,26 @@ def test_a_nul_in_the_url_path_is_a_400_on_every_store(
         assert after == before
     finally:
         instance.close()
+
+
+def test_a_nul_in_the_url_path_echoes_the_path_the_client_sent(tmp_path: Path) -> None:
+    """Before: the 400 echoed WSGI's Latin-1 text of the path's bytes, so
+    ``/v1/sessions/caf%C3%A9%00`` was shown as "/v1/sessions/caf\u00c3\u00a9\\u0000", a
+    path no one sent; it is shown decoded as UTF-8 (bytes that are not, escaped), as the
+    400 for a path that is not UTF-8 shows it."""
+    database = str(tmp_path / "nul.db")
+    instance = ServedInstance(create_app(database=database, **IN_THREADS), database)
+    try:
+        for sent, shown in (
+            ("/v1/sessions/caf%C3%A9%00", "/v1/sessions/caf\u00e9\\u0000"),
+            ("/v1/sessions/caf%E9%00", "/v1/sessions/caf\\xe9\\u0000"),
+        ):
+            answer = requests.get(instance.url + sent, headers=instance.headers(), timeout=30)
+            assert answer.status_code == 400, (sent, answer.text[:300])
+            error = answer.json()
+            assert error["message"].startswith(
+                f"The URL path '{shown}' contains a NUL character (%00)"
+            ), (sent, error)
+            assert error["detail"] == {"field": "path"}, error
+    finally:
+        instance.close()
