@@ -165,6 +165,28 @@ def test_waiters_beyond_the_slots_are_answered_at_once(tmp_path: Path) -> None:
         served.close()
 
 
+def test_a_long_poll_while_the_server_stops_is_refused_for_stopping(tmp_path: Path) -> None:
+    """Before: a stopping server's watch gives no slot, so a long poll arriving while it
+    stopped was answered ``X-Wait-Refused: slots``, though slots were free."""
+    served = serve_in_thread(tmp_path, run_tasks=False, max_waiting_requests=3)
+    try:
+        ((sid, tid),) = queued_tasks(served, 1)
+        served.service.stop_waiting()  # as gunicorn's worker does on SIGTERM
+        began = time.monotonic()
+        reply = requests.get(
+            f"{served.url}/v1/sessions/{sid}/tasks/{tid}",
+            params={"wait": 60},
+            headers=served.headers(),
+            timeout=10,
+        )
+        assert time.monotonic() - began < 5
+        assert reply.status_code == 200, reply.text[:300]
+        assert reply.headers.get("X-Wait-Refused") == "stopping", reply.headers
+        assert json.loads(reply.text)["status"] == "new"
+    finally:
+        served.close()
+
+
 IN_FLIGHT = "sigopt_like_http_requests_in_flight"
 STREAMS_OPEN = 'sigopt_like_http_streams_open{kind="event_stream"}'
 POLLS_WAITING = 'sigopt_like_http_streams_open{kind="long_poll"}'

@@ -313,7 +313,8 @@ class TaskItem:
         that version had no warning); without, only gone while it waits.
         The request waits only while it holds one of the instance's waiting slots;
         when all are taken it answers at once, with ``X-Wait-Refused: slots``, and the
-        client polls. A token revoked (or a session signed out) while it waited gets
+        client polls; while the server stops (nobody waits then) it answers at once with
+        ``X-Wait-Refused: stopping``. A token revoked (or a session signed out) while it waited gets
         the 401, not the task.
         ``?result=omit`` answers the task without its result, as a listing does.
         """
@@ -333,8 +334,9 @@ class TaskItem:
                 self._watch.slot() as may_wait,
                 self._metrics.waiting(LONG_POLL) if may_wait else contextlib.nullcontext(),
             ):
-                if not may_wait:
-                    resp.set_header("X-Wait-Refused", "slots")
+                if not may_wait:  # a stopping server gives no slot either: say which
+                    refused = "stopping" if self._watch.stopping else "slots"
+                    resp.set_header("X-Wait-Refused", refused)
                 deadline = time.monotonic() + (wait if may_wait else 0)
                 live = True
                 read_at = first
