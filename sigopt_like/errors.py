@@ -255,8 +255,10 @@ class RequestTimeoutError(APIError, builtins.TimeoutError):
     """408: the request did not arrive whole within the server's read timeout (the
     service's, or a proxy's in front of it), and the connection was closed; nothing was
     done, and the same request may be sent again: the transport does so until its retry
-    deadline, so this is raised when the deadline (or ``max_tries``) runs out. A
-    ``TimeoutError`` too, as :class:`APITimeoutError` (no answer in time) is."""
+    deadline, so this is raised when the deadline (or ``max_tries``) runs out, and at once
+    when retries are off (``retries=0``, i.e. ``max_tries=1``, or a ``RetryPolicy`` whose
+    ``statuses`` lack 408). A ``TimeoutError`` too, as :class:`APITimeoutError` (no answer
+    in time) is."""
 
 
 class ServerError(APIError):

@@ -16,7 +16,9 @@ import sqlalchemy as sa
 
 
 def lowered(text: str) -> str:
-    """``text`` lowered as SQL's ``lower()`` does everywhere: its ASCII letters only."""
+    """``text`` lowered as SQL's ``lower()`` does where it lowers ASCII letters only (SQLite's
+    own, on a connection not given Python's by :func:`register_lower`; PostgreSQL under the
+    C locale): its ASCII letters alone lowered."""
     return "".join(ch.lower() if ch.isascii() else ch for ch in text)
 
 
