@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 MIN_POPULATION = 1
 MAX_POPULATION = 2500
 MAX_DESIGN_ROWS = MAX_POPULATION * 11  # population_size x (replicates + 1) rows per design
+# a mixture of at most this many components x (total units + 1) is counted at the request
+MAX_COUNTED_CELLS = 50_000
 
 
 def generations_left(size: int, used: int, population_size: int) -> int:
@@ -101,12 +103,19 @@ def counted_at_once(space: Space) -> bool:
     """Whether ``space`` is cheap to count, so that a request is judged by this rule at once.
 
     A factorial space's size is the product of its level counts (microseconds, however
-    large); a mixture's is a table of components x total units of exact integers
-    (seconds for a large one), so the service leaves its design size to the space task.
+    large). A mixture's is a table of components x (total units + 1) exact integers: at
+    most ``MAX_COUNTED_CELLS`` of them (100 components x 499 units, about 0.02 s) it
+    is counted at the request, by the same count and rule as the space task's, so the
+    verdict is the task's; a larger one (seconds) leaves its design size to the task.
     """
     from sigopt_like.spaces import MIXTURE  # here: spaces imports this module
 
-    return space.type != MIXTURE
+    if space.type != MIXTURE:
+        return True
+    units = space.total_units
+    if not isinstance(units, int) or isinstance(units, bool) or units < 0:
+        return False  # the space's own rules refuse it first
+    return len(space.parameters) * (units + 1) <= MAX_COUNTED_CELLS
 
 
 def _is_whole(value: Any) -> bool:

@@ -44,11 +44,19 @@ def test_three_generations_then_history_and_best(conn):
 
 
 def test_a_failed_task_raises_with_its_errors(conn):
-    space = Space.from_csv(DATA / "esd-mixture-5.csv", type="mixture", total_units=15)
+    # a mixture too large to count at the request (6 components x 10,001 units) holding
+    # 15 experiments: its design size is the task's to judge (a factorial's, and a small
+    # mixture's, are refused at once)
+    space = {
+        "type": "mixture",
+        "total_units": 10_000,
+        "parameters": [
+            {"name": f"c{i}", "type": "unit", "min": 1666, "max": 1667} for i in range(6)
+        ],
+    }
     s = conn.sessions(conn.sessions.create(name="too-small").id)
-    # a mixture's design size is the task's to judge (a factorial's is refused at once)
     with pytest.raises(sigopt_like.errors.TaskFailedError) as info:
-        s.space.put(space=space, population_size=487, replicates=2, wait=True)
-    assert "486 distinct experiments" in str(info.value)
-    assert "at most 486" in str(info.value)
+        s.space.put(space=space, population_size=16, replicates=2, wait=True)
+    assert "15 distinct experiments" in str(info.value)
+    assert "at most 15" in str(info.value)
     assert [e.field for e in info.value.errors] == ["population_size"]

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 import sigopt_like
-from sigopt_like.spaces import NumericalParameter, Space
+from sigopt_like.population import MAX_COUNTED_CELLS, counted_at_once
+from sigopt_like.spaces import MixtureComponent, NumericalParameter, Space
 
 from .conftest import DATA
 
@@ -95,6 +96,25 @@ def test_example_space_files_validate_at_the_daptics_population(embedded_conn, n
     _, task = _put(embedded_conn, space, 30, 2)
     assert task.status == "success"
     assert task.result.remaining == min(2**31 - 1, space.size() // 30)
+
+
+@pytest.mark.parametrize(
+    ("components", "total_units", "at_once"),
+    [(4, 25, True), (5, 9_999, True), (100, 499, True), (7, 7_142, False), (6, 10_000, False)],
+)
+def test_a_mixture_is_judged_at_the_request_while_its_count_is_cheap(
+    components, total_units, at_once
+):
+    """components x (total units + 1) cells: at most MAX_COUNTED_CELLS (5 x 10,000 is
+    exactly 50,000) is counted at the request; 7 x 7,143 = 50,001 is left to the task."""
+    mixture = Space(
+        "mixture",
+        [MixtureComponent(f"c{i}", 0, total_units) for i in range(components)],
+        total_units=total_units,
+    )
+    assert (components * (total_units + 1) <= MAX_COUNTED_CELLS) is at_once
+    assert counted_at_once(mixture) is at_once
+    assert counted_at_once(Space.from_dict(DAPTICS_FACTORIAL))
 
 
 def test_screening_design_with_more_parameters_than_population(embedded_conn):

@@ -76,17 +76,59 @@ def test_3x5_space_is_refused_only_for_a_population_it_cannot_fill(api):
     assert api.snapshot(other) == before
 
 
+def large_mixture() -> dict[str, object]:
+    """A mixture too large to count at the request (6 components x 10,001 units = 60,006
+    cells, more than MAX_COUNTED_CELLS) that holds only 15 experiments."""
+    return {
+        "type": "mixture",
+        "total_units": 10_000,
+        "parameters": [
+            {"name": f"c{i}", "type": "unit", "min": 1666, "max": 1667} for i in range(6)
+        ],
+    }
+
+
 def test_a_mixture_design_size_stays_the_task_s(api):
-    """A mixture's count is a table of components x total units (seconds for a large
-    one): a population it cannot fill is the space task's failure, nothing stored."""
+    """A mixture's count is a table of components x (total units + 1) (seconds for a large
+    one): past MAX_COUNTED_CELLS, a population it cannot fill is the space task's failure,
+    nothing stored."""
     sid = api.session()
     before = api.snapshot(sid)
-    space = space_json("esd-mixture-5", total_units=15)
-    task = api.put_space(sid, space, population_size=487, replicates=0)
+    task = api.put_space(sid, large_mixture(), population_size=16, replicates=0)
     assert task["status"] == "failed"
     [error] = task["errors"]
-    assert error["field"] == "population_size" and "at most 486" in error["message"]
+    assert error["field"] == "population_size" and "at most 15" in error["message"], error
     assert api.get(f"/v1/sessions/{sid}").body == before["session"]
+
+
+def test_a_small_mixture_design_size_is_judged_at_the_request(api):
+    """Before, a 5-component mixture of 15 units (96 cells to count, microseconds) was
+    accepted at the request and its space task failed. Now a population it cannot fill is
+    refused at once, a 422 in the task's own words, no task and nothing stored; Daptics'
+    populationSize is named as sent, and a simulation given the space is judged alike."""
+    sid = api.session()
+    space = space_json("esd-mixture-5", total_units=15)
+    [error] = api.refused_space(
+        sid, space, population_size=487, replicates=0, lead="The design size is not valid"
+    )
+    assert error["field"] == "population_size"
+    assert error["message"] == (
+        "the space has 486 distinct experiments, fewer than population_size 487: a "
+        "generation needs 487 distinct experiments; use a population of at most 486, or "
+        "widen the components' ranges"
+    )
+    assert api.get(f"/v1/sessions/{sid}/tasks").body["data"] == []
+    before = api.snapshot(sid)
+    body = {"space": space, "populationSize": 487, "replicates": 0}
+    refused = api.put(f"/v1/sessions/{sid}/space", body)
+    assert refused.status == 422, refused
+    assert refused.body["detail"]["errors"][0]["field"] == "populationSize", refused
+    assert "fewer than populationSize 487" in refused.body["message"], refused
+    simulate = api.post(f"/v1/sessions/{sid}/simulate", {"ngens": 1, **body})
+    assert simulate.status == 422 and "at most 486" in simulate.body["message"], simulate
+    assert api.snapshot(sid) == before
+    # the population it can fill is accepted, as the task accepted it
+    assert api.put_space(sid, space, population_size=486, replicates=0)["status"] == "success"
 
 
 def test_population_and_replicate_bounds(api):

@@ -23,14 +23,12 @@ SPACE = {
         {"name": "c", "type": "categorical", "values": list("abcdefgh")},
     ],
 }
-#: 11 compositions of 10 units over two components
+#: 15 compositions of 10,000 units over six components: too large to count at the
+#: request (6 x 10,001 cells), so its design size is the space task's to judge
 MIXTURE = {
     "type": "mixture",
-    "total_units": 10,
-    "parameters": [
-        {"name": "a", "type": "unit", "min": 0, "max": 10},
-        {"name": "b", "type": "unit", "min": 0, "max": 10},
-    ],
+    "total_units": 10_000,
+    "parameters": [{"name": f"c{i}", "type": "unit", "min": 1666, "max": 1667} for i in range(6)],
 }
 
 
@@ -203,7 +201,8 @@ def test_space_task_waits_and_reports_progress(conn):
 
 
 def test_a_failed_task_is_never_a_success(conn):
-    # a population a mixture cannot fill: its space task fails (a factorial's is a 422)
+    # a population a large mixture cannot fill: its space task fails (a factorial's and a
+    # small mixture's are a 422)
     session = conn.sessions.create(name="unfillable")
     with pytest.raises(TaskFailedError) as info:
         conn.sessions(session.id).space.put(

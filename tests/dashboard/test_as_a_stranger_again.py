@@ -29,12 +29,19 @@ def test_a_stopped_task_says_where_it_stopped(tab: Tab, dashboard_site: Site) ->
     conn = site.connect(dashboard_site.served, dashboard_site.alice)
     sid = site.simulated_campaign(conn, f"Stops {uuid.uuid4().hex[:6]}", gens=0)
     campaign = conn.sessions(sid)
-    # a population a mixture cannot fill: the space task's own check, which counts the
-    # mixture (a factorial's is refused at the request, 422, as a table that does not
-    # match the design is, and starts no task)
-    space = site.template("coating-mixture")["space"]
-    with pytest.raises(TaskFailedError, match="fewer than population_size 2000"):
-        campaign.space.put(space=space, population_size=2000, replicates=0, wait=True)
+    # a population a mixture cannot fill: the space task's own check, which counts a
+    # mixture too large to count at the request (6 components x 10,001 units; a factorial's
+    # and a small mixture's are refused at the request, 422, as a table that does not
+    # match the design is, and start no task); it holds 15 experiments
+    space = {
+        "type": "mixture",
+        "total_units": 10_000,
+        "parameters": [
+            {"name": f"c{i}", "type": "unit", "min": 1666, "max": 1667} for i in range(6)
+        ],
+    }
+    with pytest.raises(TaskFailedError, match="fewer than population_size 16"):
+        campaign.space.put(space=space, population_size=16, replicates=0, wait=True)
     failed = next(t for t in campaign.tasks.list().data if t.status == "failed")
     campaign.generate(wait=True)
     long = campaign.simulate(ngens=100)

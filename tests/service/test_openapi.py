@@ -206,6 +206,19 @@ DAPTICS_PARAMS = {
 }
 
 
+# Daptics' dict form of a mixture too large to count at the request (6 components x
+# (10,000 units + 1) = 60,006 cells, more than population.MAX_COUNTED_CELLS) that holds
+# only 15 experiments: its design size is judged by the space task
+LARGE_MIXTURE = {
+    "type": "mixture",
+    "totalUnits": 10_000,
+    "table": {
+        "colHeaders": ["Name", "Type", "Min", "Max"],
+        "data": [[f"c{i}", "unit", "1666", "1667"] for i in range(6)],
+    },
+}
+
+
 def test_daptics_params_dict_is_a_space_and_simulate_body(document, api):
     """Daptics' params dict ``{populationSize, replicates, space}`` (put_experimental_parameters,
     start_simulation) is taken as the body, as its space's ``totalUnits`` and ``table`` are.
@@ -259,7 +272,9 @@ def test_a_populationsize_the_task_refuses_is_named_as_sent(api, document, route
     task failed naming 'population_size', a key the caller never sent (the route kept it
     under that name). The task's refusal names the key sent, in its field and its words;
     ours stays named ours; so does the route's refusal of a number past the service's
-    range (1 to 2500), at once, in a 422 (a 400 before). Nothing is stored."""
+    range (1 to 2500), at once, in a 422 (a 400 before). A mixture cheap to count (Daptics'
+    own) is judged at the request too, a 422 naming the key sent; a larger one by the
+    task. Nothing is stored."""
     method = "PUT" if route == "space" else "POST"
     extra = {"ngens": 1} if route == "simulate" else {}
     for key, value in (("populationSize", -1), ("populationSize", 10**6), ("population_size", -1)):
@@ -270,13 +285,25 @@ def test_a_populationsize_the_task_refuses_is_named_as_sent(api, document, route
         assert_error(refused, 422, "validation_failed", f"'{key}' is {value},", "from 1 to 2500")
         assert "422" in _documented_statuses(document, method, f"/v1/sessions/{{sid}}/{route}")
         assert api.get(f"/v1/sessions/{sid}/tasks").body["data"] == []
+    # Daptics' mixture (4 x 26 cells to count) is judged at the request: a population of
+    # 2000 it cannot fill is a 422 naming the key sent, no task
+    for key in ("populationSize", "population_size"):
+        sid = api.post("/v1/sessions", {"name": f"pop-now-{route}-{key}"}).body["id"]
+        body = {**extra, **DAPTICS_PARAMS, key: 2000}
+        body.pop("populationSize" if key == "population_size" else "population_size", None)
+        refused = api.call(method, f"/v1/sessions/{sid}/{route}", body)
+        assert_error(refused, 422, "validation_failed", f"fewer than {key} 2000")
+        assert refused.body["detail"]["errors"][0]["field"] == key, refused.body
+        assert api.get(f"/v1/sessions/{sid}/tasks").body["data"] == []
+    # a mixture too large to count at the request (6 x 10,001 cells) holding 15
+    # experiments: a population of 16 is the task's refusal, naming the key sent
     cases = [
-        ("populationSize", 2000, "fewer than populationSize 2000"),
-        ("population_size", 2000, "fewer than population_size 2000"),
+        ("populationSize", 16, "fewer than populationSize 16"),
+        ("population_size", 16, "fewer than population_size 16"),
     ]
     for key, value, said in cases:
         sid = api.post("/v1/sessions", {"name": f"pop-key-{route}-{key}-{value}"}).body["id"]
-        body = {**extra, **DAPTICS_PARAMS, key: value}
+        body = {**extra, **DAPTICS_PARAMS, "space": LARGE_MIXTURE, key: value}
         body.pop("populationSize" if key == "population_size" else "population_size", None)
         task = api.call(method, f"/v1/sessions/{sid}/{route}", body)
         assert task.status == 202, task.body

@@ -272,8 +272,9 @@ class Campaign:
         What the space route asks when it starts the task. A factorial space's size is
         the product of its level counts, so a population it cannot fill is refused at
         once, as the task would refuse it (before, the task failed); a mixture's count
-        is a table of components x total units (seconds for a large one), so its design
-        size stays the task's (:meth:`put_space` asks both again)."""
+        is a table of components x (total units + 1): a small one (``MAX_COUNTED_CELLS``)
+        is counted here too, by the task's own count, and a larger one's design size stays
+        the task's (:meth:`put_space` asks both again)."""
         self.check_space(space)
         if counted_at_once(space):
             _require_design_size(space, population_size, replicates, population_key)
