@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
-import signal
 import socket
 import sys
 import time
@@ -292,6 +291,7 @@ def serve(
     _, app = _service()
     from ..database_targets import describe_opening_error, redact_url
     from ..service.access_log import AccessLog
+    from ..service.graceful_stop import StopSignals, run_until_stopped
     from ..service.log_redaction import log_served
     from ..service.serving import create_server
     from .database import choose
@@ -381,14 +381,10 @@ def serve(
             ) from err
         raise CommandError(f"cannot listen on {host}:{port}: {err.strerror or err}") from err
 
-    stopped_by = ["SIGINT"]  # Ctrl-C's KeyboardInterrupt, unless SIGTERM came first
-
-    def _stop(signum: int, frame: object) -> None:
-        stopped_by[0] = signal.Signals(signum).name
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)
-    # from here, Ctrl-C is a stop: it may come before waitress runs (which catches it)
+    # the first SIGTERM or Ctrl-C stops the server once its waiting clients are answered
+    # (graceful_stop); a second stops it at once. Before, the first cut them off
+    signals = StopSignals()
+    signals.install()
     url = listen_url(server.effective_host, server.effective_port)
     try:
         if warning:
@@ -418,15 +414,15 @@ def serve(
             f"(auth {'on' if not no_auth else 'OFF'}), database {shown}{tasks}{others}"
         )
         sys.stdout.flush()
-        server.run()  # waitress returns when Ctrl-C or SIGTERM interrupts it
-    except KeyboardInterrupt:
+        run_until_stopped(server, service.stop_waiting, lambda: signals.asked is not None)
+    except KeyboardInterrupt:  # a second signal
         pass
     finally:
         server.close()
         service.close()
     # a stop asked for, so exit 0; before, without a word, an operator's terminal or
     # log did not say whether the server had stopped or its process had died
-    click.echo(f"sigopt-like: stopped serving on {url} ({stopped_by[0]})", err=True)
+    click.echo(f"sigopt-like: stopped serving on {url} ({signals.asked or 'SIGINT'})", err=True)
 
 
 def _check_writes(service: Any, database: str, *, reading_is_enough: bool) -> str | None:

@@ -31,11 +31,13 @@ from typing import Any
 import pytest
 import requests
 
+from sigopt_like.service.graceful_stop import StopSignals
 from sigopt_like.service.resources import tasks as task_routes
 from sigopt_like.service.store import open_store
 from tests.fixtures.faults import env_int
 from tests.fixtures.servers import (
     ServedInstance,
+    ServedProcess,
     gunicorn_answering,
     serve_in_thread,
     start_gunicorn,
@@ -247,6 +249,42 @@ def test_waiting_clients_have_a_gauge_of_their_own(
         poll.close()
 
 
+def _wait_on(task: str, headers: dict[str, str]) -> tuple[list[threading.Thread], dict[str, Any]]:
+    """A long poll (``wait=60``) and an event stream on the ``task`` URL, each in a
+    thread: ``answers`` gets the poll's response and the stream's lines (or the error
+    each ended with) once they end."""
+    answers: dict[str, Any] = {}
+
+    def poll() -> None:
+        try:
+            answers["poll"] = requests.get(task, params={"wait": 60}, headers=headers)
+        except requests.RequestException as err:
+            answers["poll"] = err
+
+    def stream() -> None:
+        try:
+            with requests.get(f"{task}/events", headers=headers, stream=True) as events:
+                answers["stream"] = list(events.iter_lines(decode_unicode=True))
+        except requests.RequestException as err:
+            answers["stream"] = err
+
+    waiters = [threading.Thread(target=poll), threading.Thread(target=stream)]
+    for waiter in waiters:
+        waiter.start()
+    return waiters, answers
+
+
+def _both_wait(url: str, count: int = 1) -> None:
+    """Once the server at ``url`` counts ``count`` long polls and as many event streams
+    waiting."""
+    metrics = ""
+    deadline = time.monotonic() + 30
+    while f"{POLLS_WAITING} {count}.0" not in metrics or f"{STREAMS_OPEN} {count}.0" not in metrics:
+        assert time.monotonic() < deadline, metrics
+        time.sleep(0.1)
+        metrics = requests.get(f"{url}/metrics", timeout=10).text
+
+
 def test_a_stopping_gunicorn_worker_answers_its_waiting_clients(tmp_path: Path) -> None:
     """SIGTERM to gunicorn while a long poll (``wait=60``) and an event stream wait on a
     queued task: the poll is answered the task (200) and the stream ends after its event,
@@ -268,30 +306,8 @@ def test_a_stopping_gunicorn_worker_answers_its_waiting_clients(tmp_path: Path) 
         body = {"space": QUEUED_SPACE, "population_size": 3, "replicates": 0}
         put = requests.put(f"{url}/v1/sessions/{sid['id']}/space", json=body, headers=headers)
         task = f"{url}/v1/sessions/{sid['id']}/tasks/{put.json()['id']}"
-        answers: dict[str, Any] = {}
-
-        def poll() -> None:
-            try:
-                answers["poll"] = requests.get(task, params={"wait": 60}, headers=headers)
-            except requests.RequestException as err:
-                answers["poll"] = err
-
-        def stream() -> None:
-            try:
-                with requests.get(f"{task}/events", headers=headers, stream=True) as events:
-                    answers["stream"] = list(events.iter_lines(decode_unicode=True))
-            except requests.RequestException as err:
-                answers["stream"] = err
-
-        waiters = [threading.Thread(target=poll), threading.Thread(target=stream)]
-        for waiter in waiters:
-            waiter.start()
-        metrics = ""
-        deadline = time.monotonic() + 30
-        while f"{POLLS_WAITING} 1.0" not in metrics or f"{STREAMS_OPEN} 1.0" not in metrics:
-            assert time.monotonic() < deadline, metrics
-            time.sleep(0.1)
-            metrics = requests.get(f"{url}/metrics", timeout=10).text
+        waiters, answers = _wait_on(task, headers)
+        _both_wait(url)
         stopped = time.monotonic()
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -309,3 +325,60 @@ def test_a_stopping_gunicorn_worker_answers_its_waiting_clients(tmp_path: Path) 
     finally:
         if proc.poll() is None:
             stop_gunicorn(proc)
+
+
+def test_a_stopping_serve_answers_its_waiting_clients(tmp_path: Path) -> None:
+    """SIGTERM to ``sigopt-like serve`` while long polls (``wait=60``) and event streams
+    wait on queued tasks (``--no-tasks``: they stay queued): each poll is answered the
+    task (200), each stream ends after its event (its chunked body whole: no reset), and
+    serve exits 0 within its grace, saying it stopped, with no traceback. Before, its
+    signal handler stopped waitress's loop at once: serve exited only after waitress
+    had waited 5 s for its threads, and closed the service under the waiting requests,
+    so whether an answer was sent was a race with the process's exit (by hand, of 20
+    waiting clients 6 to 12 got a 500 or a cut connection), and its log could show a
+    traceback (a request thread waking the closed loop)."""
+    count = 8
+    served = ServedProcess(tmp_path / "stopping.db", "--no-tasks")
+    try:
+        clients = [
+            _wait_on(f"{served.url}/v1/sessions/{sid}/tasks/{tid}", served.headers())
+            for sid, tid in queued_tasks(served, count)
+        ]
+        _both_wait(served.url, count)
+        assert served.process is not None
+        stopped = time.monotonic()
+        served.process.send_signal(signal.SIGTERM)
+        try:
+            code = served.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"serve still ran 15 s after SIGTERM:\n{served.output()}")
+        took = time.monotonic() - stopped
+        for waiters, answers in clients:
+            for waiter in waiters:
+                waiter.join(timeout=30)
+            polled = answers["poll"]
+            assert isinstance(polled, requests.Response), (polled, served.output())
+            assert polled.status_code == 200, (polled.text, served.output())
+            assert polled.json()["status"] == "new", polled.text
+            lines = answers["stream"]
+            assert isinstance(lines, list), (lines, served.output())
+            assert "event: task" in lines, (lines, served.output())
+        # answered at once (they wait a second at most), well within the 5 s grace
+        assert took < 5, (took, served.output())
+        assert code == 0, served.output()
+        assert "Traceback" not in served.output(), served.output()
+        last = served.output().strip().splitlines()[-1]
+        assert last == f"sigopt-like: stopped serving on {served.url} (SIGTERM)", last
+    finally:
+        served.kill()
+
+
+def test_a_second_stop_signal_stops_at_once() -> None:
+    """The first SIGTERM or Ctrl-C asks ``serve`` to stop once its clients are answered;
+    a second one stops it at once (``KeyboardInterrupt``), naming the first."""
+    signals = StopSignals()
+    signals(signal.SIGTERM, None)
+    assert signals.asked == "SIGTERM"
+    with pytest.raises(KeyboardInterrupt):
+        signals(signal.SIGINT, None)
+    assert signals.asked == "SIGTERM"
