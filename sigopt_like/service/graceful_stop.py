@@ -10,6 +10,10 @@ Before, the signal stopped waitress's loop at once: an answer written afterwards
 never sent, and a waiting client saw its connection cut about 6 s later (waitress
 waits 5 s for its threads) instead of an answer. A gunicorn worker stops the same
 way through ``gunicorn_worker.ServiceWorker.handle_exit``.
+
+Written here because waitress offers no graceful stop of its own (``close()`` stops at
+once); this drives its loop with its own ``asyncore`` and reads its channels' pending
+requests and output, so a waitress release that renames those fails the serve tests.
 """
 
 from __future__ import annotations
