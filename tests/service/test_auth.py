@@ -317,3 +317,15 @@ def test_basic_with_an_email_and_password_says_basic_takes_a_token(served):
     )
     token = login.json()["token"]
     assert bare(served, "GET", "/v1/sessions", auth=(token, "")).status_code == 200
+
+
+def test_basic_credentials_that_are_not_utf8_say_so(served):
+    """Before: base64 decoding to bytes that are not UTF-8 (``\\xff\\xfe:``) was told
+    "not valid base64 of 'token:'", though the base64 was valid."""
+    header = "Basic " + base64.b64encode(b"\xff\xfe:").decode()
+    r = bare(served, "GET", "/v1/sessions", headers={"Authorization": header})
+    assert r.status_code == 401 and "WWW-Authenticate" in r.headers, r.text
+    message = r.json()["message"]
+    assert "valid base64, but what they decode to is not UTF-8 text" in message, message
+    r = bare(served, "GET", "/v1/sessions", headers={"Authorization": "Basic !!!"})
+    assert r.status_code == 401 and "not valid base64" in r.json()["message"], r.text

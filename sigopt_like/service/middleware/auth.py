@@ -62,9 +62,16 @@ def presented_token(req: falcon.Request) -> str | None:
         return value
     if scheme.lower() == "basic" and value:
         try:
-            decoded = base64.b64decode(value, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError) as err:
+            raw = base64.b64decode(value, validate=True)
+        except binascii.Error as err:
             raise _unauthorized("The Basic credentials are not valid base64 of 'token:'.") from err
+        try:
+            decoded = raw.decode("utf-8")
+        except UnicodeDecodeError as err:  # before: "not valid base64", which it was
+            raise _unauthorized(
+                "The Basic credentials are valid base64, but what they decode to is not "
+                "UTF-8 text; send base64 of 'token:' (an API token, then a colon)."
+            ) from err
         user, _, _password = decoded.partition(":")
         if "@" in user:  # no token holds one: an email and its password, as curl -u sends
             # before: "The API token is not valid: it is unknown or was revoked."
