@@ -289,6 +289,23 @@ def test_a_suggestion_id_is_ascii_digits(api: Api):
     assert api.post(f"{base}/observations", {"suggestion": s["id"], "value": 1.0}).status == 201
 
 
+def test_a_suggestion_id_of_a_wrong_kind_says_what_is_taken(api: Api):
+    """``"suggestion": 1.0`` was told "must be an id string" though the whole number 1 is
+    taken as well: the refusal names both forms, and what was sent."""
+    e = api.create_experiment(seed=3)
+    base = f"/v1/experiments/{e['id']}"
+    s = api.post(f"{base}/suggestions").body
+    before = api.snapshot()
+    for raw, shown in ((float(s["id"]), f"not {float(s['id'])!r}"), ([1], "not a list")):
+        reply = api.post(f"{base}/observations", {"suggestion": raw, "value": 1.0})
+        assert reply.status == 400 and reply.body["detail"]["field"] == "suggestion", reply.body
+        message = reply.body["message"]
+        assert "an id, as a string or a whole number" in message and shown in message, message
+    assert api.snapshot() == before
+    reply = api.post(f"{base}/observations", {"suggestion": int(s["id"]), "value": 1.0})
+    assert reply.status == 201, reply.body
+
+
 def test_best_assignments_honour_limit_and_pages(api: Api):
     """An all-constraint search's best assignments are every feasible observation:
     ``limit=2`` answered all of them (the parameter was checked, then ignored). It now

@@ -203,7 +203,12 @@ def body_id(value: Any, field: str) -> int | None:
         except rules.RuleError as err:
             raise rule_error(err) from err
     if not isinstance(value, str):
-        raise BadRequest(f"'{field}' must be an id string.", detail={"field": field})
+        # before: "must be an id string", where the whole number 12 is taken as well
+        shown = repr(value) if isinstance(value, float) else rules.kind(value)
+        raise BadRequest(
+            f"'{field}' must be an id, as a string or a whole number (\"12\" or 12), not {shown}.",
+            detail={"field": field},
+        )
     text = str(value)
     if not is_id_text(text):  # ASCII digits: "²" and "٨٣" pass str.isdigit()
         raise invalid(f"'{field}': {value!r} is not an id of this service.", field)
