@@ -9,12 +9,13 @@ with a message a person can act on.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from ...json_kinds import json_kind
 from ..whole_numbers import WholeRange, outside_sentence, whole_shown
 from ..wide_integers import WideInteger
+from .labels import label_problem
 
 MAX_NAME_LENGTH = 500
 MAX_METADATA_KEYS = 100
@@ -139,8 +140,12 @@ def parallel_bandwidth(value: Any) -> int:
     )
 
 
-def name_text(value: Any, field: str, *, required: bool = True) -> str | None:
-    """A non-empty string of at most MAX_NAME_LENGTH characters."""
+def name_text(
+    value: Any, field: str, *, required: bool = True, kept: Collection[str] = ()
+) -> str | None:
+    """A non-empty string of at most MAX_NAME_LENGTH characters, holding no character a
+    name may not (:func:`name_characters`) unless it is one of ``kept``: the names stored
+    before that rule, which an update may send back unchanged."""
     if value is None and not required:
         return None
     if not isinstance(value, str):
@@ -149,7 +154,18 @@ def name_text(value: Any, field: str, *, required: bool = True) -> str | None:
         raise RuleError(f"'{field}' must not be empty.", field)
     if len(value) > MAX_NAME_LENGTH:
         raise RuleError(f"'{field}' is longer than {MAX_NAME_LENGTH} characters.", field)
+    if value not in kept:
+        name_characters(value, field)
     return value
+
+
+def name_characters(text: str, field: str, subject: str = "") -> None:
+    """A 422 naming ``field`` when ``text`` holds a control character (C0, DEL, C1), in the
+    words a Daptics session's name is refused with (``labels``): before, an experiment,
+    run or file named ``"\x1b[2J"`` cleared the terminal of whoever listed it."""
+    problem = label_problem(text, subject or f"'{field}'", "name", invisible=False)
+    if problem is not None:
+        raise RuleError(problem[0], field)
 
 
 def metadata(
@@ -158,10 +174,12 @@ def metadata(
     *,
     keep_nulls: bool = False,
     max_key: int = MAX_METADATA_KEY,
+    kept: Collection[str] = (),
 ) -> dict[str, Any] | None:
     """None, or an object of at most 100 keys (each at most ``max_key`` characters) whose
     values are strings, numbers or null; a key given as null is checked, then left out, as
     SigOpt's service leaves it out (``validate_metadata``: ``remove_nones_mapping``).
+    A key holds no character a name may not, unless it is one of ``kept`` (stored before).
     ``keep_nulls`` keeps them: a run update's null removes the run's key."""
     if value is None:
         return None
@@ -178,6 +196,8 @@ def metadata(
                 f"has at most {max_key}.",
                 field,
             )
+        if key not in kept:
+            name_characters(key, field, f"'{field}': the key {key[:40]!r}")
         where = f"{field}.{key}"
         if isinstance(item, str):
             if len(item) > MAX_METADATA_STRING:

@@ -10,7 +10,7 @@ metric (it bounds the Pareto front); a stored metric is only recorded.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from .sigopt_checks import RuleError, kind, known_fields, name_text, number
@@ -23,9 +23,12 @@ MAX_OPTIMIZED = 2
 METRIC_FIELDS = ("name", "objective", "strategy", "threshold")
 
 
-def metrics(raw: Any, legacy: Any = None, field: str = "metrics") -> list[dict[str, Any]]:
+def metrics(
+    raw: Any, legacy: Any = None, field: str = "metrics", *, kept: Collection[str] = ()
+) -> list[dict[str, Any]]:
     """Canonical metrics. Without ``metrics`` (nor the deprecated single ``metric``)
-    an experiment has one unnamed metric to maximize."""
+    an experiment has one unnamed metric to maximize. ``kept``: the names stored before
+    the names' rule (``name_text``)."""
     if raw is not None and legacy is not None:
         raise RuleError(
             "'metric': give 'metrics' (a list), or the deprecated single 'metric', not both.",
@@ -43,7 +46,7 @@ def metrics(raw: Any, legacy: Any = None, field: str = "metrics") -> list[dict[s
     if len(raw) > MAX_METRICS:
         raise RuleError(f"'{field}' has more than {MAX_METRICS} metrics.", field)
     out = [
-        _metric(item, f"{field}[{i}]" if field == "metrics" else field, len(raw) > 1)
+        _metric(item, f"{field}[{i}]" if field == "metrics" else field, len(raw) > 1, kept)
         for i, item in enumerate(raw)
     ]
     seen: dict[Any, Any] = {}  # by the name as read (same_text); an unnamed metric's is None
@@ -60,13 +63,13 @@ def metrics(raw: Any, legacy: Any = None, field: str = "metrics") -> list[dict[s
     return out
 
 
-def _metric(item: Any, field: str, named: bool) -> dict[str, Any]:
+def _metric(item: Any, field: str, named: bool, kept: Collection[str]) -> dict[str, Any]:
     if isinstance(item, str):
         item = {"name": item}
     if not isinstance(item, Mapping):
         raise RuleError(f"'{field}' must be an object, not {kind(item)}.", field, 400)
     known_fields(item, METRIC_FIELDS, field, "metric")
-    name = name_text(item.get("name"), f"{field}.name", required=named)
+    name = name_text(item.get("name"), f"{field}.name", required=named, kept=kept)
     # None alone is "not given": 0, false, "" were taken for maximize (optimize) before
     objective = item.get("objective")
     objective = "maximize" if objective is None else objective

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from .sigopt_checks import (
@@ -24,6 +24,7 @@ from .sigopt_checks import (
     kind,
     known_fields,
     list_of,
+    name_characters,
     name_text,
     number,
     object_of,
@@ -65,9 +66,14 @@ CONDITIONAL_VALUE_FIELDS = ("name",)
 
 
 def parameters(
-    raw: Any, conditionals: Sequence[Mapping[str, Any]] = (), field: str = "parameters"
+    raw: Any,
+    conditionals: Sequence[Mapping[str, Any]] = (),
+    field: str = "parameters",
+    *,
+    kept: Collection[str] = (),
 ) -> list[dict[str, Any]]:
-    """Canonical parameter definitions; ``conditionals`` are the experiment's canonical ones."""
+    """Canonical parameter definitions; ``conditionals`` are the experiment's canonical ones,
+    ``kept`` the names and values stored before the names' rule (``name_text``)."""
     if raw is None:
         raise RuleError(f"'{field}' is required: a list of parameter definitions.", field, 400)
     items = list_of(raw, field)
@@ -78,7 +84,7 @@ def parameters(
     out: list[dict[str, Any]] = []
     seen: dict[str, str] = {}  # by the text as read (same_text), the name as written
     for i, item in enumerate(items):
-        param = parameter(item, f"{field}[{i}]", conditionals)
+        param = parameter(item, f"{field}[{i}]", conditionals, kept=kept)
         earlier = seen.get(same_text(param["name"]))
         if earlier is not None:
             raise RuleError(
@@ -92,12 +98,16 @@ def parameters(
 
 
 def parameter(
-    item: Any, field: str, conditionals: Sequence[Mapping[str, Any]] = ()
+    item: Any,
+    field: str,
+    conditionals: Sequence[Mapping[str, Any]] = (),
+    *,
+    kept: Collection[str] = (),
 ) -> dict[str, Any]:
     """One canonical parameter definition (see the module's docstring)."""
     item = object_of(item, field)
     known_fields(item, PARAMETER_FIELDS, field, "parameter")
-    name = name_text(item.get("name"), f"{field}.name")
+    name = name_text(item.get("name"), f"{field}.name", kept=kept)
     kind_ = item.get("type")
     if kind_ not in PARAMETER_TYPES:
         raise RuleError(
@@ -116,7 +126,7 @@ def parameter(
                     f"only, not {key}.",
                     f"{field}.{key}",
                 )
-        out["categorical_values"] = _categorical_values(item.get("categorical_values"), field)
+        out["categorical_values"] = _categorical_values(item.get("categorical_values"), field, kept)
     else:
         if item.get("categorical_values") not in (None, []):
             raise RuleError(
@@ -217,7 +227,7 @@ def _grid(raw: Any, kind_: str, field: str) -> list[float | int]:
     return sorted(out)
 
 
-def _categorical_values(raw: Any, field: str) -> list[str]:
+def _categorical_values(raw: Any, field: str, kept: Collection[str]) -> list[str]:
     where = f"{field}.categorical_values"
     if raw is None:
         raise RuleError(f"'{where}' is required for a categorical parameter.", where, 400)
@@ -235,6 +245,8 @@ def _categorical_values(raw: Any, field: str) -> list[str]:
             )
         if not text.strip():
             raise RuleError(f"'{where}[{j}]' must not be empty.", f"{where}[{j}]")
+        if text not in kept:
+            name_characters(text, f"{where}[{j}]")
         earlier = seen.get(same_text(text))
         if earlier is not None:
             raise RuleError(
@@ -398,8 +410,11 @@ def _conditions(
 # ---------------------------------------------------------------- conditionals
 
 
-def conditionals(raw: Any, field: str = "conditionals") -> list[dict[str, Any]]:
-    """Canonical conditionals: ``[{"name", "values": [names]}]``, names unique."""
+def conditionals(
+    raw: Any, field: str = "conditionals", *, kept: Collection[str] = ()
+) -> list[dict[str, Any]]:
+    """Canonical conditionals: ``[{"name", "values": [names]}]``, names unique (``kept``:
+    as :func:`parameters`)."""
     if raw in (None, []):
         return []
     out: list[dict[str, Any]] = []
@@ -408,7 +423,7 @@ def conditionals(raw: Any, field: str = "conditionals") -> list[dict[str, Any]]:
         where = f"{field}[{i}]"
         item = object_of(item, where)
         known_fields(item, CONDITIONAL_FIELDS, where, "conditional")
-        name = name_text(item.get("name"), f"{where}.name")
+        name = name_text(item.get("name"), f"{where}.name", kept=kept)
         if name in names:
             raise RuleError(
                 f"'{where}.name': conditional {name!r} is defined twice.", f"{where}.name"
@@ -424,6 +439,8 @@ def conditionals(raw: Any, field: str = "conditionals") -> list[dict[str, Any]]:
                 raise RuleError(
                     f"'{where}.values[{j}]' must be a non-empty string.", f"{where}.values[{j}]"
                 )
+            if text not in kept:
+                name_characters(text, f"{where}.values[{j}]")
             if text in seen:
                 raise RuleError(f"'{where}.values' lists {text!r} twice.", f"{where}.values")
             seen.add(text)

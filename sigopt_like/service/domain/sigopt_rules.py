@@ -376,6 +376,20 @@ def _check_grid_budget(definition: dict[str, Any], field: str, points: int) -> N
         )
 
 
+def stored_names(current: Mapping[str, Any]) -> frozenset[str]:
+    """Every name of a stored experiment (its own, its parameters', categorical values',
+    metrics', conditionals' and tasks', its metadata keys): an update sending one back
+    unchanged is taken, though it was stored before ``name_text`` refused its characters."""
+    names: set[Any] = {current.get("name"), *(current.get("metadata") or {})}
+    for key in ("parameters", "metrics", "tasks"):
+        names.update(entry.get("name") for entry in current.get(key) or [])
+    for param in current.get("parameters") or []:
+        names.update(param.get("categorical_values") or [])
+    for cond in current.get("conditionals") or []:
+        names.update([cond.get("name"), *(cond.get("values") or [])])
+    return frozenset(name for name in names if isinstance(name, str))
+
+
 def _unchanged_whole(sent: Any, stored: Any) -> bool:
     """``sent`` is the whole number ``stored`` (a boolean is no number)."""
     return isinstance(sent, int) and not isinstance(sent, bool) and sent == stored
@@ -414,10 +428,11 @@ def experiment_update(
                 key,
             )
     changes: dict[str, Any] = {}
+    kept = stored_names(current)  # sent back unchanged, taken though made before the rule
     if body.get("name") is not None:
-        changes["name"] = name_text(body["name"], "name")
+        changes["name"] = name_text(body["name"], "name", kept=kept)
     if "metadata" in body:
-        changes["metadata"] = metadata(body["metadata"])
+        changes["metadata"] = metadata(body["metadata"], kept=kept)
     _check_budget_name(body, budget_field)
     if body.get(budget_field) is not None:  # null: no change, as SigOpt's update reads it
         budget = positive_int_or_none(body[budget_field], budget_field)
@@ -433,9 +448,9 @@ def experiment_update(
         changes["state"] = body["state"]
     conds = current.get("conditionals") or []
     checks = {
-        "parameters": lambda raw: parameters(raw, conds),
-        "metrics": metrics,
-        "conditionals": conditionals,
+        "parameters": lambda raw: parameters(raw, conds, kept=kept),
+        "metrics": lambda raw: metrics(raw, kept=kept),
+        "conditionals": lambda raw: conditionals(raw, kept=kept),
         "linear_constraints": lambda raw: linear_constraints(raw, current["parameters"]),
         "num_solutions": lambda raw: positive_int_or_none(raw, "num_solutions", NUM_SOLUTIONS) or 1,
         "type": lambda raw: raw,
@@ -488,7 +503,8 @@ def _check_tasks_kept(body: Mapping[str, Any], current: Mapping[str, Any]) -> No
     experiment needs cannot be taken away: a null budget keeps it."""
     stored = current.get("tasks") or []
     if "tasks" in body:
-        given = sigopt_tasks.tasks(body["tasks"]) if body["tasks"] not in (None, []) else []
+        raw = body["tasks"]
+        given = sigopt_tasks.tasks(raw, kept=stored_names(current)) if raw not in (None, []) else []
         if sorted(given, key=lambda t: t["name"]) != sorted(stored, key=lambda t: t["name"]):
             raise RuleError(
                 "'tasks': the tasks of a multitask experiment cannot be updated after creation.",
@@ -610,7 +626,11 @@ def _named_entries(
         return None
     for i, entry in enumerate(entries if key == "parameters" else ()):
         # each parameter entry an object with a name
-        name_text(object_of(entry, f"{key}[{i}]").get("name"), f"{key}[{i}].name")
+        name_text(
+            object_of(entry, f"{key}[{i}]").get("name"),
+            f"{key}[{i}].name",
+            kept=stored_names(current),
+        )
     missing = [name for name in by_name if name not in names]
     if missing:
         raise _left_out(key, missing[0])

@@ -14,7 +14,7 @@ metric of the experiment.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -120,6 +120,13 @@ class RunUpdate:
     cleared: tuple[str, ...] = ()
 
 
+def run_names(name: str | None, *maps: Mapping[str, Any] | None) -> frozenset[str]:
+    """A stored run's or project's name and the keys of its maps (metadata, assignments,
+    dev_metadata): what an update may send back though stored before ``name_text``
+    refused their characters."""
+    return frozenset([*([name] if name else []), *(k for m in maps for k in m or {})])
+
+
 def run_create(body: Mapping[str, Any], *, suggested: bool = False) -> dict[str, Any]:
     """``name`` and ``metadata`` of a new run (all sigopt-python sends). A run in a
     project may carry more (``upload_runs``: values, state, ...), applied as an update;
@@ -143,17 +150,18 @@ def run_create(body: Mapping[str, Any], *, suggested: bool = False) -> dict[str,
     return out
 
 
-def run_update(body: Mapping[str, Any]) -> RunUpdate:
+def run_update(body: Mapping[str, Any], *, kept: Collection[str] = ()) -> RunUpdate:
     """The changes of a MERGE (or PUT) body of a run; the fields the service renders that
-    it sends back are held to the run by :func:`check_echoed`."""
+    it sends back are held to the run by :func:`check_echoed`. ``kept``: the run's name
+    and keys stored before the names' rule (``name_text``), which may be sent back."""
     _known(body, RUN_UPDATE_FIELDS)
     columns: dict[str, Any] = {}
     # null means what a new run makes of it, as an experiment update reads null: no name,
     # and (below) state active, held to the run's state by check_state_change
     if "name" in body:
-        columns["name"] = name_text(body["name"], "name", required=False)
+        columns["name"] = name_text(body["name"], "name", required=False, kept=kept)
     if "metadata" in body:  # a null entry removes the run's key (merged_metadata)
-        columns["metadata"] = metadata(body["metadata"], keep_nulls=True)
+        columns["metadata"] = metadata(body["metadata"], keep_nulls=True, kept=kept)
     if "deleted" in body:
         # null: a new run's (not deleted), as SigOpt's parser reads it
         deleted = False if body["deleted"] is None else body["deleted"]
@@ -167,7 +175,7 @@ def run_update(body: Mapping[str, Any]) -> RunUpdate:
     for key in MERGED_FIELDS:
         if body.get(key) is not None:
             raw = _datasets_by_name(body[key]) if key == "datasets" else body[key]
-            fields[key] = _map(key, raw)
+            fields[key] = _map(key, raw, kept)
     for key in REPLACED_FIELDS:
         if body.get(key) is not None:
             names = run_maps.MODEL_FIELDS if key == "model" else run_maps.SOURCE_CODE_FIELDS
@@ -179,7 +187,7 @@ def run_update(body: Mapping[str, Any]) -> RunUpdate:
     return RunUpdate(columns, fields, assignments, values, state, cleared)
 
 
-def _map(key: str, raw: Any) -> dict[str, Any]:
+def _map(key: str, raw: Any, kept: Collection[str] = ()) -> dict[str, Any]:
     """One map of MERGED_FIELDS as kept, each entry checked as SigOpt checks it
     (``sigopt_run_maps``); ``assignments`` and ``dev_metadata`` are metadata there, as
     ``metadata`` is (``parse_metadata``: strings, numbers or null, at most 100 keys)."""
@@ -189,9 +197,9 @@ def _map(key: str, raw: Any) -> dict[str, Any]:
         # a key names a parameter, and this service's parameter names run to
         # MAX_NAME_LENGTH (SigOpt's, and its metadata keys, stop at 100): a run of an
         # experiment with a longer name, fetched and sent back, must be taken
-        return dict(metadata(raw, key, keep_nulls=True, max_key=MAX_NAME_LENGTH) or {})
+        return dict(metadata(raw, key, keep_nulls=True, max_key=MAX_NAME_LENGTH, kept=kept) or {})
     if key == "dev_metadata":
-        return dict(metadata(raw, key, keep_nulls=True) or {})
+        return dict(metadata(raw, key, keep_nulls=True, kept=kept) or {})
     if key not in OBJECT_MAPS:
         return dict(object_of(raw, key))
     entries = _entries(raw, key)
@@ -578,7 +586,11 @@ def checkpoint(body: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str,
 
 
 def project_fields(
-    body: Mapping[str, Any], *, creating: bool, pid: str | None = None
+    body: Mapping[str, Any],
+    *,
+    creating: bool,
+    pid: str | None = None,
+    kept: Collection[str] = (),
 ) -> dict[str, Any]:
     """``name`` and ``metadata`` of a project body (``id`` is read by the caller). A null
     ``name`` stands for the project's id (its name when a create gives none): ``pid`` in
@@ -588,7 +600,7 @@ def project_fields(
             raise RuleError(f"'{key}' is not a field of a project.", str(key), 400)
     out: dict[str, Any] = {}
     if "name" in body or creating:
-        out["name"] = name_text(body.get("name"), "name", required=False) or pid
-    if "metadata" in body:
-        out["metadata"] = metadata(body["metadata"])
+        out["name"] = name_text(body.get("name"), "name", required=False, kept=kept) or pid
+    if "metadata" in body:  # kept: the stored name and keys an update may send back
+        out["metadata"] = metadata(body["metadata"], kept=kept)
     return out

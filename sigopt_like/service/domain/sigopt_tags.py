@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .sigopt_checks import RuleError, known_fields
+from .sigopt_checks import RuleError, known_fields, name_characters
 
 #: SigOpt's ``Tag.NAME_MAX_LENGTH``
 NAME_MAX_LENGTH = 100
@@ -32,8 +32,7 @@ def tag_create(body: Mapping[str, Any]) -> tuple[str, str]:
         raise RuleError("'name' cannot be empty.", "name")
     if len(name) > NAME_MAX_LENGTH:
         raise RuleError(f"'name' is longer than {NAME_MAX_LENGTH} characters.", "name")
-    if any(ord(c) < 32 for c in name):
-        raise RuleError("'name' cannot hold control characters (tabs, line ends).", "name")
+    name_characters(name, "name")  # before: C0 only; DEL, C1 and invisible ones were taken
     if not _COLOR.fullmatch(color):
         raise RuleError(
             f"'color' must be a hex color '#RRGGBB' (such as '#1F77B4'), not {color[:20]!r}.",

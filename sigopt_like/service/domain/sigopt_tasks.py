@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from .sigopt_checks import RuleError, is_number, kind, known_fields, name_text
@@ -29,8 +29,9 @@ WHAT = "for multitask experiments"
 MAX_TASKS = 100
 
 
-def tasks(raw: Any, field: str = "tasks") -> list[dict[str, Any]]:
-    """The canonical tasks of a create body (``[]`` when none are given)."""
+def tasks(raw: Any, field: str = "tasks", *, kept: Collection[str] = ()) -> list[dict[str, Any]]:
+    """The canonical tasks of a create body (``[]`` when none are given); ``kept``: the
+    names stored before the names' rule (``name_text``)."""
     if raw is None or raw == []:
         return []
     if not isinstance(raw, list):
@@ -47,7 +48,7 @@ def tasks(raw: Any, field: str = "tasks") -> list[dict[str, Any]]:
         if not isinstance(item, Mapping):
             raise RuleError(f"'{where}' must be an object, not {kind(item)}.", where, 400)
         known_fields(item, TASK_FIELDS, where, "task")
-        name = name_text(item.get("name"), f"{where}.name")
+        name = name_text(item.get("name"), f"{where}.name", kept=kept)
         cost: Any = item.get("cost")
         if not is_number(cost):
             raise RuleError(f"'{where}.cost' must be a number, not {kind(cost)}.", f"{where}.cost")

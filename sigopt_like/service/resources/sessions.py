@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +20,7 @@ import falcon
 from sigopt_like import csvio
 from sigopt_like._constants import MAX_SEED
 
+from ..domain.labels import label_problem
 from ..errors import BadRequest, ValidationFailed
 from ..http import (
     field,
@@ -89,10 +89,6 @@ def _tag(body: dict[str, Any]) -> str | None:
     return _label(body, "tag", "tag", MAX_TAG_LENGTH, required=False)
 
 
-#: zero-width non-joiner and joiner: parts of Persian or Hindi words, and of emoji (👩‍🔬)
-_JOINERS = frozenset("\u200c\u200d")
-
-
 def _label(body: dict[str, Any], key: str, what: str, limit: int, *, required: bool) -> str | None:
     """A one-line label: at most ``limit`` characters, stripped, not blank."""
     raw = field(body, key, str, required=required)
@@ -106,32 +102,11 @@ def _label(body: dict[str, Any], key: str, what: str, limit: int, *, required: b
     text = _EDGES.sub("", raw)
     if not text:
         raise ValidationFailed(f"The {what} must not be blank.", [_problem("blank", key)])
-    control = next((i for i, char in enumerate(text) if unicodedata.category(char) == "Cc"), None)
-    if control is not None:  # before: "a\nb" was a name, broken across list and CSV lines
-        raise ValidationFailed(
-            f"The {what} holds a control character ({text[control]!r} at character "
-            f"{control + 1}); it is one line of text: leave out line breaks, tabs and "
-            "control characters (the description may hold line breaks).",
-            [_problem("control character", key)],
-        )
-    # a format character shows as nothing, or turns the text around (U+202E): before,
-    # "catalyst\u200b-screen" was a second session looking like "catalyst-screen", which a
-    # search for that name did not find; the joiners of emoji and scripts stay
-    hidden = next(
-        (
-            i
-            for i, char in enumerate(text)
-            if unicodedata.category(char) == "Cf" and char not in _JOINERS
-        ),
-        None,
-    )
-    if hidden is not None:
-        raise ValidationFailed(
-            f"The {what} holds the invisible character U+{ord(text[hidden]):04X} at character "
-            f"{hidden + 1} (a zero-width space, a direction mark, ...): it would look like "
-            f"another {what} and not be found by a search; type it again without it.",
-            [_problem("invisible character", key)],
-        )
+    # the names' rule of both APIs (``domain.labels``): no control or invisible character
+    problem = label_problem(text, f"The {what}", what)
+    if problem is not None:
+        message, kind = problem
+        raise ValidationFailed(message, [_problem(kind, key)])
     # composed (NFC), as a space's names and levels: before, "café" typed with one code point
     # and with e + a combining accent were two sessions of one name (no 409), and a search
     # in one form did not find the other

@@ -213,14 +213,15 @@ class ProjectItem:
     def on_put(self, req: falcon.Request, resp: falcon.Response, cid: str, pid: str) -> None:
         owner = client_of(req, self.context, cid)
         body = read_json(req)
-        try:
-            fields = run_rules.project_fields(body, creating=False, pid=pid)
-        except rules.RuleError as err:
-            raise rule_error(err) from err
-        if body.get("id") not in (None, pid):
-            raise rule_error(rules.RuleError("'id' of a project cannot change.", "id"))
         with self.store.write() as unit:
             row = project_of(unit, owner, pid, create=False)
+            kept = run_rules.run_names(row.name, row.metadata)  # sent back as stored
+            try:
+                fields = run_rules.project_fields(body, creating=False, pid=pid, kept=kept)
+            except rules.RuleError as err:
+                raise rule_error(err) from err
+            if body.get("id") not in (None, pid):
+                raise rule_error(rules.RuleError("'id' of a project cannot change.", "id"))
             changes = {k: v for k, v in fields.items() if v is not None or k == "metadata"}
             unit.projects.update(row.id, changes, now())
             rendered = render_runs.project(project_of(unit, owner, pid, create=False))

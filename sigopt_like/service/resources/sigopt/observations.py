@@ -360,7 +360,8 @@ def _changes(
             changes["values"] = values
             changes["failed"] = failed
         if "metadata" in body:
-            changes["metadata"] = rules.metadata(body["metadata"])
+            # its stored keys sent back are taken, though stored before the names' rule
+            changes["metadata"] = rules.metadata(body["metadata"], kept=row.metadata or {})
     except rules.RuleError as err:
         raise rule_error(err) from err
     if "task" in body:

@@ -49,7 +49,8 @@ def apply_update(
     for the field an error names. Call it in a write unit: a refusal found after the
     writes (a field sent back that is not as the run renders) undoes them."""
     try:
-        update = run_rules.run_update(body)
+        stored = (run.metadata, run.assignments, run.fields.get("dev_metadata"))
+        update = run_rules.run_update(body, kept=run_rules.run_names(run.name, *stored))
         meta = update.fields.get("assignments_meta")
         if meta:
             given = [k for k, v in (update.assignments or {}).items() if v is not None]

@@ -450,12 +450,15 @@ class SuggestionItem:
         body = read_json(req)
         try:
             known_fields(body, UPDATE_FIELDS, "", "suggestion")
-            meta = rules.metadata(body.get("metadata"))
         except rules.RuleError as err:
             raise rule_error(err) from err
         with self.store.write() as unit:
             experiment = experiment_of(unit, eid, owner)
             row = self._row(unit, experiment, sid)
+            try:  # its stored keys sent back are taken, though stored before the names' rule
+                meta = rules.metadata(body.get("metadata"), kept=row.metadata or {})
+            except rules.RuleError as err:
+                raise rule_error(err) from err
             if "metadata" in body:
                 unit.suggestions.set_metadata(row.id, meta)
             resp.media = render.suggestion(self._row(unit, experiment, sid), experiment.tasks)
