@@ -60,10 +60,12 @@ class CsvFormatError(ValueError):
 
 @attrs.frozen
 class Record:
-    """One non-blank CSV record: its spreadsheet row number and stripped cells."""
+    """One non-blank CSV record: its spreadsheet row number and stripped cells; ``raw``
+    the cells as written (where a message names what a stripped cell held)."""
 
     row: int
     cells: tuple[str, ...]
+    raw: tuple[str, ...] = ()
 
 
 def read_text(source: CsvSource) -> str:
@@ -209,7 +211,7 @@ def read_records(text: str) -> list[Record]:
             row += 1
             stripped = tuple(clean_cell(cell) for cell in cells)
             if any(stripped):
-                records.append(Record(row=row, cells=stripped))
+                records.append(Record(row=row, cells=stripped, raw=tuple(cells)))
     except csv.Error as exc:
         raise CsvFormatError(_unreadable(exc, row + 1), row=row + 1) from exc
     _check_unclosed_quote(text, records)

@@ -443,7 +443,11 @@ class Space:
             if odd is not None:
                 raise SpaceError([odd])
             records = [
-                csvio.Record(row=i, cells=tuple("" if c is None else str(c).strip() for c in row))
+                csvio.Record(
+                    row=i,
+                    cells=tuple("" if c is None else str(c).strip() for c in row),
+                    raw=tuple("" if c is None else str(c) for c in row),
+                )
                 for i, row in enumerate(rows, 1)
                 if isinstance(row, Sequence) and any(str(c).strip() for c in row if c is not None)
             ]
@@ -771,7 +775,8 @@ def _dict_record(index: int, param: Any) -> csvio.Record | Problem:
             # then matched no table's "Pd" (the table readers drop the mark), nor itself
             # once the space was written as a file and read back
             out.append(csvio.clean_cell(str(cell)))
-    return csvio.Record(row=index, cells=tuple(out))
+    raw = tuple("" if c is None else str(c) for c in cells)
+    return csvio.Record(row=index, cells=tuple(out), raw=raw)
 
 
 def _odd_cell(rows: Any, space_type: Any) -> Problem | None:
@@ -940,6 +945,21 @@ def _build(
     return space
 
 
+def _empty_cell(sent: str) -> str:
+    """What a value cell that reads as empty is: one of nothing, or (named) one of only
+    characters that read as blank, such as U+2028 or U+0085 (before: "empty cell between
+    values" for a cell that a person saw hold something, or could not see at all)."""
+    if not sent:
+        return "empty cell between values: put the values first, empty cells at the end"
+    shown = ", ".join(f"U+{ord(ch):04X}" for ch in sent[:5]) + (", ..." if len(sent) > 5 else "")
+    return (
+        f"the cell {_clipped(sent)} holds only blank characters ({shown}: a line separator, "
+        "a next-line or another space a spreadsheet shows as nothing), so it reads as an "
+        "empty cell between values: a value needs a visible character; put the values "
+        "first, empty cells at the end"
+    )
+
+
 def _parse_row(space_type: str, record: csvio.Record, problems: list[Problem]) -> Parameter | None:
     """One space-file row as a parameter; problems found are appended, None if unusable."""
     row = record.row
@@ -988,9 +1008,7 @@ def _parse_row(space_type: str, record: csvio.Record, problems: list[Problem]) -
     for index in range(2, len(cells)):
         cell = cells[index]
         if cell == "":
-            problem(
-                "empty cell between values: put the values first, empty cells at the end", index
-            )
+            problem(_empty_cell(record.raw[index] if index < len(record.raw) else ""), index)
             continue
         if word == "numerical":
             number = csvio.parse_number(cell)

@@ -359,6 +359,29 @@ def test_empty_cell_between_values() -> None:
     assert "empty cell between values" in problem.message
 
 
+@pytest.mark.parametrize(("blank", "code"), [("\u2028", "U+2028"), ("\x85", "U+0085")])
+def test_a_level_of_only_a_blank_character_is_named(blank: str, code: str) -> None:
+    """Before: a level of just U+2028 or U+0085 (stripped as blank) was told "empty cell
+    between values", which did not name the character a person had put there."""
+    texts = [f"a,categorical,x,{blank},y\n"]
+    for text in texts:
+        problem = one_problem(text)
+        assert (problem.row, problem.column) == (1, "Value.2")
+        assert repr(blank) in problem.message and code in problem.message, problem.message
+        assert "reads as an empty cell" in problem.message, problem.message
+    for data in (
+        {"type": "factorial", "table": {"data": [["a", "categorical", "x", blank, "y"]]}},
+        {
+            "type": "factorial",
+            "parameters": [{"name": "a", "type": "categorical", "values": ["x", blank, "y"]}],
+        },
+    ):
+        with pytest.raises(SpaceError) as info:
+            Space.from_dict(data)
+        messages = [p.message for p in info.value.problems]
+        assert any(code in m and repr(blank) in m for m in messages), messages
+
+
 @pytest.mark.parametrize("word", ["Name", "TYPE", "value", "Response", "response"])
 def test_reserved_words_refused_with_reason(word: str) -> None:
     problems = problems_of(f"a,numerical,1,2\n{word},numerical,1,2\n")

@@ -354,3 +354,23 @@ def test_a_table_row_that_is_not_a_list_is_named_in_jsons_words(api):
         for row, kind in ((2, "an object"), (3, "a string"), (4, "a number"), (5, "null"))
     ], told
     assert [t["type"] for t in api.get(f"/v1/sessions/{sid}/tasks").body["data"]] == ["space"]
+
+
+@pytest.mark.parametrize(("blank", "code"), [("\u2028", "U+2028"), ("\x85", "U+0085")])
+def test_a_campaign_level_of_only_a_blank_character_is_named(api, blank, code):
+    """Before: a categorical level of just U+2028 or U+0085 was a 422 "empty cell between
+    values", which named neither the character nor why it reads as empty."""
+    sid = api.post("/v1/sessions", {"name": f"blank-level-{code}"}).body["id"]
+    space = {
+        "type": "factorial",
+        "parameters": [
+            {"name": "t", "type": "numerical", "values": [1, 2, 3]},
+            {"name": "c", "type": "categorical", "values": ["a", blank, "b"]},
+        ],
+    }
+    before = api.get(f"/v1/sessions/{sid}").body
+    reply = api.put(
+        f"/v1/sessions/{sid}/space", {"space": space, "population_size": 2, "replicates": 0}
+    )
+    assert_error(reply, 422, "validation_failed", repr(blank), code, "reads as an empty cell")
+    assert api.get(f"/v1/sessions/{sid}").body == before
