@@ -32,6 +32,7 @@ import attrs
 from . import csvio
 from ._constants import MAX_SEED, MAX_SIMULATED_GENERATIONS
 from .errors import SigoptLikeError
+from .wording import counted
 
 DEFAULT_OUT = "sigopt-like-demo"
 DEFAULT_GENERATIONS = 6
@@ -80,7 +81,7 @@ class GenerationLine:
     def text(self) -> str:
         """``gen 3: 40 experiments, best so far 0.912 (93% of the surface optimum)``."""
         best = "no response yet" if self.best_so_far is None else f"{self.best_so_far:.3f}"
-        line = f"gen {self.gen}: {self.experiments} experiments, best so far {best}"
+        line = f"gen {self.gen}: {counted(self.experiments, 'experiment')}, best so far {best}"
         if self.best_so_far is not None and self.optimum:
             line += f" ({self.best_so_far / self.optimum:.0%} of the surface optimum)"
         return line

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .._constants import MAX_REMAINING, MAX_SEED
+from ..wording import counted
 from .connect import session_id
 from .files import FOLDER, INPUT, OUTPUT, is_standard_stream, output_folder, read_input
 from .interrupts import canceled_on_interrupt
@@ -337,7 +338,8 @@ def generate(conn: Connection, sid: str, output: Path | None, as_json: bool, qui
     if as_json:
         echo_json(task)
         return
-    said = f"session {sid}: generation {task.result.gen} designed, {len(design)} experiments"
+    designed = counted(len(design), "experiment")
+    said = f"session {sid}: generation {task.result.gen} designed, {designed}"
     if to_stdout:
         click.echo(said, err=True)
         return
@@ -382,7 +384,7 @@ def design(conn: Connection, sid: str, gen: int | None, output: Path | None, as_
         echo_json(table)
     elif output is not None and not is_standard_stream(output):
         table.to_csv(output)
-        click.echo(f"wrote {output} ({len(table)} experiments)")
+        click.echo(f"wrote {output} ({counted(len(table), 'experiment')})")
     else:
         click.echo(table.to_csv(), nl=False)
 
@@ -410,7 +412,7 @@ def history(conn: Connection, sid: str, output: Path | None, as_json: bool) -> N
         output_folder(output.parent)
     text = campaign.history.csv(output)
     if output is not None:
-        click.echo(f"wrote {output} ({max(0, len(text.splitlines()) - 1)} experiments)")
+        click.echo(f"wrote {output} ({counted(max(0, len(text.splitlines()) - 1), 'experiment')})")
     else:
         click.echo(text, nl=False)
 

@@ -16,6 +16,7 @@ import click
 
 from .. import csvio
 from ..errors import InvalidRequestError
+from ..wording import counted
 from .connect import session_id
 from .errors import CommandError
 from .files import INPUT, read_input, shown
@@ -116,11 +117,12 @@ def experiments_put(
     elif task.type == "generate":
         design = task.result.experiments
         click.echo(
-            f"session {sid}: {len(table)} experiments accepted; generation {task.result.gen} "
-            f"designed, {len(design)} experiments: sigopt-like design {sid} -o design.csv"
+            f"session {sid}: {counted(len(table), 'experiment')} accepted; generation "
+            f"{task.result.gen} designed, {counted(len(design), 'experiment')}: "
+            f"sigopt-like design {sid} -o design.csv"
         )
     else:
-        click.echo(f"session {sid}: {len(table)} {kind} experiments accepted")
+        click.echo(f"session {sid}: {counted(len(table), kind + ' experiment')} accepted")
         skipped = getattr(task.result, "next_task_skipped", None)
         if generate_next and skipped:
             # before: the next design was silently not made, and nothing said why

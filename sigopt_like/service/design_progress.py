@@ -13,6 +13,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from sigopt_like.wording import counted
+
 #: the share of a generation's design at which each step begins
 SCORING_SHARE = 0.3
 CHOOSING_SHARE = 0.7
@@ -69,7 +71,7 @@ class DesignProgress:
 
     def chosen(self, count: int) -> None:
         """The design's end: ``count`` experiments chosen."""
-        self._write("choosing batch", CHOSEN_SHARE, f"chose {count} experiments")
+        self._write("choosing batch", CHOSEN_SHARE, f"chose {counted(count, 'experiment')}")
 
     def _write(self, phase: str, share: float, message: str) -> None:
         self._at = max(self._at, self._low + self._span * share)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sigopt_like.spaces import Space, SpaceError
 from sigopt_like.tables import Table, TableError
+from sigopt_like.wording import counted
 
 from .design_progress import DesignProgress
 from .domain.campaign import (
@@ -211,7 +212,9 @@ def run_update(ctx: TaskContext) -> Outcome:
     ctx.progress("reading table", 0.1, "reading the experiments table")
     table = _domain_call(lambda: Table.from_dict(ctx.params["table"]))
     old = _load(ctx)
-    ctx.progress("validating experiments", 0.4, f"checking {len(table.rows)} experiments")
+    ctx.progress(
+        "validating experiments", 0.4, f"checking {counted(len(table.rows), 'experiment')}"
+    )
     replace = bool(ctx.params.get("replace"))
     new, count = _domain_call(lambda: old.put_experiments(kind, table, now(), replace=replace))
     result = {"type": kind, "rows": count, "next_task": None, **_state_result(new)}
@@ -230,7 +233,9 @@ def run_update(ctx: TaskContext) -> Outcome:
         )
         return {"next_task": str(next_id)}
 
-    return Outcome(result=result, apply=apply, message=f"{count} {kind} experiments stored")
+    return Outcome(
+        result=result, apply=apply, message=f"{counted(count, kind + ' experiment')} stored"
+    )
 
 
 def run_generate(ctx: TaskContext) -> Outcome:

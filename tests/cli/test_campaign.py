@@ -146,3 +146,40 @@ def test_what_a_terminal_would_act_on_is_printed_as_an_escape(run, tmp_path, mon
         assert "exp\\x1b[2J" in done.out
     assert "x\\u202eevil (double)" in run("experiments", "show", "1").out
     assert run("experiments", "show", "1", "--json").json()["name"] == name  # data as it is
+
+
+def test_a_population_of_one_is_said_in_the_singular(run, tmp_path, monkeypatch):
+    """Before: "designed, 1 experiments", "(1 experiments)", "1 experiments accepted" and the
+    progress lines "checking 1 experiments", "chose 1 experiments"."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "one.db"))
+    sid = run("sessions", "create", "one", "--json").json()["id"]
+    done = run(
+        "space", "put", sid, SPACE, "--type", "factorial", "--population", 1, "--replicates", 0
+    )
+    assert done.code == 0, done.err
+    done = run("generate", sid)
+    assert done.code == 0 and "generation 1 designed, 1 experiment\n" in done.out, done.err
+    design = tmp_path / "gen1.csv"
+    done = run("design", sid, "-o", design)
+    assert done.code == 0 and done.out == f"wrote {design} (1 experiment)\n", done.err
+    measured = tmp_path / "gen1-measured.csv"
+    measure(design, measured)
+    said = []
+    for gen in (2, 3):
+        done = run("experiments", "put", sid, measured, "--type", "designed", "--generate-next")
+        assert done.code == 0, done.err
+        assert f"1 experiment accepted; generation {gen} designed, 1 experiment:" in done.out, (
+            done.out
+        )
+        said.append(done.err)
+        design = tmp_path / f"gen{gen}.csv"
+        assert run("design", sid, "--gen", gen, "-o", design).code == 0
+        measure(design, measured)
+    progress = "".join(said)
+    assert "checking 1 experiment\n" in progress and "1 designed experiment stored" in progress
+    assert "1 experiments" not in progress, progress
+    done = run("experiments", "put", sid, measured, "--type", "designed")
+    assert done.code == 0 and "1 designed experiment accepted" in done.out, done.err
+    history = tmp_path / "history.csv"
+    done = run("history", sid, "-o", history)
+    assert done.code == 0 and f"wrote {history} (3 experiments)" in done.out, done.err

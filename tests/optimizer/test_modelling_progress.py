@@ -124,3 +124,14 @@ def test_a_fast_designs_steps_write_nothing_more() -> None:
         "fitting the model to 12 responses",
         "chose 12 experiments",
     ]
+
+
+def test_a_design_of_one_says_it_chose_one_experiment() -> None:
+    """Before: "chose 1 experiments"."""
+    from sigopt_like.service.design_progress import DesignProgress
+
+    written: list[tuple[str, float, str]] = []
+    told = DesignProgress(lambda *w: written.append(w), 0.1, 0.9, 1, clock=_Clock(0.001))
+    told.begin("fitting model", "fitting the model to 4 responses")
+    told.chosen(1)
+    assert written[-1][2] == "chose 1 experiment"
