@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import csvio
-from ..errors import InvalidRequestError
+from ..errors import ConflictError, InvalidRequestError
 from ..wording import counted
 from .connect import session_id
 from .errors import CommandError
@@ -361,12 +361,43 @@ def experiments_suggest(conn: Connection, eid: str, as_json: bool) -> None:
     Example:
       sigopt-like experiments suggest 1
     """
-    suggestion = conn.experiments(eid).suggest()
+    try:
+        suggestion = conn.experiments(eid).suggest()
+    except ConflictError as err:
+        if "has an open suggestion" not in err.message and "been suggested" not in err.message:
+            raise
+        # the service's advice is the API's ("delete one"): say what this command line has
+        raise CommandError(
+            f"the service refused: {err}; report one (sigopt-like experiments observe {eid} "
+            f"--suggestion ID --value V) or delete one (sigopt-like experiments "
+            f"delete-suggestion {eid} --suggestion ID)"
+        ) from err
     if as_json:
         echo_json(suggestion)
         return
     pairs = ", ".join(f"{k}={v}" for k, v in (suggestion.assignments or {}).items())
     click.echo(f"suggestion {suggestion.id}: {pairs}")
+
+
+@experiments.command("delete-suggestion")
+@click.argument("eid", type=session_id)
+@click.option("--suggestion", "-s", required=True, help="The suggestion's id.")
+@json_option
+@connected
+def experiments_delete_suggestion(
+    conn: Connection, eid: str, suggestion: str, as_json: bool
+) -> None:
+    """Delete an open suggestion of SigOpt experiment EID (one never to be reported).
+
+    \b
+    Example:
+      sigopt-like experiments delete-suggestion 1 --suggestion 4
+    """
+    conn.experiments(eid).suggestions(suggestion).delete()
+    if as_json:  # the service answers a deletion with no body
+        echo_json({"object": "suggestion", "id": suggestion, "experiment": eid, "deleted": True})
+    else:
+        click.echo(f"deleted suggestion {suggestion} of experiment {eid}")
 
 
 @experiments.command("observe")

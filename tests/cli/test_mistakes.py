@@ -997,3 +997,23 @@ def test_json_with_an_output_file_is_refused_not_half_done(run, tmp_path, monkey
         assert not (tmp_path / "out.csv").exists()
         done = run(command, "1", "--json", "-o", "-")
         assert done.code == 0 and done.json(), done
+
+
+def test_every_point_suggested_names_the_commands_that_free_one(run, tmp_path, monkeypatch):
+    """Before: the service's "report or delete one", and the command line had no command
+    to delete a suggestion."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "e.db"))
+    made = run("experiments", "create", "--name", "t", "-p", "a:categorical:x,y", "--metric", "m")
+    assert made.code == 0, made.err
+    assert run("experiments", "suggest", "1").code == 0
+    assert run("experiments", "suggest", "1").code == 0
+    done = run("experiments", "suggest", "1")
+    assert done.code == 1 and "409 conflict" in done.err
+    assert "sigopt-like experiments observe 1 --suggestion ID --value V" in done.err, done.err
+    assert "sigopt-like experiments delete-suggestion 1 --suggestion ID" in done.err, done.err
+    done = run("experiments", "delete-suggestion", "1", "--suggestion", "1")
+    assert done.code == 0 and done.out == "deleted suggestion 1 of experiment 1\n", done.err
+    done = run("experiments", "suggest", "1")
+    assert done.code == 0 and done.out.startswith("suggestion 3: a="), done.err
+    done = run("experiments", "delete-suggestion", "1", "--suggestion", "99")
+    assert done.code == 1 and "404 not_found" in done.err
