@@ -16,7 +16,8 @@ import click
 from .._constants import MAX_REMAINING, MAX_SEED
 from ..wording import counted
 from .connect import session_id
-from .files import FOLDER, INPUT, OUTPUT, is_standard_stream, output_folder, read_input
+from .errors import CommandError
+from .files import FOLDER, INPUT, OUTPUT, is_standard_stream, output_folder, read_input, shown
 from .interrupts import canceled_on_interrupt
 from .options import (
     DESIGNED_GENERATION,
@@ -366,10 +367,23 @@ def _json_or_output(as_json: bool, output: Path | None) -> None:
     "--gen", type=DESIGNED_GENERATION, default=None, help="The generation (default: the latest)."
 )
 @click.option("-o", "--output", type=OUTPUT, default=None, help="Write the CSV here (else print).")
+@click.option(
+    "--force", is_flag=True, help="Replace an -o file that holds something else (responses)."
+)
 @json_option
 @connected
-def design(conn: Connection, sid: str, gen: int | None, output: Path | None, as_json: bool) -> None:
+def design(
+    conn: Connection,
+    sid: str,
+    gen: int | None,
+    output: Path | None,
+    force: bool,
+    as_json: bool,
+) -> None:
     """Write a design of session SID as CSV, with an empty Response column to fill in.
+
+    An -o file that exists and holds something else (the lab's responses) is left as it
+    is unless --force is given.
 
     \b
     Example:
@@ -383,10 +397,30 @@ def design(conn: Connection, sid: str, gen: int | None, output: Path | None, as_
     if as_json:
         echo_json(table)
     elif output is not None and not is_standard_stream(output):
+        if not force:
+            _refuse_to_replace(output, table.to_csv())
         table.to_csv(output)
         click.echo(f"wrote {output} ({counted(len(table), 'experiment')})")
     else:
         click.echo(table.to_csv(), nl=False)
+
+
+def _refuse_to_replace(output: Path, text: str) -> None:
+    """A CommandError if ``output`` is a file that holds something other than ``text``.
+
+    Before, ``design 1 -o gen1.csv`` replaced a gen1.csv the lab had filled in with its
+    responses, without a word: a file the command did not write is not its to replace."""
+    if not output.is_file():
+        return
+    try:
+        held = output.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return  # unreadable: writing it says what is wrong
+    if held.replace("\r\n", "\n") != text.replace("\r\n", "\n"):
+        raise CommandError(
+            f"{shown(output)} exists and holds something else (the lab's responses?): "
+            "nothing was written; give --force to replace it, or another -o file"
+        )
 
 
 @click.command()

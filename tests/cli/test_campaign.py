@@ -183,3 +183,24 @@ def test_a_population_of_one_is_said_in_the_singular(run, tmp_path, monkeypatch)
     history = tmp_path / "history.csv"
     done = run("history", sid, "-o", history)
     assert done.code == 0 and f"wrote {history} (3 experiments)" in done.out, done.err
+
+
+def test_design_does_not_replace_a_file_holding_the_labs_responses(run, tmp_path, monkeypatch):
+    """Before: ``design 1 -o gen1.csv`` replaced a gen1.csv the lab had filled in, silently."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "lab.db"))
+    sid = run("sessions", "create", "lab", "--json").json()["id"]
+    run("space", "put", sid, SPACE, "--type", "factorial", "--population", 3, "--replicates", 0)
+    assert run("generate", sid).code == 0
+    design = tmp_path / "gen1.csv"
+    assert run("design", sid, "-o", design).code == 0
+    done = run("design", sid, "-o", design)  # the same design again: nothing lost
+    assert done.code == 0 and "wrote" in done.out, done.err
+    measure(design, design)  # the lab fills it in where it is
+    filled = design.read_bytes()
+    done = run("design", sid, "-o", design)
+    assert done.code == 1 and done.out == "", done.out
+    assert "gen1.csv exists and holds something else" in done.err, done.err
+    assert "--force" in done.err and design.read_bytes() == filled
+    done = run("design", sid, "-o", design, "--force")
+    assert done.code == 0 and design.read_bytes() != filled, done.err
+    assert all(row.endswith(",") for row in design.read_text().splitlines()[1:])
