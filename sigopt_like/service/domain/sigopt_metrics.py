@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from .sigopt_checks import RuleError, kind, known_fields, name_text, number
-from .text_forms import apart, same_text
+from .text_forms import NamesRead, apart
 
 OBJECTIVES = ("maximize", "minimize")
 STRATEGIES = ("optimize", "constraint", "store")
@@ -24,11 +24,18 @@ METRIC_FIELDS = ("name", "objective", "strategy", "threshold")
 
 
 def metrics(
-    raw: Any, legacy: Any = None, field: str = "metrics", *, kept: Collection[str] = ()
+    raw: Any,
+    legacy: Any = None,
+    field: str = "metrics",
+    *,
+    kept: Collection[str] = (),
+    stored: Sequence[Mapping[str, Any]] = (),
 ) -> list[dict[str, Any]]:
     """Canonical metrics. Without ``metrics`` (nor the deprecated single ``metric``)
     an experiment has one unnamed metric to maximize. ``kept``: the names stored before
-    the names' rule (``name_text``)."""
+    the names' rule (``name_text``). In an update, ``stored`` are the experiment's
+    metrics: names stored as they are pass the check for two that read the same (see
+    :class:`NamesRead`)."""
     if raw is not None and legacy is not None:
         raise RuleError(
             "'metric': give 'metrics' (a list), or the deprecated single 'metric', not both.",
@@ -49,16 +56,19 @@ def metrics(
         _metric(item, f"{field}[{i}]" if field == "metrics" else field, len(raw) > 1, kept)
         for i, item in enumerate(raw)
     ]
-    seen: dict[Any, Any] = {}  # by the name as read (same_text); an unnamed metric's is None
+    seen = NamesRead([m["name"] for m in stored if isinstance(m.get("name"), str)])
+    unnamed = False
     for i, name in enumerate(m["name"] for m in out):
-        key = same_text(name) if isinstance(name, str) else name
-        if key in seen:
-            again = apart(name, seen[key]) if isinstance(name, str) else ""
+        earlier = seen.repeats(name) if isinstance(name, str) else ("" if unnamed else None)
+        if earlier is not None:
+            again = apart(name, earlier) if isinstance(name, str) else ""
             raise RuleError(
                 f"'{field}[{i}].name': metric {name!r} is defined twice{again}.",
                 f"{field}[{i}].name",
             )
-        seen[key] = name
+        if isinstance(name, str):
+            seen.add(name)
+        unnamed = unnamed or name is None
     _check_strategies(out, field)
     return out
 

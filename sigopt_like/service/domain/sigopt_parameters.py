@@ -30,7 +30,7 @@ from .sigopt_checks import (
     object_of,
     whole_number,
 )
-from .text_forms import OTHER_FORM, apart, reads_as, same_text
+from .text_forms import OTHER_FORM, NamesRead, apart, reads_as
 
 PARAMETER_TYPES = ("double", "int", "categorical")
 MAX_PARAMETERS = 100
@@ -71,9 +71,13 @@ def parameters(
     field: str = "parameters",
     *,
     kept: Collection[str] = (),
+    stored: Sequence[Mapping[str, Any]] = (),
 ) -> list[dict[str, Any]]:
     """Canonical parameter definitions; ``conditionals`` are the experiment's canonical ones,
-    ``kept`` the names and values stored before the names' rule (``name_text``)."""
+    ``kept`` the names and values stored before the names' rule (``name_text``). In an
+    update, ``stored`` are the experiment's parameters: names (and a parameter's
+    categorical values) stored as they are pass the check for two that read the same
+    (see :class:`NamesRead`)."""
     if raw is None:
         raise RuleError(f"'{field}' is required: a list of parameter definitions.", field, 400)
     items = list_of(raw, field)
@@ -82,17 +86,23 @@ def parameters(
     if len(items) > MAX_PARAMETERS:
         raise RuleError(f"'{field}' has more than {MAX_PARAMETERS} parameters.", field)
     out: list[dict[str, Any]] = []
-    seen: dict[str, str] = {}  # by the text as read (same_text), the name as written
+    by_name = {p["name"]: p for p in stored}
+    seen = NamesRead(by_name)
     for i, item in enumerate(items):
-        param = parameter(item, f"{field}[{i}]", conditionals, kept=kept)
-        earlier = seen.get(same_text(param["name"]))
+        name = item.get("name") if isinstance(item, Mapping) else None
+        was = by_name.get(name) if isinstance(name, str) else None
+        stored_values = (was.get("categorical_values") or ()) if was else ()
+        param = parameter(
+            item, f"{field}[{i}]", conditionals, kept=kept, stored_values=stored_values
+        )
+        earlier = seen.repeats(param["name"])
         if earlier is not None:
             raise RuleError(
                 f"'{field}[{i}].name': the parameter name {param['name']!r} is used twice"
                 f"{apart(param['name'], earlier)}; names must be unique within an experiment.",
                 f"{field}[{i}].name",
             )
-        seen[same_text(param["name"])] = param["name"]
+        seen.add(param["name"])
         out.append(param)
     return out
 
@@ -103,8 +113,10 @@ def parameter(
     conditionals: Sequence[Mapping[str, Any]] = (),
     *,
     kept: Collection[str] = (),
+    stored_values: Collection[str] = (),
 ) -> dict[str, Any]:
-    """One canonical parameter definition (see the module's docstring)."""
+    """One canonical parameter definition (see the module's docstring); ``stored_values``
+    are its categorical values as stored, in an update."""
     item = object_of(item, field)
     known_fields(item, PARAMETER_FIELDS, field, "parameter")
     name = name_text(item.get("name"), f"{field}.name", kept=kept)
@@ -126,7 +138,9 @@ def parameter(
                     f"only, not {key}.",
                     f"{field}.{key}",
                 )
-        out["categorical_values"] = _categorical_values(item.get("categorical_values"), field, kept)
+        out["categorical_values"] = _categorical_values(
+            item.get("categorical_values"), field, kept, stored_values
+        )
     else:
         if item.get("categorical_values") not in (None, []):
             raise RuleError(
@@ -227,12 +241,14 @@ def _grid(raw: Any, kind_: str, field: str) -> list[float | int]:
     return sorted(out)
 
 
-def _categorical_values(raw: Any, field: str, kept: Collection[str]) -> list[str]:
+def _categorical_values(
+    raw: Any, field: str, kept: Collection[str], stored: Collection[str] = ()
+) -> list[str]:
     where = f"{field}.categorical_values"
     if raw is None:
         raise RuleError(f"'{where}' is required for a categorical parameter.", where, 400)
     names: list[str] = []
-    seen: dict[str, str] = {}  # before: `in names`, a scan per value (100,000 values: 2 min)
+    seen = NamesRead(stored)  # before: `in names`, a scan per value (100,000 values: 2 min)
     for j, value in enumerate(list_of(raw, where)):
         if isinstance(value, Mapping):
             _categorical_value_fields(value, j, f"{where}[{j}]")
@@ -247,13 +263,13 @@ def _categorical_values(raw: Any, field: str, kept: Collection[str]) -> list[str
             raise RuleError(f"'{where}[{j}]' must not be empty.", f"{where}[{j}]")
         if text not in kept:
             name_characters(text, f"{where}[{j}]")
-        earlier = seen.get(same_text(text))
+        earlier = seen.repeats(text)
         if earlier is not None:
             raise RuleError(
                 f"'{where}' lists {text!r} twice{apart(text, earlier)}; values must be distinct.",
                 where,
             )
-        seen[same_text(text)] = text
+        seen.add(text)
         names.append(text)
     if len(names) < 2:
         raise RuleError(f"'{where}' needs at least two values.", where)
@@ -559,15 +575,22 @@ def parameter_value(param: Mapping[str, Any], value: Any, field: str) -> Any:
     return value
 
 
-def check_modelled_scales(kind: str, params: list[dict[str, Any]]) -> None:
+def check_modelled_scales(
+    kind: str, params: list[dict[str, Any]], stored: Sequence[Mapping[str, Any]] = ()
+) -> None:
     """A 422 for ``transformation: "log"`` on a grid parameter of a random or grid search:
     there a grid value is drawn, or the grid walked, with every value as likely, and the
     log scale only spaces the values for the optimizer's model (an ``offline``
     experiment's), so it would be stored and ignored. A log scale on bounds is a random
-    search's log-uniform draw, taken."""
+    search's log-uniform draw, taken. In an update, ``stored`` are the experiment's
+    parameters: one whose grid and transformation stay as stored is taken (stored before
+    this rule, it could not change otherwise)."""
     if kind not in ("random", "grid"):
         return
+    kept = {(p["name"], _scale_key(p)) for p in stored}
     for i, param in enumerate(params):
+        if (param.get("name"), _scale_key(param)) in kept:
+            continue
         if param.get("grid") and param.get("transformation") == "log":
             where = f"parameters[{i}].transformation"
             raise RuleError(
@@ -577,6 +600,10 @@ def check_modelled_scales(kind: str, params: list[dict[str, Any]]) -> None:
                 "out, or give bounds for a log-uniform draw.",
                 where,
             )
+
+
+def _scale_key(param: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (tuple(param.get("grid") or ()), param.get("transformation"))
 
 
 def check_optimized_categoricals(params: list[dict[str, Any]]) -> None:

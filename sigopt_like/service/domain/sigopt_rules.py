@@ -448,8 +448,10 @@ def experiment_update(
         changes["state"] = body["state"]
     conds = current.get("conditionals") or []
     checks = {
-        "parameters": lambda raw: parameters(raw, conds, kept=kept),
-        "metrics": lambda raw: metrics(raw, kept=kept),
+        "parameters": lambda raw: parameters(
+            raw, conds, kept=kept, stored=current.get("parameters") or []
+        ),
+        "metrics": lambda raw: metrics(raw, kept=kept, stored=current.get("metrics") or []),
         "conditionals": lambda raw: conditionals(raw, kept=kept),
         "linear_constraints": lambda raw: linear_constraints(raw, current["parameters"]),
         "num_solutions": lambda raw: positive_int_or_none(raw, "num_solutions", NUM_SOLUTIONS) or 1,
@@ -528,7 +530,9 @@ def _check_redefined(
         linear_constraints(definition["linear_constraints"], changed)
         if definition.get("type", "offline") == "offline":
             check_optimized_categoricals(changed)
-        check_modelled_scales(definition.get("type") or "offline", changed)
+        check_modelled_scales(
+            definition.get("type") or "offline", changed, current.get("parameters") or []
+        )
     _check_multisolution(definition)
     if definition.get("type") != "grid":
         return None
@@ -644,12 +648,14 @@ def _named_entries(
         kept_fields = {k: v for k, v in entry.items() if k not in changeable}
         fixed[entry["name"]] = {**by_name[entry["name"]], **kept_fields}
     kept_stored = [by_name[e["name"]] for _, e in kept]
-    try:
-        same = canonical([fixed[e["name"]] for _, e in kept]) == kept_stored
+    refused: RuleError | None = None  # a 422 of the kept entries, said if no field is
+    unchanged = [fixed[e["name"]] for _, e in kept]
+    try:  # as stored (before a rule its entries break) or the same once canonical
+        same = unchanged == kept_stored or canonical(unchanged) == kept_stored
     except RuleError as err:
         if err.status == 400:  # a wrong shape (an unknown field): its own message
             raise
-        same = False
+        same, refused = False, err
     if same:
         # in the body's order, so that a refusal names the body's entry
         ordered = [merged.get(e["name"], e) for e in entries]
@@ -669,6 +675,8 @@ def _named_entries(
                 one = None
             if one != stored:
                 raise _fixed(f"{key}[{i}].{field}", key, f"of {key[:-1]} {entry['name']!r}")
+    if refused is not None:  # no field changed: the 422 says what is wrong, not "change"
+        raise refused
     raise RuleError(f"'{key}' cannot change after the experiment is created.", key)
 
 
