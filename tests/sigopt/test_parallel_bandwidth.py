@@ -6,6 +6,7 @@ stored, through sigopt-python against a served instance and through the HTTP rou
 
 from __future__ import annotations
 
+import jsonschema_rs
 import pytest
 import sqlalchemy as sa
 
@@ -81,3 +82,18 @@ def test_a_value_stored_before_the_limit_may_be_sent_back(api: Api) -> None:
     assert reply.status == 422 and reply.body["detail"]["field"] == "parallel_bandwidth"
     reply = api.put(f"/v1/experiments/{e['id']}", {"parallel_bandwidth": True})
     assert reply.status == 400 and reply.body["detail"]["field"] == "parallel_bandwidth"
+
+
+@pytest.mark.parametrize("update", ["ExperimentUpdate", "AIExperimentUpdate"])
+def test_the_document_lets_a_client_send_the_stored_value_back(api: Api, update: str) -> None:
+    """Before: the update bodies declared ``maximum: 10000``, so a client that checks its
+    requests against the served document could not send back the stored value that the
+    service takes (above). The document now declares no maximum there and says why."""
+    document = api.get("/v1/openapi.json").body
+    schema_ = {"$ref": f"#/components/schemas/{update}", "components": document["components"]}
+    validator = jsonschema_rs.Draft202012Validator(schema_)
+    assert validator.is_valid({"parallel_bandwidth": 2**62})
+    assert not validator.is_valid({"parallel_bandwidth": 0})
+    said = document["components"]["schemas"][update]["properties"]["parallel_bandwidth"]
+    assert "1 to 10000 (a 422 past it)" in said["description"]
+    assert "stored value" in said["description"] and "sent back unchanged" in said["description"]
