@@ -2,7 +2,7 @@
 // lifetime of each page (timers and event streams end when you leave it).
 
 import { Api } from "./api.js";
-import { fill, h, notice } from "./dom.js";
+import { PAGE_HEADING, fill, h, notice } from "./dom.js";
 import { experimentView } from "./view-experiment.js";
 import { experimentsView } from "./view-experiments.js";
 import { sessionView } from "./view-session.js";
@@ -45,6 +45,44 @@ class Dashboard {
     this.view = document.getElementById("view");
     this.nav = document.getElementById("nav");
     this.who = document.getElementById("who");
+    // whether a page was shown yet: the first one, on load, leaves the focus where the
+    // browser put it (the "Skip to content" link is the first Tab stop)
+    this.routed = false;
+    document.getElementById("skip").addEventListener("click", (event) => {
+      event.preventDefault(); // its href ("#view") is not a route
+      this.focusHeading();
+    });
+  }
+
+  /** The keyboard's focus on the page's heading (its h1), or on the page itself. */
+  focusHeading() {
+    const heading = this.view.querySelector("h1");
+    (heading || this.view).focus({ preventScroll: true });
+  }
+
+  /**
+   * After a link to a new page: the focus on its heading once the page draws it (a page
+   * reads its data first), unless the reader moved it meanwhile. A link inside a page
+   * is gone with the page, so focus fell to <body> and a screen reader said nothing.
+   */
+  focusHeadingWhenDrawn() {
+    const from = document.activeElement;
+    const moved = () => {
+      const now = document.activeElement;
+      return now !== null && now !== document.body && now !== from && now.isConnected;
+    };
+    const tryFocus = () => {
+      if (moved()) return true;
+      if (!this.view.querySelector("h1")) return false;
+      this.focusHeading();
+      return true;
+    };
+    if (tryFocus()) return;
+    const watcher = new MutationObserver(() => {
+      if (tryFocus()) watcher.disconnect();
+    });
+    watcher.observe(this.view, { childList: true, subtree: true });
+    this.disposers.push(() => watcher.disconnect());
   }
 
   async start() {
@@ -133,6 +171,14 @@ class Dashboard {
   route() {
     this.dispose();
     window.scrollTo(0, 0);
+    const moveFocus = this.routed;
+    this.routed = true;
+    this.draw();
+    if (moveFocus) this.focusHeadingWhenDrawn();
+  }
+
+  /** The page of the location's hash (the sign-in form while signed out). */
+  draw() {
     if (!this.me.signed_in) {
       document.title = "Sign in · sigopt-like";
       fill(this.view, signInView(this.api, () => this.refreshIdentity(), this.signedOutReason));
@@ -162,7 +208,7 @@ class Dashboard {
     }
     document.title = "Not found · sigopt-like";
     this.markCurrent(null);
-    fill(this.view, h("h1", null, "Not found"), notice("There is no such page.", "error"), h("a", { href: "#/" }, "Back to the campaigns"));
+    fill(this.view, h("h1", PAGE_HEADING, "Not found"), notice("There is no such page.", "error"), h("a", { href: "#/" }, "Back to the campaigns"));
   }
 
   /** The navigation link of the page shown, for the eye (class) and for screen readers. */

@@ -203,6 +203,14 @@ export function expandable(tag, props, text, lines, key) {
   return h("div", { class: "expandable" }, el, button);
 }
 
+/**
+ * The attributes of a page's heading (its h1): the router moves the keyboard's focus to it
+ * when a link leads to a new page (app.js, route), so a screen reader says where the reader
+ * is, and a redraw of the page keeps it there (redraw, by its `data-focus-key`). After a
+ * link inside a page, focus fell to <body>, and a screen reader said nothing of the page.
+ */
+export const PAGE_HEADING = Object.freeze({ tabindex: "-1", "data-focus-key": "page heading" });
+
 /** A card: a titled section of a page. */
 export function card(title, ...children) {
   return h("section", { class: "card" }, title ? named("h2", null, title) : null, ...children);
@@ -269,6 +277,6 @@ export function unavailable(root, page, noun, back, error) {
   const title = `${noun[0].toUpperCase()}${noun.slice(1)} not available`;
   const text = error.status === 404 ? `There is no ${noun} with this id that you can see.` : error.message;
   page.setTitle(title);
-  root.replaceChildren(h("div", { class: "crumbs" }, h("a", { href: back[0] }, back[1])), h("h1", null, title), notice(text, "error"));
+  root.replaceChildren(h("div", { class: "crumbs" }, h("a", { href: back[0] }, back[1])), h("h1", PAGE_HEADING, title), notice(text, "error"));
   root.dataset.refused = String(error.status);
 }

@@ -3,7 +3,7 @@
 // coordinates, and the open suggestions.
 
 import { experimentPath, isFinal } from "./api.js";
-import { badge, card, h, named, notice, redraw, staleNotice, stats, table, unavailable } from "./dom.js";
+import { PAGE_HEADING, badge, card, h, named, notice, redraw, staleNotice, stats, table, unavailable } from "./dom.js";
 import { cell, isolated, num, spoken, when } from "./format.js";
 import { chart, PALETTE, parallelCoordinates } from "./plots.js";
 import { assignmentsText, maximizes, metricValue, optimizedMetrics, valuesText } from "./sigopt.js";
@@ -238,7 +238,7 @@ export function experimentView(page, eid) {
         "div",
         { class: "page-head" },
         h("div", { class: "crumbs" }, h("a", { href: "#/experiments" }, "SigOpt experiments"), " / ", h("span", null, `#${experiment.id}`)),
-        named("h1", { id: "experiment-name" }, experiment.name, 3),
+        named("h1", { ...PAGE_HEADING, id: "experiment-name" }, experiment.name, 3),
         stats(facts),
         budgetBar,
       ),

@@ -2,7 +2,7 @@
 // ones behind a checkbox (the API lists only active ones unless asked for state=all).
 
 import { isFinal } from "./api.js";
-import { badge, h, named, notice, staleNotice, table } from "./dom.js";
+import { PAGE_HEADING, badge, h, named, notice, staleNotice, table } from "./dom.js";
 import { isolated, when } from "./format.js";
 import { optimizedMetrics, valuesText } from "./sigopt.js";
 
@@ -134,7 +134,7 @@ export function experimentsView(page) {
   return h(
     "div",
     { class: "page" },
-    h("div", { class: "page-head" }, h("h1", null, "SigOpt experiments"), summary),
+    h("div", { class: "page-head" }, h("h1", PAGE_HEADING, "SigOpt experiments"), summary),
     h("div", { class: "toolbar" }, filter, h("label", { class: "check" }, showDeleted, deletedLabel)),
     trouble,
     results,

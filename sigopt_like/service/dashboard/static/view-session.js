@@ -3,7 +3,7 @@
 // files, and its tasks with live progress from the task event stream.
 
 import { isFinal, sessionPath } from "./api.js";
-import { badge, card, expandable, h, named, notice, redraw, staleNotice, stats, table, unavailable } from "./dom.js";
+import { PAGE_HEADING, badge, card, expandable, h, named, notice, redraw, staleNotice, stats, table, unavailable } from "./dom.js";
 import { cell, download, fileStem, generationsLeft, isolated, num, when } from "./format.js";
 import { chart, finiteRange, PALETTE } from "./plots.js";
 
@@ -451,7 +451,7 @@ export function sessionView(page, sid) {
       "div",
       { class: "page-head" },
       h("div", { class: "crumbs" }, h("a", { href: "#/" }, "Campaigns"), " / ", h("span", null, `#${session.id}`)),
-      h("div", { class: "title-row" }, named("h1", { id: "session-name" }, session.name, 3), haltButton(session)),
+      h("div", { class: "title-row" }, named("h1", { ...PAGE_HEADING, id: "session-name" }, session.name, 3), haltButton(session)),
       session.description ? expandable("p", { class: "description", id: "session-description" }, session.description, 4, "session description") : null,
       stats(facts),
     );

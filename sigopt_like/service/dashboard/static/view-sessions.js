@@ -1,7 +1,7 @@
 // Campaigns: every session of the signed-in user, searchable, with where each stands.
 
 import { isFinal } from "./api.js";
-import { badge, h, named, notice, staleNotice, table } from "./dom.js";
+import { PAGE_HEADING, badge, h, named, notice, staleNotice, table } from "./dom.js";
 import { generationsLeft, num, when } from "./format.js";
 
 const PAGE = 50;
@@ -104,7 +104,7 @@ export function sessionsView(page) {
   return h(
     "div",
     { class: "page" },
-    h("div", { class: "page-head" }, h("h1", null, "Campaigns"), summary),
+    h("div", { class: "page-head" }, h("h1", PAGE_HEADING, "Campaigns"), summary),
     h("div", { class: "toolbar" }, search),
     trouble,
     results,

@@ -1,7 +1,7 @@
 // Sign in with an email and a password, or with an API token. Either way the
 // service answers with an HttpOnly session cookie; nothing is kept in the page.
 
-import { h, notice } from "./dom.js";
+import { PAGE_HEADING, h, notice } from "./dom.js";
 
 function field(label, input) {
   return h("label", { class: "field" }, h("span", null, label), input);
@@ -92,7 +92,7 @@ export function signInView(api, done, reason = null) {
   return h(
     "div",
     { class: "signin" },
-    h("h1", null, "Sign in"),
+    h("h1", PAGE_HEADING, "Sign in"),
     h("p", { class: "muted" }, "Your campaigns and SigOpt experiments on this service."),
     h("div", { class: "tabs", role: "tablist", "aria-label": "How to sign in", onkeydown: onKey }, tabs),
     byPassword,
