@@ -90,3 +90,51 @@ def test_skip_to_content_is_the_first_tab_stop(tab: Tab, dashboard_site: Site) -
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.querySelector('main').contains(document.activeElement)")
     assert tab.errors == [] and tab.dialogs == []
+
+
+def test_every_count_has_its_thousands_separators(tab: Tab, dashboard_site: Site) -> None:
+    """A generation's summary, the latest design and the Population card read "2500"
+    beside cards that read "2,147,483,647 or more"; an experiment's budget read "0 of
+    12345". Every count now has its separators; a value (a parameter's, a response's)
+    is shown as it was."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    session = conn.sessions.create(name=f"Separated {uuid.uuid4().hex[:6]}")
+    campaign = conn.sessions(session.id)
+    space = {
+        "type": "factorial",
+        "parameters": [
+            {"name": f"p{i}", "type": "numerical", "values": list(range(10))} for i in range(5)
+        ],
+    }
+    campaign.space.put(space=space, population_size=2500, replicates=0, wait=True)
+    campaign.simulate(ngens=1, wait=True)
+    e = conn.experiments.create(
+        name=f"Budgeted {uuid.uuid4().hex[:6]}",
+        parameters=[{"name": "seconds", "type": "int", "bounds": {"min": 0, "max": 10**9}}],
+        observation_budget=12345,
+    )
+    conn.experiments(e.id).observations().create(assignments={"seconds": 123456789}, value=1.5)
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/sessions/{session.id}")
+    fact = page.locator(".stats div", has=page.locator("dt", has_text="Population"))
+    expect(fact.locator("dd")).to_have_text("2,500 (+0 replicates)")
+    summary = page.locator('details.generation[data-gen="1"] summary')
+    expect(summary).to_contain_text("Generation 1 · 2,500 experiments · best ")
+    page.goto(f"{dashboard_site.url}/#/")
+    page.fill("#session-search", session.name)
+    row = page.locator("#sessions-table tbody tr", has_text=session.name)
+    times = "\N{MULTIPLICATION SIGN}"
+    population = row.locator(f'td[data-label="Population {times} runs"]')
+    expect(population).to_have_text(f"2,500 {times} 1")
+
+    page.goto(f"{dashboard_site.url}/#/experiments/{e.id}")
+    fact = page.locator(".stats div", has=page.locator("dt", has_text="Observations"))
+    expect(fact.locator("dd")).to_have_text("1 of 12,345")
+    value = page.locator('table[aria-label="Observations"] td[data-label="seconds"]')
+    expect(value).to_have_text("123456789")  # a value, whole
+    page.goto(f"{dashboard_site.url}/#/experiments")
+    page.fill("#experiment-filter", e.name)
+    listed = page.locator("#experiments-table tbody tr", has_text=e.name)
+    expect(listed.locator('td[data-label="Observations"]')).to_have_text("1 / 12,345")
+    assert tab.errors == [] and tab.dialogs == []

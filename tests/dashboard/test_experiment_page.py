@@ -569,7 +569,7 @@ def test_an_axis_of_very_many_levels_names_some_and_tells_every_one(
     expect(tip).to_contain_text(levels[unlabelled])
     # and the keyboard opens the list of every level
     summary = page.locator(".pc-level-list summary")
-    expect(summary).to_have_text(f"All {count} levels of reagent (the axis names every few)")
+    expect(summary).to_have_text(f"All {count:,} levels of reagent (the axis names every few)")
     summary.focus()
     page.keyboard.press("Enter")
     items = page.locator(".pc-level-list[open] li")

@@ -149,11 +149,17 @@ def test_generations_left_at_the_cap_is_a_lower_bound(page: Any) -> None:
         "—",
         "0",
         "3",
-        "2147483646",
+        "2,147,483,646",  # a count, as every count of the dashboard (format.js, count)
         "2,147,483,647 or more",
     ]
     constant = page.evaluate("async () => (await import('/assets/format.js')).MAX_REMAINING")
     assert constant == MAX_REMAINING  # the page's copy of the service's cap
+
+
+def test_a_count_has_its_thousands_separators(page: Any) -> None:
+    """Every count the dashboard shows goes through one formatter: "2,500", not "2500"."""
+    cases = [[None], [0], [999], [2500], [1234567]]
+    assert many(page, "format.js", "count", cases) == ["—", "0", "999", "2,500", "1,234,567"]
 
 
 def test_file_stem_makes_any_name_safe(page: Any) -> None:

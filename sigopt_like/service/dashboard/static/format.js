@@ -115,8 +115,19 @@ export function fileStem(name) {
  */
 export const MAX_REMAINING = 2147483647;
 
+/**
+ * A count (experiments, observations, rows, a population) with its thousands separators,
+ * "2,500", as every count of the dashboard is shown; "—" when missing. A generation's
+ * summary and the Population card read "2500" beside cards that read "2,147,483,647". A
+ * parameter's or a response's value is not a count: cell() and num() show it.
+ */
+export function count(value) {
+  if (value === null || value === undefined) return "—";
+  return Number(value).toLocaleString("en-US");
+}
+
 /** A session's generations left: "—" before a space, "2,147,483,647 or more" at the cap. */
 export function generationsLeft(remaining) {
   if (remaining === null || remaining === undefined) return "—";
-  return remaining >= MAX_REMAINING ? `${remaining.toLocaleString("en-US")} or more` : String(remaining);
+  return remaining >= MAX_REMAINING ? `${count(remaining)} or more` : count(remaining);
 }

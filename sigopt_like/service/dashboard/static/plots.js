@@ -8,7 +8,7 @@
 // obey the page's Content-Security-Policy (no inline script or style).
 
 import { h, named, s } from "./dom.js";
-import { graphemes, isolated, num, wholeNames } from "./format.js";
+import { count, graphemes, isolated, num, wholeNames } from "./format.js";
 
 export const PALETTE = ["#0f766e", "#d97706", "#2563eb", "#be123c", "#7c3aed", "#475569"];
 // the lines' ramp, worse to better: viridis' dark end, its light end darkened so that
@@ -710,7 +710,7 @@ function levelBands(axisName, x, scale, show, hide) {
  */
 function levelList(axis, label) {
   // the key on the summary, which the keyboard focuses
-  const summary = h("summary", { "data-focus-key": `levels of ${axis.name}: ${label}` }, `All ${axis.categories.length} levels of ${isolated(axis.name)} (the axis names every few)`);
+  const summary = h("summary", { "data-focus-key": `levels of ${axis.name}: ${label}` }, `All ${count(axis.categories.length)} levels of ${isolated(axis.name)} (the axis names every few)`);
   const details = h("details", { class: "pc-level-list" }, summary, h("ol", null, axis.categories.map((c) => h("li", null, String(c)))));
   summary.keptState = () => details.open;
   summary.restoreKeptState = (open) => {

@@ -4,7 +4,7 @@
 
 import { experimentPath, isFinal } from "./api.js";
 import { PAGE_HEADING, badge, card, h, named, notice, redraw, staleNotice, stats, table, unavailable } from "./dom.js";
-import { cell, isolated, num, spoken, when } from "./format.js";
+import { cell, count, isolated, num, spoken, when } from "./format.js";
 import { chart, PALETTE, parallelCoordinates } from "./plots.js";
 import { assignmentsText, maximizes, metricValue, optimizedMetrics, valuesText } from "./sigopt.js";
 
@@ -165,8 +165,8 @@ export function experimentView(page, eid) {
       newest === undefined ? page.api.all(observationsPath, {}, MAX_OBSERVATIONS) : page.api.since(observationsPath, newest, {}, MAX_OBSERVATIONS),
       page.api.get(experimentPath(eid, "best_assignments")),
     ]);
-    const count = experiment.progress?.observation_count;
-    if (typeof count !== "number" || count !== (before.progress?.observation_count ?? 0) + fresh.length) return null;
+    const stored = experiment.progress?.observation_count;
+    if (typeof stored !== "number" || stored !== (before.progress?.observation_count ?? 0) + fresh.length) return null;
     const observations = [...fresh, ...held.observations].slice(0, MAX_OBSERVATIONS);
     // the latest and the best observation as the experiment shows them: one held that
     // differs was updated since it was read
@@ -206,22 +206,22 @@ export function experimentView(page, eid) {
     const first = total - observations.length + 1;
     const partial =
       first > 1
-        ? notice(`The latest ${observations.length.toLocaleString("en")} of ${total.toLocaleString("en")} observations are drawn, from observation ${first.toLocaleString("en")} on.`)
+        ? notice(`The latest ${count(observations.length)} of ${count(total)} observations are drawn, from observation ${count(first)} on.`)
         : null;
     const metrics = optimizedMetrics(experiment);
     const single = (experiment.metrics || []).length <= 1;
-    const count = experiment.progress?.observation_count ?? observations.length;
+    const observed = experiment.progress?.observation_count ?? observations.length;
     const budget = experiment.observation_budget;
     const failed = observations.filter((o) => o.failed).length;
     const facts = [
       ["State", badge(experiment.state)],
-      ["Observations", budget ? `${count} of ${budget}` : String(count)],
-      ["Failed", first > 1 ? `${failed} in the latest ${observations.length.toLocaleString("en")}` : String(failed)],
+      ["Observations", budget ? `${count(observed)} of ${count(budget)}` : count(observed)],
+      ["Failed", first > 1 ? `${count(failed)} in the latest ${count(observations.length)}` : count(failed)],
       ["Metrics", metrics.map((m) => `${isolated(m.name ?? "value")} (${maximizes(m) ? "maximize" : "minimize"})`).join(", ") || "—"],
-      ["Parameters", String(experiment.parameters.length)],
+      ["Parameters", count(experiment.parameters.length)],
       ["Created", when(experiment.created)],
     ];
-    const budgetBar = budget ? h("progress", { max: budget, value: Math.min(count, budget), class: "budget", "aria-label": "Observation budget used" }) : null;
+    const budgetBar = budget ? h("progress", { max: budget, value: Math.min(observed, budget), class: "budget", "aria-label": "Observation budget used" }) : null;
     const plots =
       metrics.length === 2
         ? [card("Pareto front", paretoChart(metrics, chronological, best.data), partial)]
@@ -245,7 +245,7 @@ export function experimentView(page, eid) {
       h("div", { class: "grid-2" }, plots, bestCard),
       card(`Parameters against ${metrics[0] ? isolated(metrics[0].name ?? "value") : "the metric"}`, parallelView(experiment, chronological, metrics[0] || { name: null }, single)),
       card(
-        `Open suggestions (${open.count})`,
+        `Open suggestions (${count(open.count)})`,
         open.data.length
           ? assignmentsTable(experiment, open.data, "Open suggestions", [
               ["Suggestion", (s) => s.id],
@@ -254,7 +254,7 @@ export function experimentView(page, eid) {
           : notice("No open suggestions."),
       ),
       card(
-        `Observations (${count})`,
+        `Observations (${count(observed)})`,
         observations.length
           ? assignmentsTable(experiment, observations, "Observations", [
               ["Id", (o) => o.id],
@@ -262,7 +262,7 @@ export function experimentView(page, eid) {
               ["Created", (o) => when(o.created)],
             ])
           : notice("No observations yet."),
-        total > TABLE_ROWS ? notice(`The latest ${TABLE_ROWS} of ${total.toLocaleString("en")} shown.`) : null,
+        total > TABLE_ROWS ? notice(`The latest ${count(TABLE_ROWS)} of ${count(total)} shown.`) : null,
       ),
     );
   }

@@ -3,7 +3,7 @@
 
 import { isFinal } from "./api.js";
 import { PAGE_HEADING, badge, h, named, notice, staleNotice, table } from "./dom.js";
-import { isolated, when } from "./format.js";
+import { count, isolated, when } from "./format.js";
 import { optimizedMetrics, valuesText } from "./sigopt.js";
 
 // a list that could not be read (no answer, a 429, a 5xx) is read again after this long
@@ -15,7 +15,7 @@ const PAGE = 1000;
 
 function row(experiment) {
   const progress = experiment.progress || {};
-  const count = progress.observation_count ?? 0;
+  const observed = progress.observation_count ?? 0;
   const budget = experiment.observation_budget;
   const metrics = optimizedMetrics(experiment)
     .map((m) => `${isolated(m.name ?? "value")} (${m.objective === "minimize" ? "min" : "max"})`)
@@ -23,7 +23,7 @@ function row(experiment) {
   return [
     named("a", { href: `#/experiments/${encodeURIComponent(experiment.id)}`, class: "name" }, experiment.name, 3),
     badge(experiment.state),
-    budget ? `${count} / ${budget}` : String(count),
+    budget ? `${count(observed)} / ${count(budget)}` : count(observed),
     // a metric's name may be as long as the API takes: cut to a few lines, as the name is
     // (drawn whole, one widened the table past a desktop's window)
     progress.best_observation ? named("span", { class: "cut" }, valuesText(progress.best_observation), 3) : "—",
@@ -58,12 +58,12 @@ export function experimentsView(page) {
     const listed = showDeleted.checked ? experiments : experiments.filter((e) => e.state !== "deleted");
     const shown = listed.filter((e) => !needle || e.name.toLowerCase().includes(needle) || e.id === needle);
     const active = experiments.length - deleted;
-    const counted = `${active.toLocaleString("en")} experiment${active === 1 ? "" : "s"}${deleted ? `, ${deleted.toLocaleString("en")} deleted` : ""}`;
+    const counted = `${count(active)} experiment${active === 1 ? "" : "s"}${deleted ? `, ${count(deleted)} deleted` : ""}`;
     const matching = state.search ? ` matching “${state.search}”` : "";
     // a list cut at a page said nothing of the rest: "showing 1,000 of 1,234"
     summary.textContent =
       experiments.length < state.total
-        ? `Showing the newest ${experiments.length.toLocaleString("en")} of ${state.total.toLocaleString("en")} experiments${matching} (${counted} among them): “Show more” below, or filter by name.`
+        ? `Showing the newest ${count(experiments.length)} of ${count(state.total)} experiments${matching} (${counted} among them): “Show more” below, or filter by name.`
         : `${counted}${matching}`;
     deletedLabel.textContent = `Show deleted experiments (${deleted})`;
     results.replaceChildren(

@@ -4,7 +4,7 @@
 
 import { isFinal, sessionPath } from "./api.js";
 import { PAGE_HEADING, badge, card, expandable, h, named, notice, redraw, staleNotice, stats, table, unavailable } from "./dom.js";
-import { cell, download, fileStem, generationsLeft, isolated, num, when } from "./format.js";
+import { cell, count, download, fileStem, generationsLeft, isolated, num, when } from "./format.js";
 import { chart, finiteRange, PALETTE } from "./plots.js";
 
 const POLL_MS = 3000;
@@ -125,7 +125,7 @@ function progressCharts(history) {
   }
   const sampled =
     scatter.length < total
-      ? notice(`${scatter.length.toLocaleString("en")} of ${total.toLocaleString("en")} responses drawn, each generation's best and worst among them.`)
+      ? notice(`${count(scatter.length)} of ${count(total)} responses drawn, each generation's best and worst among them.`)
       : null;
   return h(
     "div",
@@ -164,7 +164,7 @@ function recommendationCard(best) {
       h("dt", null, "Predicted response"),
       h("dd", { class: "big", id: "predicted-response" }, num(best.predicted_response)),
       h("dt", null, "Observed mean"),
-      h("dd", null, `${num(best.observed_mean)} (${best.n_observations} run${best.n_observations === 1 ? "" : "s"})`),
+      h("dd", null, `${num(best.observed_mean)} (${count(best.n_observations)} run${best.n_observations === 1 ? "" : "s"})`),
     ),
     table(["Parameter", "Value"], names.map((name) => [name, cell(best.experiment[name])]), { label: "Recommended experiment" }),
   );
@@ -177,7 +177,7 @@ function tableOf(data, label, whole = null) {
   const parts = [table(data.columns, rows, { label })];
   if (data.rows.length > MAX_TABLE_ROWS) {
     const where = whole ? "every row is in the history CSV" : "download the CSV for all";
-    parts.push(h("div", { class: "card-actions" }, notice(`First ${MAX_TABLE_ROWS} of ${data.rows.length.toLocaleString("en")} rows shown; ${where}.`), whole));
+    parts.push(h("div", { class: "card-actions" }, notice(`First ${count(MAX_TABLE_ROWS)} of ${count(data.rows.length)} rows shown; ${where}.`), whole));
   }
   return parts;
 }
@@ -250,7 +250,7 @@ function designCard(api, session, design, history) {
     h(
       "div",
       { class: "card-actions" },
-      h("span", { class: "muted" }, `${design.table.rows.length} experiments${pending ? note : ""}`),
+      h("span", { class: "muted" }, `${count(design.table.rows.length)} experiment${design.table.rows.length === 1 ? "" : "s"}${pending ? note : ""}`),
       button,
     ),
     tableOf(shown, "Latest design"),
@@ -263,7 +263,7 @@ function generationsCard(api, session, history, opened) {
     const values = responsesOf(generation);
     const summary = [
       `Generation ${generation.gen}`,
-      ` · ${generation.table.rows.length} experiment${generation.table.rows.length === 1 ? "" : "s"}`,
+      ` · ${count(generation.table.rows.length)} experiment${generation.table.rows.length === 1 ? "" : "s"}`,
       values.length ? ` · best ${num(bestOf(values))}` : generation.table.rows.length ? " · awaiting responses" : "",
     ].join("");
     const details = h("details", { class: "generation", "data-gen": generation.gen }, h("summary", null, summary));
@@ -443,7 +443,7 @@ export function sessionView(page, sid) {
       ["Status", badge(status)],
       ["Generation", session.gen < 0 ? "—" : String(session.gen)],
       ["Generations left", generationsLeft(session.remaining)],
-      ["Population", session.population_size === null ? "—" : `${session.population_size} (+${session.replicates || 0} replicate${session.replicates === 1 ? "" : "s"})`],
+      ["Population", session.population_size === null ? "—" : `${count(session.population_size)} (+${count(session.replicates || 0)} replicate${session.replicates === 1 ? "" : "s"})`],
       ["Best so far", h("span", { id: "best-so-far" }, num(session.best_response))],
       ["Updated", when(session.updated)],
     ];

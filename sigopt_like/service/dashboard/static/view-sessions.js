@@ -2,7 +2,7 @@
 
 import { isFinal } from "./api.js";
 import { PAGE_HEADING, badge, h, named, notice, staleNotice, table } from "./dom.js";
-import { generationsLeft, num, when } from "./format.js";
+import { count, generationsLeft, num, when } from "./format.js";
 
 const PAGE = 50;
 const REFRESH_MS = 10000;
@@ -19,7 +19,7 @@ function row(session) {
     session.gen < 0 ? "—" : session.gen,
     generationsLeft(session.remaining),
     num(session.best_response),
-    session.population_size === null ? "—" : `${session.population_size} × ${1 + (session.replicates || 0)}`,
+    session.population_size === null ? "—" : `${count(session.population_size)} × ${count(1 + (session.replicates || 0))}`,
     when(session.updated),
   ];
 }
@@ -62,7 +62,7 @@ export function sessionsView(page) {
       if (generation !== state.generation) return;
       state.sessions = append ? [...state.sessions, ...list.data] : list.data;
       state.before = list.paging.before;
-      summary.textContent = `${list.count} campaign${list.count === 1 ? "" : "s"}`;
+      summary.textContent = `${count(list.count)} campaign${list.count === 1 ? "" : "s"}`;
       render();
       trouble.replaceChildren();
     } catch (error) {
