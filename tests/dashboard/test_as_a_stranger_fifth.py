@@ -9,10 +9,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.dashboard import site
-from tests.dashboard.conftest import Site, Tab
+from tests.dashboard.conftest import Site, Tab, _open_tab
+from tests.dashboard.test_browser import HUGE_SPACE
 
 #: the focused element: its tag, id and text
 FOCUSED = """() => {
@@ -138,3 +140,38 @@ def test_every_count_has_its_thousands_separators(tab: Tab, dashboard_site: Site
     listed = page.locator("#experiments-table tbody tr", has_text=e.name)
     expect(listed.locator('td[data-label="Observations"]')).to_have_text("1 / 12,345")
     assert tab.errors == [] and tab.dialogs == []
+
+
+#: the width of each stats card, and the top of its row
+CARDS = """() => [...document.querySelectorAll('.stats > div')].map((d) => {
+  const b = d.getBoundingClientRect();
+  return { width: b.width, top: Math.round(b.top) };
+})"""
+
+
+@pytest.mark.parametrize("width", [700, 820, 1000, 1280])
+def test_the_stats_cards_are_equally_wide(chromium: Any, dashboard_site: Site, width: int) -> None:
+    """On a desktop whose window wraps the cards (a campaign's 6 of them, one with
+    "2,147,483,647 or more"; an experiment's), the cards of the last row were wider than
+    the others, stretched to fill it: every card is now as wide as the others, and more
+    than one shares a row where they fit."""
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    session = conn.sessions.create(name=f"equal {uuid.uuid4().hex[:6]}")
+    conn.sessions(session.id).space.put(
+        space=HUGE_SPACE, population_size=1, replicates=0, wait=True
+    )
+    for tab in _open_tab(chromium, dashboard_site, viewport={"width": width, "height": 900}):
+        page = tab.page
+        tab.sign_in(dashboard_site.alice)
+        for address in (
+            f"#/sessions/{session.id}",
+            f"#/experiments/{dashboard_site.alice_experiment}",
+        ):
+            page.goto(f"{dashboard_site.url}/{address}")
+            page.wait_for_selector(".stats dd")
+            cards = page.evaluate(CARDS)
+            widths = [c["width"] for c in cards]
+            assert max(widths) - min(widths) < 1, (address, cards)
+            rows = [c["top"] for c in cards]
+            assert len(set(rows)) < len(rows), (address, cards)  # some share a row
+        assert tab.errors == [] and tab.dialogs == []

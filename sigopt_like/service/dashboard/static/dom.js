@@ -156,15 +156,28 @@ function figureParts(text) {
   return parts;
 }
 
+/** The characters of the longest figure in `text` (0 when it has none). */
+function longestFigure(text) {
+  let longest = 0;
+  for (const match of text.matchAll(FIGURE)) {
+    if (match[2] !== undefined && match[2].length <= FIGURE_CHARS) longest = Math.max(longest, match[2].length);
+  }
+  return longest;
+}
+
 /**
  * The cards of a page's facts (`facts`: [label, value] pairs, a value a text or a node):
  * a text is cut to 3 lines (named), each figure in it kept on one line. A card wrapped its
  * text anywhere, so that a phone's "Generations left 2,147,483,647 or more" broke the
- * number across two lines; a card now wraps between words, and one whose figure is wider
- * than its share of the row takes a row of its own (dashboard.css, .stats).
+ * number across two lines; a card now wraps between words. The cards are columns of one
+ * width, each as wide as the longest figure of them all at least (`--figure-chars`,
+ * dashboard.css, .stats), one a row where the screen has no room for two: a card whose
+ * figure took a row of its own made the cards of a row as wide as that row allowed.
  */
 export function stats(facts) {
-  return h(
+  const chars = Math.max(0, ...facts.map(([, value]) => longestFigure(typeof value === "string" ? value : (value?.textContent ?? ""))));
+  // a custom property through the CSSOM: the Content-Security-Policy refuses a style attribute
+  const list = h(
     "dl",
     { class: "stats" },
     facts.map(([label, value]) => {
@@ -174,6 +187,8 @@ export function stats(facts) {
       return h("div", null, h("dt", null, label), append(dd, figureParts(value)));
     }),
   );
+  list.style.setProperty("--figure-chars", String(chars));
+  return list;
 }
 
 /**
