@@ -71,8 +71,6 @@ DEFAULT_MAX_TRIES: int | None = None
 #: the deadline: no retry starts, and no back-off sleeps, past this many seconds after
 #: the call began (one attempt may still run its own timeout).
 DEFAULT_MAX_RETRY_TIME = 120.0
-#: the least time a try is given when the retry deadline is (nearly) reached
-MIN_TRY_SECONDS = 1.0
 #: a host name that does not resolve (DNS: no such name) is tried again only within this
 #: many seconds of the call's start: a typo does not start resolving, and the deadline is
 #: for a service restarting, not for a name that is not there.

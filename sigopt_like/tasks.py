@@ -229,7 +229,7 @@ class TaskWaiter:
             params["version"] = had.version
         started = self.clock()
         body = self.transport.request_json(
-            "GET", task_path(session_id, task_id), params=params, timeout=(connect, read), held=wait
+            "GET", task_path(session_id, task_id), params=params, timeout=(connect, read + wait)
         )
         task = Task.from_dict(body)
         state.update(task)

@@ -465,7 +465,6 @@ class Transport:
         timeout: float | tuple[float, float] | None = None,
         stream: bool = False,
         stream_within: float | None = None,
-        held: float = 0.0,
         check_version: bool = True,
     ) -> requests.Response:
         """Send one call (retrying as the policy says) and return its successful response.
@@ -476,10 +475,6 @@ class Transport:
         trickles its answer cannot hold the call longer. A ``stream`` (an event stream,
         read by the caller as it comes) has ``read`` seconds for each read, and
         ``stream_within`` seconds in all (None: as long as the server keeps talking).
-        The retry deadline (``max_time``) bounds the tries too: a try that is not a
-        stream has at most what is left of it to connect and to answer (at least
-        ``MIN_TRY_SECONDS``), plus ``held``: seconds the service holds this answer on
-        purpose (a long poll's wait).
 
         Raises an APIError subclass for an error status, APITimeoutError or
         APIConnectionError when the service cannot be reached in time. A per-call
@@ -515,15 +510,14 @@ class Transport:
         log = _CallLog(self, method, path, start)
         while True:
             attempt += 1
-            try_timeouts = timeouts if stream else self._within_deadline(timeouts, start, held)
             try:
-                response = self._send(method, path, query, data, send_headers, try_timeouts, stream)
+                response = self._send(method, path, query, data, send_headers, timeouts, stream)
             except _RETRYABLE_ERRORS as err:
                 if self._may_retry(start, attempt, error=err, log=log):
                     continue
                 log.done(type(err).__name__, None, attempt)
                 raise _connection_error(
-                    err, method, self.url(path), attempt, self.clock() - start, try_timeouts.whole
+                    err, method, self.url(path), attempt, self.clock() - start, timeouts.whole
                 ) from err
             request_id = response.headers.get("X-Request-Id")
             if response.status_code < 400:
@@ -542,21 +536,6 @@ class Transport:
                 continue
             log.done(response.status_code, request_id, attempt)
             raise self._error(response)
-
-    def _within_deadline(self, timeouts: Timeouts, start: float, held: float) -> Timeouts:
-        """A try's timeouts, none past what is left of the retry deadline (plus ``held``).
-
-        Before, the deadline bounded the retries only: a server that took the connection
-        and never answered held a call for the whole read timeout (60 s) whatever
-        ``SIGOPT_LIKE_MAX_RETRY_TIME`` said."""
-        left = max(self.retries.max_time - (self.clock() - start), C.MIN_TRY_SECONDS)
-        connect, read = timeouts
-        whole = timeouts.whole
-        return Timeouts(
-            min(connect, left),
-            min(read, left) + held,
-            None if whole is None else min(whole, left) + held,
-        )
 
     def _may_retry(
         self,
@@ -815,7 +794,7 @@ def _connection_error(
     if timed_out and whole is not None and not isinstance(err, requests.ConnectTimeout):
         # urllib3 words it "Read timed out." whichever bound ended the answer
         problem = (
-            f"no whole answer within {whole:.3g} s (the read timeout bounds the whole "
+            f"no whole answer within {whole:g} s (the read timeout bounds the whole "
             "answer, not each read)"
         )
     if url.startswith("https://") and (timed_out or "wrong version number" in problem.lower()):
