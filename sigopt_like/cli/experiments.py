@@ -366,11 +366,18 @@ def experiments_suggest(conn: Connection, eid: str, as_json: bool) -> None:
     except ConflictError as err:
         if "has an open suggestion" not in err.message and "been suggested" not in err.message:
             raise
-        # the service's advice is the API's ("delete one"): say what this command line has
+        # the service's advice is the API's ("delete one"): say what this command line has;
+        # a grid search's walk is freed only by deleting an open suggestion (a report
+        # spends its point)
+        delete = f"sigopt-like experiments delete-suggestion {eid} --suggestion ID"
+        if "been suggested" in err.message:
+            raise CommandError(
+                f"the service refused: {err}; delete an open one to have it suggested again "
+                f"({delete})"
+            ) from err
         raise CommandError(
             f"the service refused: {err}; report one (sigopt-like experiments observe {eid} "
-            f"--suggestion ID --value V) or delete one (sigopt-like experiments "
-            f"delete-suggestion {eid} --suggestion ID)"
+            f"--suggestion ID --value V) or delete one ({delete})"
         ) from err
     if as_json:
         echo_json(suggestion)

@@ -715,7 +715,8 @@ def test_an_output_that_cannot_be_written_is_named_as_given(run, tmp_path, monke
     /proc/.version.3628dd091ac5.tmp", the hidden temporary file beside it."""
     _with_a_space(run, tmp_path, monkeypatch, "unwritable")
     assert run("generate", "1", "-q").code == 0
-    line = one_line(run("design", "1", "-o", "/proc/version"))
+    # --force: /proc/version holds something else, which design -o leaves as it is unless told
+    line = one_line(run("design", "1", "-o", "/proc/version", "--force"))
     assert line.endswith(": /proc/version") and ".tmp" not in line, line
 
 
@@ -1017,3 +1018,22 @@ def test_every_point_suggested_names_the_commands_that_free_one(run, tmp_path, m
     assert done.code == 0 and done.out.startswith("suggestion 3: a="), done.err
     done = run("experiments", "delete-suggestion", "1", "--suggestion", "99")
     assert done.code == 1 and "404 not_found" in done.err
+
+
+def test_a_grid_search_walked_through_names_only_the_delete(run, tmp_path, monkeypatch):
+    """A grid search that has suggested every point is freed only by deleting an open
+    suggestion (a report spends its point): before, the advice named `observe` too."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "g.db"))
+    definition = tmp_path / "grid.json"
+    definition.write_text(
+        '{"name": "g", "type": "grid", "metrics": [{"name": "m"}], "observation_budget": 2,'
+        ' "parameters": [{"name": "a", "type": "categorical", "categorical_values": ["x", "y"]}]}',
+        encoding="utf-8",
+    )
+    assert run("experiments", "create", str(definition)).code == 0
+    assert run("experiments", "suggest", "1").code == 0
+    assert run("experiments", "suggest", "1").code == 0
+    done = run("experiments", "suggest", "1")
+    assert done.code == 1 and "been suggested" in done.err, done.err
+    assert "sigopt-like experiments delete-suggestion 1 --suggestion ID" in done.err, done.err
+    assert "experiments observe" not in done.err, done.err
