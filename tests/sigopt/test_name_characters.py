@@ -5,6 +5,7 @@ rule reads and may be sent back unchanged. Embedded and served."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -87,7 +88,12 @@ def test_a_sigopt_name_is_refused_in_a_session_names_words(api: Api):
     )
     session = api.post("/v1/sessions", {"name": "a\x01"})
     assert session.status == 422, session.body
-    assert session.body["message"] == "The session name" + message.removeprefix("'name'")
+    # a session's says where its line breaks may go instead
+    assert session.body["message"] == (
+        "The session name"
+        + message.removeprefix("'name'").removesuffix(".")
+        + " (the description may hold line breaks)."
+    )
 
 
 def test_ordinary_unicode_names_are_taken(api: Api):
@@ -149,3 +155,40 @@ def test_names_stored_before_the_rule_read_and_may_be_sent_back(api: Api):
     reply = api.put(f"/v1/training_runs/{run['id']}", {"name": old, "metadata": {old: "w"}})
     assert reply.status == 200 and reply.body["metadata"] == {old: "w"}, reply.body
     _refused(api.put(f"/v1/training_runs/{run['id']}", {"metadata": {"\x01": 1}}), "metadata")
+
+
+def test_a_constraint_and_a_checkpoint_keep_names_stored_before_the_rule(api: Api):
+    """A linear constraint's term names a parameter, and a checkpoint a metric the run
+    logged: one stored before the rule is taken as it is. Before, an update of another
+    parameter's bounds was refused naming 'linear_constraints[0].terms[0].name', a field
+    the client never sent, and the run could log no checkpoint of its own metric."""
+    client = _client(api)
+    old = "x\tscaled"
+    y = {"name": "y", "type": "double", "bounds": {"min": 0, "max": 1}}
+    terms = [{"name": "x", "weight": 1}, {"name": "y", "weight": 1}]
+    constraint = {"type": "less_than", "threshold": 9, "terms": terms}
+    e = api.create_experiment(parameters=[PARAMETERS[0], y], linear_constraints=[constraint])
+    api.post(f"/v1/clients/{client}/projects", {"id": "p", "name": "p"})
+    run = api.post(f"/v1/clients/{client}/projects/p/training_runs", {"name": "r"}).body
+    store = api.service.context.store.sigopt
+    with store.write() as unit:
+        stored = unit.experiments.get(_owner(api), int(e["id"]))
+        assert stored is not None
+        params = [dict(p) for p in stored.parameters]
+        params[0] = {**params[0], "name": old}
+        constraints = [dict(c) for c in stored.linear_constraints]
+        constraints[0]["terms"] = [{**constraints[0]["terms"][0], "name": old}, terms[1]]
+        unit.experiments.update(
+            stored.id, {"parameters": params, "linear_constraints": json.dumps(constraints)}, 1
+        )
+        unit.runs.update(int(run["id"]), {"values": {old: {"value": 1.0}}}, 1)
+    update = {"parameters": [{"name": old}, {"name": "y", "bounds": {"min": 0, "max": 2}}]}
+    reply = api.put(f"/v1/experiments/{e['id']}", update)
+    assert reply.status == 200, reply.body
+    assert reply.body["parameters"][1]["bounds"]["max"] == 2
+    checkpoints = f"/v1/training_runs/{run['id']}/checkpoints"
+    reply = api.post(checkpoints, {"values": [{"name": old, "value": 0.5}]})
+    assert reply.status == 201, reply.body
+    _refused(
+        api.post(checkpoints, {"values": [{"name": "new\x01", "value": 0.5}]}), "values[0].name"
+    )

@@ -18,19 +18,21 @@ JOINERS = frozenset("\u200c\u200d")
 
 
 def label_problem(
-    text: str, subject: str, noun: str, *, invisible: bool = True
+    text: str, subject: str, noun: str, *, invisible: bool = True, aside: str = ""
 ) -> tuple[str, str] | None:
     """``(message, problem)`` for the first character of ``text`` a name may not hold,
     else None. ``subject`` begins the message ("The session name", "'metrics[0].name'"),
     ``noun`` names what another such text would be ("session name", "name").
     ``invisible=False`` takes the format characters: SigOpt's names, whose dashboard
-    sets a right-to-left override apart (``<bdi>``), keep taking them for now."""
+    sets a right-to-left override apart (``<bdi>``), keep taking them for now. ``aside``
+    ends the control character's sentence (where the text may go instead)."""
     for i, char in enumerate(text):
         category = unicodedata.category(char)
         if category == "Cc":  # before: "a\nb" was a name, broken across list and CSV lines
             return (
                 f"{subject} holds a control character ({char!r} at character {i + 1}); it "
-                "is one line of text: leave out line breaks, tabs and control characters.",
+                "is one line of text: leave out line breaks, tabs and control characters"
+                f"{aside}.",
                 "control character",
             )
         # a format character shows as nothing, or turns the text around (U+202E): before,

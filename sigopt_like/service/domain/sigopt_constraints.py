@@ -63,7 +63,8 @@ def _constraint(item: Any, by_name: Mapping[str, Mapping[str, Any]], field: str)
         where = f"{field}.terms[{j}]"
         term = object_of(term, where)
         known_fields(term, TERM_FIELDS, where, "constraint_term")
-        name = str(name_text(term.get("name"), f"{where}.name"))
+        # a term names a parameter: one stored before the names' rule is taken as it is
+        name = str(name_text(term.get("name"), f"{where}.name", kept=by_name))
         if term.get("weight") is None:
             raise RuleError(f"'{where}.weight' is required.", f"{where}.weight", 400)
         weight = number(term["weight"], f"{where}.weight")

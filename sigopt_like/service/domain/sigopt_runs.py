@@ -561,8 +561,11 @@ def check_state_change(current: str, new: str, *, null: bool = False) -> None:
     raise RuleError(f"'state': the run is {current}; it cannot become {new}.", "state")
 
 
-def checkpoint(body: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """``(values, metadata)`` of a new checkpoint: values ``[{name, value}]``."""
+def checkpoint(
+    body: Mapping[str, Any], *, kept: Collection[str] = ()
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """``(values, metadata)`` of a new checkpoint: values ``[{name, value}]``. ``kept``:
+    the metric names the run holds already (stored before the names' rule)."""
     known_fields(body, CHECKPOINT_FIELDS, "", "checkpoint")
     raw = body.get("values")
     if not isinstance(raw, (list, tuple)):
@@ -573,7 +576,7 @@ def checkpoint(body: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str,
     for i, item in enumerate(raw):
         item = object_of(item, f"values[{i}]")
         known_fields(item, CHECKPOINT_VALUE_FIELDS, f"values[{i}]", "checkpoint_value")
-        name = name_text(item.get("name"), f"values[{i}].name")
+        name = name_text(item.get("name"), f"values[{i}].name", kept=kept)
         if name in names:
             raise RuleError(
                 f"'values[{i}].name': metric {name!r} is given twice in this checkpoint; "

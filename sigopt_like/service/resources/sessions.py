@@ -103,7 +103,9 @@ def _label(body: dict[str, Any], key: str, what: str, limit: int, *, required: b
     if not text:
         raise ValidationFailed(f"The {what} must not be blank.", [_problem("blank", key)])
     # the names' rule of both APIs (``domain.labels``): no control or invisible character
-    problem = label_problem(text, f"The {what}", what)
+    problem = label_problem(
+        text, f"The {what}", what, aside=" (the description may hold line breaks)"
+    )
     if problem is not None:
         message, kind = problem
         raise ValidationFailed(message, [_problem(kind, key)])

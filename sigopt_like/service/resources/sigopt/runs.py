@@ -232,12 +232,12 @@ class Checkpoints:
         """Record a checkpoint of an active run."""
         owner = caller(req, self.context)
         body = read_json(req)
-        try:
-            values, meta = run_rules.checkpoint(body)
-        except rules.RuleError as err:
-            raise rule_error(err) from err
         with self.store.write() as unit:
             run = run_of(unit, rid, owner)
+            try:  # a metric the run logged already may keep a name stored before the rule
+                values, meta = run_rules.checkpoint(body, kept=run.values)
+            except rules.RuleError as err:
+                raise rule_error(err) from err
             if run.experiment_id is not None and run.state in run_rules.FINISHED:
                 raise Conflict(
                     f"Training run {run.id} is {run.state}: it is its experiment's observation "
