@@ -6,6 +6,8 @@ import csv
 
 import pytest
 
+from sigopt_like.service import create_app
+
 from .conftest import DATA, measure
 
 SPACE = DATA / "esd-factorial-4x8.csv"
@@ -137,9 +139,13 @@ def test_what_a_terminal_would_act_on_is_printed_as_an_escape(run, tmp_path, mon
     assert shown[at].endswith(" line one")  # its next line under it, not a field of its own
     assert shown[at + 1] == " " * shown[at].index("line one") + "line two\\x1b[31m"
     name, parameter = "exp\x1b[2J", "x\u202eevil"
-    created = run("experiments", "create", "--name", name, "-p", f"{parameter}:double:0:1")
+    created = run("experiments", "create", "--name", "exp", "-p", f"{parameter}:double:0:1")
     assert created.code == 0, created.err
-    assert created.out.strip() == "created experiment 1 (exp\\x1b[2J)"
+    # a SigOpt name holding a control character is refused since the names' rule; one
+    # stored before it is still printed escaped (written here as such a row was)
+    service = create_app(database=str(tmp_path / "shown.db"), run_tasks=False)
+    with service, service.context.store.sigopt.write() as unit:
+        unit.experiments.update(1, {"name": name}, 1)
     for done in (run("experiments", "list"), run("experiments", "show", "1")):
         assert done.code == 0, done.err
         assert "\u202e" not in done.out and "\x1b" not in done.out, done.out
