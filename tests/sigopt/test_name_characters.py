@@ -31,6 +31,23 @@ def _owner(api: Api) -> int:
     return int(api.get("/v1/tokens/self").body["user"])
 
 
+def _experiment_with_a_run(api: Api, **fields: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new experiment (``fields`` as create_experiment takes them) and a run in project
+    ``p``: what the stored-before-the-rule tests rewrite in the store."""
+    client = _client(api)
+    e = api.create_experiment(**fields)
+    api.post(f"/v1/clients/{client}/projects", {"id": "p", "name": "p"})
+    run = api.post(f"/v1/clients/{client}/projects/p/training_runs", {"name": "r"}).body
+    return e, run
+
+
+def _stored(api: Api, unit: Any, e: dict[str, Any]) -> Any:
+    """The experiment ``e`` as the store holds it, in the write unit ``unit``."""
+    stored = unit.experiments.get(_owner(api), int(e["id"]))
+    assert stored is not None
+    return stored
+
+
 @pytest.mark.parametrize("bad", BAD)
 def test_sigopt_names_refuse_control_characters(api: Api, bad: str):
     client = _client(api)
@@ -121,13 +138,9 @@ def test_names_stored_before_the_rule_read_and_may_be_sent_back(api: Api):
     client = _client(api)
     old = "old\x1b[2J"
     categorical = {"name": "c", "type": "categorical", "categorical_values": ["a", "b"]}
-    e = api.create_experiment(parameters=[PARAMETERS[0], categorical])
-    api.post(f"/v1/clients/{client}/projects", {"id": "p", "name": "p"})
-    run = api.post(f"/v1/clients/{client}/projects/p/training_runs", {"name": "r"}).body
-    store = api.service.context.store.sigopt
-    with store.write() as unit:
-        stored = unit.experiments.get(_owner(api), int(e["id"]))
-        assert stored is not None
+    e, run = _experiment_with_a_run(api, parameters=[PARAMETERS[0], categorical])
+    with api.service.context.store.sigopt.write() as unit:
+        stored = _stored(api, unit, e)
         params = [dict(p) for p in stored.parameters]
         params[1] = {**params[1], "name": f"c{old}", "categorical_values": ["a", old]}
         unit.experiments.update(
@@ -162,18 +175,15 @@ def test_a_constraint_and_a_checkpoint_keep_names_stored_before_the_rule(api: Ap
     logged: one stored before the rule is taken as it is. Before, an update of another
     parameter's bounds was refused naming 'linear_constraints[0].terms[0].name', a field
     the client never sent, and the run could log no checkpoint of its own metric."""
-    client = _client(api)
     old = "x\tscaled"
     y = {"name": "y", "type": "double", "bounds": {"min": 0, "max": 1}}
     terms = [{"name": "x", "weight": 1}, {"name": "y", "weight": 1}]
     constraint = {"type": "less_than", "threshold": 9, "terms": terms}
-    e = api.create_experiment(parameters=[PARAMETERS[0], y], linear_constraints=[constraint])
-    api.post(f"/v1/clients/{client}/projects", {"id": "p", "name": "p"})
-    run = api.post(f"/v1/clients/{client}/projects/p/training_runs", {"name": "r"}).body
-    store = api.service.context.store.sigopt
-    with store.write() as unit:
-        stored = unit.experiments.get(_owner(api), int(e["id"]))
-        assert stored is not None
+    e, run = _experiment_with_a_run(
+        api, parameters=[PARAMETERS[0], y], linear_constraints=[constraint]
+    )
+    with api.service.context.store.sigopt.write() as unit:
+        stored = _stored(api, unit, e)
         params = [dict(p) for p in stored.parameters]
         params[0] = {**params[0], "name": old}
         constraints = [dict(c) for c in stored.linear_constraints]
