@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import uuid
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -617,12 +619,13 @@ def test_a_role_refused_at_the_start_is_given_the_grants_of_its_schema(run, pg_u
         assert done.code == 0, done
 
 
-def test_a_role_that_may_not_make_the_tables_is_told_to_grant_create(run, pg_url):
-    """A real role whose search_path's first schema, ``lab``, is not its own (USAGE
-    granted, not CREATE), on a database whose tables are not made yet: ``users create``
-    says in one line that it may not make them there and the GRANT that lets it, which
-    mends it. Before, it was told to grant SELECT, INSERT, UPDATE and DELETE on tables
-    that did not exist, which did nothing."""
+@contextlib.contextmanager
+def _role_without_create(
+    pg_url: str, schema: str
+) -> Iterator[tuple[str, str, Callable[..., None]]]:
+    """A real role whose search_path's first schema is ``schema`` (an SQL identifier, quoted
+    where it needs it), USAGE granted there, not CREATE: its name, its database URL, and a
+    function running statements as the server's administrator."""
     import sqlalchemy as sa
 
     role = f"maker_{uuid.uuid4().hex[:8]}"  # roles are the server's, shared by the tests
@@ -636,11 +639,22 @@ def test_a_role_that_may_not_make_the_tables_is_told_to_grant_create(run, pg_url
     try:
         admin_says(
             f"CREATE ROLE {role} LOGIN",
-            "CREATE SCHEMA lab",
-            f"GRANT USAGE ON SCHEMA lab TO {role}",
-            f"ALTER ROLE {role} SET search_path = lab",
+            f"CREATE SCHEMA {schema}",
+            f"GRANT USAGE ON SCHEMA {schema} TO {role}",
+            f"ALTER ROLE {role} SET search_path = {schema}",
         )
-        maker = pg_url.replace("postgres@", f"{role}@", 1)
+        yield role, pg_url.replace("postgres@", f"{role}@", 1), admin_says
+    finally:
+        admin.dispose()
+
+
+def test_a_role_that_may_not_make_the_tables_is_told_to_grant_create(run, pg_url):
+    """A real role whose search_path's first schema, ``lab``, is not its own (USAGE
+    granted, not CREATE), on a database whose tables are not made yet: ``users create``
+    says in one line that it may not make them there and the GRANT that lets it, which
+    mends it. Before, it was told to grant SELECT, INSERT, UPDATE and DELETE on tables
+    that did not exist, which did nothing."""
+    with _role_without_create(pg_url, "lab") as (role, maker, admin_says):
         line = one_line(run("users", "create", "a@b.example", "--db", maker))
         assert "permission denied for schema lab" in line, line
         assert "may not make the service's tables in schema lab" in line, line
@@ -649,8 +663,6 @@ def test_a_role_that_may_not_make_the_tables_is_told_to_grant_create(run, pg_url
         admin_says(grant)  # what it says to run, run as said
         done = run("users", "create", "a@b.example", "--db", maker)
         assert done.code == 0, done
-    finally:
-        admin.dispose()
 
 
 def test_a_schema_whose_name_has_a_space_is_named_whole_in_the_grant_create(run, pg_url):
@@ -659,24 +671,7 @@ def test_a_schema_whose_name_has_a_space_is_named_whole_in_the_grant_create(run,
     ``users create`` names it whole, its GRANT quoted as a statement needs it, which mends
     it. Before, the name was read up to its space: the hint named schema ``lab``, and its
     GRANT another schema (or none: PostgreSQL refused it)."""
-    import sqlalchemy as sa
-
-    role = f"maker_{uuid.uuid4().hex[:8]}"  # roles are the server's, shared by the tests
-    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-
-    def admin_says(*statements: str) -> None:
-        with admin.connect() as conn:
-            for statement in statements:
-                conn.exec_driver_sql(statement)
-
-    try:
-        admin_says(
-            f"CREATE ROLE {role} LOGIN",
-            'CREATE SCHEMA "lab x"',
-            f'GRANT USAGE ON SCHEMA "lab x" TO {role}',
-            f'ALTER ROLE {role} SET search_path = "lab x"',
-        )
-        maker = pg_url.replace("postgres@", f"{role}@", 1)
+    with _role_without_create(pg_url, '"lab x"') as (role, maker, admin_says):
         line = one_line(run("users", "create", "a@b.example", "--db", maker))
         assert "permission denied for schema lab x;" in line, line
         assert "may not make the service's tables in schema lab x, the first" in line, line
@@ -685,8 +680,6 @@ def test_a_schema_whose_name_has_a_space_is_named_whole_in_the_grant_create(run,
         admin_says(grant)  # what it says to run, run as said
         done = run("users", "create", "a@b.example", "--db", maker)
         assert done.code == 0, done
-    finally:
-        admin.dispose()
 
 
 def test_a_role_that_may_not_connect_is_told_the_grant(run, pg_url):
