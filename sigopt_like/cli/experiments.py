@@ -388,7 +388,9 @@ def experiments_suggest(conn: Connection, eid: str, as_json: bool) -> None:
 
 @experiments.command("delete-suggestion")
 @click.argument("eid", type=session_id)
-@click.option("--suggestion", "-s", required=True, help="The suggestion's id.")
+@click.option(
+    "--suggestion", "-s", type=session_id, metavar="ID", required=True, help="The suggestion's id."
+)
 @json_option
 @connected
 def experiments_delete_suggestion(

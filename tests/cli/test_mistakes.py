@@ -1018,6 +1018,10 @@ def test_every_point_suggested_names_the_commands_that_free_one(run, tmp_path, m
     assert done.code == 0 and done.out.startswith("suggestion 3: a="), done.err
     done = run("experiments", "delete-suggestion", "1", "--suggestion", "99")
     assert done.code == 1 and "404 not_found" in done.err
+    for blank in ("", " ", "a/b"):  # before: "" was a ValueError's traceback
+        done = run("experiments", "delete-suggestion", "1", "--suggestion", blank)
+        assert done.code == 2 and "Traceback" not in done.err, done.err
+        assert "not an id" in done.err, done.err
 
 
 def test_a_grid_search_walked_through_names_only_the_delete(run, tmp_path, monkeypatch):
