@@ -179,3 +179,46 @@ def test_a_stored_entry_a_rule_refuses_is_named_not_called_a_change(api: Api) ->
         {"parameters": [{"name": "c", "categorical_values": ["p", "q"]}, {"name": "x"}]},
     )
     assert reply.status == 200, reply.body
+
+
+def test_stored_categoricals_past_the_limit_let_other_parameters_change(api: Api) -> None:
+    """An optimized experiment stored with 250 values of a categorical (before the limit of
+    200): an update of another parameter, or of its own values keeping their number, is
+    taken; one that adds values is refused naming them, nothing stored."""
+    e = api.post(
+        "/v1/experiments",
+        {
+            "name": "wide",
+            "parameters": [
+                {"name": "c", "type": "categorical", "categorical_values": ["v0", "v1"]},
+                {"name": "x", **DOUBLE},
+            ],
+        },
+    ).body
+    stored = _row(api, e["id"], "parameters")
+    stored[0]["categorical_values"] = [f"v{i}" for i in range(250)]
+    _stored_as(api, e["id"], parameters=stored)
+    for body in ({"name": "wider"}, {"metadata": {"batch": 2}}):
+        reply = api.put(f"/v1/experiments/{e['id']}", body)
+        assert reply.status == 200, reply.body
+    reply = api.put(
+        f"/v1/experiments/{e['id']}",
+        {"parameters": [{"name": "c"}, {"name": "x", "bounds": {"min": -1, "max": 2}}]},
+    )
+    assert reply.status == 200, reply.body
+    assert _row(api, e["id"], "parameters")[1]["bounds"] == {"min": -1, "max": 2}
+    renamed = [f"w{i}" for i in range(250)]
+    reply = api.put(
+        f"/v1/experiments/{e['id']}",
+        {"parameters": [{"name": "c", "categorical_values": renamed}, {"name": "x"}]},
+    )
+    assert reply.status == 200, reply.body
+    before = api.snapshot()
+    reply = api.put(
+        f"/v1/experiments/{e['id']}",
+        {"parameters": [{"name": "c", "categorical_values": [*renamed, "w250"]}, {"name": "x"}]},
+    )
+    assert reply.status == 422, reply.body
+    assert reply.body["detail"]["field"] == "parameters[0].categorical_values"
+    assert "stored with 250" in reply.body["message"]
+    assert api.snapshot() == before

@@ -606,18 +606,35 @@ def _scale_key(param: Mapping[str, Any]) -> tuple[Any, ...]:
     return (tuple(param.get("grid") or ()), param.get("transformation"))
 
 
-def check_optimized_categoricals(params: list[dict[str, Any]]) -> None:
+def check_optimized_categoricals(
+    params: list[dict[str, Any]], stored: Sequence[Mapping[str, Any]] = ()
+) -> None:
     """A 422 for a categorical parameter with more values than the optimizer weighs within
     a suggestion's time budget (an ``offline`` experiment's; random and grid search take
-    any number)."""
+    any number). In an update, ``stored`` are the experiment's parameters: one stored
+    before this rule with more values keeps them, and may change them as long as it does
+    not get more (else an update of any other parameter was refused for it: the
+    experiment's parameters were frozen for good)."""
+    had = {
+        p.get("name"): len(p.get("categorical_values") or [])
+        for p in stored
+        if p.get("type") == "categorical"
+    }
     for i, param in enumerate(params):
         values = param.get("categorical_values") or []
-        if param.get("type") == "categorical" and len(values) > MAX_OPTIMIZED_CATEGORICAL_VALUES:
+        limit = max(MAX_OPTIMIZED_CATEGORICAL_VALUES, had.get(param.get("name"), 0))
+        if param.get("type") == "categorical" and len(values) > limit:
             where = f"parameters[{i}].categorical_values"
             raise RuleError(
                 f"'{where}' has more than {MAX_OPTIMIZED_CATEGORICAL_VALUES} values "
                 f"({len(values)} for {param.get('name')!r}): the optimizer cannot weigh "
                 "that many within a suggestion's time budget. Group the values into fewer "
-                "categories, or use type 'random' (random search takes any number).",
+                "categories, or use type 'random' (random search takes any number)."
+                + (
+                    f" It was stored with {limit} before this limit: an update may keep "
+                    "that many, not add more."
+                    if limit > MAX_OPTIMIZED_CATEGORICAL_VALUES
+                    else ""
+                ),
                 where,
             )

@@ -529,7 +529,7 @@ def _check_redefined(
         check_conditional_space(changed, definition["conditionals"])
         linear_constraints(definition["linear_constraints"], changed)
         if definition.get("type", "offline") == "offline":
-            check_optimized_categoricals(changed)
+            check_optimized_categoricals(changed, current.get("parameters") or [])
         check_modelled_scales(
             definition.get("type") or "offline", changed, current.get("parameters") or []
         )
