@@ -275,6 +275,32 @@ def test_refused_multitask_creates_name_the_field(api: Api, fields, field, words
     assert api.counts() == before
 
 
+def test_a_grid_search_cannot_be_multitask(api: Api, sigopt_conn):
+    """Before: taken, and each grid point was suggested once with a task drawn at random,
+    so most had only a cheap evaluation and the best was chosen among the few full ones.
+    A 422 naming ``tasks`` that says why, nothing stored; through sigopt-python too."""
+    grid = {"name": "n", "type": "int", "bounds": {"min": 0, "max": 3}}
+    before = api.counts()
+    body = {"name": "g", "type": "grid", "parameters": [grid], "tasks": TASKS}
+    for budget in ({"observation_budget": 4}, {}):
+        reply = api.post("/v1/experiments", {**body, **budget})
+        assert reply.status == 422 and reply.body["detail"]["field"] == "tasks", reply.body
+        assert "a grid search cannot be multitask" in reply.body["message"]
+        assert "never get a full evaluation" in reply.body["message"]
+    assert api.counts() == before
+    with pytest.raises(ApiException) as caught:
+        sigopt_conn.experiments().create(
+            name="g", type="grid", parameters=[grid], observation_budget=4, tasks=TASKS
+        )
+    assert caught.value.status_code == 422
+    assert "grid search cannot be multitask" in str(caught.value)
+    # the grid search alone, and the tasks with an optimized experiment, are taken
+    walked = api.post("/v1/experiments", {**body, "tasks": None})
+    assert walked.status == 201, walked.body
+    tasked = api.post("/v1/experiments", {**body, "type": "offline", "observation_budget": 4})
+    assert tasked.status == 201, tasked.body
+
+
 def test_ai_experiments_cannot_be_multitask(api: Api):
     client = api.get("/v1/tokens/self").body["client"]
     before = api.counts()

@@ -84,9 +84,22 @@ def tasks(raw: Any, field: str = "tasks", *, kept: Collection[str] = ()) -> list
 
 def check_multitask(definition: Mapping[str, Any], budget_field: str) -> None:
     """What SigOpt refuses beside tasks: no budget, several optimized metrics, a
-    constraint metric, several solutions."""
+    constraint metric, several solutions; and a grid search (each point is suggested once,
+    so tasks would leave most points without a full evaluation)."""
     if not definition["tasks"]:
         return
+    if definition.get("type") == "grid":
+        # before: taken, and each grid point was suggested once with a task drawn at
+        # random, so most points had only a cheap, partial evaluation and the best was
+        # chosen among the few that drew the full task
+        raise RuleError(
+            "'tasks': a grid search cannot be multitask. It suggests each grid point once, "
+            "so a point given a cheaper task would never get a full evaluation, and the best "
+            "assignments count full-cost evaluations only. Leave 'tasks' out to walk the "
+            "grid, or use type 'offline' (the optimizer spends cheap tasks to explore and "
+            "the full one to confirm).",
+            "tasks",
+        )
     if definition["observation_budget"] is None:
         raise RuleError(
             f"'{budget_field}' is required for an experiment with tasks (multitask).", budget_field
