@@ -91,6 +91,29 @@ def test_the_parameter_the_metric_follows_gets_most_of_the_importance(api: Api):
     assert one["count"] == 2 and [m["metric"] for m in one["data"]] == ["y"]
 
 
+def test_without_an_optimized_metric_importances_follow_the_first_constraint(api: Api):
+    """An all-constraint search whose first metric is a stored one: ``/importances`` is
+    the constraint metric's, as the best assignments follow it. Before, it fell back to
+    the first metric, the stored one, which the experiment only records."""
+    e = api.create_experiment(
+        parameters=X_ONLY,
+        metrics=[
+            {"name": "note", "strategy": "store"},
+            {"name": "fit", "strategy": "constraint", "threshold": 5.0},
+        ],
+    )
+    for point in _grid(40):
+        values = [
+            {"name": "note", "value": 1.0 if point["c"] == "b" else 0.0},
+            {"name": "fit", "value": 10 * point["x"] ** 2},
+        ]
+        _observe(api, e["id"], point, values=values)
+    shares = api.get(f"/v1/experiments/{e['id']}/importances").body["importances"]
+    assert shares["x"] > 0.8, shares
+    by_metric = api.get(f"/v1/experiments/{e['id']}/metric_importances", metric="fit").body
+    assert by_metric["data"][0]["importances"] == shares
+
+
 def test_values_that_do_not_vary_explain_nothing(api: Api):
     e = api.create_experiment(parameters=X_ONLY)
     for point in _grid(5):

@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from .sigopt_metrics import optimized, orientation, within_threshold
+from .sigopt_metrics import lead, optimized, orientation, within_threshold
 
 MULTISOLUTION_TOP_SHARE = 0.3
 """When fewer than k valid observations are distinct solutions, k are chosen among this
@@ -48,11 +48,11 @@ def best_keys(definition: Mapping[str, Any], observations: Sequence[Observed]) -
     if not valid:
         return []
     opt = optimized(metric_list)
-    lead = opt[0] if opt else next(m for m in metric_list if m["strategy"] == "constraint")
-    sign = orientation(lead)
+    first = lead(metric_list)
+    sign = orientation(first)
 
     def rank(o: Observed) -> float:
-        return sign * o.values[lead["name"]]
+        return sign * o.values[first["name"]]
 
     if not opt:
         chosen = valid

@@ -141,6 +141,16 @@ def optimized(metric_list: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any
     return [m for m in metric_list if m["strategy"] == "optimize"]
 
 
+def lead(metric_list: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """The metric that ranks observations: the first optimized one, else (an all-constraint
+    search) the first constraint metric; never a stored one, which is only recorded."""
+    for strategy in ("optimize", "constraint"):
+        for m in metric_list:
+            if m["strategy"] == strategy:
+                return m
+    raise ValueError("an experiment has an optimized or a constraint metric")
+
+
 def orientation(metric: Mapping[str, Any]) -> float:
     """+1 when larger is better for ``metric``, -1 when smaller is."""
     return 1.0 if metric["objective"] == "maximize" else -1.0

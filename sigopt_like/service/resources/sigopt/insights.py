@@ -13,6 +13,7 @@ import falcon
 
 from ...domain import sigopt_insights as insights
 from ...domain import sigopt_rules as rules
+from ...domain.sigopt_metrics import lead
 from ...errors import Conflict
 from ...store.sigopt import ExperimentRecord, SigoptStore
 from .common import caller, experiment_of, invalid, sigopt_page, whole_or_paged
@@ -67,17 +68,18 @@ class StoppingCriteria(_ObservationsRead):
 
 
 class Importances(_ObservationsRead):
-    """Each parameter's importance for the (first) optimized metric."""
+    """Each parameter's importance for the (first) optimized metric; in an all-constraint
+    search, the first constraint metric (as the best assignments rank them), never a
+    stored one."""
 
     latest = MAX_IMPORTANCE_OBSERVATIONS
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         experiment, observed = self.observed(req, eid)
         metrics = experiment.definition()["metrics"]
-        lead = next((m for m in metrics if m["strategy"] == "optimize"), metrics[0])
         resp.media = {
             "object": "importances",
-            "importances": _importances(experiment, observed, lead["name"]),
+            "importances": _importances(experiment, observed, lead(metrics)["name"]),
         }
 
 
