@@ -22,7 +22,6 @@ from .design_progress import DesignProgress
 from .domain.campaign import (
     DESIGN_PENDING,
     DESIGNED,
-    FINAL,
     NO_SPACE,
     Campaign,
     CampaignConflict,
@@ -222,8 +221,10 @@ def run_update(ctx: TaskContext) -> Outcome:
 
     def apply(_result: dict[str, Any]) -> dict[str, Any]:
         save()
-        if not generate_next or kind == FINAL:
+        if not generate_next:
             return {}
+        # final experiments complete the campaign: check_generate says so in the result
+        # (before, generate_next with them was taken and silently not done)
         try:
             new.check_generate()
         except CampaignConflict as exc:

@@ -466,6 +466,22 @@ def test_final_experiments_complete_the_campaign(api, ready):
     assert gen1["table"]["rows"][-1] == [1, 2, 2.5, "y", 3.0]
 
 
+def test_final_experiments_with_generate_next_say_why_no_design_follows(api, ready):
+    """``generate_next`` with final experiments (as the client sends it when
+    auto_generate_next_design is set): before, taken and silently not done; now the
+    result says why no design follows, as for a campaign completed otherwise."""
+    sid = ready
+    api.generate(sid)
+    row = {"columns": ["a", "b", "c", "d", "Response"], "rows": [[1, 2, 2.5, "y", 3.0]]}
+    task = api.put_experiments(sid, "final", row, generate_next=True)
+    assert task["status"] == "success", task
+    assert task["result"]["next_task"] is None
+    assert "campaign is completed" in task["result"]["next_task_skipped"], task["result"]
+    assert [t["type"] for t in api.get(f"/v1/sessions/{sid}/tasks").body["data"]].count(
+        "generate"
+    ) == 1
+
+
 def test_history_json_and_csv(api, ready):
     sid = ready
     api.put_experiments(
