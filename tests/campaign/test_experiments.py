@@ -482,6 +482,24 @@ def test_final_experiments_with_generate_next_say_why_no_design_follows(api, rea
     ) == 1
 
 
+def test_replace_with_final_experiments_is_refused_naming_it(api, ready):
+    """Final experiments are added to the last generation: ``replace`` with them was taken
+    and did nothing. A 400 naming it, nothing stored, no task started."""
+    sid = ready
+    api.generate(sid)
+    before = api.snapshot(sid)
+    tasks = api.get(f"/v1/sessions/{sid}/tasks").body["data"]
+    row = {"columns": ["a", "b", "c", "d", "Response"], "rows": [[1, 2, 2.5, "y", 3.0]]}
+    body = {"type": "final", "table": row, "replace": True}
+    r = api.post(f"/v1/sessions/{sid}/experiments", body)
+    assert r.status == 400 and r.body["detail"]["field"] == "replace", r.body
+    assert "final experiments are added to the last generation" in r.body["message"]
+    assert api.snapshot(sid) == before
+    assert api.get(f"/v1/sessions/{sid}/tasks").body["data"] == tasks
+    task = api.put_experiments(sid, "final", row)  # without it: taken
+    assert task["status"] == "success", task
+
+
 def test_history_json_and_csv(api, ready):
     sid = ready
     api.put_experiments(

@@ -305,6 +305,13 @@ class ExperimentsResource(_CampaignRoute):
         raw_table = field(body, "table", dict, required=True)
         generate_next = field(body, "generate_next", bool, default=False)
         replace = field(body, "replace", bool, default=False)
+        if replace and kind == FINAL:  # before: taken and ignored (final rows are added)
+            raise BadRequest(
+                "'replace' applies to initial or designed experiments sent again: final "
+                "experiments are added to the last generation and end the campaign, so "
+                "they replace nothing. Leave 'replace' out.",
+                detail={"field": "replace"},
+            )
         table = parse_table(raw_table, self._max_table_rows)
         params = {"type": kind, "table": table.to_dict(), "generate_next": generate_next}
         if replace:  # only when set, so that the params of earlier tasks read the same
