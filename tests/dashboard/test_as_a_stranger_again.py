@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -18,11 +19,14 @@ from playwright.sync_api import expect
 from sigopt_like.errors import TaskFailedError
 from tests.dashboard import site
 from tests.dashboard.conftest import Site, Tab
+from tests.dashboard.held_tasks import hold
 
 ACCENT = "(el) => getComputedStyle(el).accentColor"
 
 
-def test_a_stopped_task_says_where_it_stopped(tab: Tab, dashboard_site: Site) -> None:
+def test_a_stopped_task_says_where_it_stopped(
+    tab: Tab, dashboard_site: Site, monkeypatch: Any
+) -> None:
     """A failed task's bar stayed at 40% (a canceled one's at 5%) beside its badge, drawn
     as a running task's: nothing said it would go no further, nor why."""
     page = tab.page
@@ -44,6 +48,9 @@ def test_a_stopped_task_says_where_it_stopped(tab: Tab, dashboard_site: Site) ->
         campaign.space.put(space=space, population_size=16, replicates=0, wait=True)
     failed = next(t for t in campaign.tasks.list().data if t.status == "failed")
     campaign.generate(wait=True)
+    # held after its first step until canceled: a fast machine ran the 100 generations to
+    # their end before the cancel, and the task was never "canceled"
+    hold(monkeypatch, dashboard_site.served)
     long = campaign.simulate(ngens=100)
     deadline = time.monotonic() + 60
     while campaign.tasks(long.id).fetch().progress.fraction <= 0:

@@ -13,9 +13,7 @@ import csv
 import io
 import random
 import sqlite3
-import threading
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from sigopt_like.exports import export_design, export_history
 from sigopt_like.tables import Table, history_from_csv
 from tests.dashboard import site
 from tests.dashboard.conftest import Site, Tab
+from tests.dashboard.held_tasks import hold
 from tests.fixtures.servers import serve_in_thread
 
 #: 4 x 4 x 3 = 48 experiments; 6 a generation: the campaign ends after 8 generations
@@ -56,30 +55,6 @@ new MutationObserver(() => {
 """
 
 
-def _held_after_first_step(inner: Callable[[Any], Any], release: threading.Event) -> Any:
-    """The task handler ``inner``, whose first progress report then waits until ``release``
-    (at most 60 s; cancellation still stops it): the page follows the task before it can
-    end, however slow the browser. (The 8 generations take under a second: a page that
-    opened late saw only the finished task's 1, on a busy machine.)"""
-
-    def handler(ctx: Any) -> Any:
-        report, held = ctx.progress, [False]
-
-        def progress(phase: str, fraction: float, message: str = "") -> None:
-            report(phase, fraction, message)
-            if not held[0]:
-                held[0] = True
-                for _ in range(1200):
-                    if release.wait(0.05):
-                        break
-                    ctx.check()
-
-        ctx.progress = progress
-        return inner(ctx)
-
-    return handler
-
-
 def _small_campaign(conn: object, name: str) -> str:
     session = conn.sessions.create(name=name)  # type: ignore[attr-defined]
     conn.sessions(session.id).space.put(  # type: ignore[attr-defined]
@@ -102,9 +77,7 @@ def test_a_campaign_followed_to_its_end(tab: Tab, dashboard_site: Site, monkeypa
     assert link.inner_text() == name  # shown as text, not as markup
     assert page.locator("#sessions-table img").count() == 0
 
-    handlers = dashboard_site.served.service.context.runner.handlers
-    release = threading.Event()
-    monkeypatch.setitem(handlers, "simulate", _held_after_first_step(handlers["simulate"], release))
+    release = hold(monkeypatch, dashboard_site.served)
     task = conn.sessions(sid).simulate(ngens=100)  # a script runs the campaign
     link.click()
     page.wait_for_selector("#session-name")
@@ -230,11 +203,14 @@ def test_a_narrow_screen(narrow_tab: Tab, dashboard_site: Site) -> None:
     assert narrow_tab.errors == []
 
 
-def test_actions_go_through_the_api(tab: Tab, dashboard_site: Site) -> None:
+def test_actions_go_through_the_api(tab: Tab, dashboard_site: Site, monkeypatch: Any) -> None:
     page = tab.page
     conn = site.connect(dashboard_site.served, dashboard_site.alice)
-    # a long task (about 40 generations of 90 experiments), canceled after its first steps
+    # a long task (about 40 generations of 90 experiments), canceled after its first step:
+    # held there (never released), since on a fast machine it could end before the page
+    # showed it, and the Cancel button clicked was gone
     sid = site.simulated_campaign(conn, f"To cancel {uuid.uuid4().hex[:6]}", gens=0)
+    hold(monkeypatch, dashboard_site.served)
     tab.sign_in(dashboard_site.alice)
     task = conn.sessions(sid).simulate(ngens=100)
     page.goto(f"{dashboard_site.url}/#/sessions/{sid}")
@@ -523,9 +499,7 @@ def test_many_tabs_on_running_tasks(tab: Tab, dashboard_site: Site, monkeypatch:
     again, live, when it is shown."""
     conn = site.connect(dashboard_site.served, dashboard_site.alice)
     sid = _small_campaign(conn, f"Many tabs {uuid.uuid4().hex[:6]}")
-    handlers = dashboard_site.served.service.context.runner.handlers
-    release = threading.Event()
-    monkeypatch.setitem(handlers, "simulate", _held_after_first_step(handlers["simulate"], release))
+    release = hold(monkeypatch, dashboard_site.served)
     task = conn.sessions(sid).simulate(ngens=100)
     tab.sign_in(dashboard_site.alice)
     pages = []
@@ -573,7 +547,10 @@ def test_the_tasks_card_lists_tasks_without_their_results(tab: Tab, dashboard_si
     tab.sign_in(dashboard_site.alice)
     page.goto(f"{dashboard_site.url}/#/sessions/{sid}")
     page.wait_for_selector('.task[data-status="success"] >> text=simulate')
-    page.wait_for_timeout(3500)  # one poll at least, after the first load
+    # one poll at least, after the first load: waited for, not timed (3.5 s of a busy
+    # machine's browser may hold no poll)
+    if len(listings) < 2:
+        page.wait_for_event("response", lambda r: r.url.split("?")[0].endswith(f"/{sid}/tasks"))
     assert len(listings) >= 2, [r.url for r in listings]
     for response in listings:
         assert "result=omit" in response.url, response.url
