@@ -428,7 +428,7 @@ def test_more_observations_than_the_page_reads(tab: Tab, dashboard_site: Site) -
     last = page.locator('.series[data-series="observations"] circle.marker').last
     box = last.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    expect(page.locator(".plot-tip:not([hidden])")).to_contain_text("observation 5050")
+    expect(page.locator(".plot-tip:not([hidden])")).to_contain_text("observation 5,050")
     assert tab.errors == [] and tab.dialogs == []
 
 

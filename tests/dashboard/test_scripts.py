@@ -162,6 +162,21 @@ def test_a_count_has_its_thousands_separators(page: Any) -> None:
     assert many(page, "format.js", "count", cases) == ["—", "0", "999", "2,500", "1,234,567"]
 
 
+def test_an_id_is_shown_with_the_separators_of_a_count(page: Any) -> None:
+    """A task's "#12345" stood beside counts that read "12,345": an id of digits is shown
+    as a count is, every digit kept past 2**53 (a Number would round the last ones); any
+    other id as it is."""
+    cases = [["7"], [12345], ["12345"], ["9007199254740993"], ["task-12345"], ["1e5"]]
+    assert many(page, "format.js", "shownId", cases) == [
+        "7",
+        "12,345",
+        "12,345",
+        "9,007,199,254,740,993",
+        "task-12345",
+        "1e5",
+    ]
+
+
 def test_file_stem_makes_any_name_safe(page: Any) -> None:
     names = [["<script>alert(1)</script>"], ["../../etc"], [""], ["x" * 200]]
     stems = many(page, "format.js", "fileStem", names)

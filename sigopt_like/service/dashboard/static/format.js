@@ -126,6 +126,17 @@ export function count(value) {
   return Number(value).toLocaleString("en-US");
 }
 
+/**
+ * An id as a page shows it (a task's "#1,234"): its digits with thousands separators, as
+ * count() shows a count (as BigInt: an id past 2**53 keeps every digit); any other id as
+ * it is. A task's "#12345" stood beside counts that read "12,345". The id in a link, an
+ * address or a data attribute stays as the API writes it.
+ */
+export function shownId(id) {
+  const text = String(id);
+  return /^[0-9]+$/.test(text) ? BigInt(text).toLocaleString("en-US") : text;
+}
+
 /** A session's generations left: "—" before a space, "2,147,483,647 or more" at the cap. */
 export function generationsLeft(remaining) {
   if (remaining === null || remaining === undefined) return "—";

@@ -33,13 +33,13 @@ function historyChart(metric, observations, single, first = 1) {
     if (typeof value !== "number") return;
     running = running === null ? value : maximizes(metric) ? Math.max(running, value) : Math.min(running, value);
     const n = first + i;
-    const lines = [`observation ${n} (id ${o.id})`, `${isolated(name)} ${num(value)}`, assignmentsText(o.assignments)];
+    const lines = [`observation ${count(n)} (id ${o.id})`, `${isolated(name)} ${num(value)}`, assignmentsText(o.assignments)];
     points.push({ x: n, y: value, lines });
-    const after = first === 1 ? `after ${n} observations` : `observations ${first} to ${n}`;
+    const after = first === 1 ? `after ${count(n)} observations` : `observations ${count(first)} to ${count(n)}`;
     best.push({ x: n, y: running, lines: [after, `best ${isolated(name)} ${num(running)}`] });
   });
   if (!points.length) return notice(metric.name ? `No ${isolated(name)} values yet.` : "No values yet.");
-  const since = first === 1 ? "" : ` since observation ${first}`;
+  const since = first === 1 ? "" : ` since observation ${count(first)}`;
   return chart(
     [
       { name: "observations", points, color: PALETTE[2], radius: 3.2 },

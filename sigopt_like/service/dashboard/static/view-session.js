@@ -4,7 +4,7 @@
 
 import { isFinal, sessionPath } from "./api.js";
 import { PAGE_HEADING, badge, card, expandable, h, named, notice, redraw, staleNotice, stats, table, unavailable } from "./dom.js";
-import { cell, count, download, fileStem, generationsLeft, isolated, num, when } from "./format.js";
+import { cell, count, download, fileStem, generationsLeft, isolated, num, shownId, when } from "./format.js";
 import { chart, finiteRange, PALETTE } from "./plots.js";
 
 const POLL_MS = 3000;
@@ -30,7 +30,7 @@ function taskProgress(task) {
   const percent = `${Math.round(fraction * 100)}%`;
   const message = task.progress.message || task.phase;
   if (!STOPPED.has(task.status)) {
-    return { fraction, percent, message, label: `Task ${task.id} progress`, stopped: null };
+    return { fraction, percent, message, label: `Task ${shownId(task.id)} progress`, stopped: null };
   }
   const reason = (task.errors || [])[0]?.message || message;
   const how = task.status === "failed" ? "Failed" : "Canceled";
@@ -38,7 +38,7 @@ function taskProgress(task) {
     fraction,
     percent: `stopped at ${percent}`,
     message: `${how} at ${percent}: ${reason}`,
-    label: `Task ${task.id} stopped at ${percent} (${task.status})`,
+    label: `Task ${shownId(task.id)} stopped at ${percent} (${task.status})`,
     stopped: task.status,
   };
 }
@@ -104,8 +104,8 @@ function progressCharts(history) {
     const top = bestOf(values);
     if (top === null) continue;
     running = Math.max(running, top);
-    bestOfGen.push({ x: generation.gen, y: top, lines: [`generation ${generation.gen}`, `best of the generation ${num(top)}`] });
-    bestSoFar.push({ x: generation.gen, y: running, lines: [`generation ${generation.gen}`, `best so far ${num(running)}`] });
+    bestOfGen.push({ x: generation.gen, y: top, lines: [`generation ${count(generation.gen)}`, `best of the generation ${num(top)}`] });
+    bestSoFar.push({ x: generation.gen, y: running, lines: [`generation ${count(generation.gen)}`, `best so far ${num(running)}`] });
   }
   const scatter = [];
   // each generation draws its share of the markers, so that none is left out
@@ -119,7 +119,7 @@ function progressCharts(history) {
       scatter.push({
         x: generation.gen + jitter,
         y: row[at],
-        lines: [`generation ${generation.gen}, row ${i + 1}`, `response ${num(row[at])}`, ...pointLines(columns, row)],
+        lines: [`generation ${count(generation.gen)}, row ${count(i + 1)}`, `response ${num(row[at])}`, ...pointLines(columns, row)],
       });
     }
   }
@@ -240,13 +240,13 @@ function designCard(api, session, design, history) {
   const pending = at >= 0 && design.table.rows.every((row) => row[at] === null);
   const measured = history.generations.some((g) => g.gen === design.gen && g.has_responses);
   const note = measured
-    ? `: measured (generation ${design.gen} below has the responses)`
+    ? `: measured (generation ${count(design.gen)} below has the responses)`
     : ": run them, fill in Response, send the file back";
   const shown = pending
     ? { columns: design.table.columns.filter((_, j) => j !== at), rows: design.table.rows.map((row) => row.filter((_, j) => j !== at)) }
     : design.table;
   return card(
-    `Latest design · generation ${design.gen}`,
+    `Latest design · generation ${count(design.gen)}`,
     h(
       "div",
       { class: "card-actions" },
@@ -262,14 +262,14 @@ function generationsCard(api, session, history, opened) {
   const items = [...history.generations].reverse().map((generation) => {
     const values = responsesOf(generation);
     const summary = [
-      `Generation ${generation.gen}`,
+      `Generation ${count(generation.gen)}`,
       ` · ${count(generation.table.rows.length)} experiment${generation.table.rows.length === 1 ? "" : "s"}`,
       values.length ? ` · best ${num(bestOf(values))}` : generation.table.rows.length ? " · awaiting responses" : "",
     ].join("");
     const details = h("details", { class: "generation", "data-gen": generation.gen }, h("summary", null, summary));
     const show = () => {
       if (details.open && details.children.length === 1) {
-        details.append(generation.table.rows.length ? h("div", null, tableOf(generation.table, `Generation ${generation.gen}`, historyButton(api, session))) : notice("No experiments in this generation."));
+        details.append(generation.table.rows.length ? h("div", null, tableOf(generation.table, `Generation ${count(generation.gen)}`, historyButton(api, session))) : notice("No experiments in this generation."));
       }
     };
     details.addEventListener("toggle", () => {
@@ -290,7 +290,7 @@ function analyticsCard(analytics) {
   if (!analytics.files.length) return card("Analytics", notice("No analytics files yet (conn.sessions(id).analytics.create(), or 'sigopt-like analytics')."));
   const images = analytics.files.filter((f) => f.content_type === "image/png");
   return card(
-    `Analytics · generation ${analytics.gen}`,
+    `Analytics · generation ${count(analytics.gen)}`,
     h(
       "div",
       { class: "thumbs" },
@@ -404,7 +404,7 @@ export function sessionView(page, sid) {
       const row = h(
         "li",
         { class: "task", "data-task": task.id, "data-status": task.status },
-        h("div", { class: "task-head" }, h("strong", null, `#${task.id} ${task.type}`), h("span", { class: "task-status" }, badge(task.status)), h("span", { class: "muted" }, when(task.created)), cancel),
+        h("div", { class: "task-head" }, h("strong", null, `#${shownId(task.id)} ${task.type}`), h("span", { class: "task-status" }, badge(task.status)), h("span", { class: "muted" }, when(task.created)), cancel),
         h("div", { class: "task-progress" }, progressBar(task), h("span", { class: "task-percent" }, taskProgress(task).percent)),
         h("div", { class: "task-message muted" }, taskProgress(task).message),
         errors.length ? h("ul", { class: "task-errors" }, errors) : null,
@@ -441,7 +441,7 @@ export function sessionView(page, sid) {
     const status = session.completed ? "completed" : session.status;
     const facts = [
       ["Status", badge(status)],
-      ["Generation", session.gen < 0 ? "—" : String(session.gen)],
+      ["Generation", session.gen < 0 ? "—" : count(session.gen)],
       ["Generations left", generationsLeft(session.remaining)],
       ["Population", session.population_size === null ? "—" : `${count(session.population_size)} (+${count(session.replicates || 0)} replicate${session.replicates === 1 ? "" : "s"})`],
       ["Best so far", h("span", { id: "best-so-far" }, num(session.best_response))],

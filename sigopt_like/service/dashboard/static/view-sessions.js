@@ -16,7 +16,7 @@ function row(session) {
   return [
     named("a", { href: `#/sessions/${encodeURIComponent(session.id)}`, class: "name" }, session.name, 3),
     badge(statusOf(session)),
-    session.gen < 0 ? "—" : session.gen,
+    session.gen < 0 ? "—" : count(session.gen),
     generationsLeft(session.remaining),
     num(session.best_response),
     session.population_size === null ? "—" : `${count(session.population_size)} × ${count(1 + (session.replicates || 0))}`,
