@@ -43,6 +43,19 @@ function taskProgress(task) {
   };
 }
 
+/**
+ * What the page's one live region (aria-live="polite") says of a task: its number, kind,
+ * status and progress in tenths ("Task #12 simulate running, 40%: generation 3"), so that a
+ * screen reader hears a task move and end without a word a second. A task's bar and badge
+ * changed in silence: a reader heard nothing until they went looking.
+ */
+function taskSaid(task) {
+  const p = taskProgress(task);
+  const tenths = `${Math.floor(task.progress.fraction * 10) * 10}%`;
+  const where = p.stopped ? p.message : `${task.status}, ${tenths}${p.message ? `: ${p.message}` : ""}`;
+  return { key: `${task.status}:${tenths}`, text: `Task #${shownId(task.id)} ${task.type} ${where}` };
+}
+
 function progressBar(task) {
   const p = taskProgress(task);
   return h("progress", { max: 1, value: p.fraction, "aria-label": p.label, class: p.stopped ? `stopped stopped-${p.stopped}` : null });
@@ -320,6 +333,11 @@ export function sessionView(page, sid) {
   // readAt: when the page was last read whole (said when a later read fails)
   const state = { tasksKey: "", loading: false, again: false, gone: false, haltArmed: false, shown: "", failed: false, readAt: null };
   const trouble = h("div", { class: "page-trouble", role: "status" });
+  // one live region for every task (per row, a screen reader would say each row's every
+  // change); the same node through redraws, so that what it says next is heard
+  const taskNews = h("div", { class: "visually-hidden", id: "task-news", "aria-live": "polite" });
+  // what the page last showed of each task (taskSaid's key): only a change is said
+  const told = new Map();
   let timer = null;
 
   function closeStreams() {
@@ -354,6 +372,11 @@ export function sessionView(page, sid) {
     row.querySelector(".task-message").textContent = p.message;
     row.querySelector(".task-status").replaceChildren(badge(task.status));
     row.dataset.status = task.status;
+    const said = taskSaid(task);
+    if (told.get(task.id) !== said.key) {
+      told.set(task.id, said.key);
+      taskNews.textContent = said.text;
+    }
   }
 
   function follow(sidValue, task) {
@@ -380,6 +403,10 @@ export function sessionView(page, sid) {
     if (!tasks.length) return card("Tasks", notice("No tasks yet."));
     rows.clear();
     const list = tasks.map((task) => {
+      const said = taskSaid(task);
+      // a task first seen is shown, not said; one seen before that changed is said
+      if (told.has(task.id) && told.get(task.id) !== said.key) taskNews.textContent = said.text;
+      told.set(task.id, said.key);
       const cancel =
         page.me.actions && !FINISHED.has(task.status) && !task.cancel_requested
           ? h(
@@ -488,6 +515,7 @@ export function sessionView(page, sid) {
         redraw(
           root,
           trouble,
+          taskNews,
           header(session),
           progressCharts(history),
           h("div", { class: "grid-2" }, recommendationCard(best), tasksCard(session, tasks.data)),
