@@ -110,3 +110,48 @@ def test_an_experiments_figures_stay_whole_on_a_phone(phone_tab: Tab, dashboard_
     page.wait_for_selector(".stats dd")
     assert _broken(_figures_whole(page)) == []
     assert phone_tab.errors == [] and phone_tab.dialogs == []
+
+
+#: the page's own stats() (dom.js) drawn in the view with `figure` in most of its cards;
+#: for each card: how far its text's content runs past its box, where the figure's text
+#: ends past the card's text, its lines, and its font's size against the card's
+LONGEST = r"""async (figure) => {
+  const { stats } = await import('/assets/dom.js');
+  const list = stats([["Generations left", figure], ["Status", "active"], ["Best so far", figure],
+    ["Population", figure], ["Generation", figure], ["Updated", "just now"], ["Failed", figure]]);
+  document.querySelector('#view').replaceChildren(list);
+  return [...list.querySelectorAll('dd')].map((dd) => {
+    const span = dd.querySelector('.figure');
+    const box = dd.getBoundingClientRect();
+    const rects = span ? [...span.getClientRects()] : [];
+    return {
+      over: dd.scrollWidth - dd.clientWidth,
+      past: span ? Math.max(...rects.map((r) => r.right)) - box.right : 0,
+      lines: new Set(rects.map((r) => Math.round(r.top))).size,
+      size: span ? [getComputedStyle(span).fontSize, getComputedStyle(dd).fontSize] : null,
+    };
+  });
+}"""
+
+
+@pytest.mark.parametrize("figure", ["8" * 24, "888,888,888,888,888,888", "2,147,483,647 or more"])
+def test_the_longest_figure_stays_in_its_card(tab: Tab, dashboard_site: Site, figure: str) -> None:
+    """The cards' columns are as wide as the longest figure's characters (--figure-chars),
+    an estimate: a figure of 24 wide digits (the longest kept on one line) stood 1px past
+    its card's text at 648 and 957 pixels wide, and 4px at 320 (24px at 300), where one
+    card a row has no room for it. The estimate is a character's width now, not a little
+    under it, and where a card has no room the figures shrink to fit it. Where it has room
+    (648 pixels and more), they keep their size."""
+    page = tab.page
+    tab.sign_in(dashboard_site.alice)
+    for width in (300, 320, 648, 957, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        cards = page.evaluate(LONGEST, figure)
+        figures = [c for c in cards if c["size"]]
+        assert len(figures) == 5, cards
+        assert [c for c in cards if c["over"] > 0 or c["past"] > 0.5] == [], (width, cards)
+        assert all(c["lines"] == 1 for c in figures), (width, cards)
+        if width >= 648:  # room for the figure at its size
+            assert all(c["size"][0] == c["size"][1] for c in figures), (width, cards)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert tab.errors == [] and tab.dialogs == []
