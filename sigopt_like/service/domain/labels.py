@@ -3,8 +3,9 @@ and a SigOpt experiment's, project's, run's, file's, tag's, metric's, parameter'
 categorical value's and metadata key's.
 
 A name is one line of text that a person reads and searches for: a control character (C0,
-DEL or C1: a line break, a tab, ``\\x1b[2J`` clearing a terminal) is refused; so is, in a
-session's name and tag, an invisible format character (a zero-width space, a direction
+DEL or C1: a line break, a tab, ``\\x1b[2J`` clearing a terminal) is refused, and so are
+Unicode's line and paragraph separators (U+2028, U+2029), which break a line as well; so
+is, in a session's name and tag, an invisible format character (a zero-width space, a direction
 mark), the joiners of emoji and scripts (``👩‍🔬``) kept. Every other character is taken:
 letters of any script, spaces, punctuation, symbols.
 """
@@ -12,9 +13,17 @@ letters of any script, spaces, punctuation, symbols.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
+from types import MappingProxyType
 
 #: zero-width non-joiner and joiner: parts of Persian or Hindi words, and of emoji (👩‍🔬)
 JOINERS = frozenset("\u200c\u200d")
+#: what each character category that breaks a line is called in a refusal: the control
+#: characters (C0, DEL, C1: ``\n``, ``\x85``) and Unicode's line and paragraph
+#: separators (U+2028, U+2029), which editors, browsers and JSON readers break lines at
+LINE_BREAKERS: Mapping[str, str] = MappingProxyType(
+    {"Cc": "a control character", "Zl": "a line break", "Zp": "a line break"}
+)
 
 
 def label_problem(
@@ -28,9 +37,12 @@ def label_problem(
     ends the control character's sentence (where the text may go instead)."""
     for i, char in enumerate(text):
         category = unicodedata.category(char)
-        if category == "Cc":  # before: "a\nb" was a name, broken across list and CSV lines
+        # before: "a\nb" was a name, broken across list and CSV lines; and "a\u2028b" still
+        # was (its category is Zl, not Cc), shown on two lines by the dashboard and editors
+        breaker = LINE_BREAKERS.get(category)
+        if breaker is not None:
             return (
-                f"{subject} holds a control character ({char!r} at character {i + 1}); it "
+                f"{subject} holds {breaker} ({char!r} at character {i + 1}); it "
                 "is one line of text: leave out line breaks, tabs and control characters"
                 f"{aside}.",
                 "control character",

@@ -168,6 +168,14 @@ def name_characters(text: str, field: str, subject: str = "") -> None:
         raise RuleError(problem[0], field)
 
 
+def key_characters(key: str, field: str, kept: Collection[str] = ()) -> None:
+    """A 422 naming ``field`` when the key ``key`` of its map holds a character a name may
+    not (:func:`name_characters`), unless it is one of ``kept`` (stored before the rule):
+    a key is a name a person reads (a log's, a dataset's, a metric's)."""
+    if key not in kept:
+        name_characters(key, field, f"'{field}': the key {key[:40]!r}")
+
+
 def metadata(
     value: Any,
     field: str = "metadata",
@@ -196,8 +204,7 @@ def metadata(
                 f"has at most {max_key}.",
                 field,
             )
-        if key not in kept:
-            name_characters(key, field, f"'{field}': the key {key[:40]!r}")
+        key_characters(key, field, kept)
         where = f"{field}.{key}"
         if isinstance(item, str):
             if len(item) > MAX_METADATA_STRING:

@@ -25,13 +25,14 @@ SigOpt drops a field it does not know inside these entries; this service refuses
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from .sigopt_checks import (
     RUN_MAP_SORTS,
     RuleError,
     is_number,
+    key_characters,
     kind,
     known_fields,
     object_of,
@@ -74,10 +75,12 @@ def _text(entry: Mapping[str, Any], key: str, where: str, *, required: bool) -> 
     return value
 
 
-def logs(entries: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Each log as kept: ``{"content": text}``, text cut to MAX_LOG_LENGTH characters."""
+def logs(entries: Mapping[str, Any], kept: Collection[str] = ()) -> dict[str, dict[str, Any]]:
+    """Each log as kept: ``{"content": text}``, text cut to MAX_LOG_LENGTH characters; a
+    log's name holds no character a name may not, unless stored before (``kept``)."""
     out: dict[str, dict[str, Any]] = {}
     for name, entry in entries.items():
+        key_characters(name, "logs", kept)
         where = f"logs.{name}"
         known_fields(entry, LOG_FIELDS, where, "log")
         content = _text(entry, "content", where, required=True)
@@ -100,11 +103,15 @@ def texts(raw: Any, field: str, names: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def assignments_meta(entries: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+def assignments_meta(
+    entries: Mapping[str, Any], kept: Collection[str] = ()
+) -> dict[str, dict[str, Any]]:
     """Each parameter's ``{"source": text}``; that each names an assignment of the run
-    is :func:`check_meta_names`'s."""
+    is :func:`check_meta_names`'s, and a key holds no character a name may not, unless
+    stored before (``kept``)."""
     out: dict[str, dict[str, Any]] = {}
     for name, entry in entries.items():
+        key_characters(name, "assignments_meta", kept)
         where = f"assignments_meta.{name}"
         known_fields(entry, ASSIGNMENT_META_FIELDS, where, "assignments_meta")
         source = _text(entry, "source", where, required=True)
@@ -161,10 +168,14 @@ def check_meta_names(meta: Iterable[str], assignments: Iterable[str]) -> None:
         )
 
 
-def assignments_sources(entries: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Each source's ``{"default_show": bool, "sort": integer}``."""
+def assignments_sources(
+    entries: Mapping[str, Any], kept: Collection[str] = ()
+) -> dict[str, dict[str, Any]]:
+    """Each source's ``{"default_show": bool, "sort": integer}``; a source's name holds no
+    character a name may not, unless stored before (``kept``)."""
     out: dict[str, dict[str, Any]] = {}
     for name, entry in entries.items():
+        key_characters(name, "assignments_sources", kept)
         where = f"assignments_sources.{name}"
         if len(name) > MAX_SOURCE_LENGTH:
             raise RuleError(
@@ -193,23 +204,26 @@ def _sort(value: Any, where: str) -> int:
     return whole_number(value, field, RUN_MAP_SORTS)
 
 
-def sys_metadata(raw: Any, *, keep_nulls: bool) -> dict[str, Any]:
+def sys_metadata(raw: Any, *, keep_nulls: bool, kept: Collection[str] = ()) -> dict[str, Any]:
     """``{"feature_importances": {...}}`` as kept; a null ``feature_importances``,
     ``type`` or ``scores`` is kept when ``keep_nulls`` (an update's null removes it), left
-    out otherwise."""
+    out otherwise. A feature's name holds no character a name may not, unless stored
+    before (``kept``)."""
     given = object_of(raw, "sys_metadata")
     known_fields(given, SYS_METADATA_FIELDS, "sys_metadata", "sys_metadata")
     out: dict[str, Any] = {}
     if "feature_importances" in given:
         found = given["feature_importances"]
         if found is not None:
-            out["feature_importances"] = _feature_importances(found, keep_nulls=keep_nulls)
+            out["feature_importances"] = _feature_importances(
+                found, keep_nulls=keep_nulls, kept=kept
+            )
         elif keep_nulls:
             out["feature_importances"] = None
     return out
 
 
-def _feature_importances(raw: Any, *, keep_nulls: bool) -> dict[str, Any]:
+def _feature_importances(raw: Any, *, keep_nulls: bool, kept: Collection[str]) -> dict[str, Any]:
     where = "sys_metadata.feature_importances"
     given = object_of(raw, where)
     known_fields(given, FEATURE_IMPORTANCES_FIELDS, where, "feature_importances")
@@ -225,13 +239,13 @@ def _feature_importances(raw: Any, *, keep_nulls: bool) -> dict[str, Any]:
     elif "type" in given and keep_nulls:
         out["type"] = None
     if given.get("scores") is not None:
-        out["scores"] = _scores(given["scores"], f"{where}.scores")
+        out["scores"] = _scores(given["scores"], f"{where}.scores", kept)
     elif "scores" in given and keep_nulls:
         out["scores"] = None
     return out
 
 
-def _scores(raw: Any, where: str) -> dict[str, float]:
+def _scores(raw: Any, where: str, kept: Collection[str]) -> dict[str, float]:
     scores = object_of(raw, where)
     if len(scores) > MAX_FEATURES:
         raise RuleError(f"'{where}' has {len(scores)} features; at most {MAX_FEATURES}.", where)
@@ -244,6 +258,7 @@ def _scores(raw: Any, where: str) -> dict[str, float]:
                 f"most {MAX_FEATURE_TEXT}.",
                 where,
             )
+        key_characters(name, where, kept)
         field = f"{where}.{name}"
         if not is_number(value):
             raise RuleError(f"'{field}' must be a number, not {kind(value)}.", field, 400)

@@ -26,6 +26,7 @@ from .sigopt_checks import (
     MAX_NAME_LENGTH,
     RuleError,
     at_most_items,
+    key_characters,
     kind,
     known_fields,
     metadata,
@@ -127,6 +128,15 @@ def run_names(name: str | None, *maps: Mapping[str, Any] | None) -> frozenset[st
     return frozenset([*([name] if name else []), *(k for m in maps for k in m or {})])
 
 
+def named_maps(fields: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, ...]:
+    """The maps of a run's ``fields`` whose keys are names (a dataset's, a log's, an
+    assignment's source, a feature's, a dev_metadata key): with :func:`run_names`, the
+    keys an update may send back though stored before the names' rule."""
+    importances = (fields.get("sys_metadata") or {}).get("feature_importances") or {}
+    keys = ("dev_metadata", "datasets", "logs", "assignments_meta", "assignments_sources")
+    return (*(fields.get(key) for key in keys), importances.get("scores"))
+
+
 def run_create(body: Mapping[str, Any], *, suggested: bool = False) -> dict[str, Any]:
     """``name`` and ``metadata`` of a new run (all sigopt-python sends). A run in a
     project may carry more (``upload_runs``: values, state, ...), applied as an update;
@@ -180,9 +190,9 @@ def run_update(body: Mapping[str, Any], *, kept: Collection[str] = ()) -> RunUpd
         if body.get(key) is not None:
             names = run_maps.MODEL_FIELDS if key == "model" else run_maps.SOURCE_CODE_FIELDS
             fields[key] = run_maps.texts(body[key], key, names)
-    _datasets(fields.get("datasets"))
+    _datasets(fields.get("datasets"), kept)
     assignments = fields.pop("assignments", None)
-    values = _values(body["values"]) if body.get("values") is not None else None
+    values = _values(body["values"], kept) if body.get("values") is not None else None
     cleared = tuple(k for k in CLEARED_FIELDS if k in body and body[k] is None)
     return RunUpdate(columns, fields, assignments, values, state, cleared)
 
@@ -192,7 +202,7 @@ def _map(key: str, raw: Any, kept: Collection[str] = ()) -> dict[str, Any]:
     (``sigopt_run_maps``); ``assignments`` and ``dev_metadata`` are metadata there, as
     ``metadata`` is (``parse_metadata``: strings, numbers or null, at most 100 keys)."""
     if key == "sys_metadata":
-        return run_maps.sys_metadata(raw, keep_nulls=True)
+        return run_maps.sys_metadata(raw, keep_nulls=True, kept=kept)
     if key == "assignments":
         # a key names a parameter, and this service's parameter names run to
         # MAX_NAME_LENGTH (SigOpt's, and its metadata keys, stop at 100): a run of an
@@ -204,11 +214,11 @@ def _map(key: str, raw: Any, kept: Collection[str] = ()) -> dict[str, Any]:
         return dict(object_of(raw, key))
     entries = _entries(raw, key)
     if key == "logs":
-        return run_maps.logs(entries)
+        return run_maps.logs(entries, kept)
     if key == "assignments_meta":
-        return run_maps.assignments_meta(entries)
+        return run_maps.assignments_meta(entries, kept)
     if key == "assignments_sources":
-        return run_maps.assignments_sources(entries)
+        return run_maps.assignments_sources(entries, kept)
     return dict(entries)
 
 
@@ -321,11 +331,13 @@ def _datasets_by_name(sent: Any) -> Any:
     return names
 
 
-def _datasets(logged: Mapping[str, Any] | None) -> None:
+def _datasets(logged: Mapping[str, Any] | None, kept: Collection[str] = ()) -> None:
     """A dataset is logged by name: sigopt-python's ``run.log_dataset(name)`` sends
     ``{"datasets": {name: {}}}``, and a run renders its datasets as the list of names.
     So the only value kept is ``{}``; anything else would be stored and never shown. A
-    name is held to the length of every other name (a 100,000-character one was kept)."""
+    name is held to the length and characters of every other name (a 100,000-character
+    one was kept, and ``"a\\nb"`` broke the dashboard's list of datasets), unless stored
+    before the names' rule (``kept``)."""
     for name, value in (logged or {}).items():
         if not str(name).strip() or len(str(name)) > MAX_NAME_LENGTH:
             raise RuleError(
@@ -334,6 +346,7 @@ def _datasets(logged: Mapping[str, Any] | None) -> None:
                 "datasets",
                 400,
             )
+        key_characters(str(name), "datasets", kept)
         if value == {}:
             continue
         where = f"datasets.{name}"
@@ -370,9 +383,12 @@ def _entries(raw: Any, key: str) -> Mapping[str, Any]:
     return entries
 
 
-def _values(raw: Any) -> dict[str, dict[str, Any]]:
+def _values(raw: Any, kept: Collection[str] = ()) -> dict[str, dict[str, Any]]:
+    """A run's metric values; a metric's name holds no character a name may not, as a
+    checkpoint's, unless stored before the names' rule (``kept``)."""
     out: dict[str, dict[str, Any]] = {}
     for name, item in _entries(raw, "values").items():
+        key_characters(str(name), "values", kept)
         where = f"values.{name}"
         item = _as_rendered(object_of(item, where), str(name), where)
         known_fields(item, RUN_VALUE_FIELDS, where, "metric_evaluation")

@@ -232,8 +232,12 @@ class ExperimentItem:
         with self.store.write() as unit:
             record = experiment_of(unit, eid, owner, self.kind)
             try:
+                # its name and metadata too: what stored_names keeps (before, a name
+                # stored before the names' rule was refused when sent back alone)
+                current = {**record.definition(), "name": record.name}
+                current["metadata"] = record.metadata
                 changes = rules.experiment_update(
-                    body, record.definition(), budget_field=rules.BUDGET_FIELDS[record.kind]
+                    body, current, budget_field=rules.BUDGET_FIELDS[record.kind]
                 )
             except rules.RuleError as err:
                 raise rule_error(err) from err

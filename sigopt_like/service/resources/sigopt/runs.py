@@ -49,7 +49,7 @@ def apply_update(
     for the field an error names. Call it in a write unit: a refusal found after the
     writes (a field sent back that is not as the run renders) undoes them."""
     try:
-        stored = (run.metadata, run.assignments, run.fields.get("dev_metadata"))
+        stored = (run.metadata, run.assignments, run.values, *run_rules.named_maps(run.fields))
         update = run_rules.run_update(body, kept=run_rules.run_names(run.name, *stored))
         meta = update.fields.get("assignments_meta")
         if meta:
