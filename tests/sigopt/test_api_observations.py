@@ -290,13 +290,15 @@ def test_a_suggestion_id_is_ascii_digits(api: Api):
 
 
 def test_a_suggestion_id_of_a_wrong_kind_says_what_is_taken(api: Api):
-    """``"suggestion": 1.0`` was told "must be an id string" though the whole number 1 is
-    taken as well: the refusal names both forms, and what was sent."""
+    """``"suggestion": 1.5`` was told "must be an id string" though the whole number 1 is
+    taken as well: the refusal names both forms, and what was sent (``1.0``, a whole
+    number, is taken: ``test_id_forms``)."""
     e = api.create_experiment(seed=3)
     base = f"/v1/experiments/{e['id']}"
     s = api.post(f"{base}/suggestions").body
     before = api.snapshot()
-    for raw, shown in ((float(s["id"]), f"not {float(s['id'])!r}"), ([1], "not a list")):
+    fraction = int(s["id"]) + 0.5
+    for raw, shown in ((fraction, f"not {fraction!r}"), ([1], "not a list")):
         reply = api.post(f"{base}/observations", {"suggestion": raw, "value": 1.0})
         assert reply.status == 400 and reply.body["detail"]["field"] == "suggestion", reply.body
         message = reply.body["message"]

@@ -124,6 +124,20 @@ def whole_number(value: Any, field: str, within: WholeRange, *, note: str = "") 
     return value if isinstance(value, int) else int(value)
 
 
+def same_id(sent: Any, shown: str) -> bool:
+    """Whether ``sent`` is the id ``shown`` (as rendered: ``"12"``) in any form an id is
+    taken in a body: its digits, with leading zeros too (``"012"``, as a path reads
+    ``/v1/experiments/012``), or the whole number (``12``, ``12.0``: JSON has one number
+    type); never ``true`` for ``1``."""
+    if isinstance(sent, bool) or not shown.isascii() or not shown.isdigit():
+        return False
+    if isinstance(sent, str):
+        # ASCII digits only ("²" and "٨٣" pass str.isdigit()); the zeros stripped first,
+        # so that no number of them reaches int()'s limit on digits
+        return sent.isascii() and sent.isdigit() and (sent.lstrip("0") or "0") == shown
+    return is_number(sent) and sent == int(shown)
+
+
 def positive_int_or_none(value: Any, field: str, within: WholeRange = BUDGETS) -> int | None:
     """None, or a whole number ``within`` (least 1) read by :func:`whole_number`."""
     return None if value is None else whole_number(value, field, within)

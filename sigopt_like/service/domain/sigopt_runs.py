@@ -33,6 +33,7 @@ from .sigopt_checks import (
     name_text,
     number,
     object_of,
+    same_id,
 )
 
 STATES = ("active", "completed", "failed")
@@ -84,6 +85,9 @@ MAX_CHECKPOINTS = 200
 PROJECT_FIELDS = ("id", "name", "metadata")
 #: what the service renders in a project, which may be sent back as rendered (check_echoed)
 PROJECT_ECHOED_FIELDS = ("object", "client", "user", "created", "updated")
+#: the echoed fields that are ids of this service (a project's is its own text): sent
+#: back in any form a body's id takes (``sigopt_checks.same_id``)
+ID_FIELDS = ("id", "client", "user", "experiment", "suggestion", "observation")
 #: what a new run cannot be given: the service sets them when it makes the run
 CREATE_SET_BY_SERVICE = ("id", "created", "updated")
 #: what the service renders in a run, which may be sent back as rendered (check_echoed)
@@ -259,7 +263,7 @@ def check_echoed(
                 key,
                 400,
             )
-        if key == "updated" or _same_echo(body[key], shown[key]):
+        if key == "updated" or _same_echo(body[key], shown[key], key in ID_FIELDS):
             continue
         raise RuleError(
             f"'{key}' is set by the service and not changed by a request: this {what} has "
@@ -276,13 +280,15 @@ def _json(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _same_echo(sent: Any, shown: Any) -> bool:
-    """``sent`` is ``shown`` as a client may send it back: equal, an id as a number or
-    a string, but never ``true`` for ``1``."""
+def _same_echo(sent: Any, shown: Any, is_id: bool = False) -> bool:
+    """``sent`` is ``shown`` as a client may send it back: equal, an id (``is_id``) in
+    any form a body's id is taken in (``same_id``: ``"012"``, ``12.0``; before, a run
+    sent back with ``"experiment": "012"`` was told it has "12", not "012"), but never
+    ``true`` for ``1``."""
     if isinstance(sent, bool) or isinstance(shown, bool):
         return sent is shown
-    if isinstance(shown, str) and isinstance(sent, int):
-        return str(sent) == shown
+    if is_id and isinstance(shown, str):
+        return same_id(sent, shown)
     return bool(sent == shown)
 
 

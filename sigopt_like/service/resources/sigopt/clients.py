@@ -31,11 +31,13 @@ from .common import (
     body_id,
     caller,
     id_order,
+    is_own_id,
     own_user_only,
     project_on_use,
     query_search,
     query_sort,
     rule_error,
+    shown_id,
     sigopt_page,
     whole,
 )
@@ -51,8 +53,10 @@ RUN_BATCH_FIELDS = ("runs", "fields")
 def client_of(req: falcon.Request, context: Any, cid: str) -> int:
     """The caller, when ``cid`` is the caller's client id; a 404 otherwise."""
     owner = caller(req, context)
-    if cid != str(owner):
-        raise NotFound(f"No client with id {cid!r} for this token.", detail={"field": "client"})
+    if not is_own_id(cid, owner):  # before: "07" was no client, where "07" is experiment 7
+        raise NotFound(
+            f"No client with id {shown_id(cid)!r} for this token.", detail={"field": "client"}
+        )
     return owner
 
 

@@ -3,6 +3,7 @@ turning a broken rule into the service's error body."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import falcon
@@ -157,7 +158,7 @@ def experiment_of(
     eid = parse_id(raw_id, what)
     found = unit.experiments.get(owner, eid, kind)
     if found is None:
-        raise NotFound(f"No {what} with id {raw_id!r}.", detail={"field": "experiment"})
+        raise NotFound(f"No {what} with id {shown_id(raw_id)!r}.", detail={"field": "experiment"})
     return found
 
 
@@ -192,12 +193,16 @@ def require_active(experiment: ExperimentRecord) -> None:
 
 
 def body_id(value: Any, field: str) -> int | None:
-    """An id given in a JSON body (string of digits or integer), or a 400 naming the field;
-    an integer past the ids there can be (one past 64 bits too, which the door read as a
-    double) is a 422 giving their range (``sigopt_checks.whole_number``)."""
+    """An id given in a JSON body: a string of ASCII digits (as a path's id, leading zeros
+    too) or a whole number, written ``12`` or ``12.0`` (JSON has one number type; before,
+    ``12.0`` was refused though ``12`` was taken); a 400 naming the field otherwise (a
+    fraction, a list). A whole number past the ids there can be (``1e308``, one past 64
+    bits, which the door read as a double) is a 422 giving their range
+    (``sigopt_checks.whole_number``), as a string of digits past them is a 422."""
     if value is None:
         return None
-    if isinstance(value, (int, WideInteger)) and not isinstance(value, bool):
+    integral = isinstance(value, float) and math.isfinite(value) and value.is_integer()
+    if integral or (isinstance(value, (int, WideInteger)) and not isinstance(value, bool)):
         try:
             return whole_number(value, field, IDS)
         except rules.RuleError as err:
@@ -218,4 +223,16 @@ def body_id(value: Any, field: str) -> int | None:
 def not_found(what: str, raw_id: str, parent: str = "") -> NotFound:
     """A 404 for an unknown child id."""
     where = f" in {parent}" if parent else ""
-    return NotFound(f"No {what} with id {raw_id!r}{where}.", detail={"field": what})
+    return NotFound(f"No {what} with id {shown_id(raw_id)!r}{where}.", detail={"field": what})
+
+
+def shown_id(raw: str) -> str:
+    """A path's id as a message names it: the id ``raw`` reads as (``"7"`` for ``"007"``,
+    as the answer of an id found is rendered), else ``raw`` as sent."""
+    return str(int(raw)) if is_id_text(raw) else raw
+
+
+def is_own_id(raw: str, owner: int) -> bool:
+    """Whether the path's ``raw`` reads as the id ``owner`` (``"07"`` as 7, as every id of
+    a path is read), for the client and organization ids, which are the caller's own."""
+    return is_id_text(raw) and int(raw) == owner

@@ -17,7 +17,7 @@ import falcon
 from ...errors import NotFound
 from ...store.sigopt import SigoptStore
 from .clients import list_runs
-from .common import caller, whole_or_paged
+from .common import caller, is_own_id, shown_id, whole_or_paged
 from .experiments import list_experiments
 
 
@@ -55,9 +55,9 @@ class OrganizationItem:
 def organization_of(req: falcon.Request, context: Any, oid: str) -> int:
     """The caller, when ``oid`` is the caller's organization (its own id); a 404 else."""
     owner = caller(req, context)
-    if oid != str(owner):
+    if not is_own_id(oid, owner):
         raise NotFound(
-            f"No organization with id {oid!r} for this token.",
+            f"No organization with id {shown_id(oid)!r} for this token.",
             detail={"field": "organization"},
         )
     return owner
