@@ -6,10 +6,17 @@ here. SQL's ``lower()`` lowers ASCII letters only on SQLite (until
 on PostgreSQL under the C locale; so the text is also tried with its ASCII letters alone
 lowered, which finds a name by its accented letters as written on any database (before,
 ``Élan`` was searched for as ``élan`` and never matched ``Élan Ärger``).
+
+An accent is one code point (composed, NFC, as most keyboards type it) or a letter and a
+combining accent (decomposed, NFD, as macOS exports names); a SigOpt name is stored as
+sent, in either. So the text is tried in both forms: a name written wholly in one is found
+by a search in the other (before, ``café`` composed never found ``café`` decomposed). A
+name that mixes both forms in one word is found only by a search written as it is.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,13 +30,17 @@ def lowered(text: str) -> str:
 
 
 def holds(column: sa.ColumnElement[Any], text: str) -> sa.ColumnElement[bool]:
-    """Whether ``column`` holds ``text`` in any case (its ``%`` and ``_`` taken as
-    written); ``text`` is matched as it comes (strip it first where that is meant)."""
+    """Whether ``column`` holds ``text`` in any case and either Unicode form (its ``%`` and
+    ``_`` taken as written); ``text`` is matched as it comes otherwise (strip it first
+    where that is meant)."""
     folded = sa.func.lower(column)
-    found = folded.contains(text.lower(), autoescape=True)
-    if lowered(text) == text.lower():
-        return found
-    return sa.or_(found, folded.contains(lowered(text), autoescape=True))
+    forms = dict.fromkeys(
+        unicodedata.normalize(form, each)
+        for each in (text.lower(), lowered(text))
+        for form in ("NFC", "NFD")
+    )
+    found = [folded.contains(each, autoescape=True) for each in forms]
+    return found[0] if len(found) == 1 else sa.or_(*found)
 
 
 def _lower(value: Any) -> Any:
