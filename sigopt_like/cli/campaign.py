@@ -13,11 +13,21 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .. import csvio
 from .._constants import MAX_REMAINING, MAX_SEED
 from ..wording import counted
 from .connect import session_id
 from .errors import CommandError
-from .files import FOLDER, INPUT, OUTPUT, is_standard_stream, output_folder, read_input, shown
+from .files import (
+    FOLDER,
+    INPUT,
+    OUTPUT,
+    force_option,
+    is_standard_stream,
+    output_folder,
+    read_input,
+    refuse_to_replace,
+)
 from .interrupts import canceled_on_interrupt
 from .options import (
     DESIGNED_GENERATION,
@@ -274,7 +284,6 @@ def _check_design_size(value: Space, population: int, replicates: int) -> None:
     ``--replicates -1``) queued a space task that failed after its progress lines, with
     "Task 2 (space) of session 1 failed:" and the problem on a line of its own."""
     from ..population import check_design_size
-    from .errors import CommandError
 
     options = {"population_size": "--population", "replicates": "--replicates"}
     problems = check_design_size(value, population, replicates)
@@ -308,11 +317,17 @@ def space_show(conn: Connection, sid: str, as_json: bool) -> None:
 @click.command()
 @click.argument("sid", type=session_id)
 @click.option("-o", "--output", type=OUTPUT, default=None, help="Also write the design here.")
+@force_option
 @json_option
 @quiet_option
 @connected
-def generate(conn: Connection, sid: str, output: Path | None, as_json: bool, quiet: bool) -> None:
+def generate(
+    conn: Connection, sid: str, output: Path | None, force: bool, as_json: bool, quiet: bool
+) -> None:
     """Generate the next design of session SID.
+
+    An -o file that exists and holds something else (the lab's responses) is left as it
+    is, and nothing is designed, unless --force is given.
 
     \b
     Example:
@@ -321,6 +336,7 @@ def generate(conn: Connection, sid: str, output: Path | None, as_json: bool, qui
     to_stdout = is_standard_stream(output)  # -o -: the CSV is the output, words go to stderr
     if output is not None and not to_stdout:
         output_folder(output.parent, probe=True)
+        refuse_to_replace(output, None, force=force)  # the design to come is a new one
     with canceled_on_interrupt(conn, sid, "generate"):
         task = conn.sessions(sid).generate(wait=True, progress=progress(quiet))
     design = task.result.experiments
@@ -367,9 +383,7 @@ def _json_or_output(as_json: bool, output: Path | None) -> None:
     "--gen", type=DESIGNED_GENERATION, default=None, help="The generation (default: the latest)."
 )
 @click.option("-o", "--output", type=OUTPUT, default=None, help="Write the CSV here (else print).")
-@click.option(
-    "--force", is_flag=True, help="Replace an -o file that holds something else (responses)."
-)
+@force_option
 @json_option
 @connected
 def design(
@@ -397,39 +411,24 @@ def design(
     if as_json:
         echo_json(table)
     elif output is not None and not is_standard_stream(output):
-        if not force:
-            _refuse_to_replace(output, table.to_csv())
+        refuse_to_replace(output, table.to_csv(), force=force)
         table.to_csv(output)
         click.echo(f"wrote {output} ({counted(len(table), 'experiment')})")
     else:
         click.echo(table.to_csv(), nl=False)
 
 
-def _refuse_to_replace(output: Path, text: str) -> None:
-    """A CommandError if ``output`` is a file that holds something other than ``text``.
-
-    Before, ``design 1 -o gen1.csv`` replaced a gen1.csv the lab had filled in with its
-    responses, without a word: a file the command did not write is not its to replace."""
-    if not output.is_file():
-        return
-    try:
-        held = output.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return  # unreadable: writing it says what is wrong
-    if held.replace("\r\n", "\n") != text.replace("\r\n", "\n"):
-        raise CommandError(
-            f"{shown(output)} exists and holds something else (the lab's responses?): "
-            "nothing was written; give --force to replace it, or another -o file"
-        )
-
-
 @click.command()
 @click.argument("sid", type=session_id)
 @click.option("-o", "--output", type=OUTPUT, default=None, help="Write the CSV here (else print).")
+@force_option
 @json_option
 @connected
-def history(conn: Connection, sid: str, output: Path | None, as_json: bool) -> None:
+def history(conn: Connection, sid: str, output: Path | None, force: bool, as_json: bool) -> None:
     """Every generation of session SID as one CSV (Seq_, Gen_, Designed_ columns).
+
+    An -o file that exists and holds something else is left as it is unless --force is
+    given.
 
     \b
     Example:
@@ -444,8 +443,10 @@ def history(conn: Connection, sid: str, output: Path | None, as_json: bool) -> N
         output = None  # -o -: printed
     if output is not None:
         output_folder(output.parent)
-    text = campaign.history.csv(output)
+    text = campaign.history.csv()
     if output is not None:
+        refuse_to_replace(output, text, force=force)
+        csvio.write_text_file(output, text)
         click.echo(f"wrote {output} ({counted(max(0, len(text.splitlines()) - 1), 'experiment')})")
     else:
         click.echo(text, nl=False)

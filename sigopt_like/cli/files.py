@@ -135,6 +135,36 @@ def output_folder(folder: Path, *, make: bool = False, probe: bool = False) -> N
         raise CommandError(f"{where}: the folder {folder} {why}; nothing was done.") from err
 
 
+#: the flag that lets an ``-o FILE`` replace a file holding something else
+force_option = click.option(
+    "--force", is_flag=True, help="Replace an -o file that holds something else (responses)."
+)
+
+
+def refuse_to_replace(output: Path | None, text: str | None, *, force: bool) -> None:
+    """A CommandError, before anything is written, if ``output`` is a file that holds
+    something other than ``text`` and ``force`` is not given: one rule for every command
+    that writes an ``-o FILE`` (design, generate, history).
+
+    ``text`` is what would be written, or None when it is not known yet (``generate``
+    checks before its task designs anything): then any file that holds something is
+    refused. An empty file, the same text again, standard output (``-o -``) and a device
+    (``/dev/null``) are written as asked. Before, only ``design`` kept a gen1.csv the lab
+    had filled in; ``generate -o`` and ``history -o`` replaced it without a word."""
+    if force or output is None or is_standard_stream(output) or not output.is_file():
+        return
+    try:
+        held = output.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return  # unreadable: writing it says what is wrong
+    if not held or (text is not None and held.replace("\r\n", "\n") == text.replace("\r\n", "\n")):
+        return
+    raise CommandError(
+        f"{shown(output)} exists and holds something else (the lab's responses?): "
+        "nothing was done; give --force to replace it, or another -o file"
+    )
+
+
 def is_standard_stream(path: Path | None) -> bool:
     """Whether ``path`` is ``-``: standard input or output."""
     return path is not None and str(path) == DASH

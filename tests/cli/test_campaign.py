@@ -210,3 +210,37 @@ def test_design_does_not_replace_a_file_holding_the_labs_responses(run, tmp_path
     done = run("design", sid, "-o", design, "--force")
     assert done.code == 0 and design.read_bytes() != filled, done.err
     assert all(row.endswith(",") for row in design.read_text().splitlines()[1:])
+
+
+def test_generate_and_history_do_not_replace_a_file_holding_something_else(
+    run, tmp_path, monkeypatch
+):
+    """Before: only ``design -o`` kept a file the lab had filled in; ``generate -o`` and
+    ``history -o`` replaced it without a word. One rule now, one message, ``--force``."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "lab.db"))
+    sid = run("sessions", "create", "lab", "--json").json()["id"]
+    run("space", "put", sid, SPACE, "--type", "factorial", "--population", 3, "--replicates", 0)
+    kept = tmp_path / "gen1.csv"
+    kept.write_text("the lab's responses\n")
+    done = run("generate", sid, "-o", kept, "-q")
+    assert done.code == 1 and done.out == "", done.out
+    assert "gen1.csv exists and holds something else" in done.err, done.err
+    assert "nothing was done; give --force" in done.err, done.err
+    assert kept.read_text() == "the lab's responses\n"
+    tasks = run("tasks", "list", sid, "--json").json()
+    assert [t["type"] for t in tasks] == ["space"], tasks  # nothing designed
+    done = run("generate", sid, "-o", kept, "-q", "--force")
+    assert done.code == 0 and kept.read_text().startswith("param1"), done.err
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")  # holds nothing to lose: written as asked
+    assert run("design", sid, "-o", empty).code == 0 and empty.read_text().startswith("param1")
+    history = tmp_path / "history.csv"
+    history.write_text("the lab's notes\n")
+    done = run("history", sid, "-o", history)
+    assert done.code == 1 and "history.csv exists and holds something else" in done.err
+    assert history.read_text() == "the lab's notes\n"
+    assert run("history", sid, "-o", history, "--force").code == 0
+    written = history.read_text()
+    assert written.startswith("Seq_,Gen_,Designed_")
+    done = run("history", sid, "-o", history)  # the same history again: nothing lost
+    assert done.code == 0 and history.read_text() == written, done.err
