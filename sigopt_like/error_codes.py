@@ -52,6 +52,14 @@ IN_FRONT_CODES: Mapping[int, str] = MappingProxyType(
     }
 )
 
+#: a SigOpt experiment's 409 when every point of its space has an open suggestion: a
+#: report or a delete frees one (the command line's advice is chosen by this code, never
+#: by the message's wording)
+SPACE_EXHAUSTED = "space_exhausted"
+#: a grid search's 409 when every point of its grid has been suggested: only deleting an
+#: open suggestion frees one (a report spends its point)
+GRID_EXHAUSTED = "grid_exhausted"
+
 #: the code of a client error status of neither table (a 410 or a 418 of a proxy's)
 OTHER_CLIENT_ERROR = "error"
 #: the code of a server error status of neither table (a 520 of a CDN's)
@@ -67,9 +75,11 @@ def default_code(status: int) -> str:
 
 
 __all__ = [
+    "GRID_EXHAUSTED",
     "IN_FRONT_CODES",
     "OTHER_CLIENT_ERROR",
     "OTHER_SERVER_ERROR",
     "SERVICE_CODES",
+    "SPACE_EXHAUSTED",
     "default_code",
 ]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import csvio
+from .. import csvio, error_codes
 from ..errors import ConflictError, InvalidRequestError
 from ..wording import counted
 from .connect import session_id
@@ -364,13 +364,14 @@ def experiments_suggest(conn: Connection, eid: str, as_json: bool) -> None:
     try:
         suggestion = conn.experiments(eid).suggest()
     except ConflictError as err:
-        if "has an open suggestion" not in err.message and "been suggested" not in err.message:
+        # chosen by the answer's code, not its wording: a reworded message kept the advice
+        if err.code not in (error_codes.SPACE_EXHAUSTED, error_codes.GRID_EXHAUSTED):
             raise
         # the service's advice is the API's ("delete one"): say what this command line has;
         # a grid search's walk is freed only by deleting an open suggestion (a report
         # spends its point)
         delete = f"sigopt-like experiments delete-suggestion {eid} --suggestion ID"
-        if "been suggested" in err.message:
+        if err.code == error_codes.GRID_EXHAUSTED:
             raise CommandError(
                 f"the service refused: {err}; delete an open one to have it suggested again "
                 f"({delete})"

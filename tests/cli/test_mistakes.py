@@ -1009,7 +1009,7 @@ def test_every_point_suggested_names_the_commands_that_free_one(run, tmp_path, m
     assert run("experiments", "suggest", "1").code == 0
     assert run("experiments", "suggest", "1").code == 0
     done = run("experiments", "suggest", "1")
-    assert done.code == 1 and "409 conflict" in done.err
+    assert done.code == 1 and "409 space_exhausted" in done.err, done.err
     assert "sigopt-like experiments observe 1 --suggestion ID --value V" in done.err, done.err
     assert "sigopt-like experiments delete-suggestion 1 --suggestion ID" in done.err, done.err
     done = run("experiments", "delete-suggestion", "1", "--suggestion", "1")
@@ -1041,3 +1041,37 @@ def test_a_grid_search_walked_through_names_only_the_delete(run, tmp_path, monke
     assert done.code == 1 and "been suggested" in done.err, done.err
     assert "sigopt-like experiments delete-suggestion 1 --suggestion ID" in done.err, done.err
     assert "experiments observe" not in done.err, done.err
+
+
+@pytest.mark.parametrize("grid", [False, True])
+def test_the_suggest_advice_is_chosen_by_the_answers_code_not_its_words(
+    run, tmp_path, monkeypatch, grid
+):
+    """Before: the advice was chosen by matching the service's wording ("been suggested",
+    "has an open suggestion"), so a reworded message lost it without a word."""
+    from sigopt_like.service.errors import Conflict
+    from sigopt_like.service.resources.sigopt import suggestions
+
+    made = suggestions._exhausted
+
+    def reworded(definition):
+        answer = made(definition)
+        return Conflict("No point is left.", code=answer.code, detail=answer.detail)
+
+    monkeypatch.setattr(suggestions, "_exhausted", reworded)
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "w.db"))
+    definition = tmp_path / "e.json"
+    definition.write_text(
+        '{"name": "w", "type": "%s", "metrics": [{"name": "m"}], "observation_budget": 2,'
+        ' "parameters": [{"name": "a", "type": "categorical", "categorical_values": ["x", "y"]}]}'
+        % ("grid" if grid else "offline"),
+        encoding="utf-8",
+    )
+    assert run("experiments", "create", str(definition)).code == 0
+    assert run("experiments", "suggest", "1").code == 0
+    assert run("experiments", "suggest", "1").code == 0
+    done = run("experiments", "suggest", "1")
+    code = "grid_exhausted" if grid else "space_exhausted"
+    assert done.code == 1 and f"409 {code}: No point is left." in done.err, done.err
+    assert "sigopt-like experiments delete-suggestion 1 --suggestion ID" in done.err, done.err
+    assert ("experiments observe 1 --suggestion ID" in done.err) is not grid, done.err

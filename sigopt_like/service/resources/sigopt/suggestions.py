@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 import falcon
 
+from .... import error_codes
 from ...domain import sigopt_rules as rules
 from ...domain import sigopt_tasks
 from ...domain.sigopt_checks import known_fields
@@ -322,7 +323,7 @@ def _store(
                 )
         chosen = given_point if choice is None else choice.assignments
         if chosen is None:
-            raise Conflict(_exhausted(definition), detail={"field": "experiment"})
+            raise _exhausted(definition)
         # an update added parameters meanwhile: as the suggestions it rewrote
         chosen = rules.redefined(
             chosen, definition["parameters"], experiment.parameters, experiment.conditionals
@@ -360,15 +361,21 @@ def _task(
     return sigopt_tasks.next_task(experiment.tasks, model_based, seed)
 
 
-def _exhausted(definition: Mapping[str, Any]) -> str:
+def _exhausted(definition: Mapping[str, Any]) -> Conflict:
+    """The 409 of an experiment with no point left to suggest, its code saying which
+    (error_codes: the command line's advice is chosen by it, not by these words)."""
     if definition["type"] == "grid":
-        return (
+        return Conflict(
             "Every point of this grid search has been suggested; ask for no more "
-            "suggestions, or delete open ones to have them suggested again."
+            "suggestions, or delete open ones to have them suggested again.",
+            code=error_codes.GRID_EXHAUSTED,
+            detail={"field": "experiment"},
         )
-    return (
+    return Conflict(
         "Every point of this experiment's space has an open suggestion; report or delete "
-        "one before asking for another."
+        "one before asking for another.",
+        code=error_codes.SPACE_EXHAUSTED,
+        detail={"field": "experiment"},
     )
 
 
