@@ -53,7 +53,12 @@ def generations_left(size: int, used: int, population_size: int) -> int:
 
 
 def check_design_size(
-    space: Space, population_size: Any, replicates: Any, *, key: str = "population_size"
+    space: Space,
+    population_size: Any,
+    replicates: Any,
+    *,
+    key: str = "population_size",
+    count: bool = True,
 ) -> list[Problem]:
     """Problems with a population size and a replicate count for ``space`` (empty if none).
 
@@ -61,6 +66,9 @@ def check_design_size(
     and ``population_size x (replicates + 1) <= MAX_DESIGN_ROWS``; each refusal says why
     and what would work. ``key`` is the name the population was given under (Daptics'
     ``populationSize``, say): the problems name it and say it, not a key never sent.
+    ``count=False`` leaves ``population_size <= size`` to whoever counts the space (the
+    service's space task, for a mixture :func:`counted_at_once` does not count): the
+    rest of the rule needs no count.
     """
     from sigopt_like.spaces import Problem
 
@@ -70,7 +78,7 @@ def check_design_size(
             Problem(f"{key} must be a whole number, not {population_size!r}", field=key)
         )
     else:
-        problem = _population_problem(space, population_size, key)
+        problem = _population_problem(space, population_size, key, count)
         if problem is not None:
             problems.append(problem)
     if not _is_whole(replicates):
@@ -122,7 +130,7 @@ def _is_whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _population_problem(space: Space, population: int, key: str) -> Problem | None:
+def _population_problem(space: Space, population: int, key: str, count: bool) -> Problem | None:
     from sigopt_like.spaces import MIXTURE, Problem
 
     def refuse(message: str, field: str = key) -> Problem:
@@ -133,10 +141,12 @@ def _population_problem(space: Space, population: int, key: str) -> Problem | No
             f"{key} {population} is not a positive whole number: a generation is "
             f"{key} distinct experiments, so use 1 or more"
         )
-    try:
-        size = space.size()
-    except ValueError as exc:
-        return refuse(str(exc), field="total_units")
+    size = population  # not counted: what the count would refuse is its counter's to say
+    if count:
+        try:
+            size = space.size()
+        except ValueError as exc:
+            return refuse(str(exc), field="total_units")
     if population > size:
         most = min(size, MAX_POPULATION)  # the other cap: "at most 4096" was then refused
         fix = f"use a population of at most {most}" if size > 0 else "fix the space first"

@@ -90,3 +90,44 @@ def test_remaining_past_the_cap_reads_as_a_lower_bound(run, tmp_path, monkeypatc
     shown = run("sessions", "show", "1").out.splitlines()
     (line,) = [x for x in shown if x.startswith("remaining:")]
     assert line.split(":", 1)[1].strip() == "2,147,483,647 or more", shown
+
+
+def test_a_mixture_too_large_to_count_at_once_is_left_to_the_service(
+    run, tmp_path, monkeypatch
+) -> None:
+    """Before: ``space put`` counted a mixture of any size itself before sending it (half a
+    minute and more for 1,000 components of 10,000 units), then the service counted it
+    again. A mixture past ``counted_at_once`` (50,000 cells) is the service's to judge:
+    here 6 components x 10,001 units, of only 32 distinct experiments, so the service's
+    task refuses a population of 100, in its words."""
+    from sigopt_like.population import counted_at_once
+
+    counted_here: list[bool] = []
+    size = Space.size
+
+    def watched(space: Space) -> int:
+        import inspect
+
+        names = {frame.function for frame in inspect.stack()}
+        counted_here.append("_check_design_size" in names)
+        return size(space)
+
+    monkeypatch.setattr(Space, "size", watched)
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "mixture.db"))
+    assert run("sessions", "create", "blend").code == 0
+    blend = tmp_path / "blend.csv"
+    blend.write_text("c0,unit,0,10000\n" + "".join(f"c{i},unit,0,1\n" for i in range(1, 6)))
+    space = Space.from_csv(blend.read_text(), type="mixture", total_units=10_000)
+    assert not counted_at_once(space)
+    counted_here.clear()
+    sized = ("--type", "mixture", "--total-units", "10000", "--replicates", "0", "-q")
+    done = run("space", "put", "1", blend, "--population", "100", *sized)
+    assert done.code == 1 and "Task 1 (space) of session 1 failed" in done.err, done.err
+    assert "the space has 32 distinct experiments" in done.err, done.err
+    assert counted_here and not any(counted_here), counted_here  # the service's count only
+    done = run("space", "put", "1", blend, "--population", "0", *sized)  # needs no count
+    assert done.code == 1 and done.err.startswith("sigopt-like: error: --population:"), done.err
+    counted_here.clear()
+    done = run("space", "put", "1", blend, "--population", "32", *sized)
+    assert done.code == 0 and "32 possible experiments" in done.out, done.err
+    assert counted_here and not any(counted_here), counted_here
