@@ -42,9 +42,31 @@ def redact_url(text: str) -> str:
 
 def first_line(err: BaseException) -> str:
     """The first line of what ``err`` says (of the driver's error, for a SQLAlchemy one,
-    whose own text adds the statement and a link); its type's name if it says nothing."""
-    text = str(getattr(err, "orig", None) or err).strip()
+    whose own text adds the statement and a link); its type's name if it says nothing.
+
+    A PostgreSQL error's first line is its whole primary message (the driver's
+    ``diag.message_primary``), a line break in it written ``\\n``: before, a schema
+    named with a line break ("permission denied for schema lab<LF>x") was cut at it,
+    and the hint named schema ``lab``."""
+    cause = getattr(err, "orig", None) or err
+    primary = getattr(getattr(cause, "diag", None), "message_primary", None)
+    if isinstance(primary, str) and primary.strip():
+        return on_one_line(primary.strip())
+    text = str(cause).strip()
     return text.splitlines()[0] if text else type(err).__name__
+
+
+#: how a control character of a database's message is written on its one line
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def on_one_line(text: str) -> str:
+    """``text`` with its line breaks and other control characters escaped (``\\n``), for
+    a one-line message."""
+    return _CONTROL.sub(
+        lambda found: _ESCAPES.get(found.group(), f"\\u{ord(found.group()):04x}"), text
+    )
 
 
 def describe_opening_error(err: BaseException, target: str | None = None) -> str | None:
@@ -69,7 +91,15 @@ def describe_opening_error(err: BaseException, target: str | None = None) -> str
 #: what PostgreSQL says of a schema a role may not make a table in (or look into): the
 #: name as it is, unquoted, to the end of its line (``lab x`` was cut at its space, so the
 #: hint named schema ``lab`` and its GRANT another schema)
-_DENIED_SCHEMA = re.compile(r"permission denied for schema (.+)")
+_DENIED_SCHEMA = re.compile(r"permission denied for schema (.+)", re.DOTALL)
+
+
+def _primary_message(err: BaseException) -> str:
+    """What ``err`` says, whole: the driver's primary message of a PostgreSQL error (a
+    name in it may hold a line break), else its first line."""
+    cause = getattr(err, "orig", None) or err
+    primary = getattr(getattr(cause, "diag", None), "message_primary", None)
+    return primary if isinstance(primary, str) and primary.strip() else first_line(err)
 
 
 def _privilege_hint(err: BaseException, target: str | None) -> str:
@@ -90,6 +120,7 @@ def _privilege_hint(err: BaseException, target: str | None) -> str:
         create_grant,
         denied_database,
         grants_needed,
+        identifier,
         is_privilege_error,
     )
 
@@ -102,12 +133,14 @@ def _privilege_hint(err: BaseException, target: str | None) -> str:
         return f"; {role} may not connect to it: its administrator grants it that ({grant})"
     if not is_privilege_error(err):
         return ""
-    denied = _DENIED_SCHEMA.search(first_line(err))
+    denied = _DENIED_SCHEMA.search(_primary_message(err))
     if denied:  # making its tables, at a first use, in a schema it may not create in
+        named = denied.group(1)
+        shown = named if named.isprintable() else identifier(named)  # a line break: escaped
         return (
-            f"; {role} may not make the service's tables in schema {denied.group(1)}, the "
+            f"; {role} may not make the service's tables in schema {shown}, the "
             "first of its search_path, at this first use of the database: grant it that "
-            f"({create_grant(grantee or '<role>', denied.group(1))}), or make them once as "
+            f"({create_grant(grantee or '<role>', named)}), or make them once as "
             "a role that may (any command run as it), then grant this one what the "
             "service needs there"
         )

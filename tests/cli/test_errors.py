@@ -682,6 +682,22 @@ def test_a_schema_whose_name_has_a_space_is_named_whole_in_the_grant_create(run,
         assert done.code == 0, done
 
 
+def test_a_schema_whose_name_has_a_line_break_is_named_whole_on_one_line(run, pg_url):
+    """A real role whose search_path's first schema is ``lab<LF>x``: ``users create`` names
+    it whole on its one line, escaped, and its GRANT in PostgreSQL's own escaped form
+    (``U&"lab\\000ax"``), a statement that mends it. Before, PostgreSQL's message was read
+    to its first line break: the hint named schema ``lab``, and its GRANT another schema."""
+    with _role_without_create(pg_url, '"lab\nx"') as (role, maker, admin_says):
+        line = one_line(run("users", "create", "a@b.example", "--db", maker))
+        assert "permission denied for schema lab\\nx;" in line, line
+        assert 'may not make the service\'s tables in schema U&"lab\\000ax", the' in line, line
+        grant = f'GRANT USAGE, CREATE ON SCHEMA U&"lab\\000ax" TO {role}'
+        assert f"({grant})" in line, line
+        admin_says(grant)  # what it says to run, run as said
+        done = run("users", "create", "a@b.example", "--db", maker)
+        assert done.code == 0, done
+
+
 def test_a_role_that_may_not_connect_is_told_the_grant(run, pg_url):
     """A real role whose CONNECT on the database is revoked: ``users create``, ``serve``
     and ``worker`` say in one line that it may not connect, and the GRANT CONNECT that

@@ -21,10 +21,10 @@ import time
 
 import sqlalchemy as sa
 
-from ...database_targets import UnusableDatabase
+from ...database_targets import UnusableDatabase, on_one_line
 from . import schema
 from .database import WRITE_OPTION
-from .refusals import grants_needed
+from .refusals import grants_needed, one_line_identifier
 
 #: every revision in order; the last is the head this release writes
 REVISIONS = (
@@ -151,7 +151,8 @@ def _refuse_a_database_out_of_reach(conn: sa.Connection) -> None:
     for name, quoted, role, search_path in conn.exec_driver_sql(_HIDDEN_DATABASES):
         if name in _search_path_schemas(search_path, role):
             raise SchemaOutOfReach(
-                f"schema {quoted} of the search_path ({search_path}) of the role {role} holds "
+                f"schema {one_line_identifier(quoted)} of the search_path "
+                f"({on_one_line(search_path)}) of the role {role} holds "
                 "a sigopt_like database, but the role may not use that schema: nothing was "
                 "made in another schema; its administrator grants it that "
                 f"({grants_needed(role, quoted)}), or sets the role's search_path to the "

@@ -115,7 +115,35 @@ def identifier(name: str) -> str:
     names another role (``Lab`` folded to ``lab``). :data:`UNKNOWN_ROLE` is left as it is."""
     if name == UNKNOWN_ROLE:
         return name
+    if not name.isprintable():
+        return _escaped_identifier(name)
     return str(postgresql.dialect().identifier_preparer.quote(name))
+
+
+def _escaped_identifier(name: str) -> str:
+    """``name``, which holds a line break or another control character, in PostgreSQL's
+    Unicode-escaped quoted form (``U&"lab\\000ax"`` for lab, a line feed, x): one line
+    that a statement takes as that very name. Before, the name was printed as it is, and
+    its line break cut the one line of a refusal (and its GRANT) in two."""
+    spelled = "".join(
+        ch
+        if ch.isprintable() and ch not in '\\"'
+        else {"\\": "\\\\", '"': '""'}.get(ch)
+        or (f"\\{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\+{ord(ch):06x}")
+        for ch in name
+    )
+    return f'U&"{spelled}"'
+
+
+def one_line_identifier(spelled: str) -> str:
+    """An identifier as PostgreSQL spells it (``quote_ident``'s, or a name as a message
+    gives it) on one line: a quoted one holding a control character (a schema
+    ``"lab<LF>x"``) in the escaped form of :func:`identifier`; any other as it is."""
+    if spelled.isprintable():
+        return spelled
+    if len(spelled) > 1 and spelled.startswith('"') and spelled.endswith('"'):
+        return identifier(spelled[1:-1].replace('""', '"'))
+    return identifier(spelled)
 
 
 def grants_needed(grantee: str, schema: str) -> str:
@@ -123,7 +151,7 @@ def grants_needed(grantee: str, schema: str) -> str:
     the service needs in ``schema`` (spelled as a statement needs it: the store asks
     PostgreSQL for it so): the one text of every refusal, at run time (this module's
     messages) and at a start (:func:`sigopt_like.database_targets.describe_opening_error`)."""
-    grantee = identifier(grantee)
+    grantee, schema = identifier(grantee), one_line_identifier(schema)
     return (
         f"GRANT USAGE ON SCHEMA {schema} TO {grantee}; GRANT SELECT, INSERT, UPDATE, DELETE "
         f"ON ALL TABLES IN SCHEMA {schema} TO {grantee}; GRANT USAGE ON ALL SEQUENCES IN "
@@ -196,7 +224,7 @@ def tables_hidden_message(err: BaseException, role: str | None, schema: str | No
     said = str(getattr(err, "orig", err)).strip().splitlines()[0]
     found = _NO_RELATION.search(said)
     where = f"table {found.group(1)}" if found else "one of the service's tables"
-    home = f"schema {schema}" if schema else "their schema"
+    home = f"schema {one_line_identifier(schema)}" if schema else "their schema"
     return (
         f"The service's database shows the {named} no {where} (PostgreSQL: {said}): the "
         f"service's tables were in {home} at its start, and this role may no longer use "
