@@ -51,8 +51,9 @@ class DesignProgress:
         self._write(phase, 0.0, message)
 
     def step(self, step: str, count: int) -> None:
-        """A step of a model-based batch begins (the optimizer's ``on_step``): written
-        when the design has told nothing for :data:`STEP_INTERVAL_SECONDS`."""
+        """A step of a batch begins (the optimizer's ``on_step``: a model-based batch's
+        scoring and choosing, a spread batch's maximin choosing): written when the
+        design has told nothing for :data:`STEP_INTERVAL_SECONDS`."""
         now = self._clock()
         if self._written is not None and now - self._written < STEP_INTERVAL_SECONDS:
             return

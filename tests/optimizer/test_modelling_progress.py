@@ -76,6 +76,27 @@ def test_a_model_based_design_tells_its_steps_and_designs_the_same() -> None:
         assert told[1][1] >= 12, told
 
 
+def test_a_first_generations_spreading_tells_its_choosing_step_and_designs_the_same() -> None:
+    """A first generation (no responses: no model) whose Latin-hypercube draw leaves the
+    batch short completes it by maximin over a pool of candidates, as long as a model's
+    choice: ``on_step`` hears "choosing" with the pool's size, and the batch is the one
+    designed without it, byte for byte. Before, a first generation told no step at all
+    while later generations did. (A batch the draw fills alone has no step to tell.)"""
+    from pathlib import Path
+
+    from sigopt_like.spaces import Space
+
+    data = Path(__file__).resolve().parents[1] / "data" / "esd-factorial-4x8.csv"
+    space = Space.from_csv(data.read_text(), type="factorial")
+    told: list[tuple[str, int]] = []
+    heard = design_batch(
+        space, [], batch_size=600, seed=7, on_step=lambda s, n: told.append((s, n))
+    )
+    assert heard == design_batch(space, [], batch_size=600, seed=7)
+    assert [step for step, _ in told] == ["choosing"], told
+    assert told[0][1] >= 1, told
+
+
 class _Clock:
     def __init__(self, tick: float) -> None:
         self.now, self.tick = 0.0, tick

@@ -112,7 +112,7 @@ def propose(
     if untested is not None and len(untested) <= batch_size:
         return untested
     if why_no_model(hist, settings) is not None:
-        return space_filling(view, hist, batch_size, rng, untested)
+        return space_filling(view, hist, batch_size, rng, untested, on_step)
     from .portfolio import model_batch
 
     batch = model_batch(view, hist, batch_size, rng, untested, settings, pending, on_step)
@@ -129,12 +129,15 @@ def space_filling(
     batch_size: int,
     rng: np.random.Generator,
     untested: np.ndarray | None,
+    on_step: DesignSteps | None = None,
 ) -> np.ndarray:
-    """A Latin-hypercube-like / maximin design, avoiding every tested point."""
+    """A Latin-hypercube-like / maximin design, avoiding every tested point; ``on_step``
+    hears "choosing" once the maximin pool is made, as a model-based batch's watcher
+    does (the batch is the same without it)."""
     design = untested_rows(view.initial_design(batch_size, rng), hist.codes)[:batch_size]
     if len(design) == batch_size:
         return design
-    return fill_maximin(view, hist, design, batch_size, rng, untested)
+    return fill_maximin(view, hist, design, batch_size, rng, untested, on_step)
 
 
 def fill_maximin(
@@ -144,8 +147,10 @@ def fill_maximin(
     batch_size: int,
     rng: np.random.Generator,
     untested: np.ndarray | None,
+    on_step: DesignSteps | None = None,
 ) -> np.ndarray:
-    """Complete ``chosen`` to ``batch_size`` rows by greedy maximin over untested points."""
+    """Complete ``chosen`` to ``batch_size`` rows by greedy maximin over untested points
+    (``on_step`` told "choosing" with the pool's size before the choice: it draws nothing)."""
     need = batch_size - len(chosen)
     taken = np.vstack([hist.codes, chosen]) if len(chosen) else hist.codes
     if untested is not None:
@@ -158,5 +163,7 @@ def fill_maximin(
         return chosen
     existing = np.vstack([hist.codes, chosen]) if len(hist.codes) else chosen
     feats_existing = view.encode(existing) if len(existing) else None
+    if on_step is not None:
+        on_step("choosing", len(pool))
     idx = greedy_maximin(view.encode(pool), need, rng, feats_existing)
     return np.vstack([chosen, pool[idx]]) if len(chosen) else pool[idx]

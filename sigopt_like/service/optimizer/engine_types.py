@@ -11,10 +11,12 @@ ScoreFn = Callable[[np.ndarray], np.ndarray]
 """Maps encoded features (n, d) to a score per row, larger is better."""
 
 DesignSteps = Callable[[str, int], None]
-"""Told each step of a model-based batch as it begins, so that a watcher sees the design
-move: ``("scoring", n)`` once the model is fitted to ``n`` scored points (the candidate
-pool is then made and scored), ``("choosing", n)`` once that pool holds ``n`` candidates
-(the batch is then chosen from it). It must not touch the design's random draws."""
+"""Told each step of a batch as it begins, so that a watcher sees the design move:
+``("scoring", n)`` once the model is fitted to ``n`` scored points (the candidate pool is
+then made and scored), ``("choosing", n)`` once that pool holds ``n`` candidates (the
+batch is then chosen from it). A batch spread without a model (a first generation) tells
+``("choosing", n)`` when its Latin-hypercube draw leaves it short and a maximin pool of
+``n`` candidates completes it. It must not touch the design's random draws."""
 
 
 @runtime_checkable
