@@ -292,6 +292,7 @@ def serve(
     from ..database_targets import describe_opening_error, redact_url
     from ..service.access_log import AccessLog
     from ..service.graceful_stop import StopSignals, run_until_stopped
+    from ..service.in_flight import InFlightRequests
     from ..service.log_redaction import log_served
     from ..service.serving import create_server
     from .database import choose
@@ -348,8 +349,10 @@ def serve(
             read["read_seconds"] = request_read_timeout
         if keep_alive_timeout is not None:
             read["keep_alive"] = keep_alive_timeout
+        # counted, so that a stop past its grace waits for them before closing the service
+        in_flight = InFlightRequests(service)
         server = create_server(
-            service, host=host, port=port, threads=threads, app=AccessLog(service), **read
+            service, host=host, port=port, threads=threads, app=AccessLog(in_flight), **read
         )
     except ValueError as err:  # waitress: no address of this machine has that name
         service.close()
@@ -414,11 +417,18 @@ def serve(
             f"(auth {'on' if not no_auth else 'OFF'}), database {shown}{tasks}{others}"
         )
         sys.stdout.flush()
-        run_until_stopped(server, service.stop_waiting, lambda: signals.asked is not None)
+        run_until_stopped(
+            server, service.stop_waiting, lambda: signals.asked is not None, in_flight=in_flight
+        )
     except KeyboardInterrupt:  # a second signal
         pass
     finally:
         server.close()
+        if in_flight.count:  # a second signal, or past the late wait: said, not hidden
+            click.echo(
+                f"sigopt-like: {in_flight.count} request(s) still running were cut off by the stop",
+                err=True,
+            )
         service.close()
     # a stop asked for, so exit 0; before, without a word, an operator's terminal or
     # log did not say whether the server had stopped or its process had died

@@ -4,7 +4,10 @@ On SIGTERM or Ctrl-C the service stops letting requests wait (a waiting long pol
 answers the task as it is, an event stream ends after its last event: the service's
 ``stop_waiting``), the server stops taking connections, and its loop runs on until
 every request it has is answered and its answer sent, for at most
-:data:`STOP_GRACE_SECONDS`; then it stops. A second signal stops it at once.
+:data:`STOP_GRACE_SECONDS`. A request still running then is waited for, its answer sent,
+for at most ``in_flight.LATE_SECONDS`` more, while any new one is refused (503
+``unavailable``, ``Retry-After``, ``Connection: close``); then it stops, and the service
+closes. A second signal stops it at once.
 
 Before, the signal stopped waitress's loop at once: an answer written afterwards was
 never sent, and a waiting client saw its connection cut about 6 s later (waitress
@@ -26,6 +29,8 @@ from typing import Any
 import attrs
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
+
+from .in_flight import LATE_SECONDS, InFlightRequests
 
 #: how long a stopping server gives the requests it has to be answered and sent
 STOP_GRACE_SECONDS = 5.0
@@ -60,10 +65,16 @@ def run_until_stopped(
     stop_waiting: Callable[[], None],
     stopping: Callable[[], bool],
     grace_seconds: float = STOP_GRACE_SECONDS,
+    in_flight: InFlightRequests | None = None,
+    late_seconds: float = LATE_SECONDS,
 ) -> None:
     """Run the waitress ``server`` (made by ``serving.create_server``) until
     ``stopping()``; then call ``stop_waiting()``, stop taking connections, and run on
-    until every request is answered and sent, for at most ``grace_seconds``. A
+    until every request is answered and sent, for at most ``grace_seconds``; past it, the
+    requests ``in_flight`` still answers are waited for (their answers sent) at most
+    ``late_seconds`` more, and new ones refused (``in_flight.refuse_new``). Before, the
+    service was closed under a request running past the grace: a 500 or a cut
+    connection, and a request of several writes cut between them. A
     ``KeyboardInterrupt`` (a second signal) goes through at once: the caller closes the
     server and the service."""
     socket_map = _socket_map(server)
@@ -82,6 +93,14 @@ def run_until_stopped(
         if left <= 0:
             break
         server.asyncore.loop(min(LOOK_SECONDS, left), use_poll, socket_map, count=1)
+    if in_flight is not None and not _settled(socket_map):
+        in_flight.refuse_new()
+        deadline = time.monotonic() + late_seconds
+        while socket_map and (in_flight.count or not _settled(socket_map)):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            server.asyncore.loop(min(LOOK_SECONDS, left), use_poll, socket_map, count=1)
     # the request threads, idle now, end; one still answering is left to end with the
     # process (waitress logs how many)
     left = max(deadline - time.monotonic(), THREADS_END_SECONDS)
