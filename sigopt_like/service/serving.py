@@ -129,9 +129,11 @@ def channel_class(read_seconds: float, body_limit: int, served_app: Any = None) 
     """The waitress channel of a server whose requests have ``read_seconds`` to arrive
     (``slow_clients``) and bodies at most ``body_limit`` bytes, each refusal in JSON and
     recorded in ``served_app``'s metrics and access log (``door_records``)."""
+    from .client_gone import PeekingChannel
     from .slow_clients import ReadDeadlineChannel
 
     if not read_seconds > 0:
         raise ValueError(f"the request read timeout must be positive, not {read_seconds!r}")
     settings = {"read_seconds": read_seconds, "body_limit": body_limit, "served_app": served_app}
-    return type("ServiceChannel", (ReadDeadlineChannel,), settings)
+    # a long poll sees its client gone (client_gone), and gives its waiting slot back
+    return type("ServiceChannel", (PeekingChannel, ReadDeadlineChannel), settings)

@@ -382,3 +382,71 @@ def test_a_second_stop_signal_stops_at_once() -> None:
     with pytest.raises(KeyboardInterrupt):
         signals(signal.SIGINT, None)
     assert signals.asked == "SIGTERM"
+
+
+def _slots_free(url: str, path: str, headers: dict[str, str], seconds: float) -> bool:
+    """Whether a long poll (``wait=1``) gets a waiting slot within ``seconds`` (not
+    ``X-Wait-Refused: slots``)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        polled = requests.get(f"{url}{path}?wait=1", headers=headers, timeout=30)
+        assert polled.status_code == 200, polled.text
+        if polled.headers.get("X-Wait-Refused") != "slots":
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("server", ["serve", "gunicorn"])
+def test_abandoned_long_polls_give_their_slots_back(tmp_path: Path, server: str) -> None:
+    """As many long polls (``wait=60``) as the instance has waiting slots (4 here), whose
+    clients then go away (a script stopped with Ctrl-C): their slots are free again within
+    seconds, and a new client's poll waits. Before, a long poll wrote nothing while it
+    waited and neither server looked at its connection: each abandoned poll held its slot
+    for its whole minute, and every new client meanwhile was refused its wait
+    (``X-Wait-Refused: slots``), under waitress and under gunicorn."""
+    slots = 4
+    proc = None
+    served = None
+    if server == "serve":
+        served = serve_in_thread(tmp_path, run_tasks=False, max_waiting_requests=slots)
+        url, token = served.url, served.token
+    else:
+        database = str(tmp_path / "abandoned.db")
+        store = open_store(database)
+        try:
+            user = store.accounts.create_user("w@x.org")
+            token = store.accounts.issue_token(user.id, name="t").token
+        finally:
+            store.close()
+        factory = (
+            "sigopt_like.service.wsgi:application("
+            f"database={database!r}, run_tasks=False, max_waiting_requests={slots})"
+        )
+        proc, log = start_gunicorn(tmp_path, factory, threads=slots + 4)
+        url = gunicorn_answering(proc, log)
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        sid = requests.post(f"{url}/v1/sessions", json={"name": "s"}, headers=headers).json()
+        body = {"space": QUEUED_SPACE, "population_size": 3, "replicates": 0}
+        put = requests.put(f"{url}/v1/sessions/{sid['id']}/space", json=body, headers=headers)
+        path = f"/v1/sessions/{sid['id']}/tasks/{put.json()['id']}"
+        polls = [open_waiter(url, f"{path}?wait=60", token) for _ in range(slots)]
+        try:
+            deadline = time.monotonic() + 30
+            while _gauges(url).get(POLLS_WAITING) != slots:  # every slot taken
+                assert time.monotonic() < deadline, (_gauges(url), [p.received for p in polls])
+                time.sleep(0.05)
+            refused = requests.get(f"{url}{path}?wait=1", headers=headers, timeout=30)
+            assert refused.headers.get("X-Wait-Refused") == "slots", refused.headers
+            assert not any(poll.has_answered() for poll in polls)
+        finally:
+            for poll in polls:
+                poll.close()  # the clients go away
+        assert _slots_free(url, path, headers, 10), "abandoned polls still hold the slots"
+    finally:
+        if served is not None:
+            served.close()
+        if proc is not None and proc.poll() is None:
+            stop_gunicorn(proc)

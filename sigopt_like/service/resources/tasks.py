@@ -16,6 +16,7 @@ from typing import Any
 
 import falcon
 
+from ..client_gone import gone_check
 from ..domain.tasks import ACTIVE, FINISHED, TASK_TYPES
 from ..errors import APIError, BadRequest, Unauthorized
 from ..http import (
@@ -338,6 +339,7 @@ class TaskItem:
                     refused = "stopping" if self._watch.stopping else "slots"
                     resp.set_header("X-Wait-Refused", refused)
                 deadline = time.monotonic() + (wait if may_wait else 0)
+                client_gone = gone_check(req.env)
                 live = True
                 read_at = first
                 # a worker gone (its lease lapsed, its process ended) while it waits answers
@@ -356,6 +358,8 @@ class TaskItem:
                     self._watch.wait(task.id, task.version, max(pause, 0.01))
                     live = req.context.credential_live()
                     if not live:
+                        break
+                    if client_gone():  # its client closed the connection: the slot back
                         break
                     task = self._tasks.get(task.session_id, task.id, with_result=with_result)
                     read_at = time.time()
@@ -396,7 +400,11 @@ class TaskItem:
         resp.set_header("Cache-Control", "no-cache")
         resp.set_header("X-Accel-Buffering", "no")
         resp.stream = self._events(
-            task.session_id, task.id, req.context.credential_live, with_result
+            task.session_id,
+            task.id,
+            req.context.credential_live,
+            with_result,
+            gone_check(req.env),
         )
 
     def _events(
@@ -405,6 +413,7 @@ class TaskItem:
         task_id: int,
         credential_live: Callable[[], bool],
         with_result: bool,
+        client_gone: Callable[[], bool],
     ) -> Iterator[bytes]:
         # the slot is taken when the server starts sending, and given back when the
         # stream ends or the client goes away (the server closes the generator); the
@@ -433,6 +442,8 @@ class TaskItem:
                 if not may_wait or task.status in FINISHED or time.monotonic() > deadline:
                     return
                 if self._watch.stopping:  # the server is stopping: the client reconnects
+                    return
+                if client_gone():  # seen at once, not at the next keep-alive's write
                     return
                 if time.monotonic() - last_sent >= HEARTBEAT_SECONDS:
                     last_sent = time.monotonic()

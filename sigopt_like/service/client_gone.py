@@ -1,0 +1,62 @@
+"""Whether the client of a request that waits (a long poll, an event stream) went away.
+
+A long poll writes nothing while it waits, so neither server noticed its client close
+the connection: it held its waiting slot (and its thread) until its ``wait`` ran out, and
+a crowd of abandoned polls (scripts stopped with Ctrl-C, say) left new clients refused
+(``X-Wait-Refused: slots``) for up to a minute. The socket is peeked, not read: an end of
+stream or a reset means the client is gone; bytes waiting (a pipelined request) or none
+at all mean it may still be there.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from typing import Any
+
+#: waitress puts its channel's check here (``serving``'s channel peeks at its socket)
+WAITRESS_KEY = "waitress.client_disconnected"
+#: gunicorn puts the request's socket here
+GUNICORN_KEY = "gunicorn.socket"
+
+
+def peer_closed(sock: socket.socket) -> bool:
+    """Whether the other end of ``sock`` closed it (or reset it), without taking a byte."""
+    try:
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except (BlockingIOError, InterruptedError):
+        return False  # nothing to read: still connected
+    except OSError:
+        return True  # reset, or the socket closed under us
+
+
+def gone_check(environ: dict[str, Any]) -> Callable[[], bool]:
+    """A callable saying whether the client of the request of ``environ`` is gone; never,
+    where the server gives no way to know (the embedded transport: the caller is here)."""
+    check = environ.get(WAITRESS_KEY)
+    if callable(check):
+        return check  # type: ignore[no-any-return]
+    sock = environ.get(GUNICORN_KEY)
+    if isinstance(sock, socket.socket):
+        return lambda: peer_closed(sock)
+    return _never
+
+
+def _never() -> bool:
+    return False
+
+
+class PeekingChannel:
+    """A waitress channel mixin whose ``check_client_disconnected`` (the check waitress puts
+    in each request's environ) peeks at the socket: waitress's own says only what its loop
+    saw, and its loop does not read a connection whose request is being answered (unless
+    ``channel_request_lookahead``, which would also cut off a client that half-closes after
+    its request), so a client that went away mid-request was never seen gone."""
+
+    connected: bool
+    socket: Any
+
+    def check_client_disconnected(self) -> bool:
+        """Whether the client closed (or reset) the connection."""
+        sock = self.socket
+        return not self.connected or sock is None or peer_closed(sock)
