@@ -388,7 +388,14 @@ class TaskRunner:
         self._give_back_message = message
 
     def shutdown(self, timeout: float = JOIN_SECONDS) -> None:
-        """Stop the threads; a running task stops at its next check as interrupted."""
+        """Stop the threads; a running task stops at its next check as interrupted.
+
+        A task whose thread has not reached that check within ``timeout`` (a long step of
+        its engine, a loaded machine) is given back all the same, its run not counted:
+        its thread's later writes find it no longer this runner's and apply nothing.
+        Before, it stayed ``running`` under this runner, and once the process ended (a
+        worker process exits right after) it was taken over as interrupted, its lost run
+        counted, although the worker had stopped cleanly."""
         self._stop.set()
         self._wake.set()
         self.notify_change()
@@ -396,6 +403,11 @@ class TaskRunner:
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         self._threads = [t for t in self._threads if t.is_alive()]
+        if self._threads:
+            with self._active:
+                still_running = sorted(self._mine)
+            for task_id in still_running:
+                self._give_back(task_id)
 
     # ----- signals between threads
 

@@ -492,7 +492,8 @@ def _kill_and_restart_mid_task(served_process, attempts):
     task = requests.post(
         f"{url}/v1/sessions/{sid}/simulate", json=body, headers=headers, timeout=10
     ).json()
-    deadline = time.monotonic() + 30
+    # 100 generations take minutes: a loaded machine may take long to start it, never to end it
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         state = requests.get(
             f"{url}/v1/sessions/{sid}/tasks/{task['id']}", headers=headers, timeout=10
@@ -529,6 +530,40 @@ def _one_queued_task(tmp_path) -> Iterator[tuple[Any, Api, str, int]]:
         sid = api.session()
         task = api.queue_space(sid)
         yield service, api, f"/v1/sessions/{sid}/tasks/{task['id']}", int(task["id"])
+
+
+def test_a_task_whose_thread_outlasts_the_runners_stop_is_given_back_uncounted(tmp_path):
+    """A runner stopping cleanly waits ``timeout`` (10 s by default) for its threads; a
+    task whose step outlasts it (a long engine step, a heavily loaded machine: an orphaned
+    worker process of ``test_killed_server_task_is_finished_after_restart`` on a machine
+    at a load of 10-13) stayed ``running`` under the runner, and once its process ended it
+    was taken over as interrupted, its run counted. It is given back at once, uncounted,
+    and the thread's later end changes nothing. The step is the one thing here that is
+    not real: a handler that waits for the test before it checks in."""
+    with _one_queued_task(tmp_path) as (service, api, url, _):
+        started, release = threading.Event(), threading.Event()
+
+        def long_step(context):
+            started.set()
+            release.wait(30)
+            context.check()
+
+        runner = TaskRunner(service.context.store, service.settings, threads=1, recover_new=False)
+        runner.handlers = {**runner.handlers, "space": long_step}
+        runner.start()
+        try:
+            assert started.wait(30)
+            assert api.get(url).body["status"] == "running"
+            runner.shutdown(timeout=0.2)
+            given_back = api.get(url).body
+            assert given_back["status"] == "new", given_back
+            assert given_back["attempts"] == 0, given_back
+        finally:
+            release.set()
+        for thread in runner._threads:
+            thread.join(30)
+        after = api.get(url).body
+        assert after["status"] == "new" and after["attempts"] == 0, after
 
 
 def test_a_task_that_cannot_be_read_after_its_claim_goes_back_to_the_queue(tmp_path, monkeypatch):
