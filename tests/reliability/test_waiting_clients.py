@@ -450,3 +450,40 @@ def test_abandoned_long_polls_give_their_slots_back(tmp_path: Path, server: str)
             served.close()
         if proc is not None and proc.poll() is None:
             stop_gunicorn(proc)
+
+
+def test_an_event_stream_reconnecting_in_a_loop_is_limited_per_token(tmp_path: Path) -> None:
+    """With every waiting slot held, a client reconnecting to a task's event stream at once
+    in a loop (each answer: the task once, then the end) is a fast client like any other:
+    past the token's ``requests_per_minute`` it is a 429 with ``Retry-After``, while
+    another user's calls are answered; no thread stays held by the loop."""
+    served = serve_in_thread(
+        tmp_path, run_tasks=False, max_waiting_requests=1, requests_per_minute=20
+    )
+    try:
+        ((sid, tid),) = queued_tasks(served, 1)
+        path = f"/v1/sessions/{sid}/tasks/{tid}"
+        held = open_waiter(served.url, f"{path}/events", served.token)
+        try:
+            assert held.read_until(b"event: task", 30), held.received[:300]
+            loop = requests.Session()
+            statuses = []
+            for _ in range(40):
+                answer = loop.get(f"{served.url}{path}/events", headers=served.headers())
+                statuses.append(answer.status_code)
+                if answer.status_code == 429:
+                    assert int(answer.headers["Retry-After"]) >= 1, answer.headers
+                    assert answer.json()["code"] == "rate_limited", answer.text
+                    break
+                assert b"event: task" in answer.content  # sent once, then ended
+            assert statuses[-1] == 429 and len(statuses) <= 21, statuses
+            _, other = served.make_user()  # another user's budget is their own
+            listed = requests.get(
+                f"{served.url}/v1/sessions", headers=served.headers(other), timeout=10
+            )
+            assert listed.status_code == 200, listed.text
+            assert requests.get(f"{served.url}/health", timeout=5).status_code == 200
+        finally:
+            held.close()
+    finally:
+        served.close()
