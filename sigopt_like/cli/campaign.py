@@ -27,6 +27,7 @@ from .files import (
     output_folder,
     read_input,
     refuse_to_replace,
+    refuse_to_replace_files,
 )
 from .interrupts import canceled_on_interrupt
 from .options import (
@@ -497,9 +498,16 @@ def best(conn: Connection, sid: str, as_json: bool) -> None:
 @click.option("--gen", type=GENERATION, default=None, help="The generation (default: the latest).")
 @json_option
 @quiet_option
+@force_option
 @connected
 def analytics(
-    conn: Connection, sid: str, directory: Path | None, gen: int | None, as_json: bool, quiet: bool
+    conn: Connection,
+    sid: str,
+    directory: Path | None,
+    gen: int | None,
+    as_json: bool,
+    quiet: bool,
+    force: bool,
 ) -> None:
     """Make the plots and summaries of a generation of session SID; download them to -o DIR.
 
@@ -512,7 +520,7 @@ def analytics(
     campaign = conn.sessions(sid)
     with canceled_on_interrupt(conn, sid, "analytics"):
         task = campaign.analytics.create(gen=gen, wait=True, progress=progress(quiet))
-    written = campaign.analytics.download(directory, gen=task.result.gen) if directory else []
+    written = _download_analytics(campaign, directory, task, force=force) if directory else []
     if as_json:
         echo_json({"task": task, "files": [str(p) for p in written]})
         return
@@ -520,6 +528,23 @@ def analytics(
     click.echo(f"session {sid}: analytics of generation {task.result.gen}: {', '.join(names)}")
     for path in written:
         click.echo(f"wrote {path}")
+
+
+def _download_analytics(campaign: Any, directory: Path, task: Any, *, force: bool) -> list[Path]:
+    """The analytics files of ``task``'s generation written into ``directory``: all of
+    them downloaded first (into a temporary folder) and checked against the files of the
+    same names there (:func:`~.files.refuse_to_replace_files`), then written, so that a
+    refusal writes none."""
+    import tempfile
+
+    gen = task.result.gen
+    with tempfile.TemporaryDirectory(prefix="sigopt-like-analytics-") as held:
+        fetched = campaign.analytics.download(held, gen=gen)
+        contents = {path.name: path.read_bytes() for path in fetched}
+    refuse_to_replace_files(
+        directory, contents, force=force, done=f"the analytics of generation {gen} are made"
+    )
+    return [csvio.write_bytes_file(directory / name, data) for name, data in contents.items()]
 
 
 @click.command()

@@ -137,32 +137,78 @@ def output_folder(folder: Path, *, make: bool = False, probe: bool = False) -> N
 
 #: the flag that lets an ``-o FILE`` replace a file holding something else
 force_option = click.option(
-    "--force", is_flag=True, help="Replace an -o file that holds something else (responses)."
+    "--force",
+    is_flag=True,
+    help="Replace an -o file that holds something else (responses, an earlier download).",
 )
 
 
 def refuse_to_replace(output: Path | None, text: str | None, *, force: bool) -> None:
     """A CommandError, before anything is written, if ``output`` is a file that holds
     something other than ``text`` and ``force`` is not given: one rule for every command
-    that writes an ``-o FILE`` (design, generate, history).
+    that writes an ``-o FILE`` (design, generate, history; analytics' ``-o DIR``:
+    :func:`refuse_to_replace_files`).
 
     ``text`` is what would be written, or None when it is not known yet (``generate``
     checks before its task designs anything): then any file that holds something is
     refused. An empty file, the same text again, standard output (``-o -``) and a device
     (``/dev/null``) are written as asked. Before, only ``design`` kept a gen1.csv the lab
     had filled in; ``generate -o`` and ``history -o`` replaced it without a word."""
-    if force or output is None or is_standard_stream(output) or not output.is_file():
+    if force or output is None or is_standard_stream(output):
         return
-    try:
-        held = output.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return  # unreadable: writing it says what is wrong
-    if not held or (text is not None and held.replace("\r\n", "\n") == text.replace("\r\n", "\n")):
+    if _holds_something_else(output, None if text is None else text.encode("utf-8"), text=True):
+        raise CommandError(
+            f"{shown(output)} exists and holds something else (the lab's responses?): "
+            "nothing was done; give --force to replace it, or another -o file"
+        )
+
+
+def refuse_to_replace_files(
+    folder: Path, contents: dict[str, bytes], *, force: bool, done: str
+) -> None:
+    """A CommandError, before any file is written, naming every file of ``contents`` (a
+    name in ``folder`` and what would be written there) that holds something else, unless
+    ``force``: :func:`refuse_to_replace`'s rule for an ``-o DIR`` (``analytics``), all the
+    files checked before any is written, so a refusal writes none. ``done`` says what was
+    done before the check (the task that made them). Before, ``analytics -o plots``
+    replaced an earlier generation's files, or the user's own of the same name, without
+    a word."""
+    if force:
         return
+    held = [
+        folder / name
+        for name, data in contents.items()
+        if _holds_something_else(folder / name, data)
+    ]
+    if not held:
+        return
+    them = "it" if len(held) == 1 else "them"
+    hold = "holds" if len(held) == 1 else "hold"
+    exist = "exists" if len(held) == 1 else "exist"
     raise CommandError(
-        f"{shown(output)} exists and holds something else (the lab's responses?): "
-        "nothing was done; give --force to replace it, or another -o file"
+        f"{', '.join(map(str, held))} {exist} and {hold} something else: {done}; nothing "
+        f"was written; give --force to replace {them}, or another -o folder"
     )
+
+
+def _holds_something_else(path: Path, data: bytes | None, *, text: bool = False) -> bool:
+    """Whether ``path`` is a regular file that holds something, other than ``data`` (any
+    content at all when ``data`` is None). Of a ``text``, line endings do not count (a CSV
+    saved again on Windows is the same); an unreadable file does not either (writing it
+    says what is wrong), nor a device (``/dev/null``)."""
+    if not path.is_file():
+        return False
+    try:
+        held = path.read_bytes()
+    except OSError:
+        return False
+    if not held:
+        return False
+    if data is None:
+        return True
+    if text:
+        return held.replace(b"\r\n", b"\n") != data.replace(b"\r\n", b"\n")
+    return held != data
 
 
 def is_standard_stream(path: Path | None) -> bool:

@@ -244,3 +244,40 @@ def test_generate_and_history_do_not_replace_a_file_holding_something_else(
     assert written.startswith("Seq_,Gen_,Designed_")
     done = run("history", sid, "-o", history)  # the same history again: nothing lost
     assert done.code == 0 and history.read_text() == written, done.err
+
+
+def test_analytics_does_not_replace_files_holding_something_else(run, tmp_path, monkeypatch):
+    """Before: ``analytics -o DIR`` replaced files of the same names there (an earlier
+    generation's downloads, the user's own) without a word. ``design -o``'s rule now: all
+    the files checked before any is written, so a refusal writes none; ``--force``."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "lab.db"))
+    sid = run("sessions", "create", "lab", "--json").json()["id"]
+    run("space", "put", sid, SPACE, "--type", "factorial", "--population", 3, "--replicates", 0)
+    design = tmp_path / "gen1.csv"
+    assert run("generate", sid, "-o", design, "-q").code == 0
+    measure(design, design)
+    assert run("experiments", "put", sid, design, "--type", "designed").code == 0
+    plots = tmp_path / "plots"
+    done = run("analytics", sid, "-o", plots, "-q")
+    assert done.code == 0, done.err
+    first = {p.name: p.read_bytes() for p in plots.iterdir()}
+    assert {"responses_by_generation.png", "summary.csv"} <= set(first)
+
+    (plots / "summary.csv").write_text("the user's own summary\n")
+    (plots / "responses_by_generation.png").unlink()  # a refusal must not write it back
+    done = run("analytics", sid, "-o", plots, "-q")
+    assert done.code == 1 and done.out == "", done.out
+    assert "summary.csv exists and holds something else" in done.err, done.err
+    assert "nothing was written; give --force to replace it" in done.err, done.err
+    assert (plots / "summary.csv").read_text() == "the user's own summary\n"
+    assert not (plots / "responses_by_generation.png").exists()
+
+    done = run("analytics", sid, "-o", plots, "-q", "--force")
+    assert done.code == 0, done.err
+    assert (plots / "summary.csv").read_bytes() != b"the user's own summary\n"
+    assert (plots / "responses_by_generation.png").exists()
+    again = {p.name: p.read_bytes() for p in plots.iterdir()}
+    (plots / "summary.csv").write_text("")  # holds nothing to lose: written as asked
+    done = run("analytics", sid, "-o", plots, "-q", "--json")  # the same files again: fine
+    assert done.code == 0, done.err
+    assert {p.name: p.read_bytes() for p in plots.iterdir()} == again
