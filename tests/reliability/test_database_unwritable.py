@@ -637,3 +637,52 @@ def test_a_table_whose_name_has_a_space_or_a_quote_is_named_whole(pg_url: str, n
     finally:
         peek.dispose()
         admin.dispose()
+
+
+def test_a_refusal_whose_postgresql_message_holds_a_line_break_is_said_whole(
+    pg_url: str,
+) -> None:
+    """PostgreSQL's words naming a schema with a line break in its name (``audit<LF>log``,
+    where an administrator's trigger on ``sessions`` keeps its notes): the 507 of a write
+    refused (no USAGE on that schema) and the 500 of a table gone (the notes' table
+    dropped) give the driver's whole message on one line, the line break written
+    ``\\n``. Before, both were cut at the line break: "permission denied for schema
+    audit", a schema that does not exist."""
+    with (
+        _role_in_schema(pg_url, "lab") as (role, database, admin_says),
+        sigopt_like.Connection(database=database, task_processes=0) as conn,
+    ):
+        audit = 'U&"audit\\000alog"'
+        admin_says(
+            f"CREATE SCHEMA {audit}",
+            f"CREATE TABLE {audit}.entries (note text)",
+            "CREATE FUNCTION public.note_session() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN INSERT INTO {audit}.entries VALUES (NEW.name); RETURN NEW; END $$",
+            "CREATE TRIGGER noted AFTER INSERT ON {schema}.sessions "
+            "FOR EACH ROW EXECUTE FUNCTION public.note_session()",
+        )
+        try:
+            with pytest.raises(ServerError) as refused:
+                conn.sessions.create(name="robot-run-1")
+            said = refused.value.message
+            assert refused.value.status == 507, said
+            assert refused.value.code == "database_unwritable", said
+            assert "(PostgreSQL: permission denied for schema audit\\nlog)" in said, said
+            assert f"writes of the role {role}" in said, said
+            assert "\n" not in said, said
+
+            admin_says(f"GRANT USAGE ON SCHEMA {audit} TO {{role}}", f"DROP TABLE {audit}.entries")
+            with pytest.raises(ServerError) as refused:
+                conn.sessions.create(name="robot-run-2")
+            said = refused.value.message
+            assert refused.value.status == 500, said
+            assert refused.value.code == "database_unreadable", said
+            assert 'relation "audit\\nlog.entries" does not exist' in said, said
+            assert "no table audit\\nlog.entries" in said and "\n" not in said, said
+            assert [s.name for s in conn.sessions.list()] == []  # nothing stored
+        finally:
+            admin_says(
+                "DROP TRIGGER noted ON {schema}.sessions",
+                "DROP FUNCTION public.note_session()",
+                f"DROP SCHEMA {audit} CASCADE",
+            )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.dialects import postgresql
 
+from ...database_targets import first_line
 from .errors import Unreadable
 
 if TYPE_CHECKING:
@@ -170,7 +171,7 @@ def write_refused_message(err: BaseException, role: str | None, schema: str | No
     database's URL names it), what to grant in which ``schema`` (the one the service's
     tables are in; ``public`` when it could not be asked)."""
     named = f"role {role}" if role else "role the service connects as"
-    said = str(getattr(err, "orig", err)).strip().splitlines()[0]
+    said = first_line(err)
     return (
         f"The service's database refuses the writes of the {named} (PostgreSQL: {said}): "
         "nothing of this request was stored; reads go on. Grant it SELECT, INSERT, UPDATE "
@@ -184,7 +185,7 @@ def read_refused_message(err: BaseException, role: str | None, schema: str | Non
     """What a read refused for want of a privilege is told: which ``role``, which table
     (as PostgreSQL names it), what to grant in which ``schema``."""
     named = f"role {role}" if role else "role the service connects as"
-    said = str(getattr(err, "orig", err)).strip().splitlines()[0]
+    said = first_line(err)
     table = refused_table(err)
     where = f"table {table}" if table else "the service's tables"
     grants = grants_needed(role or "<role>", schema or "public")
@@ -221,7 +222,7 @@ def tables_hidden_message(err: BaseException, role: str | None, schema: str | No
     """What a request that finds none of the service's tables is told: the schema they
     were found in at the start, and what to grant."""
     named = f"role {role}" if role else "role the service connects as"
-    said = str(getattr(err, "orig", err)).strip().splitlines()[0]
+    said = first_line(err)
     found = _NO_RELATION.search(said)
     where = f"table {found.group(1)}" if found else "one of the service's tables"
     home = f"schema {one_line_identifier(schema)}" if schema else "their schema"
