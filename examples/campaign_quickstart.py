@@ -11,6 +11,7 @@ The Daptics workflow on the embedded service, step by step:
     python examples/campaign_quickstart.py [--database PATH] [--out DIR] [--generations N]
 
 By default the store and the files live in a temporary folder, removed at the end.
+Run again with the same --database, it goes on with that campaign: N more generations.
 """
 
 from __future__ import annotations
@@ -43,10 +44,20 @@ def run(database: str, out: Path, generations: int) -> None:
         # 1-2. The space, read and checked on this side, then validated by the service
         #      (which also checks that it is large enough for the population size).
         space = sigopt_like.Space.from_csv(space_file, type="factorial")
-        session = conn.sessions.create(name="quickstart", description="catalyst screen", seed=11)
-        campaign = conn.sessions(session.id)
-        task = campaign.space.put(space=space, population_size=12, replicates=1, wait=True)
-        print(f"space validated: {task.result.space_size} possible experiments")
+        # A --database kept from an earlier run holds the campaign: go on with it (a
+        # session's name is unique, so creating it again would be a ConflictError).
+        earlier = [s for s in conn.sessions.list(q="quickstart") if s.name == "quickstart"]
+        if earlier:
+            campaign = conn.sessions(earlier[0].id)
+            size = campaign.space.fetch().size()
+            print(f"continuing session {earlier[0].id}: {size} possible experiments")
+        else:
+            session = conn.sessions.create(
+                name="quickstart", description="catalyst screen", seed=11
+            )
+            campaign = conn.sessions(session.id)
+            task = campaign.space.put(space=space, population_size=12, replicates=1, wait=True)
+            print(f"space validated: {task.result.space_size} possible experiments")
 
         # 3. Generations: design -> experiments (simulated) -> responses back.
         for _ in range(generations):

@@ -1,7 +1,8 @@
 """Sessions: create a few, list them (all pages, then a search), fetch and update one.
 
 Runs on the embedded service: no server to start. By default the state lives
-in a temporary SQLite file, removed at the end; pass ``--database PATH`` to keep it.
+in a temporary SQLite file, removed at the end; pass ``--database PATH`` to keep it
+(run again on it, it stops: its sessions' names are taken).
 
     python examples/sessions_basics.py [--database PATH]
 """
@@ -21,7 +22,15 @@ def run(database: str) -> None:
     # No host: the service runs in this process, on the SQLite file `database`.
     with sigopt_like.Connection(database=database) as conn:
         # Create: a name (unique per user) and an optional description.
-        alloy = conn.sessions.create(name="alloy screen", description="hardness of a ternary alloy")
+        try:
+            alloy = conn.sessions.create(
+                name="alloy screen", description="hardness of a ternary alloy"
+            )
+        except ConflictError:  # a --database kept from an earlier run: the names are taken
+            raise SystemExit(
+                f"{database} holds this example's sessions from an earlier run (a session's "
+                "name is unique): delete it, or give another --database"
+            ) from None
         conn.sessions.create(name="coating mixture", description="gloss of a 5-component coating")
         conn.sessions.create(name="alloy follow-up", description="refine the best alloy region")
         print(f"created session {alloy.id}: {alloy.name!r} (status {alloy.status})")

@@ -17,8 +17,11 @@ CLIENT_ENV = (
 )
 
 
-def run_example(name: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``examples/<name>`` with a database in ``tmp_path``; fail with its stderr."""
+def run_example(
+    name: str, tmp_path: Path, *args: str, status: int = 0
+) -> subprocess.CompletedProcess[str]:
+    """Run ``examples/<name>`` with a database in ``tmp_path``; fail with its stderr
+    unless it exits with ``status``."""
     env = {k: v for k, v in os.environ.items() if k not in CLIENT_ENV}
     env["HOME"] = str(tmp_path / "home")
     root = str(EXAMPLES.parent)
@@ -31,7 +34,7 @@ def run_example(name: str, tmp_path: Path, *args: str) -> subprocess.CompletedPr
         cwd=tmp_path,
         timeout=240,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == status, done.stderr
     return done
 
 
@@ -60,6 +63,26 @@ def test_campaign_quickstart(tmp_path):
     assert "history: 72 experiments saved to history.csv" in out
     for name in ("auto_gen1_design.csv", "auto_gen3_design.csv", "history.csv", "space.csv"):
         assert (files / name).is_file(), sorted(p.name for p in files.iterdir())
+
+
+def test_sessions_basics_run_again_on_its_kept_database_says_why_it_stops(tmp_path):
+    """Before: a second run on the ``--database`` its docstring says to keep died with a
+    ConflictError traceback; it now says in one line what to do."""
+    run_example("sessions_basics.py", tmp_path)
+    again = run_example("sessions_basics.py", tmp_path, status=1)
+    assert "Traceback" not in again.stderr
+    assert "holds this example's sessions from an earlier run" in again.stderr
+    assert "give another --database" in again.stderr
+
+
+def test_campaign_quickstart_run_again_goes_on_with_its_campaign(tmp_path):
+    """Before: a second run on a kept ``--database`` died with a ConflictError traceback
+    (the session's name is taken); the campaign is in the database, so it goes on."""
+    run_example("campaign_quickstart.py", tmp_path, "--generations", "1")
+    out = run_example("campaign_quickstart.py", tmp_path, "--generations", "1").stdout
+    assert "continuing session 1: 240 possible experiments" in out
+    assert "generation 2: 24 experiments, best " in out
+    assert "history: 48 experiments saved to history.csv" in out
 
 
 def test_examples_default_to_a_temporary_store(tmp_path):
