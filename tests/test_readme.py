@@ -8,8 +8,11 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 import venv
 from pathlib import Path
+
+import requests
 
 from tests.fixtures.servers import free_port
 
@@ -332,13 +335,33 @@ def test_a_campaign_from_the_command_line_as_written(tmp_path):
     assert "Response" in (work / "gen2.csv").read_text().splitlines()[0]
 
 
-def test_the_dashboard_opens_the_database_the_team_steps_made():
-    """Before: the Dashboard section opened ``~/doe.sqlite3`` while the serving steps
-    above it make ``$PWD/doe.sqlite3``: the same only for a reader who ran them in ``~``."""
-    (setup, _client) = blocks(section("Serving it for a team"), "bash")
-    made = re.search(r"export SIGOPT_LIKE_DATABASE=(\S+)", setup).group(1)
+def test_the_laptop_dashboard_shows_what_the_embedded_steps_made(tmp_path):
+    """The Dashboard section's command, run where the quick start's embedded commands ran
+    (no host, no --db), lists their session. Before: it opened the team's database with no
+    sign-in, where the local user owns nothing: Alice's sessions were there, it listed none."""
     (dashboard,) = blocks(section("Dashboard"), "bash")
-    assert re.search(r"sigopt-like dashboard --db (\S+)", dashboard).group(1) == made
+    command = dashboard.split("#")[0].split()
+    assert command[0] == "sigopt-like" and "doe.sqlite3" not in dashboard
+    home = tmp_path / "home"
+    made = bash("sigopt-like sessions create alloy-screen", tmp_path, home, timeout=120)
+    assert made.returncode == 0, made.stderr
+    port = free_port()
+    args = [sys.executable, "-m", "sigopt_like", *command[1:], "--port", str(port)]
+    server = subprocess.Popen(args, cwd=tmp_path, env=child_env(home), text=True)
+    try:
+        names = None
+        for _ in range(300):
+            try:
+                page = requests.get(f"http://127.0.0.1:{port}/v1/sessions", timeout=2)
+            except requests.ConnectionError:
+                time.sleep(0.1)
+                continue
+            names = [s["name"] for s in page.json()["data"]]
+            break
+        assert names == ["alloy-screen"], names
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_scaling_out_keeps_the_database_password_off_the_command_line():
