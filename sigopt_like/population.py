@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sigopt_like.wording import counted
+
 if TYPE_CHECKING:
     from sigopt_like.spaces import Problem, Space
 
@@ -153,9 +155,9 @@ def _population_problem(space: Space, population: int, key: str, count: bool) ->
         mixture = space.type == MIXTURE
         grow = "widen the components' ranges" if mixture else "add levels or parameters"
         return refuse(
-            f"the space has {size} distinct experiments, fewer than {key} "
-            f"{population}: a generation needs {population} distinct experiments; {fix}, "
-            f"or {grow}"
+            f"the space has {counted(size, 'distinct experiment')}, fewer than {key} "
+            f"{population}: a generation needs {counted(population, 'distinct experiment')}; "
+            f"{fix}, or {grow}"
         )
     if population > MAX_POPULATION:
         return refuse(

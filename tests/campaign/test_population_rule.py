@@ -182,3 +182,19 @@ def test_a_large_space_runs_to_the_end_its_untested_count_gives(embedded_conn, m
         )
         assert session.fetch().remaining == left
     assert seen == untested and session.fetch().completed is True
+
+
+def test_a_space_of_one_experiment_is_told_in_the_singular(conn):
+    """Five components of at most 5 units that must sum to 25 have one composition.
+    Before: "the space has 1 distinct experiments" (the example mixture of
+    /work/shared/data/spaces at totalUnits 25)."""
+    mixture = Space(
+        "mixture",
+        [MixtureComponent(f"param{i}", 1 if i > 2 else 0, 5) for i in range(1, 6)],
+        total_units=25,
+    )
+    session = conn.sessions(conn.sessions.create(name="one-composition").id)
+    with pytest.raises(sigopt_like.errors.ValidationError) as info:
+        session.space.put(space=mixture, population_size=30, replicates=2, wait=True)
+    assert info.value.status == 422
+    assert "the space has 1 distinct experiment, fewer than population_size 30" in str(info.value)
