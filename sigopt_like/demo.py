@@ -287,7 +287,11 @@ def run_demo(options: DemoOptions, echo: Echo = print) -> DemoResult:
     """Run the campaign described by ``options``, reporting to ``echo``; return what it did."""
     import sigopt_like
     from sigopt_like.data import sample_space
+    from sigopt_like.embedded import require_service
 
+    # before removing anything: without the service's extra, the demo removed the earlier
+    # run's files and its database, then stopped
+    require_service()
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
     _remove_earlier_run(out)

@@ -32,6 +32,18 @@ from .errors import ConfigError, ServiceNotInstalledError
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+def require_service() -> None:
+    """Raise ServiceNotInstalledError, naming the extra to install, when the service's
+    dependencies are missing (before anything that would have to be undone)."""
+    try:
+        from .service import create_app  # noqa: F401
+    except ImportError as err:
+        raise ServiceNotInstalledError(
+            f"The embedded service needs the 'service' extra ({err}). "
+            f"Install it with: {C.SERVICE_EXTRA_HINT}, or give a host to use a remote service."
+        ) from err
+
+
 def start_embedded_service(
     database: str,
     *,
@@ -48,14 +60,9 @@ def start_embedded_service(
     Raises ServiceNotInstalledError, naming the extra to install, when the
     service's dependencies are missing.
     """
-    try:
-        from .service import create_app
-    except ImportError as err:
-        raise ServiceNotInstalledError(
-            f"The embedded service needs the 'service' extra ({err}). "
-            f"Install it with: {C.SERVICE_EXTRA_HINT}, or give a host to use a remote service."
-        ) from err
+    require_service()
     from .database_targets import UnusableDatabase, check, describe_opening_error
+    from .service import create_app
 
     # before: SQLAlchemy's own errors (OperationalError "unable to open database file",
     # NoSuchModuleError "Can't load plugin: sqlalchemy.dialects:foo"), outside the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -334,6 +335,20 @@ def test_demo_starts_fresh_when_run_twice(tmp_path, capsys, clean_env):
     assert [line for line in lines if line.startswith("gen ")] == [
         line for line in lines if line.startswith("gen 1: ")
     ]
+
+
+def test_a_demo_without_the_service_extra_deletes_nothing(tmp_path, capsys, clean_env, monkeypatch):
+    """Before: run where the service's extra is missing, the demo first removed the
+    earlier run's files and its database, then stopped ("needs the 'service' extra")."""
+    out = tmp_path / "kept"
+    argv = ["--out", str(out), "--generations", "1", "--population-size", "10"]
+    assert demo.main(argv) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert "demo.files.sha256" in before and "auto_gen1_design.csv" in before
+    monkeypatch.setitem(sys.modules, "sigopt_like.service", None)  # as without falcon
+    assert demo.main(argv) == 1
+    assert "needs the 'service' extra" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 
 
 def test_a_shorter_run_removes_the_earlier_runs_files_and_no_other(tmp_path, capsys, clean_env):
