@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 
 from sigopt_like._constants import MAX_REMAINING
 from tests.dashboard.conftest import Site
+from tests.dashboard.numbers import shown_number, tick_text
 
 #: call `name` of the served module `module` with `args` (a JSON list)
 CALL = """async ([module, name, args]) => (await import(`/assets/${module}`))[name](...args)"""
@@ -139,6 +141,58 @@ def test_tick_text_and_numbers(page: Any) -> None:
         "0.333333",
         "123456789",  # an integer whole: "1.23457e+8" was another experiment
         "1e+300",
+    ]
+
+
+def test_tick_labels_past_a_thousand_are_grouped(page: Any) -> None:
+    """A tick of 5000 read "5000" beside counts that read "5,000": past a thousand either
+    way a tick label is grouped as a count is, in exponent notation as it was."""
+    cases = [[999], [1000], [-1000], [5000], [-12500], [250000], [999999], [1.5e6], [-2e9], [0.5]]
+    assert many(page, "plots.js", "tickText", cases) == [
+        "999",
+        "1,000",
+        "-1,000",
+        "5,000",
+        "-12,500",
+        "250,000",
+        "999,999",
+        "1.5e+6",
+        "-2e+9",
+        "0.5",
+    ]
+    texts = ["12345", "-1250.5", "1.5e+6", "-2.5e-7", "999", "—", "Infinity"]
+    assert many(page, "format.js", "grouped", [[t] for t in texts]) == [
+        "12,345",
+        "-1,250.5",
+        "1.5e+6",
+        "-2.5e-7",
+        "999",
+        "—",
+        "Infinity",
+    ]
+
+
+def _every_size_of_number() -> list[float]:
+    """Values of every size and sign, ties of the rounding and the edges of num()'s rules."""
+    rng = random.Random(20261207)
+    values = [0.0, 1e-3, 999999.0, 1e6, 999999.5, 9.9996, 0.00099996, 1234500.0, 12345.0]
+    values += [5e-324, 1.7976931348623157e308, 0.125, 2.5, 1e21, 1e-7, 12350.0, 0.00012345]
+    for _ in range(400):
+        values.append(rng.uniform(1, 10) * 10.0 ** rng.randint(-12, 12))
+    values.append(math.inf)
+    return values + [-v for v in values]
+
+
+def test_the_python_restatement_of_num_writes_what_the_page_writes(page: Any) -> None:
+    """tests/dashboard/numbers.py, which tests compare a page's numbers with, writes every
+    number as num() and tickText() do (Python's "{:.4g}" wrote "1.235e+04" where the page
+    read "12350")."""
+    values = _every_size_of_number()
+    for digits in (3, 4, 6):
+        found = many(page, "format.js", "num", [[v, digits] for v in values])
+        assert found == [shown_number(v, digits) for v in values], digits
+    assert many(page, "plots.js", "tickText", [[v] for v in values]) == [
+        tick_text(v) for v in values
     ]
 
 

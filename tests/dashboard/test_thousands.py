@@ -4,14 +4,17 @@ real browser (headless Chromium).
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import uuid
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
 
 from tests.dashboard import site
-from tests.dashboard.conftest import Tab
+from tests.dashboard.conftest import Site, Tab
+from tests.dashboard.numbers import tick_text
 from tests.fixtures.servers import serve_in_thread
 
 
@@ -90,3 +93,46 @@ def test_numbers_past_a_thousand_have_separators(chromium: Any, tmp_path: Path) 
             context.close()
     finally:
         served.close()
+
+
+#: a tick label as the page's counts are written: digits grouped by thousands ("12,500"),
+#: or a number in exponent notation ("1.5e+6")
+GROUPED = re.compile(r"-?\d{1,3}(,\d{3})*(\.\d+)?|-?\d(\.\d+)?e[+-]\d+")
+
+
+def test_tick_labels_past_a_thousand_have_separators(tab: Tab, dashboard_site: Site) -> None:
+    """The charts' tick labels read "5000" and "10000" (num() unchanged) beside counts that
+    read "5,000": an axis past a thousand, a metric's values and a parameter's bounds, is
+    labelled as the page's counts are, in the observation history and in parallel
+    coordinates alike."""
+    page = tab.page
+    conn = site.connect(dashboard_site.served, dashboard_site.alice)
+    experiment = conn.experiments.create(
+        name=f"Thousands on the axes {uuid.uuid4().hex[:6]}",
+        parameters=[{"name": "flow", "type": "double", "bounds": {"min": 0, "max": 5000}}],
+        metrics=[{"name": "output", "objective": "maximize"}],
+    )
+    values = [1500.0, 2500.0, 7250.0, 9800.0, 4200.0]
+    conn.experiments(experiment.id).observations().create_batch(
+        observations=[
+            {"assignments": {"flow": 1000.0 * i + 250}, "value": v} for i, v in enumerate(values)
+        ]
+    )
+    tab.sign_in(dashboard_site.alice)
+    page.goto(f"{dashboard_site.url}/#/experiments/{experiment.id}")
+    history = page.locator('.plot-svg[aria-label^="Observation history"]')
+    history.wait_for()
+    page.wait_for_selector(".pc-axis .pc-tick", state="attached")
+    charts = {
+        "history": history.locator('.axes text.tick[text-anchor="end"]'),  # its values
+        "parallel": page.locator(".pc-axis .pc-tick"),  # the bounds' and the values' axes
+    }
+    for chart, ticks in charts.items():
+        labels = ticks.all_text_contents()
+        assert labels, chart
+        past = [t for t in labels if abs(float(t.replace(",", ""))) >= 1000]
+        assert past and all("," in t for t in past), (chart, labels)  # "5,000", not "5000"
+        for text in labels:
+            assert GROUPED.fullmatch(text), (chart, labels)
+            assert tick_text(float(text.replace(",", ""))) == text, (chart, labels)
+    assert tab.errors == [] and tab.dialogs == []

@@ -17,6 +17,15 @@ export function num(value, digits = 4) {
 }
 
 /**
+ * A number as num() writes it, the digits before its point grouped by thousands ("12,500",
+ * "-1,250.5") as count() groups a count's; a number in exponent notation ("1.5e+6") as it
+ * is. The charts' tick labels read "5000" beside counts that read "5,000".
+ */
+export function grouped(text) {
+  return text.replace(/^(-?)(\d{4,})/, (_, sign, digits) => sign + digits.replace(/\B(?=(\d{3})+$)/g, ","));
+}
+
+/**
  * A name set apart from the text around it (Unicode's first-strong isolate, U+2068, and
  * its end, U+2069), where it is written into a longer line: a name holding a right-to-left
  * override (U+202E) or Arabic or Hebrew letters reordered the rest of its line ("c = 1, d = 2"

@@ -8,7 +8,7 @@
 // obey the page's Content-Security-Policy (no inline script or style).
 
 import { h, named, s } from "./dom.js";
-import { count, graphemes, isolated, num, wholeNames } from "./format.js";
+import { count, graphemes, grouped, isolated, num, wholeNames } from "./format.js";
 
 export const PALETTE = ["#0f766e", "#d97706", "#2563eb", "#be123c", "#7c3aed", "#475569"];
 // the lines' ramp, worse to better: viridis' dark end, its light end darkened so that
@@ -20,7 +20,7 @@ const RAMP = ["#440154", "#3b528b", "#21918c", "#2e8540", "#8a6d00"];
 // what a card's width is short of the window's there (page and card padding, borders)
 const ONE_COLUMN = 860;
 const NARROW_GUTTERS = 52;
-// a chart's tick labels: 11 px text, at most this wide a character (digits, "e", "+", "-")
+// a chart's tick labels: 11 px text, at most this wide a character (digits, "e", "+", "-", ",")
 const TICK_CHAR = 7;
 const TICK_GAP = 8; // between a tick label and its axis
 const AXIS_NAME_ROOM = 26; // the rotated axis name, left of the tick labels
@@ -48,9 +48,10 @@ const AXIS_NAME_PX = 12;
 const AXIS_NAME_CHARS = 18;
 
 /** A tick's label: 3 significant digits, without the zeros a round tick ends with
- * ("8e+307", not "8.00e+307"; num drops them). */
+ * ("8e+307", not "8.00e+307"; num drops them), past a thousand grouped as the page's
+ * counts are ("5,000", not "5000"). */
 export function tickText(value) {
-  return num(value, 3);
+  return grouped(num(value, 3));
 }
 
 /** The round step of about `count` ticks over [lo, hi] (1, 2 or 5 times a power of ten). */
