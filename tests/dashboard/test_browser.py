@@ -25,6 +25,7 @@ from sigopt_like.tables import Table, history_from_csv
 from tests.dashboard import site
 from tests.dashboard.conftest import Site, Tab
 from tests.dashboard.held_tasks import hold
+from tests.dashboard.numbers import shown_number
 from tests.fixtures.servers import serve_in_thread
 
 #: 4 x 4 x 3 = 48 experiments; 6 a generation: the campaign ends after 8 generations
@@ -95,7 +96,8 @@ def test_a_campaign_followed_to_its_end(tab: Tab, dashboard_site: Site, monkeypa
     session = conn.sessions(sid).fetch()
     assert session.completed and session.remaining == 0
     stats = page.inner_text(".stats")
-    assert f"{session.best_response:.4g}" in stats.replace("\n", " ")
+    # as num() writes it: Python's "{:.4g}" wrote "1.235e+04" where the page reads "12350"
+    assert shown_number(session.best_response) in stats.replace("\n", " ")
     markers = page.locator(".plot-svg circle.marker")
     assert markers.count() > 8 * 6  # every response of 8 generations, and the best-so-far line
     box = markers.first.bounding_box()
