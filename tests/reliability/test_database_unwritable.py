@@ -609,12 +609,13 @@ def test_a_database_whose_name_has_a_space_is_named_whole_when_connect_is_revoke
         admin.dispose()
 
 
-@pytest.mark.parametrize("name", ["my t", 'my"t', "lab x.y"])
+@pytest.mark.parametrize("name", ["my t", 'my"t', "lab x.y", "audit\nlog"])
 def test_a_table_whose_name_has_a_space_or_a_quote_is_named_whole(pg_url: str, name: str) -> None:
     """PostgreSQL's own words of a real table refused (printed bare: "permission denied
     for table my t") and of one it does not show (in its quotes: 'relation "my"t" does
     not exist'): the store reads each name whole. Before, the first was cut at its space
-    (``my``) and the second at its inner quote (``my``)."""
+    (``my``) and the second at its inner quote (``my``); a line break cut the first and
+    hid the second (``None``)."""
     import sqlalchemy as sa
 
     from sigopt_like.service.store.refusals import hidden_table, refused_table
@@ -679,6 +680,7 @@ def test_a_refusal_whose_postgresql_message_holds_a_line_break_is_said_whole(
             assert refused.value.code == "database_unreadable", said
             assert 'relation "audit\\nlog.entries" does not exist' in said, said
             assert "no table audit\\nlog.entries" in said and "\n" not in said, said
+            assert refused.value.detail["table"] == "audit\nlog.entries", refused.value.detail
             assert [s.name for s in conn.sessions.list()] == []  # nothing stored
         finally:
             admin_says(
@@ -686,3 +688,84 @@ def test_a_refusal_whose_postgresql_message_holds_a_line_break_is_said_whole(
                 "DROP FUNCTION public.note_session()",
                 f"DROP SCHEMA {audit} CASCADE",
             )
+
+
+def test_a_database_and_a_role_whose_names_hold_a_line_break_are_named_whole(
+    pg_url: str,
+) -> None:
+    """A database ``lab<LF>db ...`` whose CONNECT is revoked while the service serves it,
+    then its role ``lab<LF>x ...`` made NOLOGIN: each request is a 500
+    ``database_unreadable`` whose detail names the database, then the role, whole, and
+    whose message says them on one line (the line break written ``\\n``), its GRANT
+    CONNECT naming that very database. Before, PostgreSQL's words were read line by
+    line: the database was named ``lab`` and the role was missed (``detail["role"]`` the
+    URL's, the message cut)."""
+    import urllib.parse
+
+    import falcon.testing
+    import sqlalchemy as sa
+
+    from sigopt_like.service import create_app
+    from sigopt_like.service.store import open_store
+
+    tag = uuid.uuid4().hex[:6]
+    name, role = f"lab\ndb {tag}", f"lab\nx {tag}"
+    url = sa.make_url(pg_url)
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as sql:
+        sql.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        sql.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
+    owned = url.set(database=name)
+    open_store(owned.render_as_string(hide_password=False)).close()  # its tables
+    inside = sa.create_engine(owned, isolation_level="AUTOCOMMIT")
+    with inside.connect() as sql:
+        sql.exec_driver_sql(
+            f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"'
+        )
+        sql.exec_driver_sql(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "{role}"')
+    inside.dispose()
+    served = owned.render_as_string(hide_password=False).replace(
+        "postgres@", f"{urllib.parse.quote(role, safe='')}@", 1
+    )
+    ends = f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'"
+    service = create_app(database=served, auth_required=False, run_tasks=False)
+    try:
+        client = falcon.testing.TestClient(service.app)
+        assert client.simulate_get("/v1/sessions").status_code == 200
+        with admin.connect() as sql:
+            sql.exec_driver_sql(f'REVOKE CONNECT ON DATABASE "{name}" FROM PUBLIC')
+            sql.exec_driver_sql(ends)
+        listed = client.simulate_get("/v1/sessions")
+        assert listed.status_code == 500, listed.text
+        assert listed.json["code"] == "database_unreadable", listed.text
+        assert listed.json["detail"] == {"role": role, "database": name}, listed.text
+        said = listed.json["message"]
+        assert "\n" not in said, said
+        assert f"a connection to database lab\\ndb {tag} (PostgreSQL: permission" in said
+        assert f'(GRANT CONNECT ON DATABASE U&"lab\\000adb {tag}" TO U&"lab\\000ax {tag}")' in said
+
+        with admin.connect() as sql:
+            sql.exec_driver_sql(f'GRANT CONNECT ON DATABASE "{name}" TO PUBLIC')
+            sql.exec_driver_sql(f'ALTER ROLE "{role}" NOLOGIN')
+            sql.exec_driver_sql(ends)
+        for answer in (
+            client.simulate_get("/v1/sessions"),
+            client.simulate_post("/v1/sessions", json={"name": "x"}),
+        ):
+            assert answer.status_code == 500, answer.text
+            assert answer.json["code"] == "database_unreadable", answer.text
+            assert answer.json["detail"]["role"] == role, answer.text
+            said = answer.json["message"]
+            assert "\n" not in said, said
+            assert f'role "lab\\nx {tag}" is not permitted to log in' in said, said
+            assert f'ALTER ROLE U&"lab\\000ax {tag}" PASSWORD' in said, said
+        with admin.connect() as sql:
+            sql.exec_driver_sql(f'ALTER ROLE "{role}" LOGIN')
+        assert client.simulate_get("/v1/sessions").status_code == 200  # nothing was stored
+        assert client.simulate_get("/v1/sessions").json["data"] == []
+    finally:
+        service.close()
+        with admin.connect() as sql:
+            sql.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+            sql.exec_driver_sql(f'DROP ROLE "{role}"')
+        admin.dispose()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.dialects import postgresql
 
-from ...database_targets import first_line
+from ...database_targets import first_line, on_one_line
 from .errors import Unreadable
 
 if TYPE_CHECKING:
@@ -93,14 +93,29 @@ def is_read_refused_error(err: BaseException) -> bool:
 
 
 #: what PostgreSQL names in a permission denied ("permission denied for table sessions";
-#: "relation" before PostgreSQL 15): the name as it is, unquoted, to the end of its line
-#: (``my t`` was cut at its space)
-_DENIED_OBJECT = re.compile(r"permission denied for (?:table|relation|view|sequence) (.+)")
+#: "relation" before PostgreSQL 15): the name as it is, unquoted, to the end of the
+#: message (``my t`` was cut at its space, ``audit<LF>log`` at its line break)
+_DENIED_OBJECT = re.compile(
+    r"permission denied for (?:table|relation|view|sequence) (.+)\Z", re.DOTALL
+)
+
+
+def _primary(err: BaseException) -> str:
+    """PostgreSQL's whole primary message of ``err`` (the driver's
+    ``diag.message_primary``, line breaks of a name in it kept), or, where the driver
+    gives none, the first line of what it says."""
+    orig = getattr(err, "orig", None) or err
+    primary = getattr(getattr(orig, "diag", None), "message_primary", None)
+    if isinstance(primary, str) and primary.strip():
+        return primary.strip()
+    text = str(orig).strip()
+    return text.splitlines()[0] if text else ""
 
 
 def refused_table(err: BaseException) -> str | None:
-    """The table a permission denied names, if it names one."""
-    found = _DENIED_OBJECT.search(str(getattr(err, "orig", err)))
+    """The table a permission denied names, if it names one: its whole name, a line
+    break in it too (it was cut there, and a 500's ``detail["table"]`` was null)."""
+    found = _DENIED_OBJECT.search(_primary(err))
     return found.group(1) if found else None
 
 
@@ -200,8 +215,9 @@ def read_refused_message(err: BaseException, role: str | None, schema: str | Non
 
 #: PostgreSQL's undefined_table, met by a service whose tables were there at its start
 _NO_TABLE_SQLSTATE = "42P01"
-#: (the name in PostgreSQL's quotes, whatever it holds: ``my"t`` was cut at its quote)
-_NO_RELATION = re.compile(r'relation "(.*)" does not exist')
+#: (the name in PostgreSQL's quotes, whatever it holds: ``my"t`` was cut at its quote,
+#: ``audit<LF>log.entries`` not found at all)
+_NO_RELATION = re.compile(r'relation "(.*)" does not exist', re.DOTALL)
 
 
 def is_tables_hidden_error(err: BaseException) -> bool:
@@ -213,8 +229,8 @@ def is_tables_hidden_error(err: BaseException) -> bool:
 
 
 def hidden_table(err: BaseException) -> str | None:
-    """The table a "does not exist" names, if it names one."""
-    found = _NO_RELATION.search(str(getattr(err, "orig", err)))
+    """The table a "does not exist" names, if it names one (whole, a line break too)."""
+    found = _NO_RELATION.search(_primary(err))
     return found.group(1) if found else None
 
 
@@ -270,33 +286,43 @@ def is_connection_limit_error(err: BaseException | None) -> bool:
 #: role may not connect to it (its CONNECT revoked), or it no longer exists (dropped)
 #: (the name as PostgreSQL quotes it, whatever it holds: ``"lab db"`` was cut at its space,
 #: so the message named database ``lab`` and its GRANT CONNECT another database)
-_NO_CONNECT = re.compile(r'permission denied for database "(.*)"')
-_NO_DATABASE = re.compile(r'database "(.*)" does not exist')
+_NO_CONNECT = re.compile(r'permission denied for database "(.*?)"(?=\n|\Z)', re.DOTALL)
+_NO_DATABASE = re.compile(r'database "(.*)" does not exist', re.DOTALL)
 #: what PostgreSQL (and libpq) say, refusing a new connection, of credentials no longer
 #: good: the role's password changed or expired ("password authentication failed for
 #: user"; a role dropped is said so too under password authentication), another method's
 #: credentials refused ("GSSAPI", "LDAP", "certificate", "Peer", "Ident" ... authentication
 #: failed), a password now asked for, the role dropped (under trust) or made NOLOGIN
 _BAD_CREDENTIALS = re.compile(
-    r'(?P<method>\w+) authentication failed for user "(?P<user>.*)"'
+    r'(?P<method>\w+) authentication failed for user "(?P<user>.*?)"(?=\n|\Z)'
     r"|fe_sendauth: no password supplied"
-    r'|role "(?P<role>.*)" (?:does not exist|is not permitted to log in)'
+    r'|role "(?P<role>.*)" (?:does not exist|is not permitted to log in)',
+    re.DOTALL,
 )
 #: what PostgreSQL says refusing a new connection by its pg_hba.conf alone, asking for no
 #: credentials: a line whose method is ``reject`` matched it, or no line matched it
 _HBA_REFUSED = re.compile(
     r"(?P<verdict>pg_hba\.conf rejects connection|no pg_hba\.conf entry) for host "
-    r'"(?P<host>[^"]*)", user "(?P<user>.*)", database "(?P<database>.*)"'
-    r"(?:, [\w ]*encryption)?"  # "no encryption", "SSL encryption", "GSS encryption"
+    r'"(?P<host>[^"]*)", user "(?P<user>.*)", database "(?P<database>.*?)"(?=,|\n|\Z)'
+    r"(?:, [\w ]*encryption)?",  # "no encryption", "SSL encryption", "GSS encryption"
+    re.DOTALL,
 )
+#: where libpq's text of a refused connection starts a new part: a field of the server's
+#: error ("DETAIL:  ", "HINT:  ") or another attempt's words ("connection to server ...");
+#: a name quoted last on its line ends at a quote that ends a line, since libpq may add a
+#: line of its own ("password retrieved from file ...")
+_NEXT_PART = re.compile(r"\n(?=[A-Z]+:  |connection to server |Multiple connection attempts)")
 
 
 def _refusal_line(err: BaseException | None, pattern: re.Pattern[str]) -> re.Match[str] | None:
-    """The match of ``pattern`` in what ``err`` (or what it wraps) says, if any."""
+    """The match of ``pattern`` in what ``err`` (or what it wraps) says, if any: in each
+    part of libpq's text (:data:`_NEXT_PART`), so that a name holding a line break
+    (``"lab<LF>db"``) is read whole. Before, it was searched line by line: such a name
+    was cut, or its refusal missed (an outage said)."""
     while err is not None:
         orig = getattr(err, "orig", None) or err
-        for line in str(orig).splitlines():
-            found = pattern.search(line)
+        for part in _NEXT_PART.split(str(orig)):
+            found = pattern.search(part)
             if found:
                 return found
         err = err.__cause__
@@ -323,7 +349,7 @@ def connection_refused(err: BaseException, database: Database | None) -> Unreada
     (restarting or down); retry in a moment", which clients retried until their
     deadline, and an outage logged, though it answered."""
     role = database.role if database is not None else None
-    named = f"role {role}" if role else "role the service connects as"
+    named = f"role {on_one_line(role)}" if role else "role the service connects as"
     credentials = credentials_refused(err, role)
     if credentials is not None:
         return credentials
@@ -331,8 +357,9 @@ def connection_refused(err: BaseException, database: Database | None) -> Unreada
     if denied is not None:
         name = denied.group(1)
         return Unreadable(
-            f"The service's database refuses the {named} a connection to database {name} "
-            f"(PostgreSQL: {denied.group(0)}): no retry succeeds until its administrator "
+            f"The service's database refuses the {named} a connection to database "
+            f"{on_one_line(name)} (PostgreSQL: {on_one_line(denied.group(0))}): no retry "
+            "succeeds until its administrator "
             f"grants it ({connect_grant(role or '<role>', name)}). No restart is needed.",
             detail={"role": role, "database": name},
         )
@@ -340,8 +367,9 @@ def connection_refused(err: BaseException, database: Database | None) -> Unreada
     if missing is not None:
         name = missing.group(1)
         return Unreadable(
-            f"The service's database {name} no longer exists on its server (PostgreSQL: "
-            f"{missing.group(0)}): it was dropped or renamed while the service ran, and no "
+            f"The service's database {on_one_line(name)} no longer exists on its server "
+            f"(PostgreSQL: {on_one_line(missing.group(0))}): it was dropped or renamed "
+            "while the service ran, and no "
             "retry succeeds until it is back (restored, or renamed back); to serve another "
             "database, restart the service on it.",
             detail={"role": role, "database": name},
@@ -362,21 +390,23 @@ def credentials_refused(err: BaseException, role: str | None) -> Unreadable | No
     if found is None:
         return None
     user = found.group("user") or found.group("role") or role
-    named = f"role {user}" if user else "role the service connects as"
+    named = f"role {on_one_line(user)}" if user else "role the service connects as"
+    said = on_one_line(found.group(0))
     method = found.group("method")
     if method is not None and method.lower() != "password":
         # not a password's: "change its password" sent its reader to the wrong mend
         return Unreadable(
             f"The service's database refuses the credentials of the {named} (PostgreSQL: "
-            f"{found.group(0)}): the server's authentication ({method}) refused role "
-            f"{user or UNKNOWN_ROLE}: check the server's pg_hba.conf (the method it asks of "
+            f"{said}): the server's authentication ({method}) refused role "
+            f"{on_one_line(user or UNKNOWN_ROLE)}: check the server's pg_hba.conf (the "
+            "method it asks of "
             "this role and this host) and the credentials that method uses; no retry "
             "succeeds until they are mended.",
             detail={"role": user, "method": method},
         )
     return Unreadable(
         f"The service's database refuses the credentials of the {named} (PostgreSQL: "
-        f"{found.group(0)}): its password was changed or has expired, or the role was "
+        f"{said}): its password was changed or has expired, or the role was "
         "dropped or may no longer log in, since the service started, and no retry "
         "succeeds with the password it was started with. Start the service again with "
         "the role's current password (in its database URL, or PGPASSWORD), or give the "
@@ -393,13 +423,15 @@ def _hba_refused(found: re.Match[str]) -> Unreadable:
     credentials: a ``reject`` line, or no line for this host, role and database. Before,
     neither was read as a refusal: each was an outage, a 503 "does not answer (restarting
     or down); retry in a moment", of a server that answered and said which rule refused."""
-    user, host, database = found.group("user"), found.group("host"), found.group("database")
+    user, host = found.group("user"), found.group("host")
+    shown, database = on_one_line(user), on_one_line(found.group("database"))
     rejected = found.group("verdict").startswith("pg_hba.conf rejects")
     why = "a line there whose method is reject matches" if rejected else "no line there lets in"
     return Unreadable(
-        f"The service's database refuses the role {user} a connection (PostgreSQL: "
-        f"{found.group(0)}): the server's pg_hba.conf refused it before any credentials "
-        f"({why} role {user} from host {host} to database {database}). No retry succeeds "
+        f"The service's database refuses the role {shown} a connection (PostgreSQL: "
+        f"{on_one_line(found.group(0))}): the server's pg_hba.conf refused it before any "
+        f"credentials ({why} role {shown} from host {host} to database {database}). "
+        "No retry succeeds "
         "until its administrator lets that role in there (a line for this host, role "
         "and database, before any that rejects it) and reloads the server's configuration "
         "(SELECT pg_reload_conf()); the service needs no restart.",
