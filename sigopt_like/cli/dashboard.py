@@ -24,8 +24,12 @@ LOCAL_NAMES = ("127.0.0.1", "localhost", "::1")
 def dashboard(ctx: click.Context, db: str | None, host: str, port: int, actions: bool) -> None:
     """Look at a local database in your browser: campaigns, tasks, SigOpt experiments.
 
-    No sign-in: everything belongs to the local user, so it listens on this
-    machine only (with another --host, anyone who reaches the port reads all).
+    No sign-in: every request counts as the local user (the owner of work made
+    without a token: embedded scripts, the demo), so it listens on this machine
+    only. With another --host, anyone who reaches the port can read, create,
+    change and delete the local user's sessions and experiments through /v1 with
+    no token (the page itself stays read-only unless --actions); work of users
+    made by 'sigopt-like users create' is neither listed nor reachable.
 
     \b
     Example:
@@ -54,6 +58,7 @@ def dashboard(ctx: click.Context, db: str | None, host: str, port: int, actions:
         if local
         else (
             f"sigopt-like: warning: serving {host} without accounts: anyone who can reach "
-            "this port can read every campaign in the database"
+            "this port can read, create, change and delete the local user's work (not "
+            "other users')"
         ),
     )

@@ -428,3 +428,60 @@ def test_the_local_work_note_on_one_thing_is_in_the_singular(run, tmp_path):
         "or sign-in reaches: alice@lab.example will not see it (commands without --host "
         "still do)\n"
     ), alice.err
+
+
+def test_a_dashboard_on_another_host_does_what_its_help_says(run, tmp_path):
+    """Before, the help said anyone reaching the port "reads all": in fact every request
+    counts as the local user, who is read AND written without a token, while another
+    user's work is neither listed nor reachable. The help says that, and so it is."""
+    said = " ".join(run("dashboard", "--help").out.split())
+    assert (
+        "anyone who reaches the port can read, create, change and delete the local user's" in said
+    )
+    assert (
+        "work of users made by 'sigopt-like users create' is neither listed nor reachable" in said
+    )
+
+    db = tmp_path / "lab.db"
+    assert run("users", "create", "bob@lab.example", "--db", db).code == 0
+    token = run("tokens", "create", "--user", "bob@lab.example", "--db", db).out.strip()
+    bob = {"Authorization": f"Bearer {token}"}
+    log = tmp_path / "serve.log"
+    proc, url = start_serve("--db", str(db), "--no-tasks", env=dict(os.environ), log=log)
+    try:
+        made = requests.post(f"{url}/v1/sessions", json={"name": "bobs"}, headers=bob, timeout=10)
+        assert made.status_code == 201, made.text
+    finally:
+        stop(proc, log)
+    bobs = made.json()["id"]
+
+    log = tmp_path / "dashboard.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sigopt_like.cli", "dashboard", "--db", str(db),
+             "--host", "127.0.0.2", "--port", "0"],
+            stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1"},
+        )  # fmt: skip
+    try:
+        url = announced_url(proc, log, r"serving on (http://127\.0\.0\.2:\d+) ")
+        assert "can read, create, change and delete the local user's work" in log.read_text()
+        ours = requests.post(f"{url}/v1/sessions", json={"name": "stranger"}, timeout=10)
+        assert ours.status_code == 201, ours.text
+        sid = ours.json()["id"]
+        renamed = requests.put(f"{url}/v1/sessions/{sid}", json={"name": "renamed"}, timeout=10)
+        assert renamed.status_code == 200, renamed.text
+        listed = requests.get(f"{url}/v1/sessions", timeout=10).json()["data"]
+        assert [(s["id"], s["name"]) for s in listed] == [(sid, "renamed")]
+        assert requests.get(f"{url}/v1/sessions/{bobs}", timeout=10).status_code == 404
+        experiment = {
+            "name": "e",
+            "parameters": [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        }
+        eid = requests.post(f"{url}/v1/experiments", json=experiment, timeout=10).json()["id"]
+        assert requests.delete(f"{url}/v1/experiments/{eid}", timeout=10).status_code in (200, 204)
+        gone = requests.get(f"{url}/v1/experiments/{eid}", timeout=10).json()
+        assert gone["state"] == "deleted"  # SigOpt's DELETE: the experiment is kept, deleted
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
