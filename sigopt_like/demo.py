@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import shlex
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -312,7 +313,7 @@ def run_demo(options: DemoOptions, echo: Echo = print) -> DemoResult:
         )
     )
     _record_written(out, before)
-    echo(_files_text(out, files))
+    echo(_files_text(out, files, options.database_path))
     return DemoResult(
         session_id=session_id,
         lines=tuple(lines),
@@ -594,8 +595,9 @@ def _show(value: Any) -> str:
     return f"{number:g}" if number is not None else str(value)
 
 
-def _files_text(out: Path, files: Sequence[Path]) -> str:
-    """``wrote 14 files to DIR: 3 designs, ..., 4 plots``, counting what is there."""
+def _files_text(out: Path, files: Sequence[Path], database: Path) -> str:
+    """``wrote 14 files (3 designs, ..., 4 plots) to DIR; the campaign is in DB (...)``,
+    counting what is there and naming the database that holds the campaign."""
     names = [p.name for p in files]
     parts = [
         "the space" if "auto_validated_space.csv" in names else "",
@@ -606,7 +608,11 @@ def _files_text(out: Path, files: Sequence[Path]) -> str:
         _count(sum(n.endswith((".png", ".pdf")) for n in names), "plot"),
     ]
     listed = ", ".join(p for p in parts if p)
-    return f"wrote {len(files)} files ({listed}) to {out.resolve()}"
+    kept = database.resolve()
+    return (
+        f"wrote {len(files)} files ({listed}) to {out.resolve()}; the campaign is in {kept} "
+        f"(see it: sigopt-like dashboard --db {shlex.quote(str(kept))})"
+    )
 
 
 def _count(n: int, word: str, plural: str | None = None) -> str:

@@ -300,6 +300,12 @@ def test_demo_runs_a_campaign(tmp_path, capsys, clean_env, space):
     assert any(line.startswith("recommended: ") for line in lines)
     assert str(out.resolve()) in lines[-1]
     assert len(lines) <= 12
+    # before, the last line named the files but not the database that holds the campaign
+    database = out.resolve() / "demo.sqlite3"
+    assert lines[-1].endswith(
+        f"; the campaign is in {database} (see it: sigopt-like dashboard --db {database})"
+    ), lines[-1]
+    assert database.is_file()
 
     # the auto-exported CSV files
     for gen in (1, 2, 3):
@@ -389,3 +395,16 @@ def test_console_script_passes_options_to_the_demo(tmp_path, capsys, clean_env):
     assert code == 0, printed.err
     assert (out / "auto_gen1_design.csv").is_file()
     assert "gen 1: 20 experiments" in printed.out
+
+
+def test_the_last_line_names_a_database_given_with_database(tmp_path, capsys, clean_env):
+    """``--database`` elsewhere: the last line names that file, quoted for a shell."""
+    out, database = tmp_path / "out", tmp_path / "my lab" / "kept.sqlite3"
+    database.parent.mkdir()
+    argv = ["--out", str(out), "--database", str(database), "--generations", "1"]
+    assert demo.main([*argv, "--population-size", "10"]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.endswith(
+        f"; the campaign is in {database} (see it: sigopt-like dashboard --db '{database}')"
+    ), last
+    assert database.is_file() and not (out / "demo.sqlite3").exists()

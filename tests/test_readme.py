@@ -181,6 +181,8 @@ def test_quick_start_demo_as_written(tmp_path):
     assert re.search(r"^recommended: ", out, flags=re.M)
     written = [p for p in (copy / "sigopt-like-demo").iterdir() if not p.name.startswith("demo.")]
     assert re.search(r"^wrote 20 files ", out, flags=re.M)
+    database = (copy / "sigopt-like-demo" / "demo.sqlite3").resolve()
+    assert f"; the campaign is in {database} (see it: sigopt-like dashboard --db " in out
     assert len(written) == 20 and any(p.suffix == ".png" for p in written)
 
 
