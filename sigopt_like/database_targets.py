@@ -126,7 +126,9 @@ def _privilege_hint(err: BaseException, target: str | None) -> str:
 
     user = urllib.parse.urlsplit(target).username if target and "://" in target else None
     grantee = urllib.parse.unquote(user) if user else None
-    role = f"the role {grantee}" if grantee else "this role"
+    # a line break in the URL's role cut the one line in two: written ``\n``, as
+    # PostgreSQL's own words of it are (:func:`first_line`)
+    role = f"the role {on_one_line(grantee)}" if grantee else "this role"
     database = denied_database(err)
     if database is not None:  # its CONNECT revoked: PostgreSQL's words alone before
         grant = connect_grant(grantee or "<role>", database)
