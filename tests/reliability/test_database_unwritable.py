@@ -690,6 +690,87 @@ def test_a_refusal_whose_postgresql_message_holds_a_line_break_is_said_whole(
             )
 
 
+def test_a_served_role_whose_name_holds_a_line_break_is_named_on_one_line(
+    pg_url: str,
+) -> None:
+    """A served role ``lab<LF>w ...`` whose INSERT is revoked, then its SELECT, then its
+    USAGE on the schema: the 507 of a write, the 500 of a read and the 500 of tables it is
+    shown no more each say the role on one line (its line break written ``\\n``), their
+    GRANTs in the escaped form, and ``detail["role"]`` names it whole. Before, the
+    messages printed the name as it is and its line break cut them in two."""
+    import urllib.parse
+
+    import falcon.testing
+    import sqlalchemy as sa
+
+    from sigopt_like.service import create_app
+    from sigopt_like.service.store import open_store
+    from sigopt_like.service.store.migrate import SchemaOutOfReach
+
+    tag = uuid.uuid4().hex[:6]  # roles are the server's, shared by the tests
+    role, shown, escaped = f"lab\nw {tag}", f"role lab\\nw {tag}", f'U&"lab\\000aw {tag}"'
+    schema = f"lw_{tag}"
+    owner = f"owner_{tag}"
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+
+    def admin_says(*statements: str) -> None:
+        with admin.connect() as sql:
+            for statement in statements:
+                sql.exec_driver_sql(statement)
+
+    try:
+        admin_says(
+            f"CREATE ROLE {owner} LOGIN",
+            f"CREATE SCHEMA {schema} AUTHORIZATION {owner}",
+            f"ALTER ROLE {owner} SET search_path = {schema}",
+            f'CREATE ROLE "{role}" LOGIN',
+            f'ALTER ROLE "{role}" SET search_path = {schema}',
+        )
+        open_store(pg_url.replace("postgres@", f"{owner}@", 1)).close()  # its tables
+        admin_says(
+            f'GRANT USAGE ON SCHEMA {schema} TO "{role}"',
+            f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO "{role}"',
+            f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO "{role}"',
+        )
+        served = pg_url.replace("postgres@", f"{urllib.parse.quote(role, safe='')}@", 1)
+        service = create_app(database=served, auth_required=False, run_tasks=False)
+        try:
+            client = falcon.testing.TestClient(service.app)
+            assert client.simulate_get("/v1/sessions").status_code == 200
+            admin_says(f'REVOKE INSERT ON {schema}.sessions FROM "{role}"')
+            written = client.simulate_post("/v1/sessions", json={"name": "x"})
+            assert written.status_code == 507, written.text
+            said = written.json["message"]
+            assert "\n" not in said and f"the writes of the {shown} (" in said, said
+            assert f"TO {escaped};" in said, said
+            admin_says(f'REVOKE SELECT ON {schema}.sessions FROM "{role}"')
+            read = client.simulate_get("/v1/sessions")
+            assert read.status_code == 500, read.text
+            assert read.json["code"] == "database_unreadable", read.text
+            assert read.json["detail"]["role"] == role, read.text
+            said = read.json["message"]
+            assert "\n" not in said and f"refuses the {shown} a read of table" in said, said
+            assert f"TO {escaped};" in said, said
+            admin_says(
+                f'GRANT SELECT, INSERT ON {schema}.sessions TO "{role}"',
+                f'REVOKE USAGE ON SCHEMA {schema} FROM "{role}"',
+            )
+            hidden = client.simulate_get("/v1/sessions")
+            assert hidden.status_code == 500, hidden.text
+            assert hidden.json["detail"]["role"] == role, hidden.text
+            said = hidden.json["message"]
+            assert "\n" not in said and f"shows the {shown} no table" in said, said
+        finally:
+            service.close()
+        with pytest.raises(SchemaOutOfReach) as out_of_reach:  # a new start, refused
+            open_store(served)
+        said = str(out_of_reach.value)
+        assert "\n" not in said and f"of the {shown} holds a sigopt_like" in said, said
+        assert f"TO {escaped};" in said, said
+    finally:
+        admin.dispose()
+
+
 def test_a_database_and_a_role_whose_names_hold_a_line_break_are_named_whole(
     pg_url: str,
 ) -> None:

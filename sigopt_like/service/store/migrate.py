@@ -152,7 +152,7 @@ def _refuse_a_database_out_of_reach(conn: sa.Connection) -> None:
         if name in _search_path_schemas(search_path, role):
             raise SchemaOutOfReach(
                 f"schema {one_line_identifier(quoted)} of the search_path "
-                f"({on_one_line(search_path)}) of the role {role} holds "
+                f"({on_one_line(search_path)}) of the role {on_one_line(role)} holds "
                 "a sigopt_like database, but the role may not use that schema: nothing was "
                 "made in another schema; its administrator grants it that "
                 f"({grants_needed(role, quoted)}), or sets the role's search_path to the "

@@ -185,7 +185,7 @@ def write_refused_message(err: BaseException, role: str | None, schema: str | No
     """What a write refused for want of a privilege is told: which ``role`` (when the
     database's URL names it), what to grant in which ``schema`` (the one the service's
     tables are in; ``public`` when it could not be asked)."""
-    named = f"role {role}" if role else "role the service connects as"
+    named = f"role {on_one_line(role)}" if role else "role the service connects as"
     said = first_line(err)
     return (
         f"The service's database refuses the writes of the {named} (PostgreSQL: {said}): "
@@ -199,7 +199,7 @@ def write_refused_message(err: BaseException, role: str | None, schema: str | No
 def read_refused_message(err: BaseException, role: str | None, schema: str | None = None) -> str:
     """What a read refused for want of a privilege is told: which ``role``, which table
     (as PostgreSQL names it), what to grant in which ``schema``."""
-    named = f"role {role}" if role else "role the service connects as"
+    named = f"role {on_one_line(role)}" if role else "role the service connects as"
     said = first_line(err)
     table = refused_table(err)
     where = f"table {table}" if table else "the service's tables"
@@ -237,7 +237,7 @@ def hidden_table(err: BaseException) -> str | None:
 def tables_hidden_message(err: BaseException, role: str | None, schema: str | None) -> str:
     """What a request that finds none of the service's tables is told: the schema they
     were found in at the start, and what to grant."""
-    named = f"role {role}" if role else "role the service connects as"
+    named = f"role {on_one_line(role)}" if role else "role the service connects as"
     said = first_line(err)
     found = _NO_RELATION.search(said)
     where = f"table {found.group(1)}" if found else "one of the service's tables"
