@@ -484,6 +484,34 @@ def test_a_claim_refused_for_want_of_select_is_a_refused_read(pg_url: str) -> No
         assert f"refuses the writes of the role {role}" in unwritten.value.message
 
 
+@pytest.mark.parametrize("schema", ["Lab Team", 'lab"x', "Lab", "lab\nx"])
+def test_a_claim_refused_for_want_of_select_is_a_refused_read_in_any_schema(
+    pg_url: str, schema: str
+) -> None:
+    """The same in a schema whose name holds a space, a quote, capitals or a line break:
+    a role that lost SELECT on ``tasks`` is told its read was refused. The store knows
+    its schema as a statement spells it (``"Lab Team"``, PostgreSQL's own quoting), so
+    the role's SELECT is asked of ``"Lab Team".tasks``: quoted once more (three
+    double quotes each side), the table is not found, the question fails, and the role would be told
+    its writes were refused and that "reads go on"."""
+    from sigopt_like.service import create_app
+    from sigopt_like.service.store.errors import Unreadable
+    from sigopt_like.service.worker import TaskRunner
+
+    quoted = '"' + schema.replace('"', '""') + '"'
+    with (
+        _role_in_schema(pg_url, quoted) as (role, database, admin_says),
+        create_app(database=database, run_tasks=False) as service,
+    ):
+        runner = TaskRunner(service.context.store, service.settings, threads=0)
+        assert runner.claim() is None  # granted: nothing queued
+        admin_says("REVOKE SELECT ON {schema}.tasks FROM {role}")
+        with pytest.raises(Unreadable) as unread:
+            runner.claim()
+        assert f"role {role} a read of table tasks" in unread.value.message
+        assert unread.value.detail == {"role": role, "table": "tasks", "schema": quoted}
+
+
 def test_a_served_role_whose_connect_is_revoked_is_told_what_to_grant(pg_url: str) -> None:
     """A real role whose CONNECT on the database is revoked while the service runs (its
     sessions ended, so each request needs a new connection): each request is a 500

@@ -141,7 +141,7 @@ def _lacks_select(err: BaseException, database: Database | None) -> bool:
     table = refused_table(err)
     if database is None or database.dialect != "postgresql" or table is None:
         return False
-    schema = database.schema()
+    schema = database.schema()  # already spelled as a statement needs it: not quoted again
     qualified = f"{schema}.{table}" if schema else table
     try:
         with database.engine.connect() as conn:
