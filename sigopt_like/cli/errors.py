@@ -16,6 +16,7 @@ from ..database_targets import describe_opening_error
 from ..errors import (
     APIConnectionError,
     APIError,
+    AuthenticationError,
     HostNotFoundError,
     SigoptLikeError,
     TaskFailedError,
@@ -47,6 +48,14 @@ def describe_error(err: BaseException) -> str | None:
                 return _problem_lines(
                     f"the service refused{where}: {err.status} {err.code}: {head}", err.errors
                 )
+            if isinstance(err, AuthenticationError) and _sent_no_token(err):
+                # the service's advice is the HTTP header; a person at a command line
+                # sets an option or a variable, which this names (before, only the header)
+                return (
+                    f"the service refused: {err}\n  (this command sent no token: give "
+                    "--token, or export SIGOPT_LIKE_TOKEN, with one of "
+                    "'sigopt-like tokens create')"
+                )
             return f"the service refused: {err}"
         return str(err)  # not an answer of the service: another server's, or a proxy's
     if isinstance(err, HostNotFoundError):
@@ -77,6 +86,16 @@ def describe_error(err: BaseException) -> str | None:
                 "show it"
             )
     return describe_opening_error(err)
+
+
+def _sent_no_token(err: AuthenticationError) -> bool:
+    """Whether a 401 says no credentials came: its challenge has no ``error=`` (RFC 6750
+    section 3.1; a token sent and refused is ``error="invalid_token"``)."""
+    challenge = next(
+        (value for name, value in err.headers.items() if name.lower() == "www-authenticate"),
+        None,
+    )
+    return challenge is not None and "error=" not in challenge
 
 
 def _output_encoding_lacking(text: str) -> str | None:

@@ -806,3 +806,20 @@ def _tables_of(pg_url: str) -> list[tuple[str, str]]:
             return [(str(schema), str(table)) for schema, table in found]
     finally:
         admin.dispose()
+
+
+def test_a_served_command_without_a_token_says_how_to_give_one(run, served, monkeypatch):
+    """Before: a command with SIGOPT_LIKE_HOST and no token repeated only the service's
+    advice, an HTTP header ("send 'Authorization: Bearer <token>'"), which a person at a
+    command line does not write; a token sent and refused is not told it sent none."""
+    monkeypatch.setenv("SIGOPT_LIKE_HOST", served.url)
+    monkeypatch.delenv("SIGOPT_LIKE_TOKEN", raising=False)
+    none = run("sessions", "list")
+    assert none.code == 1
+    assert "401 unauthorized" in none.err
+    assert "this command sent no token: give --token, or export SIGOPT_LIKE_TOKEN" in none.err
+    wrong = run("sessions", "list", "--token", "slk_not-a-token")
+    assert wrong.code == 1
+    assert "The API token is not valid" in wrong.err
+    assert "sent no token" not in wrong.err
+    assert run("sessions", "list", "--token", served.token).code == 0
