@@ -656,7 +656,7 @@ def worker(db: str | None, threads: int | None) -> int:
 
 @click.group()
 def users() -> None:
-    """Add and list the users of a served instance.
+    """Add and list the users of a served instance, and change their passwords.
 
     \b
     Example:
@@ -708,6 +708,52 @@ def users_create(email: str, password_stdin: bool, db: str | None, as_json: bool
         echo_json({"id": user.id, "email": user.email, "created": user.created})
     else:
         click.echo(f"created user {user.email} (id {user.id})")
+
+
+@users.command("set-password")
+@click.argument("email")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help=(
+        "Read the new password from standard input: a file or pipe holding it alone on "
+        "one line, or asked for (not shown) at a terminal."
+    ),
+)
+@db_option
+def users_set_password(email: str, password_stdin: bool, db: str | None) -> None:
+    """Give user EMAIL a new password: the old one signs in no more.
+
+    Their tokens still work; 'sigopt-like tokens revoke --user EMAIL' ends them. So a
+    person who leaves is locked out by both (before, with no way to change a password,
+    revoking their tokens alone let them sign in again and be given a new one).
+
+    \b
+    Example:
+      sigopt-like users set-password alice@lab.example --password-stdin < new-password.txt
+    """
+    if not password_stdin:  # a password on the command line shows in ps to every user
+        raise click.UsageError("give the new password on standard input: --password-stdin")
+    accounts, _ = _service()
+    from ..service.passwords import MAX_PASSWORD_LENGTH, password_problem
+
+    password = read_secret(
+        "password", limit=MAX_PASSWORD_LENGTH + 3, nothing="no password was changed", confirm=True
+    )
+    problem = password_problem(password)
+    if problem is not None:
+        raise CommandError(f"{problem} (read from standard input); no password was changed")
+    with _store(db) as store:
+        try:
+            store.accounts.set_password(email, password)
+        except accounts.AccountError as err:
+            raise CommandError(
+                f"{err} ('sigopt-like users list' shows the users); no password was changed"
+            ) from err
+    click.echo(
+        f"changed the password of {email}; their tokens still work: "
+        f"'sigopt-like tokens revoke --user {email}' ends them"
+    )
 
 
 @users.command("list")

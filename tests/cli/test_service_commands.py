@@ -485,3 +485,53 @@ def test_a_dashboard_on_another_host_does_what_its_help_says(run, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_changed_password_locks_out_a_user_whose_tokens_were_revoked(run, tmp_path, monkeypatch):
+    """Before: no command changed a password, so revoking the tokens of a person who
+    left ('tokens revoke --user') did not lock them out: POST /v1/login with their
+    password gave them a new token. 'users set-password' changes it: the old one signs in
+    no more, the new one does; nothing else is touched (an unknown user, a short
+    password, no --password-stdin: refused, the password as it was)."""
+    from sigopt_like.service import create_app
+
+    db = str(tmp_path / "team.db")
+    monkeypatch.setattr("sys.stdin", io.StringIO("old password\n"))
+    assert run("users", "create", "bob@lab.example", "--db", db, "--password-stdin").code == 0
+
+    def signs_in(password: str) -> bool:
+        with create_app(database=db, auth_required=True, run_tasks=False) as service:
+            return (
+                service.context.store.accounts.check_password("bob@lab.example", password)
+                is not None
+            )
+
+    refused = [
+        (("users", "set-password", "bob@lab.example", "--db", db), "x\n", 2),
+        (
+            ("users", "set-password", "nobody@lab.example", "--db", db, "--password-stdin"),
+            "new password\n",
+            1,
+        ),
+        (
+            ("users", "set-password", "local@localhost", "--db", db, "--password-stdin"),
+            "new password\n",
+            1,
+        ),
+        (
+            ("users", "set-password", "bob@lab.example", "--db", db, "--password-stdin"),
+            "short\n",
+            1,
+        ),
+    ]
+    for command, typed, code in refused:
+        monkeypatch.setattr("sys.stdin", io.StringIO(typed))
+        done = run(*command)
+        assert done.code == code, (command, done)
+        assert signs_in("old password") and not signs_in("new password")
+    monkeypatch.setattr("sys.stdin", io.StringIO("new password\n"))
+    done = run("users", "set-password", "bob@lab.example", "--db", db, "--password-stdin")
+    assert done.code == 0, done
+    assert "changed the password of bob@lab.example" in done.out
+    assert "tokens revoke --user bob@lab.example" in done.out
+    assert not signs_in("old password") and signs_in("new password")

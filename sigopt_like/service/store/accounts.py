@@ -243,11 +243,12 @@ class AccountStore:
             return str(conn.execute(select).scalar_one())
 
     def set_password(self, email: str, password: str) -> None:
-        """Replace a user's password; AccountError if there is no such user."""
+        """Replace a user's password; AccountError if there is no such user (the local
+        user, whom nobody signs in as, is none)."""
         with self._db.write() as conn:
             done = conn.execute(
                 U.update()
-                .where(U.c.email == normalize_email(email))
+                .where(U.c.email == normalize_email(email), U.c.email != LOCAL_USER_EMAIL)
                 .values(password_hash=hash_password(password))
             ).rowcount
         if not done:
