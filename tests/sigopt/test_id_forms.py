@@ -111,3 +111,23 @@ def test_a_run_sent_back_may_write_its_ids_in_any_form(api: Api):
     reply = api.post(f"{path}/tags", {"id": float(tag["id"])})
     assert reply.status == 200, reply.body
     assert api.get(path).body["tags"] == [tag["id"]]
+
+
+def test_a_missing_file_and_checkpoint_are_named_as_the_service_writes_them(api: Api):
+    """Before: ``/v1/files/0999`` was "No file with id '0999'" and a run's
+    ``checkpoints/0999`` "No checkpoint with id '0999'", the caller's spelling."""
+    client = _client(api)
+    run = api.post(f"/v1/clients/{client}/projects/ids/training_runs", {"name": "r"})
+    assert run.status == 201, run.body
+    rid = run.body["id"]
+    cases = [
+        ("/v1/files/0999", "No file with id '999'."),
+        (f"/v1/training_runs/0{rid}/checkpoints/0999", "No checkpoint with id '999' for"),
+    ]
+    for path, message in cases:
+        reply = api.get(path)
+        assert reply.status == 404, reply.body
+        assert reply.body["message"].startswith(message), reply.body
+    reply = api.call("PUT", "/v1/files/0999/upload", data=b"x", key="x")
+    assert reply.status == 404, reply.body
+    assert reply.body["message"] == "No file with id '999' for this upload key.", reply.body

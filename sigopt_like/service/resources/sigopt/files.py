@@ -58,9 +58,10 @@ def render(record: FileRecord, base: str, upload_key: str | None = None) -> dict
 
 
 def _owned(unit: SigoptUnit, raw_id: str, owner: int) -> FileRecord:
-    found = unit.files.get(parse_id(raw_id, "file"))
+    fid = parse_id(raw_id, "file")
+    found = unit.files.get(fid)
     if found is None or found.owner_id != owner:
-        raise NotFound(f"No file with id {raw_id!r}.", detail={"field": "file"})
+        raise NotFound(f"No file with id '{fid}'.", detail={"field": "file"})
     return found
 
 
@@ -99,9 +100,10 @@ class FileUpload:
         key = req.get_param("key") or ""
         data = body_bytes(req)
         with self.store.write() as unit:
-            record = unit.files.get(parse_id(fid, "file"))
+            file_id = parse_id(fid, "file")
+            record = unit.files.get(file_id)
             if record is None or not hmac.compare_digest(hash_token(key), record.upload_key_hash):
-                raise NotFound(f"No file with id {fid!r} for this upload key.")
+                raise NotFound(f"No file with id '{file_id}' for this upload key.")
             if record.uploaded is not None:
                 raise Conflict("This file is uploaded already; an upload key works once.")
             problem = file_rules.content_problem(

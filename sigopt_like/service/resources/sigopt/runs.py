@@ -279,10 +279,11 @@ class CheckpointItem:
         owner = caller(req, self.context)
         with self.store.read() as unit:
             run = run_of(unit, rid, owner)  # the run first, as every nested route names it
-            found = unit.runs.checkpoint(run.id, parse_id(ckid, "checkpoint"))
+            checkpoint_id = parse_id(ckid, "checkpoint")
+            found = unit.runs.checkpoint(run.id, checkpoint_id)
         if found is None:
             raise NotFound(
-                f"No checkpoint with id {ckid!r} for training run {run.id}.",
+                f"No checkpoint with id '{checkpoint_id}' for training run {run.id}.",
                 detail={"field": "checkpoint"},
             )
         resp.media = render_runs.checkpoint(found)
