@@ -45,3 +45,18 @@ def test_a_search_finds_a_name_in_either_form(served_on_either):
                 search = unicodedata.normalize(form, text)
                 assert _names(api.get(path, search=search)) == {found}, (path, form, text)
         assert _names(api.get(path, search="zz")) == set()
+
+
+def test_a_search_finds_a_name_that_mixes_both_forms(served_on_either):
+    """Vietnamese ``Nguyễn`` written as ``ê`` composed and a combining tilde is neither NFC
+    nor NFD; before, only those two forms of the search were tried, so the name was found
+    by no search, not even one written exactly as it is."""
+    served = served_on_either
+    api = Api(served.service, served.url, served.token)
+    mixed = "Nguy\u00ea\u0303n Van"
+    assert mixed not in {unicodedata.normalize(form, mixed) for form in ("NFC", "NFD")}
+    for name in (mixed, "plain"):
+        reply = api.post("/v1/experiments", {"name": name, "parameters": PARAMETERS})
+        assert reply.status == 201, reply.body
+    for text in (mixed, mixed.upper(), "nguy\u00ea\u0303n", "NGUY\u00ca\u0303N"):
+        assert _names(api.get("/v1/experiments", search=text)) == {mixed}, text

@@ -11,7 +11,9 @@ An accent is one code point (composed, NFC, as most keyboards type it) or a lett
 combining accent (decomposed, NFD, as macOS exports names); a SigOpt name is stored as
 sent, in either. So the text is tried in both forms: a name written wholly in one is found
 by a search in the other (before, ``café`` composed never found ``café`` decomposed). A
-name that mixes both forms in one word is found only by a search written as it is.
+name that mixes both forms in one word (Vietnamese ``Nguyễn`` as ``ê`` composed and a
+combining tilde) is found by a search written as it is, which is tried too (before, only
+the two forms were, and such a name was found by no search at all).
 """
 
 from __future__ import annotations
@@ -30,14 +32,14 @@ def lowered(text: str) -> str:
 
 
 def holds(column: sa.ColumnElement[Any], text: str) -> sa.ColumnElement[bool]:
-    """Whether ``column`` holds ``text`` in any case and either Unicode form (its ``%`` and
-    ``_`` taken as written); ``text`` is matched as it comes otherwise (strip it first
-    where that is meant)."""
+    """Whether ``column`` holds ``text`` in any case, as written or in either Unicode form
+    (its ``%`` and ``_`` taken as written); ``text`` is matched as it comes otherwise
+    (strip it first where that is meant)."""
     folded = sa.func.lower(column)
     forms = dict.fromkeys(
-        unicodedata.normalize(form, each)
+        shape
         for each in (text.lower(), lowered(text))
-        for form in ("NFC", "NFD")
+        for shape in (each, *(unicodedata.normalize(form, each) for form in ("NFC", "NFD")))
     )
     found = [folded.contains(each, autoescape=True) for each in forms]
     return found[0] if len(found) == 1 else sa.or_(*found)
