@@ -5,12 +5,17 @@ the connection: it held its waiting slot (and its thread) until its ``wait`` ran
 a crowd of abandoned polls (scripts stopped with Ctrl-C, say) left new clients refused
 (``X-Wait-Refused: slots``) for up to a minute. The socket is peeked, not read: an end of
 stream or a reset means the client is gone; bytes waiting (a pipelined request) or none
-at all mean it may still be there.
+at all mean it may still be there. An end of stream is also what a client that half-closes
+after its request (``shutdown(SHUT_WR)``) shows, and nothing tells the two apart: such a
+client's wait is ended early too, within a second, and it is answered the task as it is
+(it polls again). Under TLS nothing is peeked: a client there is never seen gone.
 """
 
 from __future__ import annotations
 
+import select
 import socket
+import ssl
 from collections.abc import Callable
 from typing import Any
 
@@ -21,13 +26,31 @@ GUNICORN_KEY = "gunicorn.socket"
 
 
 def peer_closed(sock: socket.socket) -> bool:
-    """Whether the other end of ``sock`` closed it (or reset it), without taking a byte."""
+    """Whether the other end of ``sock`` closed it (or reset it), without taking a byte;
+    never raises. A socket that cannot be peeked (TLS: an ``ssl.SSLSocket``, whose bytes
+    are records, under gunicorn's ``--certfile``) is not known to be gone: False.
+
+    An end of stream cannot be told from a half-close: a client that sent its request and
+    then shut its sending side (``shutdown(SHUT_WR)``) reads as gone too, so its long poll
+    or stream is answered (with the task as it is) within a second, and it polls again."""
+    if isinstance(sock, ssl.SSLSocket):
+        return False
     try:
-        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        if sock.fileno() < 0:
+            return True  # closed under us
+        dontwait = getattr(socket, "MSG_DONTWAIT", None)
+        if dontwait is None:  # Windows: ask first whether a peek would block
+            readable, _, _ = select.select([sock], [], [], 0)
+            if not readable:
+                return False
+            return sock.recv(1, socket.MSG_PEEK) == b""
+        return sock.recv(1, socket.MSG_PEEK | dontwait) == b""
     except (BlockingIOError, InterruptedError):
         return False  # nothing to read: still connected
     except OSError:
         return True  # reset, or the socket closed under us
+    except ValueError:
+        return False  # a socket that cannot be peeked: not known to be gone
 
 
 def gone_check(environ: dict[str, Any]) -> Callable[[], bool]:
@@ -49,9 +72,10 @@ def _never() -> bool:
 class PeekingChannel:
     """A waitress channel mixin whose ``check_client_disconnected`` (the check waitress puts
     in each request's environ) peeks at the socket: waitress's own says only what its loop
-    saw, and its loop does not read a connection whose request is being answered (unless
-    ``channel_request_lookahead``, which would also cut off a client that half-closes after
-    its request), so a client that went away mid-request was never seen gone."""
+    saw, and its loop does not read a connection whose request is being answered, so a
+    client that went away mid-request was never seen gone. A client that half-closes after
+    its request reads as gone too (see :func:`peer_closed`): its wait ends within a second,
+    answered, rather than held to its end."""
 
     connected: bool
     socket: Any

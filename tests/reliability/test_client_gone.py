@@ -1,0 +1,140 @@
+"""``client_gone.peer_closed`` never raises, whatever the socket and platform: before, it
+used ``socket.MSG_DONTWAIT`` (absent on Windows: every long poll and event stream under
+``serve`` was a 500 there) and peeked a TLS socket (gunicorn's ``--certfile``: an
+``ssl.SSLSocket`` refuses ``MSG_PEEK`` with a ValueError, a 500). And what a client that
+half-closes after its request gets: its wait ends early, answered (the docs say so)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from sigopt_like.service.client_gone import peer_closed
+from tests.fixtures.servers import serve_in_thread
+from tests.fixtures.waiting import QUEUED_SPACE, RawRequest
+
+
+def _queued_task(url: str, headers: dict[str, str]) -> str:
+    """The path of a task that stays new (the instance runs no tasks)."""
+    sid = requests.post(f"{url}/v1/sessions", json={"name": "s"}, headers=headers, timeout=30)
+    body = {"space": QUEUED_SPACE, "population_size": 3, "replicates": 0}
+    put = requests.put(
+        f"{url}/v1/sessions/{sid.json()['id']}/space", json=body, headers=headers, timeout=30
+    )
+    assert put.status_code in (200, 201, 202), put.text
+    return f"/v1/sessions/{sid.json()['id']}/tasks/{put.json()['id']}"
+
+
+def test_a_long_poll_is_answered_where_the_platform_has_no_msg_dontwait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As on Windows, which has no ``socket.MSG_DONTWAIT``: a ``wait=2`` long poll under
+    ``serve`` peeks at its connection each second, and is answered 200 when its wait ends.
+    Before, the peek raised AttributeError and the poll was a 500."""
+    monkeypatch.delattr(socket, "MSG_DONTWAIT", raising=False)
+    served = serve_in_thread(tmp_path, run_tasks=False)
+    try:
+        headers = {"Authorization": f"Bearer {served.token}"}
+        path = _queued_task(served.url, headers)
+        started = time.monotonic()
+        polled = requests.get(f"{served.url}{path}?wait=2", headers=headers, timeout=30)
+        assert polled.status_code == 200, polled.text
+        assert polled.json()["status"] == "new", polled.json()
+        assert time.monotonic() - started >= 1.5  # it waited: the connection was live
+    finally:
+        served.close()
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl command to make a certificate with")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    request = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    subprocess.run(
+        [*request, "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def test_a_tls_socket_is_not_known_to_be_gone(tmp_path: Path) -> None:
+    """An ``ssl.SSLSocket`` (gunicorn's request socket under ``--certfile``) cannot be
+    peeked: False, live or closed by its client, and no exception. Before, ValueError."""
+    cert, key = _self_signed(tmp_path)
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    client_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client_context.check_hostname = False
+    client_context.verify_mode = ssl.CERT_NONE
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        accepted: list[ssl.SSLSocket] = []
+
+        def accept() -> None:
+            conn, _ = listener.accept()
+            accepted.append(server_context.wrap_socket(conn, server_side=True))
+
+        thread = threading.Thread(target=accept)
+        thread.start()
+        client = client_context.wrap_socket(socket.create_connection(("127.0.0.1", port)))
+        thread.join(10)
+        (server_side,) = accepted
+        try:
+            assert isinstance(server_side, ssl.SSLSocket)
+            assert peer_closed(server_side) is False
+            client.close()
+            time.sleep(0.1)
+            assert peer_closed(server_side) is False  # not known: never a 500
+        finally:
+            server_side.close()
+
+
+def test_a_plain_socket_closed_by_its_peer_is_gone_and_a_live_one_is_not() -> None:
+    """The peek itself, with and without ``MSG_DONTWAIT`` (as on Windows)."""
+    for patched in (False, True):
+        with pytest.MonkeyPatch.context() as mp:
+            if patched:
+                mp.delattr(socket, "MSG_DONTWAIT", raising=False)
+            here, there = socket.socketpair()
+            try:
+                assert peer_closed(here) is False
+                there.sendall(b"x")  # a pipelined byte: still there, and not taken
+                assert peer_closed(here) is False
+                assert here.recv(1) == b"x"
+                there.close()
+                assert peer_closed(here) is True
+            finally:
+                here.close()
+            assert peer_closed(here) is True  # closed under us
+
+
+def test_a_client_that_half_closes_after_its_request_is_answered_early(
+    tmp_path: Path,
+) -> None:
+    """What docs/service.md says: a half-close after the request cannot be told from a
+    close, so a ``wait=20`` poll whose client shut its sending side is answered within a
+    few seconds (the task as it is), not at the end of its wait; it polls again."""
+    served = serve_in_thread(tmp_path, run_tasks=False)
+    try:
+        headers = {"Authorization": f"Bearer {served.token}"}
+        path = _queued_task(served.url, headers)
+        started = time.monotonic()
+        poll = RawRequest(served.url, f"{path}?wait=20", headers)
+        poll.sock.shutdown(socket.SHUT_WR)
+        poll.read_until(None, 15)
+        took = time.monotonic() - started
+        assert poll.received.startswith(b"HTTP/1.1 200"), poll.received[:200]
+        assert b'"object":"task"' in poll.received.replace(b" ", b""), poll.received
+        assert took < 8, took
+        poll.sock.close()
+    finally:
+        served.close()
