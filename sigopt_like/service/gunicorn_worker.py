@@ -339,7 +339,13 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
 
         conn.init = init_and_wake
         try:
-            if not getattr(conn, "initialized", True) and _opens_with_tls(conn):
+            # with ``--certfile`` a handshake is what comes first: gunicorn answers it
+            tls_expected = bool(getattr(self.cfg, "is_ssl", False))
+            if (
+                not tls_expected
+                and not getattr(conn, "initialized", True)
+                and _opens_with_tls(conn)
+            ):
                 self._refuse(
                     conn.sock, None, 400, "Bad Request", _TLS_MESSAGE, {"server": "gunicorn"}
                 )

@@ -18,7 +18,8 @@ import pytest
 import requests
 
 from sigopt_like.service.client_gone import peer_closed
-from tests.fixtures.servers import serve_in_thread
+from sigopt_like.service.store import open_store
+from tests.fixtures.servers import announced_url, serve_in_thread, start_gunicorn, stop_gunicorn
 from tests.fixtures.waiting import QUEUED_SPACE, RawRequest
 
 
@@ -138,3 +139,46 @@ def test_a_client_that_half_closes_after_its_request_is_answered_early(
         poll.sock.close()
     finally:
         served.close()
+
+
+def test_a_long_poll_under_gunicorn_with_tls_is_answered(tmp_path: Path) -> None:
+    """gunicorn with ``--certfile``: a ``wait=2`` long poll over TLS is answered 200 when
+    its wait ends. Before, the look at its connection peeked the ``ssl.SSLSocket``
+    (ValueError) and the poll was a 500."""
+    cert, key = _self_signed(tmp_path)
+    database = str(tmp_path / "tls.db")
+    store = open_store(database)
+    try:
+        user = store.accounts.create_user("w@x.org")
+        token = store.accounts.issue_token(user.id, name="t").token
+    finally:
+        store.close()
+    factory = f"sigopt_like.service.wsgi:application(database={database!r}, run_tasks=False)"
+    args = ("--certfile", str(cert), "--keyfile", str(key))
+    proc, log = start_gunicorn(tmp_path, factory, threads=4, args=args)
+    try:
+        url = announced_url(proc, log, r"Listening at: https?://(127\.0\.0\.1:\d+)")
+        url = f"https://{url.removeprefix('http://').removeprefix('https://')}"
+        session = requests.Session()
+        session.trust_env = False  # a CA bundle named in the environment would win
+        session.verify = False  # the certificate is self-signed
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                session.get(f"{url}/health", timeout=2)
+                break
+            except requests.RequestException:
+                assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
+                time.sleep(0.2)
+        headers = {"Authorization": f"Bearer {token}"}
+        sid = session.post(f"{url}/v1/sessions", json={"name": "s"}, headers=headers)
+        body = {"space": QUEUED_SPACE, "population_size": 3, "replicates": 0}
+        put = session.put(f"{url}/v1/sessions/{sid.json()['id']}/space", json=body, headers=headers)
+        path = f"/v1/sessions/{sid.json()['id']}/tasks/{put.json()['id']}"
+        started = time.monotonic()
+        polled = session.get(f"{url}{path}?wait=2", headers=headers, timeout=30)
+        assert polled.status_code == 200, polled.text
+        assert polled.json()["status"] == "new", polled.json()
+        assert time.monotonic() - started >= 1.5
+    finally:
+        stop_gunicorn(proc)
