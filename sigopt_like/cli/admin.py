@@ -272,6 +272,7 @@ def serve(
     request_read_timeout: float | None = None,
     keep_alive_timeout: int | None = None,
     browser_hint: bool = False,
+    local_dashboard: bool = False,
     warning: str | None = None,
     max_table_rows: int | None = None,
 ) -> None:
@@ -316,6 +317,8 @@ def serve(
         overrides["max_table_rows"] = max_table_rows
     if dashboard_actions:
         overrides["dashboard_actions"] = True
+    if local_dashboard:
+        overrides["local_dashboard"] = True
     if allowed_hosts:
         overrides["allowed_hosts"] = tuple(allowed_hosts)
     if guest_token_days is not None:

@@ -2,7 +2,8 @@
 
 The service of ``serve``, with no accounts (the local user owns everything),
 listening on 127.0.0.1 and answering only to local host names, running no tasks
-(the scripts that use the database run theirs), read-only unless ``--actions``.
+(the scripts that use the database run theirs), read-only unless ``--actions``:
+a change is refused to anyone, a script with no token as much as a browser.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ def dashboard(ctx: click.Context, db: str | None, host: str, port: int, actions:
 
     No sign-in: every request counts as the local user (the owner of work made
     without a token: embedded scripts, the demo), so it listens on this machine
-    only. With another --host, anyone who reaches the port can read, create,
-    change and delete the local user's sessions and experiments through /v1 with
-    no token (the page itself stays read-only unless --actions); work of users
-    made by 'sigopt-like users create' is neither listed nor reachable.
+    only. It is read-only for everyone, browser or script (any change is a 403
+    read_only); --actions lets the page halt sessions and cancel tasks, and nothing
+    else. To change work through the API, use 'sigopt-like serve' with tokens.
+    With another --host, anyone who reaches the port can read the local user's
+    sessions and experiments (and, with --actions, halt and cancel them); work of
+    users made by 'sigopt-like users create' is neither listed nor reachable.
 
     \b
     Example:
@@ -53,12 +56,13 @@ def dashboard(ctx: click.Context, db: str | None, host: str, port: int, actions:
         dashboard_actions=actions,
         allowed_hosts=LOCAL_NAMES if local else (),
         browser_hint=True,
+        local_dashboard=True,
         # said once it listens (before: first, then "cannot listen on ..." for nothing served)
         warning=None
         if local
         else (
             f"sigopt-like: warning: serving {host} without accounts: anyone who can reach "
-            "this port can read, create, change and delete the local user's work (not "
-            "other users')"
+            "this port can read the local user's work (not other users')"
+            + (", and halt its sessions and cancel its tasks" if actions else "")
         ),
     )

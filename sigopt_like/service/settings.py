@@ -160,6 +160,10 @@ class ServiceSettings:
     login_attempts_per_minute: per email and per client address.
     dashboard: serve the browser dashboard at ``/`` (its pages, assets and cookie sign-in).
     dashboard_actions: let the dashboard halt sessions and cancel tasks (off: it only reads).
+    local_dashboard: the service of ``sigopt-like dashboard`` (auth off): a change is a 403
+        ``read_only`` whoever sends it, browser or script, except, with ``dashboard_actions``,
+        the page's own actions (halt a session, cancel a task). ``serve --no-auth`` (an API
+        server) leaves it off.
     dashboard_session_hours: how long a dashboard sign-in lasts.
     guest_token_days: how long a guest token (SigOpt's experiment token, made by
         ``conn.experiments(id).tokens().create()``) reads its experiment: 30 days, as
@@ -206,6 +210,7 @@ class ServiceSettings:
     task_max_attempts: int = 3
     dashboard: bool = True
     dashboard_actions: bool = False
+    local_dashboard: bool = False
     dashboard_session_hours: float = _duration(12.0, 3600)
     guest_token_days: float = _duration(30.0, 86_400)
     allowed_hosts: tuple[str, ...] = attrs.field(default=(), converter=_host_names)

@@ -432,17 +432,20 @@ def test_the_local_work_note_on_one_thing_is_in_the_singular(run, tmp_path):
 
 def test_a_dashboard_on_another_host_does_what_its_help_says(run, tmp_path):
     """Before, the help said anyone reaching the port "reads all": in fact every request
-    counts as the local user, who is read AND written without a token, while another
-    user's work is neither listed nor reachable. The help says that, and so it is."""
+    counts as the local user, while another user's work is neither listed nor reachable.
+    And "read-only" held for browsers only: a plain HTTP client with no token created,
+    renamed and deleted the local user's work. Now any change is a 403 read_only, whoever
+    sends it, and the stored state is as before; the help and the warning say so."""
     said = " ".join(run("dashboard", "--help").out.split())
-    assert (
-        "anyone who reaches the port can read, create, change and delete the local user's" in said
-    )
+    assert "It is read-only for everyone, browser or script (any change is a 403" in said
+    assert "anyone who reaches the port can read the local user's" in said
     assert (
         "work of users made by 'sigopt-like users create' is neither listed nor reachable" in said
     )
 
     db = tmp_path / "lab.db"
+    made_here = run("sessions", "create", "mine", "--db", db)
+    assert made_here.code == 0, made_here
     assert run("users", "create", "bob@lab.example", "--db", db).code == 0
     token = run("tokens", "create", "--user", "bob@lab.example", "--db", db).out.strip()
     bob = {"Authorization": f"Bearer {token}"}
@@ -465,23 +468,34 @@ def test_a_dashboard_on_another_host_does_what_its_help_says(run, tmp_path):
         )  # fmt: skip
     try:
         url = announced_url(proc, log, r"serving on (http://127\.0\.0\.2:\d+) ")
-        assert "can read, create, change and delete the local user's work" in log.read_text()
-        ours = requests.post(f"{url}/v1/sessions", json={"name": "stranger"}, timeout=10)
-        assert ours.status_code == 201, ours.text
-        sid = ours.json()["id"]
-        renamed = requests.put(f"{url}/v1/sessions/{sid}", json={"name": "renamed"}, timeout=10)
-        assert renamed.status_code == 200, renamed.text
-        listed = requests.get(f"{url}/v1/sessions", timeout=10).json()["data"]
-        assert [(s["id"], s["name"]) for s in listed] == [(sid, "renamed")]
+        text = log.read_text()
+        assert "anyone who can reach this port can read the local user's work" in text
+        assert "create, change and delete" not in text
+        before = requests.get(f"{url}/v1/sessions", timeout=10).json()["data"]
+        assert [s["name"] for s in before] == ["mine"]
+        sid = before[0]["id"]
         assert requests.get(f"{url}/v1/sessions/{bobs}", timeout=10).status_code == 404
         experiment = {
             "name": "e",
             "parameters": [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
         }
-        eid = requests.post(f"{url}/v1/experiments", json=experiment, timeout=10).json()["id"]
-        assert requests.delete(f"{url}/v1/experiments/{eid}", timeout=10).status_code in (200, 204)
-        gone = requests.get(f"{url}/v1/experiments/{eid}", timeout=10).json()
-        assert gone["state"] == "deleted"  # SigOpt's DELETE: the experiment is kept, deleted
+        tries = [
+            requests.post(f"{url}/v1/sessions", json={"name": "stranger"}, timeout=10),
+            requests.put(f"{url}/v1/sessions/{sid}", json={"name": "renamed"}, timeout=10),
+            requests.delete(f"{url}/v1/sessions/{sid}", timeout=10),
+            requests.post(f"{url}/v1/sessions/{sid}/halt", json={}, timeout=10),
+            requests.post(f"{url}/v1/experiments", json=experiment, timeout=10),
+        ]
+        for refused in tries:
+            assert refused.status_code == 403, (refused.request.method, refused.text)
+            error = refused.json()
+            assert error["code"] == "read_only", refused.text
+            assert "read-only" in error["message"]
+            assert "'sigopt-like dashboard --actions'" in error["message"]
+            assert "'sigopt-like serve'" in error["message"]
+        after = requests.get(f"{url}/v1/sessions", timeout=10).json()["data"]
+        assert after == before
+        assert requests.get(f"{url}/v1/experiments", timeout=10).json()["data"] == []
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -12,6 +12,12 @@
 Scripts (``Authorization`` header, or the embedded client) are not browsers
 and pass untouched. Runs after auth, which marks cookie requests.
 
+Except under ``settings.local_dashboard`` (``sigopt-like dashboard``: no accounts, every
+request is the local user's): there a change is a 403 ``read_only`` whoever sends it, a
+script as much as a browser (before, a plain HTTP client with no token could create,
+rename and delete the local user's work through /v1); with ``dashboard_actions`` only
+the page's actions (:data:`PAGE_ACTIONS`) pass, and they need the page's CSRF token.
+
 With ``settings.allowed_hosts`` (``sigopt-like dashboard`` on 127.0.0.1), any
 request whose ``Host`` names another host is a 403 ``host_not_allowed``, before
 routing: a page of another site that points its DNS name at 127.0.0.1 then
@@ -32,6 +38,20 @@ from .cookies import CSRF_HEADER, csrf_matches, presented_cookie
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FOREIGN_SITES = frozenset({"cross-site", "same-site"})
+# the changes the dashboard's page makes (view-session.js): halt a session, cancel a task
+PAGE_ACTIONS = frozenset(
+    {("POST", "/v1/sessions/{sid}/halt"), ("POST", "/v1/sessions/{sid}/tasks/{tid}/cancel")}
+)
+READ_ONLY_DASHBOARD = (
+    "This dashboard is read-only: restart it with 'sigopt-like dashboard --actions' to halt "
+    "sessions and cancel tasks from its page, or serve the database with 'sigopt-like serve' "
+    "(accounts and tokens) to change it through the API."
+)
+ACTIONS_ONLY_DASHBOARD = (
+    "This dashboard (--actions) only halts sessions and cancels tasks from its page; to "
+    "change anything else, serve the database with 'sigopt-like serve' (accounts and "
+    "tokens) and use the API."
+)
 
 
 def is_cross_origin(req: falcon.Request) -> bool:
@@ -95,18 +115,22 @@ class BrowserGuard:
             raise Forbidden(
                 "Changes are not accepted from pages of another site.", code="cross_origin"
             )
-        if getattr(resource, "auth_exempt", False):
-            return  # sign-in and sign-out guard themselves
         by_cookie = bool(getattr(req.context, "via_cookie", False))
-        if not by_cookie and (self._settings.auth_required or not is_browser(req)):
-            return
-        if not self._settings.dashboard_actions:
-            raise Forbidden(
-                "The dashboard is read-only: start the service with dashboard actions on "
-                "('--dashboard-actions') to halt sessions or cancel tasks from the browser, "
-                "or use the API with a token.",
-                code="read_only",
-            )
+        if self._settings.local_dashboard:
+            # a script is held to the page's rules too: a page action, with its CSRF token
+            self._refuse_all_but_page_actions(req)
+        else:
+            if getattr(resource, "auth_exempt", False):
+                return  # sign-in and sign-out guard themselves
+            if not by_cookie and (self._settings.auth_required or not is_browser(req)):
+                return
+            if not self._settings.dashboard_actions:
+                raise Forbidden(
+                    "The dashboard is read-only: start the service with dashboard actions on "
+                    "('--dashboard-actions') to halt sessions or cancel tasks from the "
+                    "browser, or use the API with a token.",
+                    code="read_only",
+                )
         secret = presented_cookie(req) if by_cookie else self._local_secret()
         if secret is None or not csrf_matches(req, secret):
             raise Forbidden(
@@ -114,6 +138,14 @@ class BrowserGuard:
                 "the page and try again.",
                 code="csrf_failed",
             )
+
+    def _refuse_all_but_page_actions(self, req: falcon.Request) -> None:
+        """Under ``local_dashboard``: 403 ``read_only`` for any change but a page action
+        with ``dashboard_actions`` on, whether a browser or a script sends it."""
+        if not self._settings.dashboard_actions:
+            raise Forbidden(READ_ONLY_DASHBOARD, code="read_only")
+        if (req.method, req.uri_template) not in PAGE_ACTIONS:
+            raise Forbidden(ACTIONS_ONLY_DASHBOARD, code="read_only")
 
 
 def guard_for(context: Any) -> BrowserGuard:
