@@ -716,8 +716,8 @@ def test_the_dashboard_shows_a_read_only_database_and_says_it_changes_nothing(
     read_only_database: Path, tmp_path: Path
 ) -> None:
     """The local dashboard without --actions only reads: a database one may only read (an
-    archived campaign) is shown, with a note; a write sent through it is the service's
-    507 ``database_unwritable``, never a 500."""
+    archived campaign) is shown, with a note; a write sent through it is the dashboard's
+    403 ``read_only`` (before the database is tried: it was a 507), never a 500."""
     import requests
 
     command, env = _unprivileged(
@@ -737,8 +737,8 @@ def test_the_dashboard_shows_a_read_only_database_and_says_it_changes_nothing(
         listed = requests.get(f"{url}/v1/sessions", timeout=30)
         assert listed.status_code == 200 and listed.json()["data"][0]["name"] == "kept"
         made = requests.post(f"{url}/v1/sessions", json={"name": "more"}, timeout=30)
-        assert made.status_code == 507, made.text
-        assert made.json()["code"] == "database_unwritable", made.text
+        assert made.status_code == 403, made.text
+        assert made.json()["code"] == "read_only", made.text
     finally:
         proc.terminate()
         proc.wait(timeout=30)
