@@ -11,7 +11,9 @@ The Daptics workflow on the embedded service, step by step:
     python examples/campaign_quickstart.py [--database PATH] [--out DIR] [--generations N]
 
 By default the store and the files live in a temporary folder, removed at the end.
-Run again with the same --database, it goes on with that campaign: N more generations.
+Run again with the same --database, it goes on with that campaign: N more generations,
+after putting the space or sending back a design's responses if an earlier run stopped
+before doing so.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import sigopt_like
 
@@ -29,6 +32,26 @@ pressure,numerical,1,2,5,10
 catalyst,categorical,Pd,Pt,Ni
 solvent,categorical,water,ethanol,toluene,DMSO
 """
+
+
+def put_space(campaign: Any, space: sigopt_like.Space) -> None:
+    """Put and validate the campaign's space (population size 12, one replicate)."""
+    task = campaign.space.put(space=space, population_size=12, replicates=1, wait=True)
+    print(f"space validated: {task.result.space_size} possible experiments")
+
+
+def send_pending_responses(campaign: Any) -> None:
+    """Measure and send back the design an earlier run generated but stopped (Ctrl-C)
+    before its responses went back: until they are in, the next generate is refused
+    (ConflictError, design_pending)."""
+    generations = campaign.history.fetch().generations
+    last = generations[-1] if generations else None
+    if last is None or last.gen < 1 or any(r is not None for r in last.table.responses()):
+        return
+    design = campaign.design.fetch(gen=last.gen)
+    measured = campaign.responses.simulate(design)
+    campaign.experiments.put(type="designed", table=measured, wait=True)
+    print(f"generation {last.gen} (left pending by an earlier run): responses sent")
 
 
 def run(database: str, out: Path, generations: int) -> None:
@@ -49,15 +72,19 @@ def run(database: str, out: Path, generations: int) -> None:
         earlier = [s for s in conn.sessions.list(q="quickstart") if s.name == "quickstart"]
         if earlier:
             campaign = conn.sessions(earlier[0].id)
-            size = campaign.space.fetch().size()
-            print(f"continuing session {earlier[0].id}: {size} possible experiments")
+            try:
+                size = campaign.space.fetch().size()
+            except sigopt_like.NotFoundError:  # the earlier run stopped before its space
+                put_space(campaign, space)
+            else:
+                print(f"continuing session {earlier[0].id}: {size} possible experiments")
+                send_pending_responses(campaign)
         else:
             session = conn.sessions.create(
                 name="quickstart", description="catalyst screen", seed=11
             )
             campaign = conn.sessions(session.id)
-            task = campaign.space.put(space=space, population_size=12, replicates=1, wait=True)
-            print(f"space validated: {task.result.space_size} possible experiments")
+            put_space(campaign, space)
 
         # 3. Generations: design -> experiments (simulated) -> responses back.
         for _ in range(generations):

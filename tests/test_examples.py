@@ -85,6 +85,36 @@ def test_campaign_quickstart_run_again_goes_on_with_its_campaign(tmp_path):
     assert "history: 48 experiments saved to history.csv" in out
 
 
+def test_campaign_quickstart_goes_on_from_a_run_stopped_before_its_space(tmp_path):
+    """Before: a run stopped between ``sessions.create`` and ``space.put`` left a session
+    the next run died on (NotFoundError 404, "no validated space yet"); it puts it."""
+    import sigopt_like
+
+    with sigopt_like.Connection(database=str(tmp_path / "ex.db")) as conn:
+        conn.sessions.create(name="quickstart", description="catalyst screen", seed=11)
+    done = run_example("campaign_quickstart.py", tmp_path, "--generations", "1")
+    assert "Traceback" not in done.stderr
+    assert "space validated: 240 possible experiments" in done.stdout
+    assert "generation 1: 24 experiments, best " in done.stdout
+    assert "history: 24 experiments saved to history.csv" in done.stdout
+
+
+def test_campaign_quickstart_goes_on_from_a_run_stopped_with_a_design_pending(tmp_path):
+    """Before: a run stopped after a ``generate``, before the responses went back
+    (Ctrl-C), left a design the next run died on (ConflictError 409 design_pending); it
+    sends the pending design's responses, then goes on."""
+    import sigopt_like
+
+    run_example("campaign_quickstart.py", tmp_path, "--generations", "1")
+    with sigopt_like.Connection(database=str(tmp_path / "ex.db")) as conn:
+        assert conn.sessions("1").generate(wait=True).result.gen == 2  # left pending
+    done = run_example("campaign_quickstart.py", tmp_path, "--generations", "1")
+    assert "Traceback" not in done.stderr
+    assert "generation 2 (left pending by an earlier run): responses sent" in done.stdout
+    assert "generation 3: 24 experiments, best " in done.stdout
+    assert "history: 72 experiments saved to history.csv" in done.stdout
+
+
 def test_examples_default_to_a_temporary_store(tmp_path):
     """Without --database, nothing is written to the working folder or the home folder."""
     env = {k: v for k, v in os.environ.items() if k not in CLIENT_ENV}
