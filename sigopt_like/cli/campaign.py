@@ -17,6 +17,7 @@ from .. import csvio
 from .._constants import MAX_REMAINING, MAX_SEED
 from ..wording import counted
 from .connect import session_id
+from .earlier_outputs import earlier_analytics, is_earlier_history
 from .errors import CommandError
 from .files import (
     FOLDER,
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
     from ..models import Session
     from ..spaces import Space
 
+#: what a design's -o file may hold, said when it is kept
+LAB_GUESS = "the lab's responses?"
 SPACE_TYPES = Choices(["factorial", "mixture"], case_sensitive=False)
 
 
@@ -344,7 +347,7 @@ def generate(
     to_stdout = is_standard_stream(output)  # -o -: the CSV is the output, words go to stderr
     if output is not None and not to_stdout:
         output_folder(output.parent, probe=True)
-        refuse_to_replace(output, None, force=force)  # the design to come is a new one
+        refuse_to_replace(output, None, force=force, guess=LAB_GUESS)  # a new design
     with canceled_on_interrupt(conn, sid, "generate"):
         task = conn.sessions(sid).generate(wait=True, progress=progress(quiet))
     design = task.result.experiments
@@ -419,7 +422,7 @@ def design(
     if as_json:
         echo_json(table)
     elif output is not None and not is_standard_stream(output):
-        refuse_to_replace(output, table.to_csv(), force=force)
+        refuse_to_replace(output, table.to_csv(), force=force, guess=LAB_GUESS)
         table.to_csv(output)
         click.echo(f"wrote {output} ({counted(len(table), 'experiment')})")
     else:
@@ -436,7 +439,7 @@ def history(conn: Connection, sid: str, output: Path | None, force: bool, as_jso
     """Every generation of session SID as one CSV (Seq_, Gen_, Designed_ columns).
 
     An -o file that exists and holds something else is left as it is unless --force is
-    given.
+    given; an earlier history export of this session is replaced.
 
     \b
     Example:
@@ -453,7 +456,7 @@ def history(conn: Connection, sid: str, output: Path | None, force: bool, as_jso
         output_folder(output.parent)
     text = campaign.history.csv()
     if output is not None:
-        refuse_to_replace(output, text, force=force)
+        refuse_to_replace(output, text, force=force, earlier=is_earlier_history)
         csvio.write_text_file(output, text)
         click.echo(f"wrote {output} ({counted(max(0, len(text.splitlines()) - 1), 'experiment')})")
     else:
@@ -511,6 +514,10 @@ def analytics(
 ) -> None:
     """Make the plots and summaries of a generation of session SID; download them to -o DIR.
 
+    Files of the same names in DIR that hold something else are left as they are, and
+    none is written, unless --force is given; an earlier download of this session's
+    analytics is replaced.
+
     \b
     Example:
       sigopt-like analytics 1 -o plots/
@@ -542,7 +549,11 @@ def _download_analytics(campaign: Any, directory: Path, task: Any, *, force: boo
         fetched = campaign.analytics.download(held, gen=gen)
         contents = {path.name: path.read_bytes() for path in fetched}
     refuse_to_replace_files(
-        directory, contents, force=force, done=f"the analytics of generation {gen} are made"
+        directory,
+        contents,
+        force=force,
+        done=f"the analytics of generation {gen} are made",
+        earlier=earlier_analytics,
     )
     return [csvio.write_bytes_file(directory / name, data) for name, data in contents.items()]
 

@@ -9,6 +9,7 @@ import shlex
 import stat
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -143,7 +144,14 @@ force_option = click.option(
 )
 
 
-def refuse_to_replace(output: Path | None, text: str | None, *, force: bool) -> None:
+def refuse_to_replace(
+    output: Path | None,
+    text: str | None,
+    *,
+    force: bool,
+    earlier: Callable[[bytes, bytes], bool] | None = None,
+    guess: str = "",
+) -> None:
     """A CommandError, before anything is written, if ``output`` is a file that holds
     something other than ``text`` and ``force`` is not given: one rule for every command
     that writes an ``-o FILE`` (design, generate, history; analytics' ``-o DIR``:
@@ -153,18 +161,41 @@ def refuse_to_replace(output: Path | None, text: str | None, *, force: bool) -> 
     checks before its task designs anything): then any file that holds something is
     refused. An empty file, the same text again, standard output (``-o -``) and a device
     (``/dev/null``) are written as asked. Before, only ``design`` kept a gen1.csv the lab
-    had filled in; ``generate -o`` and ``history -o`` replaced it without a word."""
+    had filled in; ``generate -o`` and ``history -o`` replaced it without a word.
+
+    ``earlier(held, data)`` says whether the file holds the command's own earlier output
+    (``history``: :func:`~.earlier_outputs.is_earlier_history`), which is replaced:
+    before, re-running ``history 1 -o h.csv`` after another generation was refused.
+    ``guess`` is what the file may hold, said in the refusal ("the lab's responses?")."""
     if force or output is None or is_standard_stream(output):
         return
-    if _holds_something_else(output, None if text is None else text.encode("utf-8"), text=True):
-        raise CommandError(
-            f"{shown(output)} exists and holds something else (the lab's responses?): "
-            "nothing was done; give --force to replace it, or another -o file"
-        )
+    data = None if text is None else text.encode("utf-8")
+    if not _holds_something_else(output, data, text=True):
+        return
+    if earlier is not None and data is not None and earlier(_held(output), data):
+        return
+    what = f" ({guess})" if guess else ""
+    raise CommandError(
+        f"{shown(output)} exists and holds something else{what}: "
+        "nothing was done; give --force to replace it, or another -o file"
+    )
+
+
+def _held(path: Path) -> bytes:
+    """What ``path`` holds (it was just read: :func:`_holds_something_else`)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
 
 
 def refuse_to_replace_files(
-    folder: Path, contents: dict[str, bytes], *, force: bool, done: str
+    folder: Path,
+    contents: dict[str, bytes],
+    *,
+    force: bool,
+    done: str,
+    earlier: Callable[[dict[str, bytes], dict[str, bytes]], set[str]] | None = None,
 ) -> None:
     """A CommandError, before any file is written, naming every file of ``contents`` (a
     name in ``folder`` and what would be written there) that holds something else, unless
@@ -172,7 +203,9 @@ def refuse_to_replace_files(
     files checked before any is written, so a refusal writes none. ``done`` says what was
     done before the check (the task that made them). Before, ``analytics -o plots``
     replaced an earlier generation's files, or the user's own of the same name, without
-    a word."""
+    a word. ``earlier(held, contents)`` names the files (of those held there, by name)
+    that are the command's own earlier download, which are replaced: before, re-running
+    ``analytics 1 -o plots`` after another generation was refused."""
     if force:
         return
     held = [
@@ -180,6 +213,10 @@ def refuse_to_replace_files(
         for name, data in contents.items()
         if _holds_something_else(folder / name, data)
     ]
+    if held and earlier is not None:
+        found = {name: _held(folder / name) for name in contents if (folder / name).is_file()}
+        own = earlier(found, contents)
+        held = [path for path in held if path.name not in own]
     if not held:
         return
     them = "it" if len(held) == 1 else "them"

@@ -281,3 +281,74 @@ def test_analytics_does_not_replace_files_holding_something_else(run, tmp_path, 
     done = run("analytics", sid, "-o", plots, "-q", "--json")  # the same files again: fine
     assert done.code == 0, done.err
     assert {p.name: p.read_bytes() for p in plots.iterdir()} == again
+
+
+def _fill_empty_responses(path) -> None:
+    """The lab types responses into the empty Response cells of a CSV it was given."""
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    for row in rows[1:]:
+        if row[-1] == "":
+            row[-1] = "7.5"
+    with open(path, "w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def test_history_rerun_replaces_its_own_earlier_export_and_keeps_a_filled_in_one(
+    run, tmp_path, monkeypatch
+):
+    """Before: ``history 1 -o h.csv`` after another generation was refused ("holds
+    something else (the lab's responses?) ... give --force"), though the command wrote that
+    file itself. An earlier export of the same session is now replaced; one the lab typed
+    responses into is still kept, and the refusal does not guess at the lab's responses."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "lab.db"))
+    sid = run("sessions", "create", "lab", "--json").json()["id"]
+    run("space", "put", sid, SPACE, "--type", "factorial", "--population", 3, "--replicates", 0)
+    design = tmp_path / "gen1.csv"
+    assert run("generate", sid, "-o", design, "-q").code == 0
+    history = tmp_path / "h.csv"
+    assert run("history", sid, "-o", history).code == 0  # gen 1, no responses yet
+    measure(design, design)
+    assert run("experiments", "put", sid, design, "--type", "designed").code == 0
+    done = run("history", sid, "-o", history)  # the responses came in since
+    assert done.code == 0 and "wrote" in done.out, done.err
+    assert run("generate", sid, "-q").code == 0
+    done = run("history", sid, "-o", history)  # after another generation
+    assert done.code == 0 and f"wrote {history} (6 experiments)" in done.out, done.err
+    _fill_empty_responses(history)  # the lab types generation 2's responses in
+    filled = history.read_bytes()
+    done = run("history", sid, "-o", history)
+    assert done.code == 1 and "h.csv exists and holds something else:" in done.err, done.err
+    assert "lab's responses?" not in done.err and "--force" in done.err
+    assert history.read_bytes() == filled
+
+
+def test_analytics_rerun_replaces_its_own_earlier_download_and_keeps_other_files(
+    run, tmp_path, monkeypatch
+):
+    """Before: ``analytics 1 -o plots`` after the next generation was refused, though the
+    command had written those files itself. An earlier download of the same session (its
+    summary.csv's generations the first of the new one's) is now replaced; a file of the
+    user's own under an analytics name is still kept, and nothing is written then."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "lab.db"))
+    sid = run("sessions", "create", "lab", "--json").json()["id"]
+    run("space", "put", sid, SPACE, "--type", "factorial", "--population", 3, "--replicates", 0)
+    plots = tmp_path / "plots"
+    for gen in (1, 2):
+        design = tmp_path / f"gen{gen}.csv"
+        assert run("generate", sid, "-o", design, "-q").code == 0
+        measure(design, design)
+        assert run("experiments", "put", sid, design, "--type", "designed").code == 0
+        done = run("analytics", sid, "-o", plots, "-q")
+        assert done.code == 0 and f"analytics of generation {gen}" in done.out, done.err
+    rows = (plots / "summary.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in rows[1:]] == ["1", "2"], rows
+
+    assert run("generate", sid, "-q").code == 0
+    (plots / "parameter_summary.csv").write_text("the user's own notes\n")
+    before = {p.name: p.read_bytes() for p in plots.iterdir()}
+    done = run("analytics", sid, "-o", plots, "-q")
+    assert done.code == 1, done.out
+    assert "parameter_summary.csv exists and holds something else" in done.err, done.err
+    assert "summary.csv," not in done.err and ".png" not in done.err, done.err
+    assert {p.name: p.read_bytes() for p in plots.iterdir()} == before
