@@ -12,8 +12,9 @@ The Daptics workflow on the embedded service, step by step:
 
 By default the store and the files live in a temporary folder, removed at the end.
 Run again with the same --database, it goes on with that campaign: N more generations,
-after putting the space or sending back a design's responses if an earlier run stopped
-before doing so.
+after waiting for a task an earlier run left queued (Ctrl-C during a wait) and putting the
+space or sending back a design's responses if that run stopped before doing so; it stops
+early, saying so, once the space has no untested experiment left.
 """
 
 from __future__ import annotations
@@ -38,6 +39,16 @@ def put_space(campaign: Any, space: sigopt_like.Space) -> None:
     """Put and validate the campaign's space (population size 12, one replicate)."""
     task = campaign.space.put(space=space, population_size=12, replicates=1, wait=True)
     print(f"space validated: {task.result.space_size} possible experiments")
+
+
+def finish_left_tasks(campaign: Any) -> None:
+    """Wait for the tasks an earlier run left unfinished (Ctrl-C during a wait stops the
+    waiting, not the task): until they finish, a new space or generate is refused
+    (ConflictError, task_running)."""
+    for task in campaign.tasks.list():
+        if task.status in ("new", "running"):
+            print(f"waiting for task {task.id} ({task.type}) left by an earlier run")
+            campaign.tasks(task.id).wait()
 
 
 def send_pending_responses(campaign: Any) -> None:
@@ -72,6 +83,7 @@ def run(database: str, out: Path, generations: int) -> None:
         earlier = [s for s in conn.sessions.list(q="quickstart") if s.name == "quickstart"]
         if earlier:
             campaign = conn.sessions(earlier[0].id)
+            finish_left_tasks(campaign)
             try:
                 size = campaign.space.fetch().size()
             except sigopt_like.NotFoundError:  # the earlier run stopped before its space
@@ -88,7 +100,13 @@ def run(database: str, out: Path, generations: int) -> None:
 
         # 3. Generations: design -> experiments (simulated) -> responses back.
         for _ in range(generations):
-            generated = campaign.generate(wait=True).result
+            try:
+                generated = campaign.generate(wait=True).result
+            except sigopt_like.ConflictError as err:
+                if err.code != "campaign_completed":
+                    raise
+                print("the campaign is completed: the space has no untested experiment left")
+                break
             design = generated.experiments  # a Table, Response column empty
             measured = campaign.responses.simulate(design)  # the same rows, Response filled
             campaign.experiments.put(type="designed", table=measured, wait=True)

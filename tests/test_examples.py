@@ -115,6 +115,37 @@ def test_campaign_quickstart_goes_on_from_a_run_stopped_with_a_design_pending(tm
     assert "history: 72 experiments saved to history.csv" in done.stdout
 
 
+def test_campaign_quickstart_waits_for_a_task_an_earlier_run_left_queued(tmp_path):
+    """Before: Ctrl-C during a wait stops the waiting, not the task, and the next run
+    died on it (ConflictError 409 task_running, "Task 2 (generate) is queued"); it waits
+    for that task, then goes on. The task is left queued by a service that runs none."""
+    import falcon.testing
+
+    from sigopt_like.service import create_app
+
+    run_example("campaign_quickstart.py", tmp_path, "--generations", "1")
+    with create_app(database=str(tmp_path / "ex.db"), run_tasks=False) as service:
+        client = falcon.testing.TestClient(service)
+        left = client.simulate_post("/v1/sessions/1/generate", json={})
+        assert left.status_code == 202 and left.json["status"] == "new", left.text
+    done = run_example("campaign_quickstart.py", tmp_path, "--generations", "1")
+    assert "Traceback" not in done.stderr
+    said = f"waiting for task {left.json['id']} (generate) left by an earlier run"
+    assert said in done.stdout
+    assert "generation 2 (left pending by an earlier run): responses sent" in done.stdout
+    assert "generation 3: 24 experiments, best " in done.stdout
+
+
+def test_campaign_quickstart_stops_when_the_space_is_used_up(tmp_path):
+    """Before: asked for more generations than the space's 240 experiments hold (20 of
+    12), a run died with a traceback (409 campaign_completed); it says so and ends."""
+    done = run_example("campaign_quickstart.py", tmp_path, "--generations", "22")
+    assert "Traceback" not in done.stderr
+    assert "generation 20: 24 experiments, best " in done.stdout
+    assert "the campaign is completed: the space has no untested experiment left" in done.stdout
+    assert "history: 480 experiments saved to history.csv" in done.stdout
+
+
 def test_examples_default_to_a_temporary_store(tmp_path):
     """Without --database, nothing is written to the working folder or the home folder."""
     env = {k: v for k, v in os.environ.items() if k not in CLIENT_ENV}
