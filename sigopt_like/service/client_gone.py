@@ -38,14 +38,15 @@ def peer_closed(sock: socket.socket) -> bool:
     try:
         if sock.fileno() < 0:
             return True  # closed under us
-        dontwait = getattr(socket, "MSG_DONTWAIT", None)
-        if dontwait is None:  # Windows: ask first whether a peek would block
-            readable, _, _ = select.select([sock], [], [], 0)
-            if not readable:
-                return False
-            return sock.recv(1, socket.MSG_PEEK) == b""
+        # asked first whether a peek would block: a socket with a timeout set waits out
+        # its timeout in recv (whatever MSG_DONTWAIT says) and would read as gone; and
+        # Windows has no MSG_DONTWAIT
+        readable, _, _ = select.select([sock], [], [], 0)
+        if not readable:
+            return False
+        dontwait = getattr(socket, "MSG_DONTWAIT", 0)
         return sock.recv(1, socket.MSG_PEEK | dontwait) == b""
-    except (BlockingIOError, InterruptedError):
+    except (BlockingIOError, InterruptedError, TimeoutError):
         return False  # nothing to read: still connected
     except OSError:
         return True  # reset, or the socket closed under us

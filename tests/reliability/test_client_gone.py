@@ -118,6 +118,22 @@ def test_a_plain_socket_closed_by_its_peer_is_gone_and_a_live_one_is_not() -> No
             assert peer_closed(here) is True  # closed under us
 
 
+def test_a_live_socket_with_a_timeout_is_not_gone_and_not_waited_on() -> None:
+    """Before: a socket with a timeout set (``settimeout``) made the peek wait out that
+    timeout, whose ``TimeoutError`` (an ``OSError``) read as a reset: a live client, gone
+    after a second's wait. It is still there now, and the look takes no time."""
+    here, there = socket.socketpair()
+    try:
+        here.settimeout(1.0)
+        started = time.monotonic()
+        assert peer_closed(here) is False
+        assert time.monotonic() - started < 0.5
+        there.close()
+        assert peer_closed(here) is True
+    finally:
+        here.close()
+
+
 def test_a_client_that_half_closes_after_its_request_is_answered_early(
     tmp_path: Path,
 ) -> None:
