@@ -689,16 +689,7 @@ def users_create(email: str, password_stdin: bool, db: str | None, as_json: bool
     accounts, _ = _service()
     password = None
     if password_stdin:
-        from ..service.passwords import MAX_PASSWORD_LENGTH, password_problem
-
-        # bounded: before, /dev/zero (no line end) was read until memory ran out, and a
-        # password longer than a sign-in takes made a user who could never sign in
-        password = read_secret(
-            "password", limit=MAX_PASSWORD_LENGTH + 3, nothing="no user was created", confirm=True
-        )
-        problem = password_problem(password)
-        if problem is not None:
-            raise CommandError(f"{problem} (read from standard input); no user was created")
+        password = _new_password(nothing="no user was created")
     with _store(db) as store:
         try:
             user = store.accounts.create_user(email, password)
@@ -713,6 +704,20 @@ def users_create(email: str, password_stdin: bool, db: str | None, as_json: bool
         click.echo(f"created user {user.email} (id {user.id})")
 
 
+def _new_password(*, nothing: str) -> str:
+    """A new password read from standard input and checked; ``nothing`` ends the message
+    of a refusal (what was not done)."""
+    from ..service.passwords import MAX_PASSWORD_LENGTH, password_problem
+
+    # bounded: before, /dev/zero (no line end) was read until memory ran out, and a
+    # password longer than a sign-in takes made a user who could never sign in
+    password = read_secret("password", limit=MAX_PASSWORD_LENGTH + 3, nothing=nothing, confirm=True)
+    problem = password_problem(password)
+    if problem is not None:
+        raise CommandError(f"{problem} (read from standard input); {nothing}")
+    return password
+
+
 @users.command("set-password")
 @click.argument("email")
 @click.option(
@@ -724,7 +729,8 @@ def users_create(email: str, password_stdin: bool, db: str | None, as_json: bool
     ),
 )
 @db_option
-def users_set_password(email: str, password_stdin: bool, db: str | None) -> None:
+@json_option
+def users_set_password(email: str, password_stdin: bool, db: str | None, as_json: bool) -> None:
     """Give user EMAIL a new password: the old one signs in no more.
 
     Their tokens still work; 'sigopt-like tokens revoke --user EMAIL' ends them. So a
@@ -738,21 +744,18 @@ def users_set_password(email: str, password_stdin: bool, db: str | None) -> None
     if not password_stdin:  # a password on the command line shows in ps to every user
         raise click.UsageError("give the new password on standard input: --password-stdin")
     accounts, _ = _service()
-    from ..service.passwords import MAX_PASSWORD_LENGTH, password_problem
-
-    password = read_secret(
-        "password", limit=MAX_PASSWORD_LENGTH + 3, nothing="no password was changed", confirm=True
-    )
-    problem = password_problem(password)
-    if problem is not None:
-        raise CommandError(f"{problem} (read from standard input); no password was changed")
+    password = _new_password(nothing="no password was changed")
     with _store(db) as store:
         try:
             store.accounts.set_password(email, password)
         except accounts.AccountError as err:
             raise CommandError(
-                f"{err} ('sigopt-like users list' shows the users); no password was changed"
+                f"{str(err).rstrip('.')} ('sigopt-like users list' shows the users); "
+                "no password was changed"
             ) from err
+    if as_json:
+        echo_json({"email": email, "password_changed": True})
+        return
     click.echo(
         f"changed the password of {email}; their tokens still work: "
         f"'sigopt-like tokens revoke --user {email}' ends them"

@@ -542,6 +542,7 @@ def test_a_changed_password_locks_out_a_user_whose_tokens_were_revoked(run, tmp_
         monkeypatch.setattr("sys.stdin", io.StringIO(typed))
         done = run(*command)
         assert done.code == code, (command, done)
+        assert ". (" not in done.err, done.err  # one sentence: "No user with email 'x' (...)"
         assert signs_in("old password") and not signs_in("new password")
     monkeypatch.setattr("sys.stdin", io.StringIO("new password\n"))
     done = run("users", "set-password", "bob@lab.example", "--db", db, "--password-stdin")
@@ -549,3 +550,7 @@ def test_a_changed_password_locks_out_a_user_whose_tokens_were_revoked(run, tmp_
     assert "changed the password of bob@lab.example" in done.out
     assert "tokens revoke --user bob@lab.example" in done.out
     assert not signs_in("old password") and signs_in("new password")
+    monkeypatch.setattr("sys.stdin", io.StringIO("third password\n"))
+    done = run("users", "set-password", "bob@lab.example", "--db", db, "--password-stdin", "--json")
+    assert done.code == 0 and done.json() == {"email": "bob@lab.example", "password_changed": True}
+    assert signs_in("third password")
