@@ -18,8 +18,13 @@ import pytest
 import requests
 
 from sigopt_like.service.client_gone import peer_closed
-from sigopt_like.service.store import open_store
-from tests.fixtures.servers import announced_url, serve_in_thread, start_gunicorn, stop_gunicorn
+from tests.fixtures.servers import (
+    announced_url,
+    serve_in_thread,
+    start_gunicorn,
+    stop_gunicorn,
+    token_in,
+)
 from tests.fixtures.waiting import QUEUED_SPACE, RawRequest
 
 
@@ -163,12 +168,7 @@ def test_a_long_poll_under_gunicorn_with_tls_is_answered(tmp_path: Path) -> None
     (ValueError) and the poll was a 500."""
     cert, key = _self_signed(tmp_path)
     database = str(tmp_path / "tls.db")
-    store = open_store(database)
-    try:
-        user = store.accounts.create_user("w@x.org")
-        token = store.accounts.issue_token(user.id, name="t").token
-    finally:
-        store.close()
+    token = token_in(database)
     factory = f"sigopt_like.service.wsgi:application(database={database!r}, run_tasks=False)"
     args = ("--certfile", str(cert), "--keyfile", str(key))
     proc, log = start_gunicorn(tmp_path, factory, threads=4, args=args)

@@ -33,7 +33,6 @@ import requests
 
 from sigopt_like.service.graceful_stop import StopSignals
 from sigopt_like.service.resources import tasks as task_routes
-from sigopt_like.service.store import open_store
 from tests.fixtures.faults import env_int
 from tests.fixtures.servers import (
     ServedInstance,
@@ -42,6 +41,7 @@ from tests.fixtures.servers import (
     serve_in_thread,
     start_gunicorn,
     stop_gunicorn,
+    token_in,
 )
 from tests.fixtures.waiting import QUEUED_SPACE, RawRequest, queued_tasks
 
@@ -292,12 +292,7 @@ def test_a_stopping_gunicorn_worker_answers_its_waiting_clients(tmp_path: Path) 
     timeout (30 s: a restart took that long) and were then cut off, each client seeing
     its connection reset instead of an answer."""
     database = str(tmp_path / "stopping.db")
-    store = open_store(database)
-    try:
-        token = store.accounts.issue_token(store.accounts.create_user("w@x.org").id, name="t")
-    finally:
-        store.close()
-    headers = {"Authorization": f"Bearer {token.token}"}
+    headers = {"Authorization": f"Bearer {token_in(database)}"}
     factory = f"sigopt_like.service.wsgi:application(database={database!r})"
     proc, log = start_gunicorn(tmp_path, factory, threads=4)
     try:
@@ -414,12 +409,7 @@ def test_abandoned_long_polls_give_their_slots_back(tmp_path: Path, server: str)
         url, token = served.url, served.token
     else:
         database = str(tmp_path / "abandoned.db")
-        store = open_store(database)
-        try:
-            user = store.accounts.create_user("w@x.org")
-            token = store.accounts.issue_token(user.id, name="t").token
-        finally:
-            store.close()
+        token = token_in(database)
         factory = (
             "sigopt_like.service.wsgi:application("
             f"database={database!r}, run_tasks=False, max_waiting_requests={slots})"

@@ -11,18 +11,9 @@ from typing import Any
 import pytest
 
 from .conftest import PARAMETERS, Api
+from .test_name_characters import _client, _refused
 
 SEPARATORS = ("\u2028", "\u2029")
-
-
-def _refused(reply: Any, field: str) -> str:
-    assert reply.status == 422, reply.body
-    assert reply.body["detail"]["field"] == field, reply.body
-    return str(reply.body["message"])
-
-
-def _client(api: Api) -> str:
-    return str(api.get("/v1/tokens/self").body["client"])
 
 
 def _run(api: Api) -> dict[str, Any]:
