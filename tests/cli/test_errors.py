@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from sigopt_like import __version__
+from tests.fixtures.postgres import administrator
 
 from .conftest import DATA
 
@@ -582,33 +583,26 @@ def test_a_role_whose_name_has_a_line_break_is_named_on_the_one_line(run, pg_url
     tag = uuid.uuid4().hex[:6]  # roles are the server's, shared by the tests
     role, escaped = f"lab\nr {tag}", f'U&"lab\\000ar {tag}"'
     name = sa.make_url(pg_url).database
-    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-
-    def admin_says(*statements: str) -> None:
-        with admin.connect() as conn:
-            for statement in statements:
-                conn.exec_driver_sql(statement)
-
-    try:
-        admin_says(
-            f'CREATE ROLE "{role}" LOGIN',
-            f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"',
-        )
-        reader = pg_url.replace("postgres@", f"{urllib.parse.quote(role, safe='')}@", 1)
-        line = one_line(run("users", "create", "a@example.com", "--db", reader))
-        assert f"the role lab\\nr {tag} lacks a privilege the service needs" in line, line
-        assert f"GRANT USAGE ON SCHEMA public TO {escaped}; GRANT SELECT" in line, line
-        admin_says(f"REVOKE CONNECT ON DATABASE {name} FROM PUBLIC")
-        line = one_line(run("users", "create", "a@example.com", "--db", reader))
-        assert f"the role lab\\nr {tag} may not connect to it" in line, line
-        grant = f"GRANT CONNECT ON DATABASE {name} TO {escaped}"
-        assert f"({grant})" in line, line
-        admin_says(grant)  # what it says to run, run as said
-        line = one_line(run("users", "create", "a@example.com", "--db", reader))
-        assert f"the role lab\\nr {tag} lacks a privilege" in line, line
-    finally:
-        admin_says(f"GRANT CONNECT ON DATABASE {name} TO PUBLIC")
-        admin.dispose()
+    with administrator(pg_url) as admin_says:
+        try:
+            admin_says(
+                f'CREATE ROLE "{role}" LOGIN',
+                f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"',
+            )
+            reader = pg_url.replace("postgres@", f"{urllib.parse.quote(role, safe='')}@", 1)
+            line = one_line(run("users", "create", "a@example.com", "--db", reader))
+            assert f"the role lab\\nr {tag} lacks a privilege the service needs" in line, line
+            assert f"GRANT USAGE ON SCHEMA public TO {escaped}; GRANT SELECT" in line, line
+            admin_says(f"REVOKE CONNECT ON DATABASE {name} FROM PUBLIC")
+            line = one_line(run("users", "create", "a@example.com", "--db", reader))
+            assert f"the role lab\\nr {tag} may not connect to it" in line, line
+            grant = f"GRANT CONNECT ON DATABASE {name} TO {escaped}"
+            assert f"({grant})" in line, line
+            admin_says(grant)  # what it says to run, run as said
+            line = one_line(run("users", "create", "a@example.com", "--db", reader))
+            assert f"the role lab\\nr {tag} lacks a privilege" in line, line
+        finally:
+            admin_says(f"GRANT CONNECT ON DATABASE {name} TO PUBLIC")
 
 
 def test_the_worker_module_names_the_role_refused_at_its_start(pg_url, capsys):

@@ -20,6 +20,7 @@ import pytest
 
 import sigopt_like
 from sigopt_like.errors import ServerError
+from tests.fixtures.postgres import administrator
 
 pytestmark = pytest.mark.reliability
 
@@ -729,7 +730,6 @@ def test_a_served_role_whose_name_holds_a_line_break_is_named_on_one_line(
     import urllib.parse
 
     import falcon.testing
-    import sqlalchemy as sa
 
     from sigopt_like.service import create_app
     from sigopt_like.service.store import open_store
@@ -739,14 +739,7 @@ def test_a_served_role_whose_name_holds_a_line_break_is_named_on_one_line(
     role, shown, escaped = f"lab\nw {tag}", f"role lab\\nw {tag}", f'U&"lab\\000aw {tag}"'
     schema = f"lw_{tag}"
     owner = f"owner_{tag}"
-    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-
-    def admin_says(*statements: str) -> None:
-        with admin.connect() as sql:
-            for statement in statements:
-                sql.exec_driver_sql(statement)
-
-    try:
+    with administrator(pg_url) as admin_says:
         admin_says(
             f"CREATE ROLE {owner} LOGIN",
             f"CREATE SCHEMA {schema} AUTHORIZATION {owner}",
@@ -795,8 +788,6 @@ def test_a_served_role_whose_name_holds_a_line_break_is_named_on_one_line(
         said = str(out_of_reach.value)
         assert "\n" not in said and f"of the {shown} holds a sigopt_like" in said, said
         assert f"TO {escaped};" in said, said
-    finally:
-        admin.dispose()
 
 
 def test_a_database_and_a_role_whose_names_hold_a_line_break_are_named_whole(
