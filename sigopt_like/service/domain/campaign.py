@@ -29,6 +29,7 @@ import attrs
 
 from sigopt_like import csvio
 from sigopt_like._constants import MAX_REMAINING
+from sigopt_like.error_codes import SPACE_EXHAUSTED
 from sigopt_like.population import check_design_size, counted_at_once, generations_left
 from sigopt_like.spaces import RESPONSE, Problem, Space
 from sigopt_like.tables import Table, coerce_experiments, validate_experiments
@@ -323,7 +324,7 @@ class Campaign:
             )
         if self.remaining is not None and self.remaining <= 0:
             raise CampaignConflict(
-                "space_exhausted",
+                SPACE_EXHAUSTED,
                 "The space is exhausted: fewer untested experiments are left than "
                 "population_size; no further design can be generated.",
             )
@@ -563,7 +564,7 @@ class Campaign:
             left = space.size() - len(used)
             if left < pop:
                 raise CampaignConflict(
-                    "space_exhausted",
+                    SPACE_EXHAUSTED,
                     f"The space is exhausted: only {left} untested experiments are left, "
                     f"fewer than population_size {pop}.",
                 )
