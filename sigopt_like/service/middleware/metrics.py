@@ -26,6 +26,11 @@ requests each choice served (concurrent requests of one experiment share one), a
 that runs no tasks itself, shows how long ago a task worker last said it runs on the
 database (:meth:`ServiceMetrics.task_worker_seen`, set by ``GET /metrics`` at each
 scrape): what ``/ready`` calls degraded past ``LEASE_SECONDS``, as a number to alert on.
+
+Under gunicorn with the service's settings module, each worker's ``ServiceMetrics``
+counts into prometheus_client's multiprocess files too, and its registry answers every
+worker's counts (:mod:`.shared_metrics`); prometheus_client is then loaded when the app
+is made. Elsewhere nothing of this changes.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 import falcon
 
 from .routing import has_responder
+from .shared_metrics import SharedCounts, shared_metrics_dir
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
@@ -70,6 +76,14 @@ BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, math.inf)
 TASK_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, math.inf)
 #: the gauge of seconds since a task worker last said it runs on the database
 TASK_WORKER_SEEN_AGE = "sigopt_like_task_worker_seen_age_seconds"
+TASK_WORKER_SEEN_HELP = (
+    "Seconds since a task worker last said it runs on this database "
+    "(+Inf: none ever did), on a service that runs no tasks itself."
+)
+IN_FLIGHT = "sigopt_like_http_requests_in_flight"
+IN_FLIGHT_HELP = "HTTP requests being handled now (long polls waiting are not)."
+STREAMS_OPEN = "sigopt_like_http_streams_open"
+STREAMS_OPEN_HELP = "Requests waiting on a task now: event streams open, long polls waiting."
 
 
 class _Family:
@@ -89,6 +103,20 @@ class _Family:
         #: label values -> [count] (a counter) or
         #: [sum, count in each bucket...] (a histogram; not cumulative)
         self.children: dict[tuple[str, ...], list[float]] = {}
+        #: the same family in the counts the workers share (None: this process alone)
+        self.shared: Any = None
+
+    def share(self, counts: SharedCounts) -> None:
+        """Count into ``counts`` too (its instrument of this family)."""
+        if self.buckets:
+            self.shared = counts.histogram(
+                self.name, self.documentation, self.labelnames, self.buckets
+            )
+        else:
+            self.shared = counts.counter(self.name, self.documentation, self.labelnames)
+
+    def _shared_child(self, labels: tuple[str, ...]) -> Any:
+        return self.shared.labels(*labels) if labels else self.shared
 
     def count(self, labels: tuple[str, ...]) -> None:
         child = self.children.get(labels)
@@ -96,6 +124,8 @@ class _Family:
             self.children[labels] = [1.0]
         else:
             child[0] += 1.0
+        if self.shared is not None:
+            self._shared_child(labels).inc()
 
     def observe(self, labels: tuple[str, ...], value: float) -> None:
         child = self.children.get(labels)
@@ -106,13 +136,18 @@ class _Family:
             if value <= bound:  # as prometheus_client: a NaN falls in no bucket
                 child[1 + i] += 1.0
                 break
+        if self.shared is not None:
+            self._shared_child(labels).observe(value)
 
 
 class ServiceMetrics:
     """The counts of one service instance, and its own Prometheus registry (made on
-    first use: never the global one)."""
+    first use: never the global one).
 
-    def __init__(self) -> None:
+    With ``shared`` (a gunicorn worker: :mod:`.shared_metrics`), it counts into the
+    counts every worker of that gunicorn shares too, and its registry answers those."""
+
+    def __init__(self, shared: SharedCounts | None = None) -> None:
         self._lock = threading.Lock()
         self._in_flight = 0.0
         self._open = dict.fromkeys(WAITING_KINDS, 0.0)
@@ -151,21 +186,54 @@ class ServiceMetrics:
         self._batches.children[()] = [0.0] * (1 + len(BATCH_BUCKETS))  # shown from the start
         self._registry: CollectorRegistry | None = None
         self._registry_lock = threading.Lock()  # registering reads the counts (their lock)
+        self._shared = shared
+        self._shared_in_flight: Any = None
+        self._shared_open: Any = None
+        if shared is not None:
+            for family in self._families():
+                family.share(shared)
+            self._shared_in_flight = shared.live_gauge(IN_FLIGHT, IN_FLIGHT_HELP)
+            self._shared_open = shared.live_gauge(STREAMS_OPEN, STREAMS_OPEN_HELP, ("kind",))
+            for kind in WAITING_KINDS:  # shown from the start, at 0
+                self._shared_open.labels(kind)
 
     @classmethod
     def create(cls) -> ServiceMetrics:
-        """Fresh counts (their registry is made when first rendered)."""
-        return cls()
+        """Fresh counts (their registry is made when first rendered), shared with the
+        other workers of a gunicorn whose settings module named a folder for them
+        (``$SIGOPT_LIKE_METRICS_DIR``, :mod:`.shared_metrics`)."""
+        path = shared_metrics_dir()
+        return cls(None if path is None else SharedCounts(path))
+
+    def _families(self) -> tuple[_Family, ...]:
+        return (
+            self._requests,
+            self._latency,
+            self._tasks,
+            self._task_seconds,
+            self._choices,
+            self._batches,
+        )
+
+    def _add_in_flight(self, value: float) -> None:
+        self._in_flight += value
+        if self._shared_in_flight is not None:
+            self._shared_in_flight.inc(value)
+
+    def _add_open(self, kind: str, value: float) -> None:
+        self._open[kind] += value
+        if self._shared_open is not None:
+            self._shared_open.labels(kind).inc(value)
 
     def request_started(self) -> None:
         """A request came in (the in-flight gauge)."""
         with self._lock:
-            self._in_flight += 1.0
+            self._add_in_flight(1.0)
 
     def request_finished(self, route: str, method: str, status: str, seconds: float) -> None:
         """A request was answered: counted under its route template, and timed."""
         with self._lock:
-            self._in_flight -= 1.0
+            self._add_in_flight(-1.0)
             self._requests.count((route, method, status))
             self._latency.observe((route, method), seconds)
 
@@ -190,14 +258,14 @@ class ServiceMetrics:
         """
         leaves_flight = 1.0 if kind == LONG_POLL else 0.0
         with self._lock:
-            self._open[kind] += 1.0
-            self._in_flight -= leaves_flight
+            self._add_open(kind, 1.0)
+            self._add_in_flight(-leaves_flight)
         try:
             yield
         finally:
             with self._lock:
-                self._open[kind] -= 1.0
-                self._in_flight += leaves_flight
+                self._add_open(kind, -1.0)
+                self._add_in_flight(leaves_flight)
 
     def task_finished(self, task_type: str, status: str, seconds: float) -> None:
         """A task ended with ``status`` after ``seconds``."""
@@ -224,14 +292,18 @@ class ServiceMetrics:
 
     @property
     def registry(self) -> CollectorRegistry:
-        """This instance's registry (its one collector reads the counts above)."""
+        """This instance's registry (its one collector reads the counts above); with
+        shared counts, every worker's counts and this process's task worker gauge."""
         with self._registry_lock:
             if self._registry is None:
                 from prometheus_client import CollectorRegistry
 
-                registry = CollectorRegistry(auto_describe=True)
-                registry.register(_Collector(self))
-                self._registry = registry
+                if self._shared is not None:
+                    self._registry = self._shared.registry(_WorkerSeenCollector(self))
+                else:
+                    registry = CollectorRegistry(auto_describe=True)
+                    registry.register(_Collector(self))
+                    self._registry = registry
             return self._registry
 
     def render(self) -> bytes:
@@ -252,40 +324,15 @@ class ServiceMetrics:
         with self._lock:  # a snapshot: every family as of one moment
             in_flight = self._in_flight
             streams_open = dict(self._open)
-            worker_seen_age = self._worker_seen_age
-            families = [
-                (f, {k: list(v) for k, v in f.children.items()})
-                for f in (
-                    self._requests,
-                    self._latency,
-                    self._tasks,
-                    self._task_seconds,
-                    self._choices,
-                    self._batches,
-                )
-            ]
+            families = [(f, {k: list(v) for k, v in f.children.items()}) for f in self._families()]
         for family, children in families:
             if family is self._tasks:  # the registry's order: requests, latency, gauges, tasks
-                yield GaugeMetricFamily(
-                    "sigopt_like_http_requests_in_flight",
-                    "HTTP requests being handled now (long polls waiting are not).",
-                    value=in_flight,
-                )
-                streams = GaugeMetricFamily(
-                    "sigopt_like_http_streams_open",
-                    "Requests waiting on a task now: event streams open, long polls waiting.",
-                    labels=("kind",),
-                )
+                yield GaugeMetricFamily(IN_FLIGHT, IN_FLIGHT_HELP, value=in_flight)
+                streams = GaugeMetricFamily(STREAMS_OPEN, STREAMS_OPEN_HELP, labels=("kind",))
                 for kind, value in streams_open.items():
                     streams.add_metric((kind,), value)
                 yield streams
-                if worker_seen_age is not None:
-                    yield GaugeMetricFamily(
-                        TASK_WORKER_SEEN_AGE,
-                        "Seconds since a task worker last said it runs on this database "
-                        "(+Inf: none ever did), on a service that runs no tasks itself.",
-                        value=worker_seen_age,
-                    )
+                yield from self.collect_worker_seen()
             if not family.buckets:
                 counter = CounterMetricFamily(
                     family.name, family.documentation, labels=family.labelnames
@@ -304,6 +351,27 @@ class ServiceMetrics:
                     buckets.append((floatToGoString(bound), cumulative))
                 histogram.add_metric(labels, buckets, total)
             yield histogram
+
+    def collect_worker_seen(self) -> Iterator[Any]:
+        """The task worker gauge, when shown: this process's reading at the scrape (set
+        by ``GET /metrics`` just before), never summed over the workers."""
+        from prometheus_client.core import GaugeMetricFamily
+
+        with self._lock:
+            age = self._worker_seen_age
+        if age is not None:
+            yield GaugeMetricFamily(TASK_WORKER_SEEN_AGE, TASK_WORKER_SEEN_HELP, value=age)
+
+
+class _WorkerSeenCollector:
+    """What a CollectorRegistry of shared counts asks of this process: the task worker
+    gauge."""
+
+    def __init__(self, metrics: ServiceMetrics) -> None:
+        self._metrics = metrics
+
+    def collect(self) -> Iterator[Any]:
+        return self._metrics.collect_worker_seen()
 
 
 class _Collector:

@@ -1,0 +1,133 @@
+"""``/metrics`` under gunicorn with several workers answers the whole server's counts:
+a real gunicorn (``-c python:sigopt_like.service.gunicorn_conf``) on 127.0.0.1, requests
+over fresh connections (each may reach any worker), scraped several times."""
+
+from __future__ import annotations
+
+import glob
+import os
+import signal
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+from sigopt_like.service.gunicorn_metrics import prepare_shared_metrics
+from sigopt_like.service.middleware.shared_metrics import METRICS_DIR_ENV, PROMETHEUS_DIR_ENV
+from tests.fixtures.servers import gunicorn_answering, start_gunicorn, stop_gunicorn
+
+WORKERS = 3
+
+
+def _samples(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], list[float]]:
+    """Every sample of one scrape (over a connection of its own), by name and labels: a
+    list, so that a sample written twice (per worker, not summed) shows."""
+    text = requests.get(f"{url}/metrics", headers={"Connection": "close"}, timeout=10).text
+    found: dict[tuple[str, tuple[tuple[str, str], ...]], list[float]] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            key = (sample.name, tuple(sorted(sample.labels.items())))
+            found.setdefault(key, []).append(sample.value)
+    return found
+
+
+def _requests(samples: dict, route: str) -> list[float]:
+    key = (
+        "sigopt_like_http_requests_total",
+        (("method", "GET"), ("route", route), ("status", "200")),
+    )
+    return samples.get(key, [0.0])
+
+
+def _answered(access_log: Path) -> list[tuple[str, str]]:
+    """(worker pid, path) of every request the access log says was answered."""
+    lines = access_log.read_text().splitlines()
+    return [
+        (pid.strip("<>"), path) for pid, path in (line.split() for line in lines if line.strip())
+    ]
+
+
+@pytest.mark.parametrize("preload", [(), ("--preload",)], ids=["", "preload"])
+def test_metrics_sum_the_requests_every_worker_answered(
+    tmp_path: Path, preload: tuple[str, ...]
+) -> None:
+    """Before: each scrape answered the counts of the worker that took it (one of three:
+    a third of the requests, and another third at the next scrape). Now every scrape
+    says every request, the gauges summed over the workers alive, and a worker killed
+    (gunicorn starts another) leaves what it counted in the sums. With ``--preload`` the
+    app is made in gunicorn's master, before the workers: the same."""
+    database = str(tmp_path / "workers.db")
+    factory = f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=False)"
+    access_log = tmp_path / "access.log"
+    proc, log = start_gunicorn(
+        tmp_path,
+        factory,
+        threads=2,
+        args=(
+            *("--workers", str(WORKERS), *preload),
+            *("--access-logfile", str(access_log), "--access-logformat", "%(p)s %(U)s"),
+        ),
+    )
+    folder_glob = os.path.join(tempfile.gettempdir(), f"sigopt-like-metrics-{proc.pid}-*")
+    try:
+        url = gunicorn_answering(proc, log)  # its GET /health probes answered too
+        assert len(glob.glob(folder_glob)) == 1, "no folder of this server's own"
+        sent = 0
+        while sent < 300 and len({pid for pid, _ in _answered(access_log)}) < 2:
+            for _ in range(30):
+                answer = requests.get(f"{url}/health", headers={"Connection": "close"}, timeout=10)
+                assert answer.status_code == 200
+                sent += 1
+            time.sleep(0.2)  # the access log written
+        answered = _answered(access_log)
+        workers = {pid for pid, _ in answered}
+        assert len(workers) >= 2, f"every request reached one worker: {workers}"
+        probes = sum(path == "/health" for _, path in answered) - sent
+        assert probes >= 1
+        sent += probes
+        for scrape in range(6):
+            samples = _samples(url)
+            assert _requests(samples, "/health") == [sent], (scrape, sent)
+            assert _requests(samples, "/metrics") == [scrape]  # this one is counted after
+            # this scrape is the one request in flight, in whichever worker took it
+            assert samples[("sigopt_like_http_requests_in_flight", ())] == [1.0]
+            assert samples[("sigopt_like_http_streams_open", (("kind", "long_poll"),))] == [0.0]
+            # read by the worker scraped, at the scrape: one sample, never a sum
+            age = samples[("sigopt_like_task_worker_seen_age_seconds", ())]
+            assert age == [float("inf")]
+
+        os.kill(int(sorted(workers)[0]), signal.SIGKILL)  # gunicorn starts another
+        deadline = time.monotonic() + 30
+        while f"{sorted(workers)[0]}) was sent SIGKILL" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        for scrape in range(3):
+            samples = _samples(url)
+            assert _requests(samples, "/health") == [sent]
+            assert _requests(samples, "/metrics") == [6 + scrape]
+            assert samples[("sigopt_like_http_requests_in_flight", ())] == [1.0]
+    finally:
+        stop_gunicorn(proc)
+    assert glob.glob(folder_glob) == [], "the folder of the counts outlived gunicorn"
+
+
+def test_a_server_never_counts_in_a_folder_it_did_not_make(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder named in the environment by an earlier run (or another server: a fixed
+    path) holds files prometheus_client would add to the counts: gunicorn's settings
+    make a fresh one instead, and keep it when read again (gunicorn's reload)."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stale = tmp_path / f"sigopt-like-metrics-{os.getpid() + 1}-old"
+    stale.mkdir()
+    (stale / "counter_1234.db").write_bytes(b"stale")
+    monkeypatch.setenv(METRICS_DIR_ENV, str(stale))
+    monkeypatch.setenv(PROMETHEUS_DIR_ENV, str(stale))
+    made = prepare_shared_metrics()
+    assert made != str(stale) and os.listdir(made) == []
+    assert os.environ[METRICS_DIR_ENV] == os.environ[PROMETHEUS_DIR_ENV] == made
+    assert os.stat(made).st_mode & 0o077 == 0, "the folder is not private"
+    assert prepare_shared_metrics() == made  # read again by the same server
