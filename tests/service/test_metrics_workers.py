@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import signal
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -17,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from sigopt_like.service.gunicorn_metrics import prepare_shared_metrics
 from sigopt_like.service.middleware.shared_metrics import METRICS_DIR_ENV, PROMETHEUS_DIR_ENV
-from tests.fixtures.servers import gunicorn_answering, start_gunicorn, stop_gunicorn
+from tests.fixtures.servers import REPO_ROOT, gunicorn_answering, start_gunicorn, stop_gunicorn
 
 WORKERS = 3
 
@@ -48,6 +51,13 @@ def _answered(access_log: Path) -> list[tuple[str, str]]:
     return [
         (pid.strip("<>"), path) for pid, path in (line.split() for line in lines if line.strip())
     ]
+
+
+def _replacement(log: str, killed: str) -> str | None:
+    """The pid of the worker gunicorn booted after ``killed`` was killed, once it did."""
+    after = log.partition(f"(pid:{killed}) was sent SIGKILL")[2]
+    found = re.search(r"Booting worker with pid: (\d+)", after)
+    return found.group(1) if found else None
 
 
 @pytest.mark.parametrize("preload", [(), ("--preload",)], ids=["", "preload"])
@@ -99,11 +109,18 @@ def test_metrics_sum_the_requests_every_worker_answered(
             age = samples[("sigopt_like_task_worker_seen_age_seconds", ())]
             assert age == [float("inf")]
 
-        os.kill(int(sorted(workers)[0]), signal.SIGKILL)  # gunicorn starts another
-        deadline = time.monotonic() + 30
-        while f"{sorted(workers)[0]}) was sent SIGKILL" not in log.read_text():
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
+        killed = sorted(workers)[0]
+        os.kill(int(killed), signal.SIGKILL)  # gunicorn starts another
+        deadline = time.monotonic() + 60
+        while (replaced := _replacement(log.read_text(), killed)) is None:
+            assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
+            time.sleep(0.1)
+        while replaced not in {pid for pid, _ in _answered(access_log)}:  # until it answers
+            assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
+            answer = requests.get(f"{url}/health", headers={"Connection": "close"}, timeout=10)
+            assert answer.status_code == 200
+            sent += 1
+            time.sleep(0.05)
         for scrape in range(3):
             samples = _samples(url)
             assert _requests(samples, "/health") == [sent]
@@ -111,7 +128,7 @@ def test_metrics_sum_the_requests_every_worker_answered(
             assert samples[("sigopt_like_http_requests_in_flight", ())] == [1.0]
     finally:
         stop_gunicorn(proc)
-    assert glob.glob(folder_glob) == [], "the folder of the counts outlived gunicorn"
+    assert glob.glob(folder_glob) == [], log.read_text()  # the folder outlived gunicorn
 
 
 def test_a_server_never_counts_in_a_folder_it_did_not_make(
@@ -131,3 +148,62 @@ def test_a_server_never_counts_in_a_folder_it_did_not_make(
     assert os.environ[METRICS_DIR_ENV] == os.environ[PROMETHEUS_DIR_ENV] == made
     assert os.stat(made).st_mode & 0o077 == 0, "the folder is not private"
     assert prepare_shared_metrics() == made  # read again by the same server
+
+
+def _in_a_process(tmp_path: Path, code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``code`` run by a fresh Python (prometheus_client not yet imported) with ``env``."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **env},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+COUNT_ONE_REQUEST = (
+    "from sigopt_like.service.middleware.metrics import ServiceMetrics\n"
+    "m = ServiceMetrics.create()\n"
+    "m.request_started(); m.request_finished('/x', 'GET', '200', 0.1)\n"
+    "print(m.render().decode())\n"
+)
+
+
+def test_a_program_with_its_own_multiprocess_folder_counts_alone(tmp_path: Path) -> None:
+    """``$PROMETHEUS_MULTIPROC_DIR`` set for a program's own metrics does not make an
+    embedded service write to that folder: only the gunicorn settings module's
+    ``$SIGOPT_LIKE_METRICS_DIR`` does."""
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    done = _in_a_process(tmp_path, COUNT_ONE_REQUEST, **{PROMETHEUS_DIR_ENV: str(theirs)})
+    assert done.returncode == 0, done.stderr
+    assert 'sigopt_like_http_requests_total{method="GET",route="/x",status="200"} 1.0' in (
+        done.stdout
+    )
+    assert os.listdir(theirs) == []
+
+
+def test_counts_that_would_not_be_shared_stop_the_worker(tmp_path: Path) -> None:
+    """prometheus_client imported before the folder was named keeps its counts in the
+    process: the worker stops, saying so, rather than serve one worker's counts."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    done = _in_a_process(
+        tmp_path,
+        "import os, prometheus_client\n"
+        f"os.environ[{METRICS_DIR_ENV!r}] = os.environ[{PROMETHEUS_DIR_ENV!r}] = {str(shared)!r}\n"
+        + COUNT_ONE_REQUEST,
+    )
+    assert done.returncode != 0
+    assert "prometheus_client was imported before $PROMETHEUS_MULTIPROC_DIR" in done.stderr
+    with_it = _in_a_process(
+        tmp_path,
+        COUNT_ONE_REQUEST,
+        **{METRICS_DIR_ENV: str(shared), PROMETHEUS_DIR_ENV: str(shared)},
+    )
+    assert with_it.returncode == 0, with_it.stderr
+    assert 'sigopt_like_http_requests_total{method="GET",route="/x",status="200"} 1.0' in (
+        with_it.stdout
+    )
+    assert os.listdir(shared) != []
