@@ -121,9 +121,7 @@ def test_best_assignments_name_their_task_in_a_multitask_experiment_only(api: Ap
 
 
 def _suggested_tasks(api: Api, seed: int, observe: bool = True) -> list[str]:
-    e = api.create_experiment(
-        type="random", parameters=[X], observation_budget=BUDGET, tasks=TASKS, seed=seed
-    )
+    e = api.create_experiment(parameters=[X], observation_budget=BUDGET, tasks=TASKS, seed=seed)
     base = f"/v1/experiments/{e['id']}"
     names = []
     for _ in range(30):
@@ -273,6 +271,33 @@ def test_refused_multitask_creates_name_the_field(api: Api, fields, field, words
     assert 400 <= reply.status < 500, reply.body
     assert reply.body["detail"]["field"] == field and words in reply.body["message"], reply.body
     assert api.counts() == before
+
+
+def test_a_random_search_cannot_be_multitask(api: Api, sigopt_conn):
+    """Before: taken, and each random point drew a task at random; nothing read a cheap
+    task's evaluation (a random search reads no observation), its point never got a full
+    one, and the best was chosen among the few that drew the full task. A 422 naming
+    ``tasks`` that says why, nothing stored; through sigopt-python too."""
+    before = api.counts()
+    body = {"name": "r", "type": "random", "parameters": [X], "tasks": TASKS}
+    for budget in ({"observation_budget": BUDGET}, {}):
+        reply = api.post("/v1/experiments", {**body, **budget})
+        assert reply.status == 422 and reply.body["detail"]["field"] == "tasks", reply.body
+        assert "a random search cannot be multitask" in reply.body["message"]
+        assert "would steer no later suggestion" in reply.body["message"]
+    assert api.counts() == before
+    with pytest.raises(ApiException) as caught:
+        sigopt_conn.experiments().create(
+            name="r", type="random", parameters=[X], observation_budget=BUDGET, tasks=TASKS
+        )
+    assert caught.value.status_code == 422
+    assert "random search cannot be multitask" in str(caught.value)
+    assert api.counts() == before
+    # the random search alone, and the tasks with an optimized experiment, are taken
+    drawn = api.post("/v1/experiments", {**body, "tasks": None})
+    assert drawn.status == 201, drawn.body
+    tasked = api.post("/v1/experiments", {**body, "type": "offline", "observation_budget": BUDGET})
+    assert tasked.status == 201, tasked.body
 
 
 def test_a_grid_search_cannot_be_multitask(api: Api, sigopt_conn):

@@ -82,24 +82,40 @@ def tasks(raw: Any, field: str = "tasks", *, kept: Collection[str] = ()) -> list
     return out
 
 
+#: why a search that reads no observation cannot be multitask (ours: SigOpt's documents
+#: say nothing of it). Before, each was taken, and each suggestion drew a task at random:
+#: a grid search suggests each point once, and a random search draws each point
+#: independently of every observation, so most points had only a cheap, partial
+#: evaluation that nothing read (the budget apart), and the best was chosen among the few
+#: that drew the full task
+_NOT_MULTITASK = {
+    "grid": (
+        "'tasks': a grid search cannot be multitask. It suggests each grid point once, "
+        "so a point given a cheaper task would never get a full evaluation, and the best "
+        "assignments count full-cost evaluations only. Leave 'tasks' out to walk the "
+        "grid, or use type 'offline' (the optimizer spends cheap tasks to explore and "
+        "the full one to confirm)."
+    ),
+    "random": (
+        "'tasks': a random search cannot be multitask. It draws each point at random, "
+        "reading no observation, so a cheaper task's evaluation would steer no later "
+        "suggestion, a point given a cheaper task would never get a full evaluation, and "
+        "the best assignments count full-cost evaluations only. Leave 'tasks' out for a "
+        "random search, or use type 'offline' (the optimizer spends cheap tasks to "
+        "explore and the full one to confirm)."
+    ),
+}
+
+
 def check_multitask(definition: Mapping[str, Any], budget_field: str) -> None:
     """What SigOpt refuses beside tasks: no budget, several optimized metrics, a
-    constraint metric, several solutions; and a grid search (each point is suggested once,
-    so tasks would leave most points without a full evaluation)."""
+    constraint metric, several solutions; and ours, a grid or random search (neither reads
+    the observations, so a cheap task's evaluation would steer nothing and its point
+    would never get a full one: :data:`_NOT_MULTITASK`)."""
     if not definition["tasks"]:
         return
-    if definition.get("type") == "grid":
-        # before: taken, and each grid point was suggested once with a task drawn at
-        # random, so most points had only a cheap, partial evaluation and the best was
-        # chosen among the few that drew the full task
-        raise RuleError(
-            "'tasks': a grid search cannot be multitask. It suggests each grid point once, "
-            "so a point given a cheaper task would never get a full evaluation, and the best "
-            "assignments count full-cost evaluations only. Leave 'tasks' out to walk the "
-            "grid, or use type 'offline' (the optimizer spends cheap tasks to explore and "
-            "the full one to confirm).",
-            "tasks",
-        )
+    if definition.get("type") in _NOT_MULTITASK:
+        raise RuleError(_NOT_MULTITASK[definition["type"]], "tasks")
     if definition["observation_budget"] is None:
         raise RuleError(
             f"'{budget_field}' is required for an experiment with tasks (multitask).", budget_field
