@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from .conftest import Api
 
 
@@ -131,3 +133,60 @@ def test_a_missing_file_and_checkpoint_are_named_as_the_service_writes_them(api:
     reply = api.call("PUT", "/v1/files/0999/upload", data=b"x", key="x")
     assert reply.status == 404, reply.body
     assert reply.body["message"] == "No file with id '999' for this upload key.", reply.body
+
+
+def _updates(api: Api) -> list[tuple[str, str, str, str, Any, Any]]:
+    """(path, id, what, field, a value, another value) of an experiment, an AI experiment,
+    a suggestion and an observation."""
+    client = _client(api)
+    api.post(f"/v1/clients/{client}/projects", {"id": "p", "name": "p"})
+    x = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
+    ai_body = {"name": "ai", "parameters": [x], "budget": 3}
+    ai = api.post(f"/v1/clients/{client}/projects/p/aiexperiments", ai_body)
+    assert ai.status == 201, ai.body
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}"
+    s = api.post(f"{base}/suggestions").body
+    o = api.post(f"{base}/observations", {"suggestion": s["id"], "value": 1.0}).body
+    return [
+        (base, e["id"], "experiment", "name", "renamed", "other"),
+        (f"/v1/aiexperiments/{ai.body['id']}", ai.body["id"], "AI experiment", "budget", 5, 7),
+        (f"{base}/suggestions/{s['id']}", s["id"], "suggestion", "metadata", {"k": 1}, {"k": 2}),
+        (f"{base}/observations/{o['id']}", o["id"], "observation", "value", 2.0, 3.0),
+    ]
+
+
+def test_an_update_takes_its_objects_own_id_in_any_form(api: Api):
+    """Before: an update whose body carried the object's own id (as a client that fetches
+    an object, edits it and sends it back does) was a 400 "'id' is set by the service"
+    (an experiment, an observation) or "not a field" (a suggestion). The same id in any
+    form a body's id takes is taken; another is a 400 naming ``id``, nothing written."""
+    for path, oid, what, field, value, other_value in _updates(api):
+        for form in (oid, int(oid), float(oid), f"00{oid}"):
+            reply = api.put(path, {field: value, "id": form})
+            assert reply.status == 200, (path, form, reply.body)
+            assert reply.body["id"] == oid and reply.body[field] == value, reply.body
+        before = api.snapshot()
+        shown = api.get(path).body
+        for other in (str(int(oid) + 100), int(oid) + 100, True, None, "x"):
+            reply = api.put(path, {field: other_value, "id": other})
+            assert reply.status == 400 and reply.body["detail"]["field"] == "id", reply.body
+            assert f"but this is {what} {oid}" in reply.body["message"], reply.body
+        assert api.snapshot() == before and api.get(path).body == shown
+
+
+def test_sigopt_python_sends_an_experiments_own_id_back(served):
+    """The official client: ``update(id=e.id, ...)`` is taken; another id is a 400."""
+    sigopt = pytest.importorskip("sigopt")
+    from sigopt.exception import ApiException
+
+    conn = sigopt.Connection(client_token=served.token)
+    conn.set_api_url(served.url)
+    x = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
+    e = conn.experiments().create(name="e", parameters=[x])
+    assert conn.experiments(e.id).update(id=e.id, name="renamed").name == "renamed"
+    assert conn.experiments(e.id).update(id=int(e.id), name="again").name == "again"
+    with pytest.raises(ApiException) as caught:
+        conn.experiments(e.id).update(id=str(int(e.id) + 1), name="other")
+    assert caught.value.status_code == 400 and "'id'" in str(caught.value)
+    assert conn.experiments(e.id).fetch().name == "again"

@@ -58,8 +58,9 @@ ACCEPTED: dict[str, set[str]] = {
     C + "AIExperimentCreate": _fields(rules.CREATE_FIELDS, ["object"])
     - {"project", "observation_budget"},
     C + "SigoptTask": _fields(sigopt_tasks.TASK_FIELDS, ["object"]),
-    C + "ExperimentUpdate": _fields(rules.UPDATE_FIELDS, rules.FIXED_FIELDS, ["object"]),
-    C + "AIExperimentUpdate": _fields(rules.UPDATE_FIELDS, rules.FIXED_FIELDS, ["object"])
+    # an update takes the object's own id back (another is a 400)
+    C + "ExperimentUpdate": _fields(rules.UPDATE_FIELDS, rules.FIXED_FIELDS, ["object", "id"]),
+    C + "AIExperimentUpdate": _fields(rules.UPDATE_FIELDS, rules.FIXED_FIELDS, ["object", "id"])
     - {"observation_budget"},
     C + "SigoptParameter": _fields(parameters.PARAMETER_FIELDS, ["object"]),
     C + "SigoptBounds": _fields(parameters.BOUNDS_FIELDS, ["object"]),
@@ -74,8 +75,9 @@ ACCEPTED: dict[str, set[str]] = {
     C + "SigoptConstraintTerm": _fields(constraints.TERM_FIELDS, ["object"]),
     C + "SuggestionCreate": _fields(suggestions.CREATE_FIELDS, ["object"]),
     C + "QueuedSuggestionCreate": _fields(queued.CREATE_FIELDS, ["object"]),
-    C + "SuggestionUpdate": _fields(suggestions.UPDATE_FIELDS, ["object"]),
+    C + "SuggestionUpdate": _fields(suggestions.UPDATE_FIELDS, ["object", "id"]),
     C + "ObservationCreate": _fields(observations.FIELDS, observations.ECHOED),
+    C + "ObservationUpdate": _fields(observations.FIELDS, observations.ECHOED, ["id"]),
     C + "SigoptMetricEvaluation": _fields(observations_rules.METRIC_EVALUATION_FIELDS, ["object"]),
     C + "ObservationBatch": _fields(observations.BATCH_FIELDS),
     C + "ProjectCreate": _fields(runs.PROJECT_FIELDS, runs.PROJECT_ECHOED_FIELDS),
@@ -390,6 +392,7 @@ def _experiment_update(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
     fixed = {k: e[k] for k in rules.FIXED_FIELDS}
     body = {
         "object": "experiment",
+        "id": e["id"],
         "name": "renamed",
         "metadata": {"a": 1},
         "observation_budget": 30,
@@ -410,6 +413,7 @@ def _ai_experiment_update(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict
     fixed = {k: e[k] for k in rules.FIXED_FIELDS if k in e}
     body = {
         "object": "experiment",
+        "id": float(e["id"]),
         "name": "ai renamed",
         "metadata": {"a": 2},
         "budget": 25,
@@ -432,7 +436,7 @@ def _queued_suggestion(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
 
 def _suggestion_update(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
     sid = api.post(f"/v1/experiments/{ids['simple']}/suggestions", {}).body["id"]
-    body = {"object": "suggestion", "metadata": {"b": 1}}
+    body = {"object": "suggestion", "id": int(sid), "metadata": {"b": 1}}
     return "PUT", f"/v1/experiments/{ids['simple']}/suggestions/{sid}", body
 
 
@@ -460,8 +464,44 @@ def _observation_update(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
     made = api.post(
         f"/v1/experiments/{ids['simple']}/observations", {"assignments": {"x": 0.4}, "failed": True}
     )
-    body = {"value": 0.7, "metadata": {"z": 1}}
+    body = {"id": made.body["id"], "value": 0.7, "metadata": {"z": 1}}
     return "PUT", f"/v1/experiments/{ids['simple']}/observations/{made.body['id']}", body
+
+
+def _observation_update_assignments(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    """An observation made with assignments, fetched, edited and sent back."""
+    made = api.post(
+        f"/v1/experiments/{ids['simple']}/observations",
+        {"assignments": {"x": 0.41}, "failed": True},
+    )
+    body = {
+        "object": "observation",
+        "id": int(made.body["id"]),
+        "experiment": ids["simple"],
+        "assignments": {"x": 0.42},
+        "value": 0.6,
+        "value_stddev": 0.2,
+        "failed": False,
+    }
+    return "PUT", f"/v1/experiments/{ids['simple']}/observations/{made.body['id']}", body
+
+
+def _observation_update_suggested(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    """An observation of a suggestion: the suggestion may be sent back, values changed."""
+    sid = api.post(f"/v1/experiments/{ids['simple']}/suggestions", {}).body["id"]
+    made = api.post(
+        f"/v1/experiments/{ids['simple']}/observations", {"suggestion": sid, "value": 1.0}
+    )
+    values = [{"object": "metric_evaluation", "name": None, "value": 0.3, "value_stddev": 0.1}]
+    body = {"suggestion": sid, "values": values}
+    return "PUT", f"/v1/experiments/{ids['simple']}/observations/{made.body['id']}", body
+
+
+def _multitask_observation_update(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
+    """The task of an observation made with assignments may change."""
+    base = f"/v1/experiments/{_multitask_id(api, ids)}/observations"
+    made = api.post(base, {"assignments": {"x": 0.15}, "value": 1.0, "task": "full"})
+    return "PUT", f"{base}/{made.body['id']}", {"task": {"name": "cheap"}}
 
 
 def _observation_batch(api: Api, ids: dict[str, Any]) -> tuple[str, str, dict]:
@@ -592,6 +632,9 @@ EXAMPLES: list[Example] = [
     _observation,
     _observation_value,
     _observation_update,
+    _observation_update_assignments,
+    _observation_update_suggested,
+    _multitask_observation_update,
     _observation_batch,
     _project,
     _project_update,

@@ -8,6 +8,7 @@ with a message a person can act on.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -136,6 +137,27 @@ def same_id(sent: Any, shown: str) -> bool:
         # so that no number of them reaches int()'s limit on digits
         return sent.isascii() and sent.isdigit() and (sent.lstrip("0") or "0") == shown
     return is_number(sent) and sent == int(shown)
+
+
+def without_own_id(body: Mapping[str, Any], shown: str, what: str) -> dict[str, Any]:
+    """An update's ``body`` without its ``id``, which may be the updated object's own
+    (``shown``, as rendered) in any form :func:`same_id` takes (``12``, ``"12"``,
+    ``12.0``): a client that fetches an object, edits it and sends it back whole sends
+    its id. Another id is a 400 naming ``id``: an update cannot change it (nor is the
+    object updated the one the body names)."""
+    if "id" not in body:
+        return dict(body)
+    sent = body["id"]
+    if not same_id(sent, shown):
+        written = json.dumps(sent, ensure_ascii=False, default=str)
+        written = written if len(written) <= 80 else written[:77] + "..."
+        raise RuleError(
+            f"'id' is {written}, but this is {what} {shown}: an update cannot change an "
+            f"id. Leave 'id' out, or send this {what}'s own id ({shown!r}).",
+            "id",
+            400,
+        )
+    return {k: v for k, v in body.items() if k != "id"}
 
 
 def positive_int_or_none(value: Any, field: str, within: WholeRange = BUDGETS) -> int | None:

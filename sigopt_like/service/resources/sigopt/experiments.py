@@ -10,6 +10,7 @@ import attrs
 import falcon
 
 from ...domain import sigopt_rules as rules
+from ...domain.sigopt_checks import without_own_id
 from ...errors import BadRequest
 from ...http import (
     MAX_UNIX_SECONDS,
@@ -231,7 +232,10 @@ class ExperimentItem:
         body = read_json(req)
         with self.store.write() as unit:
             record = experiment_of(unit, eid, owner, self.kind)
+            what = "AI experiment" if record.kind == "aiexperiment" else "experiment"
             try:
+                # sent back whole, it carries its own id (taken; another is a 400)
+                body = without_own_id(body, str(record.id), what)
                 # its name and metadata too: what stored_names keeps (before, a name
                 # stored before the names' rule was refused when sent back alone)
                 current = {**record.definition(), "name": record.name}

@@ -15,7 +15,7 @@ import falcon
 
 from ...domain import sigopt_rules as rules
 from ...domain import sigopt_tasks
-from ...domain.sigopt_checks import at_most_items, known_fields
+from ...domain.sigopt_checks import at_most_items, known_fields, without_own_id
 from ...errors import BadRequest, Conflict
 from ...http import now, parse_id, read_json, render_page
 from ...store.sigopt import (
@@ -309,6 +309,10 @@ class ObservationItem:
             experiment = experiment_of(unit, eid, owner)
             require_v1_writable(experiment)
             row = self._row(unit, experiment, oid)
+            try:  # sent back whole, it carries its own id (taken; another is a 400)
+                body = without_own_id(body, str(row.id), "observation")
+            except rules.RuleError as err:
+                raise rule_error(err) from err
             _check_keys(body, "", experiment)
             unit.observations.update(row.id, _changes(experiment, row, body), now())
             resp.media = render.observation(self._row(unit, experiment, oid), experiment.tasks)

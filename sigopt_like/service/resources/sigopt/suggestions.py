@@ -11,7 +11,7 @@ import falcon
 from .... import error_codes
 from ...domain import sigopt_rules as rules
 from ...domain import sigopt_tasks
-from ...domain.sigopt_checks import known_fields
+from ...domain.sigopt_checks import known_fields, without_own_id
 from ...errors import BadRequest, Conflict, Unavailable
 from ...http import is_id_text, now, parse_id, query_flag, read_json, render_page
 from ...store.sigopt import ExperimentRecord, SigoptStore, SigoptUnit, SuggestionRecord
@@ -455,13 +455,14 @@ class SuggestionItem:
         """Replace the suggestion's metadata."""
         owner = caller(req, self.context)
         body = read_json(req)
-        try:
-            known_fields(body, UPDATE_FIELDS, "", "suggestion")
-        except rules.RuleError as err:
-            raise rule_error(err) from err
         with self.store.write() as unit:
             experiment = experiment_of(unit, eid, owner)
             row = self._row(unit, experiment, sid)
+            try:  # sent back whole, it carries its own id (taken; another is a 400)
+                body = without_own_id(body, str(row.id), "suggestion")
+                known_fields(body, UPDATE_FIELDS, "", "suggestion")
+            except rules.RuleError as err:
+                raise rule_error(err) from err
             try:  # its stored keys sent back are taken, though stored before the names' rule
                 meta = rules.metadata(body.get("metadata"), kept=row.metadata or {})
             except rules.RuleError as err:
