@@ -31,7 +31,8 @@ resource sees it, so each resource may assume what the door guarantees:
 - a body's ``table`` has no more rows than the route takes (``max_table_rows``): they
   are counted as soon as the body is parsed, a 413 before any cell is checked;
 - every number is finite (``1e400`` parses as infinity, and so does an integer literal
-  past a double's range on a SigOpt route; NaN and Infinity are not JSON);
+  past a double's range on a SigOpt route; NaN and Infinity are not JSON: a 400
+  ``invalid_json`` naming their place, ``assignments.x``);
 - no JSON object names a field twice (``{"value": 1, "value": 2}``): a parser keeps one
   of the two and drops the other unseen, so neither is taken;
 - every query parameter (name and value) is UTF-8 once its percent-escapes are
@@ -90,13 +91,34 @@ class UnsupportedMediaType(APIError):
     status, code = 415, "unsupported_media_type"
 
 
-class _NotJsonConstant(ValueError):
-    """NaN or Infinity in a body: Python's JSON reads them, JSON has none."""
+class _JsonConstant(float):
+    """NaN or Infinity in a body: Python's JSON reads them, JSON has none. Kept as a
+    marked float while the body is parsed, so that :func:`check_value` refuses it naming
+    its place (``assignments.x``); before, the 400 said "NaN is not valid JSON" and not
+    where."""
+
+    written: str = ""
+
+    def __new__(cls, written: str) -> _JsonConstant:
+        made = super().__new__(cls, written)
+        made.written = written
+        return made
 
 
-def _reject_constant(name: str) -> Any:
+class _NotJsonNumber(BadRequest):
+    """400 ``invalid_json``: a NaN or an Infinity at a named place of a body."""
+
+
+def _refuse_constant(item: _JsonConstant, where: str) -> None:
+    """A 400 ``invalid_json`` naming the place (``where``; ``""``: the whole body)."""
+    name = item.written
     tip = "write null where a value is missing" if name == "NaN" else "write a finite number"
-    raise _NotJsonConstant(f"{name} is not valid JSON ({tip})")
+    place = f"the field '{_printable(where)}' is" if where else "it is"
+    raise _NotJsonNumber(
+        f"The request body is not valid JSON: {place} {name}, which JSON does not have ({tip}).",
+        code="invalid_json",
+        detail={"field": _printable(where or "body")},
+    )
 
 
 def is_json_media(content_type: str | None) -> bool:
@@ -190,13 +212,13 @@ def parse_json(
     try:
         value = json.loads(
             text,
-            parse_constant=_reject_constant,
+            parse_constant=_JsonConstant,
             object_pairs_hook=_object,
             parse_int=read_integer if numbers_as_doubles else read_exact_integer,
         )
     except RecursionError as err:
         raise _too_deep("body") from err
-    except (json.JSONDecodeError, _NotJsonConstant) as err:
+    except json.JSONDecodeError as err:
         raise BadRequest(
             f"The request body is not valid JSON: {err}.", code="invalid_json"
         ) from err
@@ -206,6 +228,8 @@ def parse_json(
             raise too_many_rows(len(rows), max_table_rows)
     try:
         check_value(value, top_integers_judged=fields_judge_integers, doubles=numbers_as_doubles)
+    except _NotJsonNumber:
+        raise  # not JSON: no table's or space's cell check before that
     except BadRequest:
         _check_named_places(value)  # a table's cells by row and column, a space's by level
         raise
@@ -296,6 +320,8 @@ def check_value(
                     f"{INT64_MIN} to {INT64_MAX} (2**63-1){_as_decimal(item)}",
                     detail={"field": path or "body"},
                 )
+        elif isinstance(item, _JsonConstant):
+            _refuse_constant(item, path)
         elif isinstance(item, float):
             if not math.isfinite(item):
                 # only a literal past a float's range gets here (NaN is refused above):

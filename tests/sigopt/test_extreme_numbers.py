@@ -429,3 +429,53 @@ def test_mutation_at_the_float_limit_stays_within_the_bounds_silently():
     assert np.isfinite(moved).all()
     assert (moved >= space.lo).all() and (moved <= space.hi).all()
     assert (moved == space.hi).any() and (moved == space.lo).any()  # steps past a bound
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_in_assignments_name_the_parameter(api: Api, literal: str):
+    """Before: "The request body is not valid JSON: NaN is not valid JSON", naming no
+    field: a caller with ten parameters could not tell which one. A 400 ``invalid_json``
+    naming the parameter's place (``assignments.n``), in a suggestion, an observation,
+    a batch and an update; nothing written."""
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}"
+    made = api.post(f"{base}/observations", {"assignments": {"x": 1, "n": 2, "c": "a"}, "value": 1})
+    assert made.status == 201, made.body
+    point = f'{{"x": 1.5, "n": {literal}, "c": "a"}}'
+    cases = [
+        ("POST", f"{base}/suggestions", f'{{"assignments": {point}}}', "assignments.n"),
+        ("POST", f"{base}/queued_suggestions", f'{{"assignments": {point}}}', "assignments.n"),
+        (
+            "POST",
+            f"{base}/observations",
+            f'{{"assignments": {point}, "value": 1}}',
+            "assignments.n",
+        ),
+        (
+            "POST",
+            f"{base}/observations/batch",
+            f'{{"observations": [{{"assignments": {point}, "value": 1}}]}}',
+            "observations[0].assignments.n",
+        ),
+        (
+            "PUT",
+            f"{base}/observations/{made.body['id']}",
+            f'{{"assignments": {point}}}',
+            "assignments.n",
+        ),
+        (
+            "POST",
+            f"{base}/observations",
+            f'{{"assignments": {{"x": 1, "n": 2, "c": "a"}}, "value": {literal}}}',
+            "value",
+        ),
+    ]
+    before = api.snapshot()
+    tip = "write null where a value is missing" if literal == "NaN" else "write a finite number"
+    for method, path, raw, field in cases:
+        reply = api.call(method, path, data=raw, headers={"Content-Type": "application/json"})
+        assert reply.status == 400 and reply.body["code"] == "invalid_json", reply.body
+        assert reply.body["detail"]["field"] == field, reply.body
+        assert f"the field '{field}' is {literal}" in reply.body["message"], reply.body
+        assert tip in reply.body["message"], reply.body
+    assert api.snapshot() == before
