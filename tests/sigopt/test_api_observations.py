@@ -524,3 +524,31 @@ def test_an_observation_of_a_suggestion_on_sqlite_is_five_statements(service):
     assert reply.body["assignments"] == made["assignments"]
     assert reply.body["metadata"] == {"k": 1} and reply.body["value_stddev"] == 0.25
     assert api.get(f"{base}/suggestions/{made['id']}").body["state"] == "closed"
+
+
+@pytest.mark.parametrize("kind", ["random", "grid"])
+def test_value_stddev_of_a_random_or_grid_search_is_echoed_and_steers_nothing(api: Api, kind: str):
+    """SigOpt takes ``value_stddev`` on every kind of experiment; a random or grid search
+    reads no observation's value, so it keeps it and answers it back (the observation,
+    its ``values``, a list, a fetch), and the suggestions are those of the same history
+    without it (docs/sigopt.md, ``value_stddev``)."""
+    grid = [{"name": "n", "type": "int", "bounds": {"min": 0, "max": 40}}]
+    points = {}
+    for noise in (0.25, None):
+        e = api.create_experiment(type=kind, parameters=grid, seed=5)
+        base = f"/v1/experiments/{e['id']}"
+        drawn = []
+        for k in range(6):
+            s = api.post(f"{base}/suggestions").body
+            drawn.append(s["assignments"]["n"])
+            body = {"suggestion": s["id"], "value": float(k)}
+            made = api.post(f"{base}/observations", {**body, "value_stddev": noise})
+            assert made.status == 201, made.body
+            assert made.body["value_stddev"] == noise, made.body
+            assert made.body["values"][0]["value_stddev"] == noise, made.body
+            fetched = api.get(f"{base}/observations/{made.body['id']}").body
+            assert fetched["value_stddev"] == noise, fetched
+        listed = api.get(f"{base}/observations").body["data"]
+        assert [o["value_stddev"] for o in listed] == [noise] * 6
+        points[noise] = drawn
+    assert points[0.25] == points[None]
