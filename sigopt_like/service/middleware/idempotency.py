@@ -36,6 +36,7 @@ from ..settings import ServiceSettings
 from ..store.errors import Busy, DatabaseGone, StorageFull, Unwritable
 from ..store.idempotency import Answer, IdempotencyStore, IdempotentCall, KeyUse
 from ..store.refusals import is_unreachable_error
+from ..task_links import LOCATION, replayed_location
 from .routing import has_responder
 
 HEADER = "Idempotency-Key"
@@ -111,7 +112,7 @@ class IdempotencyMiddleware:
         self._release(use)
         if not answer.same_request(use.method, use.path, use.body_hash):
             raise _mismatch(use, answer)
-        _replay(resp, answer)
+        _replay(req, resp, answer)
 
     def _wait_for_first(self, use: KeyUse) -> None:
         """Wait while a request with the same key runs in this process; then hold the key."""
@@ -200,7 +201,7 @@ class IdempotencyMiddleware:
             mismatch = _mismatch(call.use, taken)
             _error(resp, mismatch.status, mismatch.code, mismatch.message, detail=mismatch.detail)
         else:
-            _replay(resp, taken)
+            _replay(req, resp, taken)
 
 
 def _mismatch(use: KeyUse, answer: Answer) -> Conflict:
@@ -212,8 +213,10 @@ def _mismatch(use: KeyUse, answer: Answer) -> Conflict:
     )
 
 
-def _replay(resp: falcon.Response, answer: Answer) -> None:
-    """Answer with a stored response, marked as replayed."""
+def _replay(req: falcon.Request, resp: falcon.Response, answer: Answer) -> None:
+    """Answer with a stored response, marked as replayed; a 202's ``Location`` (not
+    stored: only the body is) read again from the task in its body. Before, the replay
+    of a started task's 202 named no URL to follow it at."""
     if answer.status is None or answer.response is None:
         return
     resp.delete_header("Retry-After")
@@ -223,6 +226,9 @@ def _replay(resp: falcon.Response, answer: Answer) -> None:
     if answer.content_type:
         resp.content_type = answer.content_type
     resp.set_header(REPLAYED_HEADER, "true")
+    location = replayed_location(req.prefix, int(answer.status), answer.response)
+    if location is not None:
+        resp.set_header(LOCATION, location)
     resp.complete = True
 
 

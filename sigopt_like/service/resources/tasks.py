@@ -2,8 +2,8 @@
 
 :class:`TaskStarter` is how the campaign and analytics routes start a task: the
 store refuses a second active task (409 ``task_running``) and runs the route's
-state check while holding the session row; the answer is 202 with the task, and
-the runner is woken once the task is committed.
+state check while holding the session row; the answer is 202 with the task (its URL
+in ``Location``), and the runner is woken once the task is committed.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from ..middleware.auth import CHALLENGE
 from ..middleware.metrics import EVENT_STREAM, LONG_POLL, ServiceMetrics
 from ..store import Store
 from ..store.tasks import Precheck, TaskRecord, TaskStore
+from ..task_links import LOCATION, task_url
 from ..task_watch import TaskWatch
 from ..worker import (
     TaskRunner,
@@ -176,12 +177,14 @@ class TaskStarter:
         params: dict[str, Any],
         precheck: Precheck | None = None,
     ) -> None:
-        """Start a task of ``task_type``; the response is 202 with the task."""
+        """Start a task of ``task_type``; the response is 202 with the task, and its URL
+        in ``Location`` (where to follow it: RFC 9110's status monitor)."""
         task = self._store.tasks.start(
             owner_id(req), parse_id(raw_sid, "session"), task_type, params, now(), precheck
         )
         self._store.after_commit(self._wake)
         resp.status = falcon.HTTP_202
+        resp.set_header(LOCATION, task_url(req.prefix, task.session_id, task.id))
         resp.media = render_task(task)
 
     @contextlib.contextmanager
