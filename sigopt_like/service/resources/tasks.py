@@ -19,6 +19,7 @@ import falcon
 from ..client_gone import gone_check
 from ..domain.tasks import ACTIVE, FINISHED, TASK_TYPES
 from ..errors import APIError, BadRequest, Unauthorized
+from ..event_ids import LAST_EVENT_ID, event_id, seen_by_client
 from ..http import (
     INT32_MAX,
     WholeRange,
@@ -396,9 +397,27 @@ class TaskItem:
         only while it holds a waiting slot: when all are taken, it sends the task
         once and ends (the client then long-polls). ``?result=omit`` sends every task
         without its result, as a listing does.
+
+        Each event's ``id`` is the task's version (``-gone`` added when it tells of its
+        worker gone, see event_ids.py). A client reconnecting with ``Last-Event-ID`` (as
+        EventSource does) is sent nothing it has: the id of the task as it is now waits
+        for the next change (an older one gets the task at once); of a finished task,
+        the answer is 204, which tells EventSource to stop reconnecting. A malformed id
+        is ignored, as if not sent.
         """
         with_result = _with_result(req)
         task = self._owned(req, sid, tid, with_result=False)
+        resumed = seen_by_client(req.get_header(LAST_EVENT_ID))
+        if (
+            resumed is not None
+            and task.status in FINISHED
+            and resumed == watched(task, time.time())
+        ):
+            # it has the task's last state, and nothing more will come: 204 No Content
+            # is the SSE spec's "stop reconnecting" (a stream that merely ended is
+            # reconnected to a second later, by EventSource, for ever)
+            resp.status = falcon.HTTP_204
+            return
         resp.content_type = "text/event-stream"
         resp.set_header("Cache-Control", "no-cache")
         resp.set_header("X-Accel-Buffering", "no")
@@ -408,6 +427,7 @@ class TaskItem:
             req.context.credential_live,
             with_result,
             gone_check(req.env),
+            resumed,
         )
 
     def _events(
@@ -417,13 +437,16 @@ class TaskItem:
         credential_live: Callable[[], bool],
         with_result: bool,
         client_gone: Callable[[], bool],
+        resumed: tuple[int, bool] | None = None,
     ) -> Iterator[bytes]:
         # the slot is taken when the server starts sending, and given back when the
         # stream ends or the client goes away (the server closes the generator); the
         # stream is counted open for as long
         with self._metrics.waiting(EVENT_STREAM), self._watch.slot() as may_wait:
             deadline = time.monotonic() + self._stream_seconds
-            last_seen: tuple[int, bool] | None = None
+            # what the client has: with a Last-Event-ID, the task of that id (the same
+            # task as now is not sent again); else nothing yet
+            last_seen: tuple[int, bool] | None = resumed
             last_sent = checked = time.monotonic()
             yield b"retry: 1000\n\n"
             while True:
@@ -441,7 +464,8 @@ class TaskItem:
                     last_sent = time.monotonic()
                     shown = render_task(task, with_result=with_result, now=read_at)
                     data = json.dumps(shown, separators=(",", ":"))
-                    yield f"event: task\nid: {task.version}\ndata: {data}\n\n".encode()
+                    ident = event_id(*now_seen)
+                    yield f"event: task\nid: {ident}\ndata: {data}\n\n".encode()
                 if not may_wait or task.status in FINISHED or time.monotonic() > deadline:
                     return
                 if self._watch.stopping:  # the server is stopping: the client reconnects
