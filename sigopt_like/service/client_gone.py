@@ -8,7 +8,8 @@ stream or a reset means the client is gone; bytes waiting (a pipelined request) 
 at all mean it may still be there. An end of stream is also what a client that half-closes
 after its request (``shutdown(SHUT_WR)``) shows, and nothing tells the two apart: such a
 client's wait is ended early too, within a second, and it is answered the task as it is
-(it polls again). Under TLS nothing is peeked: a client there is never seen gone.
+(it polls again). Under TLS (gunicorn's ``--certfile``) the socket is not peeked but
+polled for a hang-up (:func:`tls_peer_closed`), where the platform says one (Linux).
 """
 
 from __future__ import annotations
@@ -27,14 +28,14 @@ GUNICORN_KEY = "gunicorn.socket"
 
 def peer_closed(sock: socket.socket) -> bool:
     """Whether the other end of ``sock`` closed it (or reset it), without taking a byte;
-    never raises. A socket that cannot be peeked (TLS: an ``ssl.SSLSocket``, whose bytes
-    are records, under gunicorn's ``--certfile``) is not known to be gone: False.
+    never raises. A TLS socket (an ``ssl.SSLSocket``, under gunicorn's ``--certfile``) is
+    asked through :func:`tls_peer_closed`.
 
     An end of stream cannot be told from a half-close: a client that sent its request and
     then shut its sending side (``shutdown(SHUT_WR)``) reads as gone too, so its long poll
     or stream is answered (with the task as it is) within a second, and it polls again."""
     if isinstance(sock, ssl.SSLSocket):
-        return False
+        return tls_peer_closed(sock)
     try:
         if sock.fileno() < 0:
             return True  # closed under us
@@ -52,6 +53,34 @@ def peer_closed(sock: socket.socket) -> bool:
         return True  # reset, or the socket closed under us
     except ValueError:
         return False  # a socket that cannot be peeked: not known to be gone
+
+
+def tls_peer_closed(sock: ssl.SSLSocket) -> bool:
+    """Whether the client of a TLS socket closed (or reset, or half-closed) its connection,
+    touching neither its bytes nor its TLS state; never raises. Before, a TLS client was
+    never seen gone, and an abandoned long poll held its waiting slot to its wait's end.
+
+    The ``ssl.SSLSocket`` refuses a peek (ValueError), and a peek under it at the TCP
+    stream is not enough: a client that closes cleanly sends a TLS alert (close_notify)
+    before its end of stream, so the peek reads the alert's first byte, never the empty
+    read that says the end. So the descriptor is polled for ``POLLRDHUP`` (the peer shut
+    its sending side: set even with bytes still unread before the end), ``POLLHUP`` and
+    ``POLLERR`` (a reset); poll reads nothing. Where there is no ``POLLRDHUP`` (not
+    Linux) the client is not known to be gone: False, as before."""
+    rdhup = getattr(select, "POLLRDHUP", None)
+    if rdhup is None or not hasattr(select, "poll"):
+        return False
+    try:
+        descriptor = sock.fileno()
+        if descriptor < 0:
+            return True  # closed under us
+        poller = select.poll()
+        poller.register(descriptor, select.POLLIN | rdhup)
+        events = poller.poll(0)
+    except (OSError, ValueError):
+        return False  # cannot be asked: not known to be gone
+    hung_up = rdhup | select.POLLHUP | select.POLLERR | select.POLLNVAL
+    return any(event & hung_up for _, event in events)
 
 
 def gone_check(environ: dict[str, Any]) -> Callable[[], bool]:

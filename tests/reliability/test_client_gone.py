@@ -6,12 +6,15 @@ half-closes after its request gets: its wait ends early, answered (the docs say 
 
 from __future__ import annotations
 
+import contextlib
+import select
 import shutil
 import socket
 import ssl
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -72,34 +75,80 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def test_a_tls_socket_is_not_known_to_be_gone(tmp_path: Path) -> None:
-    """An ``ssl.SSLSocket`` (gunicorn's request socket under ``--certfile``) cannot be
-    peeked: False, live or closed by its client, and no exception. Before, ValueError."""
-    cert, key = _self_signed(tmp_path)
+def _tls_pair(cert: Path, key: Path, listener: socket.socket) -> tuple[ssl.SSLSocket, ...]:
+    """A TLS connection over ``listener``: (server side, client side)."""
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_context.load_cert_chain(cert, key)
     client_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     client_context.check_hostname = False
     client_context.verify_mode = ssl.CERT_NONE
+    accepted: list[ssl.SSLSocket] = []
+
+    def accept() -> None:
+        conn, _ = listener.accept()
+        accepted.append(server_context.wrap_socket(conn, server_side=True))
+
+    thread = threading.Thread(target=accept)
+    thread.start()
+    port = listener.getsockname()[1]
+    client = client_context.wrap_socket(socket.create_connection(("127.0.0.1", port)))
+    thread.join(10)
+    (server_side,) = accepted
+    return server_side, client
+
+
+def _becomes(check: Callable[[], bool], seconds: float = 5) -> bool:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+@pytest.mark.skipif(not hasattr(select, "POLLRDHUP"), reason="no POLLRDHUP on this platform")
+def test_a_tls_socket_closed_by_its_client_is_gone(tmp_path: Path) -> None:
+    """An ``ssl.SSLSocket`` (gunicorn's request socket under ``--certfile``): live, or with
+    bytes waiting, it is not gone; closed by its client, abruptly or cleanly (a TLS
+    close_notify alert before the end of stream: a peek would read the alert, not the
+    end), it is, and its bytes and TLS state are untouched. Before, a TLS client was never
+    seen gone (and before that, the peek was a ValueError, a 500)."""
+    cert, key = _self_signed(tmp_path)
     with socket.create_server(("127.0.0.1", 0)) as listener:
-        port = listener.getsockname()[1]
-        accepted: list[ssl.SSLSocket] = []
+        for clean in (False, True):
+            server_side, client = _tls_pair(cert, key, listener)
+            try:
+                assert isinstance(server_side, ssl.SSLSocket)
+                assert peer_closed(server_side) is False
+                client.sendall(b"GET / HTTP/1.1\r\n")  # a pipelined request: still there
+                assert _becomes(lambda s=server_side: select.select([s], [], [], 0)[0] != [])
+                assert peer_closed(server_side) is False
+                assert server_side.recv(64) == b"GET / HTTP/1.1\r\n"  # nothing taken
+                if clean:  # close_notify sent, then the end of stream (not waiting for
+                    # the server's own close_notify, which it never sends here)
+                    client.settimeout(0.2)
+                    with contextlib.suppress(OSError):
+                        client.unwrap()
+                client.close()
+                assert _becomes(lambda s=server_side: peer_closed(s)), "a closed client not seen"
+            finally:
+                server_side.close()
+            assert peer_closed(server_side) is True  # closed under us
 
-        def accept() -> None:
-            conn, _ = listener.accept()
-            accepted.append(server_context.wrap_socket(conn, server_side=True))
 
-        thread = threading.Thread(target=accept)
-        thread.start()
-        client = client_context.wrap_socket(socket.create_connection(("127.0.0.1", port)))
-        thread.join(10)
-        (server_side,) = accepted
+def test_a_tls_socket_is_not_known_to_be_gone_without_pollrdhup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where poll says no hang-up (not Linux), a TLS client is not known to be gone: False,
+    and no exception."""
+    monkeypatch.delattr(select, "POLLRDHUP", raising=False)
+    cert, key = _self_signed(tmp_path)
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        server_side, client = _tls_pair(cert, key, listener)
         try:
-            assert isinstance(server_side, ssl.SSLSocket)
-            assert peer_closed(server_side) is False
             client.close()
             time.sleep(0.1)
-            assert peer_closed(server_side) is False  # not known: never a 500
+            assert peer_closed(server_side) is False
         finally:
             server_side.close()
 
@@ -197,4 +246,77 @@ def test_a_long_poll_under_gunicorn_with_tls_is_answered(tmp_path: Path) -> None
         assert polled.json()["status"] == "new", polled.json()
         assert time.monotonic() - started >= 1.5
     finally:
+        stop_gunicorn(proc)
+
+
+@pytest.mark.skipif(not hasattr(select, "POLLRDHUP"), reason="no POLLRDHUP on this platform")
+def test_abandoned_tls_long_polls_give_their_slots_back_under_gunicorn(tmp_path: Path) -> None:
+    """gunicorn with ``--certfile`` and 2 waiting slots: 2 long polls (``wait=60``) over
+    TLS take them, a third client is refused its wait; the 2 clients go away (one
+    abruptly, one after a TLS close_notify) and within seconds a new client's poll waits.
+    Before, a TLS client was never seen gone: the slots stayed held for the whole minute
+    and every client meanwhile was refused (``X-Wait-Refused: slots``)."""
+    cert, key = _self_signed(tmp_path)
+    database = str(tmp_path / "tls-slots.db")
+    token = token_in(database)
+    factory = (
+        "sigopt_like.service.wsgi:application("
+        f"database={database!r}, run_tasks=False, max_waiting_requests=2)"
+    )
+    args = ("--certfile", str(cert), "--keyfile", str(key))
+    proc, log = start_gunicorn(tmp_path, factory, threads=6, args=args)
+    polls: list[ssl.SSLSocket] = []
+    try:
+        address = announced_url(proc, log, r"Listening at: https?://(127\.0\.0\.1:\d+)")
+        hostport = address.removeprefix("http://").removeprefix("https://")
+        url = f"https://{hostport}"
+        session = requests.Session()
+        session.trust_env = False
+        session.verify = False  # the certificate is self-signed
+        session.headers["Authorization"] = f"Bearer {token}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                session.get(f"{url}/health", timeout=2)
+                break
+            except requests.RequestException:
+                assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
+                time.sleep(0.2)
+        sid = session.post(f"{url}/v1/sessions", json={"name": "s"}, timeout=30).json()["id"]
+        body = {"space": QUEUED_SPACE, "population_size": 3, "replicates": 0}
+        put = session.put(f"{url}/v1/sessions/{sid}/space", json=body, timeout=30)
+        path = f"/v1/sessions/{sid}/tasks/{put.json()['id']}"
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        host, _, port = hostport.partition(":")
+        request = (
+            f"GET {path}?wait=60 HTTP/1.1\r\nHost: {hostport}\r\n"
+            f"Authorization: Bearer {token}\r\n\r\n"
+        ).encode()
+        for _ in range(2):
+            poll = context.wrap_socket(socket.create_connection((host, int(port)), timeout=30))
+            poll.sendall(request)
+            polls.append(poll)
+
+        def refused() -> bool:
+            answer = session.get(f"{url}{path}", params={"wait": 1}, timeout=30)
+            assert answer.status_code == 200, answer.text
+            return answer.headers.get("X-Wait-Refused") == "slots"
+
+        def waiting() -> bool:  # the gauge of long polls waiting, read by no long poll
+            metrics = session.get(f"{url}/metrics", timeout=10).text
+            return 'sigopt_like_http_streams_open{kind="long_poll"} 2.0' in metrics
+
+        assert _becomes(waiting, 30), "the 2 long polls did not take the 2 slots"
+        assert refused()
+        polls[0].close()  # abruptly: no close_notify
+        polls[1].settimeout(0.2)
+        with contextlib.suppress(OSError):
+            polls[1].unwrap()  # cleanly: close_notify, then the end of stream
+        polls[1].close()
+        assert _becomes(lambda: not refused(), 10), "abandoned TLS polls still hold the slots"
+    finally:
+        for poll in polls:
+            poll.close()
         stop_gunicorn(proc)
