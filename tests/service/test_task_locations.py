@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+import sigopt_like
+from sigopt_like import _constants as C
 from sigopt_like.service import Service
 from tests.service.conftest import Api
 
@@ -99,3 +101,20 @@ def test_no_other_answer_has_a_location(service: Service) -> None:
     reply = api.post(f"/v1/sessions/{sid}/generate")
     assert reply.status == 409 and "Location" not in reply.headers, reply
     assert "Location" not in api.get(f"/v1/sessions/{sid}").headers
+
+
+def test_the_client_s_embedded_transport_follows_the_location(tmp_path, clean_env) -> None:
+    """Through a Connection's own embedded transport (no socket): the 202's Location is
+    under the embedded base URL, and a GET of it there is the task."""
+    with sigopt_like.Connection(database=tmp_path / "e.db") as conn:
+        transport = conn.transport
+        made = transport.request("POST", "/v1/sessions", json={"name": "embedded"}).json()
+        body = {"population_size": 3, "replicates": 0, "space": SPACE}
+        started = transport.request("PUT", f"/v1/sessions/{made['id']}/space", json=body)
+        assert started.status_code == 202
+        location = started.headers["Location"]
+        task = started.json()
+        assert location == f"{C.EMBEDDED_URL}/v1/sessions/{made['id']}/tasks/{task['id']}"
+        followed = transport.request("GET", location.removeprefix(C.EMBEDDED_URL))
+        assert followed.json()["id"] == task["id"]
+        assert transport.session.get(location, timeout=30).json()["id"] == task["id"]
