@@ -308,7 +308,10 @@ def test_a_stopping_gunicorn_worker_answers_its_waiting_clients(tmp_path: Path) 
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            pytest.fail("gunicorn still ran 15 s after SIGTERM: its waiting clients held it")
+            pytest.fail(
+                f"gunicorn still ran 15 s after SIGTERM: its waiting clients held it\n"
+                f"{log.read_text()}"
+            )
         for waiter in waiters:
             waiter.join(timeout=30)
         assert time.monotonic() - stopped < 15

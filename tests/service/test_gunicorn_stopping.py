@@ -10,6 +10,10 @@ import threading
 import time
 from pathlib import Path
 
+from gunicorn.workers.gthread import PollableMethodQueue
+
+from sigopt_like.service import Service, create_app
+from sigopt_like.service.gunicorn_worker import ServiceWorker
 from sigopt_like.service.serving import LINGER_IDLE_SECONDS, LINGER_SECONDS
 from tests.fixtures.servers import gunicorn_answering, start_gunicorn, stop_gunicorn
 from tests.fixtures.waiting import read_until_closed
@@ -67,3 +71,48 @@ def test_a_stopping_worker_does_not_linger_on_a_refused_body(tmp_path: Path) -> 
         stop.set()
         if proc.poll() is None:
             stop_gunicorn(proc)
+
+
+class _SecondSigtermMidway:
+    """The app of a worker whose ``stop_waiting`` a second SIGTERM interrupts midway, as a
+    signal handler runs on top of the one it interrupts: in the same thread, while
+    ``threading.Event.set`` holds its lock (a lock of its own here, not reentrant either)."""
+
+    def __init__(self, worker: ServiceWorker, service: Service) -> None:
+        self.worker, self.service = worker, service
+        self.held = threading.Lock()
+        self.calls = 0
+
+    def stop_waiting(self) -> None:
+        self.calls += 1
+        # before, the second handler called it again here and waited for the lock forever
+        assert self.held.acquire(timeout=5), "stop_waiting again under the first: a hang"
+        try:
+            if self.calls == 1:
+                self.worker.handle_exit(signal.SIGTERM, None)  # the second SIGTERM comes
+            self.service.stop_waiting()
+        finally:
+            self.held.release()
+
+
+def test_a_second_sigterm_during_the_first_does_not_hang_the_worker(tmp_path: Path) -> None:
+    """Before: a kill of gunicorn's process group (as systemd's stop does) gives the worker
+    two SIGTERMs, its own and the arbiter's; the second's handler, on top of the first
+    while it stopped the waiting clients, waited forever for the lock the first held, and
+    the worker hung until killed at its graceful timeout (the waiting clients cut off).
+    The clients are stopped once now; the worker stops as gunicorn's does."""
+    worker = ServiceWorker.__new__(ServiceWorker)  # its loop is not needed to take signals
+    worker.alive = True
+    worker.method_queue = PollableMethodQueue()
+    worker.method_queue.init()
+    with create_app(database=str(tmp_path / "signals.db"), run_tasks=False) as service:
+        app = _SecondSigtermMidway(worker, service)
+        worker.wsgi = app
+        try:
+            worker.handle_exit(signal.SIGTERM, None)
+        finally:
+            worker.method_queue.close()
+        assert app.calls == 1
+        assert service.context.task_watch is not None
+        assert service.context.task_watch.stopping  # the clients were told
+        assert worker.alive is False  # and the worker stops
