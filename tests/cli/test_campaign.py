@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import csv
+import threading
+from typing import Any
 
 import pytest
 
+from sigopt_like.cli.options import PhaseLines
 from sigopt_like.service import create_app
+from sigopt_like.service.worker import TaskContext
 
 from .conftest import DATA, measure
 
@@ -154,10 +158,40 @@ def test_what_a_terminal_would_act_on_is_printed_as_an_escape(run, tmp_path, mon
     assert run("experiments", "show", "1", "--json").json()["name"] == name  # data as it is
 
 
+def _held_until_printed(monkeypatch: pytest.MonkeyPatch, phase: str) -> None:
+    """A task's worker (a thread of the command's own embedded service) stays in
+    ``phase`` after each progress it reports there until the waiting command has printed
+    a line of that phase (60 s at most): the command follows the task's events, which
+    may pass over so short a state, and a fast task can be past it before the stream
+    opens."""
+    shown = threading.Condition()
+    printed, held = [0], [0]
+    echo, report = PhaseLines.__call__, TaskContext.progress
+
+    def echoed(self: PhaseLines, task: Any) -> None:
+        before = self.last
+        echo(self, task)
+        if self.last != before and task.phase == phase:
+            with shown:
+                printed[0] += 1
+                shown.notify_all()
+
+    def reported(self: TaskContext, at: str, fraction: float, message: str = "") -> None:
+        report(self, at, fraction, message)
+        if at == phase:
+            with shown:
+                held[0] += 1
+                shown.wait_for(lambda: printed[0] >= held[0], timeout=60)
+
+    monkeypatch.setattr(PhaseLines, "__call__", echoed)
+    monkeypatch.setattr(TaskContext, "progress", reported)
+
+
 def test_a_population_of_one_is_said_in_the_singular(run, tmp_path, monkeypatch):
     """Before: "designed, 1 experiments", "(1 experiments)", "1 experiments accepted" and the
     progress lines "checking 1 experiments", "chose 1 experiments"."""
     monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "one.db"))
+    _held_until_printed(monkeypatch, "validating experiments")  # "checking ...": shown
     sid = run("sessions", "create", "one", "--json").json()["id"]
     done = run(
         "space", "put", sid, SPACE, "--type", "factorial", "--population", 1, "--replicates", 0
