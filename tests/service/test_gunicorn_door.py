@@ -293,7 +293,9 @@ def test_clients_that_keep_their_end_open_after_a_close_stall_no_one(gunicorn_ur
         health = requests.get(f"{gunicorn_url}/health", timeout=PATIENCE)
         took = time.monotonic() - started
         assert health.status_code == 200
-        assert took < 1.0, f"/health took {took:.1f} s behind 3 closed connections"
+        # gunicorn's drains, one after another, held it some 6 s; 3 s leaves a busy
+        # machine room (before, 1 s) and still tells the two apart
+        assert took < 3.0, f"/health took {took:.1f} s behind 3 closed connections"
         for sock in holders:
             answer = read_until_closed(sock)  # the answer, then the server's end at once
             assert answer.startswith(b"HTTP/1.1 200 "), answer
