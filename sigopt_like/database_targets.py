@@ -40,6 +40,19 @@ def redact_url(text: str) -> str:
     return _QUERY_PASSWORD.sub(r"\1***", _USERINFO_PASSWORD.sub(r"\1***@", text))
 
 
+def quoted(name: object) -> str:
+    """A file's name or path in a one-line message: as written, or quoted whole as Python
+    writes a string (``'a\\nb.db'``) when it holds a line break or another character
+    that does not print. Before, a SQLite path with a line break split the message."""
+    text = str(name)
+    return text if text.isprintable() else repr(text)
+
+
+def _named(target: str) -> str:
+    """A database in a message: its password hidden, quoted whole if it does not print."""
+    return quoted(redact_url(target))
+
+
 def first_line(err: BaseException) -> str:
     """The first line of what ``err`` says (of the driver's error, for a SQLAlchemy one,
     whose own text adds the statement and a link); its type's name if it says nothing.
@@ -75,7 +88,7 @@ def describe_opening_error(err: BaseException, target: str | None = None) -> str
     is not one of those."""
     if isinstance(err, ModuleNotFoundError) and (err.name or "").startswith("psycopg"):
         return f"a PostgreSQL database needs the psycopg driver: {POSTGRES_EXTRA}"
-    named = f" {redact_url(target)}" if target else ""
+    named = f" {_named(target)}" if target else ""
     if isinstance(err, UnusableDatabase):  # the store's own refusal at its opening
         return f"cannot use the database{named}: {err}"
     if type(err).__module__.startswith("sqlalchemy"):
@@ -166,22 +179,22 @@ def _unwritable_hint(said: str, target: str | None) -> str:
     folder = path.parent
     if said == "attempt to write a readonly database":
         return (
-            f"; make it writable, and its folder {folder} too (SQLite writes its -wal and "
+            f"; make it writable, and its folder {quoted(folder)} too (SQLite writes its -wal and "
             "-shm files there), or give a database this user can write"
         )
     unwritable_folder = folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK)
     if said == "unable to open database file" and unwritable_folder and not path.exists():
-        return f"; its folder {folder} is not writable for this user: name a file elsewhere"
+        return f"; its folder {quoted(folder)} is not writable for this user: name a file elsewhere"
     if said == "unable to open database file" and folder.is_dir() and not path.exists():
         # a folder that takes no new file whoever asks (/proc, /sys): before, SQLite's
         # words alone, which say neither why nor what to do
-        return f"; its folder {folder} takes no new file: name a file elsewhere"
+        return f"; its folder {quoted(folder)} takes no new file: name a file elsewhere"
     if said == "unable to open database file" and path.is_file():
         # the file is there; its -wal and -shm files cannot be made beside it (a folder
         # made immutable or read-only, a read-only mount): SQLite's words alone before
         return (
             "; the file is there, but SQLite must also make its -wal and -shm files beside "
-            f"it: make its folder {folder} writable for this user (and the file readable "
+            f"it: make its folder {quoted(folder)} writable for this user (and the file readable "
             "and writable), or copy the database into a folder that is"
         )
     return ""
@@ -213,19 +226,19 @@ def check(target: str, *, made_for_you: bool, option: str = "--db ") -> str:
             return target
         if dialect not in ("postgresql", "postgres"):
             raise UnusableDatabase(
-                f"the database {redact_url(target)} is neither a SQLite file nor PostgreSQL: "
+                f"the database {_named(target)} is neither a SQLite file nor PostgreSQL: "
                 f"name a file ({option}~/doe.sqlite3) or a postgresql+psycopg://... URL"
             )
         if dialect == "postgres":  # SQLAlchemy 1.4 dropped it: "Can't load plugin" before
             raise UnusableDatabase(
-                f"the database {redact_url(target)} starts with postgres://, which SQLAlchemy "
+                f"the database {_named(target)} starts with postgres://, which SQLAlchemy "
                 f"does not read: write {redact_url('postgresql+psycopg://' + rest)}"
             )
         if rest.split("?", 1)[0].count("@") > 1:
             # SQLAlchemy ends the password at its first @: before, 'p@ss@db' connected to
             # a host named 'ss@db' and the error quoted that part of the password
             raise UnusableDatabase(
-                f"the database {redact_url(target)} has more than one '@' before its query: "
+                f"the database {_named(target)} has more than one '@' before its query: "
                 "an @ in a password, user name or database name must be percent-encoded as "
                 '%40 (and a % as %25), e.g. python3 -c "import urllib.parse; '
                 "print(urllib.parse.quote(input(), safe=''))\""
@@ -235,13 +248,13 @@ def check(target: str, *, made_for_you: bool, option: str = "--db ") -> str:
         if not driver and importlib.util.find_spec(module) is None and _installed("psycopg"):
             # postgresql:// means psycopg2 to SQLAlchemy; the extra installs psycopg (3)
             raise UnusableDatabase(
-                f"the database {redact_url(target)} asks for the {module!r} driver, which is "
+                f"the database {_named(target)} asks for the {module!r} driver, which is "
                 "not installed; the installed one is psycopg: write the URL as "
                 f"{redact_url('postgresql+psycopg://' + rest)}"
             )
         if importlib.util.find_spec(module) is None:
             raise UnusableDatabase(
-                f"the database {redact_url(target)} is PostgreSQL, and its driver "
+                f"the database {_named(target)} is PostgreSQL, and its driver "
                 f"{module!r} is not installed: {POSTGRES_EXTRA} "
                 "(and write the URL as postgresql+psycopg://...)"
             )
@@ -265,7 +278,7 @@ def shared(target: str, *, what: str) -> str:
         )
     if not Path(file).is_file():
         raise UnusableDatabase(
-            f"no database at {file}: {what} needs an existing one; name the file your "
+            f"no database at {quoted(file)}: {what} needs an existing one; name the file your "
             "scripts or 'sigopt-like serve' use (--db or $SIGOPT_LIKE_DATABASE)"
         )
     return target
@@ -325,7 +338,7 @@ def _check_escapes(target: str, rest: str) -> None:
     else:
         part = "host"
     raise UnusableDatabase(
-        f"the database {redact_url(target)} has a '%' in its {part} that is not followed by "
+        f"the database {_named(target)} has a '%' in its {part} that is not followed by "
         "two hex digits: in a URL every %XX is read as the character it encodes (%41 as A), "
         'so a % itself is written %25 (and an @ %40), e.g. python3 -c "import urllib.parse; '
         "print(urllib.parse.quote(input(), safe=''))\""
@@ -355,7 +368,7 @@ def _check_url_reads(target: str) -> None:
 
 def _unreadable(target: str, what: str) -> UnusableDatabase:
     return UnusableDatabase(
-        f"the database {redact_url(target)} is not a URL that can be read: {what}; write "
+        f"the database {_named(target)} is not a URL that can be read: {what}; write "
         "postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE (PORT a number, or left out "
         "with its ':')"
     )
@@ -388,11 +401,12 @@ def _check_file(
 ) -> str:
     """The SQLite file ``target`` (expanded), checked as :func:`check` says."""
     _check_file_name(target, shown)
+    shown = quoted(shown)
     path = Path(target).expanduser()
     if path.is_dir():
         raise UnusableDatabase(
             f"the database {shown} is a folder; name a file in it, "
-            f"e.g. {option}{path / 'sigopt-like.db'}"
+            f"e.g. {option}{quoted(path / 'sigopt-like.db')}"
         )
     if path.exists() and not path.is_file():  # /dev/null: "disk I/O error" before
         raise UnusableDatabase(
@@ -402,19 +416,19 @@ def _check_file(
         above = next((p for p in path.parents if p.exists()), None)
         if above is not None and not above.is_dir():  # before: "does not exist; mkdir -p"
             raise UnusableDatabase(
-                f"the database {shown} cannot be made: {above} is a file, not a folder; "
+                f"the database {shown} cannot be made: {quoted(above)} is a file, not a folder; "
                 "name a file in a folder"
             )
         if not made_for_you:
             raise UnusableDatabase(
-                f"the database's folder {path.parent} does not exist; create it first "
-                f"(mkdir -p {path.parent}) or name another file{hint}"
+                f"the database's folder {quoted(path.parent)} does not exist; create it first "
+                f"(mkdir -p {quoted(path.parent)}) or name another file{hint}"
             )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise UnusableDatabase(
-                f"the database's folder {path.parent} cannot be made: {err.strerror or err}"
+                f"the database's folder {quoted(path.parent)} cannot be made: {err.strerror or err}"
             ) from None
     if path.is_file() and path.stat().st_size > 0:
         with open(path, "rb") as handle:

@@ -95,7 +95,7 @@ def _writing(database: str) -> Iterator[None]:
     naming it: before, ``users create`` on a read-only file was a traceback ending in
     the store's ``Unwritable``. A database that refuses this PostgreSQL role's writes is
     said in ``serve``'s and ``worker``'s line (the role, what to grant)."""
-    from ..database_targets import redact_url
+    from ..database_targets import quoted, redact_url
     from ..service.store.errors import Busy, DatabaseGone, StorageFull, Unwritable
     from .database import refusing_writes
 
@@ -104,11 +104,13 @@ def _writing(database: str) -> Iterator[None]:
     except Unwritable as err:  # serve's and worker's line: a PostgreSQL role's, what to grant
         said = (
             refusing_writes(err, database)
-            or f"cannot use the database {redact_url(database)}: {err}"
+            or f"cannot use the database {quoted(redact_url(database))}: {err}"
         )
         raise CommandError(said) from err
     except (StorageFull, Busy, DatabaseGone) as err:
-        raise CommandError(f"cannot use the database {redact_url(database)}: {err}") from err
+        raise CommandError(
+            f"cannot use the database {quoted(redact_url(database))}: {err}"
+        ) from err
 
 
 def _local_work_note(store: Any, email: str) -> str | None:
@@ -443,7 +445,7 @@ def _check_writes(service: Any, database: str, *, reading_is_enough: bool) -> st
     folder opens and reads): before, ``serve`` and ``dashboard --actions`` started on
     one, and every write failed afterwards. ``reading_is_enough`` (the local dashboard
     without --actions): a note to say once it listens, not a refusal."""
-    from ..database_targets import redact_url
+    from ..database_targets import quoted, redact_url
     from ..service.store.errors import Unwritable
     from .database import refusing_writes
 
@@ -455,7 +457,7 @@ def _check_writes(service: Any, database: str, *, reading_is_enough: bool) -> st
             service.close()
             raise
         if reading_is_enough and isinstance(err, Unwritable):
-            shown = redact_url(database)
+            shown = quoted(redact_url(database))
             return (
                 f"sigopt-like: note: the database {shown} cannot be written by this user: "
                 "the dashboard shows it and changes nothing (--actions, and scripts "

@@ -210,6 +210,24 @@ def test_db_in_a_folder_that_does_not_exist_is_not_created(run, tmp_path):
     assert not missing.parent.exists()
 
 
+def test_a_sqlite_path_with_a_line_break_is_named_quoted_on_the_one_line(run, tmp_path):
+    """Before: the message split at the path's line break ("the database's folder .../a",
+    then "b does not exist"); such a path is quoted whole, as Python writes a string."""
+    missing = tmp_path / "a\nb" / "x.db"
+    line = one_line(run("sessions", "list", "--db", missing))
+    assert repr(str(missing.parent)) in line
+    assert "does not exist" in line
+    not_a_folder = tmp_path / "f\ng"
+    not_a_folder.write_text("a file\n")
+    line = one_line(run("sessions", "list", "--db", not_a_folder / "x.db"))
+    assert f"{str(not_a_folder / 'x.db')!r} cannot be made: {str(not_a_folder)!r}" in line
+    notes = tmp_path / "n\notes.db"
+    notes.write_text("not a database\n")
+    line = one_line(run("tokens", "list", "--db", notes))
+    assert f"{str(notes)!r} is not a sigopt-like database" in line
+    assert not missing.parent.exists()
+
+
 def test_postgres_without_its_driver_names_the_extra(run):
     """Before: ModuleNotFoundError. (pg8000 is not installed here; psycopg is.)"""
     line = one_line(run("users", "list", "--db", "postgresql+pg8000://me:s3cret@db.invalid/doe"))
