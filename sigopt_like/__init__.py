@@ -16,6 +16,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .errors import (
+        AnalyticsFilesExistError,
         APIConnectionError,
         APIError,
         APITimeoutError,
@@ -80,6 +81,7 @@ _HOMES = {
     "HostNotFoundError": "errors",
     "InvalidRequestError": "errors",
     "MethodNotAllowedError": "errors",
+    "AnalyticsFilesExistError": "errors",
     "NoAnalyticsError": "errors",
     "NotFoundError": "errors",
     "PayloadTooLargeError": "errors",
@@ -152,6 +154,7 @@ __all__ = [
     "APITimeoutError",
     "AnalyticsFile",
     "AnalyticsFiles",
+    "AnalyticsFilesExistError",
     "Assignments",
     "AuthenticationError",
     "BadRequestError",

@@ -9,6 +9,7 @@ response and the ``detail`` object; a message reads like
 from __future__ import annotations
 
 import builtins
+from pathlib import Path
 from typing import Any
 
 from .error_codes import default_code
@@ -272,6 +273,28 @@ class NoAnalyticsError(SigoptLikeError, LookupError):
     """There are no analytics to download yet (none made for that generation)."""
 
 
+class AnalyticsFilesExistError(SigoptLikeError, FileExistsError):
+    """An analytics download would replace files that hold something else (the user's
+    own, another session's download, one edited since); none was written. ``paths`` are
+    those files (``filename`` the first). Pass ``overwrite=True`` to replace them."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        one = len(paths) == 1
+        message = (
+            f"{', '.join(str(p) for p in paths)} {'exists' if one else 'exist'} and "
+            f"{'holds' if one else 'hold'} something else (not an earlier analytics "
+            "download of this session): nothing was written; pass overwrite=True to "
+            f"replace {'it' if one else 'them'}, or download into another folder"
+        )
+        super().__init__(message)
+        self.paths = list(paths)
+        self.filename = str(paths[0]) if paths else None
+        self.strerror = message
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
 class VersionError(SigoptLikeError):
     """The service needs a newer client than this one."""
 
@@ -402,6 +425,7 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "AnalyticsFilesExistError",
     "AuthenticationError",
     "BadRequestError",
     "ConfigError",

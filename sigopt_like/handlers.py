@@ -353,11 +353,24 @@ PDF_CONTENT_TYPE = "application/pdf"
 
 
 def download(
-    call: Call, directory: Any, *, gen: int | None = None, name_by_gen: bool = False
+    call: Call,
+    directory: Any,
+    *,
+    gen: int | None = None,
+    name_by_gen: bool = False,
+    overwrite: bool = False,
 ) -> list[Path]:
-    """``analytics.download(dir)``: fetch every analytics file of a generation into ``dir``."""
+    """``analytics.download(dir)``: fetch every analytics file of a generation into ``dir``.
+
+    A file of the same name there that holds something else is kept, and none is
+    written (:class:`~.errors.AnalyticsFilesExistError`), unless ``overwrite`` or it is
+    this session's own earlier download (:mod:`~.analytics_output`'s rule, the one of
+    ``sigopt-like analytics -o DIR``). ``name_by_gen`` names them ``auto_gen{N}_<name>``,
+    as auto-export does, and replaces them as auto-export does."""
     sid = call.node._path[1]
-    return download_files(call, sid, directory, gen=gen, name_by_gen=name_by_gen)
+    return download_files(
+        call, sid, directory, gen=gen, name_by_gen=name_by_gen, overwrite=overwrite
+    )
 
 
 def download_files(
@@ -368,10 +381,12 @@ def download_files(
     gen: int | None,
     name_by_gen: bool,
     only: str | None = None,
+    overwrite: bool = False,
 ) -> list[Path]:
     """Download the analytics files of generation ``gen`` (the latest when None); with
-    ``only``, those of that content type alone (auto-export: the PDF files)."""
-    from . import csvio, exports
+    ``only``, those of that content type alone (auto-export: the PDF files). All are
+    fetched before any is written, so a refusal (:func:`write_downloaded`) writes none."""
+    from . import exports
     from .models import AnalyticsFiles
 
     base = f"{C.API_PREFIX}/sessions/{sid}/analytics"
@@ -385,7 +400,7 @@ def download_files(
             "campaign.analytics.create(wait=True) in Python (sigopt-like analytics on the "
             "command line), then download them."
         )
-    out: list[Path] = []
+    fetched: list[tuple[str, int | None, bytes]] = []
     for item in listing.files:
         if only is not None and item.content_type != only:
             continue
@@ -395,25 +410,60 @@ def download_files(
             "GET", f"{base}/files/{name}", params={"gen": file_gen}, headers={"Accept": "*/*"}
         )
         if name_by_gen and file_gen is not None:
-            out.append(
-                exports.export_analytics_file(directory, int(file_gen), name, response.content)
-            )
-        else:
-            if Path(name).name != name or name in (".", ".."):
-                raise ValueError(f"the service gave a file name with a directory part: {name!r}")
-            out.append(csvio.write_bytes_file(Path(directory) / name, response.content))
-    return out
+            exports.gen_prefix(int(file_gen))
+        elif Path(name).name != name or name in (".", ".."):
+            raise ValueError(f"the service gave a file name with a directory part: {name!r}")
+        fetched.append((name, file_gen, response.content))
+    if name_by_gen:  # Daptics' auto-export names, replaced as Daptics' client does
+        return [
+            exports.export_analytics_file(directory, int(file_gen), name, data)
+            if file_gen is not None
+            else _write_one(Path(directory) / name, data)
+            for name, file_gen, data in fetched
+        ]
+    contents = {name: data for name, _, data in fetched}
+    return write_downloaded(call, sid, Path(directory), contents, overwrite=overwrite)
 
 
-def download_file(call: Call, file: Any, path: Any = None, *, gen: int | None = None) -> Path:
-    """``analytics.download_file(file, path=None)``: one analytics file, as Daptics'
-    ``download_analytics_file(url, fname)``. ``file`` is an AnalyticsFile, its name or its
-    URL; ``path`` a file to write, or a folder for the file's own name (default: here)."""
-    from urllib.parse import parse_qs, urlsplit
-
+def _write_one(path: Path, data: bytes) -> Path:
     from . import csvio
 
-    base = f"{C.API_PREFIX}/sessions/{call.node._path[1]}/analytics/files/"
+    return csvio.write_bytes_file(path, data)
+
+
+def write_downloaded(
+    call: Call, sid: str, folder: Path, contents: dict[str, bytes], *, overwrite: bool
+) -> list[Path]:
+    """Write ``contents`` (file name -> bytes) of session ``sid``'s analytics into
+    ``folder`` by :mod:`~.analytics_output`'s rule: refused as a whole
+    (:class:`~.errors.AnalyticsFilesExistError`) when a file there holds something else
+    that is not this session's earlier download, unless ``overwrite``; the folder's
+    record then names what was written."""
+    from . import analytics_output, csvio
+    from .errors import AnalyticsFilesExistError
+
+    session = analytics_output.session_key(call.request("GET", f"{C.API_PREFIX}/sessions/{sid}"))
+    if not overwrite:
+        kept = analytics_output.kept_files(folder, contents, session)
+        if kept:
+            raise AnalyticsFilesExistError(kept)
+    written = [csvio.write_bytes_file(folder / name, data) for name, data in contents.items()]
+    analytics_output.record_written(folder, contents, session)
+    return written
+
+
+def download_file(
+    call: Call, file: Any, path: Any = None, *, gen: int | None = None, overwrite: bool = False
+) -> Path:
+    """``analytics.download_file(file, path=None)``: one analytics file, as Daptics'
+    ``download_analytics_file(url, fname)``. ``file`` is an AnalyticsFile, its name or its
+    URL; ``path`` a file to write, or a folder for the file's own name (default: here).
+    A file there that holds something else is kept as :func:`download` keeps one
+    (:class:`~.errors.AnalyticsFilesExistError`), unless ``overwrite``."""
+    from urllib.parse import parse_qs, urlsplit
+
+    sid = call.node._path[1]
+    base = f"{C.API_PREFIX}/sessions/{sid}/analytics/files/"
     url = getattr(file, "url", None) or (file if isinstance(file, str) and "/" in file else None)
     name = getattr(file, "name", None) or (file if isinstance(file, str) else None)
     asked: str | None = None
@@ -436,7 +486,8 @@ def download_file(call: Call, file: Any, path: Any = None, *, gen: int | None = 
     target = Path(path) if path is not None else Path(name)
     if target.is_dir():
         target = target / name
-    return csvio.write_bytes_file(target, response.content)
+    contents = {target.name: response.content}
+    return write_downloaded(call, sid, target.parent, contents, overwrite=overwrite)[0]
 
 
 def history_csv(call: Call, path: Any = None) -> str:

@@ -17,7 +17,7 @@ from .. import csvio
 from .._constants import MAX_REMAINING, MAX_SEED
 from ..wording import counted
 from .connect import session_id
-from .earlier_outputs import earlier_analytics, is_earlier_history
+from .earlier_outputs import is_earlier_history
 from .errors import CommandError
 from .files import (
     FOLDER,
@@ -27,8 +27,8 @@ from .files import (
     is_standard_stream,
     output_folder,
     read_input,
+    refusal_to_replace_files,
     refuse_to_replace,
-    refuse_to_replace_files,
 )
 from .interrupts import canceled_on_interrupt
 from .options import (
@@ -538,24 +538,20 @@ def analytics(
 
 
 def _download_analytics(campaign: Any, directory: Path, task: Any, *, force: bool) -> list[Path]:
-    """The analytics files of ``task``'s generation written into ``directory``: all of
-    them downloaded first (into a temporary folder) and checked against the files of the
-    same names there (:func:`~.files.refuse_to_replace_files`), then written, so that a
-    refusal writes none."""
-    import tempfile
+    """The analytics files of ``task``'s generation written into ``directory`` by the
+    Python client's download, whose rule (:mod:`sigopt_like.analytics_output`) keeps a
+    file that holds something else and is not this session's earlier download, and then
+    writes none (:func:`~.files.refusal_to_replace_files`), unless ``force``."""
+    from ..errors import AnalyticsFilesExistError
 
     gen = task.result.gen
-    with tempfile.TemporaryDirectory(prefix="sigopt-like-analytics-") as held:
-        fetched = campaign.analytics.download(held, gen=gen)
-        contents = {path.name: path.read_bytes() for path in fetched}
-    refuse_to_replace_files(
-        directory,
-        contents,
-        force=force,
-        done=f"the analytics of generation {gen} are made",
-        earlier=earlier_analytics,
-    )
-    return [csvio.write_bytes_file(directory / name, data) for name, data in contents.items()]
+    try:
+        written: list[Path] = campaign.analytics.download(directory, gen=gen, overwrite=force)
+    except AnalyticsFilesExistError as refused:
+        raise refusal_to_replace_files(
+            refused.paths, done=f"the analytics of generation {gen} are made"
+        ) from None
+    return written
 
 
 @click.command()

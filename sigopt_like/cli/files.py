@@ -155,7 +155,7 @@ def refuse_to_replace(
     """A CommandError, before anything is written, if ``output`` is a file that holds
     something other than ``text`` and ``force`` is not given: one rule for every command
     that writes an ``-o FILE`` (design, generate, history; analytics' ``-o DIR``:
-    :func:`refuse_to_replace_files`).
+    :func:`refusal_to_replace_files`).
 
     ``text`` is what would be written, or None when it is not known yet (``generate``
     checks before its task designs anything): then any file that holds something is
@@ -189,40 +189,18 @@ def _held(path: Path) -> bytes:
         return b""
 
 
-def refuse_to_replace_files(
-    folder: Path,
-    contents: dict[str, bytes],
-    *,
-    force: bool,
-    done: str,
-    earlier: Callable[[dict[str, bytes], dict[str, bytes]], set[str]] | None = None,
-) -> None:
-    """A CommandError, before any file is written, naming every file of ``contents`` (a
-    name in ``folder`` and what would be written there) that holds something else, unless
-    ``force``: :func:`refuse_to_replace`'s rule for an ``-o DIR`` (``analytics``), all the
-    files checked before any is written, so a refusal writes none. ``done`` says what was
-    done before the check (the task that made them). Before, ``analytics -o plots``
-    replaced an earlier generation's files, or the user's own of the same name, without
-    a word. ``earlier(held, contents)`` names the files (of those held there, by name)
-    that are the command's own earlier download, which are replaced: before, re-running
-    ``analytics 1 -o plots`` after another generation was refused."""
-    if force:
-        return
-    held = [
-        folder / name
-        for name, data in contents.items()
-        if _holds_something_else(folder / name, data)
-    ]
-    if held and earlier is not None:
-        found = {name: _held(folder / name) for name in contents if (folder / name).is_file()}
-        own = earlier(found, contents)
-        held = [path for path in held if path.name not in own]
-    if not held:
-        return
+def refusal_to_replace_files(held: list[Path], *, done: str) -> CommandError:
+    """The CommandError of an ``-o DIR`` (``analytics``) whose files ``held`` hold
+    something else: :func:`refuse_to_replace`'s rule for a folder, judged by the Python
+    client's download (:mod:`sigopt_like.analytics_output`: a file is replaced if it is
+    this session's own earlier download), which checks them all before writing any, so a
+    refusal writes none. ``done`` says what was done before the check (the task that made
+    them). Before, ``analytics -o plots`` replaced an earlier generation's files, or the
+    user's own of the same name, without a word."""
     them = "it" if len(held) == 1 else "them"
     hold = "holds" if len(held) == 1 else "hold"
     exist = "exists" if len(held) == 1 else "exist"
-    raise CommandError(
+    return CommandError(
         f"{', '.join(map(str, held))} {exist} and {hold} something else: {done}; nothing "
         f"was written; give --force to replace {them}, or another -o folder"
     )

@@ -361,9 +361,9 @@ def test_analytics_rerun_replaces_its_own_earlier_download_and_keeps_other_files
     run, tmp_path, monkeypatch
 ):
     """Before: ``analytics 1 -o plots`` after the next generation was refused, though the
-    command had written those files itself. An earlier download of the same session (its
-    summary.csv's generations the first of the new one's) is now replaced; a file of the
-    user's own under an analytics name is still kept, and nothing is written then."""
+    command had written those files itself. An earlier download of the same session (the
+    folder's record says so, and the file is unchanged since) is now replaced; a file of
+    the user's own under an analytics name is still kept, and nothing is written then."""
     monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "lab.db"))
     sid = run("sessions", "create", "lab", "--json").json()["id"]
     run("space", "put", sid, SPACE, "--type", "factorial", "--population", 3, "--replicates", 0)
@@ -386,3 +386,57 @@ def test_analytics_rerun_replaces_its_own_earlier_download_and_keeps_other_files
     assert "parameter_summary.csv exists and holds something else" in done.err, done.err
     assert "summary.csv," not in done.err and ".png" not in done.err, done.err
     assert {p.name: p.read_bytes() for p in plots.iterdir()} == before
+
+
+def test_analytics_tells_another_sessions_download_by_the_folders_record(
+    run, tmp_path, monkeypatch
+):
+    """Before: "the same session" was judged by summary.csv alone (its header, and the
+    number of experiments of each generation), so a second session of the same design
+    size replaced the first's download in the folder without a word. Every file written
+    is now judged by the folder's record of who wrote it."""
+    from sigopt_like.analytics_output import RECORD_FILE
+
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "lab.db"))
+    plots = tmp_path / "plots"
+    sids = []
+    for name in ("first", "second"):
+        sid = run("sessions", "create", name, "--json").json()["id"]
+        run("space", "put", sid, SPACE, "--type", "factorial", "--population", 3, "--replicates", 0)
+        design = tmp_path / f"{name}.csv"
+        assert run("generate", sid, "-o", design, "-q").code == 0
+        measure(design, design)
+        assert run("experiments", "put", sid, design, "--type", "designed").code == 0
+        sids.append(sid)
+    assert run("analytics", sids[0], "-o", plots, "-q").code == 0
+    before = {p.name: p.read_bytes() for p in plots.iterdir()}
+    assert RECORD_FILE in before
+    done = run("analytics", sids[1], "-o", plots, "-q")
+    assert done.code == 1, done.out
+    assert "summary.csv" in done.err and "nothing was written; give --force" in done.err
+    assert {p.name: p.read_bytes() for p in plots.iterdir()} == before
+    assert run("analytics", sids[0], "-o", plots, "-q").code == 0  # the first's own: fine
+
+
+def test_analytics_over_its_own_download_after_generate_or_simulate(run, tmp_path, monkeypatch):
+    """Before: ``analytics -o plots`` of generation 0 (the space alone), then ``generate``
+    or ``simulate``, then ``analytics -o plots`` again was refused (generation 0's
+    parameter_summary.csv has no rows, so it was not "of the same parameters"), and so was
+    ``analytics --gen 1 -o plots`` over generation 2's download. Both are the session's
+    own earlier download: no rule of the seeds asks to refuse them; they are replaced."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "lab.db"))
+    sid = run("sessions", "create", "lab", "--json").json()["id"]
+    run("space", "put", sid, SPACE, "--type", "factorial", "--population", 3, "--replicates", 0)
+    plots = tmp_path / "plots"
+    done = run("analytics", sid, "-o", plots, "-q")
+    assert done.code == 0 and "analytics of generation 0" in done.out, done.err
+    assert run("generate", sid, "-q").code == 0
+    done = run("analytics", sid, "-o", plots, "-q")
+    assert done.code == 0 and "analytics of generation 1" in done.out, done.err
+    assert run("simulate", sid, "-n", 1, "-q").code == 0
+    done = run("analytics", sid, "-o", plots, "-q")
+    assert done.code == 0, done.err
+    latest = (plots / "summary.csv").read_bytes()
+    done = run("analytics", sid, "--gen", 1, "-o", plots, "-q")  # an older one over it
+    assert done.code == 0 and "analytics of generation 1" in done.out, done.err
+    assert (plots / "summary.csv").read_bytes() != latest

@@ -642,6 +642,51 @@ def test_analytics_files_download_and_auto_export(session, tmp_path):
     assert auto == sorted(f"auto_gen{task.result.gen}_{name}" for name in pdfs)
 
 
+def test_analytics_download_keeps_files_that_hold_something_else(conn, session, tmp_path):
+    """Before: analytics.download(dir) and download_file replaced any file of the same
+    name without a word (a second session's download over the first's, the user's own
+    notes). ``sigopt-like analytics -o``'s rule now: a file that holds something else is
+    kept and none is written (AnalyticsFilesExistError naming it), unless overwrite=True
+    or it is this session's own earlier download, of any generation (the folder's record)."""
+    from sigopt_like import AnalyticsFilesExistError
+    from sigopt_like.analytics_output import RECORD_FILE
+
+    session.analytics.create(wait=True)  # generation 0: the space alone
+    plots = tmp_path / "plots"
+    first = session.analytics.download(plots)
+    session.simulate(ngens=1, wait=True)
+    session.analytics.create(wait=True)
+    again = session.analytics.download(plots)  # its own earlier download: replaced
+    assert again == first and (plots / RECORD_FILE).is_file()
+    session.analytics.download(plots, gen=0)  # an earlier generation over a later one
+    ours = {p.name: p.read_bytes() for p in plots.iterdir()}
+
+    other = conn.sessions(conn.sessions.create(name="other").id)
+    other.space.put(space=SPACE, population_size=10, replicates=1, wait=True)
+    other.simulate(ngens=1, wait=True)
+    other.analytics.create(wait=True)
+    with pytest.raises(AnalyticsFilesExistError) as refused:
+        other.analytics.download(plots)
+    assert refused.value.paths == first
+    assert "pass overwrite=True" in str(refused.value)
+    assert isinstance(refused.value, FileExistsError)
+    with pytest.raises(AnalyticsFilesExistError) as refused:
+        other.analytics.download_file("summary.csv", plots)
+    assert refused.value.paths == [plots / "summary.csv"]
+    assert {p.name: p.read_bytes() for p in plots.iterdir()} == ours  # nothing written
+
+    (plots / "summary.csv").write_text("my notes\n")  # edited since: not ours any more
+    with pytest.raises(AnalyticsFilesExistError) as refused:
+        session.analytics.download(plots)
+    assert refused.value.paths == [plots / "summary.csv"]
+    assert (plots / "summary.csv").read_text() == "my notes\n"
+    written = other.analytics.download(plots, overwrite=True)
+    assert (plots / "summary.csv").read_bytes() == other.analytics.download_file(
+        "summary.csv", tmp_path / "s.csv"
+    ).read_bytes()
+    assert other.analytics.download(plots) == written  # now the other session's own
+
+
 def test_analytics_download_before_any_analytics_says_how_to_make_them(session, tmp_path):
     """Before: analytics.download() with no analytics made returned [] without a word."""
     from sigopt_like import NoAnalyticsError
