@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from sigopt_like import (
@@ -685,6 +687,12 @@ def test_analytics_download_keeps_files_that_hold_something_else(conn, session, 
         "summary.csv", tmp_path / "s.csv"
     ).read_bytes()
     assert other.analytics.download(plots) == written  # now the other session's own
+    # a device (or a link to one) is written as asked, and gets no record beside it
+    device = tmp_path / "out" / "to-null.csv"
+    device.parent.mkdir()
+    device.symlink_to(os.devnull)
+    assert other.analytics.download_file("summary.csv", device) == device
+    assert not (device.parent / RECORD_FILE).exists() and device.is_symlink()
 
 
 def test_analytics_download_before_any_analytics_says_how_to_make_them(session, tmp_path):
