@@ -36,6 +36,11 @@ from .in_flight import LATE_SECONDS, InFlightRequests
 STOP_GRACE_SECONDS = 5.0
 #: how often the loop looks whether it was asked to stop (it sleeps in ``poll()``)
 LOOK_SECONDS = 0.2
+#: how long a stopping server waits, once its requests are answered, for a connection that
+#: sent or received anything that recently: an answer given just before the stop kept it
+#: alive, and its client's next request may be on its way (answered, with ``Connection:
+#: close``, rather than met by the reset of a server that exits with it unread)
+QUIET_SECONDS = 0.5
 #: how long idle request threads are given to end, once the requests are answered
 THREADS_END_SECONDS = 1.0
 
@@ -82,6 +87,12 @@ def run_until_stopped(
     while socket_map and not stopping():
         server.asyncore.loop(LOOK_SECONDS, use_poll, socket_map, count=1)
     stop_waiting()
+    if in_flight is not None:
+        # each answer from now on closes its connection: before, answers during the grace
+        # kept them alive, so busy clients went on sending on them (the loop settled only
+        # between their requests, or past the grace, when the next ones were refused 503),
+        # and a request sent as the server exited met a reset: sent or not, nobody knew
+        in_flight.close_connections()
     for listener in [server, *socket_map.values()]:
         if isinstance(listener, BaseWSGIServer):
             # its listening socket alone: its trigger still wakes the loop when a
@@ -108,9 +119,16 @@ def run_until_stopped(
 
 
 def _settled(socket_map: dict[int, Any]) -> bool:
-    """Whether no connection has a request being answered or an answer left to send."""
+    """Whether no connection has a request being answered, an answer left to send, or
+    anything sent or received in the last :data:`QUIET_SECONDS`."""
+    quiet_since = time.time() - QUIET_SECONDS  # waitress stamps ``last_activity`` so
     return not any(
-        isinstance(channel, HTTPChannel) and (channel.requests or channel.total_outbufs_len)
+        isinstance(channel, HTTPChannel)
+        and (
+            channel.requests
+            or channel.total_outbufs_len
+            or (channel.connected and channel.last_activity > quiet_since)
+        )
         for channel in list(socket_map.values())
     )
 

@@ -38,12 +38,21 @@ class InFlightRequests:
         self._changed = threading.Condition()
         self._count = 0
         self._refusing = False
+        self._closing = False
 
     @property
     def count(self) -> int:
         """How many requests are being answered now."""
         with self._changed:
             return self._count
+
+    def close_connections(self) -> None:
+        """From now on every answer closes its connection after it (``Connection: close``):
+        a stopping server's clients then send their next request on a new connection (to
+        another server, or refused at once while this one is down) rather than on this
+        one, which the server closes, a request on it unread, when it exits."""
+        with self._changed:
+            self._closing = True
 
     def refuse_new(self) -> None:
         """From now on a new request is a 503 ``unavailable`` saying the server stops."""
@@ -60,6 +69,8 @@ class InFlightRequests:
             if self._refusing:
                 return _refuse(environ, start_response)
             self._count += 1
+            if self._closing:
+                start_response = _closing_connection(start_response)
         try:
             body = self.app(environ, start_response)
         except BaseException:
@@ -92,6 +103,18 @@ class _Counted:
             ended, self._ended = self._ended, None
             if ended is not None:
                 ended()
+
+
+def _closing_connection(start_response: Callable[..., Any]) -> Callable[..., Any]:
+    """``start_response`` for an answer after which waitress closes the connection: with no
+    Content-Length it sends the body chunked and says ``Connection: close`` (a hop-by-hop
+    header an app may not set itself), as it does for :func:`_refuse`'s answer."""
+
+    def without_length(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+        kept = [(name, value) for name, value in headers if name.lower() != "content-length"]
+        return start_response(status, kept, *args)
+
+    return without_length
 
 
 def _refuse(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:

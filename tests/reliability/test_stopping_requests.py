@@ -92,3 +92,68 @@ def test_a_request_running_past_the_grace_is_answered_before_the_service_closes(
         assert names == ["late"], names
     finally:
         served.kill()
+
+
+def _create_sessions_until_refused(
+    served: ServedProcess, prefix: str, answers: list[tuple[str, int, str | None]]
+) -> BaseException | None:
+    """Create sessions one after another on one kept-alive connection (http.client opens a
+    new one after an answer that closes it) until a connection is refused; each answer is
+    ``(name, status, Connection header)``. Returns the error that ended the loop."""
+    conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
+    headers = {**served.headers(), "Content-Type": "application/json"}
+    try:
+        for number in range(100_000):
+            name = f"{prefix}-{number}"
+            try:
+                conn.request(
+                    "POST", "/v1/sessions", body=json.dumps({"name": name}), headers=headers
+                )
+                answer = conn.getresponse()
+                answer.read()
+            except BaseException as err:  # refused: the server is down; else a cut request
+                return err
+            answers.append((name, answer.status, answer.getheader("Connection")))
+        return None
+    finally:
+        conn.close()
+
+
+def test_busy_kept_alive_clients_are_told_to_close_not_cut_when_serve_stops(
+    tmp_path: Path,
+) -> None:
+    """Four clients create sessions in a loop, each on a kept-alive connection, when serve
+    gets SIGTERM. Each answer from then on says ``Connection: close``, so each client's next
+    request goes to a new connection, refused once serve is down: no request is cut, and
+    the sessions stored are exactly those answered 201. Before, answers during the stop
+    kept the connections alive, the clients went on sending on them, and each one's last
+    request met the reset of a server exiting with it unread (sent or not, nobody knew)."""
+    served = ServedProcess(tmp_path / "busy.db", "--no-tasks")
+    try:
+        answers: list[list[tuple[str, int, str | None]]] = [[] for _ in range(4)]
+        ended: list[BaseException | None] = [None] * 4
+
+        def client(number: int) -> None:
+            ended[number] = _create_sessions_until_refused(served, f"c{number}", answers[number])
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        time.sleep(1.5)  # every client is mid-loop
+        assert served.process is not None
+        assert all(answers), (answers, served.output())
+        served.process.send_signal(signal.SIGTERM)
+        for thread in threads:
+            thread.join(timeout=60)
+        code = served.process.wait(timeout=30)
+        assert code == 0, served.output()
+        cut = [err for err in ended if not isinstance(err, ConnectionRefusedError)]
+        assert not cut, (cut, served.output()[-2000:])
+        for mine in answers:  # each client's last answer told it to close the connection
+            assert mine[-1][2] == "close", mine[-3:]
+        with sqlite3.connect(served.database) as stored:
+            names = sorted(row[0] for row in stored.execute("SELECT name FROM sessions"))
+        created = sorted(name for mine in answers for name, status, _ in mine if status == 201)
+        assert names == created
+    finally:
+        served.kill()
