@@ -252,7 +252,7 @@ def test_waiting_clients_have_a_gauge_of_their_own(
 def _wait_on(task: str, headers: dict[str, str]) -> tuple[list[threading.Thread], dict[str, Any]]:
     """A long poll (``wait=60``) and an event stream on the ``task`` URL, each in a
     thread: ``answers`` gets the poll's response and the stream's lines (or the error
-    each ended with) once they end."""
+    each ended with) once they end, and when each ended (``ended``: ``time.monotonic()``)."""
     answers: dict[str, Any] = {}
 
     def poll() -> None:
@@ -260,6 +260,7 @@ def _wait_on(task: str, headers: dict[str, str]) -> tuple[list[threading.Thread]
             answers["poll"] = requests.get(task, params={"wait": 60}, headers=headers)
         except requests.RequestException as err:
             answers["poll"] = err
+        answers.setdefault("ended", []).append(time.monotonic())
 
     def stream() -> None:
         try:
@@ -267,6 +268,7 @@ def _wait_on(task: str, headers: dict[str, str]) -> tuple[list[threading.Thread]
                 answers["stream"] = list(events.iter_lines(decode_unicode=True))
         except requests.RequestException as err:
             answers["stream"] = err
+        answers.setdefault("ended", []).append(time.monotonic())
 
     waiters = [threading.Thread(target=poll), threading.Thread(target=stream)]
     for waiter in waiters:
@@ -350,7 +352,6 @@ def test_a_stopping_serve_answers_its_waiting_clients(tmp_path: Path) -> None:
             code = served.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             pytest.fail(f"serve still ran 15 s after SIGTERM:\n{served.output()}")
-        took = time.monotonic() - stopped
         for waiters, answers in clients:
             for waiter in waiters:
                 waiter.join(timeout=30)
@@ -361,8 +362,13 @@ def test_a_stopping_serve_answers_its_waiting_clients(tmp_path: Path) -> None:
             lines = answers["stream"]
             assert isinstance(lines, list), (lines, served.output())
             assert "event: task" in lines, (lines, served.output())
-        # answered at once (they wait a second at most), well within the 5 s grace
-        assert took < 5, (took, served.output())
+        # answered at once (a waiter is woken at once, and waits a second at most), so
+        # well before the 5 s that waitress, stopped under them, waited for its threads
+        # before the service was closed and they were woken. Timed from the signal to
+        # the clients' last answer, not to serve's exit: its closing and the interpreter's
+        # exit took part of the margin on a busy machine.
+        answered = max(at for _, answers in clients for at in answers["ended"]) - stopped
+        assert answered < 4, (answered, served.output())
         assert code == 0, served.output()
         assert "Traceback" not in served.output(), served.output()
         last = served.output().strip().splitlines()[-1]
