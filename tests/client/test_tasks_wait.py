@@ -55,8 +55,9 @@ def server() -> Iterator[FaultyServer]:
     yield from faulty_server()
 
 
-def waiter(server: FaultyServer) -> TaskWaiter:
-    transport = Transport(server.url, retries=RetryPolicy(max_tries=1), timeout=(2.0, 5.0))
+def waiter(server: FaultyServer, read_timeout: float = 5.0) -> TaskWaiter:
+    timeout = (2.0, read_timeout)
+    transport = Transport(server.url, retries=RetryPolicy(max_tries=1), timeout=timeout)
     return TaskWaiter(transport, long_poll=0.2, sleep=lambda s: None)
 
 
@@ -82,7 +83,7 @@ def test_a_stream_without_chunks_hands_over_each_event_as_it_comes(server):
     def event(t: dict) -> str:
         return f"event: task\ndata: {json.dumps(t)}\n\n"
 
-    hold = 4.0
+    hold = 10.0  # the first event is given half of it, far from the end of the stream
     server.play(
         Reply(
             kind="held_stream",
@@ -92,7 +93,7 @@ def test_a_stream_without_chunks_hands_over_each_event_as_it_comes(server):
     )
     started = time.monotonic()
     seen: list[tuple[float, float]] = []
-    done = waiter(server).wait(
+    done = waiter(server, read_timeout=2 * hold).wait(
         Task.from_dict(task("new")),
         progress=lambda t: seen.append((t.progress.fraction, time.monotonic() - started)),
     )
