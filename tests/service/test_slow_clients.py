@@ -33,15 +33,18 @@ def _address(url: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _trickle(url: str, head: bytes, body: bytes = b"", every: float = 0.4) -> tuple[bytes, float]:
+def _trickle(
+    url: str, head: bytes, body: bytes = b"", every: float = 0.4, patience: float = PATIENCE
+) -> tuple[bytes, float]:
     """Send ``head`` then ``body`` one byte every ``every`` s (the rest never comes) until
-    the server answers or closes; what it sent back and after how many seconds."""
-    with socket.create_connection(_address(url), timeout=PATIENCE) as sock:
+    the server answers or closes, or ``patience`` s pass; what it sent back and after how
+    many seconds."""
+    with socket.create_connection(_address(url), timeout=patience) as sock:
         sock.settimeout(every)
         started = time.monotonic()
         pending = head + body
         answer = b""
-        while time.monotonic() - started < PATIENCE:
+        while time.monotonic() - started < patience:
             if pending:
                 try:
                     sock.sendall(pending[:1])
