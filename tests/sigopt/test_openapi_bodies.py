@@ -36,7 +36,14 @@ from sigopt_like.service.domain import sigopt_run_maps as run_maps
 from sigopt_like.service.domain import sigopt_runs as runs
 from sigopt_like.service.domain import sigopt_tags as tag_rules
 from sigopt_like.service.domain import sigopt_tasks
-from sigopt_like.service.resources.sigopt import clients, observations, queued, suggestions, tags
+from sigopt_like.service.resources.sigopt import (
+    clients,
+    experiments,
+    observations,
+    queued,
+    suggestions,
+    tags,
+)
 from sigopt_like.service.resources.system import openapi_document
 from sigopt_like.service.store import schema
 
@@ -58,10 +65,16 @@ ACCEPTED: dict[str, set[str]] = {
     C + "AIExperimentCreate": _fields(rules.CREATE_FIELDS, ["object"])
     - {"project", "observation_budget"},
     C + "SigoptTask": _fields(sigopt_tasks.TASK_FIELDS, ["object"]),
-    # an update takes the object's own id back (another is a 400)
-    C + "ExperimentUpdate": _fields(rules.UPDATE_FIELDS, rules.FIXED_FIELDS, ["object", "id"]),
-    C + "AIExperimentUpdate": _fields(rules.UPDATE_FIELDS, rules.FIXED_FIELDS, ["object", "id"])
-    - {"observation_budget"},
+    # an update takes the object's own id back (another is a 400), and what the service
+    # sets as a GET answers it (a fetched object sent back whole)
+    C + "ExperimentUpdate": _fields(
+        rules.UPDATE_FIELDS, rules.FIXED_FIELDS, experiments.SET_BY_SERVICE, ["object", "id"]
+    )
+    - {"can_be_deleted"},
+    C + "AIExperimentUpdate": _fields(
+        rules.UPDATE_FIELDS, rules.FIXED_FIELDS, experiments.SET_BY_SERVICE, ["object", "id"]
+    )
+    - {"observation_budget", "can_be_deleted"},
     C + "SigoptParameter": _fields(parameters.PARAMETER_FIELDS, ["object"]),
     C + "SigoptBounds": _fields(parameters.BOUNDS_FIELDS, ["object"]),
     C + "SigoptPrior": _fields(["name", "object"], *parameters.PRIOR_FIELDS.values()),
@@ -75,9 +88,13 @@ ACCEPTED: dict[str, set[str]] = {
     C + "SigoptConstraintTerm": _fields(constraints.TERM_FIELDS, ["object"]),
     C + "SuggestionCreate": _fields(suggestions.CREATE_FIELDS, ["object"]),
     C + "QueuedSuggestionCreate": _fields(queued.CREATE_FIELDS, ["object"]),
-    C + "SuggestionUpdate": _fields(suggestions.UPDATE_FIELDS, ["object", "id"]),
+    C + "SuggestionUpdate": _fields(
+        suggestions.UPDATE_FIELDS, suggestions.SET_BY_SERVICE, ["object", "id"]
+    ),
     C + "ObservationCreate": _fields(observations.FIELDS, observations.ECHOED),
-    C + "ObservationUpdate": _fields(observations.FIELDS, observations.ECHOED, ["id"]),
+    C + "ObservationUpdate": _fields(
+        observations.FIELDS, observations.ECHOED, observations.SET_BY_SERVICE
+    ),
     C + "SigoptMetricEvaluation": _fields(observations_rules.METRIC_EVALUATION_FIELDS, ["object"]),
     C + "ObservationBatch": _fields(observations.BATCH_FIELDS),
     C + "ProjectCreate": _fields(runs.PROJECT_FIELDS, runs.PROJECT_ECHOED_FIELDS),

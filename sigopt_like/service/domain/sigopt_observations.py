@@ -123,6 +123,21 @@ def _evaluation(entry: Mapping[str, Any], value_field: str, stddev_field: str) -
     return {"name": entry["name"], "value": value, "value_stddev": stddev}
 
 
+def without_echoed_values(body: Mapping[str, Any], shown: Mapping[str, Any]) -> dict[str, Any]:
+    """An update's ``body`` that sends both ``value`` and ``values``, as a fetched
+    observation sent back whole does, without the one that is as ``shown`` (the
+    observation as a GET answers it now): the other is the edit (both as shown: no
+    change). Both edited stay both, which the update refuses."""
+    if "value" not in body or "values" not in body:
+        return dict(body)
+    if body["values"] == shown.get("values"):
+        return {k: v for k, v in body.items() if k != "values"}
+    singles = ("value", "value_stddev")
+    if all(body.get(k) == shown.get(k) for k in singles if k in body):
+        return {k: v for k, v in body.items() if k not in singles}
+    return dict(body)
+
+
 def observation_update_body(
     values: Sequence[Mapping[str, Any]], failed: bool, body: Mapping[str, Any]
 ) -> dict[str, Any]:

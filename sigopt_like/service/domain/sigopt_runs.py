@@ -274,6 +274,19 @@ def check_echoed(
         )
 
 
+def without_echoes(
+    body: Mapping[str, Any], shown: Mapping[str, Any], echoed: Sequence[str], what: str
+) -> dict[str, Any]:
+    """An update's ``body`` without the ``echoed`` fields (those the service sets) that
+    ``shown``, the object as a GET answers it now, renders: each sent back is held to
+    it by :func:`check_echoed` (equal, an id in any form, is taken and changes nothing;
+    another value is a 400 naming it). A client that fetches an experiment, a suggestion
+    or an observation, edits a field and sends it back whole sends them all."""
+    sent = tuple(key for key in echoed if key in shown)
+    check_echoed(body, shown, sent, what)
+    return {key: value for key, value in body.items() if key not in sent}
+
+
 def _json(value: Any) -> str:
     """A value as the body wrote it (``null``, ``true``, ``"7"``), cut to 80 characters."""
     text = json.dumps(value, ensure_ascii=False, default=str)

@@ -10,6 +10,7 @@ import attrs
 import falcon
 
 from ...domain import sigopt_rules as rules
+from ...domain import sigopt_runs as run_rules
 from ...domain.sigopt_checks import without_own_id
 from ...errors import BadRequest
 from ...http import (
@@ -36,6 +37,9 @@ from .common import (
 )
 
 LIST_STATES = ("active", "deleted", "all")
+#: what the service sets in an experiment that a fetched one sent back carries: taken
+#: as a GET answers it now (``state`` is an update's to change, ``id`` is checked apart)
+SET_BY_SERVICE = tuple(f for f in rules.READ_ONLY_FIELDS if f not in ("id", "state"))
 LIST_SORTS = ("id", "recent")
 
 
@@ -236,6 +240,11 @@ class ExperimentItem:
             try:
                 # sent back whole, it carries its own id (taken; another is a 400)
                 body = without_own_id(body, str(record.id), what)
+                # and what the service sets, as a GET answers it now (another is a 400)
+                shown = self._render(unit, record)
+                body = run_rules.without_echoes(body, shown, SET_BY_SERVICE, what)
+                if body.get("object") == shown["object"]:  # "aiexperiment" too
+                    body = {k: v for k, v in body.items() if k != "object"}
                 # its name and metadata too: what stored_names keeps (before, a name
                 # stored before the names' rule was refused when sent back alone)
                 current = {**record.definition(), "name": record.name}

@@ -14,8 +14,10 @@ from typing import Any
 import falcon
 
 from ...domain import sigopt_rules as rules
+from ...domain import sigopt_runs as run_rules
 from ...domain import sigopt_tasks
-from ...domain.sigopt_checks import at_most_items, known_fields, without_own_id
+from ...domain.sigopt_checks import at_most_items, known_fields, same_id, without_own_id
+from ...domain.sigopt_observations import without_echoed_values
 from ...errors import BadRequest, Conflict
 from ...http import now, parse_id, read_json, render_page
 from ...store.sigopt import (
@@ -311,6 +313,11 @@ class ObservationItem:
             row = self._row(unit, experiment, oid)
             try:  # sent back whole, it carries its own id (taken; another is a 400)
                 body = without_own_id(body, str(row.id), "observation")
+                # and what the service sets, as a GET answers it now (another is a 400)
+                shown = render.observation(row, experiment.tasks)
+                body = run_rules.without_echoes(body, shown, SET_BY_SERVICE, "observation")
+                body = _without_echoed_assignments(body, shown)
+                body = without_echoed_values(body, shown)
             except rules.RuleError as err:
                 raise rule_error(err) from err
             _check_keys(body, "", experiment)
@@ -326,6 +333,21 @@ class ObservationItem:
             row = self._row(unit, experiment, oid)
             unit.observations.delete(experiment.id, row.id)
         resp.status = falcon.HTTP_204
+
+
+def _without_echoed_assignments(
+    body: Mapping[str, Any], shown: Mapping[str, Any]
+) -> dict[str, Any]:
+    """An update of an observation of a suggestion sent back whole, with its suggestion
+    and the suggestion's assignments as rendered, without them: no change. Assignments
+    without the suggestion, or other ones, stay refused as SigOpt refuses them."""
+    if (
+        shown["suggestion"] is not None
+        and same_id(body.get("suggestion"), shown["suggestion"])
+        and body.get("assignments") == shown["assignments"]
+    ):
+        return {k: v for k, v in body.items() if k != "assignments"}
+    return dict(body)
 
 
 def _changes(

@@ -10,6 +10,7 @@ import falcon
 
 from .... import error_codes
 from ...domain import sigopt_rules as rules
+from ...domain import sigopt_runs as run_rules
 from ...domain import sigopt_tasks
 from ...domain.sigopt_checks import known_fields, without_own_id
 from ...errors import BadRequest, Conflict, Unavailable
@@ -33,6 +34,9 @@ STATES = ("open", "closed")
 CREATE_FIELDS = ("assignments", "metadata", "task")
 #: what a suggestion update may change
 UPDATE_FIELDS = ("metadata",)
+#: what the service sets in a suggestion that a fetched one sent back carries: taken as
+#: a GET answers it now, another value is a 400 (``id`` is checked apart)
+SET_BY_SERVICE = ("assignments", "state", "experiment", "created", "deleted", "task")
 
 
 def _state_param(req: falcon.Request) -> str | None:
@@ -460,6 +464,9 @@ class SuggestionItem:
             row = self._row(unit, experiment, sid)
             try:  # sent back whole, it carries its own id (taken; another is a 400)
                 body = without_own_id(body, str(row.id), "suggestion")
+                # and what the service sets, as a GET answers it now (another is a 400)
+                shown = render.suggestion(row, experiment.tasks)
+                body = run_rules.without_echoes(body, shown, SET_BY_SERVICE, "suggestion")
                 known_fields(body, UPDATE_FIELDS, "", "suggestion")
             except rules.RuleError as err:
                 raise rule_error(err) from err

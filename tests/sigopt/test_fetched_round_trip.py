@@ -1,0 +1,116 @@
+"""A PUT of an object's fetched JSON with one field edited: what the service sets is
+taken back as a GET answers it (and changes nothing), another value of it is a 400
+naming the field, nothing written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import Api
+
+
+def _objects(api: Api) -> list[tuple[str, str, str, Any, str, Any]]:
+    """(path, what, an edited field, its new value, a service-set field, another value)
+    of an experiment, an AI experiment, a suggestion and an observation."""
+    client = api.get("/v1/tokens/self").body["client"]
+    api.post(f"/v1/clients/{client}/projects", {"id": "p", "name": "p"})
+    x = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
+    ai = api.post(
+        f"/v1/clients/{client}/projects/p/aiexperiments",
+        {"name": "ai", "parameters": [x], "budget": 3},
+    )
+    assert ai.status == 201, ai.body
+    e = api.create_experiment(observation_budget=9)
+    base = f"/v1/experiments/{e['id']}"
+    s = api.post(f"{base}/suggestions").body
+    o = api.post(f"{base}/observations", {"suggestion": s["id"], "value": 1.0}).body
+    s2 = api.post(f"{base}/suggestions").body
+    grid = {"name": "g", "type": "int", "grid": [0, 1, 2]}
+    g = api.create_experiment(type="grid", parameters=[grid])
+    m = api.create_experiment(
+        metrics=[{"name": "a"}, {"name": "b"}], observation_budget=20, metadata={"k": "v"}
+    )
+    return [
+        (base, "experiment", "name", "renamed", "created", 1),
+        (base, "experiment", "observation_budget", 12, "progress", None),
+        (f"/v1/aiexperiments/{ai.body['id']}", "AI experiment", "budget", 5, "client", "999"),
+        (f"{base}/suggestions/{s2['id']}", "suggestion", "metadata", {"k": 1}, "assignments", {}),
+        (f"{base}/suggestions/{s['id']}", "suggestion", "metadata", {"k": 2}, "state", "open"),
+        (f"{base}/observations/{o['id']}", "observation", "metadata", {"k": 3}, "created", 5),
+        (f"{base}/observations/{o['id']}", "observation", "failed", True, "created", "x"),
+        (f"{base}/observations/{o['id']}", "observation", "metadata", {"k": 4}, "created", "now"),
+        (f"/v1/experiments/{g['id']}", "experiment", "name", "grid", "development", True),
+        (f"/v1/experiments/{m['id']}", "experiment", "metadata", {"k": "w"}, "user", "0"),
+    ]
+
+
+def test_a_fetched_object_sent_back_whole_with_one_edit_is_taken(api: Api):
+    """Before: a 400 on ``created`` (an experiment, an observation) or ``assignments``
+    "not a field of this suggestion", though each was as the service rendered it."""
+    for path, _what, field, value, _set, _other in _objects(api):
+        fetched = api.get(path).body
+        body = {**fetched, field: value}
+        if field == "failed":  # a failed observation has no value
+            body = {**body, "value": None}
+        reply = api.put(path, body)
+        assert reply.status == 200, (path, reply.body)
+        assert reply.body[field] == value, reply.body
+        now = api.get(path).body
+        assert now[field] == value
+        kept = {k for k in fetched if k not in (field, "updated", "value", "values", "progress")}
+        assert {k: now[k] for k in kept} == {k: fetched[k] for k in kept}, path
+
+
+def test_service_set_fields_sent_back_in_another_form_are_taken(api: Api):
+    """Ids as text with leading zeros or numbers, timestamps as floats: equal, taken."""
+    objects = _objects(api)
+    for path, _what, field, value, _set, _other in (objects[i] for i in (0, 2, 3, 5, 7, 8, 9)):
+        fetched = api.get(path).body
+        body = {**fetched, field: value, "created": float(fetched["created"])}
+        for key in ("client", "user", "experiment"):
+            if key in body:
+                body[key] = int(body[key])
+        reply = api.put(path, body)
+        assert reply.status == 200, (path, reply.body)
+
+
+def test_a_service_set_field_sent_back_changed_is_refused(api: Api):
+    """Another value of what the service sets is a 400 naming it, nothing written."""
+    for path, what, field, value, set_field, other in _objects(api):
+        fetched = api.get(path).body
+        before = api.snapshot()
+        reply = api.put(path, {**fetched, field: value, set_field: other})
+        assert reply.status == 400, (path, set_field, reply.body)
+        assert reply.body["detail"]["field"] == set_field, reply.body
+        assert f"'{set_field}' is set by the service" in reply.body["message"], reply.body
+        assert f"this {what} has" in reply.body["message"], reply.body
+        assert api.snapshot() == before and api.get(path).body == fetched
+
+
+def test_sigopt_python_updates_a_fetched_experiment_sent_back_whole(served):
+    """The official client: ``update(**fetched.to_json())`` with one field edited."""
+    sigopt = pytest.importorskip("sigopt")
+    from sigopt.exception import ApiException
+
+    conn = sigopt.Connection(client_token=served.token)
+    conn.set_api_url(served.url)
+    x = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
+    e = conn.experiments().create(name="e", parameters=[x], observation_budget=4)
+    s = conn.experiments(e.id).suggestions().create()
+    o = conn.experiments(e.id).observations().create(suggestion=s.id, value=1.0)
+    fetched = conn.experiments(e.id).fetch().to_json()
+    assert conn.experiments(e.id).update(**{**fetched, "name": "renamed"}).name == "renamed"
+    sj = conn.experiments(e.id).suggestions(s.id).fetch().to_json()
+    updated = conn.experiments(e.id).suggestions(s.id).update(**{**sj, "metadata": {"k": 1}})
+    assert updated.metadata.to_json() == {"k": 1}
+    oj = conn.experiments(e.id).observations(o.id).fetch().to_json()
+    updated = conn.experiments(e.id).observations(o.id).update(**{**oj, "metadata": {"k": 2}})
+    assert updated.metadata.to_json() == {"k": 2}
+    with pytest.raises(ApiException) as caught:
+        conn.experiments(e.id).update(**{**fetched, "created": fetched["created"] + 1})
+    assert caught.value.status_code == 400 and "'created' is set by the service" in str(
+        caught.value
+    )
+    assert conn.experiments(e.id).fetch().name == "renamed"
