@@ -19,7 +19,11 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from sigopt_like.service.gunicorn_metrics import prepare_shared_metrics
-from sigopt_like.service.middleware.shared_metrics import METRICS_DIR_ENV, PROMETHEUS_DIR_ENV
+from sigopt_like.service.middleware.shared_metrics import (
+    METRICS_DIR_ENV,
+    PROMETHEUS_DIR_ENV,
+    UNSHARED_WARNING,
+)
 from tests.fixtures.servers import REPO_ROOT, gunicorn_answering, start_gunicorn, stop_gunicorn
 
 WORKERS = 3
@@ -184,9 +188,10 @@ def test_a_program_with_its_own_multiprocess_folder_counts_alone(tmp_path: Path)
     assert os.listdir(theirs) == []
 
 
-def test_counts_that_would_not_be_shared_stop_the_worker(tmp_path: Path) -> None:
+def test_counts_that_cannot_be_shared_are_counted_alone(tmp_path: Path) -> None:
     """prometheus_client imported before the folder was named keeps its counts in the
-    process: the worker stops, saying so, rather than serve one worker's counts."""
+    process: it counts alone, saying so, and writes nothing into the folder (it stopped
+    the process before); imported after, it counts into the folder."""
     shared = tmp_path / "shared"
     shared.mkdir()
     done = _in_a_process(
@@ -195,8 +200,12 @@ def test_counts_that_would_not_be_shared_stop_the_worker(tmp_path: Path) -> None
         f"os.environ[{METRICS_DIR_ENV!r}] = os.environ[{PROMETHEUS_DIR_ENV!r}] = {str(shared)!r}\n"
         + COUNT_ONE_REQUEST,
     )
-    assert done.returncode != 0
-    assert "prometheus_client was imported before $PROMETHEUS_MULTIPROC_DIR" in done.stderr
+    assert done.returncode == 0, done.stderr
+    assert 'sigopt_like_http_requests_total{method="GET",route="/x",status="200"} 1.0' in (
+        done.stdout
+    )
+    assert done.stderr.count(UNSHARED_WARNING) == 1, done.stderr
+    assert os.listdir(shared) == []
     with_it = _in_a_process(
         tmp_path,
         COUNT_ONE_REQUEST,
@@ -206,4 +215,64 @@ def test_counts_that_would_not_be_shared_stop_the_worker(tmp_path: Path) -> None
     assert 'sigopt_like_http_requests_total{method="GET",route="/x",status="200"} 1.0' in (
         with_it.stdout
     )
+    assert UNSHARED_WARNING not in with_it.stderr
     assert os.listdir(shared) != []
+
+
+def test_a_settings_file_importing_prometheus_first_serves_per_worker_counts(
+    tmp_path: Path,
+) -> None:
+    """A settings file that layers the service's (``import prometheus_client`` then
+    ``from sigopt_like.service.gunicorn_conf import *``): before, every worker raised at
+    boot and gunicorn stopped ("Worker failed to boot"). Now each worker serves, counting
+    its own requests (as before the shared folder), writes nothing into the folder, and
+    logs once why and how to get summed counts."""
+    (tmp_path / "layered_conf.py").write_text(
+        "import prometheus_client\nfrom sigopt_like.service.gunicorn_conf import *\n"
+    )
+    database = str(tmp_path / "layered.db")
+    factory = f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=False)"
+    access_log = tmp_path / "access.log"
+    proc, log = start_gunicorn(
+        tmp_path,
+        factory,
+        threads=2,
+        env={"PYTHONPATH": os.pathsep.join([str(REPO_ROOT), str(tmp_path)])},
+        args=(
+            *("-c", "python:layered_conf", "--workers", "2"),
+            *("--access-logfile", str(access_log), "--access-logformat", "%(p)s %(U)s"),
+        ),
+    )
+    folder_glob = os.path.join(tempfile.gettempdir(), f"sigopt-like-metrics-{proc.pid}-*")
+    try:
+        url = gunicorn_answering(proc, log)
+        sent = 0
+        while sent < 300 and len({pid for pid, _ in _answered(access_log)}) < 2:
+            for _ in range(30):
+                answer = requests.get(f"{url}/health", headers={"Connection": "close"}, timeout=10)
+                assert answer.status_code == 200
+                sent += 1
+            time.sleep(0.2)  # the access log written
+        workers = {pid for pid, _ in _answered(access_log)}
+        assert len(workers) == 2, f"every request reached one worker: {workers}"
+        for _ in range(6):
+            before = len(_answered(access_log))
+            samples = _samples(url)
+            deadline = time.monotonic() + 10
+            while len(answered := _answered(access_log)) == before:  # the scrape's line
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.05)
+            scraped_by, path = answered[before]
+            assert path == "/metrics"
+            # the counts of the worker that answered the scrape, its own requests alone
+            own = [p for pid, p in answered[:before] if pid == scraped_by]
+            assert _requests(samples, "/health") == [float(own.count("/health"))]
+            assert _requests(samples, "/metrics") == [float(own.count("/metrics"))]
+            assert samples[("sigopt_like_http_requests_in_flight", ())] == [1.0]
+        folders = glob.glob(folder_glob)
+        assert len(folders) == 1 and os.listdir(folders[0]) == [], "written to the folder"
+    finally:
+        stop_gunicorn(proc)
+    text = log.read_text()
+    assert "Worker failed to boot" not in text
+    assert text.count(UNSHARED_WARNING) == 2, text  # once by each worker, at its start

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 import falcon
 
 from .routing import has_responder
-from .shared_metrics import SharedCounts, shared_metrics_dir
+from .shared_metrics import SharedCounts, shared_counts
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
@@ -201,9 +201,9 @@ class ServiceMetrics:
     def create(cls) -> ServiceMetrics:
         """Fresh counts (their registry is made when first rendered), shared with the
         other workers of a gunicorn whose settings module named a folder for them
-        (``$SIGOPT_LIKE_METRICS_DIR``, :mod:`.shared_metrics`)."""
-        path = shared_metrics_dir()
-        return cls(None if path is None else SharedCounts(path))
+        (``$SIGOPT_LIKE_METRICS_DIR``, :mod:`.shared_metrics`), unless prometheus_client
+        was imported before that folder was named: then counted alone, with a warning."""
+        return cls(shared_counts())
 
     def _families(self) -> tuple[_Family, ...]:
         return (

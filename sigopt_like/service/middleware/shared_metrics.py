@@ -14,6 +14,14 @@ multiprocess mode (:class:`SharedCounts`: one file per process in that folder), 
 flight and waiting summed over the workers alive (``livesum``: a worker that exited
 leaves them, ``child_exit``).
 
+prometheus_client chooses where its instruments count when it is first imported: a
+gunicorn settings file that imports it before ``sigopt_like.service.gunicorn_conf``
+names the folder (``import prometheus_client`` then ``from ...gunicorn_conf import *``)
+leaves it counting in each process's memory. Then :func:`shared_counts` answers None:
+each worker counts alone, as before the folder (``/metrics`` answers the worker that
+takes the scrape), writes nothing into the folder, and logs one warning saying so and
+how to get the summed counts (:data:`UNSHARED_WARNING`), rather than fail to boot.
+
 Only ``$SIGOPT_LIKE_METRICS_DIR`` turns this on: ``sigopt-like serve`` (one process) and
 an embedded ``Connection()`` count in plain Python only, as before, even in a program
 that has ``$PROMETHEUS_MULTIPROC_DIR`` set for its own metrics.
@@ -21,6 +29,7 @@ that has ``$PROMETHEUS_MULTIPROC_DIR`` set for its own metrics.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -32,6 +41,19 @@ if TYPE_CHECKING:
 METRICS_DIR_ENV = "SIGOPT_LIKE_METRICS_DIR"
 #: prometheus_client's own: which folder its instruments write to (multiprocess mode)
 PROMETHEUS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+LOG = logging.getLogger("sigopt_like.service")
+
+#: logged by a gunicorn worker whose counts cannot be shared (:func:`shared_counts`)
+UNSHARED_WARNING = (
+    "/metrics counts this gunicorn worker's requests alone, not summed over the workers "
+    "(each scrape answers the worker that takes it): prometheus_client was imported "
+    "before the gunicorn settings module named the folder the workers share "
+    f"(${PROMETHEUS_DIR_ENV}), "
+    "so its counts stay in each process. For summed counts, import "
+    "sigopt_like.service.gunicorn_conf before prometheus_client in the settings file, or "
+    "do not import prometheus_client there"
+)
 
 
 def shared_metrics_dir() -> str | None:
@@ -56,21 +78,41 @@ def shared_metrics_dir() -> str | None:
     return path
 
 
+def _imported_too_early() -> bool:
+    """Whether prometheus_client chose, when first imported, to keep its values in this
+    process's memory (``$PROMETHEUS_MULTIPROC_DIR`` was not set yet)."""
+    from prometheus_client import values
+
+    return values.ValueClass is values.MutexValue
+
+
+def shared_counts() -> SharedCounts | None:
+    """The counts this process shares with the other workers of its gunicorn, or None:
+    it counts alone (no folder named; or prometheus_client was imported before it was,
+    which logs :data:`UNSHARED_WARNING` and writes nothing there)."""
+    path = shared_metrics_dir()
+    if path is None:
+        return None
+    if _imported_too_early():
+        LOG.warning(UNSHARED_WARNING)
+        return None
+    return SharedCounts(path)
+
+
 class SharedCounts:
     """prometheus_client instruments in multiprocess mode, one for each family of a
     ServiceMetrics, in no registry (``/metrics`` reads their files): what this process
     adds to the counts every worker shares."""
 
     def __init__(self, path: str) -> None:
-        from prometheus_client import values
-
-        if values.ValueClass is values.MutexValue:
+        if _imported_too_early():
             # prometheus_client chose where its values live when first imported: here it
             # was imported before $PROMETHEUS_MULTIPROC_DIR was set, and its instruments
             # would count in this process's memory, not in the shared folder
             raise RuntimeError(
                 f"prometheus_client was imported before ${PROMETHEUS_DIR_ENV} was set: "
-                "its counts would not be shared by the workers"
+                "its counts would not be shared by the workers (shared_counts() answers "
+                "None then)"
             )
         self.path = path
 
