@@ -46,9 +46,13 @@ class UnusablePathError(SigoptLikeError, OSError, ValueError):
         super().__init__(message)
         self.filename = path
         self.strerror = message
+        self.what = what
 
     def __str__(self) -> str:
         return str(self.strerror)
+
+    def __reduce__(self):  # OSError's own would call __init__ with the message alone
+        return (type(self), (self.filename, self.what))
 
 
 class RequestEncodingError(SigoptLikeError, ValueError):
@@ -293,6 +297,9 @@ class AnalyticsFilesExistError(SigoptLikeError, FileExistsError):
 
     def __str__(self) -> str:
         return str(self.strerror)
+
+    def __reduce__(self):  # OSError's own would give __init__ the message as the paths
+        return (type(self), (self.paths,))
 
 
 class VersionError(SigoptLikeError):

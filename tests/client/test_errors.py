@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -220,3 +221,19 @@ def test_a_body_nested_past_the_encoders_limit_is_typed_and_sends_nothing(conn):
     assert [s.name for s in conn.sessions.list().data] == ["deep"]
     assert conn.sessions(session.id).tasks.list().data == []
     assert conn.experiments.list().data == []
+
+
+def test_file_errors_pickle():
+    """Before: OSError's own pickling handed the message to __init__ as the paths, so
+    the copy's filename was '/' and its message read "/, t, m, p, ..."."""
+    exists = errors.AnalyticsFilesExistError([Path("/tmp/a/summary.csv"), Path("/tmp/a/x.png")])
+    again = pickle.loads(pickle.dumps(exists))
+    assert type(again) is errors.AnalyticsFilesExistError
+    assert again.paths == exists.paths
+    assert again.filename == "/tmp/a/summary.csv"
+    assert str(again) == str(exists)
+    unusable = errors.UnusablePathError("a\x00b.csv", "a NUL character (U+0000)")
+    again = pickle.loads(pickle.dumps(unusable))
+    assert type(again) is errors.UnusablePathError
+    assert again.filename == "a\x00b.csv"
+    assert str(again) == str(unusable)
