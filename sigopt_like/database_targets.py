@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import shlex
 import urllib.parse
 from pathlib import Path
 
@@ -46,6 +47,25 @@ def quoted(name: object) -> str:
     that does not print. Before, a SQLite path with a line break split the message."""
     text = str(name)
     return text if text.isprintable() else repr(text)
+
+
+def shell_word(name: object) -> str:
+    """A file's name or path as one word a POSIX shell reads back as it is, for a command
+    a message advises: ``shlex.quote``'s when it prints, else bash's ANSI-C form
+    (``$'/tmp/a\\nb'``), which stays on the message's one line. Before, the advice wrote
+    Python's ``'/tmp/a\\nb'``, which bash takes as a backslash and an ``n``."""
+    text = str(name)
+    if text.isprintable():
+        return shlex.quote(text)
+    out = []
+    for char in text:
+        if char in "\\'":
+            out.append("\\" + char)
+        elif char.isprintable():
+            out.append(char)
+        else:  # each byte the file system gets, so a control or surrogate escape is exact
+            out.extend(f"\\x{byte:02x}" for byte in os.fsencode(char))
+    return "$'" + "".join(out) + "'"
 
 
 def _named(target: str) -> str:
@@ -422,7 +442,7 @@ def _check_file(
         if not made_for_you:
             raise UnusableDatabase(
                 f"the database's folder {quoted(path.parent)} does not exist; create it first "
-                f"(mkdir -p {quoted(path.parent)}) or name another file{hint}"
+                f"(mkdir -p {shell_word(path.parent)}) or name another file{hint}"
             )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -226,6 +228,20 @@ def test_a_sqlite_path_with_a_line_break_is_named_quoted_on_the_one_line(run, tm
     line = one_line(run("tokens", "list", "--db", notes))
     assert f"{str(notes)!r} is not a sigopt-like database" in line
     assert not missing.parent.exists()
+
+
+def test_the_mkdir_a_sqlite_path_with_a_line_break_is_advised_makes_its_folder(run, tmp_path):
+    """Before: the advice read (mkdir -p '/tmp/.../a\\nb'), Python's quoting, which bash
+    takes as a backslash and an n, so pasting it made the wrong folder. Each advised
+    command, run by bash, now makes the very folder the database needs."""
+    for name in ("a\nb", "it's\t\\x", "plain dir"):
+        missing = tmp_path / name / "x.db"
+        line = one_line(run("sessions", "list", "--db", missing))
+        advised = re.search(r"\(mkdir -p (.+?)\) or name another file", line)
+        assert advised is not None, line
+        assert not missing.parent.exists()
+        subprocess.run(["bash", "-c", f"mkdir -p {advised.group(1)}"], cwd=tmp_path, check=True)
+        assert missing.parent.is_dir(), (line, sorted(os.listdir(tmp_path)))
 
 
 def test_postgres_without_its_driver_names_the_extra(run):
