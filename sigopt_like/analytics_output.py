@@ -8,7 +8,9 @@ says a download of the same session wrote it, and it holds what was written then
 download writes that record: for each file it wrote, the session (its id and its
 creation time, so that session 1 of another database is another session) and the
 SHA-256 of the bytes. An empty file, or one that holds the very bytes to write, is
-written as asked.
+written as asked. A symbolic link is judged and recorded where the bytes land: the file
+it points to, in that file's folder's record (:func:`landing`); a link to a device
+(``/dev/null``) is recorded nowhere.
 
 So a rerun over its own earlier output, of any generation, goes through, while another
 session's download, a file edited since, or a file no download recorded (the user's
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -66,17 +69,30 @@ def read_record(folder: Path) -> dict[str, dict[str, str]]:
     return {k: v for k, v in files.items() if isinstance(v, dict)}
 
 
+def landing(path: Path) -> Path:
+    """Where bytes written to ``path`` land: the file a symbolic link (or a chain of them)
+    points to, as :func:`~.csvio.write_bytes_file` writes through it; ``path`` itself
+    when it is no link. A path no file can have is an
+    :class:`~.errors.UnusablePathError`, as the write's own would be."""
+    csvio.check_path(path)
+    return Path(os.path.realpath(path))
+
+
 def kept_files(folder: Path, contents: Mapping[str, bytes], session: str) -> list[Path]:
     """The files of ``contents`` (a name in ``folder``: what would be written there) that
     hold something else and are not ``session``'s own earlier download: the ones the
-    rule keeps."""
-    record = read_record(folder)
+    rule keeps. A symbolic link is judged as it is written, by the file it points to and
+    that file's folder's record (:func:`record_written` keeps the same one)."""
+    records: dict[Path, dict[str, dict[str, str]]] = {}
     kept = []
     for name, data in contents.items():
-        held = _held(folder / name)
+        target = landing(folder / name)
+        held = _held(target)
         if not held or held == data:
             continue
-        entry = record.get(name, {})
+        if target.parent not in records:
+            records[target.parent] = read_record(target.parent)
+        entry = records[target.parent].get(target.name, {})
         if entry.get("session") == session and entry.get("sha256") == _digest(held):
             continue
         kept.append(folder / name)
@@ -84,12 +100,25 @@ def kept_files(folder: Path, contents: Mapping[str, bytes], session: str) -> lis
 
 
 def record_written(folder: Path, contents: Mapping[str, bytes], session: str) -> None:
-    """Note in the folder's record that ``session``'s download wrote ``contents`` there
-    (the entries of files that are gone since are dropped)."""
-    record = {
-        name: entry for name, entry in read_record(folder).items() if (folder / name).is_file()
-    }
+    """Note that ``session``'s download wrote ``contents`` (file name -> bytes) into
+    ``folder``, once written: in the record of the folder each file landed in (a
+    symbolic link's target's, so that :func:`kept_files` finds it there), for a regular
+    file only (a device, or a link to one as ``/dev/null``, gets no record); the entries
+    of files that are gone since are dropped. Before, a linked file was left out of the
+    record while :func:`kept_files` judged it by its target, so every later download over
+    it was refused."""
+    landed: dict[Path, dict[str, bytes]] = {}
     for name, data in contents.items():
-        record[name] = {"session": session, "sha256": _digest(data)}
-    text = json.dumps({"object": "analytics_downloads", "files": record}, indent=1, sort_keys=True)
-    csvio.write_text_file(folder / RECORD_FILE, text + "\n")
+        target = landing(folder / name)
+        if target.is_file():
+            landed.setdefault(target.parent, {})[target.name] = data
+    for where, files in landed.items():
+        record = {
+            name: entry for name, entry in read_record(where).items() if (where / name).is_file()
+        }
+        for name, data in files.items():
+            record[name] = {"session": session, "sha256": _digest(data)}
+        text = json.dumps(
+            {"object": "analytics_downloads", "files": record}, indent=1, sort_keys=True
+        )
+        csvio.write_text_file(where / RECORD_FILE, text + "\n")

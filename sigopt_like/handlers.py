@@ -447,18 +447,11 @@ def write_downloaded(
         kept = analytics_output.kept_files(folder, contents, session)
         if kept:
             raise AnalyticsFilesExistError(kept)
-    # a file of its own only: not a device or a link to one (download_file to /dev/stdout
-    # must not leave a record in /dev)
-    files = {name: data for name, data in contents.items() if _own_file(folder / name)}
     written = [csvio.write_bytes_file(folder / name, data) for name, data in contents.items()]
-    if files:
-        analytics_output.record_written(folder, files, session)
+    # by where each file landed (a link's target), a device not at all: download_file to
+    # /dev/stdout must not leave a record in /dev
+    analytics_output.record_written(folder, contents, session)
     return written
-
-
-def _own_file(path: Path) -> bool:
-    """Whether ``path`` is (or will be, when written) a regular file of its own folder."""
-    return not path.is_symlink() and (path.is_file() or not path.exists())
 
 
 def download_file(

@@ -695,6 +695,38 @@ def test_analytics_download_keeps_files_that_hold_something_else(conn, session, 
     assert not (device.parent / RECORD_FILE).exists() and device.is_symlink()
 
 
+def test_analytics_download_through_links_is_judged_where_it_lands(session, tmp_path):
+    """Before: a file of the folder that is a symbolic link was left out of the record
+    but judged by what it points to, so a download over links to this session's own
+    earlier download (with its record) was refused naming every file, and one over links
+    to empty placeholders went once, unrecorded, then was refused at every later run.
+    A link is now judged and recorded where its bytes land (the target and its folder's
+    record); a rerun over its own earlier output, of any generation, goes through."""
+    from sigopt_like.analytics_output import RECORD_FILE
+
+    session.analytics.create(wait=True)
+    real, plots, blanks, linked = (tmp_path / n for n in ("real", "plots", "blanks", "linked"))
+    names = [p.name for p in session.analytics.download(real)]
+    for folder in (plots, blanks, linked):
+        folder.mkdir()
+    for name in names:
+        (plots / name).symlink_to(real / name)
+        (blanks / name).touch()
+        (linked / name).symlink_to(blanks / name)
+    session.analytics.download(linked)  # over empty placeholders, through the links
+    session.simulate(ngens=1, wait=True)
+    session.analytics.create(wait=True)
+    fresh = {p.name: p.read_bytes() for p in session.analytics.download(tmp_path / "fresh")}
+    for folder in (plots, linked):
+        assert [p.name for p in session.analytics.download(folder)] == names
+        assert all((folder / n).is_symlink() for n in names)
+        assert {n: (folder / n).read_bytes() for n in names} == fresh
+    assert {p.name: p.read_bytes() for p in session.analytics.download(real)} == fresh
+    session.analytics.download(linked, gen=0)  # an earlier generation too
+    session.analytics.download(plots, gen=0)
+    assert not (plots / RECORD_FILE).exists() and (blanks / RECORD_FILE).is_file()
+
+
 def test_analytics_download_before_any_analytics_says_how_to_make_them(session, tmp_path):
     """Before: analytics.download() with no analytics made returned [] without a word."""
     from sigopt_like import NoAnalyticsError
