@@ -32,6 +32,7 @@ import attrs
 
 from . import csvio
 from ._constants import MAX_SEED, MAX_SIMULATED_GENERATIONS
+from .database_targets import quoted, shell_word
 from .errors import SigoptLikeError
 from .wording import counted
 
@@ -244,8 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--out {args.out}: {above} is a file, not a folder: name a folder")
     if not out.parent.is_dir():  # as --db and -o: the folder named is made, not those above
         parser.error(
-            f"--out {args.out}: the folder {out.parent} does not exist; create it first "
-            f"(mkdir -p {out.parent}) or name another"
+            f"--out {args.out}: the folder {quoted(out.parent)} does not exist; create it "
+            f"first (mkdir -p {shell_word(out.parent)}) or name another"
         )
     design_size = _design_size_problem(args.space, args.population_size, args.replicates)
     if design_size:

@@ -155,6 +155,23 @@ def test_an_out_or_database_in_a_missing_folder_is_refused_as_db_is(tmp_path, ca
     assert not (tmp_path / "reslts").exists() and not (tmp_path / "run").exists()
 
 
+def test_the_mkdir_a_missing_out_folder_advises_makes_it(tmp_path, capsys, clean_env):
+    """Before: ``demo --out "no such/run"`` advised ``mkdir -p .../no such``, which bash
+    reads as two folders. The advice is one shell word now: run, it makes the folder."""
+    import re
+    import subprocess
+
+    from sigopt_like import cli
+
+    out = tmp_path / "no such" / "run"
+    assert cli.main(["demo", "--out", str(out), "-n", "1"]) == 2
+    err = capsys.readouterr().err
+    advised = re.search(r"\(mkdir -p (.+?)\) or name another", err)
+    assert advised is not None, err
+    subprocess.run(["bash", "-c", f"mkdir -p {advised.group(1)}"], cwd=tmp_path, check=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["no such"], err
+
+
 @pytest.mark.parametrize("out", ["", "  "])
 def test_an_empty_out_is_a_usage_error_and_writes_nothing(tmp_path, capsys, clean_env, out):
     """Before: ``sigopt-like demo --out "$OUT"`` with OUT unset ran the campaign into the

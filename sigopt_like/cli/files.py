@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 import click
 
 from .._constants import MAX_BODY_BYTES
+from ..database_targets import quoted, shell_word
 from .errors import CommandError
 
 DASH = "-"
@@ -106,7 +107,8 @@ def output_folder(folder: Path, *, make: bool = False, probe: bool = False) -> N
         raise CommandError(f"{where}: {existing} is a file, not a folder; nothing was done.")
     if not above.is_dir():
         raise CommandError(
-            f"{where}: the folder {above} does not exist; create it first (mkdir -p {above}) "
+            f"{where}: the folder {quoted(above)} does not exist; create it first "
+            f"(mkdir -p {shell_word(above)}) "
             "or name another; nothing was done."
         )
     if make and not folder.is_dir():
