@@ -114,3 +114,24 @@ def test_sigopt_python_updates_a_fetched_experiment_sent_back_whole(served):
         caught.value
     )
     assert conn.experiments(e.id).fetch().name == "renamed"
+
+
+def test_an_ai_experiment_sent_with_another_object_names_its_own_kind(api: Api):
+    """Before: "'object' must be 'experiment'", wrong for an AI experiment (whose
+    ``object`` is "aiexperiment"); nothing written."""
+    client = api.get("/v1/tokens/self").body["client"]
+    api.post(f"/v1/clients/{client}/projects", {"id": "p", "name": "p"})
+    x = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
+    ai = api.post(
+        f"/v1/clients/{client}/projects/p/aiexperiments",
+        {"name": "ai", "parameters": [x], "budget": 3},
+    ).body
+    path = f"/v1/aiexperiments/{ai['id']}"
+    fetched = api.get(path).body
+    before = api.snapshot()
+    reply = api.put(path, {**fetched, "name": "renamed", "object": "suggestion"})
+    assert reply.status == 400, reply.body
+    assert reply.body["detail"]["field"] == "object", reply.body
+    assert "'object' of an AI experiment is 'aiexperiment'" in reply.body["message"], reply.body
+    assert "must be 'experiment'" not in reply.body["message"], reply.body
+    assert api.snapshot() == before and api.get(path).body == fetched

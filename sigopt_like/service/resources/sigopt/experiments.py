@@ -245,6 +245,13 @@ class ExperimentItem:
                 body = run_rules.without_echoes(body, shown, SET_BY_SERVICE, what)
                 if body.get("object") == shown["object"]:  # "aiexperiment" too
                     body = {k: v for k, v in body.items() if k != "object"}
+                elif body.get("object", "experiment") != "experiment":
+                    # named by its own kind ("must be 'experiment'" misled an AI one's)
+                    raise rules.RuleError(
+                        f"'object' of an {what} is {shown['object']!r}, not {body['object']!r}.",
+                        "object",
+                        400,
+                    )
                 # its name and metadata too: what stored_names keeps (before, a name
                 # stored before the names' rule was refused when sent back alone)
                 current = {**record.definition(), "name": record.name}
