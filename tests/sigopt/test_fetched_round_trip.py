@@ -135,3 +135,24 @@ def test_an_ai_experiment_sent_with_another_object_names_its_own_kind(api: Api):
     assert "'object' of an AI experiment is 'aiexperiment'" in reply.body["message"], reply.body
     assert "must be 'experiment'" not in reply.body["message"], reply.body
     assert api.snapshot() == before and api.get(path).body == fetched
+
+
+def test_can_be_deleted_is_refused_as_a_field_the_service_does_not_know(api: Api):
+    """SigOpt's deprecated ``can_be_deleted`` is never rendered here (the official client
+    warns on reading it). Before: "'can_be_deleted' is set by the service", though no GET
+    shows it; now the usual unknown-field 400, nothing written."""
+    e = api.create_experiment(observation_budget=9)
+    path = f"/v1/experiments/{e['id']}"
+    fetched = api.get(path).body
+    assert "can_be_deleted" not in fetched
+    before = api.snapshot()
+    for value in (True, False):
+        reply = api.put(path, {**fetched, "name": "renamed", "can_be_deleted": value})
+        assert reply.status == 400, reply.body
+        assert reply.body["detail"]["field"] == "can_be_deleted", reply.body
+        assert "'can_be_deleted' is not a field of this experiment" in reply.body["message"]
+    x = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
+    reply = api.post("/v1/experiments", {"name": "e", "parameters": [x], "can_be_deleted": True})
+    assert reply.status == 400, reply.body
+    assert "'can_be_deleted' is not a field of this experiment" in reply.body["message"]
+    assert api.snapshot() == before and api.get(path).body == fetched

@@ -69,12 +69,11 @@ ACCEPTED: dict[str, set[str]] = {
     # sets as a GET answers it (a fetched object sent back whole)
     C + "ExperimentUpdate": _fields(
         rules.UPDATE_FIELDS, rules.FIXED_FIELDS, experiments.SET_BY_SERVICE, ["object", "id"]
-    )
-    - {"can_be_deleted"},
+    ),
     C + "AIExperimentUpdate": _fields(
         rules.UPDATE_FIELDS, rules.FIXED_FIELDS, experiments.SET_BY_SERVICE, ["object", "id"]
     )
-    - {"observation_budget", "can_be_deleted"},
+    - {"observation_budget"},
     C + "SigoptParameter": _fields(parameters.PARAMETER_FIELDS, ["object"]),
     C + "SigoptBounds": _fields(parameters.BOUNDS_FIELDS, ["object"]),
     C + "SigoptPrior": _fields(["name", "object"], *parameters.PRIOR_FIELDS.values()),

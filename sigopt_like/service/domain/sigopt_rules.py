@@ -91,7 +91,9 @@ UNSUPPORTED_FIELDS = {
     "by this service",
 }
 #: fields of an experiment that the service sets: refused in a create or an update
-#: (accepted and dropped they would look honoured)
+#: (accepted and dropped they would look honoured). Not SigOpt's deprecated
+#: ``can_be_deleted``: never rendered here (the official client warns on reading it), it
+#: is refused as a field this service does not know
 READ_ONLY_FIELDS = (
     "id",
     "created",
@@ -101,7 +103,6 @@ READ_ONLY_FIELDS = (
     "client",
     "user",
     "development",
-    "can_be_deleted",
 )
 CREATE_FIELDS = (
     "name",
