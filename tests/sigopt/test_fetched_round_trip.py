@@ -156,3 +156,29 @@ def test_can_be_deleted_is_refused_as_a_field_the_service_does_not_know(api: Api
     assert reply.status == 400, reply.body
     assert "'can_be_deleted' is not a field of this experiment" in reply.body["message"]
     assert api.snapshot() == before and api.get(path).body == fetched
+
+
+def test_an_observations_changed_assignments_sent_with_its_suggestion_are_refused(api: Api):
+    """Sent back whole with its suggestion and other assignments: the assignments are the
+    suggestion's and cannot change, a 400 naming ``assignments``. Before: SigOpt's "cannot
+    specify `suggestion` and `assignments`", though the caller sent back what a GET
+    shows. Its own assignments unchanged are taken; nothing written either way."""
+    e = api.create_experiment(observation_budget=9)
+    base = f"/v1/experiments/{e['id']}"
+    s = api.post(f"{base}/suggestions").body
+    o = api.post(f"{base}/observations", {"suggestion": s["id"], "value": 1.0}).body
+    path = f"{base}/observations/{o['id']}"
+    fetched = api.get(path).body
+    before = api.snapshot()
+    moved = {k: (1.0 - v if isinstance(v, float) else v) for k, v in fetched["assignments"].items()}
+    assert moved != fetched["assignments"]
+    reply = api.put(path, {**fetched, "metadata": {"k": 1}, "assignments": moved})
+    assert reply.status == 400, reply.body
+    assert reply.body["detail"]["field"] == "assignments", reply.body
+    message = reply.body["message"]
+    assert "are its suggestion's" in message and "cannot change" in message, message
+    assert "cannot specify" not in message, message
+    assert api.snapshot() == before and api.get(path).body == fetched
+    reply = api.put(path, {**fetched, "metadata": {"k": 2}})
+    assert reply.status == 200, reply.body
+    assert reply.body["assignments"] == fetched["assignments"]

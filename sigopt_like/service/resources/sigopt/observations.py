@@ -339,14 +339,22 @@ def _without_echoed_assignments(
     body: Mapping[str, Any], shown: Mapping[str, Any]
 ) -> dict[str, Any]:
     """An update of an observation of a suggestion sent back whole, with its suggestion
-    and the suggestion's assignments as rendered, without them: no change. Assignments
-    without the suggestion, or other ones, stay refused as SigOpt refuses them."""
-    if (
-        shown["suggestion"] is not None
-        and same_id(body.get("suggestion"), shown["suggestion"])
-        and body.get("assignments") == shown["assignments"]
-    ):
-        return {k: v for k, v in body.items() if k != "assignments"}
+    and the suggestion's assignments as rendered, without them: no change. Other ones sent
+    with the suggestion are a 400 saying they are the suggestion's (SigOpt's "cannot
+    specify `suggestion` and `assignments`" misled a caller sending back what a GET
+    shows, edited); assignments
+    without the suggestion stay refused as SigOpt refuses them."""
+    if shown["suggestion"] is not None and same_id(body.get("suggestion"), shown["suggestion"]):
+        if body.get("assignments") == shown["assignments"]:
+            return {k: v for k, v in body.items() if k != "assignments"}
+        if body.get("assignments") is not None:
+            raise rules.RuleError(
+                "'assignments' of this observation are its suggestion's (suggestion "
+                f"{shown['suggestion']}) and cannot change; send them as a GET shows them "
+                "or leave 'assignments' out of the update.",
+                "assignments",
+                400,
+            )
     return dict(body)
 
 
