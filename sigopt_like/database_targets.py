@@ -50,11 +50,16 @@ def quoted(name: object) -> str:
 
 
 def shell_word(name: object) -> str:
-    """A file's name or path as one word a POSIX shell reads back as it is, for a command
-    a message advises: ``shlex.quote``'s when it prints, else bash's ANSI-C form
-    (``$'/tmp/a\\nb'``), which stays on the message's one line. Before, the advice wrote
-    Python's ``'/tmp/a\\nb'``, which bash takes as a backslash and an ``n``."""
+    """A file's name or path as one word a shell reads back as it is, for a command a
+    message advises: ``shlex.quote``'s when it prints (any POSIX shell), else the ANSI-C
+    form ``$'/tmp/a\\nb'``, which stays on the message's one line and which bash, zsh and
+    ksh read (POSIX.1-2024's sh too; dash does not yet). Before, the advice wrote Python's
+    ``'/tmp/a\\nb'``, which bash takes as a backslash and an ``n``. A relative name that
+    begins with ``-`` is written ``./-q``, so that the command does not read it as an
+    option (``mkdir -p -q/z`` said "invalid option -- 'q'")."""
     text = str(name)
+    if text.startswith("-"):
+        text = "./" + text
     if text.isprintable():
         return shlex.quote(text)
     out = []

@@ -52,7 +52,8 @@ class UnusablePathError(SigoptLikeError, OSError, ValueError):
         return str(self.strerror)
 
     def __reduce__(self):  # OSError's own would call __init__ with the message alone
-        return (type(self), (self.filename, self.what))
+        # the state too: a note added (``add_note``) or an attribute set after it was made
+        return (type(self), (self.filename, self.what), dict(self.__dict__))
 
 
 class RequestEncodingError(SigoptLikeError, ValueError):
@@ -299,7 +300,8 @@ class AnalyticsFilesExistError(SigoptLikeError, FileExistsError):
         return str(self.strerror)
 
     def __reduce__(self):  # OSError's own would give __init__ the message as the paths
-        return (type(self), (self.paths,))
+        # the state too: a note added (``add_note``) or an attribute set after it was made
+        return (type(self), (self.paths,), dict(self.__dict__))
 
 
 class VersionError(SigoptLikeError):

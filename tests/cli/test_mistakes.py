@@ -1077,24 +1077,25 @@ def test_the_suggest_advice_is_chosen_by_the_answers_code_not_its_words(
     assert ("experiments observe 1 --suggestion ID" in done.err) is not grid, done.err
 
 
-@pytest.mark.parametrize("name", ["no such", "a\nb"])
+@pytest.mark.parametrize("name", ["no such", "a\nb", "-q"])
 def test_the_mkdir_an_output_in_a_missing_folder_advises_makes_its_folder(
     run, tmp_path, monkeypatch, name
 ):
     """Before: ``history 1 -o "no such/h.csv"`` advised ``mkdir -p no such``, which makes
     two folders, ``no`` and ``such``, and a line break in the folder's name split the
-    message. The advice is now one shell word, which bash, run in the same folder, turns
-    into the very folder the output needs."""
+    message, and ``mkdir -p -q`` read the folder ``-q`` as an option. The advice is now
+    one shell word, which bash, run in the same folder, turns into the very folder the
+    output needs."""
     import subprocess
 
     monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "o.db"))
     monkeypatch.chdir(tmp_path)
     assert run("sessions", "create", "out").code == 0
-    missing = Path(name) / "h.csv"
-    line = one_line(run("history", "1", "-o", str(missing)))
+    missing = f"./{name}/h.csv"
+    line = one_line(run("history", "1", "-o", missing))
     advised = re.search(r"\(mkdir -p (.+?)\) or name another", line)
     assert advised is not None, line
     subprocess.run(["bash", "-c", f"mkdir -p {advised.group(1)}"], cwd=tmp_path, check=True)
     assert (tmp_path / name).is_dir(), (line, sorted(os.listdir(tmp_path)))
     assert {"no", "such", "a", "b", "a\\nb"}.isdisjoint(os.listdir(tmp_path)), line
-    assert run("history", "1", "-o", str(missing)).code == 0
+    assert run("history", "1", "-o", missing).code == 0

@@ -237,3 +237,18 @@ def test_file_errors_pickle():
     assert type(again) is errors.UnusablePathError
     assert again.filename == "a\x00b.csv"
     assert str(again) == str(unusable)
+
+
+def test_file_errors_keep_their_notes_when_pickled():
+    """Before: their pickling rebuilt them from their arguments alone, so a note added to
+    one (``add_note``, as a caller wrapping it does) or an attribute set on it after it
+    was made was lost across multiprocessing."""
+    for error in (
+        errors.AnalyticsFilesExistError([Path("/tmp/a/summary.csv")]),
+        errors.UnusablePathError("a\x00b.csv", "a NUL character (U+0000)"),
+    ):
+        error.add_note("while downloading generation 3")
+        error.campaign = "screen 7"  # type: ignore[union-attr]
+        again = pickle.loads(pickle.dumps(error))
+        assert again.__notes__ == ["while downloading generation 3"], type(error)
+        assert again.campaign == "screen 7" and str(again) == str(error)
