@@ -182,3 +182,43 @@ def test_an_observations_changed_assignments_sent_with_its_suggestion_are_refuse
     reply = api.put(path, {**fetched, "metadata": {"k": 2}})
     assert reply.status == 200, reply.body
     assert reply.body["assignments"] == fetched["assignments"]
+
+
+def test_a_multi_metric_observation_sent_back_whole_is_taken(api: Api):
+    """Its GET shows ``value: null`` beside ``values``; both sent back as shown are echoes
+    and the edit is applied. Before: ``values`` was dropped as the echo and the
+    ``value: null`` read as the edit, a 422 "'value' is missing"."""
+    e = api.create_experiment(metrics=[{"name": "a"}, {"name": "b"}], observation_budget=9)
+    base = f"/v1/experiments/{e['id']}"
+    s = api.post(f"{base}/suggestions").body
+    values = [{"name": "a", "value": 1.0}, {"name": "b", "value": 2.0}]
+    o = api.post(f"{base}/observations", {"suggestion": s["id"], "values": values}).body
+    path = f"{base}/observations/{o['id']}"
+    fetched = api.get(path).body
+    assert fetched["value"] is None and "values" in fetched
+    reply = api.put(path, {**fetched, "metadata": {"k": 1}})
+    assert reply.status == 200, reply.body
+    now = api.get(path).body
+    assert now["metadata"] == {"k": 1} and now["values"] == fetched["values"]
+    edited = [{"name": "a", "value": 3.0}, {"name": "b", "value": 4.0}]
+    reply = api.put(path, {**fetched, "values": edited})
+    assert reply.status == 200, reply.body
+    assert [v["value"] for v in api.get(path).body["values"]] == [3.0, 4.0]
+
+
+def test_sigopt_python_updates_a_fetched_multi_metric_observation(served):
+    """The official client: ``observations(id).update(**fetched.to_json())``."""
+    sigopt = pytest.importorskip("sigopt")
+    conn = sigopt.Connection(client_token=served.token)
+    conn.set_api_url(served.url)
+    x = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
+    e = conn.experiments().create(
+        name="e", parameters=[x], metrics=[{"name": "a"}, {"name": "b"}], observation_budget=4
+    )
+    s = conn.experiments(e.id).suggestions().create()
+    values = [{"name": "a", "value": 1.0}, {"name": "b", "value": 2.0}]
+    o = conn.experiments(e.id).observations().create(suggestion=s.id, values=values)
+    oj = conn.experiments(e.id).observations(o.id).fetch().to_json()
+    updated = conn.experiments(e.id).observations(o.id).update(**{**oj, "metadata": {"k": 2}})
+    assert updated.metadata.to_json() == {"k": 2}
+    assert [v.value for v in updated.values] == [1.0, 2.0]

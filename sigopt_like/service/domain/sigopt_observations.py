@@ -127,13 +127,19 @@ def without_echoed_values(body: Mapping[str, Any], shown: Mapping[str, Any]) -> 
     """An update's ``body`` that sends both ``value`` and ``values``, as a fetched
     observation sent back whole does, without the one that is as ``shown`` (the
     observation as a GET answers it now): the other is the edit (both as shown: no
-    change). Both edited stay both, which the update refuses."""
+    change: both are dropped; before, a multi-metric observation's ``value: null`` was
+    kept as the edit, a 422 "'value' is missing"). Both edited stay both, which the
+    update refuses."""
     if "value" not in body or "values" not in body:
         return dict(body)
-    if body["values"] == shown.get("values"):
-        return {k: v for k, v in body.items() if k != "values"}
     singles = ("value", "value_stddev")
-    if all(body.get(k) == shown.get(k) for k in singles if k in body):
+    values_shown = body["values"] == shown.get("values")
+    singles_shown = all(body.get(k) == shown.get(k) for k in singles if k in body)
+    if values_shown and singles_shown:
+        return {k: v for k, v in body.items() if k != "values" and k not in singles}
+    if values_shown:
+        return {k: v for k, v in body.items() if k != "values"}
+    if singles_shown:
         return {k: v for k, v in body.items() if k not in singles}
     return dict(body)
 
