@@ -222,3 +222,28 @@ def test_sigopt_python_updates_a_fetched_multi_metric_observation(served):
     updated = conn.experiments(e.id).observations(o.id).update(**{**oj, "metadata": {"k": 2}})
     assert updated.metadata.to_json() == {"k": 2}
     assert [v.value for v in updated.values] == [1.0, 2.0]
+
+
+def test_a_multitask_observation_sent_back_whole_with_its_task_is_taken(api: Api):
+    """Its task as the GET shows it is an echo (as a suggestion's). Before: a 400 "an
+    observation of a suggestion has the suggestion's task"; another task still is that
+    400, nothing written."""
+    tasks = [{"name": "cheap", "cost": 0.3}, {"name": "full", "cost": 1.0}]
+    e = api.create_experiment(tasks=tasks, observation_budget=9)
+    base = f"/v1/experiments/{e['id']}"
+    s = api.post(f"{base}/suggestions").body
+    o = api.post(f"{base}/observations", {"suggestion": s["id"], "value": 1.0}).body
+    path = f"{base}/observations/{o['id']}"
+    fetched = api.get(path).body
+    assert fetched["task"]["object"] == "task" and fetched["task"] == s["task"]
+    other = next(t for t in tasks if t["name"] != fetched["task"]["name"])
+    before = api.snapshot()
+    reply = api.put(path, {**fetched, "metadata": {"k": 1}, "task": {"object": "task", **other}})
+    assert reply.status == 400, reply.body
+    assert reply.body["detail"]["field"] == "task", reply.body
+    assert "has the suggestion's task" in reply.body["message"], reply.body
+    assert api.snapshot() == before and api.get(path).body == fetched
+    reply = api.put(path, {**fetched, "metadata": {"k": 1}})
+    assert reply.status == 200, reply.body
+    now = api.get(path).body
+    assert now["metadata"] == {"k": 1} and now["task"] == fetched["task"]

@@ -317,6 +317,7 @@ class ObservationItem:
                 shown = render.observation(row, experiment.tasks)
                 body = run_rules.without_echoes(body, shown, SET_BY_SERVICE, "observation")
                 body = _without_echoed_assignments(body, shown)
+                body = _without_echoed_task(body, shown)
                 body = without_echoed_values(body, shown)
             except rules.RuleError as err:
                 raise rule_error(err) from err
@@ -355,6 +356,22 @@ def _without_echoed_assignments(
                 "assignments",
                 400,
             )
+    return dict(body)
+
+
+def _without_echoed_task(body: Mapping[str, Any], shown: Mapping[str, Any]) -> dict[str, Any]:
+    """An update of an observation of a suggestion sent back whole, with its suggestion
+    and its task as rendered, without the task: no change (as a suggestion's). Before, the
+    task a GET shows was a 400 "an observation of a suggestion has the suggestion's task";
+    another task still is, and so is any task sent without the suggestion, as SigOpt has
+    it."""
+    if (
+        shown["suggestion"] is not None
+        and same_id(body.get("suggestion"), shown["suggestion"])
+        and "task" in body
+        and body["task"] == shown["task"]
+    ):
+        return {k: v for k, v in body.items() if k != "task"}
     return dict(body)
 
 
