@@ -247,3 +247,56 @@ def test_a_multitask_observation_sent_back_whole_with_its_task_is_taken(api: Api
     assert reply.status == 200, reply.body
     now = api.get(path).body
     assert now["metadata"] == {"k": 1} and now["task"] == fetched["task"]
+
+
+def test_a_boolean_nested_in_an_echo_is_not_a_number(api: Api):
+    """``true`` is never ``1`` at any depth of what is sent back: a suggestion's
+    assignments ``{x: true, n: true}`` where they are ``{x: 1.0, n: 1}``, an observation's
+    ``values: [{value: true}]`` beside its ``value``, a task's ``cost: true`` for 1.0 are
+    each refused as the field's own check refuses them, nothing written. Before: equal
+    in Python, so taken as echoes (a 200)."""
+    e = api.create_experiment(observation_budget=9)
+    base = f"/v1/experiments/{e['id']}"
+    assignments = {"x": 1.0, "n": 1, "c": "a"}
+    s = api.post(f"{base}/suggestions", {"assignments": assignments}).body
+    path = f"{base}/suggestions/{s['id']}"
+    fetched = api.get(path).body
+    assert fetched["assignments"] == assignments
+    before = api.snapshot()
+    reply = api.put(
+        path,
+        {**fetched, "metadata": {"k": 1}, "assignments": {**assignments, "x": True, "n": True}},
+    )
+    assert reply.status == 400, reply.body
+    assert reply.body["detail"]["field"] == "assignments", reply.body
+    assert api.snapshot() == before and api.get(path).body == fetched
+
+    o = api.post(f"{base}/observations", {"suggestion": s["id"], "value": 1.0}).body
+    path = f"{base}/observations/{o['id']}"
+    fetched = api.get(path).body
+    assert fetched["value"] == 1.0
+    before = api.snapshot()
+    trues = [{**v, "value": True} for v in fetched["values"]]
+    for body in (
+        {**fetched, "metadata": {"k": 1}, "values": trues},
+        {**fetched, "metadata": {"k": 1}, "assignments": {**assignments, "x": True, "n": True}},
+    ):
+        reply = api.put(path, body)
+        assert reply.status == 400, reply.body
+        assert reply.body["detail"]["field"].startswith(("values", "assignments")), reply.body
+        assert api.snapshot() == before and api.get(path).body == fetched
+
+    tasks = [{"name": "cheap", "cost": 0.3}, {"name": "full", "cost": 1.0}]
+    m = api.create_experiment(tasks=tasks, observation_budget=9)
+    mbase = f"/v1/experiments/{m['id']}"
+    ms = api.post(f"{mbase}/queued_suggestions", {"assignments": assignments, "task": "full"})
+    assert ms.status in (200, 201), ms.body
+    ms = api.post(f"{mbase}/suggestions").body
+    mo = api.post(f"{mbase}/observations", {"suggestion": ms["id"], "value": 1.0}).body
+    path = f"{mbase}/observations/{mo['id']}"
+    fetched = api.get(path).body
+    assert fetched["task"]["cost"] == 1.0
+    before = api.snapshot()
+    reply = api.put(path, {**fetched, "task": {**fetched["task"], "cost": True}})
+    assert reply.status == 400 and reply.body["detail"]["field"] == "task", reply.body
+    assert api.snapshot() == before and api.get(path).body == fetched

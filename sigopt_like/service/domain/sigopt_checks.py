@@ -139,6 +139,20 @@ def same_id(sent: Any, shown: str) -> bool:
     return is_number(sent) and sent == int(shown)
 
 
+def same_value(sent: Any, shown: Any) -> bool:
+    """Whether ``sent`` equals ``shown`` as JSON values do, at every depth: objects with
+    the same keys and lists of the same length, item by item, numbers by value (``1`` is
+    ``1.0``), but a boolean only a boolean (Python's ``True == 1`` took ``{"x": true}``
+    sent back for ``{"x": 1.0}`` as an unchanged echo)."""
+    if isinstance(sent, bool) or isinstance(shown, bool):
+        return isinstance(sent, bool) and isinstance(shown, bool) and sent is shown
+    if isinstance(sent, Mapping) and isinstance(shown, Mapping):
+        return sent.keys() == shown.keys() and all(same_value(sent[k], shown[k]) for k in sent)
+    if isinstance(sent, list | tuple) and isinstance(shown, list | tuple):
+        return len(sent) == len(shown) and all(map(same_value, sent, shown))
+    return bool(sent == shown)
+
+
 def without_own_id(body: Mapping[str, Any], shown: str, what: str) -> dict[str, Any]:
     """An update's ``body`` without its ``id``, which may be the updated object's own
     (``shown``, as rendered) in any form :func:`same_id` takes (``12``, ``"12"``,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .sigopt_checks import RuleError, kind, known_fields, number
+from .sigopt_checks import RuleError, kind, known_fields, number, same_value
 
 #: one metric's value in ``values``
 METRIC_EVALUATION_FIELDS = ("name", "value", "value_stddev")
@@ -133,8 +133,8 @@ def without_echoed_values(body: Mapping[str, Any], shown: Mapping[str, Any]) -> 
     if "value" not in body or "values" not in body:
         return dict(body)
     singles = ("value", "value_stddev")
-    values_shown = body["values"] == shown.get("values")
-    singles_shown = all(body.get(k) == shown.get(k) for k in singles if k in body)
+    values_shown = same_value(body["values"], shown.get("values"))
+    singles_shown = all(same_value(body.get(k), shown.get(k)) for k in singles if k in body)
     if values_shown and singles_shown:
         return {k: v for k, v in body.items() if k != "values" and k not in singles}
     if values_shown:

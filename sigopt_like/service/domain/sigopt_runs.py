@@ -34,6 +34,7 @@ from .sigopt_checks import (
     number,
     object_of,
     same_id,
+    same_value,
 )
 
 STATES = ("active", "completed", "failed")
@@ -297,12 +298,10 @@ def _same_echo(sent: Any, shown: Any, is_id: bool = False) -> bool:
     """``sent`` is ``shown`` as a client may send it back: equal, an id (``is_id``) in
     any form a body's id is taken in (``same_id``: ``"012"``, ``12.0``; before, a run
     sent back with ``"experiment": "012"`` was told it has "12", not "012"), but never
-    ``true`` for ``1``."""
-    if isinstance(sent, bool) or isinstance(shown, bool):
-        return sent is shown
+    ``true`` for ``1``, at any depth (``same_value``)."""
     if is_id and isinstance(shown, str):
         return same_id(sent, shown)
-    return bool(sent == shown)
+    return same_value(sent, shown)
 
 
 def _echoed_lists(body: Mapping[str, Any], files: Sequence[str], tags: Sequence[str]) -> None:

@@ -16,7 +16,13 @@ import falcon
 from ...domain import sigopt_rules as rules
 from ...domain import sigopt_runs as run_rules
 from ...domain import sigopt_tasks
-from ...domain.sigopt_checks import at_most_items, known_fields, same_id, without_own_id
+from ...domain.sigopt_checks import (
+    at_most_items,
+    known_fields,
+    same_id,
+    same_value,
+    without_own_id,
+)
 from ...domain.sigopt_observations import without_echoed_values
 from ...errors import BadRequest, Conflict
 from ...http import now, parse_id, read_json, render_page
@@ -346,7 +352,7 @@ def _without_echoed_assignments(
     shows, edited); assignments
     without the suggestion stay refused as SigOpt refuses them."""
     if shown["suggestion"] is not None and same_id(body.get("suggestion"), shown["suggestion"]):
-        if body.get("assignments") == shown["assignments"]:
+        if same_value(body.get("assignments"), shown["assignments"]):
             return {k: v for k, v in body.items() if k != "assignments"}
         if body.get("assignments") is not None:
             raise rules.RuleError(
@@ -369,7 +375,7 @@ def _without_echoed_task(body: Mapping[str, Any], shown: Mapping[str, Any]) -> d
         shown["suggestion"] is not None
         and same_id(body.get("suggestion"), shown["suggestion"])
         and "task" in body
-        and body["task"] == shown["task"]
+        and same_value(body["task"], shown["task"])
     ):
         return {k: v for k, v in body.items() if k != "task"}
     return dict(body)
