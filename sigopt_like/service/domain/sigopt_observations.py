@@ -133,15 +133,12 @@ def without_echoed_values(body: Mapping[str, Any], shown: Mapping[str, Any]) -> 
     if "value" not in body or "values" not in body:
         return dict(body)
     singles = ("value", "value_stddev")
-    values_shown = same_value(body["values"], shown.get("values"))
-    singles_shown = all(same_value(body.get(k), shown.get(k)) for k in singles if k in body)
-    if values_shown and singles_shown:
-        return {k: v for k, v in body.items() if k != "values" and k not in singles}
-    if values_shown:
-        return {k: v for k, v in body.items() if k != "values"}
-    if singles_shown:
-        return {k: v for k, v in body.items() if k not in singles}
-    return dict(body)
+    echoed: set[str] = set()
+    if same_value(body["values"], shown.get("values")):
+        echoed.add("values")
+    if all(same_value(body.get(k), shown.get(k)) for k in singles if k in body):
+        echoed.update(singles)
+    return {k: v for k, v in body.items() if k not in echoed}
 
 
 def observation_update_body(
