@@ -64,6 +64,26 @@ def _replacement(log: str, killed: str) -> str | None:
     return found.group(1) if found else None
 
 
+def _gunicorn_logging_workers(
+    tmp_path: Path, database: str, args: tuple[str, ...], env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], Path, Path, str]:
+    """gunicorn (2 threads a worker, with ``args``) serving a new SQLite ``database`` in
+    ``tmp_path``, its access log naming the worker's pid and the path of each request:
+    the process, its log, its access log and the glob of its metrics folder."""
+    path = str(tmp_path / database)
+    factory = f"sigopt_like.service.wsgi:application(database={path!r}, auth_required=False)"
+    access_log = tmp_path / "access.log"
+    proc, log = start_gunicorn(
+        tmp_path,
+        factory,
+        threads=2,
+        env=env,
+        args=(*args, "--access-logfile", str(access_log), "--access-logformat", "%(p)s %(U)s"),
+    )
+    folder_glob = os.path.join(tempfile.gettempdir(), f"sigopt-like-metrics-{proc.pid}-*")
+    return proc, log, access_log, folder_glob
+
+
 @pytest.mark.parametrize("preload", [(), ("--preload",)], ids=["", "preload"])
 def test_metrics_sum_the_requests_every_worker_answered(
     tmp_path: Path, preload: tuple[str, ...]
@@ -73,19 +93,9 @@ def test_metrics_sum_the_requests_every_worker_answered(
     says every request, the gauges summed over the workers alive, and a worker killed
     (gunicorn starts another) leaves what it counted in the sums. With ``--preload`` the
     app is made in gunicorn's master, before the workers: the same."""
-    database = str(tmp_path / "workers.db")
-    factory = f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=False)"
-    access_log = tmp_path / "access.log"
-    proc, log = start_gunicorn(
-        tmp_path,
-        factory,
-        threads=2,
-        args=(
-            *("--workers", str(WORKERS), *preload),
-            *("--access-logfile", str(access_log), "--access-logformat", "%(p)s %(U)s"),
-        ),
+    proc, log, access_log, folder_glob = _gunicorn_logging_workers(
+        tmp_path, "workers.db", ("--workers", str(WORKERS), *preload)
     )
-    folder_glob = os.path.join(tempfile.gettempdir(), f"sigopt-like-metrics-{proc.pid}-*")
     try:
         url = gunicorn_answering(proc, log)  # its GET /health probes answered too
         assert len(glob.glob(folder_glob)) == 1, "no folder of this server's own"
@@ -230,20 +240,12 @@ def test_a_settings_file_importing_prometheus_first_serves_per_worker_counts(
     (tmp_path / "layered_conf.py").write_text(
         "import prometheus_client\nfrom sigopt_like.service.gunicorn_conf import *\n"
     )
-    database = str(tmp_path / "layered.db")
-    factory = f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=False)"
-    access_log = tmp_path / "access.log"
-    proc, log = start_gunicorn(
+    proc, log, access_log, folder_glob = _gunicorn_logging_workers(
         tmp_path,
-        factory,
-        threads=2,
+        "layered.db",
+        ("-c", "python:layered_conf", "--workers", "2"),
         env={"PYTHONPATH": os.pathsep.join([str(REPO_ROOT), str(tmp_path)])},
-        args=(
-            *("-c", "python:layered_conf", "--workers", "2"),
-            *("--access-logfile", str(access_log), "--access-logformat", "%(p)s %(U)s"),
-        ),
     )
-    folder_glob = os.path.join(tempfile.gettempdir(), f"sigopt-like-metrics-{proc.pid}-*")
     try:
         url = gunicorn_answering(proc, log)
         sent = 0

@@ -11,9 +11,8 @@ import pytest
 from .conftest import Api
 
 
-def _objects(api: Api) -> list[tuple[str, str, str, Any, str, Any]]:
-    """(path, what, an edited field, its new value, a service-set field, another value)
-    of an experiment, an AI experiment, a suggestion and an observation."""
+def _ai_experiment(api: Api) -> Any:
+    """An AI experiment (one double, a budget of 3) in a new project "p": the answer."""
     client = api.get("/v1/tokens/self").body["client"]
     api.post(f"/v1/clients/{client}/projects", {"id": "p", "name": "p"})
     x = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
@@ -22,6 +21,13 @@ def _objects(api: Api) -> list[tuple[str, str, str, Any, str, Any]]:
         {"name": "ai", "parameters": [x], "budget": 3},
     )
     assert ai.status == 201, ai.body
+    return ai
+
+
+def _objects(api: Api) -> list[tuple[str, str, str, Any, str, Any]]:
+    """(path, what, an edited field, its new value, a service-set field, another value)
+    of an experiment, an AI experiment, a suggestion and an observation."""
+    ai = _ai_experiment(api)
     e = api.create_experiment(observation_budget=9)
     base = f"/v1/experiments/{e['id']}"
     s = api.post(f"{base}/suggestions").body
@@ -119,13 +125,7 @@ def test_sigopt_python_updates_a_fetched_experiment_sent_back_whole(served):
 def test_an_ai_experiment_sent_with_another_object_names_its_own_kind(api: Api):
     """Before: "'object' must be 'experiment'", wrong for an AI experiment (whose
     ``object`` is "aiexperiment"); nothing written."""
-    client = api.get("/v1/tokens/self").body["client"]
-    api.post(f"/v1/clients/{client}/projects", {"id": "p", "name": "p"})
-    x = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
-    ai = api.post(
-        f"/v1/clients/{client}/projects/p/aiexperiments",
-        {"name": "ai", "parameters": [x], "budget": 3},
-    ).body
+    ai = _ai_experiment(api).body
     path = f"/v1/aiexperiments/{ai['id']}"
     fetched = api.get(path).body
     before = api.snapshot()
