@@ -95,6 +95,29 @@ def test_a_service_set_field_sent_back_changed_is_refused(api: Api):
         assert api.snapshot() == before and api.get(path).body == fetched
 
 
+def test_updated_sent_back_is_any_timestamp_and_nothing_else(api: Api):
+    """``updated`` moves with the update itself, so any timestamp (or null) sent back is
+    taken; before, anything at all was (``[[]]``, ``"x"``, ``true``, an object), dropped
+    unseen. Now what is no timestamp is a 400 naming ``updated``, nothing written."""
+    for path, _what, field, value, _set, _other in _objects(api):
+        fetched = api.get(path).body
+        if "updated" not in fetched:
+            continue
+        for stamp in (fetched["updated"], 0, 1.5e9, None):
+            reply = api.put(path, {**fetched, "updated": stamp})
+            assert reply.status == 200, (path, stamp, reply.body)
+        before = api.get(path).body
+        for junk in ("x", [[]], True, {"at": 1}):
+            edit = {field: value, "value": None} if field == "failed" else {field: value}
+            reply = api.put(path, {**before, **edit, "updated": junk})
+            assert reply.status == 400 and reply.body["detail"]["field"] == "updated", (
+                path,
+                reply.body,
+            )
+            assert "leave it out" in reply.body["message"], reply.body
+        assert api.get(path).body == before, path
+
+
 def test_sigopt_python_updates_a_fetched_experiment_sent_back_whole(served):
     """The official client: ``update(**fetched.to_json())`` with one field edited."""
     sigopt = pytest.importorskip("sigopt")

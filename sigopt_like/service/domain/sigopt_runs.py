@@ -26,6 +26,7 @@ from .sigopt_checks import (
     MAX_NAME_LENGTH,
     RuleError,
     at_most_items,
+    is_number,
     key_characters,
     kind,
     known_fields,
@@ -251,7 +252,8 @@ def check_echoed(
     value would be dropped unseen (``{"project": "other"}`` moved no run, ``{"experiment":
     "7"}`` tied none): a 400 naming it. A key ``shown`` lacks is one the service sets
     when it makes the object (a create cannot give it); ``updated`` of an existing one
-    is free, since the update itself moves it."""
+    may be any timestamp (or null), since the update itself moves it: only what is no
+    timestamp at all (a string, a list, ``true``) is a 400, as it would be dropped."""
     if what == "run":
         _echoed_lists(body, shown.get("files", ()), shown.get("tags", ()))
     for key in echoed:
@@ -264,13 +266,28 @@ def check_echoed(
                 key,
                 400,
             )
-        if key == "updated" or _same_echo(body[key], shown[key], key in ID_FIELDS):
+        if key == "updated":
+            _check_updated(body[key], what)
+            continue
+        if _same_echo(body[key], shown[key], key in ID_FIELDS):
             continue
         raise RuleError(
             f"'{key}' is set by the service and not changed by a request: this {what} has "
             f"{_json(shown[key])}, not {_json(body[key])}; leave it out, or send it as "
             f"the {what} renders it.",
             key,
+            400,
+        )
+
+
+def _check_updated(sent: Any, what: str) -> None:
+    """``updated`` sent back: a timestamp (a number) or null, whichever; before, any value
+    (``[[]]``, ``"x"``, ``true``) was taken and dropped unseen."""
+    if sent is not None and not is_number(sent):
+        raise RuleError(
+            f"'updated' is set by the service (the update moves it): send the timestamp the "
+            f"{what} renders, or leave it out, not {kind(sent)}.",
+            "updated",
             400,
         )
 
