@@ -325,9 +325,9 @@ def test_clients_that_keep_their_end_open_after_a_close_stall_no_one(gunicorn_ur
 
 def test_refused_bodies_read_away_hold_no_thread(gunicorn_url: str) -> None:
     """Bodies refused 413 are read away on the worker's loop, not in its threads: with 20
-    clients each still sending a refused 512 KiB (8 KiB every 100 ms, 6.4 s each), a
-    ``/health`` is answered at once by a worker of :data:`THREADS` threads, and every one
-    of the 20 reads its 413. (Read away in the threads, as first tried, the two were held
+    clients each still sending a refused 640 KiB (8 KiB every 100 ms, 8 s each), a worker
+    of :data:`THREADS` threads answers ``/health`` while all of them still come, and every
+    one of the 20 reads its 413. (Read away in the threads, as first tried, the two were held
     by the first two senders and ``/health`` waited 6.5 s.)"""
     assert_health_among_refused_senders(gunicorn_url, _address(gunicorn_url))
 

@@ -320,8 +320,9 @@ def test_a_body_declared_too_large_is_413_while_the_client_still_sends(
 
 
 def test_refused_bodies_read_away_leave_the_server_answering(small: Any) -> None:
-    """20 clients each still sending a refused 512 KiB (8 KiB every 100 ms): waitress reads
-    them away in its socket loop, ``/health`` is answered at once, and each reads its 413."""
+    """20 clients each still sending a refused 640 KiB (8 KiB every 100 ms): waitress reads
+    them away in its socket loop, ``/health`` is answered while all of them still come, and
+    each reads its 413."""
     assert_health_among_refused_senders(small.url, _address(small))
 
 
