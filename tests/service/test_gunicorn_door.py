@@ -36,12 +36,17 @@ from tests.service.test_slow_clients import PATIENCE, _address, _status_and_body
 READ_SECONDS = 1.5
 THREADS = 2
 BODY_LIMIT = 50_000
-#: how long the slow clients go on, and how soon they and ``/health`` must be answered
-SLOW_PATIENCE = 20.0
-SLOW_BOUND = 2 * (READ_SECONDS + 1) + 4
-#: how soon one slow client's 408 must come (it waits :data:`SLOW_PATIENCE`): its deadline,
-#: a look of the worker's loop and 4 s of room (at 4.5 s of 8, a 408 late by 2 s passed)
-ONE_BOUND = READ_SECONDS + 1 + 4
+#: how soon one slow client's 408 must come: three times its deadline and a look of the
+#: worker's loop (once a second), room for a loaded machine's pauses
+ONE_BOUND = 3 * (READ_SECONDS + 1)
+#: how soon the slow clients beyond the threads, and ``/health``, must be answered: three
+#: times the two deadlines one after another that the last of them waits (before, 9 s
+#: against these 5 s)
+SLOW_BOUND = 3 * 2 * (READ_SECONDS + 1)
+#: how long the slow clients go on (they stop once answered): three times the bounds, so
+#: that a server that never answers them (the bugs) is as far over them as they are over
+#: the wait of one that does (before, 20 s)
+SLOW_PATIENCE = 3 * SLOW_BOUND
 
 
 def _start(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], Path]:
