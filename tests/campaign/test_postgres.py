@@ -18,6 +18,7 @@ import sigopt_like
 from sigopt_like.service import create_app
 from sigopt_like.service.task_kinds import default_handlers
 from sigopt_like.service.worker import TaskRunner
+from tests.fixtures.postgres import administrator
 from tests.fixtures.servers import ServedInstance
 
 from .conftest import Api, check_standalone_worker, small_space
@@ -88,22 +89,13 @@ def _connections(url: str, allowed: bool) -> None:
     restart does, for as long as it lasts)."""
     name = url.split("?", 1)[0].rsplit("/", 1)[1]
     base, _, query = url.partition("?")
-    admin = sa.create_engine(
-        base.rsplit("/", 1)[0] + "/postgres" + (f"?{query}" if query else ""),
-        isolation_level="AUTOCOMMIT",
-    )
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"ALTER DATABASE {name} ALLOW_CONNECTIONS {str(allowed).lower()}"))
-            if not allowed:
-                conn.execute(
-                    sa.text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        f"WHERE datname = '{name}'"
-                    )
-                )
-    finally:
-        admin.dispose()
+    server = base.rsplit("/", 1)[0] + "/postgres" + (f"?{query}" if query else "")
+    with administrator(server) as admin_says:
+        admin_says(f"ALTER DATABASE {name} ALLOW_CONNECTIONS {str(allowed).lower()}")
+        if not allowed:
+            admin_says(
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+            )
 
 
 def test_a_task_whose_database_went_away_runs_again_when_it_is_back(pg_url: str):
@@ -176,15 +168,9 @@ def test_a_task_that_meets_a_busy_database_runs_again(pg_url: str):
     it goes back to the queue and runs again."""
     base, _, query = pg_url.partition("?")
     name = base.rsplit("/", 1)[1]
-    admin = sa.create_engine(
-        base.rsplit("/", 1)[0] + "/postgres" + (f"?{query}" if query else ""),
-        isolation_level="AUTOCOMMIT",
-    )
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"ALTER DATABASE {name} SET lock_timeout = '300ms'"))
-    finally:
-        admin.dispose()
+    server = base.rsplit("/", 1)[0] + "/postgres" + (f"?{query}" if query else "")
+    with administrator(server) as admin_says:
+        admin_says(f"ALTER DATABASE {name} SET lock_timeout = '300ms'")
     handlers = default_handlers()
     space = handlers["space"]
     runs: list[int] = []

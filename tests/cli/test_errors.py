@@ -577,19 +577,15 @@ def test_a_postgresql_role_that_may_only_read_is_refused_at_the_start(run, pg_ur
     start (``Store.check_writes``) and exit in one line. Before, the line was PostgreSQL's
     "permission denied for table meta", of a table that role could read: it said neither
     that the service writes nor what to grant."""
-    import sqlalchemy as sa
 
     from sigopt_like.service.store import open_store
 
     open_store(pg_url).close()  # the schema made by its owner
     role = f"reader_{uuid.uuid4().hex[:8]}"  # roles are the server's, shared by the tests
-    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
-            conn.exec_driver_sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
-    finally:
-        admin.dispose()
+    with administrator(pg_url) as admin_says:
+        admin_says(
+            f"CREATE ROLE {role} LOGIN", f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"
+        )
     reader = pg_url.replace("postgres@", f"{role}@", 1)
     for argv in (("serve", "--port", "0"), ("worker",)):
         line = one_line(run(*argv, "--db", reader))
@@ -698,17 +694,9 @@ def _role_without_create(
     """A real role whose search_path's first schema is ``schema`` (an SQL identifier, quoted
     where it needs it), USAGE granted there, not CREATE: its name, its database URL, and a
     function running statements as the server's administrator."""
-    import sqlalchemy as sa
 
     role = f"maker_{uuid.uuid4().hex[:8]}"  # roles are the server's, shared by the tests
-    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-
-    def admin_says(*statements: str) -> None:
-        with admin.connect() as conn:
-            for statement in statements:
-                conn.exec_driver_sql(statement)
-
-    try:
+    with administrator(pg_url) as admin_says:
         admin_says(
             f"CREATE ROLE {role} LOGIN",
             f"CREATE SCHEMA {schema}",
@@ -716,8 +704,6 @@ def _role_without_create(
             f"ALTER ROLE {role} SET search_path = {schema}",
         )
         yield role, pg_url.replace("postgres@", f"{role}@", 1), admin_says
-    finally:
-        admin.dispose()
 
 
 def test_a_role_that_may_not_make_the_tables_is_told_to_grant_create(run, pg_url):
@@ -778,13 +764,8 @@ def test_a_role_that_may_not_connect_is_told_the_grant(run, pg_url):
 
     name = sa.make_url(pg_url).database
     role = f"shut_{uuid.uuid4().hex[:8]}"  # roles are the server's, shared by the tests
-    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
-            conn.exec_driver_sql(f"REVOKE CONNECT ON DATABASE {name} FROM PUBLIC")
-    finally:
-        admin.dispose()
+    with administrator(pg_url) as admin_says:
+        admin_says(f"CREATE ROLE {role} LOGIN", f"REVOKE CONNECT ON DATABASE {name} FROM PUBLIC")
     shut = pg_url.replace("postgres@", f"{role}@", 1)
     for argv in (("users", "create", "a@b.example"), ("serve", "--port", "0"), ("worker",)):
         line = one_line(run(*argv, "--db", shut))

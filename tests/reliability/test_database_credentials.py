@@ -27,7 +27,7 @@ import requests
 import sqlalchemy as sa
 
 from sigopt_like.service import create_app
-from tests.fixtures.postgres import new_database, running_postgres
+from tests.fixtures.postgres import administrator, new_database, running_postgres
 from tests.fixtures.servers import ServedInstance
 
 pytestmark = pytest.mark.reliability
@@ -63,22 +63,17 @@ def _role_with_password(server: str) -> Iterator[tuple[str, str, Callable[..., N
     url = new_database(server)
     open_store(url).close()  # the tables, made by their owner
     role = f"lab_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with administrator(url) as says:
 
-    def admin_says(*statements: str) -> None:
-        with admin.connect() as sql:
-            for statement in statements:
-                sql.exec_driver_sql(statement.format(role=role))
+        def admin_says(*statements: str) -> None:
+            says(*(statement.format(role=role) for statement in statements))
 
-    try:
         admin_says(
             f"CREATE ROLE {{role}} LOGIN PASSWORD '{FIRST}'",
             "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
             "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}",
         )
         yield role, url.replace("postgres@", f"{role}@", 1), admin_says
-    finally:
-        admin.dispose()
 
 
 def _assert_credentials_refused(body: dict[str, object], role: str) -> None:
@@ -245,12 +240,9 @@ def test_a_connection_refused_by_pg_hba_says_the_rule_that_refused_it(
 
     with _tcp_server_with_rules() as (server, rules):
         url = new_database(server)
-        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
         role = f"lab_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as sql:
-            sql.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
-            sql.exec_driver_sql(f"GRANT ALL ON SCHEMA public TO {role}")
-        admin.dispose()
+        with administrator(url) as admin_says:
+            admin_says(f"CREATE ROLE {role} LOGIN", f"GRANT ALL ON SCHEMA public TO {role}")
         port = sa.make_url(url).query["port"]
         name = sa.make_url(url).database
         database = f"postgresql+psycopg://{role}@127.0.0.1:{port}/{name}"

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 import sigopt_like
 from sigopt_like.service import create_app
 from sigopt_like.service.worker import FAILING_POLL_SECONDS
+from tests.fixtures.postgres import administrator
 from tests.fixtures.servers import ServedInstance, announced_url
 
 pytestmark = [pytest.mark.reliability]
@@ -69,15 +70,12 @@ def test_requests_after_the_database_dropped_its_connections_are_answered(pg_url
 
 
 def _admin(url: str, *statements: str) -> None:
+    """Run ``statements`` as the administrator, on the server's ``postgres`` database (not
+    ``url``'s, whose connections they close)."""
     base, _, query = url.partition("?")
     server = base.rsplit("/", 1)[0] + "/postgres" + (f"?{query}" if query else "")
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            for statement in statements:
-                conn.execute(sa.text(statement))
-    finally:
-        admin.dispose()
+    with administrator(server) as admin_says:
+        admin_says(*statements)
 
 
 def _outage(url: str, seconds: float) -> None:

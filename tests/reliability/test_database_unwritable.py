@@ -82,21 +82,16 @@ def test_a_postgresql_role_whose_write_rights_are_revoked_is_told_what_to_grant(
     "internal" and a traceback per write."""
     import uuid
 
-    import sqlalchemy as sa
-
     from sigopt_like.service.store import open_store
 
     open_store(pg_url).close()  # the schema, made by its owner
     role = f"writer_{uuid.uuid4().hex[:8]}"  # roles are the server's, shared by the tests
-    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-
-    def admin_says(*statements: str) -> None:
-        with admin.connect() as sql:
-            for statement in statements:
-                sql.exec_driver_sql(statement.format(role=role))
-
     tables = "ALL TABLES IN SCHEMA public"
-    try:
+    with administrator(pg_url) as says:
+
+        def admin_says(*statements: str) -> None:
+            says(*(statement.format(role=role) for statement in statements))
+
         admin_says(
             "CREATE ROLE {role} LOGIN",
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables} TO {{role}}",
@@ -124,8 +119,6 @@ def test_a_postgresql_role_whose_write_rights_are_revoked_is_told_what_to_grant(
             admin_says(f"GRANT INSERT, UPDATE, DELETE ON {tables} TO {{role}}")
             conn.sessions.create(name="robot-run-3")  # no restart needed
             assert sorted(s.name for s in conn.sessions.list()) == ["robot-run-1", "robot-run-3"]
-    finally:
-        admin.dispose()
 
 
 def _granted_back(message: str) -> list[str]:
@@ -140,20 +133,16 @@ def _role_in_schema(pg_url: str, schema: str) -> Iterator[tuple[str, str, Callab
     """A real role granted what the service needs on tables made in ``schema`` (the
     search_path of the role that made them, and of this one): its name, its database URL,
     and a function that runs statements as the server's administrator."""
-    import sqlalchemy as sa
 
     from sigopt_like.service.store import open_store
 
     tag = uuid.uuid4().hex[:8]  # roles are the server's, shared by the tests
     owner, role = f"owner_{tag}", f"lab_{tag}"
-    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with administrator(pg_url) as says:
 
-    def admin_says(*statements: str) -> None:
-        with admin.connect() as sql:
-            for statement in statements:
-                sql.exec_driver_sql(statement.format(role=role, schema=schema))
+        def admin_says(*statements: str) -> None:
+            says(*(statement.format(role=role, schema=schema) for statement in statements))
 
-    try:
         admin_says(
             f"CREATE ROLE {owner} LOGIN",
             f"CREATE SCHEMA {{schema}} AUTHORIZATION {owner}",
@@ -168,8 +157,6 @@ def _role_in_schema(pg_url: str, schema: str) -> Iterator[tuple[str, str, Callab
             "GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
         )
         yield role, pg_url.replace("postgres@", f"{role}@", 1), admin_says
-    finally:
-        admin.dispose()
 
 
 def test_a_role_whose_tables_are_in_another_schema_is_told_to_grant_there(pg_url: str) -> None:

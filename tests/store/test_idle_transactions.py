@@ -28,6 +28,7 @@ from sigopt_like.service.settings import ServiceSettings
 from sigopt_like.service.store import open_store
 from sigopt_like.service.store.refusals import is_unreachable_error
 from sigopt_like.service.worker import Outcome, TaskRunner
+from tests.fixtures.postgres import administrator
 
 #: the runner's timeout in these tests (the service's is a minute)
 SHORT_SECONDS = 1.0
@@ -203,14 +204,8 @@ def test_a_timeout_the_database_sets_is_kept(pg_url):
     """A DBA's own figure (here the database's) is kept: the service's minute goes only
     where none is set."""
     name = sa.engine.make_url(pg_url).database
-    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(
-                f"ALTER DATABASE {name} SET idle_in_transaction_session_timeout = '5min'"
-            )
-    finally:
-        admin.dispose()
+    with administrator(pg_url) as admin_says:
+        admin_says(f"ALTER DATABASE {name} SET idle_in_transaction_session_timeout = '5min'")
     store = open_store(pg_url)
     try:
         with store.atomic() as unit:
