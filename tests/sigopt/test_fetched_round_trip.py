@@ -155,7 +155,7 @@ def test_an_ai_experiment_sent_with_another_object_names_its_own_kind(api: Api):
     reply = api.put(path, {**fetched, "name": "renamed", "object": "suggestion"})
     assert reply.status == 400, reply.body
     assert reply.body["detail"]["field"] == "object", reply.body
-    assert "'object' of an AI experiment is 'aiexperiment'" in reply.body["message"], reply.body
+    assert "'object' of an AI experiment is \"aiexperiment\"" in reply.body["message"], reply.body
     assert "must be 'experiment'" not in reply.body["message"], reply.body
     assert api.snapshot() == before and api.get(path).body == fetched
 
@@ -323,3 +323,108 @@ def test_a_boolean_nested_in_an_echo_is_not_a_number(api: Api):
     reply = api.put(path, {**fetched, "task": {**fetched["task"], "cost": True}})
     assert reply.status == 400 and reply.body["detail"]["field"] == "task", reply.body
     assert api.snapshot() == before and api.get(path).body == fetched
+
+
+def _observation(api: Api, **fields: Any) -> tuple[str, dict[str, Any]]:
+    """An observation (value 1.0) of a new one-metric experiment: its path and GET."""
+    e = api.create_experiment(observation_budget=9, **fields)
+    base = f"/v1/experiments/{e['id']}"
+    s = api.post(f"{base}/suggestions").body
+    o = api.post(f"{base}/observations", {"suggestion": s["id"], "value": 1.0}).body
+    path = f"{base}/observations/{o['id']}"
+    return path, api.get(path).body
+
+
+def test_value_and_values_edited_alike_are_taken_and_unlike_refused(api: Api):
+    """A fetched observation edited in both ``value`` and ``values`` saying the same is
+    taken. Before: a 422 "give 'value' or 'values', not both". Saying otherwise is a 422
+    saying they disagree, nothing written."""
+    for metric in (None, "m"):
+        named = {"metrics": [{"name": metric}]} if metric else {}
+        path, fetched = _observation(api, **named)
+        entry = {**fetched["values"][0], "value": 3.0}
+        reply = api.put(path, {**fetched, "value": 3, "values": [entry]})
+        assert reply.status == 200, reply.body
+        assert reply.body["value"] == 3.0 and reply.body["values"][0]["value"] == 3.0
+        fetched = api.get(path).body
+        both = {"value": 4.0, "value_stddev": 0.5}
+        entry = {"name": metric, "value": 4.0, "value_stddev": 0.5}
+        reply = api.put(path, {**fetched, **both, "values": [entry]})
+        assert reply.status == 200, reply.body
+        assert (reply.body["value"], reply.body["value_stddev"]) == (4.0, 0.5)
+        fetched = api.get(path).body
+        moved = {"value": 7.0, "value_stddev": 0.5}
+        for sent, listed in (
+            ({"value": 5.0}, {"value": 6.0}),
+            (moved, {**moved, "value_stddev": 1}),
+        ):
+            before = api.snapshot()
+            body = {**fetched, **sent, "values": [{"name": metric, **listed}]}
+            reply = api.put(path, body)
+            assert reply.status == 422, reply.body
+            assert reply.body["detail"]["field"] == "values", reply.body
+            assert "they disagree" in reply.body["message"], reply.body
+            assert api.snapshot() == before and api.get(path).body == fetched
+
+
+def test_failed_with_a_value_says_to_drop_the_value(api: Api):
+    """SigOpt refuses a value with ``failed: true`` ("Observations with a value cannot have
+    failed == true"), and so does this service, now telling what to drop: each of
+    ``value`` and ``values`` sent. Before: "send failed=true alone", which a caller
+    sending back a fetched observation did not see as dropping a field. A fetched one sent
+    back whole with both as shown (echoes) stays taken, failed and without its value."""
+    path, fetched = _observation(api)
+    before = api.snapshot()
+    for body, field, dropped in (
+        ({"failed": True, "value": 1.0}, "value", "drop 'value' from the body"),
+        ({"failed": True, "values": fetched["values"]}, "values", "drop 'values' from the"),
+        (
+            {"failed": True, "value": 2.0, "value_stddev": 0.1},
+            "value",
+            "drop 'value' and 'value_stddev' from",
+        ),
+        ({**fetched, "failed": True, "value": 3.0}, "value", "drop 'value' from"),
+    ):
+        reply = api.put(path, body)
+        assert reply.status == 422, reply.body
+        assert reply.body["detail"]["field"] == field, reply.body
+        assert dropped in reply.body["message"], reply.body
+        assert api.snapshot() == before and api.get(path).body == fetched
+    reply = api.put(path, {**fetched, "failed": True})
+    assert reply.status == 200, reply.body
+    assert reply.body["failed"] is True and reply.body["value"] is None
+
+
+def test_assignments_sent_without_the_suggestion_say_what_was_sent(api: Api):
+    """An update of an observation of a suggestion that sends ``assignments`` alone (no
+    ``suggestion``) is refused, as SigOpt refuses it, with a message that says so. Before:
+    "cannot specify `suggestion` and `assignments`", though no suggestion was sent."""
+    path, fetched = _observation(api)
+    before = api.snapshot()
+    reply = api.put(path, {"assignments": fetched["assignments"], "metadata": {"k": 1}})
+    assert reply.status == 400 and reply.body["detail"]["field"] == "assignments", reply.body
+    message = reply.body["message"]
+    assert "sends assignments but no 'suggestion'" in message, message
+    assert f"of suggestion {fetched['suggestion']}" in message, message
+    assert "cannot specify" not in message, message
+    assert api.snapshot() == before and api.get(path).body == fetched
+
+
+def test_another_object_is_shown_as_json(api: Api):
+    """``object`` that names another kind is shown as the body wrote it. Before:
+    Python's repr (``{'a': 1}``, ``True``, ``None``)."""
+    path, _fetched = _observation(api)
+    base = path.rsplit("/observations/", 1)[0]
+    s = api.post(f"{base}/suggestions").body
+    ai = _ai_experiment(api).body
+    paths = (base, f"/v1/aiexperiments/{ai['id']}", f"{base}/suggestions/{s['id']}", path)
+    before = api.snapshot()
+    for target in paths:
+        for sent, shown in (({"a": 1}, '{"a": 1}'), ([1], "[1]"), (True, "true")):
+            reply = api.put(target, {"object": sent})
+            assert reply.status == 400 and reply.body["detail"]["field"] == "object", reply.body
+            message = reply.body["message"]
+            assert message.endswith(f"not {shown}."), (target, message)
+    reply = api.put(path, {"experiment": [7]})
+    assert reply.status == 400 and "'experiment' is [7] but" in reply.body["message"], reply.body
+    assert api.snapshot() == before

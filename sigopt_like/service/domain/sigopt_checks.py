@@ -153,6 +153,14 @@ def same_value(sent: Any, shown: Any) -> bool:
     return bool(sent == shown)
 
 
+def json_shown(value: Any) -> str:
+    """A value as a JSON body writes it (``null``, ``true``, ``"7"``, ``[1]``, ``{"a": 1}``),
+    cut to 80 characters: what a refusal shows of what was sent (Python's repr showed
+    ``{'a': 1}``, ``None``, ``True``, which the sender never wrote)."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def without_own_id(body: Mapping[str, Any], shown: str, what: str) -> dict[str, Any]:
     """An update's ``body`` without its ``id``, which may be the updated object's own
     (``shown``, as rendered) in any form :func:`same_id` takes (``12``, ``"12"``,
@@ -163,10 +171,8 @@ def without_own_id(body: Mapping[str, Any], shown: str, what: str) -> dict[str, 
         return dict(body)
     sent = body["id"]
     if not same_id(sent, shown):
-        written = json.dumps(sent, ensure_ascii=False, default=str)
-        written = written if len(written) <= 80 else written[:77] + "..."
         raise RuleError(
-            f"'id' is {written}, but this is {what} {shown}: an update cannot change an "
+            f"'id' is {json_shown(sent)}, but this is {what} {shown}: an update cannot change an "
             f"id. Leave 'id' out, or send this {what}'s own id ({shown!r}).",
             "id",
             400,
@@ -299,7 +305,9 @@ def known_fields(item: Mapping[str, Any], allowed: tuple[str, ...], field: str, 
         where = f"{field}.{key}" if field else str(key)
         if key == "object":
             if value != what:
-                raise RuleError(f"'{where}' must be {what!r}, not {value!r}.", where, 400)
+                raise RuleError(
+                    f"'{where}' must be {json_shown(what)}, not {json_shown(value)}.", where, 400
+                )
             continue
         if key not in allowed:
             raise RuleError(

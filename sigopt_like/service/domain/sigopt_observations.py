@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .sigopt_checks import RuleError, kind, known_fields, number, same_value
+from .sigopt_checks import (
+    RuleError,
+    is_number,
+    json_shown,
+    kind,
+    known_fields,
+    number,
+    same_value,
+)
 
 #: one metric's value in ``values``
 METRIC_EVALUATION_FIELDS = ("name", "value", "value_stddev")
@@ -36,13 +44,19 @@ def observation_values(
     value, values = body.get("value"), body.get("values")
     stddev = body.get("value_stddev")
     if failed:
-        for key, given in (("value", value), ("values", values), ("value_stddev", stddev)):
-            if given not in (None, []):
-                raise RuleError(
-                    f"'{pre}{key}': a failed observation has no value; "
-                    "send failed=true alone or a value without failed.",
-                    f"{pre}{key}",
-                )
+        given = [
+            key
+            for key, sent in (("value", value), ("values", values), ("value_stddev", stddev))
+            if sent not in (None, [])
+        ]
+        if given:
+            raise RuleError(
+                f"'{pre}{given[0]}': a failed observation has no value, as in SigOpt "
+                f'("Observations with a value cannot have failed == true"): drop '
+                f"{_said(given, pre)} from the body (or send null) to mark it failed, or "
+                "leave 'failed' out to keep the value.",
+                f"{pre}{given[0]}",
+            )
         return [], True
     if value is not None and values is not None:
         raise RuleError(f"'{pre}values': give 'value' or 'values', not both.", f"{pre}values")
@@ -71,6 +85,12 @@ def observation_values(
         }
         return [_evaluation(entry, f"{pre}value", f"{pre}value_stddev")], False
     return _values(metric_list, values, f"{pre}values"), False
+
+
+def _said(keys: Sequence[str], pre: str) -> str:
+    """``'value'``, ``'value' and 'values'``, ``'value', 'values' and 'value_stddev'``."""
+    quoted = [f"'{pre}{key}'" for key in keys]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
 def metrics_said(names: Sequence[Any]) -> str:
@@ -138,7 +158,49 @@ def without_echoed_values(body: Mapping[str, Any], shown: Mapping[str, Any]) -> 
         echoed.add("values")
     if all(same_value(body.get(k), shown.get(k)) for k in singles if k in body):
         echoed.update(singles)
+    if not echoed:
+        return _one_of_agreeing(body)
     return {k: v for k, v in body.items() if k not in echoed}
+
+
+def _one_of_agreeing(body: Mapping[str, Any]) -> dict[str, Any]:
+    """An update that edits both ``value`` (with ``value_stddev``) and ``values``, as one
+    who edits a fetched observation consistently does (``value: 3.0`` and ``values:
+    [{"name": "m", "value": 3.0}]``): when ``values`` has one entry and it says what
+    ``value`` says, ``values`` alone (before, a 422 "give 'value' or 'values', not both");
+    when it says otherwise, a 422 saying they disagree. A null ``value_stddev`` on one side
+    says nothing (the other side's is taken); two numbers must be equal. A null ``value``
+    or ``values``, or ``values`` other than a list of one object (several metrics), is
+    left to the update's own rules."""
+    values = body["values"]
+    if body["value"] is None or not isinstance(values, list) or len(values) != 1:
+        return dict(body)
+    entry = values[0]
+    if not isinstance(entry, Mapping):
+        return dict(body)
+    stddev, listed_stddev = body.get("value_stddev"), entry.get("value_stddev")
+    for field, sent, listed in (
+        ("value", body["value"], entry.get("value")),
+        ("value_stddev", stddev, stddev if listed_stddev is None else listed_stddev),
+    ):
+        if sent is not None and not _same_number(sent, listed):
+            raise RuleError(
+                f"'values': 'values[0].{field}' is {json_shown(listed)} but '{field}' is "
+                f"{json_shown(sent)}: they disagree. Send the value once (in 'value' or "
+                "in 'values'), or both alike.",
+                "values",
+            )
+    merged = {**entry, "value_stddev": stddev if listed_stddev is None else listed_stddev}
+    kept = {k: v for k, v in body.items() if k not in ("value", "value_stddev")}
+    return {**kept, "values": [merged]}
+
+
+def _same_number(sent: Any, listed: Any) -> bool:
+    """Two numbers of equal value (``3`` is ``3.0``), or the same JSON value otherwise
+    (``null`` and ``null``; a boolean is not a number)."""
+    if is_number(sent) and is_number(listed):
+        return bool(sent == listed)
+    return same_value(sent, listed)
 
 
 def observation_update_body(

@@ -13,7 +13,6 @@ metric of the experiment.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
@@ -27,6 +26,7 @@ from .sigopt_checks import (
     RuleError,
     at_most_items,
     is_number,
+    json_shown,
     key_characters,
     kind,
     known_fields,
@@ -273,7 +273,7 @@ def check_echoed(
             continue
         raise RuleError(
             f"'{key}' is set by the service and not changed by a request: this {what} has "
-            f"{_json(shown[key])}, not {_json(body[key])}; leave it out, or send it as "
+            f"{json_shown(shown[key])}, not {json_shown(body[key])}; leave it out, or send it as "
             f"the {what} renders it.",
             key,
             400,
@@ -303,12 +303,6 @@ def without_echoes(
     sent = tuple(key for key in echoed if key in shown)
     check_echoed(body, shown, sent, what)
     return {key: value for key, value in body.items() if key not in sent}
-
-
-def _json(value: Any) -> str:
-    """A value as the body wrote it (``null``, ``true``, ``"7"``), cut to 80 characters."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _same_echo(sent: Any, shown: Any, is_id: bool = False) -> bool:

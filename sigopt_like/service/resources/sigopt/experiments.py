@@ -11,7 +11,7 @@ import falcon
 
 from ...domain import sigopt_rules as rules
 from ...domain import sigopt_runs as run_rules
-from ...domain.sigopt_checks import without_own_id
+from ...domain.sigopt_checks import json_shown, without_own_id
 from ...errors import BadRequest
 from ...http import (
     MAX_UNIX_SECONDS,
@@ -248,7 +248,8 @@ class ExperimentItem:
                 elif body.get("object", "experiment") != "experiment":
                     # named by its own kind ("must be 'experiment'" misled an AI one's)
                     raise rules.RuleError(
-                        f"'object' of an {what} is {shown['object']!r}, not {body['object']!r}.",
+                        f"'object' of an {what} is {json_shown(shown['object'])}, not "
+                        f"{json_shown(body['object'])}.",
                         "object",
                         400,
                     )

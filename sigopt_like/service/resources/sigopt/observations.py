@@ -18,6 +18,7 @@ from ...domain import sigopt_runs as run_rules
 from ...domain import sigopt_tasks
 from ...domain.sigopt_checks import (
     at_most_items,
+    json_shown,
     known_fields,
     same_id,
     same_value,
@@ -128,10 +129,13 @@ def _check_keys(body: Mapping[str, Any], prefix: str, experiment: ExperimentReco
                 f"'{where}' is set by the service; leave it out.", detail={"field": where}
             )
         if key == "object" and value != "observation":
-            raise BadRequest(f"'{where}' must be 'observation'.", detail={"field": where})
+            raise BadRequest(
+                f"'{where}' must be \"observation\", not {json_shown(value)}.",
+                detail={"field": where},
+            )
         if key == "experiment" and str(value) != str(experiment.id):
             raise BadRequest(
-                f"'{where}' is {value!r} but this is experiment {experiment.id}.",
+                f"'{where}' is {json_shown(value)} but this is experiment {experiment.id}.",
                 detail={"field": where},
             )
         if key not in FIELDS and key not in ECHOED:
@@ -203,6 +207,19 @@ def _both(prefix: str) -> BadRequest:
         f"'{field}': cannot specify `suggestion` and `assignments`: an observation of a "
         "suggestion has the suggestion's assignments; give one of them, as SigOpt requires.",
         detail={"field": field},
+    )
+
+
+def _suggested_assignments(suggestion: int) -> BadRequest:
+    """An update that sends ``assignments`` without ``suggestion`` to an observation of a
+    suggestion: they are the suggestion's and cannot change. Before, SigOpt's "cannot
+    specify `suggestion` and `assignments`" told a caller who had sent no suggestion."""
+    return BadRequest(
+        f"'assignments': this update sends assignments but no 'suggestion', and this "
+        f"observation is of suggestion {suggestion}, whose assignments it keeps: they cannot "
+        "change. Leave 'assignments' out of the update (to observe other assignments, "
+        "create a new observation with them).",
+        detail={"field": "assignments"},
     )
 
 
@@ -407,7 +424,7 @@ def _changes(
     try:
         if body.get("assignments") is not None:
             if row.suggestion_id is not None:
-                raise _both("")
+                raise _suggested_assignments(row.suggestion_id)
             assignments = _assignments(definition, body["assignments"])
             rules.check_constraints(definition["linear_constraints"], assignments)
             changes["assignments"] = assignments
