@@ -40,7 +40,7 @@ def _objects(api: Api) -> list[tuple[str, str, str, Any, str, Any]]:
     )
     return [
         (base, "experiment", "name", "renamed", "created", 1),
-        (base, "experiment", "observation_budget", 12, "progress", None),
+        (base, "experiment", "observation_budget", 12, "development", None),
         (f"/v1/aiexperiments/{ai.body['id']}", "AI experiment", "budget", 5, "client", "999"),
         (f"{base}/suggestions/{s2['id']}", "suggestion", "metadata", {"k": 1}, "assignments", {}),
         (f"{base}/suggestions/{s['id']}", "suggestion", "metadata", {"k": 2}, "state", "open"),
@@ -323,6 +323,93 @@ def test_a_boolean_nested_in_an_echo_is_not_a_number(api: Api):
     reply = api.put(path, {**fetched, "task": {**fetched["task"], "cost": True}})
     assert reply.status == 400 and reply.body["detail"]["field"] == "task", reply.body
     assert api.snapshot() == before and api.get(path).body == fetched
+
+
+def test_a_stale_fetched_experiment_sent_back_after_observations_is_taken(api: Api):
+    """``progress`` moves without the client (each observation, each run), as ``updated``
+    does: a fetched experiment sent back after observations were reported carries a stale
+    one, taken whatever its values (or null), as an echo. Before: a 400 "'progress' is
+    set by the service ... this experiment has ..."."""
+    e = api.create_experiment(observation_budget=9)
+    base = f"/v1/experiments/{e['id']}"
+    stale = api.get(base).body
+    assert stale["progress"]["observation_count"] == 0
+    s = api.post(f"{base}/suggestions").body
+    assert api.post(f"{base}/observations", {"suggestion": s["id"], "value": 1.0}).status == 201
+    reply = api.put(base, {**stale, "name": "renamed"})
+    assert reply.status == 200, reply.body
+    assert reply.body["name"] == "renamed" and reply.body["progress"]["observation_count"] == 1
+    fresh = api.get(base).body
+    # the other way: an observation deleted since (first/best were objects, now null)
+    o = api.post(f"{base}/observations", {"assignments": s["assignments"], "value": 2.0}).body
+    counted = api.get(base).body
+    assert api.delete(f"{base}/observations/{o['id']}").status == 204
+    for progress in (counted["progress"], None, {**fresh["progress"], "observation_count": 7.0}):
+        reply = api.put(base, {**counted, "name": "again", "progress": progress})
+        assert reply.status == 200, (progress, reply.body)
+        assert reply.body["progress"] == fresh["progress"]
+
+    ai = _ai_experiment(api).body
+    path = f"/v1/aiexperiments/{ai['id']}"
+    stale = api.get(path).body
+    run = api.post(f"{path}/training_runs", {"name": "r"})
+    assert run.status == 201, run.body
+    reply = api.put(path, {**stale, "budget": 5})
+    assert reply.status == 200, reply.body
+    assert reply.body["budget"] == 5 and reply.body["progress"]["total_run_count"] == 1
+
+
+def test_a_malformed_progress_sent_back_is_refused(api: Api):
+    """What has not progress's shape (not an object, another field, a field missing, a
+    count as a string, an observation that is a number) is a 400 naming ``progress``,
+    nothing written: it would be dropped unseen."""
+    e = api.create_experiment(observation_budget=9)
+    base = f"/v1/experiments/{e['id']}"
+    fetched = api.get(base).body
+    shown = fetched["progress"]
+    ai = _ai_experiment(api).body
+    ai_path = f"/v1/aiexperiments/{ai['id']}"
+    ai_fetched = api.get(ai_path).body
+    ai_shown = ai_fetched["progress"]
+    cases = [
+        (base, fetched, "x", "not a string"),
+        (base, fetched, [shown], "not a list"),
+        (base, fetched, {**shown, "extra": 1}, "'extra' is not a field"),
+        ({k: v for k, v in shown.items() if k != "observation_count"}, None, None, None),
+        (base, fetched, {**shown, "observation_count": "1"}, 'not "1"'),
+        (base, fetched, {**shown, "observation_count": -1}, "not -1"),
+        (base, fetched, {**shown, "observation_budget_consumed": True}, "not true"),
+        (base, fetched, {**shown, "best_observation": 3}, "not 3"),
+        (base, fetched, {**shown, "object": "experiment"}, 'not "experiment"'),
+        (ai_path, ai_fetched, {**ai_shown, "total_run_count": 0.5}, "not 0.5"),
+        (ai_path, ai_fetched, {**ai_shown, "remaining_budget": "3"}, 'not "3"'),
+        (ai_path, ai_fetched, shown, "'active_run_count'"),
+    ]
+    cases[3] = (base, fetched, cases[3][0], "no 'observation_count'")
+    for path, object_, progress, said in cases:
+        before = api.snapshot()
+        reply = api.put(path, {**object_, "name": "renamed", "progress": progress})
+        assert reply.status == 400, (progress, reply.body)
+        assert reply.body["detail"]["field"] == "progress", reply.body
+        message = reply.body["message"]
+        assert "'progress' is set by the service" in message and said in message, message
+        assert "or null, or leave it out" in message, message
+        assert api.snapshot() == before and api.get(path).body == object_
+
+
+def test_sigopt_python_updates_a_stale_fetched_experiment(served):
+    """The official client: an experiment fetched before an observation was reported,
+    sent back whole with a new name, is taken. Before: ApiException 400 on ``progress``."""
+    sigopt = pytest.importorskip("sigopt")
+    conn = sigopt.Connection(client_token=served.token)
+    conn.set_api_url(served.url)
+    x = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
+    e = conn.experiments().create(name="e", parameters=[x], observation_budget=4)
+    stale = conn.experiments(e.id).fetch().to_json()
+    s = conn.experiments(e.id).suggestions().create()
+    conn.experiments(e.id).observations().create(suggestion=s.id, value=1.0)
+    updated = conn.experiments(e.id).update(**{**stale, "name": "renamed"})
+    assert updated.name == "renamed" and updated.progress.observation_count == 1
 
 
 def _observation(api: Api, **fields: Any) -> tuple[str, dict[str, Any]]:

@@ -37,6 +37,7 @@ from .sigopt_checks import (
     same_id,
     same_value,
 )
+from .sigopt_progress import check_progress
 
 STATES = ("active", "completed", "failed")
 #: the state of a new run, and what an update's null ``state`` stands for
@@ -253,7 +254,9 @@ def check_echoed(
     "7"}`` tied none): a 400 naming it. A key ``shown`` lacks is one the service sets
     when it makes the object (a create cannot give it); ``updated`` of an existing one
     may be any timestamp (or null), since the update itself moves it: only what is no
-    timestamp at all (a string, a list, ``true``) is a 400, as it would be dropped."""
+    timestamp at all (a string, a list, ``true``) is a 400, as it would be dropped; so
+    may an experiment's ``progress``, which observations and runs move, of any values in
+    its shape (``sigopt_progress``)."""
     if what == "run":
         _echoed_lists(body, shown.get("files", ()), shown.get("tags", ()))
     for key in echoed:
@@ -268,6 +271,9 @@ def check_echoed(
             )
         if key == "updated":
             _check_updated(body[key], what)
+            continue
+        if key == "progress":  # moves by itself too: stale is taken, malformed is not
+            check_progress(body[key], shown[key], what)
             continue
         if _same_echo(body[key], shown[key], key in ID_FIELDS):
             continue
