@@ -31,7 +31,13 @@ from tests.fixtures.piecewise import (
 )
 from tests.fixtures.servers import announced_url, gunicorn_answering, start_gunicorn, stop_gunicorn
 from tests.fixtures.waiting import read_until_closed
-from tests.service.test_slow_clients import PATIENCE, _address, _status_and_body, _trickle
+from tests.service.test_slow_clients import (
+    AT_ONCE,
+    PATIENCE,
+    _address,
+    _status_and_body,
+    _trickle,
+)
 
 READ_SECONDS = 1.5
 THREADS = 2
@@ -238,7 +244,9 @@ def test_a_chunk_said_past_the_limit_is_413_at_once(gunicorn_url: str, size: byt
     status, body = _status_and_body(answer)
     assert status == 413, answer
     assert body["code"] == "payload_too_large" and body["detail"]["limit"] == BODY_LIMIT
-    assert time.monotonic() - started < READ_SECONDS, answer
+    # at once: the 413, not the deadline's 408 (at READ_SECONDS); the bound is a loaded
+    # machine's room
+    assert time.monotonic() - started < AT_ONCE, answer
     assert requests.get(f"{gunicorn_url}/health", timeout=PATIENCE).status_code == 200
 
 
@@ -391,7 +399,8 @@ def test_gunicorns_refusals_are_the_json_error_body(
     assert got == status, answer
     assert body["object"] == "error" and said in body["message"], body
     assert b"Content-Type: application/json" in answer.partition(b"\r\n\r\n")[0]
-    assert time.monotonic() - started < READ_SECONDS, "answered at once, not at the deadline"
+    # answered at once: its own status, not the deadline's 408; the bound is room for load
+    assert time.monotonic() - started < AT_ONCE, answer
 
 
 def test_a_read_timeout_gunicorn_cannot_use_stops_it_in_one_line(tmp_path: Path) -> None:
@@ -625,8 +634,8 @@ def test_a_bogus_chunked_body_is_a_4xx_that_says_what_is_wrong(
     to check the request line and headers."""
     started = time.monotonic()
     answer = _exchange(gunicorn_url if server == "gunicorn" else served.url, _CHUNKED_HEAD + body)
-    assert time.monotonic() - started < READ_SECONDS, answer
-    assert answer.startswith(b"HTTP/1.1 %d " % status), answer
+    assert answer.startswith(b"HTTP/1.1 %d " % status), answer  # not the deadline's 408
+    assert time.monotonic() - started < AT_ONCE, answer
     said = _status_and_body(answer)[1]
     assert said["code"] == code, said
     if status == 400:
@@ -743,9 +752,9 @@ def test_a_body_refused_by_its_length_is_not_told_to_continue(
     )
     started = time.monotonic()
     answer = _exchange(url, head)
-    assert time.monotonic() - started < 3.0, answer
     assert answer.startswith(b"HTTP/1.1 %d " % status), answer
     assert b"100 Continue" not in answer, answer
+    assert time.monotonic() - started < AT_ONCE, answer
 
 
 @pytest.mark.parametrize("server", ["gunicorn", "serve"])
@@ -769,10 +778,11 @@ def test_a_head_with_bare_line_feeds_is_a_400_at_once_that_says_crlf(
     url = gunicorn_url if server == "gunicorn" else served.url
     started = time.monotonic()
     answer = _exchange(url, head)
-    assert time.monotonic() - started < 3.0, answer
+    assert answer.startswith(b"HTTP/1.1 400 "), answer  # not the deadline's 408, or nothing
     got, said = _status_and_body(answer)
     assert (got, said["code"]) == (400, "bad_request"), answer
     assert "with CRLF" in said["message"], said
+    assert time.monotonic() - started < AT_ONCE, answer
 
 
 @pytest.mark.parametrize(
