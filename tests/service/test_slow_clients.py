@@ -229,7 +229,9 @@ def test_serve_closes_a_connection_idle_past_its_keep_alive_timeout(tmp_path: Pa
             assert answer.startswith(b"HTTP/1.1 200"), answer
             answered = time.monotonic()
             assert sock.recv(65536) == b"", "closed, not another answer"
-            assert time.monotonic() - answered < 1 + 3
+            # a working server closes about 1 s after (3 s on a loaded machine); the bug
+            # kept it 120 s
+            assert time.monotonic() - answered < 1 + 7
     finally:
         served.stop()
 
