@@ -118,7 +118,7 @@ class Service:
                 self.settings.worker_processes,
                 self.settings.task_threads,
                 self.settings.task_process_idle_seconds,
-                waiting=lambda: unattended(store),
+                waiting=lambda grace: unattended(store, grace),
                 on_change=self._task_changed,
                 on_finish=self._count_task,
                 on_unavailable=lambda _: self.context.runner.start_threads(

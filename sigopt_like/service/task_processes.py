@@ -8,7 +8,25 @@ once; closing it stops them. They stop by themselves after
 system), and when the service's process ends, however it ends (their standard input
 closes with it). While none runs, a thread of the service looks for tasks that wait
 for one (queued by another process, or given back by a worker that stopped) every
-``WATCH_SECONDS``. Their standard output is a channel back: ``ready`` once they can
+``WATCH_SECONDS``.
+
+Which waiting task starts a worker here, when several processes share one database
+(scripts on one SQLite file, each with its embedded service):
+
+- a task this process queued: at once (``wake``, called as it is queued), and so does
+  any waiting task for ``QUEUED_GRACE_SECONDS`` after that;
+- a task held by a worker that is gone (its process ended, or its lease lapsed), or
+  given back by one that stopped: at once;
+- a task another process queued: once it has waited ``QUEUED_GRACE_SECONDS``
+  (by its ``created`` time). That process started its own worker as it queued it,
+  which takes it; before, every idle script's watch started one too, and on a small
+  machine their cold starts, all at once, made the task wait for the first of them
+  (six scripts starting on two loaded cores: 8.4 s and six workers, against 3.4 s and
+  one, ``benchmarks/perf_scripts_one_file.py``). A process that
+  queues and runs nothing (``serve --no-tasks``), or ended before its worker took the
+  task, leaves it to the others: they start one after the grace.
+
+Their standard output is a channel back: ``ready`` once they can
 run tasks, then a line per task change, which wakes the service's waiting clients
 at once, and one per finished task, for the service's metrics. Their standard error
 is the service's: warnings and task failures reach the user, at the log level the
@@ -43,6 +61,10 @@ DATABASE_ENV = "SIGOPT_LIKE_DATABASE"  # what the worker reads when --db is not 
 STOP_SECONDS = 15.0
 #: how often a service with no worker running looks for tasks that wait for one
 WATCH_SECONDS = 1.0
+#: how long a task another process queued is left to the worker that process started:
+#: longer than that worker's cold start on a busy small machine (2-3.5 s with six
+#: scripts starting beside it on two cores)
+QUEUED_GRACE_SECONDS = 5.0
 READY = b"ready"  # the worker's first line (sigopt_like.service.worker.READY)
 FINISHED = b"finished"  # "finished\t<type>\t<status>\t<seconds>": a task ended
 #: written before closing a worker's input: a stop asked for (sigopt_like.service.worker.STOP);
@@ -55,7 +77,8 @@ NO_WINDOW = getattr(subprocess, "CREATE_NO_WINDOW", 0)
 class TaskProcesses:
     """Start, wake and stop a service's worker processes.
 
-    ``waiting()`` says whether a task waits for a worker (a store query);
+    ``waiting(grace)`` says whether a task waits for a worker: one held by a worker
+    that is gone, or queued ``grace`` seconds ago or more (a store query);
     ``on_change()`` is called for each task change a worker reports, ``on_finish(type,
     status, seconds)`` for each task it finished; ``on_unavailable(reason)`` once, if a
     worker cannot start (the service then runs its tasks itself).
@@ -68,7 +91,7 @@ class TaskProcesses:
         threads: int,
         idle_seconds: float,
         *,
-        waiting: Callable[[], bool] | None = None,
+        waiting: Callable[[float], bool] | None = None,
         on_change: Callable[[], None] | None = None,
         on_finish: Callable[[str, str, float], None] | None = None,
         on_unavailable: Callable[[str], None] | None = None,
@@ -107,6 +130,8 @@ class TaskProcesses:
         self._stop = threading.Event()
         self.unavailable: str | None = None  # why workers cannot start, once known
         self._waiting = waiting
+        #: when this process last queued a task (``wake``), on the monotonic clock
+        self._queued_here: float | None = None
         #: before, each failed look logged a traceback: one a second while the database was down
         self._watch_failures = RepeatedFailures("looking for queued tasks", LOG, outage)
         self._watcher: threading.Thread | None = None
@@ -123,20 +148,35 @@ class TaskProcesses:
             self._watcher.start()
         return self
 
-    def _watch(self, waiting: Callable[[], bool]) -> None:
+    def _watch(self, waiting: Callable[[float], bool]) -> None:
         """Start a worker when a task waits for one and none runs (checked at once, then
-        every ``WATCH_SECONDS``); a running worker looks for tasks itself."""
+        every ``WATCH_SECONDS``); a running worker looks for tasks itself. A task another
+        process queued waits ``QUEUED_GRACE_SECONDS`` for that process's worker first."""
         while not self._stop.is_set() and not self.unavailable:
             try:
-                if not self.pids and waiting():
-                    self.wake()
+                if not self.pids and waiting(self._grace()):
+                    self._run_workers()
                 self._watch_failures.worked()
             except Exception as err:  # the database hiccuped: look again later
                 self._watch_failures.failed(err)
             self._stop.wait(WATCH_SECONDS)
 
+    def _grace(self) -> float:
+        """How long a queued task waits before this process starts a worker for it:
+        ``QUEUED_GRACE_SECONDS``, or none for that long after this process queued one
+        (its own worker may have stopped, as idle, just as it was woken)."""
+        queued = self._queued_here
+        if queued is not None and time.monotonic() - queued < QUEUED_GRACE_SECONDS:
+            return 0.0
+        return QUEUED_GRACE_SECONDS
+
     def wake(self) -> None:
-        """Make sure the workers run, and wake them (a task was queued)."""
+        """Make sure the workers run, and wake them (this process queued a task)."""
+        self._queued_here = time.monotonic()
+        self._run_workers()
+
+    def _run_workers(self) -> None:
+        """Start the workers that do not run, and wake them all."""
         failure = None
         with self._lock:
             if self._closed or self.unavailable:

@@ -1036,11 +1036,14 @@ def local_worker_pid(worker: str | None) -> int | None:
     return None
 
 
-def unattended(store: Store) -> bool:
-    """Whether a task waits for a runner: queued, or running under a worker that is gone
-    (a runner that starts takes it over)."""
-    return store.tasks.queued() or any(
-        not worker_alive(row.worker, row.heartbeat) for row in store.tasks.unfinished()
+def unattended(store: Store, grace: float = 0.0, now: float | None = None) -> bool:
+    """Whether a task waits for a runner: running under a worker that is gone (a runner
+    that starts takes it over), given back by one, or queued ``grace`` seconds ago or more
+    (a task queued later is left to the runner that the process which queued it started
+    as it did: :mod:`.task_processes`)."""
+    now = time.time() if now is None else now
+    return store.tasks.queued(before=int(now - grace)) or any(
+        not worker_alive(row.worker, row.heartbeat, now) for row in store.tasks.unfinished()
     )
 
 

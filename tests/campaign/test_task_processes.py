@@ -4,6 +4,7 @@ memory and CPU stay out of the process serving requests or running the script.""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -31,6 +32,15 @@ def _worker_pid(service, task_id: str) -> int:
             sa.select(schema.tasks.c.worker).where(schema.tasks.c.id == int(task_id))
         ).scalar_one()
     return int(worker.split(":")[1])
+
+
+def _worker_pid_or_none(service, task_id: str) -> int | None:
+    """The process id of the worker running the task; None while none does."""
+    with service.context.store.database.engine.connect() as conn:
+        worker = conn.execute(
+            sa.select(schema.tasks.c.worker).where(schema.tasks.c.id == int(task_id))
+        ).scalar_one()
+    return int(worker.split(":")[1]) if worker else None
 
 
 def _gone(pid: int, seconds: float) -> bool:
@@ -712,3 +722,200 @@ def test_a_generations_design_in_a_worker_process_tells_its_steps(
     assert scoring and low < scoring[0] <= top, watcher.seen
     fractions = [fraction for _, fraction, _ in design]
     assert fractions == sorted(fractions) and max(fractions) <= top + 1e-9, watcher.seen
+
+
+IDLE_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import sigopt_like
+    with sigopt_like.Connection(database=sys.argv[1]) as conn:
+        conn.sessions.list()  # its service runs, and watches the queue
+        print("ready", flush=True)
+        sys.stdin.read()  # idle until the test closes its input
+    """
+)
+
+
+def _workers_started_by(parents: set[int]) -> set[int]:
+    """The task worker processes (``sigopt_like.service.worker``) whose parent is one of
+    ``parents`` (Linux's ``/proc``)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parent = int(stat.rpartition(")")[2].split()[1])
+        if parent in parents and b"sigopt_like.service.worker" in command:
+            found.add(int(entry.name))
+    return found
+
+
+class _IdleScripts:
+    """``count`` scripts, each with an embedded Connection on ``database``, doing nothing."""
+
+    def __init__(self, database: str, count: int) -> None:
+        self.procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", IDLE_SCRIPT, database],
+                env={**os.environ, "PYTHONPATH": str(REPO)},
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(count)
+        ]
+
+    def __enter__(self) -> _IdleScripts:
+        for proc in self.procs:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        return self
+
+    @property
+    def pids(self) -> set[int]:
+        return {proc.pid for proc in self.procs}
+
+    def __exit__(self, *exc: object) -> None:
+        for proc in self.procs:
+            assert proc.stdin is not None
+            proc.stdin.close()
+        for proc in self.procs:
+            proc.wait(60)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="counts processes in /proc")
+def test_idle_scripts_on_one_file_leave_a_task_to_the_worker_of_the_script_that_queued_it(
+    tmp_path: Path, clean_env: Path
+) -> None:
+    """5 idle scripts on one SQLite file, and a task queued by another process (this
+    one): one worker process starts, that process's. Before, every idle script's
+    service started one too (its queue watch saw the task waiting): six cold starts at
+    once, on a small machine, made the task wait for the first of them to be ready."""
+    database = str(tmp_path / "shared.db")
+    with create_app(database=database, task_processes=1) as service:
+        api = Api(service)
+        sid = api.session()
+        with _IdleScripts(database, 5) as idle:
+            time.sleep(1.5)  # every idle script's watch has looked at the queue once
+            space = api.put_space(sid, small_space(), 12, 1)
+            assert space["status"] == "success", space
+            mine = _worker_pid(service, space["id"])
+            time.sleep(1.5)  # a watch that saw the task waiting has started its worker
+            theirs = _workers_started_by(idle.pids)
+            assert theirs == set(), f"{len(theirs)} idle scripts started a worker too"
+            assert service.task_processes is not None
+            assert service.task_processes.pids == [mine] and mine != os.getpid()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="counts processes in /proc")
+def test_idle_scripts_take_over_at_once_a_task_whose_worker_died(
+    tmp_path: Path, clean_env: Path
+) -> None:
+    """The task of a worker killed mid-run (its script killed with it): the idle scripts
+    on the file start a worker for it at once (no grace: a dead worker's task is nobody's
+    to take), which takes it over."""
+    import signal
+
+    database = str(tmp_path / "died.db")
+    with create_app(database=database, run_tasks=False) as reader:
+        api = Api(reader)
+        sid = api.session()
+        wide = {  # room for the 100 generations: the task runs while its worker is killed
+            "type": "factorial",
+            "parameters": [
+                {"name": f"p{i}", "type": "numerical", "values": list(range(10))} for i in range(4)
+            ],
+        }
+        body = {"ngens": 100, "space": wide, "population_size": 12, "replicates": 0}
+        runner = subprocess.Popen(  # a script whose worker takes the task, killed with it
+            [sys.executable, "-c", IDLE_SCRIPT, database],
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            assert runner.stdout is not None and runner.stdout.readline().strip() == "ready"
+            posted = api.post(f"/v1/sessions/{sid}/simulate", body)
+            assert posted.status == 202, posted
+            task = state = posted.body
+            deadline = time.monotonic() + 60
+            while not (state["status"] == "running" and state["progress"]["fraction"] > 0.02):
+                assert time.monotonic() < deadline, state
+                time.sleep(0.1)
+                state = api.get(f"/v1/sessions/{sid}/tasks/{task['id']}").body
+            with _IdleScripts(database, 3) as idle:
+                time.sleep(1.5)  # their watches see a task running under a live worker
+                assert _workers_started_by(idle.pids) == set()
+                killed = _worker_pid(reader, task["id"])
+                os.killpg(runner.pid, signal.SIGKILL)
+                runner.wait(30)
+                state = api.get(f"/v1/sessions/{sid}/tasks/{task['id']}").body
+                assert state["status"] == "running", state  # killed mid-run
+                killed_at = time.monotonic()
+                while not _workers_started_by(idle.pids):  # their watches start one at once
+                    assert time.monotonic() - killed_at < 4, "no worker started for the task"
+                    time.sleep(0.05)
+                taker = killed
+                while taker == killed:  # not yet taken over (None: back in the queue)
+                    assert time.monotonic() - killed_at < 60, "not taken over"
+                    time.sleep(0.1)
+                    taker = _worker_pid_or_none(reader, task["id"])
+                started = _workers_started_by(idle.pids)
+                assert taker in started, (taker, started, killed)
+        finally:
+            if runner.poll() is None:
+                os.killpg(runner.pid, signal.SIGKILL)
+                runner.wait(30)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="counts processes in /proc")
+def test_a_task_queued_by_a_process_that_runs_none_is_taken_after_the_grace(
+    tmp_path: Path, clean_env: Path
+) -> None:
+    """A task queued by a service that runs no tasks (``run_tasks=False``, as ``serve
+    --no-tasks``): an idle script on the file starts a worker for it once it has waited
+    ``QUEUED_GRACE_SECONDS``, not before, and not never."""
+    from sigopt_like.service.task_processes import QUEUED_GRACE_SECONDS
+
+    database = str(tmp_path / "nobody.db")
+    with create_app(database=database, run_tasks=False) as reader:
+        api = Api(reader)
+        sid = api.session()
+        with _IdleScripts(database, 1) as idle:
+            task = api.queue_space(sid)
+            queued_at = time.monotonic()
+            time.sleep(QUEUED_GRACE_SECONDS - 2)
+            assert _workers_started_by(idle.pids) == set(), "started within the grace"
+            done = api.wait(sid, task, timeout=60)
+            assert done["status"] == "success", done
+            assert time.monotonic() - queued_at < QUEUED_GRACE_SECONDS + 30
+            assert _worker_pid(reader, done["id"]) in _workers_started_by(idle.pids)
+
+
+def test_the_queue_watch_leaves_a_new_task_for_the_grace_but_not_one_given_back(
+    tmp_path: Path,
+) -> None:
+    """What a service's queue watch asks the store (``unattended(store, grace)``): a task
+    queued less than ``grace`` seconds ago waits for the worker of the process that
+    queued it; the same task given back by a worker that ran it (its ``created`` time
+    unchanged) waits for nobody, nor does one held by a worker that is gone."""
+    from sigopt_like.service.worker import unattended
+
+    with create_app(database=str(tmp_path / "grace.db"), run_tasks=False) as service:
+        store = service.context.store
+        api = Api(service)
+        task = api.queue_space(api.session())
+        created = store.tasks.find(int(task["id"])).created
+        assert not unattended(store, 5.0, now=created + 1.5)
+        assert unattended(store, 5.0, now=created + 5.0)
+        assert unattended(store, 0.0, now=created)
+        worker = f"{socket.gethostname()}:999999999:gone:1"
+        assert store.tasks.claim(worker, created).id == int(task["id"])
+        assert unattended(store, 5.0, now=created + 1.5)  # its worker's process is gone
+        assert store.tasks.requeue(int(task["id"]), worker, "given back", counted=False)
+        assert unattended(store, 5.0, now=created + 1.5)

@@ -261,13 +261,15 @@ class TaskStore:
             row = conn.execute(_select().where(T.c.id == task_id)).first()
         return _record(row) if row is not None else None
 
-    def queued(self) -> bool:
-        """Whether any task waits for a worker."""
+    def queued(self, *, before: int | None = None) -> bool:
+        """Whether any task waits for a worker (with ``before``: one queued no later than
+        that time, unix seconds, or given back by a worker that ran it)."""
+        condition: sa.ColumnElement[bool] = T.c.status == "new"
+        if before is not None:
+            ran = T.c.started.is_not(None)  # a requeue keeps its start (and its creation)
+            condition = sa.and_(condition, sa.or_(T.c.created <= before, ran))
         with self._db.read() as conn:
-            return (
-                conn.execute(sa.select(T.c.id).where(T.c.status == "new").limit(1)).first()
-                is not None
-            )
+            return conn.execute(sa.select(T.c.id).where(condition).limit(1)).first() is not None
 
     def params(self, task_id: int) -> dict[str, Any]:
         """The input of a task (``{}`` if it has none or is gone)."""
