@@ -62,7 +62,12 @@ _FORMULA_STARTS = ("=", "+", "-", "@")
 # A categorical level is any text too, except one a spreadsheet would turn into a formula
 # when it opens the experiments table (Excel and LibreOffice read "=x", "@x", "+x" and "-x"
 # as formulas; "+", "-", "+1" and "-2.5" stay values): the table would come back with an
-# error or a result where the level was, and its rows would no longer match the space.
+# error or a result where the level was, and its rows would no longer match the space. Nor
+# does a level hold a control or invisible character (a carriage return split the design's
+# row when written, so the design read back was refused; "Pd" and "Pd" + a zero-width space
+# were two levels that look alike), and it is at most MAX_NAME_LENGTH characters, as a
+# name: a level past the 131,072 characters a CSV cell may hold was designed, and its
+# design file could not be read back.
 _INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _FACTORIAL_TYPES = ("numerical", "categorical")
 _MIXTURE_TYPES = ("unit",)
@@ -1236,6 +1241,9 @@ def _level_problems(
                 row,
                 index,
             )
+        label_problem = _level_text_problem(value) if isinstance(value, str) else None
+        if label_problem is not None:
+            add(f"'{param.name}' has the value {_clipped(value)}, {label_problem}", row, index)
         if isinstance(value, str) and _formula_level(value):
             add(
                 f"'{param.name}' has the value {_clipped(value)}, which begins with "
@@ -1272,6 +1280,33 @@ def _level_problems(
             row,
             2,
         )
+
+
+def _level_text_problem(level: str) -> str | None:
+    """Why the categorical ``level`` cannot be a cell of the experiments table, or None (a
+    NUL is said where it is found; a lone surrogate in the words a name's is said in)."""
+    if "\x00" not in level:
+        from .table_wire import text_problem  # it imports this module
+
+        unstorable = text_problem(level, "space")
+        if unstorable is not None:
+            return f"which {unstorable}"
+    hidden = next(
+        (ch for ch in level if ch != "\x00" and unicodedata.category(ch) in _INVISIBLE - {"Cs"}),
+        None,
+    )
+    if hidden is not None:
+        return (
+            f"which holds the invisible or control character U+{ord(hidden):04X} (a line "
+            "break, a tab, a zero-width or direction mark): the experiments table would "
+            "split its row, or show it as another level; type the value again without it"
+        )
+    if len(level) > MAX_NAME_LENGTH:
+        return (
+            f"which is {len(level):,} characters long; a level is a label in the experiments "
+            f"table's cell: use at most {MAX_NAME_LENGTH}"
+        )
+    return None
 
 
 def _formula_level(value: str) -> bool:

@@ -925,6 +925,31 @@ def test_levels_a_spreadsheet_runs_as_formulas_are_refused(level: str) -> None:
     assert f"begins with '{level.strip()[0]}'" in problem.message
 
 
+@pytest.mark.parametrize(
+    ("level", "said"),
+    [
+        ("a\rb", "the invisible or control character U+000D"),
+        ("a\tb", "the invisible or control character U+0009"),
+        ("Pd\u200b", "the invisible or control character U+200B"),
+        ("ab\u202ecd", "the invisible or control character U+202E"),
+        ("a\ud800", "a lone UTF-16 surrogate (\\ud800 at character 1)"),
+        ("x" * 201, "201 characters long; a level is a label"),
+    ],
+)
+def test_levels_that_break_a_table_are_refused_as_names_are(level: str, said: str) -> None:
+    """Before, each was a level: "a\rb" split the design's row when written, so the design
+    read back was refused; "Pd" + a zero-width space was a second "Pd"; a level past the
+    131,072 characters of a CSV cell was designed, and its design file could not be read."""
+    parameters = [{"name": "p", "type": "categorical", "values": ["Pd", "Pt", level]}]
+    with pytest.raises(SpaceError) as info:
+        Space.from_dict({"type": "factorial", "parameters": parameters})
+    [problem] = info.value.problems
+    assert problem.row == 1 and problem.column == "Value.3" and said in problem.message, problem
+    assert Space.from_dict(
+        {"type": "factorial", "parameters": [{**parameters[0], "values": ["Pd", "x" * 200]}]}
+    )
+
+
 @pytest.mark.parametrize("level", ["+", "-1", "+2.5", "a=b", "a-b", "(-)"])
 def test_signs_and_signed_numbers_are_levels(level: str) -> None:
     parameters = [{"name": "p", "type": "categorical", "values": ["a", level]}]

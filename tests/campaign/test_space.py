@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sigopt_like.spaces import Space
+from sigopt_like.tables import Table
 
 from .conftest import small_space, space_json
 
@@ -345,6 +346,34 @@ def test_a_level_a_spreadsheet_would_run_as_a_formula_is_refused(api):
     space = small_space()
     space["parameters"][3]["values"] = ["+", "-1", "+2.5", "a=b"]
     assert api.put_space(sid, space, population_size=12, replicates=0)["status"] == "success"
+
+
+def test_a_level_that_would_break_the_design_file_is_refused(api):
+    """Before, each was stored as a level and designed: a carriage return split the design's
+    row when written (``Table.from_csv`` of it: "row 5 has 2 cells but the header has 3
+    columns"), a zero-width space made a second "y" that looks like the first, and a level
+    of a million characters was past what a CSV cell may hold: the lab could not send the
+    design back. A level holds what a name may, in at most 200 characters."""
+    sid = api.session()
+    for level, said in (
+        ("y\rz", "U+000D"),
+        ("y\u200b", "U+200B"),
+        ("y\u202ez", "U+202E"),
+        ("x" * 1_000_000, "1,000,000 characters long"),
+    ):
+        space = small_space()
+        space["parameters"][3]["values"] = ["x", "y", level]
+        errors = api.refused_space(sid, space, population_size=12, replicates=0)
+        assert len(errors) == 1 and said in errors[0]["message"], errors
+        assert errors[0]["row"] == 4 and errors[0]["column"] == "Value.3", errors
+    assert api.get(f"/v1/sessions/{sid}/space").status == 404
+    # at the limit, a level designs and its design file reads back as it was written
+    space = small_space()
+    space["parameters"][3]["values"] = ["x", "y", "z" * 200, "crème brûlée (5 %)"]
+    assert api.put_space(sid, space, population_size=12, replicates=0)["status"] == "success"
+    design = api.generate(sid)["result"]["experiments"]
+    table = Table.from_dict(design)
+    assert Table.from_csv(table.to_csv()) == table
 
 
 def test_a_cell_that_is_neither_text_nor_a_number_is_refused(api):
