@@ -121,6 +121,10 @@ _WIDE_TEXT = (
 )
 
 
+#: the most bytes a file or folder name may have (Linux, macOS and Windows alike)
+NAME_MAX_BYTES = 255
+
+
 def check_path(path: str | os.PathLike[str]) -> None:
     """Refuse (:class:`UnusablePathError` naming it) a path no file can have: before, a NUL
     was Python's ValueError "embedded null byte" (a lone surrogate, a UnicodeEncodeError),
@@ -133,11 +137,20 @@ def check_path(path: str | os.PathLike[str]) -> None:
     if "\x00" in name:
         raise UnusablePathError(name, "a NUL character (U+0000)")
     try:
-        os.fsencode(name)
+        encoded = os.fsencode(name)
     except UnicodeEncodeError as err:
         raise UnusablePathError(
             name, f"{name[err.start]!r} (a lone UTF-16 surrogate, not text)"
         ) from None
+    longest = max((len(part) for part in encoded.replace(b"\\", b"/").split(b"/")), default=0)
+    if longest > NAME_MAX_BYTES:
+        # before: OSError "[Errno 36] File name too long" quoting the whole path (text of
+        # a megabyte given as a table is read as a file's path: a megabyte of message)
+        raise UnusablePathError(
+            name,
+            f"a name of {longest:,} bytes between its slashes (file systems take at most "
+            f"{NAME_MAX_BYTES})",
+        )
 
 
 def _read_file(path: Path) -> bytes:
@@ -605,10 +618,16 @@ class OutputFolderError(OSError):
 
 
 def _new_temporary(target: Path) -> tuple[int, Path]:
-    """A new, exclusive file beside ``target`` (mode 0666, so the umask applies)."""
+    """A new, exclusive file beside ``target`` (mode 0666, so the umask applies), named
+    after it: by its first 50 characters when the whole name and the 18 the temporary adds
+    would pass a file name's NAME_MAX_BYTES (before, a target of 240 bytes, a name any file
+    may have, was "File name too long", naming the temporary)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    name = target.name
+    if len(os.fsencode(name)) + 18 > NAME_MAX_BYTES:
+        name = name[:50]
     for _ in range(100):
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+        tmp = target.with_name(f".{name}.{secrets.token_hex(6)}.tmp")
         try:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:

@@ -36,13 +36,21 @@ class ServiceNotInstalledError(ConfigError, ImportError):
     """The embedded service was asked for but its dependencies are not installed."""
 
 
+#: the most characters of a path an UnusablePathError quotes
+QUOTED_PATH_CHARACTERS = 300
+
+
 class UnusablePathError(SigoptLikeError, OSError, ValueError):
-    """A path no file can have (a NUL character, a lone UTF-16 surrogate), given to read or
+    """A path no file can have (a NUL character, a lone UTF-16 surrogate, a name between
+    its slashes longer than file systems take), given to read or
     write a file; ``filename`` is the path. A ValueError too, which Python's own "embedded
     null byte" was, and an OSError, as the other errors about a file are."""
 
     def __init__(self, path: str, what: str) -> None:
-        message = f"the path {path!r} holds {what}, which no file name holds; type it again"
+        shown = repr(path)
+        if len(path) > QUOTED_PATH_CHARACTERS:  # a megabyte of path is not quoted whole
+            shown = f"{path[:QUOTED_PATH_CHARACTERS]!r}... ({len(path):,} characters)"
+        message = f"the path {shown} holds {what}, which no file name holds; type it again"
         super().__init__(message)
         self.filename = path
         self.strerror = message

@@ -160,6 +160,36 @@ def test_a_path_no_file_can_have_is_a_typed_error_naming_it(session, tmp_path):
     assert sorted(tmp_path.iterdir()) == before
 
 
+def test_text_too_long_for_a_file_name_is_a_typed_error_quoting_it_short(session, tmp_path):
+    """Before: a megabyte of text given as a table (a str with no comma is a file's path)
+    was Python's OSError "[Errno 36] File name too long" with the megabyte in its message,
+    from experiments.put, Table.from_csv, Space.from_csv and to_csv alike."""
+    design = session.generate(wait=True).result.experiments
+    before = (session.history.fetch(), session.fetch().gen, len(list(session.tasks.list())))
+    text = "x" * 1_000_000
+    out = tmp_path / "out"
+    out.mkdir()
+    calls = {
+        "experiments.put": lambda: session.experiments.put(type="designed", table=text),
+        "responses.simulate": lambda: session.responses.simulate(text),
+        "Table.from_csv": lambda: Table.from_csv(text),
+        "Space.from_csv": lambda: Space.from_csv(text),
+        "Table.to_csv": lambda: design.to_csv(out / ("y" * 256) / "design.csv"),
+    }
+    for name, call in calls.items():
+        with pytest.raises(UnusablePathError) as caught:
+            call()
+        shown = str(caught.value)
+        assert len(shown) < 600, (name, len(shown))
+        assert "bytes between its slashes (file systems take at most 255)" in shown, shown
+        assert isinstance(caught.value, OSError), name
+    after = (session.history.fetch(), session.fetch().gen, len(list(session.tasks.list())))
+    assert after == before and list(out.iterdir()) == []
+    # a name of 255 bytes is a name
+    design.to_csv(out / ("é" * 127 + "y"))
+    assert Table.from_csv(out / ("é" * 127 + "y")) == design
+
+
 def test_auto_export_writes_the_pdf_analytics_files_as_daptics_does(session, tmp_path):
     """Daptics' auto_export_path: "the set of all available PDF analytics files for the
     generation will be downloaded", named auto_genN_. Before, the PNG images and the CSV
