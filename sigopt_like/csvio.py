@@ -226,20 +226,28 @@ def read_records(text: str) -> list[Record]:
             if any(stripped):
                 records.append(Record(row=row, cells=stripped, raw=tuple(cells)))
     except csv.Error as exc:
-        raise CsvFormatError(_unreadable(exc, row + 1), row=row + 1) from exc
+        raise CsvFormatError(_unreadable(exc, row + 1, quoted='"' in text), row=row + 1) from exc
     _check_unclosed_quote(text, records)
     _check_separator(records)
     return records
 
 
-def _unreadable(exc: csv.Error, row: int) -> str:
+def _unreadable(exc: csv.Error, row: int, *, quoted: bool) -> str:
     """What the csv module's error at ``row`` means, said for a spreadsheet's user (before:
-    "cannot read CSV: field larger than field limit (131072)")."""
+    "cannot read CSV: field larger than field limit (131072)"). The unclosed quote it
+    most often is, is named only when the text has a quote (before, a file of one long
+    line with none was told to close a quote it did not have)."""
     if "field larger than field limit" in str(exc):
+        limit = f"row {row}: a cell there has more than {csv.field_size_limit():,} characters"
+        if not quoted:
+            return (
+                f"{limit}, more than a CSV cell may: a space's or a table's cells are "
+                "names, levels and numbers; is this the file you meant?"
+            )
         return (
-            f"row {row}: a cell there has more than {csv.field_size_limit():,} characters, "
-            'more than a CSV cell may: if a cell begins with a quote (") that is never '
-            "closed, the rest of the file was read as that cell; close the quote or remove it"
+            f'{limit}, more than a CSV cell may: if a cell begins with a quote (") that is '
+            "never closed, the rest of the file was read as that cell; close the quote or "
+            "remove it"
         )
     return f"row {row}: cannot read CSV: {exc}"
 

@@ -186,6 +186,29 @@ def test_a_cell_past_the_csv_limit_is_said_in_a_readers_words(
     assert "field limit" not in line and "quote" in line
 
 
+def test_a_long_cell_with_no_quote_is_not_told_to_close_one(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: a file of one 200,000-character line with no quote in it (text pasted into
+    the wrong file) was told "if a cell begins with a quote (") that is never closed ...
+    close the quote or remove it", a quote it did not have."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "long.db"))
+    assert run("sessions", "create", "long").code == 0
+    for name in ("space.csv", "experiments.csv"):
+        path = tmp_path / name
+        path.write_text("temp,numerical,1,2\n" + "x" * 200_000 + "\n")
+        command = ("space", "put", "1", path, "--type", "factorial", "--population", "2",
+                   "--replicates", "0", "-q")  # fmt: skip
+        if name == "experiments.csv":
+            command = ("experiments", "put", "1", path, "--type", "initial", "-q")
+        done = run(*command)
+        assert done.code == 1, done
+        line = done.err.strip()
+        assert len(line.splitlines()) == 1, line
+        assert "row 2: a cell there has more than 131,072 characters" in line, line
+        assert "quote" not in line and "is this the file you meant?" in line, line
+
+
 @pytest.mark.parametrize("body", ['{"name": "x"}', '{"name": "x", "parameters": []}'])
 def test_an_experiment_file_without_parameters_is_named(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str
