@@ -200,14 +200,29 @@ BLANK_IS_A_NAME = {
 
 
 def _unusable_name(name: str) -> str | None:
-    """What in ``name`` no file name can hold (a NUL, a lone surrogate), or None."""
+    """What in ``name`` no file name can hold (a NUL, a lone surrogate, a name between its
+    slashes past what file systems take: before, Python's OSError "File name too long"
+    quoting it whole, from ``Connection()`` or the first export), or None. A database
+    URL's parts are not file names: its query may be long."""
     if "\x00" in name:
         return "a NUL character (U+0000)"
     try:
-        os.fsencode(name)
+        encoded = os.fsencode(name)
     except UnicodeEncodeError as err:
         return f"{name[err.start]!r} (a lone UTF-16 surrogate, not text)"
+    longest = max(len(part) for part in encoded.replace(b"\\", b"/").split(b"/"))
+    if "://" not in name and longest > csvio.NAME_MAX_BYTES:
+        return (
+            f"a name of {longest:,} bytes between its slashes (file systems take at most "
+            f"{csvio.NAME_MAX_BYTES})"
+        )
     return None
+
+
+def _path_quoted(path: str) -> str:
+    """``path``'s repr, whole unless a name in it is too long for any file: then cut short
+    as :func:`_quoted` cuts it (a 5,000-character name was quoted whole)."""
+    return repr(path) if len(path) <= 300 else _quoted(path)
 
 
 def _refuse_empty_host(values: Mapping[str, Any], pick: Callable[[str], tuple[Any, str]]) -> None:
@@ -312,7 +327,8 @@ def resolve_config(
             # before: accepted, then Python's ValueError "embedded null byte" (or a
             # UnicodeEncodeError) from the first export, after its task had run
             raise ConfigError(
-                f"'{field}' {value!r} holds {unusable}, which no file name holds (from "
+                f"'{field}' {_path_quoted(str(value))} holds {unusable}, which no file name "
+                "holds (from "
                 f"{source}): "
                 f"{BLANK_IS_A_NAME[field]}.",
                 path=_p(source, path),

@@ -283,6 +283,13 @@ def check_export_dir(config: Any, options: Mapping[str, Any]) -> None:
     mode, _ = resolve_wait(options.get("wait"), options.get("timeout"), config.auto_task_timeout)
     if mode != "wait":
         return  # nothing is exported
+    from . import csvio
+    from .errors import UnusablePathError
+
+    try:  # before: a name past 255 bytes was OSError "File name too long", quoting it whole
+        csvio.check_path(directory)
+    except UnusablePathError as err:
+        raise ConfigError(f"The export folder: {err}; nothing was started.") from None
     folder = Path(directory).expanduser()
     existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
     if existing is not None and not existing.is_dir():

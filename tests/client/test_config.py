@@ -385,6 +385,42 @@ def test_a_database_name_no_file_can_have_is_a_config_error(clean_env, tmp_path)
     assert list(folder.iterdir()) == []  # nothing made
 
 
+def test_a_database_or_export_folder_name_too_long_is_a_config_error_quoting_it_short(
+    clean_env, tmp_path, monkeypatch, capsys
+):
+    """Before: Python's OSError "[Errno 36] File name too long" with the whole name in it,
+    from Connection(database=...), SIGOPT_LIKE_DATABASE, an export folder (the call's or
+    the configuration's) and the command line's --db, none a SigoptLikeError."""
+    long_name = str(tmp_path / ("x" * 5000))
+    said = "holds a name of 5,000 bytes between its slashes (file systems take at most 255)"
+    for kwargs in ({"database": long_name}, {"export_dir": long_name}):
+        with pytest.raises(ConfigError) as caught:
+            sigopt_like.Connection(**kwargs)
+        shown = str(caught.value)
+        assert said in shown and "(5,0" in shown and len(shown) < 400, shown
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", long_name)
+    with pytest.raises(ConfigError, match="SIGOPT_LIKE_DATABASE") as caught:
+        sigopt_like.Connection()
+    assert said in str(caught.value)
+    monkeypatch.delenv("SIGOPT_LIKE_DATABASE")
+    with sigopt_like.Connection(database=str(tmp_path / "e.db")) as conn:
+        created = conn.sessions.create(name="export")
+        session = conn.sessions(created.id)
+        space = {"type": "factorial", "parameters": [{"name": "a", "type": "numerical",
+                                                      "values": [1, 2, 3]}]}  # fmt: skip
+        with pytest.raises(ConfigError) as caught:
+            session.space.put(space=space, population_size=2, replicates=0, wait=True,
+                              export_dir=long_name)  # fmt: skip
+        assert said in str(caught.value) and "nothing was started" in str(caught.value)
+        assert list(session.tasks.list()) == []
+    from sigopt_like import cli
+
+    capsys.readouterr()
+    assert cli.main(["sessions", "list", "--db", long_name]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert said in line and "(5,0" in line and len(line) < 400, line
+
+
 def test_an_export_folder_no_folder_can_be_named_is_refused_at_once(clean_env, tmp_path):
     """Before: accepted, then Python's ValueError "embedded null byte" (or a
     UnicodeEncodeError) from the first export, after its task had run."""
