@@ -219,6 +219,14 @@ def _unusable_name(name: str) -> str | None:
     return None
 
 
+def _as_path_text(value: Any) -> Any:
+    """A path argument as text; any other value as it is, for the type check to name
+    (before, ``database=123`` was os.fspath's TypeError "expected str, bytes or
+    os.PathLike object, not int", naming no setting, where ``database=b"x"`` was the
+    ConfigError "'database' must be a string")."""
+    return os.fspath(value) if isinstance(value, os.PathLike) else value
+
+
 def _path_quoted(path: str) -> str:
     """``path``'s repr, whole unless a name in it is too long for any file: then cut short
     as :func:`_quoted` cuts it (a 5,000-character name was quoted whole)."""
@@ -290,8 +298,8 @@ def resolve_config(
         "token": token,
         "email": email,
         "password": password,
-        "database": os.fspath(database) if database is not None else None,
-        "export_dir": os.fspath(export_dir) if export_dir is not None else None,
+        "database": _as_path_text(database),
+        "export_dir": _as_path_text(export_dir),
         "auto_task_timeout": auto_task_timeout,
         "auto_generate_next_design": auto_generate_next_design,
         "run_tasks_async": run_tasks_async,

@@ -421,6 +421,17 @@ def test_a_database_or_export_folder_name_too_long_is_a_config_error_quoting_it_
     assert said in line and "(5,0" in line and len(line) < 400, line
 
 
+@pytest.mark.parametrize("value", [123, 1.5, True, ["a.db"], b"a.db"])
+@pytest.mark.parametrize("field", ["database", "export_dir"])
+def test_a_path_setting_of_another_type_is_a_config_error_naming_it(clean_env, field, value):
+    """Before: ``database=123`` (or ``export_dir=5``) was os.fspath's TypeError "expected
+    str, bytes or os.PathLike object, not int", naming no setting, while ``b"a.db"`` was
+    the ConfigError below."""
+    with pytest.raises(ConfigError) as caught:
+        sigopt_like.Connection(**{field: value})
+    assert str(caught.value) == f"'{field}' must be a string (from argument).", caught.value
+
+
 def test_an_export_folder_no_folder_can_be_named_is_refused_at_once(clean_env, tmp_path):
     """Before: accepted, then Python's ValueError "embedded null byte" (or a
     UnicodeEncodeError) from the first export, after its task had run."""
