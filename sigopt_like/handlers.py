@@ -10,6 +10,7 @@ only once a call has been made.
 from __future__ import annotations
 
 import enum
+import errno
 import logging
 import os
 import threading
@@ -393,9 +394,20 @@ def download_files(
     """Download the analytics files of generation ``gen`` (the latest when None); with
     ``only``, those of that content type alone (auto-export: the PDF files). All are
     fetched before any is written, so a refusal (:func:`write_downloaded`) writes none."""
-    from . import exports
+    from . import csvio, exports
     from .models import AnalyticsFiles
 
+    csvio.check_path(directory)
+    folder = Path(directory)
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        # before: NotADirectoryError "Not a directory: 'notes.txt/summary.csv'", a path
+        # the caller never gave, after every file was fetched
+        raise NotADirectoryError(
+            errno.ENOTDIR,
+            "a file, not a folder: name a folder to download the analytics files into",
+            os.fspath(existing),
+        )
     base = f"{C.API_PREFIX}/sessions/{sid}/analytics"
     listing = AnalyticsFiles.from_dict(call.request("GET", base, params={"gen": gen}))
     if not listing.files:  # before: [] and nothing written, without a word

@@ -190,6 +190,24 @@ def test_text_too_long_for_a_file_name_is_a_typed_error_quoting_it_short(session
     assert Table.from_csv(out / ("é" * 127 + "y")) == design
 
 
+def test_downloading_into_a_file_names_the_file_before_anything_is_fetched(session, tmp_path):
+    """Before: NotADirectoryError "Not a directory: 'notes.txt/responses_by_generation.png'",
+    a path the caller never gave, raised after every file had been fetched."""
+    design = session.generate(wait=True).result.experiments
+    session.experiments.put(type="designed", table=session.responses.simulate(design), wait=True)
+    session.analytics.create(wait=True)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine\n")
+    before = sorted(tmp_path.iterdir())
+    for directory in (notes, notes / "plots"):
+        with pytest.raises(NotADirectoryError) as caught:
+            session.analytics.download(directory)
+        assert caught.value.filename == str(notes), caught.value
+        assert "a file, not a folder: name a folder to download" in str(caught.value)
+    assert notes.read_text() == "mine\n" and sorted(tmp_path.iterdir()) == before
+    assert [p.name for p in session.analytics.download(tmp_path / "plots")]  # a folder: fine
+
+
 def test_auto_export_writes_the_pdf_analytics_files_as_daptics_does(session, tmp_path):
     """Daptics' auto_export_path: "the set of all available PDF analytics files for the
     generation will be downloaded", named auto_genN_. Before, the PNG images and the CSV
