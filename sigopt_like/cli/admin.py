@@ -256,6 +256,15 @@ def _say_the_host_is_not_used(target: str) -> None:
     help="Answer only requests whose Host is NAME (repeatable; default: any). An "
     "internationalised NAME is matched in the punycode form browsers send.",
 )
+@click.option(
+    "--trusted-proxy",
+    metavar="ADDRESS",
+    default=None,
+    callback=lambda ctx, param, value: trusted_proxy_option(value),
+    help="Take the scheme (https) of requests from the reverse proxy at IP ADDRESS from "
+    "its X-Forwarded-Proto, for the links the service writes (a 202's Location) "
+    "[default: none; * trusts any peer].",
+)
 def serve(
     host: str,
     port: int,
@@ -277,6 +286,7 @@ def serve(
     local_dashboard: bool = False,
     warning: str | None = None,
     max_table_rows: int | None = None,
+    trusted_proxy: dict[str, Any] | None = None,
 ) -> None:
     """Serve the API over HTTP for a team (tokens required), until Ctrl-C or SIGTERM.
 
@@ -354,6 +364,7 @@ def serve(
             read["read_seconds"] = request_read_timeout
         if keep_alive_timeout is not None:
             read["keep_alive"] = keep_alive_timeout
+        read.update(trusted_proxy or {})  # the scheme the proxy says (X-Forwarded-Proto)
         # counted, so that a stop past its grace waits for them before closing the service
         in_flight = InFlightRequests(service)
         server = create_server(
@@ -506,6 +517,17 @@ def worker_command(given: str | None, database: str, shown: str) -> str:
     if given is None:
         return "'sigopt-like worker' with the same SIGOPT_LIKE_DATABASE (or config file)"
     return "'sigopt-like worker' with SIGOPT_LIKE_DATABASE set to this URL, password included"
+
+
+def trusted_proxy_option(address: str | None) -> dict[str, Any]:
+    """``--trusted-proxy``'s waitress options (``serving.trusted_proxy_options``); a usage
+    error for an ADDRESS that is not an IP address (no peer would ever match it)."""
+    from ..service.serving import trusted_proxy_options
+
+    try:
+        return trusted_proxy_options(address)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="'--trusted-proxy'") from err
 
 
 def host_name_option(name: str) -> str:

@@ -17,6 +17,7 @@ A connection idle between requests is closed after :data:`KEEP_ALIVE_SECONDS`.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from .app import Service
@@ -64,6 +65,33 @@ REQUEST_LINE_BYTES = 8190
 #: ``limit_request_field_size`` defaults)
 REQUEST_FIELDS = 100
 REQUEST_FIELD_BYTES = 8190
+
+
+#: the one header ``serve --trusted-proxy`` takes from its proxy: the scheme the client
+#: used (gunicorn's ``secure_scheme_headers`` has it too, from ``forwarded_allow_ips``)
+FORWARDED_SCHEME_HEADERS = frozenset({"x-forwarded-proto"})
+
+
+def trusted_proxy_options(address: str | None) -> dict[str, Any]:
+    """waitress options that take the request's scheme (``wsgi.url_scheme``, so the
+    ``https`` of a 202's ``Location``, of a SigOpt file's ``url`` and of the dashboard's
+    cookie) from the ``X-Forwarded-Proto`` of requests whose peer is ``address`` (an IP
+    address, or ``*``: any peer); None: from no one, every such header dropped.
+
+    Raises ValueError for an ``address`` that is not an IP address (waitress compares the
+    peer's address as text, so a host name would never match)."""
+    if address is None:
+        return {}
+    address = address.strip()
+    if address != "*":
+        try:
+            address = str(ipaddress.ip_address(address))  # the form the peer's is written in
+        except ValueError:
+            raise ValueError(
+                f"{address!r} is not an IP address: give the proxy's address as the server "
+                "sees it (e.g. 127.0.0.1 for a proxy on this machine), or * for any peer"
+            ) from None
+    return {"trusted_proxy": address, "trusted_proxy_headers": set(FORWARDED_SCHEME_HEADERS)}
 
 
 def linger_slots(connections: int) -> int:
