@@ -5,6 +5,7 @@ over fresh connections (each may reach any worker), scraped several times."""
 from __future__ import annotations
 
 import glob
+import json
 import os
 import re
 import signal
@@ -182,6 +183,64 @@ COUNT_ONE_REQUEST = (
     "m.request_started(); m.request_finished('/x', 'GET', '200', 0.1)\n"
     "print(m.render().decode())\n"
 )
+
+
+#: every kind of count, N times, then what /metrics says and what the process kept itself
+COUNT_EVERY_KIND = (
+    "import json\n"
+    "from sigopt_like.service.middleware.metrics import LONG_POLL, ServiceMetrics\n"
+    "m = ServiceMetrics.create()\n"
+    "for i in range(7):\n"
+    "    m.request_started(); in_flight = m._in_flight\n"
+    "    m.request_finished('/x', 'GET', '200', 0.1)\n"
+    "    m.request_refused('/y', 'POST', '413')\n"
+    "    m.task_finished('space', 'success', 0.5); m.suggestion_chosen('optimizer')\n"
+    "    m.suggestions_batched(2)\n"
+    "    with m.waiting(LONG_POLL): waiting = m._open[LONG_POLL]\n"
+    "print(m.render().decode())\n"
+    "kept = {f.name: len(f.children) for f in m._families()}\n"
+    "kept['gauges'] = [in_flight, waiting]\n"
+    "print('KEPT', json.dumps(kept))\n"
+)
+EVERY_KIND_COUNTED = (
+    'sigopt_like_http_requests_total{method="GET",route="/x",status="200"} 7.0',
+    'sigopt_like_http_requests_total{method="POST",route="/y",status="413"} 7.0',
+    'sigopt_like_http_request_duration_seconds_count{method="GET",route="/x"} 7.0',
+    'sigopt_like_tasks_total{status="success",type="space"} 7.0',
+    'sigopt_like_task_duration_seconds_count{type="space"} 7.0',
+    'sigopt_like_suggestion_choices_total{source="optimizer"} 7.0',
+    "sigopt_like_suggestion_batch_size_count 7.0",
+    "sigopt_like_http_requests_in_flight 0.0",
+)
+
+
+def _kept(stdout: str) -> dict[str, object]:
+    return json.loads(stdout.rpartition("KEPT ")[2])
+
+
+def test_shared_counts_are_counted_once(tmp_path: Path) -> None:
+    """Under gunicorn (a folder to share in) every count goes to the shared files alone,
+    and /metrics says each exactly; before, each request was counted a second time in the
+    process's own counts, which nothing there reads. Without the folder (``serve``, an
+    embedded service) the process's own counts are the ones kept, as exact."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    folder = {METRICS_DIR_ENV: str(shared), PROMETHEUS_DIR_ENV: str(shared)}
+    done = _in_a_process(tmp_path, COUNT_EVERY_KIND, **folder)
+    assert done.returncode == 0, done.stderr
+    for line in EVERY_KIND_COUNTED:
+        assert line in done.stdout, (line, done.stdout)
+    assert os.listdir(shared) != []
+    kept = _kept(done.stdout)
+    assert kept.pop("gauges") == [0.0, 0.0]  # while a request ran, a long poll waited
+    assert set(kept.values()) == {0}, kept
+    alone = _in_a_process(tmp_path, COUNT_EVERY_KIND)
+    assert alone.returncode == 0, alone.stderr
+    for line in EVERY_KIND_COUNTED:
+        assert line in alone.stdout, (line, alone.stdout)
+    kept = _kept(alone.stdout)
+    assert kept.pop("gauges") == [1.0, 1.0]
+    assert 0 not in kept.values(), kept
 
 
 def test_a_program_with_its_own_multiprocess_folder_counts_alone(tmp_path: Path) -> None:

@@ -28,7 +28,8 @@ database (:meth:`ServiceMetrics.task_worker_seen`, set by ``GET /metrics`` at ea
 scrape): what ``/ready`` calls degraded past ``LEASE_SECONDS``, as a number to alert on.
 
 Under gunicorn with the service's settings module, each worker's ``ServiceMetrics``
-counts into prometheus_client's multiprocess files too, and its registry answers every
+counts into prometheus_client's multiprocess files instead (once: its own counts above
+stay empty, as nothing reads them there), and its registry answers every
 worker's counts (:mod:`.shared_metrics`); prometheus_client is then loaded when the app
 is made. Elsewhere nothing of this changes.
 """
@@ -103,7 +104,9 @@ class _Family:
         #: label values -> [count] (a counter) or
         #: [sum, count in each bucket...] (a histogram; not cumulative)
         self.children: dict[tuple[str, ...], list[float]] = {}
-        #: the same family in the counts the workers share (None: this process alone)
+        #: the same family in the counts the workers share (None: this process alone);
+        #: with it, counts go there alone (``children`` stays empty: /metrics reads the
+        #: shared files, so counting here too was work on every request, never read)
         self.shared: Any = None
 
     def share(self, counts: SharedCounts) -> None:
@@ -119,15 +122,19 @@ class _Family:
         return self.shared.labels(*labels) if labels else self.shared
 
     def count(self, labels: tuple[str, ...]) -> None:
+        if self.shared is not None:  # counted once, where /metrics reads it
+            self._shared_child(labels).inc()
+            return
         child = self.children.get(labels)
         if child is None:
             self.children[labels] = [1.0]
         else:
             child[0] += 1.0
-        if self.shared is not None:
-            self._shared_child(labels).inc()
 
     def observe(self, labels: tuple[str, ...], value: float) -> None:
+        if self.shared is not None:
+            self._shared_child(labels).observe(value)
+            return
         child = self.children.get(labels)
         if child is None:
             child = self.children[labels] = [0.0] * (1 + len(self.buckets))
@@ -136,8 +143,6 @@ class _Family:
             if value <= bound:  # as prometheus_client: a NaN falls in no bucket
                 child[1 + i] += 1.0
                 break
-        if self.shared is not None:
-            self._shared_child(labels).observe(value)
 
 
 class ServiceMetrics:
@@ -145,7 +150,7 @@ class ServiceMetrics:
     first use: never the global one).
 
     With ``shared`` (a gunicorn worker: :mod:`.shared_metrics`), it counts into the
-    counts every worker of that gunicorn shares too, and its registry answers those."""
+    counts every worker of that gunicorn shares instead, and its registry answers those."""
 
     def __init__(self, shared: SharedCounts | None = None) -> None:
         self._lock = threading.Lock()
@@ -183,7 +188,8 @@ class ServiceMetrics:
             (),
             BATCH_BUCKETS,
         )
-        self._batches.children[()] = [0.0] * (1 + len(BATCH_BUCKETS))  # shown from the start
+        if shared is None:  # shown from the start (the shared histogram is, unlabelled)
+            self._batches.children[()] = [0.0] * (1 + len(BATCH_BUCKETS))
         self._registry: CollectorRegistry | None = None
         self._registry_lock = threading.Lock()  # registering reads the counts (their lock)
         self._shared = shared
@@ -216,14 +222,16 @@ class ServiceMetrics:
         )
 
     def _add_in_flight(self, value: float) -> None:
-        self._in_flight += value
         if self._shared_in_flight is not None:
             self._shared_in_flight.inc(value)
+        else:
+            self._in_flight += value
 
     def _add_open(self, kind: str, value: float) -> None:
-        self._open[kind] += value
         if self._shared_open is not None:
             self._shared_open.labels(kind).inc(value)
+        else:
+            self._open[kind] += value
 
     def request_started(self) -> None:
         """A request came in (the in-flight gauge)."""
