@@ -88,6 +88,7 @@ from .serving import (
     linger_slots,
 )
 from .slow_clients import MIN_BYTES_PER_SECOND
+from .unread_answers import answered_unread
 from .wire_errors import (
     CHUNKS_HINT,
     FOLDING_HINT,
@@ -487,6 +488,16 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             )
         if not encodings and not length:
             return None  # no body
+        if _expects_continue(req) and self._answered_unread(req):
+            # a 404, a 405: the app answers it without the body, so it answers now, the
+            # body never asked for (no 100 Continue), and the connection closes after it
+            req.body = io.BytesIO()
+            req._expected_100_continue = False  # gunicorn would say it still
+            unsaid = ("EXPECT", "TRANSFER-ENCODING", "CONNECTION")
+            req.headers = [(n, v) for n, v in req.headers if n not in unsaid]
+            req.headers.append(("CONNECTION", "close"))
+            req.must_close = True
+            return None
         if _expects_continue(req):  # the client sends its body once told to (curl does)
             sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
             req._expected_100_continue = False  # said: gunicorn would say it again
@@ -520,6 +531,13 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             req.headers = [(n, v) for n, v in headers if n != "TRANSFER-ENCODING"]
             req.headers.append(("CONTENT-LENGTH", str(len(body))))
         return None
+
+    def _answered_unread(self, req: Any) -> bool:
+        """Whether the app answers ``req`` without reading its body (``unread_answers``),
+        its path read as gunicorn gives it to the app (no ``SCRIPT_NAME``: not known)."""
+        if os.environ.get("SCRIPT_NAME") or any(n == "SCRIPT_NAME" for n, _ in req.headers):
+            return False
+        return answered_unread(self.wsgi, str(req.method), util.unquote_to_wsgi_str(req.path))
 
     def _body_limit(self) -> int | None:
         settings = getattr(self.wsgi, "settings", None)

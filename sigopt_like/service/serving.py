@@ -162,6 +162,12 @@ def channel_class(read_seconds: float, body_limit: int, served_app: Any = None) 
 
     if not read_seconds > 0:
         raise ValueError(f"the request read timeout must be positive, not {read_seconds!r}")
-    settings = {"read_seconds": read_seconds, "body_limit": body_limit, "served_app": served_app}
+    parser = type("ServiceParser", (ReadDeadlineChannel.parser_class,), {"served_app": served_app})
+    settings = {
+        "read_seconds": read_seconds,
+        "body_limit": body_limit,
+        "served_app": served_app,
+        "parser_class": parser,
+    }
     # a long poll sees its client gone (client_gone), and gives its waiting slot back
     return type("ServiceChannel", (PeekingChannel, ReadDeadlineChannel), settings)

@@ -236,6 +236,11 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
     door_error: Error | None = None
     #: refused while its client waited for ``100 Continue`` (which it is not sent)
     refused_before_continue = False
+    #: waitress's receiver of the body (None: no body to read)
+    body_rcv: Any
+    #: the WSGI app served (set on the channel's parser class by ``serving``): a request
+    #: it answers without its body is not told to continue (``unread_answers``)
+    served_app: Any = None
 
     def parse_header(self, header_plus: bytes) -> None:
         """Parse as waitress does, then refuse what gunicorn refuses (a head framed both
@@ -295,7 +300,31 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
             # refusal was never sent, and a client that waited read "continue", then
             # nothing until the read deadline's 408, 30 s on
             self._no_continue()
+        elif self._answered_unread():
+            # a 404, a 405: the app answers it without the body, so it answers now, the
+            # body unread and never asked for (no 100 Continue), and the connection closes
+            # after it (what the client sent of the body anyway is dropped with it)
+            self._no_continue()
+            self.body_rcv = None
+            self.headers["CONNECTION"] = "close"
+            self.connection_close = True
+            self.completed = True
+            return len(data)
         return consumed
+
+    def _answered_unread(self) -> bool:
+        """Whether this request waits for ``100 Continue`` (its head just read) and the
+        app would answer it without reading its body (``unread_answers``)."""
+        if not (
+            getattr(self, "expect_continue", False)
+            and self.headers_finished
+            and not self.completed
+            and self.served_app is not None
+        ):
+            return False
+        from .unread_answers import answered_unread
+
+        return answered_unread(self.served_app, str(self.command), str(self.path))
 
     def _no_continue(self) -> None:
         """No ``100 Continue`` for a refused request: its refusal is the answer."""

@@ -759,6 +759,43 @@ def test_a_body_refused_by_its_length_is_not_told_to_continue(
 
 @pytest.mark.parametrize("server", ["gunicorn", "serve"])
 @pytest.mark.parametrize(
+    ("line", "framing", "status", "code"),
+    [
+        (b"POST /v1/no-such-route", b"Content-Length: 40000", 404, "not_found"),
+        (b"DELETE /health", b"Content-Length: 5", 405, "method_not_allowed"),
+        (b"PUT /v1/sessions/1/nothing/", b"Transfer-Encoding: chunked", 404, "not_found"),
+    ],
+    ids=["no-route", "no-such-method", "chunked"],
+)
+def test_a_request_refused_without_its_body_is_not_told_to_continue(
+    gunicorn_url: str, served: Any, server: str, line: bytes, framing: bytes, status: int, code: str
+) -> None:
+    """A client that waits for ``100 Continue`` before sending a body the app refuses
+    without reading (no route, a method its route has not) gets the refusal at once, as
+    RFC 9110 section 10.1.1 allows, and the connection closes: the body is never sent.
+    Before, both servers said ``100 Continue`` (they read a body before the app runs) and
+    the client sent all of it (curl sends 1 MiB and more so) to read a 404."""
+    url = gunicorn_url if server == "gunicorn" else served.url
+    head = b"%s HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n%s\r\n\r\n" % (line, framing)
+    started = time.monotonic()
+    answer = _exchange(url, head)
+    assert time.monotonic() - started < 3.0, answer
+    assert answer.startswith(b"HTTP/1.1 %d " % status), answer
+    assert b"100 Continue" not in answer, answer
+    assert b"\r\nconnection: close\r\n" in answer.lower(), answer
+    got, said = _status_and_body(answer)
+    assert (got, said["code"]) == (status, code), answer
+    # a request one of the routes answers is still told to continue (its body is read)
+    with socket.create_connection(_address(url), timeout=PATIENCE) as sock:
+        sock.sendall(
+            b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Expect: 100-continue\r\nContent-Length: 20\r\n\r\n"
+        )
+        assert sock.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "serve"])
+@pytest.mark.parametrize(
     "head",
     [
         b"GET /health HTTP/1.1\nHost: x\n\n",
