@@ -461,6 +461,7 @@ def test_failed_with_a_value_says_to_drop_the_value(api: Api):
     sending back a fetched observation did not see as dropping a field. A fetched one sent
     back whole with both as shown (echoes) stays taken, failed and without its value."""
     path, fetched = _observation(api)
+    alike, unlike = ({**fetched["values"][0], "value": v} for v in (3.0, 4.0))
     before = api.snapshot()
     for body, field, dropped in (
         ({"failed": True, "value": 1.0}, "value", "drop 'value' from the body"),
@@ -471,6 +472,18 @@ def test_failed_with_a_value_says_to_drop_the_value(api: Api):
             "drop 'value' and 'value_stddev' from",
         ),
         ({**fetched, "failed": True, "value": 3.0}, "value", "drop 'value' from"),
+        # edited alike, or not, in both: both named (before: 'values' alone, alike; unlike,
+        # "they disagree" with no word of failed; each advice refused again once followed)
+        (
+            {**fetched, "failed": True, "value": 3.0, "values": [alike]},
+            "value",
+            "drop 'value' and 'values' from",
+        ),
+        (
+            {**fetched, "failed": True, "value": 3.0, "values": [unlike]},
+            "value",
+            "drop 'value' and 'values' from",
+        ),
     ):
         reply = api.put(path, body)
         assert reply.status == 422, reply.body

@@ -159,7 +159,8 @@ def without_echoed_values(body: Mapping[str, Any], shown: Mapping[str, Any]) -> 
     if all(same_value(body.get(k), shown.get(k)) for k in singles if k in body):
         echoed.update(singles)
     if not echoed:
-        return _one_of_agreeing(body)
+        # a failed observation has no value: the failed rule names each sent, merged or not
+        return dict(body) if body.get("failed") is True else _one_of_agreeing(body)
     return {k: v for k, v in body.items() if k not in echoed}
 
 
