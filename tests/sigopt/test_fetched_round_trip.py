@@ -4,9 +4,11 @@ naming the field, nothing written."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+import requests
 
 from .conftest import Api
 
@@ -528,3 +530,147 @@ def test_another_object_is_shown_as_json(api: Api):
     reply = api.put(path, {"experiment": [7]})
     assert reply.status == 400 and "'experiment' is [7] but" in reply.body["message"], reply.body
     assert api.snapshot() == before
+
+
+def _run(api: Api, project: str = "runs") -> tuple[str, str]:
+    """A new run in a new project: its path and the caller's client id."""
+    client = api.get("/v1/tokens/self").body["client"]
+    made = api.post(f"/v1/clients/{client}/projects/{project}/training_runs", {"name": "r"})
+    assert made.status == 201, made.body
+    return f"/v1/training_runs/{made.body['id']}", client
+
+
+def _checkpoint(api: Api, path: str) -> None:
+    reply = api.post(f"{path}/checkpoints", {"values": [{"name": "loss", "value": 0.5}]})
+    assert reply.status == 201, reply.body
+
+
+def test_a_stale_fetched_run_sent_back_after_a_checkpoint_is_taken(api: Api):
+    """``checkpoint_count`` moves without the run's update (each checkpoint posted): a run
+    fetched before a checkpoint and sent back whole is taken, the stale count ignored.
+    Before: a 400 "'checkpoint_count' is set by the service ... this run has 1, not 0"."""
+    path, _client = _run(api)
+    stale = api.get(path).body
+    assert stale["checkpoint_count"] == 0
+    _checkpoint(api, path)
+    for method in ("PUT", "PATCH"):
+        reply = api.call(method, path, {**stale, "name": "renamed"})
+        assert reply.status == 200, reply.body
+        assert reply.body["name"] == "renamed" and reply.body["checkpoint_count"] == 1
+    for count in (0, 1, 7, 3.0):  # any whole number of at least 0
+        reply = api.put(path, {**stale, "name": "again", "checkpoint_count": count})
+        assert reply.status == 200, (count, reply.body)
+        assert reply.body["checkpoint_count"] == 1
+
+
+def test_a_malformed_checkpoint_count_sent_back_is_refused(api: Api):
+    """What is no count (a string, a fraction, a negative number, null, true) is a 400
+    naming ``checkpoint_count``, nothing written: it would be dropped unseen."""
+    path, _client = _run(api)
+    fetched = api.get(path).body
+    for junk, shown in (("1", '"1"'), (0.5, "0.5"), (-1, "-1"), (None, "null"), (True, "true")):
+        reply = api.put(path, {**fetched, "name": "renamed", "checkpoint_count": junk})
+        assert reply.status == 400, (junk, reply.body)
+        assert reply.body["detail"]["field"] == "checkpoint_count", reply.body
+        message = reply.body["message"]
+        assert "'checkpoint_count' is set by the service" in message, message
+        assert f"a whole number of at least 0, not {shown}" in message, message
+        assert api.get(path).body == fetched
+    # a new run's can be no stale echo: only as a new run renders it
+    runs = path.replace("/v1/training_runs/", "/v1/clients/{c}/projects/runs/training_runs/")
+    runs = runs.rsplit("/", 1)[0].replace("{c}", api.get("/v1/tokens/self").body["client"])
+    for body in ({"checkpoint_count": 3}, {"files": ["1"]}, {"completed": None, "finished": True}):
+        reply = api.post(runs, {"name": "new", **body})
+        assert reply.status == 400, (body, reply.body)
+    assert api.post(runs, {"name": "new", "checkpoint_count": 0}).status == 201
+
+
+def test_a_stale_fetched_run_sent_back_after_a_file_is_taken(served):
+    """``files`` moves as files are uploaded (``run.log_image``), never by an update: a run
+    fetched before an upload and sent back whole is taken (the files it had then are the
+    first of those it has now). A list of files the run never had in that order is still
+    refused, nothing written. Before: a 400 "'files' is not set by an update"."""
+    from .test_run_files import PNG, md5
+
+    api = Api(served.service, served.url, served.token)
+    path, _client = _run(api)
+    stale = api.get(path).body
+    described = {"content_type": "image/png", "content_length": len(PNG), "content_md5": md5(PNG)}
+    uploads: list[str] = []
+    middle: dict[str, Any] = {}
+    for _ in range(2):
+        made = api.post(f"{path}/files", described)
+        assert made.status == 201, made.body
+        upload = made.body["upload"]
+        sent = requests.put(upload["url"], data=PNG, headers=upload["headers"], timeout=30)
+        assert sent.status_code == 204, sent.text
+        uploads.append(made.body["id"])
+        middle = middle or api.get(path).body  # after the first upload
+    assert api.get(path).body["files"] == uploads
+    for old in (stale, middle):
+        reply = api.put(path, {**old, "name": "renamed"})
+        assert reply.status == 200, reply.body
+        assert reply.body["files"] == uploads
+    fetched = api.get(path).body
+    for files in ([uploads[1]], [uploads[1], uploads[0]], [*uploads, "999"], "x", [None]):
+        reply = api.put(path, {**fetched, "name": "other", "files": files})
+        assert reply.status == 400 and reply.body["detail"]["field"] == "files", reply.body
+        assert f"this run has {json.dumps(uploads)}" in reply.body["message"], reply.body
+        assert api.get(path).body == fetched
+
+
+def test_a_run_fetched_active_and_sent_back_finished_is_taken(api: Api):
+    """``finished``, ``completed`` and ``observation`` move with the run's state: a run
+    fetched active and sent back whole with ``state: "completed"`` (or after another
+    request finished it, without ``state``) carries them as they were, and is taken.
+    What the run never had (finished true while active, another time, another
+    observation) is a 400 naming the field."""
+    path, _client = _run(api)
+    fetched = api.get(path).body
+    assert (fetched["finished"], fetched["completed"]) == (False, None)
+    reply = api.put(path, {**fetched, "state": "completed", "name": "done"})
+    assert reply.status == 200, reply.body
+    assert reply.body["finished"] is True and reply.body["completed"] is not None
+
+    path, _client = _run(api, "other")
+    stale = api.get(path).body
+    assert api.call("PATCH", path, {"state": "failed"}).status == 200
+    finished = api.get(path).body
+    stale_body = {k: v for k, v in stale.items() if k != "state"}
+    reply = api.put(path, {**stale_body, "name": "renamed"})
+    assert reply.status == 200, reply.body
+    assert reply.body["state"] == "failed" and reply.body["completed"] == finished["completed"]
+    reply = api.put(path, {**stale, "name": "again"})  # its state: refused, and said how
+    assert reply.status == 422 and reply.body["detail"]["field"] == "state", reply.body
+    assert "Leave 'state' out" in reply.body["message"], reply.body
+
+    path, _client = _run(api, "third")
+    active = api.get(path).body
+    for field, value in (
+        ("finished", True),
+        ("finished", "no"),
+        ("completed", 5),
+        ("completed", "x"),
+        ("observation", "12"),
+    ):
+        reply = api.put(path, {**active, "name": "n", field: value})
+        assert reply.status == 400 and reply.body["detail"]["field"] == field, reply.body
+        assert f"'{field}' is set by the service" in reply.body["message"], reply.body
+        assert api.get(path).body == active
+    reply = api.put(path, {**active, "name": "n", "finished": True})
+    assert "'state'" in reply.body["message"], reply.body
+
+
+def test_sigopt_python_updates_a_stale_fetched_run(served):
+    """The official client: a run fetched before a checkpoint was posted, sent back whole
+    with a new name, is taken. Before: ApiException 400 on ``checkpoint_count``."""
+    sigopt = pytest.importorskip("sigopt")
+    conn = sigopt.Connection(client_token=served.token)
+    conn.set_api_url(served.url)
+    client = conn.tokens("self").fetch().client
+    conn.clients(client).projects().create(id="stale", name="stale")
+    run = conn.clients(client).projects("stale").training_runs().create(name="r")
+    stale = conn.training_runs(run.id).fetch().to_json()
+    conn.training_runs(run.id).checkpoints().create(values=[{"name": "loss", "value": 0.5}])
+    updated = conn.training_runs(run.id).update(**{**stale, "name": "renamed"})
+    assert updated.name == "renamed" and updated.checkpoint_count == 1

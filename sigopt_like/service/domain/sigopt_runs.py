@@ -38,6 +38,7 @@ from .sigopt_checks import (
     same_value,
 )
 from .sigopt_progress import check_progress
+from .sigopt_run_echoes import MOVED_ELSEWHERE, check_stale, stale_files
 
 STATES = ("active", "completed", "failed")
 #: the state of a new run, and what an update's null ``state`` stands for
@@ -245,6 +246,8 @@ def check_echoed(
     shown: Mapping[str, Any],
     echoed: Sequence[str] = ECHOED_FIELDS,
     what: str = "run",
+    *,
+    fetched: bool = False,
 ) -> None:
     """The fields the service renders that a body sends back (``echoed``: a run's, or
     PROJECT_ECHOED_FIELDS) must be as ``shown``, the run or project as it renders (after
@@ -256,9 +259,12 @@ def check_echoed(
     may be any timestamp (or null), since the update itself moves it: only what is no
     timestamp at all (a string, a list, ``true``) is a 400, as it would be dropped; so
     may an experiment's ``progress``, which observations and runs move, of any values in
-    its shape (``sigopt_progress``)."""
+    its shape (``sigopt_progress``), and a run's fields that other requests move (its
+    ``checkpoint_count``, ``files``...) as they were when it was fetched
+    (``sigopt_run_echoes``), when ``fetched`` (an update: a new run's can be no stale
+    echo, so they stay as rendered)."""
     if what == "run":
-        _echoed_lists(body, shown.get("files", ()), shown.get("tags", ()))
+        _echoed_lists(body, shown.get("files", ()), shown.get("tags", ()), stale=fetched)
     for key in echoed:
         if key not in body or (what == "run" and key in ("files", "tags")):
             continue
@@ -274,6 +280,9 @@ def check_echoed(
             continue
         if key == "progress":  # moves by itself too: stale is taken, malformed is not
             check_progress(body[key], shown[key], what)
+            continue
+        if fetched and what == "run" and key in MOVED_ELSEWHERE:  # so do these
+            check_stale(key, body[key], shown)
             continue
         if _same_echo(body[key], shown[key], key in ID_FIELDS):
             continue
@@ -321,16 +330,22 @@ def _same_echo(sent: Any, shown: Any, is_id: bool = False) -> bool:
     return same_value(sent, shown)
 
 
-def _echoed_lists(body: Mapping[str, Any], files: Sequence[str], tags: Sequence[str]) -> None:
+def _echoed_lists(
+    body: Mapping[str, Any], files: Sequence[str], tags: Sequence[str], *, stale: bool = False
+) -> None:
     """``files`` and ``tags`` may be sent back as the run renders them (its uploaded files,
     its tags' ids), and are then dropped; another value would be dropped unseen, so it is a
     400: files come from ``run.log_image``, tags are added and removed at
-    ``/v1/training_runs/{id}/tags``, as in SigOpt."""
+    ``/v1/training_runs/{id}/tags``, as in SigOpt. ``files`` may also be sent back as it
+    was before more files were uploaded (its first ones: ``sigopt_run_echoes``) when it
+    may be ``stale`` (an update's); ``tags`` may not, since a client may have edited the
+    list meaning to change them."""
     sent = body.get("files")
-    if sent is not None and sent != list(files):
+    if sent is not None and sent != list(files) and not (stale and stale_files(sent, files)):
         raise RuleError(
             "'files' is not set by an update: a run's files are those run.log_image uploads "
-            f"(POST /v1/training_runs/{{id}}/files); this run has {list(files)}.",
+            f"(POST /v1/training_runs/{{id}}/files); this run has {json_shown(list(files))} "
+            "(a run fetched before an upload may send back the files it had then).",
             "files",
             400,
         )
@@ -343,7 +358,8 @@ def _echoed_lists(body: Mapping[str, Any], files: Sequence[str], tags: Sequence[
         raise RuleError(
             "'tags' is not set by a run's create or update: add a tag to a run with "
             'POST /v1/training_runs/{id}/tags {"id": <tag id>} and remove it with '
-            f"DELETE /v1/training_runs/{{id}}/tags/<tag id>; this run has {list(tags)}.",
+            f"DELETE /v1/training_runs/{{id}}/tags/<tag id>; this run has {json_shown(list(tags))} "
+            "(if another request tagged it since it was fetched, leave 'tags' out).",
             "tags",
             400,
         )
@@ -609,7 +625,11 @@ def check_state_change(current: str, new: str, *, null: bool = False) -> None:
             f"it cannot become {new}. Leave 'state' out to keep it {current}.",
             "state",
         )
-    raise RuleError(f"'state': the run is {current}; it cannot become {new}.", "state")
+    raise RuleError(
+        f"'state': the run is {current}; it cannot become {new}. Leave 'state' out to keep it "
+        f"{current} (a run fetched before it finished carries its old state).",
+        "state",
+    )
 
 
 def checkpoint(

@@ -452,7 +452,7 @@ def create_project_run(unit: SigoptUnit, owner: int, pid: str, body: Any, prefix
         stamp=now(),
     )
     rest = {k: v for k, v in body.items() if k not in ("name", "metadata")}
-    return apply_update(unit, owner, run, rest, prefix) if rest else run
+    return apply_update(unit, owner, run, rest, prefix, creating=True) if rest else run
 
 
 def _experiment_filter(raw: str | None) -> int | None:

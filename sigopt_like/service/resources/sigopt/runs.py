@@ -41,13 +41,16 @@ def apply_update(
     prefix: str = "",
     *,
     replace: bool = False,
+    creating: bool = False,
 ) -> RunRecord:
     """Check and apply one update body to ``run``; report it to its experiment when it
     finishes. ``replace`` (PUT) sets each map the body gives in place of the run's, as
     SigOpt's PUT does; otherwise (MERGE, PATCH, a create's fields) each is merged into
     the run's. ``prefix`` is where the body sits in the request (``runs[2].`` in a batch),
-    for the field an error names. Call it in a write unit: a refusal found after the
-    writes (a field sent back that is not as the run renders) undoes them."""
+    for the field an error names; ``creating``: the body is a new run's (whose fields
+    moved by other requests can be no stale echo). Call it in a write unit: a refusal
+    found after the writes (a field sent back that is not as the run renders) undoes
+    them."""
     try:
         stored = (run.metadata, run.assignments, run.values, *run_rules.named_maps(run.fields))
         update = run_rules.run_update(body, kept=run_rules.run_names(run.name, *stored))
@@ -112,7 +115,7 @@ def apply_update(
     fresh = unit.runs.get(owner, run.id)
     assert fresh is not None  # in the same transaction
     try:
-        run_rules.check_echoed(body, render_runs.training_run(fresh))
+        run_rules.check_echoed(body, render_runs.training_run(fresh), fetched=not creating)
     except rules.RuleError as err:
         raise rule_error(err, prefix) from err
     return fresh
