@@ -674,3 +674,68 @@ def test_sigopt_python_updates_a_stale_fetched_run(served):
     conn.training_runs(run.id).checkpoints().create(values=[{"name": "loss", "value": 0.5}])
     updated = conn.training_runs(run.id).update(**{**stale, "name": "renamed"})
     assert updated.name == "renamed" and updated.checkpoint_count == 1
+
+
+def test_a_suggestion_closed_since_it_was_fetched_says_which_observation_closed_it(api: Api):
+    """A suggestion fetched open, closed by an observation, then sent back whole with its
+    metadata edited: ``state: "open"`` may be a stale echo or an attempt to reopen it,
+    which SigOpt's update ignores; it stays a 400 naming ``state``, nothing written, now
+    saying which observation closed it and to leave ``state`` out (or send "closed").
+    Before: only "this suggestion has "closed", not "open"", with no word of why."""
+    e = api.create_experiment(observation_budget=9)
+    base = f"/v1/experiments/{e['id']}"
+    s = api.post(f"{base}/suggestions").body
+    path = f"{base}/suggestions/{s['id']}"
+    stale = api.get(path).body
+    assert stale["state"] == "open"
+    o = api.post(f"{base}/observations", {"suggestion": s["id"], "value": 1.0}).body
+    closed = api.get(path).body
+    before = api.snapshot()
+    reply = api.put(path, {**stale, "metadata": {"k": 1}})
+    assert reply.status == 400 and reply.body["detail"]["field"] == "state", reply.body
+    message = reply.body["message"]
+    assert 'this suggestion has "closed", not "open"' in message, message
+    assert f"observation {o['id']} was reported for it" in message, message
+    assert "leave 'state' out or send \"closed\"" in message, message
+    assert api.snapshot() == before and api.get(path).body == closed
+    for state in ("closed", None):  # as it says: taken
+        body = {**stale, "metadata": {"k": 2}, "state": state}
+        if state is None:
+            del body["state"]
+        reply = api.put(path, body)
+        assert reply.status == 200 and reply.body["metadata"] == {"k": 2}, reply.body
+    # its observation deleted since: said so
+    assert api.delete(f"{base}/observations/{o['id']}").status == 204
+    reply = api.put(path, {**stale, "metadata": {"k": 3}})
+    assert reply.status == 400 and "(deleted since)" in reply.body["message"], reply.body
+    # "closed" on an open one: how a suggestion is closed
+    s2 = api.post(f"{base}/suggestions").body
+    open_path = f"{base}/suggestions/{s2['id']}"
+    reply = api.put(open_path, {**api.get(open_path).body, "state": "closed"})
+    assert reply.status == 400 and reply.body["detail"]["field"] == "state", reply.body
+    assert "closed by reporting an observation for it" in reply.body["message"], reply.body
+    for junk, shown in (("x", '"x"'), (True, "true")):
+        reply = api.put(open_path, {"state": junk})
+        assert reply.status == 400, reply.body
+        assert f'has "open", not {shown}; leave it out' in reply.body["message"], reply.body
+
+
+def test_sigopt_python_is_told_which_observation_closed_a_stale_suggestion(served):
+    """The official client: ApiException 400 naming the observation that closed it."""
+    sigopt = pytest.importorskip("sigopt")
+    from sigopt.exception import ApiException
+
+    conn = sigopt.Connection(client_token=served.token)
+    conn.set_api_url(served.url)
+    x = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
+    e = conn.experiments().create(name="e", parameters=[x], observation_budget=4)
+    s = conn.experiments(e.id).suggestions().create()
+    stale = conn.experiments(e.id).suggestions(s.id).fetch().to_json()
+    o = conn.experiments(e.id).observations().create(suggestion=s.id, value=1.0)
+    with pytest.raises(ApiException) as caught:
+        conn.experiments(e.id).suggestions(s.id).update(**{**stale, "metadata": {"k": 1}})
+    assert caught.value.status_code == 400
+    assert f"observation {o.id} was reported for it" in str(caught.value)
+    del stale["state"]
+    updated = conn.experiments(e.id).suggestions(s.id).update(**{**stale, "metadata": {"k": 1}})
+    assert updated.metadata.to_json() == {"k": 1} and updated.state == "closed"

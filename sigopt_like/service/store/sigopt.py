@@ -647,6 +647,15 @@ class Observations:
         row = self.conn.execute(sa.select(O).where(O.c.id == oid, O.c.experiment_id == eid)).first()
         return None if row is None else _observation(row)
 
+    def first_of_suggestion(self, eid: int, sid: int) -> int | None:
+        """The id of the experiment's first observation reported for suggestion ``sid``
+        (the one that closed it), or None when it has none (deleted since)."""
+        query = sa.select(sa.func.min(O.c.id)).where(
+            O.c.experiment_id == eid, O.c.suggestion_id == sid
+        )
+        found = self.conn.execute(query).scalar_one()
+        return None if found is None else int(found)
+
     def all(self, eid: int, latest: int | None = None) -> list[ObservationRecord]:
         """The experiment's observations, oldest first (only the ``latest`` when given)."""
         query = sa.select(O).where(O.c.experiment_id == eid).order_by(O.c.id.desc())

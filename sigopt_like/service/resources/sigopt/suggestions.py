@@ -11,6 +11,7 @@ import falcon
 from .... import error_codes
 from ...domain import sigopt_rules as rules
 from ...domain import sigopt_runs as run_rules
+from ...domain import sigopt_suggestion_state as suggestion_state
 from ...domain import sigopt_tasks
 from ...domain.sigopt_checks import known_fields, without_own_id
 from ...errors import BadRequest, Conflict, Unavailable
@@ -466,6 +467,13 @@ class SuggestionItem:
                 body = without_own_id(body, str(row.id), "suggestion")
                 # and what the service sets, as a GET answers it now (another is a 400)
                 shown = render.suggestion(row, experiment.tasks)
+                if "state" in body:  # a stale "open" says which observation closed it
+                    closed_by = (
+                        unit.observations.first_of_suggestion(experiment.id, row.id)
+                        if row.state == "closed"
+                        else None
+                    )
+                    suggestion_state.check_state(body["state"], shown["state"], closed_by)
                 body = run_rules.without_echoes(body, shown, SET_BY_SERVICE, "suggestion")
                 known_fields(body, UPDATE_FIELDS, "", "suggestion")
             except rules.RuleError as err:
