@@ -289,6 +289,20 @@ def test_a_suggestion_id_is_ascii_digits(api: Api):
     assert api.post(f"{base}/observations", {"suggestion": s["id"], "value": 1.0}).status == 201
 
 
+def test_a_text_that_is_no_id_is_shown_as_json(api: Api):
+    """The text sent as an id that is none is shown as the body wrote it, in JSON. Before:
+    Python's repr (``'abc'``, ``'a"b'``), which no JSON body writes."""
+    e = api.create_experiment()
+    base = f"/v1/experiments/{e['id']}"
+    before = api.snapshot()
+    for raw, shown in (("abc", '"abc"'), ('a"b', '"a\\"b"'), ("\u00e9", '"\u00e9"')):
+        reply = api.post(f"{base}/observations", {"suggestion": raw, "value": 1.0})
+        assert reply.status == 422 and reply.body["detail"]["field"] == "suggestion", reply.body
+        message = reply.body["message"]
+        assert f"'suggestion': {shown} is not an id of this service." in message, message
+    assert api.snapshot() == before
+
+
 def test_a_suggestion_id_of_a_wrong_kind_says_what_is_taken(api: Api):
     """``"suggestion": 1.5`` was told "must be an id string" though the whole number 1 is
     taken as well: the refusal names both forms, and what was sent (``1.0``, a whole

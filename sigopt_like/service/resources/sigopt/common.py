@@ -9,7 +9,7 @@ from typing import Any
 import falcon
 
 from ...domain import sigopt_rules as rules
-from ...domain.sigopt_checks import IDS, MAX_NAME_LENGTH, whole_number
+from ...domain.sigopt_checks import IDS, MAX_NAME_LENGTH, json_shown, whole_number
 from ...errors import APIError, BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
 from ...http import is_id_text, now, page_request, paginate_list, parse_id, query_flag
 from ...store.pages import PageRequest
@@ -216,7 +216,8 @@ def body_id(value: Any, field: str) -> int | None:
         )
     text = str(value)
     if not is_id_text(text):  # ASCII digits: "²" and "٨٣" pass str.isdigit()
-        raise invalid(f"'{field}': {value!r} is not an id of this service.", field)
+        # shown as the body wrote it (Python's repr showed 'abc', which no JSON body writes)
+        raise invalid(f"'{field}': {json_shown(value)} is not an id of this service.", field)
     return int(text)
 
 
