@@ -557,10 +557,16 @@ def test_a_stale_fetched_run_sent_back_after_a_checkpoint_is_taken(api: Api):
         reply = api.call(method, path, {**stale, "name": "renamed"})
         assert reply.status == 200, reply.body
         assert reply.body["name"] == "renamed" and reply.body["checkpoint_count"] == 1
-    for count in (0, 1, 7, 3.0):  # any whole number of at least 0
+    for count in (0, 1, 1.0):  # a whole number up to the run's count now
         reply = api.put(path, {**stale, "name": "again", "checkpoint_count": count})
         assert reply.status == 200, (count, reply.body)
         assert reply.body["checkpoint_count"] == 1
+    before = api.get(path).body
+    for count in (2, 7, 2**70, 1e308):  # a count the run never had: it would be dropped
+        reply = api.put(path, {**stale, "name": "never", "checkpoint_count": count})
+        assert reply.status == 400 and reply.body["detail"]["field"] == "checkpoint_count"
+        assert "the run's count is 1; it was never" in reply.body["message"], reply.body
+        assert api.get(path).body == before
 
 
 def test_a_malformed_checkpoint_count_sent_back_is_refused(api: Api):

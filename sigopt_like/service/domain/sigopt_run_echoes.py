@@ -11,7 +11,8 @@ the run never had) is a 400 naming it, since it would be dropped unseen.
 
 Each field's stale values, the values it may have had before:
 
-- ``checkpoint_count``: any whole number of at least 0 (checkpoints are only added);
+- ``checkpoint_count``: a whole number from 0 to the run's count now (checkpoints are
+  only added, never removed, so a count above it never was);
 - ``files``: the run's first files, in order (files are only added, at the end);
 - ``finished``: ``false`` once the run is finished (a run never goes back to active);
 - ``completed``, ``observation``: null once set (each is set once, and kept).
@@ -48,6 +49,10 @@ def check_stale(key: str, sent: Any, shown: Mapping[str, Any]) -> None:
     if key == "checkpoint_count":
         if not _count(sent):
             raise _refused(key, f"it is a whole number of at least 0, not {json_shown(sent)}")
+        if sent > now:
+            raise _refused(
+                key, f"the run's count is {json_shown(now)}; it was never {json_shown(sent)}"
+            )
         return
     if key == "finished":
         if not isinstance(sent, bool):
