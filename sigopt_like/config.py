@@ -210,13 +210,7 @@ def _unusable_name(name: str) -> str | None:
         encoded = os.fsencode(name)
     except UnicodeEncodeError as err:
         return f"{name[err.start]!r} (a lone UTF-16 surrogate, not text)"
-    longest = max(len(part) for part in encoded.replace(b"\\", b"/").split(b"/"))
-    if "://" not in name and longest > csvio.NAME_MAX_BYTES:
-        return (
-            f"a name of {longest:,} bytes between its slashes (file systems take at most "
-            f"{csvio.NAME_MAX_BYTES})"
-        )
-    return None
+    return None if "://" in name else csvio.too_long(encoded)
 
 
 def _as_path_text(value: Any) -> Any:

@@ -123,6 +123,29 @@ _WIDE_TEXT = (
 
 #: the most bytes a file or folder name may have (Linux, macOS and Windows alike)
 NAME_MAX_BYTES = 255
+#: the most bytes a whole path may have: Linux's PATH_MAX (macOS's is 1,024, Windows' 260
+#: unless its long paths are on), so a longer one is one no file system here takes
+PATH_MAX_BYTES = 4096
+
+
+def too_long(encoded: bytes) -> str | None:
+    """What makes a path of these bytes one no file system takes (a name between its
+    separators past :data:`NAME_MAX_BYTES`, or the whole past :data:`PATH_MAX_BYTES`), or
+    None. Before, Python's OSError "File name too long" quoted the whole path: text of a
+    megabyte given as a table is read as a file's path. Only this system's separators
+    split names (a backslash is a letter of a name on Linux and macOS)."""
+    parts = encoded
+    if os.altsep:
+        parts = parts.replace(os.fsencode(os.altsep), os.fsencode(os.sep))
+    longest = max((len(part) for part in parts.split(os.fsencode(os.sep))), default=0)
+    if longest > NAME_MAX_BYTES:
+        return (
+            f"a name of {longest:,} bytes between its slashes (file systems take at most "
+            f"{NAME_MAX_BYTES})"
+        )
+    if len(encoded) > PATH_MAX_BYTES:
+        return f"{len(encoded):,} bytes in all (file systems take at most {PATH_MAX_BYTES:,})"
+    return None
 
 
 def check_path(path: str | os.PathLike[str]) -> None:
@@ -142,15 +165,9 @@ def check_path(path: str | os.PathLike[str]) -> None:
         raise UnusablePathError(
             name, f"{name[err.start]!r} (a lone UTF-16 surrogate, not text)"
         ) from None
-    longest = max((len(part) for part in encoded.replace(b"\\", b"/").split(b"/")), default=0)
-    if longest > NAME_MAX_BYTES:
-        # before: OSError "[Errno 36] File name too long" quoting the whole path (text of
-        # a megabyte given as a table is read as a file's path: a megabyte of message)
-        raise UnusablePathError(
-            name,
-            f"a name of {longest:,} bytes between its slashes (file systems take at most "
-            f"{NAME_MAX_BYTES})",
-        )
+    reason = too_long(encoded)
+    if reason is not None:
+        raise UnusablePathError(name, reason)
 
 
 def _read_file(path: Path) -> bytes:

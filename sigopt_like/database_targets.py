@@ -415,14 +415,13 @@ def _check_file_name(target: str, shown: str) -> None:
             f"the database {shown!r} holds {target[err.start]!r} (a lone UTF-16 surrogate, "
             "not text), which no file name holds; type the name again"
         ) from None
-    from .csvio import NAME_MAX_BYTES, clip
+    from .csvio import clip, too_long
 
-    longest = max(len(part) for part in encoded.replace(b"\\", b"/").split(b"/"))
-    if longest > NAME_MAX_BYTES:  # before: "File name too long: ", the name quoted whole
+    reason = too_long(encoded)
+    if reason is not None:  # before: "File name too long: ", the name quoted whole
         raise UnusableDatabase(
-            f"the database {clip(shown, 80)!r} holds a name of {longest:,} bytes between its "
-            f"slashes (file systems take at most {NAME_MAX_BYTES}), which no file name "
-            "holds; type the name again"
+            f"the database {clip(shown, 80)!r} holds {reason}, which no file name holds; "
+            "type the name again"
         )
 
 

@@ -183,6 +183,22 @@ def test_text_too_long_for_a_file_name_is_a_typed_error_quoting_it_short(session
         assert len(shown) < 600, (name, len(shown))
         assert "bytes between its slashes (file systems take at most 255)" in shown, shown
         assert isinstance(caught.value, OSError), name
+    # short names, a path past 4,096 bytes (dates, one line): each name fits, the whole
+    # does not; and a backslash is a letter of a name here, not a separator
+    dates = " ".join(f"2024/{m:02d}/{d:02d}" for m in range(1, 13) for d in range(1, 29))
+    for text, said in (
+        (dates * 300, "bytes in all (file systems take at most 4,096)"),
+        ("x/" * 3000, "bytes in all (file systems take at most 4,096)"),
+        ("a" * 200 + "\\" + "b" * 100, "a name of 301 bytes between its slashes"),
+    ):
+        for name, call in (
+            ("experiments.put", lambda t: session.experiments.put(type="designed", table=t)),
+            ("Table.from_csv", Table.from_csv),
+            ("Space.from_csv", Space.from_csv),
+        ):
+            with pytest.raises(UnusablePathError) as caught:
+                call(text)
+            assert said in str(caught.value) and len(str(caught.value)) < 600, (name, caught)
     after = (session.history.fetch(), session.fetch().gen, len(list(session.tasks.list())))
     assert after == before and list(out.iterdir()) == []
     # a name of 255 bytes is a name

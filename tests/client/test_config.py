@@ -419,6 +419,17 @@ def test_a_database_or_export_folder_name_too_long_is_a_config_error_quoting_it_
     assert cli.main(["sessions", "list", "--db", long_name]) == 1
     [line] = capsys.readouterr().err.splitlines()
     assert said in line and "(5,0" in line and len(line) < 400, line
+    # short names, the whole past 4,096 bytes: the same, as a whole path too long
+    deep = str(tmp_path) + "/a" * 3000 + ".db"
+    for kwargs in ({"database": deep}, {"export_dir": deep}):
+        with pytest.raises(ConfigError) as caught:
+            sigopt_like.Connection(**kwargs)
+        shown = str(caught.value)
+        assert "bytes in all (file systems take at most 4,096)" in shown, shown
+        assert len(shown) < 400, shown
+    assert cli.main(["sessions", "list", "--db", deep]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert "bytes in all (file systems take at most 4,096)" in line and len(line) < 400, line
 
 
 @pytest.mark.parametrize("value", [123, 1.5, True, ["a.db"], b"a.db"])
