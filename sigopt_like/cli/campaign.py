@@ -15,6 +15,7 @@ import click
 
 from .. import csvio
 from .._constants import MAX_REMAINING, MAX_SEED
+from ..models import TASK_RESULTS
 from ..wording import counted
 from .connect import session_id
 from .earlier_outputs import is_earlier_history
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
 #: what a design's -o file may hold, said when it is kept
 LAB_GUESS = "the lab's responses?"
 SPACE_TYPES = Choices(["factorial", "mixture"], case_sensitive=False)
+#: the types ``tasks.list(type=...)`` takes: space, update, generate, simulate, analytics
+TASK_TYPES = Choices(list(TASK_RESULTS), case_sensitive=False)
 
 
 @click.group()
@@ -598,16 +601,24 @@ def tasks() -> None:
 
 @tasks.command("list")
 @click.argument("sid", type=session_id)
+@click.option(
+    "--type",
+    "task_type",
+    type=TASK_TYPES,
+    default=None,
+    help="Only the tasks of this type (any case), as tasks.list(type=...) in Python.",
+)
 @json_option
 @connected
-def tasks_list(conn: Connection, sid: str, as_json: bool) -> None:
+def tasks_list(conn: Connection, sid: str, task_type: str | None, as_json: bool) -> None:
     """List session SID's tasks, newest first.
 
     \b
     Example:
       sigopt-like tasks list 1
+      sigopt-like tasks list 1 --type simulate
     """
-    found = list(conn.sessions(sid).tasks.list(result="omit"))
+    found = list(conn.sessions(sid).tasks.list(type=task_type, result="omit"))
     if as_json:
         echo_json(found)
         return

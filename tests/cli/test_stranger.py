@@ -980,3 +980,30 @@ def test_a_token_on_standard_input_that_is_not_utf8_is_said_so(run: Run, tmp_pat
             "no token is (a token is letters, digits, '-' and '_'): copy it again as plain "
             "text; nothing revoked\n"
         ), told
+
+
+def test_tasks_list_takes_the_type_the_python_api_takes(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: ``tasks list 1 --type generate`` said "No such option '--type'. Did you mean
+    '--token'?", though ``conn.sessions(1).tasks.list(type="generate")`` filters by it."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "typed.db"))
+    assert run("sessions", "create", "typed").code == 0
+    space = REPO_ROOT / "tests" / "data" / "esd-factorial-4x8.csv"
+    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
+    assert run("space", "put", "1", space, *sized).code == 0
+    assert run("generate", "1", "-q").code == 0
+    everything = run("tasks", "list", "1", "--json").json()
+    assert [t["type"] for t in everything] == ["generate", "space"], everything
+    for given, kept in [("generate", ["generate"]), ("SPACE", ["space"]), ("simulate", [])]:
+        done = run("tasks", "list", "1", "--type", given, "--json")
+        assert done.code == 0, done
+        assert [t["type"] for t in done.json()] == kept, (given, done.out)
+    shown = run("tasks", "list", "1", "--type", "space")
+    assert shown.code == 0 and "space validated" in shown.out, shown
+    assert "generate" not in shown.out, shown.out
+    done = run("tasks", "list", "1", "--type", "bogus")
+    assert done.code == 2 and done.out == "", done
+    assert "'bogus' is not one of 'space', 'update', 'generate', 'simulate', 'analytics'" in (
+        done.err
+    ), done.err
