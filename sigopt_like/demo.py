@@ -34,6 +34,7 @@ from . import csvio
 from ._constants import MAX_SEED, MAX_SIMULATED_GENERATIONS
 from .database_targets import quoted, shell_word
 from .errors import SigoptLikeError
+from .new_files import refusal
 from .wording import counted
 
 DEFAULT_OUT = "sigopt-like-demo"
@@ -264,6 +265,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         why = exc.strerror or type(exc).__name__
         print(f"sigopt-like demo: --out: the folder {out} cannot be made ({why})", file=sys.stderr)
+        return 1
+    # in the words of every -o command; before, a read-only folder ran into the campaign's
+    # first write: "Read-only file system: DIR/demo.files.sha256"
+    refused = refusal(out)
+    if refused is not None:
+        said = f"--out: the folder {out} {refused}; nothing was done."
+        print(f"sigopt-like demo: {said}", file=sys.stderr)
         return 1
     options = DemoOptions(
         out=out,

@@ -8,7 +8,6 @@ import os
 import shlex
 import stat
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -17,6 +16,7 @@ import click
 
 from .._constants import MAX_BODY_BYTES
 from ..database_targets import quoted, shell_word
+from ..new_files import refusal
 from .errors import CommandError
 
 DASH = "-"
@@ -125,17 +125,9 @@ def output_folder(folder: Path, *, make: bool = False, probe: bool = False) -> N
         if not os.access(folder, os.W_OK | os.X_OK):
             raise CommandError(f"{where}: the folder {folder} is not writable; nothing was done.")
         return
-    try:  # a new file, as the output is written (beside it, then renamed into place)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".sigopt-like-"):
-            pass
-    except OSError as err:
-        if isinstance(err, PermissionError):
-            why = "is not writable for this user"
-        elif isinstance(err, FileNotFoundError):  # /proc's word for it
-            why = "takes no new file"
-        else:  # a read-only file system, a full disk
-            why = f"takes no new file ({err.strerror or type(err).__name__})"
-        raise CommandError(f"{where}: the folder {folder} {why}; nothing was done.") from err
+    refused = refusal(folder)
+    if refused is not None:
+        raise CommandError(f"{where}: the folder {folder} {refused}; nothing was done.")
 
 
 #: the flag that lets an ``-o FILE`` replace a file holding something else

@@ -1007,3 +1007,47 @@ def test_tasks_list_takes_the_type_the_python_api_takes(
     assert "'bogus' is not one of 'space', 'update', 'generate', 'simulate', 'analytics'" in (
         done.err
     ), done.err
+
+
+def _on_a_read_only_mount(folder: Path, argv: list[str], cwd: Path) -> str:
+    """The last line ``sigopt-like ARGV`` writes on standard error (exit 1) while
+    ``folder`` is a read-only bind mount of itself, in a mount namespace of its own (as
+    root, file modes do not refuse a write: a read-only file system does)."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("no unshare (util-linux)")
+    namespace = [unshare, "--mount"] if os.geteuid() == 0 else [unshare, "-rm"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_LIKE_")}
+    env.update(PYTHONPATH=str(REPO_ROOT), HOME=str(cwd), XDG_DATA_HOME=str(cwd / "data"))
+    script = 'mount --bind -o ro "$1" "$1" || exit 99; shift; exec "$@"'
+    command = [*namespace, "sh", "-c", script, "sh", str(folder)]
+    command += [sys.executable, "-m", "sigopt_like", *argv]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
+    if done.returncode == 99:
+        pytest.skip(f"no read-only bind mount here: {done.stderr.strip()}")
+    assert done.returncode == 1 and done.stdout == "", done
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.stderr.strip().splitlines()[-1]
+
+
+def test_the_demo_says_a_read_only_out_folder_as_the_o_commands_do(
+    run: Run, tmp_path: Path
+) -> None:
+    """Before: ``demo --out DIR`` on a read-only folder said "sigopt-like: error: Read-only
+    file system: DIR/demo.files.sha256", where ``generate -o`` says the folder "takes no
+    new file (...); nothing was done"."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    db = tmp_path / "lab.db"
+    assert run("sessions", "create", "s", "--db", db).code == 0
+    space = REPO_ROOT / "tests" / "data" / "esd-factorial-4x8.csv"
+    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
+    assert run("space", "put", "1", space, *sized, "--db", db).code == 0
+    why = f"the folder {locked} takes no new file (Read-only file system); nothing was done."
+    generate = ["generate", "1", "-o", str(locked / "gen1.csv"), "--db", str(db)]
+    assert _on_a_read_only_mount(locked, generate, tmp_path) == (
+        f"sigopt-like: error: -o/--output: {why}"
+    )
+    demo = ["demo", "--out", str(locked), "--generations", "1"]
+    assert _on_a_read_only_mount(locked, demo, tmp_path) == f"sigopt-like demo: --out: {why}"
+    assert list(locked.iterdir()) == []
