@@ -329,6 +329,24 @@ def test_a_parameter_name_that_is_not_text_is_refused(api):
     assert api.get(f"/v1/sessions/{sid}/space").status == 404
 
 
+def test_a_parameter_name_past_64_bits_is_refused_as_a_name_not_as_a_whole_number(api):
+    """Before: ``2**70`` as a name was the door's 400 "beyond the integers this service
+    stores: a whole-number field (a seed, a count, a budget) takes ...", as if a name
+    were a whole-number field, where the name 5 is "a parameter name is text"."""
+    sid = api.session()
+    space = small_space()
+    space["parameters"][0]["name"] = 2**70
+    r = api.call(
+        "PUT", f"/v1/sessions/{sid}/space", {"space": space, "population_size": 12, "replicates": 0}
+    )
+    assert r.status == 422, r
+    assert r.body["message"] == (
+        "The space cannot be read: parameter 1: a parameter name is text (a JSON string), "
+        "not 1180591620717411303424"
+    ), r.body
+    assert api.get(f"/v1/sessions/{sid}/space").status == 404
+
+
 def test_a_level_a_spreadsheet_would_run_as_a_formula_is_refused(api):
     """Before: ``=HYPERLINK(...)`` or ``-cmd|...`` was stored as a level and written into the
     experiments table, where a spreadsheet opening it runs it (and saves back its result)."""

@@ -500,6 +500,12 @@ def test_space_text_no_space_stores_is_named_by_parameter_and_level_before_sendi
             "parameter 2: the name holds a NUL character (U+0000), which no "
             "space stores; type it again without it",
         ),
+        (  # before: the door's 400 "beyond the integers this service stores", as if a
+            # name were a whole-number field, where the name 5 is "a parameter name is text"
+            space(name=2**70),
+            (2, "Name"),
+            "parameter 2: a parameter name is text (a JSON string), not 1180591620717411303424",
+        ),
         (
             space(level=2**70),
             (2, "Value.1"),
