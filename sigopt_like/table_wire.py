@@ -32,11 +32,11 @@ from sigopt_like.tables import Table, TableError
 
 def sendable(table: Table) -> Table:
     """``table`` as it can be sent: an integer past 64 bits (which the service's door
-    refuses) is sent as a number it takes, a parameter's as the float that equals it
-    exactly (as the CSV reader reads ``1180591620717411303424``, and as the service
-    compares levels; one that a float would round, such as a uint64 ``2**63 + 5``, is
-    refused in the door's words), a response's as its digits, as text, which the service
-    judges by its rule for responses; a cell read from CSV as a float of another form
+    refuses) is sent as its digits, as text: a parameter's if a float equals it exactly
+    (as a CSV cell typed ``1180591620717411303424`` is sent, read by the service as that
+    number for a numerical level and quoted as written; one that a float would round, such
+    as a uint64 ``2**63 + 5``, is refused in the door's words), a response's always, which
+    the service judges by its rule for responses; a cell read from CSV as a float of another form
     (``Table.typed``) is sent as the text typed, so that the service reads the number
     typed and quotes it as typed in a problem, not as ``1.1805916207174113e+21``. Raises
     TableError naming the row and column of every cell that cannot be sent."""
@@ -179,8 +179,11 @@ def _cell(name: str, value: Any) -> tuple[Any, str | None]:
             as_float = float(number)
         except OverflowError:
             return value, _beyond_floats(number)
-        if as_float == number:  # 2**70: the float is the same number
-            return as_float, None
+        if as_float == number:  # 2**70: sent as its digits, as a CSV cell typed so is
+            # (``Table.typed``): the service reads them as the number for a numerical
+            # level and quotes them as written in a problem; before, sent as the float, a
+            # categorical cell was "1.1805916207174113e+21 is not a level"
+            return str(number), None
         # before: sent as the float next to it (a uint64 2**63 + 5 as 9223372036854775808);
         # refused as the service's door refuses the integer, in its words
         return value, wire_value_problem(number, "the cell", "table")

@@ -63,15 +63,17 @@ def test_a_list_in_a_cell_is_named_not_a_recursion_error() -> None:
     assert "the cell holds a dict" in caught.value.problems[1].message
 
 
-def test_wide_integers_become_the_float_a_csv_gives() -> None:
+def test_wide_integers_are_sent_as_a_csv_sends_them() -> None:
     """Before: a count of 2**70 was refused by the service as "beyond the integers this
-    service stores", where the same number in a CSV file is read as a float."""
+    service stores", where the same number in a CSV file is read as a float; then it was
+    sent as that float, which the service quoted as 1.1805916207174113e+21. Now as its
+    digits, as a CSV cell typed so is sent."""
     table = Table(columns=["t", "Response"], rows=[(2**70, -(2**70) + 0.0), (10**400, 3)])
     with pytest.raises(TableError, match=r"row 3, column t: 1000000.*beyond the numbers"):
         sendable(table)
     ready = sendable(Table(columns=["t", "Response"], rows=[(2**70, -(2**70) + 0.0), (3, True)]))
-    assert ready.rows == ((float(2**70), -float(2**70)), (3, True))
-    assert [type(v) for v in ready.rows[0] + ready.rows[1]] == [float, float, int, bool]
+    assert ready.rows == ((str(2**70), -float(2**70)), (3, True))
+    assert [type(v) for v in ready.rows[0] + ready.rows[1]] == [str, float, int, bool]
     # read from CSV: a parameter's cell is sent as typed (the service reads it as the same
     # number, and quotes it so), a response written as a decimal as the float it is
     read = sendable(Table.from_csv(f"t,Response\n{2**70},{float(2**70)!r}\n"))

@@ -320,6 +320,37 @@ def test_a_whole_number_past_64_bits_is_quoted_as_typed(embedded_conn: Any, tmp_
     assert stored.rows == ((float(2**70), big, float(2**70)), (1, "a", 2))
 
 
+def test_a_python_integer_past_64_bits_is_quoted_as_written(embedded_conn: Any) -> None:
+    """Before: 2**70 in a categorical cell of a Python table was refused as
+    "1.1805916207174113e+21 is not a level of 'c'", the float the client sent for it, not
+    the integer given; a CSV cell typed so was quoted as written. Now the same: and where
+    it is a numerical level, it is taken as that level, as before."""
+    big = str(2**70)
+    session = embedded_conn.sessions.create(name="wide")
+    campaign = embedded_conn.sessions(session.id)
+    space = {
+        "type": "factorial",
+        "parameters": [
+            {"name": "t", "type": "numerical", "values": [0, 1, float(2**70)]},
+            {"name": "c", "type": "categorical", "values": ["a", "b"]},
+        ],
+    }
+    campaign.space.put(space=space, population_size=2, replicates=0, wait=True)
+    rows = [{"t": 1, "c": 2**70, "Response": 1}, {"t": 2**70 + 2**20, "c": "a", "Response": 2}]
+    with pytest.raises(ValidationError) as caught:
+        campaign.experiments.put(type="initial", table=rows, wait=True)
+    assert [e["message"] for e in caught.value.errors] == [
+        f"row 2, column c: '{big}' is not a level of 'c' (levels: a, b)",
+        f"row 3, column t: '{2**70 + 2**20}' is not a level of 't' (levels: 0, 1, "
+        "1.1805916207174113e+21); a whole number is taken only as the level it equals, and "
+        "1.1805916207174113e+21 is another number",
+    ]
+    assert campaign.history.fetch().generations[0].table.rows == ()
+    rows = [{"t": 2**70, "c": "b", "Response": 1}]
+    assert campaign.experiments.put(type="initial", table=rows, wait=True).succeeded
+    assert campaign.experiments.fetch(gen=0).rows == ((float(2**70), "b", 1),)
+
+
 def test_a_sep_line_naming_another_separator_is_refused_at_row_1(
     campaign: Any, tmp_path: Path
 ) -> None:
