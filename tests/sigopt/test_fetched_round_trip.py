@@ -745,3 +745,38 @@ def test_sigopt_python_is_told_which_observation_closed_a_stale_suggestion(serve
     del stale["state"]
     updated = conn.experiments(e.id).suggestions(s.id).update(**{**stale, "metadata": {"k": 1}})
     assert updated.metadata.to_json() == {"k": 1} and updated.state == "closed"
+
+
+def test_a_suggestion_deleted_since_it_was_fetched_cannot_be_updated(api: Api):
+    """A suggestion fetched, deleted, then sent back whole with its metadata edited:
+    ``deleted: false`` is a stale echo or an attempt to undelete, which an update cannot
+    do; left out, the update edited a suggestion that can no longer be observed (SigOpt
+    answers a deleted suggestion 404). Either is a 409 now, nothing written, saying it was
+    deleted and to create a new suggestion. Before: a 400 "this suggestion has true, not
+    false" with no word of why, and with 'deleted' left out a 200 that edited it."""
+    e = api.create_experiment(observation_budget=9)
+    base = f"/v1/experiments/{e['id']}"
+    s = api.post(f"{base}/suggestions").body
+    path = f"{base}/suggestions/{s['id']}"
+    stale = api.get(path).body
+    assert api.delete(path).status == 204
+    gone = api.get(path).body
+    before = api.snapshot()
+    reply = api.put(path, {**stale, "metadata": {"k": 1}})
+    assert reply.status == 409 and reply.body["detail"]["field"] == "deleted", reply.body
+    message = reply.body["message"]
+    assert "this suggestion has true, not false" in message, message
+    assert f"Suggestion {s['id']} was deleted since this copy was fetched" in message, message
+    assert "an update cannot restore it" in message, message
+    assert f"Create a new suggestion (POST {base}/suggestions)" in message, message
+    left_out = {k: v for k, v in stale.items() if k != "deleted"}
+    for body in (left_out, {**stale, "deleted": True}, {"metadata": {"k": 1}}):
+        reply = api.put(path, {**body, "metadata": {"k": 1}})
+        assert reply.status == 409 and reply.body["detail"]["field"] == "suggestion", reply.body
+        assert f"Suggestion {s['id']} was deleted: " in reply.body["message"], reply.body
+        assert "Create a new suggestion" in reply.body["message"], reply.body
+    assert api.snapshot() == before and api.get(path).body == gone
+    # as it says: a new suggestion takes the metadata
+    new = api.post(f"{base}/suggestions").body
+    reply = api.put(f"{base}/suggestions/{new['id']}", {"metadata": {"k": 1}})
+    assert reply.status == 200 and reply.body["metadata"] == {"k": 1}, reply.body

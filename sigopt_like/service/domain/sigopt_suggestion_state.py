@@ -7,6 +7,12 @@ suggestion fetched open and sent back whole after that says ``"open"`` where it 
 stays a 400, one that says which observation closed the suggestion and what to send
 (leave ``state`` out, or send ``"closed"``); ``"closed"`` on an open suggestion says how a
 suggestion is closed.
+
+A deleted suggestion cannot be updated at all: it has left the lists and can no longer
+be observed, SigOpt answers it 404, and an update cannot restore it (``deleted: false``
+sent back whole after a DELETE is a stale echo or an attempt to undelete). Taking its
+metadata would let a client believe it still works on a live suggestion, so any update of
+one is a 409 saying it was deleted and to create a new suggestion.
 """
 
 from __future__ import annotations
@@ -46,3 +52,25 @@ def check_state(sent: Any, now: str, closed_by: int | None) -> None:
             400,
         )
     raise RuleError(f"{said}; leave it out, or send it as the suggestion renders it.", "state", 400)
+
+
+def deleted_refusal(sid: int, eid: int, sent: Any) -> tuple[str, str]:
+    """Why an update of deleted suggestion ``sid`` (of experiment ``eid``) is refused, and
+    the field it names; ``sent``: the body's ``deleted``, if any (``false``: a copy fetched
+    before the DELETE and sent back whole, or an attempt to undelete; ``true`` as the
+    suggestion renders it, the refusal is the same as with it left out)."""
+    echoed = sent is None or sent is True
+    said = (
+        ""
+        if echoed
+        else (
+            f"'deleted' is set by the service: this suggestion has true, not {json_shown(sent)}. "
+        )
+    )
+    when = " since this copy was fetched" if sent is False else ""
+    return (
+        f"{said}Suggestion {sid} was deleted{when}: a deleted suggestion can no longer be "
+        "updated or observed, and an update cannot restore it. Create a new suggestion "
+        f"(POST /v1/experiments/{eid}/suggestions) and give it this metadata.",
+        "suggestion" if echoed else "deleted",
+    )

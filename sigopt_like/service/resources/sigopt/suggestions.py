@@ -457,12 +457,17 @@ class SuggestionItem:
             resp.media = render.suggestion(self._row(unit, experiment, sid), experiment.tasks)
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, eid: str, sid: str) -> None:
-        """Replace the suggestion's metadata."""
+        """Replace the suggestion's metadata (a deleted suggestion's is a 409)."""
         owner = caller(req, self.context)
         body = read_json(req)
         with self.store.write() as unit:
             experiment = experiment_of(unit, eid, owner)
             row = self._row(unit, experiment, sid)
+            if row.deleted:  # not edited unseen, nor restored (SigOpt answers it 404)
+                why, field = suggestion_state.deleted_refusal(
+                    row.id, experiment.id, body.get("deleted")
+                )
+                raise Conflict(why, detail={"field": field})
             try:  # sent back whole, it carries its own id (taken; another is a 400)
                 body = without_own_id(body, str(row.id), "suggestion")
                 # and what the service sets, as a GET answers it now (another is a 400)
