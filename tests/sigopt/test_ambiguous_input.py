@@ -71,7 +71,7 @@ def test_a_query_parameter_given_twice_is_refused(api: Api):
     base = f"/v1/experiments/{e['id']}/suggestions"
     opened = [api.post(base).body["id"] for _ in range(2)]
     reply = api.get(base, state=["open", "closed"])
-    assert_error(reply, 400, "bad_request", "'state' is given 2 times", "'open', 'closed'")
+    assert_error(reply, 400, "bad_request", "'state' is given 2 times", '"open", "closed"')
     assert reply.body["detail"]["field"] == "state"
     assert_error(api.get(base, limit=[1, 2]), 400, "bad_request", "'limit' is given 2 times")
     # a DELETE read as its last value deleted the open suggestions: nothing is deleted now

@@ -55,4 +55,4 @@ def test_an_unknown_run_is_named_before_its_checkpoint(served):
             f"{served.url}/v1/training_runs/{rid}/checkpoints/y", headers=auth, timeout=30
         )
         assert reply.status_code == 404, reply.text
-        assert reply.json()["message"].startswith(f"No training run with id '{rid}'"), reply.text
+        assert reply.json()["message"].startswith(f'No training run with id "{rid}"'), reply.text

@@ -37,18 +37,18 @@ def test_a_missing_id_is_named_as_the_service_writes_it(api: Api):
     spelling named as if it were the id."""
     e = api.create_experiment()
     cases = [
-        ("/v1/experiments/000999", "No experiment with id '999'."),
-        (f"/v1/experiments/0{e['id']}/suggestions/0999", "No suggestion with id '999'"),
-        ("/v1/training_runs/0999", "No training run with id '999'"),
-        ("/v1/clients/0999", "No client with id '999' for this token."),
-        ("/v1/organizations/0999", "No organization with id '999' for this token."),
+        ("/v1/experiments/000999", 'No experiment with id "999".'),
+        (f"/v1/experiments/0{e['id']}/suggestions/0999", 'No suggestion with id "999"'),
+        ("/v1/training_runs/0999", 'No training run with id "999"'),
+        ("/v1/clients/0999", 'No client with id "999" for this token.'),
+        ("/v1/organizations/0999", 'No organization with id "999" for this token.'),
     ]
     for path, message in cases:
         reply = api.get(path)
         assert reply.status == 404, reply.body
         assert reply.body["message"].startswith(message), reply.body
     reply = api.get("/v1/experiments/abc")  # not an id: named as sent
-    assert reply.status == 404 and "'abc'" in reply.body["message"], reply.body
+    assert reply.status == 404 and '"abc"' in reply.body["message"], reply.body
 
 
 def test_a_body_id_is_taken_as_digits_or_a_whole_number(api: Api):
@@ -123,8 +123,8 @@ def test_a_missing_file_and_checkpoint_are_named_as_the_service_writes_them(api:
     assert run.status == 201, run.body
     rid = run.body["id"]
     cases = [
-        ("/v1/files/0999", "No file with id '999'."),
-        (f"/v1/training_runs/0{rid}/checkpoints/0999", "No checkpoint with id '999' for"),
+        ("/v1/files/0999", 'No file with id "999".'),
+        (f"/v1/training_runs/0{rid}/checkpoints/0999", 'No checkpoint with id "999" for'),
     ]
     for path, message in cases:
         reply = api.get(path)
@@ -132,7 +132,7 @@ def test_a_missing_file_and_checkpoint_are_named_as_the_service_writes_them(api:
         assert reply.body["message"].startswith(message), reply.body
     reply = api.call("PUT", "/v1/files/0999/upload", data=b"x", key="x")
     assert reply.status == 404, reply.body
-    assert reply.body["message"] == "No file with id '999' for this upload key.", reply.body
+    assert reply.body["message"] == 'No file with id "999" for this upload key.', reply.body
 
 
 def _updates(api: Api) -> list[tuple[str, str, str, str, Any, Any]]:

@@ -143,7 +143,7 @@ def test_too_few_observations_and_unknown_metrics_are_refused(api: Api):
     reply = api.get(f"/v1/experiments/{e['id']}/metric_importances", metric="yield")
     assert reply.status == 422 and reply.body["detail"]["field"] == "metric"
     message = reply.body["message"]
-    assert "'yield' is not a metric" in message and "(metrics: y)" in message
+    assert '"yield" is not a metric' in message and "(metrics: y)" in message
     assert api.snapshot() == before
     for route in ("importances", "metric_importances", "stopping_criteria"):
         assert api.get(f"/v1/experiments/999999/{route}").status == 404

@@ -8,12 +8,11 @@ with a message a person can act on.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from ...json_kinds import json_kind
+from ...json_kinds import json_kind, json_written
 from ..whole_numbers import WholeRange, outside_sentence, whole_shown
 from ..wide_integers import WideInteger
 from .labels import label_problem
@@ -157,7 +156,7 @@ def json_shown(value: Any) -> str:
     """A value as a JSON body writes it (``null``, ``true``, ``"7"``, ``[1]``, ``{"a": 1}``),
     cut to 80 characters: what a refusal shows of what was sent (Python's repr showed
     ``{'a': 1}``, ``None``, ``True``, which the sender never wrote)."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    text = json_written(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -173,7 +172,7 @@ def without_own_id(body: Mapping[str, Any], shown: str, what: str) -> dict[str, 
     if not same_id(sent, shown):
         raise RuleError(
             f"'id' is {json_shown(sent)}, but this is {what} {shown}: an update cannot change an "
-            f"id. Leave 'id' out, or send this {what}'s own id ({shown!r}).",
+            f"id. Leave 'id' out, or send this {what}'s own id ({json_shown(shown)}).",
             "id",
             400,
         )

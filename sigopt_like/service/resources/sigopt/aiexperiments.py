@@ -16,12 +16,12 @@ import falcon
 
 from ...domain import sigopt_run_maps as run_maps
 from ...domain import sigopt_runs as run_rules
-from ...domain.sigopt_checks import RuleError
+from ...domain.sigopt_checks import RuleError, json_shown
 from ...errors import BadRequest
-from ...http import now, parse_id, read_json
+from ...http import now, read_json
 from ...store.sigopt import SigoptStore
 from . import render, render_runs
-from .common import caller, experiment_of, rule_error, whole_or_paged
+from .common import caller, experiment_of, path_id, rule_error, whole_or_paged
 from .experiments import ExperimentItem
 from .suggestions import suggest
 
@@ -40,7 +40,8 @@ class AIExperimentItem(ExperimentItem):
         include = req.get_param("include_runs", default="false").lower()
         if include not in ("true", "false"):
             raise BadRequest(
-                f"The query parameter 'include_runs' must be true or false, not {include!r}.",
+                "The query parameter 'include_runs' must be true or false, not "
+                f"{json_shown(include)}.",
                 detail={"field": "include_runs"},
             )
         owner = caller(req, self.context)
@@ -67,7 +68,7 @@ class AIExperimentRuns:
         body = read_json(req, required=False)
         try:
             fields = run_rules.run_create(body, suggested=True)
-            shown = render_runs.new_suggested_run(owner, parse_id(eid, "AI experiment"))
+            shown = render_runs.new_suggested_run(owner, path_id(eid, "AI experiment"))
             run_rules.check_echoed(body, shown)  # before the suggestion is made
         except RuleError as err:
             raise rule_error(err) from err

@@ -19,7 +19,7 @@ import falcon
 
 from ...domain import sigopt_rules as rules
 from ...domain import sigopt_runs as run_rules
-from ...domain.sigopt_checks import at_most_items, known_fields
+from ...domain.sigopt_checks import at_most_items, json_shown, known_fields
 from ...door import MAX_DEPTH, nested_deeper_than
 from ...errors import BadRequest, Conflict, NotFound
 from ...http import MAX_NAMED_FIELDS, named_fields, now, query_flag, read_json, render_page
@@ -31,13 +31,13 @@ from .common import (
     body_id,
     caller,
     id_order,
+    id_shown,
     is_own_id,
     own_user_only,
     project_on_use,
     query_search,
     query_sort,
     rule_error,
-    shown_id,
     sigopt_page,
     whole,
 )
@@ -55,7 +55,7 @@ def client_of(req: falcon.Request, context: Any, cid: str) -> int:
     owner = caller(req, context)
     if not is_own_id(cid, owner):  # before: "07" was no client, where "07" is experiment 7
         raise NotFound(
-            f"No client with id {shown_id(cid)!r} for this token.", detail={"field": "client"}
+            f"No client with id {id_shown(cid)} for this token.", detail={"field": "client"}
         )
     return owner
 
@@ -76,7 +76,7 @@ def project_of(unit: SigoptUnit, owner: int, raw: str, *, create: bool) -> Proje
         return project_on_use(unit, owner, key)
     found = unit.projects.get(owner, key)
     if found is None:
-        raise NotFound(f"No project with id {raw!r}.", detail={"field": "project"})
+        raise NotFound(f"No project with id {json_shown(raw)}.", detail={"field": "project"})
     return found
 
 
@@ -171,7 +171,9 @@ class Projects:
                 owner, key, fields.get("name") or key, fields.get("metadata"), now()
             )
             if row is None:
-                raise Conflict(f"A project with id {key!r} exists.", detail={"field": "id"})
+                raise Conflict(
+                    f"A project with id {json_shown(key)} exists.", detail={"field": "id"}
+                )
         resp.media = render_runs.project(row)
         resp.status = falcon.HTTP_201
 
@@ -192,8 +194,8 @@ class Projects:
             except UnknownCursor as err:
                 raise BadRequest(
                     f"The cursor '{err.name}' is not one this service gave out: "
-                    f"{str(err.cursor)!r} (a cursor is the number of one of your projects, "
-                    "from 'paging').",
+                    f"{json_shown(str(err.cursor))} (a cursor is the number of one of your "
+                    "projects, from 'paging').",
                     detail={"field": err.name},
                 ) from err
         resp.media = render_page(page, render_runs.project)

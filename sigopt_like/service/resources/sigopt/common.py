@@ -11,7 +11,7 @@ import falcon
 from ...domain import sigopt_rules as rules
 from ...domain.sigopt_checks import IDS, MAX_NAME_LENGTH, json_shown, whole_number
 from ...errors import APIError, BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
-from ...http import is_id_text, now, page_request, paginate_list, parse_id, query_flag
+from ...http import is_id_text, now, page_request, paginate_list, query_flag
 from ...store.pages import PageRequest
 from ...store.sigopt import ExperimentRecord, SigoptUnit
 from ...store.sigopt_runs import ProjectRecord
@@ -69,7 +69,7 @@ def own_user_only(req: falcon.Request, owner: int, what: str) -> None:
         raise BadRequest(
             f"The query parameter 'user' can only be your own user id ({owner}): a client "
             f"is one user in this service, so the list holds only your own {what}; "
-            f"leave 'user' out or give {owner}, not {user[:40]!r}.",
+            f"leave 'user' out or give {owner}, not {json_shown(user[:40])}.",
             detail={"field": "user"},
         )
 
@@ -95,7 +95,7 @@ def query_sort(req: falcon.Request, sorts: tuple[str, ...], of: str = "") -> str
     if sort not in sorts:
         raise BadRequest(
             f"Invalid sort: the query parameter 'sort'{of} must be one of "
-            f"{', '.join(sorts)}, not {sort[:40]!r}.",
+            f"{', '.join(sorts)}, not {json_shown(sort[:40])}.",
             detail={"field": "sort"},
         )
     return str(sort)
@@ -109,7 +109,8 @@ def id_order(req: falcon.Request, sorts: tuple[str, ...] = ("id",)) -> bool:
     if sort is not None and sort not in sorts:
         raise BadRequest(
             f"Invalid sort: this list is sorted by {' or '.join(sorts)} only here, not "
-            f"{sort[:40]!r} (SigOpt's other orders of it are not supported by this service); "
+            f"{json_shown(sort[:40])} (SigOpt's other orders of it are not supported by this "
+            "service); "
             "'ascending=true' lists the oldest first.",
             detail={"field": "sort"},
         )
@@ -155,10 +156,10 @@ def experiment_of(
 ) -> ExperimentRecord:
     """The caller's experiment with this path id, or a 404 (also for others' experiments)."""
     what = "AI experiment" if kind == "aiexperiment" else "experiment"
-    eid = parse_id(raw_id, what)
+    eid = path_id(raw_id, what)
     found = unit.experiments.get(owner, eid, kind)
     if found is None:
-        raise NotFound(f"No {what} with id {shown_id(raw_id)!r}.", detail={"field": "experiment"})
+        raise NotFound(f"No {what} with id {id_shown(raw_id)}.", detail={"field": "experiment"})
     return found
 
 
@@ -224,13 +225,29 @@ def body_id(value: Any, field: str) -> int | None:
 def not_found(what: str, raw_id: str, parent: str = "") -> NotFound:
     """A 404 for an unknown child id."""
     where = f" in {parent}" if parent else ""
-    return NotFound(f"No {what} with id {shown_id(raw_id)!r}{where}.", detail={"field": what})
+    return NotFound(f"No {what} with id {id_shown(raw_id)}{where}.", detail={"field": what})
 
 
 def shown_id(raw: str) -> str:
     """A path's id as a message names it: the id ``raw`` reads as (``"7"`` for ``"007"``,
     as the answer of an id found is rendered), else ``raw`` as sent."""
     return str(int(raw)) if is_id_text(raw) else raw
+
+
+def id_shown(raw: str) -> str:
+    """A path's id as a 404 shows it: :func:`shown_id` written as JSON writes an id
+    (``"7"``, as an object renders its id; Python's repr showed ``'7'``, which no JSON
+    body writes)."""
+    return json_shown(shown_id(raw))
+
+
+def path_id(raw: str, what: str) -> int:
+    """An id from a SigOpt path; anything but a positive integer is a 404 showing ``raw``
+    as JSON writes it (``No file with id "abc"``, where the shared ``parse_id`` shows
+    Python's repr)."""
+    if not is_id_text(raw):
+        raise NotFound(f"No {what} with id {json_shown(raw)}.")
+    return int(raw)
 
 
 def is_own_id(raw: str, owner: int) -> bool:

@@ -80,7 +80,8 @@ def list_state(req: falcon.Request) -> str:
     state = req.get_param("state", default="active")  # blank is not active
     if state not in LIST_STATES:
         raise BadRequest(
-            f"The query parameter 'state' must be one of {', '.join(LIST_STATES)}, not {state!r}.",
+            f"The query parameter 'state' must be one of {', '.join(LIST_STATES)}, not "
+            f"{json_shown(state)}.",
             detail={"field": "state"},
         )
     return state
@@ -127,7 +128,8 @@ class ListQuery:
             )
         except UnknownCursor as err:
             raise BadRequest(
-                f"The cursor '{err.name}' is not one this service gave out: {str(err.cursor)!r} "
+                f"The cursor '{err.name}' is not one this service gave out: "
+                f"{json_shown(str(err.cursor))} "
                 "(under sort=recent a cursor is the id of one of your experiments).",
                 detail={"field": err.name},
             ) from err

@@ -19,13 +19,13 @@ from typing import Any
 import falcon
 
 from ...domain import sigopt_files as file_rules
-from ...domain.sigopt_checks import RuleError
+from ...domain.sigopt_checks import RuleError, json_shown
 from ...errors import BadRequest, Conflict, NotFound
-from ...http import body_bytes, now, parse_id, read_json
+from ...http import body_bytes, now, read_json
 from ...store.accounts import hash_token
 from ...store.sigopt import SigoptStore, SigoptUnit
 from ...store.sigopt_files import FileRecord
-from .common import caller, rule_error
+from .common import caller, path_id, rule_error
 from .runs import run_of
 
 
@@ -58,10 +58,10 @@ def render(record: FileRecord, base: str, upload_key: str | None = None) -> dict
 
 
 def _owned(unit: SigoptUnit, raw_id: str, owner: int) -> FileRecord:
-    fid = parse_id(raw_id, "file")
+    fid = path_id(raw_id, "file")
     found = unit.files.get(fid)
     if found is None or found.owner_id != owner:
-        raise NotFound(f"No file with id '{fid}'.", detail={"field": "file"})
+        raise NotFound(f"No file with id {json_shown(str(fid))}.", detail={"field": "file"})
     return found
 
 
@@ -100,10 +100,10 @@ class FileUpload:
         key = req.get_param("key") or ""
         data = body_bytes(req)
         with self.store.write() as unit:
-            file_id = parse_id(fid, "file")
+            file_id = path_id(fid, "file")
             record = unit.files.get(file_id)
             if record is None or not hmac.compare_digest(hash_token(key), record.upload_key_hash):
-                raise NotFound(f"No file with id '{file_id}' for this upload key.")
+                raise NotFound(f"No file with id {json_shown(str(file_id))} for this upload key.")
             if record.uploaded is not None:
                 raise Conflict("This file is uploaded already; an upload key works once.")
             problem = file_rules.content_problem(

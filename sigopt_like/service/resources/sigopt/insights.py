@@ -13,6 +13,7 @@ import falcon
 
 from ...domain import sigopt_insights as insights
 from ...domain import sigopt_rules as rules
+from ...domain.sigopt_checks import json_shown
 from ...domain.sigopt_metrics import lead
 from ...errors import Conflict
 from ...store.sigopt import ExperimentRecord, SigoptStore
@@ -96,7 +97,7 @@ class MetricImportances(_ObservationsRead):
         if wanted is not None:
             if wanted not in names:
                 raise invalid(
-                    f"'metric': {wanted!r} is not a metric of this experiment "
+                    f"'metric': {json_shown(wanted)} is not a metric of this experiment "
                     f"({rules.metrics_said(names)}).",
                     "metric",
                 )

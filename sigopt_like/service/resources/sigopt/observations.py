@@ -26,7 +26,7 @@ from ...domain.sigopt_checks import (
 )
 from ...domain.sigopt_observations import without_echoed_values
 from ...errors import BadRequest, Conflict
-from ...http import now, parse_id, read_json, render_page
+from ...http import now, read_json, render_page
 from ...store.sigopt import (
     ExperimentRecord,
     ObservationRecord,
@@ -42,6 +42,7 @@ from .common import (
     id_order,
     invalid,
     not_found,
+    path_id,
     require_active,
     require_v1_writable,
     rule_error,
@@ -103,7 +104,7 @@ def _task(
         if raw is not None:
             raise BadRequest(
                 f"'{field}': an observation of a suggestion has the suggestion's task "
-                f"({suggested!r}) and no other; leave 'task' out.",
+                f"({json_shown(suggested)}) and no other; leave 'task' out.",
                 detail={"field": field},
             )
         return suggested
@@ -314,7 +315,7 @@ class ObservationItem:
         self.store = store
 
     def _row(self, unit: SigoptUnit, experiment: ExperimentRecord, oid: str) -> ObservationRecord:
-        row = unit.observations.get(experiment.id, parse_id(oid, "observation"))
+        row = unit.observations.get(experiment.id, path_id(oid, "observation"))
         if row is None:
             raise not_found("observation", oid, f"experiment {experiment.id}")
         return row

@@ -17,7 +17,7 @@ import falcon
 from ...errors import NotFound
 from ...store.sigopt import SigoptStore
 from .clients import list_runs
-from .common import caller, is_own_id, shown_id, whole_or_paged
+from .common import caller, id_shown, is_own_id, whole_or_paged
 from .experiments import list_experiments
 
 
@@ -57,7 +57,7 @@ def organization_of(req: falcon.Request, context: Any, oid: str) -> int:
     owner = caller(req, context)
     if not is_own_id(oid, owner):
         raise NotFound(
-            f"No organization with id {shown_id(oid)!r} for this token.",
+            f"No organization with id {id_shown(oid)} for this token.",
             detail={"field": "organization"},
         )
     return owner

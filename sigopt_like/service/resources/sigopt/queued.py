@@ -17,13 +17,14 @@ from ...domain import sigopt_rules as rules
 from ...domain import sigopt_tasks
 from ...domain.sigopt_checks import known_fields
 from ...errors import BadRequest
-from ...http import now, parse_id, read_json, render_page
+from ...http import now, read_json, render_page
 from ...store.sigopt import ExperimentRecord, QueuedSuggestionRecord, SigoptStore, SigoptUnit
 from . import render
 from .common import (
     caller,
     experiment_of,
     not_found,
+    path_id,
     require_active,
     require_v1_writable,
     rule_error,
@@ -120,7 +121,7 @@ class QueuedSuggestionItem:
     def _row(
         self, unit: SigoptUnit, experiment: ExperimentRecord, qid: str
     ) -> QueuedSuggestionRecord:
-        row = unit.queued.get(experiment.id, parse_id(qid, "queued suggestion"))
+        row = unit.queued.get(experiment.id, path_id(qid, "queued suggestion"))
         if row is None:
             raise not_found("queued suggestion", qid, f"experiment {experiment.id}")
         return row

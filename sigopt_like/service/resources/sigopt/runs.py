@@ -17,17 +17,18 @@ import falcon
 from ...domain import sigopt_rules as rules
 from ...domain import sigopt_run_maps as run_maps
 from ...domain import sigopt_runs as run_rules
+from ...domain.sigopt_checks import json_shown
 from ...errors import Conflict, NotFound
-from ...http import now, parse_id, query_flag, read_json, render_page
+from ...http import now, query_flag, read_json, render_page
 from ...store.sigopt import SigoptStore, SigoptUnit
 from ...store.sigopt_runs import RunRecord
 from . import render_runs
-from .common import caller, not_found, rule_error, sigopt_page, skips_content
+from .common import caller, not_found, path_id, rule_error, sigopt_page, skips_content
 
 
 def run_of(unit: SigoptUnit, raw_id: str, owner: int) -> RunRecord:
     """The caller's run with this path id, or a 404."""
-    found = unit.runs.get(owner, parse_id(raw_id, "training run"))
+    found = unit.runs.get(owner, path_id(raw_id, "training run"))
     if found is None:
         raise not_found("training run", raw_id)
     return found
@@ -208,7 +209,7 @@ class TrainingRunItem:
         body = read_json(req)
         with self.store.write() as unit:
             # its experiment's row before its own, as every write that locks both
-            unit.runs.lock_experiment_of(owner, parse_id(rid, "training run"))
+            unit.runs.lock_experiment_of(owner, path_id(rid, "training run"))
             run = apply_update(unit, owner, run_of(unit, rid, owner), body, replace=replace)
         if skips_content(req):
             resp.status = falcon.HTTP_204
@@ -282,11 +283,12 @@ class CheckpointItem:
         owner = caller(req, self.context)
         with self.store.read() as unit:
             run = run_of(unit, rid, owner)  # the run first, as every nested route names it
-            checkpoint_id = parse_id(ckid, "checkpoint")
+            checkpoint_id = path_id(ckid, "checkpoint")
             found = unit.runs.checkpoint(run.id, checkpoint_id)
         if found is None:
             raise NotFound(
-                f"No checkpoint with id '{checkpoint_id}' for training run {run.id}.",
+                f"No checkpoint with id {json_shown(str(checkpoint_id))} for training run "
+                f"{run.id}.",
                 detail={"field": "checkpoint"},
             )
         resp.media = render_runs.checkpoint(found)

@@ -13,9 +13,9 @@ from ...domain import sigopt_rules as rules
 from ...domain import sigopt_runs as run_rules
 from ...domain import sigopt_suggestion_state as suggestion_state
 from ...domain import sigopt_tasks
-from ...domain.sigopt_checks import known_fields, without_own_id
+from ...domain.sigopt_checks import json_shown, known_fields, without_own_id
 from ...errors import BadRequest, Conflict, Unavailable
-from ...http import is_id_text, now, parse_id, query_flag, read_json, render_page
+from ...http import is_id_text, now, query_flag, read_json, render_page
 from ...store.sigopt import ExperimentRecord, SigoptStore, SigoptUnit, SuggestionRecord
 from . import render, suggester
 from .common import (
@@ -23,6 +23,7 @@ from .common import (
     experiment_of,
     invalid,
     not_found,
+    path_id,
     require_active,
     require_v1_writable,
     rule_error,
@@ -46,7 +47,7 @@ def _state_param(req: falcon.Request) -> str | None:
         return None
     if state not in STATES:
         raise BadRequest(
-            f"The query parameter 'state' must be open, closed or all, not {state!r}.",
+            f"The query parameter 'state' must be open, closed or all, not {json_shown(state)}.",
             detail={"field": "state"},
         )
     return state
@@ -64,7 +65,7 @@ def _ids_param(req: falcon.Request) -> list[int] | None:
         if not part.isascii() or not part.isdigit():
             raise BadRequest(
                 f"The query parameter 'id' must be suggestion ids separated by commas, "
-                f"not {part[:40]!r}.",
+                f"not {json_shown(part[:40])}.",
                 detail={"field": "id"},
             )
     return [int(part) for part in parts if is_id_text(part)]  # a larger one is no suggestion
@@ -444,7 +445,7 @@ class SuggestionItem:
         self.store = store
 
     def _row(self, unit: SigoptUnit, experiment: ExperimentRecord, sid: str) -> SuggestionRecord:
-        row = unit.suggestions.get(experiment.id, parse_id(sid, "suggestion"))
+        row = unit.suggestions.get(experiment.id, path_id(sid, "suggestion"))
         if row is None:
             raise not_found("suggestion", sid, f"experiment {experiment.id}")
         return row

@@ -19,12 +19,12 @@ from ...domain import sigopt_rules as rules
 from ...domain import sigopt_tags as tag_rules
 from ...domain.sigopt_checks import known_fields
 from ...errors import BadRequest, Conflict
-from ...http import now, parse_id, read_json, render_page
+from ...http import now, read_json, render_page
 from ...store.sigopt import SigoptStore, SigoptUnit
 from ...store.sigopt_tags import TagRecord
 from . import render_runs
 from .clients import client_of
-from .common import body_id, caller, id_order, invalid, not_found, rule_error, sigopt_page
+from .common import body_id, caller, id_order, invalid, not_found, path_id, rule_error, sigopt_page
 from .runs import run_of
 
 #: what ``POST /v1/training_runs/{rid}/tags`` takes: the tag's id (as SigOpt's)
@@ -120,7 +120,7 @@ class RunTagItem:
         owner = caller(req, self.context)
         with self.store.write() as unit:
             run_of(unit, rid, owner)
-            tag = _tag_of(unit, owner, parse_id(tid, "tag"))
+            tag = _tag_of(unit, owner, path_id(tid, "tag"))
             if tag is None:
                 raise not_found("tag", tid)
             _set_tag(unit, owner, rid, tag.id, present=False)
