@@ -10,6 +10,7 @@ copy, one saying "text" and the other "a string" of the same value.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,10 +39,33 @@ def json_written(value: Any) -> str:
     format character, a lone surrogate) as JSON's ``\\uXXXX`` escape, so that a quoted
     text cannot break the lines of whoever reads the message (Python's repr escaped
     them too, but wrote ``'7'`` and ``None``, which no JSON body writes)."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    return escaped_unprintable(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def escaped_unprintable(text: str) -> str:
+    """``text`` (JSON) with each character that would not print written as JSON's
+    ``\\uXXXX`` escape: a line separator, a control or format character, a surrogate."""
     if text.isprintable():
         return text
     return "".join(char if char.isprintable() else _escaped(char) for char in text)
+
+
+#: the end of a JSON text cut inside an escape (a backslash alone, ``\\u`` with fewer than
+#: four digits, or the first of a surrogate pair's two), after any number of whole
+#: ``\\\\`` (an escaped backslash)
+_CUT_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\(?:u[0-9a-fA-F]{0,3}|u[dD][89abAB][0-9a-fA-F]{2})?$")
+
+
+def json_written_short(value: Any, limit: int) -> str:
+    """:func:`json_written` of ``value`` in at most ``limit`` characters (the last three
+    ``...`` when cut), never cut inside an escape; only the characters that can show are
+    escaped, so that a long value costs no more than a short one (escaping a megabyte of
+    line separators, one character at a time, took a second a refusal)."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    shown = escaped_unprintable(text[: limit + 1])
+    if len(shown) <= limit:
+        return shown
+    return _CUT_ESCAPE.sub(r"\1", shown[: limit - 3]) + "..."
 
 
 def _escaped(char: str) -> str:

@@ -81,3 +81,31 @@ def test_a_project_that_exists_is_named_as_json(api: Api):
     assert api.post(f"/v1/clients/{client}/projects", {"id": "p", "name": "p"}).status == 201
     reply = api.post(f"/v1/clients/{client}/projects", {"id": "p", "name": "p"})
     assert reply.status == 409 and reply.body["message"] == 'A project with id "p" exists.'
+
+
+def test_a_long_value_is_cut_before_it_is_escaped_never_inside_an_escape(api: Api):
+    """Before: the whole value was escaped, a character at a time, and then cut to 80
+    characters, so the cut fell inside an escape (``"\\u2028...\\u20...``, half of one)
+    and a megabyte of line separators was escaped whole for a one-line message."""
+    for raw, one in (("%E2%80%A8" * 50, "\\u2028"), ("%F3%A0%80%81" * 50, "\\udb40\\udc01")):
+        reply = api.get(f"/v1/experiments/{raw}")
+        assert reply.status == 404, reply.body
+        message = reply.body["message"]
+        quoted = message.removeprefix('No experiment with id "').removesuffix("...")
+        assert quoted.rstrip(".").endswith(one), message  # whole escapes to the cut
+        assert quoted.rstrip(".").replace(one, "") == "", message
+    e = api.create_experiment()
+    suggestion = api.post(f"/v1/experiments/{e['id']}/suggestions", {}).body
+    path = f"/v1/experiments/{e['id']}/suggestions/{suggestion['id']}"
+    reply = api.put(path, {"id": "\u2028" * 300_000})
+    assert reply.status == 400 and reply.body["detail"]["field"] == "id", reply.body
+    assert "\\u2028" in reply.body["message"] and len(reply.body["message"]) < 1000
+
+
+def test_a_sessions_task_type_is_shown_as_json(api: Api):
+    """The Daptics tasks list's ``type`` showed Python's repr (``not 'bogus'``) where the
+    same route's ``status`` shows JSON (``not "bogus"``)."""
+    session = api.post("/v1/sessions", {"name": "shown"}).body
+    reply = api.get(f"/v1/sessions/{session['id']}/tasks", type="bo\u2028gus")
+    assert reply.status == 400 and reply.body["detail"]["field"] == "type", reply.body
+    assert reply.body["message"].endswith('not "bo\\u2028gus".'), reply.body

@@ -12,7 +12,7 @@ import math
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from ...json_kinds import json_kind, json_written
+from ...json_kinds import json_kind, json_written_short
 from ..whole_numbers import WholeRange, outside_sentence, whole_shown
 from ..wide_integers import WideInteger
 from .labels import label_problem
@@ -156,8 +156,7 @@ def json_shown(value: Any) -> str:
     """A value as a JSON body writes it (``null``, ``true``, ``"7"``, ``[1]``, ``{"a": 1}``),
     cut to 80 characters: what a refusal shows of what was sent (Python's repr showed
     ``{'a': 1}``, ``None``, ``True``, which the sender never wrote)."""
-    text = json_written(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return json_written_short(value, 80)
 
 
 def without_own_id(body: Mapping[str, Any], shown: str, what: str) -> dict[str, Any]:
