@@ -123,9 +123,10 @@ _WIDE_TEXT = (
 
 #: the most bytes a file or folder name may have (Linux, macOS and Windows alike)
 NAME_MAX_BYTES = 255
-#: the most bytes a whole path may have: Linux's PATH_MAX (macOS's is 1,024, Windows' 260
-#: unless its long paths are on), so a longer one is one no file system here takes
-PATH_MAX_BYTES = 4096
+#: the most bytes a whole path may have: Linux's PATH_MAX, 4,096, counts the NUL that
+#: ends it (macOS's is 1,024, Windows' 260 unless its long paths are on), so a longer one
+#: is one no file system here takes
+PATH_MAX_BYTES = 4095
 
 
 def too_long(encoded: bytes) -> str | None:

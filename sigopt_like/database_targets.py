@@ -243,6 +243,7 @@ def check(target: str, *, made_for_you: bool, option: str = "--db ") -> str:
             file = rest.removeprefix("/").split("?", 1)[0]
             if file in ("", ":memory:") or file.startswith(("file:", ":memory:")):
                 return target
+            _check_file_name(file, target)  # before the look below: it cannot stat one
             hint = ""
             if not file.startswith("/") and Path("/" + file).parent.is_dir():
                 # sqlite:///tmp/x.db is tmp/x.db, in the current folder (SQLAlchemy's rule)

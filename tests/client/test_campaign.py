@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -122,7 +123,9 @@ def test_one_analytics_file_downloads_by_file_name_or_url(session, tmp_path):
         with pytest.raises(BadRequestError) as refused:
             session.analytics.download_file(f"{plain}?gen={written}", tmp_path / "o.csv")
         assert "The query parameter 'gen' must be a whole number" in refused.value.message
-        assert refused.value.message.endswith(f"not {written!r}{tip}.")
+        assert refused.value.message.endswith(
+            f"not {json.dumps(written, ensure_ascii=False)}{tip}."
+        )
     assert not (tmp_path / "o.csv").exists()
     with pytest.raises(NotFoundError):
         session.analytics.download_file("nothing.pdf", tmp_path / "n.pdf")
@@ -183,12 +186,12 @@ def test_text_too_long_for_a_file_name_is_a_typed_error_quoting_it_short(session
         assert len(shown) < 600, (name, len(shown))
         assert "bytes between its slashes (file systems take at most 255)" in shown, shown
         assert isinstance(caught.value, OSError), name
-    # short names, a path past 4,096 bytes (dates, one line): each name fits, the whole
+    # short names, a path past 4,095 bytes (dates, one line): each name fits, the whole
     # does not; and a backslash is a letter of a name here, not a separator
     dates = " ".join(f"2024/{m:02d}/{d:02d}" for m in range(1, 13) for d in range(1, 29))
     for text, said in (
-        (dates * 300, "bytes in all (file systems take at most 4,096)"),
-        ("x/" * 3000, "bytes in all (file systems take at most 4,096)"),
+        (dates * 300, "bytes in all (file systems take at most 4,095)"),
+        ("x/" * 3000, "bytes in all (file systems take at most 4,095)"),
         ("a" * 200 + "\\" + "b" * 100, "a name of 301 bytes between its slashes"),
     ):
         for name, call in (
@@ -199,6 +202,12 @@ def test_text_too_long_for_a_file_name_is_a_typed_error_quoting_it_short(session
             with pytest.raises(UnusablePathError) as caught:
                 call(text)
             assert said in str(caught.value) and len(str(caught.value)) < 600, (name, caught)
+    # at the bound: 4,096 bytes is one past what Linux takes (its PATH_MAX counts the NUL)
+    edge = ("2024/01/02 " * 400)[:4096]
+    with pytest.raises(UnusablePathError, match="4,096 bytes in all"):
+        Table.from_csv(edge)
+    with pytest.raises(FileNotFoundError):  # 4,095: a path, of no file
+        Table.from_csv(edge[:4095])
     after = (session.history.fetch(), session.fetch().gen, len(list(session.tasks.list())))
     assert after == before and list(out.iterdir()) == []
     # a name of 255 bytes is a name

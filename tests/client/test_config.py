@@ -419,17 +419,25 @@ def test_a_database_or_export_folder_name_too_long_is_a_config_error_quoting_it_
     assert cli.main(["sessions", "list", "--db", long_name]) == 1
     [line] = capsys.readouterr().err.splitlines()
     assert said in line and "(5,0" in line and len(line) < 400, line
-    # short names, the whole past 4,096 bytes: the same, as a whole path too long
+    # short names, the whole past 4,095 bytes: the same, as a whole path too long
     deep = str(tmp_path) + "/a" * 3000 + ".db"
     for kwargs in ({"database": deep}, {"export_dir": deep}):
         with pytest.raises(ConfigError) as caught:
             sigopt_like.Connection(**kwargs)
         shown = str(caught.value)
-        assert "bytes in all (file systems take at most 4,096)" in shown, shown
+        assert "bytes in all (file systems take at most 4,095)" in shown, shown
         assert len(shown) < 400, shown
+    with pytest.raises(ConfigError, match="4,096 bytes in all"):  # at the bound
+        sigopt_like.Connection(database="ab/" * 1364 + "x.db")
+    # a sqlite:/// URL's file too (before: its folder was looked at first, an OSError)
+    for url in ("sqlite:///" + "ab/" * 1500 + "x.db", "sqlite:///" + "a" * 300 + "/x.db"):
+        with pytest.raises(ConfigError) as caught:
+            sigopt_like.Connection(database=url)
+        assert "which no file name holds" in str(caught.value), caught.value
+        assert len(str(caught.value)) < 400, caught.value
     assert cli.main(["sessions", "list", "--db", deep]) == 1
     [line] = capsys.readouterr().err.splitlines()
-    assert "bytes in all (file systems take at most 4,096)" in line and len(line) < 400, line
+    assert "bytes in all (file systems take at most 4,095)" in line and len(line) < 400, line
 
 
 @pytest.mark.parametrize("value", [123, 1.5, True, ["a.db"], b"a.db"])
