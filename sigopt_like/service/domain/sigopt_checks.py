@@ -79,6 +79,16 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def is_finite_number(value: Any) -> bool:
+    return is_number(value) and math.isfinite(value)
+
+
+def is_count(value: Any) -> bool:
+    """A whole number of at least 0 (``3`` or ``3.0``; not ``true``, ``0.5``, ``1e999``):
+    what a count the service moves may be when it is sent back stale."""
+    return is_finite_number(value) and value >= 0 and value == int(value)
+
+
 def number(value: Any, field: str) -> float:
     """A finite JSON number, as a float (an integer past 64 bits as the double it
     denotes, as SigOpt reads it: see ``..wide_integers``)."""

@@ -11,19 +11,10 @@ naming ``progress``, since it would be dropped unseen.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .sigopt_checks import RuleError, is_number, json_shown, kind, same_value
-
-
-def _count(value: Any) -> bool:
-    return is_number(value) and math.isfinite(value) and value >= 0 and value == int(value)
-
-
-def _number(value: Any) -> bool:
-    return is_number(value) and math.isfinite(value)
+from .sigopt_checks import RuleError, is_count, is_finite_number, json_shown, kind, same_value
 
 
 def _observation(value: Any) -> bool:
@@ -34,15 +25,15 @@ def _observation(value: Any) -> bool:
 #: what it holds as words, and the test of its type
 FIELD_TYPES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "object": ('"progress"', lambda v: v == "progress"),
-    "observation_count": ("a whole number of at least 0", _count),
-    "observation_budget_consumed": ("a number", _number),
+    "observation_count": ("a whole number of at least 0", is_count),
+    "observation_budget_consumed": ("a number", is_finite_number),
     "first_observation": ("an observation object or null", _observation),
     "last_observation": ("an observation object or null", _observation),
     "best_observation": ("an observation object or null", _observation),
-    "active_run_count": ("a whole number of at least 0", _count),
-    "finished_run_count": ("a whole number of at least 0", _count),
-    "total_run_count": ("a whole number of at least 0", _count),
-    "remaining_budget": ("a number or null", lambda v: v is None or _number(v)),
+    "active_run_count": ("a whole number of at least 0", is_count),
+    "finished_run_count": ("a whole number of at least 0", is_count),
+    "total_run_count": ("a whole number of at least 0", is_count),
+    "remaining_budget": ("a number or null", lambda v: v is None or is_finite_number(v)),
 }
 
 

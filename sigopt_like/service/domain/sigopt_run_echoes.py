@@ -24,11 +24,10 @@ meaning to change them, which an update cannot do; it stays a 400 (``sigopt_runs
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .sigopt_checks import RuleError, is_number, json_shown, same_id, same_value
+from .sigopt_checks import RuleError, is_count, is_number, json_shown, same_id, same_value
 
 #: the run's fields the run's update cannot set and other requests move
 MOVED_ELSEWHERE = ("checkpoint_count", "finished", "completed", "observation")
@@ -47,7 +46,7 @@ def check_stale(key: str, sent: Any, shown: Mapping[str, Any]) -> None:
     before; a 400 naming ``key`` otherwise."""
     now = shown[key]
     if key == "checkpoint_count":
-        if not _count(sent):
+        if not is_count(sent):
             raise _refused(key, f"it is a whole number of at least 0, not {json_shown(sent)}")
         if sent > now:
             raise _refused(
@@ -77,10 +76,6 @@ def stale_files(sent: Any, files: Sequence[str]) -> bool:
     """Whether ``sent`` is a list of the run's first ``files``, in order: what the run
     had when it was fetched, before more were uploaded."""
     return isinstance(sent, list) and sent == list(files)[: len(sent)]
-
-
-def _count(value: Any) -> bool:
-    return is_number(value) and math.isfinite(value) and value >= 0 and value == int(value)
 
 
 def _refused(key: str, reason: str) -> RuleError:
