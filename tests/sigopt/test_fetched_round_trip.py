@@ -26,6 +26,15 @@ def _ai_experiment(api: Api) -> Any:
     return ai
 
 
+def _official_experiment(sigopt: Any, served: Any, **fields: Any) -> tuple[Any, Any]:
+    """The official client's connection to ``served`` and an experiment it made (one
+    double parameter, a budget of 4, and ``fields``)."""
+    conn = sigopt.Connection(client_token=served.token)
+    conn.set_api_url(served.url)
+    x = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
+    return conn, conn.experiments().create(name="e", parameters=[x], observation_budget=4, **fields)
+
+
 def _objects(api: Api) -> list[tuple[str, str, str, Any, str, Any]]:
     """(path, what, an edited field, its new value, a service-set field, another value)
     of an experiment, an AI experiment, a suggestion and an observation."""
@@ -125,10 +134,7 @@ def test_sigopt_python_updates_a_fetched_experiment_sent_back_whole(served):
     sigopt = pytest.importorskip("sigopt")
     from sigopt.exception import ApiException
 
-    conn = sigopt.Connection(client_token=served.token)
-    conn.set_api_url(served.url)
-    x = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
-    e = conn.experiments().create(name="e", parameters=[x], observation_budget=4)
+    conn, e = _official_experiment(sigopt, served)
     s = conn.experiments(e.id).suggestions().create()
     o = conn.experiments(e.id).observations().create(suggestion=s.id, value=1.0)
     fetched = conn.experiments(e.id).fetch().to_json()
@@ -234,12 +240,7 @@ def test_a_multi_metric_observation_sent_back_whole_is_taken(api: Api):
 def test_sigopt_python_updates_a_fetched_multi_metric_observation(served):
     """The official client: ``observations(id).update(**fetched.to_json())``."""
     sigopt = pytest.importorskip("sigopt")
-    conn = sigopt.Connection(client_token=served.token)
-    conn.set_api_url(served.url)
-    x = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
-    e = conn.experiments().create(
-        name="e", parameters=[x], metrics=[{"name": "a"}, {"name": "b"}], observation_budget=4
-    )
+    conn, e = _official_experiment(sigopt, served, metrics=[{"name": "a"}, {"name": "b"}])
     s = conn.experiments(e.id).suggestions().create()
     values = [{"name": "a", "value": 1.0}, {"name": "b", "value": 2.0}]
     o = conn.experiments(e.id).observations().create(suggestion=s.id, values=values)
@@ -403,10 +404,7 @@ def test_sigopt_python_updates_a_stale_fetched_experiment(served):
     """The official client: an experiment fetched before an observation was reported,
     sent back whole with a new name, is taken. Before: ApiException 400 on ``progress``."""
     sigopt = pytest.importorskip("sigopt")
-    conn = sigopt.Connection(client_token=served.token)
-    conn.set_api_url(served.url)
-    x = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
-    e = conn.experiments().create(name="e", parameters=[x], observation_budget=4)
+    conn, e = _official_experiment(sigopt, served)
     stale = conn.experiments(e.id).fetch().to_json()
     s = conn.experiments(e.id).suggestions().create()
     conn.experiments(e.id).observations().create(suggestion=s.id, value=1.0)
@@ -731,10 +729,7 @@ def test_sigopt_python_is_told_which_observation_closed_a_stale_suggestion(serve
     sigopt = pytest.importorskip("sigopt")
     from sigopt.exception import ApiException
 
-    conn = sigopt.Connection(client_token=served.token)
-    conn.set_api_url(served.url)
-    x = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
-    e = conn.experiments().create(name="e", parameters=[x], observation_budget=4)
+    conn, e = _official_experiment(sigopt, served)
     s = conn.experiments(e.id).suggestions().create()
     stale = conn.experiments(e.id).suggestions(s.id).fetch().to_json()
     o = conn.experiments(e.id).observations().create(suggestion=s.id, value=1.0)
