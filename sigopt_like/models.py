@@ -336,6 +336,8 @@ TASK_RESULTS: dict[str, type[Model]] = {
 }
 
 FINISHED_STATUSES = frozenset({"success", "failed", "canceled"})
+#: every status a task has, in the order it goes through them (``tasks.list(status=...)``)
+TASK_STATUSES = ("new", "running", "success", "failed", "canceled")
 
 
 @attrs.define(kw_only=True)

@@ -15,7 +15,7 @@ import click
 
 from .. import csvio
 from .._constants import MAX_REMAINING, MAX_SEED
-from ..models import TASK_RESULTS
+from ..models import TASK_RESULTS, TASK_STATUSES
 from ..wording import counted
 from .connect import session_id
 from .earlier_outputs import is_earlier_history
@@ -55,6 +55,8 @@ LAB_GUESS = "the lab's responses?"
 SPACE_TYPES = Choices(["factorial", "mixture"], case_sensitive=False)
 #: the types ``tasks.list(type=...)`` takes: space, update, generate, simulate, analytics
 TASK_TYPES = Choices(list(TASK_RESULTS), case_sensitive=False)
+#: the statuses ``tasks.list(status=...)`` takes: new, running, success, failed, canceled
+TASK_STATUS_CHOICES = Choices(list(TASK_STATUSES), case_sensitive=False)
 
 
 @click.group()
@@ -608,17 +610,27 @@ def tasks() -> None:
     default=None,
     help="Only the tasks of this type (any case), as tasks.list(type=...) in Python.",
 )
+@click.option(
+    "--status",
+    "task_status",
+    type=TASK_STATUS_CHOICES,
+    default=None,
+    help="Only the tasks in this status (any case), as tasks.list(status=...) in Python.",
+)
 @json_option
 @connected
-def tasks_list(conn: Connection, sid: str, task_type: str | None, as_json: bool) -> None:
+def tasks_list(
+    conn: Connection, sid: str, task_type: str | None, task_status: str | None, as_json: bool
+) -> None:
     """List session SID's tasks, newest first.
 
     \b
     Example:
       sigopt-like tasks list 1
       sigopt-like tasks list 1 --type simulate
+      sigopt-like tasks list 1 --status failed
     """
-    found = list(conn.sessions(sid).tasks.list(type=task_type, result="omit"))
+    found = list(conn.sessions(sid).tasks.list(type=task_type, status=task_status, result="omit"))
     if as_json:
         echo_json(found)
         return

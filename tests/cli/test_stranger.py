@@ -1009,6 +1009,63 @@ def test_tasks_list_takes_the_type_the_python_api_takes(
     ), done.err
 
 
+def test_tasks_list_takes_the_status_the_python_api_takes(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: ``tasks list 1 --status failed`` said "No such option '--status'", though
+    ``conn.sessions(1).tasks.list(status="failed")`` filters by it: on the embedded service
+    and on a real ``serve``."""
+    import time
+
+    import requests
+
+    from tests.fixtures.servers import serve_in_thread
+
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "statused.db"))
+    assert run("sessions", "create", "statused").code == 0
+    space = REPO_ROOT / "tests" / "data" / "esd-factorial-4x8.csv"
+    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
+    assert run("space", "put", "1", space, *sized).code == 0
+    assert run("generate", "1", "-q").code == 0
+    for given, kept in [("success", ["generate", "space"]), ("SUCCESS", ["generate", "space"]),
+                        ("running", []), ("failed", [])]:  # fmt: skip
+        done = run("tasks", "list", "1", "--status", given, "--json")
+        assert done.code == 0, done
+        assert [t["type"] for t in done.json()] == kept, (given, done.out)
+    both = run("tasks", "list", "1", "--status", "Success", "--type", "space", "--json")
+    assert [t["type"] for t in both.json()] == ["space"], both
+    done = run("tasks", "list", "1", "--status", "bogus")
+    assert done.code == 2 and done.out == "", done
+    assert "'bogus' is not one of 'new', 'running', 'success', 'failed', 'canceled'" in (
+        done.err
+    ), done.err
+
+    served = serve_in_thread(tmp_path / "served", run_tasks=False)
+    try:
+        made = requests.post(
+            f"{served.url}/v1/sessions", json={"name": "waiting"}, headers=served.headers(),
+            timeout=10,
+        )  # fmt: skip
+        assert made.status_code == 201, made.text
+        sid = made.json()["id"]
+        store = served.service.context.store
+        owner = store.accounts.token_owner(served.token).user_id  # type: ignore[union-attr]
+        store.tasks.start(owner, int(sid), "space", {}, int(time.time()))
+        there = ("--host", served.url, "--token", served.token, "--json")
+
+        def listed(status: str) -> list[str]:
+            done = run("tasks", "list", sid, "--status", status, *there)
+            assert done.code == 0, done
+            return [t["status"] for t in done.json()]
+
+        assert listed("NEW") == ["new"] and listed("success") == []
+        tid = run("tasks", "list", sid, *there).json()[0]["id"]
+        assert run("tasks", "cancel", sid, tid, *there).code == 0
+        assert listed("new") == [] and listed("canceled") == ["canceled"]
+    finally:
+        served.close()
+
+
 def _on_a_read_only_mount(folder: Path, argv: list[str], cwd: Path) -> str:
     """The last line ``sigopt-like ARGV`` writes on standard error (exit 1) while
     ``folder`` is a read-only bind mount of itself, in a mount namespace of its own (as
