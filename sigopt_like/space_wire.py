@@ -11,12 +11,13 @@ sending, and the door asks it of a refused body's ``space``, as
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from sigopt_like import csvio
 from sigopt_like._constants import INT64_MAX, INT64_MIN
-from sigopt_like.spaces import MAX_TOTAL_UNITS, MIXTURE, Problem, shown_count
+from sigopt_like.spaces import MAX_TOTAL_UNITS, MIXTURE, Problem, name_not_text, shown_count
 from sigopt_like.table_wire import text_problem, wire_value_problem
 
 #: a parameter's fields in its JSON form, in the order they are checked, with their
@@ -41,7 +42,7 @@ def unstorable_values(space: Mapping[str, Any]) -> list[Problem]:
     if isinstance(parameters, list):
         for number, item in enumerate(parameters, 1):
             if isinstance(item, Mapping):
-                problems.extend(_parameter_problems(number, item))
+                problems.extend(_parameter_problems(number, item, names_are_text=True))
         return problems
     table = space.get("table")
     rows = table.get("data") if isinstance(table, Mapping) else None
@@ -50,7 +51,8 @@ def unstorable_values(space: Mapping[str, Any]) -> list[Problem]:
     problems.extend(_header_problems(headers if isinstance(headers, list) else [], mixture))
     for number, row in enumerate(rows if isinstance(rows, list) else [], 1):
         if isinstance(row, list):
-            problems.extend(_parameter_problems(number, _as_parameter(row, mixture)))
+            parameter = _as_parameter(row, mixture)
+            problems.extend(_parameter_problems(number, parameter, names_are_text=False))
     return problems
 
 
@@ -116,7 +118,12 @@ def _as_parameter(row: list[Any], mixture: bool) -> dict[str, Any]:
     return item
 
 
-def _parameter_problems(number: int, item: Mapping[str, Any]) -> list[Problem]:
+def _parameter_problems(
+    number: int, item: Mapping[str, Any], *, names_are_text: bool
+) -> list[Problem]:
+    """What of parameter ``number`` cannot be stored. ``names_are_text``: its form takes
+    only text as a name (a ``parameters`` item; a Daptics row's name is a cell, where a
+    number is read as its text, but none past what a space stores)."""
     name = item.get("name")
     label = f"parameter {number}"
     if isinstance(name, str) and text_problem(name, "space") is None:
@@ -129,10 +136,13 @@ def _parameter_problems(number: int, item: Mapping[str, Any]) -> list[Problem]:
                 Problem(f"{where}: {message}", row=number, column=column, field="space")
             )
 
-    if type(name) is int and not INT64_MIN <= name <= INT64_MAX:
-        # as the name 5 is refused: before, 2**70 was the door's "beyond the integers
-        # this service stores", told as if the name were a whole-number field
-        add(label, "Name", f"a parameter name is text (a JSON string), not {_shown(name)}")
+    if names_are_text and "name" in item and not isinstance(name, str):
+        # every name that is not text, as the space's reading says it: before, one of
+        # 5,001 digits was the door's "a whole-number field ... takes", as if the name
+        # were a whole-number field
+        problems.append(name_not_text(number, name))
+    elif _unstorable_number(name):
+        problems.append(name_not_text(number, name))
     for key, column, words in _FIELDS:
         value = item.get(key)
         if isinstance(value, str):
@@ -143,6 +153,14 @@ def _parameter_problems(number: int, item: Mapping[str, Any]) -> list[Problem]:
     for index, value in enumerate(values if isinstance(values, list) else [], 1):
         add(f"{label}, level {index}", f"Value.{index}", _level(value))
     return problems
+
+
+def _unstorable_number(value: Any) -> bool:
+    """A number no space stores: an integer past 64 bits, one past a float's range (the
+    door reads one of thousands of digits as an infinite float), JSON's ``1e400``."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    return type(value) is int and not INT64_MIN <= value <= INT64_MAX
 
 
 def _units_problem(value: Any, least: int) -> str | None:
@@ -173,11 +191,3 @@ def _text(value: str, words: str) -> str | None:
 
 def _level(value: Any) -> str | None:
     return wire_value_problem(value, "the level", "space")
-
-
-def _shown(number: int) -> str:
-    """An integer for a message, as given (in full up to 40 digits)."""
-    try:
-        return shown_count(number)
-    except ValueError:  # more digits than Python writes (4,300)
-        return "an integer of thousands of digits"

@@ -742,14 +742,9 @@ def _dict_record(index: int, param: Any) -> csvio.Record | Problem:
     if not isinstance(param, Mapping):
         return Problem(f"row {index}: a parameter must be a JSON object", row=index, field="space")
     name = param.get("name")
-    if name is not None and not isinstance(name, str):
+    if "name" in param and not isinstance(name, str):
         # before: the number 1e308 became the name '1e+308', not the name that was sent
-        return Problem(
-            f"row {index}: a parameter name is text (a JSON string), not {_clipped(name)}",
-            row=index,
-            column="Name",
-            field="space",
-        )
+        return name_not_text(index, name)
     ptype = param.get("type")
     if ptype == "unit" or ("min" in param and "max" in param and "values" not in param):
         # only a type left out is a unit: before, a type of "", 0 or [] was read as one
@@ -1174,6 +1169,45 @@ def _name_text_problem(name: str) -> str | None:
     if len(name) > MAX_NAME_LENGTH:
         return f"is {len(name)} characters long; use at most {MAX_NAME_LENGTH}"
     return None
+
+
+def name_not_text(number: int, name: Any) -> Problem:
+    """Parameter ``number``'s JSON ``name`` that is not text (a number of any size, true,
+    null, a list, an object), shown as JSON writes it: one message whichever check finds
+    it, the space's reading (:meth:`Space.from_dict`) or the check of what the service's
+    door refuses (:mod:`sigopt_like.space_wire`). Before, the name 5 was "row 2: ... not
+    5", 2**70 "parameter 2: ...", true "not True", and a name of 5,001 digits the door's
+    "beyond the integers this service stores: a whole-number field ... takes"."""
+    return Problem(
+        f"parameter {number}: a parameter name is text (a JSON string), not {_json_shown(name)}",
+        row=number,
+        column="Name",
+        field="space",
+    )
+
+
+def _json_shown(value: Any) -> str:
+    """A JSON value for a message as JSON writes it (``true``, ``null``, ``[1]``); an
+    integer in full up to :data:`MOST_DIGITS` digits, else its first digits and length."""
+    written = getattr(value, "written", None)  # the door's WideInteger: digits as sent
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            written = str(value)
+        except ValueError:  # more digits than Python writes (4,300)
+            return "an integer of thousands of digits"
+    if isinstance(written, str):
+        digits = len(written.lstrip("-"))
+        return (
+            written
+            if digits <= MOST_DIGITS
+            else f"{written[:20]}... (a number of {digits:,} digits)"
+        )
+    if isinstance(value, float) and math.isinf(value):
+        return "a number beyond a float's range (about +-1.8e308; JSON's 1e400)"
+    try:
+        return csvio.clip(json.dumps(value, ensure_ascii=False, allow_nan=False))
+    except (TypeError, ValueError, RecursionError):
+        return _clipped(value)
 
 
 def _clipped(value: Any) -> str:

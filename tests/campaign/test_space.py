@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from sigopt_like.spaces import Space
 from sigopt_like.tables import Table
 
@@ -344,6 +348,52 @@ def test_a_parameter_name_past_64_bits_is_refused_as_a_name_not_as_a_whole_numbe
         "The space cannot be read: parameter 1: a parameter name is text (a JSON string), "
         "not 1180591620717411303424"
     ), r.body
+    assert api.get(f"/v1/sessions/{sid}/space").status == 404
+
+
+NAME_PLACEHOLDER = '"__NAME__"'
+
+
+@pytest.mark.parametrize(
+    ("sent", "shown"),
+    [
+        ("5", "5"),
+        (str(2**70), "1180591620717411303424"),
+        ("9" * 5001, "99999999999999999999... (a number of 5,001 digits)"),
+        ("-" + "1" * 4400, "-1111111111111111111... (a number of 4,400 digits)"),
+        ("1e308", "1e+308"),
+        ("1e400", "a number beyond a float's range (about +-1.8e308; JSON's 1e400)"),
+        ("true", "true"),
+        ("null", "null"),
+        ('[1, "x"]', '[1, "x"]'),
+        ('{"a": false}', '{"a": false}'),
+    ],
+    ids=lambda given: given[:12],
+)
+def test_every_parameter_name_that_is_not_text_is_told_one_way(api, sent, shown):
+    """Before, over raw HTTP: a name of 5,001 digits was the door's 400 "beyond the
+    integers this service stores: a whole-number field (a seed, a count, a budget)
+    takes ...", as if the name were a whole-number field (2**70 was told right); the
+    name 5 was labelled "row 2:" where 2**70 was "parameter 2:"; true was shown as
+    Python's "True", an object as {'a': False}, and null was "the parameter name is
+    empty". Now each is a 422 in the words of a space, the stored state untouched."""
+    sid = api.session()
+    space = small_space()
+    space["parameters"][1]["name"] = "__NAME__"
+    body = json.dumps({"space": space, "population_size": 12, "replicates": 0})
+    assert body.count(NAME_PLACEHOLDER) == 1
+    raw = body.replace(NAME_PLACEHOLDER, sent)
+    before = api.snapshot(sid)
+    r = api.call(
+        "PUT", f"/v1/sessions/{sid}/space", data=raw, headers={"Content-Type": "application/json"}
+    )
+    assert r.status == 422, r
+    assert r.body["message"] == (
+        "The space cannot be read: parameter 2: a parameter name is text (a JSON string), "
+        f"not {shown}"
+    ), r.body
+    assert [(e["row"], e["column"]) for e in r.body["detail"]["errors"]] == [(2, "Name")], r
+    assert api.snapshot(sid) == before
     assert api.get(f"/v1/sessions/{sid}/space").status == 404
 
 

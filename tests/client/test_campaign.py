@@ -515,6 +515,11 @@ def test_space_text_no_space_stores_is_named_by_parameter_and_level_before_sendi
             (2, "Name"),
             "parameter 2: a parameter name is text (a JSON string), not 1180591620717411303424",
         ),
+        (  # before: sent, and the service's "row 2: ... not True", Python's word
+            space(name=True),  # type: ignore[arg-type]
+            (2, "Name"),
+            "parameter 2: a parameter name is text (a JSON string), not true",
+        ),
         (
             space(level=2**70),
             (2, "Value.1"),
