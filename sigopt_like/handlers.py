@@ -286,6 +286,7 @@ def check_export_dir(config: Any, options: Mapping[str, Any]) -> None:
         return  # nothing is exported
     from . import csvio
     from .errors import UnusablePathError
+    from .new_files import refusal
 
     try:  # before: a name past 255 bytes was OSError "File name too long", quoting it whole
         csvio.check_path(directory)
@@ -305,8 +306,9 @@ def check_export_dir(config: Any, options: Mapping[str, Any]) -> None:
             f"The export folder {directory} cannot be made ({err.strerror or err}); nothing "
             "was started."
         ) from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise ConfigError(f"The export folder {directory} is not writable; nothing was started.")
+    refused = refusal(folder)  # the commands' -o words: a read-only mount "takes no new file"
+    if refused is not None:
+        raise ConfigError(f"The export folder {directory} {refused}; nothing was started.")
 
 
 def export_after(call: Call, task: Task, directory: Any) -> list[Path]:

@@ -26,6 +26,7 @@ from .files import (
     OUTPUT,
     force_option,
     is_standard_stream,
+    output_file_folder,
     output_folder,
     read_input,
     refusal_to_replace_files,
@@ -351,7 +352,7 @@ def generate(
     """
     to_stdout = is_standard_stream(output)  # -o -: the CSV is the output, words go to stderr
     if output is not None and not to_stdout:
-        output_folder(output.parent, probe=True)
+        output_file_folder(output)
         refuse_to_replace(output, None, force=force, guess=LAB_GUESS)  # a new design
     with canceled_on_interrupt(conn, sid, "generate"):
         task = conn.sessions(sid).generate(wait=True, progress=progress(quiet))
@@ -422,7 +423,7 @@ def design(
     """
     _json_or_output(as_json, output)
     if output is not None and not is_standard_stream(output):
-        output_folder(output.parent)
+        output_file_folder(output)
     table = conn.sessions(sid).design.fetch(gen=gen)
     if as_json:
         echo_json(table)
@@ -458,7 +459,7 @@ def history(conn: Connection, sid: str, output: Path | None, force: bool, as_jso
     if is_standard_stream(output):
         output = None  # -o -: printed
     if output is not None:
-        output_folder(output.parent)
+        output_file_folder(output)
     text = campaign.history.csv()
     if output is not None:
         refuse_to_replace(output, text, force=force, earlier=is_earlier_history)
@@ -528,7 +529,7 @@ def analytics(
       sigopt-like analytics 1 -o plots/
     """
     if directory is not None:
-        output_folder(directory, make=True, probe=True)
+        output_folder(directory, make=True)
     campaign = conn.sessions(sid)
     with canceled_on_interrupt(conn, sid, "analytics"):
         task = campaign.analytics.create(gen=gen, wait=True, progress=progress(quiet))

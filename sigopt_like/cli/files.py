@@ -39,6 +39,8 @@ class NamedPath(click.Path):
             )
         if self.exists and isinstance(value, str) and value != DASH:
             self._refuse_unreadable(value, param)
+        if self.writable and isinstance(value, str) and value != DASH:
+            self._refuse_a_folder_that_takes_no_file(value, param)
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter as err:
@@ -47,6 +49,21 @@ class NamedPath(click.Path):
             # a missing, unreadable or folder FILE is a file error (one line, exit 1), as
             # the help's exit statuses say; before, Click's four-line usage error, exit 2
             raise CommandError(f"{err.message.rstrip('.')}; nothing was done") from err
+
+    def _refuse_a_folder_that_takes_no_file(
+        self, value: str, param: click.Parameter | None
+    ) -> None:
+        """A CommandError for an existing file, not writable, in a folder that takes no new
+        file (a read-only mount): said of the folder, as a new file there is (see
+        :func:`output_folder`); before, Click's usage error "File '...' is not writable"."""
+        path = Path(value)
+        if not path.is_file() or os.access(path, os.W_OK):
+            return
+        refused = refusal(path.parent)
+        if refused is not None:
+            where = "/".join(param.opts) if param is not None else "FILE"
+            folder = path.parent
+            raise CommandError(f"{where}: the folder {folder} {refused}; nothing was done.")
 
     def _refuse_unreadable(self, value: str, param: click.Parameter | None) -> None:
         """A CommandError (a file error, exit 1) in the CLI's own words, naming the
@@ -82,7 +99,20 @@ OUTPUT = NamedPath(dir_okay=False, writable=True, path_type=Path, allow_dash=Tru
 FOLDER = NamedPath(file_okay=False, path_type=Path)
 
 
-def output_folder(folder: Path, *, make: bool = False, probe: bool = False) -> None:
+def output_file_folder(output: Path) -> None:
+    """:func:`output_folder` for an ``-o FILE``: its folder must take a new file (the file
+    is written beside it, then renamed into place), unless the file is a device or a pipe
+    (``/dev/null``), written as it is."""
+    try:
+        mode = output.stat().st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        return
+    output_folder(output.parent)
+
+
+def output_folder(folder: Path, *, make: bool = False) -> None:
     """Make sure files can be written in ``folder`` before anything is done; a
     CommandError (exit 1, a file error) saying that nothing was done otherwise.
 
@@ -96,8 +126,11 @@ def output_folder(folder: Path, *, make: bool = False, probe: bool = False) -> N
 
     Checked before a task runs: ``generate 1 -o /etc/passwd/x.csv`` designed generation
     1, then said "File exists: /etc/passwd", and the user was unsure what happened.
-    ``probe`` (before a task) makes and removes a file there: a permission check alone let
-    root's ``generate 1 -o /proc/x.csv`` design a generation it then could not write."""
+    It makes and removes a file there (:func:`~sigopt_like.new_files.refusal`, the demo's
+    ``--out`` check too): a permission check alone let root's ``generate 1 -o
+    /proc/x.csv`` design a generation it then could not write, and ``design -o`` and
+    ``history -o`` said a read-only folder "is not writable" where ``generate -o`` and
+    ``demo --out`` said it "takes no new file (Read-only file system)"."""
     where = "-o/--output"
     above = folder.parent if make else folder
     existing = above
@@ -121,10 +154,6 @@ def output_folder(folder: Path, *, make: bool = False, probe: bool = False) -> N
             raise CommandError(
                 f"{where}: the folder {folder} cannot be made ({why}); nothing was done."
             ) from err
-    if not probe:  # the write says what is wrong, naming the file; nothing was done before
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise CommandError(f"{where}: the folder {folder} is not writable; nothing was done.")
-        return
     refused = refusal(folder)
     if refused is not None:
         raise CommandError(f"{where}: the folder {folder} {refused}; nothing was done.")

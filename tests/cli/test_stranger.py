@@ -11,6 +11,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -537,6 +538,42 @@ def _as_a_user_without_privilege(
     command, env = _unprivileged(argv, cwd)
     return subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd,
                           timeout=timeout)  # fmt: skip
+
+
+@pytest.mark.skipif(not Path("/dev/null").exists(), reason="no /dev/null on this system")
+def test_an_output_that_is_a_device_is_written_whatever_its_folder(run: Run) -> None:
+    """Before: ``design 1 -o /dev/null`` (and ``history``, ``generate``) as a user who may
+    not make files in /dev said "the folder /dev is not writable; nothing was done", of a
+    device written in place, no file made beside it."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() == 0 and setpriv is None:
+        pytest.skip("root, and no setpriv (util-linux) to run as a user who cannot write /dev")
+    if os.access("/dev", os.W_OK) and os.geteuid() != 0:
+        pytest.skip("this user may make files in /dev")
+    prefix = [] if os.geteuid() != 0 else [str(setpriv), "--reuid", "65534", "--regid",
+                                            "65534", "--clear-groups", "--"]  # fmt: skip
+    shared = Path(tempfile.mkdtemp(prefix="sigopt-like-device-"))  # reachable by that user
+    try:
+        shared.chmod(0o777)
+        db = shared / "lab.db"
+        assert run("sessions", "create", "s", "--db", db).code == 0
+        space = REPO_ROOT / "tests" / "data" / "esd-factorial-4x8.csv"
+        sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
+        assert run("space", "put", "1", space, *sized, "--db", db).code == 0
+        for made in shared.iterdir():
+            made.chmod(0o666)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_LIKE_")}
+        env.update(PYTHONPATH=str(REPO_ROOT), HOME=str(shared))
+        env.update({f"XDG_{d}_HOME": str(shared / d.lower()) for d in ("CONFIG", "DATA", "CACHE")})
+        for argv in (["generate", "1", "-q"], ["design", "1"], ["history", "1"]):
+            command = [*prefix, sys.executable, "-m", "sigopt_like", *argv]
+            command += ["-o", "/dev/null", "--db", str(db)]
+            done = subprocess.run(command, capture_output=True, text=True, env=env,
+                                  cwd=shared, timeout=120)  # fmt: skip
+            assert done.returncode == 0 and done.stderr == "", (argv, done)
+            assert argv[0] == "generate" or done.stdout.startswith("wrote /dev/null ("), done
+    finally:
+        shutil.rmtree(shared)
 
 
 def test_an_unreadable_file_is_said_in_the_commands_own_words(run: Run, tmp_path: Path) -> None:
@@ -1085,6 +1122,75 @@ def _on_a_read_only_mount(folder: Path, argv: list[str], cwd: Path) -> str:
     assert done.returncode == 1 and done.stdout == "", done
     assert "Traceback" not in done.stderr, done.stderr
     return done.stderr.strip().splitlines()[-1]
+
+
+def test_design_and_history_say_a_read_only_folder_as_generate_and_the_demo_do(
+    run: Run, tmp_path: Path
+) -> None:
+    """Before: ``design 1 -o DIR/gen1.csv`` and ``history 1 -o DIR/h.csv`` on a read-only
+    folder said "the folder DIR is not writable", and an existing file there Click's usage
+    error "File 'DIR/old.csv' is not writable." (exit 2), where ``generate -o`` and
+    ``demo --out`` say the folder "takes no new file (Read-only file system)"."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "old.csv").write_text("")
+    db = tmp_path / "lab.db"
+    assert run("sessions", "create", "s", "--db", db).code == 0
+    space = REPO_ROOT / "tests" / "data" / "esd-factorial-4x8.csv"
+    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
+    assert run("space", "put", "1", space, *sized, "--db", db).code == 0
+    assert run("generate", "1", "-q", "--db", db).code == 0
+    why = f"the folder {locked} takes no new file (Read-only file system); nothing was done."
+    for command in ("design", "history", "generate"):
+        for name in ("new.csv", "old.csv"):
+            argv = [command, "1", "-o", str(locked / name), "--db", str(db)]
+            line = _on_a_read_only_mount(locked, argv, tmp_path)
+            assert line == f"sigopt-like: error: -o/--output: {why}", (argv, line)
+    assert sorted(p.name for p in locked.iterdir()) == ["old.csv"]
+    assert (locked / "old.csv").read_text() == ""
+    assert [t["type"] for t in run("tasks", "list", "1", "--db", db, "--json").json()] == [
+        "generate",
+        "space",
+    ]  # nothing designed by the refused generate
+
+
+def test_the_python_export_folder_says_a_read_only_folder_as_the_o_commands_do(
+    tmp_path: Path,
+) -> None:
+    """Before: ``space.put(..., export_dir=DIR)`` on a read-only folder said "The export
+    folder DIR is not writable", where the commands' ``-o`` and the demo's ``--out`` say
+    it "takes no new file (Read-only file system)"."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("no unshare (util-linux)")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    script = (
+        "import sys, sigopt_like\n"
+        "conn = sigopt_like.Connection(database=sys.argv[1])\n"
+        "session = conn.sessions(conn.sessions.create(name='e').id)\n"
+        "space = {'type': 'factorial', 'parameters': [{'name': 'a', 'type': 'numerical',"
+        " 'values': [1, 2, 3]}]}\n"
+        "try:\n"
+        "    session.space.put(space=space, population_size=2, replicates=0, wait=True,"
+        " export_dir=sys.argv[2])\n"
+        "except sigopt_like.ConfigError as err:\n"
+        "    print(err, len(list(session.tasks.list())))\n"
+    )
+    namespace = [unshare, "--mount"] if os.geteuid() == 0 else [unshare, "-rm"]
+    mounted = 'mount --bind -o ro "$1" "$1" || exit 99; shift; exec "$@"'
+    command = [*namespace, "sh", "-c", mounted, "sh", str(locked), sys.executable, "-c",
+               script, str(tmp_path / "e.db"), str(locked)]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_LIKE_")}
+    env.update(PYTHONPATH=str(REPO_ROOT), HOME=str(tmp_path))
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    if done.returncode == 99:
+        pytest.skip(f"no read-only bind mount here: {done.stderr.strip()}")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done
+    assert done.stdout == (
+        f"The export folder {locked} takes no new file (Read-only file system); nothing was "
+        "started. 0\n"
+    ), done.stdout
 
 
 def test_the_demo_says_a_read_only_out_folder_as_the_o_commands_do(
