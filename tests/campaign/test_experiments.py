@@ -690,3 +690,22 @@ def test_a_daptics_tables_colheaders_are_read_by_name_or_refused_naming_them(api
         assert "'columns'" not in r.body["message"] and "'rows'" not in r.body["message"]
         assert [e["column"] for e in r.body["detail"]["errors"]] == [key], r.body
     assert api.snapshot(ready)["history"] == before
+
+
+def test_a_design_sent_back_with_every_response_empty_is_taken_and_the_next_explores(api, ready):
+    """Daptics' documents allow it: an experiments set's ``hasResponses`` is "True if any
+    of the experiments in this set were submitted with responses", and a design is
+    generated from "empty" initial experiments too. So a designed table sent back with
+    every Response empty (a run whose experiments all failed) is taken, and the next
+    design is new points of the space, none of the earlier
+    design's, as generation 1 is from no data (see docs/daptics.md)."""
+    sid = ready
+    design = api.generate(sid)["result"]["experiments"]
+    assert all(row[-1] is None for row in design["rows"])
+    task = api.put_experiments(sid, "designed", design)
+    assert task["status"] == "success", task
+    gen1 = api.get(f"/v1/sessions/{sid}/experiments", gen=1).body
+    assert gen1["validated"] and gen1["has_responses"] is False, gen1
+    nxt = api.generate(sid)["result"]
+    assert nxt["gen"] == 2 and len(nxt["experiments"]["rows"]) == POP * (REPS + 1), nxt
+    assert not set(_rows(nxt["experiments"])) & set(_rows(design))
