@@ -454,7 +454,14 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             conn.linger_left = _body_left(req, conn)
             return False
         in_memory = isinstance(req.body, io.BytesIO)  # read whole by _read_body
+        unread = getattr(req, "unread_framing", None)
         keep = super().handle_request(req, conn)
+        if unread is not None:
+            # answered without its body, which a client may send without waiting for
+            # 100 Continue: read away before the close (it reset the connection, and a
+            # client still sending saw a broken pipe, not the 404)
+            chunked = unread == "chunked"
+            conn.linger_left = LINGER_BYTES if chunked else _body_left(req, conn)
         if in_memory:
             # What the app left unread (a 404, a 405, a 401 answered before the body was
             # looked at) is not on the socket: nothing for gunicorn to drain. Before, it
@@ -492,6 +499,8 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             # a 404, a 405: the app answers it without the body, so it answers now, the
             # body never asked for (no 100 Continue), and the connection closes after it
             req.body = io.BytesIO()
+            # what of the body may still come is read away after the answer
+            req.unread_framing = "chunked" if encodings else "length"
             req._expected_100_continue = False  # gunicorn would say it still
             unsaid = ("EXPECT", "TRANSFER-ENCODING", "CONNECTION")
             req.headers = [(n, v) for n, v in req.headers if n not in unsaid]
@@ -537,7 +546,14 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         its path read as gunicorn gives it to the app (no ``SCRIPT_NAME``: not known)."""
         if os.environ.get("SCRIPT_NAME") or any(n == "SCRIPT_NAME" for n, _ in req.headers):
             return False
-        return answered_unread(self.wsgi, str(req.method), util.unquote_to_wsgi_str(req.path))
+        return answered_unread(
+            self.wsgi,
+            str(req.method),
+            util.unquote_to_wsgi_str(req.path),
+            authorization=_header(req, "AUTHORIZATION"),
+            cookie=_header(req, "COOKIE"),
+            ask_store=True,  # in the request's thread: a query here stalls no one else
+        )
 
     def _body_limit(self) -> int | None:
         settings = getattr(self.wsgi, "settings", None)
@@ -794,6 +810,13 @@ def _declared_length(req: Any) -> int:
 def _encodings(req: Any) -> list[str]:
     """``req``'s Transfer-Encoding headers' values."""
     return [value for name, value in req.headers if name == "TRANSFER-ENCODING"]
+
+
+def _header(req: Any, name: str) -> str | None:
+    """``req``'s ``name`` header (upper case), several joined as gunicorn gives them to the
+    app; None when absent."""
+    values = [value for field, value in req.headers if field == name]
+    return ",".join(values) if values else None
 
 
 class _ChunksPastLimit(Exception):

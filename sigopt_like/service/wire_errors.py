@@ -236,6 +236,9 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
     door_error: Error | None = None
     #: refused while its client waited for ``100 Continue`` (which it is not sent)
     refused_before_continue = False
+    #: answered without its body (``unread_answers``): how much of it may still come, to
+    #: be read away once the answer is sent (``JsonErrorChannel.service``)
+    unread_left = 0
     #: waitress's receiver of the body (None: no body to read)
     body_rcv: Any
     #: the WSGI app served (set on the channel's parser class by ``serving``): a request
@@ -305,12 +308,22 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
             # body unread and never asked for (no 100 Continue), and the connection closes
             # after it (what the client sent of the body anyway is dropped with it)
             self._no_continue()
+            self.unread_left = self._body_to_come(len(data) - consumed)
             self.body_rcv = None
             self.headers["CONNECTION"] = "close"
             self.connection_close = True
             self.completed = True
             return len(data)
         return consumed
+
+    def _body_to_come(self, received: int) -> int:
+        """How much of the body of a request answered unread may still come (``received``
+        bytes of it came with its head), to be read away after the answer: a client may
+        send it without waiting for ``100 Continue`` (RFC 9110 section 10.1.1; curl
+        does after 1 s), and a close with it unread reset the connection."""
+        if self.chunked:
+            return LINGER_BYTES
+        return max(0, min(int(self.content_length or 0) - received, LINGER_BYTES))
 
     def _answered_unread(self) -> bool:
         """Whether this request waits for ``100 Continue`` (its head just read) and the
@@ -324,7 +337,13 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
             return False
         from .unread_answers import answered_unread
 
-        return answered_unread(self.served_app, str(self.command), str(self.path))
+        return answered_unread(
+            self.served_app,
+            str(self.command),
+            str(self.path),
+            authorization=self.headers.get("AUTHORIZATION"),
+            cookie=self.headers.get("COOKIE"),
+        )
 
     def _no_continue(self) -> None:
         """No ``100 Continue`` for a refused request: its refusal is the answer."""
@@ -502,6 +521,19 @@ class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
     def seconds_reading(self) -> float:
         """How long the request being answered took to come, as far as known (0 here)."""
         return 0.0
+
+    def service(self) -> None:
+        """Answer the next request (in a request thread, as waitress does); one the app
+        answers without its body (``unread_answers``) is the connection's last, and what
+        the client sends of the body anyway is read away before it closes (as after a
+        refusal: ``handle_close``). Before, it closed on the body coming, and the client
+        could see a reset, not the 404 (or 405, 401)."""
+        with self.requests_lock:
+            answering = self.requests[0] if self.requests else None
+        left = int(getattr(answering, "unread_left", 0) or 0)
+        if left:
+            self.linger_left = left
+        super().service()
 
     def handle_close(self) -> None:
         """Close; or, once the 413 of a body still coming is sent, linger first."""

@@ -53,7 +53,13 @@ def presented_token(req: falcon.Request) -> str | None:
 
     A header that is there but cannot be read is a 401 saying so.
     """
-    header = req.get_header("Authorization")
+    return token_in_header(req.get_header("Authorization"))
+
+
+def token_in_header(header: str | None) -> str | None:
+    """The token in an ``Authorization`` header's value (Bearer, or Basic user name), or
+    None if there is none; a 401 saying so for a value that cannot be read. Needs no
+    store: a server asks it of a request's head (``unread_answers``)."""
     if not header:
         return None
     scheme, _, value = header.strip().partition(" ")
