@@ -141,6 +141,7 @@ def create_server(
     settings."""
     from waitress.server import create_server as waitress_server
 
+    from .proxy_refusals import check_forwarded_scheme
     from .wire_errors import answer_in_json
 
     served = app if app is not None else service
@@ -149,6 +150,8 @@ def create_server(
         raise ValueError(f"the keep-alive timeout must be at least 1 s, not {keep_alive!r}")
     settings = {**server_options(service, threads, keep_alive), **options}
     server = waitress_server(served, host=host, port=port, **settings)
+    # a trusted proxy's malformed X-Forwarded-Proto in the service's JSON body too
+    check_forwarded_scheme(server, served)
     # waitress's own refusals in the service's JSON body, and a deadline for slow clients
     return answer_in_json(server, channel)
 

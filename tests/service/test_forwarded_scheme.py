@@ -95,6 +95,50 @@ def test_serve_takes_no_scheme_from_a_peer_it_does_not_trust(serve_trusting) -> 
     assert _schemes(serve_trusting("--trusted-proxy", "10.1.2.3")) == {("http", "doe.example.org")}
 
 
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [("https, http", "multiple values"), ("ftp", "unsupported proto value")],
+    ids=["a-list", "another-scheme"],
+)
+def test_serve_refuses_a_malformed_scheme_from_its_proxy_in_json(
+    serve_trusting, value: str, reason: str
+) -> None:
+    """A scheme waitress cannot take from the proxy it trusts is the service's JSON 400,
+    which names the header and says what it takes. Before, waitress's plain text ("Bad
+    Request ... Header "X-Forwarded-Proto" malformed."), which no client reads as the
+    service's error; the metrics did not count it either."""
+    url = serve_trusting("--trusted-proxy", "127.0.0.1")
+    answer = requests.get(f"{url}/v1/version", headers={"X-Forwarded-Proto": value}, timeout=30)
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["Content-Type"] == "application/json", answer.text
+    said = answer.json()
+    assert (said["object"], said["status"], said["code"]) == ("error", 400, "bad_request")
+    assert said["detail"]["header"] == "X-Forwarded-Proto", said
+    assert reason in said["detail"]["reason"], said
+    assert "http or https" in said["message"] and value in said["message"], said
+    assert answer.headers["X-Request-Id"], answer.headers
+    metrics = requests.get(f"{url}/metrics", timeout=30).text
+    counted = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith("sigopt_like_http_requests_total")
+        and 'status="400"' in line
+        and "/v1/version" in line
+    ]
+    assert counted, metrics
+    # what waitress takes goes on as before (upper case too), and so does a request
+    # after the refusal
+    taken = requests.get(f"{url}/v1/version", headers={"X-Forwarded-Proto": "HTTPS"}, timeout=30)
+    assert taken.status_code == 200, taken.text
+
+
+def test_serve_drops_a_malformed_scheme_from_a_peer_it_does_not_trust(serve_trusting) -> None:
+    """The header of a peer not trusted is dropped unread, malformed or not: no 400."""
+    url = serve_trusting("--trusted-proxy", "10.1.2.3")
+    answer = requests.get(f"{url}/v1/version", headers={"X-Forwarded-Proto": "ftp"}, timeout=30)
+    assert answer.status_code == 200, answer.text
+
+
 def test_serve_refuses_a_proxy_that_is_no_ip_address(tmp_path: Path) -> None:
     """A host name would never match the peer's address: a usage error, not ignored."""
     command = [sys.executable, "-m", "sigopt_like.cli", "serve", "--port", "0"]
