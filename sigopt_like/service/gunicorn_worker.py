@@ -329,6 +329,21 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             stop_waiting()
         super().handle_exit(sig, frame)
 
+    def set_accept_enabled(self, enabled: bool) -> None:
+        """Accept new connections or not, as gunicorn does; once the worker is stopping,
+        also close its copies of the listening sockets. Before, it kept them open while it
+        finished its connections (up to its graceful timeout): once the arbiter had closed
+        its own copies (a SIGTERM), a client that connected meanwhile was queued in the
+        kernel's backlog, which no one would accept, and reset when the worker exited (6 s
+        later, with a request still being read). Now it is refused at once, and may try
+        another instance. Other workers, and the arbiter while it runs, keep their copies:
+        one worker restarting closes nothing that others listen on."""
+        super().set_accept_enabled(enabled)
+        if enabled or self.alive:
+            return  # at its connection limit for now: it accepts again soon
+        for listener in self.sockets:
+            listener.close()  # gunicorn's closes each again at the end: a no-op then
+
     # -- the clock ---------------------------------------------------------------------
 
     def handle(self, conn: Any) -> Any:

@@ -116,3 +116,46 @@ def test_a_second_sigterm_during_the_first_does_not_hang_the_worker(tmp_path: Pa
         assert service.context.task_watch is not None
         assert service.context.task_watch.stopping  # the clients were told
         assert worker.alive is False  # and the worker stops
+
+
+def test_a_client_connecting_to_a_stopping_gunicorn_is_refused_not_queued(
+    tmp_path: Path,
+) -> None:
+    """Once SIGTERM has stopped the arbiter's listening, the worker that still finishes a
+    request (one whose head is still coming, here) no longer holds the listening socket
+    open. Before: it did, until it exited, so a client connecting meanwhile was queued in
+    the kernel's backlog, never accepted, and reset when the worker exited, its request
+    sent (6 s here, up to the graceful timeout). Now its connect is refused at once, as by
+    a server that is gone, and it may try another instance."""
+    database = str(tmp_path / "backlog.db")
+    factory = f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=False)"
+    read_seconds = 6.0
+    proc, log = start_gunicorn(
+        tmp_path, factory, threads=2, env={"SIGOPT_LIKE_REQUEST_READ_TIMEOUT": str(read_seconds)}
+    )
+    try:
+        url = gunicorn_answering(proc, log)
+        address = _address(url)
+        with socket.create_connection(address, timeout=30) as pending:
+            pending.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # the head not ended
+            time.sleep(0.5)  # taken by the worker: it waits for the rest, under the clock
+            os.killpg(proc.pid, signal.SIGTERM)
+            time.sleep(1.0)  # the arbiter has closed its sockets; the worker still runs
+            assert proc.poll() is None, "gunicorn stopped before the test could connect"
+            try:
+                late = socket.create_connection(address, timeout=30)
+            except ConnectionRefusedError:
+                outcome = "refused"
+            else:
+                with late:
+                    late.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    try:
+                        answer = read_until_closed(late)
+                        outcome = f"answered {answer[:40]!r}"
+                    except ConnectionResetError:
+                        outcome = "queued, then reset"
+            assert outcome == "refused", outcome
+        proc.wait(read_seconds * 5)
+    finally:
+        if proc.poll() is None:
+            stop_gunicorn(proc)
