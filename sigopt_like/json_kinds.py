@@ -1,7 +1,14 @@
 """What a decoded JSON value is, in JSON's words ("an object", "a number"), for messages
 that tell a person what they sent instead of what was expected.
 
-And what was sent, written as a JSON body writes it (:func:`json_written`).
+And what was sent, written as a JSON body writes it (:func:`json_written`; cut, for a
+refusal, by :func:`json_shown` and :func:`json_written_short`): the one way every
+refusal quotes a client's name or value, a body's or a query parameter's (a query
+parameter's refusal cuts the text with ``csvio.clip`` first, showing its two ends and its
+length, as it did). The door had a second helper, ``json_text``, which made the text
+printable with ``backslashreplace`` before JSON escaped it again (a NUL would have shown
+as ``"\\\\u0000"``, not ``"\\u0000"``); the door refuses a NUL and a lone surrogate in a
+query before any refusal quotes it, so its callers show the same through this one.
 
 One function for the service's SigOpt checks and the tables' readers: each had its own
 copy, one saying "text" and the other "a string" of the same value.
@@ -66,6 +73,18 @@ def json_written_short(value: Any, limit: int) -> str:
     if len(shown) <= limit:
         return shown
     return _CUT_ESCAPE.sub(r"\1", shown[: limit - 3]) + "..."
+
+
+#: how much of a value sent a refusal quotes (:func:`json_shown`)
+SHOWN_LIMIT = 80
+
+
+def json_shown(value: Any) -> str:
+    """A value as a JSON body writes it (``null``, ``true``, ``"7"``, ``[1]``, ``{"a": 1}``),
+    cut to :data:`SHOWN_LIMIT` characters: what a refusal shows of what was sent, a name
+    or a value (Python's repr showed ``{'a': 1}``, ``None``, ``True``, ``'x'``, which the
+    sender never wrote)."""
+    return json_written_short(value, SHOWN_LIMIT)
 
 
 def _escaped(char: str) -> str:

@@ -454,14 +454,6 @@ def _printable(where: str | bytes) -> str:
     return where.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
 
 
-def json_text(value: str) -> str:
-    """A text sent (a query parameter's value) as a refusal shows it: as JSON writes it
-    (``"abc"``, as every refusal of a body shows what was sent; Python's repr showed
-    ``'abc'``, which no request writes), safe to echo (:func:`_printable`,
-    :func:`~sigopt_like.json_kinds.json_written`)."""
-    return json_written(_printable(value))
-
-
 def nested_deeper_than(text: str, limit: int) -> bool:
     """Whether the JSON ``text`` opens more than ``limit`` lists or objects inside each
     other, counted on the text (brackets in strings skipped), so that the answer does not
@@ -542,7 +534,7 @@ def check_query_parameters(
     archived an AI experiment)."""
     for name, value in params.items():
         if name in known and isinstance(value, list):
-            shown = ", ".join(json_text(clip(v, 100)) for v in value)
+            shown = ", ".join(json_written(clip(v, 100)) for v in value)
             raise BadRequest(
                 f"The query parameter '{name}' is given {len(value)} times ({shown}); "
                 f"{method} {path} takes one value of it: give it once.",
@@ -564,6 +556,6 @@ def check_query_parameters(
                 listed = ", ".join(repr(v) if v == "" else v for v in allowed)
                 raise BadRequest(
                     f"The query parameter '{name}' must be one of {listed}, "
-                    f"not {json_text(clip(item, 100))}.",
+                    f"not {json_written(clip(item, 100))}.",
                     detail={"field": name},
                 )

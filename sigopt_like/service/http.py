@@ -14,7 +14,8 @@ import falcon
 from .. import csvio
 from .._constants import INT64_MAX, INT64_MIN
 from ..csvio import clip
-from .door import check_content_type, json_text, parse_json
+from ..json_kinds import json_written
+from .door import check_content_type, parse_json
 from .errors import (
     APIError,
     BadRequest,
@@ -255,7 +256,7 @@ def query_flag(req: falcon.Request, name: str) -> bool | None:
     if lowered not in QUERY_TRUE + QUERY_FALSE:
         raise BadRequest(
             f"The query parameter '{name}' must be true or false (or 1 or 0), not "
-            f"{json_text(raw[:40])}.",
+            f"{json_written(raw[:40])}.",
             detail={"field": name},
         )
     return lowered in QUERY_TRUE
@@ -290,7 +291,7 @@ def query_int(
     low = INT32_MIN if minimum is None else max(minimum, INT64_MIN)
     high = INT32_MAX if maximum is None else min(maximum, INT64_MAX)
     if not _QUERY_INTEGER.fullmatch(raw):
-        shown = json_text(clip(raw, 40))
+        shown = json_written(clip(raw, 40))
         if _QUERY_NUMBER.fullmatch(raw) and not low <= float(raw) <= high:
             # 1e308 written as a decimal: its range, as a body's field says it
             raise outside_range("query parameter", name, shown, (low, high))
@@ -318,7 +319,7 @@ def query_bool(req: falcon.Request, name: str, default: bool = False) -> bool:
     if lowered in ("false", "0", "no"):
         return False
     raise BadRequest(
-        f"The query parameter '{name}' must be true or false, not {json_text(raw)}.",
+        f"The query parameter '{name}' must be true or false, not {json_written(raw)}.",
         detail={"field": name},
     )
 
@@ -372,7 +373,7 @@ def _cursor(raw: str, name: str) -> int:
     PostgreSQL)."""
     if not _ID_TEXT.fullmatch(raw):
         raise BadRequest(
-            f"The cursor '{name}' is not one this service gave out: {json_text(raw)}.",
+            f"The cursor '{name}' is not one this service gave out: {json_written(raw)}.",
             detail={"field": name},
         )
     return min(int(raw), MAX_ID)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 
 import pytest
@@ -350,7 +351,7 @@ def test_a_name_or_tag_is_one_line_without_control_characters(api, field, text):
     body = {"name": "ok", **{field: text}}
     reply = api.call("POST", "/v1/sessions", body)
     bad = next(char for char in text if unicodedata.category(char) == "Cc")
-    assert_error(reply, 422, "validation_failed", "control character", repr(bad))
+    assert_error(reply, 422, "validation_failed", "control character", json.dumps(bad))
     assert api.sessions_count() == 0
     created = api.call("POST", "/v1/sessions", {"name": "fine"}).body
     reply = api.call("PUT", f"/v1/sessions/{created['id']}", {"name": text})

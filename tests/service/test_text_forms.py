@@ -31,17 +31,17 @@ def conn(tmp_path: Path) -> sigopt_like.Connection:
         (
             [{"name": "c", "type": "categorical", "categorical_values": [COMPOSED, COMBINING]}],
             None,
-            f"'parameters[0].categorical_values' lists {COMBINING!r} twice (",
+            f"'parameters[0].categorical_values' lists \"{COMBINING}\" twice (",
         ),
         (
             [{"name": COMPOSED, **DOUBLE}, {"name": COMBINING, **DOUBLE}],
             None,
-            f"'parameters[1].name': the parameter name {COMBINING!r} is used twice (",
+            f"'parameters[1].name': the parameter name \"{COMBINING}\" is used twice (",
         ),
         (
             [{"name": "x", **DOUBLE}],
             [{"name": COMPOSED}, {"name": COMBINING}],
-            f"'metrics[1].name': metric {COMBINING!r} is defined twice (",
+            f"'metrics[1].name': metric \"{COMBINING}\" is defined twice (",
         ),
     ],
     ids=["categorical values", "parameters", "metrics"],
@@ -69,11 +69,11 @@ def test_an_assignment_written_in_the_other_form_is_named_as_that(
     with pytest.raises(ValidationError) as refused:
         observations.create(assignments={"c" + COMBINING: COMPOSED}, value=1.0)
     message = str(refused.value)
-    assert f"it reads as the parameter {name!r}" in message and SAME in message, message
+    assert f'it reads as the parameter "{name}"' in message and SAME in message, message
     with pytest.raises(ValidationError) as refused:
         observations.create(assignments={name: COMBINING}, value=1.0)
     message = str(refused.value)
-    assert f"it reads as {COMPOSED!r}" in message and SAME in message, message
+    assert f'it reads as "{COMPOSED}"' in message and SAME in message, message
     with pytest.raises(ValidationError) as refused:
         conn.experiments(experiment.id).suggestions().create(assignments={name: COMBINING})
     assert SAME in str(refused.value)

@@ -363,7 +363,7 @@ def test_a_metric_name_on_an_experiment_whose_one_metric_is_unnamed(api: Api):
     reply = api.post(base, {"assignments": GOOD, "values": [{"name": "yield", "value": 1.0}]})
     assert reply.status == 422, reply.body
     message = reply.body["message"]
-    assert "'yield' is not a metric" in message and "None" not in message
+    assert '"yield" is not a metric' in message and "None" not in message
     assert "its one metric is unnamed: leave 'name' out" in message
     assert api.get(base).body["count"] == 0
     unnamed = api.post(base, {"assignments": GOOD, "values": [{"value": 1.0}]})

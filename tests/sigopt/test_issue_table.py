@@ -431,7 +431,7 @@ def test_validation_through_sigopt_python_served(served):
     with pytest.raises(sigopt.exception.ApiException) as caught:
         conn.experiments().create(**CONSTRAINT_ON_AN_UNKNOWN_PARAMETER)
     assert caught.value.status_code == 400
-    assert "'z' is not a parameter of this experiment" in caught.value.message
+    assert '"z" is not a parameter of this experiment' in caught.value.message
     assert caught.value.to_json()["detail"]["field"] == "linear_constraints[0].terms[1].name"
     assert conn.experiments().fetch().count == before
 
@@ -443,7 +443,7 @@ def test_validation_through_our_client_embedded(tmp_path, clean_env):
         with pytest.raises(APIError) as caught:
             conn.experiments.create(**CONSTRAINT_ON_AN_UNKNOWN_PARAMETER)
         assert caught.value.status == 400
-        assert "'z' is not a parameter of this experiment" in str(caught.value)
+        assert '"z" is not a parameter of this experiment' in str(caught.value)
         assert caught.value.detail["field"] == "linear_constraints[0].terms[1].name"
         assert list(conn.experiments.list()) == []
 

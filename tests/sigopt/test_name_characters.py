@@ -100,7 +100,7 @@ def test_a_sigopt_name_is_refused_in_a_session_names_words(api: Api):
         api.post("/v1/experiments", {"name": "a\x01", "parameters": PARAMETERS}), "name"
     )
     assert message == (
-        "'name' holds a control character ('\\x01' at character 2); it is one line of "
+        "'name' holds a control character (\"\\u0001\" at character 2); it is one line of "
         "text: leave out line breaks, tabs and control characters."
     )
     session = api.post("/v1/sessions", {"name": "a\x01"})

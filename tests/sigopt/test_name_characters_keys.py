@@ -6,6 +6,7 @@ rule reads, and a run fetched and sent back whole keeps it. Embedded and served.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -42,7 +43,7 @@ def test_line_and_paragraph_separators_are_refused_in_names(api: Api, separator:
     ]
     for path, body, field in cases:
         message = _refused(api.post(path, body), field)
-        assert f"holds a line break ({separator!r} at character 2)" in message, message
+        assert f"holds a line break ({json.dumps(separator)} at character 2)" in message, message
     assert api.snapshot() == before
     session = api.post("/v1/sessions", {"name": bad})
     assert session.status == 422, session.body
@@ -90,7 +91,7 @@ def test_a_runs_map_keys_are_names(api: Api, bad: str):
     before = api.get(path).body
     for body_of, field in KEYED:
         message = _refused(api.put(path, body_of(bad)), field)
-        assert f"'{field}': the key {bad!r} holds" in message, message
+        assert f"'{field}': the key {json.dumps(bad)} holds" in message, message
     # an assignment's meta names an assignment: the key is checked before it is looked up
     message = _refused(
         api.put(path, {"assignments": {bad: 2}, "assignments_meta": {bad: {"source": "s"}}}),

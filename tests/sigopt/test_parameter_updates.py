@@ -102,7 +102,7 @@ def test_sigopt_python_deleting_a_parameter_is_refused_and_keeps_every_value(sig
         assert caught.value.to_json()["detail"]["field"] == "parameters"
         message = caught.value.message
         left_out = "y" if parameters[0] == {"name": "x"} else "x"
-        assert f"parameter {left_out!r} is left out" in message, message
+        assert f'parameter "{left_out}" is left out' in message, message
         assert "SigOpt would delete it" in message and "would be lost" in message, message
         assert "List every parameter to keep them" in message, message
         assert "create a new experiment to drop one" in message, message
@@ -234,7 +234,7 @@ def test_a_run_of_an_ai_experiment_reports_in_the_new_space(api: Api):
     before = api.snapshot()
     deleting = api.put(f"/v1/aiexperiments/{e['id']}", {"parameters": [{"name": "x"}, Z]})
     assert deleting.status == 422 and deleting.body["detail"]["field"] == "parameters"
-    assert "'y' is left out" in deleting.body["message"], deleting.body
+    assert '"y" is left out' in deleting.body["message"], deleting.body
     assert api.snapshot() == before
     kept = [{"name": "x"}, {"name": "y"}]
     updated = api.put(f"/v1/aiexperiments/{e['id']}", {"parameters": [*kept, Z]})
@@ -324,6 +324,6 @@ def test_an_update_of_many_entries_is_read_at_once(api):
     assert time.monotonic() - began < 20
     assert reply.status == 422 and "is left out" in reply.body["message"], reply
     reply = api.put(f"/v1/experiments/{e['id']}", {"parameters": [*entries[:3], entries[1]]})
-    assert reply.status == 422 and "'p1' is named twice" in reply.body["message"], reply
+    assert reply.status == 422 and '"p1" is named twice' in reply.body["message"], reply
     after = api.get(f"/v1/experiments/{e['id']}").body
     assert after["parameters"] == before["parameters"]

@@ -195,7 +195,7 @@ def test_multimetric_values_need_every_metric():
     two = rules.metrics([{"name": "a"}, {"name": "b"}])
     with pytest.raises(rules.RuleError) as caught:
         rules.observation_values(two, {"values": [{"name": "a", "value": 1}]})
-    assert caught.value.field == "values" and "'b'" in caught.value.message
+    assert caught.value.field == "values" and '"b"' in caught.value.message
     with pytest.raises(rules.RuleError):
         rules.observation_values(two, {"value": 1})
 

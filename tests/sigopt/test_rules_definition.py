@@ -109,7 +109,7 @@ def test_constraint_naming_an_unknown_parameter_is_400_that_says_so():
         "linear_constraints[0].terms[1].name",
         400,
     )
-    assert "'ghost' is not a parameter" in message
+    assert '"ghost" is not a parameter' in message
 
 
 @pytest.mark.parametrize(

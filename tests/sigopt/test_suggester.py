@@ -282,7 +282,7 @@ def test_a_categorical_of_many_values_is_read_at_once(api):
         {"name": "t", "parameters": [{**parameters[0], "categorical_values": twice}]},
     )
     assert time.monotonic() - began < 30
-    assert reply.status == 422 and "lists 'v7' twice" in reply.body["message"], reply.body
+    assert reply.status == 422 and 'lists "v7" twice' in reply.body["message"], reply.body
 
 
 def test_a_categorical_of_many_values_is_encoded_without_a_square_matrix():
@@ -352,7 +352,7 @@ def test_an_optimized_categorical_past_the_optimizer_s_reach_is_a_422(api):
     assert reply.status == 422, reply.body
     assert reply.body["message"] == (
         f"'parameters[1].categorical_values' has more than {MAX_OPTIMIZED_CATEGORICAL_VALUES} "
-        f"values ({MAX_OPTIMIZED_CATEGORICAL_VALUES + 1} for 'c'): the optimizer cannot weigh "
+        f'values ({MAX_OPTIMIZED_CATEGORICAL_VALUES + 1} for "c"): the optimizer cannot weigh '
         "that many within a suggestion's time budget. Group the values into fewer "
         "categories, or use type 'random' (random search takes any number)."
     )

@@ -16,6 +16,8 @@ import unicodedata
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from ...json_kinds import json_written
+
 #: zero-width non-joiner and joiner: parts of Persian or Hindi words, and of emoji (👩‍🔬)
 JOINERS = frozenset("\u200c\u200d")
 #: what each character category that breaks a line is called in a refusal: the control
@@ -42,7 +44,7 @@ def label_problem(
         breaker = LINE_BREAKERS.get(category)
         if breaker is not None:
             return (
-                f"{subject} holds {breaker} ({char!r} at character {i + 1}); it "
+                f"{subject} holds {breaker} ({json_written(char)} at character {i + 1}); it "
                 "is one line of text: leave out line breaks, tabs and control characters"
                 f"{aside}.",
                 "control character",

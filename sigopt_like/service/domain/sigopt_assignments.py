@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .sigopt_checks import RuleError, kind
+from ...json_kinds import json_written
+from .sigopt_checks import RuleError, json_shown, kind
 from .sigopt_parameters import is_active, parameter_value
 from .text_forms import OTHER_FORM, reads_as
 
@@ -40,13 +41,13 @@ def assignments(
         meant = reads_as(extra[0], names)
         if meant is not None:  # before: "'cé' is not a parameter (parameters: cé)"
             raise RuleError(
-                f"'{where}': {extra[0]!r} is not a parameter of this experiment as written: "
-                f"it reads as the parameter {meant!r}{OTHER_FORM}; send the name as the "
-                "experiment lists it.",
+                f"'{where}': {json_shown(extra[0])} is not a parameter of this experiment as "
+                f"written: it reads as the parameter {json_shown(meant)}{OTHER_FORM}; send the "
+                "name as the experiment lists it.",
                 where,
             )
         raise RuleError(
-            f"'{where}': {extra[0]!r} is not a parameter of this experiment "
+            f"'{where}': {json_shown(extra[0])} is not a parameter of this experiment "
             f"(parameters: {', '.join(names)}).",
             where,
         )
@@ -57,13 +58,14 @@ def assignments(
         value = raw.get(cond["name"])
         if value is None:
             raise RuleError(
-                f"'{where}' is missing: every conditional needs a value (one of {cond['values']}).",
+                f"'{where}' is missing: every conditional needs a value (one of "
+                f"{json_written(cond['values'])}).",
                 where,
             )
         if value not in cond["values"]:
             raise RuleError(
-                f"'{where}': {value!r} is not a value of conditional {cond['name']!r} "
-                f"(values: {cond['values']}).",
+                f"'{where}': {json_shown(value)} is not a value of conditional "
+                f"{json_shown(cond['name'])} (values: {json_written(cond['values'])}).",
                 where,
             )
         chosen[cond["name"]] = value
@@ -78,8 +80,8 @@ def assignments(
                     f"{c} in {v}" for c, v in (param.get("conditions") or {}).items()
                 )
                 raise RuleError(
-                    f"'{where}': parameter {name!r} is inactive for these conditional values "
-                    f"(it needs {conditions}); leave it out.",
+                    f"'{where}': parameter {json_shown(name)} is inactive for these conditional "
+                    f"values (it needs {conditions}); leave it out.",
                     where,
                 )
             continue

@@ -12,7 +12,7 @@ import math
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from ...json_kinds import json_kind, json_written_short
+from ...json_kinds import json_kind, json_shown
 from ..whole_numbers import WholeRange, outside_sentence, whole_shown
 from ..wide_integers import WideInteger
 from .labels import label_problem
@@ -129,7 +129,7 @@ def whole_number(value: Any, field: str, within: WholeRange, *, note: str = "") 
         sentence = outside_sentence(f"'{field}'", whole_shown(value), within)
         raise RuleError(f"{sentence[:-1]} ({note})." if note else sentence, field, 422)
     if value != math.floor(value):
-        raise RuleError(f"'{field}' must be a whole number, not {value!r}.", field)
+        raise RuleError(f"'{field}' must be a whole number, not {json_shown(value)}.", field)
     # Python compares an int with a float exactly: 2.0**63 is past 2**63 - 1 above
     return value if isinstance(value, int) else int(value)
 
@@ -160,13 +160,6 @@ def same_value(sent: Any, shown: Any) -> bool:
     if isinstance(sent, list | tuple) and isinstance(shown, list | tuple):
         return len(sent) == len(shown) and all(map(same_value, sent, shown))
     return bool(sent == shown)
-
-
-def json_shown(value: Any) -> str:
-    """A value as a JSON body writes it (``null``, ``true``, ``"7"``, ``[1]``, ``{"a": 1}``),
-    cut to 80 characters: what a refusal shows of what was sent (Python's repr showed
-    ``{'a': 1}``, ``None``, ``True``, which the sender never wrote)."""
-    return json_written_short(value, 80)
 
 
 def without_own_id(body: Mapping[str, Any], shown: str, what: str) -> dict[str, Any]:
@@ -237,7 +230,7 @@ def key_characters(key: str, field: str, kept: Collection[str] = ()) -> None:
     not (:func:`name_characters`), unless it is one of ``kept`` (stored before the rule):
     a key is a name a person reads (a log's, a dataset's, a metric's)."""
     if key not in kept:
-        name_characters(key, field, f"'{field}': the key {key[:40]!r}")
+        name_characters(key, field, f"'{field}': the key {json_shown(key)}")
 
 
 def metadata(
@@ -262,9 +255,8 @@ def metadata(
     out: dict[str, Any] = {}
     for key, item in value.items():
         if len(key) > max_key:  # JSON object keys are text
-            shown = f"{key[:10]}...{key[-10:]}"
             raise RuleError(
-                f"'{field}': the key '{shown}' is {len(key)} characters long; a key there "
+                f"'{field}': the key {json_shown(key)} is {len(key)} characters long; a key there "
                 f"has at most {max_key}.",
                 field,
             )

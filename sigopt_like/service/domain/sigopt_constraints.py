@@ -16,7 +16,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .sigopt_checks import RuleError, known_fields, list_of, name_text, number, object_of
+from .sigopt_checks import (
+    RuleError,
+    json_shown,
+    known_fields,
+    list_of,
+    name_text,
+    number,
+    object_of,
+)
 
 TYPES = ("greater_than", "less_than")
 MAX_CONSTRAINTS = 100
@@ -45,7 +53,8 @@ def _constraint(item: Any, by_name: Mapping[str, Mapping[str, Any]], field: str)
     kind_ = item.get("type")
     if kind_ not in TYPES:
         raise RuleError(
-            f"'{field}.type' must be greater_than or less_than, not {kind_!r}.", f"{field}.type"
+            f"'{field}.type' must be greater_than or less_than, not {json_shown(kind_)}.",
+            f"{field}.type",
         )
     if item.get("threshold") is None:
         raise RuleError(f"'{field}.threshold' is required.", f"{field}.threshold", 400)
@@ -70,7 +79,7 @@ def _constraint(item: Any, by_name: Mapping[str, Mapping[str, Any]], field: str)
         weight = number(term["weight"], f"{where}.weight")
         if name not in by_name:
             raise RuleError(
-                f"'{where}.name': {name!r} is not a parameter of this experiment "
+                f"'{where}.name': {json_shown(name)} is not a parameter of this experiment "
                 f"(parameters: {', '.join(by_name)}).",
                 f"{where}.name",
                 400,
@@ -79,12 +88,13 @@ def _constraint(item: Any, by_name: Mapping[str, Mapping[str, Any]], field: str)
         problem = _unconstrainable(param)
         if problem:
             raise RuleError(
-                f"'{where}.name': a linear constraint cannot name {name!r}: {problem}.",
+                f"'{where}.name': a linear constraint cannot name {json_shown(name)}: {problem}.",
                 f"{where}.name",
             )
         if name in seen:
             raise RuleError(
-                f"'{where}.name': {name!r} appears twice in one constraint.", f"{where}.name"
+                f"'{where}.name': {json_shown(name)} appears twice in one constraint.",
+                f"{where}.name",
             )
         seen.add(name)
         if weight != 0:

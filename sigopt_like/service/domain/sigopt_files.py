@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .sigopt_checks import RuleError, known_fields, name_text, whole_number
+from .sigopt_checks import RuleError, json_shown, known_fields, name_text, whole_number
 
 FIELDS = ("name", "filename", "content_type", "content_length", "content_md5")
 #: an image type, as sigopt-python sends for each image it can upload
@@ -28,8 +28,8 @@ def described(body: Mapping[str, Any], max_bytes: int) -> dict[str, Any]:
     content_type = body.get("content_type")
     if not isinstance(content_type, str) or not _IMAGE_TYPE.fullmatch(content_type):
         raise RuleError(
-            "'content_type' must be an image type such as 'image/png' (run.log_image "
-            f"uploads images), not {content_type!r}.",
+            "'content_type' must be an image type such as \"image/png\" (run.log_image uploads "
+            f"images), not {json_shown(content_type)}.",
             "content_type",
             400,
         )
@@ -79,7 +79,8 @@ def content_problem(
         )
     if sent_type is not None and sent_type.split(";")[0].strip() != content_type:
         return (
-            f"The upload is sent as {sent_type!r}; the file was described as {content_type!r}.",
+            f"The upload is sent as {json_shown(sent_type)}; the file was described as "
+            f"{json_shown(content_type)}.",
             "content_type",
         )
     return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from .sigopt_checks import RuleError, kind, known_fields, name_text, number
+from .sigopt_checks import RuleError, json_shown, kind, known_fields, name_text, number
 from .text_forms import NamesRead, apart
 
 OBJECTIVES = ("maximize", "minimize")
@@ -63,7 +63,7 @@ def metrics(
         if earlier is not None:
             again = apart(name, earlier) if isinstance(name, str) else ""
             raise RuleError(
-                f"'{field}[{i}].name': metric {name!r} is defined twice{again}.",
+                f"'{field}[{i}].name': metric {json_shown(name)} is defined twice{again}.",
                 f"{field}[{i}].name",
             )
         if isinstance(name, str):
@@ -85,14 +85,15 @@ def _metric(item: Any, field: str, named: bool, kept: Collection[str]) -> dict[s
     objective = "maximize" if objective is None else objective
     if objective not in OBJECTIVES:
         raise RuleError(
-            f"'{field}.objective' must be maximize or minimize, not {objective!r}.",
+            f"'{field}.objective' must be maximize or minimize, not {json_shown(objective)}.",
             f"{field}.objective",
         )
     strategy = item.get("strategy")
     strategy = "optimize" if strategy is None else strategy
     if strategy not in STRATEGIES:
         raise RuleError(
-            f"'{field}.strategy' must be one of {', '.join(STRATEGIES)}, not {strategy!r}.",
+            f"'{field}.strategy' must be one of {', '.join(STRATEGIES)}, not "
+            f"{json_shown(strategy)}.",
             f"{field}.strategy",
         )
     threshold = item.get("threshold")
@@ -118,13 +119,13 @@ def _check_strategies(out: Sequence[Mapping[str, Any]], field: str) -> None:
         where = f"{field}[{i}].threshold" if field == "metrics" else f"{field}.threshold"
         if m["strategy"] == "constraint" and m["threshold"] is None:
             raise RuleError(
-                f"'{where}' is required: constraint metric {m['name']!r} is feasible on one "
-                "side of its threshold.",
+                f"'{where}' is required: constraint metric {json_shown(m['name'])} is feasible on "
+                "one side of its threshold.",
                 where,
             )
         if m["strategy"] == "store" and m["threshold"] is not None:
             raise RuleError(
-                f"'{where}': stored metric {m['name']!r} is only recorded; a threshold "
+                f"'{where}': stored metric {json_shown(m['name'])} is only recorded; a threshold "
                 "applies to optimized and constraint metrics.",
                 where,
             )

@@ -114,18 +114,21 @@ def _values(metric_list: Sequence[Mapping[str, Any]], raw: Any, field: str) -> l
             name = names[0]
         if name not in names:
             raise RuleError(
-                f"'{where}.name': {name!r} is not a metric of this experiment "
+                f"'{where}.name': {json_shown(name)} is not a metric of this experiment "
                 f"({metrics_said(names)}).",
                 f"{where}.name",
             )
         if name in by_name:
-            raise RuleError(f"'{where}.name': metric {name!r} is given twice.", f"{where}.name")
+            raise RuleError(
+                f"'{where}.name': metric {json_shown(name)} is given twice.", f"{where}.name"
+            )
         entry = {"name": name, "value": item.get("value"), "value_stddev": item.get("value_stddev")}
         by_name[name] = _evaluation(entry, f"{where}.value", f"{where}.value_stddev")
     missing = [n for n in names if n not in by_name]
     if missing:
         raise RuleError(
-            f"'{field}' has no value for metric {missing[0]!r}; give one value per metric.",
+            f"'{field}' has no value for metric {json_shown(missing[0])}; give one value per "
+            "metric.",
             field,
         )
     return [by_name[n] for n in names]
@@ -187,8 +190,8 @@ def _one_of_agreeing(body: Mapping[str, Any]) -> dict[str, Any]:
         if sent is not None and not _same_number(sent, listed):
             raise RuleError(
                 f"'values': 'values[0].{field}' is {json_shown(listed)} but '{field}' is "
-                f"{json_shown(sent)}: they disagree. Send the value once (in 'value' or "
-                "in 'values'), or both alike.",
+                f"{json_shown(sent)}: they disagree. Send the value once (in 'value' or in "
+                "'values'), or both alike.",
                 "values",
             )
     merged = {**entry, "value_stddev": stddev if listed_stddev is None else listed_stddev}

@@ -16,11 +16,13 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from ...json_kinds import json_written
 from .sigopt_checks import (
     INT_PARAMETER_VALUES,
     PRECISIONS,
     RuleError,
     is_number,
+    json_shown,
     kind,
     known_fields,
     list_of,
@@ -98,8 +100,8 @@ def parameters(
         earlier = seen.repeats(param["name"])
         if earlier is not None:
             raise RuleError(
-                f"'{field}[{i}].name': the parameter name {param['name']!r} is used twice"
-                f"{apart(param['name'], earlier)}; names must be unique within an experiment.",
+                f"'{field}[{i}].name': the parameter name {json_shown(param['name'])} is used "
+                f"twice{apart(param['name'], earlier)}; names must be unique within an experiment.",
                 f"{field}[{i}].name",
             )
         seen.add(param["name"])
@@ -123,8 +125,8 @@ def parameter(
     kind_ = item.get("type")
     if kind_ not in PARAMETER_TYPES:
         raise RuleError(
-            f"'{field}.type' of parameter {name!r} must be one of "
-            f"{', '.join(PARAMETER_TYPES)}, not {kind_!r}.",
+            f"'{field}.type' of parameter {json_shown(name)} must be one of "
+            f"{', '.join(PARAMETER_TYPES)}, not {json_shown(kind_)}.",
             f"{field}.type",
         )
     out: dict[str, Any] = {"name": name, "type": kind_}
@@ -134,8 +136,8 @@ def parameter(
         for key in ("bounds", "grid", "transformation", "prior"):
             if item.get(key) not in (None, [], "none"):
                 raise RuleError(
-                    f"'{field}.{key}': categorical parameter {name!r} takes categorical_values "
-                    f"only, not {key}.",
+                    f"'{field}.{key}': categorical parameter {json_shown(name)} takes "
+                    f"categorical_values only, not {key}.",
                     f"{field}.{key}",
                 )
         out["categorical_values"] = _categorical_values(
@@ -145,14 +147,14 @@ def parameter(
         if item.get("categorical_values") not in (None, []):
             raise RuleError(
                 f"'{field}.categorical_values': only categorical parameters take them; "
-                f"{name!r} is {kind_}.",
+                f"{json_shown(name)} is {kind_}.",
                 f"{field}.categorical_values",
             )
         if has_grid:
             if item.get("bounds") is not None:
                 raise RuleError(
-                    f"'{field}.bounds': parameter {name!r} has a grid; give bounds or grid, "
-                    "not both.",
+                    f"'{field}.bounds': parameter {json_shown(name)} has a grid; give bounds or "
+                    "grid, not both.",
                     f"{field}.bounds",
                 )
             out["grid"] = _grid(grid, kind_, f"{field}.grid")
@@ -190,13 +192,15 @@ def _bounds(raw: Any, kind_: str, field: str) -> dict[str, float | int]:
         lo, hi = number(raw["min"], f"{where}.min"), number(raw["max"], f"{where}.max")
     if not lo < hi:
         raise RuleError(
-            f"'{where}': min ({raw['min']!r}) must be less than max ({raw['max']!r}).", where
+            f"'{where}': min ({json_shown(raw['min'])}) must be less than max "
+            f"({json_shown(raw['max'])}).",
+            where,
         )
     if not math.isfinite(float(hi) - float(lo)):
         # suggestions are drawn across the span: an infinite one gives infinite values
         raise RuleError(
-            f"'{where}': the span from min to max ({raw['min']!r} to {raw['max']!r}) is "
-            "larger than a number can hold; narrow the bounds.",
+            f"'{where}': the span from min to max ({json_shown(raw['min'])} to "
+            f"{json_shown(raw['max'])}) is larger than a number can hold; narrow the bounds.",
             where,
         )
     return {"min": lo, "max": hi}
@@ -266,7 +270,8 @@ def _categorical_values(
         earlier = seen.repeats(text)
         if earlier is not None:
             raise RuleError(
-                f"'{where}' lists {text!r} twice{apart(text, earlier)}; values must be distinct.",
+                f"'{where}' lists {json_shown(text)} twice{apart(text, earlier)}; values must be "
+                "distinct.",
                 where,
             )
         seen.add(text)
@@ -283,8 +288,8 @@ def _categorical_value_fields(value: Mapping[str, Any], j: int, where: str) -> N
     index = value.get("enum_index")
     if index is not None and index != j + 1:
         raise RuleError(
-            f"'{where}.enum_index' is {index!r} but the value is number {j + 1} of the list; "
-            "the order of categorical_values sets enum_index (leave it out).",
+            f"'{where}.enum_index' is {json_shown(index)} but the value is number {j + 1} of the "
+            "list; the order of categorical_values sets enum_index (leave it out).",
             f"{where}.enum_index",
         )
 
@@ -295,18 +300,18 @@ def _transformation(item: Mapping[str, Any], out: dict[str, Any], field: str) ->
         return
     where = f"{field}.transformation"
     if raw not in TRANSFORMATIONS:
-        raise RuleError(f"'{where}' must be 'log' or 'none', not {raw!r}.", where)
+        raise RuleError(f'\'{where}\' must be "log" or "none", not {json_shown(raw)}.', where)
     if out["type"] != "double":
         raise RuleError(
             f"'{where}': a log transformation applies to double parameters only; "
-            f"{out['name']!r} is {out['type']}.",
+            f"{json_shown(out['name'])} is {out['type']}.",
             where,
         )
     low = min(out["grid"]) if "grid" in out else out["bounds"]["min"]
     if low <= 0:
         raise RuleError(
             f"'{where}': a log transformation needs positive values; the lowest value of "
-            f"{out['name']!r} is {low!r}.",
+            f"{json_shown(out['name'])} is {json_shown(low)}.",
             where,
         )
     out["transformation"] = "log"
@@ -320,15 +325,15 @@ def _prior(item: Mapping[str, Any], out: dict[str, Any], field: str) -> None:
     raw = object_of(raw, where)
     if out["type"] != "double" or "grid" in out or out.get("transformation") == "log":
         raise RuleError(
-            f"'{where}': priors apply to double parameters with bounds and no log "
-            f"transformation; {out['name']!r} is not one.",
+            f"'{where}': priors apply to double parameters with bounds and no log transformation; "
+            f"{json_shown(out['name'])} is not one.",
             where,
         )
     known_fields(raw, ("name", *PRIOR_FIELDS["normal"], *PRIOR_FIELDS["beta"]), where, "prior")
     name = raw.get("name")
     if name not in PRIORS:
         raise RuleError(
-            f"'{where}.name' must be normal or beta, not {name!r}.", f"{where}.name", 400
+            f"'{where}.name' must be normal or beta, not {json_shown(name)}.", f"{where}.name", 400
         )
     prior: dict[str, Any] = {"name": name}
     keys = PRIOR_FIELDS[name]
@@ -350,15 +355,16 @@ def _prior(item: Mapping[str, Any], out: dict[str, Any], field: str) -> None:
     for key in ("shape_a", "shape_b"):
         if key in prior and not BETA_SHAPES[0] <= prior[key] <= BETA_SHAPES[1]:
             raise RuleError(
-                f"'{where}.{key}' must be from {BETA_SHAPES[0]:g} to {BETA_SHAPES[1]:g}, "
-                f"not {prior[key]!r}: a beta prior's density cannot be computed beyond.",
+                f"'{where}.{key}' must be from {BETA_SHAPES[0]:g} to {BETA_SHAPES[1]:g}, not "
+                f"{json_shown(prior[key])}: a beta prior's density cannot be computed beyond.",
                 f"{where}.{key}",
             )
     if name == "normal":
         lo, hi = out["bounds"]["min"], out["bounds"]["max"]
         if not lo <= prior["mean"] <= hi:
             raise RuleError(
-                f"'{where}.mean' ({prior['mean']!r}) must be within the bounds [{lo}, {hi}].",
+                f"'{where}.mean' ({json_shown(prior['mean'])}) must be within the bounds [{lo}, "
+                f"{hi}].",
                 f"{where}.mean",
             )
     out["prior"] = prior
@@ -379,10 +385,10 @@ def _grid_within_precision(
     for value in grid:
         if round(float(value), digits) != float(value):
             raise RuleError(
-                f"'{field}': parameter {name!r} has a grid, and its suggestions are the grid "
-                f"values as given; {value!r} has more than {digits} decimal places, so a "
-                f"precision of {digits} could not hold. Give grid values of at most {digits} "
-                "decimal places (or, in a create, leave precision out).",
+                f"'{field}': parameter {json_shown(name)} has a grid, and its suggestions are the "
+                f"grid values as given; {json_shown(value)} has more than {digits} decimal "
+                f"places, so a precision of {digits} could not hold. Give grid values of at most "
+                f"{digits} decimal places (or, in a create, leave precision out).",
                 field,
             )
 
@@ -398,7 +404,7 @@ def _conditions(
         if name not in known:
             listed = ", ".join(known) or "none"
             raise RuleError(
-                f"'{where}': {name!r} is not a conditional of this experiment "
+                f"'{where}': {json_shown(name)} is not a conditional of this experiment "
                 f"(conditionals: {listed}); declare it in 'conditionals'.",
                 where,
                 400,
@@ -415,8 +421,8 @@ def _conditions(
                 )
             if value not in known[name]:
                 raise RuleError(
-                    f"'{where}': {value!r} is not a value of conditional {name!r} "
-                    f"(values: {', '.join(known[name])}).",
+                    f"'{where}': {json_shown(value)} is not a value of conditional "
+                    f"{json_shown(name)} (values: {json_written(known[name])}).",
                     where,
                 )
         out[str(name)] = list(dict.fromkeys(values))
@@ -442,7 +448,7 @@ def conditionals(
         name = name_text(item.get("name"), f"{where}.name", kept=kept)
         if name in names:
             raise RuleError(
-                f"'{where}.name': conditional {name!r} is defined twice.", f"{where}.name"
+                f"'{where}.name': conditional {json_shown(name)} is defined twice.", f"{where}.name"
             )
         names.add(name)
         values: list[str] = []
@@ -458,7 +464,9 @@ def conditionals(
             if text not in kept:
                 name_characters(text, f"{where}.values[{j}]")
             if text in seen:
-                raise RuleError(f"'{where}.values' lists {text!r} twice.", f"{where}.values")
+                raise RuleError(
+                    f"'{where}.values' lists {json_shown(text)} twice.", f"{where}.values"
+                )
             seen.add(text)
             values.append(text)
         if len(values) < 2:
@@ -483,7 +491,7 @@ def check_conditional_space(
     for i, c in enumerate(conds):
         if c["name"] in names:
             raise RuleError(
-                f"'conditionals[{i}].name': {c['name']!r} is also a parameter name.",
+                f"'conditionals[{i}].name': {json_shown(c['name'])} is also a parameter name.",
                 f"conditionals[{i}].name",
             )
     if not conds:
@@ -504,7 +512,7 @@ def check_conditional_space(
     for combo in itertools.product(*(c["values"] for c in conds)):
         chosen = {c["name"]: v for c, v in zip(conds, combo, strict=True)}
         if not any(is_active(p, chosen) for p in params):
-            text = ", ".join(f"{k} = {v!r}" for k, v in chosen.items())
+            text = ", ".join(f"{k} = {json_shown(v)}" for k, v in chosen.items())
             raise RuleError(
                 f"'conditionals': when {text}, no parameter is active; every combination "
                 "of conditional values needs at least one parameter.",
@@ -540,13 +548,20 @@ def parameter_value(param: Mapping[str, Any], value: Any, field: str) -> Any:
         names = param["categorical_values"]
         if not isinstance(value, str):
             raise RuleError(
-                f"'{field}' must be one of the categorical values {names}, not {value!r}.", field
+                f"'{field}' must be one of the categorical values {json_written(names)}, not "
+                f"{json_shown(value)}.",
+                field,
             )
         if value not in names:
             meant = reads_as(value, names)  # before: "'é' is not one of ['é', 'b']"
-            again = f" as written: it reads as {meant!r}{OTHER_FORM}" if meant is not None else ""
+            again = (
+                f" as written: it reads as {json_shown(meant)}{OTHER_FORM}"
+                if meant is not None
+                else ""
+            )
             raise RuleError(
-                f"'{field}': {value!r} is not one of the categorical values {names}{again}.",
+                f"'{field}': {json_shown(value)} is not one of the categorical values "
+                f"{json_written(names)}{again}.",
                 field,
             )
         return value
@@ -564,14 +579,20 @@ def parameter_value(param: Mapping[str, Any], value: Any, field: str) -> Any:
     if "grid" in param:
         if value not in param["grid"]:
             raise RuleError(
-                f"'{field}': {value!r} is not one of the grid values {param['grid']}.", field
+                f"'{field}': {json_shown(value)} is not one of the grid values "
+                f"{json_written(param['grid'])}.",
+                field,
             )
         return value
     lo, hi = param["bounds"]["min"], param["bounds"]["max"]
     if value < lo:
-        raise RuleError(f"'{field}' = {value!r} is below the minimum {lo!r}.", field)
+        raise RuleError(
+            f"'{field}' = {json_shown(value)} is below the minimum {json_shown(lo)}.", field
+        )
     if value > hi:
-        raise RuleError(f"'{field}' = {value!r} is above the maximum {hi!r}.", field)
+        raise RuleError(
+            f"'{field}' = {json_shown(value)} is above the maximum {json_shown(hi)}.", field
+        )
     return value
 
 
@@ -626,10 +647,10 @@ def check_optimized_categoricals(
         if param.get("type") == "categorical" and len(values) > limit:
             where = f"parameters[{i}].categorical_values"
             raise RuleError(
-                f"'{where}' has more than {MAX_OPTIMIZED_CATEGORICAL_VALUES} values "
-                f"({len(values)} for {param.get('name')!r}): the optimizer cannot weigh "
-                "that many within a suggestion's time budget. Group the values into fewer "
-                "categories, or use type 'random' (random search takes any number)."
+                f"'{where}' has more than {MAX_OPTIMIZED_CATEGORICAL_VALUES} values ({len(values)} "
+                f"for {json_shown(param.get('name'))}): the optimizer cannot weigh that many "
+                "within a suggestion's time budget. Group the values into fewer categories, or "
+                "use type 'random' (random search takes any number)."
                 + (
                     f" It was stored with {limit} before this limit: an update may keep "
                     "that many, not add more."

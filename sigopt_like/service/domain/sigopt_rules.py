@@ -34,6 +34,7 @@ from .sigopt_best import Observed, best_keys
 from .sigopt_checks import (
     NUM_SOLUTIONS,
     RuleError,
+    json_shown,
     kind,
     known_fields,
     metadata,
@@ -176,7 +177,7 @@ def experiment_create(body: Mapping[str, Any], *, budget_field: str = "observati
     kind_ = "offline" if kind_ is None else kind_  # 0, false, "" were taken for offline
     if kind_ not in EXPERIMENT_TYPES:
         raise RuleError(
-            f"'type' must be one of {', '.join(EXPERIMENT_TYPES)}, not {kind_!r}.", "type"
+            f"'type' must be one of {', '.join(EXPERIMENT_TYPES)}, not {json_shown(kind_)}.", "type"
         )
     conds = conditionals(body.get("conditionals"))
     params = parameters(body.get("parameters"), conds)
@@ -282,8 +283,8 @@ def project_id(value: Any, field: str = "project") -> str | None:
         raise RuleError(f"'{field}' must be a project id string, not {kind(value)}.", field, 400)
     if not PROJECT_ID.match(value):
         raise RuleError(
-            f"'{field}': {value!r} is not a project id; project ids are 1 to 100 lowercase "
-            "letters, digits, '-', '_' and '.'.",
+            f"'{field}': {json_shown(value)} is not a project id; project ids are 1 to 100 "
+            "lowercase letters, digits, '-', '_' and '.'.",
             field,
         )
     return value
@@ -298,10 +299,10 @@ def new_project_id(key: str, field: str = "project") -> None:
     Only a new project is refused: one made before this rule stays reachable."""
     if key in DOT_SEGMENTS:
         raise RuleError(
-            f"'{field}': {key!r} cannot be a new project's id: HTTP clients remove a "
-            f"{key!r} step from a URL path, so /v1/clients/{{client}}/projects/{key} would "
-            "never reach the project. Choose another id ('...' and ids with a letter, digit, "
-            "'-' or '_' are fine).",
+            f"'{field}': {json_shown(key)} cannot be a new project's id: HTTP clients remove a "
+            f"{json_shown(key)} step from a URL path, so /v1/clients/{{client}}/projects/{key} "
+            "would never reach the project. Choose another id ('...' and ids with a letter, "
+            "digit, '-' or '_' are fine).",
             field,
         )
 
@@ -336,7 +337,7 @@ def _check_grid(definition: Mapping[str, Any], *, count: bool = False) -> int:
         if not is_discrete(p):
             raise RuleError(
                 f"'parameters[{i}]': a grid search needs discrete parameters; give double "
-                f"parameter {p['name']!r} grid values.",
+                f"parameter {json_shown(p['name'])} grid values.",
                 f"parameters[{i}]",
             )
     size = math.prod(value_count(p) for p in definition["parameters"])
@@ -445,7 +446,9 @@ def experiment_update(
         changes["parallel_bandwidth"] = parallel_bandwidth(body["parallel_bandwidth"])
     if body.get("state") is not None:
         if body["state"] not in ("active", "deleted"):
-            raise RuleError(f"'state' must be active or deleted, not {body['state']!r}.", "state")
+            raise RuleError(
+                f"'state' must be active or deleted, not {json_shown(body['state'])}.", "state"
+            )
         changes["state"] = body["state"]
     conds = current.get("conditionals") or []
     checks = {
@@ -474,8 +477,8 @@ def experiment_update(
                 )
             if key == "project" and stored is not None:
                 raise RuleError(
-                    "'project' cannot change after the experiment is created: null would "
-                    f"take it out of project {stored!r}; leave it out of the update.",
+                    "'project' cannot change after the experiment is created: null would take it "
+                    f"out of project {json_shown(stored)}; leave it out of the update.",
                     key,
                 )
             if _NULL_DEFINITION[key] != stored:
@@ -611,15 +614,15 @@ def _named_entries(
             )
         if isinstance(name, str) and name in seen:
             raise RuleError(
-                f"'{key}[{i}].name': {key[:-1]} {name!r} is named twice; send it once.",
+                f"'{key}[{i}].name': {key[:-1]} {json_shown(name)} is named twice; send it once.",
                 f"{key}[{i}].name",
             )
         if name is None or isinstance(name, str):
             seen.add(name)
         if key == "metrics" and isinstance(name, str) and name not in by_name:
             raise RuleError(
-                f"'{key}[{i}].name': this experiment has no {key[:-1]} {name!r}, and its "
-                f"{key} cannot change after it is created.",
+                f"'{key}[{i}].name': this experiment has no {key[:-1]} {json_shown(name)}, and "
+                f"its {key} cannot change after it is created.",
                 f"{key}[{i}].name",
             )
     if not isinstance(raw, list) or (
@@ -675,7 +678,9 @@ def _named_entries(
                     raise
                 one = None
             if one != stored:
-                raise _fixed(f"{key}[{i}].{field}", key, f"of {key[:-1]} {entry['name']!r}")
+                raise _fixed(
+                    f"{key}[{i}].{field}", key, f"of {key[:-1]} {json_shown(entry['name'])}"
+                )
     if refused is not None:  # no field changed: the 422 says what is wrong, not "change"
         raise refused
     raise RuleError(f"'{key}' cannot change after the experiment is created.", key)
@@ -688,16 +693,16 @@ def _left_out(key: str, name: str) -> RuleError:
     partial list sent by mistake would lose data."""
     if key == "metrics":
         return RuleError(
-            f"'metrics': metric {name!r} is left out; an update lists every one (only what "
-            "changes needs more than its name), and the metrics cannot change after the "
+            f"'metrics': metric {json_shown(name)} is left out; an update lists every one (only "
+            "what changes needs more than its name), and the metrics cannot change after the "
             "experiment is created.",
             key,
         )
     return RuleError(
-        f"'parameters': parameter {name!r} is left out. SigOpt would delete it; this "
-        "service refuses, because its stored values in every observation, suggestion and "
-        "queued suggestion would be lost. List every parameter to keep them (only what "
-        "changes needs more than its name); create a new experiment to drop one.",
+        f"'parameters': parameter {json_shown(name)} is left out. SigOpt would delete it; this "
+        "service refuses, because its stored values in every observation, suggestion and queued "
+        "suggestion would be lost. List every parameter to keep them (only what changes needs "
+        "more than its name); create a new experiment to drop one.",
         key,
     )
 
@@ -721,8 +726,8 @@ def _added_parameters(
     ):
         if blocked:
             raise RuleError(
-                f"'{field}': parameter {entries[first]['name']!r} is new (which adds it), "
-                f"but parameters cannot be added in {reason}, as in SigOpt; create a new "
+                f"'{field}': parameter {json_shown(entries[first]['name'])} is new (which adds "
+                f"it), but parameters cannot be added in {reason}, as in SigOpt; create a new "
                 "experiment with the parameters you want.",
                 field,
             )
@@ -730,9 +735,9 @@ def _added_parameters(
         if entries[i].get("default_value") is None:
             where = f"parameters[{i}].default_value"
             raise RuleError(
-                f"'{where}' is required: parameter {name!r} is new, and every earlier "
-                "observation, suggestion and queued suggestion takes its default value "
-                "(as SigOpt requires of a parameter added by an update).",
+                f"'{where}' is required: parameter {json_shown(name)} is new, and every earlier "
+                "observation, suggestion and queued suggestion takes its default value (as "
+                "SigOpt requires of a parameter added by an update).",
                 where,
             )
     return added

@@ -32,6 +32,7 @@ from .sigopt_checks import (
     RUN_MAP_SORTS,
     RuleError,
     is_number,
+    json_shown,
     key_characters,
     kind,
     known_fields,
@@ -137,7 +138,7 @@ def check_reserved_sources(meta: Mapping[str, Any], current: Mapping[str, Any] |
             continue
         where = f"assignments_meta.{name}"
         raise RuleError(
-            f"'{where}.source': {RESERVED_SOURCE!r} is reserved for the assignments an "
+            f"'{where}.source': {json_shown(RESERVED_SOURCE)} is reserved for the assignments an "
             "experiment suggests; name another source.",
             f"{where}.source",
         )
@@ -161,9 +162,9 @@ def check_meta_names(meta: Iterable[str], assignments: Iterable[str]) -> None:
     if missing:
         where = f"assignments_meta.{missing[0]}"
         raise RuleError(
-            f"'{where}': the run has no assignment {missing[0]!r}; an assignment's meta "
-            "describes one of the run's assignments (set the parameter first, or in the "
-            "same update).",
+            f"'{where}': the run has no assignment {json_shown(missing[0])}; an assignment's meta "
+            "describes one of the run's assignments (set the parameter first, or in the same "
+            "update).",
             where,
         )
 
@@ -179,8 +180,8 @@ def assignments_sources(
         where = f"assignments_sources.{name}"
         if len(name) > MAX_SOURCE_LENGTH:
             raise RuleError(
-                f"'assignments_sources': the source name '{name}' is {len(name)} characters "
-                f"long; a source's name has at most {MAX_SOURCE_LENGTH}.",
+                f"'assignments_sources': the source name {json_shown(name)} is {len(name)} "
+                f"characters long; a source's name has at most {MAX_SOURCE_LENGTH}.",
                 where,
             )
         known_fields(entry, ASSIGNMENT_SOURCE_FIELDS, where, "assignments_sources")
@@ -264,7 +265,7 @@ def _scores(raw: Any, where: str, kept: Collection[str]) -> dict[str, float]:
             raise RuleError(f"'{field}' must be a number, not {kind(value)}.", field, 400)
         if not abs(value) <= FLOAT32_MAX:
             raise RuleError(
-                f"'{field}' is {value!r}; a score is a 32-bit float, at most "
+                f"'{field}' is {json_shown(value)}; a score is a 32-bit float, at most "
                 f"{FLOAT32_MAX:.8g} in size.",
                 field,
             )

@@ -188,7 +188,9 @@ def run_update(body: Mapping[str, Any], *, kept: Collection[str] = ()) -> RunUpd
         columns["deleted"] = deleted
     state = NEW_RUN_STATE if "state" in body and body["state"] is None else body.get("state")
     if state is not None and state not in STATES:
-        raise RuleError(f"'state' must be one of {', '.join(STATES)}, not {state!r}.", "state")
+        raise RuleError(
+            f"'state' must be one of {', '.join(STATES)}, not {json_shown(state)}.", "state"
+        )
     fields: dict[str, Any] = {}
     for key in MERGED_FIELDS:
         if body.get(key) is not None:
@@ -344,8 +346,8 @@ def _echoed_lists(
     if sent is not None and sent != list(files) and not (stale and stale_files(sent, files)):
         raise RuleError(
             "'files' is not set by an update: a run's files are those run.log_image uploads "
-            f"(POST /v1/training_runs/{{id}}/files); this run has {json_shown(list(files))} "
-            "(a run fetched before an upload may send back the files it had then).",
+            f"(POST /v1/training_runs/{{id}}/files); this run has {json_shown(list(files))} (a "
+            "run fetched before an upload may send back the files it had then).",
             "files",
             400,
         )
@@ -358,8 +360,9 @@ def _echoed_lists(
         raise RuleError(
             "'tags' is not set by a run's create or update: add a tag to a run with "
             'POST /v1/training_runs/{id}/tags {"id": <tag id>} and remove it with '
-            f"DELETE /v1/training_runs/{{id}}/tags/<tag id>; this run has {json_shown(list(tags))} "
-            "(if another request tagged it since it was fetched, leave 'tags' out).",
+            f"DELETE /v1/training_runs/{{id}}/tags/<tag id>; this run has "
+            f"{json_shown(list(tags))} (if another request tagged it since it was fetched, leave "
+            "'tags' out).",
             "tags",
             400,
         )
@@ -467,8 +470,8 @@ def _as_rendered(item: Mapping[str, Any], name: str, where: str) -> Mapping[str,
     sent = out.pop("name", name)
     if sent != name:
         raise RuleError(
-            f"'{where}.name' must be the metric's name, {name!r}, as the run renders it "
-            f"(the key of 'values' names the metric), not {sent!r}.",
+            f"'{where}.name' must be the metric's name, {json_shown(name)}, as the run renders it "
+            f"(the key of 'values' names the metric), not {json_shown(sent)}.",
             f"{where}.name",
             400,
         )
@@ -553,7 +556,7 @@ def cleared_assignments(current: Mapping[str, Any], fixed: Sequence[str]) -> dic
     """Assignments after an update gives ``"assignments": null``: none, unless some are
     ``fixed`` (a suggestion's), which cannot change."""
     if fixed:
-        shown = ", ".join(f"{name} = {current.get(name)!r}" for name in fixed)
+        shown = ", ".join(f"{name} = {json_shown(current.get(name))}" for name in fixed)
         raise RuleError(
             f"'assignments' cannot be null: this run was suggested {shown} by its "
             "experiment, and those cannot change; leave 'assignments' out of the update.",
@@ -574,13 +577,13 @@ def merged_assignments(
             how = "given as null" if name in new else "left out of a PUT's assignments"
             raise RuleError(
                 f"'assignments.{name}': this run was suggested {name} = "
-                f"{current.get(name)!r} by its experiment; it cannot be removed ({how}).",
+                f"{json_shown(current.get(name))} by its experiment; it cannot be removed ({how}).",
                 f"assignments.{name}",
             )
         if name in new and new[name] != current.get(name):
             raise RuleError(
                 f"'assignments.{name}': this run was suggested {name} = "
-                f"{current.get(name)!r} by its experiment; it cannot change.",
+                f"{json_shown(current.get(name))} by its experiment; it cannot change.",
                 f"assignments.{name}",
             )
     return next_map(current, new, replace=replace)
@@ -597,9 +600,11 @@ def observation_of_run(
         name = m["name"]
         logged = values.get(name) if name is not None else _only(values)
         if logged is None:
+            # the call is Python's, so the name in it is written as Python writes it
             raise RuleError(
-                f"'state': the run cannot complete without a value for metric {name!r} of its "
-                f"experiment; log it (run.log_metric({name!r}, value)) or end the run as failed.",
+                f"'state': the run cannot complete without a value for metric {json_shown(name)} "
+                f"of its experiment; log it (run.log_metric({name!r}, value)) or end the run as "
+                "failed.",
                 "state",
             )
         out.append(
@@ -650,8 +655,8 @@ def checkpoint(
         name = name_text(item.get("name"), f"values[{i}].name", kept=kept)
         if name in names:
             raise RuleError(
-                f"'values[{i}].name': metric {name!r} is given twice in this checkpoint; "
-                "give each metric once.",
+                f"'values[{i}].name': metric {json_shown(name)} is given twice in this "
+                "checkpoint; give each metric once.",
                 f"values[{i}].name",
             )
         names.add(name)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .sigopt_checks import RuleError, known_fields, name_characters
+from .sigopt_checks import RuleError, json_shown, known_fields, name_characters
 
 #: SigOpt's ``Tag.NAME_MAX_LENGTH``
 NAME_MAX_LENGTH = 100
@@ -23,7 +23,9 @@ def tag_create(body: Mapping[str, Any]) -> tuple[str, str]:
     for field in TAG_FIELDS:
         if body.get(field) is None:
             raise RuleError(
-                f"'{field}' is required: a tag is a name and a color ('#RRGGBB').", field, 400
+                f"'{field}' is required: a tag is a name and a color (\"#RRGGBB\").",
+                field,
+                400,
             )
         if not isinstance(body[field], str):
             raise RuleError(f"'{field}' must be a string.", field, 400)
@@ -35,7 +37,8 @@ def tag_create(body: Mapping[str, Any]) -> tuple[str, str]:
     name_characters(name, "name")  # before: C0 only; DEL, C1 and invisible ones were taken
     if not _COLOR.fullmatch(color):
         raise RuleError(
-            f"'color' must be a hex color '#RRGGBB' (such as '#1F77B4'), not {color[:20]!r}.",
+            f'\'color\' must be a hex color "#RRGGBB" (such as "#1F77B4"), not '
+            f"{json_shown(color)}.",
             "color",
         )
     return name.strip(), color.upper()

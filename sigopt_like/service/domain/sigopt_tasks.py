@@ -18,7 +18,7 @@ import random
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from .sigopt_checks import RuleError, is_number, kind, known_fields, name_text
+from .sigopt_checks import RuleError, is_number, json_shown, kind, known_fields, name_text
 
 TASK_FIELDS = ("name", "cost")
 FULL_COST = 1.0
@@ -54,8 +54,8 @@ def tasks(raw: Any, field: str = "tasks", *, kept: Collection[str] = ()) -> list
             raise RuleError(f"'{where}.cost' must be a number, not {kind(cost)}.", f"{where}.cost")
         if not math.isfinite(cost) or cost <= 0 or cost > 1:
             raise RuleError(
-                f"'{where}.cost': for multitask experiments, costs must all be positive and "
-                f"less than or equal to 1 (not {cost!r}).",
+                f"'{where}.cost': for multitask experiments, costs must all be positive and less "
+                f"than or equal to 1 (not {json_shown(cost)}).",
                 f"{where}.cost",
             )
         out.append({"name": name, "cost": float(cost)})
@@ -164,11 +164,14 @@ def task(experiment_tasks: Sequence[Mapping[str, Any]], raw: Any, field: str = "
         )
     found = next((dict(t) for t in experiment_tasks if t["name"] == name), None)
     if found is None:
-        names = ", ".join(repr(t["name"]) for t in experiment_tasks)
-        raise RuleError(f"'{field}': there is no task named {name!r} (tasks: {names}).", field)
+        names = ", ".join(json_shown(t["name"]) for t in experiment_tasks)
+        raise RuleError(
+            f"'{field}': there is no task named {json_shown(name)} (tasks: {names}).", field
+        )
     if isinstance(raw, Mapping) and raw.get("cost") is not None and raw["cost"] != found["cost"]:
         raise RuleError(
-            f"'{field}.cost': task {name!r} has cost {found['cost']}, not {raw['cost']!r}.",
+            f"'{field}.cost': task {json_shown(name)} has cost {found['cost']}, not "
+            f"{json_shown(raw['cost'])}.",
             f"{field}.cost",
         )
     return found
