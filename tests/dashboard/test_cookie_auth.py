@@ -106,6 +106,29 @@ def test_each_kind_of_token_works_only_in_its_place(readonly: ServedInstance) ->
     assert COOKIE_NAME in me.headers.get("Set-Cookie", "")  # the bad cookie is cleared
 
 
+def test_no_api_token_takes_the_name_of_a_dashboard_sign_in(readonly: ServedInstance) -> None:
+    """Before: ``POST /v1/tokens {"name": "dashboard session"}`` (or ``sigopt-like tokens
+    create --name "dashboard session"``) gave a token that every API call refused ("works
+    only in its browser") and that the cookie took, as a sign-in of 12 hours (the command
+    line's refusal: tests/service/test_cli.py)."""
+    person = site.make_person(readonly, "named")
+    bearer = {"Authorization": f"Bearer {person.token}"}
+    for name in ("dashboard session", " Dashboard Session "):
+        reply = requests.post(
+            f"{readonly.url}/v1/tokens", json={"name": name}, headers=bearer, timeout=30
+        )
+        assert reply.status_code == 422, reply.text  # as a name too long is
+        message = reply.json()["message"]
+        assert "the name of the dashboard's sign-in tokens" in message, message
+        assert "choose another" in message, message
+    listed = requests.get(f"{readonly.url}/v1/sessions", headers=bearer, timeout=30)
+    assert listed.status_code == 200, listed.text
+    # a sign-in still makes its own kind of token
+    cookie, _ = _session(readonly, person)
+    me = requests.get(f"{readonly.url}/auth/me", headers=_with_cookie(cookie), timeout=30)
+    assert me.json()["signed_in"] is True
+
+
 def test_bad_sign_ins_are_refused_with_a_reason(readonly: ServedInstance) -> None:
     person = site.make_person(readonly, "bad")
     cases = [

@@ -447,6 +447,29 @@ def test_a_worker_stopped_by_sigterm_says_so_and_what_it_interrupted(tmp_path):
         assert app.context.store.tasks.find(int(tid)).status == "new"  # given back
 
 
+def test_tokens_create_refuses_the_name_of_a_dashboard_sign_in(tmp_path, capsys, monkeypatch):
+    """Before: ``tokens create --name "dashboard session"`` printed a token that every API
+    call refused as a dashboard sign-in's ("works only in its browser")."""
+    db = str(tmp_path / "named.db")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("long enough\n"))
+    assert run(capsys, "users", "create", "n@lab.example", "--password-stdin", "--db", db)[0] == 0
+    code, out, err = run(
+        capsys,
+        "tokens",
+        "create",
+        "--user",
+        "n@lab.example",
+        "--name",
+        "dashboard session",
+        "--db",
+        db,
+    )
+    assert code == 1 and out == "", (out, err)
+    assert "the name of the dashboard's sign-in tokens" in err and "No token was made" in err, err
+    code, out, _ = run(capsys, "tokens", "list", "--db", db, "--json")
+    assert code == 0 and out.strip() == "[]", out
+
+
 def test_serve_refuses_an_allowed_host_no_browser_could_send():
     """Before: ``serve --allowed-host $'\\xe9'`` (a byte that is not UTF-8), a name with a
     blank, or a label past 63 characters was taken: the server answered every request

@@ -26,11 +26,10 @@ import attrs
 import falcon
 
 from ..settings import ServiceSettings
-from ..store.accounts import AccountStore, TokenOwner
+from ..store.accounts import DASHBOARD_TOKEN_NAME, AccountStore, TokenOwner
 
 COOKIE_NAME = "sigopt_like_session"
 CSRF_HEADER = "X-CSRF-Token"
-DASHBOARD_TOKEN_NAME = "dashboard session"
 _CSRF_PURPOSE = b"sigopt-like dashboard csrf v1"
 #: an expiry that makes a browser drop a cookie at once
 THE_PAST = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)

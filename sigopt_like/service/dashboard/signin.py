@@ -19,9 +19,14 @@ from ..errors import BadRequest, Forbidden, Unauthorized
 from ..http import field, read_json, reject_unknown, unknown_fields
 from ..middleware.limits import count_attempt
 from ..settings import ServiceSettings
-from ..store.accounts import MAX_EMAIL_LENGTH, AccountStore, User, normalize_email
-from .cookies import (
+from ..store.accounts import (
     DASHBOARD_TOKEN_NAME,
+    MAX_EMAIL_LENGTH,
+    AccountStore,
+    User,
+    normalize_email,
+)
+from .cookies import (
     clear_session_cookie,
     cookie_owner,
     csrf_matches,
@@ -115,7 +120,7 @@ class SignIn:
             password = field(body, "password", str, required=True)
             user_id = self._by_password(email, password, address)
         lifetime = session_lifetime(self._settings)
-        issued = self._accounts.issue_token(user_id, name=DASHBOARD_TOKEN_NAME)
+        issued = self._accounts.issue_token(user_id, dashboard_session=True)
         set_session_cookie(req, resp, issued.token, lifetime)
         resp.set_header("Cache-Control", "no-store")
         resp.status = falcon.HTTP_201

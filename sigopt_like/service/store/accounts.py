@@ -140,10 +140,22 @@ def email_problem(email: str) -> str | None:
     return None
 
 
+#: the name that marks a dashboard sign-in's token: it works only as the browser's cookie
+#: and ends after the sign-in's hours, so no token made another way may take it
+DASHBOARD_TOKEN_NAME = "dashboard session"
+
+
 def token_name_problem(name: str | None) -> str | None:
-    """Why ``name`` cannot label a token, or None."""
+    """Why ``name`` cannot label a token, or None. Before, ``tokens create --name
+    "dashboard session"`` (or ``POST /v1/tokens`` so named) printed a token that every
+    API call refused as a dashboard sign-in's, and that a cookie took as one."""
     if name is None:
         return None
+    if name.strip().casefold() == DASHBOARD_TOKEN_NAME:
+        return (
+            f"{name!r} is the name of the dashboard's sign-in tokens, which work only in a "
+            "browser; choose another"
+        )
     if len(name) > MAX_TOKEN_NAME:
         return f"a token name has at most {MAX_TOKEN_NAME} characters"
     if any(unicodedata.category(ch) == "Cc" for ch in name):
@@ -274,14 +286,20 @@ class AccountStore:
         *,
         experiment_id: int | None = None,
         lifetime: int | None = None,
+        dashboard_session: bool = False,
     ) -> IssuedToken:
         """Make a new token for a user; its secret is in the result, only its hash is kept.
         With ``experiment_id``, a guest token: it reads that SigOpt experiment only; with
-        ``lifetime`` (seconds) it ends that long after its making, whatever comes later.
-        AccountError if the name is too long or holds control characters."""
-        problem = token_name_problem(name)
-        if problem is not None:
-            raise AccountError(f"Not a usable token name: {problem}.")
+        ``lifetime`` (seconds) it ends that long after its making, whatever comes later;
+        with ``dashboard_session``, a dashboard sign-in's (named
+        :data:`DASHBOARD_TOKEN_NAME`, which no other token may take).
+        AccountError if the name is too long, holds control characters or is that one."""
+        if dashboard_session:
+            name = DASHBOARD_TOKEN_NAME
+        else:
+            problem = token_name_problem(name)
+            if problem is not None:
+                raise AccountError(f"Not a usable token name: {problem}.")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = int(time.time())
         expires = None if lifetime is None else now + lifetime
