@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import re
 import socket
 import sys
 import time
@@ -51,6 +52,9 @@ DEFAULT_THREADS = 8
 #: how much of standard input ``tokens revoke --token-stdin`` reads: far past a token's
 #: length, and an end to an endless input (before, /dev/zero was read until memory ran out)
 MAX_TOKEN_READ = 4096
+# what a Host header's name is made of, in its ASCII form: a DNS name's letters, digits,
+# hyphens, dots (and the underscores some local names have), or an IP address
+HOST_NAME_CHARACTERS = re.compile(r"[a-z0-9._-]+|[0-9a-f:.]+")
 
 
 def _service() -> Any:
@@ -553,6 +557,18 @@ def host_name_option(name: str) -> str:
             f"{name!r} is not a host name: give one a browser can open, e.g. doe.lab.example",
             param_hint=hint,
         )
+    if "*" in text:  # Django's ALLOWED_HOSTS = ["*"]; before, every request was a 403
+        raise click.BadParameter(
+            f"{name!r} is a pattern, and the Host check compares whole names: leave "
+            "--allowed-host out to answer to every host, or name each one (--allowed-host "
+            "doe.lab.example --allowed-host doe)",
+            param_hint=hint,
+        )
+    if "," in text:
+        names = " ".join(f"--allowed-host {part.strip()}" for part in text.split(",") if part)
+        raise click.BadParameter(
+            f"{name!r} is a list: give one name per --allowed-host ({names})", param_hint=hint
+        )
     if "/" in text or "@" in text:
         shown = urllib.parse.urlsplit(text if "//" in text else "//" + text).hostname
         example = f": --allowed-host {shown}" if shown else ""
@@ -571,14 +587,19 @@ def host_name_option(name: str) -> str:
             f"--allowed-host {bare}",
             param_hint=hint,
         )
-    if bare.isascii():
-        return bare
     from ..service.host_names import ascii_host
 
     try:  # the punycode form browsers send: bücher.example matched no request before
-        return ascii_host(bare)
+        ascii_name = ascii_host(bare)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint=hint) from None
+    if not HOST_NAME_CHARACTERS.fullmatch(ascii_name):  # before, "'doe'" (quotes kept by a
+        # shell script or a service file) was taken, and the server answered to no one
+        raise click.BadParameter(
+            f"{name!r} is not a host name: give one a browser can open, e.g. doe.lab.example",
+            param_hint=hint,
+        )
+    return ascii_name
 
 
 def listen_url(host: object, port: object) -> str:

@@ -480,6 +480,22 @@ def test_serve_refuses_an_allowed_host_no_browser_could_send():
         assert "is not a host name: give one a browser can open" in err, err
 
 
+def test_serve_refuses_an_allowed_host_pattern_list_or_quoted_name():
+    """Before: ``--allowed-host '*'`` (Django's "every host"), ``doe,other`` or a name with
+    its quotes kept (``"'doe'"``, from a service file) was taken, and the server answered
+    every request, /health included, 403 "This server answers only to ...". A real name
+    is still taken (see the test above for the punycode form)."""
+    for name, said in (
+        ("*", "'*' is a pattern, and the Host check compares whole names: leave"),
+        ("*.lab.example", "is a pattern"),
+        ("doe,other", "is a list: give one name per --allowed-host (--allowed-host doe "),
+        ("'doe'", "is not a host name: give one a browser can open"),
+        ("<doe>", "is not a host name: give one a browser can open"),
+    ):
+        err = _serve_refused("--db", ":memory:", "--no-auth", "--allowed-host", name)
+        assert "Invalid value for '--allowed-host'" in err and said in err, (name, err)
+
+
 def test_a_password_or_token_on_several_lines_is_refused_and_line_ends_are_not_read(
     tmp_path, capsys, monkeypatch
 ):
