@@ -69,6 +69,52 @@ def test_deleted_experiments_can_be_found(tab: Tab, dashboard_site: Site) -> Non
     assert tab.errors == [] and tab.dialogs == []
 
 
+def test_an_experiment_of_the_runs_api_is_listed(tab: Tab, dashboard_site: Site) -> None:
+    """The README's ``sigopt.create_experiment(...)`` and ``experiment.loop()`` (the runs
+    API) made an AI experiment that the list never showed ("every experiment", its docs
+    said): the page asked the API without ``include_ai``."""
+    page = tab.page
+    bearer = {"Authorization": f"Bearer {dashboard_site.alice.token}"}
+    url = dashboard_site.url
+    client = requests.get(f"{url}/v1/tokens/self", headers=bearer, timeout=30).json()["client"]
+    project = f"runs-{uuid.uuid4().hex[:6]}"
+    made = requests.post(
+        f"{url}/v1/clients/{client}/projects", json={"id": project}, headers=bearer, timeout=30
+    )
+    assert made.status_code == 201, made.text
+    name = f"Runs API {uuid.uuid4().hex[:6]}"
+    ai = requests.post(
+        f"{url}/v1/clients/{client}/projects/{project}/aiexperiments",
+        json={
+            "name": name,
+            "parameters": [{"name": "x", "type": "int", "bounds": {"min": 0, "max": 5}}],
+            "metrics": [{"name": "score", "objective": "maximize"}],
+            "budget": 7,
+        },
+        headers=bearer,
+        timeout=30,
+    )
+    assert ai.status_code == 201, ai.text
+    run = requests.post(f"{url}/v1/aiexperiments/{ai.json()['id']}/training_runs", headers=bearer)
+    assert run.status_code == 201, run.text
+    done = requests.put(
+        f"{url}/v1/training_runs/{run.json()['id']}",
+        json={"state": "completed", "values": {"score": {"value": 3}}},
+        headers=bearer,
+        timeout=30,
+    )
+    assert done.status_code == 200, done.text
+    tab.sign_in(dashboard_site.alice)
+    page.click("nav >> text=SigOpt experiments")
+    link = page.locator("#experiments-table a.name", has_text=name)
+    expect(link).to_have_count(1)
+    row = page.locator("#experiments-table tr", has=page.locator("a.name", has_text=name))
+    expect(row).to_contain_text("1 / 7")  # its finished runs against its budget
+    link.click()
+    expect(page.locator("#experiment-name")).to_have_text(name)
+    assert tab.errors == [] and tab.dialogs == []
+
+
 #: where a chart's tick labels are (text, left, right), its own left edge, and the right
 #: edge of its rotated y-axis name (None for parallel coordinates)
 PLACES = """(svg) => {

@@ -1,5 +1,5 @@
-// SigOpt experiments: every experiment of the signed-in user, the deleted (archived)
-// ones behind a checkbox (the API lists only active ones unless asked for state=all).
+// SigOpt experiments: every experiment of the signed-in user (the runs API's AI
+// experiments too), the deleted (archived) ones behind a checkbox (the API lists only active ones unless asked for state=all).
 
 import { isFinal } from "./api.js";
 import { PAGE_HEADING, badge, h, named, notice, staleNotice, table } from "./dom.js";
@@ -15,8 +15,9 @@ const PAGE = 1000;
 
 function row(experiment) {
   const progress = experiment.progress || {};
-  const observed = progress.observation_count ?? 0;
-  const budget = experiment.observation_budget;
+  // an AI experiment (sigopt.create_experiment) counts finished runs against its budget
+  const observed = progress.observation_count ?? progress.finished_run_count ?? 0;
+  const budget = experiment.observation_budget ?? experiment.budget;
   const metrics = optimizedMetrics(experiment)
     .map((m) => `${isolated(m.name ?? "value")} (${m.objective === "minimize" ? "min" : "max"})`)
     .join(", ");
@@ -84,7 +85,9 @@ export function experimentsView(page) {
     const generation = ++state.generation;
     const search = append ? state.search : needServer() || state.search ? filter.value.trim() : "";
     try {
-      const list = await page.api.get("/v1/experiments", { state: "all", limit: PAGE, search, before: append ? state.before : null });
+      // include_ai: the runs API's experiments (sigopt.create_experiment) too, which the
+      // API lists only when asked: they were on no page but their own address
+      const list = await page.api.get("/v1/experiments", { state: "all", include_ai: "true", limit: PAGE, search, before: append ? state.before : null });
       if (generation !== state.generation) return;
       state.experiments = append ? [...state.experiments, ...list.data] : list.data;
       state.total = list.count;
