@@ -872,7 +872,8 @@ def tokens_create(email: str, name: str | None, db: str | None, as_json: bool) -
 @json_option
 def tokens_list(email: str | None, db: str | None, as_json: bool) -> None:
     """List tokens: id, user, name, revoked, the experiment a guest token reads and
-    when it expires (never the token itself; API tokens do not expire).
+    when a guest token or a dashboard sign-in expires (never the token itself; API tokens
+    do not expire).
 
     \b
     Example:
@@ -907,11 +908,12 @@ def tokens_list(email: str | None, db: str | None, as_json: bool) -> None:
 
 
 def _ends(token: Any) -> str:
-    """When a token expires, as a person reads it."""
-    if token.experiment_id is None:
-        return ""
-    if token.expires is None:  # a guest token made before its end was kept with it
-        return "made + serve's --guest-token-days"
+    """When a token expires, as a person reads it: a guest token's end, and a dashboard
+    sign-in's (before, a sign-in's was blank, so one long expired read as live)."""
+    if token.expires is None:
+        if token.experiment_id is None:  # an API token, or a sign-in made before its end
+            return ""  # was kept with it
+        return "made + serve's --guest-token-days"  # a guest token of before 0010
     when = datetime.fromtimestamp(token.expires, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"{when} (expired)" if token.expires <= time.time() else when
 

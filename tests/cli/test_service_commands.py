@@ -126,6 +126,33 @@ def test_tokens_list_says_when_guest_tokens_expire(run, tmp_path):
     assert table[4].endswith("made + serve's --guest-token-days")
 
 
+def test_tokens_list_says_when_a_dashboard_sign_in_expires(run, tmp_path):
+    """Before: a dashboard sign-in's token was listed with no end ("expires" blank, null in
+    JSON), so one that had ended hours ago read as a live token."""
+    import falcon.testing
+
+    from sigopt_like.service import create_app
+    from sigopt_like.service.settings import ServiceSettings
+
+    db = tmp_path / "team.db"
+    with create_app(database=str(db), run_tasks=False, auth_required=True) as app:
+        accounts = app.context.store.accounts
+        ada = accounts.create_user("ada@lab.example", "long enough")
+        token = accounts.issue_token(ada.id, "laptop").token
+        signed = falcon.testing.TestClient(app).simulate_post(
+            "/auth/sign-in", json={"token": token}
+        )
+        assert signed.status_code == 201, signed.text
+    listed = run("tokens", "list", "--db", db, "--json").json()
+    assert [t["name"] for t in listed] == ["laptop", "dashboard session"], listed
+    lifetime = int(ServiceSettings().dashboard_session_hours * 3600)
+    assert listed[0]["expires"] is None  # an API token does not expire
+    assert listed[1]["expires"] == listed[1]["created"] + lifetime
+    table = run("tokens", "list", "--db", db).out.splitlines()
+    assert table[1].split()[-2:] == ["laptop", "no"], table  # nothing in "expires"
+    assert "dashboard session" in table[2] and table[2].endswith(" UTC"), table
+
+
 def test_serve_without_tasks_says_who_runs_them(tmp_path):
     """Before: the start line of 'serve --no-tasks' read like any other, and a task queued
     there waited for a worker nobody had been told to start."""

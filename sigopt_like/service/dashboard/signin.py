@@ -120,7 +120,7 @@ class SignIn:
             password = field(body, "password", str, required=True)
             user_id = self._by_password(email, password, address)
         lifetime = session_lifetime(self._settings)
-        issued = self._accounts.issue_token(user_id, dashboard_session=True)
+        issued = self._accounts.issue_token(user_id, dashboard_session=True, lifetime=lifetime)
         set_session_cookie(req, resp, issued.token, lifetime)
         resp.set_header("Cache-Control", "no-store")
         resp.status = falcon.HTTP_201
