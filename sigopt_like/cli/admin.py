@@ -52,6 +52,8 @@ DEFAULT_THREADS = 8
 #: how much of standard input ``tokens revoke --token-stdin`` reads: far past a token's
 #: length, and an end to an endless input (before, /dev/zero was read until memory ran out)
 MAX_TOKEN_READ = 4096
+# what a command that names an unknown user adds: where the users are listed
+USERS_LIST_HINT = "('sigopt-like users list' shows the users)"
 # what a Host header's name is made of, in its ASCII form: a DNS name's letters, digits,
 # hyphens, dots (and the underscores some local names have), or an IP address
 HOST_NAME_CHARACTERS = re.compile(r"[a-z0-9._-]+|[0-9a-f:.]+")
@@ -795,8 +797,7 @@ def users_set_password(email: str, password_stdin: bool, db: str | None, as_json
             store.accounts.set_password(email, password)
         except accounts.AccountError as err:
             raise CommandError(
-                f"{str(err).rstrip('.')} ('sigopt-like users list' shows the users); "
-                "no password was changed"
+                f"{str(err).rstrip('.')} {USERS_LIST_HINT}; no password was changed"
             ) from err
     if as_json:
         echo_json({"email": email, "password_changed": True})
@@ -884,7 +885,7 @@ def tokens_list(email: str | None, db: str | None, as_json: bool) -> None:
         try:
             found = store.list_tokens(email=email)
         except accounts.AccountError as err:
-            raise CommandError(str(err)) from err
+            raise CommandError(_with_users_hint(err)) from err
     if as_json:
         echo_json(
             [
@@ -905,6 +906,15 @@ def tokens_list(email: str | None, db: str | None, as_json: bool) -> None:
             ((t.id, t.email, t.name, t.revoked, t.experiment_id or "", _ends(t)) for t in found),
             ["id", "user", "name", "revoked", "experiment", "expires"],
         )
+
+
+def _with_users_hint(err: Exception, then: str = "") -> str:
+    """An account error as a command says it: an unknown user's with where the users are
+    listed (before, "No user with email 'x'." alone, from ``tokens list`` and ``revoke``)."""
+    said = str(err)
+    if not said.startswith("No user with email"):
+        return said
+    return f"{said.rstrip('.')} {USERS_LIST_HINT}{then}"
 
 
 def _ends(token: Any) -> str:
@@ -975,7 +985,7 @@ def tokens_revoke(
         try:
             count = store.revoke_token(token=secret, token_id=token_id, email=email)
         except accounts.AccountError as err:
-            raise CommandError(str(err)) from err
+            raise CommandError(_with_users_hint(err, "; nothing revoked")) from err
     if as_json:
         echo_json({"revoked": count})
         return 0 if count else 1

@@ -153,6 +153,19 @@ def test_tokens_list_says_when_a_dashboard_sign_in_expires(run, tmp_path):
     assert "dashboard session" in table[2] and table[2].endswith(" UTC"), table
 
 
+def test_tokens_commands_on_an_unknown_user_say_where_the_users_are(run, tmp_path):
+    """Before: ``tokens list --user`` and ``tokens revoke --user`` of an email no user has
+    said "No user with email 'x'." and no more, where ``tokens create`` and ``users
+    set-password`` said how to find the users."""
+    db = tmp_path / "team.db"
+    assert run("users", "list", "--db", db).code == 0
+    for command, then in (("list", ""), ("revoke", "; nothing revoked")):
+        done = run("tokens", command, "--user", "nobody@lab.example", "--db", db)
+        assert done.code == 1, done
+        said = "No user with email 'nobody@lab.example' ('sigopt-like users list' shows the users)"
+        assert done.err.strip().endswith(said + then), done.err
+
+
 def test_serve_without_tasks_says_who_runs_them(tmp_path):
     """Before: the start line of 'serve --no-tasks' read like any other, and a task queued
     there waited for a worker nobody had been told to start."""
