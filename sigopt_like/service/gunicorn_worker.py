@@ -807,9 +807,10 @@ def _body_left(req: Any, conn: Any, read: int = 0) -> int:
     """How many bytes of a refused request's body may still come, to be read away: what
     its Content-Length says less what was ``read`` and what the parser holds; up to
     :data:`~.serving.LINGER_BYTES` when that is not known (a chunked body, or a head
-    refused before it was parsed); none for a client that waits for ``100 Continue``."""
-    if req is not None and _expects_continue(req):
-        return 0
+    refused before it was parsed), and never more (a declared 10 GB is not read). So for a
+    client that waits for ``100 Continue`` too: it is not sent one, but may send its body
+    anyway (RFC 9110 section 10.1.1), and one that sent 8 MiB so read a broken pipe, not
+    its 413, when the connection lingered for gunicorn's 64 KiB alone (20 times in 20)."""
     if req is None or _encodings(req):
         return LINGER_BYTES
     unreader = getattr(getattr(conn, "parser", None), "unreader", None)

@@ -210,3 +210,42 @@ def test_a_chunked_body_sent_anyway_is_read_away(
         assert not failures, (attempt, failures, answer[:300])
         got, said = _status_and_body(answer)
         assert (got, said["code"]) == (404, "not_found"), (attempt, answer)
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "serve"])
+@pytest.mark.parametrize(
+    ("length", "status", "code"),
+    [
+        (b"21474836480", 413, "payload_too_large"),  # 20 GiB: read away up to the bound
+        (b"+8388608", 400, "bad_request"),  # not a number
+    ],
+    ids=["too-large", "length-not-a-number"],
+)
+def test_a_body_sent_anyway_to_a_request_refused_on_its_length_is_read_away(
+    gunicorn_with_tokens: tuple[str, str],
+    served: Any,
+    server: str,
+    length: bytes,
+    status: int,
+    code: str,
+) -> None:
+    """A request that waits for ``100 Continue`` and is refused on its Content-Length (a
+    413, a 400) is not told to continue; a client that sends 8 MiB of the body anyway
+    reads the whole refusal. Before, both servers took the client to send nothing more:
+    ``serve`` closed at once and gunicorn read 64 KiB away, and the client's send was
+    reset (20 times in 20) before it read the 413. What is read away stays bounded by
+    ``serving.LINGER_BYTES`` (a declared 20 GiB is not waited for)."""
+    url = _url(server, gunicorn_with_tokens, served)
+    token = gunicorn_with_tokens[1] if server == "gunicorn" else served.token
+    head = (
+        b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Authorization: Bearer %s\r\nExpect: 100-continue\r\nContent-Length: %s\r\n\r\n"
+        % (token.encode(), length)
+    )
+    body = b"x" * LARGE
+    for attempt in range(TRIES):
+        answer, failures = _send_whole_and_read(url, head, body)
+        assert not failures, (attempt, failures, answer[:300])
+        assert answer.startswith(b"HTTP/1.1 %d " % status), (attempt, answer[:300])
+        got, said = _status_and_body(answer)  # the whole JSON body came
+        assert (got, said["code"]) == (status, code), (attempt, answer)
