@@ -28,7 +28,8 @@ Settings given on the command line win over these (gunicorn reads this module fi
   saying so (gunicorn itself would make the folders).
 - ``child_exit`` and a folder of this server's own for the counts its workers share:
   ``/metrics`` answers what every worker counted (:mod:`~.gunicorn_metrics`; made here,
-  before anything imports prometheus_client, removed when gunicorn exits).
+  before anything imports prometheus_client, removed when gunicorn exits; one a
+  gunicorn killed with SIGKILL left is removed at the next start).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ over fresh connections (each may reach any worker), scraped several times."""
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import json
 import os
@@ -19,7 +20,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from sigopt_like.service.gunicorn_metrics import prepare_shared_metrics
+from sigopt_like.service.gunicorn_metrics import prepare_shared_metrics, remove_abandoned
 from sigopt_like.service.middleware.shared_metrics import (
     METRICS_DIR_ENV,
     PROMETHEUS_DIR_ENV,
@@ -163,6 +164,80 @@ def test_a_server_never_counts_in_a_folder_it_did_not_make(
     assert os.environ[METRICS_DIR_ENV] == os.environ[PROMETHEUS_DIR_ENV] == made
     assert os.stat(made).st_mode & 0o077 == 0, "the folder is not private"
     assert prepare_shared_metrics() == made  # read again by the same server
+
+
+def _ended(pid: int) -> bool:
+    """Whether process ``pid`` ended (gone, or a zombie no one reaped yet)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_a_start_removes_the_folders_of_gunicorns_killed_and_no_live_ones(tmp_path: Path) -> None:
+    """A master killed with SIGKILL (the OOM killer's way) cannot remove its folder. Before,
+    it stayed in the temporary folder for good, one more each such death; now the next
+    gunicorn to start removes it, and leaves alone the folder of a gunicorn still running
+    (and a folder with no lock, as made before the lock was, whose pid is alive)."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {"TMPDIR": str(temporary)}
+    dead_unlocked = temporary / "sigopt-like-metrics-999999999-older"
+    live_unlocked = temporary / f"sigopt-like-metrics-{os.getpid()}-older"
+    for folder in (dead_unlocked, live_unlocked):
+        folder.mkdir()
+        (folder / "counter_1.db").write_bytes(b"old")
+    started = []
+    try:
+        for name in ("killed", "running", "next"):
+            (tmp_path / name).mkdir()
+            factory = (
+                "sigopt_like.service.wsgi:application("
+                f"database={str(tmp_path / name / 'm.db')!r}, auth_required=False)"
+            )
+            proc, log = start_gunicorn(tmp_path / name, factory, threads=1, env=env)
+            started.append(proc)
+            gunicorn_answering(proc, log)
+            if name == "killed":
+                (killed_folder,) = glob.glob(str(temporary / f"sigopt-like-metrics-{proc.pid}-*"))
+                (worker,) = re.findall(r"Booting worker with pid: (\d+)", log.read_text())
+                os.kill(proc.pid, signal.SIGKILL)  # the master alone: its worker sees it go
+                proc.wait(10)
+                deadline = time.monotonic() + 60
+                while not _ended(int(worker)):  # a worker still writing keeps the folder
+                    assert time.monotonic() < deadline, log.read_text()
+                    time.sleep(0.1)
+                assert os.path.isdir(killed_folder)
+            elif name == "running":
+                (running_folder,) = glob.glob(str(temporary / f"sigopt-like-metrics-{proc.pid}-*"))
+        assert not os.path.exists(killed_folder), os.listdir(temporary)
+        assert not dead_unlocked.exists(), os.listdir(temporary)
+        assert os.listdir(running_folder), "the running gunicorn's counts were removed"
+        assert (live_unlocked / "counter_1.db").exists()
+        (next_folder,) = glob.glob(str(temporary / f"sigopt-like-metrics-{started[2].pid}-*"))
+    finally:
+        for proc in started:
+            if proc.poll() is None:
+                stop_gunicorn(proc)
+    assert not os.path.exists(running_folder) and not os.path.exists(next_folder)
+
+
+def test_a_folder_whose_master_died_is_kept_while_its_workers_hold_it(tmp_path: Path) -> None:
+    """A master killed alone leaves its workers finishing their requests (and counting in
+    its folder) for up to the graceful timeout: their lock keeps the folder; it goes at a
+    start once they are gone."""
+    folder = tmp_path / "sigopt-like-metrics-999999999-abcdefgh"
+    folder.mkdir()
+    held = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as the dead master's workers hold it
+        assert remove_abandoned(str(tmp_path)) == []
+        assert folder.is_dir()
+    finally:
+        os.close(held)
+    assert remove_abandoned(str(tmp_path)) == [str(folder)]
+    assert not folder.exists()
 
 
 def _in_a_process(tmp_path: Path, code: str, **env: str) -> subprocess.CompletedProcess[str]:
