@@ -1,7 +1,7 @@
 """Several scripts on one SQLite file: how long the first task waits for a worker.
 
     python benchmarks/perf_scripts_one_file.py [--scripts 6] [--rounds 3]
-        [--baseline cbfa7ef] [--warm-worker]
+        [--baseline c3800b5] [--warm-worker]
 
 Each round, on a new database file holding one session with its space: ``--scripts``
 fresh interpreters start at once, each with its embedded ``Connection`` on the file
@@ -10,9 +10,11 @@ is queued, the others get a 409 ``task_running`` naming it. Timed in the script 
 it: from the 202 to the task's claim by a worker (polled every 10 ms). Counted: the
 worker processes the scripts started, read in each script once the task has finished
 and every script's queue watch has looked again. Alternating round by round, this
-checkout against the code at ``--baseline`` (before each idle script's service stopped
-starting a worker for a task another script had queued). ``--warm-worker``: a
-``sigopt-like worker`` on the file started before the scripts.
+checkout against the code at ``--baseline``: by default c3800b5, whose idle scripts
+left a task another script queued to that script's worker for a 5 s grace by the task's
+``created`` (whole seconds), before the store's runner promise
+(``service/task_processes.py``); cbfa7ef is the code before that grace. ``--warm-worker``:
+a ``sigopt-like worker`` on the file started before the scripts.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from perf_common import REPO, baseline_checkout, env_with_path, median, python
 
-BEFORE = "cbfa7ef"
+BEFORE = "c3800b5"
 
 SETUP = r"""
 import json, sys

@@ -31,7 +31,7 @@ from .store import Store, open_store, url_text
 from .suggestion_batches import SuggestionBatches
 from .task_processes import TaskProcesses
 from .task_watch import TaskWatch
-from .worker import runner_for, unattended
+from .worker import runner_for, unattended, worker_identity
 
 # Each module has ``register(app, context)`` adding its routes.
 RESOURCE_MODULES = (
@@ -111,6 +111,7 @@ class Service:
         store.on_connection(self.context.outage.worked)
         self.task_processes: TaskProcesses | None = None
         if self.settings.worker_processes:
+            holder = worker_identity()  # this process, as the runner promise names it
             self.task_processes = TaskProcesses(
                 # read back as the same file (before: a name that is not UTF-8 stopped
                 # the service at its start, as text that "cannot be stored")
@@ -118,7 +119,9 @@ class Service:
                 self.settings.worker_processes,
                 self.settings.task_threads,
                 self.settings.task_process_idle_seconds,
-                waiting=lambda grace: unattended(store, grace),
+                waiting=lambda: unattended(store),
+                promise=lambda seconds: _promise_runner(store, holder, seconds),
+                withdraw=lambda: store.tasks.withdraw_runner_promise(holder),
                 on_change=self._task_changed,
                 on_finish=self._count_task,
                 on_unavailable=lambda _: self.context.runner.start_threads(
@@ -222,3 +225,11 @@ def _middleware(context: ServiceContext) -> list[Any]:
             context.store.idempotency, context.settings, context.router, context.outage
         ),
     ]
+
+
+def _promise_runner(store: Store, holder: str, seconds: float) -> bool:
+    """Take the store's runner promise for ``holder`` (``TaskStore.promise_runner``) in a
+    transaction of its own: ``wake`` calls this from the after-commit callback of the
+    request that queued the task, whose unit is still current."""
+    with store.database.apart():
+        return store.tasks.promise_runner(holder, seconds)

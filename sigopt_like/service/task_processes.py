@@ -10,21 +10,39 @@ closes with it). While none runs, a thread of the service looks for tasks that w
 for one (queued by another process, or given back by a worker that stopped) every
 ``WATCH_SECONDS``.
 
-Which waiting task starts a worker here, when several processes share one database
-(scripts on one SQLite file, each with its embedded service):
+Which process starts a worker for a waiting task, when several share one database
+(scripts on one SQLite file, each with its embedded service): the one that gets the
+store's runner promise (``TaskStore.promise_runner``, one ``meta`` row, taken
+atomically, to the millisecond by the database's clock) for ``START_PROMISE_SECONDS``,
+renewed while its worker starts. A runner with a free thread (this one once ready, or a
+``sigopt-like worker`` kept warm on the file) holds it itself, renewed every second for
+``worker.FREE_PROMISE_SECONDS``: it takes the queued tasks, and nobody starts a worker.
 
-- a task this process queued: at once (``wake``, called as it is queued), and so does
-  any waiting task for ``QUEUED_GRACE_SECONDS`` after that;
-- a task held by a worker that is gone (its process ended, or its lease lapsed), or
-  given back by one that stopped: at once;
-- a task another process queued: once it has waited ``QUEUED_GRACE_SECONDS``
-  (by its ``created`` time). That process started its own worker as it queued it,
-  which takes it; before, every idle script's watch started one too, and on a small
-  machine their cold starts, all at once, made the task wait for the first of them
-  (six scripts starting on two loaded cores: 8.4 s and six workers, against 3.4 s and
-  one, ``benchmarks/perf_scripts_one_file.py``). A process that
-  queues and runs nothing (``serve --no-tasks``), or ended before its worker took the
-  task, leaves it to the others: they start one after the grace.
+- a task this process queues (``wake``): its worker is woken if one runs; else it starts
+  one if it gets the promise, and leaves the task to the holder otherwise;
+- a task queued by another process, given back by a worker that stopped, or held by a
+  worker that is gone (its process ended, or its lease lapsed): the queue watch of the
+  first process to get the promise starts a worker, at its next look (every
+  ``WATCH_SECONDS``); the others find the promise taken. So a task whose worker died,
+  or queued by a process that runs none (``serve --no-tasks``), starts one worker, not
+  one per idle script; and a process that queued a task and ended before its worker
+  was ready leaves it to the others once its promise lapses.
+- Before, every idle script's watch started a worker for such a task (three idle
+  scripts: three workers), and judged "queued by another process" by a 5 s grace on
+  ``tasks.created``, which holds whole seconds (4-5 s in fact): on a small machine the
+  cold starts, all at once, made the task wait for the first of them (six scripts
+  starting on two loaded cores: 8.4 s and six workers, against 3.4 s and one,
+  ``benchmarks/perf_scripts_one_file.py``).
+
+When this process's own worker is busy (every thread running a task), a task it queues
+is left to another process: that worker's promise lapses ``FREE_PROMISE_SECONDS`` (3 s)
+after its last free moment, and the next idle process to look (every ``WATCH_SECONDS``)
+starts one, plus that worker's cold start: at once if the worker has been busy 3 s, 4 s
+at most. Before, the others waited out the 5 s grace by the task's ``created``. Not
+1 s, as for a task nobody holds: a promise must outlive the gaps between a free
+runner's renewals, and a task ending then frees a thread that takes the new one
+without a cold start. This process starts no second worker itself: it runs ``count``
+at most, and the busy one may run for hours.
 
 Their standard output is a channel back: ``ready`` once they can
 run tasks, then a line per task change, which wakes the service's waiting clients
@@ -61,10 +79,11 @@ DATABASE_ENV = "SIGOPT_LIKE_DATABASE"  # what the worker reads when --db is not 
 STOP_SECONDS = 15.0
 #: how often a service with no worker running looks for tasks that wait for one
 WATCH_SECONDS = 1.0
-#: how long a task another process queued is left to the worker that process started:
-#: longer than that worker's cold start on a busy small machine (2-3.5 s with six
-#: scripts starting beside it on two cores)
-QUEUED_GRACE_SECONDS = 5.0
+#: how long the process that starts a worker holds the store's runner promise (no other
+#: process starts one meanwhile): longer than that worker's cold start on a busy small
+#: machine (2-3.5 s with six scripts starting beside it on two cores); once ready, the
+#: worker renews the promise itself while it has a free thread
+START_PROMISE_SECONDS = 5.0
 READY = b"ready"  # the worker's first line (sigopt_like.service.worker.READY)
 FINISHED = b"finished"  # "finished\t<type>\t<status>\t<seconds>": a task ended
 #: written before closing a worker's input: a stop asked for (sigopt_like.service.worker.STOP);
@@ -77,8 +96,11 @@ NO_WINDOW = getattr(subprocess, "CREATE_NO_WINDOW", 0)
 class TaskProcesses:
     """Start, wake and stop a service's worker processes.
 
-    ``waiting(grace)`` says whether a task waits for a worker: one held by a worker
-    that is gone, or queued ``grace`` seconds ago or more (a store query);
+    ``waiting()`` says whether a task waits for a worker: queued, or held by a worker
+    that is gone (a store query); ``promise(seconds)`` takes the store's runner promise
+    for this process for that long, False if another process or a free runner holds it
+    (None: this process starts its workers whenever a task waits), ``withdraw()`` ends
+    it as this process stops;
     ``on_change()`` is called for each task change a worker reports, ``on_finish(type,
     status, seconds)`` for each task it finished; ``on_unavailable(reason)`` once, if a
     worker cannot start (the service then runs its tasks itself).
@@ -91,7 +113,9 @@ class TaskProcesses:
         threads: int,
         idle_seconds: float,
         *,
-        waiting: Callable[[float], bool] | None = None,
+        waiting: Callable[[], bool] | None = None,
+        promise: Callable[[float], bool] | None = None,
+        withdraw: Callable[[], None] | None = None,
         on_change: Callable[[], None] | None = None,
         on_finish: Callable[[str, str, float], None] | None = None,
         on_unavailable: Callable[[str], None] | None = None,
@@ -125,13 +149,15 @@ class TaskProcesses:
         self._on_finish = on_finish
         self._on_unavailable = on_unavailable
         self._procs: list[subprocess.Popen[bytes]] = []
+        #: the workers that said ``ready`` (their pids)
+        self._ready: set[int] = set()
         self._lock = threading.Lock()
         self._closed = False
         self._stop = threading.Event()
         self.unavailable: str | None = None  # why workers cannot start, once known
         self._waiting = waiting
-        #: when this process last queued a task (``wake``), on the monotonic clock
-        self._queued_here: float | None = None
+        self._promise = promise
+        self._withdraw = withdraw
         #: before, each failed look logged a traceback: one a second while the database was down
         self._watch_failures = RepeatedFailures("looking for queued tasks", LOG, outage)
         self._watcher: threading.Thread | None = None
@@ -148,31 +174,38 @@ class TaskProcesses:
             self._watcher.start()
         return self
 
-    def _watch(self, waiting: Callable[[float], bool]) -> None:
-        """Start a worker when a task waits for one and none runs (checked at once, then
-        every ``WATCH_SECONDS``); a running worker looks for tasks itself. A task another
-        process queued waits ``QUEUED_GRACE_SECONDS`` for that process's worker first."""
+    def _watch(self, waiting: Callable[[], bool]) -> None:
+        """Start a worker when a task waits for one, none runs here, and this process gets
+        the runner promise (checked at once, then every ``WATCH_SECONDS``); a running
+        worker looks for tasks itself."""
         while not self._stop.is_set() and not self.unavailable:
             try:
-                if not self.pids and waiting(self._grace()):
+                pids = self.pids
+                if not pids and waiting() and self._promised():
                     self._run_workers()
+                elif set(pids) - self._ready:  # a worker starting: it keeps the promise
+                    self._promised()
                 self._watch_failures.worked()
             except Exception as err:  # the database hiccuped: look again later
                 self._watch_failures.failed(err)
             self._stop.wait(WATCH_SECONDS)
 
-    def _grace(self) -> float:
-        """How long a queued task waits before this process starts a worker for it:
-        ``QUEUED_GRACE_SECONDS``, or none for that long after this process queued one
-        (its own worker may have stopped, as idle, just as it was woken)."""
-        queued = self._queued_here
-        if queued is not None and time.monotonic() - queued < QUEUED_GRACE_SECONDS:
-            return 0.0
-        return QUEUED_GRACE_SECONDS
+    def _promised(self) -> bool:
+        """Take the store's runner promise for ``START_PROMISE_SECONDS``: whether this
+        process is the one to start a worker now."""
+        return self._promise is None or self._promise(START_PROMISE_SECONDS)
 
     def wake(self) -> None:
-        """Make sure the workers run, and wake them (this process queued a task)."""
-        self._queued_here = time.monotonic()
+        """This process queued a task: wake its workers; if none runs, start them, unless
+        the runner promise is another's (a free runner, ``sigopt-like worker`` kept warm,
+        or another process starting one), which takes the task; the queue watch steps in
+        if that promise lapses with the task still queued."""
+        if not self.pids:
+            try:
+                if not self._promised():
+                    return
+            except Exception as err:  # the store did not answer: start them, as before
+                LOG.debug("could not read the runner promise (%s)", err)
         self._run_workers()
 
     def _run_workers(self) -> None:
@@ -217,11 +250,13 @@ class TaskProcesses:
                 line = line.strip()
                 if line == READY:
                     ready = True
+                    self._ready.add(proc.pid)
                 elif line.startswith(FINISHED):
                     self._finished(line)
                 elif self._on_change is not None:
                     self._on_change()
         code = proc.wait()
+        self._ready.discard(proc.pid)
         if self._closed:
             return
         if not ready:
@@ -275,3 +310,8 @@ class TaskProcesses:
                 proc.wait()
         if self._watcher is not None:
             self._watcher.join(STOP_SECONDS)
+        if self._withdraw is not None:  # a worker it was starting will not take a task
+            try:
+                self._withdraw()
+            except Exception as err:  # it lapses by itself
+                LOG.debug("could not withdraw the runner promise (%s)", err)

@@ -31,6 +31,11 @@ runner that shuts down cleanly gives its tasks back to the queue without using u
 an attempt.
 The heartbeat renews only the tasks the runner's threads run, so that a task
 claimed under its name whose claim's answer was lost lapses and is given back.
+
+A runner with a free thread (its claim found no task) says so in the store's runner
+promise (``TaskStore.promise_runner``), once a second for ``FREE_PROMISE_SECONDS``: a
+process on the same database that queues a task then leaves it to this runner instead
+of starting a worker process of its own (:mod:`.task_processes`).
 """
 
 from __future__ import annotations
@@ -93,6 +98,12 @@ HEARTBEAT_SECONDS = 5.0
 #: a lease not renewed for this long means the worker is gone (another host: no pid to ask)
 LEASE_SECONDS = 20
 POLL_SECONDS = 0.5
+#: how long a runner with a free thread promises to take the queued tasks (the store's
+#: runner promise: a process that queues one then starts no worker of its own,
+#: :mod:`.task_processes`), renewed every :data:`FREE_RENEW_SECONDS` while it has one: a
+#: runner that became busy, or stopped, holds the tasks queued meanwhile this long at most
+FREE_PROMISE_SECONDS = 3.0
+FREE_RENEW_SECONDS = 1.0
 #: how long a runner's own transaction (a claim, progress, a heartbeat, a task's end) may
 #: sit idle between two statements on PostgreSQL before the server ends its session:
 #: they never pause (their longest gap measured with a real worker: milliseconds), so
@@ -316,6 +327,8 @@ class TaskRunner:
         self._give_back_message = GIVEN_BACK_MESSAGE
         #: when the last beat began, if it waited for the database (see :meth:`heartbeat`)
         self._waited_from: float | None = None
+        #: when this runner last promised to take the queued tasks (monotonic clock)
+        self._promised_at: float | None = None
 
     # ----- lifecycle
 
@@ -399,6 +412,12 @@ class TaskRunner:
         self._stop.set()
         self._wake.set()
         self.notify_change()
+        if self._promised_at is not None:  # a task queued from now on is not left to it
+            try:
+                with self.transaction():
+                    self.store.tasks.withdraw_runner_promise(self.worker_id)
+            except Exception as err:  # it lapses by itself
+                LOG.debug("could not withdraw this runner's promise (%s)", first_line(err))
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -777,6 +796,8 @@ class TaskRunner:
             try:
                 ran = self.run_one()
                 self._claim_failures.worked()
+                if not ran and not self._stop.is_set():  # this thread is free
+                    self._promise_to_take()
             except Exception as err:  # a database hiccup, or outage: wait and try again
                 wait = _claim_retry_wait(self._claim_failures.failed(err, _claim_retry_wait))
                 ran = False
@@ -784,6 +805,21 @@ class TaskRunner:
                 self._wake.wait(wait)
                 if not self._stop.is_set():
                     self._wake.clear()
+
+    def _promise_to_take(self) -> None:
+        """This runner has a free thread (it found no task): say so in the store, once a
+        :data:`FREE_RENEW_SECONDS` at most, so that a process that queues a task leaves it
+        to this runner instead of starting a worker (``sigopt-like worker`` kept warm)."""
+        with self._active:
+            now = time.monotonic()
+            if self._promised_at is not None and now - self._promised_at < FREE_RENEW_SECONDS:
+                return
+            self._promised_at = now
+        try:
+            with self.transaction():
+                self.store.tasks.promise_runner(self.worker_id, FREE_PROMISE_SECONDS, free=True)
+        except Exception as err:  # a read-only file, or a hiccup: processes start a worker
+            LOG.debug("could not promise to take the queued tasks (%s)", first_line(err))
 
     # ----- liveness
 
@@ -1036,13 +1072,12 @@ def local_worker_pid(worker: str | None) -> int | None:
     return None
 
 
-def unattended(store: Store, grace: float = 0.0, now: float | None = None) -> bool:
-    """Whether a task waits for a runner: running under a worker that is gone (a runner
-    that starts takes it over), given back by one, or queued ``grace`` seconds ago or more
-    (a task queued later is left to the runner that the process which queued it started
-    as it did: :mod:`.task_processes`)."""
+def unattended(store: Store, now: float | None = None) -> bool:
+    """Whether a task waits for a runner: queued (or given back by a worker), or running
+    under a worker that is gone (a runner that starts takes it over). Which process then
+    starts one is the store's runner promise's to say (:mod:`.task_processes`)."""
     now = time.time() if now is None else now
-    return store.tasks.queued(before=int(now - grace)) or any(
+    return store.tasks.queued() or any(
         not worker_alive(row.worker, row.heartbeat, now) for row in store.tasks.unfinished()
     )
 

@@ -814,9 +814,10 @@ def test_idle_scripts_on_one_file_leave_a_task_to_the_worker_of_the_script_that_
 def test_idle_scripts_take_over_at_once_a_task_whose_worker_died(
     tmp_path: Path, clean_env: Path
 ) -> None:
-    """The task of a worker killed mid-run (its script killed with it): the idle scripts
-    on the file start a worker for it at once (no grace: a dead worker's task is nobody's
-    to take), which takes it over."""
+    """The task of a worker killed mid-run (its script killed with it): one of the idle
+    scripts on the file starts a worker for it at once (a dead worker's task is nobody's
+    to wait for), which takes it over, and only one: the others find the store's runner
+    promise taken. Before, each of the three started one."""
     import signal
 
     database = str(tmp_path / "died.db")
@@ -865,8 +866,10 @@ def test_idle_scripts_take_over_at_once_a_task_whose_worker_died(
                     assert time.monotonic() - killed_at < 60, "not taken over"
                     time.sleep(0.1)
                     taker = _worker_pid_or_none(reader, task["id"])
+                time.sleep(1.5)  # every watch has looked again, the task running again
                 started = _workers_started_by(idle.pids)
                 assert taker in started, (taker, started, killed)
+                assert len(started) == 1, f"{len(started)} idle scripts started a worker"
         finally:
             if runner.poll() is None:
                 os.killpg(runner.pid, signal.SIGKILL)
@@ -874,48 +877,89 @@ def test_idle_scripts_take_over_at_once_a_task_whose_worker_died(
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="counts processes in /proc")
-def test_a_task_queued_by_a_process_that_runs_none_is_taken_after_the_grace(
+def test_a_task_queued_by_a_process_that_runs_none_starts_one_worker_among_idle_scripts(
     tmp_path: Path, clean_env: Path
 ) -> None:
     """A task queued by a service that runs no tasks (``run_tasks=False``, as ``serve
-    --no-tasks``): an idle script on the file starts a worker for it once it has waited
-    ``QUEUED_GRACE_SECONDS``, not before, and not never."""
-    from sigopt_like.service.task_processes import QUEUED_GRACE_SECONDS
-
+    --no-tasks``), three idle scripts on the file: one of them starts a worker for it,
+    which runs it. Before, each of them did, once the task had waited 5 s (a pile-up of
+    cold starts on a small machine)."""
     database = str(tmp_path / "nobody.db")
     with create_app(database=database, run_tasks=False) as reader:
         api = Api(reader)
         sid = api.session()
-        with _IdleScripts(database, 1) as idle:
+        with _IdleScripts(database, 3) as idle:
             task = api.queue_space(sid)
-            queued_at = time.monotonic()
-            time.sleep(QUEUED_GRACE_SECONDS - 2)
-            assert _workers_started_by(idle.pids) == set(), "started within the grace"
             done = api.wait(sid, task, timeout=60)
             assert done["status"] == "success", done
-            assert time.monotonic() - queued_at < QUEUED_GRACE_SECONDS + 30
-            assert _worker_pid(reader, done["id"]) in _workers_started_by(idle.pids)
+            time.sleep(1.5)  # every idle script's watch has looked again
+            started = _workers_started_by(idle.pids)
+            assert _worker_pid(reader, done["id"]) in started
+            assert len(started) == 1, f"{len(started)} idle scripts started a worker"
 
 
-def test_the_queue_watch_leaves_a_new_task_for_the_grace_but_not_one_given_back(
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="counts processes in /proc")
+def test_a_script_leaves_its_task_to_a_warm_worker_on_the_file(
+    tmp_path: Path, clean_env: Path
+) -> None:
+    """``sigopt-like worker`` kept running on the file, idle: a script (an embedded
+    ``Connection``, whose calls carry an Idempotency-Key) that queues a task starts no
+    worker of its own (the warm worker's promise stands in the store) and the warm worker
+    runs it. Before, the script started one anyway, a cold start for nothing; and the
+    first cut of the promise, written from the queuing request's after-commit callback,
+    joined that request's finished unit, was refused as a reused Idempotency-Key, and
+    started one all the same."""
+    import sigopt_like
+
+    database = str(tmp_path / "warm.db")
+    warm = subprocess.Popen(
+        [sys.executable, "-m", "sigopt_like", "worker"],
+        env={**os.environ, "PYTHONPATH": str(REPO), "SIGOPT_LIKE_DATABASE": database},
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        with sigopt_like.Connection(database=database, task_processes=1) as conn:
+            service = conn.service
+            store = service.context.store
+            deadline = time.monotonic() + 60
+            while store.tasks.runner_last_seen() is None:  # the warm worker has started
+                assert warm.poll() is None and time.monotonic() < deadline, "no warm worker"
+                time.sleep(0.1)
+            time.sleep(1.0)  # and looked for a task: it is idle
+            session = conn.sessions.create(name="warm")
+            space = sigopt_like.Space.from_dict(small_space())
+            task = conn.sessions(session.id).space.put(
+                space=space, population_size=12, replicates=1, wait=True
+            )
+            assert task.status == "success", task
+            assert _worker_pid(service, task.id) == warm.pid
+            assert service.task_processes is not None and service.task_processes.pids == []
+    finally:
+        warm.terminate()
+        warm.wait(30)
+
+
+def test_the_queue_watch_sees_a_queued_task_and_one_whose_worker_is_gone(
     tmp_path: Path,
 ) -> None:
-    """What a service's queue watch asks the store (``unattended(store, grace)``): a task
-    queued less than ``grace`` seconds ago waits for the worker of the process that
-    queued it; the same task given back by a worker that ran it (its ``created`` time
-    unchanged) waits for nobody, nor does one held by a worker that is gone."""
-    from sigopt_like.service.worker import unattended
+    """What a service's queue watch asks the store (``unattended(store)``): a task queued,
+    at once (which process starts a worker for it is the runner promise's to say, not a
+    grace by its ``created`` time, which holds whole seconds), or held by a worker whose
+    process is gone; not one held by a live worker."""
+    from sigopt_like.service.worker import unattended, worker_identity
 
-    with create_app(database=str(tmp_path / "grace.db"), run_tasks=False) as service:
+    with create_app(database=str(tmp_path / "seen.db"), run_tasks=False) as service:
         store = service.context.store
         api = Api(service)
+        assert not unattended(store)
         task = api.queue_space(api.session())
         created = store.tasks.find(int(task["id"])).created
-        assert not unattended(store, 5.0, now=created + 1.5)
-        assert unattended(store, 5.0, now=created + 5.0)
-        assert unattended(store, 0.0, now=created)
-        worker = f"{socket.gethostname()}:999999999:gone:1"
-        assert store.tasks.claim(worker, created).id == int(task["id"])
-        assert unattended(store, 5.0, now=created + 1.5)  # its worker's process is gone
-        assert store.tasks.requeue(int(task["id"]), worker, "given back", counted=False)
-        assert unattended(store, 5.0, now=created + 1.5)
+        assert unattended(store, now=created)
+        me = worker_identity()
+        assert store.tasks.claim(me, created).id == int(task["id"])
+        assert not unattended(store, now=created + 1)  # this process runs it
+        assert store.tasks.requeue(int(task["id"]), me, "back", counted=False)
+        assert unattended(store, now=created + 1)  # given back: queued again
+        gone = f"{socket.gethostname()}:999999999:gone:1"
+        assert store.tasks.claim(gone, created + 1).id == int(task["id"])
+        assert unattended(store, now=created + 1)  # its worker's process is gone

@@ -430,6 +430,18 @@ class Database:
             self._current.reset(token)
             unit.run_after_end()
 
+    @contextlib.contextmanager
+    def apart(self) -> Iterator[None]:
+        """Make the block's reads and writes their own transactions, outside the unit
+        current here: an after-commit callback's unit is still current while it runs, and
+        a write there joined it (its ``on_begin`` run again: an Idempotency-Key's claim
+        refused as taken, the write lost)."""
+        token = self._current.set(None)
+        try:
+            yield
+        finally:
+            self._current.reset(token)
+
     def current_unit(self) -> Unit | None:
         """The unit current in this context, if any."""
         return self._current.get()

@@ -31,6 +31,10 @@ META = schema.meta
 #: the ``meta`` row holding when a task runner last said it runs on this database (unix
 #: seconds); one row for every runner, so it never grows with workers that come and go
 RUNNER_SEEN_KEY = "task_runner_seen"
+#: the ``meta`` row holding the promise that a runner takes the queued tasks: until when
+#: (unix seconds, to the millisecond, by the database's clock) and who made it
+#: (:meth:`TaskStore.promise_runner`); one row, whoever holds it
+RUNNER_PROMISE_KEY = "task_runner_promise"
 
 Precheck = Callable[[Campaign], None]
 #: a take-over's lease as read when it was judged lapsed (:meth:`TaskStore.requeue`'s
@@ -507,6 +511,66 @@ class TaskStore:
                     META.update().where(META.c.key == RUNNER_SEEN_KEY, earlier).values(value=value)
                 )
 
+    def promise_runner(self, holder: str, seconds: float, *, free: bool = False) -> bool:
+        """Promise, for ``seconds``, that a runner takes the queued tasks: ``holder`` (a
+        process) is starting a worker, or (``free``) is a runner with a free thread; False,
+        and nothing written, if another holder's promise still stands.
+
+        Atomic, so that of several processes that see a task wait for a runner (scripts
+        on one file) one starts a worker, not each. A free runner's promise stands over a
+        process's: it takes the tasks itself, no worker need start; it is written only if
+        it reaches later than the promise that stands. Measured by the database's clock
+        (PostgreSQL's, for processes on several hosts; on SQLite every process is on the
+        file's host), in milliseconds: ``tasks.created`` holds whole seconds only."""
+        with self._db.write() as conn:
+            now = self._clock(conn)
+            row = conn.execute(
+                sa.select(META.c.value).where(META.c.key == RUNNER_PROMISE_KEY).with_for_update()
+            ).first()
+            until, promised_by = _promise(row[0] if row is not None else None)
+            mine = promised_by == holder
+            if free and not mine and until >= now + seconds:
+                return True  # a promise reaching as far stands (a runner free as well)
+            if not free and not mine and until > now:
+                return False
+            value = f"{now + seconds:.3f}\t{holder}"
+            if row is None:
+                dialect = self._db.dialect
+                if dialect not in ("sqlite", "postgresql"):
+                    conn.execute(META.insert().values(key=RUNNER_PROMISE_KEY, value=value))
+                    return True
+                insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert(META)
+                # another's first promise at once: the row is new, nothing to lock before
+                done = conn.execute(
+                    insert.values(key=RUNNER_PROMISE_KEY, value=value)
+                    .on_conflict_do_nothing()
+                    .returning(META.c.key)
+                )
+                return done.first() is not None
+            conn.execute(META.update().where(META.c.key == RUNNER_PROMISE_KEY).values(value=value))
+        return True
+
+    def withdraw_runner_promise(self, holder: str) -> None:
+        """``holder`` stops (a runner, or a process whose worker was starting): its promise,
+        if it still stands, ends now, so that a task queued next starts a worker at once
+        instead of waiting for it to lapse."""
+        with self._db.write() as conn:
+            conn.execute(
+                META.update()
+                .where(
+                    META.c.key == RUNNER_PROMISE_KEY,
+                    META.c.value.endswith("\t" + holder, autoescape=True),
+                )
+                .values(value="0\t")
+            )
+
+    def _clock(self, conn: sa.Connection) -> float:
+        """Now, in unix seconds: PostgreSQL's clock, else this host's."""
+        if self._db.dialect == "postgresql":
+            now = conn.execute(sa.text("SELECT extract(epoch FROM clock_timestamp())")).scalar()
+            return float(now or 0)
+        return time.time()
+
     def runner_last_seen(self) -> int | None:
         """When a task runner last said it runs on this database (unix seconds), or None if
         none ever did."""
@@ -636,3 +700,12 @@ def _change(conn: sa.Connection, task_id: int, *, where: Any = None, **values: A
     if where is not None:
         query = query.where(where)
     return conn.execute(query.values(version=T.c.version + 1, **values)).rowcount == 1
+
+
+def _promise(text: str | None) -> tuple[float, str]:
+    """A runner promise's end (unix seconds) and holder; ``(0.0, "")`` for none."""
+    until, _, holder = (text or "").partition("\t")
+    try:
+        return float(until), holder
+    except ValueError:
+        return 0.0, ""

@@ -1,0 +1,80 @@
+"""The runner promise (``TaskStore.promise_runner``): which process starts a worker for
+the tasks waiting on a database shared by several (scripts on one file), and whether a
+runner with a free thread takes them instead."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from sigopt_like.service.store import open_store
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def tasks(request: pytest.FixtureRequest, tmp_path: Path):
+    if request.param == "sqlite":
+        database = str(tmp_path / "promise.db")
+    else:
+        database = request.getfixturevalue("pg_url")
+    store = open_store(database)
+    try:
+        yield store.tasks
+    finally:
+        store.close()
+
+
+def test_one_process_holds_the_promise_until_it_lapses(tasks) -> None:
+    assert tasks.promise_runner("script-a", 0.5)
+    assert not tasks.promise_runner("script-b", 5.0)  # a's stands: b starts no worker
+    assert tasks.promise_runner("script-a", 0.5)  # a renews its own
+    time.sleep(0.8)  # lapsed, to the millisecond (tasks.created holds whole seconds)
+    assert tasks.promise_runner("script-b", 5.0)
+    assert not tasks.promise_runner("script-a", 5.0)
+
+
+def test_a_free_runners_promise_stands_over_a_starting_processs(tasks) -> None:
+    assert tasks.promise_runner("script-a", 0.3)
+    assert tasks.promise_runner("warm-worker", 3.0, free=True)  # reaches further: taken
+    assert not tasks.promise_runner("script-a", 5.0)  # a finds it taken: starts none
+    # a shorter free promise leaves a longer one standing (both runners are free)
+    assert tasks.promise_runner("other-worker", 0.1, free=True)
+    time.sleep(0.3)
+    assert not tasks.promise_runner("script-b", 5.0)  # the 3 s one stood, not the 0.1 s
+
+
+def test_of_many_processes_asking_at_once_one_gets_the_promise(tasks) -> None:
+    """Eight threads, each as a process's queue watch seeing a task wait: one starts a
+    worker. Before the promise, each did (three idle scripts: three workers)."""
+    start = threading.Barrier(8)
+    got: list[str] = []
+    errors: list[BaseException] = []
+
+    def ask(name: str) -> None:
+        try:
+            start.wait(10)
+            if tasks.promise_runner(name, 30.0):
+                got.append(name)
+        except BaseException as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=ask, args=(f"script-{i}",)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    assert len(got) == 1, got
+
+
+def test_a_holder_that_stops_withdraws_its_promise_and_no_other(tasks) -> None:
+    """A runner or process that stops ends its own promise: a task queued next starts a
+    worker at once rather than waiting for the promise to lapse."""
+    assert tasks.promise_runner("warm-worker:1", 30.0, free=True)
+    tasks.withdraw_runner_promise("warm-worker")  # another holder: its name's end only
+    tasks.withdraw_runner_promise("script-a")
+    assert not tasks.promise_runner("script-a", 5.0)
+    tasks.withdraw_runner_promise("warm-worker:1")
+    assert tasks.promise_runner("script-a", 5.0)
