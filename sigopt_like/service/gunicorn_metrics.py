@@ -15,10 +15,15 @@ removed when the master exits (not by a worker, which exits through ``sys.exit``
 A master killed with SIGKILL (or by the OOM killer) cannot remove its folder: the next
 gunicorn to start removes the folders left so (:func:`remove_abandoned`). A folder is in
 use while its master or one of its workers lives: the master holds a ``flock`` on the
-folder itself from its making on, which its forked workers share and the kernel lets go
-when the last of them ends. A folder is removed only when that lock can be taken and the
-master's pid in its name is not alive, so never a live server's (one of another user is
-not looked at), and one made before the lock was (with no lock held) by its pid alone.
+folder's lock file (:data:`LOCK_FILE`), which its forked workers share and the kernel
+lets go when the last of them ends. The folder is made and locked under a name no start
+looks at, then renamed to its own: so it is never seen unlocked, and no other start,
+looking, can keep this one from starting. A folder is removed only when its lock file is
+there and its lock can be taken, so never a live server's (one of another user is not
+looked at). A folder without the lock file, as the versions before it made, is never
+removed: its master's pid does not prove it gone (under ``--daemon`` the folder is named
+after the process that read the settings, which exits as gunicorn goes on): delete those
+by hand once their gunicorns have stopped.
 """
 
 from __future__ import annotations
@@ -37,6 +42,10 @@ from .middleware.shared_metrics import METRICS_DIR_ENV, PROMETHEUS_DIR_ENV
 _PREFIX = "sigopt-like-metrics-"
 #: a folder's name: the prefix, its master's pid, mkdtemp's random part
 _NAME = re.compile(re.escape(_PREFIX) + r"([0-9]+)-")
+#: the name a folder is made and locked under, before it is renamed (never matches _NAME)
+_MAKING_PREFIX = f"{_PREFIX}making-"
+#: the file in a folder whose ``flock`` its master and workers hold while they live
+LOCK_FILE = "folder.lock"
 
 
 def _owned_prefix() -> str:
@@ -54,11 +63,10 @@ def prepare_shared_metrics() -> str:
         and os.environ.get(PROMETHEUS_DIR_ENV) == path
     ):
         return path  # gunicorn read its settings again (a reload): the same server
-    remove_abandoned(tempfile.gettempdir())
-    path = tempfile.mkdtemp(prefix=_owned_prefix())
-    held = _lock(path)  # held (with the workers, who inherit it) until this server ends
-    if held is None:
-        raise OSError(f"cannot lock the metrics folder {path}")
+    temporary = tempfile.gettempdir()
+    remove_abandoned(temporary)
+    # held (with the workers, who inherit it) until this server ends
+    path, _held = _make_locked_folder(temporary)
     os.environ[METRICS_DIR_ENV] = path
     os.environ[PROMETHEUS_DIR_ENV] = path
     atexit.register(_remove, path, os.getpid())
@@ -67,55 +75,65 @@ def prepare_shared_metrics() -> str:
 
 def remove_abandoned(folder: str) -> list[str]:
     """Remove the metrics folders in ``folder`` (the temporary folder) that this user's
-    gunicorns left when killed: no process holds the folder's lock and its master's pid
-    is not alive. Returns the paths removed."""
+    gunicorns left when killed: its lock file is there and no process holds its lock.
+    Returns the paths removed."""
     removed: list[str] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return removed
     for entry in entries:
-        found = _NAME.match(entry.name)
-        if found is None or not entry.is_dir(follow_symlinks=False):
+        if _NAME.match(entry.name) is None or not entry.is_dir(follow_symlinks=False):
             continue
         with contextlib.suppress(OSError):
             if entry.stat(follow_symlinks=False).st_uid != os.geteuid():
                 continue  # another user's (and not ours to remove from a shared /tmp)
-            held = _lock(entry.path)
+            held = _lock(os.path.join(entry.path, LOCK_FILE))
             if held is None:
-                continue  # a live server's, or its workers'
+                continue  # a live server's or its workers', or one an older version made
             try:
-                if not _alive(int(found.group(1))):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                    removed.append(entry.path)
+                shutil.rmtree(entry.path, ignore_errors=True)
+                removed.append(entry.path)
             finally:
                 os.close(held)
     return removed
 
 
+def _make_locked_folder(folder: str) -> tuple[str, int]:
+    """A new private folder of this process's in ``folder``, and the open descriptor of
+    its lock file holding the lock: made and locked under a name :func:`remove_abandoned`
+    does not look at, then renamed to one it does, so never seen unlocked."""
+    making = tempfile.mkdtemp(prefix=_MAKING_PREFIX, dir=folder)
+    try:
+        held = os.open(
+            os.path.join(making, LOCK_FILE),
+            os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+            0o600,
+        )
+        fcntl.flock(held, fcntl.LOCK_EX)  # no one else opens it under this name
+        path = os.path.join(
+            folder, _owned_prefix() + os.path.basename(making)[len(_MAKING_PREFIX) :]
+        )
+        os.rename(making, path)
+    except BaseException:
+        shutil.rmtree(making, ignore_errors=True)
+        raise
+    return path, held
+
+
 def _lock(path: str) -> int | None:
-    """An open descriptor of the folder ``path`` holding its exclusive ``flock``, or None
-    when another process holds it."""
-    descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    """An open descriptor of the lock file ``path`` holding its exclusive ``flock``, or
+    None when another process holds it or there is no such file."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return None
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(descriptor)
         return None
     return descriptor
-
-
-def _alive(pid: int) -> bool:
-    """Whether a process of this ``pid`` runs (one of another user's included)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except (OverflowError, ValueError):
-        return False
-    return True
 
 
 def _remove(path: str, owner: int) -> None:

@@ -20,7 +20,11 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from sigopt_like.service.gunicorn_metrics import prepare_shared_metrics, remove_abandoned
+from sigopt_like.service.gunicorn_metrics import (
+    LOCK_FILE,
+    prepare_shared_metrics,
+    remove_abandoned,
+)
 from sigopt_like.service.middleware.shared_metrics import (
     METRICS_DIR_ENV,
     PROMETHEUS_DIR_ENV,
@@ -160,7 +164,7 @@ def test_a_server_never_counts_in_a_folder_it_did_not_make(
     monkeypatch.setenv(METRICS_DIR_ENV, str(stale))
     monkeypatch.setenv(PROMETHEUS_DIR_ENV, str(stale))
     made = prepare_shared_metrics()
-    assert made != str(stale) and os.listdir(made) == []
+    assert made != str(stale) and os.listdir(made) == [LOCK_FILE]
     assert os.environ[METRICS_DIR_ENV] == os.environ[PROMETHEUS_DIR_ENV] == made
     assert os.stat(made).st_mode & 0o077 == 0, "the folder is not private"
     assert prepare_shared_metrics() == made  # read again by the same server
@@ -179,7 +183,8 @@ def test_a_start_removes_the_folders_of_gunicorns_killed_and_no_live_ones(tmp_pa
     """A master killed with SIGKILL (the OOM killer's way) cannot remove its folder. Before,
     it stayed in the temporary folder for good, one more each such death; now the next
     gunicorn to start removes it, and leaves alone the folder of a gunicorn still running
-    (and a folder with no lock, as made before the lock was, whose pid is alive)."""
+    and the folders with no lock file, as older versions made, whose pid is alive or not
+    (an older gunicorn run with --daemon names its folder after a process that exits)."""
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     env = {"TMPDIR": str(temporary)}
@@ -212,8 +217,8 @@ def test_a_start_removes_the_folders_of_gunicorns_killed_and_no_live_ones(tmp_pa
             elif name == "running":
                 (running_folder,) = glob.glob(str(temporary / f"sigopt-like-metrics-{proc.pid}-*"))
         assert not os.path.exists(killed_folder), os.listdir(temporary)
-        assert not dead_unlocked.exists(), os.listdir(temporary)
-        assert os.listdir(running_folder), "the running gunicorn's counts were removed"
+        assert (dead_unlocked / "counter_1.db").exists()
+        assert glob.glob(f"{running_folder}/*.db"), "the running gunicorn's counts were removed"
         assert (live_unlocked / "counter_1.db").exists()
         (next_folder,) = glob.glob(str(temporary / f"sigopt-like-metrics-{started[2].pid}-*"))
     finally:
@@ -229,7 +234,8 @@ def test_a_folder_whose_master_died_is_kept_while_its_workers_hold_it(tmp_path: 
     start once they are gone."""
     folder = tmp_path / "sigopt-like-metrics-999999999-abcdefgh"
     folder.mkdir()
-    held = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    (folder / LOCK_FILE).touch()
+    held = os.open(folder / LOCK_FILE, os.O_RDONLY)
     try:
         fcntl.flock(held, fcntl.LOCK_EX)  # as the dead master's workers hold it
         assert remove_abandoned(str(tmp_path)) == []
@@ -238,6 +244,65 @@ def test_a_folder_whose_master_died_is_kept_while_its_workers_hold_it(tmp_path: 
         os.close(held)
     assert remove_abandoned(str(tmp_path)) == [str(folder)]
     assert not folder.exists()
+
+
+def test_a_folder_without_the_lock_file_is_never_removed(tmp_path: Path) -> None:
+    """An older version's gunicorn took no lock, and run with --daemon it named its folder
+    after the process that read the settings, which exits as gunicorn goes on. Before, the
+    next start took that live server's folder for a dead one's and removed it; at its next
+    reload its new worker failed ("... is not a folder") and the master shut down. Nothing
+    proves such a folder abandoned: it is left alone."""
+    folder = tmp_path / "sigopt-like-metrics-999999999-daemon"  # that pid is not alive
+    folder.mkdir()
+    (folder / "counter_1.db").write_bytes(b"counts")
+    assert remove_abandoned(str(tmp_path)) == []
+    assert (folder / "counter_1.db").read_bytes() == b"counts"
+
+
+#: a start (prepare_shared_metrics) while another start looks: at each step that makes a
+#: folder appear, every metrics folder there is locked (the folder and its lock file) by
+#: other descriptors, as another start's remove_abandoned does while it checks them
+START_WHILE_ANOTHER_LOOKS = """
+import fcntl, json, os, re, tempfile
+from sigopt_like.service import gunicorn_metrics
+looked = []
+def look():
+    for entry in os.scandir(tempfile.gettempdir()):
+        if re.match(r"sigopt-like-metrics-[0-9]+-", entry.name):
+            for path in (entry.path, os.path.join(entry.path, gunicorn_metrics.LOCK_FILE)):
+                try:
+                    descriptor = os.open(path, os.O_RDONLY)
+                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    looked.append(descriptor)
+                except OSError:
+                    pass
+def looking(step):
+    def step_then_look(*args, **kwargs):
+        done = step(*args, **kwargs)
+        look()
+        return done
+    return step_then_look
+os.mkdir = looking(os.mkdir)
+os.rename = looking(os.rename)
+made = gunicorn_metrics.prepare_shared_metrics()
+for descriptor in looked:
+    os.close(descriptor)
+print(json.dumps([made, gunicorn_metrics.remove_abandoned(tempfile.gettempdir())]))
+"""
+
+
+def test_a_start_never_fails_while_another_start_looks(tmp_path: Path) -> None:
+    """Two gunicorns starting at once: B's look at the folders (it locks each a moment to
+    check it) fell between A making its folder and locking it, and A stopped with "cannot
+    lock the metrics folder". A folder is now made locked (under another name, then
+    renamed), so B never sees it unlocked; and B leaves it alone."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    done = _in_a_process(tmp_path, START_WHILE_ANOTHER_LOOKS, TMPDIR=str(temporary))
+    assert done.returncode == 0, done.stderr
+    made, removed = json.loads(done.stdout)
+    assert removed == [] and os.path.dirname(made) == str(temporary)
+    assert os.listdir(temporary) == [], "the folder outlived its process"
 
 
 def _in_a_process(tmp_path: Path, code: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -406,7 +471,8 @@ def test_a_settings_file_importing_prometheus_first_serves_per_worker_counts(
             assert _requests(samples, "/metrics") == [float(own.count("/metrics"))]
             assert samples[("sigopt_like_http_requests_in_flight", ())] == [1.0]
         folders = glob.glob(folder_glob)
-        assert len(folders) == 1 and os.listdir(folders[0]) == [], "written to the folder"
+        assert len(folders) == 1, folders
+        assert os.listdir(folders[0]) == [LOCK_FILE], "written to the folder"
     finally:
         stop_gunicorn(proc)
     text = log.read_text()
