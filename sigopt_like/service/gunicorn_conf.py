@@ -26,17 +26,21 @@ Settings given on the command line win over these (gunicorn reads this module fi
   instance). gunicorn's ``--no-control-socket`` can only turn it off: the variable, not
   ``--control-socket``, turns it on. Its folder must exist: else gunicorn stops at once,
   saying so (gunicorn itself would make the folders).
-- ``child_exit`` and a folder of this server's own for the counts its workers share:
-  ``/metrics`` answers what every worker counted (:mod:`~.gunicorn_metrics`; made here,
-  before anything imports prometheus_client, removed when gunicorn exits; one a
-  gunicorn killed with SIGKILL left is removed at the next start).
+- ``child_exit``, ``on_exit`` and a folder of this server's own for the counts its
+  workers share: ``/metrics`` answers what every worker counted (:mod:`~.gunicorn_metrics`;
+  made here, before anything imports prometheus_client, removed when gunicorn exits,
+  ``--daemon`` too; one a gunicorn killed with SIGKILL left is removed at the next start).
 """
 
 from __future__ import annotations
 
 import os
 
-from sigopt_like.service.gunicorn_metrics import prepare_shared_metrics, worker_exited
+from sigopt_like.service.gunicorn_metrics import (
+    master_exited,
+    prepare_shared_metrics,
+    worker_exited,
+)
 from sigopt_like.service.gunicorn_worker import read_seconds_from_env
 from sigopt_like.service.serving import (
     KEEP_ALIVE_SECONDS,
@@ -50,6 +54,7 @@ read_seconds_from_env()
 # before the app is loaded (--preload too) and the workers are forked
 prepare_shared_metrics()
 child_exit = worker_exited
+on_exit = master_exited  # --daemon too
 
 worker_class = "sigopt_like.service.gunicorn_worker.ServiceWorker"
 keepalive = int(KEEP_ALIVE_SECONDS)

@@ -141,6 +141,15 @@ def _remove(path: str, owner: int) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def master_exited(server: Any) -> None:
+    """gunicorn's ``on_exit``, in the master once its workers have ended: removes this
+    server's folder. The ``atexit`` removal cannot under ``--daemon``: the master is then
+    not the process that read the settings and made the folder, which exited."""
+    path = os.environ.get(METRICS_DIR_ENV, "")
+    if _NAME.match(os.path.basename(path)) and os.environ.get(PROMETHEUS_DIR_ENV) == path:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def worker_exited(server: Any, worker: Any) -> None:
     """gunicorn's ``child_exit``: the gauges a worker that exited last said (requests in
     flight, waiting) leave the sums; what it counted stays in them."""

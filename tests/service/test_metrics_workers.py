@@ -4,6 +4,7 @@ over fresh connections (each may reach any worker), scraped several times."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import glob
 import json
@@ -303,6 +304,56 @@ def test_a_start_never_fails_while_another_start_looks(tmp_path: Path) -> None:
     made, removed = json.loads(done.stdout)
     assert removed == [] and os.path.dirname(made) == str(temporary)
     assert os.listdir(temporary) == [], "the folder outlived its process"
+
+
+def test_a_gunicorn_run_with_daemon_removes_its_folder_when_it_exits(tmp_path: Path) -> None:
+    """Under --daemon the master is not the process that read the settings and made the
+    folder (it exits as gunicorn goes on), so the removal at that process's exit never ran
+    and each such run left its folder behind; gunicorn's on_exit removes it now."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    pid_file = tmp_path / "gunicorn.pid"
+    factory = (
+        "sigopt_like.service.wsgi:application("
+        f"database={str(tmp_path / 'd.db')!r}, auth_required=False)"
+    )
+    proc, log = start_gunicorn(
+        tmp_path,
+        factory,
+        threads=1,
+        env={"TMPDIR": str(temporary)},
+        args=(
+            "--daemon",
+            "--pid",
+            str(pid_file),
+            "--error-logfile",
+            str(tmp_path / "gunicorn.log"),
+        ),
+    )
+    assert proc.wait(30) == 0, log.read_text()  # it read the settings and daemonized
+    deadline = time.monotonic() + 60
+    while not pid_file.exists():
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.1)
+    master = int(pid_file.read_text())
+    try:
+        (folder,) = glob.glob(str(temporary / f"sigopt-like-metrics-{proc.pid}-*"))
+        while not (listening := re.search(r"Listening at: (http://\S+)", log.read_text())):
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        while True:  # its worker answers: it has booted, counting in the folder
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{listening.group(1)}/metrics", timeout=2).ok:
+                    break
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+    finally:
+        os.kill(master, signal.SIGTERM)
+        while not _ended(master):
+            assert time.monotonic() < deadline + 30, log.read_text()
+            time.sleep(0.1)
+    assert "Shutting down" in log.read_text()
+    assert not os.path.exists(folder), os.listdir(folder)
 
 
 def _in_a_process(tmp_path: Path, code: str, **env: str) -> subprocess.CompletedProcess[str]:
