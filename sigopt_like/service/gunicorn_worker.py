@@ -337,12 +337,22 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         kernel's backlog, which no one would accept, and reset when the worker exited (6 s
         later, with a request still being read). Now it is refused at once, and may try
         another instance. Other workers, and the arbiter while it runs, keep their copies:
-        one worker restarting closes nothing that others listen on."""
+        one worker restarting closes nothing that others listen on.
+
+        Stopping is told (SIGTERM, ``--max-requests``) by ``alive``, or the arbiter is gone
+        (SIGKILL, the OOM killer): gunicorn's loop then ends with ``alive`` still true, and
+        the orphan kept its copies open while it finished, a late client queued and reset
+        (5 s later, with a request still being read)."""
         super().set_accept_enabled(enabled)
-        if enabled or self.alive:
+        if enabled or (self.alive and not self._orphaned()):
             return  # at its connection limit for now: it accepts again soon
         for listener in self.sockets:
             listener.close()  # gunicorn's closes each again at the end: a no-op then
+
+    def _orphaned(self) -> bool:
+        """Whether the arbiter that started this worker is gone (gunicorn's
+        ``is_parent_alive``, without its log line): the worker stops for good."""
+        return os.getppid() != self.ppid
 
     # -- the clock ---------------------------------------------------------------------
 

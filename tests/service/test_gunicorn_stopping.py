@@ -3,7 +3,9 @@ the connections it lingers on: a real gunicorn on 127.0.0.1, raw sockets, SIGTER
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import signal
 import socket
 import threading
@@ -142,20 +144,69 @@ def test_a_client_connecting_to_a_stopping_gunicorn_is_refused_not_queued(
             os.killpg(proc.pid, signal.SIGTERM)
             time.sleep(1.0)  # the arbiter has closed its sockets; the worker still runs
             assert proc.poll() is None, "gunicorn stopped before the test could connect"
-            try:
-                late = socket.create_connection(address, timeout=30)
-            except ConnectionRefusedError:
-                outcome = "refused"
-            else:
-                with late:
-                    late.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                    try:
-                        answer = read_until_closed(late)
-                        outcome = f"answered {answer[:40]!r}"
-                    except ConnectionResetError:
-                        outcome = "queued, then reset"
+            outcome = _late_client(address)
             assert outcome == "refused", outcome
         proc.wait(read_seconds * 5)
     finally:
         if proc.poll() is None:
             stop_gunicorn(proc)
+
+
+def _late_client(address: tuple[str, int]) -> str:
+    """What becomes of a client that connects now and sends a whole request: "refused",
+    "answered ..." or "queued, then reset"."""
+    try:
+        late = socket.create_connection(address, timeout=30)
+    except ConnectionRefusedError:
+        return "refused"
+    with late:
+        late.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        try:
+            answer = read_until_closed(late)
+        except ConnectionResetError:
+            return "queued, then reset"
+        return f"answered {answer[:40]!r}"
+
+
+def _until_logged(log: Path, words: str, seconds: float) -> None:
+    """Wait for ``words`` in gunicorn's log, ``seconds`` at most."""
+    deadline = time.monotonic() + seconds
+    while words not in log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, log.read_text(errors="replace")[-2000:]
+        time.sleep(0.1)
+
+
+def test_a_worker_whose_arbiter_was_killed_refuses_late_clients(tmp_path: Path) -> None:
+    """The arbiter SIGKILLed (the OOM killer): its worker sees its parent gone and stops,
+    finishing the request it reads (its head still coming, here). gunicorn's loop ends
+    then with ``alive`` still true, and the worker kept its copy of the listening socket
+    open (only a worker told to stop closed it): a client connecting meanwhile was
+    queued in the kernel's backlog, never accepted, and reset when the orphan exited.
+    Now its connect is refused at once."""
+    database = str(tmp_path / "orphan.db")
+    factory = f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=False)"
+    read_seconds = 12.0  # the orphan runs that long: the test connects well before
+    proc, log = start_gunicorn(
+        tmp_path, factory, threads=2, env={"SIGOPT_LIKE_REQUEST_READ_TIMEOUT": str(read_seconds)}
+    )
+    try:
+        url = gunicorn_answering(proc, log)
+        address = _address(url)
+        (worker,) = re.findall(r"Booting worker with pid: (\d+)", log.read_text())
+        with socket.create_connection(address, timeout=30) as pending:
+            pending.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # the head not ended
+            time.sleep(0.5)  # taken by the worker: it waits for the rest, under the clock
+            started = time.monotonic()
+            os.kill(proc.pid, signal.SIGKILL)  # the arbiter alone
+            proc.wait(10)
+            _until_logged(log, "Parent changed, shutting down", read_seconds / 2)
+            time.sleep(0.5)  # its loop has ended: it no longer accepts
+            os.kill(int(worker), 0)  # still running (ProcessLookupError if not)
+            assert time.monotonic() - started < read_seconds / 2
+            outcome = _late_client(address)
+            assert outcome == "refused", outcome
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # the orphan, still in the group
+        if proc.poll() is None:
+            proc.wait(10)
