@@ -80,6 +80,7 @@ from ..error_codes import default_code
 from . import header_refusals
 from .door_records import count_refusal
 from .errors import body_too_large_message, error_body
+from .request_ids import HEADER, answer_id
 from .serving import (
     DEFAULT_READ_SECONDS,
     LINGER_BYTES,
@@ -436,7 +437,8 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
             f"Request Timeout (the request did not arrive within {allowed:.0f} s; "
             f"{reading.body_bytes} bytes of its body came): {_HINTS[408]}."
         )
-        answer = _response(408, "Request Timeout", message, {"server": "gunicorn"})
+        request_id = _answer_id(reading.req, bytes(reading.head))
+        answer = _response(408, "Request Timeout", message, {"server": "gunicorn"}, request_id)
         with contextlib.suppress(OSError):
             reading.sock.send(answer)
         self._record(reading, reading.sock, 408, "Request Timeout", answer)
@@ -635,7 +637,9 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         if status == 431:
             headers = header_refusals.head_fields(bytes(getattr(conn, "request_head", b"")))
             if header_refusals.wants_page(headers):  # a browser's: which cookies to clear
-                answer = _page_response(status, reason, header_refusals.page(headers))
+                page = header_refusals.page(headers)
+                request_id = _answer_id(req, bytes(getattr(conn, "request_head", b"")))
+                answer = _page_response(status, reason, page, request_id)
                 with contextlib.suppress(OSError):
                     client.sendall(answer)
                 self._record(self._reading_of(client), client, status, reason, answer, req)
@@ -665,7 +669,9 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         detail: dict[str, Any],
     ) -> None:
         """Send the refusal (the JSON error body), then record it as the app's answers are."""
-        answer = _response(status, reason, message, detail)
+        conn = getattr(self._current, "conn", None)
+        head = bytes(getattr(conn, "request_head", b""))
+        answer = _response(status, reason, message, detail, _answer_id(req, head))
         with contextlib.suppress(OSError):
             sock.sendall(answer)
         self._record(self._reading_of(sock), sock, status, reason, answer, req)
@@ -934,27 +940,43 @@ def _copy_pipelined(conn: Any) -> None:
     conn.request_head_whole = len(head) >= HEAD_COPY_BYTES or b"\r\n\r\n" in head
 
 
-def _page_response(status: int, reason: str, page: bytes) -> bytes:
+def _answer_id(req: Any, head: bytes) -> str:
+    """The ``X-Request-Id`` of a refusal: the one the request sent, when sane, as the app
+    echoes it (``request_ids``); ``req``'s, as gunicorn gives it to the app (repeated ones
+    joined), or, with no request parsed, its head's whole lines as they came."""
+    if req is not None:
+        return answer_id(_header(req, "X-REQUEST-ID"))
+    whole = (
+        head.partition(b"\r\n\r\n")[0]
+        if b"\r\n\r\n" in head
+        else head[: max(head.rfind(b"\r\n"), 0)]
+    )
+    return answer_id(header_refusals.head_fields(whole).get("X-REQUEST-ID"))
+
+
+def _page_response(status: int, reason: str, page: bytes, request_id: str) -> bytes:
     """A whole HTTP/1.1 answer with an HTML page (a browser's refusal); the connection
     closes."""
     head = (
         f"HTTP/1.1 {status} {reason}\r\n"
         "Content-Type: text/html; charset=utf-8\r\n"
         f"Content-Length: {len(page)}\r\n"
-        f"X-Request-Id: {os.urandom(16).hex()}\r\n"
+        f"{HEADER}: {request_id}\r\n"
         "Connection: close\r\n\r\n"
     )
     return head.encode("ascii") + page
 
 
-def _response(status: int, reason: str, message: str, detail: dict[str, Any]) -> bytes:
+def _response(
+    status: int, reason: str, message: str, detail: dict[str, Any], request_id: str
+) -> bytes:
     """A whole HTTP/1.1 answer with the service's JSON error body; the connection closes."""
     body = json.dumps(error_body(status, default_code(status), message, detail)).encode("utf-8")
     head = (
         f"HTTP/1.1 {status} {reason}\r\n"
         "Content-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n"
-        f"X-Request-Id: {os.urandom(16).hex()}\r\n"
+        f"{HEADER}: {request_id}\r\n"
         "Connection: close\r\n\r\n"
     )
     return head.encode("ascii") + body

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -27,6 +26,7 @@ from ..csvio import clip
 from ..error_codes import default_code
 from .door_records import count_refusal, log_refusal
 from .errors import error_body
+from .request_ids import HEADER, answer_id
 
 #: waitress's reader logs what it reads at debug level only: kept quiet here, as the
 #: middleware after this check reads the same headers again
@@ -78,7 +78,7 @@ class ForwardedSchemeCheck:
         headers = [
             ("Content-Type", "application/json"),
             ("Content-Length", str(len(body))),
-            ("X-Request-Id", os.urandom(16).hex()),
+            (HEADER, answer_id(environ.get("HTTP_X_REQUEST_ID"))),  # as the app does
         ]
         start_response(status, headers)
         count_refusal(self.served_app, environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"), 400)

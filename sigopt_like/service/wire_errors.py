@@ -20,7 +20,6 @@ names would fail there, not in production. Each refusal is counted in the served
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import time
@@ -38,6 +37,7 @@ from . import header_refusals
 from .door_records import count_refusal, log_refusal
 from .errors import body_too_large_message, error_body
 from .head_answers import HeadTask
+from .request_ids import HEADER, answer_id
 from .serving import (
     LINGER_BYTES,
     LINGER_IDLE_SECONDS,
@@ -455,10 +455,11 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
         else:
             body = json.dumps(error_body(status, default_code(status), message, detail)).encode()
         self.status = f"{status} {reason}"
+        sent = getattr(self.request, "headers", None) or {}  # what waitress parsed of them
         self.response_headers.extend(
             [
                 ("Content-Type", content_type),
-                ("X-Request-Id", os.urandom(16).hex()),
+                (HEADER, answer_id(sent.get("X_REQUEST_ID"))),  # as the app's answers do
             ]
         )
         self.set_close_on_finish()

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 import random
-import re
 
 import falcon
 
-HEADER = "X-Request-Id"
-_ACCEPTABLE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+from ..request_ids import HEADER, sent_id
 
 
 class RequestIdMiddleware:
@@ -24,11 +22,8 @@ class RequestIdMiddleware:
         self._random = random.Random(os.urandom(32))
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
-        given = req.get_header(HEADER)
-        if given and _ACCEPTABLE.match(given):
-            req.context.request_id = given
-        else:
-            req.context.request_id = f"{self._random.getrandbits(128):032x}"
+        given = sent_id(req.get_header(HEADER))  # the door's refusals echo it so too
+        req.context.request_id = given or f"{self._random.getrandbits(128):032x}"
         resp.set_header(HEADER, req.context.request_id)
 
     def process_response(
