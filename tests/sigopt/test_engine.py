@@ -326,6 +326,28 @@ def test_reported_stddev_is_each_observations_noise():
     assert sum(x > 0.6 for x in doubted) >= 5, doubted
 
 
+def test_reported_stddev_is_noise_of_the_scalarised_objective_with_two_metrics():
+    """With two optimized metrics, value_stddev was stored and ignored: the scalarised
+    objective had no noise, so one lucky reading of both metrics, reported with a large
+    stddev, drew every suggestion to its corner (x near 0, 12 of 12 seeds). Carried
+    through the scalarisation, the stddev makes it doubted, and most suggestions go to
+    the front the other readings show (x near 0.75-0.8)."""
+    d = definition(parameters=[{"name": "x", **UNIT}], metrics=[{"name": "f"}, {"name": "g"}])
+    problem = Problem.from_definition(d)
+    observations = [
+        ({"x": x}, {"f": -((x - 0.8) ** 2), "g": -((x - 0.75) ** 2)}) for x in TWO_METRIC_XS
+    ]
+    observations.append(({"x": 0.05}, {"f": 0.5, "g": 0.5}))  # truth there: -0.56, -0.49
+    stddevs = [None] * len(TWO_METRIC_XS) + [{"f": 2.0, "g": 2.0}]
+    trusted = [suggest_next(problem, observations, seed=s)["x"] for s in range(12)]
+    doubted = [suggest_next(problem, observations, seed=s, stddevs=stddevs)["x"] for s in range(12)]
+    assert sum(x > 0.6 for x in trusted) <= 2, trusted
+    assert sum(x > 0.6 for x in doubted) >= 6, doubted
+
+
+TWO_METRIC_XS = [0.2, 0.35, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 1.0]
+
+
 def _quadratic_with_a_sentinel(sentinel: float, at: int, sign: float = 1.0):
     """A 2-D bowl (best 0 at (0.3, 0.7)) whose ``at``-th report is ``sentinel``."""
     calls = []

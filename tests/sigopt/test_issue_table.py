@@ -476,6 +476,29 @@ def test_value_stddev_through_sigopt_python_served(served, engine_time):
     assert sum(x > 0.6 for x in picked) >= 2, picked
 
 
+def test_value_stddev_of_two_optimized_metrics_through_sigopt_python_served(served, engine_time):
+    """Stored and ignored before (the scalarised objective had no noise): the lucky
+    reading at x = 0.05 drew every seed's suggestion there (tests/sigopt/test_engine.py)."""
+    conn = sigopt.Connection(client_token=served.token)
+    conn.set_api_url(served.url)
+    picked = []
+    for seed in range(1, 7):
+        e = conn.experiments().create(
+            name="stddev, two metrics",
+            parameters=[{"name": "x", **UNIT}],
+            metrics=[{"name": "f"}, {"name": "g"}],
+            seed=seed,
+        )
+        for x in (0.2, 0.35, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 1.0):
+            values = [{"name": "f", "value": -((x - 0.8) ** 2)}]
+            values.append({"name": "g", "value": -((x - 0.75) ** 2)})
+            conn.experiments(e.id).observations().create(assignments={"x": x}, values=values)
+        lucky = [{"name": n, "value": 0.5, "value_stddev": 2.0} for n in ("f", "g")]
+        conn.experiments(e.id).observations().create(assignments={"x": 0.05}, values=lucky)
+        picked.append(conn.experiments(e.id).suggestions().create().assignments["x"])
+    assert sum(x > 0.6 for x in picked) >= 3, picked
+
+
 def test_value_stddev_through_our_client_embedded(tmp_path, clean_env, engine_time):
     picked = []
     with sigopt_like.Connection(database=tmp_path / "stddev.db") as conn:

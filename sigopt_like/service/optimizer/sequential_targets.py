@@ -56,7 +56,8 @@ class Targets:
     constraints: np.ndarray
     diverse: bool
     #: known noise variances (value_stddev squared) of the objective and of each
-    #: constraint column; None: not known (a scalarised objective's is not)
+    #: constraint column; None: none reported (a scalarised objective's is carried
+    #: through the scalarisation, ``_chebyshev``)
     objective_noise: np.ndarray | None = None
     constraint_noise: np.ndarray | None = None
     #: which solution of a multisolution experiment to improve: 0 the best, j > 0 the
@@ -157,9 +158,8 @@ def targets(
             # the quartile was that peak's level, and both kinds stayed on it
             solution = int(rng.integers(num_solutions))
         return Targets(objective, constraints, False, var[:, j], cons_noise, solution)
-    return Targets(
-        _chebyshev(metrics, values, optimized, rng), constraints, False, None, cons_noise
-    )
+    objective, noise = _chebyshev(metrics, values, optimized, rng, var)
+    return Targets(objective, constraints, False, noise, cons_noise)
 
 
 def _chebyshev(
@@ -167,8 +167,15 @@ def _chebyshev(
     values: np.ndarray,
     optimized: Sequence[int],
     rng: np.random.Generator,
-) -> np.ndarray:
-    """ParEGO's augmented Chebyshev scalarisation with random weights (larger is better)."""
+    variances: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """ParEGO's augmented Chebyshev scalarisation with random weights (larger is better),
+    and its noise variances when any ``value_stddev`` of an optimized metric was reported
+    (None otherwise): each metric's variance carried through the scalarisation to first
+    order (its weight and scale, on the term that is the row's minimum and on the 0.05
+    sum). Before, the scalarised objective had no noise at all, so a value_stddev of a
+    two-metric experiment was stored and ignored: one lucky noisy reading drew the
+    suggestions as if it were exact."""
     oriented = np.column_stack([rein_in(metrics[j].sign * values[:, j]) for j in optimized])
     # scaled in halves (exact, so ordinary values scale bit for bit as before): values of
     # -1e308 and 1e308 span 2e308, and the ptp overflowed to inf, a RuntimeWarning, and
@@ -179,4 +186,15 @@ def _chebyshev(
     unit = (half - low) / np.where(spread > 0, spread, 1.0)
     weights = rng.dirichlet(np.ones(len(optimized)))
     weighted = weights * unit
-    return weighted.min(axis=1) + 0.05 * weighted.sum(axis=1)
+    scalarised = weighted.min(axis=1) + 0.05 * weighted.sum(axis=1)
+    reported = variances[:, list(optimized)]
+    if not np.any(reported > 0):
+        return scalarised, None
+    # d unit / d value: a half over the spread of halves (a half where all are equal)
+    slope = weights * 0.5 / np.where(spread > 0, spread, 1.0)
+    on_min = np.zeros_like(weighted)
+    on_min[np.arange(len(weighted)), np.argmin(np.nan_to_num(weighted, nan=np.inf), axis=1)] = 1.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        noise = (((on_min + 0.05) * slope) ** 2 * reported).sum(axis=1)
+    # capped as a reported stddev is (MAX_STDDEV): the model then weighs the row as nothing
+    return scalarised, np.clip(np.nan_to_num(noise, nan=0.0), 0.0, MAX_STDDEV**2)
