@@ -880,12 +880,14 @@ def tokens_list(email: str | None, db: str | None, as_json: bool) -> None:
     Example:
       sigopt-like tokens list --user alice@lab.example
     """
-    accounts, _ = _service()
+    accounts, app = _service()
     with _accounts(db) as store:
         try:
             found = store.list_tokens(email=email)
         except accounts.AccountError as err:
             raise CommandError(_with_users_hint(err)) from err
+    hours = app.ServiceSettings().dashboard_session_hours  # what serve applies
+    found = [_with_sign_in_end(accounts, t, hours) for t in found]
     if as_json:
         echo_json(
             [
@@ -917,12 +919,25 @@ def _with_users_hint(err: Exception, then: str = "") -> str:
     return f"{said.rstrip('.')} {USERS_LIST_HINT}{then}"
 
 
+def _with_sign_in_end(accounts: Any, token: Any, hours: float) -> Any:
+    """``token`` with the end the service applies to a dashboard sign-in made before its
+    end was kept with it (its making + ``dashboard_session_hours``, 12 unless
+    ``application()`` was given others): before, such a sign-in's "expires" was blank, so
+    one refused as expired for hours read as live."""
+    if token.expires is not None or token.name != accounts.DASHBOARD_TOKEN_NAME:
+        return token
+    ends = accounts.token_ends(
+        token.name, token.experiment_id, token.created, None, int(hours * 3600)
+    )
+    return attrs.evolve(token, expires=ends)
+
+
 def _ends(token: Any) -> str:
     """When a token expires, as a person reads it: a guest token's end, and a dashboard
     sign-in's (before, a sign-in's was blank, so one long expired read as live)."""
     if token.expires is None:
-        if token.experiment_id is None:  # an API token, or a sign-in made before its end
-            return ""  # was kept with it
+        if token.experiment_id is None:  # an API token
+            return ""
         return "made + serve's --guest-token-days"  # a guest token of before 0010
     when = datetime.fromtimestamp(token.expires, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"{when} (expired)" if token.expires <= time.time() else when

@@ -166,6 +166,31 @@ def test_tokens_commands_on_an_unknown_user_say_where_the_users_are(run, tmp_pat
         assert done.err.strip().endswith(said + then), done.err
 
 
+def test_tokens_list_says_when_an_old_dashboard_sign_in_expires(run, tmp_path):
+    """Before: a sign-in made before its end was kept with its token was listed with a
+    blank "expires" (null in JSON), though the service refuses it once its making + the
+    ``dashboard_session_hours`` (12) are past: a day-old one read as live."""
+    import sqlite3
+
+    from sigopt_like.service import create_app
+
+    db = tmp_path / "team.db"
+    with create_app(database=str(db), run_tasks=False, auth_required=True) as app:
+        accounts = app.context.store.accounts
+        ada = accounts.create_user("ada@lab.example", "long enough")
+        old = accounts.issue_token(ada.id, dashboard_session=True)  # no end, as before
+        fresh = accounts.issue_token(ada.id, dashboard_session=True)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE tokens SET created = created - 86400 WHERE id = ?", (old.id,))
+    conn.close()
+    listed = {t["id"]: t for t in run("tokens", "list", "--db", db, "--json").json()}
+    assert listed[old.id]["expires"] == listed[old.id]["created"] + 12 * 3600, listed
+    assert listed[fresh.id]["expires"] == fresh.created + 12 * 3600, listed
+    table = run("tokens", "list", "--db", db).out.splitlines()
+    assert table[1].endswith(" UTC (expired)"), table
+    assert table[2].endswith(" UTC"), table
+
+
 def test_serve_without_tasks_says_who_runs_them(tmp_path):
     """Before: the start line of 'serve --no-tasks' read like any other, and a task queued
     there waited for a worker nobody had been told to start."""

@@ -248,6 +248,42 @@ def test_an_expired_sign_in_is_refused(tmp_path: Path) -> None:
         served.close()
 
 
+def test_a_sign_in_ends_when_it_was_told_whatever_the_hours_now(tmp_path: Path) -> None:
+    """Before: ``tokens list`` showed the end a sign-in kept with its token, but the service
+    judged it by its making + the ``dashboard_session_hours`` it was started with that day:
+    restarted with other hours, a cookie listed "(expired)" still worked, or the reverse. A
+    sign-in made before its end was kept falls back to its making + the hours of the day."""
+    db = str(tmp_path / "ends.db")
+    body = {"email": "ends@lab.example", "password": site.PASSWORD}
+
+    def reads(client: falcon.testing.TestClient, cookie: str) -> int:
+        return client.simulate_get("/v1/sessions", headers=_with_cookie(cookie)).status_code
+
+    with create_app(
+        database=db, run_tasks=False, auth_required=True, dashboard_session_hours=0
+    ) as service:
+        user = service.context.store.accounts.create_user(body["email"], site.PASSWORD)
+        signed = falcon.testing.TestClient(service.app).simulate_post("/auth/sign-in", json=body)
+        assert signed.status_code == 201, signed.text
+        short = signed.cookies[COOKIE_NAME].value  # ends as it is made
+    with create_app(database=db, run_tasks=False, auth_required=True) as service:  # 12 h
+        client = falcon.testing.TestClient(service.app)
+        signed = client.simulate_post("/auth/sign-in", json=body)
+        long = signed.cookies[COOKIE_NAME].value  # ends in 12 h
+        old = service.context.store.accounts.issue_token(user.id, dashboard_session=True)
+        assert old.expires is None  # as a sign-in was kept before its end was
+        assert reads(client, short) == 401  # not alive again under longer hours
+        assert (reads(client, long), reads(client, old.token)) == (200, 200)
+    with create_app(
+        database=db, run_tasks=False, auth_required=True, dashboard_session_hours=0
+    ) as service:
+        client = falcon.testing.TestClient(service.app)
+        assert reads(client, long) == 200  # not cut short by shorter hours
+        me = client.simulate_get("/auth/me", headers=_with_cookie(long)).json
+        assert me["signed_in"] and me["expires"] == signed.json["expires"], (me, signed.json)
+        assert reads(client, old.token) == 401  # its making + the hours of the day: 0
+
+
 def test_the_cookie_is_secure_over_tls(tmp_path: Path) -> None:
     with create_app(database=str(tmp_path / "tls.db"), auth_required=True) as service:
         person_email = "tls@lab.example"

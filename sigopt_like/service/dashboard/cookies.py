@@ -3,7 +3,8 @@
 The cookie holds a token of its own kind, issued at sign-in (name
 :data:`DASHBOARD_TOKEN_NAME`), never an API token: it is accepted only from the
 cookie (an API token is accepted only from the ``Authorization`` header), it
-expires after ``settings.dashboard_session_hours``, and signing out revokes it.
+expires ``settings.dashboard_session_hours`` after the sign-in (the hours of that
+moment, kept with the token), and signing out revokes it.
 The cookie is ``HttpOnly`` (scripts cannot read it), ``SameSite=Lax`` (other
 sites' forms and scripts do not send it), ``Path=/``, and ``Secure`` when the
 request came over TLS (``wsgi.url_scheme`` is ``https``, which a TLS proxy sets
@@ -71,9 +72,17 @@ def is_dashboard_token(owner: TokenOwner) -> bool:
     return owner.name == DASHBOARD_TOKEN_NAME
 
 
+def session_ends(owner: TokenOwner, lifetime_seconds: int) -> int:
+    """When a dashboard sign-in ends: the end kept with its token, else (a sign-in made
+    before its end was kept) ``lifetime_seconds`` after its making."""
+    ends = owner.ends(lifetime_seconds)
+    assert ends is not None  # a sign-in ends
+    return ends
+
+
 def is_live(owner: TokenOwner, lifetime_seconds: int, now: float | None = None) -> bool:
-    """True while a dashboard token is younger than the session lifetime."""
-    return (now if now is not None else time.time()) < owner.created + lifetime_seconds
+    """True while a dashboard token has not reached its end (:func:`session_ends`)."""
+    return (now if now is not None else time.time()) < session_ends(owner, lifetime_seconds)
 
 
 def set_session_cookie(

@@ -31,6 +31,7 @@ from .cookies import (
     cookie_owner,
     csrf_matches,
     csrf_token,
+    session_ends,
     session_lifetime,
     set_session_cookie,
 )
@@ -84,7 +85,7 @@ class Me:
             resp.media = render_session(self._settings, None, None, None)
             return
         user = self._accounts.user(found.owner.user_id)
-        expires = found.owner.created + session_lifetime(self._settings)
+        expires = session_ends(found.owner, session_lifetime(self._settings))
         resp.media = render_session(self._settings, user, csrf_token(found.token), expires)
 
 

@@ -34,7 +34,12 @@ from typing import Any
 
 import falcon
 
-from ..dashboard.cookies import cookie_owner, is_dashboard_token, session_lifetime
+from ..dashboard.cookies import (
+    cookie_owner,
+    is_dashboard_token,
+    session_ends,
+    session_lifetime,
+)
 from ..errors import Forbidden, Unauthorized
 from ..http import is_id_text
 from ..resources.sigopt import EXPERIMENT
@@ -145,7 +150,7 @@ class AuthMiddleware:
             _require_live_guest(owner.experiment_id, ends)
             _require_guest_route(req, params, owner.experiment_id)
         elif req.context.via_cookie:
-            ends = owner.created + session_lifetime(self.context.settings)
+            ends = session_ends(owner, session_lifetime(self.context.settings))
         req.context.credential_live = self._liveness(owner.token_id, ends)
         req.context.user_id = owner.user_id
         req.context.token_id = owner.token_id

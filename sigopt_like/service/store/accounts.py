@@ -73,11 +73,8 @@ class TokenOwner:
     expires: int | None = None
 
     def ends(self, lifetime: int) -> int | None:
-        """When a guest token ends: as fixed at its making, else (made before revision
-        0010) ``lifetime`` seconds after it; None for an API token, which does not end."""
-        if self.experiment_id is None:
-            return None
-        return self.expires if self.expires is not None else self.created + lifetime
+        """When a guest token or a dashboard sign-in ends (see :func:`token_ends`)."""
+        return token_ends(self.name, self.experiment_id, self.created, self.expires, lifetime)
 
 
 @attrs.frozen
@@ -91,6 +88,21 @@ class TokenInfo:
     revoked: bool
     experiment_id: int | None = None
     expires: int | None = None
+
+
+def token_ends(
+    name: str | None, experiment_id: int | None, created: int, expires: int | None, lifetime: int
+) -> int | None:
+    """When a token ends: as fixed at its making (a guest token's, a dashboard sign-in's),
+    else, for a guest token made before revision 0010 or a sign-in made before its end was
+    kept with it, ``lifetime`` seconds (its kind's lifetime now) after its making; None for
+    an API token, which does not end. Before, a sign-in was judged by its making and the
+    lifetime of the day alone, so one kept its end in the token list and another in use."""
+    if expires is not None:
+        return expires
+    if experiment_id is None and name != DASHBOARD_TOKEN_NAME:
+        return None
+    return created + lifetime
 
 
 class AccountError(Invalid):
