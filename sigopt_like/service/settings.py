@@ -17,7 +17,7 @@ from .._constants import (
     MAX_TASK_THREADS,
     MEMORY_DATABASES,
 )
-from .host_names import ascii_host
+from .host_names import allowed_host
 
 #: the optimizer's share of a SigOpt suggestion request, by default
 SUGGESTION_TIME_BUDGET_SECONDS = 2.5
@@ -92,9 +92,15 @@ def _requests_per_minute(instance: Any, attribute: Any, value: Any) -> None:
 def _host_names(value: Any) -> tuple[str, ...]:
     """``allowed_hosts`` as requests' ``Host`` carries them: lower case, an internationalised
     name in punycode (``bücher.example`` matched no browser's request before); one name
-    given as a string is that name (not its letters)."""
+    given as a string is that name (not its letters). A name no ``Host`` can carry (``*``,
+    ``doe,other``, ``'doe'``, a URL, a port) is a ValueError, as ``serve --allowed-host``
+    refuses it: before, gunicorn's ``application(allowed_hosts="*")`` started a server that
+    answered every request, ``/health`` too, 403 host_not_allowed."""
     names = (value,) if isinstance(value, str) else tuple(value)
-    return tuple(ascii_host(str(name)) for name in names)
+    try:
+        return tuple(allowed_host(str(name)) for name in names)
+    except ValueError as err:
+        raise ValueError(f"allowed_hosts: {err}") from None
 
 
 def _row_limit(instance: Any, attribute: Any, value: Any) -> None:

@@ -491,6 +491,13 @@ def test_serve_refuses_an_allowed_host_pattern_list_or_quoted_name():
         ("doe,other", "is a list: give one name per --allowed-host (--allowed-host doe "),
         ("'doe'", "is not a host name: give one a browser can open"),
         ("<doe>", "is not a host name: give one a browser can open"),
+        (
+            "doe, ,other",
+            "give one name per --allowed-host (--allowed-host doe --allowed-host other)",
+        ),
+        # before: "give one name per --allowed-host ()"
+        (",", "',' names no host, only commas; name one, e.g. doe.lab.example"),
+        (" , ", "' , ' names no host, only commas; name one, e.g. doe.lab.example"),
     ):
         err = _serve_refused("--db", ":memory:", "--no-auth", "--allowed-host", name)
         assert "Invalid value for '--allowed-host'" in err and said in err, (name, err)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from sigopt_like.service import create_app
 from sigopt_like.service.store import open_store
 from sigopt_like.service.wsgi import WAITING_REQUESTS, StartError, application
 from tests.fixtures.servers import gunicorn_answering
@@ -187,6 +188,44 @@ def test_the_factory_refuses_a_request_limit_out_of_serves_range(tmp_path: Path,
     assert not (tmp_path / "w.db").exists()
     with application(database=str(tmp_path / "w.db"), requests_per_minute=1_000_000) as service:
         assert service.settings.requests_per_minute == 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("hosts", "said"),
+    [
+        (
+            "*",
+            "'*' is a pattern, and the Host check compares whole names: leave allowed_hosts "
+            "out to answer to every host",
+        ),
+        (("doe", "*.lab.example"), "'*.lab.example' is a pattern"),
+        ("doe,other", "is a list: give one name per entry (allowed_hosts=('doe', 'other'))"),
+        (" , ", "' , ' names no host, only commas; name one, e.g. doe.lab.example"),
+        ("'doe'", "\"'doe'\" is not a host name: give one a browser can open"),
+        (
+            "doe:8080",
+            "has a port: give the name alone (the Host check ignores the port): "
+            "allowed_hosts=('doe',)",
+        ),
+    ],
+)
+def test_the_factory_refuses_an_allowed_host_no_request_carries(
+    tmp_path: Path, hosts, said
+) -> None:
+    """Before: only ``serve --allowed-host`` refused ``*``, ``doe,other`` and ``'doe'``;
+    ``application(allowed_hosts=...)`` (gunicorn) took them and answered every request,
+    ``/health`` too, 403 host_not_allowed. Refused at the start in one line, nothing opened;
+    ``create_app`` refuses them too."""
+    with pytest.raises(StartError, match=re.escape(said)) as raised:
+        application(database=str(tmp_path / "w.db"), allowed_hosts=hosts)
+    assert str(raised.value).startswith("sigopt_like: allowed_hosts: "), raised.value
+    assert not (tmp_path / "w.db").exists()
+    with pytest.raises(ValueError, match=re.escape(said)):
+        create_app(database=str(tmp_path / "w.db"), allowed_hosts=hosts)
+    with application(
+        database=str(tmp_path / "w.db"), allowed_hosts=("Doe.lab.example", "[::1]")
+    ) as service:
+        assert service.settings.allowed_hosts == ("doe.lab.example", "::1")
 
 
 def test_the_factory_takes_a_body_limit_written_as_a_float(tmp_path: Path) -> None:
