@@ -110,6 +110,8 @@ def test_an_experiment_of_the_runs_api_is_listed(tab: Tab, dashboard_site: Site)
     expect(link).to_have_count(1)
     row = page.locator("#experiments-table tr", has=page.locator("a.name", has_text=name))
     expect(row).to_contain_text("1 / 7")  # its finished runs against its budget
+    # its progress has no best observation: "—" under Best, as docs/dashboard.md says
+    expect(row.locator("td").nth(3)).to_have_text("—")
     link.click()
     expect(page.locator("#experiment-name")).to_have_text(name)
     assert tab.errors == [] and tab.dialogs == []
