@@ -96,6 +96,12 @@ def _host_names(value: Any) -> tuple[str, ...]:
     ``doe,other``, ``'doe'``, a URL, a port) is a ValueError, as ``serve --allowed-host``
     refuses it: before, gunicorn's ``application(allowed_hosts="*")`` started a server that
     answered every request, ``/health`` too, 403 host_not_allowed."""
+    if not isinstance(value, (str, list, tuple, set, frozenset)):  # before: None or 5 was a
+        # TypeError traceback at gunicorn's start
+        raise ValueError(
+            "allowed_hosts must be a host name or a list of them (leave it out to answer to "
+            f"every host), not {value!r}"
+        )
     names = (value,) if isinstance(value, str) else tuple(value)
     try:
         return tuple(allowed_host(str(name)) for name in names)

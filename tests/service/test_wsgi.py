@@ -207,6 +207,8 @@ def test_the_factory_refuses_a_request_limit_out_of_serves_range(tmp_path: Path,
             "has a port: give the name alone (the Host check ignores the port): "
             "allowed_hosts=('doe',)",
         ),
+        (None, "must be a host name or a list of them (leave it out to answer to every host)"),
+        (5, "must be a host name or a list of them"),  # before (and None): a TypeError
     ],
 )
 def test_the_factory_refuses_an_allowed_host_no_request_carries(
@@ -218,7 +220,7 @@ def test_the_factory_refuses_an_allowed_host_no_request_carries(
     ``create_app`` refuses them too."""
     with pytest.raises(StartError, match=re.escape(said)) as raised:
         application(database=str(tmp_path / "w.db"), allowed_hosts=hosts)
-    assert str(raised.value).startswith("sigopt_like: allowed_hosts: "), raised.value
+    assert str(raised.value).startswith("sigopt_like: allowed_hosts"), raised.value
     assert not (tmp_path / "w.db").exists()
     with pytest.raises(ValueError, match=re.escape(said)):
         create_app(database=str(tmp_path / "w.db"), allowed_hosts=hosts)
