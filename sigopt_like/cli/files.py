@@ -59,11 +59,13 @@ class NamedPath(click.Path):
         path = Path(value)
         if not path.is_file() or os.access(path, os.W_OK):
             return
-        refused = refusal(path.parent)
+        folder = written_folder(path)
+        refused = refusal(folder)
         if refused is not None:
             where = "/".join(param.opts) if param is not None else "FILE"
-            folder = path.parent
-            raise CommandError(f"{where}: the folder {folder} {refused}; nothing was done.")
+            raise CommandError(
+                f"{where}: the folder {folder}{_led_to(path)} {refused}; nothing was done."
+            )
 
     def _refuse_unreadable(self, value: str, param: click.Parameter | None) -> None:
         """A CommandError (a file error, exit 1) in the CLI's own words, naming the
@@ -109,10 +111,29 @@ def output_file_folder(output: Path) -> None:
         mode = None
     if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         return
-    output_folder(output.parent)
+    output_folder(written_folder(output), led_from=output)
 
 
-def output_folder(folder: Path, *, make: bool = False) -> None:
+def written_folder(output: Path) -> Path:
+    """The folder an ``-o FILE`` is written in: its own, or, for a symbolic link, the
+    folder of the file it leads to, where ``csvio.write_bytes_file`` writes (beside the
+    file, then renamed into place). Before, the link's own folder was checked: ``-o
+    out/link.csv`` leading into a read-only folder was Click's "File ... is not
+    writable." (exit 2), and a link in a read-only folder leading into a writable one was
+    refused although the write would succeed."""
+    if not output.is_symlink():
+        return output.parent
+    return Path(os.path.realpath(output)).parent
+
+
+def _led_to(path: Path) -> str:
+    """What follows a folder :func:`written_folder` found through the symbolic link
+    ``path``, ``(where the link LINK leads)``, so that the message names the folder and
+    how it was reached; nothing if ``path`` is no link."""
+    return f" (where the link {path} leads)" if path.is_symlink() else ""
+
+
+def output_folder(folder: Path, *, make: bool = False, led_from: Path | None = None) -> None:
     """Make sure files can be written in ``folder`` before anything is done; a
     CommandError (exit 1, a file error) saying that nothing was done otherwise.
 
@@ -130,7 +151,10 @@ def output_folder(folder: Path, *, make: bool = False) -> None:
     ``--out`` check too): a permission check alone let root's ``generate 1 -o
     /proc/x.csv`` design a generation it then could not write, and ``design -o`` and
     ``history -o`` said a read-only folder "is not writable" where ``generate -o`` and
-    ``demo --out`` said it "takes no new file (Read-only file system)"."""
+    ``demo --out`` said it "takes no new file (Read-only file system)".
+
+    ``led_from``: the ``-o FILE`` whose folder ``folder`` is, said with it if it is a
+    symbolic link leading there (:func:`written_folder`)."""
     where = "-o/--output"
     above = folder.parent if make else folder
     existing = above
@@ -156,7 +180,8 @@ def output_folder(folder: Path, *, make: bool = False) -> None:
             ) from err
     refused = refusal(folder)
     if refused is not None:
-        raise CommandError(f"{where}: the folder {folder} {refused}; nothing was done.")
+        led = "" if led_from is None else _led_to(led_from)
+        raise CommandError(f"{where}: the folder {folder}{led} {refused}; nothing was done.")
 
 
 #: the flag that lets an ``-o FILE`` replace a file holding something else

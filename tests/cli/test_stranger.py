@@ -1107,6 +1107,17 @@ def _on_a_read_only_mount(folder: Path, argv: list[str], cwd: Path) -> str:
     """The last line ``sigopt-like ARGV`` writes on standard error (exit 1) while
     ``folder`` is a read-only bind mount of itself, in a mount namespace of its own (as
     root, file modes do not refuse a write: a read-only file system does)."""
+    done = _run_on_a_read_only_mount(folder, argv, cwd)
+    assert done.returncode == 1 and done.stdout == "", done
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.stderr.strip().splitlines()[-1]
+
+
+def _run_on_a_read_only_mount(
+    folder: Path, argv: list[str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """``sigopt-like ARGV`` run while ``folder`` is a read-only bind mount of itself (see
+    :func:`_on_a_read_only_mount`)."""
     unshare = shutil.which("unshare")
     if unshare is None:
         pytest.skip("no unshare (util-linux)")
@@ -1119,9 +1130,7 @@ def _on_a_read_only_mount(folder: Path, argv: list[str], cwd: Path) -> str:
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
     if done.returncode == 99:
         pytest.skip(f"no read-only bind mount here: {done.stderr.strip()}")
-    assert done.returncode == 1 and done.stdout == "", done
-    assert "Traceback" not in done.stderr, done.stderr
-    return done.stderr.strip().splitlines()[-1]
+    return done
 
 
 def test_design_and_history_say_a_read_only_folder_as_generate_and_the_demo_do(
@@ -1148,6 +1157,49 @@ def test_design_and_history_say_a_read_only_folder_as_generate_and_the_demo_do(
             assert line == f"sigopt-like: error: -o/--output: {why}", (argv, line)
     assert sorted(p.name for p in locked.iterdir()) == ["old.csv"]
     assert (locked / "old.csv").read_text() == ""
+    assert [t["type"] for t in run("tasks", "list", "1", "--db", db, "--json").json()] == [
+        "generate",
+        "space",
+    ]  # nothing designed by the refused generate
+
+
+def test_an_output_through_a_link_is_judged_by_the_folder_it_is_written_in(
+    run: Run, tmp_path: Path
+) -> None:
+    """The file is written beside the file a link leads to. Before, the link's own folder
+    was checked: ``-o out/link.csv --force`` leading into a read-only folder was Click's
+    usage error "File '...' is not writable." (exit 2), and ``-o locked/link.csv`` (a
+    link in a read-only folder, leading into a writable one) was refused although the
+    write succeeds."""
+    locked, out = tmp_path / "locked", tmp_path / "out"
+    locked.mkdir()
+    out.mkdir()
+    (locked / "old.csv").write_text("old\n")
+    (out / "link.csv").symlink_to(locked / "old.csv")
+    (locked / "link.csv").symlink_to(out / "target.csv")
+    db = tmp_path / "lab.db"
+    assert run("sessions", "create", "s", "--db", db).code == 0
+    space = REPO_ROOT / "tests" / "data" / "esd-factorial-4x8.csv"
+    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
+    assert run("space", "put", "1", space, *sized, "--db", db).code == 0
+    assert run("generate", "1", "-q", "--db", db).code == 0
+    why = (
+        f"the folder {locked} (where the link {out / 'link.csv'} leads) takes no new file "
+        "(Read-only file system); nothing was done."
+    )
+    for command in ("design", "history", "generate"):
+        argv = [command, "1", "-o", str(out / "link.csv"), "--force", "--db", str(db)]
+        line = _on_a_read_only_mount(locked, argv, tmp_path)
+        assert line == f"sigopt-like: error: -o/--output: {why}", (argv, line)
+        assert (locked / "old.csv").read_text() == "old\n"
+    for command in ("design", "history"):
+        argv = [command, "1", "-o", str(locked / "link.csv"), "--force", "--db", str(db)]
+        done = _run_on_a_read_only_mount(locked, argv, tmp_path)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done
+        assert "param1,param2" in (out / "target.csv").read_text(), argv
+        assert (locked / "link.csv").is_symlink()
+        (out / "target.csv").unlink()
+    assert sorted(p.name for p in locked.iterdir()) == ["link.csv", "old.csv"]
     assert [t["type"] for t in run("tasks", "list", "1", "--db", db, "--json").json()] == [
         "generate",
         "space",
