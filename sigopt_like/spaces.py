@@ -30,6 +30,7 @@ from sigopt_like import compositions, csvio
 from sigopt_like._constants import FLOAT_EXACT_WHOLE as FLOAT_EXACT_WHOLE  # re-exported
 from sigopt_like._constants import INT64_MAX, MOST_DIGITS
 from sigopt_like.errors import SigoptLikeError
+from sigopt_like.json_kinds import escaped_unprintable, json_kind
 from sigopt_like.population import check_design_size as check_design_size  # re-exported
 from sigopt_like.population import generations_left
 
@@ -1204,10 +1205,54 @@ def _json_shown(value: Any) -> str:
         )
     if isinstance(value, float) and math.isinf(value):
         return "a number beyond a float's range (about +-1.8e308; JSON's 1e400)"
+    if isinstance(value, float) and math.isnan(value):  # never from JSON: a client's own
+        return "NaN (not a number)"
+    if isinstance(value, (list, tuple, Mapping)):
+        # before: Python's repr ([inf], {'a': [True, inf]}), or a ValueError for a Python
+        # int of 5,001 digits in a list
+        held = _unwritten_number(value)
+        if held is not None:
+            return f"{json_kind(value)} holding {_json_shown(held)}"
     try:
-        return csvio.clip(json.dumps(value, ensure_ascii=False, allow_nan=False))
-    except (TypeError, ValueError, RecursionError):
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):  # not JSON (bytes, a set): as Python has it
         return _clipped(value)
+    # cut to its ends and length, then escaped as every refusal quotes what was sent
+    # (json_kinds): before, a lone surrogate, a direction mark or a C1 control went into
+    # the message raw (printing it raised an error)
+    return escaped_unprintable(csvio.clip(text))
+
+
+def _unwritten_number(value: Any) -> Any:
+    """The first number in the list or object ``value`` (at any depth, its keys too) that
+    JSON does not write: one past a float's range (the door reads ``1e400``, and an
+    integer of thousands of digits, so), NaN, or a Python int of more digits than Python
+    writes (4,300); None if there is none."""
+    seen: set[int] = set()
+    left: list[Any] = [value]
+    while left:
+        item = left.pop()
+        if isinstance(item, (list, tuple, Mapping)):
+            if id(item) not in seen:  # a list that holds itself is walked once
+                seen.add(id(item))
+                held = [*item.keys(), *item.values()] if isinstance(item, Mapping) else item
+                left.extend(reversed(list(held)))
+        elif not _written(item):
+            return item
+    return None
+
+
+def _written(item: Any) -> bool:
+    """Whether JSON writes ``item`` (not a list or an object) as it is: a finite float, a
+    Python int of at most the digits Python writes (4,300), or anything not a number."""
+    if isinstance(item, float):
+        return math.isfinite(item)
+    if isinstance(item, int) and not isinstance(item, bool):
+        try:
+            str(item)
+        except ValueError:
+            return False
+    return True
 
 
 def _clipped(value: Any) -> str:

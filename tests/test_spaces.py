@@ -456,6 +456,44 @@ def test_a_name_no_space_stores_is_said_alike_from_a_file_and_a_dict(name: str, 
     assert len(wire) == 1 and said in wire[0].message
 
 
+NOT_TEXT = "parameter 2: a parameter name is text (a JSON string), not "
+PAST_A_FLOAT = "a number beyond a float's range (about +-1.8e308; JSON's 1e400)"
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        (["\ud800"], '["\\ud800"]'),
+        (["\u202eabc"], '["\\u202eabc"]'),
+        (["\x9b31mred"], '["\\u009b31mred"]'),
+        ({"caf\u00e9": 1}, '{"caf\u00e9": 1}'),
+        ([10**5000], "a list holding an integer of thousands of digits"),
+        ({"a": [True, float("inf")]}, f"an object holding {PAST_A_FLOAT}"),
+        ([float("-inf")], f"a list holding {PAST_A_FLOAT}"),
+        (float("nan"), "NaN (not a number)"),
+    ],
+    ids=["surrogate", "bidi", "c1", "accent", "digits", "inf-in-object", "inf", "nan"],
+)
+def test_a_name_that_is_not_text_is_shown_escaped_in_json_never_pythons_repr(
+    name: object, shown: str
+) -> None:
+    """Before: a lone surrogate, a direction mark or a C1 control in a list given as a
+    name went into the message raw (printing the error raised UnicodeEncodeError); a
+    number past a float's range in a list was Python's ``[inf]``; and ``[10**5000]`` was
+    an uncaught ValueError ("Exceeds the limit (4300 digits)") from ``Space.from_dict``
+    and from the client's check before sending."""
+    parameters = [
+        {"name": "a", "type": "numerical", "values": [0, 1]},
+        {"name": name, "type": "numerical", "values": [0, 1]},
+    ]
+    space = {"type": "factorial", "parameters": parameters}
+    with pytest.raises(SpaceError) as info:
+        Space.from_dict(space)
+    assert [p.message for p in info.value.problems] == [NOT_TEXT + shown]
+    str(info.value).encode("utf-8")  # prints: no raw lone surrogate
+    assert [p.message for p in unstorable_values(space)] == [NOT_TEXT + shown]
+
+
 def test_units_past_a_floats_digits_are_quoted_in_full() -> None:
     """A mixture bound of ``2**70`` was quoted ``1.18059e+21``, a number no one typed,
     where other messages quote a whole number in full."""

@@ -367,6 +367,23 @@ NAME_PLACEHOLDER = '"__NAME__"'
         ("null", "null"),
         ('[1, "x"]', '[1, "x"]'),
         ('{"a": false}', '{"a": false}'),
+        # before: the raw character in the message (printing it raised UnicodeEncodeError)
+        ('["\\ud800"]', '["\\ud800"]'),
+        ('["\\u202eabc"]', '["\\u202eabc"]'),
+        ('["\\u009b31mred"]', '["\\u009b31mred"]'),
+        # before: Python's repr, [inf] and {'a': [True, inf]}
+        (
+            "[" + "9" * 5001 + "]",
+            "a list holding 99999999999999999999... (a number of 5,001 digits)",
+        ),
+        (
+            "[1e400]",
+            "a list holding a number beyond a float's range (about +-1.8e308; JSON's 1e400)",
+        ),
+        (
+            '{"a": [true, 1e400]}',
+            "an object holding a number beyond a float's range (about +-1.8e308; JSON's 1e400)",
+        ),
     ],
     ids=lambda given: given[:12],
 )
