@@ -11,13 +11,20 @@ sending, and the door asks it of a refused body's ``space``, as
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from sigopt_like import csvio
 from sigopt_like._constants import INT64_MAX, INT64_MIN
-from sigopt_like.spaces import MAX_TOTAL_UNITS, MIXTURE, Problem, name_not_text, shown_count
+from sigopt_like.spaces import (
+    MAX_TOTAL_UNITS,
+    MIXTURE,
+    Problem,
+    name_cell_unstorable,
+    name_not_text,
+    shown_count,
+    unstorable_number,
+)
 from sigopt_like.table_wire import text_problem, wire_value_problem
 
 #: a parameter's fields in its JSON form, in the order they are checked, with their
@@ -141,8 +148,10 @@ def _parameter_problems(
         # 5,001 digits was the door's "a whole-number field ... takes", as if the name
         # were a whole-number field
         problems.append(name_not_text(number, name))
-    elif _unstorable_number(name):
-        problems.append(name_not_text(number, name))
+    elif not names_are_text and unstorable_number(name):
+        # a Daptics row's Name cell, where a number is read as its text: before, told "a
+        # parameter name is text (a JSON string)", which the name 5 shows is not so there
+        problems.append(name_cell_unstorable(number, name))
     for key, column, words in _FIELDS:
         value = item.get(key)
         if isinstance(value, str):
@@ -153,14 +162,6 @@ def _parameter_problems(
     for index, value in enumerate(values if isinstance(values, list) else [], 1):
         add(f"{label}, level {index}", f"Value.{index}", _level(value))
     return problems
-
-
-def _unstorable_number(value: Any) -> bool:
-    """A number no space stores: an integer past 64 bits, one past a float's range (the
-    door reads one of thousands of digits as an infinite float), JSON's ``1e400``."""
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    return type(value) is int and not INT64_MIN <= value <= INT64_MAX
 
 
 def _units_problem(value: Any, least: int) -> str | None:

@@ -28,7 +28,7 @@ import attrs
 
 from sigopt_like import compositions, csvio
 from sigopt_like._constants import FLOAT_EXACT_WHOLE as FLOAT_EXACT_WHOLE  # re-exported
-from sigopt_like._constants import INT64_MAX, MOST_DIGITS
+from sigopt_like._constants import INT64_MAX, INT64_MIN, MOST_DIGITS
 from sigopt_like.errors import SigoptLikeError
 from sigopt_like.json_kinds import escaped_unprintable, json_kind
 from sigopt_like.population import check_design_size as check_design_size  # re-exported
@@ -766,7 +766,7 @@ def _dict_record(index: int, param: Any) -> csvio.Record | Problem:
     for at, cell in enumerate(cells):
         if not _is_cell(cell):
             # before: true, {} or [1] became the level 'True', '{}' or '[1]'
-            return _not_a_cell(kind, index, at, f"parameter '{name}' has {_json_clipped(cell)}")
+            return _not_a_cell(kind, index, at, f"parameter '{name}' has {_json_shown(cell)}")
         if cell is None:
             out.append("")
         elif isinstance(cell, float):
@@ -781,13 +781,46 @@ def _dict_record(index: int, param: Any) -> csvio.Record | Problem:
 
 
 def _odd_cell(rows: Any, space_type: Any) -> Problem | None:
-    """The first cell of Daptics' ``table.data`` rows that is neither text nor a number."""
+    """The first cell of Daptics' ``table.data`` rows that is neither text nor a number,
+    or a Name cell holding a number no name is stored as (:func:`name_cell_unstorable`)."""
     kind = MIXTURE if space_type == MIXTURE else FACTORIAL
     for row, cells in enumerate(rows if isinstance(rows, Sequence) else (), 1):
         for at, cell in enumerate(cells if isinstance(cells, Sequence) else ()):
             if not _is_cell(cell):
-                return _not_a_cell(kind, row, at, _json_clipped(cell))
+                return _not_a_cell(kind, row, at, _json_shown(cell))
+            if at == 0 and unstorable_number(cell):
+                return name_cell_unstorable(row, cell)
     return None
+
+
+def unstorable_number(value: Any) -> bool:
+    """A number no space stores: an integer past 64 bits, one past a float's range (the
+    door reads one of thousands of digits as an infinite float), JSON's ``1e400``, NaN."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    return type(value) is int and not INT64_MIN <= value <= INT64_MAX
+
+
+def name_cell_unstorable(row: int, name: Any) -> Problem:
+    """The Name cell of row ``row`` of Daptics' space table (``table.data``) holding a
+    number no name is stored as (:func:`unstorable_number`), labelled as that form's other
+    cells that cannot be read ("row 2, column A (Name): ..."), whichever check finds it,
+    :meth:`Space.from_dict` or :mod:`sigopt_like.space_wire`. A number there is read as
+    its text (``5`` is the name "5"), so "a parameter name is text (a JSON string)", what
+    a ``parameters`` item is told, was not true of it."""
+    where = _where(FACTORIAL, row, 0)
+    if isinstance(name, float) and math.isnan(name):  # never from JSON: a client's own
+        said = "NaN (not a number) is no name"
+    else:
+        shown = _json_shown(name)
+        number = shown if shown.startswith(("a number", "an integer")) else f"the number {shown}"
+        said = f"{number} is too large to store as a name"
+    return Problem(
+        f"{where}: {said}; write the name as text (a JSON string)",
+        row=row,
+        column="Name",
+        field="space",
+    )
 
 
 def _not_a_cell(kind: str, row: int, at: int, said: str) -> Problem:
@@ -803,14 +836,6 @@ def _not_a_cell(kind: str, row: int, at: int, said: str) -> Problem:
 def _is_cell(value: Any) -> bool:
     """Whether a JSON value can be a space file's cell: text, a number, or nothing."""
     return value is None or (isinstance(value, (str, int, float)) and not isinstance(value, bool))
-
-
-def _json_clipped(value: Any) -> str:
-    """A JSON value as it was sent (``true``, not Python's ``True``), clipped for a message."""
-    try:
-        return csvio.clip(json.dumps(value))
-    except (TypeError, ValueError):
-        return _clipped(value)
 
 
 def _column_title(space_type: str, index: int) -> str:

@@ -494,6 +494,37 @@ def test_a_name_that_is_not_text_is_shown_escaped_in_json_never_pythons_repr(
     assert [p.message for p in unstorable_values(space)] == [NOT_TEXT + shown]
 
 
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        (2**70, "the number 1180591620717411303424 is too large to store as a name"),
+        (10**5000, "an integer of thousands of digits is too large to store as a name"),
+        (float("inf"), f"{PAST_A_FLOAT} is too large to store as a name"),
+        (float("nan"), "NaN (not a number) is no name"),
+    ],
+    ids=["2**70", "digits", "inf", "nan"],
+)
+def test_a_daptics_name_cell_no_name_is_stored_as_is_one_problem_of_that_cell(
+    name: object, said: str
+) -> None:
+    """A Name cell of Daptics' table form that is a number is read as its text (5 is the
+    name "5"). Before, ``Space.from_dict`` took 2**70 as a name, 1e400 as "inf" and NaN as
+    "nan", and ended in an uncaught ValueError on a Python int of 5,001 digits; the
+    client's check before sending said "a parameter name is text (a JSON string)", untrue
+    of this form, labelled "parameter 2:" where its other cells are "row 2, column A"."""
+    rows = [["a", "numerical", 0, 1], [name, "numerical", 0, 1]]
+    space = {"type": "factorial", "table": {"data": rows}}
+    message = f"row 2, column A (Name): {said}; write the name as text (a JSON string)"
+    with pytest.raises(SpaceError) as info:
+        Space.from_dict(space)
+    assert [(p.message, p.row, p.column) for p in info.value.problems] == [(message, 2, "Name")]
+    wire = unstorable_values(space)
+    assert [(p.message, p.row, p.column) for p in wire] == [(message, 2, "Name")]
+    rows[1][0] = 5
+    assert Space.from_dict(space).parameters[1].name == "5"
+    assert unstorable_values(space) == []
+
+
 def test_units_past_a_floats_digits_are_quoted_in_full() -> None:
     """A mixture bound of ``2**70`` was quoted ``1.18059e+21``, a number no one typed,
     where other messages quote a whole number in full."""

@@ -414,6 +414,49 @@ def test_every_parameter_name_that_is_not_text_is_told_one_way(api, sent, shown)
     assert api.get(f"/v1/sessions/{sid}/space").status == 404
 
 
+NAME_CELL = "The space cannot be read: row 2, column A (Name): "
+TOO_LARGE = " is too large to store as a name; write the name as text (a JSON string)"
+TEXT_OR_NUMBERS = "; a space's cells are text or numbers"
+
+
+@pytest.mark.parametrize(
+    ("sent", "said"),
+    [
+        (str(2**70), f"the number 1180591620717411303424{TOO_LARGE}"),
+        ("9" * 5001, f"the number 99999999999999999999... (a number of 5,001 digits){TOO_LARGE}"),
+        ("1e400", f"a number beyond a float's range (about +-1.8e308; JSON's 1e400){TOO_LARGE}"),
+        ("true", f"true{TEXT_OR_NUMBERS}"),
+        ("[1]", f"[1]{TEXT_OR_NUMBERS}"),
+    ],
+    ids=lambda given: given[:12],
+)
+def test_a_daptics_name_cell_no_name_is_stored_as_is_told_as_that_forms_cells(api, sent, said):
+    """In Daptics' table form a Name cell that is a number is read as its text (5 is the
+    name "5"). Before, 2**70, 1e400 and a number of 5,001 digits there were told "a
+    parameter name is text (a JSON string), not ...", untrue of this form, labelled
+    "parameter 2:" where true and [1] in the same cell were "row 2, column A (Name): ..."."""
+    sid = api.session()
+    space = {
+        "type": "factorial",
+        "table": {"data": [["a", "Numerical", 0, 1, 2], ["__NAME__", "Numerical", 0, 1, 2]]},
+    }
+    body = json.dumps({"space": space, "population_size": 2, "replicates": 0})
+    raw = body.replace(NAME_PLACEHOLDER, sent)
+    before = api.snapshot(sid)
+    r = api.call(
+        "PUT", f"/v1/sessions/{sid}/space", data=raw, headers={"Content-Type": "application/json"}
+    )
+    assert r.status == 422, r
+    assert r.body["message"] == NAME_CELL + said, r.body
+    assert [(e["row"], e["column"]) for e in r.body["detail"]["errors"]] == [(2, "Name")], r
+    assert api.snapshot(sid) == before
+    five = body.replace(NAME_PLACEHOLDER, "5")  # a number a name cell takes, as its text
+    r = api.call(
+        "PUT", f"/v1/sessions/{sid}/space", data=five, headers={"Content-Type": "application/json"}
+    )
+    assert r.status == 202, r
+
+
 def test_a_level_a_spreadsheet_would_run_as_a_formula_is_refused(api):
     """Before: ``=HYPERLINK(...)`` or ``-cmd|...`` was stored as a level and written into the
     experiments table, where a spreadsheet opening it runs it (and saves back its result)."""
