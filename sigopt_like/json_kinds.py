@@ -75,6 +75,17 @@ def json_written_short(value: Any, limit: int) -> str:
     return _CUT_ESCAPE.sub(r"\1", shown[: limit - 3]) + "..."
 
 
+def path_key(key: str) -> str:
+    """A client's key as a field path shows it (the ``x`` of ``'assignments.x'``): as
+    sent, but with a backslash doubled and each character that would not print (a line
+    separator, a control or format character, a lone surrogate) written as JSON's
+    ``\\uXXXX``, as :func:`json_written` writes them; a path in a message quoted the
+    key raw (``'assignments.x<U+2028>y'`` broke the line of whoever read it, and an
+    ``ESC`` or a U+202E reached their terminal). The backslash is doubled so that a key
+    holding the six characters ``\\u2028`` is not shown as the one U+2028."""
+    return escaped_unprintable(key.replace("\\", "\\\\"))
+
+
 #: how much of a value sent a refusal quotes (:func:`json_shown`)
 SHOWN_LIMIT = 80
 

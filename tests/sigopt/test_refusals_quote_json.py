@@ -32,7 +32,7 @@ from sigopt_like.service.domain import (
 from sigopt_like.service.domain.sigopt_checks import RuleError
 
 #: (what was sent, how the refusal must write it): double quotes, JSON's escapes, and a
-#: long value cut to 80 characters before it is escaped
+#: long value shown in at most 80 characters of its JSON text, escapes counted
 SENT = [
     pytest.param("a'b\"c", '"a\'b\\"c"', id="quote characters"),
     pytest.param("x\ud800", '"x\\ud800"', id="lone surrogate"),

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...json_kinds import json_written
-from .sigopt_checks import RuleError, json_shown, kind
+from .sigopt_checks import RuleError, json_shown, key_path, kind
 from .sigopt_parameters import is_active, parameter_value
 from .text_forms import OTHER_FORM, reads_as
 
@@ -37,7 +37,7 @@ def assignments(
     names = [p["name"] for p in params] + [c["name"] for c in conditionals]
     extra = [k for k in raw if k not in names]
     if extra:
-        where = f"{field}.{extra[0]}"
+        where = key_path(field, extra[0])
         meant = reads_as(extra[0], names)
         if meant is not None:  # before: "'cé' is not a parameter (parameters: cé)"
             raise RuleError(
@@ -54,7 +54,7 @@ def assignments(
     out: dict[str, Any] = {}
     chosen: dict[str, str] = {}
     for cond in conditionals:
-        where = f"{field}.{cond['name']}"
+        where = key_path(field, cond["name"])
         value = raw.get(cond["name"])
         if value is None:
             raise RuleError(
@@ -71,7 +71,7 @@ def assignments(
         chosen[cond["name"]] = value
     for param in params:
         name = param["name"]
-        where = f"{field}.{name}"
+        where = key_path(field, name)
         active = is_active(param, chosen)
         given = raw.get(name)
         if not active:

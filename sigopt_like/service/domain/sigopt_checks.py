@@ -12,7 +12,7 @@ import math
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from ...json_kinds import json_kind, json_shown
+from ...json_kinds import json_kind, json_shown, path_key
 from ..whole_numbers import WholeRange, outside_sentence, whole_shown
 from ..wide_integers import WideInteger
 from .labels import label_problem
@@ -73,6 +73,15 @@ class RuleError(ValueError):
 
 
 # ---------------------------------------------------------------- small checks
+
+
+def key_path(field: str, key: Any) -> str:
+    """The path of the key ``key`` of the object at ``field`` (``assignments.x``; the key
+    alone at the top), the key shown by :func:`..json_kinds.path_key`: every path a
+    refusal builds from a client's key is built here, so that none carries a line
+    separator, a control or format character or a lone surrogate into a message."""
+    shown = path_key(str(key))
+    return f"{field}.{shown}" if field else shown
 
 
 def is_number(value: Any) -> bool:
@@ -261,7 +270,7 @@ def metadata(
                 field,
             )
         key_characters(key, field, kept)
-        where = f"{field}.{key}"
+        where = key_path(field, key)
         if isinstance(item, str):
             if len(item) > MAX_METADATA_STRING:
                 raise RuleError(
@@ -302,7 +311,7 @@ def known_fields(item: Mapping[str, Any], allowed: tuple[str, ...], field: str, 
     ``transfomation`` would silently give a linear scale). ``object``, as the service
     renders it, may be sent back: it must then name the object ``what`` is."""
     for key, value in item.items():
-        where = f"{field}.{key}" if field else str(key)
+        where = key_path(field, key)
         if key == "object":
             if value != what:
                 raise RuleError(

@@ -23,6 +23,7 @@ from .sigopt_checks import (
     RuleError,
     is_number,
     json_shown,
+    key_path,
     kind,
     known_fields,
     list_of,
@@ -400,7 +401,7 @@ def _conditions(
     known = {c["name"]: c["values"] for c in conditionals}
     out: dict[str, list[str]] = {}
     for name, allowed in raw.items():
-        where = f"{field}.{name}"
+        where = key_path(field, name)
         if name not in known:
             listed = ", ".join(known) or "none"
             raise RuleError(

@@ -14,7 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .sigopt_checks import RuleError, is_count, is_finite_number, json_shown, kind, same_value
+from .sigopt_checks import (
+    RuleError,
+    is_count,
+    is_finite_number,
+    json_shown,
+    key_path,
+    kind,
+    same_value,
+)
 
 
 def _observation(value: Any) -> bool:
@@ -53,7 +61,7 @@ def check_progress(sent: Any, shown: Mapping[str, Any], what: str) -> None:
         raise _refused(f"it must be an object, not {kind(sent)}; {advice}.")
     if sent.keys() != shown.keys():
         missing = [k for k in shown if k not in sent]
-        extra = [str(k) for k in sent if k not in shown]
+        extra = [key_path("", k) for k in sent if k not in shown]
         said = f"it has no '{missing[0]}'" if missing else f"'{extra[0]}' is not a field of it"
         raise _refused(f"{said}; {advice}.")
     for key, value in sent.items():

@@ -34,6 +34,7 @@ from .sigopt_checks import (
     is_number,
     json_shown,
     key_characters,
+    key_path,
     kind,
     known_fields,
     object_of,
@@ -82,7 +83,7 @@ def logs(entries: Mapping[str, Any], kept: Collection[str] = ()) -> dict[str, di
     out: dict[str, dict[str, Any]] = {}
     for name, entry in entries.items():
         key_characters(name, "logs", kept)
-        where = f"logs.{name}"
+        where = key_path("logs", name)
         known_fields(entry, LOG_FIELDS, where, "log")
         content = _text(entry, "content", where, required=True)
         assert content is not None
@@ -113,7 +114,7 @@ def assignments_meta(
     out: dict[str, dict[str, Any]] = {}
     for name, entry in entries.items():
         key_characters(name, "assignments_meta", kept)
-        where = f"assignments_meta.{name}"
+        where = key_path("assignments_meta", name)
         known_fields(entry, ASSIGNMENT_META_FIELDS, where, "assignments_meta")
         source = _text(entry, "source", where, required=True)
         assert source is not None
@@ -136,7 +137,7 @@ def check_reserved_sources(meta: Mapping[str, Any], current: Mapping[str, Any] |
             continue
         if (current or {}).get(name) == {"source": RESERVED_SOURCE}:
             continue
-        where = f"assignments_meta.{name}"
+        where = key_path("assignments_meta", name)
         raise RuleError(
             f"'{where}.source': {json_shown(RESERVED_SOURCE)} is reserved for the assignments an "
             "experiment suggests; name another source.",
@@ -160,7 +161,7 @@ def check_meta_names(meta: Iterable[str], assignments: Iterable[str]) -> None:
     known = set(assignments)
     missing = [name for name in meta if name not in known]
     if missing:
-        where = f"assignments_meta.{missing[0]}"
+        where = key_path("assignments_meta", missing[0])
         raise RuleError(
             f"'{where}': the run has no assignment {json_shown(missing[0])}; an assignment's meta "
             "describes one of the run's assignments (set the parameter first, or in the same "
@@ -177,7 +178,7 @@ def assignments_sources(
     out: dict[str, dict[str, Any]] = {}
     for name, entry in entries.items():
         key_characters(name, "assignments_sources", kept)
-        where = f"assignments_sources.{name}"
+        where = key_path("assignments_sources", name)
         if len(name) > MAX_SOURCE_LENGTH:
             raise RuleError(
                 f"'assignments_sources': the source name {json_shown(name)} is {len(name)} "
@@ -260,7 +261,7 @@ def _scores(raw: Any, where: str, kept: Collection[str]) -> dict[str, float]:
                 where,
             )
         key_characters(name, where, kept)
-        field = f"{where}.{name}"
+        field = key_path(where, name)
         if not is_number(value):
             raise RuleError(f"'{field}' must be a number, not {kind(value)}.", field, 400)
         if not abs(value) <= FLOAT32_MAX:

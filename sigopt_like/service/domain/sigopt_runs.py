@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from ...json_kinds import path_key
 from . import sigopt_run_maps as run_maps
 from .sigopt_checks import (
     MAX_LIST_ITEMS,
@@ -28,6 +29,7 @@ from .sigopt_checks import (
     is_number,
     json_shown,
     key_characters,
+    key_path,
     kind,
     known_fields,
     metadata,
@@ -236,9 +238,9 @@ def _known(body: Mapping[str, Any], allowed: Sequence[str]) -> None:
     for key in body:
         if key not in allowed and key not in ECHOED_FIELDS:
             raise RuleError(
-                f"'{key}' is not a field of a training run this service keeps "
+                f"'{key_path('', key)}' is not a field of a training run this service keeps "
                 f"(fields: {', '.join(allowed)}).",
-                str(key),
+                key_path("", key),
                 400,
             )
 
@@ -403,9 +405,9 @@ def _datasets(logged: Mapping[str, Any] | None, kept: Collection[str] = ()) -> N
         key_characters(str(name), "datasets", kept)
         if value == {}:
             continue
-        where = f"datasets.{name}"
+        where = key_path("datasets", name)
         if isinstance(value, Mapping):
-            where = f"{where}.{next(iter(value))}"
+            where = key_path(where, next(iter(value)))
             given = "a field"
         else:
             given = kind(value)
@@ -423,7 +425,7 @@ def _entries(raw: Any, key: str) -> Mapping[str, Any]:
     of plain values (assignments and the metadata maps) take a null."""
     entries = object_of(raw, key)
     for name, value in entries.items():
-        where = f"{key}.{name}"
+        where = key_path(key, name)
         if value is None:
             raise RuleError(
                 f"'{where}' cannot be null: each entry of '{key}' is an object, and one "
@@ -443,7 +445,7 @@ def _values(raw: Any, kept: Collection[str] = ()) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name, item in _entries(raw, "values").items():
         key_characters(str(name), "values", kept)
-        where = f"values.{name}"
+        where = key_path("values", name)
         item = _as_rendered(object_of(item, where), str(name), where)
         known_fields(item, RUN_VALUE_FIELDS, where, "metric_evaluation")
         if item.get("value") is None:
@@ -576,15 +578,15 @@ def merged_assignments(
         if (name in new and new[name] is None) or (replace and name not in new):
             how = "given as null" if name in new else "left out of a PUT's assignments"
             raise RuleError(
-                f"'assignments.{name}': this run was suggested {name} = "
+                f"'{key_path('assignments', name)}': this run was suggested {path_key(name)} = "
                 f"{json_shown(current.get(name))} by its experiment; it cannot be removed ({how}).",
-                f"assignments.{name}",
+                key_path("assignments", name),
             )
         if name in new and new[name] != current.get(name):
             raise RuleError(
-                f"'assignments.{name}': this run was suggested {name} = "
+                f"'{key_path('assignments', name)}': this run was suggested {path_key(name)} = "
                 f"{json_shown(current.get(name))} by its experiment; it cannot change.",
-                f"assignments.{name}",
+                key_path("assignments", name),
             )
     return next_map(current, new, replace=replace)
 
@@ -676,7 +678,9 @@ def project_fields(
     an update of project ``pid``; a create names the project after its id itself."""
     for key in body:
         if key not in PROJECT_FIELDS and key not in PROJECT_ECHOED_FIELDS:
-            raise RuleError(f"'{key}' is not a field of a project.", str(key), 400)
+            raise RuleError(
+                f"'{key_path('', key)}' is not a field of a project.", key_path("", key), 400
+            )
     out: dict[str, Any] = {}
     if "name" in body or creating:
         out["name"] = name_text(body.get("name"), "name", required=False, kept=kept) or pid

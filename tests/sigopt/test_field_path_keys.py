@@ -1,0 +1,89 @@
+"""A field path in a SigOpt refusal shows a client's key escaped as JSON escapes it.
+
+The refusals quote the client's name as JSON writes it (``"x\\u2028y" is not a
+parameter``), but the path that begins them (``'assignments.x'``) quoted the key raw: a
+line separator broke the message's line, an ESC or a right-to-left override (U+202E)
+reached the terminal of whoever read it. The path keeps its single quotes and ordinary
+text; only what would not print is written ``\\uXXXX`` (and a backslash doubled), in the
+message and in ``detail.field`` alike. Each case goes through the real service, embedded
+and served; nothing is stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sigopt_like.json_kinds import path_key
+from tests.sigopt.conftest import Api
+
+#: (a client's key, how a path shows it)
+KEYS = [
+    pytest.param("x\u2028y", "x\\u2028y", id="line separator"),
+    pytest.param("x\x1by", "x\\u001by", id="ESC"),
+    pytest.param("\u202eabc", "\\u202eabc", id="right-to-left override"),
+]
+RAW = ("\u2028", "\x1b", "\u202e")
+DOUBLE = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
+
+
+def refused(api: Api, path: str, body: Any, status: int) -> str:
+    """The message of a refusal, holding none of the raw characters; nothing stored."""
+    before = api.snapshot()
+    reply = api.post(path, body)
+    assert reply.status == status, reply.body
+    message = reply.body["message"]
+    assert not any(char in message for char in RAW), ascii(message)
+    assert not any(char in reply.body["detail"]["field"] for char in RAW), ascii(reply.body)
+    assert api.snapshot() == before
+    return str(message)
+
+
+@pytest.mark.parametrize(("key", "shown"), KEYS)
+def test_an_assignment_key_no_parameter_has(api: Api, key: str, shown: str):
+    experiment = api.create_experiment(parameters=[DOUBLE])
+    body = {"assignments": {"x": 0.5, key: 1}, "value": 1.0}
+    message = refused(api, f"/v1/experiments/{experiment['id']}/observations", body, 422)
+    assert message.startswith(f"'assignments.{shown}': \"{shown}\" is not a parameter"), message
+
+
+@pytest.mark.parametrize(("key", "shown"), KEYS)
+def test_a_metadata_key(api: Api, key: str, shown: str):
+    """A key with a line break or a control character is refused for it (quoted as JSON);
+    one with a format character is taken, and a path to its value shows it escaped."""
+    experiment = api.create_experiment(parameters=[DOUBLE])
+    body = {"assignments": {"x": 0.5}, "value": 1.0, "metadata": {key: [1]}}
+    path = f"/v1/experiments/{experiment['id']}/observations"
+    if key.isprintable() or key.startswith("\u202e"):
+        message = refused(api, path, body, 400)
+        assert message == f"'metadata.{shown}' must be a string, a number or null, not a list."
+    else:
+        message = refused(api, path, body, 422)
+        assert message.startswith(f"'metadata': the key \"{shown}\" holds"), message
+
+
+def test_a_parameter_name_in_a_path(api: Api):
+    """A parameter's name may hold a format character (SigOpt's names take them): the
+    path of its missing assignment shows it escaped."""
+    experiment = api.create_experiment(parameters=[{**DOUBLE, "name": "\u202eabc"}])
+    body = {"assignments": {}, "value": 1.0}
+    message = refused(api, f"/v1/experiments/{experiment['id']}/observations", body, 422)
+    assert message == "'assignments.\\u202eabc' is missing: every parameter needs a value."
+
+
+@pytest.mark.parametrize(("key", "shown"), KEYS)
+def test_a_field_no_training_run_has(api: Api, key: str, shown: str):
+    client = api.get("/v1/tokens/self").body["client"]
+    path = f"/v1/clients/{client}/projects/p/training_runs"
+    message = refused(api, path, {"name": "r", key: 1}, 400)
+    assert message.startswith(f"'{shown}' is not a field of a training run"), message
+
+
+def test_ordinary_text_stays_as_it_is():
+    """Letters of any script and quote characters are shown as sent; a backslash is
+    doubled, so that a key holding ``\\u2028`` as six characters reads apart from one
+    holding the line separator."""
+    assert path_key("cé'\"日本") == "cé'\"日本"
+    assert path_key("a\\u2028") == "a\\\\u2028" != path_key("a\u2028")
+    assert path_key("x\ud800") == "x\\ud800"
