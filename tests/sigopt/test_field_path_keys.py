@@ -87,3 +87,20 @@ def test_ordinary_text_stays_as_it_is():
     assert path_key("cé'\"日本") == "cé'\"日本"
     assert path_key("a\\u2028") == "a\\\\u2028" != path_key("a\u2028")
     assert path_key("x\ud800") == "x\\ud800"
+
+
+def test_the_names_a_refusal_lists_and_a_long_feature_name(api: Api):
+    """Names beside a path are shown so too: the parameters an assignment's refusal lists
+    (a name may hold a format character), and a feature name past its 100 characters,
+    which was quoted by its raw ends in single quotes."""
+    experiment = api.create_experiment(parameters=[{**DOUBLE, "name": "\u202eabc"}])
+    body = {"assignments": {"\u202eabc": 0.5, "zz": 1}, "value": 1.0}
+    message = refused(api, f"/v1/experiments/{experiment['id']}/observations", body, 422)
+    assert message.endswith("(parameters: \\u202eabc)."), message
+    client = api.get("/v1/tokens/self").body["client"]
+    scores = {"\u2028" + "f" * 120: 1}
+    body = {"name": "r", "sys_metadata": {"feature_importances": {"scores": scores}}}
+    message = refused(api, f"/v1/clients/{client}/projects/p/training_runs", body, 422)
+    assert message.startswith(
+        "'sys_metadata.feature_importances.scores': the feature name \"\\u2028fff"
+    ), message

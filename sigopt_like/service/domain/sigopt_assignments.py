@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ...json_kinds import json_written
+from ...json_kinds import json_written, path_key
 from .sigopt_checks import RuleError, json_shown, key_path, kind
 from .sigopt_parameters import is_active, parameter_value
 from .text_forms import OTHER_FORM, reads_as
@@ -48,7 +48,7 @@ def assignments(
             )
         raise RuleError(
             f"'{where}': {json_shown(extra[0])} is not a parameter of this experiment "
-            f"(parameters: {', '.join(names)}).",
+            f"(parameters: {', '.join(path_key(n) for n in names)}).",
             where,
         )
     out: dict[str, Any] = {}

@@ -16,7 +16,7 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from ...json_kinds import json_written
+from ...json_kinds import json_written, path_key
 from .sigopt_checks import (
     INT_PARAMETER_VALUES,
     PRECISIONS,
@@ -403,7 +403,7 @@ def _conditions(
     for name, allowed in raw.items():
         where = key_path(field, name)
         if name not in known:
-            listed = ", ".join(known) or "none"
+            listed = ", ".join(path_key(n) for n in known) or "none"
             raise RuleError(
                 f"'{where}': {json_shown(name)} is not a conditional of this experiment "
                 f"(conditionals: {listed}); declare it in 'conditionals'.",

@@ -254,10 +254,9 @@ def _scores(raw: Any, where: str, kept: Collection[str]) -> dict[str, float]:
     out: dict[str, float] = {}
     for name, value in scores.items():
         if len(name) > MAX_FEATURE_TEXT:
-            shown = f"{name[:10]}...{name[-10:]}"
             raise RuleError(
-                f"'{where}': the feature name '{shown}' is {len(name)} characters long; at "
-                f"most {MAX_FEATURE_TEXT}.",
+                f"'{where}': the feature name {json_shown(name)} is {len(name)} characters "
+                f"long; at most {MAX_FEATURE_TEXT}.",
                 where,
             )
         key_characters(name, where, kept)
