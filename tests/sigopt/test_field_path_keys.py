@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from sigopt_like.json_kinds import path_key
+from sigopt_like.service.domain import sigopt_runs
+from sigopt_like.service.domain.sigopt_checks import RuleError
 from tests.sigopt.conftest import Api
 
 #: (a client's key, how a path shows it)
@@ -104,3 +106,30 @@ def test_the_names_a_refusal_lists_and_a_long_feature_name(api: Api):
     assert message.startswith(
         "'sys_metadata.feature_importances.scores': the feature name \"\\u2028fff"
     ), message
+
+
+def test_the_conditions_an_inactive_parameter_needs(api: Api):
+    """Named by the conditional's name (which may hold a format character) and its values
+    as a JSON list: it said ``c<U+202E> in ['a']``, raw and in Python's repr. And an
+    experiment in which no parameter is active for a conditional value names it so too."""
+    conditionals = [{"name": "c\u202e", "values": ["a", "b"]}]
+    parameters = [{**DOUBLE, "conditions": {"c\u202e": ["a"]}}, {**DOUBLE, "name": "y"}]
+    experiment = api.create_experiment(parameters=parameters, conditionals=conditionals)
+    body = {"assignments": {"c\u202e": "b", "x": 0.5, "y": 0.5}, "value": 1.0}
+    message = refused(api, f"/v1/experiments/{experiment['id']}/observations", body, 422)
+    assert message == (
+        "'assignments.x': parameter \"x\" is inactive for these conditional values (it needs "
+        'c\\u202e in ["a"]); leave it out.'
+    )
+    parameters = [{**DOUBLE, "conditions": {"c\u202e": ["a"]}}]
+    body = {"name": "e", "parameters": parameters, "conditionals": conditionals}
+    message = refused(api, "/v1/experiments", body, 422)
+    assert message.startswith("'conditionals': when c\\u202e = \"b\", no parameter"), message
+
+
+def test_the_suggested_names_a_run_keeps():
+    """A run's suggested assignments cannot be cleared: the refusal names them as a path
+    shows them (a parameter's name may hold a format character)."""
+    with pytest.raises(RuleError) as cleared:
+        sigopt_runs.cleared_assignments({"\u202eabc": 0.5}, ["\u202eabc"])
+    assert "suggested \\u202eabc = 0.5 by its experiment" in cleared.value.message

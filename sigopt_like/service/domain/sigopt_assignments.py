@@ -77,7 +77,8 @@ def assignments(
         if not active:
             if given is not None:
                 conditions = ", ".join(
-                    f"{c} in {v}" for c, v in (param.get("conditions") or {}).items()
+                    f"{path_key(c)} in {json_written(v)}"
+                    for c, v in (param.get("conditions") or {}).items()
                 )
                 raise RuleError(
                     f"'{where}': parameter {json_shown(name)} is inactive for these conditional "

@@ -513,7 +513,7 @@ def check_conditional_space(
     for combo in itertools.product(*(c["values"] for c in conds)):
         chosen = {c["name"]: v for c, v in zip(conds, combo, strict=True)}
         if not any(is_active(p, chosen) for p in params):
-            text = ", ".join(f"{k} = {json_shown(v)}" for k, v in chosen.items())
+            text = ", ".join(f"{path_key(k)} = {json_shown(v)}" for k, v in chosen.items())
             raise RuleError(
                 f"'conditionals': when {text}, no parameter is active; every combination "
                 "of conditional values needs at least one parameter.",

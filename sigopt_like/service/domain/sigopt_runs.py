@@ -558,7 +558,7 @@ def cleared_assignments(current: Mapping[str, Any], fixed: Sequence[str]) -> dic
     """Assignments after an update gives ``"assignments": null``: none, unless some are
     ``fixed`` (a suggestion's), which cannot change."""
     if fixed:
-        shown = ", ".join(f"{name} = {json_shown(current.get(name))}" for name in fixed)
+        shown = ", ".join(f"{path_key(name)} = {json_shown(current.get(name))}" for name in fixed)
         raise RuleError(
             f"'assignments' cannot be null: this run was suggested {shown} by its "
             "experiment, and those cannot change; leave 'assignments' out of the update.",
