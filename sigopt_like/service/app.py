@@ -120,7 +120,7 @@ class Service:
                 self.settings.task_threads,
                 self.settings.task_process_idle_seconds,
                 waiting=lambda: unattended(store),
-                promise=lambda seconds: _promise_runner(store, holder, seconds),
+                promise=lambda seconds: store.tasks.promise_runner(holder, seconds),
                 withdraw=lambda: store.tasks.withdraw_runner_promise(holder),
                 on_change=self._task_changed,
                 on_finish=self._count_task,
@@ -225,11 +225,3 @@ def _middleware(context: ServiceContext) -> list[Any]:
             context.store.idempotency, context.settings, context.router, context.outage
         ),
     ]
-
-
-def _promise_runner(store: Store, holder: str, seconds: float) -> bool:
-    """Take the store's runner promise for ``holder`` (``TaskStore.promise_runner``) in a
-    transaction of its own: ``wake`` calls this from the after-commit callback of the
-    request that queued the task, whose unit is still current."""
-    with store.database.apart():
-        return store.tasks.promise_runner(holder, seconds)

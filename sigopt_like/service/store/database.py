@@ -261,7 +261,9 @@ class Unit:
                 LOG.exception("an after-end callback failed")
 
     def commit(self) -> None:
-        """Commit what was written (if anything), then run the after-commit callbacks."""
+        """Commit what was written (if anything); the after-commit callbacks are then
+        :meth:`run_after_commit`'s (once the unit is no longer current: see
+        :meth:`Database.end_unit`), forgotten if the commit fails."""
         conn, transaction = self._conn, self._transaction
         self._conn = self._transaction = None
         if conn is not None and transaction is not None:
@@ -273,6 +275,9 @@ class Unit:
                 raise
             finally:
                 conn.close()
+
+    def run_after_commit(self) -> None:
+        """Run the :meth:`after_commit` callbacks (once), after :meth:`commit`."""
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             try:
@@ -417,30 +422,28 @@ class Database:
 
     def end_unit(self, unit: Unit, token: Token[Unit | None], *, commit: bool) -> None:
         """Commit or roll back a unit from :meth:`start_unit`, and make it no longer current
-        (once: a unit already ended is left as it is)."""
+        (once: a unit already ended is left as it is), then run its after-commit (if it
+        committed) and after-end callbacks. They run once it is no longer current, so that
+        what they write is a transaction of its own: before, such a write joined the
+        ended unit, ran its ``on_begin`` again (an Idempotency-Key's claim, refused as
+        taken) and was lost, never committed."""
         if unit.ended:
             return
         unit.ended = True
+        committed = False
         try:
             if commit:
                 unit.commit()
+                committed = True
             else:
                 unit.rollback()
         finally:
             self._current.reset(token)
-            unit.run_after_end()
-
-    @contextlib.contextmanager
-    def apart(self) -> Iterator[None]:
-        """Make the block's reads and writes their own transactions, outside the unit
-        current here: an after-commit callback's unit is still current while it runs, and
-        a write there joined it (its ``on_begin`` run again: an Idempotency-Key's claim
-        refused as taken, the write lost)."""
-        token = self._current.set(None)
-        try:
-            yield
-        finally:
-            self._current.reset(token)
+            try:
+                if committed:
+                    unit.run_after_commit()
+            finally:
+                unit.run_after_end()
 
     def current_unit(self) -> Unit | None:
         """The unit current in this context, if any."""
