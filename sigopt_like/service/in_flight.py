@@ -13,12 +13,12 @@ the service and its database close.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .errors import error_body
+from .request_ids import HEADER, answer_id
 
 #: how long a stopping server waits, past its grace, for the requests still running
 #: (SQLite's busy timeout, 30 s, bounds a wait for its write lock; the engine's calls
@@ -129,7 +129,7 @@ def _refuse(environ: dict[str, Any], start_response: Callable[..., Any]) -> list
         "503 Service Unavailable",
         [
             ("Content-Type", "application/json"),
-            ("X-Request-Id", os.urandom(16).hex()),
+            (HEADER, answer_id(environ.get("HTTP_X_REQUEST_ID"))),  # as the app's answers do
             ("Retry-After", RETRY_AFTER),
         ],
     )

@@ -44,6 +44,7 @@ from .app import Service
 from .dashboard.guard import host_refusal
 from .errors import error_body
 from .failures import DatabaseOutage
+from .request_ids import HEADER, answer_id
 from .resources.sigopt import import_every_resource
 from .settings import ServiceSettings
 from .store.refusals import is_not_up_error
@@ -234,7 +235,7 @@ def _answer(
         [
             ("Content-Type", "application/json"),
             ("Content-Length", str(len(data))),
-            ("X-Request-Id", os.urandom(16).hex()),
+            (HEADER, answer_id(environ.get("HTTP_X_REQUEST_ID"))),  # as the app's answers do
             *headers,
         ],
     )

@@ -673,3 +673,44 @@ def test_a_worker_whose_database_host_name_does_not_resolve_waits_saying_why(
     _unresolved_line(text, "worker start")
     assert text.count("host name does not resolve") == 1, text  # one line, not one a try
     assert "Traceback" not in text, text[-3000:]
+
+
+def test_a_starting_servers_answers_echo_the_clients_request_id(tmp_path: Path) -> None:
+    """A server waiting for its database (a closed port: refused at once) answers the API
+    503 and ``/health`` 200 with the ``X-Request-Id`` the client sent, when it is sane, as
+    the running service does; one that is not sane gets a new one. Before, these answers
+    made up their own, and a client or proxy naming its requests could not find the 503
+    by its own name."""
+    import re
+    import socket
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    log = tmp_path / "starting.log"
+    url_db = f"postgresql+psycopg://app@127.0.0.1:{port}/doe"
+    command = [*SERVE, "--quiet-access", "--no-tasks", "--port", "0", "--db", url_db]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            command,
+            cwd=Path(__file__).resolve().parents[2],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        url = announced_url(proc, log, r"serving on (http://\S+?)[;, ]")
+        _answer_until(f"{url}/health", 200)
+        for path, status in (("/v1/sessions", 503), ("/ready", 503), ("/health", 200)):
+            sent = {"X-Request-Id": f"client-{path.strip('/').replace('/', '.')}"}
+            answer = requests.get(f"{url}{path}", headers=sent, timeout=30)
+            assert answer.status_code == status, answer.text
+            assert answer.headers["X-Request-Id"] == sent["X-Request-Id"], answer.headers
+        refused = requests.get(f"{url}/v1/sessions", headers={"X-Request-Id": "a b"}, timeout=30)
+        assert refused.status_code == 503, refused.text
+        assert re.fullmatch(r"[0-9a-f]{32}", refused.headers["X-Request-Id"]), refused.headers
+        assert proc.poll() is None
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+    assert "Traceback" not in log.read_text()

@@ -47,8 +47,8 @@ def test_a_request_running_past_the_grace_is_answered_before_the_service_closes(
     busy timeout); SIGTERM comes, the grace passes, and the lock is then let go. Before,
     serve closed its service and exited at the grace's end: the request's client saw its
     connection cut, and a client on a kept-alive connection too. Now a request arriving
-    past the grace is a 503 with Retry-After and ``Connection: close``, the running one is
-    answered 201, its session stored once, and serve exits 0."""
+    past the grace is a 503 with Retry-After, ``Connection: close`` and the X-Request-Id it
+    sent, the running one is answered 201, its session stored once, and serve exits 0."""
     served = ServedProcess(tmp_path / "late.db", "--no-tasks")
     try:
         # a kept-alive connection, opened before the stop, used after the grace
@@ -66,13 +66,16 @@ def test_a_request_running_past_the_grace_is_answered_before_the_service_closes(
             served.process.send_signal(signal.SIGTERM)
             time.sleep(STOP_GRACE_SECONDS + 1.5)
             assert served.process.poll() is None, served.output()  # still answering it
-            kept.request("GET", "/v1/sessions", headers=served.headers())
+            sent = {**served.headers(), "X-Request-Id": "client-late.1"}
+            kept.request("GET", "/v1/sessions", headers=sent)
             refused = kept.getresponse()
             body = json.loads(refused.read())
             assert refused.status == 503, (body, served.output())
             assert body["code"] == "unavailable" and "stopping" in body["message"], body
             assert refused.getheader("Retry-After") == "1"
             assert refused.getheader("Connection") == "close"
+            # the client's id, as the running service echoes it (before: a new one)
+            assert refused.getheader("X-Request-Id") == "client-late.1"
         finally:
             lock.execute("ROLLBACK")
             lock.close()
