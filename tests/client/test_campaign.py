@@ -317,6 +317,53 @@ def test_designed_rows_may_come_back_sorted(session):
     assert session.history.fetch().to_dict() == before
 
 
+def test_a_sorted_sheet_with_one_wrong_row_names_that_row(session, tmp_path):
+    """Before: a sheet sorted before the lab ran it, then with one row deleted, typed
+    twice or changed, was told "19 of the 20 designed rows differ from generation 1's
+    design: is this that design's file?" and a line per row (each compared with the
+    design's row at its place); now the one wrong row and the experiment without its row."""
+    design = session.generate(wait=True).result.experiments
+    measured = session.responses.simulate(design)
+    rows = sorted(measured.rows, key=lambda row: (row[1], -row[0]))
+    assert [r[:-1] for r in rows] != [r[:-1] for r in design.rows]
+    sheet = tmp_path / "measured.csv"
+
+    def refused(sent):
+        Table(columns=measured.columns, rows=sent).to_csv(sheet)
+        with pytest.raises(ValidationError) as caught:
+            session.experiments.put(type="designed", table=Table.from_csv(sheet), wait=True)
+        assert session.history.fetch().to_dict() == before
+        return [e["message"] for e in caught.value.errors]
+
+    def said(row):
+        return ", ".join(f"{n}={v}" for n, v in zip(("p1", "c"), row[:2], strict=True))
+
+    before = session.history.fetch().to_dict()
+    assert refused([*rows[:5], *rows[6:]]) == [
+        "the table has 19 rows but the design of generation 1 has 20: give every designed "
+        "row first (in any order), then any extra rows",
+        f"generation 1's design has {said(rows[5])} 2 times, the table once: add the missing "
+        "row with its response",
+    ]
+    assert refused([*rows[:6], rows[5], *rows[6:]]) == [
+        f"row 8: {said(rows[5])} is in generation 1's design 2 times, and this row is one "
+        "more of it among the first 20 rows (the designed rows): delete it, or move it below "
+        "the designed rows as an extra experiment",
+        f"generation 1's design has {said(rows[-1])} 2 times, the table's designed rows (the "
+        f"first 20) once; it is at row 22, below the designed rows: move it among the first "
+        "20 rows",
+    ]
+    designed = {tuple(r[:2]) for r in rows}
+    level = next(c for c in "abcdefgh" if (rows[5][0], c) not in designed)
+    changed = (rows[5][0], level, rows[5][2])  # a level, but no experiment of the design
+    assert refused([*rows[:5], changed, *rows[6:]]) == [
+        f"row 7, column c: {changed[1]!r} differs from generation 1's design, which has no "
+        f"experiment {said(changed)}; the design's {said(rows[5])} has no row: was this row "
+        "changed? Designed rows must be the design's rows exactly (in any order)"
+    ]
+    assert [t.type for t in session.tasks.list()] == ["generate", "space"]  # none started
+
+
 @pytest.mark.parametrize(
     ("bounds", "said"),
     [

@@ -27,12 +27,15 @@ from typing import Any
 
 import attrs
 
-from sigopt_like import csvio
 from sigopt_like._constants import MAX_REMAINING
 from sigopt_like.error_codes import SPACE_EXHAUSTED
 from sigopt_like.population import check_design_size, counted_at_once, generations_left
 from sigopt_like.spaces import RESPONSE, Problem, Space
 from sigopt_like.tables import Table, coerce_experiments, validate_experiments
+
+from .design_match import point_text as _point_text
+from .design_match import show as _show
+from .design_match import unordered_problems
 
 INITIAL, DESIGNED, FINAL = "initial", "designed", "final"
 EXPERIMENT_TYPES = (INITIAL, DESIGNED, FINAL)
@@ -655,6 +658,13 @@ def _design_match_problems(
                 )
                 break
     differing = len([p for p in problems if p.row is not None])
+    short = len(table.rows) < len(design)
+    if differing or short:
+        # a sorted sheet with one row deleted, typed twice or changed: every row after it
+        # differed from the design's row, where one row is wrong
+        unordered = unordered_problems(table, space, design, gen)
+        if unordered is not None and (short or len(unordered) < differing):
+            return problems[:short] + unordered
     if differing > 3 and differing * 2 >= len(design):
         # before: only one line per row (90 for a 90-row design), hiding the one mistake
         problems.insert(
@@ -734,22 +744,6 @@ def _dropped_row_problems(
             )
         )
     return problems
-
-
-def _point_text(names: Sequence[str], point: Sequence[Any]) -> str:
-    """``a=0, b=1.5, d=x``: an experiment as a person reads it in the table."""
-    return ", ".join(
-        f"{name}={v if isinstance(v, str) else _show(v)}"
-        for name, v in zip(names, point, strict=True)
-    )
-
-
-def _show(value: Any) -> str:
-    """A cell's value in a message, as the table shows it: ``-1e+308`` stays short (it
-    was written out as its 309 digits, an integral float's ``int``)."""
-    if isinstance(value, float):
-        return csvio.format_cell(value)
-    return repr(value) if isinstance(value, str) else str(value)
 
 
 def history_generations(campaign: Campaign) -> list[dict[str, Any]]:
