@@ -496,6 +496,10 @@ def ascii_number(text: str, read: Callable[[str], Number], what: str) -> Number:
 
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?[0-9]+,[0-9]+$")
+_GROUPED_DECIMAL = (
+    re.compile(r"^[+-]?[0-9]{1,3}(,[0-9]{3})+\.[0-9]+$"),  # 1,234.5
+    re.compile(r"^[+-]?[0-9]{1,3}(\.[0-9]{3})+,[0-9]+$"),  # 1.234,5
+)
 
 
 _THOUSANDS = re.compile(r"^[+-]?[0-9]{1,3}(,[0-9]{3})+$")
@@ -518,6 +522,11 @@ def decimal_comma_tip(value: Any) -> str:
     if ascii_text is not None and _NUMBER.match(ascii_text):
         return ascii_digits_tip(text)
     bare = text.replace(",", "")
+    if _GROUPED_DECIMAL[0].match(text):
+        return f" (write it without thousands separators: {bare})"
+    if _GROUPED_DECIMAL[1].match(text):
+        plain = text.replace(".", "").replace(",", ".")
+        return f" (write it with '.' as the decimal mark and no thousands separator: {plain})"
     if _THOUSANDS.match(text) and text.count(",") > 1:
         return f" (write it without thousands separators: {bare})"
     if _THOUSANDS.match(text):

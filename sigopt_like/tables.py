@@ -247,7 +247,8 @@ class Table:
                 problems.append(
                     Problem(
                         f"row {record.row}, column {csvio.column_letter(extra[0])}: value "
-                        f"'{csvio.clip(cells[extra[0]])}' is beyond the header's {width} columns",
+                        f"'{csvio.clip(cells[extra[0]])}' is beyond the header's {width} columns"
+                        + _split_decimal_tip(header, cells),
                         row=record.row,
                         column=csvio.column_letter(extra[0]),
                         field="table",
@@ -492,6 +493,25 @@ def _nul_problems(record: csvio.Record, header: Sequence[str]) -> list[Problem]:
             )
         )
     return problems
+
+
+_WHOLE_DIGITS = re.compile(r"^[+-]?[0-9]+$")
+
+
+def _split_decimal_tip(header: Sequence[str], cells: Sequence[str]) -> str:
+    """A tip for a row one cell wider than its header whose last two cells read as a
+    response written with a decimal comma (``...,1,5`` in a file saved with commas between
+    the cells), else ``""``."""
+    width = len(header)
+    if not header or header[-1] != RESPONSE or len(csvio.trim_trailing(cells)) != width + 1:
+        return ""
+    whole, fraction = cells[width - 1].strip(), cells[width].strip()
+    if not (_WHOLE_DIGITS.match(whole) and fraction.isascii() and fraction.isdigit()):
+        return ""
+    return (
+        f": is the response '{whole},{fraction}', written with a comma as the decimal mark? "
+        f"A comma separates the cells of a CSV file: write it as {whole}.{fraction}"
+    )
 
 
 def _header_problems(header: Sequence[str], row: int) -> list[Problem]:

@@ -86,6 +86,24 @@ def test_ragged_rows_reported_with_row_and_column() -> None:
     assert "'4' is beyond the header's 3 columns" in problems[1].message
 
 
+def test_a_response_typed_with_a_decimal_comma_in_a_comma_file_says_so() -> None:
+    """Before: a sheet filled in by hand with ``1,5`` as a response, saved with commas
+    between the cells, was told "value '5' is beyond the header's 5 columns" on every
+    row, not why; a wider row that is no split response keeps the plain message."""
+    problems = table_problems("a,b,Response\n1,2,1,5\n3,4,-2,25\n1,2,3,x\n")
+    assert [(p.row, p.column) for p in problems] == [(2, "D"), (3, "D"), (4, "D")]
+    assert problems[0].message == (
+        "row 2, column D: value '5' is beyond the header's 3 columns: is the response '1,5', "
+        "written with a comma as the decimal mark? A comma separates the cells of a CSV "
+        "file: write it as 1.5"
+    )
+    assert problems[1].message.endswith(
+        "is the response '-2,25', written with a comma "
+        "as the decimal mark? A comma separates the cells of a CSV file: write it as -2.25"
+    )
+    assert problems[2].message == "row 4, column D: value 'x' is beyond the header's 3 columns"
+
+
 def test_header_problems() -> None:
     problems = table_problems("a,,a,Response\n1,2,3,4\n")
     assert [(p.row, p.column) for p in problems] == [(1, "B"), (1, "a")]
