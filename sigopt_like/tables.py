@@ -600,6 +600,9 @@ def _foreign_header(table: Table, space: Space) -> Problem | None:
     return None
 
 
+#: a column name followed by a unit or a note: ``Response (mg)``, ``temp [C]``
+_UNIT_NOTE = re.compile(r"\s*(.+?)\s*(\(.*\)|\[.*\])\s*")
+
 #: the name pandas gives a column whose header cell is empty (``Unnamed: 5``)
 _PANDAS_UNNAMED = re.compile(r"Unnamed: \d+")
 
@@ -609,12 +612,21 @@ def _columns_problems(table: Table, space: Space, allow: AllowMissing) -> list[P
     expected = [*space.names, RESPONSE]
     wanted = ", ".join(expected)
     folded = {name.casefold(): name for name in expected}
+    annotated: set[str] = set()  # names written with a unit: 'Response (mg)'
     for index, name in enumerate(table.columns):
         if name in expected or name == "":
             continue
         letter = csvio.column_letter(index)
+        unit = _UNIT_NOTE.fullmatch(name)
+        meant = folded.get(unit[1].casefold()) if unit else None
         if name.casefold() in folded:
             message = f"column '{name}' should be spelled '{folded[name.casefold()]}'"
+        elif meant is not None and meant not in table.columns:
+            annotated.add(meant.casefold())
+            message = (
+                f"column '{csvio.clip(name)}' should be named '{meant}': the header holds the "
+                "name alone (keep the unit in the file's name or a note)"
+            )
         elif name in HISTORY_COLUMNS:
             message = f"column '{name}' belongs to history files; remove Seq_, Gen_ and Designed_"
         else:
@@ -632,7 +644,7 @@ def _columns_problems(table: Table, space: Space, allow: AllowMissing) -> list[P
         problems.append(
             Problem(f"row 1, column {letter}: {message}", row=1, column=name, field="table")
         )
-    folded_columns = {c.casefold() for c in table.columns}
+    folded_columns = {c.casefold() for c in table.columns} | annotated
     for name in space.names:
         if name not in table.columns and name.casefold() not in folded_columns:
             problems.append(

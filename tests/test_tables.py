@@ -229,6 +229,18 @@ def test_columns_in_any_order(grid: Space) -> None:
     assert coerced.rows == ((3.0, 2.0, 1.0, 0.0, 1.5),)
 
 
+def test_a_header_with_a_unit_says_to_name_the_column_alone(grid: Space) -> None:
+    """Before: 'Response (mg)' in a lab's sheet was "not a parameter of the space", and
+    'Response' then "missing": two problems, neither saying that the unit was the matter."""
+    table = Table.from_csv("param1 [mm],param2,param3,param4,Response (mg)\n1,2,3,4,5\n")
+    assert [p.message for p in validate_experiments(table, grid)] == [
+        "row 1, column A: column 'param1 [mm]' should be named 'param1': the header holds "
+        "the name alone (keep the unit in the file's name or a note)",
+        "row 1, column E: column 'Response (mg)' should be named 'Response': the header "
+        "holds the name alone (keep the unit in the file's name or a note)",
+    ]
+
+
 def test_header_must_match_space(grid: Space) -> None:
     table = Table.from_csv("param1,param2,Param3,extra,response\n1,2,3,4,5\n")
     problems = validate_experiments(table, grid)
