@@ -500,6 +500,8 @@ _GROUPED_DECIMAL = (
     re.compile(r"^[+-]?[0-9]{1,3}(,[0-9]{3})+\.[0-9]+$"),  # 1,234.5
     re.compile(r"^[+-]?[0-9]{1,3}(\.[0-9]{3})+,[0-9]+$"),  # 1.234,5
 )
+#: thousands grouped by a space (French, Swedish sheets: a no-break or a narrow one)
+_SPACE_GROUPED = re.compile(r"^[+-]?[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+([.,][0-9]+)?$")
 
 
 _THOUSANDS = re.compile(r"^[+-]?[0-9]{1,3}(,[0-9]{3})+$")
@@ -522,6 +524,9 @@ def decimal_comma_tip(value: Any) -> str:
     if ascii_text is not None and _NUMBER.match(ascii_text):
         return ascii_digits_tip(text)
     bare = text.replace(",", "")
+    if _SPACE_GROUPED.match(text):
+        plain = re.sub(r"[ \u00a0\u202f]", "", text).replace(",", ".")
+        return f" (write it with '.' as the decimal mark and no thousands separator: {plain})"
     if _GROUPED_DECIMAL[0].match(text):
         return f" (write it without thousands separators: {bare})"
     if _GROUPED_DECIMAL[1].match(text):

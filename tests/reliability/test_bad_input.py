@@ -520,12 +520,13 @@ def test_quoted_decimal_commas_say_to_write_a_point(campaign: Any, tmp_path: Pat
     huge = "z" * 100_000
     rows = '40,Pt,"1,0","1,5"\n50,Ni,2,{huge}\n60,Ni,3,"1,500"\n70,Ni,4,"1,234,567"\n'
     rows += '40,Ni,1,"1,234.5"\n50,Ni,2,"1.234,5"\n'  # thousands and a decimal mark
-    path.write_text("temp,cat,x,Response\n" + rows.replace("{huge}", huge))
+    rows += '60,Ni,3,"1\u00a0234,5"\n70,Ni,4,1 234\n'  # thousands grouped by spaces
+    path.write_text("temp,cat,x,Response\n" + rows.replace("{huge}", huge), encoding="utf-8")
     with pytest.raises(ValidationError) as refused:
         campaign.experiments.put(type="initial", table=path, wait=True)
     assert refused.value.status == 422
     errors = {(e["row"], e["column"]): e["message"] for e in refused.value.errors}
-    assert list(errors) == [(2, "x"), *((row, "Response") for row in (2, 3, 4, 5, 6, 7))]
+    assert list(errors) == [(2, "x"), *((row, "Response") for row in range(2, 10))]
     assert [t.id for t in campaign.tasks.list(limit=1000)] == tasks  # no task queued
     assert errors[(2, "Response")].endswith("(write it with '.' as the decimal mark: 1.5)")
     assert len(errors[(3, "Response")]) < 300 and "(100,000 characters)" in errors[(3, "Response")]
@@ -539,6 +540,12 @@ def test_quoted_decimal_commas_say_to_write_a_point(campaign: Any, tmp_path: Pat
     assert errors[(6, "Response")].endswith("(write it without thousands separators: 1234.5)")
     assert errors[(7, "Response")].endswith(
         "(write it with '.' as the decimal mark and no thousands separator: 1234.5)"
+    )
+    assert errors[(8, "Response")].endswith(
+        "(write it with '.' as the decimal mark and no thousands separator: 1234.5)"
+    )
+    assert errors[(9, "Response")].endswith(
+        "(write it with '.' as the decimal mark and no thousands separator: 1234)"
     )
     assert _state(campaign) == before
     assert errors[(2, "x")].endswith("(write it with '.' as the decimal mark: 1.0)")
