@@ -17,13 +17,16 @@ from typing import Any
 from sigopt_like import csvio
 from sigopt_like._constants import INT64_MAX, INT64_MIN
 from sigopt_like.spaces import (
+    FACTORIAL,
     MAX_TOTAL_UNITS,
     MIXTURE,
     Problem,
     name_cell_unstorable,
     name_not_text,
+    not_a_cell,
     shown_count,
     unstorable_number,
+    unwritten_number,
 )
 from sigopt_like.table_wire import text_problem, wire_value_problem
 
@@ -60,7 +63,21 @@ def unstorable_values(space: Mapping[str, Any]) -> list[Problem]:
         if isinstance(row, list):
             parameter = _as_parameter(row, mixture)
             problems.extend(_parameter_problems(number, parameter, names_are_text=False))
+            problems.extend(_held_number_problems(number, row, mixture))
     return problems
+
+
+def _held_number_problems(number: int, row: list[Any], mixture: bool) -> list[Problem]:
+    """Each cell of Daptics' space-table row ``number`` that is a list or an object holding
+    a number JSON does not write (``[1e400]``, a Python int of 5,001 digits), named as
+    :meth:`Space.from_dict` names it ("row 2, column A (Name): a list holding ..."): before,
+    the client's encoder refused it ("cannot be sent as JSON") and the door by its JSON path."""
+    kind = MIXTURE if mixture else FACTORIAL
+    return [
+        not_a_cell(kind, number, at, cell)
+        for at, cell in enumerate(row)
+        if isinstance(cell, (list, Mapping)) and unwritten_number(cell) is not None
+    ]
 
 
 def _total_units_problems(space: Mapping[str, Any]) -> list[Problem]:

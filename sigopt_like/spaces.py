@@ -767,6 +767,8 @@ def _dict_record(index: int, param: Any) -> csvio.Record | Problem:
         if not _is_cell(cell):
             # before: true, {} or [1] became the level 'True', '{}' or '[1]'
             return _not_a_cell(kind, index, at, f"parameter '{name}' has {_json_shown(cell)}")
+        if isinstance(cell, int) and not _written(cell):  # before: str()'s ValueError
+            return integer_past_floats(kind, index, at)
         if cell is None:
             out.append("")
         elif isinstance(cell, float):
@@ -782,7 +784,8 @@ def _dict_record(index: int, param: Any) -> csvio.Record | Problem:
 
 def _odd_cell(rows: Any, space_type: Any) -> Problem | None:
     """The first cell of Daptics' ``table.data`` rows that is neither text nor a number,
-    or a Name cell holding a number no name is stored as (:func:`name_cell_unstorable`)."""
+    a Name cell holding a number no name is stored as (:func:`name_cell_unstorable`), or
+    an integer of more digits than Python writes."""
     kind = MIXTURE if space_type == MIXTURE else FACTORIAL
     for row, cells in enumerate(rows if isinstance(rows, Sequence) else (), 1):
         for at, cell in enumerate(cells if isinstance(cells, Sequence) else ()):
@@ -790,6 +793,8 @@ def _odd_cell(rows: Any, space_type: Any) -> Problem | None:
                 return _not_a_cell(kind, row, at, _json_shown(cell))
             if at == 0 and unstorable_number(cell):
                 return name_cell_unstorable(row, cell)
+            if isinstance(cell, int) and not _written(cell):  # before: str()'s ValueError
+                return integer_past_floats(kind, row, at)
     return None
 
 
@@ -821,6 +826,26 @@ def name_cell_unstorable(row: int, name: Any) -> Problem:
         column="Name",
         field="space",
     )
+
+
+def integer_past_floats(kind: str, row: int, at: int) -> Problem:
+    """The cell at ``row``, column ``at``, holding a Python int of more digits than Python
+    writes (4,300), in the words the service's door gives such a level over HTTP (it reads
+    one of thousands of digits as an infinite float)."""
+    return Problem(
+        f"{_where(kind, row, at)}: the number is beyond the numbers a space holds "
+        "(about +-1.8e308)",
+        row=row,
+        column=_column_title(kind, at),
+        field="space",
+    )
+
+
+def not_a_cell(kind: str, row: int, at: int, cell: Any) -> Problem:
+    """The problem of a Daptics space-table cell that is neither text nor a number (a list,
+    an object, not JSON at all), whichever check finds it, :meth:`Space.from_dict` or
+    :mod:`sigopt_like.space_wire`."""
+    return _not_a_cell(kind, row, at, _json_shown(cell))
 
 
 def _not_a_cell(kind: str, row: int, at: int, said: str) -> Problem:
@@ -1235,7 +1260,7 @@ def _json_shown(value: Any) -> str:
     if isinstance(value, (list, tuple, Mapping)):
         # before: Python's repr ([inf], {'a': [True, inf]}), or a ValueError for a Python
         # int of 5,001 digits in a list
-        held = _unwritten_number(value)
+        held = unwritten_number(value)
         if held is not None:
             return f"{json_kind(value)} holding {_json_shown(held)}"
     try:
@@ -1248,7 +1273,7 @@ def _json_shown(value: Any) -> str:
     return escaped_unprintable(csvio.clip(text))
 
 
-def _unwritten_number(value: Any) -> Any:
+def unwritten_number(value: Any) -> Any:
     """The first number in the list or object ``value`` (at any depth, its keys too) that
     JSON does not write: one past a float's range (the door reads ``1e400``, and an
     integer of thousands of digits, so), NaN, or a Python int of more digits than Python
@@ -1283,7 +1308,12 @@ def _written(item: Any) -> bool:
 def _clipped(value: Any) -> str:
     """``repr(value)`` for a message, a long text clipped (a megabyte typed as a space's
     type was quoted whole, a megabyte of message)."""
-    return repr(csvio.clip(value)) if isinstance(value, str) else csvio.clip(repr(value))
+    if isinstance(value, str):
+        return repr(csvio.clip(value))
+    try:
+        return csvio.clip(repr(value))
+    except Exception:  # a user's object whose repr raises: before, that error escaped
+        return f"a {type(value).__name__} object, which is not JSON data"
 
 
 def _name_problems(name: str, row: int, seen: dict[str, int], add: Callable[..., None]) -> None:

@@ -103,9 +103,12 @@ def wire_value_problem(value: Any, subject: str, noun: str) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
-        shown = csvio.clip(str(value))
         try:
+            shown = csvio.clip(str(value))
             decimal = float(value)
+        except ValueError:  # more digits than Python writes (4,300): before, this error
+            # escaped; said as the door says such a number over HTTP (an infinite float)
+            return f"the number is beyond the numbers a {noun} holds (about +-1.8e308)"
         except OverflowError:
             return f"{shown} is beyond the numbers a {noun} holds (about +-1.8e308)"
         return (

@@ -7,6 +7,7 @@ import itertools
 import random
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -1072,3 +1073,81 @@ def test_a_nul_in_a_space_files_number_cell_is_shown_escaped(text, kind, said):
     with pytest.raises(SpaceError) as refused:
         Space.from_csv(text, kind, 10 if kind == "mixture" else None)
     assert said in str(refused.value) and "\x00" not in str(refused.value)
+
+
+BEYOND = "the number is beyond the numbers a space holds (about +-1.8e308)"
+
+
+@pytest.mark.parametrize("form", ["parameters", "table"])
+def test_a_level_of_more_digits_than_python_writes_is_a_space_error(form: str) -> None:
+    """Before: a Python int of 5,001 digits as a level was an uncaught ValueError
+    ("Exceeds the limit (4300 digits) for integer string conversion") from
+    ``Space.from_dict`` (``str(cell)``) and from the client's check before sending. Now
+    both say it in the words the service's door gives such a level over HTTP."""
+    if form == "parameters":
+        space: dict[str, Any] = {
+            "type": "factorial",
+            "parameters": [{"name": "a", "type": "numerical", "values": [0, 10**5000]}],
+        }
+    else:
+        space = {"type": "factorial", "table": {"data": [["a", "numerical", 0, 10**5000]]}}
+    with pytest.raises(SpaceError) as info:
+        Space.from_dict(space)
+    assert [(p.message, p.row, p.column) for p in info.value.problems] == [
+        (f"row 1, column D (Value.2): {BEYOND}", 1, "Value.2")
+    ]
+    assert [p.message for p in unstorable_values(space)] == [
+        f"parameter 1 ('a'), level 2: {BEYOND}"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ([10**5000], "a list holding an integer of thousands of digits"),
+        ([float("inf")], f"a list holding {PAST_A_FLOAT}"),
+        ({"a": [float("-inf")]}, f"an object holding {PAST_A_FLOAT}"),
+    ],
+    ids=["digits", "inf", "object"],
+)
+def test_a_daptics_name_cell_holding_a_number_json_cannot_write_is_found_before_sending(
+    name: object, said: str
+) -> None:
+    """Before: the client's check before sending found nothing in a Name cell ``[1e400]``
+    or ``[10**5000]`` of Daptics' table form, so the encoder refused it ("cannot be sent as
+    JSON") and the door by its JSON path, where ``Space.from_dict`` named its cell."""
+    rows = [["a", "numerical", 0, 1], [name, "numerical", 0, 1]]
+    space = {"type": "factorial", "table": {"data": rows}}
+    message = f"row 2, column A (Name): {said}; a space's cells are text or numbers"
+    with pytest.raises(SpaceError) as info:
+        Space.from_dict(space)
+    assert [(p.message, p.row, p.column) for p in info.value.problems] == [(message, 2, "Name")]
+    wire = unstorable_values(space)
+    assert [(p.message, p.row, p.column) for p in wire] == [(message, 2, "Name")]
+
+
+class _ReprRaises:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
+def test_a_name_object_whose_repr_raises_is_refused_as_not_json() -> None:
+    """Before: the object's own RuntimeError escaped ``Space.from_dict`` and the client's
+    check before sending, the message being built with its repr."""
+    space = {
+        "type": "factorial",
+        "parameters": [
+            {"name": "a", "type": "numerical", "values": [0, 1]},
+            {"name": _ReprRaises(), "type": "numerical", "values": [0, 1]},
+        ],
+    }
+    said = NOT_TEXT + "a _ReprRaises object, which is not JSON data"
+    with pytest.raises(SpaceError) as info:
+        Space.from_dict(space)
+    assert [p.message for p in info.value.problems] == [said]
+    assert [p.message for p in unstorable_values(space)] == [said]
+    for cell in (_ReprRaises(), [_ReprRaises()]):
+        table = {"type": "factorial", "table": {"data": [[cell, "numerical", 0, 1]]}}
+        with pytest.raises(SpaceError) as info:
+            Space.from_dict(table)
+        assert "which is not JSON data; a space's cells are text or numbers" in str(info.value)

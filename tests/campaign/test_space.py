@@ -417,6 +417,7 @@ def test_every_parameter_name_that_is_not_text_is_told_one_way(api, sent, shown)
 NAME_CELL = "The space cannot be read: row 2, column A (Name): "
 TOO_LARGE = " is too large to store as a name; write the name as text (a JSON string)"
 TEXT_OR_NUMBERS = "; a space's cells are text or numbers"
+PAST_A_FLOAT_NAME = "a number beyond a float's range (about +-1.8e308; JSON's 1e400)"
 
 
 @pytest.mark.parametrize(
@@ -427,6 +428,12 @@ TEXT_OR_NUMBERS = "; a space's cells are text or numbers"
         ("1e400", f"a number beyond a float's range (about +-1.8e308; JSON's 1e400){TOO_LARGE}"),
         ("true", f"true{TEXT_OR_NUMBERS}"),
         ("[1]", f"[1]{TEXT_OR_NUMBERS}"),
+        # before: the door's 400 by JSON path ("The field 'space.table.data[1][0][0]' ...")
+        ("[1e400]", f"a list holding {PAST_A_FLOAT_NAME}{TEXT_OR_NUMBERS}"),
+        (
+            "[" + "9" * 5001 + "]",
+            "a list holding 99999999999999999999... (a number of 5,001 digits)" + TEXT_OR_NUMBERS,
+        ),
     ],
     ids=lambda given: given[:12],
 )

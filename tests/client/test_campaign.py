@@ -651,6 +651,51 @@ def test_space_from_dict_names_total_units_no_space_stores_as_space_put_does(ses
         assert said[0][0].startswith(f"the total units ('{key}') holds a "), said
 
 
+class _ReprRaises:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
+def test_a_space_json_cannot_carry_is_a_space_error_before_sending(session):
+    """Before: a level of 5,001 digits was an uncaught ValueError from ``space.put``; a
+    Daptics Name cell ``[10**5000]`` or ``[inf]`` a RequestEncodingError from the
+    transport ("cannot be sent as JSON"); a name whose repr raises, that error. Each is
+    now a SpaceError naming its cell, nothing stored."""
+    before = (session.space.fetch().to_dict(), [t.id for t in session.tasks.list()])
+    beyond = "the number is beyond the numbers a space holds (about +-1.8e308)"
+    cases = [
+        (
+            {"parameters": [{"name": "a", "type": "numerical", "values": [0, 10**5000]}]},
+            f"parameter 1 ('a'), level 2: {beyond}",
+        ),
+        (
+            {"table": {"data": [["a", "numerical", 0, 10**5000]]}},
+            f"parameter 1 ('a'), level 2: {beyond}",
+        ),
+        (
+            {"table": {"data": [[[10**5000], "numerical", 0, 1]]}},
+            "row 1, column A (Name): a list holding an integer of thousands of digits; "
+            "a space's cells are text or numbers",
+        ),
+        (
+            {"table": {"data": [[[float("inf")], "numerical", 0, 1]]}},
+            "row 1, column A (Name): a list holding a number beyond a float's range "
+            "(about +-1.8e308; JSON's 1e400); a space's cells are text or numbers",
+        ),
+        (
+            {"parameters": [{"name": _ReprRaises(), "type": "numerical", "values": [0, 1]}]},
+            "parameter 1: a parameter name is text (a JSON string), "
+            "not a _ReprRaises object, which is not JSON data",
+        ),
+    ]
+    for part, said in cases:
+        space = {"type": "factorial", **part}
+        with pytest.raises(SpaceError) as put:
+            session.space.put(space=space, population_size=4, replicates=0, wait=True)
+        assert [p.message for p in put.value.problems] == [said]
+    assert (session.space.fetch().to_dict(), [t.id for t in session.tasks.list()]) == before
+
+
 def test_a_whole_level_a_float_cannot_hold_is_refused_not_rounded(session):
     """A level 9007199254740993 (2**53 + 1) in a space given as a dict was taken as
     9007199254740992 by the service (a space's numbers are floats): now a 422 naming the
