@@ -21,6 +21,7 @@ from sigopt_like.spaces import (
     MAX_TOTAL_UNITS,
     MIXTURE,
     Problem,
+    held_number_shown,
     name_cell_unstorable,
     name_not_text,
     not_a_cell,
@@ -173,12 +174,26 @@ def _parameter_problems(
         value = item.get(key)
         if isinstance(value, str):
             add(label, column, _text(value, words))
+        elif names_are_text and key != "name":
+            add(f"{label}, {words}", column, _held(value))
     for key, column, words in _BOUNDS:
         add(f"{label}, {words}", column, _units_problem(item.get(key), least=0))
+        if names_are_text:
+            add(f"{label}, {words}", column, _held(item.get(key)))
     values = item.get("values")
     for index, value in enumerate(values if isinstance(values, list) else [], 1):
         add(f"{label}, level {index}", f"Value.{index}", _level(value))
+        if names_are_text:  # a Daptics row's cells: _held_number_problems
+            add(f"{label}, level {index}", f"Value.{index}", _held(value))
     return problems
+
+
+def _held(value: Any) -> str | None:
+    """A list or object holding a number JSON does not write, in a ``parameters`` item's
+    type, bound or level: before, the client's encoder refused it ("cannot be sent as
+    JSON") and the door by its JSON path."""
+    shown = held_number_shown(value)
+    return None if shown is None else f"{shown}; a space's cells are text or numbers"
 
 
 def _units_problem(value: Any, least: int) -> str | None:

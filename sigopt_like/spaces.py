@@ -848,6 +848,15 @@ def not_a_cell(kind: str, row: int, at: int, cell: Any) -> Problem:
     return _not_a_cell(kind, row, at, _json_shown(cell))
 
 
+def held_number_shown(value: Any) -> str | None:
+    """A list or object ``value`` holding a number JSON does not write (``[1e400]``, a
+    Python int of 5,001 digits), as a message shows it ("a list holding ..."); None if
+    ``value`` is no such list or object."""
+    if isinstance(value, (list, tuple, Mapping)) and unwritten_number(value) is not None:
+        return _json_shown(value)
+    return None
+
+
 def _not_a_cell(kind: str, row: int, at: int, said: str) -> Problem:
     """The problem of a cell at ``row``, column ``at``, that is neither text nor a number."""
     return Problem(

@@ -1151,3 +1151,28 @@ def test_a_name_object_whose_repr_raises_is_refused_as_not_json() -> None:
         with pytest.raises(SpaceError) as info:
             Space.from_dict(table)
         assert "which is not JSON data; a space's cells are text or numbers" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "where"),
+    [
+        ("values", [0, [float("inf")]], f"level 2: a list holding {PAST_A_FLOAT}"),
+        (
+            "values",
+            [0, {"a": [10**5000]}],
+            "level 2: an object holding an integer of thousands of digits",
+        ),
+        ("type", [10**5000], "the type: a list holding an integer of thousands of digits"),
+    ],
+    ids=["level-inf", "level-digits", "type"],
+)
+def test_a_parameters_field_holding_a_number_json_cannot_write_is_found_before_sending(
+    field: str, value: object, where: str
+) -> None:
+    """Before: the client's check before sending found nothing in a level or type
+    ``[1e400]`` of a ``parameters`` item, left to the encoder ("cannot be sent as JSON")
+    and the door's 400 by JSON path."""
+    item: dict[str, Any] = {"name": "a", "type": "numerical", "values": [0, 1], field: value}
+    [problem] = unstorable_values({"type": "factorial", "parameters": [item]})
+    said = f"parameter 1 ('a'), {where}; a space's cells are text or numbers"
+    assert (problem.message, problem.row) == (said, 1)

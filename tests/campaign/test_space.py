@@ -464,6 +464,26 @@ def test_a_daptics_name_cell_no_name_is_stored_as_is_told_as_that_forms_cells(ap
     assert r.status == 202, r
 
 
+def test_a_level_holding_a_number_past_a_float_is_named_by_its_level(api):
+    """Before: a level ``[1e400]`` of a ``parameters`` item was the door's 400 by JSON path
+    ("The field 'space.parameters[0].values[1][0]' ..."), a place no space file shows."""
+    sid = api.session()
+    space = {"type": "factorial", "parameters": [{"name": "a", "type": "numerical"}]}
+    space["parameters"][0]["values"] = [0, "__NAME__"]
+    body = json.dumps({"space": space, "population_size": 2, "replicates": 0})
+    raw = body.replace(NAME_PLACEHOLDER, "[1e400]")
+    before = api.snapshot(sid)
+    r = api.call(
+        "PUT", f"/v1/sessions/{sid}/space", data=raw, headers={"Content-Type": "application/json"}
+    )
+    assert r.status == 422, r
+    assert r.body["message"] == (
+        "The space cannot be read: parameter 1 ('a'), level 2: a list holding "
+        f"{PAST_A_FLOAT_NAME}{TEXT_OR_NUMBERS}"
+    ), r.body
+    assert api.snapshot(sid) == before
+
+
 def test_a_level_a_spreadsheet_would_run_as_a_formula_is_refused(api):
     """Before: ``=HYPERLINK(...)`` or ``-cmd|...`` was stored as a level and written into the
     experiments table, where a spreadsheet opening it runs it (and saves back its result)."""

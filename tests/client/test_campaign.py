@@ -683,6 +683,11 @@ def test_a_space_json_cannot_carry_is_a_space_error_before_sending(session):
             "(about +-1.8e308; JSON's 1e400); a space's cells are text or numbers",
         ),
         (
+            {"parameters": [{"name": "a", "type": "numerical", "values": [0, [float("inf")]]}]},
+            "parameter 1 ('a'), level 2: a list holding a number beyond a float's range "
+            "(about +-1.8e308; JSON's 1e400); a space's cells are text or numbers",
+        ),
+        (
             {"parameters": [{"name": _ReprRaises(), "type": "numerical", "values": [0, 1]}]},
             "parameter 1: a parameter name is text (a JSON string), "
             "not a _ReprRaises object, which is not JSON data",
