@@ -14,7 +14,9 @@ Which process starts a worker for a waiting task, when several share one databas
 (scripts on one SQLite file, each with its embedded service): the one that gets the
 store's runner promise (``TaskStore.promise_runner``, one ``meta`` row, taken
 atomically, to the millisecond by the database's clock) for ``START_PROMISE_SECONDS``,
-renewed while its worker starts. A runner with a free thread (this one once ready, or a
+renewed while its worker starts, for ``START_RENEW_SECONDS`` at most (a worker stuck in
+its cold start leaves the tasks to another process then), and withdrawn once it is
+``ready``. A runner with a free thread (this one once ready, or a
 ``sigopt-like worker`` kept warm on the file) holds it itself, renewed every second for
 ``worker.FREE_PROMISE_SECONDS``: it takes the queued tasks, and nobody starts a worker.
 
@@ -36,9 +38,11 @@ renewed while its worker starts. A runner with a free thread (this one once read
 
 When this process's own worker is busy (every thread running a task), a task it queues
 is left to another process: that worker's promise lapses ``FREE_PROMISE_SECONDS`` (3 s)
-after its last free moment, and the next idle process to look (every ``WATCH_SECONDS``)
-starts one, plus that worker's cold start: at once if the worker has been busy 3 s, 4 s
-at most. Before, the others waited out the 5 s grace by the task's ``created``. Not
+after its last free moment (none stands for one busy from its first moment: this
+process's start promise ends at ``ready``), and the next idle process to look (every
+``WATCH_SECONDS``) starts one, plus that worker's cold start: 4 s at most before the cold
+start, 1.6-1.8 s in all measured for a worker busy from its first moment (one idle
+script, two cores). Before, the others waited out the 5 s grace by the task's ``created``. Not
 1 s, as for a task nobody holds: a promise must outlive the gaps between a free
 runner's renewals, and a task ending then frees a thread that takes the new one
 without a cold start. This process starts no second worker itself: it runs ``count``
@@ -84,6 +88,11 @@ WATCH_SECONDS = 1.0
 #: machine (2-3.5 s with six scripts starting beside it on two cores); once ready, the
 #: worker renews the promise itself while it has a free thread
 START_PROMISE_SECONDS = 5.0
+#: how long the promise is renewed for a worker that is not yet ready: one stuck in its
+#: cold start (stopped, swapping) leaves the queued tasks to another process once the
+#: promise lapses, ``START_PROMISE_SECONDS`` later (10 s after it started, at most);
+#: before, it was renewed for as long as that worker hung, and no process started one
+START_RENEW_SECONDS = START_PROMISE_SECONDS
 READY = b"ready"  # the worker's first line (sigopt_like.service.worker.READY)
 FINISHED = b"finished"  # "finished\t<type>\t<status>\t<seconds>": a task ended
 #: written before closing a worker's input: a stop asked for (sigopt_like.service.worker.STOP);
@@ -149,9 +158,14 @@ class TaskProcesses:
         self._on_finish = on_finish
         self._on_unavailable = on_unavailable
         self._procs: list[subprocess.Popen[bytes]] = []
+        #: when each worker started (monotonic clock, by pid): its start promise is
+        #: renewed for ``START_RENEW_SECONDS`` at most
+        self._started: dict[int, float] = {}
         #: the workers that said ``ready`` (their pids)
         self._ready: set[int] = set()
         self._lock = threading.Lock()
+        #: a start promise's renewal and its withdrawal at ``ready``, one at a time
+        self._promise_lock = threading.Lock()
         self._closed = False
         self._stop = threading.Event()
         self.unavailable: str | None = None  # why workers cannot start, once known
@@ -183,12 +197,27 @@ class TaskProcesses:
                 pids = self.pids
                 if not pids and waiting() and self._promised():
                     self._run_workers()
-                elif set(pids) - self._ready:  # a worker starting: it keeps the promise
-                    self._promised()
+                else:
+                    self._renew_start_promise()
                 self._watch_failures.worked()
             except Exception as err:  # the database hiccuped: look again later
                 self._watch_failures.failed(err)
             self._stop.wait(WATCH_SECONDS)
+
+    def _renew_start_promise(self) -> None:
+        """Renew the start promise while a worker of this process starts, for
+        ``START_RENEW_SECONDS`` after it started at most; a ready worker holds none (its
+        own free promise, :mod:`.worker`, says when it can take a task)."""
+        with self._promise_lock:
+            now = time.monotonic()
+            starting = [
+                pid
+                for pid in self.pids
+                if pid not in self._ready
+                and now - self._started.get(pid, now) < START_RENEW_SECONDS
+            ]
+            if starting:
+                self._promised()
 
     def _promised(self) -> bool:
         """Take the store's runner promise for ``START_PROMISE_SECONDS``: whether this
@@ -228,6 +257,7 @@ class TaskProcesses:
                     failure = f"{self._command[0]!r} cannot be started: {err}"
                     break
                 self._procs.append(proc)
+                self._started[proc.pid] = time.monotonic()
                 threading.Thread(
                     target=self._listen, args=(proc,), name="sigopt-like-worker-out", daemon=True
                 ).start()
@@ -250,19 +280,33 @@ class TaskProcesses:
                 line = line.strip()
                 if line == READY:
                     ready = True
-                    self._ready.add(proc.pid)
+                    self._now_ready(proc.pid)
                 elif line.startswith(FINISHED):
                     self._finished(line)
                 elif self._on_change is not None:
                     self._on_change()
         code = proc.wait()
         self._ready.discard(proc.pid)
+        self._started.pop(proc.pid, None)
         if self._closed:
             return
         if not ready:
             self._give_up(f"a task worker process exited with code {code} before it was ready")
         elif code != 0:  # killed: the queue watch starts another, which takes its task over
             LOG.warning("the task worker process %s ended with code %s", proc.pid, code)
+
+    def _now_ready(self, pid: int) -> None:
+        """A worker said ``ready``: it claims the queued tasks at once, and promises to
+        take more while it has a free thread (:mod:`.worker`); this process's start
+        promise ends, so that a task queued while that worker is busy from its first
+        moment is started by another process at its next look, not after 5 s."""
+        with self._promise_lock:
+            self._ready.add(pid)
+            if self._withdraw is not None and not set(self.pids) - self._ready:
+                try:
+                    self._withdraw()
+                except Exception as err:  # it lapses by itself
+                    LOG.debug("could not withdraw the runner promise (%s)", err)
 
     def _finished(self, line: bytes) -> None:
         if self._on_finish is None:

@@ -963,3 +963,107 @@ def test_the_queue_watch_sees_a_queued_task_and_one_whose_worker_is_gone(
         gone = f"{socket.gethostname()}:999999999:gone:1"
         assert store.tasks.claim(gone, created + 1).id == int(task["id"])
         assert unattended(store, now=created + 1)  # its worker's process is gone
+
+
+WIDE_SPACE = {  # room for 100 generations: a task that runs a good while
+    "type": "factorial",
+    "parameters": [
+        {"name": f"p{i}", "type": "numerical", "values": list(range(10))} for i in range(4)
+    ],
+}
+
+
+@pytest.mark.skipif(not hasattr(os, "kill") or sys.platform == "win32", reason="SIGSTOP")
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="counts processes in /proc")
+def test_a_worker_stuck_in_its_cold_start_leaves_the_task_to_another_process(
+    tmp_path: Path, clean_env: Path
+) -> None:
+    """A script queues a task and its worker hangs before it is ready (stopped here: a
+    stand-in for one stuck in its cold start); an idle script on the file starts a worker
+    once the start promise, renewed for ``START_RENEW_SECONDS`` at most, lapses (10-12 s
+    in all with that worker's cold start), and it runs the task. Before, the promise was
+    renewed while the stuck worker hung, and no process ever started another."""
+    import signal
+
+    from sigopt_like.service.task_processes import START_PROMISE_SECONDS, START_RENEW_SECONDS
+
+    database = str(tmp_path / "stuck.db")
+    with (
+        _IdleScripts(database, 1) as idle,
+        create_app(database=database, task_processes=1) as service,
+    ):
+        api = Api(service)
+        sid = api.session()
+        assert service.task_processes is not None
+        task = api.queue_space(sid)
+        queued = time.monotonic()
+        while not service.task_processes.pids:
+            assert time.monotonic() - queued < 10, "no worker started"
+            time.sleep(0.001)
+        stuck = service.task_processes.pids[0]
+        os.kill(stuck, signal.SIGSTOP)
+        try:
+            time.sleep(1.5)  # the promise stands: the idle script starts none yet
+            assert _workers_started_by(idle.pids) == set()
+            limit = 3 * (START_RENEW_SECONDS + START_PROMISE_SECONDS + 2 * 1.0)
+            while not _workers_started_by(idle.pids):
+                assert time.monotonic() - queued < limit, "nobody took over the task"
+                time.sleep(0.1)
+            done = api.wait(sid, task, timeout=60)
+            assert done["status"] == "success", done
+            assert _worker_pid(service, done["id"]) in _workers_started_by(idle.pids)
+        finally:
+            os.kill(stuck, signal.SIGKILL)
+
+
+def test_a_promise_left_far_ahead_by_a_clock_stepped_back_keeps_no_task_waiting(
+    tmp_path: Path, clean_env: Path
+) -> None:
+    """A runner promise whose end lies an hour ahead, its holder gone (written before the
+    clock was stepped back): a script that queues a task starts its worker at once, and
+    the task runs. Before, the task waited for the clock to reach that end: an hour."""
+    import sigopt_like
+
+    database = str(tmp_path / "stepped.db")
+    with sigopt_like.Connection(database=database, task_processes=1) as conn:
+        store = conn.service.context.store
+        with store.database.write() as c:
+            value = f"{time.time() + 3600:.3f}\t{socket.gethostname()}:999999999:gone:1"
+            c.execute(schema.meta.insert().values(key="task_runner_promise", value=value))
+        session = conn.sessions.create(name="stepped")
+        space = sigopt_like.Space.from_dict(small_space())
+        task = conn.sessions(session.id).space.put(
+            space=space, population_size=12, replicates=1, wait=False
+        )
+        queued = time.monotonic()
+        while store.tasks.find(int(task.id)).status == "new":
+            assert time.monotonic() - queued < 30, "the task waited for the stale promise"
+            time.sleep(0.1)
+        assert conn.service.task_processes is not None and conn.service.task_processes.pids
+
+
+def test_a_workers_ready_ends_its_scripts_start_promise(tmp_path: Path, clean_env: Path) -> None:
+    """A script's only worker, one thread, busy from its first moment: once it is ready
+    (it claims the task at once) the script's start promise no longer stands, so that a
+    task queued next is started at once by another process on the file. Before, that
+    promise, renewed until ``ready``, stood 4-5 s more: a task queued then waited for it
+    (and another process's cold start), not 1-2 s as the docs said."""
+    database = str(tmp_path / "busy.db")
+    with create_app(database=database, task_processes=1, task_threads=1) as service:
+        store = service.context.store
+        api = Api(service)
+        sid = api.session()
+        body = {"ngens": 100, "space": WIDE_SPACE, "population_size": 12, "replicates": 0}
+        posted = api.post(f"/v1/sessions/{sid}/simulate", body)
+        assert posted.status == 202, posted
+        task_id = int(posted.body["id"])
+        deadline = time.monotonic() + 60
+        while store.tasks.find(task_id).status == "new":
+            assert time.monotonic() < deadline, "the worker took no task"
+            time.sleep(0.005)
+        claimed = time.monotonic()
+        while not store.tasks.promise_runner("another-script", 0.1):
+            # before: 4-5 s (the 5 s promise last renewed within a second of ready)
+            assert time.monotonic() - claimed < 1.2, "the start promise still stands"
+            time.sleep(0.05)
+        assert store.tasks.find(task_id).status == "running"  # busy: no free promise

@@ -55,7 +55,7 @@ def test_of_many_processes_asking_at_once_one_gets_the_promise(tasks) -> None:
     def ask(name: str) -> None:
         try:
             start.wait(10)
-            if tasks.promise_runner(name, 30.0):
+            if tasks.promise_runner(name, 5.0):
                 got.append(name)
         except BaseException as err:  # pragma: no cover - reported below
             errors.append(err)
@@ -72,9 +72,45 @@ def test_of_many_processes_asking_at_once_one_gets_the_promise(tasks) -> None:
 def test_a_holder_that_stops_withdraws_its_promise_and_no_other(tasks) -> None:
     """A runner or process that stops ends its own promise: a task queued next starts a
     worker at once rather than waiting for the promise to lapse."""
-    assert tasks.promise_runner("warm-worker:1", 30.0, free=True)
+    assert tasks.promise_runner("warm-worker:1", 5.0, free=True)
     tasks.withdraw_runner_promise("warm-worker")  # another holder: its name's end only
     tasks.withdraw_runner_promise("script-a")
     assert not tasks.promise_runner("script-a", 5.0)
     tasks.withdraw_runner_promise("warm-worker:1")
     assert tasks.promise_runner("script-a", 5.0)
+
+
+def test_a_promise_reaching_further_than_any_is_made_counts_as_lapsed(tasks) -> None:
+    """A promise whose end lies far ahead, its holder gone (written before the clock
+    was stepped back, or by a PostgreSQL primary whose clock ran ahead of the one failed
+    over to): it counts as lapsed. Before, it was honoured until the clock reached it,
+    and the queued tasks waited as long (an hour, for an hour)."""
+    import sqlalchemy as sa
+
+    from sigopt_like.service.store.tasks import LONGEST_RUNNER_PROMISE_SECONDS, META
+    from sigopt_like.service.task_processes import START_PROMISE_SECONDS
+    from sigopt_like.service.worker import FREE_PROMISE_SECONDS
+
+    # every promise made stands in full: the bound lies past the longest of them
+    assert max(START_PROMISE_SECONDS, FREE_PROMISE_SECONDS) < LONGEST_RUNNER_PROMISE_SECONDS
+
+    def write(seconds_ahead: float) -> None:
+        with tasks._db.write() as conn:
+            conn.execute(sa.delete(META).where(META.c.key == "task_runner_promise"))
+            value = f"{time.time() + seconds_ahead:.3f}\tgone-host:999999:gone:1"
+            conn.execute(META.insert().values(key="task_runner_promise", value=value))
+
+    write(3600.0)
+    assert tasks.promise_runner("script-a", 5.0)  # before: refused for an hour
+    write(3600.0)
+    assert tasks.promise_runner("warm-worker", 3.0, free=True)  # written, not left standing
+    assert not tasks.promise_runner("script-a", 5.0)  # the warm worker's stands now
+    write(START_PROMISE_SECONDS)  # one as long as is made stands
+    assert not tasks.promise_runner("script-a", 5.0)
+
+
+@pytest.mark.parametrize("seconds", [0.0, -1.0, 3600.0, float("nan")])
+def test_a_promise_longer_than_any_is_made_is_refused(tasks, seconds: float) -> None:
+    with pytest.raises(ValueError, match="runner promise lasts"):
+        tasks.promise_runner("script-a", seconds)
+    assert tasks.promise_runner("script-b", 5.0)  # nothing was written

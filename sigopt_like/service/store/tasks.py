@@ -35,6 +35,12 @@ RUNNER_SEEN_KEY = "task_runner_seen"
 #: (unix seconds, to the millisecond, by the database's clock) and who made it
 #: (:meth:`TaskStore.promise_runner`); one row, whoever holds it
 RUNNER_PROMISE_KEY = "task_runner_promise"
+#: the longest a runner promise is made for (a process starting a worker: 5 s, a free
+#: runner: 3 s; :mod:`..task_processes`, :mod:`..worker`), plus a margin: a promise that
+#: reaches further past now was written by a clock ahead of this one (the clock stepped
+#: back since, or a PostgreSQL failover to a server whose clock is behind) and counts as
+#: lapsed; honoured, it made tasks wait until the clock caught up (an hour, for an hour)
+LONGEST_RUNNER_PROMISE_SECONDS = 6.0
 
 Precheck = Callable[[Campaign], None]
 #: a take-over's lease as read when it was judged lapsed (:meth:`TaskStore.requeue`'s
@@ -521,13 +527,22 @@ class TaskStore:
         process's: it takes the tasks itself, no worker need start; it is written only if
         it reaches later than the promise that stands. Measured by the database's clock
         (PostgreSQL's, for processes on several hosts; on SQLite every process is on the
-        file's host), in milliseconds: ``tasks.created`` holds whole seconds only."""
+        file's host), in milliseconds: ``tasks.created`` holds whole seconds only. A promise
+        reaching more than :data:`LONGEST_RUNNER_PROMISE_SECONDS` past now counts as lapsed
+        (its clock was ahead); ``seconds`` longer than that is refused (ValueError)."""
+        if not 0 < seconds <= LONGEST_RUNNER_PROMISE_SECONDS:
+            raise ValueError(
+                f"a runner promise lasts more than 0 and at most "
+                f"{LONGEST_RUNNER_PROMISE_SECONDS:g} seconds, not {seconds!r}"
+            )
         with self._db.write() as conn:
             now = self._clock(conn)
             row = conn.execute(
                 sa.select(META.c.value).where(META.c.key == RUNNER_PROMISE_KEY).with_for_update()
             ).first()
             until, promised_by = _promise(row[0] if row is not None else None)
+            if until > now + LONGEST_RUNNER_PROMISE_SECONDS:  # written by a clock ahead
+                until = 0.0
             mine = promised_by == holder
             if free and not mine and until >= now + seconds:
                 return True  # a promise reaching as far stands (a runner free as well)
