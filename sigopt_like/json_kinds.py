@@ -75,6 +75,10 @@ def json_written_short(value: Any, limit: int) -> str:
     return _CUT_ESCAPE.sub(r"\1", shown[: limit - 3]) + "..."
 
 
+#: how many characters of a client's key a field path shows (:func:`path_key`)
+PATH_KEY_LIMIT = 100
+
+
 def path_key(key: str) -> str:
     """A client's key as a field path shows it (the ``x`` of ``'assignments.x'``): as
     sent, but with a backslash doubled and each character that would not print (a line
@@ -82,8 +86,37 @@ def path_key(key: str) -> str:
     ``\\uXXXX``, as :func:`json_written` writes them; a path in a message quoted the
     key raw (``'assignments.x<U+2028>y'`` broke the line of whoever read it, and an
     ``ESC`` or a U+202E reached their terminal). The backslash is doubled so that a key
-    holding the six characters ``\\u2028`` is not shown as the one U+2028."""
-    return escaped_unprintable(key.replace("\\", "\\\\"))
+    holding the six characters ``\\u2028`` is not shown as the one U+2028.
+
+    A key that would show more than :data:`PATH_KEY_LIMIT` characters is shown by its
+    ends and its length (``kkk...kkk (300 characters)``), cut between characters, never
+    inside an escape: whole, a long key made the message pass the error layer's limit,
+    which cut it in the middle of its sentence."""
+    if len(key) <= PATH_KEY_LIMIT:
+        shown = _path_shown(key)
+        if len(shown) <= PATH_KEY_LIMIT:
+            return shown
+    head = _shown_within(key[: PATH_KEY_LIMIT - 20], PATH_KEY_LIMIT - 20)
+    tail = _shown_within(key[-10:][::-1], 10, reverse=True)
+    return f"{head}...{tail} ({len(key):,} characters)"
+
+
+def _path_shown(text: str) -> str:
+    return escaped_unprintable(text.replace("\\", "\\\\"))
+
+
+def _shown_within(chars: str, limit: int, *, reverse: bool = False) -> str:
+    """The characters ``chars`` as :func:`path_key` shows them, as many as show in
+    ``limit`` characters (``reverse``: ``chars`` is an end read backwards)."""
+    pieces: list[str] = []
+    used = 0
+    for char in chars:
+        piece = _path_shown(char)
+        if used + len(piece) > limit:
+            break
+        pieces.append(piece)
+        used += len(piece)
+    return "".join(reversed(pieces) if reverse else pieces)
 
 
 #: how much of a value sent a refusal quotes (:func:`json_shown`)

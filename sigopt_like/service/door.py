@@ -71,7 +71,7 @@ from urllib.parse import unquote_to_bytes
 
 from sigopt_like._constants import INT64_MAX, INT64_MIN
 from sigopt_like.csvio import clip
-from sigopt_like.json_kinds import json_written
+from sigopt_like.json_kinds import json_written, path_key
 from sigopt_like.space_wire import unstorable_values
 from sigopt_like.spaces import capped_problems
 from sigopt_like.table_wire import unstorable_cells
@@ -339,7 +339,9 @@ def check_value(
                 _refuse_repeated(item.repeated, path)
             if isinstance(item, dict):
                 for key, child in item.items():
-                    child_path = f"{path}.{key}" if path else str(key)
+                    # the key as a path shows it: the messages below quote the path
+                    shown = path_key(str(key))
+                    child_path = f"{path}.{shown}" if path else shown
                     check_text(key, child_path)
                     stack.append((child, child_path, depth + 1))
             else:
@@ -347,10 +349,11 @@ def check_value(
 
 
 def _refuse_repeated(name: str, path: str) -> None:
-    where = f"{path}.{name}" if path else name
+    shown = path_key(name)
+    where = f"{path}.{shown}" if path else shown
     owner = f"The object '{_printable(path)}'" if path else "The request body"
     raise BadRequest(
-        f"{owner} names the field '{_printable(name)}' more than once; only one of its "
+        f"{owner} names the field '{shown}' more than once; only one of its "
         "values would be kept, so send the field once, with the value you mean.",
         detail={"field": _printable(where)},
     )

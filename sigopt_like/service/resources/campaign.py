@@ -24,6 +24,7 @@ from typing import Any
 import falcon
 
 from sigopt_like._constants import MAX_GENERATION, MAX_SIMULATED_GENERATIONS
+from sigopt_like.json_kinds import path_key
 from sigopt_like.population import MAX_DESIGN_ROWS, MAX_POPULATION, MIN_POPULATION
 from sigopt_like.spaces import Space, SpaceError, capped_problems
 from sigopt_like.tables import (
@@ -119,10 +120,11 @@ def parse_space(raw: Any) -> Space:
 def _known_keys(item: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
     for key in item:
         if key not in allowed:
+            path = f"{where}.{path_key(str(key))}"
             raise BadRequest(
-                f"'{where}.{key}' is not a field of this object (fields: {', '.join(allowed)}); "
+                f"'{path}' is not a field of this object (fields: {', '.join(allowed)}); "
                 "remove it or fix its spelling.",
-                detail={"field": f"{where}.{key}"},
+                detail={"field": path},
             )
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import falcon
 
+from sigopt_like.json_kinds import path_key
+
 from ...domain import sigopt_rules as rules
 from ...domain import sigopt_runs as run_rules
 from ...domain import sigopt_tasks
@@ -124,7 +126,7 @@ def _check_keys(body: Mapping[str, Any], prefix: str, experiment: ExperimentReco
     """Known fields only: ``object`` and ``experiment`` as rendered may be sent back
     (``experiment`` naming this one); what the service sets is refused, not dropped."""
     for key, value in body.items():
-        where = f"{prefix}{key}"
+        where = f"{prefix}{path_key(key)}"
         if key in SET_BY_SERVICE:
             raise BadRequest(
                 f"'{where}' is set by the service; leave it out.", detail={"field": where}

@@ -17,6 +17,8 @@ from typing import Any
 
 import falcon
 
+from sigopt_like.json_kinds import path_key
+
 from ...errors import BadRequest
 from ...http import read_json
 from ...store.sigopt import SigoptStore
@@ -36,10 +38,11 @@ class ExperimentTokens:
     def on_post(self, req: falcon.Request, resp: falcon.Response, eid: str) -> None:
         owner = caller(req, self.context)
         for key in read_json(req, required=False):
+            shown = path_key(str(key))
             raise BadRequest(
-                f"'{key}' is not a field of an experiment token: it is made from nothing "
+                f"'{shown}' is not a field of an experiment token: it is made from nothing "
                 "but the experiment (send no body, or {}).",
-                detail={"field": key},
+                detail={"field": shown},
             )
         with self.store.read() as unit:
             experiment = experiment_of(unit, eid, owner)
