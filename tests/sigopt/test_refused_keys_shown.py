@@ -18,7 +18,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from sigopt_like.service.resources.campaign import SPACE_FIELDS, SPACE_PARAMETER_FIELDS
+from sigopt_like.service.resources.campaign import (
+    SPACE_FIELDS,
+    SPACE_PARAMETER_FIELDS,
+    TABLE_FIELDS,
+)
 from sigopt_like.service.store import schema
 from tests.campaign.conftest import Api as CampaignApi
 from tests.campaign.conftest import small_space
@@ -147,4 +151,20 @@ def test_a_field_no_daptics_space_has(api: Api, key: str, shown: str, inside: st
         f"'{path}' is not a field of this object (fields: {', '.join(allowed)}); "
         "remove it or fix its spelling.",
         path,
+    )
+
+
+@pytest.mark.parametrize(("key", "shown"), KEYS)
+def test_a_field_no_daptics_table_has(api: Api, key: str, shown: str):
+    daptics = CampaignApi(api.service, api.url, api.token)
+    sid = daptics.session()
+    before = daptics.snapshot(sid)
+    table = {"columns": ["a"], "rows": [], key: 1}
+    reply = daptics.post(f"/v1/sessions/{sid}/experiments", {"type": "initial", "table": table})
+    assert daptics.snapshot(sid) == before
+    _shown_safely(
+        reply,
+        f"'table.{shown}' is not a field of this object (fields: {', '.join(TABLE_FIELDS)}); "
+        "remove it or fix its spelling.",
+        f"table.{shown}",
     )
