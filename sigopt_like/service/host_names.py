@@ -92,9 +92,10 @@ def allowed_host(name: str, option: str = "allowed_hosts") -> str:
     else:
         bare, port = (text.partition(":")[0], text) if text.count(":") == 1 else (text, "")
     if port:
+        # ':80' has no name to suggest: before, the message said to give '' (itself refused)
+        alone = f": {given(option, [bare])}" if bare.strip() else f", {example}"
         raise ValueError(
-            f"{name!r} has a port: give the name alone (the Host check ignores the port): "
-            f"{given(option, [bare])}"
+            f"{name!r} has a port: give the name alone (the Host check ignores the port){alone}"
         )
     ascii_name = ascii_host(bare)  # the punycode form browsers send
     if not HOST_NAME_CHARACTERS.fullmatch(ascii_name):  # before, "'doe'" (quotes kept by a

@@ -103,8 +103,15 @@ def _host_names(value: Any) -> tuple[str, ...]:
             f"every host), not {value!r}"
         )
     names = (value,) if isinstance(value, str) else tuple(value)
+    for name in names:  # before, str() made [None] the name 'none' and [5] the name '5': the
+        # server started and answered every request 403 "This server answers only to none"
+        if not isinstance(name, str):
+            raise ValueError(
+                f"allowed_hosts: each entry must be a host name (text), not {name!r}; "
+                "leave allowed_hosts out to answer to every host"
+            )
     try:
-        return tuple(allowed_host(str(name)) for name in names)
+        return tuple(allowed_host(name) for name in names)
     except ValueError as err:
         raise ValueError(f"allowed_hosts: {err}") from None
 

@@ -231,6 +231,7 @@ def test_an_allowed_host_no_request_could_match_is_refused(tmp_path):
         "http://doe.lab.example:8080/": "--allowed-host doe.lab.example",
         "doe.lab.example:8080": "has a port",
         "[::1]:8080": "--allowed-host ::1",
+        ":80": "the port), e.g. doe.lab.example",  # before: it said give "--allowed-host "
     }
     command = [sys.executable, "-m", "sigopt_like.cli", "serve", "--port", "0", "--db", str(db)]
     for name, said in cases.items():

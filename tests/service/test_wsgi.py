@@ -209,6 +209,13 @@ def test_the_factory_refuses_a_request_limit_out_of_serves_range(tmp_path: Path,
         ),
         (None, "must be a host name or a list of them (leave it out to answer to every host)"),
         (5, "must be a host name or a list of them"),  # before (and None): a TypeError
+        # before: str() made these the names 'none' and '5'; the server started and answered
+        # every request 403 "This server answers only to none"
+        ([None], "each entry must be a host name (text), not None"),
+        ([5], "each entry must be a host name (text), not 5"),
+        (["doe", None], "each entry must be a host name (text), not None"),
+        # before: the message said to give allowed_hosts=('',), itself refused
+        (":80", "':80' has a port: give the name alone (the Host check ignores the port), e.g."),
     ],
 )
 def test_the_factory_refuses_an_allowed_host_no_request_carries(
