@@ -34,6 +34,7 @@ import fcntl
 import os
 import re
 import shutil
+import stat
 import tempfile
 from typing import Any
 
@@ -123,14 +124,19 @@ def _make_locked_folder(folder: str) -> tuple[str, int]:
 
 def _lock(path: str) -> int | None:
     """An open descriptor of the lock file ``path`` holding its exclusive ``flock``, or
-    None when another process holds it or there is no such file."""
+    None when another process holds it or there is no such regular file. Opened without
+    waiting and only if a regular file: before, a FIFO there blocked every gunicorn's start
+    forever, and a directory there was taken as a lock and its whole folder removed."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except FileNotFoundError:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError:  # none there, a symbolic link (ELOOP), or not ours to open
         return None
     try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            os.close(descriptor)
+            return None
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    except OSError:  # BlockingIOError: a live server's lock
         os.close(descriptor)
         return None
     return descriptor

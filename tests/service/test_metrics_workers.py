@@ -260,6 +260,40 @@ def test_a_folder_without_the_lock_file_is_never_removed(tmp_path: Path) -> None
     assert (folder / "counter_1.db").read_bytes() == b"counts"
 
 
+def test_a_lock_file_that_is_no_regular_file_is_never_taken_for_a_lock(tmp_path: Path) -> None:
+    """Before: the lock file was opened with a plain O_RDONLY. A FIFO named folder.lock
+    blocked remove_abandoned, so every gunicorn's start, forever; a directory named so was
+    opened, locked, and its whole folder removed. Neither is a lock: both folders stay,
+    and a start returns at once (run in a child, so a hang fails the test)."""
+    fifo = tmp_path / "sigopt-like-metrics-999999991-fifo"
+    fifo.mkdir()
+    os.mkfifo(fifo / LOCK_FILE)
+    directory = tmp_path / "sigopt-like-metrics-999999992-dir"
+    directory.mkdir()
+    (directory / LOCK_FILE).mkdir()
+    (directory / "counter_1.db").write_bytes(b"counts")
+    linked = tmp_path / "sigopt-like-metrics-999999993-link"
+    linked.mkdir()
+    (tmp_path / "elsewhere.lock").write_bytes(b"")
+    (linked / LOCK_FILE).symlink_to(tmp_path / "elsewhere.lock")
+    code = (
+        "from sigopt_like.service.gunicorn_metrics import remove_abandoned; "
+        f"print(remove_abandoned({str(tmp_path)!r}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout
+    assert (directory / "counter_1.db").read_bytes() == b"counts"
+    assert fifo.is_dir() and linked.is_dir()
+
+
 #: a start (prepare_shared_metrics) while another start looks: at each step that makes a
 #: folder appear, every metrics folder there is locked (the folder and its lock file) by
 #: other descriptors, as another start's remove_abandoned does while it checks them
