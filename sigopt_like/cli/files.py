@@ -156,15 +156,25 @@ def output_folder(folder: Path, *, make: bool = False, led_from: Path | None = N
     ``led_from``: the ``-o FILE`` whose folder ``folder`` is, said with it if it is a
     symbolic link leading there (:func:`written_folder`)."""
     where = "-o/--output"
+    # a folder reached through a link is said with it: the user never typed it (before,
+    # a dangling link was "the folder .../missing/sub does not exist", a folder unnamed)
+    led = "" if led_from is None else _led_to(led_from)
+    through = (
+        f" (the link {led_from} leads through it)"
+        if led_from is not None and led_from.is_symlink()
+        else ""
+    )
     above = folder.parent if make else folder
     existing = above
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if existing.exists() and not existing.is_dir():
-        raise CommandError(f"{where}: {existing} is a file, not a folder; nothing was done.")
+        raise CommandError(
+            f"{where}: {existing}{through} is a file, not a folder; nothing was done."
+        )
     if not above.is_dir():
         raise CommandError(
-            f"{where}: the folder {quoted(above)} does not exist; create it first "
+            f"{where}: the folder {quoted(above)}{led} does not exist; create it first "
             f"(mkdir -p {shell_word(above)}) "
             "or name another; nothing was done."
         )
@@ -180,7 +190,6 @@ def output_folder(folder: Path, *, make: bool = False, led_from: Path | None = N
             ) from err
     refused = refusal(folder)
     if refused is not None:
-        led = "" if led_from is None else _led_to(led_from)
         raise CommandError(f"{where}: the folder {folder}{led} {refused}; nothing was done.")
 
 

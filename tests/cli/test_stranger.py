@@ -1206,6 +1206,42 @@ def test_an_output_through_a_link_is_judged_by_the_folder_it_is_written_in(
     ]  # nothing designed by the refused generate
 
 
+def test_an_output_through_a_link_into_a_missing_folder_names_the_link(
+    run: Run, tmp_path: Path
+) -> None:
+    """A plain ``-o missing/sub/x.csv`` is refused (the folders above the file are never
+    made), and a link leading there follows that rule. Before, the message named only the
+    folder the link leads to, one the user never typed: now it says the link too."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "dangling.csv").symlink_to(tmp_path / "missing" / "sub" / "target.csv")
+    (tmp_path / "plain").write_text("a file\n")
+    (out / "through.csv").symlink_to(tmp_path / "plain" / "target.csv")
+    db = tmp_path / "lab.db"
+    assert run("sessions", "create", "s", "--db", db).code == 0
+    space = REPO_ROOT / "tests" / "data" / "esd-factorial-4x8.csv"
+    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
+    assert run("space", "put", "1", space, *sized, "--db", db).code == 0
+    assert run("generate", "1", "-q", "--db", db).code == 0
+    plain = run("design", "1", "-o", tmp_path / "missing" / "sub" / "x.csv", "--db", db)
+    assert plain.code == 1 and "does not exist; create it first" in plain.err, plain.err
+    missing = tmp_path / "missing" / "sub"
+    linked = run("design", "1", "-o", out / "dangling.csv", "--db", db)
+    assert linked.code == 1, linked.err
+    assert (
+        f"the folder {missing} (where the link {out / 'dangling.csv'} leads) does not exist; "
+        "create it first"
+    ) in linked.err, linked.err
+    through = run("design", "1", "-o", out / "through.csv", "--db", db)
+    assert through.code == 1, through.err
+    assert (
+        f"{tmp_path / 'plain'} (the link {out / 'through.csv'} leads through it) is a file, "
+        "not a folder"
+    ) in through.err, through.err
+    assert not (tmp_path / "missing").exists()
+    assert sorted(p.name for p in out.iterdir()) == ["dangling.csv", "through.csv"]
+
+
 def test_the_python_export_folder_says_a_read_only_folder_as_the_o_commands_do(
     tmp_path: Path,
 ) -> None:
