@@ -862,7 +862,11 @@ def _with_sign_in_end(accounts: Any, token: Any, hours: float) -> Any:
     """``token`` with the end the service applies to a dashboard sign-in made before its
     end was kept with it (its making + ``dashboard_session_hours``, 12 unless
     ``application()`` was given others): before, such a sign-in's "expires" was blank, so
-    one refused as expired for hours read as live."""
+    one refused as expired for hours read as live. An API token shows no end, as it has
+    none (``accounts.token_ends``): one whose row held an end read "(expired)" while the
+    service still let it in."""
+    if token.experiment_id is None and token.name != accounts.DASHBOARD_TOKEN_NAME:
+        return attrs.evolve(token, expires=None)
     if token.expires is not None or token.name != accounts.DASHBOARD_TOKEN_NAME:
         return token
     ends = accounts.token_ends(

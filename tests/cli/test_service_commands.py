@@ -126,6 +126,45 @@ def test_tokens_list_says_when_guest_tokens_expire(run, tmp_path):
     assert table[4].endswith("made + serve's --guest-token-days")
 
 
+def test_an_api_token_has_no_end_made_listed_or_applied(run, tmp_path):
+    """An API token does not end (no command, POST /v1/login or /v1/tokens makes one with
+    an end). Before: ``issue_token(uid, "ci", lifetime=1)`` was taken, ``tokens list``
+    said "(expired)" and the service still let the token in. Now the store refuses the
+    lifetime (nothing made), and a row holding an end (as that call wrote) is listed and
+    treated as the API token it is, with no end."""
+    import sqlite3
+
+    import falcon.testing
+
+    from sigopt_like.service import create_app
+    from sigopt_like.service.store import open_store
+    from sigopt_like.service.store.accounts import AccountError, token_ends
+
+    db = tmp_path / "team.db"
+    assert run("users", "create", "ada@lab.example", "--db", db).code == 0
+    store = open_store(str(db))
+    try:
+        ada = store.accounts.find_user("ada@lab.example")
+        assert ada is not None
+        with pytest.raises(AccountError, match="An API token does not end: give no lifetime"):
+            store.accounts.issue_token(ada.id, "ci", lifetime=1)
+        assert store.accounts.list_tokens() == []
+        issued = store.accounts.issue_token(ada.id, "ci")
+    finally:
+        store.close()
+    with sqlite3.connect(db) as conn:  # a row holding an end, as the refused call wrote
+        conn.execute("UPDATE tokens SET expires = 1 WHERE id = ?", (issued.id,))
+    assert token_ends("ci", None, 0, 1, 60) is None
+    listed = run("tokens", "list", "--db", db, "--json").json()
+    assert [t["expires"] for t in listed] == [None]
+    table = run("tokens", "list", "--db", db).out.splitlines()
+    assert table[1].split()[-2:] == ["ci", "no"], table  # no end, not "(expired)"
+    with create_app(database=str(db), run_tasks=False, auth_required=True) as app:
+        client = falcon.testing.TestClient(app)
+        headers = {"Authorization": f"Bearer {issued.token}"}
+        assert client.simulate_get("/v1/experiments", headers=headers).status_code == 200
+
+
 def test_tokens_list_says_when_a_dashboard_sign_in_expires(run, tmp_path):
     """Before: a dashboard sign-in's token was listed with no end ("expires" blank, null in
     JSON), so one that had ended hours ago read as a live token."""

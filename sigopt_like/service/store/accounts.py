@@ -97,11 +97,14 @@ def token_ends(
     else, for a guest token made before revision 0010 or a sign-in made before its end was
     kept with it, ``lifetime`` seconds (its kind's lifetime now) after its making; None for
     an API token, which does not end. Before, a sign-in was judged by its making and the
-    lifetime of the day alone, so one kept its end in the token list and another in use."""
-    if expires is not None:
-        return expires
+    lifetime of the day alone, so one kept its end in the token list and another in use.
+    An API token's row holding an end (none is made so: :meth:`Accounts.issue_token`
+    refuses one) does not make it end: before, ``tokens list`` called it "(expired)" while
+    the service still let it in."""
     if experiment_id is None and name != DASHBOARD_TOKEN_NAME:
         return None
+    if expires is not None:
+        return expires
     return created + lifetime
 
 
@@ -305,7 +308,14 @@ class AccountStore:
         ``lifetime`` (seconds) it ends that long after its making, whatever comes later;
         with ``dashboard_session``, a dashboard sign-in's (named
         :data:`DASHBOARD_TOKEN_NAME`, which no other token may take).
-        AccountError if the name is too long, holds control characters or is that one."""
+        AccountError if the name is too long, holds control characters or is that one,
+        or if an API token (neither) is given a ``lifetime``: an API token does not end
+        (:func:`token_ends`), and before, one was made with an end no request honoured."""
+        if lifetime is not None and experiment_id is None and not dashboard_session:
+            raise AccountError(
+                "An API token does not end: give no lifetime (revoke it to end it), or make "
+                "a guest token (experiment_id) or a dashboard sign-in."
+            )
         if dashboard_session:
             name = DASHBOARD_TOKEN_NAME
         else:
