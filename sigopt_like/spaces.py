@@ -451,11 +451,11 @@ class Space:
             records = [
                 csvio.Record(
                     row=i,
-                    cells=tuple("" if c is None else str(c).strip() for c in row),
-                    raw=tuple("" if c is None else str(c) for c in row),
+                    cells=tuple(_cell_text(c).strip() for c in row),
+                    raw=tuple(_cell_text(c) for c in row),
                 )
                 for i, row in enumerate(rows, 1)
-                if isinstance(row, Sequence) and any(str(c).strip() for c in row if c is not None)
+                if isinstance(row, Sequence) and any(_cell_text(c).strip() for c in row)
             ]
             return _build(records, space_type, total, validate, total_key)
         parameters = data.get("parameters")
@@ -777,8 +777,8 @@ def _dict_record(index: int, param: Any) -> csvio.Record | Problem:
             # as a space file's cell is read: a level given as "\ufeffPd" was kept so, and
             # then matched no table's "Pd" (the table readers drop the mark), nor itself
             # once the space was written as a file and read back
-            out.append(csvio.clean_cell(str(cell)))
-    raw = tuple("" if c is None else str(c) for c in cells)
+            out.append(csvio.clean_cell(_cell_text(cell)))
+    raw = tuple(_cell_text(c) for c in cells)
     return csvio.Record(row=index, cells=tuple(out), raw=raw)
 
 
@@ -1246,13 +1246,26 @@ def name_not_text(number: int, name: Any) -> Problem:
     )
 
 
+def _cell_text(cell: Any) -> str:
+    """A space's cell as text, as a table's cell is read ("" for None): a number's digits
+    by int's and float's own methods, not an int or float subclass's ``__str__`` (one that
+    raised crashed the reading with its own error, where the cell is said)."""
+    if cell is None:
+        return ""
+    if isinstance(cell, int) and not isinstance(cell, bool):
+        return int.__repr__(cell)
+    if isinstance(cell, float):
+        return float.__repr__(cell)
+    return str(cell)
+
+
 def _json_shown(value: Any) -> str:
     """A JSON value for a message as JSON writes it (``true``, ``null``, ``[1]``); an
     integer in full up to :data:`MOST_DIGITS` digits, else its first digits and length."""
     written = getattr(value, "written", None)  # the door's WideInteger: digits as sent
     if isinstance(value, int) and not isinstance(value, bool):
         try:
-            written = str(value)
+            written = int.__repr__(value)  # int's digits, not a subclass's __str__
         except ValueError:  # more digits than Python writes (4,300)
             return "an integer of thousands of digits"
     if isinstance(written, str):
@@ -1307,8 +1320,9 @@ def _written(item: Any) -> bool:
     if isinstance(item, float):
         return math.isfinite(item)
     if isinstance(item, int) and not isinstance(item, bool):
-        try:
-            str(item)
+        try:  # int's own digits: an int subclass's __str__ is not run (one that raised
+            # crashed the check with its own error)
+            int.__repr__(item)
         except ValueError:
             return False
     return True

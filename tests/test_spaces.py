@@ -526,6 +526,38 @@ def test_a_daptics_name_cell_no_name_is_stored_as_is_one_problem_of_that_cell(
     assert unstorable_values(space) == []
 
 
+class _LoudInt(int):
+    """An int subclass (a client's own number type) whose text methods raise."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("a number type of the caller's")
+
+    __repr__ = __str__
+
+
+def test_an_int_subclass_is_written_by_ints_own_digits_never_its_methods() -> None:
+    """Before: a name ``[BadInt(5)]`` (or ``BadInt(5)``, or such a Name cell or level)
+    whose ``__str__`` raises crashed ``Space.from_dict`` and the client's check before
+    sending with that RuntimeError; int's own digits are written, as JSON would."""
+    loud = _LoudInt(5)
+
+    def named(name: object) -> dict[str, object]:
+        parameters = [
+            {"name": "a", "type": "numerical", "values": [_LoudInt(0), 1]},
+            {"name": name, "type": "numerical", "values": [0, 1]},
+        ]
+        return {"type": "factorial", "parameters": parameters}
+
+    for name, shown in (([loud], "[5]"), (loud, "5")):
+        with pytest.raises(SpaceError) as info:
+            Space.from_dict(named(name))
+        assert [p.message for p in info.value.problems] == [NOT_TEXT + shown]
+        assert [p.message for p in unstorable_values(named(name))] == [NOT_TEXT + shown]
+    rows = [["a", "numerical", _LoudInt(0), 1], [loud, "numerical", 0, 1]]
+    space = Space.from_dict({"type": "factorial", "table": {"data": rows}})
+    assert [p.name for p in space.parameters] == ["a", "5"]
+
+
 def test_units_past_a_floats_digits_are_quoted_in_full() -> None:
     """A mixture bound of ``2**70`` was quoted ``1.18059e+21``, a number no one typed,
     where other messages quote a whole number in full."""
