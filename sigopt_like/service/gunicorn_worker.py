@@ -943,9 +943,13 @@ def _copy_pipelined(conn: Any) -> None:
 def _answer_id(req: Any, head: bytes) -> str:
     """The ``X-Request-Id`` of a refusal: the one the request sent, when sane, as the app
     echoes it (``request_ids``); ``req``'s, as gunicorn gives it to the app (repeated ones
-    joined), or, with no request parsed, its head's whole lines as they came."""
+    joined), or, with no request parsed, its head's whole lines as they came. An id whose
+    line is folded (``X-Request-Id: abc`` then `` def``) is not whole there: a new one, as
+    serve and the app give (before, ``abc`` was echoed)."""
     if req is not None:
         return answer_id(_header(req, "X-REQUEST-ID"))
+    if "X-REQUEST-ID" in header_refusals.folded_fields(head):
+        return answer_id(None)
     whole = (
         head.partition(b"\r\n\r\n")[0]
         if b"\r\n\r\n" in head

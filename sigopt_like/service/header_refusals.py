@@ -47,6 +47,22 @@ def head_fields(head: bytes) -> dict[str, str]:
     return fields
 
 
+def folded_fields(head: bytes) -> set[str]:
+    """The names (in capitals) of a raw head's fields continued on a folded line (one that
+    starts with a space or a tab: obsolete line folding), whose value is more than their
+    first line holds; the head may be cut short."""
+    folded: set[str] = set()
+    last: str | None = None
+    for line in head.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]:
+        if line[:1] in (b" ", b"\t"):
+            if last is not None:
+                folded.add(last)
+            continue
+        name, colon, _ = line.partition(b":")
+        last = name.strip().decode("latin-1").upper() if colon else None
+    return folded
+
+
 def _host(headers: Mapping[str, str]) -> tuple[str, str]:
     """The host name the request was sent to, and its port (``""`` when none)."""
     host = headers.get("HOST", "").strip()[:255]

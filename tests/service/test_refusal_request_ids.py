@@ -163,6 +163,22 @@ def test_gunicorns_refusal_of_a_head_it_cannot_parse_echoes_the_id_sent(
     assert _status_and_id(answer) == (400, SENT.encode()), answer[:600]
 
 
+def test_an_id_on_a_folded_line_is_replaced_by_every_door(door_url: str) -> None:
+    """``X-Request-Id: abc`` continued on a folded line (`` def``) is not the id ``abc``:
+    serve and the app gave a new id, and gunicorn's 400 (a head it cannot parse) echoed
+    ``abc``; a head still coming whose id line may go on is no whole id either."""
+    head = b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    answer = _answer(door_url, head + b"X-Request-Id: abc\r\n def\r\n\r\n")
+    status, request_id = _status_and_id(answer)
+    assert status == 400 and NEW_ID.fullmatch(request_id), answer[:600]
+
+
+def test_gunicorns_408_of_a_head_whose_id_line_goes_on_gives_a_new_id(gunicorn_url: str) -> None:
+    answer = _answer(gunicorn_url, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc\r\n de")
+    status, request_id = _status_and_id(answer)
+    assert status == 408 and NEW_ID.fullmatch(request_id), answer[:600]
+
+
 @pytest.mark.parametrize(
     ("head_so_far", "echoed"),
     [
