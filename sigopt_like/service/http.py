@@ -14,7 +14,7 @@ import falcon
 from .. import csvio
 from .._constants import INT64_MAX, INT64_MIN
 from ..csvio import clip
-from ..json_kinds import json_written
+from ..json_kinds import json_written, path_key
 from .door import check_content_type, parse_json
 from .errors import (
     APIError,
@@ -123,8 +123,9 @@ MAX_NAMED_FIELDS = 10
 
 def named_fields(names: list[str]) -> str:
     """``'a', 'b' and 1,234 more``: the first :data:`MAX_NAMED_FIELDS` of ``names``, quoted,
-    and how many more there are."""
-    named = ", ".join(repr(name) for name in names[:MAX_NAMED_FIELDS])
+    and how many more there are. Each is shown as :func:`~..json_kinds.path_key` shows a
+    client's key (escaped, a long one by its ends and length), as ``detail.field`` is."""
+    named = ", ".join(f"'{path_key(name)}'" for name in names[:MAX_NAMED_FIELDS])
     more = len(names) - MAX_NAMED_FIELDS
     return f"{named} and {more:,} more" if more > 0 else named
 
@@ -135,7 +136,7 @@ def unknown_fields(unknown: list[str], then: str) -> BadRequest:
     more."""
     return BadRequest(
         f"Unknown field(s) {named_fields(unknown)}; {then}",
-        detail={"fields": unknown[:MAX_NAMED_FIELDS]},
+        detail={"fields": [path_key(name) for name in unknown[:MAX_NAMED_FIELDS]]},
     )
 
 
