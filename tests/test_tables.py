@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import subprocess
 import sys
 from pathlib import Path
 
@@ -239,6 +240,27 @@ def test_a_header_with_a_unit_says_to_name_the_column_alone(grid: Space) -> None
         "row 1, column E: column 'Response (mg)' should be named 'Response': the header "
         "holds the name alone (keep the unit in the file's name or a note)",
     ]
+
+
+def test_a_long_column_name_of_blanks_is_read_in_linear_time() -> None:
+    """The unit hint read a column name with a pattern (a lazy name before a greedy note)
+    that backtracked with the square of the name's length: 'x', 200,000 blanks, 'y' (a
+    header cell a request may carry) held the check for minutes (40,000: 13 s), in the
+    request's thread and holding the GIL. Run in a child process, so the old pattern fails
+    the test by its timeout (60 s) rather than hanging it; now it takes milliseconds."""
+    script = (
+        "from sigopt_like.spaces import Space\n"
+        "from sigopt_like.tables import Table, validate_experiments\n"
+        "space = Space.from_dict({'type': 'factorial', 'parameters': "
+        "[{'name': 'a', 'type': 'numerical', 'values': [0, 1]}]})\n"
+        "table = Table.from_dict({'columns': ['a', 'x' + ' ' * 200_000 + 'y', 'Response'], "
+        "'rows': [[0, 1, 1.0]]})\n"
+        "print(len(validate_experiments(table, space)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "1", done  # the one column that is not the space's
 
 
 def test_header_must_match_space(grid: Space) -> None:
