@@ -364,6 +364,44 @@ def test_a_sorted_sheet_with_one_wrong_row_names_that_row(session, tmp_path):
     assert [t.type for t in session.tasks.list()] == ["generate", "space"]  # none started
 
 
+def test_a_sorted_sheet_with_an_extra_row_among_the_designed_rows_says_where_each_is(
+    session, tmp_path
+):
+    """Before: a whole sheet sorted with one extra experiment that sorted in among the
+    designed rows (pushing a design experiment to row 22) was told "row 2, column p1: ...
+    the design's p1=9, c=a has no row: was this row changed?", though that experiment is
+    at row 22. Now row 2 is named as no experiment of the design, to go below the designed
+    rows, and the pushed experiment as at row 22, to go among the first 20."""
+    design = session.generate(wait=True).result.experiments
+    measured = session.responses.simulate(design)
+    designed = {tuple(r[:2]) for r in measured.rows}
+    extra = next((p, c) for p in range(20) for c in "abcdefgh" if (p, c) not in designed)
+    rows = sorted([*measured.rows, (*extra, 1.5)], key=lambda row: (row[0], row[1]))
+    n = len(design.rows)
+    line = rows.index((*extra, 1.5)) + 2
+    assert line < n + 2  # among the designed rows: a design experiment is pushed below
+    pushed = rows[n][:2]
+    sheet = tmp_path / "measured.csv"
+    Table(columns=measured.columns, rows=rows).to_csv(sheet)
+    before = session.history.fetch().to_dict()
+    with pytest.raises(ValidationError) as caught:
+        session.experiments.put(type="designed", table=Table.from_csv(sheet), wait=True)
+    assert session.history.fetch().to_dict() == before
+    said = [e["message"] for e in caught.value.errors]
+    assert said[0] == (
+        f"row {line}: p1={extra[0]}, c={extra[1]} is no experiment of generation 1's design: "
+        f"it belongs below the designed rows (the first {n}) as an extra experiment, or "
+        "delete it"
+    ), said
+    assert len(said) == 2, said
+    assert said[1].startswith(f"generation 1's design has p1={pushed[0]}, c={pushed[1]} "), said
+    assert said[1].endswith(
+        f"; it is at row {n + 2}, below the designed rows: move it among the first {n} rows"
+    ), said
+    assert not any("has no row" in s for s in said), said
+    assert [t.type for t in session.tasks.list()] == ["generate", "space"]  # none started
+
+
 @pytest.mark.parametrize(
     ("bounds", "said"),
     [

@@ -47,14 +47,19 @@ def unordered_problems(
         else:
             surplus.append(i)
     lacking = [p for p in dict.fromkeys(tuple(p) for p in design) for _ in range(missing[p])]
-    problems = [
-        _surplus_problem(table, space, i, sent[i], wanted, lacking, gen, n) for i in surplus
-    ]
     later: dict[Point, int] = {}
+    below: Counter[Point] = Counter()
     for i in range(n, len(table.rows)):
         row = table.rows[i]
         point = tuple(p.coerce(row[k]) for p, k in zip(space.parameters, positions, strict=True))
         later.setdefault(point, table.row_number(i))
+        below[point] += 1
+    # Only a design experiment with no row anywhere in the table can be the one a wrong
+    # designed row was changed from; one sorted below the designed rows is told where it is.
+    absent = list((Counter(lacking) - below).elements())
+    problems = [
+        _surplus_problem(table, space, i, sent[i], wanted, lacking, absent, gen, n) for i in surplus
+    ]
     for point in dict.fromkeys(lacking):
         problems.append(
             _missing_problem(space, point, wanted, missing, later.get(point), gen, len(table.rows))
@@ -69,11 +74,13 @@ def _surplus_problem(
     point: Point,
     wanted: Counter[Point],
     lacking: list[Point],
+    absent: list[Point],
     gen: int,
     n: int,
 ) -> Problem:
     """The problem of designed row ``i``, which is no experiment of the design left to
-    match; pairs it with (and takes from ``lacking``) the missing experiment nearest it."""
+    match; pairs it with (and takes from ``lacking`` and ``absent``) the missing experiment
+    nearest it among those with no row anywhere in the table (``absent``)."""
     line = table.row_number(i)
     text = point_text(space.names, point)
     if wanted[point]:
@@ -84,7 +91,14 @@ def _surplus_problem(
             row=line,
             field="table",
         )
-    nearest = min(lacking, key=lambda m: _differing(m, point), default=None)
+    nearest = min(absent, key=lambda m: _differing(m, point), default=None)
+    if nearest is None and lacking:
+        return Problem(
+            f"row {line}: {text} is no experiment of generation {gen}'s design: it belongs "
+            f"below the designed rows (the first {n}) as an extra experiment, or delete it",
+            row=line,
+            field="table",
+        )
     if nearest is None:
         return Problem(
             f"row {line}: {text} differs from generation {gen}'s design, which has no such "
@@ -93,6 +107,7 @@ def _surplus_problem(
             field="table",
         )
     lacking.remove(nearest)
+    absent.remove(nearest)
     k = next(k for k, (a, b) in enumerate(zip(nearest, point, strict=True)) if a != b)
     name = space.names[k]
     return Problem(
