@@ -17,6 +17,7 @@ from .._constants import (
     MAX_TASK_THREADS,
     MEMORY_DATABASES,
 )
+from ..csvio import clip
 from .host_names import allowed_host
 
 #: the optimizer's share of a SigOpt suggestion request, by default
@@ -100,20 +101,31 @@ def _host_names(value: Any) -> tuple[str, ...]:
         # TypeError traceback at gunicorn's start
         raise ValueError(
             "allowed_hosts must be a host name or a list of them (leave it out to answer to "
-            f"every host), not {value!r}"
+            f"every host), not {_shown(value)}"
         )
     names = (value,) if isinstance(value, str) else tuple(value)
     for name in names:  # before, str() made [None] the name 'none' and [5] the name '5': the
         # server started and answered every request 403 "This server answers only to none"
         if not isinstance(name, str):
             raise ValueError(
-                f"allowed_hosts: each entry must be a host name (text), not {name!r}; "
+                f"allowed_hosts: each entry must be a host name (text), not {_shown(name)}; "
                 "leave allowed_hosts out to answer to every host"
             )
     try:
         return tuple(allowed_host(name) for name in names)
     except ValueError as err:
         raise ValueError(f"allowed_hosts: {err}") from None
+
+
+def _shown(value: Any) -> str:
+    """``value``'s repr for a refusal, clipped: ``allowed_hosts=[[0] * 200000]`` was quoted
+    whole (600,107 characters), and ``[10**5000]`` was Python's own "Exceeds the limit (4300
+    digits)" ValueError, which never named allowed_hosts."""
+    try:
+        return clip(repr(value))
+    except ValueError:  # an int past sys.get_int_max_str_digits(), alone or inside
+        digits = f"an int of more than {sys.get_int_max_str_digits():,} digits"
+        return digits if isinstance(value, int) else f"a {type(value).__name__} holding {digits}"
 
 
 def _row_limit(instance: Any, attribute: Any, value: Any) -> None:

@@ -214,6 +214,10 @@ def test_the_factory_refuses_a_request_limit_out_of_serves_range(tmp_path: Path,
         ([None], "each entry must be a host name (text), not None"),
         ([5], "each entry must be a host name (text), not 5"),
         (["doe", None], "each entry must be a host name (text), not None"),
+        # before: Python's own "Exceeds the limit (4300 digits)" ValueError, never naming
+        # allowed_hosts, and a 600,107-character message quoting the list whole
+        ([10**5000], "each entry must be a host name (text), not an int of more than 4,300"),
+        ([[0] * 200000], "not [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ..., 0, 0, 0] (600,000 c"),
         # before: the message said to give allowed_hosts=('',), itself refused
         (":80", "':80' has a port: give the name alone (the Host check ignores the port), e.g."),
     ],
@@ -228,6 +232,7 @@ def test_the_factory_refuses_an_allowed_host_no_request_carries(
     with pytest.raises(StartError, match=re.escape(said)) as raised:
         application(database=str(tmp_path / "w.db"), allowed_hosts=hosts)
     assert str(raised.value).startswith("sigopt_like: allowed_hosts"), raised.value
+    assert len(str(raised.value)) < 300, len(str(raised.value))
     assert not (tmp_path / "w.db").exists()
     with pytest.raises(ValueError, match=re.escape(said)):
         create_app(database=str(tmp_path / "w.db"), allowed_hosts=hosts)
