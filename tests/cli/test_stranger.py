@@ -1025,11 +1025,7 @@ def test_tasks_list_takes_the_type_the_python_api_takes(
     """Before: ``tasks list 1 --type generate`` said "No such option '--type'. Did you mean
     '--token'?", though ``conn.sessions(1).tasks.list(type="generate")`` filters by it."""
     monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "typed.db"))
-    assert run("sessions", "create", "typed").code == 0
-    space = REPO_ROOT / "tests" / "data" / "esd-factorial-4x8.csv"
-    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
-    assert run("space", "put", "1", space, *sized).code == 0
-    assert run("generate", "1", "-q").code == 0
+    _factorial_session(run, "typed")
     everything = run("tasks", "list", "1", "--json").json()
     assert [t["type"] for t in everything] == ["generate", "space"], everything
     for given, kept in [("generate", ["generate"]), ("SPACE", ["space"]), ("simulate", [])]:
@@ -1059,11 +1055,7 @@ def test_tasks_list_takes_the_status_the_python_api_takes(
     from tests.fixtures.servers import serve_in_thread
 
     monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "statused.db"))
-    assert run("sessions", "create", "statused").code == 0
-    space = REPO_ROOT / "tests" / "data" / "esd-factorial-4x8.csv"
-    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
-    assert run("space", "put", "1", space, *sized).code == 0
-    assert run("generate", "1", "-q").code == 0
+    _factorial_session(run, "statused")
     for given, kept in [("success", ["generate", "space"]), ("SUCCESS", ["generate", "space"]),
                         ("running", []), ("failed", [])]:  # fmt: skip
         done = run("tasks", "list", "1", "--status", given, "--json")
@@ -1144,11 +1136,7 @@ def test_design_and_history_say_a_read_only_folder_as_generate_and_the_demo_do(
     locked.mkdir()
     (locked / "old.csv").write_text("")
     db = tmp_path / "lab.db"
-    assert run("sessions", "create", "s", "--db", db).code == 0
-    space = REPO_ROOT / "tests" / "data" / "esd-factorial-4x8.csv"
-    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
-    assert run("space", "put", "1", space, *sized, "--db", db).code == 0
-    assert run("generate", "1", "-q", "--db", db).code == 0
+    _factorial_session(run, "s", "--db", db)
     why = f"the folder {locked} takes no new file (Read-only file system); nothing was done."
     for command in ("design", "history", "generate"):
         for name in ("new.csv", "old.csv"):
@@ -1178,11 +1166,7 @@ def test_an_output_through_a_link_is_judged_by_the_folder_it_is_written_in(
     (out / "link.csv").symlink_to(locked / "old.csv")
     (locked / "link.csv").symlink_to(out / "target.csv")
     db = tmp_path / "lab.db"
-    assert run("sessions", "create", "s", "--db", db).code == 0
-    space = REPO_ROOT / "tests" / "data" / "esd-factorial-4x8.csv"
-    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
-    assert run("space", "put", "1", space, *sized, "--db", db).code == 0
-    assert run("generate", "1", "-q", "--db", db).code == 0
+    _factorial_session(run, "s", "--db", db)
     why = (
         f"the folder {locked} (where the link {out / 'link.csv'} leads) takes no new file "
         "(Read-only file system); nothing was done."
@@ -1218,11 +1202,7 @@ def test_an_output_through_a_link_into_a_missing_folder_names_the_link(
     (tmp_path / "plain").write_text("a file\n")
     (out / "through.csv").symlink_to(tmp_path / "plain" / "target.csv")
     db = tmp_path / "lab.db"
-    assert run("sessions", "create", "s", "--db", db).code == 0
-    space = REPO_ROOT / "tests" / "data" / "esd-factorial-4x8.csv"
-    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
-    assert run("space", "put", "1", space, *sized, "--db", db).code == 0
-    assert run("generate", "1", "-q", "--db", db).code == 0
+    _factorial_session(run, "s", "--db", db)
     plain = run("design", "1", "-o", tmp_path / "missing" / "sub" / "x.csv", "--db", db)
     assert plain.code == 1 and "does not exist; create it first" in plain.err, plain.err
     missing = tmp_path / "missing" / "sub"
@@ -1290,10 +1270,7 @@ def test_the_demo_says_a_read_only_out_folder_as_the_o_commands_do(
     locked = tmp_path / "locked"
     locked.mkdir()
     db = tmp_path / "lab.db"
-    assert run("sessions", "create", "s", "--db", db).code == 0
-    space = REPO_ROOT / "tests" / "data" / "esd-factorial-4x8.csv"
-    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
-    assert run("space", "put", "1", space, *sized, "--db", db).code == 0
+    _factorial_session(run, "s", "--db", db, generate=False)
     why = f"the folder {locked} takes no new file (Read-only file system); nothing was done."
     generate = ["generate", "1", "-o", str(locked / "gen1.csv"), "--db", str(db)]
     assert _on_a_read_only_mount(locked, generate, tmp_path) == (
@@ -1302,3 +1279,14 @@ def test_the_demo_says_a_read_only_out_folder_as_the_o_commands_do(
     demo = ["demo", "--out", str(locked), "--generations", "1"]
     assert _on_a_read_only_mount(locked, demo, tmp_path) == f"sigopt-like demo: --out: {why}"
     assert list(locked.iterdir()) == []
+
+
+def _factorial_session(run: Run, name: str, *db: object, generate: bool = True) -> None:
+    """Session 1, ``name``, with the 4x8 factorial space at population 5 and (``generate``)
+    its first design, on the database ``db`` names (``--db PATH``) or the environment's."""
+    assert run("sessions", "create", name, *db).code == 0
+    space = REPO_ROOT / "tests" / "data" / "esd-factorial-4x8.csv"
+    sized = ("--type", "factorial", "--population", "5", "--replicates", "0", "-q")
+    assert run("space", "put", "1", space, *sized, *db).code == 0
+    if generate:
+        assert run("generate", "1", "-q", *db).code == 0
