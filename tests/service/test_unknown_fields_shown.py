@@ -13,17 +13,7 @@ from __future__ import annotations
 import pytest
 
 from tests.service.conftest import Api
-
-RAW = ("\u2028", "\x1b", "\u202e")
-SPACED = "a b " * 600
-
-#: (a client's key, how a path shows it)
-KEYS = [
-    pytest.param("x\u2028y", "x\\u2028y", id="line separator"),
-    pytest.param("x\x1by", "x\\u001by", id="ESC"),
-    pytest.param("\u202eabc", "\\u202eabc", id="right-to-left override"),
-    pytest.param(SPACED, f"{SPACED[:80]}...{SPACED[-10:]} (2,400 characters)", id="spaced"),
-]
+from tests.sigopt.test_refused_keys_shown import KEYS, RAW
 
 
 @pytest.mark.parametrize(("key", "shown"), KEYS)
