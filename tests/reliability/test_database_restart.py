@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import sigopt_like
 from sigopt_like.service import create_app
 from sigopt_like.service.worker import FAILING_POLL_SECONDS
 from tests.fixtures.postgres import administrator
-from tests.fixtures.servers import ServedInstance, announced_url
+from tests.fixtures.servers import REPO_ROOT, ServedInstance, announced_url
 
 pytestmark = [pytest.mark.reliability]
 
@@ -45,28 +46,25 @@ def _drop_connections(url: str) -> int:
         admin.dispose()
 
 
-def test_requests_after_the_database_dropped_its_connections_are_answered(pg_url: str) -> None:
+def test_requests_after_the_database_dropped_its_connections_are_answered(
+    pg_url: str, served: ServedInstance
+) -> None:
     """Before: every idle point-read connection (the token check of each request) answered
     one request 500 AdminShutdown after a PostgreSQL restart (typed against the
     docs/service.md scale-out steps: 3 of a campaign's first requests after a restart)."""
-    service = create_app(database=pg_url, auth_required=True, run_tasks=False)
-    served = ServedInstance(service, pg_url)
     url, headers = f"{served.url}/v1/sessions", served.headers()
 
     def get(_: int) -> int:
         return requests.get(url, headers=headers, timeout=30).status_code
 
-    try:
-        with ThreadPoolExecutor(8) as pool:  # several idle readers, as a busy server has
-            assert set(pool.map(get, range(40))) == {200}
-        assert _drop_connections(pg_url) >= 1
-        assert [get(i) for i in range(3)] == [200] * 3
-        assert requests.post(url, json={"name": "after"}, headers=headers, timeout=30).ok
-        assert _drop_connections(pg_url) >= 1
-        with ThreadPoolExecutor(8) as pool:
-            assert set(pool.map(get, range(40))) == {200}
-    finally:
-        served.close()
+    with ThreadPoolExecutor(8) as pool:  # several idle readers, as a busy server has
+        assert set(pool.map(get, range(40))) == {200}
+    assert _drop_connections(pg_url) >= 1
+    assert [get(i) for i in range(3)] == [200] * 3
+    assert requests.post(url, json={"name": "after"}, headers=headers, timeout=30).ok
+    assert _drop_connections(pg_url) >= 1
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(get, range(40))) == {200}
 
 
 def _admin(url: str, *statements: str) -> None:
@@ -78,19 +76,60 @@ def _admin(url: str, *statements: str) -> None:
         admin_says(*statements)
 
 
-def _outage(url: str, seconds: float) -> None:
-    """The database refuses every connection for ``seconds`` (its open ones dropped), as
-    a PostgreSQL restart or stop does to this database's clients."""
+def _allow_connections(url: str, allowed: bool) -> None:
+    name = url.split("?", 1)[0].rsplit("/", 1)[1]
+    _admin(url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS {str(allowed).lower()}")
+
+
+def _cut_off(url: str) -> None:
+    """The database refuses every new connection and drops its open ones, as a PostgreSQL
+    restart or stop does to this database's clients (until ``_allow_connections``)."""
     name = url.split("?", 1)[0].rsplit("/", 1)[1]
     _admin(
         url,
         f"ALTER DATABASE {name} ALLOW_CONNECTIONS false",
         f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
     )
+
+
+def _outage(url: str, seconds: float) -> None:
+    """The database is cut off for ``seconds`` (see :func:`_cut_off`)."""
+    _cut_off(url)
     try:
         time.sleep(seconds)
     finally:
-        _admin(url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+        _allow_connections(url, True)
+
+
+@pytest.fixture
+def served(pg_url: str) -> Iterator[ServedInstance]:
+    """The app (auth on, no task runner) on ``pg_url``, served on 127.0.0.1; afterwards the
+    database lets connections in again (a failed test may leave it cut off) and the
+    server is closed."""
+    instance = ServedInstance(
+        create_app(database=pg_url, auth_required=True, run_tasks=False), pg_url
+    )
+    try:
+        yield instance
+    finally:
+        _allow_connections(pg_url, True)
+        instance.close()
+
+
+@contextlib.contextmanager
+def _running(command: list[str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``command`` started from the project's root in a session of its own, all it says
+    written to ``log``; on leaving, SIGTERM to its session and up to 30 s for its end (its
+    exit code then in ``returncode``)."""
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            command, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        yield proc
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
 
 
 def _stop(proc: subprocess.Popen[str]) -> str:
@@ -142,16 +181,9 @@ def test_serve_says_a_database_outage_in_one_line_and_its_end_in_another(
     about 2,800 lines for a 25 s PostgreSQL stop. Now two lines, and its readiness probes
     during the outage add none."""
     log = tmp_path / "serve.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [*SERVE, "--no-auth", "--quiet-access", "--port", "0", "--db", pg_url],
-            cwd=Path(__file__).resolve().parents[2],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-    try:
+    with _running(
+        [*SERVE, "--no-auth", "--quiet-access", "--port", "0", "--db", pg_url], log
+    ) as proc:
         url = announced_url(proc, log, r"serving on (http://\S+)")
         assert requests.get(f"{url}/ready", timeout=30).status_code == 200
         probes = threading.Thread(
@@ -164,8 +196,6 @@ def test_serve_says_a_database_outage_in_one_line_and_its_end_in_another(
         probes.join(60)
         time.sleep(3)  # the next look works
         assert requests.get(f"{url}/ready", timeout=30).status_code == 200
-    finally:
-        _stop(proc)
     lines = log.read_text().strip().splitlines()
     assert "serving on" in lines[0], lines
     assert len(lines) == 4, lines[:20]
@@ -175,44 +205,34 @@ def test_serve_says_a_database_outage_in_one_line_and_its_end_in_another(
 
 def test_requests_while_the_database_is_down_are_503_and_the_client_rides_over(
     pg_url: str,
+    served: ServedInstance,
 ) -> None:
     """Before: 500 ``internal`` with a traceback in the log, which the client does not
     retry: a campaign's request during a PostgreSQL restart failed at once. Now 503
     ``unavailable`` with Retry-After, which it retries until the database is back."""
-    name = pg_url.split("?", 1)[0].rsplit("/", 1)[1]
-    service = create_app(database=pg_url, auth_required=True, run_tasks=False)
-    served = ServedInstance(service, pg_url)
     url, headers = f"{served.url}/v1/sessions", served.headers()
-    try:
-        assert requests.get(url, headers=headers, timeout=30).status_code == 200
-        _admin(
-            pg_url,
-            f"ALTER DATABASE {name} ALLOW_CONNECTIONS false",
-            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
-        )
-        for answer in (
-            requests.get(url, headers=headers, timeout=30),
-            requests.post(url, json={"name": "down"}, headers=headers, timeout=30),
-            requests.get(f"{served.url}/ready", timeout=30),  # before: no Retry-After
-        ):
-            assert answer.status_code == 503, answer.text
-            assert answer.json()["code"] == "unavailable"
-            assert int(answer.headers["Retry-After"]) >= 1, answer.headers
-        made: list[Any] = []
-        with sigopt_like.Connection(served.url, served.token) as conn:
-            during = threading.Thread(target=lambda: made.append(conn.sessions.create(name="x")))
-            during.start()
-            time.sleep(2)
-            _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
-            during.join(60)
-        assert [session.name for session in made] == ["x"]
-    finally:
-        _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
-        served.close()
+    assert requests.get(url, headers=headers, timeout=30).status_code == 200
+    _cut_off(pg_url)
+    for answer in (
+        requests.get(url, headers=headers, timeout=30),
+        requests.post(url, json={"name": "down"}, headers=headers, timeout=30),
+        requests.get(f"{served.url}/ready", timeout=30),  # before: no Retry-After
+    ):
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["code"] == "unavailable"
+        assert int(answer.headers["Retry-After"]) >= 1, answer.headers
+    made: list[Any] = []
+    with sigopt_like.Connection(served.url, served.token) as conn:
+        during = threading.Thread(target=lambda: made.append(conn.sessions.create(name="x")))
+        during.start()
+        time.sleep(2)
+        _allow_connections(pg_url, True)
+        during.join(60)
+    assert [session.name for session in made] == ["x"]
 
 
 def test_a_served_app_says_a_database_outage_once_while_clients_wait_on_tasks(
-    pg_url: str, caplog: pytest.LogCaptureFixture
+    pg_url: str, served: ServedInstance, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Before: the task watch (what a long poll on a task waits on, in an app process of
     the scale-out steps) logged a traceback every second while the database was down; then
@@ -220,156 +240,116 @@ def test_a_served_app_says_a_database_outage_once_while_clients_wait_on_tasks(
     itself each second (a revoked token ends it within a second), so the outage may be
     found first by the poll (answered 503) or by the watch; its end is said at the next
     connection, here a client's next request."""
-    name = pg_url.split("?", 1)[0].rsplit("/", 1)[1]
-    service = create_app(database=pg_url, auth_required=True, run_tasks=False)
-    served = ServedInstance(service, pg_url)
     headers = served.headers()
-    try:
-        sid = requests.post(
-            f"{served.url}/v1/sessions", json={"name": "w"}, headers=headers, timeout=30
-        ).json()["id"]
-        space = [[f"p{i}", "numerical", 0, 1, 2] for i in range(5)]
-        task = requests.put(
-            f"{served.url}/v1/sessions/{sid}/space",
-            json={
-                "space": {
-                    "type": "factorial",
-                    "parameters": [
-                        {"name": p[0], "type": "numerical", "values": p[2:]} for p in space
-                    ],
-                },
-                "population_size": 12,
-                "replicates": 1,
+    sid = requests.post(
+        f"{served.url}/v1/sessions", json={"name": "w"}, headers=headers, timeout=30
+    ).json()["id"]
+    space = [[f"p{i}", "numerical", 0, 1, 2] for i in range(5)]
+    task = requests.put(
+        f"{served.url}/v1/sessions/{sid}/space",
+        json={
+            "space": {
+                "type": "factorial",
+                "parameters": [{"name": p[0], "type": "numerical", "values": p[2:]} for p in space],
             },
-            headers=headers,
-            timeout=30,
-        ).json()
-        assert task["status"] == "new", task  # no runner: it waits, watched
-        waiting = threading.Thread(
-            target=requests.get,
-            args=(f"{served.url}/v1/sessions/{sid}/tasks/{task['id']}?wait=10",),
-            kwargs={"headers": headers, "timeout": 30},
-        )
-        with caplog.at_level("INFO", logger="sigopt_like.service"):
-            waiting.start()
-            time.sleep(1)
-            _admin(
-                pg_url,
-                f"ALTER DATABASE {name} ALLOW_CONNECTIONS false",
-                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
-            )
-            time.sleep(5)
-            _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
-            waiting.join(30)
-            time.sleep(2)
-            again = requests.get(f"{served.url}/v1/sessions/{sid}", headers=headers, timeout=30)
-            assert again.status_code == 200, again.text
-        said = [
-            r.getMessage()
-            for r in caplog.records
-            if r.name.startswith("sigopt_like.service.") and r.levelno >= logging.WARNING
-        ]
-        said = [m for m in said if "the database does not answer on" not in m]  # requests'
-        assert len(said) == 2, said
-        assert said[0].startswith("the database does not answer ("), said
-        assert "reading task versions" in said[0] or f"/v1/sessions/{sid}/tasks/" in said[0]
-        assert said[1].startswith("the database answers again, after ")
-    finally:
-        _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
-        served.close()
+            "population_size": 12,
+            "replicates": 1,
+        },
+        headers=headers,
+        timeout=30,
+    ).json()
+    assert task["status"] == "new", task  # no runner: it waits, watched
+    waiting = threading.Thread(
+        target=requests.get,
+        args=(f"{served.url}/v1/sessions/{sid}/tasks/{task['id']}?wait=10",),
+        kwargs={"headers": headers, "timeout": 30},
+    )
+    with caplog.at_level("INFO", logger="sigopt_like.service"):
+        waiting.start()
+        time.sleep(1)
+        _cut_off(pg_url)
+        time.sleep(5)
+        _allow_connections(pg_url, True)
+        waiting.join(30)
+        time.sleep(2)
+        again = requests.get(f"{served.url}/v1/sessions/{sid}", headers=headers, timeout=30)
+        assert again.status_code == 200, again.text
+    said = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("sigopt_like.service.") and r.levelno >= logging.WARNING
+    ]
+    said = [m for m in said if "the database does not answer on" not in m]  # requests'
+    assert len(said) == 2, said
+    assert said[0].startswith("the database does not answer ("), said
+    assert "reading task versions" in said[0] or f"/v1/sessions/{sid}/tasks/" in said[0]
+    assert said[1].startswith("the database answers again, after ")
 
 
 def test_requests_failed_in_an_outage_are_said_once_and_counted(
-    pg_url: str, caplog: pytest.LogCaptureFixture
+    pg_url: str, served: ServedInstance, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Before: each request answered 503 while the database was down logged a line of its
     own (a team's scripts retrying every 2 s: lines by the hundred a minute). Now the
     outage's first failure is said with its request (method, path, request id), and the
     others are counted in the outage's lines: here, its end."""
-    name = pg_url.split("?", 1)[0].rsplit("/", 1)[1]
-    service = create_app(database=pg_url, auth_required=True, run_tasks=False)
-    served = ServedInstance(service, pg_url)
     url, headers = f"{served.url}/v1/sessions", served.headers()
-    try:
-        assert requests.get(url, headers=headers, timeout=30).status_code == 200
-        with caplog.at_level("INFO", logger="sigopt_like.service"):
-            _admin(
-                pg_url,
-                f"ALTER DATABASE {name} ALLOW_CONNECTIONS false",
-                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
-            )
-            answers = [requests.get(url, headers=headers, timeout=30) for _ in range(20)]
-            # the metrics are served without the database; only its gauge is left out
-            metrics = requests.get(f"{served.url}/metrics", timeout=30)
-            _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
-            after = requests.get(f"{served.url}/metrics", timeout=30).text
-            assert requests.get(f"{served.url}/ready", timeout=30).status_code == 200
-        assert [a.status_code for a in answers] == [503] * 20, answers[-1].text
-        said = [
-            r.getMessage()
-            for r in caplog.records
-            if r.name.startswith("sigopt_like.service")
-            and r.levelno >= logging.WARNING
-            and not r.getMessage().startswith("readiness: ")  # no worker: not this test's
-        ]
-        assert len(said) == 2, said
-        first = answers[0].json()["detail"]["request_id"]
-        assert said[0].startswith(
-            f"the database does not answer (GET /v1/sessions, request {first}): "
-        ), said
-        assert said[0].endswith("; answering requests 503 until it does"), said
-        assert said[1].startswith("the database answers again, after "), said
-        assert "21 failed calls meanwhile, 20 of them requests answered 503" in said[1], said
-        assert metrics.status_code == 200, metrics.text
-        assert 'status="503"' in metrics.text
-        assert "sigopt_like_task_worker_seen_age_seconds" not in metrics.text
-        assert "sigopt_like_task_worker_seen_age_seconds +Inf" in after
-    finally:
-        _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
-        served.close()
+    assert requests.get(url, headers=headers, timeout=30).status_code == 200
+    with caplog.at_level("INFO", logger="sigopt_like.service"):
+        _cut_off(pg_url)
+        answers = [requests.get(url, headers=headers, timeout=30) for _ in range(20)]
+        # the metrics are served without the database; only its gauge is left out
+        metrics = requests.get(f"{served.url}/metrics", timeout=30)
+        _allow_connections(pg_url, True)
+        after = requests.get(f"{served.url}/metrics", timeout=30).text
+        assert requests.get(f"{served.url}/ready", timeout=30).status_code == 200
+    assert [a.status_code for a in answers] == [503] * 20, answers[-1].text
+    said = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("sigopt_like.service")
+        and r.levelno >= logging.WARNING
+        and not r.getMessage().startswith("readiness: ")  # no worker: not this test's
+    ]
+    assert len(said) == 2, said
+    first = answers[0].json()["detail"]["request_id"]
+    assert said[0].startswith(
+        f"the database does not answer (GET /v1/sessions, request {first}): "
+    ), said
+    assert said[0].endswith("; answering requests 503 until it does"), said
+    assert said[1].startswith("the database answers again, after "), said
+    assert "21 failed calls meanwhile, 20 of them requests answered 503" in said[1], said
+    assert metrics.status_code == 200, metrics.text
+    assert 'status="503"' in metrics.text
+    assert "sigopt_like_task_worker_seen_age_seconds" not in metrics.text
+    assert "sigopt_like_task_worker_seen_age_seconds +Inf" in after
 
 
 def test_an_app_process_that_only_requests_reach_says_the_end_of_an_outage(
-    pg_url: str, caplog: pytest.LogCaptureFixture
+    pg_url: str, served: ServedInstance, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Before: only a retrying loop or a ``/ready`` probe said an outage's end, so an app
     process with neither (``serve --no-tasks``, the WSGI factory) said its start at the
     first 503 and never its end. Now the first request answered after it says it."""
-    name = pg_url.split("?", 1)[0].rsplit("/", 1)[1]
-    service = create_app(database=pg_url, auth_required=True, run_tasks=False)
-    served = ServedInstance(service, pg_url)
     url, headers = f"{served.url}/v1/sessions", served.headers()
     outage_log = "sigopt_like.service.database"
 
     def said() -> list[str]:
         return [r.getMessage() for r in caplog.records if r.name == outage_log]
 
-    try:
-        with caplog.at_level(logging.INFO, logger=outage_log):
-            assert requests.get(url, headers=headers, timeout=30).status_code == 200
-            _admin(
-                pg_url,
-                f"ALTER DATABASE {name} ALLOW_CONNECTIONS false",
-                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
-            )
-            assert requests.get(url, headers=headers, timeout=30).status_code == 503
-            (start,) = said()
-            assert start.startswith("the database does not answer (GET /v1/sessions"), start
-            _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
-            assert requests.get(url, headers=headers, timeout=30).status_code == 200
-            assert len(said()) == 2, said()
-            assert said()[1].startswith("the database answers again, after "), said()
-            assert "1 of them requests answered 503" in said()[1], said()
-            assert requests.get(url, headers=headers, timeout=30).status_code == 200
-            assert len(said()) == 2, said()  # said once
-    finally:
-        _admin(pg_url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
-        served.close()
-
-
-def _allow_connections(url: str, allowed: bool) -> None:
-    name = url.split("?", 1)[0].rsplit("/", 1)[1]
-    _admin(url, f"ALTER DATABASE {name} ALLOW_CONNECTIONS {str(allowed).lower()}")
+    with caplog.at_level(logging.INFO, logger=outage_log):
+        assert requests.get(url, headers=headers, timeout=30).status_code == 200
+        _cut_off(pg_url)
+        assert requests.get(url, headers=headers, timeout=30).status_code == 503
+        (start,) = said()
+        assert start.startswith("the database does not answer (GET /v1/sessions"), start
+        _allow_connections(pg_url, True)
+        assert requests.get(url, headers=headers, timeout=30).status_code == 200
+        assert len(said()) == 2, said()
+        assert said()[1].startswith("the database answers again, after "), said()
+        assert "1 of them requests answered 503" in said()[1], said()
+        assert requests.get(url, headers=headers, timeout=30).status_code == 200
+        assert len(said()) == 2, said()  # said once
 
 
 def _answer_until(url: str, status: int, timeout: float = 60) -> requests.Response:
@@ -401,7 +381,6 @@ def test_a_server_started_before_its_database_answers_503_then_serves(
     store.close()
     _allow_connections(pg_url, False)
     log = tmp_path / f"{server.replace(' ', '')}.log"
-    root = Path(__file__).resolve().parents[2]
     if server == "serve":
         command = [*SERVE, "--quiet-access", "--no-tasks", "--port", "0", "--db", pg_url]
         announced = r"serving on (http://\S+?)[;, ]"
@@ -413,11 +392,7 @@ def test_a_server_started_before_its_database_answers_503_then_serves(
             f"sigopt_like.service.wsgi:application(database={pg_url!r})",
         ]
         announced = r"Listening at: (http://127\.0\.0\.1:\d+)"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            command, cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
+    with _running(command, log) as proc:
         try:
             url = announced_url(proc, log, announced)
             _answer_until(f"{url}/health", 200)
@@ -438,9 +413,6 @@ def test_a_server_started_before_its_database_answers_503_then_serves(
             f"{url}/v1/sessions", json={"name": "late"}, headers=headers, timeout=30
         )
         assert made.status_code == 201, made.text
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
     text = log.read_text()
     assert "App failed to load" not in text and "Traceback" not in text, text[-3000:]
     assert "the database does not answer (service start" in text, text[-3000:]
@@ -460,14 +432,6 @@ def test_a_server_started_before_its_database_refuses_a_host_not_allowed(
     log = tmp_path / "hosts.log"
     command = [*SERVE, "--quiet-access", "--no-tasks", "--no-auth", "--port", "0"]
     command += ["--db", pg_url, "--allowed-host", "localhost"]
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            command,
-            cwd=Path(__file__).resolve().parents[2],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
     foreign = {"Host": "rebound.example:80"}
     local = {"Host": "localhost"}
 
@@ -479,7 +443,7 @@ def test_a_server_started_before_its_database_refuses_a_host_not_allowed(
             said.append((answer.status_code, body.get("code"), body.get("message")))
         return said
 
-    try:
+    with _running(command, log) as proc:
         try:
             url = announced_url(proc, log, r"serving on (http://\S+?)[;, ]")
             deadline = time.monotonic() + 60
@@ -495,9 +459,6 @@ def test_a_server_started_before_its_database_refuses_a_host_not_allowed(
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
         running = answers()
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
     message = "This server answers only to localhost; open it by one of those names."
     assert running == [(403, "host_not_allowed", message)] * 3, running
     assert waiting == running, waiting
@@ -530,22 +491,11 @@ def test_a_server_whose_database_takes_the_connection_and_never_answers_starts(
         f"postgresql+psycopg://app@127.0.0.1:{port}/doe?connect_timeout=2",
     ):
         command = [*SERVE, "--quiet-access", "--no-tasks", "--port", "0", "--db", url]
-        with open(log, "w") as out:
-            proc = subprocess.Popen(
-                command,
-                cwd=Path(__file__).resolve().parents[2],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
+        with _running(command, log) as proc:
             served = announced_url(proc, log, r"serving on (http://\S+?)[;, ]", timeout=40)
             assert requests.get(f"{served}/health", timeout=30).status_code == 200
             ready = requests.get(f"{served}/ready", timeout=30)
             assert ready.status_code == 503 and ready.json()["code"] == "unavailable", ready.text
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(30)
         text = log.read_text()
         assert "connection timeout expired; retrying until it does" in text, text[-2000:]
     silent.close()
@@ -561,17 +511,12 @@ def test_a_worker_started_before_its_database_waits_then_runs(pg_url: str, tmp_p
     sigopt_like.service.store.open_store(pg_url).close()  # its tables
     _allow_connections(pg_url, False)
     command = [sys.executable, "-m", "sigopt_like", "worker", "--db", pg_url]
-    root = Path(__file__).resolve().parents[2]
     logs = []
     try:
         for allowed_later in (False, True):
             log = tmp_path / f"worker-{allowed_later}.log"
             logs.append(log)
-            with open(log, "w") as out:
-                proc = subprocess.Popen(
-                    command, cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-                )
-            try:
+            with _running(command, log) as proc:
                 deadline = time.monotonic() + 30
                 while "(worker start: no task runs until it does)" not in log.read_text():
                     assert proc.poll() is None, log.read_text()  # before: exited at once
@@ -583,9 +528,7 @@ def test_a_worker_started_before_its_database_waits_then_runs(pg_url: str, tmp_p
                         assert proc.poll() is None, log.read_text()
                         assert time.monotonic() < deadline + 30, log.read_text()
                         time.sleep(0.1)
-            finally:
-                os.killpg(proc.pid, signal.SIGTERM)
-                assert proc.wait(30) == 0, log.read_text()
+            assert proc.returncode == 0, log.read_text()
     finally:
         _allow_connections(pg_url, True)
     assert "the database answers again, after" in logs[1].read_text()
@@ -619,23 +562,12 @@ def test_a_server_whose_database_host_name_does_not_resolve_waits_saying_why(
     that the database did not answer."""
     log = tmp_path / "typo.log"
     command = [*SERVE, "--quiet-access", "--no-tasks", "--port", "0", "--db", TYPO_URL]
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            command,
-            cwd=Path(__file__).resolve().parents[2],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    with _running(command, log) as proc:
         url = announced_url(proc, log, r"serving on (http://\S+?)[;, ]")
         assert _answer_until(f"{url}/health", 200).json()["object"] == "health"
         ready = requests.get(f"{url}/ready", timeout=30)
         assert ready.status_code == 503 and ready.json()["code"] == "unavailable", ready.text
         assert proc.poll() is None
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
     text = log.read_text()
     _unresolved_line(text, "service start")
     serving = next(line for line in text.splitlines() if "serving on" in line)
@@ -650,15 +582,7 @@ def test_a_worker_whose_database_host_name_does_not_resolve_waits_saying_why(
     once), saying why in one line, and stops on SIGTERM while waiting."""
     log = tmp_path / "typo-worker.log"
     command = [sys.executable, "-m", "sigopt_like", "worker", "--db", TYPO_URL]
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            command,
-            cwd=Path(__file__).resolve().parents[2],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    with _running(command, log) as proc:
         deadline = time.monotonic() + 30
         while "host name does not resolve" not in log.read_text():
             assert proc.poll() is None, log.read_text()  # before: exited at once
@@ -666,9 +590,7 @@ def test_a_worker_whose_database_host_name_does_not_resolve_waits_saying_why(
             time.sleep(0.1)
         time.sleep(1.0)  # a retry or two later, still waiting
         assert proc.poll() is None, log.read_text()
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        assert proc.wait(30) == 0, log.read_text()
+    assert proc.returncode == 0, log.read_text()
     text = log.read_text()
     _unresolved_line(text, "worker start")
     assert text.count("host name does not resolve") == 1, text  # one line, not one a try
@@ -690,15 +612,7 @@ def test_a_starting_servers_answers_echo_the_clients_request_id(tmp_path: Path) 
     log = tmp_path / "starting.log"
     url_db = f"postgresql+psycopg://app@127.0.0.1:{port}/doe"
     command = [*SERVE, "--quiet-access", "--no-tasks", "--port", "0", "--db", url_db]
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            command,
-            cwd=Path(__file__).resolve().parents[2],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    with _running(command, log) as proc:
         url = announced_url(proc, log, r"serving on (http://\S+?)[;, ]")
         _answer_until(f"{url}/health", 200)
         for path, status in (("/v1/sessions", 503), ("/ready", 503), ("/health", 200)):
@@ -710,7 +624,4 @@ def test_a_starting_servers_answers_echo_the_clients_request_id(tmp_path: Path) 
         assert refused.status_code == 503, refused.text
         assert re.fullmatch(r"[0-9a-f]{32}", refused.headers["X-Request-Id"]), refused.headers
         assert proc.poll() is None
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
     assert "Traceback" not in log.read_text()
