@@ -72,6 +72,27 @@ def _sigopt_refusal(api: Api, make: Callable[[str], Any]) -> Any:
     return reply
 
 
+def _raw_observation_refusal(api: Api, text: str) -> Any:
+    """The answer to ``text`` sent as it is as an observation (see :func:`_sigopt_refusal`)."""
+    return _sigopt_refusal(api, lambda at: _raw_post(api, f"{at}/observations", text))
+
+
+def _named_twice(whole: str, shown: str) -> str:
+    """The refusal of ``whole`` (the body, or an object in it) naming ``shown`` twice."""
+    return (
+        f"{whole} names the field '{shown}' more than once; only one of its values would be "
+        "kept, so send the field once, with the value you mean."
+    )
+
+
+def _not_a_daptics_field(path: str, allowed: tuple[str, ...]) -> str:
+    """Daptics' refusal of the unknown field at ``path``, of an object taking ``allowed``."""
+    return (
+        f"'{path}' is not a field of this object (fields: {', '.join(allowed)}); "
+        "remove it or fix its spelling."
+    )
+
+
 @pytest.mark.parametrize(("key", "shown"), KEYS)
 def test_a_field_no_observation_has(api: Api, key: str, shown: str):
     reply = _sigopt_refusal(api, lambda at: api.post(f"{at}/observations", {key: 1, "value": 1.0}))
@@ -93,7 +114,7 @@ def test_a_field_of_an_experiment_token(api: Api, key: str, shown: str):
 @pytest.mark.parametrize(("key", "shown"), KEYS)
 def test_a_number_past_a_float_under_a_key(api: Api, key: str, shown: str):
     text = '{"assignments": {' + json.dumps(key) + ': 1e400}, "value": 1}'
-    reply = _sigopt_refusal(api, lambda at: _raw_post(api, f"{at}/observations", text))
+    reply = _raw_observation_refusal(api, text)
     _shown_safely(
         reply,
         f"The field 'assignments.{shown}' holds a number beyond a float's range (about "
@@ -106,26 +127,16 @@ def test_a_number_past_a_float_under_a_key(api: Api, key: str, shown: str):
 def test_a_key_sent_twice(api: Api, key: str, shown: str):
     name = json.dumps(key)
     text = '{"assignments": {' + f"{name}: 1, {name}: 2" + '}, "value": 1}'
-    reply = _sigopt_refusal(api, lambda at: _raw_post(api, f"{at}/observations", text))
-    _shown_safely(
-        reply,
-        f"The object 'assignments' names the field '{shown}' more than once; only one of its "
-        "values would be kept, so send the field once, with the value you mean.",
-        f"assignments.{shown}",
-    )
+    reply = _raw_observation_refusal(api, text)
+    _shown_safely(reply, _named_twice("The object 'assignments'", shown), f"assignments.{shown}")
 
 
 @pytest.mark.parametrize(("key", "shown"), KEYS)
 def test_a_top_level_key_sent_twice(api: Api, key: str, shown: str):
     name = json.dumps(key)
     text = "{" + f'{name}: 1, {name}: 2, "value": 1' + "}"
-    reply = _sigopt_refusal(api, lambda at: _raw_post(api, f"{at}/observations", text))
-    _shown_safely(
-        reply,
-        f"The request body names the field '{shown}' more than once; only one of its "
-        "values would be kept, so send the field once, with the value you mean.",
-        shown,
-    )
+    reply = _raw_observation_refusal(api, text)
+    _shown_safely(reply, _named_twice("The request body", shown), shown)
 
 
 @pytest.mark.parametrize("inside", ["space", "space.parameters[0]"])
@@ -146,12 +157,7 @@ def test_a_field_no_daptics_space_has(api: Api, key: str, shown: str, inside: st
     )
     assert daptics.snapshot(sid) == before
     path = f"{inside}.{shown}"
-    _shown_safely(
-        reply,
-        f"'{path}' is not a field of this object (fields: {', '.join(allowed)}); "
-        "remove it or fix its spelling.",
-        path,
-    )
+    _shown_safely(reply, _not_a_daptics_field(path, allowed), path)
 
 
 @pytest.mark.parametrize(("key", "shown"), KEYS)
@@ -162,9 +168,4 @@ def test_a_field_no_daptics_table_has(api: Api, key: str, shown: str):
     table = {"columns": ["a"], "rows": [], key: 1}
     reply = daptics.post(f"/v1/sessions/{sid}/experiments", {"type": "initial", "table": table})
     assert daptics.snapshot(sid) == before
-    _shown_safely(
-        reply,
-        f"'table.{shown}' is not a field of this object (fields: {', '.join(TABLE_FIELDS)}); "
-        "remove it or fix its spelling.",
-        f"table.{shown}",
-    )
+    _shown_safely(reply, _not_a_daptics_field(f"table.{shown}", TABLE_FIELDS), f"table.{shown}")
