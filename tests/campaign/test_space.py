@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from sigopt_like.spaces import Space
 from sigopt_like.tables import Table
 
-from .conftest import small_space, space_json
+from .conftest import Api, small_space, space_json
 
 
 def test_factorial_space_validates_to_gen_zero(api):
@@ -354,6 +355,24 @@ def test_a_parameter_name_past_64_bits_is_refused_as_a_name_not_as_a_whole_numbe
 NAME_PLACEHOLDER = '"__NAME__"'
 
 
+def _put_raw_space(api: Api, sid: str, text: str) -> Any:
+    """The answer to ``text`` (JSON, sent as it is) PUT as the session's space."""
+    headers = {"Content-Type": "application/json"}
+    return api.call("PUT", f"/v1/sessions/{sid}/space", data=text, headers=headers)
+
+
+def _sent_in_place_refused(api: Api, sid: str, body: dict[str, Any], sent: str) -> Any:
+    """The 422 answer to ``body`` PUT as the space with its one ``"__NAME__"`` replaced by
+    the raw JSON ``sent``; the session's stored state untouched."""
+    text = json.dumps(body)
+    assert text.count(NAME_PLACEHOLDER) == 1
+    before = api.snapshot(sid)
+    r = _put_raw_space(api, sid, text.replace(NAME_PLACEHOLDER, sent))
+    assert r.status == 422, r
+    assert api.snapshot(sid) == before
+    return r
+
+
 @pytest.mark.parametrize(
     ("sent", "shown"),
     [
@@ -397,20 +416,13 @@ def test_every_parameter_name_that_is_not_text_is_told_one_way(api, sent, shown)
     sid = api.session()
     space = small_space()
     space["parameters"][1]["name"] = "__NAME__"
-    body = json.dumps({"space": space, "population_size": 12, "replicates": 0})
-    assert body.count(NAME_PLACEHOLDER) == 1
-    raw = body.replace(NAME_PLACEHOLDER, sent)
-    before = api.snapshot(sid)
-    r = api.call(
-        "PUT", f"/v1/sessions/{sid}/space", data=raw, headers={"Content-Type": "application/json"}
-    )
-    assert r.status == 422, r
+    body = {"space": space, "population_size": 12, "replicates": 0}
+    r = _sent_in_place_refused(api, sid, body, sent)
     assert r.body["message"] == (
         "The space cannot be read: parameter 2: a parameter name is text (a JSON string), "
         f"not {shown}"
     ), r.body
     assert [(e["row"], e["column"]) for e in r.body["detail"]["errors"]] == [(2, "Name")], r
-    assert api.snapshot(sid) == before
     assert api.get(f"/v1/sessions/{sid}/space").status == 404
 
 
@@ -447,21 +459,12 @@ def test_a_daptics_name_cell_no_name_is_stored_as_is_told_as_that_forms_cells(ap
         "type": "factorial",
         "table": {"data": [["a", "Numerical", 0, 1, 2], ["__NAME__", "Numerical", 0, 1, 2]]},
     }
-    body = json.dumps({"space": space, "population_size": 2, "replicates": 0})
-    raw = body.replace(NAME_PLACEHOLDER, sent)
-    before = api.snapshot(sid)
-    r = api.call(
-        "PUT", f"/v1/sessions/{sid}/space", data=raw, headers={"Content-Type": "application/json"}
-    )
-    assert r.status == 422, r
+    body = {"space": space, "population_size": 2, "replicates": 0}
+    r = _sent_in_place_refused(api, sid, body, sent)
     assert r.body["message"] == NAME_CELL + said, r.body
     assert [(e["row"], e["column"]) for e in r.body["detail"]["errors"]] == [(2, "Name")], r
-    assert api.snapshot(sid) == before
-    five = body.replace(NAME_PLACEHOLDER, "5")  # a number a name cell takes, as its text
-    r = api.call(
-        "PUT", f"/v1/sessions/{sid}/space", data=five, headers={"Content-Type": "application/json"}
-    )
-    assert r.status == 202, r
+    five = json.dumps(body).replace(NAME_PLACEHOLDER, "5")  # a name cell takes 5, as its text
+    assert _put_raw_space(api, sid, five).status == 202
 
 
 def test_a_level_holding_a_number_past_a_float_is_named_by_its_level(api):
@@ -470,18 +473,12 @@ def test_a_level_holding_a_number_past_a_float_is_named_by_its_level(api):
     sid = api.session()
     space = {"type": "factorial", "parameters": [{"name": "a", "type": "numerical"}]}
     space["parameters"][0]["values"] = [0, "__NAME__"]
-    body = json.dumps({"space": space, "population_size": 2, "replicates": 0})
-    raw = body.replace(NAME_PLACEHOLDER, "[1e400]")
-    before = api.snapshot(sid)
-    r = api.call(
-        "PUT", f"/v1/sessions/{sid}/space", data=raw, headers={"Content-Type": "application/json"}
-    )
-    assert r.status == 422, r
+    body = {"space": space, "population_size": 2, "replicates": 0}
+    r = _sent_in_place_refused(api, sid, body, "[1e400]")
     assert r.body["message"] == (
         "The space cannot be read: parameter 1 ('a'), level 2: a list holding "
         f"{PAST_A_FLOAT_NAME}{TEXT_OR_NUMBERS}"
     ), r.body
-    assert api.snapshot(sid) == before
 
 
 def test_a_level_a_spreadsheet_would_run_as_a_formula_is_refused(api):
