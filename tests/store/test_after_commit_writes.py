@@ -4,25 +4,9 @@ second start of the request's unit that has just committed."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
-
-import pytest
 
 from sigopt_like.service.store import Store, open_store
 from sigopt_like.service.store.idempotency import KeyUse
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path):
-    if request.param == "sqlite":
-        database = str(tmp_path / "after_commit.db")
-    else:
-        database = request.getfixturevalue("pg_url")
-    opened = open_store(database)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def test_a_callback_after_an_idempotent_requests_commit_writes_in_its_own_transaction(

@@ -6,24 +6,17 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from sigopt_like.service.store import open_store
+from sigopt_like.service.store import Store
+from sigopt_like.service.store.tasks import TaskStore
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def tasks(request: pytest.FixtureRequest, tmp_path: Path):
-    if request.param == "sqlite":
-        database = str(tmp_path / "promise.db")
-    else:
-        database = request.getfixturevalue("pg_url")
-    store = open_store(database)
-    try:
-        yield store.tasks
-    finally:
-        store.close()
+@pytest.fixture
+def tasks(store: Store) -> TaskStore:
+    """The task store of ``store``: on SQLite, then on PostgreSQL (tests/store/conftest.py)."""
+    return store.tasks
 
 
 def test_one_process_holds_the_promise_until_it_lapses(tasks) -> None:
