@@ -461,6 +461,24 @@ NOT_TEXT = "parameter 2: a parameter name is text (a JSON string), not "
 PAST_A_FLOAT = "a number beyond a float's range (about +-1.8e308; JSON's 1e400)"
 
 
+def _name_cell_table(name: object) -> dict[str, Any]:
+    """A factorial space in Daptics' table form whose second row's Name cell is ``name``."""
+    return {
+        "type": "factorial",
+        "table": {"data": [["a", "numerical", 0, 1], [name, "numerical", 0, 1]]},
+    }
+
+
+def _only_the_name_cell_refused(space: dict[str, Any], message: str) -> None:
+    """``Space.from_dict`` and the client's check before sending both find one problem in
+    ``space``: its row 2 Name cell, saying ``message``."""
+    with pytest.raises(SpaceError) as info:
+        Space.from_dict(space)
+    assert [(p.message, p.row, p.column) for p in info.value.problems] == [(message, 2, "Name")]
+    wire = unstorable_values(space)
+    assert [(p.message, p.row, p.column) for p in wire] == [(message, 2, "Name")]
+
+
 @pytest.mark.parametrize(
     ("name", "shown"),
     [
@@ -513,15 +531,10 @@ def test_a_daptics_name_cell_no_name_is_stored_as_is_one_problem_of_that_cell(
     "nan", and ended in an uncaught ValueError on a Python int of 5,001 digits; the
     client's check before sending said "a parameter name is text (a JSON string)", untrue
     of this form, labelled "parameter 2:" where its other cells are "row 2, column A"."""
-    rows = [["a", "numerical", 0, 1], [name, "numerical", 0, 1]]
-    space = {"type": "factorial", "table": {"data": rows}}
+    space = _name_cell_table(name)
     message = f"row 2, column A (Name): {said}; write the name as text (a JSON string)"
-    with pytest.raises(SpaceError) as info:
-        Space.from_dict(space)
-    assert [(p.message, p.row, p.column) for p in info.value.problems] == [(message, 2, "Name")]
-    wire = unstorable_values(space)
-    assert [(p.message, p.row, p.column) for p in wire] == [(message, 2, "Name")]
-    rows[1][0] = 5
+    _only_the_name_cell_refused(space, message)
+    space["table"]["data"][1][0] = 5
     assert Space.from_dict(space).parameters[1].name == "5"
     assert unstorable_values(space) == []
 
@@ -1148,14 +1161,8 @@ def test_a_daptics_name_cell_holding_a_number_json_cannot_write_is_found_before_
     """Before: the client's check before sending found nothing in a Name cell ``[1e400]``
     or ``[10**5000]`` of Daptics' table form, so the encoder refused it ("cannot be sent as
     JSON") and the door by its JSON path, where ``Space.from_dict`` named its cell."""
-    rows = [["a", "numerical", 0, 1], [name, "numerical", 0, 1]]
-    space = {"type": "factorial", "table": {"data": rows}}
     message = f"row 2, column A (Name): {said}; a space's cells are text or numbers"
-    with pytest.raises(SpaceError) as info:
-        Space.from_dict(space)
-    assert [(p.message, p.row, p.column) for p in info.value.problems] == [(message, 2, "Name")]
-    wire = unstorable_values(space)
-    assert [(p.message, p.row, p.column) for p in wire] == [(message, 2, "Name")]
+    _only_the_name_cell_refused(_name_cell_table(name), message)
 
 
 class _ReprRaises:
