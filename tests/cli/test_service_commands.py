@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
+from sigopt_like.service.store import Store, open_store
+from sigopt_like.service.store.accounts import User
 from tests.fixtures.servers import REPO_ROOT, announced_url
 
 
@@ -102,21 +106,27 @@ def test_serve_redacts_secrets_in_logged_queries(tmp_path):
     assert redacted_query("") == ""
 
 
-def test_tokens_list_says_when_guest_tokens_expire(run, tmp_path):
-    from sigopt_like.service.store import open_store
-
+@contextlib.contextmanager
+def ada_in_a_team_database(run, tmp_path: Path) -> Iterator[tuple[Path, Store, User]]:
+    """``team.db`` with the user ada@lab.example, made by ``users create``: (its path, the
+    store open on it, ada); the store is closed on leaving, before the commands read it."""
     db = tmp_path / "team.db"
     assert run("users", "create", "ada@lab.example", "--db", db).code == 0
     store = open_store(str(db))
     try:
         ada = store.accounts.find_user("ada@lab.example")
         assert ada is not None
+        yield db, store, ada
+    finally:
+        store.close()
+
+
+def test_tokens_list_says_when_guest_tokens_expire(run, tmp_path):
+    with ada_in_a_team_database(run, tmp_path) as (db, store, ada):
         store.accounts.issue_token(ada.id, "laptop")
         ended = store.accounts.issue_token(ada.id, "guest", experiment_id=1, lifetime=-60)
         later = store.accounts.issue_token(ada.id, "guest", experiment_id=1, lifetime=86_400)
         store.accounts.issue_token(ada.id, "guest", experiment_id=2)  # made before 0010
-    finally:
-        store.close()
     listed = run("tokens", "list", "--db", db, "--json").json()
     assert [t["expires"] for t in listed] == [None, ended.expires, later.expires, None]
     table = run("tokens", "list", "--db", db).out.splitlines()
@@ -137,21 +147,13 @@ def test_an_api_token_has_no_end_made_listed_or_applied(run, tmp_path):
     import falcon.testing
 
     from sigopt_like.service import create_app
-    from sigopt_like.service.store import open_store
     from sigopt_like.service.store.accounts import AccountError, token_ends
 
-    db = tmp_path / "team.db"
-    assert run("users", "create", "ada@lab.example", "--db", db).code == 0
-    store = open_store(str(db))
-    try:
-        ada = store.accounts.find_user("ada@lab.example")
-        assert ada is not None
+    with ada_in_a_team_database(run, tmp_path) as (db, store, ada):
         with pytest.raises(AccountError, match="An API token does not end: give no lifetime"):
             store.accounts.issue_token(ada.id, "ci", lifetime=1)
         assert store.accounts.list_tokens() == []
         issued = store.accounts.issue_token(ada.id, "ci")
-    finally:
-        store.close()
     with sqlite3.connect(db) as conn:  # a row holding an end, as the refused call wrote
         conn.execute("UPDATE tokens SET expires = 1 WHERE id = ?", (issued.id,))
     assert token_ends("ci", None, 0, 1, 60) is None
