@@ -24,6 +24,7 @@ from tests.fixtures.servers import (
     gunicorn_answering,
     start_gunicorn,
     stop_gunicorn,
+    wsgi_factory,
 )
 from tests.fixtures.waiting import read_until_closed
 
@@ -39,10 +40,7 @@ def gunicorn_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
     """gunicorn (the settings module) with its access log in a file: (url, access log)."""
     tmp_path = tmp_path_factory.mktemp("gunicorn-records")
     access = tmp_path / "access.log"
-    factory = (
-        f"sigopt_like.service.wsgi:application(database={str(tmp_path / 'r.db')!r}, "
-        f"auth_required=False, max_body_bytes={BODY_LIMIT})"
-    )
+    factory = wsgi_factory(str(tmp_path / "r.db"), auth_required=False, max_body_bytes=BODY_LIMIT)
     proc, log = start_gunicorn(
         tmp_path,
         factory,

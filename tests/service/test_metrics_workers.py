@@ -31,7 +31,13 @@ from sigopt_like.service.middleware.shared_metrics import (
     PROMETHEUS_DIR_ENV,
     UNSHARED_WARNING,
 )
-from tests.fixtures.servers import REPO_ROOT, gunicorn_answering, start_gunicorn, stop_gunicorn
+from tests.fixtures.servers import (
+    REPO_ROOT,
+    gunicorn_answering,
+    start_gunicorn,
+    stop_gunicorn,
+    wsgi_factory,
+)
 
 WORKERS = 3
 
@@ -78,7 +84,7 @@ def _gunicorn_logging_workers(
     ``tmp_path``, its access log naming the worker's pid and the path of each request:
     the process, its log, its access log and the glob of its metrics folder."""
     path = str(tmp_path / database)
-    factory = f"sigopt_like.service.wsgi:application(database={path!r}, auth_required=False)"
+    factory = wsgi_factory(path, auth_required=False)
     access_log = tmp_path / "access.log"
     proc, log = start_gunicorn(
         tmp_path,
@@ -198,10 +204,7 @@ def test_a_start_removes_the_folders_of_gunicorns_killed_and_no_live_ones(tmp_pa
     try:
         for name in ("killed", "running", "next"):
             (tmp_path / name).mkdir()
-            factory = (
-                "sigopt_like.service.wsgi:application("
-                f"database={str(tmp_path / name / 'm.db')!r}, auth_required=False)"
-            )
+            factory = wsgi_factory(str(tmp_path / name / "m.db"), auth_required=False)
             proc, log = start_gunicorn(tmp_path / name, factory, threads=1, env=env)
             started.append(proc)
             gunicorn_answering(proc, log)
@@ -347,10 +350,7 @@ def test_a_gunicorn_run_with_daemon_removes_its_folder_when_it_exits(tmp_path: P
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     pid_file = tmp_path / "gunicorn.pid"
-    factory = (
-        "sigopt_like.service.wsgi:application("
-        f"database={str(tmp_path / 'd.db')!r}, auth_required=False)"
-    )
+    factory = wsgi_factory(str(tmp_path / "d.db"), auth_required=False)
     proc, log = start_gunicorn(
         tmp_path,
         factory,
