@@ -88,6 +88,10 @@ class FaultSchedule:
     retried more than ``max_streak`` times always reaches the service; None: no cap
     (a call meets k faults in a row with probability ``rate ** k``).
     ``max_faults``: no fault after this many (a bound on the test's duration).
+    ``every_kind_first``: each fault takes the first kind of ``weights`` not injected
+    yet, while there is one (the draw decides only whether a fault comes), so that a
+    short run still meets every kind: drawn by weight, a rare kind is missing from one
+    run in tens at a few hundred requests.
     A long-poll or event stream is never stalled (the client allows it a long
     read timeout by design); it gets a reset after forwarding instead.
     """
@@ -99,12 +103,14 @@ class FaultSchedule:
         weights: dict[str, float] | None = None,
         max_streak: int | None = 2,
         max_faults: int | None = None,
+        every_kind_first: bool = False,
     ) -> None:
         self.rng = random.Random(seed)
         self.rate = rate
         self.weights = dict(weights or dict.fromkeys(FAULTS, 1.0))
         self.max_streak = max_streak
         self.max_faults = max_faults
+        self.not_yet = [k for k in self.weights if self.weights[k] > 0] if every_kind_first else []
         self.streak = 0
         self.faults = 0
         self._lock = threading.Lock()
@@ -120,8 +126,13 @@ class FaultSchedule:
             if roll >= self.rate or capped or exhausted:
                 self.streak = 0
                 return PASS
+            fits = [k for k in self.not_yet if not (k == STALL and request.streams)]
+            if fits:
+                kind = fits[0]
             if kind == STALL and request.streams:
                 kind = RESET_AFTER
+            if kind in self.not_yet:
+                self.not_yet.remove(kind)
             self.streak += 1
             self.faults += 1
             return kind
