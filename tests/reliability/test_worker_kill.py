@@ -52,6 +52,10 @@ MAX_ATTEMPTS = 3
 PROMPT_SECONDS = 15
 #: bounds a hang of a client following a task (never reached when all is well)
 FOLLOW_LIMIT = 180
+#: the lease the served instance judges by in the tests that wait for one to lapse (a
+#: frozen worker): two of the worker's 5 s heartbeats, so a live worker stays alive,
+#: and half the default's 20 s wait (``test_lease_waits.py`` shortens it the same way)
+SHORT_LEASE = 10
 #: 6**5 = 7,776 points: room for far more generations than the task runs
 SPACE = {
     "type": "factorial",
@@ -479,14 +483,16 @@ def test_a_followed_task_tells_its_stream_and_long_poll_when_its_worker_is_gone(
 
 
 def test_a_frozen_workers_lapsed_lease_reaches_a_waiting_long_poll(
-    workers: list[Worker], tmp_path: Path
+    workers: list[Worker], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A worker frozen (SIGSTOP: its process still exists, as one on another host seems) is
     gone only when its lease lapses; a long poll waiting then answers at that moment, with
-    the warning, though nothing was written."""
-    from sigopt_like.service.worker import LEASE_SECONDS
+    the warning, though nothing was written. The served instance (in this process) judges
+    by a lease of :data:`SHORT_LEASE` seconds."""
+    from sigopt_like.service import worker
     from tests.fixtures.servers import serve_in_thread
 
+    monkeypatch.setattr(worker, "LEASE_SECONDS", SHORT_LEASE)
     served = serve_in_thread(tmp_path, run_tasks=False)
     http = requests.Session()
     http.headers.update(served.headers())
@@ -499,7 +505,7 @@ def test_a_frozen_workers_lapsed_lease_reaches_a_waiting_long_poll(
             path = f"{url}/v1/sessions/{sid}/tasks/{tid}"
             answer = http.get(path, params={"result": "omit"}, timeout=30).json()
             assert answer["warnings"] == [], answer
-            lapses = answer["worker_seen"] + LEASE_SECONDS
+            lapses = answer["worker_seen"] + SHORT_LEASE
             while True:
                 params = {"wait": 60, "version": answer["version"], "result": "omit"}
                 asked = time.time()
@@ -510,7 +516,7 @@ def test_a_frozen_workers_lapsed_lease_reaches_a_waiting_long_poll(
             answered = time.time()
             assert answer["status"] == "running", answer
             # at the lapse (never before it: the warning says so), not at the end of the
-            # poll's 60 s wait, which began before the lapse (at most 20 s before)
+            # poll's 60 s wait, which began before the lapse (at most SHORT_LEASE s before)
             assert answered - max(lapses, asked) < PROMPT_SECONDS, (answered - lapses, answer)
         finally:
             workers[0].process.send_signal(signal.SIGKILL)
@@ -521,7 +527,7 @@ def test_a_frozen_workers_lapsed_lease_reaches_a_waiting_long_poll(
 
 
 def test_a_long_poll_asked_just_after_the_lease_lapsed_answers_at_once(
-    workers: list[Worker], tmp_path: Path
+    workers: list[Worker], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Before: a long poll asked with the version of an answer from before the lapse, once
     the lease had lapsed (a moment after its previous poll answered), waited out its whole
@@ -529,8 +535,10 @@ def test_a_long_poll_asked_just_after_the_lease_lapsed_answers_at_once(
     the warning, and nothing changed after. Now the ``version`` given is of a task whose
     worker the client saw alive: the warning is news, answered at once. Without
     ``version`` (a client that has seen the warning), it waits for the next change. The
-    library's long poll gives the version while it has seen no warning."""
+    library's long poll gives the version while it has seen no warning. The served instance
+    (in this process) judges by a lease of :data:`SHORT_LEASE` seconds."""
     from sigopt_like.models import Task
+    from sigopt_like.service import worker
     from sigopt_like.tasks import TaskWaiter
     from sigopt_like.transport import Transport
     from tests.fixtures.servers import serve_in_thread
@@ -538,6 +546,7 @@ def test_a_long_poll_asked_just_after_the_lease_lapsed_answers_at_once(
     class Told(Exception):
         """The library's wait was told of the warning: it need wait no more."""
 
+    monkeypatch.setattr(worker, "LEASE_SECONDS", SHORT_LEASE)
     served = serve_in_thread(tmp_path, run_tasks=False)
     http = requests.Session()
     http.headers.update(served.headers())
