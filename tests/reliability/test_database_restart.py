@@ -472,7 +472,9 @@ def test_a_server_whose_database_takes_the_connection_and_never_answers_starts(
     for good: libpq waits without end unless told, and its timeout, when a URL gave one,
     was not taken for an outage (psycopg's ConnectionTimeout is a subclass of the
     OperationalError looked for), so the start stopped. Each attempt now gives up after
-    ``connect_timeout`` (10 s unless the URL says), and the server starts and waits."""
+    ``connect_timeout`` (10 s unless the URL says), and the server starts and waits. The
+    two servers (the default timeout, the URL's) start side by side: each waits its
+    timeout out, so one after the other doubled the test's time."""
     import socket
 
     silent = socket.create_server(("127.0.0.1", 0))
@@ -485,17 +487,21 @@ def test_a_server_whose_database_takes_the_connection_and_never_answers_starts(
 
     threading.Thread(target=accept, daemon=True).start()
     port = silent.getsockname()[1]
-    log = tmp_path / "silent.log"
-    for url in (
-        f"postgresql+psycopg://app@127.0.0.1:{port}/doe",  # the default timeout
-        f"postgresql+psycopg://app@127.0.0.1:{port}/doe?connect_timeout=2",
-    ):
-        command = [*SERVE, "--quiet-access", "--no-tasks", "--port", "0", "--db", url]
-        with _running(command, log) as proc:
+    started: list[tuple[subprocess.Popen[bytes], Path]] = []
+    with contextlib.ExitStack() as running:
+        for name, url in (
+            ("default", f"postgresql+psycopg://app@127.0.0.1:{port}/doe"),
+            ("given", f"postgresql+psycopg://app@127.0.0.1:{port}/doe?connect_timeout=2"),
+        ):
+            command = [*SERVE, "--quiet-access", "--no-tasks", "--port", "0", "--db", url]
+            log = tmp_path / f"silent-{name}.log"
+            started.append((running.enter_context(_running(command, log)), log))
+        for proc, log in started:
             served = announced_url(proc, log, r"serving on (http://\S+?)[;, ]", timeout=40)
             assert requests.get(f"{served}/health", timeout=30).status_code == 200
             ready = requests.get(f"{served}/ready", timeout=30)
             assert ready.status_code == 503 and ready.json()["code"] == "unavailable", ready.text
+    for _, log in started:
         text = log.read_text()
         assert "connection timeout expired; retrying until it does" in text, text[-2000:]
     silent.close()
