@@ -83,7 +83,7 @@ def test_a_stream_without_chunks_hands_over_each_event_as_it_comes(server):
     def event(t: dict) -> str:
         return f"event: task\ndata: {json.dumps(t)}\n\n"
 
-    hold = 10.0  # the first event is given half of it, far from the end of the stream
+    hold = 4.0  # the first event is given half of it, far from the end of the stream
     server.play(
         Reply(
             kind="held_stream",
