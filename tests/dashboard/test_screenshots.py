@@ -25,19 +25,28 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def test_only_the_named_images_are_written_the_same_each_time(tmp_path: Path) -> None:
     """Every run rewrote all eight images, each from fresh random data."""
     first, second = tmp_path / "first", tmp_path / "second"
-    for out in (first, second):
+    runs = []
+    for out in (first, second):  # the two runs side by side: each mostly waits
         names = ["experiment-pareto", "dashboard-sign-in.png"]
         # a process of its own, as it is run: in the suite's process another test's browser
         # (Playwright's sync API, on an asyncio loop) may be open, and a second is refused
         argv = [*names, "--seed", "3", "--out", str(out)]
-        done = subprocess.run(
-            [sys.executable, "-m", "tests.dashboard.screenshots", *argv],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=600,
+        runs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.dashboard.screenshots", *argv],
+                cwd=REPO_ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
         )
-        assert done.returncode == 0, done.stdout + done.stderr
+    for run in runs:
+        try:
+            stdout, stderr = run.communicate(timeout=600)
+        finally:
+            if run.poll() is None:
+                run.kill()
+        assert run.returncode == 0, stdout + stderr
     written = sorted(p.name for p in first.iterdir())
     assert written == ["dashboard-experiment-pareto.png", "dashboard-sign-in.png"]
     assert sorted(p.name for p in second.iterdir()) == written
