@@ -192,7 +192,9 @@ def test_a_regular_file_past_the_default_limit_is_the_services_to_refuse(
     monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "f.db"))
     assert run("sessions", "create", "big").code == 0
     big = tmp_path / "big.csv"
-    big.write_text("temp,Response\n" + "100,0.5\n" * 1_400_000)  # 11.2 MB
+    # 11.1 MB in 140,000 rows (a wide text column: 1,400,000 short rows took the command
+    # 15 s and more to read, for the same proof)
+    big.write_text("temp,note,Response\n" + f"100,{'n' * 70},0.5\n" * 140_000)
     assert big.stat().st_size > 10 * 1024 * 1024
     line = one_line(run("experiments", "put", "1", str(big), "--type", "initial", "-q"))
     assert "goes on past" not in line and "413" in line, line
