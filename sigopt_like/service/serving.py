@@ -161,6 +161,7 @@ def channel_class(read_seconds: float, body_limit: int, served_app: Any = None) 
     (``slow_clients``) and bodies at most ``body_limit`` bytes, each refusal in JSON and
     recorded in ``served_app``'s metrics and access log (``door_records``)."""
     from .client_gone import PeekingChannel
+    from .judged_heads import JudgingChannel
     from .slow_clients import ReadDeadlineChannel
 
     if not read_seconds > 0:
@@ -172,5 +173,7 @@ def channel_class(read_seconds: float, body_limit: int, served_app: Any = None) 
         "served_app": served_app,
         "parser_class": parser,
     }
-    # a long poll sees its client gone (client_gone), and gives its waiting slot back
-    return type("ServiceChannel", (PeekingChannel, ReadDeadlineChannel), settings)
+    # a long poll sees its client gone (client_gone), and gives its waiting slot back; a
+    # request's credentials only the store can judge are judged before 100 Continue
+    # (judged_heads), its read deadline checked meanwhile (slow_clients)
+    return type("ServiceChannel", (PeekingChannel, JudgingChannel, ReadDeadlineChannel), settings)

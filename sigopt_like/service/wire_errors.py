@@ -242,6 +242,11 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
     #: the WSGI app served (set on the channel's parser class by ``serving``): a request
     #: it answers without its body is not told to continue (``unread_answers``)
     served_app: Any = None
+    #: its head leaves it to the store whether the app answers it 401 without its body
+    #: (``unread_answers.store_judges``): told nothing, its bytes held (``held``), until
+    #: a request thread has asked (``judged_heads``)
+    judging = False
+    held = b""
 
     def parse_header(self, header_plus: bytes) -> None:
         """Parse as waitress does, then refuse what gunicorn refuses (a head framed both
@@ -271,6 +276,9 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
         pass the limit is a 413 at once, as under gunicorn: waitress counted the bytes
         received, and a chunk said to be 2**70 bytes long was waited for until the read
         deadline's 408, which blamed a slow client."""
+        if self.judging:  # what comes of the body is held until the store has said
+            self.held += data
+            return len(data)
         if (
             getattr(self, "body_rcv", None) is None
             and not self.completed
@@ -312,7 +320,29 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
             self.connection_close = True
             self.completed = True
             return len(data)
+        elif self._store_judges():
+            self._no_continue()  # nor yet: a request thread asks the store first
+            self.judging = True
         return consumed
+
+    def refuse_unread(self) -> None:
+        """The store refused the credentials of this request being judged: it is answered
+        (the auth middleware's 401) without its body, the connection to close after."""
+        self.judging = False
+        self.unread_left = self._body_to_come(len(self.held))
+        self.held = b""
+        self.body_rcv = None
+        self.headers["CONNECTION"] = "close"
+        self.connection_close = True
+        self.completed = True
+
+    def let_in(self) -> bytes:
+        """The store let this request being judged in: it waits for ``100 Continue`` again,
+        unless some of its body came already (then it is not told: it sends); what came of
+        it, to parse."""
+        held, self.held, self.judging = self.held, b"", False
+        self.expect_continue = not held
+        return held
 
     def _body_to_come(self, received: int) -> int:
         """How much of the body of a request answered unread may still come (``received``
@@ -336,6 +366,26 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
         from .unread_answers import answered_unread
 
         return answered_unread(
+            self.served_app,
+            str(self.command),
+            str(self.path),
+            authorization=self.headers.get("AUTHORIZATION"),
+            cookie=self.headers.get("COOKIE"),
+        )
+
+    def _store_judges(self) -> bool:
+        """Whether this request waits for ``100 Continue`` (its head just read) and only
+        the store can say whether the app answers it 401 without its body."""
+        if not (
+            getattr(self, "expect_continue", False)
+            and self.headers_finished
+            and not self.completed
+            and self.served_app is not None
+        ):
+            return False
+        from .unread_answers import store_judges
+
+        return store_judges(
             self.served_app,
             str(self.command),
             str(self.path),

@@ -1,0 +1,189 @@
+"""Credentials only the store can judge, on a request that waits for ``100 Continue``
+(``service/judged_heads.py``, ``unread_answers.refused_by_store``), under both servers:
+``sigopt-like serve``'s waitress and gunicorn with the service's settings module, each
+with tokens required. A real server on 127.0.0.1, raw sockets.
+
+- A token unknown (or revoked), or a dashboard session cookie unknown or signed out, is
+  answered 401 at once, with no ``100 Continue`` before it: the client is not invited to
+  send a body the server throws away. Before, ``serve`` said ``100 Continue`` to every
+  such request (the store was not asked before the body) and gunicorn to every cookie.
+- A valid token, and a live session cookie, are told to continue, and the body then sent
+  is read and answered; so is a body sent with the head, without waiting.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from sigopt_like.service.dashboard.cookies import COOKIE_NAME, CSRF_HEADER
+from tests.fixtures.servers import (
+    ServedInstance,
+    gunicorn_answering,
+    serve_in_thread,
+    start_gunicorn,
+    stop_gunicorn,
+    token_in,
+)
+from tests.fixtures.waiting import read_until_closed
+from tests.service.test_slow_clients import PATIENCE, _address, _status_and_body
+
+pytestmark = pytest.mark.timeout(300)
+
+#: the answer to a head waiting for ``100 Continue`` is expected within this (a server
+#: that waits for the body does not answer before the client gives up waiting)
+ANSWER_SECONDS = 5.0
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[str, str]]]:
+    """Both servers with tokens required: ``{"serve"|"gunicorn": (url, valid token)}``."""
+    served = serve_in_thread(Path(tmp_path_factory.mktemp("judged-serve")))
+    tmp_path = tmp_path_factory.mktemp("judged-gunicorn")
+    database = str(tmp_path / "judged.db")
+    factory = f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=True)"
+    proc, log = start_gunicorn(tmp_path, factory, threads=2)
+    try:
+        url = gunicorn_answering(proc, log)
+        yield {"serve": (served.url, served.token), "gunicorn": (url, token_in(database))}
+    finally:
+        stop_gunicorn(proc)
+        ServedInstance.close(served)
+
+
+def _head(credentials: bytes, length: int = 2) -> bytes:
+    return (
+        b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Expect: 100-continue\r\nContent-Length: %d\r\n" % length + credentials + b"\r\n"
+    )
+
+
+def _first_answer(url: str, credentials: bytes, length: int = 2) -> tuple[socket.socket, bytes]:
+    """Send a head that waits for ``100 Continue``: the open connection, and what the
+    server said first (b"" if nothing within :data:`ANSWER_SECONDS`)."""
+    sock = socket.create_connection(_address(url), timeout=ANSWER_SECONDS)
+    sock.sendall(_head(credentials, length))
+    try:
+        first = sock.recv(65536)
+    except TimeoutError:
+        first = b""
+    sock.settimeout(PATIENCE)
+    return sock, first
+
+
+def _session_cookie(url: str, token: str) -> tuple[str, str]:
+    """A dashboard sign-in with ``token``: its cookie token and its CSRF token."""
+    reply = requests.post(f"{url}/auth/sign-in", json={"token": token}, timeout=30)
+    assert reply.status_code == 201, reply.text
+    return reply.cookies[COOKIE_NAME], reply.json()["csrf_token"]
+
+
+def _refused_at_once(url: str, credentials: bytes) -> dict[str, Any]:
+    sock, first = _first_answer(url, credentials)
+    with sock:
+        answer = first + read_until_closed(sock, ends_on=(TimeoutError,))
+    assert answer.startswith(b"HTTP/1.1 401 "), answer
+    assert b"100 Continue" not in answer, answer
+    assert b"\r\nconnection: close\r\n" in answer.lower(), answer
+    status, said = _status_and_body(answer)
+    assert (status, said["code"]) == (401, "unauthorized"), answer
+    return said
+
+
+@pytest.mark.parametrize("server", ["serve", "gunicorn"])
+def test_an_unknown_token_is_refused_before_it_is_told_to_continue(
+    servers: dict[str, tuple[str, str]], server: str
+) -> None:
+    url, _token = servers[server]
+    said = _refused_at_once(url, b"Authorization: Bearer not-a-token-of-this-service\r\n")
+    assert "unknown or was revoked" in said["message"], said
+
+
+@pytest.mark.parametrize("server", ["serve", "gunicorn"])
+def test_a_dashboard_session_unknown_or_signed_out_is_refused_before_continue(
+    servers: dict[str, tuple[str, str]], server: str
+) -> None:
+    url, token = servers[server]
+    said = _refused_at_once(url, b"Cookie: a=1; %s=not-a-session\r\n" % COOKIE_NAME.encode())
+    assert "not valid" in said["message"], said
+    # a session's own token in the header is refused there too
+    cookie, csrf = _session_cookie(url, token)
+    said = _refused_at_once(url, b"Authorization: Bearer %s\r\n" % cookie.encode())
+    assert "dashboard sign-in" in said["message"], said
+    # while it lives, it is told to continue
+    live = b"Cookie: %s=%s\r\n" % (COOKIE_NAME.encode(), cookie.encode())
+    sock, first = _first_answer(url, live)
+    with sock:
+        assert first == b"HTTP/1.1 100 Continue\r\n\r\n", first
+    out = requests.post(
+        f"{url}/auth/sign-out",
+        headers={"Cookie": f"{COOKIE_NAME}={cookie}", CSRF_HEADER: csrf},
+        timeout=30,
+    )
+    assert out.status_code == 200, out.text
+    said = _refused_at_once(url, live)
+    assert "sign in" in said["message"], said
+
+
+@pytest.mark.parametrize("server", ["serve", "gunicorn"])
+def test_a_valid_token_is_told_to_continue_and_its_body_is_read(
+    servers: dict[str, tuple[str, str]], server: str
+) -> None:
+    url, token = servers[server]
+    body = b'{"name": "told-to-continue-%s"}' % server.encode()
+    sock, first = _first_answer(url, b"Authorization: Bearer %s\r\n" % token.encode(), len(body))
+    with sock:
+        assert first == b"HTTP/1.1 100 Continue\r\n\r\n", first
+        sock.sendall(body)
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = sock.recv(65536)
+            assert chunk, answer
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 201 "), answer
+
+
+@pytest.mark.parametrize("server", ["serve", "gunicorn"])
+def test_a_body_sent_with_a_valid_tokens_head_is_read_whole(
+    servers: dict[str, tuple[str, str]], server: str
+) -> None:
+    """The client sends its body without waiting (RFC 9110 allows it): what of it came
+    while the store was asked is kept, and the request answered, with no ``100 Continue``
+    once the body is coming."""
+    url, token = servers[server]
+    # JSON's blanks make it long: more than one read of the server's
+    body = b'{"name": "sent-at-once-%s"%s}' % (server.encode(), b" " * 20000)
+    with socket.create_connection(_address(url), timeout=PATIENCE) as sock:
+        sock.sendall(_head(b"Authorization: Bearer %s\r\n" % token.encode(), len(body)) + body)
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = sock.recv(65536)
+            assert chunk, answer
+            answer += chunk
+    answer = answer.removeprefix(b"HTTP/1.1 100 Continue\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 "), answer
+    status, said = _status_and_body(answer)
+    assert (status, said["name"]) == (201, f"sent-at-once-{server}"), answer
+
+
+@pytest.mark.parametrize("server", ["serve", "gunicorn"])
+def test_a_body_sent_anyway_behind_an_unknown_token_is_read_away(
+    servers: dict[str, tuple[str, str]], server: str
+) -> None:
+    """The client sends 1 MiB of body without waiting: it reads its whole 401, the body
+    read away before the connection closes (a close on it would reset the connection)."""
+    url, _token = servers[server]
+    body = b" " * (1024 * 1024)
+    head = _head(b"Authorization: Bearer not-a-token-of-this-service\r\n", len(body))
+    for _ in range(5):
+        with socket.create_connection(_address(url), timeout=PATIENCE) as sock:
+            sock.sendall(head + body)
+            answer = read_until_closed(sock, ends_on=(TimeoutError,))
+        assert b"100 Continue" not in answer, answer
+        status, said = _status_and_body(answer)
+        assert (status, said["code"]) == (401, "unauthorized"), answer
