@@ -127,6 +127,13 @@ _REQUEST_LINE_ERRORS = (
     http_errors.InvalidRequestLine,
     http_errors.InvalidRequestMethod,
 )
+#: how long a worker whose arbiter is gone lets its requests finish before it exits
+ORPHAN_GRACE_SECONDS = 3
+_ORPHAN_MESSAGE = (
+    "Service Unavailable (this server process is stopping: the gunicorn that ran it is "
+    "gone, and the request had not arrived whole): send it again."
+)
+
 #: what each refusal means for the caller
 _HINTS = {
     400: "the request is not valid HTTP; check its request line and headers (no NUL or "
@@ -355,6 +362,42 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         ``is_parent_alive``, without its log line): the worker stops for good."""
         return os.getppid() != self.ppid
 
+    def is_parent_alive(self) -> bool:
+        """gunicorn's check, at each turn of the loop; once the arbiter is gone (SIGKILL,
+        the OOM killer), the worker stops within :data:`ORPHAN_GRACE_SECONDS`: its waiting
+        clients answered at once (as on SIGTERM), its requests given that long to finish,
+        and those still being read then answered 503. Before, it waited for them up to its
+        graceful timeout (30 s), a request whose head still came until its 408: no arbiter
+        is left to kill it then, and an orphan holding the port and the database that
+        long delayed the restart that replaces it."""
+        if super().is_parent_alive():
+            return True
+        if self.cfg.graceful_timeout > ORPHAN_GRACE_SECONDS:
+            self.cfg.set("graceful_timeout", ORPHAN_GRACE_SECONDS)
+        stop_waiting = getattr(self.wsgi, "stop_waiting", None)
+        if callable(stop_waiting) and not self._waiters_stopped:
+            self._waiters_stopped = True
+            stop_waiting()
+        return False
+
+    def _answer_orphaned(self) -> None:
+        """The orphan's grace is over: answer the requests still being read 503 and end
+        their reads, so that their threads (which the interpreter waits for at exit) end."""
+        with self._readings_lock:
+            reading_now = [reading for reading in self._readings.values() if not reading.late]
+            for reading in reading_now:
+                reading.late = True
+        for reading in reading_now:
+            request_id = _answer_id(reading.req, bytes(reading.head))
+            answer = _response(
+                503, "Service Unavailable", _ORPHAN_MESSAGE, {"server": "gunicorn"}, request_id
+            )
+            with contextlib.suppress(OSError):
+                reading.sock.send(answer)
+            self._record(reading, reading.sock, 503, "Service Unavailable", answer)
+            with contextlib.suppress(OSError):
+                reading.sock.shutdown(socket.SHUT_RDWR)  # the thread's reads end at once
+
     # -- the clock ---------------------------------------------------------------------
 
     def handle(self, conn: Any) -> Any:
@@ -404,6 +447,8 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         super().murder_keepalived(*args, **kwargs)
         now = time.monotonic()
         force = bool(kwargs.get("force", args[0] if args else False)) or not self.alive
+        if force and self._orphaned():
+            self._answer_orphaned()
         for lingering in [x for x in self._lingering.values() if force or x.over(now)]:
             self._stop_lingering(lingering, drain=not self.alive)
         with self._readings_lock:

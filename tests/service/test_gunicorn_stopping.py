@@ -210,3 +210,54 @@ def test_a_worker_whose_arbiter_was_killed_refuses_late_clients(tmp_path: Path) 
             os.killpg(proc.pid, signal.SIGKILL)  # the orphan, still in the group
         if proc.poll() is None:
             proc.wait(10)
+
+
+def _ended(pid: int) -> bool:
+    """Whether process ``pid`` has ended (gone, or a zombie no one reaped yet)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return stat.rpartition(")")[2].split()[0] == "Z"
+
+
+def test_a_worker_whose_arbiter_was_killed_exits_within_its_orphan_grace(
+    tmp_path: Path,
+) -> None:
+    """The arbiter SIGKILLed: the orphan worker exits within ``ORPHAN_GRACE_SECONDS`` (and
+    a second or two to notice), with a request whose head still comes and a kept-alive
+    connection open; that request is answered 503 (its X-Request-Id echoed). Before, it
+    waited for them up to its graceful timeout (30 s), the head until its read
+    deadline's 408 (30 s), and no arbiter was left to kill it."""
+    from sigopt_like.service.gunicorn_worker import ORPHAN_GRACE_SECONDS
+
+    database = str(tmp_path / "orphan-exits.db")
+    factory = f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=False)"
+    proc, log = start_gunicorn(tmp_path, factory, threads=2)
+    try:
+        url = gunicorn_answering(proc, log)
+        address = _address(url)
+        (worker,) = re.findall(r"Booting worker with pid: (\d+)", log.read_text())
+        with (
+            socket.create_connection(address, timeout=30) as kept,
+            socket.create_connection(address, timeout=30) as pending,
+        ):
+            kept.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert kept.recv(65536).startswith(b"HTTP/1.1 200 ")
+            pending.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: orphan-1\r\n")
+            time.sleep(0.5)  # taken by the worker: it waits for the rest
+            started = time.monotonic()
+            os.kill(proc.pid, signal.SIGKILL)  # the arbiter alone
+            proc.wait(10)
+            while not _ended(int(worker)):
+                assert time.monotonic() - started < ORPHAN_GRACE_SECONDS + 5, log.read_text()
+                time.sleep(0.1)
+            answer = read_until_closed(pending, ends_on=(ConnectionResetError,))
+        assert answer.startswith(b"HTTP/1.1 503 "), answer
+        assert b"X-Request-Id: orphan-1\r\n" in answer, answer
+        assert b"send it again" in answer, answer
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.wait(10)
