@@ -16,14 +16,19 @@ A master killed with SIGKILL (or by the OOM killer) cannot remove its folder: th
 gunicorn to start removes the folders left so (:func:`remove_abandoned`). A folder is in
 use while its master or one of its workers lives: the master holds a ``flock`` on the
 folder's lock file (:data:`LOCK_FILE`), which its forked workers share and the kernel
-lets go when the last of them ends. The folder is made and locked under a name no start
-looks at, then renamed to its own: so it is never seen unlocked, and no other start,
-looking, can keep this one from starting. A folder is removed only when its lock file is
-there and its lock can be taken, so never a live server's (one of another user is not
-looked at). A folder without the lock file, as the versions before it made, is never
-removed: its master's pid does not prove it gone (under ``--daemon`` the folder is named
-after the process that read the settings, which exits as gunicorn goes on): delete those
-by hand once their gunicorns have stopped.
+lets go when the last of them ends. The folder is made and locked under a name of its own
+(``sigopt-like-metrics-making-...``), then renamed to its own: so it is never seen
+unlocked, and no other start, looking, can keep this one from starting. A folder is
+removed only when its lock file is there and its lock can be taken, so never a live
+server's (one of another user is not looked at). So is a folder being made, left by a
+start killed while it made it (before, those stayed for good): its lock file appears in
+it already locked (made under another name, locked, then renamed), so one found free is
+a dead start's; one being made that has no lock file yet (its start killed in that
+moment) is removed once it is :data:`MAKING_ABANDONED_SECONDS` old, a start taking
+milliseconds to lock it. A folder without the lock file, as the versions before it made,
+is never removed: its master's pid does not prove it gone (under ``--daemon`` the folder
+is named after the process that read the settings, which exits as gunicorn goes on):
+delete those by hand once their gunicorns have stopped.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import re
 import shutil
 import stat
 import tempfile
+import time
 from typing import Any
 
 from .middleware.shared_metrics import METRICS_DIR_ENV, PROMETHEUS_DIR_ENV
@@ -47,6 +53,10 @@ _NAME = re.compile(re.escape(_PREFIX) + r"([0-9]+)-")
 _MAKING_PREFIX = f"{_PREFIX}making-"
 #: the file in a folder whose ``flock`` its master and workers hold while they live
 LOCK_FILE = "folder.lock"
+#: the name the lock file is made and locked under, in a folder being made
+_MAKING_LOCK_FILE = f"{LOCK_FILE}.making"
+#: a folder being made that has no lock file is taken for abandoned once this old
+MAKING_ABANDONED_SECONDS = 600
 
 
 def _owned_prefix() -> str:
@@ -76,20 +86,30 @@ def prepare_shared_metrics() -> str:
 
 def remove_abandoned(folder: str) -> list[str]:
     """Remove the metrics folders in ``folder`` (the temporary folder) that this user's
-    gunicorns left when killed: its lock file is there and no process holds its lock.
-    Returns the paths removed."""
+    gunicorns left when killed: its lock file is there and no process holds its lock
+    (a folder being made too; one being made with no lock file once it is
+    :data:`MAKING_ABANDONED_SECONDS` old). Returns the paths removed."""
     removed: list[str] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return removed
     for entry in entries:
-        if _NAME.match(entry.name) is None or not entry.is_dir(follow_symlinks=False):
+        making = entry.name.startswith(_MAKING_PREFIX)
+        if not (making or _NAME.match(entry.name)) or not entry.is_dir(follow_symlinks=False):
             continue
         with contextlib.suppress(OSError):
-            if entry.stat(follow_symlinks=False).st_uid != os.geteuid():
+            found = entry.stat(follow_symlinks=False)
+            if found.st_uid != os.geteuid():
                 continue  # another user's (and not ours to remove from a shared /tmp)
-            held = _lock(os.path.join(entry.path, LOCK_FILE))
+            lock_file = os.path.join(entry.path, LOCK_FILE)
+            if making and not os.path.lexists(lock_file):
+                # its start was killed before it had a lock file, or is making it now
+                if time.time() - found.st_mtime >= MAKING_ABANDONED_SECONDS:
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                    removed.append(entry.path)
+                continue
+            held = _lock(lock_file)
             if held is None:
                 continue  # a live server's or its workers', or one an older version made
             try:
@@ -102,16 +122,20 @@ def remove_abandoned(folder: str) -> list[str]:
 
 def _make_locked_folder(folder: str) -> tuple[str, int]:
     """A new private folder of this process's in ``folder``, and the open descriptor of
-    its lock file holding the lock: made and locked under a name :func:`remove_abandoned`
-    does not look at, then renamed to one it does, so never seen unlocked."""
+    its lock file holding the lock: made and locked under a name of its own (which
+    :func:`remove_abandoned` takes for a start's being made), then renamed, so never
+    seen unlocked."""
     making = tempfile.mkdtemp(prefix=_MAKING_PREFIX, dir=folder)
     try:
         held = os.open(
-            os.path.join(making, LOCK_FILE),
+            os.path.join(making, _MAKING_LOCK_FILE),
             os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
             0o600,
         )
         fcntl.flock(held, fcntl.LOCK_EX)  # no one else opens it under this name
+        # its lock file is locked from the moment it is there: a start that finds it free
+        # knows this one was killed while making it (``remove_abandoned``)
+        os.rename(os.path.join(making, _MAKING_LOCK_FILE), os.path.join(making, LOCK_FILE))
         path = os.path.join(
             folder, _owned_prefix() + os.path.basename(making)[len(_MAKING_PREFIX) :]
         )

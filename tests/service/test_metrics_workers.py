@@ -23,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from sigopt_like.service.gunicorn_metrics import (
     LOCK_FILE,
+    MAKING_ABANDONED_SECONDS,
     prepare_shared_metrics,
     remove_abandoned,
 )
@@ -295,6 +296,54 @@ def test_a_lock_file_that_is_no_regular_file_is_never_taken_for_a_lock(tmp_path:
     assert done.stdout.strip() == "[]", done.stdout
     assert (directory / "counter_1.db").read_bytes() == b"counts"
     assert fifo.is_dir() and linked.is_dir()
+
+
+#: a start (prepare_shared_metrics) that stops for good just before it renames its folder
+#: from the name it is made under: killed there, it leaves that folder behind
+START_STOPPED_WHILE_MAKING = """
+import os, time
+from sigopt_like.service import gunicorn_metrics
+rename = os.rename
+def stopping_rename(source, target, *args, **kwargs):
+    if os.path.basename(str(target)).startswith(f"sigopt-like-metrics-{os.getpid()}-"):
+        print("making", flush=True)
+        time.sleep(600)
+    return rename(source, target, *args, **kwargs)
+os.rename = stopping_rename
+gunicorn_metrics.prepare_shared_metrics()
+"""
+
+
+def test_a_start_removes_the_folder_a_start_killed_while_making_it_left(tmp_path: Path) -> None:
+    """A folder is made under a name of its own, then renamed: a start killed between the
+    two (SIGKILL, the OOM killer) left ``sigopt-like-metrics-making-*`` behind, and no start
+    removed it. Now one whose lock is free is removed; one whose start lives is not; one
+    that has no lock file yet once it is old."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    making = subprocess.Popen(
+        [sys.executable, "-c", START_STOPPED_WHILE_MAKING],
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "TMPDIR": str(temporary)},
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert making.stdout is not None and making.stdout.readline() == "making\n"
+        (folder,) = glob.glob(str(temporary / "sigopt-like-metrics-making-*"))
+        assert remove_abandoned(str(temporary)) == []  # its start lives
+        assert os.path.isdir(folder)
+    finally:
+        making.kill()
+        making.wait(10)
+    lockless_old = temporary / "sigopt-like-metrics-making-killedbeforelock"
+    lockless_new = temporary / "sigopt-like-metrics-making-beinglockednow"
+    lockless_old.mkdir()
+    lockless_new.mkdir()
+    long_ago = time.time() - MAKING_ABANDONED_SECONDS - 5
+    os.utime(lockless_old, (long_ago, long_ago))
+    assert sorted(remove_abandoned(str(temporary))) == sorted([folder, str(lockless_old)])
+    assert os.listdir(temporary) == [lockless_new.name]
 
 
 #: a start (prepare_shared_metrics) while another start looks: at each step that makes a
