@@ -993,14 +993,7 @@ def _answer_id(req: Any, head: bytes) -> str:
     serve and the app give (before, ``abc`` was echoed)."""
     if req is not None:
         return answer_id(_header(req, "X-REQUEST-ID"))
-    if "X-REQUEST-ID" in header_refusals.folded_fields(head):
-        return answer_id(None)
-    whole = (
-        head.partition(b"\r\n\r\n")[0]
-        if b"\r\n\r\n" in head
-        else head[: max(head.rfind(b"\r\n"), 0)]
-    )
-    return answer_id(header_refusals.head_fields(whole).get("X-REQUEST-ID"))
+    return answer_id(header_refusals.request_id_in_head(head))
 
 
 def _page_response(status: int, reason: str, page: bytes, request_id: str) -> bytes:

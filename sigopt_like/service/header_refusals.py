@@ -47,6 +47,21 @@ def head_fields(head: bytes) -> dict[str, str]:
     return fields
 
 
+def request_id_in_head(head: bytes) -> str | None:
+    """The ``X-Request-Id`` a raw request head (as read from the socket, maybe cut short)
+    carries in its whole lines, for the answer of a request refused before it was parsed
+    (``request_ids`` judges it); None when its line has not come whole, or is folded
+    (``X-Request-Id: abc`` then `` def``: its value is not whole there)."""
+    if "X-REQUEST-ID" in folded_fields(head):
+        return None
+    whole = (
+        head.partition(b"\r\n\r\n")[0]
+        if b"\r\n\r\n" in head
+        else head[: max(head.rfind(b"\r\n"), 0)]
+    )
+    return head_fields(whole).get("X-REQUEST-ID")
+
+
 def folded_fields(head: bytes) -> set[str]:
     """The names (in capitals) of a raw head's fields continued on a folded line (one that
     starts with a space or a tab: obsolete line folding), whose value is more than their

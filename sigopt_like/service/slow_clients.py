@@ -134,6 +134,8 @@ class ReadDeadlineChannel(JsonErrorChannel):
             # and its method, path and headers, for the records (metrics, access log)
             late.command, late.path, late.query = reading.command, reading.path, reading.query
             late.headers = reading.headers
+        if reading is not None:  # what came of its head (its X-Request-Id, if whole)
+            late.head_seen = getattr(reading, "head_seen", b"")
         late.error = error
         late.completed = True
         with self.requests_lock:

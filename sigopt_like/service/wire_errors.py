@@ -221,6 +221,10 @@ class FoldedHeader(Error):  # type: ignore[misc]
     hint = FOLDING_HINT
 
 
+#: the most of a request's head kept as it came (its ``X-Request-Id`` for a refusal)
+HEAD_SEEN_BYTES = 64 * 1024
+
+
 class DoorParser(HTTPRequestParser):  # type: ignore[misc]
     """Waitress's request parser with gunicorn's limits (``gunicorn_conf``), so that a
     request is refused alike by both servers: a request line over
@@ -247,6 +251,9 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
     #: a request thread has asked (``judged_heads``)
     judging = False
     held = b""
+    #: what came of its head, as it came (up to :data:`HEAD_SEEN_BYTES`): the
+    #: ``X-Request-Id`` of a refusal before the head was parsed (a head too large, a 408)
+    head_seen = b""
 
     def parse_header(self, header_plus: bytes) -> None:
         """Parse as waitress does, then refuse what gunicorn refuses (a head framed both
@@ -279,6 +286,8 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
         if self.judging:  # what comes of the body is held until the store has said
             self.held += data
             return len(data)
+        if getattr(self, "body_rcv", None) is None and not self.completed:
+            self.head_seen = (self.header_plus + data)[:HEAD_SEEN_BYTES]
         if (
             getattr(self, "body_rcv", None) is None
             and not self.completed
@@ -290,9 +299,15 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
             self.error = BareLineFeed("a line of the request's head ends in a bare LF")
             self.completed = True
             return len(data)
+        was_complete = self.completed
         consumed = int(super().received(data))
         if self.door_error is not None:
             self.error = self.door_error
+        elif not was_complete and isinstance(self.error, RequestHeaderFieldsTooLarge):
+            # a head past waitress's size limit: it parsed "GET / HTTP/1.0" in its place,
+            # and the 431 said HTTP/1.0 to a 1.1 client: its own request line says which
+            line, crlf, _ = self.head_seen.partition(b"\r\n")
+            self.first_line = line if crlf else b""
         chunks: Any = self.body_rcv if self.chunked else None
         limit = int(self.adj.max_request_body_size) - 1  # ``serving.server_options``
         if (
@@ -436,6 +451,16 @@ def _refusal(header_plus: bytes, headers: dict[str, str]) -> Error | None:
     return None
 
 
+def _sent_id(request: Any) -> str | None:
+    """The ``X-Request-Id`` a refused request sent: as waitress parsed its head, or, with
+    none parsed (a head over waitress's size limit, a 408 while it came), as its whole
+    lines came (``head_seen``)."""
+    sent = getattr(request, "headers", None) or {}
+    if sent:
+        return sent.get("X_REQUEST_ID")  # type: ignore[no-any-return]
+    return header_refusals.request_id_in_head(bytes(getattr(request, "head_seen", b"")))
+
+
 def _body_left(request: Any) -> int:
     """How many bytes of a refused request's body may still come, to be read away: its
     Content-Length, up to :data:`~.serving.LINGER_BYTES` (a declared 10 GB is not read:
@@ -505,11 +530,10 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
         else:
             body = json.dumps(error_body(status, default_code(status), message, detail)).encode()
         self.status = f"{status} {reason}"
-        sent = getattr(self.request, "headers", None) or {}  # what waitress parsed of them
         self.response_headers.extend(
             [
                 ("Content-Type", content_type),
-                (HEADER, answer_id(sent.get("X_REQUEST_ID"))),  # as the app's answers do
+                (HEADER, answer_id(_sent_id(self.request))),  # as the app's answers do
             ]
         )
         self.set_close_on_finish()
