@@ -14,6 +14,7 @@ with tokens required. A real server on 127.0.0.1, raw sockets.
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -187,3 +188,39 @@ def test_a_body_sent_anyway_behind_an_unknown_token_is_read_away(
         assert b"100 Continue" not in answer, answer
         status, said = _status_and_body(answer)
         assert (status, said["code"]) == (401, "unauthorized"), answer
+
+
+@pytest.mark.parametrize("server", ["serve", "gunicorn"])
+def test_a_dashboard_session_past_its_end_is_refused_before_continue(
+    tmp_path: Path, server: str
+) -> None:
+    """A sign-in of 3 s: told to continue while it lasts, refused at once once it ended."""
+    hours = 3 / 3600
+    if server == "serve":
+        served = serve_in_thread(tmp_path, dashboard_session_hours=hours)
+        url, token, stop = served.url, served.token, served.close
+    else:
+        database = str(tmp_path / "ending.db")
+        factory = (
+            f"sigopt_like.service.wsgi:application(database={database!r}, "
+            f"auth_required=True, dashboard_session_hours={hours!r})"
+        )
+        proc, log = start_gunicorn(tmp_path, factory, threads=2)
+        url, token = gunicorn_answering(proc, log), token_in(database)
+
+        def stop() -> None:
+            stop_gunicorn(proc)
+
+    try:
+        cookie, _csrf = _session_cookie(url, token)
+        signed_in = time.monotonic()
+        live = b"Cookie: %s=%s\r\n" % (COOKIE_NAME.encode(), cookie.encode())
+        sock, first = _first_answer(url, live)
+        with sock:
+            assert time.monotonic() - signed_in < 3, "too slow to see it live"
+            assert first == b"HTTP/1.1 100 Continue\r\n\r\n", first
+        time.sleep(max(0.0, signed_in + 4 - time.monotonic()))
+        said = _refused_at_once(url, live)
+        assert "expired" in said["message"], said
+    finally:
+        stop()
