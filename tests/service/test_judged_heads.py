@@ -13,6 +13,7 @@ with tokens required. A real server on 127.0.0.1, raw sockets.
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -224,3 +225,28 @@ def test_a_dashboard_session_past_its_end_is_refused_before_continue(
         assert "expired" in said["message"], said
     finally:
         stop()
+
+
+@pytest.mark.parametrize("server", ["serve", "gunicorn"])
+def test_a_request_judged_behind_a_pipelined_one_is_answered_in_its_turn(
+    servers: dict[str, tuple[str, str]], server: str
+) -> None:
+    """A ``GET /health`` and, in the same packets, a head that waits for ``100 Continue``:
+    the GET's answer comes first, then the judged request's (a 401 for an unknown token;
+    a 201 for a valid one whose body came with its head)."""
+    url, token = servers[server]
+    body = b'{"name": "behind-a-get-%s"}' % server.encode()
+    for credentials, status in (
+        (b"Authorization: Bearer not-a-token-of-this-service\r\n", b"401"),
+        (b"Authorization: Bearer %s\r\n" % token.encode(), b"201"),
+    ):
+        with socket.create_connection(_address(url), timeout=PATIENCE) as sock:
+            sock.sendall(
+                b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+                + _head(credentials + b"Connection: close\r\n", len(body))
+                + (body if status == b"201" else b"")
+            )
+            answer = read_until_closed(sock, ends_on=(TimeoutError,))
+        # gunicorn says 100 Continue to a body already coming too (RFC 9110 allows both)
+        statuses = [s for s in re.findall(rb"HTTP/1\.1 (\d{3}) ", answer) if s != b"100"]
+        assert statuses == [b"200", status], answer
