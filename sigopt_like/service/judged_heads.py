@@ -61,21 +61,28 @@ class JudgingChannel(JsonErrorChannel):
         return bool(super().readable()) and not self._holding
 
     def judge(self, parser: Any) -> None:
-        """In a request thread: ask the store, then answer the request 401 without its body,
-        or let it go on."""
+        """In a request thread: ask the store; its verdict is applied in the socket loop.
+
+        Only the question runs here. Answering or letting the request in touches the
+        channel's buffers, which the loop flushes without their lock while the channel has
+        no request running (waitress' ``handle_write``): a ``100 Continue`` written from
+        this thread could be sent twice over (waitress' "Can't skip 25 bytes")."""
+        refused = refused_by_store(
+            self.served_app,
+            authorization=parser.headers.get("AUTHORIZATION"),
+            cookie=parser.headers.get("COOKIE"),
+        )
+        self.server.trigger.pull_trigger(lambda: self._apply(parser, refused))
+
+    def _apply(self, parser: Any, refused: bool) -> None:
+        """In the socket loop: answer the request 401 without its body, or let it go on."""
         try:
-            refused = refused_by_store(
-                self.served_app,
-                authorization=parser.headers.get("AUTHORIZATION"),
-                cookie=parser.headers.get("COOKIE"),
-            )
             if refused:
                 self._answer_unread(parser)
             else:
                 self._let_in(parser)
         finally:
-            self._holding = False
-            self.server.pull_trigger()  # the loop reads the connection again
+            self._holding = False  # the loop reads the connection again
 
     def _still_judging(self, parser: Any) -> bool:
         """Whether ``parser`` is still the request being read (not answered 408 meanwhile)

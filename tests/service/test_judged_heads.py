@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -251,3 +252,42 @@ def test_a_request_judged_behind_a_pipelined_one_is_answered_in_its_turn(
         # gunicorn says 100 Continue to a body already coming too (RFC 9110 allows both)
         statuses = [s for s in re.findall(rb"HTTP/1\.1 (\d{3}) ", answer) if s != b"100"]
         assert statuses == [b"200", status], answer
+
+
+def test_serve_applies_a_verdict_in_its_socket_loop_not_the_judging_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the store's question runs in a request thread; the 401 or the ``100 Continue``
+    is written from waitress' socket loop, the thread that reads connections. Waitress
+    flushes a channel with no request running without the buffers' lock, so a ``100
+    Continue`` written from the judging thread could be sent twice over (seen once in a
+    busy run: waitress' "Can't skip 25 bytes in buffer of 0 bytes", the 25 bytes of
+    ``HTTP/1.1 100 Continue``)."""
+    from sigopt_like.service.judged_heads import JudgingChannel
+
+    threads: dict[str, set[int]] = {"reads": set(), "verdicts": set()}
+    for name, kind in (
+        ("received", "reads"),
+        ("_let_in", "verdicts"),
+        ("_answer_unread", "verdicts"),
+    ):
+        original = getattr(JudgingChannel, name)
+
+        def recorded(self: Any, *args: Any, _o: Any = original, _k: str = kind) -> Any:
+            threads[_k].add(threading.get_ident())
+            return _o(self, *args)
+
+        monkeypatch.setattr(JudgingChannel, name, recorded)
+    served = serve_in_thread(tmp_path)
+    try:
+        for credentials in (
+            b"Authorization: Bearer %s\r\n" % served.token.encode(),
+            b"Authorization: Bearer not-a-token-of-this-service\r\n",
+        ):
+            sock, first = _first_answer(served.url, credentials)
+            sock.close()
+            assert first.startswith(b"HTTP/1.1 "), first
+    finally:
+        ServedInstance.close(served)
+    assert len(threads["reads"]) == 1, threads  # one socket loop
+    assert threads["verdicts"] == threads["reads"], threads
