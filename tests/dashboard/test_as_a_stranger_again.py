@@ -180,11 +180,13 @@ def test_the_lists_say_the_service_gave_no_answer_and_try_again(
     the experiments list said only fetch's own "Failed to fetch" in place of the list, and
     stayed so until the page was reloaded; the campaigns list said the same on a first
     load, and nothing on a refresh. Both now say no answer came from the service and read
-    the list again by themselves when it answers."""
+    the list again by themselves when it answers. The page's clock is Playwright's, moved
+    on past each list's wait (5 s, 10 s) instead of waiting it out."""
     page = tab.page
     site.connect(dashboard_site.served, dashboard_site.alice).sessions.create(
         name=f"Unanswered {uuid.uuid4().hex[:6]}"
     )
+    page.clock.install()  # runs on in real time; run_for moves it on at once
     tab.sign_in(dashboard_site.alice)
     host = dashboard_site.url.removeprefix("http://")
     experiments = re.compile(r"/v1/experiments\?")
@@ -197,6 +199,7 @@ def test_the_lists_say_the_service_gave_no_answer_and_try_again(
     expect(trouble).to_contain_text("trying again in a few seconds")
     assert "Failed to fetch" not in page.inner_text("#view")
     page.unroute(experiments)
+    page.clock.run_for(5_000)  # view-experiments.js's RETRY_MS
     expect(page.locator("#experiments-table a.name").first).to_be_visible(timeout=15_000)
     expect(trouble).to_be_empty()
 
@@ -208,6 +211,7 @@ def test_the_lists_say_the_service_gave_no_answer_and_try_again(
     )
     assert "Failed to fetch" not in page.inner_text("#view")
     page.unroute(sessions)
+    page.clock.run_for(10_000)  # view-sessions.js's REFRESH_MS
     expect(page.locator("#sessions-table a.name").first).to_be_visible(timeout=20_000)
     expect(trouble).to_be_empty()
     # the browser's own line for each refused request, and nothing else
