@@ -47,6 +47,56 @@ def test_constraint_weights_near_the_float_limit_are_checked_not_a_500(served):
     assert len(api.snapshot()["sigopt_experiments"]) == len(before["sigopt_experiments"]) + 1
 
 
+@pytest.mark.parametrize("kind", ["double", "int"])
+@pytest.mark.parametrize(
+    ("weight", "threshold"), [(0.5, 1e308), (1e-320, 0.5), (-0.5, -1e308), (5e-324, 1e308)]
+)
+def test_a_threshold_far_beyond_its_weights_is_checked_not_a_500(served, kind, weight, threshold):
+    """``x + y <= 1e308`` written with weights 0.5 (or ``0.5`` over weights 1e-320): the
+    threshold over the largest weight overflowed to infinity when the row was scaled, and
+    scipy's linear program refused it: ``POST /v1/experiments`` was a 500. Such a row is
+    scaled by its threshold instead; the constraint is kept (it holds everywhere in the
+    box, so suggestions and the box's corner as an observation are taken), and the same
+    row the other way round (nothing in the box reaches it) is a 422, nothing stored."""
+    api = Api(served.service, served.url, served.token)
+    bounds = {"min": 0, "max": 10}
+    body = {
+        "name": "far threshold",
+        "parameters": [{"name": n, "type": kind, "bounds": bounds} for n in ("x", "y")],
+        "linear_constraints": [
+            {
+                "type": "less_than",
+                "threshold": threshold,
+                "terms": [{"name": "x", "weight": weight}, {"name": "y", "weight": weight}],
+            }
+        ],
+    }
+    if weight < 0:
+        body["linear_constraints"][0]["type"] = "greater_than"
+    made = api.post("/v1/experiments", body)
+    assert made.status == 201, made.body
+    assert made.body["linear_constraints"][0]["threshold"] == threshold
+    eid = made.body["id"]
+    for _ in range(3):
+        s = api.post(f"/v1/experiments/{eid}/suggestions", {})
+        assert s.status == 201, s.body
+        observed = api.post(
+            f"/v1/experiments/{eid}/observations", {"suggestion": s.body["id"], "value": 1.0}
+        )
+        assert observed.status == 201, observed.body
+    corner = {"assignments": {"x": 10, "y": 10}, "value": 1.0}
+    assert api.post(f"/v1/experiments/{eid}/observations", corner).status == 201
+    before = api.snapshot()
+    body["linear_constraints"][0]["type"] = (
+        "less_than" if weight < 0 else "greater_than"
+    )  # unreachable in the box
+    refused = api.post("/v1/experiments", body)
+    assert refused.status == 422, refused.body
+    assert refused.body["detail"]["field"] == "linear_constraints"
+    assert "no point" in refused.body["message"]
+    assert api.snapshot() == before
+
+
 def test_rows_are_scaled_without_changing_the_half_space():
     rows = [([(0, 1e308), (1, 1e308)], "less_than", 1e308), ([(0, -2.0)], "greater_than", -1.0)]
     polytope = LinearConstraints.build(rows, [0.0, 0.0], [1.0, 1.0], [False, False])

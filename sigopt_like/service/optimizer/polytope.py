@@ -15,6 +15,7 @@ rules refuse those), so codes and values coincide on every constrained column.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import attrs
@@ -22,6 +23,10 @@ import numpy as np
 
 TOLERANCE = 1e-9
 """Slack allowed on a row, relative to the size of its terms (rounding noise)."""
+THRESHOLD_LIMIT = 1e300
+"""Largest threshold of a scaled row (far from the float limit, 1.8e308): a row whose
+threshold over its largest weight would pass it is scaled by its threshold instead, the
+same half-space with no infinity in it."""
 HIT_AND_RUN_CHAINS = 32
 HIT_AND_RUN_BURN_IN = 25
 HIT_AND_RUN_THINNING = 3
@@ -59,8 +64,11 @@ class LinearConstraints:
             b[i] = sign * float(threshold)
             # each row scaled so that its largest weight is 1: the same half-space, and
             # weights of 1e308 no longer overflow a row's norm (the feasibility check
-            # of a definition was a 500)
-            scale = np.abs(A[i]).max(initial=0.0)
+            # of a definition was a 500). A threshold far beyond its weights (1e308 over
+            # weights of 0.5, or 0.5 over weights of 1e-320) is scaled down to at most
+            # THRESHOLD_LIMIT instead: dividing it by the largest weight overflowed to
+            # infinity, which the linear programs refuse (a 500 too)
+            scale = max(np.abs(A[i]).max(initial=0.0), abs(b[i]) / THRESHOLD_LIMIT)
             if scale > 0:
                 A[i] /= scale
                 b[i] /= scale
@@ -150,6 +158,11 @@ class LinearConstraints:
         from scipy.optimize import linprog
 
         cols = self.columns
+        if len(cols) == 0:
+            # every weight vanished when the rows were scaled (5e-324 against a threshold
+            # of 1e308): each row reads 0 <= b, so the box is the polytope or it is empty
+            # (the linear program, with nothing to bound the radius, answered unbounded)
+            return ((self.lo + self.hi) / 2.0, math.inf) if bool(np.all(self.b >= 0)) else None
         A = self.A[:, cols]
         b = self.b - (0.5 * np.abs(A[:, self.integer[cols]]).sum(axis=1) if shrink else 0.0)
         lo, hi = self.lo[cols], self.hi[cols]
