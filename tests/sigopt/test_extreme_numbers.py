@@ -97,6 +97,51 @@ def test_a_threshold_far_beyond_its_weights_is_checked_not_a_500(served, kind, w
     assert api.snapshot() == before
 
 
+@pytest.mark.parametrize(
+    ("x", "y", "constraint"),
+    [
+        # x <= y over [0, 1e21]: (0, 0) satisfies it
+        ("double", 1e21, ("less_than", 0, [1, -1])),
+        # x + y >= 1e24, x an int of 0..10 and y a double of 0..1e25: y = 1e24 does
+        ("int", 1e25, ("greater_than", 1e24, [1, 1])),
+        # x + y >= 1e308 over [0, 1e308]: x = 1e308 does
+        ("double", 1e308, ("greater_than", 1e308, [1, 1])),
+    ],
+)
+def test_feasible_constraints_over_bounds_past_1e20_are_taken(served, x, y, constraint):
+    """HiGHS reads every number of 1e20 or more as infinite: the feasibility check's
+    linear program, given bounds of 1e21 (or a threshold of 1e24), lost them and answered
+    unbounded or infeasible, so a feasible definition was refused with the 422 "no point
+    ... satisfies every constraint". The programs now run over the columns scaled to
+    the unit box; the definition is taken and its suggestions satisfy the constraint."""
+    api = Api(served.service, served.url, served.token)
+    kind, threshold, weights = constraint
+    x_bounds = {"min": 0, "max": 10 if x == "int" else y}
+    body = {
+        "name": "wide bounds",
+        "parameters": [
+            {"name": "x", "type": x, "bounds": x_bounds},
+            {"name": "y", "type": "double", "bounds": {"min": 0, "max": y}},
+        ],
+        "linear_constraints": [
+            {
+                "type": kind,
+                "threshold": threshold,
+                "terms": [{"name": n, "weight": w} for n, w in zip("xy", weights, strict=True)],
+            }
+        ],
+    }
+    made = api.post("/v1/experiments", body)
+    assert made.status == 201, made.body
+    for _ in range(3):
+        s = api.post(f"/v1/experiments/{made.body['id']}/suggestions", {})
+        assert s.status == 201, s.body
+        a = s.body["assignments"]
+        left = weights[0] * a["x"] + weights[1] * a["y"]
+        slack = 1e-9 * max(abs(threshold), abs(a["x"]), abs(a["y"]), 1.0)
+        assert left <= threshold + slack if kind == "less_than" else left >= threshold - slack
+
+
 def test_rows_are_scaled_without_changing_the_half_space():
     rows = [([(0, 1e308), (1, 1e308)], "less_than", 1e308), ([(0, -2.0)], "greater_than", -1.0)]
     polytope = LinearConstraints.build(rows, [0.0, 0.0], [1.0, 1.0], [False, False])

@@ -150,7 +150,8 @@ class LinearConstraints:
 
     def chebyshev_center(self, shrink: bool = False) -> tuple[np.ndarray, float] | None:
         """The centre and radius of the largest ball inside the polytope (constrained
-        columns only; the others keep the box centre), or None when it is empty.
+        columns only, each scaled from its bounds to [0, 1]; the others keep the box
+        centre), or None when it is empty. The radius is in those unit columns.
 
         ``shrink`` first tightens each row by half the weight of its int columns, so
         that rounding any point of the smaller polytope stays feasible.
@@ -166,14 +167,15 @@ class LinearConstraints:
         A = self.A[:, cols]
         b = self.b - (0.5 * np.abs(A[:, self.integer[cols]]).sum(axis=1) if shrink else 0.0)
         lo, hi = self.lo[cols], self.hi[cols]
+        A_unit, b_unit = _unit_rows(A, b, lo, hi - lo, np.ones(len(cols)))
         d = len(cols)
-        norms = np.linalg.norm(A, axis=1)
-        # variables: x (d), r; maximise r
-        rows = [np.hstack([A, norms[:, None]])]
-        rhs = [b]
+        norms = np.linalg.norm(A_unit, axis=1)
+        # variables: z (d, the columns scaled to [0, 1]), r; maximise r
+        rows = [np.hstack([A_unit, norms[:, None]])]
+        rhs = [b_unit]
         eye = np.eye(d)
         rows += [np.hstack([eye, np.ones((d, 1))]), np.hstack([-eye, np.ones((d, 1))])]
-        rhs += [hi, -lo]
+        rhs += [np.ones(d), np.zeros(d)]
         result = linprog(
             c=np.concatenate([np.zeros(d), [-1.0]]),
             A_ub=np.vstack(rows),
@@ -187,7 +189,7 @@ class LinearConstraints:
         if radius <= 0.0 and shrink:
             return None
         center = (self.lo + self.hi) / 2.0
-        center[cols] = result.x[:d]
+        center[cols] = np.clip(lo + result.x[:d] * (hi - lo), lo, hi)
         return center, radius
 
     def feasible_point(self) -> np.ndarray | None:
@@ -201,17 +203,23 @@ class LinearConstraints:
             return None if found is None else found[0]
         from scipy.optimize import Bounds, LinearConstraint, milp
 
-        A = self.A[:, cols]
+        lo, hi, integer = self.lo[cols], self.hi[cols], self.integer[cols]
+        # double columns scaled to [0, 1] (see _unit_rows), int ones shifted to start at
+        # 0 and kept integral
+        unit = np.where(integer, 1.0, hi - lo)
+        top = np.where(integer, hi - lo, 1.0)
+        A_unit, b_unit = _unit_rows(self.A[:, cols], self.b, lo, unit, top)
         result = milp(
             c=np.zeros(len(cols)),
-            constraints=LinearConstraint(A, -np.inf, self.b),
-            integrality=self.integer[cols].astype(int),
-            bounds=Bounds(self.lo[cols], self.hi[cols]),
+            constraints=LinearConstraint(A_unit, -np.inf, b_unit),
+            integrality=integer.astype(int),
+            bounds=Bounds(np.zeros(len(cols)), top),
         )
         if result.status != 0 or result.x is None:
             return None
+        z = np.where(integer, np.round(result.x), result.x)
         point = (self.lo + self.hi) / 2.0
-        point[cols] = np.where(self.integer[cols], np.round(result.x), result.x)
+        point[cols] = np.clip(lo + z * unit, lo, hi)
         return point if bool(self.satisfied(point)[0]) else None
 
     # ------------------------------------------------------------ sampling
@@ -332,3 +340,27 @@ def _box_range(
     low = np.where(u > 0, a, np.where(u < 0, c, -np.inf)).max(axis=1)
     high = np.where(u > 0, c, np.where(u < 0, a, np.inf)).min(axis=1)
     return low, high
+
+
+def _unit_rows(
+    A: np.ndarray, b: np.ndarray, origin: np.ndarray, unit: np.ndarray, top: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows ``A x <= b`` over ``x = origin + unit * z`` (``z`` from 0 to ``top``;
+    a double column's unit is its width, so its ``z`` spans [0, 1]), as rows over ``z``:
+    each scaled to a largest weight of 1, its threshold kept within what the box of
+    ``z`` can reach (one more than the largest left side there: a row beyond holds
+    everywhere or nowhere, and still does). HiGHS reads every number of 1e20 or more as
+    infinite, so bounds of 1e21 made the box unbounded and a threshold of 1e25 no
+    constraint at all: ``x <= y`` over [0, 1e21] was "no point satisfies" (a 422 for a
+    feasible definition). Over ``z`` the numbers are at most that reach."""
+    weights = A * unit
+    scale = np.abs(weights).max(axis=1)
+    scale[scale == 0] = 1.0
+    with np.errstate(over="ignore"):
+        # |origin| / unit is below 5e15 for a double column (min < max are distinct
+        # doubles) and 2**63 for an int one, so the offset is finite; only b / scale
+        # can overflow, and the clip below brings it back
+        b_unit = b / scale - (A / scale[:, None]) @ origin
+    A_unit = weights / scale[:, None]
+    reach = np.abs(A_unit) @ top + 1.0
+    return A_unit, np.clip(b_unit, -reach, reach)
