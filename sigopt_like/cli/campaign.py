@@ -17,7 +17,7 @@ from .. import csvio
 from .._constants import MAX_REMAINING, MAX_SEED
 from ..models import TASK_RESULTS, TASK_STATUSES
 from ..wording import counted
-from .connect import session_id
+from .connect import ID
 from .earlier_outputs import is_earlier_history
 from .errors import CommandError
 from .files import (
@@ -130,7 +130,7 @@ def sessions_list(conn: Connection, query: str | None, as_json: bool) -> None:
 
 
 @sessions.command("show")
-@click.argument("sid", type=session_id)
+@click.argument("sid", type=ID)
 @json_option
 @connected
 def sessions_show(conn: Connection, sid: str, as_json: bool) -> None:
@@ -148,7 +148,7 @@ def sessions_show(conn: Connection, sid: str, as_json: bool) -> None:
 
 
 @sessions.command("halt")
-@click.argument("sid", type=session_id)
+@click.argument("sid", type=ID)
 @json_option
 @connected
 def sessions_halt(conn: Connection, sid: str, as_json: bool) -> None:
@@ -210,7 +210,7 @@ def space() -> None:
 
 
 @space.command("put")
-@click.argument("sid", type=session_id)
+@click.argument("sid", type=ID)
 @click.argument("file", type=INPUT)
 @click.option("--type", "space_type", type=SPACE_TYPES, required=True, help="The kind of space.")
 @click.option(
@@ -314,7 +314,7 @@ def _check_design_size(value: Space, population: int, replicates: int) -> None:
 
 
 @space.command("show")
-@click.argument("sid", type=session_id)
+@click.argument("sid", type=ID)
 @json_option
 @connected
 def space_show(conn: Connection, sid: str, as_json: bool) -> None:
@@ -332,7 +332,7 @@ def space_show(conn: Connection, sid: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("sid", type=session_id)
+@click.argument("sid", type=ID)
 @click.option("-o", "--output", type=OUTPUT, default=None, help="Also write the design here.")
 @force_option
 @json_option
@@ -395,7 +395,7 @@ def _json_or_output(as_json: bool, output: Path | None) -> None:
 
 
 @click.command()
-@click.argument("sid", type=session_id)
+@click.argument("sid", type=ID)
 @click.option(
     "--gen", type=DESIGNED_GENERATION, default=None, help="The generation (default: the latest)."
 )
@@ -436,7 +436,7 @@ def design(
 
 
 @click.command()
-@click.argument("sid", type=session_id)
+@click.argument("sid", type=ID)
 @click.option("-o", "--output", type=OUTPUT, default=None, help="Write the CSV here (else print).")
 @force_option
 @json_option
@@ -470,7 +470,7 @@ def history(conn: Connection, sid: str, output: Path | None, force: bool, as_jso
 
 
 @click.command()
-@click.argument("sid", type=session_id)
+@click.argument("sid", type=ID)
 @json_option
 @connected
 def best(conn: Connection, sid: str, as_json: bool) -> None:
@@ -493,7 +493,7 @@ def best(conn: Connection, sid: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("sid", type=session_id)
+@click.argument("sid", type=ID)
 @click.option(
     "-o",
     "--output",
@@ -561,7 +561,7 @@ def _download_analytics(campaign: Any, directory: Path, task: Any, *, force: boo
 
 
 @click.command()
-@click.argument("sid", type=session_id)
+@click.argument("sid", type=ID)
 @click.option(
     "--generations", "-n", type=SIMULATED_GENERATIONS, required=True, help="How many generations."
 )
@@ -603,7 +603,7 @@ def tasks() -> None:
 
 
 @tasks.command("list")
-@click.argument("sid", type=session_id)
+@click.argument("sid", type=ID)
 @click.option(
     "--type",
     "task_type",
@@ -646,8 +646,8 @@ def tasks_list(
 
 
 @tasks.command("cancel")
-@click.argument("sid", type=session_id)
-@click.argument("tid", type=session_id)
+@click.argument("sid", type=ID)
+@click.argument("tid", type=ID)
 @json_option
 @connected
 def tasks_cancel(conn: Connection, sid: str, tid: str, as_json: bool) -> None:

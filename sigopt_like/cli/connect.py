@@ -71,16 +71,55 @@ def connection(
     return conn
 
 
-def session_id(value: str) -> str:
-    """An id as given on the command line (checked to be a plain id)."""
-    text = value.strip()
-    if not text or "/" in text or text in (".", ".."):
-        raise click.BadParameter(f"not an id: {value!r}")
-    return text
-
-
 #: what each id argument names, as a usage error says it
-ID_NAMES = {"sid": "The session id", "tid": "The task id", "eid": "The experiment id"}
+ID_NAMES = {
+    "sid": "The session id",
+    "tid": "The task id",
+    "eid": "The experiment id",
+    "suggestion": "The suggestion id",
+}
+#: where a usage error about an id points to find one
+ID_LISTS = {
+    "sid": "'sigopt-like sessions list' shows them",
+    "tid": "'sigopt-like tasks list SID' shows them",
+    "eid": "'sigopt-like experiments list' shows them",
+    "suggestion": "'sigopt-like experiments suggest EID' gives one",
+}
+#: an id as the service gives them out: ASCII digits ("²" and "٨" pass str.isdigit())
+_ID_DIGITS = re.compile(r"[0-9]+")
+
+
+class IdType(click.ParamType):
+    """An id as given on the command line: a whole number, like 1.
+
+    Anything else (``abc``, ``1.5``, ``a/b``, blank) is a usage error (exit 2) that
+    says what an id looks like and where to find one, before any request: the service
+    only ever gives out such ids, so it would answer "not found", as if the id were
+    well formed and merely unknown. An unknown well-formed id stays the service's 404.
+    """
+
+    name = "id"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        """The id's text, surrounding blanks dropped; a usage error if it is not one."""
+        text = str(value).strip()
+        if _ID_DIGITS.fullmatch(text):
+            return text
+        key = param.name if param is not None else None
+        what = ID_NAMES.get(key or "", "An id")
+        where = ID_LISTS.get(key or "")
+        # bytes a terminal sent in another encoding, as typed ('caf\xe9'), not '\udce9'
+        shown = str(value).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        self.fail(
+            f"not an id: '{shown}'. {what} is a whole number, like 1"
+            + (f" ({where})." if where else "."),
+            param,
+            ctx,
+        )
+
+
+#: the type of every id a command takes (sessions, tasks, experiments, suggestions)
+ID = IdType()
 
 
 def negative_id(err: click.NoSuchOption) -> click.UsageError | None:
@@ -92,7 +131,7 @@ def negative_id(err: click.NoSuchOption) -> click.UsageError | None:
     ids = [
         p.name
         for p in err.ctx.command.params
-        if isinstance(p, click.Argument) and getattr(p.type, "func", None) is session_id
+        if isinstance(p, click.Argument) and isinstance(p.type, IdType)
     ]
     if not ids:
         return None

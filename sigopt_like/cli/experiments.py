@@ -17,7 +17,7 @@ import click
 from .. import csvio, error_codes
 from ..errors import ConflictError, InvalidRequestError
 from ..wording import counted
-from .connect import session_id
+from .connect import ID
 from .errors import CommandError
 from .files import INPUT, read_input, shown
 from .interrupts import canceled_on_interrupt
@@ -56,7 +56,7 @@ def experiments() -> None:
 
 
 @experiments.command("put")
-@click.argument("sid", type=session_id)
+@click.argument("sid", type=ID)
 @click.argument("file", type=INPUT)
 @click.option("--type", "kind", type=TYPES, required=True, help="Which experiments these are.")
 @click.option("--generate-next", is_flag=True, help="Then generate the next design.")
@@ -310,7 +310,7 @@ def experiments_list(conn: Connection, as_json: bool) -> None:
 
 
 @experiments.command("show")
-@click.argument("eid", type=session_id)
+@click.argument("eid", type=ID)
 @json_option
 @connected
 def experiments_show(conn: Connection, eid: str, as_json: bool) -> None:
@@ -351,7 +351,7 @@ def _echo_experiment(e: Experiment) -> None:
 
 
 @experiments.command("suggest")
-@click.argument("eid", type=session_id)
+@click.argument("eid", type=ID)
 @json_option
 @connected
 def experiments_suggest(conn: Connection, eid: str, as_json: bool) -> None:
@@ -388,9 +388,9 @@ def experiments_suggest(conn: Connection, eid: str, as_json: bool) -> None:
 
 
 @experiments.command("delete-suggestion")
-@click.argument("eid", type=session_id)
+@click.argument("eid", type=ID)
 @click.option(
-    "--suggestion", "-s", type=session_id, metavar="ID", required=True, help="The suggestion's id."
+    "--suggestion", "-s", type=ID, metavar="ID", required=True, help="The suggestion's id."
 )
 @json_option
 @connected
@@ -411,8 +411,10 @@ def experiments_delete_suggestion(
 
 
 @experiments.command("observe")
-@click.argument("eid", type=session_id)
-@click.option("--suggestion", "-s", required=True, help="The suggestion's id.")
+@click.argument("eid", type=ID)
+@click.option(
+    "--suggestion", "-s", type=ID, metavar="ID", required=True, help="The suggestion's id."
+)
 @click.option(
     "--value",
     type=FiniteFloatRange(
@@ -467,7 +469,7 @@ def experiments_observe(
 
 
 @experiments.command("best")
-@click.argument("eid", type=session_id)
+@click.argument("eid", type=ID)
 @json_option
 @connected
 def experiments_best(conn: Connection, eid: str, as_json: bool) -> None:

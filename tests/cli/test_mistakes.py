@@ -610,11 +610,12 @@ def test_a_name_typed_in_another_encoding_is_named_as_typed(tmp_path):
     listed = cli(b"sessions", b"list", b"--db", database, b"--json")
     assert [session["name"] for session in json.loads(listed.stdout)] == ["cafe"]
     # an id in such bytes: a UnicodeEncodeError traceback before; and "%31" showed session 1
+    # (now a usage error, as any id that is not a whole number: named as typed)
     shown = cli(b"sessions", b"show", b"caf\xe9", b"--db", database)
-    assert shown.returncode == 1 and "Traceback" not in shown.stderr, shown
-    assert "not UTF-8 ('caf\\xe9')" in shown.stderr.splitlines()[0]
+    assert shown.returncode == 2 and "Traceback" not in shown.stderr, shown
+    assert "not an id: 'caf\\xe9'" in shown.stderr, shown
     escaped = cli(b"sessions", b"show", b"%31", b"--db", database)
-    assert escaped.returncode == 1 and "No session with id '%31'" in escaped.stderr, escaped
+    assert escaped.returncode == 2 and "not an id: '%31'" in escaped.stderr, escaped
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
@@ -986,6 +987,31 @@ def test_a_negative_id_is_a_usage_error_that_says_so(run, tmp_path, monkeypatch,
     assert not (tmp_path / "ids.db").exists()
     typo = run("sessions", "show", "-x")
     assert typo.code == 2 and "No such option '-x'" in typo.err, typo
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (("sessions", "show", "abc"), "The session id is a whole number, like 1"),
+        (("generate", "abc"), "'sigopt-like sessions list' shows them"),
+        (("design", "1.5"), "The session id is a whole number, like 1"),
+        (("experiments", "show", "²"), "The experiment id is a whole number, like 1"),
+        (("tasks", "cancel", "1", "x"), "'sigopt-like tasks list SID' shows them"),
+        (("experiments", "observe", "1", "-s", "zz", "--value", "1"), "The suggestion id is"),
+    ],
+)
+def test_a_malformed_id_is_a_usage_error_not_a_missing_session(
+    run, tmp_path, monkeypatch, argv, words
+):
+    """Before: ``generate abc`` asked the service, whose 404 "No session with id 'abc'"
+    (exit 1) read as if such an id could exist; the service only gives out whole numbers.
+    A well-formed id that does not exist is still the service's 404."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "ids.db"))
+    done = run(*argv)
+    assert done.code == 2 and "not an id" in done.err and words in done.err, done
+    assert "404" not in done.err and not (tmp_path / "ids.db").exists()
+    unknown = run(*[("99" if part in ("abc", "1.5", "²", "x", "zz") else part) for part in argv])
+    assert unknown.code == 1 and "404 not_found" in unknown.err, unknown
 
 
 def test_json_with_an_output_file_is_refused_not_half_done(run, tmp_path, monkeypatch):
