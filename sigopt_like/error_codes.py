@@ -53,8 +53,8 @@ IN_FRONT_CODES: Mapping[int, str] = MappingProxyType(
 )
 
 #: a SigOpt experiment's 409 when every point of its space has an open suggestion (a
-#: report or a delete frees one), and a campaign's 409 when fewer untested experiments
-#: are left than its population (the command line's advice is chosen by this code, never
+#: report or a delete frees one), and a campaign's 409 when every experiment of its space
+#: was designed or tested (the command line's advice is chosen by this code, never
 #: by the message's wording)
 SPACE_EXHAUSTED = "space_exhausted"
 #: a grid search's 409 when every point of its grid has been suggested: only deleting an

@@ -4,14 +4,20 @@ One rule, used when a space is put, when ``remaining`` is counted and when a
 campaign ends:
 
     a generation is ``population_size`` *distinct* experiments never designed
-    nor tested before in the session.
+    nor tested before in the session; the last one takes what the space has
+    left when that is fewer.
 
 So a population is accepted when it is a positive whole number (the Daptics
 client documents it as "a positive integer") that the space can fill at least
-once: ``1 <= population_size <= size``. Every generation after the first needs
-the same number of untested experiments, hence
-``remaining = (size - experiments used) // population_size``, and the campaign
-is over when no further generation can be filled (``remaining == 0``).
+once: ``1 <= population_size <= size``. ``remaining`` is what Daptics documents,
+"the number of possible generations that can be generated until the entire
+design space has been explored": ``ceil((size - experiments used) /
+population_size)``, the last of them holding the untested experiments left
+(:func:`generation_size`); and the campaign is over, ``completed`` ("whether the
+design space has been completely explored"), when no untested experiment is
+left (``remaining == 0``). Before, a generation needed a whole population:
+a 36-experiment factorial at population 20 ended after one generation, 16 of
+its experiments never tried, and nothing said so.
 
 Why the rule is exactly this permissive: the Daptics documentation calls its
 own examples valid (a 4 x 2 x 3 x 4 = 96-point factorial and a 4-component
@@ -44,14 +50,22 @@ MAX_COUNTED_CELLS = 50_000
 
 
 def generations_left(size: int, used: int, population_size: int) -> int:
-    """Generations of ``population_size`` distinct untested experiments still possible.
+    """Generations still possible until every experiment of the space is designed or tested.
 
     ``size`` is the space's number of distinct experiments, ``used`` how many of
-    them were designed or tested already. Raises ValueError for a population below 1.
+    them were designed or tested already; each generation holds ``population_size``
+    of them, the last one what is left (:func:`generation_size`). Raises ValueError
+    for a population below 1.
     """
     if population_size < MIN_POPULATION:
         raise ValueError("population_size must be a positive whole number")
-    return max(0, (size - used) // population_size)
+    return max(0, -(-(size - used) // population_size))
+
+
+def generation_size(size: int, used: int, population_size: int) -> int:
+    """Distinct experiments the next generation holds: ``population_size``, or the
+    untested ones left when fewer (the last generation); 0 when none is left."""
+    return max(0, min(population_size, size - used))
 
 
 def check_design_size(

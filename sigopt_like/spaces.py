@@ -536,7 +536,8 @@ class Space:
         return [p.min for p in units], [p.max for p in units]
 
     def remaining_generations(self, population_size: int, tested: int = 0) -> int:
-        """Generations of distinct untested experiments left: ``(size - tested) // population``.
+        """Generations of distinct untested experiments left until the whole space is
+        tried: ``ceil((size - tested) / population)``, the last one holding what is left.
 
         The population rule of :mod:`sigopt_like.population`; ValueError below 1.
         """

@@ -789,8 +789,9 @@ def test_design_size_population_type(population: object) -> None:
 
 def test_remaining_generations() -> None:
     space = Space.from_csv(DATA / "esd-factorial-4x8.csv")
-    assert space.remaining_generations(30) == 4096 // 30
-    assert space.remaining_generations(30, tested=4000) == 3
+    assert space.remaining_generations(30) == 137  # 136 of 30, the last of the 16 left
+    assert space.remaining_generations(30, tested=4000) == 4  # 96 left: 30, 30, 30, 6
+    assert space.remaining_generations(30, tested=4096 - 30) == 1
     assert space.remaining_generations(30, tested=5000) == 0
     assert space.remaining_generations(1, tested=4095) == 1
     with pytest.raises(ValueError, match="positive"):

@@ -44,7 +44,7 @@ from .options import (
     progress,
     quiet_option,
 )
-from .output import assignment, echo_fields, echo_json, echo_table
+from .output import assignment, echo_fields, echo_json, echo_table, last_design_note
 
 if TYPE_CHECKING:
     from ..interface import Connection
@@ -374,6 +374,7 @@ def generate(
         return
     designed = counted(len(design), "experiment")
     said = f"session {sid}: generation {task.result.gen} designed, {designed}"
+    said += last_design_note(task.result)
     if to_stdout:
         click.echo(said, err=True)
         return

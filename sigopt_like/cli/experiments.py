@@ -31,7 +31,7 @@ from .options import (
     progress,
     quiet_option,
 )
-from .output import echo_fields, echo_json, echo_table, visible
+from .output import echo_fields, echo_json, echo_table, last_design_note, visible
 
 if TYPE_CHECKING:
     from ..interface import Connection
@@ -118,11 +118,16 @@ def experiments_put(
         design = task.result.experiments
         click.echo(
             f"session {sid}: {counted(len(table), 'experiment')} accepted; generation "
-            f"{task.result.gen} designed, {counted(len(design), 'experiment')}: "
-            f"sigopt-like design {sid} -o design.csv"
+            f"{task.result.gen} designed, {counted(len(design), 'experiment')}"
+            f"{last_design_note(task.result)}: sigopt-like design {sid} -o design.csv"
         )
     else:
         click.echo(f"session {sid}: {counted(len(table), kind + ' experiment')} accepted")
+        if kind != "final" and getattr(task.result, "completed", False):
+            click.echo(
+                f"session {sid}: the campaign is completed: every experiment of its space "
+                "was designed or tested"
+            )
         skipped = getattr(task.result, "next_task_skipped", None)
         if generate_next and skipped:
             # before: the next design was silently not made, and nothing said why

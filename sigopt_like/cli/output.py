@@ -27,6 +27,15 @@ def echo_json(value: Any) -> None:
     click.echo(json.dumps(plain(value), indent=2, sort_keys=False, default=str))
 
 
+def last_design_note(result: Any) -> str:
+    """`` (the last: ...)`` after "generation N designed" when the design holds every
+    untested experiment the space had left (``remaining`` 0), which may be fewer than
+    a population (the population rule's last generation); else nothing."""
+    if getattr(result, "remaining", None) == 0:
+        return " (the last: every experiment the space had left)"
+    return ""
+
+
 #: what a terminal would act on rather than show: the bidirectional controls (a name
 #: with U+202E printed the rest of its row right to left), besides every control character
 _BIDI_CONTROLS = frozenset(

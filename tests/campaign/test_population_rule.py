@@ -61,22 +61,26 @@ def _put(conn: sigopt_like.Connection, space: Space, population: int, replicates
 
 
 def test_daptics_factorial_example_runs_to_the_end_of_its_space(conn):
+    """96 experiments at population 30: three generations of 30, then a fourth of the 6
+    left (Daptics' remaining: generations "until the entire design space has been
+    explored"). Before, the campaign ended after three, 6 experiments never tried."""
     space = Space.from_dict(DAPTICS_FACTORIAL)
     session, task = _put(conn, space, 30, 2)
     assert task.status == "success"
-    assert task.result.space_size == 96 and task.result.remaining == 3
+    assert task.result.space_size == 96 and task.result.remaining == 4
     seen: set[tuple] = set()
-    for gen in (1, 2, 3):
+    for gen, size in ((1, 30), (2, 30), (3, 30), (4, 6)):
         design = session.generate(wait=True).result.experiments
         points = {tuple(row[:-1]) for row in design.rows}
-        assert len(design.rows) == 90 and len(points) == 30 and not points & seen
+        assert len(design.rows) == size * 3 and len(points) == size and not points & seen
         seen |= points
         session.experiments.put(
             type="designed", table=session.responses.simulate(design), wait=True
         )
-        assert session.fetch().remaining == 3 - gen
+        assert session.fetch().remaining == 4 - gen
     state = session.fetch()
-    assert state.completed is True and state.remaining == 0 and state.gen == 3
+    assert state.completed is True and state.remaining == 0 and state.gen == 4
+    assert len(seen) == 96
     with pytest.raises(sigopt_like.errors.ConflictError, match="completed"):
         session.generate(wait=True)
 
@@ -86,7 +90,7 @@ def test_daptics_mixture_example_is_accepted(conn):
     _, task = _put(conn, space, 30, 2)
     assert task.status == "success"
     assert task.result.space_size == space.size()
-    assert task.result.remaining == space.size() // 30 >= 1
+    assert task.result.remaining == -(-space.size() // 30) >= 1
 
 
 @pytest.mark.parametrize(("name", "total_units"), EXAMPLE_FILES)
@@ -95,7 +99,7 @@ def test_example_space_files_validate_at_the_daptics_population(embedded_conn, n
     space = Space.from_csv(DATA / f"{name}.csv", type=kind, total_units=total_units)
     _, task = _put(embedded_conn, space, 30, 2)
     assert task.status == "success"
-    assert task.result.remaining == min(2**31 - 1, space.size() // 30)
+    assert task.result.remaining == min(2**31 - 1, -(-space.size() // 30))
 
 
 @pytest.mark.parametrize(
@@ -198,3 +202,41 @@ def test_a_space_of_one_experiment_is_told_in_the_singular(conn):
         session.space.put(space=mixture, population_size=30, replicates=2, wait=True)
     assert info.value.status == 422
     assert "the space has 1 distinct experiment, fewer than population_size 30" in str(info.value)
+
+
+def test_the_last_generation_takes_the_experiments_a_population_cannot_fill(conn):
+    """A 36-experiment factorial at population 20: before, the campaign ended after one
+    generation (remaining 1 at the space, 0 after it), 16 experiments never tried and
+    nothing said so. Daptics' remaining counts generations "until the entire design
+    space has been explored" (seed 000): two, the second of the 16 left."""
+    space = Space("factorial", [NumericalParameter(n, tuple(range(6))) for n in "ab"])
+    session, task = _put(conn, space, 20, 1)
+    assert task.result.space_size == 36 and task.result.remaining == 2
+    seen: set[tuple] = set()
+    for gen, size in ((1, 20), (2, 16)):
+        generated = session.generate(wait=True).result
+        design = generated.experiments
+        points = {tuple(row[:-1]) for row in design.rows}
+        assert len(design.rows) == size * 2 and len(points) == size and not points & seen
+        assert generated.remaining == 2 - gen and generated.completed is False
+        seen |= points
+        put = session.experiments.put(
+            type="designed", table=session.responses.simulate(design), wait=True
+        )
+        assert put.result.remaining == 2 - gen and put.result.completed is (gen == 2)
+    assert len(seen) == 36
+    state = session.fetch()
+    assert state.completed is True and state.remaining == 0 and state.status == "completed"
+    with pytest.raises(sigopt_like.errors.ConflictError, match="completed"):
+        session.generate(wait=True)
+
+
+def test_a_simulation_runs_the_last_short_generation_too(embedded_conn):
+    """``simulate`` plans by the same ``remaining``: 36 experiments at population 20 are
+    two generations, not one."""
+    space = Space("factorial", [NumericalParameter(n, tuple(range(6))) for n in "ab"])
+    session, _ = _put(embedded_conn, space, 20, 0)
+    task = session.simulate(ngens=5, wait=True)
+    assert task.result.generations_run == 2 and task.result.completed is True
+    sizes = {g.gen: len(g.table.rows) for g in session.history.fetch().generations if g.gen}
+    assert sizes == {1: 20, 2: 16}

@@ -21,12 +21,12 @@ def test_factorial_space_validates_to_gen_zero(api):
     result = task["result"]
     assert result["space_size"] == 4096
     assert result["gen"] == 0
-    assert result["remaining"] == 4096 // 20
+    assert result["remaining"] == 205  # 204 of 20, the last of the 16 left
     assert result["population_size"] == 20 and result["replicates"] == 2
     assert task["progress"]["fraction"] == 1.0
     assert task["started"] is not None and task["finished"] is not None
     session = api.get(f"/v1/sessions/{sid}").body
-    assert session["gen"] == 0 and session["remaining"] == 204 and session["completed"] is False
+    assert session["gen"] == 0 and session["remaining"] == 205 and session["completed"] is False
     assert session["population_size"] == 20 and session["replicates"] == 2
     got = api.get(f"/v1/sessions/{sid}/space").body
     assert got["object"] == "space"
@@ -40,7 +40,7 @@ def test_mixture_space_size_is_exact(api):
     task = api.put_space(sid, space, population_size=10, replicates=0)
     assert task["status"] == "success", task
     assert task["result"]["space_size"] == 486
-    assert task["result"]["remaining"] == 48
+    assert task["result"]["remaining"] == 49  # 48 of 10, the last of 6
 
 
 def test_3x5_space_is_refused_only_for_a_population_it_cannot_fill(api):

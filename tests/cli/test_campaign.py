@@ -440,3 +440,38 @@ def test_analytics_over_its_own_download_after_generate_or_simulate(run, tmp_pat
     done = run("analytics", sid, "--gen", 1, "-o", plots, "-q")  # an older one over it
     assert done.code == 0 and "analytics of generation 1" in done.out, done.err
     assert (plots / "summary.csv").read_bytes() != latest
+
+
+def test_a_space_a_population_does_not_divide_runs_to_its_last_experiment(
+    run, tmp_path, monkeypatch
+):
+    """36 experiments at population 20, typed as docs/cli.md shows: before, the first
+    measured design completed the campaign ("remaining: 0"), 16 experiments never tried
+    and nothing said why. Now a second generation holds the 16, and the lines say it is
+    the last and that the campaign is complete."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "f36.db"))
+    space = tmp_path / "s36.csv"
+    space.write_text("a,numerical,1,2,3,4,5,6\nb,numerical,1,2,3,4,5,6\n", encoding="utf-8")
+    assert run("sessions", "create", "f36").code == 0
+    sized = ("--type", "factorial", "--population", "20", "--replicates", "0", "-q")
+    assert run("space", "put", "1", space, *sized).code == 0
+    done = run("generate", "1", "-o", tmp_path / "g1.csv", "-q")
+    assert "generation 1 designed, 20 experiments\n" in done.out, done
+    measure(tmp_path / "g1.csv", tmp_path / "m1.csv")
+    done = run("experiments", "put", "1", tmp_path / "m1.csv", "--type", "designed", "-q")
+    assert done.code == 0 and "completed" not in done.out, done
+    assert run("sessions", "show", "1", "--json").json()["remaining"] == 1
+    done = run("generate", "1", "-o", tmp_path / "g2.csv", "-q")
+    assert done.code == 0, done
+    assert (
+        "generation 2 designed, 16 experiments (the last: every experiment the space had left)"
+        in done.out
+    )
+    measure(tmp_path / "g2.csv", tmp_path / "m2.csv")
+    done = run("experiments", "put", "1", tmp_path / "m2.csv", "--type", "designed", "-q")
+    assert done.code == 0 and "the campaign is completed: every experiment" in done.out, done
+    shown = run("sessions", "show", "1", "--json").json()
+    assert shown["completed"] is True and shown["remaining"] == 0
+    assert run("history", "1", "-o", tmp_path / "h.csv").code == 0
+    history = list(csv.DictReader((tmp_path / "h.csv").open()))
+    assert len({(row["a"], row["b"]) for row in history}) == 36

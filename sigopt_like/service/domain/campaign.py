@@ -12,7 +12,7 @@ States (``Campaign.state``)::
     ready --put_experiments(initial)--> ready        (gen 0 experiments, optional)
     design_pending --put_experiments(designed)--> responses_in --generate--> design_pending
     ready | design_pending | responses_in --put_experiments(final)--> completed
-    ready | responses_in (fewer untested points left than a population) --> completed
+    ready | responses_in (no untested experiment of the space left) --> completed
     any --halt--> halted
 
 ``put_space`` is allowed in ``no_space`` and ``ready`` only (gen <= 0).
@@ -29,7 +29,12 @@ import attrs
 
 from sigopt_like._constants import MAX_REMAINING
 from sigopt_like.error_codes import SPACE_EXHAUSTED
-from sigopt_like.population import check_design_size, counted_at_once, generations_left
+from sigopt_like.population import (
+    check_design_size,
+    counted_at_once,
+    generation_size,
+    generations_left,
+)
 from sigopt_like.spaces import RESPONSE, Problem, Space
 from sigopt_like.tables import Table, coerce_experiments, validate_experiments
 
@@ -326,11 +331,7 @@ class Campaign:
                 "--type designed on the command line), then generate the next design.",
             )
         if self.remaining is not None and self.remaining <= 0:
-            raise CampaignConflict(
-                SPACE_EXHAUSTED,
-                "The space is exhausted: fewer untested experiments are left than "
-                "population_size; no further design can be generated.",
-            )
+            raise _space_exhausted()
 
     # ----- steps
 
@@ -544,45 +545,52 @@ class Campaign:
         """The campaign with the next generation's design.
 
         ``design(space, observations, batch_size=, seed=, exclude=)`` picks
-        ``population_size`` distinct untested points; each is repeated
+        ``population_size`` distinct untested points, or every untested point left when
+        fewer (the last generation: the population rule); each is repeated
         ``replicates + 1`` times, in an order shuffled by the session's seed and
-        the generation. Raises CampaignConflict when the space holds fewer untested
-        experiments than a population (the population rule), RuntimeError when it holds
-        enough and ``design`` returned fewer.
+        the generation. Raises CampaignConflict when no untested experiment is left,
+        RuntimeError when ``design`` returned fewer than that batch.
         """
         self.check_generate()
         space, pop, reps = self.space, self.population_size, self.replicates
         assert space is not None and pop is not None and reps is not None
         gen = self.gen + 1
         used = self.used_points()
+        batch = generation_size(space.size(), len(used), pop)
+        if batch <= 0:  # the stored remaining said otherwise: the count rules
+            raise _space_exhausted()
         points = design(
             space,
             self.observations(),
-            batch_size=pop,
+            batch_size=batch,
             seed=design_seed(self.seed, gen),
             exclude=sorted(used, key=repr),
         )
         points = [tuple(p) for p in points]
-        if len(points) < pop or len(set(points)) < pop:
+        if len(points) < batch or len(set(points)) < batch:
             left = space.size() - len(used)
-            if left < pop:
-                raise CampaignConflict(
-                    SPACE_EXHAUSTED,
-                    f"The space is exhausted: only {left} untested experiments are left, "
-                    f"fewer than population_size {pop}.",
-                )
             # the population rule says this generation can be filled: a short design is
             # the optimizer's failure, not the end of the campaign (before, a candidate
             # sample of 1,481 was reported as the space's untested count, 47,500)
             raise RuntimeError(
                 f"the optimizer designed {len(set(points))} distinct untested experiments, "
-                f"not population_size {pop}, although the space holds {left} untested ones"
+                f"not the {batch} of this generation, although the space holds {left} "
+                "untested ones"
             )
         rows = [p for p in points for _ in range(reps + 1)]
         random.Random(f"{self.seed}:{gen}").shuffle(rows)
         generation = Generation(gen=gen, design=tuple(rows), created=now)
         out = attrs.evolve(self, gen=gen, generations=self._with_generation(generation))
         return attrs.evolve(out, remaining=out._remaining(len(used | set(points))))
+
+
+def _space_exhausted() -> CampaignConflict:
+    """The 409 of a generation asked for when the whole space was designed or tested."""
+    return CampaignConflict(
+        SPACE_EXHAUSTED,
+        "The space is exhausted: every experiment of it was designed or tested; "
+        "no further design can be generated.",
+    )
 
 
 def design_seed(seed: int, gen: int) -> int:
