@@ -17,8 +17,9 @@ atomically, to the millisecond by the database's clock) for ``START_PROMISE_SECO
 renewed while its worker starts, for ``START_RENEW_SECONDS`` at most (a worker stuck in
 its cold start leaves the tasks to another process then), and withdrawn once it is
 ``ready``. A runner with a free thread (this one once ready, or a
-``sigopt-like worker`` kept warm on the file) holds it itself, renewed every second for
-``worker.FREE_PROMISE_SECONDS``: it takes the queued tasks, and nobody starts a worker.
+``sigopt-like worker`` kept warm on the file) holds it itself, for
+``worker.FREE_PROMISE_SECONDS``, renewed as it nears its end (a write every 2 s or so):
+it takes the queued tasks, and nobody starts a worker.
 
 - a task this process queues (``wake``): its worker is woken if one runs; else it starts
   one if it gets the promise, and leaves the task to the holder otherwise;

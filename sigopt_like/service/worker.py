@@ -33,7 +33,7 @@ The heartbeat renews only the tasks the runner's threads run, so that a task
 claimed under its name whose claim's answer was lost lapses and is given back.
 
 A runner with a free thread (its claim found no task) says so in the store's runner
-promise (``TaskStore.promise_runner``), once a second for ``FREE_PROMISE_SECONDS``: a
+promise (``TaskStore.promise_runner``) for ``FREE_PROMISE_SECONDS``, renewed as it nears its end: a
 process on the same database that queues a task then leaves it to this runner instead
 of starting a worker process of its own (:mod:`.task_processes`).
 """
@@ -100,9 +100,14 @@ LEASE_SECONDS = 20
 POLL_SECONDS = 0.5
 #: how long a runner with a free thread promises to take the queued tasks (the store's
 #: runner promise: a process that queues one then starts no worker of its own,
-#: :mod:`.task_processes`), renewed every :data:`FREE_RENEW_SECONDS` while it has one: a
-#: runner that became busy, or stopped, holds the tasks queued meanwhile this long at most
+#: :mod:`.task_processes`), renewed while it has one: a runner that became busy, or
+#: stopped, holds the tasks queued meanwhile this long at most
 FREE_PROMISE_SECONDS = 3.0
+#: a free runner renews its promise once it ends within this long (it looks at each empty
+#: claim, every :data:`POLL_SECONDS`): one write every 2 s or so while idle. Before, it
+#: wrote every :data:`FREE_RENEW_SECONDS`, one write a second per idle runner for nothing
+FREE_RENEW_MARGIN_SECONDS = 1.0
+#: how soon a free runner tries again after its promise was not written (a hiccup)
 FREE_RENEW_SECONDS = 1.0
 #: how long a runner's own transaction (a claim, progress, a heartbeat, a task's end) may
 #: sit idle between two statements on PostgreSQL before the server ends its session:
@@ -327,8 +332,10 @@ class TaskRunner:
         self._give_back_message = GIVEN_BACK_MESSAGE
         #: when the last beat began, if it waited for the database (see :meth:`heartbeat`)
         self._waited_from: float | None = None
-        #: when this runner last promised to take the queued tasks (monotonic clock)
+        #: when this runner last tried to promise to take the queued tasks, and until when
+        #: a promise reaching as far as its own stands (monotonic clock)
         self._promised_at: float | None = None
+        self._promise_stands_until = 0.0
 
     # ----- lifecycle
 
@@ -807,19 +814,41 @@ class TaskRunner:
                     self._wake.clear()
 
     def _promise_to_take(self) -> None:
-        """This runner has a free thread (it found no task): say so in the store, once a
-        :data:`FREE_RENEW_SECONDS` at most, so that a process that queues a task leaves it
-        to this runner instead of starting a worker (``sigopt-like worker`` kept warm)."""
+        """This runner has a free thread (it found no task): say so in the store, so that a
+        process that queues a task leaves it to this runner instead of starting a worker
+        (``sigopt-like worker`` kept warm).
+
+        Written only when the promise that stands (its own, or another free runner's that
+        reaches as far) ends within :data:`FREE_RENEW_MARGIN_SECONDS`: a promise the store
+        took stands at least :data:`FREE_PROMISE_SECONDS` from the moment it was asked
+        (nobody shortens it; its holder alone withdraws it), so nothing need be asked
+        before then. Before, it was written every second: one write a second per idle
+        runner, on SQLite each one the file's write lock, taken from the users' writes."""
         with self._active:
             now = time.monotonic()
+            if now < self._promise_stands_until - FREE_RENEW_MARGIN_SECONDS:
+                return
             if self._promised_at is not None and now - self._promised_at < FREE_RENEW_SECONDS:
                 return
             self._promised_at = now
         try:
             with self.transaction():
-                self.store.tasks.promise_runner(self.worker_id, FREE_PROMISE_SECONDS, free=True)
+                taken = self.store.tasks.promise_runner(
+                    self.worker_id, FREE_PROMISE_SECONDS, free=True
+                )
         except Exception as err:  # a read-only file, or a hiccup: processes start a worker
             LOG.debug("could not promise to take the queued tasks (%s)", first_line(err))
+            return
+        if not taken:
+            return
+        try:  # its own: it stands the whole while; another's (reaching further) is asked again
+            own = self.store.tasks.runner_promise_holder() == self.worker_id
+        except Exception as err:
+            LOG.debug("could not read the runner promise (%s)", first_line(err))
+            return
+        if own:
+            with self._active:
+                self._promise_stands_until = now + FREE_PROMISE_SECONDS
 
     # ----- liveness
 

@@ -107,3 +107,51 @@ def test_a_promise_longer_than_any_is_made_is_refused(tasks, seconds: float) -> 
     with pytest.raises(ValueError, match="runner promise lasts"):
         tasks.promise_runner("script-a", seconds)
     assert tasks.promise_runner("script-b", 5.0)  # nothing was written
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_an_idle_runner_writes_its_promise_only_as_it_nears_its_end(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A runner with nothing to run (a ``sigopt-like worker`` kept warm): over 6 s its free
+    promise stands the whole while, written about every 2 s (as it nears its end), not
+    once a second as before (one write a second per idle process, on SQLite each one the
+    file's write lock, taken from the users' writes). The writes counted are the store's
+    own statements on the promise's row."""
+    import sqlalchemy as sa
+
+    from sigopt_like.service.settings import ServiceSettings
+    from sigopt_like.service.store.tasks import RUNNER_PROMISE_KEY
+    from sigopt_like.service.worker import FREE_PROMISE_SECONDS, TaskRunner
+
+    database = (
+        str(tmp_path / "idle.db") if engine == "sqlite" else request.getfixturevalue("pg_url")
+    )
+    store = open_store(database)
+    writes: list[float] = []
+
+    def count(conn, cursor, statement: str, parameters, context, many) -> None:
+        written = statement.lstrip().upper().startswith(("UPDATE", "INSERT"))
+        if written and "meta" in statement and RUNNER_PROMISE_KEY in repr(parameters):
+            writes.append(time.monotonic())
+
+    sa.event.listen(store.database.engine, "before_cursor_execute", count)
+    runner = TaskRunner(store, ServiceSettings(database=database), handlers={}, threads=1)
+    try:
+        runner.start()
+        deadline = time.monotonic() + 10
+        while store.tasks.runner_promise_holder() != runner.worker_id:
+            assert time.monotonic() < deadline, "the idle runner made no promise"
+            time.sleep(0.02)
+        first = len(writes)
+        watched = time.monotonic()
+        while time.monotonic() - watched < 6.0:  # it stands all the while
+            assert store.tasks.runner_promise_holder() == runner.worker_id
+            time.sleep(0.05)
+        renewals = len(writes) - first
+        # before: 6 (one a second); as it nears its end: every 2 s, 3 (4 on a slow beat)
+        assert 6.0 / FREE_PROMISE_SECONDS <= renewals <= 4, renewals
+    finally:
+        runner.shutdown()
+        sa.event.remove(store.database.engine, "before_cursor_execute", count)
+        store.close()

@@ -565,6 +565,20 @@ class TaskStore:
             conn.execute(META.update().where(META.c.key == RUNNER_PROMISE_KEY).values(value=value))
         return True
 
+    def runner_promise_holder(self) -> str | None:
+        """Who holds the runner promise that stands now (by the database's clock, as
+        :meth:`promise_runner` judges it), or None if none does. A read: it takes no write
+        lock."""
+        with self._db.read() as conn:
+            now = self._clock(conn)
+            text = conn.execute(
+                sa.select(META.c.value).where(META.c.key == RUNNER_PROMISE_KEY)
+            ).scalar()
+        until, holder = _promise(text)
+        if not now < until <= now + LONGEST_RUNNER_PROMISE_SECONDS:
+            return None
+        return holder or None
+
     def withdraw_runner_promise(self, holder: str) -> None:
         """``holder`` stops (a runner, or a process whose worker was starting): its promise,
         if it still stands, ends now, so that a task queued next starts a worker at once
