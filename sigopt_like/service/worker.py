@@ -17,7 +17,8 @@ finished generations, applied the same way).
 Leases: a running task names its ``worker`` (``host:pid:uuid:start``) and holds a lease
 that the worker renews with a ``heartbeat`` every ``HEARTBEAT_SECONDS``. A task
 whose worker is gone (its process no longer exists on this host, or its lease is
-older than ``LEASE_SECONDS``) is taken over: put back in the queue, to be run again
+older than ``LEASE_SECONDS``, written and judged by the database's clock, so that hosts
+whose clocks disagree judge it alike) is taken over: put back in the queue, to be run again
 from its start by whichever runner claims it (another worker, or the restarted
 one). Every write of a run is fenced by its worker: progress, and the final
 transaction that applies the result, only happen while the task is still
@@ -229,7 +230,6 @@ class TaskContext:
                 phase,
                 max(0.0, min(1.0, float(fraction))),
                 message or phase,
-                int(time.time()),
             )
         self.runner.notify_change()
 
@@ -289,6 +289,7 @@ class TaskRunner:
         on_submit: Callable[[], None] | None = None,
         on_change: Callable[[], None] | None = None,
         outage: DatabaseOutage | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if handlers is None:
             from .task_kinds import default_handlers
@@ -299,6 +300,9 @@ class TaskRunner:
         self.handlers = dict(handlers)
         self.threads = settings.task_threads if threads is None else threads
         self.recover_new = recover_new
+        #: this host's clock, for the times a task shows (its start, its end): a lease is
+        #: written and judged by the database's (``TaskStore.lease_now``), never by it
+        self.clock = clock
         self.on_finish = on_finish
         #: called by submit() too: wakes the worker processes of a service that has them
         self.on_submit = on_submit
@@ -311,7 +315,7 @@ class TaskRunner:
         self._mine: set[int] = set()
         self._active = threading.Lock()
         self.worker_id = worker_identity()
-        self.started_at = int(time.time())
+        self.started_at = int(self.clock())
         self._stop = threading.Event()
         self._wake = threading.Event()
         #: an event, not a condition: a change reported while the task watch reads
@@ -355,7 +359,7 @@ class TaskRunner:
         self.recover(include_new=self.recover_new)
         try:  # at once, so that a scaled-out service's /ready need not wait for a beat
             with self.transaction():
-                self.store.tasks.runner_seen(int(time.time()))
+                self.store.tasks.runner_seen(int(self.clock()))
         except Unwritable as err:
             # a read-only database: reads still work and each write says it to whoever
             # asked (an embedded command's one line); a runner that lives on is told again
@@ -472,7 +476,7 @@ class TaskRunner:
     def claim(self) -> int | None:
         """Turn the oldest ``new`` task into ``running`` for this worker; its id or None."""
         with self.transaction():
-            task = self.store.tasks.claim(self.worker_id, int(time.time()))
+            task = self.store.tasks.claim(self.worker_id, int(self.clock()))
         if task is None:
             return None
         with self._active:
@@ -685,7 +689,7 @@ class TaskRunner:
                         tasks.finish(
                             task_id,
                             "canceled",
-                            int(time.time()),
+                            int(self.clock()),
                             message="canceled; the session is unchanged",
                         )
                         return "canceled"
@@ -695,14 +699,14 @@ class TaskRunner:
                 if outcome.apply is not None:
                     result.update(outcome.apply(result) or {})
                 tasks.finish(
-                    task_id, status, int(time.time()), result=result, message=outcome.message
+                    task_id, status, int(self.clock()), result=result, message=outcome.message
                 )
         except Conflict as conflict:  # the session changed while the task ran
             raise TaskFailure([TaskError(conflict.message, "execution")]) from conflict
         return status
 
     def _finish(self, task_id: int, status: str, **kw: Any) -> None:
-        ended = int(time.time())
+        ended = int(self.clock())
         self._record(
             task_id,
             lambda: self.store.tasks.finish(task_id, status, ended, worker=self.worker_id, **kw),
@@ -879,13 +883,17 @@ class TaskRunner:
         longer then, and only then: its lease could not be taken over while the database
         took no write anyway.
         """
-        started = time.time()
-        # leases are judged as of this beat's start, or of the last beat's if that one
-        # waited for the database: a lease that lapsed while this runner waited for the
-        # write lock lapsed while its worker, most likely, waited for it too
-        judged_at = min(started, self._waited_from) if self._waited_from else started
-        self._waited_from = None
+        began = time.monotonic()
+        waited_from, self._waited_from = self._waited_from, None
+        started: float | None = None
         try:
+            # by the database's clock, as leases are written: this host's may be skewed
+            # from the worker's (before, a worker whose clock was behind lost its task)
+            started = self.store.tasks.lease_now()
+            # leases are judged as of this beat's start, or of the last beat's if that one
+            # waited for the database: a lease that lapsed while this runner waited for the
+            # write lock lapsed while its worker, most likely, waited for it too
+            judged_at = min(started, waited_from) if waited_from else started
             self._record_pending()
             with self._active:
                 mine = sorted(self._mine)
@@ -893,9 +901,9 @@ class TaskRunner:
                 self.store.tasks.beat(self.worker_id, mine)
             taken = self.recover(include_new=False, judged_at=judged_at)
             with self.transaction():
-                self.store.tasks.runner_seen(int(time.time()))
+                self.store.tasks.runner_seen(int(self.clock()))
         finally:
-            if time.time() - started > WAITED_SECONDS:
+            if started is not None and time.monotonic() - began > WAITED_SECONDS:
                 self._waited_from = started
         return taken
 
@@ -905,15 +913,15 @@ class TaskRunner:
         this runner); the ids of the tasks taken over. A task whose row another
         transaction locks (its worker frozen inside a write) is left for a later beat,
         not waited for: this runs in the heartbeat loop. Leases are judged at ``judged_at``
-        (default: now), and a take-over applies only if the task's heartbeat is still the
-        one judged (``unrenewed``): its worker may renew it while the take-over waits for
-        the write lock."""
+        (default: now, by the database's clock, as they are written), and a take-over
+        applies only if the task's heartbeat is still the one judged (``unrenewed``): its
+        worker may renew it while the take-over waits for the write lock."""
         taken: list[int] = []
         stalled: list[int] = []  # of those, the ones whose worker's process still runs here
         tasks = self.store.tasks
         limit = max(1, int(self.settings.task_max_attempts))
-        now = int(time.time())
-        judged = now if judged_at is None else judged_at
+        now = int(self.clock())  # the time a task failed here shows
+        judged = self.store.tasks.lease_now() if judged_at is None else judged_at
         with self._active:
             mine = set(self._mine)
         for row in tasks.unfinished(new_before=self.started_at if include_new else None):
@@ -1104,8 +1112,9 @@ def local_worker_pid(worker: str | None) -> int | None:
 def unattended(store: Store, now: float | None = None) -> bool:
     """Whether a task waits for a runner: queued (or given back by a worker), or running
     under a worker that is gone (a runner that starts takes it over). Which process then
-    starts one is the store's runner promise's to say (:mod:`.task_processes`)."""
-    now = time.time() if now is None else now
+    starts one is the store's runner promise's to say (:mod:`.task_processes`). Leases
+    are judged by the database's clock (``now``: a time by it), as they are written."""
+    now = store.tasks.lease_now() if now is None else now
     return store.tasks.queued() or any(
         not worker_alive(row.worker, row.heartbeat, now) for row in store.tasks.unfinished()
     )

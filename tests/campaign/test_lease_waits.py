@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import attrs
+import pytest
 import sqlalchemy as sa
 
 from sigopt_like.service import create_app, worker
@@ -228,3 +229,37 @@ def test_a_waiting_client_waits_for_the_lease_in_force(tmp_path, monkeypatch):
         running = attrs.evolve(service.context.store.tasks.find(task_id), heartbeat=int(now))
         wait = lease_lapse_in(running, now)
         assert wait is not None and wait <= LEASE + 2, wait
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_worker_whose_clock_is_skewed_keeps_its_task(engine, tmp_path, monkeypatch, request):
+    """A worker whose host's clock is a minute behind (a runner with its clock skewed, here
+    in one process) claims a task and beats; runners judging by clocks right and a minute
+    ahead take nothing over, and once that worker stops beating its lease lapses as any
+    does. Before, a lease was written by the worker's clock and judged by the judge's:
+    skewed by more than the lease, the live worker lost its task at the judge's first
+    beat (on PostgreSQL, workers on several hosts)."""
+    monkeypatch.setattr(worker, "LEASE_SECONDS", LEASE)
+    database = (
+        str(tmp_path / "skew.db") if engine == "sqlite" else request.getfixturevalue("pg_url")
+    )
+    with create_app(database=database, run_tasks=False) as service:
+        store, settings = service.context.store, service.settings
+        api = Api(service)
+        sid = api.session()
+        task_id = int(api.queue_space(sid)["id"])
+        url = f"/v1/sessions/{sid}/tasks/{task_id}"
+        behind = TaskRunner(store, settings, threads=0, clock=lambda: time.time() - 60)
+        assert behind.claim() == task_id
+        judge = TaskRunner(store, settings, threads=0)
+        ahead = TaskRunner(store, settings, threads=0, clock=lambda: time.time() + 60)
+        for _ in range(2):
+            assert judge.heartbeat() == [], api.get(url).body  # before: [task_id]
+            assert ahead.heartbeat() == [], api.get(url).body
+            behind.heartbeat()
+            time.sleep(1.0)
+        task = api.get(url).body
+        assert task["status"] == "running" and task["attempts"] == 1, task
+        time.sleep(LEASE + 1.5)  # it stops beating: its lease lapses, and only then
+        assert judge.heartbeat() == [task_id]
+        assert api.get(url).body["status"] == "new"

@@ -289,6 +289,8 @@ class TaskStore:
 
     def claim(self, worker: str, now: int) -> TaskRecord | None:
         """Turn the oldest ``new`` task into ``running`` for ``worker``; None if there is none.
+        ``now`` is its start as shown; its lease runs from the database's clock
+        (:meth:`lease_now`).
 
         ``FOR UPDATE SKIP LOCKED`` where the database has it, so that runners on
         PostgreSQL never wait for each other; SQLite's write lock serialises them.
@@ -309,7 +311,7 @@ class TaskStore:
                 progress_fraction=0.0,
                 progress_message="started",
                 worker=worker,
-                heartbeat=now,
+                heartbeat=self._lease_clock(),
                 started=now,
                 attempts=T.c.attempts + 1,
             )
@@ -344,10 +346,9 @@ class TaskStore:
         phase: str,
         fraction: float,
         message: str,
-        heartbeat: int,
     ) -> bool:
-        """Record the phase and fraction done of a task ``worker`` runs; False if it does
-        not (any more)."""
+        """Record the phase and fraction done of a task ``worker`` runs, a sign of life too
+        (its lease renewed by the database's clock); False if it does not (any more)."""
         with self._db.write() as conn:
             return _change(
                 conn,
@@ -356,7 +357,7 @@ class TaskStore:
                 phase=phase,
                 progress_fraction=fraction,
                 progress_message=message,
-                heartbeat=heartbeat,
+                heartbeat=self._lease_clock(),
             )
 
     def lock_running(self, task_id: int) -> TaskRecord | None:
@@ -468,14 +469,13 @@ class TaskStore:
             query = query.with_for_update(skip_locked=True)
         return conn.execute(query).first() is not None
 
-    def beat(
-        self, worker: str, task_ids: Iterable[int], clock: Callable[[], float] = time.time
-    ) -> None:
-        """A sign of life for the tasks ``task_ids`` that ``worker`` runs, at the time
-        ``clock`` tells once the write lock is held (SQLite's is taken as the transaction
-        begins). Before, the time was read before waiting for the lock: a beat that waited
-        for other writers wrote a lease already that much older, and a live worker could
-        lose its task to a wait for the database it had no part in."""
+    def beat(self, worker: str, task_ids: Iterable[int]) -> None:
+        """A sign of life for the tasks ``task_ids`` that ``worker`` runs, at the database's
+        time (:meth:`lease_now`) once the write lock is held (SQLite's is taken as the
+        transaction begins; PostgreSQL's row locks before the row is written). Before, the
+        time was read before waiting for the lock: a beat that waited for other writers
+        wrote a lease already that much older, and a live worker could lose its task to a
+        wait for the database it had no part in."""
         ids = list(task_ids)
         if not ids:
             return
@@ -483,8 +483,28 @@ class TaskStore:
             conn.execute(
                 sa.update(T)
                 .where(T.c.worker == worker, T.c.status == "running", T.c.id.in_(ids))
-                .values(heartbeat=int(clock()))
+                .values(heartbeat=self._lease_clock())
             )
+
+    def lease_now(self) -> float:
+        """Now by the clock leases are written and judged by (unix seconds): the
+        database's. PostgreSQL's, for workers on several hosts: a lease written by one
+        host's clock and judged by another's lapsed early by their skew (a worker whose
+        clock was 20 s behind lost its task at once to a runner on another host); on SQLite
+        every process is on the file's host, whose clock it is."""
+        if self._db.dialect != "postgresql":
+            return time.time()
+        with self._db.read() as conn:
+            return self._clock(conn)
+
+    def _lease_clock(self) -> Any:
+        """A lease's time as written (whole seconds by :meth:`lease_now`'s clock): on
+        PostgreSQL an expression the server evaluates as it writes the row (no round trip
+        of its own, and the time once any lock waited for is held)."""
+        if self._db.dialect == "postgresql":
+            epoch = sa.extract("epoch", sa.func.clock_timestamp())
+            return sa.cast(sa.func.floor(epoch), sa.BigInteger)
+        return int(time.time())
 
     def runner_seen(self, now: int) -> None:
         """A task runner runs on this database at ``now`` (its heartbeat): what the
