@@ -126,6 +126,7 @@ class Service:
                 waiting=lambda: unattended(store),
                 promise=lambda seconds: store.tasks.promise_runner(holder, seconds),
                 withdraw=lambda: store.tasks.withdraw_runner_promise(holder),
+                promise_holder=holder,
                 on_change=self._task_changed,
                 on_finish=self._count_task,
                 on_unavailable=lambda _: self.context.runner.start_threads(

@@ -15,8 +15,12 @@ Which process starts a worker for a waiting task, when several share one databas
 store's runner promise (``TaskStore.promise_runner``, one ``meta`` row, taken
 atomically, to the millisecond by the database's clock) for ``START_PROMISE_SECONDS``,
 renewed while its worker starts, for ``START_RENEW_SECONDS`` at most (a worker stuck in
-its cold start leaves the tasks to another process then), and withdrawn once it is
-``ready``. A runner with a free thread (this one once ready, or a
+its cold start leaves the tasks to another process then), and handed over to that worker
+once it has looked for a task (``--start-promise``): replaced by its own free promise in
+one transaction, or withdrawn once its every thread has claimed a task. Before, this
+process withdrew it when the worker said ``ready``, before that worker had claimed
+anything: another process's watch looking then found a queued task unpromised and
+started a second worker. A runner with a free thread (this one once ready, or a
 ``sigopt-like worker`` kept warm on the file) holds it itself, for
 ``worker.FREE_PROMISE_SECONDS``, renewed as it nears its end (a write every 2 s or so):
 it takes the queued tasks, and nobody starts a worker.
@@ -40,14 +44,14 @@ it takes the queued tasks, and nobody starts a worker.
 When this process's own worker is busy (every thread running a task), a task it queues
 is left to another process: that worker's promise lapses ``FREE_PROMISE_SECONDS`` (3 s)
 after its last free moment (none stands for one busy from its first moment: this
-process's start promise ends at ``ready``), and the next idle process to look (every
-``WATCH_SECONDS``) starts one, plus that worker's cold start: 4 s at most before the cold
-start, 1.6-1.8 s in all measured for a worker busy from its first moment (one idle
-script, two cores). Before, the others waited out the 5 s grace by the task's ``created``. Not
-1 s, as for a task nobody holds: a promise must outlive the gaps between a free
-runner's renewals, and a task ending then frees a thread that takes the new one
-without a cold start. This process starts no second worker itself: it runs ``count``
-at most, and the busy one may run for hours.
+process's start promise ends once that worker's every thread has claimed a task), and
+the next idle process to look (every ``WATCH_SECONDS``) starts one, plus that worker's
+cold start: 4 s at most before the cold start, 1.6-1.8 s in all measured for a worker
+busy from its first moment (one idle script, two cores). Before, the others waited out
+the 5 s grace by the task's ``created``. Not 1 s, as for a task nobody holds: a promise
+must outlive the gaps between a free runner's renewals, and a task ending then frees a
+thread that takes the new one without a cold start. This process starts no second worker
+itself: it runs ``count`` at most, and the busy one may run for hours.
 
 Their standard output is a channel back: ``ready`` once they can
 run tasks, then a line per task change, which wakes the service's waiting clients
@@ -130,6 +134,7 @@ class TaskProcesses:
         on_finish: Callable[[str, str, float], None] | None = None,
         on_unavailable: Callable[[str], None] | None = None,
         outage: DatabaseOutage | None = None,
+        promise_holder: str | None = None,
     ) -> None:
         level = logging.getLevelName(logging.getLogger("sigopt_like").getEffectiveLevel())
         self._command = [
@@ -144,6 +149,11 @@ class TaskProcesses:
             "--log-level",
             str(level),
         ]
+        #: the name ``promise`` takes the runner promise under: its workers take it over
+        #: (``--start-promise``); without it, this process withdraws it at ``ready``
+        self._promise_holder = promise_holder
+        if promise_holder is not None:
+            self._command += ["--start-promise", promise_holder]
         # the children import this very sigopt_like (wherever the parent found it)
         root = str(Path(__file__).resolve().parents[2])
         path = os.environ.get("PYTHONPATH")
@@ -298,11 +308,15 @@ class TaskProcesses:
 
     def _now_ready(self, pid: int) -> None:
         """A worker said ``ready``: it claims the queued tasks at once, and promises to
-        take more while it has a free thread (:mod:`.worker`); this process's start
-        promise ends, so that a task queued while that worker is busy from its first
-        moment is started by another process at its next look, not after 5 s."""
+        take more while it has a free thread (:mod:`.worker`); this process no longer
+        renews its start promise, which that worker takes over once it has looked for a
+        task (``promise_holder``), so that a task queued while it is busy from its first
+        moment is started by another process at its next look, not after 5 s. Without a
+        ``promise_holder`` the promise is withdrawn here."""
         with self._promise_lock:
             self._ready.add(pid)
+            if self._promise_holder is not None:
+                return
             if self._withdraw is not None and not set(self.pids) - self._ready:
                 try:
                     self._withdraw()

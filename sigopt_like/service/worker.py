@@ -290,6 +290,7 @@ class TaskRunner:
         on_change: Callable[[], None] | None = None,
         outage: DatabaseOutage | None = None,
         clock: Callable[[], float] = time.time,
+        start_promise: str | None = None,
     ) -> None:
         if handlers is None:
             from .task_kinds import default_handlers
@@ -340,6 +341,10 @@ class TaskRunner:
         #: a promise reaching as far as its own stands (monotonic clock)
         self._promised_at: float | None = None
         self._promise_stands_until = 0.0
+        #: the holder of the runner promise its service took to start this worker
+        #: (:mod:`.task_processes`), until this runner takes it over: its first free
+        #: promise replaces it, or, every thread having claimed a task, it is withdrawn
+        self._start_promise = start_promise
 
     # ----- lifecycle
 
@@ -481,8 +486,23 @@ class TaskRunner:
             return None
         with self._active:
             self._mine.add(task.id)
+            busy = len(self._mine) >= self.threads
+            handed = self._start_promise if busy else None
+            if handed is not None:
+                self._start_promise = None
+        if handed is not None:  # busy from its first moment: another process starts one
+            self._withdraw_start_promise(handed)
         self.notify_change()
         return task.id
+
+    def _withdraw_start_promise(self, holder: str) -> None:
+        """End the start promise its service took for this worker, now that every thread
+        runs a task (claimed: no longer queued, so nobody finds it unpromised)."""
+        try:
+            with self.transaction():
+                self.store.tasks.withdraw_runner_promise(holder)
+        except Exception as err:  # it lapses by itself
+            LOG.debug("could not withdraw the start promise (%s)", first_line(err))
 
     def run_one(self) -> bool:
         """Claim and run one task in this thread; False if there was none (or the runner
@@ -835,16 +855,21 @@ class TaskRunner:
             if self._promised_at is not None and now - self._promised_at < FREE_RENEW_SECONDS:
                 return
             self._promised_at = now
+            replacing = self._start_promise
         try:
             with self.transaction():
                 taken = self.store.tasks.promise_runner(
-                    self.worker_id, FREE_PROMISE_SECONDS, free=True
+                    self.worker_id, FREE_PROMISE_SECONDS, free=True, replacing=replacing
                 )
         except Exception as err:  # a read-only file, or a hiccup: processes start a worker
             LOG.debug("could not promise to take the queued tasks (%s)", first_line(err))
             return
         if not taken:
             return
+        if replacing is not None:  # its service's start promise is this runner's now
+            with self._active:
+                if self._start_promise == replacing:
+                    self._start_promise = None
         try:  # its own: it stands the whole while; another's (reaching further) is asked again
             own = self.store.tasks.runner_promise_holder() == self.worker_id
         except Exception as err:
@@ -1244,6 +1269,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="the lowest level logged to standard error (a service passes its own)",
     )
     parser.add_argument(
+        "--start-promise",
+        default=None,
+        help="started by a service: the holder of the runner promise it took to start this "
+        "worker, which this worker takes over once it has looked for a task",
+    )
+    parser.add_argument(
         "--idle-exit",
         type=_idle_seconds,
         default=None,
@@ -1305,7 +1336,7 @@ def _run(args: argparse.Namespace) -> int:
         except Exception:
             store.close()
             raise
-    runner = TaskRunner(store, settings, recover_new=False)
+    runner = TaskRunner(store, settings, recover_new=False, start_promise=args.start_promise)
     if changes is not None:
         runner.on_change = changes.send
         runner.on_finish = changes.finished

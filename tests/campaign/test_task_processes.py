@@ -1070,3 +1070,61 @@ def test_a_workers_ready_ends_its_scripts_start_promise(tmp_path: Path, clean_en
             assert time.monotonic() - claimed < 1.2, "the start promise still stands"
             time.sleep(0.05)
         assert store.tasks.find(task_id).status == "running"  # busy: no free promise
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_no_moment_between_a_workers_ready_and_its_claim_leaves_the_task_unpromised(
+    tmp_path: Path, clean_env: Path, threads: int
+) -> None:
+    """What another process's queue watch reads (one snapshot: a task queued, and the
+    runner promise), looked at without pause from the script's start promise until its
+    worker runs the task: never a queued task that nobody has promised to take. Before,
+    the script withdrew its start promise when its worker said ``ready``, before that
+    worker had claimed anything (its claim comes after its start-up): a watch looking
+    then took the promise and started a second worker for a task already taken care of
+    (154 and 392 such looks in two runs of three, one thread). Now the worker takes the
+    promise over: withdrawn once its one thread has claimed the task, replaced by its own
+    free promise (in one transaction) once a thread found none."""
+    database = str(tmp_path / "handover.db")
+    snapshot = sa.text(
+        "SELECT (SELECT count(*) FROM tasks WHERE status = 'new'), "
+        "(SELECT value FROM meta WHERE key = 'task_runner_promise')"
+    )
+    with create_app(database=database, task_processes=1, task_threads=threads) as service:
+        store = service.context.store
+        api = Api(service)
+        sid = api.session()
+        engine = sa.create_engine(f"sqlite:///{database}")
+        unpromised: list[str] = []
+        promised = threading.Event()
+        done = threading.Event()
+
+        def watch() -> None:  # another process's queue watch, without its 1 s pause
+            with engine.connect() as conn:
+                while not done.is_set():
+                    queued, value = conn.execute(snapshot).one()
+                    conn.rollback()
+                    until = float((value or "0").partition("\t")[0] or 0)
+                    if queued and until > time.time():
+                        promised.set()
+                    elif queued and promised.is_set():
+                        unpromised.append(value or "no promise")
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        body = {"ngens": 100, "space": WIDE_SPACE, "population_size": 12, "replicates": 0}
+        try:
+            posted = api.post(f"/v1/sessions/{sid}/simulate", body)
+            assert posted.status == 202, posted
+            task_id = int(posted.body["id"])
+            deadline = time.monotonic() + 60
+            while store.tasks.find(task_id).status == "new":
+                assert time.monotonic() < deadline, "the worker took no task"
+                time.sleep(0.01)
+            time.sleep(0.2)
+        finally:
+            done.set()
+            watcher.join(30)
+            engine.dispose()
+        assert promised.is_set()  # the watch saw the task queued under the start promise
+        assert unpromised == [], f"{len(unpromised)} looks found the queued task unpromised"

@@ -155,3 +155,21 @@ def test_an_idle_runner_writes_its_promise_only_as_it_nears_its_end(
         runner.shutdown()
         sa.event.remove(store.database.engine, "before_cursor_execute", count)
         store.close()
+
+
+def test_a_worker_takes_over_its_services_start_promise_in_one_step(tasks) -> None:
+    """A worker process, free, takes over the start promise its service took for it
+    (``replacing``): its own stands where that one stood, written in one transaction.
+    Without ``replacing`` a free runner leaves a start promise reaching further standing,
+    and its holder's withdrawal would leave nothing standing; another holder's promise is
+    not replaced."""
+    assert tasks.promise_runner("script-a", 5.0)
+    assert tasks.promise_runner("worker-1", 3.0, free=True)  # a's reaches further: stands
+    assert tasks.runner_promise_holder() == "script-a"
+    assert tasks.promise_runner("worker-1", 3.0, free=True, replacing="script-b")
+    assert tasks.runner_promise_holder() == "script-a"  # not b's: a's stands
+    assert tasks.promise_runner("worker-1", 3.0, free=True, replacing="script-a")
+    assert tasks.runner_promise_holder() == "worker-1"
+    tasks.withdraw_runner_promise("script-a")  # the script closing: nothing of its own
+    assert tasks.runner_promise_holder() == "worker-1"
+    assert not tasks.promise_runner("script-c", 5.0)  # the worker takes the tasks

@@ -537,7 +537,9 @@ class TaskStore:
                     META.update().where(META.c.key == RUNNER_SEEN_KEY, earlier).values(value=value)
                 )
 
-    def promise_runner(self, holder: str, seconds: float, *, free: bool = False) -> bool:
+    def promise_runner(
+        self, holder: str, seconds: float, *, free: bool = False, replacing: str | None = None
+    ) -> bool:
         """Promise, for ``seconds``, that a runner takes the queued tasks: ``holder`` (a
         process) is starting a worker, or (``free``) is a runner with a free thread; False,
         and nothing written, if another holder's promise still stands.
@@ -549,7 +551,12 @@ class TaskStore:
         (PostgreSQL's, for processes on several hosts; on SQLite every process is on the
         file's host), in milliseconds: ``tasks.created`` holds whole seconds only. A promise
         reaching more than :data:`LONGEST_RUNNER_PROMISE_SECONDS` past now counts as lapsed
-        (its clock was ahead); ``seconds`` longer than that is refused (ValueError)."""
+        (its clock was ahead); ``seconds`` longer than that is refused (ValueError).
+
+        ``replacing``: the holder whose promise this one takes over (a worker process
+        taking over the start promise its service made for it): that one counts as lapsed,
+        so that in one transaction this holder's promise stands where it stood, with no
+        moment between the two when another process finds the queued tasks unpromised."""
         if not 0 < seconds <= LONGEST_RUNNER_PROMISE_SECONDS:
             raise ValueError(
                 f"a runner promise lasts more than 0 and at most "
@@ -562,6 +569,8 @@ class TaskStore:
             ).first()
             until, promised_by = _promise(row[0] if row is not None else None)
             if until > now + LONGEST_RUNNER_PROMISE_SECONDS:  # written by a clock ahead
+                until = 0.0
+            if replacing is not None and promised_by == replacing:
                 until = 0.0
             mine = promised_by == holder
             if free and not mine and until >= now + seconds:
