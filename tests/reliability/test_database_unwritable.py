@@ -453,6 +453,7 @@ def test_a_claim_refused_for_want_of_select_is_a_refused_read(pg_url: str) -> No
     from sigopt_like.service import create_app
     from sigopt_like.service.store.errors import Unreadable, Unwritable
     from sigopt_like.service.worker import TaskRunner
+    from tests.campaign.conftest import Api
 
     with (
         _role_in_schema(pg_url, "lab") as (role, database, admin_says),
@@ -466,6 +467,9 @@ def test_a_claim_refused_for_want_of_select_is_a_refused_read(pg_url: str) -> No
         assert f"role {role} a read of table tasks" in unread.value.message
         assert unread.value.detail == {"role": role, "table": "tasks", "schema": "lab"}
         admin_says("GRANT SELECT ON {schema}.tasks TO {role}")
+        # a task queued: a claim looks for one in a read first, and writes only then
+        api = Api(service)
+        api.queue_space(api.session())
         admin_says("REVOKE UPDATE ON {schema}.tasks FROM {role}")
         with pytest.raises(Unwritable) as unwritten:
             runner.claim()
