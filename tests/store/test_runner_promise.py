@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
-from sigopt_like.service.store import Store
+from sigopt_like.service.store import Store, open_store
 from sigopt_like.service.store.tasks import TaskStore
 
 
