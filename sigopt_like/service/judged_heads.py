@@ -11,9 +11,12 @@ aside) and :class:`JudgingChannel` asks the store in one of the request threads
 (``unread_answers.refused_by_store``), the connection not read meanwhile: refused, it is
 answered the auth middleware's 401 without its body (the connection closes once what
 the client sends anyway is read away, as for a 404 answered unread); let in, it is told
-to continue (or, when some of the body came already, goes on being read) as before. The
-request's read deadline (``slow_clients``) runs on while it waits: threads all busy
-answering long polls make it a 408, not a wait without end.
+to continue (or, when some of the body came already, goes on being read) as before; a
+request pipelined behind it in the bytes held is judged in its turn. With no request
+thread idle for the judgment (every one busy: long polls, slow requests) the request is
+not held: it is let in at once (``100 Continue``) and the app judges its credentials
+after the body, as before, so that the server's own wait never ends in a read deadline's
+408 (``slow_clients``) blaming the client.
 """
 
 from __future__ import annotations
@@ -51,11 +54,30 @@ class JudgingChannel(JsonErrorChannel):
     def received(self, data: bytes) -> bool:
         """Receive; a request whose head just asked for judgment is sent to a thread."""
         went_on = bool(super().received(data))
-        parser: Any = self.request
-        if parser is not None and getattr(parser, "judging", False) and not self._holding:
-            self._holding = True
-            self.server.add_task(_Judgment(self, parser))
+        self._judge_if_held()
         return went_on
+
+    def _judge_if_held(self) -> None:
+        """In the socket loop, after bytes were parsed: the request whose head asks for
+        judgment is sent to a request thread, or, none being idle, let in at once."""
+        while not self._holding:
+            parser: Any = self.request
+            if parser is None or not getattr(parser, "judging", False):
+                return
+            if self._threads_free():
+                self._holding = True
+                self.server.add_task(_Judgment(self, parser))
+                return
+            # no thread to ask in: told to continue as before (the app judges the token
+            # after the body), not held until the read deadline blames the client
+            self._let_in(parser)
+
+    def _threads_free(self) -> bool:
+        """Whether a request thread is idle for the judgment once the tasks already queued
+        are taken (it then starts at once, not behind a long poll)."""
+        dispatcher: Any = self.server.task_dispatcher
+        idle = len(dispatcher.threads) - dispatcher.stop_count - dispatcher.active_count
+        return idle > len(dispatcher.queue)
 
     def readable(self) -> bool:
         return bool(super().readable()) and not self._holding
@@ -83,6 +105,7 @@ class JudgingChannel(JsonErrorChannel):
                 self._let_in(parser)
         finally:
             self._holding = False  # the loop reads the connection again
+        self._judge_if_held()  # a head pipelined behind it, parsed from the held bytes
 
     def _still_judging(self, parser: Any) -> bool:
         """Whether ``parser`` is still the request being read (not answered 408 meanwhile)

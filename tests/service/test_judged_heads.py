@@ -291,3 +291,91 @@ def test_serve_applies_a_verdict_in_its_socket_loop_not_the_judging_thread(
         ServedInstance.close(served)
     assert len(threads["reads"]) == 1, threads  # one socket loop
     assert threads["verdicts"] == threads["reads"], threads
+
+
+@pytest.mark.parametrize("server", ["serve", "gunicorn"])
+def test_judged_requests_pipelined_in_one_send_are_each_answered_at_once(
+    servers: dict[str, tuple[str, str]], server: str
+) -> None:
+    """Two requests that wait for ``100 Continue`` in one send, the first with its body
+    right after its head: the second is judged too, once the first's held bytes are read.
+    Before, under ``serve``, the second was never judged: a valid token's request ended in
+    the read deadline's 408, an unknown token's too instead of a 401 at once."""
+    url, token = servers[server]
+    valid = b"Authorization: Bearer %s\r\n" % token.encode()
+    for second, its_body, status in (
+        (valid, True, b"201"),
+        (b"Authorization: Bearer not-a-token-of-this-service\r\n", False, b"401"),
+    ):
+        first_body = b'{"name": "pipelined-first-%s-%s"}' % (server.encode(), status)
+        second_body = b'{"name": "pipelined-second-%s-%s"}' % (server.encode(), status)
+        with socket.create_connection(_address(url), timeout=ANSWER_SECONDS) as sock:
+            sock.sendall(
+                _head(valid, len(first_body))
+                + first_body
+                + _head(second + b"Connection: close\r\n", len(second_body))
+                + (second_body if its_body else b"")
+            )
+            answer = read_until_closed(sock, ends_on=(TimeoutError,))
+        statuses = [s for s in re.findall(rb"HTTP/1\.1 (\d{3}) ", answer) if s != b"100"]
+        assert statuses == [b"201", status], answer
+        if status == b"401":  # refused unread: not invited to send the body
+            assert answer.count(b"100 Continue") == (1 if server == "gunicorn" else 0), answer
+
+
+class _HeldThread:
+    """A waitress task holding a request thread until released (as a long poll would)."""
+
+    def __init__(self, release: threading.Event) -> None:
+        self.release = release
+
+    def service(self) -> None:
+        self.release.wait(60)
+
+    def cancel(self) -> None:
+        self.release.set()
+
+    def defer(self) -> None:
+        pass
+
+
+def test_with_every_request_thread_busy_serve_says_continue_as_before(
+    tmp_path: Path,
+) -> None:
+    """No request thread free to ask the store in: the request is told to continue at
+    once and the app judges it after its body (as before the store judged heads), not
+    held until a thread frees and then blamed with a 408 for the server's own wait."""
+    from sigopt_like.service import create_app
+    from tests.fixtures.servers import IN_THREADS
+
+    database = str(tmp_path / "busy.db")
+    service = create_app(
+        database=database, auth_required=True, max_waiting_requests=0, **IN_THREADS
+    )
+    served = ServedInstance(service, database, threads=1, read_seconds=2)
+    release = threading.Event()
+    try:
+        assert len(served.server.task_dispatcher.threads) == 1
+        served.server.add_task(_HeldThread(release))
+        time.sleep(0.3)  # the thread took it
+        for credentials, status in (
+            (b"Authorization: Bearer %s\r\n" % served.token.encode(), b"201"),
+            (b"Authorization: Bearer not-a-token-of-this-service\r\n", b"401"),
+        ):
+            body = b'{"name": "while-busy-%s"}' % status
+            sock, first = _first_answer(
+                served.url, credentials + b"Connection: close\r\n", len(body)
+            )
+            with sock:
+                assert first.startswith(b"HTTP/1.1 100 Continue"), first
+                release.set()  # the thread frees: the body is read and answered
+                sock.sendall(body)
+                answer = first + read_until_closed(sock, ends_on=(TimeoutError,))
+            statuses = [s for s in re.findall(rb"HTTP/1\.1 (\d{3}) ", answer) if s != b"100"]
+            assert statuses == [status], answer
+            release = threading.Event()
+            served.server.add_task(_HeldThread(release))
+            time.sleep(0.3)
+    finally:
+        release.set()
+        ServedInstance.close(served)
