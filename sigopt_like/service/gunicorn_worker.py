@@ -366,7 +366,9 @@ class ServiceWorker(ThreadWorker):  # type: ignore[misc]
         """gunicorn's check, at each turn of the loop; once the arbiter is gone (SIGKILL,
         the OOM killer), the worker stops within :data:`ORPHAN_GRACE_SECONDS`: its waiting
         clients answered at once (as on SIGTERM), its requests given that long to finish,
-        and those still being read then answered 503. Before, it waited for them up to its
+        and those still being read then answered 503. A request running in the app is not
+        cut off: the interpreter waits for its thread at exit, so the worker exits when it
+        ends (then, not within the grace). Before, it waited for them up to its
         graceful timeout (30 s), a request whose head still came until its 408: no arbiter
         is left to kill it then, and an orphan holding the port and the database that
         long delayed the restart that replaces it."""
