@@ -62,8 +62,8 @@ class JudgingChannel(JsonErrorChannel):
         judgment is sent to a request thread, or, none being idle, let in at once."""
         while not self._holding:
             parser: Any = self.request
-            if parser is None or not getattr(parser, "judging", False):
-                return
+            if parser is None or not getattr(parser, "judging", False) or not self.connected:
+                return  # nothing to judge, or the client left (nothing to answer)
             if self._threads_free():
                 self._holding = True
                 self.server.add_task(_Judgment(self, parser))
@@ -71,6 +71,8 @@ class JudgingChannel(JsonErrorChannel):
             # no thread to ask in: told to continue as before (the app judges the token
             # after the body), not held until the read deadline blames the client
             self._let_in(parser)
+            if self.request is parser:
+                return  # nothing parsed behind it (or the client left): no other to judge
 
     def _threads_free(self) -> bool:
         """Whether a request thread is idle for the judgment once the tasks already queued

@@ -379,3 +379,38 @@ def test_with_every_request_thread_busy_serve_says_continue_as_before(
     finally:
         release.set()
         ServedInstance.close(served)
+
+
+def test_a_client_that_leaves_while_judged_is_judged_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that sends a head waiting for ``100 Continue`` and leaves at once: its
+    credentials are asked of the store once, and nothing more is done for it (a verdict
+    that finds the client gone must not queue the same head for judgment again, round
+    and round)."""
+    from sigopt_like.service import judged_heads
+
+    asked: list[float] = []
+    original = judged_heads.refused_by_store
+
+    def counted(*args: Any, **kwargs: Any) -> bool:
+        asked.append(time.monotonic())
+        time.sleep(0.2)  # the client is gone before the verdict
+        return bool(original(*args, **kwargs))
+
+    monkeypatch.setattr(judged_heads, "refused_by_store", counted)
+    served = serve_in_thread(tmp_path)
+    try:
+        for credentials in (
+            b"Authorization: Bearer %s\r\n" % served.token.encode(),
+            b"Authorization: Bearer not-a-token-of-this-service\r\n",
+        ):
+            sock = socket.create_connection(_address(served.url), timeout=ANSWER_SECONDS)
+            sock.sendall(_head(credentials))
+            sock.close()
+        time.sleep(1.5)
+        assert len(asked) == 2, asked
+        health = requests.get(served.url + "/health", timeout=ANSWER_SECONDS)
+        assert health.status_code == 200  # the socket loop is free
+    finally:
+        ServedInstance.close(served)
