@@ -142,6 +142,87 @@ def test_feasible_constraints_over_bounds_past_1e20_are_taken(served, x, y, cons
         assert left <= threshold + slack if kind == "less_than" else left >= threshold - slack
 
 
+def _sum_rows(names, low, high, weights=None):
+    terms = [
+        {"name": n, "weight": w} for n, w in zip(names, weights or [1] * len(names), strict=True)
+    ]
+    return [
+        {"type": "greater_than", "threshold": low, "terms": terms},
+        {"type": "less_than", "threshold": high, "terms": terms},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("bound", "low", "high"),
+    [(1e4, 100.0005, 100.0), (1e6, 0.6, 0.5), (1e6, 0.15, 0.1)],
+)
+def test_an_empty_polytope_over_wide_bounds_is_refused(served, bound, low, high):
+    """``x + y >= 100.0005`` and ``x + y <= 100`` over doubles [0, 10000]: no point. Over
+    the columns scaled to [0, 1], HiGHS' tolerance (1e-7 of a width) covered the gap,
+    so the definition was a 201 and every suggestion a 409 'space exhausted'. The
+    programs run in the columns' own units first, and a point found over unit columns
+    must satisfy the constraints too: a 422, nothing stored."""
+    api = Api(served.service, served.url, served.token)
+    before = api.snapshot()
+    body = {
+        "name": "empty",
+        "parameters": [
+            {
+                "name": n,
+                "type": "double",
+                "bounds": {"min": -bound if bound == 1e6 and low == 0.6 else 0, "max": bound},
+            }
+            for n in "xy"
+        ],
+        "linear_constraints": _sum_rows("xy", low, high),
+    }
+    refused = api.post("/v1/experiments", body)
+    assert refused.status == 422, refused.body
+    assert refused.body["detail"]["field"] == "linear_constraints"
+    assert api.snapshot() == before
+
+
+def test_a_feasible_mixed_int_and_double_definition_is_taken(served):
+    """Three ints and a double 7e7 wide with ``0.1 a + 0.1 b + 2 c + d`` held within 1.05
+    (a=-157, b=-3726531, c=7827153.6..., d=2726698 satisfies every row): the program over
+    unit columns answered a point that failed the constraints, so the definition was a
+    422 'no point satisfies'. It is a 201 and its suggestions satisfy every row."""
+    api = Api(served.service, served.url, served.token)
+    weights = [0.1, 0.1, 2.0, 1.0]
+    low, high = 18008336.47052599, 18008337.520525992
+    body = {
+        "name": "mixed",
+        "parameters": [
+            {"name": "a", "type": "int", "bounds": {"min": -618, "max": -157}},
+            {"name": "b", "type": "int", "bounds": {"min": -3726531, "max": 5296397}},
+            {
+                "name": "c",
+                "type": "double",
+                "bounds": {"min": -36869668.26250354, "max": 36869668.26250354},
+            },
+            {"name": "d", "type": "int", "bounds": {"min": -4412579, "max": 2726698}},
+        ],
+        "linear_constraints": [
+            *_sum_rows("abcd", low, high, weights),
+            {
+                "type": "greater_than",
+                "threshold": -5918409.1,
+                "terms": [{"name": "a", "weight": 3.0}, {"name": "d", "weight": 2.0}],
+            },
+        ],
+    }
+    made = api.post("/v1/experiments", body)
+    assert made.status == 201, made.body
+    for _ in range(3):
+        s = api.post(f"/v1/experiments/{made.body['id']}/suggestions", {})
+        assert s.status == 201, s.body
+        a = s.body["assignments"]
+        left = sum(w * a[n] for n, w in zip("abcd", weights, strict=True))
+        slack = 1e-9 * 1e8
+        assert low - slack <= left <= high + slack, a
+        assert 3 * a["a"] + 2 * a["d"] >= -5918409.1 - slack, a
+
+
 def test_rows_are_scaled_without_changing_the_half_space():
     rows = [([(0, 1e308), (1, 1e308)], "less_than", 1e308), ([(0, -2.0)], "greater_than", -1.0)]
     polytope = LinearConstraints.build(rows, [0.0, 0.0], [1.0, 1.0], [False, False])

@@ -27,6 +27,8 @@ THRESHOLD_LIMIT = 1e300
 """Largest threshold of a scaled row (far from the float limit, 1.8e308): a row whose
 threshold over its largest weight would pass it is scaled by its threshold instead, the
 same half-space with no infinity in it."""
+HIGHS_INFINITY = 1e20
+"""HiGHS (scipy's linear programs) reads every number of this size or more as infinite."""
 HIT_AND_RUN_CHAINS = 32
 HIT_AND_RUN_BURN_IN = 25
 HIT_AND_RUN_THINNING = 3
@@ -150,32 +152,45 @@ class LinearConstraints:
 
     def chebyshev_center(self, shrink: bool = False) -> tuple[np.ndarray, float] | None:
         """The centre and radius of the largest ball inside the polytope (constrained
-        columns only, each scaled from its bounds to [0, 1]; the others keep the box
-        centre), or None when it is empty. The radius is in those unit columns.
+        columns only; the others keep the box centre), or None when it is empty or no
+        centre found satisfies every row. The radius is in the units of the columns the
+        program that found the centre ran over (see :meth:`_programs`).
 
         ``shrink`` first tightens each row by half the weight of its int columns, so
-        that rounding any point of the smaller polytope stays feasible.
+        that rounding any point of the smaller polytope stays feasible; the centre then
+        satisfies those tightened rows.
         """
-        from scipy.optimize import linprog
-
         cols = self.columns
         if len(cols) == 0:
             # every weight vanished when the rows were scaled (5e-324 against a threshold
             # of 1e308): each row reads 0 <= b, so the box is the polytope or it is empty
             # (the linear program, with nothing to bound the radius, answered unbounded)
             return ((self.lo + self.hi) / 2.0, math.inf) if bool(np.all(self.b >= 0)) else None
-        A = self.A[:, cols]
-        b = self.b - (0.5 * np.abs(A[:, self.integer[cols]]).sum(axis=1) if shrink else 0.0)
-        lo, hi = self.lo[cols], self.hi[cols]
-        A_unit, b_unit = _unit_rows(A, b, lo, hi - lo, np.ones(len(cols)))
+        b = self.b - (
+            0.5 * np.abs(self.A[:, cols][:, self.integer[cols]]).sum(axis=1) if shrink else 0.0
+        )
+        rows = attrs.evolve(self, b=b)
+        for program in rows._programs(cols, np.ones(len(cols), dtype=bool)):
+            found = rows._ball(cols, program)
+            if found is None or (shrink and found[1] <= 0.0):
+                continue
+            if bool(rows.satisfied(found[0])[0]):
+                return found
+        return None
+
+    def _ball(self, cols: np.ndarray, program: _Program) -> tuple[np.ndarray, float] | None:
+        """The centre and radius found by the Chebyshev program over ``program``'s
+        columns, or None when HiGHS finds none."""
+        from scipy.optimize import linprog
+
         d = len(cols)
-        norms = np.linalg.norm(A_unit, axis=1)
-        # variables: z (d, the columns scaled to [0, 1]), r; maximise r
-        rows = [np.hstack([A_unit, norms[:, None]])]
-        rhs = [b_unit]
+        norms = np.linalg.norm(program.A, axis=1)
+        # variables: z (d), r; maximise r
+        rows = [np.hstack([program.A, norms[:, None]])]
+        rhs = [program.b]
         eye = np.eye(d)
         rows += [np.hstack([eye, np.ones((d, 1))]), np.hstack([-eye, np.ones((d, 1))])]
-        rhs += [np.ones(d), np.zeros(d)]
+        rhs += [program.high, -program.low]
         result = linprog(
             c=np.concatenate([np.zeros(d), [-1.0]]),
             A_ub=np.vstack(rows),
@@ -185,42 +200,64 @@ class LinearConstraints:
         )
         if result.status != 0 or result.x is None:
             return None
-        radius = float(result.x[-1])
-        if radius <= 0.0 and shrink:
-            return None
         center = (self.lo + self.hi) / 2.0
-        center[cols] = np.clip(lo + result.x[:d] * (hi - lo), lo, hi)
-        return center, radius
+        center[cols] = program.point(result.x[:d], self.lo[cols], self.hi[cols])
+        return center, float(result.x[-1])
 
     def feasible_point(self) -> np.ndarray | None:
         """One point that satisfies every constraint, int columns integral; None if none.
 
-        A mixed-integer program when some constrained column is int, a linear one otherwise.
+        A mixed-integer program when some constrained column is int, a linear one
+        otherwise; either way the point returned passes :meth:`satisfied`.
         """
         cols = self.columns
-        if not self.integer[cols].any():
+        integer = self.integer[cols]
+        if not integer.any():
             found = self.chebyshev_center()
             return None if found is None else found[0]
         from scipy.optimize import Bounds, LinearConstraint, milp
 
-        lo, hi, integer = self.lo[cols], self.hi[cols], self.integer[cols]
-        # double columns scaled to [0, 1] (see _unit_rows), int ones shifted to start at
-        # 0 and kept integral
-        unit = np.where(integer, 1.0, hi - lo)
-        top = np.where(integer, hi - lo, 1.0)
-        A_unit, b_unit = _unit_rows(self.A[:, cols], self.b, lo, unit, top)
-        result = milp(
-            c=np.zeros(len(cols)),
-            constraints=LinearConstraint(A_unit, -np.inf, b_unit),
-            integrality=integer.astype(int),
-            bounds=Bounds(np.zeros(len(cols)), top),
-        )
-        if result.status != 0 or result.x is None:
-            return None
-        z = np.where(integer, np.round(result.x), result.x)
-        point = (self.lo + self.hi) / 2.0
-        point[cols] = np.clip(lo + z * unit, lo, hi)
-        return point if bool(self.satisfied(point)[0]) else None
+        for program in self._programs(cols, ~integer):
+            result = milp(
+                c=np.zeros(len(cols)),
+                constraints=LinearConstraint(program.A, -np.inf, program.b),
+                integrality=integer.astype(int),
+                bounds=Bounds(program.low, program.high),
+            )
+            if result.status != 0 or result.x is None:
+                continue
+            z = np.where(integer, np.round(result.x), result.x)
+            point = (self.lo + self.hi) / 2.0
+            point[cols] = program.point(z, self.lo[cols], self.hi[cols])
+            if bool(self.satisfied(point)[0]):
+                return point
+        return None
+
+    def _programs(self, cols: np.ndarray, widened: np.ndarray) -> list[_Program]:
+        """The feasibility programs to try in turn, until one's point passes
+        :meth:`satisfied`.
+
+        First the rows as they are, over the columns' own units, where HiGHS' tolerance
+        (about 1e-7) is close to :meth:`satisfied`'s: ``x + y >= 100.0005`` and ``x + y
+        <= 100`` over [0, 10000] is empty there. It is left out when a number in it is
+        past what HiGHS reads (:data:`HIGHS_INFINITY`: bounds of 1e21 made the box
+        unbounded, a threshold of 1e25 no constraint at all). Then the ``widened``
+        columns scaled to [0, 1] by their width (the others shifted to start at 0), each
+        threshold within what that box can reach (see :func:`_unit_rows`): every number
+        is small, but the tolerance is about 1e-7 of a width there, so that program
+        found points outside the polytope (the empty one above was a 201 whose every
+        suggestion was a 409) and missed feasible ones; its point counts only if it
+        passes :meth:`satisfied` too.
+        """
+        A, lo, hi = self.A[:, cols], self.lo[cols], self.hi[cols]
+        programs = []
+        if np.all(np.abs(np.concatenate([lo, hi, self.b])) < HIGHS_INFINITY):
+            programs.append(_Program(A, self.b, lo, hi, np.zeros(len(cols)), np.ones(len(cols))))
+        unit = np.where(widened, hi - lo, 1.0)
+        top = (hi - lo) / unit
+        A_unit, b_unit = _unit_rows(A, self.b, lo, unit, top)
+        programs.append(_Program(A_unit, b_unit, np.zeros(len(cols)), top, lo, unit))
+        return programs
 
     # ------------------------------------------------------------ sampling
 
@@ -364,3 +401,19 @@ def _unit_rows(
     A_unit = weights / scale[:, None]
     reach = np.abs(A_unit) @ top + 1.0
     return A_unit, np.clip(b_unit, -reach, reach)
+
+
+@attrs.frozen(eq=False)
+class _Program:
+    """Rows ``A z <= b`` over ``low <= z <= high``, for ``x = origin + unit * z``."""
+
+    A: np.ndarray
+    b: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    origin: np.ndarray
+    unit: np.ndarray
+
+    def point(self, z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """The columns' values at ``z``, within their bounds ``lo`` to ``hi``."""
+        return np.clip(self.origin + z * self.unit, lo, hi)
