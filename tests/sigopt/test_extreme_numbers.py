@@ -223,6 +223,65 @@ def test_a_feasible_mixed_int_and_double_definition_is_taken(served):
         assert 3 * a["a"] + 2 * a["d"] >= -5918409.1 - slack, a
 
 
+#: definitions from a random comparison that the unit-box programs alone refused (a 422
+#: "no point satisfies") though the programs in the columns' own units found a point:
+#: (lower bounds, upper bounds, int columns, rows)
+REFUSED_FEASIBLE = [
+    (
+        [-388.0, -8568818.0, -3362157483.592862, -9.0],
+        [85504.0, 255166.0, 5586531332.575381, -1.0],
+        [True, True, False, True],
+        [
+            ([(1, 0.5), (3, 1.0), (0, -1.0), (2, 2.0)], "less_than", 5214678840.638659),
+            ([(3, 0.1), (0, 3.0)], "greater_than", 113723.699),
+            ([(0, 0.1), (2, 3.0)], "less_than", -8227595685.439526),
+            ([(0, 0.1), (2, 3.0)], "greater_than", -8227595685.539526),
+        ],
+    ),
+    (
+        [-0.0090183508076513, -59.0, -3145.0, -5165468173.386317],
+        [0.002748484161155133, 504.0, 3559.0, -1889794373.4570687],
+        [False, True, True, False],
+        [
+            ([(0, 0.5), (3, 2.0), (1, -1.0)], "greater_than", -9076689048.915157),
+            ([(2, 1.0), (1, 3.0), (0, -1.0)], "less_than", 2392.002149373388),
+            ([(2, 1.0), (1, 3.0), (0, -1.0)], "greater_than", 2392.0011493733878),
+            ([(1, 0.5), (2, -1.0), (3, 2.0), (0, 3.0)], "less_than", -4886606329.052152),
+            ([(1, 0.5), (2, -1.0), (3, 2.0), (0, 3.0)], "greater_than", -4886606329.101151),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("lo", "hi", "integer", "rows"), REFUSED_FEASIBLE)
+def test_definitions_the_unit_box_programs_refused_are_taken(served, lo, hi, integer, rows):
+    """Each is a 201 and its suggestions satisfy every row (to the service's own 1e-9
+    relative slack)."""
+    api = Api(served.service, served.url, served.token)
+    names = [f"p{i}" for i in range(len(lo))]
+    parameters = []
+    for name, low, high, whole in zip(names, lo, hi, integer, strict=True):
+        kind = "int" if whole else "double"
+        parameters.append({"name": name, "type": kind, "bounds": {"min": low, "max": high}})
+    constraints = [
+        {
+            "type": kind,
+            "threshold": threshold,
+            "terms": [{"name": names[c], "weight": w} for c, w in terms],
+        }
+        for terms, kind, threshold in rows
+    ]
+    body = {"name": "mixed", "parameters": parameters, "linear_constraints": constraints}
+    made = api.post("/v1/experiments", body)
+    assert made.status == 201, made.body
+    polytope = LinearConstraints.build(rows, lo, hi, integer)
+    for _ in range(3):
+        s = api.post(f"/v1/experiments/{made.body['id']}/suggestions", {})
+        assert s.status == 201, s.body
+        point = [s.body["assignments"][n] for n in names]
+        assert polytope.satisfied(point)[0], point
+
+
 def test_rows_are_scaled_without_changing_the_half_space():
     rows = [([(0, 1e308), (1, 1e308)], "less_than", 1e308), ([(0, -2.0)], "greater_than", -1.0)]
     polytope = LinearConstraints.build(rows, [0.0, 0.0], [1.0, 1.0], [False, False])
