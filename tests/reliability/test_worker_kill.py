@@ -53,9 +53,10 @@ PROMPT_SECONDS = 15
 #: bounds a hang of a client following a task (never reached when all is well)
 FOLLOW_LIMIT = 180
 #: the lease the served instance judges by in the tests that wait for one to lapse (a
-#: frozen worker): two of the worker's 5 s heartbeats, so a live worker stays alive,
-#: and half the default's 20 s wait (``test_lease_waits.py`` shortens it the same way)
-SHORT_LEASE = 10
+#: frozen worker): three of the worker's 5 s heartbeats, so a live worker stays alive on
+#: a loaded machine (at two, a heartbeat 5 s late by load lapsed the lease before the
+#: test's first look), and still 5 s below the default's 20 s wait
+SHORT_LEASE = 15
 #: 6**5 = 7,776 points: room for far more generations than the task runs
 SPACE = {
     "type": "factorial",
