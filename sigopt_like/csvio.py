@@ -554,6 +554,28 @@ def clip(text: str, limit: int = 60) -> str:
     return f"{text[: limit - 20]}...{text[-10:]} ({len(text):,} characters)"
 
 
+def clip_int(value: int, limit: int = 60) -> str:
+    """An int for a message, as :func:`clip` shows its digits (whole if short, else their
+    ends and their count), also past the digits Python converts to text
+    (``sys.get_int_max_str_digits()``, 4,300): ``str(10**5000)`` raises Python's own
+    "Exceeds the limit (4300 digits)" ValueError, which a refusal quoting a caller's
+    number passed on instead of its own words. The ends of such an int are worked out
+    by arithmetic, never by converting it whole."""
+    try:
+        return clip(str(value), limit)
+    except ValueError:
+        pass
+    sign = "-" if value < 0 else ""
+    size = abs(value)
+    digits = max(1, int((size.bit_length() - 1) * 0.30102999566398120))
+    while 10**digits <= size:  # the estimate is at most one or two short
+        digits += 1
+    head = limit - 20 - len(sign)
+    leading = size // 10 ** (digits - head)
+    trailing = size % 10**10
+    return f"{sign}{leading}...{trailing:010d} ({digits + len(sign):,} characters)"
+
+
 def format_cell(value: Any) -> str:
     """Text of one cell: ``None`` is empty, integral floats up to 2**53 lose their ``.0``.
 

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Mapping
 from typing import Any
+
+from .csvio import clip_int
 
 
 def json_kind(value: Any) -> str:
@@ -46,7 +49,80 @@ def json_written(value: Any) -> str:
     format character, a lone surrogate) as JSON's ``\\uXXXX`` escape, so that a quoted
     text cannot break the lines of whoever reads the message (Python's repr escaped
     them too, but wrote ``'7'`` and ``None``, which no JSON body writes)."""
-    return escaped_unprintable(json.dumps(value, ensure_ascii=False, default=str))
+    return escaped_unprintable(_dumped(value))
+
+
+def _dumped(value: Any) -> str:
+    """``value`` as JSON text for a message, whatever a Python caller put in it: an int of
+    more digits than Python converts (``10**5000``) as its ends and its length
+    (``csvio.clip_int``), a list or an object that holds itself as ``[...]`` or ``{...}``,
+    and a value JSON cannot hold as its text (``str``), or its type's name when that
+    raises. Before, the first two raised Python's own ValueError ("Exceeds the limit
+    (4300 digits) for integer string conversion", "Circular reference detected") from
+    the refusal that quoted them, and the last the object's own error."""
+    try:
+        return json.dumps(value, ensure_ascii=False, default=_text_of)
+    except Exception:  # retried below, then shown by its kind
+        pass
+    shown: dict[str, str] = {}
+    marker = f"wide-{secrets.token_hex(8)}-"
+    try:
+        text = json.dumps(
+            _quotable(value, shown, marker, set()), ensure_ascii=False, default=_text_of
+        )
+    except Exception:  # nested past Python's stack, or a mapping whose items() raise
+        return json_kind(value)
+    for key, written in shown.items():
+        text = text.replace(json.dumps(key), written)
+    return text
+
+
+def _quotable(value: Any, shown: dict[str, str], marker: str, path: set[int]) -> Any:
+    """``value`` with each int past Python's digit limit and each list or object inside
+    itself replaced by a marker string, whose JSON ``shown`` maps to what it shows."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            str(value)
+        except ValueError:
+            key = f"{marker}{len(shown)}"
+            shown[key] = clip_int(value)
+            return key
+        return value
+    if not isinstance(value, (Mapping, list, tuple)):
+        return value
+    if id(value) in path:
+        key = f"{marker}{len(shown)}"
+        shown[key] = "{...}" if isinstance(value, Mapping) else "[...]"
+        return key
+    path.add(id(value))
+    try:
+        if isinstance(value, Mapping):
+            return {
+                _quotable_key(k, shown, marker): _quotable(v, shown, marker, path)
+                for k, v in value.items()
+            }
+        return [_quotable(item, shown, marker, path) for item in value]
+    finally:
+        path.discard(id(value))
+
+
+def _quotable_key(key: Any, shown: dict[str, str], marker: str) -> Any:
+    """An object's key as JSON can write it: a key JSON takes as it is, another as its
+    text (a tuple key made ``json.dumps`` raise a TypeError)."""
+    if key is None or isinstance(key, (str, float, bool)):
+        return key
+    if isinstance(key, int):
+        return _quotable(key, shown, marker, set())
+    return _text_of(key)
+
+
+def _text_of(value: Any) -> str:
+    """A value JSON cannot hold, for a message: its text, or its type's name when its
+    ``__str__`` raises."""
+    try:
+        return str(value)
+    except Exception:  # a caller's object; its own error is not the refusal's
+        return f"a {type(value).__name__} object"
 
 
 def escaped_unprintable(text: str) -> str:
@@ -64,15 +140,40 @@ _CUT_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\(?:u[0-9a-fA-F]{0,3}|u[dD][89abAB
 
 
 def json_written_short(value: Any, limit: int) -> str:
-    """:func:`json_written` of ``value`` in at most ``limit`` characters (the last three
-    ``...`` when cut), never cut inside an escape; only the characters that can show are
-    escaped, so that a long value costs no more than a short one (escaping a megabyte of
-    line separators, one character at a time, took a second a refusal)."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    """:func:`json_written` of ``value`` in at most ``limit`` characters, never cut inside
+    an escape; only the characters that can show are escaped, so that a long value costs
+    no more than a short one (escaping a megabyte of line separators, one character at a
+    time, took a second a refusal).
+
+    Cut, it says so after the value, as ``csvio.clip`` and :func:`path_key` do: a text
+    keeps both its quotes around its two ends, with its length (``"nnn...nnn" (300
+    characters)``); a list or an object shows its start and its closing bracket, with the
+    length of its JSON (``["a", "b", ...] (5,000 characters of JSON)``). Before, a cut
+    text showed its opening quote and no closing one (``"nnn...``), which read as a text
+    ending in three dots."""
+    text = _dumped(value)
     shown = escaped_unprintable(text[: limit + 1])
     if len(shown) <= limit:
         return shown
-    return _CUT_ESCAPE.sub(r"\1", shown[: limit - 3]) + "..."
+    if isinstance(value, str):
+        suffix = f" ({len(value):,} characters)"
+        tail = '"'
+        for char in reversed(value[-10:]):
+            piece = escaped_unprintable(json.dumps(char, ensure_ascii=False)[1:-1])
+            if len(tail) + len(piece) > 11:
+                break
+            tail = piece + tail
+        head = _cut(shown, limit - len(suffix) - len(tail) - 3)
+        return f"{head}...{tail}{suffix}"
+    suffix = f" ({len(text):,} characters of JSON)"
+    close = "}" if text.startswith("{") else "]" if text.startswith("[") else ""
+    return f"{_cut(shown, limit - len(suffix) - len(close) - 3)}...{close}{suffix}"
+
+
+def _cut(shown: str, length: int) -> str:
+    """The first ``length`` characters of JSON text, fewer when that would end inside an
+    escape."""
+    return _CUT_ESCAPE.sub(r"\1", shown[: max(length, 1)])
 
 
 #: how many characters of a client's key a field path shows (:func:`path_key`)

@@ -1334,6 +1334,9 @@ def _clipped(value: Any) -> str:
     type was quoted whole, a megabyte of message)."""
     if isinstance(value, str):
         return repr(csvio.clip(value))
+    if isinstance(value, int) and not isinstance(value, bool):  # repr(-10**5000) raised,
+        # and the message called the number "a int object, which is not JSON data"
+        return csvio.clip_int(value)
     try:
         return csvio.clip(repr(value))
     except Exception:  # a user's object whose repr raises: before, that error escaped
@@ -1507,14 +1510,15 @@ def shown_count(count: int) -> str:
     :data:`~sigopt_like._constants.MOST_DIGITS` digits (``2**70`` as
     ``1180591620717411303424``; it was ``1.18059e+21``, a number no one typed, where
     other messages quote one in full), else in float notation (a ``1e308`` sent as a
-    mixture's total_units was quoted as its 309 digits)."""
-    text = str(count)
-    if len(text.lstrip("-")) <= MOST_DIGITS:
-        return text
+    mixture's total_units was quoted as its 309 digits); past a float's range by its
+    ends and its length (``csvio.clip_int``: ``str(10**5000)`` was Python's own
+    "Exceeds the limit (4300 digits)" ValueError from ``Space.validate``)."""
+    if abs(count) < 10**MOST_DIGITS:
+        return str(count)
     try:
         return f"{float(count):g}"
     except OverflowError:  # past a float's range: only Python callers can send one
-        return csvio.clip(text)
+        return csvio.clip_int(count)
 
 
 def _too_many_units(total: int) -> str:

@@ -200,10 +200,7 @@ def _cell(name: str, value: Any) -> tuple[Any, str | None]:
 
 def _beyond_floats(number: int) -> str:
     """Why an integer past a float's range cannot be sent."""
-    try:
-        shown = csvio.clip(str(number))
-    except ValueError:  # more digits than Python writes
-        shown = "the integer"
+    shown = csvio.clip_int(number)  # its ends past the digits Python writes (4,300)
     return f"{shown} is beyond the numbers a table holds (about +-1.8e308)"
 
 

@@ -31,13 +31,17 @@ from sigopt_like.service.domain import (
 )
 from sigopt_like.service.domain.sigopt_checks import RuleError
 
+#: a 300-character name cut: both quotes around its two ends, then its length (before,
+#: ``"nnn...`` with no closing quote, which read as a name ending in three dots)
+CUT_300 = '"' + "n" * 48 + "..." + "n" * 10 + '" (300 characters)'
+
 #: (what was sent, how the refusal must write it): double quotes, JSON's escapes, and a
 #: long value shown in at most 80 characters of its JSON text, escapes counted
 SENT = [
     pytest.param("a'b\"c", '"a\'b\\"c"', id="quote characters"),
     pytest.param("x\ud800", '"x\\ud800"', id="lone surrogate"),
     pytest.param("x\x00y", '"x\\u0000y"', id="NUL"),
-    pytest.param("n" * 300, '"' + "n" * 76 + "...", id="300 characters"),
+    pytest.param("n" * 300, CUT_300, id="300 characters"),
 ]
 
 DOUBLE = {"name": "x", "type": "double", "bounds": {"min": 0.0, "max": 1.0}}
@@ -140,9 +144,7 @@ def test_the_service_answers_with_the_json_form(conn: sigopt_like.Connection, na
     experiment = conn.experiments.create(name="quotes", parameters=[DOUBLE])
     observations = conn.experiments(experiment.id).observations()
     shown = sigopt_checks.json_shown(name)
-    assert shown == (
-        {"a'b\"c": '"a\'b\\"c"', "a\u2028b": '"a\\u2028b"'}.get(name) or '"' + "n" * 76 + "..."
-    )
+    assert shown == ({"a'b\"c": '"a\'b\\"c"', "a\u2028b": '"a\\u2028b"'}.get(name) or CUT_300)
     with pytest.raises(APIError) as refused:
         observations.create(assignments={"x": 0.5, name: 0.5}, value=1.0)
     message = str(refused.value)

@@ -1,0 +1,94 @@
+"""A refusal quotes what a Python caller gave, whatever it is, in a few dozen characters.
+
+Before, an int of more digits than Python writes (``10**5000``) made the refusal raise
+Python's own "Exceeds the limit (4300 digits) for integer string conversion" ValueError
+(``json_kinds.json_shown``, ``spaces.shown_count``, ``Space.validate``, ``Space.size``),
+a list holding itself "Circular reference detected", an object whose ``__str__`` raises
+that error; and a long text was cut after its opening quote with no closing one.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from sigopt_like import csvio, json_kinds, spaces
+from sigopt_like.spaces import MixtureComponent, Space
+
+#: ``10**5000`` as every message shows it: its ends and its length
+HUGE = "1" + "0" * 39 + "..." + "0" * 10 + " (5,001 characters)"
+
+
+class Unprintable:
+    def __str__(self) -> str:
+        raise RuntimeError("this object will not be written")
+
+
+def test_clip_int_shows_the_ends_of_an_int_python_will_not_write() -> None:
+    assert csvio.clip_int(10**5000) == HUGE
+    assert csvio.clip_int(-(10**5000)) == "-" + "1" + "0" * 38 + "..." + "0" * 10 + (
+        " (5,002 characters)"
+    )
+    assert csvio.clip_int(12345) == "12345"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [10**5000 - 1, -(3**20000), 7 * 10**4300 + 123456789],
+    ids=["nines", "negative power of 3", "4,301 digits"],
+)
+def test_clip_int_is_clip_of_the_digits(value: int) -> None:
+    """The same form ``csvio.clip`` gives of the digits, were Python to write them."""
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        digits = str(value)
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert csvio.clip_int(value) == csvio.clip(digits)
+
+
+def test_json_shown_quotes_what_json_dumps_refuses() -> None:
+    assert json_kinds.json_shown(10**5000) == HUGE
+    assert json_kinds.json_shown([1, 10**5000]) == f"[1, {HUGE}]"
+    assert json_kinds.json_written({"a": 10**5000}) == f'{{"a": {HUGE}}}'
+    itself: list[object] = [1]
+    itself.append(itself)
+    assert json_kinds.json_shown(itself) == "[1, [...]]"
+    assert json_kinds.json_shown(Unprintable()) == '"a Unprintable object"'
+    assert json_kinds.json_shown({(1, 2): 3}) == '{"(1, 2)": 3}'
+
+
+def test_a_long_text_is_cut_between_its_two_quotes() -> None:
+    shown = json_kinds.json_shown("a" * 100 + "z" * 100)
+    assert shown == '"' + "a" * 48 + "..." + "z" * 10 + '" (200 characters)'
+    assert len(shown) <= json_kinds.SHOWN_LIMIT
+    # an escape at either end is never cut, and the length is the text's own
+    shown = json_kinds.json_shown("\u2028" * 100)
+    assert shown.startswith('"\\u2028') and shown.endswith('\\u2028" (100 characters)')
+    assert "...\\u2028" in shown and len(shown) <= json_kinds.SHOWN_LIMIT
+    listed = json_kinds.json_shown(["x" * 300])
+    assert listed == '["' + "x" * 49 + "...] (304 characters of JSON)"
+    assert json_kinds.json_shown("short") == '"short"'
+
+
+def test_shown_count_and_a_space_name_a_huge_total() -> None:
+    assert spaces.shown_count(10**5000) == HUGE
+    assert spaces.shown_count(2**70) == "1180591620717411303424"
+    components = [
+        MixtureComponent(name="a", min=0, max=3),
+        MixtureComponent(name="b", min=0, max=5),
+    ]
+    space = Space(type="mixture", total_units=10**5000, parameters=components)
+    assert [p.message for p in space.validate()] == [
+        f"total_units {HUGE} is too large: the most is 10000; express the components in "
+        "coarser units"
+    ]
+    with pytest.raises(ValueError, match="is too large"):
+        space.size()
+    space = Space(type="mixture", total_units=-(10**5000), parameters=components)
+    assert "not -1" + "0" * 38 + "...0000000000 (5,002 characters)" in space.validate()[0].message
+    components[0] = MixtureComponent(name="a", min=0, max=10**5000)
+    space = Space(type="mixture", total_units=10, parameters=components)
+    assert f"maximum {HUGE} of 'a' is above total_units 10" in space.validate()[0].message
