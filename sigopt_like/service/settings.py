@@ -17,7 +17,7 @@ from .._constants import (
     MAX_TASK_THREADS,
     MEMORY_DATABASES,
 )
-from ..csvio import clip
+from ..csvio import clip, clip_int
 from .host_names import allowed_host
 
 #: the optimizer's share of a SigOpt suggestion request, by default
@@ -41,13 +41,16 @@ def _duration(default: float, unit_seconds: float = 1.0) -> Any:
     longest = LONGEST_SECONDS / unit_seconds
 
     def check(instance: Any, attribute: Any, value: float) -> None:
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+        # an int is finite (math.isfinite(10**400) was an OverflowError, never naming the
+        # setting)
+        finite = isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+        if not finite or value < 0:
             raise ValueError(
-                f"{attribute.name} must be a finite number of at least 0, not {value!r}"
+                f"{attribute.name} must be a finite number of at least 0, not {_shown(value)}"
             )
         if value > longest:
             raise ValueError(
-                f"{attribute.name} must be at most {longest:g} (100 years), not {value!r}"
+                f"{attribute.name} must be at most {longest:g} (100 years), not {_shown(value)}"
             )
 
     return attrs.field(default=default, validator=check, metadata={"duration": True})
@@ -72,7 +75,9 @@ def _whole_number_in(name: str, value: Any, most: int, unit: str) -> None:
     """Refuse ``value`` unless it is a whole number (not a bool) from 1 to ``most``, in a
     message that names the range."""
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
-        raise ValueError(f"{name} must be a whole number of {unit} from 1 to {most}, not {value!r}")
+        raise ValueError(
+            f"{name} must be a whole number of {unit} from 1 to {most}, not {_shown(value)}"
+        )
 
 
 def _requests_per_minute(instance: Any, attribute: Any, value: Any) -> None:
@@ -82,11 +87,11 @@ def _requests_per_minute(instance: Any, attribute: Any, value: Any) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{attribute.name} must be a whole number or None, not {value!r}")
+        raise ValueError(f"{attribute.name} must be a whole number or None, not {_shown(value)}")
     if not 1 <= value <= MAX_REQUESTS_PER_MINUTE:
         raise ValueError(
             f"{attribute.name} must be 1 to {MAX_REQUESTS_PER_MINUTE} requests a minute "
-            f"(None: no limit), not {value}"
+            f"(None: no limit), not {_shown(value)}"
         )
 
 
@@ -120,7 +125,11 @@ def _host_names(value: Any) -> tuple[str, ...]:
 def _shown(value: Any) -> str:
     """``value``'s repr for a refusal, clipped: ``allowed_hosts=[[0] * 200000]`` was quoted
     whole (600,107 characters), and ``[10**5000]`` was Python's own "Exceeds the limit (4300
-    digits)" ValueError, which never named allowed_hosts."""
+    digits)" ValueError, which never named allowed_hosts; every setting's refusal quotes
+    the value given through it (``max_body_bytes=10**5000`` raised that error too, and
+    ``task_threads=[0] * 100000`` was a 300,041-character message)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return clip_int(value)  # 10**5000 by its ends and its length, as a short one
     try:
         return clip(repr(value))
     except ValueError:  # an int past sys.get_int_max_str_digits(), alone or inside
@@ -144,7 +153,8 @@ def _task_processes(instance: Any, attribute: Any, value: Any) -> None:
     if not whole or not 0 <= value <= MAX_TASK_PROCESSES:
         raise ValueError(
             f"{attribute.name} must be a whole number of worker processes from 0 to "
-            f"{MAX_TASK_PROCESSES} (0: threads of this process; None: the default), not {value!r}"
+            f"{MAX_TASK_PROCESSES} (0: threads of this process; None: the default), "
+            f"not {_shown(value)}"
         )
 
 
@@ -155,10 +165,10 @@ def _threads(default: int) -> Any:
 
     def check(instance: Any, attribute: Any, value: int) -> None:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{attribute.name} must be a whole number, not {value!r}")
+            raise ValueError(f"{attribute.name} must be a whole number, not {_shown(value)}")
         if not 1 <= value <= MAX_TASK_THREADS:
             raise ValueError(
-                f"{attribute.name} must be 1 to {MAX_TASK_THREADS} threads, not {value}"
+                f"{attribute.name} must be 1 to {MAX_TASK_THREADS} threads, not {_shown(value)}"
             )
 
     return attrs.field(default=default, validator=check)

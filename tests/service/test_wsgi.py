@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -190,6 +191,49 @@ def test_the_factory_refuses_a_request_limit_out_of_serves_range(tmp_path: Path,
         assert service.settings.requests_per_minute == 1_000_000
 
 
+#: 10**5000 as a setting's refusal quotes it: its ends and its length
+HUGE_SHOWN = "1" + "0" * 39 + "...0000000000 (5,001 characters)"
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "max_body_bytes",
+        "max_table_rows",
+        "requests_per_minute",
+        "task_threads",
+        "task_processes",
+        "idempotency_wait_seconds",
+        "guest_token_days",
+        "dashboard_session_hours",
+    ],
+)
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (10**5000, HUGE_SHOWN),
+        (
+            [0] * 200_000,
+            "[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ..., 0, 0, 0] (600,000 characters)",
+        ),
+    ],
+    ids=["10**5000", "a list of 200,000"],
+)
+def test_a_setting_refuses_a_huge_value_in_a_short_line(
+    tmp_path: Path, setting: str, value: Any, shown: str
+) -> None:
+    """Every setting's refusal quotes the value as the allowed_hosts refusal does
+    (``settings._shown``): before, ``10**5000`` was Python's own "Exceeds the limit (4300
+    digits)" ValueError (an OverflowError "int too large to convert to float" for a
+    duration), never naming the setting, and a list of 200,000 zeros a message of
+    600,000 characters quoting it whole."""
+    with pytest.raises(StartError, match=re.escape(f"{setting} must be")) as raised:
+        application(database=str(tmp_path / "w.db"), **{setting: value})
+    assert str(raised.value).endswith(f"not {shown}"), str(raised.value)[:300]
+    assert len(str(raised.value)) < 300, len(str(raised.value))
+    assert not (tmp_path / "w.db").exists()
+
+
 @pytest.mark.parametrize(
     ("hosts", "said"),
     [
@@ -216,7 +260,8 @@ def test_the_factory_refuses_a_request_limit_out_of_serves_range(tmp_path: Path,
         (["doe", None], "each entry must be a host name (text), not None"),
         # before: Python's own "Exceeds the limit (4300 digits)" ValueError, never naming
         # allowed_hosts, and a 600,107-character message quoting the list whole
-        ([10**5000], "each entry must be a host name (text), not an int of more than 4,300"),
+        ([10**5000], "each entry must be a host name (text), not 1000000000000000000000"),
+        ([[10**5000]], "not a list holding an int of more than 4,300 digits"),
         ([[0] * 200000], "not [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ..., 0, 0, 0] (600,000 c"),
         # before: the message said to give allowed_hosts=('',), itself refused
         (":80", "':80' has a port: give the name alone (the Host check ignores the port), e.g."),
