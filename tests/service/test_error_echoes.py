@@ -170,6 +170,29 @@ def test_many_unknown_run_fields_are_counted_not_listed(served: Any) -> None:
     assert len(error["detail"]["unknown"]) == 10
 
 
+def test_unknown_run_fields_are_shown_as_every_client_key_is(served: Any) -> None:
+    """Before: ``detail.unknown`` held the names ``fields`` gave raw, unlike the message and
+    every other unknown-field refusal (``json_kinds.path_key``): a line separator as sent,
+    and a 5,000-character name whole, past the size of any other error body."""
+    from sigopt_like.json_kinds import path_key
+
+    client = requests.get(f"{served.url}/v1/tokens/self", headers=served.headers(), timeout=10)
+    long_name = "k" * 5_000
+    answer = requests.post(
+        f"{served.url}/v1/clients/{client.json()['client']}/projects/p/training_runs/batch",
+        json={"runs": [{"name": "a"}], "fields": f"id,x\u2028y,{long_name}"},
+        headers=served.headers(),
+        timeout=60,
+    )
+    assert answer.status_code == 400, answer.text[:300]
+    assert len(answer.content) <= MAX_BODY, len(answer.content)
+    error = answer.json()
+    shown = [path_key(long_name), "x\\u2028y"]
+    assert error["detail"]["unknown"] == shown, error["detail"]
+    assert shown[0] == "k" * 80 + "...kkkkkkkkkk (5,000 characters)"
+    assert all(f"'{name}'" in error["message"] for name in shown), error["message"]
+
+
 def test_unstorable_cells_past_the_cap_are_counted_with_a_thousands_separator(
     served: Any,
 ) -> None:

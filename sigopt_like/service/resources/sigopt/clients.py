@@ -17,6 +17,7 @@ from typing import Any
 
 import falcon
 
+from ....json_kinds import path_key
 from ...domain import sigopt_rules as rules
 from ...domain import sigopt_runs as run_rules
 from ...domain.sigopt_checks import at_most_items, json_shown, known_fields
@@ -415,7 +416,10 @@ class ProjectRunBatch:
                     raise BadRequest(
                         f"'fields' names {named_fields(unknown)}, which a training run does "
                         "not have (such as 'id', 'name', 'state', 'values').",
-                        detail={"field": "fields", "unknown": unknown[:MAX_NAMED_FIELDS]},
+                        detail={  # each as the message and every key path show it
+                            "field": "fields",
+                            "unknown": [path_key(name) for name in unknown[:MAX_NAMED_FIELDS]],
+                        },
                     )
                 rendered = [{k: v for k, v in run.items() if k in shown} for run in rendered]
         resp.media = whole(rendered)
