@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sigopt_like.json_kinds import json_shown
 from sigopt_like.wording import counted
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ def check_design_size(
     problems: list[Problem] = []
     if not _is_whole(population_size):
         problems.append(
-            Problem(f"{key} must be a whole number, not {population_size!r}", field=key)
+            Problem(f"{key} must be a whole number, not {json_shown(population_size)}", field=key)
         )
     else:
         problem = _population_problem(space, population_size, key, count)
@@ -99,7 +100,10 @@ def check_design_size(
             problems.append(problem)
     if not _is_whole(replicates):
         problems.append(
-            Problem(f"replicates must be a whole number, not {replicates!r}", field="replicates")
+            Problem(
+                f"replicates must be a whole number, not {json_shown(replicates)}",
+                field="replicates",
+            )
         )
     elif replicates < 0:
         problems.append(

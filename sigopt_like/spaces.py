@@ -30,7 +30,7 @@ from sigopt_like import compositions, csvio
 from sigopt_like._constants import FLOAT_EXACT_WHOLE as FLOAT_EXACT_WHOLE  # re-exported
 from sigopt_like._constants import INT64_MAX, INT64_MIN, MOST_DIGITS
 from sigopt_like.errors import SigoptLikeError
-from sigopt_like.json_kinds import escaped_unprintable, json_kind
+from sigopt_like.json_kinds import escaped_unprintable, json_kind, json_shown
 from sigopt_like.population import check_design_size as check_design_size  # re-exported
 from sigopt_like.population import generations_left
 
@@ -1359,7 +1359,7 @@ def _name_problems(name: str, row: int, seen: dict[str, int], add: Callable[...,
     else:
         problem = _name_text_problem(name)
         if problem:
-            add(f"parameter name {csvio.clip(name)!r} {problem}", row, 0)
+            add(f"parameter name {json_shown(name)} {problem}", row, 0)
     key = name.casefold()
     if key in seen:
         add(
@@ -1387,7 +1387,7 @@ def _level_problems(
             continue
         if isinstance(value, str) and value.strip() in ("", "-"):
             add(
-                f"'{param.name}' has the value {value!r}, which marks a missing value in "
+                f"'{param.name}' has the value {json_shown(value)}, which marks a missing value in "
                 "experiments tables; choose another label",
                 row,
                 index,

@@ -71,7 +71,7 @@ from urllib.parse import unquote_to_bytes
 
 from sigopt_like._constants import INT64_MAX, INT64_MIN
 from sigopt_like.csvio import clip
-from sigopt_like.json_kinds import json_written, path_key
+from sigopt_like.json_kinds import json_written_short, path_key
 from sigopt_like.space_wire import unstorable_values
 from sigopt_like.spaces import capped_problems
 from sigopt_like.table_wire import unstorable_cells
@@ -537,7 +537,7 @@ def check_query_parameters(
     archived an AI experiment)."""
     for name, value in params.items():
         if name in known and isinstance(value, list):
-            shown = ", ".join(json_written(clip(v, 100)) for v in value)
+            shown = ", ".join(json_written_short(v, 100) for v in value)
             raise BadRequest(
                 f"The query parameter '{name}' is given {len(value)} times ({shown}); "
                 f"{method} {path} takes one value of it: give it once.",
@@ -559,6 +559,6 @@ def check_query_parameters(
                 listed = ", ".join(repr(v) if v == "" else v for v in allowed)
                 raise BadRequest(
                     f"The query parameter '{name}' must be one of {listed}, "
-                    f"not {json_written(clip(item, 100))}.",
+                    f"not {json_written_short(item, 100)}.",
                     detail={"field": name},
                 )

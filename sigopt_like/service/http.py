@@ -13,8 +13,7 @@ import falcon
 
 from .. import csvio
 from .._constants import INT64_MAX, INT64_MIN
-from ..csvio import clip
-from ..json_kinds import json_written, path_key
+from ..json_kinds import json_shown, json_written, json_written_short, path_key
 from .door import check_content_type, parse_json
 from .errors import (
     APIError,
@@ -120,6 +119,12 @@ def read_json(req: falcon.Request, *, required: bool = True) -> dict[str, Any]:
 #: the unknown fields an error names (a body of 20,000 made a 220 KB error)
 MAX_NAMED_FIELDS = 10
 
+#: how many characters of a query parameter's value a refusal shows, as JSON writes it
+#: (``json_kinds.json_written_short``: cut, its two ends between the quotes and its length
+#: after them; before, ``csvio.clip``'s length went inside the quotes, ``"x...y (300
+#: characters)"``, as if the client had sent it)
+QUERY_SHOWN = 60
+
 
 def named_fields(names: list[str]) -> str:
     """``'a', 'b' and 1,234 more``: the first :data:`MAX_NAMED_FIELDS` of ``names``, quoted,
@@ -190,7 +195,8 @@ def field(
     if int in kinds and float not in kinds and isinstance(value, float) and math.isfinite(value):
         # before: "must be an integer, not a number", of 2.5, which is a number
         raise BadRequest(
-            f"The field '{name}' must be a whole number, not {value!r}.", detail={"field": name}
+            f"The field '{name}' must be a whole number, not {json_shown(value)}.",
+            detail={"field": name},
         )
     if wide or not isinstance(value, kinds):
         names = " or ".join(_json_type_name(k) for k in kinds)
@@ -257,7 +263,7 @@ def query_flag(req: falcon.Request, name: str) -> bool | None:
     if lowered not in QUERY_TRUE + QUERY_FALSE:
         raise BadRequest(
             f"The query parameter '{name}' must be true or false (or 1 or 0), not "
-            f"{json_written(raw[:40])}.",
+            f"{json_written_short(raw, QUERY_SHOWN)}.",
             detail={"field": name},
         )
     return lowered in QUERY_TRUE
@@ -292,7 +298,7 @@ def query_int(
     low = INT32_MIN if minimum is None else max(minimum, INT64_MIN)
     high = INT32_MAX if maximum is None else min(maximum, INT64_MAX)
     if not _QUERY_INTEGER.fullmatch(raw):
-        shown = json_written(clip(raw, 40))
+        shown = json_written_short(raw, QUERY_SHOWN)
         if _QUERY_NUMBER.fullmatch(raw) and not low <= float(raw) <= high:
             # 1e308 written as a decimal: its range, as a body's field says it
             raise outside_range("query parameter", name, shown, (low, high))

@@ -263,7 +263,7 @@ def test_daptics_type_names_are_taken_in_any_case(session):
     assert done.result.gen == 1
     assert [t.type for t in session.tasks.list(type="GENERATE")] == ["generate"]
     assert len(list(session.tasks.list(type="Update", status="SUCCESS"))) == 4
-    with pytest.raises(ValidationError, match="Unknown experiments type 'measured'"):
+    with pytest.raises(ValidationError, match='Unknown experiments type "measured"'):
         session.experiments.put(type="measured", table=measured)
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import falcon
 
 from sigopt_like._constants import MAX_GENERATION, MAX_SIMULATED_GENERATIONS
-from sigopt_like.json_kinds import path_key
+from sigopt_like.json_kinds import json_shown, json_written_short, path_key
 from sigopt_like.population import MAX_DESIGN_ROWS, MAX_POPULATION, MIN_POPULATION
 from sigopt_like.spaces import Space, SpaceError, capped_problems
 from sigopt_like.tables import (
@@ -57,6 +57,7 @@ from ..errors import (
     too_many_rows,
 )
 from ..http import (
+    QUERY_SHOWN,
     WholeRange,
     field,
     owner_id,
@@ -300,7 +301,8 @@ class ExperimentsResource(_CampaignRoute):
         kind = experiment_type(given)
         if kind is None:
             raise ValidationFailed(
-                f"Unknown experiments type {given!r}: use one of {', '.join(EXPERIMENT_TYPES)} "
+                f"Unknown experiments type {json_shown(given)}: use one of "
+                f"{', '.join(EXPERIMENT_TYPES)} "
                 f"(or Daptics' {', '.join(DAPTICS_EXPERIMENT_TYPES)}).",
                 [{"message": "unknown type", "row": None, "column": None, "field": "type"}],
             )
@@ -416,7 +418,10 @@ def _format(req: falcon.Request) -> str:
     """The ``format`` asked for: ``json`` (the default) or ``csv``; a 400 otherwise."""
     fmt = req.get_param("format", default="json")  # as the schema: blank or CSV is no format
     if fmt not in ("json", "csv"):
-        raise BadRequest(f"Unknown format {fmt!r}: use json or csv.", detail={"field": "format"})
+        raise BadRequest(  # a query's text, cut, as JSON writes it (docs/contract.md)
+            f"Unknown format {json_written_short(fmt, QUERY_SHOWN)}: use json or csv.",
+            detail={"field": "format"},
+        )
     return str(fmt)
 
 

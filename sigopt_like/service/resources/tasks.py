@@ -16,14 +16,14 @@ from typing import Any
 
 import falcon
 
-from ...csvio import clip
-from ...json_kinds import json_written
+from ...json_kinds import json_written_short
 from ..client_gone import gone_check
 from ..domain.tasks import ACTIVE, FINISHED, TASK_TYPES
 from ..errors import APIError, BadRequest, Unauthorized
 from ..event_ids import LAST_EVENT_ID, event_id, seen_by_client
 from ..http import (
     INT32_MAX,
+    QUERY_SHOWN,
     WholeRange,
     is_id_text,
     now,
@@ -237,7 +237,7 @@ def _choice(
     if value not in choices:
         raise BadRequest(
             f"The query parameter '{name}' must be one of {', '.join(choices)}, not "
-            f"{json_written(clip(value, 40))}.",
+            f"{json_written_short(value, QUERY_SHOWN)}.",
             detail={"field": name},
         )
     return value
