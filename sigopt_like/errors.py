@@ -78,6 +78,13 @@ class RequestEncodingError(SigoptLikeError, ValueError):
         self.field = field
 
 
+class UnencodableValueError(RequestEncodingError, TypeError):
+    """A value in a request body that JSON has no form for (a date, a Decimal, bytes, an
+    object), or that could not be read (a mapping whose ``keys()`` raise, an object whose
+    ``__str__`` raises); ``field`` is its dotted path; nothing was sent. A TypeError too,
+    as it was before it had a type of its own."""
+
+
 class APIConnectionError(SigoptLikeError, builtins.ConnectionError):
     """The service could not be reached, or the connection broke mid-response."""
 
@@ -464,6 +471,7 @@ __all__ = [
     "TaskError",
     "TaskFailedError",
     "TaskTimeoutError",
+    "UnencodableValueError",
     "UnusablePathError",
     "ValidationError",
     "VersionError",

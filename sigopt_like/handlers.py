@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _constants as C
+from .errors import UnencodableValueError
 
 if TYPE_CHECKING:
     from .models import AnalyticsFile, Observation, Task
@@ -89,7 +90,15 @@ def space_json(value: Any) -> dict[str, Any]:
     if isinstance(value, Space):
         data = value.to_dict()
     elif isinstance(value, Mapping):
-        data = dict(value)
+        try:
+            data = dict(value)
+        except Exception as err:  # a caller's mapping whose keys() raise: before, its
+            # own error escaped, from here
+            raise UnencodableValueError(
+                f"The field 'space' holds a {type(value).__name__} that could not be read: "
+                f"reading its keys raised {type(err).__name__}. Nothing was sent.",
+                field="space",
+            ) from err
     else:
         raise TypeError(
             f"A space must be a Space or a dict, not {type(value).__name__}; "

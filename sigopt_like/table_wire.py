@@ -119,7 +119,13 @@ def wire_value_problem(value: Any, subject: str, noun: str) -> str | None:
         return f"{subject} is NaN (not a number), which no {noun} holds; give a number"
     if isinstance(value, float) and not math.isfinite(value):  # JSON's 1e400
         return f"the number is beyond the numbers a {noun} holds (about +-1.8e308)"
-    return None
+    if isinstance(value, (set, frozenset)):  # never from JSON: before, sent as a list
+        return f"{subject} holds a set; a {noun}'s cells hold one value: text or a number"
+    if isinstance(value, (int, float, list, tuple, Mapping)) or not no_json_form(value):
+        return None
+    # never from JSON: a client's date, Decimal or object; before, the encoder's TypeError
+    # by JSON path ('space.parameters.0.values.0')
+    return f"{subject} {_not_json(value)}"
 
 
 def _column_name_problems(columns: Sequence[Any]) -> list[Problem]:
@@ -190,12 +196,34 @@ def _cell(name: str, value: Any) -> tuple[Any, str | None]:
         # before: sent as the float next to it (a uint64 2**63 + 5 as 9223372036854775808);
         # refused as the service's door refuses the integer, in its words
         return value, wire_value_problem(number, "the cell", "table")
-    if isinstance(value, numbers.Real):
+    if isinstance(value, numbers.Real) and (isinstance(value, float) or not no_json_form(value)):
         return value, _non_finite_problem(name, value)
     if isinstance(value, (list, tuple, set, frozenset, Mapping)):
         held = "a dict" if isinstance(value, Mapping) else f"a {type(value).__name__}"
         return value, f"the cell holds {held}; a cell holds one value: a number, text or None"
-    return value, None  # the encoder names what JSON has no form for (bytes, a Decimal)
+    if no_json_form(value):  # before: the encoder's TypeError, by JSON path
+        # ('table.rows.0.0'), a place no spreadsheet shows
+        return value, f"the cell {_not_json(value)}; a cell holds one value: a number, text or None"
+    return value, None  # a numpy scalar: the encoder sends its item()
+
+
+def no_json_form(value: Any) -> bool:
+    """Whether the client's encoder has no JSON form for ``value``, a value that is not
+    text, a number, True/False, None, a list or a dict: one without the ``to_dict``,
+    ``tolist`` or ``item`` it converts (a date, a Decimal, bytes, a Fraction, an object)."""
+    for method in ("to_dict", "tolist", "item"):
+        try:
+            if callable(getattr(value, method, None)):
+                return False
+        except Exception:  # a caller's object whose __getattr__ raises
+            return True
+    return True
+
+
+def _not_json(value: Any) -> str:
+    kind = type(value).__name__
+    article = "an" if kind[:1].lower() in "aeiou" else "a"
+    return f"holds {article} {kind}, which JSON cannot carry (str() or float() it first)"
 
 
 def _beyond_floats(number: int) -> str:

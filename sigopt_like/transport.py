@@ -41,6 +41,7 @@ from .errors import (
     APITimeoutError,
     HostNotFoundError,
     RequestEncodingError,
+    UnencodableValueError,
     api_error,
     error_class_for,
 )
@@ -246,12 +247,16 @@ def _json_default(value: Any) -> Any:
             return method()
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
+    if isinstance(value, Mapping):  # a mapping that is not a dict: its items, as a dict's
+        return dict(value.items())
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def encode_json(body: Any) -> bytes:
     """The request body as UTF-8 JSON; NaN and infinities raise RequestEncodingError, a
-    value JSON has no form for (bytes, a Decimal, a date) a TypeError naming its field."""
+    value JSON has no form for (bytes, a Decimal, a date), or one whose reading raises (a
+    mapping's ``keys()``, an object's ``to_dict()``), an UnencodableValueError (a
+    TypeError too) naming its field."""
     try:
         return jsonlib.dumps(body, default=_json_default, allow_nan=False).encode("utf-8")
     except RecursionError as err:  # before: the encoder's RecursionError, untyped
@@ -260,21 +265,10 @@ def encode_json(body: Any) -> bytes:
             f"inside each other past Python's recursion limit, {sys.getrecursionlimit()}); "
             "no field of this API nests more than a few levels. Nothing was sent."
         ) from err
-    except TypeError as err:
-        found = _unencodable_field(body)
-        if found is None:
-            raise
-        path, value = found
-        shown = repr(value)
-        shown = shown if len(shown) <= 40 else shown[:37] + "..."
-        raise TypeError(
-            f"The field {path!r} holds {shown} ({type(value).__name__}), which JSON cannot "
-            "carry: send text, a number, True/False, None, a list or a dict (str() or float() "
-            "it first). Nothing was sent."
-        ) from err
     except ValueError as err:
         field = _non_finite_field(body)
         if field is None:
+            _raise_unencodable(body, err)
             raise RequestEncodingError(f"The request body cannot be sent as JSON: {err}") from err
         path, value = field
         raise RequestEncodingError(
@@ -282,18 +276,77 @@ def encode_json(body: Any) -> bytes:
             "(a failed measurement is reported with failed=True, not NaN). Nothing was sent.",
             field=path,
         ) from err
+    except Exception as err:  # a TypeError, or what a caller's object raised when read
+        _raise_unencodable(body, err)
+        raise UnencodableValueError(
+            f"The request body cannot be sent as JSON: {_error_text(err)}. Nothing was sent."
+        ) from err
 
 
-def _unencodable_field(value: Any, path: str = "") -> tuple[str, Any] | None:
+def _raise_unencodable(body: Any, err: Exception) -> None:
+    """Raise the UnencodableValueError naming the first value of ``body`` that JSON has
+    no form for, or that raised when read; return if there is none."""
+    found = _unencodable_field(body)
+    if found is None:
+        return
+    path, value, failure = found
+    if failure is None:
+        raise UnencodableValueError(
+            f"The field {path!r} holds {_shown(value)} ({type(value).__name__}), which JSON "
+            "cannot carry: send text, a number, True/False, None, a list or a dict (str() "
+            "or float() it first). Nothing was sent.",
+            field=path,
+        ) from err
+    # before: the caller's object's own error, from deep inside the encoder's error path
+    raise UnencodableValueError(
+        f"The field {path!r} holds a {type(value).__name__} that could not be read as "
+        f"JSON: {failure}. Nothing was sent.",
+        field=path,
+    ) from err
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)`` in at most 40 characters, or its type's name when the repr raises."""
+    try:
+        shown = repr(value)
+    except Exception:  # a caller's object whose __repr__ raises
+        return f"a {type(value).__name__} object"
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+def _error_text(err: BaseException) -> str:
+    """``err`` as ``RuntimeError: message``, its message cut, whatever its ``__str__`` does."""
+    try:
+        text = str(err)
+    except Exception:
+        text = ""
+    text = text if len(text) <= 200 else text[:197] + "..."
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def _key_text(key: Any) -> str:
+    try:
+        return str(key)
+    except Exception:  # a caller's key whose __str__ raises
+        return f"<a {type(key).__name__} key>"
+
+
+def _unencodable_field(value: Any, path: str = "") -> tuple[str, Any, str | None] | None:
     """The dotted path and value of the first value in a request body that JSON has no
-    form for (after ``_json_default``'s conversions); a bad dict key is its own place."""
+    form for (after ``_json_default``'s conversions), with why reading it failed (a
+    mapping whose ``items()`` raise, a ``to_dict()`` that raises; None: JSON has no form
+    for it); a bad dict key is its own place."""
     if value is None or isinstance(value, (str, int, float)):
         return None
     if isinstance(value, Mapping):
-        for key, item in value.items():
-            place = f"{path}.{key}" if path else str(key)
+        try:
+            pairs = list(value.items())
+        except Exception as err:  # a caller's mapping whose keys() or items() raise
+            return (path or "body", value, f"reading its keys raised {_error_text(err)}")
+        for key, item in pairs:
+            place = f"{path}.{_key_text(key)}" if path else _key_text(key)
             if key is not None and not isinstance(key, (str, int, float)):
-                return (place, key)
+                return (place, key, None)
             found = _unencodable_field(item, place)
             if found is not None:
                 return found
@@ -304,7 +357,9 @@ def _unencodable_field(value: Any, path: str = "") -> tuple[str, Any] | None:
         try:
             converted = _json_default(value)
         except TypeError:
-            return (path or "body", value)
+            return (path or "body", value, None)
+        except Exception as err:  # a caller's to_dict() (tolist(), item()) that raises
+            return (path or "body", value, f"converting it raised {_error_text(err)}")
         return _unencodable_field(converted, path)
     for index, item in enumerate(items):
         found = _unencodable_field(item, f"{path}.{index}" if path else str(index))
@@ -318,13 +373,16 @@ def _non_finite_field(value: Any, path: str = "") -> tuple[str, float] | None:
     if isinstance(value, float) and not math.isfinite(value):
         return (path or "body", value)
     if isinstance(value, Mapping):
-        items: Iterable[tuple[Any, Any]] = value.items()
+        try:
+            items: Iterable[tuple[Any, Any]] = list(value.items())
+        except Exception:  # a caller's mapping whose keys() raise: _unencodable_field's
+            return None
     elif isinstance(value, (list, tuple)):
         items = enumerate(value)
     else:
         return None
     for key, item in items:
-        found = _non_finite_field(item, f"{path}.{key}" if path else str(key))
+        found = _non_finite_field(item, f"{path}.{_key_text(key)}" if path else _key_text(key))
         if found is not None:
             return found
     return None

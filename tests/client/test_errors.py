@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import pickle
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import sigopt_like
 from sigopt_like import errors
+from sigopt_like.errors import UnencodableValueError
 from sigopt_like.models import Task
+from sigopt_like.spaces import SpaceError
+from sigopt_like.tables import TableError
 
 
 def test_every_error_is_a_sigopt_like_error():
@@ -188,6 +193,89 @@ def test_a_value_json_has_no_form_for_names_its_field_and_sends_nothing(conn):
         conn.sessions.create(name=b"catalyst")
     assert conn.experiments(e.id).observations().list().data == []  # nothing was stored
     assert conn.sessions.list().data == []
+
+
+class _KeylessMapping(Mapping):
+    """A mapping whose keys cannot be read."""
+
+    def __getitem__(self, key: Any) -> Any:
+        return 1
+
+    def __iter__(self) -> Any:
+        raise RuntimeError("the keys are locked")
+
+    def __len__(self) -> int:
+        return 1
+
+
+class _Unprintable:
+    """An object whose ``__str__`` and ``__repr__`` raise."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+    __repr__ = __str__
+
+
+def test_an_object_that_raises_when_read_is_a_typed_error_naming_its_field(conn):
+    """Before: the caller's own RuntimeError from deep inside the encoder's error path (a
+    mapping whose keys() raise, an object whose __repr__ raises, read to name the field),
+    never naming the field."""
+    double = {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}
+    unreadable_bound = {**double, "bounds": {"min": _Unprintable(), "max": 1}}
+    create = conn.experiments.create
+    for call, field in (
+        (lambda: create(name="m", parameters=[double], metadata=_KeylessMapping()), "metadata"),
+        (lambda: create(name="m", parameters=[_KeylessMapping()]), "parameters.0"),
+        (lambda: create(name=_Unprintable(), parameters=[double]), "name"),
+        (lambda: create(name="m", parameters=[unreadable_bound]), "parameters.0.bounds.min"),
+        (lambda: create(name="m", parameters=[double], metadata={_Unprintable(): 1}), None),
+    ):
+        with pytest.raises(UnencodableValueError) as caught:
+            call()
+        assert isinstance(caught.value, TypeError)  # as the encoder's error was
+        if field is not None:
+            assert caught.value.field == field, caught.value
+            assert f"The field '{field}' holds a" in str(caught.value), caught.value
+        assert "Nothing was sent" in str(caught.value)
+    session = conn.sessions(conn.sessions.create(name="keyless").id)
+    with pytest.raises(UnencodableValueError, match="The field 'space' holds a _KeylessMapping"):
+        session.space.put(population_size=2, replicates=0, space=_KeylessMapping())
+    assert conn.experiments().list().data == []
+    assert session.tasks.list().data == []
+
+
+def _one_parameter(*levels: Any) -> dict[str, Any]:
+    parameter = {"name": "a", "type": "categorical", "values": list(levels)}
+    return {"type": "factorial", "parameters": [parameter]}
+
+
+def test_a_cell_json_cannot_carry_is_named_by_its_cell_before_anything_is_sent(conn):
+    """Before: a date, a Decimal or an object as a space level or a table cell was the
+    encoder's TypeError naming 'space.parameters.0.values.0' or 'table.rows.0.0', places
+    no spreadsheet shows (a set in a space was sent as a list, which the service refused)."""
+    import datetime
+    import decimal
+
+    session = conn.sessions(conn.sessions.create(name="cells").id)
+    cells = [
+        ({1, 2}, "a set"),
+        (datetime.date(2026, 12, 7), "a date"),
+        (decimal.Decimal("0.5"), "a Decimal"),
+        (object(), "an object"),
+        (_Unprintable(), "a _Unprintable"),
+    ]
+    for cell, kind in cells:
+        said = rf"parameter 1 \('a'\), level 1: the level holds {kind}"
+        with pytest.raises(SpaceError, match=said):
+            session.space.put(population_size=2, replicates=0, space=_one_parameter(cell, "c"))
+    assert session.tasks.list().data == []  # nothing was sent
+    session.space.put(population_size=2, replicates=0, space=_one_parameter("b", "c"), wait=True)
+    for cell, kind in cells:
+        table = {"columns": ["a", "Response"], "rows": [["b", 1.0], [cell, 2.0]]}
+        with pytest.raises(TableError, match=rf"row 3, column a: the cell holds {kind}"):
+            session.experiments.put(type="initial", table=table)
+    assert len(session.tasks.list().data) == 1  # the space's task alone
 
 
 def _nested(levels: int) -> list:
