@@ -554,6 +554,16 @@ def clip(text: str, limit: int = 60) -> str:
     return f"{text[: limit - 20]}...{text[-10:]} ({len(text):,} characters)"
 
 
+def clip_repr(text: str, limit: int = 60) -> str:
+    """``text`` quoted as Python's repr for a message: whole if short, else its two ends
+    between the quotes and its length after them (``'aaa...zzz' (300 characters)``), as
+    ``json_kinds.json_shown`` cuts a text. ``repr(clip(text))`` put the length inside the
+    quotes (``'aaa...zzz (300 characters)'``), as if the text had held it."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[: limit - 20] + '...' + text[-10:]!r} ({len(text):,} characters)"
+
+
 def clip_int(value: int, limit: int = 60) -> str:
     """An int for a message, as :func:`clip` shows its digits (whole if short, else their
     ends and their count), also past the digits Python converts to text

@@ -152,7 +152,7 @@ def _parameter_problems(
     name = item.get("name")
     label = f"parameter {number}"
     if isinstance(name, str) and text_problem(name, "space") is None:
-        label += f" ({csvio.clip(name)!r})"
+        label += f" ({csvio.clip_repr(name)})"
     problems: list[Problem] = []
 
     def add(where: str, column: str, message: str | None) -> None:

@@ -1333,7 +1333,7 @@ def _clipped(value: Any) -> str:
     """``repr(value)`` for a message, a long text clipped (a megabyte typed as a space's
     type was quoted whole, a megabyte of message)."""
     if isinstance(value, str):
-        return repr(csvio.clip(value))
+        return csvio.clip_repr(value)
     if isinstance(value, int) and not isinstance(value, bool):  # repr(-10**5000) raised,
         # and the message called the number "a int object, which is not JSON data"
         return csvio.clip_int(value)

@@ -758,7 +758,7 @@ def _response_problem(value: Any, missing_ok: bool) -> str | None:
         if isinstance(value, bool):  # JSON's true, as sent (before: Python's True)
             shown = "true" if value else "false"
         elif isinstance(value, str):
-            shown = repr(csvio.clip(value))
+            shown = csvio.clip_repr(value)
         else:
             shown = csvio.clip(repr(value))
         return f"response {shown} is not a number{csvio.decimal_comma_tip(value) or tip}"
@@ -914,7 +914,9 @@ def history_from_csv(source: csvio.CsvSource) -> list[dict[str, Any]]:
             problems.append(_generation_problem(line, row[gen_at], table.typed_text(i, gen_at)))
             gen = None
         if flag not in _DESIGNED_FLAGS:
-            shown = "the cell is empty" if row[designed_at] is None else repr(row[designed_at])
+            # clipped, as the Gen_ cell beside it is: a 100,000-character cell was quoted whole
+            cell = row[designed_at]
+            shown = "the cell is empty" if cell is None else _clipped_repr(cell)
             problems.append(
                 Problem(
                     f"row {line}, column Designed_: {shown} is not Y or N; put Y for a "
@@ -968,7 +970,7 @@ def _generation_problem(line: int, value: Any, typed: str | None) -> Problem:
 
 
 def _clipped_repr(value: Any) -> str:
-    return repr(csvio.clip(value)) if isinstance(value, str) else csvio.clip(repr(value))
+    return csvio.clip_repr(value) if isinstance(value, str) else csvio.clip(repr(value))
 
 
 def _generation_number(value: Any) -> int | None:

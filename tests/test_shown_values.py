@@ -92,3 +92,20 @@ def test_shown_count_and_a_space_name_a_huge_total() -> None:
     components[0] = MixtureComponent(name="a", min=0, max=10**5000)
     space = Space(type="mixture", total_units=10, parameters=components)
     assert f"maximum {HUGE} of 'a' is above total_units 10" in space.validate()[0].message
+
+
+def test_a_long_text_quoted_as_python_writes_it_says_its_length_after_the_quotes() -> None:
+    """``csvio.clip_repr``, the Daptics tables' and spaces' form of a text cell: before,
+    ``repr(clip(text))`` put ``(300 characters)`` inside the quotes, as if it were sent."""
+    assert csvio.clip_repr("short") == "'short'"
+    assert csvio.clip_repr("a" * 250 + "z" * 50) == (
+        "'" + "a" * 40 + "..." + "z" * 10 + "' (300 characters)"
+    )
+    from sigopt_like.space_wire import unstorable_values
+
+    problems = unstorable_values(
+        {"type": "factorial", "parameters": [{"name": "n" * 100, "values": ["a\x00"]}]}
+    )
+    assert problems[0].message.startswith(
+        "parameter 1 ('" + "n" * 40 + "..." + "n" * 10 + "' (100 characters)), level 1:"
+    ), problems

@@ -575,6 +575,12 @@ def test_history_accepts_numeric_flags_and_refuses_junk() -> None:
         history_from_csv("Seq_,Gen_,Designed_,a,Response\n1,1,maybe,5,\n")
     with pytest.raises(TableError, match="'Seq_' is missing"):
         history_from_csv("Gen_,Designed_,a,Response\n1,Y,5,\n")
+    # a long flag is clipped, as a Gen_ cell is: before, 100,000 characters quoted whole
+    with pytest.raises(TableError) as refused:
+        history_from_csv("Seq_,Gen_,Designed_,a,Response\n1,1," + "x" * 100_000 + ",5,\n")
+    message = str(refused.value)
+    assert "Designed_: 'xxxx" in message and "xxx' (100,000 characters) is not Y or N" in message
+    assert len(message) < 300, len(message)
 
 
 def test_history_reading_names_bad_generations_and_keeps_designed_rows_first() -> None:
