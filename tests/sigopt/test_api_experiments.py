@@ -112,6 +112,29 @@ def test_a_null_metadata_entry_is_left_out_as_sigopt_leaves_it_out(api: Api):
     assert api.get(path).body["metadata"] == {"b": "x"}
 
 
+def test_a_whole_metadata_number_within_64_bits_is_kept_exactly(served_on_either):
+    """On SQLite and PostgreSQL alike, a metadata number past 2**53 is stored as written,
+    not as the double nearest it (as a double, ``2**53 + 1`` would come back
+    ``9007199254740992``: taken and not honoured). Past 64 bits it is that double, as
+    SigOpt reads every JSON number (docs/sigopt.md), and says so by coming back a float."""
+    served = served_on_either
+    api = Api(served.service, served.url, served.token)
+    exact = {"a": 2**53 + 1, "b": 2**63 - 1, "c": -(2**63), "d": -(2**53) - 1}
+    e = api.create_experiment(metadata=exact)
+    path = f"/v1/experiments/{e['id']}"
+    assert e["metadata"] == exact and api.get(path).body["metadata"] == exact
+    s = api.post(f"{path}/suggestions", {"metadata": exact})
+    assert s.status == 201 and s.body["metadata"] == exact
+    o = api.post(
+        f"{path}/observations", {"suggestion": s.body["id"], "value": 1, "metadata": exact}
+    )
+    assert o.status == 201 and o.body["metadata"] == exact
+    assert api.get(f"{path}/observations/{o.body['id']}").body["metadata"] == exact
+    assert api.get(f"{path}/suggestions/{s.body['id']}").body["metadata"] == exact
+    wide = api.put(path, {"metadata": {"w": 2**64 + 1}}).body["metadata"]["w"]
+    assert isinstance(wide, float) and wide == float(2**64)
+
+
 def test_list_pages_newest_first(api: Api):
     ids = [api.create_experiment(name=f"e{i}")["id"] for i in range(7)]
     seen, cursor = [], None
