@@ -42,6 +42,7 @@ from .options import (
 )
 from .output import echo_json, echo_table
 from .placement import PassThrough
+from .quoting import typed
 from .stdin_secret import read_secret
 
 DEFAULT_HOST = "127.0.0.1"
@@ -374,7 +375,7 @@ def serve(
     except ValueError as err:  # waitress: no address of this machine has that name
         service.close()
         raise click.BadParameter(
-            f"cannot listen on {host!r}: this machine has no address of that name; give "
+            f"cannot listen on {typed(host)}: this machine has no address of that name; give "
             "one it has, such as 127.0.0.1 (this machine only) or 0.0.0.0 (every network)",
             param_hint="'--host'",
         ) from err
@@ -389,7 +390,7 @@ def serve(
             # before: "cannot listen on 10.9.9.9:8080: Cannot assign requested address",
             # exit 1, where a name this machine lacks was a usage error saying what to give
             raise click.BadParameter(
-                f"cannot listen on {host!r}: it is not an address of this machine; give one "
+                f"cannot listen on {typed(host)}: it is not an address of this machine; give one "
                 "it has, such as 127.0.0.1 (this machine only) or 0.0.0.0 (every network)",
                 param_hint="'--host'",
             ) from err
@@ -608,14 +609,14 @@ def listen_address_problem(host: str) -> str | None:
         return f"it is empty: give the address to listen on, {examples}"
     if "://" in host or "/" in host:
         return (
-            f"{host!r} is a URL; serve's --host is the address to listen on, {examples} "
+            f"{typed(host)} is a URL; serve's --host is the address to listen on, {examples} "
             "(clients take the URL: --host http://127.0.0.1:8080)"
         )
     if ":" in host:
         try:
             ipaddress.IPv6Address(host.strip("[]"))
         except ValueError:
-            return f"{host!r} holds a port: give the address to --host and the port to --port"
+            return f"{typed(host)} holds a port: give the address to --host and the port to --port"
     return None
 
 
@@ -793,7 +794,7 @@ def tokens_create(email: str, name: str | None, db: str | None, as_json: bool) -
         user = store.find_user(email)
         if user is None:
             raise CommandError(
-                f"no user with email {email!r}; add one with 'sigopt-like users create'"
+                f"no user with email {typed(email)}; add one with 'sigopt-like users create'"
             )
         try:
             issued = store.issue_token(user.id, name=name)

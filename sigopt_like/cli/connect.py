@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .quoting import SHOWN_CHARACTERS
+
 if TYPE_CHECKING:
     from ..interface import Connection
 
@@ -110,8 +112,11 @@ class IdType(click.ParamType):
         where = ID_LISTS.get(key or "")
         # bytes a terminal sent in another encoding, as typed ('caf\xe9'), not '\udce9'
         shown = str(value).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        quoted = f"'{shown}'"
+        if len(shown) > SHOWN_CHARACTERS:  # a 100,000-character argument is not printed back
+            quoted = f"'{shown[:SHOWN_CHARACTERS]}'... ({len(shown):,} characters)"
         self.fail(
-            f"not an id: '{shown}'. {what} is a whole number, like 1"
+            f"not an id: {quoted}. {what} is a whole number, like 1"
             + (f" ({where})." if where else "."),
             param,
             ctx,

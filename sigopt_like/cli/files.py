@@ -18,6 +18,7 @@ from .._constants import MAX_BODY_BYTES
 from ..database_targets import quoted, shell_word
 from ..new_files import refusal
 from .errors import CommandError
+from .quoting import typed
 
 DASH = "-"
 
@@ -32,10 +33,12 @@ class NamedPath(click.Path):
             kind = "a folder" if not self.file_okay else "a file"
             dash = " (or - for standard input or output)" if self.allow_dash else ""
             empty = "is empty" if not value else "is only blanks"
-            self.fail(f"{value!r} {empty}: name {kind}{dash}", param, ctx)
+            self.fail(f"{typed(value)} {empty}: name {kind}{dash}", param, ctx)
         if isinstance(value, str) and "\x00" in value:  # before: a ValueError traceback
             self.fail(
-                f"{value!r} holds a NUL character (U+0000), which no file name holds", param, ctx
+                f"{typed(value)} holds a NUL character (U+0000), which no file name holds",
+                param,
+                ctx,
             )
         if self.exists and isinstance(value, str) and value != DASH:
             self._refuse_unreadable(value, param)

@@ -24,6 +24,7 @@ from .._constants import (
 from ..models import Task
 from ..progress import ProgressArg, describe
 from .connect import connection
+from .quoting import typed as _shown
 
 HOST_HELP = "URL of a served instance (default: $SIGOPT_LIKE_HOST, else the embedded service)."
 TOKEN_HELP = "API token for --host (default: $SIGOPT_LIKE_TOKEN)."
@@ -109,7 +110,7 @@ class FiniteFloatRange(click.FloatRange):
                 self.fail(f"{_shown(value)} is not a number{tip}", param, ctx)
         converted = super().convert(value, param, ctx)
         if math.isnan(converted) and not self.nan_ok:
-            self.fail(f"{value!r} is not a number", param, ctx)
+            self.fail(f"{_shown(value)} is not a number", param, ctx)
         return converted
 
     def _describe_range(self) -> str:
@@ -119,18 +120,6 @@ class FiniteFloatRange(click.FloatRange):
         self, message: str, param: click.Parameter | None = None, ctx: click.Context | None = None
     ) -> NoReturn:
         super().fail(f"{message.rstrip('.')}: give {self.what}.", param, ctx)
-
-
-#: the most of a refused value shown (a 10 MB argument is not printed back whole)
-SHOWN_CHARACTERS = 40
-
-
-def _shown(value: str) -> str:
-    """``value`` as a refusal quotes it: its repr (a NUL, a line break or a lone surrogate
-    escaped), cut short past :data:`SHOWN_CHARACTERS`."""
-    if len(value) <= SHOWN_CHARACTERS:
-        return repr(value)
-    return f"{value[:SHOWN_CHARACTERS]!r}... ({len(value):,} characters)"
 
 
 #: a TCP port; the socket call would wrap 99999 to 34463

@@ -572,6 +572,25 @@ def test_a_value_an_option_cannot_take_says_what_would_work(run, args, says):
     assert "valid integer" not in done.err and "valid float" not in done.err, done.err
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("design", "/" + "x" * 100_000), "not an id: '/xxxx"),
+        (("serve", "--host", "http://" + "x" * 100_000), "is a URL; serve's --host is"),
+        (("serve", "--host", "x" * 100_000 + ":80"), "holds a port"),
+        (("design", "1", "-o", " " * 100_000), "is only blanks: name a file"),
+    ],
+    ids=["session id", "host URL", "host with a port", "blank output"],
+)
+def test_a_huge_value_typed_is_quoted_short(run, args, says):
+    """Before: each of these refusals quoted the 100,000-character value whole (a
+    100,130-character line); now its start and its length, as a number's refusal does."""
+    done = run(*args)
+    assert done.code == 2 and says in done.err, done.err[:300]
+    assert ",0" in done.err and " characters)" in done.err, done.err[:300]
+    assert len(done.err) < 1_000, len(done.err)
+
+
 def test_a_postgresql_role_that_may_only_read_is_refused_at_the_start(run, pg_url):
     """A real role granted SELECT alone: ``serve`` and ``worker`` try one write at their
     start (``Store.check_writes``) and exit in one line. Before, the line was PostgreSQL's
