@@ -86,11 +86,19 @@ class Problem:
     (a table's column name, or a space table's ``Name``/``Type``/``Value.N``/
     ``Min``/``Max``); ``field`` names the request field (``space``,
     ``total_units``, ``population_size``, ``replicates``, ``table``).
+
+    A character of ``message`` or ``column`` that would not print (a control or format
+    character, a line separator, a lone surrogate) is written as JSON's ``\\uXXXX``
+    (``json_kinds.escaped_unprintable``): a parameter or column name quoted as given
+    (``parameter 'a<ESC>b' has no type``) carried an ESC or a U+202E to the terminal of
+    whoever read the problem.
     """
 
-    message: str
+    message: str = attrs.field(converter=escaped_unprintable)
     row: int | None = None
-    column: str | None = None
+    column: str | None = attrs.field(
+        default=None, converter=attrs.converters.optional(escaped_unprintable)
+    )
     field: str | None = None
 
     def __str__(self) -> str:

@@ -90,3 +90,22 @@ def test_a_population_not_a_whole_number_is_quoted_short() -> None:
         "replicates must be a whole number, not [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "
         "0...] (300,000 characters of JSON)"
     ), messages
+
+
+def test_a_name_with_a_control_character_never_reaches_a_problem_raw(api: Any) -> None:
+    """Before: ``parameter 'a<ESC>b<U+202E>' has no type`` carried the ESC and the U+202E
+    (which reverses what a terminal shows after it) to whoever read the refusal; a
+    problem's message and column now write such characters as JSON's ``\\uXXXX``."""
+    sid = _session(api, "escapes")
+    reply = api.put(
+        f"/v1/sessions/{sid}/space",
+        {
+            "population_size": 2,
+            "replicates": 0,
+            "space": {"type": "factorial", "parameters": [{"name": "a\x1bb\u202e", "values": [1]}]},
+        },
+    )
+    assert reply.status == 422, reply.body
+    messages = [reply.body["message"]] + [e["message"] for e in reply.body["detail"]["errors"]]
+    assert any("parameter 'a\\u001bb\\u202e' has no type" in m for m in messages), messages
+    assert not any("\x1b" in m or "\u202e" in m for m in messages), messages
