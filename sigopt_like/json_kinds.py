@@ -22,6 +22,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from ._constants import MOST_DIGITS
 from .csvio import clip_int
 
 
@@ -52,6 +53,14 @@ def json_written(value: Any) -> str:
     return escaped_unprintable(_dumped(value))
 
 
+def digits_shown(digits: str) -> str:
+    """An integer's digits, or its first 20 and its length when it has more than
+    :data:`~sigopt_like._constants.MOST_DIGITS`."""
+    if len(digits.lstrip("-")) <= MOST_DIGITS:
+        return digits
+    return f"{digits[:20]}... (a number of {len(digits.lstrip('-')):,} digits)"
+
+
 def _dumped(value: Any) -> str:
     """``value`` as JSON text for a message, whatever a Python caller put in it: an int of
     more digits than Python converts (``10**5000``) as its ends and its length
@@ -60,6 +69,10 @@ def _dumped(value: Any) -> str:
     raises. Before, the first two raised Python's own ValueError ("Exceeds the limit
     (4300 digits) for integer string conversion", "Circular reference detected") from
     the refusal that quoted them, and the last the object's own error."""
+    written = getattr(value, "written", None) if isinstance(value, float) else None
+    if isinstance(written, str):  # the service's WideInteger: an integer the door read as a
+        # double, as the body wrote it (a 5,000-digit one showed as Infinity, never sent)
+        return digits_shown(written)
     try:
         return json.dumps(value, ensure_ascii=False, default=_text_of)
     except Exception:  # retried below, then shown by its kind

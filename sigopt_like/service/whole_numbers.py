@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .._constants import INT64_MAX, INT64_MIN
 from .._constants import MOST_DIGITS as MOST_DIGITS  # past every range: named by its length
+from ..json_kinds import digits_shown as digits_shown  # re-exported: its old home
 from .wide_integers import WideInteger
 
 #: a whole-number field's range, (least, most)
@@ -34,11 +35,3 @@ def whole_shown(value: int | float) -> str:
     if isinstance(value, WideInteger):
         return digits_shown(value.written)
     return repr(value) if isinstance(value, float) else digits_shown(str(value))
-
-
-def digits_shown(digits: str) -> str:
-    """An integer's digits, or its first 20 and its length when it has more than
-    :data:`MOST_DIGITS`."""
-    if len(digits.lstrip("-")) <= MOST_DIGITS:
-        return digits
-    return f"{digits[:20]}... (a number of {len(digits.lstrip('-')):,} digits)"

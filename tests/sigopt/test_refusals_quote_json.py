@@ -12,6 +12,7 @@ directly here; the last tests go through the real service for what the door lets
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -155,3 +156,22 @@ def test_the_service_answers_with_the_json_form(conn: sigopt_like.Connection, na
     message = str(refused.value)
     assert f"{shown} is not a metric of this experiment" in message, message
     assert list(observations.fetch()) == []
+
+
+def test_an_integer_the_door_read_as_a_double_is_quoted_as_written(api) -> None:
+    """An experiment ``type`` of 5,000 digits (which the door reads as a double, infinite)
+    was quoted ``not Infinity``, a word the body never held; it is quoted as written, as a
+    whole-number field quotes it."""
+    digits = "1" * 5_000
+    parameters = json.dumps([DOUBLE])
+    reply = api.call(
+        "POST",
+        "/v1/experiments",
+        data=f'{{"name": "n", "type": {digits}, "parameters": {parameters}}}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert reply.status == 422, reply.body
+    assert reply.body["message"] == (
+        "'type' must be one of offline, random, grid, not "
+        "11111111111111111111... (a number of 5,000 digits)."
+    ), reply.body
