@@ -173,7 +173,7 @@ def json_written_short(value: Any, limit: int) -> str:
         tail = '"'
         for char in reversed(value[-10:]):
             piece = escaped_unprintable(json.dumps(char, ensure_ascii=False)[1:-1])
-            if len(tail) + len(piece) > 11:
+            if len(tail) + len(piece) > 11 and len(tail) > 1:  # one character at least
                 break
             tail = piece + tail
         head = _cut(shown, limit - len(suffix) - len(tail) - 3)
@@ -185,8 +185,9 @@ def json_written_short(value: Any, limit: int) -> str:
 
 def _cut(shown: str, length: int) -> str:
     """The first ``length`` characters of JSON text, fewer when that would end inside an
-    escape."""
-    return _CUT_ESCAPE.sub(r"\1", shown[: max(length, 1)])
+    escape: twice, since cutting a pair's second escape short leaves its first alone
+    (``\\udb40\\udc0`` to ``\\udb40``, half of a character)."""
+    return _CUT_ESCAPE.sub(r"\1", _CUT_ESCAPE.sub(r"\1", shown[: max(length, 1)]))
 
 
 #: how many characters of a client's key a field path shows (:func:`path_key`)

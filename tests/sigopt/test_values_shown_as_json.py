@@ -91,9 +91,12 @@ def test_a_long_value_is_cut_before_it_is_escaped_never_inside_an_escape(api: Ap
         reply = api.get(f"/v1/experiments/{raw}")
         assert reply.status == 404, reply.body
         message = reply.body["message"]
-        quoted = message.removeprefix('No experiment with id "').removesuffix("...")
-        assert quoted.rstrip(".").endswith(one), message  # whole escapes to the cut
-        assert quoted.rstrip(".").replace(one, "") == "", message
+        # cut, both ends between the quotes, then the length (json_kinds.json_shown)
+        assert message.endswith('" (50 characters).'), message
+        quoted = message.removeprefix('No experiment with id "').removesuffix('" (50 characters).')
+        head, tail = quoted.split("...")
+        for end in (head, tail):  # whole escapes on both sides of the cut
+            assert end and end.replace(one, "") == "", message
     e = api.create_experiment()
     suggestion = api.post(f"/v1/experiments/{e['id']}/suggestions", {}).body
     path = f"/v1/experiments/{e['id']}/suggestions/{suggestion['id']}"
