@@ -151,8 +151,13 @@ def test_designed_responses_may_be_missing_extras_may_not(api, ready):
     rows[0][-1] = None
     rows[1][-1] = "-"
     rows[2][-1] = ""
-    extra_ok = [0, 0, 1.5, "x", 0.25]
-    extra_missing = [1, 1, 1.5, "x", None]
+    # extras the design did not draw (a row with a design's values is matched to it,
+    # wherever it is: a designed row whose response may be missing)
+    designed = set(_rows(design))
+    untested = [(a, b, 1.5, "x") for a in (0, 1, 2) for b in (0, 1, 2, 3)]
+    untested = [r for r in untested if r not in designed]
+    extra_ok = [*untested[0], 0.25]
+    extra_missing = [*untested[1], None]
     errors = api.refused_experiments(
         sid, "designed", {"columns": filled["columns"], "rows": [*rows, extra_ok, extra_missing]}
     )
