@@ -786,23 +786,6 @@ def test_what_a_run_or_project_renders_is_sent_back_as_rendered_or_refused(api: 
     assert made.status == 201 and made.body["experiment"] == ai["id"], made.body
 
 
-def test_a_run_moved_to_another_project_is_told_where_to_make_it(api: Api, client: str):
-    """SigOpt moves no run (its update takes the run's own fields; a run belongs to the
-    project it was made in), so ``{"project": "elsewhere"}`` stays a 400; before, its
-    message was the generic "set by the service and not changed by a request ... leave it
-    out", which did not say how to have the run in the other project. Nothing changes."""
-    run = api.post(f"/v1/clients/{client}/projects/lab/training_runs", {"name": "r"}).body
-    before = _runs_and_projects(api)
-    reply = api.call("PUT", f"/v1/training_runs/{run['id']}", {"project": "elsewhere"})
-    assert reply.status == 400 and reply.body["detail"]["field"] == "project", reply.body
-    message = reply.body["message"]
-    assert "'project' of a run is the project it is made in, \"lab\" here" in message
-    assert f"POST /v1/clients/{client}/projects/elsewhere/training_runs" in message, message
-    assert "sigopt.set_project(" in message, message
-    assert _runs_and_projects(api) == before
-    assert api.get(f"/v1/training_runs/{run['id']}").body["project"] == "lab"
-
-
 def test_best_training_runs_are_paged_as_sigopt_pages_them(api: Api, client: str):
     """SigOpt's best-training-runs list takes ``limit``, ``before`` and ``after``
     (``request.get_paging()``); they were a 400 here. Three runs on a two-metric front

@@ -245,25 +245,6 @@ def _known(body: Mapping[str, Any], allowed: Sequence[str]) -> None:
             )
 
 
-def _project_move(asked: Any, shown: Mapping[str, Any]) -> RuleError:
-    """The 400 of a run sent with another ``project``: SigOpt has no way to move a run
-    (its update takes the run's own fields; the project is where the run was made), so
-    the answer says where the run stays and how to have one in the other project."""
-    where = (
-        f"POST /v1/clients/{shown['client']}/projects/{asked}/training_runs"
-        if isinstance(asked, str) and "client" in shown
-        else "POST /v1/clients/{client}/projects/{project}/training_runs"
-    )
-    return RuleError(
-        f"'project' of a run is the project it is made in, {json_shown(shown['project'])} "
-        "here, and does not change (SigOpt moves no run). To have "
-        f"a run in {json_shown(asked)}, make it there ({where}; sigopt-python: "
-        "sigopt.set_project(...) before the run starts), or leave 'project' out.",
-        "project",
-        400,
-    )
-
-
 def check_echoed(
     body: Mapping[str, Any],
     shown: Mapping[str, Any],
@@ -309,8 +290,6 @@ def check_echoed(
             continue
         if _same_echo(body[key], shown[key], key in ID_FIELDS):
             continue
-        if what == "run" and key == "project":
-            raise _project_move(body[key], shown)
         raise RuleError(
             f"'{key}' is set by the service and not changed by a request: this {what} has "
             f"{json_shown(shown[key])}, not {json_shown(body[key])}; leave it out, or send it as "
