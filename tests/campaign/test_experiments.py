@@ -138,7 +138,7 @@ def test_designed_rows_must_match_the_design_exactly(api, ready):
         assert "differs from generation" in errors[0]["message"]
     short = {"columns": filled["columns"], "rows": filled["rows"][:-1]}
     errors = api.refused_experiments(sid, "designed", short)
-    assert "give every designed row (in any order)" in errors[0]["message"]
+    assert "give every designed row first" in errors[0]["message"]
     after = api.snapshot(sid)
     assert after["session"] == before["session"] and after["history"] == before["history"]
 

@@ -318,12 +318,10 @@ def test_designed_rows_may_come_back_sorted(session):
 
 
 def test_a_sorted_sheet_with_one_wrong_row_names_that_row(session, tmp_path):
-    """Before: a sheet sorted before the lab ran it, then with one row deleted or
-    changed, was told "19 of the 20 designed rows differ from generation 1's design: is
-    this that design's file?" and a line per row (each compared with the design's row at
-    its place); now the one wrong row and the experiment without its row. A row typed
-    twice is one more experiment of the design's, an extra row, taken (rows are matched
-    to the design by their values, wherever they are)."""
+    """Before: a sheet sorted before the lab ran it, then with one row deleted, typed
+    twice or changed, was told "19 of the 20 designed rows differ from generation 1's
+    design: is this that design's file?" and a line per row (each compared with the
+    design's row at its place); now the one wrong row and the experiment without its row."""
     design = session.generate(wait=True).result.experiments
     measured = session.responses.simulate(design)
     rows = sorted(measured.rows, key=lambda row: (row[1], -row[0]))
@@ -343,9 +341,17 @@ def test_a_sorted_sheet_with_one_wrong_row_names_that_row(session, tmp_path):
     before = session.history.fetch().to_dict()
     assert refused([*rows[:5], *rows[6:]]) == [
         "the table has 19 rows but the design of generation 1 has 20: give every designed "
-        "row (in any order), and any extra rows",
+        "row first (in any order), then any extra rows",
         f"generation 1's design has {said(rows[5])} 2 times, the table once: add the missing "
         "row with its response",
+    ]
+    assert refused([*rows[:6], rows[5], *rows[6:]]) == [
+        f"row 8: {said(rows[5])} is in generation 1's design 2 times, and this row is one "
+        "more of it among the first 20 rows (the designed rows): delete it, or move it below "
+        "the designed rows as an extra experiment",
+        f"generation 1's design has {said(rows[-1])} 2 times, the table's designed rows (the "
+        f"first 20) once; it is at row 22, below the designed rows: move it among the first "
+        "20 rows",
     ]
     designed = {tuple(r[:2]) for r in rows}
     level = next(c for c in "abcdefgh" if (rows[5][0], c) not in designed)
@@ -353,71 +359,47 @@ def test_a_sorted_sheet_with_one_wrong_row_names_that_row(session, tmp_path):
     assert refused([*rows[:5], changed, *rows[6:]]) == [
         f"row 7, column c: {changed[1]!r} differs from generation 1's design, which has no "
         f"experiment {said(changed)}; the design's {said(rows[5])} has no row: was this row "
-        "changed? Designed rows must be the design's rows exactly (in any order, extra rows "
-        "anywhere)"
+        "changed? Designed rows must be the design's rows exactly (in any order)"
     ]
     assert [t.type for t in session.tasks.list()] == ["generate", "space"]  # none started
-    Table(columns=measured.columns, rows=[*rows[:6], rows[5], *rows[6:]]).to_csv(sheet)
-    done = session.experiments.put(type="designed", table=Table.from_csv(sheet), wait=True)
-    assert done.result.rows == 21
-    stored = session.experiments.fetch(gen=1)
-    assert [r[:-1] for r in stored.rows[:20]] == [r[:-1] for r in design.rows]
-    assert tuple(stored.rows[20][:2]) == tuple(rows[5][:2])
 
 
-def test_a_sorted_sheet_with_an_extra_row_among_the_designed_rows_is_taken(session, tmp_path):
+def test_a_sorted_sheet_with_an_extra_row_among_the_designed_rows_says_where_each_is(
+    session, tmp_path
+):
     """Before: a whole sheet sorted with one extra experiment that sorted in among the
-    designed rows (pushing a design experiment to row 22) was refused ("move it among the
-    first 20 rows"). Rows are matched to the design by their values: the design's rows are
-    stored as designed, each with its response, and the extra row as an extra."""
+    designed rows (pushing a design experiment to row 22) was told "row 2, column p1: ...
+    the design's p1=9, c=a has no row: was this row changed?", though that experiment is
+    at row 22. Now row 2 is named as no experiment of the design, to go below the designed
+    rows, and the pushed experiment as at row 22, to go among the first 20."""
     design = session.generate(wait=True).result.experiments
     measured = session.responses.simulate(design)
-    response_of = {tuple(row[:-1]): row[-1] for row in measured.rows}
     designed = {tuple(r[:2]) for r in measured.rows}
     extra = next((p, c) for p in range(20) for c in "abcdefgh" if (p, c) not in designed)
     rows = sorted([*measured.rows, (*extra, 1.5)], key=lambda row: (row[0], row[1]))
     n = len(design.rows)
-    assert rows.index((*extra, 1.5)) < n  # among the designed rows
+    line = rows.index((*extra, 1.5)) + 2
+    assert line < n + 2  # among the designed rows: a design experiment is pushed below
+    pushed = rows[n][:2]
     sheet = tmp_path / "measured.csv"
     Table(columns=measured.columns, rows=rows).to_csv(sheet)
-    done = session.experiments.put(type="designed", table=Table.from_csv(sheet), wait=True)
-    assert done.result.rows == n + 1
-    stored = session.experiments.fetch(gen=1)
-    assert [r[:-1] for r in stored.rows[:n]] == [r[:-1] for r in design.rows]
-    assert all(r[-1] == response_of[tuple(r[:-1])] for r in stored.rows[:n])
-    assert tuple(stored.rows[n]) == (*extra, 1.5)
-
-
-def test_extra_rows_above_the_designed_rows_are_taken_as_extras(session, tmp_path):
-    """Before: a lab's own experiments above the designed rows (or between them) were
-    refused ("it belongs below the designed rows"), or, when one was an experiment of the
-    design, read as a designed row and the design's own row as an extra. Now every row is
-    matched by its values: the design's rows are stored as designed, the lab's as extras, in
-    any order; a designed row left without a response is still allowed wherever it is, and an
-    extra row without one is refused naming its row."""
-    design = session.generate(wait=True).result.experiments
-    measured = session.responses.simulate(design)
-    designed = {tuple(r[:2]) for r in measured.rows}
-    mine = [(p, c, 0.25) for p in range(20) for c in "abcdefgh" if (p, c) not in designed][:3]
-    late, mine = mine[2], mine[:2]
-    n = len(design.rows)
-    rows = [mine[0], *measured.rows[:7], mine[1], *measured.rows[7:]]
-    rows[3] = (*rows[3][:2], None)  # a designed row not measured yet
-    sheet = tmp_path / "measured.csv"
-    unmeasured = [*rows, (*late[:2], None)]  # an extra without its response
-    Table(columns=measured.columns, rows=unmeasured).to_csv(sheet)
     before = session.history.fetch().to_dict()
     with pytest.raises(ValidationError) as caught:
         session.experiments.put(type="designed", table=Table.from_csv(sheet), wait=True)
     assert session.history.fetch().to_dict() == before
-    assert [e["row"] for e in caught.value.errors] == [n + 4], caught.value.errors
-    Table(columns=measured.columns, rows=rows).to_csv(sheet)
-    done = session.experiments.put(type="designed", table=Table.from_csv(sheet), wait=True)
-    assert done.result.rows == n + 2
-    stored = session.experiments.fetch(gen=1)
-    assert [r[:-1] for r in stored.rows[:n]] == [r[:-1] for r in design.rows]
-    assert [tuple(r) for r in stored.rows[n:]] == mine
-    assert sum(r[-1] is None for r in stored.rows[:n]) == 1
+    said = [e["message"] for e in caught.value.errors]
+    assert said[0] == (
+        f"row {line}: p1={extra[0]}, c={extra[1]} is no experiment of generation 1's design: "
+        f"it belongs below the designed rows (the first {n}) as an extra experiment, or "
+        "delete it"
+    ), said
+    assert len(said) == 2, said
+    assert said[1].startswith(f"generation 1's design has p1={pushed[0]}, c={pushed[1]} "), said
+    assert said[1].endswith(
+        f"; it is at row {n + 2}, below the designed rows: move it among the first {n} rows"
+    ), said
+    assert not any("has no row" in s for s in said), said
+    assert [t.type for t in session.tasks.list()] == ["generate", "space"]  # none started
 
 
 @pytest.mark.parametrize(

@@ -38,9 +38,9 @@ from sigopt_like.population import (
 from sigopt_like.spaces import RESPONSE, Problem, Space
 from sigopt_like.tables import Table, coerce_experiments, validate_experiments
 
-from .design_match import match_design, unmatched_problems
 from .design_match import point_text as _point_text
 from .design_match import show as _show
+from .design_match import unordered_problems
 
 INITIAL, DESIGNED, FINAL = "initial", "designed", "final"
 EXPERIMENT_TYPES = (INITIAL, DESIGNED, FINAL)
@@ -402,11 +402,9 @@ class Campaign:
     ) -> tuple[Campaign, int]:
         """The campaign with ``table`` put as ``kind`` experiments, and the number of rows.
 
-        ``designed``: the current design's rows, exactly as designed (same rows), and
-        extra rows, in any order: rows are matched to the design by their values
-        (:func:`.design_match.match_design`) and stored design first; a designed row's
-        response may be missing, an extra row's is required. ``initial`` and ``final``:
-        extra rows only.
+        ``designed``: the current design's rows first, exactly as designed (same
+        rows, in its order or any other), responses may be missing; then extra rows, whose
+        responses are required. ``initial`` and ``final``: extra rows only.
         An ``initial`` or ``designed`` table sent again replaces the generation's
         experiments: it may correct a stored response, but an experiment put before
         that it leaves out (an extra row) is refused unless ``replace`` says to drop it.
@@ -503,17 +501,9 @@ class Campaign:
         self.check_put_experiments(kind)
         assert self.space is not None
         current = self.generation(self.gen)
-        design = tuple(current.design or ()) if kind == DESIGNED and current is not None else ()
-        if not design:
-            return validate_experiments(table, self.space)
-        # the designed rows are found by their values, wherever they are in the table; while
-        # some design experiment has no row, which rows are designed is the match's to tell
-        match = match_design(table, self.space, design)
-        designed = set(match.designed)
+        n_design = len(current.design or ()) if kind == DESIGNED and current is not None else 0
         return validate_experiments(
-            table,
-            self.space,
-            allow_missing_response=lambda i: i in designed or not match.complete,
+            table, self.space, allow_missing_response=lambda i: i < n_design
         )
 
     def _earlier_design_problems(self, table: Table, space: Space) -> list[Problem]:
@@ -617,18 +607,24 @@ def _require_design_size(space: Space, population_size: Any, replicates: Any, ke
 
 
 def _in_design_order(table: Table, space: Space, design: Sequence[Point]) -> Table:
-    """``table`` with the design's rows first, in the design's order, then its extra rows in
-    their own order, when every design row has its row (matched by its values, wherever it
-    is: a spreadsheet sorted before the lab ran it, the lab's own experiments above the
-    designed rows); each row keeps its file line for messages. Any other table is returned
-    as it is."""
-    match = match_design(table, space, design)
-    if not match.complete:
+    """``table`` with its first ``len(design)`` rows put in the design's order when they
+    are the design's rows in another order (a spreadsheet sorted before the lab ran it);
+    each row keeps its file line for messages. Any other table is returned as it is."""
+    n = len(design)
+    if len(table.rows) < n:
         return table
-    designed = list(match.designed)
-    order = designed + [i for i in range(len(table.rows)) if i not in set(designed)]
-    if order == list(range(len(table.rows))):
+    positions = [table.columns.index(name) for name in space.names]
+
+    def point(row: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(p.coerce(row[k]) for p, k in zip(space.parameters, positions, strict=True))
+
+    sent = [point(row) for row in table.rows[:n]]
+    if sent == [tuple(p) for p in design] or Counter(sent) != Counter(tuple(p) for p in design):
         return table
+    waiting: dict[tuple[Any, ...], list[int]] = {}
+    for i, p in enumerate(sent):
+        waiting.setdefault(p, []).append(i)
+    order = [waiting[tuple(p)].pop(0) for p in design] + list(range(n, len(table.rows)))
     return Table(
         columns=table.columns,
         rows=[table.rows[i] for i in order],
@@ -646,7 +642,8 @@ def _design_match_problems(
         problems.append(
             Problem(
                 f"the table has {len(table.rows)} rows but the design of generation {gen} has "
-                f"{len(design)}: give every designed row (in any order), and any extra rows",
+                f"{len(design)}: give every designed row first (in any order), then any "
+                "extra rows",
                 field="table",
             )
         )
@@ -673,7 +670,7 @@ def _design_match_problems(
     if differing or short:
         # a sorted sheet with one row deleted, typed twice or changed: every row after it
         # differed from the design's row, where one row is wrong
-        unordered = unmatched_problems(table, space, design, gen)
+        unordered = unordered_problems(table, space, design, gen)
         if unordered is not None and (short or len(unordered) < differing):
             return problems[:short] + unordered
     if differing > 3 and differing * 2 >= len(design):
