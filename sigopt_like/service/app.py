@@ -14,7 +14,6 @@ import attrs
 import falcon
 
 from . import json_answers
-from .dashboard.cookies import session_lifetime
 from .dashboard.guard import guard_for
 from .engine_runs import EngineRuns
 from .errors import install_error_handlers
@@ -103,9 +102,6 @@ class Service:
     def __init__(self, settings: ServiceSettings | None = None) -> None:
         self.settings = settings or ServiceSettings()
         store = open_store(self.settings.database)
-        # a sign-in made before its end was kept gets the end these hours give it, so that
-        # tokens list (another process, blind to this one's hours) shows the real one
-        store.accounts.keep_sign_in_ends(session_lifetime(self.settings))
         self.context = ServiceContext(
             settings=self.settings, store=store, local_user_id=store.accounts.local_user_id()
         )

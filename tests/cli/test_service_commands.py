@@ -232,38 +232,6 @@ def test_tokens_list_says_when_an_old_dashboard_sign_in_expires(run, tmp_path):
     assert table[2].endswith(" UTC"), table
 
 
-def test_tokens_list_shows_the_end_a_gunicorn_with_other_hours_gives_an_old_sign_in(run, tmp_path):
-    """Before: a sign-in made before its end was kept was listed ending 12 h after its
-    making (the default hours: ``tokens list`` cannot see the hours a gunicorn's
-    ``application(dashboard_session_hours=2)`` was given), while that service ended it
-    after 2 h: an expired sign-in read as live for 10 more hours. A service keeps the end
-    it gives such a sign-in when it starts; a later start with other hours keeps it."""
-    import falcon.testing
-
-    from sigopt_like.service import create_app
-    from sigopt_like.service.wsgi import application
-
-    db = tmp_path / "team.db"
-    with create_app(database=str(db), run_tasks=False, auth_required=True) as app:
-        accounts = app.context.store.accounts
-        ada = accounts.create_user("ada@lab.example", "long enough")
-        old = accounts.issue_token(ada.id, dashboard_session=True)  # no end, as before
-        assert old.expires is None
-    served = application(database=str(db), run_tasks=False, dashboard_session_hours=2)
-    try:
-        client = falcon.testing.TestClient(served)
-        me = client.simulate_get("/auth/me", cookies={"sigopt_like_session": old.token}).json
-    finally:
-        served.close()
-    assert me["signed_in"] and me["expires"] == old.created + 2 * 3600, me  # the service's
-    listed = {t["id"]: t for t in run("tokens", "list", "--db", db, "--json").json()}
-    assert listed[old.id]["expires"] == old.created + 2 * 3600, listed
-    with create_app(database=str(db), run_tasks=False, dashboard_session_hours=24):
-        pass  # a later start with other hours keeps the end given
-    listed = {t["id"]: t for t in run("tokens", "list", "--db", db, "--json").json()}
-    assert listed[old.id]["expires"] == old.created + 2 * 3600, listed
-
-
 def test_serve_without_tasks_says_who_runs_them(tmp_path):
     """Before: the start line of 'serve --no-tasks' read like any other, and a task queued
     there waited for a worker nobody had been told to start."""

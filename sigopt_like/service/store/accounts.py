@@ -24,7 +24,7 @@ from ..passwords import hash_password, verify_password
 from . import schema
 from .database import Database, PointQuery, translate_errors
 from .db import LOCAL_USER_EMAIL
-from .errors import Busy, Invalid, Unwritable
+from .errors import Invalid
 
 U = schema.users
 TK = schema.tokens
@@ -268,34 +268,6 @@ class AccountStore:
             pass  # another process stored it first: use theirs
         with self._db.read() as conn:
             return str(conn.execute(select).scalar_one())
-
-    def keep_sign_in_ends(self, lifetime: int) -> int:
-        """Keep with each dashboard sign-in made before its end was kept the end the
-        service gives it, its making + ``lifetime`` seconds (the service's
-        ``dashboard_session_hours``); the number of sign-ins given one.
-
-        Called when a service starts: before, ``tokens list`` (another process, which
-        cannot know what ``application(dashboard_session_hours=...)`` a gunicorn was given)
-        showed such a sign-in ending 12 h after its making, the default, while the
-        service ended it by its own hours. A database this process cannot write is left
-        as it is (0): the service then judges those sign-ins as before."""
-        old = (
-            TK.c.name == DASHBOARD_TOKEN_NAME,
-            TK.c.experiment_id.is_(None),
-            TK.c.expires.is_(None),
-        )
-        with self._db.read() as conn:
-            if conn.execute(sa.select(TK.c.id).where(*old).limit(1)).first() is None:
-                return 0  # nothing to keep: no write (a read-only database opens as before)
-        try:
-            with translate_errors(self._db), self._db.write() as conn:
-                return int(
-                    conn.execute(
-                        TK.update().where(*old).values(expires=TK.c.created + int(lifetime))
-                    ).rowcount
-                )
-        except (Unwritable, Busy):
-            return 0
 
     def set_password(self, email: str, password: str) -> None:
         """Replace a user's password; AccountError if there is no such user (the local
