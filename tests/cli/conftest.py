@@ -44,14 +44,15 @@ def run(capsys: pytest.CaptureFixture[str], clean_env: Path) -> Run:
     return go
 
 
-def measure(design: Path, measured: Path) -> None:
-    """The lab: fill in the Response column of a design CSV (a smooth made-up surface)."""
+def measure(design: Path, measured: Path, offset: float = 0.0) -> None:
+    """The lab: fill in the Response column of a design CSV (a smooth made-up surface,
+    raised by ``offset``)."""
     with open(design, newline="") as handle:
         rows = list(csv.reader(handle))
     header, body = rows[0], rows[1:]
     out = [header]
     for row in body:
         values = [float(v) for v in row[:-1]]
-        out.append([*row[:-1], f"{10 - sum((v - 5) ** 2 for v in values) / 10:.4f}"])
+        out.append([*row[:-1], f"{offset + 10 - sum((v - 5) ** 2 for v in values) / 10:.4f}"])
     with open(measured, "w", newline="") as handle:
         csv.writer(handle).writerows(out)

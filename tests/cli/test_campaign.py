@@ -394,18 +394,21 @@ def test_analytics_tells_another_sessions_download_by_the_folders_record(
     """Before: "the same session" was judged by summary.csv alone (its header, and the
     number of experiments of each generation), so a second session of the same design
     size replaced the first's download in the folder without a word. Every file written
-    is now judged by the folder's record of who wrote it."""
+    is now judged by the folder's record of who wrote it. The second session's responses
+    are raised by 1, so that its summary.csv differs even when its design is the first's
+    (a design of 3 of 32 experiments: now and then the same two draws, and then the same
+    summary.csv bytes, which the download rightly writes over without a word)."""
     from sigopt_like.analytics_output import RECORD_FILE
 
     monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "lab.db"))
     plots = tmp_path / "plots"
     sids = []
-    for name in ("first", "second"):
+    for name, offset in (("first", 0.0), ("second", 1.0)):
         sid = run("sessions", "create", name, "--json").json()["id"]
         run("space", "put", sid, SPACE, "--type", "factorial", "--population", 3, "--replicates", 0)
         design = tmp_path / f"{name}.csv"
         assert run("generate", sid, "-o", design, "-q").code == 0
-        measure(design, design)
+        measure(design, design, offset)
         assert run("experiments", "put", sid, design, "--type", "designed").code == 0
         sids.append(sid)
     assert run("analytics", sids[0], "-o", plots, "-q").code == 0
