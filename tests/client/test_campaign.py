@@ -296,7 +296,9 @@ def test_designed_rows_may_come_back_sorted(session):
     response_of = {tuple(row[:-1]): row[-1] for row in measured.rows}
     rows = sorted(measured.rows, key=lambda row: (row[1], -row[0]))
     assert [r[:-1] for r in rows] != [r[:-1] for r in design.rows]
-    wrong = Table(columns=measured.columns, rows=[(19, "h", 1.0), *rows[1:]])
+    designed = {tuple(row[:-1]) for row in design.rows}
+    outside = next((p, c) for p in range(19, -1, -1) for c in "hgfedcba" if (p, c) not in designed)
+    wrong = Table(columns=measured.columns, rows=[(*outside, 1.0), *rows[1:]])
     before = session.history.fetch().to_dict()
     with pytest.raises(ValidationError, match="differs from generation 1's design"):
         session.experiments.put(type="designed", table=wrong, wait=True)
