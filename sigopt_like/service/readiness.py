@@ -41,10 +41,15 @@ def runs_its_own_tasks(settings: ServiceSettings) -> bool:
     return settings.run_tasks and bool(settings.worker_processes or settings.task_threads > 0)
 
 
-def task_workers(settings: ServiceSettings, store: Store, now: float) -> TaskWorkers:
-    """Who runs this service's tasks (a database read when it does not itself)."""
+def task_workers(settings: ServiceSettings, store: Store, now: float | None = None) -> TaskWorkers:
+    """Who runs this service's tasks (a database read when it does not itself).
+
+    A runner's beat is written by the database's clock, as a task's lease is, and judged
+    by it (``now`` None: :meth:`TaskStore.lease_now`): a live worker on a host a minute
+    behind this one's clock read as gone ("degraded")."""
     if runs_its_own_tasks(settings):
         return TaskWorkers("in_process")
+    now = store.tasks.lease_now() if now is None else now
     seen = store.tasks.runner_last_seen()
     if seen is not None and now - seen <= lease_seconds():
         return TaskWorkers("seen", seen)

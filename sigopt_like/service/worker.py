@@ -364,7 +364,7 @@ class TaskRunner:
         self.recover(include_new=self.recover_new)
         try:  # at once, so that a scaled-out service's /ready need not wait for a beat
             with self.transaction():
-                self.store.tasks.runner_seen(int(self.clock()))
+                self.store.tasks.runner_seen()  # by the database's clock
         except Unwritable as err:
             # a read-only database: reads still work and each write says it to whoever
             # asked (an embedded command's one line); a runner that lives on is told again
@@ -926,7 +926,7 @@ class TaskRunner:
                 self.store.tasks.beat(self.worker_id, mine)
             taken = self.recover(include_new=False, judged_at=judged_at)
             with self.transaction():
-                self.store.tasks.runner_seen(int(self.clock()))
+                self.store.tasks.runner_seen()  # by the database's clock
         finally:
             if started is not None and time.monotonic() - began > WAITED_SECONDS:
                 self._waited_from = started

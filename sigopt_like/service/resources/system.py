@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib.resources
 import logging
 import math
-import time
 from typing import Any
 
 import falcon
@@ -65,7 +64,7 @@ class Ready:
         """Run a trivial query against the schema; read who runs the tasks."""
         try:
             version = self._store.schema_version()
-            workers = task_workers(self._settings, self._store, time.time())
+            workers = task_workers(self._settings, self._store)
             self._outage.worked()
             self._refused = False
         except Exception as err:
@@ -148,8 +147,8 @@ class Metrics:
         settings, store = self.context.settings, self.context.store
         if runs_its_own_tasks(settings):
             return None
-        now = time.time()
         try:
+            now = store.tasks.lease_now()  # the clock a runner's beat is written by
             seen = task_workers(settings, store, now).last_seen
             self.context.outage.worked()
         except Exception as err:

@@ -74,8 +74,11 @@ def render_task(
 ) -> dict[str, Any]:
     """A task as the contract's Task JSON; ``with_result=False`` leaves ``result`` out.
 
-    ``worker_seen`` and ``warnings`` are read from the stored lease at ``now`` (the
-    clock when None), writing nothing: a running task whose worker is gone says so."""
+    ``worker_seen`` and ``warnings`` are read from the stored lease at ``now``, writing
+    nothing: a running task whose worker is gone says so. The service passes
+    ``TaskStore.lease_now()`` (the database's clock, which leases are written by: judged by
+    a web host's clock a minute ahead, a live worker read as gone); None is this host's
+    clock, the same as the database's on SQLite only."""
     now = time.time() if now is None else now
     out = {
         "object": "task",
@@ -270,7 +273,10 @@ class TaskList:
             task_type=_choice(req, "type", TASK_TYPES, any_case=True),
             with_result=with_result,
         )
-        resp.media = render_page(page, lambda task: render_task(task, with_result=with_result))
+        now = self._tasks.lease_now()  # one read of the database's clock for the page
+        resp.media = render_page(
+            page, lambda task: render_task(task, with_result=with_result, now=now)
+        )
 
 
 class TaskItem:
@@ -330,13 +336,15 @@ class TaskItem:
         task = self._owned(req, sid, tid, with_result=with_result)
         wait = query_int(req, "wait", 0, within=WAIT_SECONDS) or 0
         given = query_int(req, "version", None, within=TASK_VERSIONS)
-        first = time.time()
+        # leases are judged by the database's clock (they are written by it), once per read
+        first = self._tasks.lease_now()
         # what the client has: ``version`` given, that version with its worker not gone
         # (the warning comes with no new version: a poll asked just after the worker went,
         # with the version of an answer from just before, waited out its whole wait); not
         # given, the task as it is now (a client that has seen the warning waits for the
         # next change, the take-over, without an answer at once)
         seen, gone = watched(task, first) if given is None else (given, False)
+        read_at = first
         if wait and task.status not in FINISHED and watched(task, first) == (seen, gone):
             with (
                 self._watch.slot() as may_wait,
@@ -348,7 +356,6 @@ class TaskItem:
                 deadline = time.monotonic() + (wait if may_wait else 0)
                 client_gone = gone_check(req.env)
                 live = True
-                read_at = first
                 # a worker gone (its lease lapsed, its process ended) while it waits answers
                 # too: it writes nothing, so the version alone never changed
                 while task.status not in FINISHED and watched(task, read_at) == (seen, gone):
@@ -359,7 +366,7 @@ class TaskItem:
                     # frees its slot) within a second, not at the end of ``wait``; and
                     # no later than the moment the lease would lapse
                     pause = min(left, CREDENTIAL_CHECK_SECONDS)
-                    lapse = lease_lapse_in(task, time.time())
+                    lapse = lease_lapse_in(task, read_at)
                     if lapse is not None:
                         pause = min(pause, lapse)
                     self._watch.wait(task.id, task.version, max(pause, 0.01))
@@ -369,14 +376,14 @@ class TaskItem:
                     if client_gone():  # its client closed the connection: the slot back
                         break
                     task = self._tasks.get(task.session_id, task.id, with_result=with_result)
-                    read_at = time.time()
+                    read_at = self._tasks.lease_now()
             if not live or not req.context.credential_live():
                 raise Unauthorized(
                     "The token of this request was revoked, or its sign-in ended, while it "
                     "waited: use a valid API token, or sign in again at /.",
                     headers={"WWW-Authenticate": CHALLENGE + ', error="invalid_token"'},
                 )
-        resp.media = render_task(task, with_result=with_result)
+        resp.media = render_task(task, with_result=with_result, now=read_at)
 
     def on_post_cancel(self, req: falcon.Request, resp: falcon.Response, sid: str, tid: str):
         """Cancel: a new task at once; a running one stops at its next step; 409 if finished.
@@ -387,7 +394,7 @@ class TaskItem:
         owner, session_id, task_id = owner_id(req), parse_id(sid, "session"), parse_id(tid, "task")
         task = self._tasks.cancel(owner, session_id, task_id, now())
         self._store.after_commit(self._runner.notify_change)
-        resp.media = render_task(task)
+        resp.media = render_task(task, now=self._tasks.lease_now())
 
     def on_get_events(self, req: falcon.Request, resp: falcon.Response, sid: str, tid: str):
         """``text/event-stream``: ``event: task`` with the task JSON on every change (a
@@ -414,7 +421,7 @@ class TaskItem:
         if (
             resumed is not None
             and task.status in FINISHED
-            and resumed == watched(task, time.time())
+            and resumed == watched(task, self._tasks.lease_now())
         ):
             # it has the task's last state, and nothing more will come: 204 No Content
             # is the SSE spec's "stop reconnecting" (a stream that merely ended is
@@ -458,7 +465,8 @@ class TaskItem:
                         return  # revoked or expired meanwhile: not one event more
                     checked = time.monotonic()
                 task = self._tasks.get(session_id, task_id, with_result=with_result)
-                read_at = time.time()
+                read_at = self._tasks.lease_now()  # the clock leases are written by
+                read_mono = time.monotonic()
                 # a worker gone (lease lapsed, process ended) is sent too: it writes
                 # nothing, so the version alone never changed
                 now_seen = watched(task, read_at)
@@ -484,7 +492,9 @@ class TaskItem:
                 # to 10 s after its token was revoked
                 recheck = CREDENTIAL_CHECK_SECONDS - (time.monotonic() - checked)
                 left = min(quiet, deadline - time.monotonic(), recheck)
-                lapse = lease_lapse_in(task, time.time())
+                # the database's time of the read, and what this host's monotonic clock
+                # counted since (a slow client's write): no second read of its clock
+                lapse = lease_lapse_in(task, read_at + time.monotonic() - read_mono)
                 if lapse is not None:  # read again the moment its lease would lapse
                     left = min(left, lapse)
                 self._watch.wait(task_id, task.version, max(left, 0.01))

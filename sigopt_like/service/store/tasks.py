@@ -515,19 +515,21 @@ class TaskStore:
             return sa.cast(sa.func.floor(epoch), sa.BigInteger)
         return int(time.time())
 
-    def runner_seen(self, now: int) -> None:
+    def runner_seen(self, now: int | None = None) -> None:
         """A task runner runs on this database at ``now`` (its heartbeat): what the
-        readiness of a service that runs no tasks of its own reads. The row keeps the
-        latest time said: a runner's write that waited for the lock while another said a
-        later time does not move it back."""
-        value = str(int(now))
-        # the stored text is a count of seconds without leading zeros: the shorter is the
-        # earlier, and at one length the text's order is the number's
-        earlier = sa.or_(
-            sa.func.length(META.c.value) < len(value),
-            sa.and_(sa.func.length(META.c.value) == len(value), META.c.value < value),
-        )
+        readiness of a service that runs no tasks of its own reads. ``now`` None (what a
+        runner says) is the database's clock once the write lock is held, the one leases
+        are written and judged by: written by a worker host's own clock a minute behind,
+        a live worker read as gone. The row keeps the latest time said: a runner's write
+        that waited for the lock while another said a later time does not move it back."""
         with self._db.write() as conn:
+            value = str(int(self._clock(conn) if now is None else now))
+            # the stored text is a count of seconds without leading zeros: the shorter is
+            # the earlier, and at one length the text's order is the number's
+            earlier = sa.or_(
+                sa.func.length(META.c.value) < len(value),
+                sa.and_(sa.func.length(META.c.value) == len(value), META.c.value < value),
+            )
             dialect = self._db.dialect
             if dialect in ("sqlite", "postgresql"):  # two runners' first beats at once
                 insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert(META)
