@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .output import visible
 from .quoting import SHOWN_CHARACTERS
 
 if TYPE_CHECKING:
@@ -112,6 +113,7 @@ class IdType(click.ParamType):
         where = ID_LISTS.get(key or "")
         # bytes a terminal sent in another encoding, as typed ('caf\xe9'), not '\udce9'
         shown = str(value).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        shown = visible(shown)  # an ESC or a U+202E typed is not sent to the terminal raw
         quoted = f"'{shown}'"
         if len(shown) > SHOWN_CHARACTERS:  # a 100,000-character argument is not printed back
             quoted = f"'{shown[:SHOWN_CHARACTERS]}'... ({len(shown):,} characters)"

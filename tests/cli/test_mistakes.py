@@ -1014,6 +1014,19 @@ def test_a_malformed_id_is_a_usage_error_not_a_missing_session(
     assert unknown.code == 1 and "404 not_found" in unknown.err, unknown
 
 
+@pytest.mark.parametrize(
+    ("typed", "escaped"), [("\x1b[2J\x1b[31mx", "\\x1b[2J\\x1b[31mx"), ("1\u202e2", "1\\u202e2")]
+)
+def test_a_malformed_id_is_shown_escaped(run, tmp_path, monkeypatch, typed, escaped):
+    """Before: the usage error for an id that is not one quoted it raw, so an escape
+    sequence typed (or pasted) cleared the screen and a U+202E turned the rest of the line
+    right to left; the 404 it replaced showed them escaped."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "ids.db"))
+    done = run("generate", typed)
+    assert done.code == 2 and f"not an id: '{escaped}'" in done.err, done.err
+    assert "\x1b" not in done.err and "\u202e" not in done.err, done.err
+
+
 def test_json_with_an_output_file_is_refused_not_half_done(run, tmp_path, monkeypatch):
     """Before: ``design 1 --json -o gen1.csv`` (and ``history``) printed JSON and wrote no
     file, without a word; ``-o -`` (standard output, where the JSON goes) is still taken."""
