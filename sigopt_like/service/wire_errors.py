@@ -371,26 +371,20 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
     def _answered_unread(self) -> bool:
         """Whether this request waits for ``100 Continue`` (its head just read) and the
         app would answer it without reading its body (``unread_answers``)."""
-        if not (
-            getattr(self, "expect_continue", False)
-            and self.headers_finished
-            and not self.completed
-            and self.served_app is not None
-        ):
-            return False
         from .unread_answers import answered_unread
 
-        return answered_unread(
-            self.served_app,
-            str(self.command),
-            str(self.path),
-            authorization=self.headers.get("AUTHORIZATION"),
-            cookie=self.headers.get("COOKIE"),
-        )
+        return self._asked_of_its_head(answered_unread)
 
     def _store_judges(self) -> bool:
         """Whether this request waits for ``100 Continue`` (its head just read) and only
         the store can say whether the app answers it 401 without its body."""
+        from .unread_answers import store_judges
+
+        return self._asked_of_its_head(store_judges)
+
+    def _asked_of_its_head(self, question: Any) -> bool:
+        """``question(app, method, path, authorization=, cookie=)`` of this request, if it
+        waits for ``100 Continue`` with its head read whole (else False)."""
         if not (
             getattr(self, "expect_continue", False)
             and self.headers_finished
@@ -398,14 +392,14 @@ class DoorParser(HTTPRequestParser):  # type: ignore[misc]
             and self.served_app is not None
         ):
             return False
-        from .unread_answers import store_judges
-
-        return store_judges(
-            self.served_app,
-            str(self.command),
-            str(self.path),
-            authorization=self.headers.get("AUTHORIZATION"),
-            cookie=self.headers.get("COOKIE"),
+        return bool(
+            question(
+                self.served_app,
+                str(self.command),
+                str(self.path),
+                authorization=self.headers.get("AUTHORIZATION"),
+                cookie=self.headers.get("COOKIE"),
+            )
         )
 
     def _no_continue(self) -> None:
