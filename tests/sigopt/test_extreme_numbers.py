@@ -131,15 +131,20 @@ def test_feasible_constraints_over_bounds_past_1e20_are_taken(served, x, y, cons
             }
         ],
     }
+    for a in _three_suggestions(api, body):
+        left = weights[0] * a["x"] + weights[1] * a["y"]
+        slack = 1e-9 * max(abs(threshold), abs(a["x"]), abs(a["y"]), 1.0)
+        assert left <= threshold + slack if kind == "less_than" else left >= threshold - slack
+
+
+def _three_suggestions(api, body):
+    """The assignments of three suggestions of the experiment ``body`` makes (both 201)."""
     made = api.post("/v1/experiments", body)
     assert made.status == 201, made.body
     for _ in range(3):
         s = api.post(f"/v1/experiments/{made.body['id']}/suggestions", {})
         assert s.status == 201, s.body
-        a = s.body["assignments"]
-        left = weights[0] * a["x"] + weights[1] * a["y"]
-        slack = 1e-9 * max(abs(threshold), abs(a["x"]), abs(a["y"]), 1.0)
-        assert left <= threshold + slack if kind == "less_than" else left >= threshold - slack
+        yield s.body["assignments"]
 
 
 def _sum_rows(names, low, high, weights=None):
@@ -211,12 +216,7 @@ def test_a_feasible_mixed_int_and_double_definition_is_taken(served):
             },
         ],
     }
-    made = api.post("/v1/experiments", body)
-    assert made.status == 201, made.body
-    for _ in range(3):
-        s = api.post(f"/v1/experiments/{made.body['id']}/suggestions", {})
-        assert s.status == 201, s.body
-        a = s.body["assignments"]
+    for a in _three_suggestions(api, body):
         left = sum(w * a[n] for n, w in zip("abcd", weights, strict=True))
         slack = 1e-9 * 1e8
         assert low - slack <= left <= high + slack, a
@@ -272,13 +272,9 @@ def test_definitions_the_unit_box_programs_refused_are_taken(served, lo, hi, int
         for terms, kind, threshold in rows
     ]
     body = {"name": "mixed", "parameters": parameters, "linear_constraints": constraints}
-    made = api.post("/v1/experiments", body)
-    assert made.status == 201, made.body
     polytope = LinearConstraints.build(rows, lo, hi, integer)
-    for _ in range(3):
-        s = api.post(f"/v1/experiments/{made.body['id']}/suggestions", {})
-        assert s.status == 201, s.body
-        point = [s.body["assignments"][n] for n in names]
+    for a in _three_suggestions(api, body):
+        point = [a[n] for n in names]
         assert polytope.satisfied(point)[0], point
 
 
