@@ -1,22 +1,25 @@
 """The served views judge a lease by the clock it is written by: the database's.
 
 A task's heartbeat and a runner's beat are written by the database's clock (PostgreSQL's,
-for hosts whose clocks disagree); the task view, its listing, its long poll and ``/ready``
-judge them by it too. Real parts: a SQLite file or a real PostgreSQL, the service in
-process, task runners whose host's clock is skewed (their ``clock``), and a web host's
-clock skewed by replacing the ``time`` the task routes read. The lease is shortened
-(``LEASE_SECONDS``) so that a lapse takes seconds.
+for hosts whose clocks disagree); the task view, its listing, its long poll, its event
+stream and ``/ready`` judge them by it too. Real parts: a SQLite file or a real
+PostgreSQL, the service in process, task runners whose host's clock is skewed (their
+``clock``), and a web host's clock skewed by replacing the ``time`` the task routes read.
+The lease is shortened (``LEASE_SECONDS``) so that a lapse takes seconds.
 """
 
 from __future__ import annotations
 
+import inspect
+import json
 import time
 import types
 from collections.abc import Callable, Iterator
 
+import falcon.testing
 import pytest
 
-from sigopt_like.service import create_app, worker
+from sigopt_like.service import Service, create_app, worker
 from sigopt_like.service.resources import tasks as task_resources
 from sigopt_like.service.worker import TaskRunner
 
@@ -99,3 +102,58 @@ def test_ready_judges_a_runner_s_beat_by_the_database_s_clock(
         assert ready.status == 200 and ready.body["task_workers"] == "none", ready.body
         [warning] = ready.body["warnings"]
         assert "no task worker has run on this database for" in warning["message"], warning
+
+
+def test_a_task_is_rendered_only_with_a_clock_given() -> None:
+    """``render_task`` has no clock of its own: before, ``now`` left out was this host's
+    clock (the database's on SQLite only), so a call that forgot it judged leases by the
+    wrong clock on PostgreSQL and passed every SQLite test; now it is a TypeError (and
+    mypy's error) to forget it."""
+    now = inspect.signature(task_resources.render_task).parameters["now"]
+    assert now.default is inspect.Parameter.empty and now.kind is now.KEYWORD_ONLY
+
+
+def _stream(service: Service, sid: str, task_id: int) -> Iterator[dict]:
+    """The task's event stream as the WSGI app sends it, one task JSON per event."""
+    path = f"/v1/sessions/{sid}/tasks/{task_id}/events"
+    body = service.app(falcon.testing.create_environ(path=path), lambda *_: None)
+    try:
+        for chunk in body:
+            for event in chunk.decode().split("\n\n"):
+                data = [line[5:] for line in event.split("\n") if line.startswith("data:")]
+                if data or event.startswith(":"):
+                    yield json.loads(data[0]) if data else {}  # {}: a keep-alive
+    finally:
+        getattr(body, "close", lambda: None)()
+
+
+@pytest.mark.parametrize("skew", [SKEW, -SKEW])
+def test_the_event_stream_judges_a_lease_by_the_database_s_clock(
+    database: str, skew: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The event stream's host's clock a minute ahead: its first event of a live worker's
+    task has no warning (before: "lease lapsed", false); either way, once the worker stops
+    beating, an event with the warning comes within seconds of the lapse (before, a
+    minute behind: a minute late)."""
+    monkeypatch.setattr(worker, "LEASE_SECONDS", LEASE)
+    monkeypatch.setattr(task_resources, "HEARTBEAT_SECONDS", 0.5)  # a keep-alive: a look
+    with create_app(database=database, run_tasks=False) as service:
+        api = Api(service)
+        sid = api.session()
+        task_id = int(api.queue_space(sid)["id"])
+        live = TaskRunner(service.context.store, service.settings, threads=0)
+        assert live.claim() == task_id
+        live.heartbeat()
+        _web_host_clock(monkeypatch, skew)
+        events = _stream(service, sid, task_id)
+        first = next(events)
+        assert first["status"] == "running" and first["warnings"] == [], first
+        deadline = time.monotonic() + LEASE + 5  # it stops beating: its lease lapses
+        for task in events:
+            if task:
+                assert task["status"] == "running", task
+                [gone] = task["warnings"]
+                assert "lease lapsed" in gone or "is gone" in gone, gone
+                break
+            assert time.monotonic() < deadline, "no event told of the lapsed lease"
+        events.close()

@@ -180,7 +180,7 @@ def test_a_lapsed_lease_whose_worker_still_runs_says_so(tmp_path, monkeypatch, c
             worker=f"{host}:{alive.pid}:x",
             heartbeat=int(time.time()),
         )
-        [gone] = render_task(ended)["warnings"]
+        [gone] = render_task(ended, now=service.context.store.tasks.lease_now())["warnings"]
         assert f"is gone: its process (pid {alive.pid} on this host) has ended" in gone, gone
 
 

@@ -135,7 +135,7 @@ def _running_on(app: Service, sid: str, tid: str, worker: Worker, limit: float =
     while True:
         record = app.context.store.tasks.find(int(tid))
         assert record is not None and str(record.session_id) == sid
-        task = render_task(record)
+        task = render_task(record, now=app.context.store.tasks.lease_now())
         assert task["status"] in ("new", "running"), task
         running_here = task["status"] == "running" and f":{worker.pid}:" in (record.worker or "")
         if running_here and task["progress"]["fraction"] >= 0.1:
@@ -258,7 +258,7 @@ def test_a_killed_worker_its_parent_has_not_reaped_is_gone_at_once(
             time.sleep(0.05)
         record = app.context.store.tasks.find(int(tid))
         assert record is not None
-        [gone] = render_task(record)["warnings"]
+        [gone] = render_task(record, now=app.context.store.tasks.lease_now())["warnings"]
         assert f"its process (pid {pid} on this host) has ended" in gone, gone
         runner = TaskRunner(app.context.store, app.context.settings, threads=0)
         assert runner.recover() == [int(tid)]  # its lease is fresh: only the process tells

@@ -69,17 +69,15 @@ RESULT_CHOICES = ("include", "omit")
 NOT_YET = frozenset({"space_required", "no_design", "no_responses"})
 
 
-def render_task(
-    task: TaskRecord, *, with_result: bool = True, now: float | None = None
-) -> dict[str, Any]:
+def render_task(task: TaskRecord, *, now: float, with_result: bool = True) -> dict[str, Any]:
     """A task as the contract's Task JSON; ``with_result=False`` leaves ``result`` out.
 
     ``worker_seen`` and ``warnings`` are read from the stored lease at ``now``, writing
-    nothing: a running task whose worker is gone says so. The service passes
-    ``TaskStore.lease_now()`` (the database's clock, which leases are written by: judged by
-    a web host's clock a minute ahead, a live worker read as gone); None is this host's
-    clock, the same as the database's on SQLite only."""
-    now = time.time() if now is None else now
+    nothing: a running task whose worker is gone says so. ``now`` is
+    ``TaskStore.lease_now()``, the database's clock, which leases are written by (judged
+    by a web host's clock a minute ahead, a live worker read as gone). It has no default:
+    before, one left out was this host's clock, the database's on SQLite only, and a call
+    that forgot it was right in every SQLite test and wrong on PostgreSQL."""
     out = {
         "object": "task",
         "id": str(task.id),
@@ -191,7 +189,8 @@ class TaskStarter:
         self._store.after_commit(self._wake)
         resp.status = falcon.HTTP_202
         resp.set_header(LOCATION, task_url(req.prefix, task.session_id, task.id))
-        resp.media = render_task(task)
+        # a new task is queued, so no lease is judged; the clock is the one all the same
+        resp.media = render_task(task, now=self._store.tasks.lease_now())
 
     @contextlib.contextmanager
     def explained(self, raw_sid: str) -> Iterator[None]:
