@@ -826,8 +826,10 @@ def tokens_list(email: str | None, db: str | None, as_json: bool) -> None:
             found = store.list_tokens(email=email)
         except accounts.AccountError as err:
             raise CommandError(_with_users_hint(err)) from err
-    hours = app.ServiceSettings().dashboard_session_hours  # what serve applies
-    found = [_with_sign_in_end(accounts, t, hours) for t in found]
+    # what serve applies, and a gunicorn unless given other hours (which this cannot know)
+    hours = app.ServiceSettings().dashboard_session_hours
+    found = [_with_no_api_end(accounts, t) for t in found]
+    by_default = {t.id: _sign_in_end_by_default(accounts, t, hours) for t in found}
     if as_json:
         echo_json(
             [
@@ -839,13 +841,24 @@ def tokens_list(email: str | None, db: str | None, as_json: bool) -> None:
                     "revoked": t.revoked,
                     "experiment": t.experiment_id,
                     "expires": t.expires,
+                    "expires_by_default": by_default[t.id],
                 }
                 for t in found
             ]
         )
     else:
         echo_table(
-            ((t.id, t.email, t.name, t.revoked, t.experiment_id or "", _ends(t)) for t in found),
+            (
+                (
+                    t.id,
+                    t.email,
+                    t.name,
+                    t.revoked,
+                    t.experiment_id or "",
+                    _ends(t, by_default[t.id], hours),
+                )
+                for t in found
+            ),
             ["id", "user", "name", "revoked", "experiment", "expires"],
         )
 
@@ -859,32 +872,50 @@ def _with_users_hint(err: Exception, then: str = "") -> str:
     return f"{said.rstrip('.')} {USERS_LIST_HINT}{then}"
 
 
-def _with_sign_in_end(accounts: Any, token: Any, hours: float) -> Any:
-    """``token`` with the end the service applies to a dashboard sign-in made before its
-    end was kept with it (its making + ``dashboard_session_hours``, 12 unless
-    ``application()`` was given others): before, such a sign-in's "expires" was blank, so
-    one refused as expired for hours read as live. An API token shows no end, as it has
-    none (``accounts.token_ends``): one whose row held an end read "(expired)" while the
-    service still let it in."""
+def _with_no_api_end(accounts: Any, token: Any) -> Any:
+    """``token`` with no end if it is an API token, as it has none
+    (``accounts.token_ends``): one whose row held an end read "(expired)" while the service
+    still let it in."""
     if token.experiment_id is None and token.name != accounts.DASHBOARD_TOKEN_NAME:
         return attrs.evolve(token, expires=None)
-    if token.expires is not None or token.name != accounts.DASHBOARD_TOKEN_NAME:
-        return token
-    ends = accounts.token_ends(
-        token.name, token.experiment_id, token.created, None, int(hours * 3600)
-    )
-    return attrs.evolve(token, expires=ends)
+    return token
 
 
-def _ends(token: Any) -> str:
-    """When a token expires, as a person reads it: a guest token's end, and a dashboard
-    sign-in's (before, a sign-in's was blank, so one long expired read as live)."""
+def _sign_in_end_by_default(accounts: Any, token: Any, hours: float) -> int | None:
+    """When a dashboard sign-in made before its end was kept with it ends if its service
+    runs with the default ``dashboard_session_hours`` (``hours``: serve's always, a
+    gunicorn's unless ``application()`` was given others); None for any other token.
+
+    Not its ``expires``: that end is not known here. Before, it was listed as this one, so
+    under a gunicorn given 48 hours a live sign-in read "(expired)", and under one given 1
+    an ended one read as live."""
+    if token.name != accounts.DASHBOARD_TOKEN_NAME or token.expires is not None:
+        return None
+    ends = accounts.token_ends(token.name, None, token.created, None, int(hours * 3600))
+    return int(ends)
+
+
+def _ends(token: Any, by_default: int | None, hours: float) -> str:
+    """When a token expires, as a person reads it: a guest token's end, a dashboard
+    sign-in's, and of a sign-in whose end was not kept, that it is not known and when it is
+    under the default hours (before: that time alone, as if known)."""
+    if by_default is not None:
+        return f"end not kept: made + the service's hours ({_time(by_default, hours)})"
     if token.expires is None:
         if token.experiment_id is None:  # an API token
             return ""
         return "made + serve's --guest-token-days"  # a guest token of before 0010
-    when = datetime.fromtimestamp(token.expires, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return f"{when} (expired)" if token.expires <= time.time() else when
+    return _time(token.expires)
+
+
+def _time(at: int, default_hours: float | None = None) -> str:
+    """``at`` in UTC to the minute, "(expired)" once past; with ``default_hours``, as the
+    end those hours give."""
+    when = datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    past = at <= time.time()
+    if default_hours is None:
+        return f"{when} (expired)" if past else when
+    return f"{default_hours:g} h by default: {when}{', expired' if past else ''}"
 
 
 @tokens.command("revoke")

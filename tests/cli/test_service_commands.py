@@ -207,10 +207,13 @@ def test_tokens_commands_on_an_unknown_user_say_where_the_users_are(run, tmp_pat
         assert done.err.strip().endswith(said + then), done.err
 
 
-def test_tokens_list_says_when_an_old_dashboard_sign_in_expires(run, tmp_path):
-    """Before: a sign-in made before its end was kept with its token was listed with a
-    blank "expires" (null in JSON), though the service refuses it once its making + the
-    ``dashboard_session_hours`` (12) are past: a day-old one read as live."""
+def test_tokens_list_says_an_old_dashboard_sign_in_s_end_is_not_known(run, tmp_path):
+    """A sign-in made before its end was kept with its token ends at its making + the
+    ``dashboard_session_hours`` of the service it is used on: serve's 12, or a gunicorn's
+    own. First (blank "expires", null in JSON) a day-old one read as live; then it was
+    listed as ending 12 h after its making, as if known: under a gunicorn given 48 hours
+    a live sign-in read "(expired)". Now its end reads as not kept, with the end the
+    default hours give; a sign-in whose end was kept reads as before."""
     import sqlite3
 
     from sigopt_like.service import create_app
@@ -221,15 +224,22 @@ def test_tokens_list_says_when_an_old_dashboard_sign_in_expires(run, tmp_path):
         ada = accounts.create_user("ada@lab.example", "long enough")
         old = accounts.issue_token(ada.id, dashboard_session=True)  # no end, as before
         fresh = accounts.issue_token(ada.id, dashboard_session=True)
+        kept = accounts.issue_token(ada.id, dashboard_session=True, lifetime=3600)
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE tokens SET created = created - 86400 WHERE id = ?", (old.id,))
     conn.close()
     listed = {t["id"]: t for t in run("tokens", "list", "--db", db, "--json").json()}
-    assert listed[old.id]["expires"] == listed[old.id]["created"] + 12 * 3600, listed
-    assert listed[fresh.id]["expires"] == fresh.created + 12 * 3600, listed
+    assert listed[old.id]["expires"] is None, listed
+    assert listed[old.id]["expires_by_default"] == listed[old.id]["created"] + 12 * 3600
+    assert listed[fresh.id]["expires"] is None, listed
+    assert listed[fresh.id]["expires_by_default"] == fresh.created + 12 * 3600, listed
+    assert listed[kept.id]["expires"] == kept.expires, listed
+    assert listed[kept.id]["expires_by_default"] is None, listed
     table = run("tokens", "list", "--db", db).out.splitlines()
-    assert table[1].endswith(" UTC (expired)"), table
-    assert table[2].endswith(" UTC"), table
+    not_kept = "end not kept: made + the service's hours (12 h by default: "
+    assert not_kept in table[1] and table[1].endswith(" UTC, expired)"), table
+    assert not_kept in table[2] and table[2].endswith(" UTC)"), table
+    assert "not kept" not in table[3] and table[3].endswith(" UTC"), table
 
 
 def test_serve_without_tasks_says_who_runs_them(tmp_path):
