@@ -76,10 +76,19 @@ class JudgingChannel(JsonErrorChannel):
 
     def _threads_free(self) -> bool:
         """Whether a request thread is idle for the judgment once the tasks already queued
-        are taken (it then starts at once, not behind a long poll)."""
+        are taken (it then starts at once, not behind a long poll).
+
+        The counts are read under the dispatcher's lock, which waitress changes them under
+        (a thread taking a task counts itself active, then takes it from the queue; a
+        thread started is added, then counted active): read without it, one half of such
+        a change could be seen without the other, and a request held for a thread that
+        was not free waited behind a long poll (the read deadline's 408 for the server's
+        own wait). The lock is held by waitress for those few statements only, never
+        while a task runs."""
         dispatcher: Any = self.server.task_dispatcher
-        idle = len(dispatcher.threads) - dispatcher.stop_count - dispatcher.active_count
-        return idle > len(dispatcher.queue)
+        with dispatcher.lock:
+            idle = len(dispatcher.threads) - dispatcher.stop_count - dispatcher.active_count
+            return idle > len(dispatcher.queue)
 
     def readable(self) -> bool:
         return bool(super().readable()) and not self._holding

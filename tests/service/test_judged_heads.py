@@ -381,6 +381,46 @@ def test_with_every_request_thread_busy_serve_says_continue_as_before(
         ServedInstance.close(served)
 
 
+def test_serve_judges_its_free_threads_by_counts_read_under_waitress_lock(
+    tmp_path: Path,
+) -> None:
+    """Whether a request thread is free is read under the dispatcher's lock, which waitress
+    changes its counts under: a change half made (here a thread added to ``threads`` and
+    not yet counted active, as ``set_thread_count`` does) is never acted on. Before, the
+    counts were read without it: the one thread busy, the half-started one read as free,
+    the request was held for a judgment queued behind the busy thread, and no ``100
+    Continue`` came (then the read deadline's 408)."""
+    from sigopt_like.service import create_app
+    from tests.fixtures.servers import IN_THREADS
+
+    database = str(tmp_path / "half.db")
+    service = create_app(
+        database=database, auth_required=True, max_waiting_requests=0, **IN_THREADS
+    )
+    served = ServedInstance(service, database, threads=1, read_seconds=2)
+    release = threading.Event()
+    dispatcher = served.server.task_dispatcher
+    try:
+        served.server.add_task(_HeldThread(release))
+        time.sleep(0.3)  # the one thread took it
+        credentials = b"Authorization: Bearer %s\r\nConnection: close\r\n" % (served.token.encode())
+        with dispatcher.lock:
+            dispatcher.threads.add(-1)  # half of a thread's start
+            sock = socket.create_connection(_address(served.url), timeout=ANSWER_SECONDS)
+            sock.sendall(_head(credentials))
+            time.sleep(0.5)  # the socket loop reads the head meanwhile
+            dispatcher.threads.discard(-1)  # the change undone: the one thread, busy
+        with sock:
+            try:
+                first = sock.recv(65536)
+            except TimeoutError:
+                first = b""
+            assert first.startswith(b"HTTP/1.1 100 Continue"), first
+    finally:
+        release.set()
+        ServedInstance.close(served)
+
+
 def test_a_client_that_leaves_while_judged_is_judged_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
