@@ -31,6 +31,13 @@ MAX_TASK_THREADS = 1024
 #: ``Connection(task_processes=...)``, ``ServiceSettings.task_processes``): before, the
 #: latter two took ``2**70``, a service that would start processes until the system ran out
 MAX_TASK_PROCESSES = 1024
+#: the runs a task may be given (``ServiceSettings.task_max_attempts``): a task whose worker
+#: stopped this many times will not finish; past it a limit only looks like one
+MAX_TASK_ATTEMPTS = 1000
+#: the waiting requests (event streams, long polls) one service instance holds at once
+#: (``ServiceSettings.max_waiting_requests``): ``serve`` adds a thread for each, and the
+#: system's limit on threads is far below what an integer allows
+MAX_WAITING_REQUESTS = 1024
 #: the seeds a session takes, 0 to this (the service refuses others; the demo's parser too).
 MAX_SEED = 2**31 - 1
 #: the generations a session holds, 0 to this (``sessions.gen`` and ``generations.gen`` are

@@ -13,8 +13,10 @@ from .._constants import (
     MAX_BODY_LIMIT,
     MAX_REQUESTS_PER_MINUTE,
     MAX_TABLE_ROWS_LIMIT,
+    MAX_TASK_ATTEMPTS,
     MAX_TASK_PROCESSES,
     MAX_TASK_THREADS,
+    MAX_WAITING_REQUESTS,
     MEMORY_DATABASES,
 )
 from ..csvio import clip, clip_int
@@ -42,8 +44,9 @@ def _duration(default: float, unit_seconds: float = 1.0) -> Any:
 
     def check(instance: Any, attribute: Any, value: float) -> None:
         # an int is finite (math.isfinite(10**400) was an OverflowError, never naming the
-        # setting)
-        finite = isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+        # setting); a bool is no duration (True was taken as 1 s, 1 hour or 1 day)
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        finite = whole or (isinstance(value, float) and math.isfinite(value))
         if not finite or value < 0:
             raise ValueError(
                 f"{attribute.name} must be a finite number of at least 0, not {_shown(value)}"
@@ -71,13 +74,42 @@ def _body_limit(instance: Any, attribute: Any, value: Any) -> None:
     _whole_number_in(attribute.name, value, MAX_BODY_LIMIT, "bytes")
 
 
-def _whole_number_in(name: str, value: Any, most: int, unit: str) -> None:
-    """Refuse ``value`` unless it is a whole number (not a bool) from 1 to ``most``, in a
-    message that names the range."""
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+def _whole_number_in(name: str, value: Any, most: int, unit: str, least: int = 1) -> None:
+    """Refuse ``value`` unless it is a whole number (not a bool) from ``least`` to ``most``,
+    in a message that names the range."""
+    if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= most:
         raise ValueError(
-            f"{name} must be a whole number of {unit} from 1 to {most}, not {_shown(value)}"
+            f"{name} must be a whole number of {unit} from {least} to {most}, not {_shown(value)}"
         )
+
+
+def _whole_seconds(instance: Any, attribute: Any, value: Any) -> None:
+    """A whole number of seconds from 1 to :data:`LONGEST_SECONDS` (``idempotency_ttl_seconds``):
+    before, 0 or -1 forgot every stored answer at once (a retried POST ran again), and
+    ``2**70`` a 500 on a request with an Idempotency-Key (the purge's bound overflowed
+    SQLite's integer)."""
+    _whole_number_in(attribute.name, value, int(LONGEST_SECONDS), "seconds")
+
+
+def _login_attempts(instance: Any, attribute: Any, value: Any) -> None:
+    """A whole number from 1 to :data:`MAX_REQUESTS_PER_MINUTE`, as ``requests_per_minute``:
+    before, 0 was a 500 on every sign-in (a division by zero), ``-1`` or ``"10"`` too."""
+    _whole_number_in(attribute.name, value, MAX_REQUESTS_PER_MINUTE, "attempts a minute")
+
+
+def _task_attempts(instance: Any, attribute: Any, value: Any) -> None:
+    """A whole number of runs from 1 to :data:`MAX_TASK_ATTEMPTS`: before, 0 and -1 were
+    taken (and run as 1), ``"3"`` a TypeError where a busy database sent a task back to the
+    queue, and ``2**70`` a task that stops its worker run for ever."""
+    _whole_number_in(attribute.name, value, MAX_TASK_ATTEMPTS, "runs")
+
+
+def _waiting_requests(instance: Any, attribute: Any, value: Any) -> None:
+    """A whole number from 0 (no request waits: a long poll answers at once, a stream is
+    sent its task and ended) to :data:`MAX_WAITING_REQUESTS`: ``serve`` adds a thread per
+    slot: before, ``2**70`` asked it for that many threads, ``-1`` was taken as 0, and
+    ``"abc"`` was a TypeError traceback when the service was made."""
+    _whole_number_in(attribute.name, value, MAX_WAITING_REQUESTS, "waiting requests", least=0)
 
 
 def _requests_per_minute(instance: Any, attribute: Any, value: Any) -> None:
@@ -193,12 +225,14 @@ class ServiceSettings:
         :data:`~sigopt_like._constants.MAX_BODY_LIMIT` (1 GiB), as ``serve --max-body-bytes``.
     max_table_rows: a table with more rows is a 413; 1 to
         :data:`~sigopt_like._constants.MAX_TABLE_ROWS_LIMIT`, as ``serve --max-table-rows``.
-    idempotency_ttl_seconds: how long a stored response can be replayed.
+    idempotency_ttl_seconds: how long a stored response can be replayed, in whole seconds
+        from 1 to 100 years.
     idempotency_wait_seconds: how long a request waits for another one holding
         the same idempotency key before it gets a 409 ``idempotency_in_progress``.
     requests_per_minute: per-token request budget in served mode, 1 to
         :data:`MAX_REQUESTS_PER_MINUTE` (None: no limit).
-    login_attempts_per_minute: per email and per client address.
+    login_attempts_per_minute: per email and per client address, 1 to
+        :data:`MAX_REQUESTS_PER_MINUTE`.
     dashboard: serve the browser dashboard at ``/`` (its pages, assets and cookie sign-in).
     dashboard_actions: let the dashboard halt sessions and cancel tasks (off: it only reads).
     local_dashboard: the service of ``sigopt-like dashboard`` (auth off): a change is a 403
@@ -216,9 +250,11 @@ class ServiceSettings:
     task_max_attempts: a task whose worker stops (killed, crashed, lost) is taken over
         and run again from its start, at most this many runs in all; then it fails,
         saying so (a run whose lease lapsed while its worker's process still runs on
-        this host is not counted).
-    max_waiting_requests: event streams and long polls that may wait at once; more
-        are answered at once (a long poll) or sent the task and ended (a stream).
+        this host is not counted); 1 to :data:`MAX_TASK_ATTEMPTS`.
+    task_time_limit_seconds: a task's run stops, failed, past this duration (0: no limit).
+    max_waiting_requests: event streams and long polls that may wait at once, 0 to
+        :data:`MAX_WAITING_REQUESTS`; more are answered at once (a long poll) or sent the
+        task and ended (a stream).
         ``sigopt-like serve`` adds this many threads to its pool for them.
     rate_limit_window_seconds: the period of those two limits (a minute; shorter in tests).
         Both are counted in the database, so every process of a service shares them.
@@ -242,20 +278,20 @@ class ServiceSettings:
     run_tasks: bool = True
     task_processes: int | None = attrs.field(default=None, validator=_task_processes)
     task_process_idle_seconds: float = _duration(120.0)
-    idempotency_ttl_seconds: int = 24 * 3600
+    idempotency_ttl_seconds: int = attrs.field(default=24 * 3600, validator=_whole_seconds)
     idempotency_wait_seconds: float = _duration(5.0)
     requests_per_minute: int | None = attrs.field(default=None, validator=_requests_per_minute)
-    login_attempts_per_minute: int = 10
+    login_attempts_per_minute: int = attrs.field(default=10, validator=_login_attempts)
     rate_limit_window_seconds: float = _duration(60.0)
-    task_time_limit_seconds: int = 3600
-    task_max_attempts: int = 3
+    task_time_limit_seconds: float = _duration(3600.0)
+    task_max_attempts: int = attrs.field(default=3, validator=_task_attempts)
     dashboard: bool = True
     dashboard_actions: bool = False
     local_dashboard: bool = False
     dashboard_session_hours: float = _duration(12.0, 3600)
     guest_token_days: float = _duration(30.0, 86_400)
     allowed_hosts: tuple[str, ...] = attrs.field(default=(), converter=_host_names)
-    max_waiting_requests: int = 256
+    max_waiting_requests: int = attrs.field(default=256, validator=_waiting_requests)
     suggestion_time_budget_seconds: float = _duration(SUGGESTION_TIME_BUDGET_SECONDS)
     seeded_suggestion_ceiling_seconds: float = _duration(SEEDED_SUGGESTION_CEILING_SECONDS)
 

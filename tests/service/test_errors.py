@@ -111,13 +111,15 @@ def test_api_error_keeps_status_code_and_headers():
     assert r.headers["X-Why"] == "tea"
 
 
-@pytest.mark.parametrize("value", [float("nan"), float("inf"), -1.0])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -1.0, True])
 def test_a_duration_setting_must_be_a_finite_number(tmp_path, value):
     """A NaN lifetime became a 500 where it turned into whole seconds (the first guest
-    token of ``guest_token_days=nan``): the settings refuse it when the service is made."""
+    token of ``guest_token_days=nan``): the settings refuse it when the service is made;
+    True, too, is no duration (it was taken as 1 s, 1 hour or 1 day)."""
     from sigopt_like.service import create_app
 
-    for name in ("guest_token_days", "dashboard_session_hours", "idempotency_wait_seconds"):
+    names = ("guest_token_days", "dashboard_session_hours", "idempotency_wait_seconds")
+    for name in (*names, "task_time_limit_seconds"):
         with pytest.raises(ValueError, match=f"{name} must be a finite number"):
             create_app(database=str(tmp_path / "s.db"), **{name: value})
 

@@ -20,10 +20,10 @@ from sigopt_like.service.wsgi import WAITING_REQUESTS, StartError, application
 from tests.fixtures.servers import gunicorn_answering
 
 
-def _gunicorn(database: str, factory: str = "application") -> list[str]:
+def _gunicorn(database: str, factory: str = "application", settings: str = "") -> list[str]:
     """gunicorn with the service's settings (docs/service.md's command), two workers of 4
-    threads on the factory's app; it draws the port and says which (no race with other
-    servers)."""
+    threads on the factory's app (``settings``: more of its arguments, as written in the
+    command); it draws the port and says which (no race with other servers)."""
     return [
         sys.executable,
         "-m",
@@ -36,15 +36,16 @@ def _gunicorn(database: str, factory: str = "application") -> list[str]:
         "4",
         "--bind",
         "127.0.0.1:0",
-        f"sigopt_like.service.wsgi:{factory}(database={database!r})",
+        f"sigopt_like.service.wsgi:{factory}(database={database!r}{settings})",
     ]
 
 
-def _gunicorn_stopping(database: str) -> tuple[int, str]:
-    """Start :func:`_gunicorn` on ``database``, which it should refuse: its exit code and
-    all it said (still serving after a minute is a ``TimeoutExpired``, it killed)."""
+def _gunicorn_stopping(database: str, settings: str = "") -> tuple[int, str]:
+    """Start :func:`_gunicorn` on ``database`` (and ``settings``), which it should refuse:
+    its exit code and all it said (still serving after a minute is a ``TimeoutExpired``, it
+    killed)."""
     proc = subprocess.Popen(
-        _gunicorn(database),
+        _gunicorn(database, settings=settings),
         cwd=Path(__file__).resolve().parents[2],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -206,6 +207,11 @@ HUGE_SHOWN = "1" + "0" * 39 + "...0000000000 (5,001 characters)"
         "idempotency_wait_seconds",
         "guest_token_days",
         "dashboard_session_hours",
+        "idempotency_ttl_seconds",
+        "login_attempts_per_minute",
+        "task_time_limit_seconds",
+        "task_max_attempts",
+        "max_waiting_requests",
     ],
 )
 @pytest.mark.parametrize(
@@ -232,6 +238,71 @@ def test_a_setting_refuses_a_huge_value_in_a_short_line(
     assert str(raised.value).endswith(f"not {shown}"), str(raised.value)[:300]
     assert len(str(raised.value)) < 300, len(str(raised.value))
     assert not (tmp_path / "w.db").exists()
+
+
+#: each setting that had no check, the range its refusal names (a pattern), and the edges
+#: it takes
+UNCHECKED_BEFORE = {
+    # 0 or -1 forgot every stored answer at once (a retried POST ran again); 2**70 was a
+    # 500 on a request with an Idempotency-Key (the purge's bound overflowed SQLite)
+    "idempotency_ttl_seconds": (
+        "must be a whole number of seconds from 1 to 3155760000",
+        [1, 3_155_760_000],
+    ),
+    # 0 was a 500 on every sign-in (a division by zero), "abc" too (a TypeError)
+    "login_attempts_per_minute": (
+        "must be a whole number of attempts a minute from 1 to 1000000",
+        [1, 1_000_000],
+    ),
+    # 10**400 or "abc" was a traceback when the service was made, -1 failed every task
+    "task_time_limit_seconds": (
+        r"must be (a finite number of at least 0|at most 3\.15576e\+09 \(100 years\))",
+        [0, 0.5, 3_155_760_000],  # 0: no limit
+    ),
+    # 0 and -1 were taken (and run as 1), "3" a TypeError where a busy database requeued
+    "task_max_attempts": ("must be a whole number of runs from 1 to 1000", [1, 1000]),
+    # 2**70 asked serve for that many threads, "abc" a TypeError when the service was made
+    "max_waiting_requests": (
+        "must be a whole number of waiting requests from 0 to 1024",
+        [0, 1024],  # 0: nobody waits, long polls answer and streams end at once
+    ),
+}
+HOSTILE = [0, -1, 2**70, 1e308, float("nan"), float("inf"), "abc", "", True, "10"]
+
+
+@pytest.mark.parametrize("setting", sorted(UNCHECKED_BEFORE))
+def test_the_factory_refuses_each_setting_out_of_its_range(tmp_path: Path, setting: str) -> None:
+    """Five settings had no check: ``application(...)`` (gunicorn) and ``create_app`` took
+    any value, and it failed later, a 500 on each request that used it or a traceback (see
+    UNCHECKED_BEFORE). Refused at the start in one line that names the setting and its
+    range, nothing opened; its edges are taken."""
+    said, edges = UNCHECKED_BEFORE[setting]
+    meaningful = set(edges)
+    for value in HOSTILE:
+        if value in meaningful and not isinstance(value, (bool, str)):
+            continue
+        with pytest.raises(StartError, match=f"sigopt_like: {setting} {said}") as err:
+            application(database=str(tmp_path / "w.db"), **{setting: value})
+        assert str(err.value).endswith(f", not {value!r}"), err.value  # the value as given
+        assert not (tmp_path / "w.db").exists()
+    for value in edges:
+        with application(database=str(tmp_path / "w.db"), **{setting: value}) as service:
+            assert getattr(service.settings, setting) == value
+
+
+def test_gunicorn_refuses_a_setting_out_of_its_range_in_one_line(tmp_path: Path) -> None:
+    """Before: ``application(login_attempts_per_minute=0)`` booted, and every sign-in was
+    a 500 (a division by zero); gunicorn now stops in the setting's own words."""
+    database = str(tmp_path / "w.db")
+    returncode, said = _gunicorn_stopping(database, ", login_attempts_per_minute=0")
+    assert returncode != 0, said
+    assert (
+        "sigopt_like: login_attempts_per_minute must be a whole number of attempts a minute "
+        "from 1 to 1000000, not 0"
+    ) in said, said
+    assert "App failed to load" in said, said
+    _no_traceback_but_gunicorns_halt(said)
+    assert not Path(database).exists()
 
 
 @pytest.mark.parametrize(

@@ -296,7 +296,7 @@ class TaskItem:
         store: Store,
         runner: TaskRunner,
         watch: TaskWatch,
-        time_limit_seconds: int,
+        time_limit_seconds: float,
         metrics: ServiceMetrics,
     ) -> None:
         self._store = store
