@@ -26,7 +26,7 @@ from typing import IO, Any, TypeVar, Union
 
 import attrs
 
-from ._constants import FLOAT_EXACT_WHOLE, INT64_MAX, INT64_MIN
+from ._constants import FLOAT_EXACT_WHOLE, INT64_MAX, INT64_MIN, MOST_DIGITS
 
 CsvSource = Union[str, bytes, "os.PathLike[str]", IO[str], IO[bytes]]
 Number = TypeVar("Number", int, float)
@@ -564,15 +564,28 @@ def clip_repr(text: str, limit: int = 60) -> str:
     return f"{text[: limit - 20] + '...' + text[-10:]!r} ({len(text):,} characters)"
 
 
-def clip_int(value: int, limit: int = 60) -> str:
-    """An int for a message, as :func:`clip` shows its digits (whole if short, else their
-    ends and their count), also past the digits Python converts to text
-    (``sys.get_int_max_str_digits()``, 4,300): ``str(10**5000)`` raises Python's own
-    "Exceeds the limit (4300 digits)" ValueError, which a refusal quoting a caller's
-    number passed on instead of its own words. The ends of such an int are worked out
-    by arithmetic, never by converting it whole."""
+def digits_shown(digits: str) -> str:
+    """An integer's digits for a message: whole up to
+    :data:`~sigopt_like._constants.MOST_DIGITS` digits, else its first 20 characters and
+    how many digits it has (``10000000000000000000... (a number of 5,001 digits)``): the
+    one form every message of the client and the service gives a long number (the
+    settings and a table's cells said ``1000...0000 (5,001 characters)``, a space's name
+    "an integer of thousands of digits")."""
+    count = len(digits.lstrip("-"))
+    if count <= MOST_DIGITS:
+        return digits
+    return f"{digits[:20]}... (a number of {count:,} digits)"
+
+
+def clip_int(value: int) -> str:
+    """An int for a message, as :func:`digits_shown` shows its digits, also past the
+    digits Python converts to text (``sys.get_int_max_str_digits()``, 4,300):
+    ``str(10**5000)`` raises Python's own "Exceeds the limit (4300 digits)" ValueError,
+    which a refusal quoting a caller's number passed on instead of its own words. The
+    first digits and the count of such an int are worked out by arithmetic, never by
+    converting it whole; int's own digits, not an int subclass's ``__str__``."""
     try:
-        return clip(str(value), limit)
+        return digits_shown(int.__repr__(value))
     except ValueError:
         pass
     sign = "-" if value < 0 else ""
@@ -580,10 +593,8 @@ def clip_int(value: int, limit: int = 60) -> str:
     digits = max(1, int((size.bit_length() - 1) * 0.30102999566398120))
     while 10**digits <= size:  # the estimate is at most one or two short
         digits += 1
-    head = limit - 20 - len(sign)
-    leading = size // 10 ** (digits - head)
-    trailing = size % 10**10
-    return f"{sign}{leading}...{trailing:010d} ({digits + len(sign):,} characters)"
+    leading = size // 10 ** (digits - (20 - len(sign)))
+    return f"{sign}{leading}... (a number of {digits:,} digits)"
 
 
 def format_cell(value: Any) -> str:

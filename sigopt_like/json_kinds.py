@@ -22,8 +22,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from ._constants import MOST_DIGITS
-from .csvio import clip_int
+from .csvio import clip_int, digits_shown
 
 
 def json_kind(value: Any) -> str:
@@ -51,14 +50,6 @@ def json_written(value: Any) -> str:
     text cannot break the lines of whoever reads the message (Python's repr escaped
     them too, but wrote ``'7'`` and ``None``, which no JSON body writes)."""
     return escaped_unprintable(_dumped(value))
-
-
-def digits_shown(digits: str) -> str:
-    """An integer's digits, or its first 20 and its length when it has more than
-    :data:`~sigopt_like._constants.MOST_DIGITS`."""
-    if len(digits.lstrip("-")) <= MOST_DIGITS:
-        return digits
-    return f"{digits[:20]}... (a number of {len(digits.lstrip('-')):,} digits)"
 
 
 def _dumped(value: Any) -> str:

@@ -827,7 +827,7 @@ def name_cell_unstorable(row: int, name: Any) -> Problem:
         said = "NaN (not a number) is no name"
     else:
         shown = _json_shown(name)
-        number = shown if shown.startswith(("a number", "an integer")) else f"the number {shown}"
+        number = shown if shown.startswith("a number") else f"the number {shown}"
         said = f"{number} is too large to store as a name"
     return Problem(
         f"{where}: {said}; write the name as text (a JSON string)",
@@ -1271,19 +1271,13 @@ def _cell_text(cell: Any) -> str:
 def _json_shown(value: Any) -> str:
     """A JSON value for a message as JSON writes it (``true``, ``null``, ``[1]``); an
     integer in full up to :data:`MOST_DIGITS` digits, else its first digits and length."""
-    written = getattr(value, "written", None)  # the door's WideInteger: digits as sent
     if isinstance(value, int) and not isinstance(value, bool):
-        try:
-            written = int.__repr__(value)  # int's digits, not a subclass's __str__
-        except ValueError:  # more digits than Python writes (4,300)
-            return "an integer of thousands of digits"
+        # int's digits, not a subclass's __str__; past the 4,300 Python writes too (they
+        # were "an integer of thousands of digits")
+        return csvio.clip_int(value)
+    written = getattr(value, "written", None)  # the door's WideInteger: digits as sent
     if isinstance(written, str):
-        digits = len(written.lstrip("-"))
-        return (
-            written
-            if digits <= MOST_DIGITS
-            else f"{written[:20]}... (a number of {digits:,} digits)"
-        )
+        return csvio.digits_shown(written)
     if isinstance(value, float) and math.isinf(value):
         return "a number beyond a float's range (about +-1.8e308; JSON's 1e400)"
     if isinstance(value, float) and math.isnan(value):  # never from JSON: a client's own

@@ -16,8 +16,9 @@ import pytest
 from sigopt_like import csvio, json_kinds, spaces
 from sigopt_like.spaces import MixtureComponent, Space
 
-#: ``10**5000`` as every message shows it: its ends and its length
-HUGE = "1" + "0" * 39 + "..." + "0" * 10 + " (5,001 characters)"
+#: ``10**5000`` as every message shows it: its first 20 digits and how many it has, the
+#: form the service gives one sent in a body (it was ``1000...0000 (5,001 characters)``)
+HUGE = "1" + "0" * 19 + "... (a number of 5,001 digits)"
 
 
 class Unprintable:
@@ -25,12 +26,11 @@ class Unprintable:
         raise RuntimeError("this object will not be written")
 
 
-def test_clip_int_shows_the_ends_of_an_int_python_will_not_write() -> None:
+def test_clip_int_shows_the_start_of_an_int_python_will_not_write() -> None:
     assert csvio.clip_int(10**5000) == HUGE
-    assert csvio.clip_int(-(10**5000)) == "-" + "1" + "0" * 38 + "..." + "0" * 10 + (
-        " (5,002 characters)"
-    )
+    assert csvio.clip_int(-(10**5000)) == "-1" + "0" * 18 + "... (a number of 5,001 digits)"
     assert csvio.clip_int(12345) == "12345"
+    assert csvio.clip_int(10**39) == "1" + "0" * 39  # 40 digits (MOST_DIGITS): whole
 
 
 @pytest.mark.parametrize(
@@ -38,15 +38,16 @@ def test_clip_int_shows_the_ends_of_an_int_python_will_not_write() -> None:
     [10**5000 - 1, -(3**20000), 7 * 10**4300 + 123456789],
     ids=["nines", "negative power of 3", "4,301 digits"],
 )
-def test_clip_int_is_clip_of_the_digits(value: int) -> None:
-    """The same form ``csvio.clip`` gives of the digits, were Python to write them."""
+def test_clip_int_is_the_digits_shown(value: int) -> None:
+    """The same form ``csvio.digits_shown`` gives of the digits, were Python to write them
+    (the one the service gives an integer sent in a body)."""
     limit = sys.get_int_max_str_digits()
     sys.set_int_max_str_digits(0)
     try:
         digits = str(value)
     finally:
         sys.set_int_max_str_digits(limit)
-    assert csvio.clip_int(value) == csvio.clip(digits)
+    assert csvio.clip_int(value) == csvio.digits_shown(digits)
 
 
 def test_json_shown_quotes_what_json_dumps_refuses() -> None:
@@ -88,7 +89,7 @@ def test_shown_count_and_a_space_name_a_huge_total() -> None:
     with pytest.raises(ValueError, match="is too large"):
         space.size()
     space = Space(type="mixture", total_units=-(10**5000), parameters=components)
-    assert "not -1" + "0" * 38 + "...0000000000 (5,002 characters)" in space.validate()[0].message
+    assert "not -1" + "0" * 18 + "... (a number of 5,001 digits)" in space.validate()[0].message
     components[0] = MixtureComponent(name="a", min=0, max=10**5000)
     space = Space(type="mixture", total_units=10, parameters=components)
     assert f"maximum {HUGE} of 'a' is above total_units 10" in space.validate()[0].message

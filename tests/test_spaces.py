@@ -486,7 +486,7 @@ def _only_the_name_cell_refused(space: dict[str, Any], message: str) -> None:
         (["\u202eabc"], '["\\u202eabc"]'),
         (["\x9b31mred"], '["\\u009b31mred"]'),
         ({"caf\u00e9": 1}, '{"caf\u00e9": 1}'),
-        ([10**5000], "a list holding an integer of thousands of digits"),
+        ([10**5000], "a list holding 10000000000000000000... (a number of 5,001 digits)"),
         ({"a": [True, float("inf")]}, f"an object holding {PAST_A_FLOAT}"),
         ([float("-inf")], f"a list holding {PAST_A_FLOAT}"),
         (float("nan"), "NaN (not a number)"),
@@ -517,7 +517,11 @@ def test_a_name_that_is_not_text_is_shown_escaped_in_json_never_pythons_repr(
     ("name", "said"),
     [
         (2**70, "the number 1180591620717411303424 is too large to store as a name"),
-        (10**5000, "an integer of thousands of digits is too large to store as a name"),
+        (
+            10**5000,
+            "the number 10000000000000000000... (a number of 5,001 digits) is too large to "
+            "store as a name",
+        ),
         (float("inf"), f"{PAST_A_FLOAT} is too large to store as a name"),
         (float("nan"), "NaN (not a number) is no name"),
     ],
@@ -1150,7 +1154,7 @@ def test_a_level_of_more_digits_than_python_writes_is_a_space_error(form: str) -
 @pytest.mark.parametrize(
     ("name", "said"),
     [
-        ([10**5000], "a list holding an integer of thousands of digits"),
+        ([10**5000], "a list holding 10000000000000000000... (a number of 5,001 digits)"),
         ([float("inf")], f"a list holding {PAST_A_FLOAT}"),
         ({"a": [float("-inf")]}, f"an object holding {PAST_A_FLOAT}"),
     ],
@@ -1200,9 +1204,13 @@ def test_a_name_object_whose_repr_raises_is_refused_as_not_json() -> None:
         (
             "values",
             [0, {"a": [10**5000]}],
-            "level 2: an object holding an integer of thousands of digits",
+            "level 2: an object holding 10000000000000000000... (a number of 5,001 digits)",
         ),
-        ("type", [10**5000], "the type: a list holding an integer of thousands of digits"),
+        (
+            "type",
+            [10**5000],
+            "the type: a list holding 10000000000000000000... (a number of 5,001 digits)",
+        ),
     ],
     ids=["level-inf", "level-digits", "type"],
 )

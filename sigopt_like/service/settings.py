@@ -20,6 +20,7 @@ from .._constants import (
     MEMORY_DATABASES,
 )
 from ..csvio import clip, clip_int
+from ..spaces import unwritten_number
 from .host_names import allowed_host
 
 #: the optimizer's share of a SigOpt suggestion request, by default
@@ -164,9 +165,15 @@ def _shown(value: Any) -> str:
         return clip_int(value)  # 10**5000 by its ends and its length, as a short one
     try:
         return clip(repr(value))
-    except ValueError:  # an int past sys.get_int_max_str_digits(), alone or inside
-        digits = f"an int of more than {sys.get_int_max_str_digits():,} digits"
-        return digits if isinstance(value, int) else f"a {type(value).__name__} holding {digits}"
+    except ValueError:  # an int past sys.get_int_max_str_digits() inside: shown as every
+        # message shows a long number (it was "an int of more than 4,300 digits")
+        held = unwritten_number(value)
+        digits = (
+            clip_int(held)
+            if isinstance(held, int)
+            else f"an int of more than {sys.get_int_max_str_digits():,} digits"
+        )
+        return f"a {type(value).__name__} holding {digits}"
 
 
 def _row_limit(instance: Any, attribute: Any, value: Any) -> None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from .._constants import INT64_MAX, INT64_MIN
 from .._constants import MOST_DIGITS as MOST_DIGITS  # past every range: named by its length
-from ..json_kinds import digits_shown as digits_shown  # re-exported: its old home
+from ..csvio import clip_int
+from ..csvio import digits_shown as digits_shown  # re-exported: its old home
 from .wide_integers import WideInteger
 
 #: a whole-number field's range, (least, most)
@@ -34,4 +35,4 @@ def whole_shown(value: int | float) -> str:
     an integer in digits (a long one by its first digits and its length)."""
     if isinstance(value, WideInteger):
         return digits_shown(value.written)
-    return repr(value) if isinstance(value, float) else digits_shown(str(value))
+    return repr(value) if isinstance(value, float) else clip_int(value)

@@ -714,8 +714,8 @@ def test_a_space_json_cannot_carry_is_a_space_error_before_sending(session):
         ),
         (
             {"table": {"data": [[[10**5000], "numerical", 0, 1]]}},
-            "row 1, column A (Name): a list holding an integer of thousands of digits; "
-            "a space's cells are text or numbers",
+            "row 1, column A (Name): a list holding 10000000000000000000... (a number of "
+            "5,001 digits); a space's cells are text or numbers",
         ),
         (
             {"table": {"data": [[[float("inf")], "numerical", 0, 1]]}},
