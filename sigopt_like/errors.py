@@ -65,11 +65,12 @@ class UnusablePathError(SigoptLikeError, OSError, ValueError):
 
 
 class RequestEncodingError(SigoptLikeError, ValueError):
-    """A request body that JSON cannot carry (NaN, an infinity, lists or dicts nested past
-    the encoder's recursion limit); nothing was sent.
+    """A request body that JSON cannot carry (NaN, an infinity, an int of more digits than
+    Python writes, lists or dicts nested past the encoder's recursion limit); nothing was
+    sent.
 
-    ``field`` is the dotted path of the first such value (``value``,
-    ``parameters.0.bounds.max``) when it was found.
+    ``field`` is the path of the first such value, as the service's refusals write one
+    (``value``, ``parameters[0].bounds.max``, ``values[0].value``), when it was found.
     """
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
@@ -81,8 +82,8 @@ class RequestEncodingError(SigoptLikeError, ValueError):
 class UnencodableValueError(RequestEncodingError, TypeError):
     """A value in a request body that JSON has no form for (a date, a Decimal, bytes, an
     object), or that could not be read (a mapping whose ``keys()`` raise, an object whose
-    ``__str__`` raises); ``field`` is its dotted path; nothing was sent. A TypeError too,
-    as it was before it had a type of its own."""
+    ``__str__`` raises); ``field`` is its path (``metadata.when``); nothing was sent. A
+    TypeError too, as it was before it had a type of its own."""
 
 
 class APIConnectionError(SigoptLikeError, builtins.ConnectionError):

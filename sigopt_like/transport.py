@@ -266,13 +266,24 @@ def encode_json(body: Any) -> bytes:
             "no field of this API nests more than a few levels. Nothing was sent."
         ) from err
     except ValueError as err:
-        field = _non_finite_field(body)
+        field = _unwritten_number_field(body)
         if field is None:
             _raise_unencodable(body, err)
             raise RequestEncodingError(f"The request body cannot be sent as JSON: {err}") from err
         path, value = field
+        if isinstance(value, int):  # before: Python's "Exceeds the limit (4300 digits) for
+            # integer string conversion", naming no field
+            from . import csvio  # a refusal's words: not loaded by every Connection
+
+            raise RequestEncodingError(
+                f"The field '{path}' is {csvio.clip_int(value)}, more digits than Python "
+                f"writes ({sys.get_int_max_str_digits():,}), and no field takes a number that "
+                "long (a number stops at about 1.8e308, a whole number at 2**63-1). Nothing "
+                "was sent.",
+                field=path,
+            ) from err
         raise RequestEncodingError(
-            f"The field {path!r} is {value!r}, which JSON cannot carry: send a finite number "
+            f"The field '{path}' is {value!r}, which JSON cannot carry: send a finite number "
             "(a failed measurement is reported with failed=True, not NaN). Nothing was sent.",
             field=path,
         ) from err
@@ -292,14 +303,14 @@ def _raise_unencodable(body: Any, err: Exception) -> None:
     path, value, failure = found
     if failure is None:
         raise UnencodableValueError(
-            f"The field {path!r} holds {_shown(value)} ({type(value).__name__}), which JSON "
+            f"The field '{path}' holds {_shown(value)} ({type(value).__name__}), which JSON "
             "cannot carry: send text, a number, True/False, None, a list or a dict (str() "
             "or float() it first). Nothing was sent.",
             field=path,
         ) from err
     # before: the caller's object's own error, from deep inside the encoder's error path
     raise UnencodableValueError(
-        f"The field {path!r} holds a {type(value).__name__} that could not be read as "
+        f"The field '{path}' holds a {type(value).__name__} that could not be read as "
         f"JSON: {failure}. Nothing was sent.",
         field=path,
     ) from err
@@ -331,8 +342,23 @@ def _key_text(key: Any) -> str:
         return f"<a {type(key).__name__} key>"
 
 
+def _key_place(path: str, key: Any) -> str:
+    """The path of ``key`` of the object at ``path``, as the service's refusals write it
+    (``values[0].value``; a key as :func:`~sigopt_like.json_kinds.path_key` shows it)."""
+    from .json_kinds import path_key  # a refusal's words: not loaded by every Connection
+
+    shown = path_key(_key_text(key))
+    return f"{path}.{shown}" if path else shown
+
+
+def _index_place(path: str, index: int) -> str:
+    """The path of item ``index`` of the list at ``path``: ``values[0]``, as the service's
+    refusals write it (the client wrote ``values.0``)."""
+    return f"{path}[{index}]"
+
+
 def _unencodable_field(value: Any, path: str = "") -> tuple[str, Any, str | None] | None:
-    """The dotted path and value of the first value in a request body that JSON has no
+    """The path and value of the first value in a request body that JSON has no
     form for (after ``_json_default``'s conversions), with why reading it failed (a
     mapping whose ``items()`` raise, a ``to_dict()`` that raises; None: JSON has no form
     for it); a bad dict key is its own place."""
@@ -344,7 +370,7 @@ def _unencodable_field(value: Any, path: str = "") -> tuple[str, Any, str | None
         except Exception as err:  # a caller's mapping whose keys() or items() raise
             return (path or "body", value, f"reading its keys raised {_error_text(err)}")
         for key, item in pairs:
-            place = f"{path}.{_key_text(key)}" if path else _key_text(key)
+            place = _key_place(path, key)
             if key is not None and not isinstance(key, (str, int, float)):
                 return (place, key, None)
             found = _unencodable_field(item, place)
@@ -362,27 +388,36 @@ def _unencodable_field(value: Any, path: str = "") -> tuple[str, Any, str | None
             return (path or "body", value, f"converting it raised {_error_text(err)}")
         return _unencodable_field(converted, path)
     for index, item in enumerate(items):
-        found = _unencodable_field(item, f"{path}.{index}" if path else str(index))
+        found = _unencodable_field(item, _index_place(path, index))
         if found is not None:
             return found
     return None
 
 
-def _non_finite_field(value: Any, path: str = "") -> tuple[str, float] | None:
-    """The dotted path and value of the first NaN or infinity in a request body."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return (path or "body", value)
+def _unwritten_number_field(value: Any, path: str = "") -> tuple[str, float | int] | None:
+    """The path and value of the first number in a request body that JSON does not write:
+    a NaN or an infinity, or an int of more digits than Python writes (``10**5000``)."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (path or "body", value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            int.__repr__(value)
+        except ValueError:
+            return (path or "body", value)
+        return None
+    places: Iterable[tuple[str, Any]]
     if isinstance(value, Mapping):
         try:
-            items: Iterable[tuple[Any, Any]] = list(value.items())
+            pairs = list(value.items())
         except Exception:  # a caller's mapping whose keys() raise: _unencodable_field's
             return None
+        places = ((_key_place(path, key), item) for key, item in pairs)
     elif isinstance(value, (list, tuple)):
-        items = enumerate(value)
+        places = ((_index_place(path, index), item) for index, item in enumerate(value))
     else:
         return None
-    for key, item in items:
-        found = _non_finite_field(item, f"{path}.{_key_text(key)}" if path else _key_text(key))
+    for place, item in places:
+        found = _unwritten_number_field(item, place)
         if found is not None:
             return found
     return None

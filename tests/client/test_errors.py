@@ -162,9 +162,49 @@ def test_a_body_json_cannot_carry_names_its_field_and_sends_nothing(conn):
             parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": float("inf")}}],
             metrics=[{"name": "m"}],
         )
-    assert caught.value.field == "parameters.0.bounds.max"
+    assert caught.value.field == "parameters[0].bounds.max"  # as the service writes a path
     assert conn.experiments(e.id).observations().list().data == []  # nothing was stored
     assert [x.name for x in conn.experiments.list().data] == ["nan-value"]
+
+
+def test_an_int_python_will_not_write_names_its_field_and_sends_nothing(conn):
+    """Before: ``10**5000`` as a value or a bound was a RequestEncodingError saying Python's
+    own "Exceeds the limit (4300 digits) for integer string conversion; use
+    sys.set_int_max_str_digits()", naming no field (``field`` None). Now its path as the
+    service's refusals write one, and the number as every message shows a long one."""
+    e = conn.experiments.create(
+        name="huge-value",
+        parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        metrics=[{"name": "m"}],
+    )
+    suggestion = conn.experiments(e.id).suggestions().create()
+    observations = conn.experiments(e.id).observations()
+    shown = "000000000... (a number of 5,001 digits), more digits than Python writes"
+    for call, field in (
+        (lambda: observations.create(suggestion=suggestion.id, value=10**5000), "value"),
+        (
+            lambda: observations.create(
+                suggestion=suggestion.id, values=[{"name": "m", "value": -(10**5000)}]
+            ),
+            "values[0].value",
+        ),
+        (
+            lambda: conn.experiments.create(
+                name="huge-bound",
+                parameters=[{"name": "x", "type": "int", "bounds": {"min": 0, "max": 10**5000}}],
+            ),
+            "parameters[0].bounds.max",
+        ),
+    ):
+        with pytest.raises(errors.RequestEncodingError) as caught:
+            call()
+        assert caught.value.field == field, caught.value
+        said = str(caught.value)
+        assert said.startswith(f"The field '{field}' is "), said
+        assert shown in said and "Nothing was sent" in said, said
+        assert "set_int_max_str_digits" not in said, said
+    assert observations.list().data == []  # nothing was stored
+    assert [x.name for x in conn.experiments.list().data] == ["huge-value"]
 
 
 def test_a_value_json_has_no_form_for_names_its_field_and_sends_nothing(conn):
@@ -226,9 +266,9 @@ def test_an_object_that_raises_when_read_is_a_typed_error_naming_its_field(conn)
     create = conn.experiments.create
     for call, field in (
         (lambda: create(name="m", parameters=[double], metadata=_KeylessMapping()), "metadata"),
-        (lambda: create(name="m", parameters=[_KeylessMapping()]), "parameters.0"),
+        (lambda: create(name="m", parameters=[_KeylessMapping()]), "parameters[0]"),
         (lambda: create(name=_Unprintable(), parameters=[double]), "name"),
-        (lambda: create(name="m", parameters=[unreadable_bound]), "parameters.0.bounds.min"),
+        (lambda: create(name="m", parameters=[unreadable_bound]), "parameters[0].bounds.min"),
         (lambda: create(name="m", parameters=[double], metadata={_Unprintable(): 1}), None),
     ):
         with pytest.raises(UnencodableValueError) as caught:
