@@ -129,6 +129,8 @@ class Service:
                     self.settings.task_threads
                 ),  # called from start() on: the runner exists
                 outage=self.context.outage,
+                time_limit_seconds=self.settings.task_time_limit_seconds,
+                max_attempts=self.settings.task_max_attempts,
             )
         wake = self.task_processes.wake if self.task_processes is not None else None
         self.context.runner = runner_for(self.context, on_submit=wake)

@@ -135,6 +135,8 @@ class TaskProcesses:
         on_unavailable: Callable[[str], None] | None = None,
         outage: DatabaseOutage | None = None,
         promise_holder: str | None = None,
+        time_limit_seconds: float | None = None,
+        max_attempts: int | None = None,
     ) -> None:
         level = logging.getLevelName(logging.getLogger("sigopt_like").getEffectiveLevel())
         self._command = [
@@ -154,6 +156,11 @@ class TaskProcesses:
         self._promise_holder = promise_holder
         if promise_holder is not None:
             self._command += ["--start-promise", promise_holder]
+        # the service's task settings, which its workers run its tasks with
+        if time_limit_seconds is not None:
+            self._command += ["--task-time-limit", repr(float(time_limit_seconds))]
+        if max_attempts is not None:
+            self._command += ["--task-max-attempts", str(max_attempts)]
         # the children import this very sigopt_like (wherever the parent found it)
         root = str(Path(__file__).resolve().parents[2])
         path = os.environ.get("PYTHONPATH")

@@ -1237,6 +1237,22 @@ def _idle_seconds(text: str) -> float:
     return value
 
 
+def _attempt_count(text: str) -> int:
+    """``--task-max-attempts``: a whole number from 1 to MAX_TASK_ATTEMPTS, the range of
+    ``task_max_attempts`` that a service passes here (a usage error otherwise)."""
+    import argparse
+
+    from .settings import MAX_TASK_ATTEMPTS
+
+    try:
+        value = csvio.ascii_number(text, int, "a whole number")
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    if not 1 <= value <= MAX_TASK_ATTEMPTS:
+        raise argparse.ArgumentTypeError(f"{value} is not 1 to {MAX_TASK_ATTEMPTS} runs")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run only the task runner against a database, until SIGINT or SIGTERM."""
     return _run(_arguments(argv))
@@ -1280,6 +1296,20 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="stop after this many seconds with no task to run (the service starts it again)",
     )
+    # a service's own settings, passed to the workers it starts: before, its workers ran
+    # each task with the defaults (3600 s, 3 runs), whatever the service was given
+    parser.add_argument(
+        "--task-time-limit",
+        type=_idle_seconds,
+        default=None,
+        help="a task's run fails past this many seconds (0: no limit; default: 3600)",
+    )
+    parser.add_argument(
+        "--task-max-attempts",
+        type=_attempt_count,
+        default=None,
+        help="runs a task is given when its worker stops, before it fails (default: 3)",
+    )
     args = parser.parse_args(argv)
     if not args.follow_stdin:  # a person's command (a service checked its own database)
         args.db = shared(check(args.db, made_for_you=False), what="a worker")
@@ -1301,6 +1331,10 @@ def _run(args: argparse.Namespace) -> int:
     settings = ServiceSettings(database=args.db, run_tasks=True)
     if args.threads is not None:
         settings = attrs.evolve(settings, task_threads=args.threads)
+    if args.task_time_limit is not None:
+        settings = attrs.evolve(settings, task_time_limit_seconds=args.task_time_limit)
+    if args.task_max_attempts is not None:
+        settings = attrs.evolve(settings, task_max_attempts=args.task_max_attempts)
     stop = threading.Event()
     stopped_by: list[str] = []  # the signal that stopped it, for its last log line
 

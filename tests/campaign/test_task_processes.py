@@ -67,6 +67,25 @@ def test_tasks_run_in_a_worker_process_that_stops_with_the_service(tmp_path: Pat
     assert _gone(pid, 20)
 
 
+def test_a_worker_process_runs_tasks_with_the_services_task_settings(tmp_path: Path) -> None:
+    """Before: the workers a service started ran each task with the defaults (a limit of
+    3600 s, 3 runs), whatever ``task_time_limit_seconds`` or ``task_max_attempts`` the
+    service was given: taken and ignored, where threads of the service honoured them."""
+    settings = {"task_processes": 1, "task_time_limit_seconds": 1e-6, "task_max_attempts": 7}
+    with create_app(database=str(tmp_path / "limit.db"), **settings) as service:
+        api = Api(service)
+        sid = api.session()
+        space = api.put_space(sid, small_space(), 12, 1)
+        assert _worker_pid(service, space["id"]) != os.getpid()  # a worker process ran it
+        assert space["status"] == "failed", space
+        assert [e["message"] for e in space["errors"]] == [
+            "the task ran longer than the limit of 1e-06 s"
+        ], space
+        assert service.task_processes is not None
+        command = service.task_processes._command
+        assert command[command.index("--task-max-attempts") + 1] == "7", command
+
+
 def test_an_idle_worker_process_stops_and_comes_back(tmp_path: Path) -> None:
     settings = {"task_processes": 1, "task_process_idle_seconds": 0.5}
     with create_app(database=str(tmp_path / "idle.db"), **settings) as service:
