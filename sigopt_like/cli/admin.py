@@ -966,8 +966,11 @@ def tokens_revoke(
         if any("\udc80" <= char <= "\udcff" for char in secret):
             # standard input's bytes that are not UTF-8 (kept as lone surrogates): before,
             # "the text cannot be stored or looked up: 'utf-8' codec can't encode ..."
+            # before, a TOKEN typed on the command line was said to be "read from
+            # standard input" too
+            source = "read from standard input" if token_stdin else "on the command line"
             raise CommandError(
-                "the token read from standard input is not UTF-8 text, and no token is "
+                f"the token {source} is not UTF-8 text, and no token is "
                 "(a token is letters, digits, '-' and '_'): copy it again as plain text; "
                 "nothing revoked"
             )

@@ -1019,6 +1019,29 @@ def test_a_token_on_standard_input_that_is_not_utf8_is_said_so(run: Run, tmp_pat
         ), told
 
 
+def test_a_token_argument_that_is_not_utf8_is_not_said_to_be_standard_inputs(
+    run: Run, tmp_path: Path
+) -> None:
+    """Before: ``tokens revoke`` given a TOKEN argument of bytes that are not UTF-8 (a
+    terminal in Latin-1) said "the token read from standard input is not UTF-8 text",
+    though nothing was read from standard input."""
+    db = tmp_path / "t.db"
+    assert run("users", "create", "ann@lab.example", "--db", db).code == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_LIKE_")}
+    done = subprocess.run(
+        [sys.executable.encode(), b"-m", b"sigopt_like", b"tokens", b"revoke", b"slk_caf\xe9",
+         b"--db", os.fsencode(db)],
+        stdin=subprocess.DEVNULL, capture_output=True,
+        env={**env, "PYTHONPATH": str(REPO_ROOT)}, timeout=60,
+    )  # fmt: skip
+    told = done.stderr.decode()
+    assert done.returncode == 1 and told == (
+        "sigopt-like: error: the token on the command line is not UTF-8 text, and no token "
+        "is (a token is letters, digits, '-' and '_'): copy it again as plain text; nothing "
+        "revoked\n"
+    ), told
+
+
 def test_tasks_list_takes_the_type_the_python_api_takes(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
