@@ -39,6 +39,7 @@ import attrs
 
 from . import _constants as C
 from . import csvio
+from .database_targets import redact_url
 from .errors import ConfigError
 from .transport import RetryPolicy
 
@@ -355,7 +356,7 @@ def resolve_config(
     if values["token"]:
         values["token"] = _token(values["token"], pick("token")[1], path)
     if values["host"] and where.get("database"):
-        raise ConfigError("'database' is for the embedded service; it cannot go with a host.")
+        _refuse_database_with_host(values["host"], pick("host")[1], path)
     if values["email"] and not values["password"] and not values["token"]:
         raise ConfigError("An email needs a password.", path=str(path) if path else None)
 
@@ -476,6 +477,34 @@ def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise ValueError(f"the key '{key}' is given twice; give it once")
         seen[key] = value
     return seen
+
+
+def _refuse_database_with_host(host: str, source: str, path: Path | None) -> None:
+    """ConfigError for a ``database`` argument beside a host, naming the host and its source.
+
+    Before: "'database' is for the embedded service; it cannot go with a host.", which did
+    not say which host: one exported as SIGOPT_LIKE_HOST for a team's service (as the
+    README's "Serving it for a team" does) was invisible from the script that failed.
+    """
+    if source == "argument":
+        way_out = "give one of them: 'database' for the embedded service, 'host' for a remote one"
+    elif source.startswith("environment variable "):
+        variable = source.removeprefix("environment variable ")
+        way_out = (
+            f"unset {variable} (and its token) for the embedded service, or leave out "
+            "'database' to use that host"
+        )
+    else:
+        way_out = (
+            f"remove 'host' (and its token) from {source.removeprefix('config file ')} for "
+            "the embedded service, or leave out 'database' to use that host"
+        )
+    raise ConfigError(
+        f"'database' is for the embedded service, but a host is set: {redact_url(host)} (from "
+        f"{source}); "
+        f"{way_out}.",
+        path=_p(source, path),
+    )
 
 
 def _p(source: str, path: Path | None) -> str | None:

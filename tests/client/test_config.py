@@ -610,3 +610,34 @@ def test_an_empty_token_is_refused_before_any_request(clean_env, monkeypatch, ca
     monkeypatch.delenv("SIGOPT_LIKE_HOST")
     assert resolve_config().token is None
     assert resolve_config("https://h.example", email="a@b.example", password="pw").token is None
+
+
+def test_a_database_beside_a_host_names_the_host_and_where_it_was_set(clean_env, monkeypatch):
+    """Before: "'database' is for the embedded service; it cannot go with a host.", with no
+    word of which host: docs/client.md's ``Connection(database="client.sqlite3")`` run in a
+    shell that exported SIGOPT_LIKE_HOST for a team's service (as the README says to) failed
+    with nothing to say that the host came from the environment, nor what to unset."""
+    monkeypatch.setenv("SIGOPT_LIKE_HOST", "http://127.0.0.1:8080")
+    monkeypatch.setenv("SIGOPT_LIKE_TOKEN", "team-token")
+    with pytest.raises(ConfigError) as told:
+        resolve_config(database="client.sqlite3")
+    assert str(told.value) == (
+        "'database' is for the embedded service, but a host is set: http://127.0.0.1:8080 "
+        "(from environment variable SIGOPT_LIKE_HOST); unset SIGOPT_LIKE_HOST (and its "
+        "token) for the embedded service, or leave out 'database' to use that host."
+    )
+    monkeypatch.delenv("SIGOPT_LIKE_HOST")
+    monkeypatch.delenv("SIGOPT_LIKE_TOKEN")
+    path = write(clean_env / "lab.conf", {"host": "http://127.0.0.1:8080", "token": "t"})
+    with pytest.raises(ConfigError) as told:
+        resolve_config(database="client.sqlite3", config=str(path))
+    assert f"(from config file {path}); remove 'host' (and its token) from {path}" in str(
+        told.value
+    ) and told.value.path == str(path)
+    with pytest.raises(ConfigError) as told:  # a password in the URL is not shown
+        resolve_config(host="http://me:s3cret@lab:8080", token="t", database="client.sqlite3")
+    assert str(told.value) == (
+        "'database' is for the embedded service, but a host is set: http://me:***@lab:8080 "
+        "(from argument); give one of them: 'database' for the embedded service, 'host' for "
+        "a remote one."
+    )
