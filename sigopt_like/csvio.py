@@ -92,6 +92,8 @@ def read_text(source: CsvSource) -> str:
     else:
         raise TypeError(f"expected a path, a file, bytes or CSV text, not {type(source).__name__}")
     wide = isinstance(data, bytes)
+    if isinstance(data, bytes):
+        _refuse_other_formats(data)
     if isinstance(data, bytes) and data.startswith(_UTF16_BOMS):
         # Windows tools (and Excel's "Unicode Text", tab separated) write UTF-16 with its
         # byte order mark, which names the encoding: before, "not UTF-8 text (byte 0)"
@@ -215,6 +217,31 @@ def _not_utf8(data: bytes, start: int) -> CsvFormatError:
     return CsvFormatError(
         f"row {row}, column {letter}: byte {byte} is not UTF-8 text; {tip}", row=row, column=letter
     )
+
+
+#: the first bytes of the files people give for a CSV file by mistake, and what they are.
+#: Before, an Excel workbook (.xlsx, a zip archive) was "byte 0xa5 is not UTF-8 text; the
+#: file looks like UTF-16 without its byte order mark", which sent its owner looking for
+#: an encoding setting rather than Excel's "Save As" CSV.
+_SAVE_AS_CSV = "open it in Excel (or LibreOffice) and save it as 'CSV UTF-8 (Comma delimited)'"
+_OTHER_FORMATS = (
+    (
+        b"PK\x03\x04",
+        "a zip archive (an Excel .xlsx or LibreOffice .ods workbook is one)",
+        _SAVE_AS_CSV,
+    ),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook (.xls)", _SAVE_AS_CSV),
+    (b"%PDF-", "a PDF document", "give the CSV file itself"),
+    (b"\x1f\x8b", "gzip-compressed", "uncompress it first (gunzip)"),
+)
+
+
+def _refuse_other_formats(data: bytes) -> None:
+    """CsvFormatError for a file whose first bytes say it is a workbook, a PDF or an archive,
+    not text: the message names what it is and the way to a CSV file."""
+    for magic, what, way in _OTHER_FORMATS:
+        if data.startswith(magic):
+            raise CsvFormatError(f"the file is {what}, not CSV text: {way}")
 
 
 #: the byte order marks of UTF-16 (little and big endian)

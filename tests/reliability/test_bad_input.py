@@ -395,6 +395,32 @@ def test_a_file_in_another_encoding_is_refused_at_the_row_and_column_of_its_byte
     assert _state(campaign) == before
 
 
+def test_a_workbook_given_for_a_csv_file_is_named_as_one(campaign: Any, tmp_path: Path) -> None:
+    """A lab's most likely wrong file is the Excel workbook the design was filled in. Before:
+    "row 1, column A: byte 0xa5 is not UTF-8 text; the file looks like UTF-16 without its
+    byte order mark", an encoding hunt for a file that is no text at all. Now it says what
+    the file is and to save it as CSV; nothing stored."""
+    import zipfile
+
+    before = _state(campaign)
+    workbook = tmp_path / "gen1.xlsx"
+    with zipfile.ZipFile(workbook, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<?xml version='1.0'?><Types/>" * 20)
+        archive.writestr("xl/workbook.xml", "<workbook/>" * 50)
+    with pytest.raises(TableError) as caught:
+        campaign.experiments.put(type="initial", table=workbook, wait=True)
+    assert str(caught.value.problems[0].message) == (
+        "the file is a zip archive (an Excel .xlsx or LibreOffice .ods workbook is one), not "
+        "CSV text: open it in Excel (or LibreOffice) and save it as 'CSV UTF-8 (Comma "
+        "delimited)'"
+    )
+    with pytest.raises(SpaceError, match=r"is an Excel 97-2003 workbook \(\.xls\), not CSV"):
+        Space.from_csv(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 4)
+    with pytest.raises(TableError, match="is a PDF document, not CSV text: give the CSV file"):
+        Table.from_csv(b"%PDF-1.4\n\xe2\xe3\xcf\xd3\n")
+    assert _state(campaign) == before
+
+
 def test_a_huge_column_name_is_quoted_short_in_every_problem(campaign: Any) -> None:
     """Before: a 1,000,000-character column name (a cell pasted into the header) was
     quoted whole: each problem of the task was a megabyte, stored and printed."""
