@@ -104,7 +104,10 @@ class FiniteFloatRange(click.FloatRange):
             try:
                 float(value)
             except ValueError:
-                self.fail(f"{_shown(value)} is not a number", param, ctx)
+                # a decimal comma (``--value 0,93``, as a European keyboard writes it):
+                # before, only "'0,93' is not a number", with no word of the comma
+                tip = csvio.decimal_comma_tip(value)
+                self.fail(f"{_shown(value)} is not a number{tip}", param, ctx)
             if csvio.ascii_digits(value) is not None:  # float() reads U+0661 as 1
                 tip = csvio.ascii_digits_tip(value)
                 self.fail(f"{_shown(value)} is not a number{tip}", param, ctx)

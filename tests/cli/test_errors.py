@@ -560,6 +560,18 @@ def test_an_empty_file_or_folder_is_a_usage_error(run, tmp_path, monkeypatch):
             ("serve", "--request-read-timeout", "\uff15"),
             "is not a number (write it in ASCII digits: 5): give seconds",
         ),
+        # before: "'0,93' is not a number", with no word of the decimal comma a European
+        # keyboard (and a sheet copied from) writes
+        (
+            ("experiments", "observe", "1", "-s", "1", "--value", "0,93"),
+            "'0,93' is not a number (write it with '.' as the decimal mark: 0.93): give the "
+            "metric's value",
+        ),
+        (
+            ("experiments", "observe", "1", "-s", "1", "--value", "1", "--stddev", "0,1"),
+            "'0,1' is not a number (write it with '.' as the decimal mark: 0.1): give a "
+            "standard deviation",
+        ),
     ],
 )
 def test_a_value_an_option_cannot_take_says_what_would_work(run, args, says):
