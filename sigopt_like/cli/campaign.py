@@ -21,9 +21,9 @@ from .connect import ID
 from .earlier_outputs import is_earlier_history
 from .errors import CommandError
 from .files import (
+    CSV_OUTPUT,
     FOLDER,
     INPUT,
-    OUTPUT,
     force_option,
     is_standard_stream,
     output_file_folder,
@@ -333,7 +333,7 @@ def space_show(conn: Connection, sid: str, as_json: bool) -> None:
 
 @click.command()
 @click.argument("sid", type=ID)
-@click.option("-o", "--output", type=OUTPUT, default=None, help="Also write the design here.")
+@click.option("-o", "--output", type=CSV_OUTPUT, default=None, help="Also write the design here.")
 @force_option
 @json_option
 @quiet_option
@@ -400,7 +400,9 @@ def _json_or_output(as_json: bool, output: Path | None) -> None:
 @click.option(
     "--gen", type=DESIGNED_GENERATION, default=None, help="The generation (default: the latest)."
 )
-@click.option("-o", "--output", type=OUTPUT, default=None, help="Write the CSV here (else print).")
+@click.option(
+    "-o", "--output", type=CSV_OUTPUT, default=None, help="Write the CSV here (else print)."
+)
 @force_option
 @json_option
 @connected
@@ -438,7 +440,9 @@ def design(
 
 @click.command()
 @click.argument("sid", type=ID)
-@click.option("-o", "--output", type=OUTPUT, default=None, help="Write the CSV here (else print).")
+@click.option(
+    "-o", "--output", type=CSV_OUTPUT, default=None, help="Write the CSV here (else print)."
+)
 @force_option
 @json_option
 @connected

@@ -99,7 +99,40 @@ class NamedPath(click.Path):
 #: a file to read that must exist, or ``-``
 INPUT = NamedPath(exists=True, dir_okay=False, path_type=Path, allow_dash=True)
 #: a file to write, or ``-``
-OUTPUT = NamedPath(dir_okay=False, writable=True, path_type=Path, allow_dash=True)
+#: the names of spreadsheet programs' own formats, which a CSV file must not be given
+WORKBOOK_SUFFIXES = {
+    ".xlsx": "an Excel workbook",
+    ".xlsm": "an Excel workbook",
+    ".xls": "an Excel workbook",
+    ".ods": "a LibreOffice spreadsheet",
+    ".numbers": "a Numbers spreadsheet",
+}
+
+
+class CsvOutput(NamedPath):
+    """An ``-o FILE`` that a command writes CSV text into: one named as a workbook
+    (``gen1.xlsx``) is refused. Before, the CSV text was written under that name, and Excel,
+    going by the name, then refused to open the file ("the file format or file extension
+    is not valid"), the design a lab was to fill in."""
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        if isinstance(value, str) and value != DASH:
+            suffix = Path(value).suffix
+            what = WORKBOOK_SUFFIXES.get(suffix.lower())
+            if what:
+                csv_name = typed(str(Path(value).with_suffix(".csv")))
+                self.fail(
+                    f"{typed(value)} names {what} ({suffix}), but this command writes CSV "
+                    f"text, which a spreadsheet program refuses to open under that name: "
+                    f"name it {csv_name} (Excel and LibreOffice open a .csv)",
+                    param,
+                    ctx,
+                )
+        return super().convert(value, param, ctx)
+
+
+#: an output file of CSV text (design, history, generate -o)
+CSV_OUTPUT = CsvOutput(dir_okay=False, writable=True, path_type=Path, allow_dash=True)
 #: a folder to write files in (made if missing, in a folder that exists: see output_folder)
 FOLDER = NamedPath(file_okay=False, path_type=Path)
 

@@ -1313,3 +1313,32 @@ def _factorial_session(run: Run, name: str, *db: object, generate: bool = True) 
     assert run("space", "put", "1", space, *sized, *db).code == 0
     if generate:
         assert run("generate", "1", "-q", *db).code == 0
+
+
+def test_a_csv_output_named_as_a_workbook_is_refused_before_anything_is_done(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: ``design 1 -o gen1.xlsx`` wrote CSV text under a workbook's name, and Excel,
+    going by the name, refused to open it ("the file format or file extension is not
+    valid"): the design the lab was to fill in. Now a usage error names the .csv to give,
+    and nothing is written or started (``generate -o`` runs no generate)."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "wb.db"))
+    monkeypatch.chdir(tmp_path)
+    _factorial_session(run, "workbook", generate=False)
+    for args in (
+        ("generate", "1", "-o", "gen1.xlsx"),
+        ("design", "1", "-o", "gen1.XLS"),
+        ("history", "1", "-o", "sub dir/h.ods"),
+    ):
+        done = run(*args)
+        assert done.code == 2, (args, done)
+        assert "names an Excel workbook" in done.err or "names a LibreOffice" in done.err
+        assert "but this command writes CSV text" in done.err, done.err
+    assert (
+        "name it 'gen1.csv' (Excel and LibreOffice open a .csv)"
+        in run("generate", "1", "-o", "gen1.xlsx").err
+    )
+    assert not list(tmp_path.glob("gen1*")) and not (tmp_path / "sub dir").exists()
+    assert [t["type"] for t in run("tasks", "list", "1", "--json").json()] == ["space"]
+    assert run("generate", "1", "-o", "gen1.csv", "-q").code == 0  # a .csv goes on as before
+    assert (tmp_path / "gen1.csv").read_text().startswith("param1,param2,param3,param4,Response\n")
