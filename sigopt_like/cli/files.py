@@ -98,7 +98,6 @@ class NamedPath(click.Path):
 
 #: a file to read that must exist, or ``-``
 INPUT = NamedPath(exists=True, dir_okay=False, path_type=Path, allow_dash=True)
-#: a file to write, or ``-``
 #: the names of spreadsheet programs' own formats, which a CSV file must not be given
 WORKBOOK_SUFFIXES = {
     ".xlsx": "an Excel workbook",
