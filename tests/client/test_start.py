@@ -3,9 +3,10 @@
 ``Connection()`` on a database file and its first calls run the service in this
 process; what only some other call needs (the Prometheus client and the HTTP server
 modules of its exposition, the SigOpt API's resources, store, domain and client
-models, the worker's command line) is loaded when that call first comes. Each module named
-here was loaded at start before; the check runs in a fresh interpreter, after the start
-and first calls a script makes (a list, a create and a fetch).
+models, the worker's command line, numpy, PostgreSQL's dialect) is loaded when that
+call first comes. Each module named here was loaded at start before; the check runs in
+a fresh interpreter, after the start and first calls a script makes (a list, a create
+and a fetch).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ NOT_AT_START = {
     "sigopt_like.service.resources.sigopt.suggester": "the SigOpt API's first request",
     "sigopt_like.service.domain.sigopt_rules": "the SigOpt API's first request",
     "sigopt_like.sigopt_models": "the SigOpt API's models (Experiment, ...), on first use",
+    "numpy": "a campaign's stored codes (best, generate, the optimizer), on first read",
+    "sqlalchemy.dialects.postgresql": "a PostgreSQL store (a role's name quoted for it)",
 }
 
 

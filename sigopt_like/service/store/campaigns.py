@@ -17,10 +17,9 @@ import contextlib
 import json
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import numpy as np
 import sqlalchemy as sa
 
 from sigopt_like.spaces import Space
@@ -38,6 +37,9 @@ from ..domain.campaign import (
 )
 from ..domain.codes import Codec, Codes
 from . import schema
+
+if TYPE_CHECKING:  # imported where first needed: a command that reads no codes (a CLI
+    import numpy as np  # ``sessions list``, an embedded ``Connection()``) does not load numpy
 from .database import Database
 from .errors import Conflict
 from .sessions import session_row
@@ -140,6 +142,8 @@ class StoredResponses:
 
     @measured.default
     def _measured(self) -> np.ndarray:
+        import numpy as np
+
         return np.fromiter(
             (y is not None for y in self.responses), dtype=bool, count=len(self.responses)
         )
@@ -152,6 +156,8 @@ class StoredResponses:
 
     def responses_at(self, point: Sequence[Any]) -> list[float]:
         """The responses measured at ``point`` (rows whose decoded point ``==`` it), in order."""
+        import numpy as np
+
         assert self.space is not None
         match = self.measured.copy()
         for j, allowed in enumerate(Codec(self.space).codes_equal(point)):
@@ -162,6 +168,8 @@ class StoredResponses:
 
 def load_responses(conn: sa.Connection, session_id: int, owner: int | None) -> StoredResponses:
     """The :class:`StoredResponses` of a session (NotFound if it is not the owner's)."""
+    import numpy as np
+
     session = session_row(conn, session_id, owner)
     space = Space.from_dict(json.loads(session.space), validate=False) if session.space else None
     width = len(space.parameters) if space is not None else 0
@@ -186,6 +194,8 @@ def _codes_array(text: str, rows: int, width: int) -> np.ndarray:
     """The stored codes of a generation (JSON rows of whole numbers) as a (rows, width)
     array: parsed by numpy as one flat list (a sixth of ``json.loads`` and ``np.array``),
     or by ``json.loads`` if the text is not in the compact form the store writes."""
+    import numpy as np
+
     if rows == 0:
         return np.zeros((0, width), dtype=np.int64)
     flat = np.zeros(0, dtype=np.int64)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from sqlalchemy.dialects import postgresql
-
 from ...database_targets import first_line, on_one_line
 from .errors import Unreadable
 
@@ -133,6 +131,8 @@ def identifier(name: str) -> str:
         return name
     if not name.isprintable():
         return _escaped_identifier(name)
+    from sqlalchemy.dialects import postgresql  # here: a SQLite store never loads the dialect
+
     return str(postgresql.dialect().identifier_preparer.quote(name))
 
 
