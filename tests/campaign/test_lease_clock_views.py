@@ -29,11 +29,9 @@ LEASE = 3
 SKEW = 60.0
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "clock.db")
-    return str(request.getfixturevalue("pg_url"))
+@pytest.fixture
+def database(either_database: str) -> str:
+    return either_database
 
 
 def _web_host_clock(monkeypatch: pytest.MonkeyPatch, skew: float) -> None:

@@ -323,18 +323,13 @@ def test_grid_search_workers_never_repeat_a_point(served: Any, figures: Any) -> 
     figures(grid_rounds=RACES, workers=6, repeated_points=repeats)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def served_on(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+@pytest.fixture
+def served_on(either_database: str) -> Any:
     """A served instance (auth on, 16 request threads) on SQLite, then on PostgreSQL."""
-    import uuid
-
     from sigopt_like.service import create_app
     from tests.fixtures.servers import IN_THREADS, ServedInstance
 
-    if request.param == "sqlite":
-        database = str(tmp_path / f"race-{uuid.uuid4().hex[:8]}.db")
-    else:
-        database = request.getfixturevalue("pg_url")
+    database = either_database
     served = ServedInstance(
         create_app(database=database, auth_required=True, **IN_THREADS), database, threads=16
     )

@@ -95,16 +95,13 @@ def assert_refused(
     assert body["detail"].get(key) == field, body
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def door(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Door]:
+@pytest.fixture
+def door(either_database: str) -> Iterator[Door]:
     """A served instance (auth on) on SQLite, then on PostgreSQL."""
-    if request.param == "sqlite":
-        database = str(tmp_path / f"door-{uuid.uuid4().hex[:8]}.db")
-    else:
-        database = request.getfixturevalue("pg_url")
+    database = either_database
     served = ServedInstance(create_app(database=database, auth_required=True), database)
     try:
-        yield Door(served, request.param)
+        yield Door(served, "postgresql" if "://" in database else "sqlite")
     finally:
         served.close()
 

@@ -48,13 +48,10 @@ ROUNDS = env_int("SIGOPT_LIKE_HALT_ROUNDS", 5)
 FINISHED = ("success", "failed", "canceled")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def idle_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServedInstance]:
+@pytest.fixture
+def idle_app(either_database: str) -> Iterator[ServedInstance]:
     """A served app (auth on) that leaves every task to a worker process."""
-    if request.param == "sqlite":
-        database = str(tmp_path / "halt.db")
-    else:
-        database = request.getfixturevalue("pg_url")
+    database = either_database
     app = create_app(database=database, auth_required=True, run_tasks=False, **IN_THREADS)
     served = ServedInstance(app, database, threads=16)
     try:

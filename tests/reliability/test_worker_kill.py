@@ -99,11 +99,9 @@ class Worker:
                 self.process.wait(timeout=10)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "kill.db")
-    return str(request.getfixturevalue("pg_url"))
+@pytest.fixture
+def database(either_database: str) -> str:
+    return either_database
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ exact name (a 200 with no data: the query text decoded, and not honoured)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 
@@ -19,13 +17,9 @@ from tests.fixtures.api import Reply, ServiceApi
 DOUBLE = [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def api(request: pytest.FixtureRequest, tmp_path: Path) -> ServiceApi:
-    if request.param == "sqlite":
-        database = str(tmp_path / "search.db")
-    else:
-        database = request.getfixturevalue("pg_url")
-    service = create_app(database=database, run_tasks=False)
+@pytest.fixture
+def api(request: pytest.FixtureRequest, either_database: str) -> ServiceApi:
+    service = create_app(database=either_database, run_tasks=False)
     request.addfinalizer(service.close)
     return ServiceApi(service)
 
