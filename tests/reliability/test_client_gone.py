@@ -27,6 +27,7 @@ from tests.fixtures.servers import (
     start_gunicorn,
     stop_gunicorn,
     token_in,
+    wsgi_factory,
 )
 from tests.fixtures.waiting import QUEUED_SPACE, RawRequest
 
@@ -222,7 +223,7 @@ def test_a_long_poll_under_gunicorn_with_tls_is_answered(tmp_path: Path) -> None
     cert, key = _self_signed(tmp_path)
     database = str(tmp_path / "tls.db")
     token = token_in(database)
-    factory = f"sigopt_like.service.wsgi:application(database={database!r}, run_tasks=False)"
+    factory = wsgi_factory(database, run_tasks=False)
     args = ("--certfile", str(cert), "--keyfile", str(key))
     proc, log = start_gunicorn(tmp_path, factory, threads=4, args=args)
     try:
@@ -263,10 +264,7 @@ def test_abandoned_tls_long_polls_give_their_slots_back_under_gunicorn(tmp_path:
     cert, key = _self_signed(tmp_path)
     database = str(tmp_path / "tls-slots.db")
     token = token_in(database)
-    factory = (
-        "sigopt_like.service.wsgi:application("
-        f"database={database!r}, run_tasks=False, max_waiting_requests=2)"
-    )
+    factory = wsgi_factory(database, run_tasks=False, max_waiting_requests=2)
     args = ("--certfile", str(cert), "--keyfile", str(key))
     proc, log = start_gunicorn(tmp_path, factory, threads=6, args=args)
     polls: list[ssl.SSLSocket] = []

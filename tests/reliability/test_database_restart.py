@@ -24,7 +24,7 @@ import sigopt_like
 from sigopt_like.service import create_app
 from sigopt_like.service.worker import FAILING_POLL_SECONDS
 from tests.fixtures.postgres import administrator
-from tests.fixtures.servers import REPO_ROOT, ServedInstance, announced_url
+from tests.fixtures.servers import REPO_ROOT, ServedInstance, announced_url, wsgi_factory
 
 pytestmark = [pytest.mark.reliability]
 
@@ -389,7 +389,7 @@ def test_a_server_started_before_its_database_answers_503_then_serves(
             *(sys.executable, "-m", "gunicorn", "-c", "python:sigopt_like.service.gunicorn_conf"),
             *("--workers", "1", "--threads", "4", "--bind", "127.0.0.1:0"),
             *server.split()[1:],
-            f"sigopt_like.service.wsgi:application(database={pg_url!r})",
+            wsgi_factory(pg_url),
         ]
         announced = r"Listening at: (http://127\.0\.0\.1:\d+)"
     with _running(command, log) as proc:

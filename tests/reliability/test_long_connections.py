@@ -24,7 +24,7 @@ import pytest
 import requests
 
 from tests.fixtures.faults import env_int
-from tests.fixtures.servers import announced_url, start_gunicorn, stop_gunicorn
+from tests.fixtures.servers import announced_url, start_gunicorn, stop_gunicorn, wsgi_factory
 
 pytestmark = [pytest.mark.reliability, pytest.mark.timeout(300)]
 
@@ -36,10 +36,7 @@ REQUESTS = env_int("SIGOPT_LIKE_CONNECTION_REQUESTS", 1500)
 def gunicorn_url(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """gunicorn with the settings module, one worker of two threads, on SQLite: its URL
     and its log."""
-    factory = (
-        f"sigopt_like.service.wsgi:application(database={str(tmp_path / 'long.db')!r}, "
-        "auth_required=False)"
-    )
+    factory = wsgi_factory(str(tmp_path / "long.db"), auth_required=False)
     proc, log = start_gunicorn(tmp_path, factory, threads=2)
     try:
         url = announced_url(proc, log, r"Listening at: (http://127\.0\.0\.1:\d+)")

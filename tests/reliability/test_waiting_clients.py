@@ -42,6 +42,7 @@ from tests.fixtures.servers import (
     start_gunicorn,
     stop_gunicorn,
     token_in,
+    wsgi_factory,
 )
 from tests.fixtures.waiting import QUEUED_SPACE, RawRequest, queued_tasks
 
@@ -295,7 +296,7 @@ def test_a_stopping_gunicorn_worker_answers_its_waiting_clients(tmp_path: Path) 
     its connection reset instead of an answer."""
     database = str(tmp_path / "stopping.db")
     headers = {"Authorization": f"Bearer {token_in(database)}"}
-    factory = f"sigopt_like.service.wsgi:application(database={database!r})"
+    factory = wsgi_factory(database)
     proc, log = start_gunicorn(tmp_path, factory, threads=4)
     try:
         url = gunicorn_answering(proc, log)
@@ -419,10 +420,7 @@ def test_abandoned_long_polls_give_their_slots_back(tmp_path: Path, server: str)
     else:
         database = str(tmp_path / "abandoned.db")
         token = token_in(database)
-        factory = (
-            "sigopt_like.service.wsgi:application("
-            f"database={database!r}, run_tasks=False, max_waiting_requests={slots})"
-        )
+        factory = wsgi_factory(database, run_tasks=False, max_waiting_requests=slots)
         proc, log = start_gunicorn(tmp_path, factory, threads=slots + 4)
         url = gunicorn_answering(proc, log)
     headers = {"Authorization": f"Bearer {token}"}

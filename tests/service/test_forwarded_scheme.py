@@ -24,6 +24,7 @@ from tests.fixtures.servers import (
     start_command,
     start_gunicorn,
     stop_gunicorn,
+    wsgi_factory,
 )
 
 SPACE = {
@@ -162,10 +163,7 @@ def test_gunicorn_takes_https_from_the_proxy_it_trusts(
     """gunicorn's ``--forwarded-allow-ips`` (and its ``secure_scheme_headers``) set
     ``wsgi.url_scheme``, which the links follow, through the service's worker."""
     database = str(tmp_path / "g.db")
-    factory = (
-        f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=False, "
-        "task_processes=0)"
-    )
+    factory = wsgi_factory(database, auth_required=False, task_processes=0)
     proc, log = start_gunicorn(
         tmp_path, factory, threads=2, args=("--forwarded-allow-ips", allowed)
     )

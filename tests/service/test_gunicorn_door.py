@@ -30,7 +30,13 @@ from tests.fixtures.piecewise import (
     send_in_pieces,
 )
 from tests.fixtures.raw_exchange import exchange
-from tests.fixtures.servers import announced_url, gunicorn_answering, start_gunicorn, stop_gunicorn
+from tests.fixtures.servers import (
+    announced_url,
+    gunicorn_answering,
+    start_gunicorn,
+    stop_gunicorn,
+    wsgi_factory,
+)
 from tests.fixtures.waiting import read_until_closed
 from tests.service.test_slow_clients import (
     AT_ONCE,
@@ -59,10 +65,7 @@ SLOW_PATIENCE = 3 * SLOW_BOUND
 def _start(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], Path]:
     """gunicorn with the settings module, one worker of :data:`THREADS` threads."""
     database = str(tmp_path / "door.db")
-    factory = (
-        f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=False, "
-        f"max_body_bytes={BODY_LIMIT})"
-    )
+    factory = wsgi_factory(database, auth_required=False, max_body_bytes=BODY_LIMIT)
     return start_gunicorn(tmp_path, factory, threads=THREADS, env=env)
 
 
@@ -347,10 +350,7 @@ def test_refused_senders_past_the_connections_leave_health_a_connection(
     ``/health`` waited for one to end (5.6 s behind 150 senders with 100 connections;
     7 s here). At most ``serving.LINGER_SHARE`` of them linger now."""
     database = str(tmp_path / "crowded.db")
-    factory = (
-        f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=False, "
-        f"max_body_bytes={BODY_LIMIT})"
-    )
+    factory = wsgi_factory(database, auth_required=False, max_body_bytes=BODY_LIMIT)
     proc, log = start_gunicorn(
         tmp_path, factory, threads=THREADS, args=("--worker-connections", "12")
     )

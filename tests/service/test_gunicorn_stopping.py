@@ -17,7 +17,7 @@ from gunicorn.workers.gthread import PollableMethodQueue
 from sigopt_like.service import Service, create_app
 from sigopt_like.service.gunicorn_worker import ServiceWorker
 from sigopt_like.service.serving import LINGER_IDLE_SECONDS, LINGER_SECONDS
-from tests.fixtures.servers import gunicorn_answering, start_gunicorn, stop_gunicorn
+from tests.fixtures.servers import gunicorn_answering, start_gunicorn, stop_gunicorn, wsgi_factory
 from tests.fixtures.waiting import read_until_closed
 from tests.service.test_slow_clients import _address
 
@@ -46,10 +46,7 @@ def test_a_stopping_worker_does_not_linger_on_a_refused_body(tmp_path: Path) -> 
     gunicorn, up to its graceful timeout with more such clients. A stopping worker now
     closes such connections at once (what already came read away first)."""
     database = str(tmp_path / "stopping.db")
-    factory = (
-        f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=False, "
-        f"max_body_bytes={BODY_LIMIT})"
-    )
+    factory = wsgi_factory(database, auth_required=False, max_body_bytes=BODY_LIMIT)
     proc, log = start_gunicorn(tmp_path, factory, threads=2)
     stop = threading.Event()
     try:
@@ -134,7 +131,7 @@ def test_a_client_connecting_to_a_stopping_gunicorn_is_refused_not_queued(
     sent (6 s here, up to the graceful timeout). Now its connect is refused at once, as by
     a server that is gone, and it may try another instance."""
     database = str(tmp_path / "backlog.db")
-    factory = f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=False)"
+    factory = wsgi_factory(database, auth_required=False)
     read_seconds = 6.0
     proc, log = start_gunicorn(
         tmp_path, factory, threads=2, env={"SIGOPT_LIKE_REQUEST_READ_TIMEOUT": str(read_seconds)}
@@ -188,7 +185,7 @@ def test_a_worker_whose_arbiter_was_killed_refuses_late_clients(tmp_path: Path) 
     queued in the kernel's backlog, never accepted, and reset when the orphan exited.
     Now its connect is refused at once."""
     database = str(tmp_path / "orphan.db")
-    factory = f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=False)"
+    factory = wsgi_factory(database, auth_required=False)
     read_seconds = 12.0  # the orphan runs that long: the test connects well before
     proc, log = start_gunicorn(
         tmp_path, factory, threads=2, env={"SIGOPT_LIKE_REQUEST_READ_TIMEOUT": str(read_seconds)}
@@ -234,7 +231,7 @@ def test_a_worker_whose_arbiter_was_killed_exits_within_its_orphan_grace(
     waited for them up to its graceful timeout (30 s), the head until its read
     deadline's 408 (30 s), and no arbiter was left to kill it."""
     database = str(tmp_path / "orphan-exits.db")
-    factory = f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=False)"
+    factory = wsgi_factory(database, auth_required=False)
     proc, log = start_gunicorn(tmp_path, factory, threads=2)
     try:
         url = gunicorn_answering(proc, log)

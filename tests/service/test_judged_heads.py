@@ -32,6 +32,7 @@ from tests.fixtures.servers import (
     start_gunicorn,
     stop_gunicorn,
     token_in,
+    wsgi_factory,
 )
 from tests.fixtures.waiting import read_until_closed
 from tests.service.test_slow_clients import PATIENCE, _address, _status_and_body
@@ -49,7 +50,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tupl
     served = serve_in_thread(Path(tmp_path_factory.mktemp("judged-serve")))
     tmp_path = tmp_path_factory.mktemp("judged-gunicorn")
     database = str(tmp_path / "judged.db")
-    factory = f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=True)"
+    factory = wsgi_factory(database, auth_required=True)
     proc, log = start_gunicorn(tmp_path, factory, threads=2)
     try:
         url = gunicorn_answering(proc, log)
@@ -203,10 +204,7 @@ def test_a_dashboard_session_past_its_end_is_refused_before_continue(
         url, token, stop = served.url, served.token, served.close
     else:
         database = str(tmp_path / "ending.db")
-        factory = (
-            f"sigopt_like.service.wsgi:application(database={database!r}, "
-            f"auth_required=True, dashboard_session_hours={hours!r})"
-        )
+        factory = wsgi_factory(database, auth_required=True, dashboard_session_hours=hours)
         proc, log = start_gunicorn(tmp_path, factory, threads=2)
         url, token = gunicorn_answering(proc, log), token_in(database)
 

@@ -21,6 +21,7 @@ from tests.fixtures.servers import (
     gunicorn_answering,
     start_gunicorn,
     stop_gunicorn,
+    wsgi_factory,
 )
 from tests.fixtures.waiting import read_until_closed
 from tests.service.test_slow_clients import _address
@@ -40,10 +41,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
         create_app(database=database, auth_required=True), database, read_seconds=READ_SECONDS
     )
     tmp_path = Path(tmp_path_factory.mktemp("refusal-ids-gunicorn"))
-    factory = (
-        f"sigopt_like.service.wsgi:application(database={str(tmp_path / 'g.db')!r}, "
-        "auth_required=True)"
-    )
+    factory = wsgi_factory(str(tmp_path / "g.db"), auth_required=True)
     env = {"SIGOPT_LIKE_REQUEST_READ_TIMEOUT": str(READ_SECONDS)}
     proc, log = start_gunicorn(tmp_path, factory, threads=2, env=env)
     try:

@@ -20,6 +20,7 @@ from tests.fixtures.servers import (
     start_command,
     start_gunicorn,
     stop_gunicorn,
+    wsgi_factory,
 )
 from tests.fixtures.waiting import read_until_closed
 from tests.service.test_slow_clients import _address
@@ -97,10 +98,7 @@ def gunicorn_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """gunicorn with the settings module and a small body limit."""
     tmp_path = tmp_path_factory.mktemp("gunicorn-ids")
     database = str(tmp_path / "gunicorn.db")
-    factory = (
-        f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=False, "
-        f"max_body_bytes={BODY_LIMIT})"
-    )
+    factory = wsgi_factory(database, auth_required=False, max_body_bytes=BODY_LIMIT)
     proc, log = start_gunicorn(
         tmp_path, factory, threads=2, env={"SIGOPT_LIKE_REQUEST_READ_TIMEOUT": str(READ_SECONDS)}
     )

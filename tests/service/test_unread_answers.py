@@ -25,7 +25,13 @@ from tests.fixtures.raw_exchange import (
     exchange,
     read_one_answer,
 )
-from tests.fixtures.servers import gunicorn_answering, start_gunicorn, stop_gunicorn, token_in
+from tests.fixtures.servers import (
+    gunicorn_answering,
+    start_gunicorn,
+    stop_gunicorn,
+    token_in,
+    wsgi_factory,
+)
 from tests.service.test_slow_clients import AT_ONCE, PATIENCE, _address, _status_and_body
 
 pytestmark = pytest.mark.timeout(300)
@@ -36,7 +42,7 @@ def gunicorn_with_tokens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[t
     """gunicorn with the settings module and tokens required: its URL and a valid token."""
     tmp_path = tmp_path_factory.mktemp("gunicorn-unread")
     database = str(tmp_path / "unread.db")
-    factory = f"sigopt_like.service.wsgi:application(database={database!r}, auth_required=True)"
+    factory = wsgi_factory(database, auth_required=True)
     proc, log = start_gunicorn(tmp_path, factory, threads=2)
     try:
         url = gunicorn_answering(proc, log)
