@@ -86,3 +86,14 @@ def test_recommend_prefers_replicated_mean_over_lucky_reading():
     point, predicted = recommend(space, obs)
     assert point == steady
     assert predicted == pytest.approx(0.8, abs=0.1)
+
+
+def test_a_first_batch_smaller_than_the_levels_spans_them():
+    # Three rows over eight levels: each column's first design reaches the low,
+    # middle and high thirds, not always the three lowest levels (0, 1, 2).
+    space = factorial(levels=8, n_params=4, categorical=False)
+    for seed in range(5):
+        batch = design_batch(space, [], batch_size=3, seed=seed)
+        for column in zip(*batch, strict=True):
+            low, middle, high = sorted(column)
+            assert low <= 2 <= middle <= 5 <= high, (seed, column)

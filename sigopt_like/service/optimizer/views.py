@@ -255,8 +255,7 @@ class FactorialView:
         for _ in range(40 if n <= 100 else 3):
             cols = []
             for levels in self.levels:
-                reps = np.tile(np.arange(levels), math.ceil(n / levels))[:n]
-                cols.append(rng.permutation(reps))
+                cols.append(rng.permutation(_spread_levels(int(levels), n, rng)))
             codes = np.stack(cols, axis=1).astype(float) if cols else np.zeros((n, 0))
             feats = self.encode(codes)
             d = _pairwise(feats)
@@ -266,6 +265,22 @@ class FactorialView:
                 best, best_score = codes, score
         assert best is not None
         return best
+
+
+def _spread_levels(levels: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n level codes for one column of a first design, spread over all its levels.
+
+    With at least as many rows as levels, every level appears, in turn (as before).
+    With fewer rows than levels, row i takes one level at random from the i-th of n
+    equal strata, so three rows over eight levels span low, middle and high, not
+    always the three lowest levels.
+    """
+    if n >= levels:
+        return np.tile(np.arange(levels), math.ceil(n / levels))[:n]
+    width = levels / n
+    starts = np.arange(n) * width
+    picked = np.floor(starts + rng.random(n) * width).astype(int)
+    return np.minimum(picked, levels - 1)
 
 
 class MixtureView:
