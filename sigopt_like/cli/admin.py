@@ -620,11 +620,57 @@ def listen_address_problem(host: str) -> str | None:
     return None
 
 
+class WorkerArgument(click.ParamType):
+    """A value read by the worker module's own parser (``python -m
+    sigopt_like.service.worker``), so that ``sigopt-like worker`` takes and refuses what
+    it does, in its words."""
+
+    def __init__(self, name: str, parser: str) -> None:
+        self.name = name
+        self._parser = parser
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            from ..service import worker as runner
+        except ImportError:  # no service extra: the command says so (_service)
+            return value
+        try:
+            return getattr(runner, self._parser)(value)
+        except argparse.ArgumentTypeError as err:
+            self.fail(str(err), param, ctx)
+
+
 @click.command()
 @db_option
 @click.option("--threads", type=THREADS, default=None, help="Worker threads.")
-def worker(db: str | None, threads: int | None) -> int:
+@click.option(
+    "--task-time-limit",
+    type=WorkerArgument("seconds", "seconds_argument"),
+    default=None,
+    help="A task's run fails past this many seconds (0: no limit; default: 3600).",
+)
+@click.option(
+    "--task-max-attempts",
+    type=WorkerArgument("runs", "attempts_argument"),
+    default=None,
+    help=(
+        "Runs a task is given when its worker stops (killed, crashed, lost) before it "
+        "fails, 1 to 1000 (default: 3)."
+    ),
+)
+def worker(
+    db: str | None,
+    threads: int | None,
+    task_time_limit: float | None,
+    task_max_attempts: int | None,
+) -> int:
     """Run tasks from a shared database (scaled out: app processes use 'serve --no-tasks').
+
+    The tasks it runs have its --task-time-limit and --task-max-attempts (in app
+    processes, task_time_limit_seconds only bounds how long a task's event stream stays
+    open).
 
     \b
     Example:
@@ -640,6 +686,13 @@ def worker(db: str | None, threads: int | None) -> int:
     argv = ["--db", database]
     if threads is not None:
         argv += ["--threads", str(threads)]
+    # before, a scaled-out deployment had no way to give its workers these: the app
+    # processes' application(task_time_limit_seconds=..., task_max_attempts=...) never
+    # reached them, and every task ran with the defaults
+    if task_time_limit is not None:
+        argv += ["--task-time-limit", repr(float(task_time_limit))]
+    if task_max_attempts is not None:
+        argv += ["--task-max-attempts", str(task_max_attempts)]
     with _naming(database):
         return int(runner.main(argv) or 0)
 

@@ -26,7 +26,7 @@ from .middleware.metrics import MetricsMiddleware, ServiceMetrics
 from .middleware.request_id import RequestIdMiddleware
 from .middleware.routing import HeadAsGetRouter
 from .middleware.server_wide import ServerWideMiddleware
-from .settings import ServiceSettings
+from .settings import ServiceSettings, refuse_task_settings_left_to_workers
 from .store import Store, open_store, url_text
 from .suggestion_batches import SuggestionBatches
 from .task_processes import TaskProcesses
@@ -101,6 +101,7 @@ class Service:
 
     def __init__(self, settings: ServiceSettings | None = None) -> None:
         self.settings = settings or ServiceSettings()
+        refuse_task_settings_left_to_workers(self.settings)
         store = open_store(self.settings.database)
         self.context = ServiceContext(
             settings=self.settings, store=store, local_user_id=store.accounts.local_user_id()

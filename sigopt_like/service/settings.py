@@ -257,8 +257,11 @@ class ServiceSettings:
     task_max_attempts: a task whose worker stops (killed, crashed, lost) is taken over
         and run again from its start, at most this many runs in all; then it fails,
         saying so (a run whose lease lapsed while its worker's process still runs on
-        this host is not counted); 1 to :data:`MAX_TASK_ATTEMPTS`.
+        this host is not counted); 1 to :data:`MAX_TASK_ATTEMPTS`. With ``run_tasks`` off
+        only the default is taken (:func:`refuse_task_settings_left_to_workers`).
     task_time_limit_seconds: a task's run stops, failed, past this duration (0: no limit).
+        With ``run_tasks`` off it only bounds how long a task's event stream stays open
+        (the workers' limit is ``sigopt-like worker --task-time-limit``).
     max_waiting_requests: event streams and long polls that may wait at once, 0 to
         :data:`MAX_WAITING_REQUESTS`; more are answered at once (a long poll) or sent the
         task and ended (a stream).
@@ -325,3 +328,20 @@ class ServiceSettings:
         if self.database in MEMORY_DATABASES or not sys.executable or getattr(sys, "frozen", False):
             return 0
         return 1
+
+
+def refuse_task_settings_left_to_workers(settings: ServiceSettings) -> None:
+    """Refuse a ``task_max_attempts`` that this process would take and ignore: with
+    ``run_tasks=False`` it runs no task, so only the workers that run them
+    (``sigopt-like worker --task-max-attempts``) can honour it. Before, a gunicorn
+    ``application(task_max_attempts=5)`` started, and its workers gave each task the
+    default 3 runs. (``task_time_limit_seconds`` still bounds how long this process keeps a
+    task's event stream open, so it is taken: docs/service.md.)"""
+    default = attrs.fields(ServiceSettings).task_max_attempts.default
+    if settings.run_tasks or settings.task_max_attempts == default:
+        return
+    raise ValueError(
+        f"task_max_attempts={settings.task_max_attempts} has no effect with run_tasks=False: "
+        "this process runs no task; give it to the workers that run them "
+        f"('sigopt-like worker --task-max-attempts {settings.task_max_attempts}')"
+    )

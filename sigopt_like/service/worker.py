@@ -1213,10 +1213,12 @@ def _thread_count(text: str) -> int:
     return value
 
 
-def _idle_seconds(text: str) -> float:
-    """``--idle-exit``: a finite number of seconds from 0 (stop as soon as idle) to
-    :data:`~.settings.LONGEST_SECONDS`, the range of ``task_process_idle_seconds`` that a
-    service passes here; ASCII digits only, as every number a person types is read.
+def seconds_argument(text: str) -> float:
+    """``--idle-exit`` and ``--task-time-limit`` (here and in ``sigopt-like worker``): a
+    finite number of seconds from 0 (stop as soon as idle; no limit) to
+    :data:`~.settings.LONGEST_SECONDS`, the range of ``task_process_idle_seconds`` and
+    ``task_time_limit_seconds`` that a service passes here; ASCII digits only, as every
+    number a person types is read.
 
     Before, ``float`` read it: U+0662 was two seconds, ``nan`` a worker that never
     stopped idle (every comparison with NaN is false), ``inf`` and ``-1`` were taken too,
@@ -1237,9 +1239,10 @@ def _idle_seconds(text: str) -> float:
     return value
 
 
-def _attempt_count(text: str) -> int:
-    """``--task-max-attempts``: a whole number from 1 to MAX_TASK_ATTEMPTS, the range of
-    ``task_max_attempts`` that a service passes here (a usage error otherwise)."""
+def attempts_argument(text: str) -> int:
+    """``--task-max-attempts`` (here and in ``sigopt-like worker``): a whole number from 1
+    to MAX_TASK_ATTEMPTS, the range of ``task_max_attempts`` that a service passes here (a
+    usage error otherwise)."""
     import argparse
 
     from .settings import MAX_TASK_ATTEMPTS
@@ -1292,7 +1295,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--idle-exit",
-        type=_idle_seconds,
+        type=seconds_argument,
         default=None,
         help="stop after this many seconds with no task to run (the service starts it again)",
     )
@@ -1300,13 +1303,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     # each task with the defaults (3600 s, 3 runs), whatever the service was given
     parser.add_argument(
         "--task-time-limit",
-        type=_idle_seconds,
+        type=seconds_argument,
         default=None,
         help="a task's run fails past this many seconds (0: no limit; default: 3600)",
     )
     parser.add_argument(
         "--task-max-attempts",
-        type=_attempt_count,
+        type=attempts_argument,
         default=None,
         help="runs a task is given when its worker stops, before it fails (default: 3)",
     )

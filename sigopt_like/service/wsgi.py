@@ -11,8 +11,11 @@ timeout of ``sigopt-like serve``). ``application(**settings)`` is a factory (gun
 calls it once in each worker process, so nothing is shared between them but the
 database): auth is on, and tasks are left to ``sigopt-like worker`` processes
 (``run_tasks=False``) unless told otherwise. Any :class:`~.settings.ServiceSettings`
-field can be given; ``database`` defaults to ``$SIGOPT_LIKE_DATABASE``. See
-docs/service.md.
+field can be given; ``database`` defaults to ``$SIGOPT_LIKE_DATABASE``. With tasks left
+to the workers, their time limit and runs are theirs (``sigopt-like worker
+--task-time-limit``, ``--task-max-attempts``): a ``task_max_attempts`` given here is
+refused, and ``task_time_limit_seconds`` only bounds how long an event stream stays open.
+See docs/service.md.
 
 Clients that wait (a task's event stream, a long poll) each hold a gunicorn thread while
 they wait, and gunicorn keeps ``--threads`` as given (``sigopt-like serve`` adds a thread
@@ -57,7 +60,7 @@ from ..database_targets import (
 )
 from . import app as service_app  # not its create_app: a factory name gunicorn must not find
 from .app import Service
-from .settings import ServiceSettings
+from .settings import ServiceSettings, refuse_task_settings_left_to_workers
 from .starting import StartingService, start_service
 
 DATABASE_ENV = "SIGOPT_LIKE_DATABASE"
@@ -89,6 +92,7 @@ def application(**settings: Any) -> Service | StartingService:
             max_waiting_requests=WAITING_REQUESTS,
         )
         base = attrs.evolve(base, **settings)  # a value it refuses says so, as a setting
+        refuse_task_settings_left_to_workers(base)  # the workers' own (sigopt-like worker)
     except ValueError as err:
         _refuse(f"sigopt_like: {err}")
     _refuse_a_database_only_this_process_sees(base)

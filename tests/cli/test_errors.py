@@ -384,9 +384,9 @@ def test_the_worker_module_reads_its_idle_exit_as_other_numbers(capsys, idle, sa
 
 def test_the_worker_module_takes_the_idle_exit_a_service_passes():
     """A service passes ``str(task_process_idle_seconds)``, from 0 (stop once idle)."""
-    from sigopt_like.service.worker import _idle_seconds
+    from sigopt_like.service.worker import seconds_argument
 
-    assert [_idle_seconds(str(s)) for s in (0.0, 1e-05, 120.0, 3155760000.0)] == [
+    assert [seconds_argument(str(s)) for s in (0.0, 1e-05, 120.0, 3155760000.0)] == [
         0.0,
         1e-05,
         120.0,

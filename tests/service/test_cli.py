@@ -593,3 +593,76 @@ def test_a_password_at_a_terminal_is_asked_for_and_not_shown(tmp_path):
         assert store.accounts.check_password("t@x.example", "terminal pass") is not None
     finally:
         store.close()
+
+
+def test_a_worker_runs_tasks_with_its_time_limit_and_attempts(tmp_path, pg_url):
+    """The scaled-out shape on a real PostgreSQL: an app process that runs no task and a
+    ``sigopt-like worker`` process. Before: the worker command took neither flag, so a
+    deployment's time limit and attempts never reached the processes that run its tasks
+    (``application(task_time_limit_seconds=...)`` was taken and ignored)."""
+    import time
+
+    import sqlalchemy as sa
+
+    from sigopt_like.service import create_app
+    from tests.campaign.conftest import Api
+
+    with create_app(database=pg_url, run_tasks=False) as app:
+        api = Api(app)
+        sid = api.session()
+        store = app.context.store
+        owner = store.accounts.local_user_id()
+        # a task whose worker, on another host, stopped during its first run (lease lapsed)
+        other = api.session()  # a session runs one task at a time
+        lost = store.tasks.start(owner, int(other), "generate", {}, 0)
+        engine = sa.create_engine(pg_url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(
+                    sa.text(
+                        "UPDATE tasks SET status = 'running', worker = 'elsewhere:1:gone', "
+                        "heartbeat = 0, attempts = 1 WHERE id = :id"
+                    ),
+                    {"id": int(lost.id)},
+                )
+        finally:
+            engine.dispose()
+        queued = api.queue_space(sid)
+        log = tmp_path / "worker.log"
+        limits = ["--threads", "1", "--task-time-limit", "1e-6", "--task-max-attempts", "1"]
+        with open(log, "ab") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "sigopt_like.cli", "worker", "--db", pg_url, *limits],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**child_env(), "PYTHONUNBUFFERED": "1"},
+            )
+        try:
+            timed_out = api.wait(sid, queued, timeout=120)
+            assert timed_out["status"] == "failed", (timed_out, log.read_text())
+            assert [e["message"] for e in timed_out["errors"]] == [
+                "the task ran longer than the limit of 1e-06 s"
+            ], timed_out
+            deadline = time.monotonic() + 60  # its first heartbeat takes the lost one over
+            while store.tasks.find(int(lost.id)).status != "failed":
+                assert time.monotonic() < deadline, (store.tasks.find(int(lost.id)), log)
+                time.sleep(0.2)
+            record = store.tasks.find(int(lost.id))
+            assert record.attempts == 1, record  # one run allowed: given up, not run again
+            given_up = api.get(f"/v1/sessions/{other}/tasks/{lost.id}").body
+            assert "interrupted 1 times" in given_up["errors"][0]["message"], given_up
+        finally:
+            _stopped(proc, log)
+
+
+def test_the_worker_command_refuses_a_time_limit_or_attempts_out_of_range(capsys):
+    """In the worker module's words (``python -m sigopt_like.service.worker``)."""
+    for flag, value, said in [
+        ("--task-max-attempts", "0", "0 is not 1 to 1000 runs"),
+        ("--task-max-attempts", "1001", "1001 is not 1 to 1000 runs"),
+        ("--task-time-limit", "nan", "'nan' is not a number of seconds from 0 to"),
+        ("--task-time-limit", "-1", "'-1' is not a number of seconds from 0 to"),
+    ]:
+        code, out, err = run(capsys, "worker", flag, value)
+        assert code == 2 and out == "", (code, out, err)
+        assert f"Invalid value for '{flag}': {said}" in err, err

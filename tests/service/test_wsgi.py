@@ -286,9 +286,38 @@ def test_the_factory_refuses_each_setting_out_of_its_range(tmp_path: Path, setti
             application(database=str(tmp_path / "w.db"), **{setting: value})
         assert str(err.value).endswith(f", not {value!r}"), err.value  # the value as given
         assert not (tmp_path / "w.db").exists()
+    # attempts are the workers' (sigopt-like worker): an app that runs tasks takes them
+    here = {"run_tasks": True} if setting == "task_max_attempts" else {}
     for value in edges:
-        with application(database=str(tmp_path / "w.db"), **{setting: value}) as service:
+        with application(database=str(tmp_path / "w.db"), **here, **{setting: value}) as service:
             assert getattr(service.settings, setting) == value
+
+
+def test_an_app_that_runs_no_task_refuses_task_max_attempts(tmp_path: Path) -> None:
+    """Before: ``application(task_max_attempts=5)`` (tasks left to ``sigopt-like worker``)
+    started, and the workers gave each task the default 3 runs: taken and ignored. Now it
+    is refused, saying where it goes; the default, and run_tasks=True, are taken."""
+    from sigopt_like.service import create_app
+
+    database = str(tmp_path / "w.db")
+    said = (
+        "sigopt_like: task_max_attempts=5 has no effect with run_tasks=False: this process "
+        "runs no task; give it to the workers that run them "
+        "('sigopt-like worker --task-max-attempts 5')"
+    )
+    with pytest.raises(StartError) as err:
+        application(database=database, task_max_attempts=5)
+    assert str(err.value) == said
+    assert not (tmp_path / "w.db").exists()
+    with pytest.raises(ValueError, match=re.escape(said.removeprefix("sigopt_like: "))):
+        create_app(database=database, run_tasks=False, task_max_attempts=5)
+    with application(database=database, task_max_attempts=3) as service:
+        assert service.settings.task_max_attempts == 3
+    with application(database=database, run_tasks=True, task_max_attempts=5) as service:
+        assert service.settings.task_max_attempts == 5
+    # the time limit is still this process's: it bounds how long an event stream stays open
+    with application(database=database, task_time_limit_seconds=5) as service:
+        assert service.settings.task_time_limit_seconds == 5
 
 
 def test_gunicorn_refuses_a_setting_out_of_its_range_in_one_line(tmp_path: Path) -> None:
