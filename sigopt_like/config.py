@@ -228,12 +228,18 @@ def _path_quoted(path: str) -> str:
     return repr(path) if len(path) <= 300 else _quoted(path)
 
 
-def _refuse_empty_host(values: Mapping[str, Any], pick: Callable[[str], tuple[Any, str]]) -> None:
+def _refuse_empty_host(
+    values: Mapping[str, Any], pick: Callable[[str], tuple[Any, str]], host_elsewhere: str | None
+) -> None:
     """A ConfigError for ``host=""`` (an argument) when a token or a login is set, from
     any source: an empty host argument is a remote host's URL that came out empty (an
     unset variable), and the embedded service it would mean takes no token. Before, a
     token argument was refused but one from the environment or a config file was
-    ignored, the call sent to the embedded service."""
+    ignored, the call sent to the embedded service.
+
+    ``host_elsewhere`` is where a host is set besides the argument (an environment
+    variable, a config file), if anywhere: leaving out ``host=''`` then reaches that
+    host, not the embedded service, so the way out named is to unset both."""
     if values["token"]:
         given_login, source = "a token", pick("token")[1]
     elif values["email"] or values["password"]:
@@ -243,14 +249,34 @@ def _refuse_empty_host(values: Mapping[str, Any], pick: Callable[[str], tuple[An
         return
     # the embedded service: without the login given here, or without ``host`` (whose
     # absence says "embedded" and leaves the environment's or the file's login unused)
-    instead = given_login if source == "argument" else "host=''"
+    if source == "argument":
+        way_out = f"leave out {given_login} for the embedded service"
+    elif host_elsewhere is None:
+        way_out = "leave out host='' for the embedded service"
+    else:
+        # before: "leave out host=''", which reached the exported host: advice in a circle
+        unset = [_setting_place(host_elsewhere, "host")]
+        login_place = _setting_place(source, "token" if values["token"] else "email")
+        if login_place not in unset:
+            unset.append(login_place)
+        way_out = (
+            f"for the embedded service unset {' and '.join(unset)} (leaving out host='' "
+            f"reaches the host from {host_elsewhere})"
+        )
     if source != "argument":
         given_login = f"{given_login} (from {source})"
     raise ConfigError(
         f"'host' is empty (from argument) but {given_login} is given: no host means the "
         "embedded service, which takes none. Give 'host' the service's URL, like "
-        f"https://doe.lab.example, or leave out {instead} for the embedded service."
+        f"https://doe.lab.example, or {way_out}."
     )
+
+
+def _setting_place(source: str, key: str) -> str:
+    """What to unset for a setting from ``source``: its variable, or the config file's key."""
+    if source.startswith("environment variable "):
+        return source.removeprefix("environment variable ")
+    return f"the config file's '{key}'"
 
 
 def resolve_config(
@@ -348,7 +374,14 @@ def resolve_config(
             )
         values[field] = value or None
     if host is not None and not host:
-        _refuse_empty_host(values, pick)
+        host_elsewhere = (
+            f"environment variable {variables['host']}"
+            if from_env.get("host")
+            else f"config file {path}"
+            if from_file.get("host")
+            else None
+        )
+        _refuse_empty_host(values, pick, host_elsewhere)
     if values["host"]:
         values["host"] = _normalise_host(values["host"], pick("host")[1], path)
         if not (values["email"] or values["password"]):

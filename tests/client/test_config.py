@@ -641,3 +641,34 @@ def test_a_database_beside_a_host_names_the_host_and_where_it_was_set(clean_env,
         "(from argument); give one of them: 'database' for the embedded service, 'host' for "
         "a remote one."
     )
+
+
+@pytest.mark.parametrize("where", ["environment", "config file"])
+def test_an_empty_host_with_a_host_and_token_set_elsewhere_names_what_to_unset(
+    clean_env, monkeypatch, where
+):
+    """With a host and a token exported (or in a config file), host="" was told to
+    "leave out host=''", which then reached the exported host: advice in a circle. The
+    message names what to unset, and doing so reaches the embedded service."""
+    config = None
+    if where == "environment":
+        monkeypatch.setenv("SIGOPT_LIKE_HOST", "https://doe.lab.example")
+        monkeypatch.setenv("SIGOPT_LIKE_TOKEN", "env-token")
+    else:
+        config = clean_env / "conf.json"
+        config.write_text(json.dumps({"host": "https://doe.lab.example", "token": "t"}))
+    with pytest.raises(ConfigError, match=r"'host' is empty") as caught:
+        sigopt_like.Connection(host="", config=config, database=str(clean_env / "never.db"))
+    message = str(caught.value)
+    assert "or leave out host=''" not in message
+    if where == "environment":
+        assert "unset SIGOPT_LIKE_HOST and SIGOPT_LIKE_TOKEN" in message
+        assert "env-token" not in message
+    else:
+        assert "unset the config file's 'host' and the config file's 'token'" in message
+    assert not (clean_env / "never.db").exists()
+    if where == "environment":  # the advice followed reaches the embedded service
+        monkeypatch.delenv("SIGOPT_LIKE_HOST")
+        monkeypatch.delenv("SIGOPT_LIKE_TOKEN")
+        with sigopt_like.Connection(database=":memory:") as conn:
+            assert conn.embedded and conn.health().status == "ok"
