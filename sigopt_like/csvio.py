@@ -94,6 +94,8 @@ def read_text(source: CsvSource) -> str:
     wide = isinstance(data, bytes)
     if isinstance(data, bytes):
         _refuse_other_formats(data)
+        if not data.startswith(_UTF16_BOMS):
+            _refuse_binary(data)
     if isinstance(data, bytes) and data.startswith(_UTF16_BOMS):
         # Windows tools (and Excel's "Unicode Text", tab separated) write UTF-16 with its
         # byte order mark, which names the encoding: before, "not UTF-8 text (byte 0)"
@@ -200,7 +202,7 @@ def _not_utf8(data: bytes, start: int) -> CsvFormatError:
         "save it as 'CSV UTF-8 (Comma delimited)' (Excel's plain 'CSV' saves in the "
         "computer's own encoding)"
     )
-    if b"\x00" in data[:start]:
+    if b"\x00" in data[:start] and _looks_wide(data[:_SAMPLE]):
         tip = "the file looks like UTF-16 without its byte order mark: save it as CSV UTF-8"
     before = data[:start].decode("utf-8-sig")  # UTF-8 up to the byte: the decoder said so
     try:
@@ -242,6 +244,45 @@ def _refuse_other_formats(data: bytes) -> None:
     for magic, what, way in _OTHER_FORMATS:
         if data.startswith(magic):
             raise CsvFormatError(f"the file is {what}, not CSV text: {way}")
+
+
+#: how many of a file's first bytes tell text from a binary file
+_SAMPLE = 4096
+#: the control bytes no text file holds (tab, line feed, vertical tab, form feed and
+#: carriage return excepted)
+_CONTROL_BYTES = frozenset(range(0x09)) | frozenset(range(0x0E, 0x20))
+#: bytes of text in any 8-bit or wide encoding: printable ASCII, white space, and Latin
+_TEXT_BYTES = frozenset(range(0x20, 0x7F)) | frozenset(b"\t\n\r") | frozenset(range(0xA0, 0x100))
+
+
+def _refuse_binary(data: bytes) -> None:
+    """CsvFormatError for a file of no known format that is no text (control bytes, NULs
+    not between letters), naming its first bytes in hex. Before: an ELF program or random
+    bytes were told "the file looks like UTF-16 without its byte order mark", an encoding
+    hunt for a file that is no text in any encoding."""
+    sample = data[:_SAMPLE]
+    controls = sum(1 for byte in sample if byte in _CONTROL_BYTES)
+    # a stray NUL or two in a cell is the cell's problem, said where it sits
+    if controls < 8 or controls * 50 < len(sample) or _looks_wide(sample):
+        return
+    first = " ".join(f"{byte:02x}" for byte in sample[:8])
+    raise CsvFormatError(
+        f"the file is not text (its first bytes are {first}), so it is no CSV file: give the CSV "
+        f"file itself, or {_SAVE_AS_CSV}"
+    )
+
+
+def _looks_wide(sample: bytes) -> bool:
+    """Whether ``sample`` reads as UTF-16 (or UTF-32) text without its byte order mark:
+    NULs at every other byte (little or big endian), mostly text in the rest."""
+    for nuls, letters in ((sample[1::2], sample[0::2]), (sample[0::2], sample[1::2])):
+        if not nuls or nuls.count(0) * 10 < len(nuls) * 8:  # 80 % of one side NUL
+            continue
+        text = [byte for byte in letters if byte]
+        mostly_text = sum(byte in _TEXT_BYTES for byte in text) * 10 >= len(text) * 8
+        if mostly_text and len(text) * 10 >= len(letters) * 4:  # UTF-32: half the rest NUL
+            return True
+    return False
 
 
 #: the byte order marks of UTF-16 (little and big endian)

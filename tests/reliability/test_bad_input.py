@@ -706,3 +706,35 @@ def test_a_long_list_of_problems_is_counted_with_a_thousands_separator() -> None
     message = str(caught.value)
     assert message.startswith("invalid table: 1,100 problems\n"), message[:80]
     assert message.endswith("... and 1,088 more (every one is in .problems)"), message[-80:]
+
+
+def test_a_binary_file_given_for_a_csv_file_is_named_no_text(campaign: Any, tmp_path: Path) -> None:
+    """A program (an ELF header) or random bytes, given for a space or an experiments file,
+    were told "the file looks like UTF-16 without its byte order mark". They are named no
+    text, with their first bytes; UTF-16 without its mark is still recognised; nothing
+    stored."""
+    import random
+
+    before = _state(campaign)
+    elf = b"\x7fELF\x02\x01\x01\x00" + bytes(8) + b"\x02\x00\x3e\x00\x01\x00\x00\x00" + bytes(40)
+    program = tmp_path / "a.out.csv"
+    program.write_bytes(elf + random.Random(0).randbytes(2000))
+    with pytest.raises(TableError) as caught:
+        campaign.experiments.put(type="initial", table=program, wait=True)
+    message = str(caught.value.problems[0].message)
+    assert message == (
+        "the file is not text (its first bytes are 7f 45 4c 46 02 01 01 00), so it is no CSV "
+        "file: give the CSV file itself, or open it in Excel (or LibreOffice) and save it as "
+        "'CSV UTF-8 (Comma delimited)'"
+    )
+    for seed in range(3):
+        noise = random.Random(seed).randbytes(3000)
+        with pytest.raises(SpaceError, match=r"the file is not text \(its first bytes are ") as e:
+            Space.from_csv(noise)
+        assert "UTF-16" not in str(e.value)
+    for encoding in ("utf-16-le", "utf-16-be"):
+        with pytest.raises(TableError, match="looks like UTF-16 without its byte order mark"):
+            Table.from_csv("temp,cat,Response\n40,café,1\n".encode(encoding))
+        with pytest.raises(SpaceError, match="it is UTF-16 or UTF-32 text, not UTF-8"):
+            Space.from_csv("temp,numerical,40,50\n".encode(encoding))
+    assert _state(campaign) == before
