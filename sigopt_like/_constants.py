@@ -72,6 +72,9 @@ DEFAULT_TIMEOUT = (5.0, 60.0)
 #: the longest timeout an attempt takes, in seconds (a year): an infinite one, or 2**70,
 #: overflowed the platform's clock in the socket layer, an OverflowError on every call.
 MAX_TIMEOUT = 365 * 24 * 3600.0
+#: the most characters an Idempotency-Key may have: the service refuses a longer one (400),
+#: and the client before sending it
+MAX_IDEMPOTENCY_KEY_LENGTH = 200
 #: attempts of one call are not counted by default (None): the deadline bounds them,
 #: as Google's API clients do, so a burst of faults costs time, not the call.
 DEFAULT_MAX_TRIES: int | None = None

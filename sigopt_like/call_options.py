@@ -62,6 +62,12 @@ def check_idempotency_key(key: Any) -> str | None:
             "idempotency_key is blank; give text that names this call (or None for a "
             "fresh key per call)"
         )
+    if len(key) > C.MAX_IDEMPOTENCY_KEY_LENGTH:
+        # before: sent, and the service's 400 came back naming its header, not the argument
+        raise ValueError(
+            f"idempotency_key has {len(key):,} characters; the service takes at most "
+            f"{C.MAX_IDEMPOTENCY_KEY_LENGTH} (a hash of a longer name fits). Nothing was sent."
+        )
     _check_header_text("Idempotency-Key", key, "idempotency_key")
     return key
 

@@ -36,6 +36,23 @@ def test_an_idempotency_key_no_header_carries_is_refused_and_nothing_sent(conn, 
     assert _names(conn) == before
 
 
+def test_an_idempotency_key_longer_than_the_service_takes_is_refused_and_nothing_sent(conn):
+    """Before: a key of 201 characters was sent and came back the service's 400, naming its
+    header rather than the argument. The client refuses it, naming the argument and the
+    limit; a key of 200 is still sent and replayed."""
+    before = _names(conn)
+    with pytest.raises(ValueError) as caught:
+        conn.sessions.create(name="keyed", idempotency_key="k" * 201)
+    message = str(caught.value)
+    assert "idempotency_key has 201 characters" in message and "at most 200" in message
+    assert "Nothing was sent" in message
+    assert not isinstance(caught.value, errors.APIError)
+    assert _names(conn) == before
+    first = conn.sessions.create(name="keyed", idempotency_key="k" * 200)
+    again = conn.sessions.create(name="keyed", idempotency_key="k" * 200)
+    assert again.id == first.id and _names(conn) == sorted([*before, "keyed"])
+
+
 @pytest.mark.parametrize(
     "headers, match",
     [

@@ -27,6 +27,7 @@ from typing import Any
 
 import falcon
 
+from ..._constants import MAX_IDEMPOTENCY_KEY_LENGTH
 from ...database_targets import first_line
 from ..access_log import loggable
 from ..errors import UNREACHABLE_RETRY_AFTER, BadRequest, Conflict, error_body, from_store_error
@@ -41,7 +42,7 @@ from .routing import has_responder
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-MAX_KEY_LENGTH = 200
+MAX_KEY_LENGTH = MAX_IDEMPOTENCY_KEY_LENGTH
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PURGE_EVERY_SECONDS = 60.0
 
