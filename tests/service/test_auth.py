@@ -329,3 +329,49 @@ def test_basic_credentials_that_are_not_utf8_say_so(served):
     assert "valid base64, but what they decode to is not UTF-8 text" in message, message
     r = bare(served, "GET", "/v1/sessions", headers={"Authorization": "Basic !!!"})
     assert r.status_code == 401 and "not valid base64" in r.json()["message"], r.text
+
+
+#: each route of a session that takes a body, with a body it refuses (a 4xx of its own)
+_FOREIGN_BODIES = [
+    ("PUT", "space", {"space": 5}),
+    ("PUT", "space", {"nonsense": 1}),
+    ("POST", "experiments", {"type": "nonsense", "table": {}}),
+    ("POST", "experiments", {"table": []}),
+    ("POST", "generate", {"gen": "x"}),
+    ("POST", "simulate", {"ngens": -1}),
+    ("POST", "responses/simulate", {"table": 5}),
+    ("PUT", "", {"tag": "t"}),
+    ("POST", "halt", {"now": True}),
+    ("POST", "tasks/{tid}/cancel", {"now": True}),
+]
+
+
+@pytest.mark.parametrize("method, route, body", _FOREIGN_BODIES)
+def test_another_users_or_an_unknown_session_is_404_before_its_body_is_judged(
+    served, method, route, body
+):
+    """Before: PUT /v1/sessions/{another user's id}/space with a body it refuses was a 422
+    (the body judged first), where an unknown or foreign session is a 404 with a body
+    it takes: the answer told the caller the id was somebody's. A session not the
+    caller's is a 404 whatever the body; the owner still gets the body's refusal."""
+    a = Api(served.service, served.url, served.token)
+    _, token_b = served.make_user()
+    b = Api(served.service, served.url, token_b)
+    sid = a.call("POST", "/v1/sessions", {"name": "mine"}).body["id"]
+    tasks = 0
+    if "{tid}" in route:  # a task of A's to cancel: its space's
+        levels = [{"name": "c", "type": "categorical", "values": ["x", "y"]}]
+        space = {"type": "factorial", "parameters": levels}
+        put = {"space": space, "population_size": 2, "replicates": 0}
+        started = a.call("PUT", f"/v1/sessions/{sid}/space", put)
+        assert started.status == 202, started.text
+        tid = started.body["id"]
+        route, tasks = route.format(tid=tid), 1
+    path = f"/v1/sessions/{sid}/{route}".rstrip("/")
+    unknown = f"/v1/sessions/{int(sid) + 1000}/{route}".rstrip("/")
+    for reply in (b.call(method, path, body), a.call(method, unknown, body)):
+        assert_error(reply, 404, "not_found")
+        assert "mine" not in reply.text
+    own = a.call(method, path, body)
+    assert 400 <= own.status < 500 and own.status != 404, own.text
+    assert a.call("GET", f"/v1/sessions/{sid}/tasks").body["count"] == tasks

@@ -262,6 +262,7 @@ class SpaceResource(_CampaignRoute):
     def on_put(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Start validating ``{space, population_size, replicates}`` (or Daptics'
         ``populationSize``)."""
+        self._starter.require_session(req, sid)  # 404 before looking at the body
         body = read_json(req)
         reject_unknown(body, {"space", _population_key(body), "replicates"})
         raw_space = field(body, "space", dict, required=True)
@@ -295,6 +296,7 @@ class ExperimentsResource(_CampaignRoute):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Start storing ``{type, table, generate_next, replace}``."""
+        self._starter.require_session(req, sid)  # 404 before looking at the body
         body = read_json(req)
         reject_unknown(body, {"type", "table", "generate_next", "replace"})
         given = field(body, "type", str, required=True)
@@ -430,6 +432,7 @@ class GenerateResource(_CampaignRoute):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Start designing the next generation (409 when the state does not allow it)."""
+        self._starter.require_session(req, sid)  # 404 before looking at the body
         body = read_json(req, required=False)
         reject_unknown(body, {"gen"})
         # below 0, before: a 409 "the session is at generation 0"
@@ -453,6 +456,7 @@ class SimulateResource(_CampaignRoute):
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Start a simulated campaign: ``{ngens, space?, population_size?, replicates?}``
         (or Daptics' ``populationSize``)."""
+        self._starter.require_session(req, sid)  # 404 before looking at the body
         body = read_json(req)
         reject_unknown(body, {"ngens", "space", _population_key(body), "replicates"})
         ngens = field(body, "ngens", int, required=True, within=SIMULATED_GENERATIONS)
@@ -495,9 +499,9 @@ class ResponsesSimulateResource(_CampaignRoute):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """``{table}`` (default: the current design) with responses from the session's surface."""
+        c = _campaign(self._campaigns, req, sid)  # 404 before looking at the body
         body = read_json(req, required=False)
         reject_unknown(body, {"table"})
-        c = _campaign(self._campaigns, req, sid)
         space = _require_space(c)
         raw = field(body, "table", dict)
         if raw is None:

@@ -227,8 +227,10 @@ class Session:
         takes no fields: a body, if any, is ``{}`` (``[]`` or ``{"now": true}`` halted
         the session as well, read as nothing).
         """
+        owner, session_id = owner_id(req), parse_id(sid, "session")
+        self._sessions.get(owner, session_id)  # 404 before looking at the body
         reject_unknown(read_json(req, required=False), frozenset())
-        session = self._sessions.halt(owner_id(req), parse_id(sid, "session"), now())
+        session = self._sessions.halt(owner, session_id, now())
         if self._task_changed is not None:
             self._store.after_commit(self._task_changed)
         resp.media = render_session(session)

@@ -192,6 +192,13 @@ class TaskStarter:
         # a new task is queued, so no lease is judged; the clock is the one all the same
         resp.media = render_task(task, now=self._store.tasks.lease_now())
 
+    def require_session(self, req: falcon.Request, raw_sid: str) -> None:
+        """404 unless session ``raw_sid`` is the caller's: a route calls it before judging
+        its body, so that a foreign or unknown id answers as it does with a body it takes
+        (before: a 400 or 422 on the body told the caller the id was somebody's). One
+        precompiled point read (``SessionStore.get``)."""
+        self._store.sessions.get(owner_id(req), parse_id(raw_sid, "session"))
+
     @contextlib.contextmanager
     def explained(self, raw_sid: str) -> Iterator[None]:
         """Add to a "not yet" error (no space, no design, no responses) the task that is
@@ -389,8 +396,10 @@ class TaskItem:
 
         It takes no body fields: one given is refused (it was read by no one, and the
         task cancelled all the same), as a session's halt refuses them."""
-        reject_unknown(read_json(req, required=False), frozenset())
         owner, session_id, task_id = owner_id(req), parse_id(sid, "session"), parse_id(tid, "task")
+        # 404 before looking at the body (a foreign task's id is no one's to the caller)
+        self._tasks.get_owned(owner, session_id, task_id, with_result=False)
+        reject_unknown(read_json(req, required=False), frozenset())
         task = self._tasks.cancel(owner, session_id, task_id, now())
         self._store.after_commit(self._runner.notify_change)
         resp.media = render_task(task, now=self._tasks.lease_now())
