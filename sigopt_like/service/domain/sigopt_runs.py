@@ -41,6 +41,7 @@ from .sigopt_checks import (
 )
 from .sigopt_progress import check_progress
 from .sigopt_run_echoes import MOVED_ELSEWHERE, check_stale, stale_files
+from .sigopt_run_project import project_refusal
 
 STATES = ("active", "completed", "failed")
 #: the state of a new run, and what an update's null ``state`` stands for
@@ -290,6 +291,8 @@ def check_echoed(
             continue
         if _same_echo(body[key], shown[key], key in ID_FIELDS):
             continue
+        if what == "run" and key == "project":
+            raise project_refusal(body[key], shown)
         raise RuleError(
             f"'{key}' is set by the service and not changed by a request: this {what} has "
             f"{json_shown(shown[key])}, not {json_shown(body[key])}; leave it out, or send it as "
