@@ -16,6 +16,7 @@ rules refuse those), so codes and values coincide on every constrained column.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 
 import attrs
@@ -29,6 +30,15 @@ threshold over its largest weight would pass it is scaled by its threshold inste
 same half-space with no infinity in it."""
 HIGHS_INFINITY = 1e20
 """HiGHS (scipy's linear programs) reads every number of this size or more as infinite."""
+LATTICE_SEARCH_LIMIT = 200_000
+"""Most partial integer points the exact search for a feasible one walks (when every
+constrained column is int, see :meth:`LinearConstraints.feasibility`): a few tens of
+milliseconds, so that a create stays fast however wide the bounds; past it the search is
+HiGHS' alone, whose tolerance (about 1e-6) can miss a band thinner than that."""
+MILP_TIME_LIMIT = 2.0
+"""Seconds the mixed-integer programs of one search may take together: five ints over
+0..10000 held to an equality of random weights kept HiGHS searching for minutes, the
+create waiting."""
 HIT_AND_RUN_CHAINS = 32
 HIT_AND_RUN_BURN_IN = 25
 HIT_AND_RUN_THINNING = 3
@@ -205,26 +215,59 @@ class LinearConstraints:
         return center, float(result.x[-1])
 
     def feasible_point(self) -> np.ndarray | None:
-        """One point that satisfies every constraint, int columns integral; None if none.
+        """One point that satisfies every constraint, int columns integral; None if none
+        was found (see :meth:`feasibility`)."""
+        return self.feasibility()[0]
 
-        A mixed-integer program when some constrained column is int, a linear one
-        otherwise; either way the point returned passes :meth:`satisfied`.
+    def feasibility(self) -> tuple[np.ndarray | None, bool]:
+        """``(point, decided)``: one point that satisfies every constraint (int columns
+        integral), or None; ``decided`` is False when None may be wrong.
+
+        A linear program when no constrained column is int; else a mixed-integer one
+        (at most :data:`MILP_TIME_LIMIT` seconds in all), and, when its point fails
+        :meth:`satisfied` or it finds none and every constrained column is int, the
+        exact walk of :meth:`lattice_points` within :data:`LATTICE_SEARCH_LIMIT`. HiGHS
+        rounds within about 1e-6: ints 0..100 with ``x - 0.999999 y`` between
+        44.0000069997 and 44.0000070007 hold (51, 7) alone, which it never found (a 422
+        for a feasible definition). When the walk is past its limit, or a constrained
+        column is a double, a point HiGHS misses stays unfound: ``decided`` False.
         """
         cols = self.columns
         integer = self.integer[cols]
         if not integer.any():
             found = self.chebyshev_center()
-            return None if found is None else found[0]
+            return (None, True) if found is None else (found[0], True)
+        point = self._milp_point(cols, integer)
+        if point is not None:
+            return point, True
+        if not integer.all():
+            return None, False
+        lattice = self.lattice_points(LATTICE_SEARCH_LIMIT)
+        if lattice is None:
+            return None, False
+        if len(lattice) == 0:
+            return None, True
+        point = (self.lo + self.hi) / 2.0
+        point[cols] = lattice[len(lattice) // 2]
+        return point, True
+
+    def _milp_point(self, cols: np.ndarray, integer: np.ndarray) -> np.ndarray | None:
+        """The first point of a mixed-integer program that passes :meth:`satisfied`."""
         from scipy.optimize import Bounds, LinearConstraint, milp
 
+        deadline = time.monotonic() + MILP_TIME_LIMIT
         for program in self._programs(cols, ~integer):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
             result = milp(
                 c=np.zeros(len(cols)),
                 constraints=LinearConstraint(program.A, -np.inf, program.b),
                 integrality=integer.astype(int),
                 bounds=Bounds(program.low, program.high),
+                options={"time_limit": left},
             )
-            if result.status != 0 or result.x is None:
+            if result.x is None:  # infeasible, or no point within the time limit
                 continue
             z = np.where(integer, np.round(result.x), result.x)
             point = (self.lo + self.hi) / 2.0
