@@ -120,7 +120,7 @@ def _unconstrainable(param: Mapping[str, Any]) -> str | None:
 def _check_feasible(
     constraints: Sequence[Mapping[str, Any]], params: Sequence[Mapping[str, Any]], field: str
 ) -> None:
-    from ..optimizer.polytope import LATTICE_SEARCH_LIMIT, LinearConstraints
+    from ..optimizer.polytope import LinearConstraints
 
     index = {p["name"]: j for j, p in enumerate(params)}
     lo = [p["bounds"]["min"] if "bounds" in p else 0.0 for p in params]
@@ -143,8 +143,8 @@ def _check_feasible(
         f"'{field}': no point within the parameters' bounds satisfying every constraint"
         " (integral values included for int parameters) was found; loosen a threshold or"
         " a bound. The search is exact when the int parameters' values the constraints"
-        f" leave can be walked in {LATTICE_SEARCH_LIMIT:,} steps; past that, or with a double"
-        " parameter among int ones, a solver looks for a point for a few seconds within a"
+        " leave can be walked in well under a second; past that, or with a double"
+        " parameter among int ones, a solver looks for a point for about two seconds within a"
         " tolerance of about 1e-6, and can miss a band thinner than that: narrow the bounds"
         " of the int parameters to where the feasible points are.",
         field,

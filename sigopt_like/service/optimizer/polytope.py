@@ -30,15 +30,18 @@ threshold over its largest weight would pass it is scaled by its threshold inste
 same half-space with no infinity in it."""
 HIGHS_INFINITY = 1e20
 """HiGHS (scipy's linear programs) reads every number of this size or more as infinite."""
-LATTICE_SEARCH_LIMIT = 200_000
-"""Most partial integer points the exact search for a feasible one walks (when every
-constrained column is int, see :meth:`LinearConstraints.feasibility`): a few tens of
-milliseconds, so that a create stays fast however wide the bounds; past it the search is
-HiGHS' alone, whose tolerance (about 1e-6) can miss a band thinner than that."""
+LATTICE_SEARCH_LIMIT = 2_000_000
+"""Most cells (a partial integer point's values and its rows' sums, summed over every
+column's stage) the exact search for a feasible point builds in all (when every
+constrained column is int, see :meth:`LinearConstraints.feasibility`): the whole walk's
+work, not one column's, so well under a second and 16 MB at most whatever the number of
+parameters; past it the search is HiGHS' alone, whose tolerance (about 1e-6) can miss a
+band thinner than that. 99 ints whose walk kept 200,000 partial points at each of 97
+columns took a minute under a per-column limit."""
 MILP_TIME_LIMIT = 2.0
-"""Seconds the mixed-integer programs of one search may take together: five ints over
-0..10000 held to an equality of random weights kept HiGHS searching for minutes, the
-create waiting."""
+"""Seconds the mixed-integer programs of one search are given together; HiGHS checks its
+clock between steps, so it can run over by about a second. Five ints over 0..10000 held
+to an equality of random weights kept HiGHS searching for minutes, the create waiting."""
 HIT_AND_RUN_CHAINS = 32
 HIT_AND_RUN_BURN_IN = 25
 HIT_AND_RUN_THINNING = 3
@@ -56,6 +59,8 @@ class LinearConstraints:
     lo: np.ndarray
     hi: np.ndarray
     integer: np.ndarray
+    _walked: list[np.ndarray | None] = attrs.field(factory=list, init=False, repr=False)
+    """The memo of :meth:`walked_points` (empty until its first call)."""
 
     @classmethod
     def build(
@@ -108,10 +113,11 @@ class LinearConstraints:
             return np.ones(len(codes), dtype=bool)
         return np.all(codes @ self.A.T <= self.b + self._slack(), axis=1)
 
-    def lattice_points(self, limit: int) -> np.ndarray | None:
+    def lattice_points(self, limit: int, work: int | None = None) -> np.ndarray | None:
         """Every integer point of the constrained columns (``columns`` order) inside the
-        polytope, or None when there are more than ``limit`` or a constrained column is
-        not an integer one.
+        polytope, or None when there are more than ``limit``, when building them takes
+        more than ``work`` cells in all (see :data:`LATTICE_SEARCH_LIMIT`), or when a
+        constrained column is not an integer one.
 
         Built column by column: each partial point extends over the values of the next
         column that leave every row satisfiable by the columns still to come (their
@@ -122,14 +128,14 @@ class LinearConstraints:
             return None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             # bounds near the float limit overflow to inf or nan: then None, not a warning
-            points = self._lattice(cols, limit)
+            points = self._lattice(cols, limit, work)
         if points is None:
             return None
         full = np.zeros((len(points), len(self.lo)))
         full[:, cols] = points
         return points[self.satisfied(full)]
 
-    def _lattice(self, cols: np.ndarray, limit: int) -> np.ndarray | None:
+    def _lattice(self, cols: np.ndarray, limit: int, work: int | None) -> np.ndarray | None:
         """:meth:`lattice_points` before the last check (see there)."""
         A = self.A[:, cols]
         lo, hi = self.lo[cols], self.hi[cols]
@@ -140,8 +146,10 @@ class LinearConstraints:
         rest = np.cumsum(low_part[:, ::-1], axis=1)[:, ::-1]  # columns j.. together
         rest = np.hstack([rest, np.zeros((len(self.b), 1))])
         points = np.zeros((1, 0))
+        sums = np.zeros((1, len(self.b)))  # each partial point's rows so far
+        spent = 0
         for j in range(len(cols)):
-            room = self.b + slack - points @ A[:, :j].T - rest[:, j + 1]  # (m, rows)
+            room = self.b + slack - sums - rest[:, j + 1]  # (points, rows)
             first = np.full(len(points), lo[j])
             last = np.full(len(points), hi[j])
             for i, a in enumerate(A[:, j]):
@@ -152,10 +160,15 @@ class LinearConstraints:
             counts = np.maximum(last - first + 1, 0)
             if not np.isfinite(counts).all() or counts.sum() > limit:
                 return None
+            spent += int(counts.sum()) * (j + 1 + len(self.b))
+            if work is not None and spent > work:
+                return None
             counts = counts.astype(np.int64)
             starts = np.repeat(first, counts)
             offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-            points = np.hstack([np.repeat(points, counts, axis=0), (starts + offsets)[:, None]])
+            values = starts + offsets
+            points = np.hstack([np.repeat(points, counts, axis=0), values[:, None]])
+            sums = np.repeat(sums, counts, axis=0) + values[:, None] * A[:, j][None, :]
         return points
 
     # ------------------------------------------------------------ feasibility
@@ -224,9 +237,10 @@ class LinearConstraints:
         integral), or None; ``decided`` is False when None may be wrong.
 
         A linear program when no constrained column is int; else a mixed-integer one
-        (at most :data:`MILP_TIME_LIMIT` seconds in all), and, when its point fails
-        :meth:`satisfied` or it finds none and every constrained column is int, the
-        exact walk of :meth:`lattice_points` within :data:`LATTICE_SEARCH_LIMIT`. HiGHS
+        (given :data:`MILP_TIME_LIMIT` seconds in all, which it can overrun by about a
+        second), and, when its point fails :meth:`satisfied` or it finds none and every
+        constrained column is int, the exact walk of :meth:`walked_points`, whose whole
+        work is bounded by :data:`LATTICE_SEARCH_LIMIT` cells (well under a second). HiGHS
         rounds within about 1e-6: ints 0..100 with ``x - 0.999999 y`` between
         44.0000069997 and 44.0000070007 hold (51, 7) alone, which it never found (a 422
         for a feasible definition). When the walk is past its limit, or a constrained
@@ -242,7 +256,7 @@ class LinearConstraints:
             return point, True
         if not integer.all():
             return None, False
-        lattice = self.lattice_points(LATTICE_SEARCH_LIMIT)
+        lattice = self.walked_points()
         if lattice is None:
             return None, False
         if len(lattice) == 0:
@@ -250,6 +264,13 @@ class LinearConstraints:
         point = (self.lo + self.hi) / 2.0
         point[cols] = lattice[len(lattice) // 2]
         return point, True
+
+    def walked_points(self) -> np.ndarray | None:
+        """:meth:`lattice_points` within :data:`LATTICE_SEARCH_LIMIT` cells of work,
+        walked once per object (suggestions draw from it again and again)."""
+        if not self._walked:
+            self._walked.append(self.lattice_points(LATTICE_SEARCH_LIMIT, LATTICE_SEARCH_LIMIT))
+        return self._walked[0]
 
     def _milp_point(self, cols: np.ndarray, integer: np.ndarray) -> np.ndarray | None:
         """The first point of a mixed-integer program that passes :meth:`satisfied`."""
@@ -364,6 +385,14 @@ class LinearConstraints:
                 )
                 draws = shrunk.hit_and_run(n, rng, found[0])
                 draws[:, self.integer] = np.round(draws[:, self.integer])
+                return draws
+            lattice = self.walked_points()
+            if lattice is not None and len(lattice):
+                # a band too thin for a tightened polytope: draws among its int points
+                # (the same known point for every draw was one suggestion, again and again)
+                picked = rng.choice(len(lattice), size=n, replace=n > len(lattice))
+                draws = np.repeat(((self.lo + self.hi) / 2.0)[None, :], n, axis=0)
+                draws[:, cols] = lattice[picked]
                 return draws
             point = self.feasible_point()
             if point is None:
