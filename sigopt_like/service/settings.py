@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import sys
 from typing import Any
 
@@ -60,10 +61,40 @@ def _duration(default: float, unit_seconds: float = 1.0) -> Any:
     return attrs.field(default=default, validator=check, metadata={"duration": True})
 
 
-def _whole_bytes(value: Any) -> Any:
-    """A count of bytes written as a float (``max_body_bytes=50e6`` in a gunicorn
-    command's factory call) as the whole number it is; anything else as given."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
+def _whole(value: Any) -> Any:
+    """A whole number written as a float (``max_body_bytes=50e6`` in a gunicorn command's
+    factory call, ``idempotency_ttl_seconds=3600.0``, ``task_max_attempts=3.0``) as the
+    whole number it is; anything else (3.5, NaN, an infinity, a bool, a string) as given,
+    for the validator to refuse. The whole-number settings took such floats before their
+    ranges were checked, and must go on taking them. A float past 2**53, whose digits are
+    no longer exact and past every such setting's range, stays a float, to be refused as
+    given (``1e308``, not its 309 digits)."""
+    exact = isinstance(value, float) and value.is_integer() and abs(value) <= 2**53
+    return int(value) if exact else value
+
+
+def _setting_bool(instance: Any, attribute: Any, value: Any) -> None:
+    """True or False, nothing else: before, ``dashboard_actions="off"`` (gunicorn's
+    ``application(dashboard_actions="off")``) was taken, and a non-empty string is true, so
+    the dashboard could halt sessions and cancel tasks; ``auth_required="false"`` likewise
+    turned sign-in on."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{attribute.name} takes true or false, not {_shown(value)}")
+
+
+def _database_name(value: Any) -> Any:
+    """A path (``pathlib.Path``) as its text; anything else as given."""
+    return os.fspath(value) if isinstance(value, os.PathLike) else value
+
+
+def _database(instance: Any, attribute: Any, value: Any) -> None:
+    """A SQLite path, ``:memory:`` or a SQLAlchemy URL, as text: before, ``database=5``
+    was taken when the settings were made."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(
+            f"{attribute.name} must be a SQLite path, :memory: or a SQLAlchemy URL (text), "
+            f"not {_shown(value)}"
+        )
 
 
 def _body_limit(instance: Any, attribute: Any, value: Any) -> None:
@@ -278,30 +309,36 @@ class ServiceSettings:
         (60 s), so that their users read the 503's message, not their own timeout.
     """
 
-    database: str = ":memory:"
-    auth_required: bool = False
+    database: str = attrs.field(default=":memory:", converter=_database_name, validator=_database)
+    auth_required: bool = attrs.field(default=False, validator=_setting_bool)
     max_body_bytes: int = attrs.field(
-        default=MAX_BODY_BYTES, converter=_whole_bytes, validator=_body_limit
+        default=MAX_BODY_BYTES, converter=_whole, validator=_body_limit
     )
     max_table_rows: int = attrs.field(default=100_000, validator=_row_limit)
     task_threads: int = _threads(2)
-    run_tasks: bool = True
+    run_tasks: bool = attrs.field(default=True, validator=_setting_bool)
     task_processes: int | None = attrs.field(default=None, validator=_task_processes)
     task_process_idle_seconds: float = _duration(120.0)
-    idempotency_ttl_seconds: int = attrs.field(default=24 * 3600, validator=_whole_seconds)
+    idempotency_ttl_seconds: int = attrs.field(
+        default=24 * 3600, converter=_whole, validator=_whole_seconds
+    )
     idempotency_wait_seconds: float = _duration(5.0)
     requests_per_minute: int | None = attrs.field(default=None, validator=_requests_per_minute)
-    login_attempts_per_minute: int = attrs.field(default=10, validator=_login_attempts)
+    login_attempts_per_minute: int = attrs.field(
+        default=10, converter=_whole, validator=_login_attempts
+    )
     rate_limit_window_seconds: float = _duration(60.0)
     task_time_limit_seconds: float = _duration(3600.0)
-    task_max_attempts: int = attrs.field(default=3, validator=_task_attempts)
-    dashboard: bool = True
-    dashboard_actions: bool = False
-    local_dashboard: bool = False
+    task_max_attempts: int = attrs.field(default=3, converter=_whole, validator=_task_attempts)
+    dashboard: bool = attrs.field(default=True, validator=_setting_bool)
+    dashboard_actions: bool = attrs.field(default=False, validator=_setting_bool)
+    local_dashboard: bool = attrs.field(default=False, validator=_setting_bool)
     dashboard_session_hours: float = _duration(12.0, 3600)
     guest_token_days: float = _duration(30.0, 86_400)
     allowed_hosts: tuple[str, ...] = attrs.field(default=(), converter=_host_names)
-    max_waiting_requests: int = attrs.field(default=256, validator=_waiting_requests)
+    max_waiting_requests: int = attrs.field(
+        default=256, converter=_whole, validator=_waiting_requests
+    )
     suggestion_time_budget_seconds: float = _duration(SUGGESTION_TIME_BUDGET_SECONDS)
     seeded_suggestion_ceiling_seconds: float = _duration(SEEDED_SUGGESTION_CEILING_SECONDS)
 

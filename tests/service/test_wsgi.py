@@ -11,10 +11,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 import requests
 
 from sigopt_like.service import create_app
+from sigopt_like.service.settings import ServiceSettings
 from sigopt_like.service.store import open_store
 from sigopt_like.service.wsgi import WAITING_REQUESTS, StartError, application
 from tests.fixtures.servers import gunicorn_answering
@@ -318,6 +320,63 @@ def test_an_app_that_runs_no_task_refuses_task_max_attempts(tmp_path: Path) -> N
     # the time limit is still this process's: it bounds how long an event stream stays open
     with application(database=database, task_time_limit_seconds=5) as service:
         assert service.settings.task_time_limit_seconds == 5
+
+
+WHOLE_NUMBER_SETTINGS = [
+    "idempotency_ttl_seconds",
+    "login_attempts_per_minute",
+    "task_max_attempts",
+    "max_waiting_requests",
+    "max_body_bytes",
+]
+
+
+@pytest.mark.parametrize("setting", WHOLE_NUMBER_SETTINGS)
+def test_a_whole_number_setting_takes_a_whole_float_as_before(setting: str) -> None:
+    """``idempotency_ttl_seconds=3600.0`` and the like were taken before their ranges were
+    checked, and then refused at the start ("must be a whole number"): a whole float is
+    taken again, as the int it is (as ``max_body_bytes=50e6`` always was); 3.5, NaN, an
+    infinity and 1e308 are still refused, the last two as given."""
+    default = attrs.fields_dict(ServiceSettings)[setting].default
+    with create_app(**{setting: float(default)}) as service:
+        taken = getattr(service.settings, setting)
+    assert taken == default and type(taken) is int
+    for value in [default + 0.5, float("nan"), float("inf"), 1e308]:
+        with pytest.raises(
+            ValueError, match=f"^{setting} must be .*, not {re.escape(repr(value))}$"
+        ):
+            ServiceSettings(**{setting: value})
+
+
+BOOL_SETTINGS = [
+    name for name, field in attrs.fields_dict(ServiceSettings).items() if field.type == "bool"
+]
+
+
+@pytest.mark.parametrize("value", ["off", "false", "", 0, 1, 2**70, None, [0]])
+def test_each_true_or_false_setting_refuses_anything_else(tmp_path: Path, value: Any) -> None:
+    """Before: ``application(dashboard_actions="off", auth_required="false")`` started, and
+    a non-empty string is true: the dashboard could halt sessions and cancel tasks, sign-in
+    was required. Each true-or-false setting now refuses another value at the start, in one
+    line that names it (docs/service.md: every setting is checked)."""
+    assert {"auth_required", "run_tasks", "dashboard", "dashboard_actions"} <= set(BOOL_SETTINGS)
+    for setting in BOOL_SETTINGS:
+        with pytest.raises(
+            StartError, match=f"^sigopt_like: {setting} takes true or false, not "
+        ) as err:
+            application(database=str(tmp_path / "w.db"), **{setting: value})
+        assert str(err.value).endswith(f", not {value!r}"), err.value
+        assert not (tmp_path / "w.db").exists()
+    with application(database=str(tmp_path / "w.db"), dashboard_actions=True) as service:
+        assert service.settings.dashboard_actions is True
+
+
+@pytest.mark.parametrize("value", [5, b"w.db", None, ""])
+def test_the_settings_refuse_a_database_that_is_not_text(value: Any) -> None:
+    """Before: ``ServiceSettings(database=5)`` was taken; a path object is still its text."""
+    with pytest.raises(ValueError, match=r"^database must be a SQLite path, :memory: or a"):
+        ServiceSettings(database=value)
+    assert ServiceSettings(database=Path("/x/w.db")).database == "/x/w.db"
 
 
 def test_gunicorn_refuses_a_setting_out_of_its_range_in_one_line(tmp_path: Path) -> None:
