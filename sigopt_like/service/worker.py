@@ -129,6 +129,13 @@ WAITED_SECONDS = 1.0
 FAILING_POLL_SECONDS = 5.0
 
 
+def time_limit_passed(limit: float) -> str:
+    """A task's failure past its time limit, the limit in whole seconds as written
+    (``3600``, not ``3600.0`` as a setting given as a float, the default included, read)."""
+    shown = str(int(limit)) if float(limit).is_integer() else repr(float(limit))
+    return f"the task ran longer than the limit of {shown} s"
+
+
 def lease_seconds() -> int:
     """The lease length in force, read at each call: words and waits elsewhere that said
     an imported copy of :data:`LEASE_SECONDS` kept saying 20 s once it was shortened (as
@@ -211,9 +218,7 @@ class TaskContext:
             raise TaskInterrupted()
         limit = self.settings.task_time_limit_seconds
         if limit and time.monotonic() - self._started > limit:
-            raise TaskFailure(
-                [TaskError(f"the task ran longer than the limit of {limit} s", "execution")]
-            )
+            raise TaskFailure([TaskError(time_limit_passed(limit), "execution")])
         state = self.store.tasks.run_state(self.task_id)
         if state is not None and (state[1] != "running" or state[2] != self.runner.worker_id):
             raise TaskTakenOver()

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from sigopt_like.service import create_app
 from sigopt_like.service.store import schema
-from sigopt_like.service.worker import pid_alive
+from sigopt_like.service.worker import pid_alive, time_limit_passed
 
 from .conftest import FINISHED, Api, small_space, space_json
 
@@ -84,6 +84,16 @@ def test_a_worker_process_runs_tasks_with_the_services_task_settings(tmp_path: P
         assert service.task_processes is not None
         command = service.task_processes._command
         assert command[command.index("--task-max-attempts") + 1] == "7", command
+
+
+def test_a_time_limit_is_said_in_the_seconds_it_was_given() -> None:
+    """Before: the default limit (3600.0, a float setting) failed a task with "the task ran
+    longer than the limit of 3600.0 s"; a whole limit is said whole, another as given."""
+    assert time_limit_passed(3600.0) == "the task ran longer than the limit of 3600 s"
+    assert time_limit_passed(3600) == "the task ran longer than the limit of 3600 s"
+    assert time_limit_passed(3_155_760_000.0).endswith(" of 3155760000 s")
+    assert time_limit_passed(0.5).endswith(" of 0.5 s")
+    assert time_limit_passed(1e-6).endswith(" of 1e-06 s")
 
 
 def test_an_idle_worker_process_stops_and_comes_back(tmp_path: Path) -> None:
