@@ -270,20 +270,21 @@ def encode_json(body: Any) -> bytes:
         if field is None:
             _raise_unencodable(body, err)
             raise RequestEncodingError(f"The request body cannot be sent as JSON: {err}") from err
-        path, value = field
+        path, value, key = field
+        said = "has a key" if key else "is"
         if isinstance(value, int):  # before: Python's "Exceeds the limit (4300 digits) for
             # integer string conversion", naming no field
             from . import csvio  # a refusal's words: not loaded by every Connection
 
             raise RequestEncodingError(
-                f"The field '{path}' is {csvio.clip_int(value)}, more digits than Python "
+                f"The field '{path}' {said} {csvio.clip_int(value)}, more digits than Python "
                 f"writes ({sys.get_int_max_str_digits():,}), and no field takes a number that "
                 "long (a number stops at about 1.8e308, a whole number at 2**63-1). Nothing "
                 "was sent.",
                 field=path,
             ) from err
         raise RequestEncodingError(
-            f"The field '{path}' is {value!r}, which JSON cannot carry: send a finite number "
+            f"The field '{path}' {said} {value!r}, which JSON cannot carry: send a finite number "
             "(a failed measurement is reported with failed=True, not NaN). Nothing was sent.",
             field=path,
         ) from err
@@ -335,10 +336,18 @@ def _error_text(err: BaseException) -> str:
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
+#: the keys JSON writes as its own words (``{True: 1}`` is sent as ``{"true": 1}``)
+_JSON_KEY_WORDS = {True: "true", False: "false", None: "null"}
+
+
 def _key_text(key: Any) -> str:
+    """A dict key as JSON sends it: True, False and None as ``true``, ``false`` and
+    ``null`` (``str()`` named them 'True' and 'None', keys that were never sent)."""
+    if key is None or isinstance(key, bool):
+        return _JSON_KEY_WORDS[key]
     try:
         return str(key)
-    except Exception:  # a caller's key whose __str__ raises
+    except Exception:  # a caller's key whose __str__ raises, an int too long to write
         return f"<a {type(key).__name__} key>"
 
 
@@ -394,28 +403,46 @@ def _unencodable_field(value: Any, path: str = "") -> tuple[str, Any, str | None
     return None
 
 
-def _unwritten_number_field(value: Any, path: str = "") -> tuple[str, float | int] | None:
-    """The path and value of the first number in a request body that JSON does not write:
-    a NaN or an infinity, or an int of more digits than Python writes (``10**5000``)."""
+def _unwritten_number(value: Any) -> bool:
+    """Whether ``value`` is a number JSON does not write: a NaN or an infinity, or an int
+    of more digits than Python writes (``10**5000``)."""
     if isinstance(value, float):
-        return None if math.isfinite(value) else (path or "body", value)
+        return not math.isfinite(value)
     if isinstance(value, int) and not isinstance(value, bool):
         try:
             int.__repr__(value)
         except ValueError:
-            return (path or "body", value)
+            return True
+    return False
+
+
+def _unwritten_number_field(value: Any, path: str = "") -> tuple[str, float | int, bool] | None:
+    """The path and value of the first number in a request body that JSON does not write
+    (:func:`_unwritten_number`), and whether it is a key of the object at that path; what
+    ``_json_default`` converts (a set, a model's ``to_dict()``, numpy's ``tolist()`` and
+    ``item()``) is looked into as it is sent."""
+    if isinstance(value, (float, int)):
+        return (path or "body", value, False) if _unwritten_number(value) else None
+    if value is None or isinstance(value, str):
         return None
     places: Iterable[tuple[str, Any]]
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         try:
             pairs = list(value.items())
         except Exception:  # a caller's mapping whose keys() raise: _unencodable_field's
             return None
+        for key, _ in pairs:
+            if _unwritten_number(key):
+                return (path or "body", key, True)
         places = ((_key_place(path, key), item) for key, item in pairs)
     elif isinstance(value, (list, tuple)):
         places = ((_index_place(path, index), item) for index, item in enumerate(value))
     else:
-        return None
+        try:
+            converted = _json_default(value)
+        except Exception:  # JSON has no form for it, or reading it raised: not a number
+            return None
+        return _unwritten_number_field(converted, path)
     for place, item in places:
         found = _unwritten_number_field(item, place)
         if found is not None:

@@ -207,6 +207,51 @@ def test_an_int_python_will_not_write_names_its_field_and_sends_nothing(conn):
     assert [x.name for x in conn.experiments.list().data] == ["huge-value"]
 
 
+class _Bounds:
+    """A caller's model: the client sends what its ``to_dict()`` gives."""
+
+    def to_dict(self) -> dict:
+        return {"min": 0, "max": 10**5000}
+
+
+def test_a_long_int_inside_what_the_client_converts_or_in_a_key_names_its_field(conn):
+    """Before: a long int inside a set, a model's ``to_dict()`` or as a dict key was still
+    Python's "Exceeds the limit (4300 digits)" with ``field`` None (only lists and dicts
+    were looked into); and a key True or None was named 'True' or 'None', where JSON sends
+    ``true`` and ``null``."""
+    made = conn.experiments.create(
+        name="kept",
+        parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+    )
+    metrics = [{"name": "m"}]
+
+    def create(**fields):
+        conn.experiments.create(name="huge", metrics=metrics, **fields)
+
+    whole = {"name": "x", "type": "int"}
+    for fields, field, said in (
+        ({"metadata": {"s": {10**5000}}}, "metadata.s[0]", "is"),
+        ({"metadata": {"s": frozenset([-(10**5000)])}}, "metadata.s[0]", "is"),
+        ({"parameters": [{**whole, "bounds": _Bounds()}]}, "parameters[0].bounds.max", "is"),
+        ({"metadata": {10**5000: 1}}, "metadata", "has a key"),
+        ({"metadata": {True: 10**5000}}, "metadata.true", "is"),
+        ({"metadata": {None: 10**5000}}, "metadata.null", "is"),
+    ):
+        with pytest.raises(errors.RequestEncodingError) as caught:
+            create(**fields)
+        assert caught.value.field == field, caught.value
+        text = str(caught.value)
+        assert text.startswith(f"The field '{field}' {said} "), text
+        assert "(a number of 5,001 digits)" in text and "Nothing was sent" in text, text
+    with pytest.raises(errors.RequestEncodingError) as caught:
+        create(metadata={None: float("nan")})
+    assert caught.value.field == "metadata.null", caught.value
+    with pytest.raises(errors.UnencodableValueError) as unencodable:
+        create(metadata={False: b"x"})
+    assert unencodable.value.field == "metadata.false", unencodable.value
+    assert [x.id for x in conn.experiments.list().data] == [made.id]  # nothing was stored
+
+
 def test_a_value_json_has_no_form_for_names_its_field_and_sends_nothing(conn):
     """Before: ``TypeError: bytes is not JSON serialisable``, naming no field (a Decimal
     from a spreadsheet, a date, bytes read from a file)."""
