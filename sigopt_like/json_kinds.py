@@ -22,6 +22,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from ._constants import MOST_DIGITS
 from .csvio import clip_int, digits_shown
 
 
@@ -52,10 +53,16 @@ def json_written(value: Any) -> str:
     return escaped_unprintable(_dumped(value))
 
 
+#: a run of digits longer than an int a message shows whole (``MOST_DIGITS``), in JSON text
+_LONG_DIGITS = re.compile(rf"\d{{{MOST_DIGITS + 1}}}")
+
+
 def _dumped(value: Any) -> str:
     """``value`` as JSON text for a message, whatever a Python caller put in it: an int of
-    more digits than Python converts (``10**5000``) as its ends and its length
-    (``csvio.clip_int``), a list or an object that holds itself as ``[...]`` or ``{...}``,
+    more than ``MOST_DIGITS`` digits (``10**100``; ``10**5000``, more than Python converts)
+    as its first digits and its count (``csvio.clip_int``, the one form of every message;
+    one of 41 to 4,300 digits was cut as text, ``(101 characters of JSON)``), a list or an
+    object that holds itself as ``[...]`` or ``{...}``,
     and a value JSON cannot hold as its text (``str``), or its type's name when that
     raises. Before, the first two raised Python's own ValueError ("Exceeds the limit
     (4300 digits) for integer string conversion", "Circular reference detected") from
@@ -64,10 +71,15 @@ def _dumped(value: Any) -> str:
     if isinstance(written, str):  # the service's WideInteger: an integer the door read as a
         # double, as the body wrote it (a 5,000-digit one showed as Infinity, never sent)
         return digits_shown(written)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return clip_int(value)  # a long one in the one form of every message
     try:
-        return json.dumps(value, ensure_ascii=False, default=_text_of)
+        text = json.dumps(value, ensure_ascii=False, default=_text_of)
     except Exception:  # retried below, then shown by its kind
         pass
+    else:
+        if not _LONG_DIGITS.search(text):
+            return text  # else an int of more than MOST_DIGITS digits may be inside
     shown: dict[str, str] = {}
     marker = f"wide-{secrets.token_hex(8)}-"
     try:
@@ -85,13 +97,12 @@ def _quotable(value: Any, shown: dict[str, str], marker: str, path: set[int]) ->
     """``value`` with each int past Python's digit limit and each list or object inside
     itself replaced by a marker string, whose JSON ``shown`` maps to what it shows."""
     if isinstance(value, int) and not isinstance(value, bool):
-        try:
-            str(value)
-        except ValueError:
-            key = f"{marker}{len(shown)}"
-            shown[key] = clip_int(value)
-            return key
-        return value
+        short = clip_int(value)  # int's own digits: an int subclass's __str__ is not run
+        if "..." not in short:  # at most MOST_DIGITS digits, whole
+            return value
+        key = f"{marker}{len(shown)}"
+        shown[key] = short
+        return key
     if not isinstance(value, (Mapping, list, tuple)):
         return value
     if id(value) in path:

@@ -219,9 +219,9 @@ def inexact_whole(
     up_to = INT64_MAX if whole_written_up_to is None else min(whole_written_up_to, INT64_MAX)
     advice = str(held) if -up_to <= held <= up_to else repr(as_float)
     return (
-        f"{csvio.clip(str(written))} cannot be {what} exactly: {whose} are floats, which hold "
+        f"{csvio.clip_int(written)} cannot be {what} exactly: {whose} are floats, which hold "
         f"every whole number only up to {FLOAT_EXACT_WHOLE}, and this one would become "
-        f"{held}; write {advice} if that is what you mean"
+        f"{csvio.clip_int(held)}; write {advice} if that is what you mean"
     )
 
 

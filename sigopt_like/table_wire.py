@@ -104,11 +104,13 @@ def wire_value_problem(value: Any, subject: str, noun: str) -> str | None:
         return None
     if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
         try:
-            shown = csvio.clip(str(value))
-            decimal = float(value)
+            int.__repr__(value)
         except ValueError:  # more digits than Python writes (4,300): before, this error
             # escaped; said as the door says such a number over HTTP (an infinite float)
             return f"the number is beyond the numbers a {noun} holds (about +-1.8e308)"
+        shown = csvio.clip_int(value)  # a long one in the one form of every message
+        try:
+            decimal = float(value)
         except OverflowError:
             return f"{shown} is beyond the numbers a {noun} holds (about +-1.8e308)"
         return (

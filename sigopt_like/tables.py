@@ -801,7 +801,7 @@ def wide_response_problem(written: int) -> str | None:
     except OverflowError:
         return None
     return (
-        f"{csvio.clip(str(written))} cannot be a response as written: responses are floats, "
+        f"{csvio.clip_int(written)} cannot be a response as written: responses are floats, "
         f"which hold whole numbers as written only up to {FLOAT_EXACT_WHOLE}, and this one "
         f"would come back as {as_float!r}; write {as_float!r} if that is what you mean"
     )
@@ -970,6 +970,8 @@ def _generation_problem(line: int, value: Any, typed: str | None) -> Problem:
 
 
 def _clipped_repr(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return csvio.clip_int(value)  # a long one in the one form of every message
     return csvio.clip_repr(value) if isinstance(value, str) else csvio.clip(repr(value))
 
 

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from sigopt_like import csvio, json_kinds, spaces
+from sigopt_like import csvio, json_kinds, spaces, tables
 from sigopt_like.spaces import MixtureComponent, Space
 
 #: ``10**5000`` as every message shows it: its first 20 digits and how many it has, the
@@ -110,3 +110,38 @@ def test_a_long_text_quoted_as_python_writes_it_says_its_length_after_the_quotes
     assert problems[0].message.startswith(
         "parameter 1 ('" + "n" * 40 + "..." + "n" * 10 + "' (100 characters)), level 1:"
     ), problems
+
+
+#: ``10**100 + 1``, an int Python writes (101 digits) but no message shows whole
+LONG = 10**100 + 1
+LONG_SHOWN = "1" + "0" * 19 + "... (a number of 101 digits)"
+
+
+def test_a_long_number_python_writes_has_the_one_form_too() -> None:
+    """Before: an int of 41 to 4,300 digits, which Python writes, was still cut as text
+    in these messages, ``1000...0001 (101 characters)`` or ``(103 characters of JSON)``,
+    where the service and the rest of the client say ``1000... (a number of 101
+    digits)``; and a level's float neighbour was printed whole, 101 digits."""
+    from sigopt_like.service.settings import ServiceSettings
+    from sigopt_like.table_wire import wire_value_problem
+
+    assert json_kinds.json_shown(LONG) == LONG_SHOWN
+    assert json_kinds.json_shown(10**40) == "1" + "0" * 19 + "... (a number of 41 digits)"
+    assert json_kinds.json_shown(10**39) == "1" + "0" * 39  # 40 digits: whole
+    assert json_kinds.json_shown([1, LONG]) == f"[1, {LONG_SHOWN}]"
+    assert json_kinds.json_shown("1" * 50) == '"' + "1" * 50 + '"'  # a text is not a number
+    cell = wire_value_problem(LONG, "the cell", "table")
+    assert cell is not None and cell.startswith(f"{LONG_SHOWN} is beyond the integers"), cell
+    level = spaces.inexact_whole(LONG, "a level", "levels")
+    assert level is not None and level.startswith(f"{LONG_SHOWN} cannot be a level"), level
+    assert "would become 10000000000000000159... (a number of 101 digits);" in level, level
+    response = tables.wide_response_problem(LONG)
+    assert response is not None and response.startswith(f"{LONG_SHOWN} cannot be"), response
+    with pytest.raises(ValueError) as refused:
+        ServiceSettings(task_threads=[LONG])
+    assert (
+        str(refused.value)
+        == f"task_threads must be a whole number, not a list holding {LONG_SHOWN}"
+    )
+    for said in (cell, level, response, str(refused.value)):
+        assert "characters" not in said, said

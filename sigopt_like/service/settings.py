@@ -19,6 +19,7 @@ from .._constants import (
     MAX_TASK_THREADS,
     MAX_WAITING_REQUESTS,
     MEMORY_DATABASES,
+    MOST_DIGITS,
 )
 from ..csvio import clip, clip_int
 from ..spaces import unwritten_number
@@ -194,6 +195,10 @@ def _shown(value: Any) -> str:
     ``task_threads=[0] * 100000`` was a 300,041-character message)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return clip_int(value)  # 10**5000 by its ends and its length, as a short one
+    held = _long_int_inside(value)
+    if held is not None:  # [10**100]: its repr clipped was "[1000...0001] (103 characters)",
+        # not the one form every message gives a long number
+        return f"a {type(value).__name__} holding {clip_int(held)}"
     try:
         return clip(repr(value))
     except ValueError:  # an int past sys.get_int_max_str_digits() inside: shown as every
@@ -205,6 +210,23 @@ def _shown(value: Any) -> str:
             else f"an int of more than {sys.get_int_max_str_digits():,} digits"
         )
         return f"a {type(value).__name__} holding {digits}"
+
+
+def _long_int_inside(value: Any) -> int | None:
+    """The first int of more than :data:`MOST_DIGITS` digits in the list, tuple, set or
+    dict ``value`` (at any depth, its keys too); None if there is none."""
+    seen: set[int] = set()
+    left: list[Any] = [value]
+    while left:
+        item = left.pop()
+        if isinstance(item, (list, tuple, set, frozenset, dict)):
+            if id(item) not in seen:  # a list that holds itself is walked once
+                seen.add(id(item))
+                held = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+                left.extend(reversed(list(held)))
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) >= 10**MOST_DIGITS:
+            return item
+    return None
 
 
 def _row_limit(instance: Any, attribute: Any, value: Any) -> None:
