@@ -146,7 +146,12 @@ def test_the_event_stream_judges_a_lease_by_the_database_s_clock(
         events = _stream(service, sid, task_id)
         first = next(events)
         assert first["status"] == "running" and first["warnings"] == [], first
-        deadline = time.monotonic() + LEASE + 5  # it stops beating: its lease lapses
+        # it stops beating: its lease lapses LEASE s after its last beat, and the event
+        # comes at the stream's next look (HEARTBEAT_SECONDS): about 3 s. LEASE + 5 left a
+        # busy machine (a shared CI runner, PostgreSQL's commits) less than 3x that; a skew
+        # of a minute is what this test catches, so 30 s is room, not a blind spot. The
+        # loop ends at the event: a pass takes no longer.
+        deadline = time.monotonic() + 10 * LEASE
         for task in events:
             if task:
                 assert task["status"] == "running", task
