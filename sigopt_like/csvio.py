@@ -10,6 +10,7 @@ those a person sees in a spreadsheet (1-based, blank lines counted).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import errno
 import io
@@ -265,11 +266,26 @@ def _refuse_binary(data: bytes) -> None:
     # a stray NUL or two in a cell is the cell's problem, said where it sits
     if controls < 8 or controls * 50 < len(sample) or _looks_wide(sample):
         return
+    # text all the same: UTF-8 with control characters in its cells (an ANSI colour code,
+    # a BEL: each said where it sits), or wide text whose NULs all fall on one side (a
+    # UTF-16 file of CJK text, where NULs sit only beside its ASCII commas and digits)
+    if _utf8_text(sample) or not sample[0::2].count(0) or not sample[1::2].count(0):
+        return
     first = " ".join(f"{byte:02x}" for byte in sample[:8])
     raise CsvFormatError(
         f"the file is not text (its first bytes are {first}), so it is no CSV file: give the CSV "
         f"file itself, or {_SAVE_AS_CSV}"
     )
+
+
+def _utf8_text(sample: bytes) -> bool:
+    """Whether ``sample``, a file's first bytes, is UTF-8 (a character cut at its end
+    allowed) with no NUL: a NUL is in no text a person writes."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return False
+    return 0 not in sample
 
 
 def _looks_wide(sample: bytes) -> bool:

@@ -738,3 +738,19 @@ def test_a_binary_file_given_for_a_csv_file_is_named_no_text(campaign: Any, tmp_
         with pytest.raises(SpaceError, match="it is UTF-16 or UTF-32 text, not UTF-8"):
             Space.from_csv("temp,numerical,40,50\n".encode(encoding))
     assert _state(campaign) == before
+
+
+def test_text_with_control_characters_is_no_binary_file() -> None:
+    """UTF-8 text whose cells hold control characters (an ANSI colour code in each row, a
+    terminal's copy) is read as text, and a UTF-16 file of CJK text without its mark (NULs
+    only beside its ASCII) is not named "not text": the binary-file check took both for a
+    program once 2% of the first bytes were control bytes."""
+    coloured = "temp,label,Response\n" + "".join(
+        f"{i},\x1b[32mok\x1b[0m,{i / 2}\n" for i in range(1, 40)
+    )
+    table = Table.from_csv(coloured.encode())
+    assert len(table.rows) == 39 and table.rows[0][1] == "\x1b[32mok\x1b[0m"
+    japanese = "温度,収率,備考\n" + "".join(f"{i},{i},高温で反応した試料{i}\n" for i in range(60))
+    with pytest.raises(TableError) as caught:
+        Table.from_csv(japanese.encode("utf-16-le"))
+    assert "not text" not in str(caught.value)

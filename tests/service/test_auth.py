@@ -343,6 +343,8 @@ _FOREIGN_BODIES = [
     ("PUT", "", {"tag": "t"}),
     ("POST", "halt", {"now": True}),
     ("POST", "tasks/{tid}/cancel", {"now": True}),
+    ("POST", "analytics", {"gen": "x"}),
+    ("POST", "analytics", {"nonsense": 1}),
 ]
 
 

@@ -59,6 +59,7 @@ class AnalyticsResource:
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Start rendering the analytics of generation ``gen`` (default: the current one)."""
+        self._starter.require_session(req, sid)  # 404 before looking at the body
         body = read_json(req, required=False)
         reject_unknown(body, {"gen"})
         gen = field(body, "gen", int, within=GENERATIONS)
