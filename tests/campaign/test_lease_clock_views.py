@@ -53,6 +53,18 @@ def _views(api: Api, sid: str, task_id: int, version: int) -> Iterator[tuple[str
     yield "long poll", api.get(url, wait=1, version=version).body
 
 
+def _a_live_workers_task(service: Service) -> tuple[Api, str, int, TaskRunner]:
+    """A session's space task, claimed by a runner of no threads that has just beaten:
+    the API, the session's id, the task's id and the runner."""
+    api = Api(service)
+    sid = api.session()
+    task_id = int(api.queue_space(sid)["id"])
+    live = TaskRunner(service.context.store, service.settings, threads=0)
+    assert live.claim() == task_id
+    live.heartbeat()
+    return api, sid, task_id, live
+
+
 @pytest.mark.parametrize("skew", [SKEW, -SKEW])
 def test_the_task_views_judge_a_lease_by_the_database_s_clock(
     database: str, skew: float, monkeypatch: pytest.MonkeyPatch
@@ -63,12 +75,7 @@ def test_the_task_views_judge_a_lease_by_the_database_s_clock(
     gone once its lease lapses (before: never, for a minute)."""
     monkeypatch.setattr(worker, "LEASE_SECONDS", LEASE)
     with create_app(database=database, run_tasks=False) as service:
-        api = Api(service)
-        sid = api.session()
-        task_id = int(api.queue_space(sid)["id"])
-        live = TaskRunner(service.context.store, service.settings, threads=0)
-        assert live.claim() == task_id
-        live.heartbeat()
+        api, sid, task_id, _live = _a_live_workers_task(service)
         _web_host_clock(monkeypatch, skew)
         version = int(api.get(f"/v1/sessions/{sid}/tasks/{task_id}").body["version"])
         for view, task in _views(api, sid, task_id, version):
@@ -136,12 +143,7 @@ def test_the_event_stream_judges_a_lease_by_the_database_s_clock(
     monkeypatch.setattr(worker, "LEASE_SECONDS", LEASE)
     monkeypatch.setattr(task_resources, "HEARTBEAT_SECONDS", 0.5)  # a keep-alive: a look
     with create_app(database=database, run_tasks=False) as service:
-        api = Api(service)
-        sid = api.session()
-        task_id = int(api.queue_space(sid)["id"])
-        live = TaskRunner(service.context.store, service.settings, threads=0)
-        assert live.claim() == task_id
-        live.heartbeat()
+        _api, sid, task_id, _live = _a_live_workers_task(service)
         _web_host_clock(monkeypatch, skew)
         events = _stream(service, sid, task_id)
         first = next(events)

@@ -1003,20 +1003,23 @@ def test_a_token_on_standard_input_that_is_not_utf8_is_said_so(run: Run, tmp_pat
     'utf-8' codec can't encode characters in position 0-1: surrogates not allowed"."""
     db = tmp_path / "t.db"
     assert run("users", "create", "ann@lab.example", "--db", db).code == 0
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_LIKE_")}
     for typed in (b"\xff\xfe", "slk_caf\u00e9\n".encode("latin-1")):
-        done = subprocess.run(
-            [sys.executable, "-m", "sigopt_like", "tokens", "revoke", "--token-stdin",
-             "--db", str(db)],
-            input=typed, capture_output=True, env={**env, "PYTHONPATH": str(REPO_ROOT)},
-            timeout=60,
-        )  # fmt: skip
+        done = _tokens_revoke(b"--token-stdin", b"--db", os.fsencode(db), input=typed)
         told = done.stderr.decode()
         assert done.returncode == 1 and told == (
             "sigopt-like: error: the token read from standard input is not UTF-8 text, and "
             "no token is (a token is letters, digits, '-' and '_'): copy it again as plain "
             "text; nothing revoked\n"
         ), told
+
+
+def _tokens_revoke(*args: bytes, **options: Any) -> subprocess.CompletedProcess[bytes]:
+    """``python -m sigopt_like tokens revoke ARGS`` (bytes, as a terminal passes them), with
+    none of this shell's SIGOPT_LIKE_ variables; its output as bytes."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_LIKE_")}
+    argv = [sys.executable.encode(), b"-m", b"sigopt_like", b"tokens", b"revoke", *args]
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    return subprocess.run(argv, capture_output=True, env=env, timeout=60, **options)
 
 
 def test_a_token_argument_that_is_not_utf8_is_not_said_to_be_standard_inputs(
@@ -1027,13 +1030,7 @@ def test_a_token_argument_that_is_not_utf8_is_not_said_to_be_standard_inputs(
     though nothing was read from standard input."""
     db = tmp_path / "t.db"
     assert run("users", "create", "ann@lab.example", "--db", db).code == 0
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGOPT_LIKE_")}
-    done = subprocess.run(
-        [sys.executable.encode(), b"-m", b"sigopt_like", b"tokens", b"revoke", b"slk_caf\xe9",
-         b"--db", os.fsencode(db)],
-        stdin=subprocess.DEVNULL, capture_output=True,
-        env={**env, "PYTHONPATH": str(REPO_ROOT)}, timeout=60,
-    )  # fmt: skip
+    done = _tokens_revoke(b"slk_caf\xe9", b"--db", os.fsencode(db), stdin=subprocess.DEVNULL)
     told = done.stderr.decode()
     assert done.returncode == 1 and told == (
         "sigopt-like: error: the token on the command line is not UTF-8 text, and no token "
