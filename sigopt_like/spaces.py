@@ -1303,16 +1303,23 @@ def unwritten_number(value: Any) -> Any:
     JSON does not write: one past a float's range (the door reads ``1e400``, and an
     integer of thousands of digits, so), NaN, or a Python int of more digits than Python
     writes (4,300); None if there is none."""
+    return first_held(value, lambda item: not _written(item))
+
+
+def first_held(value: Any, wanted: Callable[[Any], bool]) -> Any:
+    """The first item of the list, tuple, set or mapping ``value`` (at any depth, a
+    mapping's keys before its values; not itself a container) for which ``wanted`` is
+    true; None if there is none. A container that holds itself is walked once."""
     seen: set[int] = set()
     left: list[Any] = [value]
     while left:
         item = left.pop()
-        if isinstance(item, (list, tuple, Mapping)):
-            if id(item) not in seen:  # a list that holds itself is walked once
+        if isinstance(item, (list, tuple, set, frozenset, Mapping)):
+            if id(item) not in seen:
                 seen.add(id(item))
                 held = [*item.keys(), *item.values()] if isinstance(item, Mapping) else item
                 left.extend(reversed(list(held)))
-        elif not _written(item):
+        elif wanted(item):
             return item
     return None
 

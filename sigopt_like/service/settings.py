@@ -22,7 +22,7 @@ from .._constants import (
     MOST_DIGITS,
 )
 from ..csvio import clip, clip_int
-from ..spaces import unwritten_number
+from ..spaces import first_held
 from .host_names import allowed_host
 
 #: the optimizer's share of a SigOpt suggestion request, by default
@@ -201,32 +201,20 @@ def _shown(value: Any) -> str:
         return f"a {type(value).__name__} holding {clip_int(held)}"
     try:
         return clip(repr(value))
-    except ValueError:  # an int past sys.get_int_max_str_digits() inside: shown as every
-        # message shows a long number (it was "an int of more than 4,300 digits")
-        held = unwritten_number(value)
-        digits = (
-            clip_int(held)
-            if isinstance(held, int)
-            else f"an int of more than {sys.get_int_max_str_digits():,} digits"
-        )
+    except ValueError:  # an int past sys.get_int_max_str_digits() in an object not walked
+        digits = f"an int of more than {sys.get_int_max_str_digits():,} digits"
         return f"a {type(value).__name__} holding {digits}"
 
 
 def _long_int_inside(value: Any) -> int | None:
     """The first int of more than :data:`MOST_DIGITS` digits in the list, tuple, set or
-    dict ``value`` (at any depth, its keys too); None if there is none."""
-    seen: set[int] = set()
-    left: list[Any] = [value]
-    while left:
-        item = left.pop()
-        if isinstance(item, (list, tuple, set, frozenset, dict)):
-            if id(item) not in seen:  # a list that holds itself is walked once
-                seen.add(id(item))
-                held = [*item.keys(), *item.values()] if isinstance(item, dict) else item
-                left.extend(reversed(list(held)))
-        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) >= 10**MOST_DIGITS:
-            return item
-    return None
+    mapping ``value`` (at any depth, its keys too); None if there is none."""
+    return first_held(
+        value,
+        lambda item: (
+            isinstance(item, int) and not isinstance(item, bool) and abs(item) >= 10**MOST_DIGITS
+        ),
+    )
 
 
 def _row_limit(instance: Any, attribute: Any, value: Any) -> None:
