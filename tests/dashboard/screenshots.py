@@ -81,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def shoot(page: Any, name: str) -> None:
         if name in wanted:
+            page.evaluate("document.fonts.ready")  # text in its own font, not a fallback
             page.screenshot(path=out / f"dashboard-{name}.png", full_page=name != "sign-in")
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -120,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
                     page.on("pageerror", lambda e: errors.append(str(e)))
                     page.goto(served.url + "/")
+                    # the form is drawn once /auth/me answers, after the page's load event:
+                    # shot at once, the image was sometimes the empty page (13% of its
+                    # pixels differed between two runs in CI)
+                    page.wait_for_selector("#signin-email")
                     if not suffix:
                         shoot(page, "sign-in")
                     page.fill("#signin-email", person.email)
