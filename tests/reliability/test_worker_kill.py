@@ -481,61 +481,24 @@ def test_a_followed_task_tells_its_stream_and_long_poll_when_its_worker_is_gone(
         served.close()
 
 
-def test_a_frozen_workers_lapsed_lease_reaches_a_waiting_long_poll(
+def test_a_frozen_workers_lapsed_lease_reaches_waiting_and_newly_asked_long_polls(
     workers: list[Worker], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A worker frozen (SIGSTOP: its process still exists, as one on another host seems) is
     gone only when its lease lapses; a long poll waiting then answers at that moment, with
-    the warning, though nothing was written. The served instance (in this process) judges
-    by a lease of :data:`SHORT_LEASE` seconds."""
-    from sigopt_like.service import worker
-    from tests.fixtures.servers import serve_in_thread
+    the warning, though nothing was written.
 
-    monkeypatch.setattr(worker, "LEASE_SECONDS", SHORT_LEASE)
-    served = serve_in_thread(tmp_path, run_tasks=False)
-    http = requests.Session()
-    http.headers.update(served.headers())
-    try:
-        url = served.url
-        sid, tid, _ = _simulating_on_a_worker(served, http, workers, tmp_path, "frozen")
-        workers[0].process.send_signal(signal.SIGSTOP)
-        try:
-            time.sleep(0.5)  # a write under way is done or held
-            path = f"{url}/v1/sessions/{sid}/tasks/{tid}"
-            answer = http.get(path, params={"result": "omit"}, timeout=30).json()
-            assert answer["warnings"] == [], answer
-            lapses = answer["worker_seen"] + SHORT_LEASE
-            while True:
-                params = {"wait": 60, "version": answer["version"], "result": "omit"}
-                asked = time.time()
-                answer = http.get(path, params=params, timeout=90).json()
-                if answer["warnings"]:
-                    break
-                assert time.time() < lapses + FOLLOW_LIMIT, answer
-            answered = time.time()
-            assert answer["status"] == "running", answer
-            # at the lapse (never before it: the warning says so), not at the end of the
-            # poll's 60 s wait, which began before the lapse (at most SHORT_LEASE s before)
-            assert answered - max(lapses, asked) < PROMPT_SECONDS, (answered - lapses, answer)
-        finally:
-            workers[0].process.send_signal(signal.SIGKILL)
-            workers[0].process.wait(timeout=10)
-    finally:
-        http.close()
-        served.close()
+    Then, the lease lapsed, a long poll asked with the version of an answer from before the
+    lapse answers at once. Before, it waited out its whole wait: it took the worker as gone
+    already when it came in, as if its client had seen the warning, and nothing changed
+    after. Now the ``version`` given is of a task whose worker the client saw alive: the
+    warning is news, answered at once. Without ``version`` (a client that has seen the
+    warning), it waits for the next change. The library's long poll gives the version while
+    it has seen no warning.
 
-
-def test_a_long_poll_asked_just_after_the_lease_lapsed_answers_at_once(
-    workers: list[Worker], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Before: a long poll asked with the version of an answer from before the lapse, once
-    the lease had lapsed (a moment after its previous poll answered), waited out its whole
-    wait: it took the worker as gone already when it came in, as if its client had seen
-    the warning, and nothing changed after. Now the ``version`` given is of a task whose
-    worker the client saw alive: the warning is news, answered at once. Without
-    ``version`` (a client that has seen the warning), it waits for the next change. The
-    library's long poll gives the version while it has seen no warning. The served instance
-    (in this process) judges by a lease of :data:`SHORT_LEASE` seconds."""
+    The two share one frozen worker and one lapse (they were two tests, each waiting a
+    lease of its own). The served instance (in this process) judges by a lease of
+    :data:`SHORT_LEASE` seconds."""
     from sigopt_like.models import Task
     from sigopt_like.service import worker
     from sigopt_like.tasks import TaskWaiter
@@ -550,17 +513,30 @@ def test_a_long_poll_asked_just_after_the_lease_lapsed_answers_at_once(
     http = requests.Session()
     http.headers.update(served.headers())
     try:
-        sid, tid, _ = _simulating_on_a_worker(served, http, workers, tmp_path, "lapsed")
+        sid, tid, _ = _simulating_on_a_worker(served, http, workers, tmp_path, "frozen")
         path = f"{served.url}/v1/sessions/{sid}/tasks/{tid}"
         workers[0].process.send_signal(signal.SIGSTOP)
         try:
             time.sleep(0.5)  # a write under way is done or held
             before = http.get(path, params={"result": "omit"}, timeout=30).json()
             assert before["status"] == "running" and before["warnings"] == [], before
-            deadline = time.monotonic() + FOLLOW_LIMIT  # the lapse is seen, then asked
-            while not http.get(path, params={"result": "omit"}, timeout=30).json()["warnings"]:
-                assert time.monotonic() < deadline, "the lease never lapsed"
-                time.sleep(0.05)
+            # a long poll waiting as the lease lapses answers at the lapse
+            lapses = before["worker_seen"] + SHORT_LEASE
+            answer = before
+            while True:
+                params = {"wait": 60, "version": answer["version"], "result": "omit"}
+                asked = time.time()
+                answer = http.get(path, params=params, timeout=90).json()
+                if answer["warnings"]:
+                    break
+                assert time.time() < lapses + FOLLOW_LIMIT, answer
+            answered = time.time()
+            assert answer["status"] == "running", answer
+            # at the lapse (never before it: the warning says so), not at the end of the
+            # poll's 60 s wait, which began before the lapse (at most SHORT_LEASE s before)
+            assert answered - max(lapses, asked) < PROMPT_SECONDS, (answered - lapses, answer)
+
+            # the lapse seen, a long poll asked with the version from before it: at once
             params = {"wait": 30, "version": before["version"], "result": "omit"}
             asked = time.monotonic()
             answer = http.get(path, params=params, timeout=90).json()
