@@ -8,10 +8,13 @@ row (a call meets k in a row with probability 0.3**k). The client is a
 ``Connection`` with every setting at its default. The served instance
 answers a retry that meets its first attempt still running with ``409
 idempotency_in_progress`` at once (``idempotency_wait_seconds=0``), so that the
-client must wait that out. The same seeded campaign (4 generations) and SigOpt
-loop (40 suggest/report rounds) also run through a proxy that injects nothing,
-on a fresh instance. The first faults take each kind in turn, so that a run this
-short meets every kind (then they are drawn by weight). Then:
+client must wait that out. The campaign and the SigOpt loop run side by side, each
+on a connection of its own, and each path's requests (``/v1/sessions``,
+``/v1/experiments``) meet a seeded schedule of their own, so that the loop's faults do
+not hang on how many times the campaign's waits polled. The same seeded campaign (4
+generations) and SigOpt loop (40 suggest/report rounds) also run through a proxy that
+injects nothing, on a fresh instance. The first faults of each schedule take each kind in
+turn, so that a run this short meets every kind (then they are drawn by weight). Then:
 
 - every call returned (no exception at all: the client's default retries (a
   deadline, Retry-After honoured), with the same Idempotency-Key, absorbed every
@@ -90,18 +93,23 @@ class Calls:
         self.returned = 0
         self.typed_errors: list[str] = []
         self.untyped_errors: list[str] = []
+        self._lock = threading.Lock()  # the campaign and the rounds count side by side
 
     def __call__(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        self.made += 1
+        with self._lock:
+            self.made += 1
         try:
             result = fn(*args, **kwargs)
         except SigoptLikeError as err:
-            self.typed_errors.append(f"{type(err).__name__}: {err}")
+            with self._lock:
+                self.typed_errors.append(f"{type(err).__name__}: {err}")
             raise
         except Exception as err:
-            self.untyped_errors.append(f"{type(err).__name__}: {err}")
+            with self._lock:
+                self.untyped_errors.append(f"{type(err).__name__}: {err}")
             raise
-        self.returned += 1
+        with self._lock:
+            self.returned += 1
         return result
 
 
@@ -179,21 +187,34 @@ def run_through(tmp_path: Path, fault_proxy: Any, rate: float) -> tuple[dict, Ca
     """One whole run (campaign + rounds) on a fresh instance, through a proxy at ``rate``."""
     served = serve_in_thread(tmp_path, idempotency_wait_seconds=0.0)
     try:
-        schedule = FaultSchedule(
-            SEED, rate=rate, weights=WEIGHTS, max_streak=None, every_kind_first=True
+        campaign_faults, rounds_faults = (
+            FaultSchedule(seed, rate=rate, weights=WEIGHTS, max_streak=None, every_kind_first=True)
+            for seed in (SEED + 1, SEED)
         )
+
+        def decide(request: Any) -> str:
+            rounds = request.path.startswith("/v1/experiments")
+            return (rounds_faults if rounds else campaign_faults).decide(request)
+
         proxy = fault_proxy(
             served.url,
-            schedule.decide,
+            decide,
             stall_limit=STALL_SECONDS,
             seed=SEED,
             retry_after=RETRY_AFTER,
         )
         calls = Calls()
+
+        def through_proxy(run: Any) -> str:
+            with client(proxy.url, served.token) as conn:
+                return str(run(conn, calls))
+
         started = time.monotonic()
-        with client(proxy.url, served.token) as conn:
-            session_id = run_campaign(conn, calls)
-            experiment_id = run_rounds(conn, calls)
+        # side by side: each mostly waits out its faults' backoff (their sum, before)
+        with ThreadPoolExecutor(2) as pool:
+            campaign = pool.submit(through_proxy, run_campaign)
+            rounds = pool.submit(through_proxy, run_rounds)
+            session_id, experiment_id = campaign.result(), rounds.result()
         elapsed = time.monotonic() - started
         proxy.close()
         with sigopt_like.Connection(served.url, served.token) as direct:
