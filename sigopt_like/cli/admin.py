@@ -14,7 +14,7 @@ import socket
 import sys
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
@@ -180,6 +180,54 @@ def _say_the_host_is_not_used(target: str) -> None:
         )
 
 
+class WorkerArgument(click.ParamType):
+    """A value read by the worker module's own parser (``python -m
+    sigopt_like.service.worker``), so that ``sigopt-like worker`` takes and refuses what
+    it does, in its words."""
+
+    def __init__(self, name: str, parser: str) -> None:
+        self.name = name
+        self._parser = parser
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            from ..service import worker as runner
+        except ImportError:  # no service extra: the command says so (_service)
+            return value
+        try:
+            return getattr(runner, self._parser)(value)
+        except argparse.ArgumentTypeError as err:
+            self.fail(str(err), param, ctx)
+
+
+def task_time_limit_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--task-time-limit SECONDS`` of ``serve`` and ``worker``: one option, read by the
+    worker module's own parser, so both take and refuse the same values in its words."""
+    return click.option(
+        "--task-time-limit",
+        type=WorkerArgument("seconds", "seconds_argument"),
+        default=None,
+        help="A task's run fails past this many seconds (0: no limit; default: 3600).",
+    )(f)
+
+
+def task_max_attempts_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--task-max-attempts N`` of ``serve`` and ``worker`` (see
+    :func:`task_time_limit_option`)."""
+    return click.option(
+        "--task-max-attempts",
+        type=WorkerArgument("runs", "attempts_argument"),
+        default=None,
+        metavar="N",
+        help=(
+            "Runs a task is given when its worker stops (killed, crashed, lost) before it "
+            "fails, 1 to 1000 (default: 3)."
+        ),
+    )(f)
+
+
 @click.command()
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
 @click.option("--port", type=PORT, default=DEFAULT_PORT, show_default=True, help=PORT_HELP)
@@ -199,6 +247,8 @@ def _say_the_host_is_not_used(target: str) -> None:
     help="Run tasks in N worker processes started when a task is queued and stopped "
     "when idle [default: 1; 0: threads of this process].",
 )
+@task_time_limit_option
+@task_max_attempts_option
 @click.option(
     "--requests-per-minute",
     type=WholeNumbers(
@@ -289,6 +339,8 @@ def serve(
     warning: str | None = None,
     max_table_rows: int | None = None,
     trusted_proxy: dict[str, Any] | None = None,
+    task_time_limit: float | None = None,
+    task_max_attempts: int | None = None,
 ) -> None:
     """Serve the API over HTTP for a team (tokens required), until Ctrl-C or SIGTERM.
 
@@ -317,8 +369,16 @@ def serve(
     overrides: dict[str, Any] = {"auth_required": not no_auth}
     if no_tasks and task_processes:
         raise click.UsageError("--no-tasks runs no tasks here: it cannot go with --task-processes")
+    _refuse_task_limits_without_tasks(no_tasks, task_time_limit, task_max_attempts)
     if no_tasks:
         overrides["run_tasks"] = False
+    # the limits of the tasks this process runs, in its threads or in the worker
+    # processes it starts (which it passes them to): before, serve had no way to set
+    # them, and a team serving with its own task runner had the defaults (3600 s, 3 runs)
+    if task_time_limit is not None:
+        overrides["task_time_limit_seconds"] = task_time_limit
+    if task_max_attempts is not None:
+        overrides["task_max_attempts"] = task_max_attempts
     if task_processes is not None:
         overrides["task_processes"] = task_processes
     if task_threads is not None:
@@ -451,6 +511,26 @@ def serve(
     # a stop asked for, so exit 0; before, without a word, an operator's terminal or
     # log did not say whether the server had stopped or its process had died
     click.echo(f"sigopt-like: stopped serving on {url} ({signals.asked or 'SIGINT'})", err=True)
+
+
+def _refuse_task_limits_without_tasks(
+    no_tasks: bool, task_time_limit: float | None, task_max_attempts: int | None
+) -> None:
+    """A usage error for a task limit given with ``--no-tasks``: this process runs no
+    task, so it would be taken and ignored; the workers that run them take it."""
+    if not no_tasks:
+        return
+    for flag, value in (
+        ("--task-time-limit", task_time_limit),
+        ("--task-max-attempts", task_max_attempts),
+    ):
+        if value is not None:
+            # as typed: 3600 (not 3600.0), 1e-06
+            shown = str(int(value)) if float(value).is_integer() else repr(float(value))
+            raise click.UsageError(
+                f"--no-tasks runs no tasks here: it cannot go with {flag}; give it to the "
+                f"workers that run them ('sigopt-like worker {flag} {shown}')"
+            )
 
 
 def _check_writes(service: Any, database: str, *, reading_is_enough: bool) -> str | None:
@@ -620,46 +700,11 @@ def listen_address_problem(host: str) -> str | None:
     return None
 
 
-class WorkerArgument(click.ParamType):
-    """A value read by the worker module's own parser (``python -m
-    sigopt_like.service.worker``), so that ``sigopt-like worker`` takes and refuses what
-    it does, in its words."""
-
-    def __init__(self, name: str, parser: str) -> None:
-        self.name = name
-        self._parser = parser
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if not isinstance(value, str):
-            return value
-        try:
-            from ..service import worker as runner
-        except ImportError:  # no service extra: the command says so (_service)
-            return value
-        try:
-            return getattr(runner, self._parser)(value)
-        except argparse.ArgumentTypeError as err:
-            self.fail(str(err), param, ctx)
-
-
 @click.command()
 @db_option
 @click.option("--threads", type=THREADS, default=None, help="Worker threads.")
-@click.option(
-    "--task-time-limit",
-    type=WorkerArgument("seconds", "seconds_argument"),
-    default=None,
-    help="A task's run fails past this many seconds (0: no limit; default: 3600).",
-)
-@click.option(
-    "--task-max-attempts",
-    type=WorkerArgument("runs", "attempts_argument"),
-    default=None,
-    help=(
-        "Runs a task is given when its worker stops (killed, crashed, lost) before it "
-        "fails, 1 to 1000 (default: 3)."
-    ),
-)
+@task_time_limit_option
+@task_max_attempts_option
 def worker(
     db: str | None,
     threads: int | None,
