@@ -65,9 +65,12 @@ def _duration(default: float, unit_seconds: float = 1.0) -> Any:
 def _whole(value: Any) -> Any:
     """A whole number written as a float (``max_body_bytes=50e6`` in a gunicorn command's
     factory call, ``idempotency_ttl_seconds=3600.0``, ``task_max_attempts=3.0``) as the
-    whole number it is; anything else (3.5, NaN, an infinity, a bool, a string) as given,
-    for the validator to refuse. The whole-number settings took such floats before their
-    ranges were checked, and must go on taking them. A float past 2**53, whose digits are
+    whole number it is; anything else (3.5, NaN, an infinity, a bool, a string, None) as
+    given, for the validator to refuse (or, where None is the default, take). The
+    whole-number settings took such floats before their ranges were checked, and must go on
+    taking them; every one of them takes them (``task_threads``, ``task_processes``,
+    ``max_table_rows`` and ``requests_per_minute`` took an int only, a whole float refused
+    as "must be a whole number"). A float past 2**53, whose digits are
     no longer exact and past every such setting's range, stays a float, to be refused as
     given (``1e308``, not its 309 digits)."""
     exact = isinstance(value, float) and value.is_integer() and abs(value) <= 2**53
@@ -251,7 +254,7 @@ def _threads(default: int) -> Any:
                 f"{attribute.name} must be 1 to {MAX_TASK_THREADS} threads, not {_shown(value)}"
             )
 
-    return attrs.field(default=default, validator=check)
+    return attrs.field(default=default, converter=_whole, validator=check)
 
 
 @attrs.frozen
@@ -324,16 +327,20 @@ class ServiceSettings:
     max_body_bytes: int = attrs.field(
         default=MAX_BODY_BYTES, converter=_whole, validator=_body_limit
     )
-    max_table_rows: int = attrs.field(default=100_000, validator=_row_limit)
+    max_table_rows: int = attrs.field(default=100_000, converter=_whole, validator=_row_limit)
     task_threads: int = _threads(2)
     run_tasks: bool = attrs.field(default=True, validator=_setting_bool)
-    task_processes: int | None = attrs.field(default=None, validator=_task_processes)
+    task_processes: int | None = attrs.field(
+        default=None, converter=_whole, validator=_task_processes
+    )
     task_process_idle_seconds: float = _duration(120.0)
     idempotency_ttl_seconds: int = attrs.field(
         default=24 * 3600, converter=_whole, validator=_whole_seconds
     )
     idempotency_wait_seconds: float = _duration(5.0)
-    requests_per_minute: int | None = attrs.field(default=None, validator=_requests_per_minute)
+    requests_per_minute: int | None = attrs.field(
+        default=None, converter=_whole, validator=_requests_per_minute
+    )
     login_attempts_per_minute: int = attrs.field(
         default=10, converter=_whole, validator=_login_attempts
     )

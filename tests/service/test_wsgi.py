@@ -348,6 +348,27 @@ def test_a_whole_number_setting_takes_a_whole_float_as_before(setting: str) -> N
             ServiceSettings(**{setting: value})
 
 
+@pytest.mark.parametrize(
+    "setting", ["task_threads", "task_processes", "max_table_rows", "requests_per_minute"]
+)
+def test_the_settings_that_took_an_int_only_take_a_whole_float_too(
+    tmp_path: Path, setting: str
+) -> None:
+    """Before: ``application(task_threads=4.0)`` (and ``task_processes``,
+    ``max_table_rows``, ``requests_per_minute``) stopped the start "must be a whole
+    number", where every other whole-number setting takes a whole float as its int: one
+    rule for all, through the same converter. 4.5, True, "4", 2**70, 1e308 and NaN are
+    still refused, naming the setting and quoting the value as given."""
+    with application(database=str(tmp_path / "w.db"), **{setting: 4.0}) as service:
+        taken = getattr(service.settings, setting)
+    assert taken == 4 and type(taken) is int
+    for value in [4.5, True, "4", 2**70, 1e308, float("nan")]:
+        with pytest.raises(
+            ValueError, match=f"^{setting} must be .*, not {re.escape(repr(value))}$"
+        ):
+            ServiceSettings(**{setting: value})
+
+
 BOOL_SETTINGS = [
     name for name, field in attrs.fields_dict(ServiceSettings).items() if field.type == "bool"
 ]
