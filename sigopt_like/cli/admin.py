@@ -367,10 +367,13 @@ def serve(
     database = choose(db)
     _refuse_a_database_only_this_process_sees(database, db, no_auth, no_tasks and not browser_hint)
     overrides: dict[str, Any] = {"auth_required": not no_auth}
-    if no_tasks and task_processes:
-        raise click.UsageError("--no-tasks runs no tasks here: it cannot go with --task-processes")
-    _refuse_task_limits_without_tasks(no_tasks, task_time_limit, task_max_attempts)
     if no_tasks:
+        _refuse_task_options_without_tasks(
+            task_processes=task_processes,
+            task_threads=task_threads,
+            task_time_limit=task_time_limit,
+            task_max_attempts=task_max_attempts,
+        )
         overrides["run_tasks"] = False
     # the limits of the tasks this process runs, in its threads or in the worker
     # processes it starts (which it passes them to): before, serve had no way to set
@@ -513,24 +516,31 @@ def serve(
     click.echo(f"sigopt-like: stopped serving on {url} ({signals.asked or 'SIGINT'})", err=True)
 
 
-def _refuse_task_limits_without_tasks(
-    no_tasks: bool, task_time_limit: float | None, task_max_attempts: int | None
-) -> None:
-    """A usage error for a task limit given with ``--no-tasks``: this process runs no
-    task, so it would be taken and ignored; the workers that run them take it."""
-    if not no_tasks:
-        return
-    for flag, value in (
-        ("--task-time-limit", task_time_limit),
-        ("--task-max-attempts", task_max_attempts),
-    ):
-        if value is not None:
-            # as typed: 3600 (not 3600.0), 1e-06
-            shown = str(int(value)) if float(value).is_integer() else repr(float(value))
-            raise click.UsageError(
-                f"--no-tasks runs no tasks here: it cannot go with {flag}; give it to the "
-                f"workers that run them ('sigopt-like worker {flag} {shown}')"
-            )
+def _refuse_task_options_without_tasks(**given: float | None) -> None:
+    """A usage error for an option of the task runner given with ``--no-tasks`` (by its
+    parameter name): this process runs no task, so it would be taken and ignored. Its
+    words name the worker's option that does it, where there is one. Before, only
+    ``--task-processes`` from 1 was refused: ``--task-threads 8`` and ``--task-processes
+    0`` were taken, and nothing changed."""
+    # serve's options of the task runner that ``sigopt-like worker`` takes too
+    workers_options = {
+        "--task-threads": "--threads",
+        "--task-time-limit": "--task-time-limit",
+        "--task-max-attempts": "--task-max-attempts",
+    }
+    for name, value in given.items():
+        if value is None:
+            continue
+        flag = "--" + name.replace("_", "-")
+        workers = workers_options.get(flag)
+        if workers is None:
+            raise click.UsageError(f"--no-tasks runs no tasks here: it cannot go with {flag}")
+        # as typed: 3600 (not 3600.0), 1e-06
+        shown = str(int(value)) if float(value).is_integer() else repr(float(value))
+        raise click.UsageError(
+            f"--no-tasks runs no tasks here: it cannot go with {flag}; give it to the "
+            f"workers that run them ('sigopt-like worker {workers} {shown}')"
+        )
 
 
 def _check_writes(service: Any, database: str, *, reading_is_enough: bool) -> str | None:

@@ -135,15 +135,35 @@ def test_serve_gives_a_task_the_runs_of_its_max_attempts_in_its_workers(tmp_path
 
 
 @pytest.mark.parametrize(
-    ("flag", "value", "shown"),
-    [("--task-time-limit", "5.0", "5"), ("--task-max-attempts", "2", "2")],
+    ("flag", "value", "advice"),
+    [
+        (
+            "--task-time-limit",
+            "5.0",
+            "; give it to the workers that run them ('sigopt-like worker --task-time-limit 5')",
+        ),
+        (
+            "--task-max-attempts",
+            "2",
+            "; give it to the workers that run them ('sigopt-like worker --task-max-attempts 2')",
+        ),
+        # before, these two were taken and ignored (only --task-processes from 1 was refused)
+        (
+            "--task-threads",
+            "4",
+            "; give it to the workers that run them ('sigopt-like worker --threads 4')",
+        ),
+        ("--task-processes", "0", ""),
+        ("--task-processes", "2", ""),
+    ],
 )
-def test_serve_refuses_a_task_limit_where_it_runs_no_task(
-    run: Any, tmp_path: Path, flag: str, value: str, shown: str
+def test_serve_refuses_a_task_option_where_it_runs_no_task(
+    run: Any, tmp_path: Path, flag: str, value: str, advice: str
 ) -> None:
-    """``--no-tasks``: no task runs here, so a limit would be taken and ignored; a usage
-    error names the workers' option, and no database is made. (On a port already taken:
-    a serve that took the limit stops there, exit 1, rather than serving for ever.)"""
+    """``--no-tasks``: no task runs here, so an option of the task runner would be taken
+    and ignored; a usage error names the workers' option where there is one, and no
+    database is made. (On a port already taken: a serve that took the option stops
+    there, exit 1, rather than serving for ever.)"""
     database = tmp_path / "none.db"
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -151,10 +171,8 @@ def test_serve_refuses_a_task_limit_where_it_runs_no_task(
         port = str(taken.getsockname()[1])
         done = run("serve", "--port", port, "--db", str(database), "--no-tasks", flag, value)
     assert done.code == 2 and done.out == "", done
-    assert (
-        f"--no-tasks runs no tasks here: it cannot go with {flag}; give it to the workers "
-        f"that run them ('sigopt-like worker {flag} {shown}')"
-    ) in done.err, done
+    said = f"--no-tasks runs no tasks here: it cannot go with {flag}{advice}"
+    assert f"Error: {said}\n" in done.err, done
     assert not database.exists()
 
 
