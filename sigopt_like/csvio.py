@@ -673,12 +673,24 @@ def clip_int(value: int) -> str:
     except ValueError:
         pass
     sign = "-" if value < 0 else ""
-    size = abs(value)
+    digits = int_digits(value)
+    leading = abs(value) // 10 ** (digits - (20 - len(sign)))
+    return f"{sign}{leading}... (a number of {digits:,} digits)"
+
+
+def int_digits(value: int) -> int:
+    """How many digits the int ``value`` has (its sign not counted), worked out by
+    arithmetic past the digits Python converts to text (4,300), as :func:`clip_int`
+    counts them."""
+    size = int.__abs__(value)  # int's own: an int subclass's __abs__ is not run
+    try:
+        return len(int.__repr__(size))
+    except ValueError:
+        pass
     digits = max(1, int((size.bit_length() - 1) * 0.30102999566398120))
     while 10**digits <= size:  # the estimate is at most one or two short
         digits += 1
-    leading = size // 10 ** (digits - (20 - len(sign)))
-    return f"{sign}{leading}... (a number of {digits:,} digits)"
+    return digits
 
 
 def format_cell(value: Any) -> str:

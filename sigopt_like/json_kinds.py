@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._constants import MOST_DIGITS
-from .csvio import clip_int, digits_shown
+from .csvio import clip_int, digits_shown, int_digits
 
 
 def json_kind(value: Any) -> str:
@@ -58,56 +58,73 @@ _LONG_DIGITS = re.compile(rf"\d{{{MOST_DIGITS + 1}}}")
 
 
 def _dumped(value: Any) -> str:
-    """``value`` as JSON text for a message, whatever a Python caller put in it: an int of
-    more than ``MOST_DIGITS`` digits (``10**100``; ``10**5000``, more than Python converts)
-    as its first digits and its count (``csvio.clip_int``, the one form of every message;
-    one of 41 to 4,300 digits was cut as text, ``(101 characters of JSON)``), a list or an
-    object that holds itself as ``[...]`` or ``{...}``,
+    """``value`` as JSON text for a message (:func:`_dumped_counted`'s text)."""
+    return _dumped_counted(value)[0]
+
+
+def _dumped_counted(value: Any) -> tuple[str, int | None]:
+    """``value`` as JSON text for a message, whatever a Python caller put in it, and how
+    many characters of JSON the value itself writes (None for one that holds itself): an
+    int of more than ``MOST_DIGITS`` digits (``10**100``; ``10**5000``, more than Python
+    converts) as its first digits and its count (``csvio.clip_int``, the one form of every
+    message; one of 41 to 4,300 digits was cut as text, ``(101 characters of JSON)``), a
+    list or an object that holds itself as ``[...]`` or ``{...}``,
     and a value JSON cannot hold as its text (``str``), or its type's name when that
     raises. Before, the first two raised Python's own ValueError ("Exceeds the limit
     (4300 digits) for integer string conversion", "Circular reference detected") from
-    the refusal that quoted them, and the last the object's own error."""
+    the refusal that quoted them, and the last the object's own error.
+
+    The count is that of the value, not of its shortened text: ``[10**100] * 3`` writes
+    309 characters of JSON, shown in 150 (a cut refusal said "150 characters of JSON")."""
     written = getattr(value, "written", None) if isinstance(value, float) else None
     if isinstance(written, str):  # the service's WideInteger: an integer the door read as a
         # double, as the body wrote it (a 5,000-digit one showed as Infinity, never sent)
-        return digits_shown(written)
+        return digits_shown(written), len(written)
     if isinstance(value, int) and not isinstance(value, bool):
-        return clip_int(value)  # a long one in the one form of every message
+        # a long one in the one form of every message
+        return clip_int(value), int_digits(value) + (value < 0)
     try:
         text = json.dumps(value, ensure_ascii=False, default=_text_of)
     except Exception:  # retried below, then shown by its kind
         pass
     else:
         if not _LONG_DIGITS.search(text):
-            return text  # else an int of more than MOST_DIGITS digits may be inside
-    shown: dict[str, str] = {}
+            return text, len(text)  # else an int of more than MOST_DIGITS digits may be inside
+    shown: dict[str, tuple[str, int | None]] = {}
     marker = f"wide-{secrets.token_hex(8)}-"
     try:
         text = json.dumps(
             _quotable(value, shown, marker, set()), ensure_ascii=False, default=_text_of
         )
     except Exception:  # nested past Python's stack, or a mapping whose items() raise
-        return json_kind(value)
-    for key, written in shown.items():
-        text = text.replace(json.dumps(key), written)
-    return text
+        kind = json_kind(value)
+        return kind, len(kind)
+    count: int | None = len(text)
+    for key, (written, size) in shown.items():
+        quoted = json.dumps(key)
+        text = text.replace(quoted, written)
+        count = None if count is None or size is None else count - len(quoted) + size
+    return text, count
 
 
-def _quotable(value: Any, shown: dict[str, str], marker: str, path: set[int]) -> Any:
-    """``value`` with each int past Python's digit limit and each list or object inside
-    itself replaced by a marker string, whose JSON ``shown`` maps to what it shows."""
+def _quotable(
+    value: Any, shown: dict[str, tuple[str, int | None]], marker: str, path: set[int]
+) -> Any:
+    """``value`` with each int past ``MOST_DIGITS`` digits and each list or object inside
+    itself replaced by a marker string, whose JSON ``shown`` maps to what it shows and to
+    how many characters of JSON it stands for (None: a value inside itself)."""
     if isinstance(value, int) and not isinstance(value, bool):
         short = clip_int(value)  # int's own digits: an int subclass's __str__ is not run
         if "..." not in short:  # at most MOST_DIGITS digits, whole
             return value
         key = f"{marker}{len(shown)}"
-        shown[key] = short
+        shown[key] = (short, int_digits(value) + (value < 0))
         return key
     if not isinstance(value, (Mapping, list, tuple)):
         return value
     if id(value) in path:
         key = f"{marker}{len(shown)}"
-        shown[key] = "{...}" if isinstance(value, Mapping) else "[...]"
+        shown[key] = ("{...}" if isinstance(value, Mapping) else "[...]", None)
         return key
     path.add(id(value))
     try:
@@ -121,13 +138,22 @@ def _quotable(value: Any, shown: dict[str, str], marker: str, path: set[int]) ->
         path.discard(id(value))
 
 
-def _quotable_key(key: Any, shown: dict[str, str], marker: str) -> Any:
-    """An object's key as JSON can write it: a key JSON takes as it is, another as its
-    text (a tuple key made ``json.dumps`` raise a TypeError)."""
+def _quotable_key(key: Any, shown: dict[str, tuple[str, int | None]], marker: str) -> Any:
+    """An object's key as JSON can write it: a key JSON takes as it is, an int of more
+    than ``MOST_DIGITS`` digits as a marker for its first digits and its count, quoted,
+    and another as its text (a tuple key made ``json.dumps`` raise a TypeError). A key is
+    text in JSON, so a long int's is quoted as a short one's is (``{"10000000000000000000...
+    (a number of 42 digits)": 1}``); before, it was written bare, ``{10000000000000000000...
+    (a number of 42 digits): 1}``, as no JSON object writes a key."""
     if key is None or isinstance(key, (str, float, bool)):
         return key
     if isinstance(key, int):
-        return _quotable(key, shown, marker, set())
+        short = clip_int(key)  # int's own digits: an int subclass's __str__ is not run
+        if "..." not in short:  # at most MOST_DIGITS digits: JSON quotes it, as it is
+            return key
+        marked = f"{marker}{len(shown)}"
+        shown[marked] = (json.dumps(short), int_digits(key) + (key < 0) + 2)
+        return marked
     return _text_of(key)
 
 
@@ -166,7 +192,7 @@ def json_written_short(value: Any, limit: int) -> str:
     length of its JSON (``["a", "b", ...] (5,000 characters of JSON)``). Before, a cut
     text showed its opening quote and no closing one (``"nnn...``), which read as a text
     ending in three dots."""
-    text = _dumped(value)
+    text, count = _dumped_counted(value)
     shown = escaped_unprintable(text[: limit + 1])
     if len(shown) <= limit:
         return shown
@@ -180,7 +206,13 @@ def json_written_short(value: Any, limit: int) -> str:
             tail = piece + tail
         head = _cut(shown, limit - len(suffix) - len(tail) - 3)
         return f"{head}...{tail}{suffix}"
-    suffix = f" ({len(text):,} characters of JSON)"
+    # the count of the value's own JSON, not of its shortened text; one inside itself
+    # has none, and shows how much of it was written here
+    suffix = (
+        f" ({len(text):,} characters as written here)"
+        if count is None
+        else f" ({count:,} characters of JSON)"
+    )
     close = "}" if text.startswith("{") else "]" if text.startswith("[") else ""
     return f"{_cut(shown, limit - len(suffix) - len(close) - 3)}...{close}{suffix}"
 

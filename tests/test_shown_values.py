@@ -145,3 +145,42 @@ def test_a_long_number_python_writes_has_the_one_form_too() -> None:
     )
     for said in (cell, level, response, str(refused.value)):
         assert "characters" not in said, said
+
+
+def test_a_long_int_key_is_quoted_as_every_key_is() -> None:
+    """Before: a dict key of more than 40 digits was written bare, ``{10000000000000000000...
+    (a number of 42 digits): 1}``, which no JSON object writes; a key is text, quoted as
+    ``{"5": 1}`` is."""
+    import json
+
+    short = "1" + "0" * 19 + "... (a number of 42 digits)"
+    written = json_kinds.json_written({10**41: 1, 5: [10**41]})
+    assert written == f'{{"{short}": 1, "5": [{short}]}}'
+    assert (
+        json_kinds.json_written({-(10**5000): 1})
+        == '{"-1' + "0" * 18 + '... (a number of 5,001 digits)": 1}'
+    )
+    assert json.loads(json_kinds.json_written({10**41: 1})) == {short: 1}
+
+
+def test_a_cut_value_counts_the_json_it_writes_not_its_shortened_text() -> None:
+    """Before: the count was of the text with each long int shortened, ``[10**100] * 3``
+    "150 characters of JSON" where it writes 309 (and a long int key's likewise)."""
+    import json
+
+    value = [10**100] * 3
+    assert json_kinds.json_written_short(value, 40).endswith(" (309 characters of JSON)")
+    assert len(json.dumps(value)) == 309
+    keyed = {10**41: "a" * 60}
+    assert json_kinds.json_written_short(keyed, 40).endswith(
+        f" ({len(json.dumps(keyed))} characters of JSON)"
+    )
+    assert json_kinds.json_written_short([-(10**5000)], 40).endswith(" (5,004 characters of JSON)")
+    # a list inside itself writes no JSON: the count is of what is shown, and says so
+    itself: list[object] = ["x" * 100]
+    itself.append(itself)
+    written = json_kinds.json_written(itself)
+    assert written == '["' + "x" * 100 + '", [...]]'
+    assert json_kinds.json_written_short(itself, 40).endswith(
+        f" ({len(written)} characters as written here)"
+    )
