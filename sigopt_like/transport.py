@@ -253,68 +253,99 @@ def _json_default(value: Any) -> Any:
 
 
 def encode_json(body: Any) -> bytes:
-    """The request body as UTF-8 JSON; NaN and infinities raise RequestEncodingError, a
-    value JSON has no form for (bytes, a Decimal, a date), or one whose reading raises (a
-    mapping's ``keys()``, an object's ``to_dict()``), an UnencodableValueError (a
-    TypeError too) naming its field."""
+    """The request body as UTF-8 JSON; NaN and infinities, a list or dict inside itself
+    and one nested past Python's recursion limit raise RequestEncodingError, a value JSON
+    has no form for (bytes, a Decimal, a date), or one whose reading raises (a mapping's
+    ``keys()``, an object's ``to_dict()``), an UnencodableValueError (a TypeError too)
+    naming its field."""
     try:
         return jsonlib.dumps(body, default=_json_default, allow_nan=False).encode("utf-8")
-    except RecursionError as err:  # before: the encoder's RecursionError, untyped
-        raise RequestEncodingError(
-            "The request body is nested too deeply to be encoded as JSON (lists or dicts "
-            f"inside each other past Python's recursion limit, {sys.getrecursionlimit()}); "
-            "no field of this API nests more than a few levels. Nothing was sent."
-        ) from err
-    except ValueError as err:
-        field = _unwritten_number_field(body)
-        if field is None:
-            _raise_unencodable(body, err)
-            raise RequestEncodingError(f"The request body cannot be sent as JSON: {err}") from err
-        path, value, key = field
-        said = "has a key" if key else "is"
-        if isinstance(value, int):  # before: Python's "Exceeds the limit (4300 digits) for
-            # integer string conversion", naming no field
-            from . import csvio  # a refusal's words: not loaded by every Connection
+    except Exception as err:  # a caller's object may raise anything when read
+        try:
+            refusal = _refusal(body, err)
+        except RecursionError:  # looking for the field went as deep as the encoder did
+            refusal = _too_deep()
+        raise refusal from err
 
-            raise RequestEncodingError(
-                f"The field '{path}' {said} {csvio.clip_int(value)}, more digits than Python "
-                f"writes ({sys.get_int_max_str_digits():,}), and no field takes a number that "
-                "long (a number stops at about 1.8e308, a whole number at 2**63-1). Nothing "
-                "was sent.",
-                field=path,
-            ) from err
-        raise RequestEncodingError(
-            f"The field '{path}' {said} {value!r}, which JSON cannot carry: send a finite number "
-            "(a failed measurement is reported with failed=True, not NaN). Nothing was sent.",
-            field=path,
-        ) from err
-    except Exception as err:  # a TypeError, or what a caller's object raised when read
-        _raise_unencodable(body, err)
-        raise UnencodableValueError(
+
+def _too_deep() -> RequestEncodingError:
+    # before: the encoder's RecursionError, untyped
+    return RequestEncodingError(
+        "The request body is nested too deeply to be encoded as JSON (lists or dicts "
+        f"inside each other past Python's recursion limit, {sys.getrecursionlimit()}); "
+        "no field of this API nests more than a few levels. Nothing was sent."
+    )
+
+
+def _refusal(body: Any, err: Exception) -> RequestEncodingError:
+    """Why ``body`` cannot be sent, the encoder having raised ``err``: its first field that
+    JSON does not write, named."""
+    if isinstance(err, RecursionError):
+        return _too_deep()
+    if not isinstance(err, ValueError):  # a TypeError, or what a caller's object raised
+        return _unencodable(body, err) or UnencodableValueError(
             f"The request body cannot be sent as JSON: {_error_text(err)}. Nothing was sent."
-        ) from err
+        )
+    field = _unwritten_field(body)
+    if field is None:
+        return _unencodable(body, err) or RequestEncodingError(
+            f"The request body cannot be sent as JSON: {err}"
+        )
+    path, value, key = field
+    if isinstance(value, (list, tuple, Mapping)):  # before: RecursionError, from the walk
+        # that looked for this field after the encoder's "Circular reference detected"
+        kind = "a dict" if isinstance(value, Mapping) else "a list"
+        return RequestEncodingError(
+            f"The field '{path}' is {kind} that holds it (a circular reference: the value "
+            "refers to itself), which JSON cannot carry: put the values it should hold in "
+            "its place. Nothing was sent.",
+            field=path,
+        )
+    said = "has a key" if key else "is"
+    if isinstance(value, int):  # before: Python's "Exceeds the limit (4300 digits) for
+        # integer string conversion", naming no field
+        from . import csvio  # a refusal's words: not loaded by every Connection
+
+        return RequestEncodingError(
+            f"The field '{path}' {said} {csvio.clip_int(value)}, more digits than Python "
+            f"writes ({sys.get_int_max_str_digits():,}), and no field takes a number that "
+            "long (a number stops at about 1.8e308, a whole number at 2**63-1). Nothing "
+            "was sent.",
+            field=path,
+        )
+    if key:  # before: the advice for a NaN measurement, which a key is not
+        return RequestEncodingError(
+            f"The field '{path}' has a key {value!r}, which JSON cannot carry: an object's "
+            "keys are names, so key it by a name (text). Nothing was sent.",
+            field=path,
+        )
+    return RequestEncodingError(
+        f"The field '{path}' is {value!r}, which JSON cannot carry: send a finite number "
+        "(a failed measurement is reported with failed=True, not NaN). Nothing was sent.",
+        field=path,
+    )
 
 
-def _raise_unencodable(body: Any, err: Exception) -> None:
-    """Raise the UnencodableValueError naming the first value of ``body`` that JSON has
-    no form for, or that raised when read; return if there is none."""
+def _unencodable(body: Any, err: Exception) -> UnencodableValueError | None:
+    """The UnencodableValueError naming the first value of ``body`` that JSON has no form
+    for, or that raised when read; None if there is none."""
     found = _unencodable_field(body)
     if found is None:
-        return
+        return None
     path, value, failure = found
     if failure is None:
-        raise UnencodableValueError(
+        return UnencodableValueError(
             f"The field '{path}' holds {_shown(value)} ({type(value).__name__}), which JSON "
             "cannot carry: send text, a number, True/False, None, a list or a dict (str() "
             "or float() it first). Nothing was sent.",
             field=path,
-        ) from err
+        )
     # before: the caller's object's own error, from deep inside the encoder's error path
-    raise UnencodableValueError(
+    return UnencodableValueError(
         f"The field '{path}' holds a {type(value).__name__} that could not be read as "
         f"JSON: {failure}. Nothing was sent.",
         field=path,
-    ) from err
+    )
 
 
 def _shown(value: Any) -> str:
@@ -366,13 +397,20 @@ def _index_place(path: str, index: int) -> str:
     return f"{path}[{index}]"
 
 
-def _unencodable_field(value: Any, path: str = "") -> tuple[str, Any, str | None] | None:
+def _unencodable_field(
+    value: Any, path: str = "", inside: frozenset[int] = frozenset()
+) -> tuple[str, Any, str | None] | None:
     """The path and value of the first value in a request body that JSON has no
     form for (after ``_json_default``'s conversions), with why reading it failed (a
     mapping whose ``items()`` raise, a ``to_dict()`` that raises; None: JSON has no form
-    for it); a bad dict key is its own place."""
+    for it); a bad dict key is its own place. A list or dict inside itself (``inside``:
+    the ids of those that hold ``value``) is looked into once."""
     if value is None or isinstance(value, (str, int, float)):
         return None
+    if isinstance(value, (Mapping, list, tuple)):
+        if id(value) in inside:  # before: RecursionError (:func:`_unwritten_field` names it)
+            return None
+        inside = inside | {id(value)}
     if isinstance(value, Mapping):
         try:
             pairs = list(value.items())
@@ -382,11 +420,13 @@ def _unencodable_field(value: Any, path: str = "") -> tuple[str, Any, str | None
             place = _key_place(path, key)
             if key is not None and not isinstance(key, (str, int, float)):
                 return (place, key, None)
-            found = _unencodable_field(item, place)
+            found = _unencodable_field(item, place, inside)
             if found is not None:
                 return found
         return None
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):  # a tuple as a list, one frame a level as the
+        # encoder's: through _json_default it took two, and tuples nested 500 deep that
+        # the encoder wrote ran out of Python's stack here, RecursionError
         items = value
     else:
         try:
@@ -395,9 +435,9 @@ def _unencodable_field(value: Any, path: str = "") -> tuple[str, Any, str | None
             return (path or "body", value, None)
         except Exception as err:  # a caller's to_dict() (tolist(), item()) that raises
             return (path or "body", value, f"converting it raised {_error_text(err)}")
-        return _unencodable_field(converted, path)
+        return _unencodable_field(converted, path, inside)
     for index, item in enumerate(items):
-        found = _unencodable_field(item, _index_place(path, index))
+        found = _unencodable_field(item, _index_place(path, index), inside)
         if found is not None:
             return found
     return None
@@ -416,15 +456,23 @@ def _unwritten_number(value: Any) -> bool:
     return False
 
 
-def _unwritten_number_field(value: Any, path: str = "") -> tuple[str, float | int, bool] | None:
-    """The path and value of the first number in a request body that JSON does not write
-    (:func:`_unwritten_number`), and whether it is a key of the object at that path; what
-    ``_json_default`` converts (a set, a model's ``to_dict()``, numpy's ``tolist()`` and
-    ``item()``) is looked into as it is sent."""
+def _unwritten_field(
+    value: Any, path: str = "", inside: frozenset[int] = frozenset()
+) -> tuple[str, Any, bool] | None:
+    """The path and value of the first value in a request body that JSON does not write,
+    and whether it is a key of the object at that path: a number (:func:`_unwritten_number`),
+    or a list or dict inside itself (``inside``: the ids of the lists and dicts that hold
+    ``value``), as the encoder meets them; what ``_json_default`` converts (a set, a
+    model's ``to_dict()``, numpy's ``tolist()`` and ``item()``) is looked into as it is
+    sent."""
     if isinstance(value, (float, int)):
         return (path or "body", value, False) if _unwritten_number(value) else None
     if value is None or isinstance(value, str):
         return None
+    if isinstance(value, (dict, list, tuple)):
+        if id(value) in inside:
+            return (path or "body", value, False)
+        inside = inside | {id(value)}
     places: Iterable[tuple[str, Any]]
     if isinstance(value, dict):
         try:
@@ -442,9 +490,9 @@ def _unwritten_number_field(value: Any, path: str = "") -> tuple[str, float | in
             converted = _json_default(value)
         except Exception:  # JSON has no form for it, or reading it raised: not a number
             return None
-        return _unwritten_number_field(converted, path)
+        return _unwritten_field(converted, path, inside)
     for place, item in places:
-        found = _unwritten_number_field(item, place)
+        found = _unwritten_field(item, place, inside)
         if found is not None:
             return found
     return None

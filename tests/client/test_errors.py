@@ -167,6 +167,58 @@ def test_a_body_json_cannot_carry_names_its_field_and_sends_nothing(conn):
     assert [x.name for x in conn.experiments.list().data] == ["nan-value"]
 
 
+def test_a_nan_key_is_told_a_key_is_a_name_not_the_failed_measurement_advice(conn):
+    """Before: a NaN dict key in an observation's assignments got the advice meant for a
+    NaN value ("a failed measurement is reported with failed=True"), which a key is not."""
+    e = conn.experiments.create(
+        name="nan-key",
+        parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        metrics=[{"name": "m"}],
+    )
+    observations = conn.experiments(e.id).observations()
+    for body, field in (
+        ({"assignments": {float("nan"): 0.5}, "value": 1.0}, "assignments"),
+        ({"assignments": {"x": 0.5}, "values": [{float("inf"): 1.0}]}, "values[0]"),
+    ):
+        with pytest.raises(errors.RequestEncodingError) as caught:
+            observations.create(**body)
+        assert caught.value.field == field, caught.value
+        text = str(caught.value)
+        assert text.startswith(f"The field '{field}' has a key "), text
+        assert "keys are names" in text and "Nothing was sent" in text, text
+        assert "failed=True" not in text, text
+    assert observations.list().data == []  # nothing was stored
+
+
+def test_a_body_that_holds_itself_is_typed_names_its_field_and_sends_nothing(conn):
+    """Before: a list or dict inside itself raised RecursionError: the encoder said
+    "Circular reference detected" and the walk that looked for the field to name then
+    went round the loop until Python's stack ran out."""
+    e = conn.experiments.create(
+        name="kept",
+        parameters=[{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        metrics=[{"name": "m"}],
+    )
+    itself: list[Any] = [1]
+    itself.append(itself)
+    loop: dict[str, Any] = {"a": 1}
+    loop["again"] = loop
+    inner: dict[str, Any] = {}
+    inner["me"] = [inner]
+    for metadata, field, kind in (
+        ({"k": itself}, "metadata.k[1]", "a list"),
+        (loop, "metadata.again", "a dict"),
+        ({"s": [{"deep": inner}]}, "metadata.s[0].deep.me[0]", "a dict"),
+    ):
+        with pytest.raises(errors.RequestEncodingError) as caught:
+            conn.experiments.create(name="circular", metrics=[{"name": "m"}], metadata=metadata)
+        assert caught.value.field == field, caught.value
+        text = str(caught.value)
+        assert text.startswith(f"The field '{field}' is {kind} that holds it (a circular "), text
+        assert "refers to itself" in text and "Nothing was sent" in text, text
+    assert [x.id for x in conn.experiments.list().data] == [e.id]  # nothing was stored
+
+
 def test_an_int_python_will_not_write_names_its_field_and_sends_nothing(conn):
     """Before: ``10**5000`` as a value or a bound was a RequestEncodingError saying Python's
     own "Exceeds the limit (4300 digits) for integer string conversion; use
@@ -393,6 +445,56 @@ def test_a_body_nested_past_the_encoders_limit_is_typed_and_sends_nothing(conn):
         assert "Nothing was sent" in str(caught.value)
     assert [s.name for s in conn.sessions.list().data] == ["deep"]
     assert conn.sessions(session.id).tasks.list().data == []
+    assert conn.experiments.list().data == []
+
+
+def test_a_deep_body_whose_first_fault_is_past_the_depth_is_typed_too(conn):
+    """Before: the encoder passed 990 lists inside each other and stopped at a value
+    after them; the walk that looked for that value's field then ran out of Python's
+    stack in the deep lists, and RecursionError escaped, no error of the library's."""
+    deep = _nested(990)
+    for metadata in ({"a": deep, "b": b"x"}, {"a": deep, "b": float("nan")}):
+        with pytest.raises(errors.RequestEncodingError) as caught:
+            conn.experiments.create(name="deep-then-bad", metadata=metadata)
+        assert "Nothing was sent" in str(caught.value), caught.value
+    with pytest.raises(errors.RequestEncodingError, match="nested too deeply"):
+        conn.experiments.create(name="deeper", metadata={"k": _nested(100_000)})
+    assert conn.experiments.list().data == []
+
+
+class _Wrapped:
+    """A caller's model: sent as its ``to_dict()``, which holds the next one."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"k": self.inner}
+
+
+def test_a_body_just_inside_the_encoders_depth_never_raises_recursion_error(conn):
+    """Before: a body the encoder went through (models inside each other, each its
+    ``to_dict()``; tuples) up to a value it cannot write after them, was walked again to
+    name that value's field, a frame or two deeper a level than the encoder went: near
+    the encoder's depth the walk ran out of Python's stack and RecursionError escaped.
+    Every depth up to past the encoder's gets one of the library's errors."""
+    import sys
+
+    half = sys.getrecursionlimit() // 2
+    for levels in range(half - 150, half + 10):
+        model: Any = []
+        nested: Any = []
+        for _ in range(levels):
+            model = _Wrapped(model)
+            nested = (nested,)
+        for metadata in ({"a": model, "b": b"x"}, {"a": model, "b": float("nan")}):
+            with pytest.raises(errors.RequestEncodingError) as caught:
+                conn.experiments.create(name="deep-models", metadata=metadata)
+            assert "Nothing was sent" in str(caught.value), caught.value
+        # tuples were walked two frames a level, the encoder one: the field is named
+        with pytest.raises(UnencodableValueError) as unencodable:
+            conn.experiments.create(name="deep-tuples", metadata={"a": nested, "b": b"x"})
+        assert unencodable.value.field == "metadata.b", unencodable.value
     assert conn.experiments.list().data == []
 
 
