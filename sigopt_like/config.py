@@ -481,6 +481,12 @@ def _parse_file(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"The config file {path} cannot be read as JSON: {err}", path=str(path)
         ) from err
+    except RecursionError as err:  # before: the decoder's RecursionError, a traceback
+        raise ConfigError(
+            f"The config file {path} is nested too deeply to be read as JSON (lists or "
+            "objects inside each other); it must hold one object of settings.",
+            path=str(path),
+        ) from err
     if not isinstance(raw, dict):
         raise ConfigError(f"The config file {path} must hold a JSON object.", path=str(path))
     unknown = sorted(set(raw) - set(FILE_KEYS))

@@ -181,6 +181,19 @@ def test_config_mistakes_are_one_line(run, tmp_path, monkeypatch):
     assert said in one_line(run("sessions", "list"))
 
 
+def test_a_config_file_nested_too_deeply_is_one_line(run, tmp_path, monkeypatch):
+    """Before: a config file of 100,000 lists inside each other was the JSON decoder's
+    RecursionError, a traceback."""
+    monkeypatch.setenv("SIGOPT_LIKE_DATABASE", str(tmp_path / "d.db"))
+    config = tmp_path / "deep.json"
+    config.write_text("[" * 100_000 + "]" * 100_000)
+    monkeypatch.setenv("SIGOPT_LIKE_CONFIG", str(config))
+    done = run("sessions", "list")
+    assert done.code != 0 and "Traceback" not in done.err and "RecursionError" not in done.err
+    line = one_line(done)
+    assert f"The config file {config} is nested too deeply to be read as JSON" in line, line
+
+
 def test_space_put_needs_population_and_replicates(run, tmp_path, monkeypatch):
     """Before: leaving either out reached the service and came back as exit 1 with
     "400 bad_request: The field 'population_size' is required" (the help's own mixture

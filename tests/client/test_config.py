@@ -119,6 +119,18 @@ def test_a_setting_given_twice_in_a_config_file_is_refused(clean_env, text, said
     assert not (clean_env / "a.db").exists() and not (clean_env / "b.db").exists()
 
 
+def test_a_config_file_nested_too_deeply_is_a_config_error(clean_env):
+    """Before: the JSON decoder's RecursionError, no error of the library's."""
+    path = write(clean_env / "deep.conf", "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ConfigError) as info:
+        sigopt_like.Connection(config=path)
+    assert info.value.path == str(path)
+    assert str(info.value) == (
+        f"The config file {path} is nested too deeply to be read as JSON (lists or objects "
+        "inside each other); it must hold one object of settings."
+    )
+
+
 def test_bad_default_file_is_an_error_too(clean_env):
     write(clean_env / "sigopt_like.conf", "{oops")
     with pytest.raises(ConfigError, match=r"sigopt_like\.conf"):
