@@ -611,7 +611,8 @@ class Transport:
             return None
         try:
             return response.json()
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:  # nested past Python's stack too: it
+            # was the decoder's RecursionError (a proxy's or a wrong host's answer)
             raise APIError(
                 f"The service answered {response.status_code} with a body that is not JSON.",
                 status=response.status_code,
@@ -767,7 +768,7 @@ class Transport:
     def _error(self, response: requests.Response) -> APIError:
         try:
             body: Any = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past Python's stack
             body = response.text
         if response.status_code in (404, 405) and not _service_error(body):
             return error_class_for(response.status_code)(
@@ -909,7 +910,7 @@ def _error_code(response: requests.Response) -> str | None:
         return None
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past Python's stack
         return None
     code = body.get("code") if isinstance(body, dict) else None
     return code if isinstance(code, str) else None

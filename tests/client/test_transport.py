@@ -558,3 +558,20 @@ def test_a_connection_given_a_session_mounts_the_deadline_for_its_host_only(serv
         finally:
             conn.close()
         assert session.get_adapter(f"{server.url}/v1/x") is default
+
+
+def test_a_body_nested_past_pythons_stack_is_an_api_error(server, clock):
+    """Before: the JSON decoder's RecursionError escaped from a success body, an error
+    body or its ``code``, when a host answered 100,000 lists inside each other (a proxy,
+    a wrong host), no error of the library's."""
+    deep = "[" * 100_000 + "]" * 100_000
+    server.play(Reply(kind="text", status=200, body=deep))
+    with pytest.raises(errors.APIError, match="not JSON") as caught:
+        make(server, clock).request_json("GET", "/v1/thing")
+    assert caught.value.code == "invalid_response"
+    server.play(
+        Reply(kind="text", status=400, body=deep, headers={"Content-Type": "application/json"})
+    )
+    with pytest.raises(errors.BadRequestError) as refused:
+        make(server, clock, max_tries=1).request("GET", "/v1/thing")
+    assert refused.value.status == 400 and refused.value.body.startswith("[[[")
