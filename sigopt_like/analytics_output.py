@@ -62,7 +62,8 @@ def read_record(folder: Path) -> dict[str, dict[str, str]]:
     held = _held(folder / RECORD_FILE)
     try:
         files = json.loads(held or b"{}").get("files", {})
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # not our record (nested past
+        # Python's stack: the decoder's RecursionError, out of every download here)
         return {}
     if not isinstance(files, dict):
         return {}

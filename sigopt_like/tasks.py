@@ -199,7 +199,8 @@ class TaskWaiter:
             for data in iter_event_data(response):
                 try:
                     task = Task.from_dict(json.loads(data))
-                except (ValueError, TypeError):
+                except (ValueError, TypeError, RecursionError):  # not a task's JSON (nested
+                    # past Python's stack: the decoder's RecursionError, out of wait)
                     continue
                 state.update(task)
                 if task.done:

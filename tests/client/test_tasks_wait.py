@@ -74,6 +74,22 @@ def test_follows_the_event_stream(server):
     assert server.requests[0].headers["Accept"] == "text/event-stream"
 
 
+def test_an_event_nested_past_pythons_stack_is_passed_over(server):
+    """Before: an event whose data was 100,000 lists inside each other made the decoder
+    raise RecursionError out of ``wait``; an event that is not a task is passed over, as
+    one that is not JSON is."""
+    deep = "[" * 100_000 + "]" * 100_000
+    text = f"data: {deep}\n\n" + "".join(
+        f"data: {json.dumps(t)}\n\n" for t in (task("running", 0.5), task("success", 1.0))
+    )
+    server.play(Reply(kind="text", body=text, headers={"Content-Type": "text/event-stream"}))
+    seen = []
+    done = waiter(server).wait(Task.from_dict(task("new")), progress=seen.append)
+    assert done.status == "success"
+    assert [t.progress.fraction for t in seen] == [0.5, 1.0]
+    assert [r.path for r in server.requests] == ["/v1/sessions/3/tasks/7/events"]
+
+
 def test_a_stream_without_chunks_hands_over_each_event_as_it_comes(server):
     """A stream ended by closing its connection (no chunked encoding: what a proxy
     speaking HTTP/1.0 sends) was read 64 KiB at a time: urllib3 waits for the whole
