@@ -319,9 +319,13 @@ def _refusal(body: Any, err: Exception) -> RequestEncodingError:
             "keys are names, so key it by a name (text). Nothing was sent.",
             field=path,
         )
+    # the advice for a failed measurement where the field is one (``value``,
+    # ``values[0].value``); before, a name, a bound or metadata got it too
+    measured = path == "value" or path.endswith(".value")
+    failed = " (a failed measurement is reported with failed=True, not NaN)" if measured else ""
     return RequestEncodingError(
-        f"The field '{path}' is {value!r}, which JSON cannot carry: send a finite number "
-        "(a failed measurement is reported with failed=True, not NaN). Nothing was sent.",
+        f"The field '{path}' is {value!r}, which JSON cannot carry: send a finite number"
+        f"{failed}. Nothing was sent.",
         field=path,
     )
 

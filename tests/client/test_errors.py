@@ -163,6 +163,22 @@ def test_a_body_json_cannot_carry_names_its_field_and_sends_nothing(conn):
             metrics=[{"name": "m"}],
         )
     assert caught.value.field == "parameters[0].bounds.max"  # as the service writes a path
+    # the failed-measurement advice is for a measurement; a bound got it too
+    assert str(caught.value) == (
+        "The field 'parameters[0].bounds.max' is inf, which JSON cannot carry: send a finite "
+        "number. Nothing was sent."
+    )
+    with pytest.raises(errors.RequestEncodingError) as caught:
+        conn.experiments(e.id).observations().create(
+            suggestion=suggestion.id, values=[{"name": float("nan"), "value": 1.0}]
+        )
+    assert caught.value.field == "values[0].name"
+    assert "failed=True" not in str(caught.value)
+    with pytest.raises(errors.RequestEncodingError) as caught:
+        conn.experiments(e.id).observations().create(
+            suggestion=suggestion.id, values=[{"name": "m", "value": float("-inf")}]
+        )
+    assert caught.value.field == "values[0].value" and "failed=True" in str(caught.value)
     assert conn.experiments(e.id).observations().list().data == []  # nothing was stored
     assert [x.name for x in conn.experiments.list().data] == ["nan-value"]
 
