@@ -319,15 +319,20 @@ def _refusal(body: Any, err: Exception) -> RequestEncodingError:
             "keys are names, so key it by a name (text). Nothing was sent.",
             field=path,
         )
-    # the advice for a failed measurement where the field is one (``value``,
-    # ``values[0].value``); before, a name, a bound or metadata got it too
-    measured = path == "value" or path.endswith(".value")
+    # the advice for a failed measurement where the field is one; before, a name, a
+    # bound, metadata or a parameter named 'value' got it too
+    measured = _MEASURED_VALUE.fullmatch(path) is not None
     failed = " (a failed measurement is reported with failed=True, not NaN)" if measured else ""
     return RequestEncodingError(
         f"The field '{path}' is {value!r}, which JSON cannot carry: send a finite number"
         f"{failed}. Nothing was sent.",
         field=path,
     )
+
+
+#: the paths of a measured value: an observation's ``value`` or ``values[0].value``, at
+#: the top of its body or in a batch's ``observations[0]`` (the only bodies that have them)
+_MEASURED_VALUE = re.compile(r"(?:observations\[\d+\]\.)?(?:values\[\d+\]\.)?value")
 
 
 def _unencodable(body: Any, err: Exception) -> UnencodableValueError | None:

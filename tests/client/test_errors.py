@@ -183,6 +183,58 @@ def test_a_body_json_cannot_carry_names_its_field_and_sends_nothing(conn):
     assert [x.name for x in conn.experiments.list().data] == ["nan-value"]
 
 
+def test_the_failed_measurement_advice_goes_by_the_fields_role_not_its_name(conn):
+    """Before: any field whose path ended in 'value' got the advice for a failed
+    measurement: a parameter named 'value' (``assignments.value``), metadata's 'value'.
+    Only an observation's value, in its body or in a batch, gets it."""
+    e = conn.experiments.create(
+        name="named-value",
+        parameters=[{"name": "value", "type": "double", "bounds": {"min": 0, "max": 1}}],
+        metrics=[{"name": "m"}],
+    )
+    observations = conn.experiments(e.id).observations()
+    nan = float("nan")
+    for call, field, measured in (
+        (
+            lambda: observations.create(assignments={"value": nan}, value=1.0),
+            "assignments.value",
+            False,
+        ),
+        (
+            lambda: conn.experiments.create(
+                name="m", metrics=[{"name": "m"}], metadata={"value": nan}
+            ),
+            "metadata.value",
+            False,
+        ),
+        (
+            lambda: observations.create(
+                assignments={"value": 0.5}, value=1.0, metadata={"values": [{"value": nan}]}
+            ),
+            "metadata.values[0].value",
+            False,
+        ),
+        (lambda: observations.create(assignments={"value": 0.5}, value=nan), "value", True),
+        (
+            lambda: observations.create_batch(
+                [
+                    {"assignments": {"value": 0.5}, "value": 1.0},
+                    {"assignments": {"value": 0.5}, "values": [{"name": "m", "value": nan}]},
+                ]
+            ),
+            "observations[1].values[0].value",
+            True,
+        ),
+    ):
+        with pytest.raises(errors.RequestEncodingError) as caught:
+            call()
+        assert caught.value.field == field, caught.value
+        assert ("failed=True" in str(caught.value)) is measured, caught.value
+        assert "send a finite number" in str(caught.value), caught.value
+    assert observations.list().data == []  # nothing was stored
+    assert [x.name for x in conn.experiments.list().data] == ["named-value"]
+
+
 def test_a_nan_key_is_told_a_key_is_a_name_not_the_failed_measurement_advice(conn):
     """Before: a NaN dict key in an observation's assignments got the advice meant for a
     NaN value ("a failed measurement is reported with failed=True"), which a key is not."""
