@@ -292,13 +292,12 @@ def _refusal(body: Any, err: Exception) -> RequestEncodingError:
             f"The request body cannot be sent as JSON: {err}"
         )
     path, value, key = field
-    if isinstance(value, (list, tuple, Mapping)):  # before: RecursionError, from the walk
+    if not key and not _unwritten_number(value):  # before: RecursionError, from the walk
         # that looked for this field after the encoder's "Circular reference detected"
-        kind = "a dict" if isinstance(value, Mapping) else "a list"
         return RequestEncodingError(
-            f"The field '{path}' is {kind} that holds it (a circular reference: the value "
-            "refers to itself), which JSON cannot carry: put the values it should hold in "
-            "its place. Nothing was sent.",
+            f"The field '{path}' is {_container_kind(value)} that holds it (a circular "
+            "reference: the value refers to itself), which JSON cannot carry: put the "
+            "values it should hold in its place. Nothing was sent.",
             field=path,
         )
     said = "has a key" if key else "is"
@@ -333,6 +332,16 @@ def _refusal(body: Any, err: Exception) -> RequestEncodingError:
 #: the paths of a measured value: an observation's ``value`` or ``values[0].value``, at
 #: the top of its body or in a batch's ``observations[0]`` (the only bodies that have them)
 _MEASURED_VALUE = re.compile(r"(?:observations\[\d+\]\.)?(?:values\[\d+\]\.)?value")
+
+
+def _container_kind(value: Any) -> str:
+    """What a value inside itself is, in a refusal's words: a dict, a list, or a caller's
+    object (a model whose ``to_dict()`` holds it)."""
+    if isinstance(value, Mapping):
+        return "a dict"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return f"a {type(value).__name__} object"
 
 
 def _unencodable(body: Any, err: Exception) -> UnencodableValueError | None:
@@ -407,49 +416,55 @@ def _index_place(path: str, index: int) -> str:
 
 
 def _unencodable_field(
-    value: Any, path: str = "", inside: frozenset[int] = frozenset()
+    value: Any, path: str = "", inside: set[int] | None = None
 ) -> tuple[str, Any, str | None] | None:
     """The path and value of the first value in a request body that JSON has no
     form for (after ``_json_default``'s conversions), with why reading it failed (a
     mapping whose ``items()`` raise, a ``to_dict()`` that raises; None: JSON has no form
-    for it); a bad dict key is its own place. A list or dict inside itself (``inside``:
-    the ids of those that hold ``value``) is looked into once."""
+    for it); a bad dict key is its own place. A value inside itself (``inside``: the ids
+    of the values that hold ``value``, one set added to and taken from as the walk goes
+    down and up) is looked into once."""
     if value is None or isinstance(value, (str, int, float)):
         return None
-    if isinstance(value, (Mapping, list, tuple)):
-        if id(value) in inside:  # before: RecursionError (:func:`_unwritten_field` names it)
-            return None
-        inside = inside | {id(value)}
+    if inside is None:
+        inside = set()
+    if id(value) in inside:  # before: RecursionError (:func:`_unwritten_field` names it)
+        return None
+    inside.add(id(value))  # the caller's object, not what it converts to: a model whose
+    # to_dict() holds it converts to a new dict each time
+    found: tuple[str, Any, str | None] | None = None
     if isinstance(value, Mapping):
         try:
             pairs = list(value.items())
         except Exception as err:  # a caller's mapping whose keys() or items() raise
-            return (path or "body", value, f"reading its keys raised {_error_text(err)}")
+            pairs = []
+            found = (path or "body", value, f"reading its keys raised {_error_text(err)}")
         for key, item in pairs:
             place = _key_place(path, key)
             if key is not None and not isinstance(key, (str, int, float)):
-                return (place, key, None)
-            found = _unencodable_field(item, place, inside)
+                found = (place, key, None)
+            else:
+                found = _unencodable_field(item, place, inside)
             if found is not None:
-                return found
-        return None
-    if isinstance(value, (list, tuple)):  # a tuple as a list, one frame a level as the
+                break
+    elif isinstance(value, (list, tuple)):  # a tuple as a list, one frame a level as the
         # encoder's: through _json_default it took two, and tuples nested 500 deep that
         # the encoder wrote ran out of Python's stack here, RecursionError
-        items = value
+        for index, item in enumerate(value):
+            found = _unencodable_field(item, _index_place(path, index), inside)
+            if found is not None:
+                break
     else:
         try:
             converted = _json_default(value)
         except TypeError:
-            return (path or "body", value, None)
+            found = (path or "body", value, None)
         except Exception as err:  # a caller's to_dict() (tolist(), item()) that raises
-            return (path or "body", value, f"converting it raised {_error_text(err)}")
-        return _unencodable_field(converted, path, inside)
-    for index, item in enumerate(items):
-        found = _unencodable_field(item, _index_place(path, index), inside)
-        if found is not None:
-            return found
-    return None
+            found = (path or "body", value, f"converting it raised {_error_text(err)}")
+        else:
+            found = _unencodable_field(converted, path, inside)
+    inside.discard(id(value))
+    return found
 
 
 def _unwritten_number(value: Any) -> bool:
@@ -466,31 +481,37 @@ def _unwritten_number(value: Any) -> bool:
 
 
 def _unwritten_field(
-    value: Any, path: str = "", inside: frozenset[int] = frozenset()
+    value: Any, path: str = "", inside: set[int] | None = None
 ) -> tuple[str, Any, bool] | None:
     """The path and value of the first value in a request body that JSON does not write,
     and whether it is a key of the object at that path: a number (:func:`_unwritten_number`),
-    or a list or dict inside itself (``inside``: the ids of the lists and dicts that hold
-    ``value``), as the encoder meets them; what ``_json_default`` converts (a set, a
-    model's ``to_dict()``, numpy's ``tolist()`` and ``item()``) is looked into as it is
-    sent."""
+    or a value inside itself (a list, a mapping, a model whose ``to_dict()`` holds it;
+    ``inside``: the ids of the values that hold ``value``, one set added to and taken
+    from as the walk goes down and up), as the encoder meets them; what ``_json_default``
+    converts (a set, a model's ``to_dict()``, numpy's ``tolist()`` and ``item()``) is
+    looked into as it is sent."""
     if isinstance(value, (float, int)):
         return (path or "body", value, False) if _unwritten_number(value) else None
     if value is None or isinstance(value, str):
         return None
-    if isinstance(value, (dict, list, tuple)):
-        if id(value) in inside:
-            return (path or "body", value, False)
-        inside = inside | {id(value)}
-    places: Iterable[tuple[str, Any]]
+    if inside is None:
+        inside = set()
+    if id(value) in inside:  # the caller's object, before it is converted: a UserDict or
+        # a model holding itself converts to a new dict each time, and was walked round
+        # the loop to RecursionError ("nested too deeply", naming no field)
+        return (path or "body", value, False)
+    inside.add(id(value))
+    found: tuple[str, Any, bool] | None = None
+    places: Iterable[tuple[str, Any]] = ()
     if isinstance(value, dict):
         try:
             pairs = list(value.items())
         except Exception:  # a caller's mapping whose keys() raise: _unencodable_field's
-            return None
+            pairs = []
         for key, _ in pairs:
             if _unwritten_number(key):
-                return (path or "body", key, True)
+                found = (path or "body", key, True)
+                break
         places = ((_key_place(path, key), item) for key, item in pairs)
     elif isinstance(value, (list, tuple)):
         places = ((_index_place(path, index), item) for index, item in enumerate(value))
@@ -498,13 +519,15 @@ def _unwritten_field(
         try:
             converted = _json_default(value)
         except Exception:  # JSON has no form for it, or reading it raised: not a number
-            return None
-        return _unwritten_field(converted, path, inside)
-    for place, item in places:
-        found = _unwritten_field(item, place, inside)
-        if found is not None:
-            return found
-    return None
+            converted = None
+        found = _unwritten_field(converted, path, inside)
+    if found is None:
+        for place, item in places:
+            found = _unwritten_field(item, place, inside)
+            if found is not None:
+                break
+    inside.discard(id(value))
+    return found
 
 
 class Transport:

@@ -287,6 +287,41 @@ def test_a_body_that_holds_itself_is_typed_names_its_field_and_sends_nothing(con
     assert [x.id for x in conn.experiments.list().data] == [e.id]  # nothing was stored
 
 
+class _HoldsItself:
+    """A caller's model whose ``to_dict()`` holds the model itself."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"me": self}
+
+
+def test_a_mapping_or_model_that_holds_itself_is_named_as_a_circular_reference(conn):
+    """Before: a UserDict, a mappingproxy or a model whose ``to_dict()`` held itself was
+    converted to a new dict at each turn, so the walk that looked for the field went
+    round the loop until Python's stack ran out: "nested too deeply ... recursion
+    limit", which it was not, naming no field."""
+    import collections
+    import types
+
+    user_dict: collections.UserDict[str, Any] = collections.UserDict()
+    user_dict["again"] = user_dict
+    backing: dict[str, Any] = {}
+    proxy = types.MappingProxyType(backing)
+    backing["again"] = proxy
+    for value, field, kind in (
+        (user_dict, "metadata.k.again", "a dict"),
+        (proxy, "metadata.k.again", "a dict"),
+        (_HoldsItself(), "metadata.k.me", "a _HoldsItself object"),
+        ([1, {"m": _HoldsItself()}], "metadata.k[1].m.me", "a _HoldsItself object"),
+    ):
+        with pytest.raises(errors.RequestEncodingError) as caught:
+            conn.experiments.create(name="circular", metrics=[{"name": "m"}], metadata={"k": value})
+        assert caught.value.field == field, caught.value
+        text = str(caught.value)
+        assert text.startswith(f"The field '{field}' is {kind} that holds it (a circular "), text
+        assert "nested too deeply" not in text and "Nothing was sent" in text, text
+    assert conn.experiments.list().data == []  # nothing was stored
+
+
 def test_an_int_python_will_not_write_names_its_field_and_sends_nothing(conn):
     """Before: ``10**5000`` as a value or a bound was a RequestEncodingError saying Python's
     own "Exceeds the limit (4300 digits) for integer string conversion; use
