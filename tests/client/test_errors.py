@@ -554,12 +554,18 @@ def test_a_body_nested_past_the_encoders_limit_is_typed_and_sends_nothing(conn):
 def test_a_deep_body_whose_first_fault_is_past_the_depth_is_typed_too(conn):
     """Before: the encoder passed 990 lists inside each other and stopped at a value
     after them; the walk that looked for that value's field then ran out of Python's
-    stack in the deep lists, and RecursionError escaped, no error of the library's."""
-    deep = _nested(990)
-    for metadata in ({"a": deep, "b": b"x"}, {"a": deep, "b": float("nan")}):
-        with pytest.raises(errors.RequestEncodingError) as caught:
-            conn.experiments.create(name="deep-then-bad", metadata=metadata)
-        assert "Nothing was sent" in str(caught.value), caught.value
+    stack in the deep lists, and RecursionError escaped, no error of the library's. Where
+    the encoder stops and the walk runs out depends on the frames below the call, so every
+    depth from well inside the limit to past it is tried."""
+    import sys
+
+    limit = sys.getrecursionlimit()
+    for levels in range(limit - 100, limit):
+        deep = _nested(levels)
+        for metadata in ({"a": deep, "b": b"x"}, {"a": deep, "b": float("nan")}):
+            with pytest.raises(errors.RequestEncodingError) as caught:
+                conn.experiments.create(name="deep-then-bad", metadata=metadata)
+            assert "Nothing was sent" in str(caught.value), caught.value
     with pytest.raises(errors.RequestEncodingError, match="nested too deeply"):
         conn.experiments.create(name="deeper", metadata={"k": _nested(100_000)})
     assert conn.experiments.list().data == []
