@@ -197,10 +197,8 @@ class TaskWaiter:
             return None  # no stream here: long-poll instead
         try:
             for data in iter_event_data(response):
-                try:
-                    task = Task.from_dict(json.loads(data))
-                except (ValueError, TypeError, RecursionError):  # not a task's JSON (nested
-                    # past Python's stack: the decoder's RecursionError, out of wait)
+                task = _event_task(data)
+                if task is None:  # not a task's JSON: passed over
                     continue
                 state.update(task)
                 if task.done:
@@ -271,6 +269,20 @@ class _Seen:
     def close(self) -> None:
         if self.report is not None:
             self.report.close()
+
+
+def _event_task(data: str) -> Task | None:
+    """The task an event of a task's stream carries; None for one that is not a task's
+    JSON: not JSON, nested past Python's stack (the decoder's RecursionError, out of
+    ``wait``), not an object, or with a status that is not text (``[[1]]``: before,
+    ``TypeError: unhashable type`` from ``task.done``, out of ``wait``)."""
+    try:
+        task = Task.from_dict(json.loads(data))
+    except (ValueError, TypeError, RecursionError):
+        return None
+    if task.status is not None and not isinstance(task.status, str):
+        return None
+    return task
 
 
 def _progress_key(task: Task) -> Any:

@@ -74,6 +74,23 @@ def test_follows_the_event_stream(server):
     assert server.requests[0].headers["Accept"] == "text/event-stream"
 
 
+@pytest.mark.parametrize("status", [[[1]], {"a": 1}, 7, ["success"]])
+def test_an_event_whose_status_is_not_text_is_passed_over(server, status):
+    """Before: an event such as ``{"object": "task", "id": "7", "status": [[1]]}`` made
+    ``wait`` raise ``TypeError: unhashable type: 'list'`` (its status looked up among the
+    finished ones); it is not a task's JSON, passed over as one that is not JSON is."""
+    bad = {"object": "task", "id": "7", "status": status}
+    text = "".join(
+        f"data: {json.dumps(t)}\n\n" for t in (bad, task("running", 0.5), task("success", 1.0))
+    )
+    server.play(Reply(kind="text", body=text, headers={"Content-Type": "text/event-stream"}))
+    seen = []
+    done = waiter(server).wait(Task.from_dict(task("new")), progress=seen.append)
+    assert done.status == "success"
+    assert [t.progress.fraction for t in seen] == [0.5, 1.0]
+    assert [r.path for r in server.requests] == ["/v1/sessions/3/tasks/7/events"]
+
+
 def test_an_event_nested_past_pythons_stack_is_passed_over(server):
     """Before: an event whose data was 100,000 lists inside each other made the decoder
     raise RecursionError out of ``wait``; an event that is not a task is passed over, as
