@@ -475,7 +475,9 @@ def _load_file(
 def _parse_file(path: Path) -> dict[str, Any]:
     try:
         raw = json.loads(  # Notepad writes a BOM
-            path.read_text(encoding="utf-8-sig"), object_pairs_hook=_once_each
+            path.read_text(encoding="utf-8-sig"),
+            object_pairs_hook=_once_each,
+            parse_int=_whole_number,
         )
     except (OSError, UnicodeDecodeError, ValueError) as err:
         raise ConfigError(
@@ -489,6 +491,16 @@ def _parse_file(path: Path) -> dict[str, Any]:
         ) from err
     if not isinstance(raw, dict):
         raise ConfigError(f"The config file {path} must hold a JSON object.", path=str(path))
+    for key, value in raw.items():
+        digits = _long_number_in(value)
+        if digits is not None:  # before: Python's "Exceeds the limit (4300 digits) for
+            # integer string conversion ... use sys.set_int_max_str_digits()"
+            raise ConfigError(
+                f"'{key}' is a number of {digits:,} digits (from config file {path}): "
+                f"more digits than Python reads ({sys.get_int_max_str_digits():,}), and no "
+                "setting takes a number that long.",
+                path=str(path),
+            )
     unknown = sorted(set(raw) - set(FILE_KEYS))
     if unknown:
         raise ConfigError(
@@ -516,6 +528,38 @@ def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise ValueError(f"the key '{key}' is given twice; give it once")
         seen[key] = value
     return seen
+
+
+class _LongNumber:
+    """A whole number of a config file of more digits than Python reads (``int()`` refuses
+    past ``sys.get_int_max_str_digits()``), kept as its count of digits."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def _whole_number(text: str) -> int | _LongNumber:
+    """A whole number of a config file as ``int``, or a :class:`_LongNumber` for one of
+    more digits than Python reads, refused by :func:`_parse_file` naming its setting."""
+    try:
+        return int(text)
+    except ValueError:  # past Python's limit on digits
+        return _LongNumber(len(text.lstrip("-")))
+
+
+def _long_number_in(value: Any) -> int | None:
+    """The digits of a :class:`_LongNumber` in ``value`` (a setting's value as read, lists
+    and objects looked into without recursion), or None."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, _LongNumber):
+            return item.digits
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return None
 
 
 def _refuse_database_with_host(host: str, source: str, path: Path | None) -> None:

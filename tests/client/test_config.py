@@ -131,6 +131,30 @@ def test_a_config_file_nested_too_deeply_is_a_config_error(clean_env):
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "key", "digits"),
+    [
+        ('{"timeout": ' + "1" * 5000 + "}", "timeout", 5000),
+        ('{"max_tries": -' + "9" * 4301 + "}", "max_tries", 4301),
+        ('{"host": {"a": [1, ' + "7" * 6000 + "]}}", "host", 6000),
+    ],
+)
+def test_a_number_past_pythons_digits_in_a_config_file_names_its_setting(
+    clean_env, text, key, digits
+):
+    """Before: a ConfigError carrying Python's own words, "Exceeds the limit (4300
+    digits) for integer string conversion ... use sys.set_int_max_str_digits()", advice
+    for a programmer naming no setting."""
+    path = write(clean_env / "long.conf", text)
+    with pytest.raises(ConfigError) as info:
+        sigopt_like.Connection(config=path)
+    assert info.value.path == str(path)
+    assert str(info.value) == (
+        f"'{key}' is a number of {digits:,} digits (from config file {path}): more "
+        "digits than Python reads (4,300), and no setting takes a number that long."
+    )
+
+
 def test_bad_default_file_is_an_error_too(clean_env):
     write(clean_env / "sigopt_like.conf", "{oops")
     with pytest.raises(ConfigError, match=r"sigopt_like\.conf"):
