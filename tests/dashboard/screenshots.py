@@ -111,8 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 conn, "Formulation screen, pH 5\u20138", gens=6, seed=seed()
             )
             conn.sessions(sid).analytics.create(wait=True)
-            eid = site.branin_experiment(conn, "Branin with a solvent", rounds=30, points=rng)
-            mid = site.two_metric_experiment(conn, "Yield against cost", rounds=24, points=rng)
+            branin, pareto = "Branin with a solvent", "Yield against cost"
+            eid = site.branin_experiment(conn, branin, rounds=30, points=rng)
+            mid = site.two_metric_experiment(conn, pareto, rounds=24, points=rng)
             errors: list[str] = []
             with sync_playwright() as p:
                 browser = launch(p)
@@ -142,12 +143,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                     page.goto(f"{served.url}/#/experiments")
                     page.wait_for_selector("#experiments-table table")
                     shoot(page, "experiments")
-                    page.goto(f"{served.url}/#/experiments/{eid}")
-                    page.wait_for_selector(".plot-svg")
-                    shoot(page, "experiment")
-                    page.goto(f"{served.url}/#/experiments/{mid}")
-                    page.wait_for_selector(".plot-svg")
-                    shoot(page, "experiment-pareto")
+                    # each experiment's own heading first: ".plot-svg" alone would also
+                    # match the page before it, were it still shown
+                    for name, exp_id, image in (
+                        (branin, eid, "experiment"),
+                        (pareto, mid, "experiment-pareto"),
+                    ):
+                        page.goto(f"{served.url}/#/experiments/{exp_id}")
+                        page.locator("#experiment-name", has_text=name).wait_for()
+                        page.wait_for_selector(".plot-svg")
+                        shoot(page, image)
                     page.close()
                 browser.close()
         finally:
