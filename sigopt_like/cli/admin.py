@@ -368,10 +368,11 @@ def serve(
     _refuse_a_database_only_this_process_sees(database, db, no_auth, no_tasks and not browser_hint)
     overrides: dict[str, Any] = {"auth_required": not no_auth}
     if no_tasks:
+        # not --task-time-limit: here it bounds a task's event stream (the limit + 60 s),
+        # and is given the workers' limit, as application(run_tasks=False, ...) takes it
         _refuse_task_options_without_tasks(
             task_processes=task_processes,
             task_threads=task_threads,
-            task_time_limit=task_time_limit,
             task_max_attempts=task_max_attempts,
         )
         overrides["run_tasks"] = False
@@ -523,11 +524,7 @@ def _refuse_task_options_without_tasks(**given: float | None) -> None:
     ``--task-processes`` from 1 was refused: ``--task-threads 8`` and ``--task-processes
     0`` were taken, and nothing changed."""
     # serve's options of the task runner that ``sigopt-like worker`` takes too
-    workers_options = {
-        "--task-threads": "--threads",
-        "--task-time-limit": "--task-time-limit",
-        "--task-max-attempts": "--task-max-attempts",
-    }
+    workers_options = {"--task-threads": "--threads", "--task-max-attempts": "--task-max-attempts"}
     for name, value in given.items():
         if value is None:
             continue

@@ -138,11 +138,6 @@ def test_serve_gives_a_task_the_runs_of_its_max_attempts_in_its_workers(tmp_path
     ("flag", "value", "advice"),
     [
         (
-            "--task-time-limit",
-            "5.0",
-            "; give it to the workers that run them ('sigopt-like worker --task-time-limit 5')",
-        ),
-        (
             "--task-max-attempts",
             "2",
             "; give it to the workers that run them ('sigopt-like worker --task-max-attempts 2')",
@@ -174,6 +169,24 @@ def test_serve_refuses_a_task_option_where_it_runs_no_task(
     said = f"--no-tasks runs no tasks here: it cannot go with {flag}{advice}"
     assert f"Error: {said}\n" in done.err, done
     assert not database.exists()
+
+
+def test_serve_without_tasks_takes_the_workers_time_limit(run: Any, tmp_path: Path) -> None:
+    """``--no-tasks --task-time-limit``: a process that runs no task still bounds a task's
+    event stream by it (the limit + 60 s), as ``application(run_tasks=False,
+    task_time_limit_seconds=...)`` does, so it is given the workers' limit; it was
+    refused as if taken and ignored. (On a port already taken: the option taken, serve
+    stops at the port, exit 1, not 2.)"""
+    database = tmp_path / "app.db"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        done = run(
+            "serve", "--port", port, "--db", database, "--no-tasks", "--task-time-limit", "7200"
+        )
+    assert done.code == 1 and "--task-time-limit" not in done.err, done
+    assert f"port {port} on 127.0.0.1 is already in use" in done.err, done
 
 
 @pytest.mark.parametrize(
