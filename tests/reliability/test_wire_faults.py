@@ -9,9 +9,10 @@ row (a call meets k in a row with probability 0.3**k). The client is a
 answers a retry that meets its first attempt still running with ``409
 idempotency_in_progress`` at once (``idempotency_wait_seconds=0``), so that the
 client must wait that out. The campaign and the SigOpt loop run side by side, each
-on a connection of its own, and each path's requests (``/v1/sessions``,
-``/v1/experiments``) meet a seeded schedule of their own, so that the loop's faults do
-not hang on how many times the campaign's waits polled. The same seeded campaign (4
+on a connection of its own, and the loop's requests (``/v1/experiments``) meet a seeded
+schedule of their own, so that its faults do not hang on how many times the campaign's
+waits polled; every other request (``/v1/sessions``, and the ``GET /v1/version`` each
+connection sends first) meets the campaign's. The same seeded campaign (4
 generations) and SigOpt loop (40 suggest/report rounds) also run through a proxy that
 injects nothing, on a fresh instance. The first faults of each schedule take each kind in
 turn, so that a run this short meets every kind (then they are drawn by weight). Then:
