@@ -1,7 +1,7 @@
 // Campaigns: every session of the signed-in user, searchable, with where each stands.
 
 import { isFinal } from "./api.js";
-import { PAGE_HEADING, badge, h, named, notice, staleNotice, table } from "./dom.js";
+import { PAGE_HEADING, badge, h, named, notice, redraw, staleNotice, table } from "./dom.js";
 import { count, generationsLeft, num, when } from "./format.js";
 
 const PAGE = 50;
@@ -14,7 +14,8 @@ function statusOf(session) {
 
 function row(session) {
   return [
-    named("a", { href: `#/sessions/${encodeURIComponent(session.id)}`, class: "name" }, session.name, 3),
+    // its key: a redraw of the list (a search, the refresh every 10 s) hands the focus on
+    named("a", { href: `#/sessions/${encodeURIComponent(session.id)}`, class: "name", "data-focus-key": `session ${session.id}` }, session.name, 3),
     badge(statusOf(session)),
     session.gen < 0 ? "—" : count(session.gen),
     generationsLeft(session.remaining),
@@ -42,14 +43,17 @@ export function sessionsView(page) {
   const state = { sessions: [], before: null, generation: 0 };
   const trouble = h("div", { class: "page-trouble", role: "status" });
 
+  // redraw, not replaceChildren: a focused campaign's link stays focused (replaced, it took
+  // the focus with it to <body>, and an Enter pressed then opened nothing)
   function render() {
     if (state.sessions.length === 0) {
       const q = search.value.trim();
-      results.replaceChildren(
+      redraw(
+        results,
         notice(q ? `No campaign matches “${q}”.` : "No campaigns yet. Start one from Python (conn.sessions.create) or with 'sigopt-like sessions create'."),
       );
     } else {
-      results.replaceChildren(table(COLUMNS, state.sessions.map(row), { label: "Campaigns", numeric: (j) => j >= 2 && j <= 4, stack: true }));
+      redraw(results, table(COLUMNS, state.sessions.map(row), { label: "Campaigns", numeric: (j) => j >= 2 && j <= 4, stack: true }));
     }
     more.hidden = !state.before;
   }
