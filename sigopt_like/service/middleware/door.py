@@ -20,6 +20,7 @@ from ..door import (
 )
 from ..errors import BadRequest
 from ..http import body_bytes
+from ..resources.lazy import path_before_body
 from .routing import has_responder
 
 #: the methods whose routes read no body (their options are query parameters)
@@ -128,7 +129,10 @@ class DoorMiddleware:
         if getattr(resource, "takes_bytes", False):
             return  # its body is a file (a run's image), checked by the resource itself
         raw = body_bytes(req)
-        if raw.strip():
+        if not raw.strip():
+            return
+        # a body refused on a path not the caller's is the route's 404 (``judge_path``)
+        with path_before_body(getattr(resource, "judge_path", None), req, params):
             check_content_type(req.content_type)
             doubles = bool(getattr(resource, "numbers_as_doubles", False))
             judged = bool(getattr(resource, "fields_judge_integers", False))

@@ -12,10 +12,17 @@ for one of its attributes (``auth_exempt``, ``idempotent_replay``). Routing, the
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
+
+from ..errors import APIError
+
+#: how a route judges the objects its path names: ``(req, params)``, a 404 for one that is
+#: not the caller's
+PathJudge = Callable[[Any, dict[str, Any]], None]
 
 
 class OnFirstUse:
@@ -30,8 +37,14 @@ class OnFirstUse:
     #: check, which gives the field's own range (see ``..door``)
     fields_judge_integers: bool = False
 
-    def __init__(self, build: Callable[[type], object]) -> None:
+    def __init__(
+        self,
+        build: Callable[[type], object],
+        judge_path: PathJudge | None = None,
+    ) -> None:
         self._build = build
+        #: judges the path when the body is refused (:func:`path_before_body`)
+        self.judge_path = judge_path
         self._real: object | None = None
         self._lock = threading.Lock()
 
@@ -54,9 +67,25 @@ class OnFirstUse:
         return getattr(self.resource(), name)
 
 
+@contextlib.contextmanager
+def path_before_body(judge: PathJudge | None, req: Any, params: dict[str, Any]) -> Iterator[None]:
+    """A refusal (a 4xx but 404) raised inside becomes the route's 404 when its path names
+    something not the caller's (``judge``): a foreign or unknown id is a 404 whatever the
+    body, as SigOpt answers, not a 400 or 422 on a body that told the two apart. The path
+    is judged only on a refusal, so a request taken reads nothing more (the write paths'
+    statements are counted by tests); the refused request's transaction is over by then."""
+    try:
+        yield
+    except APIError as err:
+        if judge is not None and 400 <= err.status < 500 and err.status != 404:
+            judge(req, params)
+        raise
+
+
 def _forward(responder: str) -> Callable[..., Any]:
     def forward(self: OnFirstUse, req: Any, resp: Any, **params: Any) -> Any:
-        return getattr(self.resource(), responder)(req, resp, **params)
+        with path_before_body(self.judge_path, req, params):
+            return getattr(self.resource(), responder)(req, resp, **params)
 
     forward.__name__ = responder
     return forward
@@ -69,10 +98,12 @@ def on_first_use(
     *,
     numbers_as_doubles: bool = False,
     fields_judge_integers: bool = False,
+    judge_path: PathJudge | None = None,
 ) -> OnFirstUse:
     """A stand-in for the resource ``target`` ("package.module:Class") whose responders
     are ``methods`` ("get post ..."); ``build(cls)`` makes the resource from its class.
-    ``numbers_as_doubles``, ``fields_judge_integers``: see :class:`OnFirstUse`."""
+    ``numbers_as_doubles``, ``fields_judge_integers``, ``judge_path``: see
+    :class:`OnFirstUse`."""
     name = target.rpartition(":")[2]
     responders = {f"on_{method}": _forward(f"on_{method}") for method in methods.split()}
     attributes = {
@@ -81,4 +112,4 @@ def on_first_use(
         "fields_judge_integers": fields_judge_integers,
     }
     kind = type(name, (OnFirstUse,), {**attributes, **responders})
-    return kind(build)
+    return kind(build, judge_path)

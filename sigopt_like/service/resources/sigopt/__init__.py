@@ -140,10 +140,24 @@ def import_every_resource() -> None:
     ``Connection()`` keeps loading them on first use."""
     for module in dict.fromkeys(target.partition(":")[0] for _, target, _, _ in ROUTES):
         importlib.import_module(f"{__name__}.{module}")
+    importlib.import_module(f"{__name__}.owned_paths")
+
+
+def _owned_path_judge(context: Any) -> Any:
+    """The ``judge_path`` of every SigOpt route: ``owned_paths.require_owned_path``
+    (imported on the first refused body, as the resources are on their first request)."""
+
+    def judge(req: falcon.Request, params: dict[str, Any]) -> None:
+        from .owned_paths import require_owned_path
+
+        require_owned_path(context, context.store.sigopt, req, params)
+
+    return judge
 
 
 def register(app: falcon.App, context: Any) -> None:
     """Add the SigOpt routes to the app (each resource built on its first request)."""
+    judge = _owned_path_judge(context)
     for template, target, methods, args in ROUTES:
 
         def build(cls: type, args: tuple[str, ...] = args) -> object:
@@ -158,6 +172,8 @@ def register(app: falcon.App, context: Any) -> None:
             build,
             numbers_as_doubles=True,
             fields_judge_integers=True,
+            # a body refused on an id not the caller's is that id's 404
+            judge_path=judge,
         )
         app.add_route(template, route)
     app.add_middleware(MergeIsPatch())
