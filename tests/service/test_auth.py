@@ -377,3 +377,44 @@ def test_another_users_or_an_unknown_session_is_404_before_its_body_is_judged(
     own = a.call(method, path, body)
     assert 400 <= own.status < 500 and own.status != 404, own.text
     assert a.call("GET", f"/v1/sessions/{sid}/tasks").body["count"] == tasks
+
+
+#: bodies the door refuses before any route reads them: a lone surrogate, a NUL, JSON
+#: nested too deep, no JSON at all, a field named twice
+_DOOR_REFUSED = [
+    '{"name": "\\ud800"}',
+    '{"name": "a\\u0000b"}',
+    "[" * 300 + "]" * 300,
+    "{not json",
+    '{"name": "a", "name": "b"}',
+]
+
+
+@pytest.mark.parametrize("method, route", sorted({(m, r) for m, r, _ in _FOREIGN_BODIES}))
+def test_a_session_not_the_callers_is_404_before_the_doors_refusal(served, method, route):
+    """Before: a body the door refuses (a lone surrogate, a NUL, JSON nested too deep) to
+    another user's or an unknown session was the door's 400, where with a body the route
+    takes it is a 404: the route's own read of the session came after the door. A refused
+    body now first has the session (and task) read; the owner still gets the 400."""
+    a = Api(served.service, served.url, served.token)
+    b = Api(served.service, served.url, served.make_user()[1])
+    sid = a.call("POST", "/v1/sessions", {"name": "mine"}).body["id"]
+    if "{tid}" in route:
+        levels = [{"name": "c", "type": "categorical", "values": ["x", "y"]}]
+        put = {"space": {"type": "factorial", "parameters": levels}, "population_size": 2}
+        started = a.call("PUT", f"/v1/sessions/{sid}/space", {**put, "replicates": 0})
+        assert started.status == 202, started.text
+        route = route.format(tid=started.body["id"])
+    path = f"/v1/sessions/{sid}/{route}".rstrip("/")
+    unknown = f"/v1/sessions/{int(sid) + 1000}/{route}".rstrip("/")
+    json_type = {"Content-Type": "application/json"}
+    for body in _DOOR_REFUSED:
+        for reply in (
+            b.call(method, path, data=body, headers=json_type),
+            a.call(method, unknown, data=body, headers=json_type),
+        ):
+            assert_error(reply, 404, "not_found")
+            assert "mine" not in reply.text
+        own = a.call(method, path, data=body, headers=json_type)
+        assert own.status == 400, own.text
+    assert a.call("GET", f"/v1/sessions/{sid}").body["status"] != "halted"

@@ -57,6 +57,11 @@ class AnalyticsResource:
         self._analytics = analytics
         self._starter = starter
 
+    def judge_path(self, req: falcon.Request, params: dict[str, Any]) -> None:
+        """404 unless the session is the caller's, on a body the door refuses
+        (``lazy.path_before_body``)."""
+        self._starter.require_session(req, params["sid"])
+
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Start rendering the analytics of generation ``gen`` (default: the current one)."""
         self._starter.require_session(req, sid)  # 404 before looking at the body

@@ -228,6 +228,12 @@ class _CampaignRoute:
         """The most rows a body's ``table`` may have (the door's count, ``door.parse_json``)."""
         return self._max_table_rows
 
+    def judge_path(self, req: falcon.Request, params: dict[str, Any]) -> None:
+        """404 unless the session is the caller's: the door calls it when it refuses the
+        body (``lazy.path_before_body``), so that a foreign or unknown session is a 404
+        whatever the body, as the routes' own checks are."""
+        self._starter.require_session(req, params["sid"])
+
     def _start_with_space(
         self,
         req: falcon.Request,

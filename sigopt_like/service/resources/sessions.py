@@ -193,6 +193,11 @@ class Session:
         self._sessions = store.sessions
         self._task_changed = task_changed
 
+    def judge_path(self, req: falcon.Request, params: dict[str, Any]) -> None:
+        """404 unless the session is the caller's, on a body the door refuses
+        (``lazy.path_before_body``): a foreign or unknown id is a 404 whatever the body."""
+        self._sessions.get(owner_id(req), parse_id(params["sid"], "session"))
+
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """One session of the caller."""
         resp.media = render_session(self._sessions.get(owner_id(req), parse_id(sid, "session")))

@@ -323,6 +323,11 @@ class TaskItem:
             with_result=with_result,
         )
 
+    def judge_path(self, req: falcon.Request, params: dict[str, Any]) -> None:
+        """404 unless the task is the caller's, on a body the door refuses
+        (``lazy.path_before_body``): a foreign or unknown id is a 404 whatever the body."""
+        self._owned(req, params["sid"], params["tid"], with_result=False)
+
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str, tid: str) -> None:
         """The task; with ``wait=S`` (up to 60) the answer waits until it changes or finishes.
 
