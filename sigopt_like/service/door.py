@@ -51,9 +51,10 @@ resource sees it, so each resource may assume what the door guarantees:
   probes (``/``, ``/health``) take whatever a browser or a monitor adds.
 
 On a route whose resource has a ``judge_path`` (every SigOpt route:
-``resources.sigopt.owned_paths``), a body refused here or by the resource is first judged
-against the path (``resources.lazy.path_before_body``): an unknown or foreign id is the
-route's 404 whatever the body, so a body refused does not tell the two apart.
+``resources.sigopt.owned_paths``; every session route), a query, a ``Content-Encoding`` or
+a body refused here or by the resource is first judged against the path
+(``resources.lazy.path_before_body``): an unknown or foreign id is the route's 404
+whatever is sent, so a refusal does not tell the two apart.
 
 One body is not JSON: a run's file (``PUT /v1/files/{fid}/upload``, a resource with
 ``takes_bytes``), which its resource checks against the file's description instead.

@@ -418,3 +418,66 @@ def test_a_session_not_the_callers_is_404_before_the_doors_refusal(served, metho
         own = a.call(method, path, data=body, headers=json_type)
         assert own.status == 400, own.text
     assert a.call("GET", f"/v1/sessions/{sid}").body["status"] != "halted"
+
+
+#: every read of a session (and of its task and analytics file), ``{tid}`` a task of its
+_SESSION_READS = [
+    ("GET", ""),
+    ("GET", "space"),
+    ("GET", "experiments"),
+    ("GET", "design"),
+    ("GET", "history"),
+    ("GET", "best"),
+    ("GET", "analytics"),
+    ("GET", "analytics/files/summary.csv"),
+    ("HEAD", "analytics/files/summary.csv"),
+    ("GET", "tasks"),
+    ("GET", "tasks/{tid}"),
+    ("GET", "tasks/{tid}/events"),
+]
+
+
+def _session_with_task(a: Api) -> tuple[str, str]:
+    """User A's session and the task that validates its space."""
+    sid = a.call("POST", "/v1/sessions", {"name": "mine"}).body["id"]
+    levels = [{"name": "c", "type": "categorical", "values": ["x", "y"]}]
+    put = {"space": {"type": "factorial", "parameters": levels}, "population_size": 2}
+    started = a.call("PUT", f"/v1/sessions/{sid}/space", {**put, "replicates": 0})
+    assert started.status == 202, started.text
+    return sid, started.body["id"]
+
+
+@pytest.mark.parametrize("method, route", _SESSION_READS)
+def test_a_read_of_a_session_not_the_callers_is_404_whatever_it_sends(served, method, route):
+    """Before: the session's task list and its analytics files had no judge of their path,
+    so a body (which no read takes) sent to another user's or an unknown session was the
+    door's 400 "takes no request body", where without one it is a 404; so was a query
+    parameter the door or the route refuses (``?bogus=1``, ``?limit=abc``, ``?gen=abc``)."""
+    a = Api(served.service, served.url, served.token)
+    b = Api(served.service, served.url, served.make_user()[1])
+    sid, tid = _session_with_task(a)
+    route = route.format(tid=tid)
+    path = f"/v1/sessions/{sid}/{route}".rstrip("/")
+    unknown = f"/v1/sessions/{int(sid) + 1000}/{route}".rstrip("/")
+    asked = [({"data": '{"a": 1}', "headers": {"Content-Type": "application/json"}}, "")]
+    asked.append(({}, "?bogus=1"))
+    if route == "tasks":
+        asked += [({}, "?limit=abc"), ({}, "?status=zzz")]
+    if route.startswith("analytics/files"):
+        asked.append(({}, "?gen=abc"))
+    for sent, query in asked:
+        for reply in (
+            b.call(method, path + query, **sent),
+            a.call(method, unknown + query, **sent),
+        ):
+            assert reply.status == 404, (query, reply.status, reply.text)
+            if method != "HEAD":
+                assert_error(reply, 404, "not_found")
+                assert "mine" not in reply.text
+        own = a.call(method, path + query, **sent)
+        if not route.startswith("analytics/files") or query == "?gen=abc":
+            assert own.status == 400, (query, own.text)
+        else:  # no file made: the route's 404 for it, whatever is sent
+            assert own.status == 404, (query, own.text)
+            if method == "GET":
+                assert_error(own, 404, "not_found", "No analytics file")

@@ -200,3 +200,125 @@ def test_sigopt_python_gets_404_for_another_users_experiment_whatever_it_sends(s
         call(other, ids)
     assert caught.value.status_code == 404, str(caught.value)
     assert _stored(a) == before
+
+
+#: a body no GET, HEAD or DELETE reads: the door refuses it (400) on the caller's own path
+_UNREAD = '{"a": 1}'
+_JSON = {"Content-Type": "application/json"}
+
+
+def _run_with_file(a: Api) -> tuple[str, str, str]:
+    """User A's client, a training run of A's and a file described on it."""
+    cid = a.get("/v1/tokens/self").body["client"]
+    assert a.post(f"/v1/clients/{cid}/projects", {"id": "mine"}).status == 201
+    rid = a.post(f"/v1/clients/{cid}/projects/mine/training_runs", {"name": "mine"}).body["id"]
+    described = {
+        "name": "f",
+        "content_length": 1,
+        "content_md5": "1B2M2Y8AsgTpgAmY7PhCfg==",
+        "content_type": "image/png",
+    }
+    made = a.post(f"/v1/training_runs/{rid}/files", described)
+    assert made.status == 201, made.text
+    return cid, rid, made.body["id"]
+
+
+def test_a_file_or_organization_not_the_callers_is_404_whatever_it_sends(served):
+    """Before: the judge of a refused body returned at once on a path with no client,
+    experiment or run, so a body sent to another user's file (``GET /v1/files/{fid}``, its
+    content) or organization was the door's 400, where without one it is a 404."""
+    a = Api(served.service, served.url, served.token)
+    b = a.as_user(served.make_user()[1])
+    cid, _, fid = _run_with_file(a)
+    reads = [
+        ("GET", f"/v1/files/{fid}", "file"),
+        ("GET", f"/v1/files/{fid}/content", "file"),
+        ("HEAD", f"/v1/files/{fid}/content", None),
+        ("GET", f"/v1/organizations/{cid}", "organization"),
+        ("GET", f"/v1/organizations/{cid}/experiments", "organization"),
+        ("GET", f"/v1/organizations/{cid}/training_runs", "organization"),
+    ]
+    for method, path, field in reads:
+        unknown = path.replace(f"/{fid}", "/987654").replace(f"/{cid}", "/987654")
+        for reply in (
+            b.call(method, path, data=_UNREAD, headers=_JSON),
+            a.call(method, unknown, data=_UNREAD, headers=_JSON),
+        ):
+            assert reply.status == 404, (method, path, reply.status, reply.text)
+            if field is not None:  # a HEAD answers no body
+                assert_error(reply, 404, "not_found", field)
+        own = a.call(method, path, data=_UNREAD, headers=_JSON)
+        assert own.status == 400, (method, path, own.text)
+
+
+def test_an_unknown_checkpoint_or_tag_of_a_run_is_404_whatever_it_sends(served):
+    """Before: only the run was judged, so an unknown checkpoint or tag of the caller's
+    run with a body was the door's 400, where without one it is the route's 404."""
+    a = Api(served.service, served.url, served.token)
+    cid, rid, _ = _run_with_file(a)
+    made = a.post(f"/v1/training_runs/{rid}/checkpoints", {"values": [{"name": "m", "value": 1}]})
+    assert made.status == 201, made.text
+    tag = a.post(f"/v1/clients/{cid}/tags", {"name": "t", "color": "#112233"}).body["id"]
+    for method, path, known, field in (
+        ("GET", f"/v1/training_runs/{rid}/checkpoints/", made.body["id"], "checkpoint"),
+        ("DELETE", f"/v1/training_runs/{rid}/tags/", tag, "tag"),
+    ):
+        for child in ("987654", "abc"):
+            reply = a.call(method, path + child, data=_UNREAD, headers=_JSON)
+            assert_error(reply, 404, "not_found")
+            assert reply.body["detail"] in ({"field": field}, {}), reply.text
+        own = a.call(method, path + known, data=_UNREAD, headers=_JSON)
+        assert_error(own, 400, "bad_request", "body")
+
+
+def test_an_ai_experiment_under_v1_experiments_best_training_runs_is_404_with_a_body(served):
+    """``/v1/experiments/{eid}/best_training_runs`` reads only a v1 experiment (its route's
+    kind); the judge read any kind there, so an AI experiment's id with a body was the
+    door's 400, where without one it is the route's 404."""
+    a = Api(served.service, served.url, served.token)
+    ids = _objects(a, "{A}")
+    path = f"/v1/experiments/{ids['A']}/best_training_runs"
+    without = a.call("GET", path)
+    assert_error(without, 404, "not_found", "experiment")
+    reply = a.call("GET", path, data=_UNREAD, headers=_JSON)
+    assert_error(reply, 404, "not_found", "experiment")
+    assert reply.body["message"] == without.body["message"]
+    own = a.call(
+        "GET", f"/v1/aiexperiments/{ids['A']}/best_training_runs", data=_UNREAD, headers=_JSON
+    )
+    assert_error(own, 400, "bad_request", "body")
+
+
+def test_a_compressed_body_to_another_users_experiment_is_404(served):
+    """Before: the door refused a ``Content-Encoding`` (415) before it judged the path,
+    so a gzip-labelled body to another user's experiment was a 415, not its 404."""
+    a = Api(served.service, served.url, served.token)
+    b = a.as_user(served.make_user()[1])
+    eid = a.create_experiment(name="mine")["id"]
+    gzip = {**_JSON, "Content-Encoding": "gzip"}
+    body = json.dumps({"name": "x"})
+    before = _stored(a)
+    for reply in (
+        b.call("PUT", f"/v1/experiments/{eid}", data=body, headers=gzip),
+        a.call("PUT", "/v1/experiments/987654", data=body, headers=gzip),
+    ):
+        assert_error(reply, 404, "not_found", "experiment")
+    assert a.call("PUT", f"/v1/experiments/{eid}", data=body, headers=gzip).status == 415
+    assert _stored(a) == before
+
+
+@pytest.mark.parametrize(
+    "tail, query",
+    [("", "bogus=1"), ("/suggestions", "bogus=1"), ("/suggestions", "state=zzz")],
+)
+def test_a_query_refused_on_another_users_experiment_is_404(served, tail, query):
+    """Before: the door checked the query parameters before the path, so
+    ``GET /v1/experiments/{another user's}/suggestions?bogus=1`` was a 400 where
+    ``?limit=abc`` (the route's own check) was the 404."""
+    a = Api(served.service, served.url, served.token)
+    b = a.as_user(served.make_user()[1])
+    eid = a.create_experiment(name="mine")["id"]
+    path = f"/v1/experiments/{eid}{tail}?{query}"
+    assert_error(b.call("GET", path), 404, "not_found", "experiment")
+    assert_error(a.call("GET", f"/v1/experiments/987654{tail}?{query}"), 404, "not_found")
+    assert_error(a.call("GET", path), 400, "bad_request")

@@ -4,7 +4,7 @@ repr (``'abc'``), which no JSON body or URL writes."""
 
 from __future__ import annotations
 
-from .conftest import Api
+from .conftest import PARAMETERS, Api
 
 
 def _client(api: Api) -> str:
@@ -38,8 +38,13 @@ def test_a_query_parameter_is_shown_as_json(api: Api):
         assert "'abc'" not in reply.body["message"], reply.body
     reply = api.get(f"{base}/suggestions", state=["abc", "open"])  # the door's refusal
     assert reply.status == 400 and '("abc", "open")' in reply.body["message"], reply.body
-    reply = api.delete("/v1/aiexperiments/1", include_runs="abc")
+    # the caller's AI experiment: on an unknown one the refused query is its 404
+    assert api.post(f"/v1/clients/{client}/projects", {"id": "p"}).status == 201
+    ai = {"name": "ai", "parameters": PARAMETERS, "metrics": [{"name": "m"}]}
+    aid = api.post(f"/v1/clients/{client}/projects/p/aiexperiments", ai).body["id"]
+    reply = api.delete(f"/v1/aiexperiments/{aid}", include_runs="abc")
     assert reply.status == 400 and 'not "abc".' in reply.body["message"], reply.body
+    assert api.get(f"/v1/aiexperiments/{aid}").body["state"] == "active"
 
 
 def test_an_id_in_the_path_is_shown_as_json(api: Api):

@@ -114,25 +114,22 @@ class DoorMiddleware:
         """Check the query parameters, the header values and a non-empty body."""
         if resource is None or not has_responder(self.router, req, resource):
             return  # a 404 or 405 says more than anything about the input
+        # a query or body refused on a path not the caller's is the route's 404
+        # (``judge_path``), as the route answers a path not the caller's whatever is sent
+        judge = getattr(resource, "judge_path", None)
         if req.query_string:  # else Falcon would parse nothing into a new dict
-            check_query_string(req.query_string)
-            for name, value in req.params.items():
-                check_text(name, name, what="query parameter")
-                for item in value if isinstance(value, list) else [value]:
-                    check_text(item, name, what="query parameter")
-            known = self._declared(req.uri_template, req.method)
-            if known is not None and req.path.startswith("/v1/"):
-                check_query_parameters(req.params, req.method, req.path, known)
+            with path_before_body(judge, req, params):
+                self._check_query(req)
         check_header_values(req.env)
         check_framing(req.env)
-        check_content_encoding(req)
+        with path_before_body(judge, req, params):
+            check_content_encoding(req)
         if getattr(resource, "takes_bytes", False):
             return  # its body is a file (a run's image), checked by the resource itself
         raw = body_bytes(req)
         if not raw.strip():
             return
-        # a body refused on a path not the caller's is the route's 404 (``judge_path``)
-        with path_before_body(getattr(resource, "judge_path", None), req, params):
+        with path_before_body(judge, req, params):
             check_content_type(req.content_type)
             doubles = bool(getattr(resource, "numbers_as_doubles", False))
             judged = bool(getattr(resource, "fields_judge_integers", False))
@@ -144,6 +141,18 @@ class DoorMiddleware:
             )
             if req.method in _NO_BODY and req.context.json_body not in ({}, None):
                 self._refuse_unread_body(req)
+
+    def _check_query(self, req: falcon.Request) -> None:
+        """Refuse a query string the store cannot hold, or a parameter (or a value of an
+        enum) the route does not take."""
+        check_query_string(req.query_string)
+        for name, value in req.params.items():
+            check_text(name, name, what="query parameter")
+            for item in value if isinstance(value, list) else [value]:
+                check_text(item, name, what="query parameter")
+        known = self._declared(req.uri_template, req.method)
+        if known is not None and req.path.startswith("/v1/"):
+            check_query_parameters(req.params, req.method, req.path, known)
 
     def _refuse_unread_body(self, req: falcon.Request) -> None:
         """A 400 for a body sent with GET, HEAD or DELETE: no route reads one, so

@@ -96,6 +96,13 @@ class AnalyticsFile:
         self._sessions = sessions
         self._analytics = analytics
 
+    def judge_path(self, req: falcon.Request, params: dict[str, Any]) -> None:
+        """404 unless the session is the caller's and has the file, on a body the door
+        refuses (``lazy.path_before_body``): as the route answers without a body."""
+        session_id, gen = self._asked(req, params["sid"])
+        if self._analytics.file_info(session_id, params["name"], gen) is None:
+            raise _no_file(params["name"], gen)
+
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str, name: str) -> None:
         """The file of generation ``gen`` (default: the latest generation that has it)."""
         session_id, gen = self._asked(req, sid)
@@ -120,9 +127,8 @@ class AnalyticsFile:
     def _asked(self, req: falcon.Request, sid: str) -> tuple[int, int | None]:
         """The caller's session and the generation asked for (a 404 for another's)."""
         session_id = parse_id(sid, "session")
-        gen = query_int(req, "gen", None, within=GENERATIONS)
-        self._sessions.get(owner_id(req), session_id)
-        return session_id, gen
+        self._sessions.get(owner_id(req), session_id)  # a 404 whatever the query
+        return session_id, query_int(req, "gen", None, within=GENERATIONS)
 
 
 def _no_file(name: str, gen: int | None) -> NotFound:

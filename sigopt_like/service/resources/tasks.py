@@ -38,6 +38,7 @@ from ..http import (
 from ..middleware.auth import CHALLENGE
 from ..middleware.metrics import EVENT_STREAM, LONG_POLL, ServiceMetrics
 from ..store import Store
+from ..store.sessions import SessionStore
 from ..store.tasks import Precheck, TaskRecord, TaskStore
 from ..task_links import LOCATION, task_url
 from ..task_watch import TaskWatch
@@ -48,6 +49,7 @@ from ..worker import (
     local_worker_runs,
     worker_alive,
 )
+from .lazy import path_before_body
 
 MAX_WAIT_SECONDS = 60
 #: the whole numbers each task query parameter takes, in one place: a number past its
@@ -260,8 +262,14 @@ def _with_result(req: falcon.Request) -> bool:
 class TaskList:
     """GET /v1/sessions/{sid}/tasks: the session's tasks, newest first, paginated."""
 
-    def __init__(self, tasks: TaskStore) -> None:
+    def __init__(self, tasks: TaskStore, sessions: SessionStore) -> None:
         self._tasks = tasks
+        self._sessions = sessions
+
+    def judge_path(self, req: falcon.Request, params: dict[str, Any]) -> None:
+        """404 unless the session is the caller's, on a body the door refuses
+        (``lazy.path_before_body``): a foreign or unknown id is a 404 whatever the body."""
+        self._sessions.get(owner_id(req), parse_id(params["sid"], "session"))
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """One page of tasks (``?status=`` and ``?type=`` filter).
@@ -270,13 +278,18 @@ class TaskList:
         simulate task's result is the campaign's whole history, megabytes that a
         listing polled for statuses (the dashboard's) need not move.
         """
-        with_result = _with_result(req)
+        # a query refused on a session not the caller's is its 404 (read on refusal only)
+        with path_before_body(self.judge_path, req, {"sid": sid}):
+            with_result = _with_result(req)
+            asked = page_request(req)
+            status = _choice(req, "status", ACTIVE + FINISHED)
+            task_type = _choice(req, "type", TASK_TYPES, any_case=True)
         page = self._tasks.page(
             owner_id(req),
             parse_id(sid, "session"),
-            page_request(req),
-            status=_choice(req, "status", ACTIVE + FINISHED),
-            task_type=_choice(req, "type", TASK_TYPES, any_case=True),
+            asked,
+            status=status,
+            task_type=task_type,
             with_result=with_result,
         )
         now = self._tasks.lease_now()  # one read of the database's clock for the page
@@ -522,7 +535,7 @@ def register(app: falcon.App, context: Any) -> None:
         context.settings.task_time_limit_seconds,
         context.metrics,
     )
-    app.add_route("/v1/sessions/{sid}/tasks", TaskList(context.store.tasks))
+    app.add_route("/v1/sessions/{sid}/tasks", TaskList(context.store.tasks, context.store.sessions))
     app.add_route("/v1/sessions/{sid}/tasks/{tid}", item)
     app.add_route("/v1/sessions/{sid}/tasks/{tid}/cancel", item, suffix="cancel")
     app.add_route("/v1/sessions/{sid}/tasks/{tid}/events", item, suffix="events")

@@ -143,21 +143,35 @@ def import_every_resource() -> None:
     importlib.import_module(f"{__name__}.owned_paths")
 
 
-def _owned_path_judge(context: Any) -> Any:
-    """The ``judge_path`` of every SigOpt route: ``owned_paths.require_owned_path``
-    (imported on the first refused body, as the resources are on their first request)."""
+#: the kinds of experiment a route's ``{eid}`` may name, given as its argument (the one
+#: ``best_training_runs`` resource serves both prefixes)
+_EXPERIMENT_KINDS = ("experiment", "aiexperiment")
+
+
+def _experiment_kind(template: str, args: tuple[str, ...]) -> str | None:
+    """The kind of experiment the route's ``{eid}`` names, as its resource reads it: the
+    one it is built with, else an AI experiment under ``/v1/aiexperiments``, else any."""
+    given = [a for a in args if a in _EXPERIMENT_KINDS]
+    if given:
+        return given[0]
+    return "aiexperiment" if template.startswith(AIEXPERIMENT) else None
+
+
+def _owned_path_judge(context: Any, kind: str | None) -> Any:
+    """The ``judge_path`` of a SigOpt route whose experiments are of ``kind``:
+    ``owned_paths.require_owned_path`` (imported on the first refused body, as the
+    resources are on their first request)."""
 
     def judge(req: falcon.Request, params: dict[str, Any]) -> None:
         from .owned_paths import require_owned_path
 
-        require_owned_path(context, context.store.sigopt, req, params)
+        require_owned_path(context, context.store.sigopt, req, params, kind)
 
     return judge
 
 
 def register(app: falcon.App, context: Any) -> None:
     """Add the SigOpt routes to the app (each resource built on its first request)."""
-    judge = _owned_path_judge(context)
     for template, target, methods, args in ROUTES:
 
         def build(cls: type, args: tuple[str, ...] = args) -> object:
@@ -173,7 +187,7 @@ def register(app: falcon.App, context: Any) -> None:
             numbers_as_doubles=True,
             fields_judge_integers=True,
             # a body refused on an id not the caller's is that id's 404
-            judge_path=judge,
+            judge_path=_owned_path_judge(context, _experiment_kind(template, args)),
         )
         app.add_route(template, route)
     app.add_middleware(MergeIsPatch())

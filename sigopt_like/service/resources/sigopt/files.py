@@ -57,7 +57,8 @@ def render(record: FileRecord, base: str, upload_key: str | None = None) -> dict
     }
 
 
-def _owned(unit: SigoptUnit, raw_id: str, owner: int) -> FileRecord:
+def file_of(unit: SigoptUnit, raw_id: str, owner: int) -> FileRecord:
+    """The caller's file with this path id, or a 404 (also for another's file)."""
     fid = path_id(raw_id, "file")
     found = unit.files.get(fid)
     if found is None or found.owner_id != owner:
@@ -135,7 +136,7 @@ class _FileRead:
     def owned(self, req: falcon.Request, fid: str, *, data: bool = False) -> tuple[FileRecord, Any]:
         owner = caller(req, self.context)
         with self.store.read() as unit:
-            record = _owned(unit, fid, owner)
+            record = file_of(unit, fid, owner)
             return record, unit.files.data(record.id) if data else None
 
 

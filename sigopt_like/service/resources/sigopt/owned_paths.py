@@ -22,7 +22,10 @@ import falcon
 from ...store.sigopt import SigoptStore
 from .clients import client_of, project_of
 from .common import caller, experiment_of, not_found, path_id
-from .runs import run_of
+from .files import file_of
+from .organizations import organization_of
+from .runs import checkpoint_of, run_of
+from .tags import tag_of
 
 #: the routes under a project that make it on first use (as ``GET`` of the project does):
 #: there a project not made yet is no 404
@@ -30,6 +33,10 @@ _PROJECT_MADE_ON_USE = frozenset(
     f"/v1/clients/{{cid}}/projects/{{pid}}/{tail}"
     for tail in ("aiexperiments", "training_runs", "training_runs/batch")
 )
+
+#: the routes that read a file of the caller's (its upload is not one: its key is its
+#: credential, and the caller may be nobody)
+_FILE_READS = frozenset({"/v1/files/{fid}", "/v1/files/{fid}/content"})
 
 #: the children of an experiment a path may name: the path's parameter, what a 404 calls
 #: it, and the unit's store of them
@@ -41,21 +48,33 @@ _EXPERIMENT_CHILDREN = (
 
 
 def require_owned_path(
-    context: Any, store: SigoptStore, req: falcon.Request, params: Mapping[str, str]
+    context: Any,
+    store: SigoptStore,
+    req: falcon.Request,
+    params: Mapping[str, str],
+    kind: str | None = None,
 ) -> None:
     """A 404 (the route's own) unless every object ``params`` names is the caller's: the
-    client (``cid``), the experiment (``eid``; an AI experiment under
-    ``/v1/aiexperiments``) and its suggestion, observation or queued suggestion, the
-    training run (``rid``) and the project (``pid``), where the route does not make it on
-    first use (its ``PUT`` and its notes)."""
+    organization (``oid`` under ``/v1/organizations``), the file (``fid``, but for its
+    upload, whose key is its credential), the client (``cid``), the experiment (``eid``,
+    of the route's ``kind``: see ``experiment_of``) and its suggestion, observation or
+    queued suggestion, the training run (``rid``) and its checkpoint or tag, and the
+    project (``pid``), where the route does not make it on first use (its ``PUT`` and
+    its notes)."""
+    if (req.uri_template or "").startswith("/v1/organizations/"):
+        organization_of(req, context, params["oid"])
+        return
+    if "fid" in params and req.uri_template in _FILE_READS:
+        with store.read() as unit:
+            file_of(unit, params["fid"], caller(req, context))
+        return
     if not {"cid", "eid", "rid"} & params.keys():
-        return  # a file's upload (its key is the credential), a token, an organization
+        return  # a file's upload (its key is the credential), a token
     owner = caller(req, context)
     if "cid" in params:  # another's client is a 404 too, whatever the body
         client_of(req, context, params["cid"])
     with store.read() as unit:
         if "eid" in params:
-            kind = "aiexperiment" if req.path.startswith("/v1/aiexperiments/") else None
             experiment = experiment_of(unit, params["eid"], owner, kind)
             for name, what, table in _EXPERIMENT_CHILDREN:
                 if name in params:
@@ -63,7 +82,11 @@ def require_owned_path(
                     if found is None:
                         raise not_found(what, params[name], f"experiment {experiment.id}")
         if "rid" in params:
-            run_of(unit, params["rid"], owner)
+            run = run_of(unit, params["rid"], owner)
+            if "ckid" in params:
+                checkpoint_of(unit, run, params["ckid"])
+            if "tid" in params:
+                tag_of(unit, owner, params["tid"])
         made_on_use = req.method == "GET" or req.uri_template in _PROJECT_MADE_ON_USE
         if "pid" in params and not made_on_use:
             project_of(unit, owner, params["pid"], create=False)

@@ -21,7 +21,7 @@ from ...domain.sigopt_checks import json_shown
 from ...errors import Conflict, NotFound
 from ...http import now, query_flag, read_json, render_page
 from ...store.sigopt import SigoptStore, SigoptUnit
-from ...store.sigopt_runs import RunRecord
+from ...store.sigopt_runs import CheckpointRecord, RunRecord
 from . import render_runs
 from .common import caller, not_found, path_id, rule_error, sigopt_page, skips_content
 
@@ -31,6 +31,18 @@ def run_of(unit: SigoptUnit, raw_id: str, owner: int) -> RunRecord:
     found = unit.runs.get(owner, path_id(raw_id, "training run"))
     if found is None:
         raise not_found("training run", raw_id)
+    return found
+
+
+def checkpoint_of(unit: SigoptUnit, run: RunRecord, raw_id: str) -> CheckpointRecord:
+    """The run's checkpoint with this path id, or a 404."""
+    checkpoint_id = path_id(raw_id, "checkpoint")
+    found = unit.runs.checkpoint(run.id, checkpoint_id)
+    if found is None:
+        raise NotFound(
+            f"No checkpoint with id {json_shown(str(checkpoint_id))} for training run {run.id}.",
+            detail={"field": "checkpoint"},
+        )
     return found
 
 
@@ -282,13 +294,5 @@ class CheckpointItem:
         """The checkpoint; a 404 when the run has no checkpoint of that id."""
         owner = caller(req, self.context)
         with self.store.read() as unit:
-            run = run_of(unit, rid, owner)  # the run first, as every nested route names it
-            checkpoint_id = path_id(ckid, "checkpoint")
-            found = unit.runs.checkpoint(run.id, checkpoint_id)
-        if found is None:
-            raise NotFound(
-                f"No checkpoint with id {json_shown(str(checkpoint_id))} for training run "
-                f"{run.id}.",
-                detail={"field": "checkpoint"},
-            )
+            found = checkpoint_of(unit, run_of(unit, rid, owner), ckid)
         resp.media = render_runs.checkpoint(found)

@@ -65,6 +65,14 @@ def _tag_of(unit: SigoptUnit, owner: int, tid: int | None) -> TagRecord | None:
     return None if tid is None else unit.tags.get(owner, tid)
 
 
+def tag_of(unit: SigoptUnit, owner: int, raw_id: str) -> TagRecord:
+    """The caller's tag with this path id, or a 404."""
+    tag = _tag_of(unit, owner, path_id(raw_id, "tag"))
+    if tag is None:
+        raise not_found("tag", raw_id)
+    return tag
+
+
 def _set_tag(unit: SigoptUnit, owner: int, rid: str, tid: int, present: bool) -> None:
     """Add (``present``) or remove the tag in the run's ``tags``; no change when it is
     already so."""
@@ -120,8 +128,6 @@ class RunTagItem:
         owner = caller(req, self.context)
         with self.store.write() as unit:
             run_of(unit, rid, owner)
-            tag = _tag_of(unit, owner, path_id(tid, "tag"))
-            if tag is None:
-                raise not_found("tag", tid)
+            tag = tag_of(unit, owner, tid)
             _set_tag(unit, owner, rid, tag.id, present=False)
         resp.media = render_runs.tag(tag)
