@@ -322,3 +322,21 @@ def test_a_query_refused_on_another_users_experiment_is_404(served, tail, query)
     assert_error(b.call("GET", path), 404, "not_found", "experiment")
     assert_error(a.call("GET", f"/v1/experiments/987654{tail}?{query}"), 404, "not_found")
     assert_error(a.call("GET", path), 400, "bad_request")
+
+
+def test_under_a_project_not_made_a_read_is_404_whatever_its_query(served):
+    """Only GET (HEAD) of a project itself makes it on first use: before, every GET under
+    a project skipped its judge (``?bogus=1`` to ``.../projects/{unknown}/training_runs``
+    was a 400, without it a 404), and HEAD of the project itself was judged (a 404 where
+    GET of it is the door's 400)."""
+    a = Api(served.service, served.url, served.token)
+    cid = a.get("/v1/tokens/self").body["client"]
+    for tail in ("/notes", "/training_runs", "/aiexperiments", "/experiments"):
+        for method in ("GET", "HEAD"):
+            for query in ("", "?bogus=1"):
+                reply = a.call(method, f"/v1/clients/{cid}/projects/none{tail}{query}")
+                assert reply.status == 404, (method, tail, query, reply.text)
+    for method in ("GET", "HEAD"):
+        project = f"/v1/clients/{cid}/projects/new-{method.lower()}"
+        assert a.call(method, f"{project}?bogus=1").status == 400, method
+        assert a.call(method, project).status == 200, method

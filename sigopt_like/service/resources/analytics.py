@@ -97,11 +97,12 @@ class AnalyticsFile:
         self._analytics = analytics
 
     def judge_path(self, req: falcon.Request, params: dict[str, Any]) -> None:
-        """404 unless the session is the caller's and has the file, on a body the door
-        refuses (``lazy.path_before_body``): as the route answers without a body."""
-        session_id, gen = self._asked(req, params["sid"])
-        if self._analytics.file_info(session_id, params["name"], gen) is None:
-            raise _no_file(params["name"], gen)
+        """404 unless the session is the caller's, on a body or a query the door refuses
+        (``lazy.path_before_body``): as the route answers without them. The file is not
+        judged: which one is asked depends on ``?gen``, a query the judge must not read
+        (read here, ``?gen=%ff`` or ``?gen=1&gen=2`` took the place of the door's own
+        refusal for the session's owner)."""
+        self._sessions.get(owner_id(req), parse_id(params["sid"], "session"))
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str, name: str) -> None:
         """The file of generation ``gen`` (default: the latest generation that has it)."""

@@ -27,8 +27,10 @@ from .organizations import organization_of
 from .runs import checkpoint_of, run_of
 from .tags import tag_of
 
-#: the routes under a project that make it on first use (as ``GET`` of the project does):
-#: there a project not made yet is no 404
+#: a project's own route: its ``GET`` (``HEAD``) makes it on first use
+_PROJECT = "/v1/clients/{cid}/projects/{pid}"
+#: the routes under a project whose ``POST`` makes it on first use (as ``GET`` of the
+#: project does): there a project not made yet is no 404
 _PROJECT_MADE_ON_USE = frozenset(
     f"/v1/clients/{{cid}}/projects/{{pid}}/{tail}"
     for tail in ("aiexperiments", "training_runs", "training_runs/batch")
@@ -87,6 +89,12 @@ def require_owned_path(
                 checkpoint_of(unit, run, params["ckid"])
             if "tid" in params:
                 tag_of(unit, owner, params["tid"])
-        made_on_use = req.method == "GET" or req.uri_template in _PROJECT_MADE_ON_USE
+        # a GET or HEAD of the project itself makes it, as a POST of an experiment or a
+        # run into it does; no other route under it does (before: every GET, and every
+        # method of the POST routes, skipped the project's judge, and HEAD of the project
+        # itself did not)
+        made_on_use = (req.method in ("GET", "HEAD") and req.uri_template == _PROJECT) or (
+            req.method == "POST" and req.uri_template in _PROJECT_MADE_ON_USE
+        )
         if "pid" in params and not made_on_use:
             project_of(unit, owner, params["pid"], create=False)
