@@ -39,9 +39,9 @@ import attrs
 
 from . import _constants as C
 from . import csvio
-from .database_targets import redact_url
 from .errors import ConfigError
 from .transport import RetryPolicy
+from .url_redaction import redact_url
 
 Timeout = tuple[float, float]
 
@@ -183,13 +183,18 @@ class ClientConfig:
         token = "'***'" if self.token else "None"
         password = "'***'" if self.password else "None"
         return (
-            f"ClientConfig(host={self.host!r}, token={token}, email={self.email!r}, "
+            f"ClientConfig(host={_shown_host(self.host)!r}, token={token}, email={self.email!r}, "
             f"password={password}, database={self.database!r}, export_dir={self.export_dir!r}, "
             f"auto_task_timeout={self.auto_task_timeout!r}, "
             f"auto_generate_next_design={self.auto_generate_next_design!r}, "
             f"run_tasks_async={self.run_tasks_async!r}, timeout={self.timeout!r}, "
             f"retries={self.retries!r}, verify={self.verify!r}, config_path={self.config_path!r})"
         )
+
+
+def _shown_host(host: str | None) -> str | None:
+    """``host`` as a repr shows it: its password and secrets hidden."""
+    return None if host is None else redact_url(host)
 
 
 #: settings whose value names a file or folder: blanks alone would name one in the
@@ -636,7 +641,7 @@ def _normalise_host(host: str, source: str = "argument", path: Path | None = Non
     ):
         raise ConfigError(
             f"'host' must be the service's URL, like http://127.0.0.1:8080 or "
-            f"https://doe.lab.example, not {_quoted(host)} (from {source}).",
+            f"https://doe.lab.example, not {_quoted(redact_url(host))} (from {source}).",
             path=_p(source, path),
         )
     if parts.path.endswith("/v1"):  # the API's own prefix: every path already starts with it

@@ -16,6 +16,7 @@ import urllib.parse
 from pathlib import Path
 
 from ._constants import MEMORY_DATABASES
+from .url_redaction import redact_url
 
 POSTGRES_EXTRA = "pip install 'sigopt_like[postgres]'"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -27,18 +28,8 @@ class UnusableDatabase(ValueError):
     """A database target that cannot be opened; the message says why and what to write."""
 
 
-#: a URL's password: up to its LAST ``@`` (an unencoded ``@`` in it must not show its rest)
-_USERINFO_PASSWORD = re.compile(r"(://[^:/@\s]+:)\S*@")
-#: libpq's ``?password=...`` (psycopg reads it from the query too)
-_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&\s]*", re.IGNORECASE)
 #: a ``%`` that is not a percent-escape (two hex digits must follow it)
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
-
-
-def redact_url(text: str) -> str:
-    """A database URL with its password hidden (``postgresql://me:***@host/db``), in
-    its user part or in its query (``?password=***``)."""
-    return _QUERY_PASSWORD.sub(r"\1***", _USERINFO_PASSWORD.sub(r"\1***@", text))
 
 
 def quoted(name: object) -> str:

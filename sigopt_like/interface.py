@@ -28,6 +28,7 @@ from . import sigopt_calls as SC
 from ._version import __version__
 from .errors import AuthenticationError, ConfigError, NotFoundError, VersionError
 from .resources import Call, Endpoint, Group, Param, build_node_class, send_standard
+from .url_redaction import redact_url
 
 if TYPE_CHECKING:
     from .config import ClientConfig
@@ -1025,7 +1026,8 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
         self.close()
 
     def __repr__(self) -> str:
-        where = f"database={self.database!r}" if self.embedded else f"host={self.config.host!r}"
+        host = redact_url(str(self.config.host))
+        where = f"database={self.database!r}" if self.embedded else f"host={host!r}"
         token = ", token='***'" if self.transport.token else ""
         return f"Connection({where}{token})"
 

@@ -46,6 +46,7 @@ from .errors import (
     error_class_for,
 )
 from .retry_after import parse_retry_after as parse_retry_after  # re-exported: its old home
+from .url_redaction import redact_url
 
 USER_AGENT = f"sigopt-like-python/{__version__}"
 #: one DEBUG line per call, one INFO line per retry; never a header or a body.
@@ -856,12 +857,12 @@ class _CallLog:
                 "retries={'max_time': seconds} shortens it)",
                 self.method,
                 self.path,
-                self.transport.base_url,
+                redact_url(self.transport.base_url),
                 what,
                 why,
                 self.transport.retries.max_time,
                 C.ENV_MAX_RETRY_TIME,
-                extra={UNREACHABLE: (self.transport.base_url, what, str(why))},
+                extra={UNREACHABLE: (redact_url(self.transport.base_url), what, str(why))},
             )
             return
         self.logger.info(
@@ -925,7 +926,8 @@ def _service_error(body: Any) -> bool:
 def _not_the_service(response: requests.Response, base_url: str) -> str:
     """The message of a 404 or 405 that no sigopt-like service wrote: another web server
     (a wrong port, a path in the host's URL) answers so, with a page of its own. Before, the
-    page itself was the message, HTML and all."""
+    page itself was the message, HTML and all. The URL's password and secrets are hidden."""
+    base_url = redact_url(base_url)
     kind = response.headers.get("Content-Type", "").split(";")[0].strip() or "no content type"
     method = response.request.method if response.request is not None else "the request"
     path = urllib.parse.urlsplit(response.url).path if response.url else ""
@@ -985,6 +987,9 @@ def _connection_error(
     )
     after = f" ({tries} tries in {seconds:.0f} s)" if tries > 1 else ""
     problem = _connection_problem(err)
+    # the host's password and a ?token= in it are hidden in every message (HostNotFoundError
+    # keeps the bare host name): the URL may come from SIGOPT_LIKE_HOST or a config file
+    url = redact_url(url)
     if unresolved_host(err):
         host = urllib.parse.urlsplit(url).hostname or url
         return HostNotFoundError(

@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 import click
 
 from .._version import __version__
+from ..url_redaction import RedactedURLs
 from . import admin, campaign, experiments
 from .connect import negative_id
 from .dashboard import dashboard
@@ -118,6 +119,9 @@ def cli(verbose: int) -> None:
             format="%(asctime)s %(levelname)s %(name)s %(message)s",
             stream=sys.stderr,
         )
+        for handler in logging.getLogger().handlers:  # a host's password or ?token= unshown
+            if not any(isinstance(f, RedactedURLs) for f in handler.filters):
+                handler.addFilter(RedactedURLs())
 
 
 for command in (*campaign.COMMANDS, experiments.experiments, *admin.COMMANDS, dashboard):

@@ -81,9 +81,10 @@ from sigopt_like.json_kinds import json_written_short, path_key
 from sigopt_like.space_wire import unstorable_values
 from sigopt_like.spaces import capped_problems
 from sigopt_like.table_wire import unstorable_cells
+from sigopt_like.url_redaction import looks_secret
 
 from .errors import APIError, BadRequest, ValidationFailed, too_many_rows
-from .url_secrets import HEADER_HINT, looks_secret
+from .url_secrets import HEADER_HINT
 from .whole_numbers import digits_shown
 from .wide_integers import WideInteger, read_exact_integer, read_integer
 

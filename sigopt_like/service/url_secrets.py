@@ -3,6 +3,7 @@
 
 The service reads a token only from the ``Authorization`` header (or the dashboard's
 cookie), never from a URL: a URL is kept in access logs, proxy logs and browser history.
+Which names look secret is :func:`sigopt_like.url_redaction.looks_secret`'s one list.
 A caller who puts one there anyway is told where it goes instead
 (:func:`secret_query_names`), and the access log writes the values of such parameters
 as ``***`` (:func:`redacted_query`).
@@ -13,10 +14,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote_plus, unquote_plus
 
-_SECRET = re.compile(
-    r"token|passw|pwd|secret|key|auth|credential|bearer|jwt|signature|session|cookie",
-    re.IGNORECASE,
-)
+from ..url_redaction import looks_secret
+
 #: the separators of query pairs: ``&``, and ``;``, which some servers and proxies read as
 #: one too (``a=1;token=x`` is a token there)
 _SEPARATORS = re.compile(r"([&;])")
@@ -27,11 +26,6 @@ HEADER_HINT = (
     "send it in the header 'Authorization: Bearer <token>' instead: a token is never "
     "read from a URL, which access logs, proxies and browser history keep"
 )
-
-
-def looks_secret(name: str) -> bool:
-    """Whether a query parameter's name looks like it holds a secret."""
-    return bool(_SECRET.search(name))
 
 
 def secret_query_names(query: str) -> list[str]:

@@ -1,0 +1,157 @@
+"""What a command shows of a host's URL.
+
+A host's password (``http://user:secret@host``) and a ``?token=`` in it were printed whole
+in the messages that name the host. Each test ran the real command and failed before its
+fix.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import sigopt_like
+from sigopt_like.config import resolve_config
+from sigopt_like.url_redaction import redact_url
+
+ROOT = Path(__file__).resolve().parents[2]
+#: secrets every test below puts in a host's URL; none may show anywhere
+SECRETS = ("s3cret", "tok123", "tok456", "tok789", "p@ss")
+HOST = "http://bob:s3cret@127.0.0.1:9/?token=tok123&api_token=tok456&Access_Token=tok789&page=2"
+
+
+def shows_no_secret(text: str) -> bool:
+    return not any(secret in text for secret in SECRETS)
+
+
+@pytest.mark.parametrize("where", ["environment", "config file"])
+def test_an_unreachable_host_is_named_without_its_password_or_tokens(
+    run, clean_env, monkeypatch, where
+):
+    """Before: the retry notice and the final error printed ``http://bob:s3cret@...
+    ?token=tok123`` whole, for a host read from the environment or a config file."""
+    monkeypatch.setenv("SIGOPT_LIKE_MAX_RETRY_TIME", "1")
+    if where == "environment":
+        monkeypatch.setenv("SIGOPT_LIKE_HOST", HOST)
+    else:
+        config = clean_env / "team.json"
+        config.write_text(json.dumps({"host": HOST}))
+        monkeypatch.setenv("SIGOPT_LIKE_CONFIG", str(config))
+    done = run("sessions", "list")
+    assert done.code == 1, done
+    shown = "http://bob:***@127.0.0.1:9/?token=***&api_token=***&Access_Token=***&page=2"
+    notice, error = done.err.strip().splitlines()
+    assert notice.startswith(f"sigopt-like: {shown} cannot be reached"), notice
+    assert error.startswith(f"sigopt-like: error: GET {shown}/v1/version failed"), error
+    assert shows_no_secret(done.err + done.out), done.err
+
+
+@pytest.mark.parametrize(
+    ("host", "shown"),
+    [
+        # a lone surrogate (a byte the terminal's encoding could not read)
+        ("http://bob:s3cret@lab\udce9.example:9", "bob:***@lab\\udce9.example"),
+        ("http://bob:s3cret@lab\x00.example:9", "bob:***@lab\\x00.example"),
+        ("http://bob:s3cret@" + "a" * 5000 + ".example", "'http://bob:***@aaaa"),
+        ("http://bob:s3cret@127.0.0.1:0/?token=tok123", "bob:***@127.0.0.1:0/?token=***"),
+    ],
+    ids=["surrogate", "nul", "long", "port-0"],
+)
+def test_a_refused_host_is_quoted_without_its_password(run, clean_env, monkeypatch, host, shown):
+    """Before: "'host' must be the service's URL ... not 'http://bob:s3cret@...'", from
+    --host, the environment or a config file alike."""
+    config = clean_env / "team.json"
+    config.write_text(json.dumps({"host": host}))
+    runs = [run("sessions", "list", "--host", host)]
+    monkeypatch.setenv("SIGOPT_LIKE_CONFIG", str(config))
+    runs.append(run("sessions", "list"))
+    if "\x00" not in host:  # no environment variable holds a NUL
+        monkeypatch.setenv("SIGOPT_LIKE_HOST", host)
+        runs.append(run("sessions", "list"))
+    for done in runs:
+        assert done.code == 1 and "'host' must be the service's URL" in done.err, done
+        assert shown in done.err and shows_no_secret(done.err), done.err
+
+
+@pytest.mark.parametrize(
+    ("url", "redacted"),
+    [
+        ("http://u:p%40ss@[::1]:8080/", "http://u:***@[::1]:8080/"),
+        ("http://u:p@ss@[::1]:8080", "http://u:***@[::1]:8080"),
+        ("http://u:pa/ss@h:1", "http://u:***@h:1"),
+        ("http://[::1]:8080/?page=2", "http://[::1]:8080/?page=2"),
+        ("http://u@h/?mail=a@b.example", "http://u@h/?mail=a@b.example"),
+        ("http://h/?ACCESS_TOKEN=tok123;Secret=s3cret&key=k&x=1", None),
+        ("http://h/?%74oken=tok123", "http://h/?%74oken=***"),
+        ("postgresql://me:s3cret@db/lab?password=s3cret&sslmode=require", None),
+    ],
+)
+def test_redact_url_hides_passwords_and_secret_query_values(url, redacted):
+    said = redact_url(url)
+    assert shows_no_secret(said), said
+    if redacted is not None:
+        assert said == redacted
+    assert "x=1" in said or "x=1" not in url
+    assert "sslmode=require" in said or "sslmode" not in url
+
+
+def test_a_config_and_a_connection_repr_hide_the_hosts_secrets(clean_env):
+    config = resolve_config("http://bob:s3cret@127.0.0.1:9/?token=tok123", token="t")
+    assert "bob:***@127.0.0.1:9/?token=***" in repr(config), repr(config)
+    with sigopt_like.Connection("http://bob:s3cret@127.0.0.1:9", token="t") as conn:
+        assert repr(conn) == "Connection(host='http://bob:***@127.0.0.1:9', token='***')"
+
+
+class _NotTheService(http.server.BaseHTTPRequestHandler):
+    """Another web server: a 404 page for every request."""
+
+    def do_GET(self) -> None:  # http.server calls it by this name
+        body = b"<html>not here</html>"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def other_server() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotTheService)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_verbose_logs_and_another_servers_answer_hide_the_hosts_secrets(clean_env, other_server):
+    """Before: ``-vv`` logged urllib3's request line ("GET /?token=tok123...") and the
+    "answered GET ... with 404" message named the host with its password. The real
+    program, in a process of its own, as a user runs it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIGOPT_LIKE_", "DAPTICS_"))}
+    host = f"http://bob:s3cret@{other_server}/?token=tok123&page=2"
+    env.update(SIGOPT_LIKE_HOST=host, PYTHONPATH=str(ROOT), HOME=str(clean_env / "home"))
+    done = subprocess.run(
+        [sys.executable, "-m", "sigopt_like", "-vv", "sessions", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done
+    assert "token=***&page=2" in done.stderr and "HTTP/1.1" in done.stderr, done.stderr
+    assert f"http://bob:***@{other_server}/?token=***&page=2 answered GET" in done.stderr
+    assert shows_no_secret(done.stderr + done.stdout), done.stderr
