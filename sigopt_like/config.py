@@ -574,25 +574,41 @@ def _refuse_database_with_host(host: str, source: str, path: Path | None) -> Non
     not say which host: one exported as SIGOPT_LIKE_HOST for a team's service (as the
     README's "Serving it for a team" does) was invisible from the script that failed.
     """
+    raise ConfigError(database_beside_host(host, source), path=_p(source, path))
+
+
+def database_beside_host(host: str, source: str, database: str = "'database'") -> str:
+    """Why a database (``database``: the argument's name, or the command line's ``--db``)
+    cannot go with ``host`` (from ``source``, as :func:`host_source` says it), and the two
+    ways out: one message for ``Connection(database=...)`` and the commands' ``--db``."""
     if source == "argument":
         way_out = "give one of them: 'database' for the embedded service, 'host' for a remote one"
     elif source.startswith("environment variable "):
         variable = source.removeprefix("environment variable ")
         way_out = (
             f"unset {variable} (and its token) for the embedded service, or leave out "
-            "'database' to use that host"
+            f"{database} to use that host"
         )
     else:
         way_out = (
             f"remove 'host' (and its token) from {source.removeprefix('config file ')} for "
-            "the embedded service, or leave out 'database' to use that host"
+            f"the embedded service, or leave out {database} to use that host"
         )
-    raise ConfigError(
-        f"'database' is for the embedded service, but a host is set: {redact_url(host)} (from "
-        f"{source}); "
-        f"{way_out}.",
-        path=_p(source, path),
+    return (
+        f"{database} is for the embedded service, but a host is set: {redact_url(host)} (from "
+        f"{source}); {way_out}."
     )
+
+
+def host_source(config: ClientConfig, environ: Mapping[str, str] | None = None) -> str:
+    """Where the host of ``config`` (resolved with no ``host`` argument) was set: its
+    environment variable (ours over Daptics', as :func:`resolve_config` picks), else
+    the config file."""
+    env = os.environ if environ is None else environ
+    for name in (C.ENV_HOST, *(k for k, v in DAPTICS_ENV_KEYS.items() if v == "host")):
+        if env.get(name):
+            return f"environment variable {name}"
+    return f"config file {config.config_path}"
 
 
 def _p(source: str, path: Path | None) -> str | None:

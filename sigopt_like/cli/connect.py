@@ -31,19 +31,22 @@ def connection(
     (``--max-body-bytes``; else the service's default), its tables up to
     ``max_table_rows`` rows (``--max-table-rows``; else the service's default).
     """
-    from ..config import resolve_config
+    from ..config import database_beside_host, host_source, resolve_config
     from ..interface import Connection
     from . import database, notices
 
     if host is not None and not host.strip():  # e.g. --host "$HOST" with HOST unset
-        raise click.UsageError(
-            "--host is empty: give the service's URL, or leave --host out for the embedded service"
-        )
+        raise click.UsageError(f"--host is empty: give the service's URL, or {_without_host()}")
     if token is not None and not token.strip():
         raise click.UsageError("--token is empty: give the API token, or leave --token out")
     if host and db:
         raise click.UsageError("--db is for the embedded service; it cannot go with --host")
     config = resolve_config(host, token)
+    if db and not config.embedded:
+        # a host exported (SIGOPT_LIKE_HOST) or in a config file, beside --db: before, --db
+        # was ignored without a word and the command went to that host. Refused, as
+        # Connection(database=...) refuses it, naming both and the two ways out
+        raise click.UsageError(database_beside_host(str(config.host), host_source(config), "--db"))
     kwargs: dict[str, Any] = {}
     if config.embedded:
         if token:
@@ -72,6 +75,31 @@ def connection(
         notice = notices.install(str(config.host), conn.transport.retries.max_time)
         ctx.call_on_close(lambda: notices.remove(notice))
     return conn
+
+
+def _without_host() -> str:
+    """What leaving ``--host`` out does: the embedded service, or the host exported or in
+    a config file (before, "leave --host out for the embedded service" there reached
+    that host), with what to unset for the embedded service."""
+    from ..config import host_source, resolve_config
+    from ..errors import ConfigError
+    from ..url_redaction import redact_url
+
+    try:
+        configured = resolve_config()
+    except ConfigError:  # a setting elsewhere is wrong: the command says so once --host is
+        configured = None
+    if configured is None or configured.embedded:
+        return "leave --host out for the embedded service"
+    source = host_source(configured)
+    if source.startswith("environment variable "):
+        unset = f"unset {source.removeprefix('environment variable ')}"
+    else:
+        unset = f"remove 'host' from {source.removeprefix('config file ')}"
+    return (
+        f"leave --host out to use {redact_url(str(configured.host))} (from {source}); for "
+        f"the embedded service {unset} (and its token, email and password) too"
+    )
 
 
 #: what each id argument names, as a usage error says it

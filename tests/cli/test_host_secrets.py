@@ -1,8 +1,9 @@
-"""What a command shows of a host's URL.
+"""Where a command goes when a host is set elsewhere, and what it shows of that host.
 
-A host's password (``http://user:secret@host``) and a ``?token=`` in it were printed whole
-in the messages that name the host. Each test ran the real command and failed before its
-fix.
+A host exported (``SIGOPT_LIKE_HOST``) or in a config file beside ``--db`` was obeyed and
+``--db`` ignored; a host's password (``http://user:secret@host``) and a ``?token=`` in it
+were printed whole in the messages that name the host. Each test ran the real command and
+failed before its fix.
 """
 
 from __future__ import annotations
@@ -30,6 +31,55 @@ HOST = "http://bob:s3cret@127.0.0.1:9/?token=tok123&api_token=tok456&Access_Toke
 
 def shows_no_secret(text: str) -> bool:
     return not any(secret in text for secret in SECRETS)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("sessions", "list"), ("experiments", "list"), ("tasks", "list", "1"), ("best", "1")],
+    ids=" ".join,
+)
+@pytest.mark.parametrize("where", ["environment", "config file"])
+def test_db_beside_a_host_set_elsewhere_is_refused_naming_both(
+    run, clean_env, monkeypatch, argv, where
+):
+    """Before: ``SIGOPT_LIKE_HOST=... sigopt-like sessions list --db x.db`` ignored --db and
+    asked the exported host (only --host beside --db was refused). Refused now, as
+    ``Connection(database=...)`` refuses it: a usage error naming --db, the host (its
+    secrets hidden), where that host was set, and the two ways out; nothing is opened."""
+    monkeypatch.setenv("SIGOPT_LIKE_MAX_RETRY_TIME", "1")  # before the fix: a quick failure
+    if where == "environment":
+        monkeypatch.setenv("SIGOPT_LIKE_HOST", HOST)
+        source = "environment variable SIGOPT_LIKE_HOST"
+        way_out = "unset SIGOPT_LIKE_HOST (and its token) for the embedded service"
+    else:
+        config = clean_env / "team.json"
+        config.write_text(json.dumps({"host": HOST}))
+        monkeypatch.setenv("SIGOPT_LIKE_CONFIG", str(config))
+        source = f"config file {config}"
+        way_out = f"remove 'host' (and its token) from {config} for the embedded service"
+    database = clean_env / "x.db"
+    done = run(*argv, "--db", database)
+    assert done.code == 2, done
+    said = done.err.strip().splitlines()[-1]
+    assert said == (
+        "Error: --db is for the embedded service, but a host is set: "
+        "http://bob:***@127.0.0.1:9/?token=***&api_token=***&Access_Token=***&page=2 "
+        f"(from {source}); {way_out}, or leave out --db to use that host."
+    ), said
+    assert not database.exists() and done.out == ""
+    # the advice followed: without the host, --db is the embedded service's database
+    monkeypatch.delenv("SIGOPT_LIKE_HOST", raising=False)
+    monkeypatch.delenv("SIGOPT_LIKE_CONFIG", raising=False)
+    assert run("sessions", "list", "--db", database).code == 0
+    assert database.exists()
+
+
+def test_the_daptics_host_variable_beside_db_is_named(run, clean_env, monkeypatch):
+    monkeypatch.setenv("DAPTICS_HOST", "http://127.0.0.1:9")
+    done = run("sessions", "list", "--db", clean_env / "x.db")
+    assert done.code == 2 and "(from environment variable DAPTICS_HOST); unset DAPTICS_HOST" in (
+        done.err
+    ), done
 
 
 @pytest.mark.parametrize("where", ["environment", "config file"])
@@ -155,3 +205,26 @@ def test_verbose_logs_and_another_servers_answer_hide_the_hosts_secrets(clean_en
     assert "token=***&page=2" in done.stderr and "HTTP/1.1" in done.stderr, done.stderr
     assert f"http://bob:***@{other_server}/?token=***&page=2 answered GET" in done.stderr
     assert shows_no_secret(done.stderr + done.stdout), done.stderr
+
+
+def test_an_empty_host_option_names_the_host_that_leaving_it_out_reaches(
+    run, clean_env, monkeypatch
+):
+    """Before: ``--host ""`` with SIGOPT_LIKE_HOST exported said "leave --host out for the
+    embedded service", which reached the exported host."""
+    monkeypatch.setenv("SIGOPT_LIKE_HOST", "http://bob:s3cret@127.0.0.1:9")
+    done = run("sessions", "list", "--host", "")
+    assert done.code == 2, done
+    assert done.err.strip().splitlines()[-1] == (
+        "Error: --host is empty: give the service's URL, or leave --host out to use "
+        "http://bob:***@127.0.0.1:9 (from environment variable SIGOPT_LIKE_HOST); for the "
+        "embedded service unset SIGOPT_LIKE_HOST (and its token, email and password) too"
+    )
+    assert shows_no_secret(done.err)
+    monkeypatch.delenv("SIGOPT_LIKE_HOST")  # the advice followed: the embedded service
+    assert run("sessions", "list", "--db", clean_env / "x.db").code == 0
+    done = run("sessions", "list", "--host", "")  # no host anywhere: as before
+    assert done.err.strip().splitlines()[-1] == (
+        "Error: --host is empty: give the service's URL, or leave --host out for the "
+        "embedded service"
+    )
