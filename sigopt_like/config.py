@@ -246,12 +246,19 @@ def _refuse_empty_host(
     variable, a config file), if anywhere: leaving out ``host=''`` then reaches that
     host, not the embedded service, so the way out named is to unset both."""
     if values["token"]:
-        given_login, source = "a token", pick("token")[1]
-    elif values["email"] or values["password"]:
-        given_login = "an email and password"
-        source = pick("email" if values["email"] else "password")[1]
-    else:
+        logins = ["token"]
+    else:  # each of the two that is set: both are to unset (before, only the email was named)
+        logins = [field for field in ("email", "password") if values[field]]
+    if not logins:
         return
+    given_login = {
+        ("token",): "a token",
+        ("email", "password"): "an email and password",
+        ("email",): "an email",
+        ("password",): "a password",
+    }[tuple(logins)]
+    sources = list(dict.fromkeys(pick(field)[1] for field in logins))
+    source = " and ".join(sources)
     # the embedded service: without the login given here, or without ``host`` (whose
     # absence says "embedded" and leaves the environment's or the file's login unused)
     if source == "argument":
@@ -261,11 +268,13 @@ def _refuse_empty_host(
     else:
         # before: "leave out host=''", which reached the exported host: advice in a circle
         unset = [_setting_place(host_elsewhere, "host")]
-        login_place = _setting_place(source, "token" if values["token"] else "email")
-        if login_place not in unset:
-            unset.append(login_place)
+        for field in logins:
+            login_place = _setting_place(pick(field)[1], field)
+            if pick(field)[1] != "argument" and login_place not in unset:
+                unset.append(login_place)
+        listed = ", ".join(unset[:-1]) + " and " + unset[-1]
         way_out = (
-            f"for the embedded service unset {' and '.join(unset)} (leaving out host='' "
+            f"for the embedded service unset {listed} (leaving out host='' "
             f"reaches the host from {host_elsewhere})"
         )
     if source != "argument":

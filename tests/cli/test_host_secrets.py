@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import sigopt_like
-from sigopt_like.config import resolve_config
+from sigopt_like.config import ConfigError, resolve_config
 from sigopt_like.url_redaction import redact_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -205,6 +205,25 @@ def test_verbose_logs_and_another_servers_answer_hide_the_hosts_secrets(clean_en
     assert "token=***&page=2" in done.stderr and "HTTP/1.1" in done.stderr, done.stderr
     assert f"http://bob:***@{other_server}/?token=***&page=2 answered GET" in done.stderr
     assert shows_no_secret(done.stderr + done.stdout), done.stderr
+
+
+def test_an_empty_host_names_every_login_variable_to_unset(clean_env, monkeypatch):
+    """Before: host='' with SIGOPT_LIKE_EMAIL and SIGOPT_LIKE_PASSWORD exported (and a
+    host) said "unset SIGOPT_LIKE_HOST and SIGOPT_LIKE_EMAIL": the password was left."""
+    monkeypatch.setenv("SIGOPT_LIKE_EMAIL", "a@b.example")
+    monkeypatch.setenv("SIGOPT_LIKE_PASSWORD", "p@ss")
+    monkeypatch.setenv("SIGOPT_LIKE_HOST", "http://bob:s3cret@127.0.0.1:9")
+    with pytest.raises(ConfigError) as caught:
+        sigopt_like.Connection(host="", database=str(clean_env / "never.db"))
+    said = str(caught.value)
+    assert "unset SIGOPT_LIKE_HOST, SIGOPT_LIKE_EMAIL and SIGOPT_LIKE_PASSWORD" in said, said
+    assert "(from environment variable SIGOPT_LIKE_EMAIL and environment variable " in said
+    assert shows_no_secret(said)
+    # the advice followed: the embedded service
+    for name in ("SIGOPT_LIKE_HOST", "SIGOPT_LIKE_EMAIL", "SIGOPT_LIKE_PASSWORD"):
+        monkeypatch.delenv(name)
+    with sigopt_like.Connection(host="", database=":memory:") as conn:
+        assert conn.embedded and conn.health().status == "ok"
 
 
 def test_an_empty_host_option_names_the_host_that_leaving_it_out_reaches(
