@@ -633,7 +633,8 @@ def _normalise_host(host: str, source: str = "argument", path: Path | None = Non
     ``127.0.0.1:8080`` asked a plain-HTTP ``serve`` for TLS and waited for its whole
     timeout and retries. A trailing ``/v1``, the API's own prefix, is dropped
     (before, ``http://h/v1`` asked for ``/v1/v1/...``: a 404). Before, ``ftp://x``
-    reached requests and ``http://`` was retried for two minutes.
+    reached requests and ``http://`` was retried for two minutes. A query or fragment
+    (``http://h:9/?token=abc``) is refused: a request's path would follow it.
     """
     text = host.strip()
     try:
@@ -667,6 +668,17 @@ def _normalise_host(host: str, source: str = "argument", path: Path | None = Non
         raise ConfigError(
             f"'host' must be the service's URL, like http://127.0.0.1:8080 or "
             f"https://doe.lab.example, not {_quoted(redact_url(host))} (from {source}).",
+            path=_p(source, path),
+        )
+    if "?" in text or "#" in text:
+        # before: taken, and every request went to "http://h:9/?x=1#f/v1/version", which
+        # no service answers (a token in the query was never sent as one either)
+        raise ConfigError(
+            f"'host' has a query or fragment (a '?' or '#' part): "
+            f"{_quoted(redact_url(host))} (from {source}); a request's path would go after "
+            "it, so none could reach the service. Drop that part: the host is the URL up "
+            "to its port (and path), and a token goes in --token, SIGOPT_LIKE_TOKEN, the "
+            "config file's 'token' or Connection(token=...).",
             path=_p(source, path),
         )
     if parts.path.endswith("/v1"):  # the API's own prefix: every path already starts with it

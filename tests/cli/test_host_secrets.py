@@ -2,8 +2,8 @@
 
 A host exported (``SIGOPT_LIKE_HOST``) or in a config file beside ``--db`` was obeyed and
 ``--db`` ignored; a host's password (``http://user:secret@host``) and a ``?token=`` in it
-were printed whole in the messages that name the host. Each test ran the real command and
-failed before its fix.
+were printed whole in the messages that name the host (a query in a host is refused now:
+only its refusal quotes one). Each test ran the real command and failed before its fix.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sigopt_like.url_redaction import redact_url
 ROOT = Path(__file__).resolve().parents[2]
 #: secrets every test below puts in a host's URL; none may show anywhere
 SECRETS = ("s3cret", "tok123", "tok456", "tok789", "p@ss")
-HOST = "http://bob:s3cret@127.0.0.1:9/?token=tok123&api_token=tok456&Access_Token=tok789&page=2"
+HOST = "http://bob:s3cret@127.0.0.1:9/lab"
 
 
 def shows_no_secret(text: str) -> bool:
@@ -63,7 +63,7 @@ def test_db_beside_a_host_set_elsewhere_is_refused_naming_both(
     said = done.err.strip().splitlines()[-1]
     assert said == (
         "Error: --db is for the embedded service, but a host is set: "
-        "http://bob:***@127.0.0.1:9/?token=***&api_token=***&Access_Token=***&page=2 "
+        "http://bob:***@127.0.0.1:9/lab "
         f"(from {source}); {way_out}, or leave out --db to use that host."
     ), said
     assert not database.exists() and done.out == ""
@@ -86,8 +86,8 @@ def test_the_daptics_host_variable_beside_db_is_named(run, clean_env, monkeypatc
 def test_an_unreachable_host_is_named_without_its_password_or_tokens(
     run, clean_env, monkeypatch, where
 ):
-    """Before: the retry notice and the final error printed ``http://bob:s3cret@...
-    ?token=tok123`` whole, for a host read from the environment or a config file."""
+    """Before: the retry notice and the final error printed ``http://bob:s3cret@...``
+    whole, for a host read from the environment or a config file."""
     monkeypatch.setenv("SIGOPT_LIKE_MAX_RETRY_TIME", "1")
     if where == "environment":
         monkeypatch.setenv("SIGOPT_LIKE_HOST", HOST)
@@ -97,7 +97,7 @@ def test_an_unreachable_host_is_named_without_its_password_or_tokens(
         monkeypatch.setenv("SIGOPT_LIKE_CONFIG", str(config))
     done = run("sessions", "list")
     assert done.code == 1, done
-    shown = "http://bob:***@127.0.0.1:9/?token=***&api_token=***&Access_Token=***&page=2"
+    shown = "http://bob:***@127.0.0.1:9/lab"
     notice, error = done.err.strip().splitlines()
     assert notice.startswith(f"sigopt-like: {shown} cannot be reached"), notice
     assert error.startswith(f"sigopt-like: error: GET {shown}/v1/version failed"), error
@@ -111,7 +111,7 @@ def test_an_unreachable_host_is_named_without_its_password_or_tokens(
         ("http://bob:s3cret@lab\udce9.example:9", "bob:***@lab\\udce9.example"),
         ("http://bob:s3cret@lab\x00.example:9", "bob:***@lab\\x00.example"),
         ("http://bob:s3cret@" + "a" * 5000 + ".example", "'http://bob:***@aaaa"),
-        ("http://bob:s3cret@127.0.0.1:0/?token=tok123", "bob:***@127.0.0.1:0/?token=***"),
+        ("http://bob:s3cret@127.0.0.1:0/lab", "bob:***@127.0.0.1:0/lab"),
     ],
     ids=["surrogate", "nul", "long", "port-0"],
 )
@@ -129,6 +129,50 @@ def test_a_refused_host_is_quoted_without_its_password(run, clean_env, monkeypat
     for done in runs:
         assert done.code == 1 and "'host' must be the service's URL" in done.err, done
         assert shown in done.err and shows_no_secret(done.err), done.err
+
+
+@pytest.mark.parametrize(
+    ("host", "shown"),
+    [
+        ("http://127.0.0.1:9/?x=1#f", "'http://127.0.0.1:9/?x=1#f'"),
+        ("http://bob:s3cret@127.0.0.1:9/?token=tok123", "'http://bob:***@127.0.0.1:9/?token=***'"),
+        ("http://127.0.0.1:9/lab#top", "'http://127.0.0.1:9/lab#top'"),
+        ("127.0.0.1:9?", "'127.0.0.1:9?'"),
+        ("http://127.0.0.1:9/?page=" + "2" * 3000, "'http://127.0.0.1:9/?page=222"),
+    ],
+    ids=["query-and-fragment", "token", "fragment", "empty-query", "long"],
+)
+def test_a_host_with_a_query_or_fragment_is_refused_naming_its_source(
+    run, clean_env, monkeypatch, host, shown
+):
+    """Before: taken, and every request went to ``http://127.0.0.1:9/?x=1#f/v1/version``
+    (retried for minutes, then an error naming that URL), which no service answers."""
+    monkeypatch.setenv("SIGOPT_LIKE_MAX_RETRY_TIME", "1")  # before the fix: a quick failure
+    config = clean_env / "team.json"
+    config.write_text(json.dumps({"host": host}))
+    runs = {"argument": run("sessions", "list", "--host", host)}
+    monkeypatch.setenv("SIGOPT_LIKE_CONFIG", str(config))
+    runs[f"config file {config}"] = run("sessions", "list")
+    monkeypatch.setenv("SIGOPT_LIKE_HOST", host)
+    runs["environment variable SIGOPT_LIKE_HOST"] = run("sessions", "list")
+    for source, done in runs.items():
+        said = done.err.strip()
+        assert done.code == 1 and len(said.splitlines()) == 1, done
+        assert said.startswith(
+            f"sigopt-like: error: 'host' has a query or fragment (a '?' or '#' part): {shown}"
+        ), said
+        assert f"(from {source}); " in said and "Drop that part" in said, said
+        assert "--token, SIGOPT_LIKE_TOKEN" in said and shows_no_secret(said), said
+        assert len(said) < 600, said  # the long query is cut short
+    with pytest.raises(ConfigError) as caught:
+        sigopt_like.Connection(host, token="t")
+    assert "(from argument)" in str(caught.value) and shows_no_secret(str(caught.value))
+    # the advice followed: the same host without the '?' part is taken as it is
+    for name in ("SIGOPT_LIKE_HOST", "SIGOPT_LIKE_CONFIG"):
+        monkeypatch.delenv(name)
+    bare = host.partition("?")[0].partition("#")[0]
+    expected = "http://" + bare.removeprefix("http://").rstrip("/")
+    assert resolve_config(bare, token="t").host == expected
 
 
 @pytest.mark.parametrize(
@@ -154,8 +198,8 @@ def test_redact_url_hides_passwords_and_secret_query_values(url, redacted):
 
 
 def test_a_config_and_a_connection_repr_hide_the_hosts_secrets(clean_env):
-    config = resolve_config("http://bob:s3cret@127.0.0.1:9/?token=tok123", token="t")
-    assert "bob:***@127.0.0.1:9/?token=***" in repr(config), repr(config)
+    config = resolve_config("http://bob:s3cret@127.0.0.1:9/lab", token="t")
+    assert "bob:***@127.0.0.1:9/lab" in repr(config), repr(config)
     with sigopt_like.Connection("http://bob:s3cret@127.0.0.1:9", token="t") as conn:
         assert repr(conn) == "Connection(host='http://bob:***@127.0.0.1:9', token='***')"
 
@@ -188,11 +232,12 @@ def other_server() -> Iterator[str]:
 
 
 def test_verbose_logs_and_another_servers_answer_hide_the_hosts_secrets(clean_env, other_server):
-    """Before: ``-vv`` logged urllib3's request line ("GET /?token=tok123...") and the
-    "answered GET ... with 404" message named the host with its password. The real
-    program, in a process of its own, as a user runs it."""
+    """Before: the "answered GET ... with 404" message named the host with its password
+    (``-vv`` logged urllib3's request line "GET /?token=tok123...", from a host's query:
+    such a host is refused now). The real program, in a process of its own, as a user
+    runs it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SIGOPT_LIKE_", "DAPTICS_"))}
-    host = f"http://bob:s3cret@{other_server}/?token=tok123&page=2"
+    host = f"http://bob:s3cret@{other_server}/lab"
     env.update(SIGOPT_LIKE_HOST=host, PYTHONPATH=str(ROOT), HOME=str(clean_env / "home"))
     done = subprocess.run(
         [sys.executable, "-m", "sigopt_like", "-vv", "sessions", "list"],
@@ -202,8 +247,8 @@ def test_verbose_logs_and_another_servers_answer_hide_the_hosts_secrets(clean_en
         timeout=120,
     )
     assert done.returncode == 1, done
-    assert "token=***&page=2" in done.stderr and "HTTP/1.1" in done.stderr, done.stderr
-    assert f"http://bob:***@{other_server}/?token=***&page=2 answered GET" in done.stderr
+    assert "GET /lab/v1/version HTTP/1.1" in done.stderr, done.stderr
+    assert f"http://bob:***@{other_server}/lab answered GET" in done.stderr
     assert shows_no_secret(done.stderr + done.stdout), done.stderr
 
 
