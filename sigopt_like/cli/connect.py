@@ -33,6 +33,7 @@ def connection(
     """
     from ..config import database_beside_host, host_source, resolve_config
     from ..interface import Connection
+    from ..url_redaction import redact_url
     from . import database, notices
 
     if host is not None and not host.strip():  # e.g. --host "$HOST" with HOST unset
@@ -65,8 +66,12 @@ def connection(
             ("--max-table-rows", max_table_rows),
         ):
             if value is not None:
+                # before: "(--host)", for a host exported or in a config file too
+                served = "--host"
+                if not host:
+                    served = f"{redact_url(str(config.host))}, from {host_source(config)}"
                 raise click.UsageError(
-                    f"{option} is for the embedded service; a served one (--host) has its "
+                    f"{option} is for the embedded service; a served one ({served}) has its "
                     f"own limit (sigopt-like serve {option}, where it is started)"
                 )
     conn = Connection(host, token, **kwargs)

@@ -292,3 +292,33 @@ def test_an_empty_host_option_names_the_host_that_leaving_it_out_reaches(
         "Error: --host is empty: give the service's URL, or leave --host out for the "
         "embedded service"
     )
+
+
+@pytest.mark.parametrize("option", ["--max-body-bytes", "--max-table-rows"])
+@pytest.mark.parametrize("where", ["--host", "environment", "config file"])
+def test_an_embedded_limit_beside_a_host_names_where_the_host_was_set(
+    run, clean_env, monkeypatch, option, where
+):
+    """Before: "a served one (--host) has its own limit", for a host exported as
+    SIGOPT_LIKE_HOST or in a config file too, where no --host was given."""
+    host = "http://bob:s3cret@127.0.0.1:9"
+    argv = ["sessions", "list", option, "5"]
+    if where == "--host":
+        argv += ["--host", host, "--token", "t"]
+        served = "--host"
+    elif where == "environment":
+        monkeypatch.setenv("SIGOPT_LIKE_HOST", host)
+        monkeypatch.setenv("SIGOPT_LIKE_TOKEN", "t")
+        served = "http://bob:***@127.0.0.1:9, from environment variable SIGOPT_LIKE_HOST"
+    else:
+        config = clean_env / "team.json"
+        config.write_text(json.dumps({"host": host, "token": "t"}))
+        monkeypatch.setenv("SIGOPT_LIKE_CONFIG", str(config))
+        served = f"http://bob:***@127.0.0.1:9, from config file {config}"
+    done = run(*argv)
+    assert done.code == 2 and done.out == "", done
+    assert done.err.strip().splitlines()[-1] == (
+        f"Error: {option} is for the embedded service; a served one ({served}) has its own "
+        f"limit (sigopt-like serve {option}, where it is started)"
+    ), done.err
+    assert shows_no_secret(done.err)
