@@ -586,22 +586,25 @@ def _refuse_database_with_host(host: str, source: str, path: Path | None) -> Non
     raise ConfigError(database_beside_host(host, source), path=_p(source, path))
 
 
-def database_beside_host(host: str, source: str, database: str = "'database'") -> str:
+def database_beside_host(
+    host: str, source: str, database: str = "'database'", *, host_usable: bool = True
+) -> str:
     """Why a database (``database``: the argument's name, or the command line's ``--db``)
     cannot go with ``host`` (from ``source``, as :func:`host_source` says it), and the two
-    ways out: one message for ``Connection(database=...)`` and the commands' ``--db``."""
+    ways out: one message for ``Connection(database=...)`` and the commands' ``--db``.
+    ``host_usable=False`` leaves out the second, "leave out ``database`` to use that
+    host", for what never uses a host (``sigopt-like demo`` runs on the embedded service
+    with or without ``--db``)."""
+    use_host = f", or leave out {database} to use that host" if host_usable else ""
     if source == "argument":
         way_out = "give one of them: 'database' for the embedded service, 'host' for a remote one"
     elif source.startswith("environment variable "):
         variable = source.removeprefix("environment variable ")
-        way_out = (
-            f"unset {variable} (and its token) for the embedded service, or leave out "
-            f"{database} to use that host"
-        )
+        way_out = f"unset {variable} (and its token) for the embedded service{use_host}"
     else:
         way_out = (
             f"remove 'host' (and its token) from {source.removeprefix('config file ')} for "
-            f"the embedded service, or leave out {database} to use that host"
+            f"the embedded service{use_host}"
         )
     return (
         f"{database} is for the embedded service, but a host is set: {redact_url(host)} (from "

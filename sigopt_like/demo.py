@@ -260,6 +260,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except UnusableDatabase as exc:
             print(f"sigopt-like demo: {exc}", file=sys.stderr)
             return 1
+    try:  # before the folder is made (run_demo says it too, before it removes anything)
+        _refuse_a_configured_host(db_given=bool(args.database))
+    except SigoptLikeError as exc:
+        print(f"sigopt-like demo: {exc}", file=sys.stderr)
+        return 1
     try:  # before: /proc/x was "no such file or folder: /proc/x", the folder it was to make
         out.mkdir(exist_ok=True)
     except OSError as exc:
@@ -302,6 +307,7 @@ def run_demo(options: DemoOptions, echo: Echo = print) -> DemoResult:
     # before removing anything: without the service's extra, the demo removed the earlier
     # run's files and its database, then stopped
     require_service()
+    _refuse_a_configured_host(db_given=options.database is not None)
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
     _remove_earlier_run(out)
@@ -377,6 +383,25 @@ def _campaign(
     if not (out / HISTORY_FILE).exists():
         campaign.history.fetch().to_csv(str(out / HISTORY_FILE))
     return str(session.id), lines, recommendation
+
+
+def _refuse_a_configured_host(*, db_given: bool) -> None:
+    """A ConfigError, before anything is made or removed, if a host is set (exported as
+    SIGOPT_LIKE_HOST, or a config file's): the demo runs on the embedded service, on its
+    own database, which the Connection refuses beside a host. Before, that refusal came
+    in the library's words ("'database' is for the embedded service ... leave out
+    'database'"), naming no --db and advising what the demo cannot do, after the earlier
+    run's files and database had been removed."""
+    from .config import database_beside_host, host_source, resolve_config
+    from .errors import ConfigError
+
+    configured = resolve_config()
+    if configured.embedded:
+        return
+    source = host_source(configured)
+    given = "--db" if db_given else "the demo"
+    said = database_beside_host(str(configured.host), source, given, host_usable=False)
+    raise ConfigError(said, path=configured.config_path if source.startswith("config") else None)
 
 
 def _create_session(conn: Any, template: str, seed: int) -> Any:

@@ -374,6 +374,50 @@ def test_a_demo_without_the_service_extra_deletes_nothing(tmp_path, capsys, clea
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 
 
+@pytest.mark.parametrize("where", ["environment", "config file"])
+def test_a_host_set_elsewhere_is_refused_in_the_demos_words_and_nothing_removed(
+    tmp_path, capsys, clean_env, monkeypatch, where
+):
+    """Before: with SIGOPT_LIKE_HOST exported, ``demo --db y.db`` said "'database' is for
+    the embedded service ... or leave out 'database' to use that host" (no --db named, and
+    the demo never uses a host), after it had removed the earlier run's files and database.
+    """
+    from sigopt_like import cli
+
+    out = tmp_path / "kept"
+    argv = ["demo", "--out", str(out), "--generations", "1", "--population-size", "10"]
+    assert cli.main(argv) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert "demo.sqlite3" in before and "auto_gen1_design.csv" in before
+    host = "http://bob:s3cret@127.0.0.1:9"
+    if where == "environment":
+        monkeypatch.setenv("SIGOPT_LIKE_HOST", host)
+        source = "environment variable SIGOPT_LIKE_HOST"
+        unset = "unset SIGOPT_LIKE_HOST"
+    else:
+        config = tmp_path / "team.json"
+        config.write_text(f'{{"host": "{host}", "token": "t"}}')
+        monkeypatch.setenv("SIGOPT_LIKE_CONFIG", str(config))
+        source = f"config file {config}"
+        unset = f"remove 'host' (and its token) from {config}"
+    database, fresh = tmp_path / "y.db", tmp_path / "fresh"
+    capsys.readouterr()
+    for extra, given in (
+        (["--db", str(database)], "--db"),
+        ([], "the demo"),
+        (["--out", str(fresh)], "the demo"),
+    ):
+        assert cli.main([*argv, *extra]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(
+            f"sigopt-like demo: {given} is for the embedded service, but a host is set: "
+            f"http://bob:***@127.0.0.1:9 (from {source}); {unset}"
+        ), err
+        assert err.count("\n") == 1 and "s3cret" not in err and "leave out" not in err, err
+        assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+        assert not database.exists() and not fresh.exists()
+
+
 def test_a_shorter_run_removes_the_earlier_runs_files_and_no_other(tmp_path, capsys, clean_env):
     """Before: a 1-generation demo into the folder of a 2-generation one left the earlier
     auto_gen2_* files beside the new ones. Now the files an earlier demo wrote (listed in
