@@ -27,9 +27,15 @@ _USERINFO_PASSWORD = re.compile(r"(://[^:/@\s]+:)(?:[^\s?#]*@|\S*@)")
 _QUERY_PAIR = re.compile(r"([?&;])([^=&;#?\s]*)=([^&;#\s]*)")
 
 
+#: names that look secret and hold a file's path: libpq's ``sslkey``, the client key's
+#: file, which a database URL's message must show for the person to check it (its
+#: passphrase, ``sslpassword``, stays hidden)
+_PATHS = frozenset({"sslkey"})
+
+
 def looks_secret(name: str) -> bool:
     """Whether a query parameter's name (decoded) looks like it holds a secret."""
-    return bool(_SECRET_NAME.search(name))
+    return name not in _PATHS and bool(_SECRET_NAME.search(name))
 
 
 def _hide_value(match: re.Match[str]) -> str:

@@ -186,6 +186,10 @@ def test_a_host_with_a_query_or_fragment_is_refused_naming_its_source(
         ("http://h/?ACCESS_TOKEN=tok123;Secret=s3cret&key=k&x=1", None),
         ("http://h/?%74oken=tok123", "http://h/?%74oken=***"),
         ("postgresql://me:s3cret@db/lab?password=s3cret&sslmode=require", None),
+        (
+            "postgresql://db/lab?sslkey=/k/key.pem&sslpassword=p@ss&sslcert=/k/c.pem",
+            "postgresql://db/lab?sslkey=/k/key.pem&sslpassword=***&sslcert=/k/c.pem",
+        ),
     ],
 )
 def test_redact_url_hides_passwords_and_secret_query_values(url, redacted):
@@ -322,3 +326,16 @@ def test_an_embedded_limit_beside_a_host_names_where_the_host_was_set(
         f"limit (sigopt-like serve {option}, where it is started)"
     ), done.err
     assert shows_no_secret(done.err)
+
+
+def test_a_database_urls_key_file_is_shown_and_its_passphrase_hidden(run, clean_env):
+    """Before: ``?sslkey=/path/key.pem`` (the client key's file, not a secret) showed as
+    ``sslkey=***`` ("key" looks secret): the message hid the path a person had to check.
+    Its passphrase, ``sslpassword``, stays hidden. The real command, on a port where no
+    PostgreSQL listens."""
+    url = "postgresql+psycopg://me:s3cret@127.0.0.1:1/lab?sslkey=/k/key.pem&sslpassword=p@ss"
+    done = run("users", "list", "--db", url)
+    assert done.code == 1, done
+    shown = "postgresql+psycopg://me:***@127.0.0.1:1/lab?sslkey=/k/key.pem&sslpassword=***"
+    assert f"cannot use the database {shown}: " in done.err, done.err
+    assert shows_no_secret(done.err + done.out), done.err
