@@ -41,7 +41,7 @@ from . import _constants as C
 from . import csvio
 from .errors import ConfigError
 from .transport import RetryPolicy
-from .url_redaction import redact_url
+from .url_redaction import redact_url, shown_url
 
 Timeout = tuple[float, float]
 
@@ -607,7 +607,7 @@ def database_beside_host(
             f"the embedded service{use_host}"
         )
     return (
-        f"{database} is for the embedded service, but a host is set: {redact_url(host)} (from "
+        f"{database} is for the embedded service, but a host is set: {shown_url(host)} (from "
         f"{source}); {way_out}."
     )
 

@@ -46,7 +46,7 @@ from .errors import (
     error_class_for,
 )
 from .retry_after import parse_retry_after as parse_retry_after  # re-exported: its old home
-from .url_redaction import redact_url
+from .url_redaction import redact_url, shown_url
 
 USER_AGENT = f"sigopt-like-python/{__version__}"
 #: one DEBUG line per call, one INFO line per retry; never a header or a body.
@@ -857,12 +857,12 @@ class _CallLog:
                 "retries={'max_time': seconds} shortens it)",
                 self.method,
                 self.path,
-                redact_url(self.transport.base_url),
+                shown_url(self.transport.base_url),
                 what,
                 why,
                 self.transport.retries.max_time,
                 C.ENV_MAX_RETRY_TIME,
-                extra={UNREACHABLE: (redact_url(self.transport.base_url), what, str(why))},
+                extra={UNREACHABLE: (shown_url(self.transport.base_url), what, str(why))},
             )
             return
         self.logger.info(
@@ -926,8 +926,9 @@ def _service_error(body: Any) -> bool:
 def _not_the_service(response: requests.Response, base_url: str) -> str:
     """The message of a 404 or 405 that no sigopt-like service wrote: another web server
     (a wrong port, a path in the host's URL) answers so, with a page of its own. Before, the
-    page itself was the message, HTML and all. The URL's password and secrets are hidden."""
-    base_url = redact_url(base_url)
+    page itself was the message, HTML and all. The URL's password and secrets are hidden,
+    and a long one's middle."""
+    base_url = shown_url(base_url)
     kind = response.headers.get("Content-Type", "").split(";")[0].strip() or "no content type"
     method = response.request.method if response.request is not None else "the request"
     path = urllib.parse.urlsplit(response.url).path if response.url else ""
@@ -988,12 +989,15 @@ def _connection_error(
     after = f" ({tries} tries in {seconds:.0f} s)" if tries > 1 else ""
     problem = _connection_problem(err)
     # the host's password and a ?token= in it are hidden in every message (HostNotFoundError
-    # keeps the bare host name): the URL may come from SIGOPT_LIKE_HOST or a config file
+    # keeps the bare host name): the URL may come from SIGOPT_LIKE_HOST or a config file;
+    # a long one (a 3,000-character path or host name) is shown with its middle elided
     url = redact_url(url)
+    shown = shown_url(url)
     if unresolved_host(err):
         host = urllib.parse.urlsplit(url).hostname or url
         return HostNotFoundError(
-            f"{method} {url} failed: the host name {host!r} does not resolve ({problem}): "
+            f"{method} {shown} failed: the host name {shown_url(host)!r} does not resolve "
+            f"({problem}): "
             "check its spelling, and that this machine's DNS (or /etc/hosts) knows it",
             host=host,
         )
@@ -1005,11 +1009,11 @@ def _connection_error(
         )
     if url.startswith("https://") and (timed_out or "wrong version number" in problem.lower()):
         # TLS asked of a plain-HTTP server: it waits for a request that never comes
-        plain = "http://" + urllib.parse.urlsplit(url).netloc
+        plain = shown_url("http://" + urllib.parse.urlsplit(url).netloc)
         problem = f"{problem.rstrip('.')}. {PLAIN_HTTP_HINT} {plain}"
     if timed_out:
-        return APITimeoutError(f"{method} {url} timed out{after}: {problem}")
-    return APIConnectionError(f"{method} {url} failed{after}: {problem}")
+        return APITimeoutError(f"{method} {shown} timed out{after}: {problem}")
+    return APIConnectionError(f"{method} {shown} failed{after}: {problem}")
 
 
 #: said when an https:// call times out: the likeliest cause on a lab's network

@@ -4,7 +4,7 @@ A URL may carry a password in its user part (``http://user:secret@host``) or a s
 its query (``?token=...``, ``?password=...``): a host read from ``SIGOPT_LIKE_HOST`` or a
 config file, a database URL. :func:`redact_url` is the one place that hides them, for the
 client, the command line and the service alike (a pure module: no I/O, no imports of
-either side).
+either side); :func:`shown_url` also shortens a long one for a message.
 """
 
 from __future__ import annotations
@@ -53,6 +53,41 @@ def redact_url(text: str) -> str:
     of each query parameter whose name looks secret (``?token=***&page=2``, the rest kept).
     """
     return _QUERY_PAIR.sub(_hide_value, _USERINFO_PASSWORD.sub(r"\1***@", text))
+
+
+#: the most of a URL a message shows: past it, :func:`shown_url` elides its middle
+SHOWN_URL_CHARACTERS = 100
+_ELIDED = "..."
+
+
+def _middle_elided(text: str, most: int) -> str:
+    """``text`` with its middle written ``...`` so that it is ``most`` characters long."""
+    if len(text) <= most:
+        return text
+    head = (most - len(_ELIDED) + 1) // 2
+    tail = most - len(_ELIDED) - head
+    return text[:head] + _ELIDED + (text[-tail:] if tail > 0 else "")
+
+
+def shown_url(url: str, most: int = SHOWN_URL_CHARACTERS) -> str:
+    """``url`` as a message shows it: its secrets hidden (:func:`redact_url`) and, past
+    ``most`` characters, its middle elided, the scheme, host and port kept at the start and
+    the path's end (``/v1/version``) at the end:
+    ``http://127.0.0.1:9/pppp...pppp/v1/version``. A host name of many labels or a long
+    user name is elided in its own middle, the scheme and port kept. Before, a
+    3,000-character path or host name was printed whole in every unreachable-host message.
+    """
+    text = redact_url(url)
+    if len(text) <= most:
+        return text
+    scheme, found, after = text.partition("://")
+    if not found:
+        return _middle_elided(text, most)
+    authority = re.match(r"[^/?#]*", after)
+    netloc = authority.group(0) if authority else ""
+    origin = _middle_elided(f"{scheme}://{netloc}", most // 2)
+    rest = after[len(netloc) :]
+    return origin + _middle_elided(rest, max(most - len(origin), len(_ELIDED) + 2))
 
 
 class RedactedURLs(logging.Filter):

@@ -33,7 +33,7 @@ def connection(
     """
     from ..config import database_beside_host, host_source, resolve_config
     from ..interface import Connection
-    from ..url_redaction import redact_url
+    from ..url_redaction import shown_url
     from . import database, notices
 
     if host is not None and not host.strip():  # e.g. --host "$HOST" with HOST unset
@@ -69,7 +69,7 @@ def connection(
                 # before: "(--host)", for a host exported or in a config file too
                 served = "--host"
                 if not host:
-                    served = f"{redact_url(str(config.host))}, from {host_source(config)}"
+                    served = f"{shown_url(str(config.host))}, from {host_source(config)}"
                 raise click.UsageError(
                     f"{option} is for the embedded service; a served one ({served}) has its "
                     f"own limit (sigopt-like serve {option}, where it is started)"
@@ -88,7 +88,7 @@ def _without_host() -> str:
     that host), with what to unset for the embedded service."""
     from ..config import host_source, resolve_config
     from ..errors import ConfigError
-    from ..url_redaction import redact_url
+    from ..url_redaction import shown_url
 
     try:
         configured = resolve_config()
@@ -102,7 +102,7 @@ def _without_host() -> str:
     else:
         unset = f"remove 'host' from {source.removeprefix('config file ')}"
     return (
-        f"leave --host out to use {redact_url(str(configured.host))} (from {source}); for "
+        f"leave --host out to use {shown_url(str(configured.host))} (from {source}); for "
         f"the embedded service {unset} (and its token, email and password) too"
     )
 

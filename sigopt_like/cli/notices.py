@@ -17,16 +17,16 @@ import click
 
 from .._constants import ENV_MAX_RETRY_TIME
 from ..transport import LOGGER, PLAIN_HTTP_HINT, UNREACHABLE
-from ..url_redaction import redact_url
+from ..url_redaction import shown_url
 
 
 class RetryNotice(logging.Handler):
     """Prints one line at the first retry of a call that could not reach ``host`` (shown
-    with its password and secrets hidden)."""
+    with its password and secrets hidden, and a long one's middle)."""
 
     def __init__(self, host: str, max_time: float) -> None:
         super().__init__(level=logging.INFO)
-        self.host = redact_url(host)
+        self.host = shown_url(host)
         self.max_time = max_time
         self.shown = False
 

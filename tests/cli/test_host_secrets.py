@@ -21,7 +21,7 @@ import pytest
 
 import sigopt_like
 from sigopt_like.config import ConfigError, resolve_config
-from sigopt_like.url_redaction import redact_url
+from sigopt_like.url_redaction import SHOWN_URL_CHARACTERS, redact_url, shown_url
 
 ROOT = Path(__file__).resolve().parents[2]
 #: secrets every test below puts in a host's URL; none may show anywhere
@@ -339,3 +339,56 @@ def test_a_database_urls_key_file_is_shown_and_its_passphrase_hidden(run, clean_
     shown = "postgresql+psycopg://me:***@127.0.0.1:1/lab?sslkey=/k/key.pem&sslpassword=***"
     assert f"cannot use the database {shown}: " in done.err, done.err
     assert shows_no_secret(done.err + done.out), done.err
+
+
+LONG_PATH = "/lab" + "p" * 3000
+LONG_NAME = "a" * 60 + "." + "b" * 60 + "." + ("c" * 60 + ".") * 48 + "invalid"
+
+
+@pytest.mark.parametrize(
+    ("host", "start", "end"),
+    [
+        (
+            f"http://bob:s3cret@127.0.0.1:9{LONG_PATH}",
+            "http://bob:***@127.0.0.1:9/labppp",
+            "ppp/v1/version failed (",
+        ),
+        (f"http://{LONG_NAME}:9", "http://aaaa", "cccc.invalid:9/v1/version failed: "),
+    ],
+    ids=["path", "host-name"],
+)
+def test_a_long_host_is_shown_with_its_middle_elided(run, clean_env, monkeypatch, host, start, end):
+    """Before: a host with a 3,000-character path (or a name of fifty 60-character labels)
+    was printed whole in the retry notice, the error and the --db refusal: lines of 6,000
+    characters in which the host, its port and the API path were hard to find."""
+    monkeypatch.setenv("SIGOPT_LIKE_MAX_RETRY_TIME", "1")
+    monkeypatch.setenv("SIGOPT_LIKE_HOST", host)
+    done = run("sessions", "list")
+    assert done.code == 1, done
+    lines = done.err.strip().splitlines()
+    assert all(len(line) < 500 for line in lines), [len(line) for line in lines]
+    error = lines[-1]
+    assert error.startswith(f"sigopt-like: error: GET {start}") and end in error, error
+    assert "..." in error and shows_no_secret(done.err), done.err
+    refused = run("sessions", "list", "--db", clean_env / "x.db")
+    said = refused.err.strip().splitlines()[-1]
+    assert refused.code == 2 and len(said) < 400, said
+    assert said.startswith(f"Error: --db is for the embedded service, but a host is set: {start}")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9" + LONG_PATH + "/v1/version",
+        f"https://{LONG_NAME}:8443/v1/version",
+        "http://" + "u" * 500 + ":s3cret@lab.example:9/v1/version",
+        "http://lab.example:9/v1/version",
+    ],
+)
+def test_shown_url_keeps_the_scheme_host_port_and_the_paths_end(url):
+    shown = shown_url(url)
+    assert len(shown) <= SHOWN_URL_CHARACTERS and shows_no_secret(shown), shown
+    assert shown.split("://")[0] == url.split("://")[0] and shown.endswith("/v1/version"), shown
+    port = url.split("/")[2].rpartition(":")[2]
+    assert f":{port}/" in shown, shown
+    assert ("..." in shown) == (len(url) > SHOWN_URL_CHARACTERS)
