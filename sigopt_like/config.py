@@ -627,6 +627,10 @@ def _p(source: str, path: Path | None) -> str | None:
     return str(path) if path is not None and source.startswith("config file") else None
 
 
+#: the longest host name DNS holds (RFC 1035's 255 bytes on the wire)
+MOST_HOST_NAME_CHARACTERS = 253
+
+
 def _normalise_host(host: str, source: str = "argument", path: Path | None = None) -> str:
     """``host`` as a base URL; ConfigError if it is not an http(s) URL with a host name.
 
@@ -655,8 +659,10 @@ def _normalise_host(host: str, source: str = "argument", path: Path | None = Non
         port_ok = False
     try:  # each part between dots 1 to 63 characters: before, 'x' * 64 was urllib3's
         # LocationParseError traceback "label empty or too long", after the first request
-        (parts.hostname or "").rstrip(".").encode("idna")
-        name_ok = True
+        encoded = (parts.hostname or "").rstrip(".").encode("idna")
+        # and the whole name at most DNS's 253: before, fifty 60-character labels were
+        # taken, and only the first request's lookup said the name does not resolve
+        name_ok = len(encoded) <= MOST_HOST_NAME_CHARACTERS
     except UnicodeError:
         name_ok = False
     if (

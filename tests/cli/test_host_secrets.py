@@ -112,8 +112,10 @@ def test_an_unreachable_host_is_named_without_its_password_or_tokens(
         ("http://bob:s3cret@lab\x00.example:9", "bob:***@lab\\x00.example"),
         ("http://bob:s3cret@" + "a" * 5000 + ".example", "'http://bob:***@aaaa"),
         ("http://bob:s3cret@127.0.0.1:0/lab", "bob:***@127.0.0.1:0/lab"),
+        # fifty 60-character labels: each passes, the whole name is past DNS's 253
+        ("http://bob:s3cret@" + ("a" * 60 + ".") * 50 + "invalid:9", "'http://bob:***@aaaa"),
     ],
-    ids=["surrogate", "nul", "long", "port-0"],
+    ids=["surrogate", "nul", "long", "port-0", "long-name"],
 )
 def test_a_refused_host_is_quoted_without_its_password(run, clean_env, monkeypatch, host, shown):
     """Before: "'host' must be the service's URL ... not 'http://bob:s3cret@...'", from
@@ -342,7 +344,8 @@ def test_a_database_urls_key_file_is_shown_and_its_passphrase_hidden(run, clean_
 
 
 LONG_PATH = "/lab" + "p" * 3000
-LONG_NAME = "a" * 60 + "." + "b" * 60 + "." + ("c" * 60 + ".") * 48 + "invalid"
+#: 190 characters: a host name is at most 253 (DNS's limit)
+LONG_NAME = "a" * 60 + "." + "b" * 60 + "." + "c" * 60 + ".invalid"
 
 
 @pytest.mark.parametrize(
@@ -358,8 +361,8 @@ LONG_NAME = "a" * 60 + "." + "b" * 60 + "." + ("c" * 60 + ".") * 48 + "invalid"
     ids=["path", "host-name"],
 )
 def test_a_long_host_is_shown_with_its_middle_elided(run, clean_env, monkeypatch, host, start, end):
-    """Before: a host with a 3,000-character path (or a name of fifty 60-character labels)
-    was printed whole in the retry notice, the error and the --db refusal: lines of 6,000
+    """Before: a host with a 3,000-character path (or a 190-character host name) was
+    printed whole in the retry notice, the error and the --db refusal: lines of 6,000
     characters in which the host, its port and the API path were hard to find."""
     monkeypatch.setenv("SIGOPT_LIKE_MAX_RETRY_TIME", "1")
     monkeypatch.setenv("SIGOPT_LIKE_HOST", host)
