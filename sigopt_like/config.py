@@ -184,7 +184,8 @@ class ClientConfig:
         password = "'***'" if self.password else "None"
         return (
             f"ClientConfig(host={_shown_host(self.host)!r}, token={token}, email={self.email!r}, "
-            f"password={password}, database={self.database!r}, export_dir={self.export_dir!r}, "
+            f"password={password}, database={_shown_host(self.database)!r}, "
+            f"export_dir={self.export_dir!r}, "
             f"auto_task_timeout={self.auto_task_timeout!r}, "
             f"auto_generate_next_design={self.auto_generate_next_design!r}, "
             f"run_tasks_async={self.run_tasks_async!r}, timeout={self.timeout!r}, "
@@ -193,7 +194,7 @@ class ClientConfig:
 
 
 def _shown_host(host: str | None) -> str | None:
-    """``host`` as a repr shows it: its password and secrets hidden."""
+    """``host`` (or a database URL) as a repr shows it: its password and secrets hidden."""
     return None if host is None else redact_url(host)
 
 

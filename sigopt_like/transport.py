@@ -718,9 +718,15 @@ class Transport:
                 if self._may_retry(start, attempt, error=err, log=log):
                     continue
                 log.done(type(err).__name__, None, attempt)
-                raise _connection_error(
+                error = _connection_error(
                     err, method, self.url(path), attempt, self.clock() - start, timeouts.whole
-                ) from err
+                )
+                if redact_url(self.base_url) != self.base_url:
+                    # requests' and urllib3's own words quote the URL whole ("Max retries
+                    # exceeded with url: /?token=..."): chained, a traceback would print the
+                    # host's secrets; the message keeps the cause's words, redacted
+                    raise error from None
+                raise error from err
             request_id = response.headers.get("X-Request-Id")
             if response.status_code < 400:
                 log.done(response.status_code, request_id, attempt)
@@ -987,7 +993,7 @@ def _connection_error(
         for arg in getattr(err, "args", ())
     )
     after = f" ({tries} tries in {seconds:.0f} s)" if tries > 1 else ""
-    problem = _connection_problem(err)
+    problem = redact_url(_connection_problem(err))
     # the host's password and a ?token= in it are hidden in every message (HostNotFoundError
     # keeps the bare host name): the URL may come from SIGOPT_LIKE_HOST or a config file;
     # a long one (a 3,000-character path or host name) is shown with its middle elided

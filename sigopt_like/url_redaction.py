@@ -19,9 +19,19 @@ _SECRET_NAME = re.compile(
     r"token|passw|pwd|secret|key|auth|credential|bearer|jwt|signature|session|cookie",
     re.IGNORECASE,
 )
-#: a URL's password: up to the last ``@`` before its query or fragment (an unencoded ``@``
-#: in it must not show its rest), else up to its LAST ``@`` (a ``?`` or ``#`` in it)
-_USERINFO_PASSWORD = re.compile(r"(://[^:/@\s]+:)(?:[^\s?#]*@|\S*@)")
+#: a URL's start: its scheme and ``//``, where an authority (``user:password@host``) begins
+_AUTHORITY_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+#: a plain host (``127.0.0.1:9``, ``[::1]:8080``, ``lab.example``) with no user part: what
+#: follows it is a path, a query or the text around the URL, not a password (a
+#: ``?email=bob@lab.example`` after it names no host)
+_PLAIN_HOST = re.compile(
+    r"(?:\[[^\]\s/?#@]*\]|[^\s:/?#@\[\]'\"()<>,;]+)(?::\d+)?(?![^\s/?#'\"()<>,;])"
+)
+#: what ends a password's search once an ``@`` is seen: the query, the fragment, or the
+#: text after the URL
+_PAST_PASSWORD = re.compile(r"[?#\s]")
+#: the user of a user part that has a password (``bob:``, or ``:`` alone: an empty user)
+_USER = re.compile(r"[^\s:/?#@]*:")
 #: one ``name=value`` pair of a query: after ``?``, ``&`` or ``;`` (which some servers
 #: read as a separator too)
 _QUERY_PAIR = re.compile(r"([?&;])([^=&;#?\s]*)=([^&;#\s]*)")
@@ -52,7 +62,41 @@ def redact_url(text: str) -> str:
     the password of a user part (``http://me:***@host:8080``, the user kept) and the value
     of each query parameter whose name looks secret (``?token=***&page=2``, the rest kept).
     """
-    return _QUERY_PAIR.sub(_hide_value, _USERINFO_PASSWORD.sub(r"\1***@", text))
+    return _QUERY_PAIR.sub(_hide_value, _hide_passwords(text))
+
+
+def _hide_passwords(text: str) -> str:
+    """``text`` with the password of each URL's user part replaced by ``***``.
+
+    A password may hold ``/``, ``?``, ``#``, ``@``, a space or a line break unencoded, so
+    where it ends is judged, not parsed: after ``scheme://``, a plain host (``host:port``
+    followed by a path, a query, a space or the end) means no password at all (an ``@``
+    later is in the query or the text around); else a ``user:`` starts a password, which
+    ends at the last ``@`` before the first ``?``, ``#`` or space that follows its first
+    ``@`` (and before the next URL). A password of digits alone followed by
+    ``/``, ``?``, ``#`` or a space (``bob:123/x@host``) reads as a port and stays: the
+    client reads it so too (host ``bob``, port 123) and sends no password."""
+    pieces: list[str] = []
+    shown = 0
+    for start in _AUTHORITY_START.finditer(text):
+        at = start.end()
+        if at < shown:  # inside a password already hidden
+            continue
+        if _PLAIN_HOST.match(text, at):
+            continue
+        user = _USER.match(text, at)
+        if user is None:
+            continue
+        later = _AUTHORITY_START.search(text, user.end())
+        limit = later.start() if later else len(text)
+        first_at = text.find("@", user.end(), limit)
+        if first_at < 0:  # no ``@``: a host and a port that is no number; nothing to hide
+            continue
+        past = _PAST_PASSWORD.search(text, first_at, limit)
+        end = text.rfind("@", first_at, past.start() if past else limit)
+        pieces += [text[shown : user.end()], "***"]
+        shown = end
+    return "".join(pieces) + text[shown:]
 
 
 #: the most of a URL a message shows: past it, :func:`shown_url` elides its middle
@@ -95,7 +139,10 @@ class RedactedURLs(logging.Filter):
     lines of other libraries (urllib3's ``"GET /?token=... HTTP/1.1"`` at ``-vv``) too."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad log call (``"%d" % "x"``): logging's handler reports it
+            return True  # and goes on; raising here would reach the caller instead
         clean = redact_url(message)
         if clean != message:
             record.msg, record.args = clean, ()

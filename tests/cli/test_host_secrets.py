@@ -9,19 +9,29 @@ only its refusal quotes one). Each test ran the real command and failed before i
 from __future__ import annotations
 
 import http.server
+import io
 import json
+import logging
 import os
 import subprocess
 import sys
 import threading
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 import sigopt_like
 from sigopt_like.config import ConfigError, resolve_config
-from sigopt_like.url_redaction import SHOWN_URL_CHARACTERS, redact_url, shown_url
+from sigopt_like.errors import APIConnectionError
+from sigopt_like.url_redaction import (
+    SHOWN_URL_CHARACTERS,
+    RedactedURLs,
+    redact_url,
+    shown_url,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 #: secrets every test below puts in a host's URL; none may show anywhere
@@ -192,6 +202,23 @@ def test_a_host_with_a_query_or_fragment_is_refused_naming_its_source(
             "postgresql://db/lab?sslkey=/k/key.pem&sslpassword=p@ss&sslcert=/k/c.pem",
             "postgresql://db/lab?sslkey=/k/key.pem&sslpassword=***&sslcert=/k/c.pem",
         ),
+        # an empty user name: requests still sends the password (Basic auth)
+        ("http://:s3cret@127.0.0.1:9", "http://:***@127.0.0.1:9"),
+        ("postgresql+psycopg://:s3cret@127.0.0.1:1/db", "postgresql+psycopg://:***@127.0.0.1:1/db"),
+        # a space or a line break in the password (the pattern stopped at either)
+        ("http://bob:s3 cret@127.0.0.1:9", "http://bob:***@127.0.0.1:9"),
+        ("http://bob:s3\ncret@127.0.0.1:9/x?page=2", "http://bob:***@127.0.0.1:9/x?page=2"),
+        ("http://u:s3?cr@et@h/ and a@b.example", "http://u:***@h/ and a@b.example"),
+        ("http://u:s3/c@ret@h/?x=a@b.example", "http://u:***@h/?x=a@b.example"),
+        # an '@' after a plain host is in its query: no password, no other host named
+        ("http://127.0.0.1:9/?email=bob@lab.example", "http://127.0.0.1:9/?email=bob@lab.example"),
+        ("http://[::1]:8080/x?email=bob@lab.example", "http://[::1]:8080/x?email=bob@lab.example"),
+        # free text quoting URLs: each password hidden, the words around kept
+        (
+            "not 'http://bob:s3 cret@h:9' (from x); see http://u:pw@h2/ or mail a@b.example",
+            "not 'http://bob:***@h:9' (from x); see http://u:***@h2/ or mail a@b.example",
+        ),
+        ("host 'http://h:9' refused; mail bob@lab.example", None),
     ],
 )
 def test_redact_url_hides_passwords_and_secret_query_values(url, redacted):
@@ -199,6 +226,8 @@ def test_redact_url_hides_passwords_and_secret_query_values(url, redacted):
     assert shows_no_secret(said), said
     if redacted is not None:
         assert said == redacted
+    elif shows_no_secret(url):  # nothing to hide: the text as it was
+        assert said == url
     assert "x=1" in said or "x=1" not in url
     assert "sslmode=require" in said or "sslmode" not in url
 
@@ -208,6 +237,67 @@ def test_a_config_and_a_connection_repr_hide_the_hosts_secrets(clean_env):
     assert "bob:***@127.0.0.1:9/lab" in repr(config), repr(config)
     with sigopt_like.Connection("http://bob:s3cret@127.0.0.1:9", token="t") as conn:
         assert repr(conn) == "Connection(host='http://bob:***@127.0.0.1:9', token='***')"
+
+
+def test_a_host_whose_password_holds_a_space_is_refused_without_it(clean_env):
+    """Before: "... not 'http://bob:s3 cret@127.0.0.1:9'": the pattern stopped at the
+    space, and the refusal of the malformed host quoted the password whole."""
+    for password in ("s3 cret", "s3\ncret"):
+        with pytest.raises(ConfigError, match="'host' must be the service's URL") as caught:
+            sigopt_like.Connection(host=f"http://bob:{password}@127.0.0.1:9", token="t")
+        assert "http://bob:***@127.0.0.1:9" in str(caught.value), caught.value
+        assert "cret" not in str(caught.value), caught.value
+
+
+def test_the_reprs_hide_a_postgresql_databases_password(clean_env, pg_url):
+    """Before: ``database='postgresql+psycopg://postgres:s3cret@...'`` in both reprs. A
+    real PostgreSQL (which trusts the test's user, the password unused)."""
+    url = sa.make_url(pg_url).set(password="s3cret").render_as_string(hide_password=False)
+    config = resolve_config(database=url)
+    assert "database='postgresql+psycopg://postgres:***@/" in repr(config), repr(config)
+    with sigopt_like.Connection(database=url) as conn:
+        assert conn.health().status == "ok"
+        assert repr(conn).startswith("Connection(database='postgresql+psycopg://postgres:***@/")
+        assert shows_no_secret(repr(conn)), repr(conn)
+    with sigopt_like.Connection(database=":memory:") as conn:  # a file's path as before
+        assert repr(conn) == "Connection(database=':memory:')"
+
+
+def test_a_traceback_of_an_unreachable_host_hides_its_secrets(clean_env):
+    """Before: the final message was redacted but the chained urllib3 and requests errors
+    said "Max retries exceeded with url: /?token=tok123&..." in the user's traceback. A
+    real unreachable port; the cause's words stay in the message."""
+    conn = sigopt_like.Connection(HOST, token="t", retries={"max_time": 0.3})
+    with pytest.raises(APIConnectionError) as caught:
+        conn.experiments().list()
+    shown = "".join(traceback.format_exception(caught.value))
+    assert shows_no_secret(shown), shown
+    assert "Connection refused" in str(caught.value), caught.value
+    assert "http://bob:***@127.0.0.1:9/?token=***" in str(caught.value), caught.value
+    # a host with nothing to hide keeps the chain: the cause's detail for debugging
+    plain = sigopt_like.Connection("http://127.0.0.1:9", token="t", retries={"max_time": 0.3})
+    with pytest.raises(APIConnectionError) as caught:
+        plain.experiments().list()
+    assert caught.value.__cause__ is not None
+
+
+def test_a_bad_log_call_through_the_redacting_filter_is_reported_not_raised(capsys):
+    """Before: ``logger.debug("value %d", "x")`` raised TypeError at the caller once -v
+    installed the filter; logging itself reports it ("--- Logging error ---") and goes on."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactedURLs())
+    logger = logging.getLogger("tests.host_secrets.bad_call")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    try:
+        logger.debug("value %d", "not a number")  # returns: no TypeError here
+        logger.debug("GET %s", "/?token=tok123&page=2")
+    finally:
+        logger.removeHandler(handler)
+    assert "--- Logging error ---" in capsys.readouterr().err
+    assert stream.getvalue() == "GET /?token=***&page=2\n"
 
 
 class _NotTheService(http.server.BaseHTTPRequestHandler):
