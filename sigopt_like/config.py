@@ -246,24 +246,20 @@ def _refuse_empty_host(
     ``host_elsewhere`` is where a host is set besides the argument (an environment
     variable, a config file), if anywhere: leaving out ``host=''`` then reaches that
     host, not the embedded service, so the way out named is to unset both."""
-    if values["token"]:
-        logins = ["token"]
-    else:  # each of the two that is set: both are to unset (before, only the email was named)
-        logins = [field for field in ("email", "password") if values[field]]
+    # each login that is set, from any source: all are to unset or leave out (before, a
+    # token hid an exported password, and an email argument was not named beside it)
+    logins = [field for field in ("token", "email", "password") if values[field]]
     if not logins:
         return
-    given_login = {
-        ("token",): "a token",
-        ("email", "password"): "an email and password",
-        ("email",): "an email",
-        ("password",): "a password",
-    }[tuple(logins)]
+    given_login = _login_words(logins)
     sources = list(dict.fromkeys(pick(field)[1] for field in logins))
     source = " and ".join(sources)
+    arguments = [field for field in logins if pick(field)[1] == "argument"]
     # the embedded service: without the login given here, or without ``host`` (whose
     # absence says "embedded" and leaves the environment's or the file's login unused)
+    named = " and ".join(arguments) + (" arguments" if len(arguments) > 1 else " argument")
     if source == "argument":
-        way_out = f"leave out {given_login} for the embedded service"
+        way_out = f"leave out the {named} for the embedded service"
     elif host_elsewhere is None:
         way_out = "leave out host='' for the embedded service"
     else:
@@ -273,18 +269,26 @@ def _refuse_empty_host(
             login_place = _setting_place(pick(field)[1], field)
             if pick(field)[1] != "argument" and login_place not in unset:
                 unset.append(login_place)
-        listed = ", ".join(unset[:-1]) + " and " + unset[-1]
+        listed = ", ".join(unset[:-1]) + " and " + unset[-1] if len(unset) > 1 else unset[0]
+        leave_out = f", and leave out the {named}" if arguments else ""
         way_out = (
-            f"for the embedded service unset {listed} (leaving out host='' "
+            f"for the embedded service unset {listed}{leave_out} (leaving out host='' "
             f"reaches the host from {host_elsewhere})"
         )
+    verb = "are" if len(logins) > 1 else "is"
     if source != "argument":
         given_login = f"{given_login} (from {source})"
     raise ConfigError(
-        f"'host' is empty (from argument) but {given_login} is given: no host means the "
+        f"'host' is empty (from argument) but {given_login} {verb} given: no host means the "
         "embedded service, which takes none. Give 'host' the service's URL, like "
         f"https://doe.lab.example, or {way_out}."
     )
+
+
+def _login_words(logins: list[str]) -> str:
+    """``["email", "password"]`` as ``"an email and a password"``."""
+    words = [{"token": "a token", "email": "an email", "password": "a password"}[f] for f in logins]
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
 
 
 def _setting_place(source: str, key: str) -> str:

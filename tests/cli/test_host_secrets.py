@@ -485,3 +485,38 @@ def test_shown_url_keeps_the_scheme_host_port_and_the_paths_end(url):
     port = url.split("/")[2].rpartition(":")[2]
     assert f":{port}/" in shown, shown
     assert ("..." in shown) == (len(url) > SHOWN_URL_CHARACTERS)
+
+
+@pytest.mark.parametrize(
+    ("exported", "given", "named"),
+    [
+        (  # before: a token hid the exported password ("unset ... and SIGOPT_LIKE_TOKEN")
+            {"SIGOPT_LIKE_TOKEN": "tok123", "SIGOPT_LIKE_PASSWORD": "p@ss"},
+            {},
+            "unset SIGOPT_LIKE_HOST, SIGOPT_LIKE_TOKEN and SIGOPT_LIKE_PASSWORD (",
+        ),
+        (  # before: the email argument was not named
+            {"SIGOPT_LIKE_PASSWORD": "p@ss"},
+            {"email": "a@b.example"},
+            "unset SIGOPT_LIKE_HOST and SIGOPT_LIKE_PASSWORD, and leave out the email argument",
+        ),
+    ],
+    ids=["token-and-password", "email-argument"],
+)
+def test_an_empty_hosts_advice_followed_literally_reaches_the_embedded_service(
+    clean_env, monkeypatch, exported, given, named
+):
+    monkeypatch.setenv("SIGOPT_LIKE_HOST", "http://bob:s3cret@127.0.0.1:9")
+    for name, value in exported.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        sigopt_like.Connection(host="", database=":memory:", **given)
+    said = str(caught.value)
+    assert named in said and shows_no_secret(said), said
+    # the advice, word for word: unset each variable named, leave out each argument named
+    for name in [*exported, "SIGOPT_LIKE_HOST"]:
+        assert name in said
+        monkeypatch.delenv(name)
+    kept = {key: value for key, value in given.items() if f"the {key} argument" not in said}
+    with sigopt_like.Connection(host="", database=":memory:", **kept) as conn:
+        assert conn.embedded and conn.health().status == "ok"
