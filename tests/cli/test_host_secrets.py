@@ -232,6 +232,39 @@ def test_redact_url_hides_passwords_and_secret_query_values(url, redacted):
     assert "sslmode=require" in said or "sslmode" not in url
 
 
+_TIMED_REDACTION = """
+import sys, time
+from sigopt_like.url_redaction import redact_url, shown_url
+text = {text}
+start = time.perf_counter()
+redact_url(text)
+shown_url(text)
+print(time.perf_counter() - start)
+"""
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"x" * 1_000_000', '"http://u:" + "a" * 1_000_000', '"http://" * 150_000'],
+)
+def test_redact_url_of_a_megabyte_finishes(text):
+    """Before: a URL's start (``scheme://``) was searched from every letter of a run of
+    letters, each search reading the rest of the run: 40,000 letters took 6 s, a megabyte
+    never ended (and the command line quoting a 60,000-letter host took 49 s). A child
+    process, so that without the fix the test fails at its timeout instead of hanging; the
+    bound is a guard with more than 100 times the room needed (0.05 s here)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _TIMED_REDACTION.format(text=text)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
+    assert float(done.stdout) < 10, done.stdout
+
+
 def test_a_config_and_a_connection_repr_hide_the_hosts_secrets(clean_env):
     config = resolve_config("http://bob:s3cret@127.0.0.1:9/lab", token="t")
     assert "bob:***@127.0.0.1:9/lab" in repr(config), repr(config)
