@@ -40,14 +40,25 @@ def connection(
         raise click.UsageError(f"--host is empty: give the service's URL, or {_without_host()}")
     if token is not None and not token.strip():
         raise click.UsageError("--token is empty: give the API token, or leave --token out")
-    if host and db:
-        raise click.UsageError("--db is for the embedded service; it cannot go with --host")
+    # an empty --db (--db "$DB" with DB unset) is refused beside a host as it is without
+    # one: before, it was taken for no --db and the command went to the host
+    empty_db = (
+        "--db is empty: name a SQLite file or a database URL; "
+        if db is not None and not db.strip()
+        else ""
+    )
+    if host and db is not None:
+        raise click.UsageError(
+            f"{empty_db}--db is for the embedded service; it cannot go with --host"
+        )
     config = resolve_config(host, token)
-    if db and not config.embedded:
+    if db is not None and not config.embedded:
         # a host exported (SIGOPT_LIKE_HOST) or in a config file, beside --db: before, --db
         # was ignored without a word and the command went to that host. Refused, as
         # Connection(database=...) refuses it, naming both and the two ways out
-        raise click.UsageError(database_beside_host(str(config.host), host_source(config), "--db"))
+        raise click.UsageError(
+            empty_db + database_beside_host(str(config.host), host_source(config), "--db")
+        )
     kwargs: dict[str, Any] = {}
     if config.embedded:
         if token:

@@ -92,6 +92,31 @@ def test_the_daptics_host_variable_beside_db_is_named(run, clean_env, monkeypatc
     ), done
 
 
+@pytest.mark.parametrize("host_from", ["environment", "--host"])
+def test_an_empty_db_beside_a_host_is_refused_as_without_one(
+    run, clean_env, monkeypatch, host_from
+):
+    """Before: ``--db ""`` (``--db "$DB"`` with DB unset) beside a host, exported or given
+    with --host, was taken for no --db and the command went to the host (here a closed
+    port: exit 1 after its retries); without a host it is a usage error. Refused now in
+    the same words, before any request."""
+    monkeypatch.setenv("SIGOPT_LIKE_MAX_RETRY_TIME", "1")
+    if host_from == "environment":
+        monkeypatch.setenv("SIGOPT_LIKE_HOST", HOST)
+        done = run("sessions", "list", "--db", "")
+        rest = "--db is for the embedded service, but a host is set: http://bob:***@127.0.0.1"
+    else:
+        done = run("sessions", "list", "--host", HOST, "--db", "")
+        rest = "--db is for the embedded service; it cannot go with --host"
+    assert done.code == 2, done
+    said = done.err.strip().splitlines()[-1]
+    assert said.startswith(f"Error: --db is empty: name a SQLite file or a database URL; {rest}"), (
+        said
+    )
+    assert shows_no_secret(done.err) and done.out == ""
+    assert list(clean_env.glob("*.db")) == []
+
+
 @pytest.mark.parametrize("where", ["environment", "config file"])
 def test_an_unreachable_host_is_named_without_its_password_or_tokens(
     run, clean_env, monkeypatch, where
