@@ -15,8 +15,8 @@ import shlex
 import urllib.parse
 from pathlib import Path
 
+from . import url_redaction
 from ._constants import MEMORY_DATABASES
-from .url_redaction import redact_url
 
 POSTGRES_EXTRA = "pip install 'sigopt_like[postgres]'"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -64,9 +64,16 @@ def shell_word(name: object) -> str:
     return "$'" + "".join(out) + "'"
 
 
+def redact_database_url(text: str) -> str:
+    """A database URL (or a message quoting one) with its secrets hidden
+    (:func:`sigopt_like.url_redaction.redact_url`), its client key's file (``?sslkey=``)
+    shown for the person to check it."""
+    return url_redaction.redact_url(text, key_files_shown=True)
+
+
 def _named(target: str) -> str:
     """A database in a message: its password hidden, quoted whole if it does not print."""
-    return quoted(redact_url(target))
+    return quoted(redact_database_url(target))
 
 
 def first_line(err: BaseException) -> str:
@@ -108,7 +115,7 @@ def describe_opening_error(err: BaseException, target: str | None = None) -> str
     if isinstance(err, UnusableDatabase):  # the store's own refusal at its opening
         return f"cannot use the database{named}: {err}"
     if type(err).__module__.startswith("sqlalchemy"):
-        said = redact_url(first_line(err))
+        said = redact_database_url(first_line(err))
         hint = _privilege_hint(err, target) or _unwritable_hint(said, target)
         return f"cannot use the database{named}: {said}{hint}"
     if isinstance(err, OSError):
@@ -249,7 +256,7 @@ def check(target: str, *, made_for_you: bool, option: str = "--db ") -> str:
         if dialect == "postgres":  # SQLAlchemy 1.4 dropped it: "Can't load plugin" before
             raise UnusableDatabase(
                 f"the database {_named(target)} starts with postgres://, which SQLAlchemy "
-                f"does not read: write {redact_url('postgresql+psycopg://' + rest)}"
+                f"does not read: write {redact_database_url('postgresql+psycopg://' + rest)}"
             )
         if rest.split("?", 1)[0].count("@") > 1:
             # SQLAlchemy ends the password at its first @: before, 'p@ss@db' connected to
@@ -267,7 +274,7 @@ def check(target: str, *, made_for_you: bool, option: str = "--db ") -> str:
             raise UnusableDatabase(
                 f"the database {_named(target)} asks for the {module!r} driver, which is "
                 "not installed; the installed one is psycopg: write the URL as "
-                f"{redact_url('postgresql+psycopg://' + rest)}"
+                f"{redact_database_url('postgresql+psycopg://' + rest)}"
             )
         if importlib.util.find_spec(module) is None:
             raise UnusableDatabase(

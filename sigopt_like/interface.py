@@ -1028,7 +1028,9 @@ class Connection(_Root):  # type: ignore[misc, valid-type]
     def __repr__(self) -> str:
         host = redact_url(str(self.config.host))
         # a PostgreSQL database's URL may hold its password, like a host's
-        database = None if self.database is None else redact_url(self.database)
+        database = (
+            None if self.database is None else redact_url(self.database, key_files_shown=True)
+        )
         where = f"database={database!r}" if self.embedded else f"host={host!r}"
         token = ", token='***'" if self.transport.token else ""
         return f"Connection({where}{token})"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from urllib.parse import unquote_plus
 
 #: a query parameter's name that looks like it holds a secret (``token``, ``api_key``,
@@ -40,32 +41,41 @@ _USER = re.compile(r"[^\s:/?#@]*:")
 _QUERY_PAIR = re.compile(r"([?&;])([^=&;#?\s]*)=([^&;#\s]*)")
 
 
-#: names that look secret and hold a file's path: libpq's ``sslkey``, the client key's
-#: file, which a database URL's message must show for the person to check it (its
-#: passphrase, ``sslpassword``, stays hidden)
-_PATHS = frozenset({"sslkey"})
+#: names that look secret and hold a file's path in a database URL: libpq's ``sslkey``,
+#: the client key's file, which a database URL's message must show for the person to
+#: check it (its passphrase, ``sslpassword``, stays hidden). Only there: anywhere else
+#: (a request's ``?sslkey=`` in the service's access log) it may hold the key itself
+_KEY_FILES = frozenset({"sslkey"})
 
 
-def looks_secret(name: str) -> bool:
-    """Whether a query parameter's name (decoded) looks like it holds a secret."""
-    return name not in _PATHS and bool(_SECRET_NAME.search(name))
+def looks_secret(name: str, *, key_files_shown: bool = False) -> bool:
+    """Whether a query parameter's name (decoded) looks like it holds a secret;
+    ``key_files_shown`` (a database URL's message) leaves out ``sslkey``, a file's path."""
+    if key_files_shown and name in _KEY_FILES:
+        return False
+    return bool(_SECRET_NAME.search(name))
 
 
-def _hide_value(match: re.Match[str]) -> str:
-    separator, name, _ = match.groups()
-    try:
-        secret = looks_secret(unquote_plus(name))
-    except UnicodeError:  # not text once decoded: judged as written
-        secret = looks_secret(name)
-    return f"{separator}{name}=***" if secret else match.group(0)
+def _value_hider(key_files_shown: bool) -> Callable[[re.Match[str]], str]:
+    def hide_value(match: re.Match[str]) -> str:
+        separator, name, _ = match.groups()
+        try:
+            secret = looks_secret(unquote_plus(name), key_files_shown=key_files_shown)
+        except UnicodeError:  # not text once decoded: judged as written
+            secret = looks_secret(name, key_files_shown=key_files_shown)
+        return f"{separator}{name}=***" if secret else match.group(0)
+
+    return hide_value
 
 
-def redact_url(text: str) -> str:
+def redact_url(text: str, *, key_files_shown: bool = False) -> str:
     """``text`` (a URL, or a message quoting one) with every password and secret hidden:
     the password of a user part (``http://me:***@host:8080``, the user kept) and the value
     of each query parameter whose name looks secret (``?token=***&page=2``, the rest kept).
+    ``key_files_shown``: a database URL's message, where ``?sslkey=`` is the client key's
+    file's path and shown (:func:`looks_secret`).
     """
-    return _QUERY_PAIR.sub(_hide_value, _hide_passwords(text))
+    return _QUERY_PAIR.sub(_value_hider(key_files_shown), _hide_passwords(text))
 
 
 def _hide_passwords(text: str) -> str:

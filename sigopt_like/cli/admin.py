@@ -97,7 +97,7 @@ def _writing(database: str) -> Iterator[None]:
     naming it: before, ``users create`` on a read-only file was a traceback ending in
     the store's ``Unwritable``. A database that refuses this PostgreSQL role's writes is
     said in ``serve``'s and ``worker``'s line (the role, what to grant)."""
-    from ..database_targets import quoted, redact_url
+    from ..database_targets import quoted, redact_database_url
     from ..service.store.errors import Busy, DatabaseGone, StorageFull, Unwritable
     from .database import refusing_writes
 
@@ -106,12 +106,12 @@ def _writing(database: str) -> Iterator[None]:
     except Unwritable as err:  # serve's and worker's line: a PostgreSQL role's, what to grant
         said = (
             refusing_writes(err, database)
-            or f"cannot use the database {quoted(redact_url(database))}: {err}"
+            or f"cannot use the database {quoted(redact_database_url(database))}: {err}"
         )
         raise CommandError(said) from err
     except (StorageFull, Busy, DatabaseGone) as err:
         raise CommandError(
-            f"cannot use the database {quoted(redact_url(database))}: {err}"
+            f"cannot use the database {quoted(redact_database_url(database))}: {err}"
         ) from err
 
 
@@ -168,13 +168,13 @@ def _say_the_host_is_not_used(target: str) -> None:
     only SIGOPT_LIKE_HOST set added the user to the data folder's database, which the
     served instance does not use, and said "created user" (its login then failed)."""
     from ..config import resolve_config
-    from ..database_targets import redact_url
+    from ..database_targets import redact_database_url
 
     host = resolve_config().host
     if host:
         click.echo(
             f"sigopt-like: note: users and tokens act on a database itself, here {target}; "
-            f"the host {redact_url(str(host))} is not used: give --db (or "
+            f"the host {redact_database_url(str(host))} is not used: give --db (or "
             "$SIGOPT_LIKE_DATABASE) the database that its 'sigopt-like serve' uses",
             err=True,
         )
@@ -356,7 +356,7 @@ def serve(
     if problem is not None:
         raise click.BadParameter(problem, param_hint="'--host'")
     _, app = _service()
-    from ..database_targets import describe_opening_error, redact_url
+    from ..database_targets import describe_opening_error, redact_database_url
     from ..service.access_log import AccessLog
     from ..service.graceful_stop import StopSignals, run_until_stopped
     from ..service.in_flight import InFlightRequests
@@ -478,7 +478,7 @@ def serve(
             click.echo(f"sigopt-like dashboard: open {url}/ in your browser")
         if read_only:
             click.echo(read_only, err=True)
-        shown = redact_url(database)
+        shown = redact_database_url(database)
         # before, nothing said that queued tasks wait until a worker runs on this
         # database; the local dashboard queues no task (the scripts using its database
         # run their own): naming a worker there sent people to start one they did not need
@@ -545,7 +545,7 @@ def _check_writes(service: Any, database: str, *, reading_is_enough: bool) -> st
     folder opens and reads): before, ``serve`` and ``dashboard --actions`` started on
     one, and every write failed afterwards. ``reading_is_enough`` (the local dashboard
     without --actions): a note to say once it listens, not a refusal."""
-    from ..database_targets import quoted, redact_url
+    from ..database_targets import quoted, redact_database_url
     from ..service.store.errors import Unwritable
     from .database import refusing_writes
 
@@ -557,7 +557,7 @@ def _check_writes(service: Any, database: str, *, reading_is_enough: bool) -> st
             service.close()
             raise
         if reading_is_enough and isinstance(err, Unwritable):
-            shown = quoted(redact_url(database))
+            shown = quoted(redact_database_url(database))
             return (
                 f"sigopt-like: note: the database {shown} cannot be written by this user: "
                 "the dashboard shows it and changes nothing (--actions, and scripts "

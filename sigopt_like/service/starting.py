@@ -194,9 +194,9 @@ def _call(method: weakref.WeakMethod[Callable[[], None]]) -> None:
 
 
 def _line(err: BaseException) -> str:
-    from ..database_targets import first_line, redact_url
+    from ..database_targets import first_line, redact_database_url
 
-    return redact_url(first_line(err))
+    return redact_database_url(first_line(err))
 
 
 def _answer_starting(

@@ -62,7 +62,7 @@ from ..database_targets import (
     check,
     describe_opening_error,
     first_line,
-    redact_url,
+    redact_database_url,
     shared,
 )
 from .domain.tasks import (
@@ -1366,7 +1366,7 @@ def _run(args: argparse.Namespace) -> int:
         LOG.info(
             "worker stopped by %s while waiting for the database %s to answer; no task ran",
             stopped_by[0] if stopped_by else "a stop",
-            redact_url(settings.database),
+            redact_database_url(settings.database),
         )
         return 0
     if changes is None:
@@ -1391,7 +1391,7 @@ def _run(args: argparse.Namespace) -> int:
         ).start()
     runner.start()
     # the URL's password stays out of the log (before: it was written in clear)
-    shown = redact_url(args.db)
+    shown = redact_database_url(args.db)
     LOG.info("worker %s running %d threads on %s", runner.worker_id, runner.threads, shown)
     while not stop.wait(0.5):
         if args.idle_exit is not None and runner.stop_if_idle(args.idle_exit):

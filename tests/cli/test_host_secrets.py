@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 import sigopt_like
 from sigopt_like.config import ConfigError, resolve_config
+from sigopt_like.database_targets import redact_database_url
 from sigopt_like.errors import APIConnectionError
 from sigopt_like.url_redaction import (
     SHOWN_URL_CHARACTERS,
@@ -223,10 +224,8 @@ def test_a_host_with_a_query_or_fragment_is_refused_naming_its_source(
         ("http://h/?ACCESS_TOKEN=tok123;Secret=s3cret&key=k&x=1", None),
         ("http://h/?%74oken=tok123", "http://h/?%74oken=***"),
         ("postgresql://me:s3cret@db/lab?password=s3cret&sslmode=require", None),
-        (
-            "postgresql://db/lab?sslkey=/k/key.pem&sslpassword=p@ss&sslcert=/k/c.pem",
-            "postgresql://db/lab?sslkey=/k/key.pem&sslpassword=***&sslcert=/k/c.pem",
-        ),
+        # sslkey is a file's path only in a database URL's message (redact_database_url)
+        ("http://h/?sslkey=MIIEvQ&x=1", "http://h/?sslkey=***&x=1"),
         # an empty user name: requests still sends the password (Basic auth)
         ("http://:s3cret@127.0.0.1:9", "http://:***@127.0.0.1:9"),
         ("postgresql+psycopg://:s3cret@127.0.0.1:1/db", "postgresql+psycopg://:***@127.0.0.1:1/db"),
@@ -493,6 +492,8 @@ def test_a_database_urls_key_file_is_shown_and_its_passphrase_hidden(run, clean_
     shown = "postgresql+psycopg://me:***@127.0.0.1:1/lab?sslkey=/k/key.pem&sslpassword=***"
     assert f"cannot use the database {shown}: " in done.err, done.err
     assert shows_no_secret(done.err + done.out), done.err
+    assert redact_database_url(url) == shown
+    assert redact_url(url) == shown.replace("/k/key.pem", "***")  # elsewhere, hidden
 
 
 LONG_PATH = "/lab" + "p" * 3000

@@ -15,7 +15,8 @@ SECRET = "hunter2-Xq7pZ"
 
 def test_secrets_in_queries_reach_no_log_line_of_serve(served_process: Any) -> None:
     """Before: ``?a=1;token=...`` (a ``;`` pair) and ``?jwt=...`` (a name not listed)
-    were written to the access log as sent."""
+    were written to the access log as sent; and ``?sslkey=...``, once database URLs'
+    messages showed a client key's file path, until that was kept to them."""
     url, headers = served_process.url, served_process.headers()
     queries = (
         f"a=1;token={SECRET}",
@@ -23,6 +24,7 @@ def test_secrets_in_queries_reach_no_log_line_of_serve(served_process: Any) -> N
         f"credential={SECRET}&limit=1",
         f"limit=1&Bearer={SECRET}",
         f"%74oken={SECRET}",
+        f"sslkey={SECRET}",  # a key's file only in a database URL: here it may be the key
         f"token={served_process.token}",
     )
     for query in queries:
@@ -38,7 +40,7 @@ def test_secrets_in_queries_reach_no_log_line_of_serve(served_process: Any) -> N
 
 def test_a_token_in_the_url_is_a_4xx_that_says_to_use_the_header(served_process: Any) -> None:
     url, token = served_process.url, served_process.token
-    for name in ("token", "access_token", "api_key"):
+    for name in ("token", "access_token", "api_key", "sslkey"):
         without = requests.get(f"{url}/v1/sessions", params={name: token}, timeout=10)
         assert without.status_code == 401
         message = without.json()["message"]
@@ -64,5 +66,6 @@ def test_redacted_queries_keep_what_is_not_secret() -> None:
     assert redacted_query("gen=2&token=abc&api_key=x") == "gen=2&token=***&api_key=***"
     assert redacted_query("q=a%20b;password") == "q=a+b;password=***"
     assert redacted_query("design_only=true&key=k") == "design_only=true&key=***"
+    assert redacted_query("sslkey=MIIEvQ") == "sslkey=***"  # a file's path in a database URL
     assert redacted_query("x=%0d%0aFAKE") == "x=%0D%0AFAKE"  # no line end reaches a log
     assert redacted_query("") == ""
