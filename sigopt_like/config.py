@@ -30,7 +30,7 @@ import os
 import sys
 import unicodedata
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, SupportsIndex
@@ -235,7 +235,10 @@ def _path_quoted(path: str) -> str:
 
 
 def _refuse_empty_host(
-    values: Mapping[str, Any], pick: Callable[[str], tuple[Any, str]], host_elsewhere: str | None
+    values: Mapping[str, Any],
+    pick: Callable[[str], tuple[Any, str]],
+    host_elsewhere: str | None,
+    environ: Mapping[str, str],
 ) -> None:
     """A ConfigError for ``host=""`` (an argument) when a token or a login is set, from
     any source: an empty host argument is a remote host's URL that came out empty (an
@@ -264,11 +267,13 @@ def _refuse_empty_host(
         way_out = "leave out host='' for the embedded service"
     else:
         # before: "leave out host=''", which reached the exported host: advice in a circle
-        unset = [_setting_place(host_elsewhere, "host")]
-        for field in logins:
-            login_place = _setting_place(pick(field)[1], field)
-            if pick(field)[1] != "argument" and login_place not in unset:
-                unset.append(login_place)
+        # every variable for the host and each login, ours and Daptics' (one shadows the
+        # next: before, DAPTICS_PASSWORD was left behind SIGOPT_LIKE_PASSWORD), and the
+        # config file's keys that are still the ones read
+        unset = setting_variables(("host", *logins), environ)
+        for field, place in (("host", host_elsewhere), *((f, pick(f)[1]) for f in logins)):
+            if place.startswith("config file "):
+                unset.append(_setting_place(place, field))
         listed = ", ".join(unset[:-1]) + " and " + unset[-1] if len(unset) > 1 else unset[0]
         leave_out = f", and leave out the {named}" if arguments else ""
         way_out = (
@@ -400,7 +405,7 @@ def resolve_config(
             if from_file.get("host")
             else None
         )
-        _refuse_empty_host(values, pick, host_elsewhere)
+        _refuse_empty_host(values, pick, host_elsewhere, env)
     if values["host"]:
         values["host"] = _normalise_host(values["host"], pick("host")[1], path)
         if not (values["email"] or values["password"]):
@@ -408,7 +413,7 @@ def resolve_config(
     if values["token"]:
         values["token"] = _token(values["token"], pick("token")[1], path)
     if values["host"] and where.get("database"):
-        _refuse_database_with_host(values["host"], pick("host")[1], path)
+        _refuse_database_with_host(values["host"], pick("host")[1], path, env)
     if values["email"] and not values["password"] and not values["token"]:
         raise ConfigError("An email needs a password.", path=str(path) if path else None)
 
@@ -581,18 +586,25 @@ def _long_number_in(value: Any) -> int | None:
     return None
 
 
-def _refuse_database_with_host(host: str, source: str, path: Path | None) -> None:
+def _refuse_database_with_host(
+    host: str, source: str, path: Path | None, environ: Mapping[str, str]
+) -> None:
     """ConfigError for a ``database`` argument beside a host, naming the host and its source.
 
     Before: "'database' is for the embedded service; it cannot go with a host.", which did
     not say which host: one exported as SIGOPT_LIKE_HOST for a team's service (as the
     README's "Serving it for a team" does) was invisible from the script that failed.
     """
-    raise ConfigError(database_beside_host(host, source), path=_p(source, path))
+    raise ConfigError(database_beside_host(host, source, environ=environ), path=_p(source, path))
 
 
 def database_beside_host(
-    host: str, source: str, database: str = "'database'", *, host_usable: bool = True
+    host: str,
+    source: str,
+    database: str = "'database'",
+    *,
+    host_usable: bool = True,
+    environ: Mapping[str, str] | None = None,
 ) -> str:
     """Why a database (``database``: the argument's name, or the command line's ``--db``)
     cannot go with ``host`` (from ``source``, as :func:`host_source` says it), and the two
@@ -604,17 +616,36 @@ def database_beside_host(
     if source == "argument":
         way_out = "give one of them: 'database' for the embedded service, 'host' for a remote one"
     elif source.startswith("environment variable "):
-        variable = source.removeprefix("environment variable ")
-        way_out = f"unset {variable} (and its token) for the embedded service{use_host}"
+        # every variable that sets the host or a login, ours and Daptics': before, only
+        # the first was named, and once it was unset the next (DAPTICS_HOST) was refused
+        listed = _and_listed(setting_variables(("host", "token", "email", "password"), environ))
+        way_out = f"unset {listed} for the embedded service{use_host}"
     else:
         way_out = (
-            f"remove 'host' (and its token) from {source.removeprefix('config file ')} for "
-            f"the embedded service{use_host}"
+            f"remove 'host' (and its token or login) from "
+            f"{source.removeprefix('config file ')} for the embedded service{use_host}"
         )
     return (
         f"{database} is for the embedded service, but a host is set: {shown_url(host)} (from "
         f"{source}); {way_out}."
     )
+
+
+def setting_variables(fields: Sequence[str], environ: Mapping[str, str] | None = None) -> list[str]:
+    """Every environment variable set for ``fields`` (ours, then Daptics', for each):
+    what to unset for those settings to be unset, since one shadows the next."""
+    env = os.environ if environ is None else environ
+    return [
+        name
+        for field in fields
+        for keys in (ENV_KEYS, DAPTICS_ENV_KEYS)
+        for name, key in keys.items()
+        if key == field and env.get(name)
+    ]
+
+
+def _and_listed(items: Sequence[str]) -> str:
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def host_source(config: ClientConfig, environ: Mapping[str, str] | None = None) -> str:

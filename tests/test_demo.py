@@ -399,7 +399,7 @@ def test_a_host_set_elsewhere_is_refused_in_the_demos_words_and_nothing_removed(
         config.write_text(f'{{"host": "{host}", "token": "t"}}')
         monkeypatch.setenv("SIGOPT_LIKE_CONFIG", str(config))
         source = f"config file {config}"
-        unset = f"remove 'host' (and its token) from {config}"
+        unset = f"remove 'host' (and its token or login) from {config}"
     database, fresh = tmp_path / "y.db", tmp_path / "fresh"
     capsys.readouterr()
     for extra, given in (

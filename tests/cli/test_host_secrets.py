@@ -61,13 +61,13 @@ def test_db_beside_a_host_set_elsewhere_is_refused_naming_both(
     if where == "environment":
         monkeypatch.setenv("SIGOPT_LIKE_HOST", HOST)
         source = "environment variable SIGOPT_LIKE_HOST"
-        way_out = "unset SIGOPT_LIKE_HOST (and its token) for the embedded service"
+        way_out = "unset SIGOPT_LIKE_HOST for the embedded service"
     else:
         config = clean_env / "team.json"
         config.write_text(json.dumps({"host": HOST}))
         monkeypatch.setenv("SIGOPT_LIKE_CONFIG", str(config))
         source = f"config file {config}"
-        way_out = f"remove 'host' (and its token) from {config} for the embedded service"
+        way_out = f"remove 'host' (and its token or login) from {config} for the embedded service"
     database = clean_env / "x.db"
     done = run(*argv, "--db", database)
     assert done.code == 2, done
@@ -83,6 +83,56 @@ def test_db_beside_a_host_set_elsewhere_is_refused_naming_both(
     monkeypatch.delenv("SIGOPT_LIKE_CONFIG", raising=False)
     assert run("sessions", "list", "--db", database).code == 0
     assert database.exists()
+
+
+def test_db_beside_both_host_variables_advice_followed_literally_reaches_embedded(
+    run, clean_env, monkeypatch
+):
+    """Before: with SIGOPT_LIKE_HOST and DAPTICS_HOST (and a login for each) exported,
+    ``--db x.db`` said "unset SIGOPT_LIKE_HOST (and its token)"; once it was, the same
+    refusal came back naming DAPTICS_HOST. Every variable that sets the host or a login is
+    named now; unsetting exactly those reaches the embedded service."""
+    exported = {
+        "SIGOPT_LIKE_HOST": "http://127.0.0.1:9",
+        "SIGOPT_LIKE_TOKEN": "t",
+        "DAPTICS_HOST": "http://127.0.0.1:8",
+        "DAPTICS_USER": "a@b.example",
+        "DAPTICS_PASSWORD": "p",
+    }
+    for name, value in exported.items():
+        monkeypatch.setenv(name, value)
+    database = clean_env / "x.db"
+    done = run("sessions", "list", "--db", database)
+    assert done.code == 2, done
+    said = done.err.strip().splitlines()[-1]
+    unset = said.split("; unset ", 1)[1].split(" for the embedded service")[0]
+    named = unset.replace(" and ", ", ").split(", ")
+    assert sorted(named) == sorted(exported), said
+    for name in named:
+        monkeypatch.delenv(name)
+    assert run("sessions", "list", "--db", database).code == 0
+    assert database.exists()
+
+
+def test_an_empty_hosts_advice_names_a_login_under_both_names(clean_env, monkeypatch):
+    """Before: ``host=""`` with DAPTICS_HOST, DAPTICS_PASSWORD and SIGOPT_LIKE_PASSWORD
+    exported said to unset DAPTICS_HOST and SIGOPT_LIKE_PASSWORD; DAPTICS_PASSWORD, left
+    behind, brought a refusal back. Followed literally, the advice reaches the embedded
+    service."""
+    exported = {"DAPTICS_HOST": "http://127.0.0.1:9", "DAPTICS_PASSWORD": "p"}
+    exported["SIGOPT_LIKE_PASSWORD"] = "q"
+    for name, value in exported.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        sigopt_like.Connection(host="")
+    said = str(caught.value)
+    unset = said.split("for the embedded service unset ", 1)[1].split(" (leaving out")[0]
+    named = unset.replace(" and ", ", ").split(", ")
+    assert sorted(named) == sorted(exported), said
+    for name in named:
+        monkeypatch.delenv(name)
+    with sigopt_like.Connection(host="", database=str(clean_env / "y.db")) as conn:
+        assert conn.config.embedded
 
 
 def test_the_daptics_host_variable_beside_db_is_named(run, clean_env, monkeypatch):

@@ -659,15 +659,15 @@ def test_a_database_beside_a_host_names_the_host_and_where_it_was_set(clean_env,
         resolve_config(database="client.sqlite3")
     assert str(told.value) == (
         "'database' is for the embedded service, but a host is set: http://127.0.0.1:8080 "
-        "(from environment variable SIGOPT_LIKE_HOST); unset SIGOPT_LIKE_HOST (and its "
-        "token) for the embedded service, or leave out 'database' to use that host."
+        "(from environment variable SIGOPT_LIKE_HOST); unset SIGOPT_LIKE_HOST and "
+        "SIGOPT_LIKE_TOKEN for the embedded service, or leave out 'database' to use that host."
     )
     monkeypatch.delenv("SIGOPT_LIKE_HOST")
     monkeypatch.delenv("SIGOPT_LIKE_TOKEN")
     path = write(clean_env / "lab.conf", {"host": "http://127.0.0.1:8080", "token": "t"})
     with pytest.raises(ConfigError) as told:
         resolve_config(database="client.sqlite3", config=str(path))
-    assert f"(from config file {path}); remove 'host' (and its token) from {path}" in str(
+    assert f"(from config file {path}); remove 'host' (and its token or login) from {path}" in str(
         told.value
     ) and told.value.path == str(path)
     with pytest.raises(ConfigError) as told:  # a password in the URL is not shown
