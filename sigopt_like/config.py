@@ -41,7 +41,7 @@ from . import _constants as C
 from . import csvio
 from .errors import ConfigError
 from .transport import RetryPolicy
-from .url_redaction import redact_url, shown_url
+from .url_redaction import redact_url, refused_url, shown_url
 
 Timeout = tuple[float, float]
 
@@ -712,7 +712,7 @@ def _normalise_host(host: str, source: str = "argument", path: Path | None = Non
     ):
         raise ConfigError(
             f"'host' must be the service's URL, like http://127.0.0.1:8080 or "
-            f"https://doe.lab.example, not {_quoted(redact_url(host))} (from {source}).",
+            f"https://doe.lab.example, not {_quoted(refused_url(host))} (from {source}).",
             path=_p(source, path),
         )
     if "?" in text or "#" in text:
@@ -720,7 +720,7 @@ def _normalise_host(host: str, source: str = "argument", path: Path | None = Non
         # no service answers (a token in the query was never sent as one either)
         raise ConfigError(
             f"'host' has a query or fragment (a '?' or '#' part): "
-            f"{_quoted(redact_url(host))} (from {source}); a request's path would go after "
+            f"{_quoted(refused_url(host))} (from {source}); a request's path would go after "
             "it, so none could reach the service. Drop that part: the host is the URL up "
             "to its port (and path), and a token goes in --token, SIGOPT_LIKE_TOKEN, the "
             "config file's 'token' or Connection(token=...).",

@@ -69,7 +69,10 @@ def _value_hider(key_files_shown: bool) -> Callable[[re.Match[str]], str]:
 
 
 def redact_url(text: str, *, key_files_shown: bool = False) -> str:
-    """``text`` (a URL, or a message quoting one) with every password and secret hidden:
+    """``text`` (a URL, or a message quoting one) with every password and secret hidden
+    (as far as its end can be judged in free text: a password holding an ``@`` followed
+    by a space, ``?`` or ``#``, or holding ``://``, may show in part; a refused host is
+    quoted through :func:`refused_url`, which hides its whole user part):
     the password of a user part (``http://me:***@host:8080``, the user kept) and the value
     of each query parameter whose name looks secret (``?token=***&page=2``, the rest kept).
     ``key_files_shown``: a database URL's message, where ``?sslkey=`` is the client key's
@@ -110,6 +113,25 @@ def _hide_passwords(text: str) -> str:
         pieces += [text[shown : user.end()], "***"]
         shown = end
     return "".join(pieces) + text[shown:]
+
+
+def refused_url(url: str) -> str:
+    """``url`` as the refusal of a malformed one quotes it: everything between ``://``
+    (or the start) and its last ``@`` hidden but the user name (``http://bob:***@h:9``;
+    ``***@h:9`` with no ``:`` to tell the name from a password), then :func:`redact_url`.
+    Where a malformed URL's password ends cannot be judged (``p@ss w0rd``, ``x://s3cret``:
+    :func:`redact_url` showed ``@ss w0rd`` and the second whole), and such a URL is
+    refused anyway: hiding its whole user part costs the person nothing. A plain host
+    (``http://h:9/?mail=a@b``) has no user part and is quoted as :func:`redact_url` does."""
+    scheme, found, after = url.partition("://")
+    if not found:
+        scheme, after = "", url
+    user_part, at, rest = after.rpartition("@")
+    if not at or _PLAIN_HOST.match(after):  # no user part: an '@' in a query names no host
+        return redact_url(url)
+    user, colon, _ = user_part.partition(":")
+    shown_user = f"{user}:***" if colon and "@" not in user else "***"
+    return redact_url(f"{scheme}{found}{shown_user}@{rest}")
 
 
 #: the most of a URL a message shows: past it, :func:`shown_url` elides its middle

@@ -36,7 +36,7 @@ from sigopt_like.url_redaction import (
 
 ROOT = Path(__file__).resolve().parents[2]
 #: secrets every test below puts in a host's URL; none may show anywhere
-SECRETS = ("s3cret", "tok123", "tok456", "tok789", "p@ss")
+SECRETS = ("s3cret", "tok123", "tok456", "tok789", "p@ss", "w0rd")
 HOST = "http://bob:s3cret@127.0.0.1:9/lab"
 
 
@@ -200,8 +200,12 @@ def test_an_unreachable_host_is_named_without_its_password_or_tokens(
         ("http://bob:s3cret@127.0.0.1:0/lab", "bob:***@127.0.0.1:0/lab"),
         # fifty 60-character labels: each passes, the whole name is past DNS's 253
         ("http://bob:s3cret@" + ("a" * 60 + ".") * 50 + "invalid:9", "'http://bob:***@aaaa"),
+        # where the password ends cannot be judged: the whole user part but the name hidden
+        # (before: 'http://bob:***@ss w0rd@127.0.0.1:9', and the second quoted whole)
+        ("http://bob:p@ss w0rd@127.0.0.1:9", "not 'http://bob:***@127.0.0.1:9' (from"),
+        ("http://bob:x://s3cret@127.0.0.1:9", "not 'http://bob:***@127.0.0.1:9' (from"),
     ],
-    ids=["surrogate", "nul", "long", "port-0", "long-name"],
+    ids=["surrogate", "nul", "long", "port-0", "long-name", "at-then-space", "scheme-inside"],
 )
 def test_a_refused_host_is_quoted_without_its_password(run, clean_env, monkeypatch, host, shown):
     """Before: "'host' must be the service's URL ... not 'http://bob:s3cret@...'", from
@@ -224,11 +228,12 @@ def test_a_refused_host_is_quoted_without_its_password(run, clean_env, monkeypat
     [
         ("http://127.0.0.1:9/?x=1#f", "'http://127.0.0.1:9/?x=1#f'"),
         ("http://bob:s3cret@127.0.0.1:9/?token=tok123", "'http://bob:***@127.0.0.1:9/?token=***'"),
+        ("http://bob:p@ss?w0rd@127.0.0.1:9", "'http://bob:***@127.0.0.1:9'"),
         ("http://127.0.0.1:9/lab#top", "'http://127.0.0.1:9/lab#top'"),
         ("127.0.0.1:9?", "'127.0.0.1:9?'"),
         ("http://127.0.0.1:9/?page=" + "2" * 3000, "'http://127.0.0.1:9/?page=222"),
     ],
-    ids=["query-and-fragment", "token", "fragment", "empty-query", "long"],
+    ids=["query-and-fragment", "token", "at-then-query", "fragment", "empty-query", "long"],
 )
 def test_a_host_with_a_query_or_fragment_is_refused_naming_its_source(
     run, clean_env, monkeypatch, host, shown
