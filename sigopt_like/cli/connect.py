@@ -97,7 +97,7 @@ def _without_host() -> str:
     """What leaving ``--host`` out does: the embedded service, or the host exported or in
     a config file (before, "leave --host out for the embedded service" there reached
     that host), with what to unset for the embedded service."""
-    from ..config import host_source, resolve_config
+    from ..config import host_source, resolve_config, setting_variables
     from ..errors import ConfigError
     from ..url_redaction import shown_url
 
@@ -109,12 +109,19 @@ def _without_host() -> str:
         return "leave --host out for the embedded service"
     source = host_source(configured)
     if source.startswith("environment variable "):
-        unset = f"unset {source.removeprefix('environment variable ')}"
+        # every variable for the host and a login, ours and Daptics': before, only the
+        # one read, and once it was unset DAPTICS_HOST brought the host back
+        names = setting_variables(("host", "token", "email", "password"))
+        unset = "unset " + (", ".join(names[:-1]) + " and " if len(names) > 1 else "")
+        unset += names[-1]
     else:
-        unset = f"remove 'host' from {source.removeprefix('config file ')}"
+        unset = (
+            f"remove 'host' from {source.removeprefix('config file ')} "
+            "(and its token, email and password)"
+        )
     return (
         f"leave --host out to use {shown_url(str(configured.host))} (from {source}); for "
-        f"the embedded service {unset} (and its token, email and password) too"
+        f"the embedded service {unset} too"
     )
 
 

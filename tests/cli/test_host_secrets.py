@@ -483,6 +483,27 @@ def test_an_empty_host_names_every_login_variable_to_unset(clean_env, monkeypatc
         assert conn.embedded and conn.health().status == "ok"
 
 
+def test_an_empty_host_options_advice_names_both_host_variables(run, clean_env, monkeypatch):
+    """Before: with SIGOPT_LIKE_HOST and DAPTICS_HOST exported, ``--host ""`` said to
+    unset SIGOPT_LIKE_HOST "(and its token, email and password)"; once it was, the
+    command went to DAPTICS_HOST. Followed literally, the advice reaches the embedded
+    service."""
+    exported = {"SIGOPT_LIKE_HOST": "http://127.0.0.1:9", "DAPTICS_HOST": "http://127.0.0.1:8"}
+    exported["DAPTICS_PASSWORD"] = "p"
+    for name, value in exported.items():
+        monkeypatch.setenv(name, value)
+    done = run("sessions", "list", "--host", "")
+    assert done.code == 2, done
+    said = done.err.strip().splitlines()[-1]
+    unset = said.split("for the embedded service unset ", 1)[1].removesuffix(" too")
+    named = unset.replace(" and ", ", ").split(", ")
+    assert sorted(named) == sorted(exported), said
+    for name in named:
+        monkeypatch.delenv(name)
+    database = clean_env / "x.db"
+    assert run("sessions", "list", "--db", database).code == 0 and database.exists()
+
+
 def test_an_empty_host_option_names_the_host_that_leaving_it_out_reaches(
     run, clean_env, monkeypatch
 ):
@@ -494,7 +515,7 @@ def test_an_empty_host_option_names_the_host_that_leaving_it_out_reaches(
     assert done.err.strip().splitlines()[-1] == (
         "Error: --host is empty: give the service's URL, or leave --host out to use "
         "http://bob:***@127.0.0.1:9 (from environment variable SIGOPT_LIKE_HOST); for the "
-        "embedded service unset SIGOPT_LIKE_HOST (and its token, email and password) too"
+        "embedded service unset SIGOPT_LIKE_HOST too"
     )
     assert shows_no_secret(done.err)
     monkeypatch.delenv("SIGOPT_LIKE_HOST")  # the advice followed: the embedded service
