@@ -80,15 +80,7 @@ def test_an_event_whose_status_is_not_text_is_passed_over(server, status):
     ``wait`` raise ``TypeError: unhashable type: 'list'`` (its status looked up among the
     finished ones); it is not a task's JSON, passed over as one that is not JSON is."""
     bad = {"object": "task", "id": "7", "status": status}
-    text = "".join(
-        f"data: {json.dumps(t)}\n\n" for t in (bad, task("running", 0.5), task("success", 1.0))
-    )
-    server.play(Reply(kind="text", body=text, headers={"Content-Type": "text/event-stream"}))
-    seen = []
-    done = waiter(server).wait(Task.from_dict(task("new")), progress=seen.append)
-    assert done.status == "success"
-    assert [t.progress.fraction for t in seen] == [0.5, 1.0]
-    assert [r.path for r in server.requests] == ["/v1/sessions/3/tasks/7/events"]
+    _passed_over(server, f"data: {json.dumps(bad)}\n\n")
 
 
 def test_an_event_nested_past_pythons_stack_is_passed_over(server):
@@ -96,7 +88,13 @@ def test_an_event_nested_past_pythons_stack_is_passed_over(server):
     raise RecursionError out of ``wait``; an event that is not a task is passed over, as
     one that is not JSON is."""
     deep = "[" * 100_000 + "]" * 100_000
-    text = f"data: {deep}\n\n" + "".join(
+    _passed_over(server, f"data: {deep}\n\n")
+
+
+def _passed_over(server, event: str) -> None:
+    """``event`` (one event's text), then a running and a finished task's events: ``wait``
+    passes the first over and hands on the other two, from one stream."""
+    text = event + "".join(
         f"data: {json.dumps(t)}\n\n" for t in (task("running", 0.5), task("success", 1.0))
     )
     server.play(Reply(kind="text", body=text, headers={"Content-Type": "text/event-stream"}))
