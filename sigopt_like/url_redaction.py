@@ -9,8 +9,10 @@ either side); :func:`shown_url` also shortens a long one for a message.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
+import string
 from collections.abc import Callable
 from urllib.parse import unquote_plus
 
@@ -20,11 +22,8 @@ _SECRET_NAME = re.compile(
     r"token|passw|pwd|secret|key|auth|credential|bearer|jwt|signature|session|cookie",
     re.IGNORECASE,
 )
-#: a URL's start: its scheme and ``//``, where an authority (``user:password@host``) begins;
-#: only where a scheme can begin (not inside a run of its letters), so that a search
-#: reads a long run of letters once, not once from each letter (quadratic: a megabyte of
-#: letters never ended)
-_AUTHORITY_START = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://")
+#: the characters of a URL's scheme (``postgresql+psycopg``): a letter, then these
+_SCHEME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "+.-")
 #: a plain host (``127.0.0.1:9``, ``[::1]:8080``, ``lab.example``) with no user part: what
 #: follows it is a path, a query or the text around the URL, not a password (a
 #: ``?email=bob@lab.example`` after it names no host)
@@ -94,8 +93,9 @@ def _hide_passwords(text: str) -> str:
     client reads it so too (host ``bob``, port 123) and sends no password."""
     pieces: list[str] = []
     shown = 0
-    for start in _AUTHORITY_START.finditer(text):
-        at = start.end()
+    urls = _url_starts(text)
+    schemes = [scheme for scheme, _ in urls]
+    for _, at in urls:
         if at < shown:  # inside a password already hidden
             continue
         if _PLAIN_HOST.match(text, at):
@@ -103,8 +103,8 @@ def _hide_passwords(text: str) -> str:
         user = _USER.match(text, at)
         if user is None:
             continue
-        later = _AUTHORITY_START.search(text, user.end())
-        limit = later.start() if later else len(text)
+        later = bisect.bisect_left(schemes, user.end())
+        limit = schemes[later] if later < len(schemes) else len(text)
         first_at = text.find("@", user.end(), limit)
         if first_at < 0:  # no ``@``: a host and a port that is no number; nothing to hide
             continue
@@ -113,6 +113,29 @@ def _hide_passwords(text: str) -> str:
         pieces += [text[shown : user.end()], "***"]
         shown = end
     return "".join(pieces) + text[shown:]
+
+
+def _url_starts(text: str) -> list[tuple[int, int]]:
+    """Each ``scheme://`` in ``text``: where its scheme begins and where its authority
+    (``user:password@host``) begins, in order. From each ``://`` back over the scheme's
+    characters to the first letter of that run (where a pattern searched from the left
+    finds it: ``1postgresql://`` is ``postgresql://``), so each character is read at most
+    twice. Written by hand, not as a pattern searched for: one tried from every letter read
+    a long run of letters once per letter (a megabyte never ended), and one anchored
+    outside a run of scheme characters missed a scheme after a digit or a ``-`` (a
+    password then shown)."""
+    found: list[tuple[int, int]] = []
+    colon = text.find("://")
+    while colon >= 0:
+        begin = colon
+        while begin > 0 and text[begin - 1] in _SCHEME_CHARACTERS:
+            begin -= 1
+        while begin < colon and not text[begin].isalpha():
+            begin += 1
+        if begin < colon:  # a scheme: at least one letter, then its characters
+            found.append((begin, colon + 3))
+        colon = text.find("://", colon + 3)
+    return found
 
 
 def refused_url(url: str) -> str:
@@ -131,6 +154,15 @@ def refused_url(url: str) -> str:
         return redact_url(url)
     user, colon, _ = user_part.partition(":")
     shown_user = f"{user}:***" if colon and "@" not in user else "***"
+    # an '@' before the path, the query or the fragment, and another after: the user part
+    # ends at the first (a client's reading: '...:9/?email=bob@lab.example') or at the
+    # second (a '?' in the password: 'bob:p@ss?w0rd@host'), which cannot be told. Cut at
+    # the last, the first case was quoted as host lab.example; at the first, the second
+    # showed the password's end. Nothing after the user is quoted then.
+    authority = re.match(r"[^/?#]*", after)
+    head = authority.group(0) if authority else ""
+    if "@" in head and len(head.rpartition("@")[0]) != len(user_part):
+        return f"{scheme}{found}{shown_user}@..."
     return redact_url(f"{scheme}{found}{shown_user}@{rest}")
 
 

@@ -228,12 +228,25 @@ def test_a_refused_host_is_quoted_without_its_password(run, clean_env, monkeypat
     [
         ("http://127.0.0.1:9/?x=1#f", "'http://127.0.0.1:9/?x=1#f'"),
         ("http://bob:s3cret@127.0.0.1:9/?token=tok123", "'http://bob:***@127.0.0.1:9/?token=***'"),
-        ("http://bob:p@ss?w0rd@127.0.0.1:9", "'http://bob:***@127.0.0.1:9'"),
+        # where the password ends cannot be told (a '?' in it, or an '@' in the query):
+        # nothing after the user is quoted, no wrong host named, no password's end shown
+        ("http://bob:p@ss?w0rd@127.0.0.1:9", "'http://bob:***@...'"),
+        ("http://bob:pw@127.0.0.1:9/?email=bob@lab.example", "'http://bob:***@...'"),
+        ("http://bob:pw@127.0.0.1:9/#x@evil.example", "'http://bob:***@...'"),
         ("http://127.0.0.1:9/lab#top", "'http://127.0.0.1:9/lab#top'"),
         ("127.0.0.1:9?", "'127.0.0.1:9?'"),
         ("http://127.0.0.1:9/?page=" + "2" * 3000, "'http://127.0.0.1:9/?page=222"),
     ],
-    ids=["query-and-fragment", "token", "at-then-query", "fragment", "empty-query", "long"],
+    ids=[
+        "query-and-fragment",
+        "token",
+        "at-then-query",
+        "at-in-query",
+        "at-in-fragment",
+        "fragment",
+        "empty-query",
+        "long",
+    ],
 )
 def test_a_host_with_a_query_or_fragment_is_refused_naming_its_source(
     run, clean_env, monkeypatch, host, shown
@@ -281,6 +294,13 @@ def test_a_host_with_a_query_or_fragment_is_refused_naming_its_source(
         ("postgresql://me:s3cret@db/lab?password=s3cret&sslmode=require", None),
         # sslkey is a file's path only in a database URL's message (redact_database_url)
         ("http://h/?sslkey=MIIEvQ&x=1", "http://h/?sslkey=***&x=1"),
+        # a scheme after a digit or a '-' (a mistyped --db): still a URL, its password hidden
+        (
+            "1postgresql+psycopg://me:s3cret@127.0.0.1:1/db",
+            "1postgresql+psycopg://me:***@127.0.0.1:1/db",
+        ),
+        ("-postgresql://me:s3cret@h/db", "-postgresql://me:***@h/db"),
+        ("1http://bob:s3cret@h:9/", "1http://bob:***@h:9/"),
         # an empty user name: requests still sends the password (Basic auth)
         ("http://:s3cret@127.0.0.1:9", "http://:***@127.0.0.1:9"),
         ("postgresql+psycopg://:s3cret@127.0.0.1:1/db", "postgresql+psycopg://:***@127.0.0.1:1/db"),
