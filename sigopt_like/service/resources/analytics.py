@@ -18,6 +18,7 @@ from ..store.campaigns import CampaignStore
 from ..store.sessions import SessionStore
 from ..task_kinds import file_json
 from .campaign import GENERATIONS
+from .lazy import OwnedSession
 from .tasks import TaskStarter
 
 
@@ -56,11 +57,7 @@ class AnalyticsResource:
         self._campaigns = campaigns
         self._analytics = analytics
         self._starter = starter
-
-    def judge_path(self, req: falcon.Request, params: dict[str, Any]) -> None:
-        """404 unless the session is the caller's, on a body the door refuses
-        (``lazy.path_before_body``)."""
-        self._starter.require_session(req, params["sid"])
+        self.judge_path = starter.owned_session  # a 404 whatever the body (lazy)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """Start rendering the analytics of generation ``gen`` (default: the current one)."""
@@ -95,14 +92,10 @@ class AnalyticsFile:
     def __init__(self, sessions: SessionStore, analytics: AnalyticsStore) -> None:
         self._sessions = sessions
         self._analytics = analytics
-
-    def judge_path(self, req: falcon.Request, params: dict[str, Any]) -> None:
-        """404 unless the session is the caller's, on a body or a query the door refuses
-        (``lazy.path_before_body``): as the route answers without them. The file is not
-        judged: which one is asked depends on ``?gen``, a query the judge must not read
-        (read here, ``?gen=%ff`` or ``?gen=1&gen=2`` took the place of the door's own
-        refusal for the session's owner)."""
-        self._sessions.get(owner_id(req), parse_id(params["sid"], "session"))
+        # the session only, not the file: which one is asked depends on ``?gen``, a query a
+        # judge must not read (read there, ``?gen=%ff`` or ``?gen=1&gen=2`` took the place
+        # of the door's own refusal for the session's owner)
+        self.judge_path = OwnedSession(sessions)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str, name: str) -> None:
         """The file of generation ``gen`` (default: the latest generation that has it)."""

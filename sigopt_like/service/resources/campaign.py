@@ -222,17 +222,14 @@ class _CampaignRoute:
         self._campaigns = campaigns
         self._starter = starter
         self._max_table_rows = max_table_rows
+        #: a foreign or unknown session is a 404 whatever the body, as the routes' own
+        #: checks are (the door calls it when it refuses one: ``lazy.path_before_body``)
+        self.judge_path = starter.owned_session
 
     @property
     def max_table_rows(self) -> int:
         """The most rows a body's ``table`` may have (the door's count, ``door.parse_json``)."""
         return self._max_table_rows
-
-    def judge_path(self, req: falcon.Request, params: dict[str, Any]) -> None:
-        """404 unless the session is the caller's: the door calls it when it refuses the
-        body (``lazy.path_before_body``), so that a foreign or unknown session is a 404
-        whatever the body, as the routes' own checks are."""
-        self._starter.require_session(req, params["sid"])
 
     def _start_with_space(
         self,

@@ -16,13 +16,29 @@ import contextlib
 import importlib
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import APIError
+from ..http import owner_id, parse_id
+
+if TYPE_CHECKING:
+    from ..store.sessions import SessionStore
 
 #: how a route judges the objects its path names: ``(req, params)``, a 404 for one that is
 #: not the caller's
 PathJudge = Callable[[Any, dict[str, Any]], None]
+
+
+class OwnedSession:
+    """The ``judge_path`` of a session's routes: a 404 unless ``{sid}`` is the caller's
+    session (one precompiled point read, ``SessionStore.get``), the one judge of every
+    route under ``/v1/sessions/{sid}``."""
+
+    def __init__(self, sessions: SessionStore) -> None:
+        self._sessions = sessions
+
+    def __call__(self, req: Any, params: dict[str, Any]) -> None:
+        self._sessions.get(owner_id(req), parse_id(params["sid"], "session"))
 
 
 class OnFirstUse:

@@ -34,6 +34,7 @@ from ..http import (
 )
 from ..store import Store
 from ..store.sessions import SessionRecord, SessionStore
+from .lazy import OwnedSession
 
 MAX_NAME_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 10_000
@@ -192,11 +193,8 @@ class Session:
         self._store = store
         self._sessions = store.sessions
         self._task_changed = task_changed
-
-    def judge_path(self, req: falcon.Request, params: dict[str, Any]) -> None:
-        """404 unless the session is the caller's, on a body the door refuses
-        (``lazy.path_before_body``): a foreign or unknown id is a 404 whatever the body."""
-        self._sessions.get(owner_id(req), parse_id(params["sid"], "session"))
+        #: a foreign or unknown id is a 404 whatever the body (``lazy.path_before_body``)
+        self.judge_path = OwnedSession(store.sessions)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """One session of the caller."""

@@ -49,7 +49,7 @@ from ..worker import (
     local_worker_runs,
     worker_alive,
 )
-from .lazy import path_before_body
+from .lazy import OwnedSession, path_before_body
 
 MAX_WAIT_SECONDS = 60
 #: the whole numbers each task query parameter takes, in one place: a number past its
@@ -173,6 +173,8 @@ class TaskStarter:
     def __init__(self, store: Store, runner: TaskRunner) -> None:
         self._store = store
         self._runner = runner
+        #: its routes' ``judge_path``: a 404 unless the session is the caller's
+        self.owned_session = OwnedSession(store.sessions)
 
     def start(
         self,
@@ -199,7 +201,7 @@ class TaskStarter:
         its body, so that a foreign or unknown id answers as it does with a body it takes
         (before: a 400 or 422 on the body told the caller the id was somebody's). One
         precompiled point read (``SessionStore.get``)."""
-        self._store.sessions.get(owner_id(req), parse_id(raw_sid, "session"))
+        self.owned_session(req, {"sid": raw_sid})
 
     @contextlib.contextmanager
     def explained(self, raw_sid: str) -> Iterator[None]:
@@ -264,12 +266,8 @@ class TaskList:
 
     def __init__(self, tasks: TaskStore, sessions: SessionStore) -> None:
         self._tasks = tasks
-        self._sessions = sessions
-
-    def judge_path(self, req: falcon.Request, params: dict[str, Any]) -> None:
-        """404 unless the session is the caller's, on a body the door refuses
-        (``lazy.path_before_body``): a foreign or unknown id is a 404 whatever the body."""
-        self._sessions.get(owner_id(req), parse_id(params["sid"], "session"))
+        #: a foreign or unknown session is a 404 whatever is sent (``lazy.path_before_body``)
+        self.judge_path = OwnedSession(sessions)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sid: str) -> None:
         """One page of tasks (``?status=`` and ``?type=`` filter).
